@@ -1,0 +1,394 @@
+"""The administrative unit catalogue: versioned units and their successions.
+
+Every lookup is "as of a date". Stored data is never changed by a query; restating an
+old unit to the units of another date (:meth:`UnitCatalogue.restate`) is a derived view.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from importlib import resources
+from typing import Any, Final
+
+from unidecode import unidecode
+
+from .model import (
+    AdminUnit,
+    Level,
+    UnitSuccession,
+    UnknownUnitError,
+    is_kind,
+    is_succession_kind,
+    level_of_code,
+)
+
+HAI_PHONG: Final = "31"
+#: The 2025 reform: districts abolished, communes and provinces merged.
+REFORM_2025: Final = date(2025, 7, 1)
+
+DATA_PACKAGE: Final = "shared.adminunits.data"
+UNIT_FILES: Final[tuple[str, ...]] = ("units-2023.json", "units-2025.json")
+SUCCESSION_FILES: Final[tuple[str, ...]] = ("successions-2025.json",)
+
+_ONE_DAY: Final = timedelta(days=1)
+_LEVEL_RANK: Final[dict[Level, int]] = {"province": 0, "district": 1, "commune": 2}
+_NON_ALNUM: Final = re.compile(r"[^a-z0-9]+")
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII form for diacritics-insensitive matching ("Đồ Sơn" -> "do son")."""
+    return _NON_ALNUM.sub(" ", unidecode(unicodedata.normalize("NFC", text)).lower()).strip()
+
+
+class UnitCatalogue:
+    """Versioned administrative units with lookups as of a date."""
+
+    def __init__(
+        self, units: Iterable[AdminUnit], successions: Iterable[UnitSuccession] = ()
+    ) -> None:
+        versions: dict[str, list[AdminUnit]] = defaultdict(list)
+        children: dict[str, list[AdminUnit]] = defaultdict(list)
+        communes_by_province: dict[str, list[AdminUnit]] = defaultdict(list)
+        for unit in units:
+            versions[unit.code].append(unit)
+            if unit.parent_code is not None:
+                children[unit.parent_code].append(unit)
+            if unit.level == "commune":
+                communes_by_province[unit.province_code].append(unit)
+        for code, vs in versions.items():
+            vs.sort(key=lambda u: u.valid_from)
+            for a, b in itertools.pairwise(vs):
+                if a.valid_to is None or a.valid_to > b.valid_from:
+                    raise ValueError(f"overlapping versions of unit {code}")
+        self._versions: dict[str, list[AdminUnit]] = dict(versions)
+        self._children: dict[str, list[AdminUnit]] = {
+            k: sorted(v, key=lambda u: u.code) for k, v in children.items()
+        }
+        self._communes_by_province: dict[str, list[AdminUnit]] = {
+            k: sorted(v, key=lambda u: u.code) for k, v in communes_by_province.items()
+        }
+        self._successions: tuple[UnitSuccession, ...] = tuple(
+            sorted(successions, key=lambda s: (s.effective, s.predecessor_code, s.successor_code))
+        )
+        succ_from: dict[str, list[UnitSuccession]] = defaultdict(list)
+        succ_to: dict[str, list[UnitSuccession]] = defaultdict(list)
+        for s in self._successions:
+            succ_from[s.predecessor_code].append(s)
+            succ_to[s.successor_code].append(s)
+        self._succ_from: dict[str, list[UnitSuccession]] = dict(succ_from)
+        self._succ_to: dict[str, list[UnitSuccession]] = dict(succ_to)
+        self._search_index: list[tuple[str, str, AdminUnit]] | None = None
+
+    # -- basic lookups -----------------------------------------------------------------------
+
+    def get(self, code: str, on: date) -> AdminUnit | None:
+        """The version of ``code`` valid on ``on``, or ``None``."""
+        for unit in self._versions.get(code, ()):
+            if unit.valid_on(on):
+                return unit
+        return None
+
+    def require(self, code: str, on: date, level: Level | None = None) -> AdminUnit:
+        """Like :meth:`get` but raises :class:`UnknownUnitError` (also on a level mismatch)."""
+        unit = self.get(code, on)
+        if unit is None or (level is not None and unit.level != level):
+            raise UnknownUnitError(code, on, level)
+        return unit
+
+    def is_commune(self, code: str, on: date) -> bool:
+        unit = self.get(code, on)
+        return unit is not None and unit.level == "commune"
+
+    def units(
+        self, on: date, level: Level | None = None, province_code: str | None = None
+    ) -> list[AdminUnit]:
+        """All units valid on ``on``, optionally of one level and/or province, by code."""
+        if province_code is not None and level == "commune":
+            pool: Iterable[AdminUnit] = self._communes_by_province.get(province_code, ())
+        else:
+            pool = (u for vs in self._versions.values() for u in vs)
+        found = [
+            u
+            for u in pool
+            if u.valid_on(on)
+            and (level is None or u.level == level)
+            and (province_code is None or u.province_code == province_code)
+        ]
+        return sorted(found, key=lambda u: (_LEVEL_RANK[u.level], u.code))
+
+    # -- hierarchy ---------------------------------------------------------------------------
+
+    def children(self, code: str, on: date) -> list[AdminUnit]:
+        """Direct children valid on ``on`` (districts or communes of a province, communes of a
+        district), ordered by code."""
+        self.require(code, on)
+        return [u for u in self._children.get(code, ()) if u.valid_on(on)]
+
+    def descendants(self, code: str, on: date) -> list[AdminUnit]:
+        """Commune-level units under a province or district on ``on``, ordered by code."""
+        unit = self.require(code, on)
+        if unit.level == "province":
+            pool: Sequence[AdminUnit] = self._communes_by_province.get(code, ())
+        elif unit.level == "district":
+            pool = self._children.get(code, ())
+        else:
+            return []
+        return [u for u in pool if u.level == "commune" and u.valid_on(on)]
+
+    def district_of(self, commune_code: str, on: date) -> AdminUnit | None:
+        """The district of a commune; ``None`` from 2025-07-01 (no district level)."""
+        commune = self.require(commune_code, on, "commune")
+        parent = self._parent(commune, on)
+        return parent if parent is not None and parent.level == "district" else None
+
+    def ancestors(self, code: str, on: date) -> list[AdminUnit]:
+        """Parent, grandparent, … up to the province (nearest first)."""
+        chain: list[AdminUnit] = []
+        parent = self._parent(self.require(code, on), on)
+        while parent is not None:
+            chain.append(parent)
+            parent = self._parent(parent, on)
+        return chain
+
+    def tree(self, root_code: str, on: date) -> dict[str, Any]:
+        """JSON-ready nested tree ``{code, name, short_name, level, kind, children}``."""
+        root = self.require(root_code, on)
+
+        def node(unit: AdminUnit) -> dict[str, Any]:
+            kids = [u for u in self._children.get(unit.code, ()) if u.valid_on(on)]
+            return {
+                "code": unit.code,
+                "name": unit.name,
+                "short_name": unit.short_name,
+                "level": unit.level,
+                "kind": unit.kind,
+                "children": [node(k) for k in kids],
+            }
+
+        return node(root)
+
+    def _parent(self, unit: AdminUnit, on: date) -> AdminUnit | None:
+        if unit.parent_code is None:
+            return None
+        parent = self.get(unit.parent_code, on)
+        if parent is None:
+            raise ValueError(f"parent {unit.parent_code} of {unit.code} missing on {on}")
+        return parent
+
+    # -- versions and successions ------------------------------------------------------------
+
+    def history(self, code: str) -> list[AdminUnit]:
+        """All versions of ``code``, oldest first (empty if the code never existed). The
+        links to other codes are in :meth:`successors` and :meth:`predecessors`."""
+        return list(self._versions.get(code, ()))
+
+    def successors(self, code: str) -> list[UnitSuccession]:
+        """Successions in which ``code`` is the predecessor."""
+        return list(self._succ_from.get(code, ()))
+
+    def predecessors(self, code: str) -> list[UnitSuccession]:
+        """Successions in which ``code`` is the successor."""
+        return list(self._succ_to.get(code, ()))
+
+    @property
+    def successions(self) -> tuple[UnitSuccession, ...]:
+        return self._successions
+
+    def restate(self, code: str, to: date, *, on: date | None = None) -> list[str]:
+        """Codes of the units valid on ``to`` that hold (part of) what ``code`` held.
+
+        ``on`` picks the version of ``code`` meant (default: its oldest version). Moving
+        forward follows successions, backward follows predecessors; a district or province
+        without successions of its own is restated through its communes. The result may be
+        empty where the succession data is incomplete. A derived view: nothing is changed.
+        """
+        if on is None:
+            versions = self._versions.get(code)
+            if not versions:
+                raise UnknownUnitError(code, None)
+            start = versions[0]
+        else:
+            start = self.require(code, on)
+        found: set[str] = set()
+        self._restate(start, to, found, set())
+        return sorted(found, key=lambda c: (len(c), c))
+
+    def _restate(
+        self, unit: AdminUnit, to: date, found: set[str], seen: set[tuple[str, date]]
+    ) -> None:
+        key = (unit.code, unit.valid_from)
+        if key in seen:
+            return
+        seen.add(key)
+        if unit.valid_on(to):
+            found.add(unit.code)
+            return
+        # ``inside``: last/first day of this version; ``across``: the day on the other side.
+        if unit.valid_to is not None and to >= unit.valid_to:
+            inside, across = unit.valid_to - _ONE_DAY, unit.valid_to
+            links = [
+                s.successor_code
+                for s in self._succ_from.get(unit.code, ())
+                if s.effective == unit.valid_to
+            ]
+        else:
+            inside, across = unit.valid_from, unit.valid_from - _ONE_DAY
+            links = [
+                s.predecessor_code
+                for s in self._succ_to.get(unit.code, ())
+                if s.effective == unit.valid_from
+            ]
+        nexts = [u for c in links if (u := self.get(c, across)) is not None]
+        if not nexts and unit.level != "commune":
+            nexts = self.descendants(unit.code, inside)
+        for nxt in nexts:
+            self._restate(nxt, to, found, seen)
+
+    # -- search ------------------------------------------------------------------------------
+
+    def search(
+        self,
+        text: str,
+        on: date,
+        *,
+        level: Level | None = None,
+        province_code: str | None = None,
+        limit: int | None = None,
+    ) -> list[AdminUnit]:
+        """Units valid on ``on`` whose name contains the words of ``text``, ignoring case and
+        Vietnamese diacritics ("tien lang" finds "Huyện Tiên Lãng"; "đ" matches "d").
+
+        Words match at word starts. Exact short-name matches come first, then short-name
+        prefixes, then the rest; ties by level (province first) and code.
+        """
+        query = fold(text)
+        if not query:
+            return []
+        if self._search_index is None:
+            self._search_index = [
+                (f" {fold(u.name)} ", fold(u.short_name), u)
+                for vs in self._versions.values()
+                for u in vs
+            ]
+        needle = f" {query}"
+        hits: list[tuple[int, int, str, AdminUnit]] = []
+        for folded_name, folded_short, unit in self._search_index:
+            if (
+                needle in folded_name
+                and unit.valid_on(on)
+                and (level is None or unit.level == level)
+                and (province_code is None or unit.province_code == province_code)
+            ):
+                rank = 0 if folded_short == query else 1 if folded_short.startswith(query) else 2
+                hits.append((rank, _LEVEL_RANK[unit.level], unit.code, unit))
+        hits.sort(key=lambda h: h[:3])
+        units = [h[3] for h in hits]
+        return units if limit is None else units[:limit]
+
+    # -- integrity ---------------------------------------------------------------------------
+
+    def validate(self) -> list[str]:
+        """Consistency problems (empty when sound): levels, parents over each version's whole
+        extent, province codes, successions pointing at existing versions."""
+        problems: list[str] = []
+        for code, versions in self._versions.items():
+            for u in versions:
+                if level_of_code(code) != u.level:
+                    problems.append(f"{code}: level {u.level} does not match code length")
+                if u.level == "province":
+                    if u.parent_code is not None or u.province_code != code:
+                        problems.append(f"{code}: province with parent or other province code")
+                    continue
+                parent = self.get(u.parent_code or "", u.valid_from)
+                if parent is None or not _covers(parent, u):
+                    problems.append(f"{code}: parent {u.parent_code} does not cover {u}")
+                elif parent.province_code != u.province_code:
+                    problems.append(f"{code}: province code differs from its parent's")
+        for s in self._successions:
+            if self.get(s.predecessor_code, s.effective - _ONE_DAY) is None:
+                problems.append(f"succession {s}: no predecessor version")
+            if self.get(s.successor_code, s.effective) is None:
+                problems.append(f"succession {s}: no successor version")
+        return problems
+
+
+def _covers(parent: AdminUnit, child: AdminUnit) -> bool:
+    if parent.valid_from > child.valid_from:
+        return False
+    if parent.valid_to is None:
+        return True
+    return child.valid_to is not None and child.valid_to <= parent.valid_to
+
+
+# ---------------------------------------------------------------------------------------------
+# Loading the committed data files
+
+
+def parse_units(document: dict[str, Any]) -> list[AdminUnit]:
+    """Units of one ``units-*.json`` document (see tools/build_adminunits.py)."""
+    columns = document["columns"]
+    if columns != ["code", "name", "short_name", "kind", "parent_code", "province_code"]:
+        raise ValueError(f"unexpected unit columns {columns}")
+    valid_from = date.fromisoformat(document["valid_from"])
+    valid_to = date.fromisoformat(document["valid_to"]) if document["valid_to"] else None
+    units = []
+    for code, name, short_name, kind, parent_code, province_code in document["units"]:
+        if not is_kind(kind):
+            raise ValueError(f"unit {code}: unknown kind {kind!r}")
+        units.append(
+            AdminUnit(
+                code=code,
+                name=name,
+                short_name=short_name,
+                level=level_of_code(code),
+                kind=kind,
+                parent_code=parent_code,
+                province_code=province_code,
+                valid_from=valid_from,
+                valid_to=valid_to,
+            )
+        )
+    return units
+
+
+def parse_successions(document: dict[str, Any]) -> list[UnitSuccession]:
+    """Successions of one ``successions-*.json`` document."""
+    columns = document["columns"]
+    if columns != ["predecessor_code", "successor_code", "effective", "kind", "basis"]:
+        raise ValueError(f"unexpected succession columns {columns}")
+    result = []
+    for predecessor, successor, effective, kind, basis in document["successions"]:
+        if not is_succession_kind(kind):
+            raise ValueError(f"succession {predecessor}->{successor}: unknown kind {kind!r}")
+        result.append(
+            UnitSuccession(predecessor, successor, date.fromisoformat(effective), kind, basis)
+        )
+    return result
+
+
+def read_data_file(name: str) -> dict[str, Any]:
+    """One committed data file as a JSON document."""
+    text = (resources.files(DATA_PACKAGE) / name).read_text(encoding="utf-8")
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def load_catalogue(
+    unit_files: Sequence[str] = UNIT_FILES, succession_files: Sequence[str] = SUCCESSION_FILES
+) -> UnitCatalogue:
+    units = [u for name in unit_files for u in parse_units(read_data_file(name))]
+    successions = [s for name in succession_files for s in parse_successions(read_data_file(name))]
+    return UnitCatalogue(units, successions)
+
+
+@functools.cache
+def default_catalogue() -> UnitCatalogue:
+    """The whole country, 2023 and 2025 structures, loaded once."""
+    return load_catalogue()

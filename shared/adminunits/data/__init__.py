@@ -1,0 +1,1 @@
+"""Committed data files of the administrative unit catalogue (generated)."""

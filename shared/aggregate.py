@@ -1,0 +1,196 @@
+"""Aggregates and the unit of work that loads and saves them through the event store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import TracebackType
+from typing import ClassVar, Self, TypeVar
+from uuid import uuid4
+
+from sqlalchemy import Column, Connection, Engine, String, Table, insert, select
+from sqlalchemy.exc import IntegrityError
+
+from shared.envelope import (
+    DomainEvent,
+    EventEnvelope,
+    EventRegistry,
+    PendingEvent,
+    as_business_time,
+    new_envelope,
+    utcnow,
+)
+from shared.errors import ConcurrencyError, Conflict
+from shared.eventstore import EventStore, kernel_metadata
+
+
+@dataclass(frozen=True)
+class CommandContext:
+    """Who asks, on whose behalf, and the ids that tie a chain of messages together."""
+
+    actor: str
+    department: str | None = None
+    correlation_id: str = field(default_factory=lambda: uuid4().hex)
+    causation_id: str | None = None
+
+
+class Aggregate:
+    """State rebuilt from its own events; decisions append new ones through `record`."""
+
+    aggregate_type: ClassVar[str]
+
+    def __init__(self, aggregate_id: str) -> None:
+        self.id = aggregate_id
+        self.version = 0
+        self.loaded_version = 0
+        self.pending: list[PendingEvent] = []
+
+    @property
+    def exists(self) -> bool:
+        return self.version > 0
+
+    def apply(self, event: DomainEvent) -> None:
+        raise NotImplementedError
+
+    def record(
+        self, event: DomainEvent, occurred_at: date | datetime, unit_code: str | None = None
+    ) -> None:
+        self.apply(event)
+        self.version += 1
+        self.pending.append(PendingEvent(event, as_business_time(occurred_at), unit_code))
+
+    @classmethod
+    def rehydrate(cls, aggregate_id: str, events: Sequence[DomainEvent]) -> Self:
+        aggregate = cls(aggregate_id)
+        for event in events:
+            aggregate.apply(event)
+            aggregate.version += 1
+        aggregate.loaded_version = aggregate.version
+        return aggregate
+
+
+A = TypeVar("A", bound=Aggregate)
+
+# Uniqueness that spans aggregates (a site code, a certificate number) is claimed in the same
+# transaction as the events, so two writers cannot both take the same value.
+unique_keys_table = Table(
+    "unique_keys",
+    kernel_metadata,
+    Column("kind", String(50), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("aggregate_id", String(100), nullable=False),
+)
+
+
+class UnitOfWork:
+    """One database transaction: load aggregates, save their new events, commit or roll back."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        store: EventStore,
+        registry: EventRegistry,
+        context: CommandContext,
+        on_commit: Callable[[list[EventEnvelope]], None] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self._engine = engine
+        self.store = store
+        self.registry = registry
+        self.context = context
+        self._on_commit = on_commit
+        self._clock = clock
+        self.appended: list[EventEnvelope] = []
+
+    def __enter__(self) -> Self:
+        self.connection: Connection = self._engine.connect()
+        self._transaction = self.connection.begin()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._transaction.is_active:
+            self._transaction.rollback()
+        self.connection.close()
+
+    def load(
+        self,
+        cls: type[A],
+        aggregate_id: str,
+        *,
+        expected_version: int | None = None,
+        recorded_until: datetime | None = None,
+    ) -> A:
+        """Rebuild an aggregate. `expected_version` is the version the caller last saw
+        (HTTP If-Match): a command based on a stale read is refused with a conflict."""
+        envelopes = self.store.load(
+            self.connection, cls.aggregate_type, aggregate_id, recorded_until
+        )
+        aggregate = cls.rehydrate(aggregate_id, [self.registry.decode(e) for e in envelopes])
+        if expected_version is not None and expected_version != aggregate.version:
+            raise ConcurrencyError(aggregate_id, expected_version, aggregate.version)
+        return aggregate
+
+    def save(self, aggregate: Aggregate) -> list[EventEnvelope]:
+        if not aggregate.pending:
+            return []
+        now = self._clock()
+        envelopes = [
+            new_envelope(
+                service=self.store.service,
+                aggregate_type=aggregate.aggregate_type,
+                aggregate_id=aggregate.id,
+                aggregate_version=aggregate.loaded_version + offset,
+                pending=pending,
+                actor=self.context.actor,
+                department=self.context.department,
+                correlation_id=self.context.correlation_id,
+                causation_id=self.context.causation_id,
+                recorded_at=now,
+            )
+            for offset, pending in enumerate(aggregate.pending, start=1)
+        ]
+        stored = self.store.append(self.connection, envelopes, aggregate.loaded_version)
+        aggregate.pending.clear()
+        aggregate.loaded_version = aggregate.version
+        self.appended.extend(stored)
+        return stored
+
+    def claim_unique(
+        self, kind: str, value: str, aggregate_id: str, conflict: Conflict
+    ) -> None:
+        """Reserve `value` of `kind` for `aggregate_id`; raise `conflict` if another holds it."""
+        holder = self.connection.execute(
+            select(unique_keys_table.c.aggregate_id).where(
+                unique_keys_table.c.kind == kind, unique_keys_table.c.value == value
+            )
+        ).scalar_one_or_none()
+        if holder == aggregate_id:
+            return
+        if holder is not None:
+            raise conflict
+        try:
+            with self.connection.begin_nested():
+                self.connection.execute(
+                    insert(unique_keys_table),
+                    {"kind": kind, "value": value, "aggregate_id": aggregate_id},
+                )
+        except IntegrityError as exc:
+            raise conflict from exc
+
+    def unique_holder(self, kind: str, value: str) -> str | None:
+        return self.connection.execute(
+            select(unique_keys_table.c.aggregate_id).where(
+                unique_keys_table.c.kind == kind, unique_keys_table.c.value == value
+            )
+        ).scalar_one_or_none()
+
+    def commit(self) -> None:
+        self._transaction.commit()
+        if self._on_commit and self.appended:
+            self._on_commit(list(self.appended))

@@ -1,0 +1,17 @@
+"""Business time is Vietnamese time (Asia/Ho_Chi_Minh); storage time is UTC."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+def today_vn() -> date:
+    return datetime.now(VN_TZ).date()
+
+
+def format_date_vn(value: date) -> str:
+    """dd/mm/yyyy, as Vietnamese documents write dates."""
+    return value.strftime("%d/%m/%Y")

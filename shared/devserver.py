@@ -1,0 +1,111 @@
+"""`make run`: nats-server with JetStream and the four services on SQLite, on this machine.
+
+Stops everything on Ctrl-C or SIGTERM; if one service dies, the others are stopped too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from types import FrameType
+
+from shared.natsserver import NatsServer
+from shared.settings import DEFAULT_PORTS
+
+SERVICES = ("indicators", "religion", "dialogue", "reporting")
+
+
+def _port(service: str) -> int:
+    return int(os.environ.get(f"{service.upper()}_PORT", DEFAULT_PORTS[service]))
+
+
+def _healthy(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+class _Stop(Exception):
+    pass
+
+
+def _raise_stop(signum: int, _: FrameType | None) -> None:
+    raise _Stop(signum)
+
+
+def main() -> int:
+    data_dir = Path(os.environ.get("DATA_DIR", "var")).resolve()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    nats: NatsServer | None = None
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    signal.signal(signal.SIGTERM, _raise_stop)
+    signal.signal(signal.SIGINT, _raise_stop)
+    try:
+        nats_url = os.environ.get("NATS_URL")
+        if not nats_url:
+            nats_port = int(os.environ.get("NATS_PORT", "14222"))
+            nats = NatsServer(
+                nats_port, data_dir / "nats", name="danvan-dev", log_file=data_dir / "nats.log"
+            ).start()
+            nats_url = nats.url
+        env = {**os.environ, "NATS_URL": nats_url, "DATA_DIR": str(data_dir)}
+        for service in SERVICES:
+            children[service] = subprocess.Popen(
+                [
+                    sys.executable, "-m", "uvicorn", f"services.{service}.app:create_app",
+                    "--factory", "--host", os.environ.get("HOST", "127.0.0.1"),
+                    "--port", str(_port(service)), "--no-access-log",
+                ],
+                env=env,
+            )
+        deadline = time.monotonic() + 60
+        waiting = set(SERVICES)
+        while waiting and time.monotonic() < deadline:
+            for service in list(waiting):
+                if children[service].poll() is not None:
+                    print(f"Dịch vụ {service} đã dừng khi khởi động", file=sys.stderr)
+                    return 1
+                if _healthy(_port(service)):
+                    waiting.discard(service)
+            time.sleep(0.2)
+        if waiting:
+            print(f"Không khởi động được: {', '.join(sorted(waiting))}", file=sys.stderr)
+            return 1
+        print("\ndanvan đang chạy (Ctrl-C để dừng):")
+        print(f"  NATS JetStream   {nats_url}")
+        for service in SERVICES:
+            print(f"  {service:<16} http://127.0.0.1:{_port(service)}/docs")
+        print(f"  Bảng điều khiển  http://127.0.0.1:{_port('reporting')}/\n", flush=True)
+        while True:
+            for service, child in children.items():
+                if child.poll() is not None:
+                    print(f"Dịch vụ {service} đã dừng (mã {child.returncode})", file=sys.stderr)
+                    return 1
+            time.sleep(0.5)
+    except _Stop:
+        return 0
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        for child in children.values():
+            if child.poll() is None:
+                child.terminate()
+        for child in children.values():
+            try:
+                child.wait(15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
+        if nats is not None:
+            nats.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

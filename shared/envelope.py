@@ -1,0 +1,214 @@
+"""The event envelope, domain event payloads and the registry of event types.
+
+A type keeps its name for ever; a new schema version comes with an upcaster that lifts the
+stored payload of the older version, so old events still load.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, TypeVar
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict
+
+
+class DomainEvent(BaseModel):
+    """Payload of one event. Subclasses set `event_type` (and `schema_version` when bumped)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_business_time(value: date | datetime) -> datetime:
+    """Business dates arrive as dates; store them as aware datetimes at midnight UTC."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return datetime(value.year, value.month, value.day, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class EventEnvelope:
+    """One stored event with everything needed to route, audit and replay it."""
+
+    event_id: UUID
+    event_type: str
+    schema_version: int
+    service: str
+    aggregate_type: str
+    aggregate_id: str
+    aggregate_version: int
+    occurred_at: datetime
+    recorded_at: datetime
+    actor: str
+    payload: dict[str, Any]
+    unit_code: str | None = None
+    department: str | None = None
+    correlation_id: str | None = None
+    causation_id: str | None = None
+    position: int | None = None
+
+    def subject(self, root: str) -> str:
+        return f"{root}.{self.service}.{self.aggregate_type}.{self.event_type}"
+
+    def to_json(self) -> bytes:
+        return json.dumps(
+            {
+                "event_id": str(self.event_id),
+                "event_type": self.event_type,
+                "schema_version": self.schema_version,
+                "service": self.service,
+                "aggregate_type": self.aggregate_type,
+                "aggregate_id": self.aggregate_id,
+                "aggregate_version": self.aggregate_version,
+                "occurred_at": self.occurred_at.isoformat(),
+                "recorded_at": self.recorded_at.isoformat(),
+                "actor": self.actor,
+                "department": self.department,
+                "unit_code": self.unit_code,
+                "correlation_id": self.correlation_id,
+                "causation_id": self.causation_id,
+                "position": self.position,
+                "payload": self.payload,
+            },
+            ensure_ascii=False,
+            separators=(",", ":"),
+        ).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes | str) -> EventEnvelope:
+        raw = json.loads(data)
+        return cls(
+            event_id=UUID(raw["event_id"]),
+            event_type=raw["event_type"],
+            schema_version=int(raw["schema_version"]),
+            service=raw["service"],
+            aggregate_type=raw["aggregate_type"],
+            aggregate_id=raw["aggregate_id"],
+            aggregate_version=int(raw["aggregate_version"]),
+            occurred_at=datetime.fromisoformat(raw["occurred_at"]),
+            recorded_at=datetime.fromisoformat(raw["recorded_at"]),
+            actor=raw["actor"],
+            department=raw.get("department"),
+            unit_code=raw.get("unit_code"),
+            correlation_id=raw.get("correlation_id"),
+            causation_id=raw.get("causation_id"),
+            position=raw.get("position"),
+            payload=raw["payload"],
+        )
+
+
+@dataclass(frozen=True)
+class PendingEvent:
+    """An event decided by an aggregate, not yet stored."""
+
+    event: DomainEvent
+    occurred_at: datetime
+    unit_code: str | None = None
+
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+E = TypeVar("E", bound=type[DomainEvent])
+
+
+class UnknownEventTypeError(LookupError):
+    pass
+
+
+@dataclass
+class EventRegistry:
+    """Event types of one service, their upcasters and their JSON Schemas (the catalogue)."""
+
+    service: str
+    types: dict[str, type[DomainEvent]] = field(default_factory=dict)
+    upcasters: dict[tuple[str, int], Upcaster] = field(default_factory=dict)
+
+    def register(self, cls: E) -> E:
+        name = cls.event_type
+        if name in self.types and self.types[name] is not cls:
+            raise ValueError(f"event type {name} registered twice")
+        self.types[name] = cls
+        return cls
+
+    def upcaster(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        def decorate(fn: Upcaster) -> Upcaster:
+            self.upcasters[(event_type, from_version)] = fn
+            return fn
+
+        return decorate
+
+    def upcast(self, envelope: EventEnvelope) -> EventEnvelope:
+        cls = self.types.get(envelope.event_type)
+        if cls is None:
+            return envelope
+        payload, version = envelope.payload, envelope.schema_version
+        while version < cls.schema_version:
+            step = self.upcasters.get((envelope.event_type, version))
+            if step is None:
+                raise ValueError(f"no upcaster for {envelope.event_type} v{version}")
+            payload, version = step(dict(payload)), version + 1
+        if version == envelope.schema_version:
+            return envelope
+        return replace(envelope, payload=payload, schema_version=version)
+
+    def decode(self, envelope: EventEnvelope) -> DomainEvent:
+        cls = self.types.get(envelope.event_type)
+        if cls is None:
+            raise UnknownEventTypeError(envelope.event_type)
+        return cls.model_validate(self.upcast(envelope).payload)
+
+    def catalogue(self, subject_root: str = "danvan") -> dict[str, Any]:
+        """JSON Schema of every event type: the published event catalogue."""
+        return {
+            "service": self.service,
+            "subjects": f"{subject_root}.{self.service}.<aggregate>.<EventType>",
+            "events": {
+                name: {
+                    "schema_version": cls.schema_version,
+                    "payload": cls.model_json_schema(),
+                }
+                for name, cls in sorted(self.types.items())
+            },
+        }
+
+
+def new_envelope(
+    *,
+    service: str,
+    aggregate_type: str,
+    aggregate_id: str,
+    aggregate_version: int,
+    pending: PendingEvent,
+    actor: str,
+    department: str | None,
+    correlation_id: str | None,
+    causation_id: str | None,
+    recorded_at: datetime,
+) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=uuid4(),
+        event_type=pending.event.event_type,
+        schema_version=pending.event.schema_version,
+        service=service,
+        aggregate_type=aggregate_type,
+        aggregate_id=aggregate_id,
+        aggregate_version=aggregate_version,
+        occurred_at=pending.occurred_at,
+        recorded_at=recorded_at,
+        actor=actor,
+        department=department,
+        unit_code=pending.unit_code,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        payload=pending.event.model_dump(mode="json"),
+    )
+

@@ -1,0 +1,72 @@
+"""One error format for every 4xx: a stable code for machines, a Vietnamese message for people.
+
+    {"error": {"code": "CONCURRENCY_CONFLICT", "message": "...", "details": {...}}}
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """A refusal the caller can act on. Subclasses fix the HTTP status."""
+
+    status_code: int = 400
+
+    def __init__(self, code: str, message: str, **details: Any) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details:
+            error["details"] = self.details
+        return {"error": error}
+
+
+class InvalidInput(DomainError):
+    status_code = 422
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class Conflict(DomainError):
+    status_code = 409
+
+
+class Forbidden(DomainError):
+    status_code = 403
+
+
+class Unauthorized(DomainError):
+    status_code = 401
+
+
+class ConcurrencyError(Conflict):
+    """Someone appended to the aggregate since it was loaded."""
+
+    def __init__(self, aggregate_id: str, expected: int, current: int | None = None) -> None:
+        details: dict[str, Any] = {"aggregate_id": aggregate_id, "expected_version": expected}
+        if current is not None:
+            details["current_version"] = current
+        super().__init__(
+            "CONCURRENCY_CONFLICT",
+            "Dữ liệu đã được người khác thay đổi trong lúc bạn thao tác "
+            f"(phiên bản mong đợi {expected}, hiện tại {current}). "
+            "Vui lòng tải lại và thực hiện lại.",
+            **details,
+        )
+        self.aggregate_id = aggregate_id
+        self.expected = expected
+        self.current = current
+
+
+def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if details is not None:
+        error["details"] = details
+    return {"error": error}

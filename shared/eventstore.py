@@ -1,0 +1,240 @@
+"""The SQL event store and its transactional outbox.
+
+`events` is append-only: rows are never updated or deleted. `outbox` holds one row per event,
+written in the same transaction, and is the relay's work list; `published_at` is set only
+after JetStream acknowledged the publish.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+
+from shared.envelope import EventEnvelope
+from shared.errors import ConcurrencyError
+
+kernel_metadata = MetaData()
+
+# BigInteger is INTEGER PRIMARY KEY (rowid) on SQLite thanks to the variant.
+_position_type = BigInteger().with_variant(Integer(), "sqlite")
+
+events_table = Table(
+    "events",
+    kernel_metadata,
+    Column("position", _position_type, primary_key=True, autoincrement=True),
+    Column("event_id", String(36), nullable=False, unique=True),
+    Column("event_type", String(100), nullable=False),
+    Column("schema_version", Integer, nullable=False),
+    Column("aggregate_type", String(50), nullable=False),
+    Column("aggregate_id", String(100), nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("occurred_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("department", String(200)),
+    Column("unit_code", String(10)),
+    Column("correlation_id", String(100)),
+    Column("causation_id", String(100)),
+    Column("payload", Text, nullable=False),
+    # The guard against concurrent writers: two appends of the same version cannot both commit.
+    UniqueConstraint(
+        "aggregate_type", "aggregate_id", "aggregate_version", name="uq_event_version"
+    ),
+)
+Index("ix_events_recorded_at", events_table.c.recorded_at)
+Index("ix_events_unit_actor", events_table.c.unit_code, events_table.c.actor)
+
+outbox_table = Table(
+    "outbox",
+    kernel_metadata,
+    Column("position", _position_type, primary_key=True, autoincrement=False),
+    Column("subject", String(250), nullable=False),
+    Column("published_at", DateTime(timezone=True)),
+)
+Index(
+    "ix_outbox_pending",
+    outbox_table.c.position,
+    sqlite_where=outbox_table.c.published_at.is_(None),
+    postgresql_where=outbox_table.c.published_at.is_(None),
+)
+
+
+def _row_to_envelope(row: Any, service: str) -> EventEnvelope:
+    return EventEnvelope(
+        event_id=UUID(row.event_id),
+        event_type=row.event_type,
+        schema_version=row.schema_version,
+        service=service,
+        aggregate_type=row.aggregate_type,
+        aggregate_id=row.aggregate_id,
+        aggregate_version=row.aggregate_version,
+        occurred_at=_aware(row.occurred_at),
+        recorded_at=_aware(row.recorded_at),
+        actor=row.actor,
+        department=row.department,
+        unit_code=row.unit_code,
+        correlation_id=row.correlation_id,
+        causation_id=row.causation_id,
+        payload=json.loads(row.payload),
+        position=row.position,
+    )
+
+
+def _aware(value: datetime) -> datetime:
+    # SQLite returns naive datetimes; everything is stored in UTC.
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+class EventStore:
+    """Append and read the events of one service."""
+
+    def __init__(self, service: str, subject_root: str) -> None:
+        self.service = service
+        self.subject_root = subject_root
+
+    def current_version(self, conn: Connection, aggregate_type: str, aggregate_id: str) -> int:
+        version = conn.execute(
+            select(func.max(events_table.c.aggregate_version)).where(
+                events_table.c.aggregate_type == aggregate_type,
+                events_table.c.aggregate_id == aggregate_id,
+            )
+        ).scalar_one_or_none()
+        return int(version or 0)
+
+    def append(
+        self, conn: Connection, envelopes: Sequence[EventEnvelope], expected_version: int
+    ) -> list[EventEnvelope]:
+        """Store events of one aggregate and their outbox rows in the caller's transaction.
+
+        Raises ConcurrencyError when the aggregate is no longer at `expected_version`.
+        """
+        if not envelopes:
+            return []
+        first = envelopes[0]
+        current = self.current_version(conn, first.aggregate_type, first.aggregate_id)
+        if current != expected_version:
+            raise ConcurrencyError(first.aggregate_id, expected_version, current)
+        stored: list[EventEnvelope] = []
+        try:
+            for envelope in envelopes:
+                position = conn.execute(
+                    insert(events_table).returning(events_table.c.position),
+                    self._row(envelope),
+                ).scalar_one()
+                conn.execute(
+                    insert(outbox_table),
+                    {"position": position, "subject": envelope.subject(self.subject_root)},
+                )
+                stored.append(_with_position(envelope, position))
+        except IntegrityError as exc:
+            # A concurrent writer committed the same version between our read and our insert.
+            raise ConcurrencyError(first.aggregate_id, expected_version) from exc
+        return stored
+
+    def append_many(self, conn: Connection, envelopes: Sequence[EventEnvelope]) -> None:
+        """Bulk append of new aggregates (imports): every envelope must start its stream.
+
+        Batched inserts (insertmanyvalues); a clash on any version refuses the whole batch.
+        """
+        if not envelopes:
+            return
+        try:
+            positions = conn.execute(
+                insert(events_table).returning(
+                    events_table.c.position, sort_by_parameter_order=True
+                ),
+                [self._row(e) for e in envelopes],
+            ).scalars().all()
+            conn.execute(
+                insert(outbox_table),
+                [
+                    {"position": position, "subject": e.subject(self.subject_root)}
+                    for position, e in zip(positions, envelopes, strict=True)
+                ],
+            )
+        except IntegrityError as exc:
+            raise ConcurrencyError(envelopes[0].aggregate_id, 0) from exc
+
+    def load(
+        self,
+        conn: Connection,
+        aggregate_type: str,
+        aggregate_id: str,
+        recorded_until: datetime | None = None,
+    ) -> list[EventEnvelope]:
+        query = (
+            select(events_table)
+            .where(
+                events_table.c.aggregate_type == aggregate_type,
+                events_table.c.aggregate_id == aggregate_id,
+            )
+            .order_by(events_table.c.aggregate_version)
+        )
+        if recorded_until is not None:
+            query = query.where(events_table.c.recorded_at <= recorded_until)
+        return [_row_to_envelope(row, self.service) for row in conn.execute(query)]
+
+    def read_all(
+        self, conn: Connection, after_position: int = 0, limit: int = 1000
+    ) -> list[EventEnvelope]:
+        query = (
+            select(events_table)
+            .where(events_table.c.position > after_position)
+            .order_by(events_table.c.position)
+            .limit(limit)
+        )
+        return [_row_to_envelope(row, self.service) for row in conn.execute(query)]
+
+    def iter_all(self, conn: Connection, after_position: int = 0) -> Iterator[EventEnvelope]:
+        position = after_position
+        while True:
+            batch = self.read_all(conn, position, 1000)
+            if not batch:
+                return
+            yield from batch
+            position = batch[-1].position or position
+
+    @staticmethod
+    def _row(envelope: EventEnvelope) -> dict[str, Any]:
+        return {
+            "event_id": str(envelope.event_id),
+            "event_type": envelope.event_type,
+            "schema_version": envelope.schema_version,
+            "aggregate_type": envelope.aggregate_type,
+            "aggregate_id": envelope.aggregate_id,
+            "aggregate_version": envelope.aggregate_version,
+            "occurred_at": envelope.occurred_at,
+            "recorded_at": envelope.recorded_at,
+            "actor": envelope.actor,
+            "department": envelope.department,
+            "unit_code": envelope.unit_code,
+            "correlation_id": envelope.correlation_id,
+            "causation_id": envelope.causation_id,
+            "payload": json.dumps(envelope.payload, ensure_ascii=False, separators=(",", ":")),
+        }
+
+
+def _with_position(envelope: EventEnvelope, position: int) -> EventEnvelope:
+    return replace(envelope, position=position)

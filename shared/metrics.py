@@ -1,0 +1,50 @@
+"""Prometheus metrics of one service process (own registry, so tests can build many apps)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+
+class ServiceMetrics:
+    def __init__(self, service: str) -> None:
+        self.registry = CollectorRegistry()
+        labels = {"service": service}
+        self.http_requests = Counter(
+            "danvan_http_requests_total",
+            "HTTP requests by route and status",
+            ["method", "route", "status"],
+            registry=self.registry,
+        )
+        self.http_latency = Histogram(
+            "danvan_http_request_seconds",
+            "HTTP request latency",
+            ["method", "route"],
+            registry=self.registry,
+        )
+        self.events_appended = Counter(
+            "danvan_events_appended", "Events appended to the event store", registry=self.registry
+        )
+        self.events_published = Counter(
+            "danvan_events_published", "Events published to JetStream", registry=self.registry
+        )
+        self.outbox_pending = Gauge(
+            "danvan_outbox_pending", "Events committed but not yet acknowledged by JetStream",
+            registry=self.registry,
+        )
+        self.events_projected = Counter(
+            "danvan_events_projected", "Events applied by consumers", ["consumer"],
+            registry=self.registry,
+        )
+        self.dead_letters = Counter(
+            "danvan_dead_letters", "Events moved to the dead-letter table", ["consumer"],
+            registry=self.registry,
+        )
+        self.nats_connected = Gauge(
+            "danvan_nats_connected", "1 when the NATS connection is up", registry=self.registry
+        )
+        self.info = Gauge("danvan_service_info", "Service identity", ["service"],
+                          registry=self.registry)
+        self.info.labels(**labels).set(1)
+
+    def render(self) -> bytes:
+        return generate_latest(self.registry)

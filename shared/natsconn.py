@@ -1,0 +1,93 @@
+"""A NATS connection that a service keeps trying to (re)establish without blocking its HTTP side."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Awaitable, Callable
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from shared.logs import get_logger
+from shared.settings import Settings
+
+log = get_logger("danvan.nats")
+
+
+class NatsLink:
+    """Holds the connection once it exists; `connected` says whether it is usable now."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+        self.client: Client | None = None
+        self.js: JetStreamContext | None = None
+        self.ready = asyncio.Event()
+
+    @property
+    def connected(self) -> bool:
+        return self.client is not None and self.client.is_connected
+
+    async def connect_forever(
+        self, stop: asyncio.Event, on_connect: Callable[[JetStreamContext], Awaitable[None]]
+    ) -> None:
+        """Retry the first connection with backoff; nats-py handles later reconnects itself."""
+        delay = 0.2
+        while not stop.is_set():
+            try:
+                client = await nats.connect(
+                    self._settings.nats_url,
+                    name=f"danvan-{self._settings.service}",
+                    user=self._settings.nats_user,
+                    password=self._settings.nats_password,
+                    allow_reconnect=True,
+                    max_reconnect_attempts=-1,
+                    reconnect_time_wait=0.5,
+                    connect_timeout=2,
+                    error_cb=_log_error,
+                    disconnected_cb=_log_disconnected,
+                    reconnected_cb=_log_reconnected,
+                )
+                self.client = client
+                self.js = client.jetstream(timeout=self._settings.relay_publish_timeout_s)
+                await on_connect(self.js)
+                self.ready.set()
+                log.info("nats_connected", url=self._settings.nats_url)
+                return
+            except Exception as exc:  # any failure means "not yet"; keep the service up
+                log.warning("nats_connect_failed", error=str(exc), retry_in_s=delay)
+                if self.client is not None:
+                    await _close_quietly(self.client)
+                    self.client = None
+                    self.js = None
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                delay = min(delay * 2, 5.0)
+
+    async def close(self) -> None:
+        if self.client is not None:
+            await _close_quietly(self.client)
+            self.client = None
+            self.js = None
+            self.ready.clear()
+
+
+async def _close_quietly(client: Client) -> None:
+    try:
+        await client.drain()
+    except Exception:
+        with contextlib.suppress(Exception):
+            await client.close()
+
+
+async def _log_error(exc: Exception) -> None:
+    log.warning("nats_error", error=str(exc))
+
+
+async def _log_disconnected() -> None:
+    log.warning("nats_disconnected")
+
+
+async def _log_reconnected() -> None:
+    log.info("nats_reconnected")

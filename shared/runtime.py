@@ -1,0 +1,151 @@
+"""Everything one service process runs besides HTTP: database, NATS link, relay, consumers."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Sequence
+from datetime import datetime
+
+from nats.js import JetStreamContext
+from sqlalchemy import Engine, MetaData
+
+from shared.aggregate import CommandContext, UnitOfWork
+from shared.consumer import ConsumerRunner, Projection
+from shared.db import create_db_engine, create_schema
+from shared.envelope import EventEnvelope, EventRegistry, utcnow
+from shared.eventstore import EventStore, kernel_metadata
+from shared.logs import get_logger
+from shared.metrics import ServiceMetrics
+from shared.natsconn import NatsLink
+from shared.relay import OutboxRelay
+from shared.settings import Settings
+from shared.streams import ensure_stream, stream_config
+
+log = get_logger("danvan.runtime")
+
+
+class ServiceRuntime:
+    def __init__(
+        self,
+        settings: Settings,
+        registry: EventRegistry,
+        *,
+        metadata: Sequence[MetaData] = (),
+        projections: Sequence[Projection] = (),
+        engine: Engine | None = None,
+    ) -> None:
+        self.settings = settings
+        self.registry = registry
+        self.engine = engine or create_db_engine(settings.database_url)
+        self.metadata = [kernel_metadata, *metadata]
+        self.store = EventStore(settings.service, settings.subject_root)
+        self.metrics = ServiceMetrics(settings.service)
+        self.link = NatsLink(settings)
+        self.relay = OutboxRelay(
+            self.engine,
+            self.link,
+            settings.service,
+            batch_size=settings.relay_batch_size,
+            poll_interval_s=settings.relay_poll_interval_s,
+            publish_timeout_s=settings.relay_publish_timeout_s,
+            metrics=self.metrics,
+        )
+        self.consumers = [
+            ConsumerRunner(
+                self.engine,
+                self.link,
+                projection,
+                service=settings.service,
+                subject_root=settings.subject_root,
+                batch_size=settings.consumer_batch_size,
+                max_deliver=settings.consumer_max_deliver,
+                ack_wait_s=settings.consumer_ack_wait_s,
+                metrics=self.metrics,
+            )
+            for projection in projections
+        ]
+        self._stop = asyncio.Event()
+        self._tasks: list[asyncio.Task[None]] = []
+        self._consumer_stop = asyncio.Event()
+        self._consumer_tasks: list[asyncio.Task[None]] = []
+
+    def create_schema(self) -> None:
+        create_schema(self.engine, *self.metadata)
+
+    def uow(self, context: CommandContext, clock: datetime | None = None) -> UnitOfWork:
+        return UnitOfWork(
+            self.engine,
+            self.store,
+            self.registry,
+            context,
+            on_commit=self._committed,
+            clock=(lambda: clock) if clock else utcnow,
+        )
+
+    def _committed(self, envelopes: list[EventEnvelope]) -> None:
+        self.metrics.events_appended.inc(len(envelopes))
+        self.relay.notify()
+
+    async def _on_connect(self, js: JetStreamContext) -> None:
+        await ensure_stream(
+            js,
+            stream_config(
+                self.settings.subject_root,
+                self.settings.service,
+                self.settings.stream_replicas,
+                self.settings.stream_duplicate_window_s,
+            ),
+        )
+
+    async def start(self) -> None:
+        self.create_schema()
+        self._stop = asyncio.Event()
+        self._tasks = [
+            asyncio.create_task(self.link.connect_forever(self._stop, self._on_connect)),
+            asyncio.create_task(self.relay.run(self._stop)),
+        ]
+        self._start_consumers()
+        log.info("service_started", service=self.settings.service)
+
+    def _start_consumers(self) -> None:
+        self._consumer_stop = asyncio.Event()
+        self._consumer_tasks = [
+            asyncio.create_task(c.run(self._consumer_stop)) for c in self.consumers
+        ]
+
+    async def _stop_consumers(self) -> None:
+        # Graceful: a batch being applied finishes and commits before its task ends, so
+        # nothing is written behind a reset.
+        self._consumer_stop.set()
+        await _finish(self._consumer_tasks, timeout=10.0)
+        self._consumer_tasks = []
+
+    async def stop(self) -> None:
+        self._stop.set()
+        await self._stop_consumers()
+        await _finish(self._tasks, timeout=5.0)
+        self._tasks = []
+        await self.link.close()
+        self.engine.dispose()
+
+    async def rebuild_projections(self) -> None:
+        """Drop every read model of this service and replay it from the source streams."""
+        await self._stop_consumers()
+        for consumer in self.consumers:
+            await asyncio.to_thread(consumer.reset)
+            if self.link.js is not None:
+                await consumer.delete_durable(self.link.js)
+        log.info("projections_reset", consumers=[c.durable for c in self.consumers])
+        self._start_consumers()
+
+
+async def _finish(tasks: list[asyncio.Task[None]], timeout: float) -> None:
+    if not tasks:
+        return
+    _, pending = await asyncio.wait(tasks, timeout=timeout)
+    for task in pending:
+        task.cancel()
+    for task in tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task

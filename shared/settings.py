@@ -1,0 +1,82 @@
+"""One settings object per service process, read from the environment (pydantic-settings)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_PORTS: dict[str, int] = {
+    "indicators": 8101,
+    "religion": 8102,
+    "dialogue": 8103,
+    "reporting": 8104,
+}
+DEFAULT_NATS_URL = "nats://127.0.0.1:14222"
+DEV_SECRET = "danvan-development-secret"
+
+
+class Settings(BaseSettings):
+    """Everything a service process needs to know about its surroundings."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    service: str = "unknown"
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str = ""
+    nats_url: str = DEFAULT_NATS_URL
+    nats_user: str | None = None
+    nats_password: str | None = None
+    # Subject root and stream prefix; tests give each case its own so they never share streams.
+    subject_root: str = "danvan"
+    host: str = "127.0.0.1"
+    port: int = 0
+    data_dir: Path = Path("var")
+    log_level: str = "INFO"
+    log_json: bool = True
+
+    stream_replicas: int = Field(default=1, ge=1, le=5)
+    # Dedup window for Nats-Msg-Id: a relay that crashed between the ack and the mark
+    # republishes within seconds, so an hour is plenty and bounds the server's memory.
+    stream_duplicate_window_s: float = 3600.0
+
+    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_poll_interval_s: float = 0.5
+    relay_publish_timeout_s: float = 5.0
+
+    consumer_batch_size: int = Field(default=256, ge=1, le=10_000)
+    consumer_max_deliver: int = Field(default=5, ge=1)
+    consumer_ack_wait_s: float = 30.0
+
+    max_body_bytes: int = 2_000_000
+    max_upload_bytes: int = 50_000_000
+
+    @classmethod
+    def for_service(cls, service: str, **overrides: object) -> Settings:
+        """Settings of `service`: `<SERVICE>_PORT` and `<SERVICE>_DATABASE_URL` win over the
+        generic names, so one shell can describe several services."""
+        prefix = service.upper()
+        values: dict[str, object] = {"service": service}
+        port = os.environ.get(f"{prefix}_PORT") or os.environ.get("PORT")
+        values["port"] = int(port) if port else DEFAULT_PORTS.get(service, 8100)
+        db = os.environ.get(f"{prefix}_DATABASE_URL")
+        if db:
+            values["database_url"] = db
+        values.update(overrides)
+        settings = cls(**values)  # type: ignore[arg-type]
+        if not settings.database_url:
+            path = (settings.data_dir / f"{service}.db").resolve()
+            settings = settings.model_copy(update={"database_url": f"sqlite:///{path}"})
+        return settings
+
+    @property
+    def stream_name(self) -> str:
+        return stream_name_for(self.subject_root, self.service)
+
+
+def stream_name_for(subject_root: str, service: str) -> str:
+    """JetStream stream of a service: one per service, e.g. DANVAN_RELIGION."""
+    return f"{subject_root}_{service}".upper().replace(".", "_").replace("-", "_")

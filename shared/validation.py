@@ -1,0 +1,100 @@
+"""Input types and Vietnamese wording of validation errors, shared by every service."""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, StringConstraints
+from pydantic_core import PydanticCustomError
+
+# Tab, newline and carriage return are legitimate in free text; every other control
+# character (NUL above all, which PostgreSQL refuses) is not.
+_ALLOWED_CONTROLS = {"\t", "\n", "\r"}
+
+
+def clean_text(value: str) -> str:
+    value = unicodedata.normalize("NFC", value).strip()
+    if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value):
+        raise PydanticCustomError("control_characters", "Chuỗi chứa ký tự điều khiển không hợp lệ")
+    return value
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("blank", "Không được để trống")
+    return value
+
+
+Name = Annotated[
+    str, StringConstraints(max_length=300), AfterValidator(clean_text), AfterValidator(_not_blank)
+]
+Code = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$"),
+]
+UnitCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
+ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(clean_text)]
+LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(clean_text)]
+
+MESSAGES: dict[str, str] = {
+    "missing": "Thiếu trường bắt buộc",
+    "extra_forbidden": "Trường không được phép",
+    "string_type": "Phải là chuỗi ký tự",
+    "string_too_long": "Chuỗi quá dài (tối đa {max_length} ký tự)",
+    "string_too_short": "Chuỗi quá ngắn (tối thiểu {min_length} ký tự)",
+    "string_pattern_mismatch": "Không đúng định dạng",
+    "int_type": "Phải là số nguyên",
+    "int_parsing": "Phải là số nguyên",
+    "int_from_float": "Phải là số nguyên",
+    "float_type": "Phải là số",
+    "float_parsing": "Phải là số",
+    "decimal_parsing": "Phải là số",
+    "bool_type": "Phải là đúng/sai (true/false)",
+    "bool_parsing": "Phải là đúng/sai (true/false)",
+    "greater_than": "Phải lớn hơn {gt}",
+    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}",
+    "less_than": "Phải nhỏ hơn {lt}",
+    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}",
+    "date_type": "Phải là ngày (YYYY-MM-DD)",
+    "date_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
+    "date_from_datetime_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
+    "datetime_parsing": "Thời điểm không hợp lệ (định dạng ISO 8601)",
+    "datetime_type": "Thời điểm không hợp lệ (định dạng ISO 8601)",
+    "uuid_parsing": "Mã định danh (UUID) không hợp lệ",
+    "enum": "Giá trị không hợp lệ; cho phép: {expected}",
+    "literal_error": "Giá trị không hợp lệ; cho phép: {expected}",
+    "list_type": "Phải là danh sách",
+    "too_long": "Danh sách quá dài (tối đa {max_length} phần tử)",
+    "too_short": "Danh sách quá ngắn (tối thiểu {min_length} phần tử)",
+    "dict_type": "Phải là đối tượng JSON",
+    "model_attributes_type": "Phải là đối tượng JSON",
+    "json_invalid": "Nội dung JSON không hợp lệ",
+    "json_type": "Nội dung JSON không hợp lệ",
+    "value_error": "Giá trị không hợp lệ",
+}
+
+
+def vietnamese_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Turn pydantic's error list into [{field, code, message}] worded in Vietnamese."""
+    out = []
+    for error in errors:
+        kind = str(error.get("type", "value_error"))
+        ctx = error.get("ctx") or {}
+        template = MESSAGES.get(kind)
+        if template is None:
+            # Custom errors (PydanticCustomError) already carry a Vietnamese message.
+            message = str(error.get("msg", MESSAGES["value_error"]))
+        else:
+            try:
+                message = template.format(**{k: _show(v) for k, v in ctx.items()})
+            except (KeyError, IndexError):
+                message = template
+        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        out.append({"field": ".".join(location) or None, "code": kind, "message": message})
+    return out
+
+
+def _show(value: Any) -> str:
+    return str(value).replace("'", "")

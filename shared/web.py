@@ -1,0 +1,241 @@
+"""The HTTP conventions every service shares: app factory, error format, health, metrics."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+from uuid import uuid4
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import func, select
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from shared.aggregate import CommandContext
+from shared.consumer import dead_letters_table
+from shared.db import ping
+from shared.errors import DomainError, error_body
+from shared.logs import configure_logging, get_logger
+from shared.runtime import ServiceRuntime
+from shared.validation import vietnamese_errors
+
+log = get_logger("danvan.http")
+
+HTTP_MESSAGES = {
+    404: ("NOT_FOUND", "Không tìm thấy địa chỉ yêu cầu"),
+    405: ("METHOD_NOT_ALLOWED", "Phương thức không được hỗ trợ cho địa chỉ này"),
+    413: ("PAYLOAD_TOO_LARGE", "Dữ liệu gửi lên quá lớn"),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Định dạng dữ liệu không được hỗ trợ"),
+}
+
+
+def command_context(request: Request) -> CommandContext:
+    """Who issues a command. Until authentication lands, taken from development headers."""
+    return CommandContext(
+        actor=request.headers.get("x-actor", "anonymous")[:200],
+        department=request.headers.get("x-department"),
+        correlation_id=request.state.correlation_id,
+    )
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+class BodySizeLimit:
+    """Refuse oversized bodies before they are read into memory (413, error format)."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope.get("headers") or [])
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        limit = self.max_upload_bytes if "multipart" in content_type else self.max_bytes
+        declared = headers.get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await _too_large(send)
+            return
+        seen = 0
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    raise _BodyTooLarge
+            return message
+
+        try:
+            await self.app(scope, limited_receive, send)
+        except _BodyTooLarge:
+            await _too_large(send)
+
+
+class _BodyTooLarge(Exception):
+    pass
+
+
+async def _too_large(send: Send) -> None:
+    code, message = HTTP_MESSAGES[413]
+    response = JSONResponse(error_body(code, message), status_code=413)
+    await response({"type": "http"}, _no_receive, send)
+
+
+async def _no_receive() -> Message:
+    return {"type": "http.disconnect"}
+
+
+def build_app(
+    runtime: ServiceRuntime,
+    routers: Sequence[APIRouter],
+    *,
+    title: str,
+    description: str = "",
+) -> FastAPI:
+    settings = runtime.settings
+    configure_logging(settings.log_level, settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.stop()
+
+    app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
+    app.state.runtime = runtime
+    _install_error_handlers(app)
+    _install_request_middleware(app, runtime)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    app.include_router(_operations_router(runtime))
+    for router in routers:
+        app.include_router(router)
+    return app
+
+
+def _install_request_middleware(app: FastAPI, runtime: ServiceRuntime) -> None:
+    @app.middleware("http")
+    async def correlate(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        correlation_id = request.headers.get("x-correlation-id") or uuid4().hex
+        request.state.correlation_id = correlation_id[:100]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(
+            correlation_id=request.state.correlation_id, service=runtime.settings.service
+        )
+        started = time.perf_counter()
+        response = await call_next(request)
+        route = request.scope.get("route")
+        path = getattr(route, "path", "unmatched")
+        runtime.metrics.http_requests.labels(request.method, path, response.status_code).inc()
+        runtime.metrics.http_latency.labels(request.method, path).observe(
+            time.perf_counter() - started
+        )
+        response.headers["X-Correlation-Id"] = request.state.correlation_id
+        if response.status_code >= 400:
+            log.info("http_refused", method=request.method, path=path,
+                     status=response.status_code)
+        return response
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        return JSONResponse(exc.body(), status_code=exc.status_code)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(
+            error_body(
+                "VALIDATION_ERROR",
+                "Dữ liệu gửi lên không hợp lệ",
+                vietnamese_errors(exc.errors()),
+            ),
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code, message = HTTP_MESSAGES.get(exc.status_code, ("HTTP_ERROR", "Yêu cầu không hợp lệ"))
+        return JSONResponse(error_body(code, message), status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled_error", error=str(exc))
+        return JSONResponse(
+            error_body("INTERNAL_ERROR", "Lỗi hệ thống, vui lòng thử lại hoặc báo quản trị viên"),
+            status_code=500,
+        )
+
+
+def _operations_router(runtime: ServiceRuntime) -> APIRouter:
+    router = APIRouter(tags=["vận hành"])
+
+    @router.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": runtime.settings.service}
+
+    @router.get("/readyz")
+    def readyz() -> JSONResponse:
+        checks: dict[str, Any] = {}
+        try:
+            ping(runtime.engine)
+            checks["database"] = "ok"
+        except Exception as exc:
+            checks["database"] = f"lỗi: {type(exc).__name__}"
+        checks["nats"] = "ok" if runtime.link.connected else "chưa kết nối"
+        ready = all(value == "ok" for value in checks.values())
+        return JSONResponse(
+            {"status": "ready" if ready else "not_ready", "checks": checks},
+            status_code=200 if ready else 503,
+        )
+
+    @router.get("/metrics")
+    def metrics() -> Response:
+        runtime.metrics.nats_connected.set(1 if runtime.link.connected else 0)
+        return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @router.get("/api/v1/events/catalogue")
+    def event_catalogue() -> dict[str, Any]:
+        return runtime.registry.catalogue(runtime.settings.subject_root)
+
+    @router.get("/api/v1/admin/dead-letters")
+    def dead_letters(limit: int = 100) -> dict[str, Any]:
+        with runtime.engine.connect() as conn:
+            total = conn.execute(select(func.count()).select_from(dead_letters_table)).scalar()
+            rows = conn.execute(
+                select(dead_letters_table).order_by(dead_letters_table.c.id.desc()).limit(
+                    max(1, min(limit, 1000))
+                )
+            ).mappings().all()
+        return {"total": total, "items": [_jsonable(dict(r)) for r in rows]}
+
+    @router.post("/api/v1/admin/rebuild-projections", status_code=202)
+    async def rebuild() -> dict[str, Any]:
+        await runtime.rebuild_projections()
+        return {"status": "rebuilding", "consumers": [c.durable for c in runtime.consumers]}
+
+    return router
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}

@@ -1,0 +1,54 @@
+"""Small waits and readers shared by the integration and end-to-end rings."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+
+import nats
+from nats.aio.msg import Msg
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float = 20.0
+) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if asyncio.iscoroutine(result):
+            result = await result
+        if result:
+            return
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
+def wait_until(check: Callable[[], bool], timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+async def read_stream(url: str, stream: str, subjects: str = ">") -> list[Msg]:
+    """Every message of a stream, in stream order, without touching any durable consumer."""
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        info = await js.stream_info(stream)
+        total = info.state.messages
+        messages: list[Msg] = []
+        if total == 0:
+            return messages
+        sub = await js.subscribe(subjects, stream=stream, ordered_consumer=True)
+        try:
+            while len(messages) < total:
+                messages.append(await sub.next_msg(timeout=5))
+        finally:
+            await sub.unsubscribe()
+        return messages
+    finally:
+        await client.close()

@@ -1,0 +1,163 @@
+"""The consumer runner: exactly-once effect, dead letters, rebuild by replay."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from uuid import uuid4
+
+import nats
+import pytest
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, insert, select
+
+from shared.consumer import Projection, dead_letters_table, processed_events_table
+from shared.envelope import EventEnvelope, EventRegistry
+from shared.natsserver import NatsServer
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.streams import ensure_stream, stream_config
+from tests.integration.helpers import eventually
+
+metadata = MetaData()
+tally = Table(
+    "tally",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("aggregate_id", String(50), nullable=False),
+    Column("value", Integer, nullable=False),
+)
+
+
+def _count_up(conn: Connection, event: EventEnvelope) -> None:
+    conn.execute(
+        insert(tally), {"aggregate_id": event.aggregate_id, "value": event.payload["value"]}
+    )
+
+
+def _explode(conn: Connection, event: EventEnvelope) -> None:
+    _count_up(conn, event)  # written, then rolled back with the failure
+    raise RuntimeError("this handler cannot take this event")
+
+
+def _projection() -> Projection:
+    return Projection(
+        name="tally",
+        source_service="religion",
+        handlers={"Counted": _count_up, "Broken": _explode},
+        tables=[tally],
+    )
+
+
+def _envelope(event_type: str, aggregate_id: str, version: int, value: int) -> EventEnvelope:
+    now = datetime.now(UTC)
+    return EventEnvelope(
+        event_id=uuid4(), event_type=event_type, schema_version=1, service="religion",
+        aggregate_type="thing", aggregate_id=aggregate_id, aggregate_version=version,
+        occurred_at=now, recorded_at=now, actor="tester", payload={"value": value},
+    )
+
+
+class Publisher:
+    def __init__(self, url: str, root: str) -> None:
+        self.url, self.root = url, root
+
+    async def publish(self, envelope: EventEnvelope, msg_id: str | None = None) -> None:
+        client = await nats.connect(self.url)
+        js = client.jetstream()
+        await ensure_stream(js, stream_config(self.root, "religion"))
+        await js.publish(
+            envelope.subject(self.root),
+            envelope.to_json(),
+            headers={"Nats-Msg-Id": msg_id or str(envelope.event_id)},
+        )
+        await client.close()
+
+    async def publish_raw(self, subject: str, data: bytes) -> None:
+        client = await nats.connect(self.url)
+        js = client.jetstream()
+        await ensure_stream(js, stream_config(self.root, "religion"))
+        await js.publish(f"{self.root}.{subject}", data)
+        await client.close()
+
+
+@pytest.fixture
+def publisher(nats_server: NatsServer, subject_root: str) -> Publisher:
+    return Publisher(nats_server.url, subject_root)
+
+
+@pytest.fixture
+def runtime(settings_factory: Callable[..., Settings]) -> Iterator[ServiceRuntime]:
+    settings = settings_factory("reporting", consumer_max_deliver=3)
+    yield ServiceRuntime(
+        settings, EventRegistry("reporting"), metadata=[metadata], projections=[_projection()]
+    )
+
+
+def _rows(runtime: ServiceRuntime, table: Table) -> int:
+    with runtime.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def _tally(runtime: ServiceRuntime) -> list[tuple[str, int]]:
+    with runtime.engine.connect() as conn:
+        return [
+            (r.aggregate_id, r.value)
+            for r in conn.execute(select(tally).order_by(tally.c.aggregate_id, tally.c.value))
+        ]
+
+
+async def test_a_redelivered_event_is_applied_once(
+    runtime: ServiceRuntime, publisher: Publisher
+) -> None:
+    event = _envelope("Counted", "a", 1, 7)
+    await publisher.publish(event)
+    # The same event again under another message id: JetStream delivers it a second time.
+    await publisher.publish(event, msg_id=f"{event.event_id}-again")
+    await publisher.publish(_envelope("Counted", "a", 2, 8))
+    await runtime.start()
+    try:
+        await eventually(lambda: _rows(runtime, processed_events_table) == 2)
+        await eventually(lambda: runtime.consumers[0].applied == 2)
+    finally:
+        await runtime.stop()
+    assert _tally(runtime) == [("a", 7), ("a", 8)]
+
+
+async def test_a_poison_event_lands_in_dead_letters_and_the_rest_goes_on(
+    runtime: ServiceRuntime, publisher: Publisher
+) -> None:
+    await publisher.publish(_envelope("Counted", "a", 1, 1))
+    await publisher.publish(_envelope("Broken", "b", 1, 99))
+    await publisher.publish_raw("religion.thing.Counted", b"\x00 not json")
+    await publisher.publish(_envelope("Counted", "a", 2, 2))
+    await runtime.start()
+    try:
+        await eventually(lambda: _rows(runtime, dead_letters_table) == 2, timeout=30)
+        await eventually(lambda: len(_tally(runtime)) == 2)
+    finally:
+        await runtime.stop()
+    assert _tally(runtime) == [("a", 1), ("a", 2)], "the broken handler wrote nothing"
+    with runtime.engine.connect() as conn:
+        letters = conn.execute(select(dead_letters_table).order_by(dead_letters_table.c.id)).all()
+    by_type = {letter.event_type: letter for letter in letters}
+    assert by_type["Broken"].deliveries == 3
+    assert "cannot take this event" in by_type["Broken"].error
+    assert by_type[None].deliveries == 1, "undecodable bytes are not retried"
+
+
+async def test_projection_rebuilt_by_replay_equals_the_live_one(
+    runtime: ServiceRuntime, publisher: Publisher
+) -> None:
+    for n in range(40):
+        await publisher.publish(_envelope("Counted", f"agg-{n % 5}", n // 5 + 1, n))
+    await runtime.start()
+    try:
+        await eventually(lambda: len(_tally(runtime)) == 40)
+        live = _tally(runtime)
+        await runtime.rebuild_projections()
+        await eventually(lambda: len(_tally(runtime)) == 40)
+        rebuilt = _tally(runtime)
+        await eventually(lambda: _rows(runtime, processed_events_table) == 40)
+    finally:
+        await runtime.stop()
+    assert rebuilt == live

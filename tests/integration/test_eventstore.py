@@ -1,0 +1,171 @@
+"""The event store on SQLite and PostgreSQL: versions, conflicts, outbox."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import Engine, func, select
+
+from shared.aggregate import Aggregate, CommandContext, UnitOfWork
+from shared.db import create_db_engine, create_schema
+from shared.envelope import DomainEvent, EventRegistry
+from shared.errors import ConcurrencyError
+from shared.eventstore import EventStore, events_table, kernel_metadata, outbox_table
+
+registry = EventRegistry("test")
+
+
+@registry.register
+class Counted(DomainEvent):
+    event_type = "Counted"
+    by: int
+
+
+class Counter(Aggregate):
+    aggregate_type = "counter"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.total = 0
+
+    def add(self, by: int) -> None:
+        self.record(Counted(by=by), date(2023, 5, 1))
+
+    def apply(self, event: DomainEvent) -> None:
+        assert isinstance(event, Counted)
+        self.total += event.by
+
+
+@pytest.fixture
+def engine(database_url: str) -> Engine:
+    engine = create_db_engine(database_url)
+    create_schema(engine, kernel_metadata)
+    return engine
+
+
+def _uow(engine: Engine) -> UnitOfWork:
+    return UnitOfWork(engine, EventStore("test", "danvan"), registry, CommandContext(actor="a"))
+
+
+def _count(engine: Engine, table: object) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
+
+
+def test_aggregate_round_trip_and_outbox_written_with_events(engine: Engine) -> None:
+    with _uow(engine) as uow:
+        counter = uow.load(Counter, "c1")
+        counter.add(2)
+        counter.add(3)
+        stored = uow.save(counter)
+        uow.commit()
+    assert [e.aggregate_version for e in stored] == [1, 2]
+    with _uow(engine) as uow:
+        again = uow.load(Counter, "c1")
+    assert (again.total, again.version) == (5, 2)
+    assert _count(engine, events_table) == _count(engine, outbox_table) == 2
+
+
+def test_rolled_back_command_leaves_no_event_and_no_outbox_row(engine: Engine) -> None:
+    with _uow(engine) as uow:
+        counter = uow.load(Counter, "c1")
+        counter.add(1)
+        uow.save(counter)
+        # no commit: an exception or an early return must write nothing
+    assert _count(engine, events_table) == 0
+    assert _count(engine, outbox_table) == 0
+
+
+def test_stale_writer_gets_a_conflict_with_the_current_version(engine: Engine) -> None:
+    with _uow(engine) as first:
+        mine = first.load(Counter, "c1")
+        mine.add(1)
+        first.save(mine)
+        first.commit()
+    with _uow(engine) as second, pytest.raises(ConcurrencyError) as info:
+        # The caller last saw version 0 (If-Match: 0); someone has written since.
+        second.load(Counter, "c1", expected_version=0)
+    assert (info.value.expected, info.value.current, info.value.status_code) == (0, 1, 409)
+    with _uow(engine) as uow:
+        assert uow.load(Counter, "c1").total == 1
+
+
+def test_append_at_a_stale_version_is_refused_by_the_store(engine: Engine) -> None:
+    with _uow(engine) as uow:
+        counter = uow.load(Counter, "c1")
+        counter.add(1)
+        uow.save(counter)
+        uow.commit()
+    with _uow(engine) as uow:
+        stale = Counter.rehydrate("c1", [])  # as if loaded before the first write
+        stale.add(5)
+        with pytest.raises(ConcurrencyError) as info:
+            uow.save(stale)
+    assert info.value.current == 1
+    assert _count(engine, events_table) == 1
+
+
+def test_concurrent_appends_of_one_version_let_exactly_one_win(engine: Engine) -> None:
+    barrier = threading.Barrier(4)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def writer(by: int) -> None:
+        with _uow(engine) as uow:
+            counter = uow.load(Counter, "shared")
+            counter.add(by)
+            barrier.wait()
+            try:
+                uow.save(counter)
+                uow.commit()
+                result = "ok"
+            except ConcurrencyError:
+                result = "conflict"
+        with lock:
+            outcomes.append(result)
+
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite serialises writers at BEGIN IMMEDIATE: no two loads can interleave")
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(1, 5)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") == 1
+    assert outcomes.count("conflict") == len(threads) - 1
+    assert _count(engine, events_table) == 1
+
+
+def test_outbox_order_follows_versions_of_each_aggregate(engine: Engine) -> None:
+    for round_ in range(3):
+        for name in ("a", "b"):
+            with _uow(engine) as uow:
+                counter = uow.load(Counter, name)
+                counter.add(round_)
+                uow.save(counter)
+                uow.commit()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(events_table.c.aggregate_id, events_table.c.aggregate_version)
+            .join(outbox_table, outbox_table.c.position == events_table.c.position)
+            .order_by(outbox_table.c.position)
+        ).all()
+    for name in ("a", "b"):
+        assert [v for a, v in rows if a == name] == [1, 2, 3]
+
+
+def test_events_are_read_back_in_position_order_from_any_position(engine: Engine) -> None:
+    for name in ("x", "y", "z"):
+        with _uow(engine) as uow:
+            counter = uow.load(Counter, name)
+            counter.add(1)
+            uow.save(counter)
+            uow.commit()
+    store = EventStore("test", "danvan")
+    with engine.connect() as conn:
+        everything = store.read_all(conn)
+        after_first = store.read_all(conn, after_position=everything[0].position or 0)
+    assert [e.aggregate_id for e in everything] == ["x", "y", "z"]
+    assert [e.aggregate_id for e in after_first] == ["y", "z"]

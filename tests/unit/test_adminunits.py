@@ -1,0 +1,354 @@
+"""The administrative unit catalogue, on the real committed data (no invented units)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import time
+import unicodedata
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from shared.adminunits import (
+    HAI_PHONG,
+    AdminUnit,
+    UnitCatalogue,
+    UnknownUnitError,
+    default_catalogue,
+    load_catalogue,
+)
+from shared.adminunits.catalogue import read_data_file
+
+pytestmark = pytest.mark.unit
+
+ROOT = Path(__file__).resolve().parents[2]
+HAI_DUONG_2023 = "30"
+TIEN_LANG_DISTRICT = "315"  # Huyện Tiên Lãng (until 2025-07-01)
+DAI_THANG = "11758"  # Xã Đại Thắng, Huyện Tiên Lãng (until 2025-07-01)
+TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng -> Xã Tiên Lãng (same code)
+IN_2023 = date(2023, 6, 1)
+IN_2025 = date(2025, 8, 1)
+REFORM = date(2025, 7, 1)
+
+
+@pytest.fixture(scope="module")
+def cat() -> UnitCatalogue:
+    return default_catalogue()
+
+
+def _leaves(node: dict[str, Any]) -> int:
+    kids = node["children"]
+    return 1 if not kids else sum(_leaves(k) for k in kids)
+
+
+# -- counts ------------------------------------------------------------------------------------
+
+
+def test_hai_phong_2023_has_15_districts_and_167_communes(cat: UnitCatalogue) -> None:
+    districts = cat.children(HAI_PHONG, IN_2023)
+    assert len(districts) == 15
+    assert {d.level for d in districts} == {"district"}
+    assert {d.kind for d in districts} == {"quận", "huyện", "thành phố"}
+    communes = cat.descendants(HAI_PHONG, IN_2023)
+    assert len(communes) == 167
+    assert sum(len(cat.descendants(d.code, IN_2023)) for d in districts) == 167
+    assert len(cat.units(IN_2023, "commune", HAI_PHONG)) == 167
+
+
+def test_hai_phong_2025_has_114_communes_and_no_districts(cat: UnitCatalogue) -> None:
+    hai_phong = cat.require(HAI_PHONG, IN_2025, "province")
+    assert hai_phong.name == "Thành phố Hải Phòng"
+    children = cat.children(HAI_PHONG, IN_2025)
+    assert len(children) == 114
+    assert {c.level for c in children} == {"commune"}
+    assert cat.descendants(HAI_PHONG, IN_2025) == children
+    assert cat.units(IN_2025, "district") == []
+    # Hai Duong no longer exists; its communes are now under Hai Phong.
+    assert cat.get(HAI_DUONG_2023, IN_2025) is None
+    assert any(c.code.startswith("10") for c in children)  # e.g. 10510, formerly Hai Duong
+
+
+def test_national_counts(cat: UnitCatalogue) -> None:
+    assert len(cat.units(IN_2025, "commune")) == 3321
+    assert len(cat.units(IN_2025, "province")) == 34
+    assert len(cat.units(IN_2023, "province")) == 63
+    assert len(cat.units(IN_2023, "commune")) == 10051
+    kinds_2025 = {u.kind for u in cat.units(IN_2025, "commune")}
+    assert kinds_2025 == {"xã", "phường", "đặc khu"}
+
+
+# -- hierarchy ---------------------------------------------------------------------------------
+
+
+def test_tien_lang_commune_is_found_under_its_district(cat: UnitCatalogue) -> None:
+    district = cat.require(TIEN_LANG_DISTRICT, IN_2023, "district")
+    assert (district.name, district.short_name, district.kind) == (
+        "Huyện Tiên Lãng",
+        "Tiên Lãng",
+        "huyện",
+    )
+    commune = cat.require(DAI_THANG, IN_2023, "commune")
+    assert commune.name == "Xã Đại Thắng"
+    assert commune.parent_code == TIEN_LANG_DISTRICT
+    assert commune.province_code == HAI_PHONG
+    assert commune in cat.children(TIEN_LANG_DISTRICT, IN_2023)
+    assert commune in cat.descendants(HAI_PHONG, IN_2023)
+    assert cat.district_of(DAI_THANG, IN_2023) == district
+    assert [u.code for u in cat.ancestors(DAI_THANG, IN_2023)] == [TIEN_LANG_DISTRICT, HAI_PHONG]
+    assert cat.is_commune(DAI_THANG, IN_2023)
+    assert not cat.is_commune(TIEN_LANG_DISTRICT, IN_2023)
+
+
+def test_no_district_in_the_two_level_era(cat: UnitCatalogue) -> None:
+    commune = cat.require(TIEN_LANG_TOWN, IN_2025, "commune")
+    assert commune.parent_code == HAI_PHONG
+    assert cat.district_of(TIEN_LANG_TOWN, IN_2025) is None
+    assert [u.code for u in cat.ancestors(TIEN_LANG_TOWN, IN_2025)] == [HAI_PHONG]
+
+
+def test_tree_is_json_ready_and_complete(cat: UnitCatalogue) -> None:
+    tree = cat.tree(HAI_PHONG, IN_2023)
+    json.dumps(tree, ensure_ascii=False)
+    assert tree["code"] == HAI_PHONG
+    assert len(tree["children"]) == 15
+    assert _leaves(tree) == 167 + 1  # Huyện Bạch Long Vĩ has no commune-level unit
+    tien_lang = next(d for d in tree["children"] if d["code"] == TIEN_LANG_DISTRICT)
+    assert DAI_THANG in {c["code"] for c in tien_lang["children"]}
+    assert _leaves(cat.tree(HAI_PHONG, IN_2025)) == 114
+
+
+def test_data_is_consistent_and_nfc(cat: UnitCatalogue) -> None:
+    assert cat.validate() == []
+    for on in (IN_2023, IN_2025):
+        for unit in cat.units(on):
+            assert unicodedata.is_normalized("NFC", unit.name)
+            assert unit.name.lower().startswith(unit.kind + " ")
+            assert unit.name.endswith(unit.short_name)
+
+
+# -- search ------------------------------------------------------------------------------------
+
+
+def test_search_ignores_diacritics(cat: UnitCatalogue) -> None:
+    for query in ("tien lang", "Tiên Lãng", "TIEN LANG", "  tiên  LANG "):
+        hits = cat.search(query, IN_2023)
+        assert hits[0].code == TIEN_LANG_DISTRICT, query
+        assert TIEN_LANG_TOWN in {h.code for h in hits}
+    assert [h.code for h in cat.search("huyen tien lang", IN_2023)] == [TIEN_LANG_DISTRICT]
+    # "đ" is folded to "d".
+    assert "308" in {h.code for h in cat.search("do son", IN_2023)}  # Quận Đồ Sơn
+    assert DAI_THANG in {h.code for h in cat.search("dai thang", IN_2023, level="commune")}
+    # As of 2025 only the commune remains.
+    hits_2025 = cat.search("tien lang", IN_2025, province_code=HAI_PHONG)
+    assert [h.code for h in hits_2025] == [TIEN_LANG_TOWN]
+    assert hits_2025[0].name == "Xã Tiên Lãng"
+    assert cat.search("", IN_2025) == []
+    assert len(cat.search("lang", IN_2023, limit=3)) == 3
+
+
+# -- unknown codes -----------------------------------------------------------------------------
+
+
+def test_unknown_code_raises(cat: UnitCatalogue) -> None:
+    with pytest.raises(UnknownUnitError) as info:
+        cat.require("99999", IN_2023)
+    assert isinstance(info.value, LookupError)
+    assert (info.value.code, info.value.on) == ("99999", IN_2023)
+    assert cat.get("99999", IN_2023) is None
+    with pytest.raises(UnknownUnitError):
+        cat.children("99999", IN_2023)
+
+
+def test_code_not_valid_on_the_date_raises(cat: UnitCatalogue) -> None:
+    # The district existed until 2025-07-01 (exclusive).
+    assert cat.get(TIEN_LANG_DISTRICT, date(2025, 6, 30)) is not None
+    with pytest.raises(UnknownUnitError) as info:
+        cat.require(TIEN_LANG_DISTRICT, REFORM)
+    assert (info.value.code, info.value.on) == (TIEN_LANG_DISTRICT, REFORM)
+    # Đặc khu Bạch Long Vĩ exists only from 2025-07-01.
+    with pytest.raises(UnknownUnitError):
+        cat.require("11948", IN_2023)
+    # Wrong level.
+    with pytest.raises(UnknownUnitError) as info:
+        cat.require(DAI_THANG, IN_2023, level="district")
+    assert info.value.level == "district"
+    with pytest.raises(UnknownUnitError):
+        cat.district_of(TIEN_LANG_DISTRICT, IN_2023)
+
+
+# -- history, successions, restatement ---------------------------------------------------------
+
+
+def test_history_of_a_code_spanning_both_eras(cat: UnitCatalogue) -> None:
+    old, new = cat.history(TIEN_LANG_TOWN)
+    assert (old.name, old.kind, old.parent_code) == ("Thị trấn Tiên Lãng", "thị trấn", "315")
+    assert (old.valid_from, old.valid_to) == (date(2020, 1, 1), REFORM)
+    assert (new.name, new.kind, new.parent_code) == ("Xã Tiên Lãng", "xã", HAI_PHONG)
+    assert (new.valid_from, new.valid_to) == (REFORM, None)
+    assert cat.get(TIEN_LANG_TOWN, IN_2023) == old
+    assert cat.get(TIEN_LANG_TOWN, IN_2025) == new
+    [succession] = cat.successors(TIEN_LANG_TOWN)
+    assert (succession.successor_code, succession.effective) == (TIEN_LANG_TOWN, REFORM)
+    assert cat.history("00000") == []
+
+
+def test_provinces_merged_in_2025(cat: UnitCatalogue) -> None:
+    [hai_duong] = cat.history(HAI_DUONG_2023)
+    assert (hai_duong.name, hai_duong.valid_to) == ("Tỉnh Hải Dương", REFORM)
+    assert [(s.successor_code, s.kind) for s in cat.successors(HAI_DUONG_2023)] == [
+        (HAI_PHONG, "merge")
+    ]
+    assert sorted(s.predecessor_code for s in cat.predecessors(HAI_PHONG)) == [
+        HAI_DUONG_2023,
+        HAI_PHONG,
+    ]
+    # Same code, different unit: 44 was Quảng Bình, is now Quảng Trị.
+    assert [u.name for u in cat.history("44")] == ["Tỉnh Quảng Bình", "Tỉnh Quảng Trị"]
+    # Every 2023 province has exactly one successor province.
+    for province in cat.units(IN_2023, "province"):
+        assert len(cat.restate(province.code, IN_2025)) == 1, province.name
+
+
+def test_restate_hai_phong_communes_to_2025(cat: UnitCatalogue) -> None:
+    new_hai_phong = {u.code for u in cat.descendants(HAI_PHONG, IN_2025)}
+    mapped = 0
+    for commune in cat.descendants(HAI_PHONG, IN_2023):
+        restated = cat.restate(commune.code, IN_2025)
+        if cat.successors(commune.code):
+            mapped += 1
+            assert len(restated) >= 1, commune.name
+            assert set(restated) <= new_hai_phong, commune.name
+        else:
+            assert restated == []  # no mapping known: nothing is guessed
+    assert mapped > 0
+    # Every 2025 Hai Phong commune has at least one known predecessor.
+    assert all(cat.predecessors(code) for code in new_hai_phong)
+
+
+def test_restate_is_a_derived_view(cat: UnitCatalogue) -> None:
+    before = cat.history(TIEN_LANG_DISTRICT)
+    restated = cat.restate(TIEN_LANG_DISTRICT, IN_2025)  # through its communes
+    assert TIEN_LANG_TOWN in restated
+    assert set(restated) <= {u.code for u in cat.descendants(HAI_PHONG, IN_2025)}
+    assert cat.history(TIEN_LANG_DISTRICT) == before
+    assert cat.get(TIEN_LANG_DISTRICT, IN_2023) == before[0]
+    # Within a unit's own extent it restates to itself.
+    assert cat.restate(DAI_THANG, date(2024, 1, 1)) == [DAI_THANG]
+    assert cat.restate(HAI_DUONG_2023, IN_2025) == [HAI_PHONG]
+    # Island district without communes -> Đặc khu Bạch Long Vĩ.
+    assert cat.restate("318", IN_2025) == ["11948"]
+    # Backwards: the 2025 city covers the 2023 city and Hai Duong.
+    assert cat.restate(HAI_PHONG, IN_2023, on=IN_2025) == [HAI_DUONG_2023, HAI_PHONG]
+    with pytest.raises(UnknownUnitError):
+        cat.restate("99999", IN_2025)
+
+
+# -- loading -----------------------------------------------------------------------------------
+
+
+def test_default_catalogue_is_loaded_once_and_fast() -> None:
+    assert default_catalogue() is default_catalogue()
+    started = time.perf_counter()
+    fresh = load_catalogue()
+    elapsed = time.perf_counter() - started
+    assert elapsed < 1.0, f"loading the whole country took {elapsed:.2f}s"
+    assert len(fresh.units(IN_2025, "commune")) == 3321
+
+
+# -- the generator -----------------------------------------------------------------------------
+
+
+def _generator() -> ModuleType:
+    name = "build_adminunits"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / "build_adminunits.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def _package_json(cat: UnitCatalogue, on: date, three_levels: bool) -> list[dict[str, Any]]:
+    """Rebuild ``nested-divisions.json`` in the package's shape from the catalogue."""
+
+    def record(unit: AdminUnit, division_type: str) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": unit.name,
+            "code": int(unit.code),
+            "codename": "",
+            "division_type": division_type,
+        }
+        if unit.level == "province":
+            out["phone_code"] = 0
+        else:
+            out["short_codename"] = ""
+        return out
+
+    provinces = []
+    for p in cat.units(on, "province"):
+        if three_levels:
+            # As in 0.6.x, whose division_type says "tỉnh" / "huyện" / "xã" for every unit.
+            prov = record(p, "tỉnh")
+            prov["districts"] = [
+                {**record(d, "huyện"), "wards": [record(w, "xã") for w in cat.children(d.code, on)]}
+                for d in cat.children(p.code, on)
+            ]
+        else:
+            prov = record(p, "thành phố trung ương" if p.kind == "thành phố" else "tỉnh")
+            prov["wards"] = [record(w, w.kind) for w in cat.children(p.code, on)]
+        provinces.append(prov)
+    return provinces
+
+
+def _sources(gen: ModuleType, cat: UnitCatalogue) -> tuple[Any, Any]:
+    headers = [read_data_file(f"units-{era}.json") for era in ("2023", "2025")]
+    old, new = (
+        gen.SourcePackage(
+            version=h["source"].split("==")[1],
+            data_version=h["source_data_version"],
+            nested=_package_json(cat, on, three_levels=(on == IN_2023)),
+        )
+        for h, on in zip(headers, (IN_2023, IN_2025), strict=True)
+    )
+    return old, new
+
+
+def test_generator_transform_is_deterministic_and_reproduces_the_data(cat: UnitCatalogue) -> None:
+    gen = _generator()
+    old, new = _sources(gen, cat)
+    first = gen.transform(old, new)
+    second = gen.transform(old, new)
+    assert first == second
+    # Independent of the order of the source records.
+    shuffled = gen.transform(
+        gen.SourcePackage(old.version, old.data_version, list(reversed(old.nested))),
+        gen.SourcePackage(new.version, new.data_version, list(reversed(new.nested))),
+    )
+    assert shuffled == first
+    # The committed files are exactly what the transform makes of this data.
+    data_dir = ROOT / "shared" / "adminunits" / "data"
+    assert set(first) == {"units-2023.json", "units-2025.json", "successions-2025.json"}
+    for name, text in first.items():
+        assert (data_dir / name).read_text(encoding="utf-8") == text, name
+
+
+def test_generator_refuses_unknown_fields(cat: UnitCatalogue) -> None:
+    gen = _generator()
+    old, new = _sources(gen, cat)
+    new.nested[0]["wards"][0]["legacy_code"] = 1  # e.g. predecessor data in a future release
+    with pytest.raises(ValueError, match="unexpected commune fields"):
+        gen.transform(old, new)
+
+
+def test_data_files_stay_small() -> None:
+    data_dir = ROOT / "shared" / "adminunits" / "data"
+    sizes = {p.name: p.stat().st_size for p in data_dir.glob("*.json")}
+    assert len(sizes) == 3
+    assert sum(sizes.values()) < 3_000_000, sizes

@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from shared.envelope import DomainEvent, EventEnvelope, EventRegistry
+
+
+def _envelope(event_type: str, version: int, payload: dict[str, Any]) -> EventEnvelope:
+    now = datetime(2023, 3, 1, tzinfo=UTC)
+    return EventEnvelope(
+        event_id=uuid4(), event_type=event_type, schema_version=version, service="religion",
+        aggregate_type="site", aggregate_id="S1", aggregate_version=1, occurred_at=now,
+        recorded_at=now, actor="tester", payload=payload,
+    )
+
+
+def test_old_schema_version_is_upcast_step_by_step() -> None:
+    registry = EventRegistry("religion")
+
+    @registry.register
+    class SiteRenamed(DomainEvent):
+        event_type = "SiteRenamed"
+        schema_version = 3
+        name: str
+        reason: str
+
+    @registry.upcaster("SiteRenamed", 1)
+    def v1_to_v2(payload: dict[str, Any]) -> dict[str, Any]:
+        return {"name": payload.pop("title")}
+
+    @registry.upcaster("SiteRenamed", 2)
+    def v2_to_v3(payload: dict[str, Any]) -> dict[str, Any]:
+        return {**payload, "reason": "không rõ"}
+
+    event = registry.decode(_envelope("SiteRenamed", 1, {"title": "Chùa Dư Hàng"}))
+    assert isinstance(event, SiteRenamed)
+    assert (event.name, event.reason) == ("Chùa Dư Hàng", "không rõ")
+
+
+def test_missing_upcaster_is_an_error_not_a_silent_load() -> None:
+    registry = EventRegistry("religion")
+
+    @registry.register
+    class Thing(DomainEvent):
+        event_type = "Thing"
+        schema_version = 2
+        value: int
+
+    with pytest.raises(ValueError, match="no upcaster"):
+        registry.decode(_envelope("Thing", 1, {"value": 1}))
+
+
+def test_envelope_survives_the_wire() -> None:
+    envelope = _envelope("SiteRegistered", 1, {"name": "Nhà thờ Lớn", "area": 12.5})
+    again = EventEnvelope.from_json(envelope.to_json())
+    assert again == envelope
+    assert envelope.subject("danvan") == "danvan.religion.site.SiteRegistered"
+
+
+def test_catalogue_publishes_json_schema_of_each_type() -> None:
+    registry = EventRegistry("religion")
+
+    @registry.register
+    class Lodged(DomainEvent):
+        event_type = "Lodged"
+        site_code: str
+
+    catalogue = registry.catalogue()
+    schema = catalogue["events"]["Lodged"]["payload"]
+    assert schema["required"] == ["site_code"]
+    assert catalogue["events"]["Lodged"]["schema_version"] == 1
