@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 from nats.js import JetStreamContext
@@ -24,6 +24,9 @@ from shared.streams import ensure_stream, stream_config
 
 log = get_logger("danvan.runtime")
 
+# A long-running job of the service (e.g. a reminder scheduler): runs until the event is set.
+BackgroundTask = Callable[["ServiceRuntime", asyncio.Event], Awaitable[None]]
+
 
 class ServiceRuntime:
     def __init__(
@@ -33,6 +36,7 @@ class ServiceRuntime:
         *,
         metadata: Sequence[MetaData] = (),
         projections: Sequence[Projection] = (),
+        background: Sequence[BackgroundTask] = (),
         engine: Engine | None = None,
     ) -> None:
         self.settings = settings
@@ -65,6 +69,7 @@ class ServiceRuntime:
             )
             for projection in projections
         ]
+        self.background = list(background)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._consumer_stop = asyncio.Event()
@@ -104,6 +109,7 @@ class ServiceRuntime:
         self._tasks = [
             asyncio.create_task(self.link.connect_forever(self._stop, self._on_connect)),
             asyncio.create_task(self.relay.run(self._stop)),
+            *(asyncio.create_task(job(self, self._stop)) for job in self.background),
         ]
         self._start_consumers()
         log.info("service_started", service=self.settings.service)
