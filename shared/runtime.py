@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
+from typing import Any
 
 from nats.js import JetStreamContext
 from sqlalchemy import Engine, MetaData
@@ -25,7 +26,7 @@ from shared.streams import ensure_stream, stream_config
 log = get_logger("danvan.runtime")
 
 # A long-running job of the service (e.g. a reminder scheduler): runs until the event is set.
-BackgroundTask = Callable[["ServiceRuntime", asyncio.Event], Awaitable[None]]
+BackgroundTask = Callable[["ServiceRuntime", asyncio.Event], Coroutine[Any, Any, None]]
 
 
 class ServiceRuntime:
