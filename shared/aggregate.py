@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -72,6 +74,46 @@ class Aggregate:
 
 A = TypeVar("A", bound=Aggregate)
 
+
+class ConnectionSource:
+    """Hands units of work their connection.
+
+    On SQLite each thread keeps one open connection: checking one in and out of the pool
+    costs more than the insert itself. Server databases use the pool as usual, so a replica
+    never holds more connections than its pool allows.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._reuse = engine.dialect.name == "sqlite"
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._kept: list[Connection] = []
+
+    def acquire(self) -> Connection:
+        if self._reuse:
+            conn: Connection | None = getattr(self._local, "connection", None)
+            if conn is not None and not conn.closed and not conn.in_transaction():
+                self._local.connection = None  # taken; a nested unit of work gets its own
+                return conn
+        return self._engine.connect()
+
+    def release(self, conn: Connection) -> None:
+        if self._reuse and getattr(self._local, "connection", None) is None and not conn.closed:
+            self._local.connection = conn
+            with self._lock:
+                if conn not in self._kept:
+                    self._kept.append(conn)
+            return
+        conn.close()
+
+    def close_all(self) -> None:
+        with self._lock:
+            kept, self._kept = self._kept, []
+        for conn in kept:
+            with contextlib.suppress(Exception):
+                conn.close()
+
 # Uniqueness that spans aggregates (a site code, a certificate number) is claimed in the same
 # transaction as the events, so two writers cannot both take the same value.
 unique_keys_table = Table(
@@ -94,8 +136,10 @@ class UnitOfWork:
         context: CommandContext,
         on_commit: Callable[[list[EventEnvelope]], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
+        connections: ConnectionSource | None = None,
     ) -> None:
         self._engine = engine
+        self._connections = connections or ConnectionSource(engine)
         self.store = store
         self.registry = registry
         self.context = context
@@ -104,8 +148,9 @@ class UnitOfWork:
         self.appended: list[EventEnvelope] = []
 
     def __enter__(self) -> Self:
-        self.connection: Connection = self._engine.connect()
+        self.connection: Connection = self._connections.acquire()
         self._transaction = self.connection.begin()
+        self._loaded: set[int] = set()
         return self
 
     def __exit__(
@@ -116,7 +161,7 @@ class UnitOfWork:
     ) -> None:
         if self._transaction.is_active:
             self._transaction.rollback()
-        self.connection.close()
+        self._connections.release(self.connection)
 
     def load(
         self,
@@ -128,10 +173,17 @@ class UnitOfWork:
     ) -> A:
         """Rebuild an aggregate. `expected_version` is the version the caller last saw
         (HTTP If-Match): a command based on a stale read is refused with a conflict."""
-        envelopes = self.store.load(
-            self.connection, cls.aggregate_type, aggregate_id, recorded_until
-        )
-        aggregate = cls.rehydrate(aggregate_id, [self.registry.decode(e) for e in envelopes])
+        if recorded_until is None:
+            rows = self.store.load_payloads(self.connection, cls.aggregate_type, aggregate_id)
+            events = [self.registry.decode_payload(t, v, p) for t, v, p in rows]
+        else:
+            envelopes = self.store.load(
+                self.connection, cls.aggregate_type, aggregate_id, recorded_until
+            )
+            events = [self.registry.decode(e) for e in envelopes]
+        aggregate = cls.rehydrate(aggregate_id, events)
+        if recorded_until is None:
+            self._loaded.add(id(aggregate))
         if expected_version is not None and expected_version != aggregate.version:
             raise ConcurrencyError(aggregate_id, expected_version, aggregate.version)
         return aggregate
@@ -155,7 +207,20 @@ class UnitOfWork:
             )
             for offset, pending in enumerate(aggregate.pending, start=1)
         ]
-        stored = self.store.append(self.connection, envelopes, aggregate.loaded_version)
+        try:
+            stored = self.store.append(
+                self.connection,
+                envelopes,
+                aggregate.loaded_version,
+                loaded_in_transaction=id(aggregate) in self._loaded,
+            )
+        except ConcurrencyError as exc:
+            if exc.current is not None:
+                raise
+            # The failed insert may have aborted this transaction (PostgreSQL): ask another.
+            with self._engine.connect() as conn:
+                current = self.store.current_version(conn, aggregate.aggregate_type, aggregate.id)
+            raise ConcurrencyError(aggregate.id, aggregate.loaded_version, current) from exc
         aggregate.pending.clear()
         aggregate.loaded_version = aggregate.version
         self.appended.extend(stored)

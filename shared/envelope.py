@@ -146,25 +146,36 @@ class EventRegistry:
 
         return decorate
 
-    def upcast(self, envelope: EventEnvelope) -> EventEnvelope:
-        cls = self.types.get(envelope.event_type)
-        if cls is None:
-            return envelope
-        payload, version = envelope.payload, envelope.schema_version
-        while version < cls.schema_version:
-            step = self.upcasters.get((envelope.event_type, version))
+    def upcast_payload(
+        self, event_type: str, schema_version: int, payload: dict[str, Any]
+    ) -> tuple[dict[str, Any], int]:
+        cls = self.types.get(event_type)
+        version = schema_version
+        while cls is not None and version < cls.schema_version:
+            step = self.upcasters.get((event_type, version))
             if step is None:
-                raise ValueError(f"no upcaster for {envelope.event_type} v{version}")
+                raise ValueError(f"no upcaster for {event_type} v{version}")
             payload, version = step(dict(payload)), version + 1
+        return payload, version
+
+    def upcast(self, envelope: EventEnvelope) -> EventEnvelope:
+        payload, version = self.upcast_payload(
+            envelope.event_type, envelope.schema_version, envelope.payload
+        )
         if version == envelope.schema_version:
             return envelope
         return replace(envelope, payload=payload, schema_version=version)
 
-    def decode(self, envelope: EventEnvelope) -> DomainEvent:
-        cls = self.types.get(envelope.event_type)
+    def decode_payload(
+        self, event_type: str, schema_version: int, payload: dict[str, Any]
+    ) -> DomainEvent:
+        cls = self.types.get(event_type)
         if cls is None:
-            raise UnknownEventTypeError(envelope.event_type)
-        return cls.model_validate(self.upcast(envelope).payload)
+            raise UnknownEventTypeError(event_type)
+        return cls.model_validate(self.upcast_payload(event_type, schema_version, payload)[0])
+
+    def decode(self, envelope: EventEnvelope) -> DomainEvent:
+        return self.decode_payload(envelope.event_type, envelope.schema_version, envelope.payload)
 
     def catalogue(self, subject_root: str = "danvan") -> dict[str, Any]:
         """JSON Schema of every event type: the published event catalogue."""

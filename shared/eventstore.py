@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Dialect,
     Index,
     Integer,
     MetaData,
@@ -107,12 +108,45 @@ def _aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+_EVENT_COLUMNS = [c.name for c in events_table.columns if c.name != "position"]
+
+
+class _DriverSql:
+    """The write path's statements, compiled once per dialect and run on the driver's cursor.
+
+    At one event per transaction SQLAlchemy's per-statement work costs more than SQLite's own
+    insert, and this path carries every command of every service.
+    """
+
+    def __init__(self, dialect: Dialect) -> None:
+        mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
+        columns = ", ".join(_EVENT_COLUMNS)
+        marks = ", ".join([mark] * len(_EVENT_COLUMNS))
+        self.insert_event = f"INSERT INTO events ({columns}) VALUES ({marks}) RETURNING position"
+        self.insert_outbox = f"INSERT INTO outbox (position, subject) VALUES ({mark}, {mark})"
+        self.load = (
+            "SELECT event_type, schema_version, payload FROM events"
+            f" WHERE aggregate_type = {mark} AND aggregate_id = {mark}"
+            " ORDER BY aggregate_version"
+        )
+        processor = events_table.c.recorded_at.type.dialect_impl(dialect).bind_processor(dialect)
+        self.time: Any = processor or (lambda value: value)
+        self.integrity_error: type[Exception] = dialect.dbapi.IntegrityError  # type: ignore[union-attr]
+
+
 class EventStore:
     """Append and read the events of one service."""
 
     def __init__(self, service: str, subject_root: str) -> None:
         self.service = service
         self.subject_root = subject_root
+        self._sql: dict[str, _DriverSql] = {}
+
+    def _driver(self, conn: Connection) -> tuple[_DriverSql, Any]:
+        sql = self._sql.get(conn.dialect.name)
+        if sql is None:
+            sql = self._sql[conn.dialect.name] = _DriverSql(conn.dialect)
+        return sql, conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
 
     def current_version(self, conn: Connection, aggregate_type: str, aggregate_id: str) -> int:
         version = conn.execute(
@@ -124,34 +158,56 @@ class EventStore:
         return int(version or 0)
 
     def append(
-        self, conn: Connection, envelopes: Sequence[EventEnvelope], expected_version: int
+        self,
+        conn: Connection,
+        envelopes: Sequence[EventEnvelope],
+        expected_version: int,
+        *,
+        loaded_in_transaction: bool = False,
     ) -> list[EventEnvelope]:
         """Store events of one aggregate and their outbox rows in the caller's transaction.
 
-        Raises ConcurrencyError when the aggregate is no longer at `expected_version`.
+        Raises ConcurrencyError when the aggregate is no longer at `expected_version`. When the
+        caller loaded the aggregate in this same transaction the version read is skipped: the
+        unique (aggregate, version) constraint still refuses a concurrent writer.
         """
         if not envelopes:
             return []
         first = envelopes[0]
-        current = self.current_version(conn, first.aggregate_type, first.aggregate_id)
-        if current != expected_version:
-            raise ConcurrencyError(first.aggregate_id, expected_version, current)
+        if not loaded_in_transaction:
+            current = self.current_version(conn, first.aggregate_type, first.aggregate_id)
+            if current != expected_version:
+                raise ConcurrencyError(first.aggregate_id, expected_version, current)
+        sql, cursor = self._driver(conn)
         stored: list[EventEnvelope] = []
         try:
             for envelope in envelopes:
-                position = conn.execute(
-                    insert(events_table).returning(events_table.c.position),
-                    self._row(envelope),
-                ).scalar_one()
-                conn.execute(
-                    insert(outbox_table),
-                    {"position": position, "subject": envelope.subject(self.subject_root)},
+                row = self._row(envelope)
+                row["occurred_at"] = sql.time(row["occurred_at"])
+                row["recorded_at"] = sql.time(row["recorded_at"])
+                cursor.execute(sql.insert_event, [row[name] for name in _EVENT_COLUMNS])
+                position = int(cursor.fetchone()[0])
+                cursor.execute(
+                    sql.insert_outbox, (position, envelope.subject(self.subject_root))
                 )
                 stored.append(_with_position(envelope, position))
-        except IntegrityError as exc:
+        except sql.integrity_error as exc:
             # A concurrent writer committed the same version between our read and our insert.
             raise ConcurrencyError(first.aggregate_id, expected_version) from exc
+        finally:
+            cursor.close()
         return stored
+
+    def load_payloads(
+        self, conn: Connection, aggregate_type: str, aggregate_id: str
+    ) -> list[tuple[str, int, dict[str, Any]]]:
+        """(event type, schema version, payload) of an aggregate's events, for rehydration."""
+        sql, cursor = self._driver(conn)
+        try:
+            cursor.execute(sql.load, (aggregate_type, aggregate_id))
+            return [(t, int(v), json.loads(p)) for t, v, p in cursor.fetchall()]
+        finally:
+            cursor.close()
 
     def append_many(self, conn: Connection, envelopes: Sequence[EventEnvelope]) -> None:
         """Bulk append of new aggregates (imports): every envelope must start its stream.

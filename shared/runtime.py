@@ -11,7 +11,7 @@ from typing import Any
 from nats.js import JetStreamContext
 from sqlalchemy import Engine, MetaData
 
-from shared.aggregate import CommandContext, UnitOfWork
+from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
 from shared.consumer import ConsumerRunner, Projection
 from shared.db import create_db_engine, create_schema
 from shared.envelope import EventEnvelope, EventRegistry, utcnow
@@ -45,6 +45,7 @@ class ServiceRuntime:
         self.engine = engine or create_db_engine(settings.database_url)
         self.metadata = [kernel_metadata, *metadata]
         self.store = EventStore(settings.service, settings.subject_root)
+        self.connections = ConnectionSource(self.engine)
         self.metrics = ServiceMetrics(settings.service)
         self.link = NatsLink(settings)
         self.relay = OutboxRelay(
@@ -87,6 +88,7 @@ class ServiceRuntime:
             context,
             on_commit=self._committed,
             clock=(lambda: clock) if clock else utcnow,
+            connections=self.connections,
         )
 
     def _committed(self, envelopes: list[EventEnvelope]) -> None:
@@ -134,6 +136,7 @@ class ServiceRuntime:
         await _finish(self._tasks, timeout=5.0)
         self._tasks = []
         await self.link.close()
+        self.connections.close_all()
         self.engine.dispose()
 
     async def rebuild_projections(self) -> None:
