@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.religion.api.routes import router
+from services.religion.adapters.tables import metadata
+from services.religion.api import calendar, compliance, imports, reports, routes
 from services.religion.domain.events import registry
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -13,5 +14,10 @@ from shared.web import build_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.for_service("religion")
-    runtime = ServiceRuntime(settings, registry)
-    return build_app(runtime, [router], title="danvan: Cơ sở tôn giáo và đất đai")
+    runtime = ServiceRuntime(settings, registry, metadata=[metadata])
+    # The import route comes first: "/sites/import" must not be read as a site code.
+    return build_app(
+        runtime,
+        [imports.router, routes.router, compliance.router, calendar.router, reports.router],
+        title="danvan: Cơ sở tôn giáo và đất đai",
+    )

@@ -1,7 +1,243 @@
 """Every Vietnamese text of the religion service that a person reads, in one place."""
 
+from __future__ import annotations
+
+from typing import Final
+
+# -- errors: sites ------------------------------------------------------------------------------
 SITE_NOT_FOUND = "Không tìm thấy cơ sở tôn giáo mã {code}"
 SITE_EXISTS = "Cơ sở tôn giáo mã {code} đã được đăng ký"
+SITE_CLOSED = "Cơ sở tôn giáo mã {code} đã đóng hồ sơ quản lý ngày {on}; không thể thao tác thêm"
 UNKNOWN_COMMUNE = "Mã đơn vị hành chính cấp xã {code} không tồn tại vào ngày {on}"
-DOSSIER_ALREADY_LODGED = "Hồ sơ đăng ký đất đai của cơ sở {code} đã được nộp"
 DATE_IN_FUTURE = "Ngày {on} ở tương lai"
+DATE_BEFORE_PREVIOUS = (
+    "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
+)
+NO_CHANGES = "Không có thông tin nào thay đổi so với hồ sơ hiện tại của cơ sở {code}"
+AS_OF_BEFORE_REGISTRATION = "Cơ sở {code} chưa được đăng ký vào ngày {on}"
+
+# -- errors: dossier ----------------------------------------------------------------------------
+DOSSIER_ACTION_NOT_ALLOWED = (
+    "Không thể «{action}» khi hồ sơ đăng ký đất đai của cơ sở {code} đang ở trạng thái "
+    "«{state}». Thao tác được phép: {allowed}"
+)
+NO_ALLOWED_ACTIONS = "không có (hồ sơ đã kết thúc)"
+UNKNOWN_DOSSIER_ACTION = "Thao tác hồ sơ «{action}» không tồn tại. Thao tác hợp lệ: {known}"
+NOTE_REQUIRED = "Thao tác «{action}» cần ghi rõ nội dung (trường note)"
+USE_CERTIFICATE_ENDPOINT = (
+    "Cấp giấy chứng nhận dùng địa chỉ POST /api/v1/sites/{code}/certificate "
+    "(cần số giấy, ngày cấp, cơ quan cấp, diện tích)"
+)
+
+# -- errors: certificates -----------------------------------------------------------------------
+CERTIFICATE_NUMBER_TAKEN = "Số giấy chứng nhận «{number}» đã được cấp cho cơ sở {holder}"
+CERTIFICATE_NOT_FOUND = "Không tìm thấy giấy chứng nhận số «{number}»"
+NO_VALID_CERTIFICATE = "Cơ sở {code} không có giấy chứng nhận còn hiệu lực để thu hồi"
+CERTIFICATE_NUMBER_MISMATCH = (
+    "Giấy chứng nhận còn hiệu lực của cơ sở {code} là số «{current}», không phải «{number}»"
+)
+
+# -- errors: compliance -------------------------------------------------------------------------
+CASE_NOT_FOUND = "Không tìm thấy vụ việc vi phạm mã {case_id}"
+CASE_ACTION_NOT_ALLOWED = (
+    "Không thể «{action}» khi vụ việc {case_id} đang ở trạng thái «{state}». "
+    "Thao tác được phép: {allowed}"
+)
+UNKNOWN_CASE_ACTION = "Thao tác vụ việc «{action}» không tồn tại. Thao tác hợp lệ: {known}"
+CASE_COMMUNE_MISMATCH = (
+    "Cơ sở {code} thuộc đơn vị {site_commune}, không phải {commune}; "
+    "bỏ trống mã xã để lấy theo cơ sở"
+)
+CASE_NEEDS_PLACE = (
+    "Cần mã cơ sở tôn giáo (site_code) hoặc mã đơn vị hành chính cấp xã (commune_code)"
+)
+REFERRED_TO_REQUIRED = "Chuyển vụ việc cần ghi rõ cơ quan tiếp nhận (referred_to)"
+
+# -- errors: calendar, queries ------------------------------------------------------------------
+YEAR_OUT_OF_RANGE = "Năm {year} nằm ngoài phạm vi lịch âm hỗ trợ ({first}–{last})"
+
+# -- import -------------------------------------------------------------------------------------
+IMPORT_HAS_ERRORS = (
+    "Tệp có {count} lỗi ở {rows} dòng; chưa ghi dữ liệu nào. Sửa các dòng lỗi hoặc chọn "
+    "«chỉ nhập các dòng hợp lệ» (only_valid=true)"
+)
+IMPORT_UNREADABLE = "Không đọc được tệp «{name}»: {reason}"
+IMPORT_UNSUPPORTED = "Tệp «{name}» không phải CSV hoặc Excel (.xlsx)"
+IMPORT_EMPTY = "Tệp không có dòng dữ liệu nào"
+IMPORT_NO_HEADER = (
+    "Không tìm thấy dòng tiêu đề có cột «Mã cơ sở» trong {rows} dòng đầu của tệp"
+)
+IMPORT_MISSING_COLUMNS = "Tệp thiếu cột bắt buộc: {columns}"
+IMPORT_TOO_MANY_ROWS = "Tệp có quá nhiều dòng (tối đa {limit} dòng một lần nhập)"
+IMPORT_NOT_UTF8 = "mã hóa ký tự không đọc được (hãy lưu tệp CSV dạng UTF-8)"
+IMPORT_BAD_XLSX = "tệp Excel bị hỏng hoặc không đúng định dạng .xlsx"
+ROW_DUPLICATE_CODE = "Mã cơ sở trùng với dòng {row} của cùng tệp"
+ROW_BAD_NUMBER = "«{value}» không phải là số (ví dụ đúng: 1250,5)"
+ROW_BAD_DATE = "«{value}» không phải là ngày (dd/mm/yyyy hoặc yyyy-mm-dd)"
+ROW_UNKNOWN_RELIGION = "Tôn giáo «{value}» không có trong danh mục; cho phép: {allowed}"
+ROW_BAD_COMMUNE = "Mã xã phải gồm 5 chữ số (ví dụ 11755), nhận được «{value}»"
+ROW_EXISTS_SAME = "Đã có trong sổ với cùng thông tin; bỏ qua"
+ROW_EXISTS_DIFFERENT = (
+    "Đã có trong sổ nhưng khác ở: {fields}; bỏ qua — muốn sửa hãy dùng chức năng "
+    "sửa thông tin cơ sở"
+)
+
+#: Column headers of the desk's spreadsheet (also accepted: the English field names).
+COLUMN_HEADERS: Final[dict[str, str]] = {
+    "code": "Mã cơ sở",
+    "name": "Tên cơ sở",
+    "religion": "Tôn giáo",
+    "commune_code": "Mã xã",
+    "address": "Địa chỉ",
+    "land_area_m2": "Diện tích đất (m²)",
+    "land_use_origin": "Nguồn gốc sử dụng đất",
+    "registered_on": "Ngày đăng ký",
+}
+#: Other headers desks use for the same columns (compared without diacritics).
+COLUMN_ALIASES: Final[dict[str, tuple[str, ...]]] = {
+    "code": ("ma co so", "ma", "ma co so ton giao"),
+    "name": ("ten co so", "ten", "ten co so ton giao"),
+    "religion": ("ton giao",),
+    "commune_code": ("ma xa", "ma don vi hanh chinh", "ma xa phuong thi tran", "ma dvhc"),
+    "address": ("dia chi",),
+    "land_area_m2": ("dien tich dat m2", "dien tich m2", "dien tich", "dien tich dat"),
+    "land_use_origin": ("nguon goc su dung dat", "nguon goc dat", "nguon goc"),
+    "registered_on": ("ngay dang ky", "ngay"),
+}
+
+# -- dossier workflow labels --------------------------------------------------------------------
+DOSSIER_STATES: Final[dict[str, str]] = {
+    "not_started": "Chưa lập hồ sơ",
+    "in_preparation": "Đang chuẩn bị hồ sơ",
+    "lodged": "Đã nộp hồ sơ",
+    "requisitioned": "Được yêu cầu bổ sung hồ sơ",
+    "accepted": "Hồ sơ đủ điều kiện, chờ cấp giấy",
+    "certificate_issued": "Đã cấp giấy chứng nhận",
+    "certificate_revoked": "Giấy chứng nhận bị thu hồi",
+    "rejected": "Hồ sơ bị từ chối",
+    "withdrawn": "Hồ sơ đã rút",
+}
+DOSSIER_ACTIONS: Final[dict[str, str]] = {
+    "start_preparation": "Bắt đầu chuẩn bị hồ sơ",
+    "lodge": "Nộp hồ sơ",
+    "requisition": "Yêu cầu bổ sung hồ sơ",
+    "resubmit": "Nộp bổ sung hồ sơ",
+    "accept": "Chấp thuận hồ sơ",
+    "reject": "Từ chối hồ sơ",
+    "withdraw": "Rút hồ sơ",
+    "issue_certificate": "Cấp giấy chứng nhận",
+    "revoke_certificate": "Thu hồi giấy chứng nhận",
+}
+
+# -- compliance labels --------------------------------------------------------------------------
+CASE_STATES: Final[dict[str, str]] = {
+    "open": "Mới phát hiện",
+    "under_review": "Đang xem xét, xử lý",
+    "resolved": "Đã giải quyết",
+    "referred": "Đã chuyển cơ quan có thẩm quyền",
+}
+CASE_ACTIONS: Final[dict[str, str]] = {
+    "start_review": "Bắt đầu xem xét",
+    "resolve": "Kết luận đã giải quyết",
+    "refer": "Chuyển cơ quan có thẩm quyền",
+}
+VIOLATION_TYPES: Final[dict[str, str]] = {
+    "land_purchase": "Mua đất trái phép để sử dụng vào mục đích tôn giáo",
+    "land_sale": "Bán đất trái phép để sử dụng vào mục đích tôn giáo",
+    "land_encroachment": "Lấn chiếm đất để sử dụng vào mục đích tôn giáo",
+    "land_transfer": "Chuyển nhượng đất trái phép để sử dụng vào mục đích tôn giáo",
+    "land_donation": "Hiến tặng đất trái phép để sử dụng vào mục đích tôn giáo",
+    "build_without_permit": "Xây dựng cơ sở tôn giáo không phép",
+    "build_against_permit": "Xây dựng cơ sở tôn giáo sai phép",
+    "repair_without_permit": "Sửa chữa cơ sở tôn giáo không phép",
+    "repair_against_permit": "Sửa chữa cơ sở tôn giáo sai phép",
+    "renovate_without_permit": "Cải tạo cơ sở tôn giáo không phép",
+    "renovate_against_permit": "Cải tạo cơ sở tôn giáo sai phép",
+    "upgrade_without_permit": "Nâng cấp cơ sở tôn giáo không phép",
+    "upgrade_against_permit": "Nâng cấp cơ sở tôn giáo sai phép",
+}
+
+SITE_STATUS: Final[dict[str, str]] = {"active": "Đang quản lý", "closed": "Đã đóng hồ sơ"}
+
+# -- history ------------------------------------------------------------------------------------
+EVENT_LABELS: Final[dict[str, str]] = {
+    "SiteRegistered": "Đăng ký cơ sở tôn giáo",
+    "SiteAmended": "Sửa thông tin cơ sở",
+    "SiteClosed": "Đóng hồ sơ quản lý cơ sở",
+    "DossierPreparationStarted": "Bắt đầu chuẩn bị hồ sơ đăng ký đất đai",
+    "LandDossierLodged": "Nộp hồ sơ đăng ký đất đai",
+    "DossierRequisitioned": "Yêu cầu bổ sung hồ sơ",
+    "DossierResubmitted": "Nộp bổ sung hồ sơ",
+    "DossierAccepted": "Chấp thuận hồ sơ",
+    "DossierRejected": "Từ chối hồ sơ",
+    "DossierWithdrawn": "Rút hồ sơ",
+    "DossierCertificateIssued": "Hồ sơ hoàn thành: đã cấp giấy chứng nhận",
+    "DossierCertificateRevoked": "Hồ sơ: giấy chứng nhận bị thu hồi",
+    "CertificateIssued": "Cấp giấy chứng nhận quyền sử dụng đất",
+    "CertificateRevoked": "Thu hồi giấy chứng nhận quyền sử dụng đất",
+    "ComplianceCaseOpened": "Ghi nhận vụ việc vi phạm",
+    "ComplianceCaseReviewStarted": "Bắt đầu xem xét vụ việc",
+    "ComplianceCaseResolved": "Vụ việc đã giải quyết",
+    "ComplianceCaseReferred": "Chuyển vụ việc cho cơ quan có thẩm quyền",
+}
+
+# -- festival calendar --------------------------------------------------------------------------
+CALENDAR_NAME = "Lịch hướng dẫn hoạt động tôn giáo năm {year}"
+CALENDAR_DESCRIPTION = (
+    "Ban Dân vận Thành ủy Hải Phòng — các dịp lễ trọng cần hướng dẫn, thăm hỏi (ngày âm lịch "
+    "tính theo lịch Việt Nam, múi giờ UTC+7)"
+)
+LUNAR_DATE = "{day}/{month} âm lịch"
+TET_EVE = "đêm Giao thừa"
+LENT_RULE = "Từ Thứ Tư Lễ Tro (Phục sinh − 46 ngày) đến Thứ Bảy Tuần Thánh"
+HOLY_WEEK_RULE = "Từ Chúa nhật Lễ Lá (Phục sinh − 7 ngày) đến Thứ Bảy Tuần Thánh"
+EASTER_RULE = "Chúa nhật sau ngày rằm đầu tiên kể từ xuân phân (lịch Gregory)"
+CHRISTMAS_RULE = "24–25/12 dương lịch"
+RELIGIONS_CATHOLIC_PROTESTANT = "Công giáo, Tin lành"
+RELIGION_BUDDHISM = "Phật giáo"
+RELIGION_ALL = "Các tôn giáo"
+FESTIVALS: Final[dict[str, tuple[str, str]]] = {
+    # id: (name, guidance for localities)
+    "tet_visits": (
+        "Thăm hỏi, tặng quà các tổ chức tôn giáo dịp Tết Nguyên đán",
+        "Tổ chức thăm hỏi, tặng quà các tổ chức, chức sắc, tín đồ tôn giáo tiêu biểu trước Tết",
+    ),
+    "tet": (
+        "Tết Nguyên đán",
+        "Mùng 1 đến mùng 3 tháng Giêng âm lịch",
+    ),
+    "lent": (
+        "Mùa Chay",
+        "Từ Thứ Tư Lễ Tro đến trước Lễ Phục sinh; hướng dẫn các hoạt động tôn giáo trong Mùa Chay",
+    ),
+    "holy_week": (
+        "Tuần Thánh",
+        "Từ Chúa nhật Lễ Lá đến Thứ Bảy Tuần Thánh",
+    ),
+    "easter": (
+        "Lễ Phục sinh",
+        "Chúa nhật Phục sinh của đạo Công giáo và Tin lành",
+    ),
+    "vesak": (
+        "Lễ Phật đản",
+        "Rằm tháng Tư âm lịch; hướng dẫn tổ chức Đại lễ Phật đản",
+    ),
+    "summer_retreat": (
+        "Mùa An cư kiết hạ",
+        "Từ 16 tháng Tư đến Rằm tháng Bảy âm lịch",
+    ),
+    "vu_lan": (
+        "Lễ Vu Lan",
+        "Rằm tháng Bảy âm lịch, kết thúc mùa An cư kiết hạ",
+    ),
+    "christmas": (
+        "Lễ Giáng sinh (Noel)",
+        "Đêm 24 và ngày 25 tháng 12; thăm hỏi, chúc mừng các tổ chức Công giáo, Tin lành",
+    ),
+}
+
+# -- pilot --------------------------------------------------------------------------------------
+PILOT_TITLE = "Thí điểm cấp giấy chứng nhận quyền sử dụng đất cho cơ sở tôn giáo huyện Tiên Lãng"
+PILOT_RECIPIENT = "Báo cáo Thường trực Thành ủy"
+OVERDUE = "Quá hạn {days} ngày"
+ON_TIME = "Trong hạn"

@@ -86,7 +86,7 @@ def test_a_second_lodge_of_the_same_dossier_is_refused(
     assert religion.post("/api/v1/sites/TL-03/dossier/lodge", json=body).status_code == 201
     again = religion.post("/api/v1/sites/TL-03/dossier/lodge", json=body)
     assert again.status_code == 409
-    assert again.json()["error"]["code"] == "DOSSIER_ALREADY_LODGED"
+    assert again.json()["error"]["code"] == "ACTION_NOT_ALLOWED"
 
 
 BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [

@@ -1,50 +1,219 @@
-"""HTTP API of the religion service."""
+"""HTTP API of the religion service: the site register, the dossier workflow, certificates."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
-from services.religion.application import handlers
-from services.religion.application.commands import LodgeDossier, RegisterSite
+from services.religion import messages
+from services.religion.application import handlers, queries
+from services.religion.application.commands import (
+    RELIGIONS,
+    AmendSite,
+    CloseSite,
+    DossierStepCommand,
+    IssueCertificate,
+    RegisterSite,
+    Religion,
+    RevokeCertificate,
+)
+from services.religion.domain.workflow import (
+    CASE_STATES,
+    CASE_TRANSITIONS,
+    DOSSIER_STATES,
+    DOSSIER_TRANSITIONS,
+    EXPECTED_DAYS,
+    DossierState,
+)
 from shared.aggregate import CommandContext
+from shared.clock import today_vn
 from shared.envelope import EventEnvelope
 from shared.web import command_context, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["cơ sở tôn giáo"])
 SiteCode = Annotated[str, Path(max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+ActionName = Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")]
+Context = Annotated[CommandContext, Depends(command_context)]
+UnitQuery = Annotated[str | None, Query(pattern=r"^\d{3}$|^\d{5}$")]
 
 
-def _accepted(envelopes: list[EventEnvelope]) -> dict[str, Any]:
+def accepted(envelopes: list[EventEnvelope]) -> dict[str, Any]:
     last = envelopes[-1]
     return {
         "aggregate_id": last.aggregate_id,
         "version": last.aggregate_version,
-        "events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes],
+        "events": [
+            {"event_id": str(e.event_id), "event_type": e.event_type,
+             "aggregate_type": e.aggregate_type, "version": e.aggregate_version}
+            for e in envelopes
+        ],
     }
 
 
+# -- the register --------------------------------------------------------------------------------
+
+
 @router.post("/sites", status_code=201)
-def register_site(
-    command: RegisterSite,
-    request: Request,
-    context: Annotated[CommandContext, Depends(command_context)],
-) -> dict[str, Any]:
+def register_site(command: RegisterSite, request: Request, context: Context) -> dict[str, Any]:
     with runtime_of(request).uow(context) as uow:
         envelopes = handlers.register_site(uow, command)
         uow.commit()
-    return _accepted(envelopes)
+    return accepted(envelopes)
 
 
-@router.post("/sites/{site_code}/dossier/lodge", status_code=201)
-def lodge_dossier(
-    site_code: SiteCode,
-    command: LodgeDossier,
+@router.get("/sites")
+def list_sites(
     request: Request,
-    context: Annotated[CommandContext, Depends(command_context)],
+    district: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
+    commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    religion: Religion | None = None,
+    dossier_state: Annotated[list[DossierState] | None, Query()] = None,
+    has_certificate: bool | None = None,
+    overdue: bool | None = None,
+    status: Literal["active", "closed", "all"] = "active",
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    as_of: date | None = None,
+    page: Annotated[int, Query(ge=1)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
+) -> dict[str, Any]:
+    """The register. `q` ignores diacritics ("tien lang" finds "Tiên Lãng"); `overdue` compares
+    each dossier's deadline with `as_of` (default today)."""
+    f = queries.SiteFilter(
+        district_code=district, commune_code=commune, religion=religion,
+        dossier_state=list(dossier_state) if dossier_state else None,
+        has_certificate=has_certificate, overdue=overdue, status=status, q=q,
+    )
+    with runtime_of(request).engine.connect() as conn:
+        return queries.list_sites(conn, f, as_of or today_vn(), page, page_size)
+
+
+@router.get("/sites/{site_code}")
+def site_detail(site_code: SiteCode, request: Request) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    with runtime.engine.connect() as conn:
+        return queries.site_detail(conn, runtime.store, site_code, today_vn())
+
+
+@router.patch("/sites/{site_code}")
+def amend_site(
+    site_code: SiteCode, command: AmendSite, request: Request, context: Context
 ) -> dict[str, Any]:
     with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.lodge_dossier(uow, site_code, command)
+        envelopes = handlers.amend_site(uow, site_code, command)
         uow.commit()
-    return _accepted(envelopes)
+    return accepted(envelopes)
+
+
+@router.post("/sites/{site_code}/close")
+def close_site(
+    site_code: SiteCode, command: CloseSite, request: Request, context: Context
+) -> dict[str, Any]:
+    with runtime_of(request).uow(context) as uow:
+        envelopes = handlers.close_site(uow, site_code, command)
+        uow.commit()
+    return accepted(envelopes)
+
+
+@router.get("/sites/{site_code}/history")
+def site_history(site_code: SiteCode, request: Request) -> dict[str, Any]:
+    """Every event of the site, its dossier, certificates and compliance cases: who, when, what."""
+    runtime = runtime_of(request)
+    with runtime.engine.connect() as conn:
+        return queries.history(conn, runtime.store, site_code)
+
+
+@router.get("/sites/{site_code}/as-of")
+def site_as_of(
+    site_code: SiteCode,
+    request: Request,
+    on: Annotated[date, Query(alias="date")],
+    known_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The site's state on a past business date; `known_at` limits to what was recorded then."""
+    runtime = runtime_of(request)
+    with runtime.engine.connect() as conn:
+        return queries.state_as_of(conn, runtime.store, site_code, on, known_at)
+
+
+# -- the dossier workflow ------------------------------------------------------------------------
+
+
+@router.post("/sites/{site_code}/dossier/{action}", status_code=201)
+def dossier_action(
+    site_code: SiteCode,
+    action: ActionName,
+    command: DossierStepCommand,
+    request: Request,
+    context: Context,
+) -> dict[str, Any]:
+    """One named action of the land registration dossier (`lodge`, `requisition`, ...; dashes
+    or underscores). Refused with 409 when the current state does not allow it."""
+    with runtime_of(request).uow(context) as uow:
+        envelopes = handlers.dossier_action(uow, site_code, action.replace("-", "_"), command)
+        uow.commit()
+    return accepted(envelopes) | {"state": envelopes[-1].payload["state"]}
+
+
+# -- certificates --------------------------------------------------------------------------------
+
+
+@router.post("/sites/{site_code}/certificate", status_code=201)
+def issue_certificate(
+    site_code: SiteCode, command: IssueCertificate, request: Request, context: Context
+) -> dict[str, Any]:
+    with runtime_of(request).uow(context) as uow:
+        envelopes = handlers.issue_certificate(uow, site_code, command)
+        uow.commit()
+    return accepted(envelopes)
+
+
+@router.post("/sites/{site_code}/certificate/revoke", status_code=201)
+def revoke_certificate(
+    site_code: SiteCode, command: RevokeCertificate, request: Request, context: Context
+) -> dict[str, Any]:
+    with runtime_of(request).uow(context) as uow:
+        envelopes = handlers.revoke_certificate(uow, site_code, command)
+        uow.commit()
+    return accepted(envelopes)
+
+
+@router.get("/certificates/{number}")
+def certificate(
+    number: Annotated[str, Path(max_length=100)], request: Request
+) -> dict[str, Any]:
+    with runtime_of(request).engine.connect() as conn:
+        return queries.certificate_by_number(conn, handlers.normalise_certificate_number(number))
+
+
+# -- reference data ------------------------------------------------------------------------------
+
+
+@router.get("/reference-data")
+def reference_data() -> dict[str, Any]:
+    """Religions, the dossier and compliance workflows as tables, violation types: what a
+    client needs to build its forms, with the Vietnamese labels."""
+    return {
+        "religions": list(RELIGIONS),
+        "dossier_states": [
+            {"state": s, "label": messages.DOSSIER_STATES[s], "expected_days": EXPECTED_DAYS.get(s)}
+            for s in DOSSIER_STATES
+        ],
+        "dossier_actions": [
+            {"action": t.action, "label": messages.DOSSIER_ACTIONS[t.action],
+             "from": sorted(t.sources), "to": t.target, "event_type": t.event_type,
+             "note_required": t.note_required}
+            for t in DOSSIER_TRANSITIONS.values()
+        ],
+        "case_states": [{"state": s, "label": messages.CASE_STATES[s]} for s in CASE_STATES],
+        "case_actions": [
+            {"action": t.action, "label": messages.CASE_ACTIONS[t.action],
+             "from": sorted(t.sources), "to": t.target, "event_type": t.event_type,
+             "note_required": t.note_required}
+            for t in CASE_TRANSITIONS.values()
+        ],
+        "violation_types": [
+            {"code": code, "label": label} for code, label in messages.VIOLATION_TYPES.items()
+        ],
+    }

@@ -3,11 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
-from shared.validation import Code, LongText, Name, ShortText
+from shared.validation import Code, LongText, Name, ShortText, clean_text
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("blank", "Không được để trống")
+    return value
+
+
+Description = Annotated[
+    str, StringConstraints(max_length=10_000), AfterValidator(clean_text),
+    AfterValidator(_not_blank),
+]
 
 Religion = Literal[
     "Phật giáo",
@@ -20,24 +33,102 @@ Religion = Literal[
     "Bửu Sơn Kỳ Hương",
     "Khác",
 ]
+RELIGIONS: tuple[str, ...] = get_args(Religion)
+
+CommuneCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+Area = Annotated[float, Field(gt=0, le=100_000_000)]
+DocumentRefs = Annotated[list[ShortText], Field(max_length=100)]
+
+ViolationType = Literal[
+    "land_purchase",
+    "land_sale",
+    "land_encroachment",
+    "land_transfer",
+    "land_donation",
+    "build_without_permit",
+    "build_against_permit",
+    "repair_without_permit",
+    "repair_against_permit",
+    "renovate_without_permit",
+    "renovate_against_permit",
+    "upgrade_without_permit",
+    "upgrade_against_permit",
+]
 
 
-class RegisterSite(BaseModel):
+class Command(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+
+class RegisterSite(Command):
     code: Code
     name: Name
     religion: Religion
-    commune_code: str = Field(pattern=r"^\d{5}$")
+    commune_code: CommuneCode
     address: ShortText = ""
-    land_area_m2: float | None = Field(default=None, gt=0, le=100_000_000)
+    land_area_m2: Area | None = None
     land_use_origin: ShortText | None = None
     registered_on: date | None = None
 
 
-class LodgeDossier(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AmendSite(Command):
+    """Only the fields given are changed; `amended_on` is the business date of the change."""
 
-    lodged_on: date
+    name: Name | None = None
+    religion: Religion | None = None
+    commune_code: CommuneCode | None = None
+    address: ShortText | None = None
+    land_area_m2: Area | None = None
+    land_use_origin: ShortText | None = None
+    amended_on: date
     note: LongText = ""
-    document_refs: list[ShortText] = Field(default_factory=list, max_length=100)
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class CloseSite(Command):
+    closed_on: date
+    reason: Name
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class DossierStepCommand(Command):
+    """One step of the dossier workflow. `lodged_on` is accepted for the lodge action, as the
+    first version of the API named it."""
+
+    acted_on: date = Field(validation_alias=AliasChoices("acted_on", "lodged_on"))
+    note: LongText = ""
+    document_refs: DocumentRefs = Field(default_factory=list)
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class IssueCertificate(Command):
+    certificate_number: Annotated[str, StringConstraints(min_length=1, max_length=100,
+                                                         pattern=r"^[\w./\- ]+$")]
+    issued_on: date
+    issuing_authority: Name
+    certified_area_m2: Area
+    note: LongText = ""
+    document_refs: DocumentRefs = Field(default_factory=list)
+
+
+class RevokeCertificate(Command):
+    certificate_number: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    revoked_on: date
+    reason: Name
+    document_refs: DocumentRefs = Field(default_factory=list)
+
+
+class OpenCase(Command):
+    violation_type: ViolationType
+    description: Description
+    detected_on: date
+    site_code: Code | None = None
+    commune_code: CommuneCode | None = None
+    reference: ShortText = ""
+
+
+class CaseStepCommand(Command):
+    acted_on: date
+    note: LongText = ""
+    referred_to: ShortText = ""
+    expected_version: int | None = Field(default=None, ge=0)

@@ -1,57 +1,287 @@
-"""Command handlers: load the aggregate, decide, save. One transaction each."""
+"""Command handlers: load the aggregates, decide, save, project. One transaction each.
+
+Every save goes through `_save`, which applies the new events to the read models in the same
+transaction (the inline projection), so a list asked right after a command shows it.
+"""
 
 from __future__ import annotations
 
+from datetime import date
+from uuid import uuid4
+
 from services.religion import messages
-from services.religion.application.commands import LodgeDossier, RegisterSite
-from services.religion.domain.events import LandDossierLodged, SiteRegistered
-from services.religion.domain.model import LandDossier, ReligiousSite
-from shared.aggregate import UnitOfWork
-from shared.clock import today_vn
+from services.religion.adapters.projector import project
+from services.religion.application.commands import (
+    AmendSite,
+    CaseStepCommand,
+    CloseSite,
+    DossierStepCommand,
+    IssueCertificate,
+    OpenCase,
+    RegisterSite,
+    RevokeCertificate,
+)
+from services.religion.domain.events import CertificateIssued, ComplianceCaseOpened, SiteRegistered
+from services.religion.domain.model import (
+    AMENDABLE_FIELDS,
+    Certificate,
+    ComplianceCase,
+    LandDossier,
+    ReligiousSite,
+)
+from services.religion.domain.workflow import CASE_TRANSITIONS, DOSSIER_TRANSITIONS
+from shared.adminunits import default_catalogue
+from shared.aggregate import Aggregate, UnitOfWork
+from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope
-from shared.errors import InvalidInput, NotFound
+from shared.errors import Conflict, InvalidInput, NotFound
 from shared.unitcheck import require_unit
+
+#: Kind of the unique key that keeps certificate numbers unique across the service.
+CERTIFICATE_NUMBER_KEY = "certificate_number"
+#: Dossier actions with their own endpoint, because they carry more than a note.
+CERTIFICATE_ACTIONS = ("issue_certificate", "revoke_certificate")
+
+
+def _save(uow: UnitOfWork, *aggregates: Aggregate) -> list[EventEnvelope]:
+    stored: list[EventEnvelope] = []
+    for aggregate in aggregates:
+        stored += uow.save(aggregate)
+    project(uow.connection, stored)
+    return stored
+
+
+def not_in_future(on: date) -> None:
+    if on > today_vn():
+        raise InvalidInput(
+            "DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=format_date_vn(on)),
+            on=on.isoformat(),
+        )
+
+
+def district_code_of(commune_code: str, on: date) -> str | None:
+    """The district of a commune as of `on`; None from the 2025 reform on (no districts)."""
+    district = default_catalogue().district_of(commune_code, on)
+    return district.code if district else None
+
+
+def normalise_certificate_number(number: str) -> str:
+    return " ".join(number.split()).upper()
+
+
+def load_site(uow: UnitOfWork, code: str, expected_version: int | None = None) -> ReligiousSite:
+    site = uow.load(ReligiousSite, code)
+    if not site.exists:
+        raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
+    if expected_version is not None:
+        # Checked after existence so an unknown site is a 404, not a version conflict.
+        site = uow.load(ReligiousSite, code, expected_version=expected_version)
+    return site
+
+
+# -- sites ---------------------------------------------------------------------------------------
+
+
+def registered_event(command: RegisterSite, on: date) -> SiteRegistered:
+    """The event of a registration whose commune was checked for `on`."""
+    return SiteRegistered(
+        code=command.code,
+        name=command.name,
+        religion=command.religion,
+        commune_code=command.commune_code,
+        district_code=district_code_of(command.commune_code, on),
+        address=command.address,
+        land_area_m2=command.land_area_m2,
+        land_use_origin=command.land_use_origin,
+        registered_on=on,
+    )
 
 
 def register_site(uow: UnitOfWork, command: RegisterSite) -> list[EventEnvelope]:
     on = command.registered_on or today_vn()
-    if on > today_vn():
-        raise InvalidInput("DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=on.isoformat()))
-    commune = require_unit(command.commune_code, on, level="commune")
+    not_in_future(on)
+    require_unit(command.commune_code, on, level="commune")
     site = uow.load(ReligiousSite, command.code)
-    site.register(
-        SiteRegistered(
-            code=command.code,
-            name=command.name,
-            religion=command.religion,
-            commune_code=commune.code,
-            district_code=commune.parent_code if commune.parent_code != commune.province_code
-            else None,
-            address=command.address,
-            land_area_m2=command.land_area_m2,
-            land_use_origin=command.land_use_origin,
-        ),
-        on,
-    )
-    return uow.save(site)
+    site.register(registered_event(command, on), on)
+    return _save(uow, site)
 
 
-def lodge_dossier(uow: UnitOfWork, site_code: str, command: LodgeDossier) -> list[EventEnvelope]:
-    if command.lodged_on > today_vn():
-        raise InvalidInput(
-            "DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=command.lodged_on.isoformat())
+def amend_site(uow: UnitOfWork, code: str, command: AmendSite) -> list[EventEnvelope]:
+    not_in_future(command.amended_on)
+    site = load_site(uow, code, command.expected_version)
+    wanted = {
+        field: getattr(command, field)
+        for field in AMENDABLE_FIELDS
+        if field in command.model_fields_set
+    }
+    district = site.district_code
+    if "commune_code" in wanted:
+        if wanted["commune_code"] is None:
+            del wanted["commune_code"]
+        else:
+            require_unit(wanted["commune_code"], command.amended_on, level="commune")
+            district = district_code_of(wanted["commune_code"], command.amended_on)
+    for required in ("name", "religion", "address"):
+        if wanted.get(required, "") is None:
+            del wanted[required]
+    site.amend(wanted, district, command.amended_on, command.note)
+    return _save(uow, site)
+
+
+def close_site(uow: UnitOfWork, code: str, command: CloseSite) -> list[EventEnvelope]:
+    not_in_future(command.closed_on)
+    site = load_site(uow, code, command.expected_version)
+    site.close(command.reason, command.closed_on)
+    return _save(uow, site)
+
+
+# -- dossier -------------------------------------------------------------------------------------
+
+
+def dossier_action(
+    uow: UnitOfWork, code: str, action: str, command: DossierStepCommand
+) -> list[EventEnvelope]:
+    if action not in DOSSIER_TRANSITIONS:
+        raise NotFound(
+            "UNKNOWN_ACTION",
+            messages.UNKNOWN_DOSSIER_ACTION.format(
+                action=action,
+                known=", ".join(a for a in DOSSIER_TRANSITIONS if a not in CERTIFICATE_ACTIONS),
+            ),
         )
-    site = uow.load(ReligiousSite, site_code)
-    if not site.exists:
-        raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=site_code))
-    dossier = uow.load(LandDossier, site_code)
-    dossier.lodge(
-        LandDossierLodged(
-            site_code=site_code,
-            lodged_on=command.lodged_on,
-            note=command.note,
-            document_refs=list(command.document_refs),
+    if action in CERTIFICATE_ACTIONS:
+        raise InvalidInput("USE_CERTIFICATE_ENDPOINT",
+                           messages.USE_CERTIFICATE_ENDPOINT.format(code=code))
+    not_in_future(command.acted_on)
+    site = load_site(uow, code)
+    site.require_open()
+    dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
+    dossier.act(
+        action,
+        command.acted_on,
+        note=command.note,
+        document_refs=list(command.document_refs),
+        unit_code=site.commune_code,
+    )
+    return _save(uow, dossier)
+
+
+# -- certificates --------------------------------------------------------------------------------
+
+
+def issue_certificate(
+    uow: UnitOfWork, code: str, command: IssueCertificate
+) -> list[EventEnvelope]:
+    not_in_future(command.issued_on)
+    number = normalise_certificate_number(command.certificate_number)
+    site = load_site(uow, code)
+    site.require_open()
+    dossier = uow.load(LandDossier, code)
+    dossier.act(
+        "issue_certificate",
+        command.issued_on,
+        note=command.note,
+        document_refs=list(command.document_refs),
+        unit_code=site.commune_code,
+        certificate_number=number,
+    )
+    # A number is never given twice, not even to the same site after a revocation.
+    holder = uow.unique_holder(CERTIFICATE_NUMBER_KEY, number)
+    taken = Conflict(
+        "CERTIFICATE_NUMBER_TAKEN",
+        messages.CERTIFICATE_NUMBER_TAKEN.format(number=number, holder=holder or code),
+        certificate_number=number,
+    )
+    if holder is not None:
+        raise taken
+    uow.claim_unique(CERTIFICATE_NUMBER_KEY, number, code, taken)
+    certificate = uow.load(Certificate, code)
+    certificate.issue(
+        CertificateIssued(
+            site_code=code,
+            certificate_number=number,
+            issued_on=command.issued_on,
+            issuing_authority=command.issuing_authority,
+            certified_area_m2=command.certified_area_m2,
         ),
         unit_code=site.commune_code,
     )
-    return uow.save(dossier)
+    return _save(uow, certificate, dossier)
+
+
+def revoke_certificate(
+    uow: UnitOfWork, code: str, command: RevokeCertificate
+) -> list[EventEnvelope]:
+    not_in_future(command.revoked_on)
+    number = normalise_certificate_number(command.certificate_number)
+    site = load_site(uow, code)
+    certificate = uow.load(Certificate, code)
+    certificate.revoke(number, command.revoked_on, command.reason, site.commune_code)
+    dossier = uow.load(LandDossier, code)
+    dossier.act(
+        "revoke_certificate",
+        command.revoked_on,
+        note=command.reason,
+        document_refs=list(command.document_refs),
+        unit_code=site.commune_code,
+        certificate_number=number,
+    )
+    return _save(uow, certificate, dossier)
+
+
+# -- compliance cases ----------------------------------------------------------------------------
+
+
+def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
+    not_in_future(command.detected_on)
+    site_code = command.site_code
+    if site_code is not None:
+        site = load_site(uow, site_code)
+        if command.commune_code is not None and command.commune_code != site.commune_code:
+            raise InvalidInput(
+                "CASE_COMMUNE_MISMATCH",
+                messages.CASE_COMMUNE_MISMATCH.format(
+                    code=site_code, site_commune=site.commune_code, commune=command.commune_code
+                ),
+            )
+        commune_code, district_code = site.commune_code, site.district_code
+    elif command.commune_code is not None:
+        require_unit(command.commune_code, command.detected_on, level="commune")
+        commune_code = command.commune_code
+        district_code = district_code_of(commune_code, command.detected_on)
+    else:
+        raise InvalidInput("CASE_NEEDS_PLACE", messages.CASE_NEEDS_PLACE)
+    case_id = f"VV-{uuid4().hex[:12].upper()}"
+    case = uow.load(ComplianceCase, case_id)
+    case.open(
+        ComplianceCaseOpened(
+            case_id=case_id,
+            site_code=site_code,
+            commune_code=commune_code,
+            district_code=district_code,
+            violation_type=command.violation_type,
+            description=command.description,
+            state="open",
+            detected_on=command.detected_on,
+            reference=command.reference,
+        )
+    )
+    return _save(uow, case)
+
+
+def case_action(
+    uow: UnitOfWork, case_id: str, action: str, command: CaseStepCommand
+) -> list[EventEnvelope]:
+    if action not in CASE_TRANSITIONS:
+        raise NotFound(
+            "UNKNOWN_ACTION",
+            messages.UNKNOWN_CASE_ACTION.format(action=action, known=", ".join(CASE_TRANSITIONS)),
+        )
+    not_in_future(command.acted_on)
+    case = uow.load(ComplianceCase, case_id)
+    if not case.exists:
+        raise NotFound("CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
+    if command.expected_version is not None:
+        case = uow.load(ComplianceCase, case_id, expected_version=command.expected_version)
+    case.act(action, command.acted_on, command.note, command.referred_to)
+    return _save(uow, case)

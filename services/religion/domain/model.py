@@ -1,14 +1,65 @@
-"""Aggregates of the religion service: pure Python, no I/O."""
+"""Aggregates of the religion service: pure Python, no I/O.
+
+A site, its land registration dossier and its certificate are three aggregates sharing the
+site code as id, so a bulk import is idempotent and each has its own short stream.
+"""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from services.religion import messages
-from services.religion.domain.events import LandDossierLodged, SiteRegistered
+from services.religion.domain.events import (
+    DOSSIER_STEP_EVENTS,
+    CaseStep,
+    CertificateIssued,
+    CertificateRevoked,
+    ComplianceCaseOpened,
+    ComplianceCaseReferred,
+    ComplianceCaseResolved,
+    ComplianceCaseReviewStarted,
+    DossierCertificateIssued,
+    DossierCertificateRevoked,
+    DossierStep,
+    LandDossierLodged,
+    SiteAmended,
+    SiteClosed,
+    SiteRegistered,
+    step_date,
+)
+from services.religion.domain.workflow import (
+    CASE_TRANSITIONS,
+    DOSSIER_TRANSITIONS,
+    Transition,
+    allowed_case_actions,
+    allowed_dossier_actions,
+)
 from shared.aggregate import Aggregate
+from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
-from shared.errors import Conflict
+from shared.errors import Conflict, InvalidInput
+
+#: Site particulars a desk may amend, in the order they are shown.
+AMENDABLE_FIELDS = (
+    "name",
+    "religion",
+    "commune_code",
+    "address",
+    "land_area_m2",
+    "land_use_origin",
+)
+
+
+def _not_before(on: date, previous: date | None) -> None:
+    if previous is not None and on < previous:
+        raise InvalidInput(
+            "DATE_BEFORE_PREVIOUS_STEP",
+            messages.DATE_BEFORE_PREVIOUS.format(
+                on=format_date_vn(on), previous=format_date_vn(previous)
+            ),
+            previous=previous.isoformat(),
+        )
 
 
 class ReligiousSite(Aggregate):
@@ -19,37 +70,274 @@ class ReligiousSite(Aggregate):
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
         self.name = ""
+        self.religion = ""
         self.commune_code = ""
         self.district_code: str | None = None
+        self.address = ""
+        self.land_area_m2: float | None = None
+        self.land_use_origin: str | None = None
+        self.registered_on: date | None = None
+        self.closed_on: date | None = None
+        self.last_on: date | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.closed_on is not None
+
+    def particulars(self) -> dict[str, Any]:
+        return {field: getattr(self, field) for field in AMENDABLE_FIELDS}
+
+    def require_open(self) -> None:
+        if self.closed_on is not None:
+            raise Conflict(
+                "SITE_CLOSED",
+                messages.SITE_CLOSED.format(code=self.id, on=format_date_vn(self.closed_on)),
+            )
 
     def register(self, event: SiteRegistered, on: date) -> None:
         if self.exists:
             raise Conflict("SITE_EXISTS", messages.SITE_EXISTS.format(code=self.id))
         self.record(event, on, unit_code=event.commune_code)
 
+    def amend(
+        self, wanted: dict[str, Any], district_code: str | None, on: date, note: str = ""
+    ) -> None:
+        """Record the fields of `wanted` that differ from the current particulars."""
+        self.require_open()
+        _not_before(on, self.last_on)
+        changes = {k: v for k, v in wanted.items() if getattr(self, k) != v}
+        if not changes:
+            raise InvalidInput("NO_CHANGES", messages.NO_CHANGES.format(code=self.id))
+        commune = changes.get("commune_code", self.commune_code)
+        event = SiteAmended(
+            code=self.id,
+            changes=changes,
+            commune_code=commune,
+            district_code=district_code if "commune_code" in changes else self.district_code,
+            note=note,
+            amended_on=on,
+        )
+        self.record(event, on, unit_code=commune)
+
+    def close(self, reason: str, on: date) -> None:
+        self.require_open()
+        _not_before(on, self.last_on)
+        self.record(SiteClosed(code=self.id, reason=reason, closed_on=on), on,
+                    unit_code=self.commune_code)
+
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, SiteRegistered):
             self.name = event.name
+            self.religion = event.religion
             self.commune_code = event.commune_code
             self.district_code = event.district_code
+            self.address = event.address
+            self.land_area_m2 = event.land_area_m2
+            self.land_use_origin = event.land_use_origin
+            self.registered_on = self.last_on = event.registered_on
+        elif isinstance(event, SiteAmended):
+            for field, value in event.changes.items():
+                setattr(self, field, value)
+            self.commune_code = event.commune_code
+            self.district_code = event.district_code
+            self.last_on = event.amended_on
+        elif isinstance(event, SiteClosed):
+            self.closed_on = self.last_on = event.closed_on
+
+
+def _refused(transition_action: str, code: str, state: str, allowed: list[str],
+             labels: dict[str, str], states: dict[str, str], template: str,
+             error_code: str, **ids: str) -> Conflict:
+    allowed_text = ", ".join(f"«{labels[a]}» ({a})" for a in allowed) or messages.NO_ALLOWED_ACTIONS
+    return Conflict(
+        error_code,
+        template.format(action=labels.get(transition_action, transition_action), code=code,
+                        state=states.get(state, state), allowed=allowed_text, **ids),
+        state=state,
+        allowed_actions=allowed,
+    )
 
 
 class LandDossier(Aggregate):
-    """Hồ sơ đăng ký đất đai: the land registration dossier of one site (same id as the site)."""
+    """Hồ sơ đăng ký đất đai: the land registration dossier of one site (same id as the site).
+
+    A workflow of named actions (see `workflow.DOSSIER_TRANSITIONS`); every step is dated and
+    carries a note and document references.
+    """
 
     aggregate_type = "dossier"
 
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
+        self.state = "not_started"
+        self.state_since: date | None = None
         self.lodged_on: date | None = None
+        self.certificate_number: str | None = None
+        self.steps = 0
 
-    def lodge(self, event: LandDossierLodged, unit_code: str) -> None:
-        if self.lodged_on is not None:
-            raise Conflict(
-                "DOSSIER_ALREADY_LODGED", messages.DOSSIER_ALREADY_LODGED.format(code=self.id)
+    def transition(self, action: str) -> Transition:
+        transition = DOSSIER_TRANSITIONS[action]
+        if self.state not in transition.sources:
+            raise _refused(
+                action, self.id, self.state, allowed_dossier_actions(self.state),
+                messages.DOSSIER_ACTIONS, messages.DOSSIER_STATES,
+                messages.DOSSIER_ACTION_NOT_ALLOWED, "ACTION_NOT_ALLOWED",
             )
-        self.record(event, event.lodged_on, unit_code=unit_code)
+        return transition
+
+    def act(
+        self,
+        action: str,
+        on: date,
+        *,
+        note: str,
+        document_refs: list[str],
+        unit_code: str,
+        certificate_number: str | None = None,
+    ) -> None:
+        transition = self.transition(action)
+        if transition.note_required and not note:
+            raise InvalidInput(
+                "NOTE_REQUIRED",
+                messages.NOTE_REQUIRED.format(action=messages.DOSSIER_ACTIONS[action]),
+            )
+        _not_before(on, self.state_since)
+        fields: dict[str, Any] = {
+            "site_code": self.id,
+            "state": transition.target,
+            "note": note,
+            "document_refs": document_refs,
+        }
+        if transition.event_type == LandDossierLodged.event_type:
+            fields["lodged_on"] = on
+        else:
+            fields["acted_on"] = on
+        if transition.event_type in (DossierCertificateIssued.event_type,
+                                     DossierCertificateRevoked.event_type):
+            fields["certificate_number"] = certificate_number
+        event = DOSSIER_STEP_EVENTS[transition.event_type](**fields)
+        self.record(event, on, unit_code=unit_code)
 
     def apply(self, event: DomainEvent) -> None:
+        if not isinstance(event, DossierStep):
+            return
+        self.steps += 1
+        self.state = event.state
+        self.state_since = step_date(event)
         if isinstance(event, LandDossierLodged):
             self.lodged_on = event.lodged_on
+        if isinstance(event, DossierCertificateIssued):
+            self.certificate_number = event.certificate_number
+
+
+class Certificate(Aggregate):
+    """Giấy chứng nhận quyền sử dụng đất of a site (same id as the site). A revoked certificate
+    stays in the stream; a new one may follow it."""
+
+    aggregate_type = "certificate"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.number: str | None = None
+        self.issued_on: date | None = None
+        self.issuing_authority = ""
+        self.certified_area_m2: float | None = None
+        self.valid = False
+        self.revoked_on: date | None = None
+        self.numbers: list[str] = []
+
+    def issue(self, event: CertificateIssued, unit_code: str) -> None:
+        # The dossier workflow refuses a second issue first; this guards the invariant itself.
+        if self.valid:
+            raise Conflict(
+                "CERTIFICATE_ALREADY_VALID",
+                messages.CERTIFICATE_NUMBER_TAKEN.format(number=self.number, holder=self.id),
+            )
+        self.record(event, event.issued_on, unit_code=unit_code)
+
+    def revoke(self, number: str, on: date, reason: str, unit_code: str) -> None:
+        if not self.valid or self.number is None:
+            raise Conflict(
+                "NO_VALID_CERTIFICATE", messages.NO_VALID_CERTIFICATE.format(code=self.id)
+            )
+        if number != self.number:
+            raise InvalidInput(
+                "CERTIFICATE_NUMBER_MISMATCH",
+                messages.CERTIFICATE_NUMBER_MISMATCH.format(
+                    code=self.id, current=self.number, number=number
+                ),
+            )
+        _not_before(on, self.issued_on)
+        self.record(
+            CertificateRevoked(site_code=self.id, certificate_number=number, revoked_on=on,
+                               reason=reason),
+            on,
+            unit_code=unit_code,
+        )
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, CertificateIssued):
+            self.number = event.certificate_number
+            self.issued_on = event.issued_on
+            self.issuing_authority = event.issuing_authority
+            self.certified_area_m2 = event.certified_area_m2
+            self.valid = True
+            self.revoked_on = None
+            self.numbers.append(event.certificate_number)
+        elif isinstance(event, CertificateRevoked):
+            self.valid = False
+            self.revoked_on = event.revoked_on
+
+
+class ComplianceCase(Aggregate):
+    """Vụ việc vi phạm: a violation about land or construction for religious use (plan II.2.4).
+    Lifecycle: open → under review → resolved or referred."""
+
+    aggregate_type = "compliance"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.state = "open"
+        self.state_since: date | None = None
+        self.site_code: str | None = None
+        self.commune_code = ""
+
+    def open(self, event: ComplianceCaseOpened) -> None:
+        self.record(event, event.detected_on, unit_code=event.commune_code)
+
+    def act(self, action: str, on: date, note: str, referred_to: str = "") -> None:
+        transition = CASE_TRANSITIONS[action]
+        if self.state not in transition.sources:
+            raise _refused(
+                action, self.id, self.state, allowed_case_actions(self.state),
+                messages.CASE_ACTIONS, messages.CASE_STATES,
+                messages.CASE_ACTION_NOT_ALLOWED, "ACTION_NOT_ALLOWED", case_id=self.id,
+            )
+        if transition.note_required and not note:
+            raise InvalidInput(
+                "NOTE_REQUIRED", messages.NOTE_REQUIRED.format(action=messages.CASE_ACTIONS[action])
+            )
+        _not_before(on, self.state_since)
+        event: CaseStep
+        if action == "refer":
+            if not referred_to:
+                raise InvalidInput("REFERRED_TO_REQUIRED", messages.REFERRED_TO_REQUIRED)
+            event = ComplianceCaseReferred(case_id=self.id, state=transition.target, acted_on=on,
+                                           note=note, referred_to=referred_to)
+        elif action == "resolve":
+            event = ComplianceCaseResolved(case_id=self.id, state=transition.target, acted_on=on,
+                                           note=note)
+        else:
+            event = ComplianceCaseReviewStarted(case_id=self.id, state=transition.target,
+                                                acted_on=on, note=note)
+        self.record(event, on, unit_code=self.commune_code)
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, ComplianceCaseOpened):
+            self.state = event.state
+            self.state_since = event.detected_on
+            self.site_code = event.site_code
+            self.commune_code = event.commune_code
+        elif isinstance(event, CaseStep):
+            self.state = event.state
+            self.state_since = event.acted_on

@@ -1,0 +1,216 @@
+"""The inline projection: applies the service's own events to its read models in the caller's
+transaction, and rebuilds them from the `events` table (same code, same result)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, update
+
+from services.religion.adapters.tables import READ_MODELS, cases, certificates, sites
+from services.religion.domain.events import (
+    DOSSIER_STEP_EVENTS,
+    CaseStep,
+    CertificateIssued,
+    CertificateRevoked,
+    ComplianceCaseOpened,
+    ComplianceCaseReferred,
+    DossierStep,
+    LandDossierLodged,
+    SiteAmended,
+    SiteClosed,
+    SiteRegistered,
+    registry,
+    step_date,
+)
+from services.religion.domain.workflow import due_on
+from shared.adminunits import default_catalogue, fold
+from shared.envelope import DomainEvent, EventEnvelope
+from shared.eventstore import EventStore
+
+
+def unit_names(commune_code: str, district_code: str | None, on: date) -> tuple[str, str | None]:
+    """Names of the commune and district as of `on` (the business date)."""
+    catalogue = default_catalogue()
+    commune = catalogue.get(commune_code, on)
+    district = catalogue.get(district_code, on) if district_code else None
+    return (commune.name if commune else commune_code), (district.name if district else None)
+
+
+def search_text(row: dict[str, Any]) -> str:
+    parts = (
+        row["code"], row["name"], row["address"], row.get("commune_name") or "",
+        row.get("district_name") or "", row["religion"], row.get("land_use_origin") or "",
+    )
+    return f" {fold(' '.join(parts))} "
+
+
+def site_row(event: SiteRegistered, on: date, version: int = 1) -> dict[str, Any]:
+    commune_name, district_name = unit_names(event.commune_code, event.district_code, on)
+    row: dict[str, Any] = {
+        "code": event.code,
+        "name": event.name,
+        "religion": event.religion,
+        "commune_code": event.commune_code,
+        "commune_name": commune_name,
+        "district_code": event.district_code,
+        "district_name": district_name,
+        "address": event.address,
+        "land_area_m2": event.land_area_m2,
+        "land_use_origin": event.land_use_origin,
+        "registered_on": on,
+        "status": "active",
+        "closed_on": None,
+        "dossier_state": "not_started",
+        "dossier_state_since": None,
+        "dossier_due_on": None,
+        "dossier_lodged_on": None,
+        "has_certificate": False,
+        "certificate_number": None,
+        "certificate_issued_on": None,
+        "site_version": version,
+        "dossier_version": 0,
+    }
+    row["search_text"] = search_text(row)
+    return row
+
+
+def _site_registered(conn: Connection, e: SiteRegistered, env: EventEnvelope) -> None:
+    conn.execute(insert(sites), site_row(e, env.occurred_at.date(), env.aggregate_version))
+
+
+def _site_amended(conn: Connection, e: SiteAmended, env: EventEnvelope) -> None:
+    current = conn.execute(sites.select().where(sites.c.code == e.code)).mappings().one()
+    row = {**current, **e.changes, "commune_code": e.commune_code,
+           "district_code": e.district_code, "site_version": env.aggregate_version}
+    if "commune_code" in e.changes:
+        row["commune_name"], row["district_name"] = unit_names(
+            e.commune_code, e.district_code, env.occurred_at.date()
+        )
+    row["search_text"] = search_text(row)
+    conn.execute(update(sites).where(sites.c.code == e.code).values(row))
+
+
+def _site_closed(conn: Connection, e: SiteClosed, env: EventEnvelope) -> None:
+    conn.execute(
+        update(sites).where(sites.c.code == e.code).values(
+            status="closed", closed_on=e.closed_on, site_version=env.aggregate_version
+        )
+    )
+
+
+def _dossier_step(conn: Connection, e: DossierStep, env: EventEnvelope) -> None:
+    since = step_date(e)
+    values: dict[str, Any] = {
+        "dossier_state": e.state,
+        "dossier_state_since": since,
+        "dossier_due_on": due_on(e.state, since),
+        "dossier_version": env.aggregate_version,
+    }
+    if isinstance(e, LandDossierLodged):
+        values["dossier_lodged_on"] = e.lodged_on
+    conn.execute(update(sites).where(sites.c.code == e.site_code).values(values))
+
+
+def _certificate_issued(conn: Connection, e: CertificateIssued, env: EventEnvelope) -> None:
+    conn.execute(
+        insert(certificates),
+        {
+            "number": e.certificate_number,
+            "site_code": e.site_code,
+            "issued_on": e.issued_on,
+            "issuing_authority": e.issuing_authority,
+            "certified_area_m2": e.certified_area_m2,
+            "status": "valid",
+        },
+    )
+    conn.execute(
+        update(sites).where(sites.c.code == e.site_code).values(
+            has_certificate=True,
+            certificate_number=e.certificate_number,
+            certificate_issued_on=e.issued_on,
+        )
+    )
+
+
+def _certificate_revoked(conn: Connection, e: CertificateRevoked, env: EventEnvelope) -> None:
+    conn.execute(
+        update(certificates).where(certificates.c.number == e.certificate_number).values(
+            status="revoked", revoked_on=e.revoked_on, revoke_reason=e.reason
+        )
+    )
+    conn.execute(
+        update(sites).where(sites.c.code == e.site_code).values(
+            has_certificate=False, certificate_number=None, certificate_issued_on=None
+        )
+    )
+
+
+def _case_opened(conn: Connection, e: ComplianceCaseOpened, env: EventEnvelope) -> None:
+    conn.execute(
+        insert(cases),
+        {
+            "case_id": e.case_id,
+            "site_code": e.site_code,
+            "commune_code": e.commune_code,
+            "district_code": e.district_code,
+            "violation_type": e.violation_type,
+            "description": e.description,
+            "reference": e.reference,
+            "state": e.state,
+            "detected_on": e.detected_on,
+            "state_since": e.detected_on,
+            "referred_to": None,
+            "version": env.aggregate_version,
+        },
+    )
+
+
+def _case_step(conn: Connection, e: CaseStep, env: EventEnvelope) -> None:
+    values: dict[str, Any] = {
+        "state": e.state, "state_since": e.acted_on, "version": env.aggregate_version,
+    }
+    if isinstance(e, ComplianceCaseReferred):
+        values["referred_to"] = e.referred_to
+    conn.execute(update(cases).where(cases.c.case_id == e.case_id).values(values))
+
+
+Apply = Callable[[Connection, Any, EventEnvelope], None]
+HANDLERS: dict[str, Apply] = {
+    "SiteRegistered": _site_registered,
+    "SiteAmended": _site_amended,
+    "SiteClosed": _site_closed,
+    **{name: _dossier_step for name in DOSSIER_STEP_EVENTS},
+    "CertificateIssued": _certificate_issued,
+    "CertificateRevoked": _certificate_revoked,
+    "ComplianceCaseOpened": _case_opened,
+    "ComplianceCaseReviewStarted": _case_step,
+    "ComplianceCaseResolved": _case_step,
+    "ComplianceCaseReferred": _case_step,
+}
+
+
+def project(conn: Connection, envelopes: Iterable[EventEnvelope]) -> None:
+    for envelope in envelopes:
+        handler = HANDLERS.get(envelope.event_type)
+        if handler is not None:
+            event: DomainEvent = registry.decode(envelope)
+            handler(conn, event, envelope)
+
+
+def rebuild(conn: Connection, store: EventStore) -> int:
+    """Empty the read models and replay every stored event into them; returns the count."""
+    for table in reversed(READ_MODELS):
+        conn.execute(delete(table))
+    count = 0
+    batch: list[EventEnvelope] = []
+    for envelope in store.iter_all(conn):
+        batch.append(envelope)
+        if len(batch) >= 1000:
+            project(conn, batch)
+            count += len(batch)
+            batch = []
+    project(conn, batch)
+    return count + len(batch)

@@ -1,0 +1,42 @@
+"""Bulk import of the desk's spreadsheets (multipart upload of a .csv or .xlsx file)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from services.religion.application.importing import import_sites
+from shared.aggregate import CommandContext
+from shared.web import command_context, runtime_of
+
+router = APIRouter(prefix="/api/v1", tags=["nhập dữ liệu"])
+
+
+@router.post("/sites/import")
+async def import_sites_file(
+    request: Request,
+    response: Response,
+    context: Annotated[CommandContext, Depends(command_context)],
+    file: Annotated[UploadFile, File()],
+    dry_run: Annotated[bool, Query()] = False,
+    only_valid: Annotated[bool, Query()] = False,
+) -> dict[str, Any]:
+    """Validate every row and, unless `dry_run`, register the new sites. Any row error refuses
+    the whole file (422, nothing written) unless `only_valid`; codes already registered are
+    skipped, so the same file imported twice creates nothing new."""
+    content = await file.read()
+    runtime = runtime_of(request)
+
+    def run() -> dict[str, Any]:
+        with runtime.uow(context) as uow:
+            report = import_sites(uow, file.filename or "", content, dry_run=dry_run,
+                                  only_valid=only_valid)
+            if not dry_run:
+                uow.commit()
+            return report.as_dict()
+
+    body = await run_in_threadpool(run)
+    response.status_code = 201 if body["written"] else 200
+    return body

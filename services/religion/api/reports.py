@@ -1,0 +1,32 @@
+"""Views for reports: the Tiên Lãng pilot; and the rebuild of the service's own read models."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from services.religion.adapters.projector import rebuild
+from services.religion.application import queries
+from shared.clock import today_vn
+from shared.web import runtime_of
+
+router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
+
+
+@router.get("/reports/tien-lang-pilot")
+def tien_lang_pilot(request: Request, as_of: date | None = None) -> dict[str, Any]:
+    """Per-site progress of certificate issuance in Huyện Tiên Lãng, for the Standing Board."""
+    runtime = runtime_of(request)
+    with runtime.engine.connect() as conn:
+        return queries.tien_lang_pilot(conn, runtime.store, today_vn(), as_of)
+
+
+@router.post("/admin/rebuild-read-models")
+def rebuild_read_models(request: Request) -> dict[str, Any]:
+    """Empty the register's tables and replay this service's events into them."""
+    runtime = runtime_of(request)
+    with runtime.engine.begin() as conn:
+        replayed = rebuild(conn, runtime.store)
+    return {"status": "rebuilt", "events_replayed": replayed}

@@ -1,0 +1,359 @@
+"""Bulk import of sites from the desk's spreadsheets.
+
+Every row is validated like a single registration (same command model, same unit check); the
+errors come back per row and column in Vietnamese. By default nothing is written when any row
+fails; `only_valid` writes the valid rows. A site code already in the register is skipped, so
+importing the same file twice creates nothing new. New sites are appended in bulk
+(`EventStore.append_many`) and projected in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select
+
+from services.religion import messages
+from services.religion.adapters.projector import site_row
+from services.religion.adapters.spreadsheet import Cell, Sheet, SheetRow, read_sheet
+from services.religion.adapters.tables import sites
+from services.religion.application.commands import RELIGIONS, RegisterSite
+from services.religion.application.handlers import registered_event
+from services.religion.domain.model import ReligiousSite
+from shared.adminunits import default_catalogue, fold
+from shared.aggregate import UnitOfWork
+from shared.clock import format_date_vn, today_vn
+from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_envelope, utcnow
+from shared.errors import InvalidInput
+from shared.eventstore import events_table
+from shared.validation import vietnamese_errors
+
+MAX_ROWS = 100_000
+CHUNK = 1_000
+MAX_REPORTED = 1_000  # row messages returned in one response; counts are always complete
+_RELIGIONS = {fold(r): r for r in RELIGIONS}
+_DATE_VN = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+_GROUPED_DOTS = re.compile(r"^\d{1,3}(\.\d{3})+$")
+COMPARED = ("name", "religion", "commune_code", "address", "land_area_m2", "land_use_origin")
+
+
+class _BadCell(ValueError):
+    pass
+
+
+@dataclass
+class RowError:
+    row: int
+    field: str | None
+    column: str | None
+    value: str | None
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "row": self.row, "column": self.column, "field": self.field, "value": self.value,
+            "code": self.code, "message": self.message,
+        }
+
+
+@dataclass
+class ImportReport:
+    file: str
+    format: str
+    header_row: int
+    dry_run: bool
+    only_valid: bool
+    rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    written: bool = False
+
+    @property
+    def invalid_rows(self) -> int:
+        return len({e.row for e in self.errors})
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "format": self.format,
+            "header_row": self.header_row,
+            "dry_run": self.dry_run,
+            "only_valid": self.only_valid,
+            "rows": self.rows,
+            "valid_rows": self.rows - self.invalid_rows,
+            "invalid_rows": self.invalid_rows,
+            "error_count": len(self.errors),
+            "created" if not self.dry_run else "would_create": len(self.created),
+            "existing": len(self.skipped),
+            "written": self.written,
+            "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED]],
+            "errors_truncated": len(self.errors) > MAX_REPORTED,
+            "skipped": self.skipped[:MAX_REPORTED],
+        }
+
+
+# -- cell parsing --------------------------------------------------------------------------------
+
+
+def _text(value: Cell) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def parse_number(value: Cell) -> float | None:
+    """Numbers as desks type them: 1250.5, 1.250,5 (Vietnamese), 1,250.5, 1250,5, 1.250."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
+    if not text:
+        return None
+    if "," in text and "." in text:
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        thousands = "." if decimal == "," else ","
+        text = text.replace(thousands, "").replace(decimal, ".")
+    elif "," in text:
+        text = text.replace(",", ".")
+    elif _GROUPED_DOTS.match(text):
+        text = text.replace(".", "")  # "1.250" is one thousand two hundred fifty in Vietnam
+    try:
+        return float(text)
+    except ValueError as exc:
+        raise _BadCell(messages.ROW_BAD_NUMBER.format(value=value)) from exc
+
+
+def parse_date(value: Cell) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    if not text:
+        return None
+    match = _DATE_VN.match(text)
+    try:
+        if match:
+            day, month, year = (int(g) for g in match.groups())
+            return date(year, month, day)
+        return date.fromisoformat(text[:10])
+    except ValueError as exc:
+        raise _BadCell(messages.ROW_BAD_DATE.format(value=text)) from exc
+
+
+def parse_commune(value: Cell) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    if text.isdigit() and len(text) < 5:
+        text = text.zfill(5)  # a spreadsheet ate the leading zeros
+    if not (text.isdigit() and len(text) == 5):
+        raise _BadCell(messages.ROW_BAD_COMMUNE.format(value=text))
+    return text
+
+
+def parse_religion(value: Cell) -> str | None:
+    text = _text(value)
+    if text is None:
+        return None
+    found = _RELIGIONS.get(fold(text))
+    if found is None:
+        raise _BadCell(messages.ROW_UNKNOWN_RELIGION.format(value=text,
+                                                            allowed=", ".join(RELIGIONS)))
+    return found
+
+
+PARSERS: dict[str, Any] = {
+    "code": _text,
+    "name": _text,
+    "religion": parse_religion,
+    "commune_code": parse_commune,
+    "address": _text,
+    "land_area_m2": parse_number,
+    "land_use_origin": _text,
+    "registered_on": parse_date,
+}
+
+
+# -- validation ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ValidRow:
+    row: int
+    command: RegisterSite
+    on: date
+
+
+def _error(sheet: Sheet, row: SheetRow, fld: str | None, code: str, message: str) -> RowError:
+    raw = row.cells.get(fld) if fld else None
+    return RowError(
+        row=row.number,
+        field=fld,
+        column=(sheet.columns.get(fld) or messages.COLUMN_HEADERS.get(fld)) if fld else None,
+        value=None if raw is None else str(raw),
+        code=code,
+        message=message,
+    )
+
+
+def validate(sheet: Sheet) -> tuple[list[ValidRow], list[RowError]]:
+    catalogue = default_catalogue()
+    today = today_vn()
+    valid: list[ValidRow] = []
+    errors: list[RowError] = []
+    seen: dict[str, int] = {}
+    for row in sheet.rows:
+        row_errors: list[RowError] = []
+        values: dict[str, Any] = {}
+        for fld, parse in PARSERS.items():
+            try:
+                parsed = parse(row.cells.get(fld))
+            except _BadCell as exc:
+                row_errors.append(_error(sheet, row, fld, "INVALID_VALUE", str(exc)))
+                continue
+            if parsed is not None:
+                values[fld] = parsed
+        if row_errors:
+            errors += row_errors
+            continue
+        try:
+            command = RegisterSite.model_validate(values)
+        except ValidationError as exc:
+            for item in vietnamese_errors(exc.errors()):
+                errors.append(_error(sheet, row, item["field"], item["code"], item["message"]))
+            continue
+        on = command.registered_on or today
+        if on > today:
+            row_errors.append(_error(sheet, row, "registered_on", "DATE_IN_FUTURE",
+                                     messages.DATE_IN_FUTURE.format(on=format_date_vn(on))))
+        if not catalogue.is_commune(command.commune_code, on):
+            row_errors.append(_error(
+                sheet, row, "commune_code", "UNKNOWN_UNIT",
+                messages.UNKNOWN_COMMUNE.format(code=command.commune_code,
+                                                on=format_date_vn(on)),
+            ))
+        first = seen.setdefault(command.code, row.number)
+        if first != row.number:
+            row_errors.append(_error(sheet, row, "code", "DUPLICATE_IN_FILE",
+                                     messages.ROW_DUPLICATE_CODE.format(row=first)))
+        if row_errors:
+            errors += row_errors
+        else:
+            valid.append(ValidRow(row.number, command, on))
+    return valid, errors
+
+
+def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing(uow: UnitOfWork, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """Current particulars of the codes already in the register (events are the authority;
+    the read model, written in the same transactions, gives the values to compare)."""
+    found: dict[str, dict[str, Any]] = {}
+    for chunk in _chunks(codes):
+        in_store = set(
+            uow.connection.execute(
+                select(events_table.c.aggregate_id).where(
+                    events_table.c.aggregate_type == ReligiousSite.aggregate_type,
+                    events_table.c.aggregate_id.in_(chunk),
+                    events_table.c.aggregate_version == 1,
+                )
+            ).scalars()
+        )
+        if not in_store:
+            continue
+        for row in uow.connection.execute(
+            select(sites).where(sites.c.code.in_(in_store))
+        ).mappings():
+            found[row["code"]] = dict(row)
+        for code in in_store - found.keys():
+            found[code] = {}
+    return found
+
+
+def import_sites(
+    uow: UnitOfWork,
+    filename: str,
+    content: bytes,
+    *,
+    dry_run: bool,
+    only_valid: bool,
+) -> ImportReport:
+    sheet = read_sheet(filename, content, MAX_ROWS)
+    report = ImportReport(filename, sheet.format, sheet.header_row, dry_run, only_valid,
+                          rows=len(sheet.rows))
+    valid, report.errors = validate(sheet)
+    existing = _existing(uow, [v.command.code for v in valid])
+    fresh: list[ValidRow] = []
+    for item in valid:
+        current = existing.get(item.command.code)
+        if current is None:
+            fresh.append(item)
+            continue
+        differs = [
+            messages.COLUMN_HEADERS[f] for f in COMPARED
+            if current and current.get(f) != getattr(item.command, f)
+        ]
+        report.skipped.append({
+            "row": item.row,
+            "code": item.command.code,
+            "differs": differs,
+            "message": messages.ROW_EXISTS_DIFFERENT.format(fields=", ".join(differs))
+            if differs else messages.ROW_EXISTS_SAME,
+        })
+    report.created = [item.command.code for item in fresh]
+    if dry_run:
+        return report
+    if report.errors and not only_valid:
+        raise InvalidInput(
+            "IMPORT_HAS_ERRORS",
+            messages.IMPORT_HAS_ERRORS.format(count=len(report.errors), rows=report.invalid_rows),
+            report=report.as_dict(),
+        )
+    _write(uow, fresh)
+    report.written = bool(fresh)
+    return report
+
+
+def _write(uow: UnitOfWork, rows: Sequence[ValidRow]) -> None:
+    recorded_at = utcnow()
+    context = uow.context
+    for chunk in _chunks(rows):
+        events = [(item, registered_event(item.command, item.on)) for item in chunk]
+        envelopes: list[EventEnvelope] = [
+            new_envelope(
+                service=uow.store.service,
+                aggregate_type=ReligiousSite.aggregate_type,
+                aggregate_id=item.command.code,
+                aggregate_version=1,
+                pending=PendingEvent(event, as_business_time(item.on), event.commune_code),
+                actor=context.actor,
+                department=context.department,
+                correlation_id=context.correlation_id,
+                causation_id=context.causation_id,
+                recorded_at=recorded_at,
+            )
+            for item, event in events
+        ]
+        uow.store.append_many(uow.connection, envelopes)
+        uow.connection.execute(insert(sites), [site_row(e, item.on) for item, e in events])
+        # Counted by the unit of work on commit (metrics, relay wake-up).
+        uow.appended.extend(envelopes)

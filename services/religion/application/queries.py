@@ -1,0 +1,441 @@
+"""Read side of the religion service: the register with filters and search, a site's file, its
+history and its state as of a past date, the compliance cases, the Tiên Lãng pilot."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Select, and_, func, or_, select
+
+from services.religion import messages
+from services.religion.adapters.tables import cases, certificates, sites
+from services.religion.domain.events import DOSSIER_STEP_EVENTS, registry
+from services.religion.domain.model import Certificate, LandDossier, ReligiousSite
+from services.religion.domain.workflow import (
+    HAS_DOSSIER_STATES,
+    allowed_case_actions,
+    allowed_dossier_actions,
+    due_on,
+    overdue_days,
+)
+from shared.adminunits import default_catalogue, fold
+from shared.envelope import EventEnvelope
+from shared.errors import NotFound
+from shared.eventstore import EventStore
+
+TIEN_LANG = "315"  # Huyện Tiên Lãng, three-level era (until 2025-07-01)
+SITE_AGGREGATES = (ReligiousSite, LandDossier, Certificate)
+
+
+@dataclass(frozen=True)
+class SiteFilter:
+    district_code: str | None = None
+    commune_code: str | None = None
+    religion: str | None = None
+    dossier_state: list[str] | None = None
+    has_certificate: bool | None = None
+    overdue: bool | None = None
+    status: str = "active"
+    q: str | None = None
+
+
+def _dossier_view(state: str, since: date | None, on: date) -> dict[str, Any]:
+    late = overdue_days(state, since, on)
+    due = due_on(state, since)
+    return {
+        "state": state,
+        "state_label": messages.DOSSIER_STATES[state],
+        "since": since.isoformat() if since else None,
+        "due_on": due.isoformat() if due else None,
+        "overdue": late > 0,
+        "overdue_days": late,
+        "deadline_label": (messages.OVERDUE.format(days=late) if late
+                           else messages.ON_TIME if due else None),
+        "has_dossier": state in HAS_DOSSIER_STATES,
+        "allowed_actions": [
+            {"action": a, "label": messages.DOSSIER_ACTIONS[a]}
+            for a in allowed_dossier_actions(state)
+        ],
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def site_item(row: Any, on: date) -> dict[str, Any]:
+    return {
+        "code": row.code,
+        "name": row.name,
+        "religion": row.religion,
+        "commune": {"code": row.commune_code, "name": row.commune_name},
+        "district": {"code": row.district_code, "name": row.district_name}
+        if row.district_code else None,
+        "address": row.address,
+        "land_area_m2": row.land_area_m2,
+        "land_use_origin": row.land_use_origin,
+        "registered_on": _iso(row.registered_on),
+        "status": row.status,
+        "status_label": messages.SITE_STATUS[row.status],
+        "closed_on": _iso(row.closed_on),
+        "dossier": _dossier_view(row.dossier_state, row.dossier_state_since, on)
+        | {"lodged_on": _iso(row.dossier_lodged_on)},
+        "certificate": {"number": row.certificate_number,
+                        "issued_on": _iso(row.certificate_issued_on)}
+        if row.has_certificate else None,
+        "version": row.site_version,
+        "dossier_version": row.dossier_version,
+    }
+
+
+def _filtered(query: Select[Any], f: SiteFilter, on: date) -> Select[Any]:
+    if f.district_code:
+        query = query.where(sites.c.district_code == f.district_code)
+    if f.commune_code:
+        query = query.where(sites.c.commune_code == f.commune_code)
+    if f.religion:
+        query = query.where(sites.c.religion == f.religion)
+    if f.dossier_state:
+        query = query.where(sites.c.dossier_state.in_(f.dossier_state))
+    if f.has_certificate is not None:
+        query = query.where(sites.c.has_certificate.is_(f.has_certificate))
+    if f.overdue is True:
+        query = query.where(sites.c.dossier_due_on < on)
+    elif f.overdue is False:
+        query = query.where(or_(sites.c.dossier_due_on.is_(None), sites.c.dossier_due_on >= on))
+    if f.status != "all":
+        query = query.where(sites.c.status == f.status)
+    if f.q:
+        # Every word must appear at a word start of the folded text ("tien lang" finds
+        # "Tiên Lãng", "chua" finds "Chùa ..." but not "...chua" inside a word).
+        words = fold(f.q).split()
+        query = query.where(and_(*(sites.c.search_text.contains(f" {w}") for w in words)))
+    return query
+
+
+def list_sites(
+    conn: Connection, f: SiteFilter, on: date, page: int, page_size: int
+) -> dict[str, Any]:
+    total = conn.execute(_filtered(select(func.count()).select_from(sites), f, on)).scalar_one()
+    rows = conn.execute(
+        _filtered(select(sites), f, on)
+        .order_by(sites.c.code)
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    ).all()
+    return {
+        "as_of": on.isoformat(),
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "pages": (total + page_size - 1) // page_size,
+        "items": [site_item(row, on) for row in rows],
+    }
+
+
+def _site_row(conn: Connection, code: str) -> Any:
+    row = conn.execute(select(sites).where(sites.c.code == code)).first()
+    if row is None:
+        raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
+    return row
+
+
+def _step(envelope: EventEnvelope) -> dict[str, Any]:
+    payload = registry.upcast(envelope).payload
+    return {
+        "event_type": envelope.event_type,
+        "label": messages.EVENT_LABELS.get(envelope.event_type, envelope.event_type),
+        "state": payload.get("state"),
+        "state_label": messages.DOSSIER_STATES.get(payload.get("state", ""), None),
+        "on": envelope.occurred_at.date().isoformat(),
+        "actor": envelope.actor,
+        "note": payload.get("note", ""),
+        "document_refs": payload.get("document_refs", []),
+        "certificate_number": payload.get("certificate_number"),
+        "recorded_at": envelope.recorded_at.isoformat(),
+        "version": envelope.aggregate_version,
+    }
+
+
+def site_detail(conn: Connection, store: EventStore, code: str, on: date) -> dict[str, Any]:
+    row = _site_row(conn, code)
+    item = site_item(row, on)
+    steps = store.load(conn, LandDossier.aggregate_type, code)
+    item["dossier"]["steps"] = [_step(e) for e in steps if e.event_type in DOSSIER_STEP_EVENTS]
+    item["certificates"] = [
+        {
+            "number": c.number,
+            "issued_on": _iso(c.issued_on),
+            "issuing_authority": c.issuing_authority,
+            "certified_area_m2": c.certified_area_m2,
+            "status": c.status,
+            "revoked_on": _iso(c.revoked_on),
+            "revoke_reason": c.revoke_reason,
+        }
+        for c in conn.execute(
+            select(certificates).where(certificates.c.site_code == code)
+            .order_by(certificates.c.issued_on)
+        )
+    ]
+    item["compliance_cases"] = [
+        case_item(c) for c in conn.execute(
+            select(cases).where(cases.c.site_code == code).order_by(cases.c.detected_on)
+        )
+    ]
+    return item
+
+
+def certificate_by_number(conn: Connection, number: str) -> dict[str, Any]:
+    row = conn.execute(select(certificates).where(certificates.c.number == number)).first()
+    if row is None:
+        raise NotFound("CERTIFICATE_NOT_FOUND",
+                       messages.CERTIFICATE_NOT_FOUND.format(number=number))
+    return {
+        "number": row.number, "site_code": row.site_code, "issued_on": _iso(row.issued_on),
+        "issuing_authority": row.issuing_authority,
+        "certified_area_m2": row.certified_area_m2, "status": row.status,
+        "revoked_on": _iso(row.revoked_on), "revoke_reason": row.revoke_reason,
+    }
+
+
+# -- history and as-of ---------------------------------------------------------------------------
+
+
+def history(conn: Connection, store: EventStore, code: str) -> dict[str, Any]:
+    envelopes = [e for cls in SITE_AGGREGATES for e in store.load(conn, cls.aggregate_type, code)]
+    if not envelopes:
+        raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
+    case_ids = conn.execute(select(cases.c.case_id).where(cases.c.site_code == code)).scalars()
+    for case_id in case_ids:
+        envelopes += store.load(conn, "compliance", case_id)
+    envelopes.sort(key=lambda e: e.position or 0)
+    return {
+        "code": code,
+        "events": [
+            {
+                "position": e.position,
+                "event_id": str(e.event_id),
+                "event_type": e.event_type,
+                "label": messages.EVENT_LABELS.get(e.event_type, e.event_type),
+                "aggregate_type": e.aggregate_type,
+                "aggregate_id": e.aggregate_id,
+                "version": e.aggregate_version,
+                "schema_version": e.schema_version,
+                "occurred_on": e.occurred_at.date().isoformat(),
+                "recorded_at": e.recorded_at.isoformat(),
+                "actor": e.actor,
+                "department": e.department,
+                "correlation_id": e.correlation_id,
+                "payload": registry.upcast(e).payload,
+            }
+            for e in envelopes
+        ],
+    }
+
+
+def state_as_of(
+    conn: Connection,
+    store: EventStore,
+    code: str,
+    on: date,
+    known_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The site as it stood on business date `on`, from the events dated up to that day and,
+    with `known_at`, recorded up to that moment (what the register said then)."""
+    loaded: dict[str, list[EventEnvelope]] = {}
+    for cls in SITE_AGGREGATES:
+        loaded[cls.aggregate_type] = [
+            e for e in store.load(conn, cls.aggregate_type, code, recorded_until=known_at)
+            if e.occurred_at.date() <= on
+        ]
+    if not loaded["site"]:
+        if not store.load(conn, "site", code):
+            raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
+        raise NotFound("NOT_REGISTERED_YET",
+                       messages.AS_OF_BEFORE_REGISTRATION.format(code=code, on=on.isoformat()))
+    site = ReligiousSite.rehydrate(code, [registry.decode(e) for e in loaded["site"]])
+    dossier = LandDossier.rehydrate(code, [registry.decode(e) for e in loaded["dossier"]])
+    cert = Certificate.rehydrate(code, [registry.decode(e) for e in loaded["certificate"]])
+    catalogue = default_catalogue()
+    commune = catalogue.get(site.commune_code, on)
+    district = catalogue.get(site.district_code, on) if site.district_code else None
+    return {
+        "code": code,
+        "as_of": on.isoformat(),
+        "known_at": known_at.isoformat() if known_at else None,
+        "name": site.name,
+        "religion": site.religion,
+        "commune": {"code": site.commune_code, "name": commune.name if commune else None},
+        "district": {"code": site.district_code, "name": district.name if district else None}
+        if site.district_code else None,
+        "address": site.address,
+        "land_area_m2": site.land_area_m2,
+        "land_use_origin": site.land_use_origin,
+        "status": "closed" if site.closed else "active",
+        "dossier": _dossier_view(dossier.state, dossier.state_since, on)
+        | {"lodged_on": _iso(dossier.lodged_on)},
+        "certificate": {
+            "number": cert.number,
+            "issued_on": _iso(cert.issued_on),
+            "issuing_authority": cert.issuing_authority,
+            "certified_area_m2": cert.certified_area_m2,
+        } if cert.valid else None,
+        "events_counted": sum(len(v) for v in loaded.values()),
+        "version": site.version,
+    }
+
+
+# -- compliance cases ----------------------------------------------------------------------------
+
+
+def case_item(row: Any) -> dict[str, Any]:
+    return {
+        "case_id": row.case_id,
+        "site_code": row.site_code,
+        "commune_code": row.commune_code,
+        "district_code": row.district_code,
+        "violation_type": row.violation_type,
+        "violation_label": messages.VIOLATION_TYPES[row.violation_type],
+        "description": row.description,
+        "reference": row.reference,
+        "state": row.state,
+        "state_label": messages.CASE_STATES[row.state],
+        "detected_on": _iso(row.detected_on),
+        "state_since": _iso(row.state_since),
+        "referred_to": row.referred_to,
+        "allowed_actions": [
+            {"action": a, "label": messages.CASE_ACTIONS[a]}
+            for a in allowed_case_actions(row.state)
+        ],
+        "version": row.version,
+    }
+
+
+def get_case(conn: Connection, case_id: str) -> dict[str, Any]:
+    row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
+    if row is None:
+        raise NotFound("CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
+    return case_item(row)
+
+
+def list_cases(
+    conn: Connection,
+    *,
+    state: str | None,
+    violation_type: str | None,
+    district_code: str | None,
+    commune_code: str | None,
+    site_code: str | None,
+    page: int,
+    page_size: int,
+) -> dict[str, Any]:
+    conditions = [
+        column == value
+        for column, value in (
+            (cases.c.state, state),
+            (cases.c.violation_type, violation_type),
+            (cases.c.district_code, district_code),
+            (cases.c.commune_code, commune_code),
+            (cases.c.site_code, site_code),
+        )
+        if value is not None
+    ]
+    total = conn.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
+    rows = conn.execute(
+        select(cases).where(*conditions).order_by(cases.c.detected_on.desc(), cases.c.case_id)
+        .limit(page_size).offset((page - 1) * page_size)
+    ).all()
+    by_type = conn.execute(
+        select(cases.c.violation_type, func.count()).where(*conditions)
+        .group_by(cases.c.violation_type)
+    ).all()
+    return {
+        "total": total,
+        "page": page,
+        "page_size": page_size,
+        "by_violation_type": {t: n for t, n in by_type},
+        "items": [case_item(r) for r in rows],
+    }
+
+
+# -- the Tiên Lãng pilot -------------------------------------------------------------------------
+
+
+def _percent(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
+def tien_lang_pilot(
+    conn: Connection, store: EventStore, on: date, as_of: date | None
+) -> dict[str, Any]:
+    """Per-site progress of certificate issuance in Huyện Tiên Lãng (district 315).
+
+    Without `as_of` the current read model is used; with it, each site is replayed to that
+    business date (the report to the Standing Board for a past period)."""
+    codes = conn.execute(
+        select(sites.c.code).where(sites.c.district_code == TIEN_LANG).order_by(sites.c.code)
+    ).scalars().all()
+    day = as_of or on
+    rows: list[dict[str, Any]] = []
+    for code in codes:
+        if as_of is None:
+            item = site_item(_site_row(conn, code), on)
+        else:
+            try:
+                item = state_as_of(conn, store, code, as_of)
+            except NotFound:
+                continue  # not registered yet on that date
+        rows.append(item)
+    rows = [r for r in rows if r["status"] == "active"]
+    by_state: dict[str, int] = {}
+    by_commune: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        state = r["dossier"]["state"]
+        by_state[state] = by_state.get(state, 0) + 1
+        commune = by_commune.setdefault(r["commune"]["code"], {
+            "commune_code": r["commune"]["code"], "commune_name": r["commune"]["name"],
+            "sites": 0, "with_dossier": 0, "with_certificate": 0,
+        })
+        commune["sites"] += 1
+        commune["with_dossier"] += int(r["dossier"]["has_dossier"])
+        commune["with_certificate"] += int(r["certificate"] is not None)
+    total = len(rows)
+    with_dossier = sum(1 for r in rows if r["dossier"]["has_dossier"])
+    with_certificate = sum(1 for r in rows if r["certificate"] is not None)
+    district = default_catalogue().get(TIEN_LANG, min(day, date(2025, 6, 30)))
+    return {
+        "title": messages.PILOT_TITLE,
+        "recipient": messages.PILOT_RECIPIENT,
+        "as_of": day.isoformat(),
+        "district": {"code": TIEN_LANG, "name": district.name if district else None},
+        "summary": {
+            "sites": total,
+            "with_dossier": with_dossier,
+            "with_certificate": with_certificate,
+            "percent_with_dossier": _percent(with_dossier, total),
+            "percent_with_certificate": _percent(with_certificate, total),
+            "overdue": sum(1 for r in rows if r["dossier"]["overdue"]),
+            "by_state": [
+                {"state": s, "label": messages.DOSSIER_STATES[s], "sites": n}
+                for s, n in sorted(by_state.items())
+            ],
+        },
+        "by_commune": sorted(by_commune.values(), key=lambda c: c["commune_code"]),
+        "sites": [
+            {
+                "code": r["code"],
+                "name": r["name"],
+                "religion": r["religion"],
+                "commune": r["commune"],
+                "dossier_state": r["dossier"]["state"],
+                "dossier_state_label": r["dossier"]["state_label"],
+                "state_since": r["dossier"]["since"],
+                "lodged_on": r["dossier"]["lodged_on"],
+                "overdue_days": r["dossier"]["overdue_days"],
+                "certificate": r["certificate"],
+            }
+            for r in rows
+        ],
+    }
