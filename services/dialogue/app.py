@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from services.dialogue.domain.events import registry
-from shared.runtime import ServiceRuntime
+from services.dialogue.api import admin, commitments, heads, issues, rules, sessions
+from services.dialogue.application.runtime import DEFAULT_SCAN_INTERVAL_S, Clock, DialogueRuntime
+from services.dialogue.application.scheduler import run_scheduler
+from shared.clock import today_vn
 from shared.settings import Settings
 from shared.web import build_app
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None,
+    *,
+    today: Clock = today_vn,
+    scan_interval_s: float = DEFAULT_SCAN_INTERVAL_S,
+) -> FastAPI:
+    """`today` is the business clock; tests pass their own to jump dates."""
     settings = settings or Settings.for_service("dialogue")
-    runtime = ServiceRuntime(settings, registry)
-    return build_app(runtime, [], title="danvan: Đối thoại trực tiếp với Nhân dân")
+    runtime = DialogueRuntime(
+        settings, today=today, scan_interval_s=scan_interval_s, background=(run_scheduler,)
+    )
+    return build_app(
+        runtime,
+        [heads.router, sessions.router, issues.router, commitments.router, rules.router,
+         admin.router],
+        title="danvan: Đối thoại trực tiếp với Nhân dân",
+    )

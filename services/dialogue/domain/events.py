@@ -1,7 +1,214 @@
-"""Events of the dialogue service."""
+"""Events of the dialogue service (docs/events.md, section "dialogue").
+
+A type keeps its name for ever; a new schema version comes with an upcaster. Fields beyond
+the contract are additions consumers may ignore. No event ever carries a citizen's name or
+contact: those live in the `citizen_contacts` table, apart from the event stream.
+"""
 
 from __future__ import annotations
 
-from shared.envelope import EventRegistry
+from datetime import date
+from typing import Literal
+
+from shared.envelope import DomainEvent, EventRegistry
 
 registry = EventRegistry(service="dialogue")
+
+Role = Literal["party_secretary", "people_committee_chair"]
+Level = Literal["province", "district", "commune"]
+IssueCategory = Literal[
+    "land_and_site_clearance", "environment", "social_policy", "infrastructure", "other"
+]
+Handling = Literal["answered_on_spot", "assigned"]
+CommitmentStatus = Literal["open", "in_progress", "done", "overdue"]
+ReminderDay = Literal[3, 7]
+
+
+# --- heads (người đứng đầu) -------------------------------------------------------------
+
+
+@registry.register
+class HeadTookOffice(DomainEvent):
+    """A person took a head post (Bí thư cấp ủy / Chủ tịch UBND) of a unit."""
+
+    event_type = "HeadTookOffice"
+    head_id: str
+    unit_code: str
+    role: Role
+    full_name: str
+    from_date: date
+    level: Level
+    predecessor_head_id: str | None = None
+
+
+@registry.register
+class HeadLeftOffice(DomainEvent):
+    """The head's term ended; `to_date` is the last day in office."""
+
+    event_type = "HeadLeftOffice"
+    head_id: str
+    unit_code: str
+    role: Role
+    to_date: date
+    reason: str = ""
+    successor_head_id: str | None = None
+
+
+# --- sessions (hội nghị đối thoại trực tiếp) ---------------------------------------------
+
+
+@registry.register
+class SessionPlanned(DomainEvent):
+    event_type = "SessionPlanned"
+    session_id: str
+    unit_code: str
+    head_ids: list[str]
+    planned_on: date
+    topic: str
+    place: str
+    co_organiser: str
+
+
+@registry.register
+class SessionRescheduled(DomainEvent):
+    """Moved to another date; later than before means postponed (hoãn)."""
+
+    event_type = "SessionRescheduled"
+    session_id: str
+    planned_on: date
+    previous_planned_on: date
+    reason: str = ""
+
+
+@registry.register
+class SessionCancelled(DomainEvent):
+    event_type = "SessionCancelled"
+    session_id: str
+    reason: str
+    cancelled_on: date
+
+
+@registry.register
+class SessionHeld(DomainEvent):
+    event_type = "SessionHeld"
+    session_id: str
+    unit_code: str
+    head_ids: list[str]
+    held_on: date
+
+
+@registry.register
+class SessionReportFiled(DomainEvent):
+    """The report (báo cáo kết quả) closes the session."""
+
+    event_type = "SessionReportFiled"
+    session_id: str
+    attendance: int
+    organisations: list[str]
+    summary: str
+    filed_on: date
+
+
+@registry.register
+class SessionReportReminderDue(DomainEvent):
+    """A held session still had no report `days_after_held` days after it was held."""
+
+    event_type = "SessionReportReminderDue"
+    session_id: str
+    days_after_held: ReminderDay
+    held_on: date
+    due_on: date
+    unit_code: str
+
+
+# --- issues raised (ý kiến, kiến nghị) ---------------------------------------------------
+
+
+@registry.register
+class IssueRaised(DomainEvent):
+    """An opinion or petition raised at a session. Never carries who raised it."""
+
+    event_type = "IssueRaised"
+    issue_id: str
+    session_id: str
+    unit_code: str
+    category: IssueCategory
+    text: str
+    handling: Handling
+    assigned_agency: str | None
+    answer: str = ""
+    raised_on: date
+    # Whether a name or contact is kept apart (citizen_contacts); never the values.
+    has_citizen_contact: bool = False
+
+
+# --- commitments (cam kết, giao nhiệm vụ) ------------------------------------------------
+
+
+@registry.register
+class CommitmentMade(DomainEvent):
+    event_type = "CommitmentMade"
+    commitment_id: str
+    session_id: str
+    unit_code: str
+    responsible_agency: str
+    due_on: date
+    text: str
+    issue_id: str | None = None
+    made_on: date
+
+
+@registry.register
+class CommitmentProgressUpdated(DomainEvent):
+    event_type = "CommitmentProgressUpdated"
+    commitment_id: str
+    progress_pct: int
+    status: CommitmentStatus
+    updated_on: date
+    previous_progress_pct: int
+    note: str = ""
+
+
+@registry.register
+class CommitmentCompleted(DomainEvent):
+    event_type = "CommitmentCompleted"
+    commitment_id: str
+    completed_on: date
+
+
+@registry.register
+class CommitmentOverdue(DomainEvent):
+    """Detected by the scheduler, never typed: the day after `due_on` came without completion."""
+
+    event_type = "CommitmentOverdue"
+    commitment_id: str
+    due_on: date
+    overdue_since: date
+    progress_pct: int
+
+
+@registry.register
+class CommitmentReopened(DomainEvent):
+    event_type = "CommitmentReopened"
+    commitment_id: str
+    reason: str
+    reopened_on: date
+    due_on: date
+    status: CommitmentStatus
+    progress_pct: int
+
+
+# --- the regulation's rule (Quyết định 1738-QĐ/TU, being amended) -------------------------
+
+
+@registry.register
+class DialogueRuleSet(DomainEvent):
+    """From `effective_from`, a head of a unit of `level` holds at least this many sessions a
+    year. A later event with the same level and date corrects the earlier one."""
+
+    event_type = "DialogueRuleSet"
+    level: Level
+    min_sessions_per_year: int
+    effective_from: date
+    legal_basis: str = ""
+    note: str = ""

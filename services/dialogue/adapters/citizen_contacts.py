@@ -1,0 +1,39 @@
+"""The one place a citizen's name and contact are read or erased.
+
+They are written with the IssueRaised event (application.sessions.raise_issue) but never into
+it. Every read goes through `read_citizen_contact`, so the access rule that the auth issue
+brings has exactly one function to guard.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, delete, select
+
+from services.dialogue import messages
+from services.dialogue.adapters.tables import citizen_contacts
+from shared.errors import NotFound
+
+
+def read_citizen_contact(conn: Connection, issue_id: str) -> dict[str, Any]:
+    row = conn.execute(
+        select(citizen_contacts).where(citizen_contacts.c.issue_id == issue_id)
+    ).first()
+    if row is None:
+        raise NotFound(
+            "CITIZEN_CONTACT_NOT_FOUND", messages.CITIZEN_CONTACT_NOT_FOUND.format(id=issue_id)
+        )
+    return {
+        "issue_id": row.issue_id,
+        "full_name": row.full_name,
+        "contact": row.contact,
+        "recorded_at": row.recorded_at.isoformat(),
+    }
+
+
+def erase_citizen_contact(conn: Connection, issue_id: str) -> bool:
+    """The citizen's right to erasure (Nghị định 13/2023/NĐ-CP): the issue stays, the person
+    goes. Returns whether anything was erased."""
+    result = conn.execute(delete(citizen_contacts).where(citizen_contacts.c.issue_id == issue_id))
+    return bool(result.rowcount)

@@ -1,0 +1,290 @@
+"""Inline projection: the read models follow the events in the same transaction.
+
+Handlers read only the event (never the clock), so replaying the events table rebuilds
+exactly the same rows.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, update
+
+from services.dialogue.adapters.tables import (
+    READ_MODELS,
+    commitments,
+    heads,
+    issues,
+    rules,
+    session_heads,
+    sessions,
+)
+from services.dialogue.domain.events import (
+    CommitmentCompleted,
+    CommitmentMade,
+    CommitmentOverdue,
+    CommitmentProgressUpdated,
+    CommitmentReopened,
+    DialogueRuleSet,
+    HeadLeftOffice,
+    HeadTookOffice,
+    IssueRaised,
+    SessionCancelled,
+    SessionHeld,
+    SessionPlanned,
+    SessionReportFiled,
+    SessionReportReminderDue,
+    SessionRescheduled,
+    registry,
+)
+from shared.envelope import DomainEvent, EventEnvelope
+from shared.eventstore import EventStore
+
+Apply = Callable[[Connection, Any, EventEnvelope], None]
+
+
+def _head_took_office(conn: Connection, e: HeadTookOffice, env: EventEnvelope) -> None:
+    conn.execute(
+        insert(heads),
+        {
+            "head_id": e.head_id,
+            "post_id": env.aggregate_id,
+            "unit_code": e.unit_code,
+            "role": e.role,
+            "level": e.level,
+            "full_name": e.full_name,
+            "from_date": e.from_date,
+            "predecessor_head_id": e.predecessor_head_id,
+        },
+    )
+
+
+def _head_left_office(conn: Connection, e: HeadLeftOffice, env: EventEnvelope) -> None:
+    conn.execute(
+        update(heads)
+        .where(heads.c.head_id == e.head_id)
+        .values(
+            to_date=e.to_date, leave_reason=e.reason, successor_head_id=e.successor_head_id
+        )
+    )
+
+
+def _name_heads(conn: Connection, session_id: str, head_ids: Iterable[str]) -> None:
+    conn.execute(delete(session_heads).where(session_heads.c.session_id == session_id))
+    rows = [{"session_id": session_id, "head_id": h} for h in dict.fromkeys(head_ids)]
+    if rows:
+        conn.execute(insert(session_heads), rows)
+
+
+def _session(session_id: str, env: EventEnvelope, **values: Any) -> Any:
+    return (
+        update(sessions)
+        .where(sessions.c.session_id == session_id)
+        .values(version=env.aggregate_version, **values)
+    )
+
+
+def _session_planned(conn: Connection, e: SessionPlanned, env: EventEnvelope) -> None:
+    conn.execute(
+        insert(sessions),
+        {
+            "session_id": e.session_id,
+            "unit_code": e.unit_code,
+            "status": "planned",
+            "planned_on": e.planned_on,
+            "topic": e.topic,
+            "place": e.place,
+            "co_organiser": e.co_organiser,
+            "head_ids": json.dumps(e.head_ids),
+            "rescheduled_count": 0,
+            "version": env.aggregate_version,
+        },
+    )
+    _name_heads(conn, e.session_id, e.head_ids)
+
+
+def _session_rescheduled(conn: Connection, e: SessionRescheduled, env: EventEnvelope) -> None:
+    conn.execute(
+        _session(
+            e.session_id,
+            env,
+            planned_on=e.planned_on,
+            rescheduled_count=sessions.c.rescheduled_count + 1,
+        )
+    )
+
+
+def _session_cancelled(conn: Connection, e: SessionCancelled, env: EventEnvelope) -> None:
+    conn.execute(
+        _session(
+            e.session_id, env, status="cancelled", cancelled_on=e.cancelled_on,
+            cancel_reason=e.reason,
+        )
+    )
+
+
+def _session_held(conn: Connection, e: SessionHeld, env: EventEnvelope) -> None:
+    conn.execute(
+        _session(
+            e.session_id, env, status="held", held_on=e.held_on, head_ids=json.dumps(e.head_ids)
+        )
+    )
+    _name_heads(conn, e.session_id, e.head_ids)
+
+
+def _report_filed(conn: Connection, e: SessionReportFiled, env: EventEnvelope) -> None:
+    conn.execute(
+        _session(
+            e.session_id,
+            env,
+            status="closed",
+            report_filed_on=e.filed_on,
+            attendance=e.attendance,
+            organisations=json.dumps(e.organisations, ensure_ascii=False),
+            summary=e.summary,
+        )
+    )
+
+
+def _reminder_due(conn: Connection, e: SessionReportReminderDue, env: EventEnvelope) -> None:
+    column = "reminded_3_on" if e.days_after_held == 3 else "reminded_7_on"
+    conn.execute(_session(e.session_id, env, **{column: e.due_on}))
+
+
+def _issue_raised(conn: Connection, e: IssueRaised, env: EventEnvelope) -> None:
+    conn.execute(
+        insert(issues),
+        {
+            "issue_id": e.issue_id,
+            "session_id": e.session_id,
+            "unit_code": e.unit_code,
+            "category": e.category,
+            "text": e.text,
+            "handling": e.handling,
+            "assigned_agency": e.assigned_agency,
+            "answer": e.answer,
+            "raised_on": e.raised_on,
+            "has_citizen_contact": e.has_citizen_contact,
+        },
+    )
+
+
+def _commitment(commitment_id: str, env: EventEnvelope, **values: Any) -> Any:
+    return (
+        update(commitments)
+        .where(commitments.c.commitment_id == commitment_id)
+        .values(version=env.aggregate_version, **values)
+    )
+
+
+def _commitment_made(conn: Connection, e: CommitmentMade, env: EventEnvelope) -> None:
+    conn.execute(
+        insert(commitments),
+        {
+            "commitment_id": e.commitment_id,
+            "session_id": e.session_id,
+            "issue_id": e.issue_id,
+            "unit_code": e.unit_code,
+            "responsible_agency": e.responsible_agency,
+            "text": e.text,
+            "made_on": e.made_on,
+            "due_on": e.due_on,
+            "progress_pct": 0,
+            "status": "open",
+            "last_update_on": e.made_on,
+            "version": env.aggregate_version,
+        },
+    )
+
+
+def _progress(conn: Connection, e: CommitmentProgressUpdated, env: EventEnvelope) -> None:
+    conn.execute(
+        _commitment(
+            e.commitment_id,
+            env,
+            progress_pct=e.progress_pct,
+            status=e.status,
+            last_update_on=e.updated_on,
+        )
+    )
+
+
+def _completed(conn: Connection, e: CommitmentCompleted, env: EventEnvelope) -> None:
+    conn.execute(
+        _commitment(e.commitment_id, env, status="done", completed_on=e.completed_on)
+    )
+
+
+def _overdue(conn: Connection, e: CommitmentOverdue, env: EventEnvelope) -> None:
+    conn.execute(
+        _commitment(e.commitment_id, env, status="overdue", overdue_since=e.overdue_since)
+    )
+
+
+def _reopened(conn: Connection, e: CommitmentReopened, env: EventEnvelope) -> None:
+    conn.execute(
+        _commitment(
+            e.commitment_id,
+            env,
+            status=e.status,
+            due_on=e.due_on,
+            progress_pct=e.progress_pct,
+            last_update_on=e.reopened_on,
+            completed_on=None,
+            overdue_since=None,
+        )
+    )
+
+
+def _rule_set(conn: Connection, e: DialogueRuleSet, env: EventEnvelope) -> None:
+    key = (rules.c.level == e.level) & (rules.c.effective_from == e.effective_from)
+    conn.execute(delete(rules).where(key))
+    conn.execute(
+        insert(rules),
+        {
+            "level": e.level,
+            "effective_from": e.effective_from,
+            "min_sessions_per_year": e.min_sessions_per_year,
+            "legal_basis": e.legal_basis,
+            "note": e.note,
+            "recorded_at": env.recorded_at,
+        },
+    )
+
+
+HANDLERS: dict[type[DomainEvent], Apply] = {
+    HeadTookOffice: _head_took_office,
+    HeadLeftOffice: _head_left_office,
+    SessionPlanned: _session_planned,
+    SessionRescheduled: _session_rescheduled,
+    SessionCancelled: _session_cancelled,
+    SessionHeld: _session_held,
+    SessionReportFiled: _report_filed,
+    SessionReportReminderDue: _reminder_due,
+    IssueRaised: _issue_raised,
+    CommitmentMade: _commitment_made,
+    CommitmentProgressUpdated: _progress,
+    CommitmentCompleted: _completed,
+    CommitmentOverdue: _overdue,
+    CommitmentReopened: _reopened,
+    DialogueRuleSet: _rule_set,
+}
+
+
+def project(conn: Connection, envelopes: Iterable[EventEnvelope]) -> None:
+    for envelope in envelopes:
+        event = registry.decode(envelope)
+        HANDLERS[type(event)](conn, event, envelope)
+
+
+def rebuild(conn: Connection, store: EventStore) -> int:
+    """Empty every read model and replay the events table into it; returns events replayed."""
+    for table in reversed(READ_MODELS):
+        conn.execute(delete(table))
+    count = 0
+    for envelope in store.iter_all(conn):
+        project(conn, [envelope])
+        count += 1
+    return count

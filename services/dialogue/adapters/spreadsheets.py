@@ -1,0 +1,124 @@
+"""Reading and writing the tables users exchange: CSV (UTF-8, as Excel saves it) and .xlsx."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+Cell = str | int | float | date | datetime | None
+
+
+class UnreadableTable(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Table:
+    header: list[str]
+    # (row number as the user sees it in the sheet, cells)
+    rows: list[tuple[int, list[Cell]]]
+
+
+def read_table(content: bytes, filename: str = "") -> Table:
+    if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
+        return _read_xlsx(content)
+    return _read_csv(content)
+
+
+def _read_csv(content: bytes) -> Table:
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            # Older Vietnamese Windows exports.
+            text = content.decode("cp1258")
+        except UnicodeDecodeError as exc:
+            raise UnreadableTable("encoding") from exc
+    if "\x00" in text:
+        raise UnreadableTable("binary")
+    sample = text[:4096]
+    try:
+        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        lines = list(reader)
+    except csv.Error as exc:
+        raise UnreadableTable("csv") from exc
+    if not lines:
+        return Table([], [])
+    rows: list[tuple[int, list[Cell]]] = [
+        (number, list(cells)) for number, cells in enumerate(lines[1:], start=2)
+    ]
+    return Table([h.strip() for h in lines[0]], rows)
+
+
+def _read_xlsx(content: bytes) -> Table:
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+        raise UnreadableTable("xlsx") from exc
+    try:
+        sheet = workbook.worksheets[0]
+        header: list[str] = []
+        rows: list[tuple[int, list[Cell]]] = []
+        for number, cells in enumerate(sheet.iter_rows(), start=1):
+            values = [_cell_value(cell) for cell in cells]
+            if number == 1:
+                header = ["" if v is None else str(v).strip() for v in values]
+            else:
+                rows.append((number, values))
+        return Table(header, rows)
+    finally:
+        workbook.close()
+
+
+def _cell_value(cell: Any) -> Cell:
+    value = getattr(cell, "value", None)
+    # 45 % typed in a percent-formatted cell is stored as 0.45.
+    if isinstance(value, int | float) and "%" in str(getattr(cell, "number_format", "")):
+        return value * 100
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, str | int | float | date | datetime) or value is None:
+        return value
+    return str(value)
+
+
+def write_xlsx(sheet_title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    sheet.title = sheet_title[:31]
+    sheet.append(list(header))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, name="Times New Roman")
+    for row in rows:
+        sheet.append(list(row))
+    for index, title in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = max(14, len(title) + 4)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def write_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow(["" if v is None else v for v in row])
+    # The BOM makes Excel open the file as UTF-8 (Vietnamese diacritics intact).
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

@@ -1,0 +1,32 @@
+"""Operations of the dialogue service: rebuild the read models, run the scheduler now."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from services.dialogue.adapters.projection import rebuild
+from services.dialogue.api.deps import dialogue_runtime
+from services.dialogue.application.runtime import DialogueRuntime
+from services.dialogue.application.scheduler import scan
+
+router = APIRouter(prefix="/api/v1/admin", tags=["vận hành"])
+Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
+
+
+@router.post("/rebuild-read-models")
+def rebuild_read_models(runtime: Runtime) -> dict[str, Any]:
+    """Empty the inline read models and replay this service's events into them (one
+    transaction: readers see the old rows or the new ones, never half)."""
+    with runtime.engine.begin() as conn:
+        replayed = rebuild(conn, runtime.store)
+    return {"status": "rebuilt", "events_replayed": replayed}
+
+
+@router.post("/scan")
+def run_scan(runtime: Runtime) -> dict[str, Any]:
+    """Record due report reminders and overdue commitments now instead of at the next pass."""
+    result = scan(runtime, runtime.today())
+    return {"reminders": result.reminders, "overdue": result.overdue,
+            "conflicts": result.conflicts}

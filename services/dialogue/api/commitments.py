@@ -1,0 +1,148 @@
+"""HTTP API of commitment follow-up, including the bulk progress import."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi.responses import Response
+
+from services.dialogue import messages
+from services.dialogue.adapters.spreadsheets import XLSX_MEDIA_TYPE, write_csv, write_xlsx
+from services.dialogue.adapters.tables import commitments
+from services.dialogue.api.deps import Id, accepted, dialogue_runtime, expected_version
+from services.dialogue.application import commitments as handlers
+from services.dialogue.application import queries
+from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
+from services.dialogue.application.progress_import import Mode, import_progress
+from services.dialogue.application.runtime import DialogueRuntime
+from services.dialogue.domain.events import CommitmentStatus
+from shared.aggregate import CommandContext
+from shared.clock import format_date_vn
+from shared.web import command_context
+
+router = APIRouter(prefix="/api/v1", tags=["cam kết"])
+Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
+Context = Annotated[CommandContext, Depends(command_context)]
+Version = Annotated[int | None, Depends(expected_version)]
+UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
+
+
+@router.get("/commitments")
+def list_commitments(
+    runtime: Runtime,
+    unit_code: UnitQuery = None,
+    status: CommitmentStatus | None = None,
+    agency: Annotated[str | None, Query(max_length=500)] = None,
+    session_id: Annotated[str | None, Query(max_length=36)] = None,
+    due_before: date | None = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    query = queries.commitments_query(
+        unit_code=unit_code, status=status, agency=agency, session_id=session_id,
+        due_before=due_before,
+    )
+    with runtime.engine.connect() as conn:
+        return queries.list_commitments(conn, query, limit, offset)
+
+
+@router.post("/commitments/progress-import")
+def progress_import(
+    runtime: Runtime,
+    context: Context,
+    file: Annotated[UploadFile, File()],
+    dry_run: bool = False,
+    mode: Mode = "all_or_nothing",
+) -> dict[str, Any]:
+    """Progress of many commitments from a CSV or .xlsx file (columns «Mã cam kết»,
+    «Tiến độ (%)», optional «Ngày cập nhật», «Ghi chú»). A dry run checks everything and
+    writes nothing; by default one bad row refuses the whole file (422, row-level errors)."""
+    content = file.file.read()
+    with runtime.uow(context) as uow:
+        report = import_progress(
+            uow, content, file.filename or "", runtime.today(), dry_run=dry_run, mode=mode
+        )
+        if not dry_run:
+            uow.commit()
+    return report.as_dict()
+
+
+@router.get("/commitments/progress-import/template")
+def progress_template(
+    runtime: Runtime,
+    unit_code: UnitQuery = None,
+    agency: Annotated[str | None, Query(max_length=500)] = None,
+    format: Literal["xlsx", "csv"] = "xlsx",
+) -> Response:
+    """A sheet of the commitments not yet done, ready to fill in and upload back."""
+    query = queries.commitments_query(
+        unit_code=unit_code, status=None, agency=agency, session_id=None, due_before=None
+    ).where(commitments.c.status != "done")
+    with runtime.engine.connect() as conn:
+        items = queries.list_commitments(conn, query, queries.MAX_PAGE * 5, 0)["items"]
+    header = [
+        messages.COLUMN_COMMITMENT_ID,
+        messages.COLUMN_TEXT,
+        messages.COLUMN_AGENCY,
+        messages.COLUMN_DUE_ON,
+        messages.COLUMN_STATUS,
+        messages.COLUMN_PROGRESS,
+        messages.COLUMN_UPDATED_ON,
+        messages.COLUMN_NOTE,
+    ]
+    rows = [
+        [
+            c["commitment_id"],
+            c["text"],
+            c["responsible_agency"],
+            format_date_vn(date.fromisoformat(c["due_on"])),
+            c["status_label"],
+            c["progress_pct"],
+            None,
+            None,
+        ]
+        for c in items
+    ]
+    if format == "csv":
+        return Response(
+            write_csv(header, rows),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="tien-do-cam-ket.csv"'},
+        )
+    return Response(
+        write_xlsx(messages.TEMPLATE_SHEET, header, rows),
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": 'attachment; filename="tien-do-cam-ket.xlsx"'},
+    )
+
+
+@router.get("/commitments/{commitment_id}")
+def get_commitment(commitment_id: Id, runtime: Runtime) -> dict[str, Any]:
+    with runtime.engine.connect() as conn:
+        return queries.get_commitment(conn, runtime.store, commitment_id)
+
+
+@router.post("/commitments/{commitment_id}/progress")
+def update_progress(
+    commitment_id: Id, command: UpdateProgress, runtime: Runtime, context: Context,
+    version: Version,
+) -> dict[str, Any]:
+    with runtime.uow(context) as uow:
+        envelopes = handlers.update_progress(
+            uow, commitment_id, command, runtime.today(), version
+        )
+        uow.commit()
+    return accepted(envelopes)
+
+
+@router.post("/commitments/{commitment_id}/reopen")
+def reopen(
+    commitment_id: Id, command: ReopenCommitment, runtime: Runtime, context: Context,
+    version: Version,
+) -> dict[str, Any]:
+    with runtime.uow(context) as uow:
+        envelopes = handlers.reopen(uow, commitment_id, command, runtime.today(), version)
+        uow.commit()
+    return accepted(envelopes)

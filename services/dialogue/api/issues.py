@@ -1,0 +1,64 @@
+"""HTTP API of issues raised, and the separate citizen-contact endpoint."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from services.dialogue.adapters.citizen_contacts import (
+    erase_citizen_contact,
+    read_citizen_contact,
+)
+from services.dialogue.api.deps import Id, dialogue_runtime
+from services.dialogue.application import queries
+from services.dialogue.application.runtime import DialogueRuntime
+from services.dialogue.domain.events import Handling, IssueCategory
+
+router = APIRouter(prefix="/api/v1", tags=["ý kiến, kiến nghị"])
+Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
+UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
+
+
+@router.get("/issues")
+def list_issues(
+    runtime: Runtime,
+    unit_code: UnitQuery = None,
+    category: IssueCategory | None = None,
+    handling: Handling | None = None,
+    session_id: Annotated[str | None, Query(max_length=36)] = None,
+    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    with runtime.engine.connect() as conn:
+        return queries.list_issues(
+            conn,
+            unit_code=unit_code,
+            category=category,
+            handling=handling,
+            session_id=session_id,
+            limit=limit,
+            offset=offset,
+        )
+
+
+@router.get("/issues/{issue_id}")
+def get_issue(issue_id: Id, runtime: Runtime) -> dict[str, Any]:
+    with runtime.engine.connect() as conn:
+        return queries.get_issue(conn, issue_id)
+
+
+@router.get("/issues/{issue_id}/citizen-contact")
+def citizen_contact(issue_id: Id, runtime: Runtime) -> dict[str, Any]:
+    """The only endpoint that returns a citizen's name and contact."""
+    with runtime.engine.connect() as conn:
+        queries.get_issue(conn, issue_id)
+        return read_citizen_contact(conn, issue_id)
+
+
+@router.delete("/issues/{issue_id}/citizen-contact", status_code=204)
+def erase_contact(issue_id: Id, runtime: Runtime) -> None:
+    with runtime.engine.begin() as conn:
+        queries.get_issue(conn, issue_id)
+        if not erase_citizen_contact(conn, issue_id):
+            read_citizen_contact(conn, issue_id)  # raises the 404 with its message

@@ -1,0 +1,64 @@
+"""HTTP API of the regulation's rule and the compliance of heads with it."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+
+from services.dialogue.api.deps import accepted, dialogue_runtime
+from services.dialogue.application import queries
+from services.dialogue.application import rules as handlers
+from services.dialogue.application.commands import SetRule
+from services.dialogue.application.compliance import evaluate_period
+from services.dialogue.application.runtime import DialogueRuntime
+from services.dialogue.domain.events import Role
+from shared.aggregate import CommandContext
+from shared.web import command_context
+
+router = APIRouter(prefix="/api/v1", tags=["quy định đối thoại"])
+Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
+Context = Annotated[CommandContext, Depends(command_context)]
+UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
+
+
+@router.get("/dialogue-rules")
+def list_rules(runtime: Runtime) -> dict[str, Any]:
+    """Every version of the minimum number of sessions a year, by level and effective date."""
+    with runtime.engine.connect() as conn:
+        return {"items": queries.list_rules(conn)}
+
+
+@router.post("/dialogue-rules", status_code=201)
+def set_rule(command: SetRule, runtime: Runtime, context: Context) -> dict[str, Any]:
+    """A new version (an amendment) from its effective date; the same level and date again
+    corrects that version."""
+    with runtime.uow(context) as uow:
+        envelopes = handlers.set_rule(uow, command)
+        uow.commit()
+    return accepted(envelopes)
+
+
+@router.get("/rule-compliance")
+def rule_compliance(
+    runtime: Runtime,
+    date_from: date,
+    date_to: date,
+    unit_code: UnitQuery = None,
+    include_subunits: bool = True,
+    head_id: Annotated[str | None, Query(max_length=36)] = None,
+    role: Role | None = None,
+) -> dict[str, Any]:
+    """For each head in office during the period: sessions held, sessions required (pro-rated,
+    see `method`), whether the rule is met, and why not, in Vietnamese."""
+    with runtime.engine.connect() as conn:
+        return evaluate_period(
+            conn,
+            date_from,
+            date_to,
+            unit_code=unit_code,
+            include_subunits=include_subunits,
+            head_id=head_id,
+            role=role,
+        )

@@ -1,0 +1,163 @@
+"""Commands of the dialogue service, validated at the edge (pydantic)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Self
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from services.dialogue import messages
+from services.dialogue.domain.events import Handling, IssueCategory, Level, Role
+from shared.validation import LongText, Name, ShortText, UnitCode, clean_text
+
+
+def _not_blank(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("blank", messages.BLANK)
+    return value
+
+
+RequiredShortText = Annotated[
+    str, StringConstraints(max_length=500), AfterValidator(clean_text), AfterValidator(_not_blank)
+]
+RequiredLongText = Annotated[
+    str,
+    StringConstraints(max_length=10_000),
+    AfterValidator(clean_text),
+    AfterValidator(_not_blank),
+]
+HeadId = Annotated[str, StringConstraints(min_length=1, max_length=36)]
+
+
+class Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# --- heads ---------------------------------------------------------------------------------
+
+
+class TakeOffice(Command):
+    """Record a head taking office; `to_date` too when entering a past term."""
+
+    unit_code: UnitCode
+    role: Role
+    full_name: Name
+    from_date: date
+    to_date: date | None = None
+
+
+class LeaveOffice(Command):
+    to_date: date
+    reason: ShortText = ""
+
+
+class HandOver(Command):
+    """The successor takes over; the incumbent's last day is the eve of `from_date`."""
+
+    full_name: Name
+    from_date: date
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+class PlanSession(Command):
+    session_id: UUID | None = None
+    unit_code: UnitCode
+    head_ids: list[HeadId] = Field(min_length=1, max_length=10)
+    planned_on: date
+    topic: RequiredShortText
+    place: ShortText = ""
+    co_organiser: ShortText = messages.DEFAULT_CO_ORGANISER
+
+
+class RescheduleSession(Command):
+    planned_on: date
+    reason: ShortText = ""
+    decided_on: date | None = None
+
+
+class CancelSession(Command):
+    reason: RequiredShortText
+    cancelled_on: date | None = None
+
+
+class HoldSession(Command):
+    held_on: date
+    # The heads who actually chaired it; by default those of the plan.
+    head_ids: list[HeadId] | None = Field(default=None, min_length=1, max_length=10)
+
+
+class FileReport(Command):
+    attendance: int = Field(ge=0, le=1_000_000)
+    organisations: list[RequiredShortText] = Field(default_factory=list, max_length=100)
+    summary: RequiredLongText
+    filed_on: date | None = None
+
+
+# --- issues and commitments ----------------------------------------------------------------
+
+
+class CitizenContact(Command):
+    """Kept apart from the events; never published."""
+
+    full_name: Annotated[str, StringConstraints(max_length=300), AfterValidator(clean_text)] = ""
+    contact: Annotated[str, StringConstraints(max_length=300), AfterValidator(clean_text)] = ""
+
+    @model_validator(mode="after")
+    def _something(self) -> Self:
+        if not self.full_name and not self.contact:
+            raise PydanticCustomError("blank", messages.CITIZEN_CONTACT_EMPTY)
+        return self
+
+
+class RaiseIssue(Command):
+    issue_id: UUID | None = None
+    category: IssueCategory
+    text: RequiredLongText
+    handling: Handling
+    assigned_agency: ShortText | None = None
+    answer: LongText = ""
+    citizen: CitizenContact | None = None
+
+
+class MakeCommitment(Command):
+    commitment_id: UUID | None = None
+    text: RequiredLongText
+    responsible_agency: RequiredShortText
+    due_on: date
+    issue_id: HeadId | None = None
+
+
+class UpdateProgress(Command):
+    progress_pct: int = Field(ge=0, le=100)
+    updated_on: date | None = None
+    note: ShortText = ""
+
+
+class ReopenCommitment(Command):
+    reason: RequiredShortText
+    reopened_on: date | None = None
+    new_due_on: date | None = None
+    progress_pct: int | None = Field(default=None, ge=0, le=99)
+
+
+# --- the rule ------------------------------------------------------------------------------
+
+
+class SetRule(Command):
+    level: Level
+    min_sessions_per_year: int = Field(ge=0, le=52)
+    effective_from: date
+    legal_basis: RequiredShortText
+    note: LongText = ""

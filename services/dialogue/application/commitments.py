@@ -1,0 +1,55 @@
+"""Command handlers of commitment follow-up."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.dialogue import messages
+from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
+from services.dialogue.application.common import expect_version, not_in_future, save
+from services.dialogue.domain.commitments import Commitment
+from shared.aggregate import UnitOfWork
+from shared.envelope import EventEnvelope
+from shared.errors import NotFound
+
+
+def load_commitment(
+    uow: UnitOfWork, commitment_id: str, expected_version: int | None = None
+) -> Commitment:
+    commitment = uow.load(Commitment, commitment_id)
+    if not commitment.exists:
+        raise NotFound(
+            "COMMITMENT_NOT_FOUND", messages.COMMITMENT_NOT_FOUND.format(id=commitment_id)
+        )
+    expect_version(commitment, expected_version)
+    return commitment
+
+
+def update_progress(
+    uow: UnitOfWork,
+    commitment_id: str,
+    command: UpdateProgress,
+    today: date,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    on = not_in_future(command.updated_on or today, today)
+    commitment = load_commitment(uow, commitment_id, expected_version)
+    # An update that arrives after the due date finds the commitment already overdue, even if
+    # the scheduler has not passed yet: the status in the event must be the true one.
+    commitment.detect_overdue(today)
+    commitment.update_progress(command.progress_pct, on, command.note)
+    return save(uow, commitment)
+
+
+def reopen(
+    uow: UnitOfWork,
+    commitment_id: str,
+    command: ReopenCommitment,
+    today: date,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    on = not_in_future(command.reopened_on or today, today)
+    commitment = load_commitment(uow, commitment_id, expected_version)
+    commitment.detect_overdue(today)
+    commitment.reopen(command.reason, on, command.new_due_on, command.progress_pct)
+    return save(uow, commitment)

@@ -1,0 +1,62 @@
+"""What every command handler of the dialogue service shares."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import UUID, uuid4
+
+from services.dialogue import messages
+from services.dialogue.adapters.projection import project
+from shared.adminunits import HAI_PHONG, AdminUnit
+from shared.aggregate import Aggregate, CommandContext, UnitOfWork
+from shared.clock import format_date_vn
+from shared.envelope import EventEnvelope
+from shared.errors import ConcurrencyError, InvalidInput
+from shared.unitcheck import require_unit
+
+SCHEDULER = CommandContext(actor="system:scheduler")
+SEEDER = CommandContext(actor="system:seed")
+
+
+def save(uow: UnitOfWork, *aggregates: Aggregate) -> list[EventEnvelope]:
+    """Append the aggregates' new events and bring the read models along, same transaction."""
+    stored: list[EventEnvelope] = []
+    for aggregate in aggregates:
+        envelopes = uow.save(aggregate)
+        project(uow.connection, envelopes)
+        stored.extend(envelopes)
+    return stored
+
+
+def not_in_future(on: date, today: date) -> date:
+    if on > today:
+        raise InvalidInput(
+            "DATE_IN_FUTURE",
+            messages.DATE_IN_FUTURE.format(on=format_date_vn(on), today=format_date_vn(today)),
+            on=on.isoformat(),
+        )
+    return on
+
+
+def hai_phong_unit(code: str, on: date) -> AdminUnit:
+    """A unit of the catalogue valid on `on` and inside Hai Phong, whose Party Committee this
+    Commission serves."""
+    unit = require_unit(code, on)
+    if unit.province_code != HAI_PHONG:
+        raise InvalidInput(
+            "UNIT_OUTSIDE_PROVINCE",
+            messages.UNIT_OUTSIDE_PROVINCE.format(code=code, name=unit.name),
+            unit_code=code,
+        )
+    return unit
+
+
+def new_id(requested: UUID | None) -> str:
+    """A client may choose the id (UUID) so that a retried create is recognised."""
+    return str(requested or uuid4())
+
+
+def expect_version(aggregate: Aggregate, expected_version: int | None) -> None:
+    """The version the caller last saw (HTTP If-Match); a stale read is refused (409)."""
+    if expected_version is not None and expected_version != aggregate.version:
+        raise ConcurrencyError(aggregate.id, expected_version, aggregate.version)

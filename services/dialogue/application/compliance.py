@@ -1,0 +1,186 @@
+"""Rule compliance of heads over a period: the data behind indicator I2 (plan item II.1.2)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Connection, or_, select
+
+from services.dialogue import messages
+from services.dialogue.adapters.tables import heads, rules, session_heads, sessions
+from services.dialogue.application.queries import head_dict, unit_name, units_in_scope
+from services.dialogue.domain.compliance import Evaluation, Piece, evaluate
+from services.dialogue.domain.rules import RuleVersion
+from shared.clock import format_date_vn
+from shared.errors import InvalidInput
+
+MAX_PERIOD_YEARS = 10
+
+
+def rule_versions(conn: Connection) -> dict[str, list[RuleVersion]]:
+    by_level: dict[str, list[RuleVersion]] = defaultdict(list)
+    for row in conn.execute(select(rules).order_by(rules.c.effective_from)):
+        by_level[row.level].append(
+            RuleVersion(
+                row.level, row.effective_from, row.min_sessions_per_year, row.legal_basis,
+                row.note,
+            )
+        )
+    return by_level
+
+
+def _sessions_by_head(
+    conn: Connection, head_ids: list[str], start: date, end: date
+) -> dict[str, list[tuple[str, date, str]]]:
+    found: dict[str, list[tuple[str, date, str]]] = defaultdict(list)
+    if not head_ids:
+        return found
+    query = (
+        select(session_heads.c.head_id, sessions.c.session_id, sessions.c.held_on,
+               sessions.c.status)
+        .join(sessions, sessions.c.session_id == session_heads.c.session_id)
+        .where(
+            session_heads.c.head_id.in_(head_ids),
+            sessions.c.status.in_(("held", "closed")),
+            sessions.c.held_on >= start,
+            sessions.c.held_on <= end,
+        )
+        .order_by(sessions.c.held_on)
+    )
+    for row in conn.execute(query):
+        found[row.head_id].append((row.session_id, row.held_on, row.status))
+    return found
+
+
+def _rules_text(pieces: tuple[Piece, ...]) -> str:
+    shown: list[str] = []
+    for piece in pieces:
+        text = (
+            messages.RULE_MIN_SESSIONS.format(
+                count=piece.rule.min_sessions_per_year,
+                effective_from=format_date_vn(piece.rule.effective_from),
+            )
+            if piece.rule
+            else messages.RULE_NONE
+        )
+        if text not in shown:
+            shown.append(text)
+    return "; ".join(shown)
+
+
+def _decimal(value: Fraction) -> float:
+    return round(float(value), 2)
+
+
+def explain(head: dict[str, Any], ev: Evaluation, reports_pending: int) -> str:
+    values = {
+        "name": head["full_name"],
+        "role": head["role_label"],
+        "unit": head["unit_name"],
+        "held": ev.held,
+        "required": ev.required,
+        "missing": ev.missing,
+        "start": format_date_vn(ev.window_start),
+        "end": format_date_vn(ev.window_end),
+        "days": (ev.window_end - ev.window_start).days + 1,
+        "rules": _rules_text(ev.pieces),
+    }
+    if not ev.met:
+        text = messages.COMPLIANCE_NOT_MET.format(**values)
+    elif ev.required == 0:
+        text = messages.COMPLIANCE_NOTHING_OWED.format(**values)
+    else:
+        text = messages.COMPLIANCE_MET.format(**values)
+    if reports_pending:
+        text += messages.COMPLIANCE_REPORTS_PENDING.format(count=reports_pending)
+    return text
+
+
+def evaluate_period(
+    conn: Connection,
+    start: date,
+    end: date,
+    *,
+    unit_code: str | None = None,
+    include_subunits: bool = True,
+    head_id: str | None = None,
+    role: str | None = None,
+) -> dict[str, Any]:
+    if start > end:
+        raise InvalidInput(
+            "PERIOD_REVERSED",
+            messages.PERIOD_REVERSED.format(start=format_date_vn(start), end=format_date_vn(end)),
+        )
+    if (end - start).days > 366 * MAX_PERIOD_YEARS:
+        raise InvalidInput(
+            "PERIOD_TOO_LONG", messages.PERIOD_TOO_LONG.format(years=MAX_PERIOD_YEARS)
+        )
+    query = select(heads).where(
+        heads.c.from_date <= end, or_(heads.c.to_date.is_(None), heads.c.to_date >= start)
+    )
+    if unit_code:
+        query = query.where(
+            heads.c.unit_code.in_(units_in_scope(unit_code, include_subunits, [start, end]))
+        )
+    if head_id:
+        query = query.where(heads.c.head_id == head_id)
+    if role:
+        query = query.where(heads.c.role == role)
+    rows = list(conn.execute(query.order_by(heads.c.unit_code, heads.c.role, heads.c.from_date)))
+    versions = rule_versions(conn)
+    held = _sessions_by_head(conn, [r.head_id for r in rows], start, end)
+    items: list[dict[str, Any]] = []
+    for row in rows:
+        evaluation = evaluate(
+            start, end, row.from_date, row.to_date, versions.get(row.level, []),
+            [on for _, on, _ in held.get(row.head_id, [])],
+        )
+        if evaluation is None:
+            continue
+        window = [s for s in held.get(row.head_id, [])
+                  if evaluation.window_start <= s[1] <= evaluation.window_end]
+        head = head_dict(row, evaluation.window_end)
+        head["unit_name"] = unit_name(row.unit_code, evaluation.window_end)
+        pending = sum(1 for _, _, status in window if status == "held")
+        items.append(
+            {
+                **head,
+                "in_office_from": evaluation.window_start.isoformat(),
+                "in_office_to": evaluation.window_end.isoformat(),
+                "sessions_held": evaluation.held,
+                "sessions_without_report": pending,
+                "session_ids": [s[0] for s in window],
+                "required": evaluation.required,
+                "required_exact": _decimal(evaluation.owed_exact),
+                "met": evaluation.met,
+                "missing": evaluation.missing,
+                "explanation": explain(head, evaluation, pending),
+                "pieces": [
+                    {
+                        "from": p.start.isoformat(),
+                        "to": p.end.isoformat(),
+                        "days": p.days,
+                        "min_sessions_per_year": p.rule.min_sessions_per_year if p.rule else None,
+                        "rule_effective_from": p.rule.effective_from.isoformat()
+                        if p.rule
+                        else None,
+                        "legal_basis": p.rule.legal_basis if p.rule else None,
+                        "required_exact": _decimal(p.owed),
+                    }
+                    for p in evaluation.pieces
+                ],
+            }
+        )
+    met = sum(1 for i in items if i["met"])
+    return {
+        "period": {"from": start.isoformat(), "to": end.isoformat()},
+        "unit_code": unit_code,
+        "method": messages.PRO_RATA_NOTE,
+        "heads_in_office": len(items),
+        "heads_meeting_rule": met,
+        "ratio_pct": round(100 * met / len(items), 1) if items else None,
+        "items": items,
+    }

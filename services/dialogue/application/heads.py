@@ -1,0 +1,57 @@
+"""Command handlers of the heads roster."""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import uuid4
+
+from sqlalchemy import Connection, select
+
+from services.dialogue import messages
+from services.dialogue.adapters.tables import heads
+from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
+from services.dialogue.application.common import hai_phong_unit, not_in_future, save
+from services.dialogue.domain.heads import HeadPost
+from shared.aggregate import UnitOfWork
+from shared.envelope import EventEnvelope
+from shared.errors import NotFound
+
+
+def post_of(conn: Connection, head_id: str) -> str:
+    post_id = conn.execute(
+        select(heads.c.post_id).where(heads.c.head_id == head_id)
+    ).scalar_one_or_none()
+    if post_id is None:
+        raise NotFound("HEAD_NOT_FOUND", messages.HEAD_NOT_FOUND.format(id=head_id))
+    return str(post_id)
+
+
+def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[EventEnvelope]:
+    not_in_future(command.from_date, today)
+    if command.to_date is not None:
+        not_in_future(command.to_date, today)
+    unit = hai_phong_unit(command.unit_code, command.from_date)
+    post = uow.load(HeadPost, HeadPost.post_id(unit.code, command.role))
+    post.take_office(
+        str(uuid4()), command.full_name, command.from_date, unit.level, command.to_date
+    )
+    return save(uow, post)
+
+
+def leave_office(
+    uow: UnitOfWork, head_id: str, command: LeaveOffice, today: date
+) -> list[EventEnvelope]:
+    not_in_future(command.to_date, today)
+    post = uow.load(HeadPost, post_of(uow.connection, head_id))
+    post.leave(head_id, command.to_date, command.reason)
+    return save(uow, post)
+
+
+def hand_over(
+    uow: UnitOfWork, head_id: str, command: HandOver, today: date
+) -> list[EventEnvelope]:
+    not_in_future(command.from_date, today)
+    post = uow.load(HeadPost, post_of(uow.connection, head_id))
+    unit = hai_phong_unit(post.unit_code, command.from_date)
+    post.hand_over(head_id, str(uuid4()), command.full_name, command.from_date, unit.level)
+    return save(uow, post)

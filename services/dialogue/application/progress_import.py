@@ -1,0 +1,298 @@
+"""Bulk update of commitment progress from a CSV or Excel file.
+
+Agencies report progress in spreadsheets; typing each update one by one is what users give
+up on. A file is checked row by row (errors name the sheet row and column, in Vietnamese),
+can be tried as a dry run, and by default is applied all or nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic_core import PydanticCustomError
+
+from services.dialogue import messages
+from services.dialogue.adapters.spreadsheets import Cell, UnreadableTable, read_table
+from services.dialogue.application.common import save
+from services.dialogue.domain.commitments import Commitment
+from shared.adminunits import fold
+from shared.aggregate import UnitOfWork
+from shared.clock import format_date_vn
+from shared.errors import DomainError, InvalidInput
+from shared.validation import clean_text
+
+Mode = Literal["all_or_nothing", "valid_rows"]
+MAX_ROWS = 5000
+MAX_NOTE = 500
+
+# Canonical field → (the Vietnamese column title, accepted spellings folded to ASCII).
+COLUMNS: dict[str, tuple[str, set[str]]] = {
+    "commitment_id": (messages.COLUMN_COMMITMENT_ID, {"commitment id", "ma"}),
+    "progress_pct": (messages.COLUMN_PROGRESS, {"progress pct", "progress", "tien do phan tram"}),
+    "updated_on": (messages.COLUMN_UPDATED_ON, {"updated on", "ngay"}),
+    "note": (messages.COLUMN_NOTE, {"note"}),
+}
+for _title, _aliases in COLUMNS.values():
+    _aliases.add(fold(_title))
+REQUIRED = ("commitment_id", "progress_pct")
+# Columns of the downloadable template that are there to be read, not imported.
+INFORMATIONAL = {
+    fold(t)
+    for t in (
+        messages.COLUMN_TEXT,
+        messages.COLUMN_AGENCY,
+        messages.COLUMN_DUE_ON,
+        messages.COLUMN_STATUS,
+        "STT",
+    )
+}
+_PERCENT = re.compile(r"^\s*(\d+(?:[.,]0*)?)\s*%?\s*$")
+_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+
+
+@dataclass
+class RowError:
+    row: int
+    column: str | None
+    message: str
+    code: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.row, "column": self.column, "message": self.message,
+                "code": self.code}
+
+
+@dataclass
+class ParsedRow:
+    row: int
+    commitment_id: str
+    progress_pct: int
+    updated_on: date
+    note: str
+
+
+@dataclass
+class ImportReport:
+    dry_run: bool
+    mode: Mode
+    total_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+    applied: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "mode": self.mode,
+            "valid": not self.errors,
+            "applied": self.applied,
+            "total_rows": self.total_rows,
+            "accepted_rows": len(self.results),
+            "error_rows": len({e.row for e in self.errors}),
+            "errors": [e.as_dict() for e in self.errors],
+            "results": self.results,
+            "ignored_columns": self.ignored_columns,
+        }
+
+
+def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    positions: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, title in enumerate(header):
+        folded = fold(title)
+        name = next((n for n, (_, aliases) in COLUMNS.items() if folded in aliases), None)
+        if name is not None and name not in positions:
+            positions[name] = index
+        elif title and folded not in INFORMATIONAL:
+            ignored.append(title)
+    return positions, ignored
+
+
+def _blank(value: Cell) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _percent(value: Cell) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        number = float(value)
+    elif isinstance(value, str):
+        match = _PERCENT.match(value)
+        if not match:
+            return None
+        number = float(match.group(1).replace(",", "."))
+    else:
+        return None
+    if not number.is_integer() or not 0 <= number <= 100:
+        return None
+    return int(number)
+
+
+def _date(value: Cell) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        text = value.strip()
+        match = _DMY.match(text)
+        try:
+            if match:
+                day, month, year = (int(g) for g in match.groups())
+                return date(year, month, day)
+            return date.fromisoformat(text)
+        except ValueError:
+            return None
+    return None
+
+
+def _parse(
+    number: int, cells: list[Cell], positions: dict[str, int], today: date
+) -> tuple[ParsedRow | None, list[RowError]]:
+    def cell(name: str) -> Cell:
+        index = positions.get(name)
+        return cells[index] if index is not None and index < len(cells) else None
+
+    errors: list[RowError] = []
+
+    def fail(name: str, code: str, message: str) -> None:
+        errors.append(RowError(number, COLUMNS[name][0], message, code))
+
+    raw_id = cell("commitment_id")
+    commitment_id = "" if _blank(raw_id) else str(raw_id).strip()
+    if not commitment_id:
+        fail("commitment_id", "REQUIRED", messages.IMPORT_REQUIRED)
+    elif len(commitment_id) > 36:
+        fail("commitment_id", "TOO_LONG", messages.IMPORT_TOO_LONG.format(max_length=36))
+    raw_progress = cell("progress_pct")
+    progress = None if _blank(raw_progress) else _percent(raw_progress)
+    if _blank(raw_progress):
+        fail("progress_pct", "REQUIRED", messages.IMPORT_REQUIRED)
+    elif progress is None:
+        fail("progress_pct", "BAD_PERCENT", messages.IMPORT_BAD_PERCENT.format(value=raw_progress))
+    raw_date = cell("updated_on")
+    updated_on = today if _blank(raw_date) else _date(raw_date)
+    if updated_on is None:
+        fail("updated_on", "BAD_DATE", messages.IMPORT_BAD_DATE.format(value=raw_date))
+    elif updated_on > today:
+        fail(
+            "updated_on",
+            "DATE_IN_FUTURE",
+            messages.DATE_IN_FUTURE.format(
+                on=format_date_vn(updated_on), today=format_date_vn(today)
+            ),
+        )
+    raw_note = cell("note")
+    note = "" if _blank(raw_note) else str(raw_note)
+    try:
+        note = clean_text(note)
+    except PydanticCustomError:
+        fail("note", "BAD_TEXT", messages.IMPORT_BAD_TEXT)
+    if len(note) > MAX_NOTE:
+        fail("note", "TOO_LONG", messages.IMPORT_TOO_LONG.format(max_length=MAX_NOTE))
+    if errors or progress is None or updated_on is None:
+        return None, errors
+    return ParsedRow(number, commitment_id, progress, updated_on, note), []
+
+
+# Which column a refusal of the aggregate points at.
+_COLUMN_OF_CODE = {
+    "UPDATE_BEFORE_LAST": "updated_on",
+    "COMMITMENT_DONE": "progress_pct",
+    "COMMITMENT_NOT_FOUND": "commitment_id",
+}
+
+
+def import_progress(
+    uow: UnitOfWork,
+    content: bytes,
+    filename: str,
+    today: date,
+    *,
+    dry_run: bool,
+    mode: Mode = "all_or_nothing",
+) -> ImportReport:
+    try:
+        table = read_table(content, filename)
+    except UnreadableTable as exc:
+        raise InvalidInput("IMPORT_BAD_FILE", messages.IMPORT_BAD_FILE) from exc
+    positions, ignored = _map_header(table.header)
+    missing = [
+        RowError(1, COLUMNS[n][0], messages.IMPORT_MISSING_COLUMN.format(column=COLUMNS[n][0]),
+                 "MISSING_COLUMN")
+        for n in REQUIRED
+        if n not in positions
+    ]
+    if missing:
+        raise InvalidInput(
+            "IMPORT_MISSING_COLUMN", missing[0].message, errors=[e.as_dict() for e in missing]
+        )
+    rows = [(n, cells) for n, cells in table.rows if not all(_blank(c) for c in cells)]
+    if not rows:
+        raise InvalidInput("IMPORT_EMPTY", messages.IMPORT_EMPTY)
+    if len(rows) > MAX_ROWS:
+        raise InvalidInput(
+            "IMPORT_TOO_MANY_ROWS", messages.IMPORT_TOO_MANY_ROWS.format(max_rows=MAX_ROWS)
+        )
+    report = ImportReport(dry_run=dry_run, mode=mode, total_rows=len(rows),
+                          ignored_columns=ignored)
+    seen: dict[tuple[str, date], int] = {}
+    loaded: dict[str, Commitment] = {}
+    for number, cells in rows:
+        parsed, errors = _parse(number, cells, positions, today)
+        report.errors.extend(errors)
+        if parsed is None:
+            continue
+        key = (parsed.commitment_id, parsed.updated_on)
+        if key in seen:
+            report.errors.append(
+                RowError(number, COLUMNS["commitment_id"][0],
+                         messages.IMPORT_DUPLICATE_ROW.format(row=seen[key]), "DUPLICATE_ROW")
+            )
+            continue
+        seen[key] = number
+        commitment = loaded.get(parsed.commitment_id)
+        if commitment is None:
+            commitment = uow.load(Commitment, parsed.commitment_id)
+            loaded[parsed.commitment_id] = commitment
+        try:
+            if not commitment.exists:
+                raise InvalidInput(
+                    "COMMITMENT_NOT_FOUND",
+                    messages.COMMITMENT_NOT_FOUND.format(id=parsed.commitment_id),
+                )
+            commitment.detect_overdue(today)
+            commitment.update_progress(parsed.progress_pct, parsed.updated_on, parsed.note)
+        except DomainError as exc:
+            column = _COLUMN_OF_CODE.get(exc.code)
+            report.errors.append(
+                RowError(number, COLUMNS[column][0] if column else None, exc.message, exc.code)
+            )
+            continue
+        report.results.append(
+            {
+                "row": number,
+                "commitment_id": parsed.commitment_id,
+                "progress_pct": parsed.progress_pct,
+                "updated_on": parsed.updated_on.isoformat(),
+                "status": commitment.status,
+                "status_label": messages.COMMITMENT_STATUS[commitment.status],
+            }
+        )
+    report.errors.sort(key=lambda e: e.row)
+    if report.errors and mode == "all_or_nothing" and not dry_run:
+        raise InvalidInput(
+            "IMPORT_REJECTED",
+            messages.IMPORT_NOT_ALL_OR_NOTHING.format(count=len({e.row for e in report.errors})),
+            errors=[e.as_dict() for e in report.errors],
+            total_rows=report.total_rows,
+        )
+    if not dry_run:
+        save(uow, *[c for c in loaded.values() if c.pending])
+        report.applied = True
+    return report

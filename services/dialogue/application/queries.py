@@ -1,0 +1,380 @@
+"""Read side: lists and details served from the inline read models."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, Select, func, or_, select
+
+from services.dialogue import messages
+from services.dialogue.adapters.tables import (
+    commitments,
+    heads,
+    issues,
+    rules,
+    session_heads,
+    sessions,
+)
+from services.dialogue.domain.commitments import Commitment
+from shared.adminunits import default_catalogue
+from shared.errors import NotFound
+from shared.eventstore import EventStore
+
+MAX_PAGE = 1000
+
+
+def units_in_scope(
+    code: str, include_subunits: bool, dates: Iterable[date] | None = None
+) -> set[str]:
+    """The unit and, if asked, every unit under it on any of `dates` (default: every version
+    of the unit). Units are versioned: a district abolished in 2025 still covers the
+    communes it had, and a lookup over a period must see both structures."""
+    scope = {code}
+    if include_subunits:
+        catalogue = default_catalogue()
+        if dates is None:
+            dates = set()
+            for version in catalogue.history(code):
+                dates.add(version.valid_from)
+                if version.valid_to is not None:
+                    dates.add(version.valid_to - timedelta(days=1))
+        for on in set(dates):
+            scope |= {u.code for u in catalogue.descendants(code, on)}
+    return scope
+
+
+def unit_name(code: str, on: date) -> str:
+    catalogue = default_catalogue()
+    unit = catalogue.get(code, on)
+    if unit is None:
+        history = catalogue.history(code)
+        return history[-1].name if history else code
+    return unit.name
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _page(query: Select[Any], limit: int, offset: int) -> Select[Any]:
+    return query.limit(max(1, min(limit, MAX_PAGE))).offset(max(offset, 0))
+
+
+def _count(conn: Connection, query: Select[Any]) -> int:
+    return int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+
+
+# --- heads ---------------------------------------------------------------------------------
+
+
+def head_dict(row: Any, on: date | None = None) -> dict[str, Any]:
+    shown_on = on or row.to_date or row.from_date
+    return {
+        "head_id": row.head_id,
+        "unit_code": row.unit_code,
+        "unit_name": unit_name(row.unit_code, shown_on),
+        "level": row.level,
+        "level_label": messages.LEVEL[row.level],
+        "role": row.role,
+        "role_label": messages.ROLE[row.role],
+        "full_name": row.full_name,
+        "from_date": _iso(row.from_date),
+        "to_date": _iso(row.to_date),
+        "leave_reason": row.leave_reason,
+        "predecessor_head_id": row.predecessor_head_id,
+        "successor_head_id": row.successor_head_id,
+    }
+
+
+def roster(
+    conn: Connection,
+    on: date,
+    unit_code: str | None,
+    role: str | None,
+    include_subunits: bool,
+) -> list[dict[str, Any]]:
+    """Who held each head post on `on`."""
+    query = select(heads).where(
+        heads.c.from_date <= on, or_(heads.c.to_date.is_(None), heads.c.to_date >= on)
+    )
+    if unit_code:
+        query = query.where(
+            heads.c.unit_code.in_(units_in_scope(unit_code, include_subunits, [on]))
+        )
+    if role:
+        query = query.where(heads.c.role == role)
+    query = query.order_by(heads.c.unit_code, heads.c.role)
+    return [head_dict(row, on) for row in conn.execute(query)]
+
+
+def terms_of_unit(conn: Connection, unit_code: str) -> list[dict[str, Any]]:
+    query = (
+        select(heads)
+        .where(heads.c.unit_code == unit_code)
+        .order_by(heads.c.role, heads.c.from_date)
+    )
+    return [head_dict(row) for row in conn.execute(query)]
+
+
+def get_head(conn: Connection, head_id: str) -> dict[str, Any]:
+    row = conn.execute(select(heads).where(heads.c.head_id == head_id)).first()
+    if row is None:
+        raise NotFound("HEAD_NOT_FOUND", messages.HEAD_NOT_FOUND.format(id=head_id))
+    return head_dict(row)
+
+
+# --- sessions ------------------------------------------------------------------------------
+
+
+def session_dict(row: Any) -> dict[str, Any]:
+    on = row.held_on or row.planned_on
+    return {
+        "session_id": row.session_id,
+        "unit_code": row.unit_code,
+        "unit_name": unit_name(row.unit_code, on),
+        "status": row.status,
+        "status_label": messages.SESSION_STATUS[row.status],
+        "planned_on": _iso(row.planned_on),
+        "held_on": _iso(row.held_on),
+        "topic": row.topic,
+        "place": row.place,
+        "co_organiser": row.co_organiser,
+        "head_ids": json.loads(row.head_ids),
+        "rescheduled_count": row.rescheduled_count,
+        "cancelled_on": _iso(row.cancelled_on),
+        "cancel_reason": row.cancel_reason,
+        "report": None
+        if row.report_filed_on is None
+        else {
+            "filed_on": _iso(row.report_filed_on),
+            "attendance": row.attendance,
+            "organisations": json.loads(row.organisations or "[]"),
+            "summary": row.summary,
+        },
+        "reminders": {"3": _iso(row.reminded_3_on), "7": _iso(row.reminded_7_on)},
+        "version": row.version,
+    }
+
+
+def list_sessions(
+    conn: Connection,
+    *,
+    unit_code: str | None,
+    include_subunits: bool,
+    status: str | None,
+    head_id: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    query = select(sessions)
+    on = func.coalesce(sessions.c.held_on, sessions.c.planned_on)
+    if unit_code:
+        query = query.where(
+            sessions.c.unit_code.in_(units_in_scope(unit_code, include_subunits))
+        )
+    if status:
+        query = query.where(sessions.c.status == status)
+    if head_id:
+        query = query.where(
+            sessions.c.session_id.in_(
+                select(session_heads.c.session_id).where(session_heads.c.head_id == head_id)
+            )
+        )
+    if date_from:
+        query = query.where(on >= date_from)
+    if date_to:
+        query = query.where(on <= date_to)
+    total = _count(conn, query)
+    rows = conn.execute(_page(query.order_by(on.desc(), sessions.c.session_id), limit, offset))
+    return {"total": total, "items": [session_dict(r) for r in rows]}
+
+
+def get_session(conn: Connection, session_id: str) -> dict[str, Any]:
+    row = conn.execute(select(sessions).where(sessions.c.session_id == session_id)).first()
+    if row is None:
+        raise NotFound("SESSION_NOT_FOUND", messages.SESSION_NOT_FOUND.format(id=session_id))
+    body = session_dict(row)
+    body["heads"] = [
+        head_dict(h)
+        for h in conn.execute(
+            select(heads).where(heads.c.head_id.in_(body["head_ids"])).order_by(heads.c.role)
+        )
+    ]
+    body["issues"] = [
+        issue_dict(i)
+        for i in conn.execute(
+            select(issues).where(issues.c.session_id == session_id).order_by(issues.c.issue_id)
+        )
+    ]
+    body["commitments"] = [
+        commitment_dict(c)
+        for c in conn.execute(
+            select(commitments)
+            .where(commitments.c.session_id == session_id)
+            .order_by(commitments.c.due_on, commitments.c.commitment_id)
+        )
+    ]
+    return body
+
+
+# --- issues --------------------------------------------------------------------------------
+
+
+def issue_dict(row: Any) -> dict[str, Any]:
+    return {
+        "issue_id": row.issue_id,
+        "session_id": row.session_id,
+        "unit_code": row.unit_code,
+        "category": row.category,
+        "category_label": messages.ISSUE_CATEGORY[row.category],
+        "text": row.text,
+        "handling": row.handling,
+        "handling_label": messages.HANDLING[row.handling],
+        "assigned_agency": row.assigned_agency,
+        "answer": row.answer,
+        "raised_on": _iso(row.raised_on),
+        "has_citizen_contact": row.has_citizen_contact,
+    }
+
+
+def list_issues(
+    conn: Connection,
+    *,
+    unit_code: str | None,
+    category: str | None,
+    handling: str | None,
+    session_id: str | None,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    query = select(issues)
+    if unit_code:
+        query = query.where(
+            issues.c.unit_code.in_(units_in_scope(unit_code, include_subunits=True))
+        )
+    if category:
+        query = query.where(issues.c.category == category)
+    if handling:
+        query = query.where(issues.c.handling == handling)
+    if session_id:
+        query = query.where(issues.c.session_id == session_id)
+    total = _count(conn, query)
+    rows = conn.execute(
+        _page(query.order_by(issues.c.raised_on.desc(), issues.c.issue_id), limit, offset)
+    )
+    return {"total": total, "items": [issue_dict(r) for r in rows]}
+
+
+def get_issue(conn: Connection, issue_id: str) -> dict[str, Any]:
+    row = conn.execute(select(issues).where(issues.c.issue_id == issue_id)).first()
+    if row is None:
+        raise NotFound("ISSUE_NOT_FOUND", messages.ISSUE_NOT_FOUND.format(id=issue_id))
+    return issue_dict(row)
+
+
+# --- commitments ---------------------------------------------------------------------------
+
+
+def commitment_dict(row: Any) -> dict[str, Any]:
+    return {
+        "commitment_id": row.commitment_id,
+        "session_id": row.session_id,
+        "issue_id": row.issue_id,
+        "unit_code": row.unit_code,
+        "responsible_agency": row.responsible_agency,
+        "text": row.text,
+        "made_on": _iso(row.made_on),
+        "due_on": _iso(row.due_on),
+        "progress_pct": row.progress_pct,
+        "status": row.status,
+        "status_label": messages.COMMITMENT_STATUS[row.status],
+        "last_update_on": _iso(row.last_update_on),
+        "completed_on": _iso(row.completed_on),
+        "overdue_since": _iso(row.overdue_since),
+        "version": row.version,
+    }
+
+
+def commitments_query(
+    *,
+    unit_code: str | None,
+    status: str | None,
+    agency: str | None,
+    session_id: str | None,
+    due_before: date | None,
+) -> Select[Any]:
+    query = select(commitments)
+    if unit_code:
+        query = query.where(
+            commitments.c.unit_code.in_(
+                units_in_scope(unit_code, include_subunits=True)
+            )
+        )
+    if status:
+        query = query.where(commitments.c.status == status)
+    if agency:
+        query = query.where(commitments.c.responsible_agency == agency)
+    if session_id:
+        query = query.where(commitments.c.session_id == session_id)
+    if due_before:
+        query = query.where(commitments.c.due_on <= due_before)
+    return query
+
+
+def list_commitments(
+    conn: Connection, query: Select[Any], limit: int, offset: int
+) -> dict[str, Any]:
+    total = _count(conn, query)
+    rows = conn.execute(
+        _page(
+            query.order_by(commitments.c.due_on, commitments.c.commitment_id), limit, offset
+        )
+    )
+    return {"total": total, "items": [commitment_dict(r) for r in rows]}
+
+
+def get_commitment(conn: Connection, store: EventStore, commitment_id: str) -> dict[str, Any]:
+    row = conn.execute(
+        select(commitments).where(commitments.c.commitment_id == commitment_id)
+    ).first()
+    if row is None:
+        raise NotFound(
+            "COMMITMENT_NOT_FOUND", messages.COMMITMENT_NOT_FOUND.format(id=commitment_id)
+        )
+    body = commitment_dict(row)
+    # The follow-up history is the commitment's own stream: nothing else to keep in sync.
+    body["history"] = [
+        {
+            "event_type": e.event_type,
+            "on": e.occurred_at.date().isoformat(),
+            "recorded_at": e.recorded_at.isoformat(),
+            "actor": e.actor,
+            "version": e.aggregate_version,
+            **{k: v for k, v in e.payload.items() if k != "commitment_id"},
+        }
+        for e in store.load(conn, Commitment.aggregate_type, commitment_id)
+    ]
+    return body
+
+
+# --- rules ---------------------------------------------------------------------------------
+
+
+def list_rules(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(rules).order_by(rules.c.level, rules.c.effective_from))
+    return [
+        {
+            "level": r.level,
+            "level_label": messages.LEVEL[r.level],
+            "min_sessions_per_year": r.min_sessions_per_year,
+            "effective_from": _iso(r.effective_from),
+            "legal_basis": r.legal_basis,
+            "note": r.note,
+        }
+        for r in rows
+    ]

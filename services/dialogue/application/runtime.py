@@ -1,0 +1,46 @@
+"""The dialogue service's runtime: the kernel runtime plus a business clock, the scheduler and
+the default rule seeded on first start."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy import Engine
+
+from services.dialogue.adapters.tables import metadata
+from services.dialogue.application.rules import seed_default_rules
+from services.dialogue.domain.events import registry
+from shared.clock import today_vn
+from shared.runtime import BackgroundTask, ServiceRuntime
+from shared.settings import Settings
+
+Clock = Callable[[], date]
+
+# How often the scheduler looks for reminders and overdue commitments. Both are facts about
+# whole days, so a few minutes of delay is invisible to users.
+DEFAULT_SCAN_INTERVAL_S = 300.0
+
+
+class DialogueRuntime(ServiceRuntime):
+    """`today` is the business clock (Asia/Ho_Chi_Minh); tests inject their own to jump dates."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        today: Clock = today_vn,
+        scan_interval_s: float = DEFAULT_SCAN_INTERVAL_S,
+        background: tuple[BackgroundTask, ...] = (),
+        engine: Engine | None = None,
+    ) -> None:
+        super().__init__(
+            settings, registry, metadata=[metadata], background=background, engine=engine
+        )
+        self.today = today
+        self.scan_interval_s = scan_interval_s
+        self.scans_completed = 0
+
+    def create_schema(self) -> None:
+        super().create_schema()
+        seed_default_rules(self)

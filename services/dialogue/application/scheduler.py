@@ -1,0 +1,116 @@
+"""The scheduler: report reminders of held sessions and overdue commitments.
+
+It scans the read models for candidates and issues the commands through the aggregates. The
+aggregates remember what they already recorded, so a second scan, a second replica or a
+restart records nothing new; two replicas racing on the same aggregate collide on its version
+and the loser simply moves on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import and_, or_, select
+
+from services.dialogue.adapters.tables import commitments, sessions
+from services.dialogue.application.common import SCHEDULER, save
+from services.dialogue.application.runtime import DialogueRuntime
+from services.dialogue.domain.commitments import Commitment
+from services.dialogue.domain.sessions import DialogueSession
+from shared.errors import ConcurrencyError
+from shared.logs import get_logger
+from shared.runtime import ServiceRuntime
+
+log = get_logger("danvan.dialogue.scheduler")
+
+
+@dataclass
+class ScanResult:
+    reminders: int = 0
+    overdue: int = 0
+    conflicts: int = 0
+
+
+def sessions_needing_reminder(runtime: ServiceRuntime, today: date) -> list[str]:
+    with runtime.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(sessions.c.session_id)
+                .where(
+                    sessions.c.status == "held",
+                    or_(
+                        and_(
+                            sessions.c.reminded_3_on.is_(None),
+                            sessions.c.held_on <= today - timedelta(days=3),
+                        ),
+                        and_(
+                            sessions.c.reminded_7_on.is_(None),
+                            sessions.c.held_on <= today - timedelta(days=7),
+                        ),
+                    ),
+                )
+                .order_by(sessions.c.held_on, sessions.c.session_id)
+            ).scalars()
+        )
+
+
+def commitments_past_due(runtime: ServiceRuntime, today: date) -> list[str]:
+    with runtime.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(commitments.c.commitment_id)
+                .where(
+                    commitments.c.status.in_(("open", "in_progress")),
+                    commitments.c.due_on < today,
+                )
+                .order_by(commitments.c.due_on, commitments.c.commitment_id)
+            ).scalars()
+        )
+
+
+def scan(runtime: ServiceRuntime, today: date) -> ScanResult:
+    """One pass; each aggregate in its own transaction so that one conflict blocks nothing."""
+    result = ScanResult()
+    for session_id in sessions_needing_reminder(runtime, today):
+        try:
+            with runtime.uow(SCHEDULER) as uow:
+                session = uow.load(DialogueSession, session_id)
+                result.reminders += len(session.remind(today))
+                save(uow, session)
+                uow.commit()
+        except ConcurrencyError:
+            result.conflicts += 1
+    for commitment_id in commitments_past_due(runtime, today):
+        try:
+            with runtime.uow(SCHEDULER) as uow:
+                commitment = uow.load(Commitment, commitment_id)
+                result.overdue += int(commitment.detect_overdue(today))
+                save(uow, commitment)
+                uow.commit()
+        except ConcurrencyError:
+            result.conflicts += 1
+    if result.reminders or result.overdue or result.conflicts:
+        log.info(
+            "dialogue_scan",
+            today=today.isoformat(),
+            reminders=result.reminders,
+            overdue=result.overdue,
+            conflicts=result.conflicts,
+        )
+    return result
+
+
+async def run_scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    """Scan at start (so a restart catches up at once), then every `scan_interval_s`."""
+    assert isinstance(runtime, DialogueRuntime)
+    while not stop.is_set():
+        try:
+            await asyncio.to_thread(scan, runtime, runtime.today())
+        except Exception as exc:  # the loop must outlive a bad pass (database restarting...)
+            log.exception("dialogue_scan_failed", error=type(exc).__name__)
+        runtime.scans_completed += 1
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=runtime.scan_interval_s)

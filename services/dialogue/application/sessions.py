@@ -1,0 +1,197 @@
+"""Command handlers of dialogue sessions, the issues raised there and the commitments made."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import insert, select
+
+from services.dialogue import messages
+from services.dialogue.adapters.tables import citizen_contacts, heads
+from services.dialogue.application.commands import (
+    CancelSession,
+    FileReport,
+    HoldSession,
+    MakeCommitment,
+    PlanSession,
+    RaiseIssue,
+    RescheduleSession,
+)
+from services.dialogue.application.common import (
+    expect_version,
+    hai_phong_unit,
+    new_id,
+    not_in_future,
+    save,
+)
+from services.dialogue.domain.commitments import Commitment
+from services.dialogue.domain.events import CommitmentMade, IssueRaised, SessionPlanned
+from services.dialogue.domain.issues import RaisedIssue
+from services.dialogue.domain.sessions import DialogueSession
+from shared.aggregate import UnitOfWork
+from shared.clock import format_date_vn
+from shared.envelope import EventEnvelope, utcnow
+from shared.errors import InvalidInput, NotFound
+
+
+def require_heads(uow: UnitOfWork, head_ids: Sequence[str], unit_code: str, on: date) -> None:
+    """The heads chairing a session hold a post of the session's unit on its date."""
+    if len(set(head_ids)) != len(head_ids):
+        raise InvalidInput("HEADS_DUPLICATED", messages.HEADS_DUPLICATED)
+    rows = {
+        row.head_id: row
+        for row in uow.connection.execute(select(heads).where(heads.c.head_id.in_(head_ids)))
+    }
+    for head_id in head_ids:
+        row = rows.get(head_id)
+        if row is None:
+            raise InvalidInput(
+                "UNKNOWN_HEAD", messages.HEAD_NOT_FOUND.format(id=head_id), head_id=head_id
+            )
+        if row.unit_code != unit_code:
+            raise InvalidInput(
+                "HEAD_NOT_OF_UNIT",
+                messages.HEAD_NOT_OF_UNIT.format(id=head_id, unit_code=unit_code),
+                head_id=head_id,
+            )
+        if row.from_date > on or (row.to_date is not None and row.to_date < on):
+            raise InvalidInput(
+                "HEAD_NOT_IN_OFFICE",
+                messages.HEAD_NOT_IN_OFFICE.format(name=row.full_name, on=format_date_vn(on)),
+                head_id=head_id,
+            )
+
+
+def load_session(
+    uow: UnitOfWork, session_id: str, expected_version: int | None = None
+) -> DialogueSession:
+    session = uow.load(DialogueSession, session_id)
+    if not session.exists:
+        raise NotFound("SESSION_NOT_FOUND", messages.SESSION_NOT_FOUND.format(id=session_id))
+    expect_version(session, expected_version)
+    return session
+
+
+def plan(uow: UnitOfWork, command: PlanSession) -> list[EventEnvelope]:
+    unit = hai_phong_unit(command.unit_code, command.planned_on)
+    require_heads(uow, command.head_ids, unit.code, command.planned_on)
+    session = uow.load(DialogueSession, new_id(command.session_id))
+    session.plan(
+        SessionPlanned(
+            session_id=session.id,
+            unit_code=unit.code,
+            head_ids=list(command.head_ids),
+            planned_on=command.planned_on,
+            topic=command.topic,
+            place=command.place,
+            co_organiser=command.co_organiser,
+        )
+    )
+    return save(uow, session)
+
+
+def reschedule(
+    uow: UnitOfWork, session_id: str, command: RescheduleSession, today: date,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    decided_on = not_in_future(command.decided_on or today, today)
+    session = load_session(uow, session_id, expected_version)
+    session.reschedule(command.planned_on, command.reason, decided_on)
+    return save(uow, session)
+
+
+def cancel(
+    uow: UnitOfWork, session_id: str, command: CancelSession, today: date,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    on = not_in_future(command.cancelled_on or today, today)
+    session = load_session(uow, session_id, expected_version)
+    session.cancel(command.reason, on)
+    return save(uow, session)
+
+
+def hold(
+    uow: UnitOfWork, session_id: str, command: HoldSession, today: date,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    not_in_future(command.held_on, today)
+    session = load_session(uow, session_id, expected_version)
+    head_ids = list(command.head_ids or session.head_ids)
+    hai_phong_unit(session.unit_code, command.held_on)
+    require_heads(uow, head_ids, session.unit_code, command.held_on)
+    session.hold(command.held_on, head_ids)
+    return save(uow, session)
+
+
+def file_report(
+    uow: UnitOfWork, session_id: str, command: FileReport, today: date,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    filed_on = not_in_future(command.filed_on or today, today)
+    session = load_session(uow, session_id, expected_version)
+    session.file_report(
+        command.attendance, list(command.organisations), command.summary, filed_on
+    )
+    return save(uow, session)
+
+
+def raise_issue(uow: UnitOfWork, session_id: str, command: RaiseIssue) -> list[EventEnvelope]:
+    session = load_session(uow, session_id)
+    held_on = session.require_held()
+    issue = uow.load(RaisedIssue, new_id(command.issue_id))
+    issue.raise_issue(
+        IssueRaised(
+            issue_id=issue.id,
+            session_id=session.id,
+            unit_code=session.unit_code,
+            category=command.category,
+            text=command.text,
+            handling=command.handling,
+            assigned_agency=command.assigned_agency or None,
+            answer=command.answer,
+            raised_on=held_on,
+            has_citizen_contact=command.citizen is not None,
+        )
+    )
+    stored = save(uow, issue)
+    if command.citizen is not None:
+        # Same transaction as the event, never inside it.
+        uow.connection.execute(
+            insert(citizen_contacts),
+            {
+                "issue_id": issue.id,
+                "full_name": command.citizen.full_name or None,
+                "contact": command.citizen.contact or None,
+                "recorded_at": utcnow(),
+            },
+        )
+    return stored
+
+
+def make_commitment(
+    uow: UnitOfWork, session_id: str, command: MakeCommitment
+) -> list[EventEnvelope]:
+    session = load_session(uow, session_id)
+    held_on = session.require_held()
+    if command.issue_id is not None:
+        issue = uow.load(RaisedIssue, command.issue_id)
+        if not issue.exists or issue.session_id != session.id:
+            raise InvalidInput(
+                "ISSUE_NOT_OF_SESSION", messages.ISSUE_NOT_OF_SESSION.format(id=command.issue_id)
+            )
+    commitment = uow.load(Commitment, new_id(command.commitment_id))
+    commitment.make(
+        CommitmentMade(
+            commitment_id=commitment.id,
+            session_id=session.id,
+            unit_code=session.unit_code,
+            responsible_agency=command.responsible_agency,
+            due_on=command.due_on,
+            text=command.text,
+            issue_id=command.issue_id,
+            made_on=held_on,
+        )
+    )
+    return save(uow, commitment)
+

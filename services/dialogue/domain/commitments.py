@@ -1,0 +1,165 @@
+"""Commitments made at a session (cam kết, giao nhiệm vụ) and their follow-up."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from services.dialogue import messages
+from services.dialogue.domain.events import (
+    CommitmentCompleted,
+    CommitmentMade,
+    CommitmentOverdue,
+    CommitmentProgressUpdated,
+    CommitmentReopened,
+    CommitmentStatus,
+)
+from shared.aggregate import Aggregate
+from shared.clock import format_date_vn
+from shared.envelope import DomainEvent
+from shared.errors import Conflict, InvalidInput
+
+
+class Commitment(Aggregate):
+    """Cam kết: an agency's promise made at a session, with a due date and progress.
+
+    Status: open (0 %), in progress, done (100 %, completed), overdue. Overdue is never
+    typed: the scheduler detects it the day after the due date and it stays overdue until
+    done or reopened with a new due date. A commitment is overdue once per due date.
+    """
+
+    aggregate_type = "commitment"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.status: CommitmentStatus = "open"
+        self.progress_pct = 0
+        self.due_on: date = date.min
+        self.made_on: date = date.min
+        self.last_update_on: date = date.min
+        self.unit_code = ""
+        self.overdue_flagged = False
+
+    def make(self, event: CommitmentMade) -> None:
+        if self.exists:
+            raise Conflict("COMMITMENT_EXISTS", messages.COMMITMENT_EXISTS.format(id=self.id))
+        if event.due_on < event.made_on:
+            raise InvalidInput(
+                "DUE_BEFORE_MADE",
+                messages.DUE_BEFORE_MADE.format(made_on=format_date_vn(event.made_on)),
+            )
+        self.record(event, event.made_on, unit_code=event.unit_code)
+
+    def _status_for(self, progress_pct: int) -> CommitmentStatus:
+        if progress_pct >= 100:
+            return "done"
+        if self.overdue_flagged:
+            return "overdue"
+        return "in_progress" if progress_pct > 0 else "open"
+
+    def update_progress(self, progress_pct: int, on: date, note: str = "") -> None:
+        if self.status == "done":
+            raise Conflict("COMMITMENT_DONE", messages.COMMITMENT_DONE)
+        if on < self.last_update_on:
+            raise InvalidInput(
+                "UPDATE_BEFORE_LAST",
+                messages.UPDATE_BEFORE_LAST.format(last=format_date_vn(self.last_update_on)),
+            )
+        status = self._status_for(progress_pct)
+        self.record(
+            CommitmentProgressUpdated(
+                commitment_id=self.id,
+                progress_pct=progress_pct,
+                status=status,
+                updated_on=on,
+                previous_progress_pct=self.progress_pct,
+                note=note,
+            ),
+            on,
+            unit_code=self.unit_code,
+        )
+        if status == "done":
+            self.record(
+                CommitmentCompleted(commitment_id=self.id, completed_on=on),
+                on,
+                unit_code=self.unit_code,
+            )
+
+    def overdue_on(self, today: date) -> bool:
+        return self.exists and self.status != "done" and not self.overdue_flagged and (
+            today > self.due_on
+        )
+
+    def detect_overdue(self, today: date) -> bool:
+        """On the due date itself the commitment is still on time; the day after, overdue."""
+        if not self.overdue_on(today):
+            return False
+        since = self.due_on + timedelta(days=1)
+        self.record(
+            CommitmentOverdue(
+                commitment_id=self.id,
+                due_on=self.due_on,
+                overdue_since=since,
+                progress_pct=self.progress_pct,
+            ),
+            since,
+            unit_code=self.unit_code,
+        )
+        return True
+
+    def reopen(
+        self, reason: str, on: date, new_due_on: date | None, progress_pct: int | None
+    ) -> None:
+        """Reopen a completed commitment (the result did not hold) or extend an overdue one."""
+        if self.status not in ("done", "overdue"):
+            raise Conflict(
+                "CANNOT_REOPEN",
+                messages.CANNOT_REOPEN.format(status=messages.COMMITMENT_STATUS[self.status]),
+            )
+        if self.status == "overdue" and new_due_on is None:
+            raise InvalidInput("NEW_DUE_DATE_REQUIRED", messages.NEW_DUE_DATE_REQUIRED)
+        if on < self.last_update_on:
+            raise InvalidInput(
+                "UPDATE_BEFORE_LAST",
+                messages.UPDATE_BEFORE_LAST.format(last=format_date_vn(self.last_update_on)),
+            )
+        due_on = new_due_on or self.due_on
+        if due_on < on and new_due_on is not None:
+            raise InvalidInput(
+                "DUE_BEFORE_REOPENED",
+                messages.DUE_BEFORE_REOPENED.format(on=format_date_vn(on)),
+            )
+        # A reopened commitment is by definition not finished.
+        progress = min(self.progress_pct if progress_pct is None else progress_pct, 99)
+        self.record(
+            CommitmentReopened(
+                commitment_id=self.id,
+                reason=reason,
+                reopened_on=on,
+                due_on=due_on,
+                status="in_progress" if progress > 0 else "open",
+                progress_pct=progress,
+            ),
+            on,
+            unit_code=self.unit_code,
+        )
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, CommitmentMade):
+            self.due_on = event.due_on
+            self.made_on = self.last_update_on = event.made_on
+            self.unit_code = event.unit_code
+        elif isinstance(event, CommitmentProgressUpdated):
+            self.progress_pct = event.progress_pct
+            self.status = event.status
+            self.last_update_on = event.updated_on
+        elif isinstance(event, CommitmentCompleted):
+            self.status = "done"
+        elif isinstance(event, CommitmentOverdue):
+            self.overdue_flagged = True
+            self.status = "overdue"
+        elif isinstance(event, CommitmentReopened):
+            self.overdue_flagged = False
+            self.status = event.status
+            self.due_on = event.due_on
+            self.progress_pct = event.progress_pct
+            self.last_update_on = event.reopened_on

@@ -1,0 +1,177 @@
+"""Head posts (chức danh người đứng đầu) and the terms of the people who hold them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from services.dialogue import messages
+from services.dialogue.domain.events import HeadLeftOffice, HeadTookOffice, Level, Role
+from shared.aggregate import Aggregate
+from shared.clock import format_date_vn
+from shared.envelope import DomainEvent
+from shared.errors import Conflict, InvalidInput
+
+ROLES: tuple[Role, ...] = ("party_secretary", "people_committee_chair")
+
+
+@dataclass
+class Term:
+    """One person's time in the post; `to_date` is the last day in office (inclusive)."""
+
+    head_id: str
+    full_name: str
+    from_date: date
+    to_date: date | None = None
+
+    def covers(self, on: date) -> bool:
+        return self.from_date <= on and (self.to_date is None or on <= self.to_date)
+
+    def overlaps(self, start: date, end: date | None) -> bool:
+        return (end is None or self.from_date <= end) and (
+            self.to_date is None or start <= self.to_date
+        )
+
+
+class HeadPost(Aggregate):
+    """Người đứng đầu: the post of Party committee secretary (Bí thư cấp ủy) or People's
+    Committee chair (Chủ tịch UBND) of one unit, as the succession of its holders.
+
+    The post, not the person, is the aggregate so that two holders can never overlap: two
+    concurrent appointments to the same post collide on the aggregate version. Each term has
+    its own `head_id`, which sessions refer to.
+    """
+
+    aggregate_type = "head"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.unit_code, _, role = aggregate_id.partition(":")
+        self.role: Role = "party_secretary" if role == "party_secretary" else (
+            "people_committee_chair"
+        )
+        self.terms: dict[str, Term] = {}
+
+    @staticmethod
+    def post_id(unit_code: str, role: Role) -> str:
+        return f"{unit_code}:{role}"
+
+    def holder_on(self, on: date) -> Term | None:
+        return next((t for t in self.terms.values() if t.covers(on)), None)
+
+    def term(self, head_id: str) -> Term | None:
+        return self.terms.get(head_id)
+
+    def take_office(
+        self,
+        head_id: str,
+        full_name: str,
+        from_date: date,
+        level: Level,
+        to_date: date | None = None,
+        predecessor_head_id: str | None = None,
+    ) -> None:
+        if to_date is not None and to_date < from_date:
+            raise InvalidInput(
+                "TERM_ENDS_BEFORE_IT_STARTS",
+                messages.TERM_ENDS_BEFORE_IT_STARTS.format(
+                    from_date=format_date_vn(from_date), to_date=format_date_vn(to_date)
+                ),
+            )
+        for other in self.terms.values():
+            if other.overlaps(from_date, to_date):
+                raise Conflict(
+                    "HEAD_POST_OCCUPIED",
+                    messages.HEAD_POST_OCCUPIED.format(
+                        name=other.full_name,
+                        from_date=format_date_vn(other.from_date),
+                        to_date=format_date_vn(other.to_date) if other.to_date else "nay",
+                    ),
+                    head_id=other.head_id,
+                )
+        self.record(
+            HeadTookOffice(
+                head_id=head_id,
+                unit_code=self.unit_code,
+                role=self.role,
+                full_name=full_name,
+                from_date=from_date,
+                level=level,
+                predecessor_head_id=predecessor_head_id,
+            ),
+            from_date,
+            unit_code=self.unit_code,
+        )
+        if to_date is not None:
+            self.leave(head_id, to_date)
+
+    def leave(
+        self,
+        head_id: str,
+        to_date: date,
+        reason: str = "",
+        successor_head_id: str | None = None,
+    ) -> None:
+        term = self.terms[head_id]
+        if term.to_date is not None:
+            raise Conflict(
+                "HEAD_ALREADY_LEFT",
+                messages.HEAD_ALREADY_LEFT.format(
+                    name=term.full_name, to_date=format_date_vn(term.to_date)
+                ),
+            )
+        if to_date < term.from_date:
+            raise InvalidInput(
+                "TERM_ENDS_BEFORE_IT_STARTS",
+                messages.TERM_ENDS_BEFORE_IT_STARTS.format(
+                    from_date=format_date_vn(term.from_date), to_date=format_date_vn(to_date)
+                ),
+            )
+        self.record(
+            HeadLeftOffice(
+                head_id=head_id,
+                unit_code=self.unit_code,
+                role=self.role,
+                to_date=to_date,
+                reason=reason,
+                successor_head_id=successor_head_id,
+            ),
+            to_date,
+            unit_code=self.unit_code,
+        )
+
+    def hand_over(
+        self, incumbent_id: str, successor_id: str, full_name: str, from_date: date, level: Level
+    ) -> None:
+        """The incumbent's last day is the eve of the successor's first day."""
+        incumbent = self.terms[incumbent_id]
+        if incumbent.to_date is not None:
+            raise Conflict(
+                "HEAD_ALREADY_LEFT",
+                messages.HEAD_ALREADY_LEFT.format(
+                    name=incumbent.full_name, to_date=format_date_vn(incumbent.to_date)
+                ),
+            )
+        if from_date <= incumbent.from_date:
+            raise InvalidInput(
+                "SUCCESSOR_BEFORE_INCUMBENT",
+                messages.SUCCESSOR_BEFORE_INCUMBENT.format(
+                    name=incumbent.full_name, from_date=format_date_vn(incumbent.from_date)
+                ),
+            )
+        self.leave(
+            incumbent_id,
+            from_date - timedelta(days=1),
+            messages.REASON_SUCCESSION,
+            successor_head_id=successor_id,
+        )
+        self.take_office(
+            successor_id, full_name, from_date, level, predecessor_head_id=incumbent_id
+        )
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, HeadTookOffice):
+            self.unit_code, self.role = event.unit_code, event.role
+            self.terms[event.head_id] = Term(event.head_id, event.full_name, event.from_date)
+        elif isinstance(event, HeadLeftOffice):
+            self.terms[event.head_id].to_date = event.to_date

@@ -1,0 +1,38 @@
+"""Issues raised at a session (ý kiến, kiến nghị của Nhân dân)."""
+
+from __future__ import annotations
+
+from services.dialogue import messages
+from services.dialogue.domain.events import IssueRaised
+from shared.aggregate import Aggregate
+from shared.envelope import DomainEvent
+from shared.errors import Conflict, InvalidInput
+
+
+class RaisedIssue(Aggregate):
+    """Ý kiến, kiến nghị: answered on the spot or assigned to an agency.
+
+    Who raised it is not part of the aggregate: the citizen's name and contact are kept in a
+    separate table so that they never travel with the events.
+    """
+
+    aggregate_type = "issue"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.session_id = ""
+        self.unit_code = ""
+
+    def raise_issue(self, event: IssueRaised) -> None:
+        if self.exists:
+            raise Conflict("ISSUE_EXISTS", messages.ISSUE_EXISTS.format(id=self.id))
+        if event.handling == "assigned" and not event.assigned_agency:
+            raise InvalidInput("AGENCY_REQUIRED", messages.AGENCY_REQUIRED)
+        if event.handling == "answered_on_spot" and event.assigned_agency:
+            raise InvalidInput("AGENCY_NOT_EXPECTED", messages.AGENCY_NOT_EXPECTED)
+        self.record(event, event.raised_on, unit_code=event.unit_code)
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, IssueRaised):
+            self.session_id = event.session_id
+            self.unit_code = event.unit_code

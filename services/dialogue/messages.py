@@ -1,0 +1,161 @@
+"""Every Vietnamese text of the dialogue service that a person reads, in one place."""
+
+from __future__ import annotations
+
+from typing import Final
+
+# --- labels --------------------------------------------------------------------------------
+
+ROLE: Final = {
+    "party_secretary": "Bí thư cấp ủy",
+    "people_committee_chair": "Chủ tịch Ủy ban nhân dân",
+}
+LEVEL: Final = {"province": "cấp thành phố", "district": "cấp huyện", "commune": "cấp xã"}
+SESSION_STATUS: Final = {
+    "planned": "đã lên kế hoạch",
+    "cancelled": "đã hủy",
+    "held": "đã tổ chức, chưa có báo cáo",
+    "closed": "đã tổ chức và có báo cáo",
+}
+ISSUE_CATEGORY: Final = {
+    "land_and_site_clearance": "Đất đai, giải phóng mặt bằng",
+    "environment": "Môi trường",
+    "social_policy": "Chính sách xã hội",
+    "infrastructure": "Hạ tầng",
+    "other": "Khác",
+}
+HANDLING: Final = {
+    "answered_on_spot": "Đã trả lời trực tiếp tại hội nghị",
+    "assigned": "Giao cơ quan chức năng giải quyết",
+}
+COMMITMENT_STATUS: Final = {
+    "open": "Chưa thực hiện",
+    "in_progress": "Đang thực hiện",
+    "done": "Hoàn thành",
+    "overdue": "Quá hạn",
+}
+DEFAULT_CO_ORGANISER: Final = "Ủy ban Mặt trận Tổ quốc Việt Nam cùng cấp"
+REASON_SUCCESSION: Final = "Bàn giao cho người kế nhiệm"
+UNTIL_NOW: Final = "nay"
+
+# --- not found -----------------------------------------------------------------------------
+
+HEAD_NOT_FOUND: Final = "Không tìm thấy người đứng đầu mã {id}"
+SESSION_NOT_FOUND: Final = "Không tìm thấy hội nghị đối thoại mã {id}"
+ISSUE_NOT_FOUND: Final = "Không tìm thấy ý kiến, kiến nghị mã {id}"
+COMMITMENT_NOT_FOUND: Final = "Không tìm thấy cam kết mã {id}"
+CITIZEN_CONTACT_NOT_FOUND: Final = "Ý kiến, kiến nghị mã {id} không lưu thông tin người dân"
+
+# --- input ---------------------------------------------------------------------------------
+
+DATE_IN_FUTURE: Final = "Ngày {on} ở tương lai (hôm nay là {today})"
+UNIT_OUTSIDE_PROVINCE: Final = (
+    "Đơn vị hành chính «{code}» ({name}) không thuộc thành phố Hải Phòng"
+)
+PERIOD_REVERSED: Final = "Ngày bắt đầu kỳ ({start}) sau ngày kết thúc ({end})"
+PERIOD_TOO_LONG: Final = "Kỳ đánh giá dài quá {years} năm"
+BAD_IF_MATCH: Final = "Tiêu đề If-Match phải là số phiên bản (số nguyên không âm)"
+CITIZEN_CONTACT_EMPTY: Final = "Thông tin người dân phải có họ tên hoặc số liên hệ"
+
+# --- heads ---------------------------------------------------------------------------------
+
+TERM_ENDS_BEFORE_IT_STARTS: Final = (
+    "Ngày thôi giữ chức ({to_date}) trước ngày nhận chức ({from_date})"
+)
+HEAD_POST_OCCUPIED: Final = (
+    "Chức danh này đang do {name} đảm nhiệm từ {from_date} đến {to_date}; "
+    "hãy ghi nhận việc thôi giữ chức hoặc bàn giao cho người kế nhiệm trước"
+)
+HEAD_ALREADY_LEFT: Final = "{name} đã thôi giữ chức từ ngày {to_date}"
+SUCCESSOR_BEFORE_INCUMBENT: Final = (
+    "Ngày người kế nhiệm nhận chức phải sau ngày {name} nhận chức ({from_date})"
+)
+HEAD_NOT_OF_UNIT: Final = (
+    "Người đứng đầu mã {id} không thuộc đơn vị «{unit_code}» của hội nghị"
+)
+HEAD_NOT_IN_OFFICE: Final = "{name} không giữ chức vào ngày {on}"
+HEADS_REQUIRED: Final = "Hội nghị đối thoại phải có ít nhất một người đứng đầu chủ trì"
+HEADS_DUPLICATED: Final = "Danh sách người đứng đầu có mã bị lặp"
+
+# --- sessions ------------------------------------------------------------------------------
+
+SESSION_EXISTS: Final = "Hội nghị đối thoại mã {id} đã tồn tại"
+SESSION_STATE: Final = "Không thực hiện được: hội nghị đang ở trạng thái «{status}»"
+SAME_DATE: Final = "Hội nghị đã được dự kiến tổ chức đúng ngày {on}"
+REPORT_ALREADY_FILED: Final = "Hội nghị đã có báo cáo kết quả"
+REPORT_BEFORE_SESSION: Final = "Ngày báo cáo trước ngày tổ chức hội nghị ({held_on})"
+SESSION_NOT_HELD: Final = (
+    "Chỉ ghi nhận ý kiến, cam kết của hội nghị đã tổ chức (hội nghị đang «{status}»)"
+)
+
+# --- issues --------------------------------------------------------------------------------
+
+ISSUE_EXISTS: Final = "Ý kiến, kiến nghị mã {id} đã tồn tại"
+AGENCY_REQUIRED: Final = "Ý kiến giao giải quyết phải ghi rõ cơ quan được giao"
+AGENCY_NOT_EXPECTED: Final = (
+    "Ý kiến đã trả lời tại hội nghị không ghi cơ quan được giao; chọn «giao giải quyết»"
+)
+ISSUE_NOT_OF_SESSION: Final = "Ý kiến, kiến nghị mã {id} không thuộc hội nghị này"
+
+# --- commitments ---------------------------------------------------------------------------
+
+COMMITMENT_EXISTS: Final = "Cam kết mã {id} đã tồn tại"
+DUE_BEFORE_MADE: Final = "Hạn hoàn thành trước ngày cam kết ({made_on})"
+COMMITMENT_DONE: Final = "Cam kết đã hoàn thành; muốn cập nhật tiếp hãy mở lại cam kết"
+UPDATE_BEFORE_LAST: Final = "Ngày cập nhật trước lần cập nhật gần nhất ({last})"
+CANNOT_REOPEN: Final = (
+    "Chỉ mở lại cam kết đã hoàn thành hoặc quá hạn (cam kết đang «{status}»)"
+)
+NEW_DUE_DATE_REQUIRED: Final = "Mở lại cam kết quá hạn phải có hạn hoàn thành mới"
+DUE_BEFORE_REOPENED: Final = "Hạn hoàn thành mới trước ngày mở lại ({on})"
+
+# --- the rule ------------------------------------------------------------------------------
+
+RULE_MIN_SESSIONS: Final = "{count} hội nghị/năm từ {effective_from}"
+RULE_NONE: Final = "chưa có quy định"
+COMPLIANCE_MET: Final = (
+    "Đạt: đã chủ trì {held} hội nghị đối thoại trong thời gian giữ chức "
+    "từ {start} đến {end}, yêu cầu tối thiểu {required} ({rules})."
+)
+COMPLIANCE_NOTHING_OWED: Final = (
+    "Đạt: thời gian giữ chức trong kỳ ({days} ngày, từ {start} đến {end}) chưa phát sinh "
+    "yêu cầu tổ chức hội nghị đối thoại ({rules}); đã chủ trì {held} hội nghị."
+)
+COMPLIANCE_NOT_MET: Final = (
+    "Chưa đạt: {name} ({role} {unit}) mới chủ trì {held} hội nghị đối thoại trong thời gian "
+    "giữ chức từ {start} đến {end}, yêu cầu tối thiểu {required} ({rules}); "
+    "còn thiếu {missing} hội nghị."
+)
+COMPLIANCE_REPORTS_PENDING: Final = " Có {count} hội nghị đã tổ chức nhưng chưa nộp báo cáo."
+PRO_RATA_NOTE: Final = (
+    "Yêu cầu được tính theo tỷ lệ số ngày giữ chức trong kỳ: mỗi đoạn thời gian (tách theo năm "
+    "dương lịch và ngày hiệu lực của quy định) phải tổ chức số hội nghị/năm × số ngày ÷ số ngày "
+    "của năm; cộng các đoạn rồi làm tròn (từ 0,5 làm tròn lên)."
+)
+
+# --- bulk progress import ------------------------------------------------------------------
+
+IMPORT_NOT_ALL_OR_NOTHING: Final = (
+    "Tệp có {count} dòng lỗi; không dòng nào được cập nhật (chế độ «tất cả hoặc không»)"
+)
+IMPORT_BAD_FILE: Final = "Không đọc được tệp: chỉ nhận tệp CSV (UTF-8) hoặc Excel (.xlsx)"
+IMPORT_EMPTY: Final = "Tệp không có dòng dữ liệu nào"
+IMPORT_TOO_MANY_ROWS: Final = "Tệp có quá nhiều dòng (tối đa {max_rows} dòng mỗi lần)"
+IMPORT_MISSING_COLUMN: Final = "Thiếu cột «{column}» ở dòng tiêu đề"
+IMPORT_UNKNOWN_COLUMN: Final = "Cột «{column}» không được hỗ trợ; các cột hợp lệ: {allowed}"
+IMPORT_REQUIRED: Final = "Không được để trống"
+IMPORT_BAD_PERCENT: Final = "Tiến độ phải là số nguyên từ 0 đến 100 (nhận «{value}»)"
+IMPORT_BAD_DATE: Final = "Ngày không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd), nhận «{value}»"
+IMPORT_TOO_LONG: Final = "Nội dung quá dài (tối đa {max_length} ký tự)"
+IMPORT_BAD_TEXT: Final = "Nội dung chứa ký tự điều khiển không hợp lệ"
+IMPORT_DUPLICATE_ROW: Final = "Cam kết đã có ở dòng {row} với cùng ngày cập nhật"
+COLUMN_COMMITMENT_ID: Final = "Mã cam kết"
+COLUMN_PROGRESS: Final = "Tiến độ (%)"
+COLUMN_UPDATED_ON: Final = "Ngày cập nhật"
+COLUMN_NOTE: Final = "Ghi chú"
+COLUMN_AGENCY: Final = "Cơ quan thực hiện"
+COLUMN_TEXT: Final = "Nội dung cam kết"
+COLUMN_DUE_ON: Final = "Hạn hoàn thành"
+COLUMN_STATUS: Final = "Trạng thái"
+TEMPLATE_SHEET: Final = "Tiến độ cam kết"
+BLANK: Final = "Không được để trống"
