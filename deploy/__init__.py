@@ -1,0 +1,1 @@
+"""Deployment helpers: NATS cluster configuration and the container's pre-start checks."""

@@ -1,0 +1,176 @@
+"""The deployed NATS cluster configuration, run as three real nodes on loopback ports.
+
+A 3-replica stream keeps taking the relay's publishes when the node holding the stream
+leader (and the service's connection) dies; the restarted node catches up from its peers.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from datetime import date
+from pathlib import Path
+
+import nats
+from sqlalchemy import func, select
+
+from shared.aggregate import Aggregate, CommandContext
+from shared.envelope import DomainEvent, EventEnvelope, EventRegistry
+from shared.eventstore import events_table, outbox_table
+from shared.natsserver import nats_server_binary
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.streams import stream_config
+from tests.deploy.cluster import NATS_PASSWORD, NATS_USER, LoopbackCluster
+from tests.integration.helpers import eventually, read_stream
+
+registry = EventRegistry("religion")
+
+
+@registry.register
+class Counted(DomainEvent):
+    event_type = "Counted"
+    n: int
+
+
+class Tally(Aggregate):
+    aggregate_type = "tally"
+
+    def apply(self, event: DomainEvent) -> None:
+        pass
+
+
+def _write(runtime: ServiceRuntime, first: int, count: int) -> None:
+    # Spread over four aggregates so per-aggregate order can be checked afterwards.
+    for n in range(first, first + count):
+        with runtime.uow(CommandContext(actor="tester")) as uow:
+            tally = uow.load(Tally, f"tally-{n % 4}")
+            tally.record(Counted(n=n), date(2023, 5, 1))
+            uow.save(tally)
+            uow.commit()
+
+
+def _pending(runtime: ServiceRuntime) -> int:
+    with runtime.engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).where(outbox_table.c.published_at.is_(None))
+            ).scalar_one()
+        )
+
+
+def _event_ids(runtime: ServiceRuntime) -> list[str]:
+    with runtime.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(events_table.c.event_id).order_by(events_table.c.position)
+            ).scalars()
+        )
+
+
+def _with_credentials(url: str) -> str:
+    return url.replace("nats://", f"nats://{NATS_USER}:{NATS_PASSWORD}@")
+
+
+async def _stream_leader(url: str, stream: str) -> str:
+    client = await nats.connect(url, user=NATS_USER, password=NATS_PASSWORD)
+    try:
+        info = await client.jetstream().stream_info(stream)
+        assert info.cluster is not None and info.cluster.leader is not None
+        return str(info.cluster.leader)
+    finally:
+        await client.close()
+
+
+async def _create_stream(url: str, subject_root: str) -> None:
+    client = await nats.connect(url, user=NATS_USER, password=NATS_PASSWORD)
+    try:
+        await client.jetstream().add_stream(stream_config(subject_root, "religion", replicas=3))
+    finally:
+        await client.close()
+
+
+async def test_replicated_stream_survives_a_node_crash_and_the_node_catches_up(
+    nats_cluster: LoopbackCluster, tmp_path: Path, subject_root: str
+) -> None:
+    stream = Settings(service="religion", subject_root=subject_root).stream_name
+    await _create_stream(nats_cluster.urls[0], subject_root)
+    leader = await _stream_leader(nats_cluster.urls[0], stream)
+    # The service talks to the leader's node: its crash costs both the connection and the
+    # stream leader, the worst single failure.
+    settings = Settings.for_service(
+        "religion",
+        database_url=f"sqlite:///{tmp_path / 'religion.db'}",
+        nats_url=nats_cluster.url_of(leader),
+        nats_user=NATS_USER,
+        nats_password=NATS_PASSWORD,
+        subject_root=subject_root,
+        environment="test",
+        stream_replicas=3,
+        relay_poll_interval_s=0.1,
+        relay_publish_timeout_s=2.0,
+    )
+    runtime = ServiceRuntime(settings, registry)
+    await runtime.start()
+    try:
+        _write(runtime, 0, 20)
+        await eventually(lambda: _pending(runtime) == 0)
+
+        nats_cluster.kill(leader)
+        _write(runtime, 20, 20)  # commands go on while the cluster elects a new leader
+        await eventually(lambda: _pending(runtime) == 0, timeout=60)
+        survivor = next(n.server_name for n in nats_cluster.nodes if n.server_name != leader)
+        assert await _stream_leader(nats_cluster.url_of(survivor), stream) != leader
+
+        nats_cluster.restart(leader)
+        _write(runtime, 40, 10)
+        await eventually(lambda: _pending(runtime) == 0, timeout=60)
+        expected = _event_ids(runtime)
+    finally:
+        await runtime.stop()
+
+    messages = await read_stream(_with_credentials(nats_cluster.url_of(survivor)), stream)
+    published = [m.headers["Nats-Msg-Id"] for m in messages if m.headers]
+    assert len(expected) == 50
+    assert published == expected, "every committed event stored once, in commit order"
+    envelopes = [EventEnvelope.from_json(m.data) for m in messages]
+    for n in range(4):
+        versions = [e.aggregate_version for e in envelopes if e.aggregate_id == f"tally-{n}"]
+        assert versions == list(range(1, len(versions) + 1))
+
+    # The restarted node's own store, not the leader's view, holds the whole stream again.
+    def caught_up(name: str) -> bool:
+        state = nats_cluster.local_stream_state(name, stream)
+        return state is not None and state["messages"] == 50 and state["last_seq"] == 50
+
+    await eventually(lambda: caught_up(leader), timeout=30)
+    assert all(caught_up(node.server_name) for node in nats_cluster.nodes)
+
+
+def test_a_node_without_credentials_in_its_environment_refuses_to_start(
+    nats_cluster: LoopbackCluster,
+) -> None:
+    # The same configuration under an environment without the password: never an open node.
+    server = nats_cluster.servers[nats_cluster.nodes[0].server_name]
+    assert server.config_file is not None
+    environment = {k: v for k, v in os.environ.items() if k != "NATS_PASSWORD"}
+    result = subprocess.run(
+        [nats_server_binary(), "-c", str(server.config_file)],
+        env=environment,
+        capture_output=True,
+        timeout=20,
+    )
+    assert result.returncode != 0
+    assert b"NATS_PASSWORD" in result.stdout + result.stderr
+
+
+async def test_unauthenticated_clients_are_refused(nats_cluster: LoopbackCluster) -> None:
+    try:
+        client = await nats.connect(
+            nats_cluster.urls[0], allow_reconnect=False, connect_timeout=2, max_reconnect_attempts=0
+        )
+    except Exception as exc:
+        assert "authorization" in str(exc).lower()
+    else:
+        await client.close()
+        raise AssertionError("a client without credentials was let in")
