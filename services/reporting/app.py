@@ -3,19 +3,28 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
+from services.reporting import messages
 from services.reporting.adapters.tables import metadata
+from services.reporting.api.dashboard import router as dashboard_router
 from services.reporting.api.routes import router
-from services.reporting.application.projections import religion_sites_projection
+from services.reporting.application.projections import all_projections
 from services.reporting.domain.events import registry
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_runtime(settings: Settings | None = None) -> ServiceRuntime:
     settings = settings or Settings.for_service("reporting")
-    runtime = ServiceRuntime(
-        settings, registry, metadata=[metadata], projections=[religion_sites_projection()]
-    )
-    return build_app(runtime, [router], title="danvan: Báo cáo giao ban, sơ kết, tổng kết")
+    return ServiceRuntime(settings, registry, metadata=[metadata], projections=all_projections())
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    app = build_app(create_runtime(settings), [router, dashboard_router],
+                    title=messages.SERVICE_TITLE)
+    # Assets are served by the service itself: the dashboard needs no internet.
+    app.mount("/static/reporting", StaticFiles(packages=[("services.reporting", "static")]),
+              name="reporting-static")
+    return app

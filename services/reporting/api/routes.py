@@ -1,18 +1,206 @@
-"""HTTP API of the reporting service."""
+"""JSON API of the reporting service: periods, reports, finalisation, documents."""
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Header, Path, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.reporting.application.queries import religious_sites_summary
-from shared.web import runtime_of
+from services.reporting.application.reports import (
+    adjust_period,
+    build_report,
+    finalise_report,
+    load_period,
+    period_version,
+    require_period_id,
+)
+from services.reporting.application.views import (
+    period_view,
+    report_view,
+    require_theme,
+    require_unit,
+    units_table,
+)
+from services.reporting.domain.periods import MONTHS, period_id
+from services.reporting.outputs.excel import report_workbook
+from services.reporting.outputs.word import report_document
+from shared.adminunits import HAI_PHONG
+from shared.aggregate import CommandContext
+from shared.clock import today_vn
+from shared.validation import ShortText
+from shared.web import command_context, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
+
+PeriodId = Annotated[str, Path(max_length=10, description="Kỳ báo cáo, ví dụ 2023-3m")]
+Scope = Annotated[str, Query(pattern=r"^(VN|\d{2})$", description="Mã tỉnh/thành phố hoặc VN")]
+UnitParam = Annotated[str | None, Query(pattern=r"^(VN|\d{2}|\d{3}|\d{5})$")]
+AsOf = Annotated[str | None, Query(max_length=40, description="Thời điểm số liệu (ISO)")]
+Theme = Annotated[str, Path(max_length=40)]
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+class AdjustPeriod(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    data_from: date
+    cutoff_on: date
+    reason: ShortText = Field(min_length=1)
+
+
+class FinaliseReport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scope: str = Field(default=HAI_PHONG, pattern=r"^(VN|\d{2})$")
+    as_of: str | None = Field(default=None, max_length=40)
+
+
+@router.get("/periods")
+def list_periods(
+    request: Request, year: Annotated[int | None, Query(ge=2015, le=2100)] = None
+) -> dict[str, Any]:
+    """Các kỳ báo cáo 3, 6, 9 tháng và năm của một năm, với thời gian chốt số liệu."""
+    runtime = runtime_of(request)
+    year = year or today_vn().year
+    with runtime.engine.connect() as conn:
+        periods = [load_period(conn, runtime.store, period_id(year, m)) for m in MONTHS]
+    return {"year": year, "periods": [period_view(p) for p in periods]}
+
+
+@router.get("/periods/{period_id}")
+def get_period(period_id: PeriodId, request: Request, response: Response) -> dict[str, Any]:
+    runtime = runtime_of(request)
+    require_period_id(period_id)
+    with runtime.engine.connect() as conn:
+        period = load_period(conn, runtime.store, period_id)
+        version = period_version(conn, runtime.store, period_id)
+    response.headers["ETag"] = str(version)
+    return {**period_view(period), "version": version}
+
+
+@router.put("/periods/{period_id}")
+def put_period(
+    period_id: PeriodId,
+    command: AdjustPeriod,
+    request: Request,
+    context: Annotated[CommandContext, Depends(command_context)],
+    if_match: Annotated[int | None, Header()] = None,
+) -> dict[str, Any]:
+    """Điều chỉnh thời gian lấy số liệu của một kỳ (mặc định theo Nghị định 09/2019/NĐ-CP)."""
+    require_period_id(period_id)
+    with runtime_of(request).uow(context) as uow:
+        period, envelopes = adjust_period(
+            uow, period_id, command.data_from, command.cutoff_on, command.reason, if_match
+        )
+        uow.commit()
+    return {**period_view(period), "version": envelopes[-1].aggregate_version}
+
+
+@router.get("/reports/{period_id}")
+def get_report(
+    period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, unit: UnitParam = None,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """Báo cáo một kỳ: chỉ tiêu, số liệu so với kỳ trước, các đơn vị trực thuộc."""
+    report = build_report(runtime_of(request), period_id, scope, as_of)
+    return report_view(report, unit)
+
+
+@router.get("/reports/{period_id}/units")
+def get_report_units(
+    period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, as_of: AsOf = None
+) -> dict[str, Any]:
+    """Mọi số liệu của mọi đơn vị trong phạm vi báo cáo."""
+    report = build_report(runtime_of(request), period_id, scope, as_of)
+    view = report_view(report)
+    return {key: view[key] for key in ("report_id", "period", "scope", "as_of",
+                                       "content_hash", "finalised", "differences")} | {
+        "units": units_table(report)
+    }
+
+
+@router.post("/reports/{period_id}/finalise", status_code=201)
+def post_finalise(
+    period_id: PeriodId,
+    command: FinaliseReport,
+    request: Request,
+    context: Annotated[CommandContext, Depends(command_context)],
+) -> dict[str, Any]:
+    """Chốt số liệu báo cáo: số liệu được đóng băng, mọi thay đổi sau đó được liệt kê."""
+    with runtime_of(request).uow(context) as uow:
+        finalisation, _ = finalise_report(uow, period_id, command.scope, command.as_of)
+        uow.commit()
+    return finalisation.as_dict()
+
+
+@router.get("/reports/{period_id}/report.docx")
+def get_report_docx(
+    period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, unit: UnitParam = None,
+    as_of: AsOf = None,
+) -> Response:
+    report = build_report(runtime_of(request), period_id, scope, as_of)
+    body = report_document(report, require_unit(report, unit))
+    return _download(body, DOCX, f"bao-cao-{period_id}.docx")
+
+
+@router.get("/reports/{period_id}/tables.xlsx")
+def get_report_xlsx(
+    period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, unit: UnitParam = None,
+    as_of: AsOf = None,
+) -> Response:
+    report = build_report(runtime_of(request), period_id, scope, as_of)
+    body = report_workbook(report, require_unit(report, unit))
+    return _download(body, XLSX, f"so-lieu-{period_id}.xlsx")
+
+
+@router.get("/themes/{theme}/{period_id}")
+def get_theme(
+    theme: Theme, period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG,
+    unit: UnitParam = None, as_of: AsOf = None,
+) -> dict[str, Any]:
+    """Báo cáo chuyên đề (mục II.4.2 Kế hoạch) trên cùng số liệu."""
+    require_theme(theme)
+    report = build_report(runtime_of(request), period_id, scope, as_of)
+    return report_view(report, unit, theme)
+
+
+@router.get("/themes/{theme}/{period_id}/report.docx")
+def get_theme_docx(
+    theme: Theme, period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG,
+    unit: UnitParam = None, as_of: AsOf = None,
+) -> Response:
+    require_theme(theme)
+    report = build_report(runtime_of(request), period_id, scope, as_of)
+    body = report_document(report, require_unit(report, unit), theme)
+    return _download(body, DOCX, f"bao-cao-{theme}-{period_id}.docx")
+
+
+@router.get("/themes/{theme}/{period_id}/tables.xlsx")
+def get_theme_xlsx(
+    theme: Theme, period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG,
+    unit: UnitParam = None, as_of: AsOf = None,
+) -> Response:
+    require_theme(theme)
+    report = build_report(runtime_of(request), period_id, scope, as_of)
+    body = report_workbook(report, require_unit(report, unit), theme)
+    return _download(body, XLSX, f"so-lieu-{theme}-{period_id}.xlsx")
 
 
 @router.get("/religion/sites-summary")
 def sites_summary(request: Request) -> dict[str, Any]:
     """Số cơ sở tôn giáo và số cơ sở đã có hồ sơ đăng ký đất đai, toàn thành phố và theo xã."""
     return religious_sites_summary(runtime_of(request).engine)
+
+
+def _download(body: bytes, media_type: str, filename: str) -> Response:
+    return Response(
+        body,
+        media_type=media_type,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )

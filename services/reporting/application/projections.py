@@ -1,51 +1,281 @@
-"""Projections of the reporting service: event handlers that write the read models."""
+"""Projections of the reporting service: every relevant event becomes one fact row.
+
+One projection per source stream (religion, dialogue, indicators). A handler only maps the
+event to a row, with no reads (apart from the rare event that names no unit), so replaying a
+million events stays cheap. What the figures mean is decided at query time
+(`application/figures.py`), never at projection time, which keeps reports reproducible.
+"""
 
 from __future__ import annotations
 
-from datetime import date
+import json
+from collections.abc import Callable
+from datetime import UTC, date
+from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, Table, insert, select
 
-from services.reporting.adapters.tables import religious_sites
-from shared.consumer import Projection
+from services.reporting.adapters.tables import dialogue_facts, indicators_facts, religion_facts
+from services.reporting.adapters.units import NO_UNITS, EventUnits, units_of
+from shared.clock import VN_TZ
+from shared.consumer import Handler, Projection
 from shared.envelope import EventEnvelope
 
+# What a handler extracts from one event; everything else of the row comes from the envelope.
+Extract = Callable[[dict[str, Any]], dict[str, Any]]
 
-def _site_registered(conn: Connection, event: EventEnvelope) -> None:
-    payload = event.payload
-    exists = conn.execute(
-        select(religious_sites.c.site_code).where(religious_sites.c.site_code == payload["code"])
+
+def business_date(envelope: EventEnvelope) -> date:
+    """The business date in Vietnam (a date stored as midnight UTC stays that date)."""
+    return envelope.occurred_at.astimezone(VN_TZ).date()
+
+
+def _fact_handler(table: Table, family: str, subject_field: str, extract: Extract) -> Handler:
+    statement = insert(table)
+
+    def handle(conn: Connection, envelope: EventEnvelope) -> None:
+        payload = envelope.payload
+        values = extract(payload)
+        subject = str(values.pop("subject", None) or payload.get(subject_field) or
+                      envelope.aggregate_id)
+        on = business_date(envelope)
+        explicit = values.pop("unit", None)
+        hint = explicit or envelope.unit_code
+        if hint:
+            units = units_of(hint, on)
+        elif explicit == "":  # about no unit at all (e.g. a city-wide target)
+            units = NO_UNITS
+        else:
+            units = _earlier_units(conn, table, family, subject)
+        data = values.pop("data", None)
+        conn.execute(
+            statement,
+            {
+                "event_id": str(envelope.event_id),
+                "family": family,
+                "kind": envelope.event_type,
+                "subject": subject[:160],
+                "effect": values.get("effect"),
+                "state": _short(values.get("state")),
+                "amount": _number(values.get("amount")),
+                "due_on": _date(values.get("due_on")),
+                "business_on": on,
+                "recorded_at": envelope.recorded_at.astimezone(UTC),
+                "seq": envelope.aggregate_version,
+                "unit_code": units.unit_code,
+                "district_code": units.district_code,
+                "province_code": units.province_code,
+                "data": json.dumps(data, ensure_ascii=False, sort_keys=True) if data else None,
+            },
+        )
+
+    return handle
+
+
+def _earlier_units(conn: Connection, table: Table, family: str, subject: str) -> EventUnits:
+    """An event without a unit belongs where its subject's earlier events were."""
+    row = conn.execute(
+        select(table.c.unit_code, table.c.district_code, table.c.province_code)
+        .where(table.c.family == family, table.c.subject == subject,
+               table.c.unit_code.is_not(None))
+        .order_by(table.c.business_on, table.c.seq)
+        .limit(1)
     ).first()
-    if exists:
-        return
-    conn.execute(
-        insert(religious_sites),
-        {
-            "site_code": payload["code"],
-            "commune_code": payload["commune_code"],
-            "district_code": payload.get("district_code"),
-            "registered_on": event.occurred_at.date(),
-            "has_dossier": False,
-        },
-    )
+    return EventUnits(row[0], row[1], row[2]) if row else NO_UNITS
 
 
-def _dossier_lodged(conn: Connection, event: EventEnvelope) -> None:
-    payload = event.payload
-    conn.execute(
-        update(religious_sites)
-        .where(religious_sites.c.site_code == payload["site_code"])
-        .values(has_dossier=True, dossier_lodged_on=date.fromisoformat(payload["lodged_on"]))
-    )
+def _short(value: Any) -> str | None:
+    return None if value is None else str(value)[:60]
 
 
-def religion_sites_projection() -> Projection:
-    return Projection(
-        name="religion-sites",
-        source_service="religion",
-        handlers={
-            "SiteRegistered": _site_registered,
-            "LandDossierLodged": _dossier_lodged,
-        },
-        tables=[religious_sites],
-    )
+def _number(value: Any) -> float | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _date(value: Any) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        return None
+
+
+def _const(**values: Any) -> Extract:
+    return lambda _payload: dict(values)
+
+
+# -- religion ------------------------------------------------------------------------------
+
+def _site_registered(p: dict[str, Any]) -> dict[str, Any]:
+    return {"effect": 1, "amount": p.get("land_area_m2"), "unit": p.get("commune_code"),
+            "data": {"name": p.get("name"), "religion": p.get("religion")}}
+
+
+def _site_amended(p: dict[str, Any]) -> dict[str, Any]:
+    changes = p.get("changes") or {}
+    moved = isinstance(changes, dict) and "commune_code" in changes
+    # A move re-affirms the site under its new commune; other amendments change no figure.
+    return {"effect": 1 if moved else None, "unit": p.get("commune_code")}
+
+
+def _dossier(effect: int | None, default_state: str) -> Extract:
+    return lambda p: {"effect": effect, "state": p.get("state") or default_state}
+
+
+def _case(effect: int, default_state: str) -> Extract:
+    return lambda p: {"effect": effect, "state": p.get("state") or default_state,
+                      "unit": p.get("commune_code")}
+
+
+def _case_opened(p: dict[str, Any]) -> dict[str, Any]:
+    return {"effect": 1, "state": "open", "unit": p.get("commune_code"),
+            "data": {"violation_type": p.get("violation_type"), "site_code": p.get("site_code")}}
+
+
+def _certificate_issued(p: dict[str, Any]) -> dict[str, Any]:
+    return {"effect": 1, "amount": p.get("certified_area_m2"),
+            "data": {"number": p.get("certificate_number"),
+                     "authority": p.get("issuing_authority")}}
+
+
+def religion_projection() -> Projection:
+    t = religion_facts
+    handlers: dict[str, Handler] = {
+        "SiteRegistered": _fact_handler(t, "site", "code", _site_registered),
+        "SiteAmended": _fact_handler(t, "site", "code", _site_amended),
+        "SiteClosed": _fact_handler(t, "site", "code", _const(effect=0)),
+        "DossierPreparationStarted": _fact_handler(
+            t, "dossier", "site_code", _dossier(None, "in_preparation")),
+        "LandDossierLodged": _fact_handler(t, "dossier", "site_code", _dossier(1, "lodged")),
+        "DossierRequisitioned": _fact_handler(
+            t, "dossier", "site_code", _dossier(1, "requisitioned")),
+        "DossierResubmitted": _fact_handler(t, "dossier", "site_code", _dossier(1, "lodged")),
+        "DossierAccepted": _fact_handler(t, "dossier", "site_code", _dossier(1, "accepted")),
+        "DossierRejected": _fact_handler(t, "dossier", "site_code", _dossier(0, "rejected")),
+        "DossierWithdrawn": _fact_handler(t, "dossier", "site_code", _dossier(0, "withdrawn")),
+        "CertificateIssued": _fact_handler(t, "certificate", "site_code", _certificate_issued),
+        "CertificateRevoked": _fact_handler(t, "certificate", "site_code", _const(effect=0)),
+        "ComplianceCaseOpened": _fact_handler(t, "compliance", "case_id", _case_opened),
+        "ComplianceCaseReviewStarted": _fact_handler(
+            t, "compliance", "case_id", _case(1, "under_review")),
+        "ComplianceCaseResolved": _fact_handler(t, "compliance", "case_id", _case(0, "resolved")),
+        "ComplianceCaseReferred": _fact_handler(t, "compliance", "case_id", _case(0, "referred")),
+    }
+    return Projection(name="religion", source_service="religion", handlers=handlers,
+                      tables=[t])
+
+
+# -- dialogue ------------------------------------------------------------------------------
+
+def _head(effect: int) -> Extract:
+    return lambda p: {"effect": effect, "state": p.get("role"), "unit": p.get("unit_code")}
+
+
+def _session_planned(p: dict[str, Any]) -> dict[str, Any]:
+    return {"state": "planned", "unit": p.get("unit_code"), "data": {"topic": p.get("topic")}}
+
+
+def _session_held(p: dict[str, Any]) -> dict[str, Any]:
+    heads = [str(h) for h in p.get("head_ids") or []]
+    return {"state": "held", "unit": p.get("unit_code"), "data": {"head_ids": heads}}
+
+
+def _session_report(p: dict[str, Any]) -> dict[str, Any]:
+    return {"state": "reported", "amount": p.get("attendance")}
+
+
+def _issue(p: dict[str, Any]) -> dict[str, Any]:
+    # The text and any citizen detail stay in the dialogue service: figures need neither.
+    return {"state": p.get("handling"), "unit": p.get("unit_code"),
+            "data": {"category": p.get("category")}}
+
+
+def _commitment_made(p: dict[str, Any]) -> dict[str, Any]:
+    return {"state": "open", "unit": p.get("unit_code"), "due_on": p.get("due_on")}
+
+
+def _commitment_progress(p: dict[str, Any]) -> dict[str, Any]:
+    return {"state": p.get("status") or "in_progress", "amount": p.get("progress_pct")}
+
+
+def _rule(p: dict[str, Any]) -> dict[str, Any]:
+    return {"subject": p.get("level"), "amount": p.get("min_sessions_per_year")}
+
+
+def dialogue_projection() -> Projection:
+    t = dialogue_facts
+    handlers: dict[str, Handler] = {
+        "HeadTookOffice": _fact_handler(t, "head", "head_id", _head(1)),
+        "HeadLeftOffice": _fact_handler(t, "head", "head_id", _head(0)),
+        "SessionPlanned": _fact_handler(t, "session", "session_id", _session_planned),
+        "SessionCancelled": _fact_handler(t, "session", "session_id", _const(state="cancelled")),
+        "SessionHeld": _fact_handler(t, "session", "session_id", _session_held),
+        "SessionReportFiled": _fact_handler(t, "session", "session_id", _session_report),
+        "IssueRaised": _fact_handler(t, "issue", "issue_id", _issue),
+        "CommitmentMade": _fact_handler(t, "commitment", "commitment_id", _commitment_made),
+        "CommitmentProgressUpdated": _fact_handler(
+            t, "commitment", "commitment_id", _commitment_progress),
+        "CommitmentCompleted": _fact_handler(t, "commitment", "commitment_id",
+                                             _const(state="done")),
+        "CommitmentOverdue": _fact_handler(t, "commitment", "commitment_id",
+                                           _const(state="overdue")),
+        "CommitmentReopened": _fact_handler(t, "commitment", "commitment_id",
+                                            _const(state="open")),
+        "DialogueRuleSet": _fact_handler(t, "rule", "level", _rule),
+    }
+    return Projection(name="dialogue", source_service="dialogue", handlers=handlers,
+                      tables=[t])
+
+
+# -- indicators ----------------------------------------------------------------------------
+
+def _model_registered(p: dict[str, Any]) -> dict[str, Any]:
+    return {"effect": 1, "state": p.get("field"), "unit": p.get("unit_code"),
+            "data": {"title": p.get("title"), "recognition_level": p.get("recognition_level")}}
+
+
+def _model_recognised(p: dict[str, Any]) -> dict[str, Any]:
+    return {"state": p.get("recognition_level")}
+
+
+def _indicator_defined(p: dict[str, Any]) -> dict[str, Any]:
+    return {"subject": f"{p.get('indicator_id')}:{p.get('year')}", "unit": "",
+            "state": p.get("comparator"), "amount": p.get("target"),
+            "data": {"name": p.get("name"), "denominator_fixed": p.get("denominator_fixed")}}
+
+
+def _reported_figure(p: dict[str, Any]) -> dict[str, Any]:
+    return {"subject": f"{p.get('indicator_id')}:{p.get('year')}:{p.get('unit_code')}",
+            "unit": p.get("unit_code"), "amount": p.get("numerator"),
+            "data": {"denominator": p.get("denominator"), "indicator_id": p.get("indicator_id"),
+                     "year": p.get("year")}}
+
+
+def _status_changed(p: dict[str, Any]) -> dict[str, Any]:
+    return {"subject": f"{p.get('indicator_id')}:{p.get('year')}:{p.get('unit_code')}",
+            "unit": p.get("unit_code"), "state": p.get("status"), "amount": p.get("value")}
+
+
+def indicators_projection() -> Projection:
+    t = indicators_facts
+    handlers: dict[str, Handler] = {
+        "ModelRegistered": _fact_handler(t, "model", "model_id", _model_registered),
+        "ModelRecognised": _fact_handler(t, "model", "model_id", _model_recognised),
+        "ModelClosed": _fact_handler(t, "model", "model_id", _const(effect=0)),
+        "ContestEntrySubmitted": _fact_handler(t, "contest", "entry_id", _const()),
+        "IndicatorDefined": _fact_handler(t, "indicator", "indicator_id", _indicator_defined),
+        "ReportedFigureRecorded": _fact_handler(t, "reported", "indicator_id", _reported_figure),
+        "IndicatorStatusChanged": _fact_handler(t, "status", "indicator_id", _status_changed),
+    }
+    return Projection(name="indicators", source_service="indicators", handlers=handlers,
+                      tables=[t])
+
+
+def all_projections() -> list[Projection]:
+    return [religion_projection(), dialogue_projection(), indicators_projection()]

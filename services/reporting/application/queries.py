@@ -1,38 +1,47 @@
-"""Read-side queries of the reporting service."""
+"""Small read-side queries of the reporting service outside the conference reports."""
 
 from __future__ import annotations
 
+from collections import Counter
+from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, Integer, case, func, select
+from sqlalchemy import Engine
 
-from services.reporting.adapters.tables import religious_sites
+from services.reporting.adapters.tables import religion_facts
+from services.reporting.application.figures import Window, histories
 from shared.adminunits import default_catalogue
 from shared.clock import today_vn
+from shared.envelope import utcnow
 
 
 def religious_sites_summary(engine: Engine) -> dict[str, Any]:
-    with_dossier = func.sum(case((religious_sites.c.has_dossier, 1), else_=0)).cast(Integer)
-    query = (
-        select(religious_sites.c.commune_code, func.count().label("total"), with_dossier)
-        .group_by(religious_sites.c.commune_code)
-        .order_by(religious_sites.c.commune_code)
-    )
+    """Sites and sites with a land registration dossier today, by commune."""
+    window = Window(date.min, date.max, utcnow())
     with engine.connect() as conn:
-        rows = conn.execute(query).all()
+        sites = histories(conn, religion_facts, "site", window)
+        dossiers = histories(conn, religion_facts, "dossier", window)
+    per_commune: Counter[str] = Counter()
+    with_dossier: Counter[str] = Counter()
+    commune_of: dict[str, str] = {}
+    for code, history in sites.items():
+        if history.on and history.switch is not None and history.switch.unit_code:
+            commune_of[code] = history.switch.unit_code
+            per_commune[history.switch.unit_code] += 1
+    for code, history in dossiers.items():
+        if history.on and code in commune_of:
+            with_dossier[commune_of[code]] += 1
     catalogue = default_catalogue()
     today = today_vn()
     by_commune = []
-    for commune_code, total, dossiers in rows:
+    for commune_code in sorted(per_commune):
         unit = catalogue.get(commune_code, today) or _latest(commune_code)
-        by_commune.append(
-            {
-                "commune_code": commune_code,
-                "commune_name": unit.name if unit else None,
-                "sites": int(total),
-                "sites_with_dossier": int(dossiers or 0),
-            }
-        )
+        by_commune.append({
+            "commune_code": commune_code,
+            "commune_name": unit.name if unit else None,
+            "sites": per_commune[commune_code],
+            "sites_with_dossier": with_dossier[commune_code],
+        })
     return {
         "sites": sum(row["sites"] for row in by_commune),
         "sites_with_dossier": sum(row["sites_with_dossier"] for row in by_commune),

@@ -1,7 +1,39 @@
-"""Events of the reporting service (report finalisation lands with the reporting issue)."""
+"""Events of the reporting service. A type keeps its name; new schema versions get upcasters."""
 
 from __future__ import annotations
 
-from shared.envelope import EventRegistry
+from datetime import date, datetime
+
+from shared.envelope import DomainEvent, EventRegistry
 
 registry = EventRegistry(service="reporting")
+
+
+@registry.register
+class PeriodAdjusted(DomainEvent):
+    """The data window of one conference period of one year was moved from the default."""
+
+    event_type = "PeriodAdjusted"
+    period_id: str
+    data_from: date
+    cutoff_on: date
+    reason: str
+
+
+@registry.register
+class ReportFinalised(DomainEvent):
+    """A conference report was finalised: its figures are frozen under `content_hash`.
+
+    The frozen figures themselves are kept, content-addressed by that hash, in the table
+    `rpt_frozen_figures` written in the same transaction (they can exceed a NATS message).
+    """
+
+    event_type = "ReportFinalised"
+    report_id: str
+    period_id: str
+    scope: str
+    as_of: datetime
+    data_from: date
+    cutoff_on: date
+    content_hash: str
+    figure_count: int

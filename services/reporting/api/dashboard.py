@@ -1,0 +1,89 @@
+"""The dashboard pages: `/` (every indicator) and `/chuyen-de/<theme>` (plan II.4.2)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse
+
+from services.reporting.application.figures import compute
+from services.reporting.application.reports import Report, build_report, load_period
+from services.reporting.application.views import require_theme, require_unit
+from services.reporting.domain.periods import MONTHS, Period, latest_closed_period, period_id
+from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
+from shared.adminunits import HAI_PHONG
+from shared.clock import today_vn
+from shared.runtime import ServiceRuntime
+from shared.web import runtime_of
+
+router = APIRouter(tags=["bảng điều khiển"])
+
+PeriodParam = Annotated[str | None, Query(max_length=10)]
+Scope = Annotated[str, Query(pattern=r"^(VN|\d{2})$")]
+UnitParam = Annotated[str | None, Query(pattern=r"^(VN|\d{2}|\d{3}|\d{5})$")]
+AsOf = Annotated[str | None, Query(max_length=40)]
+FIRST_YEAR = 2023  # the first year of the plan this system serves
+
+
+@router.get("/", response_class=HTMLResponse)
+def dashboard(
+    request: Request, period: PeriodParam = None, scope: Scope = HAI_PHONG,
+    unit: UnitParam = None, as_of: AsOf = None,
+) -> HTMLResponse:
+    """Bảng điều khiển: chỉ tiêu I1-I4, tiến độ qua các kỳ, kết quả theo đơn vị."""
+    return _page(runtime_of(request), None, period, scope, unit, as_of)
+
+
+@router.get("/chuyen-de/{theme}", response_class=HTMLResponse)
+def thematic_dashboard(
+    request: Request, theme: Annotated[str, Path(max_length=40)], period: PeriodParam = None,
+    scope: Scope = HAI_PHONG, unit: UnitParam = None, as_of: AsOf = None,
+) -> HTMLResponse:
+    require_theme(theme)
+    return _page(runtime_of(request), theme, period, scope, unit, as_of)
+
+
+def _page(
+    runtime: ServiceRuntime, theme: str | None, period: str | None, scope: str,
+    unit: str | None, as_of: str | None,
+) -> HTMLResponse:
+    today = today_vn()
+    chosen = period or latest_closed_period(today)
+    report = build_report(runtime, chosen, scope, as_of)
+    code = require_unit(report, unit)
+    html = render_dashboard(report, code, theme, _progress(runtime, report, code),
+                            _choices(runtime, report.period.year))
+    return HTMLResponse(html)
+
+
+def _progress(runtime: ServiceRuntime, report: Report, unit: str) -> list[ProgressPoint]:
+    """The unit's indicators at each conference period of the report's year, as of the
+    report's own time; periods not yet cut off stay empty."""
+    points = []
+    with runtime.engine.connect() as conn:
+        for months in MONTHS:
+            pid = period_id(report.period.year, months)
+            period = load_period(conn, runtime.store, pid, report.as_of)
+            if pid == report.period.id:
+                points.append(ProgressPoint(period, report.unit(unit)["indicators"]))
+                continue
+            if period.cutoff_on > report.as_of.date():
+                points.append(ProgressPoint(period, None))
+                continue
+            figures = compute(conn, period, report.scope, report.as_of)
+            content = figures.content()["units"].get(unit)
+            points.append(ProgressPoint(period, content["indicators"] if content else None))
+    return points
+
+
+def _choices(runtime: ServiceRuntime, year: int) -> list[Period]:
+    today = today_vn()
+    last = max(today.year, year)
+    with runtime.engine.connect() as conn:
+        return [
+            load_period(conn, runtime.store, period_id(y, m))
+            for y in range(last, min(FIRST_YEAR, year) - 1, -1)
+            for m in reversed(MONTHS)
+            if y < today.year or m <= ((today.month - 1) // 3 + 1) * 3 or y == year
+        ]

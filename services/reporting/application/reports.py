@@ -1,0 +1,279 @@
+"""Use cases of the reporting service: read a report, finalise it, move a period's window."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, insert, select
+
+from services.reporting import messages
+from services.reporting.adapters.tables import frozen_figures
+from services.reporting.application.figures import Figures, compute, differences
+from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
+from services.reporting.domain.events import ReportFinalised, registry
+from services.reporting.domain.indicators import IndicatorTarget
+from services.reporting.domain.model import FinalisedReport, ReportingPeriod, report_id
+from services.reporting.domain.periods import (
+    InvalidPeriodId,
+    Period,
+    parse_period_id,
+    previous_period_id,
+    window_problem,
+)
+from shared.aggregate import UnitOfWork
+from shared.clock import VN_TZ, today_vn
+from shared.envelope import EventEnvelope, utcnow
+from shared.errors import InvalidInput, NotFound
+from shared.eventstore import EventStore
+from shared.runtime import ServiceRuntime
+
+
+def canonical_json(content: dict[str, Any]) -> str:
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def content_hash(content: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
+
+
+# -- input checks ----------------------------------------------------------------------------
+
+def require_period_id(value: str) -> str:
+    try:
+        parse_period_id(value)
+    except InvalidPeriodId as exc:
+        raise InvalidInput(
+            "INVALID_PERIOD", messages.INVALID_PERIOD.format(value=value[:40]), period_id=value
+        ) from exc
+    return value
+
+
+def parse_as_of(value: str | None, now: datetime) -> datetime:
+    """An ISO time (a bare date means the end of that day in Vietnam); not in the future."""
+    if value is None or value == "":
+        return now
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            parsed = datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=VN_TZ)
+        else:
+            parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise InvalidInput(
+            "INVALID_AS_OF", messages.INVALID_AS_OF.format(value=value[:40])
+        ) from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=VN_TZ)
+    parsed = parsed.astimezone(UTC)
+    if parsed > now:
+        raise InvalidInput("AS_OF_IN_FUTURE", messages.AS_OF_IN_FUTURE.format(value=value[:40]))
+    return parsed
+
+
+def require_tree(scope: str, on: date) -> UnitTree:
+    try:
+        return unit_tree(scope, on)
+    except (UnknownScope, LookupError) as exc:
+        raise InvalidInput(
+            "UNKNOWN_SCOPE",
+            messages.UNKNOWN_SCOPE.format(value=scope[:20], on=on.strftime("%d/%m/%Y")),
+            scope=scope,
+        ) from exc
+
+
+# -- periods ---------------------------------------------------------------------------------
+
+def load_period(
+    conn: Connection, store: EventStore, period_id: str, as_of: datetime | None = None
+) -> Period:
+    """The period as it was defined at `as_of`: a later adjustment does not move an older
+    report's window, so reports stay reproducible."""
+    envelopes = store.load(conn, ReportingPeriod.aggregate_type, period_id, as_of)
+    return ReportingPeriod.rehydrate(
+        period_id, [registry.decode(e) for e in envelopes]
+    ).period
+
+
+def adjust_period(
+    uow: UnitOfWork, period_id: str, data_from: date, cutoff_on: date, reason: str,
+    expected_version: int | None,
+) -> tuple[Period, list[EventEnvelope]]:
+    period = uow.load(ReportingPeriod, period_id, expected_version=expected_version)
+    problem = window_problem(period.period, data_from, cutoff_on)
+    if problem is not None:
+        raise InvalidInput(problem, messages.WINDOW_ERRORS[problem])
+    period.adjust(data_from, cutoff_on, reason, today_vn())
+    return period.period, uow.save(period)
+
+
+def period_version(conn: Connection, store: EventStore, period_id: str) -> int:
+    return store.current_version(conn, ReportingPeriod.aggregate_type, period_id)
+
+
+# -- reports ---------------------------------------------------------------------------------
+
+@dataclass
+class Finalisation:
+    report_id: str
+    content_hash: str
+    as_of: datetime
+    finalised_at: datetime
+    actor: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "report_id": self.report_id,
+            "content_hash": self.content_hash,
+            "as_of": self.as_of.isoformat(),
+            "finalised_at": self.finalised_at.isoformat(),
+            "actor": self.actor,
+        }
+
+
+@dataclass
+class Report:
+    """What every output (JSON, dashboard, Word, Excel) renders."""
+
+    period: Period
+    previous_period: Period
+    scope: str
+    as_of: datetime
+    tree: UnitTree
+    content: dict[str, Any]
+    previous_content: dict[str, Any]
+    targets: dict[str, IndicatorTarget]
+    reported_status: dict[tuple[str, str], str]
+    other_indicators: list[dict[str, Any]]
+    finalisation: Finalisation | None = None
+    differences: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def report_id(self) -> str:
+        return report_id(self.period.id, self.scope)
+
+    def unit(self, code: str) -> dict[str, Any]:
+        unit: dict[str, Any] = self.content["units"][code]
+        return unit
+
+    def previous_unit(self, code: str) -> dict[str, Any] | None:
+        unit: dict[str, Any] | None = self.previous_content["units"].get(code)
+        return unit
+
+
+def _finalisation(
+    conn: Connection, store: EventStore, rid: str
+) -> tuple[Finalisation, ReportFinalised] | None:
+    envelopes = store.load(conn, FinalisedReport.aggregate_type, rid)
+    for envelope in envelopes:
+        event = registry.decode(envelope)
+        if isinstance(event, ReportFinalised):
+            return Finalisation(rid, event.content_hash, event.as_of.astimezone(UTC),
+                                envelope.recorded_at, envelope.actor), event
+    return None
+
+
+def _frozen_content(conn: Connection, rid: str, digest: str) -> dict[str, Any]:
+    stored = conn.execute(
+        select(frozen_figures.c.figures).where(frozen_figures.c.content_hash == digest)
+    ).scalar_one_or_none()
+    if stored is None:
+        raise NotFound("FROZEN_FIGURES_MISSING", messages.FROZEN_FIGURES_MISSING.format(report=rid))
+    content: dict[str, Any] = json.loads(stored)
+    if content_hash(content) != digest:
+        raise NotFound(
+            "FROZEN_FIGURES_TAMPERED", messages.FROZEN_FIGURES_TAMPERED.format(report=rid)
+        )
+    return content
+
+
+def build_report(
+    runtime: ServiceRuntime, period_id: str, scope: str, as_of_param: str | None
+) -> Report:
+    """The report of a period for a scope.
+
+    With an explicit `as_of`: computed from the facts recorded by then (reproducible).
+    Without one: a finalised report shows its frozen figures and the listed differences
+    against the figures of now; a report not finalised is computed as of now.
+    """
+    require_period_id(period_id)
+    now = utcnow()
+    as_of = parse_as_of(as_of_param, now)
+    store = runtime.store
+    with runtime.engine.connect() as conn:
+        rid = report_id(period_id, scope)
+        found = _finalisation(conn, store, rid)
+        frozen_as_of = found[0].as_of if found and not as_of_param else None
+        figures_as_of = frozen_as_of or as_of
+        period = load_period(conn, store, period_id, figures_as_of)
+        require_tree(scope, period.cutoff_on)
+        previous = load_period(conn, store, previous_period_id(period_id), figures_as_of)
+        require_tree(scope, previous.cutoff_on)
+        figures = compute(conn, period, scope, figures_as_of)
+        previous_figures = compute(conn, previous, scope, figures_as_of)
+        report = _report(figures, previous_figures)
+        if found is not None:
+            report.finalisation = found[0]
+            if frozen_as_of is not None:
+                report.content = _frozen_content(conn, rid, found[0].content_hash)
+                current_period = load_period(conn, store, period_id, as_of)
+                current = compute(conn, current_period, scope, as_of)
+                report.differences = differences(report.content, current.content())
+    return report
+
+
+def _report(figures: Figures, previous: Figures) -> Report:
+    return Report(
+        period=figures.period,
+        previous_period=previous.period,
+        scope=figures.scope,
+        as_of=figures.as_of,
+        tree=figures.tree,
+        content=figures.content(),
+        previous_content=previous.content(),
+        targets=figures.targets,
+        reported_status=figures.reported_status,
+        other_indicators=figures.other_indicators,
+    )
+
+
+def finalise_report(
+    uow: UnitOfWork, period_id: str, scope: str, as_of_param: str | None
+) -> tuple[Finalisation, list[EventEnvelope]]:
+    require_period_id(period_id)
+    now = utcnow()
+    as_of = parse_as_of(as_of_param, now)
+    rid = report_id(period_id, scope)
+    report = uow.load(FinalisedReport, rid)
+    period = load_period(uow.connection, uow.store, period_id, as_of)
+    require_tree(scope, period.cutoff_on)
+    figures = compute(uow.connection, period, scope, as_of)
+    content = figures.content()
+    digest = content_hash(content)
+    report.finalise(
+        ReportFinalised(
+            report_id=rid,
+            period_id=period_id,
+            scope=scope,
+            as_of=as_of,
+            data_from=period.data_from,
+            cutoff_on=period.cutoff_on,
+            content_hash=digest,
+            figure_count=sum(len(u["figures"]) for u in content["units"].values()),
+        ),
+        today_vn(),
+        unit_code=None if scope == NATION else scope,
+    )
+    exists = uow.connection.execute(
+        select(frozen_figures.c.content_hash).where(frozen_figures.c.content_hash == digest)
+    ).first()
+    if exists is None:
+        uow.connection.execute(
+            insert(frozen_figures),
+            {"content_hash": digest, "figures": canonical_json(content), "stored_at": now},
+        )
+    envelopes = uow.save(report)
+    return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor), envelopes

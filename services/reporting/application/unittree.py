@@ -1,0 +1,94 @@
+"""The administrative tree a report is drilled down on, as of the period's data cut-off.
+
+A 2023 report of Hai Phong has city → district → commune (15 districts, 167 communes); a
+report after the 2025 reform has city → commune; the national scope ("VN") adds the provinces
+on top. Events are attributed to the most specific unit of the tree they name.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.reporting import messages
+from shared.adminunits import AdminUnit, default_catalogue
+
+NATION = "VN"
+
+
+@dataclass
+class UnitNode:
+    code: str
+    name: str
+    level: str  # "nation", "province", "district" or "commune"
+    parent: str | None
+    children: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class UnitTree:
+    scope: str
+    on: date
+    nodes: dict[str, UnitNode]  # root first, then depth-first in code order
+
+    @property
+    def root(self) -> UnitNode:
+        return self.nodes[self.scope]
+
+    def place(
+        self, unit_code: str | None, district_code: str | None, province_code: str | None
+    ) -> str | None:
+        """The node a fact counts under; None when it lies outside the scope."""
+        if unit_code is None and district_code is None and province_code is None:
+            return self.scope  # an event about no unit counts for the whole scope
+        for code in (unit_code, district_code):
+            if code is not None and code in self.nodes:
+                return code
+        if province_code is not None:
+            if province_code in self.nodes:
+                return province_code
+            return None
+        return self.scope if self.scope == NATION else None
+
+    def path(self, code: str) -> list[UnitNode]:
+        chain: list[UnitNode] = []
+        node: UnitNode | None = self.nodes[code]
+        while node is not None:
+            chain.append(node)
+            node = self.nodes[node.parent] if node.parent else None
+        return list(reversed(chain))
+
+    def post_order(self) -> list[UnitNode]:
+        return list(reversed(list(self.nodes.values())))
+
+
+class UnknownScope(LookupError):
+    pass
+
+
+@functools.lru_cache(maxsize=32)
+def unit_tree(scope: str, on: date) -> UnitTree:
+    catalogue = default_catalogue()
+    nodes: dict[str, UnitNode] = {}
+
+    def add(unit: AdminUnit, parent: str) -> None:
+        node = UnitNode(unit.code, unit.name, unit.level, parent)
+        nodes[unit.code] = node
+        nodes[parent].children.append(unit.code)
+        if unit.level != "commune":
+            for child in catalogue.children(unit.code, on):
+                add(child, unit.code)
+
+    if scope == NATION:
+        nodes[NATION] = UnitNode(NATION, messages.NATION_NAME, "nation", None)
+        for province in catalogue.units(on, "province"):
+            add(province, NATION)
+    else:
+        root = catalogue.get(scope, on)
+        if root is None or root.level != "province":
+            raise UnknownScope(scope)
+        nodes[scope] = UnitNode(root.code, root.name, root.level, None)
+        for child in catalogue.children(scope, on):
+            add(child, scope)
+    return UnitTree(scope, on, nodes)

@@ -1,0 +1,195 @@
+"""A report seen from one unit: what the JSON API, the dashboard and the documents show."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from services.reporting import messages
+from services.reporting.application.reports import Report, content_hash
+from services.reporting.domain.indicators import CORE_INDICATORS
+from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
+from services.reporting.domain.periods import Period
+from shared.errors import InvalidInput
+
+# Thematic reports of plan II.4.2: views of the same figures.
+THEMES: dict[str, tuple[tuple[str, ...], tuple[Section, ...]]] = {
+    "dan-van-kheo": (("I1",), ("models",)),
+    "doi-thoai": (("I2",), ("dialogue",)),
+    "dat-dai-ton-giao": (("I3", "I4"), ("religion", "compliance")),
+}
+
+
+def period_name(period: Period) -> str:
+    return messages.PERIOD_NAMES[period.months].format(year=period.year)
+
+
+def period_view(period: Period) -> dict[str, Any]:
+    return {**period.as_dict(), "name": period_name(period)}
+
+
+def require_theme(theme: str) -> tuple[tuple[str, ...], tuple[Section, ...]]:
+    if theme not in THEMES:
+        raise InvalidInput("UNKNOWN_THEME", messages.UNKNOWN_THEME.format(value=theme[:40]))
+    return THEMES[theme]
+
+
+def require_unit(report: Report, code: str | None) -> str:
+    code = code or report.scope
+    if code not in report.tree.nodes:
+        raise InvalidInput(
+            "UNKNOWN_UNIT_IN_SCOPE",
+            messages.UNKNOWN_UNIT_IN_SCOPE.format(
+                value=code[:20], on=report.period.cutoff_on.strftime("%d/%m/%Y")
+            ),
+            unit_code=code,
+        )
+    return code
+
+
+def target_text(report: Report, indicator_id: str) -> str:
+    target = report.targets[indicator_id]
+    return messages.TARGET_TEXT[target.comparator].format(target=format_number(target.target))
+
+
+def format_number(value: float | int | None, decimals: int = 1) -> str:
+    """Vietnamese number format: 1.234,5 (thousands with dots, decimals with a comma)."""
+    if value is None:
+        return messages.VALUE_MISSING
+    if isinstance(value, int) or float(value).is_integer():
+        return f"{int(value):,}".replace(",", ".")
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+
+
+def indicator_rows(
+    report: Report, code: str, only: Sequence[str] = CORE_INDICATORS
+) -> list[dict[str, Any]]:
+    unit = report.unit(code)
+    previous = report.previous_unit(code)
+    rows = []
+    for indicator_id in only:
+        figure = unit["indicators"][indicator_id]
+        before = previous["indicators"][indicator_id] if previous else None
+        target = report.targets[indicator_id]
+        rows.append({
+            "id": indicator_id,
+            "name": target.name or messages.INDICATOR_NAMES[indicator_id],
+            "short_name": messages.INDICATOR_SHORT[indicator_id],
+            "target": figure["target"],
+            "comparator": figure["comparator"],
+            "target_text": target_text(report, indicator_id),
+            "numerator": figure["numerator"],
+            "denominator": figure["denominator"],
+            "value": figure["value"],
+            "status": figure["status"],
+            "status_label": messages.STATUS_LABELS[figure["status"]],
+            "previous": None if before is None else {
+                "numerator": before["numerator"],
+                "denominator": before["denominator"],
+                "value": before["value"],
+                "status": before["status"],
+            },
+            "reported_status": report.reported_status.get((code, indicator_id)),
+        })
+    return rows
+
+
+def section_rows(
+    report: Report, code: str, sections: Sequence[Section] = SECTIONS
+) -> list[dict[str, Any]]:
+    unit = report.unit(code)["figures"]
+    previous = report.previous_unit(code)
+    before = previous["figures"] if previous else {}
+    return [
+        {
+            "key": section,
+            "title": messages.SECTION_TITLES[section],
+            "figures": [_figure_row(metric, unit, before) for metric in metrics_of(section)],
+        }
+        for section in sections
+    ]
+
+
+def _figure_row(metric: Metric, unit: dict[str, int], before: dict[str, int]) -> dict[str, Any]:
+    value = unit.get(metric.key, 0)
+    previous = before.get(metric.key)
+    return {
+        "key": metric.key,
+        "label": messages.METRIC_LABELS[metric.key],
+        "kind": metric.kind,
+        "value": value,
+        "previous": previous,
+        "change": None if previous is None else value - previous,
+    }
+
+
+def children_rows(
+    report: Report, code: str, only: Sequence[str] = CORE_INDICATORS
+) -> list[dict[str, Any]]:
+    rows = []
+    for child in report.tree.nodes[code].children:
+        node = report.tree.nodes[child]
+        unit = report.unit(child)
+        rows.append({
+            "code": node.code,
+            "name": node.name,
+            "level": node.level,
+            "has_children": bool(node.children),
+            "figures": unit["figures"],
+            "indicators": {
+                key: {"value": unit["indicators"][key]["value"],
+                      "status": unit["indicators"][key]["status"],
+                      "numerator": unit["indicators"][key]["numerator"],
+                      "denominator": unit["indicators"][key]["denominator"]}
+                for key in only
+            },
+        })
+    return rows
+
+
+def report_view(
+    report: Report, code: str | None = None, theme: str | None = None
+) -> dict[str, Any]:
+    code = require_unit(report, code)
+    indicators, sections = require_theme(theme) if theme else (CORE_INDICATORS, SECTIONS)
+    node = report.tree.nodes[code]
+    return {
+        "report_id": report.report_id,
+        "theme": theme,
+        "title": messages.THEME_TITLES[theme] if theme else None,
+        "period": period_view(report.period),
+        "previous_period": period_view(report.previous_period),
+        "scope": {"code": report.scope, "name": report.tree.root.name},
+        "as_of": report.as_of.isoformat(),
+        "content_hash": content_hash(report.content),
+        "unit": {
+            "code": node.code,
+            "name": node.name,
+            "level": node.level,
+            "path": [{"code": n.code, "name": n.name, "level": n.level}
+                     for n in report.tree.path(code)],
+        },
+        "indicators": indicator_rows(report, code, indicators),
+        "sections": section_rows(report, code, sections),
+        "children": children_rows(report, code, indicators),
+        "other_indicators": [] if theme else report.other_indicators,
+        "finalised": report.finalisation.as_dict() if report.finalisation else None,
+        "differences": report.differences,
+    }
+
+
+def units_table(report: Report) -> list[dict[str, Any]]:
+    """Every unit of the scope with every figure: the flat table of the JSON API and Excel."""
+    rows = []
+    for node in report.tree.nodes.values():
+        unit = report.unit(node.code)
+        rows.append({
+            "code": node.code,
+            "name": node.name,
+            "level": node.level,
+            "parent": node.parent,
+            "figures": unit["figures"],
+            "indicators": unit["indicators"],
+        })
+    return rows

@@ -1,0 +1,64 @@
+"""Aggregates of the reporting service: pure Python, no I/O."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.reporting import messages
+from services.reporting.domain.events import PeriodAdjusted, ReportFinalised
+from services.reporting.domain.periods import Period, default_period, parse_period_id
+from shared.aggregate import Aggregate
+from shared.envelope import DomainEvent
+from shared.errors import Conflict
+
+
+class ReportingPeriod(Aggregate):
+    """Kỳ báo cáo: one conference period of one year; its id is the period id ("2023-3m")."""
+
+    aggregate_type = "period"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        year, months = parse_period_id(aggregate_id)
+        self.period: Period = default_period(year, months)
+
+    def adjust(self, data_from: date, cutoff_on: date, reason: str, on: date) -> None:
+        self.record(
+            PeriodAdjusted(
+                period_id=self.id, data_from=data_from, cutoff_on=cutoff_on, reason=reason
+            ),
+            on,
+        )
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, PeriodAdjusted):
+            self.period = self.period.with_window(event.data_from, event.cutoff_on, event.reason)
+
+
+class FinalisedReport(Aggregate):
+    """Báo cáo đã chốt: the frozen report of a period for a scope; id "<period>@<scope>"."""
+
+    aggregate_type = "report"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.finalised: ReportFinalised | None = None
+
+    def finalise(self, event: ReportFinalised, on: date, unit_code: str | None) -> None:
+        if self.finalised is not None:
+            raise Conflict(
+                "REPORT_ALREADY_FINALISED",
+                messages.REPORT_ALREADY_FINALISED.format(
+                    period=event.period_id, hash=self.finalised.content_hash[:12]
+                ),
+                content_hash=self.finalised.content_hash,
+            )
+        self.record(event, on, unit_code=unit_code)
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, ReportFinalised):
+            self.finalised = event
+
+
+def report_id(period_id: str, scope: str) -> str:
+    return f"{period_id}@{scope}"

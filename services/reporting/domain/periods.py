@@ -1,0 +1,127 @@
+"""Conference periods (kỳ báo cáo giao ban, sơ kết, tổng kết) of plan section II.3.2.
+
+Every conference period is cumulative from the start of the year: 3, 6 and 9 months and the
+whole year. Its data window follows the state reporting regime, Decree 09/2019/NĐ-CP art. 12:
+"thời gian chốt số liệu" runs from the 15th of the month before the reporting period to the
+14th of the period's last month; for the year report, 15/12 of the year before to 14/12. The
+9-month period is not in the decree and is read the same way (15/12 → 14/09). An office may
+move the window of one period of one year (a `PeriodAdjusted` event).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass, replace
+from datetime import date
+
+MONTHS = (3, 6, 9, 12)
+_PERIOD_ID = re.compile(r"^(\d{4})-(3|6|9|12)m$")
+FIRST_YEAR, LAST_YEAR = 2015, 2100
+
+
+class InvalidPeriodId(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Period:
+    """One conference period: calendar extent and the data window actually counted."""
+
+    year: int
+    months: int
+    starts_on: date
+    ends_on: date
+    data_from: date
+    cutoff_on: date
+    adjusted: bool = False
+    reason: str = ""
+
+    @property
+    def id(self) -> str:
+        return period_id(self.year, self.months)
+
+    @property
+    def is_year(self) -> bool:
+        return self.months == 12
+
+    @property
+    def pace(self) -> float:
+        """Share of the year's work expected by this period (3/12 ... 12/12)."""
+        return self.months / 12
+
+    def with_window(self, data_from: date, cutoff_on: date, reason: str) -> Period:
+        return replace(self, data_from=data_from, cutoff_on=cutoff_on, adjusted=True,
+                       reason=reason)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "year": self.year,
+            "months": self.months,
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "data_from": self.data_from.isoformat(),
+            "cutoff_on": self.cutoff_on.isoformat(),
+            "adjusted": self.adjusted,
+            "reason": self.reason,
+        }
+
+
+def period_id(year: int, months: int) -> str:
+    return f"{year}-{months}m"
+
+
+def parse_period_id(value: str) -> tuple[int, int]:
+    match = _PERIOD_ID.match(value)
+    if match is None:
+        raise InvalidPeriodId(value)
+    year, months = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidPeriodId(value)
+    return year, months
+
+
+def default_period(year: int, months: int) -> Period:
+    """The Decree 09/2019 window: 15/12 of the year before → the 14th of the last month."""
+    if months not in MONTHS:
+        raise InvalidPeriodId(period_id(year, months))
+    return Period(
+        year=year,
+        months=months,
+        starts_on=date(year, 1, 1),
+        ends_on=date(year, months, calendar.monthrange(year, months)[1]),
+        data_from=date(year - 1, 12, 15),
+        cutoff_on=date(year, months, 14),
+    )
+
+
+def previous_period_id(value: str) -> str:
+    """The conference before: 6 months follows 3 months; 3 months follows last year's report."""
+    year, months = parse_period_id(value)
+    return period_id(year - 1, 12) if months == 3 else period_id(year, months - 3)
+
+
+def window_problem(period: Period, data_from: date, cutoff_on: date) -> str | None:
+    """Why a proposed window is not acceptable, as a message key; None when it is.
+
+    The window must be ordered, may start at most three months before the calendar period,
+    and cannot close after the period has ended (the conference reports on it).
+    """
+    if data_from > cutoff_on:
+        return "WINDOW_REVERSED"
+    earliest = date(period.year - 1, 10, 1)
+    if data_from < earliest or data_from > period.ends_on:
+        return "WINDOW_START_OUT_OF_RANGE"
+    if cutoff_on > period.ends_on or cutoff_on < period.starts_on:
+        return "WINDOW_CUTOFF_OUT_OF_RANGE"
+    return None
+
+
+def latest_closed_period(today: date) -> str:
+    """The newest period whose data are cut off by `today` (what the dashboard opens on)."""
+    for year in (today.year, today.year - 1):
+        for months in reversed(MONTHS):
+            if default_period(year, months).cutoff_on <= today:
+                return period_id(year, months)
+    return period_id(today.year - 1, 12)

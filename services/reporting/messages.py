@@ -1,0 +1,210 @@
+"""Every Vietnamese text of the reporting service that a person reads, in one place."""
+
+from __future__ import annotations
+
+SERVICE_TITLE = "danvan: Báo cáo giao ban, sơ kết, tổng kết"
+NATION_NAME = "Toàn quốc"
+
+# -- errors ---------------------------------------------------------------------------------
+INVALID_PERIOD = (
+    "Mã kỳ báo cáo «{value}» không hợp lệ; dùng dạng NĂM-3m, NĂM-6m, NĂM-9m hoặc NĂM-12m "
+    "(ví dụ 2023-3m)"
+)
+UNKNOWN_SCOPE = "Phạm vi báo cáo «{value}» không phải mã tỉnh/thành phố (hoặc VN) vào ngày {on}"
+UNKNOWN_UNIT_IN_SCOPE = "Đơn vị «{value}» không thuộc phạm vi báo cáo vào ngày {on}"
+INVALID_AS_OF = (
+    "Thời điểm số liệu «{value}» không hợp lệ; dùng dạng ISO, ví dụ 2023-03-20T17:00:00+07:00"
+)
+AS_OF_IN_FUTURE = "Thời điểm số liệu {value} ở tương lai"
+UNKNOWN_THEME = "Không có báo cáo chuyên đề «{value}»"
+REPORT_ALREADY_FINALISED = (
+    "Báo cáo kỳ {period} đã được chốt (mã băm {hash}…); số liệu đã chốt không thể chốt lại"
+)
+FROZEN_FIGURES_MISSING = "Không tìm thấy số liệu đã chốt của báo cáo {report}"
+FROZEN_FIGURES_TAMPERED = "Số liệu đã chốt của báo cáo {report} không khớp mã băm đã ghi"
+WINDOW_ERRORS = {
+    "WINDOW_REVERSED": "Ngày bắt đầu lấy số liệu phải trước hoặc bằng ngày chốt số liệu",
+    "WINDOW_START_OUT_OF_RANGE": (
+        "Ngày bắt đầu lấy số liệu phải trong khoảng từ 01/10 năm trước đến hết kỳ báo cáo"
+    ),
+    "WINDOW_CUTOFF_OUT_OF_RANGE": "Ngày chốt số liệu phải nằm trong kỳ báo cáo",
+}
+
+# -- periods --------------------------------------------------------------------------------
+PERIOD_NAMES = {
+    3: "3 tháng đầu năm {year}",
+    6: "6 tháng đầu năm {year}",
+    9: "9 tháng đầu năm {year}",
+    12: "năm {year}",
+}
+CONFERENCE_KINDS = {
+    3: "Hội nghị giao ban công tác dân vận quý I",
+    6: "Hội nghị sơ kết công tác dân vận 6 tháng đầu năm",
+    9: "Hội nghị giao ban công tác dân vận 9 tháng",
+    12: "Hội nghị tổng kết công tác dân vận năm",
+}
+
+# -- indicators -----------------------------------------------------------------------------
+INDICATOR_NAMES = {
+    "I1": "Xã, phường có mô hình “Dân vận khéo” xây dựng nông thôn mới kiểu mẫu, "
+          "chỉnh trang, hiện đại hóa đô thị",
+    "I2": "Người đứng đầu cấp ủy, chính quyền đối thoại trực tiếp với Nhân dân theo quy định",
+    "I3": "Cơ sở tôn giáo đang sử dụng đất đã lập hồ sơ đăng ký đất đai",
+    "I4": "Cơ sở tôn giáo được cấp giấy chứng nhận quyền sử dụng đất",
+}
+INDICATOR_SHORT = {
+    "I1": "Mô hình “Dân vận khéo”",
+    "I2": "Đối thoại trực tiếp",
+    "I3": "Hồ sơ đăng ký đất đai",
+    "I4": "Giấy chứng nhận QSDĐ",
+}
+STATUS_LABELS = {
+    "dat": "Đạt",
+    "co_nguy_co": "Có nguy cơ không đạt",
+    "chua_dat": "Chưa đạt",
+}
+TARGET_TEXT = {">=": "≥ {target}%", "<=": "≤ {target}%"}
+
+# -- figures --------------------------------------------------------------------------------
+SECTION_TITLES = {
+    "religion": "Cơ sở tôn giáo và đất đai",
+    "compliance": "Vụ việc vi phạm về đất đai, xây dựng cơ sở tôn giáo",
+    "dialogue": "Đối thoại trực tiếp giữa người đứng đầu với Nhân dân",
+    "models": "Mô hình “Dân vận khéo”",
+}
+METRIC_LABELS = {
+    "sites": "Cơ sở tôn giáo đang sử dụng đất",
+    "sites_with_dossier": "Cơ sở đã lập hồ sơ đăng ký đất đai",
+    "sites_with_certificate": "Cơ sở đã được cấp giấy chứng nhận",
+    "dossiers_requisitioned": "Hồ sơ đang bổ sung giấy tờ",
+    "dossiers_lodged": "Hồ sơ nộp trong kỳ",
+    "dossiers_rejected_or_withdrawn": "Hồ sơ bị từ chối, rút trong kỳ",
+    "certificates_issued": "Giấy chứng nhận cấp trong kỳ",
+    "certificates_revoked": "Giấy chứng nhận bị thu hồi trong kỳ",
+    "cases_opened": "Vụ việc phát sinh trong kỳ",
+    "cases_resolved": "Vụ việc giải quyết xong trong kỳ",
+    "cases_referred": "Vụ việc chuyển cơ quan chức năng trong kỳ",
+    "cases_pending": "Vụ việc đang xử lý",
+    "heads_in_office": "Người đứng đầu đương nhiệm",
+    "heads_meeting_rule": "Người đứng đầu đã đối thoại đủ theo quy định",
+    "sessions_planned": "Hội nghị đối thoại lên kế hoạch trong kỳ",
+    "sessions_held": "Hội nghị đối thoại đã tổ chức",
+    "sessions_cancelled": "Hội nghị đối thoại hủy",
+    "sessions_reported": "Hội nghị đã có báo cáo kết quả",
+    "attendance": "Lượt người tham dự",
+    "issues_raised": "Ý kiến, kiến nghị của Nhân dân",
+    "issues_answered_on_spot": "Ý kiến trả lời trực tiếp tại hội nghị",
+    "issues_assigned": "Ý kiến giao cơ quan giải quyết",
+    "commitments_made": "Cam kết, nhiệm vụ giao trong kỳ",
+    "commitments_total": "Tổng số cam kết, nhiệm vụ",
+    "commitments_done": "Cam kết đã hoàn thành",
+    "commitments_overdue": "Cam kết quá hạn",
+    "commitments_in_progress": "Cam kết đang thực hiện",
+    "communes": "Số xã, phường, thị trấn",
+    "communes_with_model": "Xã, phường có mô hình NTM kiểu mẫu, chỉnh trang đô thị",
+    "models_active": "Mô hình “Dân vận khéo” đang duy trì",
+    "models_new_rural": "Mô hình xây dựng nông thôn mới",
+    "models_exemplary_rural": "Mô hình nông thôn mới kiểu mẫu",
+    "models_urban": "Mô hình chỉnh trang, hiện đại hóa đô thị",
+    "models_digital_transformation": "Mô hình chuyển đổi số",
+    "models_other": "Mô hình trên các lĩnh vực khác",
+    "models_registered": "Mô hình đăng ký mới trong kỳ",
+    "models_recognised": "Mô hình được công nhận trong kỳ",
+    "contest_entries": "Bài dự thi tuyên truyền mô hình",
+}
+LEVEL_NAMES = {
+    "nation": "Toàn quốc",
+    "province": "Tỉnh, thành phố",
+    "district": "Quận, huyện",
+    "commune": "Xã, phường, thị trấn",
+}
+
+# -- thematic reports (plan II.4.2) ---------------------------------------------------------
+THEME_TITLES = {
+    "dan-van-kheo": "Mô hình “Dân vận khéo” tham gia xây dựng xã nông thôn mới kiểu mẫu, "
+                    "chỉnh trang, hiện đại hóa đô thị",
+    "doi-thoai": "Đối thoại trực tiếp giữa người đứng đầu cấp ủy, chính quyền các cấp "
+                 "với Nhân dân",
+    "dat-dai-ton-giao": "Công tác cấp giấy chứng nhận quyền sử dụng đất và đăng ký đất đai "
+                        "cho các cơ sở tôn giáo",
+}
+
+# -- tables and documents -------------------------------------------------------------------
+COL_NO = "TT"
+COL_UNIT = "Đơn vị"
+COL_LEVEL = "Cấp"
+COL_FIGURE = "Nội dung"
+COL_INDICATOR = "Chỉ tiêu"
+COL_TARGET = "Chỉ tiêu kế hoạch"
+COL_RESULT = "Kết quả"
+COL_RATE = "Tỷ lệ (%)"
+COL_STATUS = "Đánh giá"
+COL_PERIOD = "Kỳ này"
+COL_PREVIOUS = "Kỳ trước"
+COL_CHANGE = "Tăng, giảm"
+COL_FROZEN = "Số liệu đã chốt"
+COL_CURRENT = "Số liệu hiện tại"
+COL_CODE = "Mã đơn vị"
+
+PARTY_COMMITTEE = "ĐẢNG BỘ THÀNH PHỐ HẢI PHÒNG"
+ISSUER = "BAN DÂN VẬN THÀNH ỦY"
+PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
+DOC_NUMBER = "Số: ……-BC/BDVTU"
+PLACE_DATE = "Hải Phòng, ngày {day} tháng {month} năm {year}"
+PLACE_DATE_BLANK = "Hải Phòng, ngày …… tháng …… năm ……"
+REPORT_WORD = "BÁO CÁO"
+REPORT_TITLE = "Kết quả công tác dân vận {period}"
+THEMATIC_TITLE = "{theme}, {period}"
+DATA_WINDOW = (
+    "(Số liệu tính từ ngày {data_from} đến ngày {cutoff_on}; tổng hợp đến {as_of}{scope})"
+)
+SCOPE_SUFFIX = "; phạm vi: {scope}"
+DOC_PART_RESULTS = "I. KẾT QUẢ THỰC HIỆN"
+DOC_PART_TARGETS = "1. Kết quả thực hiện các chỉ tiêu trọng tâm (mục II.1 Kế hoạch)"
+DOC_PART_TASKS = "2. Kết quả thực hiện nhiệm vụ cụ thể (mục II.2 Kế hoạch)"
+DOC_TASK_TITLES = {
+    "models": "2.3. Phong trào thi đua “Dân vận khéo”",
+    "dialogue": "2.3. Đối thoại trực tiếp giữa người đứng đầu cấp ủy, chính quyền với Nhân dân",
+    "religion": "2.4. Công tác tôn giáo: đăng ký đất đai, cấp giấy chứng nhận cho cơ sở tôn giáo",
+    "compliance": "2.4. Rà soát vi phạm về đất đai, xây dựng cơ sở tôn giáo",
+}
+DOC_PART_UNITS = "3. Kết quả theo đơn vị"
+DOC_PART_ASSESSMENT = "II. ĐÁNH GIÁ CHUNG"
+DOC_PART_TASKS_NEXT = "III. NHIỆM VỤ TRỌNG TÂM KỲ TỚI"
+DOC_SECRETARY_NOTE = "(Văn phòng Ban bổ sung nội dung đánh giá.)"
+DOC_SECRETARY_NEXT = "(Văn phòng Ban bổ sung nhiệm vụ trọng tâm kỳ tới.)"
+DOC_INDICATOR_SENTENCE = (
+    "{name}: đạt {numerator}/{denominator} ({value}%), chỉ tiêu {target}; đánh giá: {status}."
+)
+DOC_FINALISED = "Số liệu đã chốt ngày {on}, mã băm {hash}."
+DOC_DIFFERENCES = "Số liệu thay đổi sau khi chốt báo cáo"
+DOC_SIGNER = "T/M BAN DÂN VẬN"
+DOC_SIGNER_ROLE = "TRƯỞNG BAN"
+DOC_RECIPIENTS = "Nơi nhận:"
+DOC_RECIPIENT_LINES = (
+    "- Thường trực Thành ủy (để b/c),",
+    "- Ban Dân vận Trung ương (để b/c),",
+    "- Ban Dân vận các quận ủy, huyện ủy,",
+    "- Lưu.",
+)
+VALUE_MISSING = "—"
+SHEET_INDICATORS = "Chỉ tiêu"
+SHEET_SECTION = {
+    "religion": "Tôn giáo - đất đai",
+    "compliance": "Vụ việc vi phạm",
+    "dialogue": "Đối thoại",
+    "models": "Dân vận khéo",
+}
+SHEET_UNITS = "Theo đơn vị"
+SHEET_DIFFERENCES = "Thay đổi sau chốt"
+SHEET_OTHER = "Chỉ tiêu khác"
+
+# -- dashboard ------------------------------------------------------------------------------
+DASH_TITLE = "Bảng điều khiển công tác dân vận"
+DASH_SHORT_MONTHS = {3: "3 tháng", 6: "6 tháng", 9: "9 tháng", 12: "Năm"}
+DASH_PREVIOUS = "Kỳ trước: {value}%"
+DASH_TARGET = "chỉ tiêu"
+DASH_FINALISED = "Báo cáo đã chốt lúc {when} (mã băm {hash}…)"
+DASH_CHANGED = "; {count} số liệu đã thay đổi sau khi chốt"
+DASH_NO_CHILDREN = "Đơn vị cấp xã: không có đơn vị trực thuộc."
+DASH_TABLE_TITLE = "Kết quả theo đơn vị trực thuộc {unit}"

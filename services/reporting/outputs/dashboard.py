@@ -1,0 +1,241 @@
+"""The Vietnamese dashboard page, rendered on the server (no CDN, no build step).
+
+Stable ids and data attributes (`tile-I1`, `data-indicator`, `data-value`, `data-unit`,
+`drilldown`) are part of the page's contract: the browser test reads them.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from html import escape
+from importlib import resources
+from string import Template
+from typing import Any
+from urllib.parse import urlencode
+
+from services.reporting import messages
+from services.reporting.application.reports import Report
+from services.reporting.application.views import (
+    THEMES,
+    children_rows,
+    format_number,
+    indicator_rows,
+    period_name,
+    section_rows,
+)
+from services.reporting.domain.indicators import CORE_INDICATORS
+from services.reporting.domain.metrics import SECTIONS
+from services.reporting.domain.periods import Period
+from shared.clock import VN_TZ, format_date_vn
+
+DRILL_FIGURES = ("sites", "sessions_held", "commitments_overdue", "models_active")
+
+
+@dataclass(frozen=True)
+class ProgressPoint:
+    period: Period
+    indicators: dict[str, dict[str, Any]] | None  # None: period not yet cut off
+
+
+@functools.cache
+def _template() -> Template:
+    text = (resources.files("services.reporting.outputs") / "dashboard.html").read_text("utf-8")
+    return Template(text)
+
+
+def render_dashboard(
+    report: Report, unit: str, theme: str | None, progress: list[ProgressPoint],
+    period_choices: list[Period],
+) -> str:
+    indicators, sections = THEMES[theme] if theme else (CORE_INDICATORS, SECTIONS)
+    base = f"/chuyen-de/{theme}" if theme else "/"
+    api = f"/api/v1/themes/{theme}/{report.period.id}" if theme else \
+        f"/api/v1/reports/{report.period.id}"
+    query = urlencode({"scope": report.scope, "unit": unit})
+    heading = messages.THEME_TITLES[theme] if theme else messages.DASH_TITLE
+    node = report.tree.nodes[unit]
+    return _template().substitute(
+        page_title=escape(f"{heading} — {period_name(report.period)}"),
+        heading=escape(heading),
+        theme_links=_theme_links(report, theme),
+        form_action=base,
+        period_options=_period_options(report.period, period_choices),
+        unit_code=escape(unit),
+        scope=escape(report.scope),
+        window_text=escape(messages.DATA_WINDOW.format(
+            data_from=format_date_vn(report.period.data_from),
+            cutoff_on=format_date_vn(report.period.cutoff_on),
+            as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
+            scope=messages.SCOPE_SUFFIX.format(scope=report.tree.root.name),
+        )),
+        finalised_html=_finalised(report),
+        docx_href=escape(f"{api}/report.docx?{query}"),
+        xlsx_href=escape(f"{api}/tables.xlsx?{query}"),
+        json_href=escape(f"{api}?{query}"),
+        breadcrumb=_breadcrumb(report, unit, base),
+        tiles="".join(_tile(row) for row in indicator_rows(report, unit, indicators)),
+        year=report.period.year,
+        charts="".join(_chart(report, key, progress) for key in indicators),
+        table_title=escape(messages.DASH_TABLE_TITLE.format(unit=node.name)),
+        drill_table=_drill_table(report, unit, base, indicators),
+        sections="".join(_section(s) for s in section_rows(report, unit, sections)),
+    )
+
+
+def _theme_links(report: Report, theme: str | None) -> str:
+    links = [] if theme is None else [
+        f'<a href="/?period={escape(report.period.id)}">{escape(messages.DASH_TITLE)}</a>'
+    ]
+    for key, title in messages.THEME_TITLES.items():
+        if key != theme:
+            links.append(
+                f'<a id="theme-{key}" href="/chuyen-de/{key}?period={escape(report.period.id)}">'
+                f"{escape(_shorten(title))}</a>"
+            )
+    return "".join(links)
+
+
+def _shorten(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _period_options(current: Period, choices: list[Period]) -> str:
+    options = []
+    for period in choices:
+        selected = " selected" if period.id == current.id else ""
+        options.append(
+            f'<option value="{period.id}"{selected}>{escape(period_name(period))}</option>'
+        )
+    return "".join(options)
+
+
+def _finalised(report: Report) -> str:
+    if report.finalisation is None:
+        return ""
+    when = report.finalisation.finalised_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+    text = messages.DASH_FINALISED.format(when=when, hash=report.finalisation.content_hash[:12])
+    if report.differences:
+        text += messages.DASH_CHANGED.format(count=len(report.differences))
+        return f'<p class="finalised changed" id="finalised">{escape(text)}</p>'
+    return f'<p class="finalised" id="finalised">{escape(text)}</p>'
+
+
+def _href(base: str, report: Report, unit: str) -> str:
+    return f"{base}?" + urlencode({"period": report.period.id, "scope": report.scope,
+                                   "unit": unit})
+
+
+def _breadcrumb(report: Report, unit: str, base: str) -> str:
+    parts = []
+    path = report.tree.path(unit)
+    for node in path[:-1]:
+        parts.append(f'<a href="{escape(_href(base, report, node.code))}" '
+                     f'data-unit="{node.code}">{escape(node.name)}</a>')
+    parts.append(f'<strong id="current-unit" data-unit="{path[-1].code}">'
+                 f"{escape(path[-1].name)}</strong>")
+    return " › ".join(parts)
+
+
+def _tile(row: dict[str, Any]) -> str:
+    previous = row["previous"]
+    before = (messages.DASH_PREVIOUS.format(value=format_number(previous["value"]))
+              if previous else "")
+    value = row["value"]
+    return (
+        f'<div class="tile status-{row["status"]}" id="tile-{row["id"]}" '
+        f'data-indicator="{row["id"]}" data-status="{row["status"]}" '
+        f'data-value="{"" if value is None else value}" '
+        f'data-numerator="{row["numerator"]}" data-denominator="{row["denominator"]}">'
+        f'<h3>{escape(row["id"])}. {escape(row["short_name"])}</h3>'
+        f'<div class="tile-value">{format_number(value)}%</div>'
+        f'<div class="tile-detail">{format_number(row["numerator"])}/'
+        f'{format_number(row["denominator"])} · {escape(messages.DASH_TARGET)} '
+        f'{escape(row["target_text"])}</div>'
+        f'<div class="tile-status">{escape(row["status_label"])}</div>'
+        f'<div class="tile-previous">{escape(before)}</div></div>'
+    )
+
+
+def _chart(report: Report, indicator_id: str, progress: list[ProgressPoint]) -> str:
+    """Bars for the four conference periods of the year against the target line."""
+    width, height, left, bottom, top = 300, 170, 34, 24, 12
+    plot_h = height - bottom - top
+    slot = (width - left - 8) / max(len(progress), 1)
+    target = report.targets[indicator_id].target
+
+    def y(value: float) -> float:
+        return top + plot_h * (1 - min(max(value, 0.0), 100.0) / 100.0)
+
+    shapes = [
+        f'<line x1="{left}" y1="{top + plot_h}" x2="{width - 4}" y2="{top + plot_h}" '
+        'stroke="#555"/>',
+    ]
+    for tick in (0, 50, 100):
+        shapes.append(f'<text x="{left - 4}" y="{y(tick) + 4:.1f}" font-size="10" '
+                      f'text-anchor="end">{tick}%</text>')
+    for index, point in enumerate(progress):
+        x = left + index * slot + slot * 0.2
+        label_x = left + index * slot + slot / 2
+        shapes.append(f'<text x="{label_x:.1f}" y="{height - 8}" font-size="11" '
+                      f'text-anchor="middle">{messages.DASH_SHORT_MONTHS[point.period.months]}</text>')
+        figure = point.indicators.get(indicator_id) if point.indicators else None
+        if figure is None or figure["value"] is None:
+            continue
+        value = float(figure["value"])
+        shapes.append(
+            f'<rect class="bar status-{figure["status"]}" x="{x:.1f}" y="{y(value):.1f}" '
+            f'width="{slot * 0.6:.1f}" height="{top + plot_h - y(value):.1f}" '
+            f'data-period="{point.period.id}" '
+            f'data-value="{value}"><title>{escape(period_name(point.period))}: '
+            f"{format_number(value)}%</title></rect>"
+        )
+        shapes.append(f'<text x="{label_x:.1f}" y="{y(value) - 3:.1f}" font-size="10" '
+                      f'text-anchor="middle">{format_number(value)}</text>')
+    shapes.append(f'<line x1="{left}" y1="{y(target):.1f}" x2="{width - 4}" '
+                  f'y2="{y(target):.1f}" stroke="#8b0000" stroke-dasharray="5,3"/>')
+    title = f"{indicator_id}. {messages.INDICATOR_SHORT[indicator_id]}"
+    return (
+        f'<figure class="chart" id="chart-{indicator_id}"><h3>{escape(title)}</h3>'
+        f'<svg viewBox="0 0 {width} {height}" width="100%" role="img" '
+        f'aria-label="{escape(title)}">{"".join(shapes)}</svg></figure>'
+    )
+
+
+def _drill_table(report: Report, unit: str, base: str, indicators: tuple[str, ...]) -> str:
+    children = children_rows(report, unit, indicators)
+    if not children:
+        return f'<p id="no-children">{escape(messages.DASH_NO_CHILDREN)}</p>'
+    head = "".join(f"<th>{escape(k)}. {escape(messages.INDICATOR_SHORT[k])} (%)</th>"
+                   for k in indicators)
+    head += "".join(f"<th>{escape(messages.METRIC_LABELS[k])}</th>" for k in DRILL_FIGURES)
+    body = []
+    for child in children:
+        href = escape(_href(base, report, child["code"]))
+        cells = [f'<td class="name"><a class="drill" href="{href}" '
+                 f'data-unit="{child["code"]}">{escape(child["name"])}</a></td>']
+        for key in indicators:
+            figure = child["indicators"][key]
+            cells.append(
+                f'<td class="status-{figure["status"]}" data-indicator="{key}" '
+                f'data-value="{"" if figure["value"] is None else figure["value"]}">'
+                f'{format_number(figure["value"])}</td>'
+            )
+        cells.extend(f'<td data-figure="{k}">{format_number(child["figures"][k])}</td>'
+                     for k in DRILL_FIGURES)
+        body.append(f'<tr data-unit="{child["code"]}" data-href="{href}">{"".join(cells)}</tr>')
+    return (f'<table id="drilldown"><thead><tr><th>{messages.COL_UNIT}</th>{head}</tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def _section(section: dict[str, Any]) -> str:
+    rows = "".join(
+        f'<tr data-figure="{f["key"]}"><td class="name">{escape(f["label"])}</td>'
+        f'<td>{format_number(f["value"])}</td><td>{format_number(f["previous"])}</td></tr>'
+        for f in section["figures"]
+    )
+    return (
+        f'<div class="section" id="section-{section["key"]}"><h2>{escape(section["title"])}</h2>'
+        f"<table><thead><tr><th>{messages.COL_FIGURE}</th><th>{messages.COL_PERIOD}</th>"
+        f"<th>{messages.COL_PREVIOUS}</th></tr></thead><tbody>{rows}</tbody></table></div>"
+    )
