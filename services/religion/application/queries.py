@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection, Select, func, or_, select
 
 from services.religion import messages
 from services.religion.adapters.tables import cases, certificates, sites
@@ -111,7 +111,8 @@ def _filtered(query: Select[Any], f: SiteFilter, on: date) -> Select[Any]:
         # Every word must appear at a word start of the folded text ("tien lang" finds
         # "Tiên Lãng", "chua" finds "Chùa ..." but not "...chua" inside a word).
         words = fold(f.q).split()
-        query = query.where(and_(*(sites.c.search_text.contains(f" {w}") for w in words)))
+        for word in words:
+            query = query.where(sites.c.search_text.contains(f" {word}"))
     return query
 
 

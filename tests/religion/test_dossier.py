@@ -1,0 +1,184 @@
+"""The dossier workflow, certificates and compliance cases over HTTP."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from tests.religion.conftest import (
+    DAI_THANG,
+    QUAN_TOAN,
+    act,
+    error_of,
+    event_count,
+    issue,
+    register,
+)
+
+
+def test_a_dossier_walks_the_table_and_refusals_name_state_and_allowed_actions(
+    religion: TestClient,
+) -> None:
+    register(religion, "TL-01")
+    refused = act(religion, "TL-01", "accept", "2023-03-01")
+    assert refused.status_code == 409
+    error = error_of(refused)
+    assert error["code"] == "ACTION_NOT_ALLOWED"
+    assert "«Chưa lập hồ sơ»" in error["message"]
+    assert "«Nộp hồ sơ» (lodge)" in error["message"]
+    assert error["details"] == {"state": "not_started",
+                                "allowed_actions": ["start_preparation", "lodge"]}
+
+    # The first version of the API sent `lodged_on`; it still works.
+    lodged = religion.post("/api/v1/sites/TL-01/dossier/lodge",
+                           json={"lodged_on": "2023-03-01", "document_refs": ["Đơn 12/ĐK"]})
+    assert lodged.status_code == 201 and lodged.json()["state"] == "lodged"
+    no_reason = act(religion, "TL-01", "requisition", "2023-03-10")
+    assert no_reason.status_code == 422 and error_of(no_reason)["code"] == "NOTE_REQUIRED"
+    steps = [("requisition", "2023-03-10", "Thiếu bản đồ địa chính"),
+             ("resubmit", "2023-03-20", ""), ("accept", "2023-04-01", "Đủ điều kiện")]
+    for action, on, note in steps:
+        response = act(religion, "TL-01", action, on, note=note, document_refs=["CV 5/VPĐK"])
+        assert response.status_code == 201, response.text
+    early = act(religion, "TL-01", "withdraw", "2023-03-31")
+    assert early.status_code == 422 and error_of(early)["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+    via_generic = act(religion, "TL-01", "issue-certificate", "2023-04-10")
+    assert via_generic.status_code == 422
+    assert error_of(via_generic)["code"] == "USE_CERTIFICATE_ENDPOINT"
+    unknown = act(religion, "TL-01", "approve", "2023-04-10")
+    assert unknown.status_code == 404 and error_of(unknown)["code"] == "UNKNOWN_ACTION"
+    stale = act(religion, "TL-01", "withdraw", "2023-04-10", expected_version=2)
+    assert stale.status_code == 409 and error_of(stale)["code"] == "CONCURRENCY_CONFLICT"
+
+    assert issue(religion, "TL-01", "cs  0001").status_code == 201
+    detail = religion.get("/api/v1/sites/TL-01").json()
+    assert detail["dossier"]["state"] == "certificate_issued"
+    assert detail["certificate"] == {"number": "CS 0001", "issued_on": "2023-05-02"}
+    steps_seen = [(s["event_type"], s["state"], s["actor"]) for s in detail["dossier"]["steps"]]
+    assert steps_seen == [
+        ("LandDossierLodged", "lodged", "can.bo.tg"),
+        ("DossierRequisitioned", "requisitioned", "can.bo.tg"),
+        ("DossierResubmitted", "lodged", "can.bo.tg"),
+        ("DossierAccepted", "accepted", "can.bo.tg"),
+        ("DossierCertificateIssued", "certificate_issued", "can.bo.tg"),
+    ]
+    assert detail["dossier"]["steps"][1]["note"] == "Thiếu bản đồ địa chính"
+    assert detail["dossier"]["steps"][0]["document_refs"] == ["Đơn 12/ĐK"]
+    again = act(religion, "TL-01", "lodge", "2023-06-01")
+    assert again.status_code == 409
+    assert error_of(again)["details"]["allowed_actions"] == ["revoke_certificate"]
+
+
+def test_a_dossier_past_its_expected_days_is_flagged_overdue(religion: TestClient) -> None:
+    register(religion, "TL-01")
+    register(religion, "TL-02")
+    act(religion, "TL-01", "lodge", "2023-03-01")
+    act(religion, "TL-02", "lodge", "2023-03-25")
+    overdue = religion.get("/api/v1/sites",
+                           params={"overdue": "true", "as_of": "2023-04-15"}).json()["items"]
+    assert [i["code"] for i in overdue] == ["TL-01"]
+    assert overdue[0]["dossier"]["due_on"] == "2023-03-31"
+    assert overdue[0]["dossier"]["overdue_days"] == 15
+    on_time = religion.get("/api/v1/sites",
+                           params={"overdue": "false", "as_of": "2023-04-15"}).json()["items"]
+    assert [i["code"] for i in on_time] == ["TL-02"]
+    assert on_time[0]["dossier"]["deadline_label"] == "Trong hạn"
+    act(religion, "TL-01", "accept", "2023-04-16")
+    overdue = religion.get("/api/v1/sites", params={"overdue": "true", "as_of": "2023-04-26"})
+    assert [i["code"] for i in overdue.json()["items"]] == ["TL-02"]
+
+
+def test_certificate_numbers_are_unique_and_revocation_is_an_event(religion: TestClient) -> None:
+    for code in ("TL-01", "TL-02"):
+        register(religion, code)
+        act(religion, code, "lodge", "2023-03-01")
+        act(religion, code, "accept", "2023-04-01")
+    assert issue(religion, "TL-01", "CS 0001").status_code == 201
+    before = event_count(religion)
+    clash = issue(religion, "TL-02", " cs 0001 ")
+    assert clash.status_code == 409
+    assert error_of(clash)["code"] == "CERTIFICATE_NUMBER_TAKEN"
+    assert "TL-01" in error_of(clash)["message"]
+    assert event_count(religion) == before  # nothing written, the dossier still waits
+    assert religion.get("/api/v1/sites/TL-02").json()["dossier"]["state"] == "accepted"
+
+    wrong = religion.post("/api/v1/sites/TL-01/certificate/revoke", json={
+        "certificate_number": "CS 9999", "revoked_on": "2023-06-01", "reason": "Cấp sai"})
+    assert wrong.status_code == 422 and error_of(wrong)["code"] == "CERTIFICATE_NUMBER_MISMATCH"
+    revoked = religion.post("/api/v1/sites/TL-01/certificate/revoke", json={
+        "certificate_number": "CS 0001", "revoked_on": "2023-06-01",
+        "reason": "Cấp sai diện tích", "document_refs": ["QĐ 45/QĐ-UBND"]})
+    assert revoked.status_code == 201, revoked.text
+    assert [e["event_type"] for e in revoked.json()["events"]] == [
+        "CertificateRevoked", "DossierCertificateRevoked"]
+    site = religion.get("/api/v1/sites/TL-01").json()
+    assert site["certificate"] is None
+    assert site["dossier"]["state"] == "certificate_revoked"
+    assert site["certificates"][0]["status"] == "revoked"
+    assert religion.get("/api/v1/certificates/CS 0001").json()["status"] == "revoked"
+    assert religion.get("/api/v1/sites", params={"has_certificate": "true"}).json()["total"] == 0
+    # A number is never given twice, not even back to the same site.
+    assert issue(religion, "TL-01", "CS 0001", on="2023-07-01").status_code == 409
+    assert issue(religion, "TL-01", "CS 0002", on="2023-07-01").status_code == 201
+    assert issue(religion, "TL-02", "CS 0003").status_code == 201
+    numbers = [c["number"] for c in religion.get("/api/v1/sites/TL-01").json()["certificates"]]
+    assert numbers == ["CS 0001", "CS 0002"]
+    missing = religion.get("/api/v1/certificates/CS 7")
+    assert missing.status_code == 404 and error_of(missing)["code"] == "CERTIFICATE_NOT_FOUND"
+
+
+def test_compliance_cases_open_review_resolve_or_refer(religion: TestClient) -> None:
+    register(religion, "TL-01")
+    opened = religion.post("/api/v1/compliance-cases", json={
+        "violation_type": "build_without_permit", "site_code": "TL-01",
+        "description": "Xây dựng nhà tổ không phép", "detected_on": "2023-04-02",
+        "reference": "Biên bản 07/BB-UBND"})
+    assert opened.status_code == 201, opened.text
+    case_id = opened.json()["case_id"]
+    other = religion.post("/api/v1/compliance-cases", json={
+        "violation_type": "land_encroachment", "commune_code": QUAN_TOAN,
+        "description": "Lấn chiếm đất hành lang giao thông", "detected_on": "2023-04-05"})
+    assert other.status_code == 201
+    other_id = other.json()["case_id"]
+
+    refused = religion.post(f"/api/v1/compliance-cases/{case_id}/resolve",
+                            json={"acted_on": "2023-04-03", "note": "Xong"})
+    assert refused.status_code == 409
+    assert "«Mới phát hiện»" in error_of(refused)["message"]
+    for action, body in (("start-review", {"acted_on": "2023-04-03"}),
+                         ("resolve", {"acted_on": "2023-05-01", "note": "Đã tháo dỡ"})):
+        response = religion.post(f"/api/v1/compliance-cases/{case_id}/{action}", json=body)
+        assert response.status_code == 201, response.text
+    religion.post(f"/api/v1/compliance-cases/{other_id}/start-review",
+                  json={"acted_on": "2023-04-06"})
+    referred = religion.post(f"/api/v1/compliance-cases/{other_id}/refer", json={
+        "acted_on": "2023-04-20", "note": "Vượt thẩm quyền cấp xã",
+        "referred_to": "Thanh tra Sở Xây dựng"})
+    assert referred.status_code == 201 and referred.json()["state"] == "referred"
+
+    case = religion.get(f"/api/v1/compliance-cases/{case_id}").json()
+    assert (case["state"], case["district_code"], case["commune_code"]) == (
+        "resolved", "315", "11755")
+    assert case["violation_label"] == "Xây dựng cơ sở tôn giáo không phép"
+    listed = religion.get("/api/v1/compliance-cases", params={"state": "referred"}).json()
+    assert [c["case_id"] for c in listed["items"]] == [other_id]
+    assert listed["items"][0]["referred_to"] == "Thanh tra Sở Xây dựng"
+    assert religion.get("/api/v1/compliance-cases",
+                        params={"district": "303"}).json()["total"] == 1
+    assert [c["case_id"] for c in religion.get("/api/v1/sites/TL-01").json()[
+        "compliance_cases"]] == [case_id]
+
+    for body, code in (
+        ({"violation_type": "land_sale", "description": "x", "detected_on": "2023-04-02"},
+         "CASE_NEEDS_PLACE"),
+        ({"violation_type": "land_sale", "description": "x", "detected_on": "2023-04-02",
+          "site_code": "TL-01", "commune_code": DAI_THANG}, "CASE_COMMUNE_MISMATCH"),
+        ({"violation_type": "theft", "description": "x", "detected_on": "2023-04-02",
+          "site_code": "TL-01"}, "VALIDATION_ERROR"),
+        ({"violation_type": "land_sale", "description": " ", "detected_on": "2023-04-02",
+          "site_code": "TL-01"}, "VALIDATION_ERROR"),
+    ):
+        response = religion.post("/api/v1/compliance-cases", json=body)
+        assert response.status_code == 422 and error_of(response)["code"] == code, body
+    missing = religion.post("/api/v1/compliance-cases/VV-NOPE/start-review",
+                            json={"acted_on": "2023-04-03"})
+    assert missing.status_code == 404 and error_of(missing)["code"] == "CASE_NOT_FOUND"

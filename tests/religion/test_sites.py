@@ -1,0 +1,128 @@
+"""The site register over HTTP: register, amend, close; list with filters, diacritics-free
+search and pagination; bad input refused with nothing written."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.religion.conftest import (
+    DAI_THANG,
+    QUAN_TOAN,
+    TIEN_LANG_TOWN,
+    VINH_BAO_TOWN,
+    error_of,
+    event_count,
+    register,
+    site_body,
+)
+
+
+def _codes(client: TestClient, **params: Any) -> list[str]:
+    response = client.get("/api/v1/sites", params=params)
+    assert response.status_code == 200, response.text
+    return [item["code"] for item in response.json()["items"]]
+
+
+def test_register_amend_close_and_the_views_follow_at_once(religion: TestClient) -> None:
+    register(religion, "TL-01", name="Chùa Tiên Lãng", address="Khu 2, thị trấn Tiên Lãng")
+    detail = religion.get("/api/v1/sites/TL-01").json()
+    assert detail["district"] == {"code": "315", "name": "Huyện Tiên Lãng"}
+    assert detail["commune"]["name"] == "Thị trấn Tiên Lãng"
+    assert detail["dossier"]["state"] == "not_started"
+    assert detail["version"] == 1
+
+    moved = religion.patch("/api/v1/sites/TL-01", json={
+        "commune_code": VINH_BAO_TOWN, "land_area_m2": 1300, "amended_on": "2023-03-01",
+        "note": "Đo đạc lại", "expected_version": 1,
+    })
+    assert moved.status_code == 200, moved.text
+    detail = religion.get("/api/v1/sites/TL-01").json()
+    assert detail["district"]["code"] == "316"
+    assert detail["land_area_m2"] == 1300
+    assert detail["version"] == 2
+    assert _codes(religion, district="316") == ["TL-01"]
+    assert _codes(religion, district="315") == []
+
+    stale = religion.patch("/api/v1/sites/TL-01", json={
+        "name": "Chùa Mới", "amended_on": "2023-03-02", "expected_version": 1})
+    assert stale.status_code == 409
+    assert error_of(stale)["code"] == "CONCURRENCY_CONFLICT"
+    same = religion.patch("/api/v1/sites/TL-01", json={
+        "land_area_m2": 1300, "amended_on": "2023-03-02"})
+    assert same.status_code == 422 and error_of(same)["code"] == "NO_CHANGES"
+
+    closed = religion.post("/api/v1/sites/TL-01/close",
+                           json={"closed_on": "2023-04-01", "reason": "Sáp nhập cơ sở"})
+    assert closed.status_code == 200, closed.text
+    assert _codes(religion) == []
+    assert _codes(religion, status="closed") == ["TL-01"]
+    again = religion.patch("/api/v1/sites/TL-01", json={"name": "X", "amended_on": "2023-04-02"})
+    assert again.status_code == 409 and error_of(again)["code"] == "SITE_CLOSED"
+    lodge = religion.post("/api/v1/sites/TL-01/dossier/lodge", json={"acted_on": "2023-04-03"})
+    assert lodge.status_code == 409 and error_of(lodge)["code"] == "SITE_CLOSED"
+
+
+def test_filters_search_without_diacritics_and_pagination(religion: TestClient) -> None:
+    register(religion, "TL-01", TIEN_LANG_TOWN, name="Chùa Đông Khê")
+    register(religion, "TL-02", DAI_THANG, name="Giáo xứ Đại Thắng", religion="Công giáo")
+    register(religion, "HB-01", QUAN_TOAN, name="Chùa Quán Toan")
+    register(religion, "VB-01", VINH_BAO_TOWN, name="Chi hội Tin lành Vĩnh Bảo",
+             religion="Tin lành")
+    assert _codes(religion) == ["HB-01", "TL-01", "TL-02", "VB-01"]
+    assert _codes(religion, district="315") == ["TL-01", "TL-02"]
+    assert _codes(religion, commune=DAI_THANG) == ["TL-02"]
+    assert _codes(religion, religion="Công giáo") == ["TL-02"]
+    assert _codes(religion, q="tien lang") == ["TL-01", "TL-02"]  # by district name
+    assert _codes(religion, q="TIÊN LÃNG") == ["TL-01", "TL-02"]
+    assert _codes(religion, q="dong khe") == ["TL-01"]
+    assert _codes(religion, q="chua quan") == ["HB-01"]
+    assert _codes(religion, q="ong khe") == []  # words match at word starts
+    assert _codes(religion, q="%") == _codes(religion)  # nothing to search for: no filter
+    assert _codes(religion, has_certificate="true") == []
+    assert _codes(religion, has_certificate="false", district="315") == ["TL-01", "TL-02"]
+    assert _codes(religion, dossier_state="not_started", religion="Tin lành") == ["VB-01"]
+    assert _codes(religion, dossier_state=["lodged", "accepted"]) == []
+
+    page = religion.get("/api/v1/sites", params={"page_size": 3, "page": 2}).json()
+    assert (page["total"], page["pages"], [i["code"] for i in page["items"]]) == (4, 2, ["VB-01"])
+
+
+BAD: list[tuple[str, dict[str, Any], str]] = [
+    ("unknown commune", site_body("X-1", "99999"), "UNKNOWN_UNIT"),
+    ("commune not yet merged", site_body("X-2", TIEN_LANG_TOWN, registered_on="2019-06-01"),
+     "UNKNOWN_UNIT"),
+    ("district code as commune", site_body("X-3", "315"), "VALIDATION_ERROR"),
+    ("control character", site_body("X-4", name="Chùa\u0007"), "VALIDATION_ERROR"),
+    ("blank name", site_body("X-5", name="   "), "VALIDATION_ERROR"),
+    ("zero area", site_body("X-6", land_area_m2=0), "VALIDATION_ERROR"),
+    ("bad code", site_body("có dấu"), "VALIDATION_ERROR"),
+    ("future date", site_body("X-7", registered_on="2999-01-01"), "DATE_IN_FUTURE"),
+]
+
+
+@pytest.mark.parametrize(("case", "body", "code"), BAD, ids=[c for c, _, _ in BAD])
+def test_bad_sites_are_refused_and_nothing_is_written(
+    religion: TestClient, case: str, body: dict[str, Any], code: str
+) -> None:
+    response = religion.post("/api/v1/sites", json=body)
+    assert response.status_code == 422, (case, response.text)
+    assert error_of(response)["code"] == code
+    assert not error_of(response)["message"].isascii()
+    assert event_count(religion) == 0
+
+
+def test_duplicates_unknown_sites_and_bad_queries(religion: TestClient) -> None:
+    register(religion, "TL-01")
+    twice = religion.post("/api/v1/sites", json=site_body("TL-01"))
+    assert twice.status_code == 409 and error_of(twice)["code"] == "SITE_EXISTS"
+    missing = religion.get("/api/v1/sites/NOPE")
+    assert missing.status_code == 404 and error_of(missing)["code"] == "SITE_NOT_FOUND"
+    for params in ({"page": 0}, {"page_size": 1000}, {"district": "31"},
+                   {"has_certificate": "có lẽ"}, {"dossier_state": "lost"}, {"status": "x"}):
+        response = religion.get("/api/v1/sites", params=params)
+        assert response.status_code == 422, params
+        assert error_of(response)["code"] == "VALIDATION_ERROR"
+    assert event_count(religion) == 1
