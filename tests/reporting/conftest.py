@@ -1,0 +1,77 @@
+"""A running reporting service fed with events published onto the source streams."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import nats
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from services.reporting.adapters.tables import FACT_TABLES
+from services.reporting.app import create_app
+from shared.envelope import EventEnvelope
+from shared.natsserver import NatsServer
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.streams import ensure_stream, stream_config
+from tests.integration.helpers import wait_until
+from tests.reporting.scenario import Events, publish
+
+
+async def _ensure_streams(url: str, root: str) -> None:
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        for source in FACT_TABLES:
+            await ensure_stream(js, stream_config(root, source))
+    finally:
+        await client.close()
+
+
+@dataclass
+class Reporting:
+    client: TestClient
+    nats_url: str
+    root: str
+    published: dict[str, int]
+
+    @property
+    def runtime(self) -> ServiceRuntime:
+        runtime: ServiceRuntime = self.client.app.state.runtime  # type: ignore[attr-defined]
+        return runtime
+
+    def facts(self) -> dict[str, int]:
+        with self.runtime.engine.connect() as conn:
+            return {
+                source: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for source, t in FACT_TABLES.items()
+            }
+
+    def publish(self, envelopes: Iterable[EventEnvelope]) -> None:
+        items = list(envelopes)
+        asyncio.run(publish(self.nats_url, self.root, items))
+        for envelope in items:
+            self.published[envelope.service] = self.published.get(envelope.service, 0) + 1
+        self.wait_projected()
+
+    def wait_projected(self) -> None:
+        wanted = {source: self.published.get(source, 0) for source in FACT_TABLES}
+        wait_until(lambda: self.facts() == wanted, timeout=30)
+
+    def feed(self, events: Events) -> None:
+        self.publish(events.items)
+
+
+@pytest.fixture
+def reporting(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer, subject_root: str
+) -> Iterator[Reporting]:
+    # Streams first, so the consumers bind at once instead of retrying with back-off.
+    asyncio.run(_ensure_streams(nats_server.url, subject_root))
+    app = create_app(settings_factory("reporting"))
+    with TestClient(app) as client:
+        yield Reporting(client, nats_server.url, subject_root, {})

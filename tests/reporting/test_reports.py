@@ -1,0 +1,338 @@
+"""The conference reports over a two-quarter scenario: figures checked by hand, reproducible
+as of a time and across a full replay, frozen when finalised, documents that hold them."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import openpyxl
+from docx import Document
+
+from shared.envelope import utcnow
+from tests.integration.helpers import wait_until
+from tests.reporting.conftest import Reporting
+from tests.reporting.scenario import (
+    HAI_PHONG_COMMUNES,
+    QUAN_TOAN,
+    TIEN_LANG,
+    TIEN_LANG_COMMUNES,
+    TIEN_LANG_TOWN,
+    Events,
+    two_quarter_scenario,
+)
+
+
+def _get(reporting: Reporting, url: str, **params: str) -> dict[str, Any]:
+    response = reporting.client.get(url, params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _figures(view: dict[str, Any]) -> dict[str, int]:
+    return {f["key"]: f["value"] for s in view["sections"] for f in s["figures"]}
+
+
+def _previous(view: dict[str, Any]) -> dict[str, int | None]:
+    return {f["key"]: f["previous"] for s in view["sections"] for f in s["figures"]}
+
+
+def _indicators(view: dict[str, Any]) -> dict[str, tuple[int, int, float | None, str]]:
+    return {
+        i["id"]: (i["numerator"], i["denominator"], i["value"], i["status"])
+        for i in view["indicators"]
+    }
+
+
+# Hand count of the scenario (tests/reporting/scenario.py). Q1 window 15/12/2022-14/03/2023:
+# S2's dossier (20/03) falls outside it; K2 (due 10/03) is overdue at the cut-off.
+Q1_CITY = {
+    "sites": 3, "sites_with_dossier": 2, "sites_with_certificate": 0, "dossiers_lodged": 2,
+    "cases_opened": 1, "cases_pending": 1, "cases_resolved": 0,
+    "heads_in_office": 3, "heads_meeting_rule": 1, "sessions_planned": 1, "sessions_held": 1,
+    "sessions_reported": 1, "attendance": 120, "issues_raised": 2,
+    "issues_answered_on_spot": 1, "issues_assigned": 1, "commitments_made": 2,
+    "commitments_total": 2, "commitments_done": 0, "commitments_overdue": 1,
+    "commitments_in_progress": 1, "communes": HAI_PHONG_COMMUNES, "communes_with_model": 1,
+    "models_active": 2, "models_new_rural": 1, "models_digital_transformation": 1,
+    "models_urban": 0, "models_registered": 2,
+}
+# Q2 (6 months, 15/12/2022-14/06/2023): S4 registered, S2 lodged, S3 withdrawn, S1
+# certified, C1 resolved, H1 reached the district's two sessions, K1 done, M3 urban.
+Q2_CITY = {
+    "sites": 4, "sites_with_dossier": 2, "sites_with_certificate": 1, "dossiers_lodged": 3,
+    "dossiers_rejected_or_withdrawn": 1, "certificates_issued": 1,
+    "cases_opened": 1, "cases_resolved": 1, "cases_pending": 0,
+    "heads_in_office": 3, "heads_meeting_rule": 2, "sessions_held": 3, "attendance": 120,
+    "commitments_total": 2, "commitments_done": 1, "commitments_overdue": 1,
+    "commitments_in_progress": 0, "communes_with_model": 2, "models_active": 3,
+    "models_urban": 1, "models_registered": 3,
+}
+
+
+def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> None:
+    reporting.feed(two_quarter_scenario())
+
+    q1 = _get(reporting, "/api/v1/reports/2023-3m")
+    assert q1["period"]["data_from"] == "2022-12-15"
+    assert q1["period"]["cutoff_on"] == "2023-03-14"
+    assert q1["previous_period"]["id"] == "2022-12m"
+    assert _figures(q1) | Q1_CITY == _figures(q1)
+    assert _indicators(q1) == {
+        "I1": (1, HAI_PHONG_COMMUNES, 0.6, "chua_dat"),
+        "I2": (1, 3, 33.3, "co_nguy_co"),  # on the 3-month pace (25%), not reached
+        "I3": (2, 4, 50.0, "dat"),  # the indicators service's own denominator
+        "I4": (0, 239, 0.0, "chua_dat"),  # the plan's 239 sites
+    }
+    # Beside the previous period (year 2022): only S1 existed.
+    assert _previous(q1)["sites"] == 1
+    assert _previous(q1)["sessions_held"] == 0
+
+    q2 = _get(reporting, "/api/v1/reports/2023-6m")
+    assert _figures(q2) | Q2_CITY == _figures(q2)
+    assert _indicators(q2) == {
+        "I1": (2, HAI_PHONG_COMMUNES, 1.2, "chua_dat"),
+        "I2": (2, 3, 66.7, "co_nguy_co"),
+        "I3": (2, 4, 50.0, "dat"),
+        "I4": (1, 239, 0.4, "chua_dat"),
+    }
+    assert _previous(q2)["sites"] == 3
+    assert _previous(q2)["sessions_held"] == 1
+    changes = {f["key"]: f["change"] for s in q2["sections"] for f in s["figures"]}
+    assert changes["sessions_held"] == 2
+
+    # Drill-down city → district → commune.
+    children = {c["code"]: c for c in q2["children"]}
+    assert len(children) == 15
+    assert children[TIEN_LANG]["figures"]["sites"] == 3
+    district = _get(reporting, "/api/v1/reports/2023-6m", unit=TIEN_LANG)
+    assert [p["code"] for p in district["unit"]["path"]] == ["31", TIEN_LANG]
+    assert _indicators(district) == {
+        "I1": (1, TIEN_LANG_COMMUNES, 5.3, "chua_dat"),
+        "I2": (2, 2, 100.0, "dat"),
+        "I3": (2, 3, 66.7, "dat"),  # below the city, measured against the unit's own sites
+        "I4": (1, 3, 33.3, "dat"),
+    }
+    assert len(district["children"]) == TIEN_LANG_COMMUNES
+    commune = _get(reporting, "/api/v1/reports/2023-6m", unit=TIEN_LANG_TOWN)
+    assert _figures(commune)["sites"] == 2
+    assert _indicators(commune)["I1"] == (1, 1, 100.0, "dat")
+    assert commune["children"] == []
+    ward = _get(reporting, "/api/v1/reports/2023-6m", unit=QUAN_TOAN)
+    assert _figures(ward)["cases_resolved"] == 1
+
+    # As of 15/02/2023 (end of day): the session of 20/02 was not yet known.
+    early = _get(reporting, "/api/v1/reports/2023-3m", as_of="2023-02-15")
+    assert _figures(early)["sessions_held"] == 0
+    assert _figures(early)["sites_with_dossier"] == 2
+    assert _indicators(early)["I2"] == (0, 3, 0.0, "chua_dat")
+
+    # The flat table has every unit of the scope.
+    units = _get(reporting, "/api/v1/reports/2023-6m/units")["units"]
+    assert len(units) == 1 + 15 + HAI_PHONG_COMMUNES
+    assert sum(u["figures"]["sites"] for u in units if u["level"] == "commune") == 4
+
+    # Thematic report of plan II.4.2: a view of the same figures.
+    theme = _get(reporting, "/api/v1/themes/dat-dai-ton-giao/2023-6m")
+    assert [i["id"] for i in theme["indicators"]] == ["I3", "I4"]
+    assert _figures(theme)["sites_with_certificate"] == 1
+    assert "sessions_held" not in _figures(theme)
+
+    # The kept endpoint of the religion slice.
+    summary = _get(reporting, "/api/v1/religion/sites-summary")
+    assert (summary["sites"], summary["sites_with_dossier"]) == (4, 2)
+
+
+def test_word_and_excel_documents_hold_the_figures(reporting: Reporting) -> None:
+    reporting.feed(two_quarter_scenario())
+    response = reporting.client.get("/api/v1/reports/2023-3m/report.docx")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml")
+    doc = Document(io.BytesIO(response.content))
+    section = doc.sections[0]
+    assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
+    assert 30 <= round(section.left_margin.mm) <= 35
+    assert 15 <= round(section.right_margin.mm) <= 20
+    assert 20 <= round(section.top_margin.mm) <= 25
+    assert doc.styles["Normal"].font.name == "Times New Roman"
+    assert doc.styles["Normal"].font.size.pt in (13, 14)
+    text = "\n".join(p.text for p in doc.paragraphs)
+    assert "BÁO CÁO" in text
+    assert "Kết quả công tác dân vận 3 tháng đầu năm 2023" in text
+    assert "15/12/2022" in text and "14/03/2023" in text
+    header = doc.tables[0]
+    assert "BAN DÂN VẬN THÀNH ỦY" in header.cell(0, 0).text
+    assert "ĐẢNG CỘNG SẢN VIỆT NAM" in header.cell(0, 1).text
+    assert "Hải Phòng, ngày" in header.cell(0, 1).text
+    rows = {
+        row.cells[1].text: [c.text for c in row.cells] for t in doc.tables[1:] for row in t.rows
+    }
+    assert rows["Hồ sơ đăng ký đất đai"][3:5] == ["2/4", "50"]
+    assert rows["Đối thoại trực tiếp"][3:5] == ["1/3", "33,3"]  # Vietnamese decimal comma
+    assert rows["Đối thoại trực tiếp"][6] == "Có nguy cơ không đạt"
+    assert rows["Lượt người tham dự"][2] == "120"
+    assert rows["Cơ sở tôn giáo đang sử dụng đất"][2:4] == ["3", "1"]  # this period, before
+    assert rows["Huyện Tiên Lãng"][2] == "5,3"  # I1 of the district: 1 of 19 communes
+
+    response = reporting.client.get("/api/v1/reports/2023-3m/tables.xlsx")
+    assert response.status_code == 200
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    assert {"Chỉ tiêu", "Tôn giáo - đất đai", "Đối thoại", "Dân vận khéo",
+            "Vụ việc vi phạm", "Theo đơn vị"} <= set(book.sheetnames)
+    indicators = {row[0]: row for row in book["Chỉ tiêu"].iter_rows(min_row=5, values_only=True)}
+    assert indicators["I3"][3:6] == (2, 4, 50.0)
+    units = list(book["Theo đơn vị"].iter_rows(min_row=4, values_only=True))
+    assert units[0][:2] == ("Mã đơn vị", "Đơn vị")
+    assert len(units) == 1 + 1 + 15 + HAI_PHONG_COMMUNES
+
+    thematic = reporting.client.get("/api/v1/themes/doi-thoai/2023-3m/report.docx")
+    assert thematic.status_code == 200
+    doc = Document(io.BytesIO(thematic.content))
+    assert "Đối thoại trực tiếp" in "\n".join(p.text for p in doc.paragraphs)
+
+
+def test_reports_are_reproducible_and_finalised_figures_stay_frozen(
+    reporting: Reporting,
+) -> None:
+    reporting.feed(two_quarter_scenario())
+    as_of = utcnow().isoformat()
+    first = _get(reporting, "/api/v1/reports/2023-3m/units", as_of=as_of)
+    again = _get(reporting, "/api/v1/reports/2023-3m/units", as_of=as_of)
+    assert again == first
+
+    # Drop every projection and replay the streams: the same figures.
+    response = reporting.client.post("/api/v1/admin/rebuild-projections")
+    assert response.status_code == 202
+    reporting.wait_projected()
+    replayed = _get(reporting, "/api/v1/reports/2023-3m/units", as_of=as_of)
+    assert replayed == first
+
+    # Finalise, then a late correction: a certificate of 01/03 recorded only now.
+    finalised = reporting.client.post(
+        "/api/v1/reports/2023-3m/finalise", json={"scope": "31"}, headers={"x-actor": "vp"}
+    )
+    assert finalised.status_code == 201, finalised.text
+    digest = finalised.json()["content_hash"]
+    frozen_as_of = finalised.json()["as_of"]
+    again = reporting.client.post("/api/v1/reports/2023-3m/finalise", json={"scope": "31"})
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "REPORT_ALREADY_FINALISED"
+    late = Events()
+    late.certificate("S3", QUAN_TOAN, date(2023, 3, 1), "CS 09999", recorded=utcnow())
+    reporting.publish(late.items)
+
+    shown = _get(reporting, "/api/v1/reports/2023-3m")
+    assert shown["finalised"]["content_hash"] == digest
+    assert shown["content_hash"] == digest, "the frozen figures, not silently changed ones"
+    assert _figures(shown)["sites_with_certificate"] == 0
+    diffs = {(d["unit_code"], d["figure"]): (d["frozen"], d["current"])
+             for d in shown["differences"]}
+    assert diffs[("31", "sites_with_certificate")] == (0, 1)
+    assert diffs[("31", "certificates_issued")] == (0, 1)
+    assert diffs[("303", "sites_with_certificate")] == (0, 1)
+    assert diffs[(QUAN_TOAN, "sites_with_certificate")] == (0, 1)
+    assert diffs[("31", "I4.numerator")] == (0, 1)
+    assert diffs[("31", "I4.value")] == (0.0, 0.4)
+    assert all(unit in {"31", "303", QUAN_TOAN} for unit, _ in diffs)
+    # Asked as of the finalisation, the report is exactly the frozen one; as of now, not.
+    at_freeze = _get(reporting, "/api/v1/reports/2023-3m", as_of=frozen_as_of)
+    assert at_freeze["content_hash"] == digest
+    now = _get(reporting, "/api/v1/reports/2023-3m", as_of=utcnow().isoformat())
+    assert _figures(now)["sites_with_certificate"] == 1
+    # The finalisation is an event of the reporting service's own store.
+    catalogue = _get(reporting, "/api/v1/events/catalogue")
+    assert {"ReportFinalised", "PeriodAdjusted"} <= set(catalogue["events"])
+
+
+def test_a_period_window_is_editable_without_moving_older_reports(
+    reporting: Reporting,
+) -> None:
+    reporting.feed(two_quarter_scenario())
+    periods = _get(reporting, "/api/v1/periods", year="2023")["periods"]
+    assert [(p["id"], p["data_from"], p["cutoff_on"]) for p in periods] == [
+        ("2023-3m", "2022-12-15", "2023-03-14"),
+        ("2023-6m", "2022-12-15", "2023-06-14"),
+        ("2023-9m", "2022-12-15", "2023-09-14"),
+        ("2023-12m", "2022-12-15", "2023-12-14"),
+    ]
+    before = utcnow().isoformat()
+    moved = reporting.client.put(
+        "/api/v1/periods/2023-3m",
+        json={"data_from": "2022-12-15", "cutoff_on": "2023-03-31",
+              "reason": "Hội nghị giao ban lùi sang tháng 4"},
+        headers={"if-match": "0"},
+    )
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["adjusted"] is True
+    stale = reporting.client.put(
+        "/api/v1/periods/2023-3m",
+        json={"data_from": "2022-12-15", "cutoff_on": "2023-03-20", "reason": "Lại đổi"},
+        headers={"if-match": "0"},
+    )
+    assert stale.status_code == 409
+    assert _figures(_get(reporting, "/api/v1/reports/2023-3m"))["sites_with_dossier"] == 3
+    old = _get(reporting, "/api/v1/reports/2023-3m", as_of=before)
+    assert old["period"]["cutoff_on"] == "2023-03-14"
+    assert _figures(old)["sites_with_dossier"] == 2
+
+
+BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, int, str]] = [
+    ("unknown period", "GET", "/api/v1/reports/2023-4m", None, 422, "INVALID_PERIOD"),
+    ("year out of range", "GET", "/api/v1/reports/1999-3m", None, 422, "INVALID_PERIOD"),
+    ("as of in the future", "GET", "/api/v1/reports/2023-3m?as_of=2999-01-01", None, 422,
+     "AS_OF_IN_FUTURE"),
+    ("as of garbage", "GET", "/api/v1/reports/2023-3m?as_of=hôm-qua", None, 422,
+     "INVALID_AS_OF"),
+    ("scope not a province", "GET", "/api/v1/reports/2023-3m?scope=99", None, 422,
+     "UNKNOWN_SCOPE"),
+    ("unit outside the scope", "GET", "/api/v1/reports/2023-3m?unit=01001", None, 422,
+     "UNKNOWN_UNIT_IN_SCOPE"),
+    ("malformed unit", "GET", "/api/v1/reports/2023-3m?unit=abc", None, 422,
+     "VALIDATION_ERROR"),
+    ("unknown theme", "GET", "/api/v1/themes/khac/2023-3m", None, 422, "UNKNOWN_THEME"),
+    ("reversed window", "PUT", "/api/v1/periods/2023-3m",
+     {"data_from": "2023-03-14", "cutoff_on": "2023-01-01", "reason": "x"}, 422,
+     "WINDOW_REVERSED"),
+    ("cut-off after the period", "PUT", "/api/v1/periods/2023-3m",
+     {"data_from": "2022-12-15", "cutoff_on": "2023-05-01", "reason": "x"}, 422,
+     "WINDOW_CUTOFF_OUT_OF_RANGE"),
+    ("blank reason", "PUT", "/api/v1/periods/2023-3m",
+     {"data_from": "2022-12-15", "cutoff_on": "2023-03-10", "reason": ""}, 422,
+     "VALIDATION_ERROR"),
+    ("NUL in reason", "PUT", "/api/v1/periods/2023-3m",
+     {"data_from": "2022-12-15", "cutoff_on": "2023-03-10", "reason": "a\u0000b"}, 422,
+     "VALIDATION_ERROR"),
+    ("finalise in the future", "POST", "/api/v1/reports/2023-3m/finalise",
+     {"scope": "31", "as_of": "2999-01-01T00:00:00+07:00"}, 422, "AS_OF_IN_FUTURE"),
+    ("finalise unknown field", "POST", "/api/v1/reports/2023-3m/finalise",
+     {"scope": "31", "figures": {}}, 422, "VALIDATION_ERROR"),
+]
+
+
+def test_bad_requests_get_a_4xx_and_write_nothing(reporting: Reporting) -> None:
+    for case, method, url, body, status, code in BAD_REQUESTS:
+        response = reporting.client.request(method, url, json=body)
+        assert response.status_code == status, (case, response.text)
+        error = response.json()["error"]
+        assert error["code"] == code, case
+        assert not error["message"].isascii(), (case, "a Vietnamese message")
+    with reporting.runtime.engine.connect() as conn:
+        assert reporting.runtime.store.read_all(conn) == []
+
+
+def test_the_dashboard_page_is_served_with_its_assets(reporting: Reporting) -> None:
+    reporting.feed(two_quarter_scenario())
+    page = reporting.client.get("/", params={"period": "2023-3m"})
+    assert page.status_code == 200
+    html = page.text
+    assert 'lang="vi"' in html and "http://" not in html and "https://" not in html
+    assert 'id="tile-I3"' in html and 'data-value="50.0"' in html
+    assert "33,3%" in html  # Vietnamese number format
+    assert "15/12/2022" in html
+    for asset in ("/static/reporting/dashboard.js", "/static/reporting/dashboard.css"):
+        assert asset in html
+        assert reporting.client.get(asset).status_code == 200
+    wait_until(lambda: reporting.client.get("/chuyen-de/doi-thoai").status_code == 200)
