@@ -11,7 +11,12 @@ from sqlalchemy import Connection, or_, select
 
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads, rules, session_heads, sessions
-from services.dialogue.application.queries import head_dict, unit_name, units_in_scope
+from services.dialogue.application.queries import (
+    LEVEL_RANK,
+    head_dict,
+    unit_name,
+    units_in_scope,
+)
 from services.dialogue.domain.compliance import Evaluation, Piece, evaluate
 from services.dialogue.domain.rules import RuleVersion
 from shared.clock import format_date_vn
@@ -129,7 +134,10 @@ def evaluate_period(
         query = query.where(heads.c.head_id == head_id)
     if role:
         query = query.where(heads.c.role == role)
-    rows = list(conn.execute(query.order_by(heads.c.unit_code, heads.c.role, heads.c.from_date)))
+    rows = sorted(
+        conn.execute(query),
+        key=lambda r: (LEVEL_RANK[r.level], r.unit_code, r.role, r.from_date),
+    )
     versions = rule_versions(conn)
     held = _sessions_by_head(conn, [r.head_id for r in rows], start, end)
     items: list[dict[str, Any]] = []

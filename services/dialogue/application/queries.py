@@ -24,6 +24,8 @@ from shared.errors import NotFound
 from shared.eventstore import EventStore
 
 MAX_PAGE = 1000
+# Lists read top-down: the city, then districts, then communes.
+LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
 
 
 def units_in_scope(
@@ -106,8 +108,8 @@ def roster(
         )
     if role:
         query = query.where(heads.c.role == role)
-    query = query.order_by(heads.c.unit_code, heads.c.role)
-    return [head_dict(row, on) for row in conn.execute(query)]
+    rows = sorted(conn.execute(query), key=lambda r: (LEVEL_RANK[r.level], r.unit_code, r.role))
+    return [head_dict(row, on) for row in rows]
 
 
 def terms_of_unit(conn: Connection, unit_code: str) -> list[dict[str, Any]]:

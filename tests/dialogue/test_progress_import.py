@@ -1,0 +1,160 @@
+"""Bulk progress updates from CSV and Excel: dry run, row-level errors, all or nothing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from typing import Any
+
+from fastapi.testclient import TestClient
+from openpyxl import Workbook, load_workbook
+
+from tests.dialogue.conftest import (
+    TIEN_LANG,
+    FakeToday,
+    event_types,
+    held_session,
+    ok,
+    take_office,
+)
+
+URL = "/api/v1/commitments/progress-import"
+
+
+def _three_commitments(client: TestClient) -> list[str]:
+    head = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    session_id = held_session(client, TIEN_LANG, [head], "2023-03-15")
+    return [
+        ok(client.post(f"/api/v1/sessions/{session_id}/commitments", json={
+            "text": text, "responsible_agency": agency, "due_on": due}), 201)["commitment_id"]
+        for text, agency, due in (
+            ("Chi trả tiền bồi thường", "Ban Quản lý dự án huyện", "2023-09-30"),
+            ("Nạo vét kênh Đông", "UBND xã Tiên Thanh", "2023-06-30"),
+            ("Sửa đường trục xã", "Phòng Kinh tế - Hạ tầng", "2023-12-31"),
+        )
+    ]
+
+
+def _upload(client: TestClient, name: str, content: bytes, **params: Any) -> Any:
+    return client.post(URL, params=params, files={"file": (name, content)})
+
+
+def _progress(client: TestClient, ids: list[str]) -> list[tuple[int, str]]:
+    out = []
+    for commitment_id in ids:
+        body = ok(client.get(f"/api/v1/commitments/{commitment_id}"))
+        out.append((body["progress_pct"], body["status"]))
+    return out
+
+
+def test_csv_with_bad_rows_is_refused_whole_and_explained_row_by_row(
+    client: TestClient, clock: FakeToday
+) -> None:
+    clock.set(date(2023, 6, 15))
+    ids = _three_commitments(client)
+    csv_text = "\n".join([
+        "Mã cam kết;Tiến độ (%);Ngày cập nhật;Ghi chú",
+        f"{ids[0]};40;01/06/2023;Đã chi trả 5/12 hộ",
+        f"{ids[1]};120;02/06/2023;",
+        "khong-co-ma;10;;",
+        f"{ids[2]};30;31/02/2023;",
+        ";50;;",
+        f"{ids[0]};45;01/06/2023;dòng lặp",
+        "",
+    ])
+    content = csv_text.encode("utf-8-sig")
+    baseline = len(event_types(client))
+
+    dry = ok(_upload(client, "tien-do.csv", content, dry_run="true"))
+    assert (dry["dry_run"], dry["valid"], dry["applied"]) == (True, False, False)
+    assert (dry["total_rows"], dry["accepted_rows"], dry["error_rows"]) == (6, 1, 5)
+    errors = {(e["row"], e["column"]): e for e in dry["errors"]}
+    assert set(errors) == {(3, "Tiến độ (%)"), (4, "Mã cam kết"), (5, "Ngày cập nhật"),
+                           (6, "Mã cam kết"), (7, "Mã cam kết")}
+    assert errors[(3, "Tiến độ (%)")]["message"] == (
+        "Tiến độ phải là số nguyên từ 0 đến 100 (nhận «120»)")
+    assert errors[(4, "Mã cam kết")]["code"] == "COMMITMENT_NOT_FOUND"
+    assert "31/02/2023" in errors[(5, "Ngày cập nhật")]["message"]
+    assert errors[(6, "Mã cam kết")]["message"] == "Không được để trống"
+    assert errors[(7, "Mã cam kết")]["message"] == "Cam kết đã có ở dòng 2 với cùng ngày cập nhật"
+    assert len(event_types(client)) == baseline, "a dry run writes nothing"
+
+    refused = _upload(client, "tien-do.csv", content)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["code"] == "IMPORT_REJECTED"
+    assert error["message"].startswith("Tệp có 5 dòng lỗi; không dòng nào được cập nhật")
+    assert len(error["details"]["errors"]) == 5
+    assert len(event_types(client)) == baseline, "all or nothing: nothing written"
+    assert _progress(client, ids) == [(0, "open"), (0, "open"), (0, "open")]
+
+    partial = ok(_upload(client, "tien-do.csv", content, mode="valid_rows"))
+    assert (partial["applied"], partial["accepted_rows"]) == (True, 1)
+    assert _progress(client, ids)[0] == (40, "in_progress")
+
+
+def test_excel_upload_dates_percent_cells_and_overdue_status(
+    client: TestClient, clock: FakeToday
+) -> None:
+    clock.set(date(2023, 7, 10))
+    ids = _three_commitments(client)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["STT", "Mã cam kết", "Tiến độ (%)", "Ngày cập nhật", "Ghi chú", "Người nhập"])
+    sheet.append([1, ids[0], 100, datetime(2023, 7, 1), "Hoàn thành chi trả", "Hà"])
+    sheet.append([2, ids[1], 0.5, "05/07/2023", None, "Hà"])
+    sheet["C3"].number_format = "0%"
+    sheet.append([3, ids[2], "25%", "2023-07-05", None, None])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    dry = ok(_upload(client, "tien-do.xlsx", buffer.getvalue(), dry_run="true"))
+    assert dry["valid"] and not dry["applied"]
+    assert dry["ignored_columns"] == ["Người nhập"]
+    assert [(r["row"], r["progress_pct"], r["status"]) for r in dry["results"]] == [
+        (2, 100, "done"), (3, 50, "overdue"), (4, 25, "in_progress")]
+    assert _progress(client, ids) == [(0, "open"), (0, "open"), (0, "open")]
+
+    applied = ok(_upload(client, "tien-do.xlsx", buffer.getvalue()))
+    assert applied["applied"] and applied["accepted_rows"] == 3
+    assert _progress(client, ids) == [(100, "done"), (50, "overdue"), (25, "in_progress")]
+    assert event_types(client, "CommitmentCompleted") == ["CommitmentCompleted"]
+    assert event_types(client, "CommitmentOverdue") == ["CommitmentOverdue"]
+
+    # The template lists what is still open, and comes back through the same door.
+    template = client.get(f"{URL}/template", params={"unit_code": TIEN_LANG})
+    assert template.status_code == 200
+    rows = list(load_workbook(io.BytesIO(template.content)).worksheets[0].iter_rows(
+        values_only=True))
+    assert rows[0][:2] == ("Mã cam kết", "Nội dung cam kết")
+    assert sorted(str(r[0]) for r in rows[1:]) == sorted(ids[1:])
+    filled = load_workbook(io.BytesIO(template.content))
+    for row in filled.worksheets[0].iter_rows(min_row=2):
+        row[5].value = 60
+        row[6].value = "10/07/2023"
+    buffer = io.BytesIO()
+    filled.save(buffer)
+    ok(_upload(client, "mau.xlsx", buffer.getvalue()))
+    assert _progress(client, ids)[1:] == [(60, "overdue"), (60, "in_progress")]
+    csv_template = client.get(f"{URL}/template", params={"format": "csv"})
+    assert csv_template.content.startswith("\ufeffMã cam kết".encode())
+
+
+def test_unreadable_or_incomplete_files_are_refused(client: TestClient) -> None:
+    for name, content, code in (
+        ("x.xlsx", b"PK\x03\x04 not really a workbook", "IMPORT_BAD_FILE"),
+        ("x.csv", "Mã cam kết,Ghi chú\nabc,x\n".encode(), "IMPORT_MISSING_COLUMN"),
+        ("x.csv", "Mã cam kết,Tiến độ (%)\n".encode(), "IMPORT_EMPTY"),
+        ("x.csv", b"\x00\x01\x02binary", "IMPORT_BAD_FILE"),
+    ):
+        response = _upload(client, name, content)
+        assert response.status_code == 422, (name, response.text)
+        error = response.json()["error"]
+        assert error["code"] == code and not error["message"].isascii()
+    missing = _upload(client, "x.csv", "Mã cam kết,Ghi chú\nabc,x\n".encode())
+    assert missing.json()["error"]["details"]["errors"][0] == {
+        "row": 1, "column": "Tiến độ (%)", "code": "MISSING_COLUMN",
+        "message": "Thiếu cột «Tiến độ (%)» ở dòng tiêu đề"}
+    no_file = client.post(URL)
+    assert no_file.status_code == 422 and no_file.json()["error"]["code"] == "VALIDATION_ERROR"

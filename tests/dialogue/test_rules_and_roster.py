@@ -1,0 +1,132 @@
+"""The heads roster as of a date, and the rule evaluated across an amendment in mid-year."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.dialogue.conftest import (
+    HONG_BANG,
+    QUAN_TOAN,
+    TIEN_LANG,
+    event_types,
+    held_session,
+    ok,
+    take_office,
+)
+
+
+def _roster(client: TestClient, on: str, **params: Any) -> list[tuple[str, str, str]]:
+    body = ok(client.get("/api/v1/heads", params={"on": on, **params}))
+    return [(h["unit_code"], h["role"], h["full_name"]) for h in body["items"]]
+
+
+def test_roster_as_of_any_date_through_successions(client: TestClient) -> None:
+    an = take_office(client, HONG_BANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    take_office(client, HONG_BANG, "people_committee_chair", "Trần Thị Bình", "2021-05-01",
+                to_date="2022-12-31")
+    take_office(client, HONG_BANG, "people_committee_chair", "Phạm Văn Cường", "2023-01-01")
+    take_office(client, QUAN_TOAN, "party_secretary", "Hoàng Thị Dung", "2021-01-01")
+    handed = ok(client.post(f"/api/v1/heads/{an}/successor",
+                            json={"full_name": "Lê Văn Giang", "from_date": "2023-07-01"}), 201)
+    assert [e["event_type"] for e in handed["events"]] == ["HeadLeftOffice", "HeadTookOffice"]
+    assert _roster(client, "2022-06-01", unit_code=HONG_BANG) == [
+        (HONG_BANG, "party_secretary", "Nguyễn Văn An"),
+        (HONG_BANG, "people_committee_chair", "Trần Thị Bình"),
+        (QUAN_TOAN, "party_secretary", "Hoàng Thị Dung"),
+    ]
+    assert _roster(client, "2023-06-30", unit_code=HONG_BANG, include_subunits=False) == [
+        (HONG_BANG, "party_secretary", "Nguyễn Văn An"),
+        (HONG_BANG, "people_committee_chair", "Phạm Văn Cường"),
+    ]
+    assert _roster(client, "2023-07-01", unit_code=HONG_BANG, role="party_secretary",
+                   include_subunits=False) == [(HONG_BANG, "party_secretary", "Lê Văn Giang")]
+    assert _roster(client, "2020-12-01") == [(HONG_BANG, "party_secretary", "Nguyễn Văn An")]
+    left = ok(client.get(f"/api/v1/heads/{an}"))
+    assert (left["to_date"], left["successor_head_id"]) == ("2023-06-30",
+                                                            handed["head_id"])
+    assert left["role_label"] == "Bí thư cấp ủy" and left["unit_name"] == "Quận Hồng Bàng"
+    terms = ok(client.get(f"/api/v1/units/{HONG_BANG}/heads"))["items"]
+    assert [t["full_name"] for t in terms] == ["Nguyễn Văn An", "Lê Văn Giang",
+                                               "Trần Thị Bình", "Phạm Văn Cường"]
+    # One holder at a time: an overlapping appointment is refused, naming the incumbent.
+    clash = client.post("/api/v1/heads", json={
+        "unit_code": HONG_BANG, "role": "people_committee_chair", "full_name": "Vũ Văn Hải",
+        "from_date": "2023-09-01"})
+    assert clash.status_code == 409
+    assert clash.json()["error"]["code"] == "HEAD_POST_OCCUPIED"
+    assert "Phạm Văn Cường" in clash.json()["error"]["message"]
+    ok(client.post(f"/api/v1/heads/{handed['head_id']}/leave",
+                   json={"to_date": "2023-11-30", "reason": "Nghỉ hưu"}))
+    assert _roster(client, "2023-12-01", unit_code=HONG_BANG, role="party_secretary",
+                   include_subunits=False) == []
+    unknown = client.post("/api/v1/heads/khong-co/leave", json={"to_date": "2023-01-01"})
+    assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "HEAD_NOT_FOUND"
+
+
+def _compliance(client: TestClient, date_from: str, date_to: str) -> dict[str, Any]:
+    return ok(client.get("/api/v1/rule-compliance", params={
+        "date_from": date_from, "date_to": date_to, "unit_code": TIEN_LANG}))
+
+
+def test_rule_evaluation_across_an_amendment_in_mid_year(client: TestClient) -> None:
+    rules = ok(client.get("/api/v1/dialogue-rules"))["items"]
+    assert {(r["level"], r["min_sessions_per_year"]) for r in rules} == {
+        ("province", 1), ("district", 2), ("commune", 2)}, "the default is seeded"
+    secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An",
+                            "2020-10-01")
+    old_chair = take_office(client, TIEN_LANG, "people_committee_chair", "Lê Thị Bích",
+                            "2021-06-01")
+    new_chair = ok(client.post(f"/api/v1/heads/{old_chair}/successor",
+                               json={"full_name": "Đặng Văn Khoa",
+                                     "from_date": "2023-07-01"}), 201)["head_id"]
+    held_session(client, TIEN_LANG, [secretary], "2023-02-15")
+    held_session(client, TIEN_LANG, [secretary, old_chair], "2023-05-20")
+    held_session(client, TIEN_LANG, [new_chair], "2023-08-10")
+    held_session(client, TIEN_LANG, [new_chair], "2023-11-25")
+    before = _compliance(client, "2023-01-01", "2023-12-31")
+    assert [(i["full_name"], i["required"], i["sessions_held"], i["met"])
+            for i in before["items"]] == [
+        ("Nguyễn Văn An", 2, 2, True),
+        ("Lê Thị Bích", 1, 1, True),  # 2 × 181/365 ≈ 0.99
+        ("Đặng Văn Khoa", 1, 2, True),  # 2 × 184/365 ≈ 1.01
+    ]
+
+    # The amendment: district heads hold a session every quarter from 1 July 2023.
+    ok(client.post("/api/v1/dialogue-rules", json={
+        "level": "district", "min_sessions_per_year": 4, "effective_from": "2023-07-01",
+        "legal_basis": "Quyết định sửa đổi Quyết định 1738-QĐ/TU"}), 201)
+    assert event_types(client, "DialogueRuleSet").count("DialogueRuleSet") == 4
+    after = _compliance(client, "2023-01-01", "2023-12-31")
+    by_name = {i["full_name"]: i for i in after["items"]}
+    secretary_row = by_name["Nguyễn Văn An"]
+    # 2 × 181/365 + 4 × 184/365 ≈ 3.01 → 3 sessions; he held 2.
+    assert (secretary_row["required"], secretary_row["required_exact"]) == (3, 3.01)
+    assert (secretary_row["met"], secretary_row["missing"]) == (False, 1)
+    assert [(p["from"], p["to"], p["min_sessions_per_year"])
+            for p in secretary_row["pieces"]] == [
+        ("2023-01-01", "2023-06-30", 2), ("2023-07-01", "2023-12-31", 4)]
+    explanation = secretary_row["explanation"]
+    assert explanation.startswith("Chưa đạt: Nguyễn Văn An")
+    assert "2 hội nghị/năm từ 27/01/2015" in explanation
+    assert "4 hội nghị/năm từ 01/07/2023" in explanation
+    assert "còn thiếu 1 hội nghị" in explanation
+    assert "2 hội nghị đã tổ chức nhưng chưa nộp báo cáo" in explanation
+    assert by_name["Lê Thị Bích"]["met"], "her term ended before the amendment"
+    khoa = by_name["Đặng Văn Khoa"]
+    assert (khoa["required"], khoa["sessions_held"], khoa["met"]) == (2, 2, True)
+    assert (after["heads_in_office"], after["heads_meeting_rule"], after["ratio_pct"]) == (
+        3, 2, 66.7)
+    # The first half-year is judged by the rule then in force, before and after the amendment.
+    first_half = _compliance(client, "2023-01-01", "2023-06-30")
+    assert [(i["full_name"], i["required"], i["met"]) for i in first_half["items"]] == [
+        ("Nguyễn Văn An", 1, True), ("Lê Thị Bích", 1, True)]
+    # Correcting a version (same level and date) replaces it.
+    ok(client.post("/api/v1/dialogue-rules", json={
+        "level": "district", "min_sessions_per_year": 3, "effective_from": "2023-07-01",
+        "legal_basis": "Quyết định sửa đổi (đính chính)"}), 201)
+    corrected = _compliance(client, "2023-01-01", "2023-12-31")
+    assert corrected["items"][0]["required"] == 3 and corrected["items"][0]["pieces"][1][
+        "min_sessions_per_year"] == 3
+    assert len(ok(client.get("/api/v1/dialogue-rules"))["items"]) == 4
