@@ -1,0 +1,178 @@
+"""Bulk import of the desk's spreadsheets: dry run, row errors in Vietnamese, all-or-nothing by
+default, partial import on request, re-import creating nothing, CSV and Excel."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import Workbook
+
+from services.religion.application.importing import parse_date, parse_number
+from tests.religion.conftest import error_of, event_count
+
+SAMPLES = Path(__file__).parents[2] / "services" / "religion" / "samples"
+SAMPLE_CSV = SAMPLES / "co-so-ton-giao-hai-phong-MAU.csv"
+SAMPLE_XLSX = SAMPLES / "co-so-ton-giao-hai-phong-MAU.xlsx"
+HEADER = "Mã cơ sở;Tên cơ sở;Tôn giáo;Mã xã;Diện tích đất (m²);Ngày đăng ký;Ghi chú\n"
+GOOD = [
+    "TL-01;Chùa Đông Khê;Phật giáo;11755;1.250,5;01/02/2023;\n",
+    "TL-02;Giáo xứ Đại Thắng;cong giao;11758;980;2023-02-03;\n",
+]
+BAD = [
+    "TL-03;Chùa Ba;Phật giáo;99999;100;01/02/2023;\n",  # row 4: unknown commune
+    "TL-04;Chùa Bốn;Đạo lạ;11755;abc;31/02/2023;\n",  # row 5: religion, number, date
+    "TL-01;Chùa trùng;Phật giáo;11755;100;01/02/2023;\n",  # row 6: duplicate of row 2
+    "TL-05;;Phật giáo;11755;100;01/02/2023;\n",  # row 7: no name
+]
+
+
+def _upload(client: TestClient, name: str, content: bytes, **params: Any) -> Any:
+    return client.post("/api/v1/sites/import", params=params, files={"file": (name, content)})
+
+
+def _csv(*rows: str) -> bytes:
+    return (HEADER + "".join(rows)).encode("utf-8")
+
+
+def test_the_sample_file_imports_once_from_csv_and_not_again_from_excel(
+    religion: TestClient,
+) -> None:
+    dry = _upload(religion, SAMPLE_CSV.name, SAMPLE_CSV.read_bytes(), dry_run="true")
+    assert dry.status_code == 200
+    assert (dry.json()["rows"], dry.json()["would_create"], dry.json()["errors"]) == (239, 239, [])
+    assert event_count(religion) == 0
+
+    done = _upload(religion, SAMPLE_CSV.name, SAMPLE_CSV.read_bytes())
+    assert done.status_code == 201
+    assert (done.json()["created"], done.json()["written"]) == (239, True)
+    assert event_count(religion) == 239
+    sites = religion.get("/api/v1/sites", params={"district": "315", "page_size": 500}).json()
+    assert sites["total"] == 40
+    first = religion.get("/api/v1/sites/CSTG-315-001").json()
+    assert first["land_area_m2"] == 3052.5  # "3.052,5" in the file
+    assert first["registered_on"] == "2023-03-30"  # "30/03/2023"
+
+    # The Excel copy of the same register: same data, so nothing new and nothing differing.
+    again = _upload(religion, SAMPLE_XLSX.name, SAMPLE_XLSX.read_bytes())
+    assert again.status_code == 200
+    body = again.json()
+    assert (body["format"], body["header_row"], body["created"], body["existing"]) == (
+        "xlsx", 3, 0, 239)
+    assert all(item["differs"] == [] for item in body["skipped"])
+    assert event_count(religion) == 239
+
+
+def test_row_errors_refuse_the_file_unless_only_valid_rows_are_asked_for(
+    religion: TestClient,
+) -> None:
+    content = _csv(*GOOD, *BAD)
+    dry = _upload(religion, "ds.csv", content, dry_run="true").json()
+    assert (dry["rows"], dry["valid_rows"], dry["invalid_rows"]) == (6, 2, 4)
+    found = {(e["row"], e["column"], e["code"]) for e in dry["errors"]}
+    assert found == {
+        (4, "Mã xã", "UNKNOWN_UNIT"),
+        (5, "Tôn giáo", "INVALID_VALUE"),
+        (5, "Diện tích đất (m²)", "INVALID_VALUE"),
+        (5, "Ngày đăng ký", "INVALID_VALUE"),
+        (6, "Mã cơ sở", "DUPLICATE_IN_FILE"),
+        (7, "Tên cơ sở", "missing"),
+    }
+    messages = {(e["row"], e["column"]): e["message"] for e in dry["errors"]}
+    assert messages[(6, "Mã cơ sở")] == "Mã cơ sở trùng với dòng 2 của cùng tệp"
+    assert "Đạo lạ" in messages[(5, "Tôn giáo")]
+    assert "01/02/2023" in messages[(4, "Mã xã")]
+
+    refused = _upload(religion, "ds.csv", content)
+    assert refused.status_code == 422
+    error = error_of(refused)
+    assert error["code"] == "IMPORT_HAS_ERRORS"
+    assert error["details"]["report"]["error_count"] == 6
+    assert event_count(religion) == 0
+
+    partial = _upload(religion, "ds.csv", content, only_valid="true")
+    assert partial.status_code == 201
+    assert (partial.json()["created"], partial.json()["invalid_rows"]) == (2, 4)
+    assert event_count(religion) == 2
+    assert religion.get("/api/v1/sites/TL-02").json()["religion"] == "Công giáo"
+
+    changed = _csv(GOOD[0].replace("Chùa Đông Khê", "Chùa Đông Khê Mới"), GOOD[1])
+    again = _upload(religion, "ds.csv", changed).json()
+    assert (again["created"], again["existing"]) == (0, 2)
+    assert again["skipped"][0]["differs"] == ["Tên cơ sở"]
+    assert event_count(religion) == 2
+
+
+def _xlsx(rows: list[list[Any]]) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def test_excel_cells_keep_their_types_and_rows_their_numbers(religion: TestClient) -> None:
+    content = _xlsx([
+        ["DANH SÁCH CƠ SỞ TÔN GIÁO"],
+        [],
+        ["STT", "Mã cơ sở", "Tên cơ sở", "Tôn giáo", "Mã xã", "Diện tích đất (m²)",
+         "Ngày đăng ký"],
+        [1, "TL-01", "Chùa Một", "Phật giáo", 11755, 1250.5, datetime(2023, 2, 1)],
+        [],
+        [2, "TL-02", "Chùa Hai", "Phật giáo", "11758", "-5", date(2023, 2, 1)],
+    ])
+    dry = _upload(religion, "ds.xlsx", content, dry_run="true").json()
+    assert dry["header_row"] == 3
+    assert [(e["row"], e["field"], e["code"]) for e in dry["errors"]] == [
+        (6, "land_area_m2", "greater_than")]
+    done = _upload(religion, "ds.xlsx", content, only_valid="true").json()
+    assert done["created"] == 1
+    site = religion.get("/api/v1/sites/TL-01").json()
+    assert (site["commune"]["code"], site["land_area_m2"], site["registered_on"]) == (
+        "11755", 1250.5, "2023-02-01")
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "code"),
+    [
+        ("ds.pdf", b"%PDF-1.4", "IMPORT_UNSUPPORTED"),
+        ("ds.xlsx", b"PK\x03\x04 not really a workbook", "IMPORT_UNREADABLE"),
+        ("ds.csv", "Tên;Địa chỉ\nChùa;Thôn\n".encode(), "IMPORT_NO_HEADER"),
+        ("ds.csv", "Mã cơ sở;Tên cơ sở\nA;B\n".encode(), "IMPORT_MISSING_COLUMNS"),
+        ("ds.csv", HEADER.encode(), "IMPORT_EMPTY"),
+        ("ds.csv", b"\xff\xfe\x00M\x00a", "IMPORT_UNREADABLE"),
+    ],
+    ids=["pdf", "broken-xlsx", "no-header", "missing-columns", "empty", "utf16"],
+)
+def test_unusable_files_are_refused_with_a_reason(
+    religion: TestClient, name: str, content: bytes, code: str
+) -> None:
+    response = _upload(religion, name, content, dry_run="true")
+    assert response.status_code == 422, response.text
+    assert error_of(response)["code"] == code
+    assert not error_of(response)["message"].isascii()
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("1.250,5", 1250.5), ("1250,5", 1250.5), ("1,250.5", 1250.5), ("1250.5", 1250.5),
+     ("1.250", 1250.0), ("12.5", 12.5), (" 980 ", 980.0), ("", None), (42, 42.0)],
+)
+def test_numbers_as_desks_type_them(text: str | int, value: float | None) -> None:
+    assert parse_number(text) == value
+
+
+def test_dates_as_desks_type_them() -> None:
+    assert parse_date("01/02/2023") == date(2023, 2, 1)
+    assert parse_date("1-2-2023") == date(2023, 2, 1)
+    assert parse_date("2023-02-01") == date(2023, 2, 1)
+    assert parse_date(datetime(2023, 2, 1, 0, 0)) == date(2023, 2, 1)
+    with pytest.raises(ValueError):
+        parse_date("31/02/2023")
