@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi.testclient import TestClient
 
 from tests.dialogue.conftest import (
+    HAI_PHONG,
     HONG_BANG,
     QUAN_TOAN,
     TIEN_LANG,
+    TIEN_LANG_TOWN,
+    FakeToday,
     event_types,
     held_session,
     ok,
@@ -130,3 +134,28 @@ def test_rule_evaluation_across_an_amendment_in_mid_year(client: TestClient) -> 
     assert corrected["items"][0]["required"] == 3 and corrected["items"][0]["pieces"][1][
         "min_sessions_per_year"] == 3
     assert len(ok(client.get("/api/v1/dialogue-rules"))["items"]) == 4
+
+
+def test_city_scope_counts_district_and_commune_heads_and_the_2025_reform(
+    client: TestClient, clock: FakeToday
+) -> None:
+    take_office(client, HAI_PHONG, "party_secretary", "Lê Tiến Châu", "2020-10-15")
+    district = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    take_office(client, TIEN_LANG_TOWN, "people_committee_chair", "Hoàng Thị Dung",
+                "2021-01-01")
+    city = _roster(client, "2023-06-01", unit_code=HAI_PHONG)
+    assert [u for u, _, _ in city] == [HAI_PHONG, TIEN_LANG, TIEN_LANG_TOWN], "top-down order"
+    body = ok(client.get("/api/v1/rule-compliance", params={
+        "date_from": "2023-01-01", "date_to": "2023-12-31", "unit_code": HAI_PHONG}))
+    assert body["heads_in_office"] == 3
+    # The district level ended on 1 July 2025: its heads leave the roster and owe nothing
+    # after 30 June, even if nobody recorded their leaving.
+    clock.set(date(2025, 12, 31))
+    assert [u for u, _, _ in _roster(client, "2025-08-01")] == [HAI_PHONG, TIEN_LANG_TOWN]
+    held_session(client, TIEN_LANG, [district], "2025-03-01")
+    y2025 = ok(client.get("/api/v1/rule-compliance", params={
+        "date_from": "2025-01-01", "date_to": "2025-12-31", "head_id": district}))
+    row = y2025["items"][0]
+    assert (row["in_office_to"], row["required"], row["met"]) == ("2025-06-30", 1, True)
+    unknown = client.get("/api/v1/sessions", params={"unit_code": "99999"})
+    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "UNKNOWN_UNIT"

@@ -14,6 +14,7 @@ from services.dialogue.adapters.tables import heads, rules, session_heads, sessi
 from services.dialogue.application.queries import (
     LEVEL_RANK,
     head_dict,
+    unit_last_day,
     unit_name,
     units_in_scope,
 )
@@ -142,8 +143,12 @@ def evaluate_period(
     held = _sessions_by_head(conn, [r.head_id for r in rows], start, end)
     items: list[dict[str, Any]] = []
     for row in rows:
+        office_to = min(
+            (d for d in (row.to_date, unit_last_day(row.unit_code)) if d is not None),
+            default=None,
+        )
         evaluation = evaluate(
-            start, end, row.from_date, row.to_date, versions.get(row.level, []),
+            start, end, row.from_date, office_to, versions.get(row.level, []),
             [on for _, on, _ in held.get(row.head_id, [])],
         )
         if evaluation is None:

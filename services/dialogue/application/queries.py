@@ -20,7 +20,7 @@ from services.dialogue.adapters.tables import (
 )
 from services.dialogue.domain.commitments import Commitment
 from shared.adminunits import default_catalogue
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.eventstore import EventStore
 
 MAX_PAGE = 1000
@@ -31,21 +31,37 @@ LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
 def units_in_scope(
     code: str, include_subunits: bool, dates: Iterable[date] | None = None
 ) -> set[str]:
-    """The unit and, if asked, every unit under it on any of `dates` (default: every version
-    of the unit). Units are versioned: a district abolished in 2025 still covers the
-    communes it had, and a lookup over a period must see both structures."""
+    """The unit and, if asked, every unit under it (districts and communes) on any of
+    `dates` (default: every version of the unit). Units are versioned: a district abolished
+    in 2025 still covers the communes it had, and a period must see both structures."""
+    catalogue = default_catalogue()
+    versions = catalogue.history(code)
+    if not versions:
+        raise InvalidInput(
+            "UNKNOWN_UNIT", messages.UNKNOWN_UNIT_FILTER.format(code=code), unit_code=code
+        )
     scope = {code}
-    if include_subunits:
-        catalogue = default_catalogue()
-        if dates is None:
-            dates = set()
-            for version in catalogue.history(code):
-                dates.add(version.valid_from)
-                if version.valid_to is not None:
-                    dates.add(version.valid_to - timedelta(days=1))
-        for on in set(dates):
-            scope |= {u.code for u in catalogue.descendants(code, on)}
+    if not include_subunits:
+        return scope
+    if dates is None:
+        dates = {v.valid_from for v in versions} | {
+            v.valid_to - timedelta(days=1) for v in versions if v.valid_to is not None
+        }
+    for on in set(dates):
+        if catalogue.get(code, on) is None:
+            continue
+        scope |= {u.code for u in catalogue.children(code, on)}
+        scope |= {u.code for u in catalogue.descendants(code, on)}
     return scope
+
+
+def unit_last_day(code: str) -> date | None:
+    """The last day a unit code existed (a district abolished on 1 July 2025 ends on 30 June);
+    None while it still exists. A head's term cannot outlast the unit."""
+    versions = default_catalogue().history(code)
+    if not versions or any(v.valid_to is None for v in versions):
+        return None
+    return max(v.valid_to for v in versions if v.valid_to is not None) - timedelta(days=1)
 
 
 def unit_name(code: str, on: date) -> str:
@@ -108,7 +124,11 @@ def roster(
         )
     if role:
         query = query.where(heads.c.role == role)
-    rows = sorted(conn.execute(query), key=lambda r: (LEVEL_RANK[r.level], r.unit_code, r.role))
+    catalogue = default_catalogue()
+    rows = sorted(
+        (r for r in conn.execute(query) if catalogue.get(r.unit_code, on) is not None),
+        key=lambda r: (LEVEL_RANK[r.level], r.unit_code, r.role),
+    )
     return [head_dict(row, on) for row in rows]
 
 
