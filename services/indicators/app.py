@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
+from services.indicators.adapters.tables import metadata, write_metadata
+from services.indicators.api.indicators import router as indicators_router
+from services.indicators.api.models import router as models_router
+from services.indicators.api.units import router as units_router
+from services.indicators.application.lifecycle import seed_plan_definitions, status_sweeper
+from services.indicators.application.projections import all_projections
 from services.indicators.domain.events import registry
+from shared.eventstore import EventStore
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
@@ -12,5 +23,33 @@ from shared.web import build_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.for_service("indicators")
-    runtime = ServiceRuntime(settings, registry)
-    return build_app(runtime, [], title="danvan: Chỉ tiêu công tác dân vận")
+    # The projections announce status changes into the service's own event store.
+    store = EventStore(settings.service, settings.subject_root)
+    runtime = ServiceRuntime(
+        settings,
+        registry,
+        metadata=[metadata, write_metadata],
+        projections=all_projections(store),
+        background=[status_sweeper],
+    )
+    app = build_app(
+        runtime,
+        [units_router, models_router, indicators_router],
+        title="danvan: Chỉ tiêu công tác dân vận",
+    )
+    _define_plan_at_start(app, runtime)
+    return app
+
+
+def _define_plan_at_start(app: FastAPI, runtime: ServiceRuntime) -> None:
+    """The plan's four indicators exist before the first request is served."""
+    started = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(application: FastAPI) -> AsyncIterator[None]:
+        async with started(application):
+            if await asyncio.to_thread(seed_plan_definitions, runtime):
+                runtime.relay.notify()
+            yield
+
+    app.router.lifespan_context = lifespan

@@ -1,7 +1,149 @@
-"""Events of the indicators service."""
+"""Events of the indicators service. A type keeps its name; new schema versions get upcasters.
+
+Payload fields follow docs/events.md ("indicators"); extra fields are additions the contract
+allows. Percentages (`target`, `value`) are percent, not ratios: 40.0 means 40 %.
+"""
 
 from __future__ import annotations
 
-from shared.envelope import EventRegistry
+from datetime import date
+from typing import Literal
+
+from pydantic import Field
+
+from shared.envelope import DomainEvent, EventRegistry
 
 registry = EventRegistry(service="indicators")
+
+ModelField = Literal["new_rural", "exemplary_rural", "urban", "digital_transformation", "other"]
+RecognitionLevel = Literal["none", "commune", "district", "city", "central"]
+ModelStatus = Literal["building", "recognised", "closed"]
+Comparator = Literal["ge", "le"]
+Method = Literal[
+    "model_coverage", "dialogue_heads", "sites_with_dossier", "sites_with_certificate", "reported"
+]
+Status = Literal["dat", "co_nguy_co", "chua_dat"]
+ContestAward = Literal["first", "second", "third", "consolation"]
+
+
+# -- "Dân vận khéo" models ---------------------------------------------------------------------
+
+
+@registry.register
+class ModelRegistered(DomainEvent):
+    """A "Dân vận khéo" model (mô hình "Dân vận khéo") entered the register."""
+
+    event_type = "ModelRegistered"
+    model_id: str
+    unit_code: str
+    field: ModelField
+    title: str
+    started_on: date
+    recognition_level: RecognitionLevel
+    status: ModelStatus
+    description: str = ""
+    lead_organisation: str = ""
+
+
+@registry.register
+class ModelRecognised(DomainEvent):
+    """A committee recognised the model (công nhận mô hình) at a level."""
+
+    event_type = "ModelRecognised"
+    model_id: str
+    recognition_level: RecognitionLevel
+    recognised_on: date
+    decision_ref: str = ""
+
+
+@registry.register
+class ModelClosed(DomainEvent):
+    """The model stopped (dừng triển khai); it no longer counts from `closed_on`."""
+
+    event_type = "ModelClosed"
+    model_id: str
+    closed_on: date
+    reason: str
+
+
+@registry.register
+class ContestEntrySubmitted(DomainEvent):
+    """An entry of the contest promoting "Dân vận khéo" models (Cuộc thi tuyên truyền mô hình)."""
+
+    event_type = "ContestEntrySubmitted"
+    entry_id: str
+    model_id: str
+    contest_year: int
+    title: str
+    unit_code: str = ""
+    submitted_on: date | None = None
+    author: str = ""
+
+
+@registry.register
+class ContestEntryAwarded(DomainEvent):
+    """The contest jury gave the entry a prize (giải Nhất, Nhì, Ba, Khuyến khích)."""
+
+    event_type = "ContestEntryAwarded"
+    entry_id: str
+    contest_year: int
+    award: ContestAward
+    awarded_on: date
+
+
+# -- indicators ---------------------------------------------------------------------------------
+
+
+@registry.register
+class IndicatorDefined(DomainEvent):
+    """An indicator (chỉ tiêu) of a year was defined, or its definition replaced."""
+
+    event_type = "IndicatorDefined"
+    indicator_id: str
+    year: int
+    name: str
+    comparator: Comparator
+    target: float
+    denominator_fixed: int | None
+    method: Method = "reported"
+    numerator: str = ""
+    denominator: str = ""
+    scope_unit_codes: list[str] = Field(default_factory=list)
+    period_start: date | None = None
+    period_end: date | None = None
+    qualifying_fields: list[ModelField] = Field(default_factory=list)
+    plan_ref: str = ""
+
+
+@registry.register
+class ReportedFigureRecorded(DomainEvent):
+    """A figure reported by a unit for an indicator not computed from events (số liệu báo cáo).
+    Who reported it and when it was recorded are the envelope's actor and recorded_at."""
+
+    event_type = "ReportedFigureRecorded"
+    indicator_id: str
+    year: int
+    unit_code: str
+    numerator: int
+    denominator: int
+    reported_on: date
+    note: str = ""
+    source_document: str = ""
+
+
+@registry.register
+class IndicatorStatusChanged(DomainEvent):
+    """The status of an indicator for a unit changed (đạt / có nguy cơ không đạt / chưa đạt)."""
+
+    event_type = "IndicatorStatusChanged"
+    indicator_id: str
+    year: int
+    unit_code: str
+    status: Status
+    previous_status: Status | None
+    numerator: int
+    denominator: int
+    value: float
+    target: float
+    evaluated_on: date | None = None
+    cause: str = ""

@@ -1,0 +1,136 @@
+"""Reading the fact tables: the facts known on a business date as of a recording time."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Connection, Select, Table, select
+
+from services.indicators.adapters.tables import (
+    certificate_facts,
+    dossier_facts,
+    head_facts,
+    model_facts,
+    reported_facts,
+    rule_facts,
+    session_facts,
+    site_facts,
+)
+from services.indicators.domain.facts import (
+    HeadFact,
+    HeadTerm,
+    HeldSession,
+    ModelFact,
+    ModelState,
+    ReportedFact,
+    RuleFact,
+    SessionFact,
+    SiteFact,
+    SiteState,
+    SiteStepFact,
+    fold_heads,
+    fold_models,
+    fold_sessions,
+    fold_sites,
+)
+
+
+def utc(value: datetime) -> datetime:
+    """In UTC, as stored: SQLite keeps the UTC wall time without its zone, so every time
+    written or compared must be UTC first."""
+    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware.astimezone(UTC)
+
+
+def _known(table: Table, on: date, as_of: datetime) -> Select[tuple[object, ...]]:
+    return (
+        select(table)
+        .where(table.c.on_date <= on, table.c.recorded_at <= utc(as_of))
+        .order_by(table.c.on_date, table.c.seq)
+    )
+
+
+def load_sites(conn: Connection, on: date, as_of: datetime) -> dict[str, SiteState]:
+    sites = [
+        SiteFact(r.site_code, r.kind, r.on_date, r.commune_code, r.name)
+        for r in conn.execute(_known(site_facts, on, as_of))
+    ]
+    dossier = [
+        SiteStepFact(r.site_code, r.switch, r.on_date, r.event_type)
+        for r in conn.execute(_known(dossier_facts, on, as_of))
+    ]
+    certificate = [
+        SiteStepFact(r.site_code, r.switch, r.on_date, r.certificate_number)
+        for r in conn.execute(_known(certificate_facts, on, as_of))
+    ]
+    return fold_sites(sites, dossier, certificate)
+
+
+def load_heads(conn: Connection, on: date, as_of: datetime) -> dict[str, list[HeadTerm]]:
+    return fold_heads(
+        HeadFact(r.head_id, r.kind, r.on_date, r.unit_code, r.role, r.full_name)
+        for r in conn.execute(_known(head_facts, on, as_of))
+    )
+
+
+def load_sessions(
+    conn: Connection, start: date, on: date, as_of: datetime
+) -> list[HeldSession]:
+    """Sessions held between `start` and `on`; cancellations of any date up to `on`."""
+    query = _known(session_facts, on, as_of).where(
+        (session_facts.c.on_date >= start) | (session_facts.c.kind == "cancelled")
+    )
+    return fold_sessions(
+        SessionFact(
+            r.session_id, r.kind, r.on_date, r.unit_code, tuple(json.loads(r.head_ids))
+        )
+        for r in conn.execute(query)
+    )
+
+
+def load_rules(conn: Connection, as_of: datetime) -> list[RuleFact]:
+    """Rules in recording order; their own `effective_from` says when each applies."""
+    query = (
+        select(rule_facts)
+        .where(rule_facts.c.recorded_at <= utc(as_of))
+        .order_by(rule_facts.c.recorded_at, rule_facts.c.seq)
+    )
+    return [
+        RuleFact(r.level, r.min_sessions_per_year, r.effective_from) for r in conn.execute(query)
+    ]
+
+
+def load_models(conn: Connection, on: date, as_of: datetime) -> dict[str, ModelState]:
+    return fold_models(
+        ModelFact(
+            r.model_id, r.kind, r.on_date, r.unit_code, r.field, r.title, r.recognition_level
+        )
+        for r in conn.execute(_known(model_facts, on, as_of))
+    )
+
+
+def load_reported(
+    conn: Connection, indicator_id: str, year: int, on: date, as_of: datetime
+) -> list[ReportedFact]:
+    query = _known(reported_facts, on, as_of).where(
+        reported_facts.c.indicator_id == indicator_id, reported_facts.c.year == year
+    )
+    return [
+        ReportedFact(
+            r.unit_code,
+            r.numerator,
+            r.denominator,
+            r.on_date,
+            r.actor,
+            _iso(r.recorded_at),
+            r.department,
+            r.note,
+            r.source_document,
+        )
+        for r in conn.execute(query)
+    ]
+
+
+def _iso(value: datetime) -> str:
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()

@@ -1,0 +1,207 @@
+"""HTTP API of the indicators: definitions, figures with drill-down, evidence, restated view,
+status history and reported figures."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import Connection
+
+from services.indicators import messages
+from services.indicators.adapters.facts import load_reported
+from services.indicators.api.common import IndicatorPath, YearPath, accepted, vn_time
+from services.indicators.application import handlers
+from services.indicators.application.commands import DefineIndicator, RecordReportedFigure
+from services.indicators.application.compute import compute
+from services.indicators.application.queries import (
+    Moment,
+    check_on,
+    definition_json,
+    evidence_view,
+    figure_json,
+    figures_view,
+    find_definition,
+    labels,
+    restated_view,
+    status_history,
+    year_overview,
+)
+from services.indicators.domain.definitions import Definition
+from services.indicators.domain.figures import IndicatorFigures
+from shared.adminunits import UnknownUnitError
+from shared.aggregate import CommandContext
+from shared.clock import format_date_vn, today_vn
+from shared.envelope import utcnow
+from shared.errors import InvalidInput
+from shared.web import command_context, runtime_of
+
+router = APIRouter(prefix="/api/v1/indicators", tags=["chỉ tiêu"])
+Context = Annotated[CommandContext, Depends(command_context)]
+UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+
+
+def _moment(definition: Definition, on: date | None, as_of: datetime | None) -> Moment:
+    if on is not None:
+        check_on(definition, on)
+    return Moment(
+        on=on or definition.evaluation_date(today_vn()),
+        as_of=vn_time(as_of) if as_of else utcnow(),
+    )
+
+
+def _figures(conn: Connection, definition: Definition, moment: Moment) -> IndicatorFigures:
+    try:
+        return compute(conn, definition, moment.on, moment.as_of)
+    except UnknownUnitError as exc:
+        raise InvalidInput(
+            "UNIT_NOT_VALID_ON",
+            messages.UNIT_NOT_VALID_ON.format(code=exc.code, on=format_date_vn(moment.on)),
+        ) from exc
+
+
+@router.get("/labels")
+def indicator_labels() -> dict[str, Any]:
+    """Nhãn tiếng Việt của các trạng thái, lĩnh vực, cấp công nhận, giải thưởng."""
+    return dict(labels())
+
+
+@router.get("")
+def list_indicators(
+    request: Request, year: Annotated[int, Query(ge=2000, le=2100)],
+    on: date | None = None, as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """Các chỉ tiêu của năm với kết quả chung và tình trạng thực hiện."""
+    with runtime_of(request).engine.connect() as conn:
+        items = year_overview(conn, year, lambda d: _moment(d, on, as_of))
+    return {"year": year, "status_rule": messages.STATUS_RULE, "items": items}
+
+
+@router.post("", status_code=201)
+def define_indicator(
+    command: DefineIndicator, request: Request, context: Context
+) -> dict[str, Any]:
+    """Định nghĩa (hoặc định nghĩa lại) một chỉ tiêu của năm."""
+    with runtime_of(request).uow(context) as uow:
+        envelopes = handlers.define_indicator(uow, command)
+        uow.commit()
+    return accepted(envelopes)
+
+
+@router.get("/{year}/{indicator_id}")
+def indicator_figures(
+    year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
+    on: date | None = None, as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """Kết quả của một đơn vị (mặc định: toàn phạm vi) và các đơn vị trực thuộc."""
+    with runtime_of(request).engine.connect() as conn:
+        definition = find_definition(conn, indicator_id, year)
+        moment = _moment(definition, on, as_of)
+        return figures_view(_figures(conn, definition, moment), unit, moment)
+
+
+@router.get("/{year}/{indicator_id}/units")
+def indicator_units(
+    year: YearPath, indicator_id: IndicatorPath, request: Request,
+    level: Literal["province", "district", "commune"] = "district",
+    on: date | None = None, as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """Kết quả của mọi đơn vị một cấp trong phạm vi (bảng tổng hợp theo huyện, theo xã)."""
+    with runtime_of(request).engine.connect() as conn:
+        definition = find_definition(conn, indicator_id, year)
+        moment = _moment(definition, on, as_of)
+        figures = _figures(conn, definition, moment)
+    tree = figures.tree
+    codes = [c for c in tree.ordered() if tree.units[c].level == level]
+    return {
+        "indicator": definition_json(definition),
+        "on": moment.on.isoformat(),
+        "level": level,
+        "total": figure_json(figures, figures.total),
+        "items": [figure_json(figures, figures.figures[c]) for c in codes],
+    }
+
+
+@router.get("/{year}/{indicator_id}/evidence")
+def indicator_evidence(
+    year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
+    counts_only: bool = False, limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    offset: Annotated[int, Query(ge=0)] = 0, on: date | None = None,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """Các mô hình, người đứng đầu và cuộc đối thoại, cơ sở tôn giáo làm nên con số."""
+    with runtime_of(request).engine.connect() as conn:
+        definition = find_definition(conn, indicator_id, year)
+        moment = _moment(definition, on, as_of)
+        figures = _figures(conn, definition, moment)
+    return evidence_view(figures, unit or figures.tree.roots[0], counts_only, limit, offset)
+
+
+@router.get("/{year}/{indicator_id}/restated")
+def indicator_restated(
+    year: YearPath, indicator_id: IndicatorPath, request: Request, to: date | None = None,
+    on: date | None = None, as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """Kết quả của kỳ quy đổi sang các đơn vị hành chính hiện hành (chỉ để tham khảo)."""
+    with runtime_of(request).engine.connect() as conn:
+        definition = find_definition(conn, indicator_id, year)
+        moment = _moment(definition, on, as_of)
+        figures = _figures(conn, definition, moment)
+    return restated_view(figures, to or today_vn())
+
+
+@router.get("/{year}/{indicator_id}/status-history")
+def indicator_status_history(
+    year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
+) -> dict[str, Any]:
+    """Các lần thay đổi tình trạng thực hiện chỉ tiêu của một đơn vị."""
+    with runtime_of(request).engine.connect() as conn:
+        definition = find_definition(conn, indicator_id, year)
+        code = unit or definition.scope[0]
+        items = status_history(conn, indicator_id, year, code)
+    return {"indicator_id": indicator_id, "year": year, "unit_code": code, "items": items}
+
+
+@router.post("/{year}/{indicator_id}/reported-figures", status_code=201)
+def record_reported_figure(
+    year: YearPath, indicator_id: IndicatorPath, command: RecordReportedFigure,
+    request: Request, context: Context,
+) -> dict[str, Any]:
+    """Ghi nhận số liệu do đơn vị báo cáo cho chỉ tiêu không tính tự động."""
+    with runtime_of(request).uow(context) as uow:
+        envelopes = handlers.record_reported_figure(uow, indicator_id, year, command)
+        uow.commit()
+    return accepted(envelopes)
+
+
+@router.get("/{year}/{indicator_id}/reported-figures")
+def list_reported_figures(
+    year: YearPath, indicator_id: IndicatorPath, request: Request,
+    as_of: datetime | None = None,
+) -> dict[str, Any]:
+    """Mọi số liệu đã báo cáo, ai báo cáo và ghi nhận lúc nào (kể cả số liệu đã được thay thế)."""
+    with runtime_of(request).engine.connect() as conn:
+        definition = find_definition(conn, indicator_id, year)
+        facts = load_reported(
+            conn, indicator_id, year, definition.period_end,
+            vn_time(as_of) if as_of else utcnow(),
+        )
+    return {
+        "indicator_id": indicator_id,
+        "year": year,
+        "items": [
+            {
+                "unit_code": f.unit_code,
+                "numerator": f.numerator,
+                "denominator": f.denominator,
+                "reported_on": f.reported_on.isoformat(),
+                "reported_by": f.actor,
+                "department": f.department,
+                "recorded_at": f.recorded_at,
+                "note": f.note,
+                "source_document": f.source_document,
+            }
+            for f in facts
+        ],
+    }

@@ -1,0 +1,133 @@
+"""HTTP API of the administrative unit catalogue (đơn vị hành chính), served as of a date."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from services.indicators import messages
+from shared.adminunits import AdminUnit, UnitSuccession, UnknownUnitError, default_catalogue
+from shared.clock import format_date_vn, today_vn
+from shared.errors import NotFound
+
+router = APIRouter(prefix="/api/v1/units", tags=["đơn vị hành chính"])
+
+UnitCodePath = Annotated[str, Path(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+UnitCodeQuery = Annotated[str, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+LevelQuery = Literal["province", "district", "commune"]
+
+
+def unit_dict(unit: AdminUnit) -> dict[str, Any]:
+    return {**unit.as_dict(), "level_label": messages.LEVEL_LABELS[unit.level]}
+
+
+def succession_dict(succession: UnitSuccession) -> dict[str, Any]:
+    catalogue = default_catalogue()
+    before = catalogue.history(succession.predecessor_code)
+    after = catalogue.history(succession.successor_code)
+    return {
+        **succession.as_dict(),
+        "predecessor_name": next(
+            (u.name for u in reversed(before) if u.valid_from < succession.effective), None
+        ),
+        "successor_name": next(
+            (u.name for u in after if u.valid_from >= succession.effective), None
+        ),
+    }
+
+
+def _require(code: str, on: date) -> AdminUnit:
+    try:
+        return default_catalogue().require(code, on)
+    except UnknownUnitError as exc:
+        if default_catalogue().history(code):
+            raise NotFound(
+                "UNIT_NOT_VALID_ON",
+                messages.UNIT_NOT_VALID_ON.format(code=code, on=format_date_vn(on)),
+                unit_code=code,
+                on=on.isoformat(),
+            ) from exc
+        raise NotFound(
+            "UNIT_NOT_FOUND", messages.UNIT_NOT_FOUND.format(code=code), unit_code=code
+        ) from exc
+
+
+@router.get("")
+def list_units(
+    on: date | None = None,
+    level: LevelQuery | None = None,
+    province: UnitCodeQuery | None = None,
+) -> dict[str, Any]:
+    """Các đơn vị hành chính có hiệu lực vào ngày `on` (mặc định hôm nay)."""
+    on = on or today_vn()
+    units = default_catalogue().units(on, level, province)
+    return {"on": on.isoformat(), "total": len(units), "items": [unit_dict(u) for u in units]}
+
+
+@router.get("/tree")
+def unit_tree(root: UnitCodeQuery = "31", on: date | None = None) -> dict[str, Any]:
+    """Cây đơn vị hành chính dưới `root` vào ngày `on`."""
+    on = on or today_vn()
+    _require(root, on)
+    return {"on": on.isoformat(), "tree": default_catalogue().tree(root, on)}
+
+
+@router.get("/search")
+def search_units(
+    q: Annotated[str, Query(min_length=1, max_length=100)],
+    on: date | None = None,
+    level: LevelQuery | None = None,
+    province: UnitCodeQuery | None = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    """Tìm đơn vị theo tên, không phân biệt dấu ("Tien Lang" tìm được "Tiên Lãng")."""
+    on = on or today_vn()
+    found = default_catalogue().search(q, on, level=level, province_code=province, limit=limit)
+    return {"on": on.isoformat(), "query": q, "items": [unit_dict(u) for u in found]}
+
+
+@router.get("/{code}")
+def get_unit(code: UnitCodePath, on: date | None = None) -> dict[str, Any]:
+    """Một đơn vị vào ngày `on`, với các cấp trên và các đơn vị trực thuộc."""
+    on = on or today_vn()
+    unit = _require(code, on)
+    catalogue = default_catalogue()
+    return {
+        "on": on.isoformat(),
+        **unit_dict(unit),
+        "ancestors": [unit_dict(a) for a in catalogue.ancestors(code, on)],
+        "children": [unit_dict(c) for c in catalogue.children(code, on)],
+    }
+
+
+@router.get("/{code}/history")
+def unit_history(code: UnitCodePath) -> dict[str, Any]:
+    """Các phiên bản của mã đơn vị và các lần sáp nhập, chia tách (đơn vị tiền thân → kế thừa)."""
+    catalogue = default_catalogue()
+    versions = catalogue.history(code)
+    if not versions:
+        raise NotFound("UNIT_NOT_FOUND", messages.UNIT_NOT_FOUND.format(code=code), unit_code=code)
+    return {
+        "code": code,
+        "versions": [unit_dict(v) for v in versions],
+        "successors": [succession_dict(s) for s in catalogue.successors(code)],
+        "predecessors": [succession_dict(s) for s in catalogue.predecessors(code)],
+    }
+
+
+@router.get("/{code}/restate")
+def restate_unit(code: UnitCodePath, to: date, on: date | None = None) -> dict[str, Any]:
+    """Các đơn vị có hiệu lực vào ngày `to` nắm giữ (một phần) địa bàn của đơn vị `code`."""
+    catalogue = default_catalogue()
+    if on is not None:
+        _require(code, on)
+    elif not catalogue.history(code):
+        raise NotFound("UNIT_NOT_FOUND", messages.UNIT_NOT_FOUND.format(code=code), unit_code=code)
+    codes = catalogue.restate(code, to, on=on)
+    return {
+        "code": code,
+        "to": to.isoformat(),
+        "items": [unit_dict(u) for c in codes if (u := catalogue.get(c, to)) is not None],
+    }

@@ -1,0 +1,94 @@
+"""Commands of the indicators service, validated at the edge (pydantic)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.indicators.domain.events import (
+    Comparator,
+    ContestAward,
+    Method,
+    ModelField,
+    ModelStatus,
+    RecognitionLevel,
+)
+from shared.validation import Code, LongText, Name, ShortText
+
+UnitCode = Annotated[str, Field(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+IndicatorId = Annotated[
+    str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+]
+Year = Annotated[int, Field(ge=2000, le=2100)]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegisterModel(_Command):
+    model_id: Code | None = None
+    unit_code: UnitCode
+    field: ModelField
+    title: Name
+    started_on: date
+    recognition_level: RecognitionLevel = "none"
+    status: ModelStatus = "building"
+    description: LongText = ""
+    lead_organisation: ShortText = ""
+
+
+class RecogniseModel(_Command):
+    recognition_level: RecognitionLevel
+    recognised_on: date
+    decision_ref: ShortText = ""
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class CloseModel(_Command):
+    closed_on: date
+    reason: LongText = Field(min_length=1)
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class SubmitContestEntry(_Command):
+    entry_id: Code | None = None
+    model_id: Code
+    title: Name
+    submitted_on: date
+    author: ShortText = ""
+
+
+class AwardContestEntry(_Command):
+    award: ContestAward
+    awarded_on: date
+
+
+class DefineIndicator(_Command):
+    indicator_id: IndicatorId
+    year: Year
+    name: Name
+    method: Method = "reported"
+    comparator: Comparator = "ge"
+    target: float = Field(ge=0, le=100_000)
+    denominator_fixed: int | None = Field(default=None, gt=0, le=10_000_000)
+    numerator: ShortText = ""
+    denominator: ShortText = ""
+    scope_unit_codes: list[UnitCode] = Field(default_factory=lambda: ["31"], min_length=1,
+                                              max_length=100)
+    period_start: date | None = None
+    period_end: date | None = None
+    qualifying_fields: list[ModelField] = Field(default_factory=list, max_length=5)
+    plan_ref: ShortText = ""
+    expected_version: int | None = Field(default=None, ge=0)
+
+
+class RecordReportedFigure(_Command):
+    unit_code: UnitCode
+    numerator: int = Field(ge=0, le=100_000_000)
+    denominator: int = Field(gt=0, le=100_000_000)
+    reported_on: date
+    note: LongText = ""
+    source_document: ShortText = ""

@@ -1,0 +1,276 @@
+"""Command handlers: load the aggregate, decide, save. One transaction each."""
+
+from __future__ import annotations
+
+from datetime import date
+from fractions import Fraction
+from uuid import uuid4
+
+from services.indicators import messages
+from services.indicators.application.commands import (
+    AwardContestEntry,
+    CloseModel,
+    DefineIndicator,
+    RecogniseModel,
+    RecordReportedFigure,
+    RegisterModel,
+    SubmitContestEntry,
+)
+from services.indicators.application.compute import scope_tree
+from services.indicators.domain.definitions import Definition, definition_key
+from services.indicators.domain.events import (
+    ContestEntryAwarded,
+    ContestEntrySubmitted,
+    ModelClosed,
+    ModelRecognised,
+    ModelRegistered,
+    ReportedFigureRecorded,
+)
+from services.indicators.domain.model import ContestEntry, DanVanKheoModel, Indicator
+from shared.aggregate import UnitOfWork
+from shared.clock import format_date_vn, today_vn
+from shared.envelope import EventEnvelope
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.unitcheck import require_unit
+
+#: The contest promoting "Dân vận khéo" models was launched by the 2023 plan (II.2.3).
+FIRST_CONTEST_YEAR = 2023
+
+
+def _not_future(on: date) -> None:
+    if on > today_vn():
+        raise InvalidInput("DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=format_date_vn(on)))
+
+
+def _model(uow: UnitOfWork, model_id: str, expected_version: int | None = None) -> DanVanKheoModel:
+    model = uow.load(DanVanKheoModel, model_id)
+    if not model.exists:
+        raise NotFound("MODEL_NOT_FOUND", messages.MODEL_NOT_FOUND.format(model_id=model_id))
+    if expected_version is not None:
+        return uow.load(DanVanKheoModel, model_id, expected_version=expected_version)
+    return model
+
+
+# -- "Dân vận khéo" models ---------------------------------------------------------------------
+
+
+def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelope]:
+    _not_future(command.started_on)
+    unit = require_unit(command.unit_code, command.started_on)
+    model_id = command.model_id or f"MH-{uuid4().hex[:12].upper()}"
+    status = "recognised" if command.recognition_level != "none" else command.status
+    model = uow.load(DanVanKheoModel, model_id)
+    model.register(
+        ModelRegistered(
+            model_id=model_id,
+            unit_code=unit.code,
+            field=command.field,
+            title=command.title,
+            started_on=command.started_on,
+            recognition_level=command.recognition_level,
+            status=status,
+            description=command.description,
+            lead_organisation=command.lead_organisation,
+        )
+    )
+    return uow.save(model)
+
+
+def recognise_model(
+    uow: UnitOfWork, model_id: str, command: RecogniseModel
+) -> list[EventEnvelope]:
+    _not_future(command.recognised_on)
+    model = _model(uow, model_id, command.expected_version)
+    model.recognise(
+        ModelRecognised(
+            model_id=model_id,
+            recognition_level=command.recognition_level,
+            recognised_on=command.recognised_on,
+            decision_ref=command.decision_ref,
+        )
+    )
+    return uow.save(model)
+
+
+def close_model(uow: UnitOfWork, model_id: str, command: CloseModel) -> list[EventEnvelope]:
+    _not_future(command.closed_on)
+    model = _model(uow, model_id, command.expected_version)
+    model.close(ModelClosed(model_id=model_id, closed_on=command.closed_on, reason=command.reason))
+    return uow.save(model)
+
+
+# -- the contest -------------------------------------------------------------------------------
+
+
+def _contest_year(year: int) -> None:
+    if not FIRST_CONTEST_YEAR <= year <= today_vn().year:
+        raise NotFound("CONTEST_YEAR_UNKNOWN", messages.CONTEST_YEAR_UNKNOWN.format(year=year))
+
+
+def submit_contest_entry(
+    uow: UnitOfWork, year: int, command: SubmitContestEntry
+) -> list[EventEnvelope]:
+    _contest_year(year)
+    _not_future(command.submitted_on)
+    model = _model(uow, command.model_id)
+    entry_id = command.entry_id or f"DT-{year}-{uuid4().hex[:10].upper()}"
+    uow.claim_unique(
+        "contest_entry",
+        f"{year}:{command.model_id}",
+        entry_id,
+        Conflict("ENTRY_EXISTS", messages.ENTRY_EXISTS.format(model_id=command.model_id,
+                                                             year=year)),
+    )
+    entry = uow.load(ContestEntry, entry_id)
+    entry.submit(
+        ContestEntrySubmitted(
+            entry_id=entry_id,
+            model_id=command.model_id,
+            contest_year=year,
+            title=command.title,
+            unit_code=model.unit_code,
+            submitted_on=command.submitted_on,
+            author=command.author,
+        ),
+        command.submitted_on,
+    )
+    return uow.save(entry)
+
+
+def award_contest_entry(
+    uow: UnitOfWork, year: int, entry_id: str, command: AwardContestEntry
+) -> list[EventEnvelope]:
+    _contest_year(year)
+    _not_future(command.awarded_on)
+    entry = uow.load(ContestEntry, entry_id)
+    if not entry.exists:
+        raise NotFound("ENTRY_NOT_FOUND", messages.ENTRY_NOT_FOUND.format(entry_id=entry_id))
+    model = uow.load(DanVanKheoModel, entry.model_id)
+    entry.give_award(
+        ContestEntryAwarded(
+            entry_id=entry_id, contest_year=year, award=command.award,
+            awarded_on=command.awarded_on,
+        ),
+        model.unit_code or None,
+    )
+    return uow.save(entry)
+
+
+# -- indicators --------------------------------------------------------------------------------
+
+
+def define_indicator(uow: UnitOfWork, command: DefineIndicator) -> list[EventEnvelope]:
+    definition = _definition(command)
+    indicator = uow.load(
+        Indicator, definition.key, expected_version=command.expected_version
+    )
+    indicator.define(definition, today_vn())
+    return uow.save(indicator)
+
+
+def _definition(command: DefineIndicator) -> Definition:
+    start = command.period_start or date(command.year, 1, 1)
+    end = command.period_end or date(command.year, 12, 31)
+    if start.year != command.year or end.year != command.year:
+        raise InvalidInput(
+            "PERIOD_OUTSIDE_YEAR", messages.PERIOD_OUTSIDE_YEAR.format(year=command.year)
+        )
+    if end <= start:
+        raise InvalidInput("PERIOD_REVERSED", messages.PERIOD_REVERSED)
+    if command.qualifying_fields and command.method != "model_coverage":
+        raise InvalidInput("FIELDS_ONLY_FOR_MODELS", messages.FIELDS_ONLY_FOR_MODELS)
+    if command.method == "model_coverage" and not command.qualifying_fields:
+        raise InvalidInput("FIELDS_REQUIRED", messages.FIELDS_REQUIRED)
+    if command.denominator_fixed is not None and command.method == "reported":
+        raise InvalidInput(
+            "FIXED_DENOMINATOR_ONLY_COMPUTED", messages.FIXED_DENOMINATOR_ONLY_SITES
+        )
+    scope = tuple(dict.fromkeys(command.scope_unit_codes))
+    for code in scope:
+        for on in (start, end):
+            unit = require_unit(code, on)
+            if unit.level == "commune":
+                raise InvalidInput(
+                    "SCOPE_NOT_PROVINCE_OR_DISTRICT",
+                    messages.SCOPE_NOT_PROVINCE_OR_DISTRICT.format(code=code),
+                    unit_code=code,
+                )
+    for code in scope:
+        if any(code in scope_tree((other,), end).units for other in scope if other != code):
+            raise InvalidInput("SCOPE_OVERLAPS", messages.SCOPE_OVERLAPS.format(code=code))
+    return Definition(
+        indicator_id=command.indicator_id,
+        year=command.year,
+        name=command.name,
+        method=command.method,
+        comparator=command.comparator,
+        target_percent=Fraction(str(command.target)),
+        denominator_fixed=command.denominator_fixed,
+        numerator_text=command.numerator,
+        denominator_text=command.denominator,
+        scope=scope,
+        period_start=start,
+        period_end=end,
+        qualifying_fields=tuple(command.qualifying_fields),
+        plan_ref=command.plan_ref,
+    )
+
+
+def load_indicator(uow: UnitOfWork, indicator_id: str, year: int) -> Indicator:
+    indicator = uow.load(Indicator, definition_key(indicator_id, year))
+    if indicator.definition is None:
+        raise NotFound(
+            "INDICATOR_NOT_FOUND",
+            messages.INDICATOR_NOT_FOUND.format(indicator_id=indicator_id, year=year),
+        )
+    return indicator
+
+
+def record_reported_figure(
+    uow: UnitOfWork, indicator_id: str, year: int, command: RecordReportedFigure
+) -> list[EventEnvelope]:
+    indicator = load_indicator(uow, indicator_id, year)
+    definition = indicator.definition
+    assert definition is not None
+    if definition.computed:
+        raise Conflict(
+            "INDICATOR_COMPUTED", messages.INDICATOR_COMPUTED.format(indicator_id=indicator_id)
+        )
+    if command.numerator > command.denominator:
+        raise InvalidInput(
+            "NUMERATOR_ABOVE_DENOMINATOR",
+            messages.NUMERATOR_ABOVE_DENOMINATOR.format(
+                numerator=command.numerator, denominator=command.denominator
+            ),
+        )
+    on = command.reported_on
+    _not_future(on)
+    if not definition.period_start <= on <= definition.period_end:
+        raise InvalidInput(
+            "REPORTED_DATE_OUTSIDE_PERIOD",
+            messages.REPORTED_DATE_OUTSIDE_PERIOD.format(
+                on=format_date_vn(on),
+                start=format_date_vn(definition.period_start),
+                end=format_date_vn(definition.period_end),
+            ),
+        )
+    require_unit(command.unit_code, on)
+    if command.unit_code not in scope_tree(definition.scope, on).units:
+        raise InvalidInput(
+            "REPORTED_OUTSIDE_SCOPE",
+            messages.REPORTED_OUTSIDE_SCOPE.format(code=command.unit_code,
+                                                   indicator_id=indicator_id),
+        )
+    indicator.record_figure(
+        ReportedFigureRecorded(
+            indicator_id=indicator_id,
+            year=year,
+            unit_code=command.unit_code,
+            numerator=command.numerator,
+            denominator=command.denominator,
+            reported_on=on,
+            note=command.note,
+            source_document=command.source_document,
+        )
+    )
+    return uow.save(indicator)

@@ -1,0 +1,99 @@
+"""What the service does on its own: define the plan's indicators at start, and re-evaluate
+statuses as time passes.
+
+A status depends on the date as well as on the facts ("behind the linear pace" moves every
+day, and the day after the period ends an unmet target becomes final), so a sweep evaluates
+the running periods' figures every `SWEEP_INTERVAL_S` and announces what changed. It waits
+until every consumer has caught up with its stream, so a replay in progress never produces
+a false alarm.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import timedelta
+
+from nats.js.errors import NotFoundError
+
+from services.indicators.adapters.definitions import load_definitions
+from services.indicators.application.announce import SYSTEM_ACTOR, evaluate_definition
+from services.indicators.domain.definitions import plan_2023_definitions
+from services.indicators.domain.model import Indicator
+from shared.aggregate import CommandContext
+from shared.clock import today_vn
+from shared.errors import ConcurrencyError
+from shared.logs import get_logger
+from shared.runtime import ServiceRuntime
+
+log = get_logger("danvan.indicators")
+
+SWEEP_INTERVAL_S = 3600.0
+#: A period still gets swept this long after its end, to announce its final status.
+SWEEP_GRACE = timedelta(days=7)
+
+
+def seed_plan_definitions(runtime: ServiceRuntime) -> int:
+    """Define I1-I4 of the 2023 plan unless defined already. Returns how many were defined."""
+    defined = 0
+    for definition in plan_2023_definitions():
+        try:
+            with runtime.uow(CommandContext(actor=SYSTEM_ACTOR)) as uow:
+                indicator = uow.load(Indicator, definition.key)
+                if indicator.exists:
+                    continue
+                indicator.define(definition, definition.period_start)
+                uow.save(indicator)
+                uow.commit()
+                defined += 1
+        except ConcurrencyError:
+            continue  # another replica defined it first
+    return defined
+
+
+async def consumers_caught_up(runtime: ServiceRuntime) -> bool:
+    js = runtime.link.js
+    if js is None:
+        return False
+    for consumer in runtime.consumers:
+        try:
+            info = await js.consumer_info(consumer.stream, consumer.durable)
+        except NotFoundError:
+            return False
+        if (info.num_pending or 0) > 0 or (info.num_ack_pending or 0) > 0:
+            return False
+    return True
+
+
+def sweep_statuses(runtime: ServiceRuntime) -> int:
+    """Evaluate every running (or just ended) period's figures; returns announcements made."""
+    today = today_vn()
+    with runtime.engine.connect() as conn:
+        definitions = list(load_definitions(conn).values())
+    announced = 0
+    for definition in definitions:
+        if definition.period_start > today or definition.period_end + SWEEP_GRACE < today:
+            continue
+        try:
+            with runtime.engine.begin() as conn:
+                announced += len(
+                    evaluate_definition(conn, runtime.store, definition, None, cause="schedule")
+                )
+        except ConcurrencyError:
+            continue  # a consumer announced at the same moment; the next sweep looks again
+    if announced:
+        runtime.relay.notify()
+    return announced
+
+
+async def status_sweeper(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=SWEEP_INTERVAL_S)
+        if stop.is_set():
+            return
+        try:
+            if await consumers_caught_up(runtime):
+                await asyncio.to_thread(sweep_statuses, runtime)
+        except Exception as exc:  # a failed sweep is retried at the next interval
+            log.warning("status_sweep_failed", error=str(exc))

@@ -1,0 +1,374 @@
+"""Read-side answers of the indicators service, JSON-ready."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from services.indicators import messages
+from services.indicators.adapters.definitions import load_definitions
+from services.indicators.adapters.facts import load_models, utc
+from services.indicators.adapters.tables import contest_facts
+from services.indicators.application.compute import compute
+from services.indicators.domain.definitions import Definition, status_key
+from services.indicators.domain.figures import IndicatorFigures, UnitFigure
+from services.indicators.domain.status import elapsed_fraction, percent, ratio, status_of
+from shared.adminunits import AdminUnit, default_catalogue
+from shared.clock import format_date_vn
+from shared.errors import InvalidInput, NotFound
+from shared.eventstore import events_table
+
+
+@dataclass(frozen=True)
+class Moment:
+    """When a figure is looked at: facts dated up to `on`, recorded up to `as_of`."""
+
+    on: date
+    as_of: datetime
+
+
+def find_definition(
+    conn: Connection, indicator_id: str, year: int, as_of: datetime | None = None
+) -> Definition:
+    definition = load_definitions(conn, as_of).get((indicator_id, year))
+    if definition is None:
+        raise NotFound(
+            "INDICATOR_NOT_FOUND",
+            messages.INDICATOR_NOT_FOUND.format(indicator_id=indicator_id, year=year),
+        )
+    return definition
+
+
+def check_on(definition: Definition, on: date) -> None:
+    if not definition.period_start <= on <= definition.period_end:
+        raise InvalidInput(
+            "ON_OUTSIDE_PERIOD",
+            messages.ON_OUTSIDE_PERIOD.format(
+                on=format_date_vn(on),
+                start=format_date_vn(definition.period_start),
+                end=format_date_vn(definition.period_end),
+            ),
+        )
+
+
+def definition_json(definition: Definition) -> dict[str, Any]:
+    return {
+        "indicator_id": definition.indicator_id,
+        "year": definition.year,
+        "name": definition.name,
+        "method": definition.method,
+        "method_label": messages.METHOD_LABELS[definition.method],
+        "computed": definition.computed,
+        "numerator": definition.numerator_text,
+        "denominator": definition.denominator_text,
+        "comparator": definition.comparator,
+        "comparator_label": messages.COMPARATOR_LABELS[definition.comparator],
+        "target_percent": float(definition.target_percent),
+        "denominator_fixed": definition.denominator_fixed,
+        "scope_unit_codes": list(definition.scope),
+        "period_start": definition.period_start.isoformat(),
+        "period_end": definition.period_end.isoformat(),
+        "period_label": (
+            f"{format_date_vn(definition.period_start)} - {format_date_vn(definition.period_end)}"
+        ),
+        "qualifying_fields": list(definition.qualifying_fields),
+        "plan_ref": definition.plan_ref,
+    }
+
+
+def unit_json(unit: AdminUnit | None, code: str) -> dict[str, Any]:
+    if unit is None:
+        return {"unit_code": code, "unit_name": messages.UNPLACED_UNIT, "level": None}
+    return {"unit_code": unit.code, "unit_name": unit.name, "level": unit.level}
+
+
+def figure_json(figures: IndicatorFigures, figure: UnitFigure) -> dict[str, Any]:
+    definition = figures.definition
+    pace = definition.target * elapsed_fraction(
+        definition.period_start, definition.period_end, figures.on
+    )
+    return {
+        **unit_json(figures.tree.units.get(figure.unit_code), figure.unit_code),
+        "numerator": figure.numerator,
+        "denominator": figure.denominator,
+        "value_percent": percent(figure.value),
+        "target_percent": float(definition.target_percent),
+        "pace_percent": percent(pace) if definition.comparator == "ge" else None,
+        "status": figure.status,
+        "status_label": (
+            messages.STATUS_LABELS[figure.status] if figure.status else messages.NO_STATUS
+        ),
+    }
+
+
+def figures_view(
+    figures: IndicatorFigures, unit_code: str | None, moment: Moment
+) -> dict[str, Any]:
+    """One unit's figure and the drill-down one level below it."""
+    tree = figures.tree
+    code = unit_code or (tree.roots[0] if len(tree.roots) == 1 else None)
+    if code is None:
+        focus = figures.total
+        children = [figures.figures[r] for r in tree.roots]
+    else:
+        if code not in figures.figures:
+            raise NotFound(
+                "UNIT_NOT_IN_SCOPE",
+                messages.UNIT_NOT_IN_SCOPE.format(code=code, on=format_date_vn(figures.on)),
+            )
+        focus = figures.figures[code]
+        children = [figures.figures[k] for k in tree.children.get(code, ())]
+    view: dict[str, Any] = {
+        "indicator": definition_json(figures.definition),
+        "on": figures.on.isoformat(),
+        "as_of": moment.as_of.isoformat(),
+        "status_rule": messages.STATUS_RULE,
+        "unit": figure_json(figures, focus),
+        "children": [figure_json(figures, child) for child in children],
+    }
+    if children and (focus.own_numerator or focus.own_denominator):
+        view["counted_at_unit_itself"] = {
+            "numerator": focus.own_numerator,
+            "denominator": focus.own_denominator,
+        }
+    return view
+
+
+def year_overview(conn: Connection, year: int, moment_of: Any) -> list[dict[str, Any]]:
+    """Every indicator of the year with its total figure; `moment_of(definition)` -> Moment."""
+    out = []
+    for (_, def_year), definition in sorted(load_definitions(conn).items()):
+        if def_year != year:
+            continue
+        moment: Moment = moment_of(definition)
+        figures = compute(conn, definition, moment.on, moment.as_of)
+        out.append(
+            {
+                "indicator": definition_json(definition),
+                "on": moment.on.isoformat(),
+                "total": figure_json(figures, figures.total),
+            }
+        )
+    return out
+
+
+def evidence_view(
+    figures: IndicatorFigures,
+    unit_code: str,
+    counts_only: bool,
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    if unit_code not in figures.figures:
+        raise NotFound(
+            "UNIT_NOT_IN_SCOPE",
+            messages.UNIT_NOT_IN_SCOPE.format(code=unit_code, on=format_date_vn(figures.on)),
+        )
+    items = [i for i in figures.evidence_under(unit_code) if i.counts or not counts_only]
+    items.sort(key=lambda i: (i.unit_code, i.key))
+    return {
+        "indicator_id": figures.definition.indicator_id,
+        "year": figures.definition.year,
+        "unit": figure_json(figures, figures.figures[unit_code]),
+        "on": figures.on.isoformat(),
+        "total_items": len(items),
+        "items": [
+            {
+                "counted_at": i.unit_code,
+                "kind": i.kind,
+                "key": i.key,
+                "in_numerator": i.counts,
+                **i.detail,
+            }
+            for i in items[offset : offset + limit]
+        ],
+    }
+
+
+def restated_view(figures: IndicatorFigures, to: date) -> dict[str, Any]:
+    """The communes' figures of the period carried to the units valid on `to` (a derived view:
+    the period's figures are not changed). A commune held by several units on `to` is counted
+    once, under the first; one the catalogue cannot carry is listed as not carried; what is
+    counted above the commune level (e.g. district heads) is shown apart."""
+    if to <= figures.on:
+        raise InvalidInput(
+            "RESTATE_TO_BEFORE_PERIOD",
+            messages.RESTATE_TO_BEFORE_PERIOD.format(
+                to=format_date_vn(to), on=format_date_vn(figures.on)
+            ),
+        )
+    catalogue = default_catalogue()
+    tree = figures.tree
+    grouped: dict[str, dict[str, Any]] = {}
+    unmapped: dict[str, Any] = {"numerator": 0, "denominator": 0, "communes": []}
+    for code in tree.communes:
+        figure = figures.figures[code]
+        successors = catalogue.restate(code, to, on=tree.on)
+        if not successors:
+            unmapped["numerator"] += figure.own_numerator
+            unmapped["denominator"] += figure.own_denominator
+            unmapped["communes"].append(code)
+            continue
+        row = grouped.setdefault(
+            successors[0], {"numerator": 0, "denominator": 0, "from": [], "split": []}
+        )
+        row["numerator"] += figure.own_numerator
+        row["denominator"] += figure.own_denominator
+        row["from"].append(code)
+        if len(successors) > 1:
+            row["split"].append({"commune_code": code, "also_in": successors[1:]})
+    above = {
+        "label": messages.ABOVE_COMMUNE,
+        "numerator": sum(f.own_numerator for c, f in figures.figures.items()
+                         if tree.units[c].level != "commune"),
+        "denominator": sum(f.own_denominator for c, f in figures.figures.items()
+                           if tree.units[c].level != "commune"),
+    }
+    definition = figures.definition
+    units = []
+    for code, row in sorted(grouped.items()):
+        value = ratio(row["numerator"], row["denominator"])
+        status = status_of(value, definition.target, definition.comparator,
+                           definition.period_start, definition.period_end, figures.on)
+        units.append(
+            {
+                **unit_json(catalogue.get(code, to), code),
+                "numerator": row["numerator"],
+                "denominator": row["denominator"],
+                "value_percent": percent(value),
+                "status": status,
+                "status_label": messages.STATUS_LABELS[status] if status else messages.NO_STATUS,
+                "from_units": row["from"],
+                "split": row["split"],
+            }
+        )
+    unmapped["label"] = messages.UNPLACED_UNIT
+    return {
+        "indicator": definition_json(definition),
+        "on": figures.on.isoformat(),
+        "restated_to": to.isoformat(),
+        "units": units,
+        "not_carried": unmapped,
+        "above_commune": above,
+        "sum": {
+            "numerator": sum(u["numerator"] for u in units) + unmapped["numerator"]
+            + above["numerator"],
+            "denominator": sum(u["denominator"] for u in units) + unmapped["denominator"]
+            + above["denominator"],
+        },
+        "period_total": figure_json(figures, figures.total),
+    }
+
+
+def status_history(conn: Connection, indicator_id: str, year: int, unit_code: str) -> list[
+    dict[str, Any]
+]:
+    rows = conn.execute(
+        select(events_table.c.payload, events_table.c.recorded_at, events_table.c.causation_id)
+        .where(
+            events_table.c.aggregate_type == "indicator",
+            events_table.c.aggregate_id == status_key(indicator_id, year, unit_code),
+        )
+        .order_by(events_table.c.aggregate_version)
+    ).all()
+    out = []
+    for payload, recorded_at, causation in rows:
+        data = json.loads(payload)
+        out.append(
+            {
+                **data,
+                "status_label": messages.STATUS_LABELS[data["status"]],
+                "recorded_at": utc(recorded_at).isoformat(),
+                "caused_by_event": causation,
+            }
+        )
+    return out
+
+
+def models_view(
+    conn: Connection,
+    on: date,
+    as_of: datetime,
+    unit_code: str | None,
+    field: str | None,
+    active_only: bool,
+) -> list[dict[str, Any]]:
+    catalogue = default_catalogue()
+    out = []
+    for model in sorted(load_models(conn, on, as_of).values(), key=lambda m: m.model_id):
+        if field is not None and model.field != field:
+            continue
+        if active_only and not model.active:
+            continue
+        if unit_code is not None and not _under(catalogue, model.unit_code, unit_code, on):
+            continue
+        unit = catalogue.get(model.unit_code, model.started_on)
+        status = "closed" if not model.active else (
+            "recognised" if model.recognition_level != "none" else "building"
+        )
+        out.append(
+            {
+                "model_id": model.model_id,
+                "unit_code": model.unit_code,
+                "unit_name": unit.name if unit else None,
+                "field": model.field,
+                "field_label": messages.FIELD_LABELS.get(model.field, model.field),
+                "title": model.title,
+                "started_on": model.started_on.isoformat(),
+                "recognition_level": model.recognition_level,
+                "recognition_label": messages.RECOGNITION_LABELS.get(model.recognition_level),
+                "recognised_on": model.recognised_on.isoformat() if model.recognised_on else None,
+                "status": status,
+                "status_label": messages.MODEL_STATUS_LABELS[status],
+                "closed_on": model.closed_on.isoformat() if model.closed_on else None,
+            }
+        )
+    return out
+
+
+def _under(catalogue: Any, code: str, ancestor: str, on: date) -> bool:
+    if code == ancestor:
+        return True
+    unit = catalogue.get(code, on)
+    return unit is not None and ancestor in {a.code for a in catalogue.ancestors(code, on)}
+
+
+def contest_view(conn: Connection, year: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(contest_facts)
+        .where(contest_facts.c.contest_year == year)
+        .order_by(contest_facts.c.seq)
+    ).all()
+    entries: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        if row.kind == "submitted":
+            entries[row.entry_id] = {
+                "entry_id": row.entry_id,
+                "model_id": row.model_id,
+                "title": row.title,
+                "unit_code": row.unit_code,
+                "author": row.author,
+                "submitted_on": row.on_date.isoformat(),
+                "award": None,
+                "award_label": None,
+            }
+        elif row.entry_id in entries:
+            entries[row.entry_id]["award"] = row.award
+            entries[row.entry_id]["award_label"] = messages.AWARD_LABELS.get(row.award)
+            entries[row.entry_id]["awarded_on"] = row.on_date.isoformat()
+    return sorted(entries.values(), key=lambda e: (e["unit_code"], e["entry_id"]))
+
+
+def labels() -> Mapping[str, Any]:
+    return {
+        "status": messages.STATUS_LABELS,
+        "fields": messages.FIELD_LABELS,
+        "recognition_levels": messages.RECOGNITION_LABELS,
+        "awards": messages.AWARD_LABELS,
+        "status_rule": messages.STATUS_RULE,
+    }

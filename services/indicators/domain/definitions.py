@@ -1,0 +1,176 @@
+"""Indicator definitions as data (định nghĩa chỉ tiêu), and the plan's four for 2023.
+
+A definition says how the figure is computed (`method`), what the numerator and the
+denominator are, the comparator and the target (percent), the scope (province or district
+units whose drill-down is computed, as of the evaluation date) and the period. The four
+indicators of the 2023 plan (I1-I4 of DOMAIN.md) come defined out of the box.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+from services.indicators import messages
+from services.indicators.domain.events import (
+    Comparator,
+    IndicatorDefined,
+    Method,
+    ModelField,
+)
+from shared.adminunits import HAI_PHONG
+
+COMPUTED_METHODS: frozenset[Method] = frozenset(
+    {"model_coverage", "dialogue_heads", "sites_with_dossier", "sites_with_certificate"}
+)
+#: Which source of consumed events feeds each computed method.
+METHOD_SOURCE: dict[Method, str] = {
+    "model_coverage": "indicators",
+    "dialogue_heads": "dialogue",
+    "sites_with_dossier": "religion",
+    "sites_with_certificate": "religion",
+    "reported": "indicators",
+}
+#: The plan counts models "in building exemplary new-style rural communes; urban embellishment".
+PLAN_I1_FIELDS: tuple[ModelField, ...] = ("new_rural", "exemplary_rural", "urban")
+#: "tổng số 239 cơ sở" (plan II.1.1.3): religious sites using land in the city's districts.
+PLAN_RELIGIOUS_SITES = 239
+
+
+@dataclass(frozen=True)
+class Definition:
+    indicator_id: str
+    year: int
+    name: str
+    method: Method
+    comparator: Comparator
+    target_percent: Fraction
+    denominator_fixed: int | None
+    numerator_text: str
+    denominator_text: str
+    scope: tuple[str, ...]
+    period_start: date
+    period_end: date
+    qualifying_fields: tuple[ModelField, ...] = ()
+    plan_ref: str = ""
+
+    @property
+    def key(self) -> str:
+        """Aggregate id of the definition: "I3-2023"."""
+        return definition_key(self.indicator_id, self.year)
+
+    @property
+    def target(self) -> Fraction:
+        """The target as a ratio (0.4 for 40 %)."""
+        return self.target_percent / 100
+
+    @property
+    def computed(self) -> bool:
+        return self.method in COMPUTED_METHODS
+
+    @property
+    def source(self) -> str:
+        return METHOD_SOURCE[self.method]
+
+    @classmethod
+    def from_event(cls, event: IndicatorDefined) -> Definition:
+        return cls(
+            indicator_id=event.indicator_id,
+            year=event.year,
+            name=event.name,
+            method=event.method,
+            comparator=event.comparator,
+            # Through str: 40.0 stays exactly 40, not the binary float nearest to it.
+            target_percent=Fraction(str(event.target)),
+            denominator_fixed=event.denominator_fixed,
+            numerator_text=event.numerator,
+            denominator_text=event.denominator,
+            scope=tuple(event.scope_unit_codes) or (HAI_PHONG,),
+            period_start=event.period_start or date(event.year, 1, 1),
+            period_end=event.period_end or date(event.year, 12, 31),
+            qualifying_fields=tuple(event.qualifying_fields),
+            plan_ref=event.plan_ref,
+        )
+
+    def to_event(self) -> IndicatorDefined:
+        return IndicatorDefined(
+            indicator_id=self.indicator_id,
+            year=self.year,
+            name=self.name,
+            comparator=self.comparator,
+            target=float(self.target_percent),
+            denominator_fixed=self.denominator_fixed,
+            method=self.method,
+            numerator=self.numerator_text,
+            denominator=self.denominator_text,
+            scope_unit_codes=list(self.scope),
+            period_start=self.period_start,
+            period_end=self.period_end,
+            qualifying_fields=list(self.qualifying_fields),
+            plan_ref=self.plan_ref,
+        )
+
+    def evaluation_date(self, today: date) -> date:
+        """The business date a figure "now" is evaluated at: today, or the period's end."""
+        return min(max(today, self.period_start), self.period_end)
+
+
+def definition_key(indicator_id: str, year: int) -> str:
+    return f"{indicator_id}-{year}"
+
+
+def status_key(indicator_id: str, year: int, unit_code: str) -> str:
+    """Aggregate id of the status of one indicator-year-unit: "I3-2023@31"."""
+    return f"{indicator_id}-{year}@{unit_code}"
+
+
+def _plan_2023(
+    indicator_id: str,
+    name: str,
+    method: Method,
+    target_percent: int,
+    texts: tuple[str, str],
+    denominator_fixed: int | None = None,
+    fields: tuple[ModelField, ...] = (),
+) -> Definition:
+    return Definition(
+        indicator_id=indicator_id,
+        year=2023,
+        name=name,
+        method=method,
+        comparator="ge",
+        target_percent=Fraction(target_percent),
+        denominator_fixed=denominator_fixed,
+        numerator_text=texts[0],
+        denominator_text=texts[1],
+        scope=(HAI_PHONG,),
+        period_start=date(2023, 1, 1),
+        period_end=date(2023, 12, 31),
+        qualifying_fields=fields,
+        plan_ref=messages.PLAN_2023_REF,
+    )
+
+
+def plan_2023_definitions() -> list[Definition]:
+    """I1-I4 of the 2023 plan, for the whole of Hai Phong."""
+    return [
+        _plan_2023(
+            "I1", messages.I1_NAME, "model_coverage", 100,
+            (messages.I1_NUMERATOR, messages.I1_DENOMINATOR), fields=PLAN_I1_FIELDS,
+        ),
+        _plan_2023(
+            "I2", messages.I2_NAME, "dialogue_heads", 100,
+            (messages.I2_NUMERATOR, messages.I2_DENOMINATOR),
+        ),
+        _plan_2023(
+            "I3", messages.I3_NAME, "sites_with_dossier", 40,
+            (messages.I3_NUMERATOR, messages.I3_DENOMINATOR),
+            denominator_fixed=PLAN_RELIGIOUS_SITES,
+        ),
+        _plan_2023(
+            "I4", messages.I4_NAME, "sites_with_certificate", 10,
+            (messages.I4_NUMERATOR, messages.I4_DENOMINATOR),
+            denominator_fixed=PLAN_RELIGIOUS_SITES,
+        ),
+    ]

@@ -1,0 +1,232 @@
+"""Facts the figures are computed from, and the state they add up to on a date.
+
+A fact is one consumed event reduced to what the indicators need, with its business date
+(`on`). The read side selects the facts with a business date up to the evaluation date and a
+recording time up to the "as of" time, in business-date order; folding them here gives the
+state on that date. Nothing is a running counter, so the same selection gives the same state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Literal
+
+SiteFactKind = Literal["registered", "amended", "closed"]
+Switch = Literal["on", "off", "none"]
+HeadFactKind = Literal["took_office", "left_office"]
+SessionFactKind = Literal["held", "cancelled"]
+ModelFactKind = Literal["registered", "recognised", "closed"]
+
+
+@dataclass(frozen=True)
+class SiteFact:
+    site_code: str
+    kind: SiteFactKind
+    on: date
+    commune_code: str | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class SiteStepFact:
+    """A step of a site's dossier or certificate: `on` switches the state on (lodged,
+    resubmitted, certificate issued), `off` switches it off (withdrawn, rejected, revoked)."""
+
+    site_code: str
+    switch: Switch
+    on: date
+    ref: str = ""
+
+
+@dataclass
+class SiteState:
+    """Cơ sở tôn giáo as the indicators see it on a date."""
+
+    site_code: str
+    name: str
+    commune_code: str
+    placed_on: date
+    closed: bool = False
+    dossier_on: date | None = None
+    certificate: str | None = None
+    certificate_on: date | None = None
+
+    @property
+    def has_dossier(self) -> bool:
+        return self.dossier_on is not None
+
+    @property
+    def has_certificate(self) -> bool:
+        return self.certificate_on is not None
+
+
+def fold_sites(
+    sites: Iterable[SiteFact], dossier: Iterable[SiteStepFact], certificate: Iterable[SiteStepFact]
+) -> dict[str, SiteState]:
+    """Sites in the register on the date, with their dossier and certificate state."""
+    states: dict[str, SiteState] = {}
+    for fact in sites:
+        state = states.get(fact.site_code)
+        if fact.kind == "registered" and state is None and fact.commune_code:
+            states[fact.site_code] = SiteState(
+                fact.site_code, fact.name or fact.site_code, fact.commune_code, fact.on
+            )
+        elif state is not None and fact.kind == "amended":
+            if fact.commune_code and fact.commune_code != state.commune_code:
+                state.commune_code, state.placed_on = fact.commune_code, fact.on
+            state.name = fact.name or state.name
+        elif state is not None and fact.kind == "closed":
+            state.closed = True
+    for step in dossier:
+        state = states.get(step.site_code)
+        if state is not None and step.switch != "none":
+            state.dossier_on = step.on if step.switch == "on" else None
+    for step in certificate:
+        state = states.get(step.site_code)
+        if state is not None and step.switch == "on":
+            state.certificate, state.certificate_on = step.ref, step.on
+        elif state is not None and step.switch == "off" and step.ref in ("", state.certificate):
+            state.certificate, state.certificate_on = None, None
+    return states
+
+
+@dataclass(frozen=True)
+class HeadFact:
+    head_id: str
+    kind: HeadFactKind
+    on: date
+    unit_code: str
+    role: str = ""
+    full_name: str = ""
+
+
+@dataclass
+class HeadTerm:
+    """Người đứng đầu: one term of office of a head; `to` None while still in office."""
+
+    head_id: str
+    unit_code: str
+    role: str
+    full_name: str
+    start: date
+    to: date | None = None
+
+    def overlap_days(self, start: date, end: date) -> int:
+        first = max(self.start, start)
+        last = min(self.to or end, end)
+        return max((last - first).days + 1, 0)
+
+
+def fold_heads(facts: Iterable[HeadFact]) -> dict[str, list[HeadTerm]]:
+    """Terms of office per head; a head may leave and take office again."""
+    terms: dict[str, list[HeadTerm]] = {}
+    for fact in facts:
+        mine = terms.setdefault(fact.head_id, [])
+        if fact.kind == "took_office":
+            if mine and mine[-1].to is None:
+                continue  # already in office: a repeated "took office" adds nothing
+            mine.append(HeadTerm(fact.head_id, fact.unit_code, fact.role, fact.full_name, fact.on))
+        elif mine and mine[-1].to is None:
+            mine[-1].to = fact.on
+    return {head: ts for head, ts in terms.items() if ts}
+
+
+@dataclass(frozen=True)
+class SessionFact:
+    session_id: str
+    kind: SessionFactKind
+    on: date
+    unit_code: str = ""
+    head_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HeldSession:
+    """Hội nghị đối thoại trực tiếp that took place (and was not cancelled afterwards)."""
+
+    session_id: str
+    unit_code: str
+    held_on: date
+    head_ids: tuple[str, ...]
+
+
+def fold_sessions(facts: Iterable[SessionFact]) -> list[HeldSession]:
+    """Sessions held and not cancelled. A cancellation removes the session whatever its date:
+    the dialogue service cancels only sessions not yet closed, so it is a correction."""
+    facts = list(facts)
+    cancelled = {f.session_id for f in facts if f.kind == "cancelled"}
+    held = {
+        f.session_id: HeldSession(f.session_id, f.unit_code, f.on, f.head_ids)
+        for f in facts
+        if f.kind == "held" and f.session_id not in cancelled
+    }
+    return sorted(held.values(), key=lambda s: (s.held_on, s.session_id))
+
+
+@dataclass(frozen=True)
+class RuleFact:
+    """The regulation's minimum number of sessions a year for heads of one level."""
+
+    level: str
+    min_sessions_per_year: int
+    effective_from: date
+
+
+@dataclass(frozen=True)
+class ModelFact:
+    model_id: str
+    kind: ModelFactKind
+    on: date
+    unit_code: str = ""
+    field: str = ""
+    title: str = ""
+    recognition_level: str = "none"
+
+
+@dataclass
+class ModelState:
+    """Mô hình "Dân vận khéo" on a date."""
+
+    model_id: str
+    unit_code: str
+    field: str
+    title: str
+    started_on: date
+    recognition_level: str
+    recognised_on: date | None = None
+    closed_on: date | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.closed_on is None
+
+
+def fold_models(facts: Iterable[ModelFact]) -> dict[str, ModelState]:
+    states: dict[str, ModelState] = {}
+    for fact in facts:
+        state = states.get(fact.model_id)
+        if fact.kind == "registered" and state is None:
+            states[fact.model_id] = ModelState(
+                fact.model_id, fact.unit_code, fact.field, fact.title, fact.on,
+                fact.recognition_level,
+            )
+        elif state is not None and fact.kind == "recognised":
+            state.recognition_level, state.recognised_on = fact.recognition_level, fact.on
+        elif state is not None and fact.kind == "closed":
+            state.closed_on = fact.on
+    return states
+
+
+@dataclass(frozen=True)
+class ReportedFact:
+    unit_code: str
+    numerator: int
+    denominator: int
+    reported_on: date
+    actor: str
+    recorded_at: str
+    department: str | None = None
+    note: str = ""
+    source_document: str = ""

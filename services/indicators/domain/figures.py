@@ -1,0 +1,361 @@
+"""Indicator figures (kết quả thực hiện chỉ tiêu) from the state on the evaluation date.
+
+Every method counts at the units of the scope tree ("own" counts of a unit), then a unit's
+figure is its own counts plus those of all units under it, so a district is the sum of its
+communes (plus what is counted at the district itself, e.g. the district's heads for I2)
+and the city the sum of everything. A fixed denominator (the plan's 239 sites) replaces the
+computed denominator of the scope's root only: the plan gives no per-district split of it.
+
+* model_coverage (I1): each commune of the scope counts 1 in the denominator and 1 in the
+  numerator when at least one model of a qualifying field, started and not closed on the
+  date, is registered at that commune.
+* dialogue_heads (I2): each head in office at some time between the period's start and the
+  date counts 1 in the denominator at the unit they head, and 1 in the numerator when they
+  took part in at least the required number of sessions held in that window. The requirement
+  is the regulation's minimum per year (DialogueRuleSet for the head's level, 1 when none),
+  prorated to the days the head is in office during the period (until the period's end when
+  they have not left), and rounded up: a head in office all year under "1 a year" needs 1.
+* sites_with_dossier (I3) / sites_with_certificate (I4): each site in the register and not
+  closed counts 1 in the denominator at its commune, and 1 in the numerator when its dossier
+  is lodged and not withdrawn or rejected (I3) / it holds a certificate not revoked (I4).
+* reported: a unit's figure is the last figure reported for it; a unit without one adds up
+  the figures of the units under it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any, Literal
+
+from services.indicators.domain.definitions import Definition
+from services.indicators.domain.events import Status
+from services.indicators.domain.facts import (
+    HeadTerm,
+    HeldSession,
+    ModelState,
+    ReportedFact,
+    RuleFact,
+    SiteState,
+)
+from services.indicators.domain.scope import ScopeTree
+from services.indicators.domain.status import ratio, status_of
+from shared.adminunits import level_of_code
+
+EvidenceKind = Literal["model", "head", "site", "reported"]
+DEFAULT_MIN_SESSIONS_PER_YEAR = 1
+TOTAL = "*"
+
+
+@dataclass(frozen=True)
+class EvidenceItem:
+    """One model, head, site or report behind a figure, and whether it is in the numerator."""
+
+    unit_code: str
+    kind: EvidenceKind
+    key: str
+    counts: bool
+    detail: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class UnitFigure:
+    unit_code: str
+    numerator: int
+    denominator: int
+    own_numerator: int
+    own_denominator: int
+    status: Status | None
+
+    @property
+    def value(self) -> Fraction | None:
+        return ratio(self.numerator, self.denominator)
+
+
+@dataclass(frozen=True)
+class IndicatorFigures:
+    definition: Definition
+    tree: ScopeTree
+    figures: dict[str, UnitFigure]
+    total: UnitFigure
+    evidence: list[EvidenceItem]
+
+    @property
+    def on(self) -> date:
+        return self.tree.on
+
+    def evidence_under(self, unit_code: str) -> list[EvidenceItem]:
+        units = {unit_code, *self.tree.descendants(unit_code)}
+        return [item for item in self.evidence if item.unit_code in units]
+
+
+Counts = dict[str, list[int]]
+
+
+def compute_model_coverage(
+    definition: Definition, tree: ScopeTree, models: Iterable[ModelState]
+) -> IndicatorFigures:
+    fields = set(definition.qualifying_fields)
+    own: Counts = {code: [0, 1] for code in tree.communes}
+    evidence: list[EvidenceItem] = []
+    for model in sorted(models, key=lambda m: m.model_id):
+        node = tree.place(model.unit_code, model.started_on)
+        if node is None or model.started_on > tree.on:
+            continue
+        counts = (
+            model.active and model.field in fields and tree.units[node].level == "commune"
+        )
+        if counts:
+            own[node][0] = 1
+        evidence.append(
+            EvidenceItem(
+                node,
+                "model",
+                model.model_id,
+                counts,
+                {
+                    "model_id": model.model_id,
+                    "unit_code": model.unit_code,
+                    "title": model.title,
+                    "field": model.field,
+                    "started_on": model.started_on.isoformat(),
+                    "recognition_level": model.recognition_level,
+                    "closed_on": model.closed_on.isoformat() if model.closed_on else None,
+                },
+            )
+        )
+    return _finish(definition, tree, own, evidence)
+
+
+def compute_dialogue_heads(
+    definition: Definition,
+    tree: ScopeTree,
+    terms: Mapping[str, Sequence[HeadTerm]],
+    sessions: Iterable[HeldSession],
+    rules: Sequence[RuleFact],
+) -> IndicatorFigures:
+    start, end, on = definition.period_start, definition.period_end, tree.on
+    held: dict[str, list[HeldSession]] = {}
+    for session in sessions:
+        if start <= session.held_on <= on:
+            for head_id in dict.fromkeys(session.head_ids):
+                held.setdefault(head_id, []).append(session)
+    own: Counts = {}
+    evidence: list[EvidenceItem] = []
+    for head_id in sorted(terms):
+        in_window = [t for t in terms[head_id] if t.overlap_days(start, on) > 0]
+        if not in_window:
+            continue
+        current = in_window[-1]
+        node = tree.place(current.unit_code, current.start)
+        if node is None:
+            continue
+        level = _level(tree, current.unit_code, current.start)
+        required = required_sessions(terms[head_id], rules, level, start, end)
+        mine = held.get(head_id, [])
+        meets = len(mine) >= required
+        tally = own.setdefault(node, [0, 0])
+        tally[0] += int(meets)
+        tally[1] += 1
+        evidence.append(
+            EvidenceItem(
+                node,
+                "head",
+                head_id,
+                meets,
+                {
+                    "head_id": head_id,
+                    "unit_code": current.unit_code,
+                    "role": current.role,
+                    "full_name": current.full_name,
+                    "in_office_from": current.start.isoformat(),
+                    "in_office_to": current.to.isoformat() if current.to else None,
+                    "required_sessions": required,
+                    "sessions_held": len(mine),
+                    "sessions": [
+                        {"session_id": s.session_id, "held_on": s.held_on.isoformat(),
+                         "unit_code": s.unit_code}
+                        for s in mine
+                    ],
+                },
+            )
+        )
+    return _finish(definition, tree, own, evidence)
+
+
+def required_sessions(
+    terms: Sequence[HeadTerm], rules: Sequence[RuleFact], level: str, start: date, end: date
+) -> int:
+    """Sessions a head must hold in the period: the per-year minimum of each rule in force,
+    prorated to the head's days in office under it, summed and rounded up."""
+    period_days = (end - start).days + 1
+    exact = Fraction(0)
+    for segment_start, segment_end, minimum in rule_segments(rules, level, start, end):
+        for term in terms:
+            days = term.overlap_days(segment_start, segment_end)
+            exact += Fraction(minimum * days, period_days)
+    return math.ceil(exact)
+
+
+def rule_segments(
+    rules: Sequence[RuleFact], level: str, start: date, end: date
+) -> list[tuple[date, date, int]]:
+    """The period cut where the rule for `level` changes: (first day, last day, minimum)."""
+    effective: dict[date, int] = {}
+    for rule in rules:  # in recording order: a later record for the same date wins
+        if rule.level == level:
+            effective[rule.effective_from] = rule.min_sessions_per_year
+    changes = sorted(effective.items())
+    minimum = DEFAULT_MIN_SESSIONS_PER_YEAR
+    for when, value in changes:
+        if when <= start:
+            minimum = value
+    segments: list[tuple[date, date, int]] = []
+    cursor = start
+    for when, value in changes:
+        if start < when <= end:
+            segments.append((cursor, when - timedelta(days=1), minimum))
+            cursor, minimum = when, value
+    segments.append((cursor, end, minimum))
+    return segments
+
+
+def compute_sites(
+    definition: Definition, tree: ScopeTree, sites: Iterable[SiteState], certificate: bool
+) -> IndicatorFigures:
+    own: Counts = {}
+    evidence: list[EvidenceItem] = []
+    for site in sorted(sites, key=lambda s: s.site_code):
+        if site.closed:
+            continue
+        node = tree.place(site.commune_code, site.placed_on)
+        if node is None:
+            continue
+        counts = site.has_certificate if certificate else site.has_dossier
+        tally = own.setdefault(node, [0, 0])
+        tally[0] += int(counts)
+        tally[1] += 1
+        evidence.append(
+            EvidenceItem(
+                node,
+                "site",
+                site.site_code,
+                counts,
+                {
+                    "site_code": site.site_code,
+                    "name": site.name,
+                    "commune_code": site.commune_code,
+                    "dossier_lodged_on": site.dossier_on.isoformat() if site.dossier_on else None,
+                    "certificate_number": site.certificate,
+                    "certificate_issued_on": (
+                        site.certificate_on.isoformat() if site.certificate_on else None
+                    ),
+                },
+            )
+        )
+    return _finish(definition, tree, own, evidence)
+
+
+def compute_reported(
+    definition: Definition, tree: ScopeTree, facts: Iterable[ReportedFact]
+) -> IndicatorFigures:
+    latest: dict[str, ReportedFact] = {}
+    for fact in facts:  # in business-date order: the last report of a unit wins
+        node = tree.place(fact.unit_code, fact.reported_on)
+        if node == fact.unit_code:
+            latest[node] = fact
+    figures: dict[str, tuple[int, int, int, int]] = {}
+    for code in reversed(tree.ordered()):
+        kids = [figures[k] for k in tree.children.get(code, ()) if k in figures]
+        if code in latest:
+            mine = latest[code]
+            figures[code] = (mine.numerator, mine.denominator, mine.numerator, mine.denominator)
+        elif kids:
+            figures[code] = (sum(k[0] for k in kids), sum(k[1] for k in kids), 0, 0)
+    evidence = [
+        EvidenceItem(
+            code,
+            "reported",
+            code,
+            True,
+            {
+                "unit_code": code,
+                "numerator": fact.numerator,
+                "denominator": fact.denominator,
+                "reported_on": fact.reported_on.isoformat(),
+                "reported_by": fact.actor,
+                "department": fact.department,
+                "recorded_at": fact.recorded_at,
+                "note": fact.note,
+                "source_document": fact.source_document,
+            },
+        )
+        for code, fact in sorted(latest.items())
+    ]
+    result = {
+        code: _figure(definition, tree, code, n, d, on, od)
+        for code, (n, d, on, od) in figures.items()
+    }
+    return IndicatorFigures(definition, tree, result, _total(definition, tree, result), evidence)
+
+
+def _finish(
+    definition: Definition, tree: ScopeTree, own: Counts, evidence: list[EvidenceItem]
+) -> IndicatorFigures:
+    sums: Counts = {code: [0, 0] for code in tree.units}
+    for node, (numerator, denominator) in own.items():
+        for code in tree.chain(node):
+            sums[code][0] += numerator
+            sums[code][1] += denominator
+    if definition.denominator_fixed is not None and len(tree.roots) == 1:
+        sums[tree.roots[0]][1] = definition.denominator_fixed
+    figures = {
+        code: _figure(definition, tree, code, n, d, *own.get(code, (0, 0)))
+        for code, (n, d) in sums.items()
+    }
+    return IndicatorFigures(definition, tree, figures, _total(definition, tree, figures), evidence)
+
+
+def _total(
+    definition: Definition, tree: ScopeTree, figures: Mapping[str, UnitFigure]
+) -> UnitFigure:
+    if len(tree.roots) == 1 and tree.roots[0] in figures:
+        return figures[tree.roots[0]]
+    numerator = sum(figures[r].numerator for r in tree.roots if r in figures)
+    denominator = definition.denominator_fixed or sum(
+        figures[r].denominator for r in tree.roots if r in figures
+    )
+    return _figure(definition, tree, TOTAL, numerator, denominator, 0, 0)
+
+
+def _figure(
+    definition: Definition,
+    tree: ScopeTree,
+    code: str,
+    numerator: int,
+    denominator: int,
+    own_numerator: int,
+    own_denominator: int,
+) -> UnitFigure:
+    status = status_of(
+        ratio(numerator, denominator),
+        definition.target,
+        definition.comparator,
+        definition.period_start,
+        definition.period_end,
+        tree.on,
+    )
+    return UnitFigure(code, numerator, denominator, own_numerator, own_denominator, status)
+
+
+def _level(tree: ScopeTree, code: str, on: date) -> str:
+    unit = tree.catalogue.get(code, on)
+    if unit is not None:
+        return unit.level
+    try:
+        return level_of_code(code)
+    except ValueError:
+        return "commune"

@@ -1,0 +1,118 @@
+"""Every Vietnamese text of the indicators service that a person reads, in one place."""
+
+from __future__ import annotations
+
+# -- labels ------------------------------------------------------------------------------------
+
+STATUS_LABELS = {
+    "dat": "Đạt",
+    "co_nguy_co": "Có nguy cơ không đạt",
+    "chua_dat": "Chưa đạt",
+}
+NO_STATUS = "Chưa có số liệu để đánh giá"
+FIELD_LABELS = {
+    "new_rural": "Xây dựng nông thôn mới",
+    "exemplary_rural": "Xây dựng xã nông thôn mới kiểu mẫu",
+    "urban": "Chỉnh trang, hiện đại hóa đô thị",
+    "digital_transformation": "Chuyển đổi số",
+    "other": "Các lĩnh vực khác của đời sống xã hội",
+}
+RECOGNITION_LABELS = {
+    "none": "Chưa được công nhận",
+    "commune": "Cấp xã",
+    "district": "Cấp huyện",
+    "city": "Cấp thành phố",
+    "central": "Cấp Trung ương",
+}
+MODEL_STATUS_LABELS = {
+    "building": "Đang xây dựng",
+    "recognised": "Đã được công nhận",
+    "closed": "Đã dừng",
+}
+AWARD_LABELS = {
+    "first": "Giải Nhất",
+    "second": "Giải Nhì",
+    "third": "Giải Ba",
+    "consolation": "Giải Khuyến khích",
+}
+COMPARATOR_LABELS = {"ge": "tối thiểu", "le": "tối đa"}
+METHOD_LABELS = {
+    "model_coverage": "Tính từ sổ theo dõi mô hình \"Dân vận khéo\"",
+    "dialogue_heads": "Tính từ dữ liệu đối thoại trực tiếp của người đứng đầu",
+    "sites_with_dossier": "Tính từ hồ sơ đăng ký đất đai của cơ sở tôn giáo",
+    "sites_with_certificate": "Tính từ giấy chứng nhận quyền sử dụng đất của cơ sở tôn giáo",
+    "reported": "Số liệu do đơn vị báo cáo",
+}
+LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
+UNPLACED_UNIT = "Chưa xác định được đơn vị hành chính"
+ABOVE_COMMUNE = "Cấp huyện, cấp tỉnh (không quy đổi sang đơn vị cấp xã)"
+STATUS_RULE = (
+    "Đạt: kết quả bằng hoặc vượt chỉ tiêu. Có nguy cơ không đạt: chưa đạt chỉ tiêu, kỳ đánh giá "
+    "chưa kết thúc và kết quả thấp hơn tiến độ đều (chỉ tiêu × phần thời gian đã qua của kỳ). "
+    "Chưa đạt: chưa đạt chỉ tiêu nhưng đúng tiến độ, hoặc kỳ đánh giá đã kết thúc mà chưa đạt."
+)
+
+# -- the plan's four indicators (Kế hoạch công tác dân vận năm 2023, mục II.1.1-1.3) -------------
+
+PLAN_2023_REF = "Kế hoạch công tác dân vận năm 2023 của Ban Dân vận Thành ủy Hải Phòng"
+I1_NAME = (
+    "Tỷ lệ xã, phường, thị trấn có mô hình \"Dân vận khéo\" trong xây dựng xã nông thôn mới "
+    "kiểu mẫu; chỉnh trang, hiện đại hóa đô thị"
+)
+I1_NUMERATOR = "Số xã, phường, thị trấn có ít nhất 1 mô hình \"Dân vận khéo\" đang triển khai"
+I1_DENOMINATOR = "Tổng số xã, phường, thị trấn trong phạm vi"
+I2_NAME = (
+    "Tỷ lệ người đứng đầu cấp ủy, chính quyền các cấp đối thoại trực tiếp với Nhân dân "
+    "theo quy định (Quyết định 1738-QĐ/TU)"
+)
+I2_NUMERATOR = "Số người đứng đầu đã tổ chức đủ số cuộc đối thoại theo quy định trong kỳ"
+I2_DENOMINATOR = "Số người đứng đầu cấp ủy, chính quyền đương nhiệm trong kỳ"
+I3_NAME = "Tỷ lệ cơ sở tôn giáo đang sử dụng đất đã lập hồ sơ đăng ký đất đai"
+I3_NUMERATOR = "Số cơ sở tôn giáo đã nộp hồ sơ đăng ký đất đai (chưa rút, chưa bị từ chối)"
+I3_DENOMINATOR = "Tổng số cơ sở tôn giáo đang sử dụng đất (239 cơ sở)"
+I4_NAME = (
+    "Tỷ lệ cơ sở tôn giáo được cấp giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản "
+    "gắn liền với đất"
+)
+I4_NUMERATOR = "Số cơ sở tôn giáo đã được cấp giấy chứng nhận (chưa bị thu hồi)"
+I4_DENOMINATOR = "Tổng số cơ sở tôn giáo đang sử dụng đất (239 cơ sở)"
+
+# -- errors ------------------------------------------------------------------------------------
+
+MODEL_NOT_FOUND = "Không tìm thấy mô hình \"Dân vận khéo\" mã {model_id}"
+MODEL_EXISTS = "Mô hình \"Dân vận khéo\" mã {model_id} đã được đăng ký"
+MODEL_CLOSED = "Mô hình \"Dân vận khéo\" mã {model_id} đã dừng, không thể thao tác thêm"
+MODEL_ALREADY_AT_LEVEL = "Mô hình {model_id} đã được công nhận ở cấp này hoặc cấp cao hơn"
+MODEL_RECOGNITION_LEVEL_NONE = "Cấp công nhận phải là cấp xã, huyện, thành phố hoặc Trung ương"
+RECOGNISED_WITHOUT_LEVEL = "Mô hình đã được công nhận phải có cấp công nhận"
+DATE_BEFORE_START = "Ngày {on} trước ngày bắt đầu triển khai mô hình ({start})"
+DATE_IN_FUTURE = "Ngày {on} ở tương lai"
+ENTRY_EXISTS = "Mô hình {model_id} đã có bài dự thi năm {year}"
+ENTRY_NOT_FOUND = "Không tìm thấy bài dự thi mã {entry_id}"
+ENTRY_ALREADY_AWARDED = "Bài dự thi {entry_id} đã được trao giải"
+CONTEST_YEAR_MISMATCH = "Bài dự thi {entry_id} thuộc cuộc thi năm {year}"
+CONTEST_YEAR_UNKNOWN = "Chưa có cuộc thi mô hình \"Dân vận khéo\" năm {year}"
+INDICATOR_NOT_FOUND = "Chưa có chỉ tiêu {indicator_id} của năm {year}"
+INDICATOR_COMPUTED = (
+    "Chỉ tiêu {indicator_id} được tính tự động từ dữ liệu nghiệp vụ, không nhận số liệu báo cáo"
+)
+PERIOD_OUTSIDE_YEAR = "Kỳ đánh giá phải nằm trong năm {year}"
+PERIOD_REVERSED = "Ngày kết thúc kỳ đánh giá phải sau ngày bắt đầu"
+FIXED_DENOMINATOR_ONLY_SITES = "Mẫu số cố định chỉ áp dụng cho chỉ tiêu tính theo số đơn vị, cơ sở"
+FIELDS_ONLY_FOR_MODELS = (
+    "Lĩnh vực mô hình chỉ áp dụng cho chỉ tiêu tính từ mô hình \"Dân vận khéo\""
+)
+FIELDS_REQUIRED = "Chỉ tiêu tính từ mô hình phải nêu ít nhất một lĩnh vực được tính"
+SCOPE_NOT_PROVINCE_OR_DISTRICT = (
+    "Phạm vi chỉ tiêu phải là đơn vị cấp tỉnh hoặc cấp huyện còn hiệu lực vào cuối kỳ; "
+    "«{code}» không phù hợp"
+)
+SCOPE_OVERLAPS = "Các đơn vị trong phạm vi chỉ tiêu bị trùng nhau («{code}»)"
+NUMERATOR_ABOVE_DENOMINATOR = "Tử số ({numerator}) không được lớn hơn mẫu số ({denominator})"
+REPORTED_OUTSIDE_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu {indicator_id}"
+REPORTED_DATE_OUTSIDE_PERIOD = "Ngày báo cáo {on} không nằm trong kỳ đánh giá ({start} - {end})"
+UNIT_NOT_IN_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu vào ngày {on}"
+UNIT_NOT_FOUND = "Không tìm thấy đơn vị hành chính mã «{code}»"
+UNIT_NOT_VALID_ON = "Đơn vị hành chính mã «{code}» không tồn tại vào ngày {on}"
+ON_OUTSIDE_PERIOD = "Ngày đánh giá {on} không nằm trong kỳ ({start} - {end})"
+RESTATE_TO_BEFORE_PERIOD = "Ngày quy đổi {to} phải sau ngày đánh giá {on}"

@@ -1,0 +1,95 @@
+"""Fixtures of the indicators tests: the service over HTTP, and a stand-in for the religion and
+dialogue services that publishes their events onto their streams, as docs/events.md says."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import nats
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from services.indicators.app import create_app
+from shared.envelope import EventEnvelope
+from shared.eventstore import events_table
+from shared.natsserver import NatsServer
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.streams import ensure_stream, stream_config
+from tests.indicators.scenario import Events
+from tests.integration.helpers import wait_until
+
+
+@dataclass
+class Upstream(Events):
+    """Publishes them onto the religion and dialogue streams of a nats-server."""
+
+    url: str = ""
+    root: str = ""
+
+    def publish(self, *envelopes: EventEnvelope) -> None:
+        asyncio.run(self._publish(envelopes))
+
+    async def _publish(self, envelopes: tuple[EventEnvelope, ...]) -> None:
+        client = await nats.connect(self.url)
+        try:
+            js = client.jetstream()
+            for service in {e.service for e in envelopes}:
+                await ensure_stream(js, stream_config(self.root, service))
+            for envelope in envelopes:
+                await js.publish(
+                    envelope.subject(self.root), envelope.to_json(),
+                    headers={"Nats-Msg-Id": str(envelope.event_id)},
+                )
+        finally:
+            await client.close()
+
+
+@pytest.fixture
+def upstream(nats_server: NatsServer, subject_root: str) -> Upstream:
+    return Upstream(url=nats_server.url, root=subject_root)
+
+
+@pytest.fixture
+def client(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
+    app = create_app(settings_factory("indicators"))
+    with TestClient(app, headers={"X-Actor": "can-bo-ban-dan-van"}) as test_client:
+        yield test_client
+
+
+def runtime_of(client: TestClient) -> ServiceRuntime:
+    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+def applied(client: TestClient) -> int:
+    """Events the consumers have applied so far (all projections)."""
+    return sum(c.applied for c in runtime_of(client).consumers)
+
+
+def wait_applied(client: TestClient, count: int) -> None:
+    wait_until(lambda: applied(client) >= count, timeout=30)
+
+
+def status_events(client: TestClient) -> list[dict[str, Any]]:
+    with runtime_of(client).engine.connect() as conn:
+        rows = conn.execute(
+            select(events_table.c.aggregate_id, events_table.c.payload,
+                   events_table.c.causation_id)
+            .where(events_table.c.event_type == "IndicatorStatusChanged")
+            .order_by(events_table.c.position)
+        ).all()
+    return [{"key": r.aggregate_id, "causation_id": r.causation_id, **json.loads(r.payload)}
+            for r in rows]
+
+
+def get_json(client: TestClient, url: str, **params: Any) -> dict[str, Any]:
+    response = client.get(url, params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body

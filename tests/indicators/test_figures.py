@@ -1,0 +1,276 @@
+"""Each indicator, computed from a scenario of events, equals the figure worked out by hand.
+
+The events go through the projection handlers straight into the fact tables (no NATS here;
+the wiring through JetStream is tested in test_service.py), on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import UTC, date, datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from services.indicators.adapters.definitions import load_definitions
+from services.indicators.adapters.tables import metadata, write_metadata
+from services.indicators.application.compute import compute
+from services.indicators.application.lifecycle import seed_plan_definitions
+from services.indicators.application.projections import all_projections
+from services.indicators.application.queries import restated_view
+from services.indicators.domain.events import registry
+from services.indicators.domain.figures import IndicatorFigures
+from shared.envelope import EventEnvelope
+from shared.eventstore import events_table
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from tests.indicators.scenario import (
+    DAI_THANG,
+    HAI_PHONG,
+    HONG_BANG,
+    HONG_BANG_2025,
+    HUNG_VUONG,
+    QUAN_TOAN,
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+    Events,
+    after_the_2025_reform,
+    dialogue_2023,
+    models_2023,
+    religion_2023,
+)
+
+pytestmark = pytest.mark.integration
+
+YEAR_END = date(2023, 12, 31)
+NOW = datetime(2030, 1, 1, tzinfo=UTC)  # "as of" later than anything recorded
+
+
+@pytest.fixture
+def runtime(database_url: str, subject_root: str) -> Iterator[ServiceRuntime]:
+    settings = Settings.for_service(
+        "indicators", database_url=database_url, subject_root=subject_root
+    )
+    runtime = ServiceRuntime(
+        settings, registry, metadata=[metadata, write_metadata],
+        projections=all_projections(runtime_store(settings)),
+    )
+    runtime.create_schema()
+    seed_plan_definitions(runtime)
+    with runtime.engine.connect() as conn:
+        definitions = runtime.store.read_all(conn)
+    apply(runtime, definitions)  # the service consumes its own stream
+    yield runtime
+    runtime.engine.dispose()
+
+
+def runtime_store(settings: Settings):  # type: ignore[no-untyped-def]
+    from shared.eventstore import EventStore
+
+    return EventStore(settings.service, settings.subject_root)
+
+
+def apply(runtime: ServiceRuntime, envelopes: Sequence[EventEnvelope]) -> None:
+    """What the consumer runner does with each delivered event, minus NATS."""
+    by_source = {c.projection.source_service: c.projection for c in runtime.consumers}
+    for envelope in envelopes:
+        handler = by_source[envelope.service].handlers[envelope.event_type]
+        with runtime.engine.begin() as conn:
+            handler(conn, envelope)
+
+
+def figures(
+    runtime: ServiceRuntime, indicator: str, on: date = YEAR_END, as_of: datetime = NOW
+) -> IndicatorFigures:
+    with runtime.engine.connect() as conn:
+        definition = load_definitions(conn)[(indicator, 2023)]
+        return compute(conn, definition, on, as_of)
+
+
+def pairs(result: IndicatorFigures, *codes: str) -> dict[str, tuple[int, int]]:
+    return {c: (result.figures[c].numerator, result.figures[c].denominator) for c in codes}
+
+
+def test_i3_and_i4_from_religion_events(runtime: ServiceRuntime) -> None:
+    apply(runtime, religion_2023(Events()))
+
+    i3 = figures(runtime, "I3")
+    assert pairs(i3, TIEN_LANG_TOWN, DAI_THANG, TIEN_LANG, QUAN_TOAN, HUNG_VUONG, HONG_BANG,
+                 HAI_PHONG) == {
+        TIEN_LANG_TOWN: (2, 3),  # S1 and S7; S2 withdrew its dossier
+        DAI_THANG: (1, 1),  # S3: rejected, then resubmitted
+        TIEN_LANG: (3, 4),
+        QUAN_TOAN: (1, 2),  # S5 yes, S4 no dossier
+        HUNG_VUONG: (0, 0),  # S6 closed: no longer a site using land
+        HONG_BANG: (1, 2),
+        HAI_PHONG: (4, 239),  # the plan's fixed denominator at the city
+    }
+    assert i3.figures[HAI_PHONG].status == "chua_dat"  # 1.67 % of a 40 % target, year over
+    assert i3.figures[TIEN_LANG].status == "dat"  # 75 %
+    assert i3.figures[HUNG_VUONG].status is None
+    assert sorted(i.key for i in i3.evidence_under(TIEN_LANG) if i.counts) == ["S1", "S3", "S7"]
+
+    i4 = figures(runtime, "I4")
+    assert pairs(i4, TIEN_LANG_TOWN, QUAN_TOAN, HONG_BANG, HAI_PHONG) == {
+        TIEN_LANG_TOWN: (0, 3),  # S7's certificate was revoked
+        QUAN_TOAN: (1, 2),  # S5
+        HONG_BANG: (1, 2),
+        HAI_PHONG: (1, 239),
+    }
+    [s5] = [i for i in i4.evidence if i.counts]
+    assert s5.key == "S5" and s5.detail["certificate_number"] == "GCN-01"
+
+    # On 15/04/2023: S2 still had its dossier, S6 was open, S3 had not lodged yet.
+    april = figures(runtime, "I3", on=date(2023, 4, 15))
+    assert pairs(april, TIEN_LANG_TOWN, DAI_THANG, HUNG_VUONG, HONG_BANG, HAI_PHONG) == {
+        TIEN_LANG_TOWN: (3, 3), DAI_THANG: (0, 1), HUNG_VUONG: (1, 1), HONG_BANG: (2, 3),
+        HAI_PHONG: (5, 239),
+    }
+    # 2.1 % against a pace of 40 % x 105/365 = 11.5 %: behind, at risk.
+    assert april.figures[HAI_PHONG].status == "co_nguy_co"
+    assert figures(runtime, "I4", on=date(2023, 4, 15)).figures[HAI_PHONG].numerator == 0
+
+    # As known on 01/01/2024, before S1's March lodging was recorded (February 2024).
+    before = figures(runtime, "I3", as_of=datetime(2024, 1, 1, tzinfo=UTC))
+    assert pairs(before, TIEN_LANG_TOWN, HAI_PHONG) == {TIEN_LANG_TOWN: (1, 3),
+                                                         HAI_PHONG: (3, 239)}
+
+
+def test_i2_from_dialogue_events(runtime: ServiceRuntime) -> None:
+    apply(runtime, dialogue_2023(Events()))
+
+    i2 = figures(runtime, "I2")
+    assert pairs(i2, TIEN_LANG_TOWN, TIEN_LANG, QUAN_TOAN, HONG_BANG, HAI_PHONG) == {
+        TIEN_LANG_TOWN: (1, 2),  # H1 held 2 (needed 2), H2 only 1
+        TIEN_LANG: (2, 3),  # + H3, the district's own head, held 1 of 1
+        QUAN_TOAN: (0, 2),  # H4 left in March without a session; H5's second was cancelled
+        HONG_BANG: (0, 2),
+        HAI_PHONG: (3, 6),  # + H6, the city's head; H7 took office only in 2024
+    }
+    assert i2.figures[TIEN_LANG].own_numerator == 1 and i2.figures[TIEN_LANG].own_denominator == 1
+    heads = {i.key: i.detail for i in i2.evidence}
+    # 1 a year until 30/06 then 2 a year: 181 x 1 + 184 x 2 = 549 days-sessions of 365 -> 2.
+    assert heads["H1"]["required_sessions"] == 2 and heads["H1"]["sessions_held"] == 2
+    assert heads["H4"]["required_sessions"] == 1  # 90 days in office: 90/365 rounded up
+    assert heads["H5"]["required_sessions"] == 2  # (91 + 184 x 2)/365 = 1.26 -> 2
+    assert heads["H5"]["sessions_held"] == 1
+    assert heads["H3"]["required_sessions"] == 1  # district level: no rule set, 1 a year
+    assert [s["session_id"] for s in heads["H1"]["sessions"]] == ["P1", "P2"]  # not 2022's P7
+    assert "H7" not in heads
+    assert i2.figures[HAI_PHONG].status == "chua_dat"
+
+    june = figures(runtime, "I2", on=date(2023, 6, 30))
+    assert pairs(june, HAI_PHONG) == {HAI_PHONG: (1, 6)}  # only H3 so far
+    assert june.figures[HAI_PHONG].status == "co_nguy_co"  # 16.7 % against a 49.6 % pace
+
+
+def test_i1_from_the_model_register(runtime: ServiceRuntime) -> None:
+    apply(runtime, models_2023(Events()))
+
+    i1 = figures(runtime, "I1")
+    assert pairs(i1, TIEN_LANG_TOWN, DAI_THANG, TIEN_LANG, QUAN_TOAN, HONG_BANG, HAI_PHONG) == {
+        TIEN_LANG_TOWN: (1, 1),  # M1, exemplary new-style rural commune
+        DAI_THANG: (0, 1),  # M3 is digital transformation: not a field of I1
+        TIEN_LANG: (1, 19),  # M5 is the district's own model: communes are counted
+        QUAN_TOAN: (0, 1),  # M4 closed in November
+        HONG_BANG: (0, 10),
+        HAI_PHONG: (1, 167),
+    }
+    evidence = {i.key: i.counts for i in i1.evidence_under(TIEN_LANG)}
+    assert evidence == {"M1": True, "M2": False, "M3": False, "M5": False}
+
+    june = figures(runtime, "I1", on=date(2023, 6, 30))
+    assert pairs(june, HONG_BANG, HAI_PHONG) == {HONG_BANG: (1, 10), HAI_PHONG: (2, 167)}
+
+
+def _status_rows(runtime: ServiceRuntime) -> list[tuple[str, str, str | None]]:
+    import json
+
+    with runtime.engine.connect() as conn:
+        rows = conn.execute(
+            select(events_table.c.aggregate_id, events_table.c.payload,
+                   events_table.c.causation_id)
+            .where(events_table.c.event_type == "IndicatorStatusChanged")
+            .order_by(events_table.c.position)
+        ).all()
+    return [(r.aggregate_id, json.loads(r.payload)["status"], r.causation_id) for r in rows]
+
+
+def test_status_changes_are_announced_once_and_replay_announces_nothing(
+    runtime: ServiceRuntime,
+) -> None:
+    initial = _status_rows(runtime)  # from the definitions: every unit's first status
+    assert {status for _, status, _ in initial} == {"chua_dat"}
+    events = [*religion_2023(Events()), *dialogue_2023(Events()), *models_2023(Events())]
+    apply(runtime, events)
+    announced = _status_rows(runtime)
+    assert len(announced) > len(initial), "status changes were announced"
+    last: dict[str, str] = {}
+    for key, status, _ in initial:
+        last[key] = status
+    for key, status, causation in announced[len(initial):]:
+        assert last.get(key) != status, f"{key} announced {status} twice in a row"
+        assert causation in {str(e.event_id) for e in events}
+        last[key] = status
+    for indicator in ("I1", "I2", "I3", "I4"):
+        result = figures(runtime, indicator)
+        for code, figure in result.figures.items():
+            key = f"{indicator}-2023@{code}"
+            if figure.status is not None:  # nothing to measure any more: nothing announced
+                assert last.get(key) == figure.status, key
+
+    before = {i: figures(runtime, i).figures for i in ("I1", "I2", "I3", "I4")}
+    with runtime.engine.begin() as conn:
+        for consumer in runtime.consumers:
+            consumer.projection.reset(conn)
+    apply(runtime, events)  # the replay of a rebuild
+    assert _status_rows(runtime) == announced
+    assert {i: figures(runtime, i).figures for i in ("I1", "I2", "I3", "I4")} == before
+
+
+def test_a_2025_merge_leaves_the_2023_figures_and_the_restated_view_sums(
+    runtime: ServiceRuntime,
+) -> None:
+    ev = Events()
+    apply(runtime, [*religion_2023(ev), *dialogue_2023(ev), *models_2023(ev)])
+    before = {i: figures(runtime, i) for i in ("I1", "I2", "I3", "I4")}
+    restated_before = restated_view(before["I3"], date(2025, 8, 1))
+    with runtime.engine.connect() as conn:
+        announced = conn.execute(select(func.count()).select_from(events_table)).scalar_one()
+
+    apply(runtime, after_the_2025_reform(ev))
+    for indicator, result in before.items():
+        after = figures(runtime, indicator)
+        assert after.figures == result.figures, indicator
+        assert after.evidence == result.evidence, indicator
+    assert restated_view(figures(runtime, "I3"), date(2025, 8, 1)) == restated_before
+    with runtime.engine.connect() as conn:
+        total = conn.execute(select(func.count()).select_from(events_table)).scalar_one()
+    assert total == announced, "facts dated after 2023 move no 2023 status"
+
+    view = restated_before
+    units = {u["unit_code"]: (u["numerator"], u["denominator"]) for u in view["units"]}
+    assert units[TIEN_LANG_TOWN] == (2, 3)  # Thị trấn Tiên Lãng carried to Xã Tiên Lãng
+    assert view["units"][0]["unit_name"]  # named as of 2025
+    assert DAI_THANG in view["not_carried"]["communes"]  # no succession record for it
+    assert QUAN_TOAN in view["not_carried"]["communes"]
+    own_total = sum(f.own_numerator for f in before["I3"].figures.values()), sum(
+        f.own_denominator for c, f in before["I3"].figures.items() if c != HAI_PHONG
+    )
+    assert (view["sum"]["numerator"], view["sum"]["denominator"]) == own_total == (4, 6)
+
+    i2 = restated_view(before["I2"], date(2025, 8, 1))
+    assert (i2["above_commune"]["numerator"], i2["above_commune"]["denominator"]) == (2, 2)
+    assert (i2["sum"]["numerator"], i2["sum"]["denominator"]) == (3, 6)
+
+
+def test_a_2025_figure_places_2023_facts_on_the_units_of_2025(runtime: ServiceRuntime) -> None:
+    from services.indicators.application.compute import scope_tree
+
+    tree = scope_tree((HAI_PHONG,), date(2025, 12, 31))
+    assert len(tree.communes) == 114 and TIEN_LANG not in tree.units
+    assert tree.place(TIEN_LANG_TOWN, date(2023, 1, 10)) == TIEN_LANG_TOWN
+    assert tree.place(DAI_THANG, date(2023, 1, 12)) == HAI_PHONG  # no successor known
+    assert tree.place(TIEN_LANG, date(2023, 1, 1)) == HAI_PHONG  # spread over communes
+    assert tree.place(HONG_BANG_2025, date(2025, 8, 1)) == HONG_BANG_2025
+    assert tree.place("01", date(2023, 1, 1)) is None  # Hà Nội: outside the scope
