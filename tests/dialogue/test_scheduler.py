@@ -57,6 +57,7 @@ def test_a_reminder_fires_once_across_a_restart(
         _after_startup_scan(again)
         assert scan(runtime_of(again), clock()).reminders == 0
         assert event_types(again, REMINDER) == [REMINDER]
+        assert len(event_types(again, "DialogueRuleSet")) == 3, "the default is seeded once"
         clock.set(date(2023, 3, 8))
         assert ok(again.post("/api/v1/admin/scan"))["reminders"] == 1
         assert scan(runtime_of(again), clock()).reminders == 0

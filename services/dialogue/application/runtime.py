@@ -1,5 +1,5 @@
 """The dialogue service's runtime: the kernel runtime plus a business clock, the scheduler and
-the default rule seeded on first start."""
+the default rule seeded on start."""
 
 from __future__ import annotations
 
@@ -41,6 +41,8 @@ class DialogueRuntime(ServiceRuntime):
         self.scan_interval_s = scan_interval_s
         self.scans_completed = 0
 
-    def create_schema(self) -> None:
-        super().create_schema()
+    async def start(self) -> None:
+        # After the kernel has brought the schema up (however it does so), before the first
+        # request: the default rule is data the service cannot work without.
+        await super().start()
         seed_default_rules(self)
