@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
+from fastapi.testclient import TestClient
 from lunardate import LunarDate as ChineseLunarDate
 
 from services.religion.adapters import ical
@@ -140,3 +141,21 @@ def test_folding_never_splits_a_vietnamese_character() -> None:
     assert all(len(p.encode("utf-8")) <= 75 for p in parts)
     assert parts[0] + "".join(p[1:] for p in parts[1:]) == line
     assert ical.escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+
+
+def test_the_calendar_is_served_as_json_and_ics(religion: TestClient) -> None:
+    body = religion.get("/api/v1/festivals", params={"year": 2023}).json()
+    vesak = next(o for o in body["observances"] if o["id"] == "vesak")
+    assert (vesak["start"], vesak["lunar"], vesak["name"]) == ("2023-06-02", True, "Lễ Phật đản")
+    assert body["name"] == "Lịch hướng dẫn hoạt động tôn giáo năm 2023"
+    ics = religion.get("/api/v1/festivals.ics", params={"year": 2024})
+    assert ics.status_code == 200
+    assert ics.headers["content-type"].startswith("text/calendar")
+    events = parse_ics(ics.content.decode("utf-8"))
+    assert {e["UID"] for e in events} >= {"vesak-2024@religion.danvan"}
+    for year in ("1800", "2200", "năm nay"):
+        refused = religion.get("/api/v1/festivals", params={"year": year})
+        assert refused.status_code == 422
+        assert refused.json()["error"]["code"] == "VALIDATION_ERROR"
+    template = religion.get("/api/v1/sites/import/template.csv")
+    assert template.content.decode("utf-8-sig").startswith("Mã cơ sở,Tên cơ sở,Tôn giáo,Mã xã")

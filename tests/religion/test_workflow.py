@@ -124,3 +124,13 @@ def test_a_referral_names_the_receiving_agency() -> None:
     with pytest.raises(InvalidInput) as refused:
         case.act("refer", date(2023, 3, 5), note="Vượt thẩm quyền")
     assert refused.value.code == "REFERRED_TO_REQUIRED"
+
+
+def test_the_fast_search_fold_agrees_with_the_catalogues_fold() -> None:
+    """Stored search text and typed queries must fold alike, or search silently misses."""
+    from services.religion.adapters.projector import fold_text
+    from shared.adminunits import default_catalogue, fold
+
+    names = [u.name for u in default_catalogue().units(date(2023, 6, 1))]
+    names += ["Chùa 福 Lâm", "ĐỀN ĐỨC Thánh – số 5/7", "Giáo xứ Ngọc Đồng (Xã Hoà Bình)", ""]
+    assert [fold_text(n) for n in names] == [fold(n) for n in names]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from services.religion import messages
 from services.religion.application.importing import import_sites
 from shared.aggregate import CommandContext
 from shared.web import command_context, runtime_of
@@ -40,3 +41,14 @@ async def import_sites_file(
     body = await run_in_threadpool(run)
     response.status_code = 201 if body["written"] else 200
     return body
+
+
+@router.get("/sites/import/template.csv", response_class=Response)
+def import_template() -> Response:
+    """An empty spreadsheet with the columns the import reads (UTF-8 with BOM, for Excel)."""
+    header = ",".join(messages.COLUMN_HEADERS.values()) + "\r\n"
+    return Response(
+        header.encode("utf-8-sig"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="mau-nhap-co-so-ton-giao.csv"'},
+    )

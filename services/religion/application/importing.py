@@ -9,6 +9,7 @@ importing the same file twice creates nothing new. New sites are appended in bul
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -167,11 +168,16 @@ def parse_commune(value: Cell) -> str | None:
     return text
 
 
+@functools.lru_cache(maxsize=256)
+def _religion_named(text: str) -> str | None:
+    return _RELIGIONS.get(fold(text))
+
+
 def parse_religion(value: Cell) -> str | None:
     text = _text(value)
     if text is None:
         return None
-    found = _RELIGIONS.get(fold(text))
+    found = _religion_named(text)
     if found is None:
         raise _BadCell(messages.ROW_UNKNOWN_RELIGION.format(value=text,
                                                             allowed=", ".join(RELIGIONS)))

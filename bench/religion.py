@@ -1,0 +1,136 @@
+"""Religion benchmark: a national-scale bulk import beside the raw append baseline.
+
+(a) baseline: raw sqlite3, one event row per transaction (the kernel's pragmas), the rate a
+    desk would get registering sites one by one at the storage's own speed;
+(b) 30,000 sites on real commune codes of the whole country (2023 structure), one CSV file:
+    dry run (read + validate every row), then the import itself (validation, events through
+    `EventStore.append_many` with their outbox rows, inline read model, one transaction);
+(c) the same register from an Excel (.xlsx) file, dry run;
+(d) rebuilding the read models by replaying the 30,000 events.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+from pathlib import Path
+from uuid import uuid4
+
+from openpyxl import Workbook
+
+from bench.common import Timer, report, temp_dir
+from services.religion import messages
+from services.religion.adapters.projector import rebuild
+from services.religion.adapters.tables import metadata
+from services.religion.application.importing import import_sites
+from services.religion.domain.events import registry
+from services.religion.samples.generate import ON
+from shared.adminunits import default_catalogue
+from shared.aggregate import CommandContext
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+
+SITES = 30_000
+BASELINE_ROWS = 5_000
+FIELDS = ("code", "name", "religion", "commune_code", "address", "land_area_m2",
+          "registered_on")
+RELIGIONS = ("Phật giáo", "Công giáo", "Tin lành", "Cao Đài", "Phật giáo Hòa Hảo")
+
+
+def national_rows() -> list[list[str]]:
+    communes = default_catalogue().units(ON, "commune")
+    rows = []
+    for n in range(SITES):
+        commune = communes[(n * 7) % len(communes)]
+        rows.append([
+            f"CSTG-{commune.code}-{n:05d}", f"Cơ sở tôn giáo số {n} ({commune.short_name})",
+            RELIGIONS[n % len(RELIGIONS)], commune.code, f"Thôn {n % 12 + 1}, {commune.name}",
+            f"{250 + n % 9000},5", "15/03/2023",
+        ])
+    return rows
+
+
+def csv_file(rows: list[list[str]]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([messages.COLUMN_HEADERS[f] for f in FIELDS])
+    writer.writerows(rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def xlsx_file(rows: list[list[str]]) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    sheet.append([messages.COLUMN_HEADERS[f] for f in FIELDS])
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def raw_sqlite(path: Path) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(
+        "CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT UNIQUE, type TEXT,"
+        " aggregate_id TEXT, version INTEGER, recorded_at TEXT, payload TEXT,"
+        " UNIQUE(aggregate_id, version))"
+    )
+    body = json.dumps({"code": "X", "name": "Chùa", "commune_code": "11755"}, ensure_ascii=False)
+    with Timer() as timer:
+        for n in range(BASELINE_ROWS):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "INSERT INTO events (event_id, type, aggregate_id, version, recorded_at, payload)"
+                " VALUES (?, ?, ?, 1, datetime('now'), ?)",
+                (str(uuid4()), "SiteRegistered", f"S{n}", body),
+            )
+            conn.execute("COMMIT")
+    conn.close()
+    return report("raw sqlite3 insert, one event per transaction", BASELINE_ROWS, timer.seconds)
+
+
+def main() -> None:
+    with temp_dir() as tmp:
+        baseline = raw_sqlite(tmp / "raw.db")
+        rows = national_rows()
+        content = csv_file(rows)
+        settings = Settings.for_service(
+            "religion", database_url=f"sqlite:///{tmp / 'religion.db'}", environment="test"
+        )
+        runtime = ServiceRuntime(settings, registry, metadata=[metadata])
+        runtime.create_schema()
+        context = CommandContext(actor="bench")
+        with Timer() as dry, runtime.uow(context) as uow:
+            checked = import_sites(uow, "quoc-gia.csv", content, dry_run=True, only_valid=False)
+        assert checked.rows == SITES and not checked.errors, checked.errors[:3]
+        report("import 30,000 sites, CSV dry run (read + validate)", SITES, dry.seconds,
+               baseline)
+        with Timer() as real, runtime.uow(context) as uow:
+            done = import_sites(uow, "quoc-gia.csv", content, dry_run=False,
+                                only_valid=False)
+            uow.commit()
+        assert len(done.created) == SITES
+        report("import 30,000 sites, CSV, written (one transaction)", SITES, real.seconds,
+               baseline)
+        with Timer() as again, runtime.uow(context) as uow:
+            repeat = import_sites(uow, "quoc-gia.csv", content, dry_run=False, only_valid=False)
+            uow.commit()
+        assert not repeat.created and len(repeat.skipped) == SITES
+        report("re-import of the same file (creates nothing)", SITES, again.seconds, baseline)
+        workbook = xlsx_file(rows)
+        with Timer() as excel, runtime.uow(context) as uow:
+            read = import_sites(uow, "quoc-gia.xlsx", workbook, dry_run=True, only_valid=False)
+        assert read.rows == SITES
+        report("import 30,000 sites, Excel dry run (read + validate)", SITES, excel.seconds,
+               baseline)
+        with Timer() as replay, runtime.engine.begin() as conn:
+            replayed = rebuild(conn, runtime.store)
+        report("rebuild read models by replay", replayed, replay.seconds, baseline)
+        print(f"  CSV file {len(content) / 1e6:.1f} MB, Excel file {len(workbook) / 1e6:.1f} MB",
+              flush=True)
+        runtime.engine.dispose()

@@ -1,0 +1,1 @@
+"""Schema migrations of the religion service (Alembic); see shared/migrations.py."""
