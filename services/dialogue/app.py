@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from fastapi import FastAPI
 
 from services.dialogue.api import admin, commitments, heads, issues, rules, sessions
@@ -16,10 +18,15 @@ def create_app(
     settings: Settings | None = None,
     *,
     today: Clock = today_vn,
-    scan_interval_s: float = DEFAULT_SCAN_INTERVAL_S,
+    scan_interval_s: float | None = None,
 ) -> FastAPI:
-    """`today` is the business clock; tests pass their own to jump dates."""
+    """`today` is the business clock; tests pass their own to jump dates. The scheduler's
+    interval comes from `DIALOGUE_SCAN_INTERVAL_S` unless given."""
     settings = settings or Settings.for_service("dialogue")
+    if scan_interval_s is None:
+        scan_interval_s = float(
+            os.environ.get("DIALOGUE_SCAN_INTERVAL_S", DEFAULT_SCAN_INTERVAL_S)
+        )
     runtime = DialogueRuntime(
         settings, today=today, scan_interval_s=scan_interval_s, background=(run_scheduler,)
     )

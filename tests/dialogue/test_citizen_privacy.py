@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from services.dialogue.adapters.tables import citizen_contacts
+from services.dialogue.adapters.tables import READ_MODELS, citizen_contacts
 from shared.eventstore import events_table
 from shared.settings import Settings
 from tests.dialogue.conftest import (
@@ -96,11 +96,18 @@ def _scenario(
     # Only the dedicated endpoint returns it, and the citizen may have it erased.
     contact = ok(client.get(f"/api/v1/issues/{issue_id}/citizen-contact"))
     assert (contact["full_name"], contact["contact"]) == (NAME, PHONE)
-    assert client.delete(f"/api/v1/issues/{issue_id}/citizen-contact").status_code == 204
+    erased = ok(client.delete(f"/api/v1/issues/{issue_id}/citizen-contact"))
+    assert [e["event_type"] for e in erased["events"]] == ["CitizenContactErased"]
     gone = client.get(f"/api/v1/issues/{issue_id}/citizen-contact")
     assert gone.status_code == 404
     assert gone.json()["error"]["code"] == "CITIZEN_CONTACT_NOT_FOUND"
-    # A rebuild of the read models leaves the contact table alone (it is not a projection).
+    again = client.delete(f"/api/v1/issues/{issue_id}/citizen-contact")
+    assert again.status_code == 404
+    with runtime.engine.connect() as conn:
+        assert conn.execute(select(citizen_contacts)).first() is None
+    assert ok(client.get(f"/api/v1/issues/{issue_id}"))["has_citizen_contact"] is False
+    # A rebuild of the read models replays the erasure; the contact table is not a projection.
+    assert citizen_contacts not in READ_MODELS
     ok(client.post("/api/v1/admin/rebuild-read-models"))
-    assert ok(client.get(f"/api/v1/issues/{issue_id}"))["has_citizen_contact"] is True
+    assert ok(client.get(f"/api/v1/issues/{issue_id}"))["has_citizen_contact"] is False
 

@@ -1,4 +1,4 @@
-"""The one place a citizen's name and contact are read or erased.
+"""The one place a citizen's name and contact are read or deleted.
 
 They are written with the IssueRaised event (application.sessions.raise_issue) but never into
 it. Every read goes through `read_citizen_contact`, so the access rule that the auth issue
@@ -32,8 +32,6 @@ def read_citizen_contact(conn: Connection, issue_id: str) -> dict[str, Any]:
     }
 
 
-def erase_citizen_contact(conn: Connection, issue_id: str) -> bool:
-    """The citizen's right to erasure (Nghị định 13/2023/NĐ-CP): the issue stays, the person
-    goes. Returns whether anything was erased."""
-    result = conn.execute(delete(citizen_contacts).where(citizen_contacts.c.issue_id == issue_id))
-    return bool(result.rowcount)
+def delete_citizen_contact(conn: Connection, issue_id: str) -> None:
+    """Called only with the CitizenContactErased event, in its transaction."""
+    conn.execute(delete(citizen_contacts).where(citizen_contacts.c.issue_id == issue_id))

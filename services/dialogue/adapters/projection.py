@@ -22,6 +22,7 @@ from services.dialogue.adapters.tables import (
     sessions,
 )
 from services.dialogue.domain.events import (
+    CitizenContactErased,
     CommitmentCompleted,
     CommitmentMade,
     CommitmentOverdue,
@@ -171,6 +172,12 @@ def _issue_raised(conn: Connection, e: IssueRaised, env: EventEnvelope) -> None:
     )
 
 
+def _contact_erased(conn: Connection, e: CitizenContactErased, env: EventEnvelope) -> None:
+    conn.execute(
+        update(issues).where(issues.c.issue_id == e.issue_id).values(has_citizen_contact=False)
+    )
+
+
 def _commitment(commitment_id: str, env: EventEnvelope, **values: Any) -> Any:
     return (
         update(commitments)
@@ -264,6 +271,7 @@ HANDLERS: dict[type[DomainEvent], Apply] = {
     SessionReportFiled: _report_filed,
     SessionReportReminderDue: _reminder_due,
     IssueRaised: _issue_raised,
+    CitizenContactErased: _contact_erased,
     CommitmentMade: _commitment_made,
     CommitmentProgressUpdated: _progress,
     CommitmentCompleted: _completed,

@@ -15,7 +15,7 @@ from services.dialogue.api.deps import Id, accepted, dialogue_runtime, expected_
 from services.dialogue.application import commitments as handlers
 from services.dialogue.application import queries
 from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
-from services.dialogue.application.progress_import import Mode, import_progress
+from services.dialogue.application.progress_import import MAX_ROWS, Mode, import_progress
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import CommitmentStatus
 from shared.aggregate import CommandContext
@@ -81,7 +81,7 @@ def progress_template(
         unit_code=unit_code, status=None, agency=agency, session_id=None, due_before=None
     ).where(commitments.c.status != "done")
     with runtime.engine.connect() as conn:
-        items = queries.list_commitments(conn, query, queries.MAX_PAGE * 5, 0)["items"]
+        items = queries.all_commitments(conn, query, MAX_ROWS)
     header = [
         messages.COLUMN_COMMITMENT_ID,
         messages.COLUMN_TEXT,

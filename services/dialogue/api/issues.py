@@ -6,17 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from services.dialogue.adapters.citizen_contacts import (
-    erase_citizen_contact,
-    read_citizen_contact,
-)
-from services.dialogue.api.deps import Id, dialogue_runtime
+from services.dialogue.adapters.citizen_contacts import read_citizen_contact
+from services.dialogue.api.deps import Id, accepted, dialogue_runtime
 from services.dialogue.application import queries
+from services.dialogue.application import sessions as handlers
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Handling, IssueCategory
+from shared.aggregate import CommandContext
+from shared.web import command_context
 
 router = APIRouter(prefix="/api/v1", tags=["ý kiến, kiến nghị"])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
+Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 
 
@@ -56,9 +57,10 @@ def citizen_contact(issue_id: Id, runtime: Runtime) -> dict[str, Any]:
         return read_citizen_contact(conn, issue_id)
 
 
-@router.delete("/issues/{issue_id}/citizen-contact", status_code=204)
-def erase_contact(issue_id: Id, runtime: Runtime) -> None:
-    with runtime.engine.begin() as conn:
-        queries.get_issue(conn, issue_id)
-        if not erase_citizen_contact(conn, issue_id):
-            read_citizen_contact(conn, issue_id)  # raises the 404 with its message
+@router.delete("/issues/{issue_id}/citizen-contact")
+def erase_contact(issue_id: Id, runtime: Runtime, context: Context) -> dict[str, Any]:
+    """Erase the citizen's name and contact; the issue itself stays."""
+    with runtime.uow(context) as uow:
+        envelopes = handlers.erase_citizen_contact(uow, issue_id, runtime.today())
+        uow.commit()
+    return accepted(envelopes)

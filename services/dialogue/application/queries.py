@@ -360,6 +360,14 @@ def list_commitments(
     return {"total": total, "items": [commitment_dict(r) for r in rows]}
 
 
+def all_commitments(conn: Connection, query: Select[Any], max_rows: int) -> list[dict[str, Any]]:
+    """Unpaged, for sheets: at most `max_rows`, the most urgent first."""
+    rows = conn.execute(
+        query.order_by(commitments.c.due_on, commitments.c.commitment_id).limit(max_rows)
+    )
+    return [commitment_dict(r) for r in rows]
+
+
 def get_commitment(conn: Connection, store: EventStore, commitment_id: str) -> dict[str, Any]:
     row = conn.execute(
         select(commitments).where(commitments.c.commitment_id == commitment_id)

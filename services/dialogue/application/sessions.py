@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import insert, select
 
 from services.dialogue import messages
+from services.dialogue.adapters.citizen_contacts import delete_citizen_contact
 from services.dialogue.adapters.tables import citizen_contacts, heads
 from services.dialogue.application.commands import (
     CancelSession,
@@ -166,6 +167,18 @@ def raise_issue(uow: UnitOfWork, session_id: str, command: RaiseIssue) -> list[E
                 "recorded_at": utcnow(),
             },
         )
+    return stored
+
+
+def erase_citizen_contact(uow: UnitOfWork, issue_id: str, today: date) -> list[EventEnvelope]:
+    """The citizen's right to erasure (Nghị định 13/2023/NĐ-CP): the issue stays, the person
+    goes, and an event records who erased it and when."""
+    issue = uow.load(RaisedIssue, issue_id)
+    if not issue.exists:
+        raise NotFound("ISSUE_NOT_FOUND", messages.ISSUE_NOT_FOUND.format(id=issue_id))
+    issue.erase_citizen_contact(today)
+    stored = save(uow, issue)
+    delete_citizen_contact(uow.connection, issue_id)
     return stored
 
 

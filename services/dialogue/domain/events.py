@@ -142,6 +142,16 @@ class IssueRaised(DomainEvent):
     has_citizen_contact: bool = False
 
 
+@registry.register
+class CitizenContactErased(DomainEvent):
+    """The citizen's name and contact kept apart for this issue were erased at their request.
+    Records who and when (the envelope), never what."""
+
+    event_type = "CitizenContactErased"
+    issue_id: str
+    erased_on: date
+
+
 # --- commitments (cam kết, giao nhiệm vụ) ------------------------------------------------
 
 

@@ -46,9 +46,10 @@ class HeadPost(Aggregate):
 
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
+        # The id is "<unit_code>:<role>"; the first event confirms both.
         self.unit_code, _, role = aggregate_id.partition(":")
-        self.role: Role = "party_secretary" if role == "party_secretary" else (
-            "people_committee_chair"
+        self.role: Role = (
+            "people_committee_chair" if role == "people_committee_chair" else "party_secretary"
         )
         self.terms: dict[str, Term] = {}
 

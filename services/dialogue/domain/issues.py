@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from services.dialogue import messages
-from services.dialogue.domain.events import IssueRaised
+from services.dialogue.domain.events import CitizenContactErased, IssueRaised
 from shared.aggregate import Aggregate
 from shared.envelope import DomainEvent
-from shared.errors import Conflict, InvalidInput
+from shared.errors import Conflict, InvalidInput, NotFound
 
 
 class RaisedIssue(Aggregate):
@@ -22,6 +24,7 @@ class RaisedIssue(Aggregate):
         super().__init__(aggregate_id)
         self.session_id = ""
         self.unit_code = ""
+        self.has_citizen_contact = False
 
     def raise_issue(self, event: IssueRaised) -> None:
         if self.exists:
@@ -32,7 +35,19 @@ class RaisedIssue(Aggregate):
             raise InvalidInput("AGENCY_NOT_EXPECTED", messages.AGENCY_NOT_EXPECTED)
         self.record(event, event.raised_on, unit_code=event.unit_code)
 
+    def erase_citizen_contact(self, on: date) -> None:
+        if not self.has_citizen_contact:
+            raise NotFound(
+                "CITIZEN_CONTACT_NOT_FOUND", messages.CITIZEN_CONTACT_NOT_FOUND.format(id=self.id)
+            )
+        self.record(
+            CitizenContactErased(issue_id=self.id, erased_on=on), on, unit_code=self.unit_code
+        )
+
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, IssueRaised):
             self.session_id = event.session_id
             self.unit_code = event.unit_code
+            self.has_citizen_contact = event.has_citizen_contact
+        elif isinstance(event, CitizenContactErased):
+            self.has_citizen_contact = False
