@@ -6,6 +6,7 @@ the wiring through JetStream is tested in test_service.py), on SQLite and Postgr
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import UTC, date, datetime
 
@@ -14,14 +15,14 @@ from sqlalchemy import func, select
 
 from services.indicators.adapters.definitions import load_definitions
 from services.indicators.adapters.tables import metadata, write_metadata
-from services.indicators.application.compute import compute
+from services.indicators.application.compute import compute, scope_tree
 from services.indicators.application.lifecycle import seed_plan_definitions
 from services.indicators.application.projections import all_projections
 from services.indicators.application.queries import restated_view
 from services.indicators.domain.events import registry
 from services.indicators.domain.figures import IndicatorFigures
 from shared.envelope import EventEnvelope
-from shared.eventstore import events_table
+from shared.eventstore import EventStore, events_table
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from tests.indicators.scenario import (
@@ -53,7 +54,7 @@ def runtime(database_url: str, subject_root: str) -> Iterator[ServiceRuntime]:
     )
     runtime = ServiceRuntime(
         settings, registry, metadata=[metadata, write_metadata],
-        projections=all_projections(runtime_store(settings)),
+        projections=all_projections(EventStore(settings.service, settings.subject_root)),
     )
     runtime.create_schema()
     seed_plan_definitions(runtime)
@@ -62,12 +63,6 @@ def runtime(database_url: str, subject_root: str) -> Iterator[ServiceRuntime]:
     apply(runtime, definitions)  # the service consumes its own stream
     yield runtime
     runtime.engine.dispose()
-
-
-def runtime_store(settings: Settings):  # type: ignore[no-untyped-def]
-    from shared.eventstore import EventStore
-
-    return EventStore(settings.service, settings.subject_root)
 
 
 def apply(runtime: ServiceRuntime, envelopes: Sequence[EventEnvelope]) -> None:
@@ -184,8 +179,6 @@ def test_i1_from_the_model_register(runtime: ServiceRuntime) -> None:
 
 
 def _status_rows(runtime: ServiceRuntime) -> list[tuple[str, str, str | None]]:
-    import json
-
     with runtime.engine.connect() as conn:
         rows = conn.execute(
             select(events_table.c.aggregate_id, events_table.c.payload,
@@ -264,9 +257,7 @@ def test_a_2025_merge_leaves_the_2023_figures_and_the_restated_view_sums(
     assert (i2["sum"]["numerator"], i2["sum"]["denominator"]) == (3, 6)
 
 
-def test_a_2025_figure_places_2023_facts_on_the_units_of_2025(runtime: ServiceRuntime) -> None:
-    from services.indicators.application.compute import scope_tree
-
+def test_a_2025_figure_places_2023_facts_on_the_units_of_2025() -> None:
     tree = scope_tree((HAI_PHONG,), date(2025, 12, 31))
     assert len(tree.communes) == 114 and TIEN_LANG not in tree.units
     assert tree.place(TIEN_LANG_TOWN, date(2023, 1, 10)) == TIEN_LANG_TOWN

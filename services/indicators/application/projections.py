@@ -92,13 +92,14 @@ def religion_projection(store: EventStore) -> Projection:
         p = envelope.payload
         before = _site_commune(conn, p["code"])
         changes = p.get("changes") or {}
-        _write(conn, site_facts, envelope, business_date(envelope), site_code=p["code"],
-               kind="amended", commune_code=p.get("commune_code"), name=changes.get("name"))
+        _write(conn, site_facts, envelope, _payload_date(envelope, "amended_on"),
+               site_code=p["code"], kind="amended", commune_code=p.get("commune_code"),
+               name=changes.get("name"))
         evaluate_after(conn, store, envelope, fed, [before or "", p.get("commune_code") or ""])
 
     def site_closed(conn: Connection, envelope: EventEnvelope) -> None:
         code = envelope.payload["code"]
-        _write(conn, site_facts, envelope, business_date(envelope), site_code=code,
+        _write(conn, site_facts, envelope, _payload_date(envelope, "closed_on"), site_code=code,
                kind="closed", commune_code=None, name=None)
         evaluate_after(conn, store, envelope, fed, [_site_commune(conn, code) or ""])
 
@@ -180,8 +181,9 @@ def dialogue_projection(store: EventStore) -> Projection:
                 session_facts.c.session_id == session_id, session_facts.c.kind == "held"
             )
         ).first()
-        _write(conn, session_facts, envelope, business_date(envelope), session_id=session_id,
-               kind="cancelled", unit_code=held.unit_code if held else "", head_ids="[]")
+        _write(conn, session_facts, envelope, _payload_date(envelope, "cancelled_on"),
+               session_id=session_id, kind="cancelled",
+               unit_code=held.unit_code if held else "", head_ids="[]")
         if held is not None:  # cancelling a session never held moves no figure
             heads = json.loads(held.head_ids)
             evaluate_after(conn, store, envelope, fed, [held.unit_code, *_head_units(conn, heads)])

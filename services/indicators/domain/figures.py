@@ -296,8 +296,8 @@ def compute_reported(
         for code, fact in sorted(latest.items())
     ]
     result = {
-        code: _figure(definition, tree, code, n, d, on, od)
-        for code, (n, d, on, od) in figures.items()
+        code: _figure(definition, tree, code, *figures.get(code, (0, 0, 0, 0)))
+        for code in tree.units
     }
     return IndicatorFigures(definition, tree, result, _total(definition, tree, result), evidence)
 
