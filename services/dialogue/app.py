@@ -6,6 +6,7 @@ import os
 
 from fastapi import FastAPI
 
+from services.dialogue import messages
 from services.dialogue.api import admin, commitments, heads, issues, rules, sessions
 from services.dialogue.application.runtime import DEFAULT_SCAN_INTERVAL_S, Clock, DialogueRuntime
 from services.dialogue.application.scheduler import run_scheduler
@@ -34,5 +35,5 @@ def create_app(
         runtime,
         [heads.router, sessions.router, issues.router, commitments.router, rules.router,
          admin.router],
-        title="danvan: Đối thoại trực tiếp với Nhân dân",
+        title=messages.APP_TITLE,
     )

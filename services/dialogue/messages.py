@@ -48,6 +48,7 @@ CITIZEN_CONTACT_NOT_FOUND: Final = "Ý kiến, kiến nghị mã {id} không lư
 
 # --- input ---------------------------------------------------------------------------------
 
+BLANK: Final = "Không được để trống"
 DATE_IN_FUTURE: Final = "Ngày {on} ở tương lai (hôm nay là {today})"
 UNIT_OUTSIDE_PROVINCE: Final = (
     "Đơn vị hành chính «{code}» ({name}) không thuộc thành phố Hải Phòng"
@@ -159,4 +160,13 @@ COLUMN_TEXT: Final = "Nội dung cam kết"
 COLUMN_DUE_ON: Final = "Hạn hoàn thành"
 COLUMN_STATUS: Final = "Trạng thái"
 TEMPLATE_SHEET: Final = "Tiến độ cam kết"
-BLANK: Final = "Không được để trống"
+# --- API documentation ---------------------------------------------------------------------
+
+APP_TITLE: Final = "danvan: Đối thoại trực tiếp với Nhân dân"
+TAG_SESSIONS: Final = "hội nghị đối thoại"
+TAG_RULES: Final = "quy định đối thoại"
+TAG_OPERATIONS: Final = "vận hành"
+TAG_ISSUES: Final = "ý kiến, kiến nghị"
+TAG_HEADS: Final = "người đứng đầu"
+TAG_COMMITMENTS: Final = "cam kết"
+DEFAULT_LEGAL_BASIS: Final = "Quyết định số 1738-QĐ/TU ngày 27/01/2015 của Ban Thường vụ Thành ủy"

@@ -6,12 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 
+from services.dialogue import messages
 from services.dialogue.adapters.projection import rebuild
 from services.dialogue.api.deps import dialogue_runtime
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.application.scheduler import scan
 
-router = APIRouter(prefix="/api/v1/admin", tags=["vận hành"])
+router = APIRouter(prefix="/api/v1/admin", tags=[messages.TAG_OPERATIONS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
 
 

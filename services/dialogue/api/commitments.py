@@ -22,7 +22,7 @@ from shared.aggregate import CommandContext
 from shared.clock import format_date_vn
 from shared.web import command_context
 
-router = APIRouter(prefix="/api/v1", tags=["cam kết"])
+router = APIRouter(prefix="/api/v1", tags=[messages.TAG_COMMITMENTS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
 Context = Annotated[CommandContext, Depends(command_context)]
 Version = Annotated[int | None, Depends(expected_version)]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
 
+from services.dialogue import messages
 from services.dialogue.api.deps import Id, accepted, dialogue_runtime
 from services.dialogue.application import heads as handlers
 from services.dialogue.application import queries
@@ -16,7 +17,7 @@ from services.dialogue.domain.events import Role
 from shared.aggregate import CommandContext
 from shared.web import command_context
 
-router = APIRouter(prefix="/api/v1", tags=["người đứng đầu"])
+router = APIRouter(prefix="/api/v1", tags=[messages.TAG_HEADS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
 Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from services.dialogue import messages
 from services.dialogue.adapters.citizen_contacts import read_citizen_contact
 from services.dialogue.api.deps import Id, accepted, dialogue_runtime
 from services.dialogue.application import queries
@@ -15,7 +16,7 @@ from services.dialogue.domain.events import Handling, IssueCategory
 from shared.aggregate import CommandContext
 from shared.web import command_context
 
-router = APIRouter(prefix="/api/v1", tags=["ý kiến, kiến nghị"])
+router = APIRouter(prefix="/api/v1", tags=[messages.TAG_ISSUES])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
 Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from services.dialogue import messages
 from services.dialogue.api.deps import accepted, dialogue_runtime
 from services.dialogue.application import queries
 from services.dialogue.application import rules as handlers
@@ -17,7 +18,7 @@ from services.dialogue.domain.events import Role
 from shared.aggregate import CommandContext
 from shared.web import command_context
 
-router = APIRouter(prefix="/api/v1", tags=["quy định đối thoại"])
+router = APIRouter(prefix="/api/v1", tags=[messages.TAG_RULES])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
 Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]

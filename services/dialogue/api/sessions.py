@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
+from services.dialogue import messages
 from services.dialogue.api.deps import Id, accepted, dialogue_runtime, expected_version
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
@@ -23,7 +24,7 @@ from services.dialogue.application.runtime import DialogueRuntime
 from shared.aggregate import CommandContext
 from shared.web import command_context
 
-router = APIRouter(prefix="/api/v1", tags=["hội nghị đối thoại"])
+router = APIRouter(prefix="/api/v1", tags=[messages.TAG_SESSIONS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
 Context = Annotated[CommandContext, Depends(command_context)]
 Version = Annotated[int | None, Depends(expected_version)]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from services.dialogue import messages
 from services.dialogue.domain.events import DialogueRuleSet, Level
 from shared.aggregate import Aggregate
 from shared.envelope import DomainEvent
@@ -31,7 +32,7 @@ class RuleVersion:
 # district and commune levels, closer to the people, are set to twice a year. Change it
 # through POST /api/v1/dialogue-rules with a new effective date, never by editing this list.
 DEFAULT_RULE_DATE = date(2015, 1, 27)
-DEFAULT_LEGAL_BASIS = "Quyết định số 1738-QĐ/TU ngày 27/01/2015 của Ban Thường vụ Thành ủy"
+DEFAULT_LEGAL_BASIS = messages.DEFAULT_LEGAL_BASIS
 DEFAULT_RULES: tuple[RuleVersion, ...] = (
     RuleVersion("province", DEFAULT_RULE_DATE, 1, DEFAULT_LEGAL_BASIS),
     RuleVersion("district", DEFAULT_RULE_DATE, 2, DEFAULT_LEGAL_BASIS),
