@@ -13,11 +13,12 @@ from sqlalchemy import Engine, MetaData
 
 from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
 from shared.consumer import ConsumerRunner, Projection
-from shared.db import create_db_engine, create_schema
+from shared.db import create_db_engine
 from shared.envelope import EventEnvelope, EventRegistry, utcnow
 from shared.eventstore import EventStore, kernel_metadata
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
+from shared.migrations import apply_migrations
 from shared.natsconn import NatsLink
 from shared.relay import OutboxRelay
 from shared.settings import Settings
@@ -78,7 +79,7 @@ class ServiceRuntime:
         self._consumer_tasks: list[asyncio.Task[None]] = []
 
     def create_schema(self) -> None:
-        create_schema(self.engine, *self.metadata)
+        apply_migrations(self.engine, self.settings, self.metadata)
 
     def uow(self, context: CommandContext, clock: datetime | None = None) -> UnitOfWork:
         return UnitOfWork(

@@ -1,0 +1,1 @@
+"""Schema migrations of the dialogue service (Alembic); see shared/migrations.py."""

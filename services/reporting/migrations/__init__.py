@@ -1,0 +1,1 @@
+"""Schema migrations of the reporting service (Alembic); see shared/migrations.py."""

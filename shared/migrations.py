@@ -1,0 +1,320 @@
+"""Versioned schema migrations (Alembic): one chain per service, applied when it starts.
+
+Each service keeps its chain in `services/<service>/migrations/` (env.py, versions/) and its
+own version table `alembic_version_<service>`. The first revision of every chain creates the
+kernel tables through `create_kernel_tables()` below, so the kernel's DDL is written once.
+
+`ServiceRuntime` calls `apply_migrations` on start: replicas starting together take turns
+behind a PostgreSQL advisory lock. Outside production, tables that no revision creates yet
+(a table being written in a branch, a test's own tables) are then created from the metadata
+so development never waits for a revision; production runs revisions only and logs any
+drift. `tests/deploy/test_migrations.py` fails while a service's tables differ from its
+chain: whoever changes a table adds a revision (see deploy/OPERATIONS.md):
+
+    python -m shared.migrations religion revision --autogenerate -m "add site notes"
+    python -m shared.migrations religion upgrade head
+    alembic -c services/religion/migrations/alembic.ini current
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import logging
+import sys
+import zlib
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Connection, Engine, MetaData, text
+
+from shared.logs import get_logger
+from shared.settings import Settings
+
+log = get_logger("danvan.migrations")
+
+SERVICES_DIR = Path(__file__).resolve().parent.parent / "services"
+
+
+def migrations_dir(service: str) -> Path:
+    return SERVICES_DIR / service / "migrations"
+
+
+def has_migrations(service: str) -> bool:
+    return (migrations_dir(service) / "env.py").exists()
+
+
+def version_table(service: str) -> str:
+    return f"alembic_version_{service}"
+
+
+def alembic_config(service: str, connection: Connection | None = None) -> Config:
+    """The Alembic configuration of a service's chain; with `connection`, migrations run on it
+    (inside the caller's lock), otherwise env.py connects with the service's settings."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir(service)))
+    config.set_main_option("service", service)
+    # Revision files are importable modules (mypy, ruff): v0002_<slug>.py, not 0002_<slug>.py.
+    config.set_main_option("file_template", "v%%(rev)s_%%(slug)s")
+    config.attributes["service"] = service
+    if connection is not None:
+        config.attributes["connection"] = connection
+    return config
+
+
+def head_revision(service: str) -> str | None:
+    return ScriptDirectory.from_config(alembic_config(service)).get_current_head()
+
+
+def current_revision(connection: Connection, service: str) -> str | None:
+    context = MigrationContext.configure(connection, opts={"version_table": version_table(service)})
+    return context.get_current_revision()
+
+
+def _lock_key(service: str) -> int:
+    return zlib.crc32(f"danvan-migrate-{service}".encode())
+
+
+def upgrade(engine: Engine, service: str, revision: str = "head") -> None:
+    """Bring the service's database to `revision`, one process at a time."""
+    with _schema_lock(engine, service) as conn, conn.begin():
+        # One transaction around the whole upgrade: on SQLite its BEGIN IMMEDIATE is the lock
+        # (Alembic would otherwise run SQLite DDL outside any transaction).
+        command.upgrade(alembic_config(service, conn), revision)
+
+
+@contextlib.contextmanager
+def _schema_lock(engine: Engine, name: str) -> Iterator[Connection]:
+    """A connection holding the schema lock of `name`: on PostgreSQL a session advisory lock,
+    so a second replica waits here until the first has migrated and then finds nothing to do."""
+    with engine.connect() as conn:
+        if engine.dialect.name != "postgresql":
+            yield conn
+            return
+        key = _lock_key(name)
+        conn.execute(text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        conn.commit()
+        try:
+            yield conn
+        finally:
+            conn.rollback()
+            conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+            conn.commit()
+
+
+def _create_missing(engine: Engine, metadata: Sequence[MetaData]) -> None:
+    # Same lock: concurrent CREATE TABLE races on PostgreSQL's catalogue even with checkfirst.
+    with _schema_lock(engine, "create") as conn, conn.begin():
+        for md in metadata:
+            md.create_all(conn)
+
+
+def schema_drift(connection: Connection, metadata: Sequence[MetaData]) -> list[Any]:
+    """What the database lacks or has beyond `metadata` (Alembic autogenerate's comparison)."""
+    context = MigrationContext.configure(
+        connection,
+        opts={"compare_type": True, "render_as_batch": connection.dialect.name == "sqlite"},
+    )
+    merged = MetaData()
+    for md in metadata:
+        for table in md.tables.values():
+            table.to_metadata(merged)
+    diffs = compare_metadata(context, merged)
+    ignored = {version_table(s) for s in known_services()}
+    return [d for d in diffs if not _about_table(d, ignored)]
+
+
+def _about_table(diff: Any, names: set[str]) -> bool:
+    item = diff[0] if isinstance(diff, list) else diff
+    for part in item[1:]:
+        table = getattr(part, "table", part)
+        if getattr(table, "name", None) in names:
+            return True
+    return False
+
+
+def known_services() -> list[str]:
+    return sorted(p.parent.parent.name for p in SERVICES_DIR.glob("*/migrations/env.py"))
+
+
+def apply_migrations(engine: Engine, settings: Settings, metadata: Sequence[MetaData]) -> None:
+    """What a service process does to its schema on start (see the module docstring)."""
+    service = settings.service
+    if has_migrations(service):
+        upgrade(engine, service)
+    if settings.environment != "production" or not has_migrations(service):
+        _create_missing(engine, metadata)
+        return
+    with engine.connect() as conn:
+        drift = schema_drift(conn, metadata)
+    if drift:
+        log.error("schema_drift", service=service, differences=[str(d)[:300] for d in drift])
+
+
+def target_metadata(service: str) -> list[MetaData]:
+    """The tables the service really uses: its runtime's metadata, from its app factory."""
+    app_module = importlib.import_module(f"services.{service}.app")
+    app = app_module.create_app(Settings.for_service(service, database_url="sqlite://"))
+    metadata: list[MetaData] = list(app.state.runtime.metadata)
+    app.state.runtime.engine.dispose()
+    return metadata
+
+
+def run_env(context: Any) -> None:
+    """Body of every service's env.py: online migrations on the given or configured database."""
+    config = context.config
+    service = config.attributes.get("service") or config.get_main_option("service")
+    if not service:
+        raise RuntimeError("alembic: no service configured (set `service` in alembic.ini)")
+    connection: Connection | None = config.attributes.get("connection")
+    if connection is not None:
+        _run(context, service, connection, console=False)
+        return
+    from shared.db import create_db_engine
+
+    engine = create_db_engine(Settings.for_service(service).database_url)
+    try:
+        with _schema_lock(engine, service) as conn, conn.begin():
+            _run(context, service, conn, console=True)
+    finally:
+        engine.dispose()
+
+
+def _run(context: Any, service: str, connection: Connection, console: bool) -> None:
+    context.configure(
+        connection=connection,
+        # The console's autogenerate and check compare with the tables the service uses; a
+        # service starting up only upgrades and needs no metadata.
+        target_metadata=_merged(target_metadata(service)) if console else None,
+        version_table=version_table(service),
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def _merged(metadata: Sequence[MetaData]) -> MetaData:
+    merged = MetaData()
+    for md in metadata:
+        for table in md.tables.values():
+            table.to_metadata(merged)
+    return merged
+
+
+# BigInteger is INTEGER PRIMARY KEY (rowid) on SQLite thanks to the variant.
+_POSITION = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+def create_kernel_tables() -> None:
+    """Revision 1 of every chain: the event store, its outbox, the consumers' records and the
+    uniqueness claims, as the kernel defined them when migrations began. Frozen: a later
+    kernel change is a new function here and a new revision in each chain."""
+    from alembic import op
+
+    op.create_table(
+        "events",
+        sa.Column("position", _POSITION, primary_key=True, autoincrement=True),
+        sa.Column("event_id", sa.String(36), nullable=False),
+        sa.Column("event_type", sa.String(100), nullable=False),
+        sa.Column("schema_version", sa.Integer(), nullable=False),
+        sa.Column("aggregate_type", sa.String(50), nullable=False),
+        sa.Column("aggregate_id", sa.String(100), nullable=False),
+        sa.Column("aggregate_version", sa.Integer(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("department", sa.String(200)),
+        sa.Column("unit_code", sa.String(10)),
+        sa.Column("correlation_id", sa.String(100)),
+        sa.Column("causation_id", sa.String(100)),
+        sa.Column("payload", sa.Text(), nullable=False),
+        sa.UniqueConstraint("event_id"),
+        sa.UniqueConstraint(
+            "aggregate_type", "aggregate_id", "aggregate_version", name="uq_event_version"
+        ),
+    )
+    op.create_index("ix_events_recorded_at", "events", ["recorded_at"])
+    op.create_index("ix_events_unit_actor", "events", ["unit_code", "actor"])
+    op.create_table(
+        "outbox",
+        sa.Column("position", _POSITION, primary_key=True, autoincrement=False),
+        sa.Column("subject", sa.String(250), nullable=False),
+        sa.Column("published_at", sa.DateTime(timezone=True)),
+    )
+    op.create_index(
+        "ix_outbox_pending",
+        "outbox",
+        ["position"],
+        sqlite_where=sa.text("published_at IS NULL"),
+        postgresql_where=sa.text("published_at IS NULL"),
+    )
+    op.create_table(
+        "processed_events",
+        sa.Column("consumer", sa.String(150), primary_key=True),
+        sa.Column("event_id", sa.String(36), primary_key=True),
+        sa.Column("processed_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "dead_letters",
+        sa.Column("id", _POSITION, primary_key=True),
+        sa.Column("consumer", sa.String(150), nullable=False),
+        sa.Column("event_id", sa.String(36)),
+        sa.Column("event_type", sa.String(100)),
+        sa.Column("subject", sa.String(250), nullable=False),
+        sa.Column("stream_sequence", sa.BigInteger()),
+        sa.Column("deliveries", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "unique_keys",
+        sa.Column("kind", sa.String(50), primary_key=True),
+        sa.Column("value", sa.String(200), primary_key=True),
+        sa.Column("aggregate_id", sa.String(100), nullable=False),
+    )
+
+
+def refuse_to_drop_the_event_store() -> None:
+    """Downgrade of revision 1: the events are the source of truth and are never deleted."""
+    raise RuntimeError(
+        "Không hạ cấp qua phiên bản 0001: kho sự kiện là nguồn dữ liệu gốc, không bao giờ xoá"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m shared.migrations <service> <alembic command> [args]`: Alembic's console
+    on a service's chain and database (from the service's settings: <SERVICE>_DATABASE_URL)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in known_services():
+        print(
+            f"Cách dùng: python -m shared.migrations <{'|'.join(known_services())}> "
+            "<upgrade head|current|history|check|revision --autogenerate -m ...>",
+            file=sys.stderr,
+        )
+        return 2
+    service, rest = args[0], args[1:]
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    from alembic.config import CommandLine
+
+    cli = CommandLine(prog=f"python -m shared.migrations {service}")
+    options = cli.parser.parse_args(rest)
+    if not hasattr(options, "cmd"):
+        cli.parser.print_help()
+        return 2
+    config = alembic_config(service)
+    config.cmd_opts = options
+    cli.run_cmd(config, options)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

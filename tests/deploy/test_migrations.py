@@ -1,0 +1,200 @@
+"""Versioned migrations: each service's chain builds exactly its tables, upgrades keep data,
+replicas migrate one at a time, production runs revisions only."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, inspect, select
+
+from shared.aggregate import unique_keys_table
+from shared.consumer import dead_letters_table, processed_events_table
+from shared.db import create_db_engine
+from shared.eventstore import events_table, outbox_table
+from shared.migrations import (
+    alembic_config,
+    apply_migrations,
+    current_revision,
+    head_revision,
+    known_services,
+    schema_drift,
+    target_metadata,
+    upgrade,
+    version_table,
+)
+from shared.settings import Settings
+from tests.deploy.compose import ROOT
+
+SERVICES = known_services()
+NOW = datetime(2023, 4, 12, 8, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    created = create_db_engine(database_url)
+    yield created
+    created.dispose()
+
+
+def test_every_service_has_a_chain() -> None:
+    assert {"religion", "dialogue", "reporting"} <= set(SERVICES)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_chain_builds_exactly_the_tables_the_service_uses(engine: Engine, service: str) -> None:
+    """Fails when a service changes its tables without a revision: add one with
+    `python -m shared.migrations <service> revision --autogenerate -m "..."`."""
+    upgrade(engine, service)
+    with engine.connect() as conn:
+        assert current_revision(conn, service) == head_revision(service)
+        drift = schema_drift(conn, target_metadata(service))
+    assert drift == [], f"{service}: tables differ from the migrations: {drift}"
+
+
+def _kernel_rows() -> dict[Table, list[dict[str, Any]]]:
+    event = {
+        "event_id": "5f0c1f9e-6f0e-4c55-9a4e-1d2b3c4d5e6f",
+        "event_type": "SiteRegistered",
+        "schema_version": 1,
+        "aggregate_type": "site",
+        "aggregate_id": "CS-0001",
+        "aggregate_version": 1,
+        "occurred_at": datetime(2023, 2, 1, tzinfo=UTC),
+        "recorded_at": NOW,
+        "actor": "can-bo-tiep-nhan",
+        "department": "Ban Dân vận Huyện ủy Tiên Lãng",
+        "unit_code": "11755",
+        "correlation_id": "c-1",
+        "causation_id": None,
+        "payload": '{"code":"CS-0001","name":"Chùa Đông","commune_code":"11755"}',
+    }
+    return {
+        events_table: [event],
+        outbox_table: [{"position": 1, "subject": "danvan.x.site.SiteRegistered",
+                        "published_at": NOW}],
+        processed_events_table: [{"consumer": "reporting-religion", "event_id": event["event_id"],
+                                  "processed_at": NOW}],
+        unique_keys_table: [{"kind": "site_code", "value": "CS-0001", "aggregate_id": "CS-0001"}],
+        dead_letters_table: [{
+            "consumer": "reporting-religion", "event_id": None, "event_type": None,
+            "subject": "danvan.x.site.Bad", "stream_sequence": 7, "deliveries": 5,
+            "error": "ValueError: hỏng", "data": "{", "recorded_at": NOW,
+        }],
+    }
+
+
+def _aware(row: dict[str, Any]) -> dict[str, Any]:
+    # SQLite hands back naive UTC datetimes.
+    return {
+        k: v.replace(tzinfo=UTC) if isinstance(v, datetime) and v.tzinfo is None else v
+        for k, v in row.items()
+    }
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_upgrade_from_the_previous_head_keeps_the_data(engine: Engine, service: str) -> None:
+    script = ScriptDirectory.from_config(alembic_config(service))
+    head = script.get_revision("head")
+    assert head is not None and isinstance(head.down_revision, str)
+    previous = head.down_revision
+    upgrade(engine, service, previous)
+    rows = _kernel_rows()
+    with engine.begin() as conn:
+        assert current_revision(conn, service) == previous
+        for table, values in rows.items():
+            conn.execute(insert(table), values)
+
+    upgrade(engine, service)
+
+    with engine.connect() as conn:
+        assert current_revision(conn, service) == head.revision
+        for table, values in rows.items():
+            stored = [_aware(dict(r._mapping)) for r in conn.execute(select(table))]
+            assert [{k: row[k] for k in values[0]} for row in stored] == values, table.name
+        names = set(inspect(conn).get_table_names())
+    wanted = {t.name for md in target_metadata(service) for t in md.tables.values()}
+    assert wanted <= names
+
+
+def test_replicas_starting_together_migrate_one_at_a_time(engine: Engine) -> None:
+    errors: list[BaseException] = []
+    settings = Settings(service="dialogue", environment="production")
+    metadata = target_metadata("dialogue")
+
+    def start() -> None:
+        try:
+            apply_migrations(engine, settings, metadata)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=start) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert current_revision(conn, "dialogue") == head_revision("dialogue")
+
+
+def _extra_metadata() -> MetaData:
+    metadata = MetaData()
+    Table("rel_not_migrated_yet", metadata, Column("id", Integer, primary_key=True),
+          Column("note", String(50)))
+    return metadata
+
+
+@pytest.mark.parametrize(
+    ("environment", "created"), [("production", False), ("test", True), ("development", True)]
+)
+def test_only_production_refuses_tables_without_a_revision(
+    engine: Engine, environment: str, created: bool
+) -> None:
+    settings = Settings(service="religion", environment=environment)
+    apply_migrations(engine, settings, [*target_metadata("religion"), _extra_metadata()])
+    with engine.connect() as conn:
+        names = set(inspect(conn).get_table_names())
+        assert version_table("religion") in names
+    assert ("rel_not_migrated_yet" in names) is created
+
+
+def test_a_downgrade_never_drops_the_event_store(engine: Engine) -> None:
+    from alembic import command
+
+    upgrade(engine, "religion")
+    with engine.connect() as conn, pytest.raises(RuntimeError, match="kho sự kiện"):
+        command.downgrade(alembic_config("religion", conn), "base")
+    with engine.connect() as conn:
+        assert "events" in inspect(conn).get_table_names()
+
+
+def _run(command: list[str], database_url: str, service: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, f"{service.upper()}_DATABASE_URL": database_url}
+    return subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+
+
+def test_operators_console_upgrades_and_reports_the_revision(
+    database_url_factory: Callable[[str], str],
+) -> None:
+    url = database_url_factory("religion")
+    upgraded = _run([sys.executable, "-m", "shared.migrations", "religion", "upgrade", "head"],
+                    url, "religion")
+    assert upgraded.returncode == 0, upgraded.stderr
+    alembic = str(ROOT / ".venv" / "bin" / "alembic")
+    if not os.path.exists(alembic):
+        alembic = "alembic"
+    current = _run([alembic, "-c", "services/religion/migrations/alembic.ini", "current"],
+                   url, "religion")
+    assert current.returncode == 0, current.stderr
+    assert f"{head_revision('religion')} (head)" in current.stdout
+    refused = _run([sys.executable, "-m", "shared.migrations", "tongiao", "current"],
+                   url, "religion")
+    assert refused.returncode == 2 and "Cách dùng" in refused.stderr
