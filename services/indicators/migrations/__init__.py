@@ -1,0 +1,1 @@
+"""Schema migrations of the indicators service (Alembic); see shared/migrations.py."""
