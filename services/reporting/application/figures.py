@@ -8,9 +8,10 @@ the window (flow figures) or up to the cut-off (stock figures), and recorded no 
 from __future__ import annotations
 
 import json
-from collections import Counter, defaultdict
+import threading
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -211,7 +212,46 @@ def _sessions_by_head(conn: Connection, window: Window) -> Counter[str]:
 
 # -- computing -----------------------------------------------------------------------------
 
+# Reports of the same facts are the same report: computed once, kept for later requests.
+_CACHE: OrderedDict[tuple[Any, ...], Figures] = OrderedDict()
+_CACHE_SIZE = 24
+_cache_lock = threading.Lock()
+
+
+def _fingerprint(conn: Connection, as_of: datetime) -> tuple[Any, ...]:
+    """What identifies the facts a report at `as_of` sees. Facts are only ever added (a
+    rebuild re-adds the same ones), so their number and latest recording time up to `as_of`
+    identify the set."""
+    marks: list[Any] = []
+    for table in TABLES.values():
+        count, latest = conn.execute(
+            select(func.count(), func.max(table.c.recorded_at)).where(
+                table.c.recorded_at <= as_of)
+        ).one()
+        marks.extend((int(count), str(latest)))
+    return tuple(marks)
+
+
 def compute(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
+    """The figures of a period for a scope as of a time (cached by the facts they see)."""
+    key = (period.data_from, period.cutoff_on, period.year, period.months, scope,
+           _fingerprint(conn, as_of))
+    with _cache_lock:
+        cached = _CACHE.get(key)
+        if cached is not None:
+            _CACHE.move_to_end(key)
+    if cached is not None:
+        # Same facts, same figures; only the stated time differs.
+        return replace(cached, period=period, as_of=as_of)
+    figures = _compute(conn, period, scope, as_of)
+    with _cache_lock:
+        _CACHE[key] = figures
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    return figures
+
+
+def _compute(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
     window = Window(period.data_from, period.cutoff_on, as_of)
     tree = unit_tree(scope, period.cutoff_on)
     direct: dict[str, Counter[str]] = defaultdict(Counter)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, fields
 from datetime import UTC, date
 from typing import Any
 
@@ -30,46 +31,85 @@ def business_date(envelope: EventEnvelope) -> date:
     return envelope.occurred_at.astimezone(VN_TZ).date()
 
 
-def _fact_handler(table: Table, family: str, subject_field: str, extract: Extract) -> Handler:
+@dataclass(frozen=True)
+class FactRule:
+    """How one event type becomes a fact row."""
+
+    family: str
+    subject_field: str
+    extract: Extract
+
+
+# Units of subjects seen earlier in the same batch, for events that name no unit.
+Seen = dict[tuple[str, str], EventUnits]
+
+
+def _fact_row(
+    conn: Connection, table: Table, rule: FactRule, envelope: EventEnvelope, seen: Seen
+) -> dict[str, Any]:
+    payload = envelope.payload
+    values = rule.extract(payload)
+    subject = str(values.pop("subject", None) or payload.get(rule.subject_field) or
+                  envelope.aggregate_id)[:160]
+    on = business_date(envelope)
+    explicit = values.pop("unit", None)
+    hint = explicit or envelope.unit_code
+    if hint:
+        units = units_of(hint, on)
+    elif explicit == "":  # about no unit at all (e.g. a city-wide target)
+        units = NO_UNITS
+    else:
+        units = seen.get((rule.family, subject)) or _earlier_units(
+            conn, table, rule.family, subject)
+    if units.unit_code is not None:
+        seen[(rule.family, subject)] = units
+    data = values.pop("data", None)
+    return {
+        "event_id": str(envelope.event_id),
+        "family": rule.family,
+        "kind": envelope.event_type,
+        "subject": subject,
+        "effect": values.get("effect"),
+        "state": _short(values.get("state")),
+        "amount": _number(values.get("amount")),
+        "due_on": _date(values.get("due_on")),
+        "business_on": on,
+        "recorded_at": envelope.recorded_at.astimezone(UTC),
+        "seq": envelope.aggregate_version,
+        "unit_code": units.unit_code,
+        "district_code": units.district_code,
+        "province_code": units.province_code,
+        "data": json.dumps(data, ensure_ascii=False, sort_keys=True) if data else None,
+    }
+
+
+def _projection(name: str, table: Table, rules: dict[str, FactRule]) -> Projection:
+    """A projection writing one fact row per event.
+
+    When the kernel offers batch handlers, a fetched batch is written with one executemany
+    (what makes a rebuild of a million events fast); otherwise one insert per event.
+    """
     statement = insert(table)
 
-    def handle(conn: Connection, envelope: EventEnvelope) -> None:
-        payload = envelope.payload
-        values = extract(payload)
-        subject = str(values.pop("subject", None) or payload.get(subject_field) or
-                      envelope.aggregate_id)
-        on = business_date(envelope)
-        explicit = values.pop("unit", None)
-        hint = explicit or envelope.unit_code
-        if hint:
-            units = units_of(hint, on)
-        elif explicit == "":  # about no unit at all (e.g. a city-wide target)
-            units = NO_UNITS
-        else:
-            units = _earlier_units(conn, table, family, subject)
-        data = values.pop("data", None)
-        conn.execute(
-            statement,
-            {
-                "event_id": str(envelope.event_id),
-                "family": family,
-                "kind": envelope.event_type,
-                "subject": subject[:160],
-                "effect": values.get("effect"),
-                "state": _short(values.get("state")),
-                "amount": _number(values.get("amount")),
-                "due_on": _date(values.get("due_on")),
-                "business_on": on,
-                "recorded_at": envelope.recorded_at.astimezone(UTC),
-                "seq": envelope.aggregate_version,
-                "unit_code": units.unit_code,
-                "district_code": units.district_code,
-                "province_code": units.province_code,
-                "data": json.dumps(data, ensure_ascii=False, sort_keys=True) if data else None,
-            },
-        )
+    def write_batch(conn: Connection, envelopes: list[EventEnvelope]) -> None:
+        seen: Seen = {}
+        rows = [_fact_row(conn, table, rules[e.event_type], e, seen) for e in envelopes
+                if e.event_type in rules]
+        if rows:
+            conn.execute(statement, rows)
 
-    return handle
+    def handler(rule: FactRule) -> Handler:
+        def handle(conn: Connection, envelope: EventEnvelope) -> None:
+            conn.execute(statement, _fact_row(conn, table, rule, envelope, {}))
+
+        return handle
+
+    options: dict[str, Any] = {"name": name, "source_service": name, "tables": [table]}
+    if "batch_handler" in {f.name for f in fields(Projection)}:
+        options |= {"batch_handler": write_batch, "batch_event_types": sorted(rules)}
+    else:
+        options["handlers"] = {event_type: handler(rule) for event_type, rule in rules.items()}
+    return Projection(**options)
 
 
 def _earlier_units(conn: Connection, table: Table, family: str, subject: str) -> EventUnits:
@@ -146,29 +186,28 @@ def _certificate_issued(p: dict[str, Any]) -> dict[str, Any]:
 
 def religion_projection() -> Projection:
     t = religion_facts
-    handlers: dict[str, Handler] = {
-        "SiteRegistered": _fact_handler(t, "site", "code", _site_registered),
-        "SiteAmended": _fact_handler(t, "site", "code", _site_amended),
-        "SiteClosed": _fact_handler(t, "site", "code", _const(effect=0)),
-        "DossierPreparationStarted": _fact_handler(
-            t, "dossier", "site_code", _dossier(None, "in_preparation")),
-        "LandDossierLodged": _fact_handler(t, "dossier", "site_code", _dossier(1, "lodged")),
-        "DossierRequisitioned": _fact_handler(
-            t, "dossier", "site_code", _dossier(1, "requisitioned")),
-        "DossierResubmitted": _fact_handler(t, "dossier", "site_code", _dossier(1, "lodged")),
-        "DossierAccepted": _fact_handler(t, "dossier", "site_code", _dossier(1, "accepted")),
-        "DossierRejected": _fact_handler(t, "dossier", "site_code", _dossier(0, "rejected")),
-        "DossierWithdrawn": _fact_handler(t, "dossier", "site_code", _dossier(0, "withdrawn")),
-        "CertificateIssued": _fact_handler(t, "certificate", "site_code", _certificate_issued),
-        "CertificateRevoked": _fact_handler(t, "certificate", "site_code", _const(effect=0)),
-        "ComplianceCaseOpened": _fact_handler(t, "compliance", "case_id", _case_opened),
-        "ComplianceCaseReviewStarted": _fact_handler(
-            t, "compliance", "case_id", _case(1, "under_review")),
-        "ComplianceCaseResolved": _fact_handler(t, "compliance", "case_id", _case(0, "resolved")),
-        "ComplianceCaseReferred": _fact_handler(t, "compliance", "case_id", _case(0, "referred")),
+    rules: dict[str, FactRule] = {
+        "SiteRegistered": FactRule("site", "code", _site_registered),
+        "SiteAmended": FactRule("site", "code", _site_amended),
+        "SiteClosed": FactRule("site", "code", _const(effect=0)),
+        "DossierPreparationStarted": FactRule(
+            "dossier", "site_code", _dossier(None, "in_preparation")),
+        "LandDossierLodged": FactRule("dossier", "site_code", _dossier(1, "lodged")),
+        "DossierRequisitioned": FactRule(
+            "dossier", "site_code", _dossier(1, "requisitioned")),
+        "DossierResubmitted": FactRule("dossier", "site_code", _dossier(1, "lodged")),
+        "DossierAccepted": FactRule("dossier", "site_code", _dossier(1, "accepted")),
+        "DossierRejected": FactRule("dossier", "site_code", _dossier(0, "rejected")),
+        "DossierWithdrawn": FactRule("dossier", "site_code", _dossier(0, "withdrawn")),
+        "CertificateIssued": FactRule("certificate", "site_code", _certificate_issued),
+        "CertificateRevoked": FactRule("certificate", "site_code", _const(effect=0)),
+        "ComplianceCaseOpened": FactRule("compliance", "case_id", _case_opened),
+        "ComplianceCaseReviewStarted": FactRule(
+            "compliance", "case_id", _case(1, "under_review")),
+        "ComplianceCaseResolved": FactRule("compliance", "case_id", _case(0, "resolved")),
+        "ComplianceCaseReferred": FactRule("compliance", "case_id", _case(0, "referred")),
     }
-    return Projection(name="religion", source_service="religion", handlers=handlers,
-                      tables=[t])
+    return _projection("religion", t, rules)
 
 
 # -- dialogue ------------------------------------------------------------------------------
@@ -210,27 +249,26 @@ def _rule(p: dict[str, Any]) -> dict[str, Any]:
 
 def dialogue_projection() -> Projection:
     t = dialogue_facts
-    handlers: dict[str, Handler] = {
-        "HeadTookOffice": _fact_handler(t, "head", "head_id", _head(1)),
-        "HeadLeftOffice": _fact_handler(t, "head", "head_id", _head(0)),
-        "SessionPlanned": _fact_handler(t, "session", "session_id", _session_planned),
-        "SessionCancelled": _fact_handler(t, "session", "session_id", _const(state="cancelled")),
-        "SessionHeld": _fact_handler(t, "session", "session_id", _session_held),
-        "SessionReportFiled": _fact_handler(t, "session", "session_id", _session_report),
-        "IssueRaised": _fact_handler(t, "issue", "issue_id", _issue),
-        "CommitmentMade": _fact_handler(t, "commitment", "commitment_id", _commitment_made),
-        "CommitmentProgressUpdated": _fact_handler(
-            t, "commitment", "commitment_id", _commitment_progress),
-        "CommitmentCompleted": _fact_handler(t, "commitment", "commitment_id",
+    rules: dict[str, FactRule] = {
+        "HeadTookOffice": FactRule("head", "head_id", _head(1)),
+        "HeadLeftOffice": FactRule("head", "head_id", _head(0)),
+        "SessionPlanned": FactRule("session", "session_id", _session_planned),
+        "SessionCancelled": FactRule("session", "session_id", _const(state="cancelled")),
+        "SessionHeld": FactRule("session", "session_id", _session_held),
+        "SessionReportFiled": FactRule("session", "session_id", _session_report),
+        "IssueRaised": FactRule("issue", "issue_id", _issue),
+        "CommitmentMade": FactRule("commitment", "commitment_id", _commitment_made),
+        "CommitmentProgressUpdated": FactRule(
+            "commitment", "commitment_id", _commitment_progress),
+        "CommitmentCompleted": FactRule("commitment", "commitment_id",
                                              _const(state="done")),
-        "CommitmentOverdue": _fact_handler(t, "commitment", "commitment_id",
+        "CommitmentOverdue": FactRule("commitment", "commitment_id",
                                            _const(state="overdue")),
-        "CommitmentReopened": _fact_handler(t, "commitment", "commitment_id",
+        "CommitmentReopened": FactRule("commitment", "commitment_id",
                                             _const(state="open")),
-        "DialogueRuleSet": _fact_handler(t, "rule", "level", _rule),
+        "DialogueRuleSet": FactRule("rule", "level", _rule),
     }
-    return Projection(name="dialogue", source_service="dialogue", handlers=handlers,
-                      tables=[t])
+    return _projection("dialogue", t, rules)
 
 
 # -- indicators ----------------------------------------------------------------------------
@@ -264,17 +302,16 @@ def _status_changed(p: dict[str, Any]) -> dict[str, Any]:
 
 def indicators_projection() -> Projection:
     t = indicators_facts
-    handlers: dict[str, Handler] = {
-        "ModelRegistered": _fact_handler(t, "model", "model_id", _model_registered),
-        "ModelRecognised": _fact_handler(t, "model", "model_id", _model_recognised),
-        "ModelClosed": _fact_handler(t, "model", "model_id", _const(effect=0)),
-        "ContestEntrySubmitted": _fact_handler(t, "contest", "entry_id", _const()),
-        "IndicatorDefined": _fact_handler(t, "indicator", "indicator_id", _indicator_defined),
-        "ReportedFigureRecorded": _fact_handler(t, "reported", "indicator_id", _reported_figure),
-        "IndicatorStatusChanged": _fact_handler(t, "status", "indicator_id", _status_changed),
+    rules: dict[str, FactRule] = {
+        "ModelRegistered": FactRule("model", "model_id", _model_registered),
+        "ModelRecognised": FactRule("model", "model_id", _model_recognised),
+        "ModelClosed": FactRule("model", "model_id", _const(effect=0)),
+        "ContestEntrySubmitted": FactRule("contest", "entry_id", _const()),
+        "IndicatorDefined": FactRule("indicator", "indicator_id", _indicator_defined),
+        "ReportedFigureRecorded": FactRule("reported", "indicator_id", _reported_figure),
+        "IndicatorStatusChanged": FactRule("status", "indicator_id", _status_changed),
     }
-    return Projection(name="indicators", source_service="indicators", handlers=handlers,
-                      tables=[t])
+    return _projection("indicators", t, rules)
 
 
 def all_projections() -> list[Projection]:

@@ -1,0 +1,291 @@
+"""Reporting: rebuild the projections from a million events; serve a national report.
+
+A year's half of national activity in the two-level structure (3,321 communes, 2026) is
+published onto the religion, dialogue and indicators streams of a private nats-server. Then:
+
+1. the raw nats-py pull-consume rate of those messages (fetch 256 + ack each), the baseline;
+2. the reporting service's projections built from nothing (what a rebuild does) on SQLite;
+3. the national report of the 6-month period: every figure of every unit, beside the
+   previous period (target < 500 ms), and the same for Hai Phong.
+
+`BENCH_REPORTING_EVENTS` changes the number of events (default 1,000,000).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import random
+import statistics
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig
+
+from bench.common import Timer, private_nats, report, report_time, temp_dir
+from services.reporting.app import create_runtime
+from services.reporting.application.reports import build_report
+from services.reporting.application.views import report_view
+from shared.adminunits import HAI_PHONG, default_catalogue
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings, stream_name_for
+from shared.streams import ensure_stream, stream_config
+
+ROOT = "bench"
+SOURCES = ("religion", "dialogue", "indicators")
+START = date(2025, 12, 15)  # the data window of the 2026 six-month report
+DAYS = 181
+FIELDS = ("new_rural", "exemplary_rural", "urban", "digital_transformation", "other")
+RNG_SEED = 20230101
+
+
+def _envelope_json(
+    service: str, aggregate: str, aggregate_id: str, version: int, event_type: str, on: date,
+    payload: dict[str, Any], unit: str | None, number: int,
+) -> bytes:
+    occurred = datetime(on.year, on.month, on.day, tzinfo=UTC)
+    recorded = occurred + timedelta(days=1, hours=2)
+    return json.dumps({
+        "event_id": str(UUID(int=number + 1)), "event_type": event_type, "schema_version": 1,
+        "service": service, "aggregate_type": aggregate, "aggregate_id": aggregate_id,
+        "aggregate_version": version, "occurred_at": occurred.isoformat(),
+        "recorded_at": recorded.isoformat(), "actor": "bench", "department": None,
+        "unit_code": unit, "correlation_id": None, "causation_id": None, "position": None,
+        "payload": payload,
+    }, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def national_events(total: int) -> Iterator[tuple[str, str, bytes]]:
+    """(service, subject, body) of `total` events in realistic national proportions."""
+    rng = random.Random(RNG_SEED)
+    communes = [u.code for u in default_catalogue().units(date(2026, 1, 1), "commune")]
+    number = 0
+
+    def day() -> date:
+        return START + timedelta(days=rng.randrange(DAYS))
+
+    def event(service: str, aggregate: str, aggregate_id: str, version: int, event_type: str,
+              on: date, payload: dict[str, Any], unit: str | None) -> tuple[str, str, bytes]:
+        nonlocal number
+        number += 1
+        body = _envelope_json(service, aggregate, aggregate_id, version, event_type, on,
+                              payload, unit, number)
+        return service, f"{ROOT}.{service}.{aggregate}.{event_type}", body
+
+    def religion() -> Iterator[tuple[str, str, bytes]]:
+        for i in range(int(total * 0.03)):
+            site, commune = f"S{i}", rng.choice(communes)
+            yield event("religion", "site", site, 1, "SiteRegistered", day(), {
+                "code": site, "name": f"Cơ sở {i}", "religion": "Phật giáo",
+                "commune_code": commune, "district_code": None, "address": "",
+                "land_area_m2": 900.0, "land_use_origin": ""}, commune)
+            if i % 3:
+                steps = ["LandDossierLodged"]
+                if i % 5 == 0:
+                    steps += ["DossierRequisitioned", "DossierResubmitted"]
+                steps += ["DossierAccepted"] if i % 7 else ["DossierRejected"]
+                for version, step in enumerate(steps, start=1):
+                    yield event("religion", "dossier", site, version, step, day(),
+                                {"site_code": site, "state": step}, commune)
+            if i % 3 == 1:
+                yield event("religion", "certificate", site, 1, "CertificateIssued", day(), {
+                    "site_code": site, "certificate_number": f"CS{i}", "issued_on": "2026-01-01",
+                    "issuing_authority": "UBND", "certified_area_m2": 800.0}, commune)
+        for i in range(int(total * 0.005)):
+            commune = rng.choice(communes)
+            yield event("religion", "compliance", f"C{i}", 1, "ComplianceCaseOpened", day(), {
+                "case_id": f"C{i}", "commune_code": commune, "violation_type": "encroachment",
+                "description": ""}, commune)
+            if i % 5 < 3:
+                yield event("religion", "compliance", f"C{i}", 2, "ComplianceCaseResolved",
+                            day(), {"case_id": f"C{i}", "state": "resolved"}, commune)
+
+    def indicators() -> Iterator[tuple[str, str, bytes]]:
+        for i in range(int(total * 0.02)):
+            commune = rng.choice(communes)
+            yield event("indicators", "model", f"M{i}", 1, "ModelRegistered", day(), {
+                "model_id": f"M{i}", "unit_code": commune, "field": FIELDS[i % 5],
+                "title": f"Mô hình {i}", "started_on": "2026-01-01", "recognition_level": "x",
+                "status": "active"}, commune)
+            if i % 4 == 0:
+                yield event("indicators", "model", f"M{i}", 2, "ModelRecognised", day(), {
+                    "model_id": f"M{i}", "recognition_level": "province",
+                    "recognised_on": "2026-03-01"}, commune)
+            if i % 10 == 0:
+                yield event("indicators", "contest", f"E{i}", 1, "ContestEntrySubmitted", day(),
+                            {"entry_id": f"E{i}", "model_id": f"M{i}", "contest_year": 2026,
+                             "title": ""}, commune)
+
+    def dialogue(budget: int) -> Iterator[tuple[str, str, bytes]]:
+        emitted = 0
+        for index, commune in enumerate(communes):
+            for role in ("party_secretary", "people_committee_chair"):
+                head = f"H{index}-{role[0]}"
+                yield event("dialogue", "head", head, 1, "HeadTookOffice", date(2025, 7, 1), {
+                    "head_id": head, "unit_code": commune, "role": role, "full_name": "",
+                    "from_date": "2025-07-01"}, commune)
+                emitted += 1
+        sessions = int(total * 0.03)
+        for i in range(sessions):
+            index = rng.randrange(len(communes))
+            commune, session, held = communes[index], f"SES{i}", day()
+            yield event("dialogue", "session", session, 1, "SessionHeld", held, {
+                "session_id": session, "unit_code": commune, "head_ids": [f"H{index}-p"],
+                "held_on": held.isoformat()}, commune)
+            yield event("dialogue", "session", session, 2, "SessionReportFiled", held, {
+                "session_id": session, "attendance": 80}, commune)
+            commitment = f"K{i}"
+            yield event("dialogue", "commitment", commitment, 1, "CommitmentMade", held, {
+                "commitment_id": commitment, "session_id": session, "unit_code": commune,
+                "responsible_agency": "UBND", "due_on": (held + timedelta(days=60)).isoformat(),
+                "text": ""}, commune)
+            yield event("dialogue", "commitment", commitment, 2, "CommitmentProgressUpdated",
+                        held + timedelta(days=20), {"commitment_id": commitment,
+                                                    "progress_pct": 50, "status": "in_progress"},
+                        commune)
+            emitted += 4
+            if i % 2:
+                yield event("dialogue", "commitment", commitment, 3, "CommitmentCompleted",
+                            held + timedelta(days=40), {"commitment_id": commitment,
+                                                        "completed_on": "2026-03-01"}, commune)
+                emitted += 1
+        i = 0
+        while emitted < budget:
+            commune = rng.choice(communes)
+            yield event("dialogue", "issue", f"IS{i}", 1, "IssueRaised", day(), {
+                "issue_id": f"IS{i}", "session_id": f"SES{i % sessions}", "unit_code": commune,
+                "category": "đất đai", "text": "", "handling": (
+                    "answered_on_spot" if i % 3 else "assigned"),
+                "assigned_agency": ""}, commune)
+            emitted += 1
+            i += 1
+
+    fixed = list(religion()) + list(indicators())
+    yield from fixed
+    yield from dialogue(total - len(fixed))
+
+
+async def _publish(url: str, total: int) -> Counter[str]:
+    client = await nats.connect(url)
+    counts: Counter[str] = Counter()
+    try:
+        js = client.jetstream()
+        for source in SOURCES:
+            await ensure_stream(js, stream_config(ROOT, source))
+        for service, subject, body in national_events(total):
+            # Core publish into the streams: the fastest way to load a replay log.
+            await client.publish(subject, body)
+            counts[service] += 1
+            if counts.total() % 20_000 == 0:
+                await client.flush()
+        await client.flush()
+        for source in SOURCES:
+            name = stream_name_for(ROOT, source)
+            while (await js.stream_info(name)).state.messages < counts[source]:
+                await asyncio.sleep(0.2)
+    finally:
+        await client.close()
+    return counts
+
+
+async def _raw_consume(url: str, counts: Counter[str]) -> float:
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+
+        async def drain(source: str) -> None:
+            stream = stream_name_for(ROOT, source)
+            await js.add_consumer(stream, ConsumerConfig(
+                durable_name="raw-bench", ack_policy=AckPolicy.EXPLICIT,
+                max_ack_pending=1024))
+            subscription = await js.pull_subscribe_bind("raw-bench", stream)
+            seen = 0
+            while seen < counts[source]:
+                # Never ask for more than is left: a short batch would wait for its timeout.
+                wanted = min(256, counts[source] - seen)
+                for message in await subscription.fetch(wanted, timeout=5):
+                    await message.ack()
+                    seen += 1
+            await subscription.unsubscribe()
+
+        with Timer() as timer:
+            await asyncio.gather(*(drain(source) for source in SOURCES))
+    finally:
+        await client.close()
+    return timer.seconds
+
+
+async def _rebuild(runtime: ServiceRuntime) -> float:
+    """From empty tables to every event projected; returns the seconds it took."""
+    started = time.perf_counter()
+    await runtime.start()
+    while True:
+        await asyncio.sleep(0.25)
+        js = runtime.link.js
+        if js is None:
+            continue
+        done = True
+        for consumer in runtime.consumers:
+            try:
+                info = await js.consumer_info(consumer.stream, consumer.durable)
+            except Exception:
+                done = False
+                break
+            if info.num_pending or info.num_ack_pending:
+                done = False
+                break
+        if done:
+            return time.perf_counter() - started
+
+
+def _serve(runtime: ServiceRuntime, scope: str, rounds: int) -> tuple[float, float, int]:
+    times = []
+    units = 0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        built = build_report(runtime, "2026-6m", scope, None)
+        body = json.dumps(report_view(built) | {"units": built.content["units"]})
+        times.append(time.perf_counter() - started)
+        units = len(built.content["units"])
+        del body
+    return times[0], statistics.median(times[1:] or times), units
+
+
+def main() -> None:
+    total = int(os.environ.get("BENCH_REPORTING_EVENTS", "1000000"))
+    with private_nats() as server, temp_dir() as path:
+        with Timer() as timer:
+            counts = asyncio.run(_publish(server.url, total))
+        report("publish national events (core NATS into streams)", counts.total(),
+               timer.seconds)
+        raw = asyncio.run(_raw_consume(server.url, counts))
+        baseline = report("raw nats-py pull consume (fetch 256 + ack)", counts.total(), raw)
+        settings = Settings.for_service(
+            "reporting", database_url=f"sqlite:///{path / 'reporting.db'}",
+            nats_url=server.url, subject_root=ROOT, log_level="WARNING", environment="test",
+        )
+        runtime = create_runtime(settings)
+
+        async def run_rebuild() -> float:
+            try:
+                return await _rebuild(runtime)
+            finally:
+                await runtime.stop()
+
+        seconds = asyncio.run(run_rebuild())
+        report("rebuild reporting projections (SQLite)", counts.total(), seconds, baseline,
+               target="≥ 10,000 events/s")
+        runtime = create_runtime(settings)
+        first, median, units = _serve(runtime, "VN", 5)
+        report_time(f"national report, {units} units, first request", first)
+        report_time(f"national report, {units} units, median of 4 more", median,
+                    target="< 500 ms")
+        first, median, units = _serve(runtime, HAI_PHONG, 5)
+        report_time(f"Hai Phong report, {units} units, median", median)
+        runtime.engine.dispose()
