@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
 from fastapi.testclient import TestClient
 
-from services.dialogue.application.scheduler import scan
+from services.dialogue.application.runtime import DialogueRuntime
+from services.dialogue.application.scheduler import ScanResult, scan
 from shared.settings import Settings
 from tests.dialogue.conftest import (
     TIEN_LANG,
@@ -117,3 +120,29 @@ def test_overdue_is_detected_on_the_day_after_the_due_date(
     assert event_types(client, "CommitmentOverdue") == ["CommitmentOverdue"]
     overdue = ok(client.get("/api/v1/commitments", params={"status": "overdue"}))
     assert [c["commitment_id"] for c in overdue["items"]] == [made[0]["commitment_id"]]
+
+
+def test_two_replicas_scanning_at_once_record_each_reminder_once(
+    client: TestClient, clock: FakeToday, dialogue_settings: Settings
+) -> None:
+    head = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    sessions = [held_session(client, TIEN_LANG, [head], f"2023-03-{day:02d}")
+                for day in range(1, 13)]
+    clock.set(date(2023, 3, 20))
+    replicas = [DialogueRuntime(dialogue_settings, today=clock) for _ in range(2)]
+    try:
+        barrier = threading.Barrier(len(replicas))
+
+        def run(runtime: DialogueRuntime) -> ScanResult:
+            barrier.wait()
+            return scan(runtime, clock())
+
+        with ThreadPoolExecutor(len(replicas)) as pool:
+            results = list(pool.map(run, replicas))
+    finally:
+        for replica in replicas:
+            replica.engine.dispose()
+    recorded = event_types(client, REMINDER)
+    # Sessions held on 1..12 March: all are 3 days old on the 20th, those up to the 13th are 7.
+    assert len(recorded) == len(sessions) * 2
+    assert sum(r.reminders for r in results) == len(recorded)

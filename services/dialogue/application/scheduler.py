@@ -78,18 +78,20 @@ def scan(runtime: ServiceRuntime, today: date) -> ScanResult:
         try:
             with runtime.uow(SCHEDULER) as uow:
                 session = uow.load(DialogueSession, session_id)
-                result.reminders += len(session.remind(today))
+                due = session.remind(today)
                 save(uow, session)
                 uow.commit()
+            result.reminders += len(due)  # counted once committed: a loser counts nothing
         except ConcurrencyError:
             result.conflicts += 1
     for commitment_id in commitments_past_due(runtime, today):
         try:
             with runtime.uow(SCHEDULER) as uow:
                 commitment = uow.load(Commitment, commitment_id)
-                result.overdue += int(commitment.detect_overdue(today))
+                detected = commitment.detect_overdue(today)
                 save(uow, commitment)
                 uow.commit()
+            result.overdue += int(detected)
         except ConcurrencyError:
             result.conflicts += 1
     if result.reminders or result.overdue or result.conflicts:
