@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select
+from sqlalchemy import Connection, Select, case, func, or_, select
 
 from services.religion import messages
 from services.religion.adapters.tables import cases, certificates, sites
@@ -109,7 +109,8 @@ def _filtered(query: Select[Any], f: SiteFilter, on: date) -> Select[Any]:
         query = query.where(sites.c.status == f.status)
     if f.q:
         # Every word must appear at a word start of the folded text ("tien lang" finds
-        # "Tiên Lãng", "chua" finds "Chùa ..." but not "...chua" inside a word).
+        # "Tiên Lãng", "chua" finds "Chùa ..." but not "...chua" inside a word); the order
+        # puts whole-phrase matches first.
         words = fold(f.q).split()
         for word in words:
             query = query.where(sites.c.search_text.contains(f" {word}"))
@@ -120,9 +121,15 @@ def list_sites(
     conn: Connection, f: SiteFilter, on: date, page: int, page_size: int
 ) -> dict[str, Any]:
     total = conn.execute(_filtered(select(func.count()).select_from(sites), f, on)).scalar_one()
+    order: list[Any] = [sites.c.code]
+    phrase = fold(f.q) if f.q else ""
+    if phrase:
+        # Rows holding the words as one phrase ("dai thang" = Đại Thắng) before rows that
+        # hold them apart ("Cao Đài Hùng Thắng").
+        order.insert(0, case((sites.c.search_text.contains(f" {phrase} "), 0), else_=1))
     rows = conn.execute(
         _filtered(select(sites), f, on)
-        .order_by(sites.c.code)
+        .order_by(*order)
         .limit(page_size)
         .offset((page - 1) * page_size)
     ).all()
