@@ -147,6 +147,8 @@ def test_unreadable_or_incomplete_files_are_refused(client: TestClient) -> None:
         ("x.csv", "Mã cam kết,Ghi chú\nabc,x\n".encode(), "IMPORT_MISSING_COLUMN"),
         ("x.csv", "Mã cam kết,Tiến độ (%)\n".encode(), "IMPORT_EMPTY"),
         ("x.csv", b"\x00\x01\x02binary", "IMPORT_BAD_FILE"),
+        ("x.csv", ("Mã cam kết,Tiến độ (%)\n" + "abc,10\n" * 5001).encode(),
+         "IMPORT_TOO_MANY_ROWS"),
     ):
         response = _upload(client, name, content)
         assert response.status_code == 422, (name, response.text)

@@ -30,13 +30,24 @@ class Table:
     rows: list[tuple[int, list[Cell]]]
 
 
-def read_table(content: bytes, filename: str = "") -> Table:
+# A sheet formatted down to row 1,048,576 is common; past this many empty rows the data has
+# ended and reading on would only burn time.
+BLANK_RUN_LIMIT = 1000
+
+
+def read_table(content: bytes, filename: str = "", max_rows: int = 100_000) -> Table:
+    """Header and non-blank rows; reading stops once `max_rows` + 1 rows are in (the caller
+    refuses the file) or after a long run of empty rows."""
     if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        return _read_xlsx(content)
-    return _read_csv(content)
+        return _read_xlsx(content, max_rows)
+    return _read_csv(content, max_rows)
 
 
-def _read_csv(content: bytes) -> Table:
+def _blank(cells: Sequence[Cell]) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+
+
+def _read_csv(content: bytes, max_rows: int) -> Table:
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -53,19 +64,22 @@ def _read_csv(content: bytes) -> Table:
     except csv.Error:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text), dialect)
+    header: list[str] = []
+    rows: list[tuple[int, list[Cell]]] = []
     try:
-        lines = list(reader)
+        for number, cells in enumerate(reader, start=1):
+            if number == 1:
+                header = [h.strip() for h in cells]
+            elif not _blank(cells):
+                rows.append((number, list(cells)))
+                if len(rows) > max_rows:
+                    break
     except csv.Error as exc:
         raise UnreadableTable("csv") from exc
-    if not lines:
-        return Table([], [])
-    rows: list[tuple[int, list[Cell]]] = [
-        (number, list(cells)) for number, cells in enumerate(lines[1:], start=2)
-    ]
-    return Table([h.strip() for h in lines[0]], rows)
+    return Table(header, rows)
 
 
-def _read_xlsx(content: bytes) -> Table:
+def _read_xlsx(content: bytes, max_rows: int) -> Table:
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
@@ -74,12 +88,20 @@ def _read_xlsx(content: bytes) -> Table:
         sheet = workbook.worksheets[0]
         header: list[str] = []
         rows: list[tuple[int, list[Cell]]] = []
+        blank_run = 0
         for number, cells in enumerate(sheet.iter_rows(), start=1):
             values = [_cell_value(cell) for cell in cells]
             if number == 1:
                 header = ["" if v is None else str(v).strip() for v in values]
+            elif _blank(values):
+                blank_run += 1
+                if blank_run >= BLANK_RUN_LIMIT:
+                    break
             else:
+                blank_run = 0
                 rows.append((number, values))
+                if len(rows) > max_rows:
+                    break
         return Table(header, rows)
     finally:
         workbook.close()

@@ -218,7 +218,7 @@ def import_progress(
     mode: Mode = "all_or_nothing",
 ) -> ImportReport:
     try:
-        table = read_table(content, filename)
+        table = read_table(content, filename, MAX_ROWS)
     except UnreadableTable as exc:
         raise InvalidInput("IMPORT_BAD_FILE", messages.IMPORT_BAD_FILE) from exc
     positions, ignored = _map_header(table.header)
