@@ -3,13 +3,16 @@ as of a time and across a full replay, frozen when finalised, documents that hol
 
 from __future__ import annotations
 
+import asyncio
 import io
 from datetime import date
 from typing import Any
 
 import openpyxl
+import pytest
 from docx import Document
 
+from services.reporting.rebuild import rebuild
 from shared.envelope import utcnow
 from tests.integration.helpers import wait_until
 from tests.reporting.conftest import Reporting
@@ -341,3 +344,20 @@ def test_the_dashboard_page_is_served_with_its_assets(reporting: Reporting) -> N
         assert asset in html
         assert reporting.client.get(asset).status_code == 200
     wait_until(lambda: reporting.client.get("/chuyen-de/doi-thoai").status_code == 200)
+
+
+def test_the_rebuild_command_reproduces_every_figure(
+    reporting: Reporting, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    reporting.feed(two_quarter_scenario())
+    settings = reporting.runtime.settings
+    monkeypatch.setenv("REPORTING_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("NATS_URL", settings.nats_url)
+    monkeypatch.setenv("SUBJECT_ROOT", settings.subject_root)
+    assert asyncio.run(rebuild([2023])) == 0
+    printed = capsys.readouterr().out
+    assert printed.count("bằng nhau") == 4
+    assert "không đổi" in printed
+    reporting.wait_projected()
+    assert _figures(_get(reporting, "/api/v1/reports/2023-6m")) | Q2_CITY == _figures(
+        _get(reporting, "/api/v1/reports/2023-6m"))

@@ -218,6 +218,11 @@ _CACHE_SIZE = 24
 _cache_lock = threading.Lock()
 
 
+def forget_cached_figures() -> None:
+    with _cache_lock:
+        _CACHE.clear()
+
+
 def _fingerprint(conn: Connection, as_of: datetime) -> tuple[Any, ...]:
     """What identifies the facts a report at `as_of` sees. Facts are only ever added (a
     rebuild re-adds the same ones), so their number and latest recording time up to `as_of`
@@ -243,7 +248,7 @@ def compute(conn: Connection, period: Period, scope: str, as_of: datetime) -> Fi
     if cached is not None:
         # Same facts, same figures; only the stated time differs.
         return replace(cached, period=period, as_of=as_of)
-    figures = _compute(conn, period, scope, as_of)
+    figures = compute_fresh(conn, period, scope, as_of)
     with _cache_lock:
         _CACHE[key] = figures
         while len(_CACHE) > _CACHE_SIZE:
@@ -251,7 +256,8 @@ def compute(conn: Connection, period: Period, scope: str, as_of: datetime) -> Fi
     return figures
 
 
-def _compute(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
+def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
+    """The figures computed from the facts, bypassing the cache."""
     window = Window(period.data_from, period.cutoff_on, as_of)
     tree = unit_tree(scope, period.cutoff_on)
     direct: dict[str, Counter[str]] = defaultdict(Counter)

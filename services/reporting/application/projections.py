@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Table, insert, select
 
 from services.reporting.adapters.tables import dialogue_facts, indicators_facts, religion_facts
 from services.reporting.adapters.units import NO_UNITS, EventUnits, units_of
+from services.reporting.application.figures import forget_cached_figures
 from shared.clock import VN_TZ
 from shared.consumer import Handler, Projection
 from shared.envelope import EventEnvelope
@@ -109,7 +110,16 @@ def _projection(name: str, table: Table, rules: dict[str, FactRule]) -> Projecti
         options |= {"batch_handler": write_batch, "batch_event_types": sorted(rules)}
     else:
         options["handlers"] = {event_type: handler(rule) for event_type, rule in rules.items()}
-    return Projection(**options)
+    return FactProjection(**options)
+
+
+class FactProjection(Projection):
+    """A fact projection; dropping it also forgets every cached report, so figures after a
+    rebuild are computed again from the replayed facts."""
+
+    def reset(self, conn: Connection) -> None:
+        super().reset(conn)
+        forget_cached_figures()
 
 
 def _earlier_units(conn: Connection, table: Table, family: str, subject: str) -> EventUnits:

@@ -1,0 +1,78 @@
+"""`python -m services.reporting.rebuild [YEAR ...]`: drop every projection of the reporting
+service and rebuild it from the streams, then show that every figure is the same as before.
+
+The figures compared are the content hashes of the reports of every conference period of
+this year and last year (Hai Phong), all as of one fixed time taken before the rebuild.
+Run it with the service stopped, or use `POST /api/v1/admin/rebuild-projections` on a
+running service. Exit status 1 when a figure differs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+
+from services.reporting.app import create_runtime
+from services.reporting.application.figures import compute_fresh
+from services.reporting.application.reports import content_hash, load_period
+from services.reporting.domain.periods import MONTHS, period_id
+from shared.adminunits import HAI_PHONG
+from shared.clock import today_vn
+from shared.envelope import utcnow
+from shared.runtime import ServiceRuntime
+
+
+async def caught_up(runtime: ServiceRuntime, poll_s: float = 0.25) -> None:
+    """Until every consumer has nothing pending on its stream."""
+    while True:
+        await asyncio.sleep(poll_s)
+        js = runtime.link.js
+        if js is None:
+            continue
+        try:
+            infos = [await js.consumer_info(c.stream, c.durable) for c in runtime.consumers]
+        except Exception:  # the durable is being (re)created
+            continue
+        if all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos):
+            return
+
+
+def figure_hashes(
+    runtime: ServiceRuntime, as_of: datetime, years: Sequence[int]
+) -> dict[str, str]:
+    hashes = {}
+    with runtime.engine.connect() as conn:
+        for y in years:
+            for months in MONTHS:
+                pid = period_id(y, months)
+                period = load_period(conn, runtime.store, pid, as_of)
+                figures = compute_fresh(conn, period, HAI_PHONG, as_of)
+                hashes[pid] = content_hash(figures.content())
+    return hashes
+
+
+async def rebuild(years: Sequence[int] = ()) -> int:
+    years = years or (today_vn().year - 1, today_vn().year)
+    runtime = create_runtime()
+    await runtime.start()
+    try:
+        await caught_up(runtime)
+        as_of = utcnow()
+        before = figure_hashes(runtime, as_of, years)
+        await runtime.rebuild_projections()
+        await caught_up(runtime)
+        after = figure_hashes(runtime, as_of, years)
+    finally:
+        await runtime.stop()
+    for pid, digest in before.items():
+        mark = "bằng nhau" if after[pid] == digest else f"KHÁC: {after[pid][:12]}"
+        print(f"  {pid:<9} {digest[:12]}  {mark}")
+    same = before == after
+    print("Đã dựng lại các bảng báo cáo; số liệu " + ("không đổi." if same else "THAY ĐỔI!"))
+    return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(rebuild([int(year) for year in sys.argv[1:]])))
