@@ -8,7 +8,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from shared.validation import Code, LongText, Name, ShortText, clean_text
+from shared.validation import LongText, Name, ShortText, clean_text
 
 
 def _not_blank(value: str) -> str:
@@ -36,6 +36,10 @@ Religion = Literal[
 RELIGIONS: tuple[str, ...] = get_args(Religion)
 
 CommuneCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+# A site code is a URL path segment: no "/" (which the generic Code type allows).
+SiteCode = Annotated[
+    str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
+]
 Area = Annotated[float, Field(gt=0, le=100_000_000)]
 DocumentRefs = Annotated[list[ShortText], Field(max_length=100)]
 
@@ -61,7 +65,7 @@ class Command(BaseModel):
 
 
 class RegisterSite(Command):
-    code: Code
+    code: SiteCode
     name: Name
     religion: Religion
     commune_code: CommuneCode
@@ -122,7 +126,7 @@ class OpenCase(Command):
     violation_type: ViolationType
     description: Description
     detected_on: date
-    site_code: Code | None = None
+    site_code: SiteCode | None = None
     commune_code: CommuneCode | None = None
     reference: ShortText = ""
 
