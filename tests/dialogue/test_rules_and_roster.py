@@ -130,6 +130,10 @@ def test_rule_evaluation_across_an_amendment_in_mid_year(client: TestClient) -> 
     ok(client.post("/api/v1/dialogue-rules", json={
         "level": "district", "min_sessions_per_year": 3, "effective_from": "2023-07-01",
         "legal_basis": "Quyết định sửa đổi (đính chính)"}), 201)
+    same = ok(client.post("/api/v1/dialogue-rules", json={
+        "level": "district", "min_sessions_per_year": 3, "effective_from": "2023-07-01",
+        "legal_basis": "Quyết định sửa đổi (đính chính)"}), 201)
+    assert (same["unchanged"], same["events"]) == (True, []), "the same version records nothing"
     corrected = _compliance(client, "2023-01-01", "2023-12-31")
     assert corrected["items"][0]["required"] == 3 and corrected["items"][0]["pieces"][1][
         "min_sessions_per_year"] == 3
@@ -157,5 +161,6 @@ def test_city_scope_counts_district_and_commune_heads_and_the_2025_reform(
         "date_from": "2025-01-01", "date_to": "2025-12-31", "head_id": district}))
     row = y2025["items"][0]
     assert (row["in_office_to"], row["required"], row["met"]) == ("2025-06-30", 1, True)
-    unknown = client.get("/api/v1/sessions", params={"unit_code": "99999"})
-    assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "UNKNOWN_UNIT"
+    for url in ("/api/v1/sessions?unit_code=99999", "/api/v1/units/99999/heads"):
+        unknown = client.get(url)
+        assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "UNKNOWN_UNIT"

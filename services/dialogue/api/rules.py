@@ -38,7 +38,8 @@ def set_rule(command: SetRule, runtime: Runtime, context: Context) -> dict[str, 
     with runtime.uow(context) as uow:
         envelopes = handlers.set_rule(uow, command)
         uow.commit()
-    return accepted(envelopes)
+    # The same version again records nothing (idempotent), and says so.
+    return accepted(envelopes, level=command.level, unchanged=not envelopes)
 
 
 @router.get("/rule-compliance")

@@ -133,6 +133,7 @@ def roster(
 
 
 def terms_of_unit(conn: Connection, unit_code: str) -> list[dict[str, Any]]:
+    units_in_scope(unit_code, include_subunits=False)  # refuses a code never catalogued
     query = (
         select(heads)
         .where(heads.c.unit_code == unit_code)
