@@ -1,0 +1,203 @@
+"""Restoring a service's stream from its own event store: `python -m shared.republish`."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import nats
+import pytest
+from sqlalchemy import func, select
+
+from shared.aggregate import Aggregate, CommandContext
+from shared.db import create_db_engine
+from shared.envelope import DomainEvent, EventEnvelope, EventRegistry
+from shared.eventstore import events_table, outbox_table
+from shared.migrations import upgrade
+from shared.natsserver import NatsServer
+from shared.republish import main
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.streams import stream_config
+from tests.deploy.compose import ROOT
+from tests.integration.helpers import eventually, read_stream
+
+registry = EventRegistry("religion")
+
+
+@registry.register
+class Visited(DomainEvent):
+    event_type = "Visited"
+    n: int
+
+
+class Logbook(Aggregate):
+    aggregate_type = "logbook"
+
+    def apply(self, event: DomainEvent) -> None:
+        pass
+
+
+def _write(runtime: ServiceRuntime, count: int) -> None:
+    for n in range(count):
+        with runtime.uow(CommandContext(actor="tester")) as uow:
+            book = uow.load(Logbook, f"book-{n % 3}")
+            book.record(Visited(n=n), date(2023, 6, 1))
+            uow.save(book)
+            uow.commit()
+
+
+def _pending(runtime: ServiceRuntime) -> int:
+    with runtime.engine.connect() as conn:
+        return int(
+            conn.execute(
+                select(func.count()).where(outbox_table.c.published_at.is_(None))
+            ).scalar_one()
+        )
+
+
+def _event_ids(runtime: ServiceRuntime) -> list[str]:
+    with runtime.engine.connect() as conn:
+        return list(
+            conn.execute(
+                select(events_table.c.event_id).order_by(events_table.c.position)
+            ).scalars()
+        )
+
+
+def _republish(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "RELIGION_DATABASE_URL": settings.database_url,
+        "NATS_URL": settings.nats_url,
+        "SUBJECT_ROOT": settings.subject_root,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "shared.republish", "--service", "religion", *args],
+        env=env, cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def republish(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., Outcome]:
+    """The CLI in this process (no asyncio inside: --from-position only), for speed."""
+
+    def run(settings: Settings, *args: str) -> Outcome:
+        monkeypatch.setenv("RELIGION_DATABASE_URL", settings.database_url)
+        monkeypatch.setenv("NATS_URL", settings.nats_url)
+        monkeypatch.setenv("SUBJECT_ROOT", settings.subject_root)
+        capsys.readouterr()
+        code = main(["--service", "religion", *args])
+        captured = capsys.readouterr()
+        return Outcome(code, captured.out, captured.err)
+
+    return run
+
+
+async def _ids_in_stream(url: str, stream: str) -> list[str]:
+    return [m.headers["Nats-Msg-Id"] for m in await read_stream(url, stream) if m.headers]
+
+
+async def test_a_lost_stream_is_rebuilt_from_the_event_store(
+    settings_factory: Callable[..., Settings],
+    nats_server: NatsServer,
+    republish: Callable[..., Outcome],
+) -> None:
+    settings = settings_factory("religion")
+    runtime = ServiceRuntime(settings, registry)
+    await runtime.start()
+    try:
+        _write(runtime, 9)
+        await eventually(lambda: _pending(runtime) == 0)
+        expected = _event_ids(runtime)
+    finally:
+        await runtime.stop()
+    client = await nats.connect(nats_server.url)
+    await client.jetstream().delete_stream(settings.stream_name)  # the disaster
+    await client.close()
+
+    dry = republish(settings, "--from-position", "1", "--dry-run")
+    assert dry.returncode == 0 and "sẽ đặt lại 9 sự kiện" in dry.stdout
+    done = republish(settings, "--from-position", "1")
+    assert done.returncode == 0, done.stderr
+    assert "đã đặt lại 9 sự kiện (vị trí 1–9)" in done.stdout
+
+    runtime = ServiceRuntime(settings, registry)
+    await runtime.start()  # recreates the stream; its relay publishes the marked rows
+    try:
+        await eventually(lambda: _pending(runtime) == 0)
+    finally:
+        await runtime.stop()
+    assert await _ids_in_stream(nats_server.url, settings.stream_name) == expected
+
+
+async def test_after_stream_republishes_only_what_a_restored_stream_lacks(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    settings = settings_factory("religion")
+    runtime = ServiceRuntime(settings, registry)
+    await runtime.start()
+    try:
+        _write(runtime, 10)
+        await eventually(lambda: _pending(runtime) == 0)
+        expected = _event_ids(runtime)
+        original = await read_stream(nats_server.url, settings.stream_name)
+    finally:
+        await runtime.stop()
+    # Restore from an older backup: a fresh stream holding the first six events only, with
+    # its duplicate window empty, as a restored stream's would be for the missing ones.
+    client = await nats.connect(nats_server.url)
+    js = client.jetstream()
+    await js.delete_stream(settings.stream_name)
+    await js.add_stream(stream_config(settings.subject_root, "religion"))
+    for message in original[:6]:
+        await js.publish(message.subject, message.data, headers=message.headers)
+    await client.close()
+
+    result = _republish(settings, "--after-stream")
+    assert result.returncode == 0, result.stderr
+    assert "đang giữ đến vị trí 6; phát lại từ vị trí 7" in result.stdout
+    assert "đã đặt lại 4 sự kiện (vị trí 7–10)" in result.stdout
+
+    runtime = ServiceRuntime(settings, registry)
+    await runtime.start()
+    try:
+        await eventually(lambda: _pending(runtime) == 0)
+    finally:
+        await runtime.stop()
+    stored = await read_stream(nats_server.url, settings.stream_name)
+    assert [m.headers["Nats-Msg-Id"] for m in stored if m.headers] == expected
+    assert [EventEnvelope.from_json(m.data).position for m in stored] == list(range(1, 11))
+
+
+def test_bad_positions_are_refused_and_nothing_changes(
+    tmp_path: Path, republish: Callable[..., Outcome]
+) -> None:
+    settings = Settings.for_service(
+        "religion", database_url=f"sqlite:///{tmp_path / 'religion.db'}", environment="test"
+    )
+    zero = republish(settings, "--from-position", "0")
+    assert zero.returncode == 2 and "số nguyên dương" in zero.stderr
+    backwards = republish(settings, "--from-position", "5", "--to-position", "3")
+    assert backwards.returncode == 2 and "lớn hơn hoặc bằng" in backwards.stderr
+    unmigrated = republish(settings, "--from-position", "1")
+    assert unmigrated.returncode == 2 and "chưa có kho sự kiện" in unmigrated.stderr
+    engine = create_db_engine(settings.database_url)
+    upgrade(engine, "religion")
+    engine.dispose()
+    beyond = republish(settings, "--from-position", "1000")
+    assert beyond.returncode == 0 and "không có sự kiện nào từ vị trí 1000" in beyond.stdout
