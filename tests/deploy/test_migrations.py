@@ -9,6 +9,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -188,9 +189,7 @@ def test_operators_console_upgrades_and_reports_the_revision(
     upgraded = _run([sys.executable, "-m", "shared.migrations", "religion", "upgrade", "head"],
                     url, "religion")
     assert upgraded.returncode == 0, upgraded.stderr
-    alembic = str(ROOT / ".venv" / "bin" / "alembic")
-    if not os.path.exists(alembic):
-        alembic = "alembic"
+    alembic = str(Path(sys.executable).parent / "alembic")  # the console script beside python
     current = _run([alembic, "-c", "services/religion/migrations/alembic.ini", "current"],
                    url, "religion")
     assert current.returncode == 0, current.stderr
