@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
@@ -107,12 +107,23 @@ class ConnectionSource:
             return
         conn.close()
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """A connection in a transaction that commits on success and rolls back on error."""
+        conn = self.acquire()
+        try:
+            with conn.begin():
+                yield conn
+        finally:
+            self.release(conn)
+
     def close_all(self) -> None:
         with self._lock:
             kept, self._kept = self._kept, []
         for conn in kept:
             with contextlib.suppress(Exception):
                 conn.close()
+
 
 # Uniqueness that spans aggregates (a site code, a certificate number) is claimed in the same
 # transaction as the events, so two writers cannot both take the same value.
@@ -226,9 +237,7 @@ class UnitOfWork:
         self.appended.extend(stored)
         return stored
 
-    def claim_unique(
-        self, kind: str, value: str, aggregate_id: str, conflict: Conflict
-    ) -> None:
+    def claim_unique(self, kind: str, value: str, aggregate_id: str, conflict: Conflict) -> None:
         """Reserve `value` of `kind` for `aggregate_id`; raise `conflict` if another holds it."""
         holder = self.connection.execute(
             select(unique_keys_table.c.aggregate_id).where(

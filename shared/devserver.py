@@ -59,9 +59,16 @@ def main() -> int:
         for service in SERVICES:
             children[service] = subprocess.Popen(
                 [
-                    sys.executable, "-m", "uvicorn", f"services.{service}.app:create_app",
-                    "--factory", "--host", os.environ.get("HOST", "127.0.0.1"),
-                    "--port", str(_port(service)), "--no-access-log",
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    f"services.{service}.app:create_app",
+                    "--factory",
+                    "--host",
+                    os.environ.get("HOST", "127.0.0.1"),
+                    "--port",
+                    str(_port(service)),
+                    "--no-access-log",
                 ],
                 env=env,
             )

@@ -61,28 +61,29 @@ class EventEnvelope:
         return f"{root}.{self.service}.{self.aggregate_type}.{self.event_type}"
 
     def to_json(self) -> bytes:
-        return json.dumps(
-            {
-                "event_id": str(self.event_id),
-                "event_type": self.event_type,
-                "schema_version": self.schema_version,
-                "service": self.service,
-                "aggregate_type": self.aggregate_type,
-                "aggregate_id": self.aggregate_id,
-                "aggregate_version": self.aggregate_version,
-                "occurred_at": self.occurred_at.isoformat(),
-                "recorded_at": self.recorded_at.isoformat(),
-                "actor": self.actor,
-                "department": self.department,
-                "unit_code": self.unit_code,
-                "correlation_id": self.correlation_id,
-                "causation_id": self.causation_id,
-                "position": self.position,
-                "payload": self.payload,
-            },
-            ensure_ascii=False,
-            separators=(",", ":"),
-        ).encode()
+        return wire_json(
+            self.head(), json.dumps(self.payload, ensure_ascii=False, separators=(",", ":"))
+        )
+
+    def head(self) -> dict[str, Any]:
+        """Every field but the payload, as they travel."""
+        return {
+            "event_id": str(self.event_id),
+            "event_type": self.event_type,
+            "schema_version": self.schema_version,
+            "service": self.service,
+            "aggregate_type": self.aggregate_type,
+            "aggregate_id": self.aggregate_id,
+            "aggregate_version": self.aggregate_version,
+            "occurred_at": self.occurred_at.isoformat(),
+            "recorded_at": self.recorded_at.isoformat(),
+            "actor": self.actor,
+            "department": self.department,
+            "unit_code": self.unit_code,
+            "correlation_id": self.correlation_id,
+            "causation_id": self.causation_id,
+            "position": self.position,
+        }
 
     @classmethod
     def from_json(cls, data: bytes | str) -> EventEnvelope:
@@ -105,6 +106,13 @@ class EventEnvelope:
             position=raw.get("position"),
             payload=raw["payload"],
         )
+
+
+def wire_json(head: dict[str, Any], payload_json: str) -> bytes:
+    """The message body: the head's fields and the payload's JSON text spliced in unparsed,
+    so the relay never decodes and re-encodes a payload it only forwards."""
+    text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+    return f'{text[:-1]},"payload":{payload_json}}}'.encode()
 
 
 @dataclass(frozen=True)
@@ -222,4 +230,3 @@ def new_envelope(
         causation_id=causation_id,
         payload=pending.event.model_dump(mode="json"),
     )
-

@@ -1,6 +1,6 @@
 """One error format for every 4xx: a stable code for machines, a Vietnamese message for people.
 
-    {"error": {"code": "CONCURRENCY_CONFLICT", "message": "...", "details": {...}}}
+{"error": {"code": "CONCURRENCY_CONFLICT", "message": "...", "details": {...}}}
 """
 
 from __future__ import annotations

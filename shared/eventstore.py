@@ -91,8 +91,8 @@ def _row_to_envelope(row: Any, service: str) -> EventEnvelope:
         aggregate_type=row.aggregate_type,
         aggregate_id=row.aggregate_id,
         aggregate_version=row.aggregate_version,
-        occurred_at=_aware(row.occurred_at),
-        recorded_at=_aware(row.recorded_at),
+        occurred_at=aware_utc(row.occurred_at),
+        recorded_at=aware_utc(row.recorded_at),
         actor=row.actor,
         department=row.department,
         unit_code=row.unit_code,
@@ -103,7 +103,7 @@ def _row_to_envelope(row: Any, service: str) -> EventEnvelope:
     )
 
 
-def _aware(value: datetime) -> datetime:
+def aware_utc(value: datetime) -> datetime:
     # SQLite returns naive datetimes; everything is stored in UTC.
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
@@ -187,9 +187,7 @@ class EventStore:
                 row["recorded_at"] = sql.time(row["recorded_at"])
                 cursor.execute(sql.insert_event, [row[name] for name in _EVENT_COLUMNS])
                 position = int(cursor.fetchone()[0])
-                cursor.execute(
-                    sql.insert_outbox, (position, envelope.subject(self.subject_root))
-                )
+                cursor.execute(sql.insert_outbox, (position, envelope.subject(self.subject_root)))
                 stored.append(_with_position(envelope, position))
         except sql.integrity_error as exc:
             # A concurrent writer committed the same version between our read and our insert.
@@ -217,12 +215,16 @@ class EventStore:
         if not envelopes:
             return
         try:
-            positions = conn.execute(
-                insert(events_table).returning(
-                    events_table.c.position, sort_by_parameter_order=True
-                ),
-                [self._row(e) for e in envelopes],
-            ).scalars().all()
+            positions = (
+                conn.execute(
+                    insert(events_table).returning(
+                        events_table.c.position, sort_by_parameter_order=True
+                    ),
+                    [self._row(e) for e in envelopes],
+                )
+                .scalars()
+                .all()
+            )
             conn.execute(
                 insert(outbox_table),
                 [
@@ -293,4 +295,9 @@ class EventStore:
 
 
 def _with_position(envelope: EventEnvelope, position: int) -> EventEnvelope:
+    if envelope.position is None:
+        # The envelope was built for this append and nobody else holds it yet: filling in
+        # its position in place saves a copy on the hottest path.
+        object.__setattr__(envelope, "position", position)
+        return envelope
     return replace(envelope, position=position)

@@ -28,22 +28,28 @@ class ServiceMetrics:
             "danvan_events_published", "Events published to JetStream", registry=self.registry
         )
         self.outbox_pending = Gauge(
-            "danvan_outbox_pending", "Events committed but not yet acknowledged by JetStream",
+            "danvan_outbox_pending",
+            "Events committed but not yet acknowledged by JetStream",
             registry=self.registry,
         )
         self.events_projected = Counter(
-            "danvan_events_projected", "Events applied by consumers", ["consumer"],
+            "danvan_events_projected",
+            "Events applied by consumers",
+            ["consumer"],
             registry=self.registry,
         )
         self.dead_letters = Counter(
-            "danvan_dead_letters", "Events moved to the dead-letter table", ["consumer"],
+            "danvan_dead_letters",
+            "Events moved to the dead-letter table",
+            ["consumer"],
             registry=self.registry,
         )
         self.nats_connected = Gauge(
             "danvan_nats_connected", "1 when the NATS connection is up", registry=self.registry
         )
-        self.info = Gauge("danvan_service_info", "Service identity", ["service"],
-                          registry=self.registry)
+        self.info = Gauge(
+            "danvan_service_info", "Service identity", ["service"], registry=self.registry
+        )
         self.info.labels(**labels).set(1)
 
     def render(self) -> bytes:

@@ -70,10 +70,14 @@ class NatsServer:
         return [
             nats_server_binary(),
             "--jetstream",
-            "--store_dir", str(self.store_dir),
-            "--addr", "127.0.0.1",
-            "--port", str(self.port),
-            "--server_name", self.name,
+            "--store_dir",
+            str(self.store_dir),
+            "--addr",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--server_name",
+            self.name,
             *self.extra_args,
         ]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, text, update
 
-from shared.envelope import EventEnvelope, utcnow
-from shared.eventstore import _row_to_envelope, events_table, outbox_table
+from shared.envelope import utcnow, wire_json
+from shared.eventstore import aware_utc, outbox_table
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
@@ -35,14 +35,96 @@ class RelayPublishError(RuntimeError):
 class OutboxItem:
     position: int
     subject: str
-    envelope: EventEnvelope
+    body: bytes
+    headers: dict[str, str]
 
 
-def headers_for(envelope: EventEnvelope) -> dict[str, str]:
-    headers = {"Nats-Msg-Id": str(envelope.event_id), EVENT_TYPE_HEADER: envelope.event_type}
-    if envelope.correlation_id:
-        headers[CORRELATION_HEADER] = envelope.correlation_id
+def headers_for(event_id: str, event_type: str, correlation_id: str | None) -> dict[str, str]:
+    headers = {"Nats-Msg-Id": event_id, EVENT_TYPE_HEADER: event_type}
+    if correlation_id:
+        headers[CORRELATION_HEADER] = correlation_id
     return headers
+
+
+_PENDING_SQL = (
+    "SELECT e.position, e.event_id, e.event_type, e.schema_version, e.aggregate_type,"
+    " e.aggregate_id, e.aggregate_version, e.occurred_at, e.recorded_at, e.actor, e.department,"
+    " e.unit_code, e.correlation_id, e.causation_id, e.payload, o.subject"
+    " FROM outbox o JOIN events e ON e.position = o.position"
+    " WHERE o.published_at IS NULL AND o.position > {after}"
+    " ORDER BY o.position LIMIT {limit}"
+)
+
+
+def _iso(value: Any) -> str:
+    # SQLite hands back SQLAlchemy's stored text (naive UTC), PostgreSQL an aware datetime.
+    if isinstance(value, str):
+        return value.replace(" ", "T") + "+00:00"
+    return str(aware_utc(value).isoformat())
+
+
+def _item(row: tuple[Any, ...], service: str) -> OutboxItem:
+    (
+        position,
+        event_id,
+        event_type,
+        schema_version,
+        aggregate_type,
+        aggregate_id,
+        aggregate_version,
+        occurred_at,
+        recorded_at,
+        actor,
+        department,
+        unit_code,
+        correlation_id,
+        causation_id,
+        payload,
+        subject,
+    ) = row
+    # Same fields as EventEnvelope.head(), built from the row without parsing the payload.
+    head = {
+        "event_id": event_id,
+        "event_type": event_type,
+        "schema_version": schema_version,
+        "service": service,
+        "aggregate_type": aggregate_type,
+        "aggregate_id": aggregate_id,
+        "aggregate_version": aggregate_version,
+        "occurred_at": _iso(occurred_at),
+        "recorded_at": _iso(recorded_at),
+        "actor": actor,
+        "department": department,
+        "unit_code": unit_code,
+        "correlation_id": correlation_id,
+        "causation_id": causation_id,
+        "position": position,
+    }
+    return OutboxItem(
+        position,
+        subject,
+        wire_json(head, payload),
+        headers_for(event_id, event_type, correlation_id),
+    )
+
+
+def _acknowledged(
+    items: list[OutboxItem], futures: list[asyncio.Future[Any]]
+) -> tuple[list[int], BaseException | None]:
+    """Positions acknowledged before the first gap, and what caused the gap."""
+    acked: list[int] = []
+    failure: BaseException | None = None
+    for item, future in zip(items, futures, strict=False):
+        if not future.done():
+            failure = TimeoutError("no publish ack in time")
+            break
+        if future.cancelled() or future.exception() is not None:
+            failure = None if future.cancelled() else future.exception()
+            break
+        acked.append(item.position)
+    for future in futures[len(acked) :]:
+        future.cancel()  # frees nats-py's pending-publish slots
+    return acked, failure
 
 
 class OutboxRelay:
@@ -79,9 +161,8 @@ class OutboxRelay:
         try:
             while not stop.is_set():
                 try:
-                    leading = self._link.js is not None and await self._is_leader()
-                    if leading and await self.publish_pending() >= self._batch_size:
-                        continue  # more is waiting: no pause between full batches
+                    if self._link.js is not None and await self._is_leader():
+                        await self.publish_pending()
                     delay = 0.2
                     await self._sleep(stop, self._poll_interval_s)
                 except Exception as exc:
@@ -101,60 +182,58 @@ class OutboxRelay:
             task.cancel()
 
     async def publish_pending(self) -> int:
-        """Publish one batch of pending outbox rows; return how many were acknowledged."""
+        """Publish pending outbox rows until none is left; return how many were acknowledged.
+
+        The next batch is read while the current one waits for its acks, so the database and
+        the network overlap. A batch is marked only up to its first unacknowledged event.
+        """
         js = self._link.js
         if js is None:
             return 0
-        items = await asyncio.to_thread(self._fetch_pending)
+        total = 0
+        items = await asyncio.to_thread(self._fetch_pending, 0)
         if self._metrics:
             self._metrics.outbox_pending.set(len(items))
-        if not items:
-            return 0
-        futures: list[asyncio.Future[Any]] = []
-        try:
-            for item in items:
-                futures.append(
-                    await js.publish_async(
-                        item.subject,
-                        item.envelope.to_json(),
-                        headers=headers_for(item.envelope),
-                    )
-                )
-        except Exception as exc:
-            log.warning("relay_publish_failed", error=str(exc))
-        acked: list[int] = []
-        failure: BaseException | None = None
-        for item, future in zip(items, futures, strict=False):
+        while items:
+            futures: list[asyncio.Future[Any]] = []
             try:
-                await asyncio.wait_for(future, timeout=self._publish_timeout_s)
-            except BaseException as exc:
-                failure = exc
-                break
-            acked.append(item.position)
-        for future in futures[len(acked) :]:
-            future.cancel()  # frees nats-py's pending-publish slots
-        if acked:
-            await asyncio.to_thread(self._mark_published, acked)
-            if self._metrics:
-                self._metrics.events_published.inc(len(acked))
-        if failure is not None or len(futures) < len(items):
-            # Stop at the first gap: later events wait, so per-aggregate order holds.
-            raise RelayPublishError(f"published {len(acked)} of {len(items)}: {failure!r}")
-        return len(acked)
+                for item in items:
+                    futures.append(
+                        await js.publish_async(item.subject, item.body, headers=item.headers)
+                    )
+            except Exception as exc:
+                log.warning("relay_publish_failed", error=str(exc))
+            prefetch = None
+            if len(items) == self._batch_size and len(futures) == len(items):
+                prefetch = asyncio.ensure_future(
+                    asyncio.to_thread(self._fetch_pending, items[-1].position)
+                )
+            if futures:
+                await asyncio.wait(futures, timeout=self._publish_timeout_s)
+            acked, failure = _acknowledged(items, futures)
+            if acked:
+                await asyncio.to_thread(self._mark_published, acked)
+                total += len(acked)
+                if self._metrics:
+                    self._metrics.events_published.inc(len(acked))
+            if failure is not None or len(acked) < len(items):
+                if prefetch is not None:
+                    await asyncio.gather(prefetch, return_exceptions=True)
+                # Stop at the first gap: later events wait, so per-aggregate order holds.
+                raise RelayPublishError(f"published {len(acked)} of {len(items)}: {failure!r}")
+            items = await prefetch if prefetch is not None else []
+        return total
 
-    def _fetch_pending(self) -> list[OutboxItem]:
-        query = (
-            select(events_table, outbox_table.c.subject)
-            .join(outbox_table, outbox_table.c.position == events_table.c.position)
-            .where(outbox_table.c.published_at.is_(None))
-            .order_by(outbox_table.c.position)
-            .limit(self._batch_size)
-        )
+    def _fetch_pending(self, after_position: int) -> list[OutboxItem]:
         with self._engine.connect() as conn:
-            return [
-                OutboxItem(row.position, row.subject, _row_to_envelope(row, self._service))
-                for row in conn.execute(query)
-            ]
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                cursor.execute(
+                    _PENDING_SQL.format(after=int(after_position), limit=int(self._batch_size))
+                )
+                return [_item(tuple(row), self._service) for row in cursor.fetchall()]
+            finally:
+                cursor.close()
 
     def _mark_published(self, positions: list[int]) -> None:
         with self._engine.begin() as conn:

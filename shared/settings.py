@@ -43,7 +43,7 @@ class Settings(BaseSettings):
     # republishes within seconds, so an hour is plenty and bounds the server's memory.
     stream_duplicate_window_s: float = 3600.0
 
-    relay_batch_size: int = Field(default=500, ge=1, le=10_000)
+    relay_batch_size: int = Field(default=2000, ge=1, le=10_000)
     relay_poll_interval_s: float = 0.5
     relay_publish_timeout_s: float = 5.0
 

@@ -152,8 +152,7 @@ def _install_request_middleware(app: FastAPI, runtime: ServiceRuntime) -> None:
         )
         response.headers["X-Correlation-Id"] = request.state.correlation_id
         if response.status_code >= 400:
-            log.info("http_refused", method=request.method, path=path,
-                     status=response.status_code)
+            log.info("http_refused", method=request.method, path=path, status=response.status_code)
         return response
 
 
@@ -222,11 +221,15 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
     def dead_letters(limit: int = 100) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(dead_letters_table)).scalar()
-            rows = conn.execute(
-                select(dead_letters_table).order_by(dead_letters_table.c.id.desc()).limit(
-                    max(1, min(limit, 1000))
+            rows = (
+                conn.execute(
+                    select(dead_letters_table)
+                    .order_by(dead_letters_table.c.id.desc())
+                    .limit(max(1, min(limit, 1000)))
                 )
-            ).mappings().all()
+                .mappings()
+                .all()
+            )
         return {"total": total, "items": [_jsonable(dict(r)) for r in rows]}
 
     @router.post("/api/v1/admin/rebuild-projections", status_code=202)

@@ -1,0 +1,319 @@
+"""Platform benchmark: raw baselines beside the kernel's rates, from one run on this machine.
+
+(a) raw: JetStream publish with nats-py (pipelined publish_async), pull-consume (fetch + ack),
+    SQLite insert with one row per transaction (same pragmas as the kernel);
+(b) kernel: events appended through UnitOfWork + event store + outbox, relay publish rate,
+    consumer projection rate (the reporting service's religion projection);
+(c) each as a ratio to its baseline. Targets: append ≥ 30 %, relay and projection ≥ 50 %.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sqlite3
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+from uuid import uuid4
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig
+from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert
+
+from bench.common import Timer, private_nats, report, temp_dir
+from shared.aggregate import Aggregate, CommandContext
+from shared.consumer import Projection
+from shared.envelope import DomainEvent, EventEnvelope, EventRegistry, PendingEvent, new_envelope
+from shared.relay import headers_for
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+from shared.streams import ensure_stream, stream_config
+
+# The kernel is measured on its own: a site-shaped event, aggregate and projection defined
+# here, so the figures do not move when a service changes its model.
+religion_registry = EventRegistry("religion")
+
+
+@religion_registry.register
+class SiteRegistered(DomainEvent):
+    event_type = "SiteRegistered"
+    code: str
+    name: str
+    religion: str
+    commune_code: str
+    district_code: str | None
+    address: str
+    land_area_m2: float | None
+    land_use_origin: str | None
+
+
+class ReligiousSite(Aggregate):
+    aggregate_type = "site"
+
+    def register(self, event: SiteRegistered, on: date) -> None:
+        if self.exists:
+            raise ValueError("exists")
+        self.record(event, on, unit_code=event.commune_code)
+
+    def apply(self, event: DomainEvent) -> None:
+        pass
+
+
+projection_metadata = MetaData()
+sites = Table(
+    "bench_sites",
+    projection_metadata,
+    Column("site_code", String(50), primary_key=True),
+    Column("commune_code", String(10), nullable=False, index=True),
+    Column("registered_on", Date, nullable=False),
+    Column("land_area_m2", Float),
+)
+
+
+def _sites_registered(conn: Connection, events: list[EventEnvelope]) -> None:
+    conn.execute(
+        insert(sites),
+        [
+            {
+                "site_code": event.payload["code"],
+                "commune_code": event.payload["commune_code"],
+                "registered_on": event.occurred_at.date(),
+                "land_area_m2": event.payload["land_area_m2"],
+            }
+            for event in events
+        ],
+    )
+
+
+def sites_projection() -> Projection:
+    return Projection(
+        "sites",
+        "religion",
+        tables=[sites],
+        batch_handler=_sites_registered,
+        batch_event_types=["SiteRegistered"],
+    )
+
+
+N = 20_000
+SAMPLE_PAYLOAD = {
+    "code": "HP-0001",
+    "name": "Chùa Dư Hàng",
+    "religion": "Phật giáo",
+    "commune_code": "11755",
+    "district_code": "315",
+    "address": "Thôn Đông, xã Tiên Thắng",
+    "land_area_m2": 1250.5,
+    "land_use_origin": "Sử dụng ổn định trước 1993",
+}
+
+
+def _message(n: int) -> EventEnvelope:
+    """The same envelope the kernel publishes, so both sides move the same bytes."""
+    now = datetime.now(UTC)
+    return EventEnvelope(
+        event_id=uuid4(),
+        event_type="SiteRegistered",
+        schema_version=1,
+        service="raw",
+        aggregate_type="site",
+        aggregate_id=f"S{n:06d}",
+        aggregate_version=1,
+        occurred_at=now,
+        recorded_at=now,
+        actor="bench",
+        department=None,
+        unit_code="11755",
+        correlation_id=uuid4().hex,
+        position=n + 1,
+        payload={**SAMPLE_PAYLOAD, "code": f"S{n:06d}"},
+    )
+
+
+async def raw_publish(url: str, root: str) -> float:
+    client = await nats.connect(url)
+    js = client.jetstream()
+    await ensure_stream(js, stream_config(root, "raw"))
+    messages = [_message(n) for n in range(N)]
+    bodies = [
+        (m.to_json(), headers_for(str(m.event_id), m.event_type, m.correlation_id))
+        for m in messages
+    ]
+    with Timer() as timer:
+        futures = [
+            await js.publish_async(f"{root}.raw.site.SiteRegistered", body, headers=headers)
+            for body, headers in bodies
+        ]
+        await asyncio.gather(*futures)
+    await client.close()
+    return report("raw nats-py pipelined publish", N, timer.seconds)
+
+
+async def raw_consume(url: str, root: str) -> float:
+    client = await nats.connect(url)
+    js = client.jetstream()
+    stream = stream_config(root, "raw").name
+    assert stream is not None
+    await js.add_consumer(
+        stream,
+        ConsumerConfig(durable_name="raw", ack_policy=AckPolicy.EXPLICIT, max_ack_pending=4096),
+    )
+    sub = await js.pull_subscribe_bind("raw", stream)
+    seen = 0
+    with Timer() as timer:
+        while seen < N:
+            for msg in await sub.fetch(256, timeout=5):
+                json.loads(msg.data)
+                await msg.ack()
+                seen += 1
+    await client.close()
+    return report("raw nats-py pull consume (fetch 256 + ack)", N, timer.seconds)
+
+
+def raw_sqlite(path: Path) -> float:
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute(
+        "CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT UNIQUE, type TEXT,"
+        " aggregate_id TEXT, version INTEGER, recorded_at TEXT, payload TEXT,"
+        " UNIQUE(aggregate_id, version))"
+    )
+    body = json.dumps(SAMPLE_PAYLOAD, ensure_ascii=False, separators=(",", ":"))
+    with Timer() as timer:
+        for n in range(N):
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute(
+                "INSERT INTO events (event_id, type, aggregate_id, version, recorded_at, payload)"
+                " VALUES (?, ?, ?, 1, datetime('now'), ?)",
+                (str(uuid4()), "SiteRegistered", f"S{n}", body),
+            )
+            conn.execute("COMMIT")
+    conn.close()
+    return report("raw sqlite3 insert, one row per transaction", N, timer.seconds)
+
+
+def kernel_store_append(runtime: ServiceRuntime, baseline: float) -> None:
+    """The event store and outbox alone, one event per transaction (the target's figure)."""
+    with Timer() as timer:
+        for n in range(N):
+            event = SiteRegistered(**{**SAMPLE_PAYLOAD, "code": f"A{n:06d}"})
+            envelope = new_envelope(
+                service="religion",
+                aggregate_type="site",
+                aggregate_id=f"A{n:06d}",
+                aggregate_version=1,
+                pending=PendingEvent(event, datetime(2023, 3, 1, tzinfo=UTC)),
+                actor="bench",
+                department=None,
+                correlation_id=None,
+                causation_id=None,
+                recorded_at=datetime.now(UTC),
+            )
+            with runtime.connections.transaction() as conn:
+                runtime.store.append(conn, [envelope], 0, loaded_in_transaction=True)
+    report(
+        "kernel append (event store + outbox, 1 event/transaction)",
+        N,
+        timer.seconds,
+        baseline,
+        "≥ 30%",
+    )
+
+
+def kernel_append(runtime: ServiceRuntime, baseline: float) -> None:
+    """A whole command per transaction: load the aggregate, decide, store event and outbox."""
+    context = CommandContext(actor="bench")
+    with Timer() as timer:
+        for n in range(N):
+            with runtime.uow(context) as uow:
+                site = uow.load(ReligiousSite, f"S{n:06d}")
+                site.register(
+                    SiteRegistered(**{**SAMPLE_PAYLOAD, "code": f"S{n:06d}"}), date(2023, 3, 1)
+                )
+                uow.save(site)
+                uow.commit()
+    report("full command (load + decide + append), for reference", N, timer.seconds, baseline)
+
+
+async def kernel_relay(runtime: ServiceRuntime, baseline: float) -> None:
+    """The relay's publish path alone, connection already up: outbox rows to acked events."""
+    stop = asyncio.Event()
+    await runtime.link.connect_forever(stop, runtime._on_connect)
+    with Timer() as timer:
+        published = await runtime.relay.publish_pending()
+    await runtime.link.close()
+    report(
+        "kernel relay publish (outbox → JetStream, acked, marked)",
+        published,
+        timer.seconds,
+        baseline,
+        "≥ 50%",
+    )
+
+
+async def kernel_projection(settings: Settings, baseline: float) -> None:
+    """Consumer throughput once running (connection and consumer creation excluded)."""
+    runtime = ServiceRuntime(
+        settings,
+        EventRegistry("reporting"),
+        metadata=[projection_metadata],
+        projections=[sites_projection()],
+    )
+    consumer = runtime.consumers[0]
+    await runtime.start()
+    while consumer.applied == 0:
+        await asyncio.sleep(0.001)
+    started, first = time.perf_counter(), consumer.applied
+    deadline = time.monotonic() + 120
+    while consumer.applied < 2 * N and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+    seconds = time.perf_counter() - started
+    await runtime.stop()
+    report(
+        "kernel consumer projection (exactly-once, SQLite)",
+        consumer.applied - first,
+        seconds,
+        baseline,
+        "≥ 50%",
+    )
+
+
+async def run() -> None:
+    with private_nats() as server, temp_dir() as tmp:
+        root = "bench"
+        print("  (a) raw baselines")
+        publish_rate = await raw_publish(server.url, root)
+        consume_rate = await raw_consume(server.url, root)
+        sqlite_rate = raw_sqlite(tmp / "raw.db")
+        base = {
+            "nats_url": server.url,
+            "subject_root": root,
+            "log_level": "WARNING",
+            "relay_poll_interval_s": 0.05,
+        }
+        religion = ServiceRuntime(
+            Settings.for_service("religion", database_url=f"sqlite:///{tmp}/religion.db", **base),
+            religion_registry,
+        )
+        religion.create_schema()
+        print("  (b, c) the kernel, each beside its baseline")
+        kernel_store_append(religion, sqlite_rate)
+        kernel_append(religion, sqlite_rate)
+        await kernel_relay(religion, publish_rate)
+        await kernel_projection(
+            Settings.for_service("reporting", database_url=f"sqlite:///{tmp}/reporting.db", **base),
+            consume_rate,
+        )
+
+
+def main() -> None:
+    from shared.logs import configure_logging
+
+    configure_logging("WARNING")
+    asyncio.run(run())
+
+
+if __name__ == "__main__":
+    main()
