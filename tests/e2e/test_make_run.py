@@ -88,7 +88,8 @@ def test_all_four_services_come_up_the_slice_works_and_sigterm_stops_everything(
     for service in SERVICES:
         assert f"http://127.0.0.1:{ports[service]}/docs" in banner
         assert _get(f"http://127.0.0.1:{ports[service]}/healthz")[1]["status"] == "ok"
-        wait_until(lambda s=service: _get(f"http://127.0.0.1:{ports[s]}/readyz")[0] == 200)
+        ready_url = f"http://127.0.0.1:{ports[service]}/readyz"
+        wait_until(lambda url=ready_url: _get(url)[0] == 200)  # type: ignore[misc]
 
     religion = f"http://127.0.0.1:{ports['religion']}/api/v1"
     status, _ = _post(
