@@ -175,24 +175,33 @@ def run_env(context: Any) -> None:
         raise RuntimeError("alembic: no service configured (set `service` in alembic.ini)")
     connection: Connection | None = config.attributes.get("connection")
     if connection is not None:
-        _run(context, service, connection, console=False)
+        _run(context, service, connection, compare=False)
         return
     from shared.db import create_db_engine
 
     engine = create_db_engine(Settings.for_service(service).database_url)
     try:
         with _schema_lock(engine, service) as conn, conn.begin():
-            _run(context, service, conn, console=True)
+            _run(context, service, conn, compare=_compares(config))
     finally:
         engine.dispose()
 
 
-def _run(context: Any, service: str, connection: Connection, console: bool) -> None:
+def _compares(config: Config) -> bool:
+    """Whether the console command compares the database with the service's tables."""
+    options = config.cmd_opts
+    if options is None:
+        return False
+    command_name = getattr(getattr(options, "cmd", (None,))[0], "__name__", "")
+    return bool(getattr(options, "autogenerate", False)) or command_name == "check"
+
+
+def _run(context: Any, service: str, connection: Connection, compare: bool) -> None:
     context.configure(
         connection=connection,
-        # The console's autogenerate and check compare with the tables the service uses; a
-        # service starting up only upgrades and needs no metadata.
-        target_metadata=_merged(target_metadata(service)) if console else None,
+        # Autogenerate and check compare with the tables the service uses (built from its app
+        # factory, which takes a moment); upgrades and a starting service need no metadata.
+        target_metadata=_merged(target_metadata(service)) if compare else None,
         version_table=version_table(service),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
