@@ -148,6 +148,8 @@ def apply_migrations(engine: Engine, settings: Settings, metadata: Sequence[Meta
     """What a service process does to its schema on start (see the module docstring)."""
     service = settings.service
     if has_migrations(service):
+        if settings.environment != "production":
+            _adopt_unversioned(engine, service)
         upgrade(engine, service)
     if settings.environment != "production" or not has_migrations(service):
         _create_missing(engine, metadata)
@@ -156,6 +158,17 @@ def apply_migrations(engine: Engine, settings: Settings, metadata: Sequence[Meta
         drift = schema_drift(conn, metadata)
     if drift:
         log.error("schema_drift", service=service, differences=[str(d)[:300] for d in drift])
+
+
+def _adopt_unversioned(engine: Engine, service: str) -> None:
+    """A development database built before migrations existed (tables, no version table) is
+    taken as being at head; missing tables are then created from the metadata. Production
+    never guesses: there such a database stops the start with Alembic's error."""
+    with _schema_lock(engine, service) as conn, conn.begin():
+        names = set(sa.inspect(conn).get_table_names())
+        if "events" in names and version_table(service) not in names:
+            command.stamp(alembic_config(service, conn), "head")
+            log.warning("schema_adopted", service=service, hint="xoá var/ nếu lược đồ sai lệch")
 
 
 def target_metadata(service: str) -> list[MetaData]:

@@ -198,3 +198,13 @@ def test_operators_console_upgrades_and_reports_the_revision(
     assert f"{head_revision('religion')} (head)" in current.stdout
     assert migrations_main(["tongiao", "current"]) == 2
     assert "Cách dùng" in capsys.readouterr().err
+
+
+def test_a_development_database_from_before_migrations_is_adopted(engine: Engine) -> None:
+    metadata = target_metadata("religion")
+    for md in metadata:
+        md.create_all(engine)  # what ServiceRuntime did before migrations existed
+    apply_migrations(engine, Settings(service="religion", environment="development"), metadata)
+    with engine.connect() as conn:
+        assert current_revision(conn, "religion") == head_revision("religion")
+        assert schema_drift(conn, metadata) == []
