@@ -214,17 +214,28 @@ class EventStore:
         """
         if not envelopes:
             return
+        rows = [self._row(e) for e in envelopes]
         try:
-            positions = (
-                conn.execute(
-                    insert(events_table).returning(
-                        events_table.c.position, sort_by_parameter_order=True
-                    ),
-                    [self._row(e) for e in envelopes],
+            if conn.dialect.name == "sqlite":
+                # Writers are serialised by BEGIN IMMEDIATE, so the next positions are known
+                # and one executemany replaces a RETURNING round trip per row.
+                start = conn.execute(select(func.coalesce(func.max(events_table.c.position), 0)))
+                first = int(start.scalar_one()) + 1
+                positions = list(range(first, first + len(rows)))
+                for row, position in zip(rows, positions, strict=True):
+                    row["position"] = position
+                conn.execute(insert(events_table), rows)
+            else:
+                positions = list(
+                    conn.execute(
+                        insert(events_table).returning(
+                            events_table.c.position, sort_by_parameter_order=True
+                        ),
+                        rows,
+                    )
+                    .scalars()
+                    .all()
                 )
-                .scalars()
-                .all()
-            )
             conn.execute(
                 insert(outbox_table),
                 [
