@@ -14,15 +14,15 @@ announcement made while the facts are half rebuilt would be a false alarm.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from uuid import uuid4
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, bindparam, insert, select
 
 from services.indicators.adapters.definitions import load_definitions
 from services.indicators.adapters.tables import evaluated_events
-from services.indicators.application.compute import compute
+from services.indicators.application.compute import FactCache, compute
 from services.indicators.domain.definitions import Definition, status_key
 from services.indicators.domain.events import IndicatorStatusChanged, Status
 from services.indicators.domain.figures import IndicatorFigures
@@ -34,17 +34,20 @@ from shared.eventstore import EventStore, events_table
 SYSTEM_ACTOR = "system:indicators"
 
 
-def last_status(conn: Connection, key: str) -> tuple[Status | None, int]:
-    row = conn.execute(
-        select(events_table.c.payload, events_table.c.aggregate_version)
-        .where(events_table.c.aggregate_type == "indicator", events_table.c.aggregate_id == key)
-        .order_by(events_table.c.aggregate_version.desc())
-        .limit(1)
-    ).first()
-    if row is None:
-        return None, 0
-    status: Status = json.loads(row.payload)["status"]
-    return status, int(row.aggregate_version)
+def last_statuses(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[Status, int]]:
+    """The last status announced, and its stream version, of each key that has one."""
+    found: dict[str, tuple[Status, int]] = {}
+    for start in range(0, len(keys), 500):
+        rows = conn.execute(
+            select(events_table.c.aggregate_id, events_table.c.aggregate_version,
+                   events_table.c.payload)
+            .where(events_table.c.aggregate_type == "indicator",
+                   events_table.c.aggregate_id.in_(keys[start : start + 500]))
+            .order_by(events_table.c.aggregate_version)
+        )
+        for key, version, payload in rows:
+            found[key] = (json.loads(payload)["status"], int(version))
+    return found
 
 
 def announce_changes(
@@ -59,22 +62,27 @@ def announce_changes(
     """Append an IndicatorStatusChanged for each of `units` (all when None) whose status
     differs from the last one announced."""
     definition = figures.definition
-    stored: list[EventEnvelope] = []
+    codes = sorted(
+        code for code in set(figures.figures if units is None else units)
+        if code in figures.figures and figures.figures[code].status is not None
+    )
+    keys = {code: status_key(definition.indicator_id, definition.year, code) for code in codes}
+    previous = last_statuses(conn, list(keys.values()))
     now = utcnow()
-    for code in sorted(set(figures.figures if units is None else units)):
-        figure = figures.figures.get(code)
-        if figure is None or figure.status is None:
+    first: list[EventEnvelope] = []
+    stored: list[EventEnvelope] = []
+    for code in codes:
+        figure = figures.figures[code]
+        status, version = previous.get(keys[code], (None, 0))
+        if status == figure.status:
             continue
-        key = status_key(definition.indicator_id, definition.year, code)
-        previous, version = last_status(conn, key)
-        if previous == figure.status:
-            continue
+        assert figure.status is not None
         event = IndicatorStatusChanged(
             indicator_id=definition.indicator_id,
             year=definition.year,
             unit_code=code,
             status=figure.status,
-            previous_status=previous,
+            previous_status=status,
             numerator=figure.numerator,
             denominator=figure.denominator,
             value=percent(figure.value) or 0.0,
@@ -88,7 +96,7 @@ def announce_changes(
             schema_version=event.schema_version,
             service=store.service,
             aggregate_type="indicator",
-            aggregate_id=key,
+            aggregate_id=keys[code],
             aggregate_version=version + 1,
             occurred_at=as_business_time(figures.on),
             recorded_at=now,
@@ -98,8 +106,13 @@ def announce_changes(
             correlation_id=causation.correlation_id if causation else None,
             causation_id=str(causation.event_id) if causation else None,
         )
-        stored.extend(store.append(conn, [envelope], version))
-    return stored
+        if version == 0:
+            first.append(envelope)  # a unit's first status starts its stream: batched below
+        else:
+            stored.extend(store.append(conn, [envelope], version))
+    # Still guarded: a stream someone else started meanwhile makes the batch fail whole.
+    store.append_many(conn, first)
+    return [*first, *stored]
 
 
 def evaluate_definition(
@@ -111,10 +124,11 @@ def evaluate_definition(
     cause: str,
     causation: EventEnvelope | None = None,
     today: date | None = None,
+    cache: FactCache | None = None,
 ) -> list[EventEnvelope]:
     """Compute the figures "now" and announce the changed statuses of `units` (all if None)."""
     on = definition.evaluation_date(today or today_vn())
-    figures = compute(conn, definition, on, utcnow())
+    figures = compute(conn, definition, on, utcnow(), cache)
     if units is not None:
         units = _affected(figures, units)
     return announce_changes(conn, store, figures, units, cause=cause, causation=causation)
@@ -135,23 +149,26 @@ def business_date(envelope: EventEnvelope) -> date:
     return envelope.occurred_at.astimezone(VN_TZ).date()
 
 
+_EVALUATED = select(evaluated_events.c.event_id).where(
+    evaluated_events.c.event_id == bindparam("event_id")
+)
+
+
 def evaluate_after(
     conn: Connection,
     store: EventStore,
     envelope: EventEnvelope,
     fed: Callable[[Definition], bool],
-    unit_codes: Iterable[str] | None,
+    unit_codes: Callable[[], Iterable[str]] | None,
 ) -> None:
     """After a consumed event changed the facts: re-evaluate the definitions it feeds (`fed`)
-    for the units it can move (`unit_codes` and all above them; every unit when None).
+    for the units it can move (`unit_codes()` and all above them; every unit when None).
 
-    A replayed event (already evaluated once) changes the facts only, see the module doc.
+    A replayed event (already evaluated once) changes the facts only, see the module doc;
+    `unit_codes` is called only when there is something to evaluate.
     """
     event_id = str(envelope.event_id)
-    seen = conn.execute(
-        select(evaluated_events.c.event_id).where(evaluated_events.c.event_id == event_id)
-    ).first()
-    if seen is not None:
+    if conn.execute(_EVALUATED, {"event_id": event_id}).first() is not None:
         return
     conn.execute(
         insert(evaluated_events),
@@ -159,7 +176,8 @@ def evaluate_after(
     )
     today = today_vn()
     happened = business_date(envelope)
-    hints = None if unit_codes is None else [c for c in unit_codes if c]
+    hints = None if unit_codes is None else [c for c in unit_codes() if c]
+    cache: FactCache = {}
     for definition in load_definitions(conn).values():
         if not fed(definition) or definition.period_start > today:
             continue
@@ -167,5 +185,5 @@ def evaluate_after(
             continue  # a fact dated after the period moves none of its figures
         evaluate_definition(
             conn, store, definition, hints, cause=envelope.event_type, causation=envelope,
-            today=today,
+            today=today, cache=cache,
         )

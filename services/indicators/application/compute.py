@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -33,27 +35,47 @@ def scope_tree(roots: tuple[str, ...], on: date) -> ScopeTree:
     return ScopeTree.build(default_catalogue(), roots, on)
 
 
+#: Facts already loaded in this transaction, by (kind, on, as_of): I3 and I4 read the same
+#: sites, so an event that moves both loads them once.
+FactCache = dict[tuple[str, date, datetime], Any]
+
+
+def _cached(cache: FactCache | None, kind: str, on: date, as_of: datetime,
+            load: Callable[[], Any]) -> Any:
+    if cache is None:
+        return load()
+    key = (kind, on, as_of)
+    if key not in cache:
+        cache[key] = load()
+    return cache[key]
+
+
 def compute(
-    conn: Connection, definition: Definition, on: date, as_of: datetime
+    conn: Connection,
+    definition: Definition,
+    on: date,
+    as_of: datetime,
+    cache: FactCache | None = None,
 ) -> IndicatorFigures:
     tree = scope_tree(definition.scope, on)
     method = definition.method
     if method == "model_coverage":
-        return compute_model_coverage(definition, tree, load_models(conn, on, as_of).values())
+        models = _cached(cache, "models", on, as_of, lambda: load_models(conn, on, as_of))
+        return compute_model_coverage(definition, tree, models.values())
     if method == "dialogue_heads":
+        start = definition.period_start
         return compute_dialogue_heads(
             definition,
             tree,
-            load_heads(conn, on, as_of),
-            load_sessions(conn, definition.period_start, on, as_of),
-            load_rules(conn, as_of),
+            _cached(cache, "heads", on, as_of, lambda: load_heads(conn, on, as_of)),
+            _cached(cache, f"sessions {start}", on, as_of,
+                    lambda: load_sessions(conn, start, on, as_of)),
+            _cached(cache, "rules", on, as_of, lambda: load_rules(conn, as_of)),
         )
     if method in ("sites_with_dossier", "sites_with_certificate"):
+        sites = _cached(cache, "sites", on, as_of, lambda: load_sites(conn, on, as_of))
         return compute_sites(
-            definition,
-            tree,
-            load_sites(conn, on, as_of).values(),
-            certificate=method == "sites_with_certificate",
+            definition, tree, sites.values(), certificate=method == "sites_with_certificate"
         )
     return compute_reported(
         definition,

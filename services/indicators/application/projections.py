@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, bindparam, insert, select
 
 from services.indicators.adapters.facts import utc
 from services.indicators.adapters.tables import (
@@ -69,13 +69,17 @@ def _write(conn: Connection, table: Table, envelope: EventEnvelope, on: date, **
 # -- religion ----------------------------------------------------------------------------------
 
 
+_SITE_COMMUNE = (
+    select(site_facts.c.commune_code)
+    .where(site_facts.c.site_code == bindparam("site_code"),
+           site_facts.c.commune_code.is_not(None))
+    .order_by(site_facts.c.on_date.desc(), site_facts.c.seq.desc())
+    .limit(1)
+)
+
+
 def _site_commune(conn: Connection, site_code: str) -> str | None:
-    return conn.execute(
-        select(site_facts.c.commune_code)
-        .where(site_facts.c.site_code == site_code, site_facts.c.commune_code.is_not(None))
-        .order_by(site_facts.c.on_date.desc(), site_facts.c.seq.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+    return conn.execute(_SITE_COMMUNE, {"site_code": site_code}).scalar_one_or_none()
 
 
 def religion_projection(store: EventStore) -> Projection:
@@ -86,28 +90,30 @@ def religion_projection(store: EventStore) -> Projection:
         p = envelope.payload
         _write(conn, site_facts, envelope, business_date(envelope), site_code=p["code"],
                kind="registered", commune_code=p["commune_code"], name=p.get("name"))
-        evaluate_after(conn, store, envelope, fed, [p["commune_code"]])
+        evaluate_after(conn, store, envelope, fed, lambda: [p["commune_code"]])
 
     def site_amended(conn: Connection, envelope: EventEnvelope) -> None:
         p = envelope.payload
-        before = _site_commune(conn, p["code"])
+        before = _site_commune(conn, p["code"])  # read before the amendment is written
         changes = p.get("changes") or {}
         _write(conn, site_facts, envelope, _payload_date(envelope, "amended_on"),
                site_code=p["code"], kind="amended", commune_code=p.get("commune_code"),
                name=changes.get("name"))
-        evaluate_after(conn, store, envelope, fed, [before or "", p.get("commune_code") or ""])
+        evaluate_after(
+            conn, store, envelope, fed, lambda: [before or "", p.get("commune_code") or ""]
+        )
 
     def site_closed(conn: Connection, envelope: EventEnvelope) -> None:
         code = envelope.payload["code"]
         _write(conn, site_facts, envelope, _payload_date(envelope, "closed_on"), site_code=code,
                kind="closed", commune_code=None, name=None)
-        evaluate_after(conn, store, envelope, fed, [_site_commune(conn, code) or ""])
+        evaluate_after(conn, store, envelope, fed, lambda: [_site_commune(conn, code) or ""])
 
     def dossier_step(conn: Connection, envelope: EventEnvelope) -> None:
         code = envelope.payload["site_code"]
         _write(conn, dossier_facts, envelope, business_date(envelope), site_code=code,
                switch=DOSSIER_SWITCH[envelope.event_type], event_type=envelope.event_type)
-        evaluate_after(conn, store, envelope, fed, [_site_commune(conn, code) or ""])
+        evaluate_after(conn, store, envelope, fed, lambda: [_site_commune(conn, code) or ""])
 
     def certificate_step(conn: Connection, envelope: EventEnvelope) -> None:
         p = envelope.payload
@@ -115,7 +121,9 @@ def religion_projection(store: EventStore) -> Projection:
         _write(conn, certificate_facts, envelope, business_date(envelope),
                site_code=p["site_code"], switch=switch,
                certificate_number=p.get("certificate_number") or "")
-        evaluate_after(conn, store, envelope, fed, [_site_commune(conn, p["site_code"]) or ""])
+        evaluate_after(
+            conn, store, envelope, fed, lambda: [_site_commune(conn, p["site_code"]) or ""]
+        )
 
     handlers: dict[str, Handler] = {
         "SiteRegistered": site_registered,
@@ -155,14 +163,14 @@ def dialogue_projection(store: EventStore) -> Projection:
         _write(conn, head_facts, envelope, _payload_date(envelope, "from_date"),
                head_id=p["head_id"], kind="took_office", unit_code=p["unit_code"],
                role=p.get("role") or "", full_name=p.get("full_name") or "")
-        evaluate_after(conn, store, envelope, fed, [p["unit_code"]])
+        evaluate_after(conn, store, envelope, fed, lambda: [p["unit_code"]])
 
     def head_left_office(conn: Connection, envelope: EventEnvelope) -> None:
         p = envelope.payload
         _write(conn, head_facts, envelope, _payload_date(envelope, "to_date"),
                head_id=p["head_id"], kind="left_office", unit_code=p["unit_code"],
                role=p.get("role") or "", full_name="")
-        evaluate_after(conn, store, envelope, fed, [p["unit_code"]])
+        evaluate_after(conn, store, envelope, fed, lambda: [p["unit_code"]])
 
     def session_held(conn: Connection, envelope: EventEnvelope) -> None:
         p = envelope.payload
@@ -171,7 +179,8 @@ def dialogue_projection(store: EventStore) -> Projection:
                session_id=p["session_id"], kind="held", unit_code=p.get("unit_code") or "",
                head_ids=json.dumps(heads))
         evaluate_after(
-            conn, store, envelope, fed, [p.get("unit_code") or "", *_head_units(conn, heads)]
+            conn, store, envelope, fed,
+            lambda: [p.get("unit_code") or "", *_head_units(conn, heads)],
         )
 
     def session_cancelled(conn: Connection, envelope: EventEnvelope) -> None:
@@ -186,7 +195,9 @@ def dialogue_projection(store: EventStore) -> Projection:
                unit_code=held.unit_code if held else "", head_ids="[]")
         if held is not None:  # cancelling a session never held moves no figure
             heads = json.loads(held.head_ids)
-            evaluate_after(conn, store, envelope, fed, [held.unit_code, *_head_units(conn, heads)])
+            evaluate_after(
+                conn, store, envelope, fed, lambda: [held.unit_code, *_head_units(conn, heads)]
+            )
 
     def rule_set(conn: Connection, envelope: EventEnvelope) -> None:
         p = envelope.payload
@@ -230,7 +241,7 @@ def own_projection(store: EventStore) -> Projection:
                model_id=p["model_id"], kind="registered", unit_code=p["unit_code"],
                field=p["field"], title=p["title"], recognition_level=p["recognition_level"],
                status=p["status"])
-        evaluate_after(conn, store, envelope, models, [p["unit_code"]])
+        evaluate_after(conn, store, envelope, models, lambda: [p["unit_code"]])
 
     def model_changed(kind: str, date_field: str) -> Handler:
         def handle(conn: Connection, envelope: EventEnvelope) -> None:
@@ -244,7 +255,7 @@ def own_projection(store: EventStore) -> Projection:
                    recognition_level=p.get("recognition_level")
                    or (registered.recognition_level if registered else "none"),
                    status="closed" if kind == "closed" else "recognised")
-            evaluate_after(conn, store, envelope, models, [unit])
+            evaluate_after(conn, store, envelope, models, lambda: [unit])
 
         return handle
 
@@ -268,7 +279,7 @@ def own_projection(store: EventStore) -> Projection:
                numerator=int(p["numerator"]), denominator=int(p["denominator"]),
                actor=envelope.actor, department=envelope.department, note=p.get("note") or "",
                source_document=p.get("source_document") or "")
-        evaluate_after(conn, store, envelope, _this(p), [p["unit_code"]])
+        evaluate_after(conn, store, envelope, _this(p), lambda: [p["unit_code"]])
 
     def indicator_defined(conn: Connection, envelope: EventEnvelope) -> None:
         evaluate_after(conn, store, envelope, _this(envelope.payload), None)

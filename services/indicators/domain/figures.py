@@ -51,14 +51,83 @@ TOTAL = "*"
 
 
 @dataclass(frozen=True)
+class HeadRecord:
+    """What I2's evidence shows of a head: the term, the requirement, the sessions held."""
+
+    term: HeadTerm
+    required: int
+    sessions: tuple[HeldSession, ...]
+
+
+@dataclass(frozen=True)
 class EvidenceItem:
-    """One model, head, site or report behind a figure, and whether it is in the numerator."""
+    """One model, head, site or report behind a figure, and whether it is in the numerator.
+    `source` is the state it was counted from; `detail` renders it only when asked for, as
+    national figures carry hundreds of thousands of items nobody reads at once."""
 
     unit_code: str
     kind: EvidenceKind
     key: str
     counts: bool
-    detail: Mapping[str, Any]
+    source: ModelState | HeadRecord | SiteState | ReportedFact
+
+    @property
+    def detail(self) -> dict[str, Any]:
+        return render(self.source)
+
+
+def render(source: ModelState | HeadRecord | SiteState | ReportedFact) -> dict[str, Any]:
+    if isinstance(source, ModelState):
+        return {
+            "model_id": source.model_id,
+            "unit_code": source.unit_code,
+            "title": source.title,
+            "field": source.field,
+            "started_on": source.started_on.isoformat(),
+            "recognition_level": source.recognition_level,
+            "closed_on": _iso(source.closed_on),
+        }
+    if isinstance(source, HeadRecord):
+        term = source.term
+        return {
+            "head_id": term.head_id,
+            "unit_code": term.unit_code,
+            "role": term.role,
+            "full_name": term.full_name,
+            "in_office_from": term.start.isoformat(),
+            "in_office_to": _iso(term.to),
+            "required_sessions": source.required,
+            "sessions_held": len(source.sessions),
+            "sessions": [
+                {"session_id": s.session_id, "held_on": s.held_on.isoformat(),
+                 "unit_code": s.unit_code}
+                for s in source.sessions
+            ],
+        }
+    if isinstance(source, SiteState):
+        return {
+            "site_code": source.site_code,
+            "name": source.name,
+            "commune_code": source.commune_code,
+            "dossier_lodged_on": _iso(source.dossier_on),
+            "certificate_number": source.certificate,
+            "certificate_issued_on": _iso(source.certificate_on),
+        }
+    return {
+        "unit_code": source.unit_code,
+        "numerator": source.numerator,
+        "denominator": source.denominator,
+        "reported_on": source.reported_on.isoformat(),
+        "reported_by": source.actor,
+        "department": source.department,
+        "recorded_at": source.recorded_at,
+        "note": source.note,
+        "source_document": source.source_document,
+    }
+
+
+def _iso(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 @dataclass(frozen=True)
@@ -110,23 +179,7 @@ def compute_model_coverage(
         )
         if counts:
             own[node][0] = 1
-        evidence.append(
-            EvidenceItem(
-                node,
-                "model",
-                model.model_id,
-                counts,
-                {
-                    "model_id": model.model_id,
-                    "unit_code": model.unit_code,
-                    "title": model.title,
-                    "field": model.field,
-                    "started_on": model.started_on.isoformat(),
-                    "recognition_level": model.recognition_level,
-                    "closed_on": model.closed_on.isoformat() if model.closed_on else None,
-                },
-            )
-        )
+        evidence.append(EvidenceItem(node, "model", model.model_id, counts, model))
     return _finish(definition, tree, own, evidence)
 
 
@@ -161,27 +214,7 @@ def compute_dialogue_heads(
         tally[0] += int(meets)
         tally[1] += 1
         evidence.append(
-            EvidenceItem(
-                node,
-                "head",
-                head_id,
-                meets,
-                {
-                    "head_id": head_id,
-                    "unit_code": current.unit_code,
-                    "role": current.role,
-                    "full_name": current.full_name,
-                    "in_office_from": current.start.isoformat(),
-                    "in_office_to": current.to.isoformat() if current.to else None,
-                    "required_sessions": required,
-                    "sessions_held": len(mine),
-                    "sessions": [
-                        {"session_id": s.session_id, "held_on": s.held_on.isoformat(),
-                         "unit_code": s.unit_code}
-                        for s in mine
-                    ],
-                },
-            )
+            EvidenceItem(node, "head", head_id, meets, HeadRecord(current, required, tuple(mine)))
         )
     return _finish(definition, tree, own, evidence)
 
@@ -238,24 +271,7 @@ def compute_sites(
         tally = own.setdefault(node, [0, 0])
         tally[0] += int(counts)
         tally[1] += 1
-        evidence.append(
-            EvidenceItem(
-                node,
-                "site",
-                site.site_code,
-                counts,
-                {
-                    "site_code": site.site_code,
-                    "name": site.name,
-                    "commune_code": site.commune_code,
-                    "dossier_lodged_on": site.dossier_on.isoformat() if site.dossier_on else None,
-                    "certificate_number": site.certificate,
-                    "certificate_issued_on": (
-                        site.certificate_on.isoformat() if site.certificate_on else None
-                    ),
-                },
-            )
-        )
+        evidence.append(EvidenceItem(node, "site", site.site_code, counts, site))
     return _finish(definition, tree, own, evidence)
 
 
@@ -276,24 +292,7 @@ def compute_reported(
         elif kids:
             figures[code] = (sum(k[0] for k in kids), sum(k[1] for k in kids), 0, 0)
     evidence = [
-        EvidenceItem(
-            code,
-            "reported",
-            code,
-            True,
-            {
-                "unit_code": code,
-                "numerator": fact.numerator,
-                "denominator": fact.denominator,
-                "reported_on": fact.reported_on.isoformat(),
-                "reported_by": fact.actor,
-                "department": fact.department,
-                "recorded_at": fact.recorded_at,
-                "note": fact.note,
-                "source_document": fact.source_document,
-            },
-        )
-        for code, fact in sorted(latest.items())
+        EvidenceItem(code, "reported", code, True, fact) for code, fact in sorted(latest.items())
     ]
     result = {
         code: _figure(definition, tree, code, *figures.get(code, (0, 0, 0, 0)))
