@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from services.indicators import messages
 from services.indicators.adapters.tables import metadata, write_metadata
 from services.indicators.api.indicators import router as indicators_router
 from services.indicators.api.models import router as models_router
@@ -35,7 +36,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = build_app(
         runtime,
         [units_router, models_router, indicators_router],
-        title="danvan: Chỉ tiêu công tác dân vận",
+        title=messages.APP_TITLE,
     )
     _define_plan_at_start(app, runtime)
     return app

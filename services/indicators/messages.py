@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+APP_TITLE = "danvan: Chỉ tiêu công tác dân vận"
+TAG_UNITS = "đơn vị hành chính"
+TAG_INDICATORS = "chỉ tiêu"
+TAG_MODELS = "mô hình Dân vận khéo"
+
 # -- labels ------------------------------------------------------------------------------------
 
 STATUS_LABELS = {

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -16,11 +17,14 @@ from sqlalchemy import func, select
 from services.indicators.adapters.definitions import load_definitions
 from services.indicators.adapters.tables import metadata, write_metadata
 from services.indicators.application.compute import compute, scope_tree
-from services.indicators.application.lifecycle import seed_plan_definitions
+from services.indicators.application.lifecycle import seed_plan_definitions, sweep_statuses
 from services.indicators.application.projections import all_projections
 from services.indicators.application.queries import restated_view
+from services.indicators.domain.definitions import plan_2023_definitions
 from services.indicators.domain.events import registry
 from services.indicators.domain.figures import IndicatorFigures
+from services.indicators.domain.model import Indicator
+from shared.aggregate import CommandContext
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore, events_table
 from shared.runtime import ServiceRuntime
@@ -265,3 +269,33 @@ def test_a_2025_figure_places_2023_facts_on_the_units_of_2025() -> None:
     assert tree.place(TIEN_LANG, date(2023, 1, 1)) == HAI_PHONG  # spread over communes
     assert tree.place(HONG_BANG_2025, date(2025, 8, 1)) == HONG_BANG_2025
     assert tree.place("01", date(2023, 1, 1)) is None  # Hà Nội: outside the scope
+
+
+def test_the_sweep_announces_what_the_passing_of_time_changed_once(
+    runtime: ServiceRuntime,
+) -> None:
+    apply(runtime, religion_2023(Events()))
+    x3 = replace(plan_2023_definitions()[2], indicator_id="X3")
+    with runtime.uow(CommandContext(actor="test")) as uow:
+        indicator = uow.load(Indicator, x3.key)
+        indicator.define(x3, date(2023, 1, 1))
+        uow.save(indicator)
+        uow.commit()
+
+    def x3_statuses() -> list[tuple[str, str]]:
+        return [(key, status) for key, status, _ in _status_rows(runtime)
+                if key.startswith("X3-2023@")]
+
+    assert sweep_statuses(runtime, today=date(2023, 4, 15)) > 0
+    april = dict(x3_statuses())
+    assert april[f"X3-2023@{HAI_PHONG}"] == "co_nguy_co"  # 5/239 behind the pace
+    assert april[f"X3-2023@{HONG_BANG}"] == "dat"  # 2 of 3 sites
+    assert sweep_statuses(runtime, today=date(2023, 4, 15)) == 0, "nothing new: no repeat"
+
+    sweep_statuses(runtime, today=date(2024, 1, 3))  # the year is over: final statuses
+    final = dict(x3_statuses())
+    assert final[f"X3-2023@{HAI_PHONG}"] == "chua_dat"
+    assert final[f"X3-2023@{HONG_BANG}"] == "dat"  # 1 of 2 at year end: still 50 %
+    assert len(x3_statuses()) == len(april) + 1 + 1  # the city and Đại Thắng (0/1 -> 1/1)
+    assert sweep_statuses(runtime, today=date(2024, 1, 3)) == 0
+    assert sweep_statuses(runtime, today=date(2024, 3, 1)) == 0  # past the grace: not swept

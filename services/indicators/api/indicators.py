@@ -37,7 +37,7 @@ from shared.envelope import utcnow
 from shared.errors import InvalidInput
 from shared.web import command_context, runtime_of
 
-router = APIRouter(prefix="/api/v1/indicators", tags=["chỉ tiêu"])
+router = APIRouter(prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
 Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
 

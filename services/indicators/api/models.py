@@ -25,7 +25,7 @@ from shared.envelope import utcnow
 from shared.errors import NotFound
 from shared.web import command_context, runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["mô hình Dân vận khéo"])
+router = APIRouter(prefix="/api/v1", tags=[messages.TAG_MODELS])
 Context = Annotated[CommandContext, Depends(command_context)]
 FieldQuery = Literal["new_rural", "exemplary_rural", "urban", "digital_transformation", "other"]
 

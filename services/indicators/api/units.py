@@ -12,7 +12,7 @@ from shared.adminunits import AdminUnit, UnitSuccession, UnknownUnitError, defau
 from shared.clock import format_date_vn, today_vn
 from shared.errors import NotFound
 
-router = APIRouter(prefix="/api/v1/units", tags=["đơn vị hành chính"])
+router = APIRouter(prefix="/api/v1/units", tags=[messages.TAG_UNITS])
 
 UnitCodePath = Annotated[str, Path(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
 UnitCodeQuery = Annotated[str, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date
+from datetime import UTC, date, datetime
 from uuid import uuid4
 
 from sqlalchemy import Connection, bindparam, insert, select
@@ -32,6 +32,9 @@ from shared.envelope import EventEnvelope, as_business_time, utcnow
 from shared.eventstore import EventStore, events_table
 
 SYSTEM_ACTOR = "system:indicators"
+#: Live statuses count every fact received, whatever the clock of the service that recorded it
+#: (a recording time a little ahead of ours must not hide a fact from its own evaluation).
+EVERYTHING = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def last_statuses(conn: Connection, keys: Sequence[str]) -> dict[str, tuple[Status, int]]:
@@ -128,7 +131,7 @@ def evaluate_definition(
 ) -> list[EventEnvelope]:
     """Compute the figures "now" and announce the changed statuses of `units` (all if None)."""
     on = definition.evaluation_date(today or today_vn())
-    figures = compute(conn, definition, on, utcnow(), cache)
+    figures = compute(conn, definition, on, EVERYTHING, cache)
     if units is not None:
         units = _affected(figures, units)
     return announce_changes(conn, store, figures, units, cause=cause, causation=causation)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from datetime import timedelta
+from datetime import date, timedelta
 
 from nats.js.errors import NotFoundError
 
@@ -65,9 +65,9 @@ async def consumers_caught_up(runtime: ServiceRuntime) -> bool:
     return True
 
 
-def sweep_statuses(runtime: ServiceRuntime) -> int:
+def sweep_statuses(runtime: ServiceRuntime, today: date | None = None) -> int:
     """Evaluate every running (or just ended) period's figures; returns announcements made."""
-    today = today_vn()
+    today = today or today_vn()
     with runtime.engine.connect() as conn:
         definitions = list(load_definitions(conn).values())
     announced = 0
@@ -77,7 +77,9 @@ def sweep_statuses(runtime: ServiceRuntime) -> int:
         try:
             with runtime.engine.begin() as conn:
                 announced += len(
-                    evaluate_definition(conn, runtime.store, definition, None, cause="schedule")
+                    evaluate_definition(
+                        conn, runtime.store, definition, None, cause="schedule", today=today
+                    )
                 )
         except ConcurrencyError:
             continue  # a consumer announced at the same moment; the next sweep looks again

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -18,7 +18,7 @@ from services.indicators.application.compute import compute
 from services.indicators.domain.definitions import Definition, status_key
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
 from services.indicators.domain.status import elapsed_fraction, percent, ratio, status_of
-from shared.adminunits import AdminUnit, default_catalogue
+from shared.adminunits import AdminUnit, UnitCatalogue, default_catalogue
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput, NotFound
 from shared.eventstore import events_table
@@ -139,13 +139,15 @@ def figures_view(
     return view
 
 
-def year_overview(conn: Connection, year: int, moment_of: Any) -> list[dict[str, Any]]:
+def year_overview(
+    conn: Connection, year: int, moment_of: Callable[[Definition], Moment]
+) -> list[dict[str, Any]]:
     """Every indicator of the year with its total figure; `moment_of(definition)` -> Moment."""
     out = []
     for (_, def_year), definition in sorted(load_definitions(conn).items()):
         if def_year != year:
             continue
-        moment: Moment = moment_of(definition)
+        moment = moment_of(definition)
         figures = compute(conn, definition, moment.on, moment.as_of)
         out.append(
             {
@@ -331,7 +333,7 @@ def models_view(
     return out
 
 
-def _under(catalogue: Any, code: str, ancestor: str, on: date) -> bool:
+def _under(catalogue: UnitCatalogue, code: str, ancestor: str, on: date) -> bool:
     if code == ancestor:
         return True
     unit = catalogue.get(code, on)

@@ -18,6 +18,7 @@ from services.indicators.domain.events import (
     Status,
 )
 from shared.aggregate import Aggregate
+from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import Conflict, InvalidInput
 
@@ -72,7 +73,7 @@ class DanVanKheoModel(Aggregate):
             raise InvalidInput(
                 "DATE_BEFORE_START",
                 messages.DATE_BEFORE_START.format(
-                    on=on.strftime("%d/%m/%Y"), start=self.started_on.strftime("%d/%m/%Y")
+                    on=format_date_vn(on), start=format_date_vn(self.started_on)
                 ),
             )
 
