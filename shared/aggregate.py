@@ -14,6 +14,9 @@ from uuid import uuid4
 from sqlalchemy import Column, Connection, Engine, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
+# Registers the API key tables on the kernel metadata, beside the event store's.
+import shared.auth.tables  # noqa: F401
+from shared.auth.principal import SYSTEM, Principal
 from shared.envelope import (
     DomainEvent,
     EventEnvelope,
@@ -29,12 +32,18 @@ from shared.eventstore import EventStore, kernel_metadata
 
 @dataclass(frozen=True)
 class CommandContext:
-    """Who asks, on whose behalf, and the ids that tie a chain of messages together."""
+    """Who asks, on whose behalf, and the ids that tie a chain of messages together.
+
+    `principal` carries the scopes and the unit scope that handlers check (shared.auth.checks).
+    Contexts built inside the process (scheduler, seeders, benches) default to `SYSTEM`;
+    every HTTP request gets the principal its credentials prove (shared.web).
+    """
 
     actor: str
     department: str | None = None
     correlation_id: str = field(default_factory=lambda: uuid4().hex)
     causation_id: str | None = None
+    principal: Principal = SYSTEM
 
 
 class Aggregate:

@@ -305,6 +305,48 @@ def create_kernel_tables() -> None:
     )
 
 
+def create_auth_tables() -> None:
+    """Revision 3 of every chain: API keys and their management audit (shared/auth/tables.py),
+    as defined when authentication arrived. Frozen like revision 1."""
+    from alembic import op
+
+    op.create_table(
+        "api_keys",
+        sa.Column("prefix", sa.String(16), primary_key=True),
+        sa.Column("secret_hash", sa.String(64), nullable=False),
+        sa.Column("owner", sa.String(200), nullable=False),
+        sa.Column("department", sa.String(200)),
+        sa.Column("scopes", sa.Text(), nullable=False),
+        sa.Column("unit_scope", sa.String(10), nullable=False),
+        sa.Column("note", sa.String(500)),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_by", sa.String(200), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True)),
+        sa.Column("last_used_at", sa.DateTime(timezone=True)),
+        sa.Column("revoked_at", sa.DateTime(timezone=True)),
+        sa.Column("revoked_by", sa.String(200)),
+        sa.Column("replaced_by", sa.String(16)),
+    )
+    op.create_table(
+        "api_key_audit",
+        sa.Column("id", _POSITION, primary_key=True, autoincrement=True),
+        sa.Column("recorded_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("action", sa.String(30), nullable=False),
+        sa.Column("prefix", sa.String(16), nullable=False),
+        sa.Column("actor", sa.String(200), nullable=False),
+        sa.Column("details", sa.Text(), nullable=False),
+    )
+    op.create_index("ix_api_key_audit_recorded_at", "api_key_audit", ["recorded_at"])
+
+
+def drop_auth_tables() -> None:
+    from alembic import op
+
+    op.drop_index("ix_api_key_audit_recorded_at", table_name="api_key_audit")
+    op.drop_table("api_key_audit")
+    op.drop_table("api_keys")
+
+
 def refuse_to_drop_the_event_store() -> None:
     """Downgrade of revision 1: the events are the source of truth and are never deleted."""
     raise RuntimeError(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_PORTS: dict[str, int] = {
@@ -53,6 +53,46 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = 2_000_000
     max_upload_bytes: int = 50_000_000
+
+    # Authentication (shared/auth, README "Xác thực"). "required": every API request carries a
+    # bearer JWT or an API key. "development": credentials are used when present, otherwise the
+    # development headers (X-Actor, X-Department, X-Scopes, X-Unit-Scope) are trusted: a
+    # convenience for `make run` and tests only; production refuses it. Default: "development"
+    # when ENVIRONMENT is development or test, "required" otherwise.
+    auth_mode: Literal["required", "development"] = "required"
+    # Public keys trusted for RS256 bearer tokens: comma-separated PEM files, JWKS files or
+    # https JWKS addresses of the institution's identity provider.
+    jwt_public_keys: str = ""
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = "danvan"
+    jwt_leeway_s: float = Field(default=30.0, ge=0, le=300)
+    # Claim names, so an identity provider's tokens map without a custom mapper.
+    jwt_subject_claim: str = "sub"
+    jwt_scope_claim: str = "scope"
+    jwt_unit_claim: str = "unit_scope"
+    jwt_department_claim: str = "department"
+    dev_token_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
+    api_key_rotation_grace_hours: float = Field(default=72.0, ge=0, le=24 * 90)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _auth_mode_follows_environment(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not any(k.lower() == "auth_mode" for k in data):
+            environment = next(
+                (v for k, v in data.items() if k.lower() == "environment"), "development"
+            )
+            mode = "development" if environment in ("development", "test") else "required"
+            data = {**data, "auth_mode": mode}
+        return data
+
+    @model_validator(mode="after")
+    def _no_development_auth_in_production(self) -> Settings:
+        if self.environment == "production" and self.auth_mode == "development":
+            raise ValueError(
+                "ENVIRONMENT=production không được dùng AUTH_MODE=development "
+                "(tin tiêu đề X-Actor không xác thực)"
+            )
+        return self
 
     @classmethod
     def for_service(cls, service: str, **overrides: object) -> Settings:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 from uuid import uuid4
 
 import structlog
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
@@ -17,6 +18,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.aggregate import CommandContext
+from shared.auth.audit import AuditQuery, audit_events
+from shared.auth.checks import require_scope
+from shared.auth.http import Authenticator
+from shared.auth.principal import Principal
+from shared.auth.routes import auth_router
 from shared.consumer import dead_letters_table
 from shared.db import ping
 from shared.errors import DomainError, error_body
@@ -34,13 +40,47 @@ HTTP_MESSAGES = {
 }
 
 
-def command_context(request: Request) -> CommandContext:
-    """Who issues a command. Until authentication lands, taken from development headers."""
+def authenticated_principal(request: Request) -> Principal:
+    """Who is asking, proved by credentials (shared.auth.http); once per request.
+
+    A plain `def`: an API key is checked against the database, so FastAPI runs it in the
+    thread pool rather than on the event loop.
+    """
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    authenticator: Authenticator = request.app.state.authenticator
+    principal = authenticator.authenticate(request)
+    request.state.principal = principal
+    return principal
+
+
+AuthenticatedPrincipal = Annotated[Principal, Depends(authenticated_principal)]
+
+
+def command_context(request: Request, principal: AuthenticatedPrincipal) -> CommandContext:
+    """Who issues a command: the authenticated principal, which handlers authorise."""
     return CommandContext(
-        actor=request.headers.get("x-actor", "anonymous")[:200],
-        department=request.headers.get("x-department"),
+        actor=principal.actor,
+        department=principal.department,
         correlation_id=request.state.correlation_id,
+        principal=principal,
     )
+
+
+def principal_of(request: Request) -> Principal:
+    """The principal of a request that went through a service router (already authenticated)."""
+    return authenticated_principal(request)
+
+
+def _read_scope(service: str) -> Callable[[Request, Principal], None]:
+    def require_read(request: Request, principal: AuthenticatedPrincipal) -> None:
+        # Reads are checked here for the service's whole API; writes are authorised by the
+        # command handlers, which know the unit and the date a command touches.
+        if request.method in ("GET", "HEAD"):
+            require_scope(principal, f"{service}:read")
+
+    return require_read
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -118,6 +158,10 @@ def build_app(
 
     app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
     app.state.runtime = runtime
+    app.state.authenticator = Authenticator(settings, runtime.engine)
+    problems = app.state.authenticator.startup_problems()
+    if problems:
+        raise RuntimeError("Cấu hình xác thực không an toàn: " + "; ".join(problems))
     _install_error_handlers(app)
     _install_request_middleware(app, runtime)
     app.add_middleware(
@@ -126,8 +170,10 @@ def build_app(
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.include_router(_operations_router(runtime))
+    app.include_router(auth_router(settings))
+    guard = [Depends(authenticated_principal), Depends(_read_scope(settings.service))]
     for router in routers:
-        app.include_router(router)
+        app.include_router(router, dependencies=guard)
     return app
 
 
@@ -159,7 +205,8 @@ def _install_request_middleware(app: FastAPI, runtime: ServiceRuntime) -> None:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status_code)
+        headers = {"WWW-Authenticate": 'Bearer realm="danvan"'} if exc.status_code == 401 else None
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -217,8 +264,37 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
     def event_catalogue() -> dict[str, Any]:
         return runtime.registry.catalogue(runtime.settings.subject_root)
 
+    @router.get("/api/v1/audit")
+    def audit(
+        principal: AuthenticatedPrincipal,
+        actor: Annotated[str | None, Query(max_length=200)] = None,
+        department: Annotated[str | None, Query(max_length=200)] = None,
+        unit: Annotated[str | None, Query(pattern=r"^\d{2}(\d{1}|\d{3})?$")] = None,
+        recorded_from: datetime | None = None,
+        recorded_to: datetime | None = None,
+        event_type: Annotated[str | None, Query(max_length=100)] = None,
+        aggregate_id: Annotated[str | None, Query(max_length=100)] = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        offset: Annotated[int, Query(ge=0)] = 0,
+    ) -> dict[str, Any]:
+        """Who did what, when: the service's events filtered by actor, department, unit (with
+        the units under it), recording time. A district-level auditor sees its tree only."""
+        require_scope(principal, "audit:read")
+        query = AuditQuery(
+            actor=actor,
+            department=department,
+            unit=unit,
+            recorded_from=recorded_from,
+            recorded_to=recorded_to,
+            event_type=event_type,
+            aggregate_id=aggregate_id,
+        )
+        with runtime.engine.connect() as conn:
+            return audit_events(conn, principal, query, limit, offset)
+
     @router.get("/api/v1/admin/dead-letters")
-    def dead_letters(limit: int = 100) -> dict[str, Any]:
+    def dead_letters(principal: AuthenticatedPrincipal, limit: int = 100) -> dict[str, Any]:
+        require_scope(principal, "admin")
         with runtime.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(dead_letters_table)).scalar()
             rows = (
@@ -233,7 +309,8 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
         return {"total": total, "items": [_jsonable(dict(r)) for r in rows]}
 
     @router.post("/api/v1/admin/rebuild-projections", status_code=202)
-    async def rebuild() -> dict[str, Any]:
+    async def rebuild(principal: AuthenticatedPrincipal) -> dict[str, Any]:
+        require_scope(principal, "admin")
         await runtime.rebuild_projections()
         return {"status": "rebuilding", "consumers": [c.durable for c in runtime.consumers]}
 

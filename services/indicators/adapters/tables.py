@@ -41,7 +41,7 @@ def _fact_table(name: str, *columns: Column[object]) -> Table:
 
 site_facts = _fact_table(
     "ind_site_facts",
-    Column("site_code", String(50), nullable=False),
+    Column("site_code", String(50), nullable=False, index=True),
     Column("kind", String(20), nullable=False),
     Column("commune_code", String(10)),
     Column("name", String(300)),
@@ -68,7 +68,7 @@ head_facts = _fact_table(
 )
 session_facts = _fact_table(
     "ind_session_facts",
-    Column("session_id", String(100), nullable=False),
+    Column("session_id", String(100), nullable=False, index=True),
     Column("kind", String(20), nullable=False),
     Column("unit_code", String(10), nullable=False),
     # JSON list of head ids; never queried inside, only read back with the row.
@@ -113,9 +113,6 @@ reported_facts = _fact_table(
     Column("note", Text, nullable=False),
     Column("source_document", String(500), nullable=False),
 )
-# A site's latest commune: without it SQLite walks the on_date index of the whole table.
-Index("ix_ind_site_facts_site", site_facts.c.site_code, site_facts.c.on_date, site_facts.c.seq)
-Index("ix_ind_session_facts_session", session_facts.c.session_id, session_facts.c.kind)
 Index("ix_ind_reported_indicator", reported_facts.c.indicator_id, reported_facts.c.year)
 
 FACT_TABLES = (

@@ -1,0 +1,325 @@
+"""API keys for machine integrations: `dv_<prefix>_<secret>`, stored as a sha256 of the secret.
+
+The prefix is the key's name (shown in lists, logs and audit rows); the secret is shown once,
+at creation or rotation, and never stored or logged. Rotation issues a new key with the same
+rights and lets the old one live for a grace period so the partner can switch without a gap.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from shared.auth.principal import CITY_SCOPE, SCOPES, Principal, parse_scopes
+from shared.auth.tables import api_key_audit_table, api_keys_table
+from shared.envelope import utcnow
+from shared.eventstore import aware_utc
+
+KEY_PREFIX = "dv"
+#: last_used_at is written at most this often per key: a partner pushing thousands of
+#: requests must not turn every read into a write.
+LAST_USE_RESOLUTION = timedelta(minutes=1)
+
+
+class UnknownScopeError(ValueError):
+    def __init__(self, unknown: Iterable[str]) -> None:
+        self.unknown = sorted(unknown)
+        super().__init__(", ".join(self.unknown))
+
+
+class KeyRefused(Exception):
+    """Why a presented key does not authenticate; `reason` is one of the REASONS below."""
+
+    REASONS = ("malformed", "unknown", "mismatch", "revoked", "expired")
+
+    def __init__(self, reason: str, prefix: str | None = None, owner: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.prefix = prefix
+        self.owner = owner
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    prefix: str
+    owner: str
+    department: str | None
+    scopes: frozenset[str]
+    unit_scope: str
+    note: str | None
+    created_at: datetime
+    created_by: str
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+    revoked_by: str | None
+    replaced_by: str | None
+
+    def status(self, now: datetime) -> str:
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at is not None and self.expires_at <= now:
+            return "expired"
+        return "active"
+
+    def as_dict(self, now: datetime) -> dict[str, Any]:
+        def iso(value: datetime | None) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "prefix": self.prefix,
+            "owner": self.owner,
+            "department": self.department,
+            "scopes": sorted(self.scopes),
+            "unit_scope": self.unit_scope,
+            "note": self.note,
+            "status": self.status(now),
+            "created_at": iso(self.created_at),
+            "created_by": self.created_by,
+            "expires_at": iso(self.expires_at),
+            "last_used_at": iso(self.last_used_at),
+            "revoked_at": iso(self.revoked_at),
+            "revoked_by": self.revoked_by,
+            "replaced_by": self.replaced_by,
+        }
+
+    def principal(self) -> Principal:
+        return Principal(
+            subject=self.owner,
+            kind="api_key",
+            scopes=self.scopes,
+            unit_scope=self.unit_scope,
+            department=self.department,
+            credential_id=self.prefix,
+        )
+
+
+def looks_like_key(token: str) -> bool:
+    return token.startswith(f"{KEY_PREFIX}_")
+
+
+def split_key(token: str) -> tuple[str, str]:
+    parts = token.split("_", 2)
+    if len(parts) != 3 or parts[0] != KEY_PREFIX or not parts[1] or len(parts[2]) < 20:
+        raise KeyRefused("malformed")
+    return parts[1], parts[2]
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def check_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    wanted = frozenset(scopes)
+    unknown = wanted - SCOPES.keys()
+    if unknown:
+        raise UnknownScopeError(unknown)
+    return wanted
+
+
+def _row_to_key(row: Any) -> ApiKey:
+    def aware(value: datetime | None) -> datetime | None:
+        return aware_utc(value) if value is not None else None
+
+    return ApiKey(
+        prefix=row.prefix,
+        owner=row.owner,
+        department=row.department,
+        scopes=parse_scopes(row.scopes),
+        unit_scope=row.unit_scope,
+        note=row.note,
+        created_at=aware_utc(row.created_at),
+        created_by=row.created_by,
+        expires_at=aware(row.expires_at),
+        last_used_at=aware(row.last_used_at),
+        revoked_at=aware(row.revoked_at),
+        revoked_by=row.revoked_by,
+        replaced_by=row.replaced_by,
+    )
+
+
+def _audit(
+    conn: Connection, action: str, prefix: str, actor: str, now: datetime, **details: Any
+) -> None:
+    conn.execute(
+        insert(api_key_audit_table),
+        {
+            "recorded_at": now,
+            "action": action,
+            "prefix": prefix,
+            "actor": actor[:200],
+            "details": json.dumps(details, ensure_ascii=False, sort_keys=True, default=str),
+        },
+    )
+
+
+def create_key(
+    conn: Connection,
+    *,
+    owner: str,
+    scopes: Iterable[str],
+    created_by: str,
+    unit_scope: str = CITY_SCOPE,
+    department: str | None = None,
+    expires_at: datetime | None = None,
+    note: str | None = None,
+    now: datetime | None = None,
+    action: str = "created",
+) -> tuple[ApiKey, str]:
+    """Store a new key and return it with its plaintext, which exists only in this return."""
+    now = now or utcnow()
+    wanted = check_scopes(scopes)
+    prefix = secrets.token_hex(4)
+    while conn.execute(
+        select(api_keys_table.c.prefix).where(api_keys_table.c.prefix == prefix)
+    ).first():
+        prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    values = {
+        "prefix": prefix,
+        "secret_hash": hash_secret(secret),
+        "owner": owner[:200],
+        "department": department,
+        "scopes": " ".join(sorted(wanted)),
+        "unit_scope": unit_scope,
+        "note": note,
+        "created_at": now,
+        "created_by": created_by[:200],
+        "expires_at": expires_at,
+    }
+    conn.execute(insert(api_keys_table), values)
+    _audit(
+        conn,
+        action,
+        prefix,
+        created_by,
+        now,
+        owner=owner,
+        scopes=sorted(wanted),
+        unit_scope=unit_scope,
+        department=department,
+        expires_at=expires_at.isoformat() if expires_at else None,
+    )
+    key = get_key(conn, prefix)
+    assert key is not None
+    return key, f"{KEY_PREFIX}_{prefix}_{secret}"
+
+
+def get_key(conn: Connection, prefix: str) -> ApiKey | None:
+    row = conn.execute(select(api_keys_table).where(api_keys_table.c.prefix == prefix)).first()
+    return _row_to_key(row) if row else None
+
+
+def list_keys(conn: Connection) -> list[ApiKey]:
+    rows = conn.execute(select(api_keys_table).order_by(api_keys_table.c.created_at)).all()
+    return [_row_to_key(r) for r in rows]
+
+
+def revoke_key(
+    conn: Connection,
+    prefix: str,
+    actor: str,
+    now: datetime | None = None,
+    reason: str | None = None,
+) -> ApiKey | None:
+    now = now or utcnow()
+    key = get_key(conn, prefix)
+    if key is None:
+        return None
+    if key.revoked_at is None:
+        conn.execute(
+            update(api_keys_table)
+            .where(api_keys_table.c.prefix == prefix)
+            .values(revoked_at=now, revoked_by=actor[:200])
+        )
+        _audit(conn, "revoked", prefix, actor, now, owner=key.owner, reason=reason)
+    return get_key(conn, prefix)
+
+
+def rotate_key(
+    conn: Connection, prefix: str, actor: str, grace: timedelta, now: datetime | None = None
+) -> tuple[ApiKey, str] | None:
+    """A new key with the old one's rights; the old one expires after `grace`."""
+    now = now or utcnow()
+    old = get_key(conn, prefix)
+    if old is None or old.status(now) != "active":
+        return None
+    new, plaintext = create_key(
+        conn,
+        owner=old.owner,
+        scopes=old.scopes,
+        created_by=actor,
+        unit_scope=old.unit_scope,
+        department=old.department,
+        expires_at=old.expires_at,
+        note=old.note,
+        now=now,
+        action="rotated_in",
+    )
+    old_expiry = now + grace
+    if old.expires_at is not None and old.expires_at < old_expiry:
+        old_expiry = old.expires_at
+    conn.execute(
+        update(api_keys_table)
+        .where(api_keys_table.c.prefix == prefix)
+        .values(expires_at=old_expiry, replaced_by=new.prefix)
+    )
+    _audit(
+        conn,
+        "rotated_out",
+        prefix,
+        actor,
+        now,
+        replaced_by=new.prefix,
+        expires_at=old_expiry.isoformat(),
+    )
+    return new, plaintext
+
+
+def authenticate_key(conn: Connection, token: str, now: datetime | None = None) -> ApiKey:
+    """The key a presented token names, if it is valid now; raises KeyRefused otherwise."""
+    now = now or utcnow()
+    prefix, secret = split_key(token)
+    row = conn.execute(select(api_keys_table).where(api_keys_table.c.prefix == prefix)).first()
+    # Hash and compare even for an unknown prefix, so timing does not tell which prefixes exist.
+    stored = row.secret_hash if row else hash_secret("unknown-prefix")
+    matches = hmac.compare_digest(stored, hash_secret(secret))
+    if row is None:
+        raise KeyRefused("unknown", prefix)
+    key = _row_to_key(row)
+    if not matches:
+        raise KeyRefused("mismatch", prefix, key.owner)
+    status = key.status(now)
+    if status != "active":
+        raise KeyRefused(status, prefix, key.owner)
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USE_RESOLUTION:
+        conn.execute(
+            update(api_keys_table).where(api_keys_table.c.prefix == prefix).values(last_used_at=now)
+        )
+    return key
+
+
+def key_audit(
+    conn: Connection, limit: int = 200, prefix: str | None = None
+) -> list[dict[str, Any]]:
+    query = select(api_key_audit_table).order_by(api_key_audit_table.c.id.desc()).limit(limit)
+    if prefix:
+        query = query.where(api_key_audit_table.c.prefix == prefix)
+    return [
+        {
+            "recorded_at": aware_utc(r.recorded_at).isoformat(),
+            "action": r.action,
+            "prefix": r.prefix,
+            "actor": r.actor,
+            "details": json.loads(r.details),
+        }
+        for r in conn.execute(query).all()
+    ]

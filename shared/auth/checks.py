@@ -1,0 +1,134 @@
+"""Authorisation, decided where the command is handled: a scope and a unit in scope.
+
+Handlers call `authorize(context, "religion:write", unit_code, on)` with the unit the command
+touches and its business date; reads call `require_read` / `readable_district`. A refusal is a
+403 in the error format naming what was missing, and an `authz_fail` security log line.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from shared.aggregate import CommandContext
+from shared.auth.principal import SCOPES, Principal
+from shared.auth.securitylog import security_event
+from shared.auth.units import commune_filter, covers, district_filter
+from shared.clock import format_date_vn, today_vn
+from shared.errors import Forbidden
+
+
+def require_scope(principal: Principal, scope: str) -> None:
+    if principal.has_scope(scope):
+        return
+    security_event(
+        "authz_fail",
+        principal.actor,
+        scope,
+        reason="missing_scope",
+        credential=principal.credential_id,
+    )
+    raise Forbidden(
+        "MISSING_SCOPE",
+        f"Bạn không có quyền «{scope}» ({SCOPES.get(scope, scope)})",
+        required_scope=scope,
+    )
+
+
+def require_unit(principal: Principal, unit_code: str, on: date) -> None:
+    if covers(principal.unit_scope, unit_code, on):
+        return
+    security_event(
+        "authz_fail",
+        principal.actor,
+        f"unit:{unit_code}",
+        reason="unit_out_of_scope",
+        unit_scope=principal.unit_scope,
+        credential=principal.credential_id,
+    )
+    raise Forbidden(
+        "UNIT_OUT_OF_SCOPE",
+        f"Đơn vị {unit_code} nằm ngoài phạm vi được giao ({principal.unit_scope}) "
+        f"vào ngày {format_date_vn(on)}",
+        unit_code=unit_code,
+        unit_scope=principal.unit_scope,
+        on=on.isoformat(),
+    )
+
+
+def authorize(
+    context: CommandContext | Principal,
+    scope: str,
+    unit_code: str | None = None,
+    on: date | None = None,
+) -> None:
+    """The command's scope, and when it touches a unit, that unit on its business date."""
+    principal = context.principal if isinstance(context, CommandContext) else context
+    require_scope(principal, scope)
+    if unit_code is not None:
+        require_unit(principal, unit_code, on or today_vn())
+
+
+def require_city(context: CommandContext | Principal, scope: str) -> None:
+    """Actions that concern the whole city (targets, rules, report periods): city level only."""
+    principal = context.principal if isinstance(context, CommandContext) else context
+    require_scope(principal, scope)
+    if not principal.is_city:
+        security_event(
+            "authz_fail",
+            principal.actor,
+            scope,
+            reason="city_level_only",
+            unit_scope=principal.unit_scope,
+        )
+        raise Forbidden(
+            "CITY_LEVEL_ONLY",
+            f"Chỉ cấp thành phố được thực hiện thao tác này (phạm vi của bạn: "
+            f"{principal.unit_scope})",
+            required_unit_scope="31",
+            unit_scope=principal.unit_scope,
+        )
+
+
+def readable_district(principal: Principal, requested: str | None) -> str | None:
+    """The district filter a list must use: the requested one if within scope, the
+    principal's own when none was asked; a request outside the scope is refused."""
+    own = district_filter(principal.unit_scope)
+    if own is None:
+        return requested
+    if requested is not None and requested != own:
+        require_unit(principal, requested, today_vn())
+    return own
+
+
+def readable_unit(
+    principal: Principal, requested: str | None, on: date | None = None
+) -> str | None:
+    """Same for lists filtered by any unit code: a district or commune the caller may read."""
+    if principal.is_city:
+        return requested
+    if requested is None:
+        return principal.unit_scope
+    if requested == principal.unit_scope:
+        return requested
+    require_unit(principal, requested, on or today_vn())
+    return requested
+
+
+def may_read_unit(principal: Principal, unit_code: str | None, on: date | None = None) -> bool:
+    if principal.is_city:
+        return True
+    if unit_code is None:
+        return False
+    return covers(principal.unit_scope, unit_code, on or today_vn())
+
+
+__all__ = [
+    "authorize",
+    "commune_filter",
+    "may_read_unit",
+    "readable_district",
+    "readable_unit",
+    "require_city",
+    "require_scope",
+    "require_unit",
+]

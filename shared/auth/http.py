@@ -1,0 +1,105 @@
+"""From a request's credentials to a principal: bearer JWT, API key, or development headers.
+
+Credentials are read from `Authorization: Bearer <jwt | dv_ key>` or `X-API-Key: dv_...`.
+In AUTH_MODE=development a request without credentials is trusted as the development
+headers describe it; in "required" it is a 401. Every failure is an OWASP-vocabulary log
+line that names who and why, never the credential.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine
+from starlette.requests import Request
+
+from shared.auth.apikeys import KeyRefused, authenticate_key, looks_like_key
+from shared.auth.devissuer import dev_trusted_key, is_dev_public_key, key_dir
+from shared.auth.jwt import JwtVerifier, TokenRefused
+from shared.auth.principal import Principal, development_principal
+from shared.auth.securitylog import security_event
+from shared.errors import Unauthorized
+from shared.settings import Settings
+
+MESSAGES = {
+    "required": "Cần đăng nhập: gửi mã truy cập (Authorization: Bearer ...) hoặc khoá API",
+    "malformed": "Tiêu đề Authorization không đúng dạng «Bearer <mã>»",
+    "invalid": "Thông tin xác thực không hợp lệ",
+    "expired": "Mã truy cập hoặc khoá API đã hết hạn",
+    "revoked": "Khoá API đã bị thu hồi",
+}
+
+
+def refused(code: str, key: str, reason: str) -> Unauthorized:
+    return Unauthorized(code, MESSAGES[key], reason=reason)
+
+
+class Authenticator:
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+        extra = [dev_trusted_key(settings)] if settings.auth_mode == "development" else []
+        self.jwt = JwtVerifier(settings, extra)
+
+    def startup_problems(self) -> list[str]:
+        """What makes this configuration unfit for production (empty elsewhere)."""
+        if self.settings.environment != "production":
+            return []
+        problems = []
+        if self.settings.auth_mode == "development":
+            problems.append("AUTH_MODE=development không được phép trong production")
+        dev_dir = key_dir(self.settings)
+        for trusted in self.jwt.keys:
+            inside_dev_dir = Path(trusted.source).resolve().is_relative_to(dev_dir)
+            if inside_dev_dir or is_dev_public_key(self.settings, trusted.key):
+                problems.append(
+                    f"JWT_PUBLIC_KEYS chứa khoá ký phát triển ({trusted.source}): "
+                    "production chỉ tin khoá của hệ thống định danh của cơ quan"
+                )
+        return problems
+
+    def authenticate(self, request: Request) -> Principal:
+        header = request.headers.get("authorization")
+        api_key = request.headers.get("x-api-key")
+        if header is not None:
+            scheme, _, token = header.strip().partition(" ")
+            token = token.strip()
+            if scheme.lower() != "bearer" or not token:
+                security_event("authn_login_fail", None, reason="malformed_header")
+                raise refused("INVALID_CREDENTIALS", "malformed", "malformed_header")
+            return self._api_key(token) if looks_like_key(token) else self._token(token)
+        if api_key is not None:
+            return self._api_key(api_key.strip())
+        if self.settings.auth_mode == "development":
+            h = request.headers
+            return development_principal(
+                h.get("x-actor"), h.get("x-department"), h.get("x-scopes"), h.get("x-unit-scope")
+            )
+        security_event("authn_login_fail", None, reason="no_credentials", path=request.url.path)
+        raise refused("AUTHENTICATION_REQUIRED", "required", "no_credentials")
+
+    def _token(self, token: str) -> Principal:
+        try:
+            return self.jwt.verify(token)
+        except TokenRefused as exc:
+            security_event("authn_login_fail", exc.subject, "jwt", reason=exc.reason)
+            if exc.reason == "expired":
+                raise refused("CREDENTIALS_EXPIRED", "expired", exc.reason) from None
+            raise refused("INVALID_CREDENTIALS", "invalid", exc.reason) from None
+
+    def _api_key(self, token: str) -> Principal:
+        try:
+            with self.engine.begin() as conn:
+                key = authenticate_key(conn, token)
+        except KeyRefused as exc:
+            who = f"key:{exc.owner}" if exc.owner else None
+            if exc.reason == "revoked":
+                security_event("authn_token_revoked", who, exc.prefix or "", reason="revoked")
+                raise refused("CREDENTIALS_REVOKED", "revoked", exc.reason) from None
+            security_event(
+                "authn_login_fail", who, "api_key", reason=exc.reason, credential=exc.prefix
+            )
+            if exc.reason == "expired":
+                raise refused("CREDENTIALS_EXPIRED", "expired", exc.reason) from None
+            raise refused("INVALID_CREDENTIALS", "invalid", exc.reason) from None
+        return key.principal()

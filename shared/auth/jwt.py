@@ -1,0 +1,159 @@
+"""Bearer JWTs for people: RS256 only, verified against configured public keys.
+
+Keys come from `JWT_PUBLIC_KEYS`: PEM files, JWKS files, or https JWKS addresses of the
+institution's identity provider (fetched and cached by PyJWT). The development issuer's key
+(`shared.auth.devissuer`) is added in development. Claims are mapped by name from settings,
+so a provider whose tokens say `scp` or `groups` needs configuration, not code.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jwt
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+from jwt import PyJWKClient
+
+from shared.auth.principal import Principal, parse_scopes
+from shared.settings import Settings
+
+ALGORITHMS = ["RS256"]
+
+
+class TokenRefused(Exception):
+    """Why a bearer token does not authenticate (never holds the token itself)."""
+
+    def __init__(self, reason: str, subject: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.subject = subject
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    key: RSAPublicKey
+    kid: str | None
+    issuer: str | None
+    source: str
+
+
+def load_key_file(path: Path, issuer: str | None) -> list[TrustedKey]:
+    """A PEM public key, or a JWKS document (`{"keys": [...]}`) with RSA keys."""
+    data = path.read_bytes()
+    if data.lstrip().startswith(b"{"):
+        document = json.loads(data)
+        keys = []
+        for jwk in document.get("keys", []):
+            if jwk.get("kty") != "RSA":
+                continue
+            public = jwt.PyJWK(jwk, algorithm="RS256").key
+            assert isinstance(public, RSAPublicKey)
+            keys.append(TrustedKey(public, jwk.get("kid"), issuer, str(path)))
+        return keys
+    public = load_pem_public_key(data)
+    if not isinstance(public, RSAPublicKey):
+        raise ValueError(f"{path}: không phải khoá công khai RSA")
+    return [TrustedKey(public, None, issuer, str(path))]
+
+
+class JwtVerifier:
+    def __init__(self, settings: Settings, extra_keys: list[TrustedKey] | None = None) -> None:
+        self.settings = settings
+        self.keys: list[TrustedKey] = list(extra_keys or [])
+        self.remote: list[PyJWKClient] = []
+        for entry in (e.strip() for e in settings.jwt_public_keys.split(",")):
+            if not entry:
+                continue
+            if entry.startswith("https://") or entry.startswith("http://"):
+                self.remote.append(PyJWKClient(entry, cache_keys=True, lifespan=3600))
+            else:
+                self.keys.extend(load_key_file(Path(entry), settings.jwt_issuer))
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.keys or self.remote)
+
+    def _candidates(self, token: str) -> list[TrustedKey]:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError as exc:
+            raise TokenRefused("malformed") from exc
+        if header.get("alg") not in ALGORITHMS:
+            raise TokenRefused("algorithm")
+        kid = header.get("kid")
+        local = [k for k in self.keys if k.kid is None or kid is None or k.kid == kid]
+        for client in self.remote:
+            try:
+                signing = client.get_signing_key_from_jwt(token)
+            except jwt.PyJWTError:
+                continue
+            if isinstance(signing.key, RSAPublicKey):
+                local.append(TrustedKey(signing.key, kid, self.settings.jwt_issuer, client.uri))
+        return local
+
+    def verify(self, token: str) -> Principal:
+        candidates = self._candidates(token)
+        if not candidates:
+            raise TokenRefused("unknown_key")
+        reason = "signature"
+        for candidate in candidates:
+            try:
+                claims: dict[str, Any] = jwt.decode(
+                    token,
+                    candidate.key,
+                    algorithms=ALGORITHMS,
+                    audience=self.settings.jwt_audience,
+                    issuer=candidate.issuer,
+                    leeway=self.settings.jwt_leeway_s,
+                    options={
+                        "require": ["exp", "iat", self.settings.jwt_subject_claim],
+                        "verify_aud": self.settings.jwt_audience is not None,
+                        "verify_iss": candidate.issuer is not None,
+                    },
+                )
+            except jwt.ExpiredSignatureError as exc:
+                raise TokenRefused("expired", _unverified_subject(token)) from exc
+            except jwt.InvalidAudienceError as exc:
+                raise TokenRefused("audience") from exc
+            except jwt.InvalidIssuerError:
+                reason = "issuer"
+                continue
+            except jwt.InvalidSignatureError:
+                continue
+            except jwt.PyJWTError as exc:
+                raise TokenRefused("invalid") from exc
+            return self._principal(claims)
+        raise TokenRefused(reason)
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        s = self.settings
+        subject = str(claims.get(s.jwt_subject_claim) or "")
+        if not subject:
+            raise TokenRefused("subject")
+        # No unit claim is a refusal, not the city: a token must say where its holder works.
+        unit = claims.get(s.jwt_unit_claim)
+        if not unit:
+            raise TokenRefused("unit_claim", subject)
+        department = claims.get(s.jwt_department_claim)
+        return Principal(
+            subject=subject[:200],
+            kind="user",
+            scopes=parse_scopes(claims.get(s.jwt_scope_claim)),
+            unit_scope=str(unit),
+            department=str(department)[:200] if department else None,
+            credential_id=str(claims["jti"])[:100] if claims.get("jti") else None,
+        )
+
+
+def _unverified_subject(token: str) -> str | None:
+    # Only to name who failed in the log, after the signature was found valid but expired.
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    subject = claims.get("sub")
+    return str(subject)[:200] if subject else None

@@ -1,0 +1,235 @@
+"""Endpoints of authentication, in every service: who am I, API keys, the development issuer.
+
+`/api/v1/admin/api-keys` manages the keys of *this* service's database (each department may
+run its own copy of a service, so keys live with the service they open). Managing keys needs
+the `admin` scope, and nobody hands out more than they hold: a new key's scopes are a subset
+of the creator's and its unit scope lies inside the creator's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.auth import apikeys
+from shared.auth.checks import require_scope, require_unit
+from shared.auth.devissuer import issue_dev_token
+from shared.auth.principal import CITY_SCOPE, SCOPES, Principal
+from shared.auth.securitylog import security_event
+from shared.clock import VN_TZ, today_vn
+from shared.envelope import utcnow
+from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.settings import Settings
+from shared.validation import Name, ShortText
+
+Prefix = Annotated[str, Path(pattern=r"^[0-9a-f]{8}$")]
+UnitScope = Annotated[str, Field(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+
+
+class NewKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    owner: Name
+    scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
+    unit_scope: UnitScope = CITY_SCOPE
+    department: Name | None = None
+    expires_on: date | None = None
+    note: ShortText | None = None
+
+
+class RevokeKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: ShortText | None = None
+
+
+class RotateKey(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    grace_hours: float | None = Field(default=None, ge=0, le=24 * 90)
+
+
+class DevTokenRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    subject: Name = "can-bo-phat-trien"
+    scopes: list[str] = Field(default_factory=lambda: sorted(SCOPES), max_length=len(SCOPES))
+    unit_scope: UnitScope = CITY_SCOPE
+    department: Name | None = None
+    ttl_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
+
+
+def expiry_of(on: date | None) -> datetime | None:
+    """A key given an expiry date works through that day (Vietnam time) and no longer."""
+    if on is None:
+        return None
+    if on < today_vn():
+        raise InvalidInput(
+            "EXPIRY_IN_PAST", "Ngày hết hạn phải từ hôm nay trở đi", expires_on=on.isoformat()
+        )
+    return datetime.combine(on + timedelta(days=1), datetime.min.time(), tzinfo=VN_TZ)
+
+
+def checked_scopes(scopes: list[str]) -> frozenset[str]:
+    try:
+        return apikeys.check_scopes(scopes)
+    except apikeys.UnknownScopeError as exc:
+        raise InvalidInput(
+            "UNKNOWN_SCOPE",
+            f"Quyền không tồn tại: {exc}",
+            unknown=exc.unknown,
+            known=sorted(SCOPES),
+        ) from None
+
+
+def no_escalation(principal: Principal, scopes: frozenset[str], unit_scope: str) -> None:
+    beyond = sorted(s for s in scopes if not principal.has_scope(s))
+    if beyond:
+        security_event(
+            "authz_fail", principal.actor, "api_key_create", reason="escalation", scopes=beyond
+        )
+        raise Forbidden(
+            "MISSING_SCOPE",
+            "Không thể cấp quyền mà bạn không có: " + ", ".join(beyond),
+            required_scope=beyond,
+        )
+    require_unit(principal, unit_scope, today_vn())
+
+
+def auth_router(settings: Settings) -> APIRouter:
+    # Imported here: shared.web imports this module and provides the dependency.
+    from shared.web import AuthenticatedPrincipal, runtime_of
+
+    router = APIRouter(prefix="/api/v1", tags=["xác thực"])
+
+    @router.get("/auth/whoami")
+    def whoami(principal: AuthenticatedPrincipal) -> dict[str, Any]:
+        return {
+            "subject": principal.subject,
+            "kind": principal.kind,
+            "department": principal.department,
+            "scopes": sorted(principal.scopes),
+            "unit_scope": principal.unit_scope,
+            "credential_id": principal.credential_id,
+        }
+
+    @router.get("/auth/scopes")
+    def scopes() -> dict[str, Any]:
+        return {"scopes": [{"scope": k, "label": v} for k, v in SCOPES.items()]}
+
+    @router.get("/admin/api-keys")
+    def list_keys(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
+        require_scope(principal, "admin")
+        now = utcnow()
+        with runtime_of(request).engine.connect() as conn:
+            keys = apikeys.list_keys(conn)
+        return {"items": [k.as_dict(now) for k in keys]}
+
+    @router.get("/admin/api-keys/audit")
+    def key_audit(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
+        require_scope(principal, "audit:read")
+        with runtime_of(request).engine.connect() as conn:
+            return {"items": apikeys.key_audit(conn)}
+
+    @router.post("/admin/api-keys", status_code=201)
+    def create_key(
+        body: NewKey, request: Request, principal: AuthenticatedPrincipal
+    ) -> dict[str, Any]:
+        require_scope(principal, "admin")
+        wanted = checked_scopes(body.scopes)
+        no_escalation(principal, wanted, body.unit_scope)
+        with runtime_of(request).engine.begin() as conn:
+            key, plaintext = apikeys.create_key(
+                conn,
+                owner=body.owner,
+                scopes=wanted,
+                created_by=principal.actor,
+                unit_scope=body.unit_scope,
+                department=body.department,
+                expires_at=expiry_of(body.expires_on),
+                note=body.note,
+            )
+        security_event(
+            "authn_token_created",
+            principal.actor,
+            key.prefix,
+            level="info",
+            owner=key.owner,
+            scopes=sorted(key.scopes),
+            unit_scope=key.unit_scope,
+        )
+        # The only time the secret leaves the service: the caller must store it now.
+        return key.as_dict(utcnow()) | {"api_key": plaintext}
+
+    @router.post("/admin/api-keys/{prefix}/revoke")
+    def revoke_key(
+        prefix: Prefix, body: RevokeKey, request: Request, principal: AuthenticatedPrincipal
+    ) -> dict[str, Any]:
+        require_scope(principal, "admin")
+        with runtime_of(request).engine.begin() as conn:
+            current = apikeys.get_key(conn, prefix)
+            if current is None:
+                raise NotFound("API_KEY_NOT_FOUND", f"Không có khoá API «{prefix}»")
+            require_unit(principal, current.unit_scope, today_vn())
+            key = apikeys.revoke_key(conn, prefix, principal.actor, reason=body.reason)
+        assert key is not None
+        security_event(
+            "authn_token_revoked", principal.actor, prefix, level="info", owner=key.owner
+        )
+        return key.as_dict(utcnow())
+
+    @router.post("/admin/api-keys/{prefix}/rotate", status_code=201)
+    def rotate_key(
+        prefix: Prefix, body: RotateKey, request: Request, principal: AuthenticatedPrincipal
+    ) -> dict[str, Any]:
+        require_scope(principal, "admin")
+        hours = (
+            settings.api_key_rotation_grace_hours if body.grace_hours is None else body.grace_hours
+        )
+        with runtime_of(request).engine.begin() as conn:
+            current = apikeys.get_key(conn, prefix)
+            if current is None:
+                raise NotFound("API_KEY_NOT_FOUND", f"Không có khoá API «{prefix}»")
+            no_escalation(principal, current.scopes, current.unit_scope)
+            rotated = apikeys.rotate_key(conn, prefix, principal.actor, timedelta(hours=hours))
+        if rotated is None:
+            raise InvalidInput(
+                "API_KEY_NOT_ACTIVE",
+                f"Khoá «{prefix}» đã thu hồi hoặc hết hạn, không xoay vòng được",
+            )
+        key, plaintext = rotated
+        security_event(
+            "authn_token_created",
+            principal.actor,
+            key.prefix,
+            level="info",
+            owner=key.owner,
+            replaces=prefix,
+        )
+        return key.as_dict(utcnow()) | {
+            "api_key": plaintext,
+            "replaces": prefix,
+            "grace_hours": hours,
+        }
+
+    if settings.auth_mode == "development" and settings.environment != "production":
+
+        @router.post("/auth/dev-token", status_code=201)
+        def dev_token(body: DevTokenRequest) -> dict[str, Any]:
+            """Development only: a signed RS256 token for any identity, so the API can be
+            tried as a district board or a partner without an identity provider."""
+            wanted = checked_scopes(body.scopes)
+            token, ttl = issue_dev_token(
+                settings,
+                subject=body.subject,
+                scopes=sorted(wanted),
+                unit_scope=body.unit_scope,
+                department=body.department,
+                ttl=timedelta(minutes=body.ttl_minutes),
+            )
+            return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
+
+    return router

@@ -1,0 +1,35 @@
+"""Security events in the OWASP Logging Vocabulary (authn_*, authz_*), one logger for all.
+
+Each line carries `owasp_event` as the vocabulary writes it (`authz_fail:userid,resource`),
+a Vietnamese `description` for the operator, and never a token, key or password: only who
+(subject, key prefix) and why.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from shared.logs import get_logger
+
+log = get_logger("danvan.security")
+
+DESCRIPTIONS = {
+    "authn_login_fail": "Xác thực thất bại",
+    "authn_token_revoked": "Khoá/mã truy cập đã bị thu hồi",
+    "authn_token_created": "Đã tạo khoá API",
+    "authn_token_delete": "Khoá API hết hiệu lực sau khi xoay vòng",
+    "authz_fail": "Từ chối: thiếu quyền hoặc ngoài phạm vi đơn vị",
+    "authz_admin": "Thao tác quản trị",
+}
+
+
+def security_event(
+    event: str, subject: str | None, *resource: str, level: str = "warning", **fields: Any
+) -> None:
+    target = ",".join([subject or "anonymous", *resource])
+    getattr(log, level)(
+        event,
+        owasp_event=f"{event}:{target}",
+        description=DESCRIPTIONS.get(event, event),
+        **fields,
+    )
