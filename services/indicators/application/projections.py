@@ -69,17 +69,16 @@ def _write(conn: Connection, table: Table, envelope: EventEnvelope, on: date, **
 # -- religion ----------------------------------------------------------------------------------
 
 
-_SITE_COMMUNE = (
-    select(site_facts.c.commune_code)
-    .where(site_facts.c.site_code == bindparam("site_code"),
-           site_facts.c.commune_code.is_not(None))
-    .order_by(site_facts.c.on_date.desc(), site_facts.c.seq.desc())
-    .limit(1)
-)
+# No ORDER BY: with one, SQLite walks the whole table along the on_date index instead of
+# taking the site's few rows by the site_code index; the latest is picked here.
+_SITE_COMMUNES = select(
+    site_facts.c.commune_code, site_facts.c.on_date, site_facts.c.seq
+).where(site_facts.c.site_code == bindparam("site_code"), site_facts.c.commune_code.is_not(None))
 
 
 def _site_commune(conn: Connection, site_code: str) -> str | None:
-    return conn.execute(_SITE_COMMUNE, {"site_code": site_code}).scalar_one_or_none()
+    rows = conn.execute(_SITE_COMMUNES, {"site_code": site_code}).all()
+    return max(rows, key=lambda r: (r.on_date, r.seq)).commune_code if rows else None
 
 
 def religion_projection(store: EventStore) -> Projection:
