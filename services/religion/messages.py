@@ -9,6 +9,7 @@ SITE_NOT_FOUND = "Không tìm thấy cơ sở tôn giáo mã {code}"
 SITE_EXISTS = "Cơ sở tôn giáo mã {code} đã được đăng ký"
 SITE_CLOSED = "Cơ sở tôn giáo mã {code} đã đóng hồ sơ quản lý ngày {on}; không thể thao tác thêm"
 UNKNOWN_COMMUNE = "Mã đơn vị hành chính cấp xã {code} không tồn tại vào ngày {on}"
+ROW_OUT_OF_SCOPE = "Xã {code} nằm ngoài phạm vi đơn vị được giao ({scope})"
 DATE_IN_FUTURE = "Ngày {on} ở tương lai"
 DATE_BEFORE_PREVIOUS = (
     "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request
 
+from services.religion.api import access
 from services.religion.api.routes import accepted
 from services.religion.application import handlers, queries
 from services.religion.application.commands import CaseStepCommand, OpenCase, ViolationType
@@ -52,6 +53,8 @@ def list_cases(
     page: Annotated[int, Query(ge=1)] = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
+    access.commune_for(request, commune)
+    district = access.district_for(request, district)
     with runtime_of(request).engine.connect() as conn:
         return queries.list_cases(
             conn, state=state, violation_type=violation_type, district_code=district,
@@ -61,5 +64,6 @@ def list_cases(
 
 @router.get("/compliance-cases/{case_id}")
 def get_case(case_id: CaseId, request: Request) -> dict[str, Any]:
+    access.case_readable(request, case_id)
     with runtime_of(request).engine.connect() as conn:
         return queries.get_case(conn, case_id)

@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from services.religion.adapters.projector import rebuild
+from services.religion.api import access
 from services.religion.application import queries
 from shared.clock import today_vn
 from shared.web import runtime_of
@@ -18,6 +19,7 @@ router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
 @router.get("/reports/tien-lang-pilot")
 def tien_lang_pilot(request: Request, as_of: date | None = None) -> dict[str, Any]:
     """Per-site progress of certificate issuance in Huyện Tiên Lãng, for the Standing Board."""
+    access.district_for(request, queries.TIEN_LANG)
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:
         return queries.tien_lang_pilot(conn, runtime.store, today_vn(), as_of)
@@ -26,6 +28,7 @@ def tien_lang_pilot(request: Request, as_of: date | None = None) -> dict[str, An
 @router.post("/admin/rebuild-read-models")
 def rebuild_read_models(request: Request) -> dict[str, Any]:
     """Empty the register's tables and replay this service's events into them."""
+    access.require_admin(request)
     runtime = runtime_of(request)
     with runtime.engine.begin() as conn:
         replayed = rebuild(conn, runtime.store)

@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 
 from services.religion import messages
+from services.religion.api import access
 from services.religion.application import handlers, queries
 from services.religion.application.commands import (
     RELIGIONS,
@@ -80,8 +81,10 @@ def list_sites(
 ) -> dict[str, Any]:
     """The register. `q` ignores diacritics ("tien lang" finds "Tiên Lãng"); `overdue` compares
     each dossier's deadline with `as_of` (default today)."""
+    access.commune_for(request, commune)
     f = queries.SiteFilter(
-        district_code=district, commune_code=commune, religion=religion,
+        district_code=access.district_for(request, district), commune_code=commune,
+        religion=religion,
         dossier_state=list(dossier_state) if dossier_state else None,
         has_certificate=has_certificate, overdue=overdue, status=status, q=q,
     )
@@ -91,6 +94,7 @@ def list_sites(
 
 @router.get("/sites/{site_code}")
 def site_detail(site_code: SiteCode, request: Request) -> dict[str, Any]:
+    access.site_readable(request, site_code)
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:
         return queries.site_detail(conn, runtime.store, site_code, today_vn())
@@ -119,6 +123,7 @@ def close_site(
 @router.get("/sites/{site_code}/history")
 def site_history(site_code: SiteCode, request: Request) -> dict[str, Any]:
     """Every event of the site, its dossier, certificates and compliance cases: who, when, what."""
+    access.site_readable(request, site_code)
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:
         return queries.history(conn, runtime.store, site_code)
@@ -132,6 +137,7 @@ def site_as_of(
     known_at: datetime | None = None,
 ) -> dict[str, Any]:
     """The site's state on a past business date; `known_at` limits to what was recorded then."""
+    access.site_readable(request, site_code)
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:
         return queries.state_as_of(conn, runtime.store, site_code, on, known_at)
@@ -183,6 +189,7 @@ def revoke_certificate(
 def certificate(
     number: Annotated[str, Path(max_length=100)], request: Request
 ) -> dict[str, Any]:
+    access.certificate_readable(request, handlers.normalise_certificate_number(number))
     with runtime_of(request).engine.connect() as conn:
         return queries.certificate_by_number(conn, handlers.normalise_certificate_number(number))
 

@@ -32,11 +32,14 @@ from services.religion.domain.model import (
 from services.religion.domain.workflow import CASE_TRANSITIONS, DOSSIER_TRANSITIONS
 from shared.adminunits import default_catalogue
 from shared.aggregate import Aggregate, UnitOfWork
+from shared.auth.checks import authorize
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.unitcheck import require_unit
 
+#: What every command of this service needs; the unit is checked as of the command's date.
+WRITE = "religion:write"
 #: Kind of the unique key that keeps certificate numbers unique across the service.
 CERTIFICATE_NUMBER_KEY = "certificate_number"
 #: Dossier actions with their own endpoint, because they carry more than a note.
@@ -98,17 +101,21 @@ def registered_event(command: RegisterSite, on: date) -> SiteRegistered:
 
 
 def register_site(uow: UnitOfWork, command: RegisterSite) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     on = command.registered_on or today_vn()
     not_in_future(on)
     require_unit(command.commune_code, on, level="commune")
+    authorize(uow.context, WRITE, command.commune_code, on)
     site = uow.load(ReligiousSite, command.code)
     site.register(registered_event(command, on), on)
     return _save(uow, site)
 
 
 def amend_site(uow: UnitOfWork, code: str, command: AmendSite) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     not_in_future(command.amended_on)
     site = load_site(uow, code, command.expected_version)
+    authorize(uow.context, WRITE, site.commune_code, command.amended_on)
     wanted = {
         field: getattr(command, field)
         for field in AMENDABLE_FIELDS
@@ -120,6 +127,8 @@ def amend_site(uow: UnitOfWork, code: str, command: AmendSite) -> list[EventEnve
             del wanted["commune_code"]
         else:
             require_unit(wanted["commune_code"], command.amended_on, level="commune")
+            # Moving a site out of one's district is writing into another district.
+            authorize(uow.context, WRITE, wanted["commune_code"], command.amended_on)
             district = district_code_of(wanted["commune_code"], command.amended_on)
     for required in ("name", "religion", "address"):
         if wanted.get(required, "") is None:
@@ -129,8 +138,10 @@ def amend_site(uow: UnitOfWork, code: str, command: AmendSite) -> list[EventEnve
 
 
 def close_site(uow: UnitOfWork, code: str, command: CloseSite) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     not_in_future(command.closed_on)
     site = load_site(uow, code, command.expected_version)
+    authorize(uow.context, WRITE, site.commune_code, command.closed_on)
     site.close(command.reason, command.closed_on)
     return _save(uow, site)
 
@@ -152,8 +163,10 @@ def dossier_action(
     if action in CERTIFICATE_ACTIONS:
         raise InvalidInput("USE_CERTIFICATE_ENDPOINT",
                            messages.USE_CERTIFICATE_ENDPOINT.format(code=code))
+    authorize(uow.context, WRITE)
     not_in_future(command.acted_on)
     site = load_site(uow, code)
+    authorize(uow.context, WRITE, site.commune_code, command.acted_on)
     site.require_open()
     dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
     dossier.act(
@@ -172,9 +185,11 @@ def dossier_action(
 def issue_certificate(
     uow: UnitOfWork, code: str, command: IssueCertificate
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     not_in_future(command.issued_on)
     number = normalise_certificate_number(command.certificate_number)
     site = load_site(uow, code)
+    authorize(uow.context, WRITE, site.commune_code, command.issued_on)
     site.require_open()
     dossier = uow.load(LandDossier, code)
     dossier.act(
@@ -212,9 +227,11 @@ def issue_certificate(
 def revoke_certificate(
     uow: UnitOfWork, code: str, command: RevokeCertificate
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     not_in_future(command.revoked_on)
     number = normalise_certificate_number(command.certificate_number)
     site = load_site(uow, code)
+    authorize(uow.context, WRITE, site.commune_code, command.revoked_on)
     certificate = uow.load(Certificate, code)
     certificate.revoke(number, command.revoked_on, command.reason, site.commune_code)
     dossier = uow.load(LandDossier, code)
@@ -233,6 +250,7 @@ def revoke_certificate(
 
 
 def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     not_in_future(command.detected_on)
     site_code = command.site_code
     if site_code is not None:
@@ -251,6 +269,7 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
         district_code = district_code_of(commune_code, command.detected_on)
     else:
         raise InvalidInput("CASE_NEEDS_PLACE", messages.CASE_NEEDS_PLACE)
+    authorize(uow.context, WRITE, commune_code, command.detected_on)
     case_id = f"VV-{uuid4().hex[:12].upper()}"
     case = uow.load(ComplianceCase, case_id)
     case.open(
@@ -277,10 +296,12 @@ def case_action(
             "UNKNOWN_ACTION",
             messages.UNKNOWN_CASE_ACTION.format(action=action, known=", ".join(CASE_TRANSITIONS)),
         )
+    authorize(uow.context, WRITE)
     not_in_future(command.acted_on)
     case = uow.load(ComplianceCase, case_id)
     if not case.exists:
         raise NotFound("CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
+    authorize(uow.context, WRITE, case.commune_code, command.acted_on)
     if command.expected_version is not None:
         case = uow.load(ComplianceCase, case_id, expected_version=command.expected_version)
     case.act(action, command.acted_on, command.note, command.referred_to)

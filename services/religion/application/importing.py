@@ -24,10 +24,13 @@ from services.religion.adapters.projector import site_row
 from services.religion.adapters.spreadsheet import Cell, Sheet, SheetRow, read_sheet
 from services.religion.adapters.tables import sites
 from services.religion.application.commands import RELIGIONS, RegisterSite
-from services.religion.application.handlers import registered_event
+from services.religion.application.handlers import WRITE, registered_event
 from services.religion.domain.model import ReligiousSite
 from shared.adminunits import default_catalogue, fold
 from shared.aggregate import UnitOfWork
+from shared.auth.checks import authorize
+from shared.auth.securitylog import security_event
+from shared.auth.units import covers
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_envelope, utcnow
 from shared.errors import InvalidInput
@@ -303,10 +306,12 @@ def import_sites(
     dry_run: bool,
     only_valid: bool,
 ) -> ImportReport:
+    authorize(uow.context, WRITE)
     sheet = read_sheet(filename, content, MAX_ROWS)
     report = ImportReport(filename, sheet.format, sheet.header_row, dry_run, only_valid,
                           rows=len(sheet.rows))
     valid, report.errors = validate(sheet)
+    valid = _within_unit_scope(uow, sheet, valid, report.errors)
     existing = _existing(uow, [v.command.code for v in valid])
     fresh: list[ValidRow] = []
     for item in valid:
@@ -337,6 +342,31 @@ def import_sites(
     _write(uow, fresh)
     report.written = bool(fresh)
     return report
+
+
+def _within_unit_scope(
+    uow: UnitOfWork, sheet: Sheet, valid: list[ValidRow], errors: list[RowError]
+) -> list[ValidRow]:
+    """Rows of communes outside the importer's unit scope are row errors, like any other:
+    the whole file is refused unless `only_valid`, and such a row is never written."""
+    principal = uow.context.principal
+    kept: list[ValidRow] = []
+    outside = 0
+    rows = {r.number: r for r in sheet.rows}
+    for item in valid:
+        if covers(principal.unit_scope, item.command.commune_code, item.on):
+            kept.append(item)
+            continue
+        outside += 1
+        errors.append(_error(
+            sheet, rows[item.row], "commune_code", "UNIT_OUT_OF_SCOPE",
+            messages.ROW_OUT_OF_SCOPE.format(code=item.command.commune_code,
+                                             scope=principal.unit_scope),
+        ))
+    if outside:
+        security_event("authz_fail", principal.actor, "sites_import", reason="unit_out_of_scope",
+                       rows=outside, unit_scope=principal.unit_scope)
+    return kept
 
 
 def _write(uow: UnitOfWork, rows: Sequence[ValidRow]) -> None:
