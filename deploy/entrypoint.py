@@ -15,6 +15,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from urllib.parse import urlsplit
 
+from pydantic import ValidationError
 from sqlalchemy.engine import make_url
 
 from shared.db import normalise_url
@@ -125,6 +126,17 @@ def uvicorn_command(service: str, host: str, port: int) -> list[str]:
     ]
 
 
+def _load_settings(
+    service: str, environ: Mapping[str, str]
+) -> tuple[Settings | None, list[str]]:
+    try:
+        settings = Settings.for_service(service)
+    except ValidationError as exc:
+        # The settings' own refusals (e.g. AUTH_MODE=development in production), one a line.
+        return None, [str(e.get("ctx", {}).get("error") or e["msg"]) for e in exc.errors()]
+    return settings, configuration_problems(settings, environ)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     environ = dict(os.environ)
     service = environ.get("SERVICE", "")
@@ -132,9 +144,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(MESSAGES["unknown_service"].format(service=service, known=", ".join(DEFAULT_PORTS)),
               file=sys.stderr)
         return EXIT_CONFIG
-    settings = Settings.for_service(service)
-    problems = configuration_problems(settings, environ)
-    if problems:
+    settings, problems = _load_settings(service, environ)
+    if settings is None or problems:
         print(MESSAGES["refused"].format(service=service), file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)

@@ -154,3 +154,12 @@ def test_nats_seed_is_the_first_server_that_answers(listening_port: int) -> None
     assert nats_seed(f"nats://127.0.0.1:{dead}") == f"nats://127.0.0.1:{dead}"
     everything_down = f"nats://127.0.0.1:{dead},nats://127.0.0.1:{free_port()}"
     assert nats_seed(everything_down, probe=0.5) == f"nats://127.0.0.1:{dead}"
+
+
+def test_settings_refusals_are_reported_in_vietnamese_not_as_a_traceback() -> None:
+    env = _container_env("religion", STRONG, AUTH_MODE="development")
+    result = _run_entrypoint(env)
+    assert result.returncode == EXIT_CONFIG
+    assert "Dịch vụ religion từ chối khởi động" in result.stderr
+    assert "AUTH_MODE=development" in result.stderr
+    assert "Traceback" not in result.stderr
