@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from services.dialogue import messages
 from services.dialogue.adapters.spreadsheets import XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from services.dialogue.adapters.tables import commitments
+from services.dialogue.api import access
 from services.dialogue.api.deps import Id, accepted, dialogue_runtime, expected_version
 from services.dialogue.application import commitments as handlers
 from services.dialogue.application import queries
@@ -20,7 +21,7 @@ from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import CommitmentStatus
 from shared.aggregate import CommandContext
 from shared.clock import format_date_vn
-from shared.web import command_context
+from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_COMMITMENTS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
@@ -32,6 +33,7 @@ UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 @router.get("/commitments")
 def list_commitments(
     runtime: Runtime,
+    principal: AuthenticatedPrincipal,
     unit_code: UnitQuery = None,
     status: CommitmentStatus | None = None,
     agency: Annotated[str | None, Query(max_length=500)] = None,
@@ -40,6 +42,7 @@ def list_commitments(
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
+    unit_code, _ = access.unit_filter(principal, unit_code)
     query = queries.commitments_query(
         unit_code=unit_code, status=status, agency=agency, session_id=session_id,
         due_before=due_before,
@@ -72,11 +75,13 @@ def progress_import(
 @router.get("/commitments/progress-import/template")
 def progress_template(
     runtime: Runtime,
+    principal: AuthenticatedPrincipal,
     unit_code: UnitQuery = None,
     agency: Annotated[str | None, Query(max_length=500)] = None,
     format: Literal["xlsx", "csv"] = "xlsx",
 ) -> Response:
     """A sheet of the commitments not yet done, ready to fill in and upload back."""
+    unit_code, _ = access.unit_filter(principal, unit_code)
     query = queries.commitments_query(
         unit_code=unit_code, status=None, agency=agency, session_id=None, due_before=None
     ).where(commitments.c.status != "done")
@@ -119,9 +124,13 @@ def progress_template(
 
 
 @router.get("/commitments/{commitment_id}")
-def get_commitment(commitment_id: Id, runtime: Runtime) -> dict[str, Any]:
+def get_commitment(
+    commitment_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal
+) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
-        return queries.get_commitment(conn, runtime.store, commitment_id)
+        return access.readable(
+            principal, queries.get_commitment(conn, runtime.store, commitment_id)
+        )
 
 
 @router.post("/commitments/{commitment_id}/progress")

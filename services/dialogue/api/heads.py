@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query
 
 from services.dialogue import messages
+from services.dialogue.api import access
 from services.dialogue.api.deps import Id, accepted, dialogue_runtime
 from services.dialogue.application import heads as handlers
 from services.dialogue.application import queries
@@ -15,7 +16,7 @@ from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOf
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Role
 from shared.aggregate import CommandContext
-from shared.web import command_context
+from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_HEADS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
@@ -56,6 +57,7 @@ def hand_over(
 @router.get("/heads")
 def roster(
     runtime: Runtime,
+    principal: AuthenticatedPrincipal,
     on: date | None = None,
     unit_code: UnitQuery = None,
     role: Role | None = None,
@@ -63,22 +65,25 @@ def roster(
 ) -> dict[str, Any]:
     """The roster as of a date (default: today): who held each head post that day."""
     day = on or runtime.today()
+    unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)
     with runtime.engine.connect() as conn:
         items = queries.roster(conn, day, unit_code, role, include_subunits)
     return {"on": day.isoformat(), "total": len(items), "items": items}
 
 
 @router.get("/heads/{head_id}")
-def get_head(head_id: Id, runtime: Runtime) -> dict[str, Any]:
+def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
-        return queries.get_head(conn, head_id)
+        return access.readable(principal, queries.get_head(conn, head_id))
 
 
 @router.get("/units/{unit_code}/heads")
 def terms_of_unit(
-    unit_code: Annotated[str, Path(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")], runtime: Runtime
+    unit_code: Annotated[str, Path(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")], runtime: Runtime,
+    principal: AuthenticatedPrincipal,
 ) -> dict[str, Any]:
     """Every term of both head posts of a unit, oldest first."""
+    access.readable(principal, {"unit_code": unit_code})
     with runtime.engine.connect() as conn:
         items = queries.terms_of_unit(conn, unit_code)
     return {"unit_code": unit_code, "items": items}

@@ -8,13 +8,16 @@ from fastapi import APIRouter, Depends, Query
 
 from services.dialogue import messages
 from services.dialogue.adapters.citizen_contacts import read_citizen_contact
+from services.dialogue.api import access
 from services.dialogue.api.deps import Id, accepted, dialogue_runtime
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
+from services.dialogue.application.common import CITIZEN_DATA
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Handling, IssueCategory
 from shared.aggregate import CommandContext
-from shared.web import command_context
+from shared.auth.checks import require_scope
+from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_ISSUES])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
@@ -25,6 +28,7 @@ UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 @router.get("/issues")
 def list_issues(
     runtime: Runtime,
+    principal: AuthenticatedPrincipal,
     unit_code: UnitQuery = None,
     category: IssueCategory | None = None,
     handling: Handling | None = None,
@@ -32,6 +36,7 @@ def list_issues(
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
+    unit_code, _ = access.unit_filter(principal, unit_code)
     with runtime.engine.connect() as conn:
         return queries.list_issues(
             conn,
@@ -45,16 +50,20 @@ def list_issues(
 
 
 @router.get("/issues/{issue_id}")
-def get_issue(issue_id: Id, runtime: Runtime) -> dict[str, Any]:
+def get_issue(issue_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
-        return queries.get_issue(conn, issue_id)
+        return access.readable(principal, queries.get_issue(conn, issue_id))
 
 
 @router.get("/issues/{issue_id}/citizen-contact")
-def citizen_contact(issue_id: Id, runtime: Runtime) -> dict[str, Any]:
-    """The only endpoint that returns a citizen's name and contact."""
+def citizen_contact(
+    issue_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal
+) -> dict[str, Any]:
+    """The only endpoint that returns a citizen's name and contact: it needs the dedicated
+    scope `dialogue:citizen_data` and the issue's unit in the caller's tree."""
+    require_scope(principal, CITIZEN_DATA)
     with runtime.engine.connect() as conn:
-        queries.get_issue(conn, issue_id)
+        access.readable(principal, queries.get_issue(conn, issue_id))
         return read_citizen_contact(conn, issue_id)
 
 

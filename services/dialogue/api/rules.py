@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from services.dialogue import messages
+from services.dialogue.api import access
 from services.dialogue.api.deps import accepted, dialogue_runtime
 from services.dialogue.application import queries
 from services.dialogue.application import rules as handlers
@@ -16,7 +17,7 @@ from services.dialogue.application.compliance import evaluate_period
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Role
 from shared.aggregate import CommandContext
-from shared.web import command_context
+from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_RULES])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
@@ -45,6 +46,7 @@ def set_rule(command: SetRule, runtime: Runtime, context: Context) -> dict[str, 
 @router.get("/rule-compliance")
 def rule_compliance(
     runtime: Runtime,
+    principal: AuthenticatedPrincipal,
     date_from: date,
     date_to: date,
     unit_code: UnitQuery = None,
@@ -54,6 +56,7 @@ def rule_compliance(
 ) -> dict[str, Any]:
     """For each head in office during the period: sessions held, sessions required (pro-rated,
     see `method`), whether the rule is met, and why not, in Vietnamese."""
+    unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)
     with runtime.engine.connect() as conn:
         return evaluate_period(
             conn,

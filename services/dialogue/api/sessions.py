@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 
 from services.dialogue import messages
+from services.dialogue.api import access
 from services.dialogue.api.deps import Id, accepted, dialogue_runtime, expected_version
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
@@ -22,7 +23,7 @@ from services.dialogue.application.commands import (
 )
 from services.dialogue.application.runtime import DialogueRuntime
 from shared.aggregate import CommandContext
-from shared.web import command_context
+from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_SESSIONS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
@@ -105,6 +106,7 @@ def make_commitment(
 @router.get("/sessions")
 def list_sessions(
     runtime: Runtime,
+    principal: AuthenticatedPrincipal,
     unit_code: UnitQuery = None,
     include_subunits: bool = True,
     status: Status | None = None,
@@ -115,6 +117,7 @@ def list_sessions(
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     """Sessions by unit, status, head and date (the holding date, else the planned one)."""
+    unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)
     with runtime.engine.connect() as conn:
         return queries.list_sessions(
             conn,
@@ -130,6 +133,8 @@ def list_sessions(
 
 
 @router.get("/sessions/{session_id}")
-def get_session(session_id: Id, runtime: Runtime) -> dict[str, Any]:
+def get_session(
+    session_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal
+) -> dict[str, Any]:
     with runtime.engine.connect() as conn:
-        return queries.get_session(conn, session_id)
+        return access.readable(principal, queries.get_session(conn, session_id))

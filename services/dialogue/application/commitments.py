@@ -6,21 +6,25 @@ from datetime import date
 
 from services.dialogue import messages
 from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
-from services.dialogue.application.common import expect_version, not_in_future, save
+from services.dialogue.application.common import WRITE, expect_version, not_in_future, save
 from services.dialogue.domain.commitments import Commitment
 from shared.aggregate import UnitOfWork
+from shared.auth.checks import authorize
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
 
 
 def load_commitment(
-    uow: UnitOfWork, commitment_id: str, expected_version: int | None = None
+    uow: UnitOfWork, commitment_id: str, expected_version: int | None = None,
+    on: date | None = None,
 ) -> Commitment:
+    authorize(uow.context, WRITE)
     commitment = uow.load(Commitment, commitment_id)
     if not commitment.exists:
         raise NotFound(
             "COMMITMENT_NOT_FOUND", messages.COMMITMENT_NOT_FOUND.format(id=commitment_id)
         )
+    authorize(uow.context, WRITE, commitment.unit_code, on)
     expect_version(commitment, expected_version)
     return commitment
 
@@ -33,7 +37,7 @@ def update_progress(
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
     on = not_in_future(command.updated_on or today, today)
-    commitment = load_commitment(uow, commitment_id, expected_version)
+    commitment = load_commitment(uow, commitment_id, expected_version, on)
     # An update that arrives after the due date finds the commitment already overdue, even if
     # the scheduler has not passed yet: the status in the event must be the true one.
     commitment.detect_overdue(today)
@@ -49,7 +53,7 @@ def reopen(
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
     on = not_in_future(command.reopened_on or today, today)
-    commitment = load_commitment(uow, commitment_id, expected_version)
+    commitment = load_commitment(uow, commitment_id, expected_version, on)
     commitment.detect_overdue(today)
     commitment.reopen(command.reason, on, command.new_due_on, command.progress_pct)
     return save(uow, commitment)

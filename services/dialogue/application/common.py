@@ -14,6 +14,10 @@ from shared.envelope import EventEnvelope
 from shared.errors import ConcurrencyError, InvalidInput
 from shared.unitcheck import require_unit
 
+#: Scope of every command of this service; citizens' personal data needs its own.
+WRITE = "dialogue:write"
+CITIZEN_DATA = "dialogue:citizen_data"
+
 SCHEDULER = CommandContext(actor="system:scheduler")
 SEEDER = CommandContext(actor="system:seed")
 

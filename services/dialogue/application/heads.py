@@ -10,9 +10,10 @@ from sqlalchemy import Connection, select
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads
 from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
-from services.dialogue.application.common import hai_phong_unit, not_in_future, save
+from services.dialogue.application.common import WRITE, hai_phong_unit, not_in_future, save
 from services.dialogue.domain.heads import HeadPost
 from shared.aggregate import UnitOfWork
+from shared.auth.checks import authorize
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
 
@@ -27,10 +28,12 @@ def post_of(conn: Connection, head_id: str) -> str:
 
 
 def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     not_in_future(command.from_date, today)
     if command.to_date is not None:
         not_in_future(command.to_date, today)
     unit = hai_phong_unit(command.unit_code, command.from_date)
+    authorize(uow.context, WRITE, unit.code, command.from_date)
     post = uow.load(HeadPost, HeadPost.post_id(unit.code, command.role))
     post.take_office(
         str(uuid4()), command.full_name, command.from_date, unit.level, command.to_date
@@ -41,8 +44,10 @@ def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[Event
 def leave_office(
     uow: UnitOfWork, head_id: str, command: LeaveOffice, today: date
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     not_in_future(command.to_date, today)
     post = uow.load(HeadPost, post_of(uow.connection, head_id))
+    authorize(uow.context, WRITE, post.unit_code, command.to_date)
     post.leave(head_id, command.to_date, command.reason)
     return save(uow, post)
 
@@ -50,8 +55,10 @@ def leave_office(
 def hand_over(
     uow: UnitOfWork, head_id: str, command: HandOver, today: date
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     not_in_future(command.from_date, today)
     post = uow.load(HeadPost, post_of(uow.connection, head_id))
     unit = hai_phong_unit(post.unit_code, command.from_date)
+    authorize(uow.context, WRITE, unit.code, command.from_date)
     post.hand_over(head_id, str(uuid4()), command.full_name, command.from_date, unit.level)
     return save(uow, post)

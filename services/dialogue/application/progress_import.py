@@ -16,10 +16,11 @@ from pydantic_core import PydanticCustomError
 
 from services.dialogue import messages
 from services.dialogue.adapters.spreadsheets import Cell, UnreadableTable, read_table
-from services.dialogue.application.common import save
+from services.dialogue.application.common import WRITE, save
 from services.dialogue.domain.commitments import Commitment
 from shared.adminunits import fold
 from shared.aggregate import UnitOfWork
+from shared.auth.checks import authorize
 from shared.clock import format_date_vn
 from shared.errors import DomainError, InvalidInput
 from shared.validation import clean_text
@@ -217,6 +218,7 @@ def import_progress(
     dry_run: bool,
     mode: Mode = "all_or_nothing",
 ) -> ImportReport:
+    authorize(uow.context, WRITE)
     try:
         table = read_table(content, filename, MAX_ROWS)
     except UnreadableTable as exc:
@@ -266,6 +268,8 @@ def import_progress(
                     "COMMITMENT_NOT_FOUND",
                     messages.COMMITMENT_NOT_FOUND.format(id=parsed.commitment_id),
                 )
+            # A row for a commitment outside the importer's units is refused like a bad row.
+            authorize(uow.context, WRITE, commitment.unit_code, parsed.updated_on)
             commitment.detect_overdue(today)
             commitment.update_progress(parsed.progress_pct, parsed.updated_on, parsed.note)
         except DomainError as exc:

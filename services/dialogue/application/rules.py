@@ -5,9 +5,10 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from services.dialogue.application.commands import SetRule
-from services.dialogue.application.common import SEEDER, save
+from services.dialogue.application.common import SEEDER, WRITE, save
 from services.dialogue.domain.rules import DEFAULT_RULES, DialogueRule, RuleVersion
 from shared.aggregate import UnitOfWork
+from shared.auth.checks import require_city
 from shared.envelope import EventEnvelope
 from shared.errors import ConcurrencyError
 from shared.eventstore import events_table
@@ -18,6 +19,8 @@ log = get_logger("danvan.dialogue.rules")
 
 
 def set_rule(uow: UnitOfWork, command: SetRule) -> list[EventEnvelope]:
+    # The regulation is the city's (Quyết định 1738-QĐ/TU): only the city level amends it.
+    require_city(uow.context, WRITE)
     rule = uow.load(DialogueRule, command.level)
     rule.set_rule(
         RuleVersion(

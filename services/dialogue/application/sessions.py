@@ -20,6 +20,8 @@ from services.dialogue.application.commands import (
     RescheduleSession,
 )
 from services.dialogue.application.common import (
+    CITIZEN_DATA,
+    WRITE,
     expect_version,
     hai_phong_unit,
     new_id,
@@ -31,6 +33,7 @@ from services.dialogue.domain.events import CommitmentMade, IssueRaised, Session
 from services.dialogue.domain.issues import RaisedIssue
 from services.dialogue.domain.sessions import DialogueSession
 from shared.aggregate import UnitOfWork
+from shared.auth.checks import authorize
 from shared.clock import format_date_vn
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput, NotFound
@@ -65,17 +68,24 @@ def require_heads(uow: UnitOfWork, head_ids: Sequence[str], unit_code: str, on: 
 
 
 def load_session(
-    uow: UnitOfWork, session_id: str, expected_version: int | None = None
+    uow: UnitOfWork, session_id: str, expected_version: int | None = None,
+    on: date | None = None,
 ) -> DialogueSession:
+    """The session a command acts on, refused unless the caller may write for its unit on
+    `on` (the command's date; default today)."""
+    authorize(uow.context, WRITE)
     session = uow.load(DialogueSession, session_id)
     if not session.exists:
         raise NotFound("SESSION_NOT_FOUND", messages.SESSION_NOT_FOUND.format(id=session_id))
+    authorize(uow.context, WRITE, session.unit_code, on)
     expect_version(session, expected_version)
     return session
 
 
 def plan(uow: UnitOfWork, command: PlanSession) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     unit = hai_phong_unit(command.unit_code, command.planned_on)
+    authorize(uow.context, WRITE, unit.code, command.planned_on)
     require_heads(uow, command.head_ids, unit.code, command.planned_on)
     session = uow.load(DialogueSession, new_id(command.session_id))
     session.plan(
@@ -97,7 +107,7 @@ def reschedule(
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
     decided_on = not_in_future(command.decided_on or today, today)
-    session = load_session(uow, session_id, expected_version)
+    session = load_session(uow, session_id, expected_version, decided_on)
     session.reschedule(command.planned_on, command.reason, decided_on)
     return save(uow, session)
 
@@ -107,7 +117,7 @@ def cancel(
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
     on = not_in_future(command.cancelled_on or today, today)
-    session = load_session(uow, session_id, expected_version)
+    session = load_session(uow, session_id, expected_version, on)
     session.cancel(command.reason, on)
     return save(uow, session)
 
@@ -117,7 +127,7 @@ def hold(
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
     not_in_future(command.held_on, today)
-    session = load_session(uow, session_id, expected_version)
+    session = load_session(uow, session_id, expected_version, command.held_on)
     head_ids = list(command.head_ids or session.head_ids)
     hai_phong_unit(session.unit_code, command.held_on)
     require_heads(uow, head_ids, session.unit_code, command.held_on)
@@ -130,7 +140,7 @@ def file_report(
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
     filed_on = not_in_future(command.filed_on or today, today)
-    session = load_session(uow, session_id, expected_version)
+    session = load_session(uow, session_id, expected_version, filed_on)
     session.file_report(
         command.attendance, list(command.organisations), command.summary, filed_on
     )
@@ -173,9 +183,11 @@ def raise_issue(uow: UnitOfWork, session_id: str, command: RaiseIssue) -> list[E
 def erase_citizen_contact(uow: UnitOfWork, issue_id: str, today: date) -> list[EventEnvelope]:
     """The citizen's right to erasure (Nghị định 13/2023/NĐ-CP): the issue stays, the person
     goes, and an event records who erased it and when."""
+    authorize(uow.context, CITIZEN_DATA)
     issue = uow.load(RaisedIssue, issue_id)
     if not issue.exists:
         raise NotFound("ISSUE_NOT_FOUND", messages.ISSUE_NOT_FOUND.format(id=issue_id))
+    authorize(uow.context, CITIZEN_DATA, issue.unit_code, today)
     issue.erase_citizen_contact(today)
     stored = save(uow, issue)
     delete_citizen_contact(uow.connection, issue_id)
