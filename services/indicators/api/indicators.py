@@ -32,10 +32,11 @@ from services.indicators.domain.definitions import Definition
 from services.indicators.domain.figures import IndicatorFigures
 from shared.adminunits import UnknownUnitError
 from shared.aggregate import CommandContext
+from shared.auth.checks import may_read_unit, readable_unit
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
-from shared.web import command_context, runtime_of
+from shared.web import command_context, principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
 Context = Annotated[CommandContext, Depends(command_context)]
@@ -95,6 +96,7 @@ def indicator_figures(
     on: date | None = None, as_of: datetime | None = None,
 ) -> dict[str, Any]:
     """Kết quả của một đơn vị (mặc định: toàn phạm vi) và các đơn vị trực thuộc."""
+    unit = readable_unit(principal_of(request), unit)
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year)
         moment = _moment(definition, on, as_of)
@@ -119,7 +121,10 @@ def indicator_units(
         "on": moment.on.isoformat(),
         "level": level,
         "total": figure_json(figures, figures.total),
-        "items": [figure_json(figures, figures.figures[c]) for c in codes],
+        "items": [
+            figure_json(figures, figures.figures[c]) for c in codes
+            if may_read_unit(principal_of(request), c, moment.on)
+        ],
     }
 
 
@@ -131,6 +136,7 @@ def indicator_evidence(
     as_of: datetime | None = None,
 ) -> dict[str, Any]:
     """Các mô hình, người đứng đầu và cuộc đối thoại, cơ sở tôn giáo làm nên con số."""
+    unit = readable_unit(principal_of(request), unit)
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year)
         moment = _moment(definition, on, as_of)
@@ -156,6 +162,7 @@ def indicator_status_history(
     year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
 ) -> dict[str, Any]:
     """Các lần thay đổi tình trạng thực hiện chỉ tiêu của một đơn vị."""
+    unit = readable_unit(principal_of(request), unit)
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year)
         code = unit or definition.scope[0]
@@ -203,5 +210,6 @@ def list_reported_figures(
                 "source_document": f.source_document,
             }
             for f in facts
+            if may_read_unit(principal_of(request), f.unit_code, f.reported_on)
         ],
     }

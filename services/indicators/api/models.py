@@ -20,10 +20,11 @@ from services.indicators.application.commands import (
 from services.indicators.application.queries import contest_view, models_view
 from services.indicators.domain.model import DanVanKheoModel
 from shared.aggregate import CommandContext
+from shared.auth.checks import may_read_unit, readable_unit, require_unit
 from shared.clock import today_vn
 from shared.envelope import utcnow
 from shared.errors import NotFound
-from shared.web import command_context, runtime_of
+from shared.web import command_context, principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_MODELS])
 Context = Annotated[CommandContext, Depends(command_context)]
@@ -73,6 +74,7 @@ def list_models(
     """Sổ theo dõi mô hình "Dân vận khéo" vào ngày `on`, lọc theo đơn vị (kể cả cấp dưới)."""
     on = on or today_vn()
     moment = vn_time(as_of) if as_of else utcnow()
+    unit = readable_unit(principal_of(request), unit, on)
     with runtime_of(request).engine.connect() as conn:
         items = models_view(conn, on, moment, unit, field, active_only)
     return {"on": on.isoformat(), "total": len(items), "items": items}
@@ -87,6 +89,9 @@ def get_model(model_id: IdPath, request: Request) -> dict[str, Any]:
     if not envelopes:
         raise NotFound("MODEL_NOT_FOUND", messages.MODEL_NOT_FOUND.format(model_id=model_id))
     model = DanVanKheoModel.rehydrate(model_id, [runtime.registry.decode(e) for e in envelopes])
+    principal = principal_of(request)
+    if not principal.is_city:
+        require_unit(principal, model.unit_code, today_vn())
     return {
         "model_id": model.id,
         "version": model.version,
@@ -140,4 +145,6 @@ def list_entries(year: YearPath, request: Request) -> dict[str, Any]:
     """Các bài dự thi của cuộc thi năm `year`, với giải thưởng."""
     with runtime_of(request).engine.connect() as conn:
         items = contest_view(conn, year)
+    principal = principal_of(request)
+    items = [i for i in items if may_read_unit(principal, i.get("unit_code"))]
     return {"contest_year": year, "total": len(items), "items": items}

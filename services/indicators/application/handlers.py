@@ -28,10 +28,14 @@ from services.indicators.domain.events import (
 )
 from services.indicators.domain.model import ContestEntry, DanVanKheoModel, Indicator
 from shared.aggregate import UnitOfWork
+from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope
 from shared.errors import Conflict, InvalidInput, NotFound
 from shared.unitcheck import require_unit
+
+#: Scope of every command of this service.
+WRITE = "indicators:write"
 
 #: The contest promoting "Dân vận khéo" models was launched by the 2023 plan (II.2.3).
 FIRST_CONTEST_YEAR = 2023
@@ -42,10 +46,15 @@ def _not_future(on: date) -> None:
         raise InvalidInput("DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=format_date_vn(on)))
 
 
-def _model(uow: UnitOfWork, model_id: str, expected_version: int | None = None) -> DanVanKheoModel:
+def _model(
+    uow: UnitOfWork, model_id: str, expected_version: int | None = None, on: date | None = None
+) -> DanVanKheoModel:
+    """The model a command acts on, if the caller may write for its unit on `on`."""
+    authorize(uow.context, WRITE)
     model = uow.load(DanVanKheoModel, model_id)
     if not model.exists:
         raise NotFound("MODEL_NOT_FOUND", messages.MODEL_NOT_FOUND.format(model_id=model_id))
+    authorize(uow.context, WRITE, model.unit_code or None, on)
     if expected_version is not None:
         return uow.load(DanVanKheoModel, model_id, expected_version=expected_version)
     return model
@@ -55,8 +64,10 @@ def _model(uow: UnitOfWork, model_id: str, expected_version: int | None = None) 
 
 
 def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     _not_future(command.started_on)
     unit = require_unit(command.unit_code, command.started_on)
+    authorize(uow.context, WRITE, unit.code, command.started_on)
     model_id = command.model_id or f"MH-{uuid4().hex[:12].upper()}"
     status = "recognised" if command.recognition_level != "none" else command.status
     model = uow.load(DanVanKheoModel, model_id)
@@ -80,7 +91,7 @@ def recognise_model(
     uow: UnitOfWork, model_id: str, command: RecogniseModel
 ) -> list[EventEnvelope]:
     _not_future(command.recognised_on)
-    model = _model(uow, model_id, command.expected_version)
+    model = _model(uow, model_id, command.expected_version, command.recognised_on)
     model.recognise(
         ModelRecognised(
             model_id=model_id,
@@ -94,7 +105,7 @@ def recognise_model(
 
 def close_model(uow: UnitOfWork, model_id: str, command: CloseModel) -> list[EventEnvelope]:
     _not_future(command.closed_on)
-    model = _model(uow, model_id, command.expected_version)
+    model = _model(uow, model_id, command.expected_version, command.closed_on)
     model.close(ModelClosed(model_id=model_id, closed_on=command.closed_on, reason=command.reason))
     return uow.save(model)
 
@@ -112,7 +123,7 @@ def submit_contest_entry(
 ) -> list[EventEnvelope]:
     _contest_year(year)
     _not_future(command.submitted_on)
-    model = _model(uow, command.model_id)
+    model = _model(uow, command.model_id, on=command.submitted_on)
     entry_id = command.entry_id or f"DT-{year}-{uuid4().hex[:10].upper()}"
     uow.claim_unique(
         "contest_entry",
@@ -140,6 +151,8 @@ def submit_contest_entry(
 def award_contest_entry(
     uow: UnitOfWork, year: int, entry_id: str, command: AwardContestEntry
 ) -> list[EventEnvelope]:
+    # Awards are decided by the city's contest board, not by the unit that entered.
+    require_city(uow.context, WRITE)
     _contest_year(year)
     _not_future(command.awarded_on)
     entry = uow.load(ContestEntry, entry_id)
@@ -160,6 +173,8 @@ def award_contest_entry(
 
 
 def define_indicator(uow: UnitOfWork, command: DefineIndicator) -> list[EventEnvelope]:
+    # Targets are set by the Commission at city level (DOMAIN.md, "Who uses it").
+    require_city(uow.context, WRITE)
     definition = _definition(command)
     indicator = uow.load(
         Indicator, definition.key, expected_version=command.expected_version
@@ -229,6 +244,7 @@ def load_indicator(uow: UnitOfWork, indicator_id: str, year: int) -> Indicator:
 def record_reported_figure(
     uow: UnitOfWork, indicator_id: str, year: int, command: RecordReportedFigure
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
     indicator = load_indicator(uow, indicator_id, year)
     definition = indicator.definition
     assert definition is not None
@@ -255,6 +271,7 @@ def record_reported_figure(
             ),
         )
     require_unit(command.unit_code, on)
+    authorize(uow.context, WRITE, command.unit_code, on)
     if command.unit_code not in scope_tree(definition.scope, on).units:
         raise InvalidInput(
             "REPORTED_OUTSIDE_SCOPE",
