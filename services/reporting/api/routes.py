@@ -31,9 +31,10 @@ from services.reporting.outputs.excel import report_workbook
 from services.reporting.outputs.word import report_document
 from shared.adminunits import HAI_PHONG
 from shared.aggregate import CommandContext
+from shared.auth.checks import may_read_unit, readable_unit
 from shared.clock import today_vn
 from shared.validation import ShortText
-from shared.web import command_context, runtime_of
+from shared.web import command_context, principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
 
@@ -108,6 +109,7 @@ def get_report(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Báo cáo một kỳ: chỉ tiêu, số liệu so với kỳ trước, các đơn vị trực thuộc."""
+    unit = readable_unit(principal_of(request), unit)
     report = build_report(runtime_of(request), period_id, scope, as_of)
     return report_view(report, unit)
 
@@ -117,11 +119,15 @@ def get_report_units(
     period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, as_of: AsOf = None
 ) -> dict[str, Any]:
     """Mọi số liệu của mọi đơn vị trong phạm vi báo cáo."""
+    principal = principal_of(request)
     report = build_report(runtime_of(request), period_id, scope, as_of)
     view = report_view(report)
     return {key: view[key] for key in ("report_id", "period", "scope", "as_of",
                                        "content_hash", "finalised", "differences")} | {
-        "units": units_table(report)
+        "units": [
+            row for row in units_table(report)
+            if may_read_unit(principal, row["code"], report.period.cutoff_on)
+        ]
     }
 
 
@@ -144,6 +150,7 @@ def get_report_docx(
     period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, unit: UnitParam = None,
     as_of: AsOf = None,
 ) -> Response:
+    unit = readable_unit(principal_of(request), unit)
     report = build_report(runtime_of(request), period_id, scope, as_of)
     body = report_document(report, require_unit(report, unit))
     return _download(body, DOCX, f"bao-cao-{period_id}.docx")
@@ -154,6 +161,7 @@ def get_report_xlsx(
     period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, unit: UnitParam = None,
     as_of: AsOf = None,
 ) -> Response:
+    unit = readable_unit(principal_of(request), unit)
     report = build_report(runtime_of(request), period_id, scope, as_of)
     body = report_workbook(report, require_unit(report, unit))
     return _download(body, XLSX, f"so-lieu-{period_id}.xlsx")
@@ -166,6 +174,7 @@ def get_theme(
 ) -> dict[str, Any]:
     """Báo cáo chuyên đề (mục II.4.2 Kế hoạch) trên cùng số liệu."""
     require_theme(theme)
+    unit = readable_unit(principal_of(request), unit)
     report = build_report(runtime_of(request), period_id, scope, as_of)
     return report_view(report, unit, theme)
 
@@ -176,6 +185,7 @@ def get_theme_docx(
     unit: UnitParam = None, as_of: AsOf = None,
 ) -> Response:
     require_theme(theme)
+    unit = readable_unit(principal_of(request), unit)
     report = build_report(runtime_of(request), period_id, scope, as_of)
     body = report_document(report, require_unit(report, unit), theme)
     return _download(body, DOCX, f"bao-cao-{theme}-{period_id}.docx")
@@ -187,6 +197,7 @@ def get_theme_xlsx(
     unit: UnitParam = None, as_of: AsOf = None,
 ) -> Response:
     require_theme(theme)
+    unit = readable_unit(principal_of(request), unit)
     report = build_report(runtime_of(request), period_id, scope, as_of)
     body = report_workbook(report, require_unit(report, unit), theme)
     return _download(body, XLSX, f"so-lieu-{theme}-{period_id}.xlsx")

@@ -25,6 +25,7 @@ from services.reporting.domain.periods import (
     window_problem,
 )
 from shared.aggregate import UnitOfWork
+from shared.auth.checks import authorize, require_city
 from shared.clock import VN_TZ, today_vn
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput, NotFound
@@ -102,6 +103,8 @@ def adjust_period(
     uow: UnitOfWork, period_id: str, data_from: date, cutoff_on: date, reason: str,
     expected_version: int | None,
 ) -> tuple[Period, list[EventEnvelope]]:
+    # The reporting calendar is the Commission's: city level, with the reporting scope.
+    require_city(uow.context, "reporting:write")
     period = uow.load(ReportingPeriod, period_id, expected_version=expected_version)
     problem = window_problem(period.period, data_from, cutoff_on)
     if problem is not None:
@@ -243,7 +246,10 @@ def _report(figures: Figures, previous: Figures) -> Report:
 def finalise_report(
     uow: UnitOfWork, period_id: str, scope: str, as_of_param: str | None
 ) -> tuple[Finalisation, list[EventEnvelope]]:
+    authorize(uow.context, "reports:finalise")
     require_period_id(period_id)
+    # Finalising freezes the figures of the whole scope: the caller's unit scope must hold it.
+    authorize(uow.context, "reports:finalise", scope, today_vn())
     now = utcnow()
     as_of = parse_as_of(as_of_param, now)
     rid = report_id(period_id, scope)
