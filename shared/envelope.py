@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 
@@ -87,7 +88,7 @@ class EventEnvelope:
 
     @classmethod
     def from_json(cls, data: bytes | str) -> EventEnvelope:
-        raw = json.loads(data)
+        raw = orjson.loads(data)
         return cls(
             event_id=UUID(raw["event_id"]),
             event_type=raw["event_type"],

@@ -37,7 +37,8 @@ class NatsLink:
         while not stop.is_set():
             try:
                 client = await nats.connect(
-                    self._settings.nats_url,
+                    # A cluster is given as a comma-separated list; nats-py wants a list.
+                    [url.strip() for url in self._settings.nats_url.split(",") if url.strip()],
                     name=f"danvan-{self._settings.service}",
                     user=self._settings.nats_user,
                     password=self._settings.nats_password,

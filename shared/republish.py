@@ -105,7 +105,8 @@ def _parser() -> argparse.ArgumentParser:
     start = parser.add_mutually_exclusive_group(required=True)
     start.add_argument("--from-position", type=int, help="vị trí đầu tiên phát lại (từ 1)")
     start.add_argument(
-        "--after-stream", action="store_true",
+        "--after-stream",
+        action="store_true",
         help="phát lại những sự kiện mà luồng JetStream chưa có (sau sự kiện cuối của luồng)",
     )
     parser.add_argument("--to-position", type=int, help="vị trí cuối cùng (mặc định: hết)")
@@ -122,9 +123,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if tail is None:
             print(MESSAGES["stream_missing"].format(stream=settings.stream_name))
         else:
-            print(MESSAGES["stream_tail"].format(
-                stream=settings.stream_name, position=tail, next=first
-            ))
+            print(
+                MESSAGES["stream_tail"].format(
+                    stream=settings.stream_name, position=tail, next=first
+                )
+            )
     else:
         first = args.from_position
     if first < 1:
@@ -136,8 +139,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     engine = create_db_engine(settings.database_url)
     try:
         if not inspect(engine).has_table(outbox_table.name):
-            print(MESSAGES["no_store"].format(service=args.service, prefix=args.service.upper()),
-                  file=sys.stderr)
+            print(
+                MESSAGES["no_store"].format(service=args.service, prefix=args.service.upper()),
+                file=sys.stderr,
+            )
             return 2
         result = mark_for_republish(engine, first, args.to_position, dry_run=args.dry_run)
     finally:
@@ -146,9 +151,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(MESSAGES["nothing"].format(service=args.service, first=first))
         return 0
     message = MESSAGES["dry_run" if args.dry_run else "done"]
-    print(message.format(
-        service=args.service, count=result.count, first=result.first, last=result.last
-    ))
+    print(
+        message.format(
+            service=args.service, count=result.count, first=result.first, last=result.last
+        )
+    )
     return 0
 
 
