@@ -20,7 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.aggregate import CommandContext
 from shared.auth.audit import AuditQuery, audit_events
 from shared.auth.checks import require_scope
-from shared.auth.http import Authenticator
+from shared.auth.http import AuthenticatedPrincipal, Authenticator, authenticated_principal
 from shared.auth.principal import Principal
 from shared.auth.routes import auth_router
 from shared.consumer import dead_letters_table
@@ -40,22 +40,6 @@ HTTP_MESSAGES = {
 }
 
 
-def authenticated_principal(request: Request) -> Principal:
-    """Who is asking, proved by credentials (shared.auth.http); once per request.
-
-    A plain `def`: an API key is checked against the database, so FastAPI runs it in the
-    thread pool rather than on the event loop.
-    """
-    cached: Principal | None = getattr(request.state, "principal", None)
-    if cached is not None:
-        return cached
-    authenticator: Authenticator = request.app.state.authenticator
-    principal = authenticator.authenticate(request)
-    request.state.principal = principal
-    return principal
-
-
-AuthenticatedPrincipal = Annotated[Principal, Depends(authenticated_principal)]
 
 
 def command_context(request: Request, principal: AuthenticatedPrincipal) -> CommandContext:

@@ -9,7 +9,9 @@ line that names who and why, never the credential.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
+from fastapi import Depends
 from sqlalchemy import Engine
 from starlette.requests import Request
 
@@ -103,3 +105,21 @@ class Authenticator:
                 raise refused("CREDENTIALS_EXPIRED", "expired", exc.reason) from None
             raise refused("INVALID_CREDENTIALS", "invalid", exc.reason) from None
         return key.principal()
+
+
+def authenticated_principal(request: Request) -> Principal:
+    """Who is asking, proved by credentials; once per request (FastAPI dependency).
+
+    A plain `def`: an API key is checked against the database, so FastAPI runs it in the
+    thread pool rather than on the event loop.
+    """
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    authenticator: Authenticator = request.app.state.authenticator
+    principal = authenticator.authenticate(request)
+    request.state.principal = principal
+    return principal
+
+
+AuthenticatedPrincipal = Annotated[Principal, Depends(authenticated_principal)]

@@ -13,10 +13,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Engine
 
 from shared.auth import apikeys
 from shared.auth.checks import require_scope, require_unit
 from shared.auth.devissuer import issue_dev_token
+from shared.auth.http import AuthenticatedPrincipal
 from shared.auth.principal import CITY_SCOPE, SCOPES, Principal
 from shared.auth.securitylog import security_event
 from shared.clock import VN_TZ, today_vn
@@ -100,9 +102,6 @@ def no_escalation(principal: Principal, scopes: frozenset[str], unit_scope: str)
 
 
 def auth_router(settings: Settings) -> APIRouter:
-    # Imported here: shared.web imports this module and provides the dependency.
-    from shared.web import AuthenticatedPrincipal, runtime_of
-
     router = APIRouter(prefix="/api/v1", tags=["xác thực"])
 
     @router.get("/auth/whoami")
@@ -124,14 +123,14 @@ def auth_router(settings: Settings) -> APIRouter:
     def list_keys(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
         require_scope(principal, "admin")
         now = utcnow()
-        with runtime_of(request).engine.connect() as conn:
+        with _engine(request).connect() as conn:
             keys = apikeys.list_keys(conn)
         return {"items": [k.as_dict(now) for k in keys]}
 
     @router.get("/admin/api-keys/audit")
     def key_audit(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
         require_scope(principal, "audit:read")
-        with runtime_of(request).engine.connect() as conn:
+        with _engine(request).connect() as conn:
             return {"items": apikeys.key_audit(conn)}
 
     @router.post("/admin/api-keys", status_code=201)
@@ -141,7 +140,7 @@ def auth_router(settings: Settings) -> APIRouter:
         require_scope(principal, "admin")
         wanted = checked_scopes(body.scopes)
         no_escalation(principal, wanted, body.unit_scope)
-        with runtime_of(request).engine.begin() as conn:
+        with _engine(request).begin() as conn:
             key, plaintext = apikeys.create_key(
                 conn,
                 owner=body.owner,
@@ -169,7 +168,7 @@ def auth_router(settings: Settings) -> APIRouter:
         prefix: Prefix, body: RevokeKey, request: Request, principal: AuthenticatedPrincipal
     ) -> dict[str, Any]:
         require_scope(principal, "admin")
-        with runtime_of(request).engine.begin() as conn:
+        with _engine(request).begin() as conn:
             current = apikeys.get_key(conn, prefix)
             if current is None:
                 raise NotFound("API_KEY_NOT_FOUND", f"Không có khoá API «{prefix}»")
@@ -189,7 +188,7 @@ def auth_router(settings: Settings) -> APIRouter:
         hours = (
             settings.api_key_rotation_grace_hours if body.grace_hours is None else body.grace_hours
         )
-        with runtime_of(request).engine.begin() as conn:
+        with _engine(request).begin() as conn:
             current = apikeys.get_key(conn, prefix)
             if current is None:
                 raise NotFound("API_KEY_NOT_FOUND", f"Không có khoá API «{prefix}»")
@@ -233,3 +232,8 @@ def auth_router(settings: Settings) -> APIRouter:
             return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
 
     return router
+
+
+def _engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.runtime.engine
+    return engine
