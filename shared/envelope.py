@@ -6,7 +6,6 @@ stored payload of the older version, so old events still load.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -63,7 +62,7 @@ class EventEnvelope:
 
     def to_json(self) -> bytes:
         return wire_json(
-            self.head(), json.dumps(self.payload, ensure_ascii=False, separators=(",", ":"))
+            self.head(), orjson.dumps(self.payload).decode()
         )
 
     def head(self) -> dict[str, Any]:
@@ -112,7 +111,7 @@ class EventEnvelope:
 def wire_json(head: dict[str, Any], payload_json: str) -> bytes:
     """The message body: the head's fields and the payload's JSON text spliced in unparsed,
     so the relay never decodes and re-encodes a payload it only forwards."""
-    text = json.dumps(head, ensure_ascii=False, separators=(",", ":"))
+    text = orjson.dumps(head).decode()
     return f'{text[:-1]},"payload":{payload_json}}}'.encode()
 
 

@@ -7,13 +7,13 @@ after JetStream acknowledged the publish.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+import orjson
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -98,7 +98,7 @@ def _row_to_envelope(row: Any, service: str) -> EventEnvelope:
         unit_code=row.unit_code,
         correlation_id=row.correlation_id,
         causation_id=row.causation_id,
-        payload=json.loads(row.payload),
+        payload=orjson.loads(row.payload),
         position=row.position,
     )
 
@@ -203,7 +203,7 @@ class EventStore:
         sql, cursor = self._driver(conn)
         try:
             cursor.execute(sql.load, (aggregate_type, aggregate_id))
-            return [(t, int(v), json.loads(p)) for t, v, p in cursor.fetchall()]
+            return [(t, int(v), orjson.loads(p)) for t, v, p in cursor.fetchall()]
         finally:
             cursor.close()
 
@@ -301,7 +301,7 @@ class EventStore:
             "unit_code": envelope.unit_code,
             "correlation_id": envelope.correlation_id,
             "causation_id": envelope.causation_id,
-            "payload": json.dumps(envelope.payload, ensure_ascii=False, separators=(",", ":")),
+            "payload": orjson.dumps(envelope.payload).decode(),
         }
 
 
