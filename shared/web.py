@@ -20,7 +20,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared.aggregate import CommandContext
 from shared.auth.audit import AuditQuery, audit_events
 from shared.auth.checks import require_scope
-from shared.auth.http import AuthenticatedPrincipal, Authenticator, authenticated_principal
+from shared.auth.http import AuthenticatedPrincipal as AuthenticatedPrincipal
+from shared.auth.http import Authenticator
+from shared.auth.http import authenticated_principal as authenticated_principal
 from shared.auth.principal import Principal
 from shared.auth.routes import auth_router
 from shared.consumer import dead_letters_table

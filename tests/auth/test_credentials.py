@@ -1,0 +1,237 @@
+"""Authentication with AUTH_MODE=required: bearer JWTs from the configured identity provider,
+API keys with their whole life (create, use, rotate, revoke, expire), the command-line tool."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import jwt
+import pytest
+from sqlalchemy import select
+
+from shared.auth import apikeys
+from shared.auth.keys import main as keys_main
+from shared.auth.tables import api_key_audit_table, api_keys_table
+from shared.envelope import utcnow
+from tests.auth.conftest import (
+    QUAN_TOAN,
+    TIEN_LANG,
+    Idp,
+    Services,
+    event_count,
+    new_rsa_key,
+    runtime,
+    site_body,
+)
+
+SITES = "/api/v1/sites"
+
+
+def _error(response: Any) -> dict[str, Any]:
+    body: dict[str, Any] = response.json()["error"]
+    return body
+
+
+def test_no_credentials_is_401_in_the_error_format(services: Services) -> None:
+    religion = services["religion"]
+    response = religion.get(SITES)
+    assert response.status_code == 401
+    assert _error(response)["code"] == "AUTHENTICATION_REQUIRED"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    # The development headers mean nothing when authentication is required.
+    forged = religion.post(SITES, json=site_body("CS-X"),
+                           headers={"X-Actor": "admin", "X-Scopes": "religion:write"})
+    assert forged.status_code == 401
+    assert event_count(religion) == 0
+    # Health stays open for the orchestrator.
+    assert religion.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("case", "code"),
+    [
+        ("expired", "CREDENTIALS_EXPIRED"),
+        ("other_key", "INVALID_CREDENTIALS"),
+        ("wrong_issuer", "INVALID_CREDENTIALS"),
+        ("wrong_audience", "INVALID_CREDENTIALS"),
+        ("no_unit", "INVALID_CREDENTIALS"),
+        ("hs256", "INVALID_CREDENTIALS"),
+        ("garbage", "INVALID_CREDENTIALS"),
+        ("basic", "INVALID_CREDENTIALS"),
+    ],
+)
+def test_bad_tokens_are_refused(services: Services, idp: Idp, case: str, code: str) -> None:
+    if case == "expired":
+        header = f"Bearer {idp.token('city_staff', expires_in=timedelta(minutes=-5))}"
+    elif case == "other_key":
+        header = f"Bearer {idp.token('city_staff', key=new_rsa_key())}"
+    elif case == "wrong_issuer":
+        header = f"Bearer {idp.token('city_staff', iss='https://evil.example')}"
+    elif case == "wrong_audience":
+        header = f"Bearer {idp.token('city_staff', aud='another-system')}"
+    elif case == "no_unit":
+        header = f"Bearer {idp.token('city_staff', unit_scope=None)}"
+    elif case == "hs256":
+        # The classic confusion attack: the public key used as an HMAC secret.
+        claims = {"sub": "x", "scope": "religion:write", "unit_scope": "31",
+                  "iss": "https://sso.haiphong.gov.vn/realms/danvan", "aud": "danvan",
+                  "exp": 4102444800, "iat": 1700000000}
+        forged = jwt.encode(claims, "the-attackers-own-secret-32-bytes-long!", algorithm="HS256")
+        header = f"Bearer {forged}"
+    elif case == "garbage":
+        header = "Bearer not.a.token"
+    else:
+        header = "Basic dXNlcjpwYXNz"
+    religion = services["religion"]
+    response = religion.post(SITES, json=site_body("CS-T"), headers={"Authorization": header})
+    assert response.status_code == 401, response.json()
+    assert _error(response)["code"] == code
+    assert event_count(religion) == 0
+
+
+def test_a_valid_token_names_the_actor_and_department_in_the_event(
+    services: Services, idp: Idp
+) -> None:
+    religion = services["religion"]
+    response = religion.post(SITES, json=site_body("CS-J1"),
+                             headers=idp.headers("district_board"))
+    assert response.status_code == 201
+    audit = religion.get("/api/v1/audit", headers=idp.headers("city_staff")).json()
+    assert audit["items"][0]["actor"] == "tran.thi.b"
+    assert audit["items"][0]["department"] == "Ban Dân vận Huyện ủy Tiên Lãng"
+    who = religion.get("/api/v1/auth/whoami", headers=idp.headers("district_board")).json()
+    assert who["unit_scope"] == TIEN_LANG and who["kind"] == "user"
+
+
+def _create_key(services: Services, idp: Idp, **body: Any) -> dict[str, Any]:
+    request = {"owner": "Văn phòng Đăng ký đất đai Hải Phòng",
+               "scopes": ["religion:read", "religion:write"], "unit_scope": TIEN_LANG} | body
+    response = services["religion"].post("/api/v1/admin/api-keys", json=request,
+                                          headers=idp.headers("key_admin"))
+    assert response.status_code == 201, response.json()
+    created: dict[str, Any] = response.json()
+    return created
+
+
+def test_an_api_key_lives_revoked_and_refused(services: Services, idp: Idp) -> None:
+    religion = services["religion"]
+    created = _create_key(services, idp)
+    key = created["api_key"]
+    assert key.startswith(f"dv_{created['prefix']}_")
+    # Stored hashed: neither the key nor its secret is in the table.
+    with runtime(religion).engine.connect() as conn:
+        row = conn.execute(select(api_keys_table)).one()
+    assert key.split("_", 2)[2] not in str(tuple(row)) and row.secret_hash != key
+    # Both ways of presenting it work; the unit scope of the key applies.
+    assert religion.post(SITES, json=site_body("CS-K1"),
+                         headers={"X-API-Key": key}).status_code == 201
+    assert religion.post(SITES, json=site_body("CS-K2"),
+                         headers={"Authorization": f"Bearer {key}"}).status_code == 201
+    outside = religion.post(SITES, json=site_body("CS-K3", QUAN_TOAN), headers={"X-API-Key": key})
+    assert outside.status_code == 403
+    events = event_count(religion)
+    events_of_key = religion.get("/api/v1/audit?actor=key:Văn phòng Đăng ký đất đai Hải Phòng",
+                                 headers=idp.headers("city_staff")).json()
+    assert events_of_key["total"] == 2
+    listed = religion.get("/api/v1/admin/api-keys", headers=idp.headers("key_admin")).json()
+    assert listed["items"][0]["last_used_at"] is not None
+    assert "api_key" not in listed["items"][0]
+    # Revoked: refused at once.
+    revoke = religion.post(f"/api/v1/admin/api-keys/{created['prefix']}/revoke",
+                           json={"reason": "Hết thời hạn hợp tác"},
+                           headers=idp.headers("key_admin"))
+    assert revoke.status_code == 200 and revoke.json()["status"] == "revoked"
+    refused = religion.post(SITES, json=site_body("CS-K4"), headers={"X-API-Key": key})
+    assert refused.status_code == 401
+    assert _error(refused)["code"] == "CREDENTIALS_REVOKED"
+    assert event_count(religion) == events
+    # A wrong secret under a real prefix is refused too.
+    wrong = f"dv_{created['prefix']}_{'x' * 43}"
+    assert religion.get(SITES, headers={"X-API-Key": wrong}).status_code == 401
+    # Key management is audited.
+    with runtime(religion).engine.connect() as conn:
+        actions = [r.action for r in conn.execute(
+            select(api_key_audit_table).order_by(api_key_audit_table.c.id))]
+    assert actions == ["created", "revoked"]
+
+
+def test_an_expired_api_key_is_refused(services: Services) -> None:
+    religion = services["religion"]
+    with runtime(religion).engine.begin() as conn:
+        _, key = apikeys.create_key(
+            conn, owner="Công an thành phố", scopes=["religion:read"], created_by="test",
+            expires_at=utcnow() - timedelta(seconds=1),
+        )
+    response = religion.get(SITES, headers={"X-API-Key": key})
+    assert response.status_code == 401
+    assert _error(response)["code"] == "CREDENTIALS_EXPIRED"
+
+
+def test_rotation_keeps_the_old_key_for_the_grace_period_only(
+    services: Services, idp: Idp
+) -> None:
+    religion = services["religion"]
+    created = _create_key(services, idp)
+    rotated = religion.post(f"/api/v1/admin/api-keys/{created['prefix']}/rotate",
+                            json={"grace_hours": 1}, headers=idp.headers("key_admin"))
+    assert rotated.status_code == 201, rotated.json()
+    new = rotated.json()
+    assert new["scopes"] == created["scopes"] and new["unit_scope"] == TIEN_LANG
+    for key in (created["api_key"], new["api_key"]):
+        assert religion.get(SITES, headers={"X-API-Key": key}).status_code == 200
+    # Without grace the old key stops at once.
+    again = religion.post(f"/api/v1/admin/api-keys/{new['prefix']}/rotate",
+                          json={"grace_hours": 0}, headers=idp.headers("key_admin"))
+    assert again.status_code == 201
+    assert religion.get(SITES, headers={"X-API-Key": new["api_key"]}).status_code == 401
+    assert religion.get(SITES, headers={"X-API-Key": again.json()["api_key"]}).status_code == 200
+
+
+def test_nobody_hands_out_more_than_they_hold(services: Services, idp: Idp) -> None:
+    religion = services["religion"]
+    for body, code in (
+        ({"owner": "Mặt trận Tổ quốc", "scopes": ["dialogue:write"]}, "MISSING_SCOPE"),
+        ({"owner": "Mặt trận Tổ quốc", "scopes": ["nothing:here"]}, "UNKNOWN_SCOPE"),
+    ):
+        response = religion.post("/api/v1/admin/api-keys", json=body,
+                                 headers=idp.headers("key_admin"))
+        assert _error(response)["code"] == code
+    # Without the admin scope there is no key management at all.
+    response = religion.post("/api/v1/admin/api-keys",
+                             json={"owner": "X", "scopes": ["religion:read"]},
+                             headers=idp.headers("city_staff"))
+    assert response.status_code == 403
+    assert _error(response)["details"]["required_scope"] == "admin"
+
+
+def test_the_command_line_tool_manages_keys(
+    services: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    religion = services["religion"]
+    settings = runtime(religion).settings
+    monkeypatch.setenv("RELIGION_DATABASE_URL", settings.database_url)
+    assert keys_main(["create", "--service", "religion", "--owner", "Sở Tài nguyên và Môi trường",
+                      "--scopes", "religion:read", "--unit-scope", TIEN_LANG,
+                      "--actor", "quan.tri"]) == 0
+    out = capsys.readouterr().out
+    key = next(w for w in out.split() if w.startswith("dv_"))
+    prefix = key.split("_")[1]
+    assert religion.get(SITES, headers={"X-API-Key": key}).status_code == 200
+    assert keys_main(["list", "--service", "religion"]) == 0
+    listing = capsys.readouterr().out
+    assert prefix in listing and key not in listing and "active" in listing
+    assert keys_main(["rotate", "--service", "religion", "--prefix", prefix,
+                      "--grace-hours", "0"]) == 0
+    new_key = next(w for w in capsys.readouterr().out.split() if w.startswith("dv_"))
+    assert religion.get(SITES, headers={"X-API-Key": key}).status_code == 401
+    new_prefix = new_key.split("_")[1]
+    assert keys_main(["revoke", "--service", "religion", "--prefix", new_prefix]) == 0
+    assert religion.get(SITES, headers={"X-API-Key": new_key}).status_code == 401
+    assert keys_main(["create", "--service", "religion", "--owner", "X",
+                      "--scopes", "bogus:scope"]) == 2
+    with runtime(religion).engine.connect() as conn:
+        audit = [(r.action, r.actor) for r in conn.execute(
+            select(api_key_audit_table).order_by(api_key_audit_table.c.id))]
+    assert audit[0] == ("created", "cli:quan.tri")
+    assert [a for a, _ in audit] == ["created", "rotated_in", "rotated_out", "revoked"]

@@ -1,0 +1,151 @@
+"""A district board writes and reads inside its district only; a write outside is refused
+with 403 naming the unit, and nothing is stored."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from shared.auth.units import covers, tree_codes
+from tests.auth.conftest import (
+    DAI_THANG,
+    HONG_BANG,
+    QUAN_TOAN,
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+    Idp,
+    Services,
+    event_count,
+    head_body,
+    model_body,
+    site_body,
+)
+
+
+@pytest.mark.parametrize(
+    ("scope", "unit", "on", "expected"),
+    [
+        ("31", QUAN_TOAN, date(2023, 5, 1), True),
+        ("31", "00001", date(2026, 1, 1), True),  # the city covers everything
+        (TIEN_LANG, TIEN_LANG_TOWN, date(2023, 5, 1), True),
+        (TIEN_LANG, TIEN_LANG, date(2023, 5, 1), True),
+        (TIEN_LANG, QUAN_TOAN, date(2023, 5, 1), False),
+        (TIEN_LANG, HONG_BANG, date(2023, 5, 1), False),
+        (TIEN_LANG, "31", date(2023, 5, 1), False),  # not upwards
+        (TIEN_LANG_TOWN, TIEN_LANG_TOWN, date(2023, 5, 1), True),
+        (TIEN_LANG_TOWN, DAI_THANG, date(2023, 5, 1), False),
+        # After the 2025 reform the district's last day decides: a commune that kept its
+        # code stays covered.
+        (TIEN_LANG, TIEN_LANG_TOWN, date(2026, 1, 1), True),
+        (TIEN_LANG, "garbage", date(2023, 5, 1), False),
+    ],
+)
+def test_unit_scope_covers_the_tree_as_of_the_date(
+    scope: str, unit: str, on: date, expected: bool
+) -> None:
+    assert covers(scope, unit, on) is expected
+
+
+def test_the_tree_of_a_district_holds_its_communes() -> None:
+    codes = tree_codes(TIEN_LANG)
+    assert codes is not None and {TIEN_LANG, TIEN_LANG_TOWN, DAI_THANG} <= codes
+    assert QUAN_TOAN not in codes
+    assert tree_codes("31") is None
+
+
+def _refused_outside(response_json: dict[str, object], unit: str) -> None:
+    error = response_json["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == "UNIT_OUT_OF_SCOPE"
+    assert error["details"]["unit_code"] == unit
+    assert error["details"]["unit_scope"] == TIEN_LANG
+    assert unit in error["message"]
+
+
+def test_a_district_board_cannot_write_into_another_district(
+    services: Services, idp: Idp
+) -> None:
+    board = idp.headers("district_board")
+    cases = [
+        ("religion", "/api/v1/sites", site_body("CS-HB-1", QUAN_TOAN), QUAN_TOAN),
+        ("dialogue", "/api/v1/heads", head_body(QUAN_TOAN), QUAN_TOAN),
+        ("indicators", "/api/v1/models", model_body(QUAN_TOAN), QUAN_TOAN),
+        ("religion", "/api/v1/compliance-cases",
+         {"commune_code": QUAN_TOAN, "violation_type": "land_encroachment",
+          "description": "Lấn chiếm đất", "detected_on": "2023-04-02"}, QUAN_TOAN),
+    ]
+    for service, path, body, unit in cases:
+        client = services[service]
+        before = event_count(client)
+        response = client.post(path, json=body, headers=board)
+        assert response.status_code == 403, (path, response.json())
+        _refused_outside(response.json(), unit)
+        assert event_count(client) == before
+    # Nothing reached the read model either.
+    listing = services["religion"].get("/api/v1/sites", headers=idp.headers("city_staff"))
+    assert listing.json()["total"] == 0
+
+
+def test_a_district_board_cannot_touch_another_districts_records(
+    services: Services, idp: Idp
+) -> None:
+    religion = services["religion"]
+    city = idp.headers("city_staff")
+    assert religion.post("/api/v1/sites", json=site_body("CS-HB-2", QUAN_TOAN),
+                         headers=city).status_code == 201
+    assert religion.post("/api/v1/sites", json=site_body("CS-TL-2"), headers=city).status_code \
+        == 201
+    board = idp.headers("district_board")
+    before = event_count(religion)
+    # Acting on a site of Hồng Bàng, and moving its own site out to Hồng Bàng.
+    lodge = religion.post("/api/v1/sites/CS-HB-2/dossier/start-preparation",
+                          json={"acted_on": "2023-04-01"}, headers=board)
+    assert lodge.status_code == 403
+    _refused_outside(lodge.json(), QUAN_TOAN)
+    move = religion.patch("/api/v1/sites/CS-TL-2",
+                          json={"commune_code": QUAN_TOAN, "amended_on": "2023-04-01"},
+                          headers=board)
+    assert move.status_code == 403
+    _refused_outside(move.json(), QUAN_TOAN)
+    assert event_count(religion) == before
+    # Inside its own district the same board is allowed.
+    own = religion.patch("/api/v1/sites/CS-TL-2",
+                         json={"commune_code": DAI_THANG, "amended_on": "2023-04-01"},
+                         headers=board)
+    assert own.status_code == 200, own.json()
+
+
+def test_an_import_with_rows_outside_the_district_writes_nothing(
+    services: Services, idp: Idp
+) -> None:
+    religion = services["religion"]
+    header = "Mã cơ sở,Tên cơ sở,Tôn giáo,Mã xã,Địa chỉ,Ngày đăng ký\r\n"
+    rows = (f"CS-I1,Chùa Đông,Phật giáo,{TIEN_LANG_TOWN},Khu 2,01/03/2023\r\n"
+            f"CS-I2,Chùa Tây,Phật giáo,{QUAN_TOAN},Khu 3,01/03/2023\r\n")
+    response = religion.post(
+        "/api/v1/sites/import", headers=idp.headers("district_board"),
+        files={"file": ("co-so.csv", (header + rows).encode("utf-8-sig"), "text/csv")},
+    )
+    assert response.status_code == 422, response.json()
+    errors = response.json()["error"]["details"]["report"]["errors"]
+    assert [(e["row"], e["code"]) for e in errors] == [(3, "UNIT_OUT_OF_SCOPE")]
+    assert event_count(religion) == 0
+
+
+def test_reads_follow_the_tree(services: Services, idp: Idp) -> None:
+    religion = services["religion"]
+    city = idp.headers("city_staff")
+    for code, commune in (("CS-R1", TIEN_LANG_TOWN), ("CS-R2", DAI_THANG), ("CS-R3", QUAN_TOAN)):
+        assert religion.post("/api/v1/sites", json=site_body(code, commune),
+                             headers=city).status_code == 201
+    board = idp.headers("district_board")
+    listed = religion.get("/api/v1/sites", headers=board).json()
+    assert sorted(i["code"] for i in listed["items"]) == ["CS-R1", "CS-R2"]
+    assert religion.get("/api/v1/sites", headers=city).json()["total"] == 3
+    assert religion.get("/api/v1/sites/CS-R1", headers=board).status_code == 200
+    outside = religion.get("/api/v1/sites/CS-R3", headers=board)
+    assert outside.status_code == 403
+    assert outside.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
+    assert religion.get(f"/api/v1/sites?district={HONG_BANG}", headers=board).status_code == 403
+    assert religion.get("/api/v1/sites/CS-R3/history", headers=board).status_code == 403
