@@ -18,6 +18,8 @@ def nats_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lo
     # The node configuration reads its credentials from the environment, as in the containers.
     monkeypatch.setenv("NATS_USER", NATS_USER)
     monkeypatch.setenv("NATS_PASSWORD", NATS_PASSWORD)
+    for service in ("indicators", "religion", "dialogue", "reporting"):
+        monkeypatch.setenv(f"NATS_{service.upper()}_PASSWORD", f"{service}-{NATS_PASSWORD}")
     cluster = LoopbackCluster(tmp_path / "cluster")
     try:
         yield cluster.start()

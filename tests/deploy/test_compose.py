@@ -36,6 +36,10 @@ STRONG = {
     "REPORTING_DB_PASSWORD": "d4e5f6a7b8c9d0e1f2a3b4c5",
     "NATS_USER": "danvan",
     "NATS_PASSWORD": "e5f6a7b8c9d0e1f2a3b4c5d6",
+    "NATS_INDICATORS_PASSWORD": "f6a7b8c9d0e1f2a3b4c5d6e7",
+    "NATS_RELIGION_PASSWORD": "a7b8c9d0e1f2a3b4c5d6e7f8",
+    "NATS_DIALOGUE_PASSWORD": "b8c9d0e1f2a3b4c5d6e7f8a9",
+    "NATS_REPORTING_PASSWORD": "c9d0e1f2a3b4c5d6e7f8a9b0",
 }
 
 
@@ -94,7 +98,9 @@ def test_nats_is_a_three_node_cluster_with_a_volume_per_node_and_no_published_po
         probe = " ".join(node["healthcheck"]["test"])
         assert "127.0.0.1:8222/healthz?js-enabled-only=true" in probe
         assert node["stop_signal"] == "SIGUSR2"
-        assert set(environment_of(node)) == {"NATS_USER", "NATS_PASSWORD"}
+        assert set(environment_of(node)) == {"NATS_USER", "NATS_PASSWORD"} | {
+            f"NATS_{s.upper()}_PASSWORD" for s in SERVICES
+        }
     assert volumes == {f"{n}-data" for n in NATS_NODES}
     assert volumes <= set(compose["volumes"])
 

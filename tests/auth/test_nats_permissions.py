@@ -1,0 +1,122 @@
+"""The deployed NATS users: each service may publish only its own subjects and read only the
+streams it consumes. A single node runs the authorization of deploy/nats/node.conf.template
+(the cluster block aside), so what is tested is what is deployed."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import nats
+import pytest
+from fastapi.testclient import TestClient
+
+from deploy.nats_config import compose_nodes, render
+from services.religion.app import create_app as religion_app
+from services.reporting.app import create_app as reporting_app
+from shared.natsserver import NatsServer, free_port
+from shared.settings import Settings
+from tests.auth.conftest import site_body
+from tests.integration.helpers import wait_until
+
+SERVICES = ("indicators", "religion", "dialogue", "reporting")
+ADMIN = ("operator", "operator-password-for-the-test")
+
+
+def _password(service: str) -> str:
+    return f"{service}-password-for-the-test"
+
+
+@pytest.fixture
+def secured_nats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("NATS_USER", ADMIN[0])
+    monkeypatch.setenv("NATS_PASSWORD", ADMIN[1])
+    for service in SERVICES:
+        monkeypatch.setenv(f"NATS_{service.upper()}_PASSWORD", _password(service))
+    node = compose_nodes()[0]
+    port = free_port()
+    text = render(node, [node])
+    text = re.sub(r"\ncluster \{.*?\n\}\n", "\n", text, flags=re.DOTALL)
+    text = text.replace('listen: "0.0.0.0:4222"', f'listen: "127.0.0.1:{port}"')
+    text = text.replace('http: "0.0.0.0:8222"', f'http: "127.0.0.1:{free_port()}"')
+    text = text.replace('store_dir: "/data"', f'store_dir: "{tmp_path / "store"}"')
+    text = text.replace("max_file_store: 50GB", "max_file_store: 1GB")
+    config = tmp_path / "node.conf"
+    config.write_text(text)
+    server = NatsServer(port, tmp_path / "store", config_file=config,
+                        log_file=tmp_path / "nats.log")
+    server.start()
+    try:
+        yield f"nats://127.0.0.1:{port}"
+    finally:
+        server.kill()
+
+
+async def _violations(url: str, user: str, password: str, publish: str | None,
+                      subscribe: str | None) -> list[str]:
+    errors: list[str] = []
+
+    async def on_error(exc: Exception) -> None:
+        errors.append(str(exc))
+
+    client = await nats.connect(url, user=user, password=password, error_cb=on_error,
+                                allow_reconnect=False)
+    try:
+        if publish:
+            await client.publish(publish, b"{}")
+        if subscribe:
+            await client.subscribe(subscribe)
+        await client.flush()
+        await asyncio.sleep(0.3)
+    finally:
+        await client.close()
+    return [e for e in errors if "ermissions" in e]
+
+
+def test_a_service_publishes_its_own_events_and_nothing_else(
+    secured_nats: str, settings_factory: Callable[..., Settings]
+) -> None:
+    settings = settings_factory("religion", nats_url=secured_nats, subject_root="danvan",
+                                nats_user="svc-religion", nats_password=_password("religion"))
+    with TestClient(religion_app(settings)) as religion:
+        assert religion.post("/api/v1/sites", json=site_body("CS-N1")).status_code == 201
+
+        async def stream_messages() -> int:
+            client = await nats.connect(secured_nats, user=ADMIN[0], password=ADMIN[1])
+            try:
+                info = await client.jetstream().stream_info("DANVAN_RELIGION")
+                return int(info.state.messages)
+            except Exception:
+                return 0
+            finally:
+                await client.close()
+
+        wait_until(lambda: asyncio.run(stream_messages()) == 1, timeout=15)
+    # Reporting, as its own user, creates its durable consumer on the religion stream and
+    # receives the event.
+    reporting_settings = settings_factory(
+        "reporting", nats_url=secured_nats, subject_root="danvan", nats_user="svc-reporting",
+        nats_password=_password("reporting"))
+    with TestClient(reporting_app(reporting_settings)) as reporting:
+        wait_until(lambda: reporting.get("/api/v1/religion/sites-summary").json()["sites"] == 1,
+                   timeout=20)
+
+    own = asyncio.run(_violations(secured_nats, "svc-religion", _password("religion"),
+                                  "danvan.religion.site.Probe", None))
+    assert own == []
+    forged = asyncio.run(_violations(secured_nats, "svc-religion", _password("religion"),
+                                     "danvan.dialogue.session.SessionHeld", None))
+    assert forged and "danvan.dialogue.session.sessionheld" in forged[0].lower()
+    # Reporting reads streams through its pull consumers, never by subscribing to subjects.
+    peek = asyncio.run(_violations(secured_nats, "svc-reporting", _password("reporting"),
+                                   None, "danvan.religion.>"))
+    assert peek
+    # Dialogue consumes nothing: it may not even ask for another stream's messages.
+    pull = asyncio.run(_violations(
+        secured_nats, "svc-dialogue", _password("dialogue"),
+        "$JS.API.CONSUMER.MSG.NEXT.DANVAN_RELIGION.reporting", None))
+    assert pull
+    with pytest.raises(nats.errors.Error):
+        asyncio.run(_violations(secured_nats, "svc-religion", "wrong-password", None, None))
