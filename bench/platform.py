@@ -21,7 +21,8 @@ import nats
 from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert
 
-from bench.common import Timer, private_nats, report, temp_dir
+from bench.common import Timer, private_nats, report, report_time, temp_dir
+from shared.adminunits import load_catalogue
 from shared.aggregate import Aggregate, CommandContext
 from shared.consumer import Projection
 from shared.envelope import DomainEvent, EventEnvelope, EventRegistry, PendingEvent, new_envelope
@@ -280,6 +281,13 @@ async def kernel_projection(settings: Settings, baseline: float) -> None:
     )
 
 
+def catalogue_load() -> None:
+    with Timer() as timer:
+        catalogue = load_catalogue()
+    units = len(catalogue.units(date(2023, 6, 1))) + len(catalogue.units(date(2025, 8, 1)))
+    report_time(f"unit catalogue load, whole country ({units} units in two eras)", timer.seconds)
+
+
 async def run() -> None:
     with private_nats() as server, temp_dir() as tmp:
         root = "bench"
@@ -299,6 +307,7 @@ async def run() -> None:
         )
         religion.create_schema()
         print("  (b, c) the kernel, each beside its baseline")
+        catalogue_load()
         kernel_store_append(religion, sqlite_rate)
         kernel_append(religion, sqlite_rate)
         await kernel_relay(religion, publish_rate)

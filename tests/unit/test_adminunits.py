@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import json
 import sys
-import time
 import unicodedata
 from datetime import date
 from pathlib import Path
@@ -251,12 +250,10 @@ def test_restate_is_a_derived_view(cat: UnitCatalogue) -> None:
 # -- loading -----------------------------------------------------------------------------------
 
 
-def test_default_catalogue_is_loaded_once_and_fast() -> None:
+def test_default_catalogue_is_loaded_once_and_holds_the_whole_country() -> None:
+    # Load time is measured by `make bench`, not asserted here.
     assert default_catalogue() is default_catalogue()
-    started = time.perf_counter()
     fresh = load_catalogue()
-    elapsed = time.perf_counter() - started
-    assert elapsed < 1.0, f"loading the whole country took {elapsed:.2f}s"
     assert len(fresh.units(IN_2025, "commune")) == 3321
 
 
