@@ -170,9 +170,13 @@ def religion_2023(ev: Events) -> list[EventEnvelope]:
 
 
 def dialogue_2023(ev: Events) -> list[EventEnvelope]:
-    """Seven heads; on 31/12/2023 I2 is 3/6 (H1, H3, H6 met the rule)."""
+    """Seven heads; on 31/12/2023 I2 is 5/6 (all but H2 met the rule)."""
     d = date
     return [
+        # The versions in force since Quyết định 1738-QĐ/TU (27/01/2015): once a year at every
+        # level in this scenario. The dialogue service always records its versions as events
+        # (its seed on first start), and with none in force nothing would be owed.
+        *(ev.rule(level, 1, d(2015, 1, 27)) for level in ("province", "district", "commune")),
         ev.head("H1", TIEN_LANG_TOWN, d(2020, 6, 1)),
         ev.head("H2", TIEN_LANG_TOWN, d(2021, 7, 1), role="people_committee_chair"),
         ev.head("H3", TIEN_LANG, d(2020, 10, 1)),

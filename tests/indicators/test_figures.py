@@ -22,7 +22,8 @@ from services.indicators.application.projections import all_projections
 from services.indicators.application.queries import restated_view
 from services.indicators.domain.definitions import plan_2023_definitions
 from services.indicators.domain.events import registry
-from services.indicators.domain.figures import IndicatorFigures
+from services.indicators.domain.facts import HeadTerm, RuleFact
+from services.indicators.domain.figures import IndicatorFigures, required_sessions
 from services.indicators.domain.model import Indicator
 from shared.aggregate import CommandContext
 from shared.envelope import EventEnvelope
@@ -139,28 +140,43 @@ def test_i2_from_dialogue_events(runtime: ServiceRuntime) -> None:
     apply(runtime, dialogue_2023(Events()))
 
     i2 = figures(runtime, "I2")
+    # Each head's requirement by the rule of shared/dialoguerule.py over 2023 (365 days):
+    # once a year everywhere since 27/01/2015, communes twice from 01/07/2023.
     assert pairs(i2, TIEN_LANG_TOWN, TIEN_LANG, QUAN_TOAN, HONG_BANG, HAI_PHONG) == {
-        TIEN_LANG_TOWN: (1, 2),  # H1 held 2 (needed 2), H2 only 1
+        TIEN_LANG_TOWN: (1, 2),  # H1 held 2 (needed 2), H2 only 1 of 2
         TIEN_LANG: (2, 3),  # + H3, the district's own head, held 1 of 1
-        QUAN_TOAN: (0, 2),  # H4 left in March without a session; H5's second was cancelled
-        HONG_BANG: (0, 2),
-        HAI_PHONG: (3, 6),  # + H6, the city's head; H7 took office only in 2024
+        QUAN_TOAN: (2, 2),  # H4 owed nothing for his 90 days; H5 held 1 of 1 (P5 cancelled)
+        HONG_BANG: (2, 2),
+        HAI_PHONG: (5, 6),  # + H6, the city's head, 1 of 1; H7 took office only in 2024
     }
     assert i2.figures[TIEN_LANG].own_numerator == 1 and i2.figures[TIEN_LANG].own_denominator == 1
     heads = {i.key: i.detail for i in i2.evidence}
-    # 1 a year until 30/06 then 2 a year: 181 x 1 + 184 x 2 = 549 days-sessions of 365 -> 2.
+    # 1 a year until 30/06 then 2 a year: 1 x 181/365 + 2 x 184/365 = 549/365 = 1.50 -> 2.
     assert heads["H1"]["required_sessions"] == 2 and heads["H1"]["sessions_held"] == 2
-    assert heads["H4"]["required_sessions"] == 1  # 90 days in office: 90/365 rounded up
-    assert heads["H5"]["required_sessions"] == 2  # (91 + 184 x 2)/365 = 1.26 -> 2
+    assert heads["H2"]["required_sessions"] == 2 and heads["H2"]["sessions_held"] == 1
+    assert heads["H4"]["required_sessions"] == 0  # 1/1-31/3, 90 days: 90/365 = 0.25 -> 0
+    # 1/4-30/6 at 1 a year, 1/7-31/12 at 2: (91 + 2 x 184)/365 = 459/365 = 1.26 -> 1.
+    assert heads["H5"]["required_sessions"] == 1
     assert heads["H5"]["sessions_held"] == 1
-    assert heads["H3"]["required_sessions"] == 1  # district level: no rule set, 1 a year
+    assert heads["H3"]["required_sessions"] == 1  # district, all year at 1: 365/365 = 1
+    assert heads["H6"]["required_sessions"] == 1  # province, the same
     assert [s["session_id"] for s in heads["H1"]["sessions"]] == ["P1", "P2"]  # not 2022's P7
     assert "H7" not in heads
-    assert i2.figures[HAI_PHONG].status == "chua_dat"
+    assert i2.figures[HAI_PHONG].status == "chua_dat"  # 83.3 % of 100 %, the year is over
 
+    # On 30/06 the requirement is still the year's (every rule already recorded); sessions
+    # held so far: H1 1 of 2, H2 1 of 2, H3 1 of 1, H4 0 of 0, H5 0 of 1, H6 0 of 1.
     june = figures(runtime, "I2", on=date(2023, 6, 30))
-    assert pairs(june, HAI_PHONG) == {HAI_PHONG: (1, 6)}  # only H3 so far
-    assert june.figures[HAI_PHONG].status == "co_nguy_co"  # 16.7 % against a 49.6 % pace
+    assert pairs(june, HAI_PHONG) == {HAI_PHONG: (2, 6)}  # H3 and H4
+    assert june.figures[HAI_PHONG].status == "co_nguy_co"  # 33.3 % against a 49.6 % pace
+
+    # With no version of the rule in force nothing is owed (no default of 1 a year): without
+    # the 2015 versions, a district head in office all 2023 owes 0, a commune head
+    # 2 x 184/365 = 1.01 -> 1 from the July amendment alone.
+    year_terms = [HeadTerm("X", TIEN_LANG, "party_secretary", "X", date(2020, 1, 1))]
+    july_only = [RuleFact("commune", 2, date(2023, 7, 1))]
+    assert required_sessions(year_terms, july_only, "district", date(2023, 1, 1), YEAR_END) == 0
+    assert required_sessions(year_terms, july_only, "commune", date(2023, 1, 1), YEAR_END) == 1
 
 
 def test_i1_from_the_model_register(runtime: ServiceRuntime) -> None:
@@ -258,7 +274,7 @@ def test_a_2025_merge_leaves_the_2023_figures_and_the_restated_view_sums(
 
     i2 = restated_view(before["I2"], date(2025, 8, 1))
     assert (i2["above_commune"]["numerator"], i2["above_commune"]["denominator"]) == (2, 2)
-    assert (i2["sum"]["numerator"], i2["sum"]["denominator"]) == (3, 6)
+    assert (i2["sum"]["numerator"], i2["sum"]["denominator"]) == (5, 6)
 
 
 def test_a_2025_figure_places_2023_facts_on_the_units_of_2025() -> None:

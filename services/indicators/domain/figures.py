@@ -12,9 +12,12 @@ computed denominator of the scope's root only: the plan gives no per-district sp
 * dialogue_heads (I2): each head in office at some time between the period's start and the
   date counts 1 in the denominator at the unit they head, and 1 in the numerator when they
   took part in at least the required number of sessions held in that window. The requirement
-  is the regulation's minimum per year (DialogueRuleSet for the head's level, 1 when none),
-  prorated to the days the head is in office during the period (until the period's end when
-  they have not left), and rounded up: a head in office all year under "1 a year" needs 1.
+  is the one every service uses (`shared/dialoguerule.py`): the head's days in office during
+  the period (until the period's end when they have not left), cut at 1 January and at each
+  DialogueRuleSet of the head's level, each piece owing the minimum in force × days / days
+  in that year, summed exactly and rounded half up. No version in force owes nothing (the
+  dialogue service records its versions as events from its first start): a head in office
+  all year under "1 a year" needs 1, for 90 days 90/365 = 0.25 → 0.
 * sites_with_dossier (I3) / sites_with_certificate (I4): each site in the register and not
   closed counts 1 in the denominator at its commune, and 1 in the numerator when its dossier
   is lodged and not withdrawn or rejected (I3) / it holds a certificate not revoked (I4).
@@ -24,10 +27,9 @@ computed denominator of the scope's root only: the plan gives no per-district sp
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
 
@@ -44,9 +46,9 @@ from services.indicators.domain.facts import (
 from services.indicators.domain.scope import ScopeTree
 from services.indicators.domain.status import ratio, status_of
 from shared.adminunits import level_of_code
+from shared.dialoguerule import required_sessions as rule_requirement
 
 EvidenceKind = Literal["model", "head", "site", "reported"]
-DEFAULT_MIN_SESSIONS_PER_YEAR = 1
 TOTAL = "*"
 
 
@@ -222,38 +224,15 @@ def compute_dialogue_heads(
 def required_sessions(
     terms: Sequence[HeadTerm], rules: Sequence[RuleFact], level: str, start: date, end: date
 ) -> int:
-    """Sessions a head must hold in the period: the per-year minimum of each rule in force,
-    prorated to the head's days in office under it, summed and rounded up."""
-    period_days = (end - start).days + 1
-    exact = Fraction(0)
-    for segment_start, segment_end, minimum in rule_segments(rules, level, start, end):
-        for term in terms:
-            days = term.overlap_days(segment_start, segment_end)
-            exact += Fraction(minimum * days, period_days)
-    return math.ceil(exact)
-
-
-def rule_segments(
-    rules: Sequence[RuleFact], level: str, start: date, end: date
-) -> list[tuple[date, date, int]]:
-    """The period cut where the rule for `level` changes: (first day, last day, minimum)."""
-    effective: dict[date, int] = {}
-    for rule in rules:  # in recording order: a later record for the same date wins
-        if rule.level == level:
-            effective[rule.effective_from] = rule.min_sessions_per_year
-    changes = sorted(effective.items())
-    minimum = DEFAULT_MIN_SESSIONS_PER_YEAR
-    for when, value in changes:
-        if when <= start:
-            minimum = value
-    segments: list[tuple[date, date, int]] = []
-    cursor = start
-    for when, value in changes:
-        if start < when <= end:
-            segments.append((cursor, when - timedelta(days=1), minimum))
-            cursor, minimum = when, value
-    segments.append((cursor, end, minimum))
-    return segments
+    """Sessions a head must hold in the period `start`..`end`: the kernel's rule over the
+    parts of the period each term covers, with the versions of the head's level (in
+    recording order, so a later record for the same date corrects the earlier)."""
+    windows = [
+        (max(term.start, start), min(term.to or end, end))
+        for term in terms
+        if term.overlap_days(start, end) > 0
+    ]
+    return rule_requirement(windows, [rule for rule in rules if rule.level == level])
 
 
 def compute_sites(
