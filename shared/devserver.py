@@ -41,6 +41,7 @@ def _raise_stop(signum: int, _: FrameType | None) -> None:
 
 
 def main() -> int:
+    parent = os.getppid()
     data_dir = Path(os.environ.get("DATA_DIR", "var")).resolve()
     data_dir.mkdir(parents=True, exist_ok=True)
     nats: NatsServer | None = None
@@ -75,6 +76,8 @@ def main() -> int:
         deadline = time.monotonic() + 60
         waiting = set(SERVICES)
         while waiting and time.monotonic() < deadline:
+            if os.getppid() != parent:
+                return 0
             for service in list(waiting):
                 if children[service].poll() is not None:
                     print(f"Dịch vụ {service} đã dừng khi khởi động", file=sys.stderr)
@@ -91,6 +94,11 @@ def main() -> int:
             print(f"  {service:<16} http://127.0.0.1:{_port(service)}/docs")
         print(f"  Bảng điều khiển  http://127.0.0.1:{_port('reporting')}/\n", flush=True)
         while True:
+            if os.getppid() != parent:
+                # Whoever started us (make, a shell) is gone: SIGTERM to `make` is not passed
+                # on to its recipe, so notice it here rather than leave orphans behind.
+                print("Tiến trình cha đã dừng; dừng các dịch vụ", file=sys.stderr)
+                return 0
             for service, child in children.items():
                 if child.poll() is not None:
                     print(f"Dịch vụ {service} đã dừng (mã {child.returncode})", file=sys.stderr)

@@ -97,4 +97,5 @@ def vietnamese_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
 
 
 def _show(value: Any) -> str:
-    return str(value).replace("'", "")
+    # pydantic lists choices as "'a', 'b' or 'c'": drop the quotes, say "hoặc".
+    return str(value).replace("'", "").replace(" or ", " hoặc ")

@@ -42,11 +42,17 @@ def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
 
 
 def _group_alive(pgid: int) -> bool:
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    return True
+    """Whether a live (not zombie) process of the group remains. Orphans are re-parented to
+    PID 1, which on some machines never reaps them, so a signal test would see zombies."""
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        state, group = fields[0], int(fields[2])
+        if group == pgid and state != "Z":
+            return True
+    return False
 
 
 @pytest.fixture
@@ -106,3 +112,39 @@ def test_all_four_services_come_up_the_slice_works_and_sigterm_stops_everything(
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
     wait_until(lambda: not _group_alive(process.pid), timeout=20)
+
+
+def test_services_stop_when_the_parent_that_started_them_dies(tmp_path: Path) -> None:
+    # `make run` killed with SIGTERM does not pass the signal on to its recipe.
+    ports = {service: free_port() for service in SERVICES}
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")},
+        "DATA_DIR": str(tmp_path / "var"),
+        "NATS_PORT": str(free_port()),
+        **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()},
+    }
+    env.pop("NATS_URL", None)
+    parent = subprocess.Popen(
+        ["sh", "-c", f"{sys.executable} -m shared.devserver; true"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        health = f"http://127.0.0.1:{ports['reporting']}/healthz"
+
+        def up() -> bool:
+            try:
+                return _get(health)[0] == 200
+            except OSError:
+                return False
+
+        wait_until(up, timeout=90)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        wait_until(lambda: not _group_alive(parent.pid), timeout=30)
+    finally:
+        if _group_alive(parent.pid):
+            os.killpg(parent.pid, signal.SIGKILL)
