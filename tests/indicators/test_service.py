@@ -394,3 +394,12 @@ def test_the_unit_catalogue_as_of_a_date(client: TestClient) -> None:
     ]:
         response = client.get(url, params=params)
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), url
+
+
+def test_only_the_city_level_reads_the_restated_view(client: TestClient) -> None:
+    url = "/api/v1/indicators/2023/I3/restated"
+    assert client.get(url).status_code == 200
+    board = {"X-Scopes": "indicators:read", "X-Unit-Scope": "315"}  # Huyện Tiên Lãng
+    refused = client.get(url, headers=board)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"]

@@ -32,7 +32,7 @@ from services.indicators.domain.definitions import Definition
 from services.indicators.domain.figures import IndicatorFigures
 from shared.adminunits import UnknownUnitError
 from shared.aggregate import CommandContext
-from shared.auth.checks import may_read_unit, readable_unit
+from shared.auth.checks import may_read_unit, readable_unit, require_city
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
@@ -150,6 +150,8 @@ def indicator_restated(
     on: date | None = None, as_of: datetime | None = None,
 ) -> dict[str, Any]:
     """Kết quả của kỳ quy đổi sang các đơn vị hành chính hiện hành (chỉ để tham khảo)."""
+    # A restatement spans the whole city's old and new units: the city level reads it.
+    require_city(principal_of(request), "indicators:read")
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year)
         moment = _moment(definition, on, as_of)
