@@ -1,0 +1,88 @@
+"""Indicator I2 in a report: heads in office at the cut-off, and those who met the rule.
+
+A head counts in `heads_in_office` when the last of their `HeadTookOffice`/`HeadLeftOffice`
+facts up to the cut-off put them in office, at the units of that fact. They count in
+`heads_meeting_rule` when the sessions they held in the report's data window (`data_from` ..
+`cutoff_on`, the window every other figure of the report is counted in) are at least what the
+direct-dialogue rule asks of them there: `shared/dialoguerule.py`, the rule the dialogue and
+indicators services apply too, over the parts of the window the head was in office (their
+terms: a head who left and came back has two), with the `DialogueRuleSet` versions of their
+level. No version in force owes nothing; the dialogue service records its versions as events
+from its first start.
+
+The facts say what the rule needs: a head fact's business date is `from_date` (took office)
+or `to_date` (left office, the last day in office); a rule fact's subject is the level, its
+business date `effective_from` (the dialogue service records the event on that date) and its
+amount the minimum a year.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from shared.dialoguerule import required_sessions
+
+Fact = Any  # a fact row with `effect`, `business_on`, `unit_code`, `subject`, `amount`
+LEVEL_BY_LENGTH = {2: "province", 3: "district", 5: "commune"}
+
+
+@dataclass(frozen=True)
+class RuleVersion:
+    """One `DialogueRuleSet` of a level, as the reporting service holds it."""
+
+    effective_from: date
+    min_sessions_per_year: int
+
+
+def rule_versions(rules: Iterable[Fact]) -> dict[str, list[RuleVersion]]:
+    """The versions per level, in fact order (a later fact of the same date corrects)."""
+    versions: dict[str, list[RuleVersion]] = {}
+    for row in rules:
+        if row.amount is not None:
+            versions.setdefault(row.subject, []).append(
+                RuleVersion(row.business_on, int(row.amount)))
+    return versions
+
+
+def terms_in_window(facts: Sequence[Fact], start: date, end: date) -> list[tuple[date, date]]:
+    """The parts of `start`..`end` a head was in office, from their facts in order."""
+    terms: list[tuple[date, date]] = []
+    took: date | None = None
+    for row in facts:
+        if row.effect == 1 and took is None:
+            took = row.business_on
+        elif row.effect == 0 and took is not None:
+            terms.append((took, row.business_on))
+            took = None
+    if took is not None:
+        terms.append((took, end))
+    return [(max(a, start), min(b, end)) for a, b in terms if a <= end and b >= start]
+
+
+def level_of(unit_code: str | None) -> str:
+    return LEVEL_BY_LENGTH.get(len(unit_code or ""), "commune")
+
+
+def head_figures(
+    heads: Mapping[str, Sequence[Fact]],
+    rules: Mapping[str, Sequence[RuleVersion]],
+    held: Counter[str],
+    start: date,
+    end: date,
+) -> Iterator[tuple[Fact, str]]:
+    """(the fact whose units the head counts under, figure) for every head of `heads` (their
+    facts up to the cut-off `end`, in order); `held`: sessions per head id in the window."""
+    for head_id, facts in heads.items():
+        switches = [row for row in facts if row.effect is not None]
+        if not switches or switches[-1].effect != 1:
+            continue
+        row = switches[-1]
+        yield row, "heads_in_office"
+        owed = required_sessions(
+            terms_in_window(switches, start, end), rules.get(level_of(row.unit_code), ()))
+        if held[head_id] >= owed:
+            yield row, "heads_meeting_rule"

@@ -1,0 +1,102 @@
+"""I2 in a report: a head meets the direct-dialogue rule by shared/dialoguerule.py over the
+report's data window, counted by hand."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from services.reporting.domain.heads import (
+    RuleVersion,
+    head_figures,
+    rule_versions,
+    terms_in_window,
+)
+
+pytestmark = pytest.mark.unit
+
+D = date
+TIEN_LANG = "315"  # Huyện Tiên Lãng
+TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng
+# The 6-month window of 2023 (Decree 09/2019): 15/12/2022 .. 14/06/2023.
+START, END = D(2022, 12, 15), D(2023, 6, 14)
+
+
+@dataclass(frozen=True)
+class Fact:
+    subject: str
+    effect: int | None
+    business_on: date
+    unit_code: str | None = None
+    amount: float | None = None
+
+
+def took(head: str, on: date, unit: str = TIEN_LANG_TOWN) -> Fact:
+    return Fact(head, 1, on, unit)
+
+
+def left(head: str, on: date, unit: str = TIEN_LANG_TOWN) -> Fact:
+    return Fact(head, 0, on, unit)
+
+
+def judged(heads: dict[str, list[Fact]], rules: list[Fact], held: dict[str, int]
+           ) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for row, figure in head_figures(heads, rule_versions(rules), Counter(held), START, END):
+        found.setdefault(row.subject, []).append(figure)
+    return found
+
+
+ONCE_2015 = [Fact(level, None, D(2015, 1, 27), amount=1)
+             for level in ("province", "district", "commune")]
+
+
+def test_terms_are_the_days_in_office_inside_the_window() -> None:
+    assert terms_in_window([took("H", D(2020, 1, 1))], START, END) == [(START, END)]
+    # Left on 31/01 (last day in office), back on 01/04: two terms.
+    facts = [took("H", D(2020, 1, 1)), left("H", D(2023, 1, 31)), took("H", D(2023, 4, 1))]
+    assert terms_in_window(facts, START, END) == [(START, D(2023, 1, 31)), (D(2023, 4, 1), END)]
+    assert terms_in_window([took("H", D(2023, 7, 1))], START, END) == []
+    assert terms_in_window([took("H", D(2021, 1, 1)), left("H", D(2022, 6, 30))], START,
+                           END) == []
+
+
+def test_a_head_owes_what_the_rule_owes_over_their_part_of_the_window() -> None:
+    heads = {
+        # All of the window at once a year: 17/365 (2022) + 165/365 (2023: 31+28+31+30+31+14
+        # days to 14/06) = 182/365 = 0.499 -> 0: nothing owed, counts with no session.
+        "A": [took("A", D(2020, 1, 1))],
+        # A district at twice a year: 2 x 182/365 = 364/365 = 0.997 -> 1; held none.
+        "B": [took("B", D(2020, 1, 1), TIEN_LANG)],
+        # The same, held one.
+        "C": [took("C", D(2020, 1, 1), TIEN_LANG)],
+        # Left before the cut-off: not in office, not counted at all.
+        "D": [took("D", D(2020, 1, 1)), left("D", D(2023, 3, 31))],
+    }
+    rules = [*ONCE_2015, Fact("district", None, D(2015, 1, 27), amount=2)]  # corrects 1 -> 2
+    assert judged(heads, rules, {"C": 1}) == {
+        "A": ["heads_in_office", "heads_meeting_rule"],
+        "B": ["heads_in_office"],
+        "C": ["heads_in_office", "heads_meeting_rule"],
+    }
+
+
+def test_two_terms_and_a_rule_raised_in_the_window() -> None:
+    # Communes twice a year from 01/03/2023. E was in office until 31/01/2023 and again from
+    # 01/03: 15/12-31/12/2022 = 17 days at 1, 01/01-31/01/2023 = 31 days at 1,
+    # 01/03-14/06/2023 = 31+30+31+14 = 106 days at 2: (17 + 31 + 212)/365 = 260/365 = 0.71 -> 1.
+    facts = [took("E", D(2019, 1, 1)), left("E", D(2023, 1, 31)), took("E", D(2023, 3, 1))]
+    rules = [*ONCE_2015, Fact("commune", None, D(2023, 3, 1), amount=2)]
+    assert judged({"E": facts}, rules, {}) == {"E": ["heads_in_office"]}
+    assert judged({"E": facts}, rules, {"E": 1}) == {"E": ["heads_in_office",
+                                                           "heads_meeting_rule"]}
+
+
+def test_no_version_in_force_owes_nothing() -> None:
+    heads = {"F": [took("F", D(2020, 1, 1), TIEN_LANG)]}
+    assert judged(heads, [], {}) == {"F": ["heads_in_office", "heads_meeting_rule"]}
+    assert rule_versions([Fact("commune", None, D(2023, 1, 1), amount=None)]) == {}
+    assert rule_versions(ONCE_2015[:1]) == {"province": [RuleVersion(D(2015, 1, 27), 1)]}
