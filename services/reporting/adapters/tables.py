@@ -3,13 +3,21 @@
 The read models are FACT tables, one per source service: one row per relevant event, with
 its business date, recording time and the units it concerns as of its business date. They
 are rebuilt by replay; every figure is a query over them, so a report for (period, as of) is
-reproducible. `rpt_frozen_figures` is not a read model: it holds the figures of finalised
-reports, written with their `ReportFinalised` event and addressed by its content hash.
+reproducible.
+
+Beside them, written in the same transactions, the figures per CHUNK (see
+`domain/chunks.py`) and unit, the sessions per head and chunk, and per source stream a mark
+of what has been projected: what a report as of now reads instead of the facts.
+
+`rpt_frozen_figures` is not a read model: it holds the figures of finalised reports, written
+with their `ReportFinalised` event and addressed by its content hash.
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -21,7 +29,10 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
+
+from services.reporting.domain.counting import ATTENDANCE, CHUNK_FIGURES
 
 metadata = MetaData()
 SOURCES = ("religion", "dialogue", "indicators")
@@ -51,7 +62,9 @@ def _fact_table(source: str) -> Table:
         Column("province_code", String(10)),
         Column("data", Text),
     )
-    Index(f"ix_rpt_{source}_family_date", table.c.family, table.c.business_on)
+    # The one index: a subject's facts (stock figures, units of events naming none). An index
+    # on the business date cost a rebuild a quarter of its time for inserts at random places,
+    # and the reports it served are read from the chunk figures.
     Index(f"ix_rpt_{source}_subject", table.c.family, table.c.subject)
     return table
 
@@ -71,4 +84,48 @@ frozen_figures = Table(
     Column("content_hash", String(64), primary_key=True),
     Column("figures", Text, nullable=False),
     Column("stored_at", DateTime(timezone=True), nullable=False),
+)
+
+
+# Figures per (chunk, source, unit): flow figures of the facts dated in the chunk, and the
+# changes of stock figures at the chunk's cut-off. The units are those of the facts ('' for
+# none), placed on a report's tree when it is read. The table is a fast path only: every
+# figure in it is also computed from the facts, and the tests compare the two.
+figure_chunks = Table(
+    "rpt_figure_chunks",
+    metadata,
+    Column("chunk", Integer, primary_key=True),
+    Column("source", String(20), primary_key=True),
+    Column("unit_code", String(10), primary_key=True),
+    Column("district_code", String(10), primary_key=True),
+    Column("province_code", String(10), primary_key=True),
+    *(
+        Column(name, Float if name == ATTENDANCE else Integer, nullable=False,
+               server_default=text("0"))
+        for name in CHUNK_FIGURES
+    ),
+)
+
+# Direct dialogue sessions held per head and chunk (a head meets the rule by the sessions of
+# the whole window).
+head_sessions = Table(
+    "rpt_head_sessions",
+    metadata,
+    Column("head_id", String(160), primary_key=True),
+    Column("chunk", Integer, primary_key=True),
+    Column("held", Integer, nullable=False),
+)
+
+# One row per source stream: how many facts are projected (with `generation`, renewed when
+# the projection is dropped, it keys cached reports), the latest recording time among them,
+# and whether the chunk figures hold every fact (not so for facts projected before the
+# chunks existed: until a rebuild, reports are computed from the facts).
+source_marks = Table(
+    "rpt_source_marks",
+    metadata,
+    Column("source", String(20), primary_key=True),
+    Column("generation", String(36), nullable=False),
+    Column("facts", BigInteger, nullable=False),
+    Column("complete", Boolean, nullable=False),
+    Column("latest_recorded_at", DateTime(timezone=True)),
 )

@@ -1,8 +1,14 @@
-"""Every figure of a conference report, computed from the fact tables.
+"""Every figure of a conference report.
 
 A report is a pure function of (period window, scope, as of): facts with a business date in
 the window (flow figures) or up to the cut-off (stock figures), and recorded no later than
 "as of". Asked again, or after a full replay, it gives the same figures.
+
+Two ways to the same figures, following the same rules (`domain/counting.py`):
+- from the chunk figures the projections keep (`rpt_figure_chunks`): when "as of" is at or
+  after the latest recorded fact (a report as of now) and the period has its default
+  window, the figures are sums of a few thousand rows, whatever the number of facts;
+- from the fact tables, for any other "as of" or a moved window.
 """
 
 from __future__ import annotations
@@ -12,13 +18,35 @@ import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, func, select
+from sqlalchemy import Connection, Row, Table, and_, case, func, literal, select
 
-from services.reporting.adapters.tables import dialogue_facts, indicators_facts, religion_facts
+from services.reporting.adapters.tables import (
+    dialogue_facts,
+    figure_chunks,
+    head_sessions,
+    indicators_facts,
+    religion_facts,
+    source_marks,
+)
 from services.reporting.application.unittree import UnitTree, unit_tree
+from services.reporting.domain.chunks import has_default_window, period_chunks
+from services.reporting.domain.counting import (
+    ATTENDANCE,
+    CHUNK_FIGURES,
+    FLOW_FAMILIES,
+    FLOW_FIGURES,
+    MODELS_I1,
+    STOCK_FAMILIES,
+    STOCK_FIGURES,
+    SubjectHistory,
+    flow_figures,
+    head_figures,
+    level_rules,
+    stock_figures,
+)
 from services.reporting.domain.indicators import (
     CORE_INDICATORS,
     PLAN_TARGETS,
@@ -27,46 +55,15 @@ from services.reporting.domain.indicators import (
     judge,
     percentage,
 )
-from services.reporting.domain.metrics import I1_FIELDS, METRIC_KEYS, MODEL_FIELDS
+from services.reporting.domain.metrics import METRIC_KEYS
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
 
-# Flow figures: (fact table, event type) → figure. A count, or the sum of `amount` for
-# the figures in FLOW_SUMS.
-FLOW_KINDS: dict[tuple[str, str], str] = {
-    ("religion", "LandDossierLodged"): "dossiers_lodged",
-    ("religion", "DossierRejected"): "dossiers_rejected_or_withdrawn",
-    ("religion", "DossierWithdrawn"): "dossiers_rejected_or_withdrawn",
-    ("religion", "CertificateIssued"): "certificates_issued",
-    ("religion", "CertificateRevoked"): "certificates_revoked",
-    ("religion", "ComplianceCaseOpened"): "cases_opened",
-    ("religion", "ComplianceCaseResolved"): "cases_resolved",
-    ("religion", "ComplianceCaseReferred"): "cases_referred",
-    ("dialogue", "SessionPlanned"): "sessions_planned",
-    ("dialogue", "SessionHeld"): "sessions_held",
-    ("dialogue", "SessionCancelled"): "sessions_cancelled",
-    ("dialogue", "SessionReportFiled"): "sessions_reported",
-    ("dialogue", "IssueRaised"): "issues_raised",
-    ("dialogue", "CommitmentMade"): "commitments_made",
-    ("indicators", "ModelRegistered"): "models_registered",
-    ("indicators", "ModelRecognised"): "models_recognised",
-    ("indicators", "ContestEntrySubmitted"): "contest_entries",
-}
-FLOW_FAMILIES = {
-    "religion": ("dossier", "certificate", "compliance"),
-    "dialogue": ("session", "issue", "commitment"),
-    "indicators": ("model", "contest"),
-}
-ISSUE_HANDLING = {"answered_on_spot": "issues_answered_on_spot", "assigned": "issues_assigned"}
 TABLES: dict[str, Table] = {
     "religion": religion_facts,
     "dialogue": dialogue_facts,
     "indicators": indicators_facts,
 }
-# Quyết định 1738-QĐ/TU: a head holds direct dialogue at least once a year, until the rule
-# (being amended) arrives as a `DialogueRuleSet` event.
-DEFAULT_MIN_SESSIONS = 1.0
-LEVEL_BY_LENGTH = {2: "province", 3: "district", 5: "commune"}
 
 
 @dataclass(frozen=True)
@@ -137,19 +134,6 @@ _STOCK_COLUMNS = ("subject", "kind", "effect", "state", "amount", "due_on", "uni
                   "district_code", "province_code", "data")
 
 
-@dataclass
-class SubjectHistory:
-    """What a stock figure needs of one subject's facts up to the cut-off."""
-
-    first: Row[Any]
-    last: Row[Any]
-    switch: Row[Any] | None  # the last fact that switched it on or off
-
-    @property
-    def on(self) -> bool:
-        return self.switch is not None and self.switch.effect == 1
-
-
 def histories(
     conn: Connection, table: Table, family: str, window: Window
 ) -> dict[str, SubjectHistory]:
@@ -160,16 +144,16 @@ def histories(
             table.c.business_on <= window.cutoff_on,
             table.c.recorded_at <= window.as_of,
         )
-        .order_by(table.c.subject, table.c.business_on, table.c.seq, table.c.recorded_at)
+        .order_by(table.c.subject, table.c.business_on, table.c.seq, table.c.recorded_at,
+                  table.c.event_id)
     )
     found: dict[str, SubjectHistory] = {}
     for row in conn.execute(query):
         history = found.get(row.subject)
         if history is None:
-            history = found[row.subject] = SubjectHistory(row, row, None)
-        history.last = row
-        if row.effect is not None:
-            history.switch = row
+            found[row.subject] = SubjectHistory.start(row)
+        else:
+            history.add(row)
     return found
 
 
@@ -223,24 +207,56 @@ def forget_cached_figures() -> None:
         _CACHE.clear()
 
 
-def _fingerprint(conn: Connection, as_of: datetime) -> tuple[Any, ...]:
-    """What identifies the facts a report at `as_of` sees. Facts are only ever added (a
-    rebuild re-adds the same ones), so their number and latest recording time up to `as_of`
-    identify the set."""
-    marks: list[Any] = []
-    for table in TABLES.values():
-        count, latest = conn.execute(
-            select(func.count(), func.max(table.c.recorded_at)).where(
-                table.c.recorded_at <= as_of)
-        ).one()
-        marks.extend((int(count), str(latest)))
-    return tuple(marks)
+@dataclass(frozen=True)
+class Marks:
+    """What the projections have written so far, from one small table."""
+
+    key: tuple[Any, ...]  # changes whenever a fact is projected or a projection dropped
+    complete: bool  # the chunk figures hold every fact
+    latest: datetime | None  # the latest recording time of any fact
+
+    def sees_everything(self, as_of: datetime) -> bool:
+        return self.latest is None or as_of >= self.latest
+
+
+def read_marks(conn: Connection) -> Marks:
+    rows = {row.source: row for row in conn.execute(select(source_marks))}
+    key: list[Any] = []
+    complete = True
+    latest: datetime | None = None
+    for source, table in TABLES.items():
+        row = rows.get(source)
+        if row is None:
+            # Nothing projected since the chunks exist: complete only if nothing at all.
+            if conn.execute(select(literal(1)).select_from(table).limit(1)).first():
+                complete = False
+            key.append((source, None))
+            continue
+        key.append((source, row.generation, int(row.facts)))
+        complete = complete and bool(row.complete)
+        if row.latest_recorded_at is not None:
+            seen = _utc(row.latest_recorded_at)
+            latest = seen if latest is None else max(latest, seen)
+    return Marks(tuple(key), complete, latest)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def from_chunks_possible(marks: Marks, period: Period, as_of: datetime) -> bool:
+    """Whether the chunk figures give this report: they hold every fact, the report sees
+    every fact, and the period is made of whole chunks."""
+    return marks.complete and marks.sees_everything(as_of) and has_default_window(period)
 
 
 def compute(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
     """The figures of a period for a scope as of a time (cached by the facts they see)."""
-    key = (period.data_from, period.cutoff_on, period.year, period.months, scope,
-           _fingerprint(conn, as_of))
+    marks = read_marks(conn)
+    # Every "as of" from the latest recorded fact on sees the same facts.
+    seen: Any = "all" if marks.sees_everything(as_of) else as_of
+    key = (period.data_from, period.cutoff_on, period.year, period.months, scope, marks.key,
+           seen)
     with _cache_lock:
         cached = _CACHE.get(key)
         if cached is not None:
@@ -248,7 +264,10 @@ def compute(conn: Connection, period: Period, scope: str, as_of: datetime) -> Fi
     if cached is not None:
         # Same facts, same figures; only the stated time differs.
         return replace(cached, period=period, as_of=as_of)
-    figures = compute_fresh(conn, period, scope, as_of)
+    if from_chunks_possible(marks, period, as_of):
+        figures = compute_from_chunks(conn, period, scope, as_of)
+    else:
+        figures = compute_fresh(conn, period, scope, as_of)
     with _cache_lock:
         _CACHE[key] = figures
         while len(_CACHE) > _CACHE_SIZE:
@@ -256,112 +275,101 @@ def compute(conn: Connection, period: Period, scope: str, as_of: datetime) -> Fi
     return figures
 
 
+Direct = dict[str, Counter[str]]  # figures per node of the tree, before rolling up
+
+
 def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
-    """The figures computed from the facts, bypassing the cache."""
+    """The figures computed from the facts, bypassing the cache and the chunk figures."""
     window = Window(period.data_from, period.cutoff_on, as_of)
     tree = unit_tree(scope, period.cutoff_on)
-    direct: dict[str, Counter[str]] = defaultdict(Counter)
+    direct: Direct = defaultdict(Counter)
 
-    def add(row: Row[Any], metric: str, amount: int = 1) -> None:
+    def add(row: Any, metric: str, amount: int = 1) -> None:
         code = tree.place(row.unit_code, row.district_code, row.province_code)
         if code is not None:
             direct[code][metric] += amount
 
-    for source in TABLES:
+    for source, table in TABLES.items():
         for row in _flow_rows(conn, source, window):
-            metric = FLOW_KINDS.get((source, row.kind))
-            if metric is None:
-                continue
-            add(row, metric, int(row.n))
-            if metric == "sessions_reported":
-                add(row, "attendance", round(row.total or 0))
-            if metric == "issues_raised" and row.state in ISSUE_HANDLING:
-                add(row, ISSUE_HANDLING[row.state], int(row.n))
+            for metric in flow_figures(source, row.kind, row.state):
+                add(row, metric, int(row.n))
+                if metric == "sessions_reported":
+                    add(row, ATTENDANCE, round(row.total or 0))
+        for family in STOCK_FAMILIES[source]:
+            for history in histories(conn, table, family, window).values():
+                for row, metric in stock_figures(family, history, window.cutoff_on):
+                    add(row, metric)
+    held = _sessions_by_head(conn, window)
+    for row, metric in _heads(conn, window, held):
+        add(row, metric)
+    return _figures(conn, period, scope, window, tree, direct)
 
-    _religion_stocks(conn, window, add)
-    _commitment_stocks(conn, window, add)
-    _head_stocks(conn, window, add)
-    communes_with_model = _model_stocks(conn, window, tree, add)
+
+def compute_from_chunks(
+    conn: Connection, period: Period, scope: str, as_of: datetime
+) -> Figures:
+    """The figures from the chunk figures: only for a report that sees every fact and a
+    period of whole chunks (`from_chunks_possible`)."""
+    window = Window(period.data_from, period.cutoff_on, as_of)
+    tree = unit_tree(scope, period.cutoff_on)
+    first, last = period_chunks(period)
+    c = figure_chunks.c
+    query = (
+        select(
+            c.unit_code, c.district_code, c.province_code,
+            *(func.sum(case((c.chunk >= first, c[name]), else_=0)) for name in FLOW_FIGURES),
+            *(func.sum(c[name]) for name in STOCK_FIGURES),
+        )
+        .where(c.chunk <= last)
+        .group_by(c.unit_code, c.district_code, c.province_code)
+    )
+    direct: Direct = defaultdict(Counter)
+    for row in conn.execute(query):
+        code = tree.place(row[0] or None, row[1] or None, row[2] or None)
+        if code is None:
+            continue
+        counter = direct[code]
+        for name, value in zip(CHUNK_FIGURES, row[3:], strict=True):
+            if value:
+                counter[name] += round(value) if name == ATTENDANCE else int(value)
+    h = head_sessions.c
+    held: Counter[str] = Counter({
+        head: int(count) for head, count in conn.execute(
+            select(h.head_id, func.sum(h.held))
+            .where(h.chunk >= first, h.chunk <= last)
+            .group_by(h.head_id)
+        )
+    })
+    for row, metric in _heads(conn, window, held):
+        code = tree.place(row.unit_code, row.district_code, row.province_code)
+        if code is not None:
+            direct[code][metric] += 1
+    return _figures(conn, period, scope, window, tree, direct)
+
+
+def _heads(conn: Connection, window: Window, held: Counter[str]) -> Iterable[tuple[Any, str]]:
+    rules = level_rules(histories(conn, dialogue_facts, "rule", window))
+    return head_figures(histories(conn, dialogue_facts, "head", window), rules, held)
+
+
+def _figures(
+    conn: Connection, period: Period, scope: str, window: Window, tree: UnitTree,
+    direct: Direct,
+) -> Figures:
     for node in tree.nodes.values():
         if node.level == "commune":
-            direct[node.code]["communes"] += 1
-            if node.code in communes_with_model:
-                direct[node.code]["communes_with_model"] += 1
-
+            own = direct[node.code]
+            own["communes"] += 1
+            if own[MODELS_I1] > 0:
+                own["communes_with_model"] += 1
     values = _roll_up(tree, direct)
     targets = _targets(conn, window, period.year)
     indicators = {
         code: _indicators(code, tree, values[code], targets, period) for code in tree.nodes
     }
-    figures = Figures(period, scope, as_of, tree, values, indicators, targets)
+    figures = Figures(period, scope, window.as_of, tree, values, indicators, targets)
     _reported(conn, window, tree, period.year, figures)
     return figures
-
-
-Add = Any  # the `add(row, metric, amount=1)` closure of compute()
-
-
-def _religion_stocks(conn: Connection, window: Window, add: Add) -> None:
-    for history in histories(conn, religion_facts, "site", window).values():
-        if history.on and history.switch is not None:
-            add(history.switch, "sites")
-    for history in histories(conn, religion_facts, "dossier", window).values():
-        if history.on and history.switch is not None:
-            add(history.switch, "sites_with_dossier")
-        if history.last.state == "requisitioned":
-            add(history.last, "dossiers_requisitioned")
-    for history in histories(conn, religion_facts, "certificate", window).values():
-        if history.on and history.switch is not None:
-            add(history.switch, "sites_with_certificate")
-    for history in histories(conn, religion_facts, "compliance", window).values():
-        if history.on:
-            add(history.first, "cases_pending")
-
-
-def _commitment_stocks(conn: Connection, window: Window, add: Add) -> None:
-    # Overdue is detected here too, from the due date, so a report never waits for the
-    # dialogue service's own detector to have run.
-    for history in histories(conn, dialogue_facts, "commitment", window).values():
-        made = history.first
-        add(made, "commitments_total")
-        state = history.last.state
-        if state == "done":
-            add(made, "commitments_done")
-        elif state == "overdue" or (made.due_on is not None and made.due_on < window.cutoff_on):
-            add(made, "commitments_overdue")
-        else:
-            add(made, "commitments_in_progress")
-
-
-def _head_stocks(conn: Connection, window: Window, add: Add) -> None:
-    rules: dict[str, float] = {}
-    for level, history in histories(conn, dialogue_facts, "rule", window).items():
-        if history.last.amount is not None:
-            rules[level] = float(history.last.amount)
-    held = _sessions_by_head(conn, window)
-    for head_id, history in histories(conn, dialogue_facts, "head", window).items():
-        if not history.on or history.switch is None:
-            continue
-        row = history.switch
-        add(row, "heads_in_office")
-        level = LEVEL_BY_LENGTH.get(len(row.unit_code or ""), "commune")
-        if held[head_id] >= rules.get(level, DEFAULT_MIN_SESSIONS):
-            add(row, "heads_meeting_rule")
-
-
-def _model_stocks(conn: Connection, window: Window, tree: UnitTree, add: Add) -> set[str]:
-    with_model: set[str] = set()
-    for history in histories(conn, indicators_facts, "model", window).values():
-        if not history.on or history.switch is None:
-            continue
-        row = history.switch
-        field_name = row.state if row.state in MODEL_FIELDS else "other"
-        add(row, "models_active")
-        add(row, f"models_{field_name}")
-        code = tree.place(row.unit_code, row.district_code, row.province_code)
-        if field_name in I1_FIELDS and code is not None and tree.nodes[code].level == "commune":
-            with_model.add(code)
-    return with_model
 
 
 def _roll_up(tree: UnitTree, direct: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:

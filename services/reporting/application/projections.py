@@ -1,26 +1,53 @@
 """Projections of the reporting service: every relevant event becomes one fact row.
 
-One projection per source stream (religion, dialogue, indicators). A handler only maps the
-event to a row, with no reads (apart from the rare event that names no unit), so replaying a
-million events stays cheap. What the figures mean is decided at query time
-(`application/figures.py`), never at projection time, which keeps reports reproducible.
+One projection per source stream (religion, dialogue, indicators). A handler maps the event
+to a row, with no reads apart from the stored facts of the subjects a batch touches (their
+stock figures per chunk depend on their whole history) and the rare event that names no
+unit. What the facts mean is decided by `domain/counting.py`, which both the chunk figures
+written here and the reports computed from the facts follow.
+
+A fetched batch is written on the driver's cursor with one executemany per table, in the
+transaction that records the batch's events as processed.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
-from dataclasses import dataclass, fields
-from datetime import UTC, date
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+import orjson
+from sqlalchemy import Connection, Table, select
 
-from services.reporting.adapters.tables import dialogue_facts, indicators_facts, religion_facts
+from services.reporting.adapters.factsql import FactSql
+from services.reporting.adapters.tables import (
+    dialogue_facts,
+    figure_chunks,
+    head_sessions,
+    indicators_facts,
+    religion_facts,
+    source_marks,
+)
 from services.reporting.adapters.units import NO_UNITS, EventUnits, units_of
+from services.reporting.application.chunk_figures import (
+    ChunkChanges,
+    FactRow,
+    Units,
+    stored_facts,
+    units_key,
+)
 from services.reporting.application.figures import forget_cached_figures
+from services.reporting.domain.chunks import chunk_of
+from services.reporting.domain.counting import (
+    ATTENDANCE,
+    FLOW_KINDS,
+    ISSUE_HANDLING,
+    STOCK_FAMILIES,
+)
 from shared.clock import VN_TZ
-from shared.consumer import Handler, Projection
+from shared.consumer import Projection
 from shared.envelope import EventEnvelope
 
 # What a handler extracts from one event; everything else of the row comes from the envelope.
@@ -45,97 +72,201 @@ class FactRule:
 Seen = dict[tuple[str, str], EventUnits]
 
 
-def _fact_row(
-    conn: Connection, table: Table, rule: FactRule, envelope: EventEnvelope, seen: Seen
-) -> dict[str, Any]:
-    payload = envelope.payload
-    values = rule.extract(payload)
-    subject = str(values.pop("subject", None) or payload.get(rule.subject_field) or
-                  envelope.aggregate_id)[:160]
-    on = business_date(envelope)
-    explicit = values.pop("unit", None)
-    hint = explicit or envelope.unit_code
-    if hint:
-        units = units_of(hint, on)
-    elif explicit == "":  # about no unit at all (e.g. a city-wide target)
-        units = NO_UNITS
-    else:
-        units = seen.get((rule.family, subject)) or _earlier_units(
-            conn, table, rule.family, subject)
-    if units.unit_code is not None:
-        seen[(rule.family, subject)] = units
-    data = values.pop("data", None)
-    return {
-        "event_id": str(envelope.event_id),
-        "family": rule.family,
-        "kind": envelope.event_type,
-        "subject": subject,
-        "effect": values.get("effect"),
-        "state": _short(values.get("state")),
-        "amount": _number(values.get("amount")),
-        "due_on": _date(values.get("due_on")),
-        "business_on": on,
-        "recorded_at": envelope.recorded_at.astimezone(UTC),
-        "seq": envelope.aggregate_version,
-        "unit_code": units.unit_code,
-        "district_code": units.district_code,
-        "province_code": units.province_code,
-        "data": json.dumps(data, ensure_ascii=False, sort_keys=True) if data else None,
-    }
+# An event about to be written: envelope, family, subject, extracted values, its own unit.
+_Extracted = tuple[EventEnvelope, str, str, dict[str, Any], Any]
+Stored = dict[tuple[str, str], list[FactRow]]
+
+
+class FactWriter:
+    """The batch handler of one fact projection: the facts, then what they change in the
+    chunk figures, the sessions per head and the source's mark, in the batch's transaction.
+    It runs for every event of a rebuild, hence the one loop and the caches."""
+
+    def __init__(self, source: str, table: Table, rules: dict[str, FactRule]) -> None:
+        self.source = source
+        self.table = table
+        self.rules = rules
+        self.stock_families = frozenset(STOCK_FAMILIES.get(source, ()))
+        # The flow figures of each event type; issues add their handling by state.
+        self.flows = {kind: metric for (src, kind), metric in FLOW_KINDS.items()
+                      if src == source}
+
+    def write_batch(self, conn: Connection, envelopes: list[EventEnvelope]) -> None:
+        extracted = [self._extract(e) for e in envelopes if e.event_type in self.rules]
+        if not extracted:
+            return
+        stored: Stored = {}
+        for family in self.stock_families:
+            subjects = [item[2] for item in extracted if item[1] == family]
+            for subject, found in stored_facts(conn, self.table, family, subjects).items():
+                stored[(family, subject)] = found
+        sql = FactSql.of(conn, self.table)
+        params, changes = self._rows(conn, sql, extracted, stored)
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            complete = self._marks_before(cursor, sql)
+            cursor.executemany(sql.insert_facts, params)
+            if complete:
+                for figures, chunk_rows in changes.rows(self.source).items():
+                    cursor.executemany(sql.upsert_chunks(figures), chunk_rows)
+                if changes.sessions:
+                    cursor.executemany(sql.upsert_head_sessions, sorted(
+                        (head, chunk, held) for (head, chunk), held in changes.sessions.items()))
+            latest = max(row[9] for row in params)  # stored times sort as the times do
+            cursor.execute(sql.update_marks, (len(params), latest, latest, self.source))
+        finally:
+            cursor.close()
+
+    def _marks_before(self, cursor: Any, sql: FactSql) -> bool:
+        """Whether the chunk figures hold every fact of this source so far. A source seen
+        for the first time starts its mark: complete when its table is still empty."""
+        cursor.execute(sql.mark_complete, (self.source,))
+        found = cursor.fetchone()
+        if found is not None:
+            return bool(found[0])
+        cursor.execute(sql.any_fact)
+        complete = cursor.fetchone() is None
+        cursor.execute(sql.insert_marks, (self.source, str(uuid.uuid4()), complete))
+        cursor.execute(sql.mark_complete, (self.source,))
+        return bool(cursor.fetchone()[0])
+
+    def _extract(self, envelope: EventEnvelope) -> _Extracted:
+        rule = self.rules[envelope.event_type]
+        payload = envelope.payload
+        values = rule.extract(payload)
+        subject = str(values.pop("subject", None) or payload.get(rule.subject_field) or
+                      envelope.aggregate_id)[:160]
+        return envelope, rule.family, subject, values, values.pop("unit", None)
+
+    def _rows(
+        self, conn: Connection, sql: FactSql, extracted: list[_Extracted], stored: Stored
+    ) -> tuple[list[tuple[Any, ...]], ChunkChanges]:
+        """The parameter rows of the facts, and what they add to the chunk figures."""
+        params: list[tuple[Any, ...]] = []
+        changes = ChunkChanges()
+        figures = changes.figures
+        touched: Stored = {}
+        seen: Seen = {}
+        days: dict[datetime, tuple[date, Any, int]] = {}
+        keys: dict[EventUnits, Units] = {}
+        flows, stock_families, to_date, to_time = self.flows, self.stock_families, sql.date, (
+            sql.time)
+        for envelope, family, subject, values, explicit in extracted:
+            occurred = envelope.occurred_at
+            day = days.get(occurred)
+            if day is None:
+                on = occurred.astimezone(VN_TZ).date()
+                day = days[occurred] = (on, to_date(on), chunk_of(on))
+            on, stored_on, chunk = day
+            hint = explicit or envelope.unit_code
+            if hint:
+                units = units_of(hint, on)
+            elif explicit == "":  # about no unit at all (e.g. a city-wide target)
+                units = NO_UNITS
+            else:
+                units = seen.get((family, subject)) or self._earlier_units(
+                    conn, family, subject, stored)
+            if units.unit_code is not None:
+                seen[(family, subject)] = units
+            kind = envelope.event_type
+            data = values.get("data")
+            state = values.get("state")
+            amount = values.get("amount")
+            due_on = values.get("due_on")
+            effect = values.get("effect")
+            if state is not None:
+                state = str(state)[:60]
+            if amount is not None:
+                amount = _number(amount)
+            if due_on is not None:
+                due_on = _date(due_on)
+            recorded = envelope.recorded_at.astimezone(UTC)
+            event_id = str(envelope.event_id)
+            unit_code, district_code, province_code = units
+            params.append((
+                event_id, family, kind, subject, effect, state, amount, to_date(due_on),
+                stored_on, to_time(recorded), envelope.aggregate_version, unit_code,
+                district_code, province_code,
+                orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode() if data else None,
+            ))
+            if family in stock_families:
+                touched.setdefault((family, subject), []).append(FactRow(
+                    event_id, family, kind, subject, effect, state, amount, due_on, on,
+                    recorded, envelope.aggregate_version, unit_code, district_code,
+                    province_code, None))
+            metric = flows.get(kind)
+            if metric is None:
+                continue
+            key = keys.get(units)
+            if key is None:
+                key = keys[units] = units_key(units)
+            cell = figures.get((chunk, key))
+            if cell is None:
+                cell = figures[(chunk, key)] = {}
+            cell[metric] = cell.get(metric, 0) + 1
+            if metric == "issues_raised" and state in ISSUE_HANDLING:
+                changes.add(chunk, key, ISSUE_HANDLING[state])
+            elif metric == "sessions_reported" and amount is not None:
+                changes.add(chunk, key, ATTENDANCE, amount)
+            elif metric == "sessions_held":
+                for head in _heads(data):
+                    changes.sessions[(head, chunk)] += 1
+        for (family, subject), new in touched.items():
+            before = stored.get((family, subject), [])
+            changes.add_subject(family, before, [*before, *new])
+        return params, changes
+
+    def _earlier_units(
+        self, conn: Connection, family: str, subject: str, stored: Stored
+    ) -> EventUnits:
+        """An event without a unit belongs where its subject's earlier events were."""
+        if family in self.stock_families:
+            for row in stored.get((family, subject), ()):
+                if row.unit_code is not None:
+                    return EventUnits(row.unit_code, row.district_code, row.province_code)
+            return NO_UNITS
+        t = self.table
+        found = conn.execute(
+            select(t.c.unit_code, t.c.district_code, t.c.province_code)
+            .where(t.c.family == family, t.c.subject == subject, t.c.unit_code.is_not(None))
+            .order_by(t.c.business_on, t.c.seq)
+            .limit(1)
+        ).first()
+        return EventUnits(found[0], found[1], found[2]) if found else NO_UNITS
+
+    def reset(self, conn: Connection) -> None:
+        """Drop this source's chunk figures and mark: the replay starts them afresh."""
+        conn.execute(figure_chunks.delete().where(figure_chunks.c.source == self.source))
+        conn.execute(source_marks.delete().where(source_marks.c.source == self.source))
+        if self.source == "dialogue":
+            conn.execute(head_sessions.delete())
+
+
+def _heads(data: Any) -> Iterable[str]:
+    heads = data.get("head_ids") if isinstance(data, dict) else None
+    return [str(h) for h in heads] if isinstance(heads, list) else []
 
 
 def _projection(name: str, table: Table, rules: dict[str, FactRule]) -> Projection:
-    """A projection writing one fact row per event.
-
-    When the kernel offers batch handlers, a fetched batch is written with one executemany
-    (what makes a rebuild of a million events fast); otherwise one insert per event.
-    """
-    statement = insert(table)
-
-    def write_batch(conn: Connection, envelopes: list[EventEnvelope]) -> None:
-        seen: Seen = {}
-        rows = [_fact_row(conn, table, rules[e.event_type], e, seen) for e in envelopes
-                if e.event_type in rules]
-        if rows:
-            conn.execute(statement, rows)
-
-    def handler(rule: FactRule) -> Handler:
-        def handle(conn: Connection, envelope: EventEnvelope) -> None:
-            conn.execute(statement, _fact_row(conn, table, rule, envelope, {}))
-
-        return handle
-
-    options: dict[str, Any] = {"name": name, "source_service": name, "tables": [table]}
-    if "batch_handler" in {f.name for f in fields(Projection)}:
-        options |= {"batch_handler": write_batch, "batch_event_types": sorted(rules)}
-    else:
-        options["handlers"] = {event_type: handler(rule) for event_type, rule in rules.items()}
-    return FactProjection(**options)
+    """A projection writing one fact row per event, a fetched batch at a time."""
+    writer = FactWriter(name, table, rules)
+    return FactProjection(name=name, source_service=name, tables=[table],
+                          batch_handler=writer.write_batch, batch_event_types=sorted(rules),
+                          writer=writer)
 
 
+@dataclass
 class FactProjection(Projection):
-    """A fact projection; dropping it also forgets every cached report, so figures after a
-    rebuild are computed again from the replayed facts."""
+    """A fact projection; dropping it also drops its chunk figures and forgets every cached
+    report, so figures after a rebuild are computed again from the replayed facts."""
+
+    writer: FactWriter | None = None
 
     def reset(self, conn: Connection) -> None:
         super().reset(conn)
+        if self.writer is not None:
+            self.writer.reset(conn)
         forget_cached_figures()
-
-
-def _earlier_units(conn: Connection, table: Table, family: str, subject: str) -> EventUnits:
-    """An event without a unit belongs where its subject's earlier events were."""
-    row = conn.execute(
-        select(table.c.unit_code, table.c.district_code, table.c.province_code)
-        .where(table.c.family == family, table.c.subject == subject,
-               table.c.unit_code.is_not(None))
-        .order_by(table.c.business_on, table.c.seq)
-        .limit(1)
-    ).first()
-    return EventUnits(row[0], row[1], row[2]) if row else NO_UNITS
-
-
-def _short(value: Any) -> str | None:
-    return None if value is None else str(value)[:60]
 
 
 def _number(value: Any) -> float | None:

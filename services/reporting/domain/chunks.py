@@ -1,0 +1,45 @@
+"""Chunks: the stretches of business dates between two default data cut-offs.
+
+The default windows of Decree 09/2019 (see `periods.py`) cut every year at the 14th of
+March, June, September and December, and every conference period of year Y starts on 15/12
+of Y-1. So the calendar splits into chunks — 15/12/Y-1 to 14/03/Y is chunk Y03, then Y06,
+Y09 and Y12 — and a default period is a run of whole chunks: its flow figures are the sums of
+the chunks Y03 .. Ym, its stock figures the sums of every chunk up to Ym. The projections
+keep their figures per chunk, so a report as of now reads a few thousand pre-summed rows
+instead of a million facts.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.reporting.domain.periods import MONTHS, Period, default_period
+
+Chunk = int  # year * 100 + the month of its cut-off: 202603, 202606, ...
+
+
+def chunk_of(day: date) -> Chunk:
+    """The chunk a business date falls in."""
+    if (day.month, day.day) >= (12, 15):
+        return (day.year + 1) * 100 + MONTHS[0]
+    for months in MONTHS:
+        if (day.month, day.day) <= (months, 14):
+            return day.year * 100 + months
+    raise AssertionError("every date is on or before the 14th of December or after it")
+
+
+def chunk_end(chunk: Chunk) -> date:
+    """The last business date of a chunk: the default cut-off it ends on."""
+    return date(chunk // 100, chunk % 100, 14)
+
+
+def period_chunks(period: Period) -> tuple[Chunk, Chunk]:
+    """The first chunk of the period's flow window and its last chunk (its cut-off)."""
+    return period.year * 100 + MONTHS[0], period.year * 100 + period.months
+
+
+def has_default_window(period: Period) -> bool:
+    """Whether the period counts whole chunks: a moved window does not, and is counted from
+    the facts instead."""
+    default = default_period(period.year, period.months)
+    return (period.data_from, period.cutoff_on) == (default.data_from, default.cutoff_on)

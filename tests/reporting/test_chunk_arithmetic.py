@@ -1,0 +1,120 @@
+"""The chunk figures of one subject, however its facts arrive, add up at every cut-off to what
+the subject counts for there (the rule the reports computed from the facts follow)."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from services.reporting.application.chunk_figures import (
+    ChunkChanges,
+    FactRow,
+    fact_order,
+    units_key,
+)
+from services.reporting.domain.chunks import chunk_end, chunk_of, has_default_window
+from services.reporting.domain.counting import SubjectHistory, stock_figures
+from services.reporting.domain.periods import default_period
+
+pytestmark = pytest.mark.unit
+
+TIEN_LANG_TOWN = ("11755", "315", "31")
+DAI_THANG = ("11758", "315", "31")
+QUAN_TOAN = ("11296", "303", "31")
+UNITS = (TIEN_LANG_TOWN, DAI_THANG, QUAN_TOAN)
+FIRST_DAY = date(2022, 11, 1)
+CHUNKS = sorted({chunk_of(FIRST_DAY + timedelta(days=n)) for n in range(0, 1000, 7)})
+
+# (kind, effect, state) of the events a subject of each family goes through.
+STEPS: dict[str, list[tuple[str, int | None, str | None]]] = {
+    "site": [("SiteRegistered", 1, None), ("SiteAmended", 1, None), ("SiteAmended", None, None),
+             ("SiteClosed", 0, None)],
+    "dossier": [("LandDossierLodged", 1, "lodged"), ("DossierRequisitioned", 1, "requisitioned"),
+                ("DossierResubmitted", 1, "lodged"), ("DossierWithdrawn", 0, "withdrawn")],
+    "certificate": [("CertificateIssued", 1, None), ("CertificateRevoked", 0, None)],
+    "compliance": [("ComplianceCaseOpened", 1, "open"),
+                   ("ComplianceCaseReviewStarted", 1, "under_review"),
+                   ("ComplianceCaseResolved", 0, "resolved")],
+    "commitment": [("CommitmentMade", None, "open"),
+                   ("CommitmentProgressUpdated", None, "in_progress"),
+                   ("CommitmentOverdue", None, "overdue"), ("CommitmentReopened", None, "open"),
+                   ("CommitmentCompleted", None, "done")],
+    "model": [("ModelRegistered", 1, "urban"), ("ModelRecognised", None, "city"),
+              ("ModelClosed", 0, None), ("ModelRegistered", 1, "digital_transformation")],
+}
+
+
+def _facts(rng: random.Random, family: str, subject: str) -> list[FactRow]:
+    steps = STEPS[family][: rng.randint(1, len(STEPS[family]))]
+    day = FIRST_DAY + timedelta(days=rng.randrange(400))
+    rows = []
+    for seq, (kind, effect, state) in enumerate(steps, start=1):
+        unit, district, province = rng.choice(UNITS)
+        due = day + timedelta(days=rng.randrange(-30, 200)) if seq == 1 else None
+        rows.append(FactRow(
+            f"00000000-0000-0000-0000-{rng.getrandbits(48):012x}", family, kind, subject,
+            effect, state, None, due if family == "commitment" else None, day,
+            datetime(day.year, day.month, day.day, 2, tzinfo=UTC) + timedelta(days=1), seq,
+            unit, district, province, None,
+        ))
+        day += timedelta(days=rng.randrange(0, 120))
+    return rows
+
+
+def _at_cutoff(family: str, rows: list[FactRow], cutoff: date) -> Counter[tuple[object, str]]:
+    history: SubjectHistory | None = None
+    for row in sorted(rows, key=fact_order):
+        if row.business_on > cutoff:
+            break
+        if history is None:
+            history = SubjectHistory.start(row)
+        else:
+            history.add(row)
+    if history is None:
+        return Counter()
+    counted = stock_figures(family, history, cutoff)
+    return Counter((units_key(row), figure) for row, figure in counted)
+
+
+@pytest.mark.parametrize("family", sorted(STEPS))
+def test_chunks_sum_to_the_stock_at_every_cutoff_whatever_the_arrival_order(family: str) -> None:
+    rng = random.Random(f"chunks-{family}")
+    for attempt in range(60):
+        rows = _facts(rng, family, f"X{attempt}")
+        arrival = rows[:]
+        rng.shuffle(arrival)  # facts of a subject may come in any order, in any batches
+        changes = ChunkChanges()
+        stored: list[FactRow] = []
+        while arrival:
+            size = rng.randint(1, 3)
+            batch, arrival = arrival[:size], arrival[size:]
+            changes.add_subject(family, stored, [*stored, *batch])
+            stored += batch
+        for chunk in CHUNKS:
+            summed: Counter[tuple[object, str]] = Counter()
+            for (at, units), cell in changes.figures.items():
+                for figure, amount in cell.items():
+                    if at <= chunk:
+                        summed[(units, figure)] += int(amount)
+            expected = _at_cutoff(family, rows, chunk_end(chunk))
+            assert +summed == expected, (attempt, chunk, rows)
+
+
+def test_chunks_follow_the_decree_windows() -> None:
+    assert chunk_of(date(2022, 12, 15)) == 202303  # the first day of the 2023 reports
+    assert chunk_of(date(2023, 3, 14)) == 202303
+    assert chunk_of(date(2023, 3, 15)) == 202306
+    assert chunk_of(date(2023, 12, 14)) == 202312
+    assert chunk_end(202309) == date(2023, 9, 14)
+    day = date(2020, 1, 1)
+    while day < date(2024, 1, 1):  # chunks tile the calendar, each ending on a cut-off
+        following = day + timedelta(days=1)
+        if chunk_of(following) != chunk_of(day):
+            assert chunk_end(chunk_of(day)) == day
+        day = following
+    period = default_period(2023, 9)
+    assert has_default_window(period)
+    assert not has_default_window(period.with_window(date(2022, 12, 15), date(2023, 9, 20), "x"))
