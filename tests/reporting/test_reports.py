@@ -51,10 +51,13 @@ def _indicators(view: dict[str, Any]) -> dict[str, tuple[int, int, float | None,
 
 # Hand count of the scenario (tests/reporting/scenario.py). Q1 window 15/12/2022-14/03/2023:
 # S2's dossier (20/03) falls outside it; K2 (due 10/03) is overdue at the cut-off.
+# I2 by shared/dialoguerule.py over the window: no version before 01/01/2023 (15-31/12/2022
+# owe nothing), then 01/01-14/03 = 31+28+14 = 73 days of 365. H1 (district, 2 a year) owes
+# 2 x 73/365 = 0.40 -> 0; H2 and H3 (communes, 1 a year) 73/365 = 0.20 -> 0: all three meet.
 Q1_CITY = {
     "sites": 3, "sites_with_dossier": 2, "sites_with_certificate": 0, "dossiers_lodged": 2,
     "cases_opened": 1, "cases_pending": 1, "cases_resolved": 0,
-    "heads_in_office": 3, "heads_meeting_rule": 1, "sessions_planned": 1, "sessions_held": 1,
+    "heads_in_office": 3, "heads_meeting_rule": 3, "sessions_planned": 1, "sessions_held": 1,
     "sessions_reported": 1, "attendance": 120, "issues_raised": 2,
     "issues_answered_on_spot": 1, "issues_assigned": 1, "commitments_made": 2,
     "commitments_total": 2, "commitments_done": 0, "commitments_overdue": 1,
@@ -63,12 +66,13 @@ Q1_CITY = {
     "models_urban": 0, "models_registered": 2,
 }
 # Q2 (6 months, 15/12/2022-14/06/2023): S4 registered, S2 lodged, S3 withdrawn, S1
-# certified, C1 resolved, H1 reached the district's two sessions, K1 done, M3 urban.
+# certified, C1 resolved, K1 done, M3 urban. I2: 01/01-14/06 = 31+28+31+30+31+14 = 165 days;
+# H1 owes 2 x 165/365 = 0.90 -> 1 and held 2; H2 and H3 owe 165/365 = 0.45 -> 0: all meet.
 Q2_CITY = {
     "sites": 4, "sites_with_dossier": 2, "sites_with_certificate": 1, "dossiers_lodged": 3,
     "dossiers_rejected_or_withdrawn": 1, "certificates_issued": 1,
     "cases_opened": 1, "cases_resolved": 1, "cases_pending": 0,
-    "heads_in_office": 3, "heads_meeting_rule": 2, "sessions_held": 3, "attendance": 120,
+    "heads_in_office": 3, "heads_meeting_rule": 3, "sessions_held": 3, "attendance": 120,
     "commitments_total": 2, "commitments_done": 1, "commitments_overdue": 1,
     "commitments_in_progress": 0, "communes_with_model": 2, "models_active": 3,
     "models_urban": 1, "models_registered": 3,
@@ -85,7 +89,7 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     assert _figures(q1) | Q1_CITY == _figures(q1)
     assert _indicators(q1) == {
         "I1": (1, HAI_PHONG_COMMUNES, 0.6, "chua_dat"),
-        "I2": (1, 3, 33.3, "co_nguy_co"),  # on the 3-month pace (25%), not reached
+        "I2": (3, 3, 100.0, "dat"),  # nobody owes a session yet (see Q1_CITY)
         "I3": (2, 4, 50.0, "dat"),  # the indicators service's own denominator
         "I4": (0, 239, 0.0, "chua_dat"),  # the plan's 239 sites
     }
@@ -97,7 +101,7 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     assert _figures(q2) | Q2_CITY == _figures(q2)
     assert _indicators(q2) == {
         "I1": (2, HAI_PHONG_COMMUNES, 1.2, "chua_dat"),
-        "I2": (2, 3, 66.7, "co_nguy_co"),
+        "I2": (3, 3, 100.0, "dat"),
         "I3": (2, 4, 50.0, "dat"),
         "I4": (1, 239, 0.4, "chua_dat"),
     }
@@ -130,7 +134,14 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     early = _get(reporting, "/api/v1/reports/2023-3m", as_of="2023-02-15")
     assert _figures(early)["sessions_held"] == 0
     assert _figures(early)["sites_with_dossier"] == 2
-    assert _indicators(early)["I2"] == (0, 3, 0.0, "chua_dat")
+    assert _indicators(early)["I2"] == (3, 3, 100.0, "dat")  # nothing owed by 14/03 anyway
+
+    # The year (15/12/2022-14/12/2023): 01/01-14/12 = 365 - 17 = 348 days. H1 owes
+    # 2 x 348/365 = 1.91 -> 2 and held 2; H2 owes 348/365 = 0.95 -> 1 and held 1; H3 owes 1
+    # and held none: 2 of 3.
+    year = _get(reporting, "/api/v1/reports/2023-12m")
+    assert _figures(year)["heads_meeting_rule"] == 2
+    assert _indicators(year)["I2"][:3] == (2, 3, 66.7)
 
     # The flat table has every unit of the scope.
     units = _get(reporting, "/api/v1/reports/2023-6m/units")["units"]
@@ -179,8 +190,8 @@ def test_word_and_excel_documents_hold_the_figures(reporting: Reporting) -> None
         row.cells[1].text: [c.text for c in row.cells] for t in doc.tables[1:] for row in t.rows
     }
     assert rows["Hồ sơ đăng ký đất đai"][3:5] == ["2/4", "50"]
-    assert rows["Đối thoại trực tiếp"][3:5] == ["1/3", "33,3"]  # Vietnamese decimal comma
-    assert rows["Đối thoại trực tiếp"][6] == "Có nguy cơ không đạt"
+    assert rows["Đối thoại trực tiếp"][3:5] == ["3/3", "100"]  # nothing owed yet: Q1_CITY
+    assert rows["Đối thoại trực tiếp"][6] == "Đạt"
     assert rows["Lượt người tham dự"][2] == "120"
     assert rows["Cơ sở tôn giáo đang sử dụng đất"][2:4] == ["3", "1"]  # this period, before
     assert rows["Huyện Tiên Lãng"][2] == "5,3"  # I1 of the district: 1 of 19 communes
@@ -338,7 +349,7 @@ def test_the_dashboard_page_is_served_with_its_assets(reporting: Reporting) -> N
     html = page.text
     assert 'lang="vi"' in html and "http://" not in html and "https://" not in html
     assert 'id="tile-I3"' in html and 'data-value="50.0"' in html
-    assert "33,3%" in html  # Vietnamese number format
+    assert "0,6%" in html  # Vietnamese number format (I1: 1 of 167 communes)
     assert "15/12/2022" in html
     for asset in ("/static/reporting/dashboard.js", "/static/reporting/dashboard.css"):
         assert asset in html

@@ -31,6 +31,7 @@ from services.reporting.adapters.tables import (
     religion_facts,
     source_marks,
 )
+from services.reporting.application.heads import heads
 from services.reporting.application.unittree import UnitTree, unit_tree
 from services.reporting.domain.chunks import has_default_window, period_chunks
 from services.reporting.domain.counting import (
@@ -43,8 +44,6 @@ from services.reporting.domain.counting import (
     STOCK_FIGURES,
     SubjectHistory,
     flow_figures,
-    head_figures,
-    level_rules,
     stock_figures,
 )
 from services.reporting.domain.indicators import (
@@ -348,8 +347,8 @@ def compute_from_chunks(
 
 
 def _heads(conn: Connection, window: Window, held: Counter[str]) -> Iterable[tuple[Any, str]]:
-    rules = level_rules(histories(conn, dialogue_facts, "rule", window))
-    return head_figures(histories(conn, dialogue_facts, "head", window), rules, held)
+    # I2: the direct-dialogue rule as every service judges it (domain/heads.py).
+    return heads(conn, window.data_from, window.cutoff_on, window.as_of, held)
 
 
 def _figures(

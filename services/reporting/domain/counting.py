@@ -10,8 +10,6 @@ anything with the fact columns as attributes (`unit_code`, `effect`, `state`, `d
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -73,10 +71,7 @@ FLOW_FIGURES: tuple[str, ...] = tuple(
 # rule or not by the sessions of the whole window).
 CHUNK_FIGURES: tuple[str, ...] = FLOW_FIGURES + STOCK_FIGURES
 
-# Quyết định 1738-QĐ/TU: a head holds direct dialogue at least once a year, until the rule
-# (being amended) arrives as a `DialogueRuleSet` event.
-DEFAULT_MIN_SESSIONS = 1.0
-LEVEL_BY_LENGTH = {2: "province", 3: "district", 5: "commune"}
+# Heads (I2) are judged by the direct-dialogue rule of shared/dialoguerule.py: domain/heads.py.
 
 
 def flow_figures(source: str, kind: str, state: str | None) -> tuple[str, ...]:
@@ -152,26 +147,3 @@ def _commitment(history: SubjectHistory, cutoff: date) -> list[tuple[Fact, str]]
     else:
         status = "commitments_in_progress"
     return [(made, "commitments_total"), (made, status)]
-
-
-def level_rules(rules: Mapping[str, SubjectHistory]) -> dict[str, float]:
-    """Sessions a head of each level must hold a year, from `DialogueRuleSet` facts."""
-    return {
-        level: float(history.last.amount)
-        for level, history in rules.items() if history.last.amount is not None
-    }
-
-
-def head_figures(
-    heads: Mapping[str, SubjectHistory], rules: Mapping[str, float], held: Counter[str]
-) -> Iterable[tuple[Fact, str]]:
-    """Heads in office at the cut-off, and those who held the sessions their level needs
-    within the window (`held`: sessions per head id)."""
-    for head_id, history in heads.items():
-        if not history.on or history.switch is None:
-            continue
-        row = history.switch
-        yield row, "heads_in_office"
-        level = LEVEL_BY_LENGTH.get(len(row.unit_code or ""), "commune")
-        if held[head_id] >= rules.get(level, DEFAULT_MIN_SESSIONS):
-            yield row, "heads_meeting_rule"
