@@ -15,6 +15,7 @@ from services.reporting.application.chunk_figures import (
     fact_order,
     units_key,
 )
+from services.reporting.application.figures import IndicatorFigure, _units_json, canonical_json
 from services.reporting.domain.chunks import chunk_end, chunk_of, has_default_window
 from services.reporting.domain.counting import SubjectHistory, stock_figures
 from services.reporting.domain.periods import default_period
@@ -118,3 +119,18 @@ def test_chunks_follow_the_decree_windows() -> None:
     period = default_period(2023, 9)
     assert has_default_window(period)
     assert not has_default_window(period.with_window(date(2022, 12, 15), date(2023, 9, 20), "x"))
+
+
+@pytest.mark.parametrize("target", [40.0, 0.0, 12.5, 1e-5, 2e16, 1e300])
+def test_the_units_text_is_the_canonical_text_whatever_the_floats(target: float) -> None:
+    figures = [
+        IndicatorFigure("I3", 2, 4, 50.0, "dat", target, ">="),
+        IndicatorFigure("I4", 0, 3, 0.0, "chua_dat", target, "<="),
+        IndicatorFigure("I1", 1, 3, 33.3, "co_nguy_co", 100.0, ">="),
+    ]
+    units = {
+        code: {"figures": {"sites": n, "attendance": 7 * n},
+               "indicators": {f.indicator_id: f.as_dict() for f in figures}}
+        for n, code in enumerate(("31", "315", "11755", "VN"))
+    }
+    assert _units_json(units, figures) == canonical_json(units)

@@ -18,7 +18,7 @@ from services.reporting.application.figures import (
     from_chunks_possible,
     read_marks,
 )
-from services.reporting.application.reports import load_period
+from services.reporting.application.reports import content_hash, load_period
 from services.reporting.domain.periods import period_id
 from shared.envelope import utcnow
 from tests.reporting.conftest import Reporting
@@ -105,6 +105,8 @@ def _same_both_ways(reporting: Reporting, periods: list[str], scopes: tuple[str,
                 fast = compute_from_chunks(conn, period, scope, as_of)
                 slow = compute_fresh(conn, period, scope, as_of)
                 assert _content(fast) == _content(slow), (pid, scope)
+                # The hash written once per figures is the hash of the canonical text.
+                assert fast.content_hash() == content_hash(fast.content())
 
 
 def test_reports_from_chunks_equal_reports_from_facts(reporting: Reporting) -> None:

@@ -20,7 +20,7 @@ from services.reporting.adapters.tables import figure_chunks, head_sessions, sou
 FACT_COLUMNS = ("event_id", "family", "kind", "subject", "effect", "state", "amount", "due_on",
                 "business_on", "recorded_at", "seq", "unit_code", "district_code",
                 "province_code", "data")
-CHUNK_KEY = ("chunk", "source", "unit_code", "district_code", "province_code")
+CHUNK_KEY = ("source", "unit_code", "district_code", "province_code", "chunk")
 
 
 def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:

@@ -94,16 +94,20 @@ frozen_figures = Table(
 figure_chunks = Table(
     "rpt_figure_chunks",
     metadata,
-    Column("chunk", Integer, primary_key=True),
+    # Keyed source, units, chunk: a report reads one source's rows of each unit together.
     Column("source", String(20), primary_key=True),
     Column("unit_code", String(10), primary_key=True),
     Column("district_code", String(10), primary_key=True),
     Column("province_code", String(10), primary_key=True),
+    Column("chunk", Integer, primary_key=True),
     *(
         Column(name, Float if name == ATTENDANCE else Integer, nullable=False,
                server_default=text("0"))
         for name in CHUNK_FIGURES
     ),
+    # On SQLite the rows live in the key's B-tree: a report reads them in key order without
+    # a lookup per row, and sums each unit's rows as they come.
+    sqlite_with_rowid=False,
 )
 
 # Direct dialogue sessions held per head and chunk (a head meets the rule by the sessions of

@@ -80,11 +80,12 @@ class ChunkChanges:
 
     def rows(self, source: str) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
         """Parameter rows of the chunk upserts, by the figures they change: key columns
-        (chunk, source, units), then those figures in `CHUNK_FIGURES` order. Few figures a
-        row keeps the statements short; the order of the rows is a fixed lock order for
+        (source, units, chunk), then those figures in `CHUNK_FIGURES` order. Few figures a
+        row keeps the statements short; the rows in key order are a fixed lock order for
         concurrent writers."""
         grouped: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
-        for (chunk, (unit, district, province)), cell in sorted(self.figures.items()):
+        for (chunk, (unit, district, province)), cell in sorted(
+                self.figures.items(), key=lambda item: (item[0][1], item[0][0])):
             if len(cell) == 1:
                 names = tuple(cell)
             else:
@@ -93,7 +94,7 @@ class ChunkChanges:
             if not names or not cell[names[0]]:
                 continue
             grouped.setdefault(names, []).append(
-                (chunk, source, unit, district, province, *(cell[n] for n in names)))
+                (source, unit, district, province, chunk, *(cell[n] for n in names)))
         return grouped
 
 

@@ -13,7 +13,11 @@ Two ways to the same figures, following the same rules (`domain/counting.py`):
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
+import math
+import operator
 import threading
 from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
@@ -21,6 +25,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, Row, Table, and_, case, func, literal, select
 
 from services.reporting.adapters.tables import (
@@ -38,12 +43,11 @@ from services.reporting.domain.counting import (
     ATTENDANCE,
     CHUNK_FIGURES,
     FLOW_FAMILIES,
-    FLOW_FIGURES,
     MODELS_I1,
     STOCK_FAMILIES,
-    STOCK_FIGURES,
     SubjectHistory,
     flow_figures,
+    source_figures,
     stock_figures,
 )
 from services.reporting.domain.indicators import (
@@ -58,6 +62,7 @@ from services.reporting.domain.metrics import METRIC_KEYS
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
 
+_FIGURE_AT = {name: index for index, name in enumerate(CHUNK_FIGURES)}
 TABLES: dict[str, Table] = {
     "religion": religion_facts,
     "dialogue": dialogue_facts,
@@ -72,7 +77,7 @@ class Window:
     as_of: datetime  # UTC
 
 
-@dataclass
+@dataclass(frozen=True)
 class IndicatorFigure:
     indicator_id: str
     numerator: int
@@ -83,19 +88,52 @@ class IndicatorFigure:
     comparator: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "numerator": self.numerator,
-            "denominator": self.denominator,
-            "value": self.value,
-            "status": self.status,
-            "target": self.target,
-            "comparator": self.comparator,
-        }
+        return _indicator_content(self)
+
+
+@functools.lru_cache(maxsize=8192)
+def _indicator_content(figure: IndicatorFigure) -> dict[str, Any]:
+    """Shared by every unit with the same figure: readers never change it."""
+    return {
+        "numerator": figure.numerator,
+        "denominator": figure.denominator,
+        "value": figure.value,
+        "status": figure.status,
+        "target": figure.target,
+        "comparator": figure.comparator,
+    }
+
+
+@functools.lru_cache(maxsize=8192)
+def _indicators_content(figures: tuple[IndicatorFigure, ...]) -> dict[str, Any]:
+    return {figure.indicator_id: figure.as_dict() for figure in figures}
+
+
+def canonical_json(content: dict[str, Any]) -> str:
+    """The text a report's content is hashed and frozen as."""
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def _units_json(units: dict[str, Any], indicators: Iterable[IndicatorFigure]) -> str:
+    """`canonical_json` of the units' content, by orjson where it writes the very same text:
+    figures are ints, and the indicators' floats (their only floats) are written alike by
+    both only between 1e-4 and 1e16; the keys are ASCII codes and names."""
+    if all(_same_text(figure.value) and _same_text(figure.target) for figure in indicators):
+        return orjson.dumps(units, option=orjson.OPT_SORT_KEYS).decode()
+    return canonical_json(units)
+
+
+def _same_text(value: float | None) -> bool:
+    return value is None or value == 0 or (
+        math.isfinite(value) and 1e-4 <= abs(value) < 1e16)
 
 
 @dataclass
 class Figures:
-    """The figures of one period for one scope, every unit of its tree."""
+    """The figures of one period for one scope, every unit of its tree.
+
+    The content of the units is built once and shared by every request the cached figures
+    serve (as is its canonical text): readers never change it."""
 
     period: Period
     scope: str
@@ -106,25 +144,41 @@ class Figures:
     targets: dict[str, IndicatorTarget]
     reported_status: dict[tuple[str, str], str] = field(default_factory=dict)
     other_indicators: list[dict[str, Any]] = field(default_factory=list)
+    built: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def content(self) -> dict[str, Any]:
-        """The canonical content of the report: what finalising freezes and hashes."""
+    def units_content(self) -> dict[str, Any]:
+        units: dict[str, Any] | None = self.built.get("units")
+        if units is None:
+            units = self.built["units"] = {
+                code: {"figures": self.values[code], "indicators": _indicators_content(
+                    tuple(self.indicators[code].values()))}
+                for code in self.tree.nodes
+            }
+        return units
+
+    def _head(self) -> dict[str, Any]:
         return {
             "period_id": self.period.id,
             "scope": self.scope,
             "as_of": self.as_of.isoformat(),
             "data_from": self.period.data_from.isoformat(),
             "cutoff_on": self.period.cutoff_on.isoformat(),
-            "units": {
-                code: {
-                    "figures": dict(self.values[code]),
-                    "indicators": {
-                        key: figure.as_dict() for key, figure in self.indicators[code].items()
-                    },
-                }
-                for code in self.tree.nodes
-            },
         }
+
+    def content(self) -> dict[str, Any]:
+        """The canonical content of the report: what finalising freezes and hashes."""
+        return self._head() | {"units": self.units_content()}
+
+    def content_hash(self) -> str:
+        """The hash of `content()`: its canonical text, with the units' part written once
+        ("units" is the last key in sorted order)."""
+        units: str | None = self.built.get("units_json")
+        if units is None:
+            units = self.built["units_json"] = _units_json(
+                self.units_content(),
+                {f for figures in self.indicators.values() for f in figures.values()})
+        text = canonical_json(self._head())[:-1] + ',"units":' + units + "}"
+        return hashlib.sha256(text.encode()).hexdigest()
 
 
 # -- reading facts -------------------------------------------------------------------------
@@ -313,24 +367,38 @@ def compute_from_chunks(
     tree = unit_tree(scope, period.cutoff_on)
     first, last = period_chunks(period)
     c = figure_chunks.c
-    query = (
-        select(
-            c.unit_code, c.district_code, c.province_code,
-            *(func.sum(case((c.chunk >= first, c[name]), else_=0)) for name in FLOW_FIGURES),
-            *(func.sum(c[name]) for name in STOCK_FIGURES),
+    placed: dict[str, list[int]] = {}
+    for source in TABLES:
+        # One source at a time, with its own figures only: a third of the sums to make.
+        flows, stocks = source_figures(source)
+        names = flows + stocks
+        query = (
+            select(
+                c.unit_code, c.district_code, c.province_code,
+                *(func.sum(case((c.chunk >= first, c[name]), else_=0)) for name in flows),
+                *(func.sum(c[name]) for name in stocks),
+            )
+            .where(c.source == source, c.chunk <= last)
+            .group_by(c.unit_code, c.district_code, c.province_code)
         )
-        .where(c.chunk <= last)
-        .group_by(c.unit_code, c.district_code, c.province_code)
-    )
+        at = [_FIGURE_AT[name] for name in names]
+        attendance = names.index(ATTENDANCE) if ATTENDANCE in names else -1
+        for row in conn.execute(query):
+            code = tree.place(row[0] or None, row[1] or None, row[2] or None)
+            if code is None:
+                continue
+            values = placed.get(code)
+            if values is None:
+                values = placed[code] = [0] * len(CHUNK_FIGURES)
+            for index, value in zip(at, row[3:], strict=True):
+                values[index] += int(value)
+            if attendance >= 0:
+                # Rounded per unit, as the facts' attendance is rounded per group of units.
+                index = at[attendance]
+                values[index] += round(row[3 + attendance]) - int(row[3 + attendance])
     direct: Direct = defaultdict(Counter)
-    for row in conn.execute(query):
-        code = tree.place(row[0] or None, row[1] or None, row[2] or None)
-        if code is None:
-            continue
-        counter = direct[code]
-        for name, value in zip(CHUNK_FIGURES, row[3:], strict=True):
-            if value:
-                counter[name] += round(value) if name == ATTENDANCE else int(value)
+    for code, values in placed.items():
+        direct[code] = Counter(dict(zip(CHUNK_FIGURES, values, strict=True)))
     h = head_sessions.c
     held: Counter[str] = Counter({
         head: int(count) for head, count in conn.execute(
@@ -371,16 +439,16 @@ def _figures(
     return figures
 
 
-def _roll_up(tree: UnitTree, direct: dict[str, Counter[str]]) -> dict[str, dict[str, int]]:
-    totals: dict[str, dict[str, int]] = {}
+def _roll_up(tree: UnitTree, direct: Direct) -> dict[str, dict[str, int]]:
+    totals: dict[str, list[int]] = {}
+    zeros = [0] * len(METRIC_KEYS)
     for node in tree.post_order():
-        own = direct.get(node.code, Counter())
-        values = {key: int(own.get(key, 0)) for key in METRIC_KEYS}
+        own = direct.get(node.code)
+        values = list(map(own.get, METRIC_KEYS, zeros)) if own else zeros
         for child in node.children:
-            for key, value in totals[child].items():
-                values[key] += value
+            values = list(map(operator.add, values, totals[child]))
         totals[node.code] = values
-    return {code: totals[code] for code in tree.nodes}
+    return {code: dict(zip(METRIC_KEYS, totals[code], strict=True)) for code in tree.nodes}
 
 
 def _targets(conn: Connection, window: Window, year: int) -> dict[str, IndicatorTarget]:
@@ -423,12 +491,20 @@ def _indicators(
         # against the sites registered in them.
         if is_city_of_plan and target.denominator_fixed:
             denominator = target.denominator_fixed
-        value = percentage(numerator, denominator)
-        result[indicator_id] = IndicatorFigure(
-            indicator_id, numerator, denominator, value, judge(value, target, period.pace),
-            target.target, target.comparator,
-        )
+        result[indicator_id] = _indicator(indicator_id, numerator, denominator, target,
+                                          period.pace)
     return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _indicator(
+    indicator_id: str, numerator: int, denominator: int, target: IndicatorTarget, pace: float
+) -> IndicatorFigure:
+    """One indicator's figure; thousands of communes share a few (0/1, 1/1, ...), so each is
+    made once (and never changed)."""
+    value = percentage(numerator, denominator)
+    return IndicatorFigure(indicator_id, numerator, denominator, value,
+                           judge(value, target, pace), target.target, target.comparator)
 
 
 def _reported(

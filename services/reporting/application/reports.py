@@ -12,7 +12,12 @@ from sqlalchemy import Connection, insert, select
 
 from services.reporting import messages
 from services.reporting.adapters.tables import frozen_figures
-from services.reporting.application.figures import Figures, compute, differences
+from services.reporting.application.figures import (
+    Figures,
+    canonical_json,
+    compute,
+    differences,
+)
 from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
 from services.reporting.domain.events import ReportFinalised, registry
 from services.reporting.domain.indicators import IndicatorTarget
@@ -31,10 +36,6 @@ from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput, NotFound
 from shared.eventstore import EventStore
 from shared.runtime import ServiceRuntime
-
-
-def canonical_json(content: dict[str, Any]) -> str:
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -153,6 +154,11 @@ class Report:
     other_indicators: list[dict[str, Any]]
     finalisation: Finalisation | None = None
     differences: list[dict[str, Any]] = field(default_factory=list)
+    digest: str = ""  # the content's hash, when known without hashing it again
+
+    @property
+    def content_hash(self) -> str:
+        return self.digest or content_hash(self.content)
 
     @property
     def report_id(self) -> str:
@@ -222,6 +228,7 @@ def build_report(
             report.finalisation = found[0]
             if frozen_as_of is not None:
                 report.content = _frozen_content(conn, rid, found[0].content_hash)
+                report.digest = found[0].content_hash
                 current_period = load_period(conn, store, period_id, as_of)
                 current = compute(conn, current_period, scope, as_of)
                 report.differences = differences(report.content, current.content())
@@ -240,6 +247,7 @@ def _report(figures: Figures, previous: Figures) -> Report:
         targets=figures.targets,
         reported_status=figures.reported_status,
         other_indicators=figures.other_indicators,
+        digest=figures.content_hash(),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from services.reporting import messages
-from services.reporting.application.reports import Report, content_hash
+from services.reporting.application.reports import Report
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
 from services.reporting.domain.periods import Period
@@ -162,7 +162,7 @@ def report_view(
         "previous_period": period_view(report.previous_period),
         "scope": {"code": report.scope, "name": report.tree.root.name},
         "as_of": report.as_of.isoformat(),
-        "content_hash": content_hash(report.content),
+        "content_hash": report.content_hash,
         "unit": {
             "code": node.code,
             "name": node.name,

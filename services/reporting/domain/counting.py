@@ -57,11 +57,19 @@ STOCK_FAMILIES: dict[str, tuple[str, ...]] = {
 # is a count of communes, decided once the facts are placed on the report's tree).
 MODELS_I1 = "models_i1"
 
-STOCK_FIGURES: tuple[str, ...] = (
-    "sites", "sites_with_dossier", "dossiers_requisitioned", "sites_with_certificate",
-    "cases_pending", "commitments_total", "commitments_done", "commitments_overdue",
-    "commitments_in_progress", "models_active", *(f"models_{f}" for f in MODEL_FIELDS),
-    MODELS_I1,
+# The stock figures each family's subjects count for (see `stock_figures`).
+FAMILY_STOCKS: dict[str, tuple[str, ...]] = {
+    "site": ("sites",),
+    "dossier": ("sites_with_dossier", "dossiers_requisitioned"),
+    "certificate": ("sites_with_certificate",),
+    "compliance": ("cases_pending",),
+    "commitment": ("commitments_total", "commitments_done", "commitments_overdue",
+                   "commitments_in_progress"),
+    "model": ("models_active", *(f"models_{f}" for f in MODEL_FIELDS), MODELS_I1),
+}
+STOCK_FIGURES: tuple[str, ...] = tuple(
+    figure for families in STOCK_FAMILIES.values() for family in families
+    for figure in FAMILY_STOCKS[family]
 )
 
 FLOW_FIGURES: tuple[str, ...] = tuple(
@@ -70,6 +78,18 @@ FLOW_FIGURES: tuple[str, ...] = tuple(
 # What the projections sum per chunk (heads are counted from their facts: a head meets the
 # rule or not by the sessions of the whole window).
 CHUNK_FIGURES: tuple[str, ...] = FLOW_FIGURES + STOCK_FIGURES
+
+
+def source_figures(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The flow and the stock figures the facts of one source stream count for."""
+    flows = {metric for (src, _), metric in FLOW_KINDS.items() if src == source}
+    if "issues_raised" in flows:
+        flows |= set(ISSUE_HANDLING.values())
+    if "sessions_reported" in flows:
+        flows.add(ATTENDANCE)
+    stocks = {f for family in STOCK_FAMILIES.get(source, ()) for f in FAMILY_STOCKS[family]}
+    return (tuple(f for f in FLOW_FIGURES if f in flows),
+            tuple(f for f in STOCK_FIGURES if f in stocks))
 
 # Heads (I2) are judged by the direct-dialogue rule of shared/dialoguerule.py: domain/heads.py.
 

@@ -18,6 +18,7 @@ amount the minimum a year.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -67,6 +68,15 @@ def level_of(unit_code: str | None) -> str:
     return LEVEL_BY_LENGTH.get(len(unit_code or ""), "commune")
 
 
+@functools.lru_cache(maxsize=4096)
+def _required(
+    terms: tuple[tuple[date, date], ...], versions: tuple[RuleVersion, ...]
+) -> int:
+    """`required_sessions`, once per distinct terms and rule: at national scale thousands of
+    heads took office on the same day under the same rule."""
+    return required_sessions(terms, versions)
+
+
 def head_figures(
     heads: Mapping[str, Sequence[Fact]],
     rules: Mapping[str, Sequence[RuleVersion]],
@@ -82,7 +92,8 @@ def head_figures(
             continue
         row = switches[-1]
         yield row, "heads_in_office"
-        owed = required_sessions(
-            terms_in_window(switches, start, end), rules.get(level_of(row.unit_code), ()))
+        owed = _required(
+            tuple(terms_in_window(switches, start, end)),
+            tuple(rules.get(level_of(row.unit_code), ())))
         if held[head_id] >= owed:
             yield row, "heads_meeting_rule"

@@ -7,7 +7,7 @@ before, and stay correct.
 
 Revision ID: 0004
 Revises: 0003
-Create Date: 2026-11-26 19:05:16.306161
+Create Date: 2026-11-26 19:19:25.271078
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     op.create_table(
         "rpt_figure_chunks",
-        sa.Column("chunk", sa.Integer(), nullable=False),
         sa.Column("source", sa.String(length=20), nullable=False),
         sa.Column("unit_code", sa.String(length=10), nullable=False),
         sa.Column("district_code", sa.String(length=10), nullable=False),
         sa.Column("province_code", sa.String(length=10), nullable=False),
+        sa.Column("chunk", sa.Integer(), nullable=False),
         sa.Column("dossiers_lodged", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column(
             "dossiers_rejected_or_withdrawn",
@@ -88,7 +88,8 @@ def upgrade() -> None:
         ),
         sa.Column("models_other", sa.Integer(), server_default=sa.text("0"), nullable=False),
         sa.Column("models_i1", sa.Integer(), server_default=sa.text("0"), nullable=False),
-        sa.PrimaryKeyConstraint("chunk", "source", "unit_code", "district_code", "province_code"),
+        sa.PrimaryKeyConstraint("source", "unit_code", "district_code", "province_code", "chunk"),
+        sqlite_with_rowid=False,
     )
     op.create_table(
         "rpt_head_sessions",
