@@ -7,14 +7,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import pytest
 from sqlalchemy import delete, select
 
-from services.reporting.adapters.tables import figure_chunks, head_sessions, source_marks
+from services.reporting.adapters.tables import (
+    figure_chunks,
+    frozen_reports,
+    head_sessions,
+    source_marks,
+)
+from services.reporting.application import figures as figures_module
 from services.reporting.application.figures import (
     Figures,
     compute,
     compute_fresh,
     compute_from_chunks,
+    forget_cached_figures,
     from_chunks_possible,
     read_marks,
 )
@@ -191,3 +199,45 @@ def test_facts_older_than_the_chunks_are_counted_from_the_facts_until_a_rebuild(
     rebuilt = reporting.client.get("/api/v1/reports/2023-6m/units").json()
     assert rebuilt["units"] == after["units"]
     _same_both_ways(reporting, [period_id(2023, 6)], ("31",))
+
+
+def test_a_finalised_report_is_shown_from_what_was_frozen_with_it(
+    reporting: Reporting, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reporting.feed(two_quarter_scenario())
+    before = reporting.client.get("/api/v1/reports/2023-6m").json()
+    finalised = reporting.client.post(
+        "/api/v1/reports/2023-6m/finalise", json={"scope": "31"}, headers={"x-actor": "vp"})
+    assert finalised.status_code == 201, finalised.text
+    late = Events()
+    late.certificate("S3", QUAN_TOAN, date(2023, 3, 1), "CS 09999", recorded=utcnow())
+    reporting.publish(late.items)
+
+    def no_facts(*_: object) -> None:
+        raise AssertionError("a finalised report as of its finalisation read the facts")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(figures_module, "compute_fresh", no_facts)
+        shown = reporting.client.get("/api/v1/reports/2023-6m").json()
+    assert shown["content_hash"] == finalised.json()["content_hash"]
+    assert _beside(shown) == _beside(before)  # the previous period, targets, statuses
+    assert ("31", "sites_with_certificate") in {
+        (d["unit_code"], d["figure"]) for d in shown["differences"]}
+
+    # A report finalised before its context was frozen with it: computed as of then.
+    with reporting.runtime.engine.begin() as conn:
+        conn.execute(delete(frozen_reports))
+    forget_cached_figures()
+    again = reporting.client.get("/api/v1/reports/2023-6m").json()
+    assert again["content_hash"] == shown["content_hash"]
+    assert _beside(again) == _beside(shown)
+
+
+def _beside(view: dict[str, Any]) -> Any:
+    return (
+        [(f["key"], f["value"], f["previous"]) for s in view["sections"] for f in s["figures"]],
+        [(i["id"], i["target_text"], i["previous"], i["reported_status"])
+         for i in view["indicators"]],
+        view["other_indicators"],
+        view["children"],
+    )

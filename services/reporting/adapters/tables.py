@@ -9,8 +9,9 @@ Beside them, written in the same transactions, the figures per CHUNK (see
 `domain/chunks.py`) and unit, the sessions per head and chunk, and per source stream a mark
 of what has been projected: what a report as of now reads instead of the facts.
 
-`rpt_frozen_figures` is not a read model: it holds the figures of finalised reports, written
-with their `ReportFinalised` event and addressed by its content hash.
+`rpt_frozen_figures` and `rpt_frozen_reports` are not read models: they hold the figures of
+finalised reports (and of the period before, with the targets and reported figures shown
+beside them), written with their `ReportFinalised` event.
 """
 
 from __future__ import annotations
@@ -83,6 +84,20 @@ frozen_figures = Table(
     metadata,
     Column("content_hash", String(64), primary_key=True),
     Column("figures", Text, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+)
+
+# What a finalised report shows beside its frozen figures, frozen with them: the previous
+# period's figures (in `rpt_frozen_figures`, by hash) and, as JSON, the targets, the statuses
+# and the other indicators the indicators service had reported. Showing the report then reads
+# no fact (it would have to read them as of the finalisation).
+frozen_reports = Table(
+    "rpt_frozen_reports",
+    metadata,
+    Column("report_id", String(40), primary_key=True),
+    Column("content_hash", String(64), nullable=False),
+    Column("previous_hash", String(64), nullable=False),
+    Column("context", Text, nullable=False),
     Column("stored_at", DateTime(timezone=True), nullable=False),
 )
 

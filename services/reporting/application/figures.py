@@ -41,7 +41,6 @@ from services.reporting.application.unittree import UnitTree, unit_tree
 from services.reporting.domain.chunks import has_default_window, period_chunks
 from services.reporting.domain.counting import (
     ATTENDANCE,
-    CHUNK_FIGURES,
     FLOW_FAMILIES,
     MODELS_I1,
     STOCK_FAMILIES,
@@ -62,7 +61,6 @@ from services.reporting.domain.metrics import METRIC_KEYS
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
 
-_FIGURE_AT = {name: index for index, name in enumerate(CHUNK_FIGURES)}
 TABLES: dict[str, Table] = {
     "religion": religion_facts,
     "dialogue": dialogue_facts,
@@ -367,7 +365,7 @@ def compute_from_chunks(
     tree = unit_tree(scope, period.cutoff_on)
     first, last = period_chunks(period)
     c = figure_chunks.c
-    placed: dict[str, list[int]] = {}
+    direct: Direct = defaultdict(Counter)
     for source in TABLES:
         # One source at a time, with its own figures only: a third of the sums to make.
         flows, stocks = source_figures(source)
@@ -381,24 +379,24 @@ def compute_from_chunks(
             .where(c.source == source, c.chunk <= last)
             .group_by(c.unit_code, c.district_code, c.province_code)
         )
-        at = [_FIGURE_AT[name] for name in names]
         attendance = names.index(ATTENDANCE) if ATTENDANCE in names else -1
-        for row in conn.execute(query):
+        placed: set[str] = set()
+        for row in conn.execute(query).all():
             code = tree.place(row[0] or None, row[1] or None, row[2] or None)
             if code is None:
                 continue
-            values = placed.get(code)
-            if values is None:
-                values = placed[code] = [0] * len(CHUNK_FIGURES)
-            for index, value in zip(at, row[3:], strict=True):
-                values[index] += int(value)
+            values: Sequence[Any] = row[3:]
             if attendance >= 0:
                 # Rounded per unit, as the facts' attendance is rounded per group of units.
-                index = at[attendance]
-                values[index] += round(row[3 + attendance]) - int(row[3 + attendance])
-    direct: Direct = defaultdict(Counter)
-    for code, values in placed.items():
-        direct[code] = Counter(dict(zip(CHUNK_FIGURES, values, strict=True)))
+                values = [*values]
+                values[attendance] = round(values[attendance])
+            own = direct[code]
+            if code in placed:  # several units of the facts counted under one node
+                own.update(dict(zip(names, values, strict=True)))
+            else:
+                # This source's figures are not yet there: set them in one go.
+                dict.update(own, zip(names, values, strict=True))
+                placed.add(code)
     h = head_sessions.c
     held: Counter[str] = Counter({
         head: int(count) for head, count in conn.execute(
@@ -476,23 +474,35 @@ def _indicators(
     code: str, tree: UnitTree, values: dict[str, int], targets: dict[str, IndicatorTarget],
     period: Period,
 ) -> dict[str, IndicatorFigure]:
-    is_city_of_plan = code == tree.scope and code == HAI_PHONG
-    pairs = {
-        "I1": (values["communes_with_model"], values["communes"]),
-        "I2": (values["heads_meeting_rule"], values["heads_in_office"]),
-        "I3": (values["sites_with_dossier"], values["sites"]),
-        "I4": (values["sites_with_certificate"], values["sites"]),
-    }
+    return _indicators_of(
+        code == tree.scope and code == HAI_PHONG,
+        (values["communes_with_model"], values["communes"]),
+        (values["heads_meeting_rule"], values["heads_in_office"]),
+        (values["sites_with_dossier"], values["sites"]),
+        (values["sites_with_certificate"], values["sites"]),
+        tuple(targets[indicator_id] for indicator_id in CORE_INDICATORS),
+        period.pace,
+    )
+
+
+Pair = tuple[int, int]
+
+
+@functools.lru_cache(maxsize=8192)
+def _indicators_of(
+    is_city_of_plan: bool, i1: Pair, i2: Pair, i3: Pair, i4: Pair,
+    targets: tuple[IndicatorTarget, ...], pace: float,
+) -> dict[str, IndicatorFigure]:
+    """The four indicators of a unit; units with the same numbers share them (never
+    changed)."""
     result: dict[str, IndicatorFigure] = {}
-    for indicator_id in CORE_INDICATORS:
-        target = targets[indicator_id]
-        numerator, denominator = pairs[indicator_id]
+    for indicator_id, (numerator, denominator), target in zip(
+            CORE_INDICATORS, (i1, i2, i3, i4), targets, strict=True):
         # The plan's fixed denominator (239 sites) is the city's; units below are measured
         # against the sites registered in them.
         if is_city_of_plan and target.denominator_fixed:
             denominator = target.denominator_fixed
-        result[indicator_id] = _indicator(indicator_id, numerator, denominator, target,
-                                          period.pace)
+        result[indicator_id] = _indicator(indicator_id, numerator, denominator, target, pace)
     return result
 
 

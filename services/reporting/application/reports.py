@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, insert, select
 
 from services.reporting import messages
-from services.reporting.adapters.tables import frozen_figures
+from services.reporting.adapters.tables import frozen_figures, frozen_reports
 from services.reporting.application.figures import (
     Figures,
     canonical_json,
@@ -186,6 +188,10 @@ def _finalisation(
 
 
 def _frozen_content(conn: Connection, rid: str, digest: str) -> dict[str, Any]:
+    with _frozen_lock:
+        cached = _FROZEN.get(digest)
+    if cached is not None:
+        return cached
     stored = conn.execute(
         select(frozen_figures.c.figures).where(frozen_figures.c.content_hash == digest)
     ).scalar_one_or_none()
@@ -196,7 +202,75 @@ def _frozen_content(conn: Connection, rid: str, digest: str) -> dict[str, Any]:
         raise NotFound(
             "FROZEN_FIGURES_TAMPERED", messages.FROZEN_FIGURES_TAMPERED.format(report=rid)
         )
+    with _frozen_lock:
+        # Verified once per process: frozen figures are addressed by their hash.
+        _FROZEN[digest] = content
+        while len(_FROZEN) > 16:
+            _FROZEN.popitem(last=False)
     return content
+
+
+_FROZEN: OrderedDict[str, dict[str, Any]] = OrderedDict()
+_frozen_lock = threading.Lock()
+
+
+@dataclass
+class FrozenReport:
+    """A finalised report as it was frozen (see `rpt_frozen_reports`)."""
+
+    content: dict[str, Any]
+    previous_content: dict[str, Any]
+    targets: dict[str, IndicatorTarget]
+    reported_status: dict[tuple[str, str], str]
+    other_indicators: list[dict[str, Any]]
+
+
+def _frozen_report(conn: Connection, rid: str, digest: str) -> FrozenReport | None:
+    """None for a report finalised before its context was frozen with it."""
+    row = conn.execute(
+        select(frozen_reports.c.previous_hash, frozen_reports.c.context)
+        .where(frozen_reports.c.report_id == rid, frozen_reports.c.content_hash == digest)
+    ).first()
+    if row is None:
+        return None
+    context = json.loads(row.context)
+    return FrozenReport(
+        content=_frozen_content(conn, rid, digest),
+        previous_content=_frozen_content(conn, rid, row.previous_hash),
+        targets={key: IndicatorTarget(**value) for key, value in context["targets"].items()},
+        reported_status={(unit, key): status
+                         for unit, key, status in context["reported_status"]},
+        other_indicators=context["other_indicators"],
+    )
+
+
+def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
+            now: datetime) -> str:
+    """Store what a finalised report shows: its figures, the previous period's and the
+    context beside them. Returns the hash of its figures."""
+    digests = []
+    for content in (figures.content(), previous.content()):
+        digest = content_hash(content)
+        digests.append(digest)
+        exists = conn.execute(
+            select(frozen_figures.c.content_hash).where(frozen_figures.c.content_hash == digest)
+        ).first()
+        if exists is None:
+            conn.execute(
+                insert(frozen_figures),
+                {"content_hash": digest, "figures": canonical_json(content), "stored_at": now},
+            )
+    context = {
+        "targets": {key: asdict(target) for key, target in figures.targets.items()},
+        "reported_status": sorted([unit, key, status]
+                                  for (unit, key), status in figures.reported_status.items()),
+        "other_indicators": figures.other_indicators,
+    }
+    conn.execute(insert(frozen_reports), {
+        "report_id": rid, "content_hash": digests[0], "previous_hash": digests[1],
+        "context": canonical_json(context), "stored_at": now,
+    })
+    return digests[0]
 
 
 def build_report(
@@ -218,12 +292,23 @@ def build_report(
         frozen_as_of = found[0].as_of if found and not as_of_param else None
         figures_as_of = frozen_as_of or as_of
         period = load_period(conn, store, period_id, figures_as_of)
-        require_tree(scope, period.cutoff_on)
+        tree = require_tree(scope, period.cutoff_on)
         previous = load_period(conn, store, previous_period_id(period_id), figures_as_of)
         require_tree(scope, previous.cutoff_on)
-        figures = compute(conn, period, scope, figures_as_of)
-        previous_figures = compute(conn, previous, scope, figures_as_of)
-        report = _report(figures, previous_figures)
+        frozen = None
+        if found is not None and frozen_as_of is not None:
+            frozen = _frozen_report(conn, rid, found[0].content_hash)
+        if frozen is not None and frozen_as_of is not None:
+            report = Report(
+                period=period, previous_period=previous, scope=scope, as_of=frozen_as_of,
+                tree=tree, content=frozen.content, previous_content=frozen.previous_content,
+                targets=frozen.targets, reported_status=frozen.reported_status,
+                other_indicators=frozen.other_indicators,
+            )
+        else:
+            figures = compute(conn, period, scope, figures_as_of)
+            previous_figures = compute(conn, previous, scope, figures_as_of)
+            report = _report(figures, previous_figures)
         if found is not None:
             report.finalisation = found[0]
             if frozen_as_of is not None:
@@ -262,9 +347,12 @@ def finalise_report(
     as_of = parse_as_of(as_of_param, now)
     rid = report_id(period_id, scope)
     report = uow.load(FinalisedReport, rid)
-    period = load_period(uow.connection, uow.store, period_id, as_of)
+    conn = uow.connection
+    period = load_period(conn, uow.store, period_id, as_of)
     require_tree(scope, period.cutoff_on)
-    figures = compute(uow.connection, period, scope, as_of)
+    previous = load_period(conn, uow.store, previous_period_id(period_id), as_of)
+    require_tree(scope, previous.cutoff_on)
+    figures = compute(conn, period, scope, as_of)
     content = figures.content()
     digest = content_hash(content)
     report.finalise(
@@ -281,13 +369,6 @@ def finalise_report(
         today_vn(),
         unit_code=None if scope == NATION else scope,
     )
-    exists = uow.connection.execute(
-        select(frozen_figures.c.content_hash).where(frozen_figures.c.content_hash == digest)
-    ).first()
-    if exists is None:
-        uow.connection.execute(
-            insert(frozen_figures),
-            {"content_hash": digest, "figures": canonical_json(content), "stored_at": now},
-        )
+    _freeze(conn, rid, figures, compute(conn, previous, scope, as_of), now)
     envelopes = uow.save(report)
     return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor), envelopes
