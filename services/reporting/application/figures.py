@@ -13,14 +13,16 @@ Two ways to the same figures, following the same rules (`domain/counting.py`):
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import hashlib
 import json
 import math
 import operator
 import threading
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -36,7 +38,7 @@ from services.reporting.adapters.tables import (
     religion_facts,
     source_marks,
 )
-from services.reporting.application.heads import heads
+from services.reporting.application.heads import heads, heads_of_windows
 from services.reporting.application.unittree import UnitTree, unit_tree
 from services.reporting.domain.chunks import has_default_window, period_chunks
 from services.reporting.domain.counting import (
@@ -102,11 +104,6 @@ def _indicator_content(figure: IndicatorFigure) -> dict[str, Any]:
     }
 
 
-@functools.lru_cache(maxsize=8192)
-def _indicators_content(figures: tuple[IndicatorFigure, ...]) -> dict[str, Any]:
-    return {figure.indicator_id: figure.as_dict() for figure in figures}
-
-
 def canonical_json(content: dict[str, Any]) -> str:
     """The text a report's content is hashed and frozen as."""
     return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -147,11 +144,17 @@ class Figures:
     def units_content(self) -> dict[str, Any]:
         units: dict[str, Any] | None = self.built.get("units")
         if units is None:
-            units = self.built["units"] = {
-                code: {"figures": self.values[code], "indicators": _indicators_content(
-                    tuple(self.indicators[code].values()))}
-                for code in self.tree.nodes
-            }
+            # Units with the same numbers share one indicators dict (see `_figures`), so
+            # their content is made once per shared dict.
+            made: dict[int, dict[str, Any]] = {}
+            units = self.built["units"] = {}
+            for code in self.tree.nodes:
+                indicators = self.indicators[code]
+                content = made.get(id(indicators))
+                if content is None:
+                    content = made[id(indicators)] = {
+                        key: figure.as_dict() for key, figure in indicators.items()}
+                units[code] = {"figures": self.values[code], "indicators": content}
         return units
 
     def _head(self) -> dict[str, Any]:
@@ -253,6 +256,34 @@ _CACHE_SIZE = 24
 _cache_lock = threading.Lock()
 
 
+_gc_lock = threading.Lock()
+_gc_holders = 0
+_gc_paused = False
+
+
+@contextlib.contextmanager
+def quiet_gc() -> Iterator[None]:
+    """No cyclic garbage collection while a report is computed (reference counting still
+    frees everything at once). A national report allocates a million short-lived objects
+    with no cycles among them, and the collector would meanwhile walk the whole heap (the
+    unit catalogue, the cached reports...) several times: a third of the first request's
+    time. Collection resumes when the last report being computed is done."""
+    global _gc_holders, _gc_paused
+    with _gc_lock:
+        if _gc_holders == 0 and gc.isenabled():
+            gc.disable()
+            _gc_paused = True
+        _gc_holders += 1
+    try:
+        yield
+    finally:
+        with _gc_lock:
+            _gc_holders -= 1
+            if _gc_holders == 0 and _gc_paused:
+                _gc_paused = False
+                gc.enable()
+
+
 def forget_cached_figures() -> None:
     with _cache_lock:
         _CACHE.clear()
@@ -303,27 +334,40 @@ def from_chunks_possible(marks: Marks, period: Period, as_of: datetime) -> bool:
 
 def compute(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
     """The figures of a period for a scope as of a time (cached by the facts they see)."""
+    return compute_many(conn, [period], scope, as_of)[0]
+
+
+def compute_many(
+    conn: Connection, periods: Sequence[Period], scope: str, as_of: datetime
+) -> list[Figures]:
+    """The figures of several periods (a report and the one before) for a scope as of a
+    time: cached by the facts they see; those the chunk figures give are read together."""
     marks = read_marks(conn)
     # Every "as of" from the latest recorded fact on sees the same facts.
     seen: Any = "all" if marks.sees_everything(as_of) else as_of
-    key = (period.data_from, period.cutoff_on, period.year, period.months, scope, marks.key,
-           seen)
+    keys = [(p.data_from, p.cutoff_on, p.year, p.months, scope, marks.key, seen)
+            for p in periods]
+    found: dict[int, Figures] = {}
     with _cache_lock:
-        cached = _CACHE.get(key)
-        if cached is not None:
-            _CACHE.move_to_end(key)
-    if cached is not None:
-        # Same facts, same figures; only the stated time differs.
-        return replace(cached, period=period, as_of=as_of)
-    if from_chunks_possible(marks, period, as_of):
-        figures = compute_from_chunks(conn, period, scope, as_of)
-    else:
-        figures = compute_fresh(conn, period, scope, as_of)
+        for index, key in enumerate(keys):
+            cached = _CACHE.get(key)
+            if cached is not None:
+                _CACHE.move_to_end(key)
+                # Same facts, same figures; only the stated time differs.
+                found[index] = replace(cached, period=periods[index], as_of=as_of)
+    missing = [i for i in range(len(periods)) if i not in found]
+    from_chunks = [i for i in missing if from_chunks_possible(marks, periods[i], as_of)]
+    computed = dict(zip(from_chunks, compute_from_chunks_many(
+        conn, [periods[i] for i in from_chunks], scope, as_of), strict=True))
+    for index in missing:
+        if index not in computed:
+            computed[index] = compute_fresh(conn, periods[index], scope, as_of)
     with _cache_lock:
-        _CACHE[key] = figures
+        for index, figures in computed.items():
+            _CACHE[keys[index]] = figures
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-    return figures
+    return [found.get(i) or computed[i] for i in range(len(periods))]
 
 
 Direct = dict[str, Counter[str]]  # figures per node of the tree, before rolling up
@@ -361,55 +405,91 @@ def compute_from_chunks(
 ) -> Figures:
     """The figures from the chunk figures: only for a report that sees every fact and a
     period of whole chunks (`from_chunks_possible`)."""
-    window = Window(period.data_from, period.cutoff_on, as_of)
-    tree = unit_tree(scope, period.cutoff_on)
-    first, last = period_chunks(period)
+    return compute_from_chunks_many(conn, [period], scope, as_of)[0]
+
+
+def compute_from_chunks_many(
+    conn: Connection, periods: Sequence[Period], scope: str, as_of: datetime
+) -> list[Figures]:
+    """`compute_from_chunks` of several periods, reading each chunk row once."""
+    if not periods:
+        return []
+    bounds = [period_chunks(p) for p in periods]
+    trees = [unit_tree(scope, p.cutoff_on) for p in periods]
+    directs: list[Direct] = [defaultdict(Counter) for _ in periods]
     c = figure_chunks.c
-    direct: Direct = defaultdict(Counter)
+    upto = max(last for _, last in bounds)
     for source in TABLES:
         # One source at a time, with its own figures only: a third of the sums to make.
         flows, stocks = source_figures(source)
         names = flows + stocks
+        width = len(names)
+        columns = []
+        for first, last in bounds:
+            columns += [func.sum(case((and_(c.chunk >= first, c.chunk <= last), c[name]),
+                                      else_=0)) for name in flows]
+            columns += [func.sum(case((c.chunk <= last, c[name]), else_=0)) for name in stocks]
         query = (
-            select(
-                c.unit_code, c.district_code, c.province_code,
-                *(func.sum(case((c.chunk >= first, c[name]), else_=0)) for name in flows),
-                *(func.sum(c[name]) for name in stocks),
-            )
-            .where(c.source == source, c.chunk <= last)
+            select(c.unit_code, c.district_code, c.province_code, *columns)
+            .where(c.source == source, c.chunk <= upto)
             .group_by(c.unit_code, c.district_code, c.province_code)
         )
         attendance = names.index(ATTENDANCE) if ATTENDANCE in names else -1
-        placed: set[str] = set()
+        placed: list[set[str]] = [set() for _ in periods]
+        places = [_placer(tree) for tree in trees]
         for row in conn.execute(query).all():
-            code = tree.place(row[0] or None, row[1] or None, row[2] or None)
-            if code is None:
-                continue
-            values: Sequence[Any] = row[3:]
-            if attendance >= 0:
-                # Rounded per unit, as the facts' attendance is rounded per group of units.
-                values = [*values]
-                values[attendance] = round(values[attendance])
-            own = direct[code]
-            if code in placed:  # several units of the facts counted under one node
-                own.update(dict(zip(names, values, strict=True)))
-            else:
-                # This source's figures are not yet there: set them in one go.
-                dict.update(own, zip(names, values, strict=True))
-                placed.add(code)
+            for index, place in enumerate(places):
+                code = place(row[0], row[1], row[2])
+                if code is None:
+                    continue
+                start = 3 + index * width
+                values: Sequence[Any] = row[start:start + width]
+                if attendance >= 0:
+                    # Rounded per unit, as the facts' attendance is rounded per group of units.
+                    values = [*values]
+                    values[attendance] = round(values[attendance])
+                own = directs[index][code]
+                if code in placed[index]:  # several units of the facts under one node
+                    own.update(dict(zip(names, values, strict=True)))
+                else:
+                    # This source's figures are not yet there: set them in one go.
+                    dict.update(own, zip(names, values, strict=True))
+                    placed[index].add(code)
     h = head_sessions.c
-    held: Counter[str] = Counter({
-        head: int(count) for head, count in conn.execute(
-            select(h.head_id, func.sum(h.held))
-            .where(h.chunk >= first, h.chunk <= last)
-            .group_by(h.head_id)
-        )
-    })
-    for row, metric in _heads(conn, window, held):
-        code = tree.place(row.unit_code, row.district_code, row.province_code)
-        if code is not None:
-            direct[code][metric] += 1
-    return _figures(conn, period, scope, window, tree, direct)
+    held: list[Counter[str]] = [Counter() for _ in periods]
+    for head, *counts in conn.execute(
+        select(h.head_id, *(func.sum(case((and_(h.chunk >= first, h.chunk <= last), h.held),
+                                          else_=0)) for first, last in bounds))
+        .where(h.chunk <= upto)
+        .group_by(h.head_id)
+    ).all():
+        for index, count in enumerate(counts):
+            if count:
+                held[index][head] = int(count)
+    # I2: the direct-dialogue rule as every service judges it (domain/heads.py).
+    judged = heads_of_windows(conn, [(p.data_from, p.cutoff_on) for p in periods], as_of, held)
+    found = []
+    for period, tree, direct, head_rows in zip(periods, trees, directs, judged, strict=True):
+        for row, metric in head_rows:
+            code = tree.place(row.unit_code, row.district_code, row.province_code)
+            if code is not None:
+                direct[code][metric] += 1
+        window = Window(period.data_from, period.cutoff_on, as_of)
+        found.append(_figures(conn, period, scope, window, tree, direct))
+    return found
+
+
+def _placer(tree: UnitTree) -> Callable[[str, str, str], str | None]:
+    """`tree.place` of the chunk rows' units ('' for none), each triple placed once."""
+    placed: dict[tuple[str, str, str], str | None] = {}
+
+    def place(unit: str, district: str, province: str) -> str | None:
+        key = (unit, district, province)
+        if key not in placed:
+            placed[key] = tree.place(unit or None, district or None, province or None)
+        return placed[key]
+
+    return place
 
 
 def _heads(conn: Connection, window: Window, held: Counter[str]) -> Iterable[tuple[Any, str]]:
@@ -429,9 +509,21 @@ def _figures(
                 own["communes_with_model"] += 1
     values = _roll_up(tree, direct)
     targets = _targets(conn, window, period.year)
-    indicators = {
-        code: _indicators(code, tree, values[code], targets, period) for code in tree.nodes
-    }
+    plan = tuple(targets[indicator_id] for indicator_id in CORE_INDICATORS)
+    # Units with the same numbers share their indicators (thousands of communes, a few
+    # hundred different numbers): made once, never changed.
+    made: dict[tuple[Any, ...], dict[str, IndicatorFigure]] = {}
+    indicators: dict[str, dict[str, IndicatorFigure]] = {}
+    for code in tree.nodes:
+        unit = values[code]
+        key = (code == tree.scope and code == HAI_PHONG,
+               unit["communes_with_model"], unit["communes"], unit["heads_meeting_rule"],
+               unit["heads_in_office"], unit["sites_with_dossier"], unit["sites"],
+               unit["sites_with_certificate"])
+        found = made.get(key)
+        if found is None:
+            found = made[key] = _indicators(key, plan, period.pace)
+        indicators[code] = found
     figures = Figures(period, scope, window.as_of, tree, values, indicators, targets)
     _reported(conn, window, tree, period.year, figures)
     return figures
@@ -471,33 +563,16 @@ def _targets(conn: Connection, window: Window, year: int) -> dict[str, Indicator
 
 
 def _indicators(
-    code: str, tree: UnitTree, values: dict[str, int], targets: dict[str, IndicatorTarget],
-    period: Period,
+    key: tuple[Any, ...], targets: tuple[IndicatorTarget, ...], pace: float
 ) -> dict[str, IndicatorFigure]:
-    return _indicators_of(
-        code == tree.scope and code == HAI_PHONG,
-        (values["communes_with_model"], values["communes"]),
-        (values["heads_meeting_rule"], values["heads_in_office"]),
-        (values["sites_with_dossier"], values["sites"]),
-        (values["sites_with_certificate"], values["sites"]),
-        tuple(targets[indicator_id] for indicator_id in CORE_INDICATORS),
-        period.pace,
-    )
-
-
-Pair = tuple[int, int]
-
-
-@functools.lru_cache(maxsize=8192)
-def _indicators_of(
-    is_city_of_plan: bool, i1: Pair, i2: Pair, i3: Pair, i4: Pair,
-    targets: tuple[IndicatorTarget, ...], pace: float,
-) -> dict[str, IndicatorFigure]:
-    """The four indicators of a unit; units with the same numbers share them (never
-    changed)."""
+    """The four indicators of a unit from `key`: whether it is the city of the plan, then
+    the numerators and denominators of I1 to I4 (I3 and I4 share the sites)."""
+    is_city_of_plan, with_model, communes, meeting, heads, with_dossier, sites, certified = key
+    pairs = ((with_model, communes), (meeting, heads), (with_dossier, sites),
+             (certified, sites))
     result: dict[str, IndicatorFigure] = {}
     for indicator_id, (numerator, denominator), target in zip(
-            CORE_INDICATORS, (i1, i2, i3, i4), targets, strict=True):
+            CORE_INDICATORS, pairs, targets, strict=True):
         # The plan's fixed denominator (239 sites) is the city's; units below are measured
         # against the sites registered in them.
         if is_city_of_plan and target.denominator_fixed:

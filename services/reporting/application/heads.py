@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -43,3 +43,34 @@ def heads(
     versions = rule_versions(row for rows in rules.values() for row in rows)
     return head_figures(subject_facts(conn, "head", cutoff_on, as_of), versions, held,
                         data_from, cutoff_on)
+
+
+def heads_of_windows(
+    conn: Connection, windows: Sequence[tuple[date, date]], as_of: datetime,
+    helds: Sequence[Counter[str]],
+) -> list[list[tuple[Row[Any], str]]]:
+    """`heads` of several windows (a report and the period before), their facts read once:
+    at national scale a few thousand heads' facts are most of what a report reads."""
+    upto = max(cutoff_on for _, cutoff_on in windows)
+    all_rules = subject_facts(conn, "rule", upto, as_of)
+    all_heads = subject_facts(conn, "head", upto, as_of)
+    found = []
+    for (data_from, cutoff_on), held in zip(windows, helds, strict=True):
+        rules = _until(all_rules, cutoff_on)
+        versions = rule_versions(row for rows in rules.values() for row in rows)
+        found.append(list(head_figures(_until(all_heads, cutoff_on), versions, held,
+                                       data_from, cutoff_on)))
+    return found
+
+
+def _until(facts: dict[str, list[Row[Any]]], cutoff_on: date) -> dict[str, list[Row[Any]]]:
+    """The facts up to a cut-off (each subject's facts are in business-date order)."""
+    kept: dict[str, list[Row[Any]]] = {}
+    for subject, rows in facts.items():
+        if rows[-1].business_on <= cutoff_on:
+            kept[subject] = rows
+        else:
+            earlier = [row for row in rows if row.business_on <= cutoff_on]
+            if earlier:
+                kept[subject] = earlier
+    return kept

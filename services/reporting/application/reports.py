@@ -18,7 +18,9 @@ from services.reporting.application.figures import (
     Figures,
     canonical_json,
     compute,
+    compute_many,
     differences,
+    quiet_gc,
 )
 from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
 from services.reporting.domain.events import ReportFinalised, registry
@@ -286,7 +288,7 @@ def build_report(
     now = utcnow()
     as_of = parse_as_of(as_of_param, now)
     store = runtime.store
-    with runtime.engine.connect() as conn:
+    with quiet_gc(), runtime.engine.connect() as conn:
         rid = report_id(period_id, scope)
         found = _finalisation(conn, store, rid)
         frozen_as_of = found[0].as_of if found and not as_of_param else None
@@ -306,8 +308,8 @@ def build_report(
                 other_indicators=frozen.other_indicators,
             )
         else:
-            figures = compute(conn, period, scope, figures_as_of)
-            previous_figures = compute(conn, previous, scope, figures_as_of)
+            figures, previous_figures = compute_many(
+                conn, [period, previous], scope, figures_as_of)
             report = _report(figures, previous_figures)
         if found is not None:
             report.finalisation = found[0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from services.reporting import messages
@@ -176,6 +176,16 @@ def report_view(
         "other_indicators": [] if theme else report.other_indicators,
         "finalised": report.finalisation.as_dict() if report.finalisation else None,
         "differences": report.differences,
+    }
+
+
+def units_document(report: Report, readable: Callable[[str], bool]) -> dict[str, Any]:
+    """Every figure of every unit of the scope the reader may see: the body of the JSON
+    API's flat table."""
+    view = report_view(report)
+    return {key: view[key] for key in ("report_id", "period", "scope", "as_of",
+                                       "content_hash", "finalised", "differences")} | {
+        "units": [row for row in units_table(report) if readable(row["code"])]
     }
 
 
