@@ -10,6 +10,7 @@ from services.reporting.adapters.tables import metadata
 from services.reporting.api.dashboard import router as dashboard_router
 from services.reporting.api.routes import router
 from services.reporting.application.projections import all_projections
+from services.reporting.application.warmup import warm_up
 from services.reporting.domain.events import registry
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -18,7 +19,8 @@ from shared.web import build_app
 
 def create_runtime(settings: Settings | None = None) -> ServiceRuntime:
     settings = settings or Settings.for_service("reporting")
-    return ServiceRuntime(settings, registry, metadata=[metadata], projections=all_projections())
+    return ServiceRuntime(settings, registry, metadata=[metadata], projections=all_projections(),
+                          background=[warm_up])
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
