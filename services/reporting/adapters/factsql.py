@@ -9,6 +9,7 @@ exactly those SQLAlchemy would write (and reads through SQLAlchemy see the same)
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
@@ -66,6 +67,13 @@ class FactSql:
             f" VALUES ({', '.join([mark] * len(FACT_COLUMNS))})"
         )
         self.any_fact = f"SELECT 1 FROM {table.name} LIMIT 1"
+        # Replicas sharing a durable consumer apply batches of one source one at a time: a
+        # subject's stock figures are worked out from its stored facts, which a concurrent
+        # batch would be adding to unseen. (SQLite's writers queue at BEGIN already.)
+        self.lock: tuple[str, tuple[int]] | None = (
+            ("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(table.name.encode()),))
+            if dialect.name == "postgresql" else None
+        )
         self._mark = mark
         self._upserts: dict[tuple[str, ...], str] = {}
         self.upsert_head_sessions = _upsert(head_sessions, ("head_id", "chunk"), ("held",), mark)

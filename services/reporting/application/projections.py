@@ -95,12 +95,14 @@ class FactWriter:
         extracted = [self._extract(e) for e in envelopes if e.event_type in self.rules]
         if not extracted:
             return
+        sql = FactSql.of(conn, self.table)
+        if sql.lock is not None:
+            conn.exec_driver_sql(*sql.lock)
         stored: Stored = {}
         for family in self.stock_families:
             subjects = [item[2] for item in extracted if item[1] == family]
             for subject, found in stored_facts(conn, self.table, family, subjects).items():
                 stored[(family, subject)] = found
-        sql = FactSql.of(conn, self.table)
         params, changes = self._rows(conn, sql, extracted, stored)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
