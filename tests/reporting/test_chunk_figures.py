@@ -12,6 +12,7 @@ from sqlalchemy import delete, select
 
 from services.reporting.adapters.tables import (
     figure_chunks,
+    frozen_figures,
     frozen_reports,
     head_sessions,
     source_marks,
@@ -241,3 +242,20 @@ def _beside(view: dict[str, Any]) -> Any:
         view["other_indicators"],
         view["children"],
     )
+
+
+def test_frozen_figures_changed_in_the_database_are_refused(reporting: Reporting) -> None:
+    reporting.feed(two_quarter_scenario())
+    finalised = reporting.client.post(
+        "/api/v1/reports/2023-3m/finalise", json={"scope": "31"}, headers={"x-actor": "vp"})
+    assert finalised.status_code == 201, finalised.text
+    digest = finalised.json()["content_hash"]
+    with reporting.runtime.engine.begin() as conn:
+        stored = conn.execute(select(frozen_figures.c.figures).where(
+            frozen_figures.c.content_hash == digest)).scalar_one()
+        assert '"sites":3' in stored
+        conn.execute(frozen_figures.update().where(frozen_figures.c.content_hash == digest)
+                     .values(figures=stored.replace('"sites":3', '"sites":30', 1)))
+    response = reporting.client.get("/api/v1/reports/2023-3m")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "FROZEN_FIGURES_TAMPERED"

@@ -622,22 +622,39 @@ def flatten(content: dict[str, Any]) -> dict[str, Any]:
     """unit/figure paths → values, for listing differences between two contents."""
     flat: dict[str, Any] = {}
     for code, unit in content["units"].items():
-        for key, value in unit["figures"].items():
-            flat[f"{code}/{key}"] = value
-        for indicator_id, figure in unit["indicators"].items():
-            for part in ("numerator", "denominator", "value", "status"):
-                flat[f"{code}/{indicator_id}.{part}"] = figure[part]
+        flat |= _flatten_unit(code, unit)
+    return flat
+
+
+def _flatten_unit(code: str, unit: dict[str, Any] | None) -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    if unit is None:
+        return flat
+    for key, value in unit["figures"].items():
+        flat[f"{code}/{key}"] = value
+    for indicator_id, figure in unit["indicators"].items():
+        for part in ("numerator", "denominator", "value", "status"):
+            flat[f"{code}/{indicator_id}.{part}"] = figure[part]
     return flat
 
 
 def differences(frozen: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
-    before, after = flatten(frozen), flatten(current)
+    """Every figure that differs, by unit (from the scope down) and path. Units whose content
+    is equal are passed over whole: a national report has thousands of them."""
+    before_units, after_units = frozen["units"], current["units"]
+    found: list[tuple[str, Any, Any]] = []
+    for code in before_units.keys() | after_units.keys():
+        unit_before, unit_after = before_units.get(code), after_units.get(code)
+        if unit_before == unit_after:
+            continue
+        before, after = _flatten_unit(code, unit_before), _flatten_unit(code, unit_after)
+        for path in before.keys() | after.keys():
+            if before.get(path) != after.get(path):
+                found.append((path, before.get(path), after.get(path)))
     changed: list[dict[str, Any]] = []
-    for path in sorted(before.keys() | after.keys(), key=_path_order):
-        if before.get(path) != after.get(path):
-            unit, _, figure = path.partition("/")
-            changed.append({"unit_code": unit, "figure": figure,
-                            "frozen": before.get(path), "current": after.get(path)})
+    for path, was, now in sorted(found, key=lambda item: _path_order(item[0])):
+        unit, _, figure = path.partition("/")
+        changed.append({"unit_code": unit, "figure": figure, "frozen": was, "current": now})
     return changed
 
 

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import Connection, insert, select
 
 from services.reporting import messages
@@ -199,11 +200,13 @@ def _frozen_content(conn: Connection, rid: str, digest: str) -> dict[str, Any]:
     ).scalar_one_or_none()
     if stored is None:
         raise NotFound("FROZEN_FIGURES_MISSING", messages.FROZEN_FIGURES_MISSING.format(report=rid))
-    content: dict[str, Any] = json.loads(stored)
-    if content_hash(content) != digest:
+    # The stored text is the canonical text that was hashed: hashing it again checks it
+    # without writing a national report out once more.
+    if hashlib.sha256(stored.encode()).hexdigest() != digest:
         raise NotFound(
             "FROZEN_FIGURES_TAMPERED", messages.FROZEN_FIGURES_TAMPERED.format(report=rid)
         )
+    content: dict[str, Any] = orjson.loads(stored)
     with _frozen_lock:
         # Verified once per process: frozen figures are addressed by their hash.
         _FROZEN[digest] = content
