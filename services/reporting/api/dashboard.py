@@ -14,6 +14,7 @@ from services.reporting.domain.periods import MONTHS, Period, latest_closed_peri
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
 from shared.adminunits import HAI_PHONG
 from shared.clock import today_vn
+from shared.db import read_connection
 from shared.runtime import ServiceRuntime
 from shared.web import runtime_of
 
@@ -61,7 +62,7 @@ def _progress(runtime: ServiceRuntime, report: Report, unit: str) -> list[Progre
     """The unit's indicators at each conference period of the report's year, as of the
     report's own time; periods not yet cut off stay empty."""
     points = []
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         for months in MONTHS:
             pid = period_id(report.period.year, months)
             period = load_period(conn, runtime.store, pid, report.as_of)
@@ -80,7 +81,7 @@ def _progress(runtime: ServiceRuntime, report: Report, unit: str) -> list[Progre
 def _choices(runtime: ServiceRuntime, year: int) -> list[Period]:
     today = today_vn()
     last = max(today.year, year)
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         return [
             load_period(conn, runtime.store, period_id(y, m))
             for y in range(last, min(FIRST_YEAR, year) - 1, -1)

@@ -34,6 +34,7 @@ from shared.adminunits import HAI_PHONG
 from shared.aggregate import CommandContext
 from shared.auth.checks import may_read_unit, readable_unit
 from shared.clock import today_vn
+from shared.db import read_connection
 from shared.validation import ShortText
 from shared.web import command_context, principal_of, runtime_of
 
@@ -70,7 +71,7 @@ def list_periods(
     """Các kỳ báo cáo 3, 6, 9 tháng và năm của một năm, với thời gian chốt số liệu."""
     runtime = runtime_of(request)
     year = year or today_vn().year
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         periods = [load_period(conn, runtime.store, period_id(year, m)) for m in MONTHS]
     return {"year": year, "periods": [period_view(p) for p in periods]}
 
@@ -79,7 +80,7 @@ def list_periods(
 def get_period(period_id: PeriodId, request: Request, response: Response) -> dict[str, Any]:
     runtime = runtime_of(request)
     require_period_id(period_id)
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         period = load_period(conn, runtime.store, period_id)
         version = period_version(conn, runtime.store, period_id)
     response.headers["ETag"] = str(version)

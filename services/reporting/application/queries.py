@@ -12,13 +12,14 @@ from services.reporting.adapters.tables import religion_facts
 from services.reporting.application.figures import Window, histories
 from shared.adminunits import default_catalogue
 from shared.clock import today_vn
+from shared.db import read_connection
 from shared.envelope import utcnow
 
 
 def religious_sites_summary(engine: Engine) -> dict[str, Any]:
     """Sites and sites with a land registration dossier today, by commune."""
     window = Window(date.min, date.max, utcnow())
-    with engine.connect() as conn:
+    with read_connection(engine) as conn:
         sites = histories(conn, religion_facts, "site", window)
         dossiers = histories(conn, religion_facts, "dossier", window)
     per_commune: Counter[str] = Counter()

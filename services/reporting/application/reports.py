@@ -37,6 +37,7 @@ from services.reporting.domain.periods import (
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import VN_TZ, today_vn
+from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput, NotFound
 from shared.eventstore import EventStore
@@ -291,7 +292,7 @@ def build_report(
     now = utcnow()
     as_of = parse_as_of(as_of_param, now)
     store = runtime.store
-    with quiet_gc(), runtime.engine.connect() as conn:
+    with quiet_gc(), read_connection(runtime.engine) as conn:
         rid = report_id(period_id, scope)
         found = _finalisation(conn, store, rid)
         frozen_as_of = found[0].as_of if found and not as_of_param else None
