@@ -33,6 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from shared.driversql import bind_processor, placeholder
 from shared.envelope import EventEnvelope
 from shared.errors import ConcurrencyError
 
@@ -119,7 +120,7 @@ class _DriverSql:
     """
 
     def __init__(self, dialect: Dialect) -> None:
-        mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
+        mark = placeholder(dialect)
         columns = ", ".join(_EVENT_COLUMNS)
         marks = ", ".join([mark] * len(_EVENT_COLUMNS))
         self.insert_event = f"INSERT INTO events ({columns}) VALUES ({marks}) RETURNING position"
@@ -129,8 +130,7 @@ class _DriverSql:
             f" WHERE aggregate_type = {mark} AND aggregate_id = {mark}"
             " ORDER BY aggregate_version"
         )
-        processor = events_table.c.recorded_at.type.dialect_impl(dialect).bind_processor(dialect)
-        self.time: Any = processor or (lambda value: value)
+        self.time = bind_processor(events_table.c.recorded_at, dialect)
         self.integrity_error: type[Exception] = dialect.dbapi.IntegrityError  # type: ignore[union-attr]
 
 

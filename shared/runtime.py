@@ -65,7 +65,7 @@ class ServiceRuntime:
                 projection,
                 service=settings.service,
                 subject_root=settings.subject_root,
-                batch_size=settings.consumer_batch_size,
+                batch_size=projection.batch_size or settings.consumer_batch_size,
                 max_deliver=settings.consumer_max_deliver,
                 ack_wait_s=settings.consumer_ack_wait_s,
                 metrics=self.metrics,

@@ -1,5 +1,5 @@
-"""The projections' statements, compiled once per dialect and fact table, run on the driver's
-cursor with executemany.
+"""The projections' statements, written once per dialect and fact table, run on the driver's
+cursor (`shared.driversql`: multi-row inserts on SQLite, executemany on PostgreSQL).
 
 A rebuild writes a million fact rows and as many chunk figures: through SQLAlchemy's
 per-row parameter processing that costs more than the database's own work. Dates and times
@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from sqlalchemy import Column, Connection, Dialect, Table
 
 from services.reporting.adapters.tables import figure_chunks, head_sessions, source_marks
+from shared.driversql import RowsInsert, bind_processor, placeholder
 
 FACT_COLUMNS = ("event_id", "family", "kind", "subject", "effect", "state", "amount", "due_on",
                 "business_on", "recorded_at", "seq", "unit_code", "district_code",
@@ -24,15 +25,10 @@ FACT_COLUMNS = ("event_id", "family", "kind", "subject", "effect", "state", "amo
 CHUNK_KEY = ("source", "unit_code", "district_code", "province_code", "chunk")
 
 
-def _processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
-    return processor or (lambda value: value)
-
-
 def _time_processor(column: Column[Any], dialect: Dialect) -> Callable[[datetime], Any]:
     """The bind processor of a UTC time, or the same text by `isoformat` where it gives
     exactly what the processor does (SQLite's storage format): a third of the cost."""
-    processor = _processor(column, dialect)
+    processor = bind_processor(column, dialect)
 
     def formatted(value: datetime) -> Any:
         # A UTC time's text ends with "+00:00", which the storage format leaves out.
@@ -44,13 +40,15 @@ def _time_processor(column: Column[Any], dialect: Dialect) -> Callable[[datetime
     return processor
 
 
-def _upsert(table: Table, key: Sequence[str], added: Sequence[str], mark: str) -> str:
+def _upsert(
+    dialect: Dialect, table: Table, key: Sequence[str], added: Sequence[str]
+) -> RowsInsert:
+    """Adds `added` to the row of `key`, creating it (other figures 0) if it is not there."""
     columns = [*key, *added]
     updates = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in added)
-    return (
-        f"INSERT INTO {table.name} ({', '.join(columns)})"
-        f" VALUES ({', '.join([mark] * len(columns))})"
-        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    return RowsInsert(
+        dialect, f"INSERT INTO {table.name} ({', '.join(columns)})", len(columns),
+        f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
     )
 
 
@@ -61,11 +59,9 @@ class FactSql:
     _cache: ClassVar[dict[tuple[str, str], FactSql]] = {}
 
     def __init__(self, dialect: Dialect, table: Table) -> None:
-        mark = "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
-        self.insert_facts = (
-            f"INSERT INTO {table.name} ({', '.join(FACT_COLUMNS)})"
-            f" VALUES ({', '.join([mark] * len(FACT_COLUMNS))})"
-        )
+        mark = placeholder(dialect)
+        self.insert_facts = RowsInsert(
+            dialect, f"INSERT INTO {table.name} ({', '.join(FACT_COLUMNS)})", len(FACT_COLUMNS))
         self.any_fact = f"SELECT 1 FROM {table.name} LIMIT 1"
         # Replicas sharing a durable consumer apply batches of one source one at a time: a
         # subject's stock figures are worked out from its stored facts, which a concurrent
@@ -74,9 +70,9 @@ class FactSql:
             ("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(table.name.encode()),))
             if dialect.name == "postgresql" else None
         )
-        self._mark = mark
-        self._upserts: dict[tuple[str, ...], str] = {}
-        self.upsert_head_sessions = _upsert(head_sessions, ("head_id", "chunk"), ("held",), mark)
+        self._dialect = dialect
+        self._upserts: dict[tuple[str, ...], RowsInsert] = {}
+        self.upsert_head_sessions = _upsert(dialect, head_sessions, ("head_id", "chunk"), ("held",))
         marks = source_marks.name
         self.mark_complete = f"SELECT complete FROM {marks} WHERE source = {mark}"
         self.insert_marks = (
@@ -88,7 +84,7 @@ class FactSql:
             f" WHEN latest_recorded_at IS NULL OR latest_recorded_at < {mark} THEN {mark}"
             f" ELSE latest_recorded_at END WHERE source = {mark}"
         )
-        self._date = _processor(table.c.business_on, dialect)
+        self._date = bind_processor(table.c.business_on, dialect)
         self._dates: dict[date, Any] = {}
         self.time: Callable[[datetime], Any] = _time_processor(table.c.recorded_at, dialect)
 
@@ -103,12 +99,12 @@ class FactSql:
             stored = self._dates[value] = self._date(value)
         return stored
 
-    def upsert_chunks(self, figures: tuple[str, ...]) -> str:
+    def upsert_chunks(self, figures: tuple[str, ...]) -> RowsInsert:
         """Adds to these figures of a chunk row (creating it with zeros elsewhere)."""
         statement = self._upserts.get(figures)
         if statement is None:
             statement = self._upserts[figures] = _upsert(
-                figure_chunks, CHUNK_KEY, figures, self._mark)
+                self._dialect, figure_chunks, CHUNK_KEY, figures)
         return statement
 
     @classmethod

@@ -144,17 +144,19 @@ def stored_facts(
     if not wanted:
         return found
     c = table.c
-    query = select(
-        c.event_id, c.family, c.kind, c.subject, c.effect, c.state, c.amount, c.due_on,
-        c.business_on, c.recorded_at, c.seq, c.unit_code, c.district_code, c.province_code,
-        c.data,
-    ).where(c.family == family, c.subject.in_(wanted))
-    for values in conn.execute(query):
-        row = FactRow._make(values)
-        recorded = row.recorded_at
-        recorded = recorded.replace(tzinfo=UTC) if recorded.tzinfo is None else (
-            recorded.astimezone(UTC))
-        found.setdefault(row.subject, []).append(row._replace(recorded_at=recorded))
+    columns = (c.event_id, c.family, c.kind, c.subject, c.effect, c.state, c.amount, c.due_on,
+               c.business_on, c.recorded_at, c.seq, c.unit_code, c.district_code,
+               c.province_code, c.data)
+    # Within the 999 variables of older SQLite builds (a batch touches up to 1,024 subjects).
+    for start in range(0, len(wanted), 900):
+        query = select(*columns).where(
+            c.family == family, c.subject.in_(wanted[start:start + 900]))
+        for values in conn.execute(query):
+            row = FactRow._make(values)
+            recorded = row.recorded_at
+            recorded = recorded.replace(tzinfo=UTC) if recorded.tzinfo is None else (
+                recorded.astimezone(UTC))
+            found.setdefault(row.subject, []).append(row._replace(recorded_at=recorded))
     for rows in found.values():
         rows.sort(key=fact_order)
     return found

@@ -6,8 +6,8 @@ stock figures per chunk depend on their whole history) and the rare event that n
 unit. What the facts mean is decided by `domain/counting.py`, which both the chunk figures
 written here and the reports computed from the facts follow.
 
-A fetched batch is written on the driver's cursor with one executemany per table, in the
-transaction that records the batch's events as processed.
+A fetched batch is written on the driver's cursor with a few multi-row statements per table
+(`shared.driversql`), in the transaction that records the batch's events as processed.
 """
 
 from __future__ import annotations
@@ -107,12 +107,12 @@ class FactWriter:
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             complete = self._marks_before(cursor, sql)
-            cursor.executemany(sql.insert_facts, params)
+            sql.insert_facts.run(cursor, params)
             if complete:
                 for figures, chunk_rows in changes.rows(self.source).items():
-                    cursor.executemany(sql.upsert_chunks(figures), chunk_rows)
+                    sql.upsert_chunks(figures).run(cursor, chunk_rows)
                 if changes.sessions:
-                    cursor.executemany(sql.upsert_head_sessions, sorted(
+                    sql.upsert_head_sessions.run(cursor, sorted(
                         (head, chunk, held) for (head, chunk), held in changes.sessions.items()))
             latest = max(row[9] for row in params)  # stored times sort as the times do
             cursor.execute(sql.update_marks, (len(params), latest, latest, self.source))
@@ -252,9 +252,11 @@ def _heads(data: Any) -> Iterable[str]:
 def _projection(name: str, table: Table, rules: dict[str, FactRule]) -> Projection:
     """A projection writing one fact row per event, a fetched batch at a time."""
     writer = FactWriter(name, table, rules)
+    # A fact costs tens of microseconds to write: batches of 1,024 (a rebuild catches up a
+    # fifth faster than with 256) still commit within a fraction of the ack wait.
     return FactProjection(name=name, source_service=name, tables=[table],
                           batch_handler=writer.write_batch, batch_event_types=sorted(rules),
-                          writer=writer)
+                          batch_size=1024, writer=writer)
 
 
 @dataclass

@@ -1,0 +1,79 @@
+"""Statements of the hot write paths, run on the driver's cursor.
+
+The write paths that run for every event (the event store's append, the consumers' record of
+processed events, the reporting projections) skip SQLAlchemy's per-statement work: their
+statements are written once per dialect here, and values are converted by the columns' own
+bind processors, so what is stored is exactly what SQLAlchemy would store.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy import Column, Dialect
+
+
+def placeholder(dialect: Dialect) -> str:
+    """The driver's parameter mark: `?` for sqlite3, `%s` for psycopg."""
+    return "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
+
+
+def bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
+    """How SQLAlchemy would convert a value of this column for this dialect's driver."""
+    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    return processor or _unchanged
+
+
+def _unchanged(value: Any) -> Any:
+    return value
+
+
+class RowsInsert:
+    """An INSERT of many rows (with an optional `ON CONFLICT ...` tail), in few statements.
+
+    sqlite3's executemany steps every row with the GIL let go and taken back. Beside a busy
+    event loop (parsing the next batch of messages) each taking-back waits up to the
+    interpreter's switch interval: a projection consumer ran at half its speed on a thread,
+    while the same work on one thread did not. On SQLite the rows therefore go as multi-row
+    VALUES, as many per statement as the connection's variable limit allows, in statement
+    sizes that are powers of two (few distinct texts for the statement cache). PostgreSQL
+    keeps executemany, which psycopg pipelines.
+    """
+
+    MAX_ROWS = 512
+
+    def __init__(self, dialect: Dialect, head: str, width: int, tail: str = "") -> None:
+        """`head`: `INSERT INTO t (a, b, c)`; `width`: the number of values of a row."""
+        self._head = head
+        self._width = width
+        self._tail = f" {tail}" if tail else ""
+        mark = placeholder(dialect)
+        self._row = f"({', '.join([mark] * width)})"
+        self._sqlite = dialect.name == "sqlite"
+        self._texts: dict[int, str] = {}
+        self.one = self._text(1)
+
+    def _text(self, rows: int) -> str:
+        text = self._texts.get(rows)
+        if text is None:
+            text = self._texts[rows] = (
+                f"{self._head} VALUES {', '.join([self._row] * rows)}{self._tail}")
+        return text
+
+    def run(self, cursor: Any, rows: Sequence[Sequence[Any]]) -> None:
+        if not rows:
+            return
+        if not self._sqlite:
+            cursor.executemany(self.one, rows)
+            return
+        limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        size = 1 << (min(self.MAX_ROWS, max(limit // self._width, 1)).bit_length() - 1)
+        start = 0
+        while start < len(rows):
+            while size > len(rows) - start:
+                size >>= 1
+            chunk = rows[start:start + size]
+            cursor.execute(self._text(size), [value for row in chunk for value in row])
+            start += size
