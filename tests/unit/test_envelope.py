@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+from dataclasses import FrozenInstanceError, fields, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import uuid4
 
+import orjson
 import pytest
 
 from shared.envelope import DomainEvent, EventEnvelope, EventRegistry
@@ -59,6 +61,31 @@ def test_envelope_survives_the_wire() -> None:
     again = EventEnvelope.from_json(envelope.to_json())
     assert again == envelope
     assert envelope.subject("danvan") == "danvan.religion.site.SiteRegistered"
+
+
+def test_decoded_envelope_is_complete_and_frozen() -> None:
+    """from_json fills the instance without __init__: it must set every field, with the
+    defaults where the wire leaves one out, and the result must stay immutable."""
+    envelope = replace(_envelope("SiteRegistered", 1, {}), unit_code="31", position=7)
+    again = EventEnvelope.from_json(envelope.to_json())
+    assert list(vars(again)) == [f.name for f in fields(EventEnvelope)]
+    assert again == envelope and hash(again.event_id) == hash(envelope.event_id)
+    with pytest.raises(FrozenInstanceError):
+        again.actor = "someone else"  # type: ignore[misc]
+    bare = orjson.loads(envelope.to_json())
+    for optional in ("unit_code", "department", "correlation_id", "causation_id", "position"):
+        del bare[optional]
+    assert EventEnvelope.from_json(orjson.dumps(bare)) == replace(
+        envelope, unit_code=None, position=None)
+
+
+def test_envelope_missing_a_required_field_is_undecodable() -> None:
+    bare = orjson.loads(_envelope("SiteRegistered", 1, {}).to_json())
+    del bare["recorded_at"]
+    with pytest.raises(KeyError):
+        EventEnvelope.from_json(orjson.dumps(bare))
+    with pytest.raises(ValueError):
+        EventEnvelope.from_json(orjson.dumps(bare | {"recorded_at": "x", "event_id": "nope"}))
 
 
 def test_catalogue_publishes_json_schema_of_each_type() -> None:
