@@ -19,6 +19,7 @@ from tests.auth.conftest import (
     event_count,
     head_body,
     model_body,
+    runtime,
     site_body,
 )
 
@@ -149,3 +150,24 @@ def test_reads_follow_the_tree(services: Services, idp: Idp) -> None:
     assert outside.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
     assert religion.get(f"/api/v1/sites?district={HONG_BANG}", headers=board).status_code == 403
     assert religion.get("/api/v1/sites/CS-R3/history", headers=board).status_code == 403
+
+
+def test_the_sites_summary_follows_the_tree(services: Services, idp: Idp) -> None:
+    religion, reporting = services["religion"], services["reporting"]
+    city = idp.headers("city_staff")
+    for code, commune in (("CS-S1", TIEN_LANG_TOWN), ("CS-S2", DAI_THANG), ("CS-S3", QUAN_TOAN)):
+        assert religion.post("/api/v1/sites", json=site_body(code, commune),
+                             headers=city).status_code == 201
+    # What the reporting service's consumer would receive from the religion stream.
+    with runtime(religion).engine.connect() as conn:
+        envelopes = list(runtime(religion).store.iter_all(conn))
+    consumer = next(c for c in runtime(reporting).consumers if c.durable.endswith("religion"))
+    consumer._apply(envelopes)
+
+    whole = reporting.get("/api/v1/religion/sites-summary", headers=city).json()
+    assert whole["sites"] == 3
+    board = reporting.get("/api/v1/religion/sites-summary",
+                          headers=idp.headers("district_board")).json()
+    assert [row["commune_code"] for row in board["by_commune"]] == sorted(
+        [TIEN_LANG_TOWN, DAI_THANG])
+    assert board["sites"] == 2

@@ -202,8 +202,11 @@ def get_theme_xlsx(
 
 @router.get("/religion/sites-summary")
 def sites_summary(request: Request) -> dict[str, Any]:
-    """Số cơ sở tôn giáo và số cơ sở đã có hồ sơ đăng ký đất đai, toàn thành phố và theo xã."""
-    return religious_sites_summary(runtime_of(request).engine)
+    """Số cơ sở tôn giáo và số cơ sở đã có hồ sơ đăng ký đất đai, theo xã và cộng lại, trong
+    phạm vi đơn vị của người hỏi."""
+    principal = principal_of(request)
+    return religious_sites_summary(
+        runtime_of(request).engine, lambda code: may_read_unit(principal, code))
 
 
 def json_response(body: dict[str, Any]) -> Response:

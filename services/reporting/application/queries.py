@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -16,8 +17,11 @@ from shared.db import read_connection
 from shared.envelope import utcnow
 
 
-def religious_sites_summary(engine: Engine) -> dict[str, Any]:
-    """Sites and sites with a land registration dossier today, by commune."""
+def religious_sites_summary(
+    engine: Engine, readable: Callable[[str], bool] = lambda _: True
+) -> dict[str, Any]:
+    """Sites and sites with a land registration dossier today, by commune: the communes the
+    caller may read (`readable`), and totals over those."""
     window = Window(date.min, date.max, utcnow())
     with read_connection(engine) as conn:
         sites = histories(conn, religion_facts, "site", window)
@@ -35,7 +39,7 @@ def religious_sites_summary(engine: Engine) -> dict[str, Any]:
     catalogue = default_catalogue()
     today = today_vn()
     by_commune = []
-    for commune_code in sorted(per_commune):
+    for commune_code in sorted(filter(readable, per_commune)):
         unit = catalogue.get(commune_code, today) or _latest(commune_code)
         by_commune.append({
             "commune_code": commune_code,
