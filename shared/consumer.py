@@ -38,7 +38,7 @@ from sqlalchemy import (
     insert,
 )
 
-from shared.driversql import RowsInsert, bind_processor, placeholder
+from shared.driversql import RowsInsert, bind_processor, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import kernel_metadata
 from shared.logs import get_logger
@@ -350,9 +350,7 @@ class ConsumerRunner:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 seen: set[str] = set()
-                # Within the 999 variables of older SQLite builds.
-                for start in range(0, len(ids), 900):
-                    some = ids[start:start + 900]
+                for some in in_lists(ids):
                     cursor.execute(processed.select(len(some)), [self.durable, *some])
                     seen.update(row[0] for row in cursor.fetchall())
                 new_events: list[EventEnvelope] = []

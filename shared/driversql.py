@@ -9,7 +9,7 @@ bind processors, so what is stored is exactly what SQLAlchemy would store.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import Column, Dialect
@@ -28,6 +28,17 @@ def bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any
 
 def _unchanged(value: Any) -> Any:
     return value
+
+
+# Values per `IN (...)` list: with its other parameters a statement stays within the 999
+# variables of SQLite builds before 3.32.
+IN_LIST_SIZE = 900
+
+
+def in_lists(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """`values` in slices short enough for one `IN (...)` list each."""
+    for start in range(0, len(values), IN_LIST_SIZE):
+        yield values[start:start + IN_LIST_SIZE]
 
 
 class RowsInsert:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Table, select
 
 from services.reporting.domain.chunks import Chunk, chunk_end, chunk_of
 from services.reporting.domain.counting import CHUNK_FIGURES, SubjectHistory, stock_figures
+from shared.driversql import in_lists
 
 Units = tuple[str, str, str]  # unit, district, province codes; '' where there is none
 ChunkKey = tuple[Chunk, Units]
@@ -147,10 +148,8 @@ def stored_facts(
     columns = (c.event_id, c.family, c.kind, c.subject, c.effect, c.state, c.amount, c.due_on,
                c.business_on, c.recorded_at, c.seq, c.unit_code, c.district_code,
                c.province_code, c.data)
-    # Within the 999 variables of older SQLite builds (a batch touches up to 1,024 subjects).
-    for start in range(0, len(wanted), 900):
-        query = select(*columns).where(
-            c.family == family, c.subject.in_(wanted[start:start + 900]))
+    for some in in_lists(wanted):  # a batch touches up to 1,024 subjects
+        query = select(*columns).where(c.family == family, c.subject.in_(some))
         for values in conn.execute(query):
             row = FactRow._make(values)
             recorded = row.recorded_at
