@@ -170,16 +170,19 @@ class Figures:
         """The canonical content of the report: what finalising freezes and hashes."""
         return self._head() | {"units": self.units_content()}
 
-    def content_hash(self) -> str:
-        """The hash of `content()`: its canonical text, with the units' part written once
-        ("units" is the last key in sorted order)."""
+    def canonical_text(self) -> str:
+        """`canonical_json(self.content())`, the units' part written once ("units" is the
+        last key in sorted order): what is hashed and what finalising stores."""
         units: str | None = self.built.get("units_json")
         if units is None:
             units = self.built["units_json"] = _units_json(
                 self.units_content(),
                 {f for figures in self.indicators.values() for f in figures.values()})
-        text = canonical_json(self._head())[:-1] + ',"units":' + units + "}"
-        return hashlib.sha256(text.encode()).hexdigest()
+        return canonical_json(self._head())[:-1] + ',"units":' + units + "}"
+
+    def content_hash(self) -> str:
+        """The hash of `content()`."""
+        return hashlib.sha256(self.canonical_text().encode()).hexdigest()
 
 
 # -- reading facts -------------------------------------------------------------------------

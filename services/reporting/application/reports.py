@@ -255,8 +255,10 @@ def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
     """Store what a finalised report shows: its figures, the previous period's and the
     context beside them. Returns the hash of its figures."""
     digests = []
-    for content in (figures.content(), previous.content()):
-        digest = content_hash(content)
+    for frozen in (figures, previous):
+        # One canonical text per report, hashed and stored as it is.
+        text = frozen.canonical_text()
+        digest = hashlib.sha256(text.encode()).hexdigest()
         digests.append(digest)
         exists = conn.execute(
             select(frozen_figures.c.content_hash).where(frozen_figures.c.content_hash == digest)
@@ -264,7 +266,7 @@ def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
         if exists is None:
             conn.execute(
                 insert(frozen_figures),
-                {"content_hash": digest, "figures": canonical_json(content), "stored_at": now},
+                {"content_hash": digest, "figures": text, "stored_at": now},
             )
     context = {
         "targets": {key: asdict(target) for key, target in figures.targets.items()},
@@ -318,7 +320,8 @@ def build_report(
         if found is not None:
             report.finalisation = found[0]
             if frozen_as_of is not None:
-                report.content = _frozen_content(conn, rid, found[0].content_hash)
+                if frozen is None:  # finalised before its context was frozen with it
+                    report.content = _frozen_content(conn, rid, found[0].content_hash)
                 report.digest = found[0].content_hash
                 current_period = load_period(conn, store, period_id, as_of)
                 current = compute(conn, current_period, scope, as_of)
@@ -360,7 +363,7 @@ def finalise_report(
     require_tree(scope, previous.cutoff_on)
     figures = compute(conn, period, scope, as_of)
     content = figures.content()
-    digest = content_hash(content)
+    digest = figures.content_hash()
     report.finalise(
         ReportFinalised(
             report_id=rid,
