@@ -17,9 +17,7 @@ from shared.db import read_connection
 from shared.envelope import utcnow
 
 
-def religious_sites_summary(
-    engine: Engine, readable: Callable[[str], bool] = lambda _: True
-) -> dict[str, Any]:
+def religious_sites_summary(engine: Engine, readable: Callable[[str], bool]) -> dict[str, Any]:
     """Sites and sites with a land registration dossier today, by commune: the communes the
     caller may read (`readable`), and totals over those."""
     window = Window(date.min, date.max, utcnow())
