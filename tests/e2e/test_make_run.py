@@ -55,8 +55,9 @@ def _group_alive(pgid: int) -> bool:
     return False
 
 
-@pytest.fixture
-def devserver(tmp_path: Path) -> Any:
+def _devserver_env(tmp_path: Path) -> tuple[dict[str, int], dict[str, str]]:
+    """Free ports for every service and NATS, data under tmp_path, SQLite (no database or
+    NATS address from the outer environment)."""
     ports = {service: free_port() for service in SERVICES}
     env = {
         **{k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")},
@@ -65,6 +66,12 @@ def devserver(tmp_path: Path) -> Any:
         **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()},
     }
     env.pop("NATS_URL", None)
+    return ports, env
+
+
+@pytest.fixture
+def devserver(tmp_path: Path) -> Any:
+    ports, env = _devserver_env(tmp_path)
     process = subprocess.Popen(
         [sys.executable, "-m", "shared.devserver"],
         cwd=ROOT,
@@ -116,14 +123,7 @@ def test_all_four_services_come_up_the_slice_works_and_sigterm_stops_everything(
 
 def test_services_stop_when_the_parent_that_started_them_dies(tmp_path: Path) -> None:
     # `make run` killed with SIGTERM does not pass the signal on to its recipe.
-    ports = {service: free_port() for service in SERVICES}
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.endswith("DATABASE_URL")},
-        "DATA_DIR": str(tmp_path / "var"),
-        "NATS_PORT": str(free_port()),
-        **{f"{service.upper()}_PORT": str(port) for service, port in ports.items()},
-    }
-    env.pop("NATS_URL", None)
+    ports, env = _devserver_env(tmp_path)
     parent = subprocess.Popen(
         ["sh", "-c", f"{sys.executable} -m shared.devserver; true"],
         cwd=ROOT,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import nats
 import pytest
@@ -75,3 +76,8 @@ def reporting(
     app = create_app(settings_factory("reporting"))
     with TestClient(app) as client:
         yield Reporting(client, nats_server.url, subject_root, {})
+
+
+def figure_values(view: dict[str, Any]) -> dict[str, int]:
+    """A report view's figures by key."""
+    return {f["key"]: f["value"] for s in view["sections"] for f in s["figures"]}

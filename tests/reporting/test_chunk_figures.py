@@ -30,7 +30,7 @@ from services.reporting.application.figures import (
 from services.reporting.application.reports import content_hash, load_period
 from services.reporting.domain.periods import period_id
 from shared.envelope import utcnow
-from tests.reporting.conftest import Reporting
+from tests.reporting.conftest import Reporting, figure_values
 from tests.reporting.scenario import (
     DAI_THANG,
     QUAN_TOAN,
@@ -128,21 +128,18 @@ def test_reports_from_chunks_equal_reports_from_facts(reporting: Reporting) -> N
     _same_both_ways(reporting, [period_id(2023, 6), period_id(2025, 12)], ("VN",))
 
     # The figures these events were chosen for, as of now.
-    view = reporting.client.get("/api/v1/reports/2023-12m").json()
-    figures = {f["key"]: f["value"] for s in view["sections"] for f in s["figures"]}
+    figures = figure_values(reporting.client.get("/api/v1/reports/2023-12m").json())
     assert figures["sites"] == 3  # S1, S2 (moved), S3; S4 closed
     assert figures["dossiers_requisitioned"] == 1  # S4, lodged late in July
     assert figures["commitments_overdue"] == 2  # K2, and K3 due 01/10
     assert figures["attendance"] == 154  # 120 + 33.5, rounded
     assert figures["sites_with_certificate"] == 2
     sep = reporting.client.get("/api/v1/reports/2023-9m").json()
-    assert {f["key"]: f["value"] for s in sep["sections"]
-            for f in s["figures"]}["commitments_in_progress"] == 1  # K3 before its due date
+    assert figure_values(sep)["commitments_in_progress"] == 1  # K3 before its due date
     # An explicit "as of" before the late certificate: computed from the facts, without it.
     before = recorded_after(date(2023, 12, 31)).isoformat()
     old = reporting.client.get("/api/v1/reports/2023-12m", params={"as_of": before}).json()
-    assert {f["key"]: f["value"] for s in old["sections"]
-            for f in s["figures"]}["sites_with_certificate"] == 1
+    assert figure_values(old)["sites_with_certificate"] == 1
 
 
 def test_a_replay_rebuilds_the_same_chunks(reporting: Reporting) -> None:

@@ -15,7 +15,7 @@ from docx import Document
 from services.reporting.rebuild import rebuild
 from shared.envelope import utcnow
 from tests.integration.helpers import wait_until
-from tests.reporting.conftest import Reporting
+from tests.reporting.conftest import Reporting, figure_values
 from tests.reporting.scenario import (
     HAI_PHONG_COMMUNES,
     QUAN_TOAN,
@@ -32,10 +32,6 @@ def _get(reporting: Reporting, url: str, **params: str) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
-
-
-def _figures(view: dict[str, Any]) -> dict[str, int]:
-    return {f["key"]: f["value"] for s in view["sections"] for f in s["figures"]}
 
 
 def _previous(view: dict[str, Any]) -> dict[str, int | None]:
@@ -86,7 +82,7 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     assert q1["period"]["data_from"] == "2022-12-15"
     assert q1["period"]["cutoff_on"] == "2023-03-14"
     assert q1["previous_period"]["id"] == "2022-12m"
-    assert _figures(q1) | Q1_CITY == _figures(q1)
+    assert figure_values(q1) | Q1_CITY == figure_values(q1)
     assert _indicators(q1) == {
         "I1": (1, HAI_PHONG_COMMUNES, 0.6, "chua_dat"),
         "I2": (3, 3, 100.0, "dat"),  # nobody owes a session yet (see Q1_CITY)
@@ -98,7 +94,7 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     assert _previous(q1)["sessions_held"] == 0
 
     q2 = _get(reporting, "/api/v1/reports/2023-6m")
-    assert _figures(q2) | Q2_CITY == _figures(q2)
+    assert figure_values(q2) | Q2_CITY == figure_values(q2)
     assert _indicators(q2) == {
         "I1": (2, HAI_PHONG_COMMUNES, 1.2, "chua_dat"),
         "I2": (3, 3, 100.0, "dat"),
@@ -124,23 +120,23 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     }
     assert len(district["children"]) == TIEN_LANG_COMMUNES
     commune = _get(reporting, "/api/v1/reports/2023-6m", unit=TIEN_LANG_TOWN)
-    assert _figures(commune)["sites"] == 2
+    assert figure_values(commune)["sites"] == 2
     assert _indicators(commune)["I1"] == (1, 1, 100.0, "dat")
     assert commune["children"] == []
     ward = _get(reporting, "/api/v1/reports/2023-6m", unit=QUAN_TOAN)
-    assert _figures(ward)["cases_resolved"] == 1
+    assert figure_values(ward)["cases_resolved"] == 1
 
     # As of 15/02/2023 (end of day): the session of 20/02 was not yet known.
     early = _get(reporting, "/api/v1/reports/2023-3m", as_of="2023-02-15")
-    assert _figures(early)["sessions_held"] == 0
-    assert _figures(early)["sites_with_dossier"] == 2
+    assert figure_values(early)["sessions_held"] == 0
+    assert figure_values(early)["sites_with_dossier"] == 2
     assert _indicators(early)["I2"] == (3, 3, 100.0, "dat")  # nothing owed by 14/03 anyway
 
     # The year (15/12/2022-14/12/2023): 01/01-14/12 = 365 - 17 = 348 days. H1 owes
     # 2 x 348/365 = 1.91 -> 2 and held 2; H2 owes 348/365 = 0.95 -> 1 and held 1; H3 owes 1
     # and held none: 2 of 3.
     year = _get(reporting, "/api/v1/reports/2023-12m")
-    assert _figures(year)["heads_meeting_rule"] == 2
+    assert figure_values(year)["heads_meeting_rule"] == 2
     assert _indicators(year)["I2"][:3] == (2, 3, 66.7)
 
     # The flat table has every unit of the scope.
@@ -151,8 +147,8 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     # Thematic report of plan II.4.2: a view of the same figures.
     theme = _get(reporting, "/api/v1/themes/dat-dai-ton-giao/2023-6m")
     assert [i["id"] for i in theme["indicators"]] == ["I3", "I4"]
-    assert _figures(theme)["sites_with_certificate"] == 1
-    assert "sessions_held" not in _figures(theme)
+    assert figure_values(theme)["sites_with_certificate"] == 1
+    assert "sessions_held" not in figure_values(theme)
 
     # The kept endpoint of the religion slice.
     summary = _get(reporting, "/api/v1/religion/sites-summary")
@@ -246,7 +242,7 @@ def test_reports_are_reproducible_and_finalised_figures_stay_frozen(
     shown = _get(reporting, "/api/v1/reports/2023-3m")
     assert shown["finalised"]["content_hash"] == digest
     assert shown["content_hash"] == digest, "the frozen figures, not silently changed ones"
-    assert _figures(shown)["sites_with_certificate"] == 0
+    assert figure_values(shown)["sites_with_certificate"] == 0
     diffs = {(d["unit_code"], d["figure"]): (d["frozen"], d["current"])
              for d in shown["differences"]}
     assert diffs[("31", "sites_with_certificate")] == (0, 1)
@@ -260,7 +256,7 @@ def test_reports_are_reproducible_and_finalised_figures_stay_frozen(
     at_freeze = _get(reporting, "/api/v1/reports/2023-3m", as_of=frozen_as_of)
     assert at_freeze["content_hash"] == digest
     now = _get(reporting, "/api/v1/reports/2023-3m", as_of=utcnow().isoformat())
-    assert _figures(now)["sites_with_certificate"] == 1
+    assert figure_values(now)["sites_with_certificate"] == 1
     # The finalisation is an event of the reporting service's own store.
     catalogue = _get(reporting, "/api/v1/events/catalogue")
     assert {"ReportFinalised", "PeriodAdjusted"} <= set(catalogue["events"])
@@ -292,10 +288,10 @@ def test_a_period_window_is_editable_without_moving_older_reports(
         headers={"if-match": "0"},
     )
     assert stale.status_code == 409
-    assert _figures(_get(reporting, "/api/v1/reports/2023-3m"))["sites_with_dossier"] == 3
+    assert figure_values(_get(reporting, "/api/v1/reports/2023-3m"))["sites_with_dossier"] == 3
     old = _get(reporting, "/api/v1/reports/2023-3m", as_of=before)
     assert old["period"]["cutoff_on"] == "2023-03-14"
-    assert _figures(old)["sites_with_dossier"] == 2
+    assert figure_values(old)["sites_with_dossier"] == 2
 
 
 BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, int, str]] = [
@@ -370,5 +366,5 @@ def test_the_rebuild_command_reproduces_every_figure(
     assert printed.count("bằng nhau") == 4
     assert "không đổi" in printed
     reporting.wait_projected()
-    assert _figures(_get(reporting, "/api/v1/reports/2023-6m")) | Q2_CITY == _figures(
+    assert figure_values(_get(reporting, "/api/v1/reports/2023-6m")) | Q2_CITY == figure_values(
         _get(reporting, "/api/v1/reports/2023-6m"))
