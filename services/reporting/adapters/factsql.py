@@ -43,9 +43,11 @@ def _time_processor(column: Column[Any], dialect: Dialect) -> Callable[[datetime
 def _upsert(
     dialect: Dialect, table: Table, key: Sequence[str], added: Sequence[str]
 ) -> RowsInsert:
-    """Adds `added` to the row of `key`, creating it (other figures 0) if it is not there."""
-    columns = [*key, *added]
-    updates = ", ".join(f"{name} = {table.name}.{name} + excluded.{name}" for name in added)
+    """Adds `added` to the row of `key`, creating it (other figures 0) if it is not there,
+    and stamps it (the last value of a row: see `tables.figure_chunks`)."""
+    columns = [*key, *added, "stamp"]
+    updates = ", ".join([*(f"{name} = {table.name}.{name} + excluded.{name}" for name in added),
+                         "stamp = excluded.stamp"])
     return RowsInsert(
         dialect, f"INSERT INTO {table.name} ({', '.join(columns)})", len(columns),
         f"ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}",
@@ -74,7 +76,7 @@ class FactSql:
         self._upserts: dict[tuple[str, ...], RowsInsert] = {}
         self.upsert_head_sessions = _upsert(dialect, head_sessions, ("head_id", "chunk"), ("held",))
         marks = source_marks.name
-        self.mark_complete = f"SELECT complete FROM {marks} WHERE source = {mark}"
+        self.mark_complete = f"SELECT complete, facts FROM {marks} WHERE source = {mark}"
         self.insert_marks = (
             f"INSERT INTO {marks} (source, generation, facts, complete)"
             f" VALUES ({mark}, {mark}, 0, {mark}) ON CONFLICT (source) DO NOTHING"

@@ -120,10 +120,15 @@ figure_chunks = Table(
                server_default=text("0"))
         for name in CHUNK_FIGURES
     ),
+    # The source's fact count after the batch that last changed the row: batches of a source
+    # commit one at a time in this order, so the rows changed since a reader's copy are those
+    # stamped after it (application/chunk_sums.py).
+    Column("stamp", BigInteger, nullable=False, server_default=text("0")),
     # On SQLite the rows live in the key's B-tree: a report reads them in key order without
     # a lookup per row, and sums each unit's rows as they come.
     sqlite_with_rowid=False,
 )
+Index("ix_rpt_figure_chunks_stamp", figure_chunks.c.source, figure_chunks.c.stamp)
 
 # Direct dialogue sessions held per head and chunk (a head meets the rule by the sessions of
 # the whole window).
@@ -133,7 +138,9 @@ head_sessions = Table(
     Column("head_id", String(160), primary_key=True),
     Column("chunk", Integer, primary_key=True),
     Column("held", Integer, nullable=False),
+    Column("stamp", BigInteger, nullable=False, server_default=text("0")),  # the dialogue count
 )
+Index("ix_rpt_head_sessions_stamp", head_sessions.c.stamp)
 
 # One row per source stream: how many facts are projected (with `generation`, renewed when
 # the projection is dropped, it keys cached reports), the latest recording time among them,

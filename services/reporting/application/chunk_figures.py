@@ -79,9 +79,9 @@ class ChunkChanges:
             if amount:
                 self.add(chunk, units, figure, amount)
 
-    def rows(self, source: str) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
+    def rows(self, source: str, stamp: int) -> dict[tuple[str, ...], list[tuple[Any, ...]]]:
         """Parameter rows of the chunk upserts, by the figures they change: key columns
-        (source, units, chunk), then those figures in `CHUNK_FIGURES` order. Few figures a
+        (source, units, chunk), those figures in `CHUNK_FIGURES` order, the stamp. Few figures a
         row keeps the statements short; the rows in key order are a fixed lock order for
         concurrent writers."""
         grouped: dict[tuple[str, ...], list[tuple[Any, ...]]] = {}
@@ -95,7 +95,7 @@ class ChunkChanges:
             if not names or not cell[names[0]]:
                 continue
             grouped.setdefault(names, []).append(
-                (source, unit, district, province, chunk, *(cell[n] for n in names)))
+                (source, unit, district, province, chunk, *(cell[n] for n in names), stamp))
         return grouped
 
 

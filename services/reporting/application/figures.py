@@ -28,15 +28,19 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Row, Table, and_, case, func, literal, select
+from sqlalchemy import Connection, Row, Table, and_, func, literal, select
 
 from services.reporting.adapters.tables import (
     dialogue_facts,
-    figure_chunks,
-    head_sessions,
     indicators_facts,
     religion_facts,
     source_marks,
+)
+from services.reporting.application.chunk_sums import (
+    HEADS,
+    SourceMark,
+    marking_source,
+    window_sums,
 )
 from services.reporting.application.heads import heads, heads_of_windows
 from services.reporting.application.unittree import UnitTree, unit_tree
@@ -299,6 +303,7 @@ class Marks:
     key: tuple[Any, ...]  # changes whenever a fact is projected or a projection dropped
     complete: bool  # the chunk figures hold every fact
     latest: datetime | None  # the latest recording time of any fact
+    sources: dict[str, SourceMark] = field(default_factory=dict)  # (generation, facts)
 
     def sees_everything(self, as_of: datetime) -> bool:
         return self.latest is None or as_of >= self.latest
@@ -307,6 +312,7 @@ class Marks:
 def read_marks(conn: Connection) -> Marks:
     rows = {row.source: row for row in conn.execute(select(source_marks))}
     key: list[Any] = []
+    sources: dict[str, SourceMark] = {}
     complete = True
     latest: datetime | None = None
     for source, table in TABLES.items():
@@ -318,11 +324,12 @@ def read_marks(conn: Connection) -> Marks:
             key.append((source, None))
             continue
         key.append((source, row.generation, int(row.facts)))
+        sources[source] = (row.generation, int(row.facts))
         complete = complete and bool(row.complete)
         if row.latest_recorded_at is not None:
             seen = _utc(row.latest_recorded_at)
             latest = seen if latest is None else max(latest, seen)
-    return Marks(tuple(key), complete, latest)
+    return Marks(tuple(key), complete, latest, sources)
 
 
 def _utc(value: datetime) -> datetime:
@@ -361,7 +368,7 @@ def compute_many(
     missing = [i for i in range(len(periods)) if i not in found]
     from_chunks = [i for i in missing if from_chunks_possible(marks, periods[i], as_of)]
     computed = dict(zip(from_chunks, compute_from_chunks_many(
-        conn, [periods[i] for i in from_chunks], scope, as_of), strict=True))
+        conn, [periods[i] for i in from_chunks], scope, as_of, marks), strict=True))
     for index in missing:
         if index not in computed:
             computed[index] = compute_fresh(conn, periods[index], scope, as_of)
@@ -408,67 +415,44 @@ def compute_from_chunks(
 ) -> Figures:
     """The figures from the chunk figures: only for a report that sees every fact and a
     period of whole chunks (`from_chunks_possible`)."""
-    return compute_from_chunks_many(conn, [period], scope, as_of)[0]
+    return compute_from_chunks_many(conn, [period], scope, as_of, read_marks(conn))[0]
 
 
 def compute_from_chunks_many(
-    conn: Connection, periods: Sequence[Period], scope: str, as_of: datetime
+    conn: Connection, periods: Sequence[Period], scope: str, as_of: datetime, marks: Marks
 ) -> list[Figures]:
-    """`compute_from_chunks` of several periods, reading each chunk row once."""
+    """`compute_from_chunks` of several periods; `marks` as read on this connection."""
     if not periods:
         return []
     bounds = [period_chunks(p) for p in periods]
     trees = [unit_tree(scope, p.cutoff_on) for p in periods]
     directs: list[Direct] = [defaultdict(Counter) for _ in periods]
-    c = figure_chunks.c
-    upto = max(last for _, last in bounds)
+    places = [_placer(tree) for tree in trees]
     for source in TABLES:
-        # One source at a time, with its own figures only: a third of the sums to make.
         flows, stocks = source_figures(source)
         names = flows + stocks
-        width = len(names)
-        columns = []
-        for first, last in bounds:
-            columns += [func.sum(case((and_(c.chunk >= first, c.chunk <= last), c[name]),
-                                      else_=0)) for name in flows]
-            columns += [func.sum(case((c.chunk <= last, c[name]), else_=0)) for name in stocks]
-        query = (
-            select(c.unit_code, c.district_code, c.province_code, *columns)
-            .where(c.source == source, c.chunk <= upto)
-            .group_by(c.unit_code, c.district_code, c.province_code)
-        )
         attendance = names.index(ATTENDANCE) if ATTENDANCE in names else -1
-        placed: list[set[str]] = [set() for _ in periods]
-        places = [_placer(tree) for tree in trees]
-        for row in conn.execute(query).all():
-            for index, place in enumerate(places):
-                code = place(row[0], row[1], row[2])
+        windows = window_sums(conn, source, marks.sources.get(source), bounds)
+        for place, direct, sums in zip(places, directs, windows, strict=True):
+            placed: set[str] = set()
+            for (unit, district, province), values in sums.items():
+                code = place(unit, district, province)
                 if code is None:
                     continue
-                start = 3 + index * width
-                values: Sequence[Any] = row[start:start + width]
                 if attendance >= 0:
                     # Rounded per unit, as the facts' attendance is rounded per group of units.
-                    values = [*values]
-                    values[attendance] = round(values[attendance])
-                own = directs[index][code]
-                if code in placed[index]:  # several units of the facts under one node
+                    values = (*values[:attendance], round(values[attendance]),
+                              *values[attendance + 1:])
+                own = direct[code]
+                if code in placed:  # several units of the facts under one node
                     own.update(dict(zip(names, values, strict=True)))
                 else:
                     # This source's figures are not yet there: set them in one go.
                     dict.update(own, zip(names, values, strict=True))
-                    placed[index].add(code)
-    h = head_sessions.c
-    held: list[Counter[str]] = [Counter() for _ in periods]
-    for head, *counts in conn.execute(
-        select(h.head_id, *(func.sum(case((and_(h.chunk >= first, h.chunk <= last), h.held),
-                                          else_=0)) for first, last in bounds))
-        .where(h.chunk <= upto)
-        .group_by(h.head_id)
-    ).all():
-        for index, count in enumerate(counts):
-            if count:
-                held[index][head] = int(count)
+                    placed.add(code)
+    held: list[Counter[str]] = [
+        Counter({head: int(values[0]) for (head,), values in sums.items()})
+        for sums in window_sums(conn, HEADS, marks.sources.get(marking_source(HEADS)), bounds)]
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py).
     judged = heads_of_windows(conn, [(p.data_from, p.cutoff_on) for p in periods], as_of, held)
     found = []

@@ -106,31 +106,34 @@ class FactWriter:
         params, changes = self._rows(conn, sql, extracted, stored)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            complete = self._marks_before(cursor, sql)
+            complete, facts = self._marks_before(cursor, sql)
             sql.insert_facts.run(cursor, params)
             if complete:
-                for figures, chunk_rows in changes.rows(self.source).items():
+                stamp = facts + len(params)  # the source's fact count after this batch
+                for figures, chunk_rows in changes.rows(self.source, stamp).items():
                     sql.upsert_chunks(figures).run(cursor, chunk_rows)
                 if changes.sessions:
                     sql.upsert_head_sessions.run(cursor, sorted(
-                        (head, chunk, held) for (head, chunk), held in changes.sessions.items()))
+                        (head, chunk, held, stamp)
+                        for (head, chunk), held in changes.sessions.items()))
             latest = max(row[9] for row in params)  # stored times sort as the times do
             cursor.execute(sql.update_marks, (len(params), latest, latest, self.source))
         finally:
             cursor.close()
 
-    def _marks_before(self, cursor: Any, sql: FactSql) -> bool:
-        """Whether the chunk figures hold every fact of this source so far. A source seen
-        for the first time starts its mark: complete when its table is still empty."""
+    def _marks_before(self, cursor: Any, sql: FactSql) -> tuple[bool, int]:
+        """Whether the chunk figures hold every fact of this source so far, and how many
+        facts it has. A source seen for the first time starts its mark: complete when its
+        table is still empty."""
         cursor.execute(sql.mark_complete, (self.source,))
         found = cursor.fetchone()
-        if found is not None:
-            return bool(found[0])
-        cursor.execute(sql.any_fact)
-        complete = cursor.fetchone() is None
-        cursor.execute(sql.insert_marks, (self.source, str(uuid.uuid4()), complete))
-        cursor.execute(sql.mark_complete, (self.source,))
-        return bool(cursor.fetchone()[0])
+        if found is None:
+            cursor.execute(sql.any_fact)
+            complete = cursor.fetchone() is None
+            cursor.execute(sql.insert_marks, (self.source, str(uuid.uuid4()), complete))
+            cursor.execute(sql.mark_complete, (self.source,))
+            found = cursor.fetchone()
+        return bool(found[0]), int(found[1])
 
     def _extract(self, envelope: EventEnvelope) -> _Extracted:
         rule = self.rules[envelope.event_type]
