@@ -454,7 +454,9 @@ def compute_from_chunks_many(
         Counter({head: int(values[0]) for (head,), values in sums.items()})
         for sums in window_sums(conn, HEADS, marks.sources.get(marking_source(HEADS)), bounds)]
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py).
-    judged = heads_of_windows(conn, [(p.data_from, p.cutoff_on) for p in periods], as_of, held)
+    dialogue = marks.sources.get("dialogue")
+    judged = heads_of_windows(conn, [(p.data_from, p.cutoff_on) for p in periods], as_of, held,
+                              dialogue[0] if dialogue else None)
     found = []
     for period, tree, direct, head_rows in zip(periods, trees, directs, judged, strict=True):
         for row, metric in head_rows:

@@ -3,15 +3,17 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
+import weakref
+from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, select
+from sqlalchemy import Connection, Engine, Row, func, select
 
 from services.reporting.adapters.tables import dialogue_facts
-from services.reporting.domain.heads import head_figures, rule_versions
+from services.reporting.domain.heads import head_figures, heads_owed, judged, rule_versions
 
 _COLUMNS = ("subject", "effect", "amount", "business_on", "unit_code", "district_code",
             "province_code")
@@ -47,20 +49,81 @@ def heads(
 
 def heads_of_windows(
     conn: Connection, windows: Sequence[tuple[date, date]], as_of: datetime,
-    helds: Sequence[Counter[str]],
+    helds: Sequence[Counter[str]], generation: str | None = None,
 ) -> list[list[tuple[Row[Any], str]]]:
-    """`heads` of several windows (a report and the period before), their facts read once:
-    at national scale a few thousand heads' facts are most of what a report reads."""
-    upto = max(cutoff_on for _, cutoff_on in windows)
+    """`heads` of several windows (a report and the period before), their facts read once.
+    `generation`, the dialogue projection's, is given when `as_of` sees every fact: what the
+    rule owes each head is then kept for the next report with the same head and rule facts."""
+    if generation is None:
+        owed, _ = _owed_of_windows(conn, windows, as_of, max(end for _, end in windows))
+    else:
+        owed = _kept_owed(conn, windows, as_of, generation)
+    return [list(judged(due, held)) for due, held in zip(owed, helds, strict=True)]
+
+
+Owed = list[tuple[str, Row[Any], int]]  # per head in office: id, fact, sessions owed
+
+
+def _owed_of_windows(
+    conn: Connection, windows: Sequence[tuple[date, date]], as_of: datetime, upto: date
+) -> tuple[list[Owed], tuple[int, int]]:
+    """What the rule owes every head in office per window, from the facts up to `upto`,
+    and how many head and rule facts that was."""
     all_rules = subject_facts(conn, "rule", upto, as_of)
     all_heads = subject_facts(conn, "head", upto, as_of)
     found = []
-    for (data_from, cutoff_on), held in zip(windows, helds, strict=True):
+    for data_from, cutoff_on in windows:
         rules = _until(all_rules, cutoff_on)
         versions = rule_versions(row for rows in rules.values() for row in rows)
-        found.append(list(head_figures(_until(all_heads, cutoff_on), versions, held,
-                                       data_from, cutoff_on)))
-    return found
+        found.append(list(heads_owed(_until(all_heads, cutoff_on), versions, data_from,
+                                     cutoff_on)))
+    read = (sum(map(len, all_heads.values())), sum(map(len, all_rules.values())))
+    return found, read
+
+
+# What the rule owes the heads per window, kept per database for reports that see every
+# fact. Head and rule facts are few and only ever added within a generation of the dialogue
+# projection (a rebuild starts a new one), so their number says whether they changed; the
+# sessions held change with every session and are compared afresh.
+OwedKey = tuple[str, int, int, date, date]
+_WINDOWS_KEPT = 8
+
+
+class _KeptOwed:
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.entries: OrderedDict[OwedKey, Owed] = OrderedDict()
+
+
+_kept: weakref.WeakKeyDictionary[Engine, _KeptOwed] = weakref.WeakKeyDictionary()
+_kept_lock = threading.Lock()
+
+
+def _kept_owed(
+    conn: Connection, windows: Sequence[tuple[date, date]], as_of: datetime, generation: str
+) -> list[Owed]:
+    with _kept_lock:
+        kept = _kept.get(conn.engine)
+        if kept is None:
+            kept = _kept[conn.engine] = _KeptOwed()
+    t = dialogue_facts
+    counts = {str(family): int(count) for family, count in conn.execute(
+        select(t.c.family, func.count()).where(t.c.family.in_(("head", "rule")))
+        .group_by(t.c.family))}
+    known = (generation, counts.get("head", 0), counts.get("rule", 0))
+    with kept.lock:
+        found = [kept.entries.get((*known, *window)) for window in windows]
+    if all(owed is not None for owed in found):
+        return [owed for owed in found if owed is not None]
+    # Every head and rule fact, whatever its date: the number read is the key it is kept by
+    # (on a connection whose reads each see the latest commits, it may be more than counted).
+    owed, (heads_read, rules_read) = _owed_of_windows(conn, windows, as_of, date.max)
+    with kept.lock:
+        for window, due in zip(windows, owed, strict=True):
+            kept.entries[(generation, heads_read, rules_read, *window)] = due
+        while len(kept.entries) > _WINDOWS_KEPT:
+            kept.entries.popitem(last=False)
+    return owed
 
 
 def _until(facts: dict[str, list[Row[Any]]], cutoff_on: date) -> dict[str, list[Row[Any]]]:

@@ -1,6 +1,7 @@
 """Once per process, at start: load the unit catalogue and this process's copies of the chunk
-figures (`chunk_sums.py`) summed over the windows of this year's conference periods, then set
-the heap's long-lived objects aside from the cyclic garbage collector.
+figures (`chunk_sums.py`) summed over the windows of this year's conference periods, and what
+the dialogue rule owes each head in them (`heads.py`); then set the heap's long-lived objects
+aside from the cyclic garbage collector.
 
 The first report then neither reads the chunk tables whole nor sums them. A national report
 allocates hundreds of thousands of objects, enough for the collector to walk the whole heap
@@ -14,13 +15,17 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
+from collections import Counter
 
-from services.reporting.application.chunk_sums import Bounds, load_copies
+from services.reporting.application.chunk_sums import load_copies
+from services.reporting.application.figures import read_marks
+from services.reporting.application.heads import heads_of_windows
 from services.reporting.domain.chunks import period_chunks
-from services.reporting.domain.periods import MONTHS, default_period
+from services.reporting.domain.periods import MONTHS, Period, default_period
 from shared.adminunits import default_catalogue
 from shared.clock import today_vn
 from shared.db import read_connection
+from shared.envelope import utcnow
 from shared.runtime import ServiceRuntime
 
 _lock = threading.Lock()
@@ -38,17 +43,22 @@ def settle_heap() -> None:
         gc.freeze()
 
 
-def this_years_windows(year: int) -> list[Bounds]:
-    """The chunk windows of the year's conference periods and of the one before the first."""
-    periods = [default_period(year, months) for months in MONTHS]
-    periods.append(default_period(year - 1, MONTHS[-1]))
-    return [period_chunks(period) for period in periods]
+def this_years_periods(year: int) -> list[Period]:
+    """The year's conference periods and the one before the first."""
+    return [*(default_period(year, months) for months in MONTHS),
+            default_period(year - 1, MONTHS[-1])]
 
 
 def warm_up_now(runtime: ServiceRuntime) -> None:
     default_catalogue()
+    periods = this_years_periods(today_vn().year)
     with read_connection(runtime.engine) as conn:
-        load_copies(conn, this_years_windows(today_vn().year))
+        load_copies(conn, [period_chunks(period) for period in periods])
+        dialogue = read_marks(conn).sources.get("dialogue")
+        if dialogue is not None:
+            # What the rule owes each head in these windows (sessions held do not matter).
+            heads_of_windows(conn, [(p.data_from, p.cutoff_on) for p in periods], utcnow(),
+                             [Counter() for _ in periods], dialogue[0])
     settle_heap()
 
 

@@ -77,6 +77,35 @@ def _required(
     return required_sessions(terms, versions)
 
 
+def heads_owed(
+    heads: Mapping[str, Sequence[Fact]],
+    rules: Mapping[str, Sequence[RuleVersion]],
+    start: date,
+    end: date,
+) -> Iterator[tuple[str, Fact, int]]:
+    """(head id, the fact whose units the head counts under, the sessions the rule owes
+    them in `start`..`end`) for every head of `heads` (their facts up to the cut-off `end`,
+    in order) in office at `end`."""
+    for head_id, facts in heads.items():
+        switches = [row for row in facts if row.effect is not None]
+        if not switches or switches[-1].effect != 1:
+            continue
+        row = switches[-1]
+        owed = _required(
+            tuple(terms_in_window(switches, start, end)),
+            tuple(rules.get(level_of(row.unit_code), ())))
+        yield head_id, row, owed
+
+
+def judged(owed: Iterable[tuple[str, Fact, int]], held: Counter[str]) -> Iterator[tuple[Fact, str]]:
+    """(fact, figure) of every head in office: each counts in office, and meets the rule when
+    the sessions held (`held`: per head id, in the window) are at least those owed."""
+    for head_id, row, due in owed:
+        yield row, "heads_in_office"
+        if held[head_id] >= due:
+            yield row, "heads_meeting_rule"
+
+
 def head_figures(
     heads: Mapping[str, Sequence[Fact]],
     rules: Mapping[str, Sequence[RuleVersion]],
@@ -86,14 +115,4 @@ def head_figures(
 ) -> Iterator[tuple[Fact, str]]:
     """(the fact whose units the head counts under, figure) for every head of `heads` (their
     facts up to the cut-off `end`, in order); `held`: sessions per head id in the window."""
-    for head_id, facts in heads.items():
-        switches = [row for row in facts if row.effect is not None]
-        if not switches or switches[-1].effect != 1:
-            continue
-        row = switches[-1]
-        yield row, "heads_in_office"
-        owed = _required(
-            tuple(terms_in_window(switches, start, end)),
-            tuple(rules.get(level_of(row.unit_code), ())))
-        if held[head_id] >= owed:
-            yield row, "heads_meeting_rule"
+    return judged(heads_owed(heads, rules, start, end), held)
