@@ -171,3 +171,22 @@ def test_the_sites_summary_follows_the_tree(services: Services, idp: Idp) -> Non
     assert [row["commune_code"] for row in board["by_commune"]] == sorted(
         [TIEN_LANG_TOWN, DAI_THANG])
     assert board["sites"] == 2
+
+
+def test_the_dashboard_follows_the_tree(services: Services, idp: Idp) -> None:
+    reporting = services["reporting"]
+    board = idp.headers("district_board")
+    own = reporting.get("/", params={"period": "2023-6m"}, headers=board)
+    assert own.status_code == 200
+    assert f'name="unit" value="{TIEN_LANG}"' in own.text  # its district, not the city
+    commune = reporting.get("/", params={"period": "2023-6m", "unit": TIEN_LANG_TOWN},
+                            headers=board)
+    assert commune.status_code == 200
+    for unit in ("31", QUAN_TOAN, HONG_BANG):
+        for path in ("/", "/chuyen-de/doi-thoai"):
+            outside = reporting.get(path, params={"period": "2023-6m", "unit": unit},
+                                    headers=board)
+            assert outside.status_code == 403, (path, unit)
+            assert outside.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
+    city = reporting.get("/", params={"period": "2023-6m"}, headers=idp.headers("city_staff"))
+    assert 'name="unit" value="31"' in city.text

@@ -13,10 +13,11 @@ from services.reporting.application.views import require_theme, require_unit
 from services.reporting.domain.periods import MONTHS, Period, latest_closed_period, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
 from shared.adminunits import HAI_PHONG
+from shared.auth.checks import readable_unit
 from shared.clock import today_vn
 from shared.db import read_connection
 from shared.runtime import ServiceRuntime
-from shared.web import runtime_of
+from shared.web import principal_of, runtime_of
 
 router = APIRouter(tags=["bảng điều khiển"])
 
@@ -33,7 +34,7 @@ def dashboard(
     unit: UnitParam = None, as_of: AsOf = None,
 ) -> HTMLResponse:
     """Bảng điều khiển: chỉ tiêu I1-I4, tiến độ qua các kỳ, kết quả theo đơn vị."""
-    return _page(runtime_of(request), None, period, scope, unit, as_of)
+    return _page(request, None, period, scope, unit, as_of)
 
 
 @router.get("/chuyen-de/{theme}", response_class=HTMLResponse)
@@ -42,13 +43,17 @@ def thematic_dashboard(
     scope: Scope = HAI_PHONG, unit: UnitParam = None, as_of: AsOf = None,
 ) -> HTMLResponse:
     require_theme(theme)
-    return _page(runtime_of(request), theme, period, scope, unit, as_of)
+    return _page(request, theme, period, scope, unit, as_of)
 
 
 def _page(
-    runtime: ServiceRuntime, theme: str | None, period: str | None, scope: str,
+    request: Request, theme: str | None, period: str | None, scope: str,
     unit: str | None, as_of: str | None,
 ) -> HTMLResponse:
+    # A district board sees its own district (and drills down into its communes), as the
+    # JSON, Word and Excel outputs show it; another unit is refused.
+    unit = readable_unit(principal_of(request), unit)
+    runtime = runtime_of(request)
     today = today_vn()
     chosen = period or latest_closed_period(today)
     report = build_report(runtime, chosen, scope, as_of)
