@@ -7,7 +7,8 @@ the window (flow figures) or up to the cut-off (stock figures), and recorded no 
 Two ways to the same figures, following the same rules (`domain/counting.py`):
 - from the chunk figures the projections keep (`rpt_figure_chunks`): when "as of" is at or
   after the latest recorded fact (a report as of now) and the period has its default
-  window, the figures are sums of a few thousand rows, whatever the number of facts;
+  window, the figures are sums of a few thousand rows, whatever the number of facts (kept
+  summed in memory and brought up to date by the rows changed since: `chunk_sums.py`);
 - from the fact tables, for any other "as of" or a moved window.
 """
 
