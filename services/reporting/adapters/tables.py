@@ -122,13 +122,14 @@ figure_chunks = Table(
     ),
     # The source's fact count after the batch that last changed the row: batches of a source
     # commit one at a time in this order, so the rows changed since a reader's copy are those
-    # stamped after it (application/chunk_sums.py).
+    # stamped after it (application/chunk_sums.py). Not indexed: a rebuild upserts a chunk row
+    # per event or so, and an index on the stamp would move an entry each time, while the
+    # rows changed since are found by scanning one source's few thousand rows.
     Column("stamp", BigInteger, nullable=False, server_default=text("0")),
     # On SQLite the rows live in the key's B-tree: a report reads them in key order without
     # a lookup per row, and sums each unit's rows as they come.
     sqlite_with_rowid=False,
 )
-Index("ix_rpt_figure_chunks_stamp", figure_chunks.c.source, figure_chunks.c.stamp)
 
 # Direct dialogue sessions held per head and chunk (a head meets the rule by the sessions of
 # the whole window).
@@ -140,7 +141,6 @@ head_sessions = Table(
     Column("held", Integer, nullable=False),
     Column("stamp", BigInteger, nullable=False, server_default=text("0")),  # the dialogue count
 )
-Index("ix_rpt_head_sessions_stamp", head_sessions.c.stamp)
 
 # One row per source stream: how many facts are projected (with `generation`, renewed when
 # the projection is dropped, it keys cached reports), the latest recording time among them,

@@ -26,13 +26,9 @@ def upgrade() -> None:
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.add_column(
                 sa.Column("stamp", sa.BigInteger(), server_default=sa.text("0"), nullable=False))
-    op.create_index("ix_rpt_figure_chunks_stamp", "rpt_figure_chunks", ["source", "stamp"])
-    op.create_index("ix_rpt_head_sessions_stamp", "rpt_head_sessions", ["stamp"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_rpt_head_sessions_stamp", table_name="rpt_head_sessions")
-    op.drop_index("ix_rpt_figure_chunks_stamp", table_name="rpt_figure_chunks")
     for table in ("rpt_head_sessions", "rpt_figure_chunks"):
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_column("stamp")
