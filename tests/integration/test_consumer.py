@@ -123,6 +123,28 @@ async def test_a_redelivered_event_is_applied_once(
     assert _tally(runtime) == [("a", 7), ("a", 8)]
 
 
+async def test_applied_events_are_acknowledged(
+    runtime: ServiceRuntime, publisher: Publisher
+) -> None:
+    for version in (1, 2, 3):
+        await publisher.publish(_envelope("Counted", "a", version, version))
+    consumer = runtime.consumers[0]
+    await runtime.start()
+    try:
+        await eventually(lambda: consumer.applied == 3)
+        js = runtime.link.js
+        assert js is not None
+
+        async def all_acknowledged() -> bool:
+            info = await js.consumer_info(consumer.stream, consumer.durable)
+            return bool(info.num_pending == 0 and info.num_ack_pending == 0)
+
+        # The acks of the last batch go out in the background: with no batch after it.
+        await eventually(all_acknowledged)
+    finally:
+        await runtime.stop()
+
+
 async def test_a_poison_event_lands_in_dead_letters_and_the_rest_goes_on(
     runtime: ServiceRuntime, publisher: Publisher
 ) -> None:
