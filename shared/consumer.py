@@ -265,6 +265,9 @@ class ConsumerRunner:
             # Redelivering from the start is harmless: processed events are skipped.
             await js.delete_consumer(self.stream, self.durable)
             await js.add_consumer(self.stream, wanted)
+        elif current.max_ack_pending != wanted.max_ack_pending:
+            # The batch size changed: updated in place, the consumer keeps its position.
+            await js.add_consumer(self.stream, wanted)
 
     async def run(self, stop: asyncio.Event) -> None:
         delay = 0.2

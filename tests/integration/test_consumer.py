@@ -145,6 +145,27 @@ async def test_applied_events_are_acknowledged(
         await runtime.stop()
 
 
+async def test_a_consumer_made_for_another_batch_size_is_updated_in_place(
+    runtime: ServiceRuntime, publisher: Publisher
+) -> None:
+    await publisher.publish(_envelope("Counted", "a", 1, 1))
+    consumer = runtime.consumers[0]
+    wanted = consumer.consumer_config()
+    client = await nats.connect(publisher.url)
+    try:
+        js = client.jetstream()
+        # As an older version made it, for smaller batches.
+        await js.add_consumer(consumer.stream, wanted.evolve(max_ack_pending=10))
+        before = await js.consumer_info(consumer.stream, consumer.durable)
+        assert before.config.max_ack_pending == 10
+        await consumer.ensure_consumer(js)
+        after = await js.consumer_info(consumer.stream, consumer.durable)
+    finally:
+        await client.close()
+    assert after.config.max_ack_pending == wanted.max_ack_pending
+    assert after.created == before.created  # the same consumer: its position is kept
+
+
 async def test_a_poison_event_lands_in_dead_letters_and_the_rest_goes_on(
     runtime: ServiceRuntime, publisher: Publisher
 ) -> None:
