@@ -18,19 +18,14 @@ committed).
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, case, func, select
+from sqlalchemy import Connection, case, func, select
 
-from services.reporting.adapters.tables import (
-    FACT_TABLES,
-    figure_chunks,
-    head_sessions,
-    source_marks,
-)
+from services.reporting.adapters.tables import FACT_TABLES, figure_chunks, head_sessions
+from services.reporting.application.engine_state import PerEngine
 from services.reporting.domain.chunks import Chunk
 from services.reporting.domain.counting import source_figures
 
@@ -131,22 +126,12 @@ class _Copies:
         return copy
 
 
-_copies: weakref.WeakKeyDictionary[Engine, _Copies] = weakref.WeakKeyDictionary()
-_copies_lock = threading.Lock()
-
-
-def _copies_of(engine: Engine) -> _Copies:
-    with _copies_lock:
-        copies = _copies.get(engine)
-        if copies is None:
-            copies = _copies[engine] = _Copies()
-        return copies
+_copies = PerEngine(_Copies)
 
 
 def forget_copies() -> None:
     """Drop every copy (the next report reads the chunk tables whole)."""
-    with _copies_lock:
-        _copies.clear()
+    _copies.clear()
 
 
 def window_sums(
@@ -158,7 +143,7 @@ def window_sums(
     if mark is None:  # nothing projected from this source: no chunk rows either
         return [{} for _ in windows]
     generation, facts = mark
-    copies = _copies_of(conn.engine)
+    copies = _copies.of(conn.engine)
     with copies.lock:
         copy = copies.table(name)
         if copy.generation == generation and copy.upto > facts:
@@ -167,7 +152,7 @@ def window_sums(
             fresh = copy
         else:
             since = copy.upto if copy.generation == generation else -1
-            rows, newest = _changed_rows(conn, name, since)
+            rows, newest = _changed_rows(conn, name, copy.names, since)
             copy.load(generation, rows, max(newest, facts))
             fresh = copy if newest <= facts else None
         if fresh is not None:
@@ -175,19 +160,20 @@ def window_sums(
     return [sums_in_sql(conn, name, bounds) for bounds in windows]
 
 
-def load_copies(conn: Connection, windows: Sequence[Bounds]) -> None:
-    """Bring every copy up to the marks this connection reads, and sum it over these
-    windows (at the service's start)."""
-    marks = {row.source: (row.generation, int(row.facts))
-             for row in conn.execute(select(source_marks))}
+def load_copies(
+    conn: Connection, marks: Mapping[str, SourceMark], windows: Sequence[Bounds]
+) -> None:
+    """Bring every copy up to the sources' `marks` as this connection read them, and sum it
+    over these windows (at the service's start)."""
     for name in COPIED:
         window_sums(conn, name, marks.get(marking_source(name)), windows)
 
 
 def _changed_rows(
-    conn: Connection, name: str, since: int
+    conn: Connection, name: str, names: Sequence[str], since: int
 ) -> tuple[list[tuple[Key, Chunk, tuple[Any, ...]]], int]:
-    """The rows stamped after `since`, and the newest stamp among them (`since` if none)."""
+    """The rows stamped after `since` with their figures `names` (the copy's), and the
+    newest stamp among them (`since` if none)."""
     found: list[tuple[Key, Chunk, tuple[Any, ...]]] = []
     newest = since
     if name == HEADS:
@@ -198,10 +184,8 @@ def _changed_rows(
             newest = max(newest, stamp)
         return found, newest
     c = figure_chunks.c
-    flows, stocks = source_figures(name)
     query = select(c.unit_code, c.district_code, c.province_code, c.chunk, c.stamp,
-                   *(c[figure] for figure in flows + stocks)
-                   ).where(c.source == name, c.stamp > since)
+                   *(c[figure] for figure in names)).where(c.source == name, c.stamp > since)
     for row in conn.execute(query):
         values: tuple[Any, ...] = tuple(row)
         found.append((values[:3], values[3], values[5:]))

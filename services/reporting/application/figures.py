@@ -451,11 +451,11 @@ def compute_from_chunks_many(
                     # This source's figures are not yet there: set them in one go.
                     dict.update(own, zip(names, values, strict=True))
                     placed.add(code)
+    dialogue = marks.sources.get(marking_source(HEADS))
     held: list[Counter[str]] = [
         Counter({head: int(values[0]) for (head,), values in sums.items()})
-        for sums in window_sums(conn, HEADS, marks.sources.get(marking_source(HEADS)), bounds)]
+        for sums in window_sums(conn, HEADS, dialogue, bounds)]
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py).
-    dialogue = marks.sources.get("dialogue")
     judged = heads_of_windows(conn, [(p.data_from, p.cutoff_on) for p in periods], as_of, held,
                               dialogue[0] if dialogue else None)
     found = []

@@ -4,15 +4,15 @@
 from __future__ import annotations
 
 import threading
-import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, func, select
+from sqlalchemy import Connection, Row, func, select
 
 from services.reporting.adapters.tables import dialogue_facts
+from services.reporting.application.engine_state import PerEngine
 from services.reporting.domain.heads import head_figures, heads_owed, judged, rule_versions
 
 _COLUMNS = ("subject", "effect", "amount", "business_on", "unit_code", "district_code",
@@ -57,7 +57,7 @@ def heads_of_windows(
     if generation is None:
         owed, _ = _owed_of_windows(conn, windows, as_of, max(end for _, end in windows))
     else:
-        owed = _kept_owed(conn, windows, as_of, generation)
+        owed = kept_owed(conn, windows, as_of, generation)
     return [list(judged(due, held)) for due, held in zip(owed, helds, strict=True)]
 
 
@@ -95,17 +95,15 @@ class _KeptOwed:
         self.entries: OrderedDict[OwedKey, Owed] = OrderedDict()
 
 
-_kept: weakref.WeakKeyDictionary[Engine, _KeptOwed] = weakref.WeakKeyDictionary()
-_kept_lock = threading.Lock()
+_kept = PerEngine(_KeptOwed)
 
 
-def _kept_owed(
+def kept_owed(
     conn: Connection, windows: Sequence[tuple[date, date]], as_of: datetime, generation: str
 ) -> list[Owed]:
-    with _kept_lock:
-        kept = _kept.get(conn.engine)
-        if kept is None:
-            kept = _kept[conn.engine] = _KeptOwed()
+    """What the rule owes every head in office per window, for a report whose `as_of` sees
+    every fact (`generation`: the dialogue projection's): kept for the next one."""
+    kept = _kept.of(conn.engine)
     t = dialogue_facts
     counts = {str(family): int(count) for family, count in conn.execute(
         select(t.c.family, func.count()).where(t.c.family.in_(("head", "rule")))

@@ -15,11 +15,10 @@ from __future__ import annotations
 import asyncio
 import gc
 import threading
-from collections import Counter
 
 from services.reporting.application.chunk_sums import load_copies
 from services.reporting.application.figures import read_marks
-from services.reporting.application.heads import heads_of_windows
+from services.reporting.application.heads import kept_owed
 from services.reporting.domain.chunks import period_chunks
 from services.reporting.domain.periods import MONTHS, Period, default_period
 from shared.adminunits import default_catalogue
@@ -53,12 +52,12 @@ def warm_up_now(runtime: ServiceRuntime) -> None:
     default_catalogue()
     periods = this_years_periods(today_vn().year)
     with read_connection(runtime.engine) as conn:
-        load_copies(conn, [period_chunks(period) for period in periods])
-        dialogue = read_marks(conn).sources.get("dialogue")
+        marks = read_marks(conn).sources
+        load_copies(conn, marks, [period_chunks(period) for period in periods])
+        dialogue = marks.get("dialogue")
         if dialogue is not None:
-            # What the rule owes each head in these windows (sessions held do not matter).
-            heads_of_windows(conn, [(p.data_from, p.cutoff_on) for p in periods], utcnow(),
-                             [Counter() for _ in periods], dialogue[0])
+            kept_owed(conn, [(p.data_from, p.cutoff_on) for p in periods], utcnow(),
+                      dialogue[0])
     settle_heap()
 
 
