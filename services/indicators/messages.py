@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from shared import planrules
+
 APP_TITLE = "danvan: Chỉ tiêu công tác dân vận"
 TAG_UNITS = "đơn vị hành chính"
 TAG_INDICATORS = "chỉ tiêu"
@@ -9,12 +11,9 @@ TAG_MODELS = "mô hình Dân vận khéo"
 
 # -- labels ------------------------------------------------------------------------------------
 
-STATUS_LABELS = {
-    "dat": "Đạt",
-    "co_nguy_co": "Có nguy cơ không đạt",
-    "chua_dat": "Chưa đạt",
-}
-NO_STATUS = "Chưa có số liệu để đánh giá"
+# The statuses' names are the kernel's rulebook's (shared/planrules.py), shown alike everywhere.
+STATUS_LABELS = planrules.STATUS_LABELS
+NO_STATUS = planrules.NO_STATUS_LABEL
 FIELD_LABELS = {
     "new_rural": "Xây dựng nông thôn mới",
     "exemplary_rural": "Xây dựng xã nông thôn mới kiểu mẫu",

@@ -164,11 +164,23 @@ def test_i2_from_dialogue_events(runtime: ServiceRuntime) -> None:
     assert "H7" not in heads
     assert i2.figures[HAI_PHONG].status == "chua_dat"  # 83.3 % of 100 %, the year is over
 
-    # On 30/06 the requirement is still the year's (every rule already recorded); sessions
-    # held so far: H1 1 of 2, H2 1 of 2, H3 1 of 1, H4 0 of 0, H5 0 of 1, H6 0 of 1.
+    # On 30/06 each head owes what the rule asks for their days in office from 1 January to
+    # that day (DOMAIN.md, I2), not the whole year's: at 1 a year everywhere until then,
+    # 181/365 = 0.50 -> 0 for the heads in office since January (H1, H2, H3, H6), 90 days
+    # (H4) and 91 days (H5) 0 too. Nobody owes a session yet: chưa đến hạn, not "đạt".
     june = figures(runtime, "I2", on=date(2023, 6, 30))
-    assert pairs(june, HAI_PHONG) == {HAI_PHONG: (2, 6)}  # H3 and H4
-    assert june.figures[HAI_PHONG].status == "co_nguy_co"  # 33.3 % against a 49.6 % pace
+    assert pairs(june, HAI_PHONG) == {HAI_PHONG: (6, 6)}
+    assert june.figures[HAI_PHONG].status == "chua_den_han"
+    # On 14/09 (257 days): a commune head in office all along owes 1 x 181/365 + 2 x 76/365
+    # = 333/365 = 0.91 -> 1, the district and city heads 257/365 = 0.70 -> 1; H4 still 0,
+    # H5 1 x 91/365 + 2 x 76/365 = 243/365 = 0.67 -> 1. Held by then: H1 2 (P1, P2), H2 1,
+    # H3 1, H4 0, H5 0 (P4 is in October), H6 0: 4 of 6 = 66.67 % against a pace of
+    # 100 % x 257/365 = 70.41 %: at risk.
+    september = figures(runtime, "I2", on=date(2023, 9, 14))
+    owed = {i.key: i.detail["required_sessions"] for i in september.evidence}
+    assert owed == {"H1": 1, "H2": 1, "H3": 1, "H4": 0, "H5": 1, "H6": 1}
+    assert pairs(september, HAI_PHONG) == {HAI_PHONG: (4, 6)}
+    assert september.figures[HAI_PHONG].status == "co_nguy_co"
 
     # With no version of the rule in force nothing is owed (no default of 1 a year): without
     # the 2015 versions, a district head in office all 2023 owes 0, a commune head

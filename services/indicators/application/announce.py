@@ -24,12 +24,12 @@ from services.indicators.adapters.definitions import load_definitions
 from services.indicators.adapters.tables import evaluated_events
 from services.indicators.application.compute import FactCache, compute
 from services.indicators.domain.definitions import Definition, status_key
-from services.indicators.domain.events import IndicatorStatusChanged, Status
+from services.indicators.domain.events import IndicatorStatusChanged
 from services.indicators.domain.figures import IndicatorFigures
-from services.indicators.domain.status import percent
 from shared.clock import VN_TZ, today_vn
 from shared.envelope import EventEnvelope, as_business_time, utcnow
 from shared.eventstore import EventStore, events_table
+from shared.planrules import Status, percent
 
 SYSTEM_ACTOR = "system:indicators"
 #: Live statuses count every fact received, whatever the clock of the service that recorded it

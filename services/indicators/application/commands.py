@@ -8,13 +8,13 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.indicators.domain.events import (
-    Comparator,
     ContestAward,
     Method,
     ModelField,
     ModelStatus,
     RecognitionLevel,
 )
+from shared.planrules import Comparator
 from shared.validation import Code, LongText, Name, ShortText
 
 UnitCode = Annotated[str, Field(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]

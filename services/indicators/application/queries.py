@@ -17,11 +17,11 @@ from services.indicators.adapters.tables import contest_facts
 from services.indicators.application.compute import compute
 from services.indicators.domain.definitions import Definition, status_key
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
-from services.indicators.domain.status import elapsed_fraction, percent, ratio, status_of
 from shared.adminunits import AdminUnit, UnitCatalogue, default_catalogue
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput, NotFound
 from shared.eventstore import events_table
+from shared.planrules import pace, percent, ratio, status_of, warning_text
 
 
 @dataclass(frozen=True)
@@ -89,20 +89,25 @@ def unit_json(unit: AdminUnit | None, code: str) -> dict[str, Any]:
 
 def figure_json(figures: IndicatorFigures, figure: UnitFigure) -> dict[str, Any]:
     definition = figures.definition
-    pace = definition.target * elapsed_fraction(
-        definition.period_start, definition.period_end, figures.on
-    )
+    expected = pace(definition.target, definition.period_start, definition.period_end,
+                    figures.on)
     return {
         **unit_json(figures.tree.units.get(figure.unit_code), figure.unit_code),
         "numerator": figure.numerator,
         "denominator": figure.denominator,
         "value_percent": percent(figure.value),
         "target_percent": float(definition.target_percent),
-        "pace_percent": percent(pace) if definition.comparator == "ge" else None,
+        "pace_percent": percent(expected) if definition.comparator == "ge" else None,
         "status": figure.status,
         "status_label": (
             messages.STATUS_LABELS[figure.status] if figure.status else messages.NO_STATUS
         ),
+        "register_count": figure.register,
+        "warnings": [
+            {"code": code, "message": warning_text(code, figure.numerator, figure.denominator,
+                                                   figure.register or 0)}
+            for code in figure.warnings
+        ],
     }
 
 

@@ -11,15 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import get_args
 
 from services.indicators import messages
 from services.indicators.domain.events import (
-    Comparator,
     IndicatorDefined,
     Method,
     ModelField,
 )
 from shared.adminunits import HAI_PHONG
+from shared.planrules import I1_FIELDS, PLAN_TARGETS, Comparator
 
 COMPUTED_METHODS: frozenset[Method] = frozenset(
     {"model_coverage", "dialogue_heads", "sites_with_dossier", "sites_with_certificate"}
@@ -32,10 +33,10 @@ METHOD_SOURCE: dict[Method, str] = {
     "sites_with_certificate": "religion",
     "reported": "indicators",
 }
-#: The plan counts models "in building exemplary new-style rural communes; urban embellishment".
-PLAN_I1_FIELDS: tuple[ModelField, ...] = ("new_rural", "exemplary_rural", "urban")
-#: "tổng số 239 cơ sở" (plan II.1.1.3): religious sites using land in the city's districts.
-PLAN_RELIGIOUS_SITES = 239
+#: The plan counts models "in building exemplary new-style rural communes; urban embellishment"
+#: (the kernel's rulebook, shared/planrules.py, says which fields those are).
+PLAN_I1_FIELDS: tuple[ModelField, ...] = tuple(
+    field for field in get_args(ModelField) if field in I1_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -129,19 +130,18 @@ def _plan_2023(
     indicator_id: str,
     name: str,
     method: Method,
-    target_percent: int,
     texts: tuple[str, str],
-    denominator_fixed: int | None = None,
     fields: tuple[ModelField, ...] = (),
 ) -> Definition:
+    target = PLAN_TARGETS[indicator_id]
     return Definition(
         indicator_id=indicator_id,
         year=2023,
         name=name,
         method=method,
-        comparator="ge",
-        target_percent=Fraction(target_percent),
-        denominator_fixed=denominator_fixed,
+        comparator=target.comparator,
+        target_percent=target.target_percent,
+        denominator_fixed=target.base,
         numerator_text=texts[0],
         denominator_text=texts[1],
         scope=(HAI_PHONG,),
@@ -156,21 +156,19 @@ def plan_2023_definitions() -> list[Definition]:
     """I1-I4 of the 2023 plan, for the whole of Hai Phong."""
     return [
         _plan_2023(
-            "I1", messages.I1_NAME, "model_coverage", 100,
+            "I1", messages.I1_NAME, "model_coverage",
             (messages.I1_NUMERATOR, messages.I1_DENOMINATOR), fields=PLAN_I1_FIELDS,
         ),
         _plan_2023(
-            "I2", messages.I2_NAME, "dialogue_heads", 100,
+            "I2", messages.I2_NAME, "dialogue_heads",
             (messages.I2_NUMERATOR, messages.I2_DENOMINATOR),
         ),
         _plan_2023(
-            "I3", messages.I3_NAME, "sites_with_dossier", 40,
+            "I3", messages.I3_NAME, "sites_with_dossier",
             (messages.I3_NUMERATOR, messages.I3_DENOMINATOR),
-            denominator_fixed=PLAN_RELIGIOUS_SITES,
         ),
         _plan_2023(
-            "I4", messages.I4_NAME, "sites_with_certificate", 10,
+            "I4", messages.I4_NAME, "sites_with_certificate",
             (messages.I4_NUMERATOR, messages.I4_DENOMINATOR),
-            denominator_fixed=PLAN_RELIGIOUS_SITES,
         ),
     ]

@@ -12,17 +12,16 @@ from typing import Literal
 from pydantic import Field
 
 from shared.envelope import DomainEvent, EventRegistry
+from shared.planrules import Comparator, Status
 
 registry = EventRegistry(service="indicators")
 
 ModelField = Literal["new_rural", "exemplary_rural", "urban", "digital_transformation", "other"]
 RecognitionLevel = Literal["none", "commune", "district", "city", "central"]
 ModelStatus = Literal["building", "recognised", "closed"]
-Comparator = Literal["ge", "le"]
 Method = Literal[
     "model_coverage", "dialogue_heads", "sites_with_dossier", "sites_with_certificate", "reported"
 ]
-Status = Literal["dat", "co_nguy_co", "chua_dat"]
 ContestAward = Literal["first", "second", "third", "consolation"]
 
 
@@ -133,7 +132,8 @@ class ReportedFigureRecorded(DomainEvent):
 
 @registry.register
 class IndicatorStatusChanged(DomainEvent):
-    """The status of an indicator for a unit changed (đạt / có nguy cơ không đạt / chưa đạt)."""
+    """The status of an indicator for a unit changed (đạt / có nguy cơ không đạt / chưa đạt /
+    chưa đến hạn; the rule: shared/planrules.py)."""
 
     event_type = "IndicatorStatusChanged"
     indicator_id: str

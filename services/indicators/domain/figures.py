@@ -6,21 +6,23 @@ communes (plus what is counted at the district itself, e.g. the district's heads
 and the city the sum of everything. A fixed denominator (the plan's 239 sites) replaces the
 computed denominator of the scope's root only: the plan gives no per-district split of it.
 
+What counts, the status and the rounding are the kernel's rulebook (`shared/planrules.py`);
+this module applies it to the indicators service's facts:
+
 * model_coverage (I1): each commune of the scope counts 1 in the denominator and 1 in the
   numerator when at least one model of a qualifying field, started and not closed on the
   date, is registered at that commune.
 * dialogue_heads (I2): each head in office at some time between the period's start and the
   date counts 1 in the denominator at the unit they head, and 1 in the numerator when they
-  took part in at least the required number of sessions held in that window. The requirement
-  is the one every service uses (`shared/dialoguerule.py`): the head's days in office during
-  the period (until the period's end when they have not left), cut at 1 January and at each
-  DialogueRuleSet of the head's level, each piece owing the minimum in force × days / days
-  in that year, summed exactly and rounded half up. No version in force owes nothing (the
-  dialogue service records its versions as events from its first start): a head in office
-  all year under "1 a year" needs 1, for 90 days 90/365 = 0.25 → 0.
+  took part in at least the sessions the direct-dialogue rule (`shared/dialoguerule.py`)
+  owes for their days in office in that window (the pace of the whole year is the status
+  rule's business, not the head's). When no head of a unit owes anything yet, its figure is
+  "chưa đến hạn".
 * sites_with_dossier (I3) / sites_with_certificate (I4): each site in the register and not
   closed counts 1 in the denominator at its commune, and 1 in the numerator when its dossier
   is lodged and not withdrawn or rejected (I3) / it holds a certificate not revoked (I4).
+  Where the plan's base (239) replaces the root's denominator, the register's own count is
+  kept beside it with the kernel's data warnings.
 * reported: a unit's figure is the last figure reported for it; a unit without one adds up
   the figures of the units under it.
 """
@@ -34,7 +36,6 @@ from fractions import Fraction
 from typing import Any, Literal
 
 from services.indicators.domain.definitions import Definition
-from services.indicators.domain.events import Status
 from services.indicators.domain.facts import (
     HeadTerm,
     HeldSession,
@@ -44,9 +45,19 @@ from services.indicators.domain.facts import (
     SiteState,
 )
 from services.indicators.domain.scope import ScopeTree
-from services.indicators.domain.status import ratio, status_of
 from shared.adminunits import level_of_code
-from shared.dialoguerule import required_sessions as rule_requirement
+from shared.planrules import (
+    CHUA_DEN_HAN,
+    Status,
+    base_warnings,
+    model_counts_i1,
+    office_in_window,
+    owed_sessions,
+    ratio,
+    site_counts_i3,
+    site_counts_i4,
+    status_of,
+)
 
 EvidenceKind = Literal["model", "head", "site", "reported"]
 TOTAL = "*"
@@ -140,6 +151,10 @@ class UnitFigure:
     own_numerator: int
     own_denominator: int
     status: Status | None
+    #: Where the plan's base replaced the denominator: the register's own count, and the
+    #: kernel's data warnings (numerator above the base, register not the base).
+    register: int | None = None
+    warnings: tuple[str, ...] = ()
 
     @property
     def value(self) -> Fraction | None:
@@ -163,7 +178,7 @@ class IndicatorFigures:
         return [item for item in self.evidence if item.unit_code in units]
 
 
-Counts = dict[str, list[int]]
+Counts = dict[str, list[int]]  # per unit: numerator, denominator, and for I2 heads owing
 
 
 def compute_model_coverage(
@@ -176,9 +191,8 @@ def compute_model_coverage(
         node = tree.place(model.unit_code, model.started_on)
         if node is None or model.started_on > tree.on:
             continue
-        counts = (
-            model.active and model.field in fields and tree.units[node].level == "commune"
-        )
+        counts = tree.units[node].level == "commune" and model_counts_i1(
+            model.field, model.started_on, model.closed_on, tree.on, fields)
         if counts:
             own[node][0] = 1
         evidence.append(EvidenceItem(node, "model", model.model_id, counts, model))
@@ -192,7 +206,7 @@ def compute_dialogue_heads(
     sessions: Iterable[HeldSession],
     rules: Sequence[RuleFact],
 ) -> IndicatorFigures:
-    start, end, on = definition.period_start, definition.period_end, tree.on
+    start, on = definition.period_start, tree.on
     held: dict[str, list[HeldSession]] = {}
     for session in sessions:
         if start <= session.held_on <= on:
@@ -209,12 +223,13 @@ def compute_dialogue_heads(
         if node is None:
             continue
         level = _level(tree, current.unit_code, current.start)
-        required = required_sessions(terms[head_id], rules, level, start, end)
+        required = required_sessions(terms[head_id], rules, level, start, on)
         mine = held.get(head_id, [])
         meets = len(mine) >= required
-        tally = own.setdefault(node, [0, 0])
+        tally = own.setdefault(node, [0, 0, 0])
         tally[0] += int(meets)
         tally[1] += 1
+        tally[2] += int(required > 0)
         evidence.append(
             EvidenceItem(node, "head", head_id, meets, HeadRecord(current, required, tuple(mine)))
         )
@@ -224,15 +239,11 @@ def compute_dialogue_heads(
 def required_sessions(
     terms: Sequence[HeadTerm], rules: Sequence[RuleFact], level: str, start: date, end: date
 ) -> int:
-    """Sessions a head must hold in the period `start`..`end`: the kernel's rule over the
-    parts of the period each term covers, with the versions of the head's level (in
+    """Sessions a head must have held in the window `start`..`end`: the kernel's rule over
+    the parts of the window each term covers, with the versions of the head's level (in
     recording order, so a later record for the same date corrects the earlier)."""
-    windows = [
-        (max(term.start, start), min(term.to or end, end))
-        for term in terms
-        if term.overlap_days(start, end) > 0
-    ]
-    return rule_requirement(windows, [rule for rule in rules if rule.level == level])
+    windows = office_in_window(((term.start, term.to) for term in terms), start, end)
+    return owed_sessions(windows, [rule for rule in rules if rule.level == level])
 
 
 def compute_sites(
@@ -246,7 +257,9 @@ def compute_sites(
         node = tree.place(site.commune_code, site.placed_on)
         if node is None:
             continue
-        counts = site.has_certificate if certificate else site.has_dossier
+        site_open = not site.closed  # always here: closed sites left above
+        counts = (site_counts_i4(site_open, site.has_certificate) if certificate
+                  else site_counts_i3(site_open, site.has_dossier))
         tally = own.setdefault(node, [0, 0])
         tally[0] += int(counts)
         tally[1] += 1
@@ -283,17 +296,23 @@ def compute_reported(
 def _finish(
     definition: Definition, tree: ScopeTree, own: Counts, evidence: list[EvidenceItem]
 ) -> IndicatorFigures:
-    sums: Counts = {code: [0, 0] for code in tree.units}
-    for node, (numerator, denominator) in own.items():
+    # I2 counts the heads owing a session (third count): none owing, the figure is not due.
+    owing = definition.method == "dialogue_heads"
+    sums: Counts = {code: [0, 0, 0] for code in tree.units}
+    for node, counts in own.items():
         for code in tree.chain(node):
-            sums[code][0] += numerator
-            sums[code][1] += denominator
-    if definition.denominator_fixed is not None and len(tree.roots) == 1:
-        sums[tree.roots[0]][1] = definition.denominator_fixed
+            for index, count in enumerate(counts):
+                sums[code][index] += count
     figures = {
-        code: _figure(definition, tree, code, n, d, *own.get(code, (0, 0)))
-        for code, (n, d) in sums.items()
+        code: _figure(definition, tree, code, n, d, *own.get(code, (0, 0))[:2],
+                      due=not owing or heads_owing > 0)
+        for code, (n, d, heads_owing) in sums.items()
     }
+    if definition.denominator_fixed is not None and len(tree.roots) == 1:
+        root = tree.roots[0]
+        n, register, _ = sums[root]
+        figures[root] = _figure(definition, tree, root, n, definition.denominator_fixed,
+                                *own.get(root, (0, 0))[:2], register=register)
     return IndicatorFigures(definition, tree, figures, _total(definition, tree, figures), evidence)
 
 
@@ -302,11 +321,14 @@ def _total(
 ) -> UnitFigure:
     if len(tree.roots) == 1 and tree.roots[0] in figures:
         return figures[tree.roots[0]]
-    numerator = sum(figures[r].numerator for r in tree.roots if r in figures)
-    denominator = definition.denominator_fixed or sum(
-        figures[r].denominator for r in tree.roots if r in figures
-    )
-    return _figure(definition, tree, TOTAL, numerator, denominator, 0, 0)
+    roots = [figures[r] for r in tree.roots if r in figures]
+    numerator = sum(f.numerator for f in roots)
+    counted = sum(f.denominator for f in roots)
+    due = not roots or any(f.status != CHUA_DEN_HAN for f in roots)
+    if definition.denominator_fixed is None:
+        return _figure(definition, tree, TOTAL, numerator, counted, 0, 0, due=due)
+    return _figure(definition, tree, TOTAL, numerator, definition.denominator_fixed, 0, 0,
+                   register=counted)
 
 
 def _figure(
@@ -317,6 +339,9 @@ def _figure(
     denominator: int,
     own_numerator: int,
     own_denominator: int,
+    *,
+    due: bool = True,
+    register: int | None = None,
 ) -> UnitFigure:
     status = status_of(
         ratio(numerator, denominator),
@@ -325,8 +350,11 @@ def _figure(
         definition.period_start,
         definition.period_end,
         tree.on,
+        due=due,
     )
-    return UnitFigure(code, numerator, denominator, own_numerator, own_denominator, status)
+    warnings = () if register is None else base_warnings(numerator, denominator, register)
+    return UnitFigure(code, numerator, denominator, own_numerator, own_denominator, status,
+                      register, warnings)
 
 
 def _level(tree: ScopeTree, code: str, on: date) -> str:

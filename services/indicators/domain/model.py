@@ -15,12 +15,12 @@ from services.indicators.domain.events import (
     ModelRecognised,
     ModelRegistered,
     ReportedFigureRecorded,
-    Status,
 )
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import Conflict, InvalidInput
+from shared.planrules import Status
 
 RECOGNITION_RANK = {"none": 0, "commune": 1, "district": 2, "city": 3, "central": 4}
 

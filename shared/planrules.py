@@ -1,0 +1,300 @@
+"""The plan's four indicators (chỉ tiêu I1–I4): what counts, against what base, and how a
+figure is judged. The one rulebook every service uses (DOMAIN.md, "The four indicators").
+
+Kế hoạch công tác dân văn 2023 of the Commission, section II.1.1-1.3, sets four indicators.
+Everything a service needs to turn its facts into a figure and a status is stated here once:
+
+* **Counting at a date d** (the evaluation date or a report's cut-off), over the facts with a
+  business date up to d and recorded up to the report's "as of" time:
+  - I1 (`model_counts_i1`): a commune of the scope valid on d counts in the numerator when at
+    least one model of a qualifying field (`I1_FIELDS`) is registered there, started by d and
+    not closed by d. The denominator is every commune of the scope valid on d, taken from the
+    unit catalogue (`shared/adminunits`), never a typed number.
+  - I2 (`i2_window`, `head_meets_rule`): a head counts in the denominator when in office at
+    some time in the window (1 January of the plan year to d), at the unit of their last term
+    in it; in the numerator when the sessions they held in the window reach what the
+    direct-dialogue rule owes for their days in office there (`shared/dialoguerule.py`).
+    When no head of the scope owes a session yet, the figure is "chưa đến hạn" (not yet due).
+  - I3 (`site_counts_i3`): a site of the register not closed by d whose dossier is, at d, in
+    a state that counts (`DOSSIER_COUNTING_STATES`: lodged, requisitioned, resubmitted,
+    accepted, certificate issued); a rejected or withdrawn dossier does not count.
+  - I4 (`site_counts_i4`): a site not closed by d holding a certificate not revoked at d.
+  - The plan's base of I3 and I4 is `PLAN_RELIGIOUS_SITES` (239 sites, "tổng số 239 cơ sở"),
+    the denominator of the plan's scope (the city). The plan gives no split by district, so a
+    district or commune is measured against the open sites registered in it. Where the base
+    is used, the register's own count is shown beside it, and `base_warnings` says when they
+    differ or a numerator exceeds the base (the figure is then a data problem, not 1,673 %).
+* **Status** (`status_of`), for a target "≥ T", value v, the plan year [start, end] and d:
+  đạt when v ≥ T; có nguy cơ không đạt when v < T, the year is still running (d < end) and v
+  is behind the pace; chưa đạt when v < T and either the year has ended or v is at or above
+  the pace. The pace (`pace`) is T × the share of the plan year elapsed at the end of day d,
+  counted from 1 January (14/03/2023: 73/365; exactly on the pace counts as on pace). A
+  ceiling "≤ T" is đạt while v ≤ T, else chưa đạt, whatever the date. No denominator, no
+  status (None). Statuses are decided on exact fractions, never on rounded values.
+* **Rounding** (`percent`): a percentage is shown with 2 decimals, rounded half up (31.795 →
+  31.80, never the banker's 31.79), from the exact fraction. Nothing else rounds a figure.
+* **Comparators** (`Comparator`): "ge" (at least) and "le" (at most); `comparator_of` reads
+  the spellings other systems write (≥, >=, gte...).
+
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+from typing import Final, Literal
+
+from shared.dialoguerule import RuleVersion, required_sessions
+
+# -- vocabulary ----------------------------------------------------------------------------
+
+Status = Literal["dat", "co_nguy_co", "chua_dat", "chua_den_han"]
+DAT: Final = "dat"
+CO_NGUY_CO: Final = "co_nguy_co"
+CHUA_DAT: Final = "chua_dat"
+#: Only I2's: nothing is owed yet by any head of the scope, so the figure is not judged.
+CHUA_DEN_HAN: Final = "chua_den_han"
+STATUSES: tuple[Status, ...] = (DAT, CO_NGUY_CO, CHUA_DAT, CHUA_DEN_HAN)
+
+#: The Vietnamese names of the statuses, as every screen and document shows them.
+STATUS_LABELS: dict[str, str] = {
+    DAT: "Đạt",
+    CO_NGUY_CO: "Có nguy cơ không đạt",
+    CHUA_DAT: "Chưa đạt",
+    CHUA_DEN_HAN: "Chưa đến hạn",
+}
+#: What a figure without a status shows.
+NO_STATUS_LABEL = "Chưa có số liệu để đánh giá"
+
+Comparator = Literal["ge", "le"]
+AT_LEAST: Final = "ge"
+AT_MOST: Final = "le"
+COMPARATOR_SIGNS: dict[str, str] = {AT_LEAST: "≥", AT_MOST: "≤"}
+_COMPARATORS: dict[str, Comparator] = {
+    "ge": "ge", ">=": "ge", "≥": "ge", "gte": "ge", "at_least": "ge",
+    "le": "le", "<=": "le", "≤": "le", "lte": "le", "at_most": "le",
+}
+
+
+def comparator_of(value: object) -> Comparator | None:
+    """The comparator a spelling means; None for one this rulebook does not know."""
+    return _COMPARATORS.get(str(value).strip().lower())
+
+
+# -- the plan's indicators and bases --------------------------------------------------------
+
+CORE_INDICATORS: tuple[str, ...] = ("I1", "I2", "I3", "I4")
+#: Plan II.1.3: "tổng số 239 cơ sở" — the base of I3 and I4 for the plan's scope.
+PLAN_RELIGIOUS_SITES: Final = 239
+
+
+@dataclass(frozen=True)
+class PlanTarget:
+    """An indicator's target as the plan sets it: a comparator and a percentage."""
+
+    indicator_id: str
+    comparator: Comparator
+    target_percent: Fraction
+    base: int | None = None  # the plan's fixed denominator for its scope, if any
+
+    @property
+    def target(self) -> Fraction:
+        """The target as a ratio (2/5 for 40 %)."""
+        return self.target_percent / 100
+
+
+PLAN_TARGETS: dict[str, PlanTarget] = {
+    "I1": PlanTarget("I1", AT_LEAST, Fraction(100)),
+    "I2": PlanTarget("I2", AT_LEAST, Fraction(100)),
+    "I3": PlanTarget("I3", AT_LEAST, Fraction(40), PLAN_RELIGIOUS_SITES),
+    "I4": PlanTarget("I4", AT_LEAST, Fraction(10), PLAN_RELIGIOUS_SITES),
+}
+
+
+def plan_year(year: int) -> tuple[date, date]:
+    """The plan's period for a year: 1 January to 31 December."""
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+# -- arithmetic -----------------------------------------------------------------------------
+
+def ratio(numerator: int, denominator: int) -> Fraction | None:
+    """The exact value of a figure; None without a denominator."""
+    return Fraction(numerator, denominator) if denominator > 0 else None
+
+
+def percent(value: Fraction | None) -> float | None:
+    """A ratio as a percentage, 2 decimals, rounded half up from the exact fraction: the one
+    rounding of every figure shown or stored (1/8 → 12.5; 6359/20000 → 31.8 (31.795 up))."""
+    if value is None:
+        return None
+    hundredths = math.floor(value * 10000 + Fraction(1, 2))
+    return hundredths / 100
+
+
+def percent_of(numerator: int, denominator: int) -> float | None:
+    return percent(ratio(numerator, denominator))
+
+
+def elapsed_share(start: date, end: date, on: date) -> Fraction:
+    """Share of the period [start, end] gone by at the end of day `on`, in [0, 1]: the day
+    itself counts (1 January is 1/365 of 2023; 14 March 73/365)."""
+    total = (end - start).days + 1
+    elapsed = (on - start).days + 1
+    return Fraction(min(max(elapsed, 0), total), total)
+
+
+def pace(target: Fraction, start: date, end: date, on: date) -> Fraction:
+    """Where a "≥ T" figure should be at `on` on the straight line from 0 on the period's
+    first day to T on its last: T × the share elapsed."""
+    return target * elapsed_share(start, end, on)
+
+
+def status_of(
+    value: Fraction | None,
+    target: Fraction,
+    comparator: Comparator,
+    start: date,
+    end: date,
+    on: date,
+    *,
+    due: bool = True,
+) -> Status | None:
+    """The status of a figure (value and target as ratios: 0.4 for 40 %) evaluated at `on`
+    for the period [start, end]. `due` False: nothing is owed yet (I2 before any head owes a
+    session), so the figure is not judged."""
+    if value is None:
+        return None
+    if not due:
+        return CHUA_DEN_HAN
+    if comparator == AT_MOST:
+        return DAT if value <= target else CHUA_DAT
+    if value >= target:
+        return DAT
+    if on < end and value < pace(target, start, end, on):
+        return CO_NGUY_CO
+    return CHUA_DAT
+
+
+# -- data warnings --------------------------------------------------------------------------
+
+NUMERATOR_ABOVE_BASE: Final = "NUMERATOR_ABOVE_BASE"
+REGISTER_DIFFERS_FROM_BASE: Final = "REGISTER_DIFFERS_FROM_BASE"
+WARNING_LABELS: dict[str, str] = {
+    NUMERATOR_ABOVE_BASE: "Tử số ({numerator}) vượt quá số cơ sở của kế hoạch ({base}): "
+                          "cần rà soát dữ liệu",
+    REGISTER_DIFFERS_FROM_BASE: "Sổ theo dõi có {register} cơ sở, kế hoạch tính trên "
+                                "{base} cơ sở",
+}
+
+
+def base_warnings(numerator: int, base: int, register: int) -> tuple[str, ...]:
+    """What a figure measured against the plan's base must say beside it: the numerator
+    above the base (more sites counted than the plan has), the register's own count of open
+    sites not the base."""
+    found: list[str] = []
+    if numerator > base:
+        found.append(NUMERATOR_ABOVE_BASE)
+    if register != base:
+        found.append(REGISTER_DIFFERS_FROM_BASE)
+    return tuple(found)
+
+
+def warning_text(code: str, numerator: int, base: int, register: int) -> str:
+    return WARNING_LABELS[code].format(numerator=numerator, base=base, register=register)
+
+
+# -- counting: I1 ---------------------------------------------------------------------------
+
+#: Plan II.1.1: models in building (exemplary) new-style rural communes and in urban
+#: embellishment and modernisation. Digital transformation and other fields do not count.
+I1_FIELDS: frozenset[str] = frozenset({"new_rural", "exemplary_rural", "urban"})
+
+
+def model_counts_i1(
+    field: str, started_on: date, closed_on: date | None, on: date,
+    fields: Collection[str] = I1_FIELDS,
+) -> bool:
+    """Whether a model makes its commune count toward I1 at `on` (`fields`: the qualifying
+    fields, the plan's unless an indicator defined otherwise)."""
+    return field in fields and started_on <= on and (closed_on is None or closed_on > on)
+
+
+# -- counting: I2 ---------------------------------------------------------------------------
+
+def i2_window(year_start: date, on: date) -> tuple[date, date]:
+    """The days I2 looks at on `on`: from 1 January of the plan year to `on`."""
+    return year_start, on
+
+
+def office_in_window(
+    terms: Iterable[tuple[date, date | None]], start: date, end: date
+) -> list[tuple[date, date]]:
+    """The parts of [start, end] a head was in office: each term (first day, last day or None
+    while in office) clipped to the window; terms outside it are dropped."""
+    return [
+        (max(first, start), min(last or end, end))
+        for first, last in terms
+        if first <= end and (last is None or last >= start)
+    ]
+
+
+def owed_sessions(
+    windows: Sequence[tuple[date, date]], versions: Sequence[RuleVersion]
+) -> int:
+    """What the direct-dialogue rule owes a head over their days in office in the window."""
+    return required_sessions(windows, versions)
+
+
+def head_meets_rule(held: int, owed: int) -> bool:
+    return held >= owed
+
+
+# -- counting: I3 and I4 --------------------------------------------------------------------
+
+#: The dossier states in which a site counts toward I3.
+DOSSIER_COUNTING_STATES: frozenset[str] = frozenset(
+    {"lodged", "requisitioned", "resubmitted", "accepted", "certificate_issued"})
+#: The states that take a dossier out of I3 (until it is lodged again).
+DOSSIER_STOPPED_STATES: frozenset[str] = frozenset({"rejected", "withdrawn"})
+
+
+def dossier_switch(state: str | None) -> int | None:
+    """What a dossier step does to I3: 1 it counts from now, 0 it stops counting, None no
+    change (preparation, a state this rulebook does not know)."""
+    if state in DOSSIER_COUNTING_STATES:
+        return 1
+    if state in DOSSIER_STOPPED_STATES:
+        return 0
+    return None
+
+
+def site_counts_i3(site_open: bool, dossier_counting: bool) -> bool:
+    """A site counts toward I3 at d when open at d and its dossier counts at d."""
+    return site_open and dossier_counting
+
+
+def site_counts_i4(site_open: bool, certificate_held: bool) -> bool:
+    """A site counts toward I4 at d when open at d and holding a certificate not revoked."""
+    return site_open and certificate_held
+
+
+# -- commitments at a cut-off (the report's stock figures) ---------------------------------
+
+CommitmentStanding = Literal["done", "overdue", "in_progress"]
+
+
+def commitment_standing(done: bool, due_on: date | None, on: date) -> CommitmentStanding:
+    """A commitment at the end of day `on`: done when completed by then; overdue when not
+    and its due date has passed (the day after the due date, as the dialogue service
+    detects it); otherwise still in progress. Decided from the state at `on`, never from an
+    "overdue" recorded later."""
+    if done:
+        return "done"
+    if due_on is not None and due_on < on:
+        return "overdue"
+    return "in_progress"

@@ -1,0 +1,220 @@
+"""The plan's indicator rulebook (shared/planrules.py), checked against hand counts."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from fractions import Fraction
+
+import pytest
+
+from shared.planrules import (
+    CHUA_DAT,
+    CHUA_DEN_HAN,
+    CO_NGUY_CO,
+    DAT,
+    NUMERATOR_ABOVE_BASE,
+    PLAN_RELIGIOUS_SITES,
+    PLAN_TARGETS,
+    REGISTER_DIFFERS_FROM_BASE,
+    STATUS_LABELS,
+    STATUSES,
+    base_warnings,
+    commitment_standing,
+    comparator_of,
+    dossier_switch,
+    elapsed_share,
+    head_meets_rule,
+    model_counts_i1,
+    office_in_window,
+    owed_sessions,
+    pace,
+    percent,
+    percent_of,
+    plan_year,
+    ratio,
+    site_counts_i3,
+    site_counts_i4,
+    status_of,
+    warning_text,
+)
+
+pytestmark = pytest.mark.unit
+
+START, END = plan_year(2023)
+D = date
+
+
+def _status(numerator: int, denominator: int, target_percent: int, on: date,
+            comparator: str = "ge", due: bool = True) -> str | None:
+    found = comparator_of(comparator)
+    assert found is not None
+    return status_of(ratio(numerator, denominator), Fraction(target_percent, 100), found,
+                     START, END, on, due=due)
+
+
+def test_the_plan_year_and_the_share_elapsed_count_the_day_itself() -> None:
+    assert (D(2023, 1, 1), D(2023, 12, 31)) == (START, END)
+    assert elapsed_share(START, END, START) == Fraction(1, 365)
+    assert elapsed_share(START, END, D(2023, 3, 14)) == Fraction(73, 365)  # 31+28+14
+    assert elapsed_share(START, END, D(2023, 6, 14)) == Fraction(165, 365)  # +31+30+31+14
+    assert elapsed_share(START, END, D(2023, 9, 14)) == Fraction(257, 365)  # +30+31+31+14
+    assert elapsed_share(START, END, D(2023, 12, 14)) == Fraction(348, 365)  # +30+31+30+14
+    assert elapsed_share(START, END, END) == 1
+    assert elapsed_share(START, END, D(2022, 12, 1)) == 0
+    assert elapsed_share(START, END, D(2024, 2, 1)) == 1
+    leap_start, leap_end = plan_year(2024)
+    assert elapsed_share(leap_start, leap_end, D(2024, 3, 14)) == Fraction(74, 366)
+
+
+def test_the_pace_of_the_issue_example() -> None:
+    # I3 (≥ 40 %) on 14/09/2023: 40 % × 257/365 = 28.16 %.
+    assert percent(pace(Fraction(2, 5), START, END, D(2023, 9, 14))) == 28.16
+    # I1 (≥ 100 %) on 14/06/2023: 165/365 = 45.21 %.
+    assert percent(pace(Fraction(1), START, END, D(2023, 6, 14))) == 45.21
+
+
+def test_statuses_of_the_issue_example_are_those_of_domain_md() -> None:
+    # I3 at 76/239 = 31.80 % on 14/09, pace 28.16 %: not met, on pace → chưa đạt.
+    assert _status(76, 239, 40, D(2023, 9, 14)) == CHUA_DAT
+    # 67/239 = 28.03 % is behind that pace → at risk.
+    assert _status(67, 239, 40, D(2023, 9, 14)) == CO_NGUY_CO
+    # I1 at 2.40 % against a pace of 45.2 % on 14/06 → at risk, not "chưa đạt".
+    assert _status(5, 208, 100, D(2023, 6, 14)) == CO_NGUY_CO
+    # Met is met whatever the date.
+    assert _status(96, 239, 40, D(2023, 3, 14)) == DAT  # 40.17 %
+    assert _status(24, 239, 10, D(2023, 12, 31)) == DAT  # 10.04 %
+
+
+def test_exactly_on_the_pace_is_on_pace_and_a_hair_behind_is_at_risk() -> None:
+    day_73 = D(2023, 3, 14)  # pace of a 100 % target: exactly 20 %
+    one = Fraction(1)
+    assert status_of(Fraction(1, 5), one, "ge", START, END, day_73) == CHUA_DAT
+    assert status_of(Fraction(1, 5) - Fraction(1, 10**12), one, "ge", START, END,
+                     day_73) == CO_NGUY_CO
+    # 20.00 % rounded is not what decides: 19.996 % shows as 20.0 and is at risk.
+    just_under = Fraction(19996, 100000)
+    assert percent(just_under) == 20.0
+    assert status_of(just_under, one, "ge", START, END, day_73) == CO_NGUY_CO
+
+
+def test_a_missed_target_after_the_year_is_chua_dat_and_before_its_end_can_be_at_risk() -> None:
+    assert _status(0, 239, 40, END) == CHUA_DAT
+    assert _status(95, 239, 40, END) == CHUA_DAT  # 39.75 %
+    assert _status(0, 239, 40, D(2023, 12, 30)) == CO_NGUY_CO
+    # The year report's cut-off (14/12) is inside the year: behind 40 % × 348/365 = 38.14 %.
+    assert _status(91, 239, 40, D(2023, 12, 14)) == CO_NGUY_CO  # 38.08 %
+    assert _status(92, 239, 40, D(2023, 12, 14)) == CHUA_DAT  # 38.49 %
+    # Nothing is behind a pace of zero before the year starts.
+    assert _status(0, 239, 40, D(2022, 12, 31)) == CHUA_DAT
+
+
+def test_a_ceiling_has_no_pace_and_no_denominator_has_no_status() -> None:
+    assert _status(1, 10, 10, D(2023, 3, 14), "le") == DAT
+    assert _status(2, 10, 10, D(2023, 3, 14), "≤") == CHUA_DAT
+    assert _status(0, 0, 40, D(2023, 3, 14)) is None
+    assert _status(0, 0, 100, D(2023, 3, 14), due=False) is None
+
+
+def test_nothing_owed_yet_is_chua_den_han_whatever_the_value() -> None:
+    assert _status(5, 5, 100, D(2023, 3, 14), due=False) == CHUA_DEN_HAN
+    assert _status(0, 5, 100, D(2023, 3, 14), due=False) == CHUA_DEN_HAN
+    assert STATUS_LABELS[CHUA_DEN_HAN] == "Chưa đến hạn"
+    assert set(STATUS_LABELS) == set(STATUSES)
+
+
+def test_one_rounding_two_decimals_half_up_from_the_exact_fraction() -> None:
+    assert percent_of(76, 239) == 31.8  # 31.7991...
+    assert percent_of(1, 3) == 33.33
+    assert percent_of(2, 3) == 66.67
+    assert percent_of(6359, 20000) == 31.8  # 31.795 exactly: half up, not to even
+    assert percent_of(12345, 1000000) == 1.23  # 1.2345 → 1.23
+    assert percent_of(1, 8) == 12.5
+    assert percent_of(4000, 239) == 1673.64
+    assert percent_of(0, 239) == 0.0
+    assert percent_of(1, 0) is None
+
+
+def test_comparators_have_one_vocabulary() -> None:
+    for spelling in ("ge", ">=", "≥", "GTE", " at_least "):
+        assert comparator_of(spelling) == "ge"
+    for spelling in ("le", "<=", "≤", "lte", "at_most"):
+        assert comparator_of(spelling) == "le"
+    assert comparator_of("about") is None
+
+
+def test_the_plan_targets_and_base() -> None:
+    assert PLAN_RELIGIOUS_SITES == 239
+    assert [(t.indicator_id, t.comparator, t.target, t.base) for t in PLAN_TARGETS.values()] == [
+        ("I1", "ge", 1, None), ("I2", "ge", 1, None),
+        ("I3", "ge", Fraction(2, 5), 239), ("I4", "ge", Fraction(1, 10), 239)]
+
+
+def test_a_figure_against_the_base_warns_when_the_register_disagrees() -> None:
+    assert base_warnings(76, 239, 239) == ()
+    assert base_warnings(76, 239, 241) == (REGISTER_DIFFERS_FROM_BASE,)
+    assert base_warnings(4000, 239, 4100) == (NUMERATOR_ABOVE_BASE, REGISTER_DIFFERS_FROM_BASE)
+    assert base_warnings(240, 239, 239) == (NUMERATOR_ABOVE_BASE,)
+    assert warning_text(NUMERATOR_ABOVE_BASE, 4000, 239, 4100).startswith("Tử số (4000) vượt")
+
+
+def test_i1_models_count_by_field_start_and_closure() -> None:
+    on = D(2023, 6, 14)
+    assert model_counts_i1("new_rural", D(2023, 2, 1), None, on)
+    assert model_counts_i1("exemplary_rural", D(2023, 6, 14), None, on)  # started that day
+    assert model_counts_i1("urban", D(2023, 2, 1), D(2023, 6, 15), on)  # closed the day after
+    assert not model_counts_i1("urban", D(2023, 2, 1), D(2023, 6, 14), on)  # closed by d
+    assert not model_counts_i1("urban", D(2023, 6, 15), None, on)  # not started
+    assert not model_counts_i1("digital_transformation", D(2023, 2, 1), None, on)
+    assert not model_counts_i1("other", D(2023, 2, 1), None, on)
+
+
+def test_i2_a_head_is_owed_for_the_days_in_office_in_the_window() -> None:
+    @dataclass(frozen=True)
+    class Rule:
+        effective_from: date
+        min_sessions_per_year: int
+
+    twice = [Rule(D(2015, 1, 27), 2)]
+    # All year to 14/03: 2 × 73/365 = 0.4 → 0: nothing owed yet (chưa đến hạn).
+    window = office_in_window([(D(2020, 5, 1), None)], START, D(2023, 3, 14))
+    assert window == [(START, D(2023, 3, 14))]
+    assert owed_sessions(window, twice) == 0
+    # To 14/06: 2 × 165/365 = 0.90 → 1; to 14/09: 2 × 257/365 = 1.41 → 1; 14/12: 1.91 → 2.
+    assert owed_sessions(office_in_window([(D(2020, 5, 1), None)], START, D(2023, 6, 14)),
+                         twice) == 1
+    assert owed_sessions(office_in_window([(D(2020, 5, 1), None)], START, D(2023, 9, 14)),
+                         twice) == 1
+    assert owed_sessions(office_in_window([(D(2020, 5, 1), None)], START, D(2023, 12, 14)),
+                         twice) == 2
+    # A head who left on 31/05 (151 days): 2 × 151/365 = 0.83 → 1, still in the denominator.
+    left = office_in_window([(D(2021, 1, 1), D(2023, 5, 31))], START, D(2023, 9, 14))
+    assert left == [(START, D(2023, 5, 31))]
+    assert owed_sessions(left, twice) == 1
+    # A term ended before the year, and one starting after d, are not in the window.
+    assert office_in_window([(D(2019, 1, 1), D(2022, 12, 31)), (D(2023, 10, 1), None)],
+                            START, D(2023, 9, 14)) == []
+    assert head_meets_rule(1, 1) and head_meets_rule(0, 0) and not head_meets_rule(0, 1)
+
+
+def test_i3_dossier_states_and_closed_sites() -> None:
+    for state in ("lodged", "requisitioned", "resubmitted", "accepted", "certificate_issued"):
+        assert dossier_switch(state) == 1
+    assert dossier_switch("rejected") == 0
+    assert dossier_switch("withdrawn") == 0
+    assert dossier_switch("in_preparation") is None
+    assert dossier_switch(None) is None
+    assert site_counts_i3(True, True)
+    assert not site_counts_i3(False, True)  # a closed site leaves numerator and register
+    assert site_counts_i4(True, True)
+    assert not site_counts_i4(False, True)
+    assert not site_counts_i4(True, False)  # revoked
+
+
+def test_a_commitment_is_overdue_only_from_the_day_after_its_due_date() -> None:
+    due = D(2023, 6, 30)
+    assert commitment_standing(False, due, D(2023, 6, 14)) == "in_progress"
+    assert commitment_standing(False, due, due) == "in_progress"
+    assert commitment_standing(False, due, D(2023, 7, 1)) == "overdue"
+    assert commitment_standing(True, due, D(2023, 9, 14)) == "done"
+    assert commitment_standing(False, None, D(2023, 9, 14)) == "in_progress"
