@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 # Registers the API key tables on the kernel metadata, beside the event store's.
 import shared.auth.tables  # noqa: F401
 from shared.auth.principal import SYSTEM, Principal
+from shared.db import read_connection
 from shared.envelope import (
     DomainEvent,
     EventEnvelope,
@@ -85,36 +86,51 @@ A = TypeVar("A", bound=Aggregate)
 
 
 class ConnectionSource:
-    """Hands units of work their connection.
+    """Hands units of work their connection, and always takes it back.
 
-    On SQLite each thread keeps one open connection: checking one in and out of the pool
-    costs more than the insert itself. Server databases use the pool as usual, so a replica
-    never holds more connections than its pool allows.
+    On SQLite a few open connections are kept beside the pool, the last returned handed out
+    first: a checkout and return through the pool (with its reset-on-return rollback) costs
+    about as much as the insert itself, and the last writer's connection still holds the
+    event tables' pages in its cache (SQLite drops a connection's cache when another one has
+    committed). Kept connections belong to no thread: however many threads come and go, at
+    most `keep` wait idle here and every other connection goes back to the pool on release.
+    Server databases use the pool as usual: its pre-ping replaces a connection the server
+    dropped, which one kept here would not be.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, keep: int = 4) -> None:
         self._engine = engine
-        self._reuse = engine.dialect.name == "sqlite"
-        self._local = threading.local()
+        self._keep = keep if engine.dialect.name == "sqlite" else 0
         self._lock = threading.Lock()
-        self._kept: list[Connection] = []
+        self._idle: list[Connection] = []
+        self._closed = False
+
+    @property
+    def idle(self) -> int:
+        """Open connections waiting here for the next unit of work."""
+        return len(self._idle)
 
     def acquire(self) -> Connection:
-        if self._reuse:
-            conn: Connection | None = getattr(self._local, "connection", None)
-            if conn is not None and not conn.closed and not conn.in_transaction():
-                self._local.connection = None  # taken; a nested unit of work gets its own
-                return conn
+        if self._keep:
+            with self._lock:
+                if self._idle:
+                    return self._idle.pop()
         return self._engine.connect()
 
     def release(self, conn: Connection) -> None:
-        if self._reuse and getattr(self._local, "connection", None) is None and not conn.closed:
-            self._local.connection = conn
+        """Take a connection back; one still in a transaction, or broken, goes to the pool's
+        reset (rollback) or is discarded instead of being kept."""
+        if self._keep and _reusable(conn):
             with self._lock:
-                if conn not in self._kept:
-                    self._kept.append(conn)
-            return
-        conn.close()
+                if not self._closed and len(self._idle) < self._keep:
+                    self._idle.append(conn)
+                    return
+        try:
+            conn.close()
+        except Exception:
+            # One that cannot even roll back is dropped, so its pool slot is freed all the same.
+            with contextlib.suppress(Exception):
+                conn.invalidate()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[Connection]:
@@ -128,10 +144,18 @@ class ConnectionSource:
 
     def close_all(self) -> None:
         with self._lock:
-            kept, self._kept = self._kept, []
-        for conn in kept:
+            idle, self._idle, self._closed = self._idle, [], True
+        for conn in idle:
             with contextlib.suppress(Exception):
                 conn.close()
+
+
+def _reusable(conn: Connection) -> bool:
+    """Open, sound and outside any transaction, SQLAlchemy's or the driver's (a BEGIN whose
+    bookkeeping failed after it reached SQLite leaves only the driver knowing)."""
+    if conn.closed or conn.invalidated or conn.in_transaction():
+        return False
+    return not getattr(conn.connection.driver_connection, "in_transaction", False)
 
 
 # Uniqueness that spans aggregates (a site code, a certificate number) is claimed in the same
@@ -168,8 +192,14 @@ class UnitOfWork:
         self.appended: list[EventEnvelope] = []
 
     def __enter__(self) -> Self:
-        self.connection: Connection = self._connections.acquire()
-        self._transaction = self.connection.begin()
+        connection = self._connections.acquire()
+        try:
+            self._transaction = connection.begin()
+        except BaseException:
+            # No __exit__ follows a failed __enter__: give the connection back here.
+            self._connections.release(connection)
+            raise
+        self.connection: Connection = connection
         self._loaded: set[int] = set()
         return self
 
@@ -179,9 +209,11 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._transaction.is_active:
-            self._transaction.rollback()
-        self._connections.release(self.connection)
+        try:
+            if self._transaction.is_active:
+                self._transaction.rollback()
+        finally:
+            self._connections.release(self.connection)
 
     def load(
         self,
@@ -237,8 +269,9 @@ class UnitOfWork:
         except ConcurrencyError as exc:
             if exc.current is not None:
                 raise
-            # The failed insert may have aborted this transaction (PostgreSQL): ask another.
-            with self._engine.connect() as conn:
+            # The failed insert may have aborted this transaction (PostgreSQL): ask another,
+            # read-only so that on SQLite it does not queue behind this transaction's write turn.
+            with read_connection(self._engine) as conn:
                 current = self.store.current_version(conn, aggregate.aggregate_type, aggregate.id)
             raise ConcurrencyError(aggregate.id, aggregate.loaded_version, current) from exc
         aggregate.pending.clear()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 from collections.abc import Callable
@@ -81,6 +82,8 @@ class _WriterTurns:
     def __init__(self, engine: Engine, timeout_s: float) -> None:
         self._lock = threading.Lock()
         self._holder: Any = None
+        self._holder_thread: int | None = None
+        self._nested: set[int] = set()
         self._timeout_s = timeout_s
         dialect = engine.dialect
         # The pool resets and closes connections through the same dialect methods.
@@ -95,9 +98,19 @@ class _WriterTurns:
         if conn.get_execution_options().get(READ_ONLY):
             driver.execute("BEGIN")
             return
+        if self._holder_thread == threading.get_ident():
+            # This thread holds the turn on another connection (a unit of work opened inside
+            # another, a read through a fresh connection in the middle of a command): waiting
+            # would wait for itself, and SQLite would refuse a second writer anyway. Such a
+            # transaction reads a snapshot; a write in it fails at once as read-only.
+            driver.execute("PRAGMA query_only=ON")
+            self._nested.add(id(driver))
+            driver.execute("BEGIN")
+            return
         if not self._lock.acquire(timeout=self._timeout_s):
             raise sqlite3.OperationalError("database is locked (writers of this process)")
         self._holder = driver
+        self._holder_thread = threading.get_ident()
         try:
             # Straight to the driver: this runs for every transaction.
             driver.execute("BEGIN IMMEDIATE")
@@ -106,8 +119,14 @@ class _WriterTurns:
             raise
 
     def _release(self, driver: Any) -> None:
+        if self._nested and id(driver) in self._nested:
+            self._nested.discard(id(driver))
+            with contextlib.suppress(sqlite3.Error):
+                driver.execute("PRAGMA query_only=OFF")
+            return
         if self._holder is not None and self._holder is driver:
             self._holder = None
+            self._holder_thread = None
             self._lock.release()
 
     def _after(self, method: Callable[[Any], None]) -> Callable[[Any], None]:
@@ -123,6 +142,13 @@ class _WriterTurns:
 def create_schema(engine: Engine, *metadatas: MetaData) -> None:
     for metadata in metadatas:
         metadata.create_all(engine)
+
+
+def checked_out(engine: Engine) -> int:
+    """Connections taken from the engine's pool and not yet returned (0 for a pool that
+    does not count, such as SQLite in memory)."""
+    count = getattr(engine.pool, "checkedout", None)
+    return int(count()) if callable(count) else 0
 
 
 def ping(engine: Engine) -> None:

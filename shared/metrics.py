@@ -47,6 +47,16 @@ class ServiceMetrics:
         self.nats_connected = Gauge(
             "danvan_nats_connected", "1 when the NATS connection is up", registry=self.registry
         )
+        self.db_checked_out = Gauge(
+            "danvan_db_connections_checked_out",
+            "Database connections out of the pool: in use, or kept open for the next unit of work",
+            registry=self.registry,
+        )
+        self.db_kept_idle = Gauge(
+            "danvan_db_connections_kept_idle",
+            "Of the checked-out connections, those kept open for the next unit of work (SQLite)",
+            registry=self.registry,
+        )
         self.info = Gauge(
             "danvan_service_info", "Service identity", ["service"], registry=self.registry
         )

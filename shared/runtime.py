@@ -13,7 +13,7 @@ from sqlalchemy import Engine, MetaData
 
 from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
 from shared.consumer import ConsumerRunner, Projection
-from shared.db import create_db_engine
+from shared.db import checked_out, create_db_engine
 from shared.envelope import EventEnvelope, EventRegistry, utcnow
 from shared.eventstore import EventStore, kernel_metadata
 from shared.logs import get_logger
@@ -48,6 +48,9 @@ class ServiceRuntime:
         self.store = EventStore(settings.service, settings.subject_root)
         self.connections = ConnectionSource(self.engine)
         self.metrics = ServiceMetrics(settings.service)
+        # Read at each scrape: after any burst the checked-out count returns to the kept ones.
+        self.metrics.db_checked_out.set_function(lambda: checked_out(self.engine))
+        self.metrics.db_kept_idle.set_function(lambda: self.connections.idle)
         self.link = NatsLink(settings)
         self.relay = OutboxRelay(
             self.engine,

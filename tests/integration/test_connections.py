@@ -1,0 +1,173 @@
+"""Units of work always give their connection back: bounded whatever the threads, their churn,
+errors between BEGIN and commit, a failed BEGIN or a unit of work opened inside another."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+from sqlalchemy import Connection, Engine, event, func, select
+
+from shared.aggregate import Aggregate, CommandContext, ConnectionSource, UnitOfWork
+from shared.db import checked_out, create_db_engine, create_schema
+from shared.envelope import DomainEvent, EventRegistry
+from shared.eventstore import EventStore, events_table, kernel_metadata
+
+registry = EventRegistry("test")
+
+
+@registry.register
+class Tallied(DomainEvent):
+    event_type = "Tallied"
+    by: int
+
+
+class Tally(Aggregate):
+    aggregate_type = "tally"
+
+    def add(self, by: int) -> None:
+        self.record(Tallied(by=by), date(2023, 5, 1), unit_code="31")
+
+    def apply(self, event: DomainEvent) -> None:
+        pass
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    create_schema(engine, kernel_metadata)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def source(engine: Engine) -> Iterator[ConnectionSource]:
+    source = ConnectionSource(engine)
+    yield source
+    source.close_all()
+
+
+def _uow(engine: Engine, source: ConnectionSource) -> UnitOfWork:
+    return UnitOfWork(
+        engine, EventStore("test", "danvan"), registry, CommandContext(actor="a"),
+        connections=source,
+    )
+
+
+def _events(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(events_table)).scalar_one())
+
+
+def _command(engine: Engine, source: ConnectionSource, key: str, fail: bool = False) -> None:
+    with _uow(engine, source) as uow:
+        tally = uow.load(Tally, key)
+        tally.add(1)
+        uow.save(tally)
+        if fail:
+            raise ValueError("refused between BEGIN and commit")
+        uow.commit()
+
+
+def test_many_short_lived_threads_leave_only_the_kept_connections_out(
+    engine: Engine, source: ConnectionSource
+) -> None:
+    # More threads than the pool holds (8 + 10 overflow), each gone after one or two commands,
+    # as anyio's worker threads come and go; one command in three fails before its commit.
+    failures: list[BaseException] = []
+
+    def worker(n: int) -> None:
+        try:
+            _command(engine, source, f"t{n}-a")
+            _command(engine, source, f"t{n}-b", fail=n % 3 == 0)
+        except ValueError:
+            pass
+        except BaseException as exc:  # a pool timeout or a lock timeout would land here
+            failures.append(exc)
+
+    numbers = [[round_ * 100 + n for n in range(40)] for round_ in range(3)]
+    for batch in numbers:
+        threads = [threading.Thread(target=worker, args=(n,)) for n in batch]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert not any(thread.is_alive() for thread in threads)
+    assert failures == []
+    kept = source.idle
+    assert kept <= 4 if engine.dialect.name == "sqlite" else kept == 0
+    assert checked_out(engine) == kept
+    # 120 threads, 240 commands, a third of the second ones refused: the others are all there.
+    refused = sum(1 for batch in numbers for n in batch if n % 3 == 0)
+    assert _events(engine) == 240 - refused
+    started = time.monotonic()
+    _command(engine, source, "after")
+    assert time.monotonic() - started < 1
+
+
+def test_a_failed_begin_gives_the_connection_back(
+    engine: Engine, source: ConnectionSource
+) -> None:
+    def refuse(_: Connection) -> None:
+        raise RuntimeError("no turn")
+
+    event.listen(engine, "begin", refuse)
+    try:
+        with pytest.raises(RuntimeError), _uow(engine, source):
+            pass
+    finally:
+        event.remove(engine, "begin", refuse)
+    assert checked_out(engine) == source.idle
+    _command(engine, source, "later")
+    assert _events(engine) == 1
+
+
+def test_close_all_closes_the_kept_connections_and_later_returns_go_to_the_pool(
+    engine: Engine, source: ConnectionSource
+) -> None:
+    _command(engine, source, "one")
+    held = source.acquire()
+    source.close_all()
+    assert source.idle == 0
+    source.release(held)  # returned after shutdown began: closed, not kept
+    assert source.idle == 0
+    assert checked_out(engine) == 0
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: object) -> Iterator[Engine]:
+    engine = create_db_engine(f"sqlite:///{tmp_path}/nested.db")
+    create_schema(engine, kernel_metadata)
+    yield engine
+    engine.dispose()
+
+
+def test_a_unit_of_work_inside_another_reads_at_once_and_cannot_write(
+    sqlite_engine: Engine,
+) -> None:
+    # The outer unit holds this process's SQLite write turn; waiting for it on the same thread
+    # would wait for itself (30 s, then "database is locked").
+    source = ConnectionSource(sqlite_engine)
+    _command(sqlite_engine, source, "seen")
+    started = time.monotonic()
+    with _uow(sqlite_engine, source) as outer:
+        outer_tally = outer.load(Tally, "outer")
+        outer_tally.add(1)
+        outer.save(outer_tally)
+        with _uow(sqlite_engine, source) as inner:
+            assert inner.load(Tally, "seen").version == 1
+            inner_tally = inner.load(Tally, "inner")
+            inner_tally.add(1)
+            with pytest.raises(Exception, match="readonly"):
+                inner.save(inner_tally)
+        outer.commit()
+    assert time.monotonic() - started < 5
+    # The read-only switch went with the inner transaction: the connection it used (kept,
+    # and handed out first) writes again.
+    _command(sqlite_engine, source, "next")
+    assert _events(sqlite_engine) == 3
+    assert checked_out(sqlite_engine) == source.idle
+    source.close_all()
