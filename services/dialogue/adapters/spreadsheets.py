@@ -15,6 +15,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
+from shared.safecells import csv_bytes, put_row
+
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Cell = str | int | float | date | datetime | None
 
@@ -120,15 +122,15 @@ def _cell_value(cell: Any) -> Cell:
 
 
 def write_xlsx(sheet_title: str, header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
+    """One sheet: a bold header row, then the rows; text cells neutralised (`shared.safecells`)."""
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
     sheet.title = sheet_title[:31]
-    sheet.append(list(header))
-    for cell in sheet[1]:
+    for cell in put_row(sheet, 1, header):
         cell.font = Font(bold=True, name="Times New Roman")
-    for row in rows:
-        sheet.append(list(row))
+    for number, row in enumerate(rows, start=2):
+        put_row(sheet, number, row)
     for index, title in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = max(14, len(title) + 4)
     buffer = io.BytesIO()
@@ -137,10 +139,4 @@ def write_xlsx(sheet_title: str, header: Sequence[str], rows: Sequence[Sequence[
 
 
 def write_csv(header: Sequence[str], rows: Sequence[Sequence[Cell]]) -> bytes:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow(["" if v is None else v for v in row])
-    # The BOM makes Excel open the file as UTF-8 (Vietnamese diacritics intact).
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return csv_bytes(header, rows)

@@ -23,6 +23,7 @@ from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize
 from shared.clock import format_date_vn
 from shared.errors import DomainError, InvalidInput
+from shared.safecells import FORMULA_TEXT_CODE, formula_refusal
 from shared.validation import clean_text
 
 Mode = Literal["all_or_nothing", "valid_rows"]
@@ -196,6 +197,10 @@ def _parse(
         fail("note", "BAD_TEXT", messages.IMPORT_BAD_TEXT)
     if len(note) > MAX_NOTE:
         fail("note", "TOO_LONG", messages.IMPORT_TOO_LONG.format(max_length=MAX_NOTE))
+    refusal = formula_refusal(note)
+    if refusal is not None:
+        # Imported text a spreadsheet would run is refused, not stored (shared.safecells).
+        fail("note", FORMULA_TEXT_CODE, refusal)
     if errors or progress is None or updated_on is None:
         return None, errors
     return ParsedRow(number, commitment_id, progress, updated_on, note), []

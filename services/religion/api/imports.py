@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from services.religion import messages
 from services.religion.application.importing import import_sites
 from shared.aggregate import CommandContext
+from shared.safecells import csv_bytes
 from shared.web import command_context, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["nhập dữ liệu"])
@@ -46,9 +47,8 @@ async def import_sites_file(
 @router.get("/sites/import/template.csv", response_class=Response)
 def import_template() -> Response:
     """An empty spreadsheet with the columns the import reads (UTF-8 with BOM, for Excel)."""
-    header = ",".join(messages.COLUMN_HEADERS.values()) + "\r\n"
     return Response(
-        header.encode("utf-8-sig"),
+        csv_bytes(list(messages.COLUMN_HEADERS.values()), []),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": 'attachment; filename="mau-nhap-co-so-ton-giao.csv"'},
     )

@@ -35,6 +35,7 @@ from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_envelope, utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import events_table
+from shared.safecells import FORMULA_TEXT_CODE, formula_refusal
 from shared.validation import vietnamese_errors
 
 MAX_ROWS = 100_000
@@ -47,7 +48,9 @@ COMPARED = ("name", "religion", "commune_code", "address", "land_area_m2", "land
 
 
 class _BadCell(ValueError):
-    pass
+    def __init__(self, message: str, code: str = "INVALID_VALUE") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass
@@ -115,6 +118,16 @@ def _text(value: Cell) -> str | None:
         return value.isoformat()
     text = str(value).strip()
     return text or None
+
+
+def _free_text(value: Cell) -> str | None:
+    """A name, address or origin: refused when a spreadsheet would run it as a formula
+    (`shared.safecells`), so the register never holds "=HYPERLINK(…)" as a site's name."""
+    text = _text(value)
+    refusal = None if text is None else formula_refusal(text)
+    if refusal is not None:
+        raise _BadCell(refusal, FORMULA_TEXT_CODE)
+    return text
 
 
 def parse_number(value: Cell) -> float | None:
@@ -189,12 +202,12 @@ def parse_religion(value: Cell) -> str | None:
 
 PARSERS: dict[str, Any] = {
     "code": _text,
-    "name": _text,
+    "name": _free_text,
     "religion": parse_religion,
     "commune_code": parse_commune,
-    "address": _text,
+    "address": _free_text,
     "land_area_m2": parse_number,
-    "land_use_origin": _text,
+    "land_use_origin": _free_text,
     "registered_on": parse_date,
 }
 
@@ -234,7 +247,7 @@ def validate(sheet: Sheet) -> tuple[list[ValidRow], list[RowError]]:
             try:
                 parsed = parse(row.cells.get(fld))
             except _BadCell as exc:
-                row_errors.append(_error(sheet, row, fld, "INVALID_VALUE", str(exc)))
+                row_errors.append(_error(sheet, row, fld, exc.code, str(exc)))
                 continue
             if parsed is not None:
                 values[fld] = parsed

@@ -6,7 +6,6 @@ Run: `python -m services.religion.samples.generate` (deterministic: the same fil
 
 from __future__ import annotations
 
-import csv
 import io
 import random
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from services.religion import messages
+from shared import safecells
 from shared.adminunits import HAI_PHONG, default_catalogue
 
 HERE = Path(__file__).parent
@@ -110,16 +110,12 @@ def vn_number(value: float) -> str:
 
 
 def csv_bytes(rows: list[SampleSite]) -> bytes:
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([*(messages.COLUMN_HEADERS[f] for f in FIELDS), NOTE_HEADER])
-    for s in rows:
-        writer.writerow([
-            s.code, s.name, s.religion, s.commune_code, s.address, vn_number(s.land_area_m2),
-            s.land_use_origin, s.registered_on.strftime("%d/%m/%Y"), SAMPLE_NOTE,
-        ])
     # UTF-8 with BOM: what Excel writes and needs to show Vietnamese correctly.
-    return out.getvalue().encode("utf-8-sig")
+    return safecells.csv_bytes(
+        [*(messages.COLUMN_HEADERS[f] for f in FIELDS), NOTE_HEADER],
+        [[s.code, s.name, s.religion, s.commune_code, s.address, vn_number(s.land_area_m2),
+          s.land_use_origin, s.registered_on.strftime("%d/%m/%Y"), SAMPLE_NOTE] for s in rows],
+    )
 
 
 def xlsx_bytes(rows: list[SampleSite]) -> bytes:
@@ -127,12 +123,14 @@ def xlsx_bytes(rows: list[SampleSite]) -> bytes:
     sheet = workbook.active
     assert sheet is not None
     sheet.title = "Co so ton giao"
-    sheet.append([TITLE])
-    sheet.append([])
-    sheet.append(["STT", *(messages.COLUMN_HEADERS[f] for f in FIELDS), NOTE_HEADER])
+    safecells.put_row(sheet, 1, [TITLE])
+    safecells.put_row(sheet, 3, ["STT", *(messages.COLUMN_HEADERS[f] for f in FIELDS),
+                                 NOTE_HEADER])
     for n, s in enumerate(rows, start=1):
-        sheet.append([n, s.code, s.name, s.religion, s.commune_code, s.address, s.land_area_m2,
-                      s.land_use_origin, s.registered_on, SAMPLE_NOTE])
+        safecells.put_row(sheet, 3 + n, [
+            n, s.code, s.name, s.religion, s.commune_code, s.address, s.land_area_m2,
+            s.land_use_origin, s.registered_on, SAMPLE_NOTE,
+        ])
     for row in sheet.iter_rows(min_row=4, min_col=9, max_col=9):
         for cell in row:
             cell.number_format = "DD/MM/YYYY"

