@@ -75,7 +75,13 @@ def runtime_of(request: Request) -> ServiceRuntime:
 
 
 class BodySizeLimit:
-    """Refuse oversized bodies before they are read into memory (413, error format)."""
+    """Refuse oversized bodies before they are read into memory (413, error format).
+
+    A declared Content-Length over the limit is refused before the app runs. A body without
+    one (chunked) is counted as it streams in: at the first chunk past the limit the 413 goes
+    out at once and the app is told the client left, so nothing more is read. (Raising from
+    `receive` instead would reach the client as a 400: FastAPI's form parsing and the
+    `BaseHTTPMiddleware` task group both wrap whatever `receive` raises.)"""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
@@ -94,24 +100,31 @@ class BodySizeLimit:
             await _too_large(send)
             return
         seen = 0
+        started = refused = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
+            if refused:
+                return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _BodyTooLarge
+                    refused = True
+                    if not started:
+                        await _too_large(send)
+                    return {"type": "http.disconnect"}
             return message
 
-        try:
-            await self.app(scope, limited_receive, send)
-        except _BodyTooLarge:
-            await _too_large(send)
+        async def guarded_send(message: Message) -> None:
+            nonlocal started
+            if refused and not started:
+                return  # the 413 went out; the app's answer to the cut-off body is dropped
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
 
-
-class _BodyTooLarge(Exception):
-    pass
+        await self.app(scope, limited_receive, guarded_send)
 
 
 async def _too_large(send: Send) -> None:
