@@ -6,16 +6,25 @@ Usage (from the repository root)::
     .venv/bin/python tools/build_adminunits.py --check    # exit 1 if committed files differ
     .venv/bin/python tools/build_adminunits.py --wheel-dir DIR   # use already downloaded wheels
 
-Both package versions cannot be installed side by side, so each wheel is fetched with
-``pip download --no-deps`` and its ``vietnam_provinces/data/nested-divisions.json`` is read
-straight out of the zip. ``transform`` is a pure function of the two packages' contents.
+The package versions cannot be installed side by side, so each wheel is fetched with
+``pip download --no-deps`` into a temporary directory and its
+``vietnam_provinces/data/nested-divisions.json`` is read straight out of the zip.
+``transform`` is a pure function of the three packages' contents; nothing is typed by hand.
 
-Outputs (``shared/adminunits/data/``):
+Three eras, one package version each (the version is recorded in every file's header):
 
-* ``units-2023.json`` – three-level structure (province → district → commune) from
-  ``vietnam-provinces`` 0.6.x, valid 2020-01-01 … 2025-07-01 (exclusive).
-* ``units-2025.json`` – two-level structure (province → commune) from 2025.x, valid from
-  2025-07-01.
+* ``units-2023.json`` – ``vietnam-provinces`` 0.5.0 (data of 2023-05-07): province → district →
+  commune as in 2023, valid 2020-01-01 … 2025-01-01 (exclusive).
+* ``units-2025-01.json`` – 0.6.0 (data of 2025-01-04): the structure after the 2023–2025
+  commune rearrangements, valid 2025-01-01 … 2025-07-01. Stored as the changes against the
+  2023 file (codes removed, units new or with a new name, kind or parent); every other 2023
+  unit continues unchanged. 2025-01-01 is Hai Phong's date (Nghị quyết 1232/NQ-UBTVQH15); the
+  other provinces' rearrangements took effect on various dates from late 2024 to early 2025,
+  which the package does not record, so the one date is used for the whole country.
+* ``units-2025.json`` – 2025.10.1: province → commune from 2025-07-01.
+* ``successions-2025-01.json`` – what became of the codes that disappeared on 2025-01-01:
+  a successor where the data shows it, else the code is listed under ``successor_unknown``
+  (the indicators service lists these for an official to complete).
 * ``successions-2025.json`` – predecessor → successor records effective 2025-07-01. The
   2025.x package carries no legacy/predecessor information (its data files hold only
   code, name, codename, division type and phone code), so only what can be derived from
@@ -39,14 +48,17 @@ from pathlib import Path
 from typing import Any
 
 PACKAGE = "vietnam-provinces"
-OLD_VERSION = "0.6.0"
-NEW_VERSION = "2025.10.1"
-OLD_VALID_FROM = "2020-01-01"
+FIRST_VERSION = "0.5.0"
+MIDDLE_VERSION = "0.6.0"
+LAST_VERSION = "2025.10.1"
+FIRST_VALID_FROM = "2020-01-01"
+REARRANGEMENT_DATE = "2025-01-01"
 REFORM_DATE = "2025-07-01"
 FORMAT = 1
 
 NESTED_MEMBER = "vietnam_provinces/data/nested-divisions.json"
 INIT_MEMBER = "vietnam_provinces/__init__.py"
+METADATA_SUFFIX = ".dist-info/METADATA"
 DEFAULT_OUT = Path(__file__).resolve().parents[1] / "shared" / "adminunits" / "data"
 
 UNIT_COLUMNS = ["code", "name", "short_name", "kind", "parent_code", "province_code"]
@@ -84,9 +96,22 @@ _KNOWN_KEYS: dict[str, frozenset[str]] = {
     "commune": frozenset({"name", "code", "codename", "division_type", "short_codename"}),
 }
 
+BASIS_NAME = "name_taken_over"
+BASIS_DISTRICT = "district_of_persisting_communes"
 BASIS_CODE = "code_persisted"
 BASIS_PROVINCE = "province_of_persisting_communes"
 BASIS_ISLAND = "island_district_name_match"
+BASES_REARRANGEMENT: dict[str, str] = {
+    BASIS_NAME: (
+        "The 2023 commune's code disappeared and, in the same district, a unit that persisted "
+        "took over its name (e.g. 11347 Phường Gia Viên -> 11341, formerly Phường Lạc Viên). "
+        "Other disappeared communes are listed under successor_unknown."
+    ),
+    BASIS_DISTRICT: (
+        "The 2023 district's code disappeared; every persisting commune code it held is in this "
+        "one district of 2025."
+    ),
+}
 BASES: dict[str, str] = {
     BASIS_CODE: (
         "The 2025 unit carries the national code of a 2023 unit; the GSO gave each new unit "
@@ -170,11 +195,21 @@ def read_wheel(path: Path) -> SourcePackage:
         members = tuple(sorted(zf.namelist()))
         init = zf.read(INIT_MEMBER).decode("utf-8")
         nested = json.loads(zf.read(NESTED_MEMBER).decode("utf-8"))
-    version = _module_string(init, "__version__")
+        [metadata] = [m for m in members if m.endswith(METADATA_SUFFIX)]
+        meta = zf.read(metadata).decode("utf-8")
+    # 0.5.0's __init__ computes __version__ at import time; the wheel's metadata states it.
+    version = _metadata_version(meta)
     data_version = _module_string(init, "__data_version__")
     if not isinstance(nested, list):
         raise ValueError(f"{path.name}: {NESTED_MEMBER} is not a list")
     return SourcePackage(version, data_version, nested, members)
+
+
+def _metadata_version(metadata: str) -> str:
+    match = re.search(r"^Version:\s*(\S+)", metadata, re.MULTILINE)
+    if match is None:
+        raise ValueError("Version not found in the wheel's METADATA")
+    return match.group(1)
 
 
 def _module_string(source: str, name: str) -> str:
@@ -188,52 +223,95 @@ def _module_string(source: str, name: str) -> str:
 # The pure transform
 
 
-def transform(old: SourcePackage, new: SourcePackage) -> dict[str, str]:
-    """Turn the two packages' nested data into the catalogue's data files.
+def transform(first: SourcePackage, middle: SourcePackage, last: SourcePackage) -> dict[str, str]:
+    """Turn the three packages' nested data into the catalogue's data files.
 
     Returns ``{file name: file text}``; the same input always gives the same bytes.
     """
-    old_units = _old_units(old.nested)
-    new_units = _new_units(new.nested)
-    successions, coverage = _successions(old_units, new_units)
+    first_units = _old_units(first.nested)
+    middle_units = _old_units(middle.nested)
+    last_units = _new_units(last.nested)
+    changed = [
+        u.row()
+        for code, u in middle_units.items()
+        if code not in first_units or first_units[code] != u
+    ]
+    removed = [code for code in first_units if code not in middle_units]
+    merges, unknown = _rearrangement(first_units, middle_units)
+    successions, coverage = _successions(middle_units, last_units)
     return {
         "units-2023.json": _dump(
             {
                 "format": FORMAT,
                 "era": "2023",
                 "structure": "province > district > commune",
-                "source": f"{PACKAGE}=={old.version}",
-                "source_data_version": old.data_version,
-                "valid_from": OLD_VALID_FROM,
-                "valid_to": REFORM_DATE,
+                "source": f"{PACKAGE}=={first.version}",
+                "source_data_version": first.data_version,
+                "valid_from": FIRST_VALID_FROM,
+                "valid_to": REARRANGEMENT_DATE,
                 "columns": UNIT_COLUMNS,
             },
             "units",
-            [u.row() for u in old_units.values()],
+            [u.row() for u in first_units.values()],
+        ),
+        "units-2025-01.json": _dump(
+            {
+                "format": FORMAT,
+                "era": "2025-01",
+                "structure": "province > district > commune",
+                "source": f"{PACKAGE}=={middle.version}",
+                "source_data_version": middle.data_version,
+                "valid_from": REARRANGEMENT_DATE,
+                "valid_to": REFORM_DATE,
+                "changes_to": "units-2023.json",
+                "note": (
+                    "Only the changes: the codes removed and the units new or with a new name, "
+                    "kind or parent; every other unit of units-2023.json continues unchanged. "
+                    f"{REARRANGEMENT_DATE} is Hai Phong's date; the package does not record the "
+                    "other provinces' dates (late 2024 to early 2025), so one date is used."
+                ),
+                "removed": removed,
+                "columns": UNIT_COLUMNS,
+            },
+            "units",
+            changed,
         ),
         "units-2025.json": _dump(
             {
                 "format": FORMAT,
                 "era": "2025",
                 "structure": "province > commune",
-                "source": f"{PACKAGE}=={new.version}",
-                "source_data_version": new.data_version,
+                "source": f"{PACKAGE}=={last.version}",
+                "source_data_version": last.data_version,
                 "valid_from": REFORM_DATE,
                 "valid_to": None,
                 "columns": UNIT_COLUMNS,
             },
             "units",
-            [u.row() for u in new_units.values()],
+            [u.row() for u in last_units.values()],
+        ),
+        "successions-2025-01.json": _dump(
+            {
+                "format": FORMAT,
+                "effective": REARRANGEMENT_DATE,
+                "complete": not unknown,
+                "sources": [f"{PACKAGE}=={first.version}", f"{PACKAGE}=={middle.version}"],
+                "bases": BASES_REARRANGEMENT,
+                "successor_unknown": unknown,
+                "columns": SUCCESSION_COLUMNS,
+            },
+            "successions",
+            merges,
         ),
         "successions-2025.json": _dump(
             {
                 "format": FORMAT,
                 "effective": REFORM_DATE,
                 "complete": False,
-                "sources": [f"{PACKAGE}=={old.version}", f"{PACKAGE}=={new.version}"],
+                "sources": [f"{PACKAGE}=={middle.version}", f"{PACKAGE}=={last.version}"],
                 "missing": (
-                    f"{PACKAGE}=={new.version} has no predecessor information. Commune-level "
-                    "successions are known only where a 2025 unit kept a 2023 code "
+                    f"{PACKAGE}=={last.version} has no predecessor information. Commune-level "
+                    "successions are known only where a 2025 unit kept an earlier code "
                     "(one predecessor per new unit); the other merged communes have no record. "
                     "Districts have no records of their own: restating a district goes through "
                     "its communes."
@@ -246,6 +324,51 @@ def transform(old: SourcePackage, new: SourcePackage) -> dict[str, str]:
             successions,
         ),
     }
+
+
+def _rearrangement(
+    first: dict[str, _Unit], middle: dict[str, _Unit]
+) -> tuple[list[list[str]], list[str]]:
+    """Successors of the codes that disappeared between the 2023 and the 2025-01 structures.
+
+    Only what the data shows: a district's persisting communes all in one district; a
+    commune's name taken over by a renamed unit of the same district. Nothing is guessed.
+    """
+    rows: list[list[str]] = []
+    unknown: list[str] = []
+    district_successor: dict[str, str] = {}
+    for code in first:
+        if len(code) != 3 or code in middle:
+            continue
+        targets = {
+            middle[c].parent_code
+            for c, child in first.items()
+            if child.parent_code == code and c in middle
+        }
+        if len(targets) == 1 and (target := next(iter(targets))) is not None:
+            district_successor[code] = target
+            rows.append([code, target, REARRANGEMENT_DATE, "merge", BASIS_DISTRICT])
+        else:
+            unknown.append(code)
+    for code, u in first.items():
+        if len(code) != 5 or code in middle:
+            continue
+        district = district_successor.get(u.parent_code or "", u.parent_code)
+        matches = [
+            m.code
+            for m in middle.values()
+            if len(m.code) == 5
+            and m.parent_code == district
+            and m.code in first
+            and _fold(m.short_name) == _fold(u.short_name)
+            and _fold(first[m.code].short_name) != _fold(u.short_name)
+        ]
+        if len(matches) == 1:
+            rows.append([code, matches[0], REARRANGEMENT_DATE, "merge", BASIS_NAME])
+        else:
+            unknown.append(code)
+    rows.sort(key=lambda r: (len(r[0]), r[0]))
+    return rows, unknown
 
 
 def _old_units(nested: list[dict[str, Any]]) -> dict[str, _Unit]:
@@ -415,21 +538,23 @@ def _dump(header: dict[str, Any], key: str, rows: Sequence[Sequence[str | None]]
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--old-version", default=OLD_VERSION)
-    parser.add_argument("--new-version", default=NEW_VERSION)
+    parser.add_argument("--first-version", default=FIRST_VERSION)
+    parser.add_argument("--middle-version", default=MIDDLE_VERSION)
+    parser.add_argument("--last-version", default=LAST_VERSION)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--wheel-dir", type=Path, help="use wheels already downloaded here")
     parser.add_argument("--check", action="store_true", help="compare instead of writing")
     args = parser.parse_args(argv)
 
+    versions = (args.first_version, args.middle_version, args.last_version)
     with tempfile.TemporaryDirectory() as tmp:
         if args.wheel_dir:
-            wheels = [find_wheel(v, args.wheel_dir) for v in (args.old_version, args.new_version)]
+            wheels = [find_wheel(v, args.wheel_dir) for v in versions]
         else:
-            wheels = [download_wheel(v, Path(tmp)) for v in (args.old_version, args.new_version)]
-        old, new = (read_wheel(w) for w in wheels)
+            wheels = [download_wheel(v, Path(tmp)) for v in versions]
+        first, middle, last = (read_wheel(w) for w in wheels)
 
-    files = transform(old, new)
+    files = transform(first, middle, last)
     out: Path = args.out
     stale = []
     for name, text in files.items():

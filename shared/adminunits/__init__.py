@@ -1,29 +1,35 @@
 """Administrative unit catalogue (đơn vị hành chính): versioned reference data.
 
-Two structures of the whole country are shipped, generated from the PyPI package
-``vietnam-provinces`` by ``tools/build_adminunits.py``:
+Three eras of the whole country are shipped, generated from the PyPI package
+``vietnam-provinces`` by ``tools/build_adminunits.py`` (the version of each is in
+``UnitCatalogue.sources``):
 
-* until 2025-07-01: province → district → commune (0.6.x data),
-* from 2025-07-01: province → commune (2025.x data; Hai Phong merged with Hai Duong),
+* 2020-01-01 … 2024-12-31: province → district → commune as in 2023 (0.5.0 data),
+* 2025-01-01 … 2025-06-30: the same after the commune rearrangements (0.6.0 data),
+* from 2025-07-01: province → commune (2025.10.1 data; Hai Phong merged with Hai Duong),
 
-plus the predecessor → successor records of the 2025 reform that can be derived from them.
+plus the predecessor → successor records that can be derived from them and the merged codes
+whose successor the data does not show (``successor_unknown``).
 Lookups are always as of a date::
 
     from datetime import date
     from shared.adminunits import HAI_PHONG, default_catalogue
 
     cat = default_catalogue()
-    cat.descendants(HAI_PHONG, date(2023, 6, 1))      # 167 communes under 15 districts
+    cat.descendants(HAI_PHONG, date(2023, 6, 1))      # 217 communes under 15 districts
     cat.restate("315", date(2025, 8, 1))   # 2025 communes holding (part of) Huyện Tiên Lãng
 """
 
 from .catalogue import (
     HAI_PHONG,
+    REARRANGEMENT_2025,
     REFORM_2025,
+    EraSource,
     UnitCatalogue,
     default_catalogue,
     fold,
     load_catalogue,
+    parse_eras,
     parse_successions,
     parse_units,
 )
@@ -43,8 +49,10 @@ __all__ = [
     "HAI_PHONG",
     "KINDS",
     "LEVELS",
+    "REARRANGEMENT_2025",
     "REFORM_2025",
     "AdminUnit",
+    "EraSource",
     "Kind",
     "Level",
     "SuccessionKind",
@@ -55,6 +63,7 @@ __all__ = [
     "fold",
     "level_of_code",
     "load_catalogue",
+    "parse_eras",
     "parse_successions",
     "parse_units",
 ]

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
 from typing import Any, Final
@@ -30,12 +31,17 @@ from .model import (
 )
 
 HAI_PHONG: Final = "31"
+#: The commune rearrangements of 2023–2025 (Hai Phong: 1 January 2025; one date is used for
+#: the whole country, see tools/build_adminunits.py).
+REARRANGEMENT_2025: Final = date(2025, 1, 1)
 #: The 2025 reform: districts abolished, communes and provinces merged.
 REFORM_2025: Final = date(2025, 7, 1)
 
 DATA_PACKAGE: Final = "shared.adminunits.data"
-UNIT_FILES: Final[tuple[str, ...]] = ("units-2023.json", "units-2025.json")
-SUCCESSION_FILES: Final[tuple[str, ...]] = ("successions-2025.json",)
+#: The eras, oldest first; a file with ``changes_to`` holds only what changed in its era.
+UNIT_FILES: Final[tuple[str, ...]] = ("units-2023.json", "units-2025-01.json", "units-2025.json")
+SUCCESSION_FILES: Final[tuple[str, ...]] = ("successions-2025-01.json", "successions-2025.json")
+_UNIT_COLUMNS: Final = ["code", "name", "short_name", "kind", "parent_code", "province_code"]
 
 _ONE_DAY: Final = timedelta(days=1)
 _LEVEL_RANK: Final[dict[Level, int]] = {"province": 0, "district": 1, "commune": 2}
@@ -51,7 +57,11 @@ class UnitCatalogue:
     """Versioned administrative units with lookups as of a date."""
 
     def __init__(
-        self, units: Iterable[AdminUnit], successions: Iterable[UnitSuccession] = ()
+        self,
+        units: Iterable[AdminUnit],
+        successions: Iterable[UnitSuccession] = (),
+        successor_unknown: Iterable[tuple[str, date]] = (),
+        sources: Sequence[EraSource] = (),
     ) -> None:
         versions: dict[str, list[AdminUnit]] = defaultdict(list)
         children: dict[str, list[AdminUnit]] = defaultdict(list)
@@ -85,6 +95,10 @@ class UnitCatalogue:
         self._succ_from: dict[str, list[UnitSuccession]] = dict(succ_from)
         self._succ_to: dict[str, list[UnitSuccession]] = dict(succ_to)
         self._search_index: list[tuple[str, str, AdminUnit]] | None = None
+        self._successor_unknown: tuple[tuple[str, date], ...] = tuple(
+            sorted(successor_unknown, key=lambda m: (m[1], len(m[0]), m[0]))
+        )
+        self._sources: tuple[EraSource, ...] = tuple(sources)
 
     # -- basic lookups -----------------------------------------------------------------------
 
@@ -201,6 +215,21 @@ class UnitCatalogue:
     def successions(self) -> tuple[UnitSuccession, ...]:
         return self._successions
 
+    @property
+    def sources(self) -> tuple[EraSource, ...]:
+        """Each era's data: valid from/to and the package version it was generated from."""
+        return self._sources
+
+    def successor_unknown(self, province_code: str | None = None) -> list[AdminUnit]:
+        """The last version of each unit whose code disappeared with no successor the data
+        shows (by date, then code); an official completes these as events, never here."""
+        found = []
+        for code, effective in self._successor_unknown:
+            last = self.get(code, effective - _ONE_DAY)
+            if last is not None and (province_code is None or last.province_code == province_code):
+                found.append(last)
+        return found
+
     def restate(self, code: str, to: date, *, on: date | None = None) -> list[str]:
         """Codes of the units valid on ``to`` that hold (part of) what ``code`` held.
 
@@ -233,14 +262,15 @@ class UnitCatalogue:
         # ``inside``: last/first day of this version; ``across``: the day on the other side.
         if unit.valid_to is not None and to >= unit.valid_to:
             inside, across = unit.valid_to - _ONE_DAY, unit.valid_to
-            links = [
+            links = [unit.code] + [
                 s.successor_code
                 for s in self._succ_from.get(unit.code, ())
                 if s.effective == unit.valid_to
             ]
         else:
             inside, across = unit.valid_from, unit.valid_from - _ONE_DAY
-            links = [
+            # The same code on the other side is the same unit in its previous version.
+            links = [unit.code] + [
                 s.predecessor_code
                 for s in self._succ_to.get(unit.code, ())
                 if s.effective == unit.valid_from
@@ -307,7 +337,7 @@ class UnitCatalogue:
                         problems.append(f"{code}: province with parent or other province code")
                     continue
                 parent = self.get(u.parent_code or "", u.valid_from)
-                if parent is None or not _covers(parent, u):
+                if parent is None or not self._covers(u.parent_code or "", u):
                     problems.append(f"{code}: parent {u.parent_code} does not cover {u}")
                 elif parent.province_code != u.province_code:
                     problems.append(f"{code}: province code differs from its parent's")
@@ -319,43 +349,109 @@ class UnitCatalogue:
         return problems
 
 
-def _covers(parent: AdminUnit, child: AdminUnit) -> bool:
-    if parent.valid_from > child.valid_from:
+    def _covers(self, parent_code: str, child: AdminUnit) -> bool:
+        """Whether versions of ``parent_code`` (a renamed district keeps its code) follow each
+        other without a gap over the child's whole extent."""
+        day = child.valid_from
+        for version in self._versions.get(parent_code, ()):
+            if version.valid_on(day):
+                if version.valid_to is None:
+                    return True
+                day = version.valid_to
+            if child.valid_to is not None and day >= child.valid_to:
+                return True
         return False
-    if parent.valid_to is None:
-        return True
-    return child.valid_to is not None and child.valid_to <= parent.valid_to
 
 
 # ---------------------------------------------------------------------------------------------
 # Loading the committed data files
 
 
+@dataclass(frozen=True, slots=True)
+class EraSource:
+    """Where one era of the catalogue comes from (the header of its data file)."""
+
+    era: str
+    valid_from: date
+    valid_to: date | None
+    source: str
+    source_data_version: str
+
+
 def parse_units(document: dict[str, Any]) -> list[AdminUnit]:
-    """Units of one ``units-*.json`` document (see tools/build_adminunits.py)."""
-    columns = document["columns"]
-    if columns != ["code", "name", "short_name", "kind", "parent_code", "province_code"]:
-        raise ValueError(f"unexpected unit columns {columns}")
-    valid_from = date.fromisoformat(document["valid_from"])
-    valid_to = date.fromisoformat(document["valid_to"]) if document["valid_to"] else None
-    units = []
-    for code, name, short_name, kind, parent_code, province_code in document["units"]:
-        if not is_kind(kind):
-            raise ValueError(f"unit {code}: unknown kind {kind!r}")
-        units.append(
-            AdminUnit(
-                code=code,
-                name=name,
-                short_name=short_name,
-                level=level_of_code(code),
-                kind=kind,
-                parent_code=parent_code,
-                province_code=province_code,
-                valid_from=valid_from,
-                valid_to=valid_to,
-            )
-        )
-    return units
+    """Units of one complete ``units-*.json`` document (see tools/build_adminunits.py)."""
+    if document.get("changes_to"):
+        raise ValueError(f"era {document['era']} holds only changes: use parse_eras")
+    return parse_eras([document])
+
+
+def parse_eras(documents: Sequence[dict[str, Any]]) -> list[AdminUnit]:
+    """The unit versions of consecutive eras, oldest first.
+
+    A complete document starts a new version of every unit (a new structure: extents
+    changed even where names did not). A document with ``changes_to`` lists only the units
+    new or changed in its era and the codes ``removed``; every other unit continues in the
+    same version, so a unit gets a new version only when its name, kind or parent changes.
+    """
+    closed: list[AdminUnit] = []
+    open_rows: dict[str, tuple[tuple[str, ...], date]] = {}
+    previous_to: date | None = None
+    for document in documents:
+        if document["columns"] != _UNIT_COLUMNS:
+            raise ValueError(f"unexpected unit columns {document['columns']}")
+        valid_from = date.fromisoformat(document["valid_from"])
+        if previous_to is not None and valid_from != previous_to:
+            raise ValueError(f"era {document['era']} does not follow the previous one")
+        rows = {row[0]: tuple(row) for row in document["units"]}
+        if document.get("changes_to"):
+            ending = [c for c in document["removed"]]
+            ending += [c for c, row in rows.items() if c in open_rows and open_rows[c][0] != row]
+        else:
+            ending = list(open_rows)
+        for code in ending:
+            row, since = open_rows.pop(code)
+            closed.append(_unit(row, since, valid_from))
+        for code, row in rows.items():
+            if code not in open_rows:
+                open_rows[code] = (row, valid_from)
+        to = document["valid_to"]
+        previous_to = date.fromisoformat(to) if to else None
+    closed += [_unit(row, since, previous_to) for row, since in open_rows.values()]
+    return closed
+
+
+def _unit(row: tuple[str, ...], valid_from: date, valid_to: date | None) -> AdminUnit:
+    code, name, short_name, kind, parent_code, province_code = row
+    if not is_kind(kind):
+        raise ValueError(f"unit {code}: unknown kind {kind!r}")
+    return AdminUnit(
+        code=code,
+        name=name,
+        short_name=short_name,
+        level=level_of_code(code),
+        kind=kind,
+        parent_code=parent_code,
+        province_code=province_code,
+        valid_from=valid_from,
+        valid_to=valid_to,
+    )
+
+
+def era_source(document: dict[str, Any]) -> EraSource:
+    to = document["valid_to"]
+    return EraSource(
+        era=document["era"],
+        valid_from=date.fromisoformat(document["valid_from"]),
+        valid_to=date.fromisoformat(to) if to else None,
+        source=document["source"],
+        source_data_version=document["source_data_version"],
+    )
+
+
+def successor_unknown(document: dict[str, Any]) -> list[tuple[str, date]]:
+    """The codes of one successions document whose successor the data does not show."""
+    effective = date.fromisoformat(document["effective"])
+    return [(code, effective) for code in document.get("successor_unknown", ())]
 
 
 def parse_successions(document: dict[str, Any]) -> list[UnitSuccession]:
@@ -383,12 +479,17 @@ def read_data_file(name: str) -> dict[str, Any]:
 def load_catalogue(
     unit_files: Sequence[str] = UNIT_FILES, succession_files: Sequence[str] = SUCCESSION_FILES
 ) -> UnitCatalogue:
-    units = [u for name in unit_files for u in parse_units(read_data_file(name))]
-    successions = [s for name in succession_files for s in parse_successions(read_data_file(name))]
-    return UnitCatalogue(units, successions)
+    eras = [read_data_file(name) for name in unit_files]
+    documents = [read_data_file(name) for name in succession_files]
+    return UnitCatalogue(
+        parse_eras(eras),
+        [s for document in documents for s in parse_successions(document)],
+        [m for document in documents for m in successor_unknown(document)],
+        [era_source(document) for document in eras],
+    )
 
 
 @functools.cache
 def default_catalogue() -> UnitCatalogue:
-    """The whole country, 2023 and 2025 structures, loaded once."""
+    """The whole country in its three eras (2023, January 2025, July 2025), loaded once."""
     return load_catalogue()

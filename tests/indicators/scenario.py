@@ -199,7 +199,7 @@ def dialogue_2023(ev: Events) -> list[EventEnvelope]:
 
 
 def models_2023(ev: Events) -> list[EventEnvelope]:
-    """On 31/12/2023 only Tiên Lãng town has a qualifying model: I1 is 1/167."""
+    """On 31/12/2023 only Tiên Lãng town has a qualifying model: I1 is 1/217 (2023 communes)."""
     d = date
     return [
         ev.model("M1", TIEN_LANG_TOWN, "exemplary_rural", d(2023, 2, 1)),

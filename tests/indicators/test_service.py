@@ -71,7 +71,7 @@ def test_the_plan_indicators_from_consumed_events(
     overview = get_json(client, "/api/v1/indicators", year=2023)
     totals = {i["indicator"]["indicator_id"]: i["total"] for i in overview["items"]}
     assert {k: (v["numerator"], v["denominator"], v["status"]) for k, v in totals.items()} == {
-        "I1": (1, 167, "chua_dat"),
+        "I1": (1, 217, "chua_dat"),  # the communes of 2023
         "I2": (5, 6, "chua_dat"),  # all heads but H2 (see test_figures.py)
         "I3": (4, 239, "chua_dat"),
         "I4": (1, 239, "chua_dat"),
@@ -352,7 +352,11 @@ def test_bad_commands_get_a_4xx_in_the_error_format_and_write_nothing(
 def test_the_unit_catalogue_as_of_a_date(client: TestClient) -> None:
     tree = get_json(client, "/api/v1/units/tree", root=HAI_PHONG, on="2023-06-01")["tree"]
     assert len(tree["children"]) == 15
-    assert sum(len(d["children"]) for d in tree["children"]) == 167
+    assert sum(len(d["children"]) for d in tree["children"]) == 217
+    names = {d["code"]: d["name"] for d in tree["children"]}
+    assert (names["311"], names["312"]) == ("Huyện Thuỷ Nguyên", "Huyện An Dương")
+    early_2025 = get_json(client, "/api/v1/units/tree", root=HAI_PHONG, on="2025-03-01")["tree"]
+    assert sum(len(d["children"]) for d in early_2025["children"]) == 167
     today = get_json(client, "/api/v1/units/tree", root=HAI_PHONG, on="2025-08-01")["tree"]
     assert len(today["children"]) == 114
     assert {c["level"] for c in today["children"]} == {"commune"}
@@ -382,7 +386,19 @@ def test_the_unit_catalogue_as_of_a_date(client: TestClient) -> None:
     assert TIEN_LANG_TOWN in [u["code"] for u in restated["items"]]
     communes = get_json(client, "/api/v1/units", on="2023-06-01", level="commune",
                         province=HAI_PHONG)
-    assert communes["total"] == 167
+    assert communes["total"] == 217
+
+    # 11347 Phường Gia Viên was merged on 1/1/2025 into 11341, which took its name.
+    gia_vien = get_json(client, "/api/v1/units/11347/history")
+    assert [(s["successor_code"], s["successor_name"]) for s in gia_vien["successors"]] == [
+        ("11341", "Phường Gia Viên")]
+    # 11788 Xã Bạch Đằng (Tiên Lãng) was merged too; the data does not say into what.
+    unknown = get_json(client, "/api/v1/units/successions/unknown")
+    assert unknown["province"] == HAI_PHONG and unknown["total"] == 43
+    by_code = {u["code"]: u for u in unknown["items"]}
+    assert by_code["11788"]["name"] == "Xã Bạch Đằng"
+    assert by_code["11788"]["valid_to"] == "2025-01-01"
+    assert "11347" not in by_code
 
     for url, params, status, code in [
         ("/api/v1/units/99999", {}, 404, "UNIT_NOT_FOUND"),

@@ -25,8 +25,8 @@ TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng
 DAI_THANG = "11758"  # Xã Đại Thắng, huyện Tiên Lãng
 HONG_BANG = "303"  # Quận Hồng Bàng
 QUAN_TOAN = "11296"  # Phường Quán Toan, quận Hồng Bàng
-TIEN_LANG_COMMUNES = 19
-HAI_PHONG_COMMUNES = 167
+TIEN_LANG_COMMUNES = 21  # in 2023; 19 after the January 2025 rearrangement
+HAI_PHONG_COMMUNES = 217  # the communes of 2023 (0.5.0), not the 167 of January 2025
 
 
 def recorded_after(on: date) -> datetime:

@@ -84,7 +84,7 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     assert q1["previous_period"]["id"] == "2022-12m"
     assert figure_values(q1) | Q1_CITY == figure_values(q1)
     assert _indicators(q1) == {
-        "I1": (1, HAI_PHONG_COMMUNES, 0.6, "chua_dat"),
+        "I1": (1, HAI_PHONG_COMMUNES, 0.5, "chua_dat"),
         "I2": (3, 3, 100.0, "dat"),  # nobody owes a session yet (see Q1_CITY)
         "I3": (2, 4, 50.0, "dat"),  # the indicators service's own denominator
         "I4": (0, 239, 0.0, "chua_dat"),  # the plan's 239 sites
@@ -96,7 +96,7 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     q2 = _get(reporting, "/api/v1/reports/2023-6m")
     assert figure_values(q2) | Q2_CITY == figure_values(q2)
     assert _indicators(q2) == {
-        "I1": (2, HAI_PHONG_COMMUNES, 1.2, "chua_dat"),
+        "I1": (2, HAI_PHONG_COMMUNES, 0.9, "chua_dat"),
         "I2": (3, 3, 100.0, "dat"),
         "I3": (2, 4, 50.0, "dat"),
         "I4": (1, 239, 0.4, "chua_dat"),
@@ -113,7 +113,7 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     district = _get(reporting, "/api/v1/reports/2023-6m", unit=TIEN_LANG)
     assert [p["code"] for p in district["unit"]["path"]] == ["31", TIEN_LANG]
     assert _indicators(district) == {
-        "I1": (1, TIEN_LANG_COMMUNES, 5.3, "chua_dat"),
+        "I1": (1, TIEN_LANG_COMMUNES, 4.8, "chua_dat"),
         "I2": (2, 2, 100.0, "dat"),
         "I3": (2, 3, 66.7, "dat"),  # below the city, measured against the unit's own sites
         "I4": (1, 3, 33.3, "dat"),
@@ -190,7 +190,7 @@ def test_word_and_excel_documents_hold_the_figures(reporting: Reporting) -> None
     assert rows["Đối thoại trực tiếp"][6] == "Đạt"
     assert rows["Lượt người tham dự"][2] == "120"
     assert rows["Cơ sở tôn giáo đang sử dụng đất"][2:4] == ["3", "1"]  # this period, before
-    assert rows["Huyện Tiên Lãng"][2] == "5,3"  # I1 of the district: 1 of 19 communes
+    assert rows["Huyện Tiên Lãng"][2] == "4,8"  # I1 of the district: 1 of its 21 communes of 2023
 
     response = reporting.client.get("/api/v1/reports/2023-3m/tables.xlsx")
     assert response.status_code == 200
@@ -345,7 +345,7 @@ def test_the_dashboard_page_is_served_with_its_assets(reporting: Reporting) -> N
     html = page.text
     assert 'lang="vi"' in html and "http://" not in html and "https://" not in html
     assert 'id="tile-I3"' in html and 'data-value="50.0"' in html
-    assert "0,6%" in html  # Vietnamese number format (I1: 1 of 167 communes)
+    assert "0,5%" in html  # Vietnamese number format (I1: 1 of 217 communes)
     assert "15/12/2022" in html
     for asset in ("/static/reporting/dashboard.js", "/static/reporting/dashboard.css"):
         assert asset in html

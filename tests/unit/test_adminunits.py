@@ -6,7 +6,7 @@ import importlib.util
 import json
 import sys
 import unicodedata
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -31,7 +31,9 @@ TIEN_LANG_DISTRICT = "315"  # Huyện Tiên Lãng (until 2025-07-01)
 DAI_THANG = "11758"  # Xã Đại Thắng, Huyện Tiên Lãng (until 2025-07-01)
 TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng -> Xã Tiên Lãng (same code)
 IN_2023 = date(2023, 6, 1)
+IN_EARLY_2025 = date(2025, 3, 1)  # after the commune rearrangements, before the reform
 IN_2025 = date(2025, 8, 1)
+REARRANGEMENT = date(2025, 1, 1)
 REFORM = date(2025, 7, 1)
 
 
@@ -48,15 +50,37 @@ def _leaves(node: dict[str, Any]) -> int:
 # -- counts ------------------------------------------------------------------------------------
 
 
-def test_hai_phong_2023_has_15_districts_and_167_communes(cat: UnitCatalogue) -> None:
+def test_hai_phong_2023_has_15_districts_and_217_communes(cat: UnitCatalogue) -> None:
     districts = cat.children(HAI_PHONG, IN_2023)
     assert len(districts) == 15
     assert {d.level for d in districts} == {"district"}
-    assert {d.kind for d in districts} == {"quận", "huyện", "thành phố"}
+    assert {d.kind for d in districts} == {"quận", "huyện"}  # no district-level city yet
     communes = cat.descendants(HAI_PHONG, IN_2023)
+    assert len(communes) == 217
+    assert sum(len(cat.descendants(d.code, IN_2023)) for d in districts) == 217
+    assert len(cat.units(IN_2023, "commune", HAI_PHONG)) == 217
+    assert len(cat.descendants(TIEN_LANG_DISTRICT, IN_2023)) == 21
+    assert cat.descendants("318", IN_2023) == []  # Huyện Bạch Long Vĩ has no commune
+    names = {d.code: d.name for d in districts}
+    assert (names["311"], names["312"]) == ("Huyện Thuỷ Nguyên", "Huyện An Dương")
+
+
+def test_hai_phong_after_the_rearrangement_has_167_communes(cat: UnitCatalogue) -> None:
+    districts = cat.children(HAI_PHONG, IN_EARLY_2025)
+    assert len(districts) == 15
+    names = {d.code: d.name for d in districts}
+    assert (names["311"], names["312"]) == ("Thành phố Thuỷ Nguyên", "Quận An Dương")
+    communes = cat.descendants(HAI_PHONG, IN_EARLY_2025)
     assert len(communes) == 167
-    assert sum(len(cat.descendants(d.code, IN_2023)) for d in districts) == 167
-    assert len(cat.units(IN_2023, "commune", HAI_PHONG)) == 167
+    assert len(cat.descendants(TIEN_LANG_DISTRICT, IN_EARLY_2025)) == 19
+    # Every 2025-01 code existed in 2023; 50 codes of 2023 were merged away.
+    old = {u.code for u in cat.descendants(HAI_PHONG, IN_2023)}
+    new = {u.code for u in communes}
+    assert new <= old
+    assert len(old - new) == 50
+    # The switch is on 1 January 2025, Hai Phong's date.
+    assert len(cat.descendants(HAI_PHONG, REARRANGEMENT - timedelta(days=1))) == 217
+    assert len(cat.descendants(HAI_PHONG, REARRANGEMENT)) == 167
 
 
 def test_hai_phong_2025_has_114_communes_and_no_districts(cat: UnitCatalogue) -> None:
@@ -76,7 +100,22 @@ def test_national_counts(cat: UnitCatalogue) -> None:
     assert len(cat.units(IN_2025, "commune")) == 3321
     assert len(cat.units(IN_2025, "province")) == 34
     assert len(cat.units(IN_2023, "province")) == 63
-    assert len(cat.units(IN_2023, "commune")) == 10051
+    assert len(cat.units(IN_2023, "district")) == 705
+    assert len(cat.units(IN_2023, "commune")) == 10598
+    assert len(cat.units(IN_EARLY_2025, "province")) == 63
+    assert len(cat.units(IN_EARLY_2025, "district")) == 696
+    assert len(cat.units(IN_EARLY_2025, "commune")) == 10051
+    old = {u.code for u in cat.units(IN_2023, "commune")}
+    new = {u.code for u in cat.units(IN_EARLY_2025, "commune")}
+    assert (len(old - new), len(new - old)) == (559, 12)
+
+
+def test_each_era_records_its_package_version(cat: UnitCatalogue) -> None:
+    assert [(s.era, s.valid_from, s.valid_to, s.source) for s in cat.sources] == [
+        ("2023", date(2020, 1, 1), REARRANGEMENT, "vietnam-provinces==0.5.0"),
+        ("2025-01", REARRANGEMENT, REFORM, "vietnam-provinces==0.6.0"),
+        ("2025", REFORM, None, "vietnam-provinces==2025.10.1"),
+    ]
     kinds_2025 = {u.kind for u in cat.units(IN_2025, "commune")}
     assert kinds_2025 == {"xã", "phường", "đặc khu"}
 
@@ -115,7 +154,7 @@ def test_tree_is_json_ready_and_complete(cat: UnitCatalogue) -> None:
     json.dumps(tree, ensure_ascii=False)
     assert tree["code"] == HAI_PHONG
     assert len(tree["children"]) == 15
-    assert _leaves(tree) == 167 + 1  # Huyện Bạch Long Vĩ has no commune-level unit
+    assert _leaves(tree) == 217 + 1  # Huyện Bạch Long Vĩ has no commune-level unit
     tien_lang = next(d for d in tree["children"] if d["code"] == TIEN_LANG_DISTRICT)
     assert DAI_THANG in {c["code"] for c in tien_lang["children"]}
     assert _leaves(cat.tree(HAI_PHONG, IN_2025)) == 114
@@ -123,7 +162,7 @@ def test_tree_is_json_ready_and_complete(cat: UnitCatalogue) -> None:
 
 def test_data_is_consistent_and_nfc(cat: UnitCatalogue) -> None:
     assert cat.validate() == []
-    for on in (IN_2023, IN_2025):
+    for on in (IN_2023, IN_EARLY_2025, IN_2025):
         for unit in cat.units(on):
             assert unicodedata.is_normalized("NFC", unit.name)
             assert unit.name.lower().startswith(unit.kind + " ")
@@ -183,7 +222,8 @@ def test_code_not_valid_on_the_date_raises(cat: UnitCatalogue) -> None:
 # -- history, successions, restatement ---------------------------------------------------------
 
 
-def test_history_of_a_code_spanning_both_eras(cat: UnitCatalogue) -> None:
+def test_history_of_a_code_spanning_the_eras(cat: UnitCatalogue) -> None:
+    # Unchanged by the rearrangement: one version from 2020 to the reform.
     old, new = cat.history(TIEN_LANG_TOWN)
     assert (old.name, old.kind, old.parent_code) == ("Thị trấn Tiên Lãng", "thị trấn", "315")
     assert (old.valid_from, old.valid_to) == (date(2020, 1, 1), REFORM)
@@ -194,6 +234,37 @@ def test_history_of_a_code_spanning_both_eras(cat: UnitCatalogue) -> None:
     [succession] = cat.successors(TIEN_LANG_TOWN)
     assert (succession.successor_code, succession.effective) == (TIEN_LANG_TOWN, REFORM)
     assert cat.history("00000") == []
+    # A district renamed by the rearrangement: same code, a new version.
+    assert [(u.name, u.valid_from, u.valid_to) for u in cat.history("311")] == [
+        ("Huyện Thuỷ Nguyên", date(2020, 1, 1), REARRANGEMENT),
+        ("Thành phố Thuỷ Nguyên", REARRANGEMENT, REFORM),
+    ]
+
+
+def test_a_merged_communes_history(cat: UnitCatalogue) -> None:
+    # 11347 Phường Gia Viên (Ngô Quyền) disappeared on 1 January 2025; 11341, until then
+    # Phường Lạc Viên, took its name: the successor is derived from the data.
+    [gia_vien] = cat.history("11347")
+    assert (gia_vien.name, gia_vien.parent_code) == ("Phường Gia Viên", "304")
+    assert (gia_vien.valid_from, gia_vien.valid_to) == (date(2020, 1, 1), REARRANGEMENT)
+    [succession] = cat.successors("11347")
+    assert (succession.successor_code, succession.effective, succession.kind) == (
+        "11341",
+        REARRANGEMENT,
+        "merge",
+    )
+    assert succession.basis == "name_taken_over"
+    assert [u.name for u in cat.history("11341")][:2] == ["Phường Lạc Viên", "Phường Gia Viên"]
+    assert cat.restate("11347", IN_EARLY_2025) == ["11341"]
+    assert cat.get("11347", IN_2023) == gia_vien and cat.get("11347", IN_EARLY_2025) is None
+    # 11788 Xã Bạch Đằng (Tiên Lãng) disappeared too, but no unit took its name: listed as
+    # successor unknown, nothing guessed.
+    assert cat.successors("11788") == []
+    unknown = cat.successor_unknown(HAI_PHONG)
+    assert "11788" in {u.code for u in unknown}
+    assert "11347" not in {u.code for u in unknown}
+    assert len(unknown) == 50 - 7  # 7 of the 50 Hai Phong codes have a derived successor
+    assert all(u.valid_to == REARRANGEMENT for u in unknown)
 
 
 def test_provinces_merged_in_2025(cat: UnitCatalogue) -> None:
@@ -216,7 +287,7 @@ def test_provinces_merged_in_2025(cat: UnitCatalogue) -> None:
 def test_restate_hai_phong_communes_to_2025(cat: UnitCatalogue) -> None:
     new_hai_phong = {u.code for u in cat.descendants(HAI_PHONG, IN_2025)}
     mapped = 0
-    for commune in cat.descendants(HAI_PHONG, IN_2023):
+    for commune in cat.descendants(HAI_PHONG, IN_EARLY_2025):
         restated = cat.restate(commune.code, IN_2025)
         if cat.successors(commune.code):
             mapped += 1
@@ -304,48 +375,54 @@ def _package_json(cat: UnitCatalogue, on: date, three_levels: bool) -> list[dict
     return provinces
 
 
-def _sources(gen: ModuleType, cat: UnitCatalogue) -> tuple[Any, Any]:
-    headers = [read_data_file(f"units-{era}.json") for era in ("2023", "2025")]
-    old, new = (
+ERAS = (("2023", IN_2023), ("2025-01", IN_EARLY_2025), ("2025", IN_2025))
+
+
+def _sources(gen: ModuleType, cat: UnitCatalogue) -> list[Any]:
+    return [
         gen.SourcePackage(
-            version=h["source"].split("==")[1],
-            data_version=h["source_data_version"],
-            nested=_package_json(cat, on, three_levels=(on == IN_2023)),
+            version=header["source"].split("==")[1],
+            data_version=header["source_data_version"],
+            nested=_package_json(cat, on, three_levels=(on < REFORM)),
         )
-        for h, on in zip(headers, (IN_2023, IN_2025), strict=True)
-    )
-    return old, new
+        for header, on in ((read_data_file(f"units-{era}.json"), on) for era, on in ERAS)
+    ]
 
 
 def test_generator_transform_is_deterministic_and_reproduces_the_data(cat: UnitCatalogue) -> None:
     gen = _generator()
-    old, new = _sources(gen, cat)
-    first = gen.transform(old, new)
-    second = gen.transform(old, new)
+    sources = _sources(gen, cat)
+    first = gen.transform(*sources)
+    second = gen.transform(*sources)
     assert first == second
     # Independent of the order of the source records.
     shuffled = gen.transform(
-        gen.SourcePackage(old.version, old.data_version, list(reversed(old.nested))),
-        gen.SourcePackage(new.version, new.data_version, list(reversed(new.nested))),
+        *(gen.SourcePackage(s.version, s.data_version, list(reversed(s.nested))) for s in sources)
     )
     assert shuffled == first
     # The committed files are exactly what the transform makes of this data.
     data_dir = ROOT / "shared" / "adminunits" / "data"
-    assert set(first) == {"units-2023.json", "units-2025.json", "successions-2025.json"}
+    assert set(first) == {
+        "units-2023.json",
+        "units-2025-01.json",
+        "units-2025.json",
+        "successions-2025-01.json",
+        "successions-2025.json",
+    }
     for name, text in first.items():
         assert (data_dir / name).read_text(encoding="utf-8") == text, name
 
 
 def test_generator_refuses_unknown_fields(cat: UnitCatalogue) -> None:
     gen = _generator()
-    old, new = _sources(gen, cat)
-    new.nested[0]["wards"][0]["legacy_code"] = 1  # e.g. predecessor data in a future release
+    sources = _sources(gen, cat)
+    sources[2].nested[0]["wards"][0]["legacy_code"] = 1  # e.g. predecessor data in a release
     with pytest.raises(ValueError, match="unexpected commune fields"):
-        gen.transform(old, new)
+        gen.transform(*sources)
 
 
 def test_data_files_stay_small() -> None:
     data_dir = ROOT / "shared" / "adminunits" / "data"
     sizes = {p.name: p.stat().st_size for p in data_dir.glob("*.json")}
-    assert len(sizes) == 3
-    assert sum(sizes.values()) < 3_000_000, sizes
+    assert len(sizes) == 5
+    assert sum(sizes.values()) < 1_300_000, sizes

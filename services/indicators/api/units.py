@@ -8,7 +8,13 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Path, Query
 
 from services.indicators import messages
-from shared.adminunits import AdminUnit, UnitSuccession, UnknownUnitError, default_catalogue
+from shared.adminunits import (
+    HAI_PHONG,
+    AdminUnit,
+    UnitSuccession,
+    UnknownUnitError,
+    default_catalogue,
+)
 from shared.clock import format_date_vn, today_vn
 from shared.errors import NotFound
 
@@ -86,6 +92,13 @@ def search_units(
     on = on or today_vn()
     found = default_catalogue().search(q, on, level=level, province_code=province, limit=limit)
     return {"on": on.isoformat(), "query": q, "items": [unit_dict(u) for u in found]}
+
+
+@router.get("/successions/unknown")
+def successor_unknown(province: UnitCodeQuery = HAI_PHONG) -> dict[str, Any]:
+    """Các đơn vị đã bị sáp nhập mà dữ liệu gốc không cho biết đơn vị kế thừa (cần bổ sung)."""
+    units = default_catalogue().successor_unknown(province)
+    return {"province": province, "total": len(units), "items": [unit_dict(u) for u in units]}
 
 
 @router.get("/{code}")

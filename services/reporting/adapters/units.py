@@ -6,7 +6,7 @@ import functools
 from datetime import date
 from typing import NamedTuple
 
-from shared.adminunits import REFORM_2025, AdminUnit, default_catalogue
+from shared.adminunits import AdminUnit, default_catalogue
 
 
 class EventUnits(NamedTuple):
@@ -21,15 +21,23 @@ NO_UNITS = EventUnits(None, None, None)
 def units_of(code: str | None, on: date) -> EventUnits:
     if not code:
         return NO_UNITS
-    # The catalogue holds two structures only (before and after the 2025 reform), so the
-    # answer depends on the side of the reform, not on the exact day: cache on that.
-    return _units_of(code, on >= REFORM_2025)
+    # The catalogue changes only between its eras (2023, January 2025, July 2025), so the
+    # answer depends on the era of the day, not on the day itself: cache on the era's start.
+    return _units_of(code, _era_start(on))
 
 
-@functools.lru_cache(maxsize=20_000)
-def _units_of(code: str, reformed: bool) -> EventUnits:
+def _era_start(on: date) -> date:
+    eras = default_catalogue().sources
+    start = eras[0].valid_from  # a day before the catalogue's start counts in its first era
+    for era in eras:
+        if era.valid_from <= on:
+            start = era.valid_from
+    return start
+
+
+@functools.lru_cache(maxsize=30_000)
+def _units_of(code: str, on: date) -> EventUnits:
     catalogue = default_catalogue()
-    on = REFORM_2025 if reformed else date(2024, 1, 1)
     unit = catalogue.get(code, on)
     if unit is None:
         # A code from the other structure (or an unknown one): keep the code, attribute by

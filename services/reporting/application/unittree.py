@@ -1,8 +1,9 @@
 """The administrative tree a report is drilled down on, as of the period's data cut-off.
 
-A 2023 report of Hai Phong has city → district → commune (15 districts, 167 communes); a
-report after the 2025 reform has city → commune; the national scope ("VN") adds the provinces
-on top. Events are attributed to the most specific unit of the tree they name.
+A 2023 report of Hai Phong has city → district → commune (15 districts, 217 communes with
+their 2023 names); a report after the 2025 reform has city → commune; the national scope
+("VN") adds the provinces on top. Events are attributed to the most specific unit of the
+tree they name.
 """
 
 from __future__ import annotations
