@@ -3,8 +3,10 @@
 The tree is the versioned catalogue (`shared.adminunits`): the city ("31") covers every unit;
 a district board's scope is its district code and covers that district and the communes that
 belong to it on the business date; a commune scope covers that commune only. After the 2025
-reform there are no districts, so a district scope covers no post-reform commune: a district
-board's mandate ended with its district.
+reform there are no districts: a district scope is read as of the district's last day
+(30/06/2025), by code, so it covers a post-reform commune that kept the code of one of its
+communes and nothing else (a code it never held, e.g. 11948 Đặc khu Bạch Long Vĩ, is outside:
+403, never an error).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from functools import lru_cache
 
-from shared.adminunits import default_catalogue, level_of_code
+from shared.adminunits import UnknownUnitError, default_catalogue, level_of_code
 from shared.auth.principal import CITY_SCOPE
 
 
@@ -36,9 +38,12 @@ def _last_day(code: str) -> date:
 def _ancestor_codes(unit_code: str, on: date) -> frozenset[str]:
     try:
         level_of_code(unit_code)
+        return frozenset(u.code for u in default_catalogue().ancestors(unit_code, on))
     except ValueError:
         return frozenset()
-    return frozenset(u.code for u in default_catalogue().ancestors(unit_code, on))
+    except UnknownUnitError:
+        # Not a unit on that day (e.g. a post-reform code read on a district's last day).
+        return frozenset()
 
 
 def district_filter(unit_scope: str) -> str | None:

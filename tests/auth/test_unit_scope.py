@@ -190,3 +190,47 @@ def test_the_dashboard_follows_the_tree(services: Services, idp: Idp) -> None:
             assert outside.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
     city = reporting.get("/", params={"period": "2023-6m"}, headers=idp.headers("city_staff"))
     assert 'name="unit" value="31"' in city.text
+
+
+BACH_LONG_VI_2025 = "11948"  # Đặc khu Bạch Long Vĩ: a code that exists only from 1 July 2025
+
+
+def test_a_district_board_after_the_reform_is_refused_or_narrowed_never_500(
+    services: Services, idp: Idp
+) -> None:
+    """After 1 July 2025 a district scope covers what its district held on its last day
+    (30/06/2025), by code: a post-reform commune with a code the district never held is
+    outside it (403 for a command or an explicit filter, nothing of it in a list)."""
+    religion, dialogue = services["religion"], services["dialogue"]
+    reporting = services["reporting"]
+    board = idp.headers("district_board")
+    site = {**site_body("CS-BLV", BACH_LONG_VI_2025), "registered_on": "2026-01-05"}
+    refused = religion.post("/api/v1/sites", json=site, headers=board)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
+    assert event_count(religion) == 0
+    for client, path, params in (
+        (religion, "/api/v1/sites", {"commune": BACH_LONG_VI_2025}),
+        (dialogue, "/api/v1/sessions", {"unit_code": BACH_LONG_VI_2025}),
+        (dialogue, "/api/v1/heads", {"unit_code": BACH_LONG_VI_2025}),
+        (reporting, "/api/v1/reports/2025-12m", {"unit": BACH_LONG_VI_2025}),
+    ):
+        response = client.get(path, params=params, headers=board)
+        assert response.status_code == 403, (path, response.status_code, response.text)
+        assert response.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE", path
+    # The report's unit table after the reform: narrowed to what the district held on its
+    # last day, by code (Xã Tiên Lãng kept the code of Thị trấn Tiên Lãng).
+    units = reporting.get("/api/v1/reports/2025-12m/units", headers=board)
+    assert units.status_code == 200, units.text
+    codes = {u["code"] for u in units.json()["units"]}
+    assert TIEN_LANG_TOWN in codes and BACH_LONG_VI_2025 not in codes and "31" not in codes
+    own = tree_codes(TIEN_LANG)
+    assert own is not None and codes <= own
+    # Its district is not a unit of a post-reform report: a 4xx naming it and the date.
+    view = reporting.get("/api/v1/reports/2025-12m", headers=board)
+    assert view.status_code == 422, view.text
+    assert view.json()["error"]["code"] == "UNKNOWN_UNIT_IN_SCOPE"
+    assert "315" in view.json()["error"]["message"]
+    # A commune that kept a code of the district stays covered after the reform.
+    kept = {**site_body("CS-TL", TIEN_LANG_TOWN), "registered_on": "2026-01-05"}
+    assert religion.post("/api/v1/sites", json=kept, headers=board).status_code == 201
