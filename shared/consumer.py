@@ -2,8 +2,10 @@
 
 A handler's writes and the (consumer, event id) record commit in one transaction and the ack
 comes after the commit, so a redelivered event finds its record and is skipped. An event that
-keeps failing goes to the dead-letter table, is logged as an error and terminated, and the
-consumer moves on.
+keeps failing on working infrastructure goes to the dead-letter table, is logged as an error
+and terminated, and the consumer moves on. An outage (database or NATS away) is not the
+event's fault: the consumer holds its messages, waits for the database, and applies them
+then, spending none of their attempts. docs/reliability.md gives the reasons and the limits.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -36,6 +38,7 @@ from sqlalchemy import (
     Text,
     delete,
     insert,
+    text,
 )
 
 from shared.driversql import RowsInsert, bind_processor, in_lists, placeholder
@@ -44,6 +47,7 @@ from shared.eventstore import kernel_metadata
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
+from shared.outage import is_infrastructure_failure
 from shared.relay import CORRELATION_HEADER
 from shared.settings import stream_name_for
 from shared.streams import stream_exists
@@ -182,6 +186,10 @@ class PullRequests:
         if len(self._batch) >= self._wanted:
             self._done.set()
 
+    def buffered(self) -> list[Msg]:
+        """Messages already delivered for the next batch (their ack wait is running)."""
+        return list(self._batch)
+
     async def fetch(self, n: int, expires_s: float) -> list[Msg]:
         """The next batch. The request for the batch after it goes out at once, so messages
         arrive while this one is applied (within the consumer's max ack pending)."""
@@ -203,6 +211,14 @@ class PullRequests:
         await self._client.publish(self._subject, orjson.dumps(request), reply=self._inbox)
 
 
+# JetStream's own delivery limit: none. A limit would let an event leave the pending set
+# after its last delivery whether or not its effect or its dead letter was committed (the
+# server just stops redelivering), and every delivery counts toward it, those that met an
+# outage included. The runner counts an event's failures on working infrastructure itself
+# and dead-letters it after `poison_attempts` of them.
+UNLIMITED_DELIVERIES = -1
+
+
 class ConsumerRunner:
     def __init__(
         self,
@@ -213,8 +229,8 @@ class ConsumerRunner:
         service: str,
         subject_root: str,
         batch_size: int = 256,
-        max_deliver: int = 5,
-        ack_wait_s: float = 30.0,
+        poison_attempts: int = 5,
+        ack_wait_s: float = 5.0,
         metrics: ServiceMetrics | None = None,
     ) -> None:
         self._engine = engine
@@ -227,16 +243,23 @@ class ConsumerRunner:
             for event_type in projection.event_types
         ]
         self._batch_size = batch_size
-        self._max_deliver = max_deliver
+        self._poison_attempts = max(poison_attempts, 1)
         self._ack_wait_s = ack_wait_s
         # The backoff between attempts of a failing event: the runner NAKs it with these
-        # delays, one per delivery before the last. JetStream's own BackOff list is left unset
-        # on purpose: nats-server applies it in place of ack_wait to the first delivery too and
-        # lets it override NAK delays (both seen in tests), which would stall or rush retries.
-        self._retry_delays = [min(0.5 * 2**i, 30.0) for i in range(max(max_deliver - 1, 1))]
+        # delays. JetStream's own BackOff list is left unset on purpose: nats-server applies
+        # it in place of ack_wait to the first delivery too and lets it override NAK delays
+        # (both seen in tests), which would stall or rush retries.
+        self._retry_delays = [min(0.5 * 2**i, 30.0) for i in range(self._poison_attempts)]
+        # Failures of an event on working infrastructure, by event id, in this process. A
+        # restart or another replica starts again from zero: more attempts, never fewer.
+        self._failures: dict[str, int] = {}
         self._metrics = metrics
         self.applied = 0
+        self.paused = False
+        self._unavailable = False
         self._acks: asyncio.Future[None] | None = None
+        self._stop = asyncio.Event()
+        self._puller: PullRequests | None = None
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(
@@ -244,7 +267,7 @@ class ConsumerRunner:
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=self._ack_wait_s,
-            max_deliver=self._max_deliver,
+            max_deliver=UNLIMITED_DELIVERIES,
             filter_subjects=self._subjects,
             max_ack_pending=max(self._batch_size * 4, 1000),
         )
@@ -260,16 +283,22 @@ class ConsumerRunner:
         if (
             sorted(current.filter_subjects or [current.filter_subject or ""])
             != sorted(self._subjects)
-            or current.max_deliver != self._max_deliver
+            or (current.max_deliver or UNLIMITED_DELIVERIES) != UNLIMITED_DELIVERIES
         ):
-            # Redelivering from the start is harmless: processed events are skipped.
+            # Redelivering from the start is harmless: processed events are skipped. A durable
+            # made with a delivery limit is replaced too, and its replay applies any event
+            # that limit let go without effect or dead letter.
             await js.delete_consumer(self.stream, self.durable)
             await js.add_consumer(self.stream, wanted)
-        elif current.max_ack_pending != wanted.max_ack_pending:
-            # The batch size changed: updated in place, the consumer keeps its position.
+        elif (
+            current.max_ack_pending != wanted.max_ack_pending
+            or current.ack_wait != wanted.ack_wait
+        ):
+            # Updated in place, the consumer keeps its position.
             await js.add_consumer(self.stream, wanted)
 
     async def run(self, stop: asyncio.Event) -> None:
+        self._stop = stop
         delay = 0.2
         while not stop.is_set():
             try:
@@ -277,10 +306,14 @@ class ConsumerRunner:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
-                log.warning("consumer_retry", consumer=self.durable, error=str(exc))
+                if not self._unavailable:  # one line when the trouble starts
+                    log.warning("consumer_retry", consumer=self.durable, error=str(exc)[:500])
+                    self._unavailable = True
+                    delay = 0.2
+                else:
+                    delay = min(delay * 2, 5.0)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
-                delay = min(delay * 2, 5.0)
 
     async def _consume(self, stop: asyncio.Event) -> None:
         await self._link.ready.wait()
@@ -290,30 +323,39 @@ class ConsumerRunner:
         if not await stream_exists(js, self.stream):
             raise RuntimeError(f"stream {self.stream} does not exist yet")
         await self.ensure_consumer(js)
+        if self._unavailable:  # and one when it ends
+            log.info("consumer_reconnected", consumer=self.durable)
+            self._unavailable = False
         client = self._link.client
         assert client is not None
         puller = PullRequests(client, self.stream, self.durable)
         await puller.open()
+        self._puller = puller
         try:
             while not stop.is_set():
                 messages = await puller.fetch(self._batch_size, expires_s=1.0)
                 if messages:
                     await self.process(messages)
         finally:
+            self._puller = None
             await self._acks_sent()
             await puller.close()
 
     async def process(self, messages: list[Msg]) -> None:
-        # Decoding happens in the worker thread with the database work, off the event loop.
-        try:
-            decoded, undecodable = await asyncio.to_thread(self._decode_and_apply, messages)
-        except Exception:
-            decoded, undecodable = _decode(messages)
-            for msg, exc in undecodable:
-                await self._dead_letter(msg, None, exc)
-            for msg, envelope in decoded:
-                await self._process_one(msg, envelope)
-            return
+        while True:
+            try:
+                # Decoding happens in the worker thread with the database work.
+                async with self._kept_alive(messages):
+                    decoded, undecodable = await asyncio.to_thread(
+                        self._decode_and_apply, messages)
+            except Exception as failure:
+                if await self._outage(failure):
+                    if await self._wait_for_database(messages, failure):
+                        continue  # the same batch again, now that the database answers
+                    return  # stopping: nothing acked, JetStream redelivers after ack_wait
+                await self._one_by_one(messages)
+                return
+            break
         for msg, exc in undecodable:
             # Undecodable bytes will never get better: straight to the dead letters.
             await self._dead_letter(msg, None, exc)
@@ -323,6 +365,80 @@ class ConsumerRunner:
         await self._acks_sent()
         self._acks = asyncio.create_task(  # noqa: RUF006 (kept in self._acks until awaited)
             self._ack([msg for msg, _ in decoded]))
+
+    async def _one_by_one(self, messages: list[Msg]) -> None:
+        """A batch failed on working infrastructure: find the event(s) at fault."""
+        decoded, undecodable = _decode(messages)
+        for msg, exc in undecodable:
+            await self._dead_letter(msg, None, exc)
+        for msg, envelope in decoded:
+            if self._stop.is_set():
+                return  # the rest is redelivered after ack_wait and applied then
+            await self._process_one(msg, envelope)
+
+    @contextlib.asynccontextmanager
+    async def _kept_alive(self, messages: list[Msg]) -> AsyncIterator[None]:
+        """While a batch is applied, tell JetStream the work goes on (`in_progress`), for the
+        batch and for the next one already delivered, so a short ack_wait (a crashed
+        consumer's messages come back within seconds) never redelivers live work."""
+        beat = asyncio.create_task(self._heartbeat(messages))
+        try:
+            yield
+        finally:
+            beat.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await beat
+
+    async def _heartbeat(self, messages: list[Msg]) -> None:
+        while True:
+            await asyncio.sleep(self._ack_wait_s / 3)
+            held = messages + (self._puller.buffered() if self._puller else [])
+            try:
+                for msg in held:
+                    await msg.in_progress()
+            except Exception:  # NATS away: the messages come back after ack_wait, harmless
+                continue
+
+    async def _outage(self, exc: BaseException) -> bool:
+        """Whether a failure is the infrastructure's: by its kind, or because the database
+        does not answer right after it."""
+        if is_infrastructure_failure(exc):
+            return True
+        return not await asyncio.to_thread(self._database_answers)
+
+    def _database_answers(self) -> bool:
+        try:
+            with self._engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    async def _wait_for_database(self, messages: list[Msg], exc: BaseException) -> bool:
+        """Pause until the database answers, holding `messages` (none of their attempts is
+        spent). False when the consumer is stopping meanwhile. One log line when the pause
+        starts and one when it ends."""
+        started = asyncio.get_running_loop().time()
+        self.paused = True
+        log.warning("consumer_paused", consumer=self.durable, reason="infrastructure",
+                    error=str(exc)[:500])
+        delay = 0.25
+        try:
+            async with self._kept_alive(messages):
+                while not self._stop.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._stop.wait(), timeout=delay)
+                    if await asyncio.to_thread(self._database_answers):
+                        log.info(
+                            "consumer_resumed",
+                            consumer=self.durable,
+                            paused_s=round(asyncio.get_running_loop().time() - started, 1),
+                        )
+                        return True
+                    delay = min(delay * 2, 5.0)
+        finally:
+            self.paused = False
+        return False
 
     @staticmethod
     async def _ack(messages: list[Msg]) -> None:
@@ -349,24 +465,47 @@ class ConsumerRunner:
         return decoded, undecodable
 
     async def _process_one(self, msg: Msg, envelope: EventEnvelope) -> None:
-        try:
-            await asyncio.to_thread(self._apply, [envelope])
-        except Exception as exc:
-            deliveries = msg.metadata.num_delivered or 1
-            if deliveries >= self._max_deliver:
-                await self._dead_letter(msg, envelope, exc)
-            else:
-                log.warning(
-                    "consumer_handler_failed",
-                    consumer=self.durable,
-                    event_id=str(envelope.event_id),
-                    deliveries=deliveries,
-                    error=str(exc),
-                )
-                delays = self._retry_delays
-                await msg.nak(delay=delays[min(deliveries - 1, len(delays) - 1)])
+        event_id = str(envelope.event_id)
+        while True:
+            try:
+                async with self._kept_alive([msg]):
+                    await asyncio.to_thread(self._apply, [envelope])
+            except Exception as exc:
+                if await self._outage(exc):
+                    if await self._wait_for_database([msg], exc):
+                        continue
+                    return
+                await self._failed_on_working_infrastructure(msg, envelope, exc)
+                return
+            break
+        self._failures.pop(event_id, None)
+        await self._settle(msg.ack)
+
+    async def _failed_on_working_infrastructure(
+        self, msg: Msg, envelope: EventEnvelope, exc: Exception
+    ) -> None:
+        event_id = str(envelope.event_id)
+        failures = self._failures[event_id] = self._failures.get(event_id, 0) + 1
+        if failures >= self._poison_attempts:
+            await self._dead_letter(msg, envelope, exc, failures)
             return
-        await msg.ack()
+        log.warning(
+            "consumer_handler_failed",
+            consumer=self.durable,
+            event_id=event_id,
+            failures=failures,
+            error=str(exc),
+        )
+        delay = self._retry_delays[min(failures - 1, len(self._retry_delays) - 1)]
+        await self._settle(msg.nak, delay=delay)
+
+    async def _settle(self, action: Callable[..., Awaitable[None]], **kwargs: float) -> None:
+        """An ack or NAK that cannot reach NATS is not an error: the message comes back
+        after ack_wait and is skipped as processed, or tried again."""
+        try:
+            await action(**kwargs)
+        except Exception as exc:
+            log.warning("consumer_ack_failed", consumer=self.durable, error=str(exc))
 
     def _apply(self, envelopes: list[EventEnvelope]) -> None:
         ids = [str(e.event_id) for e in envelopes]
@@ -413,34 +552,52 @@ class ConsumerRunner:
                     handler(conn, envelope)
 
     async def _dead_letter(
-        self, msg: Msg, envelope: EventEnvelope | None, exc: BaseException
+        self,
+        msg: Msg,
+        envelope: EventEnvelope | None,
+        exc: BaseException,
+        failures: int = 1,
     ) -> None:
-        deliveries = msg.metadata.num_delivered or 1
+        """Record the event as dead and terminate it; terminated only once the record is
+        committed. If the record cannot be written the message is left to JetStream (it
+        comes back after a delay and meets the same decision)."""
         row = {
             "consumer": self.durable,
             "event_id": str(envelope.event_id) if envelope else None,
             "event_type": envelope.event_type if envelope else None,
             "subject": msg.subject,
             "stream_sequence": msg.metadata.sequence.stream if msg.metadata.sequence else None,
-            "deliveries": deliveries,
+            "deliveries": failures,
             "error": "".join(traceback.format_exception_only(type(exc), exc)).strip()[:4000],
             # Kept readable and storable: PostgreSQL text cannot hold NUL bytes.
             "data": msg.data.decode("utf-8", errors="backslashreplace").replace("\x00", "\\x00"),
             "recorded_at": utcnow(),
         }
-        await asyncio.to_thread(self._store_dead_letter, row)
+        try:
+            await asyncio.to_thread(self._store_dead_letter, row)
+        except Exception as store_failure:
+            log.warning(
+                "consumer_dead_letter_not_written",
+                consumer=self.durable,
+                event_id=row["event_id"],
+                error=str(store_failure)[:500],
+            )
+            await self._settle(msg.nak, delay=self._retry_delays[-1])
+            return
+        if envelope is not None:
+            self._failures.pop(str(envelope.event_id), None)
         log.error(
             "event_dead_lettered",
             consumer=self.durable,
             event_id=row["event_id"],
             subject=msg.subject,
-            deliveries=deliveries,
+            deliveries=failures,
             error=row["error"],
             correlation_id=(msg.headers or {}).get(CORRELATION_HEADER),
         )
         if self._metrics:
             self._metrics.dead_letters.labels(self.durable).inc()
-        await msg.term()
+        await self._settle(msg.term)
 
     def _store_dead_letter(self, row: dict[str, Any]) -> None:
         with self._engine.begin() as conn:

@@ -24,6 +24,9 @@ class NatsLink:
         self.client: Client | None = None
         self.js: JetStreamContext | None = None
         self.ready = asyncio.Event()
+        # nats-py reports every failed reconnect attempt (two a second while the server is
+        # away): one line when the link breaks and one when it is back is enough.
+        self._error_logged = False
 
     @property
     def connected(self) -> bool:
@@ -46,9 +49,9 @@ class NatsLink:
                     max_reconnect_attempts=-1,
                     reconnect_time_wait=0.5,
                     connect_timeout=2,
-                    error_cb=_log_error,
-                    disconnected_cb=_log_disconnected,
-                    reconnected_cb=_log_reconnected,
+                    error_cb=self._log_error,
+                    disconnected_cb=self._log_disconnected,
+                    reconnected_cb=self._log_reconnected,
                 )
                 self.client = client
                 self.js = client.jetstream(timeout=self._settings.relay_publish_timeout_s)
@@ -66,6 +69,18 @@ class NatsLink:
                     await asyncio.wait_for(stop.wait(), timeout=delay)
                 delay = min(delay * 2, 5.0)
 
+    async def _log_error(self, exc: Exception) -> None:
+        if not self._error_logged:
+            self._error_logged = True
+            log.warning("nats_error", error=str(exc))
+
+    async def _log_disconnected(self) -> None:
+        log.warning("nats_disconnected")
+
+    async def _log_reconnected(self) -> None:
+        self._error_logged = False
+        log.info("nats_reconnected")
+
     async def close(self) -> None:
         if self.client is not None:
             await _close_quietly(self.client)
@@ -80,15 +95,3 @@ async def _close_quietly(client: Client) -> None:
     except Exception:
         with contextlib.suppress(Exception):
             await client.close()
-
-
-async def _log_error(exc: Exception) -> None:
-    log.warning("nats_error", error=str(exc))
-
-
-async def _log_disconnected() -> None:
-    log.warning("nats_disconnected")
-
-
-async def _log_reconnected() -> None:
-    log.info("nats_reconnected")

@@ -158,23 +158,45 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
         delay = 0.2
+        failing_since: float | None = None
+        attempts = 0
         try:
             while not stop.is_set():
                 try:
                     if self._link.js is not None and await self._is_leader():
                         await self.publish_pending()
-                    delay = 0.2
-                    await self._sleep(stop, self._poll_interval_s)
                 except Exception as exc:
-                    log.warning("relay_retry", error=str(exc), retry_in_s=delay)
-                    await self._sleep(stop, delay)
+                    attempts += 1
+                    # A database that restarted took the advisory lock with the session:
+                    # lead again only once the lock is ours again.
+                    await asyncio.to_thread(self._keep_leadership_if_alive)
+                    if failing_since is None:  # one line when the trouble starts
+                        failing_since = self._loop.time()
+                        log.warning("relay_unavailable", error=str(exc)[:500])
+                    # Commits do not cut this wait short: while NATS is away every commit
+                    # would otherwise start another attempt (a retry storm at full load),
+                    # and the backoff would never grow.
+                    await self._sleep(stop, delay, wake_on_commit=False)
                     delay = min(delay * 2, 5.0)
+                    continue
+                if failing_since is not None:  # and one when it ends
+                    log.info(
+                        "relay_recovered",
+                        attempts=attempts,
+                        unavailable_s=round(self._loop.time() - failing_since, 1),
+                    )
+                    failing_since, attempts, delay = None, 0, 0.2
+                await self._sleep(stop, self._poll_interval_s)
         finally:
             await asyncio.to_thread(self._release_leadership)
 
-    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+    async def _sleep(
+        self, stop: asyncio.Event, seconds: float, wake_on_commit: bool = True
+    ) -> None:
         self._wake.clear()
-        waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]
+        waiters = [asyncio.ensure_future(stop.wait())]
+        if wake_on_commit:
+            waiters.append(asyncio.ensure_future(self._wake.wait()))
         _, pending = await asyncio.wait(
             waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
         )
@@ -196,13 +218,15 @@ class OutboxRelay:
             self._metrics.outbox_pending.set(len(items))
         while items:
             futures: list[asyncio.Future[Any]] = []
+            failure: BaseException | None = None
             try:
                 for item in items:
                     futures.append(
                         await js.publish_async(item.subject, item.body, headers=item.headers)
                     )
             except Exception as exc:
-                log.warning("relay_publish_failed", error=str(exc))
+                # Reported once by run() with the gap below, not once per attempt.
+                failure = exc
             prefetch = None
             if len(items) == self._batch_size and len(futures) == len(items):
                 prefetch = asyncio.ensure_future(
@@ -210,7 +234,8 @@ class OutboxRelay:
                 )
             if futures:
                 await asyncio.wait(futures, timeout=self._publish_timeout_s)
-            acked, failure = _acknowledged(items, futures)
+            acked, gap = _acknowledged(items, futures)
+            failure = failure or gap
             if acked:
                 await asyncio.to_thread(self._mark_published, acked)
                 total += len(acked)
@@ -262,6 +287,16 @@ class OutboxRelay:
         else:
             conn.close()
         return got
+
+    def _keep_leadership_if_alive(self) -> None:
+        if self._leader_conn is None:
+            return
+        try:
+            self._leader_conn.execute(text("SELECT 1"))
+            self._leader_conn.commit()
+        except Exception:
+            log.info("relay_leadership_lost", service=self._service)
+            self._release_leadership()
 
     def _release_leadership(self) -> None:
         if self._leader_conn is not None:

@@ -69,7 +69,7 @@ class ServiceRuntime:
                 service=settings.service,
                 subject_root=settings.subject_root,
                 batch_size=projection.batch_size or settings.consumer_batch_size,
-                max_deliver=settings.consumer_max_deliver,
+                poison_attempts=settings.consumer_poison_attempts,
                 ack_wait_s=settings.consumer_ack_wait_s,
                 metrics=self.metrics,
             )

@@ -48,8 +48,12 @@ class Settings(BaseSettings):
     relay_publish_timeout_s: float = 5.0
 
     consumer_batch_size: int = Field(default=256, ge=1, le=10_000)
-    consumer_max_deliver: int = Field(default=5, ge=1)
-    consumer_ack_wait_s: float = 30.0
+    # Failures of one event on working infrastructure before it is dead-lettered; failures
+    # during an outage do not count (docs/reliability.md).
+    consumer_poison_attempts: int = Field(default=5, ge=1)
+    # Short, so a crashed consumer's messages come back within seconds; live work keeps its
+    # messages with in_progress signals.
+    consumer_ack_wait_s: float = Field(default=5.0, ge=1.0)
 
     max_body_bytes: int = 2_000_000
     max_upload_bytes: int = 50_000_000

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from uuid import uuid4
 
 import nats
+import psycopg
 import pytest
-from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    func,
+    insert,
+    select,
+    text,
+)
+from sqlalchemy.exc import OperationalError
+from structlog.testing import capture_logs
 
 from shared.consumer import Projection, dead_letters_table, processed_events_table
 from shared.envelope import EventEnvelope, EventRegistry
@@ -39,11 +54,30 @@ def _explode(conn: Connection, event: EventEnvelope) -> None:
     raise RuntimeError("this handler cannot take this event")
 
 
+# An outage as the driver reports it: the server went away under a statement.
+_lost_connections = {"left": 0}
+
+
+def _lost_connection(conn: Connection, event: EventEnvelope) -> None:
+    if _lost_connections["left"] > 0:
+        _lost_connections["left"] -= 1
+        raise OperationalError(
+            "INSERT INTO tally", {}, psycopg.OperationalError("server closed the connection")
+        )
+    _count_up(conn, event)
+
+
+def _slow(conn: Connection, event: EventEnvelope) -> None:
+    time.sleep(1.2)  # longer than the ack wait of the test below
+    _count_up(conn, event)
+
+
 def _projection() -> Projection:
     return Projection(
         name="tally",
         source_service="religion",
-        handlers={"Counted": _count_up, "Broken": _explode},
+        handlers={"Counted": _count_up, "Broken": _explode, "Flaky": _lost_connection,
+                  "Slow": _slow},
         tables=[tally],
     )
 
@@ -87,7 +121,7 @@ def publisher(nats_server: NatsServer, subject_root: str) -> Publisher:
 
 @pytest.fixture
 def runtime(settings_factory: Callable[..., Settings]) -> Iterator[ServiceRuntime]:
-    settings = settings_factory("reporting", consumer_max_deliver=3)
+    settings = settings_factory("reporting", consumer_poison_attempts=3)
     yield ServiceRuntime(
         settings, EventRegistry("reporting"), metadata=[metadata], projections=[_projection()]
     )
@@ -204,3 +238,89 @@ async def test_projection_rebuilt_by_replay_equals_the_live_one(
     finally:
         await runtime.stop()
     assert rebuilt == live
+
+
+async def test_an_outage_spends_none_of_an_events_attempts(
+    runtime: ServiceRuntime, publisher: Publisher
+) -> None:
+    # Three attempts make a dead letter (the fixture); the database "fails" eight times.
+    _lost_connections["left"] = 8
+    await publisher.publish(_envelope("Flaky", "f", 1, 5))
+    await publisher.publish(_envelope("Counted", "f", 2, 6))
+    try:
+        with capture_logs() as logs:
+            await runtime.start()
+            await eventually(lambda: len(_tally(runtime)) == 2, timeout=30)
+    finally:
+        await runtime.stop()
+        _lost_connections["left"] = 0
+    assert _tally(runtime) == [("f", 5), ("f", 6)]
+    assert _rows(runtime, dead_letters_table) == 0
+    events = [entry["event"] for entry in logs]
+    assert events.count("consumer_paused") == 8
+    assert events.count("consumer_resumed") == 8
+    assert "consumer_handler_failed" not in events
+
+
+async def test_a_dead_letter_that_cannot_be_written_leaves_the_event_pending(
+    runtime: ServiceRuntime, publisher: Publisher
+) -> None:
+    broken = _envelope("Broken", "b", 1, 1)
+    consumer = runtime.consumers[0]
+    await runtime.start()
+    try:
+        await publisher.publish(_envelope("Counted", "a", 1, 1))
+        await eventually(lambda: consumer.applied == 1)
+        # The table is away once the schema is made (the start creates missing tables).
+        with runtime.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE dead_letters RENAME TO dead_letters_away"))
+        await publisher.publish(broken)
+        js = runtime.link.js
+
+        async def failed_past_its_attempts() -> bool:
+            return consumer._failures.get(str(broken.event_id), 0) >= 4
+
+        await eventually(failed_past_its_attempts, timeout=30)
+        assert js is not None
+        info = await js.consumer_info(consumer.stream, consumer.durable)
+        assert info.num_pending + info.num_ack_pending == 1, "not terminated, not acked"
+        with runtime.engine.begin() as conn:
+            conn.execute(text("ALTER TABLE dead_letters_away RENAME TO dead_letters"))
+        await eventually(lambda: _rows(runtime, dead_letters_table) == 1, timeout=30)
+
+        async def settled() -> bool:
+            info = await js.consumer_info(consumer.stream, consumer.durable)
+            return bool(info.num_pending == 0 and info.num_ack_pending == 0)
+
+        await eventually(settled)
+    finally:
+        await runtime.stop()
+    with runtime.engine.connect() as conn:
+        letter = conn.execute(select(dead_letters_table)).one()
+    assert letter.event_id == str(broken.event_id)
+    assert letter.deliveries >= 4
+
+
+async def test_a_slow_batch_keeps_its_messages_with_in_progress_signals(
+    settings_factory: Callable[..., Settings], publisher: Publisher
+) -> None:
+    # Two events a batch, 1.2 s each: a batch takes 2.4 s against an ack wait of 1 s, and
+    # the next batch waits as long, already delivered.
+    settings = settings_factory("reporting", consumer_ack_wait_s=1.0, consumer_batch_size=2)
+    runtime = ServiceRuntime(
+        settings, EventRegistry("reporting"), metadata=[metadata], projections=[_projection()]
+    )
+    for version in range(1, 5):
+        await publisher.publish(_envelope("Slow", "s", version, version))
+    consumer = runtime.consumers[0]
+    await runtime.start()
+    try:
+        await eventually(lambda: consumer.applied == 4, timeout=30)
+        js = runtime.link.js
+        assert js is not None
+        info = await js.consumer_info(consumer.stream, consumer.durable)
+    finally:
+        await runtime.stop()
+    assert info.config.ack_wait == 1.0
+    assert info.num_redelivered == 0, "no message was redelivered while it was worked on"
+    assert _tally(runtime) == [("s", 1), ("s", 2), ("s", 3), ("s", 4)]

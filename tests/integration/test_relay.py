@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import func, select
+from structlog.testing import capture_logs
 
 from shared.aggregate import Aggregate, CommandContext
 from shared.envelope import DomainEvent, EventEnvelope, EventRegistry
@@ -128,3 +130,47 @@ async def test_republished_events_are_dropped_by_the_duplicate_window(
     finally:
         await runtime.stop()
     assert len(messages) == 3
+
+
+async def test_relay_backoff_grows_while_nats_is_away_whatever_the_commits(
+    settings_factory: Callable[..., Settings], own_nats_server: NatsServer
+) -> None:
+    settings = settings_factory(
+        "religion", nats_url=own_nats_server.url, relay_publish_timeout_s=0.5
+    )
+    runtime = ServiceRuntime(settings, registry)
+    relay = runtime.relay
+    backoffs: list[tuple[float, float]] = []  # (asked, slept) of each wait after a failure
+    real_sleep = relay._sleep
+
+    async def timed_sleep(stop: asyncio.Event, seconds: float, wake_on_commit: bool = True) -> None:
+        started = time.monotonic()
+        await real_sleep(stop, seconds, wake_on_commit)
+        if not wake_on_commit:
+            backoffs.append((seconds, time.monotonic() - started))
+
+    relay._sleep = timed_sleep  # type: ignore[method-assign]
+    await runtime.start()
+    try:
+        _write(runtime, "before", range(2))
+        await eventually(lambda: _pending(runtime) == 0)
+        own_nats_server.kill()
+        with capture_logs() as logs:
+            # A department at work: a commit every 50 ms, each one notifying the relay.
+            deadline = time.monotonic() + 7.0
+            n = 0
+            while time.monotonic() < deadline:
+                _write(runtime, f"during-{n % 3}", range(n, n + 1))
+                n += 1
+                await asyncio.sleep(0.05)
+            own_nats_server.start()
+            await eventually(lambda: _pending(runtime) == 0, timeout=40)
+    finally:
+        await runtime.stop()
+    asked = [seconds for seconds, _ in backoffs]
+    assert len(asked) >= 3
+    assert asked[:3] == [0.2, 0.4, 0.8], "the wait doubles from one failed attempt to the next"
+    assert all(slept >= 0.9 * seconds for seconds, slept in backoffs), "no commit cut a wait short"
+    events = [entry["event"] for entry in logs if entry["event"].startswith("relay_")]
+    assert events.count("relay_unavailable") == 1, events
+    assert events.count("relay_recovered") == 1, events

@@ -1,0 +1,83 @@
+"""Outage or poison: whether a failure comes from the infrastructure or from the work itself.
+
+A consumer must not spend an event's attempts toward a dead letter while its database or NATS
+is away: the event is fine, the infrastructure is not, and it comes back. This module states
+once which exceptions mean "the infrastructure failed" (connection lost, server shutting
+down, timeouts, a locked SQLite file, a deadlock or serialization failure that succeeds when
+retried); anything else raised while the infrastructure answers is the work's own fault.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+
+from nats import errors as nats_errors
+from sqlalchemy import exc as sa_exc
+
+# SQLite raises OperationalError for its busy/IO states and for programming errors alike
+# ("no such table"): only these messages are the file being unavailable.
+_SQLITE_UNAVAILABLE = (
+    "database is locked",
+    "database table is locked",
+    "disk i/o error",
+    "unable to open database file",
+    "database or disk is full",
+)
+
+_NATS_UNAVAILABLE: tuple[type[BaseException], ...] = (
+    nats_errors.ConnectionClosedError,
+    nats_errors.ConnectionDrainingError,
+    nats_errors.ConnectionReconnectingError,
+    nats_errors.NoServersError,
+    nats_errors.StaleConnectionError,
+    nats_errors.OutboundBufferLimitError,
+    nats_errors.TimeoutError,
+    nats_errors.NoRespondersError,
+)
+
+
+def _sqlite_unavailable(exc: BaseException) -> bool:
+    message = str(exc).lower()
+    return any(fragment in message for fragment in _SQLITE_UNAVAILABLE)
+
+
+def _one_is_infrastructure(exc: BaseException) -> bool:
+    if isinstance(exc, sa_exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        if isinstance(exc.orig, sqlite3.OperationalError):
+            return _sqlite_unavailable(exc.orig)
+        # On PostgreSQL (psycopg) OperationalError is the server's side: connection lost,
+        # admin shutdown, statement cancelled, deadlock, serialization failure.
+        return isinstance(exc, sa_exc.OperationalError | sa_exc.InterfaceError)
+    if isinstance(exc, sa_exc.TimeoutError | sa_exc.DisconnectionError):
+        return True  # the pool gave no connection in time, or one was found dead
+    if isinstance(exc, sqlite3.OperationalError):
+        return _sqlite_unavailable(exc)
+    if _is_psycopg_operational(exc):
+        return True
+    return isinstance(exc, (ConnectionError, TimeoutError, asyncio.TimeoutError,
+                            *_NATS_UNAVAILABLE))
+
+
+def _is_psycopg_operational(exc: BaseException) -> bool:
+    try:
+        import psycopg
+    except ImportError:  # the embedded default needs no PostgreSQL driver
+        return False
+    return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
+
+
+def is_infrastructure_failure(exc: BaseException) -> bool:
+    """True when `exc`, or an exception it was raised from (`raise ... from`), says the
+    infrastructure failed. The implicit context is not followed: a handler that fails while
+    handling some connection error has failed on its own account."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _one_is_infrastructure(current):
+            return True
+        current = current.__cause__
+    return False
