@@ -3,7 +3,8 @@
 The image bakes in `SERVICE` (build arg) and `ENVIRONMENT=production`. Outside development a
 service refuses to start on the development defaults: an SQLite file, the local
 development nats-server, a NATS without credentials, a known or placeholder password, or
-single-replica streams in production. Migrations are applied by the service itself on start
+single-replica streams in production (except on a department's own single-server site).
+Migrations are applied by the service itself on start
 (ServiceRuntime), so a container never serves an old schema.
 """
 
@@ -79,7 +80,11 @@ def configuration_problems(settings: Settings, environ: Mapping[str, str]) -> li
         problems.append(MESSAGES["nats_credentials"])
     elif _weak(settings.nats_password):
         problems.append(MESSAGES["nats_password"].format(length=MIN_SECRET_LENGTH))
-    if environment == "production" and settings.stream_replicas != PRODUCTION_REPLICAS:
+    # A department's own site (DEPARTMENT_SITE, deploy/department/) runs one NATS server: its
+    # stream has one replica there, and the central cluster keeps the 3-replica copy.
+    department_site = bool(environ.get("DEPARTMENT_SITE"))
+    if (environment == "production" and settings.stream_replicas != PRODUCTION_REPLICAS
+            and not department_site):
         problems.append(
             MESSAGES["replicas"].format(replicas=PRODUCTION_REPLICAS,
                                         current=settings.stream_replicas)

@@ -1,8 +1,11 @@
-"""Render the NATS cluster configuration from `deploy/nats/node.conf.template`.
+"""Render the NATS configurations from the templates in `deploy/nats/`.
 
-`python -m deploy.nats_config` writes deploy/nats/nats-1.conf .. nats-3.conf for the compose
-file; `--check` only says whether they are up to date. The cluster tests render the same
-template with loopback ports, so what is tested is what is deployed.
+`python -m deploy.nats_config` writes deploy/nats/nats-1.conf .. nats-3.conf (the central
+cluster of docker-compose.yml) and deploy/department/nats.conf (a department's own server,
+deploy/department/docker-compose.yml); `--check` only says whether they are up to date. Both
+templates take the users and permissions from deploy/nats/accounts.conf.fragment, so a
+department's server grants what a central node grants. The cluster and department tests
+render the same templates with loopback ports, so what is tested is what is deployed.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from pathlib import Path
 
 NATS_DIR = Path(__file__).resolve().parent / "nats"
 TEMPLATE = NATS_DIR / "node.conf.template"
+DEPARTMENT_TEMPLATE = NATS_DIR / "department.conf.template"
+ACCOUNTS = NATS_DIR / "accounts.conf.fragment"
+DEPARTMENT_CONFIG = NATS_DIR.parent / "department" / "nats.conf"
 CLUSTER_SIZE = 3
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
 
@@ -31,6 +37,7 @@ class Node:
     cluster_port: int
     monitor_port: int
     store_dir: str
+    leaf_port: int = 7422  # where departments' leaf nodes connect (central nodes only)
     listen_host: str = "0.0.0.0"  # a container listens on its own network only
     max_file_store: str = "50GB"
 
@@ -59,13 +66,28 @@ def compose_nodes() -> list[Node]:
     ]
 
 
+def department_node() -> Node:
+    """The department's single server of deploy/department/docker-compose.yml."""
+    return Node(
+        server_name="nats",
+        client_host="nats",
+        client_port=4222,
+        cluster_host="nats",
+        cluster_port=6222,  # unused: a department runs one server, no cluster
+        monitor_port=8222,
+        store_dir="/data",
+    )
+
+
 def render(node: Node, cluster: Sequence[Node], template: str | None = None) -> str:
     text = template if template is not None else TEMPLATE.read_text(encoding="utf-8")
     values = {
+        "accounts": ACCOUNTS.read_text(encoding="utf-8").rstrip(),
         "server_name": node.server_name,
         "client_listen": f"{node.listen_host}:{node.client_port}",
         "monitor_listen": f"{node.listen_host}:{node.monitor_port}",
         "cluster_listen": f"{node.listen_host}:{node.cluster_port}",
+        "leaf_listen": f"{node.listen_host}:{node.leaf_port}",
         "store_dir": node.store_dir,
         "max_file_store": node.max_file_store,
         "routes": "\n".join(f"    {peer.route}" for peer in cluster),
@@ -87,15 +109,30 @@ def write_configs(nodes: Sequence[Node], directory: Path) -> list[Path]:
     return paths
 
 
-def stale_configs(directory: Path = NATS_DIR) -> list[str]:
-    """Names of the committed node files that differ from a fresh rendering."""
+def render_department(node: Node) -> str:
+    return render(node, [], DEPARTMENT_TEMPLATE.read_text(encoding="utf-8"))
+
+
+def write_department_config(node: Node, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_department(node), encoding="utf-8")
+    return path
+
+
+def _rendered_files(directory: Path) -> dict[Path, str]:
     nodes = compose_nodes()
-    stale = []
-    for node in nodes:
-        path = directory / f"{node.server_name}.conf"
-        if not path.exists() or path.read_text(encoding="utf-8") != render(node, nodes):
-            stale.append(path.name)
-    return stale
+    files = {directory / f"{node.server_name}.conf": render(node, nodes) for node in nodes}
+    files[directory.parent / "department" / "nats.conf"] = render_department(department_node())
+    return files
+
+
+def stale_configs(directory: Path = NATS_DIR) -> list[str]:
+    """Paths (from deploy/) of the committed files that differ from a fresh rendering."""
+    return [
+        str(path.relative_to(directory.parent))
+        for path, text in _rendered_files(directory).items()
+        if not path.exists() or path.read_text(encoding="utf-8") != text
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -105,9 +142,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         stale = stale_configs()
         for name in stale:
-            print(f"cần tạo lại: deploy/nats/{name}", file=sys.stderr)
+            print(f"cần tạo lại: deploy/{name}", file=sys.stderr)
         return 1 if stale else 0
-    for path in write_configs(compose_nodes(), NATS_DIR):
+    for path, text in _rendered_files(NATS_DIR).items():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
         print(f"đã ghi {path}")
     return 0
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from nats.js import JetStreamContext
-from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
+from nats.js.api import (
+    DiscardPolicy,
+    ExternalStream,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+    StreamSource,
+)
 from nats.js.errors import NotFoundError
 
 from shared.settings import stream_name_for
@@ -29,6 +37,24 @@ def stream_config(
         duplicate_window=duplicate_window_s,
         deny_delete=True,
         deny_purge=True,
+    )
+
+
+def department_sourced_config(
+    subject_root: str, service: str, site: str, replicas: int = 1,
+    duplicate_window_s: float = 3600.0,
+) -> StreamConfig:
+    """Central's copy of a service's stream when a department runs that service on its own
+    premises (deploy/OPERATIONS.md §11): same name and retention, no subjects of its own,
+    filled by sourcing the department's stream from the department's JetStream domain across
+    the leaf link. JetStream's source consumer remembers the last sequence it copied, so after
+    a WAN cut the copy resumes where it stopped: nothing lost, nothing copied twice."""
+    name = stream_name_for(subject_root, service)
+    return replace(
+        stream_config(subject_root, service, replicas, duplicate_window_s),
+        description=f"danvan events of the {service} service, sourced from the site {site}",
+        subjects=None,
+        sources=[StreamSource(name=name, external=ExternalStream(api=f"$JS.{site}.API"))],
     )
 
 

@@ -33,6 +33,7 @@ def _password(service: str) -> str:
 def secured_nats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     monkeypatch.setenv("NATS_USER", ADMIN[0])
     monkeypatch.setenv("NATS_PASSWORD", ADMIN[1])
+    monkeypatch.setenv("NATS_LEAF_PASSWORD", "leaf-password-for-the-test")
     for service in SERVICES:
         monkeypatch.setenv(f"NATS_{service.upper()}_PASSWORD", _password(service))
     node = compose_nodes()[0]
@@ -41,6 +42,7 @@ def secured_nats(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[st
     text = re.sub(r"\ncluster \{.*?\n\}\n", "\n", text, flags=re.DOTALL)
     text = text.replace('listen: "0.0.0.0:4222"', f'listen: "127.0.0.1:{port}"')
     text = text.replace('http: "0.0.0.0:8222"', f'http: "127.0.0.1:{free_port()}"')
+    text = text.replace('listen: "0.0.0.0:7422"', f'listen: "127.0.0.1:{free_port()}"')  # leaf
     text = text.replace('store_dir: "/data"', f'store_dir: "{tmp_path / "store"}"')
     text = text.replace("max_file_store: 50GB", "max_file_store: 1GB")
     config = tmp_path / "node.conf"

@@ -14,6 +14,7 @@ from shared.natsserver import NatsServer, free_port
 
 NATS_USER = "danvan-test"
 NATS_PASSWORD = "a-test-password-not-the-dev-one"
+LEAF_PASSWORD = "a-leaf-password-for-departments"
 
 
 class LoopbackCluster:
@@ -28,6 +29,7 @@ class LoopbackCluster:
                 cluster_host="127.0.0.1",
                 cluster_port=free_port(),
                 monitor_port=free_port(),
+                leaf_port=free_port(),
                 listen_host="127.0.0.1",
                 store_dir=str(root / node.server_name / "store"),
                 max_file_store="1GB",

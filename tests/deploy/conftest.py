@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tests.deploy.cluster import NATS_PASSWORD, NATS_USER, LoopbackCluster
+from tests.deploy.cluster import LEAF_PASSWORD, NATS_PASSWORD, NATS_USER, LoopbackCluster
 
 
 @pytest.fixture
@@ -18,6 +18,7 @@ def nats_cluster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Lo
     # The node configuration reads its credentials from the environment, as in the containers.
     monkeypatch.setenv("NATS_USER", NATS_USER)
     monkeypatch.setenv("NATS_PASSWORD", NATS_PASSWORD)
+    monkeypatch.setenv("NATS_LEAF_PASSWORD", LEAF_PASSWORD)
     for service in ("indicators", "religion", "dialogue", "reporting"):
         monkeypatch.setenv(f"NATS_{service.upper()}_PASSWORD", f"{service}-{NATS_PASSWORD}")
     cluster = LoopbackCluster(tmp_path / "cluster")

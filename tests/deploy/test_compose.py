@@ -40,6 +40,7 @@ STRONG = {
     "NATS_RELIGION_PASSWORD": "a7b8c9d0e1f2a3b4c5d6e7f8",
     "NATS_DIALOGUE_PASSWORD": "b8c9d0e1f2a3b4c5d6e7f8a9",
     "NATS_REPORTING_PASSWORD": "c9d0e1f2a3b4c5d6e7f8a9b0",
+    "NATS_LEAF_PASSWORD": "d0e1f2a3b4c5d6e7f8a9b0c1",
 }
 
 
@@ -90,7 +91,8 @@ def test_nats_is_a_three_node_cluster_with_a_volume_per_node_and_no_published_po
     for name in NATS_NODES:
         node = compose["services"][name]
         assert "ports" not in node, "client, cluster and monitoring ports stay internal"
-        assert node["image"].startswith("nats:") and node["image"].endswith("-alpine")
+        image = interpolate(node["image"], {})
+        assert image.startswith("nats:") and image.endswith("-alpine"), "official by default"
         config_mount, data_mount = node["volumes"]
         assert config_mount == f"./deploy/nats/{name}.conf:/etc/nats/nats.conf:ro"
         assert data_mount == f"{name}-data:/data"
@@ -98,7 +100,7 @@ def test_nats_is_a_three_node_cluster_with_a_volume_per_node_and_no_published_po
         probe = " ".join(node["healthcheck"]["test"])
         assert "127.0.0.1:8222/healthz?js-enabled-only=true" in probe
         assert node["stop_signal"] == "SIGUSR2"
-        assert set(environment_of(node)) == {"NATS_USER", "NATS_PASSWORD"} | {
+        assert set(environment_of(node)) == {"NATS_USER", "NATS_PASSWORD", "NATS_LEAF_PASSWORD"} | {
             f"NATS_{s.upper()}_PASSWORD" for s in SERVICES
         }
     assert volumes == {f"{n}-data" for n in NATS_NODES}
@@ -123,10 +125,10 @@ def test_services_are_built_gated_on_health_and_use_three_replica_streams(
     published = []
     for service in SERVICES:
         spec = compose["services"][service]
-        assert spec["build"] == {
+        assert interpolate(spec["build"], {}) == {
             "context": ".",
             "dockerfile": "deploy/Dockerfile",
-            "args": {"SERVICE": service},
+            "args": {"SERVICE": service, "PYTHON_IMAGE": "python:3.11-slim-bookworm"},
         }
         assert spec["depends_on"] == {
             dependency: {"condition": "service_healthy"}
@@ -192,10 +194,48 @@ def test_dockerignore_keeps_local_state_out_of_the_image() -> None:
     for sources in copied:
         for source in sources.split():
             top = source.split("/")[0] if source.startswith(("shared", "services")) else source
-            assert top in allowed, f"{source} is copied but excluded by .dockerignore"
+            assert top.rstrip("/") in allowed, f"{source} is copied but excluded by .dockerignore"
 
 
 def test_postgres_init_script_is_wired_for_first_start() -> None:
     script = ROOT / "deploy" / "postgres" / "init" / "10-service-databases.sh"
     assert script.stat().st_mode & 0o111, "the official image runs only executable *.sh"
     assert Path(script).read_text().startswith("#!/bin/sh")
+
+
+DEPARTMENT_FILE = ROOT / "deploy" / "department" / "docker-compose.yml"
+
+
+def test_department_site_compose_is_valid_and_its_example_names_every_variable() -> None:
+    site = load_compose(DEPARTMENT_FILE)
+    assert _schema_errors(site) == []
+    example = (ROOT / "deploy" / "department" / "env.example").read_text()
+    defined = dict(
+        line.split("=", 1) for line in example.splitlines() if line and not line.startswith("#")
+    )
+    filled = interpolate(site, defined)  # raises if a required variable is missing
+    assert _schema_errors(filled) == []
+    with pytest.raises(MissingVariable):
+        interpolate(site, {**defined, "NATS_CENTRAL_LEAF_URL": ""})
+
+
+def test_department_site_runs_its_service_on_its_own_leaf_node() -> None:
+    site = load_compose(DEPARTMENT_FILE)["services"]
+    assert set(site) == {"postgres", "nats", "service"}
+    for internal in ("postgres", "nats"):
+        assert "ports" not in site[internal]
+    nats_node = site["nats"]
+    assert nats_node["volumes"][0] == "./nats.conf:/etc/nats/nats.conf:ro"
+    assert interpolate(nats_node["image"], {}) == "nats:2.15-alpine"
+    rendered = (ROOT / "deploy" / "department" / "nats.conf").read_text()
+    assert "domain: $DEPARTMENT_SITE" in rendered
+    assert "url: $NATS_CENTRAL_LEAF_URL" in rendered
+    assert "cluster {" not in rendered, "one server on the site"
+    env = interpolate(environment_of(site["service"]), {
+        "SERVICE": "religion", "DEPARTMENT_SITE": "phong-ton-giao",
+        "NATS_SERVICE_PASSWORD": "x" * 24, "SERVICE_DB_PASSWORD": "y" * 24,
+    })
+    assert env["NATS_USER"] == "svc-religion"
+    assert env["STREAM_REPLICAS"] == "1" and env["DEPARTMENT_SITE"] == "phong-ton-giao"
+    assert env["DATABASE_URL"] == f"postgresql://religion:{'y' * 24}@postgres:5432/religion"
+    assert env["NATS_URL"] == "nats://nats:4222"

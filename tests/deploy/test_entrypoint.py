@@ -128,6 +128,13 @@ def test_each_development_default_is_refused_in_production(
     assert len(problems) == 1 and expected in problems[0], problems
 
 
+def test_a_department_site_runs_single_replica_streams_and_nothing_else_is_relaxed() -> None:
+    site = {"DEPARTMENT_SITE": "phong-ton-giao"}
+    assert configuration_problems(_settings(stream_replicas=1), site) == []
+    weak = configuration_problems(_settings(stream_replicas=1, nats_password="short"), site)
+    assert len(weak) == 1 and "Mật khẩu NATS yếu" in weak[0]
+
+
 def test_the_development_secret_in_any_variable_is_refused() -> None:
     problems = configuration_problems(_settings(), {"AUTH_JWT_SECRET": DEV_SECRET})
     assert len(problems) == 1
