@@ -217,6 +217,7 @@ class PullRequests:
 # outage included. The runner counts an event's failures on working infrastructure itself
 # and dead-letters it after `poison_attempts` of them.
 UNLIMITED_DELIVERIES = -1
+_FAILURES_KEPT = 10_000
 
 
 class ConsumerRunner:
@@ -419,7 +420,7 @@ class ConsumerRunner:
         spent). False when the consumer is stopping meanwhile. One log line when the pause
         starts and one when it ends."""
         started = asyncio.get_running_loop().time()
-        self.paused = True
+        self._set_paused(True)
         log.warning("consumer_paused", consumer=self.durable, reason="infrastructure",
                     error=str(exc)[:500])
         delay = 0.25
@@ -437,8 +438,13 @@ class ConsumerRunner:
                         return True
                     delay = min(delay * 2, 5.0)
         finally:
-            self.paused = False
+            self._set_paused(False)
         return False
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        if self._metrics:
+            self._metrics.consumer_paused.labels(self.durable).set(1 if paused else 0)
 
     @staticmethod
     async def _ack(messages: list[Msg]) -> None:
@@ -485,7 +491,12 @@ class ConsumerRunner:
         self, msg: Msg, envelope: EventEnvelope, exc: Exception
     ) -> None:
         event_id = str(envelope.event_id)
-        failures = self._failures[event_id] = self._failures.get(event_id, 0) + 1
+        failures = self._failures.pop(event_id, 0) + 1
+        self._failures[event_id] = failures  # last in the dict: the most recent failure
+        if len(self._failures) > _FAILURES_KEPT:
+            # An event that failed here and was applied by another replica leaves its count
+            # behind; the oldest counts go first (a forgotten count only means more attempts).
+            del self._failures[next(iter(self._failures))]
         if failures >= self._poison_attempts:
             await self._dead_letter(msg, envelope, exc, failures)
             return

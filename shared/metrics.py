@@ -44,6 +44,12 @@ class ServiceMetrics:
             ["consumer"],
             registry=self.registry,
         )
+        self.consumer_paused = Gauge(
+            "danvan_consumer_paused",
+            "1 while a consumer waits out an outage of its database, holding its messages",
+            ["consumer"],
+            registry=self.registry,
+        )
         self.nats_connected = Gauge(
             "danvan_nats_connected", "1 when the NATS connection is up", registry=self.registry
         )

@@ -117,6 +117,7 @@ class ConsumerTally:
     missing: int
     extra: int
     dead_letters: int
+    redelivered: int  # deliveries after the first (held by a dead or paused worker)
 
 
 @dataclass
@@ -152,7 +153,7 @@ class Reconciliation:
         )
         return [head] + [
             f"    {c.durable}: expected {c.expected}, applied {c.applied}, missing {c.missing},"
-            f" extra {c.extra}, dead letters {c.dead_letters}"
+            f" extra {c.extra}, dead letters {c.dead_letters}, redelivered {c.redelivered}"
             for c in self.consumers
         ]
 
@@ -267,6 +268,7 @@ class FaultSystem:
                     missing=len(expected - applied),
                     extra=len(applied - expected),
                     dead_letters=dead,
+                    redelivered=info.num_redelivered or 0,
                 ))
         finally:
             await client.close()

@@ -9,6 +9,7 @@ indicators), with no dead letter and no client 2xx without its event.
 from __future__ import annotations
 
 import asyncio
+import re
 import signal
 import time
 from collections.abc import Iterator
@@ -65,6 +66,16 @@ def _kill(process: ServiceProcess) -> None:
     process.process = None
 
 
+def _consumer_paused(process: ServiceProcess, prefix: str) -> float:
+    """The danvan_consumer_paused gauge of the consumer whose name starts with `prefix`."""
+    found = re.search(
+        rf'^danvan_consumer_paused\{{consumer="{re.escape(prefix)}[^"]*"\}} (\S+)$',
+        process.get("/metrics").decode(),
+        re.MULTILINE,
+    )
+    return float(found.group(1)) if found else 0.0
+
+
 def _log_events(process: ServiceProcess, event: str) -> int:
     return process.log_file.read_text(errors="replace").count(f'"event": "{event}"')
 
@@ -77,16 +88,20 @@ async def test_consumers_database_stopped_for_20_s_mid_load(
         system.process("religion"), system.process("reporting"), system.process("indicators"))
     system.start(religion, reporting, indicators)
     await system.wait_consuming()
-    load = Load(religion, clients=2, pause_s=0.1).start()
+    load = Load(religion, clients=2, pause_s=0.25).start()
     try:
         await asyncio.sleep(4)
         await asyncio.to_thread(system.postgres.stop)
-        await asyncio.sleep(20)
+        await asyncio.sleep(10)
+        paused = {p.service: _consumer_paused(p, f"{p.service}-religion")
+                  for p in (reporting, indicators)}
+        await asyncio.sleep(10)
         await asyncio.to_thread(system.postgres.start)
         await asyncio.sleep(4)
     finally:
         load.stop()
-    await _settle(system, "consumers' PostgreSQL stopped 20 s", load, reconciliations, 150)
+    await _settle(system, "consumers' PostgreSQL stopped 20 s", load, reconciliations, 180)
+    assert paused == {"reporting": 1.0, "indicators": 1.0}, "/metrics shows the pause"
     for consumer in (reporting, indicators):
         assert _log_events(consumer, "consumer_paused") >= 1, "the outage was met"
         assert _log_events(consumer, "event_dead_lettered") == 0
