@@ -1,6 +1,8 @@
 """`make run`: nats-server with JetStream and the four services on SQLite, on this machine.
 
-Stops everything on Ctrl-C or SIGTERM; if one service dies, the others are stopped too.
+Stops everything on Ctrl-C or SIGTERM, the services first and NATS last, so a service's
+shutdown (its consumers' last acks, its NATS connection closed) finds NATS still there; if
+one service dies, the others are stopped too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from shared.natsserver import NatsServer
 from shared.settings import DEFAULT_PORTS
 
 SERVICES = ("indicators", "religion", "dialogue", "reporting")
+
+# Ctrl-C and SIGTERM to the end of a stop: services get most of it, NATS the rest.
+STOP_SERVICES_S = 3.5
+STOP_NATS_S = 1.0
 
 
 def _port(service: str) -> int:
@@ -40,6 +46,32 @@ def _raise_stop(signum: int, _: FrameType | None) -> None:
     raise _Stop(signum)
 
 
+def _as_our_child() -> None:
+    """Runs in each child before it starts. A process group of its own: a terminal's Ctrl-C
+    goes to its whole foreground group at once, and would stop NATS while the services still
+    use it; here only this process hears it and stops them in order. On Linux the child is
+    also told to stop (SIGTERM) if this process dies without cleaning up (SIGKILL)."""
+    os.setpgid(0, 0)
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+def _stop_services(children: dict[str, subprocess.Popen[bytes]]) -> None:
+    for child in children.values():
+        if child.poll() is None:
+            child.terminate()
+    deadline = time.monotonic() + STOP_SERVICES_S
+    for child in children.values():
+        try:
+            child.wait(max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
 def main() -> int:
     parent = os.getppid()
     data_dir = Path(os.environ.get("DATA_DIR", "var")).resolve()
@@ -53,7 +85,11 @@ def main() -> int:
         if not nats_url:
             nats_port = int(os.environ.get("NATS_PORT", "14222"))
             nats = NatsServer(
-                nats_port, data_dir / "nats", name="danvan-dev", log_file=data_dir / "nats.log"
+                nats_port,
+                data_dir / "nats",
+                name="danvan-dev",
+                log_file=data_dir / "nats.log",
+                popen_options={"preexec_fn": _as_our_child},
             ).start()
             nats_url = nats.url
         env = {**os.environ, "NATS_URL": nats_url, "DATA_DIR": str(data_dir)}
@@ -72,8 +108,11 @@ def main() -> int:
                     "--no-access-log",
                 ],
                 env=env,
+                # preexec_fn is safe here: this process runs no threads.
+                preexec_fn=_as_our_child,
             )
-        deadline = time.monotonic() + 60
+        # A give-up time, not a target: four services start in seconds, slower on a busy machine.
+        deadline = time.monotonic() + 120
         waiting = set(SERVICES)
         while waiting and time.monotonic() < deadline:
             if os.getppid() != parent:
@@ -109,17 +148,9 @@ def main() -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        for child in children.values():
-            if child.poll() is None:
-                child.terminate()
-        for child in children.values():
-            try:
-                child.wait(15)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
+        _stop_services(children)
         if nats is not None:
-            nats.stop()
+            nats.stop(timeout=STOP_NATS_S)
 
 
 if __name__ == "__main__":

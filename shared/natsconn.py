@@ -27,6 +27,7 @@ class NatsLink:
         # nats-py reports every failed reconnect attempt (two a second while the server is
         # away): one line when the link breaks and one when it is back is enough.
         self._error_logged = False
+        self._closing = False
 
     @property
     def connected(self) -> bool:
@@ -38,6 +39,7 @@ class NatsLink:
         """Retry the first connection with backoff; nats-py handles later reconnects itself."""
         delay = 0.2
         while not stop.is_set():
+            self._closing = False
             try:
                 client = await nats.connect(
                     # A cluster is given as a comma-separated list; nats-py wants a list.
@@ -75,7 +77,9 @@ class NatsLink:
             log.warning("nats_error", error=str(exc))
 
     async def _log_disconnected(self) -> None:
-        log.warning("nats_disconnected")
+        # Our own close disconnects too: news only when it was not asked for.
+        if not self._closing:
+            log.warning("nats_disconnected")
 
     async def _log_reconnected(self) -> None:
         self._error_logged = False
@@ -83,6 +87,7 @@ class NatsLink:
 
     async def close(self) -> None:
         if self.client is not None:
+            self._closing = True
             await _close_quietly(self.client)
             self.client = None
             self.js = None

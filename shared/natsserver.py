@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def nats_server_binary() -> str:
@@ -51,6 +52,7 @@ class NatsServer:
         config_file: Path | None = None,
         extra_args: Sequence[str] = (),
         log_file: Path | None = None,
+        popen_options: dict[str, Any] | None = None,
     ) -> None:
         self.port = port
         self.store_dir = store_dir
@@ -58,6 +60,9 @@ class NatsServer:
         self.config_file = config_file
         self.extra_args = list(extra_args)
         self.log_file = log_file
+        # e.g. a process group of its own, so a terminal's Ctrl-C reaches only whoever
+        # started it (shared.devserver stops the services first, then this server).
+        self.popen_options = popen_options or {}
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -84,7 +89,9 @@ class NatsServer:
     def start(self, timeout: float = 15.0) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
         out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(self.command(), stdout=out, stderr=out)
+        self.process = subprocess.Popen(
+            self.command(), stdout=out, stderr=out, **self.popen_options
+        )
         try:
             wait_for_port(self.port, timeout)
         except TimeoutError:

@@ -41,18 +41,39 @@ def _post(url: str, body: dict[str, Any]) -> tuple[int, Any]:
         return error.code, json.loads(error.read())
 
 
-def _group_alive(pgid: int) -> bool:
-    """Whether a live (not zombie) process of the group remains. Orphans are re-parented to
-    PID 1, which on some machines never reaps them, so a signal test would see zombies."""
+def _processes() -> dict[int, tuple[str, int, int]]:
+    """Every process: pid -> (state, parent pid, process group)."""
+    found: dict[int, tuple[str, int, int]] = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        state, group = fields[0], int(fields[2])
-        if group == pgid and state != "Z":
-            return True
-    return False
+        found[int(stat.parent.name)] = (fields[0], int(fields[1]), int(fields[2]))
+    return found
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether a live (not zombie) process of the group remains. Orphans are re-parented to
+    PID 1, which on some machines never reaps them, so a signal test would see zombies."""
+    return any(group == pgid and state != "Z" for state, _, group in _processes().values())
+
+
+def _descendants(pid: int) -> set[int]:
+    """The processes started under `pid` (each service and NATS run in a process group of
+    their own, so the caller's group does not show them)."""
+    table = _processes()
+    found: set[int] = set()
+    frontier = {pid}
+    while frontier:
+        frontier = {child for child, (_, parent, _) in table.items() if parent in frontier}
+        found |= frontier
+    return found
+
+
+def _any_alive(pids: set[int]) -> bool:
+    table = _processes()
+    return any(pid in table and table[pid][0] != "Z" for pid in pids)
 
 
 def _devserver_env(tmp_path: Path) -> tuple[dict[str, int], dict[str, str]]:
@@ -71,32 +92,42 @@ def _devserver_env(tmp_path: Path) -> tuple[dict[str, int], dict[str, str]]:
 
 @pytest.fixture
 def devserver(tmp_path: Path) -> Any:
+    """`make run` in a process group of its own, as a terminal's foreground job; what the
+    services and the devserver print on stderr goes to tmp_path/stderr.log."""
     ports, env = _devserver_env(tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "shared.devserver"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    with open(tmp_path / "stderr.log", "wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "shared.devserver"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,
+        )
     yield process, ports
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
 
 
-def test_all_four_services_come_up_the_slice_works_and_sigterm_stops_everything(
-    devserver: Any,
-) -> None:
-    process, ports = devserver
-    started = time.monotonic()
+def _wait_for_banner(process: subprocess.Popen[bytes], stderr: Path) -> str:
     assert process.stdout is not None
     banner = ""
     while "Bảng điều khiển" not in banner:
         line = process.stdout.readline().decode()
-        assert line or process.poll() is None, f"devserver exited early: {banner}"
+        if not line and process.poll() is not None:
+            printed = stderr.read_text(errors="replace")[-3000:]
+            raise AssertionError(f"devserver exited early: {banner}\n{printed}")
         banner += line
+    return banner
+
+
+def test_all_four_services_come_up_the_slice_works_and_sigterm_stops_everything(
+    devserver: Any, tmp_path: Path
+) -> None:
+    process, ports = devserver
+    started = time.monotonic()
+    banner = _wait_for_banner(process, tmp_path / "stderr.log")
     assert time.monotonic() - started < 60
     for service in SERVICES:
         assert f"http://127.0.0.1:{ports[service]}/docs" in banner
@@ -116,9 +147,43 @@ def test_all_four_services_come_up_the_slice_works_and_sigterm_stops_everything(
     wait_until(lambda: _get(summary_url)[1].get("sites_with_dossier") == 1, timeout=30)
     assert _get(summary_url)[1]["sites"] == 1
 
+    started_under = _descendants(process.pid)
+    assert len(started_under) >= len(SERVICES) + 1
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0
-    wait_until(lambda: not _group_alive(process.pid), timeout=20)
+    wait_until(lambda: not _any_alive(started_under), timeout=20)
+
+
+def test_ctrl_c_stops_the_services_then_nats_within_5_s_without_error_noise(
+    devserver: Any, tmp_path: Path
+) -> None:
+    process, ports = devserver
+    _wait_for_banner(process, tmp_path / "stderr.log")
+    for service in SERVICES:
+        ready_url = f"http://127.0.0.1:{ports[service]}/readyz"
+        wait_until(lambda url=ready_url: _get(url)[0] == 200, timeout=30)  # type: ignore[misc]
+    religion = f"http://127.0.0.1:{ports['religion']}/api/v1"
+    site = {"code": "DEMO-2", "name": "Đình Hàng Kênh", "religion": "Phật giáo",
+            "commune_code": "11755", "registered_on": "2023-01-05"}
+    assert _post(f"{religion}/sites", site)[0] == 201
+    # Ctrl-C in a terminal: SIGINT to every process of the foreground group at once.
+    printed_before = (tmp_path / "stderr.log").stat().st_size
+    started_under = _descendants(process.pid)
+    stopping = time.monotonic()
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=30) == 0
+    took = time.monotonic() - stopping
+    wait_until(lambda: not _any_alive(started_under), timeout=10)
+    assert took < 5, f"stopping took {took:.1f} s"
+    printed = (tmp_path / "stderr.log").read_bytes()[printed_before:].decode(errors="replace")
+    # Uvicorn's own lines are INFO; a warning or error of a service (a NATS connection
+    # refused, a consumer failing) or a traceback is noise.
+    noise = [
+        line for line in printed.splitlines()
+        if '"level": "warning"' in line or '"level": "error"' in line
+        or line.startswith(("ERROR", "WARNING", "Traceback"))
+    ]
+    assert noise == [], printed[-3000:]
 
 
 def test_services_stop_when_the_parent_that_started_them_dies(tmp_path: Path) -> None:
@@ -142,9 +207,12 @@ def test_services_stop_when_the_parent_that_started_them_dies(tmp_path: Path) ->
                 return False
 
         wait_until(up, timeout=90)
+        started_under = _descendants(parent.pid)
+        assert len(started_under) >= len(SERVICES) + 2
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
         wait_until(lambda: not _group_alive(parent.pid), timeout=30)
+        wait_until(lambda: not _any_alive(started_under), timeout=30)
     finally:
         if _group_alive(parent.pid):
             os.killpg(parent.pid, signal.SIGKILL)
