@@ -26,7 +26,9 @@ def is_sqlite(engine: Engine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_db_engine(url: str) -> Engine:
+def create_db_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
+    """`busy_timeout_s` (SQLite): how long a writer waits for its turn before the request is
+    refused as "database unavailable" (503); another process holding the file, for one."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -34,14 +36,14 @@ def create_db_engine(url: str) -> Engine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": busy_timeout_s},
             # Let SQLAlchemy own BEGIN (see _begin_immediate): pysqlite's own handling
             # defers the write lock and turns concurrent writers into "database is locked".
             isolation_level=None,
             pool_size=8,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        _WriterTurns(engine, timeout_s=30.0)
+        _WriterTurns(engine, timeout_s=busy_timeout_s)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -51,7 +53,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
     # A bigger page cache keeps the indexes of the events table in memory between commits.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()

@@ -40,6 +40,32 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
+    pool = logging.getLogger("sqlalchemy.pool")
+    if not any(isinstance(handler, _PoolLines) for handler in pool.handlers):
+        pool.addHandler(_PoolLines())
+        pool.propagate = False
+
+
+class _PoolLines(logging.Handler):
+    """SQLAlchemy's pool reports through the standard logging, which prints a bare traceback:
+    one for each connection it takes back and cannot reset because the database closed it (a
+    restart, an outage). It then discards the connection and nothing is lost; one JSON line
+    like every other says so."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        error = record.exc_info[1] if record.exc_info else None
+        get_logger("danvan.db").warning(
+            "database_pool",
+            message=record.getMessage(),
+            error=error_line(error) if error else None,
+        )
+
+
+def error_line(error: BaseException) -> str:
+    """`Type: first line of its message` (the driver's message when SQLAlchemy wraps one):
+    what a log line says of an expected failure, instead of a traceback."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return f"{type(error).__name__}: {text.splitlines()[0][:300] if text else ''}"
 
 
 def get_logger(name: str) -> Any:

@@ -43,7 +43,9 @@ class ServiceRuntime:
     ) -> None:
         self.settings = settings
         self.registry = registry
-        self.engine = engine or create_db_engine(settings.database_url)
+        self.engine = engine or create_db_engine(
+            settings.database_url, settings.database_busy_timeout_s
+        )
         self.metadata = [kernel_metadata, *metadata]
         self.store = EventStore(settings.service, settings.subject_root)
         self.connections = ConnectionSource(self.engine)

@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     service: str = "unknown"
     environment: Literal["development", "test", "production"] = "development"
     database_url: str = ""
+    # SQLite: how long a writer waits for the file before its request gets 503.
+    database_busy_timeout_s: float = Field(default=30.0, gt=0, le=600)
     nats_url: str = DEFAULT_NATS_URL
     nats_user: str | None = None
     nats_password: str | None = None

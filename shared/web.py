@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -28,7 +30,8 @@ from shared.auth.routes import auth_router
 from shared.consumer import dead_letters_table
 from shared.db import ping
 from shared.errors import DomainError, error_body
-from shared.logs import configure_logging, get_logger
+from shared.logs import configure_logging, error_line, get_logger
+from shared.outage import is_infrastructure_failure
 from shared.runtime import ServiceRuntime
 from shared.validation import vietnamese_errors
 
@@ -41,7 +44,14 @@ HTTP_MESSAGES = {
     415: ("UNSUPPORTED_MEDIA_TYPE", "Định dạng dữ liệu không được hỗ trợ"),
 }
 
-
+# The database down, restarting or saturated: nothing was written, the same request may be
+# sent again once it is back (clients and partner systems retry on 503 + Retry-After).
+DATABASE_UNAVAILABLE = (
+    "DATABASE_UNAVAILABLE",
+    "Cơ sở dữ liệu tạm thời không phục vụ được, yêu cầu chưa được thực hiện; "
+    "vui lòng thử lại sau ít giây",
+)
+RETRY_AFTER_S = 5
 
 
 def command_context(request: Request, principal: AuthenticatedPrincipal) -> CommandContext:
@@ -196,7 +206,11 @@ def _install_request_middleware(app: FastAPI, runtime: ServiceRuntime) -> None:
             time.perf_counter() - started
         )
         response.headers["X-Correlation-Id"] = request.state.correlation_id
-        if response.status_code >= 400:
+        outage: str | None = getattr(request.state, "outage", None)
+        if outage is not None:
+            # One line per request and no traceback: the outage is the news, not the stack.
+            log.warning("database_unavailable", method=request.method, path=path, error=outage)
+        elif response.status_code >= 400:
             log.info("http_refused", method=request.method, path=path, status=response.status_code)
         return response
 
@@ -223,13 +237,32 @@ def _install_error_handlers(app: FastAPI) -> None:
         code, message = HTTP_MESSAGES.get(exc.status_code, ("HTTP_ERROR", "Yêu cầu không hợp lệ"))
         return JSONResponse(error_body(code, message), status_code=exc.status_code)
 
+    # Database errors are answered here rather than by the catch-all below: Starlette sends
+    # the catch-all's response and then re-raises, so the server would log a traceback too.
+    @app.exception_handler(SQLAlchemyError)
+    @app.exception_handler(sqlite3.Error)
+    async def database_error(request: Request, exc: Exception) -> JSONResponse:
+        if not is_infrastructure_failure(exc):
+            return _internal_error(exc)
+        request.state.outage = error_line(exc)
+        code, message = DATABASE_UNAVAILABLE
+        return JSONResponse(
+            error_body(code, message, {"retry_after_s": RETRY_AFTER_S}),
+            status_code=503,
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
+
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
-        log.exception("unhandled_error", error=str(exc))
-        return JSONResponse(
-            error_body("INTERNAL_ERROR", "Lỗi hệ thống, vui lòng thử lại hoặc báo quản trị viên"),
-            status_code=500,
-        )
+        return _internal_error(exc)
+
+
+def _internal_error(exc: Exception) -> JSONResponse:
+    log.exception("unhandled_error", error=str(exc), exc_info=exc)
+    return JSONResponse(
+        error_body("INTERNAL_ERROR", "Lỗi hệ thống, vui lòng thử lại hoặc báo quản trị viên"),
+        status_code=500,
+    )
 
 
 def _operations_router(runtime: ServiceRuntime) -> APIRouter:
