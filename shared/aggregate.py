@@ -181,8 +181,11 @@ class UnitOfWork:
         on_commit: Callable[[list[EventEnvelope]], None] | None = None,
         clock: Callable[[], datetime] = utcnow,
         connections: ConnectionSource | None = None,
+        jurisdiction: str = "31",
     ) -> None:
         self._engine = engine
+        # The deployment's province (Settings.jurisdiction), for the handlers' unit checks.
+        self.jurisdiction = jurisdiction
         self._connections = connections or ConnectionSource(engine)
         self.store = store
         self.registry = registry

@@ -95,6 +95,7 @@ class ServiceRuntime:
             on_commit=self._committed,
             clock=(lambda: clock) if clock else utcnow,
             connections=self.connections,
+            jurisdiction=self.settings.jurisdiction,
         )
 
     def _committed(self, envelopes: list[EventEnvelope]) -> None:

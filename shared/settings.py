@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2_000_000
     max_upload_bytes: int = 50_000_000
 
+    # The one province this deployment serves (JURISDICTION, a 2-digit national code): every
+    # unit a command records and every report scope must lie inside it on its date
+    # (shared/unitcheck.py). Hai Phong for the Commission.
+    jurisdiction: str = Field(default="31", pattern=r"^\d{2}$")
+
     # Authentication (shared/auth, README "Xác thực"). "required": every API request carries a
     # bearer JWT or an API key. "development": credentials are used when present, otherwise the
     # development headers (X-Actor, X-Department, X-Scopes, X-Unit-Scope) are trusted: a

@@ -1,24 +1,82 @@
-"""Unit codes are checked locally against the versioned catalogue, as of the business date."""
+"""Unit codes are checked locally against the versioned catalogue, as of the business date,
+and against the deployment's jurisdiction (one province: Hai Phong, "31", by default).
+
+The Vietnamese texts of these refusals are the kernel's, kept here in one place.
+"""
 
 from __future__ import annotations
 
 from datetime import date
 
-from shared.adminunits import AdminUnit, UnknownUnitError, default_catalogue
+from shared.adminunits import AdminUnit, Level, UnknownUnitError, default_catalogue
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
 
 LEVEL_NAMES = {"province": "tỉnh/thành phố", "district": "cấp huyện", "commune": "cấp xã"}
+NATION = "VN"
+NATION_NAME = "Toàn quốc"
+UNKNOWN_UNIT = "Mã đơn vị hành chính{where} «{code}» không tồn tại vào ngày {on}"
+OUTSIDE_JURISDICTION = (
+    "Đơn vị {unit} vào ngày {on} nằm ngoài địa bàn {jurisdiction} mà hệ thống này phục vụ"
+)
+SCOPE_OUTSIDE_JURISDICTION = (
+    "Phạm vi báo cáo {unit} nằm ngoài địa bàn {jurisdiction} mà hệ thống này phục vụ"
+)
 
 
-def require_unit(code: str, on: date, level: str | None = None) -> AdminUnit:
+def require_unit(code: str, on: date, level: Level | None = None, *, within: str) -> AdminUnit:
+    """The unit ``code`` valid on ``on`` (of ``level`` if given), inside the jurisdiction
+    ``within`` on that day; 422 ``UNKNOWN_UNIT`` or ``OUTSIDE_JURISDICTION`` otherwise."""
     try:
-        return default_catalogue().require(code, on, level=level)  # type: ignore[arg-type]
+        unit = default_catalogue().require(code, on, level=level)
     except UnknownUnitError as exc:
         where = f" {LEVEL_NAMES[level]}" if level else ""
         raise InvalidInput(
             "UNKNOWN_UNIT",
-            f"Mã đơn vị hành chính{where} «{code}» không tồn tại vào ngày {format_date_vn(on)}",
+            UNKNOWN_UNIT.format(where=where, code=code, on=format_date_vn(on)),
             unit_code=code,
             on=on.isoformat(),
         ) from exc
+    require_within(unit, on, within)
+    return unit
+
+
+def require_within(unit: AdminUnit, on: date, jurisdiction: str) -> None:
+    """A unit of another province (on that day: 10510 was in Hải Dương until 30/06/2025 and
+    is in Hải Phòng since) is not this deployment's to record."""
+    if unit.province_code == jurisdiction:
+        return
+    raise InvalidInput(
+        "OUTSIDE_JURISDICTION",
+        OUTSIDE_JURISDICTION.format(
+            unit=f"«{unit.name}» ({unit.code})",
+            on=format_date_vn(on),
+            jurisdiction=jurisdiction_label(jurisdiction),
+        ),
+        unit_code=unit.code,
+        jurisdiction=jurisdiction,
+        on=on.isoformat(),
+    )
+
+
+def require_scope_within(scope: str, jurisdiction: str) -> None:
+    """A report scope (a province code or "VN") other than the jurisdiction is refused. A
+    code that never existed is left to the caller's own check (an unknown scope)."""
+    if scope == jurisdiction or (scope != NATION and not default_catalogue().history(scope)):
+        return
+    raise InvalidInput(
+        "OUTSIDE_JURISDICTION",
+        SCOPE_OUTSIDE_JURISDICTION.format(
+            unit=jurisdiction_label(scope), jurisdiction=jurisdiction_label(jurisdiction)
+        ),
+        scope=scope,
+        jurisdiction=jurisdiction,
+    )
+
+
+def jurisdiction_label(code: str) -> str:
+    """«Thành phố Hải Phòng» (31): the latest name of a province code, for messages."""
+    if code == NATION:
+        return f"«{NATION_NAME}»"
+    versions = default_catalogue().history(code)
+    return f"«{versions[-1].name}» ({code})" if versions else f"«{code}»"

@@ -109,6 +109,20 @@ class UnitCatalogue:
                 return unit
         return None
 
+    def named_on(self, code: str, on: date) -> AdminUnit | None:
+        """The version that names ``code`` on ``on``: the one valid then; for a unit that had
+        ceased by then (merged, or a district after the 2025 reform), its last version; for
+        one not yet created, its first. ``None`` for a code that never existed. Every service
+        names a unit through this, so a unit has the same name everywhere on a date."""
+        versions = self._versions.get(code)
+        if not versions:
+            return None
+        named = versions[0]
+        for unit in versions:
+            if unit.valid_from <= on:
+                named = unit
+        return named
+
     def require(self, code: str, on: date, level: Level | None = None) -> AdminUnit:
         """Like :meth:`get` but raises :class:`UnknownUnitError` (also on a level mismatch)."""
         unit = self.get(code, on)

@@ -179,7 +179,7 @@ BAD: list[tuple[str, str, dict[str, Any], str]] = [
      "UNKNOWN_UNIT"),
     ("unit outside Hai Phong", "/api/v1/heads",
      {"unit_code": "01", "role": "party_secretary", "full_name": "A",
-      "from_date": "2023-01-01"}, "UNIT_OUTSIDE_PROVINCE"),
+      "from_date": "2023-01-01"}, "OUTSIDE_JURISDICTION"),
     ("unknown role", "/api/v1/heads", {"unit_code": TIEN_LANG, "role": "mayor",
                                        "full_name": "A", "from_date": "2023-01-01"},
      "VALIDATION_ERROR"),

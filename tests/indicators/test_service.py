@@ -239,8 +239,9 @@ def test_reported_figures_for_an_indicator_not_computed_from_events(client: Test
                 "reported_on": "2023-12-01"}, 409, "INDICATOR_COMPUTED"),
         ("CT5", {"unit_code": TIEN_LANG, "numerator": 3, "denominator": 2,
                  "reported_on": "2023-12-01"}, 422, "NUMERATOR_ABOVE_DENOMINATOR"),
+        # Hà Nội: outside the deployment's jurisdiction before any indicator scope is asked.
         ("CT5", {"unit_code": "01", "numerator": 1, "denominator": 2,
-                 "reported_on": "2023-12-01"}, 422, "REPORTED_OUTSIDE_SCOPE"),
+                 "reported_on": "2023-12-01"}, 422, "OUTSIDE_JURISDICTION"),
         ("CT5", {"unit_code": TIEN_LANG, "numerator": 1, "denominator": 2,
                  "reported_on": "2024-01-02"}, 422, "REPORTED_DATE_OUTSIDE_PERIOD"),
         ("CT9", {"unit_code": TIEN_LANG, "numerator": 1, "denominator": 2,

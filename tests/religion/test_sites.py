@@ -30,7 +30,10 @@ def test_register_amend_close_and_the_views_follow_at_once(religion: TestClient)
     register(religion, "TL-01", name="Chùa Tiên Lãng", address="Khu 2, thị trấn Tiên Lãng")
     detail = religion.get("/api/v1/sites/TL-01").json()
     assert detail["district"] == {"code": "315", "name": "Huyện Tiên Lãng"}
-    assert detail["commune"]["name"] == "Thị trấn Tiên Lãng"
+    # Named as of today, as every service names it (Thị trấn Tiên Lãng until 30/06/2025).
+    assert detail["commune"]["name"] == "Xã Tiên Lãng"
+    [then] = religion.get("/api/v1/sites", params={"as_of": "2023-06-30"}).json()["items"]
+    assert then["commune"]["name"] == "Thị trấn Tiên Lãng"
     assert detail["dossier"]["state"] == "not_started"
     assert detail["version"] == 1
 

@@ -7,7 +7,7 @@ from uuid import UUID, uuid4
 
 from services.dialogue import messages
 from services.dialogue.adapters.projection import project
-from shared.adminunits import HAI_PHONG, AdminUnit
+from shared.adminunits import AdminUnit
 from shared.aggregate import Aggregate, CommandContext, UnitOfWork
 from shared.clock import format_date_vn
 from shared.envelope import EventEnvelope
@@ -42,17 +42,9 @@ def not_in_future(on: date, today: date) -> date:
     return on
 
 
-def hai_phong_unit(code: str, on: date) -> AdminUnit:
-    """A unit of the catalogue valid on `on` and inside Hai Phong, whose Party Committee this
-    Commission serves."""
-    unit = require_unit(code, on)
-    if unit.province_code != HAI_PHONG:
-        raise InvalidInput(
-            "UNIT_OUTSIDE_PROVINCE",
-            messages.UNIT_OUTSIDE_PROVINCE.format(code=code, name=unit.name),
-            unit_code=code,
-        )
-    return unit
+def jurisdiction_unit(uow: UnitOfWork, code: str, on: date) -> AdminUnit:
+    """A unit of the catalogue valid on `on` and inside the deployment's jurisdiction."""
+    return require_unit(code, on, within=uow.jurisdiction)
 
 
 def new_id(requested: UUID | None) -> str:

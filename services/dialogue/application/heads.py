@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads
 from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
-from services.dialogue.application.common import WRITE, hai_phong_unit, not_in_future, save
+from services.dialogue.application.common import WRITE, jurisdiction_unit, not_in_future, save
 from services.dialogue.domain.heads import HeadPost
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize
@@ -32,7 +32,7 @@ def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[Event
     not_in_future(command.from_date, today)
     if command.to_date is not None:
         not_in_future(command.to_date, today)
-    unit = hai_phong_unit(command.unit_code, command.from_date)
+    unit = jurisdiction_unit(uow, command.unit_code, command.from_date)
     authorize(uow.context, WRITE, unit.code, command.from_date)
     post = uow.load(HeadPost, HeadPost.post_id(unit.code, command.role))
     post.take_office(
@@ -58,7 +58,7 @@ def hand_over(
     authorize(uow.context, WRITE)
     not_in_future(command.from_date, today)
     post = uow.load(HeadPost, post_of(uow.connection, head_id))
-    unit = hai_phong_unit(post.unit_code, command.from_date)
+    unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
     authorize(uow.context, WRITE, unit.code, command.from_date)
     post.hand_over(head_id, str(uuid4()), command.full_name, command.from_date, unit.level)
     return save(uow, post)

@@ -23,7 +23,7 @@ from services.dialogue.application.common import (
     CITIZEN_DATA,
     WRITE,
     expect_version,
-    hai_phong_unit,
+    jurisdiction_unit,
     new_id,
     not_in_future,
     save,
@@ -84,7 +84,7 @@ def load_session(
 
 def plan(uow: UnitOfWork, command: PlanSession) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
-    unit = hai_phong_unit(command.unit_code, command.planned_on)
+    unit = jurisdiction_unit(uow, command.unit_code, command.planned_on)
     authorize(uow.context, WRITE, unit.code, command.planned_on)
     require_heads(uow, command.head_ids, unit.code, command.planned_on)
     session = uow.load(DialogueSession, new_id(command.session_id))
@@ -129,7 +129,7 @@ def hold(
     not_in_future(command.held_on, today)
     session = load_session(uow, session_id, expected_version, command.held_on)
     head_ids = list(command.head_ids or session.head_ids)
-    hai_phong_unit(session.unit_code, command.held_on)
+    jurisdiction_unit(uow, session.unit_code, command.held_on)
     require_heads(uow, head_ids, session.unit_code, command.held_on)
     session.hold(command.held_on, head_ids)
     return save(uow, session)

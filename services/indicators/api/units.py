@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from services.indicators import messages
 from shared.adminunits import (
-    HAI_PHONG,
     AdminUnit,
     UnitSuccession,
     UnknownUnitError,
@@ -17,11 +16,14 @@ from shared.adminunits import (
 )
 from shared.clock import format_date_vn, today_vn
 from shared.errors import NotFound
+from shared.unitcheck import NATION
+from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1/units", tags=[messages.TAG_UNITS])
 
 UnitCodePath = Annotated[str, Path(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
 UnitCodeQuery = Annotated[str, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+ProvinceQuery = Annotated[str, Query(pattern=r"^\d{2}$|^VN$")]
 LevelQuery = Literal["province", "district", "commune"]
 
 
@@ -60,45 +62,67 @@ def _require(code: str, on: date) -> AdminUnit:
         ) from exc
 
 
+def _province(request: Request, province: str | None) -> str | None:
+    """The province a listing is limited to: the one asked, the deployment's jurisdiction when
+    none is, every province for "VN" (the catalogue is national reference data)."""
+    if province == NATION:
+        return None
+    return province or runtime_of(request).settings.jurisdiction
+
+
 @router.get("")
 def list_units(
+    request: Request,
     on: date | None = None,
     level: LevelQuery | None = None,
-    province: UnitCodeQuery | None = None,
+    province: ProvinceQuery | None = None,
 ) -> dict[str, Any]:
-    """Các đơn vị hành chính có hiệu lực vào ngày `on` (mặc định hôm nay)."""
+    """Các đơn vị hành chính có hiệu lực vào ngày `on` (mặc định hôm nay), trong địa bàn của hệ
+    thống trừ khi hỏi tỉnh khác (`province`, hoặc `VN` cho cả nước)."""
     on = on or today_vn()
-    units = default_catalogue().units(on, level, province)
-    return {"on": on.isoformat(), "total": len(units), "items": [unit_dict(u) for u in units]}
+    within = _province(request, province)
+    units = default_catalogue().units(on, level, within)
+    return {"on": on.isoformat(), "province": within or NATION, "total": len(units),
+            "items": [unit_dict(u) for u in units]}
 
 
 @router.get("/tree")
-def unit_tree(root: UnitCodeQuery = "31", on: date | None = None) -> dict[str, Any]:
-    """Cây đơn vị hành chính dưới `root` vào ngày `on`."""
+def unit_tree(
+    request: Request, root: UnitCodeQuery | None = None, on: date | None = None
+) -> dict[str, Any]:
+    """Cây đơn vị hành chính dưới `root` (mặc định: địa bàn của hệ thống) vào ngày `on`."""
     on = on or today_vn()
+    root = root or runtime_of(request).settings.jurisdiction
     _require(root, on)
     return {"on": on.isoformat(), "tree": default_catalogue().tree(root, on)}
 
 
 @router.get("/search")
 def search_units(
+    request: Request,
     q: Annotated[str, Query(min_length=1, max_length=100)],
     on: date | None = None,
     level: LevelQuery | None = None,
-    province: UnitCodeQuery | None = None,
+    province: ProvinceQuery | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
-    """Tìm đơn vị theo tên, không phân biệt dấu ("Tien Lang" tìm được "Tiên Lãng")."""
+    """Tìm đơn vị theo tên, không phân biệt dấu ("Tien Lang" tìm được "Tiên Lãng"), có hiệu
+    lực vào ngày `on` (mặc định hôm nay; ngày dùng được trả lại), trong địa bàn của hệ thống
+    trừ khi hỏi tỉnh khác (`province`, hoặc `VN` cho cả nước)."""
     on = on or today_vn()
-    found = default_catalogue().search(q, on, level=level, province_code=province, limit=limit)
-    return {"on": on.isoformat(), "query": q, "items": [unit_dict(u) for u in found]}
+    within = _province(request, province)
+    found = default_catalogue().search(q, on, level=level, province_code=within, limit=limit)
+    return {"on": on.isoformat(), "province": within or NATION, "query": q,
+            "items": [unit_dict(u) for u in found]}
 
 
 @router.get("/successions/unknown")
-def successor_unknown(province: UnitCodeQuery = HAI_PHONG) -> dict[str, Any]:
+def successor_unknown(request: Request, province: ProvinceQuery | None = None) -> dict[str, Any]:
     """Các đơn vị đã bị sáp nhập mà dữ liệu gốc không cho biết đơn vị kế thừa (cần bổ sung)."""
-    units = default_catalogue().successor_unknown(province)
-    return {"province": province, "total": len(units), "items": [unit_dict(u) for u in units]}
+    within = _province(request, province)
+    units = default_catalogue().successor_unknown(within)
+    return {"province": within or NATION, "total": len(units),
+            "items": [unit_dict(u) for u in units]}
 
 
 @router.get("/{code}")

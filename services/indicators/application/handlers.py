@@ -66,7 +66,7 @@ def _model(
 def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
     _not_future(command.started_on)
-    unit = require_unit(command.unit_code, command.started_on)
+    unit = require_unit(command.unit_code, command.started_on, within=uow.jurisdiction)
     authorize(uow.context, WRITE, unit.code, command.started_on)
     model_id = command.model_id or f"MH-{uuid4().hex[:12].upper()}"
     status = "recognised" if command.recognition_level != "none" else command.status
@@ -175,7 +175,7 @@ def award_contest_entry(
 def define_indicator(uow: UnitOfWork, command: DefineIndicator) -> list[EventEnvelope]:
     # Targets are set by the Commission at city level (DOMAIN.md, "Who uses it").
     require_city(uow.context, WRITE)
-    definition = _definition(command)
+    definition = _definition(command, uow.jurisdiction)
     indicator = uow.load(
         Indicator, definition.key, expected_version=command.expected_version
     )
@@ -183,7 +183,7 @@ def define_indicator(uow: UnitOfWork, command: DefineIndicator) -> list[EventEnv
     return uow.save(indicator)
 
 
-def _definition(command: DefineIndicator) -> Definition:
+def _definition(command: DefineIndicator, jurisdiction: str) -> Definition:
     start = command.period_start or date(command.year, 1, 1)
     end = command.period_end or date(command.year, 12, 31)
     if start.year != command.year or end.year != command.year:
@@ -203,7 +203,7 @@ def _definition(command: DefineIndicator) -> Definition:
     scope = tuple(dict.fromkeys(command.scope_unit_codes))
     for code in scope:
         for on in (start, end):
-            unit = require_unit(code, on)
+            unit = require_unit(code, on, within=jurisdiction)
             if unit.level == "commune":
                 raise InvalidInput(
                     "SCOPE_NOT_PROVINCE_OR_DISTRICT",
@@ -270,7 +270,7 @@ def record_reported_figure(
                 end=format_date_vn(definition.period_end),
             ),
         )
-    require_unit(command.unit_code, on)
+    require_unit(command.unit_code, on, within=uow.jurisdiction)
     authorize(uow.context, WRITE, command.unit_code, on)
     if command.unit_code not in scope_tree(definition.scope, on).units:
         raise InvalidInput(

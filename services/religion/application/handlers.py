@@ -104,7 +104,7 @@ def register_site(uow: UnitOfWork, command: RegisterSite) -> list[EventEnvelope]
     authorize(uow.context, WRITE)
     on = command.registered_on or today_vn()
     not_in_future(on)
-    require_unit(command.commune_code, on, level="commune")
+    require_unit(command.commune_code, on, level="commune", within=uow.jurisdiction)
     authorize(uow.context, WRITE, command.commune_code, on)
     site = uow.load(ReligiousSite, command.code)
     site.register(registered_event(command, on), on)
@@ -126,7 +126,10 @@ def amend_site(uow: UnitOfWork, code: str, command: AmendSite) -> list[EventEnve
         if wanted["commune_code"] is None:
             del wanted["commune_code"]
         else:
-            require_unit(wanted["commune_code"], command.amended_on, level="commune")
+            require_unit(
+                wanted["commune_code"], command.amended_on, level="commune",
+                within=uow.jurisdiction,
+            )
             # Moving a site out of one's district is writing into another district.
             authorize(uow.context, WRITE, wanted["commune_code"], command.amended_on)
             district = district_code_of(wanted["commune_code"], command.amended_on)
@@ -264,7 +267,9 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
             )
         commune_code, district_code = site.commune_code, site.district_code
     elif command.commune_code is not None:
-        require_unit(command.commune_code, command.detected_on, level="commune")
+        require_unit(
+            command.commune_code, command.detected_on, level="commune", within=uow.jurisdiction
+        )
         commune_code = command.commune_code
         district_code = district_code_of(commune_code, command.detected_on)
     else:

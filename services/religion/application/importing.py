@@ -36,6 +36,7 @@ from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_e
 from shared.errors import InvalidInput
 from shared.eventstore import events_table
 from shared.safecells import FORMULA_TEXT_CODE, formula_refusal
+from shared.unitcheck import require_within
 from shared.validation import vietnamese_errors
 
 MAX_ROWS = 100_000
@@ -234,7 +235,7 @@ def _error(sheet: Sheet, row: SheetRow, fld: str | None, code: str, message: str
     )
 
 
-def validate(sheet: Sheet) -> tuple[list[ValidRow], list[RowError]]:
+def validate(sheet: Sheet, jurisdiction: str) -> tuple[list[ValidRow], list[RowError]]:
     catalogue = default_catalogue()
     today = today_vn()
     valid: list[ValidRow] = []
@@ -270,6 +271,11 @@ def validate(sheet: Sheet) -> tuple[list[ValidRow], list[RowError]]:
                 messages.UNKNOWN_COMMUNE.format(code=command.commune_code,
                                                 on=format_date_vn(on)),
             ))
+        else:
+            try:
+                require_within(catalogue.require(command.commune_code, on), on, jurisdiction)
+            except InvalidInput as exc:
+                row_errors.append(_error(sheet, row, "commune_code", exc.code, exc.message))
         first = seen.setdefault(command.code, row.number)
         if first != row.number:
             row_errors.append(_error(sheet, row, "code", "DUPLICATE_IN_FILE",
@@ -323,7 +329,7 @@ def import_sites(
     sheet = read_sheet(filename, content, MAX_ROWS)
     report = ImportReport(filename, sheet.format, sheet.header_row, dry_run, only_valid,
                           rows=len(sheet.rows))
-    valid, report.errors = validate(sheet)
+    valid, report.errors = validate(sheet, uow.jurisdiction)
     valid = _within_unit_scope(uow, sheet, valid, report.errors)
     existing = _existing(uow, [v.command.code for v in valid])
     fresh: list[ValidRow] = []

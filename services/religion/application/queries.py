@@ -65,13 +65,22 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def _unit_name(code: str, on: date, stored: str | None) -> str | None:
+    # Named as of the date asked, as every service names it (the stored name is the one of
+    # the registration date: 11755 was "Thị trấn Tiên Lãng" then, "Xã Tiên Lãng" today).
+    unit = default_catalogue().named_on(code, on)
+    return unit.name if unit is not None else stored
+
+
 def site_item(row: Any, on: date) -> dict[str, Any]:
     return {
         "code": row.code,
         "name": row.name,
         "religion": row.religion,
-        "commune": {"code": row.commune_code, "name": row.commune_name},
-        "district": {"code": row.district_code, "name": row.district_name}
+        "commune": {"code": row.commune_code,
+                    "name": _unit_name(row.commune_code, on, row.commune_name)},
+        "district": {"code": row.district_code,
+                     "name": _unit_name(row.district_code, on, row.district_name)}
         if row.district_code else None,
         "address": row.address,
         "land_area_m2": row.land_area_m2,

@@ -7,12 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
+from services.reporting.api.scope import Scope
 from services.reporting.application.figures import compute
 from services.reporting.application.reports import Report, build_report, load_period
 from services.reporting.application.views import require_theme, require_unit
 from services.reporting.domain.periods import MONTHS, Period, latest_closed_period, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
-from shared.adminunits import HAI_PHONG
 from shared.auth.checks import readable_unit
 from shared.clock import today_vn
 from shared.db import read_connection
@@ -22,7 +22,6 @@ from shared.web import principal_of, runtime_of
 router = APIRouter(tags=["bảng điều khiển"])
 
 PeriodParam = Annotated[str | None, Query(max_length=10)]
-Scope = Annotated[str, Query(pattern=r"^(VN|\d{2})$")]
 UnitParam = Annotated[str | None, Query(pattern=r"^(VN|\d{2}|\d{3}|\d{5})$")]
 AsOf = Annotated[str | None, Query(max_length=40)]
 FIRST_YEAR = 2023  # the first year of the plan this system serves
@@ -30,7 +29,7 @@ FIRST_YEAR = 2023  # the first year of the plan this system serves
 
 @router.get("/", response_class=HTMLResponse)
 def dashboard(
-    request: Request, period: PeriodParam = None, scope: Scope = HAI_PHONG,
+    request: Request, scope: Scope, period: PeriodParam = None,
     unit: UnitParam = None, as_of: AsOf = None,
 ) -> HTMLResponse:
     """Bảng điều khiển: chỉ tiêu I1-I4, tiến độ qua các kỳ, kết quả theo đơn vị."""
@@ -39,8 +38,8 @@ def dashboard(
 
 @router.get("/chuyen-de/{theme}", response_class=HTMLResponse)
 def thematic_dashboard(
-    request: Request, theme: Annotated[str, Path(max_length=40)], period: PeriodParam = None,
-    scope: Scope = HAI_PHONG, unit: UnitParam = None, as_of: AsOf = None,
+    request: Request, theme: Annotated[str, Path(max_length=40)], scope: Scope,
+    period: PeriodParam = None, unit: UnitParam = None, as_of: AsOf = None,
 ) -> HTMLResponse:
     require_theme(theme)
     return _page(request, theme, period, scope, unit, as_of)

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.reporting.api.scope import Scope
 from services.reporting.application.queries import religious_sites_summary
 from services.reporting.application.reports import (
     adjust_period,
@@ -30,7 +31,6 @@ from services.reporting.application.views import (
 from services.reporting.domain.periods import MONTHS, period_id
 from services.reporting.outputs.excel import report_workbook
 from services.reporting.outputs.word import report_document
-from shared.adminunits import HAI_PHONG
 from shared.aggregate import CommandContext
 from shared.auth.checks import may_read_unit, readable_unit
 from shared.clock import today_vn
@@ -41,7 +41,6 @@ from shared.web import command_context, principal_of, runtime_of
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
 
 PeriodId = Annotated[str, Path(max_length=10, description="Kỳ báo cáo, ví dụ 2023-3m")]
-Scope = Annotated[str, Query(pattern=r"^(VN|\d{2})$", description="Mã tỉnh/thành phố hoặc VN")]
 UnitParam = Annotated[str | None, Query(pattern=r"^(VN|\d{2}|\d{3}|\d{5})$")]
 AsOf = Annotated[str | None, Query(max_length=40, description="Thời điểm số liệu (ISO)")]
 Theme = Annotated[str, Path(max_length=40)]
@@ -60,7 +59,7 @@ class AdjustPeriod(BaseModel):
 class FinaliseReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scope: str = Field(default=HAI_PHONG, pattern=r"^(VN|\d{2})$")
+    scope: str | None = Field(default=None, pattern=r"^(VN|\d{2})$")  # default: jurisdiction
     as_of: str | None = Field(default=None, max_length=40)
 
 
@@ -107,7 +106,7 @@ def put_period(
 
 @router.get("/reports/{period_id}")
 def get_report(
-    period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, unit: UnitParam = None,
+    period_id: PeriodId, request: Request, scope: Scope, unit: UnitParam = None,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Báo cáo một kỳ: chỉ tiêu, số liệu so với kỳ trước, các đơn vị trực thuộc."""
@@ -118,7 +117,7 @@ def get_report(
 
 @router.get("/reports/{period_id}/units")
 def get_report_units(
-    period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, as_of: AsOf = None
+    period_id: PeriodId, request: Request, scope: Scope, as_of: AsOf = None
 ) -> Response:
     """Mọi số liệu của mọi đơn vị trong phạm vi báo cáo."""
     principal = principal_of(request)
@@ -144,7 +143,7 @@ def post_finalise(
 
 @router.get("/reports/{period_id}/report.docx")
 def get_report_docx(
-    period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, unit: UnitParam = None,
+    period_id: PeriodId, request: Request, scope: Scope, unit: UnitParam = None,
     as_of: AsOf = None,
 ) -> Response:
     unit = readable_unit(principal_of(request), unit)
@@ -155,7 +154,7 @@ def get_report_docx(
 
 @router.get("/reports/{period_id}/tables.xlsx")
 def get_report_xlsx(
-    period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG, unit: UnitParam = None,
+    period_id: PeriodId, request: Request, scope: Scope, unit: UnitParam = None,
     as_of: AsOf = None,
 ) -> Response:
     unit = readable_unit(principal_of(request), unit)
@@ -166,7 +165,7 @@ def get_report_xlsx(
 
 @router.get("/themes/{theme}/{period_id}")
 def get_theme(
-    theme: Theme, period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG,
+    theme: Theme, period_id: PeriodId, request: Request, scope: Scope,
     unit: UnitParam = None, as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Báo cáo chuyên đề (mục II.4.2 Kế hoạch) trên cùng số liệu."""
@@ -178,7 +177,7 @@ def get_theme(
 
 @router.get("/themes/{theme}/{period_id}/report.docx")
 def get_theme_docx(
-    theme: Theme, period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG,
+    theme: Theme, period_id: PeriodId, request: Request, scope: Scope,
     unit: UnitParam = None, as_of: AsOf = None,
 ) -> Response:
     require_theme(theme)
@@ -190,7 +189,7 @@ def get_theme_docx(
 
 @router.get("/themes/{theme}/{period_id}/tables.xlsx")
 def get_theme_xlsx(
-    theme: Theme, period_id: PeriodId, request: Request, scope: Scope = HAI_PHONG,
+    theme: Theme, period_id: PeriodId, request: Request, scope: Scope,
     unit: UnitParam = None, as_of: AsOf = None,
 ) -> Response:
     require_theme(theme)

@@ -42,6 +42,7 @@ from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput, NotFound
 from shared.eventstore import EventStore
 from shared.runtime import ServiceRuntime
+from shared.unitcheck import require_scope_within
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -346,10 +347,12 @@ def _report(figures: Figures, previous: Figures) -> Report:
 
 
 def finalise_report(
-    uow: UnitOfWork, period_id: str, scope: str, as_of_param: str | None
+    uow: UnitOfWork, period_id: str, scope: str | None, as_of_param: str | None
 ) -> tuple[Finalisation, list[EventEnvelope]]:
     authorize(uow.context, "reports:finalise")
     require_period_id(period_id)
+    scope = scope or uow.jurisdiction
+    require_scope_within(scope, uow.jurisdiction)
     # Finalising freezes the figures of the whole scope: the caller's unit scope must hold it.
     authorize(uow.context, "reports:finalise", scope, today_vn())
     now = utcnow()
