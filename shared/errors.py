@@ -70,3 +70,35 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     if details is not None:
         error["details"] = details
     return {"error": error}
+
+
+class RebuildInProgress(Conflict):
+    """A rebuild of the read models was asked while one is being built."""
+
+    def __init__(self, generation: int, started_at: Any) -> None:
+        started = started_at.isoformat() if hasattr(started_at, "isoformat") else started_at
+        super().__init__(
+            "REBUILD_IN_PROGRESS",
+            f"Đang dựng lại các bảng số liệu (thế hệ {generation}, bắt đầu lúc {started}). "
+            "Vui lòng chờ lần dựng lại này hoàn tất rồi yêu cầu lại; "
+            "xem tiến độ tại GET /api/v1/admin/rebuild-projections.",
+            generation=generation,
+            started_at=started,
+        )
+
+
+class RebuildNotFound(NotFound):
+    def __init__(self, generation: int) -> None:
+        super().__init__(
+            "REBUILD_NOT_FOUND",
+            f"Không có lần dựng lại nào tạo thế hệ bảng số liệu {generation}.",
+            generation=generation,
+        )
+
+
+class NoRebuildInProgress(NotFound):
+    def __init__(self) -> None:
+        super().__init__(
+            "NO_REBUILD_IN_PROGRESS",
+            "Không có lần dựng lại bảng số liệu nào đang chạy để huỷ.",
+        )

@@ -20,6 +20,7 @@ from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.migrations import apply_migrations
 from shared.natsconn import NatsLink
+from shared.rebuild import ReadModelRebuilds, ReadModels, rebuild_metadata
 from shared.relay import OutboxRelay
 from shared.settings import Settings
 from shared.streams import ensure_stream, stream_config
@@ -40,6 +41,7 @@ class ServiceRuntime:
         projections: Sequence[Projection] = (),
         background: Sequence[BackgroundTask] = (),
         engine: Engine | None = None,
+        read_models: ReadModels | None = None,
     ) -> None:
         self.settings = settings
         self.registry = registry
@@ -47,6 +49,8 @@ class ServiceRuntime:
             settings.database_url, settings.database_busy_timeout_s
         )
         self.metadata = [kernel_metadata, *metadata]
+        if read_models is not None:
+            self.metadata.append(rebuild_metadata)
         self.store = EventStore(settings.service, settings.subject_root)
         self.connections = ConnectionSource(self.engine)
         self.metrics = ServiceMetrics(settings.service)
@@ -63,25 +67,38 @@ class ServiceRuntime:
             publish_timeout_s=settings.relay_publish_timeout_s,
             metrics=self.metrics,
         )
-        self.consumers = [
-            ConsumerRunner(
-                self.engine,
-                self.link,
-                projection,
-                service=settings.service,
-                subject_root=settings.subject_root,
-                batch_size=projection.batch_size or settings.consumer_batch_size,
-                poison_attempts=settings.consumer_poison_attempts,
-                ack_wait_s=settings.consumer_ack_wait_s,
-                metrics=self.metrics,
-            )
-            for projection in projections
-        ]
+        # Consumers of projections rebuilt by reset and replay; read models rebuilt beside the
+        # live ones by generations have theirs in `rebuilds` (see `consumers`).
+        self._plain_consumers = [self._runner(projection) for projection in projections]
+        self.rebuilds = (
+            ReadModelRebuilds(self, read_models, self._runner) if read_models is not None
+            else None
+        )
         self.background = list(background)
         self._stop = asyncio.Event()
         self._tasks: list[asyncio.Task[None]] = []
         self._consumer_stop = asyncio.Event()
         self._consumer_tasks: list[asyncio.Task[None]] = []
+
+    def _runner(self, projection: Projection) -> ConsumerRunner:
+        settings = self.settings
+        return ConsumerRunner(
+            self.engine,
+            self.link,
+            projection,
+            service=settings.service,
+            subject_root=settings.subject_root,
+            batch_size=projection.batch_size or settings.consumer_batch_size,
+            poison_attempts=settings.consumer_poison_attempts,
+            ack_wait_s=settings.consumer_ack_wait_s,
+            metrics=self.metrics,
+        )
+
+    @property
+    def consumers(self) -> list[ConsumerRunner]:
+        """The consumers feeding the live read models (not those of a rebuild under way)."""
+        live = self.rebuilds.live.runners if self.rebuilds is not None else []
+        return [*self._plain_consumers, *live]
 
     def create_schema(self) -> None:
         apply_migrations(self.engine, self.settings, self.metadata)
@@ -122,12 +139,14 @@ class ServiceRuntime:
             *(asyncio.create_task(job(self, self._stop)) for job in self.background),
         ]
         self._start_consumers()
+        if self.rebuilds is not None:
+            await self.rebuilds.start()
         log.info("service_started", service=self.settings.service)
 
     def _start_consumers(self) -> None:
         self._consumer_stop = asyncio.Event()
         self._consumer_tasks = [
-            asyncio.create_task(c.run(self._consumer_stop)) for c in self.consumers
+            asyncio.create_task(c.run(self._consumer_stop)) for c in self._plain_consumers
         ]
 
     async def _stop_consumers(self) -> None:
@@ -139,6 +158,8 @@ class ServiceRuntime:
 
     async def stop(self) -> None:
         self._stop.set()
+        if self.rebuilds is not None:
+            await self.rebuilds.stop()
         await self._stop_consumers()
         await _finish(self._tasks, timeout=5.0)
         self._tasks = []
@@ -146,15 +167,20 @@ class ServiceRuntime:
         self.connections.close_all()
         self.engine.dispose()
 
-    async def rebuild_projections(self) -> None:
-        """Drop every read model of this service and replay it from the source streams."""
+    async def rebuild_projections(self, requested_by: str = "system") -> dict[str, Any]:
+        """Rebuild the read models from the source streams: read models by generations are
+        built beside the live ones (the rebuild's state is returned; a second one while it
+        runs is refused); other projections are dropped and replayed."""
+        if self.rebuilds is not None:
+            return await self.rebuilds.begin(requested_by)
         await self._stop_consumers()
-        for consumer in self.consumers:
+        for consumer in self._plain_consumers:
             await asyncio.to_thread(consumer.reset)
             if self.link.js is not None:
                 await consumer.delete_durable(self.link.js)
         log.info("projections_reset", consumers=[c.durable for c in self.consumers])
         self._start_consumers()
+        return {"state": "rebuilding", "consumers": [c.durable for c in self.consumers]}
 
 
 async def _finish(tasks: list[asyncio.Task[None]], timeout: float) -> None:

@@ -29,7 +29,7 @@ from shared.auth.principal import Principal
 from shared.auth.routes import auth_router
 from shared.consumer import dead_letters_table
 from shared.db import ping
-from shared.errors import DomainError, error_body
+from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.logs import configure_logging, error_line, get_logger
 from shared.outage import is_infrastructure_failure
 from shared.runtime import ServiceRuntime
@@ -342,9 +342,30 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
 
     @router.post("/api/v1/admin/rebuild-projections", status_code=202)
     async def rebuild(principal: AuthenticatedPrincipal) -> dict[str, Any]:
+        """Rebuild the read models beside the live ones (409 while a rebuild is under way);
+        the answer is the rebuild's state, as the GET below gives it."""
         require_scope(principal, "admin")
-        await runtime.rebuild_projections()
-        return {"status": "rebuilding", "consumers": [c.durable for c in runtime.consumers]}
+        return await runtime.rebuild_projections(requested_by=principal.actor)
+
+    @router.delete("/api/v1/admin/rebuild-projections")
+    async def abandon_rebuild(principal: AuthenticatedPrincipal) -> dict[str, Any]:
+        """Give up the rebuild under way (404 when there is none); the live tables stay."""
+        require_scope(principal, "admin")
+        if runtime.rebuilds is None:
+            raise NoRebuildInProgress()
+        return await runtime.rebuilds.abandon(principal.actor)
+
+    @router.get("/api/v1/admin/rebuild-projections")
+    async def rebuild_progress(
+        principal: AuthenticatedPrincipal,
+        generation: Annotated[int | None, Query(ge=1)] = None,
+    ) -> dict[str, Any]:
+        """The latest rebuild (or that of `generation`): state, events applied, stream
+        positions, started and switched times."""
+        require_scope(principal, "admin")
+        if runtime.rebuilds is None:
+            return {"state": "live", "consumers": [c.durable for c in runtime.consumers]}
+        return await runtime.rebuilds.status(generation)
 
     return router
 

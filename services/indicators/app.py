@@ -5,18 +5,24 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 
 from fastapi import FastAPI
 
 from services.indicators import messages
-from services.indicators.adapters.tables import metadata, write_metadata
+from services.indicators.adapters.tables import FACT_TABLES, metadata, write_metadata
 from services.indicators.api.indicators import router as indicators_router
 from services.indicators.api.models import router as models_router
 from services.indicators.api.units import router as units_router
-from services.indicators.application.lifecycle import seed_plan_definitions, status_sweeper
+from services.indicators.application.lifecycle import (
+    seed_plan_definitions,
+    status_sweeper,
+    statuses_after_rebuild,
+)
 from services.indicators.application.projections import all_projections
 from services.indicators.domain.events import registry
 from shared.eventstore import EventStore
+from shared.rebuild import ReadModels
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
@@ -30,7 +36,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings,
         registry,
         metadata=[metadata, write_metadata],
-        projections=all_projections(store),
+        # A rebuild builds the fact tables beside the live ones; once switched in, the statuses
+        # are evaluated on them: what the old tables had missed (events lost in an outage)
+        # is announced then.
+        read_models=ReadModels(FACT_TABLES, partial(all_projections, store),
+                               after_switch=statuses_after_rebuild),
         background=[status_sweeper],
     )
     app = build_app(

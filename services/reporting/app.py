@@ -9,7 +9,7 @@ from services.reporting import messages
 from services.reporting.adapters.tables import metadata
 from services.reporting.api.dashboard import router as dashboard_router
 from services.reporting.api.routes import router
-from services.reporting.application.projections import all_projections
+from services.reporting.application.projections import READ_MODELS
 from services.reporting.application.warmup import warm_up
 from services.reporting.domain.events import registry
 from shared.runtime import ServiceRuntime
@@ -19,7 +19,7 @@ from shared.web import build_app
 
 def create_runtime(settings: Settings | None = None) -> ServiceRuntime:
     settings = settings or Settings.for_service("reporting")
-    return ServiceRuntime(settings, registry, metadata=[metadata], projections=all_projections(),
+    return ServiceRuntime(settings, registry, metadata=[metadata], read_models=READ_MODELS,
                           background=[warm_up])
 
 

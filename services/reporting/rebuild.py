@@ -1,16 +1,19 @@
-"""`python -m services.reporting.rebuild [YEAR ...]`: drop every projection of the reporting
-service and rebuild it from the streams, then show that every figure is the same as before.
+"""`python -m services.reporting.rebuild [YEAR ...]`: rebuild every projection of the
+reporting service from the streams (a new generation of its tables, built beside the live
+ones and switched in when caught up: `shared/rebuild.py`), then show that every figure is the
+same as before.
 
 The figures compared are the content hashes of the reports of every conference period of
 this year and last year (Hai Phong), all as of one fixed time taken before the rebuild.
-Run it with the service stopped, or use `POST /api/v1/admin/rebuild-projections` on a
-running service. Exit status 1 when a figure differs.
+Replicas of the service may run meanwhile; `POST /api/v1/admin/rebuild-projections` on a
+running service does the same without the comparison. Exit status 1 when a figure differs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -39,6 +42,22 @@ async def caught_up(runtime: ServiceRuntime, poll_s: float = 0.25) -> None:
             return
 
 
+async def switched(runtime: ServiceRuntime, generation: int, poll_s: float = 0.5) -> None:
+    """Until the rebuild of `generation` is switched in, showing its progress now and then."""
+    assert runtime.rebuilds is not None
+    shown = 0.0
+    while True:
+        state = await runtime.rebuilds.status(generation)
+        if state["state"] != "building":
+            return
+        now = time.monotonic()
+        if now - shown >= 5.0:
+            shown = now
+            print(f"  đang dựng lại thế hệ {generation}: "
+                  f"{state['events_applied']} sự kiện đã áp dụng", flush=True)
+        await asyncio.sleep(poll_s)
+
+
 def figure_hashes(
     runtime: ServiceRuntime, as_of: datetime, years: Sequence[int]
 ) -> dict[str, str]:
@@ -61,7 +80,8 @@ async def rebuild(years: Sequence[int] = ()) -> int:
         await caught_up(runtime)
         as_of = utcnow()
         before = figure_hashes(runtime, as_of, years)
-        await runtime.rebuild_projections()
+        started = await runtime.rebuild_projections("python -m services.reporting.rebuild")
+        await switched(runtime, int(started["generation"]))
         await caught_up(runtime)
         after = figure_hashes(runtime, as_of, years)
     finally:

@@ -12,7 +12,6 @@ from sqlalchemy import func, select
 from shared.eventstore import events_table
 from tests.indicators.conftest import (
     Upstream,
-    applied,
     get_json,
     runtime_of,
     status_events,
@@ -28,7 +27,7 @@ from tests.indicators.scenario import (
     dialogue_2023,
     religion_2023,
 )
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import rebuild_and_wait, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -139,10 +138,8 @@ def test_a_rebuild_replays_to_the_same_figures_and_announces_nothing(
              for i in ("I3", "I4")}
     announced = status_events(client)
 
-    before = applied(client)
-    response = client.post("/api/v1/admin/rebuild-projections")
-    assert response.status_code == 202
-    wait_applied(client, before + PLAN_DEFINITIONS + len(religion))
+    rebuilt = rebuild_and_wait(client)
+    assert rebuilt["events_applied"] == PLAN_DEFINITIONS + len(religion)
 
     for indicator, view in views.items():
         again = get_json(client, f"/api/v1/indicators/2023/{indicator}/units", level="commune")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import nats
 from nats.aio.msg import Msg
@@ -52,3 +53,23 @@ async def read_stream(url: str, stream: str, subjects: str = ">") -> list[Msg]:
         return messages
     finally:
         await client.close()
+
+
+REBUILD = "/api/v1/admin/rebuild-projections"
+
+
+def rebuild_and_wait(client: Any, timeout: float = 60.0) -> dict[str, Any]:
+    """Ask a service (a TestClient) to rebuild its read models and wait for the switch: the
+    rebuild's last state."""
+    started = client.post(REBUILD)
+    assert started.status_code == 202, started.text
+    generation = started.json()["generation"]
+    assert started.json()["state"] == "building"
+    found: dict[str, Any] = {}
+
+    def switched() -> bool:
+        found.update(client.get(REBUILD, params={"generation": generation}).json())
+        return bool(found["state"] == "live")
+
+    wait_until(switched, timeout=timeout)
+    return found

@@ -43,6 +43,7 @@ from services.reporting.domain.chunks import period_chunks
 from services.reporting.domain.periods import period_id
 from shared.db import read_connection
 from shared.envelope import utcnow
+from tests.integration.helpers import rebuild_and_wait
 from tests.reporting.conftest import Reporting, figure_values
 from tests.reporting.scenario import (
     DAI_THANG,
@@ -170,9 +171,7 @@ def test_a_replay_rebuilds_the_same_chunks(reporting: Reporting) -> None:
     as_of = utcnow().isoformat()  # after every fact: from the chunks
     shown = reporting.client.get("/api/v1/reports/2023-12m/units", params={"as_of": as_of}).json()
 
-    response = reporting.client.post("/api/v1/admin/rebuild-projections")
-    assert response.status_code == 202
-    reporting.wait_projected()
+    rebuild_and_wait(reporting.client)
     assert _chunk_rows(reporting) == live
     replayed = reporting.client.get(
         "/api/v1/reports/2023-12m/units", params={"as_of": as_of}).json()
@@ -286,9 +285,7 @@ def test_facts_older_than_the_chunks_are_counted_from_the_facts_until_a_rebuild(
     after = reporting.client.get("/api/v1/reports/2023-6m/units").json()
     assert after["units"] != expected["units"]  # S8 counted, from the facts
 
-    response = reporting.client.post("/api/v1/admin/rebuild-projections")
-    assert response.status_code == 202
-    reporting.wait_projected()
+    rebuild_and_wait(reporting.client)
     with runtime.engine.connect() as conn:
         assert read_marks(conn).complete
     rebuilt = reporting.client.get("/api/v1/reports/2023-6m/units").json()

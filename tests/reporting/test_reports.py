@@ -14,7 +14,7 @@ from docx import Document
 
 from services.reporting.rebuild import rebuild
 from shared.envelope import utcnow
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import rebuild_and_wait, wait_until
 from tests.reporting.conftest import Reporting, figure_values
 from tests.reporting.scenario import (
     HAI_PHONG_COMMUNES,
@@ -219,9 +219,7 @@ def test_reports_are_reproducible_and_finalised_figures_stay_frozen(
     assert again == first
 
     # Drop every projection and replay the streams: the same figures.
-    response = reporting.client.post("/api/v1/admin/rebuild-projections")
-    assert response.status_code == 202
-    reporting.wait_projected()
+    rebuild_and_wait(reporting.client)
     replayed = _get(reporting, "/api/v1/reports/2023-3m/units", as_of=as_of)
     assert replayed == first
 

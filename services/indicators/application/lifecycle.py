@@ -65,20 +65,25 @@ async def consumers_caught_up(runtime: ServiceRuntime) -> bool:
     return True
 
 
-def sweep_statuses(runtime: ServiceRuntime, today: date | None = None) -> int:
-    """Evaluate every running (or just ended) period's figures; returns announcements made."""
+def sweep_statuses(
+    runtime: ServiceRuntime, today: date | None = None, *, ended_too: bool = False,
+    cause: str = "schedule",
+) -> int:
+    """Evaluate every running (or just ended; with `ended_too`, every begun) period's
+    figures; returns announcements made."""
     today = today or today_vn()
     with runtime.engine.connect() as conn:
         definitions = list(load_definitions(conn).values())
     announced = 0
     for definition in definitions:
-        if definition.period_start > today or definition.period_end + SWEEP_GRACE < today:
+        if definition.period_start > today or (
+                not ended_too and definition.period_end + SWEEP_GRACE < today):
             continue
         try:
             with runtime.engine.begin() as conn:
                 announced += len(
                     evaluate_definition(
-                        conn, runtime.store, definition, None, cause="schedule", today=today
+                        conn, runtime.store, definition, None, cause=cause, today=today
                     )
                 )
         except ConcurrencyError:
@@ -86,6 +91,13 @@ def sweep_statuses(runtime: ServiceRuntime, today: date | None = None) -> int:
     if announced:
         runtime.relay.notify()
     return announced
+
+
+def statuses_after_rebuild(runtime: ServiceRuntime) -> int:
+    """Once a rebuild is switched in: what its facts say of every period begun, announced
+    where it differs from the last status (events an outage had kept from the old tables
+    were never evaluated; a rebuild that changes nothing announces nothing)."""
+    return sweep_statuses(runtime, ended_too=True, cause="rebuild")
 
 
 async def status_sweeper(runtime: ServiceRuntime, stop: asyncio.Event) -> None:

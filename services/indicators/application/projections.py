@@ -8,35 +8,34 @@ Three consumers, each through the kernel's ConsumerRunner (exactly-once effect):
   and the reported indicators.
 
 Each handler writes its fact row, then re-evaluates the definitions the fact feeds and
-announces changed statuses in the same transaction (see `announce`).
+announces changed statuses in the same transaction (see `announce`). A rebuild
+(`shared.rebuild`) runs the same handlers into its own generation of the fact tables and
+announces nothing until that generation is live: statuses are evaluated on the live facts.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, select
 
+from services.indicators.adapters import tables as facts
 from services.indicators.adapters.facts import utc
-from services.indicators.adapters.tables import (
-    certificate_facts,
-    contest_facts,
-    dossier_facts,
-    head_facts,
-    model_facts,
-    reported_facts,
-    rule_facts,
-    session_facts,
-    site_facts,
-)
 from services.indicators.application.announce import business_date, evaluate_after
 from services.indicators.domain.definitions import Definition
 from shared.consumer import Handler, Projection
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
+from shared.rebuild import TableMap
+
+Evaluate = Callable[
+    [Connection, EventStore, EventEnvelope, Callable[[Definition], bool],
+     Callable[[], Iterable[str]] | None],
+    None,
+]
 
 DOSSIER_SWITCH = {
     "LandDossierLodged": "on",
@@ -69,19 +68,40 @@ def _write(conn: Connection, table: Table, envelope: EventEnvelope, on: date, **
 # -- religion ----------------------------------------------------------------------------------
 
 
-# No ORDER BY: with one, SQLite walks the whole table along the on_date index instead of
-# taking the site's few rows by the site_code index; the latest is picked here.
-_SITE_COMMUNES = select(
-    site_facts.c.commune_code, site_facts.c.on_date, site_facts.c.seq
-).where(site_facts.c.site_code == bindparam("site_code"), site_facts.c.commune_code.is_not(None))
+def _same(table: Table) -> Table:
+    return table
 
 
-def _site_commune(conn: Connection, site_code: str) -> str | None:
-    rows = conn.execute(_SITE_COMMUNES, {"site_code": site_code}).all()
-    return max(rows, key=lambda r: (r.on_date, r.seq)).commune_code if rows else None
+def _not_while_building(
+    conn: Connection, store: EventStore, envelope: EventEnvelope,
+    fed: Callable[[Definition], bool], unit_codes: Callable[[], Iterable[str]] | None,
+) -> None:
+    """A generation being built announces nothing: its facts are not the live ones yet."""
 
 
-def religion_projection(store: EventStore) -> Projection:
+def _evaluation(live: bool) -> Evaluate:
+    return evaluate_after if live else _not_while_building
+
+
+def _site_communes(sites: Table) -> Any:
+    # No ORDER BY: with one, SQLite walks the whole table along the on_date index instead of
+    # taking the site's few rows by the site_code index; the latest is picked here.
+    return select(sites.c.commune_code, sites.c.on_date, sites.c.seq).where(
+        sites.c.site_code == bindparam("site_code"), sites.c.commune_code.is_not(None))
+
+
+def religion_projection(
+    store: EventStore, tables: TableMap = _same, live: bool = True
+) -> Projection:
+    site_facts, dossier_facts, certificate_facts = (
+        tables(facts.site_facts), tables(facts.dossier_facts), tables(facts.certificate_facts))
+    evaluate_after = _evaluation(live)
+    site_communes = _site_communes(site_facts)
+
+    def site_commune(conn: Connection, site_code: str) -> str | None:
+        rows = conn.execute(site_communes, {"site_code": site_code}).all()
+        return max(rows, key=lambda r: (r.on_date, r.seq)).commune_code if rows else None
+
     def fed(definition: Definition) -> bool:
         return definition.source == "religion"
 
@@ -93,7 +113,7 @@ def religion_projection(store: EventStore) -> Projection:
 
     def site_amended(conn: Connection, envelope: EventEnvelope) -> None:
         p = envelope.payload
-        before = _site_commune(conn, p["code"])  # read before the amendment is written
+        before = site_commune(conn, p["code"])  # read before the amendment is written
         changes = p.get("changes") or {}
         _write(conn, site_facts, envelope, _payload_date(envelope, "amended_on"),
                site_code=p["code"], kind="amended", commune_code=p.get("commune_code"),
@@ -106,13 +126,13 @@ def religion_projection(store: EventStore) -> Projection:
         code = envelope.payload["code"]
         _write(conn, site_facts, envelope, _payload_date(envelope, "closed_on"), site_code=code,
                kind="closed", commune_code=None, name=None)
-        evaluate_after(conn, store, envelope, fed, lambda: [_site_commune(conn, code) or ""])
+        evaluate_after(conn, store, envelope, fed, lambda: [site_commune(conn, code) or ""])
 
     def dossier_step(conn: Connection, envelope: EventEnvelope) -> None:
         code = envelope.payload["site_code"]
         _write(conn, dossier_facts, envelope, business_date(envelope), site_code=code,
                switch=DOSSIER_SWITCH[envelope.event_type], event_type=envelope.event_type)
-        evaluate_after(conn, store, envelope, fed, lambda: [_site_commune(conn, code) or ""])
+        evaluate_after(conn, store, envelope, fed, lambda: [site_commune(conn, code) or ""])
 
     def certificate_step(conn: Connection, envelope: EventEnvelope) -> None:
         p = envelope.payload
@@ -121,7 +141,7 @@ def religion_projection(store: EventStore) -> Projection:
                site_code=p["site_code"], switch=switch,
                certificate_number=p.get("certificate_number") or "")
         evaluate_after(
-            conn, store, envelope, fed, lambda: [_site_commune(conn, p["site_code"]) or ""]
+            conn, store, envelope, fed, lambda: [site_commune(conn, p["site_code"]) or ""]
         )
 
     handlers: dict[str, Handler] = {
@@ -143,7 +163,7 @@ def religion_projection(store: EventStore) -> Projection:
 # -- dialogue ----------------------------------------------------------------------------------
 
 
-def _head_units(conn: Connection, head_ids: Sequence[str]) -> list[str]:
+def _head_units(conn: Connection, head_facts: Table, head_ids: Sequence[str]) -> list[str]:
     if not head_ids:
         return []
     return list(
@@ -153,7 +173,13 @@ def _head_units(conn: Connection, head_ids: Sequence[str]) -> list[str]:
     )
 
 
-def dialogue_projection(store: EventStore) -> Projection:
+def dialogue_projection(
+    store: EventStore, tables: TableMap = _same, live: bool = True
+) -> Projection:
+    head_facts, session_facts, rule_facts = (
+        tables(facts.head_facts), tables(facts.session_facts), tables(facts.rule_facts))
+    evaluate_after = _evaluation(live)
+
     def fed(definition: Definition) -> bool:
         return definition.source == "dialogue"
 
@@ -179,7 +205,7 @@ def dialogue_projection(store: EventStore) -> Projection:
                head_ids=json.dumps(heads))
         evaluate_after(
             conn, store, envelope, fed,
-            lambda: [p.get("unit_code") or "", *_head_units(conn, heads)],
+            lambda: [p.get("unit_code") or "", *_head_units(conn, head_facts, heads)],
         )
 
     def session_cancelled(conn: Connection, envelope: EventEnvelope) -> None:
@@ -195,7 +221,8 @@ def dialogue_projection(store: EventStore) -> Projection:
         if held is not None:  # cancelling a session never held moves no figure
             heads = json.loads(held.head_ids)
             evaluate_after(
-                conn, store, envelope, fed, lambda: [held.unit_code, *_head_units(conn, heads)]
+                conn, store, envelope, fed,
+                lambda: [held.unit_code, *_head_units(conn, head_facts, heads)],
             )
 
     def rule_set(conn: Connection, envelope: EventEnvelope) -> None:
@@ -222,7 +249,7 @@ def dialogue_projection(store: EventStore) -> Projection:
 # -- the service's own events --------------------------------------------------------------------
 
 
-def _model_row(conn: Connection, model_id: str) -> Any:
+def _model_row(conn: Connection, model_facts: Table, model_id: str) -> Any:
     return conn.execute(
         select(model_facts).where(
             model_facts.c.model_id == model_id, model_facts.c.kind == "registered"
@@ -230,7 +257,11 @@ def _model_row(conn: Connection, model_id: str) -> Any:
     ).first()
 
 
-def own_projection(store: EventStore) -> Projection:
+def own_projection(store: EventStore, tables: TableMap = _same, live: bool = True) -> Projection:
+    model_facts, contest_facts, reported_facts = (
+        tables(facts.model_facts), tables(facts.contest_facts), tables(facts.reported_facts))
+    evaluate_after = _evaluation(live)
+
     def models(definition: Definition) -> bool:
         return definition.method == "model_coverage"
 
@@ -245,7 +276,7 @@ def own_projection(store: EventStore) -> Projection:
     def model_changed(kind: str, date_field: str) -> Handler:
         def handle(conn: Connection, envelope: EventEnvelope) -> None:
             p = envelope.payload
-            registered = _model_row(conn, p["model_id"])
+            registered = _model_row(conn, model_facts, p["model_id"])
             unit = registered.unit_code if registered else ""
             _write(conn, model_facts, envelope, _payload_date(envelope, date_field),
                    model_id=p["model_id"], kind=kind, unit_code=unit,
@@ -308,5 +339,10 @@ def _this(payload: dict[str, Any]) -> Callable[[Definition], bool]:
     return fed
 
 
-def all_projections(store: EventStore) -> list[Projection]:
-    return [religion_projection(store), dialogue_projection(store), own_projection(store)]
+def all_projections(
+    store: EventStore, tables: TableMap = _same, live: bool = True
+) -> list[Projection]:
+    """The three projections, writing into `tables`' versions of the fact tables (the live
+    ones, or a rebuild's: `shared.rebuild`); announcing only when `live`."""
+    return [religion_projection(store, tables, live), dialogue_projection(store, tables, live),
+            own_projection(store, tables, live)]

@@ -16,7 +16,6 @@ from typing import Any, ClassVar
 
 from sqlalchemy import Column, Connection, Dialect, Table
 
-from services.reporting.adapters.tables import figure_chunks, head_sessions, source_marks
 from shared.driversql import RowsInsert, bind_processor, placeholder
 
 FACT_COLUMNS = ("event_id", "family", "kind", "subject", "effect", "state", "amount", "due_on",
@@ -56,11 +55,15 @@ def _upsert(
 
 class FactSql:
     """Statements of one fact table's projection (SQLite and PostgreSQL both read
-    `INSERT ... ON CONFLICT DO UPDATE`)."""
+    `INSERT ... ON CONFLICT DO UPDATE`), into the chunk, sessions and marks tables of the
+    same generation (`shared.rebuild`: the live ones, or those of a rebuild under way)."""
 
     _cache: ClassVar[dict[tuple[str, str], FactSql]] = {}
 
-    def __init__(self, dialect: Dialect, table: Table) -> None:
+    def __init__(
+        self, dialect: Dialect, table: Table, figure_chunks: Table, head_sessions: Table,
+        source_marks: Table,
+    ) -> None:
         mark = placeholder(dialect)
         self.insert_facts = RowsInsert(
             dialect, f"INSERT INTO {table.name} ({', '.join(FACT_COLUMNS)})", len(FACT_COLUMNS))
@@ -73,6 +76,7 @@ class FactSql:
             if dialect.name == "postgresql" else None
         )
         self._dialect = dialect
+        self._figure_chunks = figure_chunks
         self._upserts: dict[tuple[str, ...], RowsInsert] = {}
         self.upsert_head_sessions = _upsert(dialect, head_sessions, ("head_id", "chunk"), ("held",))
         marks = source_marks.name
@@ -106,13 +110,18 @@ class FactSql:
         statement = self._upserts.get(figures)
         if statement is None:
             statement = self._upserts[figures] = _upsert(
-                self._dialect, figure_chunks, CHUNK_KEY, figures)
+                self._dialect, self._figure_chunks, CHUNK_KEY, figures)
         return statement
 
     @classmethod
-    def of(cls, conn: Connection, table: Table) -> FactSql:
+    def of(
+        cls, conn: Connection, table: Table, figure_chunks: Table, head_sessions: Table,
+        source_marks: Table,
+    ) -> FactSql:
+        # A generation's tables share its suffix: the fact table's name tells them apart.
         key = (conn.dialect.name, table.name)
         sql = cls._cache.get(key)
         if sql is None:
-            sql = cls._cache[key] = cls(conn.dialect, table)
+            sql = cls._cache[key] = cls(
+                conn.dialect, table, figure_chunks, head_sessions, source_marks)
         return sql

@@ -1,0 +1,223 @@
+"""A rebuild of the reporting read models is built beside the live ones and switched in when
+it has caught up: reports keep the old figures meanwhile (never zeros), its progress can be
+read, a second rebuild is refused, every replica serves the new figures after the switch, and
+the replay repairs what the live projection had lost in an outage."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import nats
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, inspect, select
+
+from services.reporting.adapters.tables import FACT_TABLES
+from services.reporting.app import create_app
+from services.reporting.application.figures import (
+    compute_fresh,
+    compute_from_chunks,
+    from_chunks_possible,
+    read_marks,
+)
+from services.reporting.application.reports import load_period
+from shared.consumer import processed_events_table
+from shared.db import read_connection
+from shared.envelope import utcnow
+from shared.natsserver import NatsServer
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings, stream_name_for
+from tests.integration.helpers import REBUILD, wait_until
+from tests.integration.rebuilds import Gates, lose
+from tests.reporting.conftest import _ensure_streams, figure_values
+from tests.reporting.scenario import DAI_THANG, Events, publish, two_quarter_scenario
+
+REPORT = "/api/v1/reports/2023-6m"
+
+
+def _runtime(client: TestClient) -> ServiceRuntime:
+    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+def _facts(client: TestClient) -> int:
+    with read_connection(_runtime(client).engine) as conn:
+        return sum(int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                   for t in FACT_TABLES.values())
+
+
+def _shown(client: TestClient) -> dict[str, int]:
+    response = client.get(REPORT)
+    assert response.status_code == 200, response.text
+    return figure_values(response.json())
+
+
+@pytest.fixture
+def settings(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer, subject_root: str
+) -> Settings:
+    asyncio.run(_ensure_streams(nats_server.url, subject_root))
+    return settings_factory("reporting")
+
+
+@pytest.fixture
+def lost_in_an_outage(
+    settings: Settings, nats_server: NatsServer, subject_root: str
+) -> Iterator[tuple[Events, Events]]:
+    """The scenario applied by the live projection, then two sites it lost while down."""
+    scenario = two_quarter_scenario()
+    with TestClient(create_app(settings)) as client:
+        asyncio.run(publish(nats_server.url, subject_root, scenario.items))
+        wait_until(lambda: _facts(client) == len(scenario.items), timeout=30)
+    lost = Events()
+    lost.site("S8", DAI_THANG, date(2023, 2, 20))
+    lost.site("S9", DAI_THANG, date(2023, 3, 5))
+    lose(nats_server.url, subject_root, lost.items, "reporting-religion")
+    yield scenario, lost
+
+
+def test_a_rebuild_serves_the_old_figures_until_it_switches_then_the_replayed_ones(
+    settings: Settings, nats_server: NatsServer, subject_root: str,
+    lost_in_an_outage: tuple[Events, Events], monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario, lost = lost_in_an_outage
+    gates = Gates(monkeypatch)
+    with TestClient(create_app(settings)) as client, \
+            TestClient(create_app(settings)) as replica:
+        wait_until(lambda: _facts(client) == len(scenario.items), timeout=30)
+        live = _shown(client)
+        assert live["sites"] > 0, "the live projection has figures"
+        assert _shown(replica) == live  # the replica's copies warmed on the old generation
+
+        started = client.post(REBUILD)
+        assert started.status_code == 202, started.text
+        assert (started.json()["state"], started.json()["generation"]) == ("building", 2)
+        # While the new generation is being built, reports keep the live figures.
+        assert _shown(client) == live
+        assert _shown(replica) == live
+        progress = replica.get(REBUILD).json()
+        assert progress["state"] == "building" and progress["live_generation"] == 1
+        assert {c["consumer"] for c in progress["consumers"]} == {
+            "reporting-religion-g2", "reporting-dialogue-g2", "reporting-indicators-g2"}
+
+        # A second rebuild, on either replica, is refused while this one runs.
+        for asked in (client, replica):
+            again = asked.post(REBUILD)
+            assert again.status_code == 409
+            error = again.json()["error"]
+            assert error["code"] == "REBUILD_IN_PROGRESS"
+            assert "Đang dựng lại" in error["message"]
+            assert error["details"]["generation"] == 2
+
+        # The build runs from the streams' start; the live projection goes on meanwhile.
+        gates.build.set()
+        late = Events()
+        late.site("S10", DAI_THANG, date(2023, 4, 2))
+        asyncio.run(publish(nats_server.url, subject_root, late.items))
+        everything = len(scenario.items) + len(lost.items) + len(late.items)
+
+        def caught_up() -> bool:
+            state = client.get(REBUILD).json()
+            return bool(state["state"] == "building" and state["events_applied"] == everything
+                        and all(c.get("pending") == 0 for c in state["consumers"]))
+
+        wait_until(caught_up, timeout=30)
+        wait_until(lambda: _facts(client) == len(scenario.items) + len(late.items))
+        held = _shown(client)
+        assert held["sites"] == live["sites"] + 1  # S10, live; S8 and S9 still lost
+        assert _shown(replica) == held
+
+        gates.switch.set()
+        wait_until(lambda: client.get(REBUILD).json()["state"] == "live", timeout=30)
+        switched = client.get(REBUILD, params={"generation": 2}).json()
+        assert switched["switched_at"] is not None
+        assert switched["events_applied"] == everything
+        assert client.get(REBUILD, params={"generation": 1}).json()["state"] == "retired"
+        assert client.get(REBUILD, params={"generation": 9}).status_code == 404
+
+        # The replayed figures, on both replicas: the lost sites are back.
+        wait_until(lambda: _facts(client) == everything)
+        rebuilt = _shown(client)
+        assert rebuilt["sites"] == live["sites"] + 3
+        wait_until(lambda: _shown(replica) == rebuilt)
+        _chunks_say_what_the_facts_say(client)
+        # Nothing of the old generation is left once both replicas have followed: tables,
+        # consumers' records, durables.
+        runtime = _runtime(client)
+        assert not {n for n in inspect(runtime.engine).get_table_names() if "__g" in n}
+
+        def consumers() -> set[str]:
+            with read_connection(runtime.engine) as conn:
+                return set(conn.execute(select(processed_events_table.c.consumer)
+                                        .distinct()).scalars())
+
+        wait_until(lambda: consumers() == {"reporting-religion-g2", "reporting-dialogue-g2",
+                                           "reporting-indicators-g2"})
+        wait_until(lambda: asyncio.run(_durables(nats_server.url, subject_root)) == {
+            "reporting-religion-g2"})
+
+        # The new generation is the live one now: it goes on with new events.
+        later = Events()
+        later.site("S11", DAI_THANG, date(2023, 5, 2))
+        asyncio.run(publish(nats_server.url, subject_root, later.items))
+        wait_until(lambda: _facts(client) == everything + 1)
+        assert _shown(replica)["sites"] == rebuilt["sites"] + 1
+
+
+def _chunks_say_what_the_facts_say(client: TestClient) -> None:
+    runtime = _runtime(client)
+    as_of = utcnow()
+    with read_connection(runtime.engine) as conn:
+        marks = read_marks(conn)
+        period = load_period(conn, runtime.store, "2023-6m", as_of)
+        assert from_chunks_possible(marks, period, as_of)
+        fast = compute_from_chunks(conn, period, "31", as_of)
+        slow = compute_fresh(conn, period, "31", as_of)
+    assert fast.content() == slow.content()
+
+
+async def _durables(url: str, root: str) -> set[str]:
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        found = await js.consumers_info(stream_name_for(root, "religion"))
+        return {str(info.name) for info in found}
+    finally:
+        await client.close()
+
+
+def test_a_rebuild_given_up_leaves_the_live_tables_and_a_new_one_can_start(
+    settings: Settings, nats_server: NatsServer, subject_root: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario = two_quarter_scenario()
+    gates = Gates(monkeypatch)
+    with TestClient(create_app(settings)) as client:
+        asyncio.run(publish(nats_server.url, subject_root, scenario.items))
+        wait_until(lambda: _facts(client) == len(scenario.items), timeout=30)
+        live = _shown(client)
+        nothing = client.delete(REBUILD)
+        assert (nothing.status_code, nothing.json()["error"]["code"]) == (
+            404, "NO_REBUILD_IN_PROGRESS")
+        assert client.post(REBUILD).status_code == 202
+        engine = _runtime(client).engine
+        assert "rpt_religion_facts__g2" in inspect(engine).get_table_names()
+
+        given_up = client.delete(REBUILD)
+        assert given_up.status_code == 200, given_up.text
+        assert (given_up.json()["generation"], given_up.json()["state"]) == (2, "abandoned")
+        assert not {n for n in inspect(engine).get_table_names() if "__g" in n}
+        assert _shown(client) == live
+        wait_until(lambda: "reporting-religion-g2" not in asyncio.run(
+            _durables(nats_server.url, subject_root)))
+
+        # The next rebuild is generation 3, and goes through (the gates only hold -g2).
+        gates.build.set()
+        gates.switch.set()
+        again = client.post(REBUILD)
+        assert (again.status_code, again.json()["generation"]) == (202, 3)
+        wait_until(lambda: client.get(REBUILD).json()["state"] == "live", timeout=30)
+        assert _shown(client) == live
+        assert client.get(REBUILD, params={"generation": 2}).json()["state"] == "abandoned"
