@@ -283,6 +283,7 @@ class ReadModelRebuilds:
         self.building: _Running | None = None
         self._watch_task: asyncio.Task[None] | None = None
         self._stop = asyncio.Event()
+        self.last_switch_s: float | None = None  # how long this process's last switch took
         # The watch and the requests take turns at starting and stopping consumers.
         self._turns = asyncio.Lock()
 
@@ -487,8 +488,9 @@ class ReadModelRebuilds:
         switched = await asyncio.to_thread(self._switch_tables, running.generation, progress)
         if not switched:
             return
+        self.last_switch_s = time.perf_counter() - began
         log.info("rebuild_switched", service=self._service, generation=running.generation,
-                 switch_s=round(time.perf_counter() - began, 3), consumers=progress)
+                 switch_s=round(self.last_switch_s, 3), consumers=progress)
         await self._adopt(running.generation)
         if self._models.after_switch is not None:
             await asyncio.to_thread(self._models.after_switch, self._runtime)

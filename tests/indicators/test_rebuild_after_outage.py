@@ -12,9 +12,16 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.indicators.app import create_app
+from shared.migrations import schema_drift
 from shared.natsserver import NatsServer
 from shared.settings import Settings
-from tests.indicators.conftest import Upstream, get_json, status_events, wait_applied
+from tests.indicators.conftest import (
+    Upstream,
+    get_json,
+    runtime_of,
+    status_events,
+    wait_applied,
+)
 from tests.indicators.scenario import QUAN_TOAN, religion_2023
 from tests.integration.helpers import REBUILD, wait_until
 from tests.integration.rebuilds import Gates, lose
@@ -85,6 +92,9 @@ def test_a_rebuild_after_an_outage_brings_back_the_lost_facts(
         fresh = status_events(client)[announced:]
         assert fresh and all(e["cause"] == "rebuild" for e in fresh)
         assert len({e["key"] for e in fresh}) == len(fresh)
+        runtime = runtime_of(client)
+        with runtime.engine.connect() as conn:  # the tables, indexes and keys as migrated
+            assert schema_drift(conn, runtime.metadata) == []
         # The rebuilt tables are the live ones: the next event goes to them.
         upstream.publish(upstream.certificate("S3", "GCN-03", date(2023, 11, 1)))
         wait_until(lambda: _totals(client)["I4"] == (2, 239))

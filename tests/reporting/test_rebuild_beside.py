@@ -26,6 +26,7 @@ from services.reporting.application.reports import load_period
 from shared.consumer import processed_events_table
 from shared.db import read_connection
 from shared.envelope import utcnow
+from shared.migrations import schema_drift
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, stream_name_for
@@ -147,6 +148,8 @@ def test_a_rebuild_serves_the_old_figures_until_it_switches_then_the_replayed_on
         # consumers' records, durables.
         runtime = _runtime(client)
         assert not {n for n in inspect(runtime.engine).get_table_names() if "__g" in n}
+        with runtime.engine.connect() as conn:  # the tables, indexes and keys as migrated
+            assert schema_drift(conn, runtime.metadata) == []
 
         def consumers() -> set[str]:
             with read_connection(runtime.engine) as conn:
