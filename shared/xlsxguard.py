@@ -1,0 +1,224 @@
+"""Reading an uploaded .xlsx without letting it blow up the service.
+
+An .xlsx is a zip of XML parts. Two tricks turn a small upload into a large cost: a part that
+inflates a thousandfold (a "zip bomb": 2.8 MB in, ~980 MB of sheet XML out, which held a
+service for minutes at 2.4 GB), and XML declarations (a DTD with entities, which Excel never
+writes and which the parsers refused with a 500). So, before openpyxl sees anything:
+
+1. The archive's own directory is read (`zipfile.infolist`, nothing inflated): too many
+   parts, a declared total past the budget for the rows an import takes, or a part larger
+   than 1 MiB that inflates more than 100-fold (Apache POI's default limit) are refused at
+   once. Declared sizes can be trusted as a ceiling: `zipfile` stops inflating a part at its
+   declared size and then fails its CRC check.
+2. Every part is streamed through expat once, building nothing: a DOCTYPE or an entity
+   declaration refuses the file before any entity could be expanded; a row of more cells
+   than Excel's 16,384 columns, or more cells in all than the import could use, refuses it
+   too. openpyxl builds each row element whole, so this is what keeps memory flat.
+3. The first sheet is read by openpyxl in read-only (streaming) mode, at most `MAX_COLUMNS`
+   columns, and reading stops after a long run of empty rows.
+
+Refusals are 422 in the one error format: `IMPORT_TOO_LARGE` for sizes, `IMPORT_UNREADABLE`
+for DTDs and entities. A file that is simply broken raises `UnreadableWorkbook`, which each
+service answers with the code it has always used for that.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+from xml.parsers import expat
+
+from openpyxl import load_workbook
+
+from shared.errors import InvalidInput
+
+MAX_PARTS = 1_000
+MAX_RATIO = 100
+RATIO_CHECKED_FROM = 1 << 20  # small parts are covered by the total budget alone
+BASE_BYTES = 8 << 20  # styles, theme, shared strings of a header and a few titles
+BYTES_PER_ROW = 1_024  # a 10-column row written by Excel or openpyxl takes 300-800 bytes
+MAX_ROW_CELLS = 16_384  # Excel's last column, XFD
+CELLS_PER_ROW = 16  # the cells an import may hold in all: this many a row on average
+SLACK_ROWS = 1_000  # titles, notes and blank rows around the data
+MAX_COLUMNS = 200  # columns read; an import's columns are among the first dozen or so
+BLANK_RUN_LIMIT = 1_000  # a sheet formatted down to row 1,048,576 ends where its data ends
+_CHUNK = 1 << 16
+
+TOO_LARGE = "IMPORT_TOO_LARGE"
+TOO_LARGE_MESSAGE = (
+    "Tệp Excel «{name}» quá lớn để nhập một lần: {reason}. Hãy chia thành nhiều tệp nhỏ hơn"
+)
+REASON_PARTS = "tệp gồm {count} phần (tối đa {limit})"
+REASON_BYTES = "giải nén ra {size} MB (tối đa {limit} MB cho tối đa {rows} dòng)"
+REASON_RATIO = (
+    "phần «{part}» nén tới {ratio} lần (tối đa {limit} lần), dấu hiệu của tệp «bom nén»"
+)
+REASON_ROW_CELLS = "một dòng có hơn {limit} ô"
+REASON_CELLS = "tệp có hơn {limit} ô"
+UNREADABLE = "IMPORT_UNREADABLE"
+DTD_MESSAGE = (
+    "Không đọc được tệp «{name}»: phần «{part}» có khai báo DTD hoặc thực thể XML "
+    "(DOCTYPE/ENTITY), thứ Excel không bao giờ ghi; tệp bị từ chối để an toàn"
+)
+
+
+class UnreadableWorkbook(ValueError):
+    """The file is not a workbook openpyxl can read (broken zip, missing parts, bad XML)."""
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one import may cost, derived from the most data rows it takes."""
+
+    max_rows: int
+
+    @property
+    def max_bytes(self) -> int:
+        return BASE_BYTES + self.max_rows * BYTES_PER_ROW
+
+    @property
+    def max_cells(self) -> int:
+        return (self.max_rows + SLACK_ROWS) * CELLS_PER_ROW
+
+
+class _Refused(Exception):
+    """Carries a refusal out of an expat handler."""
+
+    def __init__(self, error: InvalidInput) -> None:
+        super().__init__(error.code)
+        self.error = error
+
+
+def check_archive(content: bytes, filename: str, limits: Limits) -> None:
+    """Refuse a zip bomb or an XML declaration before anything is parsed (steps 1 and 2)."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise UnreadableWorkbook("zip") from exc
+    with archive:
+        parts = archive.infolist()
+        _check_sizes(parts, filename, limits)
+        counter = _CellCounter(filename, limits)
+        for part in parts:
+            _scan_part(archive, part, filename, counter)
+
+
+def _too_large(filename: str, reason: str, **details: Any) -> InvalidInput:
+    return InvalidInput(TOO_LARGE, TOO_LARGE_MESSAGE.format(name=filename, reason=reason),
+                        **details)
+
+
+def _check_sizes(parts: list[zipfile.ZipInfo], filename: str, limits: Limits) -> None:
+    if len(parts) > MAX_PARTS:
+        raise _too_large(filename, REASON_PARTS.format(count=len(parts), limit=MAX_PARTS),
+                         parts=len(parts), limit=MAX_PARTS)
+    total = sum(part.file_size for part in parts)
+    if total > limits.max_bytes:
+        raise _too_large(
+            filename,
+            REASON_BYTES.format(size=total >> 20, limit=limits.max_bytes >> 20,
+                                rows=f"{limits.max_rows:,}".replace(",", ".")),
+            uncompressed_bytes=total, limit=limits.max_bytes,
+        )
+    for part in parts:
+        if part.file_size < RATIO_CHECKED_FROM:
+            continue
+        ratio = part.file_size / max(part.compress_size, 1)
+        if ratio > MAX_RATIO:
+            raise _too_large(
+                filename,
+                REASON_RATIO.format(part=part.filename, ratio=int(ratio), limit=MAX_RATIO),
+                part=part.filename, ratio=int(ratio), limit=MAX_RATIO,
+            )
+
+
+class _CellCounter:
+    """Counts cells as expat meets them, across every part of the file."""
+
+    def __init__(self, filename: str, limits: Limits) -> None:
+        self.filename = filename
+        self.limit = limits.max_cells
+        self.cells = 0
+        self.row_cells = 0
+
+    def start(self, name: str, _attributes: Any) -> None:
+        local = name.rpartition(":")[2]
+        if local == "row":
+            self.row_cells = 0
+        elif local in ("c", "si"):  # a sheet's cell, a shared string
+            self.cells += 1
+            self.row_cells += local == "c"
+            if self.row_cells > MAX_ROW_CELLS:
+                raise _Refused(_too_large(
+                    self.filename, REASON_ROW_CELLS.format(limit=MAX_ROW_CELLS),
+                    limit=MAX_ROW_CELLS))
+            if self.cells > self.limit:
+                raise _Refused(_too_large(
+                    self.filename, REASON_CELLS.format(limit=f"{self.limit:,}".replace(",", ".")),
+                    limit=self.limit))
+
+
+def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, filename: str,
+               counter: _CellCounter) -> None:
+    def declaration(*_: Any) -> None:
+        raise _Refused(InvalidInput(UNREADABLE,
+                                    DTD_MESSAGE.format(name=filename, part=part.filename)))
+
+    parser = expat.ParserCreate()
+    parser.StartDoctypeDeclHandler = declaration
+    parser.EntityDeclHandler = declaration
+    parser.StartElementHandler = counter.start
+    counter.row_cells = 0
+    try:
+        with archive.open(part) as stream:
+            while chunk := stream.read(_CHUNK):
+                parser.Parse(chunk, False)
+            parser.Parse(b"", True)
+    except _Refused as refused:
+        raise refused.error from None
+    except expat.ExpatError:
+        # Not XML (an image, a printer setting) or broken XML: nothing was declared before the
+        # point where expat stopped, and openpyxl refuses the part itself if it needs it.
+        return
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError,
+            ValueError) as exc:
+        raise UnreadableWorkbook(part.filename) from exc
+
+
+def xlsx_rows(content: bytes, filename: str, max_rows: int) -> Iterator[tuple[Any, ...]]:
+    """The first sheet's rows, from row 1, as tuples of openpyxl read-only cells (at most
+    `MAX_COLUMNS`); empty rows included (so row numbers stay the user's) until a run of
+    `BLANK_RUN_LIMIT` of them ends the sheet. The caller stops after `max_rows` data rows."""
+    check_archive(content, filename, Limits(max_rows))
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:  # any failure to open an outside file means "unreadable"
+        raise UnreadableWorkbook("open") from exc
+    try:
+        if not workbook.worksheets:
+            raise UnreadableWorkbook("no sheet")
+        rows = workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS)
+        blank_run = 0
+        while True:
+            try:
+                row = next(rows)
+            except StopIteration:
+                return
+            except Exception as exc:  # the parser failing on the file, not our fault
+                raise UnreadableWorkbook("sheet") from exc
+            if all(_blank(getattr(cell, "value", None)) for cell in row):
+                blank_run += 1
+                if blank_run >= BLANK_RUN_LIMIT:
+                    return
+            else:
+                blank_run = 0
+            yield row
+    finally:
+        workbook.close()
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
