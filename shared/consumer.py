@@ -218,6 +218,7 @@ class PullRequests:
 # and dead-letters it after `poison_attempts` of them.
 UNLIMITED_DELIVERIES = -1
 _FAILURES_KEPT = 10_000
+_FIRST_PAUSE_S = 0.25
 
 
 class ConsumerRunner:
@@ -257,6 +258,8 @@ class ConsumerRunner:
         self._metrics = metrics
         self.applied = 0
         self.paused = False
+        self._paused_since: float | None = None
+        self._pause_delay = _FIRST_PAUSE_S
         self._unavailable = False
         self._acks: asyncio.Future[None] | None = None
         self._stop = asyncio.Event()
@@ -357,6 +360,7 @@ class ConsumerRunner:
                 await self._one_by_one(messages)
                 return
             break
+        self._infrastructure_works()
         for msg, exc in undecodable:
             # Undecodable bytes will never get better: straight to the dead letters.
             await self._dead_letter(msg, None, exc)
@@ -417,29 +421,37 @@ class ConsumerRunner:
 
     async def _wait_for_database(self, messages: list[Msg], exc: BaseException) -> bool:
         """Pause until the database answers, holding `messages` (none of their attempts is
-        spent). False when the consumer is stopping meanwhile. One log line when the pause
-        starts and one when it ends."""
-        started = asyncio.get_running_loop().time()
-        self._set_paused(True)
-        log.warning("consumer_paused", consumer=self.durable, reason="infrastructure",
-                    error=str(exc)[:500])
-        delay = 0.25
-        try:
-            async with self._kept_alive(messages):
-                while not self._stop.is_set():
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._stop.wait(), timeout=delay)
-                    if await asyncio.to_thread(self._database_answers):
-                        log.info(
-                            "consumer_resumed",
-                            consumer=self.durable,
-                            paused_s=round(asyncio.get_running_loop().time() - started, 1),
-                        )
-                        return True
-                    delay = min(delay * 2, 5.0)
-        finally:
-            self._set_paused(False)
+        spent). False when the consumer is stopping meanwhile.
+
+        The pause lasts until work is applied again (`_infrastructure_works`), not just until the
+        database answers a ping: a database that answers and still fails the work (a lock held
+        elsewhere, a failover in progress) keeps the consumer paused, the wait between tries
+        growing to 5 s, with one log line when the pause begins and one when it ends."""
+        loop = asyncio.get_running_loop()
+        if self._paused_since is None:
+            self._paused_since = loop.time()
+            self._set_paused(True)
+            log.warning("consumer_paused", consumer=self.durable, reason="infrastructure",
+                        error=str(exc)[:500])
+        async with self._kept_alive(messages):
+            while not self._stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop.wait(), timeout=self._pause_delay)
+                self._pause_delay = min(self._pause_delay * 2, 5.0)
+                if await asyncio.to_thread(self._database_answers):
+                    return True
         return False
+
+    def _infrastructure_works(self) -> None:
+        """Work was committed, or failed on its own account with the database answering: a
+        pause, if any, is over."""
+        if self._paused_since is None:
+            return
+        paused_s = asyncio.get_running_loop().time() - self._paused_since
+        self._paused_since = None
+        self._pause_delay = _FIRST_PAUSE_S
+        self._set_paused(False)
+        log.info("consumer_resumed", consumer=self.durable, paused_s=round(paused_s, 1))
 
     def _set_paused(self, paused: bool) -> None:
         self.paused = paused
@@ -484,12 +496,14 @@ class ConsumerRunner:
                 await self._failed_on_working_infrastructure(msg, envelope, exc)
                 return
             break
+        self._infrastructure_works()
         self._failures.pop(event_id, None)
         await self._settle(msg.ack)
 
     async def _failed_on_working_infrastructure(
         self, msg: Msg, envelope: EventEnvelope, exc: Exception
     ) -> None:
+        self._infrastructure_works()
         event_id = str(envelope.event_id)
         failures = self._failures.pop(event_id, 0) + 1
         self._failures[event_id] = failures  # last in the dict: the most recent failure
