@@ -29,7 +29,7 @@ from services.religion.domain.events import (
     step_date,
 )
 from services.religion.domain.workflow import due_on
-from shared.adminunits import default_catalogue, fold
+from shared.adminunits import UnknownUnitError, default_catalogue, fold
 from shared.envelope import DomainEvent, EventEnvelope
 from shared.eventstore import EventStore
 
@@ -42,6 +42,20 @@ def unit_names(commune_code: str, district_code: str | None, on: date) -> tuple[
     commune = catalogue.get(commune_code, on)
     district = catalogue.get(district_code, on) if district_code else None
     return (commune.name if commune else commune_code), (district.name if district else None)
+
+
+@functools.lru_cache(maxsize=16_384)
+def district_on(commune_code: str, on: date, recorded: str | None) -> str | None:
+    """The commune's district on the business date, as the catalogue has it now. An event
+    carries the district the reference data of its day gave, which a later, truer catalogue
+    may correct (11587 Xã Đại Bản was in Huyện An Dương (312) in 2023; versions before the
+    three eras recorded Quận Hồng Bàng (303)), so the read model follows the catalogue and a
+    rebuild brings an old store in line."""
+    try:
+        district = default_catalogue().district_of(commune_code, on)
+    except UnknownUnitError:
+        return recorded
+    return district.code if district else None
 
 
 # Combining marks removed, đ/Đ made plain: Vietnamese text folds without unidecode's
@@ -75,14 +89,15 @@ def search_text(row: dict[str, Any]) -> str:
 
 
 def site_row(event: SiteRegistered, on: date, version: int = 1) -> dict[str, Any]:
-    commune_name, district_name = unit_names(event.commune_code, event.district_code, on)
+    district_code = district_on(event.commune_code, on, event.district_code)
+    commune_name, district_name = unit_names(event.commune_code, district_code, on)
     row: dict[str, Any] = {
         "code": event.code,
         "name": event.name,
         "religion": event.religion,
         "commune_code": event.commune_code,
         "commune_name": commune_name,
-        "district_code": event.district_code,
+        "district_code": district_code,
         "district_name": district_name,
         "address": event.address,
         "land_area_m2": event.land_area_m2,
@@ -111,10 +126,12 @@ def _site_registered(conn: Connection, e: SiteRegistered, env: EventEnvelope) ->
 def _site_amended(conn: Connection, e: SiteAmended, env: EventEnvelope) -> None:
     current = conn.execute(sites.select().where(sites.c.code == e.code)).mappings().one()
     row = {**current, **e.changes, "commune_code": e.commune_code,
-           "district_code": e.district_code, "site_version": env.aggregate_version}
+           "site_version": env.aggregate_version}
     if "commune_code" in e.changes:
+        on = env.occurred_at.date()
+        row["district_code"] = district_on(e.commune_code, on, e.district_code)
         row["commune_name"], row["district_name"] = unit_names(
-            e.commune_code, e.district_code, env.occurred_at.date()
+            e.commune_code, row["district_code"], on
         )
     row["search_text"] = search_text(row)
     conn.execute(update(sites).where(sites.c.code == e.code).values(row))
@@ -182,7 +199,7 @@ def _case_opened(conn: Connection, e: ComplianceCaseOpened, env: EventEnvelope) 
             "case_id": e.case_id,
             "site_code": e.site_code,
             "commune_code": e.commune_code,
-            "district_code": e.district_code,
+            "district_code": district_on(e.commune_code, e.detected_on, e.district_code),
             "violation_type": e.violation_type,
             "description": e.description,
             "reference": e.reference,
