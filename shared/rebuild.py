@@ -416,6 +416,7 @@ class ReadModelRebuilds:
             conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
     async def _watch(self) -> None:
+        failing = False
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stop.wait(), timeout=WATCH_INTERVAL_S)
@@ -427,7 +428,14 @@ class ReadModelRebuilds:
                     if self.building is not None and await self._caught_up(self.building):
                         await self._switch(self.building)
             except Exception as exc:  # the database or NATS away: looked at again next time
-                log.warning("rebuild_watch_failed", service=self._service, error=str(exc))
+                # One line when the watch starts failing, not one per look.
+                if not failing:
+                    log.warning("rebuild_watch_failed", service=self._service, error=str(exc))
+                failing = True
+                continue
+            if failing:
+                log.info("rebuild_watch_resumed", service=self._service)
+            failing = False
 
     async def _follow(self) -> None:
         """Run what the database says: the live generation, and the one being built."""
