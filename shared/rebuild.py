@@ -157,8 +157,8 @@ class ShadowTables:
         return self.by_live[table.name]
 
     def create(self, conn: Connection) -> None:
-        # Leftovers of a build that never finished (a crash between CREATE and the first
-        # batch cannot leave any: CREATE commits with the generation's row) start empty.
+        # A generation's number is never reused and its tables commit with its row, so none
+        # should exist; one left behind by hand is dropped rather than built upon.
         for table in reversed(list(self.by_live.values())):
             conn.execute(DropTable(table, if_exists=True))
         self.metadata.create_all(conn)
