@@ -103,6 +103,17 @@ def test_the_import_template_is_a_plain_csv_header(religion: TestClient) -> None
     assert header[:4] == ["Mã cơ sở", "Tên cơ sở", "Tôn giáo", "Mã xã"]
 
 
+def test_a_csv_cell_past_the_field_limit_is_unreadable_not_a_server_error(
+    religion: TestClient,
+) -> None:
+    content = ("Mã cơ sở;Tên cơ sở;Tôn giáo;Mã xã\nTL-01;" + "a" * 200_000
+               + ";Phật giáo;11755\n").encode()
+    response = _upload(religion, "ds.csv", content)
+    assert response.status_code == 422, response.text
+    assert error_of(response)["code"] == "IMPORT_UNREADABLE"
+    assert "CSV" in error_of(response)["message"]
+
+
 # -- zip bombs and XML declarations -----------------------------------------------------------
 
 ROW = ["TL-01", "Chùa Một", "Phật giáo", "11755", "Thôn Đông", "100", ""]

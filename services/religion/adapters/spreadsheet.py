@@ -95,7 +95,10 @@ def _csv_rows(filename: str, content: bytes) -> Iterable[Sequence[Cell]]:
         dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    yield from csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        yield from csv.reader(io.StringIO(text, newline=""), dialect)
+    except csv.Error as exc:  # e.g. a cell past the csv module's 128 KiB field limit
+        raise _unreadable(filename, messages.IMPORT_BAD_CSV) from exc
 
 
 def _locate(fmt: str, rows: Iterable[Sequence[Cell]], max_rows: int) -> Sheet:
