@@ -24,7 +24,7 @@ Three eras, one package version each (the version is recorded in every file's he
 * ``units-2025.json`` – 2025.10.1: province → commune from 2025-07-01.
 * ``successions-2025-01.json`` – what became of the codes that disappeared on 2025-01-01:
   a successor where the data shows it, else the code is listed under ``successor_unknown``
-  (the indicators service lists these for an official to complete).
+  (the indicators service lists these; an official completes one as an event there).
 * ``successions-2025.json`` – predecessor → successor records effective 2025-07-01. The
   2025.x package carries no legacy/predecessor information (its data files hold only
   code, name, codename, division type and phone code), so only what can be derived from

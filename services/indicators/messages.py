@@ -116,6 +116,14 @@ NUMERATOR_ABOVE_DENOMINATOR = "Tử số ({numerator}) không được lớn hơ
 REPORTED_OUTSIDE_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu {indicator_id}"
 REPORTED_DATE_OUTSIDE_PERIOD = "Ngày báo cáo {on} không nằm trong kỳ đánh giá ({start} - {end})"
 UNIT_NOT_IN_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu vào ngày {on}"
+SUCCESSION_ALREADY_RECORDED = "Đơn vị kế thừa của đơn vị «{code}» đã được ghi nhận: «{successor}»"
+SUCCESSOR_ALREADY_KNOWN = (
+    "Đơn vị «{code}» không nằm trong danh sách đơn vị đã sáp nhập chưa rõ đơn vị kế thừa "
+    "của địa bàn"
+)
+SUCCESSOR_LEVEL_MISMATCH = (
+    "Đơn vị kế thừa «{successor}» phải cùng cấp với đơn vị bị sáp nhập «{code}»"
+)
 UNIT_NOT_FOUND = "Không tìm thấy đơn vị hành chính mã «{code}»"
 UNIT_NOT_VALID_ON = "Đơn vị hành chính mã «{code}» không tồn tại vào ngày {on}"
 ON_OUTSIDE_PERIOD = "Ngày đánh giá {on} không nằm trong kỳ ({start} - {end})"

@@ -417,3 +417,39 @@ def test_only_the_city_level_reads_the_restated_view(client: TestClient) -> None
     refused = client.get(url, headers=board)
     assert refused.status_code == 403
     assert refused.json()["error"]["code"]
+
+
+def test_an_official_completes_a_successor_unknown_as_an_event(client: TestClient) -> None:
+    url = "/api/v1/units/successions"
+    before = get_json(client, f"{url}/unknown")
+    assert before["total"] == 43 and before["recorded"] == []
+    # 11788 Xã Bạch Đằng (Tiên Lãng) ceased on 1/1/2025; 11791, until then Xã Quang Phục,
+    # became Xã Tân Minh that day.
+    body = {"predecessor_code": "11788", "successor_code": "11791",
+            "legal_basis": "Nghị quyết 1232/NQ-UBTVQH15"}
+    recorded = client.post(url, json=body, headers={"X-Actor": "vp-ban-dan-van"})
+    assert recorded.status_code == 201, recorded.text
+    after = get_json(client, f"{url}/unknown")
+    assert after["total"] == 42 and "11788" not in {u["code"] for u in after["items"]}
+    [done] = after["recorded"]
+    assert (done["predecessor_code"], done["predecessor_name"]) == ("11788", "Xã Bạch Đằng")
+    assert (done["successor_code"], done["successor_name"]) == ("11791", "Xã Tân Minh")
+    assert (done["effective"], done["actor"]) == ("2025-01-01", "vp-ban-dan-van")
+    for case, wrong, status, code in [
+        ("recorded twice", body, 409, "SUCCESSION_ALREADY_RECORDED"),
+        ("successor derived from the data", {**body, "predecessor_code": "11347"}, 422,
+         "SUCCESSOR_ALREADY_KNOWN"),
+        ("successor ceased that day", {**body, "predecessor_code": "11794",
+                                       "successor_code": "11788"}, 422, "UNKNOWN_UNIT"),
+        ("a district for a commune", {**body, "predecessor_code": "11794",
+                                      "successor_code": TIEN_LANG}, 422,
+         "SUCCESSOR_LEVEL_MISMATCH"),
+        ("outside Hai Phong", {**body, "predecessor_code": "11794", "successor_code": "00001"},
+         422, "OUTSIDE_JURISDICTION"),
+    ]:
+        response = client.post(url, json=wrong)
+        assert (response.status_code, response.json()["error"]["code"]) == (status, code), case
+    board = client.post(url, json={**body, "predecessor_code": "11794"},
+                        headers={"X-Unit-Scope": TIEN_LANG})
+    assert board.status_code == 403 and board.json()["error"]["code"] == "CITY_LEVEL_ONLY"
+    assert get_json(client, f"{url}/unknown")["total"] == 42

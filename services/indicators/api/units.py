@@ -5,24 +5,31 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 
 from services.indicators import messages
+from services.indicators.api.common import accepted
+from services.indicators.application import handlers
+from services.indicators.application.commands import RecordUnitSuccession
+from services.indicators.application.queries import recorded_successions
 from shared.adminunits import (
     AdminUnit,
     UnitSuccession,
     UnknownUnitError,
     default_catalogue,
 )
+from shared.aggregate import CommandContext
 from shared.clock import format_date_vn, today_vn
+from shared.db import read_connection
 from shared.errors import NotFound
 from shared.unitcheck import NATION
-from shared.web import runtime_of
+from shared.web import command_context, runtime_of
 
 router = APIRouter(prefix="/api/v1/units", tags=[messages.TAG_UNITS])
 
 UnitCodePath = Annotated[str, Path(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
 UnitCodeQuery = Annotated[str, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+Context = Annotated[CommandContext, Depends(command_context)]
 ProvinceQuery = Annotated[str, Query(pattern=r"^\d{2}$|^VN$")]
 LevelQuery = Literal["province", "district", "commune"]
 
@@ -118,11 +125,30 @@ def search_units(
 
 @router.get("/successions/unknown")
 def successor_unknown(request: Request, province: ProvinceQuery | None = None) -> dict[str, Any]:
-    """Các đơn vị đã bị sáp nhập mà dữ liệu gốc không cho biết đơn vị kế thừa (cần bổ sung)."""
+    """Các đơn vị đã bị sáp nhập mà dữ liệu gốc không cho biết đơn vị kế thừa: `items` còn chờ
+    cán bộ bổ sung, `recorded` đã được bổ sung (mỗi lần bổ sung là một sự kiện)."""
     within = _province(request, province)
     units = default_catalogue().successor_unknown(within)
-    return {"province": within or NATION, "total": len(units),
-            "items": [unit_dict(u) for u in units]}
+    runtime = runtime_of(request)
+    with read_connection(runtime.engine) as conn:
+        recorded = recorded_successions(conn, [u.code for u in units])
+    return {
+        "province": within or NATION,
+        "total": len(units) - len(recorded),
+        "items": [unit_dict(u) for u in units if u.code not in recorded],
+        "recorded": [recorded[u.code] for u in units if u.code in recorded],
+    }
+
+
+@router.post("/successions", status_code=201)
+def record_succession(
+    command: RecordUnitSuccession, request: Request, context: Context
+) -> dict[str, Any]:
+    """Bổ sung đơn vị kế thừa của một đơn vị đã sáp nhập (cấp thành phố)."""
+    with runtime_of(request).uow(context) as uow:
+        envelopes = handlers.record_unit_succession(uow, command)
+        uow.commit()
+    return accepted(envelopes)
 
 
 @router.get("/{code}")

@@ -92,3 +92,13 @@ class RecordReportedFigure(_Command):
     reported_on: date
     note: LongText = ""
     source_document: ShortText = ""
+
+
+class RecordUnitSuccession(_Command):
+    """Đơn vị kế thừa của một đơn vị đã sáp nhập mà dữ liệu gốc không cho biết."""
+
+    predecessor_code: UnitCode
+    successor_code: UnitCode
+    legal_basis: ShortText = Field(
+        min_length=1, description="Nghị quyết sắp xếp, ví dụ 1232/NQ-UBTVQH15"
+    )

@@ -13,6 +13,7 @@ from services.indicators.application.commands import (
     DefineIndicator,
     RecogniseModel,
     RecordReportedFigure,
+    RecordUnitSuccession,
     RegisterModel,
     SubmitContestEntry,
 )
@@ -25,8 +26,15 @@ from services.indicators.domain.events import (
     ModelRecognised,
     ModelRegistered,
     ReportedFigureRecorded,
+    UnitSuccessionRecorded,
 )
-from services.indicators.domain.model import ContestEntry, DanVanKheoModel, Indicator
+from services.indicators.domain.model import (
+    ContestEntry,
+    DanVanKheoModel,
+    Indicator,
+    UnitSuccessionRecord,
+)
+from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
@@ -291,3 +299,41 @@ def record_reported_figure(
         )
     )
     return uow.save(indicator)
+
+
+# -- administrative units ----------------------------------------------------------------------
+
+
+def record_unit_succession(
+    uow: UnitOfWork, command: RecordUnitSuccession
+) -> list[EventEnvelope]:
+    """Complete the catalogue's "successor unknown" list as an event (city level only): the
+    predecessor must be on the list of the jurisdiction, the successor a unit of the same level
+    valid on the day the predecessor ceased, inside the jurisdiction."""
+    require_city(uow.context, WRITE)
+    code = command.predecessor_code
+    merged = {u.code: u for u in default_catalogue().successor_unknown(uow.jurisdiction)}
+    predecessor = merged.get(code)
+    if predecessor is None or predecessor.valid_to is None:
+        raise InvalidInput(
+            "SUCCESSOR_ALREADY_KNOWN", messages.SUCCESSOR_ALREADY_KNOWN.format(code=code)
+        )
+    effective = predecessor.valid_to
+    successor = require_unit(command.successor_code, effective, within=uow.jurisdiction)
+    if successor.level != predecessor.level:
+        raise InvalidInput(
+            "SUCCESSOR_LEVEL_MISMATCH",
+            messages.SUCCESSOR_LEVEL_MISMATCH.format(code=code, successor=successor.code),
+        )
+    record = uow.load(UnitSuccessionRecord, code)
+    record.record_successor(
+        UnitSuccessionRecorded(
+            predecessor_code=code,
+            predecessor_name=predecessor.name,
+            successor_code=successor.code,
+            successor_name=successor.name,
+            effective=effective,
+            legal_basis=command.legal_basis,
+        )
+    )
+    return uow.save(record)

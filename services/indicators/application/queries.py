@@ -17,6 +17,7 @@ from services.indicators.adapters.tables import contest_facts
 from services.indicators.application.compute import compute
 from services.indicators.domain.definitions import Definition, status_key
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
+from services.indicators.domain.model import UnitSuccessionRecord
 from shared.adminunits import AdminUnit, UnitCatalogue, default_catalogue
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput, NotFound
@@ -378,4 +379,22 @@ def labels() -> Mapping[str, Any]:
         "recognition_levels": messages.RECOGNITION_LABELS,
         "awards": messages.AWARD_LABELS,
         "status_rule": messages.STATUS_RULE,
+    }
+
+
+def recorded_successions(conn: Connection, codes: list[str]) -> dict[str, dict[str, Any]]:
+    """The successors officials recorded (UnitSuccessionRecorded) for these merged codes, read
+    from the event store: a few rows, one per completed code, each written by hand."""
+    wanted = set(codes)
+    rows = conn.execute(
+        select(events_table.c.aggregate_id, events_table.c.payload, events_table.c.actor,
+               events_table.c.recorded_at)
+        .where(events_table.c.aggregate_type == UnitSuccessionRecord.aggregate_type)
+        .order_by(events_table.c.position)
+    ).all()
+    return {
+        row.aggregate_id: {**json.loads(row.payload), "actor": row.actor,
+                           "recorded_at": row.recorded_at.isoformat()}
+        for row in rows
+        if row.aggregate_id in wanted
     }

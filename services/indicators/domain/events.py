@@ -147,3 +147,21 @@ class IndicatorStatusChanged(DomainEvent):
     target: float
     evaluated_on: date | None = None
     cause: str = ""
+
+
+# -- administrative units ----------------------------------------------------------------------
+
+
+@registry.register
+class UnitSuccessionRecorded(DomainEvent):
+    """An official recorded the successor of a unit merged away (sáp nhập) whose successor the
+    catalogue's source data does not show (shared.adminunits ``successor_unknown``). The
+    catalogue's data files are never edited: the completion is this event."""
+
+    event_type = "UnitSuccessionRecorded"
+    predecessor_code: str
+    predecessor_name: str
+    successor_code: str
+    successor_name: str
+    effective: date
+    legal_basis: str

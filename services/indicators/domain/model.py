@@ -15,6 +15,7 @@ from services.indicators.domain.events import (
     ModelRecognised,
     ModelRegistered,
     ReportedFigureRecorded,
+    UnitSuccessionRecorded,
 )
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
@@ -124,6 +125,31 @@ class ContestEntry(Aggregate):
             self.contest_year, self.model_id = event.contest_year, event.model_id
         elif isinstance(event, ContestEntryAwarded):
             self.award = event.award
+
+
+class UnitSuccessionRecord(Aggregate):
+    """The successor an official recorded for a merged unit whose successor the data did not
+    show; id: the merged unit's code. Recorded once: a correction would be a new event type."""
+
+    aggregate_type = "unit_succession"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.successor_code = ""
+
+    def record_successor(self, event: UnitSuccessionRecorded) -> None:
+        if self.exists:
+            raise Conflict(
+                "SUCCESSION_ALREADY_RECORDED",
+                messages.SUCCESSION_ALREADY_RECORDED.format(
+                    code=self.id, successor=self.successor_code
+                ),
+            )
+        self.record(event, event.effective, unit_code=event.successor_code)
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, UnitSuccessionRecorded):
+            self.successor_code = event.successor_code
 
 
 class Indicator(Aggregate):
