@@ -29,7 +29,9 @@ from tests.integration.helpers import wait_until
 OUTAGE_S = 6.0
 
 
-def _request(port: int, path: str, body: dict[str, Any] | None = None) -> tuple[int, Any, Any]:
+def _request(
+    port: int, path: str, body: dict[str, Any] | None = None, timeout: float = 15
+) -> tuple[int, Any, Any]:
     """(status, JSON body, headers); a connection closed without an answer raises."""
     request = urllib.request.Request(
         f"http://127.0.0.1:{port}{path}",
@@ -37,7 +39,7 @@ def _request(port: int, path: str, body: dict[str, Any] | None = None) -> tuple[
         headers={"content-type": "application/json"},
     )
     try:
-        with urllib.request.urlopen(request, timeout=15) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read()), response.headers
     except urllib.error.HTTPError as error:
         return error.code, json.loads(error.read()), error.headers
@@ -63,6 +65,9 @@ def test_postgresql_stopped_gives_503_with_retry_after_then_the_service_recovers
     try:
         religion.wait_healthy()
         wait_until(lambda: _request(religion.port, "/readyz")[0] == 200, timeout=30)
+        # The first command loads the unit catalogue (seconds on a busy machine): before the
+        # load, whose clients give up after 15 s.
+        assert _request(religion.port, "/api/v1/sites", _site("WARM-1"), timeout=120)[0] == 201
         load = Load(religion, clients=8).start()
         wait_until(lambda: len(load.accepted) >= 20, timeout=30)
 
