@@ -6,6 +6,7 @@ the replay repairs what the live projection had lost in an outage."""
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -224,3 +225,44 @@ def test_a_rebuild_given_up_leaves_the_live_tables_and_a_new_one_can_start(
         wait_until(lambda: client.get(REBUILD).json()["state"] == "live", timeout=30)
         assert _shown(client) == live
         assert client.get(REBUILD, params={"generation": 2}).json()["state"] == "abandoned"
+
+
+def test_readers_during_the_switch_see_the_old_figures_or_the_new_ones_and_no_error(
+    settings: Settings, lost_in_an_outage: tuple[Events, Events],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    scenario, lost = lost_in_an_outage
+    gates = Gates(monkeypatch)
+    gates.build.set()
+    with TestClient(create_app(settings)) as client:
+        wait_until(lambda: _facts(client) == len(scenario.items), timeout=30)
+        old = _shown(client)["sites"]
+        assert client.post(REBUILD).status_code == 202
+        wait_until(lambda: client.get(REBUILD).json()["events_applied"]
+                   == len(scenario.items) + len(lost.items), timeout=30)
+        seen: list[tuple[int, int | None]] = []
+        done = threading.Event()
+
+        def read() -> None:
+            while not done.is_set():
+                response = client.get(REPORT)
+                sites = figure_values(response.json())["sites"] \
+                    if response.status_code == 200 else None
+                seen.append((response.status_code, sites))
+
+        readers = [threading.Thread(target=read) for _ in range(4)]
+        for reader in readers:
+            reader.start()
+        try:
+            wait_until(lambda: len(seen) >= 4)
+            gates.switch.set()  # the switch happens while four readers ask for reports
+            wait_until(lambda: client.get(REBUILD).json()["state"] == "live", timeout=30)
+            switched = len(seen)
+            wait_until(lambda: len(seen) >= switched + 4)
+        finally:
+            done.set()
+            for reader in readers:
+                reader.join(timeout=30)
+        assert _shown(client)["sites"] == old + len(lost.items)
+    assert {status for status, _ in seen} == {200}
+    assert {sites for _, sites in seen} <= {old, old + len(lost.items)}
