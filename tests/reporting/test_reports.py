@@ -366,3 +366,38 @@ def test_the_rebuild_command_reproduces_every_figure(
     reporting.wait_projected()
     assert figure_values(_get(reporting, "/api/v1/reports/2023-6m")) | Q2_CITY == figure_values(
         _get(reporting, "/api/v1/reports/2023-6m"))
+
+
+def test_a_2023_report_lists_the_units_of_2023_by_their_2023_names(reporting: Reporting) -> None:
+    """15 districts and 217 communes with their 2023 names in the JSON, Word and Excel
+    outputs; the same report for mid-2025 has the 167 communes after the rearrangement."""
+    names_2023 = {"311": "Huyện Thuỷ Nguyên", "312": "Huyện An Dương", "11341": "Phường Lạc Viên",
+                  "11347": "Phường Gia Viên", "11755": "Thị trấn Tiên Lãng"}
+    units = _get(reporting, "/api/v1/reports/2023-12m/units")["units"]
+    by_level: dict[str, list[dict[str, Any]]] = {}
+    for unit in units:
+        by_level.setdefault(unit["level"], []).append(unit)
+    assert (len(by_level["district"]), len(by_level["commune"])) == (15, 217)
+    named = {u["code"]: u["name"] for u in units}
+    assert {code: named[code] for code in names_2023} == names_2023
+    assert named["31"] == "Thành phố Hải Phòng"
+    assert sum(1 for u in by_level["commune"] if u["parent"] == "315") == 21
+    assert named["318"] == "Huyện Bạch Long Vĩ"  # a district with no commune
+
+    docx = reporting.client.get("/api/v1/reports/2023-12m/report.docx")
+    doc = Document(io.BytesIO(docx.content))
+    cells = {row.cells[1].text for t in doc.tables[1:] for row in t.rows}
+    assert {"Huyện Thuỷ Nguyên", "Huyện An Dương"} <= cells
+    assert not {"Thành phố Thuỷ Nguyên", "Quận An Dương"} & cells
+    book = openpyxl.load_workbook(io.BytesIO(
+        reporting.client.get("/api/v1/reports/2023-12m/tables.xlsx").content))
+    rows = {row[0]: row[1] for row in book["Theo đơn vị"].iter_rows(min_row=5, values_only=True)}
+    assert {code: rows[code] for code in names_2023} == names_2023
+    assert len(rows) == 1 + 15 + 217
+
+    mid_2025 = _get(reporting, "/api/v1/reports/2025-6m/units")["units"]
+    named_2025 = {u["code"]: u["name"] for u in mid_2025}
+    assert sum(1 for u in mid_2025 if u["level"] == "commune") == 167
+    assert (named_2025["311"], named_2025["312"], named_2025["11341"]) == (
+        "Thành phố Thuỷ Nguyên", "Quận An Dương", "Phường Gia Viên")
+    assert "11347" not in named_2025  # merged into 11341 on 1 January 2025
