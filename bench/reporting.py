@@ -362,6 +362,8 @@ async def _rebuild_beside(runtime: ServiceRuntime) -> tuple[float, float, float,
             reports.append(time.perf_counter() - began)
             await asyncio.sleep(0.5)
         seconds = time.perf_counter() - started
+        while runtime.rebuilds.last_switch_s is None:  # switched: its adoption ends
+            await asyncio.sleep(0.05)
     finally:
         await runtime.stop()
     switch = runtime.rebuilds.last_switch_s or 0.0

@@ -340,7 +340,10 @@ class ReadModelRebuilds:
     async def stop(self) -> None:
         self._stop.set()
         if self._watch_task is not None:
-            self._watch_task.cancel()
+            # A switch under way finishes (its adoption and clean-up too) before the stop.
+            _, pending = await asyncio.wait([self._watch_task], timeout=15.0)
+            for task in pending:
+                task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._watch_task
             self._watch_task = None
