@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import nats
+from nats.aio.client import Client
+from nats.aio.msg import Msg
 from sqlalchemy import create_engine, func, select, text
 
 from shared.adminunits import HAI_PHONG, default_catalogue
@@ -117,7 +119,7 @@ class ConsumerTally:
     missing: int
     extra: int
     dead_letters: int
-    redelivered: int  # deliveries after the first (held by a dead or paused worker)
+    redelivered: int  # events acked after more than one delivery (see AckWatcher)
 
 
 @dataclass
@@ -234,7 +236,9 @@ class FaultSystem:
     def logs(self) -> str:
         return "\n".join(f"--- {p.log_file.name}\n{p.log()}" for p in self.processes)
 
-    async def reconcile(self, case: str, load: Load) -> Reconciliation:
+    async def reconcile(
+        self, case: str, load: Load, acks: AckWatcher | None = None
+    ) -> Reconciliation:
         committed = _committed(self.religion_db)
         stream = stream_name_for(self.root, "religion")
         messages = await read_stream(self.nats.url, stream)
@@ -268,11 +272,42 @@ class FaultSystem:
                     missing=len(expected - applied),
                     extra=len(applied - expected),
                     dead_letters=dead,
-                    redelivered=info.num_redelivered or 0,
+                    redelivered=len(acks.redelivered.get(durable, {})) if acks else 0,
                 ))
         finally:
             await client.close()
         return result
+
+
+class AckWatcher:
+    """Listens to the acks the consumers send to JetStream. An ack's subject carries the
+    delivery count of its message (`$JS.ACK.<stream>.<durable>.<delivered>.<stream seq>...`),
+    so the events that were applied only after a redelivery (held by a worker that died, or
+    kept too long) are counted, with the moment of their ack."""
+
+    def __init__(self, url: str, stream: str) -> None:
+        self._url = url
+        self._stream = stream
+        self._client: Client | None = None
+        # durable -> stream sequence -> monotonic time of the ack after a redelivery
+        self.redelivered: dict[str, dict[int, float]] = {}
+
+    async def start(self) -> AckWatcher:
+        self._client = await nats.connect(self._url)
+        await self._client.subscribe(f"$JS.ACK.{self._stream}.>", cb=self._seen)
+        return self
+
+    async def _seen(self, msg: Msg) -> None:
+        if msg.data not in (b"", b"+ACK"):
+            return  # in_progress, NAK, term (an empty body is an ack, as nats-py sends it)
+        tokens = msg.subject.split(".")
+        durable, delivered, sequence = tokens[3], int(tokens[4]), int(tokens[5])
+        if delivered > 1:
+            self.redelivered.setdefault(durable, {})[sequence] = time.monotonic()
+
+    async def close(self) -> None:
+        if self._client is not None:
+            await self._client.close()
 
 
 def _committed(url: str) -> list[tuple[str, str, str]]:

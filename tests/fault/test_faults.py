@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from shared.settings import stream_name_for
 from tests.deploy.processes import ServiceProcess
 from tests.fault.postgres import ThrowawayPostgres
-from tests.fault.system import FaultSystem, Load, Reconciliation
+from tests.fault.system import AckWatcher, FaultSystem, Load, Reconciliation
 
 
 @pytest.fixture
@@ -42,13 +43,18 @@ def system(
 
 
 async def _settle(
-    system: FaultSystem, case: str, load: Load, table: list[Reconciliation], timeout: float = 90
+    system: FaultSystem,
+    case: str,
+    load: Load,
+    table: list[Reconciliation],
+    timeout: float = 90,
+    acks: AckWatcher | None = None,
 ) -> Reconciliation:
     """Reconcile until clean or out of time; the last reconciliation is the verdict."""
     load_ended = time.monotonic()
     deadline = load_ended + timeout
     while True:
-        result = await system.reconcile(case, load)
+        result = await system.reconcile(case, load, acks)
         if result.clean or time.monotonic() > deadline:
             break
         await asyncio.sleep(1.0)
@@ -88,6 +94,7 @@ async def test_consumers_database_stopped_for_20_s_mid_load(
         system.process("religion"), system.process("reporting"), system.process("indicators"))
     system.start(religion, reporting, indicators)
     await system.wait_consuming()
+    acks = await AckWatcher(system.nats.url, stream_name_for(system.root, "religion")).start()
     load = Load(religion, clients=2, pause_s=0.25).start()
     try:
         await asyncio.sleep(4)
@@ -100,7 +107,13 @@ async def test_consumers_database_stopped_for_20_s_mid_load(
         await asyncio.sleep(4)
     finally:
         load.stop()
-    await _settle(system, "consumers' PostgreSQL stopped 20 s", load, reconciliations, 180)
+    try:
+        result = await _settle(system, "consumers' PostgreSQL stopped 20 s", load,
+                               reconciliations, 180, acks)
+    finally:
+        await acks.close()
+    # Held through the pause by in_progress signals, with an ack wait of 5 s.
+    assert all(c.redelivered == 0 for c in result.consumers), result.rows()
     assert paused == {"reporting": 1.0, "indicators": 1.0}, "/metrics shows the pause"
     for consumer in (reporting, indicators):
         assert _log_events(consumer, "consumer_paused") >= 1, "the outage was met"
@@ -136,15 +149,27 @@ async def test_a_consumer_killed_mid_batch(
     doomed, survivor = system.process("reporting", "doomed"), system.process("reporting")
     system.start(religion, doomed, survivor)
     await system.wait_consuming()
+    acks = await AckWatcher(system.nats.url, stream_name_for(system.root, "religion")).start()
     load = Load(religion, clients=6, pause_s=0.0).start()
     try:
         await asyncio.sleep(4)
         _kill(doomed)
+        killed = time.monotonic()
         await asyncio.sleep(4)
     finally:
         load.stop()
-    result = await _settle(system, "consumer killed mid-batch", load, reconciliations)
-    assert result.catch_up_s < 20, "a dead replica's messages come back within seconds"
+    try:
+        result = await _settle(system, "consumer killed mid-batch", load, reconciliations, 60,
+                               acks)
+    finally:
+        await acks.close()
+    # Whatever the dead replica held when it died (none, if it had just acked its batch)
+    # is redelivered to the other after the ack wait (5 s), not after 30 s.
+    came_back = [t - killed for d in acks.redelivered.values() for t in d.values()]
+    if came_back:
+        assert max(came_back) < 10, f"held events came back after {max(came_back):.1f} s"
+        result.case += f" (held events applied by the other replica {max(came_back):.1f} s on)"
+    assert result.catch_up_s < 20
 
 
 async def test_a_service_killed_mid_publish(
