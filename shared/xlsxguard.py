@@ -46,6 +46,10 @@ SLACK_ROWS = 1_000  # titles, notes and blank rows around the data
 MAX_COLUMNS = 200  # columns read; an import's columns are among the first dozen or so
 BLANK_RUN_LIMIT = 1_000  # a sheet formatted down to row 1,048,576 ends where its data ends
 _CHUNK = 1 << 16
+_ENCODING_ERRORS = {
+    expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING],
+    expat.errors.codes[expat.errors.XML_ERROR_INCORRECT_ENCODING],
+}
 
 TOO_LARGE = "IMPORT_TOO_LARGE"
 TOO_LARGE_MESSAGE = (
@@ -179,12 +183,15 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, filename: str,
             parser.Parse(b"", True)
     except _Refused as refused:
         raise refused.error from None
-    except expat.ExpatError:
+    except expat.ExpatError as exc:
+        if exc.code in _ENCODING_ERRORS:
+            # Excel writes UTF-8; an encoding expat cannot read is one another parser might,
+            # past this check.
+            raise UnreadableWorkbook(part.filename) from exc
         # Not XML (an image, a printer setting) or broken XML: nothing was declared before the
         # point where expat stopped, and openpyxl refuses the part itself if it needs it.
         return
-    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError,
-            ValueError) as exc:
+    except Exception as exc:  # a broken part, an encoding Python refuses (LookupError, …)
         raise UnreadableWorkbook(part.filename) from exc
 
 

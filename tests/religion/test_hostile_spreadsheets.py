@@ -166,6 +166,17 @@ def test_hostile_workbooks_are_refused_in_seconds_before_parsing(
     assert event_count(religion) == 0
 
 
+@pytest.mark.parametrize("encoding", ["x-unknown", "cp037", "utf-7", "Shift_JIS"])
+def test_a_part_in_an_encoding_excel_never_writes_is_unreadable(
+    religion: TestClient, encoding: str
+) -> None:
+    declared = f'<?xml version="1.0" encoding="{encoding}"?><workbook/>'.encode()
+    content = workbook(plain_sheet(HEADER, ROW), replace={"xl/workbook.xml": declared})
+    response = _upload(religion, "ds.xlsx", content)
+    assert response.status_code == 422, response.text
+    assert error_of(response)["code"] == "IMPORT_UNREADABLE"
+
+
 def test_the_same_workbook_without_the_trick_imports(religion: TestClient) -> None:
     done = _upload(religion, "ds.xlsx", workbook(plain_sheet(HEADER, ROW)))
     assert done.status_code == 201, done.text
