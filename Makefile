@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint pytest bench setup clean lock
+.PHONY: run test test-containers lint pytest bench setup clean lock
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,14 @@ lint: $(STAMP)
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+# The deployment built and run in containers (tests/containers/, deploy/OPERATIONS.md §12):
+# an engine (the reachable one, else our own dockerd, installed if needed), base images
+# (official if present, else built from Debian's packages), the four service images, the
+# whole compose stack. Not part of `make test`; CI runs it after.
+test-containers: $(STAMP)
+	DANVAN_CONTAINER_TESTS=1 $(BIN)/python -m pytest -p no:cacheprovider -v -s --timeout 1500 \
+		tests/containers $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

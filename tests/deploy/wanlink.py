@@ -43,6 +43,7 @@ class WanLink:
 
     def close(self) -> None:
         self._run(self._drop())
+        self._run(self._end_relays())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout=5)
 
@@ -58,6 +59,13 @@ class WanLink:
         for writer in list(self._writers):
             writer.transport.abort()  # a reset, not a polite close: the WAN just went away
         self._writers.clear()
+
+    async def _end_relays(self) -> None:
+        """The relays of dropped connections, ended before the loop stops."""
+        relays = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+        for relay in relays:
+            relay.cancel()
+        await asyncio.gather(*relays, return_exceptions=True)
 
     async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.connections += 1
