@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     jwt_department_claim: str = "department"
     dev_token_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
     api_key_rotation_grace_hours: float = Field(default=72.0, ge=0, le=24 * 90)
+    # /metrics names routes, volumes and failures: in AUTH_MODE=required it asks, like the
+    # API, for a credential, one holding the "metrics" scope (Prometheus sends an API key,
+    # deploy/OPERATIONS.md). True opens it to anyone who reaches the port: only where the
+    # network itself keeps that port from everyone but the scraper.
+    metrics_public: bool = False
 
     @model_validator(mode="before")
     @classmethod

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler, StringConstraints
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema, PydanticCustomError
 
 # Tab, newline and carriage return are legitimate in free text; every other control
 # character (NUL above all, which PostgreSQL refuses) is not.
@@ -37,6 +40,83 @@ Code = Annotated[
 UnitCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(clean_text)]
 LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(clean_text)]
+
+# Dates: the plan's records start in the 1990s at the earliest and nothing is planned past this
+# century; a date outside is a typo or a probe, and year 1 overflows a conversion to UTC.
+FIRST_DAY = date(1990, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_ISO_INSTANT = re.compile(
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?"
+)
+DATE_RANGE_TEXT = f"từ {FIRST_DAY:%d/%m/%Y} đến {LAST_DAY:%d/%m/%Y}"
+
+
+def _iso_text(pattern: re.Pattern[str], code: str, message: str) -> Any:
+    # pydantic's lax mode reads a number as seconds since 1970 (`on=0` is 1970-01-01): a
+    # date or a time must be written as ISO 8601 text. Python callers may pass the object.
+    def check(value: Any) -> Any:
+        if isinstance(value, date):
+            return value
+        if not isinstance(value, str) or not pattern.fullmatch(value):
+            raise PydanticCustomError(code, message)
+        return value
+
+    return BeforeValidator(check)
+
+
+def in_date_range(day: date) -> bool:
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+def is_iso_instant(text: str) -> bool:
+    """Whether text is written as Instant takes it (for a parameter parsed by hand)."""
+    return _ISO_INSTANT.fullmatch(text) is not None
+
+
+def _day_in_range(value: date) -> date:
+    if not in_date_range(value):
+        raise PydanticCustomError("date_out_of_range", "Ngày phải " + DATE_RANGE_TEXT)
+    return value
+
+
+def _instant_in_range(value: datetime) -> datetime:
+    if not in_date_range(value.date()):
+        raise PydanticCustomError("datetime_out_of_range", "Thời điểm phải " + DATE_RANGE_TEXT)
+    return value
+
+
+class _DocumentedRange:
+    """Puts the accepted range in the OpenAPI schema (JSON Schema has no minimum for dates)."""
+
+    def __get_pydantic_json_schema__(
+        self, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        schema["x-earliest"] = FIRST_DAY.isoformat()
+        schema["x-latest"] = LAST_DAY.isoformat()
+        return schema
+
+
+#: Every date the API takes, in a body or a parameter: YYYY-MM-DD within FIRST_DAY..LAST_DAY.
+Day = Annotated[
+    date,
+    _iso_text(_ISO_DAY, "date_format", "Ngày phải viết dạng YYYY-MM-DD"),
+    AfterValidator(_day_in_range),
+    _DocumentedRange(),
+]
+#: Every point in time the API takes: ISO 8601 (a bare date is its midnight), same range.
+Instant = Annotated[
+    datetime,
+    _iso_text(
+        _ISO_INSTANT, "datetime_format", "Thời điểm phải viết dạng ISO 8601 (YYYY-MM-DDTHH:MM:SS)"
+    ),
+    AfterValidator(_instant_in_range),
+    _DocumentedRange(),
+]
+
+#: The code and message of a request refused by its types (the details say which field and why).
+VALIDATION_ERROR = ("VALIDATION_ERROR", "Dữ liệu gửi lên không hợp lệ")
 
 MESSAGES: dict[str, str] = {
     "missing": "Thiếu trường bắt buộc",

@@ -6,14 +6,13 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
 from typing import Annotated, Any
 from uuid import uuid4
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -31,13 +30,20 @@ from shared.consumer import dead_letters_table
 from shared.db import ping
 from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.logs import configure_logging, error_line, get_logger
+from shared.openapi import install_error_responses
 from shared.outage import is_infrastructure_failure
+from shared.paging import Offset
+from shared.requestguard import ControlCharacterGuard
 from shared.runtime import ServiceRuntime
-from shared.validation import vietnamese_errors
+from shared.securityheaders import SecurityHeaders
+from shared.validation import VALIDATION_ERROR, Instant, vietnamese_errors
 
 log = get_logger("danvan.http")
 
 HTTP_MESSAGES = {
+    # FastAPI's answer to a body it cannot decode at all (JSON that is not UTF-8, a broken
+    # multipart): the client sent something that is not the format it declared.
+    400: ("MALFORMED_BODY", "Nội dung gửi lên không đọc được theo định dạng đã khai báo"),
     404: ("NOT_FOUND", "Không tìm thấy địa chỉ yêu cầu"),
     405: ("METHOD_NOT_ALLOWED", "Phương thức không được hỗ trợ cho địa chỉ này"),
     413: ("PAYLOAD_TOO_LARGE", "Dữ liệu gửi lên quá lớn"),
@@ -172,12 +178,18 @@ def build_app(
     if problems:
         raise RuntimeError("Cấu hình xác thực không an toàn: " + "; ".join(problems))
     _install_error_handlers(app)
+    # Starlette runs the middleware added last first: the security headers wrap every
+    # response (a 413 included); control characters are refused inside the correlation
+    # middleware, so that refusal is logged and correlated like any other.
+    app.add_middleware(ControlCharacterGuard)
     _install_request_middleware(app, runtime)
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
+    app.add_middleware(SecurityHeaders)
+    install_error_responses(app)
     app.include_router(_operations_router(runtime))
     app.include_router(auth_router(settings))
     guard = [Depends(authenticated_principal), Depends(_read_scope(settings.service))]
@@ -224,18 +236,16 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         return JSONResponse(
-            error_body(
-                "VALIDATION_ERROR",
-                "Dữ liệu gửi lên không hợp lệ",
-                vietnamese_errors(exc.errors()),
-            ),
-            status_code=422,
+            error_body(*VALIDATION_ERROR, vietnamese_errors(exc.errors())), status_code=422
         )
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code, message = HTTP_MESSAGES.get(exc.status_code, ("HTTP_ERROR", "Yêu cầu không hợp lệ"))
-        return JSONResponse(error_body(code, message), status_code=exc.status_code)
+        # Starlette's own headers travel on: a 405 names the methods allowed (`Allow`).
+        return JSONResponse(
+            error_body(code, message), status_code=exc.status_code, headers=exc.headers
+        )
 
     # Database errors are answered here rather than by the catch-all below: Starlette sends
     # the catch-all's response and then re-raises, so the server would log a traceback too.
@@ -287,8 +297,12 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics")
-    def metrics() -> Response:
+    @router.get("/metrics", response_class=PlainTextResponse)
+    def metrics(request: Request) -> Response:
+        """Prometheus text format. Needs the "metrics" scope unless METRICS_PUBLIC is set
+        (in AUTH_MODE=development the development identity holds it)."""
+        if not runtime.settings.metrics_public:
+            require_scope(authenticated_principal(request), "metrics")
         runtime.metrics.nats_connected.set(1 if runtime.link.connected else 0)
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
 
@@ -302,12 +316,12 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
         actor: Annotated[str | None, Query(max_length=200)] = None,
         department: Annotated[str | None, Query(max_length=200)] = None,
         unit: Annotated[str | None, Query(pattern=r"^\d{2}(\d{1}|\d{3})?$")] = None,
-        recorded_from: datetime | None = None,
-        recorded_to: datetime | None = None,
+        recorded_from: Instant | None = None,
+        recorded_to: Instant | None = None,
         event_type: Annotated[str | None, Query(max_length=100)] = None,
         aggregate_id: Annotated[str | None, Query(max_length=100)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        offset: Offset = 0,
     ) -> dict[str, Any]:
         """Who did what, when: the service's events filtered by actor, department, unit (with
         the units under it), recording time. A district-level auditor sees its tree only."""
@@ -325,7 +339,9 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             return audit_events(conn, principal, query, limit, offset)
 
     @router.get("/api/v1/admin/dead-letters")
-    def dead_letters(principal: AuthenticatedPrincipal, limit: int = 100) -> dict[str, Any]:
+    def dead_letters(
+        principal: AuthenticatedPrincipal, limit: Annotated[int, Query(ge=1, le=1000)] = 100
+    ) -> dict[str, Any]:
         require_scope(principal, "admin")
         with runtime.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(dead_letters_table)).scalar()
@@ -333,7 +349,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
                 conn.execute(
                     select(dead_letters_table)
                     .order_by(dead_letters_table.c.id.desc())
-                    .limit(max(1, min(limit, 1000)))
+                    .limit(limit)
                 )
                 .mappings()
                 .all()

@@ -11,7 +11,7 @@ import hashlib
 import hmac
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -308,11 +308,17 @@ def authenticate_key(conn: Connection, token: str, now: datetime | None = None) 
 
 
 def key_audit(
-    conn: Connection, limit: int = 200, prefix: str | None = None
+    conn: Connection,
+    limit: int = 200,
+    prefix: str | None = None,
+    prefixes: Collection[str] | None = None,
 ) -> list[dict[str, Any]]:
+    """The newest audit rows, of one key (`prefix`) or of some keys (`prefixes`) if given."""
     query = select(api_key_audit_table).order_by(api_key_audit_table.c.id.desc()).limit(limit)
     if prefix:
         query = query.where(api_key_audit_table.c.prefix == prefix)
+    if prefixes is not None:
+        query = query.where(api_key_audit_table.c.prefix.in_(list(prefixes)))
     return [
         {
             "recorded_at": aware_utc(r.recorded_at).isoformat(),

@@ -4,6 +4,10 @@ Credentials are read from `Authorization: Bearer <jwt | dv_ key>` or `X-API-Key:
 In AUTH_MODE=development a request without credentials is trusted as the development
 headers describe it; in "required" it is a 401. Every failure is an OWASP-vocabulary log
 line that names who and why, never the credential.
+
+The client gets one and the same 401 whatever went wrong: telling "unknown key" from "wrong
+secret", or "expired" from "revoked", would let a caller probe which key prefixes exist and
+what became of them. The precise reason is in the security log only.
 """
 
 from __future__ import annotations
@@ -23,17 +27,16 @@ from shared.auth.securitylog import security_event
 from shared.errors import Unauthorized
 from shared.settings import Settings
 
-MESSAGES = {
-    "required": "Cần đăng nhập: gửi mã truy cập (Authorization: Bearer ...) hoặc khoá API",
-    "malformed": "Tiêu đề Authorization không đúng dạng «Bearer <mã>»",
-    "invalid": "Thông tin xác thực không hợp lệ",
-    "expired": "Mã truy cập hoặc khoá API đã hết hạn",
-    "revoked": "Khoá API đã bị thu hồi",
-}
+REFUSED_CODE = "AUTHENTICATION_REQUIRED"
+REFUSED_MESSAGE = (
+    "Cần đăng nhập bằng thông tin xác thực hợp lệ: mã truy cập "
+    "(Authorization: Bearer ...) hoặc khoá API còn hiệu lực"
+)
 
 
-def refused(code: str, key: str, reason: str) -> Unauthorized:
-    return Unauthorized(code, MESSAGES[key], reason=reason)
+def refused() -> Unauthorized:
+    """The one 401 a client sees (the reason has gone to the security log)."""
+    return Unauthorized(REFUSED_CODE, REFUSED_MESSAGE)
 
 
 class Authenticator:
@@ -68,7 +71,7 @@ class Authenticator:
             token = token.strip()
             if scheme.lower() != "bearer" or not token:
                 security_event("authn_login_fail", None, reason="malformed_header")
-                raise refused("INVALID_CREDENTIALS", "malformed", "malformed_header")
+                raise refused()
             return self._api_key(token) if looks_like_key(token) else self._token(token)
         if api_key is not None:
             return self._api_key(api_key.strip())
@@ -78,16 +81,14 @@ class Authenticator:
                 h.get("x-actor"), h.get("x-department"), h.get("x-scopes"), h.get("x-unit-scope")
             )
         security_event("authn_login_fail", None, reason="no_credentials", path=request.url.path)
-        raise refused("AUTHENTICATION_REQUIRED", "required", "no_credentials")
+        raise refused()
 
     def _token(self, token: str) -> Principal:
         try:
             return self.jwt.verify(token)
         except TokenRefused as exc:
             security_event("authn_login_fail", exc.subject, "jwt", reason=exc.reason)
-            if exc.reason == "expired":
-                raise refused("CREDENTIALS_EXPIRED", "expired", exc.reason) from None
-            raise refused("INVALID_CREDENTIALS", "invalid", exc.reason) from None
+            raise refused() from None
 
     def _api_key(self, token: str) -> Principal:
         try:
@@ -97,13 +98,11 @@ class Authenticator:
             who = f"key:{exc.owner}" if exc.owner else None
             if exc.reason == "revoked":
                 security_event("authn_token_revoked", who, exc.prefix or "", reason="revoked")
-                raise refused("CREDENTIALS_REVOKED", "revoked", exc.reason) from None
-            security_event(
-                "authn_login_fail", who, "api_key", reason=exc.reason, credential=exc.prefix
-            )
-            if exc.reason == "expired":
-                raise refused("CREDENTIALS_EXPIRED", "expired", exc.reason) from None
-            raise refused("INVALID_CREDENTIALS", "invalid", exc.reason) from None
+            else:
+                security_event(
+                    "authn_login_fail", who, "api_key", reason=exc.reason, credential=exc.prefix
+                )
+            raise refused() from None
         return key.principal()
 
 

@@ -31,6 +31,7 @@ SCOPES: dict[str, str] = {
     "read": "Chỉ xem: mọi dịch vụ (lãnh đạo, Thường trực)",
     "audit:read": "Tra cứu nhật ký kiểm toán (ai làm gì, khi nào)",
     "admin": "Quản trị: khoá API, dựng lại bảng đọc, thư chết",
+    "metrics": "Đọc số đo vận hành /metrics (cho Prometheus)",
 }
 ALL_SCOPES = frozenset(SCOPES)
 #: The whole province, whatever the date: "31" covers everything the Commission sees.

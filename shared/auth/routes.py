@@ -13,10 +13,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from shared.auth import apikeys
-from shared.auth.checks import require_scope, require_unit
+from shared.auth.checks import may_read_unit, require_scope, require_unit
 from shared.auth.devissuer import issue_dev_token
 from shared.auth.http import AuthenticatedPrincipal
 from shared.auth.principal import CITY_SCOPE, SCOPES, Principal
@@ -25,7 +25,7 @@ from shared.clock import VN_TZ, today_vn
 from shared.envelope import utcnow
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.settings import Settings
-from shared.validation import Name, ShortText
+from shared.validation import Day, Name, ShortText
 
 Prefix = Annotated[str, Path(pattern=r"^[0-9a-f]{8}$")]
 UnitScope = Annotated[str, Field(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
@@ -38,7 +38,7 @@ class NewKey(BaseModel):
     scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
     unit_scope: UnitScope = CITY_SCOPE
     department: Name | None = None
-    expires_on: date | None = None
+    expires_on: Day | None = None
     note: ShortText | None = None
 
 
@@ -124,14 +124,17 @@ def auth_router(settings: Settings) -> APIRouter:
         require_scope(principal, "admin")
         now = utcnow()
         with _engine(request).connect() as conn:
-            keys = apikeys.list_keys(conn)
+            keys = _visible_keys(conn, principal)
         return {"items": [k.as_dict(now) for k in keys]}
 
     @router.get("/admin/api-keys/audit")
     def key_audit(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
         require_scope(principal, "audit:read")
         with _engine(request).connect() as conn:
-            return {"items": apikeys.key_audit(conn)}
+            if principal.is_city:
+                return {"items": apikeys.key_audit(conn)}
+            prefixes = [k.prefix for k in _visible_keys(conn, principal)]
+            return {"items": apikeys.key_audit(conn, prefixes=prefixes)}
 
     @router.post("/admin/api-keys", status_code=201)
     def create_key(
@@ -232,6 +235,12 @@ def auth_router(settings: Settings) -> APIRouter:
             return {"access_token": token, "token_type": "Bearer", "expires_in": ttl}
 
     return router
+
+
+def _visible_keys(conn: Connection, principal: Principal) -> list[apikeys.ApiKey]:
+    """The keys a caller may see: like every other list, those inside its unit tree (a
+    district's administrator does not learn the city's or another district's partners)."""
+    return [k for k in apikeys.list_keys(conn) if may_read_unit(principal, k.unit_scope)]
 
 
 def _engine(request: Request) -> Engine:

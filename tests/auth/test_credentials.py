@@ -49,19 +49,13 @@ def test_no_credentials_is_401_in_the_error_format(services: Services) -> None:
 
 
 @pytest.mark.parametrize(
-    ("case", "code"),
-    [
-        ("expired", "CREDENTIALS_EXPIRED"),
-        ("other_key", "INVALID_CREDENTIALS"),
-        ("wrong_issuer", "INVALID_CREDENTIALS"),
-        ("wrong_audience", "INVALID_CREDENTIALS"),
-        ("no_unit", "INVALID_CREDENTIALS"),
-        ("hs256", "INVALID_CREDENTIALS"),
-        ("garbage", "INVALID_CREDENTIALS"),
-        ("basic", "INVALID_CREDENTIALS"),
-    ],
+    "case",
+    ["expired", "other_key", "wrong_issuer", "wrong_audience", "no_unit", "hs256", "garbage",
+     "basic"],
 )
-def test_bad_tokens_are_refused(services: Services, idp: Idp, case: str, code: str) -> None:
+def test_bad_tokens_are_refused(services: Services, idp: Idp, case: str) -> None:
+    # One generic 401 whatever the reason (the reason goes to the security log only).
+    code = "AUTHENTICATION_REQUIRED"
     if case == "expired":
         header = f"Bearer {idp.token('city_staff', expires_in=timedelta(minutes=-5))}"
     elif case == "other_key":
@@ -87,6 +81,7 @@ def test_bad_tokens_are_refused(services: Services, idp: Idp, case: str, code: s
     response = religion.post(SITES, json=site_body("CS-T"), headers={"Authorization": header})
     assert response.status_code == 401, response.json()
     assert _error(response)["code"] == code
+    assert response.json() == religion.get(SITES).json(), "one body for every refusal"
     assert event_count(religion) == 0
 
 
@@ -144,7 +139,7 @@ def test_an_api_key_lives_revoked_and_refused(services: Services, idp: Idp) -> N
     assert revoke.status_code == 200 and revoke.json()["status"] == "revoked"
     refused = religion.post(SITES, json=site_body("CS-K4"), headers={"X-API-Key": key})
     assert refused.status_code == 401
-    assert _error(refused)["code"] == "CREDENTIALS_REVOKED"
+    assert _error(refused)["code"] == "AUTHENTICATION_REQUIRED"
     assert event_count(religion) == events
     # A wrong secret under a real prefix is refused too.
     wrong = f"dv_{created['prefix']}_{'x' * 43}"
@@ -165,7 +160,7 @@ def test_an_expired_api_key_is_refused(services: Services) -> None:
         )
     response = religion.get(SITES, headers={"X-API-Key": key})
     assert response.status_code == 401
-    assert _error(response)["code"] == "CREDENTIALS_EXPIRED"
+    assert _error(response)["code"] == "AUTHENTICATION_REQUIRED"
 
 
 def test_rotation_keeps_the_old_key_for_the_grace_period_only(

@@ -137,6 +137,8 @@ def test_services_are_built_gated_on_health_and_use_three_replica_streams(
         env = interpolate(environment_of(spec), STRONG)
         assert env["ENVIRONMENT"] == "production"
         assert env["STREAM_REPLICAS"] == "3"
+        # /metrics asks for a credential in the deployment (deploy/OPERATIONS.md).
+        assert env["METRICS_PUBLIC"] == "false"
         assert env["NATS_URL"].split(",") == [f"nats://{n}:4222" for n in NATS_NODES]
         (port,) = spec["ports"]
         assert port.startswith("127.0.0.1:") and port.endswith(":8000")

@@ -89,6 +89,8 @@ def test_the_dashboard_shows_the_indicators_and_drills_down(live_dashboard: str)
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
                      "--disable-dev-shm-usage", "--window-size=1280,1600"):
         options.add_argument(argument)
+    # The console, to see whether the Content-Security-Policy refused anything of the page.
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or CHROMEDRIVER),
                               options=options)
     wait = WebDriverWait(driver, 20)
@@ -144,5 +146,12 @@ def test_the_dashboard_shows_the_indicators_and_drills_down(live_dashboard: str)
                    == "11755")
         assert driver.find_element(By.ID, "no-children").is_displayed()
         assert tiles()["I1"] == ("100%", "dat")
+
+        # All of the above ran under the service's Content-Security-Policy (no inline script
+        # or style, nothing from elsewhere), and the browser refused nothing of the page.
+        console: list[dict[str, str]] = driver.get_log("browser")  # type: ignore[no-untyped-call]
+        refused = [entry["message"] for entry in console
+                   if "Content Security Policy" in entry["message"]]
+        assert refused == []
     finally:
         driver.quit()

@@ -21,6 +21,9 @@ from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import CommitmentStatus
 from shared.aggregate import CommandContext
 from shared.clock import format_date_vn
+from shared.openapi import file_responses
+from shared.paging import Offset
+from shared.validation import Day
 from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_COMMITMENTS])
@@ -38,9 +41,9 @@ def list_commitments(
     status: CommitmentStatus | None = None,
     agency: Annotated[str | None, Query(max_length=500)] = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,
-    due_before: date | None = None,
+    due_before: Day | None = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     unit_code, _ = access.unit_filter(principal, unit_code)
     query = queries.commitments_query(
@@ -72,7 +75,11 @@ def progress_import(
     return report.as_dict()
 
 
-@router.get("/commitments/progress-import/template")
+@router.get(
+    "/commitments/progress-import/template",
+    response_class=Response,
+    responses=file_responses(XLSX_MEDIA_TYPE, "text/csv"),
+)
 def progress_template(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,

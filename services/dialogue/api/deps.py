@@ -28,7 +28,9 @@ def expected_version(
     if if_match is None:
         return None
     value = if_match.strip().strip('"').removeprefix("W/").strip('"')
-    if not value.isdigit():
+    # ASCII digits only (str.isdigit() takes "²", which int() refuses), and a version an
+    # aggregate can have: the database column is an integer.
+    if not (value.isascii() and value.isdigit() and len(value) <= 9):
         raise InvalidInput("BAD_IF_MATCH", messages.BAD_IF_MATCH)
     return int(value)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -16,6 +15,7 @@ from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOf
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Role
 from shared.aggregate import CommandContext
+from shared.validation import Day
 from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_HEADS])
@@ -58,7 +58,7 @@ def hand_over(
 def roster(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
-    on: date | None = None,
+    on: Day | None = None,
     unit_code: UnitQuery = None,
     role: Role | None = None,
     include_subunits: bool = True,

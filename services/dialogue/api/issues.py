@@ -17,6 +17,7 @@ from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Handling, IssueCategory
 from shared.aggregate import CommandContext
 from shared.auth.checks import require_scope
+from shared.paging import Offset
 from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_ISSUES])
@@ -34,7 +35,7 @@ def list_issues(
     handling: Handling | None = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     unit_code, _ = access.unit_filter(principal, unit_code)
     with runtime.engine.connect() as conn:

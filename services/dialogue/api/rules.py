@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
@@ -17,6 +16,7 @@ from services.dialogue.application.compliance import evaluate_period
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Role
 from shared.aggregate import CommandContext
+from shared.validation import Day
 from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_RULES])
@@ -47,8 +47,8 @@ def set_rule(command: SetRule, runtime: Runtime, context: Context) -> dict[str, 
 def rule_compliance(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
-    date_from: date,
-    date_to: date,
+    date_from: Day,
+    date_to: Day,
     unit_code: UnitQuery = None,
     include_subunits: bool = True,
     head_id: Annotated[str | None, Query(max_length=36)] = None,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -23,6 +22,8 @@ from services.dialogue.application.commands import (
 )
 from services.dialogue.application.runtime import DialogueRuntime
 from shared.aggregate import CommandContext
+from shared.paging import Offset
+from shared.validation import Day
 from shared.web import AuthenticatedPrincipal, command_context
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_SESSIONS])
@@ -111,10 +112,10 @@ def list_sessions(
     include_subunits: bool = True,
     status: Status | None = None,
     head_id: Annotated[str | None, Query(max_length=36)] = None,
-    date_from: date | None = None,
-    date_to: date | None = None,
+    date_from: Day | None = None,
+    date_to: Day | None = None,
     limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Sessions by unit, status, head and date (the holding date, else the planned one)."""
     unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)

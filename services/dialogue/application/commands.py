@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Self
 from uuid import UUID
 
@@ -18,7 +17,7 @@ from pydantic_core import PydanticCustomError
 
 from services.dialogue import messages
 from services.dialogue.domain.events import Handling, IssueCategory, Level, Role
-from shared.validation import LongText, Name, ShortText, UnitCode, clean_text
+from shared.validation import Day, LongText, Name, ShortText, UnitCode, clean_text
 
 
 def _not_blank(value: str) -> str:
@@ -52,12 +51,12 @@ class TakeOffice(Command):
     unit_code: UnitCode
     role: Role
     full_name: Name
-    from_date: date
-    to_date: date | None = None
+    from_date: Day
+    to_date: Day | None = None
 
 
 class LeaveOffice(Command):
-    to_date: date
+    to_date: Day
     reason: ShortText = ""
 
 
@@ -65,7 +64,7 @@ class HandOver(Command):
     """The successor takes over; the incumbent's last day is the eve of `from_date`."""
 
     full_name: Name
-    from_date: date
+    from_date: Day
 
 
 # --- sessions ------------------------------------------------------------------------------
@@ -75,25 +74,25 @@ class PlanSession(Command):
     session_id: UUID | None = None
     unit_code: UnitCode
     head_ids: list[HeadId] = Field(min_length=1, max_length=10)
-    planned_on: date
+    planned_on: Day
     topic: RequiredShortText
     place: ShortText = ""
     co_organiser: ShortText = messages.DEFAULT_CO_ORGANISER
 
 
 class RescheduleSession(Command):
-    planned_on: date
+    planned_on: Day
     reason: ShortText = ""
-    decided_on: date | None = None
+    decided_on: Day | None = None
 
 
 class CancelSession(Command):
     reason: RequiredShortText
-    cancelled_on: date | None = None
+    cancelled_on: Day | None = None
 
 
 class HoldSession(Command):
-    held_on: date
+    held_on: Day
     # The heads who actually chaired it; by default those of the plan.
     head_ids: list[HeadId] | None = Field(default=None, min_length=1, max_length=10)
 
@@ -102,7 +101,7 @@ class FileReport(Command):
     attendance: int = Field(ge=0, le=1_000_000)
     organisations: list[RequiredShortText] = Field(default_factory=list, max_length=100)
     summary: RequiredLongText
-    filed_on: date | None = None
+    filed_on: Day | None = None
 
 
 # --- issues and commitments ----------------------------------------------------------------
@@ -135,20 +134,20 @@ class MakeCommitment(Command):
     commitment_id: UUID | None = None
     text: RequiredLongText
     responsible_agency: RequiredShortText
-    due_on: date
+    due_on: Day
     issue_id: HeadId | None = None
 
 
 class UpdateProgress(Command):
     progress_pct: int = Field(ge=0, le=100)
-    updated_on: date | None = None
+    updated_on: Day | None = None
     note: ShortText = ""
 
 
 class ReopenCommitment(Command):
     reason: RequiredShortText
-    reopened_on: date | None = None
-    new_due_on: date | None = None
+    reopened_on: Day | None = None
+    new_due_on: Day | None = None
     progress_pct: int | None = Field(default=None, ge=0, le=99)
 
 
@@ -158,6 +157,6 @@ class ReopenCommitment(Command):
 class SetRule(Command):
     level: Level
     min_sessions_per_year: int = Field(ge=0, le=52)
-    effective_from: date
+    effective_from: Day
     legal_basis: RequiredShortText
     note: LongText = ""

@@ -36,6 +36,8 @@ from shared.auth.checks import may_read_unit, readable_unit, require_city
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
+from shared.paging import Offset
+from shared.validation import Day, Instant
 from shared.web import command_context, principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
@@ -71,7 +73,7 @@ def indicator_labels() -> dict[str, Any]:
 @router.get("")
 def list_indicators(
     request: Request, year: Annotated[int, Query(ge=2000, le=2100)],
-    on: date | None = None, as_of: datetime | None = None,
+    on: Day | None = None, as_of: Instant | None = None,
 ) -> dict[str, Any]:
     """Các chỉ tiêu của năm với kết quả chung và tình trạng thực hiện."""
     with runtime_of(request).engine.connect() as conn:
@@ -93,7 +95,7 @@ def define_indicator(
 @router.get("/{year}/{indicator_id}")
 def indicator_figures(
     year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
-    on: date | None = None, as_of: datetime | None = None,
+    on: Day | None = None, as_of: Instant | None = None,
 ) -> dict[str, Any]:
     """Kết quả của một đơn vị (mặc định: toàn phạm vi) và các đơn vị trực thuộc."""
     unit = readable_unit(principal_of(request), unit)
@@ -107,7 +109,7 @@ def indicator_figures(
 def indicator_units(
     year: YearPath, indicator_id: IndicatorPath, request: Request,
     level: Literal["province", "district", "commune"] = "district",
-    on: date | None = None, as_of: datetime | None = None,
+    on: Day | None = None, as_of: Instant | None = None,
 ) -> dict[str, Any]:
     """Kết quả của mọi đơn vị một cấp trong phạm vi (bảng tổng hợp theo huyện, theo xã)."""
     with runtime_of(request).engine.connect() as conn:
@@ -132,8 +134,8 @@ def indicator_units(
 def indicator_evidence(
     year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
     counts_only: bool = False, limit: Annotated[int, Query(ge=1, le=5000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0, on: date | None = None,
-    as_of: datetime | None = None,
+    offset: Offset = 0, on: Day | None = None,
+    as_of: Instant | None = None,
 ) -> dict[str, Any]:
     """Các mô hình, người đứng đầu và cuộc đối thoại, cơ sở tôn giáo làm nên con số."""
     unit = readable_unit(principal_of(request), unit)
@@ -146,8 +148,8 @@ def indicator_evidence(
 
 @router.get("/{year}/{indicator_id}/restated")
 def indicator_restated(
-    year: YearPath, indicator_id: IndicatorPath, request: Request, to: date | None = None,
-    on: date | None = None, as_of: datetime | None = None,
+    year: YearPath, indicator_id: IndicatorPath, request: Request, to: Day | None = None,
+    on: Day | None = None, as_of: Instant | None = None,
 ) -> dict[str, Any]:
     """Kết quả của kỳ quy đổi sang các đơn vị hành chính hiện hành (chỉ để tham khảo)."""
     # A restatement spans the whole city's old and new units: the city level reads it.
@@ -187,7 +189,7 @@ def record_reported_figure(
 @router.get("/{year}/{indicator_id}/reported-figures")
 def list_reported_figures(
     year: YearPath, indicator_id: IndicatorPath, request: Request,
-    as_of: datetime | None = None,
+    as_of: Instant | None = None,
 ) -> dict[str, Any]:
     """Mọi số liệu đã báo cáo, ai báo cáo và ghi nhận lúc nào (kể cả số liệu đã được thay thế)."""
     with runtime_of(request).engine.connect() as conn:

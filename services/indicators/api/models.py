@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +23,7 @@ from shared.auth.checks import may_read_unit, readable_unit, require_unit
 from shared.clock import today_vn
 from shared.envelope import utcnow
 from shared.errors import NotFound
+from shared.validation import Day, Instant
 from shared.web import command_context, principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_MODELS])
@@ -68,8 +68,8 @@ def list_models(
     unit: Annotated[str | None, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")] = None,
     field: FieldQuery | None = None,
     active_only: bool = False,
-    on: date | None = None,
-    as_of: datetime | None = None,
+    on: Day | None = None,
+    as_of: Instant | None = None,
 ) -> dict[str, Any]:
     """Sổ theo dõi mô hình "Dân vận khéo" vào ngày `on`, lọc theo đơn vị (kể cả cấp dưới)."""
     on = on or today_vn()

@@ -23,6 +23,7 @@ from shared.clock import format_date_vn, today_vn
 from shared.db import read_connection
 from shared.errors import NotFound
 from shared.unitcheck import NATION
+from shared.validation import Day
 from shared.web import command_context, runtime_of
 
 router = APIRouter(prefix="/api/v1/units", tags=[messages.TAG_UNITS])
@@ -80,7 +81,7 @@ def _province(request: Request, province: str | None) -> str | None:
 @router.get("")
 def list_units(
     request: Request,
-    on: date | None = None,
+    on: Day | None = None,
     level: LevelQuery | None = None,
     province: ProvinceQuery | None = None,
 ) -> dict[str, Any]:
@@ -95,7 +96,7 @@ def list_units(
 
 @router.get("/tree")
 def unit_tree(
-    request: Request, root: UnitCodeQuery | None = None, on: date | None = None
+    request: Request, root: UnitCodeQuery | None = None, on: Day | None = None
 ) -> dict[str, Any]:
     """Cây đơn vị hành chính dưới `root` (mặc định: địa bàn của hệ thống) vào ngày `on`."""
     on = on or today_vn()
@@ -108,7 +109,7 @@ def unit_tree(
 def search_units(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=100)],
-    on: date | None = None,
+    on: Day | None = None,
     level: LevelQuery | None = None,
     province: ProvinceQuery | None = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
@@ -152,7 +153,7 @@ def record_succession(
 
 
 @router.get("/{code}")
-def get_unit(code: UnitCodePath, on: date | None = None) -> dict[str, Any]:
+def get_unit(code: UnitCodePath, on: Day | None = None) -> dict[str, Any]:
     """Một đơn vị vào ngày `on`, với các cấp trên và các đơn vị trực thuộc."""
     on = on or today_vn()
     unit = _require(code, on)
@@ -181,7 +182,7 @@ def unit_history(code: UnitCodePath) -> dict[str, Any]:
 
 
 @router.get("/{code}/restate")
-def restate_unit(code: UnitCodePath, to: date, on: date | None = None) -> dict[str, Any]:
+def restate_unit(code: UnitCodePath, to: Day, on: Day | None = None) -> dict[str, Any]:
     """Các đơn vị có hiệu lực vào ngày `to` nắm giữ (một phần) địa bàn của đơn vị `code`."""
     catalogue = default_catalogue()
     if on is not None:

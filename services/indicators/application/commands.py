@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -15,7 +14,7 @@ from services.indicators.domain.events import (
     RecognitionLevel,
 )
 from shared.planrules import Comparator
-from shared.validation import Code, LongText, Name, ShortText
+from shared.validation import Code, Day, LongText, Name, ShortText
 
 UnitCode = Annotated[str, Field(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
 IndicatorId = Annotated[
@@ -33,7 +32,7 @@ class RegisterModel(_Command):
     unit_code: UnitCode
     field: ModelField
     title: Name
-    started_on: date
+    started_on: Day
     recognition_level: RecognitionLevel = "none"
     status: ModelStatus = "building"
     description: LongText = ""
@@ -42,13 +41,13 @@ class RegisterModel(_Command):
 
 class RecogniseModel(_Command):
     recognition_level: RecognitionLevel
-    recognised_on: date
+    recognised_on: Day
     decision_ref: ShortText = ""
     expected_version: int | None = Field(default=None, ge=0)
 
 
 class CloseModel(_Command):
-    closed_on: date
+    closed_on: Day
     reason: LongText = Field(min_length=1)
     expected_version: int | None = Field(default=None, ge=0)
 
@@ -57,13 +56,13 @@ class SubmitContestEntry(_Command):
     entry_id: Code | None = None
     model_id: Code
     title: Name
-    submitted_on: date
+    submitted_on: Day
     author: ShortText = ""
 
 
 class AwardContestEntry(_Command):
     award: ContestAward
-    awarded_on: date
+    awarded_on: Day
 
 
 class DefineIndicator(_Command):
@@ -78,8 +77,8 @@ class DefineIndicator(_Command):
     denominator: ShortText = ""
     scope_unit_codes: list[UnitCode] = Field(default_factory=lambda: ["31"], min_length=1,
                                               max_length=100)
-    period_start: date | None = None
-    period_end: date | None = None
+    period_start: Day | None = None
+    period_end: Day | None = None
     qualifying_fields: list[ModelField] = Field(default_factory=list, max_length=5)
     plan_ref: ShortText = ""
     expected_version: int | None = Field(default=None, ge=0)
@@ -89,7 +88,7 @@ class RecordReportedFigure(_Command):
     unit_code: UnitCode
     numerator: int = Field(ge=0, le=100_000_000)
     denominator: int = Field(gt=0, le=100_000_000)
-    reported_on: date
+    reported_on: Day
     note: LongText = ""
     source_document: ShortText = ""
 

@@ -12,6 +12,7 @@ from services.religion.adapters import ical
 from services.religion.domain.festivals import FIRST_YEAR, LAST_YEAR, observances
 from shared.clock import today_vn
 from shared.envelope import utcnow
+from shared.openapi import file_responses
 
 router = APIRouter(prefix="/api/v1", tags=["lịch lễ tôn giáo"])
 Year = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)]
@@ -40,7 +41,8 @@ def festivals(year: Year = None) -> dict[str, Any]:
     }
 
 
-@router.get("/festivals.ics", response_class=Response)
+@router.get("/festivals.ics", response_class=Response,
+            responses=file_responses("text/calendar"))
 def festivals_ics(year: Year = None) -> Response:
     chosen = year or today_vn().year
     text = ical.calendar(

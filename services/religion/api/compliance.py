@@ -12,6 +12,7 @@ from services.religion.application import handlers, queries
 from services.religion.application.commands import CaseStepCommand, OpenCase, ViolationType
 from services.religion.domain.workflow import CaseState
 from shared.aggregate import CommandContext
+from shared.paging import Page
 from shared.web import command_context, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["vụ việc vi phạm"])
@@ -50,7 +51,7 @@ def list_cases(
     district: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
     commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
     site_code: Annotated[str | None, Query(max_length=50)] = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     access.commune_for(request, commune)

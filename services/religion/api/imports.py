@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from services.religion import messages
 from services.religion.application.importing import import_sites
 from shared.aggregate import CommandContext
+from shared.openapi import file_responses
 from shared.safecells import csv_bytes
 from shared.web import command_context, runtime_of
 
@@ -44,7 +45,8 @@ async def import_sites_file(
     return body
 
 
-@router.get("/sites/import/template.csv", response_class=Response)
+@router.get("/sites/import/template.csv", response_class=Response,
+            responses=file_responses("text/csv"))
 def import_template() -> Response:
     """An empty spreadsheet with the columns the import reads (UTF-8 with BOM, for Excel)."""
     return Response(

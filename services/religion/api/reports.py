@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -11,13 +10,14 @@ from services.religion.adapters.projector import rebuild
 from services.religion.api import access
 from services.religion.application import queries
 from shared.clock import today_vn
+from shared.validation import Day
 from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
 
 
 @router.get("/reports/tien-lang-pilot")
-def tien_lang_pilot(request: Request, as_of: date | None = None) -> dict[str, Any]:
+def tien_lang_pilot(request: Request, as_of: Day | None = None) -> dict[str, Any]:
     """Per-site progress of certificate issuance in Huyện Tiên Lãng, for the Standing Board."""
     access.district_for(request, queries.TIEN_LANG)
     runtime = runtime_of(request)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -31,6 +30,8 @@ from services.religion.domain.workflow import (
 from shared.aggregate import CommandContext
 from shared.clock import today_vn
 from shared.envelope import EventEnvelope
+from shared.paging import Page
+from shared.validation import Day, Instant
 from shared.web import command_context, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["cơ sở tôn giáo"])
@@ -75,8 +76,8 @@ def list_sites(
     overdue: bool | None = None,
     status: Literal["active", "closed", "all"] = "active",
     q: Annotated[str | None, Query(max_length=200)] = None,
-    as_of: date | None = None,
-    page: Annotated[int, Query(ge=1)] = 1,
+    as_of: Day | None = None,
+    page: Page = 1,
     page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """The register. `q` ignores diacritics ("tien lang" finds "Tiên Lãng"); `overdue` compares
@@ -133,8 +134,8 @@ def site_history(site_code: SiteCode, request: Request) -> dict[str, Any]:
 def site_as_of(
     site_code: SiteCode,
     request: Request,
-    on: Annotated[date, Query(alias="date")],
-    known_at: datetime | None = None,
+    on: Annotated[Day, Query(alias="date")],
+    known_at: Instant | None = None,
 ) -> dict[str, Any]:
     """The site's state on a past business date; `known_at` limits to what was recorded then."""
     access.site_readable(request, site_code)

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from shared.validation import LongText, Name, ShortText, clean_text
+from shared.validation import Day, LongText, Name, ShortText, clean_text
 
 
 def _not_blank(value: str) -> str:
@@ -72,7 +71,7 @@ class RegisterSite(Command):
     address: ShortText = ""
     land_area_m2: Area | None = None
     land_use_origin: ShortText | None = None
-    registered_on: date | None = None
+    registered_on: Day | None = None
 
 
 class AmendSite(Command):
@@ -84,13 +83,13 @@ class AmendSite(Command):
     address: ShortText | None = None
     land_area_m2: Area | None = None
     land_use_origin: ShortText | None = None
-    amended_on: date
+    amended_on: Day
     note: LongText = ""
     expected_version: int | None = Field(default=None, ge=0)
 
 
 class CloseSite(Command):
-    closed_on: date
+    closed_on: Day
     reason: Name
     expected_version: int | None = Field(default=None, ge=0)
 
@@ -99,7 +98,7 @@ class DossierStepCommand(Command):
     """One step of the dossier workflow. `lodged_on` is accepted for the lodge action, as the
     first version of the API named it."""
 
-    acted_on: date = Field(validation_alias=AliasChoices("acted_on", "lodged_on"))
+    acted_on: Day = Field(validation_alias=AliasChoices("acted_on", "lodged_on"))
     note: LongText = ""
     document_refs: DocumentRefs = Field(default_factory=list)
     expected_version: int | None = Field(default=None, ge=0)
@@ -108,7 +107,7 @@ class DossierStepCommand(Command):
 class IssueCertificate(Command):
     certificate_number: Annotated[str, StringConstraints(min_length=1, max_length=100,
                                                          pattern=r"^[\w./\- ]+$")]
-    issued_on: date
+    issued_on: Day
     issuing_authority: Name
     certified_area_m2: Area
     note: LongText = ""
@@ -117,7 +116,7 @@ class IssueCertificate(Command):
 
 class RevokeCertificate(Command):
     certificate_number: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    revoked_on: date
+    revoked_on: Day
     reason: Name
     document_refs: DocumentRefs = Field(default_factory=list)
 
@@ -125,14 +124,14 @@ class RevokeCertificate(Command):
 class OpenCase(Command):
     violation_type: ViolationType
     description: Description
-    detected_on: date
+    detected_on: Day
     site_code: SiteCode | None = None
     commune_code: CommuneCode | None = None
     reference: ShortText = ""
 
 
 class CaseStepCommand(Command):
-    acted_on: date
+    acted_on: Day
     note: LongText = ""
     referred_to: ShortText = ""
     expected_version: int | None = Field(default=None, ge=0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -35,7 +34,8 @@ from shared.aggregate import CommandContext
 from shared.auth.checks import may_read_unit, readable_unit
 from shared.clock import today_vn
 from shared.db import read_connection
-from shared.validation import ShortText
+from shared.openapi import file_responses
+from shared.validation import Day, ShortText
 from shared.web import command_context, principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
@@ -51,8 +51,8 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 class AdjustPeriod(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    data_from: date
-    cutoff_on: date
+    data_from: Day
+    cutoff_on: Day
     reason: ShortText = Field(min_length=1)
 
 
@@ -92,7 +92,8 @@ def put_period(
     command: AdjustPeriod,
     request: Request,
     context: Annotated[CommandContext, Depends(command_context)],
-    if_match: Annotated[int | None, Header()] = None,
+    # A version the period can have (the event store's column is an integer).
+    if_match: Annotated[int | None, Header(ge=0, le=2**31 - 1)] = None,
 ) -> dict[str, Any]:
     """Điều chỉnh thời gian lấy số liệu của một kỳ (mặc định theo Nghị định 09/2019/NĐ-CP)."""
     require_period_id(period_id)
@@ -141,7 +142,8 @@ def post_finalise(
     return finalisation.as_dict()
 
 
-@router.get("/reports/{period_id}/report.docx")
+@router.get("/reports/{period_id}/report.docx", response_class=Response,
+            responses=file_responses(DOCX))
 def get_report_docx(
     period_id: PeriodId, request: Request, scope: Scope, unit: UnitParam = None,
     as_of: AsOf = None,
@@ -152,7 +154,8 @@ def get_report_docx(
     return _download(body, DOCX, f"bao-cao-{period_id}.docx")
 
 
-@router.get("/reports/{period_id}/tables.xlsx")
+@router.get("/reports/{period_id}/tables.xlsx", response_class=Response,
+            responses=file_responses(XLSX))
 def get_report_xlsx(
     period_id: PeriodId, request: Request, scope: Scope, unit: UnitParam = None,
     as_of: AsOf = None,
@@ -175,7 +178,8 @@ def get_theme(
     return report_view(report, unit, theme)
 
 
-@router.get("/themes/{theme}/{period_id}/report.docx")
+@router.get("/themes/{theme}/{period_id}/report.docx", response_class=Response,
+            responses=file_responses(DOCX))
 def get_theme_docx(
     theme: Theme, period_id: PeriodId, request: Request, scope: Scope,
     unit: UnitParam = None, as_of: AsOf = None,
@@ -187,7 +191,8 @@ def get_theme_docx(
     return _download(body, DOCX, f"bao-cao-{theme}-{period_id}.docx")
 
 
-@router.get("/themes/{theme}/{period_id}/tables.xlsx")
+@router.get("/themes/{theme}/{period_id}/tables.xlsx", response_class=Response,
+            responses=file_responses(XLSX))
 def get_theme_xlsx(
     theme: Theme, period_id: PeriodId, request: Request, scope: Scope,
     unit: UnitParam = None, as_of: AsOf = None,

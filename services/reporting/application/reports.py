@@ -43,6 +43,7 @@ from shared.errors import InvalidInput, NotFound
 from shared.eventstore import EventStore
 from shared.runtime import ServiceRuntime
 from shared.unitcheck import require_scope_within
+from shared.validation import in_date_range, is_iso_instant
 
 
 def content_hash(content: dict[str, Any]) -> str:
@@ -65,6 +66,9 @@ def parse_as_of(value: str | None, now: datetime) -> datetime:
     """An ISO time (a bare date means the end of that day in Vietnam); not in the future."""
     if value is None or value == "":
         return now
+    invalid = InvalidInput("INVALID_AS_OF", messages.INVALID_AS_OF.format(value=value[:40]))
+    if not is_iso_instant(value):
+        raise invalid
     try:
         if len(value) == 10:
             day = date.fromisoformat(value)
@@ -72,9 +76,9 @@ def parse_as_of(value: str | None, now: datetime) -> datetime:
         else:
             parsed = datetime.fromisoformat(value)
     except ValueError as exc:
-        raise InvalidInput(
-            "INVALID_AS_OF", messages.INVALID_AS_OF.format(value=value[:40])
-        ) from exc
+        raise invalid from exc
+    if not in_date_range(parsed.date()):
+        raise invalid
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=VN_TZ)
     parsed = parsed.astimezone(UTC)

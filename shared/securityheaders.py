@@ -1,0 +1,64 @@
+"""The browser-facing security headers every response of every service carries.
+
+The dashboard is the page people open, but any response may be opened in a browser (a JSON
+error, an export), so every one says: run only this origin's own scripts and styles (the
+dashboard has no inline script or style and loads nothing from elsewhere), never inside
+another site's frame, never sniff a type, send no referrer out.
+
+FastAPI's interactive documentation (/docs, /redoc) is the one exception: its page is an
+inline script that loads Swagger UI / ReDoc from their CDN, so those two paths get a policy
+naming exactly that CDN. Nothing else is served from there.
+"""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+DOCS_CDN = "https://cdn.jsdelivr.net"
+DOCS_CONTENT_SECURITY_POLICY = (
+    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
+    f"style-src 'self' 'unsafe-inline' {DOCS_CDN}; img-src 'self' data: https:; "
+    f"worker-src 'self' blob:; connect-src 'self'; font-src 'self' {DOCS_CDN} "
+    "https://fonts.gstatic.com; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
+
+COMMON_HEADERS: tuple[tuple[bytes, bytes], ...] = (
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+)
+
+
+def policy_for(path: str) -> str:
+    return DOCS_CONTENT_SECURITY_POLICY if path in DOCS_PATHS else CONTENT_SECURITY_POLICY
+
+
+class SecurityHeaders:
+    """ASGI middleware adding the headers above to every HTTP response (errors included)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        policy = policy_for(scope.get("path", "")).encode()
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                for name, value in (*COMMON_HEADERS, (b"content-security-policy", policy)):
+                    if name not in present:
+                        headers.append((name, value))
+                message["headers"] = headers
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)

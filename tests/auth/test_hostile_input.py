@@ -1,0 +1,188 @@
+"""Hostile parameters, as an outside probe sent them (issue 16, findings 4-7, 9, 10), against
+the services with AUTH_MODE=required, on SQLite and on PostgreSQL (where each of these was a
+500 or a leak before the kernel's rules)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.religion.app import create_app
+from shared.auth import apikeys
+from shared.paging import MAX_OFFSET, MAX_PAGE
+from shared.settings import Settings
+from tests.auth.conftest import (
+    HONG_BANG,
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+    Idp,
+    Role,
+    Services,
+    event_count,
+    runtime,
+)
+
+SERVICES = ("religion", "dialogue", "indicators", "reporting")
+HUGE = "9223372036854775808"  # one past PostgreSQL's bigint
+
+
+def _refused_field(response: Any) -> set[str]:
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR" and error["message"]
+    return {d["field"] for d in error["details"]}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_audit_paging_and_filters_are_refused_before_the_database(
+    services: Services, idp: Idp, service: str
+) -> None:
+    client = services[service]
+    city = idp.headers("city_staff")
+    assert _refused_field(client.get(f"/api/v1/audit?offset={HUGE}", headers=city)) == {"offset"}
+    for name in ("actor", "department", "event_type", "aggregate_id"):
+        response = client.get(f"/api/v1/audit?{name}=a%00", headers=city)
+        assert _refused_field(response) == {name}
+    assert _refused_field(client.get("/api/v1/audit?actor=a%01b", headers=city)) == {"actor"}
+    # Numbers are not times, and year 1 is no audit date.
+    for value in ("0.5", "0", "1700000000", "0001-01-01T00:00:00"):
+        response = client.get(f"/api/v1/audit?recorded_to={value}", headers=city)
+        assert _refused_field(response) == {"recorded_to"}
+    # The bounds themselves are served.
+    edge = client.get(
+        f"/api/v1/audit?offset={MAX_OFFSET}&recorded_from=1990-01-01&recorded_to=2100-12-31T23:59",
+        headers=city,
+    )
+    assert edge.status_code == 200 and edge.json()["items"] == []
+
+
+def test_list_pages_and_offsets_are_bounded(services: Services, idp: Idp) -> None:
+    city = idp.headers("city_staff")
+    religion, dialogue = services["religion"], services["dialogue"]
+    for path in ("/api/v1/sites", "/api/v1/compliance-cases"):
+        assert _refused_field(religion.get(f"{path}?page=9223372036854775807", headers=city)) == {
+            "page"
+        }
+        last = religion.get(f"{path}?page={MAX_PAGE}&page_size=500", headers=city)
+        assert last.status_code == 200
+    for path in ("/api/v1/sessions", "/api/v1/issues", "/api/v1/commitments"):
+        assert _refused_field(dialogue.get(f"{path}?offset={HUGE}", headers=city)) == {"offset"}
+        assert dialogue.get(f"{path}?offset={MAX_OFFSET}", headers=city).status_code == 200
+    indicators = services["indicators"]
+    evidence = indicators.get(f"/api/v1/indicators/2023/I1/evidence?offset={HUGE}", headers=city)
+    assert _refused_field(evidence) == {"offset"}
+
+
+def test_control_characters_in_any_parameter_are_refused(services: Services, idp: Idp) -> None:
+    city = idp.headers("city_staff")
+    dialogue = services["dialogue"]
+    religion = services["religion"]
+    assert _refused_field(dialogue.get("/api/v1/commitments?agency=a%00", headers=city)) == {
+        "agency"
+    }
+    assert _refused_field(dialogue.get("/api/v1/issues?session_id=a%00", headers=city)) == {
+        "session_id"
+    }
+    assert _refused_field(dialogue.get("/api/v1/sessions?head_id=x%00", headers=city)) == {
+        "head_id"
+    }
+    # In a path, and in a parameter the operation does not even declare.
+    assert _refused_field(religion.get("/api/v1/sites/CS%00-1", headers=city)) == {"path"}
+    assert _refused_field(religion.get("/api/v1/sites?unused=%00", headers=city)) == {"unused"}
+    # Vietnamese text passes untouched.
+    found = religion.get("/api/v1/sites?q=Chùa%20Phúc%20Lâm", headers=city)
+    assert found.status_code == 200
+
+
+def test_dates_are_iso_and_within_the_documented_range(services: Services, idp: Idp) -> None:
+    city = idp.headers("city_staff")
+    indicators, dialogue = services["indicators"], services["dialogue"]
+    for value in ("0", "20230101", "1989-12-31", "2101-01-01", "0001-01-01"):
+        response = indicators.get(f"/api/v1/units/{TIEN_LANG}?on={value}", headers=city)
+        assert _refused_field(response) == {"on"}
+    in_range = indicators.get(f"/api/v1/units/{TIEN_LANG}?on=2024-01-01", headers=city)
+    assert in_range.status_code == 200
+    rule = {"level": "district", "min_sessions_per_year": 4,
+            "legal_basis": "Quy định số 11-QĐ/TW ngày 18/02/2019"}
+    for bad in ("0001-01-01", 0, 1688169600, "2023-7-1"):
+        response = dialogue.post("/api/v1/dialogue-rules", json=rule | {"effective_from": bad},
+                                 headers=city)
+        assert _refused_field(response) == {"effective_from"}
+    assert event_count(dialogue) == 0
+    ok = dialogue.post("/api/v1/dialogue-rules", json=rule | {"effective_from": "2023-07-01"},
+                       headers=city)
+    assert ok.status_code == 201, ok.text
+    # A report "as of" a date outside the range is a 422, not an overflow.
+    reporting = services["reporting"]
+    for value in ("0001-01-01", "0.5", "9999-12-31T23:59:59"):
+        response = reporting.get(f"/api/v1/reports/2023-3m?as_of={value}", headers=city)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "INVALID_AS_OF"
+
+
+def test_unknown_prefix_and_wrong_secret_look_the_same(
+    services: Services, idp: Idp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    religion = services["religion"]
+    with runtime(religion).engine.begin() as conn:
+        key, _ = apikeys.create_key(conn, owner="Sở Nội vụ", scopes=["religion:read"],
+                                    created_by="test")
+    capsys.readouterr()
+    secret = "x" * 43
+    real_prefix = religion.get("/api/v1/sites", headers={"X-API-Key": f"dv_{key.prefix}_{secret}"})
+    no_prefix = religion.get("/api/v1/sites", headers={"X-API-Key": f"dv_0badf00d_{secret}"})
+    nothing = religion.get("/api/v1/sites")
+    assert real_prefix.status_code == no_prefix.status_code == nothing.status_code == 401
+    assert real_prefix.json() == no_prefix.json() == nothing.json()
+    assert "details" not in real_prefix.json()["error"]
+    # The operator still learns the reason, from the security log.
+    logs = capsys.readouterr()
+    lines = [json.loads(line) for line in (logs.out + logs.err).splitlines()
+             if line.startswith("{") and "authn_login_fail" in line]
+    assert [line["reason"] for line in lines] == ["mismatch", "unknown", "no_credentials"]
+
+
+def test_a_district_administrator_lists_only_the_keys_of_its_tree(
+    services: Services, idp: Idp
+) -> None:
+    religion = services["religion"]
+    with runtime(religion).engine.begin() as conn:
+        made = {
+            scope: apikeys.create_key(conn, owner=f"Đối tác {scope}", scopes=["religion:read"],
+                                      created_by="test", unit_scope=scope)[0].prefix
+            for scope in ("31", TIEN_LANG, TIEN_LANG_TOWN, HONG_BANG)
+        }
+    district_admin = Role("admin.tien.lang", ("admin", "audit:read", "religion:read"), TIEN_LANG,
+                          "Ban Dân vận Huyện ủy Tiên Lãng")
+    listed = religion.get("/api/v1/admin/api-keys", headers=idp.headers(district_admin))
+    assert listed.status_code == 200
+    assert {k["prefix"] for k in listed.json()["items"]} == {made[TIEN_LANG], made[TIEN_LANG_TOWN]}
+    audited = religion.get("/api/v1/admin/api-keys/audit", headers=idp.headers(district_admin))
+    assert {row["prefix"] for row in audited.json()["items"]} == {
+        made[TIEN_LANG], made[TIEN_LANG_TOWN]
+    }
+    city = religion.get("/api/v1/admin/api-keys", headers=idp.headers("key_admin")).json()
+    assert {k["prefix"] for k in city["items"]} == set(made.values())
+
+
+def test_metrics_need_a_credential_with_the_metrics_scope(
+    services: Services, idp: Idp, auth_settings: Callable[..., Settings]
+) -> None:
+    religion = services["religion"]
+    assert religion.get("/metrics").status_code == 401
+    assert religion.get("/metrics", headers=idp.headers("city_staff")).status_code == 403
+    with runtime(religion).engine.begin() as conn:
+        _, scraper = apikeys.create_key(conn, owner="Prometheus", scopes=["metrics"],
+                                        created_by="test")
+    scraped = religion.get("/metrics", headers={"Authorization": f"Bearer {scraper}"})
+    assert scraped.status_code == 200 and scraped.headers["content-type"].startswith("text/plain")
+    assert "danvan_" in scraped.text
+    # The scraper's key opens nothing else.
+    assert religion.get("/api/v1/sites", headers={"X-API-Key": scraper}).status_code == 403
+    # Where the network keeps the port private, the operator may open it.
+    open_app = create_app(auth_settings("religion", metrics_public=True))
+    assert TestClient(open_app).get("/metrics").status_code == 200
