@@ -8,7 +8,13 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, GetJsonSchemaHandler, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    Field,
+    GetJsonSchemaHandler,
+    StringConstraints,
+)
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
@@ -114,6 +120,12 @@ Instant = Annotated[
     AfterValidator(_instant_in_range),
     _DocumentedRange(),
 ]
+
+#: The highest aggregate version a request may name (the event store's column is an integer;
+#: a larger number only ever meant a probe, and reached PostgreSQL as an out-of-range value).
+MAX_VERSION = 2**31 - 1
+#: An `expected_version` (optimistic concurrency) in a command's body.
+Version = Annotated[int, Field(ge=0, le=MAX_VERSION)]
 
 #: The code and message of a request refused by its types (the details say which field and why).
 VALIDATION_ERROR = ("VALIDATION_ERROR", "Dữ liệu gửi lên không hợp lệ")

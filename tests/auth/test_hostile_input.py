@@ -24,6 +24,7 @@ from tests.auth.conftest import (
     Services,
     event_count,
     runtime,
+    site_body,
 )
 
 SERVICES = ("religion", "dialogue", "indicators", "reporting")
@@ -186,3 +187,26 @@ def test_metrics_need_a_credential_with_the_metrics_scope(
     # Where the network keeps the port private, the operator may open it.
     open_app = create_app(auth_settings("religion", metrics_public=True))
     assert TestClient(open_app).get("/metrics").status_code == 200
+
+
+def test_versions_and_identifiers_in_bodies_and_headers_are_bounded(
+    services: Services, idp: Idp
+) -> None:
+    city = idp.headers("city_staff")
+    religion, dialogue = services["religion"], services["dialogue"]
+    assert religion.post("/api/v1/sites", json=site_body("CS-V1"), headers=city).status_code == 201
+    amend = {"amended_on": "2024-01-02", "address": "Khu 2", "expected_version": 2**63}
+    response = religion.patch("/api/v1/sites/CS-V1", json=amend, headers=city)
+    assert _refused_field(response) == {"expected_version"}
+    revoke = {"certificate_number": "GCN\x00-1", "revoked_on": "2024-01-02", "reason": "Sai"}
+    response = religion.post("/api/v1/sites/CS-V1/certificate/revoke", json=revoke, headers=city)
+    assert _refused_field(response) == {"certificate_number"}
+    events = event_count(religion)
+    # If-Match: digits of ASCII only, and a version an aggregate can have.
+    for stale in ('"²"'.encode("latin-1"), str(2**40).encode()):
+        headers: dict[str, str | bytes] = {**city, "If-Match": stale}
+        response = dialogue.post("/api/v1/sessions/s-1/cancel", json={"reason": "Hoãn"},
+                                 headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"]["code"] == "BAD_IF_MATCH"
+    assert event_count(religion) == events and event_count(dialogue) == 0

@@ -10,6 +10,7 @@ from services.dialogue import messages
 from services.dialogue.application.runtime import DialogueRuntime
 from shared.envelope import EventEnvelope
 from shared.errors import InvalidInput
+from shared.validation import MAX_VERSION
 from shared.web import runtime_of
 
 Id = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")]
@@ -29,8 +30,8 @@ def expected_version(
         return None
     value = if_match.strip().strip('"').removeprefix("W/").strip('"')
     # ASCII digits only (str.isdigit() takes "²", which int() refuses), and a version an
-    # aggregate can have: the database column is an integer.
-    if not (value.isascii() and value.isdigit() and len(value) <= 9):
+    # aggregate can have.
+    if not (value.isascii() and value.isdigit() and int(value) <= MAX_VERSION):
         raise InvalidInput("BAD_IF_MATCH", messages.BAD_IF_MATCH)
     return int(value)
 

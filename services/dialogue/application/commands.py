@@ -35,7 +35,7 @@ RequiredLongText = Annotated[
     AfterValidator(clean_text),
     AfterValidator(_not_blank),
 ]
-HeadId = Annotated[str, StringConstraints(min_length=1, max_length=36)]
+HeadId = Annotated[str, StringConstraints(min_length=1, max_length=36), AfterValidator(clean_text)]
 
 
 class Command(BaseModel):

@@ -14,7 +14,7 @@ from services.indicators.domain.events import (
     RecognitionLevel,
 )
 from shared.planrules import Comparator
-from shared.validation import Code, Day, LongText, Name, ShortText
+from shared.validation import Code, Day, LongText, Name, ShortText, Version
 
 UnitCode = Annotated[str, Field(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
 IndicatorId = Annotated[
@@ -43,13 +43,13 @@ class RecogniseModel(_Command):
     recognition_level: RecognitionLevel
     recognised_on: Day
     decision_ref: ShortText = ""
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: Version | None = None
 
 
 class CloseModel(_Command):
     closed_on: Day
     reason: LongText = Field(min_length=1)
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: Version | None = None
 
 
 class SubmitContestEntry(_Command):
@@ -81,7 +81,7 @@ class DefineIndicator(_Command):
     period_end: Day | None = None
     qualifying_fields: list[ModelField] = Field(default_factory=list, max_length=5)
     plan_ref: ShortText = ""
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: Version | None = None
 
 
 class RecordReportedFigure(_Command):

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, get_args
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
-from shared.validation import Day, LongText, Name, ShortText, clean_text
+from shared.validation import Day, LongText, Name, ShortText, Version, clean_text
 
 
 def _not_blank(value: str) -> str:
@@ -85,13 +85,13 @@ class AmendSite(Command):
     land_use_origin: ShortText | None = None
     amended_on: Day
     note: LongText = ""
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: Version | None = None
 
 
 class CloseSite(Command):
     closed_on: Day
     reason: Name
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: Version | None = None
 
 
 class DossierStepCommand(Command):
@@ -101,7 +101,7 @@ class DossierStepCommand(Command):
     acted_on: Day = Field(validation_alias=AliasChoices("acted_on", "lodged_on"))
     note: LongText = ""
     document_refs: DocumentRefs = Field(default_factory=list)
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: Version | None = None
 
 
 class IssueCertificate(Command):
@@ -115,7 +115,9 @@ class IssueCertificate(Command):
 
 
 class RevokeCertificate(Command):
-    certificate_number: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    certificate_number: Annotated[
+        str, StringConstraints(min_length=1, max_length=100), AfterValidator(clean_text)
+    ]
     revoked_on: Day
     reason: Name
     document_refs: DocumentRefs = Field(default_factory=list)
@@ -134,4 +136,4 @@ class CaseStepCommand(Command):
     acted_on: Day
     note: LongText = ""
     referred_to: ShortText = ""
-    expected_version: int | None = Field(default=None, ge=0)
+    expected_version: Version | None = None

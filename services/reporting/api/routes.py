@@ -35,7 +35,7 @@ from shared.auth.checks import may_read_unit, readable_unit
 from shared.clock import today_vn
 from shared.db import read_connection
 from shared.openapi import file_responses
-from shared.validation import Day, ShortText
+from shared.validation import MAX_VERSION, Day, ShortText
 from shared.web import command_context, principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
@@ -92,8 +92,7 @@ def put_period(
     command: AdjustPeriod,
     request: Request,
     context: Annotated[CommandContext, Depends(command_context)],
-    # A version the period can have (the event store's column is an integer).
-    if_match: Annotated[int | None, Header(ge=0, le=2**31 - 1)] = None,
+    if_match: Annotated[int | None, Header(ge=0, le=MAX_VERSION)] = None,
 ) -> dict[str, Any]:
     """Điều chỉnh thời gian lấy số liệu của một kỳ (mặc định theo Nghị định 09/2019/NĐ-CP)."""
     require_period_id(period_id)
