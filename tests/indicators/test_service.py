@@ -300,7 +300,7 @@ BAD_COMMANDS: list[tuple[str, str, dict[str, Any], str]] = [
     ("oversized title", "/api/v1/models", {**MODEL, "title": "Dân vận " * 100},
      "VALIDATION_ERROR"),
     ("extra field", "/api/v1/models", {**MODEL, "budget": 5}, "VALIDATION_ERROR"),
-    ("future start", "/api/v1/models", {**MODEL, "started_on": "2999-01-01"}, "DATE_IN_FUTURE"),
+    ("future start", "/api/v1/models", {**MODEL, "started_on": "2099-01-01"}, "DATE_IN_FUTURE"),
     ("recognised without level", "/api/v1/models", {**MODEL, "status": "recognised"},
      "RECOGNISED_WITHOUT_LEVEL"),
     ("recognise unknown model", "/api/v1/models/NOPE/recognise",
