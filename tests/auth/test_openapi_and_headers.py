@@ -142,3 +142,15 @@ def test_the_dashboard_is_served_under_a_policy_without_inline_code_or_cdn(
     script = reporting.get("/static/reporting/dashboard.js")
     assert script.status_code == 200
     assert script.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_body_that_cannot_be_decoded_is_a_documented_400(services: Services, idp: Idp) -> None:
+    # JSON that is not UTF-8: FastAPI cannot even parse it (the fuzz gate found this one).
+    response = services["dialogue"].post(
+        "/api/v1/heads", content=b'{"full_name": "\xff\xfe"}',
+        headers=idp.headers("city_staff") | {"Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "MALFORMED_BODY"
+    document = services["dialogue"].get("/openapi.json").json()
+    assert "400" in document["paths"]["/api/v1/heads"]["post"]["responses"]
