@@ -36,7 +36,7 @@ from shared.paging import Offset
 from shared.requestguard import ControlCharacterGuard
 from shared.runtime import ServiceRuntime
 from shared.securityheaders import SecurityHeaders
-from shared.validation import VALIDATION_ERROR, Instant, vietnamese_errors
+from shared.validation import MAX_VERSION, VALIDATION_ERROR, Instant, vietnamese_errors
 
 log = get_logger("danvan.http")
 
@@ -374,7 +374,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
     @router.get("/api/v1/admin/rebuild-projections")
     async def rebuild_progress(
         principal: AuthenticatedPrincipal,
-        generation: Annotated[int | None, Query(ge=1)] = None,
+        generation: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
     ) -> dict[str, Any]:
         """The latest rebuild (or that of `generation`): state, events applied, stream
         positions, started and switched times."""
