@@ -187,8 +187,12 @@ def test_killing_a_nats_node_loses_no_event(stack: ComposeStack, idp: Idp) -> No
 def _diagnosis(stack: ComposeStack, idp: Idp, expected: int) -> str:
     """What each side saw, for a failure message: the reporting figure, the religion stream
     on the surviving nodes, the religion outbox, the services' last log lines."""
-    pending = [line for line in stack.get("religion", "/metrics").decode().splitlines()
-               if line.startswith(("danvan_outbox", "danvan_events_published"))]
+    try:
+        metrics = stack.get("religion", "/metrics").decode()
+    except OSError as exc:  # the deployment's /metrics asks for a credential (OPERATIONS.md)
+        metrics = f"/metrics: {exc}"
+    pending = [line for line in metrics.splitlines()
+               if line.startswith(("danvan_outbox", "danvan_events_published", "/metrics"))]
     streams = {node: _jsz_stream(stack, node, "DANVAN_RELIGION") for node in ("nats-2", "nats-3")}
     return (f"reporting counts {_summary(stack, idp)['sites']} sites of {expected}\n"
             f"religion stream on the survivors: {streams}\nreligion: {pending}\n"

@@ -179,8 +179,10 @@ async def test_a_department_keeps_working_through_a_60_second_wan_cut_and_centra
     public_key.write_bytes(key.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
     idp = Idp(key, public_key, [])
+    # /metrics is read below as the test's probe of what each process applied: open it, as an
+    # operator does where the network keeps the port private (METRICS_PUBLIC).
     auth = {"AUTH_MODE": "required", "JWT_PUBLIC_KEYS": str(public_key),
-            "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE}
+            "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE, "METRICS_PUBLIC": "true"}
 
     # The WAN: the desk's leaf connection reaches central's nats-1 only through it.
     wan = WanLink(nats_cluster.node("nats-1").leaf_port).start()
