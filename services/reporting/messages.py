@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared import planrules
 from shared.validation import DATE_RANGE_TEXT
 
 SERVICE_TITLE = "danvan: Báo cáo giao ban, sơ kết, tổng kết"
@@ -61,12 +62,11 @@ INDICATOR_SHORT = {
     "I3": "Hồ sơ đăng ký đất đai",
     "I4": "Giấy chứng nhận QSDĐ",
 }
-STATUS_LABELS = {
-    "dat": "Đạt",
-    "co_nguy_co": "Có nguy cơ không đạt",
-    "chua_dat": "Chưa đạt",
-}
-TARGET_TEXT = {">=": "≥ {target}%", "<=": "≤ {target}%"}
+# The statuses' names are the kernel's rulebook's (shared/planrules.py), alike everywhere.
+STATUS_LABELS = planrules.STATUS_LABELS
+NO_STATUS = planrules.NO_STATUS_LABEL
+TARGET_TEXT = {comparator: sign + " {target}%"
+               for comparator, sign in planrules.COMPARATOR_SIGNS.items()}
 
 # -- figures --------------------------------------------------------------------------------
 SECTION_TITLES = {
@@ -90,6 +90,7 @@ METRIC_LABELS = {
     "cases_pending": "Vụ việc đang xử lý",
     "heads_in_office": "Người đứng đầu đương nhiệm",
     "heads_meeting_rule": "Người đứng đầu đã đối thoại đủ theo quy định",
+    "heads_owing": "Người đứng đầu đã đến hạn phải đối thoại",
     "sessions_planned": "Hội nghị đối thoại lên kế hoạch trong kỳ",
     "sessions_held": "Hội nghị đối thoại đã tổ chức",
     "sessions_cancelled": "Hội nghị đối thoại hủy",
@@ -176,6 +177,7 @@ DOC_PART_ASSESSMENT = "II. ĐÁNH GIÁ CHUNG"
 DOC_PART_TASKS_NEXT = "III. NHIỆM VỤ TRỌNG TÂM KỲ TỚI"
 DOC_SECRETARY_NOTE = "(Văn phòng Ban bổ sung nội dung đánh giá.)"
 DOC_SECRETARY_NEXT = "(Văn phòng Ban bổ sung nhiệm vụ trọng tâm kỳ tới.)"
+DOC_DATA_WARNING = "Lưu ý số liệu: {text}."
 DOC_INDICATOR_SENTENCE = (
     "{name}: đạt {numerator}/{denominator} ({value}%), chỉ tiêu {target}; đánh giá: {status}."
 )

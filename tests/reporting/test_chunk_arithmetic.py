@@ -29,13 +29,18 @@ UNITS = (TIEN_LANG_TOWN, DAI_THANG, QUAN_TOAN)
 FIRST_DAY = date(2022, 11, 1)
 CHUNKS = sorted({chunk_of(FIRST_DAY + timedelta(days=n)) for n in range(0, 1000, 7)})
 
-# (kind, effect, state) of the events a subject of each family goes through.
+# (kind, effect, state) of the events a subject of each stock group goes through; a site's
+# group mixes its own facts with its dossier's and certificate's (family from the kind).
+FAMILY_OF = {"LandDossierLodged": "dossier", "DossierRequisitioned": "dossier",
+             "DossierResubmitted": "dossier", "DossierWithdrawn": "dossier",
+             "CertificateIssued": "certificate", "CertificateRevoked": "certificate"}
 STEPS: dict[str, list[tuple[str, int | None, str | None]]] = {
-    "site": [("SiteRegistered", 1, None), ("SiteAmended", 1, None), ("SiteAmended", None, None),
+    "site": [("SiteRegistered", 1, None), ("LandDossierLodged", 1, "lodged"),
+             ("DossierRequisitioned", 1, "requisitioned"), ("CertificateIssued", 1, None),
+             ("SiteAmended", 1, None), ("DossierResubmitted", 1, "lodged"),
+             ("SiteAmended", None, None), ("CertificateRevoked", 0, None),
+             ("DossierWithdrawn", 0, "withdrawn"), ("LandDossierLodged", 1, "lodged"),
              ("SiteClosed", 0, None)],
-    "dossier": [("LandDossierLodged", 1, "lodged"), ("DossierRequisitioned", 1, "requisitioned"),
-                ("DossierResubmitted", 1, "lodged"), ("DossierWithdrawn", 0, "withdrawn")],
-    "certificate": [("CertificateIssued", 1, None), ("CertificateRevoked", 0, None)],
     "compliance": [("ComplianceCaseOpened", 1, "open"),
                    ("ComplianceCaseReviewStarted", 1, "under_review"),
                    ("ComplianceCaseResolved", 0, "resolved")],
@@ -56,7 +61,8 @@ def _facts(rng: random.Random, family: str, subject: str) -> list[FactRow]:
         unit, district, province = rng.choice(UNITS)
         due = day + timedelta(days=rng.randrange(-30, 200)) if seq == 1 else None
         rows.append(FactRow(
-            f"00000000-0000-0000-0000-{rng.getrandbits(48):012x}", family, kind, subject,
+            f"00000000-0000-0000-0000-{rng.getrandbits(48):012x}", FAMILY_OF.get(kind, family),
+            kind, subject,
             effect, state, None, due if family == "commitment" else None, day,
             datetime(day.year, day.month, day.day, 2, tzinfo=UTC) + timedelta(days=1), seq,
             unit, district, province, None,

@@ -1,5 +1,5 @@
-"""I2 in a report: a head meets the direct-dialogue rule by shared/dialoguerule.py over the
-report's data window, counted by hand."""
+"""I2 in a report: a head meets the direct-dialogue rule by shared/dialoguerule.py over I2's
+window (1 January to the cut-off, shared/planrules.py), counted by hand."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ pytestmark = pytest.mark.unit
 D = date
 TIEN_LANG = "315"  # Huyện Tiên Lãng
 TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng
-# The 6-month window of 2023 (Decree 09/2019): 15/12/2022 .. 14/06/2023.
-START, END = D(2022, 12, 15), D(2023, 6, 14)
+# I2's window at the 6-month report of 2023: 01/01/2023 .. 14/06/2023 (165 days).
+START, END = D(2023, 1, 1), D(2023, 6, 14)
 
 
 @dataclass(frozen=True)
@@ -66,33 +66,37 @@ def test_terms_are_the_days_in_office_inside_the_window() -> None:
 
 def test_a_head_owes_what_the_rule_owes_over_their_part_of_the_window() -> None:
     heads = {
-        # All of the window at once a year: 17/365 (2022) + 165/365 (2023: 31+28+31+30+31+14
-        # days to 14/06) = 182/365 = 0.499 -> 0: nothing owed, counts with no session.
+        # All of the window at once a year: 165/365 (31+28+31+30+31+14 days to 14/06) = 0.45
+        # -> 0: nothing owed, counts with no session, owes nothing yet.
         "A": [took("A", D(2020, 1, 1))],
-        # A district at twice a year: 2 x 182/365 = 364/365 = 0.997 -> 1; held none.
+        # A district at twice a year: 2 x 165/365 = 330/365 = 0.90 -> 1; held none.
         "B": [took("B", D(2020, 1, 1), TIEN_LANG)],
         # The same, held one.
         "C": [took("C", D(2020, 1, 1), TIEN_LANG)],
-        # Left before the cut-off: not in office, not counted at all.
+        # Left on 31/03, before the cut-off: in office in the window, so counted (DOMAIN.md:
+        # "heads in office at some time in the window"); 90/365 = 0.25 -> 0 owed.
         "D": [took("D", D(2020, 1, 1)), left("D", D(2023, 3, 31))],
+        # Left on 31/12/2022: never in office in the window, not counted at all.
+        "G": [took("G", D(2020, 1, 1)), left("G", D(2022, 12, 31))],
     }
     rules = [*ONCE_2015, Fact("district", None, D(2015, 1, 27), amount=2)]  # corrects 1 -> 2
     assert judged(heads, rules, {"C": 1}) == {
         "A": ["heads_in_office", "heads_meeting_rule"],
-        "B": ["heads_in_office"],
-        "C": ["heads_in_office", "heads_meeting_rule"],
+        "B": ["heads_in_office", "heads_owing"],
+        "C": ["heads_in_office", "heads_meeting_rule", "heads_owing"],
+        "D": ["heads_in_office", "heads_meeting_rule"],
     }
 
 
 def test_two_terms_and_a_rule_raised_in_the_window() -> None:
     # Communes twice a year from 01/03/2023. E was in office until 31/01/2023 and again from
-    # 01/03: 15/12-31/12/2022 = 17 days at 1, 01/01-31/01/2023 = 31 days at 1,
-    # 01/03-14/06/2023 = 31+30+31+14 = 106 days at 2: (17 + 31 + 212)/365 = 260/365 = 0.71 -> 1.
+    # 01/03: 01/01-31/01/2023 = 31 days at 1, 01/03-14/06/2023 = 31+30+31+14 = 106 days at 2:
+    # (31 + 212)/365 = 243/365 = 0.67 -> 1.
     facts = [took("E", D(2019, 1, 1)), left("E", D(2023, 1, 31)), took("E", D(2023, 3, 1))]
     rules = [*ONCE_2015, Fact("commune", None, D(2023, 3, 1), amount=2)]
-    assert judged({"E": facts}, rules, {}) == {"E": ["heads_in_office"]}
+    assert judged({"E": facts}, rules, {}) == {"E": ["heads_in_office", "heads_owing"]}
     assert judged({"E": facts}, rules, {"E": 1}) == {"E": ["heads_in_office",
-                                                           "heads_meeting_rule"]}
+                                                           "heads_meeting_rule", "heads_owing"]}
 
 
 def test_no_version_in_force_owes_nothing() -> None:

@@ -83,11 +83,13 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     assert q1["period"]["cutoff_on"] == "2023-03-14"
     assert q1["previous_period"]["id"] == "2022-12m"
     assert figure_values(q1) | Q1_CITY == figure_values(q1)
+    # Statuses by shared/planrules.py at 14/03 (73/365 of the year gone): the pace of a
+    # 100 % target is 20 %, of a 10 % target 2 %.
     assert _indicators(q1) == {
-        "I1": (1, HAI_PHONG_COMMUNES, 0.5, "chua_dat"),
-        "I2": (3, 3, 100.0, "dat"),  # nobody owes a session yet (see Q1_CITY)
+        "I1": (1, HAI_PHONG_COMMUNES, 0.46, "co_nguy_co"),  # 1/217 = 0.46 % behind 20 %
+        "I2": (3, 3, 100.0, "chua_den_han"),  # nobody owes a session yet (see Q1_CITY)
         "I3": (2, 4, 50.0, "dat"),  # the indicators service's own denominator
-        "I4": (0, 239, 0.0, "chua_dat"),  # the plan's 239 sites
+        "I4": (0, 239, 0.0, "co_nguy_co"),  # the plan's 239 sites; 0 % behind 2 %
     }
     # Beside the previous period (year 2022): only S1 existed.
     assert _previous(q1)["sites"] == 1
@@ -95,11 +97,13 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
 
     q2 = _get(reporting, "/api/v1/reports/2023-6m")
     assert figure_values(q2) | Q2_CITY == figure_values(q2)
+    # At 14/06 (165/365): paces 45.21 % (100 %) and 4.52 % (10 %). H1 now owes a session
+    # (2 x 165/365 = 0.90 -> 1), so I2 is judged.
     assert _indicators(q2) == {
-        "I1": (2, HAI_PHONG_COMMUNES, 0.9, "chua_dat"),
+        "I1": (2, HAI_PHONG_COMMUNES, 0.92, "co_nguy_co"),  # 2/217
         "I2": (3, 3, 100.0, "dat"),
         "I3": (2, 4, 50.0, "dat"),
-        "I4": (1, 239, 0.4, "chua_dat"),
+        "I4": (1, 239, 0.42, "co_nguy_co"),  # 1/239 = 0.418 % -> 0.42
     }
     assert _previous(q2)["sites"] == 3
     assert _previous(q2)["sessions_held"] == 1
@@ -113,10 +117,10 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     district = _get(reporting, "/api/v1/reports/2023-6m", unit=TIEN_LANG)
     assert [p["code"] for p in district["unit"]["path"]] == ["31", TIEN_LANG]
     assert _indicators(district) == {
-        "I1": (1, TIEN_LANG_COMMUNES, 4.8, "chua_dat"),
+        "I1": (1, TIEN_LANG_COMMUNES, 4.76, "co_nguy_co"),  # 1/21
         "I2": (2, 2, 100.0, "dat"),
-        "I3": (2, 3, 66.7, "dat"),  # below the city, measured against the unit's own sites
-        "I4": (1, 3, 33.3, "dat"),
+        "I3": (2, 3, 66.67, "dat"),  # below the city, measured against the unit's own sites
+        "I4": (1, 3, 33.33, "dat"),
     }
     assert len(district["children"]) == TIEN_LANG_COMMUNES
     commune = _get(reporting, "/api/v1/reports/2023-6m", unit=TIEN_LANG_TOWN)
@@ -130,14 +134,14 @@ def test_two_quarters_give_the_hand_counted_figures(reporting: Reporting) -> Non
     early = _get(reporting, "/api/v1/reports/2023-3m", as_of="2023-02-15")
     assert figure_values(early)["sessions_held"] == 0
     assert figure_values(early)["sites_with_dossier"] == 2
-    assert _indicators(early)["I2"] == (3, 3, 100.0, "dat")  # nothing owed by 14/03 anyway
+    assert _indicators(early)["I2"] == (3, 3, 100.0, "chua_den_han")  # nothing owed by 14/03
 
     # The year (15/12/2022-14/12/2023): 01/01-14/12 = 365 - 17 = 348 days. H1 owes
     # 2 x 348/365 = 1.91 -> 2 and held 2; H2 owes 348/365 = 0.95 -> 1 and held 1; H3 owes 1
     # and held none: 2 of 3.
     year = _get(reporting, "/api/v1/reports/2023-12m")
     assert figure_values(year)["heads_meeting_rule"] == 2
-    assert _indicators(year)["I2"][:3] == (2, 3, 66.7)
+    assert _indicators(year)["I2"][:3] == (2, 3, 66.67)
 
     # The flat table has every unit of the scope.
     units = _get(reporting, "/api/v1/reports/2023-6m/units")["units"]
@@ -187,10 +191,10 @@ def test_word_and_excel_documents_hold_the_figures(reporting: Reporting) -> None
     }
     assert rows["Hồ sơ đăng ký đất đai"][3:5] == ["2/4", "50"]
     assert rows["Đối thoại trực tiếp"][3:5] == ["3/3", "100"]  # nothing owed yet: Q1_CITY
-    assert rows["Đối thoại trực tiếp"][6] == "Đạt"
+    assert rows["Đối thoại trực tiếp"][6] == "Chưa đến hạn"  # not judged: nothing due
     assert rows["Lượt người tham dự"][2] == "120"
     assert rows["Cơ sở tôn giáo đang sử dụng đất"][2:4] == ["3", "1"]  # this period, before
-    assert rows["Huyện Tiên Lãng"][2] == "4,8"  # I1 of the district: 1 of its 21 communes of 2023
+    assert rows["Huyện Tiên Lãng"][2] == "4,76"  # I1 of the district: 1 of its 21 communes of 2023
 
     response = reporting.client.get("/api/v1/reports/2023-3m/tables.xlsx")
     assert response.status_code == 200
@@ -248,7 +252,7 @@ def test_reports_are_reproducible_and_finalised_figures_stay_frozen(
     assert diffs[("303", "sites_with_certificate")] == (0, 1)
     assert diffs[(QUAN_TOAN, "sites_with_certificate")] == (0, 1)
     assert diffs[("31", "I4.numerator")] == (0, 1)
-    assert diffs[("31", "I4.value")] == (0.0, 0.4)
+    assert diffs[("31", "I4.value")] == (0.0, 0.42)  # 1/239, 2 decimals half up
     assert all(unit in {"31", "303", QUAN_TOAN} for unit, _ in diffs)
     # Asked as of the finalisation, the report is exactly the frozen one; as of now, not.
     at_freeze = _get(reporting, "/api/v1/reports/2023-3m", as_of=frozen_as_of)
@@ -343,7 +347,7 @@ def test_the_dashboard_page_is_served_with_its_assets(reporting: Reporting) -> N
     html = page.text
     assert 'lang="vi"' in html and "http://" not in html and "https://" not in html
     assert 'id="tile-I3"' in html and 'data-value="50.0"' in html
-    assert "0,5%" in html  # Vietnamese number format (I1: 1 of 217 communes)
+    assert "0,46%" in html  # Vietnamese number format, 2 decimals (I1: 1 of 217 communes)
     assert "15/12/2022" in html
     for asset in ("/static/reporting/dashboard.js", "/static/reporting/dashboard.css"):
         assert asset in html

@@ -137,9 +137,10 @@ def subject_chunks(family: str, rows: Sequence[FactRow]) -> Counter[tuple[Chunk,
 
 
 def stored_facts(
-    conn: Connection, table: Table, family: str, subjects: Iterable[str]
+    conn: Connection, table: Table, families: Sequence[str], subjects: Iterable[str]
 ) -> dict[str, list[FactRow]]:
-    """The facts already stored of these subjects of a family, in `fact_order`."""
+    """The facts already stored of these subjects in these families (a stock group), in
+    `fact_order`."""
     wanted = sorted(set(subjects))
     found: dict[str, list[FactRow]] = {}
     if not wanted:
@@ -149,7 +150,7 @@ def stored_facts(
                c.business_on, c.recorded_at, c.seq, c.unit_code, c.district_code,
                c.province_code, c.data)
     for some in in_lists(wanted):  # a batch touches up to 4,096 subjects
-        query = select(*columns).where(c.family == family, c.subject.in_(some))
+        query = select(*columns).where(c.family.in_(families), c.subject.in_(some))
         for values in conn.execute(query):
             row = FactRow._make(values)
             recorded = row.recorded_at

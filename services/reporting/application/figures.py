@@ -52,7 +52,9 @@ from services.reporting.domain.counting import (
     MODELS_I1,
     STOCK_FAMILIES,
     SubjectHistory,
+    flow_amount,
     flow_figures,
+    group_families,
     source_figures,
     stock_figures,
 )
@@ -62,11 +64,11 @@ from services.reporting.domain.indicators import (
     IndicatorTarget,
     comparator_of,
     judge,
-    percentage,
 )
 from services.reporting.domain.metrics import METRIC_KEYS
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
+from shared.planrules import base_warnings, i2_window, percent_of, plan_year
 
 TABLES: dict[str, Table] = {
     "religion": religion_facts,
@@ -88,9 +90,13 @@ class IndicatorFigure:
     numerator: int
     denominator: int
     value: float | None
-    status: str
+    status: str | None  # None: no denominator (shared/planrules.py)
     target: float
     comparator: str
+    #: Where the plan's base replaced the denominator: the register's own count of open
+    #: sites, and the kernel's data warnings (numerator above the base, register not it).
+    register: int | None = None
+    warnings: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         return _indicator_content(self)
@@ -106,6 +112,8 @@ def _indicator_content(figure: IndicatorFigure) -> dict[str, Any]:
         "status": figure.status,
         "target": figure.target,
         "comparator": figure.comparator,
+        "register": figure.register,
+        "warnings": list(figure.warnings),
     }
 
 
@@ -192,17 +200,20 @@ class Figures:
 
 # -- reading facts -------------------------------------------------------------------------
 
-_STOCK_COLUMNS = ("subject", "kind", "effect", "state", "amount", "due_on", "unit_code",
-                  "district_code", "province_code", "data")
+_STOCK_COLUMNS = ("subject", "family", "kind", "effect", "state", "amount", "due_on",
+                  "unit_code", "district_code", "province_code", "data")
 
 
 def histories(
     conn: Connection, table: Table, family: str, window: Window
 ) -> dict[str, SubjectHistory]:
+    """Each subject's history up to the cut-off, as known at "as of": of a family, or of a
+    stock group (a site with its dossier and certificate, see `counting.py`)."""
+    families = group_families(family)
     query = (
         select(*(table.c[name] for name in _STOCK_COLUMNS))
         .where(
-            table.c.family == family,
+            table.c.family.in_(families) if len(families) > 1 else table.c.family == family,
             table.c.business_on <= window.cutoff_on,
             table.c.recorded_at <= window.as_of,
         )
@@ -238,14 +249,16 @@ def _flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[An
     return conn.execute(query).all()
 
 
-def _sessions_by_head(conn: Connection, window: Window) -> Counter[str]:
+def _sessions_by_head(conn: Connection, window: Window, year: int) -> Counter[str]:
+    """Sessions held per head in I2's window: from 1 January of the year to the cut-off."""
+    start, end = i2_window(plan_year(year)[0], window.cutoff_on)
     table = dialogue_facts
     query = select(table.c.data).where(
         and_(
             table.c.family == "session",
             table.c.kind == "SessionHeld",
-            table.c.business_on >= window.data_from,
-            table.c.business_on <= window.cutoff_on,
+            table.c.business_on >= start,
+            table.c.business_on <= end,
             table.c.recorded_at <= window.as_of,
         )
     )
@@ -398,15 +411,14 @@ def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime)
     for source, table in TABLES.items():
         for row in _flow_rows(conn, source, window):
             for metric in flow_figures(source, row.kind, row.state):
-                add(row, metric, int(row.n))
-                if metric == "sessions_reported":
-                    add(row, ATTENDANCE, round(row.total or 0))
+                # Attendance is rounded per group of units, as the chunk figures' per unit.
+                add(row, metric, round(flow_amount(metric, int(row.n), row.total)))
         for family in STOCK_FAMILIES[source]:
             for history in histories(conn, table, family, window).values():
                 for row, metric in stock_figures(family, history, window.cutoff_on):
                     add(row, metric)
-    held = _sessions_by_head(conn, window)
-    for row, metric in _heads(conn, window, held):
+    held = _sessions_by_head(conn, window, period.year)
+    for row, metric in _heads(conn, window, period.year, held):
         add(row, metric)
     return _figures(conn, period, scope, window, tree, direct)
 
@@ -455,9 +467,11 @@ def compute_from_chunks_many(
     held: list[Counter[str]] = [
         Counter({head: int(values[0]) for (head,), values in sums.items()})
         for sums in window_sums(conn, HEADS, dialogue, bounds)]
-    # I2: the direct-dialogue rule as every service judges it (domain/heads.py).
-    judged = heads_of_windows(conn, [(p.data_from, p.cutoff_on) for p in periods], as_of, held,
-                              dialogue[0] if dialogue else None)
+    # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
+    # window from 1 January (the head sessions' chunks start there: `head_chunk_of`).
+    judged = heads_of_windows(
+        conn, [i2_window(plan_year(p.year)[0], p.cutoff_on) for p in periods], as_of, held,
+        dialogue[0] if dialogue else None)
     found = []
     for period, tree, direct, head_rows in zip(periods, trees, directs, judged, strict=True):
         for row, metric in head_rows:
@@ -482,9 +496,12 @@ def _placer(tree: UnitTree) -> Callable[[str, str, str], str | None]:
     return place
 
 
-def _heads(conn: Connection, window: Window, held: Counter[str]) -> Iterable[tuple[Any, str]]:
+def _heads(
+    conn: Connection, window: Window, year: int, held: Counter[str]
+) -> Iterable[tuple[Any, str]]:
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py).
-    return heads(conn, window.data_from, window.cutoff_on, window.as_of, held)
+    start, end = i2_window(plan_year(year)[0], window.cutoff_on)
+    return heads(conn, start, end, window.as_of, held)
 
 
 def _figures(
@@ -509,10 +526,10 @@ def _figures(
         key = (code == tree.scope and code == HAI_PHONG,
                unit["communes_with_model"], unit["communes"], unit["heads_meeting_rule"],
                unit["heads_in_office"], unit["sites_with_dossier"], unit["sites"],
-               unit["sites_with_certificate"])
+               unit["sites_with_certificate"], unit["heads_owing"] > 0)
         found = made.get(key)
         if found is None:
-            found = made[key] = _indicators(key, plan, period.pace)
+            found = made[key] = _indicators(key, plan, period.year, period.cutoff_on)
         indicators[code] = found
     figures = Figures(period, scope, window.as_of, tree, values, indicators, targets)
     _reported(conn, window, tree, period.year, figures)
@@ -553,33 +570,40 @@ def _targets(conn: Connection, window: Window, year: int) -> dict[str, Indicator
 
 
 def _indicators(
-    key: tuple[Any, ...], targets: tuple[IndicatorTarget, ...], pace: float
+    key: tuple[Any, ...], targets: tuple[IndicatorTarget, ...], year: int, cutoff: date
 ) -> dict[str, IndicatorFigure]:
-    """The four indicators of a unit from `key`: whether it is the city of the plan, then
-    the numerators and denominators of I1 to I4 (I3 and I4 share the sites)."""
-    is_city_of_plan, with_model, communes, meeting, heads, with_dossier, sites, certified = key
+    """The four indicators of a unit from `key`: whether it is the city of the plan, the
+    numerators and denominators of I1 to I4 (I3 and I4 share the sites), and whether any
+    head owes a session yet (I2 is "chưa đến hạn" until one does)."""
+    (is_city_of_plan, with_model, communes, meeting, heads, with_dossier, sites, certified,
+     owing) = key
     pairs = ((with_model, communes), (meeting, heads), (with_dossier, sites),
              (certified, sites))
     result: dict[str, IndicatorFigure] = {}
     for indicator_id, (numerator, denominator), target in zip(
             CORE_INDICATORS, pairs, targets, strict=True):
         # The plan's fixed denominator (239 sites) is the city's; units below are measured
-        # against the sites registered in them.
+        # against the sites registered in them. The register's count is kept beside it.
+        register = None
         if is_city_of_plan and target.denominator_fixed:
-            denominator = target.denominator_fixed
-        result[indicator_id] = _indicator(indicator_id, numerator, denominator, target, pace)
+            register, denominator = denominator, target.denominator_fixed
+        result[indicator_id] = _indicator(indicator_id, numerator, denominator, target, year,
+                                          cutoff, owing or indicator_id != "I2", register)
     return result
 
 
 @functools.lru_cache(maxsize=4096)
 def _indicator(
-    indicator_id: str, numerator: int, denominator: int, target: IndicatorTarget, pace: float
+    indicator_id: str, numerator: int, denominator: int, target: IndicatorTarget, year: int,
+    cutoff: date, due: bool, register: int | None,
 ) -> IndicatorFigure:
     """One indicator's figure; thousands of communes share a few (0/1, 1/1, ...), so each is
     made once (and never changed)."""
-    value = percentage(numerator, denominator)
-    return IndicatorFigure(indicator_id, numerator, denominator, value,
-                           judge(value, target, pace), target.target, target.comparator)
+    warnings = () if register is None else base_warnings(numerator, denominator, register)
+    return IndicatorFigure(
+        indicator_id, numerator, denominator, percent_of(numerator, denominator),
+        judge(numerator, denominator, target, year, cutoff, due=due), target.target,
+        target.comparator, register, warnings)
 
 
 def _reported(
@@ -603,7 +627,7 @@ def _reported(
             "unit_code": unit,
             "numerator": numerator,
             "denominator": denominator,
-            "value": percentage(numerator, int(denominator)) if denominator else None,
+            "value": percent_of(numerator, int(denominator)) if denominator else None,
         })
     figures.other_indicators.sort(key=lambda item: (item["indicator_id"], item["unit_code"]))
 

@@ -39,16 +39,18 @@ from services.reporting.application.chunk_figures import (
     units_key,
 )
 from services.reporting.application.figures import forget_cached_figures
-from services.reporting.domain.chunks import chunk_of
+from services.reporting.domain.chunks import chunk_of, head_chunk_of
 from services.reporting.domain.counting import (
-    ATTENDANCE,
-    FLOW_KINDS,
-    ISSUE_HANDLING,
     STOCK_FAMILIES,
+    flow_amount,
+    flow_figures,
+    group_families,
+    group_of,
 )
 from shared.clock import VN_TZ
 from shared.consumer import Projection
 from shared.envelope import EventEnvelope
+from shared.planrules import dossier_switch
 from shared.rebuild import ReadModels, TableMap
 
 # What a handler extracts from one event; everything else of the row comes from the envelope.
@@ -93,10 +95,8 @@ class FactWriter:
         self.sessions = tables(head_sessions)
         self.marks = tables(source_marks)
         self.rules = rules
-        self.stock_families = frozenset(STOCK_FAMILIES.get(source, ()))
-        # The flow figures of each event type; issues add their handling by state.
-        self.flows = {kind: metric for (src, kind), metric in FLOW_KINDS.items()
-                      if src == source}
+        # The stock groups of this source: a subject's facts of a group are one history.
+        self.stock_groups = frozenset(STOCK_FAMILIES.get(source, ()))
 
     def write_batch(self, conn: Connection, envelopes: list[EventEnvelope]) -> None:
         extracted = [self._extract(e) for e in envelopes if e.event_type in self.rules]
@@ -106,10 +106,11 @@ class FactWriter:
         if sql.lock is not None:
             conn.exec_driver_sql(*sql.lock)
         stored: Stored = {}
-        for family in self.stock_families:
-            subjects = [item[2] for item in extracted if item[1] == family]
-            for subject, found in stored_facts(conn, self.table, family, subjects).items():
-                stored[(family, subject)] = found
+        for group in self.stock_groups:
+            subjects = [item[2] for item in extracted if group_of(item[1]) == group]
+            families = group_families(group)
+            for subject, found in stored_facts(conn, self.table, families, subjects).items():
+                stored[(group, subject)] = found
         params, changes = self._rows(conn, sql, extracted, stored)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
@@ -156,12 +157,11 @@ class FactWriter:
         """The parameter rows of the facts, and what they add to the chunk figures."""
         params: list[tuple[Any, ...]] = []
         changes = ChunkChanges()
-        figures = changes.figures
         touched: Stored = {}
         seen: Seen = {}
         days: dict[datetime, tuple[date, Any, int]] = {}
         keys: dict[EventUnits, Units] = {}
-        flows, stock_families, to_date, to_time = self.flows, self.stock_families, sql.date, (
+        source, stock_groups, to_date, to_time = self.source, self.stock_groups, sql.date, (
             sql.time)
         for envelope, family, subject, values, explicit in extracted:
             occurred = envelope.occurred_at
@@ -201,39 +201,37 @@ class FactWriter:
                 district_code, province_code,
                 orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode() if data else None,
             ))
-            if family in stock_families:
-                touched.setdefault((family, subject), []).append(FactRow(
+            group = group_of(family)
+            if group in stock_groups:
+                touched.setdefault((group, subject), []).append(FactRow(
                     event_id, family, kind, subject, effect, state, amount, due_on, on,
                     recorded, envelope.aggregate_version, unit_code, district_code,
                     province_code, None))
-            metric = flows.get(kind)
-            if metric is None:
+            metrics = flow_figures(source, kind, state)
+            if not metrics:
                 continue
             key = keys.get(units)
             if key is None:
                 key = keys[units] = units_key(units)
-            cell = figures.get((chunk, key))
-            if cell is None:
-                cell = figures[(chunk, key)] = {}
-            cell[metric] = cell.get(metric, 0) + 1
-            if metric == "issues_raised" and state in ISSUE_HANDLING:
-                changes.add(chunk, key, ISSUE_HANDLING[state])
-            elif metric == "sessions_reported" and amount is not None:
-                changes.add(chunk, key, ATTENDANCE, amount)
-            elif metric == "sessions_held":
+            for metric in metrics:
+                counted = flow_amount(metric, 1, amount)
+                if counted:
+                    changes.add(chunk, key, metric, counted)
+            if kind == "SessionHeld":
                 for head in _heads(data):
-                    changes.sessions[(head, chunk)] += 1
-        for (family, subject), new in touched.items():
-            before = stored.get((family, subject), [])
-            changes.add_subject(family, before, [*before, *new])
+                    changes.sessions[(head, head_chunk_of(on))] += 1
+        for (group, subject), new in touched.items():
+            before = stored.get((group, subject), [])
+            changes.add_subject(group, before, [*before, *new])
         return params, changes
 
     def _earlier_units(
         self, conn: Connection, family: str, subject: str, stored: Stored
     ) -> EventUnits:
         """An event without a unit belongs where its subject's earlier events were."""
-        if family in self.stock_families:
-            for row in stored.get((family, subject), ()):
+        group = group_of(family)
+        if group in self.stock_groups:
+            for row in stored.get((group, subject), ()):
                 if row.unit_code is not None:
                     return EventUnits(row.unit_code, row.district_code, row.province_code)
             return NO_UNITS
@@ -327,8 +325,12 @@ def _site_amended(p: dict[str, Any]) -> dict[str, Any]:
     return {"effect": 1 if moved else None, "unit": p.get("commune_code")}
 
 
-def _dossier(effect: int | None, default_state: str) -> Extract:
-    return lambda p: {"effect": effect, "state": p.get("state") or default_state}
+def _dossier(default_state: str) -> Extract:
+    """A dossier step: whether it counts toward I3 from now is the kernel's rule."""
+    def extract(p: dict[str, Any]) -> dict[str, Any]:
+        state = p.get("state") or default_state
+        return {"effect": dossier_switch(str(state)), "state": state}
+    return extract
 
 
 def _case(effect: int, default_state: str) -> Extract:
@@ -354,14 +356,14 @@ def religion_projection(tables: TableMap = _same) -> Projection:
         "SiteAmended": FactRule("site", "code", _site_amended),
         "SiteClosed": FactRule("site", "code", _const(effect=0)),
         "DossierPreparationStarted": FactRule(
-            "dossier", "site_code", _dossier(None, "in_preparation")),
-        "LandDossierLodged": FactRule("dossier", "site_code", _dossier(1, "lodged")),
+            "dossier", "site_code", _dossier("in_preparation")),
+        "LandDossierLodged": FactRule("dossier", "site_code", _dossier("lodged")),
         "DossierRequisitioned": FactRule(
-            "dossier", "site_code", _dossier(1, "requisitioned")),
-        "DossierResubmitted": FactRule("dossier", "site_code", _dossier(1, "lodged")),
-        "DossierAccepted": FactRule("dossier", "site_code", _dossier(1, "accepted")),
-        "DossierRejected": FactRule("dossier", "site_code", _dossier(0, "rejected")),
-        "DossierWithdrawn": FactRule("dossier", "site_code", _dossier(0, "withdrawn")),
+            "dossier", "site_code", _dossier("requisitioned")),
+        "DossierResubmitted": FactRule("dossier", "site_code", _dossier("lodged")),
+        "DossierAccepted": FactRule("dossier", "site_code", _dossier("accepted")),
+        "DossierRejected": FactRule("dossier", "site_code", _dossier("rejected")),
+        "DossierWithdrawn": FactRule("dossier", "site_code", _dossier("withdrawn")),
         "CertificateIssued": FactRule("certificate", "site_code", _certificate_issued),
         "CertificateRevoked": FactRule("certificate", "site_code", _const(effect=0)),
         "ComplianceCaseOpened": FactRule("compliance", "case_id", _case_opened),
@@ -406,6 +408,11 @@ def _commitment_progress(p: dict[str, Any]) -> dict[str, Any]:
     return {"state": p.get("status") or "in_progress", "amount": p.get("progress_pct")}
 
 
+def _commitment_reopened(p: dict[str, Any]) -> dict[str, Any]:
+    # A reopening may give a new due date: the commitment is overdue only after that one.
+    return {"state": "open", "due_on": p.get("due_on")}
+
+
 def _rule(p: dict[str, Any]) -> dict[str, Any]:
     return {"subject": p.get("level"), "amount": p.get("min_sessions_per_year")}
 
@@ -427,8 +434,7 @@ def dialogue_projection(tables: TableMap = _same) -> Projection:
                                              _const(state="done")),
         "CommitmentOverdue": FactRule("commitment", "commitment_id",
                                            _const(state="overdue")),
-        "CommitmentReopened": FactRule("commitment", "commitment_id",
-                                            _const(state="open")),
+        "CommitmentReopened": FactRule("commitment", "commitment_id", _commitment_reopened),
         "DialogueRuleSet": FactRule("rule", "level", _rule),
     }
     return _projection("dialogue", t, rules, tables)

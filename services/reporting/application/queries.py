@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from services.reporting.adapters.tables import religion_facts
 from services.reporting.application.figures import Window, histories
+from services.reporting.domain.counting import stock_figures
 from shared.adminunits import default_catalogue
 from shared.clock import today_vn
 from shared.db import read_connection
@@ -23,17 +24,13 @@ def religious_sites_summary(engine: Engine, readable: Callable[[str], bool]) -> 
     window = Window(date.min, date.max, utcnow())
     with read_connection(engine) as conn:
         sites = histories(conn, religion_facts, "site", window)
-        dossiers = histories(conn, religion_facts, "dossier", window)
-    per_commune: Counter[str] = Counter()
-    with_dossier: Counter[str] = Counter()
-    commune_of: dict[str, str] = {}
-    for code, history in sites.items():
-        if history.on and history.switch is not None and history.switch.unit_code:
-            commune_of[code] = history.switch.unit_code
-            per_commune[history.switch.unit_code] += 1
-    for code, history in dossiers.items():
-        if history.on and code in commune_of:
-            with_dossier[commune_of[code]] += 1
+    # What a site counts for is the one rule of the reports (`counting.stock_figures`).
+    counted = {"sites": Counter[str](), "sites_with_dossier": Counter[str]()}
+    for history in sites.values():
+        for row, figure in stock_figures("site", history, window.cutoff_on):
+            if figure in counted and row.unit_code:
+                counted[figure][row.unit_code] += 1
+    per_commune, with_dossier = counted["sites"], counted["sites_with_dossier"]
     catalogue = default_catalogue()
     today = today_vn()
     by_commune = []

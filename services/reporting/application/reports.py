@@ -25,7 +25,7 @@ from services.reporting.application.figures import (
 )
 from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
 from services.reporting.domain.events import ReportFinalised, registry
-from services.reporting.domain.indicators import IndicatorTarget
+from services.reporting.domain.indicators import IndicatorTarget, comparator_of
 from services.reporting.domain.model import FinalisedReport, ReportingPeriod, report_id
 from services.reporting.domain.periods import (
     InvalidPeriodId,
@@ -248,7 +248,9 @@ def _frozen_report(conn: Connection, rid: str, digest: str) -> FrozenReport | No
     return FrozenReport(
         content=_frozen_content(conn, rid, digest),
         previous_content=_frozen_content(conn, rid, row.previous_hash),
-        targets={key: IndicatorTarget(**value) for key, value in context["targets"].items()},
+        # Reports frozen before the kernel's comparators wrote ">=": read in its vocabulary.
+        targets={key: IndicatorTarget(**{**value, "comparator": comparator_of(
+            value["comparator"])}) for key, value in context["targets"].items()},
         reported_status={(unit, key): status
                          for unit, key, status in context["reported_status"]},
         other_indicators=context["other_indicators"],

@@ -11,6 +11,7 @@ from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
 from services.reporting.domain.periods import Period
 from shared.errors import InvalidInput
+from shared.planrules import warning_text
 
 # Thematic reports of plan II.4.2: views of the same figures.
 THEMES: dict[str, tuple[tuple[str, ...], tuple[Section, ...]]] = {
@@ -52,8 +53,9 @@ def target_text(report: Report, indicator_id: str) -> str:
     return messages.TARGET_TEXT[target.comparator].format(target=format_number(target.target))
 
 
-def format_number(value: float | int | None, decimals: int = 1) -> str:
-    """Vietnamese number format: 1.234,5 (thousands with dots, decimals with a comma)."""
+def format_number(value: float | int | None, decimals: int = 2) -> str:
+    """Vietnamese number format: 1.234,56 (thousands with dots, decimals with a comma); a
+    percentage keeps the 2 decimals it was rounded to (shared/planrules.percent)."""
     if value is None:
         return messages.VALUE_MISSING
     if isinstance(value, int) or float(value).is_integer():
@@ -83,7 +85,15 @@ def indicator_rows(
             "denominator": figure["denominator"],
             "value": figure["value"],
             "status": figure["status"],
-            "status_label": messages.STATUS_LABELS[figure["status"]],
+            "status_label": (messages.STATUS_LABELS[figure["status"]] if figure["status"]
+                             else messages.NO_STATUS),
+            "register": figure.get("register"),
+            "warnings": [
+                {"code": code, "message": warning_text(code, figure["numerator"],
+                                                       figure["denominator"],
+                                                       figure.get("register") or 0)}
+                for code in figure.get("warnings", ())
+            ],
             "previous": None if before is None else {
                 "numerator": before["numerator"],
                 "denominator": before["denominator"],

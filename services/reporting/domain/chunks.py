@@ -28,6 +28,15 @@ def chunk_of(day: date) -> Chunk:
     raise AssertionError("every date is on or before the 14th of December or after it")
 
 
+def head_chunk_of(day: date) -> Chunk:
+    """The chunk a session held on `day` is counted in for I2, whose window starts on
+    1 January (shared/planrules.py), not on the 15th of December before: the days 15/12 to
+    31/12 have a chunk of their own, Y00, before Y03, which no I2 window reaches."""
+    if (day.month, day.day) >= (12, 15):
+        return (day.year + 1) * 100
+    return chunk_of(day)
+
+
 def chunk_end(chunk: Chunk) -> date:
     """The last business date of a chunk: the default cut-off it ends on."""
     return date(chunk // 100, chunk % 100, 14)

@@ -5,16 +5,25 @@ from the per-chunk sums the projections keep (as of now). Sharing them is what m
 give the same figures.
 
 A row handed to these rules is a fact row, read from the database or about to be written:
-anything with the fact columns as attributes (`unit_code`, `effect`, `state`, `due_on`...).
+anything with the fact columns as attributes (`family`, `unit_code`, `effect`, `state`,
+`due_on`...).
+
+What counts toward the plan's indicators is the kernel's rulebook (`shared/planrules.py`):
+a site's dossier and certificate count only while the site itself is open (a closed site
+leaves the numerator with the register), so a site's own facts, its dossier's and its
+certificate's make one history (the "site" group); a commitment's standing at a cut-off is
+decided from its due date and completion at that cut-off, never from an "overdue" recorded
+later.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from services.reporting.domain.metrics import I1_FIELDS, MODEL_FIELDS
+from services.reporting.domain.metrics import MODEL_FIELDS
+from shared.planrules import I1_FIELDS, commitment_standing, site_counts_i3, site_counts_i4
 
 Fact = Any  # a fact row, see the module docstring
 
@@ -48,20 +57,33 @@ ISSUE_HANDLING = {"answered_on_spot": "issues_answered_on_spot", "assigned": "is
 ATTENDANCE = "attendance"  # summed from the `amount` of filed session reports
 
 # Stock figures come from each subject's history up to the cut-off (see `stock_figures`).
+# A stock group is read as one history per subject: most are one family; a site's group
+# holds its dossier's and certificate's facts too (their subject is the site's code).
 STOCK_FAMILIES: dict[str, tuple[str, ...]] = {
-    "religion": ("site", "dossier", "certificate", "compliance"),
+    "religion": ("site", "compliance"),
     "dialogue": ("commitment",),
     "indicators": ("model",),
 }
+GROUP_FAMILIES: dict[str, tuple[str, ...]] = {"site": ("site", "dossier", "certificate")}
+FAMILY_GROUP: dict[str, str] = {
+    family: group for group, families in GROUP_FAMILIES.items() for family in families}
+
+
+def group_of(family: str) -> str:
+    """The stock group a family's facts are read in."""
+    return FAMILY_GROUP.get(family, family)
+
+
+def group_families(group: str) -> tuple[str, ...]:
+    return GROUP_FAMILIES.get(group, (group,))
+
 # Not shown: the I1 models of a unit, from which a commune "has a model" (communes_with_model
 # is a count of communes, decided once the facts are placed on the report's tree).
 MODELS_I1 = "models_i1"
 
 # The stock figures each family's subjects count for (see `stock_figures`).
 FAMILY_STOCKS: dict[str, tuple[str, ...]] = {
-    "site": ("sites",),
-    "dossier": ("sites_with_dossier", "dossiers_requisitioned"),
-    "certificate": ("sites_with_certificate",),
+    "site": ("sites", "sites_with_dossier", "dossiers_requisitioned", "sites_with_certificate"),
     "compliance": ("cases_pending",),
     "commitment": ("commitments_total", "commitments_done", "commitments_overdue",
                    "commitments_in_progress"),
@@ -95,13 +117,23 @@ def source_figures(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 
 def flow_figures(source: str, kind: str, state: str | None) -> tuple[str, ...]:
-    """The flow figures one fact of this kind and state counts one for."""
+    """The flow figures one fact of this kind and state counts for: one each, except
+    `ATTENDANCE`, which adds the fact's amount (`flow_amount`). The one flow rule of both
+    ways to a report (the fact tables' sums and the projections' chunk figures)."""
     metric = FLOW_KINDS.get((source, kind))
     if metric is None:
         return ()
     if metric == "issues_raised" and state in ISSUE_HANDLING:
         return (metric, ISSUE_HANDLING[state])
+    if metric == "sessions_reported":
+        return (metric, ATTENDANCE)
     return (metric,)
+
+
+def flow_amount(metric: str, count: int, amount: float | None) -> float:
+    """What `count` facts add to a flow figure: their number, or for the attendance their
+    summed amount (None: not reported)."""
+    return (amount or 0) if metric == ATTENDANCE else count
 
 
 @dataclass
@@ -112,6 +144,8 @@ class SubjectHistory:
     first: Fact
     last: Fact
     switch: Fact | None  # the last fact that switched it on or off
+    due_on: date | None = None  # the latest due date a fact gave (commitments)
+    parts: dict[str, SubjectHistory] = field(default_factory=dict)  # per family of a group
 
     @property
     def on(self) -> bool:
@@ -119,27 +153,39 @@ class SubjectHistory:
 
     @classmethod
     def start(cls, row: Fact) -> SubjectHistory:
-        return cls(row, row, row if row.effect is not None else None)
+        """The history of a subject from its first fact; a group's keeps one per family."""
+        history = cls._one(row)
+        if group_of(row.family) != row.family or row.family in GROUP_FAMILIES:
+            history.parts[row.family] = cls._one(row)
+        return history
+
+    @classmethod
+    def _one(cls, row: Fact) -> SubjectHistory:
+        return cls(row, row, row if row.effect is not None else None, row.due_on)
 
     def add(self, row: Fact) -> None:
         self.last = row
         if row.effect is not None:
             self.switch = row
+        if row.due_on is not None:
+            self.due_on = row.due_on
+        if self.parts:
+            part = self.parts.get(row.family)
+            if part is None:
+                self.parts[row.family] = self._one(row)
+            else:
+                part.add(row)
+
+    def part(self, family: str) -> SubjectHistory | None:
+        return self.parts.get(family)
 
 
 def stock_figures(family: str, history: SubjectHistory, cutoff: date) -> list[tuple[Fact, str]]:
     """What one subject counts for at a cut-off: (the fact whose units it counts under,
-    figure) pairs."""
-    switch = history.switch if history.on else None
+    figure) pairs. `family` is the subject's stock group."""
     if family == "site":
-        return [(switch, "sites")] if switch is not None else []
-    if family == "dossier":
-        found = [(switch, "sites_with_dossier")] if switch is not None else []
-        if history.last.state == "requisitioned":
-            found.append((history.last, "dossiers_requisitioned"))
-        return found
-    if family == "certificate":
-        return [(switch, "sites_with_certificate")] if switch is not None else []
+        return _site(history)
+    switch = history.switch if history.on else None
     if family == "compliance":
         return [(history.first, "cases_pending")] if history.on else []
     if family == "commitment":
@@ -155,15 +201,29 @@ def stock_figures(family: str, history: SubjectHistory, cutoff: date) -> list[tu
     return []
 
 
+def _site(history: SubjectHistory) -> list[tuple[Fact, str]]:
+    """A site counts in the register while open, at the units of the fact that last
+    placed it (registered, moved); its dossier and certificate count there while it is open
+    (`shared/planrules.py`), whatever units their own facts named."""
+    site = history.part("site")
+    if site is None or not site.on:
+        return []  # closed, or only its dossier's facts are known so far
+    placed = site.switch
+    dossier, certificate = history.part("dossier"), history.part("certificate")
+    found = [(placed, "sites")]
+    if site_counts_i3(site.on, dossier is not None and dossier.on):
+        found.append((placed, "sites_with_dossier"))
+    if dossier is not None and dossier.last.state == "requisitioned":
+        found.append((placed, "dossiers_requisitioned"))
+    if site_counts_i4(site.on, certificate is not None and certificate.on):
+        found.append((placed, "sites_with_certificate"))
+    return found
+
+
 def _commitment(history: SubjectHistory, cutoff: date) -> list[tuple[Fact, str]]:
-    # Overdue is detected here too, from the due date, so a report never waits for the
-    # dialogue service's own detector to have run.
+    # Overdue is decided here from the due date at the cut-off (the latest one given, a
+    # reopening may move it), so a report never waits for the dialogue service's detector,
+    # and an "overdue" it recorded on a later date never reaches back before the due date.
     made = history.first
-    state = history.last.state
-    if state == "done":
-        status = "commitments_done"
-    elif state == "overdue" or (made.due_on is not None and made.due_on < cutoff):
-        status = "commitments_overdue"
-    else:
-        status = "commitments_in_progress"
-    return [(made, "commitments_total"), (made, status)]
+    standing = commitment_standing(history.last.state == "done", history.due_on, cutoff)
+    return [(made, "commitments_total"), (made, f"commitments_{standing}")]

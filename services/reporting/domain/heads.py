@@ -1,14 +1,16 @@
-"""Indicator I2 in a report: heads in office at the cut-off, and those who met the rule.
+"""Indicator I2 in a report: heads in office in I2's window, and those who met the rule.
 
-A head counts in `heads_in_office` when the last of their `HeadTookOffice`/`HeadLeftOffice`
-facts up to the cut-off put them in office, at the units of that fact. They count in
-`heads_meeting_rule` when the sessions they held in the report's data window (`data_from` ..
-`cutoff_on`, the window every other figure of the report is counted in) are at least what the
+I2's window runs from 1 January of the plan year to the report's cut-off
+(`shared/planrules.i2_window`). A head counts in `heads_in_office` when in office at some
+time in that window (a head who left mid-year still counts), at the units of their last
+`HeadTookOffice`/`HeadLeftOffice` fact up to the cut-off that put them in office. They count
+in `heads_meeting_rule` when the sessions they held in the window are at least what the
 direct-dialogue rule asks of them there: `shared/dialoguerule.py`, the rule the dialogue and
 indicators services apply too, over the parts of the window the head was in office (their
 terms: a head who left and came back has two), with the `DialogueRuleSet` versions of their
-level. No version in force owes nothing; the dialogue service records its versions as events
-from its first start.
+level; and in `heads_owing` when that is at least one session (no head owing: I2 is "chưa
+đến hạn"). No version in force owes nothing; the dialogue service records its versions as
+events from its first start.
 
 The facts say what the rule needs: a head fact's business date is `from_date` (took office)
 or `to_date` (left office, the last day in office); a rule fact's subject is the level, its
@@ -26,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from shared.dialoguerule import required_sessions
+from shared.planrules import head_meets_rule, office_in_window
 
 Fact = Any  # a fact row with `effect`, `business_on`, `unit_code`, `subject`, `amount`
 LEVEL_BY_LENGTH = {2: "province", 3: "district", 5: "commune"}
@@ -49,19 +52,26 @@ def rule_versions(rules: Iterable[Fact]) -> dict[str, list[RuleVersion]]:
     return versions
 
 
-def terms_in_window(facts: Sequence[Fact], start: date, end: date) -> list[tuple[date, date]]:
-    """The parts of `start`..`end` a head was in office, from their facts in order."""
-    terms: list[tuple[date, date]] = []
-    took: date | None = None
+def terms_of(facts: Sequence[Fact]) -> list[tuple[Fact, date | None]]:
+    """A head's terms from their facts in order: the fact that started each (a repeated
+    "took office" while in office adds nothing) and its last day (None: still in office)."""
+    terms: list[tuple[Fact, date | None]] = []
+    took: Fact | None = None
     for row in facts:
         if row.effect == 1 and took is None:
-            took = row.business_on
+            took = row
         elif row.effect == 0 and took is not None:
             terms.append((took, row.business_on))
             took = None
     if took is not None:
-        terms.append((took, end))
-    return [(max(a, start), min(b, end)) for a, b in terms if a <= end and b >= start]
+        terms.append((took, None))
+    return terms
+
+
+def terms_in_window(facts: Sequence[Fact], start: date, end: date) -> list[tuple[date, date]]:
+    """The parts of `start`..`end` a head was in office, from their facts in order."""
+    return office_in_window(((row.business_on, last) for row, last in terms_of(facts)),
+                            start, end)
 
 
 def level_of(unit_code: str | None) -> str:
@@ -85,15 +95,16 @@ def heads_owed(
 ) -> Iterator[tuple[str, Fact, int]]:
     """(head id, the fact whose units the head counts under, the sessions the rule owes
     them in `start`..`end`) for every head of `heads` (their facts up to the cut-off `end`,
-    in order) in office at `end`."""
+    in order) in office at some time in `start`..`end`."""
     for head_id, facts in heads.items():
         switches = [row for row in facts if row.effect is not None]
-        if not switches or switches[-1].effect != 1:
+        reaching = [(row, last) for row, last in terms_of(switches)
+                    if row.business_on <= end and (last is None or last >= start)]
+        if not reaching:
             continue
-        row = switches[-1]
-        owed = _required(
-            tuple(terms_in_window(switches, start, end)),
-            tuple(rules.get(level_of(row.unit_code), ())))
+        row = reaching[-1][0]  # counted at the units of their last term in the window
+        terms = office_in_window(((r.business_on, last) for r, last in reaching), start, end)
+        owed = _required(tuple(terms), tuple(rules.get(level_of(row.unit_code), ())))
         yield head_id, row, owed
 
 
@@ -102,8 +113,10 @@ def judged(owed: Iterable[tuple[str, Fact, int]], held: Counter[str]) -> Iterato
     the sessions held (`held`: per head id, in the window) are at least those owed."""
     for head_id, row, due in owed:
         yield row, "heads_in_office"
-        if held[head_id] >= due:
+        if head_meets_rule(held[head_id], due):
             yield row, "heads_meeting_rule"
+        if due > 0:
+            yield row, "heads_owing"
 
 
 def head_figures(

@@ -1,74 +1,67 @@
-"""The four indicators of plan II.1.1-1.3 (chỉ tiêu) and how their status is judged.
+"""The four indicators of plan II.1.1-1.3 (chỉ tiêu) in a report: an adapter over the kernel's
+rulebook (`shared/planrules.py`), which decides every status, pace and rounding.
 
 Targets come from the indicators service (`IndicatorDefined`); until one is defined for a
-year, the plan's own targets apply. Targets are percentages.
-
-Status at a conference period, for a "higher is better" indicator:
-- đạt (green): the value reaches the target;
-- có nguy cơ không đạt (amber): not reached yet, but on the year's pace, i.e. at least the
-  target times the share of the year elapsed (3/12 at the 3-month conference ...);
-- chưa đạt (red): behind that pace, or not reached at the year's report.
-For a "lower is better" indicator the comparison is mirrored.
+year, the plan's own targets apply. Targets are percentages. A report's indicators are
+judged at its cut-off against the plan year (1 January to 31 December of the period's year),
+as the indicators service judges them on the same date.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from datetime import date
+from fractions import Fraction
 
-Status = Literal["dat", "co_nguy_co", "chua_dat"]
-Comparator = Literal[">=", "<="]
+from shared.planrules import (
+    AT_LEAST,
+    CORE_INDICATORS,
+    PLAN_RELIGIOUS_SITES,
+    Comparator,
+    Status,
+    plan_year,
+    ratio,
+    status_of,
+)
+from shared.planrules import PLAN_TARGETS as KERNEL_TARGETS
+from shared.planrules import comparator_of as kernel_comparator
 
-CORE_INDICATORS = ("I1", "I2", "I3", "I4")
-# Plan II.1.3: "tổng số 239 cơ sở" — the fixed denominator of I3 and I4 for Hai Phong.
-PLAN_RELIGIOUS_SITES = 239
+__all__ = ["CORE_INDICATORS", "PLAN_RELIGIOUS_SITES", "PLAN_TARGETS", "IndicatorTarget",
+           "comparator_of", "judge"]
 
 
 @dataclass(frozen=True)
 class IndicatorTarget:
     indicator_id: str
     comparator: Comparator
-    target: float
+    target: float  # percent, as other services write it
     denominator_fixed: int | None = None
     name: str | None = None
 
+    @property
+    def ratio(self) -> Fraction:
+        """The target as an exact ratio: through str, 40.0 stays exactly 2/5."""
+        return Fraction(str(self.target)) / 100
+
 
 PLAN_TARGETS: dict[str, IndicatorTarget] = {
-    "I1": IndicatorTarget("I1", ">=", 100.0),
-    "I2": IndicatorTarget("I2", ">=", 100.0),
-    "I3": IndicatorTarget("I3", ">=", 40.0, PLAN_RELIGIOUS_SITES),
-    "I4": IndicatorTarget("I4", ">=", 10.0, PLAN_RELIGIOUS_SITES),
-}
-
-_COMPARATORS: dict[str, Comparator] = {
-    ">=": ">=", "gte": ">=", "≥": ">=", "ge": ">=", "at_least": ">=",
-    "<=": "<=", "lte": "<=", "≤": "<=", "le": "<=", "at_most": "<=",
+    indicator_id: IndicatorTarget(indicator_id, target.comparator,
+                                  float(target.target_percent), target.base)
+    for indicator_id, target in KERNEL_TARGETS.items()
 }
 
 
 def comparator_of(value: object) -> Comparator:
-    """The comparators other services may write, normalised; unknown ones mean "at least"."""
-    return _COMPARATORS.get(str(value).strip().lower(), ">=")
+    """The comparator another service wrote, in the kernel's vocabulary; one unknown to the
+    rulebook means "at least", the plan's only kind."""
+    return kernel_comparator(value) or AT_LEAST
 
 
-def percentage(numerator: int, denominator: int) -> float | None:
-    if denominator <= 0:
-        return None
-    return round(100.0 * numerator / denominator, 1)
-
-
-def judge(value: float | None, target: IndicatorTarget, pace: float) -> Status:
-    """The status of a value at a period whose expected share of the year is `pace`."""
-    if value is None:
-        return "chua_dat"
-    if target.comparator == ">=":
-        if value >= target.target:
-            return "dat"
-        on_pace = value >= target.target * pace
-    else:
-        if value <= target.target:
-            return "dat"
-        on_pace = True  # a ceiling can still be met by the year's end
-    if pace >= 1.0:
-        return "chua_dat"
-    return "co_nguy_co" if on_pace else "chua_dat"
+def judge(
+    numerator: int, denominator: int, target: IndicatorTarget, year: int, cutoff: date,
+    *, due: bool = True,
+) -> Status | None:
+    """The status of a figure at a report's cut-off (`shared/planrules.status_of`)."""
+    start, end = plan_year(year)
+    return status_of(ratio(numerator, denominator), target.ratio, target.comparator,
+                     start, end, cutoff, due=due)

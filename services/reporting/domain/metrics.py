@@ -40,6 +40,7 @@ METRICS: tuple[Metric, ...] = (
     # Direct dialogue (plan II.1.2, II.2.3)
     Metric("heads_in_office", "dialogue", "stock"),
     Metric("heads_meeting_rule", "dialogue", "stock"),
+    Metric("heads_owing", "dialogue", "stock"),  # owing ≥ 1 session yet: I2 is due
     Metric("sessions_planned", "dialogue", "flow"),
     Metric("sessions_held", "dialogue", "flow"),
     Metric("sessions_cancelled", "dialogue", "flow"),
@@ -70,9 +71,7 @@ METRIC_KEYS: tuple[str, ...] = tuple(m.key for m in METRICS)
 SECTIONS: tuple[Section, ...] = ("religion", "compliance", "dialogue", "models")
 
 MODEL_FIELDS = ("new_rural", "exemplary_rural", "urban", "digital_transformation", "other")
-# Plan II.1.1: the I1 models are those in building exemplary new-style rural communes and
-# urban embellishment; new-style rural models are read as part of the former.
-I1_FIELDS = frozenset({"new_rural", "exemplary_rural", "urban"})
+# The fields of I1's models are the kernel's rulebook's (shared/planrules.I1_FIELDS).
 
 
 def metrics_of(section: Section) -> tuple[Metric, ...]:

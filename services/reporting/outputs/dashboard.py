@@ -153,7 +153,9 @@ def _tile(row: dict[str, Any]) -> str:
         f'{format_number(row["denominator"])} · {escape(messages.DASH_TARGET)} '
         f'{escape(row["target_text"])}</div>'
         f'<div class="tile-status">{escape(row["status_label"])}</div>'
-        f'<div class="tile-previous">{escape(before)}</div></div>'
+        + "".join(f'<div class="tile-warning" data-warning="{escape(w["code"])}">'
+                  f'{escape(w["message"])}</div>' for w in row["warnings"])
+        + f'<div class="tile-previous">{escape(before)}</div></div>'
     )
 
 

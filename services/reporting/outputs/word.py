@@ -53,6 +53,9 @@ def report_document(report: Report, unit: str, theme: str | None = None) -> byte
             denominator=format_number(row["denominator"]), value=format_number(row["value"]),
             target=row["target_text"], status=row["status_label"],
         ), indent=True)
+        for warning in row["warnings"]:  # the data warnings stand beside their figure
+            _paragraph(doc, messages.DOC_DATA_WARNING.format(text=warning["message"]),
+                       indent=True)
     _table(doc, [messages.COL_NO, messages.COL_INDICATOR, messages.COL_TARGET,
                  messages.COL_RESULT, messages.COL_RATE, messages.COL_PREVIOUS,
                  messages.COL_STATUS], [
