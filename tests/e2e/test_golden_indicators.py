@@ -270,7 +270,7 @@ def _fed(services: Services, upstream: Upstream, events: list[EventEnvelope]) ->
                 and _get(services.indicators, "/api/v1/indicators/2023/I1",
                          on="2023-12-14")["unit"]["numerator"] == 2)
 
-    wait_until(done, timeout=60)
+    wait_until(done, timeout=120)  # two services, a shared machine
 
 
 def _indicator_rows(services: Services, months: str, unit: str,

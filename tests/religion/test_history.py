@@ -161,7 +161,7 @@ def test_the_tien_lang_pilot_shows_each_sites_progress(religion: TestClient) -> 
     assert pilot["district"] == {"code": "315", "name": "Huyện Tiên Lãng"}
     summary = pilot["summary"]
     assert (summary["sites"], summary["with_dossier"], summary["with_certificate"]) == (3, 2, 1)
-    assert (summary["percent_with_dossier"], summary["percent_with_certificate"]) == (66.7, 33.3)
+    assert (summary["percent_with_dossier"], summary["percent_with_certificate"]) == (66.67, 33.33)
     assert {s["code"]: s["dossier_state"] for s in pilot["sites"]} == {
         "TL-01": "lodged", "TL-02": "certificate_issued", "TL-03": "not_started"}
     assert {c["commune_code"]: (c["sites"], c["with_certificate"])

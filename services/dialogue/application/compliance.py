@@ -22,6 +22,7 @@ from services.dialogue.domain.compliance import Evaluation, Piece, evaluate
 from services.dialogue.domain.rules import RuleVersion
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
+from shared.planrules import percent_of
 
 MAX_PERIOD_YEARS = 10
 
@@ -194,6 +195,6 @@ def evaluate_period(
         "method": messages.PRO_RATA_NOTE,
         "heads_in_office": len(items),
         "heads_meeting_rule": met,
-        "ratio_pct": round(100 * met / len(items), 1) if items else None,
+        "ratio_pct": percent_of(met, len(items)),  # the one rounding: shared/planrules
         "items": items,
     }

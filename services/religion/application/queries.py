@@ -24,6 +24,7 @@ from shared.adminunits import default_catalogue, fold
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
 from shared.eventstore import EventStore
+from shared.planrules import percent_of
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng, three-level era (until 2025-07-01)
 SITE_AGGREGATES = (ReligiousSite, LandDossier, Certificate)
@@ -380,10 +381,6 @@ def list_cases(
 # -- the Tiên Lãng pilot -------------------------------------------------------------------------
 
 
-def _percent(part: int, whole: int) -> float:
-    return round(100.0 * part / whole, 1) if whole else 0.0
-
-
 def tien_lang_pilot(
     conn: Connection, store: EventStore, on: date, as_of: date | None
 ) -> dict[str, Any]:
@@ -431,8 +428,8 @@ def tien_lang_pilot(
             "sites": total,
             "with_dossier": with_dossier,
             "with_certificate": with_certificate,
-            "percent_with_dossier": _percent(with_dossier, total),
-            "percent_with_certificate": _percent(with_certificate, total),
+            "percent_with_dossier": percent_of(with_dossier, total),
+            "percent_with_certificate": percent_of(with_certificate, total),
             "overdue": sum(1 for r in rows if r["dossier"]["overdue"]),
             "by_state": [
                 {"state": s, "label": messages.DOSSIER_STATES[s], "sites": n}
