@@ -1,4 +1,4 @@
-"""Upgrading reporting to the kernel's rulebook (migration 0006): chunk figures written under
+"""Upgrading reporting to the kernel's rulebook (migration 0007): chunk figures written under
 the old counting rules are no longer trusted; reports are computed from the facts until the
 projections are rebuilt once (deploy/OPERATIONS.md §8)."""
 
@@ -26,8 +26,8 @@ def engine(database_url: str) -> Iterator[Engine]:
     created.dispose()
 
 
-def test_migration_0006_sends_reports_to_the_facts_until_a_rebuild(engine: Engine) -> None:
-    upgrade(engine, "reporting", "0005")
+def test_migration_0007_sends_reports_to_the_facts_until_a_rebuild(engine: Engine) -> None:
+    upgrade(engine, "reporting", "0006")
     latest = datetime(2023, 12, 20, 3, tzinfo=UTC)
     with engine.begin() as conn:
         conn.execute(insert(source_marks), [
@@ -41,7 +41,7 @@ def test_migration_0006_sends_reports_to_the_facts_until_a_rebuild(engine: Engin
     upgrade(engine, "reporting")
 
     with engine.connect() as conn:
-        assert current_revision(conn, "reporting") == "0006"
+        assert current_revision(conn, "reporting") == "0007"
         assert {row.source: row.complete for row in conn.execute(select(source_marks))} == {
             "religion": False, "dialogue": False, "indicators": False}
         after = read_marks(conn)

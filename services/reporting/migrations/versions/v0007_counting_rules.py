@@ -3,11 +3,11 @@ certificate count only while the site is open, a commitment is overdue only afte
 at the cut-off, and I2's sessions per head are kept from 1 January (the days 15/12-31/12 have
 their own chunk). Chunk rows written before this revision still have the old meaning, so every
 source is marked incomplete: reports are computed from the fact tables (correct, slower) until
-the projections are rebuilt once (deploy/OPERATIONS.md §8, step 9), which marks them complete
+the projections are rebuilt once (deploy/OPERATIONS.md §8, step 11), which marks them complete
 again. No table changes.
 
-Revision ID: 0006
-Revises: 0005
+Revision ID: 0007
+Revises: 0006
 Create Date: 2026-12-03 17:10:00
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0006"
-down_revision: str | None = "0005"
+revision: str = "0007"
+down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
