@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from nats.js.errors import NotFoundError
 from sqlalchemy import (
     Column,
     Connection,
@@ -63,7 +62,7 @@ from shared.envelope import EventEnvelope, utcnow
 from shared.errors import NoRebuildInProgress, RebuildInProgress, RebuildNotFound
 from shared.logs import get_logger
 from shared.natsconn import NatsLink
-from shared.streams import stream_exists
+from shared.streams import durable_drained, stream_exists
 
 if TYPE_CHECKING:
     from shared.runtime import ServiceRuntime
@@ -483,13 +482,12 @@ class ReadModelRebuilds:
         if js is None:
             return False
         for runner in running.runners:
-            try:
-                info = await js.consumer_info(runner.stream, runner.durable)
-            except NotFoundError:
+            drained = await durable_drained(js, runner.stream, runner.durable)
+            if drained is None:
                 if await stream_exists(js, runner.stream):
                     return False  # not made yet: its runner makes it in a moment
                 continue  # no stream yet, nothing to replay: its runner waits for it
-            if (info.num_pending or 0) > 0 or (info.num_ack_pending or 0) > 0:
+            if not drained:
                 return False
         return True
 

@@ -74,3 +74,13 @@ async def stream_exists(js: JetStreamContext, name: str) -> bool:
     except NotFoundError:
         return False
     return True
+
+
+async def durable_drained(js: JetStreamContext, stream: str, durable: str) -> bool | None:
+    """Whether a durable consumer has nothing left to deliver and nothing awaiting its ack;
+    None when the durable does not exist (each caller decides what that means)."""
+    try:
+        info = await js.consumer_info(stream, durable)
+    except NotFoundError:
+        return None
+    return not (info.num_pending or 0) and not (info.num_ack_pending or 0)

@@ -14,8 +14,6 @@ import asyncio
 import contextlib
 from datetime import date, timedelta
 
-from nats.js.errors import NotFoundError
-
 from services.indicators.adapters.definitions import load_definitions
 from services.indicators.application.announce import SYSTEM_ACTOR, evaluate_definition
 from services.indicators.domain.definitions import plan_2023_definitions
@@ -25,6 +23,7 @@ from shared.clock import today_vn
 from shared.errors import ConcurrencyError
 from shared.logs import get_logger
 from shared.runtime import ServiceRuntime
+from shared.streams import durable_drained
 
 log = get_logger("danvan.indicators")
 
@@ -56,12 +55,8 @@ async def consumers_caught_up(runtime: ServiceRuntime) -> bool:
     if js is None:
         return False
     for consumer in runtime.consumers:
-        try:
-            info = await js.consumer_info(consumer.stream, consumer.durable)
-        except NotFoundError:
-            return False
-        if (info.num_pending or 0) > 0 or (info.num_ack_pending or 0) > 0:
-            return False
+        if not await durable_drained(js, consumer.stream, consumer.durable):
+            return False  # not made yet (None) or still working
     return True
 
 
