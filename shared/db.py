@@ -22,10 +22,6 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def is_sqlite(engine: Engine) -> bool:
-    return engine.dialect.name == "sqlite"
-
-
 def create_db_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
     """`busy_timeout_s` (SQLite): how long a writer waits for its turn before the request is
     refused as "database unavailable" (503); another process holding the file, for one."""

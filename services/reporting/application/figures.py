@@ -632,14 +632,6 @@ def _reported(
     figures.other_indicators.sort(key=lambda item: (item["indicator_id"], item["unit_code"]))
 
 
-def flatten(content: dict[str, Any]) -> dict[str, Any]:
-    """unit/figure paths → values, for listing differences between two contents."""
-    flat: dict[str, Any] = {}
-    for code, unit in content["units"].items():
-        flat |= _flatten_unit(code, unit)
-    return flat
-
-
 def _flatten_unit(code: str, unit: dict[str, Any] | None) -> dict[str, Any]:
     flat: dict[str, Any] = {}
     if unit is None:
