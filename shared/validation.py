@@ -184,7 +184,10 @@ def vietnamese_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
             except (KeyError, IndexError):
                 message = template
         location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
-        out.append({"field": ".".join(location) or None, "code": kind, "message": message})
+        # pydantic's kinds ("missing", "string_too_long", our own "blank") become codes like
+        # every other error code of the API: stable and upper case ("MISSING").
+        out.append({"field": ".".join(location) or None, "code": kind.upper(),
+                    "message": message})
     return out
 
 

@@ -4,6 +4,7 @@ default, partial import on request, re-import creating nothing, CSV and Excel.""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,7 @@ def test_row_errors_refuse_the_file_unless_only_valid_rows_are_asked_for(
         (5, "Diện tích đất (m²)", "INVALID_VALUE"),
         (5, "Ngày đăng ký", "INVALID_VALUE"),
         (6, "Mã cơ sở", "DUPLICATE_IN_FILE"),
-        (7, "Tên cơ sở", "missing"),
+        (7, "Tên cơ sở", "MISSING"),
     }
     messages = {(e["row"], e["column"]): e["message"] for e in dry["errors"]}
     assert messages[(6, "Mã cơ sở")] == "Mã cơ sở trùng với dòng 2 của cùng tệp"
@@ -104,12 +105,16 @@ def test_row_errors_refuse_the_file_unless_only_valid_rows_are_asked_for(
     assert refused.status_code == 422
     error = error_of(refused)
     assert error["code"] == "IMPORT_HAS_ERRORS"
-    assert error["details"]["report"]["error_count"] == 6
+    report = error["details"]["report"]
+    assert report["error_count"] == 6
+    # The refusal says what the file would have brought, and that nothing was written.
+    assert (report["would_create"], report["created"], report["written"]) == (2, 0, False)
     assert event_count(religion) == 0
 
     partial = _upload(religion, "ds.csv", content, only_valid="true")
     assert partial.status_code == 201
-    assert (partial.json()["created"], partial.json()["invalid_rows"]) == (2, 4)
+    assert (partial.json()["created"], partial.json()["would_create"],
+            partial.json()["invalid_rows"]) == (2, 2, 4)
     assert event_count(religion) == 2
     assert religion.get("/api/v1/sites/TL-02").json()["religion"] == "Công giáo"
 
@@ -118,6 +123,44 @@ def test_row_errors_refuse_the_file_unless_only_valid_rows_are_asked_for(
     assert (again["created"], again["existing"]) == (0, 2)
     assert again["skipped"][0]["differs"] == ["Tên cơ sở"]
     assert event_count(religion) == 2
+
+
+def test_every_problem_of_a_row_is_reported_in_one_pass(religion: TestClient) -> None:
+    content = _csv(
+        # row 2: no name, an unknown religion, a commune that does not exist, a future date
+        "TL-10;;Đạo lạ;99999;100;01/02/2099;\n",
+        # row 3: a code no registration accepts, a negative area, a commune outside the city
+        "TL 11;Chùa Mười Một;Phật giáo;00004;-5;01/02/2023;\n",
+        # row 4: the same code as row 2 (which has errors of its own) and an unreadable number
+        "TL-10;Chùa Trùng;Phật giáo;11755;abc;01/02/2023;\n",
+    )
+    dry = _upload(religion, "ds.csv", content, dry_run="true").json()
+    found = sorted((e["row"], e["field"], e["code"]) for e in dry["errors"])
+    assert found == [
+        (2, "commune_code", "UNKNOWN_UNIT"),
+        (2, "name", "MISSING"),
+        (2, "registered_on", "DATE_IN_FUTURE"),
+        (2, "religion", "INVALID_VALUE"),
+        (3, "code", "STRING_PATTERN_MISMATCH"),
+        (3, "commune_code", "OUTSIDE_JURISDICTION"),
+        (3, "land_area_m2", "GREATER_THAN"),
+        (4, "code", "DUPLICATE_IN_FILE"),
+        (4, "land_area_m2", "INVALID_VALUE"),
+    ]
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9_]*", e["code"]) for e in dry["errors"])
+    assert (dry["would_create"], dry["created"], dry["written"]) == (0, 0, False)
+
+
+def test_a_refused_file_reports_what_it_would_have_created(religion: TestClient) -> None:
+    content = _csv(GOOD[0], BAD[3])
+    refused = _upload(religion, "ds.csv", content)
+    assert refused.status_code == 422
+    report = error_of(refused)["details"]["report"]
+    assert (report["would_create"], report["created"], report["written"]) == (1, 0, False)
+    assert [(e["row"], e["code"]) for e in report["errors"]] == [(3, "MISSING")]
+    assert event_count(religion) == 0
+    dry = _upload(religion, "ds.csv", content, dry_run="true").json()
+    assert (dry["would_create"], dry["created"], dry["written"]) == (1, 0, False)
 
 
 def _xlsx(rows: list[list[Any]]) -> bytes:
@@ -144,7 +187,7 @@ def test_excel_cells_keep_their_types_and_rows_their_numbers(religion: TestClien
     dry = _upload(religion, "ds.xlsx", content, dry_run="true").json()
     assert dry["header_row"] == 3
     assert [(e["row"], e["field"], e["code"]) for e in dry["errors"]] == [
-        (6, "land_area_m2", "greater_than")]
+        (6, "land_area_m2", "GREATER_THAN")]
     done = _upload(religion, "ds.xlsx", content, only_valid="true").json()
     assert done["created"] == 1
     site = religion.get("/api/v1/sites/TL-01").json()

@@ -21,7 +21,7 @@ def test_control_characters_are_refused_in_vietnamese(bad: str) -> None:
     with pytest.raises(ValidationError) as info:
         Form(name=bad)
     errors = vietnamese_errors(info.value.errors())
-    assert errors[0]["code"] == "control_characters"
+    assert errors[0]["code"] == "CONTROL_CHARACTERS"
     assert "ký tự điều khiển" in errors[0]["message"]
 
 
@@ -31,7 +31,7 @@ def test_messages_name_the_field_and_the_limit() -> None:
     (error,) = vietnamese_errors(info.value.errors())
     assert error == {
         "field": "name",
-        "code": "string_too_long",
+        "code": "STRING_TOO_LONG",
         "message": "Chuỗi quá dài (tối đa 300 ký tự)",
     }
 
@@ -39,4 +39,4 @@ def test_messages_name_the_field_and_the_limit() -> None:
 def test_blank_name_is_refused() -> None:
     with pytest.raises(ValidationError) as info:
         Form(name="   ")
-    assert vietnamese_errors(info.value.errors())[0]["code"] == "blank"
+    assert vietnamese_errors(info.value.errors())[0]["code"] == "BLANK"

@@ -26,7 +26,7 @@ from services.religion.adapters.tables import sites
 from services.religion.application.commands import RELIGIONS, RegisterSite
 from services.religion.application.handlers import WRITE, registered_event
 from services.religion.domain.model import ReligiousSite
-from shared.adminunits import default_catalogue, fold
+from shared.adminunits import UnitCatalogue, default_catalogue, fold
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize
 from shared.auth.securitylog import security_event
@@ -79,7 +79,7 @@ class ImportReport:
     only_valid: bool
     rows: int = 0
     errors: list[RowError] = field(default_factory=list)
-    created: list[str] = field(default_factory=list)
+    created: list[str] = field(default_factory=list)  # new codes: written once `written`
     skipped: list[dict[str, Any]] = field(default_factory=list)
     written: bool = False
 
@@ -98,7 +98,10 @@ class ImportReport:
             "valid_rows": self.rows - self.invalid_rows,
             "invalid_rows": self.invalid_rows,
             "error_count": len(self.errors),
-            "created" if not self.dry_run else "would_create": len(self.created),
+            # What the file brings that the register lacks, whether or not it was written;
+            # "created" counts only what this request wrote (0 for a dry run or a refusal).
+            "would_create": len(self.created),
+            "created": len(self.created) if self.written else 0,
             "existing": len(self.skipped),
             "written": self.written,
             "errors": [e.as_dict() for e in self.errors[:MAX_REPORTED]],
@@ -236,6 +239,10 @@ def _error(sheet: Sheet, row: SheetRow, fld: str | None, code: str, message: str
 
 
 def validate(sheet: Sheet, jurisdiction: str) -> tuple[list[ValidRow], list[RowError]]:
+    """Every problem of every row in one pass: a cell that cannot be read, a field the
+    registration refuses, a date in the future, a commune unknown or outside the jurisdiction,
+    a code repeated in the file. Each field is judged once (a cell that cannot be read is not
+    also reported as missing); the checks across fields use the fields that passed."""
     catalogue = default_catalogue()
     today = today_vn()
     valid: list[ValidRow] = []
@@ -244,47 +251,61 @@ def validate(sheet: Sheet, jurisdiction: str) -> tuple[list[ValidRow], list[RowE
     for row in sheet.rows:
         row_errors: list[RowError] = []
         values: dict[str, Any] = {}
+        bad: set[str] = set()
         for fld, parse in PARSERS.items():
             try:
                 parsed = parse(row.cells.get(fld))
             except _BadCell as exc:
                 row_errors.append(_error(sheet, row, fld, exc.code, str(exc)))
+                bad.add(fld)
                 continue
             if parsed is not None:
                 values[fld] = parsed
-        if row_errors:
-            errors += row_errors
-            continue
+        command: RegisterSite | None = None
         try:
             command = RegisterSite.model_validate(values)
         except ValidationError as exc:
             for item in vietnamese_errors(exc.errors()):
-                errors.append(_error(sheet, row, item["field"], item["code"], item["message"]))
-            continue
-        on = command.registered_on or today
-        if on > today:
+                if item["field"] in bad:
+                    continue
+                row_errors.append(_error(sheet, row, item["field"], item["code"],
+                                         item["message"]))
+                bad.add(item["field"])
+        # The fields that passed their own checks; pydantic normalises none of these three.
+        good = {f: v for f, v in values.items() if f not in bad}
+        on: date = good.get("registered_on") or today
+        if "registered_on" in good and on > today:
             row_errors.append(_error(sheet, row, "registered_on", "DATE_IN_FUTURE",
                                      messages.DATE_IN_FUTURE.format(on=format_date_vn(on))))
-        if not catalogue.is_commune(command.commune_code, on):
-            row_errors.append(_error(
-                sheet, row, "commune_code", "UNKNOWN_UNIT",
-                messages.UNKNOWN_COMMUNE.format(code=command.commune_code,
-                                                on=format_date_vn(on)),
-            ))
-        else:
-            try:
-                require_within(catalogue.require(command.commune_code, on), on, jurisdiction)
-            except InvalidInput as exc:
-                row_errors.append(_error(sheet, row, "commune_code", exc.code, exc.message))
-        first = seen.setdefault(command.code, row.number)
-        if first != row.number:
-            row_errors.append(_error(sheet, row, "code", "DUPLICATE_IN_FILE",
-                                     messages.ROW_DUPLICATE_CODE.format(row=first)))
-        if row_errors:
+        commune = good.get("commune_code")
+        # A commune is judged at the registration date; with that date unreadable the row's
+        # date error stands alone rather than a guess at today's map (communes merged in 2025).
+        if commune is not None and "registered_on" not in bad:
+            row_errors += _commune_errors(sheet, row, catalogue, commune, on, jurisdiction)
+        code = good.get("code")
+        if code is not None:
+            first = seen.setdefault(code, row.number)
+            if first != row.number:
+                row_errors.append(_error(sheet, row, "code", "DUPLICATE_IN_FILE",
+                                         messages.ROW_DUPLICATE_CODE.format(row=first)))
+        if row_errors or command is None:
             errors += row_errors
         else:
             valid.append(ValidRow(row.number, command, on))
     return valid, errors
+
+
+def _commune_errors(
+    sheet: Sheet, row: SheetRow, catalogue: UnitCatalogue, commune: str, on: date, jurisdiction: str
+) -> list[RowError]:
+    if not catalogue.is_commune(commune, on):
+        return [_error(sheet, row, "commune_code", "UNKNOWN_UNIT",
+                       messages.UNKNOWN_COMMUNE.format(code=commune, on=format_date_vn(on)))]
+    try:
+        require_within(catalogue.require(commune, on), on, jurisdiction)
+    except InvalidInput as exc:
+        return [_error(sheet, row, "commune_code", exc.code, exc.message)]
+    return []
 
 
 def _chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
