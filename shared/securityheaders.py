@@ -5,9 +5,10 @@ error, an export), so every one says: run only this origin's own scripts and sty
 dashboard has no inline script or style and loads nothing from elsewhere), never inside
 another site's frame, never sniff a type, send no referrer out.
 
-FastAPI's interactive documentation (/docs, /redoc) is the one exception: its page is an
-inline script that loads Swagger UI / ReDoc from their CDN, so those two paths get a policy
-naming exactly that CDN. Nothing else is served from there.
+The interactive documentation (/docs, /redoc, shared/apidocs.py) loads only the service's
+own files too, but Swagger UI and ReDoc inject `<style>` elements and ReDoc searches in a
+worker it starts from a blob: so those pages allow inline styles and blob: workers; their
+scripts stay the service's own files (no inline script, no CDN).
 """
 
 from __future__ import annotations
@@ -19,12 +20,10 @@ CONTENT_SECURITY_POLICY = (
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-DOCS_CDN = "https://cdn.jsdelivr.net"
 DOCS_CONTENT_SECURITY_POLICY = (
-    f"default-src 'self'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
-    f"style-src 'self' 'unsafe-inline' {DOCS_CDN}; img-src 'self' data: https:; "
-    f"worker-src 'self' blob:; connect-src 'self'; font-src 'self' {DOCS_CDN} "
-    "https://fonts.gstatic.com; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; connect-src 'self'; font-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.aggregate import CommandContext
+from shared.apidocs import docs_router
 from shared.auth.audit import AuditQuery, audit_events
 from shared.auth.checks import require_scope
 from shared.auth.http import AuthenticatedPrincipal as AuthenticatedPrincipal
@@ -171,7 +172,12 @@ def build_app(
         finally:
             await runtime.stop()
 
-    app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
+    # FastAPI's own /docs and /redoc load their scripts from a CDN: the kernel serves both
+    # pages from installed files instead (shared/apidocs.py).
+    app = FastAPI(
+        title=title, description=description, lifespan=lifespan, version="0.1.0",
+        docs_url=None, redoc_url=None,
+    )
     app.state.runtime = runtime
     app.state.authenticator = Authenticator(settings, runtime.engine)
     problems = app.state.authenticator.startup_problems()
@@ -190,6 +196,7 @@ def build_app(
     )
     app.add_middleware(SecurityHeaders)
     install_error_responses(app)
+    app.include_router(docs_router(title))
     app.include_router(_operations_router(runtime))
     app.include_router(auth_router(settings))
     guard = [Depends(authenticated_principal), Depends(_read_scope(settings.service))]
