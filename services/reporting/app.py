@@ -8,6 +8,7 @@ from fastapi.staticfiles import StaticFiles
 from services.reporting import messages
 from services.reporting.adapters.tables import metadata
 from services.reporting.api.dashboard import router as dashboard_router
+from services.reporting.api.errorpages import install_error_pages
 from services.reporting.api.routes import router
 from services.reporting.application.projections import READ_MODELS
 from services.reporting.application.warmup import warm_up
@@ -29,4 +30,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Assets are served by the service itself: the dashboard needs no internet.
     app.mount("/static/reporting", StaticFiles(packages=[("services.reporting", "static")]),
               name="reporting-static")
+    install_error_pages(app)
     return app

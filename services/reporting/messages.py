@@ -211,5 +211,27 @@ DASH_PREVIOUS = "Kỳ trước: {value}%"
 DASH_TARGET = "chỉ tiêu"
 DASH_FINALISED = "Báo cáo đã chốt lúc {when} (mã băm {hash}…)"
 DASH_CHANGED = "; {count} số liệu đã thay đổi sau khi chốt"
+ERROR_PAGE_TITLES = {
+    400: "Yêu cầu không hợp lệ",
+    401: "Cần đăng nhập",
+    403: "Không có quyền xem trang này",
+    404: "Không tìm thấy trang",
+    405: "Không thực hiện được yêu cầu",
+    409: "Không thực hiện được yêu cầu",
+    422: "Địa chỉ trang có tham số không hợp lệ",
+}
+ERROR_PAGE_TITLE_OTHER = "Không mở được trang"
+ERROR_PAGE_BACK = "← Về bảng điều khiển"
+ERROR_PAGE_FIELDS = {
+    "period": "Kỳ báo cáo",
+    "unit": "Đơn vị",
+    "scope": "Phạm vi",
+    "as_of": "Thời điểm số liệu",
+    "theme": "Chuyên đề",
+}
+DASH_NO_DATA = (
+    "Kỳ «{period}» chưa có số liệu: chưa có sự kiện nào được ghi nhận từ ngày {data_from}. "
+    "Có thể chọn kỳ khác ở ô «Kỳ báo cáo»."
+)
 DASH_NO_CHILDREN = "Đơn vị cấp xã: không có đơn vị trực thuộc."
 DASH_TABLE_TITLE = "Kết quả theo đơn vị trực thuộc {unit}"

@@ -10,6 +10,8 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -78,21 +80,26 @@ def live_dashboard(
         thread.join(timeout=15)
 
 
-def test_the_dashboard_shows_the_indicators_and_drills_down(live_dashboard: str) -> None:
+def _chromium(width: int, height: int) -> Any:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
-    from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select, WebDriverWait
 
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu",
-                     "--disable-dev-shm-usage", "--window-size=1280,1600"):
+                     "--disable-dev-shm-usage", f"--window-size={width},{height}"):
         options.add_argument(argument)
     # The console, to see whether the Content-Security-Policy refused anything of the page.
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or CHROMEDRIVER),
-                              options=options)
+    return webdriver.Chrome(service=Service(shutil.which("chromedriver") or CHROMEDRIVER),
+                            options=options)
+
+
+def test_the_dashboard_shows_the_indicators_and_drills_down(live_dashboard: str) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    driver = _chromium(1280, 1600)
     wait = WebDriverWait(driver, 20)
     try:
         driver.get(f"{live_dashboard}/?period=2023-3m")
@@ -150,9 +157,90 @@ def test_the_dashboard_shows_the_indicators_and_drills_down(live_dashboard: str)
 
         # All of the above ran under the service's Content-Security-Policy (no inline script
         # or style, nothing from elsewhere), and the browser refused nothing of the page.
-        console: list[dict[str, str]] = driver.get_log("browser")  # type: ignore[no-untyped-call]
+        console: list[dict[str, str]] = driver.get_log("browser")
         refused = [entry["message"] for entry in console
                    if "Content Security Policy" in entry["message"]]
         assert refused == []
+    finally:
+        driver.quit()
+
+
+# Rendered sizes read off the page (CSS pixels): each chart's box, and per unit name of the
+# drill-down table the number of line boxes its link takes (2 or more: the name wraps).
+_LAYOUT = """
+const box = e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; };
+return {
+  charts: Array.from(document.querySelectorAll('#charts figure.chart svg')).map(box),
+  names: Array.from(document.querySelectorAll('#drilldown td.name a')).map(
+    a => [a.textContent, a.getClientRects().length]),
+  pageWidth: document.documentElement.scrollWidth,
+  viewport: window.innerWidth,
+};
+"""
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1920, 1080)], ids=["1366x768", "1920x1080"])
+def test_the_layout_at_common_screen_sizes(
+    live_dashboard: str, size: tuple[int, int], tmp_path: Path,
+) -> None:
+    """Opened with no period it shows the scenario's year (2023, not an empty current year);
+    the thematic page's chart is the size of the main page's; no unit name wraps; the page
+    never scrolls sideways; a bad link is a Vietnamese page. Screenshots are kept under
+    DASHBOARD_SCREENSHOTS when set (to look at them), else in the test's tmp dir."""
+    from selenium.webdriver.common.by import By
+
+    shots = Path(os.environ.get("DASHBOARD_SCREENSHOTS") or tmp_path)
+    shots.mkdir(parents=True, exist_ok=True)
+    label = f"{size[0]}x{size[1]}"
+    driver = _chromium(*size)
+    try:
+        driver.get(f"{live_dashboard}/")
+        selected = driver.find_element(By.CSS_SELECTOR, "#period-select option:checked")
+        assert selected.get_attribute("value") == "2023-12m"
+        assert driver.find_elements(By.ID, "no-data") == []
+        main = driver.execute_script(_LAYOUT)
+        driver.save_screenshot(str(shots / f"main-{label}.png"))
+
+        assert len(main["charts"]) == 4
+        widths = {round(w) for w, _ in main["charts"]}
+        assert len(widths) == 1, main["charts"]  # the four charts the same size
+        chart_w, chart_h = main["charts"][0]
+        assert 220 <= chart_w <= 480 and 120 <= chart_h <= 220, main["charts"]
+        assert len(main["names"]) == 15
+        wrapped = [name for name, lines in main["names"] if lines != 1]
+        assert wrapped == []
+        assert main["pageWidth"] <= main["viewport"]
+
+        # A district's communes, whose names are the longest ("Thị trấn Tiên Lãng").
+        driver.get(f"{live_dashboard}/?period=2023-6m&unit={TIEN_LANG}")
+        district = driver.execute_script(_LAYOUT)
+        assert len(district["names"]) == TIEN_LANG_COMMUNES
+        assert [name for name, lines in district["names"] if lines != 1] == []
+        assert district["pageWidth"] <= district["viewport"]
+        driver.execute_script("document.getElementById('drilldown').scrollIntoView()")
+        driver.save_screenshot(str(shots / f"district-{label}.png"))
+
+        # The thematic page: one chart, as large as one of the main page's, not the row.
+        driver.get(f"{live_dashboard}/chuyen-de/doi-thoai?period=2023-6m")
+        thematic = driver.execute_script(_LAYOUT)
+        driver.save_screenshot(str(shots / f"thematic-{label}.png"))
+        assert len(thematic["charts"]) == 1
+        assert abs(thematic["charts"][0][0] - chart_w) <= 1
+        assert abs(thematic["charts"][0][1] - chart_h) <= 1
+
+        # A commune's page names the commune in its scope line.
+        driver.get(f"{live_dashboard}/chuyen-de/doi-thoai?period=2023-6m&unit=11755")
+        window = driver.find_element(By.ID, "data-window").text
+        current = driver.find_element(By.ID, "current-unit").text
+        assert window.endswith(f"phạm vi: {current})") and "Hải Phòng" not in window
+
+        # A bad link: a Vietnamese page with the code and a link back, not JSON.
+        driver.get(f"{live_dashboard}/?period=2023-7m")
+        assert driver.find_element(By.ID, "error-code").text == "INVALID_PERIOD"
+        assert "2023-7m" in driver.find_element(By.ID, "error-message").text
+        driver.save_screenshot(str(shots / f"error-{label}.png"))
+        driver.find_element(By.ID, "back-link").click()
+        assert driver.find_element(By.ID, "page-title").text == \
+            "Bảng điều khiển công tác dân vận"
     finally:
         driver.quit()

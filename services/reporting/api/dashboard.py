@@ -9,12 +9,13 @@ from fastapi.responses import HTMLResponse
 
 from services.reporting.api.scope import Scope
 from services.reporting.application.figures import compute
+from services.reporting.application.opening import has_data, opening_period
 from services.reporting.application.reports import Report, build_report, load_period
 from services.reporting.application.views import require_theme, require_unit
-from services.reporting.domain.periods import MONTHS, Period, latest_closed_period, period_id
+from services.reporting.domain.periods import MONTHS, Period, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
 from shared.auth.checks import readable_unit
-from shared.clock import today_vn
+from shared.clock import VN_TZ, today_vn
 from shared.db import read_connection
 from shared.runtime import ServiceRuntime
 from shared.web import principal_of, runtime_of
@@ -54,11 +55,20 @@ def _page(
     unit = readable_unit(principal_of(request), unit)
     runtime = runtime_of(request)
     today = today_vn()
-    chosen = period or latest_closed_period(today)
-    report = build_report(runtime, chosen, scope, as_of)
+    if period is None:
+        with read_connection(runtime.engine) as conn:
+            opening = opening_period(conn, today)
+        period, has = opening.period_id, opening.has_data
+        report = build_report(runtime, period, scope, as_of)
+    else:
+        report = build_report(runtime, period, scope, as_of)
+        with read_connection(runtime.engine) as conn:
+            has = has_data(conn, report.period.data_from,
+                           min(report.period.cutoff_on,
+                               report.as_of.astimezone(VN_TZ).date()))
     code = require_unit(report, unit)
     html = render_dashboard(report, code, theme, _progress(runtime, report, code),
-                            _choices(runtime, report.period.year))
+                            _choices(runtime, report.period.year), has_data=has)
     return HTMLResponse(html)
 
 

@@ -46,7 +46,7 @@ def _template() -> Template:
 
 def render_dashboard(
     report: Report, unit: str, theme: str | None, progress: list[ProgressPoint],
-    period_choices: list[Period],
+    period_choices: list[Period], *, has_data: bool = True,
 ) -> str:
     indicators, sections = THEMES[theme] if theme else (CORE_INDICATORS, SECTIONS)
     base = f"/chuyen-de/{theme}" if theme else "/"
@@ -67,8 +67,10 @@ def render_dashboard(
             data_from=format_date_vn(report.period.data_from),
             cutoff_on=format_date_vn(report.period.cutoff_on),
             as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
-            scope=messages.SCOPE_SUFFIX.format(scope=report.tree.root.name),
+            # The unit shown, not the report's root: a commune's page names the commune.
+            scope=messages.SCOPE_SUFFIX.format(scope=node.name),
         )),
+        no_data_html=_no_data(report) if not has_data else "",
         finalised_html=_finalised(report),
         docx_href=escape(f"{api}/report.docx?{query}"),
         xlsx_href=escape(f"{api}/tables.xlsx?{query}"),
@@ -108,6 +110,12 @@ def _period_options(current: Period, choices: list[Period]) -> str:
             f'<option value="{period.id}"{selected}>{escape(period_name(period))}</option>'
         )
     return "".join(options)
+
+
+def _no_data(report: Report) -> str:
+    text = messages.DASH_NO_DATA.format(
+        period=period_name(report.period), data_from=format_date_vn(report.period.data_from))
+    return f'<p class="no-data" id="no-data">{escape(text)}</p>'
 
 
 def _finalised(report: Report) -> str:

@@ -1,0 +1,128 @@
+"""The dashboard as served (in-process, no browser): the period it opens on, the note of a
+period without data, the scope line naming the unit shown, and the Vietnamese error pages a
+browser gets for a bad link while a JSON client keeps the JSON error body."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from services.reporting.api.errorpages import prefers_html
+from services.reporting.application.opening import current_period
+from shared.clock import today_vn
+from tests.reporting.conftest import Reporting
+from tests.reporting.scenario import TIEN_LANG, two_quarter_scenario
+
+# What Chromium and Firefox send when a person opens a link.
+BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,"
+                     "image/avif,image/webp,*/*;q=0.8"}
+
+
+def _selected_period(html: str) -> str:
+    found = re.findall(r'<option value="([^"]+)" selected>', html)
+    assert len(found) == 1, found
+    return str(found[0])
+
+
+def _window_line(html: str) -> str:
+    match = re.search(r'<p class="window" id="data-window">([^<]*)</p>', html)
+    assert match is not None
+    return match.group(1)
+
+
+def test_the_dashboard_opens_on_the_latest_period_with_data(reporting: Reporting) -> None:
+    # The scenario's facts are dated January to June 2023; "today" is years later, and the
+    # periods of the years since are empty: the page opens on the 2023 year report.
+    reporting.feed(two_quarter_scenario())
+    page = reporting.client.get("/")
+    assert page.status_code == 200
+    assert _selected_period(page.text) == "2023-12m"
+    assert 'id="no-data"' not in page.text
+    thematic = reporting.client.get("/chuyen-de/doi-thoai")
+    assert _selected_period(thematic.text) == "2023-12m"
+    # A period asked for by name is shown even when empty, with the note.
+    empty = reporting.client.get("/", params={"period": f"{today_vn().year - 1}-6m"})
+    assert _selected_period(empty.text) == f"{today_vn().year - 1}-6m"
+    assert 'id="no-data"' in empty.text and "chưa có số liệu" in empty.text
+
+
+def test_with_no_data_at_all_it_opens_on_the_period_under_way_with_a_note(
+    reporting: Reporting,
+) -> None:
+    page = reporting.client.get("/")
+    assert page.status_code == 200
+    current = current_period(today_vn())
+    assert current.data_from <= today_vn() <= current.cutoff_on
+    assert _selected_period(page.text) == current.id
+    note = re.search(r'<p class="no-data" id="no-data">([^<]*)</p>', page.text)
+    assert note is not None and "chưa có số liệu" in note.group(1)
+
+
+def test_the_scope_line_names_the_unit_shown(reporting: Reporting) -> None:
+    reporting.feed(two_quarter_scenario())
+    city = _window_line(reporting.client.get("/", params={"period": "2023-3m"}).text)
+    assert city.endswith("phạm vi: Thành phố Hải Phòng)")
+    district = reporting.client.get("/", params={"period": "2023-3m", "unit": TIEN_LANG})
+    assert _window_line(district.text).endswith("phạm vi: Huyện Tiên Lãng)")
+    commune = reporting.client.get("/chuyen-de/doi-thoai",
+                                   params={"period": "2023-3m", "unit": "11755"})
+    line = _window_line(commune.text)
+    assert "Hải Phòng" not in line
+    assert re.search(r"phạm vi: (Xã|Thị trấn|Phường) [^;]+\)$", line), line
+
+
+BAD_LINKS = [
+    ("/?period=2023-7m", 422, "INVALID_PERIOD", "2023-7m"),
+    ("/?period=2023-3m&unit=99999", 422, "UNKNOWN_UNIT_IN_SCOPE", "99999"),
+    ("/?unit=abc", 422, "VALIDATION_ERROR", "Đơn vị"),
+    ("/chuyen-de/khong-co", 422, "UNKNOWN_THEME", "khong-co"),
+    ("/chuyen-de/doi-thoai/them", 404, "NOT_FOUND", "Không tìm thấy"),
+    ("/bang-dieu-khien", 404, "NOT_FOUND", "Không tìm thấy"),
+]
+
+
+@pytest.mark.parametrize(("url", "status", "code", "shown"), BAD_LINKS,
+                         ids=[b[2] + b[0] for b in BAD_LINKS])
+def test_a_bad_link_gives_a_browser_a_vietnamese_page_and_a_program_json(
+    reporting: Reporting, url: str, status: int, code: str, shown: str,
+) -> None:
+    page = reporting.client.get(url, headers=BROWSER)
+    assert page.status_code == status
+    assert page.headers["content-type"].startswith("text/html")
+    html = page.text
+    assert 'lang="vi"' in html and '{"error"' not in html  # a page, not the JSON body
+    assert f'<code id="error-code">{code}</code>' in html
+    assert f"(HTTP {status})" in html
+    assert shown in html
+    assert '<a id="back-link" href="/">' in html
+    assert "/static/reporting/dashboard.css" in html
+    for accept in ("application/json", "*/*"):
+        answer = reporting.client.get(url, headers={"accept": accept})
+        assert answer.status_code == status
+        assert answer.headers["content-type"] == "application/json"
+        assert answer.json()["error"]["code"] == code
+
+
+def test_the_json_api_answers_json_even_to_a_browser(reporting: Reporting) -> None:
+    answer = reporting.client.get("/api/v1/reports/2023-7m", headers=BROWSER)
+    assert answer.status_code == 422
+    assert answer.json()["error"]["code"] == "INVALID_PERIOD"
+
+
+@pytest.mark.parametrize(
+    ("accept", "html"),
+    [
+        (BROWSER["accept"], True),
+        ("text/html", True),
+        ("*/*", False),
+        ("", False),
+        ("application/json", False),
+        ("application/json, text/html;q=0.5", False),
+        ("text/html;q=0.9, application/json;q=0.9", True),
+        ("text/html;q=0", False),
+        ("text/html;q=abc, */*", False),
+    ],
+)
+def test_html_is_given_only_to_who_prefers_it(accept: str, html: bool) -> None:
+    assert prefers_html(accept) is html
