@@ -13,6 +13,7 @@ from services.indicators import messages
 from services.indicators.adapters.tables import FACT_TABLES, metadata, write_metadata
 from services.indicators.api.indicators import router as indicators_router
 from services.indicators.api.models import router as models_router
+from services.indicators.api.plan import router as plan_router
 from services.indicators.api.units import router as units_router
 from services.indicators.application.lifecycle import (
     seed_plan_definitions,
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app = build_app(
         runtime,
-        [units_router, models_router, indicators_router],
+        [units_router, models_router, indicators_router, plan_router],
         title=messages.APP_TITLE,
     )
     _define_plan_at_start(app, runtime)

@@ -128,3 +128,85 @@ UNIT_NOT_FOUND = "Không tìm thấy đơn vị hành chính mã «{code}»"
 UNIT_NOT_VALID_ON = "Đơn vị hành chính mã «{code}» không tồn tại vào ngày {on}"
 ON_OUTSIDE_PERIOD = "Ngày đánh giá {on} không nằm trong kỳ ({start} - {end})"
 RESTATE_TO_BEFORE_PERIOD = "Ngày quy đổi {to} phải sau ngày đánh giá {on}"
+
+# -- the plan as data (kế hoạch công tác, nhiệm vụ, kiểm tra giám sát, báo cáo kỳ) -----------
+TAG_PLAN = "kế hoạch công tác"
+PLAN_EXISTS = "Kế hoạch công tác năm {year} đã được nạp"
+PLAN_NOT_FOUND = "Chưa có kế hoạch công tác năm {year}"
+PLAN_DATA_MISSING = "Không có dữ liệu kế hoạch công tác năm {year} trong hệ thống"
+PLAN_NO_CHANGES = "Không có thông tin nào thay đổi"
+PLAN_ITEM_DUPLICATE = "Nhiệm vụ số {number} bị lặp trong kế hoạch"
+PLAN_ITEM_EXISTS = "Kế hoạch đã có nhiệm vụ số {number}"
+PLAN_ITEM_NOT_FOUND = "Kế hoạch công tác năm {year} không có nhiệm vụ số {number}"
+PLAN_ITEM_WITHDRAWN = "Nhiệm vụ số {number} đã được rút khỏi kế hoạch năm {year}"
+PLAN_PARTY_UNKNOWN = (
+    "Nhiệm vụ {number}: đơn vị «{parties}» chưa có trong danh sách đơn vị của kế hoạch "
+    "({known})"
+)
+PLAN_ITEM_SCHEDULE = (
+    "Nhiệm vụ {number}: nhiệm vụ có thời hạn phải có ngày hết hạn (due_on); nhiệm vụ định kỳ "
+    "(hằng tháng, hằng quý, theo kỳ giao ban) không có ngày hết hạn"
+)
+DATE_OUTSIDE_PLAN_YEAR = "Ngày {on} không thuộc năm kế hoạch {year}"
+PLAN_ITEM_DONE = "Nhiệm vụ {number} đã hoàn thành ngày {on}; không ghi thêm kết quả"
+PLAN_ITEM_NOT_ASSIGNED = (
+    "«{party}» không chủ trì hay phối hợp nhiệm vụ {number}; chỉ đơn vị được giao mới ghi "
+    "kết quả"
+)
+PLAN_ITEM_NOT_INSPECTION = "Nhiệm vụ {number} không thuộc mục III (kiểm tra, giám sát)"
+PARTY_REQUIRED = (
+    "Cần nêu đơn vị thực hiện (acting_party) vì tài khoản không gắn với phòng nào của Ban"
+)
+DATE_BEFORE_PREVIOUS_STEP = (
+    "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
+)
+NO_ALLOWED_ACTIONS = "không có (đã kết thúc)"
+INSPECTION_EXISTS = "Đã có cuộc kiểm tra, giám sát mã {inspection_id}"
+INSPECTION_NOT_FOUND = "Không tìm thấy cuộc kiểm tra, giám sát mã {inspection_id}"
+INSPECTION_ACTIONS = {
+    "carry_out": "Tiến hành kiểm tra, giám sát",
+    "conclude": "Kết luận",
+    "follow_up": "Theo dõi thực hiện kết luận",
+    "cancel": "Hủy cuộc kiểm tra, giám sát",
+}
+INSPECTION_STATES = {
+    "planned": "Đã lên kế hoạch",
+    "carried_out": "Đã tiến hành",
+    "concluded": "Đã kết luận",
+    "followed_up": "Đã hoàn thành thực hiện kết luận",
+    "cancelled": "Đã hủy",
+}
+INSPECTION_ACTION_NOT_ALLOWED = (
+    "Không thể «{action}» khi cuộc kiểm tra, giám sát {inspection_id} đang ở trạng thái "
+    "«{state}». Thao tác được phép: {allowed}"
+)
+PERIOD_ID_INVALID = "Mã kỳ báo cáo «{period_id}» không hợp lệ (dạng 2023-6m: 3, 6, 9 hoặc 12 tháng)"
+DEADLINE_NOT_SET = "Ban chưa đặt hạn nộp báo cáo kỳ {period_id}"
+DEADLINE_OUTSIDE = (
+    "Hạn nộp {deadline} phải từ ngày chốt số liệu của kỳ ({cutoff}) đến ngày {limit}"
+)
+NOT_A_DISTRICT = "Đơn vị «{code}» không phải Ban Dân vận cấp huyện của địa bàn vào ngày {on}"
+DISTRICT_NOT_OWING = "Ban Dân vận «{code}» không thuộc danh sách phải nộp báo cáo kỳ {period_id}"
+SUBMITTED_BEFORE_CUTOFF = "Báo cáo kỳ {period_id} chỉ nộp từ ngày chốt số liệu ({cutoff})"
+DISTRICT_REPORT_ACTIONS = {"submit": "Nộp báo cáo kỳ", "return": "Trả lại để chỉnh sửa"}
+DISTRICT_REPORT_STATES = {
+    "not_submitted": "Chưa nộp",
+    "submitted": "Đã nộp",
+    "returned": "Bị trả lại để chỉnh sửa",
+}
+DISTRICT_REPORT_ACTION_NOT_ALLOWED = (
+    "Không thể «{action}» khi báo cáo {report_id} đang ở trạng thái «{state}». "
+    "Thao tác được phép: {allowed}"
+)
+EVIDENCE_LABELS = {
+    "dialogue_session": "Hội nghị đối thoại",
+    "dossier": "Hồ sơ đất đai",
+    "model": "Mô hình \"Dân vận khéo\"",
+    "file": "Tệp đính kèm",
+    "document": "Văn bản",
+}
+ITEM_KIND_LABELS = {
+    "task": "Nhiệm vụ",
+    "inspection": "Kiểm tra, giám sát",
+    "organisation": "Tổ chức thực hiện",
+}

@@ -16,6 +16,7 @@ from datetime import date, timedelta
 
 from services.indicators.adapters.definitions import load_definitions
 from services.indicators.application.announce import SYSTEM_ACTOR, evaluate_definition
+from services.indicators.application.planreminders import remind_district_reports
 from services.indicators.domain.definitions import plan_2023_definitions
 from services.indicators.domain.model import Indicator
 from shared.aggregate import CommandContext
@@ -96,6 +97,9 @@ def statuses_after_rebuild(runtime: ServiceRuntime) -> int:
 
 
 async def status_sweeper(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    """The service's one background loop: statuses moved by time alone, and the district
+    boards' report reminders (at start too, so a restart catches up at once)."""
+    await _remind(runtime)
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=SWEEP_INTERVAL_S)
@@ -106,3 +110,11 @@ async def status_sweeper(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
                 await asyncio.to_thread(sweep_statuses, runtime)
         except Exception as exc:  # a failed sweep is retried at the next interval
             log.warning("status_sweep_failed", error=str(exc))
+        await _remind(runtime)
+
+
+async def _remind(runtime: ServiceRuntime) -> None:
+    try:
+        await asyncio.to_thread(remind_district_reports, runtime, today_vn())
+    except Exception as exc:  # retried at the next pass; reminders are remembered, not lost
+        log.warning("reminder_pass_failed", error=str(exc))

@@ -165,3 +165,7 @@ class UnitSuccessionRecorded(DomainEvent):
     successor_name: str
     effective: date
     legal_basis: str
+
+
+# The plan's events register in this same registry; imported last, as they use it.
+from services.indicators.domain import planevents as _planevents  # noqa: E402, F401

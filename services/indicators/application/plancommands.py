@@ -1,0 +1,146 @@
+"""Commands on the plan, its items' progress, inspections and the district boards' period
+reports; validated at the edge (pydantic)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.indicators.application.commands import UnitCode
+from services.indicators.domain.planevents import EvidenceKind, ItemKind
+from shared.taskrules import Recurrence
+from shared.validation import Code, Day, LongText, ShortText, Version
+
+#: A party of the plan: a department of the Commission, the district boards, a partner unit.
+PartyCode = Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9\-]*$")]
+#: An item's number as the plan writes it: II.1.1, II.2.3.a, III.4, IV.3.
+ItemNumber = Annotated[
+    str, Field(max_length=20, pattern=r"^(II|III|IV)(\.\d{1,2}){1,2}(\.[a-z])?$")
+]
+IndicatorRef = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z][\w.\-]*$")]
+
+
+class _Command(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RecordPlanDocument(_Command):
+    """Số và ngày ban hành của kế hoạch."""
+
+    document_number: Annotated[ShortText, Field(min_length=1, max_length=60)]
+    issued_on: Day
+
+
+class NamePlanParty(_Command):
+    code: PartyCode
+    name: Annotated[ShortText, Field(min_length=1)]
+
+
+class PlanItemFields(_Command):
+    kind: ItemKind = "task"
+    text: Annotated[LongText, Field(min_length=1)]
+    responsible: PartyCode
+    coordinating: list[PartyCode] = Field(default_factory=list, max_length=30)
+    recurrence: Recurrence
+    due_on: Day | None = None
+    indicators: list[IndicatorRef] = Field(default_factory=list, max_length=20)
+    starts_on: Day | None = None
+    reason: Annotated[ShortText, Field(min_length=1)]
+
+
+class AddPlanItem(PlanItemFields):
+    number: ItemNumber
+
+
+class AmendPlanItem(PlanItemFields):
+    expected_version: Version | None = None
+
+
+class WithdrawPlanItem(_Command):
+    reason: Annotated[ShortText, Field(min_length=1)]
+    expected_version: Version | None = None
+
+
+class EvidenceRef(_Command):
+    kind: EvidenceKind
+    ref: Annotated[ShortText, Field(min_length=1, max_length=200)]
+
+
+class RecordProgress(_Command):
+    """Kết quả thực hiện một nhiệm vụ đến một ngày."""
+
+    reported_on: Day
+    result: Annotated[LongText, Field(min_length=1, max_length=4000)]
+    evidence: list[EvidenceRef] = Field(default_factory=list, max_length=50)
+    done: bool = False
+    #: The department acting; taken from the credential when it names one.
+    acting_party: PartyCode | None = None
+    #: The unit whose work it is (a district board's district); the city by default.
+    unit_code: UnitCode | None = None
+
+
+class PlanInspection(_Command):
+    inspection_id: Code | None = None
+    planned_on: Day
+    subject: Annotated[ShortText, Field(min_length=1)]
+    subject_units: list[UnitCode] = Field(default_factory=list, max_length=50)
+    lead_party: PartyCode | None = None
+
+
+class CarryOutInspection(_Command):
+    carried_out_on: Day
+    note: LongText = ""
+    expected_version: Version | None = None
+
+
+class ConcludeInspection(_Command):
+    concluded_on: Day
+    findings: Annotated[LongText, Field(min_length=1)]
+    recommendations: Annotated[LongText, Field(min_length=1)]
+    conclusion_ref: ShortText = ""
+    expected_version: Version | None = None
+
+
+class FollowUpInspection(_Command):
+    followed_up_on: Day
+    text: Annotated[LongText, Field(min_length=1)]
+    completed: bool = False
+    expected_version: Version | None = None
+
+
+class CancelInspection(_Command):
+    cancelled_on: Day
+    reason: Annotated[ShortText, Field(min_length=1)]
+    expected_version: Version | None = None
+
+
+class SetReportingDeadline(_Command):
+    deadline: Day
+    #: The district boards that owe a report; all district-level units of the deployment's
+    #: province valid at the period's cut-off when not given.
+    district_codes: list[Annotated[str, Field(pattern=r"^\d{3}$")]] | None = Field(
+        default=None, min_length=1, max_length=60
+    )
+    note: ShortText = ""
+
+
+FigureName = Annotated[str, Field(min_length=1, max_length=80)]
+
+
+class SubmitDistrictReport(_Command):
+    submitted_on: Day
+    summary: Annotated[LongText, Field(min_length=1)]
+    figures: dict[FigureName, Annotated[float, Field(ge=0, le=1e9)]] = Field(
+        default_factory=dict, max_length=100
+    )
+    attachments: list[Annotated[ShortText, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=20
+    )
+    expected_version: Version | None = None
+
+
+class ReturnDistrictReport(_Command):
+    returned_on: Day
+    reason: Annotated[LongText, Field(min_length=1)]
+    expected_version: Version | None = None

@@ -1,0 +1,429 @@
+"""Handlers of the plan's commands: load the aggregate, decide, save. One transaction each.
+
+Who may do what (DOMAIN.md "Who uses it"; shared.auth):
+* the plan itself (load, document, items, parties) and the reporting deadlines are the
+  Commission's: city level only;
+* progress and inspections of an item are recorded by the parties it names (responsible or
+  coordinating): a department of the Commission acts as its department (the credential's
+  `department`); a district board as the district boards, for its own district only; the
+  Commission's leadership (a city credential naming no department) for any party;
+* a district board submits its own period report; the Commission returns it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from uuid import uuid4
+
+from services.indicators import messages
+from services.indicators.adapters.plandata import plan_issued
+from services.indicators.application.commands import UnitCode
+from services.indicators.application.plancommands import (
+    AddPlanItem,
+    AmendPlanItem,
+    CancelInspection,
+    CarryOutInspection,
+    ConcludeInspection,
+    FollowUpInspection,
+    NamePlanParty,
+    PlanInspection,
+    PlanItemFields,
+    RecordPlanDocument,
+    RecordProgress,
+    ReturnDistrictReport,
+    SetReportingDeadline,
+    SubmitDistrictReport,
+    WithdrawPlanItem,
+)
+from services.indicators.domain.plan import (
+    DISTRICT_BOARDS,
+    DistrictReport,
+    PlanItemWork,
+    ReportingDuty,
+    WorkPlan,
+    district_report_id,
+    work_id,
+)
+from services.indicators.domain.planevents import (
+    DistrictReportReturned,
+    DistrictReportSubmitted,
+    Evidence,
+    InspectionCancelled,
+    InspectionCarriedOut,
+    InspectionConcluded,
+    InspectionFollowUpRecorded,
+    InspectionPlanned,
+    PlanDocumentRecorded,
+    PlanItemAdded,
+    PlanItemAmended,
+    PlanItemProgressRecorded,
+    PlanItemSpec,
+    PlanItemWithdrawn,
+    PlanPartyNamed,
+    ReportingDeadlineSet,
+)
+from shared.adminunits import default_catalogue
+from shared.aggregate import UnitOfWork
+from shared.auth.checks import authorize, require_city
+from shared.clock import format_date_vn, today_vn
+from shared.envelope import EventEnvelope
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.taskrules import CONFERENCE_CUTOFF_DAY, CONFERENCE_MONTHS
+from shared.unitcheck import require_unit
+
+WRITE = "indicators:write"
+#: How long after a period's cut-off the Commission may set its reporting deadline.
+DEADLINE_LATEST_DAYS = 60
+
+
+def _not_future(on: date) -> None:
+    if on > today_vn():
+        raise InvalidInput("DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=format_date_vn(on)))
+
+
+def _in_year(on: date, year: int) -> None:
+    if on.year != year:
+        raise InvalidInput(
+            "DATE_OUTSIDE_PLAN_YEAR",
+            messages.DATE_OUTSIDE_PLAN_YEAR.format(on=format_date_vn(on), year=year),
+        )
+
+
+def _plan(uow: UnitOfWork, year: int, expected_version: int | None = None) -> WorkPlan:
+    plan = uow.load(WorkPlan, str(year))
+    if not plan.exists:
+        raise NotFound("PLAN_NOT_FOUND", messages.PLAN_NOT_FOUND.format(year=year))
+    if expected_version is not None:
+        return uow.load(WorkPlan, str(year), expected_version=expected_version)
+    return plan
+
+
+# -- the plan (the Commission's) -----------------------------------------------------------
+
+
+def load_plan(uow: UnitOfWork, year: int) -> list[EventEnvelope]:
+    """Nạp kế hoạch của năm từ dữ liệu trong kho mã (services/indicators/plandata)."""
+    require_city(uow.context, WRITE)
+    event = plan_issued(year)
+    plan = uow.load(WorkPlan, str(year))
+    plan.issue(event, event.issued_on or date(year, 1, 1))
+    return uow.save(plan)
+
+
+def record_plan_document(
+    uow: UnitOfWork, year: int, command: RecordPlanDocument
+) -> list[EventEnvelope]:
+    require_city(uow.context, WRITE)
+    _not_future(command.issued_on)
+    if not year - 1 <= command.issued_on.year <= year:
+        raise InvalidInput(
+            "DATE_OUTSIDE_PLAN_YEAR",
+            messages.DATE_OUTSIDE_PLAN_YEAR.format(
+                on=format_date_vn(command.issued_on), year=year),
+        )
+    plan = _plan(uow, year)
+    plan.record_document(
+        PlanDocumentRecorded(
+            year=year, document_number=command.document_number, issued_on=command.issued_on
+        )
+    )
+    return uow.save(plan)
+
+
+def name_party(uow: UnitOfWork, year: int, command: NamePlanParty) -> list[EventEnvelope]:
+    require_city(uow.context, WRITE)
+    plan = _plan(uow, year)
+    plan.name_party(PlanPartyNamed(year=year, code=command.code, name=command.name), today_vn())
+    return uow.save(plan)
+
+
+def _spec(number: str, fields: PlanItemFields) -> PlanItemSpec:
+    return PlanItemSpec(
+        number=number, kind=fields.kind, text=fields.text, responsible=fields.responsible,
+        coordinating=list(dict.fromkeys(fields.coordinating)), recurrence=fields.recurrence,
+        due_on=fields.due_on, indicators=list(dict.fromkeys(fields.indicators)),
+        starts_on=fields.starts_on,
+    )
+
+
+def add_item(uow: UnitOfWork, year: int, command: AddPlanItem) -> list[EventEnvelope]:
+    require_city(uow.context, WRITE)
+    plan = _plan(uow, year)
+    plan.add_item(
+        PlanItemAdded(year=year, item=_spec(command.number, command), reason=command.reason),
+        today_vn(),
+    )
+    return uow.save(plan)
+
+
+def amend_item(
+    uow: UnitOfWork, year: int, number: str, command: AmendPlanItem
+) -> list[EventEnvelope]:
+    require_city(uow.context, WRITE)
+    plan = _plan(uow, year, command.expected_version)
+    plan.amend_item(
+        PlanItemAmended(year=year, item=_spec(number, command), reason=command.reason),
+        today_vn(),
+    )
+    return uow.save(plan)
+
+
+def withdraw_item(
+    uow: UnitOfWork, year: int, number: str, command: WithdrawPlanItem
+) -> list[EventEnvelope]:
+    require_city(uow.context, WRITE)
+    plan = _plan(uow, year, command.expected_version)
+    plan.withdraw_item(PlanItemWithdrawn(year=year, number=number, reason=command.reason),
+                       today_vn())
+    return uow.save(plan)
+
+
+# -- progress and inspections (the parties an item names) ----------------------------------
+
+
+def _acting(
+    uow: UnitOfWork, plan: WorkPlan, item: PlanItemSpec, requested: str | None,
+    unit_code: UnitCode | None, on: date,
+) -> tuple[str, str]:
+    """The party acting on the item and the unit whose work it is, if the caller may."""
+    authorize(uow.context, WRITE)
+    principal = uow.context.principal
+    if not principal.is_city:
+        party = DISTRICT_BOARDS
+        unit = unit_code or principal.unit_scope
+    else:
+        own = principal.department if principal.department in plan.parties else None
+        if own is not None and requested not in (None, own):
+            raise Forbidden(
+                "PLAN_ITEM_NOT_ASSIGNED",
+                messages.PLAN_ITEM_NOT_ASSIGNED.format(party=requested, number=item.number),
+            )
+        party = own or requested or item.responsible
+        unit = unit_code or uow.jurisdiction
+    if party not in plan.parties:
+        raise InvalidInput(
+            "PLAN_PARTY_UNKNOWN",
+            messages.PLAN_PARTY_UNKNOWN.format(
+                number=item.number, parties=party, known=", ".join(sorted(plan.parties))),
+        )
+    if party not in (item.responsible, *item.coordinating):
+        raise Forbidden(
+            "PLAN_ITEM_NOT_ASSIGNED",
+            messages.PLAN_ITEM_NOT_ASSIGNED.format(party=plan.parties[party], number=item.number),
+            party=party,
+        )
+    unit_code = require_unit(unit, on, within=uow.jurisdiction).code
+    authorize(uow.context, WRITE, unit_code, on)
+    return party, unit_code
+
+
+def record_progress(
+    uow: UnitOfWork, year: int, number: str, command: RecordProgress
+) -> list[EventEnvelope]:
+    _not_future(command.reported_on)
+    _in_year(command.reported_on, year)
+    plan = _plan(uow, year)
+    item = plan.item(number)
+    party, unit_code = _acting(
+        uow, plan, item, command.acting_party, command.unit_code, command.reported_on)
+    work = uow.load(PlanItemWork, work_id(year, number))
+    work.record_progress(
+        PlanItemProgressRecorded(
+            year=year, number=number, reported_on=command.reported_on, acting_party=party,
+            unit_code=unit_code, result=command.result,
+            evidence=[Evidence(kind=e.kind, ref=e.ref) for e in command.evidence],
+            done=command.done,
+        )
+    )
+    return uow.save(work)
+
+
+def _inspection_item(uow: UnitOfWork, year: int, number: str) -> tuple[WorkPlan, PlanItemSpec]:
+    plan = _plan(uow, year)
+    item = plan.item(number)
+    if item.kind != "inspection":
+        raise InvalidInput(
+            "PLAN_ITEM_NOT_INSPECTION", messages.PLAN_ITEM_NOT_INSPECTION.format(number=number)
+        )
+    return plan, item
+
+
+def plan_inspection(
+    uow: UnitOfWork, year: int, number: str, command: PlanInspection
+) -> list[EventEnvelope]:
+    _in_year(command.planned_on, year)
+    plan, item = _inspection_item(uow, year, number)
+    party, unit_code = _acting(uow, plan, item, command.lead_party, None, command.planned_on)
+    units = [
+        require_unit(code, command.planned_on, within=uow.jurisdiction).code
+        for code in dict.fromkeys(command.subject_units)
+    ]
+    work = uow.load(PlanItemWork, work_id(year, number))
+    inspection_id = command.inspection_id or f"KT-{year}-{uuid4().hex[:8].upper()}"
+    work.plan_inspection(
+        InspectionPlanned(
+            year=year, number=number, inspection_id=inspection_id,
+            planned_on=command.planned_on, subject=command.subject, subject_units=units,
+            lead_party=party,
+        ),
+        unit_code,
+    )
+    return uow.save(work)
+
+
+def act_on_inspection(
+    uow: UnitOfWork, year: int, number: str, inspection_id: str,
+    command: CarryOutInspection | ConcludeInspection | FollowUpInspection | CancelInspection,
+) -> list[EventEnvelope]:
+    plan, item = _inspection_item(uow, year, number)
+    event: InspectionCarriedOut | InspectionConcluded | InspectionFollowUpRecorded | \
+        InspectionCancelled
+    if isinstance(command, CarryOutInspection):
+        action, on = "carry_out", command.carried_out_on
+        event = InspectionCarriedOut(year=year, number=number, inspection_id=inspection_id,
+                                     carried_out_on=on, note=command.note)
+    elif isinstance(command, ConcludeInspection):
+        action, on = "conclude", command.concluded_on
+        event = InspectionConcluded(
+            year=year, number=number, inspection_id=inspection_id, concluded_on=on,
+            findings=command.findings, recommendations=command.recommendations,
+            conclusion_ref=command.conclusion_ref,
+        )
+    elif isinstance(command, FollowUpInspection):
+        action, on = "follow_up", command.followed_up_on
+        event = InspectionFollowUpRecorded(
+            year=year, number=number, inspection_id=inspection_id, followed_up_on=on,
+            text=command.text, completed=command.completed,
+        )
+    else:
+        action, on = "cancel", command.cancelled_on
+        event = InspectionCancelled(year=year, number=number, inspection_id=inspection_id,
+                                    cancelled_on=on, reason=command.reason)
+    _not_future(on)
+    # Follow-up of a conclusion may run into the next year; the other steps are the year's.
+    if action != "follow_up":
+        _in_year(on, year)
+    _, unit_code = _acting(uow, plan, item, None, None, on)
+    work = uow.load(PlanItemWork, work_id(year, number),
+                    expected_version=command.expected_version)
+    work.act_on_inspection(action, event, on, unit_code)
+    return uow.save(work)
+
+
+# -- the district boards' period reports ---------------------------------------------------
+
+
+def parse_period(period_id: str) -> tuple[int, int]:
+    """(year, months) of a conference period id "2023-6m"; 422 when not one."""
+    head, _, tail = period_id.partition("-")
+    months = tail[:-1] if tail.endswith("m") else ""
+    if not (head.isdigit() and len(head) == 4 and months.isdigit()
+            and int(months) in CONFERENCE_MONTHS and 2000 <= int(head) <= 2100):
+        raise InvalidInput("PERIOD_ID_INVALID",
+                           messages.PERIOD_ID_INVALID.format(period_id=period_id))
+    return int(head), int(months)
+
+
+def period_cutoff(period_id: str) -> date:
+    year, months = parse_period(period_id)
+    return date(year, months, CONFERENCE_CUTOFF_DAY)
+
+
+def district_codes_on(on: date, jurisdiction: str) -> list[str]:
+    return [
+        u.code for u in default_catalogue().units(on, level="district",
+                                                  province_code=jurisdiction)
+    ]
+
+
+def set_reporting_deadline(
+    uow: UnitOfWork, period_id: str, command: SetReportingDeadline
+) -> list[EventEnvelope]:
+    require_city(uow.context, WRITE)
+    year, _ = parse_period(period_id)
+    cutoff = period_cutoff(period_id)
+    limit = date.fromordinal(cutoff.toordinal() + DEADLINE_LATEST_DAYS)
+    if not cutoff <= command.deadline <= limit:
+        raise InvalidInput(
+            "DEADLINE_OUTSIDE",
+            messages.DEADLINE_OUTSIDE.format(
+                deadline=format_date_vn(command.deadline), cutoff=format_date_vn(cutoff),
+                limit=format_date_vn(limit),
+            ),
+        )
+    known = district_codes_on(cutoff, uow.jurisdiction)
+    codes = list(dict.fromkeys(command.district_codes or known))
+    for code in codes:
+        if code not in known:
+            raise InvalidInput(
+                "NOT_A_DISTRICT",
+                messages.NOT_A_DISTRICT.format(code=code, on=format_date_vn(cutoff)),
+            )
+    duty = uow.load(ReportingDuty, period_id)
+    duty.set_deadline(
+        ReportingDeadlineSet(year=year, period_id=period_id, deadline=command.deadline,
+                             district_codes=codes, note=command.note),
+        today_vn(),
+    )
+    return uow.save(duty)
+
+
+def _duty(uow: UnitOfWork, period_id: str, district_code: str) -> ReportingDuty:
+    parse_period(period_id)
+    duty = uow.load(ReportingDuty, period_id)
+    if duty.deadline is None:
+        raise Conflict("DEADLINE_NOT_SET", messages.DEADLINE_NOT_SET.format(period_id=period_id))
+    if district_code not in duty.district_codes:
+        raise NotFound(
+            "DISTRICT_NOT_OWING",
+            messages.DISTRICT_NOT_OWING.format(code=district_code, period_id=period_id),
+        )
+    return duty
+
+
+def submit_district_report(
+    uow: UnitOfWork, period_id: str, district_code: str, command: SubmitDistrictReport
+) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)
+    _not_future(command.submitted_on)
+    year, months = parse_period(period_id)
+    duty = _duty(uow, period_id, district_code)
+    authorize(uow.context, WRITE, district_code, command.submitted_on)
+    opens = date(year, months, 1)
+    if command.submitted_on < opens:
+        raise InvalidInput(
+            "SUBMITTED_BEFORE_PERIOD",
+            messages.SUBMITTED_BEFORE_CUTOFF.format(period_id=period_id,
+                                                    cutoff=format_date_vn(opens)),
+        )
+    assert duty.deadline is not None
+    report = uow.load(DistrictReport, district_report_id(period_id, district_code),
+                      expected_version=command.expected_version)
+    report.submit(
+        DistrictReportSubmitted(
+            year=year, period_id=period_id, district_code=district_code,
+            submitted_on=command.submitted_on, revision=report.revision + 1,
+            summary=command.summary, figures=dict(command.figures),
+            attachments=list(command.attachments),
+        )
+    )
+    return uow.save(report)
+
+
+def return_district_report(
+    uow: UnitOfWork, period_id: str, district_code: str, command: ReturnDistrictReport
+) -> list[EventEnvelope]:
+    # Returning a report for correction is the Commission's act, not the district's.
+    require_city(uow.context, WRITE)
+    _not_future(command.returned_on)
+    year, _ = parse_period(period_id)
+    _duty(uow, period_id, district_code)
+    report = uow.load(DistrictReport, district_report_id(period_id, district_code),
+                      expected_version=command.expected_version)
+    report.return_for_correction(
+        DistrictReportReturned(
+            year=year, period_id=period_id, district_code=district_code,
+            returned_on=command.returned_on, revision=report.revision, reason=command.reason,
+        )
+    )
+    return uow.save(report)

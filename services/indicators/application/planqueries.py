@@ -1,0 +1,200 @@
+"""Reading the plan: items with their status at a date, inspections, the district boards'
+period reports. Read straight from the event store (a plan has some fifty items and a
+period fifteen districts), as known at `as_of`; statuses by the kernel's rule."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+
+from services.indicators import messages
+from services.indicators.application.planhandlers import parse_period
+from services.indicators.domain.plan import (
+    DistrictReport,
+    PlanItemWork,
+    ReportingDuty,
+    WorkPlan,
+    district_report_id,
+    item_schedule,
+    work_id,
+)
+from services.indicators.domain.planevents import (
+    DistrictReportReturned,
+    DistrictReportSubmitted,
+    PlanItemSpec,
+)
+from shared.adminunits import default_catalogue
+from shared.aggregate import Aggregate
+from shared.envelope import EventRegistry
+from shared.errors import NotFound
+from shared.eventstore import EventStore
+from shared.taskrules import (
+    ITEM_STATUS_ORDER,
+    RECURRENCE_LABELS,
+    SUBMISSION_STATUS_LABELS,
+    SUBMISSION_STATUS_ORDER,
+    item_standing,
+)
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class PlanReader:
+    """The event store as known at `as_of`."""
+
+    def __init__(
+        self, conn: Connection, store: EventStore, registry: EventRegistry, as_of: datetime
+    ) -> None:
+        self.conn, self.store, self.registry, self.as_of = conn, store, registry, as_of
+
+    def load(self, cls: type[A], aggregate_id: str) -> A:
+        envelopes = self.store.load(self.conn, cls.aggregate_type, aggregate_id, self.as_of)
+        return cls.rehydrate(aggregate_id, [self.registry.decode(e) for e in envelopes])
+
+    def plan(self, year: int) -> WorkPlan:
+        plan = self.load(WorkPlan, str(year))
+        if not plan.exists:
+            raise NotFound("PLAN_NOT_FOUND", messages.PLAN_NOT_FOUND.format(year=year))
+        return plan
+
+
+def item_view(plan: WorkPlan, item: PlanItemSpec, work: PlanItemWork, on: date) -> dict[str, Any]:
+    standing = item_standing(item_schedule(item, plan.year), work.facts(), on,
+                             item.starts_on)
+    progress = [p for p in work.progress if p.reported_on <= on]
+    latest = max(progress, key=lambda p: p.reported_on, default=None)
+    return {
+        "number": item.number,
+        "kind": item.kind,
+        "kind_label": messages.ITEM_KIND_LABELS[item.kind],
+        "text": item.text,
+        "responsible": item.responsible,
+        "responsible_name": plan.parties.get(item.responsible, item.responsible),
+        "coordinating": [
+            {"code": c, "name": plan.parties.get(c, c)} for c in item.coordinating
+        ],
+        "recurrence": item.recurrence,
+        "recurrence_label": RECURRENCE_LABELS[item.recurrence],
+        "due_on": item.due_on.isoformat() if item.due_on else None,
+        "indicators": list(item.indicators),
+        "status": standing.status,
+        "status_label": standing.label,
+        "status_due_on": standing.due_on.isoformat() if standing.due_on else None,
+        "missed_occurrences": standing.missed,
+        "latest_result": None if latest is None else {
+            "reported_on": latest.reported_on.isoformat(),
+            "acting_party": latest.acting_party,
+            "unit_code": latest.unit_code,
+            "result": latest.result,
+            "done": latest.done,
+            "evidence": [
+                {"kind": e.kind, "kind_label": messages.EVIDENCE_LABELS[e.kind], "ref": e.ref}
+                for e in latest.evidence
+            ],
+        },
+        "progress_count": len(progress),
+        "inspections": [
+            {
+                "inspection_id": i.inspection_id,
+                "state": "followed_up" if i.follow_ups_completed else i.state,
+                "state_label": messages.INSPECTION_STATES[
+                    "followed_up" if i.follow_ups_completed else i.state],
+                "planned_on": i.planned_on.isoformat(),
+                "last_on": i.last_on.isoformat(),
+                "findings": i.findings,
+                "recommendations": i.recommendations,
+            }
+            for i in work.inspections.values()
+        ],
+    }
+
+
+def plan_view(reader: PlanReader, year: int, on: date) -> dict[str, Any]:
+    plan = reader.plan(year)
+    items = [
+        item_view(plan, item, reader.load(PlanItemWork, work_id(year, item.number)), on)
+        for item in plan.items.values()
+    ]
+    counts = {s: sum(1 for i in items if i["status"] == s) for s in ITEM_STATUS_ORDER}
+    return {
+        "year": plan.year,
+        "title": plan.title,
+        "document_number": plan.document_number,
+        "issued_on": plan.issued_on.isoformat() if plan.issued_on else None,
+        "version": plan.version,
+        "on": on.isoformat(),
+        "parties": plan.parties,
+        "groups": [g.model_dump() for g in plan.groups],
+        "status_counts": counts,
+        "total": len(items),
+        "items": items,
+    }
+
+
+def item_detail(reader: PlanReader, year: int, number: str, on: date) -> dict[str, Any]:
+    plan = reader.plan(year)
+    item = plan.item(number)
+    work = reader.load(PlanItemWork, work_id(year, number))
+    view = item_view(plan, item, work, on)
+    view["version"] = work.version
+    view["plan_version"] = plan.version
+    view["progress"] = [p.model_dump(mode="json") for p in work.progress]
+    return view
+
+
+def duty_view(reader: PlanReader, period_id: str, on: date) -> dict[str, Any]:
+    parse_period(period_id)
+    duty = reader.load(ReportingDuty, period_id)
+    if duty.deadline is None:
+        raise NotFound("DEADLINE_NOT_SET", messages.DEADLINE_NOT_SET.format(period_id=period_id))
+    rows: list[dict[str, Any]] = []
+    for code in duty.district_codes:
+        report_id = district_report_id(period_id, code)
+        envelopes = reader.store.load(reader.conn, DistrictReport.aggregate_type, report_id,
+                                      reader.as_of)
+        events = [reader.registry.decode(e) for e in envelopes]
+        report = DistrictReport.rehydrate(report_id, events)
+        standing = report.standing(duty.deadline, on)
+        submissions = [e for e in events if isinstance(e, DistrictReportSubmitted)
+                       and e.submitted_on <= on]
+        returns = [e for e in events if isinstance(e, DistrictReportReturned)
+                   and e.returned_on <= on]
+        latest = submissions[-1] if submissions else None
+        unit = default_catalogue().named_on(code, on)
+        rows.append({
+            "district_code": code,
+            "district_name": unit.name if unit else code,
+            "status": standing.status,
+            "status_label": standing.label,
+            "first_submitted_on": _iso(standing.first_submitted_on),
+            "last_submitted_on": _iso(standing.last_submitted_on),
+            "returns": standing.returns,
+            "last_return_reason": returns[-1].reason if returns else None,
+            "revision": latest.revision if latest else 0,
+            "figures": dict(latest.figures) if latest else {},
+            "summary": latest.summary if latest else None,
+            "reminders": sorted(report.reminded),
+            "version": report.version,
+        })
+    rows.sort(key=lambda r: (SUBMISSION_STATUS_ORDER[r["status"]], r["district_code"]))
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in SUBMISSION_STATUS_LABELS}
+    submitted = counts["nop_dung_han"] + counts["nop_muon"]
+    return {
+        "period_id": period_id,
+        "deadline": duty.deadline.isoformat(),
+        "on": on.isoformat(),
+        "owed": len(rows),
+        "submitted": submitted,
+        "on_time": counts["nop_dung_han"],
+        "late": counts["nop_muon"],
+        "returned": counts["tra_lai"],
+        "missing_overdue": counts["qua_han_chua_nop"],
+        "status_counts": counts,
+        "districts": rows,
+    }
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

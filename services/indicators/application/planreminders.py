@@ -1,0 +1,57 @@
+"""Reminders of the district boards' period reports (IV.3): before the deadline and after it,
+once each.
+
+The same mechanism as the dialogue service's report reminders: a pass issues the command
+through each aggregate, which remembers the reminders it already recorded, so a second pass,
+a second replica or a restart records nothing new; two replicas racing on one report collide
+on its version and the loser moves on. The pass runs inside the service's one background
+loop (`lifecycle.status_sweeper`), at start and every sweep, not in a scheduler of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.indicators.domain.plan import DistrictReport, ReportingDuty, district_report_id
+from shared.aggregate import CommandContext
+from shared.errors import ConcurrencyError
+from shared.logs import get_logger
+from shared.runtime import ServiceRuntime
+from shared.taskrules import CONFERENCE_MONTHS, REMIND_BEFORE_DAYS
+
+log = get_logger("danvan.indicators.reminders")
+SYSTEM_ACTOR = "system:indicators"
+
+
+def periods_to_watch(today: date) -> list[str]:
+    """This year's and last year's conference periods (a deadline lies at most two months
+    after a cut-off, so older ones can owe no reminder)."""
+    return [f"{year}-{months}m" for year in (today.year - 1, today.year)
+            for months in CONFERENCE_MONTHS]
+
+
+def remind_district_reports(runtime: ServiceRuntime, today: date) -> int:
+    """One pass; returns the reminders recorded. Each report in its own transaction."""
+    recorded = 0
+    context = CommandContext(actor=SYSTEM_ACTOR)
+    for period_id in periods_to_watch(today):
+        with runtime.uow(context) as uow:
+            duty = uow.load(ReportingDuty, period_id)
+        if duty.deadline is None or today.toordinal() < (
+                duty.deadline.toordinal() - REMIND_BEFORE_DAYS):
+            continue
+        year = int(period_id[:4])
+        for code in duty.district_codes:
+            try:
+                with runtime.uow(context) as uow:
+                    report = uow.load(DistrictReport, district_report_id(period_id, code))
+                    due = report.remind(year, period_id, code, duty.deadline, today)
+                    uow.save(report)
+                    uow.commit()
+                recorded += len(due)  # counted once committed: a loser counts nothing
+            except ConcurrencyError:
+                continue
+    if recorded:
+        runtime.relay.notify()
+        log.info("district_report_reminders", today=today.isoformat(), recorded=recorded)
+    return recorded

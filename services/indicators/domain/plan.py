@@ -1,0 +1,466 @@
+"""The plan as data: the plan of a year (`WorkPlan`), the work on each of its items
+(`PlanItemWork`, with the inspections of section III) and the district boards' period reports
+(`ReportingDuty`, `DistrictReport`). Pure Python, no I/O.
+
+Statuses are never stored: "overdue" and "late" are read at a date by the kernel's rule
+(`shared.taskrules`) from the dates these aggregates keep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from services.indicators import messages
+from services.indicators.domain.planevents import (
+    DistrictReportReminderDue,
+    DistrictReportReturned,
+    DistrictReportSubmitted,
+    InspectionCancelled,
+    InspectionCarriedOut,
+    InspectionConcluded,
+    InspectionFollowUpRecorded,
+    InspectionPlanned,
+    PlanDocumentRecorded,
+    PlanGroup,
+    PlanIssued,
+    PlanItemAdded,
+    PlanItemAmended,
+    PlanItemProgressRecorded,
+    PlanItemSpec,
+    PlanItemWithdrawn,
+    PlanPartyNamed,
+    ReportingDeadlineSet,
+)
+from shared.aggregate import Aggregate
+from shared.clock import format_date_vn
+from shared.envelope import DomainEvent
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.taskrules import (
+    Progress,
+    ReminderKind,
+    Schedule,
+    SubmissionFact,
+    SubmissionStanding,
+    reminder_date,
+    reminders_due,
+    submission_standing,
+)
+
+#: Who acts for a district board on the items that name the district boards.
+DISTRICT_BOARDS = "ban-dan-van-cap-huyen"
+
+
+def item_schedule(item: PlanItemSpec, year: int) -> Schedule:
+    return Schedule(item.recurrence, year, item.due_on)
+
+
+def work_id(year: int, number: str) -> str:
+    return f"{year}:{number}"
+
+
+class WorkPlan(Aggregate):
+    """Kế hoạch công tác dân vận of one year; id: the year ("2023")."""
+
+    aggregate_type = "plan"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.year = int(aggregate_id) if aggregate_id.isdigit() else 0
+        self.title = ""
+        self.document_number: str | None = None
+        self.issued_on: date | None = None
+        self.parties: dict[str, str] = {}
+        self.groups: list[PlanGroup] = []
+        self.items: dict[str, PlanItemSpec] = {}
+        self.withdrawn: dict[str, PlanItemSpec] = {}
+
+    # -- decisions ----------------------------------------------------------------------------
+
+    def issue(self, event: PlanIssued, on: date) -> None:
+        if self.exists:
+            raise Conflict("PLAN_EXISTS", messages.PLAN_EXISTS.format(year=self.year))
+        self.year = event.year
+        self.parties = dict(event.parties)
+        seen: set[str] = set()
+        for item in event.items:
+            if item.number in seen:
+                raise InvalidInput(
+                    "PLAN_ITEM_DUPLICATE", messages.PLAN_ITEM_DUPLICATE.format(number=item.number)
+                )
+            seen.add(item.number)
+            self._check_item(item)
+        self.record(event, on)
+
+    def record_document(self, event: PlanDocumentRecorded) -> None:
+        self._require_exists()
+        self.record(event, event.issued_on)
+
+    def name_party(self, event: PlanPartyNamed, on: date) -> None:
+        self._require_exists()
+        if self.parties.get(event.code) == event.name:
+            raise Conflict("NO_CHANGES", messages.PLAN_NO_CHANGES)
+        self.record(event, on)
+
+    def add_item(self, event: PlanItemAdded, on: date) -> None:
+        self._require_exists()
+        if event.item.number in self.items or event.item.number in self.withdrawn:
+            raise Conflict(
+                "PLAN_ITEM_EXISTS", messages.PLAN_ITEM_EXISTS.format(number=event.item.number)
+            )
+        self._check_item(event.item)
+        self.record(event, on)
+
+    def amend_item(self, event: PlanItemAmended, on: date) -> None:
+        current = self.item(event.item.number)
+        if current == event.item:
+            raise Conflict("NO_CHANGES", messages.PLAN_NO_CHANGES)
+        self._check_item(event.item)
+        self.record(event, on)
+
+    def withdraw_item(self, event: PlanItemWithdrawn, on: date) -> None:
+        self.item(event.number)
+        self.record(event, on)
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def item(self, number: str) -> PlanItemSpec:
+        self._require_exists()
+        item = self.items.get(number)
+        if item is None:
+            withdrawn = number in self.withdrawn
+            raise NotFound(
+                "PLAN_ITEM_NOT_FOUND",
+                (messages.PLAN_ITEM_WITHDRAWN if withdrawn else messages.PLAN_ITEM_NOT_FOUND)
+                .format(number=number, year=self.year),
+            )
+        return item
+
+    def schedule(self, number: str) -> Schedule:
+        return item_schedule(self.item(number), self.year)
+
+    def _require_exists(self) -> None:
+        if not self.exists:
+            raise NotFound("PLAN_NOT_FOUND", messages.PLAN_NOT_FOUND.format(year=self.id))
+
+    def _check_item(self, item: PlanItemSpec) -> None:
+        unknown = [p for p in (item.responsible, *item.coordinating) if p not in self.parties]
+        if unknown:
+            raise InvalidInput(
+                "PLAN_PARTY_UNKNOWN",
+                messages.PLAN_PARTY_UNKNOWN.format(
+                    number=item.number, parties=", ".join(unknown),
+                    known=", ".join(sorted(self.parties)),
+                ),
+            )
+        if (item.recurrence == "deadline") != (item.due_on is not None):
+            raise InvalidInput(
+                "PLAN_ITEM_SCHEDULE", messages.PLAN_ITEM_SCHEDULE.format(number=item.number)
+            )
+        for day in (item.due_on, item.starts_on):
+            if day is not None and day.year != self.year:
+                raise InvalidInput(
+                    "DATE_OUTSIDE_PLAN_YEAR",
+                    messages.DATE_OUTSIDE_PLAN_YEAR.format(
+                        on=format_date_vn(day), year=self.year
+                    ),
+                )
+
+    # -- state --------------------------------------------------------------------------------
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, PlanIssued):
+            self.year, self.title = event.year, event.title
+            self.document_number, self.issued_on = event.document_number, event.issued_on
+            self.parties = dict(event.parties)
+            self.groups = list(event.groups)
+            self.items = {i.number: i for i in event.items}
+        elif isinstance(event, PlanDocumentRecorded):
+            self.document_number, self.issued_on = event.document_number, event.issued_on
+        elif isinstance(event, PlanPartyNamed):
+            self.parties[event.code] = event.name
+        elif isinstance(event, PlanItemAdded | PlanItemAmended):
+            self.items[event.item.number] = event.item
+        elif isinstance(event, PlanItemWithdrawn):
+            self.withdrawn[event.number] = self.items.pop(event.number)
+
+
+# -- work on an item -----------------------------------------------------------------------
+
+
+#: Inspection actions: the states they are allowed from and the state they set.
+INSPECTION_TRANSITIONS: dict[str, tuple[tuple[str, ...], str]] = {
+    "carry_out": (("planned",), "carried_out"),
+    "conclude": (("carried_out",), "concluded"),
+    "follow_up": (("concluded",), "concluded"),
+    "cancel": (("planned",), "cancelled"),
+}
+
+
+def allowed_inspection_actions(state: str) -> list[str]:
+    return [a for a, (sources, _) in INSPECTION_TRANSITIONS.items() if state in sources]
+
+
+@dataclass
+class Inspection:
+    inspection_id: str
+    state: str
+    planned_on: date
+    last_on: date
+    follow_ups_completed: bool = False
+    findings: str = ""
+    recommendations: str = ""
+    steps: list[str] = field(default_factory=list)
+
+
+class PlanItemWork(Aggregate):
+    """The work on one item of a plan: dated progress and, for section III, the inspections
+    and supervisions (cuộc kiểm tra, giám sát). Id "2023:II.1.1"."""
+
+    aggregate_type = "plan_item"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.progress: list[PlanItemProgressRecorded] = []
+        self.inspections: dict[str, Inspection] = {}
+        #: Each step of an inspection at its date: carried out and followed up are progress,
+        #: a conclusion is the item done (kept per step, so the item reads right at any date).
+        self.inspection_facts: list[Progress] = []
+
+    @property
+    def done_on(self) -> date | None:
+        return next((p.reported_on for p in self.progress if p.done), None)
+
+    def facts(self) -> list[Progress]:
+        """What the kernel's rule judges the item on: progress, and inspections carried out
+        (progress) or concluded (done: the item of section III is what the inspection is)."""
+        return [Progress(p.reported_on, p.done) for p in self.progress] + self.inspection_facts
+
+    def record_progress(self, event: PlanItemProgressRecorded) -> None:
+        if self.done_on is not None:
+            raise Conflict(
+                "PLAN_ITEM_DONE",
+                messages.PLAN_ITEM_DONE.format(
+                    number=event.number, on=format_date_vn(self.done_on)
+                ),
+                state="done",
+                allowed_actions=[],
+            )
+        self.record(event, event.reported_on, unit_code=event.unit_code)
+
+    def plan_inspection(self, event: InspectionPlanned, unit_code: str) -> None:
+        if event.inspection_id in self.inspections:
+            raise Conflict(
+                "INSPECTION_EXISTS",
+                messages.INSPECTION_EXISTS.format(inspection_id=event.inspection_id),
+            )
+        self.record(event, event.planned_on, unit_code=unit_code)
+
+    def inspection(self, inspection_id: str) -> Inspection:
+        found = self.inspections.get(inspection_id)
+        if found is None:
+            raise NotFound(
+                "INSPECTION_NOT_FOUND",
+                messages.INSPECTION_NOT_FOUND.format(inspection_id=inspection_id),
+            )
+        return found
+
+    def act_on_inspection(
+        self,
+        action: str,
+        event: InspectionCarriedOut | InspectionConcluded | InspectionFollowUpRecorded
+        | InspectionCancelled,
+        on: date,
+        unit_code: str,
+    ) -> None:
+        inspection = self.inspection(event.inspection_id)
+        sources, _ = INSPECTION_TRANSITIONS[action]
+        if inspection.state not in sources or (
+            action == "follow_up" and inspection.follow_ups_completed
+        ):
+            state = "followed_up" if inspection.follow_ups_completed else inspection.state
+            allowed = [] if inspection.follow_ups_completed else allowed_inspection_actions(
+                inspection.state)
+            allowed_text = ", ".join(
+                f"«{messages.INSPECTION_ACTIONS[a]}» ({a})" for a in allowed
+            ) or messages.NO_ALLOWED_ACTIONS
+            raise Conflict(
+                "ACTION_NOT_ALLOWED",
+                messages.INSPECTION_ACTION_NOT_ALLOWED.format(
+                    action=messages.INSPECTION_ACTIONS[action],
+                    inspection_id=inspection.inspection_id,
+                    state=messages.INSPECTION_STATES[state],
+                    allowed=allowed_text,
+                ),
+                state=state,
+                allowed_actions=allowed,
+            )
+        if on < inspection.last_on:
+            raise InvalidInput(
+                "DATE_BEFORE_PREVIOUS_STEP",
+                messages.DATE_BEFORE_PREVIOUS_STEP.format(
+                    on=format_date_vn(on), previous=format_date_vn(inspection.last_on)
+                ),
+            )
+        self.record(event, on, unit_code=unit_code)
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, PlanItemProgressRecorded):
+            self.progress.append(event)
+        elif isinstance(event, InspectionPlanned):
+            self.inspections[event.inspection_id] = Inspection(
+                event.inspection_id, "planned", event.planned_on, event.planned_on,
+                steps=["planned"],
+            )
+        elif isinstance(event, InspectionCarriedOut):
+            self._step(event.inspection_id, "carried_out", event.carried_out_on)
+            self.inspection_facts.append(Progress(event.carried_out_on))
+        elif isinstance(event, InspectionConcluded):
+            self.inspection_facts.append(Progress(event.concluded_on, done=True))
+            inspection = self._step(event.inspection_id, "concluded", event.concluded_on)
+            inspection.findings, inspection.recommendations = (
+                event.findings, event.recommendations)
+        elif isinstance(event, InspectionFollowUpRecorded):
+            self.inspection_facts.append(Progress(event.followed_up_on))
+            inspection = self._step(event.inspection_id, "concluded", event.followed_up_on)
+            inspection.follow_ups_completed = event.completed
+        elif isinstance(event, InspectionCancelled):
+            self._step(event.inspection_id, "cancelled", event.cancelled_on)
+
+    def _step(self, inspection_id: str, state: str, on: date) -> Inspection:
+        inspection = self.inspections[inspection_id]
+        inspection.state, inspection.last_on = state, on
+        inspection.steps.append(state)
+        return inspection
+
+
+# -- the district boards' period reports ---------------------------------------------------
+
+
+def duty_id(period_id: str) -> str:
+    return period_id
+
+
+def district_report_id(period_id: str, district_code: str) -> str:
+    return f"{period_id}@{district_code}"
+
+
+class ReportingDuty(Aggregate):
+    """The reporting duty of a conference period (IV.3): the deadline the Commission set and
+    the district boards that owe a report. Id: the period ("2023-6m")."""
+
+    aggregate_type = "reporting_duty"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.deadline: date | None = None
+        self.district_codes: list[str] = []
+
+    def set_deadline(self, event: ReportingDeadlineSet, on: date) -> None:
+        if self.deadline == event.deadline and self.district_codes == event.district_codes:
+            raise Conflict("NO_CHANGES", messages.PLAN_NO_CHANGES)
+        self.record(event, on)
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, ReportingDeadlineSet):
+            self.deadline, self.district_codes = event.deadline, list(event.district_codes)
+
+
+class DistrictReport(Aggregate):
+    """Báo cáo kỳ of one district board (Ban Dân vận quận ủy, huyện ủy) for one period:
+    its submissions (figures frozen in each), the Commission's returns and the reminders
+    already recorded. Id "2023-6m@303"."""
+
+    aggregate_type = "district_report"
+
+    def __init__(self, aggregate_id: str) -> None:
+        super().__init__(aggregate_id)
+        self.acts: list[SubmissionFact] = []
+        self.revision = 0
+        self.reminded: set[ReminderKind] = set()
+
+    @property
+    def awaiting_correction(self) -> bool:
+        return bool(self.acts) and self.acts[-1].act == "returned"
+
+    @property
+    def owed(self) -> bool:
+        """Still owes its report: never submitted, or returned and not resubmitted."""
+        return not self.acts or self.awaiting_correction
+
+    def state(self) -> str:
+        if not self.acts:
+            return "not_submitted"
+        return "returned" if self.awaiting_correction else "submitted"
+
+    def standing(self, deadline: date, on: date) -> SubmissionStanding:
+        return submission_standing(deadline, self.acts, on)
+
+    def submit(self, event: DistrictReportSubmitted) -> None:
+        if not self.owed:
+            self._refuse("submit")
+        if self.acts and event.submitted_on < self.acts[-1].on:
+            raise InvalidInput(
+                "DATE_BEFORE_PREVIOUS_STEP",
+                messages.DATE_BEFORE_PREVIOUS_STEP.format(
+                    on=format_date_vn(event.submitted_on),
+                    previous=format_date_vn(self.acts[-1].on),
+                ),
+            )
+        self.record(event, event.submitted_on, unit_code=event.district_code)
+
+    def return_for_correction(self, event: DistrictReportReturned) -> None:
+        if self.owed:
+            self._refuse("return")
+        if event.returned_on < self.acts[-1].on:
+            raise InvalidInput(
+                "DATE_BEFORE_PREVIOUS_STEP",
+                messages.DATE_BEFORE_PREVIOUS_STEP.format(
+                    on=format_date_vn(event.returned_on),
+                    previous=format_date_vn(self.acts[-1].on),
+                ),
+            )
+        self.record(event, event.returned_on, unit_code=event.district_code)
+
+    def remind(
+        self, year: int, period_id: str, district_code: str, deadline: date, today: date
+    ) -> list[ReminderKind]:
+        """Record each reminder fallen due and not yet recorded; dated the day it fell due,
+        so a report asked again later gives the same answer."""
+        due = reminders_due(deadline, self.owed, today, self.reminded)
+        for kind in due:
+            self.record(
+                DistrictReportReminderDue(
+                    year=year, period_id=period_id, district_code=district_code, kind=kind,
+                    deadline=deadline, due_on=reminder_date(kind, deadline),
+                ),
+                reminder_date(kind, deadline),
+                unit_code=district_code,
+            )
+        return due
+
+    def _refuse(self, action: str) -> None:
+        state = self.state()
+        allowed = ["return"] if state == "submitted" else ["submit"]
+        raise Conflict(
+            "ACTION_NOT_ALLOWED",
+            messages.DISTRICT_REPORT_ACTION_NOT_ALLOWED.format(
+                action=messages.DISTRICT_REPORT_ACTIONS[action],
+                report_id=self.id,
+                state=messages.DISTRICT_REPORT_STATES[state],
+                allowed=", ".join(
+                    f"«{messages.DISTRICT_REPORT_ACTIONS[a]}» ({a})" for a in allowed
+                ),
+            ),
+            state=state,
+            allowed_actions=allowed,
+        )
+
+    def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, DistrictReportSubmitted):
+            self.acts.append(SubmissionFact("submitted", event.submitted_on))
+            self.revision = event.revision
+        elif isinstance(event, DistrictReportReturned):
+            self.acts.append(SubmissionFact("returned", event.returned_on))
+        elif isinstance(event, DistrictReportReminderDue):
+            self.reminded.add(event.kind)

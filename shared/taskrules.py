@@ -1,0 +1,238 @@
+"""The plan's tasks (nhiệm vụ, plan sections II-IV): when an item is owed, when it is overdue,
+and how a district board stands on its reporting duty (IV.3). The one rule every service uses.
+
+* **An item's schedule** (`Schedule`) is a deadline or a recurrence. A recurring item owes one
+  piece of progress per occurrence; an occurrence is due on:
+  - `monthly`: the last day of each month of the plan year;
+  - `quarterly`: the last day of March, June, September and December;
+  - `by_conference`: the data cut-off of each conference of II.3.2 (3, 6, 9 and 12 months),
+    the 14th of the period's last month (Decree 09/2019/NĐ-CP, as the reporting service's
+    default periods; a period whose window the office moved keeps the plan's due date);
+  - `deadline`: once, on `due_on`.
+  Occurrences due before the item joined the plan (`starts_on`) are not owed.
+* **An item's status at the end of day d** (`item_standing`), from the progress dated up to
+  d (and, in a report, recorded up to its "as of"):
+  - **done** (`done`): a piece of progress marked done is dated by d;
+  - **overdue** (`overdue`): not done, and the latest occurrence whose due date has passed
+    (due < d: overdue from the day after, as a dialogue commitment) has no progress dated in
+    its window (after the previous occurrence's due date, up to its own). For a deadline,
+    simply: the deadline has passed and the item is not done;
+  - **in progress** (`in_progress`): some progress dated by d;
+  - **not started** (`not_started`): nothing yet.
+  Overdue is detected from the dates, never typed by a user.
+* **A district board's period report** (`submission_standing`) at d, against the deadline
+  the Commission set: not submitted yet (`chua_nop`) while the deadline has not passed;
+  late and missing (`qua_han_chua_nop`) after it; returned for correction (`tra_lai`) when
+  the Commission's last act was a return; submitted on time (`nop_dung_han`) when the first
+  submission is dated by the deadline, late (`nop_muon`) otherwise. A resubmission after a
+  return keeps the timeliness of the first submission: the return is the Commission's act.
+* **Reminders** (`reminders_due`): one `before` reminder `REMIND_BEFORE_DAYS` before the
+  deadline and one `after` reminder the day after it, each only while the report is owed
+  (not submitted, or returned and not resubmitted), and each once (the caller remembers).
+  A `before` reminder noticed only after the deadline is no longer useful and is skipped.
+
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Collection, Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Final, Literal
+
+Recurrence = Literal["deadline", "monthly", "quarterly", "by_conference"]
+RECURRENCES: tuple[Recurrence, ...] = ("deadline", "monthly", "quarterly", "by_conference")
+RECURRENCE_LABELS: dict[str, str] = {
+    "deadline": "Có thời hạn",
+    "monthly": "Hằng tháng",
+    "quarterly": "Hằng quý",
+    "by_conference": "Theo kỳ giao ban, sơ kết, tổng kết",
+}
+
+ItemStatus = Literal["not_started", "in_progress", "done", "overdue"]
+NOT_STARTED: Final = "not_started"
+IN_PROGRESS: Final = "in_progress"
+DONE: Final = "done"
+OVERDUE: Final = "overdue"
+ITEM_STATUS_LABELS: dict[str, str] = {
+    NOT_STARTED: "Chưa triển khai",
+    IN_PROGRESS: "Đang thực hiện",
+    DONE: "Hoàn thành",
+    OVERDUE: "Quá hạn",
+}
+#: How a report lists items: what needs attention first.
+ITEM_STATUS_ORDER: dict[str, int] = {OVERDUE: 0, IN_PROGRESS: 1, NOT_STARTED: 2, DONE: 3}
+
+#: The conferences of II.3.2 close their data on the 14th of the period's last month.
+CONFERENCE_MONTHS: tuple[int, ...] = (3, 6, 9, 12)
+CONFERENCE_CUTOFF_DAY: Final = 14
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When an item is owed: a deadline (`due_on`) or a recurrence over the plan `year`."""
+
+    kind: Recurrence
+    year: int
+    due_on: date | None = None
+
+    def __post_init__(self) -> None:
+        if (self.kind == "deadline") != (self.due_on is not None):
+            raise ValueError("a deadline, and only a deadline, has a due date")
+
+
+def occurrence_dues(schedule: Schedule, starts_on: date | None = None) -> list[date]:
+    """The due dates of the item's occurrences in its year, from `starts_on` on."""
+    year = schedule.year
+    if schedule.kind == "deadline":
+        assert schedule.due_on is not None
+        dues = [schedule.due_on]
+    elif schedule.kind == "monthly":
+        dues = [_month_end(year, month) for month in range(1, 13)]
+    elif schedule.kind == "quarterly":
+        dues = [_month_end(year, month) for month in (3, 6, 9, 12)]
+    else:
+        dues = [date(year, month, CONFERENCE_CUTOFF_DAY) for month in CONFERENCE_MONTHS]
+    return [d for d in dues if starts_on is None or d >= starts_on]
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A piece of progress as the rule sees it: its business date, and whether it closed
+    the item (a concluded inspection is progress marked done)."""
+
+    on: date
+    done: bool = False
+
+
+@dataclass(frozen=True)
+class Standing:
+    status: ItemStatus
+    #: The due date that makes it overdue, else the next one owed (None: nothing owed).
+    due_on: date | None
+    #: Occurrences whose due date has passed without progress in their window (a deadline:
+    #: passed before the item was done).
+    missed: int
+
+    @property
+    def label(self) -> str:
+        return ITEM_STATUS_LABELS[self.status]
+
+
+def item_standing(
+    schedule: Schedule, progress: Iterable[Progress], on: date, starts_on: date | None = None
+) -> Standing:
+    """The item's status at the end of day `on` (see the module's rule)."""
+    facts = sorted(p.on for p in progress if p.on <= on)
+    done = any(p.done and p.on <= on for p in progress)
+    dues = occurrence_dues(schedule, starts_on)
+    passed = [d for d in dues if d < on]
+    upcoming = next((d for d in dues if d >= on), None)
+    missed, latest_missed = 0, False
+    previous = date.min
+    for due in passed:
+        # A deadline is kept only by the item done by then; an occurrence by any progress.
+        kept = (
+            any(p.done and p.on <= due for p in progress) if schedule.kind == "deadline"
+            else any(previous < day <= due for day in facts)
+        )
+        missed += 0 if kept else 1
+        latest_missed = not kept
+        previous = due
+    if done:
+        return Standing(DONE, None, missed)
+    if latest_missed:
+        return Standing(OVERDUE, passed[-1], missed)
+    return Standing(IN_PROGRESS if facts else NOT_STARTED, upcoming, missed)
+
+
+# -- the district boards' reporting duty (IV.3) --------------------------------------------
+
+SubmissionStatus = Literal["chua_nop", "qua_han_chua_nop", "tra_lai", "nop_dung_han", "nop_muon"]
+SUBMISSION_STATUS_LABELS: dict[str, str] = {
+    "chua_nop": "Chưa nộp (chưa đến hạn)",
+    "qua_han_chua_nop": "Quá hạn chưa nộp",
+    "tra_lai": "Bị trả lại để chỉnh sửa",
+    "nop_dung_han": "Đã nộp đúng hạn",
+    "nop_muon": "Đã nộp muộn",
+}
+SUBMITTED: frozenset[str] = frozenset({"nop_dung_han", "nop_muon"})
+SUBMISSION_STATUS_ORDER: dict[str, int] = {
+    "qua_han_chua_nop": 0, "tra_lai": 1, "chua_nop": 2, "nop_muon": 3, "nop_dung_han": 4,
+}
+
+SubmissionAct = Literal["submitted", "returned"]
+ReminderKind = Literal["before", "after"]
+REMIND_BEFORE_DAYS: Final = 3
+REMINDER_LABELS: dict[str, str] = {
+    "before": "Nhắc trước hạn nộp báo cáo",
+    "after": "Nhắc sau hạn: chưa nộp báo cáo",
+}
+
+
+@dataclass(frozen=True)
+class SubmissionFact:
+    act: SubmissionAct
+    on: date
+
+
+@dataclass(frozen=True)
+class SubmissionStanding:
+    status: SubmissionStatus
+    first_submitted_on: date | None
+    last_submitted_on: date | None
+    returns: int
+
+    @property
+    def submitted(self) -> bool:
+        return self.status in SUBMITTED
+
+    @property
+    def label(self) -> str:
+        return SUBMISSION_STATUS_LABELS[self.status]
+
+
+def submission_standing(
+    deadline: date, acts: Iterable[SubmissionFact], on: date
+) -> SubmissionStanding:
+    """A district board's period report at the end of day `on` (acts in recorded order)."""
+    known = [a for a in acts if a.on <= on]
+    submissions = [a.on for a in known if a.act == "submitted"]
+    returns = sum(1 for a in known if a.act == "returned")
+    first = submissions[0] if submissions else None
+    last = submissions[-1] if submissions else None
+    status: SubmissionStatus
+    if first is None:
+        status = "qua_han_chua_nop" if deadline < on else "chua_nop"
+    elif known[-1].act == "returned":
+        status = "tra_lai"
+    else:
+        status = "nop_dung_han" if first <= deadline else "nop_muon"
+    return SubmissionStanding(status, first, last, returns)
+
+
+def reminder_date(kind: ReminderKind, deadline: date) -> date:
+    """The business date a reminder falls due on."""
+    if kind == "before":
+        return deadline - timedelta(days=REMIND_BEFORE_DAYS)
+    return deadline + timedelta(days=1)
+
+
+def reminders_due(
+    deadline: date, owed: bool, today: date, already: Collection[ReminderKind]
+) -> list[ReminderKind]:
+    """The reminders to record `today` for a report still `owed`, each once."""
+    if not owed:
+        return []
+    due: list[ReminderKind] = []
+    if "before" not in already and reminder_date("before", deadline) <= today <= deadline:
+        due.append("before")
+    if "after" not in already and today >= reminder_date("after", deadline):
+        due.append("after")
+    return due

@@ -1,0 +1,246 @@
+"""The plan over HTTP: loading, editing, progress with overdue detected, inspections, the
+district boards' period reports and their reminders; who may do what; bad input → 4xx in
+Vietnamese. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from services.indicators.app import create_app
+from services.indicators.application.planreminders import remind_district_reports
+from shared.envelope import utcnow
+from shared.settings import Settings
+from tests.indicators.conftest import get_json, runtime_of
+
+TIEN_LANG, NGO_QUYEN = "315", "303"
+TON_GIAO = {"X-Department": "phong-ton-giao-dan-toc"}
+MAT_TRAN = {"X-Department": "phong-mat-tran-doan-the"}
+
+
+def board(district: str) -> dict[str, str]:
+    return {"X-Unit-Scope": district, "X-Department": "ban-dan-van-cap-huyen",
+            "X-Scopes": "indicators:read indicators:write"}
+
+
+def post(client: TestClient, url: str, body: dict[str, Any], status: int = 201,
+         headers: dict[str, str] | None = None) -> dict[str, Any]:
+    response = client.post(url, json=body, headers=headers or {})
+    assert response.status_code == status, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def refused(client: TestClient, url: str, body: dict[str, Any], status: int, code: str,
+            headers: dict[str, str] | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = post(client, url, body, status, headers)["error"]
+    assert error["code"] == code, error
+    assert any(ch in error["message"] for ch in "ảạăâđêôơư"), error["message"]  # Vietnamese
+    return error
+
+
+def progress(on: str, result: str = "Đã ban hành hướng dẫn", **extra: Any) -> dict[str, Any]:
+    return {"reported_on": on, "result": result, **extra}
+
+
+def items_by_number(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {item["number"]: item for item in view["items"]}
+
+
+def test_plan_loaded_once_with_statuses_detected(client: TestClient) -> None:
+    assert post(client, "/api/v1/plans/2023/load", {})["version"] == 1
+    refused(client, "/api/v1/plans/2023/load", {}, 409, "PLAN_EXISTS")
+    refused(client, "/api/v1/plans/2019/load", {}, 404, "PLAN_DATA_MISSING")
+    view = get_json(client, "/api/v1/plans/2023", on="2023-03-15")
+    assert view["total"] == 47 and view["document_number"] is None
+    # At 15/03 hand-counted: the five items owed at each conference (II.1.1-1.3, II.3.2, IV.3)
+    # missed the 14/03 cut-off and the three monthly ones (II.1.9, II.1.11, IV.4) February;
+    # the quarterly ones are first due 31/03 and the deadlines later.
+    overdue = sorted(n for n, i in items_by_number(view).items() if i["status"] == "overdue")
+    assert overdue == ["II.1.1", "II.1.11", "II.1.2", "II.1.3", "II.1.9", "II.3.2", "IV.3",
+                       "IV.4"]
+    assert view["status_counts"] == {"overdue": 8, "in_progress": 0, "not_started": 39,
+                                     "done": 0}
+    assert items_by_number(view)["II.1.1"]["status_label"] == "Quá hạn"
+
+
+def test_progress_by_the_parties_an_item_names(client: TestClient) -> None:
+    post(client, "/api/v1/plans/2023/load", {})
+    url = "/api/v1/plans/2023/items/II.1.3/progress"
+    evidence = [{"kind": "dossier", "ref": "CS-315-001"}, {"kind": "file", "ref": "bc-q1.pdf"}]
+    post(client, url, progress("2023-03-10", evidence=evidence), headers=TON_GIAO)
+    between = utcnow().isoformat()
+    # A district board coordinates II.1.3: it records for its own district only.
+    post(client, url, progress("2023-03-12", "Tiên Lãng lập 5 hồ sơ"), headers=board(TIEN_LANG))
+    refused(client, url, progress("2023-03-12", unit_code=NGO_QUYEN), 403, "UNIT_OUT_OF_SCOPE",
+            board(TIEN_LANG))
+    # Items that name neither the department nor the district boards are not theirs.
+    refused(client, "/api/v1/plans/2023/items/II.1.1/progress", progress("2023-03-10"), 403,
+            "PLAN_ITEM_NOT_ASSIGNED", TON_GIAO)
+    refused(client, "/api/v1/plans/2023/items/II.1.4/progress", progress("2023-03-10"), 403,
+            "PLAN_ITEM_NOT_ASSIGNED", board(TIEN_LANG))
+    refused(client, url, progress("2023-03-10", acting_party="van-phong"), 403,
+            "PLAN_ITEM_NOT_ASSIGNED", TON_GIAO)
+    # Bad input.
+    refused(client, url, progress("2022-12-31"), 422, "DATE_OUTSIDE_PLAN_YEAR", TON_GIAO)
+    refused(client, url, progress("2099-01-01"), 422, "DATE_IN_FUTURE", TON_GIAO)
+    refused(client, "/api/v1/plans/2023/items/II.9.9/progress", progress("2023-03-10"), 404,
+            "PLAN_ITEM_NOT_FOUND")
+    refused(client, "/api/v1/plans/2024/items/II.1.3/progress", progress("2024-03-10"), 404,
+            "PLAN_NOT_FOUND")
+    assert client.post(url, json={"reported_on": "2023-03-10", "result": ""}).status_code == 422
+    assert client.post(url, json=progress("2023-03-10", evidence=[{"kind": "x", "ref": "a"}])
+                       ).status_code == 422
+    item = get_json(client, "/api/v1/plans/2023/items/II.1.3", on="2023-03-13")
+    assert (item["status"], item["progress_count"]) == ("in_progress", 2)
+    assert item["latest_result"]["acting_party"] == "ban-dan-van-cap-huyen"
+    assert item["latest_result"]["unit_code"] == TIEN_LANG
+    assert [p["acting_party"] for p in item["progress"]] == [
+        "phong-ton-giao-dan-toc", "ban-dan-van-cap-huyen"]
+    # Known as of a moment before the second update, the item had one result.
+    assert get_json(client, "/api/v1/plans/2023/items/II.1.3", on="2023-03-13",
+                    as_of=between)["progress_count"] == 1
+    # Done closes the item; more progress is a 409.
+    post(client, url, progress("2023-11-30", "Hoàn thành", done=True), headers=TON_GIAO)
+    error = refused(client, url, progress("2023-12-01"), 409, "PLAN_ITEM_DONE", TON_GIAO)
+    assert error["details"]["allowed_actions"] == []
+    assert get_json(client, "/api/v1/plans/2023/items/II.1.3", on="2023-12-31")["status"] \
+        == "done"
+
+
+def test_the_commission_edits_the_plan(client: TestClient) -> None:
+    post(client, "/api/v1/plans/2023/load", {})
+    amended = {"kind": "task", "text": "Đánh giá giữa nhiệm kỳ ...", "responsible": "van-phong",
+               "coordinating": ["phong-dan-van-chinh-quyen"], "recurrence": "deadline",
+               "due_on": "2023-06-30", "reason": "Thường trực Thành ủy yêu cầu xong trước 30/6"}
+    post(client, "/api/v1/plans/2023/items/II.1.5/amend", amended)
+    refused(client, "/api/v1/plans/2023/items/II.1.5/amend", amended, 409, "NO_CHANGES")
+    refused(client, "/api/v1/plans/2023/items/II.1.5/amend", {**amended, "due_on": None}, 422,
+            "PLAN_ITEM_SCHEDULE")
+    refused(client, "/api/v1/plans/2023/items/II.1.5/amend",
+            {**amended, "due_on": "2024-01-15"}, 422, "DATE_OUTSIDE_PLAN_YEAR")
+    refused(client, "/api/v1/plans/2023/items/II.1.5/amend",
+            {**amended, "responsible": "phong-khong-co"}, 422, "PLAN_PARTY_UNKNOWN")
+    refused(client, "/api/v1/plans/2023/items/II.1.5/amend", amended, 403, "CITY_LEVEL_ONLY",
+            board(TIEN_LANG))
+    post(client, "/api/v1/plans/2023/document",
+         {"document_number": "45-KH/BDVTU", "issued_on": "2023-01-10"})
+    added = {**amended, "number": "II.3.5", "text": "Tổ chức tọa đàm bổ sung",
+             "recurrence": "quarterly", "due_on": None, "starts_on": "2023-07-01"}
+    post(client, "/api/v1/plans/2023/items", added)
+    refused(client, "/api/v1/plans/2023/items", added, 409, "PLAN_ITEM_EXISTS")
+    post(client, "/api/v1/plans/2023/items/II.4.3/withdraw",
+         {"reason": "Trung ương chưa hướng dẫn"})
+    refused(client, "/api/v1/plans/2023/items/II.4.3/progress", progress("2023-03-10"), 404,
+            "PLAN_ITEM_NOT_FOUND")
+    view = get_json(client, "/api/v1/plans/2023", on="2023-07-01")
+    items = items_by_number(view)
+    assert view["total"] == 47 and "II.4.3" not in items
+    assert view["document_number"] == "45-KH/BDVTU"
+    # The amended deadline passed the day before: overdue; the added item owes nothing yet.
+    assert items["II.1.5"]["status"] == "overdue"
+    assert items["II.3.5"]["status"] == "not_started"
+
+
+def test_an_inspection_runs_its_course(client: TestClient) -> None:
+    post(client, "/api/v1/plans/2023/load", {})
+    base = "/api/v1/plans/2023/items/III.3/inspections"
+    post(client, base, {"inspection_id": "GS-DVK-1", "planned_on": "2023-04-03",
+                        "subject": "Giám sát phong trào Dân vận khéo tại Tiên Lãng",
+                        "subject_units": [TIEN_LANG]}, headers=MAT_TRAN)
+    one = f"{base}/GS-DVK-1"
+    error = refused(client, f"{one}/conclude",
+                    {"concluded_on": "2023-04-10", "findings": "x", "recommendations": "y"},
+                    409, "ACTION_NOT_ALLOWED", MAT_TRAN)
+    assert error["details"] == {"state": "planned", "allowed_actions": ["carry_out", "cancel"]}
+    assert "Đã lên kế hoạch" in error["message"] and "«Kết luận»" in error["message"]
+    post(client, f"{one}/carry-out", {"carried_out_on": "2023-05-08"}, headers=MAT_TRAN)
+    refused(client, f"{one}/conclude", {"concluded_on": "2023-05-01", "findings": "x",
+                                        "recommendations": "y"}, 422,
+            "DATE_BEFORE_PREVIOUS_STEP", MAT_TRAN)
+    post(client, f"{one}/conclude", {"concluded_on": "2023-05-20",
+                                     "findings": "12/21 xã có mô hình",
+                                     "recommendations": "Nhân rộng mô hình ở 9 xã còn lại",
+                                     "conclusion_ref": "15-KL/BDVTU"}, headers=MAT_TRAN)
+    post(client, f"{one}/follow-up", {"followed_up_on": "2023-08-01", "text": "Đã có 5 xã"},
+         headers=MAT_TRAN)
+    post(client, f"{one}/follow-up", {"followed_up_on": "2023-10-01", "text": "Đủ 21 xã",
+                                      "completed": True}, headers=MAT_TRAN)
+    error = refused(client, f"{one}/follow-up", {"followed_up_on": "2023-10-02", "text": "z"},
+                    409, "ACTION_NOT_ALLOWED", MAT_TRAN)
+    assert error["details"]["allowed_actions"] == []
+    refused(client, f"{base}/KHONG-CO/carry-out", {"carried_out_on": "2023-05-08"}, 404,
+            "INSPECTION_NOT_FOUND", MAT_TRAN)
+    refused(client, "/api/v1/plans/2023/items/II.1.1/inspections",
+            {"planned_on": "2023-04-03", "subject": "x"}, 422, "PLAN_ITEM_NOT_INSPECTION")
+    refused(client, base, {"planned_on": "2023-04-03", "subject": "x"}, 403,
+            "PLAN_ITEM_NOT_ASSIGNED", TON_GIAO)
+    item = get_json(client, "/api/v1/plans/2023/items/III.3", on="2023-05-19")
+    assert item["status"] == "in_progress"  # carried out, not yet concluded
+    item = get_json(client, "/api/v1/plans/2023/items/III.3", on="2023-12-31")
+    assert item["status"] == "done"
+    assert item["inspections"][0]["state"] == "followed_up"
+    assert item["inspections"][0]["recommendations"] == "Nhân rộng mô hình ở 9 xã còn lại"
+
+
+def test_district_reports_returned_late_and_reminded_once(
+    client: TestClient, settings_factory: Callable[..., Settings]
+) -> None:
+    duty = "/api/v1/reporting-duties/2023-6m"
+    refused(client, f"{duty}/districts/{NGO_QUYEN}/submit",
+            {"submitted_on": "2023-06-19", "summary": "x"}, 409, "DEADLINE_NOT_SET")
+    refused(client, f"{duty}/deadline", {"deadline": "2023-06-10"}, 422, "DEADLINE_OUTSIDE")
+    refused(client, f"{duty}/deadline", {"deadline": "2023-06-20", "district_codes": ["999"]},
+            422, "NOT_A_DISTRICT")
+    refused(client, f"{duty}/deadline", {"deadline": "2023-06-20"}, 403, "CITY_LEVEL_ONLY",
+            board(TIEN_LANG))
+    post(client, f"{duty}/deadline",
+         {"deadline": "2023-06-20", "district_codes": [NGO_QUYEN, TIEN_LANG]})
+    runtime = runtime_of(client)
+    assert remind_district_reports(runtime, date(2023, 6, 16)) == 0
+    assert remind_district_reports(runtime, date(2023, 6, 17)) == 2  # before, both owe
+    assert remind_district_reports(runtime, date(2023, 6, 18)) == 0  # once
+    figures = {"mo_hinh_dan_van_kheo": 12, "hoi_nghi_doi_thoai": 4}
+    submit = {"submitted_on": "2023-06-19", "summary": "Báo cáo 6 tháng", "figures": figures}
+    refused(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, 403, "UNIT_OUT_OF_SCOPE",
+            board(TIEN_LANG))
+    post(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, headers=board(NGO_QUYEN))
+    refused(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, 409, "ACTION_NOT_ALLOWED",
+            board(NGO_QUYEN))
+    refused(client, f"{duty}/districts/{NGO_QUYEN}/return",
+            {"returned_on": "2023-06-21", "reason": "Thiếu số liệu"}, 403, "CITY_LEVEL_ONLY",
+            board(NGO_QUYEN))
+    refused(client, f"{duty}/districts/{TIEN_LANG}/return",
+            {"returned_on": "2023-06-21", "reason": "x"}, 409, "ACTION_NOT_ALLOWED")
+    post(client, f"{duty}/districts/{NGO_QUYEN}/return",
+         {"returned_on": "2023-06-21", "reason": "Thiếu số liệu đối thoại cấp xã"})
+    # On 21/06 Tiên Lãng has not submitted and Ngô Quyền's report is back with it: both owe.
+    assert remind_district_reports(runtime, date(2023, 6, 21)) == 2
+    post(client, f"{duty}/districts/{TIEN_LANG}/submit",
+         {**submit, "submitted_on": "2023-06-23"}, headers=board(TIEN_LANG))
+    post(client, f"{duty}/districts/{NGO_QUYEN}/submit",
+         {**submit, "submitted_on": "2023-06-24", "figures": {**figures, "hoi_nghi_doi_thoai": 6}},
+         headers=board(NGO_QUYEN))
+    refused(client, "/api/v1/reporting-duties/2023-5m/deadline", {"deadline": "2023-06-20"},
+            422, "VALIDATION_ERROR")
+    at_22 = get_json(client, duty, on="2023-06-22")
+    assert {d["district_code"]: d["status"] for d in at_22["districts"]} == {
+        NGO_QUYEN: "tra_lai", TIEN_LANG: "qua_han_chua_nop"}
+    at_30 = get_json(client, duty, on="2023-06-30")
+    assert (at_30["owed"], at_30["submitted"], at_30["on_time"], at_30["late"],
+            at_30["returned"]) == (2, 2, 1, 1, 0)
+    rows = {d["district_code"]: d for d in at_30["districts"]}
+    assert rows[NGO_QUYEN]["revision"] == 2 and rows[NGO_QUYEN]["returns"] == 1
+    assert rows[NGO_QUYEN]["figures"] == {"mo_hinh_dan_van_kheo": 12, "hoi_nghi_doi_thoai": 6}
+    assert rows[NGO_QUYEN]["last_return_reason"] == "Thiếu số liệu đối thoại cấp xã"
+    assert rows[TIEN_LANG]["reminders"] == ["after", "before"]
+    # A district sees its own row only.
+    own = client.get(duty, params={"on": "2023-06-30"},
+                     headers={"X-Unit-Scope": TIEN_LANG, "X-Scopes": "indicators:read"}).json()
+    assert [d["district_code"] for d in own["districts"]] == [TIEN_LANG]
+    # A restart (another app on the same database) reminds nobody again.
+    with TestClient(create_app(runtime.settings)) as again:
+        assert remind_district_reports(runtime_of(again), date(2023, 6, 30)) == 0

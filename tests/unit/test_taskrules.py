@@ -1,0 +1,112 @@
+"""The plan's task rule (shared/taskrules.py), by hand-counted dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from shared.taskrules import (
+    Progress,
+    ReminderKind,
+    Schedule,
+    SubmissionFact,
+    item_standing,
+    occurrence_dues,
+    reminders_due,
+    submission_standing,
+)
+
+D = date
+
+
+def test_occurrences_of_each_recurrence() -> None:
+    assert occurrence_dues(Schedule("by_conference", 2023)) == [
+        D(2023, 3, 14), D(2023, 6, 14), D(2023, 9, 14), D(2023, 12, 14)]
+    assert occurrence_dues(Schedule("quarterly", 2023)) == [
+        D(2023, 3, 31), D(2023, 6, 30), D(2023, 9, 30), D(2023, 12, 31)]
+    monthly = occurrence_dues(Schedule("monthly", 2024))
+    assert len(monthly) == 12 and monthly[1] == D(2024, 2, 29)
+    # An item joining the plan on 01/07 owes nothing of the first half.
+    assert occurrence_dues(Schedule("quarterly", 2023), D(2023, 7, 1)) == [
+        D(2023, 9, 30), D(2023, 12, 31)]
+    with pytest.raises(ValueError):
+        Schedule("deadline", 2023)
+    with pytest.raises(ValueError):
+        Schedule("monthly", 2023, D(2023, 5, 1))
+
+
+def test_deadline_item() -> None:
+    schedule = Schedule("deadline", 2023, D(2023, 6, 30))
+    assert item_standing(schedule, [], D(2023, 6, 30)).status == "not_started"
+    # The day after the deadline it is overdue, started or not.
+    late = item_standing(schedule, [Progress(D(2023, 5, 2))], D(2023, 7, 1))
+    assert (late.status, late.due_on, late.missed) == ("overdue", D(2023, 6, 30), 1)
+    assert item_standing(schedule, [], D(2023, 7, 1)).missed == 1
+    assert item_standing(schedule, [Progress(D(2023, 5, 2))], D(2023, 6, 1)).status \
+        == "in_progress"
+    done = [Progress(D(2023, 5, 2)), Progress(D(2023, 8, 1), done=True)]
+    # Done late: overdue until the day it was done, done from then on.
+    assert item_standing(schedule, done, D(2023, 7, 31)).status == "overdue"
+    assert item_standing(schedule, done, D(2023, 8, 1)).status == "done"
+
+
+def test_recurring_item_judged_on_its_latest_occurrence() -> None:
+    schedule = Schedule("by_conference", 2023)
+    facts = [Progress(D(2023, 2, 20)), Progress(D(2023, 8, 1))]
+    # At 15/06 the 14/06 occurrence (window 15/03-14/06) had nothing: overdue.
+    at_june = item_standing(schedule, facts, D(2023, 6, 15))
+    assert (at_june.status, at_june.due_on, at_june.missed) == ("overdue", D(2023, 6, 14), 1)
+    # At 14/06 itself it is not yet due.
+    assert item_standing(schedule, facts, D(2023, 6, 14)).status == "in_progress"
+    # At 15/09 the 14/09 occurrence has the progress of 01/08: in progress, one missed.
+    at_sept = item_standing(schedule, facts, D(2023, 9, 15))
+    assert (at_sept.status, at_sept.due_on, at_sept.missed) == (
+        "in_progress", D(2023, 12, 14), 1)
+    # Progress recorded later with an earlier date does not exist at an earlier cut-off.
+    assert item_standing(schedule, [], D(2023, 3, 1)).status == "not_started"
+    assert item_standing(schedule, [], D(2023, 3, 15)).status == "overdue"
+
+
+def test_monthly_item() -> None:
+    schedule = Schedule("monthly", 2023)
+    facts = [Progress(D(2023, 1, 31)), Progress(D(2023, 3, 5))]
+    # February passed without progress: overdue on 01/03, back in progress once March has
+    # some, and overdue again after 30/04 without April's.
+    assert item_standing(schedule, facts, D(2023, 3, 1)).status == "overdue"
+    assert item_standing(schedule, facts, D(2023, 4, 1)).status == "in_progress"
+    may = item_standing(schedule, facts, D(2023, 5, 1))
+    assert (may.status, may.missed) == ("overdue", 2)
+
+
+def test_submission_standing() -> None:
+    deadline = D(2023, 6, 20)
+    assert submission_standing(deadline, [], D(2023, 6, 20)).status == "chua_nop"
+    assert submission_standing(deadline, [], D(2023, 6, 21)).status == "qua_han_chua_nop"
+    on_time = [SubmissionFact("submitted", D(2023, 6, 18))]
+    assert submission_standing(deadline, on_time, D(2023, 6, 30)).status == "nop_dung_han"
+    late = [SubmissionFact("submitted", D(2023, 6, 23))]
+    assert submission_standing(deadline, late, D(2023, 6, 22)).status == "qua_han_chua_nop"
+    assert submission_standing(deadline, late, D(2023, 6, 23)).status == "nop_muon"
+    returned = [*on_time, SubmissionFact("returned", D(2023, 6, 21))]
+    standing = submission_standing(deadline, returned, D(2023, 6, 25))
+    assert (standing.status, standing.returns, standing.submitted) == ("tra_lai", 1, False)
+    again = [*returned, SubmissionFact("submitted", D(2023, 6, 26))]
+    # Resubmitted after the deadline, the first submission was on time: on time.
+    resubmitted = submission_standing(deadline, again, D(2023, 6, 30))
+    assert (resubmitted.status, resubmitted.last_submitted_on) == (
+        "nop_dung_han", D(2023, 6, 26))
+
+
+def test_reminders_once_each_only_while_owed() -> None:
+    deadline = D(2023, 6, 20)
+    before: tuple[ReminderKind, ...] = ("before",)
+    both: tuple[ReminderKind, ...] = ("before", "after")
+    assert reminders_due(deadline, True, D(2023, 6, 16), ()) == []
+    assert reminders_due(deadline, True, D(2023, 6, 17), ()) == ["before"]
+    assert reminders_due(deadline, True, D(2023, 6, 18), before) == []
+    assert reminders_due(deadline, True, D(2023, 6, 21), before) == ["after"]
+    assert reminders_due(deadline, True, D(2023, 7, 1), both) == []
+    # Down over the whole "before" window: only the reminder still useful.
+    assert reminders_due(deadline, True, D(2023, 6, 25), ()) == ["after"]
+    assert reminders_due(deadline, False, D(2023, 6, 25), ()) == []
