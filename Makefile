@@ -24,8 +24,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services tools tests bench
 
+# Most cases wait on NATS, a server or a subprocess rather than the CPU, so the suite runs in
+# more workers than cores; work stealing evens out the long cases. PYTEST_WORKERS=0 runs it in
+# one process (for a debugger or -s).
+PYTEST_WORKERS ?= 4
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
 # The deployment built and run in containers (tests/containers/, deploy/OPERATIONS.md §12):
 # an engine (the reachable one, else our own dockerd, installed if needed), base images

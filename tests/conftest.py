@@ -12,6 +12,7 @@ import subprocess
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy import create_engine, text
@@ -22,6 +23,60 @@ from shared.natsserver import NatsServer, free_port
 from shared.settings import Settings
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+#: The ring of each test folder, so that `pytest -m unit` selects tests/unit/ and the rest. A
+#: module that declares a ring of its own (`pytestmark = pytest.mark.unit` in a service folder,
+#: say) keeps it: the folder only gives the default.
+RING_OF_FOLDER: dict[str, str] = {
+    "unit": "unit",
+    "auth": "integration",
+    "dialogue": "integration",
+    "indicators": "integration",
+    "integration": "integration",
+    "religion": "integration",
+    "reporting": "integration",
+    "e2e": "e2e",
+    "fault": "fault",
+    "fuzz": "fuzz",
+    "deploy": "deploy",
+    "containers": "containers",
+}
+RINGS = frozenset(RING_OF_FOLDER.values()) | {"soak"}
+TESTS_ROOT = Path(__file__).resolve().parent
+
+
+#: A test report's user property whose value is (section title, lines): lines the run prints in
+#: its summary under that title. Carried by the report, so it works in pytest-xdist workers too.
+SUMMARY_PROPERTY = "danvan_summary"
+_SUMMARY: dict[str, list[str]] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    for name, value in report.user_properties:
+        if name == SUMMARY_PROPERTY:
+            title, lines = cast(tuple[str, list[str]], value)
+            _SUMMARY.setdefault(title, []).extend(lines)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for title, lines in _SUMMARY.items():
+        terminalreporter.section(title)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if any(mark.name in RINGS for mark in item.iter_markers()):
+            continue
+        try:
+            folder = item.path.resolve().relative_to(TESTS_ROOT).parts[0]
+        except ValueError:
+            continue
+        ring = RING_OF_FOLDER.get(folder)
+        if ring is None:
+            raise pytest.UsageError(f"tests/{folder}/ has no ring in RING_OF_FOLDER")
+        item.add_marker(getattr(pytest.mark, ring))
 
 
 def _docker_engine_available() -> bool:

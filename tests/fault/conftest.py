@@ -7,21 +7,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.conftest import IN_CI
+from tests.conftest import IN_CI, SUMMARY_PROPERTY
 from tests.fault.postgres import ThrowawayPostgres, postgres_bin_dir
 from tests.fault.system import Reconciliation
 
-TABLE: list[Reconciliation] = []
+FAULT_TABLE = "fault suite: reconciliation, event by event"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "consumers(*services): the consuming services of a case")
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/fault/" in str(item.path).replace("\\", "/"):
-            item.add_marker(pytest.mark.fault)
 
 
 @pytest.fixture(scope="session")
@@ -41,14 +35,11 @@ def throwaway_postgres() -> Iterator[ThrowawayPostgres]:
 
 
 @pytest.fixture
-def reconciliations() -> list[Reconciliation]:
-    return TABLE
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not TABLE:
-        return
-    terminalreporter.section("fault suite: reconciliation, event by event")
-    for result in TABLE:
-        for row in result.rows():
-            terminalreporter.write_line(row)
+def reconciliations(request: pytest.FixtureRequest) -> Iterator[list[Reconciliation]]:
+    """The case's reconciliations, handed to the run's summary through the test report (so the
+    table is printed also when the case ran in a pytest-xdist worker)."""
+    found: list[Reconciliation] = []
+    yield found
+    rows = [row for result in found for row in result.rows()]
+    if rows:
+        request.node.user_properties.append((SUMMARY_PROPERTY, (FAULT_TABLE, rows)))
