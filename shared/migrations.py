@@ -19,12 +19,11 @@ chain: whoever changes a table adds a revision (see deploy/OPERATIONS.md):
 from __future__ import annotations
 
 import contextlib
-import importlib
 import logging
 import re
 import sys
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -175,31 +174,37 @@ def _adopt_unversioned(engine: Engine, service: str) -> None:
             log.warning("schema_adopted", service=service, hint="xoá var/ nếu lược đồ sai lệch")
 
 
-def target_metadata(service: str) -> list[MetaData]:
-    """The tables the service really uses: its runtime's metadata, from its app factory."""
-    app_module = importlib.import_module(f"services.{service}.app")
-    app = app_module.create_app(Settings.for_service(service, database_url="sqlite://"))
+#: What a service's env.py hands the kernel: the tables the service really uses, which Alembic's
+#: autogenerate and check compare with the database. The kernel knows no service by name.
+TablesProvider = Callable[[], Sequence[MetaData]]
+
+
+def app_tables(service: str, create_app: Callable[[Settings], Any]) -> list[MetaData]:
+    """The tables of a service's runtime, read from an app its factory builds on an in-memory
+    database (the runtime adds the kernel's tables to the service's own)."""
+    app = create_app(Settings.for_service(service, database_url="sqlite://"))
     metadata: list[MetaData] = list(app.state.runtime.metadata)
     app.state.runtime.engine.dispose()
     return metadata
 
 
-def run_env(context: Any) -> None:
-    """Body of every service's env.py: online migrations on the given or configured database."""
+def run_env(context: Any, tables: TablesProvider) -> None:
+    """Body of every service's env.py: online migrations on the given or configured database;
+    `tables` is asked only by the console's autogenerate and check."""
     config = context.config
     service = config.attributes.get("service") or config.get_main_option("service")
     if not service:
         raise RuntimeError("alembic: no service configured (set `service` in alembic.ini)")
     connection: Connection | None = config.attributes.get("connection")
     if connection is not None:
-        _run(context, service, connection, compare=False)
+        _run(context, service, connection, None)
         return
     from shared.db import create_db_engine
 
     engine = create_db_engine(Settings.for_service(service).database_url)
     try:
         with _schema_lock(engine, service) as conn, conn.begin():
-            _run(context, service, conn, compare=_compares(config))
+            _run(context, service, conn, tables if _compares(config) else None)
     finally:
         engine.dispose()
 
@@ -213,12 +218,14 @@ def _compares(config: Config) -> bool:
     return bool(getattr(options, "autogenerate", False)) or command_name == "check"
 
 
-def _run(context: Any, service: str, connection: Connection, compare: bool) -> None:
+def _run(
+    context: Any, service: str, connection: Connection, tables: TablesProvider | None
+) -> None:
     context.configure(
         connection=connection,
         # Autogenerate and check compare with the tables the service uses (built from its app
         # factory, which takes a moment); upgrades and a starting service need no metadata.
-        target_metadata=_merged(target_metadata(service)) if compare else None,
+        target_metadata=_merged(tables()) if tables is not None else None,
         version_table=version_table(service),
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,

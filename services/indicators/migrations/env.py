@@ -1,7 +1,9 @@
-"""Alembic environment of the indicators service; the body is shared: shared/migrations.py."""
+"""Alembic environment of the indicators service; the body is shared: shared/migrations.py. The
+service hands the kernel its app factory, from which the kernel reads the tables it uses."""
 
 from alembic import context
 
-from shared.migrations import run_env
+from services.indicators.app import create_app
+from shared.migrations import app_tables, run_env
 
-run_env(context)
+run_env(context, tables=lambda: app_tables("indicators", create_app))
