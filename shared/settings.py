@@ -57,6 +57,10 @@ class Settings(BaseSettings):
     # messages with in_progress signals.
     consumer_ack_wait_s: float = Field(default=5.0, ge=1.0)
 
+    # How often dialogue's scheduler looks for reminders and overdue commitments. Both are facts
+    # about whole days, so a few minutes of delay is invisible to users.
+    dialogue_scan_interval_s: float = Field(default=300.0, gt=0, le=86_400)
+
     max_body_bytes: int = 2_000_000
     max_upload_bytes: int = 50_000_000
 

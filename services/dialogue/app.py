@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
-
 from fastapi import FastAPI
 
 from services.dialogue import messages
 from services.dialogue.api import admin, commitments, heads, issues, rules, sessions
-from services.dialogue.application.runtime import DEFAULT_SCAN_INTERVAL_S, Clock, DialogueRuntime
+from services.dialogue.application.runtime import Clock, DialogueRuntime
 from services.dialogue.application.scheduler import run_scheduler
 from shared.clock import today_vn
 from shared.settings import Settings
@@ -22,12 +20,8 @@ def create_app(
     scan_interval_s: float | None = None,
 ) -> FastAPI:
     """`today` is the business clock; tests pass their own to jump dates. The scheduler's
-    interval comes from `DIALOGUE_SCAN_INTERVAL_S` unless given."""
+    interval comes from the settings (`DIALOGUE_SCAN_INTERVAL_S`) unless given."""
     settings = settings or Settings.for_service("dialogue")
-    if scan_interval_s is None:
-        scan_interval_s = float(
-            os.environ.get("DIALOGUE_SCAN_INTERVAL_S", DEFAULT_SCAN_INTERVAL_S)
-        )
     runtime = DialogueRuntime(
         settings, today=today, scan_interval_s=scan_interval_s, background=(run_scheduler,)
     )

@@ -17,20 +17,16 @@ from shared.settings import Settings
 
 Clock = Callable[[], date]
 
-# How often the scheduler looks for reminders and overdue commitments. Both are facts about
-# whole days, so a few minutes of delay is invisible to users.
-DEFAULT_SCAN_INTERVAL_S = 300.0
-
-
 class DialogueRuntime(ServiceRuntime):
-    """`today` is the business clock (Asia/Ho_Chi_Minh); tests inject their own to jump dates."""
+    """`today` is the business clock (Asia/Ho_Chi_Minh); tests inject their own to jump dates.
+    The scheduler's interval is the settings' `dialogue_scan_interval_s` unless given."""
 
     def __init__(
         self,
         settings: Settings,
         *,
         today: Clock = today_vn,
-        scan_interval_s: float = DEFAULT_SCAN_INTERVAL_S,
+        scan_interval_s: float | None = None,
         background: tuple[BackgroundTask, ...] = (),
         engine: Engine | None = None,
     ) -> None:
@@ -38,7 +34,9 @@ class DialogueRuntime(ServiceRuntime):
             settings, registry, metadata=[metadata], background=background, engine=engine
         )
         self.today = today
-        self.scan_interval_s = scan_interval_s
+        self.scan_interval_s = (
+            settings.dialogue_scan_interval_s if scan_interval_s is None else scan_interval_s
+        )
         self.scans_completed = 0
 
     async def start(self) -> None:
