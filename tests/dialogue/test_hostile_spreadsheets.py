@@ -142,15 +142,17 @@ def test_hostile_workbooks_are_refused_in_seconds_before_parsing(
 ) -> None:
     content = build()
     baseline = len(event_types(client))
-    started = time.perf_counter()
+    # Processor time of this process (the app runs in it), not the wall clock: the bound is on
+    # the work the refusal costs, whatever else the machine is running.
+    started = time.process_time()
     response = _upload(client, "bom.xlsx", content)
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert response.status_code == 422, response.text
     error = response.json()["error"]
     assert error["code"] == code and not error["message"].isascii()
     if detail:
         assert detail in error["details"]
-    assert elapsed < seconds, f"{elapsed:.1f} s"
+    assert elapsed < seconds, f"{elapsed:.1f} s of processor time"
     assert len(event_types(client)) == baseline
 
 

@@ -121,12 +121,13 @@ MiB = 1 << 20
 
 
 def _timed_upload(client: TestClient, content: bytes) -> tuple[Any, float, int]:
-    """The response, its time in seconds and the peak of memory allocated while it ran."""
+    """The response, the processor time it cost this process (the app runs in it; the wall
+    clock would count whatever else the machine runs) and the peak of memory allocated."""
     tracemalloc.start()
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         response = _upload(client, "bom.xlsx", content)
-        elapsed = time.perf_counter() - started
+        elapsed = time.process_time() - started
         peak = tracemalloc.get_traced_memory()[1]
     finally:
         tracemalloc.stop()
@@ -161,7 +162,7 @@ def test_hostile_workbooks_are_refused_in_seconds_before_parsing(
     assert not error["message"].isascii() and "bom.xlsx" in error["message"]
     if detail:
         assert detail in error["details"]
-    assert elapsed < 5, f"{elapsed:.1f} s"
+    assert elapsed < 5, f"{elapsed:.1f} s of processor time"
     assert peak < 64 * MiB, f"{peak / MiB:.0f} MiB"
     assert event_count(religion) == 0
 
