@@ -208,6 +208,31 @@ def warning_text(code: str, numerator: int, base: int, register: int) -> str:
     return WARNING_LABELS[code].format(numerator=numerator, base=base, register=register)
 
 
+#: Where a figure is measured against a fixed base, what the base is and what the register
+#: holds, said once beside the figure ("3/239": 239 is the plan's, not the register's).
+PLAN_BASE_NOTE: Final = (
+    "Mẫu số {base} là tổng số cơ sở tôn giáo đang sử dụng đất mà Kế hoạch lấy làm cơ sở "
+    "tính chỉ tiêu (mục II.1.3: “tổng số {base} cơ sở”); sổ theo dõi hiện có {register} "
+    "cơ sở đang sử dụng đất"
+)
+DECLARED_BASE_NOTE: Final = (
+    "Mẫu số {base} của chỉ tiêu {indicator} là số cơ sở được khai báo khi xác định chỉ tiêu "
+    "(Kế hoạch, mục II.1.3: tổng số {plan_base} cơ sở); sổ theo dõi hiện có {register} "
+    "cơ sở đang sử dụng đất"
+)
+
+
+def base_note(indicator_id: str, base: int, register: int) -> str:
+    """The note beside a figure measured against the fixed base `base`: the plan's own
+    (239 for I3 and I4) or one declared for the indicator since."""
+    plan_base = PLAN_TARGETS[indicator_id].base if indicator_id in PLAN_TARGETS else None
+    if base == plan_base:
+        return PLAN_BASE_NOTE.format(base=base, register=register)
+    return DECLARED_BASE_NOTE.format(base=base, indicator=indicator_id,
+                                     plan_base=plan_base or PLAN_RELIGIOUS_SITES,
+                                     register=register)
+
+
 # -- counting: I1 ---------------------------------------------------------------------------
 
 #: Plan II.1.1: models in building (exemplary) new-style rural communes and in urban

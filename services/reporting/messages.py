@@ -153,8 +153,9 @@ COL_CODE = "Mã đơn vị"
 PARTY_COMMITTEE = "ĐẢNG BỘ THÀNH PHỐ HẢI PHÒNG"
 ISSUER = "BAN DÂN VẬN THÀNH ỦY"
 PARTY_NAME = "ĐẢNG CỘNG SẢN VIỆT NAM"
-DOC_NUMBER = "Số: ……-BC/BDVTU"
+DOC_NUMBER = "Số …-BC/BDVTU"
 PLACE_DATE = "Hải Phòng, ngày {day} tháng {month} năm {year}"
+# The date of signing is the secretary's to write, not the day the file was generated.
 PLACE_DATE_BLANK = "Hải Phòng, ngày …… tháng …… năm ……"
 REPORT_WORD = "BÁO CÁO"
 REPORT_TITLE = "Kết quả công tác dân vận {period}"
@@ -163,34 +164,58 @@ DATA_WINDOW = (
     "(Số liệu tính từ ngày {data_from} đến ngày {cutoff_on}; tổng hợp đến {as_of}{scope})"
 )
 SCOPE_SUFFIX = "; phạm vi: {scope}"
-DOC_PART_RESULTS = "I. KẾT QUẢ THỰC HIỆN"
-DOC_PART_TARGETS = "1. Kết quả thực hiện các chỉ tiêu trọng tâm (mục II.1 Kế hoạch)"
-DOC_PART_TASKS = "2. Kết quả thực hiện nhiệm vụ cụ thể (mục II.2 Kế hoạch)"
+# Under a document's title: the period's window, the as_of the figures reflect and the day
+# the file was made, so a 2023 report printed in 2026 says which data it holds.
+DOC_DATA_LINE = (
+    "(Số liệu tính từ ngày {data_from} đến ngày {cutoff_on}, theo dữ liệu ghi nhận đến "
+    "{as_of}; phạm vi: {scope}; văn bản lập ngày {made_on})"
+)
+DOC_PART_RESULTS = "Kết quả thực hiện"
+DOC_PART_TARGETS = "Kết quả thực hiện các chỉ tiêu trọng tâm (mục II.1 Kế hoạch)"
+DOC_PART_TASKS = "Kết quả thực hiện nhiệm vụ cụ thể (mục II.2 Kế hoạch)"
 DOC_TASK_TITLES = {
-    "models": "2.3. Phong trào thi đua “Dân vận khéo”",
-    "dialogue": "2.3. Đối thoại trực tiếp giữa người đứng đầu cấp ủy, chính quyền với Nhân dân",
-    "religion": "2.4. Công tác tôn giáo: đăng ký đất đai, cấp giấy chứng nhận cho cơ sở tôn giáo",
-    "compliance": "2.4. Rà soát vi phạm về đất đai, xây dựng cơ sở tôn giáo",
+    "models": "Phong trào thi đua “Dân vận khéo” (mục II.2.3 Kế hoạch)",
+    "dialogue": "Đối thoại trực tiếp giữa người đứng đầu cấp ủy, chính quyền với Nhân dân "
+                "(mục II.2.3 Kế hoạch)",
+    "religion": "Công tác tôn giáo: đăng ký đất đai, cấp giấy chứng nhận cho cơ sở tôn giáo "
+                "(mục II.2.4 Kế hoạch)",
+    "compliance": "Rà soát vi phạm về đất đai, xây dựng cơ sở tôn giáo (mục II.2.4 Kế hoạch)",
 }
-DOC_PART_UNITS = "3. Kết quả theo đơn vị"
-DOC_PART_ASSESSMENT = "II. ĐÁNH GIÁ CHUNG"
-DOC_PART_TASKS_NEXT = "III. NHIỆM VỤ TRỌNG TÂM KỲ TỚI"
+DOC_PART_UNITS = "Kết quả theo đơn vị"
+DOC_PART_ASSESSMENT = "Đánh giá chung"
+DOC_PART_TASKS_NEXT = "Nhiệm vụ trọng tâm kỳ tới"
 DOC_SECRETARY_NOTE = "(Văn phòng Ban bổ sung nội dung đánh giá.)"
 DOC_SECRETARY_NEXT = "(Văn phòng Ban bổ sung nhiệm vụ trọng tâm kỳ tới.)"
 DOC_DATA_WARNING = "Lưu ý số liệu: {text}."
 DOC_INDICATOR_SENTENCE = (
     "{name}: đạt {numerator}/{denominator} ({value}%), chỉ tiêu {target}; đánh giá: {status}."
 )
+DOC_UNITS_NOTE = "Tỷ lệ (%) các chỉ tiêu của từng đơn vị trực thuộc {unit}."
 DOC_FINALISED = "Số liệu đã chốt ngày {on}, mã băm {hash}."
 DOC_DIFFERENCES = "Số liệu thay đổi sau khi chốt báo cáo"
-DOC_SIGNER = "T/M BAN DÂN VẬN"
-DOC_SIGNER_ROLE = "TRƯỞNG BAN"
+# The seed's house style: the head of the Commission signs "TRƯỞNG BAN" in their own name
+# (a board's standing committee would sign "T/M BAN THƯỜNG VỤ"); the name is left to type.
+DOC_SIGNER_AUTHORITY: str | None = None
+DOC_SIGNER = "TRƯỞNG BAN"
+DOC_SIGNER_NAME_BLANK = "……………………………"
 DOC_RECIPIENTS = "Nơi nhận:"
 DOC_RECIPIENT_LINES = (
-    "- Thường trực Thành ủy (để b/c),",
     "- Ban Dân vận Trung ương (để b/c),",
+    "- Thường trực Thành ủy (để b/c),",
+    "- Thường trực HĐND, UBND thành phố,",
+    "- UB MTTQ VN, các tổ chức CT-XH TP,",
+    "- Các quận ủy, huyện ủy, đảng ủy trực thuộc Thành ủy,",
     "- Ban Dân vận các quận ủy, huyện ủy,",
+    "- Lãnh đạo và các phòng Ban Dân vận Thành ủy,",
     "- Lưu.",
+)
+PDF_ENGINE_MISSING = (
+    "Máy chủ chưa cài LibreOffice nên chưa tạo được bản PDF; hãy tải bản Word (.docx) hoặc "
+    "báo quản trị viên cài đặt (make setup)"
+)
+PDF_ENGINE_FAILED = (
+    "Chưa tạo được bản PDF (LibreOffice không phản hồi hoặc báo lỗi); hãy thử lại sau ít phút "
+    "hoặc tải bản Word (.docx)"
 )
 VALUE_MISSING = "—"
 SHEET_INDICATORS = "Chỉ tiêu"
@@ -201,6 +226,11 @@ SHEET_SECTION = {
     "models": "Dân vận khéo",
 }
 SHEET_UNITS = "Theo đơn vị"
+SHEET_UNITS_SECTION = "Đơn vị - {section}"  # a section's figures for every unit
+SHEET_FOOTER = "Trang &P/&N"  # Excel's codes: this page, of so many
+COL_NUMERATOR = "Tử số"
+COL_DENOMINATOR = "Mẫu số"
+COL_INDICATOR_ID = "Mã"
 SHEET_DIFFERENCES = "Thay đổi sau chốt"
 SHEET_OTHER = "Chỉ tiêu khác"
 

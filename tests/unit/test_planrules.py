@@ -19,6 +19,7 @@ from shared.planrules import (
     REGISTER_DIFFERS_FROM_BASE,
     STATUS_LABELS,
     STATUSES,
+    base_note,
     base_warnings,
     commitment_standing,
     comparator_of,
@@ -156,6 +157,15 @@ def test_a_figure_against_the_base_warns_when_the_register_disagrees() -> None:
     assert base_warnings(4000, 239, 4100) == (NUMERATOR_ABOVE_BASE, REGISTER_DIFFERS_FROM_BASE)
     assert base_warnings(240, 239, 239) == (NUMERATOR_ABOVE_BASE,)
     assert warning_text(NUMERATOR_ABOVE_BASE, 4000, 239, 4100).startswith("Tử số (4000) vượt")
+
+
+def test_a_fixed_base_is_explained_as_the_plans_or_as_declared() -> None:
+    plan = base_note("I4", 239, 7)
+    assert plan.startswith("Mẫu số 239 là tổng số cơ sở tôn giáo đang sử dụng đất mà Kế hoạch")
+    assert "mục II.1.3" in plan and plan.endswith("sổ theo dõi hiện có 7 cơ sở đang sử dụng đất")
+    declared = base_note("I3", 4, 7)
+    assert declared.startswith("Mẫu số 4 của chỉ tiêu I3 là số cơ sở được khai báo")
+    assert "tổng số 239 cơ sở" in declared and "hiện có 7 cơ sở" in declared
 
 
 def test_i1_models_count_by_field_start_and_closure() -> None:
