@@ -1,7 +1,11 @@
-"""Every table of a report as an Excel workbook: one sheet per table, Vietnamese headers.
+"""Every table of a report as an Excel workbook ready to print: one sheet per table.
 
-Each sheet starts with the report's title and data window (rows 1-2); the table's header is
-row 4 and its data follow, with figures as numbers so they can be summed.
+Each sheet: the report's title (row 1, across the table) and data window (row 2); the table's
+header on row 4, repeated on every printed page; its data below, figures as numbers (so they
+can be summed) shown in the Vietnamese way (1.234 and 12,50 in a Vietnamese-language Excel or
+LibreOffice). Printed on A4 landscape, fitted to the page's width, pages numbered; a narrow
+code column, wrapped headers. The figures of every unit are split by section (one sheet each)
+so that a sheet fitted to the width stays legible.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
+from openpyxl.worksheet.worksheet import Worksheet
 
 from services.reporting import messages
 from services.reporting.application.reports import Report
@@ -27,10 +33,22 @@ from services.reporting.domain.metrics import METRICS, SECTIONS
 from shared.clock import VN_TZ, format_date_vn
 from shared.safecells import put, put_row
 
-HEADER_ROW = 4
-_BOLD = Font(bold=True, name="Times New Roman")
-_PLAIN = Font(name="Times New Roman")
+FONT = "Times New Roman"
+TITLE_ROW, WINDOW_ROW, HEADER_ROW = 1, 2, 4
+# The locale tag 42A (Vietnamese) makes LibreOffice show 1.234,56 whatever the machine's own
+# language; Excel shows the separators of the reader's Windows, Vietnamese in the Commission.
+INTEGER_FORMAT = "[$-42A]#,##0"
+DECIMAL_FORMAT = "[$-42A]#,##0.00"
+# Column widths in characters: the code column narrow, the label wide, figures in between.
+CODE_WIDTH, LABEL_WIDTH, TEXT_WIDTH, FIGURE_WIDTH = 8, 42, 16, 11
+HEADER_LINE_PT = 15
+BOLD_CHAR = 1.1  # a bold Times New Roman letter against Excel's width unit
+_BOLD = Font(bold=True, name=FONT)
+_PLAIN = Font(name=FONT)
+_TITLE = Font(bold=True, name=FONT, size=13)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_THIN = Side(style="thin", color="808080")
+_GRID = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
 
 
 def report_workbook(report: Report, unit: str, theme: str | None = None) -> bytes:
@@ -40,36 +58,40 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
         book.remove(book.active)
     rows = indicator_rows(report, unit, indicators)
     _sheet(book, report, unit, messages.SHEET_INDICATORS,
-           ["Mã", messages.COL_INDICATOR, messages.COL_TARGET, "Tử số", "Mẫu số",
-            messages.COL_RATE, messages.COL_STATUS, f"{messages.COL_PREVIOUS} (%)"],
+           [messages.COL_INDICATOR_ID, messages.COL_INDICATOR, messages.COL_TARGET,
+            messages.COL_NUMERATOR, messages.COL_DENOMINATOR, messages.COL_RATE,
+            messages.COL_STATUS, f"{messages.COL_PREVIOUS} (%)"],
            [[r["id"], r["name"], r["target_text"], r["numerator"], r["denominator"],
              r["value"], r["status_label"], r["previous"]["value"] if r["previous"] else None]
-            for r in rows])
+            for r in rows], text_columns=(3, 7))
     for section in section_rows(report, unit, sections):
         _sheet(book, report, unit, messages.SHEET_SECTION[section["key"]],
                [messages.COL_NO, messages.COL_FIGURE, messages.COL_PERIOD,
                 messages.COL_PREVIOUS, messages.COL_CHANGE],
                [[i, f["label"], f["value"], f["previous"], f["change"]]
                 for i, f in enumerate(section["figures"], start=1)])
-    keys = [m.key for m in METRICS if m.section in sections]
-    table: list[list[Any]] = []
-    for code in _subtree(report, unit):
-        node = report.tree.nodes[code]
-        data = report.unit(code)
-        table.append([
-            node.code, node.name, messages.LEVEL_NAMES[node.level],
-            *(data["indicators"][key]["value"] for key in indicators),
-            *(data["figures"][key] for key in keys),
-        ])
+    subtree = [report.tree.nodes[code] for code in _subtree(report, unit)]
     _sheet(book, report, unit, messages.SHEET_UNITS,
            [messages.COL_CODE, messages.COL_UNIT, messages.COL_LEVEL,
-            *(f"{key} (%)" for key in indicators),
-            *(messages.METRIC_LABELS[key] for key in keys)], table)
+            *(f"{key} (%)" for key in indicators)],
+           [[node.code, node.name, messages.LEVEL_NAMES[node.level],
+             *(report.unit(node.code)["indicators"][key]["value"] for key in indicators)]
+            for node in subtree], text_columns=(3,))
+    for part in sections:
+        keys = [m.key for m in METRICS if m.section == part]
+        _sheet(book, report, unit,
+               messages.SHEET_UNITS_SECTION.format(section=messages.SHEET_SECTION[part]),
+               [messages.COL_CODE, messages.COL_UNIT,
+                *(messages.METRIC_LABELS[key] for key in keys)],
+               [[node.code, node.name,
+                 *(report.unit(node.code)["figures"][key] for key in keys)]
+                for node in subtree])
     if not theme and report.other_indicators:
         _sheet(book, report, unit, messages.SHEET_OTHER,
-               ["Mã", messages.COL_CODE, "Tử số", "Mẫu số", messages.COL_RATE],
+               [messages.COL_INDICATOR_ID, messages.COL_CODE, messages.COL_NUMERATOR,
+                messages.COL_DENOMINATOR, messages.COL_RATE],
                [[o["indicator_id"], o["unit_code"], o["numerator"], o["denominator"],
-                 o["value"]] for o in report.other_indicators])
+                 o["value"]] for o in report.other_indicators], label_column=False)
     if report.differences:
         _sheet(book, report, unit, messages.SHEET_DIFFERENCES,
                [messages.COL_CODE, messages.COL_FIGURE, messages.COL_FROZEN,
@@ -92,26 +114,78 @@ def _subtree(report: Report, unit: str) -> list[str]:
 
 
 def _sheet(book: Workbook, report: Report, unit: str, title: str, header: Sequence[str],
-           rows: Sequence[Sequence[Any]]) -> None:
+           rows: Sequence[Sequence[Any]], *, text_columns: Sequence[int] = (),
+           label_column: bool = True) -> None:
+    """One printable table: column 1 a code (narrow), column 2 its label (wide, unless
+    label_column is False), text_columns (1-based) of text, the others figures."""
     sheet = book.create_sheet(title[:31])
     name = period_name(report.period)
-    put(sheet.cell(1, 1), f"{title} — {name} — {report.tree.nodes[unit].name}").font = _BOLD
-    put(sheet.cell(2, 1), messages.DATA_WINDOW.format(
+    last = get_column_letter(len(header))
+    put(sheet.cell(TITLE_ROW, 1),
+        f"{title} — {name[:1].upper()}{name[1:]} — {report.tree.nodes[unit].name}").font = _TITLE
+    put(sheet.cell(WINDOW_ROW, 1), messages.DATA_WINDOW.format(
         data_from=format_date_vn(report.period.data_from),
         cutoff_on=format_date_vn(report.period.cutoff_on),
         as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
         scope="",
-    )).font = Font(italic=True, name="Times New Roman")
+    )).font = Font(italic=True, name=FONT)
+    for row in (TITLE_ROW, WINDOW_ROW):
+        sheet.merge_cells(f"A{row}:{last}{row}")
+        sheet.cell(row, 1).alignment = Alignment(horizontal="left", vertical="center")
+    header_lines = 1
     for column, text in enumerate(header, start=1):
         cell = put(sheet.cell(HEADER_ROW, column), text)
-        cell.font, cell.fill = _BOLD, _HEADER_FILL
+        cell.font, cell.fill, cell.border = _BOLD, _HEADER_FILL, _GRID
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-        sheet.column_dimensions[get_column_letter(column)].width = 14 if column > 2 else 40
+        width = (CODE_WIDTH if column == 1 else LABEL_WIDTH if column == 2 and label_column
+                 else TEXT_WIDTH if column in text_columns else FIGURE_WIDTH)
+        sheet.column_dimensions[get_column_letter(column)].width = width
+        header_lines = max(header_lines, _lines(text, width))
+    # A file written by openpyxl carries no row heights, and a spreadsheet does not grow a
+    # row for wrapped text until it is edited: the header would print cut to one line.
+    sheet.row_dimensions[HEADER_ROW].height = HEADER_LINE_PT * header_lines + 4
     for offset, values in enumerate(rows, start=1):
         # Ids and labels here come from other services' events, typed by people: every
         # cell goes through the one formula-injection rule.
         for cell, value in zip(put_row(sheet, HEADER_ROW + offset, values), values, strict=True):
-            cell.font = _PLAIN
-            if isinstance(value, float):
-                cell.number_format = "#,##0.0"
-    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 1)
+            cell.font, cell.border = _PLAIN, _GRID
+            if isinstance(value, bool):
+                continue
+            if isinstance(value, int):
+                cell.number_format = INTEGER_FORMAT
+            elif isinstance(value, float):
+                cell.number_format = DECIMAL_FORMAT
+            else:
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+    sheet.freeze_panes = sheet.cell(HEADER_ROW + 1, 3 if label_column else 2)
+    _print_setup(sheet)
+
+
+def _lines(text: str, width: float) -> int:
+    """The lines a bold header takes in a column `width` characters wide, word by word."""
+    lines, used = 1, 0.0
+    for word in text.split():
+        size = len(word) * BOLD_CHAR
+        if used and used + 1 + size > width - 1:
+            lines, used = lines + 1, size
+        else:
+            used += (1 if used else 0) + size
+    return lines
+
+
+def _print_setup(sheet: Worksheet) -> None:
+    """A4 landscape, as wide as one page and as long as it takes, header rows on every
+    page, pages numbered (the issue's workbook printed column A alone over 80 pages)."""
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0  # 0: as many pages down as needed
+    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.6
+    footer = sheet.oddFooter
+    if footer is not None:  # openpyxl always makes one; its type says it may not
+        footer.center.text = messages.SHEET_FOOTER
+        footer.center.font = FONT
