@@ -11,6 +11,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
 	@sh tools/ensure_chromium.sh
+	@sh tools/ensure_libreoffice.sh
 	@touch $(STAMP)
 
 setup: $(STAMP)

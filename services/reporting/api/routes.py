@@ -28,8 +28,7 @@ from services.reporting.application.views import (
     units_document,
 )
 from services.reporting.domain.periods import MONTHS, period_id
-from services.reporting.outputs.excel import report_workbook
-from services.reporting.outputs.word import report_document
+from services.reporting.outputs.documents import FORMATS, DocumentFormat
 from shared.aggregate import CommandContext
 from shared.auth.checks import may_read_unit, readable_unit
 from shared.clock import today_vn
@@ -44,8 +43,6 @@ PeriodId = Annotated[str, Path(max_length=10, description="Kỳ báo cáo, ví d
 UnitParam = Annotated[str | None, Query(pattern=r"^(VN|\d{2}|\d{3}|\d{5})$")]
 AsOf = Annotated[str | None, Query(max_length=40, description="Thời điểm số liệu (ISO)")]
 Theme = Annotated[str, Path(max_length=40)]
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class AdjustPeriod(BaseModel):
@@ -141,30 +138,6 @@ def post_finalise(
     return finalisation.as_dict()
 
 
-@router.get("/reports/{period_id}/report.docx", response_class=Response,
-            responses=file_responses(DOCX))
-def get_report_docx(
-    period_id: PeriodId, request: Request, scope: Scope, unit: UnitParam = None,
-    as_of: AsOf = None,
-) -> Response:
-    unit = readable_unit(principal_of(request), unit)
-    report = build_report(runtime_of(request), period_id, scope, as_of)
-    body = report_document(report, require_unit(report, unit))
-    return _download(body, DOCX, f"bao-cao-{period_id}.docx")
-
-
-@router.get("/reports/{period_id}/tables.xlsx", response_class=Response,
-            responses=file_responses(XLSX))
-def get_report_xlsx(
-    period_id: PeriodId, request: Request, scope: Scope, unit: UnitParam = None,
-    as_of: AsOf = None,
-) -> Response:
-    unit = readable_unit(principal_of(request), unit)
-    report = build_report(runtime_of(request), period_id, scope, as_of)
-    body = report_workbook(report, require_unit(report, unit))
-    return _download(body, XLSX, f"so-lieu-{period_id}.xlsx")
-
-
 @router.get("/themes/{theme}/{period_id}")
 def get_theme(
     theme: Theme, period_id: PeriodId, request: Request, scope: Scope,
@@ -177,32 +150,6 @@ def get_theme(
     return report_view(report, unit, theme)
 
 
-@router.get("/themes/{theme}/{period_id}/report.docx", response_class=Response,
-            responses=file_responses(DOCX))
-def get_theme_docx(
-    theme: Theme, period_id: PeriodId, request: Request, scope: Scope,
-    unit: UnitParam = None, as_of: AsOf = None,
-) -> Response:
-    require_theme(theme)
-    unit = readable_unit(principal_of(request), unit)
-    report = build_report(runtime_of(request), period_id, scope, as_of)
-    body = report_document(report, require_unit(report, unit), theme)
-    return _download(body, DOCX, f"bao-cao-{theme}-{period_id}.docx")
-
-
-@router.get("/themes/{theme}/{period_id}/tables.xlsx", response_class=Response,
-            responses=file_responses(XLSX))
-def get_theme_xlsx(
-    theme: Theme, period_id: PeriodId, request: Request, scope: Scope,
-    unit: UnitParam = None, as_of: AsOf = None,
-) -> Response:
-    require_theme(theme)
-    unit = readable_unit(principal_of(request), unit)
-    report = build_report(runtime_of(request), period_id, scope, as_of)
-    body = report_workbook(report, require_unit(report, unit), theme)
-    return _download(body, XLSX, f"so-lieu-{theme}-{period_id}.xlsx")
-
-
 @router.get("/religion/sites-summary")
 def sites_summary(request: Request) -> dict[str, Any]:
     """Số cơ sở tôn giáo và số cơ sở đã có hồ sơ đăng ký đất đai, theo xã và cộng lại, trong
@@ -210,6 +157,48 @@ def sites_summary(request: Request) -> dict[str, Any]:
     principal = principal_of(request)
     return religious_sites_summary(
         runtime_of(request).engine, lambda code: may_read_unit(principal, code))
+
+
+def _document_routes(fmt: DocumentFormat) -> None:
+    """The routes of one document format: the conference report and each thematic report,
+    e.g. /reports/2023-6m/report.pdf and /themes/doi-thoai/2023-6m/report.pdf."""
+
+    def report(
+        period_id: PeriodId, request: Request, scope: Scope, unit: UnitParam = None,
+        as_of: AsOf = None,
+    ) -> Response:
+        return _document(fmt, request, scope, period_id, unit, as_of, None)
+
+    def theme(
+        theme: Theme, period_id: PeriodId, request: Request, scope: Scope,
+        unit: UnitParam = None, as_of: AsOf = None,
+    ) -> Response:
+        require_theme(theme)
+        return _document(fmt, request, scope, period_id, unit, as_of, theme)
+
+    for path, endpoint, kind in (
+        (f"/reports/{{period_id}}/{fmt.file}", report, "report"),
+        (f"/themes/{{theme}}/{{period_id}}/{fmt.file}", theme, "theme"),
+    ):
+        router.add_api_route(
+            path, endpoint, methods=["GET"], response_class=Response,
+            responses=file_responses(fmt.media_type), summary=fmt.summary,
+            name=f"get_{kind}_{fmt.extension}",
+        )
+
+
+def _document(
+    fmt: DocumentFormat, request: Request, scope: str, period_id: str, unit: str | None,
+    as_of: str | None, theme: str | None,
+) -> Response:
+    unit = readable_unit(principal_of(request), unit)
+    report = build_report(runtime_of(request), period_id, scope, as_of)
+    body = fmt.render(report, require_unit(report, unit), theme)
+    return _download(body, fmt.media_type, fmt.filename(period_id, theme))
+
+
+for _format in FORMATS:
+    _document_routes(_format)
 
 
 def json_response(body: dict[str, Any]) -> Response:
