@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-SECTIONS = ["platform", "religion", "dialogue", "indicators", "reporting"]
+SECTIONS = ["platform", "religion", "dialogue", "indicators", "reporting", "http"]
 
 
 def main(argv: list[str]) -> int:

@@ -30,7 +30,15 @@ def _port(service: str) -> int:
     return int(os.environ.get(f"{service.upper()}_PORT", DEFAULT_PORTS[service]))
 
 
-def _healthy(port: int) -> bool:
+def uvicorn_command(factory: str, host: str, port: int) -> list[str]:
+    """How a service process is started (the HTTP benchmark starts its apps the same way)."""
+    return [
+        sys.executable, "-m", "uvicorn", factory, "--factory", "--host", host,
+        "--port", str(port), "--no-access-log",
+    ]
+
+
+def healthy(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
             return bool(response.status == 200)
@@ -95,18 +103,11 @@ def main() -> int:
         env = {**os.environ, "NATS_URL": nats_url, "DATA_DIR": str(data_dir)}
         for service in SERVICES:
             children[service] = subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "uvicorn",
+                uvicorn_command(
                     f"services.{service}.app:create_app",
-                    "--factory",
-                    "--host",
                     os.environ.get("HOST", "127.0.0.1"),
-                    "--port",
-                    str(_port(service)),
-                    "--no-access-log",
-                ],
+                    _port(service),
+                ),
                 env=env,
                 # preexec_fn is safe here: this process runs no threads.
                 preexec_fn=_as_our_child,
@@ -121,7 +122,7 @@ def main() -> int:
                 if children[service].poll() is not None:
                     print(f"Dịch vụ {service} đã dừng khi khởi động", file=sys.stderr)
                     return 1
-                if _healthy(_port(service)):
+                if healthy(_port(service)):
                     waiting.discard(service)
             time.sleep(0.2)
         if waiting:
