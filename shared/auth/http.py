@@ -17,6 +17,7 @@ from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
 from shared.auth.apikeys import KeyRefused, authenticate_key, looks_like_key
@@ -107,10 +108,10 @@ class Authenticator:
 
 
 def authenticated_principal(request: Request) -> Principal:
-    """Who is asking, proved by credentials; once per request (FastAPI dependency).
+    """Who is asking, proved by credentials; once per request (cached on the request).
 
-    A plain `def`: an API key is checked against the database, so FastAPI runs it in the
-    thread pool rather than on the event loop.
+    Blocking (an API key is checked against the database): call it from a worker thread or a
+    plain `def` route. On the event loop, FastAPI uses `authenticate_request` below.
     """
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
@@ -121,4 +122,29 @@ def authenticated_principal(request: Request) -> Principal:
     return principal
 
 
-AuthenticatedPrincipal = Annotated[Principal, Depends(authenticated_principal)]
+async def authenticate_request(request: Request) -> Principal:
+    """The FastAPI dependency of `authenticated_principal`. Only what may block goes to the
+    thread pool: an API key (checked against the database) and a token while keys are
+    fetched from an identity provider's JWKS address. A token checked against the keys in
+    hand, or the development headers, is checked on the event loop: a thread-pool round trip
+    costs more than verifying a token (bench/http.py)."""
+    cached: Principal | None = getattr(request.state, "principal", None)
+    if cached is not None:
+        return cached
+    if _may_block(request):
+        return await run_in_threadpool(authenticated_principal, request)
+    return authenticated_principal(request)
+
+
+def _may_block(request: Request) -> bool:
+    if request.headers.get("x-api-key") is not None:
+        return True
+    header = request.headers.get("authorization")
+    if header is None:
+        return False
+    _, _, token = header.strip().partition(" ")
+    authenticator: Authenticator = request.app.state.authenticator
+    return looks_like_key(token.strip()) or bool(authenticator.jwt.remote)
+
+
+AuthenticatedPrincipal = Annotated[Principal, Depends(authenticate_request)]

@@ -16,13 +16,15 @@ from shared.web import runtime_of
 Id = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")]
 
 
-def dialogue_runtime(request: Request) -> DialogueRuntime:
+# Dependencies without I/O are `async def`: a plain `def` costs each request a round trip
+# through the thread pool.
+async def dialogue_runtime(request: Request) -> DialogueRuntime:
     runtime = runtime_of(request)
     assert isinstance(runtime, DialogueRuntime)
     return runtime
 
 
-def expected_version(
+async def expected_version(
     if_match: Annotated[str | None, Header(alias="If-Match")] = None,
 ) -> int | None:
     """The aggregate version the caller last saw; a command on a stale read gets 409."""
