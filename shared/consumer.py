@@ -154,18 +154,26 @@ class PullRequests:
 
     nats-py's `fetch()` awaits each message with a task and a timer of its own, which caps a
     consumer near its raw rate before any work is done; collecting the batch in a callback
-    costs a fraction of that. Semantics are JetStream's own: a request for `n` messages that
-    expires after `expires_s`, answered by at most `n` messages or a status message.
+    costs a fraction of that. Semantics are JetStream's own: a request for `n` messages
+    stays open on the server until it has delivered `n` or expires after `expires_s`.
+
+    A batch is handed over as soon as messages are there, as nats-py's own `fetch()` does
+    (it returns after the first message of its waiting request plus what is already
+    buffered): waiting for the request to fill would hold a lone live event until the
+    expiry, a second later. What the open request delivers after a batch was taken goes to
+    the next one. Requests are counted in messages still owed (`_credit`): a new one goes
+    out when less than half a batch is owed, so messages keep arriving while a batch is
+    applied (within the consumer's max ack pending).
     """
 
     def __init__(self, client: Client, stream: str, durable: str) -> None:
         self._client = client
         self._subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
         self._inbox = client.new_inbox()
-        self._batch: list[Msg] = []
-        self._wanted = 0
-        self._done = asyncio.Event()
-        self._outstanding = False
+        self._buffer: list[Msg] = []
+        # Messages asked for that neither came nor were given up by the server (expiry).
+        self._credit = 0
+        self._arrived = asyncio.Event()
         self._subscription: Subscription | None = None
 
     async def open(self) -> None:
@@ -179,34 +187,40 @@ class PullRequests:
 
     async def _received(self, msg: Msg) -> None:
         if JetStreamContext.is_status_msg(msg):
-            # 408 request expired, 404 nothing pending, 409 consumer changed: end this batch.
-            self._done.set()
-            return
-        self._batch.append(msg)
-        if len(self._batch) >= self._wanted:
-            self._done.set()
+            # 408 request expired (the server says how many it still owed), 409 consumer
+            # changed or too many requests: that request will deliver nothing more. Without
+            # a count, everything is asked again: a surplus only fills the buffer sooner.
+            owed = (msg.headers or {}).get("Nats-Pending-Messages", "")
+            self._credit = max(0, self._credit - int(owed)) if owed.isdigit() else 0
+        else:
+            self._buffer.append(msg)
+            self._credit = max(0, self._credit - 1)
+        self._arrived.set()
 
     def buffered(self) -> list[Msg]:
         """Messages already delivered for the next batch (their ack wait is running)."""
-        return list(self._batch)
+        return list(self._buffer)
 
     async def fetch(self, n: int, expires_s: float) -> list[Msg]:
-        """The next batch. The request for the batch after it goes out at once, so messages
-        arrive while this one is applied (within the consumer's max ack pending)."""
-        if not self._outstanding:
+        """The messages there (at most `n`), as soon as there are any; [] when a request
+        ended with none. The next request goes out before the batch is returned."""
+        if self._credit <= n // 2:
             await self._request(n, expires_s)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._done.wait(), timeout=expires_s + 1.0)
-        batch, self._batch = self._batch, []
-        self._outstanding = False
-        if batch:
+        if not self._buffer:
+            self._arrived.clear()
+            try:
+                await asyncio.wait_for(self._arrived.wait(), timeout=expires_s + 1.0)
+            except TimeoutError:
+                # Not even the expiry's status came: the requests were lost with the
+                # connection. Ask again next time.
+                self._credit = 0
+        batch, self._buffer = self._buffer[:n], self._buffer[n:]
+        if batch and self._credit <= n // 2:
             await self._request(n, expires_s)
         return batch
 
     async def _request(self, n: int, expires_s: float) -> None:
-        self._wanted = n
-        self._done.clear()
-        self._outstanding = True
+        self._credit += n
         request = {"batch": n, "expires": int(expires_s * 1_000_000_000)}
         await self._client.publish(self._subject, orjson.dumps(request), reply=self._inbox)
 
