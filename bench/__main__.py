@@ -9,7 +9,9 @@ from __future__ import annotations
 import importlib
 import sys
 
-SECTIONS = ["platform", "religion", "dialogue", "indicators", "reporting", "http"]
+SECTIONS = [
+    "platform", "religion", "dialogue", "indicators", "reporting", "http", "latency", "peer",
+]
 
 
 def main(argv: list[str]) -> int:
