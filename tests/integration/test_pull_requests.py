@@ -1,0 +1,91 @@
+"""The consumer's pull requests: a batch is handed over when messages arrive, not at expiry.
+
+A live event must not wait for its pull request to fill or expire (issue 20): each test
+gives the request a long expiry and a shorter give-up time, so a batch that waited for the
+expiry fails the test instead of passing slowly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import nats
+import pytest
+from nats.aio.client import Client
+from nats.js.api import AckPolicy, ConsumerConfig
+
+from shared.consumer import PullRequests
+from shared.natsserver import NatsServer
+
+LONG_EXPIRY_S = 60.0
+# A give-up time for the test, far below the expiry above; not a speed target.
+GIVE_UP_S = 15.0
+
+
+@pytest.fixture
+async def client(nats_server: NatsServer) -> AsyncIterator[Client]:
+    nc = await nats.connect(nats_server.url)
+    yield nc
+    await nc.close()
+
+
+async def _puller(client: Client, root: str) -> PullRequests:
+    js = client.jetstream()
+    stream = f"{root}_PULL".upper()
+    await js.add_stream(name=stream, subjects=[f"{root}.pull.>"])
+    await js.add_consumer(stream, ConsumerConfig(
+        durable_name="reader", ack_policy=AckPolicy.EXPLICIT, ack_wait=30))
+    puller = PullRequests(client, stream, "reader")
+    await puller.open()
+    return puller
+
+
+async def _publish(client: Client, root: str, *bodies: bytes) -> None:
+    js = client.jetstream()
+    for body in bodies:
+        await js.publish(f"{root}.pull.event", body)
+
+
+async def test_a_lone_event_is_handed_over_before_the_request_expires(
+    client: Client, subject_root: str
+) -> None:
+    puller = await _puller(client, subject_root)
+    waiting = asyncio.create_task(puller.fetch(256, expires_s=LONG_EXPIRY_S))
+    await asyncio.sleep(0.2)  # the request is on the server before the event exists
+    await _publish(client, subject_root, b"one")
+    batch = await asyncio.wait_for(waiting, GIVE_UP_S)
+    assert [m.data for m in batch] == [b"one"]
+    await puller.close()
+
+
+async def test_what_the_open_request_delivers_later_goes_to_the_next_batch(
+    client: Client, subject_root: str
+) -> None:
+    puller = await _puller(client, subject_root)
+    await _publish(client, subject_root, b"1")
+    first = await asyncio.wait_for(puller.fetch(4, expires_s=LONG_EXPIRY_S), GIVE_UP_S)
+    await _publish(client, subject_root, b"2", b"3", b"4", b"5", b"6")
+    seen = [m.data for m in first]
+    while len(seen) < 6:
+        batch = await asyncio.wait_for(puller.fetch(4, expires_s=LONG_EXPIRY_S), GIVE_UP_S)
+        assert 0 < len(batch) <= 4
+        seen += [m.data for m in batch]
+        for msg in batch:
+            await msg.ack()
+    # Each message once, in stream order: none lost between requests, none twice.
+    assert seen == [b"1", b"2", b"3", b"4", b"5", b"6"]
+    await puller.close()
+
+
+async def test_after_a_request_expires_empty_the_next_one_still_gets_events(
+    client: Client, subject_root: str
+) -> None:
+    puller = await _puller(client, subject_root)
+    assert await asyncio.wait_for(puller.fetch(8, expires_s=0.5), GIVE_UP_S) == []
+    waiting = asyncio.create_task(puller.fetch(8, expires_s=LONG_EXPIRY_S))
+    await asyncio.sleep(0.2)
+    await _publish(client, subject_root, b"late")
+    batch = await asyncio.wait_for(waiting, GIVE_UP_S)
+    assert [m.data for m in batch] == [b"late"]
+    await puller.close()
