@@ -11,7 +11,7 @@ from shared.unitcheck import require_scope_within
 from shared.web import runtime_of
 
 
-def report_scope(
+async def report_scope(
     request: Request,
     scope: Annotated[
         str | None,
