@@ -322,6 +322,14 @@ def test_without_libreoffice_the_pdf_route_answers_503_in_vietnamese(
     assert error["code"] == "PDF_ENGINE_MISSING" and "LibreOffice" in error["message"]
 
 
+def test_the_dashboard_offers_the_pdf_beside_the_word_report(rendered: Rendered) -> None:
+    page = rendered.client.get("/", params={"period": "2023-6m"})
+    assert page.status_code == 200
+    links = dict(re.findall(r'<a id="download-(\w+)" href="([^"]+)"', page.text))
+    assert links["pdf"] == links["docx"].replace("report.docx", "report.pdf")
+    assert "/reports/2023-6m/report.pdf?" in links["pdf"]
+
+
 def test_a_bad_theme_or_period_is_refused_before_any_rendering(rendered: Rendered) -> None:
     for url in ("/api/v1/themes/khong-co/2023-6m/report.pdf",
                 "/api/v1/reports/2023-7m/report.pdf", "/api/v1/reports/2023-7m/tables.xlsx"):
@@ -350,6 +358,8 @@ def test_every_sheet_prints_on_a4_landscape_fitted_to_the_width(rendered: Render
         for cell in figures:
             assert isinstance(cell.value, int | float)
             assert cell.number_format in {"[$-42A]#,##0", "[$-42A]#,##0.00"}, cell.number_format
+    names = [str(row[1].value) for row in book["Chỉ tiêu"].iter_rows(min_row=5)]
+    assert any("“Dân vận khéo”" in n for n in names) and not any('"' in n for n in names)
     rates = [row[5] for row in book["Chỉ tiêu"].iter_rows(min_row=5)]
     assert {c.number_format for c in rates if isinstance(c.value, float)} == {"[$-42A]#,##0.00"}
 

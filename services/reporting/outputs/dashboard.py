@@ -73,6 +73,7 @@ def render_dashboard(
         no_data_html=_no_data(report) if not has_data else "",
         finalised_html=_finalised(report),
         docx_href=escape(f"{api}/report.docx?{query}"),
+        pdf_href=escape(f"{api}/report.pdf?{query}"),
         xlsx_href=escape(f"{api}/tables.xlsx?{query}"),
         json_href=escape(f"{api}?{query}"),
         breadcrumb=_breadcrumb(report, unit, base),

@@ -30,6 +30,7 @@ from services.reporting.application.views import (
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import METRICS, SECTIONS
+from services.reporting.outputs.partydoc import typographic
 from shared.clock import VN_TZ, format_date_vn
 from shared.safecells import put, put_row
 
@@ -147,6 +148,8 @@ def _sheet(book: Workbook, report: Report, unit: str, title: str, header: Sequen
     for offset, values in enumerate(rows, start=1):
         # Ids and labels here come from other services' events, typed by people: every
         # cell goes through the one formula-injection rule.
+        # One pair of quotes (“…”) as in the Word report: names typed elsewhere use "…".
+        values = [typographic(v) if isinstance(v, str) else v for v in values]
         for cell, value in zip(put_row(sheet, HEADER_ROW + offset, values), values, strict=True):
             cell.font, cell.border = _PLAIN, _GRID
             if isinstance(value, bool):
