@@ -310,6 +310,8 @@ def test_the_signature_leaves_room_for_the_name(report_pdf: Path) -> None:
     gap_mm = (_one_line(name) - _one_line(title)) * 25.4 / 72
     assert 25 <= gap_mm <= 45, gap_mm
     assert min(w.x0 for w in title) > A4_PORTRAIT[0] / 2
+    # Not alone on its page: the body's last part comes with it.
+    assert "NHIỆM VỤ TRỌNG TÂM KỲ TỚI" in _page_text(report_pdf, last)
 
 
 def test_without_libreoffice_the_pdf_route_answers_503_in_vietnamese(

@@ -189,6 +189,9 @@ class PartyDocument:
 
     def signature_block(self, signature: Signature, recipients_title: str,
                         recipients: Sequence[str]) -> None:
+        # The signature never stands alone on a page: the body's last paragraph goes with it.
+        if self.doc.paragraphs:
+            self.doc.paragraphs[-1].paragraph_format.keep_with_next = True
         table = self.doc.add_table(rows=1, cols=2)
         _layout_table(table, (TEXT_WIDTH_MM * 0.58, TEXT_WIDTH_MM * 0.42), borders=False)
         left, right = table.rows[0].cells
@@ -201,6 +204,8 @@ class PartyDocument:
         lines = [(line, {"bold": True}) for line in (signature.authority, signature.title)
                  if line]
         _cell_lines(right, lines)
+        for paragraph in (first, right.paragraphs[0]):  # a line's gap after the body
+            paragraph.paragraph_format.space_before = Pt(12)
         # Room for the signature (and the seal): about 30 mm, then the name.
         name = _tight(right.add_paragraph())
         name.alignment = WD_ALIGN_PARAGRAPH.CENTER
