@@ -29,6 +29,7 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 #: say) keeps it: the folder only gives the default.
 RING_OF_FOLDER: dict[str, str] = {
     "unit": "unit",
+    "apidocs": "integration",
     "auth": "integration",
     "dialogue": "integration",
     "indicators": "integration",
