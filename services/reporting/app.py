@@ -9,6 +9,7 @@ from services.reporting import messages
 from services.reporting.adapters.tables import metadata
 from services.reporting.api.dashboard import router as dashboard_router
 from services.reporting.api.errorpages import install_error_pages
+from services.reporting.api.plandashboard import router as plan_router
 from services.reporting.api.routes import router
 from services.reporting.application.projections import READ_MODELS
 from services.reporting.application.warmup import warm_up
@@ -25,7 +26,7 @@ def create_runtime(settings: Settings | None = None) -> ServiceRuntime:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    app = build_app(create_runtime(settings), [router, dashboard_router],
+    app = build_app(create_runtime(settings), [router, dashboard_router, plan_router],
                     title=messages.SERVICE_TITLE)
     # Assets are served by the service itself: the dashboard needs no internet.
     app.mount("/static/reporting", StaticFiles(packages=[("services.reporting", "static")]),

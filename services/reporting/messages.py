@@ -182,6 +182,26 @@ DOC_TASK_TITLES = {
     "compliance": "Rà soát vi phạm về đất đai, xây dựng cơ sở tôn giáo (mục II.2.4 Kế hoạch)",
 }
 DOC_PART_UNITS = "Kết quả theo đơn vị"
+DOC_PART_PLAN = "Kết quả thực hiện nhiệm vụ (Kế hoạch công tác dân vận năm {year})"
+DOC_PLAN_SUMMARY = (
+    "Đến ngày {on}: {total} nhiệm vụ; hoàn thành {done}, đang thực hiện {in_progress}, "
+    "chưa triển khai {not_started}, quá hạn {overdue}."
+)
+DOC_PART_DISTRICT_REPORTS = (
+    "Tình hình báo cáo của Ban Dân vận các quận ủy, huyện ủy (mục IV.3 Kế hoạch)"
+)
+DOC_DISTRICT_SUMMARY = (
+    "Hạn nộp {deadline}; đến ngày {on}: {submitted}/{owed} đơn vị đã nộp ({on_time} đúng hạn, "
+    "{late} muộn), {returned} bị trả lại để chỉnh sửa, {missing} quá hạn chưa nộp."
+)
+DOC_NO_DEADLINE = "Ban chưa đặt hạn nộp báo cáo kỳ này."
+COL_ITEM = "Nhiệm vụ"
+COL_RESPONSIBLE = "Đơn vị chủ trì"
+COL_ITEM_STATUS = "Tình trạng"
+COL_LATEST_RESULT = "Kết quả mới nhất trong kỳ"
+COL_SUBMITTED_ON = "Ngày nộp"
+COL_RETURNS = "Số lần trả lại"
+COL_RETURN_REASON = "Lý do trả lại gần nhất"
 DOC_PART_ASSESSMENT = "Đánh giá chung"
 DOC_PART_TASKS_NEXT = "Nhiệm vụ trọng tâm kỳ tới"
 DOC_SECRETARY_NOTE = "(Văn phòng Ban bổ sung nội dung đánh giá.)"
@@ -233,6 +253,10 @@ COL_DENOMINATOR = "Mẫu số"
 COL_INDICATOR_ID = "Mã"
 SHEET_DIFFERENCES = "Thay đổi sau chốt"
 SHEET_OTHER = "Chỉ tiêu khác"
+SHEET_PLAN = "Kết quả nhiệm vụ"
+SHEET_DISTRICT_REPORTS = "Báo cáo cấp huyện"
+PLAN_PAGE_TITLE = "Kết quả thực hiện nhiệm vụ theo Kế hoạch công tác dân vận"
+PLAN_PAGE_NO_PLAN = "Chưa có kế hoạch công tác của năm này trong hệ thống."
 
 # -- dashboard ------------------------------------------------------------------------------
 DASH_TITLE = "Bảng điều khiển công tác dân vận"

@@ -8,8 +8,10 @@ from collections.abc import Callable
 from datetime import date
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
+from services.indicators import loadplan
 from services.indicators.app import create_app
 from services.indicators.application.planreminders import remind_district_reports
 from shared.envelope import utcnow
@@ -244,3 +246,16 @@ def test_district_reports_returned_late_and_reminded_once(
     # A restart (another app on the same database) reminds nobody again.
     with TestClient(create_app(runtime.settings)) as again:
         assert remind_district_reports(runtime_of(again), date(2023, 6, 30)) == 0
+
+
+def test_the_plan_loads_from_the_command_line(
+    settings_factory: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = settings_factory("indicators")
+    monkeypatch.setattr(Settings, "for_service", lambda *_, **__: settings)
+    assert loadplan.main(["2023"]) == 0
+    assert "47 nhiệm vụ" in capsys.readouterr().out
+    assert loadplan.main(["2023"]) == 1
+    assert "PLAN_EXISTS" in capsys.readouterr().out
+    assert loadplan.main(["hai-nghin"]) == 2

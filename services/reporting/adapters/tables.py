@@ -155,3 +155,22 @@ source_marks = Table(
     Column("complete", Boolean, nullable=False),
     Column("latest_recorded_at", DateTime(timezone=True)),
 )
+
+# The plan's events (kế hoạch công tác: items, progress, inspections, the district boards'
+# period reports) as the indicators service published them, one row each: few (a plan has
+# some fifty items, a period fifteen districts), so a report folds them at its cut-off and
+# "as of" with the kernel's task rule (shared/taskrules.py) instead of keeping figures.
+plan_events = Table(
+    "rpt_plan_events",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("event_type", String(60), nullable=False),
+    Column("aggregate_type", String(40), nullable=False),
+    Column("aggregate_id", String(100), nullable=False),
+    Column("aggregate_version", Integer, nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("business_on", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("payload", Text, nullable=False),
+)
+Index("ix_rpt_plan_events_year", plan_events.c.year)

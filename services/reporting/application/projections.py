@@ -27,6 +27,7 @@ from services.reporting.adapters.tables import (
     figure_chunks,
     head_sessions,
     indicators_facts,
+    plan_events,
     religion_facts,
     source_marks,
 )
@@ -39,6 +40,7 @@ from services.reporting.application.chunk_figures import (
     units_key,
 )
 from services.reporting.application.figures import forget_cached_figures
+from services.reporting.application.planprojection import plan_projection
 from services.reporting.domain.chunks import chunk_of, head_chunk_of
 from services.reporting.domain.counting import (
     STOCK_FAMILIES,
@@ -484,16 +486,17 @@ def indicators_projection(tables: TableMap = _same) -> Projection:
 
 
 def all_projections(tables: TableMap = _same, live: bool = True) -> list[Projection]:
-    """The three fact projections, writing into `tables`' versions of the read models."""
+    """The three fact projections and the plan's, writing into `tables`' versions of the
+    read models."""
     del live  # the facts are written alike while built beside the live ones
     return [religion_projection(tables), dialogue_projection(tables),
-            indicators_projection(tables)]
+            indicators_projection(tables), plan_projection(tables)]
 
 
 # What a rebuild builds beside the live tables and switches in (`shared.rebuild`). The frozen
 # figures of finalised reports are no read model: they stay.
 READ_MODELS = ReadModels(
     tables=(religion_facts, dialogue_facts, indicators_facts, figure_chunks, head_sessions,
-            source_marks),
+            source_marks, plan_events),
     projections=all_projections,
 )

@@ -23,6 +23,7 @@ from services.reporting.application.figures import (
     differences,
     quiet_gc,
 )
+from services.reporting.application.planreport import plan_part
 from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
 from services.reporting.domain.events import ReportFinalised, registry
 from services.reporting.domain.indicators import IndicatorTarget, comparator_of
@@ -166,6 +167,9 @@ class Report:
     finalisation: Finalisation | None = None
     differences: list[dict[str, Any]] = field(default_factory=list)
     digest: str = ""  # the content's hash, when known without hashing it again
+    #: The plan's part (items and the district boards' reports); frozen with a finalised
+    #: report; None without a plan that year or for a report frozen before it existed.
+    plan: dict[str, Any] | None = None
 
     @property
     def content_hash(self) -> str:
@@ -234,6 +238,7 @@ class FrozenReport:
     targets: dict[str, IndicatorTarget]
     reported_status: dict[tuple[str, str], str]
     other_indicators: list[dict[str, Any]]
+    plan: dict[str, Any] | None = None
 
 
 def _frozen_report(conn: Connection, rid: str, digest: str) -> FrozenReport | None:
@@ -254,11 +259,12 @@ def _frozen_report(conn: Connection, rid: str, digest: str) -> FrozenReport | No
         reported_status={(unit, key): status
                          for unit, key, status in context["reported_status"]},
         other_indicators=context["other_indicators"],
+        plan=context.get("plan"),
     )
 
 
 def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
-            now: datetime) -> str:
+            now: datetime, plan: dict[str, Any] | None = None) -> str:
     """Store what a finalised report shows: its figures, the previous period's and the
     context beside them. Returns the hash of its figures."""
     digests = []
@@ -280,6 +286,7 @@ def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
         "reported_status": sorted([unit, key, status]
                                   for (unit, key), status in figures.reported_status.items()),
         "other_indicators": figures.other_indicators,
+        "plan": plan,
     }
     conn.execute(insert(frozen_reports), {
         "report_id": rid, "content_hash": digests[0], "previous_hash": digests[1],
@@ -318,12 +325,13 @@ def build_report(
                 period=period, previous_period=previous, scope=scope, as_of=frozen_as_of,
                 tree=tree, content=frozen.content, previous_content=frozen.previous_content,
                 targets=frozen.targets, reported_status=frozen.reported_status,
-                other_indicators=frozen.other_indicators,
+                other_indicators=frozen.other_indicators, plan=frozen.plan,
             )
         else:
             figures, previous_figures = compute_many(
                 conn, [period, previous], scope, figures_as_of)
             report = _report(figures, previous_figures)
+            report.plan = plan_part(conn, period, tree, figures_as_of)
         if found is not None:
             report.finalisation = found[0]
             if frozen_as_of is not None:
@@ -367,7 +375,7 @@ def finalise_report(
     report = uow.load(FinalisedReport, rid)
     conn = uow.connection
     period = load_period(conn, uow.store, period_id, as_of)
-    require_tree(scope, period.cutoff_on)
+    tree = require_tree(scope, period.cutoff_on)
     previous = load_period(conn, uow.store, previous_period_id(period_id), as_of)
     require_tree(scope, previous.cutoff_on)
     figures = compute(conn, period, scope, as_of)
@@ -387,6 +395,7 @@ def finalise_report(
         today_vn(),
         unit_code=None if scope == NATION else scope,
     )
-    _freeze(conn, rid, figures, compute(conn, previous, scope, as_of), now)
+    _freeze(conn, rid, figures, compute(conn, previous, scope, as_of), now,
+            plan_part(conn, period, tree, as_of))
     envelopes = uow.save(report)
     return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor), envelopes

@@ -93,6 +93,8 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
                 messages.COL_DENOMINATOR, messages.COL_RATE],
                [[o["indicator_id"], o["unit_code"], o["numerator"], o["denominator"],
                  o["value"]] for o in report.other_indicators], label_column=False)
+    if not theme and report.plan is not None:
+        _plan_sheets(book, report, unit, report.plan)
     if report.differences:
         _sheet(book, report, unit, messages.SHEET_DIFFERENCES,
                [messages.COL_CODE, messages.COL_FIGURE, messages.COL_FROZEN,
@@ -102,6 +104,25 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _plan_sheets(book: Workbook, report: Report, unit: str, plan: dict[str, Any]) -> None:
+    """Kết quả thực hiện nhiệm vụ and the district boards' reports, as the report holds them."""
+    _sheet(book, report, unit, messages.SHEET_PLAN,
+           [messages.COL_NO, messages.COL_ITEM, messages.COL_RESPONSIBLE,
+            messages.COL_ITEM_STATUS, messages.COL_LATEST_RESULT, messages.COL_SUBMITTED_ON],
+           [[i["number"], i["text"], i["responsible_name"], i["status_label"],
+             i["latest_result"]["result"] if i["latest_result"] else None,
+             i["latest_result"]["reported_on"] if i["latest_result"] else None]
+            for i in plan["items"]["items"]], text_columns=(3, 4, 5, 6))
+    duty = plan["district_reports"]
+    if duty is not None:
+        _sheet(book, report, unit, messages.SHEET_DISTRICT_REPORTS,
+               [messages.COL_CODE, messages.COL_UNIT, messages.COL_ITEM_STATUS,
+                messages.COL_SUBMITTED_ON, messages.COL_RETURNS, messages.COL_RETURN_REASON],
+               [[d["district_code"], d["district_name"], d["status_label"],
+                 d["last_submitted_on"], d["returns"], d["last_return_reason"]]
+                for d in duty["districts"]], text_columns=(3, 4, 6))
 
 
 def _subtree(report: Report, unit: str) -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from services.reporting import messages
@@ -196,6 +197,70 @@ def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
     )
 
 
+def plan_items_section(doc: PartyDocument, context: ReportContext) -> None:
+    """Kết quả thực hiện nhiệm vụ: every item of the plan with its status at the cut-off and
+    its latest result in the period, the overdue first (as the report's plan part lists them)."""
+    plan = context.report.plan
+    if context.theme or plan is None:
+        return
+    part = plan["items"]
+    doc.heading(2, messages.DOC_PART_PLAN.format(year=part["year"]))
+    counts = part["status_counts"]
+    doc.text(messages.DOC_PLAN_SUMMARY.format(
+        on=format_date_vn(date.fromisoformat(part["judged_on"])), total=part["total"],
+        done=counts["done"], in_progress=counts["in_progress"],
+        not_started=counts["not_started"], overdue=counts["overdue"]))
+    doc.table(
+        (Column(messages.COL_NO, 16), Column(messages.COL_ITEM, 62, align_left=True),
+         Column(messages.COL_RESPONSIBLE, 30, align_left=True),
+         Column(messages.COL_ITEM_STATUS, 22), Column(messages.COL_LATEST_RESULT, 50,
+                                                       align_left=True)),
+        [[item["number"], _shorten(item["text"]), item["responsible_name"],
+          item["status_label"], _latest(item["latest_result"])]
+         for item in part["items"]],
+    )
+
+
+def district_reports_section(doc: PartyDocument, context: ReportContext) -> None:
+    """The district boards' period reports (IV.3): who submitted, on time or late, returned."""
+    plan = context.report.plan
+    if context.theme or plan is None:
+        return
+    doc.heading(2, messages.DOC_PART_DISTRICT_REPORTS)
+    part = plan["district_reports"]
+    if part is None:
+        doc.text(messages.DOC_NO_DEADLINE, italic=True)
+        return
+    doc.text(messages.DOC_DISTRICT_SUMMARY.format(
+        deadline=format_date_vn(date.fromisoformat(part["deadline"])),
+        on=format_date_vn(date.fromisoformat(part["judged_on"])), submitted=part["submitted"],
+        owed=part["owed"], on_time=part["on_time"], late=part["late"],
+        returned=part["returned"], missing=part["missing_overdue"]))
+    doc.table(
+        (Column(messages.COL_NO, 10), Column(messages.COL_UNIT, 45, align_left=True),
+         Column(messages.COL_ITEM_STATUS, 35), Column(messages.COL_SUBMITTED_ON, 25),
+         Column(messages.COL_RETURNS, 20), Column(messages.COL_RETURN_REASON, 45,
+                                                  align_left=True)),
+        [[str(i), row["district_name"], row["status_label"],
+          format_date_vn(date.fromisoformat(row["last_submitted_on"]))
+          if row["last_submitted_on"] else messages.VALUE_MISSING,
+          str(row["returns"]), row["last_return_reason"] or ""]
+         for i, row in enumerate(part["districts"], start=1)],
+    )
+
+
+def _shorten(text: str, words: int = 30) -> str:
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+def _latest(result: dict[str, Any] | None) -> str:
+    if result is None:
+        return messages.VALUE_MISSING
+    on = format_date_vn(date.fromisoformat(result["reported_on"]))
+    return f"{on}: {result['result']} ({result['acting_party_name']})"
+
+
 # -- parts II and III: written by the office ----------------------------------------------------
 
 def assessment_section(doc: PartyDocument, context: ReportContext) -> None:
@@ -208,7 +273,8 @@ def next_tasks_section(doc: PartyDocument, context: ReportContext) -> None:
 
 REPORT_PARTS: tuple[Part, ...] = (
     Part(messages.DOC_PART_RESULTS,
-         (targets_section, tasks_section, units_section, finalisation_section)),
+         (targets_section, tasks_section, units_section, plan_items_section,
+          district_reports_section, finalisation_section)),
     Part(messages.DOC_PART_ASSESSMENT, (assessment_section,)),
     Part(messages.DOC_PART_TASKS_NEXT, (next_tasks_section,)),
 )

@@ -1,0 +1,30 @@
+"""The dashboard's plan page: `/ke-hoach` (Kết quả thực hiện nhiệm vụ, báo cáo cấp huyện)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from services.reporting.api.dashboard import _choices
+from services.reporting.api.scope import Scope
+from services.reporting.application.reports import build_report
+from services.reporting.domain.periods import latest_closed_period
+from services.reporting.outputs.plan import render_plan_page
+from shared.clock import today_vn
+from shared.web import runtime_of
+
+router = APIRouter(tags=["bảng điều khiển"])
+
+
+@router.get("/ke-hoach", response_class=HTMLResponse)
+def plan_page(
+    request: Request, scope: Scope,
+    period: Annotated[str | None, Query(max_length=10)] = None,
+    as_of: Annotated[str | None, Query(max_length=40)] = None,
+) -> HTMLResponse:
+    """Kết quả thực hiện nhiệm vụ của kế hoạch và tình hình báo cáo của cấp huyện."""
+    runtime = runtime_of(request)
+    report = build_report(runtime, period or latest_closed_period(today_vn()), scope, as_of)
+    return HTMLResponse(render_plan_page(report, _choices(runtime, report.period.year)))

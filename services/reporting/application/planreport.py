@@ -1,0 +1,51 @@
+"""The plan's part of a conference report, read from `rpt_plan_events` as known at the
+report's "as of" and folded by `domain/plan.py`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import orjson
+from sqlalchemy import Connection, select
+
+from services.reporting.adapters.tables import plan_events
+from services.reporting.application.unittree import NATION, UnitTree
+from services.reporting.domain.periods import Period
+from services.reporting.domain.plan import PlanRow, fold, items_section, submissions_section
+from shared.adminunits import default_catalogue
+from shared.clock import VN_TZ
+
+
+def plan_rows(conn: Connection, year: int, as_of: datetime) -> list[PlanRow]:
+    t = plan_events
+    found = conn.execute(
+        select(t.c.event_type, t.c.aggregate_type, t.c.aggregate_id, t.c.aggregate_version,
+               t.c.payload)
+        .where(t.c.year == year, t.c.recorded_at <= as_of)
+    ).all()
+    return [PlanRow(r.event_type, r.aggregate_type, r.aggregate_id, r.aggregate_version,
+                    orjson.loads(r.payload)) for r in found]
+
+
+def plan_part(
+    conn: Connection, period: Period, tree: UnitTree, as_of: datetime
+) -> dict[str, Any] | None:
+    """{"items": ..., "district_reports": ...} of the period; None without a plan that year."""
+    plan = fold(plan_rows(conn, period.year, as_of), period.year)
+    if plan is None:
+        return None
+    whole = tree.scope == NATION or tree.root.level == "province"
+
+    def in_scope(code: str) -> bool:
+        return whole or code in tree.nodes
+
+    def district_name(code: str) -> str:
+        unit = default_catalogue().named_on(code, period.cutoff_on)
+        return unit.name if unit else code
+
+    return {
+        "items": items_section(plan, period.data_from, period.cutoff_on, in_scope, whole),
+        "district_reports": submissions_section(
+            plan, period.id, as_of.astimezone(VN_TZ).date(), in_scope, district_name),
+    }
