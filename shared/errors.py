@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared import messages
+
 
 class DomainError(Exception):
     """A refusal the caller can act on. Subclasses fix the HTTP status."""
@@ -55,9 +57,7 @@ class ConcurrencyError(Conflict):
             details["current_version"] = current
         super().__init__(
             "CONCURRENCY_CONFLICT",
-            "Dữ liệu đã được người khác thay đổi trong lúc bạn thao tác "
-            f"(phiên bản mong đợi {expected}, hiện tại {current}). "
-            "Vui lòng tải lại và thực hiện lại.",
+            messages.CONCURRENCY_CONFLICT.format(expected=expected, current=current),
             **details,
         )
         self.aggregate_id = aggregate_id
@@ -79,9 +79,7 @@ class RebuildInProgress(Conflict):
         started = started_at.isoformat() if hasattr(started_at, "isoformat") else started_at
         super().__init__(
             "REBUILD_IN_PROGRESS",
-            f"Đang dựng lại các bảng số liệu (thế hệ {generation}, bắt đầu lúc {started}). "
-            "Vui lòng chờ lần dựng lại này hoàn tất rồi yêu cầu lại; "
-            "xem tiến độ tại GET /api/v1/admin/rebuild-projections.",
+            messages.REBUILD_IN_PROGRESS.format(generation=generation, started=started),
             generation=generation,
             started_at=started,
         )
@@ -91,7 +89,7 @@ class RebuildNotFound(NotFound):
     def __init__(self, generation: int) -> None:
         super().__init__(
             "REBUILD_NOT_FOUND",
-            f"Không có lần dựng lại nào tạo thế hệ bảng số liệu {generation}.",
+            messages.REBUILD_NOT_FOUND.format(generation=generation),
             generation=generation,
         )
 
@@ -100,5 +98,5 @@ class NoRebuildInProgress(NotFound):
     def __init__(self) -> None:
         super().__init__(
             "NO_REBUILD_IN_PROGRESS",
-            "Không có lần dựng lại bảng số liệu nào đang chạy để huỷ.",
+            messages.NO_REBUILD_IN_PROGRESS,
         )

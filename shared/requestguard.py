@@ -16,11 +16,12 @@ from urllib.parse import parse_qsl
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared import messages
 from shared.errors import error_body
 from shared.validation import VALIDATION_ERROR
 
 CODE = "control_characters"
-MESSAGE = "Tham số chứa ký tự điều khiển không hợp lệ"
+MESSAGE = messages.CONTROL_CHARACTERS_IN_PARAMETER
 
 
 def has_control_character(text: str) -> bool:

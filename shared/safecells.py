@@ -24,15 +24,14 @@ from typing import Any, TypeVar
 
 from openpyxl.cell.cell import Cell as XlsxCell
 
+from shared import messages
+
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)*|[.,]\d+)([eE][+-]?\d+)?")
-_TRIGGER_NAMES = {"\t": "dấu tab", "\r": "ký tự xuống dòng (CR)"}
+_TRIGGER_NAMES = messages.FORMULA_TRIGGER_NAMES
 
 FORMULA_TEXT_CODE = "FORMULA_TEXT"
-FORMULA_TEXT_MESSAGE = (
-    "Nội dung «{value}» bắt đầu bằng {first} nên bảng tính sẽ hiểu là công thức; không nhận "
-    "công thức trong dữ liệu nhập — hãy bỏ ký tự {first} ở đầu hoặc viết lại nội dung"
-)
+FORMULA_TEXT_MESSAGE = messages.FORMULA_TEXT
 
 V = TypeVar("V")
 

@@ -8,20 +8,17 @@ from __future__ import annotations
 
 from datetime import date
 
+from shared import messages
 from shared.adminunits import AdminUnit, Level, UnknownUnitError, default_catalogue
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
 
-LEVEL_NAMES = {"province": "tỉnh/thành phố", "district": "cấp huyện", "commune": "cấp xã"}
+LEVEL_NAMES = messages.LEVEL_NAMES
 NATION = "VN"
-NATION_NAME = "Toàn quốc"
-UNKNOWN_UNIT = "Mã đơn vị hành chính{where} «{code}» không tồn tại vào ngày {on}"
-OUTSIDE_JURISDICTION = (
-    "Đơn vị {unit} vào ngày {on} nằm ngoài địa bàn {jurisdiction} mà hệ thống này phục vụ"
-)
-SCOPE_OUTSIDE_JURISDICTION = (
-    "Phạm vi báo cáo {unit} nằm ngoài địa bàn {jurisdiction} mà hệ thống này phục vụ"
-)
+NATION_NAME = messages.NATION_NAME
+UNKNOWN_UNIT = messages.UNKNOWN_UNIT
+OUTSIDE_JURISDICTION = messages.OUTSIDE_JURISDICTION
+SCOPE_OUTSIDE_JURISDICTION = messages.SCOPE_OUTSIDE_JURISDICTION
 
 
 def require_unit(code: str, on: date, level: Level | None = None, *, within: str) -> AdminUnit:

@@ -18,6 +18,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
+from shared import messages
+
 # Tab, newline and carriage return are legitimate in free text; every other control
 # character (NUL above all, which PostgreSQL refuses) is not.
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
@@ -26,13 +28,13 @@ _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 def clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value):
-        raise PydanticCustomError("control_characters", "Chuỗi chứa ký tự điều khiển không hợp lệ")
+        raise PydanticCustomError("control_characters", messages.CONTROL_CHARACTERS)
     return value
 
 
 def _not_blank(value: str) -> str:
     if not value:
-        raise PydanticCustomError("blank", "Không được để trống")
+        raise PydanticCustomError("blank", messages.BLANK)
     return value
 
 
@@ -55,7 +57,8 @@ _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _ISO_INSTANT = re.compile(
     r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?"
 )
-DATE_RANGE_TEXT = f"từ {FIRST_DAY:%d/%m/%Y} đến {LAST_DAY:%d/%m/%Y}"
+DATE_RANGE_TEXT = messages.DATE_RANGE.format(first=f"{FIRST_DAY:%d/%m/%Y}",
+                                             last=f"{LAST_DAY:%d/%m/%Y}")
 
 
 def _iso_text(pattern: re.Pattern[str], code: str, message: str) -> Any:
@@ -82,13 +85,17 @@ def is_iso_instant(text: str) -> bool:
 
 def _day_in_range(value: date) -> date:
     if not in_date_range(value):
-        raise PydanticCustomError("date_out_of_range", "Ngày phải " + DATE_RANGE_TEXT)
+        raise PydanticCustomError(
+            "date_out_of_range", messages.DATE_OUT_OF_RANGE.format(range=DATE_RANGE_TEXT)
+        )
     return value
 
 
 def _instant_in_range(value: datetime) -> datetime:
     if not in_date_range(value.date()):
-        raise PydanticCustomError("datetime_out_of_range", "Thời điểm phải " + DATE_RANGE_TEXT)
+        raise PydanticCustomError(
+            "datetime_out_of_range", messages.INSTANT_OUT_OF_RANGE.format(range=DATE_RANGE_TEXT)
+        )
     return value
 
 
@@ -107,16 +114,14 @@ class _DocumentedRange:
 #: Every date the API takes, in a body or a parameter: YYYY-MM-DD within FIRST_DAY..LAST_DAY.
 Day = Annotated[
     date,
-    _iso_text(_ISO_DAY, "date_format", "Ngày phải viết dạng YYYY-MM-DD"),
+    _iso_text(_ISO_DAY, "date_format", messages.DATE_FORMAT),
     AfterValidator(_day_in_range),
     _DocumentedRange(),
 ]
 #: Every point in time the API takes: ISO 8601 (a bare date is its midnight), same range.
 Instant = Annotated[
     datetime,
-    _iso_text(
-        _ISO_INSTANT, "datetime_format", "Thời điểm phải viết dạng ISO 8601 (YYYY-MM-DDTHH:MM:SS)"
-    ),
+    _iso_text(_ISO_INSTANT, "datetime_format", messages.INSTANT_FORMAT),
     AfterValidator(_instant_in_range),
     _DocumentedRange(),
 ]
@@ -128,44 +133,9 @@ MAX_VERSION = 2**31 - 1
 Version = Annotated[int, Field(ge=0, le=MAX_VERSION)]
 
 #: The code and message of a request refused by its types (the details say which field and why).
-VALIDATION_ERROR = ("VALIDATION_ERROR", "Dữ liệu gửi lên không hợp lệ")
+VALIDATION_ERROR = ("VALIDATION_ERROR", messages.VALIDATION_ERROR)
 
-MESSAGES: dict[str, str] = {
-    "missing": "Thiếu trường bắt buộc",
-    "extra_forbidden": "Trường không được phép",
-    "string_type": "Phải là chuỗi ký tự",
-    "string_too_long": "Chuỗi quá dài (tối đa {max_length} ký tự)",
-    "string_too_short": "Chuỗi quá ngắn (tối thiểu {min_length} ký tự)",
-    "string_pattern_mismatch": "Không đúng định dạng",
-    "int_type": "Phải là số nguyên",
-    "int_parsing": "Phải là số nguyên",
-    "int_from_float": "Phải là số nguyên",
-    "float_type": "Phải là số",
-    "float_parsing": "Phải là số",
-    "decimal_parsing": "Phải là số",
-    "bool_type": "Phải là đúng/sai (true/false)",
-    "bool_parsing": "Phải là đúng/sai (true/false)",
-    "greater_than": "Phải lớn hơn {gt}",
-    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}",
-    "less_than": "Phải nhỏ hơn {lt}",
-    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}",
-    "date_type": "Phải là ngày (YYYY-MM-DD)",
-    "date_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
-    "date_from_datetime_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
-    "datetime_parsing": "Thời điểm không hợp lệ (định dạng ISO 8601)",
-    "datetime_type": "Thời điểm không hợp lệ (định dạng ISO 8601)",
-    "uuid_parsing": "Mã định danh (UUID) không hợp lệ",
-    "enum": "Giá trị không hợp lệ; cho phép: {expected}",
-    "literal_error": "Giá trị không hợp lệ; cho phép: {expected}",
-    "list_type": "Phải là danh sách",
-    "too_long": "Danh sách quá dài (tối đa {max_length} phần tử)",
-    "too_short": "Danh sách quá ngắn (tối thiểu {min_length} phần tử)",
-    "dict_type": "Phải là đối tượng JSON",
-    "model_attributes_type": "Phải là đối tượng JSON",
-    "json_invalid": "Nội dung JSON không hợp lệ",
-    "json_type": "Nội dung JSON không hợp lệ",
-    "value_error": "Giá trị không hợp lệ",
-}
+MESSAGES: dict[str, str] = messages.FIELD_ERRORS
 
 
 def vietnamese_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from shared import messages
 from shared.aggregate import CommandContext
 from shared.apidocs import docs_router
 from shared.auth.audit import AuditQuery, audit_events
@@ -44,20 +45,16 @@ log = get_logger("danvan.http")
 HTTP_MESSAGES = {
     # FastAPI's answer to a body it cannot decode at all (JSON that is not UTF-8, a broken
     # multipart): the client sent something that is not the format it declared.
-    400: ("MALFORMED_BODY", "Nội dung gửi lên không đọc được theo định dạng đã khai báo"),
-    404: ("NOT_FOUND", "Không tìm thấy địa chỉ yêu cầu"),
-    405: ("METHOD_NOT_ALLOWED", "Phương thức không được hỗ trợ cho địa chỉ này"),
-    413: ("PAYLOAD_TOO_LARGE", "Dữ liệu gửi lên quá lớn"),
-    415: ("UNSUPPORTED_MEDIA_TYPE", "Định dạng dữ liệu không được hỗ trợ"),
+    400: ("MALFORMED_BODY", messages.MALFORMED_BODY),
+    404: ("NOT_FOUND", messages.ROUTE_NOT_FOUND),
+    405: ("METHOD_NOT_ALLOWED", messages.METHOD_NOT_ALLOWED),
+    413: ("PAYLOAD_TOO_LARGE", messages.PAYLOAD_TOO_LARGE),
+    415: ("UNSUPPORTED_MEDIA_TYPE", messages.UNSUPPORTED_MEDIA_TYPE),
 }
 
 # The database down, restarting or saturated: nothing was written, the same request may be
 # sent again once it is back (clients and partner systems retry on 503 + Retry-After).
-DATABASE_UNAVAILABLE = (
-    "DATABASE_UNAVAILABLE",
-    "Cơ sở dữ liệu tạm thời không phục vụ được, yêu cầu chưa được thực hiện; "
-    "vui lòng thử lại sau ít giây",
-)
+DATABASE_UNAVAILABLE = ("DATABASE_UNAVAILABLE", messages.DATABASE_UNAVAILABLE)
 RETRY_AFTER_S = 5
 
 
@@ -186,7 +183,7 @@ def build_app(
     app.state.authenticator = Authenticator(settings, runtime.engine)
     problems = app.state.authenticator.startup_problems()
     if problems:
-        raise RuntimeError("Cấu hình xác thực không an toàn: " + "; ".join(problems))
+        raise RuntimeError(messages.UNSAFE_AUTH_CONFIGURATION.format(problems="; ".join(problems)))
     _install_error_handlers(app)
     # Starlette runs the middleware added last first: the security headers wrap every
     # response (a 413 included); control characters are refused inside the correlation
@@ -277,7 +274,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code, message = HTTP_MESSAGES.get(exc.status_code, ("HTTP_ERROR", "Yêu cầu không hợp lệ"))
+        code, message = HTTP_MESSAGES.get(exc.status_code, ("HTTP_ERROR", messages.HTTP_ERROR))
         # Starlette's own headers travel on: a 405 names the methods allowed (`Allow`).
         return JSONResponse(
             error_body(code, message), status_code=exc.status_code, headers=exc.headers
@@ -306,7 +303,7 @@ def _install_error_handlers(app: FastAPI) -> None:
 def _internal_error(exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", error=str(exc), exc_info=exc)
     return JSONResponse(
-        error_body("INTERNAL_ERROR", "Lỗi hệ thống, vui lòng thử lại hoặc báo quản trị viên"),
+        error_body("INTERNAL_ERROR", messages.INTERNAL_ERROR),
         status_code=500,
     )
 
@@ -325,8 +322,8 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             ping(runtime.engine)
             checks["database"] = "ok"
         except Exception as exc:
-            checks["database"] = f"lỗi: {type(exc).__name__}"
-        checks["nats"] = "ok" if runtime.link.connected else "chưa kết nối"
+            checks["database"] = messages.CHECK_FAILED.format(error=type(exc).__name__)
+        checks["nats"] = "ok" if runtime.link.connected else messages.NOT_CONNECTED
         ready = all(value == "ok" for value in checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not_ready", "checks": checks},

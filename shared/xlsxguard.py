@@ -33,6 +33,7 @@ from xml.parsers import expat
 
 from openpyxl import load_workbook
 
+from shared import messages
 from shared.errors import InvalidInput
 
 MAX_PARTS = 1_000
@@ -52,21 +53,14 @@ _ENCODING_ERRORS = {
 }
 
 TOO_LARGE = "IMPORT_TOO_LARGE"
-TOO_LARGE_MESSAGE = (
-    "Tệp Excel «{name}» quá lớn để nhập một lần: {reason}. Hãy chia thành nhiều tệp nhỏ hơn"
-)
-REASON_PARTS = "tệp gồm {count} phần (tối đa {limit})"
-REASON_BYTES = "giải nén ra {size} MB (tối đa {limit} MB cho tối đa {rows} dòng)"
-REASON_RATIO = (
-    "phần «{part}» nén tới {ratio} lần (tối đa {limit} lần), dấu hiệu của tệp «bom nén»"
-)
-REASON_ROW_CELLS = "một dòng có hơn {limit} ô"
-REASON_CELLS = "tệp có hơn {limit} ô"
+TOO_LARGE_MESSAGE = messages.IMPORT_TOO_LARGE
+REASON_PARTS = messages.TOO_LARGE_PARTS
+REASON_BYTES = messages.TOO_LARGE_BYTES
+REASON_RATIO = messages.TOO_LARGE_RATIO
+REASON_ROW_CELLS = messages.TOO_LARGE_ROW_CELLS
+REASON_CELLS = messages.TOO_LARGE_CELLS
 UNREADABLE = "IMPORT_UNREADABLE"
-DTD_MESSAGE = (
-    "Không đọc được tệp «{name}»: phần «{part}» có khai báo DTD hoặc thực thể XML "
-    "(DOCTYPE/ENTITY), thứ Excel không bao giờ ghi; tệp bị từ chối để an toàn"
-)
+DTD_MESSAGE = messages.IMPORT_DTD
 
 
 class UnreadableWorkbook(ValueError):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+from shared import messages
 from shared.aggregate import CommandContext
 from shared.auth.principal import SCOPES, Principal
 from shared.auth.securitylog import security_event
@@ -29,7 +30,7 @@ def require_scope(principal: Principal, scope: str) -> None:
     )
     raise Forbidden(
         "MISSING_SCOPE",
-        f"Bạn không có quyền «{scope}» ({SCOPES.get(scope, scope)})",
+        messages.MISSING_SCOPE.format(scope=scope, label=SCOPES.get(scope, scope)),
         required_scope=scope,
     )
 
@@ -47,8 +48,9 @@ def require_unit(principal: Principal, unit_code: str, on: date) -> None:
     )
     raise Forbidden(
         "UNIT_OUT_OF_SCOPE",
-        f"Đơn vị {unit_code} nằm ngoài phạm vi được giao ({principal.unit_scope}) "
-        f"vào ngày {format_date_vn(on)}",
+        messages.UNIT_OUT_OF_SCOPE.format(
+            unit=unit_code, scope=principal.unit_scope, on=format_date_vn(on)
+        ),
         unit_code=unit_code,
         unit_scope=principal.unit_scope,
         on=on.isoformat(),
@@ -82,8 +84,7 @@ def require_city(context: CommandContext | Principal, scope: str) -> None:
         )
         raise Forbidden(
             "CITY_LEVEL_ONLY",
-            f"Chỉ cấp thành phố được thực hiện thao tác này (phạm vi của bạn: "
-            f"{principal.unit_scope})",
+            messages.CITY_LEVEL_ONLY.format(scope=principal.unit_scope),
             required_unit_scope="31",
             unit_scope=principal.unit_scope,
         )

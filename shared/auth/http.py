@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
+from shared import messages
 from shared.auth.apikeys import KeyRefused, authenticate_key, looks_like_key
 from shared.auth.devissuer import dev_trusted_key, is_dev_public_key, key_dir
 from shared.auth.jwt import JwtVerifier, TokenRefused
@@ -29,10 +30,7 @@ from shared.errors import Unauthorized
 from shared.settings import Settings
 
 REFUSED_CODE = "AUTHENTICATION_REQUIRED"
-REFUSED_MESSAGE = (
-    "Cần đăng nhập bằng thông tin xác thực hợp lệ: mã truy cập "
-    "(Authorization: Bearer ...) hoặc khoá API còn hiệu lực"
-)
+REFUSED_MESSAGE = messages.AUTHENTICATION_REQUIRED
 
 
 def refused() -> Unauthorized:
@@ -53,15 +51,12 @@ class Authenticator:
             return []
         problems = []
         if self.settings.auth_mode == "development":
-            problems.append("AUTH_MODE=development không được phép trong production")
+            problems.append(messages.DEVELOPMENT_AUTH_IN_PRODUCTION)
         dev_dir = key_dir(self.settings)
         for trusted in self.jwt.keys:
             inside_dev_dir = Path(trusted.source).resolve().is_relative_to(dev_dir)
             if inside_dev_dir or is_dev_public_key(self.settings, trusted.key):
-                problems.append(
-                    f"JWT_PUBLIC_KEYS chứa khoá ký phát triển ({trusted.source}): "
-                    "production chỉ tin khoá của hệ thống định danh của cơ quan"
-                )
+                problems.append(messages.DEVELOPMENT_KEY_IN_PRODUCTION.format(source=trusted.source))
         return problems
 
     def authenticate(self, request: Request) -> Principal:

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
+from shared import messages
 from shared.auth import apikeys
 from shared.auth.checks import may_read_unit, require_scope, require_unit
 from shared.auth.devissuer import issue_dev_token
@@ -70,9 +71,13 @@ def expiry_of(on: date | None) -> datetime | None:
         return None
     if on < today_vn():
         raise InvalidInput(
-            "EXPIRY_IN_PAST", "Ngày hết hạn phải từ hôm nay trở đi", expires_on=on.isoformat()
+            "EXPIRY_IN_PAST", messages.EXPIRY_IN_PAST, expires_on=on.isoformat()
         )
     return datetime.combine(on + timedelta(days=1), datetime.min.time(), tzinfo=VN_TZ)
+
+
+def _key_not_found(prefix: str) -> NotFound:
+    return NotFound("API_KEY_NOT_FOUND", messages.API_KEY_NOT_FOUND.format(prefix=prefix))
 
 
 def checked_scopes(scopes: list[str]) -> frozenset[str]:
@@ -81,7 +86,7 @@ def checked_scopes(scopes: list[str]) -> frozenset[str]:
     except apikeys.UnknownScopeError as exc:
         raise InvalidInput(
             "UNKNOWN_SCOPE",
-            f"Quyền không tồn tại: {exc}",
+            messages.UNKNOWN_SCOPE.format(unknown=exc),
             unknown=exc.unknown,
             known=sorted(SCOPES),
         ) from None
@@ -95,7 +100,7 @@ def no_escalation(principal: Principal, scopes: frozenset[str], unit_scope: str)
         )
         raise Forbidden(
             "MISSING_SCOPE",
-            "Không thể cấp quyền mà bạn không có: " + ", ".join(beyond),
+            messages.ESCALATION.format(scopes=", ".join(beyond)),
             required_scope=beyond,
         )
     require_unit(principal, unit_scope, today_vn())
@@ -174,7 +179,7 @@ def auth_router(settings: Settings) -> APIRouter:
         with _engine(request).begin() as conn:
             current = apikeys.get_key(conn, prefix)
             if current is None:
-                raise NotFound("API_KEY_NOT_FOUND", f"Không có khoá API «{prefix}»")
+                raise _key_not_found(prefix)
             require_unit(principal, current.unit_scope, today_vn())
             key = apikeys.revoke_key(conn, prefix, principal.actor, reason=body.reason)
         assert key is not None
@@ -194,13 +199,13 @@ def auth_router(settings: Settings) -> APIRouter:
         with _engine(request).begin() as conn:
             current = apikeys.get_key(conn, prefix)
             if current is None:
-                raise NotFound("API_KEY_NOT_FOUND", f"Không có khoá API «{prefix}»")
+                raise _key_not_found(prefix)
             no_escalation(principal, current.scopes, current.unit_scope)
             rotated = apikeys.rotate_key(conn, prefix, principal.actor, timedelta(hours=hours))
         if rotated is None:
             raise InvalidInput(
                 "API_KEY_NOT_ACTIVE",
-                f"Khoá «{prefix}» đã thu hồi hoặc hết hạn, không xoay vòng được",
+                messages.API_KEY_NOT_ACTIVE.format(prefix=prefix),
             )
         key, plaintext = rotated
         security_event(

@@ -9,18 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from shared import messages
 from shared.logs import get_logger
 
 log = get_logger("danvan.security")
 
-DESCRIPTIONS = {
-    "authn_login_fail": "Xác thực thất bại",
-    "authn_token_revoked": "Khoá/mã truy cập đã bị thu hồi",
-    "authn_token_created": "Đã tạo khoá API",
-    "authn_token_delete": "Khoá API hết hiệu lực sau khi xoay vòng",
-    "authz_fail": "Từ chối: thiếu quyền hoặc ngoài phạm vi đơn vị",
-    "authz_admin": "Thao tác quản trị",
-}
+DESCRIPTIONS = messages.SECURITY_EVENTS
 
 
 def security_event(

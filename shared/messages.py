@@ -1,0 +1,158 @@
+"""Every Vietnamese text of the kernel that a user of the API reads, in one place (each service
+has its own `messages.py` beside it).
+
+What stays elsewhere, on purpose: the vocabulary of a rule stays with the rule that defines it
+(the statuses of `shared/planrules.py` and `shared/taskrules.py`, the unit kinds of
+`shared/adminunits`, the scope labels of `shared/auth/principal.py`), so a word and its meaning
+cannot drift apart; console tools (`python -m shared.auth.keys`, `shared.migrations`,
+`shared.devserver`, `shared.republish`) keep their help and output beside their arguments.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# -- requests the web layer refuses (shared/web.py, shared/requestguard.py) ---------------------
+MALFORMED_BODY: Final = "Nội dung gửi lên không đọc được theo định dạng đã khai báo"
+ROUTE_NOT_FOUND: Final = "Không tìm thấy địa chỉ yêu cầu"
+METHOD_NOT_ALLOWED: Final = "Phương thức không được hỗ trợ cho địa chỉ này"
+PAYLOAD_TOO_LARGE: Final = "Dữ liệu gửi lên quá lớn"
+UNSUPPORTED_MEDIA_TYPE: Final = "Định dạng dữ liệu không được hỗ trợ"
+HTTP_ERROR: Final = "Yêu cầu không hợp lệ"
+DATABASE_UNAVAILABLE: Final = (
+    "Cơ sở dữ liệu tạm thời không phục vụ được, yêu cầu chưa được thực hiện; "
+    "vui lòng thử lại sau ít giây"
+)
+INTERNAL_ERROR: Final = "Lỗi hệ thống, vui lòng thử lại hoặc báo quản trị viên"
+CONTROL_CHARACTERS_IN_PARAMETER: Final = "Tham số chứa ký tự điều khiển không hợp lệ"
+UNSAFE_AUTH_CONFIGURATION: Final = "Cấu hình xác thực không an toàn: {problems}"
+#: /readyz: a dependency that does not answer.
+CHECK_FAILED: Final = "lỗi: {error}"
+NOT_CONNECTED: Final = "chưa kết nối"
+
+# -- request bodies and parameters (shared/validation.py) ---------------------------------------
+VALIDATION_ERROR: Final = "Dữ liệu gửi lên không hợp lệ"
+CONTROL_CHARACTERS: Final = "Chuỗi chứa ký tự điều khiển không hợp lệ"
+BLANK: Final = "Không được để trống"
+DATE_OUT_OF_RANGE: Final = "Ngày phải {range}"
+INSTANT_OUT_OF_RANGE: Final = "Thời điểm phải {range}"
+DATE_RANGE: Final = "từ {first} đến {last}"
+DATE_FORMAT: Final = "Ngày phải viết dạng YYYY-MM-DD"
+INSTANT_FORMAT: Final = "Thời điểm phải viết dạng ISO 8601 (YYYY-MM-DDTHH:MM:SS)"
+#: pydantic's error kinds, worded in Vietnamese ({...} are pydantic's own context values).
+FIELD_ERRORS: Final[dict[str, str]] = {
+    "missing": "Thiếu trường bắt buộc",
+    "extra_forbidden": "Trường không được phép",
+    "string_type": "Phải là chuỗi ký tự",
+    "string_too_long": "Chuỗi quá dài (tối đa {max_length} ký tự)",
+    "string_too_short": "Chuỗi quá ngắn (tối thiểu {min_length} ký tự)",
+    "string_pattern_mismatch": "Không đúng định dạng",
+    "int_type": "Phải là số nguyên",
+    "int_parsing": "Phải là số nguyên",
+    "int_from_float": "Phải là số nguyên",
+    "float_type": "Phải là số",
+    "float_parsing": "Phải là số",
+    "decimal_parsing": "Phải là số",
+    "bool_type": "Phải là đúng/sai (true/false)",
+    "bool_parsing": "Phải là đúng/sai (true/false)",
+    "greater_than": "Phải lớn hơn {gt}",
+    "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}",
+    "less_than": "Phải nhỏ hơn {lt}",
+    "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}",
+    "date_type": "Phải là ngày (YYYY-MM-DD)",
+    "date_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
+    "date_from_datetime_parsing": "Ngày không hợp lệ (định dạng YYYY-MM-DD)",
+    "datetime_parsing": "Thời điểm không hợp lệ (định dạng ISO 8601)",
+    "datetime_type": "Thời điểm không hợp lệ (định dạng ISO 8601)",
+    "uuid_parsing": "Mã định danh (UUID) không hợp lệ",
+    "enum": "Giá trị không hợp lệ; cho phép: {expected}",
+    "literal_error": "Giá trị không hợp lệ; cho phép: {expected}",
+    "list_type": "Phải là danh sách",
+    "too_long": "Danh sách quá dài (tối đa {max_length} phần tử)",
+    "too_short": "Danh sách quá ngắn (tối thiểu {min_length} phần tử)",
+    "dict_type": "Phải là đối tượng JSON",
+    "model_attributes_type": "Phải là đối tượng JSON",
+    "json_invalid": "Nội dung JSON không hợp lệ",
+    "json_type": "Nội dung JSON không hợp lệ",
+    "value_error": "Giá trị không hợp lệ",
+}
+
+# -- concurrency and rebuilds (shared/errors.py) ------------------------------------------------
+CONCURRENCY_CONFLICT: Final = (
+    "Dữ liệu đã được người khác thay đổi trong lúc bạn thao tác "
+    "(phiên bản mong đợi {expected}, hiện tại {current}). "
+    "Vui lòng tải lại và thực hiện lại."
+)
+REBUILD_IN_PROGRESS: Final = (
+    "Đang dựng lại các bảng số liệu (thế hệ {generation}, bắt đầu lúc {started}). "
+    "Vui lòng chờ lần dựng lại này hoàn tất rồi yêu cầu lại; "
+    "xem tiến độ tại GET /api/v1/admin/rebuild-projections."
+)
+REBUILD_NOT_FOUND: Final = "Không có lần dựng lại nào tạo thế hệ bảng số liệu {generation}."
+NO_REBUILD_IN_PROGRESS: Final = "Không có lần dựng lại bảng số liệu nào đang chạy để huỷ."
+
+# -- administrative units and the jurisdiction (shared/unitcheck.py) ----------------------------
+LEVEL_NAMES: Final[dict[str, str]] = {
+    "province": "tỉnh/thành phố", "district": "cấp huyện", "commune": "cấp xã",
+}
+NATION_NAME: Final = "Toàn quốc"
+UNKNOWN_UNIT: Final = "Mã đơn vị hành chính{where} «{code}» không tồn tại vào ngày {on}"
+OUTSIDE_JURISDICTION: Final = (
+    "Đơn vị {unit} vào ngày {on} nằm ngoài địa bàn {jurisdiction} mà hệ thống này phục vụ"
+)
+SCOPE_OUTSIDE_JURISDICTION: Final = (
+    "Phạm vi báo cáo {unit} nằm ngoài địa bàn {jurisdiction} mà hệ thống này phục vụ"
+)
+
+# -- authentication and authorisation (shared/auth) ---------------------------------------------
+AUTHENTICATION_REQUIRED: Final = (
+    "Cần đăng nhập bằng thông tin xác thực hợp lệ: mã truy cập "
+    "(Authorization: Bearer ...) hoặc khoá API còn hiệu lực"
+)
+MISSING_SCOPE: Final = "Bạn không có quyền «{scope}» ({label})"
+UNIT_OUT_OF_SCOPE: Final = "Đơn vị {unit} nằm ngoài phạm vi được giao ({scope}) vào ngày {on}"
+CITY_LEVEL_ONLY: Final = (
+    "Chỉ cấp thành phố được thực hiện thao tác này (phạm vi của bạn: {scope})"
+)
+DEVELOPMENT_AUTH_IN_PRODUCTION: Final = "AUTH_MODE=development không được phép trong production"
+DEVELOPMENT_KEY_IN_PRODUCTION: Final = (
+    "JWT_PUBLIC_KEYS chứa khoá ký phát triển ({source}): "
+    "production chỉ tin khoá của hệ thống định danh của cơ quan"
+)
+EXPIRY_IN_PAST: Final = "Ngày hết hạn phải từ hôm nay trở đi"
+UNKNOWN_SCOPE: Final = "Quyền không tồn tại: {unknown}"
+ESCALATION: Final = "Không thể cấp quyền mà bạn không có: {scopes}"
+API_KEY_NOT_FOUND: Final = "Không có khoá API «{prefix}»"
+API_KEY_NOT_ACTIVE: Final = "Khoá «{prefix}» đã thu hồi hoặc hết hạn, không xoay vòng được"
+#: What each security-log event means, for whoever reads the log.
+SECURITY_EVENTS: Final[dict[str, str]] = {
+    "authn_login_fail": "Xác thực thất bại",
+    "authn_token_revoked": "Khoá/mã truy cập đã bị thu hồi",
+    "authn_token_created": "Đã tạo khoá API",
+    "authn_token_delete": "Khoá API hết hiệu lực sau khi xoay vòng",
+    "authz_fail": "Từ chối: thiếu quyền hoặc ngoài phạm vi đơn vị",
+    "authz_admin": "Thao tác quản trị",
+}
+
+# -- spreadsheets a user uploads (shared/xlsxguard.py, shared/safecells.py) ---------------------
+IMPORT_TOO_LARGE: Final = (
+    "Tệp Excel «{name}» quá lớn để nhập một lần: {reason}. Hãy chia thành nhiều tệp nhỏ hơn"
+)
+TOO_LARGE_PARTS: Final = "tệp gồm {count} phần (tối đa {limit})"
+TOO_LARGE_BYTES: Final = "giải nén ra {size} MB (tối đa {limit} MB cho tối đa {rows} dòng)"
+TOO_LARGE_RATIO: Final = (
+    "phần «{part}» nén tới {ratio} lần (tối đa {limit} lần), dấu hiệu của tệp «bom nén»"
+)
+TOO_LARGE_ROW_CELLS: Final = "một dòng có hơn {limit} ô"
+TOO_LARGE_CELLS: Final = "tệp có hơn {limit} ô"
+IMPORT_DTD: Final = (
+    "Không đọc được tệp «{name}»: phần «{part}» có khai báo DTD hoặc thực thể XML "
+    "(DOCTYPE/ENTITY), thứ Excel không bao giờ ghi; tệp bị từ chối để an toàn"
+)
+FORMULA_TEXT: Final = (
+    "Nội dung «{value}» bắt đầu bằng {first} nên bảng tính sẽ hiểu là công thức; không nhận "
+    "công thức trong dữ liệu nhập — hãy bỏ ký tự {first} ở đầu hoặc viết lại nội dung"
+)
+FORMULA_TRIGGER_NAMES: Final[dict[str, str]] = {
+    "\t": "dấu tab", "\r": "ký tự xuống dòng (CR)",
+}
