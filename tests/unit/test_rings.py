@@ -1,30 +1,34 @@
-"""The rings are given by folder (tests/conftest.py): `-m unit` selects tests/unit/ and the
-modules that declare themselves unit tests, and nothing of the service folders' integration
-tests."""
+"""The rings are given by folder (tests/conftest.py): `-m unit` selects tests/unit/, a module
+that declares a ring of its own keeps it, and every test has exactly one ring."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+import pytest
+
+from tests.conftest import RING_OF_FOLDER, RINGS, TESTS_ROOT
 
 
-def _collected(marker: str, *paths: str) -> set[str]:
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q",
-         "-m", marker, *paths],
-        cwd=ROOT, capture_output=True, text=True, timeout=120, check=False,
-    )
-    assert done.returncode in (0, 5), done.stdout + done.stderr
-    return {line.split("::")[0] for line in done.stdout.splitlines() if "::" in line}
+def _declared(item: pytest.Item) -> set[str]:
+    """The rings the test's module declares itself (`pytestmark = pytest.mark.unit`)."""
+    module = getattr(item, "module", None)
+    marks = getattr(module, "pytestmark", [])
+    marks = marks if isinstance(marks, list) else [marks]
+    return {mark.name for mark in marks if mark.name in RINGS}
 
 
-def test_the_folder_gives_the_ring_and_a_module_may_declare_its_own() -> None:
-    # test_envelope.py declares no ring (its folder's applies); reporting's test_domain.py
-    # declares `unit` in an integration folder; religion's test_sites.py has its folder's.
-    paths = ("tests/unit/test_envelope.py", "tests/reporting/test_domain.py",
-             "tests/religion/test_sites.py")
-    assert _collected("unit", *paths) == {
-        "tests/unit/test_envelope.py", "tests/reporting/test_domain.py"}
+def test_this_test_has_its_folders_ring(request: pytest.FixtureRequest) -> None:
+    assert request.node.get_closest_marker("unit") is not None
+    assert request.node.get_closest_marker("integration") is None
+
+
+def test_every_collected_test_has_one_ring_its_folders_unless_it_declares_one(
+    request: pytest.FixtureRequest,
+) -> None:
+    # Over the tests this run collected: the whole suite under `make test`.
+    for item in request.session.items:
+        rings = {mark.name for mark in item.iter_markers() if mark.name in RINGS}
+        folder = Path(item.path).resolve().relative_to(TESTS_ROOT).parts[0]
+        expected = _declared(item) or {RING_OF_FOLDER[folder]}
+        assert rings == expected, item.nodeid
