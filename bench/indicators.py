@@ -8,34 +8,49 @@ so facts only), then the four indicators, defined for the whole country, are rec
 every unit on 30/06/2026: the figure, its status and its evidence. Last, what one live event
 costs: the handler re-evaluates and announces for the units the event can move.
 
+Then the live path, evaluated once per consumed batch with I3 and I4 kept counted: one batch of
+fresh religion events beside what one event cost the old way (I3 and I4 recomputed in full),
+and the catch-up after an outage: religion records 10,000 events while NATS is stopped, NATS
+starts again, its relay publishes them and the indicators consumer applies and evaluates them,
+beside a raw nats-py consumer of the same 10,000 messages.
+
 `BENCH_DATABASE_URL` runs it on PostgreSQL instead.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import random
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
-from sqlalchemy import insert
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig
+from sqlalchemy import delete, insert, select
 
-from bench.common import Timer, report, report_time, temp_dir
+from bench.common import Timer, private_nats, report, report_time, temp_dir
 from services.indicators.adapters.definitions import load_definitions
 from services.indicators.adapters.tables import evaluated_events, metadata, write_metadata
-from services.indicators.application.announce import evaluate_definition
-from services.indicators.application.compute import compute, scope_tree
+from services.indicators.application.announce import Statuses, evaluate_definition, joined_uow
+from services.indicators.application.compute import FactCache, compute, scope_tree
 from services.indicators.application.projections import all_projections
 from services.indicators.domain.definitions import PLAN_I1_FIELDS, Definition
 from services.indicators.domain.events import registry
 from services.indicators.domain.model import Indicator
+from services.religion.domain.events import registry as religion_registry
 from shared.adminunits import default_catalogue
 from shared.aggregate import CommandContext
+from shared.clock import today_vn
 from shared.envelope import EventEnvelope, as_business_time
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, outbox_table
+from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
-from shared.settings import Settings
+from shared.settings import Settings, stream_name_for
+from shared.streams import durable_drained
 
 SITES = 30_000
 SESSIONS = 100_000
@@ -73,12 +88,12 @@ def _run(runtime: ServiceRuntime, store: EventStore) -> None:
 
     events = list(_events(random.Random(2023), provinces, communes))
     _mark_evaluated(runtime, events)
-    handlers = {c.projection.source_service: c.projection.handlers for c in runtime.consumers}
+    projections = {c.projection.source_service: c.projection for c in runtime.consumers}
     with Timer() as replay:
         for start in range(0, len(events), BATCH):
             with runtime.engine.begin() as conn:
-                for envelope in events[start : start + BATCH]:
-                    handlers[envelope.service][envelope.event_type](conn, envelope)
+                for source, some in _by_source(events[start : start + BATCH]):
+                    projections[source].apply(conn, some)
     report("events replayed into the fact tables", len(events), replay.seconds)
 
     tree = scope_tree(tuple(provinces), ON)
@@ -97,22 +112,161 @@ def _run(runtime: ServiceRuntime, store: EventStore) -> None:
             )
     report_time(f"all 4 indicators, {len(tree.units):,} units each", total)
 
+    today = today_vn()  # what the live path evaluates at (the period runs to 31/12)
     for label in ("first evaluation, every status announced",
                   "evaluation again, nothing changed"):
         with Timer() as timer:
             announced = 0
             for definition in definitions:
-                with runtime.engine.begin() as conn:
-                    announced += len(
-                        evaluate_definition(conn, store, definition, None, cause="bench",
-                                            today=ON)
-                    )
+                with runtime.uow(CommandContext(actor="bench")) as uow:
+                    announced += len(evaluate_definition(
+                        Statuses(uow), definition, None, cause="bench", today=today))
+                    uow.commit()
         report(f"{label} ({announced:,} events)", len(tree.units) * 4, timer.seconds)
 
-    live = _site_registered(f"LIVE-{uuid4().hex[:6]}", communes[0], ON)
+    _live_batch(runtime, store, definitions, communes, today)
+    _outage(runtime.settings, store, communes)
+
+
+def _by_source(events: list[EventEnvelope]) -> Iterator[tuple[str, list[EventEnvelope]]]:
+    """Runs of consecutive events of one source, in order (each consumer's own batches)."""
+    start = 0
+    for index in range(1, len(events) + 1):
+        if index == len(events) or events[index].service != events[start].service:
+            yield events[start].service, events[start:index]
+            start = index
+
+
+def _fresh_religion(rng: random.Random, communes: list[str], count: int, tag: str,
+                    on: date) -> list[EventEnvelope]:
+    """New sites and their dossiers, as religion records them live."""
+    events: list[EventEnvelope] = []
+    for n in range(count // 2):
+        code = f"{tag}{n:05d}"
+        events.append(_site_registered(code, rng.choice(communes), on))
+        events.append(_envelope("religion", "dossier", code, "LandDossierLodged",
+                                {"site_code": code, "state": "lodged", "note": "",
+                                 "document_refs": []}, on))
+    return events
+
+
+def _live_batch(runtime: ServiceRuntime, store: EventStore, definitions: list[Definition],
+                communes: list[str], today: date) -> None:
+    """One consumed batch of religion events, evaluated once with I3 and I4 kept counted,
+    beside one event the old way: I3 and I4 recomputed in full for the units it moves."""
+    sites = [d for d in definitions if d.source == "religion"]
+    with Timer() as old, runtime.engine.begin() as conn:
+        statuses = Statuses(joined_uow(conn, store))
+        cache: FactCache = {}
+        for definition in sites:
+            evaluate_definition(statuses, definition, [communes[0]], cause="bench",
+                                today=today, cache=cache)
+    report_time("baseline: one live event the old way (I3, I4 in full)", old.seconds)
+    size = runtime.settings.consumer_batch_size
+    batch = _fresh_religion(random.Random(1), communes, size, "LIVE", ON)
+    religion = next(c.projection for c in runtime.consumers
+                    if c.projection.source_service == "religion")
     with Timer() as timer, runtime.engine.begin() as conn:
-        handlers["religion"]["SiteRegistered"](conn, live)
-    report_time("one live event: facts, I3 and I4 re-evaluated", timer.seconds)
+        announced = religion.apply(conn, batch)
+    report(f"one live batch, I3 and I4 counted ({len(announced)} announced)", len(batch),
+           timer.seconds)
+    report_time(f"  the batch of {len(batch)} events, evaluated once", timer.seconds,
+                target=f"<= 50 ms; old way x {len(batch)} = "
+                       f"{old.seconds * len(batch):,.1f} s")
+
+
+OUTAGE_EVENTS = 10_000
+
+
+def _outage(settings: Settings, store: EventStore, communes: list[str]) -> None:
+    """Religion records 10,000 events while NATS is stopped; NATS starts again: how fast the
+    indicators service catches up (relay, consumer, facts, live evaluation), beside a raw
+    nats-py consumer of the same messages."""
+    with private_nats() as server, temp_dir() as tmp:
+        religion = ServiceRuntime(
+            Settings.for_service("religion", database_url=f"sqlite:///{tmp / 'religion.db'}",
+                                 subject_root=settings.subject_root, nats_url=server.url,
+                                 log_level="WARNING"),
+            religion_registry)
+        indicators = ServiceRuntime(
+            settings.model_copy(update={"nats_url": server.url}), registry,
+            metadata=[metadata, write_metadata], projections=all_projections(store))
+        events = _fresh_religion(random.Random(2), communes, OUTAGE_EVENTS, "OUT", ON)
+        _quiet(indicators)
+        applied_at = asyncio.run(_outage_run(server, religion, indicators, events))
+        first, last, started = applied_at
+        report_time("after NATS is back, until the first batch is applied", first - started)
+        catch_up = report("catch-up after an outage: relay, consumer, I3/I4 live",
+                          len(events), last - started)
+        raw = asyncio.run(_raw_consume(server.url, religion.settings.subject_root, len(events)))
+        report("baseline: raw nats-py pull consume of the same events", len(events), raw)
+        print(f"  catch-up {catch_up:,.0f}/s = {catch_up * raw / len(events):.1%} of the raw "
+              "consume rate (target >= 5,000 events/s)", flush=True)
+
+
+async def _outage_run(
+    server: NatsServer, religion: ServiceRuntime, indicators: ServiceRuntime,
+    events: list[EventEnvelope],
+) -> tuple[float, float, float]:
+    await religion.start()
+    await indicators.start()
+    consumer = next(c for c in indicators.consumers
+                    if c.projection.source_service == "religion")
+    try:
+        while indicators.link.js is None or await durable_drained(
+                indicators.link.js, consumer.stream, consumer.durable) is not True:
+            await asyncio.sleep(0.05)
+        server.stop()
+        await asyncio.to_thread(_record, religion, events)
+        before = consumer.applied
+        started = time.perf_counter()
+        await asyncio.to_thread(server.start)
+        first = 0.0
+        while consumer.applied < before + len(events):
+            await asyncio.sleep(0.01)
+            if not first and consumer.applied > before:
+                first = time.perf_counter()
+        return first, time.perf_counter(), started
+    finally:
+        await indicators.stop()
+        await religion.stop()
+
+
+def _quiet(indicators: ServiceRuntime) -> None:
+    """The earlier sections' own events are not this measurement's: neither published again
+    (the announcements of the national evaluations) nor evaluated again (the definitions)."""
+    with indicators.engine.begin() as conn:
+        conn.execute(delete(outbox_table))
+        done = set(conn.execute(select(evaluated_events.c.event_id)).scalars())
+        own = [e for e in indicators.store.read_all(conn) if str(e.event_id) not in done]
+    _mark_evaluated(indicators, own)
+
+
+def _record(religion: ServiceRuntime, events: list[EventEnvelope]) -> None:
+    """As religion's commands would: events and outbox rows, published by its relay."""
+    store = religion.store
+    with religion.engine.begin() as conn:
+        store.append_many(conn, events)
+
+
+async def _raw_consume(url: str, root: str, count: int) -> float:
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        stream = stream_name_for(root, "religion")
+        await js.add_consumer(stream, ConsumerConfig(
+            durable_name="bench-raw", ack_policy=AckPolicy.EXPLICIT, max_ack_pending=4096))
+        sub = await js.pull_subscribe_bind("bench-raw", stream)
+        seen = 0
+        with Timer() as timer:
+            while seen < count:
+                for msg in await sub.fetch(256, timeout=5):
+                    json.loads(msg.data)
+                    await msg.ack()
+                    seen += 1
+        return timer.seconds
+    finally:
+        await client.close()
 
 
 def _define(runtime: ServiceRuntime, provinces: tuple[str, ...]) -> list[Definition]:

@@ -170,7 +170,15 @@ unique_keys_table = Table(
 
 
 class UnitOfWork:
-    """One database transaction: load aggregates, save their new events, commit or roll back."""
+    """One database transaction: load aggregates, save their new events, commit or roll back.
+
+    Given a `connection` already in a transaction (a consumer's batch: what it consumed and
+    what it decided commit together), the unit of work JOINS it: that transaction, its commit
+    and the hand-over of `appended` (to the relay and the metrics) belong to its owner, so
+    `commit()` only says the unit's own part is done.
+    """
+
+    connection: Connection
 
     def __init__(
         self,
@@ -182,8 +190,13 @@ class UnitOfWork:
         clock: Callable[[], datetime] = utcnow,
         connections: ConnectionSource | None = None,
         jurisdiction: str = "31",
+        connection: Connection | None = None,
     ) -> None:
         self._engine = engine
+        self._joined = connection
+        self._loaded: set[int] = set()
+        if connection is not None:  # usable without `with`: the transaction is the owner's
+            self.connection = connection
         # The deployment's province (Settings.jurisdiction), for the handlers' unit checks.
         self.jurisdiction = jurisdiction
         self._connections = connections or ConnectionSource(engine)
@@ -195,15 +208,18 @@ class UnitOfWork:
         self.appended: list[EventEnvelope] = []
 
     def __enter__(self) -> Self:
-        connection = self._connections.acquire()
-        try:
-            self._transaction = connection.begin()
-        except BaseException:
-            # No __exit__ follows a failed __enter__: give the connection back here.
-            self._connections.release(connection)
-            raise
-        self.connection: Connection = connection
-        self._loaded: set[int] = set()
+        if self._joined is not None:
+            connection = self._joined
+        else:
+            connection = self._connections.acquire()
+            try:
+                self._transaction = connection.begin()
+            except BaseException:
+                # No __exit__ follows a failed __enter__: give the connection back here.
+                self._connections.release(connection)
+                raise
+        self.connection = connection
+        self._loaded = set()
         return self
 
     def __exit__(
@@ -212,6 +228,8 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        if self._joined is not None:
+            return  # the owner of the transaction rolls it back or commits it
         try:
             if self._transaction.is_active:
                 self._transaction.rollback()
@@ -242,6 +260,17 @@ class UnitOfWork:
         if expected_version is not None and expected_version != aggregate.version:
             raise ConcurrencyError(aggregate_id, expected_version, aggregate.version)
         return aggregate
+
+    def load_many(self, cls: type[A], aggregate_ids: Sequence[str]) -> dict[str, A]:
+        """Rebuild many aggregates of one type with a few queries (an evaluation that looks at
+        thousands of units' statuses at once), as `load` would one by one."""
+        found = self.store.load_payloads_many(self.connection, cls.aggregate_type, aggregate_ids)
+        aggregates: dict[str, A] = {}
+        for aggregate_id, rows in found.items():
+            events = [self.registry.decode_payload(t, v, p) for t, v, p in rows]
+            aggregate = aggregates[aggregate_id] = cls.rehydrate(aggregate_id, events)
+            self._loaded.add(id(aggregate))
+        return aggregates
 
     def save(self, aggregate: Aggregate) -> list[EventEnvelope]:
         if not aggregate.pending:
@@ -310,6 +339,8 @@ class UnitOfWork:
         ).scalar_one_or_none()
 
     def commit(self) -> None:
+        if self._joined is not None:
+            return
         self._transaction.commit()
         if self._on_commit and self.appended:
             self._on_commit(list(self.appended))

@@ -55,7 +55,10 @@ from shared.streams import stream_exists
 log = get_logger("danvan.consumer")
 
 Handler = Callable[[Connection, EventEnvelope], None]
-BatchHandler = Callable[[Connection, list[EventEnvelope]], None]
+# A batch handler may append events to its own service's store in the batch's transaction
+# (a decision taken on what it consumed); it returns them, and the runner hands them to
+# `on_appended` (the relay's wake-up, the metrics) once that transaction has committed.
+BatchHandler = Callable[[Connection, list[EventEnvelope]], Sequence[EventEnvelope] | None]
 
 processed_events_table = Table(
     "processed_events",
@@ -134,6 +137,24 @@ class Projection:
     def reset(self, conn: Connection) -> None:
         for table in reversed(list(self.tables)):
             conn.execute(delete(table))
+
+    def apply(self, conn: Connection, envelopes: list[EventEnvelope]) -> list[EventEnvelope]:
+        """Apply new events (in stream order) in the caller's transaction; returns the events
+        the projection appended to its own service's store meanwhile."""
+        appended: list[EventEnvelope] = []
+        if self.batch_handler is not None:
+            wanted = set(self.batch_event_types)
+            batch = [e for e in envelopes if e.event_type in wanted]
+            if batch:
+                appended.extend(self.batch_handler(conn, batch) or ())
+        for envelope in envelopes:
+            handler = self.handlers.get(envelope.event_type)
+            if handler is not None:
+                with structlog.contextvars.bound_contextvars(
+                    correlation_id=envelope.correlation_id
+                ):
+                    handler(conn, envelope)
+        return appended
 
 
 def _decode(
@@ -248,8 +269,10 @@ class ConsumerRunner:
         poison_attempts: int = 5,
         ack_wait_s: float = 5.0,
         metrics: ServiceMetrics | None = None,
+        on_appended: Callable[[list[EventEnvelope]], None] | None = None,
     ) -> None:
         self._engine = engine
+        self._on_appended = on_appended
         self._link = link
         self.projection = projection
         self.durable = f"{service}-{projection.name}"
@@ -564,7 +587,7 @@ class ConsumerRunner:
                     seen.add(event_id)
                     new_events.append(envelope)
                     fresh.append(event_id)
-                self._handle(conn, new_events)
+                appended = self.projection.apply(conn, new_events)
                 if fresh:
                     now = processed.time(utcnow())
                     processed.insert.run(
@@ -574,21 +597,8 @@ class ConsumerRunner:
         self.applied += len(fresh)
         if self._metrics and fresh:
             self._metrics.events_projected.labels(self.durable).inc(len(fresh))
-
-    def _handle(self, conn: Connection, envelopes: list[EventEnvelope]) -> None:
-        projection = self.projection
-        if projection.batch_handler is not None:
-            wanted = set(projection.batch_event_types)
-            batch = [e for e in envelopes if e.event_type in wanted]
-            if batch:
-                projection.batch_handler(conn, batch)
-        for envelope in envelopes:
-            handler = projection.handlers.get(envelope.event_type)
-            if handler is not None:
-                with structlog.contextvars.bound_contextvars(
-                    correlation_id=envelope.correlation_id
-                ):
-                    handler(conn, envelope)
+        if appended and self._on_appended is not None:
+            self._on_appended(appended)
 
     async def _dead_letter(
         self,

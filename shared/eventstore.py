@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from shared.driversql import bind_processor, placeholder
+from shared.driversql import bind_processor, in_lists, placeholder
 from shared.envelope import EventEnvelope
 from shared.errors import ConcurrencyError
 
@@ -120,7 +120,7 @@ class _DriverSql:
     """
 
     def __init__(self, dialect: Dialect) -> None:
-        mark = placeholder(dialect)
+        mark = self.mark = placeholder(dialect)
         columns = ", ".join(_EVENT_COLUMNS)
         marks = ", ".join([mark] * len(_EVENT_COLUMNS))
         self.insert_event = f"INSERT INTO events ({columns}) VALUES ({marks}) RETURNING position"
@@ -206,6 +206,27 @@ class EventStore:
             return [(t, int(v), orjson.loads(p)) for t, v, p in cursor.fetchall()]
         finally:
             cursor.close()
+
+    def load_payloads_many(
+        self, conn: Connection, aggregate_type: str, aggregate_ids: Sequence[str]
+    ) -> dict[str, list[tuple[str, int, dict[str, Any]]]]:
+        """`load_payloads` of many aggregates of one type in a few queries (every id is a key,
+        empty for an aggregate without events)."""
+        found: dict[str, list[tuple[str, int, dict[str, Any]]]] = {
+            aggregate_id: [] for aggregate_id in aggregate_ids}
+        sql, cursor = self._driver(conn)
+        try:
+            for some in in_lists(list(found)):
+                cursor.execute(
+                    "SELECT aggregate_id, event_type, schema_version, payload FROM events"
+                    f" WHERE aggregate_type = {sql.mark}"
+                    f" AND aggregate_id IN ({', '.join([sql.mark] * len(some))})"
+                    " ORDER BY aggregate_version", [aggregate_type, *some])
+                for aggregate_id, event_type, version, payload in cursor.fetchall():
+                    found[aggregate_id].append((event_type, int(version), orjson.loads(payload)))
+        finally:
+            cursor.close()
+        return found
 
     def append_many(self, conn: Connection, envelopes: Sequence[EventEnvelope]) -> None:
         """Bulk append of new aggregates (imports): every envelope must start its stream.

@@ -240,10 +240,13 @@ def _generational(generation: int, live: Projection, shadow: Projection) -> Proj
 
     batch_handler: BatchHandler | None = None
     if live.batch_handler is not None:
-        def write_batch(conn: Connection, envelopes: list[EventEnvelope]) -> None:
+        def write_batch(
+            conn: Connection, envelopes: list[EventEnvelope]
+        ) -> Sequence[EventEnvelope] | None:
             chosen = target(conn)
             if chosen is not None and chosen.batch_handler is not None:
-                chosen.batch_handler(conn, envelopes)
+                return chosen.batch_handler(conn, envelopes)
+            return None
 
         batch_handler = write_batch
     return Projection(

@@ -92,6 +92,9 @@ class ServiceRuntime:
             poison_attempts=settings.consumer_poison_attempts,
             ack_wait_s=settings.consumer_ack_wait_s,
             metrics=self.metrics,
+            # What a projection decides and appends (indicators' status changes) is
+            # announced as a command's events are.
+            on_appended=self._committed,
         )
 
     @property

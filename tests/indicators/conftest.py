@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +14,13 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from services.indicators.adapters.tables import metadata, write_metadata
 from services.indicators.app import create_app
+from services.indicators.application.lifecycle import seed_plan_definitions
+from services.indicators.application.projections import all_projections
+from services.indicators.domain.events import registry
 from shared.envelope import EventEnvelope
-from shared.eventstore import events_table
+from shared.eventstore import EventStore, events_table
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -93,3 +97,31 @@ def get_json(client: TestClient, url: str, **params: Any) -> dict[str, Any]:
     assert response.status_code == 200, response.text
     body: dict[str, Any] = response.json()
     return body
+
+
+@pytest.fixture
+def runtime(database_url: str, subject_root: str) -> Iterator[ServiceRuntime]:
+    """The service's runtime without NATS nor HTTP: the plan's four definitions consumed
+    (every unit's first status announced); events go in with `apply`."""
+    settings = Settings.for_service(
+        "indicators", database_url=database_url, subject_root=subject_root
+    )
+    runtime = ServiceRuntime(
+        settings, registry, metadata=[metadata, write_metadata],
+        projections=all_projections(EventStore(settings.service, settings.subject_root)),
+    )
+    runtime.create_schema()
+    seed_plan_definitions(runtime)
+    with runtime.engine.connect() as conn:
+        definitions = runtime.store.read_all(conn)
+    apply(runtime, definitions)  # the service consumes its own stream
+    yield runtime
+    runtime.engine.dispose()
+
+
+def apply(runtime: ServiceRuntime, envelopes: Sequence[EventEnvelope]) -> None:
+    """What the consumer runner does with each delivered event, minus NATS."""
+    by_source = {c.projection.source_service: c.projection for c in runtime.consumers}
+    for envelope in envelopes:
+        with runtime.engine.begin() as conn:
+            by_source[envelope.service].apply(conn, [envelope])

@@ -7,7 +7,6 @@ the wiring through JetStream is tested in test_service.py), on SQLite and Postgr
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -15,21 +14,17 @@ import pytest
 from sqlalchemy import func, select
 
 from services.indicators.adapters.definitions import load_definitions
-from services.indicators.adapters.tables import metadata, write_metadata
 from services.indicators.application.compute import compute, scope_tree
-from services.indicators.application.lifecycle import seed_plan_definitions, sweep_statuses
-from services.indicators.application.projections import all_projections
+from services.indicators.application.lifecycle import sweep_statuses
 from services.indicators.application.queries import restated_view
 from services.indicators.domain.definitions import plan_2023_definitions
-from services.indicators.domain.events import registry
 from services.indicators.domain.facts import HeadTerm, RuleFact
 from services.indicators.domain.figures import IndicatorFigures, required_sessions
 from services.indicators.domain.model import Indicator
 from shared.aggregate import CommandContext
-from shared.envelope import EventEnvelope
-from shared.eventstore import EventStore, events_table
+from shared.eventstore import events_table
 from shared.runtime import ServiceRuntime
-from shared.settings import Settings
+from tests.indicators.conftest import apply
 from tests.indicators.scenario import (
     DAI_THANG,
     HAI_PHONG,
@@ -50,33 +45,6 @@ pytestmark = pytest.mark.integration
 
 YEAR_END = date(2023, 12, 31)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)  # "as of" later than anything recorded
-
-
-@pytest.fixture
-def runtime(database_url: str, subject_root: str) -> Iterator[ServiceRuntime]:
-    settings = Settings.for_service(
-        "indicators", database_url=database_url, subject_root=subject_root
-    )
-    runtime = ServiceRuntime(
-        settings, registry, metadata=[metadata, write_metadata],
-        projections=all_projections(EventStore(settings.service, settings.subject_root)),
-    )
-    runtime.create_schema()
-    seed_plan_definitions(runtime)
-    with runtime.engine.connect() as conn:
-        definitions = runtime.store.read_all(conn)
-    apply(runtime, definitions)  # the service consumes its own stream
-    yield runtime
-    runtime.engine.dispose()
-
-
-def apply(runtime: ServiceRuntime, envelopes: Sequence[EventEnvelope]) -> None:
-    """What the consumer runner does with each delivered event, minus NATS."""
-    by_source = {c.projection.source_service: c.projection for c in runtime.consumers}
-    for envelope in envelopes:
-        handler = by_source[envelope.service].handlers[envelope.event_type]
-        with runtime.engine.begin() as conn:
-            handler(conn, envelope)
 
 
 def figures(

@@ -56,23 +56,28 @@ def _known(
     )
 
 
-def load_sites(conn: Connection, on: date, as_of: datetime) -> dict[str, SiteState]:
+def load_sites(
+    conn: Connection, on: date, as_of: datetime, sites_table: Table = site_facts,
+    dossier_table: Table = dossier_facts, certificate_table: Table = certificate_facts,
+) -> dict[str, SiteState]:
+    """The sites on `on` (from a generation's tables when given: a rebuild's)."""
     sites = [
         SiteFact(code, kind, day, commune, name)
         for code, kind, day, commune, name in conn.execute(
-            _known(site_facts, on, as_of, "site_code", "kind", "on_date", "commune_code", "name")
+            _known(sites_table, on, as_of, "site_code", "kind", "on_date", "commune_code",
+                   "name")
         )
     ]
     dossier = [
         SiteStepFact(code, switch, day, event_type)
         for code, switch, day, event_type in conn.execute(
-            _known(dossier_facts, on, as_of, "site_code", "switch", "on_date", "event_type")
+            _known(dossier_table, on, as_of, "site_code", "switch", "on_date", "event_type")
         )
     ]
     certificate = [
         SiteStepFact(code, switch, day, number)
         for code, switch, day, number in conn.execute(
-            _known(certificate_facts, on, as_of, "site_code", "switch", "on_date",
+            _known(certificate_table, on, as_of, "site_code", "switch", "on_date",
                    "certificate_number")
         )
     ]

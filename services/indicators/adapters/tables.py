@@ -115,6 +115,20 @@ reported_facts = _fact_table(
 )
 Index("ix_ind_reported_indicator", reported_facts.c.indicator_id, reported_facts.c.year)
 
+# Not one row per event: I3 and I4's counts per (commune, placement date) with every fact
+# known, kept by the religion projection as it writes the facts (domain/sitetally.py), so a
+# live event re-evaluates the units it moves without folding every site again. Rebuilt by
+# replay like the facts it sums.
+site_counts = Table(
+    "ind_site_counts",
+    metadata,
+    Column("commune_code", String(10), primary_key=True),
+    Column("placed_on", Date, primary_key=True),
+    Column("sites", Integer, nullable=False),
+    Column("dossiers", Integer, nullable=False),
+    Column("certificates", Integer, nullable=False),
+)
+
 FACT_TABLES = (
     site_facts,
     dossier_facts,
@@ -125,6 +139,7 @@ FACT_TABLES = (
     model_facts,
     contest_facts,
     reported_facts,
+    site_counts,
 )
 
 # -- write side: kept across rebuilds ----------------------------------------------------------

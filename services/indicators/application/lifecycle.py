@@ -15,7 +15,11 @@ import contextlib
 from datetime import date, timedelta
 
 from services.indicators.adapters.definitions import load_definitions
-from services.indicators.application.announce import SYSTEM_ACTOR, evaluate_definition
+from services.indicators.application.announce import (
+    SYSTEM_ACTOR,
+    Statuses,
+    evaluate_definition,
+)
 from services.indicators.application.planreminders import remind_district_reports
 from services.indicators.domain.definitions import plan_2023_definitions
 from services.indicators.domain.model import Indicator
@@ -76,16 +80,14 @@ def sweep_statuses(
                 not ended_too and definition.period_end + SWEEP_GRACE < today):
             continue
         try:
-            with runtime.engine.begin() as conn:
-                announced += len(
-                    evaluate_definition(
-                        conn, runtime.store, definition, None, cause=cause, today=today
-                    )
-                )
+            # A unit of work of its own per definition: its commit wakes the relay and counts
+            # the announcements, as a command's would.
+            with runtime.uow(CommandContext(actor=SYSTEM_ACTOR)) as uow:
+                announced += len(evaluate_definition(
+                    Statuses(uow), definition, None, cause=cause, today=today))
+                uow.commit()
         except ConcurrencyError:
             continue  # a consumer announced at the same moment; the next sweep looks again
-    if announced:
-        runtime.relay.notify()
     return announced
 
 

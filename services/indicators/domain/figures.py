@@ -29,6 +29,7 @@ this module applies it to the indicators service's facts:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -296,24 +297,40 @@ def compute_reported(
 def _finish(
     definition: Definition, tree: ScopeTree, own: Counts, evidence: list[EvidenceItem]
 ) -> IndicatorFigures:
-    # I2 counts the heads owing a session (third count): none owing, the figure is not due.
-    owing = definition.method == "dialogue_heads"
+    figures = unit_figures(definition, tree, roll_up(tree, own), own, tree.units)
+    return IndicatorFigures(definition, tree, figures, _total(definition, tree, figures), evidence)
+
+
+def roll_up(tree: ScopeTree, own: Counts) -> Counts:
+    """Each unit's counts and those of every unit under it."""
     sums: Counts = {code: [0, 0, 0] for code in tree.units}
     for node, counts in own.items():
         for code in tree.chain(node):
             for index, count in enumerate(counts):
                 sums[code][index] += count
-    figures = {
-        code: _figure(definition, tree, code, n, d, *own.get(code, (0, 0))[:2],
-                      due=not owing or heads_owing > 0)
-        for code, (n, d, heads_owing) in sums.items()
-    }
-    if definition.denominator_fixed is not None and len(tree.roots) == 1:
-        root = tree.roots[0]
-        n, register, _ = sums[root]
-        figures[root] = _figure(definition, tree, root, n, definition.denominator_fixed,
-                                *own.get(root, (0, 0))[:2], register=register)
-    return IndicatorFigures(definition, tree, figures, _total(definition, tree, figures), evidence)
+    return sums
+
+
+def unit_figures(
+    definition: Definition, tree: ScopeTree, sums: Counts, own: Counts, codes: Iterable[str]
+) -> dict[str, UnitFigure]:
+    """The figures of `codes` from the rolled-up and own counts (the live evaluation asks
+    for the few units an event moved, the full one for all)."""
+    # I2 counts the heads owing a session (third count): none owing, the figure is not due.
+    owing = definition.method == "dialogue_heads"
+    fixed_root = (tree.roots[0] if definition.denominator_fixed is not None
+                  and len(tree.roots) == 1 else None)
+    figures: dict[str, UnitFigure] = {}
+    for code in codes:
+        n, d, heads_owing = sums[code]
+        mine = own.get(code, (0, 0))
+        if code == fixed_root and definition.denominator_fixed is not None:
+            figures[code] = _figure(definition, tree, code, n, definition.denominator_fixed,
+                                    mine[0], mine[1], register=d)
+        else:
+            figures[code] = _figure(definition, tree, code, n, d, mine[0], mine[1],
+                                    due=not owing or heads_owing > 0)
+    return figures
 
 
 def _total(
@@ -343,18 +360,20 @@ def _figure(
     due: bool = True,
     register: int | None = None,
 ) -> UnitFigure:
-    status = status_of(
-        ratio(numerator, denominator),
-        definition.target,
-        definition.comparator,
-        definition.period_start,
-        definition.period_end,
-        tree.on,
-        due=due,
-    )
+    status = _status(definition, numerator, denominator, tree.on, due)
     warnings = () if register is None else base_warnings(numerator, denominator, register)
     return UnitFigure(code, numerator, denominator, own_numerator, own_denominator, status,
                       register, warnings)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _status(
+    definition: Definition, numerator: int, denominator: int, on: date, due: bool
+) -> Status | None:
+    """The rulebook's status of a count: the same few counts recur at thousands of units
+    and at every live event, and the rule's Fraction arithmetic is most of a figure's cost."""
+    return status_of(ratio(numerator, denominator), definition.target, definition.comparator,
+                     definition.period_start, definition.period_end, on, due=due)
 
 
 def _level(tree: ScopeTree, code: str, on: date) -> str:

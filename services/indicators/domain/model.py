@@ -17,11 +17,12 @@ from services.indicators.domain.events import (
     ReportedFigureRecorded,
     UnitSuccessionRecorded,
 )
+from services.indicators.domain.figures import UnitFigure
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import Conflict, InvalidInput
-from shared.planrules import Status
+from shared.planrules import Status, percent
 
 RECOGNITION_RANK = {"none": 0, "commune": 1, "district": 2, "city": 3, "central": 4}
 
@@ -177,13 +178,45 @@ class Indicator(Aggregate):
 
 class IndicatorStatus(Aggregate):
     """The status of one indicator-year-unit over time. Id "I3-2023@31"; its events are the
-    IndicatorStatusChanged alerts, so the last one is the status last announced."""
+    IndicatorStatusChanged alerts, so the last one is the status last announced.
+
+    Being an aggregate is what makes an announcement happen once per real change: a change
+    is recorded only against the status last announced, and saved at the stream's next
+    version, so two evaluations of the same figure (a consumer and the sweep, two replicas,
+    a rebuild's and the live one) cannot both announce it; none is ever edited.
+    """
 
     aggregate_type = "indicator"
 
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
         self.status: Status | None = None
+
+    def observe(
+        self, definition: Definition, figure: UnitFigure, on: date, cause: str
+    ) -> bool:
+        """Announce `figure`'s status on `on` if it is not the one last announced; a figure
+        with nothing to measure (no status) announces nothing."""
+        if figure.status is None or figure.status == self.status:
+            return False
+        self.record(
+            IndicatorStatusChanged(
+                indicator_id=definition.indicator_id,
+                year=definition.year,
+                unit_code=figure.unit_code,
+                status=figure.status,
+                previous_status=self.status,
+                numerator=figure.numerator,
+                denominator=figure.denominator,
+                value=percent(figure.value) or 0.0,
+                target=float(definition.target_percent),
+                evaluated_on=on,
+                cause=cause,
+            ),
+            on,
+            unit_code=figure.unit_code,
+        )
+        return True
 
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, IndicatorStatusChanged):

@@ -82,9 +82,7 @@ class ScopeTree:
         return self._placed[key]
 
     def _carry(self, code: str, known_on: date) -> str | None:
-        version = self.catalogue.get(code, known_on) or _nearest_version(
-            self.catalogue.history(code), known_on
-        )
+        version = _version(self.catalogue, code, known_on)
         if version is None:
             return None
         try:
@@ -103,6 +101,19 @@ class ScopeTree:
         shared = set(chains[0]).intersection(*map(set, chains[1:]))
         # Several roots share no ancestor: the first root holds it (never happens for one scope).
         return next((c for c in chains[0] if c in shared), chains[0][-1])
+
+
+def placement_date(catalogue: UnitCatalogue, code: str, known_on: date) -> date:
+    """The one date standing for every `known_on` on which a fact about `code` is placed the
+    same way in any tree: `place` reads `known_on` only through the catalogue's version of the
+    code then (its start, where the version is valid again), so facts may be counted together
+    by (code, placement date) instead of by the day of each fact."""
+    version = _version(catalogue, code, known_on)
+    return known_on if version is None else version.valid_from
+
+
+def _version(catalogue: UnitCatalogue, code: str, known_on: date) -> AdminUnit | None:
+    return catalogue.get(code, known_on) or _nearest_version(catalogue.history(code), known_on)
 
 
 def _nearest_version(versions: list[AdminUnit], on: date) -> AdminUnit | None:

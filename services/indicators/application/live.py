@@ -1,0 +1,271 @@
+"""The status consequences of one consumed batch, evaluated once per batch.
+
+A consumed event first changes the facts; if it was never evaluated before (see `announce`)
+it may then change statuses. Per batch:
+
+* the events already evaluated (a replay) are told apart with one query, and the others
+  marked as evaluated;
+* I3 and I4 are kept counted (`domain/sitetally.py`): the counts of each evaluation date are
+  read once, each event moves them by its one site's part, and the statuses of the units it
+  moved are compared with the last announced right away, so a status that passes through
+  "chưa đạt" to "đạt" within a batch is announced as it would be event by event;
+* the other indicators (I1, I2, the reported ones) are evaluated in full once, at the end of
+  the batch, for the units the batch's events can move (and the roots), the change credited
+  to the last event that fed them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import Connection, Table, insert, select
+
+from services.indicators.adapters import sitecounts
+from services.indicators.adapters.definitions import load_definitions
+from services.indicators.adapters.facts import load_sites
+from services.indicators.adapters.tables import evaluated_events
+from services.indicators.application.announce import (
+    EVERYTHING,
+    Statuses,
+    business_date,
+    evaluate_definition,
+    joined_uow,
+)
+from services.indicators.application.compute import FactCache, scope_tree
+from services.indicators.domain.definitions import Definition
+from services.indicators.domain.sitetally import (
+    GroupCounts,
+    SiteHistory,
+    SiteTally,
+    TreeCounts,
+    add_tally,
+    site_tally,
+)
+from shared.adminunits import default_catalogue
+from shared.clock import today_vn
+from shared.driversql import in_lists
+from shared.envelope import EventEnvelope, utcnow
+from shared.eventstore import EventStore
+
+#: Sites with a fact dated after the evaluation date whose part is worked out again on that
+#: date; with more (a year long over, evaluated for a backdated fact), the counts of that
+#: date are made from every site's facts instead: the same figures, found slower.
+LATE_SITES_LIMIT = 2000
+
+UnitCodes = Callable[[], Iterable[str]] | None
+Fed = Callable[[Definition], bool]
+
+
+class BatchEvaluation:
+    def __init__(
+        self, conn: Connection, store: EventStore, envelopes: Sequence[EventEnvelope],
+        today: date | None = None,
+    ) -> None:
+        self.conn = conn
+        self.today = today or today_vn()
+        self.fresh = _not_yet_evaluated(conn, envelopes)
+        self.statuses = Statuses(joined_uow(conn, store))
+        self._definitions: list[Definition] | None = None
+        self._fed: dict[tuple[date, Fed], list[Definition]] = {}
+        # Deferred full evaluations: definition key -> (definition, hints or None, causation).
+        self._pending: dict[str, tuple[Definition, set[str] | None, EventEnvelope]] = {}
+
+    @property
+    def definitions(self) -> list[Definition]:
+        if self._definitions is None:
+            self._definitions = list(load_definitions(self.conn).values())
+        return self._definitions
+
+    def fed_by(self, envelope: EventEnvelope, fed: Fed) -> list[Definition]:
+        """The definitions a fresh event re-evaluates (none for a replayed one)."""
+        if str(envelope.event_id) not in self.fresh:
+            return []
+        happened = business_date(envelope)
+        key = (happened, fed)
+        found = self._fed.get(key)
+        if found is None:
+            found = self._fed[key] = [
+                d for d in self.definitions
+                # A fact dated after the period moves none of its figures.
+                if fed(d) and d.period_start <= self.today and d.period_end >= happened
+            ]
+        return found
+
+    def later(self, envelope: EventEnvelope, fed: Fed, unit_codes: UnitCodes) -> None:
+        """Evaluate the definitions `fed` at the end of the batch, for the units the facts
+        written so far say the event can move (`unit_codes()`, every unit when None)."""
+        chosen = self.fed_by(envelope, fed)
+        if not chosen:
+            return
+        hints = None if unit_codes is None else {c for c in unit_codes() if c}
+        for definition in chosen:
+            known = self._pending.get(definition.key)
+            units: set[str] | None = hints
+            if known is not None:
+                units = None if known[1] is None or hints is None else known[1] | hints
+            self._pending[definition.key] = (definition, units, envelope)
+
+    def finish(self) -> list[EventEnvelope]:
+        """Run the deferred evaluations; the events announced in the whole batch."""
+        cache: FactCache = {}
+        for definition, units, causation in self._pending.values():
+            evaluate_definition(self.statuses, definition, units, cause=causation.event_type,
+                                causation=causation, today=self.today, cache=cache)
+        self._pending.clear()
+        _mark_evaluated(self.conn, self.fresh)
+        return list(self.statuses.uow.appended)
+
+
+def _not_yet_evaluated(conn: Connection, envelopes: Sequence[EventEnvelope]) -> dict[str, str]:
+    """Event id -> source service of the events never evaluated."""
+    ids = {str(e.event_id): e.service for e in envelopes}
+    for some in in_lists(list(ids)):
+        for event_id in conn.execute(
+            select(evaluated_events.c.event_id).where(evaluated_events.c.event_id.in_(some))
+        ).scalars():
+            ids.pop(event_id, None)
+    return ids
+
+
+def _mark_evaluated(conn: Connection, fresh: dict[str, str]) -> None:
+    if fresh:
+        now = utcnow()
+        conn.execute(insert(evaluated_events), [
+            {"event_id": event_id, "source_service": service, "evaluated_at": now}
+            for event_id, service in fresh.items()
+        ])
+
+
+@dataclass(frozen=True)
+class SiteTables:
+    """The religion facts and their counts, in one generation of the read models."""
+
+    sites: Table
+    dossier: Table
+    certificate: Table
+    counts: Table
+
+    def histories(self, conn: Connection, codes: Iterable[str]) -> dict[str, SiteHistory]:
+        return sitecounts.load_histories(conn, self.sites, self.dossier, self.certificate,
+                                         codes)
+
+
+def counts_on(
+    conn: Connection, tables: SiteTables, scope: tuple[str, ...], on: date
+) -> TreeCounts:
+    """I3 and I4's counts over `scope` on `on`, from the stored counts (every fact known),
+    the part of the sites with a fact after `on` worked out again on `on`."""
+    catalogue = default_catalogue()
+    t = tables
+    late = sitecounts.late_sites(conn, t.sites, t.dossier, t.certificate, on, LATE_SITES_LIMIT)
+    groups: GroupCounts = {}
+    if late is None:
+        for state in load_sites(conn, on, EVERYTHING, t.sites, t.dossier,
+                                t.certificate).values():
+            add_tally(groups, site_tally(state, catalogue), 1)
+    else:
+        groups = sitecounts.load_groups(conn, t.counts)
+        for history in t.histories(conn, late).values():
+            add_tally(groups, site_tally(history.state(), catalogue), -1)
+            add_tally(groups, site_tally(history.state(on), catalogue), 1)
+    return TreeCounts(scope_tree(scope, on), groups)
+
+
+class SiteChanges:
+    """I3 and I4 through one batch of religion events: the stored counts kept up to date, and
+    (when live) the statuses of the units each fresh event moves.
+
+    Made before the batch's facts are written, with the histories of the batch's sites: the
+    counts read are those of the facts before the batch, and each event then moves them.
+    """
+
+    def __init__(
+        self, conn: Connection, tables: SiteTables, envelopes: Sequence[EventEnvelope],
+        site_code: Callable[[EventEnvelope], str], batch: BatchEvaluation | None, fed: Fed,
+    ) -> None:
+        self.tables = tables
+        self.batch = batch
+        self.fed = fed
+        self.catalogue = default_catalogue()
+        self.histories = tables.histories(conn, {site_code(e) for e in envelopes})
+        self.changes: GroupCounts = {}
+        # The trees evaluated in this batch, by (scope, evaluation date); read up front.
+        self.counts: dict[tuple[tuple[str, ...], date], TreeCounts] = {}
+        self._looked: dict[str, set[str]] = {}  # units looked at, per definition key
+        if batch is not None:
+            evaluated: dict[str, Definition] = {}
+            for envelope in envelopes:
+                for definition in batch.fed_by(envelope, fed):
+                    evaluated[definition.key] = definition
+                    key = (definition.scope, definition.evaluation_date(batch.today))
+                    if key not in self.counts:
+                        self.counts[key] = counts_on(conn, tables, *key)
+            self._preload(batch, evaluated.values(), envelopes)
+
+    def _preload(self, batch: BatchEvaluation, definitions: Iterable[Definition],
+                 envelopes: Sequence[EventEnvelope]) -> None:
+        """The statuses the batch will look at, in one query rather than one per event: the
+        roots and the units of every commune the batch's sites were or will be at (a unit
+        missed here is loaded when first looked at)."""
+        communes = {h.commune() for h in self.histories.values()}
+        communes.update(e.payload.get("commune_code") for e in envelopes)
+        for definition in definitions:
+            tree = self.counts[(definition.scope, definition.evaluation_date(batch.today))].tree
+            units = set(tree.roots)
+            for code in communes:
+                node = tree.place(code, tree.on) if code else None
+                if node is not None:
+                    units.update(tree.chain(node))
+            batch.statuses.preload(definition, units)
+
+    def before(self, code: str) -> dict[date | None, SiteTally | None]:
+        """The site's part now, with every fact (None) and on each evaluation date."""
+        history = self.histories[code]
+        dates: set[date | None] = {None, *(on for _, on in self.counts)}
+        return {on: site_tally(history.state(on), self.catalogue) for on in dates}
+
+    def moved(
+        self, envelope: EventEnvelope, code: str, before: dict[date | None, SiteTally | None],
+        hints: Iterable[str],
+    ) -> None:
+        """The event's fact is in the site's history now: move the counts by the site's new
+        part, and announce what it changed."""
+        after = self.before(code)
+        add_tally(self.changes, before[None], -1)
+        add_tally(self.changes, after[None], 1)
+        moved = {key: counts.move(before[key[1]], after[key[1]])
+                 for key, counts in self.counts.items()}
+        for looked in self._looked.values():  # moved units get looked at again
+            for units in moved.values():
+                looked.difference_update(units)
+        if self.batch is None:
+            return
+        hints = [h for h in hints if h]
+        for definition in self.batch.fed_by(envelope, self.fed):
+            on = definition.evaluation_date(self.batch.today)
+            key = (definition.scope, on)
+            counts = self.counts[key]
+            tree = counts.tree
+            # What each event's full evaluation looked at: the roots and the units of the
+            # communes it names; and what it moved. A unit already looked at in this batch
+            # whose counts have not moved since has the same figure on the same date, so the
+            # same status, already announced if it differed: it is not looked at again.
+            looked = self._looked.setdefault(definition.key, set())
+            units = set(tree.roots)
+            for hint in hints:
+                node = tree.place(hint, on)
+                if node is not None:
+                    units.update(tree.chain(node))
+            units = (units - looked) | moved[key]
+            looked.update(units)
+            if not units:
+                continue
+            self.batch.statuses.announce(
+                definition, counts.figures(definition, units), on,
+                cause=envelope.event_type, causation=envelope)
+
+    def save(self, conn: Connection) -> None:
+        sitecounts.save_changes(conn, self.tables.counts, self.changes)
+        self.changes = {}

@@ -1,0 +1,160 @@
+"""Live I3/I4 evaluation, kept counted batch by batch, equals the full evaluation.
+
+Random histories of religion events (sites registered, moved, closed; dossiers lodged,
+withdrawn, rejected, resubmitted; certificates issued and revoked; some dated after 2023,
+some at a code of the 2025 structure) are consumed in random batches, the way the consumer
+runner hands them over. After every batch:
+
+* the stored counts (`ind_site_counts`) are those a fold of every site's facts gives;
+* the counts of 31/12/2023 built from them give, for every unit, the figures and statuses
+  the full evaluation (`compute`) gives;
+* the last status announced for every unit is the full evaluation's status (the per-event
+  moves ended where a full evaluation ends), and no announcement repeats the one before.
+
+Then the read models are reset and the same events replayed in other batches: the same
+counts and figures, and nothing announced again. On SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from services.indicators.adapters import sitecounts
+from services.indicators.adapters import tables as facts
+from services.indicators.adapters.definitions import load_definitions
+from services.indicators.application import live
+from services.indicators.application.announce import EVERYTHING
+from services.indicators.application.compute import compute
+from services.indicators.domain.sitetally import GroupCounts, add_tally, site_tally
+from shared.adminunits import default_catalogue
+from shared.envelope import EventEnvelope
+from shared.eventstore import events_table
+from shared.runtime import ServiceRuntime
+from tests.indicators.scenario import (
+    DAI_THANG,
+    HUNG_VUONG,
+    QUAN_TOAN,
+    TIEN_LANG_TOWN,
+    Events,
+)
+
+pytestmark = pytest.mark.integration
+
+YEAR_END = date(2023, 12, 31)
+BACH_LONG_VI_2025 = "11948"  # a code of the 2025 structure only: placed by the catalogue
+COMMUNES = (TIEN_LANG_TOWN, DAI_THANG, "11761", QUAN_TOAN, HUNG_VUONG, BACH_LONG_VI_2025)
+TABLES = live.SiteTables(facts.site_facts, facts.dossier_facts, facts.certificate_facts,
+                         facts.site_counts)
+
+
+def _history(rng: random.Random, ev: Events, sites: int, events: int) -> list[EventEnvelope]:
+    out: list[EventEnvelope] = []
+    registered: set[str] = set()
+    for _ in range(events):
+        code = f"R{rng.randrange(sites):02}"
+        # Mostly 2023; some later (after the period: counted, not evaluated on 2023).
+        on = date(2023, 1, 1) + timedelta(days=rng.randrange(365 + 200))
+        if code not in registered or rng.random() < 0.05:
+            registered.add(code)
+            out.append(ev.site(code, rng.choice(COMMUNES), on))
+            continue
+        roll = rng.random()
+        if roll < 0.1:
+            out.append(ev.site_moved(code, rng.choice(COMMUNES), on))
+        elif roll < 0.15:
+            out.append(ev.event("religion", "site", code, "SiteClosed",
+                                {"code": code, "reason": "Giải thể"}, on))
+        elif roll < 0.6:
+            out.append(ev.dossier(code, rng.choice(("LandDossierLodged", "DossierWithdrawn",
+                                                    "DossierRejected", "DossierResubmitted")),
+                                  on))
+        else:
+            number = f"GCN-{code}-{rng.randrange(2)}"
+            out.append(ev.certificate(code, number, on, revoked=rng.random() < 0.3))
+    return out
+
+
+def _consume(runtime: ServiceRuntime, envelopes: Sequence[EventEnvelope],
+             rng: random.Random) -> Iterator[None]:
+    """Apply in random batches, as the consumer runner does; yields after each batch."""
+    projection = next(c.projection for c in runtime.consumers
+                      if c.projection.source_service == "religion")
+    start = 0
+    while start < len(envelopes):
+        size = rng.choice((1, 1, 2, 5, 17, 64))
+        with runtime.engine.begin() as conn:
+            projection.apply(conn, list(envelopes[start:start + size]))
+        start += size
+        yield
+
+
+def _folded_counts(runtime: ServiceRuntime) -> GroupCounts:
+    catalogue = default_catalogue()
+    groups: GroupCounts = {}
+    with runtime.engine.connect() as conn:
+        codes = list(conn.execute(select(facts.site_facts.c.site_code).distinct()).scalars())
+        for history in TABLES.histories(conn, codes).values():
+            add_tally(groups, site_tally(history.state(), catalogue), 1)
+    return {group: counts for group, counts in groups.items() if counts[0]}
+
+
+def _last_statuses(runtime: ServiceRuntime) -> tuple[dict[str, str], list[tuple[str, str]]]:
+    with runtime.engine.connect() as conn:
+        rows = conn.execute(
+            select(events_table.c.aggregate_id, events_table.c.payload)
+            .where(events_table.c.event_type == "IndicatorStatusChanged")
+            .order_by(events_table.c.position)).all()
+    announced = [(key, json.loads(payload)["status"]) for key, payload in rows]
+    last: dict[str, str] = {}
+    for key, status in announced:
+        assert last.get(key) != status, f"{key} announced {status} twice in a row"
+        last[key] = status
+    return last, announced
+
+
+def _check(runtime: ServiceRuntime) -> dict[str, object]:
+    with runtime.engine.connect() as conn:
+        stored = sitecounts.load_groups(conn, facts.site_counts)
+        definitions = load_definitions(conn)
+        found: dict[str, object] = {"counts": stored}
+        last, _ = _last_statuses(runtime)
+        for indicator in ("I3", "I4"):
+            definition = definitions[(indicator, 2023)]
+            full = compute(conn, definition, YEAR_END, EVERYTHING)
+            kept = live.counts_on(conn, TABLES, definition.scope, YEAR_END)
+            assert kept.figures(definition, full.tree.units) == full.figures, indicator
+            for code, figure in full.figures.items():
+                if figure.status is not None:
+                    assert last.get(f"{indicator}-2023@{code}") == figure.status, (
+                        indicator, code)
+            found[indicator] = full.figures
+    assert stored == _folded_counts(runtime)
+    return found
+
+
+@pytest.mark.parametrize("late_limit", [live.LATE_SITES_LIMIT, 0])
+def test_random_histories_counted_live_equal_the_full_evaluation(
+    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch, late_limit: int
+) -> None:
+    # 0: every evaluation date with a later fact is counted from every site's facts instead.
+    monkeypatch.setattr(live, "LATE_SITES_LIMIT", late_limit)
+    rng = random.Random(20 + late_limit)
+    envelopes = _history(rng, Events(), sites=14, events=160)
+    for _ in _consume(runtime, envelopes, rng):
+        found = _check(runtime)
+    _, announced = _last_statuses(runtime)
+    assert any(key.startswith("I3-2023@") and status == "dat" for key, status in announced)
+
+    with runtime.engine.begin() as conn:  # the replay of a rebuild: facts and counts anew
+        for consumer in runtime.consumers:
+            consumer.projection.reset(conn)
+    for _ in _consume(runtime, envelopes, random.Random(7)):
+        pass
+    assert _check(runtime) == found
+    assert _last_statuses(runtime)[1] == announced
