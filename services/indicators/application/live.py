@@ -203,6 +203,7 @@ class SiteChanges:
                     if key not in self.counts:
                         self.counts[key] = counts_on(conn, tables, *key)
             self._preload(batch, evaluated.values(), envelopes)
+        self._dates: set[date | None] = {None, *(on for _, on in self.counts)}
 
     def _preload(self, batch: BatchEvaluation, definitions: Iterable[Definition],
                  envelopes: Sequence[EventEnvelope]) -> None:
@@ -222,9 +223,7 @@ class SiteChanges:
 
     def before(self, code: str) -> dict[date | None, SiteTally | None]:
         """The site's part now, with every fact (None) and on each evaluation date."""
-        history = self.histories[code]
-        dates: set[date | None] = {None, *(on for _, on in self.counts)}
-        return {on: site_tally(history.state(on), self.catalogue) for on in dates}
+        return self.histories[code].tallies(self._dates, self.catalogue)
 
     def moved(
         self, envelope: EventEnvelope, code: str, before: dict[date | None, SiteTally | None],

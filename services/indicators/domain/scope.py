@@ -27,6 +27,7 @@ class ScopeTree:
     parent: dict[str, str | None]
     children: dict[str, list[str]]
     _placed: dict[tuple[str, date], str | None] = field(default_factory=dict)
+    _chains: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, catalogue: UnitCatalogue, roots: tuple[str, ...], on: date) -> ScopeTree:
@@ -53,14 +54,19 @@ class ScopeTree:
         """Units top-down (provinces, districts, communes), each level by code."""
         return sorted(self.units, key=lambda c: (_RANK[self.units[c].level], c))
 
-    def chain(self, code: str) -> list[str]:
-        """`code` and its ancestors inside the scope, nearest first."""
+    def chain(self, code: str) -> tuple[str, ...]:
+        """`code` and its ancestors inside the scope, nearest first (kept: every fact counted
+        and every live event asks for them)."""
+        found = self._chains.get(code)
+        if found is not None:
+            return found
         out: list[str] = []
         current: str | None = code
         while current is not None:
             out.append(current)
             current = self.parent[current]
-        return out
+        found = self._chains[code] = tuple(out)
+        return found
 
     def descendants(self, code: str) -> list[str]:
         out: list[str] = []

@@ -73,6 +73,15 @@ class SiteHistory:
                             _known(self.certificate, on))
         return states.get(self.site_code)
 
+    def tallies(self, dates: Iterable[date | None], catalogue: UnitCatalogue
+                ) -> dict[date | None, SiteTally | None]:
+        """The site's part with every fact (None) and on each of `dates`; folded once for
+        the dates no fact is after (the usual case: a live event is dated today)."""
+        latest = self.latest()
+        everything = site_tally(self.state(), catalogue)
+        return {on: everything if on is None or latest is None or latest <= on
+                else site_tally(self.state(on), catalogue) for on in dates}
+
     def latest(self) -> date | None:
         days = [order[0] for order, _ in (*self.sites, *self.dossier, *self.certificate)]
         return max(days) if days else None
