@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, text, update
 
+from shared.aggregate import ConnectionSource
 from shared.envelope import utcnow, wire_json
 from shared.eventstore import aware_utc, outbox_table
 from shared.logs import get_logger
@@ -138,8 +139,12 @@ class OutboxRelay:
         poll_interval_s: float = 0.5,
         publish_timeout_s: float = 5.0,
         metrics: ServiceMetrics | None = None,
+        connections: ConnectionSource | None = None,
     ) -> None:
         self._engine = engine
+        # Reads and marks through the units of work's kept connections (SQLite): a pool
+        # checkout and its reset-on-return cost as much as the statement, twice per batch.
+        self._connections = connections or ConnectionSource(engine)
         self._link = link
         self._service = service
         self._batch_size = batch_size
@@ -160,6 +165,7 @@ class OutboxRelay:
         delay = 0.2
         failing_since: float | None = None
         attempts = 0
+        stopping = asyncio.create_task(self._wake_on(stop))
         try:
             while not stop.is_set():
                 try:
@@ -188,20 +194,33 @@ class OutboxRelay:
                     failing_since, attempts, delay = None, 0, 0.2
                 await self._sleep(stop, self._poll_interval_s)
         finally:
+            stopping.cancel()
             await asyncio.to_thread(self._release_leadership)
+
+    async def _wake_on(self, stop: asyncio.Event) -> None:
+        await stop.wait()
+        self._wake.set()
 
     async def _sleep(
         self, stop: asyncio.Event, seconds: float, wake_on_commit: bool = True
     ) -> None:
+        if not wake_on_commit:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=seconds)
+            return
+        # The relay's idle wait between commits, once per published batch: a timer and the
+        # one event a commit (or the stop, see run) sets. Waiting on `stop` too through
+        # asyncio.wait cost two tasks made and cancelled each time (bench/http.py).
+        # The event is cleared when the wait ends, not when it begins: a commit notified
+        # while the last batch was being published is not forgotten (it used to wait for
+        # the next poll, half a second later).
+        if not self._wake.is_set():
+            timer = asyncio.get_running_loop().call_later(seconds, self._wake.set)
+            try:
+                await self._wake.wait()
+            finally:
+                timer.cancel()
         self._wake.clear()
-        waiters = [asyncio.ensure_future(stop.wait())]
-        if wake_on_commit:
-            waiters.append(asyncio.ensure_future(self._wake.wait()))
-        _, pending = await asyncio.wait(
-            waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
-        )
-        for task in pending:
-            task.cancel()
 
     async def publish_pending(self) -> int:
         """Publish pending outbox rows until none is left; return how many were acknowledged.
@@ -250,7 +269,8 @@ class OutboxRelay:
         return total
 
     def _fetch_pending(self, after_position: int) -> list[OutboxItem]:
-        with self._engine.connect() as conn:
+        conn = self._connections.acquire()
+        try:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
                 cursor.execute(
@@ -259,9 +279,11 @@ class OutboxRelay:
                 return [_item(tuple(row), self._service) for row in cursor.fetchall()]
             finally:
                 cursor.close()
+        finally:
+            self._connections.release(conn)
 
     def _mark_published(self, positions: list[int]) -> None:
-        with self._engine.begin() as conn:
+        with self._connections.transaction() as conn:
             conn.execute(
                 update(outbox_table)
                 .where(outbox_table.c.position.in_(positions))

@@ -66,6 +66,7 @@ class ServiceRuntime:
             poll_interval_s=settings.relay_poll_interval_s,
             publish_timeout_s=settings.relay_publish_timeout_s,
             metrics=self.metrics,
+            connections=self.connections,
         )
         # Consumers of projections rebuilt by reset and replay; read models rebuilt beside the
         # live ones by generations have theirs in `rebuilds` (see `consumers`).

@@ -176,3 +176,35 @@ async def test_relay_backoff_grows_while_nats_is_away_whatever_the_commits(
         "no commit cut a wait short", backoffs)
     assert events.count("relay_unavailable") == 1, events
     assert events.count("relay_recovered") == 1, events
+
+
+async def test_a_commit_made_while_a_batch_is_published_is_not_left_for_the_next_poll(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    # A poll far beyond the test's give-up time: only the commit's own wake-up can publish
+    # the second event in time (issue 20: it used to be cleared and wait for the poll).
+    runtime = ServiceRuntime(settings_factory("religion", relay_poll_interval_s=120), registry)
+    relay = runtime.relay
+    real_publish = relay.publish_pending
+    committed_meanwhile: list[str] = []
+
+    async def publish_then_commit() -> int:
+        published = await real_publish()
+        if published and not committed_meanwhile:
+            # The desk's next command lands while the relay is finishing this batch.
+            await asyncio.to_thread(_write, runtime, "meanwhile", range(1))
+            committed_meanwhile.append("meanwhile")
+        return published
+
+    relay.publish_pending = publish_then_commit  # type: ignore[method-assign]
+    await runtime.start()
+    try:
+        await eventually(lambda: runtime.link.js is not None)
+        _write(runtime, "first", range(1))
+        await eventually(lambda: bool(committed_meanwhile))
+        await eventually(lambda: _pending(runtime) == 0, timeout=30)
+        messages = await read_stream(nats_server.url, runtime.settings.stream_name)
+    finally:
+        await runtime.stop()
+    assert [EventEnvelope.from_json(m.data).aggregate_id for m in messages] == [
+        "first", "meanwhile"]
