@@ -25,10 +25,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy shared services tools tests bench
 
-# Most cases wait on NATS, a server or a subprocess rather than the CPU, so the suite runs in
-# more workers than cores; work stealing evens out the long cases. PYTEST_WORKERS=0 runs it in
-# one process (for a debugger or -s).
-PYTEST_WORKERS ?= 4
+# One worker per core (pytest-xdist), work stealing to even out the long cases. More workers
+# than cores starve the cases that start services and wait for them within a bound (tried: 4 on
+# 2 cores). PYTEST_WORKERS=0 runs the suite in one process (for a debugger or -s).
+PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
 
