@@ -324,6 +324,17 @@ def test_without_libreoffice_the_pdf_route_answers_503_in_vietnamese(
     assert error["code"] == "PDF_ENGINE_MISSING" and "LibreOffice" in error["message"]
 
 
+def test_a_failing_engine_is_a_503_too_never_a_500(
+    rendered: Rendered, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    false = shutil.which("false")
+    assert false is not None
+    monkeypatch.setattr(pdf, "engine", lambda: false)  # exits 1 and writes no PDF
+    response = rendered.client.get(f"{REPORT}/report.pdf")
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "PDF_ENGINE_FAILED"
+
+
 def test_the_dashboard_offers_the_pdf_beside_the_word_report(rendered: Rendered) -> None:
     page = rendered.client.get("/", params={"period": "2023-6m"})
     assert page.status_code == 200

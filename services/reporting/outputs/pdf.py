@@ -47,12 +47,12 @@ def to_pdf(document: bytes, suffix: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="danvan-pdf-") as work:
         source = Path(work) / f"document{suffix}"
         source.write_bytes(document)
-        command = [
-            executable, f"-env:UserInstallation={_profile_dir().as_uri()}", "--headless",
-            "--norestore", "--nolockcheck", "--nodefault", "--convert-to", "pdf",
-            "--outdir", work, str(source),
-        ]
         with _ONE_AT_A_TIME:
+            command = [
+                executable, f"-env:UserInstallation={_profile_dir().as_uri()}", "--headless",
+                "--norestore", "--nolockcheck", "--nodefault", "--convert-to", "pdf",
+                "--outdir", work, str(source),
+            ]
             try:
                 result = subprocess.run(command, capture_output=True, timeout=TIMEOUT_S,
                                         check=False)
@@ -68,6 +68,7 @@ def to_pdf(document: bytes, suffix: str) -> bytes:
 
 
 def _profile_dir() -> Path:
+    """This process's LibreOffice profile, made once (called under _ONE_AT_A_TIME)."""
     global _profile
     if _profile is None:
         _profile = Path(tempfile.mkdtemp(prefix="danvan-office-profile-"))
