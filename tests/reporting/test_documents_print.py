@@ -185,6 +185,7 @@ def test_the_word_report_reads_as_the_commission_writes(rendered: Rendered) -> N
     for table in doc.tables[1:-1]:
         widths = [c.width for c in table.rows[0].cells]
         assert table.rows[0].cells[0].text == "TT" and widths[0] < min(widths[1:])
+        assert abs(sum(w.mm for w in widths) - 165) < 0.5  # between the margins, 210-30-15
         for row in table.rows[1:]:
             label = row.cells[1].text
             assert label[:1] == label[:1].upper(), label

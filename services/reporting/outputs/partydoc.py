@@ -77,7 +77,8 @@ def upper_first(text: str) -> str:
 
 @dataclass(frozen=True)
 class Column:
-    """A table column: its header and its share of the text width in millimetres."""
+    """A table column: its header and its width in millimetres; a table's widths are scaled
+    together to the text width (165 mm), so they may as well be read as shares of it."""
 
     header: str
     width_mm: float
@@ -156,7 +157,9 @@ class PartyDocument:
         rows kept whole across a page break; a note in small italics under it."""
         table = self.doc.add_table(rows=1, cols=len(columns))
         table.style = "Table Grid"
-        _layout_table(table, [c.width_mm for c in columns], borders=True)
+        # Between the margins, never into them: the widths are scaled to the text width.
+        scale = TEXT_WIDTH_MM / sum(c.width_mm for c in columns)
+        _layout_table(table, [c.width_mm * scale for c in columns], borders=True)
         header = table.rows[0]
         _repeat_as_header(header)
         for cell, column in zip(header.cells, columns, strict=True):
