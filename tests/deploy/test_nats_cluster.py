@@ -8,64 +8,18 @@ from __future__ import annotations
 
 import os
 import subprocess
-from datetime import date
 from pathlib import Path
 
 import nats
-from sqlalchemy import func, select
 
-from shared.aggregate import Aggregate, CommandContext
-from shared.envelope import DomainEvent, EventEnvelope, EventRegistry
-from shared.eventstore import events_table, outbox_table
+from shared.envelope import EventEnvelope
 from shared.natsserver import nats_server_binary
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import stream_config
 from tests.deploy.cluster import NATS_PASSWORD, NATS_USER, LoopbackCluster
 from tests.integration.helpers import eventually, read_stream
-
-registry = EventRegistry("religion")
-
-
-@registry.register
-class Counted(DomainEvent):
-    event_type = "Counted"
-    n: int
-
-
-class Tally(Aggregate):
-    aggregate_type = "tally"
-
-    def apply(self, event: DomainEvent) -> None:
-        pass
-
-
-def _write(runtime: ServiceRuntime, first: int, count: int) -> None:
-    # Spread over four aggregates so per-aggregate order can be checked afterwards.
-    for n in range(first, first + count):
-        with runtime.uow(CommandContext(actor="tester")) as uow:
-            tally = uow.load(Tally, f"tally-{n % 4}")
-            tally.record(Counted(n=n), date(2023, 5, 1))
-            uow.save(tally)
-            uow.commit()
-
-
-def _pending(runtime: ServiceRuntime) -> int:
-    with runtime.engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count()).where(outbox_table.c.published_at.is_(None))
-            ).scalar_one()
-        )
-
-
-def _event_ids(runtime: ServiceRuntime) -> list[str]:
-    with runtime.engine.connect() as conn:
-        return list(
-            conn.execute(
-                select(events_table.c.event_id).order_by(events_table.c.position)
-            ).scalars()
-        )
+from tests.integration.notebook import registry, stored_event_ids, unpublished, write_spread
 
 
 def _with_credentials(url: str) -> str:
@@ -113,19 +67,20 @@ async def test_replicated_stream_survives_a_node_crash_and_the_node_catches_up(
     runtime = ServiceRuntime(settings, registry)
     await runtime.start()
     try:
-        _write(runtime, 0, 20)
-        await eventually(lambda: _pending(runtime) == 0)
+        write_spread(runtime, range(0, 20), books=4)
+        await eventually(lambda: unpublished(runtime) == 0)
 
         nats_cluster.kill(leader)
-        _write(runtime, 20, 20)  # commands go on while the cluster elects a new leader
-        await eventually(lambda: _pending(runtime) == 0, timeout=60)
+        # Commands go on while the cluster elects a new leader.
+        write_spread(runtime, range(20, 40), books=4)
+        await eventually(lambda: unpublished(runtime) == 0, timeout=60)
         survivor = next(n.server_name for n in nats_cluster.nodes if n.server_name != leader)
         assert await _stream_leader(nats_cluster.url_of(survivor), stream) != leader
 
         nats_cluster.restart(leader)
-        _write(runtime, 40, 10)
-        await eventually(lambda: _pending(runtime) == 0, timeout=60)
-        expected = _event_ids(runtime)
+        write_spread(runtime, range(40, 50), books=4)
+        await eventually(lambda: unpublished(runtime) == 0, timeout=60)
+        expected = stored_event_ids(runtime)
     finally:
         await runtime.stop()
 
@@ -135,7 +90,7 @@ async def test_replicated_stream_survives_a_node_crash_and_the_node_catches_up(
     assert published == expected, "every committed event stored once, in commit order"
     envelopes = [EventEnvelope.from_json(m.data) for m in messages]
     for n in range(4):
-        versions = [e.aggregate_version for e in envelopes if e.aggregate_id == f"tally-{n}"]
+        versions = [e.aggregate_version for e in envelopes if e.aggregate_id == f"book-{n}"]
         assert versions == list(range(1, len(versions) + 1))
 
     # The restarted node's own store, not the leader's view, holds the whole stream again.

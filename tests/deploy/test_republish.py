@@ -7,17 +7,13 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import nats
 import pytest
-from sqlalchemy import func, select
 
-from shared.aggregate import Aggregate, CommandContext
 from shared.db import create_db_engine
-from shared.envelope import DomainEvent, EventEnvelope, EventRegistry
-from shared.eventstore import events_table, outbox_table
+from shared.envelope import EventEnvelope
 from shared.migrations import upgrade
 from shared.natsserver import NatsServer
 from shared.republish import main
@@ -26,48 +22,7 @@ from shared.settings import Settings
 from shared.streams import stream_config
 from tests.deploy.compose import ROOT
 from tests.integration.helpers import eventually, read_stream
-
-registry = EventRegistry("religion")
-
-
-@registry.register
-class Visited(DomainEvent):
-    event_type = "Visited"
-    n: int
-
-
-class Logbook(Aggregate):
-    aggregate_type = "logbook"
-
-    def apply(self, event: DomainEvent) -> None:
-        pass
-
-
-def _write(runtime: ServiceRuntime, count: int) -> None:
-    for n in range(count):
-        with runtime.uow(CommandContext(actor="tester")) as uow:
-            book = uow.load(Logbook, f"book-{n % 3}")
-            book.record(Visited(n=n), date(2023, 6, 1))
-            uow.save(book)
-            uow.commit()
-
-
-def _pending(runtime: ServiceRuntime) -> int:
-    with runtime.engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count()).where(outbox_table.c.published_at.is_(None))
-            ).scalar_one()
-        )
-
-
-def _event_ids(runtime: ServiceRuntime) -> list[str]:
-    with runtime.engine.connect() as conn:
-        return list(
-            conn.execute(
-                select(events_table.c.event_id).order_by(events_table.c.position)
-            ).scalars()
-        )
+from tests.integration.notebook import registry, stored_event_ids, unpublished, write_spread
 
 
 def _republish(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
@@ -121,9 +76,9 @@ async def test_a_lost_stream_is_rebuilt_from_the_event_store(
     runtime = ServiceRuntime(settings, registry)
     await runtime.start()
     try:
-        _write(runtime, 9)
-        await eventually(lambda: _pending(runtime) == 0)
-        expected = _event_ids(runtime)
+        write_spread(runtime, range(9), books=3)
+        await eventually(lambda: unpublished(runtime) == 0)
+        expected = stored_event_ids(runtime)
     finally:
         await runtime.stop()
     client = await nats.connect(nats_server.url)
@@ -139,7 +94,7 @@ async def test_a_lost_stream_is_rebuilt_from_the_event_store(
     runtime = ServiceRuntime(settings, registry)
     await runtime.start()  # recreates the stream; its relay publishes the marked rows
     try:
-        await eventually(lambda: _pending(runtime) == 0)
+        await eventually(lambda: unpublished(runtime) == 0)
     finally:
         await runtime.stop()
     assert await _ids_in_stream(nats_server.url, settings.stream_name) == expected
@@ -152,9 +107,9 @@ async def test_after_stream_republishes_only_what_a_restored_stream_lacks(
     runtime = ServiceRuntime(settings, registry)
     await runtime.start()
     try:
-        _write(runtime, 10)
-        await eventually(lambda: _pending(runtime) == 0)
-        expected = _event_ids(runtime)
+        write_spread(runtime, range(10), books=3)
+        await eventually(lambda: unpublished(runtime) == 0)
+        expected = stored_event_ids(runtime)
         original = await read_stream(nats_server.url, settings.stream_name)
     finally:
         await runtime.stop()
@@ -176,7 +131,7 @@ async def test_after_stream_republishes_only_what_a_restored_stream_lacks(
     runtime = ServiceRuntime(settings, registry)
     await runtime.start()
     try:
-        await eventually(lambda: _pending(runtime) == 0)
+        await eventually(lambda: unpublished(runtime) == 0)
     finally:
         await runtime.stop()
     stored = await read_stream(nats_server.url, settings.stream_name)

@@ -5,51 +5,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import date
 
-from sqlalchemy import func, select
 from structlog.testing import capture_logs
 
-from shared.aggregate import Aggregate, CommandContext
-from shared.envelope import DomainEvent, EventEnvelope, EventRegistry
+from shared.envelope import EventEnvelope
 from shared.eventstore import outbox_table
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from tests.integration.helpers import eventually, read_stream
-
-registry = EventRegistry("religion")
-
-
-@registry.register
-class Noted(DomainEvent):
-    event_type = "Noted"
-    n: int
-
-
-class Notebook(Aggregate):
-    aggregate_type = "notebook"
-
-    def apply(self, event: DomainEvent) -> None:
-        pass
-
-
-def _write(runtime: ServiceRuntime, aggregate_id: str, values: range) -> None:
-    with runtime.uow(CommandContext(actor="tester")) as uow:
-        book = uow.load(Notebook, aggregate_id)
-        for n in values:
-            book.record(Noted(n=n), date(2023, 4, 1))
-        uow.save(book)
-        uow.commit()
-
-
-def _pending(runtime: ServiceRuntime) -> int:
-    with runtime.engine.connect() as conn:
-        return int(
-            conn.execute(
-                select(func.count()).where(outbox_table.c.published_at.is_(None))
-            ).scalar_one()
-        )
+from tests.integration.notebook import registry, unpublished, write
 
 
 async def test_relay_publishes_in_commit_order_with_event_id_as_msg_id(
@@ -60,8 +25,8 @@ async def test_relay_publishes_in_commit_order_with_event_id_as_msg_id(
     try:
         for round_ in range(3):
             for book in ("a", "b"):
-                _write(runtime, book, range(round_ * 2, round_ * 2 + 2))
-        await eventually(lambda: _pending(runtime) == 0)
+                write(runtime, book, range(round_ * 2, round_ * 2 + 2))
+        await eventually(lambda: unpublished(runtime) == 0)
         messages = await read_stream(nats_server.url, runtime.settings.stream_name)
     finally:
         await runtime.stop()
@@ -86,18 +51,18 @@ async def test_commands_accepted_while_nats_is_down_and_relay_catches_up_once(
     runtime = ServiceRuntime(settings, registry)
     await runtime.start()
     try:
-        _write(runtime, "before", range(5))
-        await eventually(lambda: _pending(runtime) == 0)
+        write(runtime, "before", range(5))
+        await eventually(lambda: unpublished(runtime) == 0)
 
         own_nats_server.kill()
         # The department keeps working: commands commit, the outbox holds them.
         for n in range(20):
-            _write(runtime, f"during-{n % 4}", range(n, n + 1))
+            write(runtime, f"during-{n % 4}", range(n, n + 1))
         await asyncio.sleep(1.5)
-        assert _pending(runtime) == 20
+        assert unpublished(runtime) == 20
 
         own_nats_server.start()
-        await eventually(lambda: _pending(runtime) == 0, timeout=40)
+        await eventually(lambda: unpublished(runtime) == 0, timeout=40)
         messages = await read_stream(own_nats_server.url, settings.stream_name)
     finally:
         await runtime.stop()
@@ -119,13 +84,13 @@ async def test_republished_events_are_dropped_by_the_duplicate_window(
     runtime = ServiceRuntime(settings_factory("religion"), registry)
     await runtime.start()
     try:
-        _write(runtime, "a", range(3))
-        await eventually(lambda: _pending(runtime) == 0)
+        write(runtime, "a", range(3))
+        await eventually(lambda: unpublished(runtime) == 0)
         # As after a crash between the ack and the mark: the rows look unpublished again.
         with runtime.engine.begin() as conn:
             conn.execute(outbox_table.update().values(published_at=None))
         runtime.relay.notify()
-        await eventually(lambda: _pending(runtime) == 0)
+        await eventually(lambda: unpublished(runtime) == 0)
         messages = await read_stream(nats_server.url, runtime.settings.stream_name)
     finally:
         await runtime.stop()
@@ -152,19 +117,19 @@ async def test_relay_backoff_grows_while_nats_is_away_whatever_the_commits(
     relay._sleep = timed_sleep  # type: ignore[method-assign]
     await runtime.start()
     try:
-        _write(runtime, "before", range(2))
-        await eventually(lambda: _pending(runtime) == 0)
+        write(runtime, "before", range(2))
+        await eventually(lambda: unpublished(runtime) == 0)
         own_nats_server.kill()
         with capture_logs() as logs:
             # A department at work: a commit every 50 ms, each one notifying the relay.
             deadline = time.monotonic() + 7.0
             n = 0
             while time.monotonic() < deadline:
-                _write(runtime, f"during-{n % 3}", range(n, n + 1))
+                write(runtime, f"during-{n % 3}", range(n, n + 1))
                 n += 1
                 await asyncio.sleep(0.05)
             own_nats_server.start()
-            await eventually(lambda: _pending(runtime) == 0, timeout=40)
+            await eventually(lambda: unpublished(runtime) == 0, timeout=40)
     finally:
         await runtime.stop()
     asked = [seconds for seconds, _ in backoffs]
@@ -192,7 +157,7 @@ async def test_a_commit_made_while_a_batch_is_published_is_not_left_for_the_next
         published = await real_publish()
         if published and not committed_meanwhile:
             # The desk's next command lands while the relay is finishing this batch.
-            await asyncio.to_thread(_write, runtime, "meanwhile", range(1))
+            await asyncio.to_thread(write, runtime, "meanwhile", range(1))
             committed_meanwhile.append("meanwhile")
         return published
 
@@ -200,9 +165,9 @@ async def test_a_commit_made_while_a_batch_is_published_is_not_left_for_the_next
     await runtime.start()
     try:
         await eventually(lambda: runtime.link.js is not None)
-        _write(runtime, "first", range(1))
+        write(runtime, "first", range(1))
         await eventually(lambda: bool(committed_meanwhile))
-        await eventually(lambda: _pending(runtime) == 0, timeout=30)
+        await eventually(lambda: unpublished(runtime) == 0, timeout=30)
         messages = await read_stream(nats_server.url, runtime.settings.stream_name)
     finally:
         await runtime.stop()
