@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from shared import messages
@@ -48,6 +50,59 @@ class Unauthorized(DomainError):
     status_code = 401
 
 
+@dataclass(frozen=True)
+class Lifecycle:
+    """The Vietnamese labels of one kind of record's states and actions, for its refusals.
+
+    Each service keeps its own in its `messages.py`; `ActionRefused` words every refusal of
+    every service the same way from them.
+    """
+
+    actions: Mapping[str, str]
+    states: Mapping[str, str]
+    # Said when no action is allowed any more, e.g. "không có (hồ sơ đã kết thúc)".
+    nothing_allowed: str = messages.NOTHING_ALLOWED
+
+
+class ActionRefused(Conflict):
+    """409: an action the current state of a record does not allow. The message names the
+    action attempted, the current state and the actions allowed, in Vietnamese labels only;
+    the details carry the same as identifiers (`action`, `state`, `allowed_actions`) for
+    programs."""
+
+    def __init__(
+        self,
+        code: str,
+        lifecycle: Lifecycle,
+        *,
+        action: str,
+        subject: str,
+        state: str,
+        allowed: Sequence[str],
+        note: str = "",
+        **details: Any,
+    ) -> None:
+        allowed_text = ", ".join(f"«{lifecycle.actions[a]}»" for a in allowed)
+        super().__init__(
+            code,
+            messages.ACTION_REFUSED.format(
+                action=lifecycle.actions[action],
+                subject=subject,
+                state=lifecycle.states[state],
+                note=f" ({note})" if note else "",
+                allowed=allowed_text or lifecycle.nothing_allowed,
+            ),
+            action=action,
+            state=state,
+            allowed_actions=list(allowed),
+            **details,
+        )
+        self.lifecycle = lifecycle
+        self.action = action
+        self.state = state
+        self.allowed = list(allowed)
+
+
 class ConcurrencyError(Conflict):
     """Someone appended to the aggregate since it was loaded."""
 
@@ -72,14 +127,18 @@ def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     return {"error": error}
 
 
-class RebuildInProgress(Conflict):
+REBUILD = Lifecycle(messages.REBUILD_ACTIONS, messages.REBUILD_STATES)
+
+
+class RebuildInProgress(ActionRefused):
     """A rebuild of the read models was asked while one is being built."""
 
     def __init__(self, generation: int, started_at: Any) -> None:
         started = started_at.isoformat() if hasattr(started_at, "isoformat") else started_at
         super().__init__(
-            "REBUILD_IN_PROGRESS",
-            messages.REBUILD_IN_PROGRESS.format(generation=generation, started=started),
+            "REBUILD_IN_PROGRESS", REBUILD, action="rebuild", subject=messages.REBUILD_SUBJECT,
+            state="building", allowed=["progress", "cancel"],
+            note=messages.REBUILD_IN_PROGRESS.format(generation=generation, started=started),
             generation=generation,
             started_at=started,
         )

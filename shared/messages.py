@@ -83,11 +83,24 @@ CONCURRENCY_CONFLICT: Final = (
     "(phiên bản mong đợi {expected}, hiện tại {current}). "
     "Vui lòng tải lại và thực hiện lại."
 )
+#: A rebuild asked while one is being built (an ActionRefused, below).
+REBUILD_SUBJECT: Final = "các bảng số liệu"
 REBUILD_IN_PROGRESS: Final = (
-    "Đang dựng lại các bảng số liệu (thế hệ {generation}, bắt đầu lúc {started}). "
-    "Vui lòng chờ lần dựng lại này hoàn tất rồi yêu cầu lại; "
-    "xem tiến độ tại GET /api/v1/admin/rebuild-projections."
+    "thế hệ {generation}, bắt đầu lúc {started}; chờ lần này hoàn tất rồi yêu cầu lại; "
+    "xem tiến độ tại GET /api/v1/admin/rebuild-projections"
 )
+REBUILD_ACTIONS: Final[dict[str, str]] = {
+    "rebuild": "Dựng lại các bảng số liệu", "progress": "Xem tiến độ",
+    "cancel": "Huỷ lần dựng lại",
+}
+REBUILD_STATES: Final[dict[str, str]] = {"building": "Đang dựng lại"}
+
+# -- an action the current state refuses (shared/errors.py, ActionRefused): every 409 -------
+ACTION_REFUSED: Final = (
+    "Không thể «{action}» khi {subject} đang ở trạng thái «{state}»{note}. "
+    "Thao tác được phép: {allowed}"
+)
+NOTHING_ALLOWED: Final = "không có"
 REBUILD_NOT_FOUND: Final = "Không có lần dựng lại nào tạo thế hệ bảng số liệu {generation}."
 NO_REBUILD_IN_PROGRESS: Final = "Không có lần dựng lại bảng số liệu nào đang chạy để huỷ."
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Annotated, Any
 
@@ -138,27 +138,54 @@ VALIDATION_ERROR = ("VALIDATION_ERROR", messages.VALIDATION_ERROR)
 MESSAGES: dict[str, str] = messages.FIELD_ERRORS
 
 
-def vietnamese_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
-    """Turn pydantic's error list into [{field, code, message}] worded in Vietnamese."""
+# Per field name, the Vietnamese labels of the values a choice field takes: each service's
+# (messages.VALUE_LABELS, set on `app.state.value_labels`).
+ValueLabels = Mapping[str, Mapping[str, str]]
+_CHOICES = ("literal_error", "enum")
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def vietnamese_errors(
+    errors: Sequence[Any], value_labels: ValueLabels | None = None
+) -> list[dict[str, Any]]:
+    """Turn pydantic's error list into [{field, code, message}] worded in Vietnamese.
+
+    A refused choice names the values allowed by their Vietnamese labels when the service
+    gives them for that field ("cho phép: «Bí thư cấp ủy» hoặc «Chủ tịch Ủy ban nhân dân»",
+    never "party_secretary hoặc people_committee_chair"); the values themselves, which a
+    program sends, are in the error's `allowed`.
+    """
     out = []
     for error in errors:
         kind = str(error.get("type", "value_error"))
         ctx = error.get("ctx") or {}
         template = MESSAGES.get(kind)
+        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        item: dict[str, Any] = {"field": ".".join(location) or None}
+        allowed = _QUOTED.findall(str(ctx.get("expected", ""))) if kind in _CHOICES else []
+        labels = (value_labels or {}).get(location[-1] if location else "", {})
         if template is None:
             # Custom errors (PydanticCustomError) already carry a Vietnamese message.
             message = str(error.get("msg", MESSAGES["value_error"]))
+        elif allowed and all(value in labels for value in allowed):
+            message = template.format(expected=_either(f"«{labels[v]}»" for v in allowed))
         else:
             try:
                 message = template.format(**{k: _show(v) for k, v in ctx.items()})
             except (KeyError, IndexError):
                 message = template
-        location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
         # pydantic's kinds ("missing", "string_too_long", our own "blank") become codes like
         # every other error code of the API: stable and upper case ("MISSING").
-        out.append({"field": ".".join(location) or None, "code": kind.upper(),
-                    "message": message})
+        item.update(code=kind.upper(), message=message)
+        if allowed:
+            item["allowed"] = allowed
+        out.append(item)
     return out
+
+
+def _either(options: Iterable[str]) -> str:
+    items = list(options)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " hoặc " + items[-1]
 
 
 def _show(value: Any) -> str:

@@ -38,7 +38,13 @@ from shared.paging import Offset
 from shared.requestguard import ControlCharacterGuard
 from shared.runtime import ServiceRuntime
 from shared.securityheaders import SecurityHeaders
-from shared.validation import MAX_VERSION, VALIDATION_ERROR, Instant, vietnamese_errors
+from shared.validation import (
+    MAX_VERSION,
+    VALIDATION_ERROR,
+    Instant,
+    ValueLabels,
+    vietnamese_errors,
+)
 
 log = get_logger("danvan.http")
 
@@ -161,7 +167,10 @@ def build_app(
     *,
     title: str,
     description: str = "",
+    value_labels: ValueLabels | None = None,
 ) -> FastAPI:
+    """`value_labels`: the Vietnamese labels of the service's choice values, per field, for
+    the 422 of a refused choice (shared.validation.vietnamese_errors)."""
     settings = runtime.settings
     configure_logging(settings.log_level, settings.log_json)
 
@@ -180,6 +189,7 @@ def build_app(
         docs_url=None, redoc_url=None,
     )
     app.state.runtime = runtime
+    app.state.value_labels = value_labels or {}
     app.state.authenticator = Authenticator(settings, runtime.engine)
     problems = app.state.authenticator.startup_problems()
     if problems:
@@ -267,9 +277,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        labels = getattr(request.app.state, "value_labels", None)
         return JSONResponse(
-            error_body(*VALIDATION_ERROR, vietnamese_errors(exc.errors())), status_code=422
+            error_body(*VALIDATION_ERROR, vietnamese_errors(exc.errors(), labels)),
+            status_code=422,
         )
 
     @app.exception_handler(StarletteHTTPException)

@@ -30,4 +30,5 @@ def create_app(
         [heads.router, sessions.router, issues.router, commitments.router, rules.router,
          admin.router],
         title=messages.APP_TITLE,
+        value_labels=messages.VALUE_LABELS,
     )

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Final
 
+from shared.errors import Lifecycle
+
 # --- labels --------------------------------------------------------------------------------
+# The lifecycles (states, actions) the 409 refusals name: see the end of the labels.
 
 ROLE: Final = {
     "party_secretary": "Bí thư cấp ủy",
@@ -34,6 +37,40 @@ COMMITMENT_STATUS: Final = {
     "done": "Hoàn thành",
     "overdue": "Quá hạn",
 }
+SESSION_ACTIONS: Final = {
+    "plan": "Lên kế hoạch hội nghị",
+    "reschedule": "Dời ngày hội nghị",
+    "cancel": "Hủy hội nghị",
+    "hold": "Ghi nhận đã tổ chức hội nghị",
+    "file_report": "Nộp báo cáo kết quả hội nghị",
+    "raise_issue": "Ghi nhận ý kiến, kiến nghị",
+    "make_commitment": "Ghi nhận cam kết",
+}
+SESSION: Final = Lifecycle(SESSION_ACTIONS, SESSION_STATUS, "không có (hội nghị đã hủy)")
+ISSUE: Final = Lifecycle(
+    {"raise_issue": "Ghi nhận ý kiến, kiến nghị",
+     "erase_citizen_contact": "Xóa thông tin liên hệ của người dân"},
+    {"raised": "Đã ghi nhận"},
+)
+COMMITMENT: Final = Lifecycle(
+    {"make": "Ghi nhận cam kết", "update_progress": "Cập nhật tiến độ",
+     "reopen": "Mở lại cam kết"},
+    COMMITMENT_STATUS,
+)
+HEAD: Final = Lifecycle(
+    {"take_office": "Ghi nhận người đứng đầu nhận chức", "leave": "Ghi nhận thôi giữ chức",
+     "hand_over": "Ghi nhận người kế nhiệm"},
+    {"occupied": "Đang có người giữ chức", "left": "Đã thôi giữ chức"},
+)
+# The labels of the choice values the API takes, per field (a refused choice names them).
+VALUE_LABELS: Final = {
+    "role": ROLE,
+    "level": LEVEL,
+    "category": ISSUE_CATEGORY,
+    "handling": HANDLING,
+    # Sessions and commitments are filtered by `status`; their values do not overlap.
+    "status": {**SESSION_STATUS, **COMMITMENT_STATUS},
+}
 DEFAULT_CO_ORGANISER: Final = "Ủy ban Mặt trận Tổ quốc Việt Nam cùng cấp"
 REASON_SUCCESSION: Final = "Bàn giao cho người kế nhiệm"
 UNTIL_NOW: Final = "nay"
@@ -61,11 +98,10 @@ CITIZEN_CONTACT_EMPTY: Final = "Thông tin người dân phải có họ tên ho
 TERM_ENDS_BEFORE_IT_STARTS: Final = (
     "Ngày thôi giữ chức ({to_date}) trước ngày nhận chức ({from_date})"
 )
-HEAD_POST_OCCUPIED: Final = (
-    "Chức danh này đang do {name} đảm nhiệm từ {from_date} đến {to_date}; "
-    "hãy ghi nhận việc thôi giữ chức hoặc bàn giao cho người kế nhiệm trước"
-)
-HEAD_ALREADY_LEFT: Final = "{name} đã thôi giữ chức từ ngày {to_date}"
+HEAD_POST_SUBJECT: Final = "chức danh {role} của đơn vị {unit}"
+HEAD_POST_HOLDER: Final = "{name}, từ {from_date} đến {to_date}"
+HEAD_SUBJECT: Final = "nhiệm kỳ của {name}"
+HEAD_LEFT_ON: Final = "từ ngày {to_date}"
 SUCCESSOR_BEFORE_INCUMBENT: Final = (
     "Ngày người kế nhiệm nhận chức phải sau ngày {name} nhận chức ({from_date})"
 )
@@ -78,18 +114,13 @@ HEADS_DUPLICATED: Final = "Danh sách người đứng đầu có mã bị lặp
 
 # --- sessions ------------------------------------------------------------------------------
 
-SESSION_EXISTS: Final = "Hội nghị đối thoại mã {id} đã tồn tại"
-SESSION_STATE: Final = "Không thực hiện được: hội nghị đang ở trạng thái «{status}»"
+SESSION_SUBJECT: Final = "hội nghị đối thoại mã {id}"
 SAME_DATE: Final = "Hội nghị đã được dự kiến tổ chức đúng ngày {on}"
-REPORT_ALREADY_FILED: Final = "Hội nghị đã có báo cáo kết quả"
 REPORT_BEFORE_SESSION: Final = "Ngày báo cáo trước ngày tổ chức hội nghị ({held_on})"
-SESSION_NOT_HELD: Final = (
-    "Chỉ ghi nhận ý kiến, cam kết của hội nghị đã tổ chức (hội nghị đang «{status}»)"
-)
 
 # --- issues --------------------------------------------------------------------------------
 
-ISSUE_EXISTS: Final = "Ý kiến, kiến nghị mã {id} đã tồn tại"
+ISSUE_SUBJECT: Final = "ý kiến, kiến nghị mã {id}"
 AGENCY_REQUIRED: Final = "Ý kiến giao giải quyết phải ghi rõ cơ quan được giao"
 AGENCY_NOT_EXPECTED: Final = (
     "Ý kiến đã trả lời tại hội nghị không ghi cơ quan được giao; chọn «giao giải quyết»"
@@ -98,13 +129,9 @@ ISSUE_NOT_OF_SESSION: Final = "Ý kiến, kiến nghị mã {id} không thuộc 
 
 # --- commitments ---------------------------------------------------------------------------
 
-COMMITMENT_EXISTS: Final = "Cam kết mã {id} đã tồn tại"
+COMMITMENT_SUBJECT: Final = "cam kết mã {id}"
 DUE_BEFORE_MADE: Final = "Hạn hoàn thành trước ngày cam kết ({made_on})"
-COMMITMENT_DONE: Final = "Cam kết đã hoàn thành; muốn cập nhật tiếp hãy mở lại cam kết"
 UPDATE_BEFORE_LAST: Final = "Ngày cập nhật trước lần cập nhật gần nhất ({last})"
-CANNOT_REOPEN: Final = (
-    "Chỉ mở lại cam kết đã hoàn thành hoặc quá hạn (cam kết đang «{status}»)"
-)
 NEW_DUE_DATE_REQUIRED: Final = "Mở lại cam kết quá hạn phải có hạn hoàn thành mới"
 DUE_BEFORE_REOPENED: Final = "Hạn hoàn thành mới trước ngày mở lại ({on})"
 

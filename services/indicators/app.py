@@ -48,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         [units_router, models_router, indicators_router, plan_router],
         title=messages.APP_TITLE,
+        value_labels=messages.VALUE_LABELS,
     )
     _define_plan_at_start(app, runtime)
     return app

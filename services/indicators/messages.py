@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared import planrules
+from shared.errors import Lifecycle
 
 APP_TITLE = "danvan: Chỉ tiêu công tác dân vận"
 TAG_UNITS = "đơn vị hành chính"
@@ -84,22 +85,18 @@ I4_DENOMINATOR = "Tổng số cơ sở tôn giáo đang sử dụng đất (239 
 # -- errors ------------------------------------------------------------------------------------
 
 MODEL_NOT_FOUND = "Không tìm thấy mô hình \"Dân vận khéo\" mã {model_id}"
-MODEL_EXISTS = "Mô hình \"Dân vận khéo\" mã {model_id} đã được đăng ký"
-MODEL_CLOSED = "Mô hình \"Dân vận khéo\" mã {model_id} đã dừng, không thể thao tác thêm"
-MODEL_ALREADY_AT_LEVEL = "Mô hình {model_id} đã được công nhận ở cấp này hoặc cấp cao hơn"
+MODEL_SUBJECT = "mô hình \"Dân vận khéo\" mã {model_id}"
+MODEL_AT_LEVEL = "công nhận {level}; chỉ công nhận tiếp ở cấp cao hơn"
 MODEL_RECOGNITION_LEVEL_NONE = "Cấp công nhận phải là cấp xã, huyện, thành phố hoặc Trung ương"
 RECOGNISED_WITHOUT_LEVEL = "Mô hình đã được công nhận phải có cấp công nhận"
 DATE_BEFORE_START = "Ngày {on} trước ngày bắt đầu triển khai mô hình ({start})"
 DATE_IN_FUTURE = "Ngày {on} ở tương lai"
-ENTRY_EXISTS = "Mô hình {model_id} đã có bài dự thi năm {year}"
+ENTRY_SUBJECT = "bài dự thi năm {year} của mô hình {model_id}"
 ENTRY_NOT_FOUND = "Không tìm thấy bài dự thi mã {entry_id}"
-ENTRY_ALREADY_AWARDED = "Bài dự thi {entry_id} đã được trao giải"
 CONTEST_YEAR_MISMATCH = "Bài dự thi {entry_id} thuộc cuộc thi năm {year}"
 CONTEST_YEAR_UNKNOWN = "Chưa có cuộc thi mô hình \"Dân vận khéo\" năm {year}"
 INDICATOR_NOT_FOUND = "Chưa có chỉ tiêu {indicator_id} của năm {year}"
-INDICATOR_COMPUTED = (
-    "Chỉ tiêu {indicator_id} được tính tự động từ dữ liệu nghiệp vụ, không nhận số liệu báo cáo"
-)
+INDICATOR_SUBJECT = "chỉ tiêu {indicator_id}"
 PERIOD_OUTSIDE_YEAR = "Kỳ đánh giá phải nằm trong năm {year}"
 PERIOD_REVERSED = "Ngày kết thúc kỳ đánh giá phải sau ngày bắt đầu"
 FIXED_DENOMINATOR_ONLY_SITES = "Mẫu số cố định chỉ áp dụng cho chỉ tiêu tính theo số đơn vị, cơ sở"
@@ -116,7 +113,8 @@ NUMERATOR_ABOVE_DENOMINATOR = "Tử số ({numerator}) không được lớn hơ
 REPORTED_OUTSIDE_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu {indicator_id}"
 REPORTED_DATE_OUTSIDE_PERIOD = "Ngày báo cáo {on} không nằm trong kỳ đánh giá ({start} - {end})"
 UNIT_NOT_IN_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu vào ngày {on}"
-SUCCESSION_ALREADY_RECORDED = "Đơn vị kế thừa của đơn vị «{code}» đã được ghi nhận: «{successor}»"
+SUCCESSION_SUBJECT = "đơn vị kế thừa của đơn vị «{code}»"
+SUCCESSION_NOTE = "«{successor}»"
 SUCCESSOR_ALREADY_KNOWN = (
     "Đơn vị «{code}» không nằm trong danh sách đơn vị đã sáp nhập chưa rõ đơn vị kế thừa "
     "của địa bàn"
@@ -131,12 +129,11 @@ RESTATE_TO_BEFORE_PERIOD = "Ngày quy đổi {to} phải sau ngày đánh giá {
 
 # -- the plan as data (kế hoạch công tác, nhiệm vụ, kiểm tra giám sát, báo cáo kỳ) -----------
 TAG_PLAN = "kế hoạch công tác"
-PLAN_EXISTS = "Kế hoạch công tác năm {year} đã được nạp"
+PLAN_SUBJECT = "kế hoạch công tác năm {year}"
 PLAN_NOT_FOUND = "Chưa có kế hoạch công tác năm {year}"
 PLAN_DATA_MISSING = "Không có dữ liệu kế hoạch công tác năm {year} trong hệ thống"
-PLAN_NO_CHANGES = "Không có thông tin nào thay đổi"
 PLAN_ITEM_DUPLICATE = "Nhiệm vụ số {number} bị lặp trong kế hoạch"
-PLAN_ITEM_EXISTS = "Kế hoạch đã có nhiệm vụ số {number}"
+PLAN_ITEM_SUBJECT = "nhiệm vụ số {number} của kế hoạch năm {year}"
 PLAN_ITEM_NOT_FOUND = "Kế hoạch công tác năm {year} không có nhiệm vụ số {number}"
 PLAN_ITEM_WITHDRAWN = "Nhiệm vụ số {number} đã được rút khỏi kế hoạch năm {year}"
 PLAN_PARTY_UNKNOWN = (
@@ -144,24 +141,23 @@ PLAN_PARTY_UNKNOWN = (
     "({known})"
 )
 PLAN_ITEM_SCHEDULE = (
-    "Nhiệm vụ {number}: nhiệm vụ có thời hạn phải có ngày hết hạn (due_on); nhiệm vụ định kỳ "
+    "Nhiệm vụ {number}: nhiệm vụ có thời hạn phải có ngày hết hạn; nhiệm vụ định kỳ "
     "(hằng tháng, hằng quý, theo kỳ giao ban) không có ngày hết hạn"
 )
 DATE_OUTSIDE_PLAN_YEAR = "Ngày {on} không thuộc năm kế hoạch {year}"
-PLAN_ITEM_DONE = "Nhiệm vụ {number} đã hoàn thành ngày {on}; không ghi thêm kết quả"
+PLAN_ITEM_DONE_ON = "ngày {on}"
 PLAN_ITEM_NOT_ASSIGNED = (
     "«{party}» không chủ trì hay phối hợp nhiệm vụ {number}; chỉ đơn vị được giao mới ghi "
     "kết quả"
 )
 PLAN_ITEM_NOT_INSPECTION = "Nhiệm vụ {number} không thuộc mục III (kiểm tra, giám sát)"
 PARTY_REQUIRED = (
-    "Cần nêu đơn vị thực hiện (acting_party) vì tài khoản không gắn với phòng nào của Ban"
+    "Cần nêu đơn vị thực hiện vì tài khoản không gắn với phòng nào của Ban"
 )
 DATE_BEFORE_PREVIOUS_STEP = (
     "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
 )
 NO_ALLOWED_ACTIONS = "không có (đã kết thúc)"
-INSPECTION_EXISTS = "Đã có cuộc kiểm tra, giám sát mã {inspection_id}"
 INSPECTION_NOT_FOUND = "Không tìm thấy cuộc kiểm tra, giám sát mã {inspection_id}"
 INSPECTION_ACTIONS = {
     "carry_out": "Tiến hành kiểm tra, giám sát",
@@ -176,12 +172,11 @@ INSPECTION_STATES = {
     "followed_up": "Đã hoàn thành thực hiện kết luận",
     "cancelled": "Đã hủy",
 }
-INSPECTION_ACTION_NOT_ALLOWED = (
-    "Không thể «{action}» khi cuộc kiểm tra, giám sát {inspection_id} đang ở trạng thái "
-    "«{state}». Thao tác được phép: {allowed}"
-)
+INSPECTION_SUBJECT = "cuộc kiểm tra, giám sát {inspection_id}"
 PERIOD_ID_INVALID = "Mã kỳ báo cáo «{period_id}» không hợp lệ (dạng 2023-6m: 3, 6, 9 hoặc 12 tháng)"
 DEADLINE_NOT_SET = "Ban chưa đặt hạn nộp báo cáo kỳ {period_id}"
+DUTY_SUBJECT = "nghĩa vụ báo cáo kỳ {period_id}"
+DUTY_DEADLINE = "hạn nộp {deadline}"
 DEADLINE_OUTSIDE = (
     "Hạn nộp {deadline} phải từ ngày chốt số liệu của kỳ ({cutoff}) đến ngày {limit}"
 )
@@ -194,10 +189,7 @@ DISTRICT_REPORT_STATES = {
     "submitted": "Đã nộp",
     "returned": "Bị trả lại để chỉnh sửa",
 }
-DISTRICT_REPORT_ACTION_NOT_ALLOWED = (
-    "Không thể «{action}» khi báo cáo {report_id} đang ở trạng thái «{state}». "
-    "Thao tác được phép: {allowed}"
-)
+DISTRICT_REPORT_SUBJECT = "báo cáo {report_id}"
 EVIDENCE_LABELS = {
     "dialogue_session": "Hội nghị đối thoại",
     "dossier": "Hồ sơ đất đai",
@@ -210,3 +202,60 @@ ITEM_KIND_LABELS = {
     "inspection": "Kiểm tra, giám sát",
     "organisation": "Tổ chức thực hiện",
 }
+
+# -- lifecycles: the states and actions the 409 refusals name (shared.errors.ActionRefused) ---
+MODEL = Lifecycle(
+    {"register": "Đăng ký mô hình", "recognise": "Công nhận mô hình", "close": "Dừng mô hình"},
+    MODEL_STATUS_LABELS,
+    "không có (mô hình đã dừng)",
+)
+CONTEST_ENTRY = Lifecycle(
+    {"submit": "Nộp bài dự thi", "give_award": "Trao giải"},
+    {"submitted": "Đã nộp, chưa trao giải", "awarded": "Đã được trao giải"},
+    "không có (mỗi mô hình một bài dự thi mỗi năm, trao giải một lần)",
+)
+SUCCESSION = Lifecycle(
+    {"record_successor": "Ghi nhận đơn vị kế thừa"},
+    {"recorded": "Đã ghi nhận"},
+    "không có (đơn vị kế thừa chỉ ghi nhận một lần)",
+)
+INDICATOR = Lifecycle(
+    {"record_reported_figure": "Nhập số liệu báo cáo"},
+    {"computed": "Tính tự động từ dữ liệu nghiệp vụ"},
+    "không có (số liệu của chỉ tiêu này do hệ thống tính)",
+)
+
+# The labels of the choice values the API takes, per field (a refused choice names them).
+VALUE_LABELS = {
+    "field": FIELD_LABELS,
+    "recognition_level": RECOGNITION_LABELS,
+    "status": MODEL_STATUS_LABELS,
+    "award": AWARD_LABELS,
+    "method": METHOD_LABELS,
+    "level": LEVEL_LABELS,
+    "comparator": COMPARATOR_LABELS,
+}
+
+PLAN = Lifecycle(
+    {"issue": "Nạp kế hoạch công tác", "record_document": "Ghi số, ngày ban hành kế hoạch",
+     "name_party": "Đặt tên đơn vị thực hiện", "add_item": "Thêm nhiệm vụ",
+     "amend_item": "Sửa nhiệm vụ", "withdraw_item": "Rút nhiệm vụ"},
+    {"issued": "Đã nạp", "same": "Đã có đúng nội dung gửi lên"},
+)
+PLAN_ITEM = Lifecycle(
+    {"add_item": "Thêm nhiệm vụ", "amend_item": "Sửa nhiệm vụ", "withdraw_item": "Rút nhiệm vụ",
+     "record_progress": "Ghi kết quả thực hiện"},
+    {"in_plan": "Đã có trong kế hoạch", "withdrawn": "Đã rút khỏi kế hoạch",
+     "done": "Đã hoàn thành"},
+    "không có (nhiệm vụ đã rút hoặc đã hoàn thành)",
+)
+INSPECTION = Lifecycle(
+    {"plan_inspection": "Lên kế hoạch kiểm tra, giám sát", **INSPECTION_ACTIONS},
+    INSPECTION_STATES,
+    NO_ALLOWED_ACTIONS,
+)
+REPORTING_DUTY = Lifecycle(
+    {"set_deadline": "Đặt hạn nộp báo cáo", **DISTRICT_REPORT_ACTIONS},
+    {"no_deadline": "Chưa đặt hạn nộp", "same": "Đã có đúng hạn nộp và danh sách gửi lên"},
+)
+DISTRICT_REPORT = Lifecycle(DISTRICT_REPORT_ACTIONS, DISTRICT_REPORT_STATES)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from services.religion import messages
 from services.religion.adapters.tables import metadata
 from services.religion.api import calendar, compliance, imports, reports, routes
 from services.religion.domain.events import registry
@@ -20,4 +21,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime,
         [imports.router, routes.router, compliance.router, calendar.router, reports.router],
         title="danvan: Cơ sở tôn giáo và đất đai",
+        value_labels=messages.VALUE_LABELS,
     )

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Final
 
+from shared.errors import Lifecycle
+
 # -- errors: sites ------------------------------------------------------------------------------
 SITE_NOT_FOUND = "Không tìm thấy cơ sở tôn giáo mã {code}"
-SITE_EXISTS = "Cơ sở tôn giáo mã {code} đã được đăng ký"
-SITE_CLOSED = "Cơ sở tôn giáo mã {code} đã đóng hồ sơ quản lý ngày {on}; không thể thao tác thêm"
+SITE_SUBJECT = "cơ sở tôn giáo mã {code}"
+SITE_CLOSED_SINCE = "từ ngày {on}"
 UNKNOWN_COMMUNE = "Mã đơn vị hành chính cấp xã {code} không tồn tại vào ngày {on}"
 ROW_OUT_OF_SCOPE = "Xã {code} nằm ngoài phạm vi đơn vị được giao ({scope})"
 DATE_IN_FUTURE = "Ngày {on} ở tương lai"
@@ -18,10 +20,7 @@ NO_CHANGES = "Không có thông tin nào thay đổi so với hồ sơ hiện t�
 AS_OF_BEFORE_REGISTRATION = "Cơ sở {code} chưa được đăng ký vào ngày {on}"
 
 # -- errors: dossier ----------------------------------------------------------------------------
-DOSSIER_ACTION_NOT_ALLOWED = (
-    "Không thể «{action}» khi hồ sơ đăng ký đất đai của cơ sở {code} đang ở trạng thái "
-    "«{state}». Thao tác được phép: {allowed}"
-)
+DOSSIER_SUBJECT = "hồ sơ đăng ký đất đai của cơ sở {code}"
 NO_ALLOWED_ACTIONS = "không có (hồ sơ đã kết thúc)"
 UNKNOWN_DOSSIER_ACTION = "Thao tác hồ sơ «{action}» không tồn tại. Thao tác hợp lệ: {known}"
 NOTE_REQUIRED = "Thao tác «{action}» cần ghi rõ nội dung (trường note)"
@@ -31,28 +30,25 @@ USE_CERTIFICATE_ENDPOINT = (
 )
 
 # -- errors: certificates -----------------------------------------------------------------------
-CERTIFICATE_NUMBER_TAKEN = "Số giấy chứng nhận «{number}» đã được cấp cho cơ sở {holder}"
+CERTIFICATE_SUBJECT = "giấy chứng nhận của cơ sở {code}"
+CERTIFICATE_NUMBER_SUBJECT = "số giấy chứng nhận «{number}»"
+CERTIFICATE_NUMBER_HOLDER = "cho cơ sở {holder}"
+CERTIFICATE_NUMBER_NOTE = "số «{number}»"
 CERTIFICATE_NOT_FOUND = "Không tìm thấy giấy chứng nhận số «{number}»"
-NO_VALID_CERTIFICATE = "Cơ sở {code} không có giấy chứng nhận còn hiệu lực để thu hồi"
 CERTIFICATE_NUMBER_MISMATCH = (
     "Giấy chứng nhận còn hiệu lực của cơ sở {code} là số «{current}», không phải «{number}»"
 )
 
 # -- errors: compliance -------------------------------------------------------------------------
 CASE_NOT_FOUND = "Không tìm thấy vụ việc vi phạm mã {case_id}"
-CASE_ACTION_NOT_ALLOWED = (
-    "Không thể «{action}» khi vụ việc {case_id} đang ở trạng thái «{state}». "
-    "Thao tác được phép: {allowed}"
-)
+CASE_SUBJECT = "vụ việc {case_id}"
 UNKNOWN_CASE_ACTION = "Thao tác vụ việc «{action}» không tồn tại. Thao tác hợp lệ: {known}"
 CASE_COMMUNE_MISMATCH = (
     "Cơ sở {code} thuộc đơn vị {site_commune}, không phải {commune}; "
     "bỏ trống mã xã để lấy theo cơ sở"
 )
-CASE_NEEDS_PLACE = (
-    "Cần mã cơ sở tôn giáo (site_code) hoặc mã đơn vị hành chính cấp xã (commune_code)"
-)
-REFERRED_TO_REQUIRED = "Chuyển vụ việc cần ghi rõ cơ quan tiếp nhận (referred_to)"
+CASE_NEEDS_PLACE = "Cần mã cơ sở tôn giáo hoặc mã đơn vị hành chính cấp xã nơi xảy ra vụ việc"
+REFERRED_TO_REQUIRED = "Chuyển vụ việc cần ghi rõ cơ quan tiếp nhận"
 
 # -- errors: calendar, queries ------------------------------------------------------------------
 YEAR_OUT_OF_RANGE = "Năm {year} nằm ngoài phạm vi lịch âm hỗ trợ ({first}–{last})"
@@ -60,7 +56,7 @@ YEAR_OUT_OF_RANGE = "Năm {year} nằm ngoài phạm vi lịch âm hỗ trợ ({
 # -- import -------------------------------------------------------------------------------------
 IMPORT_HAS_ERRORS = (
     "Tệp có {count} lỗi ở {rows} dòng; chưa ghi dữ liệu nào. Sửa các dòng lỗi hoặc chọn "
-    "«chỉ nhập các dòng hợp lệ» (only_valid=true)"
+    "«chỉ nhập các dòng hợp lệ»"
 )
 IMPORT_UNREADABLE = "Không đọc được tệp «{name}»: {reason}"
 IMPORT_UNSUPPORTED = "Tệp «{name}» không phải CSV hoặc Excel (.xlsx)"
@@ -143,6 +139,25 @@ CASE_ACTIONS: Final[dict[str, str]] = {
     "resolve": "Kết luận đã giải quyết",
     "refer": "Chuyển cơ quan có thẩm quyền",
 }
+CASE: Final = Lifecycle(CASE_ACTIONS, CASE_STATES)
+DOSSIER: Final = Lifecycle(DOSSIER_ACTIONS, DOSSIER_STATES, NO_ALLOWED_ACTIONS)
+SITE: Final = Lifecycle(
+    {"register": "Đăng ký cơ sở", "amend": "Sửa thông tin cơ sở",
+     "close": "Đóng hồ sơ quản lý cơ sở", **DOSSIER_ACTIONS},
+    {"open": "Đang quản lý", "closed": "Đã đóng hồ sơ quản lý"},
+    "không có (cơ sở đã đóng hồ sơ quản lý)",
+)
+CERTIFICATE: Final = Lifecycle(
+    DOSSIER_ACTIONS,
+    {"valid": "Có giấy chứng nhận còn hiệu lực",
+     "none": "Không có giấy chứng nhận còn hiệu lực"},
+)
+# A certificate number is given once in the whole register, even after a revocation.
+CERTIFICATE_NUMBER: Final = Lifecycle(
+    DOSSIER_ACTIONS, {"taken": "Đã được cấp"},
+    "không có với số này (mỗi số chỉ cấp một lần; dùng số giấy chứng nhận khác)",
+)
+
 VIOLATION_TYPES: Final[dict[str, str]] = {
     "land_purchase": "Mua đất trái phép để sử dụng vào mục đích tôn giáo",
     "land_sale": "Bán đất trái phép để sử dụng vào mục đích tôn giáo",
@@ -243,3 +258,9 @@ PILOT_TITLE = "Thí điểm cấp giấy chứng nhận quyền sử dụng đ�
 PILOT_RECIPIENT = "Báo cáo Thường trực Thành ủy"
 OVERDUE = "Quá hạn {days} ngày"
 ON_TIME = "Trong hạn"
+
+# The labels of the choice values the API takes, per field (a refused choice names them).
+VALUE_LABELS: Final = {
+    "violation_type": VIOLATION_TYPES,
+    "status": {**SITE_STATUS, "all": "Tất cả"},
+}

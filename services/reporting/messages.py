@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from shared import planrules
+from shared.errors import Lifecycle
 from shared.validation import DATE_RANGE_TEXT
 
 SERVICE_TITLE = "danvan: Báo cáo giao ban, sơ kết, tổng kết"
@@ -21,8 +22,13 @@ INVALID_AS_OF = (
 )
 AS_OF_IN_FUTURE = "Thời điểm số liệu {value} ở tương lai"
 UNKNOWN_THEME = "Không có báo cáo chuyên đề «{value}»"
-REPORT_ALREADY_FINALISED = (
-    "Báo cáo kỳ {period} đã được chốt (mã băm {hash}…); số liệu đã chốt không thể chốt lại"
+REPORT_SUBJECT = "báo cáo kỳ {period}"
+REPORT_HASH = "mã băm {hash}…"
+# The states and actions the 409 refusals name (shared.errors.ActionRefused).
+REPORT = Lifecycle(
+    {"finalise": "Chốt báo cáo"},
+    {"finalised": "Đã chốt"},
+    "không có (số liệu đã chốt không thể chốt lại; báo cáo đã chốt vẫn xem và tải được)",
 )
 FROZEN_FIGURES_MISSING = "Không tìm thấy số liệu đã chốt của báo cáo {report}"
 FROZEN_FIGURES_TAMPERED = "Số liệu đã chốt của báo cáo {report} không khớp mã băm đã ghi"

@@ -85,7 +85,7 @@ def test_session_lifecycle_and_refusals() -> None:
         session.file_report(10, [], "Tóm tắt", D(2023, 3, 9))
     assert not_held.value.code == "SESSION_STATE"
     with pytest.raises(Conflict):
-        session.require_held()
+        session.require_held("raise_issue")
     session.hold(D(2023, 3, 8), ["a"])
     with pytest.raises(Conflict):
         session.cancel("muộn", D(2023, 3, 9))

@@ -157,7 +157,8 @@ def test_an_inspection_runs_its_course(client: TestClient) -> None:
     error = refused(client, f"{one}/conclude",
                     {"concluded_on": "2023-04-10", "findings": "x", "recommendations": "y"},
                     409, "ACTION_NOT_ALLOWED", MAT_TRAN)
-    assert error["details"] == {"state": "planned", "allowed_actions": ["carry_out", "cancel"]}
+    assert error["details"] == {"action": "conclude", "state": "planned",
+                                "allowed_actions": ["carry_out", "cancel"]}
     assert "Đã lên kế hoạch" in error["message"] and "«Kết luận»" in error["message"]
     post(client, f"{one}/carry-out", {"carried_out_on": "2023-05-08"}, headers=MAT_TRAN)
     refused(client, f"{one}/conclude", {"concluded_on": "2023-05-01", "findings": "x",

@@ -248,6 +248,11 @@ def test_reported_figures_for_an_indicator_not_computed_from_events(client: Test
         response = client.post(f"/api/v1/indicators/2023/{indicator}/reported-figures",
                                json=body)
         assert (response.status_code, response.json()["error"]["code"]) == (status, code), body
+        if status == 409:
+            details = response.json()["error"]["details"]
+            assert details == {"action": "record_reported_figure", "state": "computed",
+                               "allowed_actions": []}
+            assert "«Nhập số liệu báo cáo»" in response.json()["error"]["message"]
 
 
 def test_defining_an_indicator_and_reading_it_at_a_date(client: TestClient) -> None:

@@ -24,8 +24,10 @@ def test_a_dossier_walks_the_table_and_refusals_name_state_and_allowed_actions(
     error = error_of(refused)
     assert error["code"] == "ACTION_NOT_ALLOWED"
     assert "«Chưa lập hồ sơ»" in error["message"]
-    assert "«Nộp hồ sơ» (lodge)" in error["message"]
-    assert error["details"] == {"state": "not_started",
+    assert "«Chấp thuận hồ sơ»" in error["message"]  # the action attempted
+    assert error["message"].endswith("«Bắt đầu chuẩn bị hồ sơ», «Nộp hồ sơ»")
+    assert "(lodge)" not in error["message"]  # identifiers are for programs, in the details
+    assert error["details"] == {"action": "accept", "state": "not_started",
                                 "allowed_actions": ["start_preparation", "lodge"]}
 
     # The first version of the API sent `lodged_on`; it still works.
@@ -46,6 +48,10 @@ def test_a_dossier_walks_the_table_and_refusals_name_state_and_allowed_actions(
     assert error_of(via_generic)["code"] == "USE_CERTIFICATE_ENDPOINT"
     unknown = act(religion, "TL-01", "approve", "2023-04-10")
     assert unknown.status_code == 404 and error_of(unknown)["code"] == "UNKNOWN_ACTION"
+    # The actions by their labels for people, by their identifiers for programs.
+    assert "«Nộp hồ sơ»" in error_of(unknown)["message"]
+    assert "start_preparation" not in error_of(unknown)["message"]
+    assert "lodge" in error_of(unknown)["details"]["known_actions"]
     stale = act(religion, "TL-01", "withdraw", "2023-04-10", expected_version=2)
     assert stale.status_code == 409 and error_of(stale)["code"] == "CONCURRENCY_CONFLICT"
 
@@ -98,6 +104,11 @@ def test_certificate_numbers_are_unique_and_revocation_is_an_event(religion: Tes
     assert clash.status_code == 409
     assert error_of(clash)["code"] == "CERTIFICATE_NUMBER_TAKEN"
     assert "TL-01" in error_of(clash)["message"]
+    # The 409's three parts (tests/unit/test_refusals.py walks the aggregates' own).
+    assert error_of(clash)["message"].startswith(
+        "Không thể «Cấp giấy chứng nhận» khi số giấy chứng nhận «CS 0001» đang ở trạng thái "
+        "«Đã được cấp» (cho cơ sở TL-01). Thao tác được phép: không có")
+    assert error_of(clash)["details"]["allowed_actions"] == []
     assert event_count(religion) == before  # nothing written, the dossier still waits
     assert religion.get("/api/v1/sites/TL-02").json()["dossier"]["state"] == "accepted"
 

@@ -149,7 +149,7 @@ def file_report(
 
 def raise_issue(uow: UnitOfWork, session_id: str, command: RaiseIssue) -> list[EventEnvelope]:
     session = load_session(uow, session_id)
-    held_on = session.require_held()
+    held_on = session.require_held("raise_issue")
     issue = uow.load(RaisedIssue, new_id(command.issue_id))
     issue.raise_issue(
         IssueRaised(
@@ -198,7 +198,7 @@ def make_commitment(
     uow: UnitOfWork, session_id: str, command: MakeCommitment
 ) -> list[EventEnvelope]:
     session = load_session(uow, session_id)
-    held_on = session.require_held()
+    held_on = session.require_held("make_commitment")
     if command.issue_id is not None:
         issue = uow.load(RaisedIssue, command.issue_id)
         if not issue.exists or issue.session_id != session.id:

@@ -16,7 +16,7 @@ from services.dialogue.domain.events import (
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
-from shared.errors import Conflict, InvalidInput
+from shared.errors import ActionRefused, InvalidInput
 
 
 class Commitment(Aggregate):
@@ -39,9 +39,21 @@ class Commitment(Aggregate):
         self.unit_code = ""
         self.overdue_flagged = False
 
+    def allowed_actions(self) -> list[str]:
+        """Progress is updated until done; a done or overdue commitment may be reopened."""
+        return {"done": ["reopen"], "overdue": ["update_progress", "reopen"]}.get(
+            self.status, ["update_progress"])
+
+    def _refused(self, code: str, action: str) -> ActionRefused:
+        return ActionRefused(
+            code, messages.COMMITMENT, action=action,
+            subject=messages.COMMITMENT_SUBJECT.format(id=self.id), state=self.status,
+            allowed=self.allowed_actions(),
+        )
+
     def make(self, event: CommitmentMade) -> None:
         if self.exists:
-            raise Conflict("COMMITMENT_EXISTS", messages.COMMITMENT_EXISTS.format(id=self.id))
+            raise self._refused("COMMITMENT_EXISTS", "make")
         if event.due_on < event.made_on:
             raise InvalidInput(
                 "DUE_BEFORE_MADE",
@@ -58,7 +70,7 @@ class Commitment(Aggregate):
 
     def update_progress(self, progress_pct: int, on: date, note: str = "") -> None:
         if self.status == "done":
-            raise Conflict("COMMITMENT_DONE", messages.COMMITMENT_DONE)
+            raise self._refused("COMMITMENT_DONE", "update_progress")
         if on < self.last_update_on:
             raise InvalidInput(
                 "UPDATE_BEFORE_LAST",
@@ -111,10 +123,7 @@ class Commitment(Aggregate):
     ) -> None:
         """Reopen a completed commitment (the result did not hold) or extend an overdue one."""
         if self.status not in ("done", "overdue"):
-            raise Conflict(
-                "CANNOT_REOPEN",
-                messages.CANNOT_REOPEN.format(status=messages.COMMITMENT_STATUS[self.status]),
-            )
+            raise self._refused("CANNOT_REOPEN", "reopen")
         if self.status == "overdue" and new_due_on is None:
             raise InvalidInput("NEW_DUE_DATE_REQUIRED", messages.NEW_DUE_DATE_REQUIRED)
         if on < self.last_update_on:

@@ -10,7 +10,7 @@ from services.dialogue.domain.events import HeadLeftOffice, HeadTookOffice, Leve
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
-from shared.errors import Conflict, InvalidInput
+from shared.errors import ActionRefused, InvalidInput
 
 ROLES: tuple[Role, ...] = ("party_secretary", "people_committee_chair")
 
@@ -54,6 +54,17 @@ class HeadPost(Aggregate):
         self.terms: dict[str, Term] = {}
 
     @staticmethod
+    def _require_in_office(term: Term, action: str) -> None:
+        if term.to_date is not None:
+            raise ActionRefused(
+                "HEAD_ALREADY_LEFT", messages.HEAD, action=action,
+                subject=messages.HEAD_SUBJECT.format(name=term.full_name), state="left",
+                allowed=[], note=messages.HEAD_LEFT_ON.format(
+                    to_date=format_date_vn(term.to_date)),
+                head_id=term.head_id,
+            )
+
+    @staticmethod
     def post_id(unit_code: str, role: Role) -> str:
         return f"{unit_code}:{role}"
 
@@ -81,12 +92,19 @@ class HeadPost(Aggregate):
             )
         for other in self.terms.values():
             if other.overlaps(from_date, to_date):
-                raise Conflict(
-                    "HEAD_POST_OCCUPIED",
-                    messages.HEAD_POST_OCCUPIED.format(
+                raise ActionRefused(
+                    "HEAD_POST_OCCUPIED", messages.HEAD, action="take_office",
+                    subject=messages.HEAD_POST_SUBJECT.format(
+                        role=messages.ROLE[self.role], unit=self.unit_code),
+                    state="occupied",
+                    # The holder in office leaves or hands over first; a past term overlapped
+                    # leaves nothing to do but choose other dates.
+                    allowed=["leave", "hand_over"] if other.to_date is None else [],
+                    note=messages.HEAD_POST_HOLDER.format(
                         name=other.full_name,
                         from_date=format_date_vn(other.from_date),
-                        to_date=format_date_vn(other.to_date) if other.to_date else "nay",
+                        to_date=format_date_vn(other.to_date) if other.to_date
+                        else messages.UNTIL_NOW,
                     ),
                     head_id=other.head_id,
                 )
@@ -114,13 +132,7 @@ class HeadPost(Aggregate):
         successor_head_id: str | None = None,
     ) -> None:
         term = self.terms[head_id]
-        if term.to_date is not None:
-            raise Conflict(
-                "HEAD_ALREADY_LEFT",
-                messages.HEAD_ALREADY_LEFT.format(
-                    name=term.full_name, to_date=format_date_vn(term.to_date)
-                ),
-            )
+        self._require_in_office(term, "leave")
         if to_date < term.from_date:
             raise InvalidInput(
                 "TERM_ENDS_BEFORE_IT_STARTS",
@@ -146,13 +158,7 @@ class HeadPost(Aggregate):
     ) -> None:
         """The incumbent's last day is the eve of the successor's first day."""
         incumbent = self.terms[incumbent_id]
-        if incumbent.to_date is not None:
-            raise Conflict(
-                "HEAD_ALREADY_LEFT",
-                messages.HEAD_ALREADY_LEFT.format(
-                    name=incumbent.full_name, to_date=format_date_vn(incumbent.to_date)
-                ),
-            )
+        self._require_in_office(incumbent, "hand_over")
         if from_date <= incumbent.from_date:
             raise InvalidInput(
                 "SUCCESSOR_BEFORE_INCUMBENT",

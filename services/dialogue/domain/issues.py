@@ -8,7 +8,7 @@ from services.dialogue import messages
 from services.dialogue.domain.events import CitizenContactErased, IssueRaised
 from shared.aggregate import Aggregate
 from shared.envelope import DomainEvent
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import ActionRefused, InvalidInput, NotFound
 
 
 class RaisedIssue(Aggregate):
@@ -28,7 +28,11 @@ class RaisedIssue(Aggregate):
 
     def raise_issue(self, event: IssueRaised) -> None:
         if self.exists:
-            raise Conflict("ISSUE_EXISTS", messages.ISSUE_EXISTS.format(id=self.id))
+            raise ActionRefused(
+                "ISSUE_EXISTS", messages.ISSUE, action="raise_issue",
+                subject=messages.ISSUE_SUBJECT.format(id=self.id), state="raised",
+                allowed=["erase_citizen_contact"] if self.has_citizen_contact else [],
+            )
         if event.handling == "assigned" and not event.assigned_agency:
             raise InvalidInput("AGENCY_REQUIRED", messages.AGENCY_REQUIRED)
         if event.handling == "answered_on_spot" and event.assigned_agency:

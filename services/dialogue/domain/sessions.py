@@ -18,9 +18,18 @@ from services.dialogue.domain.events import (
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
-from shared.errors import Conflict, InvalidInput
+from shared.errors import ActionRefused, InvalidInput
 
 SessionStatus = Literal["planned", "cancelled", "held", "closed"]
+
+# What each status allows: a planned session is rescheduled, cancelled or held; a held one
+# gets its report; issues and commitments are recorded once it took place, report or not.
+ALLOWED_ACTIONS: dict[SessionStatus, tuple[str, ...]] = {
+    "planned": ("reschedule", "cancel", "hold"),
+    "held": ("file_report", "raise_issue", "make_commitment"),
+    "closed": ("raise_issue", "make_commitment"),
+    "cancelled": (),
+}
 
 # Days after the session was held at which a missing report is reminded (the regulation
 # expects the report within days; 3 is a nudge, 7 an escalation).
@@ -46,21 +55,28 @@ class DialogueSession(Aggregate):
         self.held_on: date | None = None
         self.reminded: set[int] = set()
 
-    def _refuse_unless(self, *allowed: SessionStatus) -> None:
-        if self.status not in allowed:
-            raise Conflict(
-                "SESSION_STATE",
-                messages.SESSION_STATE.format(status=messages.SESSION_STATUS[self.status]),
-                status=self.status,
-            )
+    def allowed_actions(self) -> list[str]:
+        """What the session's status allows next (the actions of `messages.SESSION`)."""
+        return list(ALLOWED_ACTIONS[self.status])
+
+    def _refused(self, code: str, action: str) -> ActionRefused:
+        return ActionRefused(
+            code, messages.SESSION, action=action,
+            subject=messages.SESSION_SUBJECT.format(id=self.id), state=self.status,
+            allowed=self.allowed_actions(), status=self.status,
+        )
+
+    def _refuse_unless_allowed(self, action: str) -> None:
+        if action not in ALLOWED_ACTIONS[self.status]:
+            raise self._refused("SESSION_STATE", action)
 
     def plan(self, event: SessionPlanned) -> None:
         if self.exists:
-            raise Conflict("SESSION_EXISTS", messages.SESSION_EXISTS.format(id=self.id))
+            raise self._refused("SESSION_EXISTS", "plan")
         self.record(event, event.planned_on, unit_code=event.unit_code)
 
     def reschedule(self, planned_on: date, reason: str, on: date) -> None:
-        self._refuse_unless("planned")
+        self._refuse_unless_allowed("reschedule")
         assert self.planned_on is not None
         if planned_on == self.planned_on:
             raise InvalidInput(
@@ -78,7 +94,7 @@ class DialogueSession(Aggregate):
         )
 
     def cancel(self, reason: str, on: date) -> None:
-        self._refuse_unless("planned")
+        self._refuse_unless_allowed("cancel")
         self.record(
             SessionCancelled(session_id=self.id, reason=reason, cancelled_on=on),
             on,
@@ -86,7 +102,7 @@ class DialogueSession(Aggregate):
         )
 
     def hold(self, held_on: date, head_ids: list[str]) -> None:
-        self._refuse_unless("planned")
+        self._refuse_unless_allowed("hold")
         self.record(
             SessionHeld(
                 session_id=self.id, unit_code=self.unit_code, head_ids=head_ids, held_on=held_on
@@ -99,8 +115,8 @@ class DialogueSession(Aggregate):
         self, attendance: int, organisations: list[str], summary: str, filed_on: date
     ) -> None:
         if self.status == "closed":
-            raise Conflict("REPORT_ALREADY_FILED", messages.REPORT_ALREADY_FILED)
-        self._refuse_unless("held")
+            raise self._refused("REPORT_ALREADY_FILED", "file_report")
+        self._refuse_unless_allowed("file_report")
         assert self.held_on is not None
         if filed_on < self.held_on:
             raise InvalidInput(
@@ -119,13 +135,11 @@ class DialogueSession(Aggregate):
             unit_code=self.unit_code,
         )
 
-    def require_held(self) -> date:
-        """Issues and commitments belong to a session that took place."""
-        if self.status not in ("held", "closed") or self.held_on is None:
-            raise Conflict(
-                "SESSION_NOT_HELD",
-                messages.SESSION_NOT_HELD.format(status=messages.SESSION_STATUS[self.status]),
-            )
+    def require_held(self, action: str) -> date:
+        """Issues and commitments (`action`: raise_issue, make_commitment) belong to a
+        session that took place."""
+        if action not in ALLOWED_ACTIONS[self.status] or self.held_on is None:
+            raise self._refused("SESSION_NOT_HELD", action)
         return self.held_on
 
     def reminders_due(self, today: date) -> list[ReminderDay]:

@@ -39,7 +39,7 @@ from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.unitcheck import require_unit
 
 #: Scope of every command of this service.
@@ -133,13 +133,13 @@ def submit_contest_entry(
     _not_future(command.submitted_on)
     model = _model(uow, command.model_id, on=command.submitted_on)
     entry_id = command.entry_id or f"DT-{year}-{uuid4().hex[:10].upper()}"
-    uow.claim_unique(
-        "contest_entry",
-        f"{year}:{command.model_id}",
-        entry_id,
-        Conflict("ENTRY_EXISTS", messages.ENTRY_EXISTS.format(model_id=command.model_id,
-                                                             year=year)),
-    )
+    key = f"{year}:{command.model_id}"
+    # The model's entry of the year, if any, tells its state (awarded or not).
+    holder = uow.unique_holder("contest_entry", key)
+    existing = uow.load(ContestEntry, holder) if holder else ContestEntry(entry_id)
+    if not existing.exists:
+        existing.contest_year, existing.model_id = year, command.model_id
+    uow.claim_unique("contest_entry", key, entry_id, existing.refused("ENTRY_EXISTS", "submit"))
     entry = uow.load(ContestEntry, entry_id)
     entry.submit(
         ContestEntrySubmitted(
@@ -257,8 +257,10 @@ def record_reported_figure(
     definition = indicator.definition
     assert definition is not None
     if definition.computed:
-        raise Conflict(
-            "INDICATOR_COMPUTED", messages.INDICATOR_COMPUTED.format(indicator_id=indicator_id)
+        raise ActionRefused(
+            "INDICATOR_COMPUTED", messages.INDICATOR, action="record_reported_figure",
+            subject=messages.INDICATOR_SUBJECT.format(indicator_id=indicator_id),
+            state="computed", allowed=[],
         )
     if command.numerator > command.denominator:
         raise InvalidInput(

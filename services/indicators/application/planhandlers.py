@@ -67,7 +67,7 @@ from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.taskrules import CONFERENCE_CUTOFF_DAY, CONFERENCE_MONTHS
 from shared.unitcheck import require_unit
 
@@ -368,11 +368,10 @@ def set_reporting_deadline(
     return uow.save(duty)
 
 
-def _duty(uow: UnitOfWork, period_id: str, district_code: str) -> ReportingDuty:
+def _duty(uow: UnitOfWork, period_id: str, district_code: str, action: str) -> ReportingDuty:
     parse_period(period_id)
     duty = uow.load(ReportingDuty, period_id)
-    if duty.deadline is None:
-        raise Conflict("DEADLINE_NOT_SET", messages.DEADLINE_NOT_SET.format(period_id=period_id))
+    duty.require_deadline(action)
     if district_code not in duty.district_codes:
         raise NotFound(
             "DISTRICT_NOT_OWING",
@@ -387,7 +386,7 @@ def submit_district_report(
     authorize(uow.context, WRITE)
     _not_future(command.submitted_on)
     year, months = parse_period(period_id)
-    duty = _duty(uow, period_id, district_code)
+    duty = _duty(uow, period_id, district_code, "submit")
     authorize(uow.context, WRITE, district_code, command.submitted_on)
     opens = date(year, months, 1)
     if command.submitted_on < opens:
@@ -417,7 +416,7 @@ def return_district_report(
     require_city(uow.context, WRITE)
     _not_future(command.returned_on)
     year, _ = parse_period(period_id)
-    _duty(uow, period_id, district_code)
+    _duty(uow, period_id, district_code, "return")
     report = uow.load(DistrictReport, district_report_id(period_id, district_code),
                       expected_version=command.expected_version)
     report.return_for_correction(

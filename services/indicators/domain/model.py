@@ -21,7 +21,7 @@ from services.indicators.domain.figures import UnitFigure
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
-from shared.errors import Conflict, InvalidInput
+from shared.errors import ActionRefused, InvalidInput
 from shared.planrules import Status, percent
 
 RECOGNITION_RANK = {"none": 0, "commune": 1, "district": 2, "city": 3, "central": 4}
@@ -43,32 +43,48 @@ class DanVanKheoModel(Aggregate):
 
     def register(self, event: ModelRegistered) -> None:
         if self.exists:
-            raise Conflict("MODEL_EXISTS", messages.MODEL_EXISTS.format(model_id=self.id))
+            raise self._refused("MODEL_EXISTS", "register")
         if event.status == "recognised" and event.recognition_level == "none":
             raise InvalidInput("RECOGNISED_WITHOUT_LEVEL", messages.RECOGNISED_WITHOUT_LEVEL)
         self.record(event, event.started_on, unit_code=event.unit_code)
 
     def recognise(self, event: ModelRecognised) -> None:
-        self._require_open()
+        self._require_open("recognise")
         if event.recognition_level == "none":
             raise InvalidInput(
                 "RECOGNITION_LEVEL_REQUIRED", messages.MODEL_RECOGNITION_LEVEL_NONE
             )
         if RECOGNITION_RANK[event.recognition_level] <= RECOGNITION_RANK[self.recognition_level]:
-            raise Conflict(
-                "MODEL_ALREADY_AT_LEVEL", messages.MODEL_ALREADY_AT_LEVEL.format(model_id=self.id)
+            raise self._refused(
+                "MODEL_ALREADY_AT_LEVEL", "recognise",
+                note=messages.MODEL_AT_LEVEL.format(
+                    level=messages.RECOGNITION_LABELS[self.recognition_level].lower()),
             )
         self._require_not_before_start(event.recognised_on)
         self.record(event, event.recognised_on, unit_code=self.unit_code)
 
     def close(self, event: ModelClosed) -> None:
-        self._require_open()
+        self._require_open("close")
         self._require_not_before_start(event.closed_on)
         self.record(event, event.closed_on, unit_code=self.unit_code)
 
-    def _require_open(self) -> None:
+    def allowed_actions(self) -> list[str]:
+        """An open model is recognised (at a higher level than it has) or closed."""
         if self.status == "closed":
-            raise Conflict("MODEL_CLOSED", messages.MODEL_CLOSED.format(model_id=self.id))
+            return []
+        higher = RECOGNITION_RANK[self.recognition_level] < max(RECOGNITION_RANK.values())
+        return ["recognise", "close"] if higher else ["close"]
+
+    def _refused(self, code: str, action: str, note: str = "") -> ActionRefused:
+        return ActionRefused(
+            code, messages.MODEL, action=action,
+            subject=messages.MODEL_SUBJECT.format(model_id=self.id), state=self.status,
+            allowed=self.allowed_actions(), note=note,
+        )
+
+    def _require_open(self, action: str) -> None:
+        if self.status == "closed":
+            raise self._refused("MODEL_CLOSED", action)
 
     def _require_not_before_start(self, on: date) -> None:
         if self.started_on is not None and on < self.started_on:
@@ -101,12 +117,20 @@ class ContestEntry(Aggregate):
         self.model_id = ""
         self.award: str | None = None
 
+    def refused(self, code: str, action: str) -> ActionRefused:
+        """A model has one entry a year, awarded once."""
+        state = "submitted" if self.award is None else "awarded"
+        return ActionRefused(
+            code, messages.CONTEST_ENTRY, action=action,
+            subject=messages.ENTRY_SUBJECT.format(year=self.contest_year,
+                                                  model_id=self.model_id),
+            state=state, allowed=["give_award"] if state == "submitted" else [],
+            entry_id=self.id,
+        )
+
     def submit(self, event: ContestEntrySubmitted, on: date) -> None:
         if self.exists:
-            raise Conflict(
-                "ENTRY_EXISTS",
-                messages.ENTRY_EXISTS.format(model_id=event.model_id, year=event.contest_year),
-            )
+            raise self.refused("ENTRY_EXISTS", "submit")
         self.record(event, on, unit_code=event.unit_code or None)
 
     def give_award(self, event: ContestEntryAwarded, unit_code: str | None) -> None:
@@ -116,9 +140,7 @@ class ContestEntry(Aggregate):
                 messages.CONTEST_YEAR_MISMATCH.format(entry_id=self.id, year=self.contest_year),
             )
         if self.award is not None:
-            raise Conflict(
-                "ENTRY_ALREADY_AWARDED", messages.ENTRY_ALREADY_AWARDED.format(entry_id=self.id)
-            )
+            raise self.refused("ENTRY_ALREADY_AWARDED", "give_award")
         self.record(event, event.awarded_on, unit_code=unit_code)
 
     def apply(self, event: DomainEvent) -> None:
@@ -140,11 +162,10 @@ class UnitSuccessionRecord(Aggregate):
 
     def record_successor(self, event: UnitSuccessionRecorded) -> None:
         if self.exists:
-            raise Conflict(
-                "SUCCESSION_ALREADY_RECORDED",
-                messages.SUCCESSION_ALREADY_RECORDED.format(
-                    code=self.id, successor=self.successor_code
-                ),
+            raise ActionRefused(
+                "SUCCESSION_ALREADY_RECORDED", messages.SUCCESSION, action="record_successor",
+                subject=messages.SUCCESSION_SUBJECT.format(code=self.id), state="recorded",
+                allowed=[], note=messages.SUCCESSION_NOTE.format(successor=self.successor_code),
             )
         self.record(event, event.effective, unit_code=event.successor_code)
 

@@ -35,7 +35,7 @@ from services.indicators.domain.planevents import (
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.taskrules import (
     Progress,
     ReminderKind,
@@ -79,7 +79,7 @@ class WorkPlan(Aggregate):
 
     def issue(self, event: PlanIssued, on: date) -> None:
         if self.exists:
-            raise Conflict("PLAN_EXISTS", messages.PLAN_EXISTS.format(year=self.year))
+            raise self._refused("PLAN_EXISTS", "issue", "issued")
         self.year = event.year
         self.parties = dict(event.parties)
         seen: set[str] = set()
@@ -99,14 +99,19 @@ class WorkPlan(Aggregate):
     def name_party(self, event: PlanPartyNamed, on: date) -> None:
         self._require_exists()
         if self.parties.get(event.code) == event.name:
-            raise Conflict("NO_CHANGES", messages.PLAN_NO_CHANGES)
+            raise self._refused("NO_CHANGES", "name_party", "same")
         self.record(event, on)
 
     def add_item(self, event: PlanItemAdded, on: date) -> None:
         self._require_exists()
         if event.item.number in self.items or event.item.number in self.withdrawn:
-            raise Conflict(
-                "PLAN_ITEM_EXISTS", messages.PLAN_ITEM_EXISTS.format(number=event.item.number)
+            withdrawn = event.item.number in self.withdrawn
+            raise ActionRefused(
+                "PLAN_ITEM_EXISTS", messages.PLAN_ITEM, action="add_item",
+                subject=messages.PLAN_ITEM_SUBJECT.format(number=event.item.number,
+                                                          year=self.year),
+                state="withdrawn" if withdrawn else "in_plan",
+                allowed=[] if withdrawn else ["amend_item", "withdraw_item"],
             )
         self._check_item(event.item)
         self.record(event, on)
@@ -114,13 +119,21 @@ class WorkPlan(Aggregate):
     def amend_item(self, event: PlanItemAmended, on: date) -> None:
         current = self.item(event.item.number)
         if current == event.item:
-            raise Conflict("NO_CHANGES", messages.PLAN_NO_CHANGES)
+            raise self._refused("NO_CHANGES", "amend_item", "same")
         self._check_item(event.item)
         self.record(event, on)
 
     def withdraw_item(self, event: PlanItemWithdrawn, on: date) -> None:
         self.item(event.number)
         self.record(event, on)
+
+    def _refused(self, code: str, action: str, state: str) -> ActionRefused:
+        """An issued plan takes its document, its parties' names and item changes; sending
+        what it already holds changes nothing (the same action with other content does)."""
+        allowed = ["record_document", "name_party", "add_item", "amend_item", "withdraw_item"]
+        return ActionRefused(code, messages.PLAN, action=action,
+                             subject=messages.PLAN_SUBJECT.format(year=self.year), state=state,
+                             allowed=[a for a in allowed if a != action or state == "same"])
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -213,6 +226,16 @@ class Inspection:
     steps: list[str] = field(default_factory=list)
 
 
+def _inspection_refused(code: str, action: str, inspection: Inspection) -> ActionRefused:
+    done = inspection.follow_ups_completed
+    return ActionRefused(
+        code, messages.INSPECTION, action=action,
+        subject=messages.INSPECTION_SUBJECT.format(inspection_id=inspection.inspection_id),
+        state="followed_up" if done else inspection.state,
+        allowed=[] if done else allowed_inspection_actions(inspection.state),
+    )
+
+
 class PlanItemWork(Aggregate):
     """The work on one item of a plan: dated progress and, for section III, the inspections
     and supervisions (cuộc kiểm tra, giám sát). Id "2023:II.1.1"."""
@@ -238,22 +261,19 @@ class PlanItemWork(Aggregate):
 
     def record_progress(self, event: PlanItemProgressRecorded) -> None:
         if self.done_on is not None:
-            raise Conflict(
-                "PLAN_ITEM_DONE",
-                messages.PLAN_ITEM_DONE.format(
-                    number=event.number, on=format_date_vn(self.done_on)
-                ),
-                state="done",
-                allowed_actions=[],
+            raise ActionRefused(
+                "PLAN_ITEM_DONE", messages.PLAN_ITEM, action="record_progress",
+                subject=messages.PLAN_ITEM_SUBJECT.format(number=event.number,
+                                                          year=event.year),
+                state="done", allowed=[],
+                note=messages.PLAN_ITEM_DONE_ON.format(on=format_date_vn(self.done_on)),
             )
         self.record(event, event.reported_on, unit_code=event.unit_code)
 
     def plan_inspection(self, event: InspectionPlanned, unit_code: str) -> None:
         if event.inspection_id in self.inspections:
-            raise Conflict(
-                "INSPECTION_EXISTS",
-                messages.INSPECTION_EXISTS.format(inspection_id=event.inspection_id),
-            )
+            raise _inspection_refused("INSPECTION_EXISTS", "plan_inspection",
+                                      self.inspections[event.inspection_id])
         self.record(event, event.planned_on, unit_code=unit_code)
 
     def inspection(self, inspection_id: str) -> Inspection:
@@ -278,23 +298,7 @@ class PlanItemWork(Aggregate):
         if inspection.state not in sources or (
             action == "follow_up" and inspection.follow_ups_completed
         ):
-            state = "followed_up" if inspection.follow_ups_completed else inspection.state
-            allowed = [] if inspection.follow_ups_completed else allowed_inspection_actions(
-                inspection.state)
-            allowed_text = ", ".join(
-                f"«{messages.INSPECTION_ACTIONS[a]}» ({a})" for a in allowed
-            ) or messages.NO_ALLOWED_ACTIONS
-            raise Conflict(
-                "ACTION_NOT_ALLOWED",
-                messages.INSPECTION_ACTION_NOT_ALLOWED.format(
-                    action=messages.INSPECTION_ACTIONS[action],
-                    inspection_id=inspection.inspection_id,
-                    state=messages.INSPECTION_STATES[state],
-                    allowed=allowed_text,
-                ),
-                state=state,
-                allowed_actions=allowed,
-            )
+            raise _inspection_refused("ACTION_NOT_ALLOWED", action, inspection)
         if on < inspection.last_on:
             raise InvalidInput(
                 "DATE_BEFORE_PREVIOUS_STEP",
@@ -358,8 +362,23 @@ class ReportingDuty(Aggregate):
 
     def set_deadline(self, event: ReportingDeadlineSet, on: date) -> None:
         if self.deadline == event.deadline and self.district_codes == event.district_codes:
-            raise Conflict("NO_CHANGES", messages.PLAN_NO_CHANGES)
+            raise ActionRefused(
+                "NO_CHANGES", messages.REPORTING_DUTY, action="set_deadline",
+                subject=messages.DUTY_SUBJECT.format(period_id=self.id), state="same",
+                allowed=["set_deadline"], note=messages.DUTY_DEADLINE.format(
+                    deadline=format_date_vn(event.deadline)),
+            )
         self.record(event, on)
+
+    def require_deadline(self, action: str) -> date:
+        """A district report is submitted or returned once the Commission set the deadline."""
+        if self.deadline is None:
+            raise ActionRefused(
+                "DEADLINE_NOT_SET", messages.REPORTING_DUTY, action=action,
+                subject=messages.DUTY_SUBJECT.format(period_id=self.id), state="no_deadline",
+                allowed=["set_deadline"],
+            )
+        return self.deadline
 
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, ReportingDeadlineSet):
@@ -442,18 +461,10 @@ class DistrictReport(Aggregate):
     def _refuse(self, action: str) -> None:
         state = self.state()
         allowed = ["return"] if state == "submitted" else ["submit"]
-        raise Conflict(
-            "ACTION_NOT_ALLOWED",
-            messages.DISTRICT_REPORT_ACTION_NOT_ALLOWED.format(
-                action=messages.DISTRICT_REPORT_ACTIONS[action],
-                report_id=self.id,
-                state=messages.DISTRICT_REPORT_STATES[state],
-                allowed=", ".join(
-                    f"«{messages.DISTRICT_REPORT_ACTIONS[a]}» ({a})" for a in allowed
-                ),
-            ),
-            state=state,
-            allowed_actions=allowed,
+        raise ActionRefused(
+            "ACTION_NOT_ALLOWED", messages.DISTRICT_REPORT, action=action,
+            subject=messages.DISTRICT_REPORT_SUBJECT.format(report_id=self.id), state=state,
+            allowed=allowed,
         )
 
     def apply(self, event: DomainEvent) -> None:

@@ -35,7 +35,7 @@ from shared.aggregate import Aggregate, UnitOfWork
 from shared.auth.checks import authorize
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.unitcheck import require_unit
 
 #: What every command of this service needs; the unit is checked as of the command's date.
@@ -66,6 +66,11 @@ def district_code_of(commune_code: str, on: date) -> str | None:
     """The district of a commune as of `on`; None from the 2025 reform on (no districts)."""
     district = default_catalogue().district_of(commune_code, on)
     return district.code if district else None
+
+
+def _labels(labels: dict[str, str], actions: list[str]) -> str:
+    """Actions as people read them; their identifiers (the URL's) go in the details."""
+    return ", ".join(f"«{labels[a]}»" for a in actions)
 
 
 def normalise_certificate_number(number: str) -> str:
@@ -156,12 +161,12 @@ def dossier_action(
     uow: UnitOfWork, code: str, action: str, command: DossierStepCommand
 ) -> list[EventEnvelope]:
     if action not in DOSSIER_TRANSITIONS:
+        known = [a for a in DOSSIER_TRANSITIONS if a not in CERTIFICATE_ACTIONS]
         raise NotFound(
             "UNKNOWN_ACTION",
             messages.UNKNOWN_DOSSIER_ACTION.format(
-                action=action,
-                known=", ".join(a for a in DOSSIER_TRANSITIONS if a not in CERTIFICATE_ACTIONS),
-            ),
+                action=action[:60], known=_labels(messages.DOSSIER_ACTIONS, known)),
+            known_actions=known,
         )
     if action in CERTIFICATE_ACTIONS:
         raise InvalidInput("USE_CERTIFICATE_ENDPOINT",
@@ -170,7 +175,7 @@ def dossier_action(
     not_in_future(command.acted_on)
     site = load_site(uow, code)
     authorize(uow.context, WRITE, site.commune_code, command.acted_on)
-    site.require_open()
+    site.require_open(action)
     dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
     dossier.act(
         action,
@@ -193,7 +198,7 @@ def issue_certificate(
     number = normalise_certificate_number(command.certificate_number)
     site = load_site(uow, code)
     authorize(uow.context, WRITE, site.commune_code, command.issued_on)
-    site.require_open()
+    site.require_open("issue_certificate")
     dossier = uow.load(LandDossier, code)
     dossier.act(
         "issue_certificate",
@@ -205,9 +210,10 @@ def issue_certificate(
     )
     # A number is never given twice, not even to the same site after a revocation.
     holder = uow.unique_holder(CERTIFICATE_NUMBER_KEY, number)
-    taken = Conflict(
-        "CERTIFICATE_NUMBER_TAKEN",
-        messages.CERTIFICATE_NUMBER_TAKEN.format(number=number, holder=holder or code),
+    taken = ActionRefused(
+        "CERTIFICATE_NUMBER_TAKEN", messages.CERTIFICATE_NUMBER, action="issue_certificate",
+        subject=messages.CERTIFICATE_NUMBER_SUBJECT.format(number=number), state="taken",
+        allowed=[], note=messages.CERTIFICATE_NUMBER_HOLDER.format(holder=holder or code),
         certificate_number=number,
     )
     if holder is not None:
@@ -299,7 +305,9 @@ def case_action(
     if action not in CASE_TRANSITIONS:
         raise NotFound(
             "UNKNOWN_ACTION",
-            messages.UNKNOWN_CASE_ACTION.format(action=action, known=", ".join(CASE_TRANSITIONS)),
+            messages.UNKNOWN_CASE_ACTION.format(
+                action=action[:60], known=_labels(messages.CASE_ACTIONS, list(CASE_TRANSITIONS))),
+            known_actions=list(CASE_TRANSITIONS),
         )
     authorize(uow.context, WRITE)
     not_in_future(command.acted_on)

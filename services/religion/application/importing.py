@@ -265,7 +265,7 @@ def validate(sheet: Sheet, jurisdiction: str) -> tuple[list[ValidRow], list[RowE
         try:
             command = RegisterSite.model_validate(values)
         except ValidationError as exc:
-            for item in vietnamese_errors(exc.errors()):
+            for item in vietnamese_errors(exc.errors(), messages.VALUE_LABELS):
                 if item["field"] in bad:
                     continue
                 row_errors.append(_error(sheet, row, item["field"], item["code"],

@@ -38,7 +38,7 @@ from services.religion.domain.workflow import (
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
-from shared.errors import Conflict, InvalidInput
+from shared.errors import ActionRefused, InvalidInput
 
 #: Site particulars a desk may amend, in the order they are shown.
 AMENDABLE_FIELDS = (
@@ -87,23 +87,33 @@ class ReligiousSite(Aggregate):
     def particulars(self) -> dict[str, Any]:
         return {field: getattr(self, field) for field in AMENDABLE_FIELDS}
 
-    def require_open(self) -> None:
+    def require_open(self, action: str) -> None:
+        """`action` (one of `messages.SITE`'s) is refused on a closed site."""
         if self.closed_on is not None:
-            raise Conflict(
-                "SITE_CLOSED",
-                messages.SITE_CLOSED.format(code=self.id, on=format_date_vn(self.closed_on)),
+            raise ActionRefused(
+                "SITE_CLOSED", messages.SITE, action=action,
+                subject=messages.SITE_SUBJECT.format(code=self.id), state="closed",
+                allowed=[], note=messages.SITE_CLOSED_SINCE.format(
+                    on=format_date_vn(self.closed_on)),
             )
+
+    def allowed_actions(self) -> list[str]:
+        return [] if self.closed else ["amend", "close"]
 
     def register(self, event: SiteRegistered, on: date) -> None:
         if self.exists:
-            raise Conflict("SITE_EXISTS", messages.SITE_EXISTS.format(code=self.id))
+            raise ActionRefused(
+                "SITE_EXISTS", messages.SITE, action="register",
+                subject=messages.SITE_SUBJECT.format(code=self.id),
+                state="closed" if self.closed else "open", allowed=self.allowed_actions(),
+            )
         self.record(event, on, unit_code=event.commune_code)
 
     def amend(
         self, wanted: dict[str, Any], district_code: str | None, on: date, note: str = ""
     ) -> None:
         """Record the fields of `wanted` that differ from the current particulars."""
-        self.require_open()
+        self.require_open("amend")
         _not_before(on, self.last_on)
         changes = {k: v for k, v in wanted.items() if getattr(self, k) != v}
         if not changes:
@@ -120,7 +130,7 @@ class ReligiousSite(Aggregate):
         self.record(event, on, unit_code=commune)
 
     def close(self, reason: str, on: date) -> None:
-        self.require_open()
+        self.require_open("close")
         _not_before(on, self.last_on)
         self.record(SiteClosed(code=self.id, reason=reason, closed_on=on), on,
                     unit_code=self.commune_code)
@@ -145,19 +155,6 @@ class ReligiousSite(Aggregate):
             self.closed_on = self.last_on = event.closed_on
 
 
-def _refused(transition_action: str, code: str, state: str, allowed: list[str],
-             labels: dict[str, str], states: dict[str, str], template: str,
-             error_code: str, **ids: str) -> Conflict:
-    allowed_text = ", ".join(f"«{labels[a]}» ({a})" for a in allowed) or messages.NO_ALLOWED_ACTIONS
-    return Conflict(
-        error_code,
-        template.format(action=labels.get(transition_action, transition_action), code=code,
-                        state=states.get(state, state), allowed=allowed_text, **ids),
-        state=state,
-        allowed_actions=allowed,
-    )
-
-
 class LandDossier(Aggregate):
     """Hồ sơ đăng ký đất đai: the land registration dossier of one site (same id as the site).
 
@@ -178,10 +175,10 @@ class LandDossier(Aggregate):
     def transition(self, action: str) -> Transition:
         transition = DOSSIER_TRANSITIONS[action]
         if self.state not in transition.sources:
-            raise _refused(
-                action, self.id, self.state, allowed_dossier_actions(self.state),
-                messages.DOSSIER_ACTIONS, messages.DOSSIER_STATES,
-                messages.DOSSIER_ACTION_NOT_ALLOWED, "ACTION_NOT_ALLOWED",
+            raise ActionRefused(
+                "ACTION_NOT_ALLOWED", messages.DOSSIER, action=action,
+                subject=messages.DOSSIER_SUBJECT.format(code=self.id), state=self.state,
+                allowed=allowed_dossier_actions(self.state),
             )
         return transition
 
@@ -249,16 +246,20 @@ class Certificate(Aggregate):
     def issue(self, event: CertificateIssued, unit_code: str) -> None:
         # The dossier workflow refuses a second issue first; this guards the invariant itself.
         if self.valid:
-            raise Conflict(
-                "CERTIFICATE_ALREADY_VALID",
-                messages.CERTIFICATE_NUMBER_TAKEN.format(number=self.number, holder=self.id),
+            raise ActionRefused(
+                "CERTIFICATE_ALREADY_VALID", messages.CERTIFICATE, action="issue_certificate",
+                subject=messages.CERTIFICATE_SUBJECT.format(code=self.id), state="valid",
+                allowed=["revoke_certificate"],
+                note=messages.CERTIFICATE_NUMBER_NOTE.format(number=self.number),
             )
         self.record(event, event.issued_on, unit_code=unit_code)
 
     def revoke(self, number: str, on: date, reason: str, unit_code: str) -> None:
         if not self.valid or self.number is None:
-            raise Conflict(
-                "NO_VALID_CERTIFICATE", messages.NO_VALID_CERTIFICATE.format(code=self.id)
+            raise ActionRefused(
+                "NO_VALID_CERTIFICATE", messages.CERTIFICATE, action="revoke_certificate",
+                subject=messages.CERTIFICATE_SUBJECT.format(code=self.id), state="none",
+                allowed=["issue_certificate"],
             )
         if number != self.number:
             raise InvalidInput(
@@ -308,10 +309,10 @@ class ComplianceCase(Aggregate):
     def act(self, action: str, on: date, note: str, referred_to: str = "") -> None:
         transition = CASE_TRANSITIONS[action]
         if self.state not in transition.sources:
-            raise _refused(
-                action, self.id, self.state, allowed_case_actions(self.state),
-                messages.CASE_ACTIONS, messages.CASE_STATES,
-                messages.CASE_ACTION_NOT_ALLOWED, "ACTION_NOT_ALLOWED", case_id=self.id,
+            raise ActionRefused(
+                "ACTION_NOT_ALLOWED", messages.CASE, action=action,
+                subject=messages.CASE_SUBJECT.format(case_id=self.id), state=self.state,
+                allowed=allowed_case_actions(self.state), case_id=self.id,
             )
         if transition.note_required and not note:
             raise InvalidInput(

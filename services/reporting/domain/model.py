@@ -9,7 +9,7 @@ from services.reporting.domain.events import PeriodAdjusted, ReportFinalised
 from services.reporting.domain.periods import Period, default_period, parse_period_id
 from shared.aggregate import Aggregate
 from shared.envelope import DomainEvent
-from shared.errors import Conflict
+from shared.errors import ActionRefused
 
 
 class ReportingPeriod(Aggregate):
@@ -46,11 +46,11 @@ class FinalisedReport(Aggregate):
 
     def finalise(self, event: ReportFinalised, on: date, unit_code: str | None) -> None:
         if self.finalised is not None:
-            raise Conflict(
-                "REPORT_ALREADY_FINALISED",
-                messages.REPORT_ALREADY_FINALISED.format(
-                    period=event.period_id, hash=self.finalised.content_hash[:12]
-                ),
+            raise ActionRefused(
+                "REPORT_ALREADY_FINALISED", messages.REPORT, action="finalise",
+                subject=messages.REPORT_SUBJECT.format(period=event.period_id),
+                state="finalised", allowed=[],
+                note=messages.REPORT_HASH.format(hash=self.finalised.content_hash[:12]),
                 content_hash=self.finalised.content_hash,
             )
         self.record(event, on, unit_code=unit_code)
