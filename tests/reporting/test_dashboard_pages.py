@@ -82,26 +82,26 @@ BAD_LINKS = [
 ]
 
 
-@pytest.mark.parametrize(("url", "status", "code", "shown"), BAD_LINKS,
-                         ids=[b[2] + b[0] for b in BAD_LINKS])
 def test_a_bad_link_gives_a_browser_a_vietnamese_page_and_a_program_json(
-    reporting: Reporting, url: str, status: int, code: str, shown: str,
+    reporting: Reporting,
 ) -> None:
-    page = reporting.client.get(url, headers=BROWSER)
-    assert page.status_code == status
-    assert page.headers["content-type"].startswith("text/html")
-    html = page.text
-    assert 'lang="vi"' in html and '{"error"' not in html  # a page, not the JSON body
-    assert f'<code id="error-code">{code}</code>' in html
-    assert f"(HTTP {status})" in html
-    assert shown in html
-    assert '<a id="back-link" href="/">' in html
-    assert "/static/reporting/dashboard.css" in html
-    for accept in ("application/json", "*/*"):
-        answer = reporting.client.get(url, headers={"accept": accept})
-        assert answer.status_code == status
-        assert answer.headers["content-type"] == "application/json"
-        assert answer.json()["error"]["code"] == code
+    # One service for the six links (each case is a request, not a new service).
+    for url, status, code, shown in BAD_LINKS:
+        page = reporting.client.get(url, headers=BROWSER)
+        assert page.status_code == status, url
+        assert page.headers["content-type"].startswith("text/html"), url
+        html = page.text
+        assert 'lang="vi"' in html and '{"error"' not in html  # a page, not the JSON body
+        assert f'<code id="error-code">{code}</code>' in html, url
+        assert f"(HTTP {status})" in html
+        assert shown in html, url
+        assert '<a id="back-link" href="/">' in html
+        assert "/static/reporting/dashboard.css" in html
+        for accept in ("application/json", "*/*"):
+            answer = reporting.client.get(url, headers={"accept": accept})
+            assert answer.status_code == status, (url, accept)
+            assert answer.headers["content-type"] == "application/json"
+            assert answer.json()["error"]["code"] == code
 
 
 def test_the_json_api_answers_json_even_to_a_browser(reporting: Reporting) -> None:
