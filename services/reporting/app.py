@@ -11,18 +11,20 @@ from services.reporting.api.dashboard import router as dashboard_router
 from services.reporting.api.errorpages import install_error_pages
 from services.reporting.api.plandashboard import router as plan_router
 from services.reporting.api.routes import router
-from services.reporting.application.projections import READ_MODELS
+from services.reporting.application.projections import read_models
+from services.reporting.application.state import ReportingRuntime, ReportingState
 from services.reporting.application.warmup import warm_up
 from services.reporting.domain.events import registry
-from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
 
 
-def create_runtime(settings: Settings | None = None) -> ServiceRuntime:
+def create_runtime(settings: Settings | None = None) -> ReportingRuntime:
+    """The service's runtime with its own state (one per database: see `state.py`)."""
     settings = settings or Settings.for_service("reporting")
-    return ServiceRuntime(settings, registry, metadata=[metadata], read_models=READ_MODELS,
-                          background=[warm_up])
+    state = ReportingState()
+    return ReportingRuntime(state, settings, registry, metadata=[metadata],
+                            read_models=read_models(state.figures.clear), background=[warm_up])
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

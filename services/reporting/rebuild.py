@@ -18,8 +18,9 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from services.reporting.app import create_runtime
-from services.reporting.application.figures import compute_fresh
-from services.reporting.application.reports import content_hash, load_period
+from services.reporting.application.canonical import content_hash
+from services.reporting.application.from_facts import compute_fresh
+from services.reporting.application.reports import load_period
 from services.reporting.domain.periods import MONTHS, period_id
 from shared.adminunits import HAI_PHONG
 from shared.clock import today_vn

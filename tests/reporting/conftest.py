@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from services.reporting.adapters.tables import FACT_TABLES
 from services.reporting.app import create_app
+from services.reporting.application.state import ReportingState, state_of
 from shared.envelope import EventEnvelope
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
@@ -44,6 +45,11 @@ class Reporting:
     def runtime(self) -> ServiceRuntime:
         runtime: ServiceRuntime = self.client.app.state.runtime  # type: ignore[attr-defined]
         return runtime
+
+    @property
+    def state(self) -> ReportingState:
+        """What the service keeps in memory (its runtime's)."""
+        return state_of(self.runtime)
 
     def facts(self) -> dict[str, int]:
         with self.runtime.engine.connect() as conn:

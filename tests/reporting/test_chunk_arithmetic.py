@@ -9,13 +9,14 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from services.reporting.application.canonical import canonical_json, units_json
 from services.reporting.application.chunk_figures import (
     ChunkChanges,
     FactRow,
     fact_order,
     units_key,
 )
-from services.reporting.application.figures import IndicatorFigure, _units_json, canonical_json
+from services.reporting.application.report_figures import IndicatorFigure
 from services.reporting.domain.chunks import chunk_end, chunk_of, has_default_window
 from services.reporting.domain.counting import SubjectHistory, stock_figures
 from services.reporting.domain.periods import default_period
@@ -139,4 +140,5 @@ def test_the_units_text_is_the_canonical_text_whatever_the_floats(target: float)
                "indicators": {f.indicator_id: f.as_dict() for f in figures}}
         for n, code in enumerate(("31", "315", "11755", "VN"))
     }
-    assert _units_json(units, figures) == canonical_json(units)
+    floats = [value for figure in figures for value in (figure.value, figure.target)]
+    assert units_json(units, floats) == canonical_json(units)

@@ -19,25 +19,24 @@ from services.reporting.adapters.tables import (
 )
 from services.reporting.application import chunk_sums
 from services.reporting.application import figures as figures_module
+from services.reporting.application.canonical import content_hash
 from services.reporting.application.chunk_sums import (
     COPIED,
     Bounds,
     Sums,
-    forget_copies,
     marking_source,
     sums_in_sql,
     window_sums,
 )
+from services.reporting.application.fact_reads import read_marks
 from services.reporting.application.figures import (
     Figures,
     compute,
     compute_fresh,
     compute_from_chunks,
-    forget_cached_figures,
     from_chunks_possible,
-    read_marks,
 )
-from services.reporting.application.reports import content_hash, load_period
+from services.reporting.application.reports import load_period
 from services.reporting.application.warmup import warm_up_now
 from services.reporting.domain.chunks import period_chunks
 from services.reporting.domain.periods import period_id
@@ -129,7 +128,7 @@ def _same_both_ways(reporting: Reporting, periods: list[str], scopes: tuple[str,
             period = load_period(conn, runtime.store, pid, as_of)
             assert from_chunks_possible(marks, period, as_of), pid
             for scope in scopes:
-                fast = compute_from_chunks(conn, period, scope, as_of)
+                fast = compute_from_chunks(reporting.state, conn, period, scope, as_of)
                 slow = compute_fresh(conn, period, scope, as_of)
                 assert _content(fast) == _content(slow), (pid, scope)
                 # The hash written once per figures is the hash of the canonical text.
@@ -188,11 +187,12 @@ def _sums_by_copy_and_by_sql(reporting: Reporting, windows: list[Bounds]) -> Non
         marks = read_marks(conn)
 
         def copied() -> dict[str, list[Sums]]:
-            return {name: window_sums(conn, name, marks.sources.get(marking_source(name)),
-                                      windows) for name in COPIED}
+            return {name: window_sums(conn, reporting.state.copies, name,
+                                      marks.sources.get(marking_source(name)), windows)
+                    for name in COPIED}
 
         kept = copied()
-        forget_copies()
+        reporting.state.copies.clear()
         whole = copied()
         by_sql = {name: [sums_in_sql(conn, name, bounds) for bounds in windows]
                   for name in COPIED}
@@ -225,14 +225,16 @@ def test_a_report_on_a_snapshot_older_than_the_copy_sees_that_snapshot(
     with older:
         period = load_period(older, reporting.runtime.store, "2023-6m")
         now = utcnow()
-        before = compute_from_chunks(older, period, "31", now)  # the copy at this snapshot
+        # The copy at this snapshot:
+        before = compute_from_chunks(reporting.state, older, period, "31", now)
         late = Events()
         late.site("S8", QUAN_TOAN, date(2023, 1, 20))
         reporting.publish(late.items)
         with read_connection(engine) as newer:
-            after = compute_from_chunks(newer, period, "31", now)  # moves the copy on
+            # Moves the copy on:
+            after = compute_from_chunks(reporting.state, newer, period, "31", now)
         assert after.values["31"]["sites"] == before.values["31"]["sites"] + 1
-        again = compute_from_chunks(older, period, "31", now)
+        again = compute_from_chunks(reporting.state, older, period, "31", now)
         assert _content(again) == _content(before) == _content(
             compute_fresh(older, period, "31", now))
 
@@ -242,8 +244,7 @@ def test_the_warm_up_reads_the_copies_the_first_report_uses(
 ) -> None:
     reporting.feed(two_quarter_scenario())
     expected = figure_values(reporting.client.get("/api/v1/reports/2023-6m").json())
-    forget_copies()
-    forget_cached_figures()
+    reporting.state.forget()
     warm_up_now(reporting.runtime)
 
     def no_reads(*_: object) -> None:
@@ -278,7 +279,7 @@ def test_facts_older_than_the_chunks_are_counted_from_the_facts_until_a_rebuild(
         period = load_period(conn, runtime.store, "2023-6m")
         now = utcnow()
         assert not from_chunks_possible(marks, period, now)
-        assert compute(conn, period, "31", now).content() == compute_fresh(
+        assert compute(reporting.state, conn, period, "31", now).content() == compute_fresh(
             conn, period, "31", now).content()
     late = Events()
     late.site("S8", QUAN_TOAN, date(2023, 1, 20))
@@ -322,7 +323,7 @@ def test_a_finalised_report_is_shown_from_what_was_frozen_with_it(
     # A report finalised before its context was frozen with it: computed as of then.
     with reporting.runtime.engine.begin() as conn:
         conn.execute(delete(frozen_reports))
-    forget_cached_figures()
+    reporting.state.forget()
     again = reporting.client.get("/api/v1/reports/2023-6m").json()
     assert again["content_hash"] == shown["content_hash"]
     assert _beside(again) == _beside(shown)

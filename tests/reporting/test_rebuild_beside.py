@@ -18,13 +18,14 @@ from sqlalchemy import func, inspect, select
 
 from services.reporting.adapters.tables import FACT_TABLES
 from services.reporting.app import create_app
+from services.reporting.application.fact_reads import read_marks
 from services.reporting.application.figures import (
     compute_fresh,
     compute_from_chunks,
     from_chunks_possible,
-    read_marks,
 )
 from services.reporting.application.reports import load_period
+from services.reporting.application.state import state_of
 from shared.consumer import processed_events_table
 from shared.db import read_connection
 from shared.envelope import utcnow
@@ -179,7 +180,7 @@ def _chunks_say_what_the_facts_say(client: TestClient) -> None:
         marks = read_marks(conn)
         period = load_period(conn, runtime.store, "2023-6m", as_of)
         assert from_chunks_possible(marks, period, as_of)
-        fast = compute_from_chunks(conn, period, "31", as_of)
+        fast = compute_from_chunks(state_of(runtime), conn, period, "31", as_of)
         slow = compute_fresh(conn, period, "31", as_of)
     assert fast.content() == slow.content()
 

@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import Engine, insert, select
 
 from services.reporting.adapters.tables import source_marks
-from services.reporting.application.figures import from_chunks_possible, read_marks
+from services.reporting.application.fact_reads import read_marks
+from services.reporting.application.figures import from_chunks_possible
 from services.reporting.domain.periods import default_period
 from shared.db import create_db_engine
 from shared.migrations import current_revision, upgrade

@@ -11,6 +11,7 @@ from services.reporting.api.scope import Scope
 from services.reporting.application.figures import compute
 from services.reporting.application.opening import has_data, opening_period
 from services.reporting.application.reports import Report, build_report, load_period
+from services.reporting.application.state import state_of
 from services.reporting.application.views import require_theme, require_unit
 from services.reporting.domain.periods import MONTHS, Period, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
@@ -86,7 +87,7 @@ def _progress(runtime: ServiceRuntime, report: Report, unit: str) -> list[Progre
             if period.cutoff_on > report.as_of.date():
                 points.append(ProgressPoint(period, None))
                 continue
-            figures = compute(conn, period, report.scope, report.as_of)
+            figures = compute(state_of(runtime), conn, period, report.scope, report.as_of)
             content = figures.content()["units"].get(unit)
             points.append(ProgressPoint(period, content["indicators"] if content else None))
     return points

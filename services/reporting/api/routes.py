@@ -20,6 +20,7 @@ from services.reporting.application.reports import (
     period_version,
     require_period_id,
 )
+from services.reporting.application.state import state_of
 from services.reporting.application.views import (
     period_view,
     report_view,
@@ -133,7 +134,8 @@ def post_finalise(
 ) -> dict[str, Any]:
     """Chốt số liệu báo cáo: số liệu được đóng băng, mọi thay đổi sau đó được liệt kê."""
     with runtime_of(request).uow(context) as uow:
-        finalisation, _ = finalise_report(uow, period_id, command.scope, command.as_of)
+        finalisation, _ = finalise_report(
+            uow, state_of(runtime_of(request)), period_id, command.scope, command.as_of)
         uow.commit()
     return finalisation.as_dict()
 

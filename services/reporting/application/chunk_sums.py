@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from services.reporting.adapters.tables import FACT_TABLES, figure_chunks, head_sessions
-from services.reporting.application.engine_state import PerEngine
 from services.reporting.domain.chunks import Chunk
 from services.reporting.domain.counting import source_figures
 
@@ -107,12 +106,18 @@ class TableCopy:
             sums.pop(key, None)
 
 
-class _Copies:
-    """The copies of one database's chunk tables, per source and of the heads' sessions."""
+class ChunkCopies:
+    """The copies of one database's chunk tables, per source and of the heads' sessions
+    (held by the service's `state.ReportingState`)."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.tables: dict[str, TableCopy] = {}
+
+    def clear(self) -> None:
+        """Drop every copy (the next report reads the chunk tables whole)."""
+        with self.lock:
+            self.tables.clear()
 
     def table(self, name: str) -> TableCopy:
         copy = self.tables.get(name)
@@ -126,16 +131,9 @@ class _Copies:
         return copy
 
 
-_copies = PerEngine(_Copies)
-
-
-def forget_copies() -> None:
-    """Drop every copy (the next report reads the chunk tables whole)."""
-    _copies.clear()
-
-
 def window_sums(
-    conn: Connection, name: str, mark: SourceMark, windows: Sequence[Bounds]
+    conn: Connection, copies: ChunkCopies, name: str, mark: SourceMark,
+    windows: Sequence[Bounds],
 ) -> list[Sums]:
     """The figures of a source's chunk rows (or the sessions per head: `HEADS`, with the
     dialogue mark) summed per key over each window, as they stand at `mark`, the mark this
@@ -143,7 +141,6 @@ def window_sums(
     if mark is None:  # nothing projected from this source: no chunk rows either
         return [{} for _ in windows]
     generation, facts = mark
-    copies = _copies.of(conn.engine)
     with copies.lock:
         copy = copies.table(name)
         if copy.generation == generation and copy.upto > facts:
@@ -161,12 +158,13 @@ def window_sums(
 
 
 def load_copies(
-    conn: Connection, marks: Mapping[str, SourceMark], windows: Sequence[Bounds]
+    conn: Connection, copies: ChunkCopies, marks: Mapping[str, SourceMark],
+    windows: Sequence[Bounds],
 ) -> None:
     """Bring every copy up to the sources' `marks` as this connection read them, and sum it
     over these windows (at the service's start)."""
     for name in COPIED:
-        window_sums(conn, name, marks.get(marking_source(name)), windows)
+        window_sums(conn, copies, name, marks.get(marking_source(name)), windows)
 
 
 def _changed_rows(

@@ -3,8 +3,7 @@
 
 from __future__ import annotations
 
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from typing import Any
@@ -12,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, func, select
 
 from services.reporting.adapters.tables import dialogue_facts
-from services.reporting.application.engine_state import PerEngine
+from services.reporting.application.lru import Lru
 from services.reporting.domain.heads import head_figures, heads_owed, judged, rule_versions
 
 _COLUMNS = ("subject", "effect", "amount", "business_on", "unit_code", "district_code",
@@ -49,15 +48,16 @@ def heads(
 
 def heads_of_windows(
     conn: Connection, windows: Sequence[tuple[date, date]], as_of: datetime,
-    helds: Sequence[Counter[str]], generation: str | None = None,
+    helds: Sequence[Counter[str]], kept: KeptOwed, generation: str | None = None,
 ) -> list[list[tuple[Row[Any], str]]]:
     """`heads` of several windows (a report and the period before), their facts read once.
     `generation`, the dialogue projection's, is given when `as_of` sees every fact: what the
-    rule owes each head is then kept for the next report with the same head and rule facts."""
+    rule owes each head is then kept (in `kept`) for the next report with the same head and
+    rule facts."""
     if generation is None:
         owed, _ = _owed_of_windows(conn, windows, as_of, max(end for _, end in windows))
     else:
-        owed = kept_owed(conn, windows, as_of, generation)
+        owed = kept_owed(conn, kept, windows, as_of, generation)
     return [list(judged(due, held)) for due, held in zip(owed, helds, strict=True)]
 
 
@@ -81,46 +81,41 @@ def _owed_of_windows(
     return found, read
 
 
-# What the rule owes the heads per window, kept per database for reports that see every
-# fact. Head and rule facts are few and only ever added within a generation of the dialogue
-# projection (a rebuild starts a new one), so their number says whether they changed; the
-# sessions held change with every session and are compared afresh.
+# What the rule owes the heads per window, kept per database (by the service's
+# `state.ReportingState`) for reports that see every fact. Head and rule facts are few and
+# only ever added within a generation of the dialogue projection (a rebuild starts a new
+# one), so their number says whether they changed; the sessions held change with every
+# session and are compared afresh.
 OwedKey = tuple[str, int, int, date, date]
 _WINDOWS_KEPT = 8
 
 
-class _KeptOwed:
-    def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.entries: OrderedDict[OwedKey, Owed] = OrderedDict()
+KeptOwed = Lru[OwedKey, Owed]
 
 
-_kept = PerEngine(_KeptOwed)
+def kept_windows() -> KeptOwed:
+    return Lru(_WINDOWS_KEPT)
 
 
 def kept_owed(
-    conn: Connection, windows: Sequence[tuple[date, date]], as_of: datetime, generation: str
+    conn: Connection, kept: KeptOwed, windows: Sequence[tuple[date, date]], as_of: datetime,
+    generation: str,
 ) -> list[Owed]:
     """What the rule owes every head in office per window, for a report whose `as_of` sees
     every fact (`generation`: the dialogue projection's): kept for the next one."""
-    kept = _kept.of(conn.engine)
     t = dialogue_facts
     counts = {str(family): int(count) for family, count in conn.execute(
         select(t.c.family, func.count()).where(t.c.family.in_(("head", "rule")))
         .group_by(t.c.family))}
     known = (generation, counts.get("head", 0), counts.get("rule", 0))
-    with kept.lock:
-        found = [kept.entries.get((*known, *window)) for window in windows]
+    found = [kept.get((*known, *window)) for window in windows]
     if all(owed is not None for owed in found):
         return [owed for owed in found if owed is not None]
     # Every head and rule fact, whatever its date: the number read is the key it is kept by
     # (on a connection whose reads each see the latest commits, it may be more than counted).
     owed, (heads_read, rules_read) = _owed_of_windows(conn, windows, as_of, date.max)
-    with kept.lock:
-        for window, due in zip(windows, owed, strict=True):
-            kept.entries[(generation, heads_read, rules_read, *window)] = due
-        while len(kept.entries) > _WINDOWS_KEPT:
-            kept.entries.popitem(last=False)
+    for window, due in zip(windows, owed, strict=True):
+        kept.put((generation, heads_read, rules_read, *window), due)
     return owed
 
 

@@ -18,7 +18,7 @@ from datetime import date
 from sqlalchemy import Connection, func, select
 
 from services.reporting.adapters.tables import figure_chunks
-from services.reporting.application.figures import TABLES, read_marks
+from services.reporting.application.fact_reads import TABLES, read_marks
 from services.reporting.domain.chunks import Chunk, chunk_of
 from services.reporting.domain.periods import (
     MONTHS,

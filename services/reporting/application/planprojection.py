@@ -1,6 +1,6 @@
 """The plan's projection: every plan event of the indicators service becomes one row of
 `rpt_plan_events` (docs/events.md, "indicators: the plan"), in the transaction that records
-it as processed. Rebuilt by replay with the other read models (`READ_MODELS`)."""
+it as processed. Rebuilt by replay with the other read models (`read_models`)."""
 
 from __future__ import annotations
 

@@ -39,7 +39,6 @@ from services.reporting.application.chunk_figures import (
     stored_facts,
     units_key,
 )
-from services.reporting.application.figures import forget_cached_figures
 from services.reporting.application.planprojection import plan_projection
 from services.reporting.domain.chunks import chunk_of, head_chunk_of
 from services.reporting.domain.counting import (
@@ -264,7 +263,8 @@ def _same(table: Table) -> Table:
 
 
 def _projection(
-    name: str, table: Table, rules: dict[str, FactRule], tables: TableMap
+    name: str, table: Table, rules: dict[str, FactRule], tables: TableMap,
+    on_reset: Callable[[], object] | None,
 ) -> Projection:
     """A projection writing one fact row per event, a fetched batch at a time."""
     writer = FactWriter(name, table, rules, tables)
@@ -274,21 +274,24 @@ def _projection(
     # with 1,024 (and that a fifth faster than with 256); 8,192 was slower again.
     return FactProjection(name=name, source_service=name, tables=[writer.table],
                           batch_handler=writer.write_batch, batch_event_types=sorted(rules),
-                          batch_size=4096, writer=writer)
+                          batch_size=4096, writer=writer, on_reset=on_reset)
 
 
 @dataclass
 class FactProjection(Projection):
-    """A fact projection; dropping it also drops its chunk figures and forgets every cached
-    report, so figures after a rebuild are computed again from the replayed facts."""
+    """A fact projection; dropping it also drops its chunk figures and forgets every kept
+    report (`on_reset`: the service state's), so figures after a rebuild are computed again
+    from the replayed facts."""
 
     writer: FactWriter | None = None
+    on_reset: Callable[[], object] | None = None
 
     def reset(self, conn: Connection) -> None:
         super().reset(conn)
         if self.writer is not None:
             self.writer.reset(conn)
-        forget_cached_figures()
+        if self.on_reset is not None:
+            self.on_reset()
 
 
 def _number(value: Any) -> float | None:
@@ -351,7 +354,9 @@ def _certificate_issued(p: dict[str, Any]) -> dict[str, Any]:
                      "authority": p.get("issuing_authority")}}
 
 
-def religion_projection(tables: TableMap = _same) -> Projection:
+def religion_projection(
+    tables: TableMap = _same, on_reset: Callable[[], object] | None = None
+) -> Projection:
     t = religion_facts
     rules: dict[str, FactRule] = {
         "SiteRegistered": FactRule("site", "code", _site_registered),
@@ -374,7 +379,7 @@ def religion_projection(tables: TableMap = _same) -> Projection:
         "ComplianceCaseResolved": FactRule("compliance", "case_id", _case(0, "resolved")),
         "ComplianceCaseReferred": FactRule("compliance", "case_id", _case(0, "referred")),
     }
-    return _projection("religion", t, rules, tables)
+    return _projection("religion", t, rules, tables, on_reset)
 
 
 # -- dialogue ------------------------------------------------------------------------------
@@ -419,7 +424,9 @@ def _rule(p: dict[str, Any]) -> dict[str, Any]:
     return {"subject": p.get("level"), "amount": p.get("min_sessions_per_year")}
 
 
-def dialogue_projection(tables: TableMap = _same) -> Projection:
+def dialogue_projection(
+    tables: TableMap = _same, on_reset: Callable[[], object] | None = None
+) -> Projection:
     t = dialogue_facts
     rules: dict[str, FactRule] = {
         "HeadTookOffice": FactRule("head", "head_id", _head(1)),
@@ -439,7 +446,7 @@ def dialogue_projection(tables: TableMap = _same) -> Projection:
         "CommitmentReopened": FactRule("commitment", "commitment_id", _commitment_reopened),
         "DialogueRuleSet": FactRule("rule", "level", _rule),
     }
-    return _projection("dialogue", t, rules, tables)
+    return _projection("dialogue", t, rules, tables, on_reset)
 
 
 # -- indicators ----------------------------------------------------------------------------
@@ -471,7 +478,9 @@ def _status_changed(p: dict[str, Any]) -> dict[str, Any]:
             "unit": p.get("unit_code"), "state": p.get("status"), "amount": p.get("value")}
 
 
-def indicators_projection(tables: TableMap = _same) -> Projection:
+def indicators_projection(
+    tables: TableMap = _same, on_reset: Callable[[], object] | None = None
+) -> Projection:
     t = indicators_facts
     rules: dict[str, FactRule] = {
         "ModelRegistered": FactRule("model", "model_id", _model_registered),
@@ -482,21 +491,25 @@ def indicators_projection(tables: TableMap = _same) -> Projection:
         "ReportedFigureRecorded": FactRule("reported", "indicator_id", _reported_figure),
         "IndicatorStatusChanged": FactRule("status", "indicator_id", _status_changed),
     }
-    return _projection("indicators", t, rules, tables)
+    return _projection("indicators", t, rules, tables, on_reset)
 
 
-def all_projections(tables: TableMap = _same, live: bool = True) -> list[Projection]:
+def all_projections(
+    tables: TableMap = _same, live: bool = True, on_reset: Callable[[], object] | None = None
+) -> list[Projection]:
     """The three fact projections and the plan's, writing into `tables`' versions of the
-    read models."""
+    read models; `on_reset` is called when a fact projection is dropped."""
     del live  # the facts are written alike while built beside the live ones
-    return [religion_projection(tables), dialogue_projection(tables),
-            indicators_projection(tables), plan_projection(tables)]
+    return [religion_projection(tables, on_reset), dialogue_projection(tables, on_reset),
+            indicators_projection(tables, on_reset), plan_projection(tables)]
 
 
-# What a rebuild builds beside the live tables and switches in (`shared.rebuild`). The frozen
-# figures of finalised reports are no read model: they stay.
-READ_MODELS = ReadModels(
-    tables=(religion_facts, dialogue_facts, indicators_facts, figure_chunks, head_sessions,
-            source_marks, plan_events),
-    projections=all_projections,
-)
+def read_models(forget_figures: Callable[[], object]) -> ReadModels:
+    """What a rebuild builds beside the live tables and switches in (`shared.rebuild`); a
+    dropped projection calls `forget_figures` (the service state's kept reports). The frozen
+    figures of finalised reports are no read model: they stay."""
+    return ReadModels(
+        tables=(religion_facts, dialogue_facts, indicators_facts, figure_chunks,
+                head_sessions, source_marks, plan_events),
+        projections=lambda tables, live: all_projections(tables, live, forget_figures),
+    )

@@ -10,7 +10,8 @@ from typing import Any
 from sqlalchemy import Engine
 
 from services.reporting.adapters.tables import religion_facts
-from services.reporting.application.figures import Window, histories
+from services.reporting.application.fact_reads import histories
+from services.reporting.application.report_figures import Window
 from services.reporting.domain.counting import stock_figures
 from shared.adminunits import default_catalogue
 from shared.clock import today_vn

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
-from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -15,15 +13,11 @@ from sqlalchemy import Connection, insert, select
 
 from services.reporting import messages
 from services.reporting.adapters.tables import frozen_figures, frozen_reports
-from services.reporting.application.figures import (
-    Figures,
-    canonical_json,
-    compute,
-    compute_many,
-    differences,
-    quiet_gc,
-)
+from services.reporting.application.canonical import canonical_json, content_hash
+from services.reporting.application.differences import differences
+from services.reporting.application.figures import Figures, compute, compute_many
 from services.reporting.application.planreport import plan_part
+from services.reporting.application.state import ReportingState, state_of
 from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
 from services.reporting.domain.events import ReportFinalised, registry
 from services.reporting.domain.indicators import IndicatorTarget, comparator_of
@@ -45,11 +39,6 @@ from shared.eventstore import EventStore
 from shared.runtime import ServiceRuntime
 from shared.unitcheck import require_scope_within
 from shared.validation import in_date_range, is_iso_instant
-
-
-def content_hash(content: dict[str, Any]) -> str:
-    return hashlib.sha256(canonical_json(content).encode()).hexdigest()
-
 
 # -- input checks ----------------------------------------------------------------------------
 
@@ -200,12 +189,21 @@ def _finalisation(
     return None
 
 
-def _frozen_content(conn: Connection, rid: str, digest: str) -> dict[str, Any]:
-    with _frozen_lock:
-        cached = _FROZEN.get(digest)
-    if cached is not None:
-        return cached
-    stored = conn.execute(
+def _frozen_content(
+    state: ReportingState, conn: Connection, rid: str, digest: str
+) -> dict[str, Any]:
+    """The frozen figures of a hash, read afresh for each caller (who may change them): the
+    text is kept, verified once per process (frozen figures are addressed by their hash)."""
+    stored = state.frozen.get(digest)
+    if stored is None:
+        stored = _verified_text(conn, rid, digest)
+        state.frozen.put(digest, stored)
+    content: dict[str, Any] = orjson.loads(stored)
+    return content
+
+
+def _verified_text(conn: Connection, rid: str, digest: str) -> str:
+    stored: str | None = conn.execute(
         select(frozen_figures.c.figures).where(frozen_figures.c.content_hash == digest)
     ).scalar_one_or_none()
     if stored is None:
@@ -216,17 +214,7 @@ def _frozen_content(conn: Connection, rid: str, digest: str) -> dict[str, Any]:
         raise NotFound(
             "FROZEN_FIGURES_TAMPERED", messages.FROZEN_FIGURES_TAMPERED.format(report=rid)
         )
-    content: dict[str, Any] = orjson.loads(stored)
-    with _frozen_lock:
-        # Verified once per process: frozen figures are addressed by their hash.
-        _FROZEN[digest] = content
-        while len(_FROZEN) > 16:
-            _FROZEN.popitem(last=False)
-    return content
-
-
-_FROZEN: OrderedDict[str, dict[str, Any]] = OrderedDict()
-_frozen_lock = threading.Lock()
+    return stored
 
 
 @dataclass
@@ -241,7 +229,9 @@ class FrozenReport:
     plan: dict[str, Any] | None = None
 
 
-def _frozen_report(conn: Connection, rid: str, digest: str) -> FrozenReport | None:
+def _frozen_report(
+    state: ReportingState, conn: Connection, rid: str, digest: str
+) -> FrozenReport | None:
     """None for a report finalised before its context was frozen with it."""
     row = conn.execute(
         select(frozen_reports.c.previous_hash, frozen_reports.c.context)
@@ -251,8 +241,8 @@ def _frozen_report(conn: Connection, rid: str, digest: str) -> FrozenReport | No
         return None
     context = json.loads(row.context)
     return FrozenReport(
-        content=_frozen_content(conn, rid, digest),
-        previous_content=_frozen_content(conn, rid, row.previous_hash),
+        content=_frozen_content(state, conn, rid, digest),
+        previous_content=_frozen_content(state, conn, rid, row.previous_hash),
         # Reports frozen before the kernel's comparators wrote ">=": read in its vocabulary.
         targets={key: IndicatorTarget(**{**value, "comparator": comparator_of(
             value["comparator"])}) for key, value in context["targets"].items()},
@@ -308,7 +298,8 @@ def build_report(
     now = utcnow()
     as_of = parse_as_of(as_of_param, now)
     store = runtime.store
-    with quiet_gc(), read_connection(runtime.engine) as conn:
+    state = state_of(runtime)
+    with read_connection(runtime.engine) as conn:
         rid = report_id(period_id, scope)
         found = _finalisation(conn, store, rid)
         frozen_as_of = found[0].as_of if found and not as_of_param else None
@@ -319,7 +310,7 @@ def build_report(
         require_tree(scope, previous.cutoff_on)
         frozen = None
         if found is not None and frozen_as_of is not None:
-            frozen = _frozen_report(conn, rid, found[0].content_hash)
+            frozen = _frozen_report(state, conn, rid, found[0].content_hash)
         if frozen is not None and frozen_as_of is not None:
             report = Report(
                 period=period, previous_period=previous, scope=scope, as_of=frozen_as_of,
@@ -329,17 +320,17 @@ def build_report(
             )
         else:
             figures, previous_figures = compute_many(
-                conn, [period, previous], scope, figures_as_of)
+                state, conn, [period, previous], scope, figures_as_of)
             report = _report(figures, previous_figures)
             report.plan = plan_part(conn, period, tree, figures_as_of)
         if found is not None:
             report.finalisation = found[0]
             if frozen_as_of is not None:
                 if frozen is None:  # finalised before its context was frozen with it
-                    report.content = _frozen_content(conn, rid, found[0].content_hash)
+                    report.content = _frozen_content(state, conn, rid, found[0].content_hash)
                 report.digest = found[0].content_hash
                 current_period = load_period(conn, store, period_id, as_of)
-                current = compute(conn, current_period, scope, as_of)
+                current = compute(state, conn, current_period, scope, as_of)
                 report.differences = differences(report.content, current.content())
     return report
 
@@ -361,7 +352,8 @@ def _report(figures: Figures, previous: Figures) -> Report:
 
 
 def finalise_report(
-    uow: UnitOfWork, period_id: str, scope: str | None, as_of_param: str | None
+    uow: UnitOfWork, state: ReportingState, period_id: str, scope: str | None,
+    as_of_param: str | None,
 ) -> tuple[Finalisation, list[EventEnvelope]]:
     authorize(uow.context, "reports:finalise")
     require_period_id(period_id)
@@ -378,7 +370,7 @@ def finalise_report(
     tree = require_tree(scope, period.cutoff_on)
     previous = load_period(conn, uow.store, previous_period_id(period_id), as_of)
     require_tree(scope, previous.cutoff_on)
-    figures = compute(conn, period, scope, as_of)
+    figures = compute(state, conn, period, scope, as_of)
     content = figures.content()
     digest = figures.content_hash()
     report.finalise(
@@ -395,7 +387,7 @@ def finalise_report(
         today_vn(),
         unit_code=None if scope == NATION else scope,
     )
-    _freeze(conn, rid, figures, compute(conn, previous, scope, as_of), now,
+    _freeze(conn, rid, figures, compute(state, conn, previous, scope, as_of), now,
             plan_part(conn, period, tree, as_of))
     envelopes = uow.save(report)
     return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor), envelopes

@@ -17,8 +17,9 @@ import gc
 import threading
 
 from services.reporting.application.chunk_sums import load_copies
-from services.reporting.application.figures import read_marks
+from services.reporting.application.fact_reads import read_marks
 from services.reporting.application.heads import kept_owed
+from services.reporting.application.state import state_of
 from services.reporting.domain.chunks import period_chunks
 from services.reporting.domain.periods import MONTHS, Period, default_period
 from shared.adminunits import default_catalogue
@@ -51,13 +52,14 @@ def this_years_periods(year: int) -> list[Period]:
 def warm_up_now(runtime: ServiceRuntime) -> None:
     default_catalogue()
     periods = this_years_periods(today_vn().year)
+    state = state_of(runtime)
     with read_connection(runtime.engine) as conn:
         marks = read_marks(conn).sources
-        load_copies(conn, marks, [period_chunks(period) for period in periods])
+        load_copies(conn, state.copies, marks, [period_chunks(period) for period in periods])
         dialogue = marks.get("dialogue")
         if dialogue is not None:
-            kept_owed(conn, [(p.data_from, p.cutoff_on) for p in periods], utcnow(),
-                      dialogue[0])
+            kept_owed(conn, state.owed, [(p.data_from, p.cutoff_on) for p in periods],
+                      utcnow(), dialogue[0])
     settle_heap()
 
 

@@ -26,8 +26,17 @@ from shared.planrules import (
 from shared.planrules import PLAN_TARGETS as KERNEL_TARGETS
 from shared.planrules import comparator_of as kernel_comparator
 
-__all__ = ["CORE_INDICATORS", "PLAN_RELIGIOUS_SITES", "PLAN_TARGETS", "IndicatorTarget",
-           "comparator_of", "judge"]
+__all__ = ["CORE_INDICATORS", "MEASURED_BY", "PLAN_RELIGIOUS_SITES", "PLAN_TARGETS",
+           "IndicatorTarget", "comparator_of", "judge"]
+
+#: Each core indicator's numerator and denominator among a unit's figures
+#: (`domain/metrics.py`): I3 and I4 share the sites.
+MEASURED_BY: dict[str, tuple[str, str]] = {
+    "I1": ("communes_with_model", "communes"),
+    "I2": ("heads_meeting_rule", "heads_in_office"),
+    "I3": ("sites_with_dossier", "sites"),
+    "I4": ("sites_with_certificate", "sites"),
+}
 
 
 @dataclass(frozen=True)

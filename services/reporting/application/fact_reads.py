@@ -1,0 +1,141 @@
+"""SQL reads of the fact tables a report is computed from (`from_facts.py`), and of the marks
+the projections leave (`rpt_source_marks`), which say whether the chunk figures can serve a
+report instead (`figures.py`)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, Table, and_, func, literal, select
+
+from services.reporting.adapters.tables import (
+    dialogue_facts,
+    indicators_facts,
+    religion_facts,
+    source_marks,
+)
+from services.reporting.application.chunk_sums import SourceMark
+from services.reporting.application.report_figures import Window
+from services.reporting.domain.counting import FLOW_FAMILIES, SubjectHistory, group_families
+from shared.planrules import i2_window, plan_year
+
+TABLES: dict[str, Table] = {
+    "religion": religion_facts,
+    "dialogue": dialogue_facts,
+    "indicators": indicators_facts,
+}
+
+_STOCK_COLUMNS = ("subject", "family", "kind", "effect", "state", "amount", "due_on",
+                  "unit_code", "district_code", "province_code", "data")
+
+
+def histories(
+    conn: Connection, table: Table, family: str, window: Window
+) -> dict[str, SubjectHistory]:
+    """Each subject's history up to the cut-off, as known at "as of": of a family, or of a
+    stock group (a site with its dossier and certificate, see `counting.py`)."""
+    families = group_families(family)
+    query = (
+        select(*(table.c[name] for name in _STOCK_COLUMNS))
+        .where(
+            table.c.family.in_(families) if len(families) > 1 else table.c.family == family,
+            table.c.business_on <= window.cutoff_on,
+            table.c.recorded_at <= window.as_of,
+        )
+        .order_by(table.c.subject, table.c.business_on, table.c.seq, table.c.recorded_at,
+                  table.c.event_id)
+    )
+    found: dict[str, SubjectHistory] = {}
+    for row in conn.execute(query):
+        history = found.get(row.subject)
+        if history is None:
+            found[row.subject] = SubjectHistory.start(row)
+        else:
+            history.add(row)
+    return found
+
+
+def flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[Any]]:
+    """A source's flow facts in the window, counted (and their amounts summed) per kind,
+    state and units."""
+    table = TABLES[source]
+    query = (
+        select(
+            table.c.kind, table.c.state, table.c.unit_code, table.c.district_code,
+            table.c.province_code, func.count().label("n"), func.sum(table.c.amount).label("total"),
+        )
+        .where(
+            table.c.family.in_(FLOW_FAMILIES[source]),
+            table.c.business_on >= window.data_from,
+            table.c.business_on <= window.cutoff_on,
+            table.c.recorded_at <= window.as_of,
+        )
+        .group_by(table.c.kind, table.c.state, table.c.unit_code, table.c.district_code,
+                  table.c.province_code)
+    )
+    return conn.execute(query).all()
+
+
+def sessions_by_head(conn: Connection, window: Window, year: int) -> Counter[str]:
+    """Sessions held per head in I2's window: from 1 January of the year to the cut-off."""
+    start, end = i2_window(plan_year(year)[0], window.cutoff_on)
+    table = dialogue_facts
+    query = select(table.c.data).where(
+        and_(
+            table.c.family == "session",
+            table.c.kind == "SessionHeld",
+            table.c.business_on >= start,
+            table.c.business_on <= end,
+            table.c.recorded_at <= window.as_of,
+        )
+    )
+    held: Counter[str] = Counter()
+    for (data,) in conn.execute(query):
+        for head in json.loads(data or "{}").get("head_ids", []):
+            held[head] += 1
+    return held
+
+
+@dataclass(frozen=True)
+class Marks:
+    """What the projections have written so far, from one small table."""
+
+    key: tuple[Any, ...]  # changes whenever a fact is projected or a projection dropped
+    complete: bool  # the chunk figures hold every fact
+    latest: datetime | None  # the latest recording time of any fact
+    sources: dict[str, SourceMark] = field(default_factory=dict)  # (generation, facts)
+
+    def sees_everything(self, as_of: datetime) -> bool:
+        return self.latest is None or as_of >= self.latest
+
+
+def read_marks(conn: Connection) -> Marks:
+    rows = {row.source: row for row in conn.execute(select(source_marks))}
+    key: list[Any] = []
+    sources: dict[str, SourceMark] = {}
+    complete = True
+    latest: datetime | None = None
+    for source, table in TABLES.items():
+        row = rows.get(source)
+        if row is None:
+            # Nothing projected since the chunks exist: complete only if nothing at all.
+            if conn.execute(select(literal(1)).select_from(table).limit(1)).first():
+                complete = False
+            key.append((source, None))
+            continue
+        key.append((source, row.generation, int(row.facts)))
+        sources[source] = (row.generation, int(row.facts))
+        complete = complete and bool(row.complete)
+        if row.latest_recorded_at is not None:
+            seen = _utc(row.latest_recorded_at)
+            latest = seen if latest is None else max(latest, seen)
+    return Marks(tuple(key), complete, latest, sources)
+
+
+def _utc(value: datetime) -> datetime:
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

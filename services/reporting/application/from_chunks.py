@@ -1,0 +1,96 @@
+"""The figures of a report from the chunk figures the projections keep (`rpt_figure_chunks`):
+sums of a few thousand rows whatever the number of facts, read from this process's copies
+(`chunk_sums.py`). Only for a report that sees every fact and a period of whole chunks
+(`figures.from_chunks_possible`); the same rules as `from_facts.py` (`domain/counting.py`)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Sequence
+from datetime import datetime
+
+from sqlalchemy import Connection
+
+from services.reporting.application.chunk_sums import (
+    HEADS,
+    ChunkCopies,
+    marking_source,
+    window_sums,
+)
+from services.reporting.application.fact_reads import TABLES, Marks
+from services.reporting.application.heads import KeptOwed, heads_of_windows
+from services.reporting.application.report_figures import Figures, Window
+from services.reporting.application.roll_up import Direct, finish_figures
+from services.reporting.application.unittree import UnitTree, unit_tree
+from services.reporting.domain.chunks import period_chunks
+from services.reporting.domain.counting import ATTENDANCE, source_figures
+from services.reporting.domain.periods import Period
+from shared.planrules import i2_window, plan_year
+
+
+def compute_from_chunks_many(
+    conn: Connection, periods: Sequence[Period], scope: str, as_of: datetime, marks: Marks,
+    copies: ChunkCopies, owed: KeptOwed,
+) -> list[Figures]:
+    """The figures of several periods (a report and the one before) from the chunk figures;
+    `marks` as read on this connection; `copies` and `owed`: the process's copies of the
+    chunk rows and what the rule owes the heads (`state.ReportingState`)."""
+    if not periods:
+        return []
+    bounds = [period_chunks(p) for p in periods]
+    trees = [unit_tree(scope, p.cutoff_on) for p in periods]
+    directs: list[Direct] = [defaultdict(Counter) for _ in periods]
+    places = [_placer(tree) for tree in trees]
+    for source in TABLES:
+        flows, stocks = source_figures(source)
+        names = flows + stocks
+        attendance = names.index(ATTENDANCE) if ATTENDANCE in names else -1
+        windows = window_sums(conn, copies, source, marks.sources.get(source), bounds)
+        for place, direct, sums in zip(places, directs, windows, strict=True):
+            placed: set[str] = set()
+            for (unit, district, province), values in sums.items():
+                code = place(unit, district, province)
+                if code is None:
+                    continue
+                if attendance >= 0:
+                    # Rounded per unit, as the facts' attendance is rounded per group of units.
+                    values = (*values[:attendance], round(values[attendance]),
+                              *values[attendance + 1:])
+                own = direct[code]
+                if code in placed:  # several units of the facts under one node
+                    own.update(dict(zip(names, values, strict=True)))
+                else:
+                    # This source's figures are not yet there: set them in one go.
+                    dict.update(own, zip(names, values, strict=True))
+                    placed.add(code)
+    dialogue = marks.sources.get(marking_source(HEADS))
+    held: list[Counter[str]] = [
+        Counter({head: int(values[0]) for (head,), values in sums.items()})
+        for sums in window_sums(conn, copies, HEADS, dialogue, bounds)]
+    # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
+    # window from 1 January (the head sessions' chunks start there: `head_chunk_of`).
+    judged = heads_of_windows(
+        conn, [i2_window(plan_year(p.year)[0], p.cutoff_on) for p in periods], as_of, held,
+        owed, dialogue[0] if dialogue else None)
+    found = []
+    for period, tree, direct, head_rows in zip(periods, trees, directs, judged, strict=True):
+        for row, metric in head_rows:
+            code = tree.place(row.unit_code, row.district_code, row.province_code)
+            if code is not None:
+                direct[code][metric] += 1
+        window = Window(period.data_from, period.cutoff_on, as_of)
+        found.append(finish_figures(conn, period, scope, window, tree, direct))
+    return found
+
+
+def _placer(tree: UnitTree) -> Callable[[str, str, str], str | None]:
+    """`tree.place` of the chunk rows' units ('' for none), each triple placed once."""
+    placed: dict[tuple[str, str, str], str | None] = {}
+
+    def place(unit: str, district: str, province: str) -> str | None:
+        key = (unit, district, province)
+        if key not in placed:
+            placed[key] = tree.place(unit or None, district or None, province or None)
+        return placed[key]
+
+    return place

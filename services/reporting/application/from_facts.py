@@ -1,0 +1,58 @@
+"""The figures of a report computed from the fact tables: for any "as of" and any window
+(the slow path; `figures.py` takes `from_chunks.py` when it can)."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from services.reporting.application.fact_reads import (
+    TABLES,
+    flow_rows,
+    histories,
+    sessions_by_head,
+)
+from services.reporting.application.heads import heads
+from services.reporting.application.report_figures import Figures, Window
+from services.reporting.application.roll_up import Direct, finish_figures
+from services.reporting.application.unittree import unit_tree
+from services.reporting.domain.counting import (
+    STOCK_FAMILIES,
+    flow_amount,
+    flow_figures,
+    stock_figures,
+)
+from services.reporting.domain.periods import Period
+from shared.planrules import i2_window, plan_year
+
+
+def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
+    """The figures computed from the facts, bypassing the cache and the chunk figures."""
+    window = Window(period.data_from, period.cutoff_on, as_of)
+    tree = unit_tree(scope, period.cutoff_on)
+    direct: Direct = defaultdict(Counter)
+
+    def add(row: Any, metric: str, amount: int = 1) -> None:
+        code = tree.place(row.unit_code, row.district_code, row.province_code)
+        if code is not None:
+            direct[code][metric] += amount
+
+    for source, table in TABLES.items():
+        for row in flow_rows(conn, source, window):
+            for metric in flow_figures(source, row.kind, row.state):
+                # Attendance is rounded per group of units, as the chunk figures' per unit.
+                add(row, metric, round(flow_amount(metric, int(row.n), row.total)))
+        for family in STOCK_FAMILIES[source]:
+            for history in histories(conn, table, family, window).values():
+                for row, metric in stock_figures(family, history, window.cutoff_on):
+                    add(row, metric)
+    # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
+    # window from 1 January of the year to the cut-off.
+    held = sessions_by_head(conn, window, period.year)
+    start, end = i2_window(plan_year(period.year)[0], window.cutoff_on)
+    for row, metric in heads(conn, start, end, window.as_of, held):
+        add(row, metric)
+    return finish_figures(conn, period, scope, window, tree, direct)

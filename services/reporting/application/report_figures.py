@@ -1,0 +1,122 @@
+"""The figures of one period for one scope: what both compute paths build (`figures.py`) and
+every output reads. Built once and shared by every request the cached figures serve: readers
+never change them."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from services.reporting.application.canonical import canonical_json, units_json
+from services.reporting.application.unittree import UnitTree
+from services.reporting.domain.indicators import IndicatorTarget
+from services.reporting.domain.periods import Period
+
+
+@dataclass(frozen=True)
+class Window:
+    """What a report sees: business dates from `data_from` (flow figures) to `cutoff_on`,
+    recorded no later than `as_of`."""
+
+    data_from: date
+    cutoff_on: date
+    as_of: datetime  # UTC
+
+
+@dataclass(frozen=True)
+class IndicatorFigure:
+    indicator_id: str
+    numerator: int
+    denominator: int
+    value: float | None
+    status: str | None  # None: no denominator (shared/planrules.py)
+    target: float
+    comparator: str
+    #: Where the plan's base replaced the denominator: the register's own count of open
+    #: sites, and the kernel's data warnings (numerator above the base, register not it).
+    register: int | None = None
+    warnings: tuple[str, ...] = ()
+
+    def as_dict(self) -> dict[str, Any]:
+        return _indicator_content(self)
+
+
+@functools.lru_cache(maxsize=8192)
+def _indicator_content(figure: IndicatorFigure) -> dict[str, Any]:
+    """Shared by every unit with the same figure: readers never change it (a pure function of
+    an immutable figure, so a memo rather than process state)."""
+    return {
+        "numerator": figure.numerator,
+        "denominator": figure.denominator,
+        "value": figure.value,
+        "status": figure.status,
+        "target": figure.target,
+        "comparator": figure.comparator,
+        "register": figure.register,
+        "warnings": list(figure.warnings),
+    }
+
+
+@dataclass
+class Figures:
+    """The figures of one period for one scope, every unit of its tree.
+
+    The content of the units is built once and shared by every request the cached figures
+    serve (as is its canonical text): readers never change it."""
+
+    period: Period
+    scope: str
+    as_of: datetime
+    tree: UnitTree
+    values: dict[str, dict[str, int]]
+    indicators: dict[str, dict[str, IndicatorFigure]]
+    targets: dict[str, IndicatorTarget]
+    reported_status: dict[tuple[str, str], str] = field(default_factory=dict)
+    other_indicators: list[dict[str, Any]] = field(default_factory=list)
+    built: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def units_content(self) -> dict[str, Any]:
+        units: dict[str, Any] | None = self.built.get("units")
+        if units is None:
+            # Units with the same numbers share one indicators dict (see `roll_up.py`), so
+            # their content is made once per shared dict.
+            made: dict[int, dict[str, Any]] = {}
+            units = self.built["units"] = {}
+            for code in self.tree.nodes:
+                indicators = self.indicators[code]
+                content = made.get(id(indicators))
+                if content is None:
+                    content = made[id(indicators)] = {
+                        key: figure.as_dict() for key, figure in indicators.items()}
+                units[code] = {"figures": self.values[code], "indicators": content}
+        return units
+
+    def _head(self) -> dict[str, Any]:
+        return {
+            "period_id": self.period.id,
+            "scope": self.scope,
+            "as_of": self.as_of.isoformat(),
+            "data_from": self.period.data_from.isoformat(),
+            "cutoff_on": self.period.cutoff_on.isoformat(),
+        }
+
+    def content(self) -> dict[str, Any]:
+        """The canonical content of the report: what finalising freezes and hashes."""
+        return self._head() | {"units": self.units_content()}
+
+    def canonical_text(self) -> str:
+        """`canonical_json(self.content())`, the units' part written once ("units" is the
+        last key in sorted order): what is hashed and what finalising stores."""
+        units: str | None = self.built.get("units_json")
+        if units is None:
+            floats = {value for figures in self.indicators.values()
+                      for figure in figures.values() for value in (figure.value, figure.target)}
+            units = self.built["units_json"] = units_json(self.units_content(), floats)
+        return canonical_json(self._head())[:-1] + ',"units":' + units + "}"
+
+    def content_hash(self) -> str:
+        """The hash of `content()`."""
+        return hashlib.sha256(self.canonical_text().encode()).hexdigest()

@@ -1,0 +1,179 @@
+"""From the figures counted per node of a unit tree (`Direct`, by either compute path) to a
+report's `Figures`: communes counted, every unit's figures summed up the tree, the targets of
+the year, I1-I4 of every unit (each indicator measured by its named figures,
+`domain/indicators.MEASURED_BY`, and judged by the kernel's rulebook) and what the indicators
+service itself reported."""
+
+from __future__ import annotations
+
+import functools
+import json
+import operator
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection
+
+from services.reporting.adapters.tables import indicators_facts
+from services.reporting.application.fact_reads import histories
+from services.reporting.application.report_figures import Figures, IndicatorFigure, Window
+from services.reporting.application.unittree import UnitTree
+from services.reporting.domain.counting import MODELS_I1
+from services.reporting.domain.indicators import (
+    CORE_INDICATORS,
+    MEASURED_BY,
+    PLAN_TARGETS,
+    IndicatorTarget,
+    comparator_of,
+    judge,
+)
+from services.reporting.domain.metrics import METRIC_KEYS
+from services.reporting.domain.periods import Period
+from shared.adminunits import HAI_PHONG
+from shared.planrules import base_warnings, percent_of
+
+Direct = dict[str, Counter[str]]  # figures per node of the tree, before rolling up
+
+
+@dataclass(frozen=True)
+class UnitRatios:
+    """What a unit's four indicators depend on, the key units share them by: whether it is
+    the city of the plan (whose base replaces the register's count), whether any head owes a
+    session yet (I2 is "chưa đến hạn" until one does), and each indicator's numerator and
+    denominator, by indicator id."""
+
+    city_of_plan: bool
+    heads_owing: bool
+    ratios: tuple[tuple[str, int, int], ...]
+
+    @classmethod
+    def of(cls, code: str, tree: UnitTree, unit: dict[str, int]) -> UnitRatios:
+        return cls(
+            code == tree.scope and code == HAI_PHONG,
+            unit["heads_owing"] > 0,
+            tuple((indicator_id, unit[MEASURED_BY[indicator_id][0]],
+                   unit[MEASURED_BY[indicator_id][1]]) for indicator_id in CORE_INDICATORS),
+        )
+
+
+def finish_figures(
+    conn: Connection, period: Period, scope: str, window: Window, tree: UnitTree,
+    direct: Direct,
+) -> Figures:
+    """The report's figures from what was counted per node (`direct`, changed in place)."""
+    for node in tree.nodes.values():
+        if node.level == "commune":
+            own = direct[node.code]
+            own["communes"] += 1
+            if own[MODELS_I1] > 0:
+                own["communes_with_model"] += 1
+    values = roll_up(tree, direct)
+    targets = _targets(conn, window, period.year)
+    # Units with the same numbers share their indicators (thousands of communes, a few
+    # hundred different numbers): made once, never changed.
+    made: dict[UnitRatios, dict[str, IndicatorFigure]] = {}
+    indicators: dict[str, dict[str, IndicatorFigure]] = {}
+    for code in tree.nodes:
+        key = UnitRatios.of(code, tree, values[code])
+        found = made.get(key)
+        if found is None:
+            found = made[key] = _indicators(key, targets, period.year, period.cutoff_on)
+        indicators[code] = found
+    figures = Figures(period, scope, window.as_of, tree, values, indicators, targets)
+    _reported(conn, window, tree, period.year, figures)
+    return figures
+
+
+def roll_up(tree: UnitTree, direct: Direct) -> dict[str, dict[str, int]]:
+    """Every unit's figures: its own plus its children's, every figure of `METRIC_KEYS`."""
+    totals: dict[str, list[int]] = {}
+    zeros = [0] * len(METRIC_KEYS)
+    for node in tree.post_order():
+        own = direct.get(node.code)
+        values = list(map(own.get, METRIC_KEYS, zeros)) if own else zeros
+        for child in node.children:
+            values = list(map(operator.add, values, totals[child]))
+        totals[node.code] = values
+    return {code: dict(zip(METRIC_KEYS, totals[code], strict=True)) for code in tree.nodes}
+
+
+def _targets(conn: Connection, window: Window, year: int) -> dict[str, IndicatorTarget]:
+    targets = dict(PLAN_TARGETS)
+    for subject, history in histories(conn, indicators_facts, "indicator", window).items():
+        indicator_id, _, for_year = subject.partition(":")
+        if for_year != str(year) or history.last.amount is None:
+            continue
+        row = history.last
+        data = json.loads(row.data or "{}")
+        fixed = data.get("denominator_fixed")
+        plan = PLAN_TARGETS.get(indicator_id)
+        targets[indicator_id] = IndicatorTarget(
+            indicator_id,
+            comparator_of(row.state),
+            float(row.amount),
+            int(fixed) if isinstance(fixed, int | float) and fixed > 0 else (
+                plan.denominator_fixed if plan and fixed is None else None),
+            data.get("name"),
+        )
+    return targets
+
+
+def _indicators(
+    key: UnitRatios, targets: dict[str, IndicatorTarget], year: int, cutoff: date
+) -> dict[str, IndicatorFigure]:
+    """The four indicators of a unit, in the plan's order."""
+    result: dict[str, IndicatorFigure] = {}
+    for indicator_id, numerator, denominator in key.ratios:
+        target = targets[indicator_id]
+        # The plan's fixed denominator (239 sites) is the city's; units below are measured
+        # against the sites registered in them. The register's count is kept beside it.
+        register = None
+        if key.city_of_plan and target.denominator_fixed:
+            register, denominator = denominator, target.denominator_fixed
+        due = key.heads_owing or indicator_id != "I2"  # only I2 waits for a session owed
+        result[indicator_id] = _indicator(indicator_id, numerator, denominator, target, year,
+                                          cutoff, due, register)
+    return result
+
+
+@functools.lru_cache(maxsize=4096)
+def _indicator(
+    indicator_id: str, numerator: int, denominator: int, target: IndicatorTarget, year: int,
+    cutoff: date, due: bool, register: int | None,
+) -> IndicatorFigure:
+    """One indicator's figure; thousands of communes share a few (0/1, 1/1, ...), so each is
+    made once (and never changed: a pure function's memo, not process state)."""
+    warnings = () if register is None else base_warnings(numerator, denominator, register)
+    return IndicatorFigure(
+        indicator_id, numerator, denominator, percent_of(numerator, denominator),
+        judge(numerator, denominator, target, year, cutoff, due=due), target.target,
+        target.comparator, register, warnings)
+
+
+def _reported(
+    conn: Connection, window: Window, tree: UnitTree, year: int, figures: Figures
+) -> None:
+    """What the indicators service itself reported: its status of I1-I4 beside ours, and
+    the figures of the other indicators, which are reported rather than computed."""
+    for subject, history in histories(conn, indicators_facts, "status", window).items():
+        indicator_id, for_year, unit = [*subject.split(":"), "", ""][:3]
+        if for_year == str(year) and unit in tree.nodes and history.last.state:
+            figures.reported_status[(unit, indicator_id)] = history.last.state
+    other: list[dict[str, Any]] = figures.other_indicators
+    for subject, history in histories(conn, indicators_facts, "reported", window).items():
+        indicator_id, for_year, unit = [*subject.split(":"), "", ""][:3]
+        if for_year != str(year) or indicator_id in CORE_INDICATORS or unit not in tree.nodes:
+            continue
+        row = history.last
+        denominator = json.loads(row.data or "{}").get("denominator")
+        numerator = int(row.amount or 0)
+        other.append({
+            "indicator_id": indicator_id,
+            "unit_code": unit,
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": percent_of(numerator, int(denominator)) if denominator else None,
+        })
+    other.sort(key=lambda item: (item["indicator_id"], item["unit_code"]))

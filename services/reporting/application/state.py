@@ -1,0 +1,59 @@
+"""Everything the reporting service keeps in memory between requests, in ONE object owned by
+its runtime (`ReportingRuntime`, made by `app.create_runtime`) and passed down to what uses
+it: never in module globals, so each database (tests open many in one process) sees only its
+own, and a test can drop it all at once (`forget`).
+
+- `figures`: the figures of recent reports, keyed by the facts they see (`figures.py`);
+- `frozen`: the canonical text of finalised reports' frozen figures, verified against their
+  hash once (`reports.py`);
+- `copies`: the chunk figures summed per unit, kept up to date (`chunk_sums.py`);
+- `owed`: what the dialogue rule owes each head per window (`heads.py`).
+
+Nothing here changes a figure: each cache is keyed by what decides its value, and dropping
+any of them only makes the next report slower.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.reporting.application.chunk_sums import ChunkCopies
+from services.reporting.application.heads import KeptOwed, kept_windows
+from services.reporting.application.lru import Lru
+from services.reporting.application.report_figures import Figures
+from shared.runtime import ServiceRuntime
+
+FIGURES_KEPT = 24  # reports: a few periods and scopes, each with the period before
+FROZEN_KEPT = 16  # frozen contents: a finalised report's and the period's before it
+
+
+class ReportingState:
+    """The reporting service's process state for one database (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.figures: Lru[tuple[Any, ...], Figures] = Lru(FIGURES_KEPT)
+        self.frozen: Lru[str, str] = Lru(FROZEN_KEPT)
+        self.copies = ChunkCopies()
+        self.owed: KeptOwed = kept_windows()
+
+    def forget(self) -> None:
+        """Drop everything kept: the next report reads the tables afresh."""
+        self.figures.clear()
+        self.frozen.clear()
+        self.copies.clear()
+        self.owed.clear()
+
+
+class ReportingRuntime(ServiceRuntime):
+    """The reporting service's runtime: the kernel's, holding the service's state."""
+
+    def __init__(self, state: ReportingState, *args: Any, **kwargs: Any) -> None:
+        self.reporting = state
+        super().__init__(*args, **kwargs)
+
+
+def state_of(runtime: ServiceRuntime) -> ReportingState:
+    """The state of a reporting runtime (routes and background jobs get the kernel's type)."""
+    if not isinstance(runtime, ReportingRuntime):
+        raise TypeError("not a reporting runtime: make it with services.reporting.app")
+    return runtime.reporting
