@@ -7,7 +7,7 @@ stored payload of the older version, so old events still load.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid4
@@ -66,52 +66,56 @@ class EventEnvelope:
         )
 
     def head(self) -> dict[str, Any]:
-        """Every field but the payload, as they travel."""
-        return {
-            "event_id": str(self.event_id),
-            "event_type": self.event_type,
-            "schema_version": self.schema_version,
-            "service": self.service,
-            "aggregate_type": self.aggregate_type,
-            "aggregate_id": self.aggregate_id,
-            "aggregate_version": self.aggregate_version,
-            "occurred_at": self.occurred_at.isoformat(),
-            "recorded_at": self.recorded_at.isoformat(),
-            "actor": self.actor,
-            "department": self.department,
-            "unit_code": self.unit_code,
-            "correlation_id": self.correlation_id,
-            "causation_id": self.causation_id,
-            "position": self.position,
-        }
+        """Every field but the payload, as they travel (`HEAD_FIELDS`)."""
+        values = self.__dict__
+        head = {name: values[name] for name in HEAD_FIELDS}
+        for name, encode in _TO_WIRE:
+            head[name] = encode(head[name])
+        return head
 
     @classmethod
     def from_json(cls, data: bytes | str) -> EventEnvelope:
+        """The envelope of a message body. Every field must be there (the head always writes
+        each, None included): a missing one is a KeyError, never a silent default."""
         raw = orjson.loads(data)
-        values = {
-            "event_id": UUID(raw["event_id"]),
-            "event_type": raw["event_type"],
-            "schema_version": int(raw["schema_version"]),
-            "service": raw["service"],
-            "aggregate_type": raw["aggregate_type"],
-            "aggregate_id": raw["aggregate_id"],
-            "aggregate_version": int(raw["aggregate_version"]),
-            "occurred_at": datetime.fromisoformat(raw["occurred_at"]),
-            "recorded_at": datetime.fromisoformat(raw["recorded_at"]),
-            "actor": raw["actor"],
-            "payload": raw["payload"],
-            "unit_code": raw.get("unit_code"),
-            "department": raw.get("department"),
-            "correlation_id": raw.get("correlation_id"),
-            "causation_id": raw.get("causation_id"),
-            "position": raw.get("position"),
-        }
+        values = {name: raw[name] for name in ENVELOPE_FIELDS}
+        for name, decode in _FROM_WIRE:
+            values[name] = decode(values[name])
         # Every consumer decodes every event it receives. The frozen dataclass's __init__
         # sets each field through object.__setattr__, half the cost of decoding; every field
-        # is given here, so filling the instance's dict makes the very same envelope.
+        # is given here, in the dataclass's order, so filling the instance's dict makes the
+        # very same envelope.
         envelope = object.__new__(cls)
         envelope.__dict__.update(values)
         return envelope
+
+
+# The envelope's fields are spelled out once, above: everything else derives from them.
+#: Every field, in the dataclass's order, with its declared type.
+FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(EventEnvelope)}
+ENVELOPE_FIELDS: tuple[str, ...] = tuple(FIELD_TYPES)
+#: What travels beside the payload in a message body (`EventEnvelope.head`).
+HEAD_FIELDS: tuple[str, ...] = tuple(name for name in ENVELOPE_FIELDS if name != "payload")
+#: What a row of the `events` table holds: the service is the store's own.
+STORED_FIELDS: tuple[str, ...] = tuple(name for name in ENVELOPE_FIELDS if name != "service")
+
+
+def fields_of_type(*types: str) -> tuple[str, ...]:
+    """The envelope's fields declared with one of `types` (as written: "datetime")."""
+    return tuple(name for name, declared in FIELD_TYPES.items() if declared in types)
+
+
+# How the fields that are not JSON values travel (the others travel as they are); the
+# versions are made ints again in case a producer wrote them as text.
+_TO_WIRE: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    *((name, str) for name in fields_of_type("UUID")),
+    *((name, datetime.isoformat) for name in fields_of_type("datetime")),
+)
+_FROM_WIRE: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    *((name, UUID) for name in fields_of_type("UUID")),
+    *((name, int) for name in fields_of_type("int")),
+    *((name, datetime.fromisoformat) for name in fields_of_type("datetime")),
+)
 
 
 def wire_json(head: dict[str, Any], payload_json: str) -> bytes:

@@ -7,7 +7,7 @@ after JetStream acknowledged the publish.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from shared.driversql import bind_processor, in_lists, placeholder
-from shared.envelope import EventEnvelope
+from shared.envelope import STORED_FIELDS, EventEnvelope, fields_of_type
 from shared.errors import ConcurrencyError
 
 kernel_metadata = MetaData()
@@ -84,24 +84,15 @@ Index(
 
 
 def _row_to_envelope(row: Any, service: str) -> EventEnvelope:
-    return EventEnvelope(
-        event_id=UUID(row.event_id),
-        event_type=row.event_type,
-        schema_version=row.schema_version,
-        service=service,
-        aggregate_type=row.aggregate_type,
-        aggregate_id=row.aggregate_id,
-        aggregate_version=row.aggregate_version,
-        occurred_at=aware_utc(row.occurred_at),
-        recorded_at=aware_utc(row.recorded_at),
-        actor=row.actor,
-        department=row.department,
-        unit_code=row.unit_code,
-        correlation_id=row.correlation_id,
-        causation_id=row.causation_id,
-        payload=orjson.loads(row.payload),
-        position=row.position,
-    )
+    stored = row._mapping
+    values = {name: stored[name] for name in STORED_FIELDS}
+    for name, decode in _FROM_ROW:
+        values[name] = decode(values[name])
+    return EventEnvelope(service=service, **values)
+
+
+def _payload_text(payload: dict[str, Any]) -> str:
+    return orjson.dumps(payload).decode()
 
 
 def aware_utc(value: datetime) -> datetime:
@@ -109,7 +100,19 @@ def aware_utc(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-_EVENT_COLUMNS = [c.name for c in events_table.columns if c.name != "position"]
+# What an append writes: every stored field but the position the database gives.
+_EVENT_COLUMNS = [name for name in STORED_FIELDS if name != "position"]
+_TIMES = fields_of_type("datetime")
+# The fields stored otherwise than the envelope holds them (the rest are stored as they are).
+_TO_ROW: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    *((name, str) for name in fields_of_type("UUID")),
+    *((name, _payload_text) for name in fields_of_type("dict[str, Any]")),
+)
+_FROM_ROW: tuple[tuple[str, Callable[[Any], Any]], ...] = (
+    *((name, UUID) for name in fields_of_type("UUID")),
+    *((name, aware_utc) for name in fields_of_type("datetime")),
+    *((name, orjson.loads) for name in fields_of_type("dict[str, Any]")),
+)
 
 
 class _DriverSql:
@@ -183,8 +186,8 @@ class EventStore:
         try:
             for envelope in envelopes:
                 row = self._row(envelope)
-                row["occurred_at"] = sql.time(row["occurred_at"])
-                row["recorded_at"] = sql.time(row["recorded_at"])
+                for name in _TIMES:
+                    row[name] = sql.time(row[name])
                 cursor.execute(sql.insert_event, [row[name] for name in _EVENT_COLUMNS])
                 position = int(cursor.fetchone()[0])
                 cursor.execute(sql.insert_outbox, (position, envelope.subject(self.subject_root)))
@@ -308,22 +311,11 @@ class EventStore:
 
     @staticmethod
     def _row(envelope: EventEnvelope) -> dict[str, Any]:
-        return {
-            "event_id": str(envelope.event_id),
-            "event_type": envelope.event_type,
-            "schema_version": envelope.schema_version,
-            "aggregate_type": envelope.aggregate_type,
-            "aggregate_id": envelope.aggregate_id,
-            "aggregate_version": envelope.aggregate_version,
-            "occurred_at": envelope.occurred_at,
-            "recorded_at": envelope.recorded_at,
-            "actor": envelope.actor,
-            "department": envelope.department,
-            "unit_code": envelope.unit_code,
-            "correlation_id": envelope.correlation_id,
-            "causation_id": envelope.causation_id,
-            "payload": orjson.dumps(envelope.payload).decode(),
-        }
+        values = envelope.__dict__
+        row = {name: values[name] for name in _EVENT_COLUMNS}
+        for name, encode in _TO_ROW:
+            row[name] = encode(row[name])
+        return row
 
 
 def _with_position(envelope: EventEnvelope, position: int) -> EventEnvelope:

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, func, select, text, update
 
 from shared.aggregate import ConnectionSource
-from shared.envelope import utcnow, wire_json
+from shared.envelope import HEAD_FIELDS, STORED_FIELDS, fields_of_type, utcnow, wire_json
 from shared.eventstore import aware_utc, outbox_table
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
@@ -47,14 +47,15 @@ def headers_for(event_id: str, event_type: str, correlation_id: str | None) -> d
     return headers
 
 
+# The stored fields of a pending event (`STORED_FIELDS`, the position first), its subject.
+_PENDING_COLUMNS = ("position", *(name for name in STORED_FIELDS if name != "position"))
 _PENDING_SQL = (
-    "SELECT e.position, e.event_id, e.event_type, e.schema_version, e.aggregate_type,"
-    " e.aggregate_id, e.aggregate_version, e.occurred_at, e.recorded_at, e.actor, e.department,"
-    " e.unit_code, e.correlation_id, e.causation_id, e.payload, o.subject"
+    "SELECT " + ", ".join(f"e.{name}" for name in _PENDING_COLUMNS) + ", o.subject"
     " FROM outbox o JOIN events e ON e.position = o.position"
     " WHERE o.published_at IS NULL AND o.position > {after}"
     " ORDER BY o.position LIMIT {limit}"
 )
+_TIMES = fields_of_type("datetime")
 
 
 def _iso(value: Any) -> str:
@@ -65,47 +66,18 @@ def _iso(value: Any) -> str:
 
 
 def _item(row: tuple[Any, ...], service: str) -> OutboxItem:
-    (
-        position,
-        event_id,
-        event_type,
-        schema_version,
-        aggregate_type,
-        aggregate_id,
-        aggregate_version,
-        occurred_at,
-        recorded_at,
-        actor,
-        department,
-        unit_code,
-        correlation_id,
-        causation_id,
-        payload,
-        subject,
-    ) = row
-    # Same fields as EventEnvelope.head(), built from the row without parsing the payload.
-    head = {
-        "event_id": event_id,
-        "event_type": event_type,
-        "schema_version": schema_version,
-        "service": service,
-        "aggregate_type": aggregate_type,
-        "aggregate_id": aggregate_id,
-        "aggregate_version": aggregate_version,
-        "occurred_at": _iso(occurred_at),
-        "recorded_at": _iso(recorded_at),
-        "actor": actor,
-        "department": department,
-        "unit_code": unit_code,
-        "correlation_id": correlation_id,
-        "causation_id": causation_id,
-        "position": position,
-    }
+    # The same head as EventEnvelope.head(), built from the row without parsing the payload.
+    *stored, subject = row
+    values = dict(zip(_PENDING_COLUMNS, stored, strict=True), service=service)
+    for name in _TIMES:
+        values[name] = _iso(values[name])
+    head = {name: values[name] for name in HEAD_FIELDS}
+    position, event_id = values["position"], values["event_id"]
     return OutboxItem(
         position,
         subject,
-        wire_json(head, payload),
-        headers_for(event_id, event_type, correlation_id),
+        wire_json(head, values["payload"]),
+        headers_for(event_id, head["event_type"], head["correlation_id"]),
     )
 
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import cast
+from uuid import uuid4
 
+import orjson
 import pytest
 from sqlalchemy import Engine, func, select
 
 from shared.aggregate import Aggregate, CommandContext, UnitOfWork
 from shared.db import create_db_engine, create_schema
-from shared.envelope import DomainEvent, EventRegistry
+from shared.envelope import HEAD_FIELDS, STORED_FIELDS, DomainEvent, EventEnvelope, EventRegistry
 from shared.errors import ConcurrencyError
 from shared.eventstore import EventStore, events_table, kernel_metadata, outbox_table
+from shared.natsconn import NatsLink
+from shared.relay import OutboxRelay
 
 registry = EventRegistry("test")
 
@@ -169,3 +175,35 @@ def test_events_are_read_back_in_position_order_from_any_position(engine: Engine
         after_first = store.read_all(conn, after_position=everything[0].position or 0)
     assert [e.aggregate_id for e in everything] == ["x", "y", "z"]
     assert [e.aggregate_id for e in after_first] == ["y", "z"]
+
+
+def _every_field_set() -> EventEnvelope:
+    """An envelope whose every field holds a value of its own (none left to a default)."""
+    at = datetime(2023, 5, 1, 7, 30, 15, 123456, tzinfo=UTC)
+    return EventEnvelope(
+        event_id=uuid4(), event_type="Counted", schema_version=2, service="test",
+        aggregate_type="counter", aggregate_id="C9", aggregate_version=1, occurred_at=at,
+        recorded_at=at + timedelta(seconds=3), actor="chủ tịch", payload={"by": 4},
+        unit_code="11755", department="Ban Dân vận", correlation_id="corr-1",
+        causation_id="cause-1",
+    )
+
+
+def test_every_envelope_field_survives_the_store_and_the_relay(engine: Engine) -> None:
+    """The store, its load and the relay's message are derived from the envelope's one
+    definition: a field added to it and missed by any of them fails here."""
+    assert {c.name for c in events_table.columns} == set(STORED_FIELDS)
+    envelope = _every_field_set()
+    store = EventStore("test", "danvan")
+    with engine.begin() as conn:
+        (stored,) = store.append(conn, [envelope], 0)
+    assert stored.position is not None
+    with engine.connect() as conn:
+        (loaded,) = store.load(conn, "counter", "C9")
+    assert loaded == stored == replace(envelope, position=stored.position)
+    relay = OutboxRelay(engine, cast(NatsLink, None), "test")
+    (item,) = relay._fetch_pending(0)
+    assert item.subject == "danvan.test.counter.Counted"
+    assert EventEnvelope.from_json(item.body) == stored
+    assert orjson.loads(item.body) == orjson.loads(stored.to_json())
+    assert list(orjson.loads(item.body)) == [*HEAD_FIELDS, "payload"]
