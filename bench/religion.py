@@ -22,7 +22,7 @@ from openpyxl import Workbook
 
 from bench.common import Timer, report, temp_dir
 from services.religion import messages
-from services.religion.adapters.projector import rebuild
+from services.religion.adapters.projection import rebuild
 from services.religion.adapters.tables import metadata
 from services.religion.application.importing import import_sites
 from services.religion.domain.events import registry

@@ -128,7 +128,7 @@ def test_a_referral_names_the_receiving_agency() -> None:
 
 def test_the_fast_search_fold_agrees_with_the_catalogues_fold() -> None:
     """Stored search text and typed queries must fold alike, or search silently misses."""
-    from services.religion.adapters.projector import fold_text
+    from services.religion.adapters.projection import fold_text
     from shared.adminunits import default_catalogue, fold
 
     names = [u.name for u in default_catalogue().units(date(2023, 6, 1))]

@@ -7,7 +7,7 @@ exactly the same rows.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, update
@@ -40,10 +40,8 @@ from services.dialogue.domain.events import (
     SessionRescheduled,
     registry,
 )
-from shared.envelope import DomainEvent, EventEnvelope
-from shared.eventstore import EventStore
-
-Apply = Callable[[Connection, Any, EventEnvelope], None]
+from shared.envelope import EventEnvelope
+from shared.projection import InlineProjection
 
 
 def _head_took_office(conn: Connection, e: HeadTookOffice, env: EventEnvelope) -> None:
@@ -261,7 +259,8 @@ def _rule_set(conn: Connection, e: DialogueRuleSet, env: EventEnvelope) -> None:
     )
 
 
-HANDLERS: dict[type[DomainEvent], Apply] = {
+# Keyed by class (`shared/projection.py`): every event of the registry is handled.
+PROJECTION = InlineProjection(registry, READ_MODELS, {
     HeadTookOffice: _head_took_office,
     HeadLeftOffice: _head_left_office,
     SessionPlanned: _session_planned,
@@ -278,21 +277,6 @@ HANDLERS: dict[type[DomainEvent], Apply] = {
     CommitmentOverdue: _overdue,
     CommitmentReopened: _reopened,
     DialogueRuleSet: _rule_set,
-}
-
-
-def project(conn: Connection, envelopes: Iterable[EventEnvelope]) -> None:
-    for envelope in envelopes:
-        event = registry.decode(envelope)
-        HANDLERS[type(event)](conn, event, envelope)
-
-
-def rebuild(conn: Connection, store: EventStore) -> int:
-    """Empty every read model and replay the events table into it; returns events replayed."""
-    for table in reversed(READ_MODELS):
-        conn.execute(delete(table))
-    count = 0
-    for envelope in store.iter_all(conn):
-        project(conn, [envelope])
-        count += 1
-    return count
+})
+project = PROJECTION.project
+rebuild = PROJECTION.rebuild

@@ -13,6 +13,15 @@ Religion's facts also keep I3 and I4 counted (`ind_site_counts`), so its events 
 without folding every site again. A rebuild (`shared.rebuild`) runs the same projections
 into its own generation of the fact tables and announces nothing until that generation is
 live: statuses are evaluated on the live facts.
+
+Unlike religion and dialogue (`adapters/projection.py`, `shared/projection.py`), the service's
+own events are NOT projected inline: they come back through its own stream like the other
+two sources'. Deliberately: they are facts of the same fact tables, which three streams feed
+through one mechanism (exactly-once tracking, stream order, generations built beside the live
+tables by `shared.rebuild`); an inline writer beside the consumers would be a second path to
+the same tables that a rebuild from the streams would also have to replay from the events
+table. The price is read-your-writes lag: a model counts for I1 once the relay has published
+it and the consumer has taken it (well under a second, see `make bench`).
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from services.religion.adapters.projector import rebuild
+from services.religion.adapters.projection import rebuild
 from services.religion.api import access
 from services.religion.application import queries
 from shared.clock import today_vn

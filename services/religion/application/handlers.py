@@ -10,7 +10,7 @@ from datetime import date
 from uuid import uuid4
 
 from services.religion import messages
-from services.religion.adapters.projector import project
+from services.religion.adapters.projection import project
 from services.religion.application.commands import (
     AmendSite,
     CaseStepCommand,

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from sqlalchemy import insert, select
 
 from services.religion import messages
-from services.religion.adapters.projector import site_row
+from services.religion.adapters.projection import site_row
 from services.religion.adapters.spreadsheet import Cell, Sheet, SheetRow, read_sheet
 from services.religion.adapters.tables import sites
 from services.religion.application.commands import RELIGIONS, RegisterSite

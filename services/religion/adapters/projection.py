@@ -6,11 +6,10 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, update
+from sqlalchemy import Connection, insert, update
 
 from services.religion.adapters.tables import READ_MODELS, cases, certificates, sites
 from services.religion.domain.events import (
@@ -20,6 +19,8 @@ from services.religion.domain.events import (
     CertificateRevoked,
     ComplianceCaseOpened,
     ComplianceCaseReferred,
+    ComplianceCaseResolved,
+    ComplianceCaseReviewStarted,
     DossierStep,
     LandDossierLodged,
     SiteAmended,
@@ -30,8 +31,8 @@ from services.religion.domain.events import (
 )
 from services.religion.domain.workflow import due_on
 from shared.adminunits import UnknownUnitError, default_catalogue, fold
-from shared.envelope import DomainEvent, EventEnvelope
-from shared.eventstore import EventStore
+from shared.envelope import EventEnvelope
+from shared.projection import InlineProjection
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -221,40 +222,18 @@ def _case_step(conn: Connection, e: CaseStep, env: EventEnvelope) -> None:
     conn.execute(update(cases).where(cases.c.case_id == e.case_id).values(values))
 
 
-Apply = Callable[[Connection, Any, EventEnvelope], None]
-HANDLERS: dict[str, Apply] = {
-    "SiteRegistered": _site_registered,
-    "SiteAmended": _site_amended,
-    "SiteClosed": _site_closed,
-    **{name: _dossier_step for name in DOSSIER_STEP_EVENTS},
-    "CertificateIssued": _certificate_issued,
-    "CertificateRevoked": _certificate_revoked,
-    "ComplianceCaseOpened": _case_opened,
-    "ComplianceCaseReviewStarted": _case_step,
-    "ComplianceCaseResolved": _case_step,
-    "ComplianceCaseReferred": _case_step,
-}
-
-
-def project(conn: Connection, envelopes: Iterable[EventEnvelope]) -> None:
-    for envelope in envelopes:
-        handler = HANDLERS.get(envelope.event_type)
-        if handler is not None:
-            event: DomainEvent = registry.decode(envelope)
-            handler(conn, event, envelope)
-
-
-def rebuild(conn: Connection, store: EventStore) -> int:
-    """Empty the read models and replay every stored event into them; returns the count."""
-    for table in reversed(READ_MODELS):
-        conn.execute(delete(table))
-    count = 0
-    batch: list[EventEnvelope] = []
-    for envelope in store.iter_all(conn):
-        batch.append(envelope)
-        if len(batch) >= 1000:
-            project(conn, batch)
-            count += len(batch)
-            batch = []
-    project(conn, batch)
-    return count + len(batch)
+# Keyed by class (`shared/projection.py`): every event of the registry is handled.
+PROJECTION = InlineProjection(registry, READ_MODELS, {
+    SiteRegistered: _site_registered,
+    SiteAmended: _site_amended,
+    SiteClosed: _site_closed,
+    **{cls: _dossier_step for cls in DOSSIER_STEP_EVENTS.values()},
+    CertificateIssued: _certificate_issued,
+    CertificateRevoked: _certificate_revoked,
+    ComplianceCaseOpened: _case_opened,
+    ComplianceCaseReviewStarted: _case_step,
+    ComplianceCaseResolved: _case_step,
+    ComplianceCaseReferred: _case_step,
+})
+project = PROJECTION.project
+rebuild = PROJECTION.rebuild

@@ -1,0 +1,89 @@
+"""Inline projections: a service's read models follow its own events in the transaction that
+stores them, and are rebuilt by replaying its `events` table through the same handlers.
+
+One convention for every service (each in its `adapters/projection.py`):
+
+- handlers are keyed by event CLASS (a renamed or mistyped event fails at import, not at
+  run time) and read only the event and its envelope, never the clock, so a replay gives
+  the same rows;
+- every event type of the service's registry is either handled or listed as changing no
+  read model (`ignored`): checked when the projection is made, so a new event type cannot
+  be forgotten silently. An ignored event is passed over without being decoded;
+- an event of a type the registry does not know is an error (`UnknownEventTypeError`):
+  the store holds only the service's own events, so it means a missing registration.
+
+A consumed stream (another service's events, through NATS) is a `shared.consumer.Projection`
+instead: see docs/architecture.md for which to use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, delete
+
+from shared.envelope import DomainEvent, EventEnvelope, EventRegistry, UnknownEventTypeError
+from shared.eventstore import EventStore
+
+Apply = Callable[[Connection, Any, EventEnvelope], None]
+
+_REPLAY_BATCH = 1000
+
+
+class InlineProjection:
+    """The handlers of a service's own events onto its read models (`tables`)."""
+
+    def __init__(
+        self,
+        registry: EventRegistry,
+        tables: Sequence[Table],
+        handlers: Mapping[type[DomainEvent], Apply],
+        *,
+        ignored: Iterable[type[DomainEvent]] = (),
+    ) -> None:
+        self.registry = registry
+        self.tables = tuple(tables)
+        ignored = tuple(ignored)
+        both = set(handlers) & set(ignored)
+        if both:
+            raise ValueError(f"handled and ignored: {_names(both)}")
+        listed = {cls.event_type for cls in (*handlers, *ignored)}
+        unlisted = set(registry.types) - listed
+        if unlisted:
+            raise ValueError(f"neither handled nor ignored: {sorted(unlisted)}")
+        strangers = listed - set(registry.types)
+        if strangers:
+            raise ValueError(f"not registered with {registry.service}: {sorted(strangers)}")
+        # Looked up by the envelope's type name: an ignored event is never decoded.
+        self._by_name: dict[str, Apply | None] = {
+            cls.event_type: apply for cls, apply in handlers.items()}
+        self._by_name.update({cls.event_type: None for cls in ignored})
+
+    def project(self, conn: Connection, envelopes: Iterable[EventEnvelope]) -> None:
+        for envelope in envelopes:
+            if envelope.event_type not in self._by_name:
+                raise UnknownEventTypeError(envelope.event_type)
+            apply = self._by_name[envelope.event_type]
+            if apply is not None:
+                apply(conn, self.registry.decode(envelope), envelope)
+
+    def rebuild(self, conn: Connection, store: EventStore) -> int:
+        """Empty the read models and replay every stored event into them (in the caller's
+        transaction); returns the number of events replayed."""
+        for table in reversed(self.tables):
+            conn.execute(delete(table))
+        count = 0
+        batch: list[EventEnvelope] = []
+        for envelope in store.iter_all(conn):
+            batch.append(envelope)
+            if len(batch) >= _REPLAY_BATCH:
+                self.project(conn, batch)
+                count += len(batch)
+                batch = []
+        self.project(conn, batch)
+        return count + len(batch)
+
+
+def _names(classes: Iterable[type[DomainEvent]]) -> list[str]:
+    return sorted(cls.event_type for cls in classes)
