@@ -6,8 +6,9 @@ and how a district board stands on its reporting duty (IV.3). The one rule every
   - `monthly`: the last day of each month of the plan year;
   - `quarterly`: the last day of March, June, September and December;
   - `by_conference`: the data cut-off of each conference of II.3.2 (3, 6, 9 and 12 months),
-    the 14th of the period's last month (Decree 09/2019/NĐ-CP, as the reporting service's
-    default periods; a period whose window the office moved keeps the plan's due date);
+    the 14th of the period's last month (shared/conferencedates.py, as the reporting
+    service's default periods; a period whose window the office moved keeps the plan's due
+    date);
   - `deadline`: once, on `due_on`.
   Occurrences due before the item joined the plan (`starts_on`) are not owed.
 * **An item's status at the end of day d** (`item_standing`), from the progress dated up to
@@ -42,6 +43,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Final, Literal
 
+from shared.conferencedates import CONFERENCE_MONTHS, conference_cutoff
+
 Recurrence = Literal["deadline", "monthly", "quarterly", "by_conference"]
 RECURRENCES: tuple[Recurrence, ...] = ("deadline", "monthly", "quarterly", "by_conference")
 RECURRENCE_LABELS: dict[str, str] = {
@@ -65,9 +68,16 @@ ITEM_STATUS_LABELS: dict[str, str] = {
 #: How a report lists items: what needs attention first.
 ITEM_STATUS_ORDER: dict[str, int] = {OVERDUE: 0, IN_PROGRESS: 1, NOT_STARTED: 2, DONE: 3}
 
-#: The conferences of II.3.2 close their data on the 14th of the period's last month.
-CONFERENCE_MONTHS: tuple[int, ...] = (3, 6, 9, 12)
-CONFERENCE_CUTOFF_DAY: Final = 14
+
+
+#: The plan's party a district board acts as (Ban Dân vận các quận ủy, huyện ủy, section IV):
+#: a district board records progress on, and reads, the items that name this party.
+DISTRICT_BOARDS: Final = "ban-dan-van-cap-huyen"
+
+
+def names_district_boards(responsible: str, coordinating: Collection[str]) -> bool:
+    """Whether an item is the district boards' to carry out or coordinate."""
+    return responsible == DISTRICT_BOARDS or DISTRICT_BOARDS in coordinating
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,7 @@ def occurrence_dues(schedule: Schedule, starts_on: date | None = None) -> list[d
     elif schedule.kind == "quarterly":
         dues = [_month_end(year, month) for month in (3, 6, 9, 12)]
     else:
-        dues = [date(year, month, CONFERENCE_CUTOFF_DAY) for month in CONFERENCE_MONTHS]
+        dues = [conference_cutoff(year, month) for month in CONFERENCE_MONTHS]
     return [d for d in dues if starts_on is None or d >= starts_on]
 
 

@@ -36,7 +36,6 @@ from services.indicators.application.plancommands import (
     WithdrawPlanItem,
 )
 from services.indicators.domain.plan import (
-    DISTRICT_BOARDS,
     DistrictReport,
     PlanItemWork,
     ReportingDuty,
@@ -66,9 +65,10 @@ from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
+from shared.conferencedates import CONFERENCE_MONTHS, conference_cutoff
 from shared.envelope import EventEnvelope
 from shared.errors import Forbidden, InvalidInput, NotFound
-from shared.taskrules import CONFERENCE_CUTOFF_DAY, CONFERENCE_MONTHS
+from shared.taskrules import DISTRICT_BOARDS
 from shared.unitcheck import require_unit
 
 WRITE = "indicators:write"
@@ -326,7 +326,7 @@ def parse_period(period_id: str) -> tuple[int, int]:
 
 def period_cutoff(period_id: str) -> date:
     year, months = parse_period(period_id)
-    return date(year, months, CONFERENCE_CUTOFF_DAY)
+    return conference_cutoff(year, months)
 
 
 def district_codes_on(on: date, jurisdiction: str) -> list[str]:

@@ -14,10 +14,11 @@ from datetime import date
 
 from services.indicators.domain.plan import DistrictReport, ReportingDuty, district_report_id
 from shared.aggregate import CommandContext
+from shared.conferencedates import CONFERENCE_MONTHS
 from shared.errors import ConcurrencyError
 from shared.logs import get_logger
 from shared.runtime import ServiceRuntime
-from shared.taskrules import CONFERENCE_MONTHS, REMIND_BEFORE_DAYS
+from shared.taskrules import REMIND_BEFORE_DAYS
 
 log = get_logger("danvan.indicators.reminders")
 SYSTEM_ACTOR = "system:indicators"

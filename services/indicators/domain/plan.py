@@ -47,9 +47,6 @@ from shared.taskrules import (
     submission_standing,
 )
 
-#: Who acts for a district board on the items that name the district boards.
-DISTRICT_BOARDS = "ban-dan-van-cap-huyen"
-
 
 def item_schedule(item: PlanItemSpec, year: int) -> Schedule:
     return Schedule(item.recurrence, year, item.due_on)

@@ -14,16 +14,20 @@ from __future__ import annotations
 from datetime import date
 
 from services.reporting.domain.periods import MONTHS, Period, default_period
+from shared.conferencedates import CONFERENCE_CUTOFF_DAY
+
+#: A year's windows open the day after December's cut-off (shared/conferencedates.py).
+_OPENS = (12, CONFERENCE_CUTOFF_DAY + 1)
 
 Chunk = int  # year * 100 + the month of its cut-off: 202603, 202606, ...
 
 
 def chunk_of(day: date) -> Chunk:
     """The chunk a business date falls in."""
-    if (day.month, day.day) >= (12, 15):
+    if (day.month, day.day) >= _OPENS:
         return (day.year + 1) * 100 + MONTHS[0]
     for months in MONTHS:
-        if (day.month, day.day) <= (months, 14):
+        if (day.month, day.day) <= (months, CONFERENCE_CUTOFF_DAY):
             return day.year * 100 + months
     raise AssertionError("every date is on or before the 14th of December or after it")
 
@@ -32,14 +36,14 @@ def head_chunk_of(day: date) -> Chunk:
     """The chunk a session held on `day` is counted in for I2, whose window starts on
     1 January (shared/planrules.py), not on the 15th of December before: the days 15/12 to
     31/12 have a chunk of their own, Y00, before Y03, which no I2 window reaches."""
-    if (day.month, day.day) >= (12, 15):
+    if (day.month, day.day) >= _OPENS:
         return (day.year + 1) * 100
     return chunk_of(day)
 
 
 def chunk_end(chunk: Chunk) -> date:
     """The last business date of a chunk: the default cut-off it ends on."""
-    return date(chunk // 100, chunk % 100, 14)
+    return date(chunk // 100, chunk % 100, CONFERENCE_CUTOFF_DAY)
 
 
 def period_chunks(period: Period) -> tuple[Chunk, Chunk]:

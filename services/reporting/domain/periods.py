@@ -5,7 +5,8 @@ whole year. Its data window follows the state reporting regime, Decree 09/2019/N
 "thời gian chốt số liệu" runs from the 15th of the month before the reporting period to the
 14th of the period's last month; for the year report, 15/12 of the year before to 14/12. The
 9-month period is not in the decree and is read the same way (15/12 → 14/09). An office may
-move the window of one period of one year (a `PeriodAdjusted` event).
+move the window of one period of one year (a `PeriodAdjusted` event). The calendar itself is
+the kernel's (shared/conferencedates.py), shared with the plan's task rule.
 """
 
 from __future__ import annotations
@@ -15,7 +16,9 @@ import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-MONTHS = (3, 6, 9, 12)
+from shared.conferencedates import CONFERENCE_MONTHS, conference_cutoff, conference_data_from
+
+MONTHS = CONFERENCE_MONTHS
 _PERIOD_ID = re.compile(r"^(\d{4})-(3|6|9|12)m$")
 FIRST_YEAR, LAST_YEAR = 2015, 2100
 
@@ -91,8 +94,8 @@ def default_period(year: int, months: int) -> Period:
         months=months,
         starts_on=date(year, 1, 1),
         ends_on=date(year, months, calendar.monthrange(year, months)[1]),
-        data_from=date(year - 1, 12, 15),
-        cutoff_on=date(year, months, 14),
+        data_from=conference_data_from(year),
+        cutoff_on=conference_cutoff(year, months),
     )
 
 

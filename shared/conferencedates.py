@@ -1,0 +1,35 @@
+"""The conference calendar of plan section II.3.2: when each conference's data closes.
+
+The conferences (giao ban 3 tháng, sơ kết 6 tháng, 9 tháng, tổng kết năm) are cumulative
+from the start of the year. Their data window follows the state reporting regime, Decree
+09/2019/NĐ-CP art. 12: from the 15th of the month before the reporting period to the 14th of
+the period's last month (15/12 of the year before → 14/12 for the year report; the 9-month
+period, not in the decree, is read the same way).
+
+The one definition: the reporting service's default periods and the plan's task rule
+(items owed "by conference", shared/taskrules.py) both take their dates from here.
+
+Pure: no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Final
+
+#: The conferences of II.3.2, by the number of months each covers.
+CONFERENCE_MONTHS: Final[tuple[int, ...]] = (3, 6, 9, 12)
+#: A conference's data closes on this day of the period's last month (Decree 09/2019 art. 12).
+CONFERENCE_CUTOFF_DAY: Final = 14
+
+
+def conference_cutoff(year: int, months: int) -> date:
+    """The default data cut-off of the `months`-month conference of `year`."""
+    if months not in CONFERENCE_MONTHS:
+        raise ValueError(f"no {months}-month conference")
+    return date(year, months, CONFERENCE_CUTOFF_DAY)
+
+
+def conference_data_from(year: int) -> date:
+    """Where every conference window of `year` opens: the day after last year's cut-off."""
+    return date(year - 1, 12, CONFERENCE_CUTOFF_DAY + 1)
