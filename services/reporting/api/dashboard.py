@@ -10,10 +10,11 @@ from fastapi.responses import HTMLResponse
 from services.reporting.api.scope import Scope
 from services.reporting.application.figures import compute
 from services.reporting.application.opening import has_data, opening_period
+from services.reporting.application.periodchoices import period_choices
 from services.reporting.application.reports import Report, build_report, load_period
 from services.reporting.application.state import state_of
 from services.reporting.application.views import require_theme, require_unit
-from services.reporting.domain.periods import MONTHS, Period, period_id
+from services.reporting.domain.periods import MONTHS, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
 from shared.auth.checks import readable_unit
 from shared.clock import VN_TZ, today_vn
@@ -26,7 +27,6 @@ router = APIRouter(tags=["bảng điều khiển"])
 PeriodParam = Annotated[str | None, Query(max_length=10)]
 UnitParam = Annotated[str | None, Query(pattern=r"^(VN|\d{2}|\d{3}|\d{5})$")]
 AsOf = Annotated[str | None, Query(max_length=40)]
-FIRST_YEAR = 2023  # the first year of the plan this system serves
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -69,7 +69,7 @@ def _page(
                                report.as_of.astimezone(VN_TZ).date()))
     code = require_unit(report, unit)
     html = render_dashboard(report, code, theme, _progress(runtime, report, code),
-                            _choices(runtime, report.period.year), has_data=has)
+                            period_choices(runtime, report.period.year), has_data=has)
     return HTMLResponse(html)
 
 
@@ -91,15 +91,3 @@ def _progress(runtime: ServiceRuntime, report: Report, unit: str) -> list[Progre
             content = figures.content()["units"].get(unit)
             points.append(ProgressPoint(period, content["indicators"] if content else None))
     return points
-
-
-def _choices(runtime: ServiceRuntime, year: int) -> list[Period]:
-    today = today_vn()
-    last = max(today.year, year)
-    with read_connection(runtime.engine) as conn:
-        return [
-            load_period(conn, runtime.store, period_id(y, m))
-            for y in range(last, min(FIRST_YEAR, year) - 1, -1)
-            for m in reversed(MONTHS)
-            if y < today.year or m <= ((today.month - 1) // 3 + 1) * 3 or y == year
-        ]

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
-from services.reporting.api.dashboard import _choices
 from services.reporting.api.scope import Scope
+from services.reporting.application.periodchoices import period_choices
 from services.reporting.application.reports import build_report
 from services.reporting.domain.periods import latest_closed_period
 from services.reporting.outputs.plan import render_plan_page
@@ -27,4 +27,4 @@ def plan_page(
     """Kết quả thực hiện nhiệm vụ của kế hoạch và tình hình báo cáo của cấp huyện."""
     runtime = runtime_of(request)
     report = build_report(runtime, period or latest_closed_period(today_vn()), scope, as_of)
-    return HTMLResponse(render_plan_page(report, _choices(runtime, report.period.year)))
+    return HTMLResponse(render_plan_page(report, period_choices(runtime, report.period.year)))
