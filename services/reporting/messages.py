@@ -262,6 +262,7 @@ SHEET_OTHER = "Chỉ tiêu khác"
 SHEET_PLAN = "Kết quả nhiệm vụ"
 SHEET_DISTRICT_REPORTS = "Báo cáo cấp huyện"
 PLAN_PAGE_TITLE = "Kết quả thực hiện nhiệm vụ theo Kế hoạch công tác dân vận"
+PLAN_PAGE_LINK = "Kết quả thực hiện nhiệm vụ"
 PLAN_PAGE_NO_PLAN = "Chưa có kế hoạch công tác của năm này trong hệ thống."
 
 # -- dashboard ------------------------------------------------------------------------------

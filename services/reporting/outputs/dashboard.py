@@ -96,6 +96,9 @@ def _theme_links(report: Report, theme: str | None) -> str:
                 f'<a id="theme-{key}" href="/chuyen-de/{key}?period={escape(report.period.id)}">'
                 f"{escape(_shorten(title))}</a>"
             )
+    # The plan's page (Kết quả thực hiện nhiệm vụ) is reached from every dashboard page.
+    links.append(f'<a id="plan-link" href="/ke-hoach?period={escape(report.period.id)}">'
+                 f"{escape(messages.PLAN_PAGE_LINK)}</a>")
     return "".join(links)
 
 

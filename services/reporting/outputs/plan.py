@@ -23,6 +23,7 @@ def render_plan_page(report: Report, choices: list[Period]) -> str:
         page_title=escape(f"{heading} — {period_name(report.period)}"),
         heading=escape(heading),
         period_id=escape(report.period.id),
+        dashboard_title=escape(messages.DASH_TITLE),
         scope=escape(report.scope),
         period_options="".join(
             f'<option value="{escape(p.id)}"'
