@@ -18,6 +18,7 @@ from services.reporting.application.reports import (
     finalise_report,
     load_period,
     period_version,
+    plan_reader,
     require_period_id,
 )
 from services.reporting.application.state import state_of
@@ -108,8 +109,9 @@ def get_report(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Báo cáo một kỳ: chỉ tiêu, số liệu so với kỳ trước, các đơn vị trực thuộc."""
-    unit = readable_unit(principal_of(request), unit)
-    report = build_report(runtime_of(request), period_id, scope, as_of)
+    principal = principal_of(request)
+    unit = readable_unit(principal, unit)
+    report = build_report(runtime_of(request), period_id, scope, as_of, plan_reader(principal))
     return report_view(report, unit)
 
 
@@ -193,8 +195,9 @@ def _document(
     fmt: DocumentFormat, request: Request, scope: str, period_id: str, unit: str | None,
     as_of: str | None, theme: str | None,
 ) -> Response:
-    unit = readable_unit(principal_of(request), unit)
-    report = build_report(runtime_of(request), period_id, scope, as_of)
+    principal = principal_of(request)
+    unit = readable_unit(principal, unit)
+    report = build_report(runtime_of(request), period_id, scope, as_of, plan_reader(principal))
     body = fmt.render(report, require_unit(report, unit), theme)
     return _download(body, fmt.media_type, fmt.filename(period_id, theme))
 

@@ -14,6 +14,7 @@ from services.reporting.application.unittree import NATION, UnitTree
 from services.reporting.domain.periods import Period
 from services.reporting.domain.plan import PlanRow, fold, items_section, submissions_section
 from shared.adminunits import default_catalogue
+from shared.auth.units import covers
 from shared.clock import VN_TZ
 
 
@@ -29,15 +30,24 @@ def plan_rows(conn: Connection, year: int, as_of: datetime) -> list[PlanRow]:
 
 
 def plan_part(
-    conn: Connection, period: Period, tree: UnitTree, as_of: datetime
+    conn: Connection, period: Period, tree: UnitTree, as_of: datetime,
+    reader: str | None = None,
 ) -> dict[str, Any] | None:
-    """{"items": ..., "district_reports": ...} of the period; None without a plan that year."""
+    """{"items": ..., "district_reports": ...} of the period; None without a plan that year.
+
+    `reader`: the unit scope of a reader below the city (a district or commune board). It
+    reads what is its own, as the rest of reporting scopes reads by unit: the items that
+    name the district boards, judged on the progress its own units recorded (no inspections:
+    they are the Commission's), and its own row of the district boards' reports. The plan's
+    other items are the Commission's departments' work and stay in the city's report."""
     plan = fold(plan_rows(conn, period.year, as_of), period.year)
     if plan is None:
         return None
-    whole = tree.scope == NATION or tree.root.level == "province"
+    whole = reader is None and (tree.scope == NATION or tree.root.level == "province")
 
     def in_scope(code: str) -> bool:
+        if reader is not None:
+            return bool(code) and covers(reader, code, period.cutoff_on)
         return whole or code in tree.nodes
 
     def district_name(code: str) -> str:
@@ -45,7 +55,8 @@ def plan_part(
         return unit.name if unit else code
 
     return {
-        "items": items_section(plan, period.data_from, period.cutoff_on, in_scope, whole),
+        "items": items_section(plan, period.data_from, period.cutoff_on, in_scope, whole,
+                               district_items_only=reader is not None),
         "district_reports": submissions_section(
             plan, period.id, as_of.astimezone(VN_TZ).date(), in_scope, district_name),
     }

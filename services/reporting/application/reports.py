@@ -31,6 +31,7 @@ from services.reporting.domain.periods import (
 )
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
+from shared.auth.principal import Principal
 from shared.clock import VN_TZ, today_vn
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
@@ -286,13 +287,17 @@ def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
 
 
 def build_report(
-    runtime: ServiceRuntime, period_id: str, scope: str, as_of_param: str | None
+    runtime: ServiceRuntime, period_id: str, scope: str, as_of_param: str | None,
+    reader: str | None = None,
 ) -> Report:
     """The report of a period for a scope.
 
     With an explicit `as_of`: computed from the facts recorded by then (reproducible).
     Without one: a finalised report shows its frozen figures and the listed differences
     against the figures of now; a report not finalised is computed as of now.
+    `reader`: the unit scope of a reader below the city (`plan_reader`); the plan's part is
+    then that reader's own (planreport.plan_part), folded from the plan's events as of the
+    report's own time, so a finalised report reads the same to a district board every time.
     """
     require_period_id(period_id)
     now = utcnow()
@@ -318,11 +323,13 @@ def build_report(
                 targets=frozen.targets, reported_status=frozen.reported_status,
                 other_indicators=frozen.other_indicators, plan=frozen.plan,
             )
+            if reader is not None and frozen.plan is not None:
+                report.plan = plan_part(conn, period, tree, frozen_as_of, reader)
         else:
             figures, previous_figures = compute_many(
                 state, conn, [period, previous], scope, figures_as_of)
             report = _report(figures, previous_figures)
-            report.plan = plan_part(conn, period, tree, figures_as_of)
+            report.plan = plan_part(conn, period, tree, figures_as_of, reader)
         if found is not None:
             report.finalisation = found[0]
             if frozen_as_of is not None:
@@ -333,6 +340,11 @@ def build_report(
                 current = compute(state, conn, current_period, scope, as_of)
                 report.differences = differences(report.content, current.content())
     return report
+
+
+def plan_reader(principal: Principal) -> str | None:
+    """Whose plan part a principal reads: None (the whole) for the city, else its unit scope."""
+    return None if principal.is_city else principal.unit_scope
 
 
 def _report(figures: Figures, previous: Figures) -> Report:

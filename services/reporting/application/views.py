@@ -184,8 +184,9 @@ def report_view(
         "sections": section_rows(report, code, sections),
         "children": children_rows(report, code, indicators),
         "other_indicators": [] if theme else report.other_indicators,
-        # Kết quả thực hiện nhiệm vụ and the district boards' reports: the scope's, whatever
-        # unit is shown (a plan is not split by unit).
+        # Kết quả thực hiện nhiệm vụ and the district boards' reports: the reader's (the
+        # whole for the city, a district board's own: build_report's `reader`), whatever
+        # unit is shown (a plan is not split by the unit shown).
         "plan": None if theme else report.plan,
         "finalised": report.finalisation.as_dict() if report.finalisation else None,
         "differences": report.differences,

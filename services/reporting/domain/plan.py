@@ -27,6 +27,7 @@ from shared.taskrules import (
     Schedule,
     SubmissionFact,
     item_standing,
+    names_district_boards,
     submission_standing,
 )
 
@@ -176,14 +177,19 @@ def _inspections_at(item: _Item, on: date) -> list[dict[str, Any]]:
 
 def items_section(
     plan: FoldedPlan, data_from: date, cutoff_on: date, in_scope: Callable[[str], bool],
-    whole_plan: bool = True,
+    whole_plan: bool = True, district_items_only: bool = False,
 ) -> dict[str, Any]:
     """Kết quả thực hiện nhiệm vụ at the cut-off: the overdue first, then in the plan's order.
     Progress of units outside the report's scope is left out (a district's report shows
-    what its own board did; the Commission's inspections only in the city's report)."""
+    what its own board did; the Commission's inspections only in the city's report).
+    `district_items_only`: only the items that name the district boards (a district board
+    reading: the items it carries out or coordinates, judged on its own progress)."""
     rows = []
     for index, (number, item) in enumerate(plan.items.items()):
         spec = item.spec
+        if district_items_only and not names_district_boards(
+                spec["responsible"], spec.get("coordinating", ())):
+            continue
         progress = [p for p in item.progress if in_scope(str(p.get("unit_code") or ""))]
         facts = [Progress(_day(p["reported_on"]), bool(p.get("done"))) for p in progress]
         if whole_plan:
