@@ -27,7 +27,7 @@ from shared.envelope import (
     new_envelope,
     utcnow,
 )
-from shared.errors import ConcurrencyError, Conflict
+from shared.errors import ConcurrencyError, Conflict, PreconditionFailed
 from shared.eventstore import EventStore, kernel_metadata
 
 
@@ -83,6 +83,14 @@ class Aggregate:
 
 
 A = TypeVar("A", bound=Aggregate)
+
+
+def expect_version(aggregate: Aggregate, expected_version: int | None) -> None:
+    """The version the caller last saw (If-Match): a command on a stale read is refused (412)
+    before it decides. For an aggregate loaded another way than `UnitOfWork.load(...,
+    expected_version=)` (with a business date, or after a lookup)."""
+    if expected_version is not None and expected_version != aggregate.version:
+        raise PreconditionFailed(aggregate.id, expected_version, aggregate.version)
 
 
 class ConnectionSource:
@@ -245,7 +253,7 @@ class UnitOfWork:
         recorded_until: datetime | None = None,
     ) -> A:
         """Rebuild an aggregate. `expected_version` is the version the caller last saw
-        (HTTP If-Match): a command based on a stale read is refused with a conflict."""
+        (HTTP If-Match): a command based on a stale read is refused (412), before it decides."""
         if recorded_until is None:
             rows = self.store.load_payloads(self.connection, cls.aggregate_type, aggregate_id)
             events = [self.registry.decode_payload(t, v, p) for t, v, p in rows]
@@ -258,7 +266,7 @@ class UnitOfWork:
         if recorded_until is None:
             self._loaded.add(id(aggregate))
         if expected_version is not None and expected_version != aggregate.version:
-            raise ConcurrencyError(aggregate_id, expected_version, aggregate.version)
+            raise PreconditionFailed(aggregate_id, expected_version, aggregate.version)
         return aggregate
 
     def load_many(self, cls: type[A], aggregate_ids: Sequence[str]) -> dict[str, A]:

@@ -120,6 +120,39 @@ class ConcurrencyError(Conflict):
         self.current = current
 
 
+class PreconditionFailed(DomainError):
+    """The version the caller last saw (If-Match, or the deprecated `expected_version` field)
+    is no longer the aggregate's: the command was not run (RFC 9110 §13.1.1)."""
+
+    status_code = 412
+
+    def __init__(self, aggregate_id: str, expected: int, current: int) -> None:
+        super().__init__(
+            "PRECONDITION_FAILED",
+            f"Dữ liệu đã thay đổi kể từ lần bạn đọc: bạn gửi phiên bản {expected} nhưng phiên bản "
+            f"hiện tại là {current}. Vui lòng tải lại (ETag mới) rồi gửi lại yêu cầu.",
+            aggregate_id=aggregate_id,
+            expected_version=expected,
+            current_version=current,
+        )
+        self.aggregate_id = aggregate_id
+        self.expected = expected
+        self.current = current
+
+
+class PreconditionRequired(DomainError):
+    """An operation that overwrites what others may have changed needs If-Match (RFC 6585)."""
+
+    status_code = 428
+
+    def __init__(self) -> None:
+        super().__init__(
+            "PRECONDITION_REQUIRED",
+            "Thao tác này cần tiêu đề If-Match mang phiên bản (ETag) bạn đã đọc, để không ghi "
+            "đè thay đổi của người khác. Hãy đọc lại bản ghi và gửi If-Match.",
+        )
+
+
 def error_body(code: str, message: str, details: Any = None) -> dict[str, Any]:
     error: dict[str, Any] = {"code": code, "message": message}
     if details is not None:

@@ -374,6 +374,31 @@ def drop_auth_tables() -> None:
     op.drop_table("api_keys")
 
 
+def create_idempotency_tables() -> None:
+    """The Idempotency-Key store of every chain (shared/idempotency.py), as defined when it
+    arrived. Frozen like revision 1."""
+    from alembic import op
+
+    op.create_table(
+        "idempotency_keys",
+        sa.Column("client", sa.String(250), primary_key=True),
+        sa.Column("key", sa.String(200), primary_key=True),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("status", sa.Integer(), nullable=False),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("headers", sa.Text(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index("ix_idempotency_keys_created_at", "idempotency_keys", ["created_at"])
+
+
+def drop_idempotency_tables() -> None:
+    from alembic import op
+
+    op.drop_index("ix_idempotency_keys_created_at", table_name="idempotency_keys")
+    op.drop_table("idempotency_keys")
+
+
 def refuse_to_drop_the_event_store() -> None:
     """Downgrade of revision 1: the events are the source of truth and are never deleted."""
     raise RuntimeError(

@@ -5,17 +5,19 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from nats.js import JetStreamContext
 from sqlalchemy import Engine, MetaData
 
 from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
+from shared.commands import execute
 from shared.consumer import ConsumerRunner, Projection
 from shared.db import checked_out, create_db_engine
 from shared.envelope import EventEnvelope, EventRegistry, utcnow
 from shared.eventstore import EventStore, kernel_metadata
+from shared.idempotency import IdempotencyKeys
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.migrations import apply_migrations
@@ -29,6 +31,8 @@ log = get_logger("danvan.runtime")
 
 # A long-running job of the service (e.g. a reminder scheduler): runs until the event is set.
 BackgroundTask = Callable[["ServiceRuntime", asyncio.Event], Coroutine[Any, Any, None]]
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class ServiceRuntime:
@@ -53,6 +57,7 @@ class ServiceRuntime:
             self.metadata.append(rebuild_metadata)
         self.store = EventStore(settings.service, settings.subject_root)
         self.connections = ConnectionSource(self.engine)
+        self.idempotency = IdempotencyKeys(timedelta(hours=settings.idempotency_retention_hours))
         self.metrics = ServiceMetrics(settings.service)
         # Read at each scrape: after any burst the checked-out count returns to the kept ones.
         self.metrics.db_checked_out.set_function(lambda: checked_out(self.engine))
@@ -118,6 +123,17 @@ class ServiceRuntime:
             connections=self.connections,
             jurisdiction=self.settings.jurisdiction,
         )
+
+    def execute(
+        self,
+        context: CommandContext,
+        handler: Callable[Concatenate[UnitOfWork, P], T],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """Run a command handler in its own unit of work, committed when it returns
+        (shared.commands.execute): the one way every caller runs a command."""
+        return execute(self, context, handler, *args, **kwargs)
 
     def _committed(self, envelopes: list[EventEnvelope]) -> None:
         self.metrics.events_appended.inc(len(envelopes))

@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # How often dialogue's scheduler looks for reminders and overdue commitments. Both are facts
     # about whole days, so a few minutes of delay is invisible to users.
     dialogue_scan_interval_s: float = Field(default=300.0, gt=0, le=86_400)
+    # How long an Idempotency-Key is remembered (shared/idempotency.py): a partner's retries
+    # come within minutes; a day covers one that retries the next morning.
+    idempotency_retention_hours: float = Field(default=24.0, gt=0, le=24 * 30)
 
     max_body_bytes: int = 2_000_000
     max_upload_bytes: int = 50_000_000

@@ -90,7 +90,6 @@ DATE_IN_FUTURE: Final = "Ngày {on} ở tương lai (hôm nay là {today})"
 UNKNOWN_UNIT_FILTER: Final = "Mã đơn vị hành chính «{code}» không có trong danh mục"
 PERIOD_REVERSED: Final = "Ngày bắt đầu kỳ ({start}) sau ngày kết thúc ({end})"
 PERIOD_TOO_LONG: Final = "Kỳ đánh giá dài quá {years} năm"
-BAD_IF_MATCH: Final = "Tiêu đề If-Match phải là số phiên bản (số nguyên không âm)"
 CITIZEN_CONTACT_EMPTY: Final = "Thông tin người dân phải có họ tên hoặc số liên hệ"
 
 # --- heads ---------------------------------------------------------------------------------

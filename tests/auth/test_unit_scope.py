@@ -106,14 +106,14 @@ def test_a_district_board_cannot_touch_another_districts_records(
     _refused_outside(lodge.json(), QUAN_TOAN)
     move = religion.patch("/api/v1/sites/CS-TL-2",
                           json={"commune_code": QUAN_TOAN, "amended_on": "2023-04-01"},
-                          headers=board)
+                          headers={**board, "If-Match": '"1"'})
     assert move.status_code == 403
     _refused_outside(move.json(), QUAN_TOAN)
     assert event_count(religion) == before
     # Inside its own district the same board is allowed.
     own = religion.patch("/api/v1/sites/CS-TL-2",
                          json={"commune_code": DAI_THANG, "amended_on": "2023-04-01"},
-                         headers=board)
+                         headers={**board, "If-Match": '"1"'})
     assert own.status_code == 200, own.json()
 
 

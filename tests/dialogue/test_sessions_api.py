@@ -43,11 +43,15 @@ def test_session_lifecycle_from_plan_to_report(client: TestClient) -> None:
                    json={"planned_on": "2023-03-15", "reason": "Trùng lịch tiếp công dân",
                          "decided_on": "2023-03-01"}))
     stale = client.post(f"/api/v1/sessions/{session_id}/hold", json={"held_on": "2023-03-15"},
-                        headers={"If-Match": "1"})
-    assert stale.status_code == 409 and stale.json()["error"]["code"] == "CONCURRENCY_CONFLICT"
-    ok(client.post(f"/api/v1/sessions/{session_id}/hold",
-                   json={"held_on": "2023-03-15", "head_ids": [secretary, chair]},
-                   headers={"If-Match": "2"}))
+                        headers={"If-Match": '"1"'})
+    assert stale.status_code == 412 and stale.json()["error"]["code"] == "PRECONDITION_FAILED"
+    assert stale.json()["error"]["details"]["current_version"] == 2
+    read = client.get(f"/api/v1/sessions/{session_id}")
+    assert read.headers["ETag"] == '"2"'
+    held = client.post(f"/api/v1/sessions/{session_id}/hold",
+                       json={"held_on": "2023-03-15", "head_ids": [secretary, chair]},
+                       headers={"If-Match": read.headers["ETag"]})
+    assert held.status_code == 200 and held.headers["ETag"] == '"3"', held.text
     on_spot = ok(client.post(f"/api/v1/sessions/{session_id}/issues", json={
         "category": "social_policy", "text": "Đề nghị giải quyết chế độ cho người có công",
         "handling": "answered_on_spot", "answer": "Đã giải thích chính sách tại hội nghị",

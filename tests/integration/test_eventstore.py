@@ -15,7 +15,7 @@ from sqlalchemy import Engine, func, select
 from shared.aggregate import Aggregate, CommandContext, UnitOfWork
 from shared.db import create_db_engine, create_schema
 from shared.envelope import HEAD_FIELDS, STORED_FIELDS, DomainEvent, EventEnvelope, EventRegistry
-from shared.errors import ConcurrencyError
+from shared.errors import ConcurrencyError, PreconditionFailed
 from shared.eventstore import EventStore, events_table, kernel_metadata, outbox_table
 from shared.natsconn import NatsLink
 from shared.relay import OutboxRelay
@@ -84,16 +84,16 @@ def test_rolled_back_command_leaves_no_event_and_no_outbox_row(engine: Engine) -
     assert _count(engine, outbox_table) == 0
 
 
-def test_stale_writer_gets_a_conflict_with_the_current_version(engine: Engine) -> None:
+def test_stale_writer_gets_412_with_the_current_version(engine: Engine) -> None:
     with _uow(engine) as first:
         mine = first.load(Counter, "c1")
         mine.add(1)
         first.save(mine)
         first.commit()
-    with _uow(engine) as second, pytest.raises(ConcurrencyError) as info:
+    with _uow(engine) as second, pytest.raises(PreconditionFailed) as info:
         # The caller last saw version 0 (If-Match: 0); someone has written since.
         second.load(Counter, "c1", expected_version=0)
-    assert (info.value.expected, info.value.current, info.value.status_code) == (0, 1, 409)
+    assert (info.value.expected, info.value.current, info.value.status_code) == (0, 1, 412)
     with _uow(engine) as uow:
         assert uow.load(Counter, "c1").total == 1
 

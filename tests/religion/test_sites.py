@@ -28,7 +28,9 @@ def _codes(client: TestClient, **params: Any) -> list[str]:
 
 def test_register_amend_close_and_the_views_follow_at_once(religion: TestClient) -> None:
     register(religion, "TL-01", name="Chùa Tiên Lãng", address="Khu 2, thị trấn Tiên Lãng")
-    detail = religion.get("/api/v1/sites/TL-01").json()
+    read = religion.get("/api/v1/sites/TL-01")
+    assert read.headers["ETag"] == '"1"'
+    detail = read.json()
     assert detail["district"] == {"code": "315", "name": "Huyện Tiên Lãng"}
     # Named as of today, as every service names it (Thị trấn Tiên Lãng until 30/06/2025).
     assert detail["commune"]["name"] == "Xã Tiên Lãng"
@@ -37,11 +39,19 @@ def test_register_amend_close_and_the_views_follow_at_once(religion: TestClient)
     assert detail["dossier"]["state"] == "not_started"
     assert detail["version"] == 1
 
+    # An amendment overwrites fields: without If-Match it is refused, nothing written.
+    before = event_count(religion)
+    blind = religion.patch("/api/v1/sites/TL-01", json={"name": "Chùa Mới",
+                                                        "amended_on": "2023-03-01"})
+    assert blind.status_code == 428 and error_of(blind)["code"] == "PRECONDITION_REQUIRED"
+    assert "If-Match" in error_of(blind)["message"] and event_count(religion) == before
+
     moved = religion.patch("/api/v1/sites/TL-01", json={
         "commune_code": VINH_BAO_TOWN, "land_area_m2": 1300, "amended_on": "2023-03-01",
-        "note": "Đo đạc lại", "expected_version": 1,
-    })
+        "note": "Đo đạc lại",
+    }, headers={"If-Match": read.headers["ETag"]})
     assert moved.status_code == 200, moved.text
+    assert moved.headers["ETag"] == '"2"' and moved.json()["version"] == 2
     detail = religion.get("/api/v1/sites/TL-01").json()
     assert detail["district"]["code"] == "316"
     assert detail["land_area_m2"] == 1300
@@ -49,12 +59,27 @@ def test_register_amend_close_and_the_views_follow_at_once(religion: TestClient)
     assert _codes(religion, district="316") == ["TL-01"]
     assert _codes(religion, district="315") == []
 
+    # A stale ETag: 412 naming the current version, nothing written.
     stale = religion.patch("/api/v1/sites/TL-01", json={
+        "name": "Chùa Mới", "amended_on": "2023-03-02"}, headers={"If-Match": '"1"'})
+    assert stale.status_code == 412
+    assert error_of(stale)["code"] == "PRECONDITION_FAILED"
+    assert error_of(stale)["details"]["current_version"] == 2
+    assert "phiên bản hiện tại là 2" in error_of(stale)["message"]
+    # The deprecated body field means the same, and must agree with If-Match when both come.
+    stale_body = religion.patch("/api/v1/sites/TL-01", json={
         "name": "Chùa Mới", "amended_on": "2023-03-02", "expected_version": 1})
-    assert stale.status_code == 409
-    assert error_of(stale)["code"] == "CONCURRENCY_CONFLICT"
+    assert stale_body.status_code == 412
+    disagree = religion.patch("/api/v1/sites/TL-01", json={
+        "name": "Chùa Mới", "amended_on": "2023-03-02", "expected_version": 2},
+        headers={"If-Match": '"1"'})
+    assert disagree.status_code == 422 and error_of(disagree)["code"] == "VERSION_DISAGREES"
+    garbled = religion.patch("/api/v1/sites/TL-01", json={
+        "name": "Chùa Mới", "amended_on": "2023-03-02"}, headers={"If-Match": "v2"})
+    assert garbled.status_code == 422 and error_of(garbled)["code"] == "BAD_IF_MATCH"
+    assert event_count(religion) == before + 1
     same = religion.patch("/api/v1/sites/TL-01", json={
-        "land_area_m2": 1300, "amended_on": "2023-03-02"})
+        "land_area_m2": 1300, "amended_on": "2023-03-02", "expected_version": 2})
     assert same.status_code == 422 and error_of(same)["code"] == "NO_CHANGES"
 
     closed = religion.post("/api/v1/sites/TL-01/close",
@@ -62,7 +87,8 @@ def test_register_amend_close_and_the_views_follow_at_once(religion: TestClient)
     assert closed.status_code == 200, closed.text
     assert _codes(religion) == []
     assert _codes(religion, status="closed") == ["TL-01"]
-    again = religion.patch("/api/v1/sites/TL-01", json={"name": "X", "amended_on": "2023-04-02"})
+    again = religion.patch("/api/v1/sites/TL-01", json={"name": "X", "amended_on": "2023-04-02"},
+                           headers={"If-Match": '"3"'})
     assert again.status_code == 409 and error_of(again)["code"] == "SITE_CLOSED"
     lodge = religion.post("/api/v1/sites/TL-01/dossier/lodge", json={"acted_on": "2023-04-03"})
     assert lodge.status_code == 409 and error_of(lodge)["code"] == "SITE_CLOSED"

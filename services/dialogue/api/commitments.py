@@ -6,30 +6,35 @@ from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, File, Query, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse, Response
 
 from services.dialogue import messages
 from services.dialogue.adapters.spreadsheets import XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from services.dialogue.adapters.tables import commitments
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, accepted, dialogue_runtime, expected_version
+from services.dialogue.api.deps import Id, dialogue_runtime
 from services.dialogue.application import commitments as handlers
 from services.dialogue.application import queries
 from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
-from services.dialogue.application.progress_import import MAX_ROWS, Mode, import_progress
+from services.dialogue.application.progress_import import (
+    MAX_ROWS,
+    ImportReport,
+    Mode,
+    import_progress,
+)
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import CommitmentStatus
-from shared.aggregate import CommandContext
 from shared.clock import format_date_vn
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse
+from shared.concurrency import tagged
 from shared.openapi import file_responses
 from shared.paging import Offset
 from shared.validation import Day
-from shared.web import AuthenticatedPrincipal, command_context
+from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_COMMITMENTS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-Context = Annotated[CommandContext, Depends(command_context)]
-Version = Annotated[int | None, Depends(expected_version)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 
 
@@ -57,22 +62,27 @@ def list_commitments(
 @router.post("/commitments/progress-import")
 def progress_import(
     runtime: Runtime,
-    context: Context,
+    cmd: CommandDep,
     file: Annotated[UploadFile, File()],
     dry_run: bool = False,
     mode: Mode = "all_or_nothing",
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Progress of many commitments from a CSV or .xlsx file (columns «Mã cam kết»,
     «Tiến độ (%)», optional «Ngày cập nhật», «Ghi chú»). A dry run checks everything and
     writes nothing; by default one bad row refuses the whole file (422, row-level errors)."""
     content = file.file.read()
-    with runtime.uow(context) as uow:
-        report = import_progress(
-            uow, content, file.filename or "", runtime.today(), dry_run=dry_run, mode=mode
-        )
-        if not dry_run:
-            uow.commit()
-    return report.as_dict()
+    today = runtime.today()
+
+    def respond(report: ImportReport) -> tuple[int, Any, dict[str, str]]:
+        return 200, report.as_dict(), {}
+
+    return cmd.perform(
+        lambda uow: import_progress(
+            uow, content, file.filename or "", today, dry_run=dry_run, mode=mode
+        ),
+        respond,
+        commit=lambda _: not dry_run,
+    )
 
 
 @router.get(
@@ -133,32 +143,28 @@ def progress_template(
 @router.get("/commitments/{commitment_id}")
 def get_commitment(
     commitment_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal
-) -> dict[str, Any]:
+) -> JSONResponse:
+    """The commitment with `ETag` = its version (If-Match of its next update)."""
     with runtime.engine.connect() as conn:
-        return access.readable(
+        commitment = access.readable(
             principal, queries.get_commitment(conn, runtime.store, commitment_id)
         )
+    return tagged(commitment, commitment["version"])
 
 
-@router.post("/commitments/{commitment_id}/progress")
+@router.post("/commitments/{commitment_id}/progress", response_model=CommandResponse)
 def update_progress(
-    commitment_id: Id, command: UpdateProgress, runtime: Runtime, context: Context,
-    version: Version,
-) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.update_progress(
-            uow, commitment_id, command, runtime.today(), version
-        )
-        uow.commit()
-    return accepted(envelopes)
+    commitment_id: Id, command: UpdateProgress, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
+    return cmd.record(
+        handlers.update_progress, commitment_id, command, runtime.today(), cmd.expected_version
+    )
 
 
-@router.post("/commitments/{commitment_id}/reopen")
+@router.post("/commitments/{commitment_id}/reopen", response_model=CommandResponse)
 def reopen(
-    commitment_id: Id, command: ReopenCommitment, runtime: Runtime, context: Context,
-    version: Version,
-) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.reopen(uow, commitment_id, command, runtime.today(), version)
-        uow.commit()
-    return accepted(envelopes)
+    commitment_id: Id, command: ReopenCommitment, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
+    return cmd.record(
+        handlers.reopen, commitment_id, command, runtime.today(), cmd.expected_version
+    )

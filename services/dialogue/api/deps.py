@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Header, Path, Request
+from fastapi import Path, Request
 
-from services.dialogue import messages
 from services.dialogue.application.runtime import DialogueRuntime
-from shared.envelope import EventEnvelope
-from shared.errors import InvalidInput
-from shared.validation import MAX_VERSION
+from shared.commands import CommandResult
 from shared.web import runtime_of
 
 Id = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")]
@@ -24,25 +22,12 @@ async def dialogue_runtime(request: Request) -> DialogueRuntime:
     return runtime
 
 
-async def expected_version(
-    if_match: Annotated[str | None, Header(alias="If-Match")] = None,
-) -> int | None:
-    """The aggregate version the caller last saw; a command on a stale read gets 409."""
-    if if_match is None:
-        return None
-    value = if_match.strip().strip('"').removeprefix("W/").strip('"')
-    # ASCII digits only (str.isdigit() takes "²", which int() refuses), and a version an
-    # aggregate can have.
-    if not (value.isascii() and value.isdigit() and int(value) <= MAX_VERSION):
-        raise InvalidInput("BAD_IF_MATCH", messages.BAD_IF_MATCH)
-    return int(value)
+def named(name: str, *, first: bool = True) -> Callable[[CommandResult], dict[str, Any]]:
+    """The command's answer also names its aggregate as its clients know it (`session_id`...):
+    the first event's aggregate, or the last one's."""
 
+    def extra(result: CommandResult) -> dict[str, Any]:
+        event = result.events[0] if first else result.events[-1]
+        return {name: event.aggregate_id}
 
-def accepted(envelopes: list[EventEnvelope], **extra: Any) -> dict[str, Any]:
-    last = envelopes[-1] if envelopes else None
-    return {
-        "aggregate_id": last.aggregate_id if last else None,
-        "version": last.aggregate_version if last else None,
-        "events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes],
-        **extra,
-    }
+    return extra

@@ -5,53 +5,61 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, accepted, dialogue_runtime
+from services.dialogue.api.deps import Id, dialogue_runtime
 from services.dialogue.application import heads as handlers
 from services.dialogue.application import queries
 from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Role
-from shared.aggregate import CommandContext
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse, CommandResult
 from shared.validation import Day
-from shared.web import AuthenticatedPrincipal, command_context
+from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_HEADS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 
 
-@router.post("/heads", status_code=201)
-def take_office(command: TakeOffice, runtime: Runtime, context: Context) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.take_office(uow, command, runtime.today())
-        uow.commit()
-    return accepted(envelopes, head_id=envelopes[0].payload["head_id"])
+def _new_head(result: CommandResult) -> str:
+    head_id: str = result.events[-1].payload["head_id"]
+    return head_id
 
 
-@router.post("/heads/{head_id}/leave")
+@router.post("/heads", status_code=201, response_model=CommandResponse)
+def take_office(command: TakeOffice, runtime: Runtime, cmd: CommandDep) -> JSONResponse:
+    """A head takes office: a new term (its own id, `head_id`) in the unit's post."""
+    return cmd.record(
+        handlers.take_office, command, runtime.today(),
+        location=lambda r: f"/api/v1/heads/{_new_head(r)}", always_creates=True,
+        extra=lambda r: {"head_id": _new_head(r)},
+    )
+
+
+@router.post("/heads/{head_id}/leave", response_model=CommandResponse)
 def leave_office(
-    head_id: Id, command: LeaveOffice, runtime: Runtime, context: Context
-) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.leave_office(uow, head_id, command, runtime.today())
-        uow.commit()
-    return accepted(envelopes, head_id=head_id)
+    head_id: Id, command: LeaveOffice, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
+    return cmd.record(
+        handlers.leave_office, head_id, command, runtime.today(),
+        extra=lambda _: {"head_id": head_id},
+    )
 
 
-@router.post("/heads/{head_id}/successor", status_code=201)
+@router.post("/heads/{head_id}/successor", status_code=201, response_model=CommandResponse)
 def hand_over(
-    head_id: Id, command: HandOver, runtime: Runtime, context: Context
-) -> dict[str, Any]:
+    head_id: Id, command: HandOver, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
     """The successor takes over: the incumbent leaves the day before, in the same transaction."""
-    with runtime.uow(context) as uow:
-        envelopes = handlers.hand_over(uow, head_id, command, runtime.today())
-        uow.commit()
-    return accepted(envelopes, head_id=envelopes[-1].payload["head_id"],
-                    predecessor_head_id=head_id)
+    return cmd.record(
+        handlers.hand_over, head_id, command, runtime.today(),
+        location=lambda r: f"/api/v1/heads/{_new_head(r)}", always_creates=True,
+        extra=lambda r: {"head_id": _new_head(r), "predecessor_head_id": head_id},
+    )
 
 
 @router.get("/heads")

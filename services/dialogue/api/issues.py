@@ -5,24 +5,25 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.adapters.citizen_contacts import read_citizen_contact
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, accepted, dialogue_runtime
+from services.dialogue.api.deps import Id, dialogue_runtime
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
 from services.dialogue.application.common import CITIZEN_DATA
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Handling, IssueCategory
-from shared.aggregate import CommandContext
 from shared.auth.checks import require_scope
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse
 from shared.paging import Offset
-from shared.web import AuthenticatedPrincipal, command_context
+from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_ISSUES])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 
 
@@ -68,10 +69,7 @@ def citizen_contact(
         return read_citizen_contact(conn, issue_id)
 
 
-@router.delete("/issues/{issue_id}/citizen-contact")
-def erase_contact(issue_id: Id, runtime: Runtime, context: Context) -> dict[str, Any]:
+@router.delete("/issues/{issue_id}/citizen-contact", response_model=CommandResponse)
+def erase_contact(issue_id: Id, runtime: Runtime, cmd: CommandDep) -> JSONResponse:
     """Erase the citizen's name and contact; the issue itself stays."""
-    with runtime.uow(context) as uow:
-        envelopes = handlers.erase_citizen_contact(uow, issue_id, runtime.today())
-        uow.commit()
-    return accepted(envelopes)
+    return cmd.record(handlers.erase_citizen_contact, issue_id, runtime.today())

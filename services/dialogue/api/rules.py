@@ -5,23 +5,24 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.api import access
-from services.dialogue.api.deps import accepted, dialogue_runtime
+from services.dialogue.api.deps import dialogue_runtime
 from services.dialogue.application import queries
 from services.dialogue.application import rules as handlers
 from services.dialogue.application.commands import SetRule
 from services.dialogue.application.compliance import evaluate_period
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Role
-from shared.aggregate import CommandContext
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse
 from shared.validation import Day
-from shared.web import AuthenticatedPrincipal, command_context
+from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_RULES])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 
 
@@ -32,15 +33,16 @@ def list_rules(runtime: Runtime) -> dict[str, Any]:
         return {"items": queries.list_rules(conn)}
 
 
-@router.post("/dialogue-rules", status_code=201)
-def set_rule(command: SetRule, runtime: Runtime, context: Context) -> dict[str, Any]:
+@router.post("/dialogue-rules", status_code=201, response_model=CommandResponse)
+def set_rule(command: SetRule, cmd: CommandDep) -> JSONResponse:
     """A new version (an amendment) from its effective date; the same level and date again
-    corrects that version."""
-    with runtime.uow(context) as uow:
-        envelopes = handlers.set_rule(uow, command)
-        uow.commit()
+    corrects that version. 201: a version of the rule is recorded (or stands, `unchanged`)."""
     # The same version again records nothing (idempotent), and says so.
-    return accepted(envelopes, level=command.level, unchanged=not envelopes)
+    return cmd.record(
+        handlers.set_rule, command, always_creates=True,
+        location=lambda _: "/api/v1/dialogue-rules",
+        extra=lambda r: {"level": command.level, "unchanged": not r.events},
+    )
 
 
 @router.get("/rule-compliance")

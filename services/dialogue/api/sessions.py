@@ -5,10 +5,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, accepted, dialogue_runtime, expected_version
+from services.dialogue.api.deps import Id, dialogue_runtime, named
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
 from services.dialogue.application.commands import (
@@ -21,87 +22,79 @@ from services.dialogue.application.commands import (
     RescheduleSession,
 )
 from services.dialogue.application.runtime import DialogueRuntime
-from shared.aggregate import CommandContext
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse
+from shared.concurrency import tagged
 from shared.paging import Offset
 from shared.validation import Day
-from shared.web import AuthenticatedPrincipal, command_context
+from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_SESSIONS])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-Context = Annotated[CommandContext, Depends(command_context)]
-Version = Annotated[int | None, Depends(expected_version)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 Status = Literal["planned", "cancelled", "held", "closed"]
 
 
-@router.post("/sessions", status_code=201)
-def plan(command: PlanSession, runtime: Runtime, context: Context) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.plan(uow, command)
-        uow.commit()
-    return accepted(envelopes, session_id=envelopes[0].aggregate_id)
+@router.post("/sessions", status_code=201, response_model=CommandResponse)
+def plan(command: PlanSession, cmd: CommandDep) -> JSONResponse:
+    return cmd.record(
+        handlers.plan, command, location="/api/v1/sessions/{id}", extra=named("session_id")
+    )
 
 
-@router.post("/sessions/{session_id}/reschedule")
+@router.post("/sessions/{session_id}/reschedule", response_model=CommandResponse)
 def reschedule(
-    session_id: Id, command: RescheduleSession, runtime: Runtime, context: Context,
-    version: Version,
-) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.reschedule(uow, session_id, command, runtime.today(), version)
-        uow.commit()
-    return accepted(envelopes)
+    session_id: Id, command: RescheduleSession, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
+    return cmd.record(
+        handlers.reschedule, session_id, command, runtime.today(), cmd.expected_version
+    )
 
 
-@router.post("/sessions/{session_id}/cancel")
+@router.post("/sessions/{session_id}/cancel", response_model=CommandResponse)
 def cancel(
-    session_id: Id, command: CancelSession, runtime: Runtime, context: Context, version: Version
-) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.cancel(uow, session_id, command, runtime.today(), version)
-        uow.commit()
-    return accepted(envelopes)
+    session_id: Id, command: CancelSession, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
+    return cmd.record(
+        handlers.cancel, session_id, command, runtime.today(), cmd.expected_version
+    )
 
 
-@router.post("/sessions/{session_id}/hold")
+@router.post("/sessions/{session_id}/hold", response_model=CommandResponse)
 def hold(
-    session_id: Id, command: HoldSession, runtime: Runtime, context: Context, version: Version
-) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.hold(uow, session_id, command, runtime.today(), version)
-        uow.commit()
-    return accepted(envelopes)
+    session_id: Id, command: HoldSession, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
+    return cmd.record(
+        handlers.hold, session_id, command, runtime.today(), cmd.expected_version
+    )
 
 
-@router.post("/sessions/{session_id}/report")
+@router.post("/sessions/{session_id}/report", response_model=CommandResponse)
 def file_report(
-    session_id: Id, command: FileReport, runtime: Runtime, context: Context, version: Version
-) -> dict[str, Any]:
+    session_id: Id, command: FileReport, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
     """The report closes the session."""
-    with runtime.uow(context) as uow:
-        envelopes = handlers.file_report(uow, session_id, command, runtime.today(), version)
-        uow.commit()
-    return accepted(envelopes)
+    return cmd.record(
+        handlers.file_report, session_id, command, runtime.today(), cmd.expected_version
+    )
 
 
-@router.post("/sessions/{session_id}/issues", status_code=201)
-def raise_issue(
-    session_id: Id, command: RaiseIssue, runtime: Runtime, context: Context
-) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.raise_issue(uow, session_id, command)
-        uow.commit()
-    return accepted(envelopes, issue_id=envelopes[0].aggregate_id)
+@router.post("/sessions/{session_id}/issues", status_code=201, response_model=CommandResponse)
+def raise_issue(session_id: Id, command: RaiseIssue, cmd: CommandDep) -> JSONResponse:
+    return cmd.record(
+        handlers.raise_issue, session_id, command,
+        location="/api/v1/issues/{id}", extra=named("issue_id"),
+    )
 
 
-@router.post("/sessions/{session_id}/commitments", status_code=201)
-def make_commitment(
-    session_id: Id, command: MakeCommitment, runtime: Runtime, context: Context
-) -> dict[str, Any]:
-    with runtime.uow(context) as uow:
-        envelopes = handlers.make_commitment(uow, session_id, command)
-        uow.commit()
-    return accepted(envelopes, commitment_id=envelopes[0].aggregate_id)
+@router.post(
+    "/sessions/{session_id}/commitments", status_code=201, response_model=CommandResponse
+)
+def make_commitment(session_id: Id, command: MakeCommitment, cmd: CommandDep) -> JSONResponse:
+    return cmd.record(
+        handlers.make_commitment, session_id, command,
+        location="/api/v1/commitments/{id}", extra=named("commitment_id"),
+    )
 
 
 @router.get("/sessions")
@@ -136,6 +129,8 @@ def list_sessions(
 @router.get("/sessions/{session_id}")
 def get_session(
     session_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal
-) -> dict[str, Any]:
+) -> JSONResponse:
+    """The session with `ETag` = its version (If-Match of the next command on it)."""
     with runtime.engine.connect() as conn:
-        return access.readable(principal, queries.get_session(conn, session_id))
+        session = access.readable(principal, queries.get_session(conn, session_id))
+    return tagged(session, session["version"])

@@ -6,9 +6,9 @@ from datetime import date
 
 from services.dialogue import messages
 from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
-from services.dialogue.application.common import WRITE, expect_version, not_in_future, save
+from services.dialogue.application.common import WRITE, not_in_future, save
 from services.dialogue.domain.commitments import Commitment
-from shared.aggregate import UnitOfWork
+from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound

@@ -11,7 +11,7 @@ from shared.adminunits import AdminUnit
 from shared.aggregate import Aggregate, CommandContext, UnitOfWork
 from shared.clock import format_date_vn
 from shared.envelope import EventEnvelope
-from shared.errors import ConcurrencyError, InvalidInput
+from shared.errors import InvalidInput
 from shared.unitcheck import require_unit
 
 #: Scope of every command of this service; citizens' personal data needs its own.
@@ -51,8 +51,3 @@ def new_id(requested: UUID | None) -> str:
     """A client may choose the id (UUID) so that a retried create is recognised."""
     return str(requested or uuid4())
 
-
-def expect_version(aggregate: Aggregate, expected_version: int | None) -> None:
-    """The version the caller last saw (HTTP If-Match); a stale read is refused (409)."""
-    if expected_version is not None and expected_version != aggregate.version:
-        raise ConcurrencyError(aggregate.id, expected_version, aggregate.version)

@@ -10,7 +10,7 @@ from services.dialogue.domain.rules import DEFAULT_RULES, DialogueRule, RuleVers
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import require_city
 from shared.envelope import EventEnvelope
-from shared.errors import ConcurrencyError
+from shared.errors import ConcurrencyError, PreconditionFailed
 from shared.eventstore import events_table
 from shared.logs import get_logger
 from shared.runtime import ServiceRuntime
@@ -34,6 +34,12 @@ def set_rule(uow: UnitOfWork, command: SetRule) -> list[EventEnvelope]:
     return save(uow, rule)
 
 
+def _seed(uow: UnitOfWork, version: RuleVersion) -> None:
+    rule = uow.load(DialogueRule, version.level, expected_version=0)
+    rule.set_rule(version)
+    save(uow, rule)
+
+
 def seed_default_rules(runtime: ServiceRuntime) -> None:
     """Record the default rule of each level that has never had one. Several replicas may
     start at once: the aggregate version lets one of them win, the others record nothing."""
@@ -50,12 +56,9 @@ def seed_default_rules(runtime: ServiceRuntime) -> None:
         if seen:
             continue
         try:
-            with runtime.uow(SEEDER) as uow:
-                rule = uow.load(DialogueRule, version.level, expected_version=0)
-                rule.set_rule(version)
-                save(uow, rule)
-                uow.commit()
+            runtime.execute(SEEDER, _seed, version)
             log.info("dialogue_rule_seeded", rule_level=version.level,
                      min_sessions_per_year=version.min_sessions_per_year)
-        except ConcurrencyError:
+        except (ConcurrencyError, PreconditionFailed):
+            # Another replica seeded it first (seen at load, or at append).
             continue

@@ -20,6 +20,7 @@ from services.dialogue.application.common import SCHEDULER, save
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.sessions import DialogueSession
+from shared.aggregate import UnitOfWork
 from shared.errors import ConcurrencyError
 from shared.logs import get_logger
 from shared.runtime import ServiceRuntime
@@ -71,27 +72,33 @@ def commitments_past_due(runtime: ServiceRuntime, today: date) -> list[str]:
         )
 
 
+def remind(uow: UnitOfWork, session_id: str, today: date) -> int:
+    """The reminders a session is due today (3 and 7 days ahead); how many were recorded."""
+    session = uow.load(DialogueSession, session_id)
+    due = session.remind(today)
+    save(uow, session)
+    return len(due)
+
+
+def mark_overdue(uow: UnitOfWork, commitment_id: str, today: date) -> bool:
+    commitment = uow.load(Commitment, commitment_id)
+    detected = commitment.detect_overdue(today)
+    save(uow, commitment)
+    return bool(detected)
+
+
 def scan(runtime: ServiceRuntime, today: date) -> ScanResult:
     """One pass; each aggregate in its own transaction so that one conflict blocks nothing."""
     result = ScanResult()
     for session_id in sessions_needing_reminder(runtime, today):
         try:
-            with runtime.uow(SCHEDULER) as uow:
-                session = uow.load(DialogueSession, session_id)
-                due = session.remind(today)
-                save(uow, session)
-                uow.commit()
-            result.reminders += len(due)  # counted once committed: a loser counts nothing
+            # Counted once committed: a loser counts nothing.
+            result.reminders += runtime.execute(SCHEDULER, remind, session_id, today)
         except ConcurrencyError:
             result.conflicts += 1
     for commitment_id in commitments_past_due(runtime, today):
         try:
-            with runtime.uow(SCHEDULER) as uow:
-                commitment = uow.load(Commitment, commitment_id)
-                detected = commitment.detect_overdue(today)
-                save(uow, commitment)
-                uow.commit()
-            result.overdue += int(detected)
+            result.overdue += int(runtime.execute(SCHEDULER, mark_overdue, commitment_id, today))
         except ConcurrencyError:
             result.conflicts += 1
     if result.reminders or result.overdue or result.conflicts:

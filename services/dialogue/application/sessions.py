@@ -22,7 +22,6 @@ from services.dialogue.application.commands import (
 from services.dialogue.application.common import (
     CITIZEN_DATA,
     WRITE,
-    expect_version,
     jurisdiction_unit,
     new_id,
     not_in_future,
@@ -32,7 +31,7 @@ from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.events import CommitmentMade, IssueRaised, SessionPlanned
 from services.dialogue.domain.issues import RaisedIssue
 from services.dialogue.domain.sessions import DialogueSession
-from shared.aggregate import UnitOfWork
+from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.clock import format_date_vn
 from shared.envelope import EventEnvelope, utcnow

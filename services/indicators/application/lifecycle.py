@@ -21,9 +21,9 @@ from services.indicators.application.announce import (
     evaluate_definition,
 )
 from services.indicators.application.planreminders import remind_district_reports
-from services.indicators.domain.definitions import plan_2023_definitions
+from services.indicators.domain.definitions import Definition, plan_2023_definitions
 from services.indicators.domain.model import Indicator
-from shared.aggregate import CommandContext
+from shared.aggregate import CommandContext, UnitOfWork
 from shared.clock import today_vn
 from shared.errors import ConcurrencyError
 from shared.logs import get_logger
@@ -42,17 +42,21 @@ def seed_plan_definitions(runtime: ServiceRuntime) -> int:
     defined = 0
     for definition in plan_2023_definitions():
         try:
-            with runtime.uow(CommandContext(actor=SYSTEM_ACTOR)) as uow:
-                indicator = uow.load(Indicator, definition.key)
-                if indicator.exists:
-                    continue
-                indicator.define(definition, definition.period_start)
-                uow.save(indicator)
-                uow.commit()
-                defined += 1
+            defined += runtime.execute(
+                CommandContext(actor=SYSTEM_ACTOR), _define_once, definition
+            )
         except ConcurrencyError:
             continue  # another replica defined it first
     return defined
+
+
+def _define_once(uow: UnitOfWork, definition: Definition) -> int:
+    indicator = uow.load(Indicator, definition.key)
+    if indicator.exists:
+        return 0
+    indicator.define(definition, definition.period_start)
+    uow.save(indicator)
+    return 1
 
 
 async def consumers_caught_up(runtime: ServiceRuntime) -> bool:

@@ -4,43 +4,47 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from services.religion.api import access
-from services.religion.api.routes import accepted
+from services.religion.api.routes import new_state
 from services.religion.application import handlers, queries
 from services.religion.application.commands import CaseStepCommand, OpenCase, ViolationType
 from services.religion.domain.workflow import CaseState
-from shared.aggregate import CommandContext
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse, CommandResult
+from shared.concurrency import tagged, with_expected_version
 from shared.paging import Page
-from shared.web import command_context, runtime_of
+from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["vụ việc vi phạm"])
-Context = Annotated[CommandContext, Depends(command_context)]
 CaseId = Annotated[str, Path(max_length=50, pattern=r"^[A-Za-z0-9\-]+$")]
 
 
-@router.post("/compliance-cases", status_code=201)
-def open_case(command: OpenCase, request: Request, context: Context) -> dict[str, Any]:
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.open_case(uow, command)
-        uow.commit()
-    return accepted(envelopes) | {"case_id": envelopes[-1].aggregate_id}
+def _case_id(result: CommandResult) -> dict[str, Any]:
+    return {"case_id": result.aggregate_id}
 
 
-@router.post("/compliance-cases/{case_id}/{action}", status_code=201)
+@router.post("/compliance-cases", status_code=201, response_model=CommandResponse)
+def open_case(command: OpenCase, cmd: CommandDep) -> JSONResponse:
+    return cmd.record(
+        handlers.open_case, command, location="/api/v1/compliance-cases/{id}", extra=_case_id
+    )
+
+
+@router.post("/compliance-cases/{case_id}/{action}", response_model=CommandResponse)
 def case_action(
     case_id: CaseId,
     action: Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")],
     command: CaseStepCommand,
-    request: Request,
-    context: Context,
-) -> dict[str, Any]:
-    """`start-review`, `resolve` or `refer` (with `referred_to`)."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.case_action(uow, case_id, action.replace("-", "_"), command)
-        uow.commit()
-    return accepted(envelopes) | {"state": envelopes[-1].payload["state"]}
+    cmd: CommandDep,
+) -> JSONResponse:
+    """`start-review`, `resolve` or `refer` (with `referred_to`); If-Match: the case's ETag."""
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(
+        handlers.case_action, case_id, action.replace("-", "_"), command, extra=new_state
+    )
 
 
 @router.get("/compliance-cases")
@@ -64,7 +68,8 @@ def list_cases(
 
 
 @router.get("/compliance-cases/{case_id}")
-def get_case(case_id: CaseId, request: Request) -> dict[str, Any]:
+def get_case(case_id: CaseId, request: Request) -> JSONResponse:
     access.case_readable(request, case_id)
     with runtime_of(request).engine.connect() as conn:
-        return queries.get_case(conn, case_id)
+        case = queries.get_case(conn, case_id)
+    return tagged(case, case["version"])

@@ -4,45 +4,43 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFile
+from fastapi import APIRouter, File, Query, Response, UploadFile
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from services.religion import messages
-from services.religion.application.importing import import_sites
-from shared.aggregate import CommandContext
+from services.religion.application.importing import ImportReport, import_sites
+from shared.commandapi import CommandDep
 from shared.openapi import file_responses
 from shared.safecells import csv_bytes
-from shared.web import command_context, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["nhập dữ liệu"])
 
 
 @router.post("/sites/import")
 async def import_sites_file(
-    request: Request,
-    response: Response,
-    context: Annotated[CommandContext, Depends(command_context)],
+    cmd: CommandDep,
     file: Annotated[UploadFile, File()],
     dry_run: Annotated[bool, Query()] = False,
     only_valid: Annotated[bool, Query()] = False,
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Validate every row and, unless `dry_run`, register the new sites. Any row error refuses
     the whole file (422, nothing written) unless `only_valid`; codes already registered are
     skipped, so the same file imported twice creates nothing new."""
     content = await file.read()
-    runtime = runtime_of(request)
 
-    def run() -> dict[str, Any]:
-        with runtime.uow(context) as uow:
-            report = import_sites(uow, file.filename or "", content, dry_run=dry_run,
-                                  only_valid=only_valid)
-            if not dry_run:
-                uow.commit()
-            return report.as_dict()
+    def respond(report: ImportReport) -> tuple[int, Any, dict[str, str]]:
+        body = report.as_dict()
+        return (201 if body["written"] else 200), body, {}
 
-    body = await run_in_threadpool(run)
-    response.status_code = 201 if body["written"] else 200
-    return body
+    return await run_in_threadpool(
+        cmd.perform,
+        lambda uow: import_sites(
+            uow, file.filename or "", content, dry_run=dry_run, only_valid=only_valid
+        ),
+        respond,
+        commit=lambda _: not dry_run,
+    )
 
 
 @router.get("/sites/import/template.csv", response_class=Response,

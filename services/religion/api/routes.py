@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from services.religion import messages
 from services.religion.api import access
@@ -27,42 +28,34 @@ from services.religion.domain.workflow import (
     EXPECTED_DAYS,
     DossierState,
 )
-from shared.aggregate import CommandContext
 from shared.clock import today_vn
-from shared.envelope import EventEnvelope
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse, CommandResult
+from shared.concurrency import tagged, with_expected_version
 from shared.paging import Page
 from shared.validation import Day, Instant
-from shared.web import command_context, runtime_of
+from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["cơ sở tôn giáo"])
 SiteCode = Annotated[str, Path(max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
 ActionName = Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")]
-Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{3}$|^\d{5}$")]
 
 
-def accepted(envelopes: list[EventEnvelope]) -> dict[str, Any]:
-    last = envelopes[-1]
-    return {
-        "aggregate_id": last.aggregate_id,
-        "version": last.aggregate_version,
-        "events": [
-            {"event_id": str(e.event_id), "event_type": e.event_type,
-             "aggregate_type": e.aggregate_type, "version": e.aggregate_version}
-            for e in envelopes
-        ],
-    }
+SITE_LOCATION = "/api/v1/sites/{id}"
+
+
+def new_state(result: CommandResult) -> dict[str, Any]:
+    """A workflow step's answer also names the state it reached."""
+    return {"state": result.events[-1].payload["state"]}
 
 
 # -- the register --------------------------------------------------------------------------------
 
 
-@router.post("/sites", status_code=201)
-def register_site(command: RegisterSite, request: Request, context: Context) -> dict[str, Any]:
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.register_site(uow, command)
-        uow.commit()
-    return accepted(envelopes)
+@router.post("/sites", status_code=201, response_model=CommandResponse)
+def register_site(command: RegisterSite, cmd: CommandDep) -> JSONResponse:
+    return cmd.record(handlers.register_site, command, location=SITE_LOCATION)
 
 
 @router.get("/sites")
@@ -94,31 +87,27 @@ def list_sites(
 
 
 @router.get("/sites/{site_code}")
-def site_detail(site_code: SiteCode, request: Request) -> dict[str, Any]:
+def site_detail(site_code: SiteCode, request: Request) -> JSONResponse:
+    """The site with `ETag` = its version (send it back as If-Match to amend or close it);
+    `dossier_version` is the dossier's, for its workflow steps."""
     access.site_readable(request, site_code)
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:
-        return queries.site_detail(conn, runtime.store, site_code, today_vn())
+        detail = queries.site_detail(conn, runtime.store, site_code, today_vn())
+    return tagged(detail, detail["version"])
 
 
-@router.patch("/sites/{site_code}")
-def amend_site(
-    site_code: SiteCode, command: AmendSite, request: Request, context: Context
-) -> dict[str, Any]:
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.amend_site(uow, site_code, command)
-        uow.commit()
-    return accepted(envelopes)
+@router.patch("/sites/{site_code}", response_model=CommandResponse)
+def amend_site(site_code: SiteCode, command: AmendSite, cmd: CommandDep) -> JSONResponse:
+    """Overwrites the fields sent: If-Match (the site's ETag) is required (428 without it)."""
+    command = with_expected_version(command, cmd.if_match, required=True)
+    return cmd.record(handlers.amend_site, site_code, command)
 
 
-@router.post("/sites/{site_code}/close")
-def close_site(
-    site_code: SiteCode, command: CloseSite, request: Request, context: Context
-) -> dict[str, Any]:
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.close_site(uow, site_code, command)
-        uow.commit()
-    return accepted(envelopes)
+@router.post("/sites/{site_code}/close", response_model=CommandResponse)
+def close_site(site_code: SiteCode, command: CloseSite, cmd: CommandDep) -> JSONResponse:
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(handlers.close_site, site_code, command)
 
 
 @router.get("/sites/{site_code}/history")
@@ -147,43 +136,41 @@ def site_as_of(
 # -- the dossier workflow ------------------------------------------------------------------------
 
 
-@router.post("/sites/{site_code}/dossier/{action}", status_code=201)
+@router.post(
+    "/sites/{site_code}/dossier/{action}", status_code=201, response_model=CommandResponse
+)
 def dossier_action(
-    site_code: SiteCode,
-    action: ActionName,
-    command: DossierStepCommand,
-    request: Request,
-    context: Context,
-) -> dict[str, Any]:
+    site_code: SiteCode, action: ActionName, command: DossierStepCommand, cmd: CommandDep
+) -> JSONResponse:
     """One named action of the land registration dossier (`lodge`, `requisition`, ...; dashes
-    or underscores). Refused with 409 when the current state does not allow it."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.dossier_action(uow, site_code, action.replace("-", "_"), command)
-        uow.commit()
-    return accepted(envelopes) | {"state": envelopes[-1].payload["state"]}
+    or underscores). Refused with 409 when the current state does not allow it. If-Match names
+    the dossier's version (`dossier_version`). 201 when it opened the dossier, else 200."""
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(
+        handlers.dossier_action, site_code, action.replace("-", "_"), command,
+        location=SITE_LOCATION, extra=new_state,
+    )
 
 
 # -- certificates --------------------------------------------------------------------------------
 
 
-@router.post("/sites/{site_code}/certificate", status_code=201)
+@router.post("/sites/{site_code}/certificate", status_code=201, response_model=CommandResponse)
 def issue_certificate(
-    site_code: SiteCode, command: IssueCertificate, request: Request, context: Context
-) -> dict[str, Any]:
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.issue_certificate(uow, site_code, command)
-        uow.commit()
-    return accepted(envelopes)
+    site_code: SiteCode, command: IssueCertificate, cmd: CommandDep
+) -> JSONResponse:
+    number = handlers.normalise_certificate_number(command.certificate_number)
+    return cmd.record(
+        handlers.issue_certificate, site_code, command,
+        location=lambda _: f"/api/v1/certificates/{number}", always_creates=True,
+    )
 
 
-@router.post("/sites/{site_code}/certificate/revoke", status_code=201)
+@router.post("/sites/{site_code}/certificate/revoke", response_model=CommandResponse)
 def revoke_certificate(
-    site_code: SiteCode, command: RevokeCertificate, request: Request, context: Context
-) -> dict[str, Any]:
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.revoke_certificate(uow, site_code, command)
-        uow.commit()
-    return accepted(envelopes)
+    site_code: SiteCode, command: RevokeCertificate, cmd: CommandDep
+) -> JSONResponse:
+    return cmd.record(handlers.revoke_certificate, site_code, command)
 
 
 @router.get("/certificates/{number}")

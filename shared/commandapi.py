@@ -1,0 +1,255 @@
+"""A command over HTTP, the same in every service: parse, run, answer.
+
+A route takes `cmd: CommandDep` and hands it the handler with its arguments:
+
+    @router.post("/sites", status_code=201, response_model=CommandResponse)
+    def register_site(command: RegisterSite, cmd: CommandDep) -> JSONResponse:
+        return cmd.record(handlers.register_site, command, location="/api/v1/sites/{id}")
+
+`CommandDep` carries who asks (the command context), the version the client expects
+(`If-Match`, shared/concurrency.py) and its `Idempotency-Key` (shared/idempotency.py). The
+answer is `CommandResponse` with `ETag` = the new version; 201 with `Location` when the
+command created what `location` names, 200 otherwise (every command here is done when it is
+answered: its events are committed, their publication to NATS follows within the second, so
+no 202). A retried request with the same key gets the stored answer with
+`Idempotent-Replayed: true`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from shared import idempotency
+from shared.aggregate import CommandContext, UnitOfWork
+from shared.commands import CommandResult, run
+from shared.concurrency import IfMatch, etag, if_match
+from shared.db import read_connection
+from shared.envelope import EventEnvelope, utcnow
+from shared.errors import Conflict, InvalidInput
+from shared.idempotency import IdempotentRequest, KeyRaced, StoredResponse
+from shared.logs import get_logger
+from shared.runtime import ServiceRuntime
+from shared.web import command_context, principal_of, runtime_of
+
+log = get_logger("danvan.commands")
+T = TypeVar("T")
+
+REPLAYED_HEADER = "Idempotent-Replayed"
+# Response headers a replay repeats: the rest (correlation id, security headers) belong to the
+# request being answered now.
+_KEPT_HEADERS = ("location", "etag", "content-disposition")
+BAD_KEY = (
+    "BAD_IDEMPOTENCY_KEY",
+    "Tiêu đề Idempotency-Key phải gồm 1 đến 200 ký tự ASCII in được, không có dấu cách "
+    "(ví dụ một UUID)",
+)
+KEY_IN_PROGRESS = (
+    "IDEMPOTENCY_KEY_IN_PROGRESS",
+    "Một yêu cầu khác với cùng Idempotency-Key đang được xử lý; vui lòng thử lại sau ít giây",
+)
+IN_PROGRESS_RETRY_S = 1
+
+
+async def idempotent_request(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            max_length=200,
+            description=(
+                "Khoá do bên gọi chọn (ví dụ một UUID) để gửi lại yêu cầu an toàn: cùng khoá và "
+                "cùng nội dung trả lại đúng kết quả lần đầu, không ghi thêm gì"
+            ),
+        ),
+    ] = None,
+) -> IdempotentRequest | None:
+    if key is None:
+        return None
+    if not _valid_key(key):
+        raise InvalidInput(*BAD_KEY)
+    principal = principal_of(request)
+    body = await _body_bytes(request)
+    return IdempotentRequest(
+        client=f"{principal.kind}:{principal.subject}"[:250],
+        key=key,
+        fingerprint=idempotency.fingerprint(
+            request.method, request.url.path, request.url.query, body
+        ),
+    )
+
+
+def _valid_key(key: str) -> bool:
+    return 1 <= len(key) <= 200 and all(0x21 <= ord(ch) <= 0x7E for ch in key)
+
+
+async def _body_bytes(request: Request) -> bytes:
+    """The body as the fingerprint sees it. A multipart upload is read from the parsed form
+    (FastAPI has consumed the stream): the boundary changes with every send, the parts do not."""
+    content_type = request.headers.get("content-type", "")
+    if not content_type.startswith("multipart/"):
+        return await request.body()
+    form = await request.form()
+    parts: list[bytes] = []
+    for name, value in sorted(form.multi_items(), key=lambda item: item[0]):
+        if isinstance(value, str):
+            parts.append(f"{name}={value}".encode())
+        else:
+            content = await value.read()
+            await value.seek(0)
+            parts.append(f"{name}:{value.filename}:".encode() + content)
+    return b"\0".join(parts)
+
+
+class Command:
+    """One command request: who, which version, which key; runs the handler and answers."""
+
+    def __init__(
+        self,
+        runtime: ServiceRuntime,
+        context: CommandContext,
+        precondition: IfMatch,
+        key: IdempotentRequest | None,
+    ) -> None:
+        self.runtime = runtime
+        self.context = context
+        self.if_match = precondition
+        self.key = key
+
+    @property
+    def expected_version(self) -> int | None:
+        """The version If-Match names, for handlers that take it as an argument."""
+        return self.if_match.version
+
+    def record(
+        self,
+        handler: Callable[..., list[EventEnvelope]],
+        *args: Any,
+        location: str | Callable[[CommandResult], str] | None = None,
+        extra: Callable[[CommandResult], Mapping[str, Any]] | None = None,
+        always_creates: bool = False,
+    ) -> JSONResponse:
+        """Run a handler that returns its events and answer with `CommandResponse`. With
+        `location` (a template over {id}, the id of the aggregate of the first event, or a
+        function of the result), a
+        command that started an aggregate (or every one, `always_creates`: each issues a new
+        record) answers 201 with `Location`; everything else 200."""
+
+        def respond(events: list[EventEnvelope]) -> tuple[int, Any, dict[str, str]]:
+            result = CommandResult(events)
+            body = result.body(**(extra(result) if extra else {}))
+            headers: dict[str, str] = {}
+            if result.version is not None:
+                headers["ETag"] = etag(result.version)
+            if location is not None and (always_creates or result.created):
+                # The created aggregate's events come first (a command that also touches
+                # another one records that after).
+                created_id = result.events[0].aggregate_id if result.events else ""
+                headers["Location"] = (
+                    location.format(id=created_id) if isinstance(location, str)
+                    else location(result)
+                )
+                return 201, body, headers
+            return 200, body, headers
+
+        return self.perform(lambda uow: handler(uow, *args), respond)
+
+    def perform(
+        self,
+        work: Callable[[UnitOfWork], T],
+        respond: Callable[[T], tuple[int, Any, dict[str, str]]],
+        *,
+        commit: Callable[[T], bool] = lambda _: True,
+    ) -> JSONResponse:
+        """The general form (an import's report, a dry run that `commit` declines)."""
+        key = self.key
+        if key is None:
+            result = run(self.runtime, self.context, work, commit=commit)
+            return _response(*respond(result))
+        keys = self.runtime.idempotency
+        now = utcnow()
+        with read_connection(self.runtime.engine) as conn:
+            # Most retries come after the first has committed: answered without a write turn.
+            stored = idempotency.lookup(conn, key, now, keys.retention)
+        if stored is not None:
+            return _replay(stored)
+        outcome: dict[str, Any] = {}
+
+        def keyed(uow: UnitOfWork) -> T | StoredResponse:
+            # Inside the write transaction: on SQLite the writers take turns, so a racing
+            # retry finds the first one's row here; on PostgreSQL the claim below waits for it.
+            found = idempotency.lookup(uow.connection, key, now, keys.retention)
+            if found is not None:
+                return found
+            idempotency.claim(uow.connection, key, now)
+            return work(uow)
+
+        def store(uow: UnitOfWork, result: T | StoredResponse) -> None:
+            assert not isinstance(result, StoredResponse)  # should_commit declined those
+            answer = respond(result)
+            outcome["answer"] = answer
+            status, body, headers = answer
+            kept = {k: v for k, v in headers.items() if k.lower() in _KEPT_HEADERS}
+            idempotency.complete(uow.connection, key, status, body, kept)
+
+        def should_commit(result: T | StoredResponse) -> bool:
+            return not isinstance(result, StoredResponse) and commit(result)
+
+        try:
+            done = run(
+                self.runtime, self.context, keyed, commit=should_commit, before_commit=store
+            )
+        except KeyRaced:
+            with read_connection(self.runtime.engine) as conn:
+                stored = idempotency.lookup(conn, key, utcnow(), keys.retention)
+            if stored is None:
+                raise Conflict(*KEY_IN_PROGRESS, retry_after_s=IN_PROGRESS_RETRY_S) from None
+            return _replay(stored)
+        if isinstance(done, StoredResponse):
+            return _replay(done)
+        self._purge_if_due()
+        if "answer" in outcome:
+            return _response(*outcome["answer"])
+        return _response(*respond(done))  # declined to commit (dry run): nothing stored
+
+    def _purge_if_due(self) -> None:
+        keys = self.runtime.idempotency
+        now = utcnow()
+        if not keys.purge_due(now):
+            return
+        try:
+            with self.runtime.connections.transaction() as conn:
+                purged = idempotency.purge(conn, now, keys.retention)
+        except Exception as exc:  # a purge is housekeeping: the next one catches up
+            log.warning("idempotency_purge_failed", error=str(exc))
+            return
+        if purged:
+            log.info("idempotency_keys_purged", count=purged)
+
+
+def _response(status: int, body: Any, headers: Mapping[str, str]) -> JSONResponse:
+    return JSONResponse(body, status_code=status, headers=dict(headers))
+
+
+def _replay(stored: StoredResponse) -> JSONResponse:
+    return JSONResponse(
+        stored.body,
+        status_code=stored.status,
+        headers={**stored.headers, REPLAYED_HEADER: "true"},
+    )
+
+
+def command(
+    request: Request,
+    context: Annotated[CommandContext, Depends(command_context)],
+    precondition: Annotated[IfMatch, Depends(if_match)],
+    key: Annotated[IdempotentRequest | None, Depends(idempotent_request)],
+) -> Command:
+    return Command(runtime_of(request), context, precondition, key)
+
+
+CommandDep = Annotated[Command, Depends(command)]

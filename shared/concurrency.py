@@ -1,0 +1,118 @@
+"""Optimistic concurrency over HTTP, one way in every service: `ETag` out, `If-Match` in.
+
+A read of an aggregate answers `ETag: "<version>"` (a strong validator: the version names
+exactly one state of the aggregate). A command sends it back as `If-Match: "<version>"`; the
+command runs only if the aggregate is still at that version, else 412 PRECONDITION_FAILED
+naming the current version (`shared.errors.PreconditionFailed`, raised by
+`UnitOfWork.load(..., expected_version=)` / `shared.aggregate.expect_version`). Operations
+that overwrite what someone else may have written require the header (428
+PRECONDITION_REQUIRED); the others take it when given. `If-Match: *` means "whatever the
+version" (the same as no header on an operation that does not require one).
+
+Religion's and indicators' `expected_version` body field is kept for the clients written
+against it, deprecated: it means the same as If-Match, and when both are sent they must agree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Header
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from shared.errors import InvalidInput, PreconditionRequired
+from shared.validation import MAX_VERSION
+
+BAD_IF_MATCH = (
+    "BAD_IF_MATCH",
+    'Tiêu đề If-Match phải là ETag của bản ghi, dạng "<số phiên bản>" (ví dụ "3"), hoặc *',
+)
+VERSION_DISAGREES = (
+    "VERSION_DISAGREES",
+    "If-Match và trường expected_version (cũ, sẽ bỏ) mang hai phiên bản khác nhau; "
+    "chỉ cần gửi If-Match",
+)
+
+# A strong entity tag whose opaque part is the version; a weak one (W/"3") is read the same,
+# since clients and proxies add the W/ on their own and the version still names one state.
+_TAG = re.compile(r'^(?:W/)?"([0-9]{1,10})"$')
+_BARE = re.compile(r"^[0-9]{1,10}$")
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def parse_if_match(value: str | None) -> int | None:
+    """The version an If-Match names; None for no header or `*`. Bare digits are accepted
+    too (the dialogue service took them before this convention)."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text == "*":
+        return None
+    match = _TAG.fullmatch(text) or _BARE.fullmatch(text)
+    if match is None:
+        raise InvalidInput(*BAD_IF_MATCH)
+    version = int(match.group(1) if match.re is _TAG else match.group(0))
+    if version > MAX_VERSION:
+        raise InvalidInput(*BAD_IF_MATCH)
+    return version
+
+
+@dataclass(frozen=True)
+class IfMatch:
+    """What the request said about the version it expects (`version` None: nothing)."""
+
+    version: int | None
+
+    def required(self) -> int:
+        """For an operation that must not run blind: 428 when no version came (`*` is not one:
+        it says "whatever the version", which is what such an operation refuses)."""
+        if self.version is None:
+            raise PreconditionRequired()
+        return self.version
+
+    def agree(self, body_version: int | None, *, required: bool = False) -> int | None:
+        """One expected version from If-Match and a deprecated `expected_version` body field;
+        `required`: 428 when neither names one."""
+        if body_version is None:
+            return self.required() if required else self.version
+        if self.version is not None and self.version != body_version:
+            raise InvalidInput(
+                *VERSION_DISAGREES, if_match=self.version, expected_version=body_version
+            )
+        return body_version
+
+
+def if_match(
+    value: Annotated[
+        str | None,
+        Header(
+            alias="If-Match",
+            max_length=64,
+            description='ETag đã đọc (ví dụ "3"): chỉ thực hiện nếu bản ghi vẫn ở phiên bản đó',
+        ),
+    ] = None,
+) -> IfMatch:
+    return IfMatch(parse_if_match(value))
+
+
+C = TypeVar("C", bound=BaseModel)
+
+
+def with_expected_version(command: C, precondition: IfMatch, *, required: bool = False) -> C:
+    """The command with its deprecated `expected_version` set from If-Match (both agreeing)."""
+    expected = precondition.agree(getattr(command, "expected_version", None), required=required)
+    if expected is None:
+        return command
+    return command.model_copy(update={"expected_version": expected})
+
+
+def tagged(body: Any, version: int | None) -> JSONResponse:
+    """A read of an aggregate with its version as ETag (none for an aggregate without one)."""
+    headers = {"ETag": etag(version)} if version is not None else None
+    return JSONResponse(body, headers=headers)
