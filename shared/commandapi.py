@@ -25,7 +25,7 @@ from fastapi.responses import JSONResponse
 
 from shared import idempotency
 from shared.aggregate import CommandContext, UnitOfWork
-from shared.commands import CommandResult, run
+from shared.commands import CommandResponse, CommandResult, run
 from shared.concurrency import IfMatch, etag, if_match
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
@@ -39,6 +39,10 @@ log = get_logger("danvan.commands")
 T = TypeVar("T")
 
 REPLAYED_HEADER = "Idempotent-Replayed"
+#: `responses=` of a route answering 201 when its command creates, and 200 when it changes.
+CHANGED: dict[int | str, dict[str, Any]] = {
+    200: {"model": CommandResponse, "description": "Đã thực hiện (thay đổi bản ghi đã có)"}
+}
 # Response headers a replay repeats: the rest (correlation id, security headers) belong to the
 # request being answered now.
 _KEPT_HEADERS = ("location", "etag", "content-disposition")

@@ -10,6 +10,8 @@ than 422. Here, once for the four services, the real error body becomes the comp
 - 404: operations that name something in their path, writes (which name what they act on)
   and authenticated reads that look up what their query names;
 - 409: writes (a concurrent change, or an action the current state does not allow);
+- 412: writes (If-Match names a version the aggregate is no longer at, shared/concurrency.py);
+- 428: the writes that require If-Match (declared by their route: `IF_MATCH_REQUIRED`);
 - 400, 413 and 415: writes (a body that cannot be decoded, too large, or of a type they
   do not read);
 - 422: every operation (any parameter, even one it does not declare, is checked for
@@ -47,6 +49,8 @@ DESCRIPTIONS = {
     403: "Không đủ quyền hoặc ngoài phạm vi đơn vị",
     404: "Không tìm thấy",
     409: "Xung đột với trạng thái hiện tại hoặc với thay đổi đồng thời",
+    412: "If-Match mang phiên bản cũ: bản ghi đã đổi, đọc lại để lấy ETag mới",
+    428: "Thao tác này cần tiêu đề If-Match (ETag của bản ghi đã đọc)",
     413: "Dữ liệu gửi lên quá lớn",
     415: "Định dạng dữ liệu không được hỗ trợ",
     422: "Dữ liệu gửi lên không hợp lệ",
@@ -71,7 +75,9 @@ def refusals(
     if "path" in places or method in WRITES or (guarded and "query" in places):
         statuses.add(404)
     if method in WRITES:
-        statuses |= {400, 409, 413, 415}
+        statuses |= {400, 409, 412, 413, 415}
+    if "428" in operation.get("responses", {}):
+        statuses.add(428)
     if path not in NO_DEPENDENCY and (guarded or path == "/readyz"):
         statuses.add(503)
     return sorted(statuses)
@@ -105,6 +111,10 @@ def install_error_responses(app: FastAPI, public: frozenset[str] = PUBLIC) -> No
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+#: `responses=` of a write that refuses to run without If-Match (428).
+IF_MATCH_REQUIRED: dict[int | str, dict[str, Any]] = {428: {"description": DESCRIPTIONS[428]}}
 
 
 def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:

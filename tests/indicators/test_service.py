@@ -51,7 +51,7 @@ def _register_models(client: TestClient) -> int:
         assert response.status_code == 201, response.text
     closed = client.post("/api/v1/models/M4/close",
                          json={"closed_on": "2023-11-01", "reason": "Hết kinh phí"})
-    assert closed.status_code == 201, closed.text
+    assert closed.status_code == 200, closed.text
     return len(models) + 1
 
 
@@ -159,15 +159,22 @@ def test_the_model_register_and_the_2023_contest(client: TestClient) -> None:
     recognised = client.post("/api/v1/models/HB-01/recognise",
                              json={"recognition_level": "district", "recognised_on": "2023-06-01",
                                    "decision_ref": "QĐ 125-QĐ/QU", "expected_version": 1})
-    assert recognised.status_code == 201 and recognised.json()["version"] == 2
+    assert recognised.status_code == 200 and recognised.json()["version"] == 2
+    assert recognised.headers["ETag"] == '"2"'
     stale = client.post("/api/v1/models/HB-01/recognise",
                         json={"recognition_level": "city", "recognised_on": "2023-07-01",
                               "expected_version": 1})
-    assert (stale.status_code, stale.json()["error"]["code"]) == (409, "CONCURRENCY_CONFLICT")
+    assert (stale.status_code, stale.json()["error"]["code"]) == (412, "PRECONDITION_FAILED")
+    stale_tag = client.post("/api/v1/models/HB-01/recognise",
+                            json={"recognition_level": "city", "recognised_on": "2023-07-01"},
+                            headers={"If-Match": '"1"'})
+    assert stale_tag.status_code == 412
+    assert stale_tag.json()["error"]["details"]["current_version"] == 2
     lower = client.post("/api/v1/models/HB-01/recognise",
                         json={"recognition_level": "commune", "recognised_on": "2023-07-01"})
     assert (lower.status_code, lower.json()["error"]["code"]) == (409, "MODEL_ALREADY_AT_LEVEL")
 
+    assert client.get("/api/v1/models/HB-01").headers["ETag"] == '"2"'
     model = get_json(client, "/api/v1/models/HB-01")
     assert (model["status"], model["recognition_level"], model["version"]) == (
         "recognised", "district", 2)
@@ -183,11 +190,11 @@ def test_the_model_register_and_the_2023_contest(client: TestClient) -> None:
     assert (twice.status_code, twice.json()["error"]["code"]) == (409, "ENTRY_EXISTS")
     award = client.post("/api/v1/contests/2023/entries/DT-001/award",
                         json={"award": "second", "awarded_on": "2023-10-12"})
-    assert award.status_code == 201, award.text
+    assert award.status_code == 200, award.text
 
     closed = client.post("/api/v1/models/HB-01/close",
                          json={"closed_on": "2023-12-01", "reason": "Đã hoàn thành"})
-    assert closed.status_code == 201
+    assert closed.status_code == 200
     after = client.post("/api/v1/models/HB-01/recognise",
                         json={"recognition_level": "city", "recognised_on": "2023-12-02"})
     assert (after.status_code, after.json()["error"]["code"]) == (409, "MODEL_CLOSED")
@@ -260,10 +267,12 @@ def test_defining_an_indicator_and_reading_it_at_a_date(client: TestClient) -> N
             "method": "sites_with_dossier", "target": 60, "denominator_fixed": 239}
     first = client.post("/api/v1/indicators", json=body)
     assert first.status_code == 201 and first.json()["aggregate_id"] == "I3-2024"
+    assert first.headers["Location"] == "/api/v1/indicators/2024/I3"
     stale = client.post("/api/v1/indicators", json={**body, "target": 70, "expected_version": 0})
-    assert (stale.status_code, stale.json()["error"]["code"]) == (409, "CONCURRENCY_CONFLICT")
-    assert client.post("/api/v1/indicators",
-                       json={**body, "target": 70, "expected_version": 1}).status_code == 201
+    assert (stale.status_code, stale.json()["error"]["code"]) == (412, "PRECONDITION_FAILED")
+    redefined = client.post("/api/v1/indicators", json={**body, "target": 70},
+                            headers={"If-Match": '"1"'})
+    assert redefined.status_code == 200 and "Location" not in redefined.headers
     [item] = get_json(client, "/api/v1/indicators", year=2024)["items"]
     assert item["indicator"]["target_percent"] == 70.0
     assert item["total"]["denominator"] == 239

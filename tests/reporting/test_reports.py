@@ -276,20 +276,27 @@ def test_a_period_window_is_editable_without_moving_older_reports(
         ("2023-12m", "2022-12-15", "2023-12-14"),
     ]
     before = utcnow().isoformat()
+    window = {"data_from": "2022-12-15", "cutoff_on": "2023-03-31",
+              "reason": "Hội nghị giao ban lùi sang tháng 4"}
+    blind = reporting.client.put("/api/v1/periods/2023-3m", json=window)
+    assert blind.status_code == 428
+    assert blind.json()["error"]["code"] == "PRECONDITION_REQUIRED"
+    read = reporting.client.get("/api/v1/periods/2023-3m")
+    assert read.headers["ETag"] == '"0"'
     moved = reporting.client.put(
-        "/api/v1/periods/2023-3m",
-        json={"data_from": "2022-12-15", "cutoff_on": "2023-03-31",
-              "reason": "Hội nghị giao ban lùi sang tháng 4"},
-        headers={"if-match": "0"},
+        "/api/v1/periods/2023-3m", json=window, headers={"if-match": read.headers["ETag"]}
     )
     assert moved.status_code == 200, moved.text
     assert moved.json()["adjusted"] is True
+    assert moved.json()["version"] == 1 and moved.headers["ETag"] == '"1"'
+    assert moved.json()["events"][0]["event_type"] == "PeriodAdjusted"
     stale = reporting.client.put(
         "/api/v1/periods/2023-3m",
         json={"data_from": "2022-12-15", "cutoff_on": "2023-03-20", "reason": "Lại đổi"},
         headers={"if-match": "0"},
     )
-    assert stale.status_code == 409
+    assert stale.status_code == 412
+    assert stale.json()["error"]["details"]["current_version"] == 1
     assert figure_values(_get(reporting, "/api/v1/reports/2023-3m"))["sites_with_dossier"] == 3
     old = _get(reporting, "/api/v1/reports/2023-3m", as_of=before)
     assert old["period"]["cutoff_on"] == "2023-03-14"
@@ -331,7 +338,9 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, int, str]] = [
 
 def test_bad_requests_get_a_4xx_and_write_nothing(reporting: Reporting) -> None:
     for case, method, url, body, status, code in BAD_REQUESTS:
-        response = reporting.client.request(method, url, json=body)
+        # The period's window is replaced only with If-Match (the default period: version 0).
+        headers = {"If-Match": '"0"'} if method == "PUT" else None
+        response = reporting.client.request(method, url, json=body, headers=headers)
         assert response.status_code == status, (case, response.text)
         error = response.json()["error"]
         assert error["code"] == code, case

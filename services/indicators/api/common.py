@@ -3,25 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Path
 
 from shared.clock import VN_TZ
-from shared.envelope import EventEnvelope
 
 IdPath = Annotated[str, Path(max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")]
 IndicatorPath = Annotated[str, Path(max_length=20, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
-
-
-def accepted(envelopes: list[EventEnvelope]) -> dict[str, Any]:
-    last = envelopes[-1]
-    return {
-        "aggregate_id": last.aggregate_id,
-        "version": last.aggregate_version,
-        "events": [{"event_id": str(e.event_id), "event_type": e.event_type} for e in envelopes],
-    }
 
 
 def vn_time(value: datetime) -> datetime:

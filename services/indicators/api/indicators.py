@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 from sqlalchemy import Connection
 
 from services.indicators import messages
 from services.indicators.adapters.facts import load_reported
-from services.indicators.api.common import IndicatorPath, YearPath, accepted, vn_time
+from services.indicators.api.common import IndicatorPath, YearPath, vn_time
 from services.indicators.application import handlers
 from services.indicators.application.commands import DefineIndicator, RecordReportedFigure
 from services.indicators.application.compute import compute
@@ -31,17 +32,18 @@ from services.indicators.application.queries import (
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.figures import IndicatorFigures
 from shared.adminunits import UnknownUnitError
-from shared.aggregate import CommandContext
 from shared.auth.checks import may_read_unit, readable_unit, require_city
 from shared.clock import format_date_vn, today_vn
+from shared.commandapi import CHANGED, CommandDep
+from shared.commands import CommandResponse
+from shared.concurrency import with_expected_version
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
 from shared.paging import Offset
 from shared.validation import Day, Instant
-from shared.web import command_context, principal_of, runtime_of
+from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
-Context = Annotated[CommandContext, Depends(command_context)]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
 
 
@@ -81,15 +83,14 @@ def list_indicators(
     return {"year": year, "status_rule": messages.STATUS_RULE, "items": items}
 
 
-@router.post("", status_code=201)
-def define_indicator(
-    command: DefineIndicator, request: Request, context: Context
-) -> dict[str, Any]:
-    """Định nghĩa (hoặc định nghĩa lại) một chỉ tiêu của năm."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.define_indicator(uow, command)
-        uow.commit()
-    return accepted(envelopes)
+@router.post("", status_code=201, response_model=CommandResponse, responses=CHANGED)
+def define_indicator(command: DefineIndicator, cmd: CommandDep) -> JSONResponse:
+    """Định nghĩa (201) hoặc định nghĩa lại (200; If-Match: phiên bản đã đọc) một chỉ tiêu."""
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(
+        handlers.define_indicator, command,
+        location=f"/api/v1/indicators/{command.year}/{command.indicator_id}",
+    )
 
 
 @router.get("/{year}/{indicator_id}")
@@ -174,16 +175,18 @@ def indicator_status_history(
     return {"indicator_id": indicator_id, "year": year, "unit_code": code, "items": items}
 
 
-@router.post("/{year}/{indicator_id}/reported-figures", status_code=201)
+@router.post(
+    "/{year}/{indicator_id}/reported-figures", status_code=201, response_model=CommandResponse
+)
 def record_reported_figure(
-    year: YearPath, indicator_id: IndicatorPath, command: RecordReportedFigure,
-    request: Request, context: Context,
-) -> dict[str, Any]:
-    """Ghi nhận số liệu do đơn vị báo cáo cho chỉ tiêu không tính tự động."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.record_reported_figure(uow, indicator_id, year, command)
-        uow.commit()
-    return accepted(envelopes)
+    year: YearPath, indicator_id: IndicatorPath, command: RecordReportedFigure, cmd: CommandDep
+) -> JSONResponse:
+    """Ghi nhận số liệu do đơn vị báo cáo cho chỉ tiêu không tính tự động (mỗi lần một bản ghi
+    mới, bản sau thay bản trước: 201)."""
+    return cmd.record(
+        handlers.record_reported_figure, indicator_id, year, command, always_creates=True,
+        location=f"/api/v1/indicators/{year}/{indicator_id}/reported-figures",
+    )
 
 
 @router.get("/{year}/{indicator_id}/reported-figures")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse
 
 from services.indicators import messages
-from services.indicators.api.common import IdPath, YearPath, accepted, vn_time
+from services.indicators.api.common import IdPath, YearPath, vn_time
 from services.indicators.application import handlers
 from services.indicators.application.commands import (
     AwardContestEntry,
@@ -18,48 +19,38 @@ from services.indicators.application.commands import (
 )
 from services.indicators.application.queries import contest_view, models_view
 from services.indicators.domain.model import DanVanKheoModel
-from shared.aggregate import CommandContext
 from shared.auth.checks import may_read_unit, readable_unit, require_unit
 from shared.clock import today_vn
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse
+from shared.concurrency import tagged, with_expected_version
 from shared.envelope import utcnow
 from shared.errors import NotFound
 from shared.validation import Day, Instant
-from shared.web import command_context, principal_of, runtime_of
+from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_MODELS])
-Context = Annotated[CommandContext, Depends(command_context)]
 FieldQuery = Literal["new_rural", "exemplary_rural", "urban", "digital_transformation", "other"]
 
 
-@router.post("/models", status_code=201)
-def register_model(command: RegisterModel, request: Request, context: Context) -> dict[str, Any]:
+@router.post("/models", status_code=201, response_model=CommandResponse)
+def register_model(command: RegisterModel, cmd: CommandDep) -> JSONResponse:
     """Đăng ký một mô hình "Dân vận khéo"."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.register_model(uow, command)
-        uow.commit()
-    return accepted(envelopes)
+    return cmd.record(handlers.register_model, command, location="/api/v1/models/{id}")
 
 
-@router.post("/models/{model_id}/recognise", status_code=201)
-def recognise_model(
-    model_id: IdPath, command: RecogniseModel, request: Request, context: Context
-) -> dict[str, Any]:
-    """Ghi nhận quyết định công nhận mô hình ở một cấp."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.recognise_model(uow, model_id, command)
-        uow.commit()
-    return accepted(envelopes)
+@router.post("/models/{model_id}/recognise", response_model=CommandResponse)
+def recognise_model(model_id: IdPath, command: RecogniseModel, cmd: CommandDep) -> JSONResponse:
+    """Ghi nhận quyết định công nhận mô hình ở một cấp (If-Match: ETag của mô hình)."""
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(handlers.recognise_model, model_id, command)
 
 
-@router.post("/models/{model_id}/close", status_code=201)
-def close_model(
-    model_id: IdPath, command: CloseModel, request: Request, context: Context
-) -> dict[str, Any]:
-    """Ghi nhận mô hình dừng triển khai."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.close_model(uow, model_id, command)
-        uow.commit()
-    return accepted(envelopes)
+@router.post("/models/{model_id}/close", response_model=CommandResponse)
+def close_model(model_id: IdPath, command: CloseModel, cmd: CommandDep) -> JSONResponse:
+    """Ghi nhận mô hình dừng triển khai (If-Match: ETag của mô hình)."""
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(handlers.close_model, model_id, command)
 
 
 @router.get("/models")
@@ -81,8 +72,8 @@ def list_models(
 
 
 @router.get("/models/{model_id}")
-def get_model(model_id: IdPath, request: Request) -> dict[str, Any]:
-    """Một mô hình, đọc thẳng từ kho sự kiện (luôn là trạng thái mới nhất)."""
+def get_model(model_id: IdPath, request: Request) -> JSONResponse:
+    """Một mô hình, đọc thẳng từ kho sự kiện (luôn là trạng thái mới nhất); ETag: phiên bản."""
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:
         envelopes = runtime.store.load(conn, DanVanKheoModel.aggregate_type, model_id)
@@ -92,7 +83,7 @@ def get_model(model_id: IdPath, request: Request) -> dict[str, Any]:
     principal = principal_of(request)
     if not principal.is_city:
         require_unit(principal, model.unit_code, today_vn())
-    return {
+    return tagged({
         "model_id": model.id,
         "version": model.version,
         "unit_code": model.unit_code,
@@ -114,30 +105,24 @@ def get_model(model_id: IdPath, request: Request) -> dict[str, Any]:
             }
             for e in envelopes
         ],
-    }
+    }, model.version)
 
 
-@router.post("/contests/{year}/entries", status_code=201)
-def submit_entry(
-    year: YearPath, command: SubmitContestEntry, request: Request, context: Context
-) -> dict[str, Any]:
+@router.post("/contests/{year}/entries", status_code=201, response_model=CommandResponse)
+def submit_entry(year: YearPath, command: SubmitContestEntry, cmd: CommandDep) -> JSONResponse:
     """Nộp bài dự thi tuyên truyền mô hình "Dân vận khéo" của năm `year`."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.submit_contest_entry(uow, year, command)
-        uow.commit()
-    return accepted(envelopes)
+    return cmd.record(
+        handlers.submit_contest_entry, year, command,
+        location=f"/api/v1/contests/{year}/entries?entry_id={{id}}",
+    )
 
 
-@router.post("/contests/{year}/entries/{entry_id}/award", status_code=201)
+@router.post("/contests/{year}/entries/{entry_id}/award", response_model=CommandResponse)
 def award_entry(
-    year: YearPath, entry_id: IdPath, command: AwardContestEntry, request: Request,
-    context: Context,
-) -> dict[str, Any]:
+    year: YearPath, entry_id: IdPath, command: AwardContestEntry, cmd: CommandDep
+) -> JSONResponse:
     """Ghi nhận giải thưởng của bài dự thi."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.award_contest_entry(uow, year, entry_id, command)
-        uow.commit()
-    return accepted(envelopes)
+    return cmd.record(handlers.award_contest_entry, year, entry_id, command)
 
 
 @router.get("/contests/{year}/entries")

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse
 
 from services.indicators import messages
-from services.indicators.api.common import accepted
 from services.indicators.application import handlers
 from services.indicators.application.commands import RecordUnitSuccession
 from services.indicators.application.queries import recorded_successions
@@ -18,19 +18,19 @@ from shared.adminunits import (
     UnknownUnitError,
     default_catalogue,
 )
-from shared.aggregate import CommandContext
 from shared.clock import format_date_vn, today_vn
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse
 from shared.db import read_connection
 from shared.errors import NotFound
 from shared.unitcheck import NATION
 from shared.validation import Day
-from shared.web import command_context, runtime_of
+from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1/units", tags=[messages.TAG_UNITS])
 
 UnitCodePath = Annotated[str, Path(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
 UnitCodeQuery = Annotated[str, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
-Context = Annotated[CommandContext, Depends(command_context)]
 ProvinceQuery = Annotated[str, Query(pattern=r"^\d{2}$|^VN$")]
 LevelQuery = Literal["province", "district", "commune"]
 
@@ -141,15 +141,13 @@ def successor_unknown(request: Request, province: ProvinceQuery | None = None) -
     }
 
 
-@router.post("/successions", status_code=201)
-def record_succession(
-    command: RecordUnitSuccession, request: Request, context: Context
-) -> dict[str, Any]:
+@router.post("/successions", status_code=201, response_model=CommandResponse)
+def record_succession(command: RecordUnitSuccession, cmd: CommandDep) -> JSONResponse:
     """Bổ sung đơn vị kế thừa của một đơn vị đã sáp nhập (cấp thành phố)."""
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handlers.record_unit_succession(uow, command)
-        uow.commit()
-    return accepted(envelopes)
+    return cmd.record(
+        handlers.record_unit_succession, command, always_creates=True,
+        location=lambda r: f"/api/v1/units/{r.events[0].aggregate_id}",
+    )
 
 
 @router.get("/{code}")

@@ -29,9 +29,10 @@ from services.religion.domain.workflow import (
     DossierState,
 )
 from shared.clock import today_vn
-from shared.commandapi import CommandDep
+from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import tagged, with_expected_version
+from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Page
 from shared.validation import Day, Instant
 from shared.web import runtime_of
@@ -97,7 +98,7 @@ def site_detail(site_code: SiteCode, request: Request) -> JSONResponse:
     return tagged(detail, detail["version"])
 
 
-@router.patch("/sites/{site_code}", response_model=CommandResponse)
+@router.patch("/sites/{site_code}", response_model=CommandResponse, responses=IF_MATCH_REQUIRED)
 def amend_site(site_code: SiteCode, command: AmendSite, cmd: CommandDep) -> JSONResponse:
     """Overwrites the fields sent: If-Match (the site's ETag) is required (428 without it)."""
     command = with_expected_version(command, cmd.if_match, required=True)
@@ -137,7 +138,8 @@ def site_as_of(
 
 
 @router.post(
-    "/sites/{site_code}/dossier/{action}", status_code=201, response_model=CommandResponse
+    "/sites/{site_code}/dossier/{action}", status_code=201, response_model=CommandResponse,
+    responses=CHANGED,
 )
 def dossier_action(
     site_code: SiteCode, action: ActionName, command: DossierStepCommand, cmd: CommandDep

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Path, Query, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.reporting.api.scope import Scope
 from services.reporting.application.queries import religious_sites_summary
 from services.reporting.application.reports import (
+    Finalisation,
     adjust_period,
     build_report,
     finalise_report,
@@ -29,15 +30,18 @@ from services.reporting.application.views import (
     require_unit,
     units_document,
 )
-from services.reporting.domain.periods import MONTHS, period_id
+from services.reporting.domain.periods import MONTHS, Period, period_id
 from services.reporting.outputs.documents import FORMATS, DocumentFormat
-from shared.aggregate import CommandContext
 from shared.auth.checks import may_read_unit, readable_unit
 from shared.clock import today_vn
+from shared.commandapi import CommandDep
+from shared.commands import CommandResponse, CommandResult
+from shared.concurrency import etag, tagged
 from shared.db import read_connection
-from shared.openapi import file_responses
-from shared.validation import MAX_VERSION, Day, ShortText
-from shared.web import command_context, principal_of, runtime_of
+from shared.envelope import EventEnvelope
+from shared.openapi import IF_MATCH_REQUIRED, file_responses
+from shared.validation import Day, ShortText
+from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
 
@@ -75,32 +79,37 @@ def list_periods(
 
 
 @router.get("/periods/{period_id}")
-def get_period(period_id: PeriodId, request: Request, response: Response) -> dict[str, Any]:
+def get_period(period_id: PeriodId, request: Request) -> JSONResponse:
+    """Một kỳ, với ETag = phiên bản (0: kỳ mặc định chưa điều chỉnh lần nào)."""
     runtime = runtime_of(request)
     require_period_id(period_id)
     with read_connection(runtime.engine) as conn:
         period = load_period(conn, runtime.store, period_id)
         version = period_version(conn, runtime.store, period_id)
-    response.headers["ETag"] = str(version)
-    return {**period_view(period), "version": version}
+    return tagged({**period_view(period), "version": version}, version)
 
 
-@router.put("/periods/{period_id}")
-def put_period(
-    period_id: PeriodId,
-    command: AdjustPeriod,
-    request: Request,
-    context: Annotated[CommandContext, Depends(command_context)],
-    if_match: Annotated[int | None, Header(ge=0, le=MAX_VERSION)] = None,
-) -> dict[str, Any]:
-    """Điều chỉnh thời gian lấy số liệu của một kỳ (mặc định theo Nghị định 09/2019/NĐ-CP)."""
+@router.put("/periods/{period_id}", response_model=CommandResponse, responses=IF_MATCH_REQUIRED)
+def put_period(period_id: PeriodId, command: AdjustPeriod, cmd: CommandDep) -> JSONResponse:
+    """Điều chỉnh thời gian lấy số liệu của một kỳ (mặc định theo Nghị định 09/2019/NĐ-CP).
+    Thay cả cửa sổ số liệu: cần If-Match (ETag của kỳ; 428 nếu thiếu)."""
     require_period_id(period_id)
-    with runtime_of(request).uow(context) as uow:
-        period, envelopes = adjust_period(
-            uow, period_id, command.data_from, command.cutoff_on, command.reason, if_match
-        )
-        uow.commit()
-    return {**period_view(period), "version": envelopes[-1].aggregate_version}
+    expected = cmd.if_match.required()
+
+    def respond(
+        outcome: tuple[Period, list[EventEnvelope]],
+    ) -> tuple[int, Any, dict[str, str]]:
+        period, envelopes = outcome
+        result = CommandResult(envelopes)
+        headers = {"ETag": etag(result.version)} if result.version is not None else {}
+        return 200, {**period_view(period), **result.body()}, headers
+
+    return cmd.perform(
+        lambda uow: adjust_period(
+            uow, period_id, command.data_from, command.cutoff_on, command.reason, expected
+        ),
+        respond,
+    )
 
 
 @router.get("/reports/{period_id}")
@@ -127,19 +136,22 @@ def get_report_units(
         units_document(report, lambda code: may_read_unit(principal, code, on)))
 
 
-@router.post("/reports/{period_id}/finalise", status_code=201)
-def post_finalise(
-    period_id: PeriodId,
-    command: FinaliseReport,
-    request: Request,
-    context: Annotated[CommandContext, Depends(command_context)],
-) -> dict[str, Any]:
+@router.post("/reports/{period_id}/finalise", status_code=201, response_model=CommandResponse)
+def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep) -> JSONResponse:
     """Chốt số liệu báo cáo: số liệu được đóng băng, mọi thay đổi sau đó được liệt kê."""
-    with runtime_of(request).uow(context) as uow:
-        finalisation, _ = finalise_report(
-            uow, state_of(runtime_of(request)), period_id, command.scope, command.as_of)
-        uow.commit()
-    return finalisation.as_dict()
+
+    def respond(
+        outcome: tuple[Finalisation, list[EventEnvelope]],
+    ) -> tuple[int, Any, dict[str, str]]:
+        finalisation, envelopes = outcome
+        body = {**finalisation.as_dict(), **CommandResult(envelopes).body()}
+        return 201, body, {"Location": f"/api/v1/reports/{period_id}"}
+
+    state = state_of(cmd.runtime)
+    return cmd.perform(
+        lambda uow: finalise_report(uow, state, period_id, command.scope, command.as_of),
+        respond,
+    )
 
 
 @router.get("/themes/{theme}/{period_id}")
