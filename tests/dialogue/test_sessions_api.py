@@ -88,6 +88,14 @@ def test_session_lifecycle_from_plan_to_report(client: TestClient) -> None:
                                                      "status": "closed"}))["total"] == 1
     assert ok(client.get("/api/v1/sessions", params={"head_id": chair}))["total"] == 1
     assert ok(client.get("/api/v1/sessions", params={"status": "planned"}))["total"] == 0
+    # The kernel's paging: page/page_size, and the former limit/offset read the same rows.
+    every_issue = ok(client.get("/api/v1/issues"))
+    second = ok(client.get("/api/v1/issues", params={"page": 2, "page_size": 1}))
+    assert (second["total"], second["page"], second["page_size"], second["pages"]) == (
+        every_issue["total"], 2, 1, every_issue["total"])
+    assert second["items"] == every_issue["items"][1:2]
+    assert ok(client.get("/api/v1/issues", params={"limit": 1, "offset": 1}))["items"] \
+        == second["items"]
     issues = ok(client.get("/api/v1/issues", params={"category": "land_and_site_clearance"}))
     assert [i["assigned_agency"] for i in issues["items"]] == ["Ban Quản lý dự án huyện"]
     # After the report nothing else moves the session.

@@ -29,7 +29,7 @@ from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import tagged
 from shared.openapi import file_responses
-from shared.paging import Offset
+from shared.paging import LegacyPaging
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -42,13 +42,12 @@ UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 def list_commitments(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
+    paging: LegacyPaging,
     unit_code: UnitQuery = None,
     status: CommitmentStatus | None = None,
     agency: Annotated[str | None, Query(max_length=500)] = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,
     due_before: Day | None = None,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     unit_code, _ = access.unit_filter(principal, unit_code)
     query = queries.commitments_query(
@@ -56,7 +55,8 @@ def list_commitments(
         due_before=due_before,
     )
     with runtime.engine.connect() as conn:
-        return queries.list_commitments(conn, query, limit, offset)
+        found = queries.list_commitments(conn, query, paging.limit, paging.offset)
+    return paging.envelope(found["items"], found["total"])
 
 
 @router.post("/commitments/progress-import")

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Path, Request
+from fastapi import Request
 
 from services.dialogue.application.runtime import DialogueRuntime
 from shared.commands import CommandResult
+from shared.ids import RecordIdPath
 from shared.web import runtime_of
 
-Id = Annotated[str, Path(min_length=1, max_length=36, pattern=r"^[A-Za-z0-9\-]+$")]
+Id = RecordIdPath
 
 
 # Dependencies without I/O are `async def`: a plain `def` costs each request a round trip

@@ -19,7 +19,7 @@ from services.dialogue.domain.events import Handling, IssueCategory
 from shared.auth.checks import require_scope
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
-from shared.paging import Offset
+from shared.paging import LegacyPaging
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_ISSUES])
@@ -31,24 +31,24 @@ UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 def list_issues(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
+    paging: LegacyPaging,
     unit_code: UnitQuery = None,
     category: IssueCategory | None = None,
     handling: Handling | None = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     unit_code, _ = access.unit_filter(principal, unit_code)
     with runtime.engine.connect() as conn:
-        return queries.list_issues(
+        found = queries.list_issues(
             conn,
             unit_code=unit_code,
             category=category,
             handling=handling,
             session_id=session_id,
-            limit=limit,
-            offset=offset,
+            limit=paging.limit,
+            offset=paging.offset,
         )
+    return paging.envelope(found["items"], found["total"])
 
 
 @router.get("/issues/{issue_id}")

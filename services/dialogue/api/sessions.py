@@ -25,7 +25,7 @@ from services.dialogue.application.runtime import DialogueRuntime
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import tagged
-from shared.paging import Offset
+from shared.paging import LegacyPaging
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -101,19 +101,18 @@ def make_commitment(session_id: Id, command: MakeCommitment, cmd: CommandDep) ->
 def list_sessions(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
+    paging: LegacyPaging,
     unit_code: UnitQuery = None,
     include_subunits: bool = True,
     status: Status | None = None,
     head_id: Annotated[str | None, Query(max_length=36)] = None,
     date_from: Day | None = None,
     date_to: Day | None = None,
-    limit: Annotated[int, Query(ge=1, le=queries.MAX_PAGE)] = 100,
-    offset: Offset = 0,
 ) -> dict[str, Any]:
     """Sessions by unit, status, head and date (the holding date, else the planned one)."""
     unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)
     with runtime.engine.connect() as conn:
-        return queries.list_sessions(
+        found = queries.list_sessions(
             conn,
             unit_code=unit_code,
             include_subunits=include_subunits,
@@ -121,9 +120,10 @@ def list_sessions(
             head_id=head_id,
             date_from=date_from,
             date_to=date_to,
-            limit=limit,
-            offset=offset,
+            limit=paging.limit,
+            offset=paging.offset,
         )
+    return paging.envelope(found["items"], found["total"])
 
 
 @router.get("/sessions/{session_id}")

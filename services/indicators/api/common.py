@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import Path
 
 from shared.clock import VN_TZ
+from shared.ids import CodePath
 
-IdPath = Annotated[str, Path(max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$")]
+IdPath = CodePath
 IndicatorPath = Annotated[str, Path(max_length=20, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 

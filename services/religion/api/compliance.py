@@ -15,11 +15,12 @@ from services.religion.domain.workflow import CaseState
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import tagged, with_expected_version
-from shared.paging import Page
+from shared.ids import RecordIdPath
+from shared.paging import Paging
 from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["vụ việc vi phạm"])
-CaseId = Annotated[str, Path(max_length=50, pattern=r"^[A-Za-z0-9\-]+$")]
+CaseId = RecordIdPath
 
 
 def _case_id(result: CommandResult) -> dict[str, Any]:
@@ -50,20 +51,19 @@ def case_action(
 @router.get("/compliance-cases")
 def list_cases(
     request: Request,
+    paging: Paging,
     state: CaseState | None = None,
     violation_type: ViolationType | None = None,
     district: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
     commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
     site_code: Annotated[str | None, Query(max_length=50)] = None,
-    page: Page = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     access.commune_for(request, commune)
     district = access.district_for(request, district)
     with runtime_of(request).engine.connect() as conn:
         return queries.list_cases(
             conn, state=state, violation_type=violation_type, district_code=district,
-            commune_code=commune, site_code=site_code, page=page, page_size=page_size,
+            commune_code=commune, site_code=site_code, paging=paging,
         )
 
 

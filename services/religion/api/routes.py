@@ -32,13 +32,14 @@ from shared.clock import today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import tagged, with_expected_version
+from shared.ids import CodePath
 from shared.openapi import IF_MATCH_REQUIRED
-from shared.paging import Page
+from shared.paging import Paging
 from shared.validation import Day, Instant
 from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["cơ sở tôn giáo"])
-SiteCode = Annotated[str, Path(max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")]
+SiteCode = CodePath
 ActionName = Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")]
 UnitQuery = Annotated[str | None, Query(pattern=r"^\d{3}$|^\d{5}$")]
 
@@ -62,6 +63,7 @@ def register_site(command: RegisterSite, cmd: CommandDep) -> JSONResponse:
 @router.get("/sites")
 def list_sites(
     request: Request,
+    paging: Paging,
     district: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
     commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
     religion: Religion | None = None,
@@ -71,8 +73,6 @@ def list_sites(
     status: Literal["active", "closed", "all"] = "active",
     q: Annotated[str | None, Query(max_length=200)] = None,
     as_of: Day | None = None,
-    page: Page = 1,
-    page_size: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> dict[str, Any]:
     """The register. `q` ignores diacritics ("tien lang" finds "Tiên Lãng"); `overdue` compares
     each dossier's deadline with `as_of` (default today)."""
@@ -84,7 +84,7 @@ def list_sites(
         has_certificate=has_certificate, overdue=overdue, status=status, q=q,
     )
     with runtime_of(request).engine.connect() as conn:
-        return queries.list_sites(conn, f, as_of or today_vn(), page, page_size)
+        return queries.list_sites(conn, f, as_of or today_vn(), paging)
 
 
 @router.get("/sites/{site_code}")

@@ -24,6 +24,7 @@ from shared.adminunits import default_catalogue, fold
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
 from shared.eventstore import EventStore
+from shared.paging import PageRequest
 from shared.planrules import percent_of
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng, three-level era (until 2025-07-01)
@@ -127,9 +128,7 @@ def _filtered(query: Select[Any], f: SiteFilter, on: date) -> Select[Any]:
     return query
 
 
-def list_sites(
-    conn: Connection, f: SiteFilter, on: date, page: int, page_size: int
-) -> dict[str, Any]:
+def list_sites(conn: Connection, f: SiteFilter, on: date, paging: PageRequest) -> dict[str, Any]:
     total = conn.execute(_filtered(select(func.count()).select_from(sites), f, on)).scalar_one()
     order: list[Any] = [sites.c.code]
     phrase = fold(f.q) if f.q else ""
@@ -140,17 +139,10 @@ def list_sites(
     rows = conn.execute(
         _filtered(select(sites), f, on)
         .order_by(*order)
-        .limit(page_size)
-        .offset((page - 1) * page_size)
+        .limit(paging.limit)
+        .offset(paging.offset)
     ).all()
-    return {
-        "as_of": on.isoformat(),
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "pages": (total + page_size - 1) // page_size,
-        "items": [site_item(row, on) for row in rows],
-    }
+    return paging.envelope([site_item(row, on) for row in rows], total, as_of=on.isoformat())
 
 
 def _site_row(conn: Connection, code: str) -> Any:
@@ -346,8 +338,7 @@ def list_cases(
     district_code: str | None,
     commune_code: str | None,
     site_code: str | None,
-    page: int,
-    page_size: int,
+    paging: PageRequest,
 ) -> dict[str, Any]:
     conditions = [
         column == value
@@ -363,19 +354,15 @@ def list_cases(
     total = conn.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
     rows = conn.execute(
         select(cases).where(*conditions).order_by(cases.c.detected_on.desc(), cases.c.case_id)
-        .limit(page_size).offset((page - 1) * page_size)
+        .limit(paging.limit).offset(paging.offset)
     ).all()
     by_type = conn.execute(
         select(cases.c.violation_type, func.count()).where(*conditions)
         .group_by(cases.c.violation_type)
     ).all()
-    return {
-        "total": total,
-        "page": page,
-        "page_size": page_size,
-        "by_violation_type": {t: n for t, n in by_type},
-        "items": [case_item(r) for r in rows],
-    }
+    return paging.envelope(
+        [case_item(r) for r in rows], total, by_violation_type={t: n for t, n in by_type}
+    )
 
 
 # -- the Tiên Lãng pilot -------------------------------------------------------------------------

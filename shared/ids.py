@@ -1,0 +1,36 @@
+"""The id policy, one validation for every service (docs/api-conventions.md, "Ids").
+
+Human codes where the thing has a code in the world that people type and read (a religious
+site's register code, an administrative unit, an indicator of the plan, a model or a contest
+entry the department numbers): they are the aggregate ids, so a bulk import or a retry names
+the same thing again. Everything that exists only in this system (dialogue sessions, issues,
+commitments, heads' terms, compliance cases) gets a UUID or a server-made id.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Path
+
+#: A human code: letters, digits, ".", "_", "-"; starts with a letter or a digit.
+CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$"
+CODE_MAX = 50
+#: A record id: a UUID, or an id the server made (`VV-…`, `DT-2023-…`, `MH-…`).
+RECORD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9\-]*$"
+RECORD_ID_MAX = 50
+
+CodePath = Annotated[
+    str,
+    Path(
+        min_length=1, max_length=CODE_MAX, pattern=CODE_PATTERN,
+        description="Mã do con người đặt (chữ, số, dấu . _ -), ví dụ CS-TL-01",
+    ),
+]
+RecordIdPath = Annotated[
+    str,
+    Path(
+        min_length=1, max_length=RECORD_ID_MAX, pattern=RECORD_ID_PATTERN,
+        description="Mã bản ghi do hệ thống cấp (UUID hoặc mã dạng VV-…)",
+    ),
+]
