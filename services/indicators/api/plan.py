@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import JSONResponse
 
 from services.indicators import messages
-from services.indicators.api.common import IdPath, YearPath, accepted, vn_time
+from services.indicators.api.common import IdPath, YearPath, vn_time
 from services.indicators.application import planhandlers
 from services.indicators.application.plancommands import (
     AddPlanItem,
@@ -34,15 +35,17 @@ from services.indicators.application.planqueries import (
     plan_view,
 )
 from services.indicators.application.planreminders import remind_district_reports
-from shared.aggregate import CommandContext, UnitOfWork
+from shared.aggregate import UnitOfWork
 from shared.auth.checks import may_read_unit, require_scope
 from shared.clock import today_vn
+from shared.commandapi import Command, CommandDep
+from shared.commands import CommandResponse
+from shared.concurrency import with_expected_version
 from shared.envelope import EventEnvelope, utcnow
 from shared.validation import Day, Instant
-from shared.web import command_context, principal_of, runtime_of
+from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_PLAN])
-Context = Annotated[CommandContext, Depends(command_context)]
 NumberPath = Annotated[
     str, Path(max_length=20, pattern=r"^(II|III|IV)(\.\d{1,2}){1,2}(\.[a-z])?$")
 ]
@@ -51,12 +54,11 @@ DistrictPath = Annotated[str, Path(pattern=r"^\d{3}$")]
 
 
 def _run(
-    request: Request, context: CommandContext, handle: Callable[[UnitOfWork], list[EventEnvelope]]
-) -> dict[str, Any]:
-    with runtime_of(request).uow(context) as uow:
-        envelopes = handle(uow)
-        uow.commit()
-    return accepted(envelopes)
+    cmd: Command, location: str, handle: Callable[[UnitOfWork], list[EventEnvelope]]
+) -> JSONResponse:
+    """Every command of the plan records a new entry of its record (a progress report, an
+    inspection's step, a submission): 201, with the record it belongs to as Location."""
+    return cmd.record(handle, location=lambda _: location, always_creates=True)
 
 
 def _reader(request: Request, as_of: Instant | None) -> tuple[Any, PlanReader]:
@@ -69,10 +71,12 @@ def _reader(request: Request, as_of: Instant | None) -> tuple[Any, PlanReader]:
 # -- the plan ---------------------------------------------------------------------------------
 
 
-@router.post("/plans/{year}/load", status_code=201)
-def load_plan(year: YearPath, request: Request, context: Context) -> dict[str, Any]:
+@router.post("/plans/{year}/load", status_code=201,
+             response_model=CommandResponse)
+def load_plan(year: YearPath, cmd: CommandDep) -> JSONResponse:
     """Nạp kế hoạch công tác của năm từ dữ liệu trong hệ thống (một lần)."""
-    return _run(request, context, lambda uow: planhandlers.load_plan(uow, year))
+    return _run(cmd, f"/api/v1/plans/{year}",
+                lambda uow: planhandlers.load_plan(uow, year))
 
 
 @router.get("/plans/{year}")
@@ -86,28 +90,34 @@ def get_plan(
         return plan_view(reader, year, on or today_vn())
 
 
-@router.post("/plans/{year}/document", status_code=201)
+@router.post("/plans/{year}/document", status_code=201,
+             response_model=CommandResponse)
 def record_document(
-    year: YearPath, command: RecordPlanDocument, request: Request, context: Context
-) -> dict[str, Any]:
+    year: YearPath, command: RecordPlanDocument, cmd: CommandDep
+) -> JSONResponse:
     """Ghi số, ngày ban hành của kế hoạch."""
-    return _run(request, context, lambda uow: planhandlers.record_plan_document(uow, year, command))
+    return _run(cmd, f"/api/v1/plans/{year}",
+                lambda uow: planhandlers.record_plan_document(uow, year, command))
 
 
-@router.post("/plans/{year}/parties", status_code=201)
+@router.post("/plans/{year}/parties", status_code=201,
+             response_model=CommandResponse)
 def name_party(
-    year: YearPath, command: NamePlanParty, request: Request, context: Context
-) -> dict[str, Any]:
+    year: YearPath, command: NamePlanParty, cmd: CommandDep
+) -> JSONResponse:
     """Thêm hoặc đổi tên một đơn vị (phòng của Ban, đơn vị phối hợp) của kế hoạch."""
-    return _run(request, context, lambda uow: planhandlers.name_party(uow, year, command))
+    return _run(cmd, f"/api/v1/plans/{year}",
+                lambda uow: planhandlers.name_party(uow, year, command))
 
 
-@router.post("/plans/{year}/items", status_code=201)
+@router.post("/plans/{year}/items", status_code=201,
+             response_model=CommandResponse)
 def add_item(
-    year: YearPath, command: AddPlanItem, request: Request, context: Context
-) -> dict[str, Any]:
+    year: YearPath, command: AddPlanItem, cmd: CommandDep
+) -> JSONResponse:
     """Bổ sung một nhiệm vụ vào kế hoạch."""
-    return _run(request, context, lambda uow: planhandlers.add_item(uow, year, command))
+    return _run(cmd, f"/api/v1/plans/{year}/items/{command.number}",
+                lambda uow: planhandlers.add_item(uow, year, command))
 
 
 @router.get("/plans/{year}/items/{number}")
@@ -121,103 +131,114 @@ def get_item(
         return item_detail(reader, year, number, on or today_vn())
 
 
-@router.post("/plans/{year}/items/{number}/amend", status_code=201)
+@router.post("/plans/{year}/items/{number}/amend", status_code=201,
+             response_model=CommandResponse)
 def amend_item(
-    year: YearPath, number: NumberPath, command: AmendPlanItem, request: Request,
-    context: Context,
-) -> dict[str, Any]:
+    year: YearPath, number: NumberPath, command: AmendPlanItem, cmd: CommandDep,
+) -> JSONResponse:
     """Điều chỉnh nội dung, đơn vị, thời hạn của một nhiệm vụ (cả nhiệm vụ như sau điều
     chỉnh)."""
-    return _run(request, context,
+    command = with_expected_version(command, cmd.if_match)
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
                 lambda uow: planhandlers.amend_item(uow, year, number, command))
 
 
-@router.post("/plans/{year}/items/{number}/withdraw", status_code=201)
+@router.post("/plans/{year}/items/{number}/withdraw", status_code=201,
+             response_model=CommandResponse)
 def withdraw_item(
-    year: YearPath, number: NumberPath, command: WithdrawPlanItem, request: Request,
-    context: Context,
-) -> dict[str, Any]:
+    year: YearPath, number: NumberPath, command: WithdrawPlanItem, cmd: CommandDep,
+) -> JSONResponse:
     """Rút một nhiệm vụ khỏi kế hoạch."""
-    return _run(request, context,
+    command = with_expected_version(command, cmd.if_match)
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
                 lambda uow: planhandlers.withdraw_item(uow, year, number, command))
 
 
-@router.post("/plans/{year}/items/{number}/progress", status_code=201)
+@router.post("/plans/{year}/items/{number}/progress", status_code=201,
+             response_model=CommandResponse)
 def record_progress(
-    year: YearPath, number: NumberPath, command: RecordProgress, request: Request,
-    context: Context,
-) -> dict[str, Any]:
+    year: YearPath, number: NumberPath, command: RecordProgress, cmd: CommandDep,
+) -> JSONResponse:
     """Ghi kết quả thực hiện nhiệm vụ (đơn vị chủ trì hoặc phối hợp)."""
-    return _run(request, context,
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
                 lambda uow: planhandlers.record_progress(uow, year, number, command))
 
 
 # -- inspections and supervisions (III) ------------------------------------------------------
 
 
-@router.post("/plans/{year}/items/{number}/inspections", status_code=201)
+@router.post("/plans/{year}/items/{number}/inspections", status_code=201,
+             response_model=CommandResponse)
 def plan_inspection(
-    year: YearPath, number: NumberPath, command: PlanInspection, request: Request,
-    context: Context,
-) -> dict[str, Any]:
+    year: YearPath, number: NumberPath, command: PlanInspection, cmd: CommandDep,
+) -> JSONResponse:
     """Lên kế hoạch một cuộc kiểm tra, giám sát của mục III."""
-    return _run(request, context,
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
                 lambda uow: planhandlers.plan_inspection(uow, year, number, command))
 
 
 @router.post("/plans/{year}/items/{number}/inspections/{inspection_id}/carry-out",
-             status_code=201)
+             status_code=201, response_model=CommandResponse)
 def carry_out(
     year: YearPath, number: NumberPath, inspection_id: IdPath, command: CarryOutInspection,
-    request: Request, context: Context,
-) -> dict[str, Any]:
+    cmd: CommandDep,
+) -> JSONResponse:
     """Ghi nhận đã tiến hành kiểm tra, giám sát."""
-    return _run(request, context, lambda uow: planhandlers.act_on_inspection(
+    command = with_expected_version(command, cmd.if_match)
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
+                lambda uow: planhandlers.act_on_inspection(
         uow, year, number, inspection_id, command))
 
 
 @router.post("/plans/{year}/items/{number}/inspections/{inspection_id}/conclude",
-             status_code=201)
+             status_code=201, response_model=CommandResponse)
 def conclude(
     year: YearPath, number: NumberPath, inspection_id: IdPath, command: ConcludeInspection,
-    request: Request, context: Context,
-) -> dict[str, Any]:
+    cmd: CommandDep,
+) -> JSONResponse:
     """Kết luận kiểm tra, giám sát: phát hiện và kiến nghị."""
-    return _run(request, context, lambda uow: planhandlers.act_on_inspection(
+    command = with_expected_version(command, cmd.if_match)
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
+                lambda uow: planhandlers.act_on_inspection(
         uow, year, number, inspection_id, command))
 
 
 @router.post("/plans/{year}/items/{number}/inspections/{inspection_id}/follow-up",
-             status_code=201)
+             status_code=201, response_model=CommandResponse)
 def follow_up(
     year: YearPath, number: NumberPath, inspection_id: IdPath, command: FollowUpInspection,
-    request: Request, context: Context,
-) -> dict[str, Any]:
+    cmd: CommandDep,
+) -> JSONResponse:
     """Theo dõi việc thực hiện kết luận (completed: đã thực hiện xong)."""
-    return _run(request, context, lambda uow: planhandlers.act_on_inspection(
+    command = with_expected_version(command, cmd.if_match)
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
+                lambda uow: planhandlers.act_on_inspection(
         uow, year, number, inspection_id, command))
 
 
 @router.post("/plans/{year}/items/{number}/inspections/{inspection_id}/cancel",
-             status_code=201)
+             status_code=201, response_model=CommandResponse)
 def cancel(
     year: YearPath, number: NumberPath, inspection_id: IdPath, command: CancelInspection,
-    request: Request, context: Context,
-) -> dict[str, Any]:
+    cmd: CommandDep,
+) -> JSONResponse:
     """Hủy một cuộc kiểm tra, giám sát chưa tiến hành."""
-    return _run(request, context, lambda uow: planhandlers.act_on_inspection(
+    command = with_expected_version(command, cmd.if_match)
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
+                lambda uow: planhandlers.act_on_inspection(
         uow, year, number, inspection_id, command))
 
 
 # -- the district boards' period reports (IV.3) ----------------------------------------------
 
 
-@router.post("/reporting-duties/{period_id}/deadline", status_code=201)
+@router.post("/reporting-duties/{period_id}/deadline", status_code=201,
+             response_model=CommandResponse)
 def set_deadline(
-    period_id: PeriodPath, command: SetReportingDeadline, request: Request, context: Context
-) -> dict[str, Any]:
+    period_id: PeriodPath, command: SetReportingDeadline, cmd: CommandDep
+) -> JSONResponse:
     """Ban đặt (hoặc đổi) hạn nộp báo cáo kỳ của Ban Dân vận các quận ủy, huyện ủy."""
-    return _run(request, context,
+    return _run(cmd, f"/api/v1/reporting-duties/{period_id}",
                 lambda uow: planhandlers.set_reporting_deadline(uow, period_id, command))
 
 
@@ -238,25 +259,29 @@ def get_duty(
 
 
 @router.post("/reporting-duties/{period_id}/districts/{district_code}/submit",
-             status_code=201)
+             status_code=201, response_model=CommandResponse)
 def submit_report(
     period_id: PeriodPath, district_code: DistrictPath, command: SubmitDistrictReport,
-    request: Request, context: Context,
-) -> dict[str, Any]:
+    cmd: CommandDep,
+) -> JSONResponse:
     """Ban Dân vận quận ủy, huyện ủy nộp (hoặc nộp lại) báo cáo kỳ; số liệu được giữ nguyên
     như khi nộp."""
-    return _run(request, context, lambda uow: planhandlers.submit_district_report(
+    command = with_expected_version(command, cmd.if_match)
+    return _run(cmd, f"/api/v1/reporting-duties/{period_id}",
+                lambda uow: planhandlers.submit_district_report(
         uow, period_id, district_code, command))
 
 
 @router.post("/reporting-duties/{period_id}/districts/{district_code}/return",
-             status_code=201)
+             status_code=201, response_model=CommandResponse)
 def return_report(
     period_id: PeriodPath, district_code: DistrictPath, command: ReturnDistrictReport,
-    request: Request, context: Context,
-) -> dict[str, Any]:
+    cmd: CommandDep,
+) -> JSONResponse:
     """Ban trả lại báo cáo để chỉnh sửa, nêu lý do."""
-    return _run(request, context, lambda uow: planhandlers.return_district_report(
+    command = with_expected_version(command, cmd.if_match)
+    return _run(cmd, f"/api/v1/reporting-duties/{period_id}",
+                lambda uow: planhandlers.return_district_report(
         uow, period_id, district_code, command))
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 
 from services.indicators.domain.plan import DistrictReport, ReportingDuty, district_report_id
-from shared.aggregate import CommandContext
+from shared.aggregate import CommandContext, UnitOfWork
 from shared.conferencedates import CONFERENCE_MONTHS
 from shared.errors import ConcurrencyError
 from shared.logs import get_logger
@@ -31,6 +31,15 @@ def periods_to_watch(today: date) -> list[str]:
             for months in CONFERENCE_MONTHS]
 
 
+def _remind(
+    uow: UnitOfWork, period_id: str, code: str, year: int, deadline: date, today: date
+) -> int:
+    report = uow.load(DistrictReport, district_report_id(period_id, code))
+    due = report.remind(year, period_id, code, deadline, today)
+    uow.save(report)
+    return len(due)
+
+
 def remind_district_reports(runtime: ServiceRuntime, today: date) -> int:
     """One pass; returns the reminders recorded. Each report in its own transaction."""
     recorded = 0
@@ -44,12 +53,10 @@ def remind_district_reports(runtime: ServiceRuntime, today: date) -> int:
         year = int(period_id[:4])
         for code in duty.district_codes:
             try:
-                with runtime.uow(context) as uow:
-                    report = uow.load(DistrictReport, district_report_id(period_id, code))
-                    due = report.remind(year, period_id, code, duty.deadline, today)
-                    uow.save(report)
-                    uow.commit()
-                recorded += len(due)  # counted once committed: a loser counts nothing
+                # Counted once committed: a loser counts nothing.
+                recorded += runtime.execute(
+                    context, _remind, period_id, code, year, duty.deadline, today
+                )
             except ConcurrencyError:
                 continue
     if recorded:
