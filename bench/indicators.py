@@ -44,7 +44,7 @@ from services.indicators.domain.events import registry
 from services.indicators.domain.model import Indicator
 from services.religion.domain.events import registry as religion_registry
 from shared.adminunits import default_catalogue
-from shared.aggregate import CommandContext
+from shared.aggregate import CommandContext, UnitOfWork
 from shared.clock import today_vn
 from shared.envelope import EventEnvelope, as_business_time
 from shared.eventstore import EventStore, outbox_table
@@ -290,12 +290,13 @@ def _define(runtime: ServiceRuntime, provinces: tuple[str, ...]) -> list[Definit
             scope=provinces, period_start=start, period_end=end,
             qualifying_fields=PLAN_I1_FIELDS if method == "model_coverage" else (),
         ))
-    with runtime.uow(CommandContext(actor="bench")) as uow:
+    def define_all(uow: UnitOfWork) -> None:
         for definition in plans:
             indicator = uow.load(Indicator, definition.key)
             indicator.define(definition, start)
             uow.save(indicator)
-        uow.commit()
+
+    runtime.execute(CommandContext(actor="bench"), define_all)
     with runtime.engine.connect() as conn:
         return [load_definitions(conn)[(d.indicator_id, YEAR)] for d in plans]
 

@@ -110,16 +110,15 @@ def main() -> None:
         assert checked.rows == SITES and not checked.errors, checked.errors[:3]
         report("import 30,000 sites, CSV dry run (read + validate)", SITES, dry.seconds,
                baseline)
-        with Timer() as real, runtime.uow(context) as uow:
-            done = import_sites(uow, "quoc-gia.csv", content, dry_run=False,
-                                only_valid=False)
-            uow.commit()
+        with Timer() as real:
+            done = runtime.execute(context, import_sites, "quoc-gia.csv", content,
+                                   dry_run=False, only_valid=False)
         assert len(done.created) == SITES
         report("import 30,000 sites, CSV, written (one transaction)", SITES, real.seconds,
                baseline)
-        with Timer() as again, runtime.uow(context) as uow:
-            repeat = import_sites(uow, "quoc-gia.csv", content, dry_run=False, only_valid=False)
-            uow.commit()
+        with Timer() as again:
+            repeat = runtime.execute(context, import_sites, "quoc-gia.csv", content,
+                                     dry_run=False, only_valid=False)
         assert not repeat.created and len(repeat.skipped) == SITES
         report("re-import of the same file (creates nothing)", SITES, again.seconds, baseline)
         workbook = xlsx_file(rows)
