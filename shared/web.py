@@ -273,8 +273,12 @@ class RequestContext:
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
-        headers = {"WWW-Authenticate": 'Bearer realm="danvan"'} if exc.status_code == 401 else None
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+        headers = {"WWW-Authenticate": 'Bearer realm="danvan"'} if exc.status_code == 401 else {}
+        retry_after = exc.details.get("retry_after_s")
+        if isinstance(retry_after, int):
+            # A refusal that clears by itself (a retry racing the first request) says when.
+            headers["Retry-After"] = str(retry_after)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

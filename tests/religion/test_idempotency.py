@@ -10,12 +10,14 @@ import threading
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select, update
 
+from shared import idempotency
 from shared.envelope import utcnow
 from shared.eventstore import events_table
-from shared.idempotency import idempotency_table
+from shared.idempotency import IdempotentRequest, KeyRaced, idempotency_table
 from tests.religion.conftest import DAI_THANG, error_of, event_count, runtime, site_body
 
 CASE = {"commune_code": DAI_THANG, "violation_type": "land_encroachment",
@@ -161,3 +163,22 @@ def test_a_multipart_import_retried_with_its_key_is_replayed(religion: TestClien
     again = send()  # a new multipart boundary, the same parts
     assert again.status_code == 201 and again.headers["Idempotent-Replayed"] == "true"
     assert again.json() == first.json() and event_count(religion) == written
+
+
+def test_a_key_claimed_by_a_request_not_yet_visible_answers_409_with_retry_after(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The claim lost to another transaction whose answer cannot be read yet (another process
+    on SQLite): nothing is run, the client is told to retry shortly."""
+
+    def raced(conn: Any, request: IdempotentRequest, now: Any) -> None:
+        raise KeyRaced(request.key)
+
+    monkeypatch.setattr(idempotency, "claim", raced)
+    before = event_count(religion)
+    response = religion.post("/api/v1/compliance-cases", json=CASE,
+                             headers={"Idempotency-Key": "busy-1"})
+    assert response.status_code == 409
+    assert error_of(response)["code"] == "IDEMPOTENCY_KEY_IN_PROGRESS"
+    assert response.headers["Retry-After"] == "1"
+    assert event_count(religion) == before
