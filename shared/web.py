@@ -34,7 +34,7 @@ from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.logs import configure_logging, error_line, get_logger
 from shared.openapi import install_error_responses
 from shared.outage import is_infrastructure_failure
-from shared.paging import Offset
+from shared.paging import LegacyPaging
 from shared.requestguard import ControlCharacterGuard
 from shared.runtime import ServiceRuntime
 from shared.securityheaders import SecurityHeaders
@@ -362,6 +362,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
     @router.get("/api/v1/audit")
     def audit(
         principal: AuthenticatedPrincipal,
+        paging: LegacyPaging,
         actor: Annotated[str | None, Query(max_length=200)] = None,
         department: Annotated[str | None, Query(max_length=200)] = None,
         unit: Annotated[str | None, Query(pattern=r"^\d{2}(\d{1}|\d{3})?$")] = None,
@@ -369,8 +370,6 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
         recorded_to: Instant | None = None,
         event_type: Annotated[str | None, Query(max_length=100)] = None,
         aggregate_id: Annotated[str | None, Query(max_length=100)] = None,
-        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-        offset: Offset = 0,
     ) -> dict[str, Any]:
         """Who did what, when: the service's events filtered by actor, department, unit (with
         the units under it), recording time. A district-level auditor sees its tree only."""
@@ -385,12 +384,11 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             aggregate_id=aggregate_id,
         )
         with runtime.engine.connect() as conn:
-            return audit_events(conn, principal, query, limit, offset)
+            found = audit_events(conn, principal, query, paging.limit, paging.offset)
+        return paging.envelope(found["items"], found["total"])
 
     @router.get("/api/v1/admin/dead-letters")
-    def dead_letters(
-        principal: AuthenticatedPrincipal, limit: Annotated[int, Query(ge=1, le=1000)] = 100
-    ) -> dict[str, Any]:
+    def dead_letters(principal: AuthenticatedPrincipal, paging: LegacyPaging) -> dict[str, Any]:
         require_scope(principal, "admin")
         with runtime.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(dead_letters_table)).scalar()
@@ -398,12 +396,13 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
                 conn.execute(
                     select(dead_letters_table)
                     .order_by(dead_letters_table.c.id.desc())
-                    .limit(limit)
+                    .limit(paging.limit)
+                    .offset(paging.offset)
                 )
                 .mappings()
                 .all()
             )
-        return {"total": total, "items": [_jsonable(dict(r)) for r in rows]}
+        return paging.envelope([_jsonable(dict(r)) for r in rows], int(total or 0))
 
     @router.post("/api/v1/admin/rebuild-projections", status_code=202)
     async def rebuild(principal: AuthenticatedPrincipal) -> dict[str, Any]:
