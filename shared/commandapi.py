@@ -33,7 +33,7 @@ from shared.errors import Conflict, InvalidInput
 from shared.idempotency import IdempotentRequest, KeyRaced, StoredResponse
 from shared.logs import get_logger
 from shared.runtime import ServiceRuntime
-from shared.web import command_context, principal_of, runtime_of
+from shared.web import AuthenticatedPrincipal, command_context, runtime_of
 
 log = get_logger("danvan.commands")
 T = TypeVar("T")
@@ -60,6 +60,7 @@ IN_PROGRESS_RETRY_S = 1
 
 async def idempotent_request(
     request: Request,
+    principal: AuthenticatedPrincipal,
     key: Annotated[
         str | None,
         Header(
@@ -76,7 +77,6 @@ async def idempotent_request(
         return None
     if not _valid_key(key):
         raise InvalidInput(*BAD_KEY)
-    principal = principal_of(request)
     body = await _body_bytes(request)
     return IdempotentRequest(
         client=f"{principal.kind}:{principal.subject}"[:250],
@@ -247,7 +247,8 @@ def _replay(stored: StoredResponse) -> JSONResponse:
     )
 
 
-def command(
+# No I/O: `async def`, so a command does not pay a thread-pool round trip for it (shared/web.py).
+async def command(
     request: Request,
     context: Annotated[CommandContext, Depends(command_context)],
     precondition: Annotated[IfMatch, Depends(if_match)],

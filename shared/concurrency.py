@@ -88,7 +88,7 @@ class IfMatch:
         return body_version
 
 
-def if_match(
+async def if_match(
     value: Annotated[
         str | None,
         Header(
