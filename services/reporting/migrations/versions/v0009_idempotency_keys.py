@@ -1,8 +1,8 @@
 """Kernel table of Idempotency-Key: a retried POST answered with its first response
 (shared/idempotency.py), the key written in the same transaction as the command's events.
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-12-04 16:00:00
 """
 
@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 from shared.migrations import create_idempotency_tables, drop_idempotency_tables
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
