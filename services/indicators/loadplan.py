@@ -28,9 +28,7 @@ def main(argv: Sequence[str]) -> int:
                              metadata=[metadata, write_metadata])
     runtime.create_schema()
     try:
-        with runtime.uow(CommandContext(actor=ACTOR)) as uow:
-            envelopes = load_plan(uow, year)
-            uow.commit()
+        envelopes = runtime.execute(CommandContext(actor=ACTOR), load_plan, year)
     except DomainError as exc:
         print(f"{exc.code}: {exc.message}")
         return 1

@@ -86,13 +86,18 @@ def sweep_statuses(
         try:
             # A unit of work of its own per definition: its commit wakes the relay and counts
             # the announcements, as a command's would.
-            with runtime.uow(CommandContext(actor=SYSTEM_ACTOR)) as uow:
-                announced += len(evaluate_definition(
-                    Statuses(uow), definition, None, cause=cause, today=today))
-                uow.commit()
+            announced += runtime.execute(
+                CommandContext(actor=SYSTEM_ACTOR), _announce, definition, cause, today
+            )
         except ConcurrencyError:
             continue  # a consumer announced at the same moment; the next sweep looks again
     return announced
+
+
+def _announce(uow: UnitOfWork, definition: Definition, cause: str, today: date) -> int:
+    """One definition's announcements, in a unit of work of its own: its commit wakes the
+    relay and counts the events, as a command's would."""
+    return len(evaluate_definition(Statuses(uow), definition, None, cause=cause, today=today))
 
 
 def statuses_after_rebuild(runtime: ServiceRuntime) -> int:
