@@ -13,7 +13,9 @@ and how a district board stands on its reporting duty (IV.3). The one rule every
   Occurrences due before the item joined the plan (`starts_on`) are not owed.
 * **An item's status at the end of day d** (`item_standing`), from the progress dated up to
   d (and, in a report, recorded up to its "as of"):
-  - **done** (`done`): a piece of progress marked done is dated by d;
+  - **done** (`done`): a piece of progress marked done is dated by d, and no reopening by
+    the Commission (`PlanItemReopened`) is dated after it by d (a reopened item is judged
+    as if never done, on its progress, until marked done again);
   - **overdue** (`overdue`): not done, and the latest occurrence whose due date has passed
     (due < d: overdue from the day after, as a dialogue commitment) has no progress dated in
     its window (after the previous occurrence's due date, up to its own). For a deadline,
@@ -115,10 +117,24 @@ def _month_end(year: int, month: int) -> date:
 @dataclass(frozen=True)
 class Progress:
     """A piece of progress as the rule sees it: its business date, and whether it closed
-    the item (a concluded inspection is progress marked done)."""
+    the item (a concluded inspection is progress marked done) or the Commission reopened it
+    (`reopened`: the item is no longer done from that day; not progress in itself)."""
 
     on: date
     done: bool = False
+    reopened: bool = False
+
+
+def done_at(progress: Iterable[Progress], on: date) -> bool:
+    """Whether the item is done at the end of day `on`: its latest close or reopening dated
+    by then is a close. On one day a reopening comes after a close (it reopens it), whatever
+    order the facts come in; a close after a reopening must be dated after it (the
+    indicators service refuses one dated on or before)."""
+    state = False
+    for fact in sorted((p for p in progress if p.on <= on and (p.done or p.reopened)),
+                       key=lambda p: (p.on, p.reopened)):
+        state = not fact.reopened
+    return state
 
 
 @dataclass(frozen=True)
@@ -139,8 +155,9 @@ def item_standing(
     schedule: Schedule, progress: Iterable[Progress], on: date, starts_on: date | None = None
 ) -> Standing:
     """The item's status at the end of day `on` (see the module's rule)."""
-    facts = sorted(p.on for p in progress if p.on <= on)
-    done = any(p.done and p.on <= on for p in progress)
+    progress = list(progress)
+    facts = sorted(p.on for p in progress if p.on <= on and not p.reopened)
+    done = done_at(progress, on)
     dues = occurrence_dues(schedule, starts_on)
     passed = [d for d in dues if d < on]
     upcoming = next((d for d in dues if d >= on), None)
@@ -149,7 +166,7 @@ def item_standing(
     for due in passed:
         # A deadline is kept only by the item done by then; an occurrence by any progress.
         kept = (
-            any(p.done and p.on <= due for p in progress) if schedule.kind == "deadline"
+            done_at(progress, due) if schedule.kind == "deadline"
             else any(previous < day <= due for day in facts)
         )
         missed += 0 if kept else 1

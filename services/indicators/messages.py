@@ -146,6 +146,13 @@ PLAN_ITEM_SCHEDULE = (
 )
 DATE_OUTSIDE_PLAN_YEAR = "Ngày {on} không thuộc năm kế hoạch {year}"
 PLAN_ITEM_DONE_ON = "ngày {on}"
+REOPENED_BEFORE_DONE = (
+    "Ngày mở lại ({on}) không được trước ngày nhiệm vụ được đánh dấu hoàn thành ({done_on})."
+)
+DONE_NOT_AFTER_REOPENING = (
+    "Kết quả đánh dấu hoàn thành phải có ngày sau ngày mở lại nhiệm vụ ({reopened_on}); "
+    "ngày đã gửi: {on}."
+)
 PLAN_ITEM_NOT_ASSIGNED = (
     "«{party}» không chủ trì hay phối hợp nhiệm vụ {number}; chỉ đơn vị được giao mới ghi "
     "kết quả"
@@ -244,10 +251,10 @@ PLAN = Lifecycle(
 )
 PLAN_ITEM = Lifecycle(
     {"add_item": "Thêm nhiệm vụ", "amend_item": "Sửa nhiệm vụ", "withdraw_item": "Rút nhiệm vụ",
-     "record_progress": "Ghi kết quả thực hiện"},
+     "record_progress": "Ghi kết quả thực hiện", "reopen": "Mở lại nhiệm vụ đã hoàn thành"},
     {"in_plan": "Đã có trong kế hoạch", "withdrawn": "Đã rút khỏi kế hoạch",
-     "done": "Đã hoàn thành"},
-    "không có (nhiệm vụ đã rút hoặc đã hoàn thành)",
+     "done": "Đã hoàn thành", "not_done": "Chưa hoàn thành"},
+    "không có (nhiệm vụ đã rút khỏi kế hoạch)",
 )
 INSPECTION = Lifecycle(
     {"plan_inspection": "Lên kế hoạch kiểm tra, giám sát", **INSPECTION_ACTIONS},

@@ -108,8 +108,41 @@ def test_progress_by_the_parties_an_item_names(client: TestClient) -> None:
     # Done closes the item; more progress is a 409.
     post(client, url, progress("2023-11-30", "Hoàn thành", done=True), headers=TON_GIAO)
     error = refused(client, url, progress("2023-12-01"), 409, "PLAN_ITEM_DONE", TON_GIAO)
-    assert error["details"]["allowed_actions"] == []
+    assert error["details"]["allowed_actions"] == ["reopen"]
+    assert "«Mở lại nhiệm vụ đã hoàn thành»" in error["message"]
     assert get_json(client, "/api/v1/plans/2023/items/II.1.3", on="2023-12-31")["status"] \
+        == "done"
+
+
+def test_the_commission_reopens_a_done_item(client: TestClient) -> None:
+    post(client, "/api/v1/plans/2023/load", {})
+    url = "/api/v1/plans/2023/items/II.1.3/progress"
+    reopen = "/api/v1/plans/2023/items/II.1.3/reopen"
+    body = {"reopened_on": "2023-06-05", "reason": "Kết quả chưa đủ hồ sơ"}
+    # Not done yet: nothing to reopen (409 naming the state and what is allowed).
+    error = refused(client, reopen, body, 409, "PLAN_ITEM_NOT_DONE")
+    assert (error["details"]["state"], error["details"]["allowed_actions"]) == (
+        "not_done", ["record_progress"])
+    assert "Chưa hoàn thành" in error["message"]
+    post(client, url, progress("2023-06-01", "Hoàn thành", done=True), headers=TON_GIAO)
+    # A district board may not reopen; nor a date before the item was done; nor no reason.
+    refused(client, reopen, body, 403, "CITY_LEVEL_ONLY", board(TIEN_LANG))
+    refused(client, reopen, {**body, "reopened_on": "2023-05-31"}, 422, "REOPENED_BEFORE_DONE")
+    assert post(client, reopen, {"reopened_on": "2023-06-05"}, 422)["error"]["code"]
+    post(client, reopen, body)
+    refused(client, reopen, {**body, "reopened_on": "2023-06-06"}, 409, "PLAN_ITEM_NOT_DONE")
+    # Reopened, it is judged on its progress again: nothing in its 14/03 occurrence's window.
+    item = get_json(client, "/api/v1/plans/2023/items/II.1.3", on="2023-06-10")
+    assert item["status"] == "overdue"
+    # Done before the reopening still reads done then (the record is as it was).
+    assert get_json(client, "/api/v1/plans/2023/items/II.1.3", on="2023-06-04")["status"] \
+        == "done"
+    # It takes progress again; a close must be dated after the reopening.
+    post(client, url, progress("2023-06-05", "Bổ sung hồ sơ"), headers=TON_GIAO)
+    refused(client, url, progress("2023-06-05", "Xong", done=True), 422,
+            "DONE_NOT_AFTER_REOPENING", TON_GIAO)
+    post(client, url, progress("2023-06-20", "Hoàn thành lại", done=True), headers=TON_GIAO)
+    assert get_json(client, "/api/v1/plans/2023/items/II.1.3", on="2023-06-30")["status"] \
         == "done"
 
 

@@ -50,6 +50,7 @@ from services.indicators.domain.planevents import (
     PlanItemAdded,
     PlanItemAmended,
     PlanItemProgressRecorded,
+    PlanItemReopened,
     PlanItemSpec,
     PlanPartyNamed,
     ReportingDeadlineSet,
@@ -247,8 +248,10 @@ CASES: list[tuple[str, Attempt]] = [
         _event(PlanItemAdded, item=ITEM.model_copy(update={"number": "II.1.9"})), D)),
     ("plan item same", lambda: _plan().amend_item(_event(PlanItemAmended, item=ITEM), D)),
     ("plan item done", lambda: _exists(PlanItemWork("2023:II.1.1"), progress=[
-        _event(PlanItemProgressRecorded, reported_on=D, done=True)]).record_progress(
+        _event(PlanItemProgressRecorded, reported_on=D, done=True)], done_on=D).record_progress(
         _event(PlanItemProgressRecorded, year=2023, number="II.1.1", reported_on=D))),
+    ("plan item not done", lambda: _exists(PlanItemWork("2023:II.1.1")).reopen(
+        _event(PlanItemReopened, year=2023, number="II.1.1", reopened_on=D))),
     ("inspection exists", lambda: _exists(PlanItemWork("2023:III.3"), inspections={
         "GS-1": Inspection("GS-1", "planned", D, D)}).plan_inspection(
         _event(InspectionPlanned, inspection_id="GS-1", planned_on=D), "11755")),

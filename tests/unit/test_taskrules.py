@@ -11,6 +11,7 @@ from shared.taskrules import (
     ReminderKind,
     Schedule,
     SubmissionFact,
+    done_at,
     item_standing,
     occurrence_dues,
     reminders_due,
@@ -110,3 +111,23 @@ def test_reminders_once_each_only_while_owed() -> None:
     # Down over the whole "before" window: only the reminder still useful.
     assert reminders_due(deadline, True, D(2023, 6, 25), ()) == ["after"]
     assert reminders_due(deadline, False, D(2023, 6, 25), ()) == []
+
+
+def test_a_reopened_item_is_not_done_until_closed_again() -> None:
+    deadline = Schedule("deadline", 2023, D(2023, 6, 30))
+    facts = [Progress(D(2023, 6, 1), done=True), Progress(D(2023, 6, 5), reopened=True)]
+    assert done_at(facts, D(2023, 6, 4)) and not done_at(facts, D(2023, 6, 5))
+    assert item_standing(deadline, facts, D(2023, 6, 4)).status == "done"
+    # Reopened: judged on its progress (the done of 1 June is progress dated by then).
+    assert item_standing(deadline, facts, D(2023, 6, 10)).status == "in_progress"
+    # Not done again by its deadline: overdue after it, the deadline missed.
+    late = item_standing(deadline, facts, D(2023, 7, 1))
+    assert (late.status, late.missed) == ("overdue", 1)
+    closed = [*facts, Progress(D(2023, 7, 10), done=True)]
+    assert item_standing(deadline, closed, D(2023, 7, 10)).status == "done"
+    # On one day a reopening follows the close, in whatever order they are given.
+    same_day = [Progress(D(2023, 6, 5), reopened=True), Progress(D(2023, 6, 5), done=True)]
+    assert not done_at(same_day, D(2023, 6, 5))
+    # A reopening alone is not progress.
+    assert item_standing(deadline, [Progress(D(2023, 6, 5), reopened=True)],
+                         D(2023, 6, 10)).status == "not_started"

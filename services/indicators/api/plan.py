@@ -23,6 +23,7 @@ from services.indicators.application.plancommands import (
     PlanInspection,
     RecordPlanDocument,
     RecordProgress,
+    ReopenPlanItem,
     ReturnDistrictReport,
     SetReportingDeadline,
     SubmitDistrictReport,
@@ -152,6 +153,16 @@ def withdraw_item(
     command = with_expected_version(command, cmd.if_match)
     return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
                 lambda uow: planhandlers.withdraw_item(uow, year, number, command))
+
+
+@router.post("/plans/{year}/items/{number}/reopen", status_code=201,
+             response_model=CommandResponse)
+def reopen_item(
+    year: YearPath, number: NumberPath, command: ReopenPlanItem, cmd: CommandDep,
+) -> JSONResponse:
+    """Mở lại một nhiệm vụ đã hoàn thành (Ban Dân vận Thành ủy), nêu lý do."""
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
+                lambda uow: planhandlers.reopen_item(uow, year, number, command))
 
 
 @router.post("/plans/{year}/items/{number}/progress", status_code=201,

@@ -62,6 +62,13 @@ class WithdrawPlanItem(_Command):
     expected_version: Version | None = None
 
 
+class ReopenPlanItem(_Command):
+    """Mở lại một nhiệm vụ đã hoàn thành (Ban Dân vận Thành ủy)."""
+
+    reopened_on: Day
+    reason: Annotated[ShortText, Field(min_length=1)]
+
+
 class EvidenceRef(_Command):
     kind: EvidenceKind
     ref: Annotated[ShortText, Field(min_length=1, max_length=200)]

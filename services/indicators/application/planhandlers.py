@@ -30,6 +30,7 @@ from services.indicators.application.plancommands import (
     PlanItemFields,
     RecordPlanDocument,
     RecordProgress,
+    ReopenPlanItem,
     ReturnDistrictReport,
     SetReportingDeadline,
     SubmitDistrictReport,
@@ -56,6 +57,7 @@ from services.indicators.domain.planevents import (
     PlanItemAdded,
     PlanItemAmended,
     PlanItemProgressRecorded,
+    PlanItemReopened,
     PlanItemSpec,
     PlanItemWithdrawn,
     PlanPartyNamed,
@@ -235,6 +237,21 @@ def record_progress(
             done=command.done,
         )
     )
+    return uow.save(work)
+
+
+def reopen_item(
+    uow: UnitOfWork, year: int, number: str, command: ReopenPlanItem
+) -> list[EventEnvelope]:
+    """The Commission reopens an item marked done: it takes progress again."""
+    require_city(uow.context, WRITE)
+    _not_future(command.reopened_on)
+    _in_year(command.reopened_on, year)
+    plan = _plan(uow, year)
+    plan.item(number)
+    work = uow.load(PlanItemWork, work_id(year, number))
+    work.reopen(PlanItemReopened(year=year, number=number, reopened_on=command.reopened_on,
+                                 reason=command.reason))
     return uow.save(work)
 
 

@@ -27,6 +27,7 @@ from services.indicators.domain.planevents import (
     PlanItemAdded,
     PlanItemAmended,
     PlanItemProgressRecorded,
+    PlanItemReopened,
     PlanItemSpec,
     PlanItemWithdrawn,
     PlanPartyNamed,
@@ -246,23 +247,51 @@ class PlanItemWork(Aggregate):
         #: Each step of an inspection at its date: carried out and followed up are progress,
         #: a conclusion is the item done (kept per step, so the item reads right at any date).
         self.inspection_facts: list[Progress] = []
-
-    @property
-    def done_on(self) -> date | None:
-        return next((p.reported_on for p in self.progress if p.done), None)
+        #: The Commission's reopenings (PlanItemReopened), each undoing the done before it.
+        self.reopenings: list[PlanItemReopened] = []
+        #: Marked done by progress and not reopened since: the day it was done.
+        self.done_on: date | None = None
 
     def facts(self) -> list[Progress]:
-        """What the kernel's rule judges the item on: progress, and inspections carried out
-        (progress) or concluded (done: the item of section III is what the inspection is)."""
-        return [Progress(p.reported_on, p.done) for p in self.progress] + self.inspection_facts
+        """What the kernel's rule judges the item on: progress, inspections carried out
+        (progress) or concluded (done: the item of section III is what the inspection is),
+        and the Commission's reopenings."""
+        return ([Progress(p.reported_on, p.done) for p in self.progress] + self.inspection_facts
+                + [Progress(r.reopened_on, reopened=True) for r in self.reopenings])
+
+    def reopen(self, event: PlanItemReopened) -> None:
+        """Mở lại: only an item marked done; not before the day it was done."""
+        if self.done_on is None:
+            raise ActionRefused(
+                "PLAN_ITEM_NOT_DONE", messages.PLAN_ITEM, action="reopen",
+                subject=messages.PLAN_ITEM_SUBJECT.format(number=event.number,
+                                                          year=event.year),
+                state="not_done", allowed=["record_progress"],
+            )
+        if event.reopened_on < self.done_on:
+            raise InvalidInput(
+                "REOPENED_BEFORE_DONE",
+                messages.REOPENED_BEFORE_DONE.format(
+                    on=format_date_vn(event.reopened_on), done_on=format_date_vn(self.done_on)),
+            )
+        self.record(event, event.reopened_on)
 
     def record_progress(self, event: PlanItemProgressRecorded) -> None:
+        last_reopened = self.reopenings[-1].reopened_on if self.reopenings else None
+        if event.done and last_reopened is not None and event.reported_on <= last_reopened:
+            # The rule reads a close and a reopening of one day as reopened (taskrules.done_at).
+            raise InvalidInput(
+                "DONE_NOT_AFTER_REOPENING",
+                messages.DONE_NOT_AFTER_REOPENING.format(
+                    on=format_date_vn(event.reported_on),
+                    reopened_on=format_date_vn(last_reopened)),
+            )
         if self.done_on is not None:
             raise ActionRefused(
                 "PLAN_ITEM_DONE", messages.PLAN_ITEM, action="record_progress",
                 subject=messages.PLAN_ITEM_SUBJECT.format(number=event.number,
                                                           year=event.year),
-                state="done", allowed=[],
+                state="done", allowed=["reopen"],
                 note=messages.PLAN_ITEM_DONE_ON.format(on=format_date_vn(self.done_on)),
             )
         self.record(event, event.reported_on, unit_code=event.unit_code)
@@ -308,6 +337,11 @@ class PlanItemWork(Aggregate):
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, PlanItemProgressRecorded):
             self.progress.append(event)
+            if event.done and self.done_on is None:
+                self.done_on = event.reported_on
+        elif isinstance(event, PlanItemReopened):
+            self.reopenings.append(event)
+            self.done_on = None
         elif isinstance(event, InspectionPlanned):
             self.inspections[event.inspection_id] = Inspection(
                 event.inspection_id, "planned", event.planned_on, event.planned_on,

@@ -139,6 +139,18 @@ class PlanItemProgressRecorded(DomainEvent):
     done: bool = False
 
 
+@registry.register
+class PlanItemReopened(DomainEvent):
+    """The Commission reopened an item marked done (mở lại nhiệm vụ): from `reopened_on` it
+    is judged as not done, on its progress, and takes progress again."""
+
+    event_type = "PlanItemReopened"
+    year: int
+    number: str
+    reopened_on: date
+    reason: str
+
+
 # -- inspections and supervisions (III) ------------------------------------------------------
 
 

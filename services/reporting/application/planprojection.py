@@ -16,7 +16,8 @@ from shared.rebuild import TableMap
 #: The plan's event types, as the indicators service publishes them.
 PLAN_EVENT_TYPES = (
     "PlanIssued", "PlanDocumentRecorded", "PlanItemAdded", "PlanItemAmended",
-    "PlanItemWithdrawn", "PlanPartyNamed", "PlanItemProgressRecorded", "InspectionPlanned",
+    "PlanItemWithdrawn", "PlanPartyNamed", "PlanItemProgressRecorded", "PlanItemReopened",
+    "InspectionPlanned",
     "InspectionCarriedOut", "InspectionConcluded", "InspectionFollowUpRecorded",
     "InspectionCancelled", "ReportingDeadlineSet", "DistrictReportSubmitted",
     "DistrictReportReturned", "DistrictReportReminderDue",

@@ -49,6 +49,9 @@ class _Item:
     #: concluded: done), for items of section III.
     inspection_facts: list[Progress] = field(default_factory=list)
     inspections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: The Commission's reopenings of the item (PlanItemReopened): each undoes the done
+    #: before it, whoever's progress it was.
+    reopenings: list[Progress] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +104,9 @@ def fold(rows: Iterable[PlanRow], year: int) -> FoldedPlan | None:
         elif kind == "PlanItemProgressRecorded":
             item = work.setdefault(p["number"], _Item({}))
             item.progress.append(p)
+        elif kind == "PlanItemReopened":
+            work.setdefault(p["number"], _Item({})).reopenings.append(
+                Progress(_day(p["reopened_on"]), reopened=True))
         elif kind.startswith("Inspection"):
             _inspection(work.setdefault(p["number"], _Item({})), kind, p)
         elif kind == "ReportingDeadlineSet":
@@ -120,8 +126,8 @@ def fold(rows: Iterable[PlanRow], year: int) -> FoldedPlan | None:
     for number, item in plan.items.items():
         done = work.get(number)
         if done is not None:
-            item.progress, item.inspection_facts, item.inspections = (
-                done.progress, done.inspection_facts, done.inspections)
+            item.progress, item.inspection_facts, item.inspections, item.reopenings = (
+                done.progress, done.inspection_facts, done.inspections, done.reopenings)
     return plan
 
 
@@ -194,6 +200,7 @@ def items_section(
         facts = [Progress(_day(p["reported_on"]), bool(p.get("done"))) for p in progress]
         if whole_plan:
             facts += item.inspection_facts
+        facts += item.reopenings
         due_on = _day(spec["due_on"]) if spec.get("due_on") else None
         starts_on = _day(spec["starts_on"]) if spec.get("starts_on") else None
         standing = item_standing(Schedule(spec["recurrence"], plan.year, due_on), facts,
