@@ -23,13 +23,13 @@ from typing import Annotated, Any, TypeVar
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
 
-from shared import idempotency
+from shared import idempotency, messages
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.commands import CommandResponse, CommandResult, run
 from shared.concurrency import IfMatch, etag, if_match
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
-from shared.errors import Conflict, InvalidInput
+from shared.errors import IdempotencyKeyInProgress, InvalidInput
 from shared.idempotency import IdempotentRequest, KeyRaced, StoredResponse
 from shared.logs import get_logger
 from shared.runtime import ServiceRuntime
@@ -46,15 +46,7 @@ CHANGED: dict[int | str, dict[str, Any]] = {
 # Response headers a replay repeats: the rest (correlation id, security headers) belong to the
 # request being answered now.
 _KEPT_HEADERS = ("location", "etag", "content-disposition")
-BAD_KEY = (
-    "BAD_IDEMPOTENCY_KEY",
-    "Tiêu đề Idempotency-Key phải gồm 1 đến 200 ký tự ASCII in được, không có dấu cách "
-    "(ví dụ một UUID)",
-)
-KEY_IN_PROGRESS = (
-    "IDEMPOTENCY_KEY_IN_PROGRESS",
-    "Một yêu cầu khác với cùng Idempotency-Key đang được xử lý; vui lòng thử lại sau ít giây",
-)
+BAD_KEY = ("BAD_IDEMPOTENCY_KEY", messages.BAD_IDEMPOTENCY_KEY)
 IN_PROGRESS_RETRY_S = 1
 
 
@@ -211,7 +203,7 @@ class Command:
             with read_connection(self.runtime.engine) as conn:
                 stored = idempotency.lookup(conn, key, utcnow(), keys.retention)
             if stored is None:
-                raise Conflict(*KEY_IN_PROGRESS, retry_after_s=IN_PROGRESS_RETRY_S) from None
+                raise IdempotencyKeyInProgress(IN_PROGRESS_RETRY_S) from None
             return _replay(stored)
         if isinstance(done, StoredResponse):
             return _replay(done)

@@ -120,6 +120,17 @@ class ConcurrencyError(Conflict):
         self.current = current
 
 
+class IdempotencyKeyInProgress(Conflict):
+    """Another request with the same Idempotency-Key is being carried out: this one waits for
+    its answer by retrying (a 409 with Retry-After, not a state of an aggregate)."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__(
+            "IDEMPOTENCY_KEY_IN_PROGRESS", messages.IDEMPOTENCY_KEY_IN_PROGRESS,
+            retry_after_s=retry_after_s,
+        )
+
+
 class PreconditionFailed(DomainError):
     """The version the caller last saw (If-Match, or the deprecated `expected_version` field)
     is no longer the aggregate's: the command was not run (RFC 9110 §13.1.1)."""
@@ -129,8 +140,7 @@ class PreconditionFailed(DomainError):
     def __init__(self, aggregate_id: str, expected: int, current: int) -> None:
         super().__init__(
             "PRECONDITION_FAILED",
-            f"Dữ liệu đã thay đổi kể từ lần bạn đọc: bạn gửi phiên bản {expected} nhưng phiên bản "
-            f"hiện tại là {current}. Vui lòng tải lại (ETag mới) rồi gửi lại yêu cầu.",
+            messages.PRECONDITION_FAILED.format(expected=expected, current=current),
             aggregate_id=aggregate_id,
             expected_version=expected,
             current_version=current,
@@ -147,9 +157,7 @@ class PreconditionRequired(DomainError):
 
     def __init__(self) -> None:
         super().__init__(
-            "PRECONDITION_REQUIRED",
-            "Thao tác này cần tiêu đề If-Match mang phiên bản (ETag) bạn đã đọc, để không ghi "
-            "đè thay đổi của người khác. Hãy đọc lại bản ghi và gửi If-Match.",
+            "PRECONDITION_REQUIRED", messages.PRECONDITION_REQUIRED,
         )
 
 

@@ -103,6 +103,23 @@ ACTION_REFUSED: Final = (
 NOTHING_ALLOWED: Final = "không có"
 REBUILD_NOT_FOUND: Final = "Không có lần dựng lại nào tạo thế hệ bảng số liệu {generation}."
 NO_REBUILD_IN_PROGRESS: Final = "Không có lần dựng lại bảng số liệu nào đang chạy để huỷ."
+PRECONDITION_FAILED: Final = (
+    "Dữ liệu đã thay đổi kể từ lần bạn đọc: bạn gửi phiên bản {expected} nhưng phiên bản "
+    "hiện tại là {current}. Vui lòng tải lại (ETag mới) rồi gửi lại yêu cầu."
+)
+PRECONDITION_REQUIRED: Final = (
+    "Thao tác này cần tiêu đề If-Match mang phiên bản (ETag) bạn đã đọc, để không ghi "
+    "đè thay đổi của người khác. Hãy đọc lại bản ghi và gửi If-Match."
+)
+
+# -- retried commands (shared/commandapi.py, shared/idempotency.py) -----------------------------
+BAD_IDEMPOTENCY_KEY: Final = (
+    "Tiêu đề Idempotency-Key phải gồm 1 đến 200 ký tự ASCII in được, không có dấu cách "
+    "(ví dụ một UUID)"
+)
+IDEMPOTENCY_KEY_IN_PROGRESS: Final = (
+    "Một yêu cầu khác với cùng Idempotency-Key đang được xử lý; vui lòng thử lại sau ít giây"
+)
 
 # -- administrative units and the jurisdiction (shared/unitcheck.py) ----------------------------
 LEVEL_NAMES: Final[dict[str, str]] = {
