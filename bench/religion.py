@@ -2,7 +2,8 @@
 
 (a) baseline: raw sqlite3, one event row per transaction (the kernel's pragmas), the rate a
     desk would get registering sites one by one at the storage's own speed;
-(b) 30,000 sites on real commune codes of the whole country (2023 structure), one CSV file:
+(b) 30,000 sites on real commune codes of Hai Phong, the deployment's jurisdiction (2023
+    structure; rows of another province are refused OUTSIDE_JURISDICTION), one CSV file:
     dry run (read + validate every row), then the import itself (validation, events through
     `EventStore.append_many` with their outbox rows, inline read model, one transaction);
 (c) the same register from an Excel (.xlsx) file, dry run;
@@ -27,7 +28,7 @@ from services.religion.adapters.tables import metadata
 from services.religion.application.importing import import_sites
 from services.religion.domain.events import registry
 from services.religion.samples.generate import ON
-from shared.adminunits import default_catalogue
+from shared.adminunits import HAI_PHONG, default_catalogue
 from shared.aggregate import CommandContext
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -40,7 +41,10 @@ RELIGIONS = ("Phật giáo", "Công giáo", "Tin lành", "Cao Đài", "Phật gi
 
 
 def national_rows() -> list[list[str]]:
-    communes = default_catalogue().units(ON, "commune")
+    # Inside the deployment's jurisdiction (Settings.jurisdiction, Hai Phong): since one
+    # deployment serves one province, rows of other provinces are refused as
+    # OUTSIDE_JURISDICTION and the import would stop the whole bench.
+    communes = default_catalogue().units(ON, "commune", HAI_PHONG)
     rows = []
     for n in range(SITES):
         commune = communes[(n * 7) % len(communes)]
