@@ -245,6 +245,13 @@ async def test_a_department_keeps_working_through_a_60_second_wan_cut_and_centra
         stop_load.set()
         await sender
 
+        # The last commands' events may still be in the desk's outbox: its relay publishes
+        # them within a poll. Every accepted command must reach the desk's stream (a lost one
+        # times this out), and nothing more.
+        async def desk_has_every_command() -> bool:
+            return await _stream_size(desk_js) >= load.sent
+
+        await eventually(desk_has_every_command, timeout=30)
         total = await _stream_size(desk_js)
         # JetStream retries a stalled source on its own schedule: ~40 s here after the heal.
         await eventually(lambda: _same_size(desk_js, central_js), timeout=180)
