@@ -5,8 +5,9 @@ this project answers every refusal in one format (shared/errors.py) and with mor
 than 422. Here, once for the four services, the real error body becomes the component
 `Error` and each operation lists the refusals it can give:
 
-- 401 and 403: operations behind authentication, which is all but PUBLIC (credentials
-  missing or refused; a scope or a unit outside the caller's);
+- 401 and 403: operations behind authentication (credentials missing or refused; a scope
+  or a unit outside the caller's), read off the route's dependencies like the security
+  requirement and the scope each operation names (`route_access`);
 - 404: operations that name something in their path, writes (which name what they act on)
   and authenticated reads that look up what their query names;
 - 409: writes (a concurrent change, or an action the current state does not allow);
@@ -21,26 +22,73 @@ than 422. Here, once for the four services, the real error body becomes the comp
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
+from starlette.routing import BaseRoute
+
+from shared.auth.checks import RequiredScope, ServiceScopes
+from shared.auth.http import authenticate_request, authenticated_principal
+from shared.auth.principal import SCOPES
 
 ERROR_SCHEMA: dict[str, Any] = {
     "title": "Error",
     "type": "object",
-    "description": "Mọi lỗi 4xx/5xx: mã ổn định cho máy, thông điệp tiếng Việt cho người.",
+    "description": (
+        "Mọi lỗi 4xx/5xx của mọi dịch vụ: mã ổn định cho máy (`code`, không đổi giữa các phiên "
+        "bản, chương trình đối tác rẽ nhánh theo mã này), thông điệp tiếng Việt cho người "
+        "(`message`, có thể đổi câu chữ) và chi tiết tuỳ lỗi (`details`)."
+    ),
     "required": ["error"],
     "properties": {
         "error": {
             "type": "object",
+            "title": "Lỗi",
             "required": ["code", "message"],
             "properties": {
-                "code": {"type": "string", "pattern": "^[A-Z][A-Z0-9_]*$"},
-                "message": {"type": "string"},
-                "details": {"description": "Chi tiết (trường sai, trạng thái hiện tại...)"},
+                "code": {
+                    "type": "string",
+                    "pattern": "^[A-Z][A-Z0-9_]*$",
+                    "title": "Mã lỗi",
+                    "description": "Mã ổn định, chữ in hoa và gạch dưới",
+                    "examples": ["VALIDATION_ERROR", "MISSING_SCOPE", "CONCURRENCY_CONFLICT"],
+                },
+                "message": {
+                    "type": "string",
+                    "title": "Thông điệp",
+                    "description": "Thông điệp tiếng Việt cho người dùng",
+                },
+                "details": {
+                    "title": "Chi tiết",
+                    "description": (
+                        "Chi tiết tuỳ lỗi: các trường sai (422), quyền thiếu (403), phiên bản "
+                        "hiện tại (409/412), số giây nên chờ (503)..."
+                    ),
+                },
             },
         }
     },
+    "examples": [
+        {
+            "error": {
+                "code": "MISSING_SCOPE",
+                "message": "Bạn không có quyền «religion:write» (Ghi cơ sở tôn giáo, hồ sơ đất "
+                "đai, giấy chứng nhận, vụ việc)",
+                "details": {"required_scope": "religion:write"},
+            }
+        }
+    ],
+}
+#: Headers some refusals carry.
+REFUSAL_HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {
+        "description": "Cách xác thực được chấp nhận (Bearer)", "schema": {"type": "string"}}},
+    503: {"Retry-After": {
+        "description": "Số giây nên chờ trước khi gửi lại", "schema": {"type": "string"}}},
 }
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 DESCRIPTIONS = {
@@ -57,21 +105,78 @@ DESCRIPTIONS = {
     503: "Cơ sở dữ liệu hoặc NATS tạm thời không sẵn sàng; thử lại sau Retry-After giây",
 }
 WRITES = frozenset({"post", "put", "patch", "delete"})
-#: The operations every service answers without credentials (shared/web.py, auth routes).
-PUBLIC = frozenset({"/healthz", "/readyz", "/api/v1/auth/scopes", "/api/v1/events/catalogue"})
 #: Operations that answer without the database or NATS.
 NO_DEPENDENCY = frozenset({"/healthz", "/api/v1/auth/scopes", "/api/v1/events/catalogue"})
 
+BEARER, API_KEY = "bearerAuth", "apiKeyAuth"
+#: How a caller authenticates, as shared/auth/http.py accepts it.
+SECURITY_SCHEMES: dict[str, Any] = {
+    BEARER: {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": (
+            "`Authorization: Bearer <mã truy cập>`: mã JWT ký RS256 do hệ thống định danh của "
+            "cơ quan cấp (claim `scope` liệt kê quyền, `unit_scope` là phạm vi đơn vị). Khoá API "
+            "`dv_...` cũng gửi được theo cách này."
+        ),
+    },
+    API_KEY: {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": (
+            "`X-API-Key: dv_...`: khoá API của hệ thống đối tác, do quản trị viên cấp "
+            "(POST /api/v1/admin/api-keys hoặc `python -m shared.auth.keys create`); mang "
+            "quyền và phạm vi đơn vị của khoá."
+        ),
+    },
+}
 
-def refusals(
-    path: str, method: str, operation: dict[str, Any], public: frozenset[str]
-) -> list[int]:
+
+@dataclass(frozen=True)
+class Access:
+    """What an operation asks of its caller: credentials, and the one scope it needs."""
+
+    authenticated: bool
+    scope: str | None = None
+
+
+def _calls(dependant: Dependant) -> Iterator[Any]:
+    for sub in dependant.dependencies:
+        yield sub.call
+        yield from _calls(sub)
+
+
+def route_access(
+    dependant: Dependant, method: str, command_dependency: Callable[..., Any]
+) -> Access:
+    """The access an operation needs, read off the dependencies its route declares:
+    `authenticated_principal` asks for credentials; a `RequiredScope` names its scope; a
+    command context (commands are authorised by their handlers) needs the service's write
+    scope; the service guard's read scope covers GET. (`command_dependency` is
+    shared.web.command_context, passed in because shared.web builds on this module.)"""
+    calls = list(_calls(dependant))
+    # A scope waived by configuration (METRICS_PUBLIC) is documented as this service runs.
+    explicit = [c for c in calls if isinstance(c, RequiredScope) and not c.waived]
+    guard = next((c for c in calls if isinstance(c, ServiceScopes)), None)
+    if explicit:
+        return Access(True, explicit[-1].scope)
+    if guard is not None and command_dependency in calls:
+        return Access(True, guard.write)
+    if guard is not None and method.upper() in ("GET", "HEAD"):
+        return Access(True, guard.read)
+    return Access(authenticate_request in calls or authenticated_principal in calls)
+
+
+def refusals(path: str, method: str, operation: dict[str, Any], access: Access) -> list[int]:
     """The error statuses an operation can answer with (see the module's account)."""
     statuses = {422}
-    guarded = path not in public
+    guarded = access.authenticated
     if guarded:
         statuses |= {401, 403}
-    places = {p.get("in") for p in operation.get("parameters", [])}
+    parameters = operation.get("parameters", [])
+    places = {p.get("in") for p in parameters}
     if "path" in places or method in WRITES or (guarded and "query" in places):
         statuses.add(404)
     if method in WRITES:
@@ -83,30 +188,72 @@ def refusals(
     return sorted(statuses)
 
 
-def document_refusals(document: dict[str, Any], public: frozenset[str] = PUBLIC) -> None:
-    """Add the Error component and each operation's refusals to an OpenAPI document."""
-    components = document.setdefault("components", {}).setdefault("schemas", {})
-    components["Error"] = ERROR_SCHEMA
+def security_requirements(access: Access) -> list[dict[str, list[str]]]:
+    """The operation's `security`: either scheme with the scope (OpenAPI 3.1 lets a non-OAuth
+    scheme name the roles it needs); none for a public operation."""
+    if not access.authenticated:
+        return []
+    scopes = [access.scope] if access.scope else []
+    return [{BEARER: scopes}, {API_KEY: scopes}]
+
+
+def _access_note(access: Access) -> str:
+    if not access.authenticated:
+        return "**Xác thực:** không cần."
+    if access.scope is None:
+        return "**Xác thực:** mã truy cập hoặc khoá API (không cần quyền riêng)."
+    return f"**Quyền cần có:** `{access.scope}` ({SCOPES[access.scope]})."
+
+
+def document_operations(
+    document: dict[str, Any], routes: Sequence[BaseRoute], command_dependency: Callable[..., Any]
+) -> None:
+    """Add the Error component, the security schemes and, on each operation, its security,
+    its scope and its refusals, to an OpenAPI document made from `routes`."""
+    components = document.setdefault("components", {})
+    schemas = components.setdefault("schemas", {})
+    schemas["Error"] = ERROR_SCHEMA
     for name in ("HTTPValidationError", "ValidationError"):
-        components.pop(name, None)
-    for path, item in document.get("paths", {}).items():
-        for method, operation in item.items():
+        schemas.pop(name, None)
+    components["securitySchemes"] = SECURITY_SCHEMES
+    paths = document.get("paths", {})
+    # FastAPI keeps included routers as such; its route contexts are the routes as served,
+    # with the dependencies of their routers.
+    for route in iter_route_contexts(routes):
+        dependant = getattr(route, "dependant", None)
+        if not (isinstance(dependant, Dependant) and getattr(route, "include_in_schema", False)):
+            continue
+        for method in sorted(route.methods or ()):
+            operation = paths.get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            access = route_access(dependant, method, command_dependency)
+            operation["security"] = security_requirements(access)
+            if access.scope:
+                operation["x-required-scope"] = access.scope
+            note = _access_note(access)
+            description = operation.get("description", "")
+            operation["description"] = f"{description}\n\n{note}" if description else note
             responses = operation.setdefault("responses", {})
-            for status in refusals(path, method, operation, public):
-                responses[str(status)] = {
+            for status in refusals(str(route.path_format), method.lower(), operation, access):
+                response: dict[str, Any] = {
                     "description": DESCRIPTIONS[status],
                     "content": {"application/json": {"schema": ERROR_REF}},
                 }
+                if status in REFUSAL_HEADERS:
+                    response["headers"] = REFUSAL_HEADERS[status]
+                responses[str(status)] = response
 
 
-def install_error_responses(app: FastAPI, public: frozenset[str] = PUBLIC) -> None:
-    """Make `app.openapi()` document the error component and every operation's refusals."""
+def install_document(app: FastAPI, command_dependency: Callable[..., Any]) -> None:
+    """Make `app.openapi()` document the error component, the security schemes and every
+    operation's access and refusals."""
     plain_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = plain_openapi()
-            document_refusals(document, public)
+            document_operations(document, app.routes, command_dependency)
             app.openapi_schema = document
         return app.openapi_schema
 

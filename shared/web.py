@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 from uuid import uuid4
@@ -22,7 +22,7 @@ from shared import messages
 from shared.aggregate import CommandContext
 from shared.apidocs import docs_router
 from shared.auth.audit import AuditQuery, audit_events
-from shared.auth.checks import require_scope
+from shared.auth.checks import RequiredScope, ServiceScopes
 from shared.auth.http import AuthenticatedPrincipal as AuthenticatedPrincipal
 from shared.auth.http import Authenticator, authenticate_request
 from shared.auth.http import authenticated_principal as authenticated_principal
@@ -32,7 +32,7 @@ from shared.consumer import dead_letters_table
 from shared.db import ping
 from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.logs import configure_logging, error_line, get_logger
-from shared.openapi import install_error_responses
+from shared.openapi import install_document
 from shared.outage import is_infrastructure_failure
 from shared.paging import LegacyPaging
 from shared.requestguard import ControlCharacterGuard
@@ -47,6 +47,7 @@ from shared.validation import (
 )
 
 log = get_logger("danvan.http")
+ADMIN = Depends(RequiredScope("admin"))
 
 HTTP_MESSAGES = {
     # FastAPI's answer to a body it cannot decode at all (JSON that is not UTF-8, a broken
@@ -79,18 +80,6 @@ async def command_context(
 def principal_of(request: Request) -> Principal:
     """The principal of a request that went through a service router (already authenticated)."""
     return authenticated_principal(request)
-
-
-def _read_scope(service: str) -> Callable[[Request, Principal], Awaitable[None]]:
-    # Async like every dependency that does no I/O: a plain `def` would cost each request a
-    # round trip through the thread pool.
-    async def require_read(request: Request, principal: AuthenticatedPrincipal) -> None:
-        # Reads are checked here for the service's whole API; writes are authorised by the
-        # command handlers, which know the unit and the date a command touches.
-        if request.method in ("GET", "HEAD"):
-            require_scope(principal, f"{service}:read")
-
-    return require_read
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -206,11 +195,11 @@ def build_app(
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(SecurityHeaders)
-    install_error_responses(app)
+    install_document(app, command_context)
     app.include_router(docs_router(title))
     app.include_router(_operations_router(runtime))
     app.include_router(auth_router(settings))
-    guard = [Depends(authenticate_request), Depends(_read_scope(settings.service))]
+    guard = [Depends(authenticate_request), Depends(ServiceScopes(settings.service))]
     for router in routers:
         app.include_router(router, dependencies=guard)
     return app
@@ -346,12 +335,13 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    @router.get("/metrics", response_class=PlainTextResponse)
-    def metrics(request: Request) -> Response:
+    metrics_scope = RequiredScope("metrics", waived=runtime.settings.metrics_public)
+
+    @router.get("/metrics", response_class=PlainTextResponse,
+                dependencies=[Depends(metrics_scope)])
+    def metrics() -> Response:
         """Prometheus text format. Needs the "metrics" scope unless METRICS_PUBLIC is set
         (in AUTH_MODE=development the development identity holds it)."""
-        if not runtime.settings.metrics_public:
-            require_scope(authenticated_principal(request), "metrics")
         runtime.metrics.nats_connected.set(1 if runtime.link.connected else 0)
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
 
@@ -359,7 +349,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
     def event_catalogue() -> dict[str, Any]:
         return runtime.registry.catalogue(runtime.settings.subject_root)
 
-    @router.get("/api/v1/audit")
+    @router.get("/api/v1/audit", dependencies=[Depends(RequiredScope("audit:read"))])
     def audit(
         principal: AuthenticatedPrincipal,
         paging: LegacyPaging,
@@ -373,7 +363,6 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
     ) -> dict[str, Any]:
         """Who did what, when: the service's events filtered by actor, department, unit (with
         the units under it), recording time. A district-level auditor sees its tree only."""
-        require_scope(principal, "audit:read")
         query = AuditQuery(
             actor=actor,
             department=department,
@@ -387,9 +376,8 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             found = audit_events(conn, principal, query, paging.limit, paging.offset)
         return paging.envelope(found["items"], found["total"])
 
-    @router.get("/api/v1/admin/dead-letters")
-    def dead_letters(principal: AuthenticatedPrincipal, paging: LegacyPaging) -> dict[str, Any]:
-        require_scope(principal, "admin")
+    @router.get("/api/v1/admin/dead-letters", dependencies=[ADMIN])
+    def dead_letters(paging: LegacyPaging) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(dead_letters_table)).scalar()
             rows = (
@@ -404,29 +392,25 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             )
         return paging.envelope([_jsonable(dict(r)) for r in rows], int(total or 0))
 
-    @router.post("/api/v1/admin/rebuild-projections", status_code=202)
+    @router.post("/api/v1/admin/rebuild-projections", status_code=202, dependencies=[ADMIN])
     async def rebuild(principal: AuthenticatedPrincipal) -> dict[str, Any]:
         """Rebuild the read models beside the live ones (409 while a rebuild is under way);
         the answer is the rebuild's state, as the GET below gives it."""
-        require_scope(principal, "admin")
         return await runtime.rebuild_projections(requested_by=principal.actor)
 
-    @router.delete("/api/v1/admin/rebuild-projections")
+    @router.delete("/api/v1/admin/rebuild-projections", dependencies=[ADMIN])
     async def abandon_rebuild(principal: AuthenticatedPrincipal) -> dict[str, Any]:
         """Give up the rebuild under way (404 when there is none); the live tables stay."""
-        require_scope(principal, "admin")
         if runtime.rebuilds is None:
             raise NoRebuildInProgress()
         return await runtime.rebuilds.abandon(principal.actor)
 
-    @router.get("/api/v1/admin/rebuild-projections")
+    @router.get("/api/v1/admin/rebuild-projections", dependencies=[ADMIN])
     async def rebuild_progress(
-        principal: AuthenticatedPrincipal,
         generation: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
     ) -> dict[str, Any]:
         """The latest rebuild (or that of `generation`): state, events applied, stream
         positions, started and switched times."""
-        require_scope(principal, "admin")
         if runtime.rebuilds is None:
             return {"state": "live", "consumers": [c.durable for c in runtime.consumers]}
         return await runtime.rebuilds.status(generation)

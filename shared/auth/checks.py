@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from datetime import date
 
+from starlette.requests import Request
+
 from shared import messages
 from shared.aggregate import CommandContext
+from shared.auth.http import AuthenticatedPrincipal, authenticate_request
 from shared.auth.principal import SCOPES, Principal
 from shared.auth.securitylog import security_event
 from shared.auth.units import commune_filter, covers, district_filter
@@ -33,6 +36,40 @@ def require_scope(principal: Principal, scope: str) -> None:
         messages.MISSING_SCOPE.format(scope=scope, label=SCOPES.get(scope, scope)),
         required_scope=scope,
     )
+
+
+class RequiredScope:
+    """A route's dependency on one scope: it authenticates the caller and checks the scope,
+    and the OpenAPI document names it on the operation (shared/openapi.py reads it off the
+    route's dependencies). `waived` opens the route to anyone (METRICS_PUBLIC)."""
+
+    def __init__(self, scope: str, *, waived: bool = False) -> None:
+        if scope not in SCOPES:
+            raise ValueError(f"unknown scope {scope}")
+        self.scope = scope
+        self.waived = waived
+
+    async def __call__(self, request: Request) -> None:
+        # Async: only the authentication may block, and it goes to the thread pool itself.
+        if not self.waived:
+            require_scope(await authenticate_request(request), self.scope)
+
+
+class ServiceScopes:
+    """The guard of a service's routers: reads need `<service>:read`, checked here for the
+    service's whole API; writes need `<service>:write`, checked by the command handlers
+    (which know the unit and the date a command touches), so a route that takes a command
+    context is documented with the write scope unless it declares a `RequiredScope`."""
+
+    def __init__(self, service: str) -> None:
+        self.read = f"{service}:read"
+        self.write = f"{service}:write"
+
+    async def __call__(self, request: Request, principal: AuthenticatedPrincipal) -> None:
+        # Async like every dependency that does no I/O (a plain `def` would cost each request
+        # a round trip through the thread pool).
+        if request.method in ("GET", "HEAD"):
+            require_scope(principal, self.read)
 
 
 def require_unit(principal: Principal, unit_code: str, on: date) -> None:
@@ -124,6 +161,8 @@ def may_read_unit(principal: Principal, unit_code: str | None, on: date | None =
 
 
 __all__ = [
+    "RequiredScope",
+    "ServiceScopes",
     "authorize",
     "commune_filter",
     "may_read_unit",

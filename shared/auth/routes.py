@@ -11,13 +11,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
 from shared import messages
 from shared.auth import apikeys
-from shared.auth.checks import may_read_unit, require_scope, require_unit
+from shared.auth.checks import RequiredScope, may_read_unit, require_unit
 from shared.auth.devissuer import issue_dev_token
 from shared.auth.http import AuthenticatedPrincipal
 from shared.auth.principal import CITY_SCOPE, SCOPES, Principal
@@ -29,6 +29,7 @@ from shared.settings import Settings
 from shared.validation import Day, Name, ShortText
 
 Prefix = Annotated[str, Path(pattern=r"^[0-9a-f]{8}$")]
+ADMIN = Depends(RequiredScope("admin"))
 UnitScope = Annotated[str, Field(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
 
 
@@ -124,28 +125,25 @@ def auth_router(settings: Settings) -> APIRouter:
     def scopes() -> dict[str, Any]:
         return {"scopes": [{"scope": k, "label": v} for k, v in SCOPES.items()]}
 
-    @router.get("/admin/api-keys")
+    @router.get("/admin/api-keys", dependencies=[ADMIN])
     def list_keys(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
-        require_scope(principal, "admin")
         now = utcnow()
         with _engine(request).connect() as conn:
             keys = _visible_keys(conn, principal)
         return {"items": [k.as_dict(now) for k in keys]}
 
-    @router.get("/admin/api-keys/audit")
+    @router.get("/admin/api-keys/audit", dependencies=[Depends(RequiredScope("audit:read"))])
     def key_audit(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
-        require_scope(principal, "audit:read")
         with _engine(request).connect() as conn:
             if principal.is_city:
                 return {"items": apikeys.key_audit(conn)}
             prefixes = [k.prefix for k in _visible_keys(conn, principal)]
             return {"items": apikeys.key_audit(conn, prefixes=prefixes)}
 
-    @router.post("/admin/api-keys", status_code=201)
+    @router.post("/admin/api-keys", status_code=201, dependencies=[ADMIN])
     def create_key(
         body: NewKey, request: Request, principal: AuthenticatedPrincipal
     ) -> dict[str, Any]:
-        require_scope(principal, "admin")
         wanted = checked_scopes(body.scopes)
         no_escalation(principal, wanted, body.unit_scope)
         with _engine(request).begin() as conn:
@@ -171,11 +169,10 @@ def auth_router(settings: Settings) -> APIRouter:
         # The only time the secret leaves the service: the caller must store it now.
         return key.as_dict(utcnow()) | {"api_key": plaintext}
 
-    @router.post("/admin/api-keys/{prefix}/revoke")
+    @router.post("/admin/api-keys/{prefix}/revoke", dependencies=[ADMIN])
     def revoke_key(
         prefix: Prefix, body: RevokeKey, request: Request, principal: AuthenticatedPrincipal
     ) -> dict[str, Any]:
-        require_scope(principal, "admin")
         with _engine(request).begin() as conn:
             current = apikeys.get_key(conn, prefix)
             if current is None:
@@ -188,11 +185,10 @@ def auth_router(settings: Settings) -> APIRouter:
         )
         return key.as_dict(utcnow())
 
-    @router.post("/admin/api-keys/{prefix}/rotate", status_code=201)
+    @router.post("/admin/api-keys/{prefix}/rotate", status_code=201, dependencies=[ADMIN])
     def rotate_key(
         prefix: Prefix, body: RotateKey, request: Request, principal: AuthenticatedPrincipal
     ) -> dict[str, Any]:
-        require_scope(principal, "admin")
         hours = (
             settings.api_key_rotation_grace_hours if body.grace_hours is None else body.grace_hours
         )

@@ -110,6 +110,8 @@ def test_swagger_ui_and_redoc_list_the_operations_without_network(
     paths = {e.get_attribute("data-path") for e in driver.find_elements(
         By.CSS_SELECTOR, ".opblock-summary-path")}
     assert {"/api/v1/sites", "/api/v1/sites/{site_code}/dossier/{action}"} <= paths
+    # "Authorize" is there: the document declares how to authenticate.
+    assert driver.find_elements(By.CSS_SELECTOR, ".btn.authorize")
     assert _refusals(driver) == []
 
     driver.get(f"{live_religion}/redoc")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from shared.auth.checks import readable_unit, require_scope, require_unit
+from shared.auth.checks import readable_unit, require_unit
 from shared.auth.principal import Principal
 from shared.clock import today_vn
 
@@ -26,7 +26,3 @@ def readable(principal: Principal, item: dict[str, Any]) -> dict[str, Any]:
     if not principal.is_city and isinstance(unit_code, str):
         require_unit(principal, unit_code, today_vn())
     return item
-
-
-def require_admin(principal: Principal) -> None:
-    require_scope(principal, "admin")

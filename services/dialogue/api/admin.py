@@ -8,30 +8,28 @@ from fastapi import APIRouter, Depends
 
 from services.dialogue import messages
 from services.dialogue.adapters.projection import rebuild
-from services.dialogue.api import access
 from services.dialogue.api.deps import dialogue_runtime
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.application.scheduler import scan
-from shared.web import AuthenticatedPrincipal
+from shared.auth.checks import RequiredScope
 
-router = APIRouter(prefix="/api/v1/admin", tags=[messages.TAG_OPERATIONS])
+router = APIRouter(prefix="/api/v1/admin", tags=[messages.TAG_OPERATIONS],
+                   dependencies=[Depends(RequiredScope("admin"))])
 Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
 
 
 @router.post("/rebuild-read-models")
-def rebuild_read_models(runtime: Runtime, principal: AuthenticatedPrincipal) -> dict[str, Any]:
+def rebuild_read_models(runtime: Runtime) -> dict[str, Any]:
     """Empty the inline read models and replay this service's events into them (one
     transaction: readers see the old rows or the new ones, never half)."""
-    access.require_admin(principal)
     with runtime.engine.begin() as conn:
         replayed = rebuild(conn, runtime.store)
     return {"status": "rebuilt", "events_replayed": replayed}
 
 
 @router.post("/scan")
-def run_scan(runtime: Runtime, principal: AuthenticatedPrincipal) -> dict[str, Any]:
+def run_scan(runtime: Runtime) -> dict[str, Any]:
     """Record due report reminders and overdue commitments now instead of at the next pass."""
-    access.require_admin(principal)
     result = scan(runtime, runtime.today())
     return {"reminders": result.reminders, "overdue": result.overdue,
             "conflicts": result.conflicts}

@@ -6,7 +6,7 @@ from fastapi import Request
 from sqlalchemy import select
 
 from services.religion.adapters.tables import cases, certificates, sites
-from shared.auth.checks import readable_district, require_scope, require_unit
+from shared.auth.checks import readable_district, require_unit
 from shared.auth.principal import Principal
 from shared.clock import today_vn
 from shared.web import principal_of, runtime_of
@@ -61,7 +61,3 @@ def certificate_readable(request: Request, number: str) -> None:
             .where(certificates.c.number == number)
         ).scalar_one_or_none()
     _require(principal, commune)
-
-
-def require_admin(request: Request) -> None:
-    require_scope(principal_of(request), "admin")

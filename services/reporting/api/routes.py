@@ -6,7 +6,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 import orjson
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,7 +32,7 @@ from services.reporting.application.views import (
 )
 from services.reporting.domain.periods import MONTHS, Period, period_id
 from services.reporting.outputs.documents import FORMATS, DocumentFormat
-from shared.auth.checks import may_read_unit, readable_unit
+from shared.auth.checks import RequiredScope, may_read_unit, readable_unit
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
@@ -136,7 +136,8 @@ def get_report_units(
         units_document(report, lambda code: may_read_unit(principal, code, on)))
 
 
-@router.post("/reports/{period_id}/finalise", status_code=201, response_model=CommandResponse)
+@router.post("/reports/{period_id}/finalise", status_code=201, response_model=CommandResponse,
+             dependencies=[Depends(RequiredScope("reports:finalise"))])
 def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep) -> JSONResponse:
     """Chốt số liệu báo cáo: số liệu được đóng băng, mọi thay đổi sau đó được liệt kê."""
 
