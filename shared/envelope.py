@@ -17,11 +17,14 @@ from pydantic import BaseModel, ConfigDict
 
 
 class DomainEvent(BaseModel):
-    """Payload of one event. Subclasses set `event_type` (and `schema_version` when bumped)."""
+    """Payload of one event. Subclasses set `event_type`, the `aggregate_type` whose stream
+    it belongs to (its subject's third part: the AsyncAPI document's channel), and
+    `schema_version` when bumped."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     event_type: ClassVar[str]
+    aggregate_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
 
 
@@ -203,6 +206,7 @@ class EventRegistry:
             "events": {
                 name: {
                     "schema_version": cls.schema_version,
+                    "aggregate_type": getattr(cls, "aggregate_type", None),
                     "payload": cls.model_json_schema(),
                 }
                 for name, cls in sorted(self.types.items())
@@ -223,6 +227,13 @@ def new_envelope(
     causation_id: str | None,
     recorded_at: datetime,
 ) -> EventEnvelope:
+    declared = getattr(pending.event, "aggregate_type", aggregate_type)
+    if declared != aggregate_type:
+        # The published contract (catalogue, AsyncAPI) names this event's subject from the
+        # class: an aggregate recording another's event would publish where nobody looks.
+        raise ValueError(
+            f"{pending.event.event_type} belongs to {declared}, not to {aggregate_type}"
+        )
     return EventEnvelope(
         event_id=uuid4(),
         event_type=pending.event.event_type,

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import messages
 from shared.aggregate import CommandContext
 from shared.apidocs import docs_router
+from shared.asyncapi import asyncapi_document
 from shared.auth.audit import AuditQuery, audit_events
 from shared.auth.checks import RequiredScope, ServiceScopes
 from shared.auth.http import AuthenticatedPrincipal as AuthenticatedPrincipal
@@ -348,6 +349,20 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
     @router.get("/api/v1/events/catalogue")
     def event_catalogue() -> dict[str, Any]:
         return runtime.registry.catalogue(runtime.settings.subject_root)
+
+    contract: dict[str, Any] = {}
+
+    @router.get("/asyncapi.json", include_in_schema=False)
+    def asyncapi(request: Request) -> dict[str, Any]:
+        """The event contract as AsyncAPI 3.0 (shared/asyncapi.py), public like the catalogue."""
+        if not contract:
+            settings = runtime.settings
+            contract.update(asyncapi_document(
+                runtime.registry, subject_root=settings.subject_root, stream=settings.stream_name,
+                nats_url=settings.nats_url, title=request.app.title,
+                version=request.app.version,
+            ))
+        return contract
 
     @router.get("/api/v1/audit", dependencies=[Depends(RequiredScope("audit:read"))])
     def audit(

@@ -32,6 +32,7 @@ class HeadTookOffice(DomainEvent):
     """A person took a head post (Bí thư cấp ủy / Chủ tịch UBND) of a unit."""
 
     event_type = "HeadTookOffice"
+    aggregate_type = "head"
     head_id: str
     unit_code: str
     role: Role
@@ -46,6 +47,7 @@ class HeadLeftOffice(DomainEvent):
     """The head's term ended; `to_date` is the last day in office."""
 
     event_type = "HeadLeftOffice"
+    aggregate_type = "head"
     head_id: str
     unit_code: str
     role: Role
@@ -60,6 +62,7 @@ class HeadLeftOffice(DomainEvent):
 @registry.register
 class SessionPlanned(DomainEvent):
     event_type = "SessionPlanned"
+    aggregate_type = "session"
     session_id: str
     unit_code: str
     head_ids: list[str]
@@ -74,6 +77,7 @@ class SessionRescheduled(DomainEvent):
     """Moved to another date; later than before means postponed (hoãn)."""
 
     event_type = "SessionRescheduled"
+    aggregate_type = "session"
     session_id: str
     planned_on: date
     previous_planned_on: date
@@ -83,6 +87,7 @@ class SessionRescheduled(DomainEvent):
 @registry.register
 class SessionCancelled(DomainEvent):
     event_type = "SessionCancelled"
+    aggregate_type = "session"
     session_id: str
     reason: str
     cancelled_on: date
@@ -91,6 +96,7 @@ class SessionCancelled(DomainEvent):
 @registry.register
 class SessionHeld(DomainEvent):
     event_type = "SessionHeld"
+    aggregate_type = "session"
     session_id: str
     unit_code: str
     head_ids: list[str]
@@ -102,6 +108,7 @@ class SessionReportFiled(DomainEvent):
     """The report (báo cáo kết quả) closes the session."""
 
     event_type = "SessionReportFiled"
+    aggregate_type = "session"
     session_id: str
     attendance: int
     organisations: list[str]
@@ -114,6 +121,7 @@ class SessionReportReminderDue(DomainEvent):
     """A held session still had no report `days_after_held` days after it was held."""
 
     event_type = "SessionReportReminderDue"
+    aggregate_type = "session"
     session_id: str
     days_after_held: ReminderDay
     held_on: date
@@ -129,6 +137,7 @@ class IssueRaised(DomainEvent):
     """An opinion or petition raised at a session. Never carries who raised it."""
 
     event_type = "IssueRaised"
+    aggregate_type = "issue"
     issue_id: str
     session_id: str
     unit_code: str
@@ -148,6 +157,7 @@ class CitizenContactErased(DomainEvent):
     Records who and when (the envelope), never what."""
 
     event_type = "CitizenContactErased"
+    aggregate_type = "issue"
     issue_id: str
     erased_on: date
 
@@ -158,6 +168,7 @@ class CitizenContactErased(DomainEvent):
 @registry.register
 class CommitmentMade(DomainEvent):
     event_type = "CommitmentMade"
+    aggregate_type = "commitment"
     commitment_id: str
     session_id: str
     unit_code: str
@@ -171,6 +182,7 @@ class CommitmentMade(DomainEvent):
 @registry.register
 class CommitmentProgressUpdated(DomainEvent):
     event_type = "CommitmentProgressUpdated"
+    aggregate_type = "commitment"
     commitment_id: str
     progress_pct: int
     status: CommitmentStatus
@@ -182,6 +194,7 @@ class CommitmentProgressUpdated(DomainEvent):
 @registry.register
 class CommitmentCompleted(DomainEvent):
     event_type = "CommitmentCompleted"
+    aggregate_type = "commitment"
     commitment_id: str
     completed_on: date
 
@@ -191,6 +204,7 @@ class CommitmentOverdue(DomainEvent):
     """Detected by the scheduler, never typed: the day after `due_on` came without completion."""
 
     event_type = "CommitmentOverdue"
+    aggregate_type = "commitment"
     commitment_id: str
     due_on: date
     overdue_since: date
@@ -200,6 +214,7 @@ class CommitmentOverdue(DomainEvent):
 @registry.register
 class CommitmentReopened(DomainEvent):
     event_type = "CommitmentReopened"
+    aggregate_type = "commitment"
     commitment_id: str
     reason: str
     reopened_on: date
@@ -217,6 +232,7 @@ class DialogueRuleSet(DomainEvent):
     year. A later event with the same level and date corrects the earlier one."""
 
     event_type = "DialogueRuleSet"
+    aggregate_type = "rule"
     level: Level
     min_sessions_per_year: int
     effective_from: date

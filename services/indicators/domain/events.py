@@ -33,6 +33,7 @@ class ModelRegistered(DomainEvent):
     """A "Dân vận khéo" model (mô hình "Dân vận khéo") entered the register."""
 
     event_type = "ModelRegistered"
+    aggregate_type = "model"
     model_id: str
     unit_code: str
     field: ModelField
@@ -49,6 +50,7 @@ class ModelRecognised(DomainEvent):
     """A committee recognised the model (công nhận mô hình) at a level."""
 
     event_type = "ModelRecognised"
+    aggregate_type = "model"
     model_id: str
     recognition_level: RecognitionLevel
     recognised_on: date
@@ -60,6 +62,7 @@ class ModelClosed(DomainEvent):
     """The model stopped (dừng triển khai); it no longer counts from `closed_on`."""
 
     event_type = "ModelClosed"
+    aggregate_type = "model"
     model_id: str
     closed_on: date
     reason: str
@@ -70,6 +73,7 @@ class ContestEntrySubmitted(DomainEvent):
     """An entry of the contest promoting "Dân vận khéo" models (Cuộc thi tuyên truyền mô hình)."""
 
     event_type = "ContestEntrySubmitted"
+    aggregate_type = "contest"
     entry_id: str
     model_id: str
     contest_year: int
@@ -84,6 +88,7 @@ class ContestEntryAwarded(DomainEvent):
     """The contest jury gave the entry a prize (giải Nhất, Nhì, Ba, Khuyến khích)."""
 
     event_type = "ContestEntryAwarded"
+    aggregate_type = "contest"
     entry_id: str
     contest_year: int
     award: ContestAward
@@ -98,6 +103,7 @@ class IndicatorDefined(DomainEvent):
     """An indicator (chỉ tiêu) of a year was defined, or its definition replaced."""
 
     event_type = "IndicatorDefined"
+    aggregate_type = "indicator"
     indicator_id: str
     year: int
     name: str
@@ -120,6 +126,7 @@ class ReportedFigureRecorded(DomainEvent):
     Who reported it and when it was recorded are the envelope's actor and recorded_at."""
 
     event_type = "ReportedFigureRecorded"
+    aggregate_type = "indicator"
     indicator_id: str
     year: int
     unit_code: str
@@ -136,6 +143,7 @@ class IndicatorStatusChanged(DomainEvent):
     chưa đến hạn; the rule: shared/planrules.py)."""
 
     event_type = "IndicatorStatusChanged"
+    aggregate_type = "indicator"
     indicator_id: str
     year: int
     unit_code: str
@@ -159,6 +167,7 @@ class UnitSuccessionRecorded(DomainEvent):
     catalogue's data files are never edited: the completion is this event."""
 
     event_type = "UnitSuccessionRecorded"
+    aggregate_type = "unit_succession"
     predecessor_code: str
     predecessor_name: str
     successor_code: str

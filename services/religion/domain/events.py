@@ -21,6 +21,7 @@ class SiteRegistered(DomainEvent):
     """A religious site (cơ sở tôn giáo) entered the register."""
 
     event_type = "SiteRegistered"
+    aggregate_type = "site"
     code: str
     name: str
     religion: str
@@ -39,6 +40,7 @@ class SiteAmended(DomainEvent):
     `commune_code`/`district_code` are the site's units after the change."""
 
     event_type = "SiteAmended"
+    aggregate_type = "site"
     code: str
     changes: dict[str, Any]
     commune_code: str
@@ -52,6 +54,7 @@ class SiteClosed(DomainEvent):
     """The site left the register (merged, demolished, registered in error...)."""
 
     event_type = "SiteClosed"
+    aggregate_type = "site"
     code: str
     reason: str
     closed_on: date
@@ -64,6 +67,7 @@ class DossierStep(DomainEvent):
     """Fields every dossier action carries: the state it set, the business date, the note and
     the references of the papers (số văn bản, biên bản...)."""
 
+    aggregate_type = "dossier"
     site_code: str
     state: str
     note: str
@@ -148,6 +152,7 @@ class CertificateIssued(DomainEvent):
     """Giấy chứng nhận quyền sử dụng đất, quyền sở hữu tài sản gắn liền với đất."""
 
     event_type = "CertificateIssued"
+    aggregate_type = "certificate"
     site_code: str
     certificate_number: str
     issued_on: date
@@ -158,6 +163,7 @@ class CertificateIssued(DomainEvent):
 @registry.register
 class CertificateRevoked(DomainEvent):
     event_type = "CertificateRevoked"
+    aggregate_type = "certificate"
     site_code: str
     certificate_number: str
     revoked_on: date
@@ -172,6 +178,7 @@ class ComplianceCaseOpened(DomainEvent):
     """A violation of plan II.2.4 was found (vụ việc vi phạm về đất đai, xây dựng)."""
 
     event_type = "ComplianceCaseOpened"
+    aggregate_type = "compliance"
     case_id: str
     site_code: str | None
     commune_code: str
@@ -184,6 +191,7 @@ class ComplianceCaseOpened(DomainEvent):
 
 
 class CaseStep(DomainEvent):
+    aggregate_type = "compliance"
     case_id: str
     state: str
     acted_on: date

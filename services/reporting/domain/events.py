@@ -14,6 +14,7 @@ class PeriodAdjusted(DomainEvent):
     """The data window of one conference period of one year was moved from the default."""
 
     event_type = "PeriodAdjusted"
+    aggregate_type = "period"
     period_id: str
     data_from: date
     cutoff_on: date
@@ -29,6 +30,7 @@ class ReportFinalised(DomainEvent):
     """
 
     event_type = "ReportFinalised"
+    aggregate_type = "report"
     report_id: str
     period_id: str
     scope: str
