@@ -31,6 +31,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
 
+from shared.apitexts import KERNEL, OperationTexts
 from shared.auth.checks import RequiredScope, ServiceScopes
 from shared.auth.http import authenticate_request, authenticated_principal
 from shared.auth.principal import SCOPES
@@ -206,7 +207,10 @@ def _access_note(access: Access) -> str:
 
 
 def document_operations(
-    document: dict[str, Any], routes: Sequence[BaseRoute], command_dependency: Callable[..., Any]
+    document: dict[str, Any],
+    routes: Sequence[BaseRoute],
+    command_dependency: Callable[..., Any],
+    texts: OperationTexts = KERNEL,
 ) -> None:
     """Add the Error component, the security schemes and, on each operation, its security,
     its scope and its refusals, to an OpenAPI document made from `routes`."""
@@ -232,7 +236,13 @@ def document_operations(
             if access.scope:
                 operation["x-required-scope"] = access.scope
             note = _access_note(access)
-            description = operation.get("description", "")
+            # The Vietnamese text of the table replaces the route's docstring (written for
+            # developers, in English); an operation missing from the tables keeps it.
+            summary, description = texts.get(
+                operation.get("operationId", ""),
+                (operation.get("summary", ""), operation.get("description", "")),
+            )
+            operation["summary"] = summary
             operation["description"] = f"{description}\n\n{note}" if description else note
             responses = operation.setdefault("responses", {})
             for status in refusals(str(route.path_format), method.lower(), operation, access):
@@ -245,7 +255,9 @@ def document_operations(
                 responses[str(status)] = response
 
 
-def install_document(app: FastAPI, command_dependency: Callable[..., Any]) -> None:
+def install_document(
+    app: FastAPI, command_dependency: Callable[..., Any], texts: OperationTexts = KERNEL
+) -> None:
     """Make `app.openapi()` document the error component, the security schemes and every
     operation's access and refusals."""
     plain_openapi = app.openapi
@@ -253,7 +265,7 @@ def install_document(app: FastAPI, command_dependency: Callable[..., Any]) -> No
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = plain_openapi()
-            document_operations(document, app.routes, command_dependency)
+            document_operations(document, app.routes, command_dependency, texts)
             app.openapi_schema = document
         return app.openapi_schema
 

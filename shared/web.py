@@ -13,6 +13,7 @@ import structlog
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import messages
 from shared.aggregate import CommandContext
 from shared.apidocs import docs_router
+from shared.apitexts import KERNEL, OperationTexts
 from shared.asyncapi import asyncapi_document
 from shared.auth.audit import AuditQuery, audit_events
 from shared.auth.checks import RequiredScope, ServiceScopes
@@ -158,9 +160,12 @@ def build_app(
     title: str,
     description: str = "",
     value_labels: ValueLabels | None = None,
+    operation_texts: OperationTexts | None = None,
 ) -> FastAPI:
     """`value_labels`: the Vietnamese labels of the service's choice values, per field, for
-    the 422 of a refused choice (shared.validation.vietnamese_errors)."""
+    the 422 of a refused choice (shared.validation.vietnamese_errors). `operation_texts`: the
+    service's table of Vietnamese summaries and descriptions (services/<service>/apitexts.py),
+    added to the kernel's own."""
     settings = runtime.settings
     configure_logging(settings.log_level, settings.log_json)
 
@@ -177,6 +182,10 @@ def build_app(
     app = FastAPI(
         title=title, description=description, lifespan=lifespan, version="0.1.0",
         docs_url=None, redoc_url=None,
+        # The operationId is the route function's name: the key of the operation texts and
+        # the method name a generated client gives it (register_site, not
+        # register_site_api_v1_sites_post).
+        generate_unique_id_function=_operation_id,
     )
     app.state.runtime = runtime
     app.state.value_labels = value_labels or {}
@@ -196,7 +205,7 @@ def build_app(
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(SecurityHeaders)
-    install_document(app, command_context)
+    install_document(app, command_context, {**KERNEL, **(operation_texts or {})})
     app.include_router(docs_router(title))
     app.include_router(_operations_router(runtime))
     app.include_router(auth_router(settings))
@@ -204,6 +213,10 @@ def build_app(
     for router in routers:
         app.include_router(router, dependencies=guard)
     return app
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
 
 
 class RequestContext:

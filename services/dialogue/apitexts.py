@@ -1,0 +1,65 @@
+"""Vietnamese summaries and descriptions of the dialogue service's operations (see
+shared/apitexts.py)."""
+
+from __future__ import annotations
+
+from shared.apitexts import OperationTexts
+
+OPERATIONS: OperationTexts = {
+    "take_office": ("Người đứng đầu nhận nhiệm vụ", "Bí thư cấp ủy hoặc Chủ tịch UBND của một "
+                    "đơn vị bắt đầu nhiệm kỳ từ `from_date`."),
+    "leave_office": ("Người đứng đầu thôi nhiệm vụ", "Kết thúc nhiệm kỳ vào `to_date`."),
+    "hand_over": ("Bàn giao cho người kế nhiệm", "Người kế nhiệm nhận nhiệm vụ; người đương "
+                  "nhiệm thôi từ ngày hôm trước, trong cùng một giao dịch."),
+    "roster": ("Danh sách người đứng đầu", "Ai giữ từng chức danh đứng đầu vào một ngày (mặc "
+               "định hôm nay), trong phạm vi đơn vị của người hỏi."),
+    "get_head": ("Xem một người đứng đầu", "Nhiệm kỳ, đơn vị, chức danh."),
+    "terms_of_unit": ("Các nhiệm kỳ của một đơn vị", "Mọi nhiệm kỳ của hai chức danh đứng đầu "
+                      "của đơn vị, cũ nhất trước."),
+    "plan": ("Lên kế hoạch hội nghị đối thoại", "Hội nghị đối thoại trực tiếp giữa người đứng "
+             "đầu và Nhân dân: đơn vị, người chủ trì, ngày dự kiến, chủ đề, địa điểm."),
+    "reschedule": ("Dời ngày hội nghị", "Đổi ngày dự kiến (kèm lý do)."),
+    "cancel": ("Huỷ hội nghị", "Hội nghị không tổ chức nữa (kèm lý do)."),
+    "hold": ("Ghi nhận đã tổ chức hội nghị", "Ngày tổ chức thực tế và người chủ trì."),
+    "file_report": ("Nộp báo cáo hội nghị", "Số người dự, tổ chức tham gia, tóm tắt; báo cáo "
+                    "khép lại hội nghị."),
+    "raise_issue": ("Ghi ý kiến, kiến nghị của Nhân dân", "Ý kiến nêu tại hội nghị: lĩnh vực, "
+                    "nội dung, trả lời tại chỗ hay giao cơ quan xử lý. Họ tên và liên hệ của "
+                    "người dân lưu riêng, không bao giờ vào sự kiện."),
+    "make_commitment": ("Ghi cam kết, giao nhiệm vụ", "Cơ quan chịu trách nhiệm, hạn hoàn "
+                        "thành, nội dung cam kết tại hội nghị."),
+    "list_sessions": ("Danh sách hội nghị", "Lọc theo đơn vị, trạng thái, người chủ trì và "
+                      "ngày (ngày tổ chức, nếu chưa tổ chức thì ngày dự kiến)."),
+    "get_session": ("Xem một hội nghị", "Hội nghị với ý kiến và cam kết của nó."),
+    "list_issues": ("Danh sách ý kiến, kiến nghị", "Lọc theo đơn vị, lĩnh vực, cách xử lý, "
+                    "hội nghị (không kèm thông tin cá nhân của người dân)."),
+    "get_issue": ("Xem một ý kiến", "Ý kiến, kiến nghị (không kèm thông tin cá nhân)."),
+    "citizen_contact": ("Xem họ tên, liên hệ của người dân", "Chức năng duy nhất trả về dữ liệu "
+                        "cá nhân của người nêu ý kiến: cần quyền riêng `dialogue:citizen_data` "
+                        "và đơn vị của ý kiến nằm trong phạm vi người hỏi."),
+    "erase_contact": ("Xoá họ tên, liên hệ của người dân", "Xoá dữ liệu cá nhân theo yêu cầu; "
+                      "ý kiến vẫn giữ."),
+    "list_commitments": ("Danh sách cam kết", "Lọc theo đơn vị, trạng thái, cơ quan, hạn; cam "
+                         "kết quá hạn được đánh dấu."),
+    "progress_import": ("Nhập tiến độ cam kết từ tệp", "Tiến độ của nhiều cam kết từ tệp CSV "
+                        "hoặc .xlsx (cột «Mã cam kết», «Tiến độ (%)», tuỳ chọn «Ngày cập "
+                        "nhật», «Ghi chú»). Chạy thử kiểm tra mà không ghi."),
+    "progress_template": ("Tải mẫu nhập tiến độ", "Bảng các cam kết chưa xong, điền rồi tải "
+                          "lên lại."),
+    "get_commitment": ("Xem một cam kết", "Cam kết với các lần cập nhật tiến độ."),
+    "update_progress": ("Cập nhật tiến độ cam kết", "Phần trăm hoàn thành và ghi chú; 100% là "
+                        "hoàn thành."),
+    "reopen": ("Mở lại cam kết", "Cam kết đã hoàn thành được mở lại (kèm lý do và hạn mới)."),
+    "list_rules": ("Quy định số hội nghị tối thiểu", "Mọi phiên bản của số hội nghị đối thoại "
+                   "tối thiểu một năm, theo cấp và ngày hiệu lực."),
+    "set_rule": ("Ban hành phiên bản quy định", "Phiên bản mới (sửa đổi) từ ngày hiệu lực; "
+                 "cùng cấp và cùng ngày thì sửa phiên bản đó. Chỉ cấp thành phố."),
+    "rule_compliance": ("Thực hiện quy định đối thoại", "Với mỗi người đứng đầu tại nhiệm trong "
+                        "kỳ: số hội nghị đã tổ chức, số phải tổ chức (tính theo thời gian tại "
+                        "nhiệm), đạt hay chưa và lý do, bằng tiếng Việt."),
+    "rebuild_read_models": ("Dựng lại bảng đọc của dịch vụ", "Xoá các bảng đọc và phát lại sự "
+                            "kiện vào đó trong một giao dịch: người đọc thấy bảng cũ hoặc mới, "
+                            "không bao giờ dở dang."),
+    "run_scan": ("Chạy quét nhắc việc ngay", "Ghi các nhắc nộp báo cáo đến hạn và cam kết quá "
+                 "hạn ngay bây giờ thay vì chờ lượt quét sau."),
+}

@@ -1,0 +1,57 @@
+"""Vietnamese summaries and descriptions of the indicators service's operations (see
+shared/apitexts.py)."""
+
+from __future__ import annotations
+
+from shared.apitexts import OperationTexts
+
+OPERATIONS: OperationTexts = {
+    "list_units": ("Danh sách đơn vị hành chính", "Các đơn vị có hiệu lực vào ngày `on` (mặc "
+                   "định hôm nay), trong địa bàn của hệ thống trừ khi hỏi tỉnh khác."),
+    "unit_tree": ("Cây đơn vị hành chính", "Cây đơn vị dưới `root` (mặc định địa bàn của hệ "
+                  "thống) vào ngày `on`."),
+    "search_units": ("Tìm đơn vị theo tên", "Không phân biệt dấu (\"Tien Lang\" ra \"Tiên "
+                     "Lãng\"), có hiệu lực vào ngày `on`."),
+    "successor_unknown": ("Đơn vị sáp nhập chưa rõ kế thừa", "Các đơn vị đã sáp nhập mà dữ liệu "
+                          "gốc không cho biết đơn vị kế thừa: còn chờ bổ sung và đã bổ sung."),
+    "record_succession": ("Bổ sung đơn vị kế thừa", "Ghi đơn vị kế thừa của một đơn vị đã sáp "
+                          "nhập, kèm căn cứ pháp lý (cấp thành phố)."),
+    "get_unit": ("Xem một đơn vị", "Đơn vị vào ngày `on`, với các cấp trên và đơn vị trực "
+                 "thuộc."),
+    "unit_history": ("Lịch sử một mã đơn vị", "Các phiên bản của mã và các lần sáp nhập, chia "
+                     "tách (tiền thân → kế thừa)."),
+    "restate_unit": ("Quy đổi địa bàn sang đơn vị hiện hành", "Các đơn vị có hiệu lực vào ngày "
+                     "`to` nắm giữ (một phần) địa bàn của đơn vị `code`."),
+    "register_model": ("Đăng ký mô hình \"Dân vận khéo\"", "Mô hình của một đơn vị: lĩnh vực, "
+                       "tên, ngày bắt đầu."),
+    "recognise_model": ("Công nhận mô hình", "Ghi nhận quyết định công nhận mô hình ở một "
+                        "cấp."),
+    "close_model": ("Dừng mô hình", "Ghi nhận mô hình dừng triển khai (kèm ngày và lý do)."),
+    "list_models": ("Sổ theo dõi mô hình", "Các mô hình \"Dân vận khéo\" vào ngày `on`, lọc "
+                    "theo đơn vị (kể cả cấp dưới), lĩnh vực, cấp công nhận."),
+    "get_model": ("Xem một mô hình", "Đọc thẳng từ kho sự kiện: luôn là trạng thái mới nhất."),
+    "submit_entry": ("Nộp bài dự thi", "Bài dự thi tuyên truyền mô hình \"Dân vận khéo\" của "
+                     "năm `year`."),
+    "award_entry": ("Trao giải bài dự thi", "Ghi nhận giải thưởng của bài dự thi."),
+    "list_entries": ("Danh sách bài dự thi", "Các bài dự thi của năm `year`, với giải thưởng."),
+    "indicator_labels": ("Nhãn tiếng Việt", "Nhãn của trạng thái thực hiện, lĩnh vực, cấp công "
+                         "nhận, giải thưởng."),
+    "list_indicators": ("Các chỉ tiêu của năm", "Chỉ tiêu với kết quả chung và tình trạng thực "
+                        "hiện (đạt, có nguy cơ, chưa đạt, chưa đến hạn)."),
+    "define_indicator": ("Định nghĩa chỉ tiêu", "Định nghĩa (hoặc định nghĩa lại) một chỉ tiêu "
+                         "của năm: tên, phép so sánh, mục tiêu (cấp thành phố)."),
+    "indicator_figures": ("Kết quả một chỉ tiêu", "Kết quả của một đơn vị (mặc định toàn phạm "
+                          "vi) và các đơn vị trực thuộc."),
+    "indicator_units": ("Bảng tổng hợp theo đơn vị", "Kết quả của mọi đơn vị một cấp trong "
+                        "phạm vi (theo huyện, theo xã)."),
+    "indicator_evidence": ("Căn cứ của con số", "Các mô hình, người đứng đầu và hội nghị, cơ sở "
+                           "tôn giáo làm nên con số."),
+    "indicator_restated": ("Kết quả quy đổi đơn vị hiện hành", "Kết quả của kỳ quy đổi sang "
+                           "các đơn vị hành chính hiện hành (chỉ để tham khảo)."),
+    "indicator_status_history": ("Lịch sử tình trạng chỉ tiêu", "Các lần thay đổi tình trạng "
+                                 "thực hiện chỉ tiêu của một đơn vị."),
+    "record_reported_figure": ("Ghi số liệu đơn vị báo cáo", "Số liệu do đơn vị báo cáo cho "
+                               "chỉ tiêu không tính tự động (tử số, mẫu số, ngày báo cáo)."),
+    "list_reported_figures": ("Các số liệu đã báo cáo", "Mọi số liệu đã báo cáo, ai báo cáo, "
+                              "ghi nhận lúc nào (kể cả số liệu đã được thay thế)."),
+}

@@ -1,0 +1,56 @@
+"""Vietnamese summaries and descriptions of the religion service's operations (see
+shared/apitexts.py)."""
+
+from __future__ import annotations
+
+from shared.apitexts import OperationTexts
+
+OPERATIONS: OperationTexts = {
+    "import_sites_file": ("Nhập danh sách cơ sở tôn giáo từ tệp", "Kiểm tra từng dòng của tệp "
+                          "CSV hoặc .xlsx và, trừ khi `dry_run`, đăng ký các cơ sở mới. Một "
+                          "dòng lỗi làm từ chối cả tệp (422, không ghi gì) trừ khi "
+                          "`only_valid`; mọi lỗi của mọi dòng được báo trong một lần."),
+    "import_template": ("Tải mẫu tệp nhập cơ sở", "Bảng tính trống với các cột mà chức năng "
+                        "nhập đọc (UTF-8 có BOM, mở được bằng Excel)."),
+    "register_site": ("Đăng ký cơ sở tôn giáo", "Đưa một cơ sở tôn giáo vào sổ theo dõi, với "
+                      "mã do cơ quan đặt (ví dụ TL-001), xã/phường và diện tích đất sử dụng."),
+    "list_sites": ("Tra cứu sổ cơ sở tôn giáo", "Lọc theo huyện, xã, tôn giáo, trạng thái hồ "
+                   "sơ đất đai, giấy chứng nhận, quá hạn; `q` tìm không phân biệt dấu (\"tien "
+                   "lang\" ra \"Tiên Lãng\"); `overdue` so hạn của từng hồ sơ với `as_of`."),
+    "site_detail": ("Xem một cơ sở tôn giáo", "Thông tin, hồ sơ đất đai, giấy chứng nhận và vụ "
+                    "việc của cơ sở."),
+    "amend_site": ("Sửa thông tin cơ sở", "Sửa hoặc bổ sung thông tin (tên, địa chỉ, diện "
+                   "tích, đơn vị...); chỉ các trường gửi lên được thay đổi."),
+    "close_site": ("Đóng cơ sở khỏi sổ theo dõi", "Cơ sở ra khỏi sổ (sáp nhập, giải thể, đăng "
+                   "ký nhầm...); lịch sử giữ nguyên."),
+    "site_history": ("Lịch sử cơ sở", "Mọi sự kiện của cơ sở, hồ sơ, giấy chứng nhận và vụ "
+                     "việc: ai, khi nào, làm gì."),
+    "site_as_of": ("Cơ sở vào một ngày trong quá khứ", "Trạng thái của cơ sở vào ngày nghiệp vụ "
+                   "`date`; `known_at` giới hạn ở những gì đã được ghi nhận đến thời điểm đó."),
+    "dossier_action": ("Một bước của hồ sơ đăng ký đất đai", "Bước có tên của quy trình hồ sơ "
+                       "(`lodge` nộp hồ sơ, `requisition` yêu cầu bổ sung, `accept` chấp "
+                       "nhận...; gạch ngang hoặc gạch dưới). 409 khi trạng thái hiện tại không "
+                       "cho phép bước này."),
+    "issue_certificate": ("Ghi nhận cấp giấy chứng nhận", "Giấy chứng nhận quyền sử dụng đất "
+                          "được cấp cho cơ sở: số giấy, ngày cấp, cơ quan cấp, diện tích."),
+    "revoke_certificate": ("Ghi nhận thu hồi giấy chứng nhận", "Giấy chứng nhận của cơ sở bị "
+                           "thu hồi, với ngày và lý do."),
+    "certificate": ("Tra cứu giấy chứng nhận theo số", "Giấy chứng nhận và cơ sở được cấp."),
+    "reference_data": ("Danh mục dùng chung", "Tôn giáo, trạng thái và bước của quy trình hồ "
+                       "sơ và vụ việc, loại vi phạm, với nhãn tiếng Việt: những gì chương "
+                       "trình đối tác cần để dựng biểu mẫu."),
+    "open_case": ("Mở vụ việc vi phạm", "Ghi nhận một vụ việc về đất đai, xây dựng của cơ sở "
+                  "tôn giáo (hoặc ở một xã khi chưa gắn với cơ sở nào)."),
+    "case_action": ("Một bước xử lý vụ việc", "`start-review` bắt đầu xem xét, `resolve` giải "
+                    "quyết xong hoặc `refer` chuyển cơ quan khác (kèm `referred_to`)."),
+    "list_cases": ("Danh sách vụ việc", "Lọc theo huyện, xã, trạng thái, loại vi phạm."),
+    "get_case": ("Xem một vụ việc", "Vụ việc với các bước đã xử lý."),
+    "festivals": ("Lịch lễ hội tôn giáo", "Các ngày lễ lớn của các tôn giáo trong khoảng ngày "
+                  "hỏi (ngày âm lịch đã quy đổi)."),
+    "festivals_ics": ("Lịch lễ hội dạng iCalendar", "Cùng lịch lễ hội dạng tệp .ics để nhập "
+                      "vào lịch của cơ quan."),
+    "tien_lang_pilot": ("Tiến độ thí điểm Tiên Lãng", "Tiến độ cấp giấy chứng nhận của từng "
+                        "cơ sở ở huyện Tiên Lãng, cho Thường trực."),
+    "rebuild_read_models": ("Dựng lại bảng sổ theo dõi", "Xoá các bảng của sổ và phát lại sự "
+                            "kiện của dịch vụ vào đó (một giao dịch)."),
+}

@@ -1,0 +1,31 @@
+"""Vietnamese summaries and descriptions of the reporting service's operations (see
+shared/apitexts.py)."""
+
+from __future__ import annotations
+
+from shared.apitexts import OperationTexts
+
+OPERATIONS: OperationTexts = {
+    "list_periods": ("Các kỳ báo cáo của năm", "Kỳ 3, 6, 9 tháng và năm, với thời gian lấy và "
+                     "chốt số liệu."),
+    "get_period": ("Xem một kỳ báo cáo", "Thời gian lấy số liệu của kỳ."),
+    "put_period": ("Điều chỉnh kỳ báo cáo", "Điều chỉnh thời gian lấy số liệu của một kỳ (mặc "
+                   "định theo Nghị định 09/2019/NĐ-CP). Chỉ cấp thành phố."),
+    "get_report": ("Báo cáo một kỳ", "Chỉ tiêu, số liệu so với kỳ trước, các đơn vị trực "
+                   "thuộc, trong phạm vi người hỏi."),
+    "get_report_units": ("Số liệu mọi đơn vị của báo cáo", "Mọi số liệu của mọi đơn vị trong "
+                         "phạm vi báo cáo."),
+    "post_finalise": ("Chốt số liệu báo cáo", "Số liệu của kỳ được đóng băng; mọi thay đổi sau "
+                      "đó được liệt kê khi xem báo cáo."),
+    "get_report_docx": ("Tải báo cáo Word", "Báo cáo kỳ dạng .docx theo mẫu của Ban."),
+    "get_report_xlsx": ("Tải bảng số liệu Excel", "Các bảng số liệu của báo cáo kỳ dạng .xlsx."),
+    "get_theme": ("Báo cáo chuyên đề", "Báo cáo chuyên đề (mục II.4.2 Kế hoạch) trên cùng số "
+                  "liệu."),
+    "get_theme_docx": ("Tải báo cáo chuyên đề Word", "Báo cáo chuyên đề dạng .docx."),
+    "get_theme_xlsx": ("Tải bảng chuyên đề Excel", "Các bảng số liệu chuyên đề dạng .xlsx."),
+    "sites_summary": ("Tổng hợp cơ sở tôn giáo", "Số cơ sở tôn giáo và số đã có hồ sơ đăng ký "
+                      "đất đai, theo xã và cộng lại, trong phạm vi người hỏi."),
+    "dashboard": ("Bảng điều khiển", "Trang HTML: chỉ tiêu I1-I4, tiến độ qua các kỳ, kết quả "
+                  "theo đơn vị."),
+    "thematic_dashboard": ("Bảng điều khiển chuyên đề", "Trang HTML của một chuyên đề."),
+}
