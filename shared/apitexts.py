@@ -10,6 +10,7 @@ decorators carry no prose; tests/apidocs fails when an operation has no text her
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 OperationTexts = Mapping[str, tuple[str, str]]
 
@@ -53,4 +54,149 @@ KERNEL: OperationTexts = {
     "dev_token": ("Cấp mã truy cập thử (chỉ môi trường phát triển)", "Mã JWT ký RS256 cho bất "
                   "kỳ danh tính nào để thử API như một huyện hay một đối tác; không có trong "
                   "production."),
+}
+
+#: What each field of the request and response bodies means, by its (English) name: one
+#: meaning per name across the four services. The document gives a field this title and
+#: description unless its model already describes it (`Field(description=...)`).
+FIELDS: Mapping[str, tuple[str, str]] = {
+    "acted_on": ("Ngày thực hiện", "Ngày nghiệp vụ của bước (YYYY-MM-DD)"),
+    "address": ("Địa chỉ", "Địa chỉ (thôn, xóm, số nhà...)"),
+    "amended_on": ("Ngày sửa đổi", "Ngày nghiệp vụ của thay đổi"),
+    "answer": ("Trả lời", "Nội dung trả lời tại chỗ"),
+    "as_of": ("Thời điểm số liệu", "Thời điểm lấy số liệu (ngày hoặc thời điểm ISO 8601)"),
+    "assigned_agency": ("Cơ quan được giao", "Cơ quan được giao xử lý ý kiến"),
+    "attendance": ("Số người dự", "Số người dự hội nghị"),
+    "author": ("Tác giả", "Tác giả hoặc tập thể tác giả"),
+    "award": ("Giải thưởng", "first nhất, second nhì, third ba, consolation khuyến khích"),
+    "awarded_on": ("Ngày trao giải", "Ngày quyết định trao giải"),
+    "cancelled_on": ("Ngày huỷ", "Ngày quyết định huỷ (mặc định hôm nay)"),
+    "category": ("Lĩnh vực", "Lĩnh vực của ý kiến, kiến nghị"),
+    "certificate_number": ("Số giấy chứng nhận", "Số phát hành của giấy chứng nhận"),
+    "certified_area_m2": ("Diện tích được cấp (m²)", "Diện tích ghi trên giấy chứng nhận"),
+    "citizen": ("Người nêu ý kiến", "Họ tên và liên hệ của người dân (dữ liệu cá nhân, lưu "
+                "riêng, không vào sự kiện)"),
+    "closed_on": ("Ngày đóng", "Ngày nghiệp vụ của việc đóng, dừng"),
+    "co_organiser": ("Đơn vị phối hợp", "Mặt trận, đoàn thể phối hợp tổ chức"),
+    "code": ("Mã", "Mã do cơ quan đặt (chữ, số, dấu chấm, gạch)"),
+    "commitment_id": ("Mã cam kết", "UUID của cam kết (tuỳ chọn; để trống thì hệ thống tạo)"),
+    "commune_code": ("Mã xã/phường", "Mã đơn vị hành chính cấp xã, 5 chữ số"),
+    "comparator": ("Phép so sánh", "ge: đạt khi ≥ mục tiêu; le: đạt khi ≤ mục tiêu"),
+    "contact": ("Liên hệ", "Số điện thoại hoặc địa chỉ liên hệ"),
+    "cutoff_on": ("Ngày chốt số liệu", "Ngày cuối lấy số liệu của kỳ"),
+    "data_from": ("Lấy số liệu từ ngày", "Ngày đầu lấy số liệu của kỳ"),
+    "decided_on": ("Ngày quyết định", "Ngày quyết định thay đổi"),
+    "decision_ref": ("Số quyết định", "Số, ký hiệu văn bản quyết định"),
+    "denominator": ("Mẫu số", "Mẫu số của tỷ lệ"),
+    "denominator_fixed": ("Mẫu số cố định", "Mẫu số cố định theo Kế hoạch (nếu có)"),
+    "department": ("Cơ quan", "Cơ quan, đơn vị công tác"),
+    "description": ("Mô tả", "Mô tả chi tiết"),
+    "detected_on": ("Ngày phát hiện", "Ngày phát hiện vụ việc"),
+    "document_refs": ("Văn bản kèm theo", "Số, ký hiệu các văn bản, biên bản liên quan"),
+    "due_on": ("Hạn hoàn thành", "Hạn hoàn thành cam kết"),
+    "effective_from": ("Hiệu lực từ ngày", "Ngày phiên bản quy định bắt đầu có hiệu lực"),
+    "entry_id": ("Mã bài dự thi", "Mã bài dự thi (tuỳ chọn; để trống thì hệ thống tạo)"),
+    "error": ("Lỗi", "Mã lỗi, thông điệp và chi tiết"),
+    "expected_version": ("Phiên bản mong đợi (cũ)", "Phiên bản của bản ghi lần đọc gần nhất; "
+                         "nên dùng tiêu đề If-Match thay trường này"),
+    "expires_on": ("Hết hạn ngày", "Khoá dùng được đến hết ngày này (giờ Việt Nam)"),
+    "field": ("Lĩnh vực", "Lĩnh vực của mô hình"),
+    "file": ("Tệp", "Tệp CSV hoặc .xlsx"),
+    "filed_on": ("Ngày nộp", "Ngày nộp báo cáo (mặc định hôm nay)"),
+    "from_date": ("Từ ngày", "Ngày bắt đầu nhiệm kỳ"),
+    "full_name": ("Họ và tên", "Họ và tên người đứng đầu"),
+    "grace_hours": ("Thời gian chuyển tiếp (giờ)", "Số giờ khoá cũ còn dùng được sau khi xoay "
+                    "vòng"),
+    "handling": ("Cách xử lý", "answered_on_spot: trả lời tại chỗ; assigned: giao cơ quan"),
+    "head_ids": ("Người đứng đầu", "Mã (UUID) của người đứng đầu chủ trì"),
+    "held_on": ("Ngày tổ chức", "Ngày hội nghị được tổ chức"),
+    "indicator_id": ("Mã chỉ tiêu", "I1..I4 hoặc mã chỉ tiêu khác"),
+    "issue_id": ("Mã ý kiến", "UUID của ý kiến, kiến nghị"),
+    "issued_on": ("Ngày cấp", "Ngày cấp giấy chứng nhận"),
+    "issuing_authority": ("Cơ quan cấp", "Cơ quan cấp giấy chứng nhận"),
+    "land_area_m2": ("Diện tích đất (m²)", "Diện tích đất cơ sở đang sử dụng"),
+    "land_use_origin": ("Nguồn gốc sử dụng đất", "Nguồn gốc sử dụng đất"),
+    "lead_organisation": ("Cơ quan chủ trì", "Cơ quan, đoàn thể chủ trì mô hình"),
+    "legal_basis": ("Căn cứ pháp lý", "Số, ký hiệu văn bản làm căn cứ"),
+    "level": ("Cấp", "province thành phố, district huyện, commune xã"),
+    "method": ("Cách tính", "Cách hệ thống tính chỉ tiêu"),
+    "min_sessions_per_year": ("Số hội nghị tối thiểu mỗi năm", "Số hội nghị đối thoại tối "
+                              "thiểu mỗi người đứng đầu phải chủ trì trong một năm"),
+    "model_id": ("Mã mô hình", "Mã mô hình \"Dân vận khéo\""),
+    "name": ("Tên", "Tên gọi"),
+    "new_due_on": ("Hạn mới", "Hạn hoàn thành mới"),
+    "note": ("Ghi chú", "Ghi chú"),
+    "numerator": ("Tử số", "Tử số của tỷ lệ"),
+    "organisations": ("Tổ chức tham gia", "Các tổ chức, đoàn thể tham gia"),
+    "owner": ("Chủ khoá", "Hệ thống hoặc cơ quan đối tác được cấp khoá"),
+    "period_end": ("Đến ngày", "Ngày cuối của thời gian tính"),
+    "period_start": ("Từ ngày", "Ngày đầu của thời gian tính"),
+    "place": ("Địa điểm", "Địa điểm tổ chức"),
+    "plan_ref": ("Mục Kế hoạch", "Mục của Kế hoạch công tác dân vận đặt chỉ tiêu"),
+    "planned_on": ("Ngày dự kiến", "Ngày dự kiến tổ chức"),
+    "predecessor_code": ("Mã đơn vị tiền thân", "Mã đơn vị đã sáp nhập"),
+    "progress_pct": ("Tiến độ (%)", "Phần trăm hoàn thành, 0-100"),
+    "qualifying_fields": ("Lĩnh vực được tính", "Các lĩnh vực mô hình được tính vào chỉ tiêu"),
+    "reason": ("Lý do", "Lý do"),
+    "recognised_on": ("Ngày công nhận", "Ngày quyết định công nhận"),
+    "recognition_level": ("Cấp công nhận", "none chưa, commune xã, district huyện, city thành "
+                          "phố, central trung ương"),
+    "reference": ("Số văn bản", "Số, ký hiệu văn bản liên quan"),
+    "referred_to": ("Chuyển đến", "Cơ quan được chuyển vụ việc"),
+    "registered_on": ("Ngày đăng ký", "Ngày cơ sở vào sổ theo dõi"),
+    "religion": ("Tôn giáo", "Tôn giáo của cơ sở"),
+    "reopened_on": ("Ngày mở lại", "Ngày mở lại cam kết (mặc định hôm nay)"),
+    "reported_on": ("Ngày báo cáo", "Ngày đơn vị báo cáo số liệu"),
+    "responsible_agency": ("Cơ quan chịu trách nhiệm", "Cơ quan thực hiện cam kết"),
+    "revoked_on": ("Ngày thu hồi", "Ngày quyết định thu hồi"),
+    "role": ("Chức danh", "party_secretary: Bí thư cấp ủy; people_committee_chair: Chủ tịch "
+             "UBND"),
+    "scope": ("Phạm vi", "Phạm vi đơn vị của báo cáo (VN hoặc mã tỉnh)"),
+    "scope_unit_codes": ("Đơn vị trong phạm vi", "Mã các đơn vị chỉ tiêu tính đến"),
+    "scopes": ("Quyền", "Các quyền (xem GET /api/v1/auth/scopes)"),
+    "session_id": ("Mã hội nghị", "UUID của hội nghị (tuỳ chọn; để trống thì hệ thống tạo)"),
+    "site_code": ("Mã cơ sở", "Mã cơ sở tôn giáo"),
+    "source_document": ("Văn bản nguồn", "Báo cáo của đơn vị làm nguồn số liệu"),
+    "started_on": ("Ngày bắt đầu", "Ngày bắt đầu triển khai"),
+    "status": ("Trạng thái", "Trạng thái"),
+    "subject": ("Chủ thể", "Tên đăng nhập của người dùng thử"),
+    "submitted_on": ("Ngày nộp", "Ngày nộp bài dự thi"),
+    "successor_code": ("Mã đơn vị kế thừa", "Mã đơn vị nhận địa bàn"),
+    "summary": ("Tóm tắt", "Tóm tắt kết quả hội nghị"),
+    "target": ("Mục tiêu", "Giá trị mục tiêu (phần trăm hoặc số)"),
+    "text": ("Nội dung", "Nội dung"),
+    "title": ("Tiêu đề", "Tên, tiêu đề"),
+    "to_date": ("Đến ngày", "Ngày kết thúc nhiệm kỳ"),
+    "topic": ("Chủ đề", "Chủ đề hội nghị"),
+    "ttl_minutes": ("Thời hạn (phút)", "Thời gian mã truy cập còn hiệu lực"),
+    "unit_code": ("Mã đơn vị", "Mã đơn vị hành chính (tỉnh 2, huyện 3, xã 5 chữ số)"),
+    "unit_scope": ("Phạm vi đơn vị", "31 cả thành phố, mã huyện hoặc mã xã"),
+    "updated_on": ("Ngày cập nhật", "Ngày cập nhật tiến độ (mặc định hôm nay)"),
+    "violation_type": ("Loại vi phạm", "Loại vi phạm về đất đai, xây dựng"),
+    "year": ("Năm", "Năm kế hoạch"),
+}
+
+SchemaExamples = Mapping[str, dict[str, Any]]
+
+#: A realistic example of each request body the kernel's operations read, by schema name
+#: (services/<service>/apitexts.py has its own `EXAMPLES`); the document shows it on the
+#: schema and on the request body.
+KERNEL_EXAMPLES: SchemaExamples = {
+    "NewKey": {
+        "owner": "Văn phòng Đăng ký đất đai thành phố Hải Phòng",
+        "scopes": ["religion:read"],
+        "unit_scope": "31",
+        "department": "Sở Tài nguyên và Môi trường",
+        "expires_on": "2099-12-31",
+        "note": "Đồng bộ danh sách cơ sở tôn giáo có hồ sơ đất đai",
+    },
+    "RevokeKey": {"reason": "Hệ thống đối tác ngừng kết nối"},
+    "RotateKey": {"grace_hours": 24},
+    "DevTokenRequest": {
+        "subject": "tran.thi.b",
+        "scopes": ["religion:read", "religion:write"],
+        "unit_scope": "315",
+        "department": "Ban Dân vận Huyện ủy Tiên Lãng",
+        "ttl_minutes": 60,
+    },
 }

@@ -31,7 +31,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
 
-from shared.apitexts import KERNEL, OperationTexts
+from shared.apitexts import FIELDS, KERNEL, KERNEL_EXAMPLES, OperationTexts, SchemaExamples
 from shared.auth.checks import RequiredScope, ServiceScopes
 from shared.auth.http import authenticate_request, authenticated_principal
 from shared.auth.principal import SCOPES
@@ -206,6 +206,25 @@ def _access_note(access: Access) -> str:
     return f"**Quyền cần có:** `{access.scope}` ({SCOPES[access.scope]})."
 
 
+def document_fields(document: dict[str, Any], examples: SchemaExamples) -> None:
+    """Vietnamese titles and descriptions of the body fields (shared/apitexts.py FIELDS)
+    where a model gives none, and each request body's example on its schema."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for name, schema in schemas.items():
+        for field, prop in schema.get("properties", {}).items():
+            if field in FIELDS and not prop.get("description"):
+                prop["title"], prop["description"] = FIELDS[field]
+        if name in examples:
+            schema["examples"] = [examples[name]]
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            for media in operation.get("requestBody", {}).get("content", {}).values():
+                ref = media.get("schema", {}).get("$ref", "")
+                name = ref.rsplit("/", 1)[-1]
+                if name in examples:
+                    media["example"] = examples[name]
+
+
 def document_operations(
     document: dict[str, Any],
     routes: Sequence[BaseRoute],
@@ -256,7 +275,10 @@ def document_operations(
 
 
 def install_document(
-    app: FastAPI, command_dependency: Callable[..., Any], texts: OperationTexts = KERNEL
+    app: FastAPI,
+    command_dependency: Callable[..., Any],
+    texts: OperationTexts = KERNEL,
+    examples: SchemaExamples = KERNEL_EXAMPLES,
 ) -> None:
     """Make `app.openapi()` document the error component, the security schemes and every
     operation's access and refusals."""
@@ -266,6 +288,7 @@ def install_document(
         if app.openapi_schema is None:
             document = plain_openapi()
             document_operations(document, app.routes, command_dependency, texts)
+            document_fields(document, examples)
             app.openapi_schema = document
         return app.openapi_schema
 

@@ -22,7 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import messages
 from shared.aggregate import CommandContext
 from shared.apidocs import docs_router
-from shared.apitexts import KERNEL, OperationTexts
+from shared.apitexts import KERNEL, KERNEL_EXAMPLES, OperationTexts, SchemaExamples
 from shared.asyncapi import asyncapi_document
 from shared.auth.audit import AuditQuery, audit_events
 from shared.auth.checks import RequiredScope, ServiceScopes
@@ -161,11 +161,12 @@ def build_app(
     description: str = "",
     value_labels: ValueLabels | None = None,
     operation_texts: OperationTexts | None = None,
+    examples: SchemaExamples | None = None,
 ) -> FastAPI:
     """`value_labels`: the Vietnamese labels of the service's choice values, per field, for
-    the 422 of a refused choice (shared.validation.vietnamese_errors). `operation_texts`: the
-    service's table of Vietnamese summaries and descriptions (services/<service>/apitexts.py),
-    added to the kernel's own."""
+    the 422 of a refused choice (shared.validation.vietnamese_errors). `operation_texts` and
+    `examples`: the service's tables of Vietnamese summaries and descriptions and of request
+    body examples (services/<service>/apitexts.py), added to the kernel's own."""
     settings = runtime.settings
     configure_logging(settings.log_level, settings.log_json)
 
@@ -205,7 +206,10 @@ def build_app(
         max_upload_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(SecurityHeaders)
-    install_document(app, command_context, {**KERNEL, **(operation_texts or {})})
+    install_document(
+        app, command_context, {**KERNEL, **(operation_texts or {})},
+        {**KERNEL_EXAMPLES, **(examples or {})},
+    )
     app.include_router(docs_router(title))
     app.include_router(_operations_router(runtime))
     app.include_router(auth_router(settings))

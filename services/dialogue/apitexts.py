@@ -3,7 +3,7 @@ shared/apitexts.py)."""
 
 from __future__ import annotations
 
-from shared.apitexts import OperationTexts
+from shared.apitexts import OperationTexts, SchemaExamples
 
 OPERATIONS: OperationTexts = {
     "take_office": ("Người đứng đầu nhận nhiệm vụ", "Bí thư cấp ủy hoặc Chủ tịch UBND của một "
@@ -62,4 +62,33 @@ OPERATIONS: OperationTexts = {
                             "không bao giờ dở dang."),
     "run_scan": ("Chạy quét nhắc việc ngay", "Ghi các nhắc nộp báo cáo đến hạn và cam kết quá "
                  "hạn ngay bây giờ thay vì chờ lượt quét sau."),
+}
+
+#: A realistic example of each request body, by schema name (shared/apitexts.py).
+EXAMPLES: SchemaExamples = {
+    "TakeOffice": {"unit_code": "11755", "role": "party_secretary",
+                   "full_name": "Nguyễn Văn Hùng", "from_date": "2021-01-15"},
+    "LeaveOffice": {"to_date": "2023-06-30", "reason": "Nghỉ hưu"},
+    "HandOver": {"full_name": "Trần Văn Nam", "from_date": "2023-07-01"},
+    "PlanSession": {"unit_code": "11755", "head_ids": ["0b6f4f5e-3c1a-4d2b-9a8e-7f1c2d3e4a5b"],
+                    "planned_on": "2023-04-20", "topic": "Giải phóng mặt bằng đường ven sông",
+                    "place": "Hội trường UBND thị trấn", "co_organiser": "Ủy ban MTTQ thị trấn"},
+    "RescheduleSession": {"planned_on": "2023-04-27", "reason": "Trùng lịch tiếp dân",
+                          "decided_on": "2023-04-18"},
+    "CancelSession": {"reason": "Bão số 1", "cancelled_on": "2023-04-19"},
+    "HoldSession": {"held_on": "2023-04-27"},
+    "FileReport": {"attendance": 120, "organisations": ["Hội Nông dân", "Đoàn Thanh niên"],
+                   "summary": "15 ý kiến, 10 trả lời tại chỗ, 5 giao cơ quan",
+                   "filed_on": "2023-04-28"},
+    "RaiseIssue": {"category": "land_and_site_clearance",
+                   "text": "Đề nghị công khai phương án bồi thường", "handling": "assigned",
+                   "assigned_agency": "Phòng Tài nguyên và Môi trường huyện"},
+    "MakeCommitment": {"text": "Công khai phương án bồi thường tại nhà văn hoá khu",
+                       "responsible_agency": "UBND thị trấn Tiên Lãng", "due_on": "2023-06-30"},
+    "UpdateProgress": {"progress_pct": 60, "updated_on": "2023-05-15",
+                       "note": "Đã niêm yết tại 3/5 khu"},
+    "ReopenCommitment": {"reason": "Người dân phản ánh chưa niêm yết đủ",
+                         "reopened_on": "2023-07-10", "new_due_on": "2023-08-15"},
+    "SetRule": {"level": "commune", "min_sessions_per_year": 2, "effective_from": "2024-01-01",
+                "legal_basis": "Quyết định 1738-QĐ/TU (sửa đổi)", "note": ""},
 }

@@ -3,7 +3,7 @@ shared/apitexts.py)."""
 
 from __future__ import annotations
 
-from shared.apitexts import OperationTexts
+from shared.apitexts import OperationTexts, SchemaExamples
 
 OPERATIONS: OperationTexts = {
     "list_units": ("Danh sách đơn vị hành chính", "Các đơn vị có hiệu lực vào ngày `on` (mặc "
@@ -54,4 +54,26 @@ OPERATIONS: OperationTexts = {
                                "chỉ tiêu không tính tự động (tử số, mẫu số, ngày báo cáo)."),
     "list_reported_figures": ("Các số liệu đã báo cáo", "Mọi số liệu đã báo cáo, ai báo cáo, "
                               "ghi nhận lúc nào (kể cả số liệu đã được thay thế)."),
+}
+
+#: A realistic example of each request body, by schema name (shared/apitexts.py).
+EXAMPLES: SchemaExamples = {
+    "RecordUnitSuccession": {"predecessor_code": "11758", "successor_code": "11755",
+                             "legal_basis": "Nghị quyết 1234/NQ-UBTVQH15"},
+    "RegisterModel": {"unit_code": "11755", "field": "new_rural",
+                      "title": "Dân vận khéo xây dựng nông thôn mới", "started_on": "2023-02-01",
+                      "description": "Vận động hiến đất làm đường liên thôn",
+                      "lead_organisation": "Hội Nông dân thị trấn"},
+    "RecogniseModel": {"recognition_level": "district", "recognised_on": "2023-09-01",
+                       "decision_ref": "QĐ 321/QĐ-UBND"},
+    "CloseModel": {"closed_on": "2023-12-31", "reason": "Hoàn thành mục tiêu"},
+    "SubmitContestEntry": {"model_id": "M-2023-001", "title": "Con đường nghĩa tình",
+                           "submitted_on": "2023-08-15", "author": "Ban Dân vận Huyện ủy"},
+    "AwardContestEntry": {"award": "second", "awarded_on": "2023-10-15"},
+    "DefineIndicator": {"indicator_id": "I1", "year": 2023,
+                        "name": "Tỷ lệ xã có mô hình Dân vận khéo", "method": "model_coverage",
+                        "comparator": "ge", "target": 100, "plan_ref": "Mục II.1"},
+    "RecordReportedFigure": {"unit_code": "315", "numerator": 18, "denominator": 21,
+                             "reported_on": "2023-06-15", "note": "",
+                             "source_document": "Báo cáo 45/BC-BDVHU"},
 }

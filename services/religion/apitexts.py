@@ -3,7 +3,7 @@ shared/apitexts.py)."""
 
 from __future__ import annotations
 
-from shared.apitexts import OperationTexts
+from shared.apitexts import OperationTexts, SchemaExamples
 
 OPERATIONS: OperationTexts = {
     "import_sites_file": ("Nhập danh sách cơ sở tôn giáo từ tệp", "Kiểm tra từng dòng của tệp "
@@ -53,4 +53,31 @@ OPERATIONS: OperationTexts = {
                         "cơ sở ở huyện Tiên Lãng, cho Thường trực."),
     "rebuild_read_models": ("Dựng lại bảng sổ theo dõi", "Xoá các bảng của sổ và phát lại sự "
                             "kiện của dịch vụ vào đó (một giao dịch)."),
+}
+
+#: A realistic example of each request body, by schema name (shared/apitexts.py).
+EXAMPLES: SchemaExamples = {
+    "RegisterSite": {
+        "code": "TL-001", "name": "Chùa Đông", "religion": "Phật giáo",
+        "commune_code": "11755", "address": "Khu 1, thị trấn Tiên Lãng",
+        "land_area_m2": 1250.5, "land_use_origin": "Đất cơ sở tôn giáo sử dụng ổn định",
+        "registered_on": "2023-01-05",
+    },
+    "AmendSite": {"address": "Khu 2, thị trấn Tiên Lãng", "land_area_m2": 1310.0,
+                  "amended_on": "2023-03-01", "note": "Đo đạc lại theo bản đồ địa chính"},
+    "CloseSite": {"closed_on": "2023-06-30", "reason": "Sáp nhập vào cơ sở TL-002"},
+    "DossierStepCommand": {"acted_on": "2023-02-01", "note": "Nộp hồ sơ tại UBND huyện",
+                           "document_refs": ["Tờ trình 12/TTr-CĐ"]},
+    "IssueCertificate": {
+        "certificate_number": "CS 123456", "issued_on": "2023-05-20",
+        "issuing_authority": "Sở Tài nguyên và Môi trường Hải Phòng",
+        "certified_area_m2": 1250.5, "note": "", "document_refs": ["QĐ 456/QĐ-STNMT"],
+    },
+    "RevokeCertificate": {"certificate_number": "CS 123456", "revoked_on": "2023-09-01",
+                          "reason": "Cấp sai diện tích", "document_refs": ["QĐ 789/QĐ-STNMT"]},
+    "OpenCase": {"violation_type": "build_without_permit",
+                 "description": "Xây nhà bia trên đất nông nghiệp chưa có phép",
+                 "detected_on": "2023-04-10", "site_code": "TL-001", "reference": "BB 05/BB"},
+    "CaseStepCommand": {"acted_on": "2023-04-15", "note": "Giao phòng Tài nguyên xác minh",
+                        "referred_to": ""},
 }

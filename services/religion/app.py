@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.religion import messages
 from services.religion.adapters.tables import metadata
 from services.religion.api import calendar, compliance, imports, reports, routes
-from services.religion.apitexts import OPERATIONS
+from services.religion.apitexts import EXAMPLES, OPERATIONS
 from services.religion.domain.events import registry
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -23,5 +23,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         [imports.router, routes.router, compliance.router, calendar.router, reports.router],
         title="danvan: Cơ sở tôn giáo và đất đai",
         value_labels=messages.VALUE_LABELS,
-        operation_texts=OPERATIONS,
+        operation_texts=OPERATIONS, examples=EXAMPLES,
     )

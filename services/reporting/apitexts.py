@@ -3,7 +3,7 @@ shared/apitexts.py)."""
 
 from __future__ import annotations
 
-from shared.apitexts import OperationTexts
+from shared.apitexts import OperationTexts, SchemaExamples
 
 OPERATIONS: OperationTexts = {
     "list_periods": ("Các kỳ báo cáo của năm", "Kỳ 3, 6, 9 tháng và năm, với thời gian lấy và "
@@ -28,4 +28,11 @@ OPERATIONS: OperationTexts = {
     "dashboard": ("Bảng điều khiển", "Trang HTML: chỉ tiêu I1-I4, tiến độ qua các kỳ, kết quả "
                   "theo đơn vị."),
     "thematic_dashboard": ("Bảng điều khiển chuyên đề", "Trang HTML của một chuyên đề."),
+}
+
+#: A realistic example of each request body, by schema name (shared/apitexts.py).
+EXAMPLES: SchemaExamples = {
+    "AdjustPeriod": {"data_from": "2022-12-15", "cutoff_on": "2023-03-14",
+                     "reason": "Giao ban quý I lùi một ngày"},
+    "FinaliseReport": {"scope": "31", "as_of": "2023-03-14"},
 }

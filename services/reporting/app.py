@@ -11,7 +11,7 @@ from services.reporting.api.dashboard import router as dashboard_router
 from services.reporting.api.errorpages import install_error_pages
 from services.reporting.api.plandashboard import router as plan_router
 from services.reporting.api.routes import router
-from services.reporting.apitexts import OPERATIONS
+from services.reporting.apitexts import EXAMPLES, OPERATIONS
 from services.reporting.application.projections import read_models
 from services.reporting.application.state import ReportingRuntime, ReportingState
 from services.reporting.application.warmup import warm_up
@@ -30,7 +30,8 @@ def create_runtime(settings: Settings | None = None) -> ReportingRuntime:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     app = build_app(create_runtime(settings), [router, dashboard_router, plan_router],
-                    title=messages.SERVICE_TITLE, operation_texts=OPERATIONS)
+                    title=messages.SERVICE_TITLE, operation_texts=OPERATIONS,
+                    examples=EXAMPLES)
     # Assets are served by the service itself: the dashboard needs no internet.
     app.mount("/static/reporting", StaticFiles(packages=[("services.reporting", "static")]),
               name="reporting-static")
