@@ -48,7 +48,8 @@ ERROR_SCHEMA: dict[str, Any] = {
     "properties": {
         "error": {
             "type": "object",
-            "title": "Lỗi",
+            "title": "ErrorDetail",
+            "description": "Lỗi: mã, thông điệp, chi tiết",
             "required": ["code", "message"],
             "properties": {
                 "code": {
@@ -206,6 +207,11 @@ def _access_note(access: Access) -> str:
     return f"**Quyền cần có:** `{access.scope}` ({SCOPES[access.scope]})."
 
 
+def _names_a_type(prop: dict[str, Any]) -> bool:
+    variants = [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]
+    return any("enum" in v or "properties" in v for v in variants)
+
+
 def document_fields(document: dict[str, Any], examples: SchemaExamples) -> None:
     """Vietnamese titles and descriptions of the body fields (shared/apitexts.py FIELDS)
     where a model gives none, and each request body's example on its schema."""
@@ -213,7 +219,11 @@ def document_fields(document: dict[str, Any], examples: SchemaExamples) -> None:
     for name, schema in schemas.items():
         for field, prop in schema.get("properties", {}).items():
             if field in FIELDS and not prop.get("description"):
-                prop["title"], prop["description"] = FIELDS[field]
+                title, prop["description"] = FIELDS[field]
+                # A field whose type is an enum or an object keeps its English title: client
+                # generators name the type they make for it after the title.
+                if not _names_a_type(prop):
+                    prop["title"] = title
         if name in examples:
             schema["examples"] = [examples[name]]
     for item in document.get("paths", {}).values():
