@@ -54,6 +54,39 @@ OPERATIONS: OperationTexts = {
                                "chỉ tiêu không tính tự động (tử số, mẫu số, ngày báo cáo)."),
     "list_reported_figures": ("Các số liệu đã báo cáo", "Mọi số liệu đã báo cáo, ai báo cáo, "
                               "ghi nhận lúc nào (kể cả số liệu đã được thay thế)."),
+    "load_plan": ("Nạp kế hoạch công tác của năm", "Nạp kế hoạch công tác của năm từ dữ liệu "
+                  "trong hệ thống (một lần)."),
+    "get_plan": ("Xem kế hoạch công tác", "Các nhiệm vụ của kế hoạch với tình trạng thực hiện "
+                 "vào ngày `on` (quá hạn xác định từ thời hạn hoặc chu kỳ, không nhập tay)."),
+    "record_document": ("Ghi văn bản kế hoạch", "Ghi số, ngày ban hành của kế hoạch."),
+    "name_party": ("Đặt tên đơn vị của kế hoạch", "Thêm hoặc đổi tên một đơn vị (phòng của "
+                   "Ban, đơn vị phối hợp) của kế hoạch."),
+    "add_item": ("Bổ sung nhiệm vụ", "Bổ sung một nhiệm vụ vào kế hoạch."),
+    "get_item": ("Xem một nhiệm vụ", "Tình trạng, các kết quả đã ghi, các cuộc kiểm tra, giám "
+                 "sát của nhiệm vụ."),
+    "amend_item": ("Điều chỉnh nhiệm vụ", "Điều chỉnh nội dung, đơn vị, thời hạn của một nhiệm "
+                   "vụ (gửi cả nhiệm vụ như sau điều chỉnh)."),
+    "withdraw_item": ("Rút nhiệm vụ", "Rút một nhiệm vụ khỏi kế hoạch."),
+    "record_progress": ("Ghi kết quả thực hiện nhiệm vụ", "Kết quả do đơn vị chủ trì hoặc phối "
+                        "hợp báo cáo."),
+    "plan_inspection": ("Lên kế hoạch kiểm tra, giám sát", "Một cuộc kiểm tra, giám sát của mục "
+                        "III Kế hoạch."),
+    "carry_out": ("Ghi nhận đã kiểm tra, giám sát", "Cuộc kiểm tra, giám sát đã được tiến "
+                  "hành."),
+    "conclude": ("Kết luận kiểm tra, giám sát", "Phát hiện và kiến nghị của cuộc kiểm tra."),
+    "follow_up": ("Theo dõi thực hiện kết luận", "Việc thực hiện kết luận (completed: đã thực "
+                  "hiện xong)."),
+    "cancel": ("Huỷ cuộc kiểm tra, giám sát", "Huỷ một cuộc kiểm tra, giám sát chưa tiến "
+               "hành."),
+    "set_deadline": ("Đặt hạn nộp báo cáo kỳ", "Ban đặt (hoặc đổi) hạn nộp báo cáo kỳ của Ban "
+                     "Dân vận các quận ủy, huyện ủy."),
+    "get_duty": ("Tình hình nộp báo cáo kỳ", "Vào ngày `on`: ai đã nộp, nộp muộn, bị trả lại, "
+                 "chưa nộp."),
+    "submit_report": ("Nộp báo cáo kỳ của huyện", "Ban Dân vận quận ủy, huyện ủy nộp (hoặc nộp "
+                      "lại) báo cáo kỳ; số liệu được giữ nguyên như khi nộp."),
+    "return_report": ("Trả lại báo cáo kỳ", "Ban trả lại báo cáo để chỉnh sửa, nêu lý do."),
+    "scan_reminders": ("Quét nhắc nộp báo cáo ngay", "Ghi ngay các nhắc nộp báo cáo đã đến hạn "
+                       "thay vì chờ lượt quét kế tiếp."),
 }
 
 #: A realistic example of each request body, by schema name (shared/apitexts.py).
@@ -76,4 +109,31 @@ EXAMPLES: SchemaExamples = {
     "RecordReportedFigure": {"unit_code": "315", "numerator": 18, "denominator": 21,
                              "reported_on": "2023-06-15", "note": "",
                              "source_document": "Báo cáo 45/BC-BDVHU"},
+    "RecordPlanDocument": {"document_number": "15-KH/BDVTU", "issued_on": "2023-01-10"},
+    "NamePlanParty": {"code": "phong-dan-van", "name": "Phòng Dân vận, Ban Dân vận Thành ủy"},
+    "AddPlanItem": {"number": "II.9", "kind": "task",
+                    "text": "Tuyên truyền Quy chế dân chủ ở cơ sở",
+                    "responsible": "phong-dan-van", "coordinating": [], "recurrence": "deadline",
+                    "due_on": "2023-09-30", "indicators": [], "reason": "Bổ sung theo chỉ đạo"},
+    "AmendPlanItem": {"kind": "task", "text": "Tuyên truyền Quy chế dân chủ ở cơ sở",
+                      "responsible": "phong-dan-van", "coordinating": [],
+                      "recurrence": "deadline", "due_on": "2023-10-31", "indicators": [],
+                      "reason": "Lùi thời hạn theo Thường trực"},
+    "WithdrawPlanItem": {"reason": "Đã lồng ghép vào nhiệm vụ II.2"},
+    "RecordProgress": {"reported_on": "2023-06-15", "result": "Tổ chức 12 hội nghị tuyên truyền",
+                       "evidence": [], "done": False},
+    "PlanInspection": {"planned_on": "2023-08-15",
+                       "subject": "Việc thực hiện Quy chế dân chủ ở cơ sở",
+                       "subject_units": ["315"]},
+    "CarryOutInspection": {"carried_out_on": "2023-08-16", "note": ""},
+    "ConcludeInspection": {"concluded_on": "2023-08-30", "findings": "Thực hiện tốt",
+                           "recommendations": "Nhân rộng cách làm", "conclusion_ref": "KL 03"},
+    "FollowUpInspection": {"followed_up_on": "2023-10-01", "text": "Đã nhân rộng ở 5 xã",
+                           "completed": True},
+    "CancelInspection": {"cancelled_on": "2023-08-10", "reason": "Trùng đợt giám sát của HĐND"},
+    "SetReportingDeadline": {"deadline": "2023-06-10", "note": "Báo cáo sơ kết 6 tháng"},
+    "SubmitDistrictReport": {"submitted_on": "2023-06-09",
+                             "summary": "Kết quả công tác dân vận 6 tháng đầu năm",
+                             "figures": {}, "attachments": []},
+    "ReturnDistrictReport": {"returned_on": "2023-06-12", "reason": "Thiếu số liệu chỉ tiêu I2"},
 }

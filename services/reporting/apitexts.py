@@ -18,6 +18,8 @@ OPERATIONS: OperationTexts = {
     "post_finalise": ("Chốt số liệu báo cáo", "Số liệu của kỳ được đóng băng; mọi thay đổi sau "
                       "đó được liệt kê khi xem báo cáo."),
     "get_report_docx": ("Tải báo cáo Word", "Báo cáo kỳ dạng .docx theo mẫu của Ban."),
+    "get_report_pdf": ("Tải báo cáo PDF", "Báo cáo kỳ dạng .pdf."),
+    "get_theme_pdf": ("Tải báo cáo chuyên đề PDF", "Báo cáo chuyên đề dạng .pdf."),
     "get_report_xlsx": ("Tải bảng số liệu Excel", "Các bảng số liệu của báo cáo kỳ dạng .xlsx."),
     "get_theme": ("Báo cáo chuyên đề", "Báo cáo chuyên đề (mục II.4.2 Kế hoạch) trên cùng số "
                   "liệu."),

@@ -76,6 +76,9 @@ def test_the_document_is_valid_asyncapi_3(service: str) -> None:
 @pytest.mark.parametrize("service", sorted(REGISTRIES))
 def test_one_channel_per_event_type_at_its_subject_with_its_version(service: str) -> None:
     registry = REGISTRIES[service]
+    undeclared = [n for n, c in registry.types.items()
+                  if getattr(c, "aggregate_type", None) is None]
+    assert undeclared == [], "each event class declares its aggregate_type (its subject)"
     document = _document(service)
     assert set(document["channels"]) == set(registry.types)
     for name, cls in registry.types.items():

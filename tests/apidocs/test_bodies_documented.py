@@ -18,12 +18,18 @@ SERVICES = ("religion", "dialogue", "indicators", "reporting")
 UUID = "0b6f4f5e-3c1a-4d2b-9a8e-7f1c2d3e4a5b"
 #: A value of each path parameter that its pattern accepts (the probe stops at the scope).
 PATH_VALUES = {
-    "site_code": "TL-001", "action": "lodge", "case_id": UUID, "number": "CS-1",
+    "site_code": "TL-001", "action": "lodge", "case_id": UUID,
     "head_id": UUID, "session_id": UUID, "commitment_id": UUID, "issue_id": UUID,
     "model_id": "M-2023-001", "entry_id": "E-2023-001", "year": "2023", "indicator_id": "I1",
     "period_id": "2023-3m", "prefix": "abcdef12", "code": "315", "unit_code": "315",
-    "theme": "ton-giao",
+    "theme": "ton-giao", "number": "II.1", "inspection_id": "KT-2023-1",
+    "district_code": "315",
 }
+
+
+#: Handlers that look up the plan of the year before the caller's scope (services/indicators,
+#: the plan's routes): on an empty database their 404 speaks first.
+LOOKS_UP_FIRST = {"PLAN_NOT_FOUND"}
 
 
 def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
@@ -76,6 +82,7 @@ def test_each_example_reaches_the_handler_which_asks_for_the_documented_scope(
     client = services[service]
     document = client.get("/openapi.json").json()
     probed = 0
+    unreached: list[str] = []
     for path, method, operation in _operations(document):
         media = operation.get("requestBody", {}).get("content", {}).get("application/json")
         scope = operation.get("x-required-scope")
@@ -92,9 +99,13 @@ def test_each_example_reaches_the_handler_which_asks_for_the_documented_scope(
         body = media["example"] if media else None
         response = client.request(method, url, json=body, headers=idp.headers(role))
         label = f"{method} {path}"
-        assert response.status_code == 403, (label, response.text)
         error = response.json()["error"]
+        if response.status_code == 404 and error["code"] in LOOKS_UP_FIRST:
+            unreached.append(label)  # the record the path names is looked up first
+            continue
+        assert response.status_code == 403, (label, response.text)
         assert error["code"] == "MISSING_SCOPE", (label, error)
         assert error["details"]["required_scope"] == scope, label
         probed += 1
     assert probed >= 2
+    assert all("/api/v1/plans/" in label for label in unreached), unreached

@@ -64,6 +64,7 @@ class PlanIssued(DomainEvent):
     """The Commission's plan of a year (kế hoạch công tác năm) with all its items."""
 
     event_type = "PlanIssued"
+    aggregate_type = "plan"
     year: int
     title: str
     issuer: str
@@ -80,6 +81,7 @@ class PlanDocumentRecorded(DomainEvent):
     """The plan's issuing document (số, ngày ban hành) recorded or corrected."""
 
     event_type = "PlanDocumentRecorded"
+    aggregate_type = "plan"
     year: int
     document_number: str
     issued_on: date
@@ -88,6 +90,7 @@ class PlanDocumentRecorded(DomainEvent):
 @registry.register
 class PlanItemAdded(DomainEvent):
     event_type = "PlanItemAdded"
+    aggregate_type = "plan"
     year: int
     item: PlanItemSpec
     reason: str
@@ -98,6 +101,7 @@ class PlanItemAmended(DomainEvent):
     """The item as it now reads (the whole item, so a reader needs no earlier version)."""
 
     event_type = "PlanItemAmended"
+    aggregate_type = "plan"
     year: int
     item: PlanItemSpec
     reason: str
@@ -106,6 +110,7 @@ class PlanItemAmended(DomainEvent):
 @registry.register
 class PlanItemWithdrawn(DomainEvent):
     event_type = "PlanItemWithdrawn"
+    aggregate_type = "plan"
     year: int
     number: str
     reason: str
@@ -116,6 +121,7 @@ class PlanPartyNamed(DomainEvent):
     """A department or unit that items may name as responsible or coordinating."""
 
     event_type = "PlanPartyNamed"
+    aggregate_type = "plan"
     year: int
     code: str
     name: str
@@ -129,6 +135,7 @@ class PlanItemProgressRecorded(DomainEvent):
     """Kết quả thực hiện: what was done on an item by a date. `done` closes the item."""
 
     event_type = "PlanItemProgressRecorded"
+    aggregate_type = "plan_item"
     year: int
     number: str
     reported_on: date
@@ -159,6 +166,7 @@ class InspectionPlanned(DomainEvent):
     """Một cuộc kiểm tra / giám sát of an item of section III."""
 
     event_type = "InspectionPlanned"
+    aggregate_type = "plan_item"
     year: int
     number: str
     inspection_id: str
@@ -171,6 +179,7 @@ class InspectionPlanned(DomainEvent):
 @registry.register
 class InspectionCarriedOut(DomainEvent):
     event_type = "InspectionCarriedOut"
+    aggregate_type = "plan_item"
     year: int
     number: str
     inspection_id: str
@@ -183,6 +192,7 @@ class InspectionConcluded(DomainEvent):
     """Kết luận kiểm tra / giám sát: findings and recommendations."""
 
     event_type = "InspectionConcluded"
+    aggregate_type = "plan_item"
     year: int
     number: str
     inspection_id: str
@@ -197,6 +207,7 @@ class InspectionFollowUpRecorded(DomainEvent):
     """Theo dõi thực hiện kết luận: what the inspected units did about the recommendations."""
 
     event_type = "InspectionFollowUpRecorded"
+    aggregate_type = "plan_item"
     year: int
     number: str
     inspection_id: str
@@ -208,6 +219,7 @@ class InspectionFollowUpRecorded(DomainEvent):
 @registry.register
 class InspectionCancelled(DomainEvent):
     event_type = "InspectionCancelled"
+    aggregate_type = "plan_item"
     year: int
     number: str
     inspection_id: str
@@ -223,6 +235,7 @@ class ReportingDeadlineSet(DomainEvent):
     """The Commission set (or moved) the deadline of the district boards' period reports."""
 
     event_type = "ReportingDeadlineSet"
+    aggregate_type = "reporting_duty"
     year: int
     period_id: str
     deadline: date
@@ -235,6 +248,7 @@ class DistrictReportSubmitted(DomainEvent):
     """A district board's period report, its figures frozen as submitted."""
 
     event_type = "DistrictReportSubmitted"
+    aggregate_type = "district_report"
     year: int
     period_id: str
     district_code: str
@@ -250,6 +264,7 @@ class DistrictReportReturned(DomainEvent):
     """The Commission returned the report for correction (trả lại để chỉnh sửa)."""
 
     event_type = "DistrictReportReturned"
+    aggregate_type = "district_report"
     year: int
     period_id: str
     district_code: str
@@ -263,6 +278,7 @@ class DistrictReportReminderDue(DomainEvent):
     """A reminder of the report fell due (before the deadline, or after it, still owed)."""
 
     event_type = "DistrictReportReminderDue"
+    aggregate_type = "district_report"
     year: int
     period_id: str
     district_code: str
