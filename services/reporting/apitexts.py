@@ -29,6 +29,8 @@ OPERATIONS: OperationTexts = {
                       "đất đai, theo xã và cộng lại, trong phạm vi người hỏi."),
     "dashboard": ("Bảng điều khiển", "Trang HTML: chỉ tiêu I1-I4, tiến độ qua các kỳ, kết quả "
                   "theo đơn vị."),
+    "plan_page": ("Trang theo dõi kế hoạch công tác", "Trang HTML: các nhiệm vụ của kế hoạch "
+                  "và tình hình nộp báo cáo kỳ của các huyện."),
     "thematic_dashboard": ("Bảng điều khiển chuyên đề", "Trang HTML của một chuyên đề."),
 }
 
