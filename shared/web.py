@@ -19,10 +19,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import messages
+from shared import apitexts, messages
 from shared.aggregate import CommandContext
 from shared.apidocs import docs_router
-from shared.apitexts import KERNEL, KERNEL_EXAMPLES, OperationTexts, SchemaExamples
+from shared.apitexts import OperationTexts, SchemaExamples
 from shared.asyncapi import asyncapi_document
 from shared.auth.audit import AuditQuery, audit_events
 from shared.auth.checks import RequiredScope, ServiceScopes
@@ -207,8 +207,8 @@ def build_app(
     )
     app.add_middleware(SecurityHeaders)
     install_document(
-        app, command_context, {**KERNEL, **(operation_texts or {})},
-        {**KERNEL_EXAMPLES, **(examples or {})},
+        app, command_context, {**apitexts.KERNEL, **(operation_texts or {})},
+        {**apitexts.KERNEL_EXAMPLES, **(examples or {})},
     )
     app.include_router(docs_router(title))
     app.include_router(_operations_router(runtime))
