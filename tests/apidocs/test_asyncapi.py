@@ -5,6 +5,7 @@ publishes."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator
@@ -20,7 +21,7 @@ from services.indicators.domain.events import registry as indicators_events
 from services.religion.domain.events import registry as religion_events
 from services.reporting.domain.events import registry as reporting_events
 from shared.asyncapi import asyncapi_document
-from shared.envelope import EventRegistry
+from shared.envelope import EventEnvelope, EventRegistry
 from shared.relay import headers_for
 from tests.auth.conftest import Idp, Services, site_body
 
@@ -90,6 +91,9 @@ def test_one_channel_per_event_type_at_its_subject_with_its_version(service: str
         operation = document["operations"][f"publish{name}"]
         assert operation["action"] == "send"
         assert operation["channel"] == {"$ref": f"#/channels/{name}"}
+    # The envelope as it travels: every field of shared.envelope's one definition.
+    properties = document["components"]["messages"][name]["payload"]["properties"]
+    assert set(properties) == {f.name for f in dataclasses.fields(EventEnvelope)}
     # No credential of the NATS URL reaches the document.
     assert document["servers"]["nats"]["host"] == "nats.internal:4222"
     assert "pw-7f3kq" not in json.dumps(document)
