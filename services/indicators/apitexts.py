@@ -66,6 +66,8 @@ OPERATIONS: OperationTexts = {
                  "sát của nhiệm vụ."),
     "amend_item": ("Điều chỉnh nhiệm vụ", "Điều chỉnh nội dung, đơn vị, thời hạn của một nhiệm "
                    "vụ (gửi cả nhiệm vụ như sau điều chỉnh)."),
+    "reopen_item": ("Mở lại nhiệm vụ đã xong", "Ban mở lại một nhiệm vụ đã đánh dấu hoàn "
+                    "thành: từ `reopened_on` nhiệm vụ được tính là chưa xong."),
     "withdraw_item": ("Rút nhiệm vụ", "Rút một nhiệm vụ khỏi kế hoạch."),
     "record_progress": ("Ghi kết quả thực hiện nhiệm vụ", "Kết quả do đơn vị chủ trì hoặc phối "
                         "hợp báo cáo."),
@@ -119,6 +121,7 @@ EXAMPLES: SchemaExamples = {
                       "responsible": "phong-dan-van", "coordinating": [],
                       "recurrence": "deadline", "due_on": "2023-10-31", "indicators": [],
                       "reason": "Lùi thời hạn theo Thường trực"},
+    "ReopenPlanItem": {"reopened_on": "2023-07-01", "reason": "Kết quả chưa đạt yêu cầu"},
     "WithdrawPlanItem": {"reason": "Đã lồng ghép vào nhiệm vụ II.2"},
     "RecordProgress": {"reported_on": "2023-06-15", "result": "Tổ chức 12 hội nghị tuyên truyền",
                        "evidence": [], "done": False},

@@ -122,7 +122,7 @@ def test_a_generated_client_registers_a_site_and_reads_a_refusal(
     )
     created = register.sync_detailed(client=client, body=body)
     assert created.status_code == 201, created.content
-    assert created.parsed.additional_properties["aggregate_id"] == "TL-GEN-1"
+    assert created.parsed.aggregate_id == "TL-GEN-1"
 
     again = register.sync_detailed(client=client, body=body)
     assert again.status_code == 409

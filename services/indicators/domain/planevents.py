@@ -152,6 +152,7 @@ class PlanItemReopened(DomainEvent):
     is judged as not done, on its progress, and takes progress again."""
 
     event_type = "PlanItemReopened"
+    aggregate_type = "plan_item"
     year: int
     number: str
     reopened_on: date
