@@ -23,18 +23,12 @@ from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
+from shared import messages
 from shared.errors import InvalidInput, PreconditionRequired
 from shared.validation import MAX_VERSION
 
-BAD_IF_MATCH = (
-    "BAD_IF_MATCH",
-    'Tiêu đề If-Match phải là ETag của bản ghi, dạng "<số phiên bản>" (ví dụ "3"), hoặc *',
-)
-VERSION_DISAGREES = (
-    "VERSION_DISAGREES",
-    "If-Match và trường expected_version (cũ, sẽ bỏ) mang hai phiên bản khác nhau; "
-    "chỉ cần gửi If-Match",
-)
+BAD_IF_MATCH = ("BAD_IF_MATCH", messages.BAD_IF_MATCH)
+VERSION_DISAGREES = ("VERSION_DISAGREES", messages.VERSION_DISAGREES)
 
 # A strong entity tag whose opaque part is the version; a weak one (W/"3") is read the same,
 # since clients and proxies add the W/ on their own and the version still names one state.

@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from shared import messages
 from shared.errors import InvalidInput
 from shared.eventstore import kernel_metadata
 
@@ -47,11 +48,7 @@ HEADER = "Idempotency-Key"
 #: Printable ASCII without spaces, as a UUID or any client's request id is written.
 KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
 
-KEY_REUSED = (
-    "IDEMPOTENCY_KEY_REUSED",
-    "Khoá Idempotency-Key này đã được dùng cho một yêu cầu khác (nội dung hoặc địa chỉ khác). "
-    "Mỗi thao tác mới cần một khoá mới; gửi lại đúng yêu cầu cũ thì dùng lại khoá cũ.",
-)
+KEY_REUSED = ("IDEMPOTENCY_KEY_REUSED", messages.IDEMPOTENCY_KEY_REUSED)
 
 idempotency_table = Table(
     "idempotency_keys",

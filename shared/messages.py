@@ -32,6 +32,8 @@ NOT_CONNECTED: Final = "chưa kết nối"
 
 # -- request bodies and parameters (shared/validation.py) ---------------------------------------
 VALIDATION_ERROR: Final = "Dữ liệu gửi lên không hợp lệ"
+#: Joins the last of several choices ("a, b hoặc c").
+OR: Final = "hoặc"
 CONTROL_CHARACTERS: Final = "Chuỗi chứa ký tự điều khiển không hợp lệ"
 BLANK: Final = "Không được để trống"
 DATE_OUT_OF_RANGE: Final = "Ngày phải {range}"
@@ -112,10 +114,22 @@ PRECONDITION_REQUIRED: Final = (
     "đè thay đổi của người khác. Hãy đọc lại bản ghi và gửi If-Match."
 )
 
+BAD_IF_MATCH: Final = (
+    'Tiêu đề If-Match phải là ETag của bản ghi, dạng "<số phiên bản>" (ví dụ "3"), hoặc *'
+)
+VERSION_DISAGREES: Final = (
+    "If-Match và phiên bản mong đợi trong nội dung (cách gửi cũ, sẽ bỏ) mang hai phiên bản "
+    "khác nhau; chỉ cần gửi If-Match"
+)
+
 # -- retried commands (shared/commandapi.py, shared/idempotency.py) -----------------------------
 BAD_IDEMPOTENCY_KEY: Final = (
     "Tiêu đề Idempotency-Key phải gồm 1 đến 200 ký tự ASCII in được, không có dấu cách "
     "(ví dụ một UUID)"
+)
+IDEMPOTENCY_KEY_REUSED: Final = (
+    "Khoá Idempotency-Key này đã được dùng cho một yêu cầu khác (nội dung hoặc địa chỉ khác). "
+    "Mỗi thao tác mới cần một khoá mới; gửi lại đúng yêu cầu cũ thì dùng lại khoá cũ."
 )
 IDEMPOTENCY_KEY_IN_PROGRESS: Final = (
     "Một yêu cầu khác với cùng Idempotency-Key đang được xử lý; vui lòng thử lại sau ít giây"
@@ -133,6 +147,13 @@ OUTSIDE_JURISDICTION: Final = (
 SCOPE_OUTSIDE_JURISDICTION: Final = (
     "Phạm vi báo cáo {unit} nằm ngoài địa bàn {jurisdiction} mà hệ thống này phục vụ"
 )
+
+# -- settings a service refuses to start with (shared/settings.py, shared/auth/jwt.py) ---------
+DEVELOPMENT_AUTH_WITH_PRODUCTION: Final = (
+    "ENVIRONMENT=production không được dùng AUTH_MODE=development "
+    "(tin tiêu đề X-Actor không xác thực)"
+)
+NOT_AN_RSA_PUBLIC_KEY: Final = "{path}: không phải khoá công khai RSA"
 
 # -- authentication and authorisation (shared/auth) ---------------------------------------------
 AUTHENTICATION_REQUIRED: Final = (

@@ -9,6 +9,8 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared import messages
+
 DEFAULT_PORTS: dict[str, int] = {
     "indicators": 8101,
     "religion": 8102,
@@ -111,10 +113,7 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _no_development_auth_in_production(self) -> Settings:
         if self.environment == "production" and self.auth_mode == "development":
-            raise ValueError(
-                "ENVIRONMENT=production không được dùng AUTH_MODE=development "
-                "(tin tiêu đề X-Actor không xác thực)"
-            )
+            raise ValueError(messages.DEVELOPMENT_AUTH_WITH_PRODUCTION)
         return self
 
     @classmethod

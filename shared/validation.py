@@ -185,9 +185,9 @@ def vietnamese_errors(
 
 def _either(options: Iterable[str]) -> str:
     items = list(options)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " hoặc " + items[-1]
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {messages.OR} {items[-1]}"
 
 
 def _show(value: Any) -> str:
     # pydantic lists choices as "'a', 'b' or 'c'": drop the quotes, say "hoặc".
-    return str(value).replace("'", "").replace(" or ", " hoặc ")
+    return str(value).replace("'", "").replace(" or ", f" {messages.OR} ")

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt import PyJWKClient
 
+from shared import messages
 from shared.auth.principal import Principal, parse_scopes
 from shared.settings import Settings
 
@@ -56,7 +57,7 @@ def load_key_file(path: Path, issuer: str | None) -> list[TrustedKey]:
         return keys
     public = load_pem_public_key(data)
     if not isinstance(public, RSAPublicKey):
-        raise ValueError(f"{path}: không phải khoá công khai RSA")
+        raise ValueError(messages.NOT_AN_RSA_PUBLIC_KEY.format(path=path))
     return [TrustedKey(public, None, issuer, str(path))]
 
 
