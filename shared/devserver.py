@@ -7,6 +7,7 @@ one service dies, the others are stopped too.
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -42,7 +43,9 @@ def healthy(port: int) -> bool:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
             return bool(response.status == 200)
-    except OSError:
+    # Not answering, or something else holds the port (another program's protocol is not
+    # HTTP: BadStatusLine): not our service, not healthy.
+    except (OSError, http.client.HTTPException):
         return False
 
 

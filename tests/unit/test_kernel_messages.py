@@ -16,7 +16,7 @@ CATALOGUE = "messages.py"
 VOCABULARY = {"planrules.py", "taskrules.py", "adminunits/model.py", "auth/principal.py"}
 CONSOLE_TOOLS = {"auth/keys.py", "auth/devissuer.py", "republish.py", "devserver.py",
                  "migrations.py"}
-API_DOCUMENTATION = {"openapi.py", "apidocs.py"}
+API_DOCUMENTATION = {"openapi.py", "apidocs.py", "apitexts.py"}
 DOCUMENTING_KEYWORDS = {"description", "summary", "title", "tags", "help", "examples"}
 
 
