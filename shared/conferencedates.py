@@ -14,6 +14,7 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Final
 
@@ -21,6 +22,32 @@ from typing import Final
 CONFERENCE_MONTHS: Final[tuple[int, ...]] = (3, 6, 9, 12)
 #: A conference's data closes on this day of the period's last month (Decree 09/2019 art. 12).
 CONFERENCE_CUTOFF_DAY: Final = 14
+
+
+#: A conference period's id, "2023-6m": its year and the months it covers.
+_PERIOD_ID = re.compile(r"^(\d{4})-(3|6|9|12)m$")
+#: The years a period id may name: the system's records start in 2015; nothing is planned
+#: past this century.
+FIRST_YEAR, LAST_YEAR = 2015, 2100
+
+
+class InvalidPeriodId(ValueError):
+    pass
+
+
+def period_id(year: int, months: int) -> str:
+    return f"{year}-{months}m"
+
+
+def parse_period_id(value: str) -> tuple[int, int]:
+    """(year, months) of a conference period id; InvalidPeriodId when it names none."""
+    match = _PERIOD_ID.match(value)
+    if match is None:
+        raise InvalidPeriodId(value)
+    year, months = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InvalidPeriodId(value)
+    return year, months
 
 
 def conference_cutoff(year: int, months: int) -> date:

@@ -67,7 +67,7 @@ from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
-from shared.conferencedates import CONFERENCE_MONTHS, conference_cutoff
+from shared.conferencedates import InvalidPeriodId, conference_cutoff, parse_period_id
 from shared.envelope import EventEnvelope
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.taskrules import DISTRICT_BOARDS
@@ -331,14 +331,13 @@ def act_on_inspection(
 
 
 def parse_period(period_id: str) -> tuple[int, int]:
-    """(year, months) of a conference period id "2023-6m"; 422 when not one."""
-    head, _, tail = period_id.partition("-")
-    months = tail[:-1] if tail.endswith("m") else ""
-    if not (head.isdigit() and len(head) == 4 and months.isdigit()
-            and int(months) in CONFERENCE_MONTHS and 2000 <= int(head) <= 2100):
+    """(year, months) of a conference period id "2023-6m" (the kernel's rule, as reporting
+    reads it); 422 when not one."""
+    try:
+        return parse_period_id(period_id)
+    except InvalidPeriodId:
         raise InvalidInput("PERIOD_ID_INVALID",
-                           messages.PERIOD_ID_INVALID.format(period_id=period_id))
-    return int(head), int(months)
+                           messages.PERIOD_ID_INVALID.format(period_id=period_id)) from None
 
 
 def period_cutoff(period_id: str) -> date:

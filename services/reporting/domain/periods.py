@@ -12,19 +12,21 @@ the kernel's (shared/conferencedates.py), shared with the plan's task rule.
 from __future__ import annotations
 
 import calendar
-import re
 from dataclasses import dataclass, replace
 from datetime import date
 
-from shared.conferencedates import CONFERENCE_MONTHS, conference_cutoff, conference_data_from
+from shared.conferencedates import (
+    CONFERENCE_MONTHS,
+    InvalidPeriodId,
+    conference_cutoff,
+    conference_data_from,
+    parse_period_id,
+    period_id,
+)
+
+__all__ = ["InvalidPeriodId", "parse_period_id", "period_id"]
 
 MONTHS = CONFERENCE_MONTHS
-_PERIOD_ID = re.compile(r"^(\d{4})-(3|6|9|12)m$")
-FIRST_YEAR, LAST_YEAR = 2015, 2100
-
-
-class InvalidPeriodId(ValueError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -69,20 +71,6 @@ class Period:
             "adjusted": self.adjusted,
             "reason": self.reason,
         }
-
-
-def period_id(year: int, months: int) -> str:
-    return f"{year}-{months}m"
-
-
-def parse_period_id(value: str) -> tuple[int, int]:
-    match = _PERIOD_ID.match(value)
-    if match is None:
-        raise InvalidPeriodId(value)
-    year, months = int(match.group(1)), int(match.group(2))
-    if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InvalidPeriodId(value)
-    return year, months
 
 
 def default_period(year: int, months: int) -> Period:
