@@ -19,6 +19,7 @@ from services.indicators.application.plancommands import (
     CarryOutInspection,
     ConcludeInspection,
     FollowUpInspection,
+    InspectionStep,
     NamePlanParty,
     PlanInspection,
     RecordPlanDocument,
@@ -60,6 +61,15 @@ def _run(
     """Every command of the plan records a new entry of its record (a progress report, an
     inspection's step, a submission): 201, with the record it belongs to as Location."""
     return cmd.record(handle, location=lambda _: location, always_creates=True)
+
+
+def _inspection_step(
+    cmd: Command, year: int, number: str, inspection_id: str, command: InspectionStep
+) -> JSONResponse:
+    """One step of an inspection's course (carry out, conclude, follow up, cancel)."""
+    step = with_expected_version(command, cmd.if_match)
+    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
+                lambda uow: planhandlers.act_on_inspection(uow, year, number, inspection_id, step))
 
 
 def _reader(request: Request, as_of: Instant | None) -> tuple[Any, PlanReader]:
@@ -195,10 +205,7 @@ def carry_out(
     cmd: CommandDep,
 ) -> JSONResponse:
     """Ghi nhận đã tiến hành kiểm tra, giám sát."""
-    command = with_expected_version(command, cmd.if_match)
-    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.act_on_inspection(
-        uow, year, number, inspection_id, command))
+    return _inspection_step(cmd, year, number, inspection_id, command)
 
 
 @router.post("/plans/{year}/items/{number}/inspections/{inspection_id}/conclude",
@@ -208,10 +215,7 @@ def conclude(
     cmd: CommandDep,
 ) -> JSONResponse:
     """Kết luận kiểm tra, giám sát: phát hiện và kiến nghị."""
-    command = with_expected_version(command, cmd.if_match)
-    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.act_on_inspection(
-        uow, year, number, inspection_id, command))
+    return _inspection_step(cmd, year, number, inspection_id, command)
 
 
 @router.post("/plans/{year}/items/{number}/inspections/{inspection_id}/follow-up",
@@ -221,10 +225,7 @@ def follow_up(
     cmd: CommandDep,
 ) -> JSONResponse:
     """Theo dõi việc thực hiện kết luận (completed: đã thực hiện xong)."""
-    command = with_expected_version(command, cmd.if_match)
-    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.act_on_inspection(
-        uow, year, number, inspection_id, command))
+    return _inspection_step(cmd, year, number, inspection_id, command)
 
 
 @router.post("/plans/{year}/items/{number}/inspections/{inspection_id}/cancel",
@@ -234,10 +235,7 @@ def cancel(
     cmd: CommandDep,
 ) -> JSONResponse:
     """Hủy một cuộc kiểm tra, giám sát chưa tiến hành."""
-    command = with_expected_version(command, cmd.if_match)
-    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.act_on_inspection(
-        uow, year, number, inspection_id, command))
+    return _inspection_step(cmd, year, number, inspection_id, command)
 
 
 # -- the district boards' period reports (IV.3) ----------------------------------------------

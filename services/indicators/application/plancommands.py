@@ -147,6 +147,10 @@ class SubmitDistrictReport(_Command):
     expected_version: Version | None = None
 
 
+#: The commands of an inspection's course after it is planned.
+InspectionStep = CarryOutInspection | ConcludeInspection | FollowUpInspection | CancelInspection
+
+
 class ReturnDistrictReport(_Command):
     returned_on: Day
     reason: Annotated[LongText, Field(min_length=1)]

@@ -21,10 +21,10 @@ from services.indicators.application.commands import UnitCode
 from services.indicators.application.plancommands import (
     AddPlanItem,
     AmendPlanItem,
-    CancelInspection,
     CarryOutInspection,
     ConcludeInspection,
     FollowUpInspection,
+    InspectionStep,
     NamePlanParty,
     PlanInspection,
     PlanItemFields,
@@ -290,7 +290,7 @@ def plan_inspection(
 
 def act_on_inspection(
     uow: UnitOfWork, year: int, number: str, inspection_id: str,
-    command: CarryOutInspection | ConcludeInspection | FollowUpInspection | CancelInspection,
+    command: InspectionStep,
 ) -> list[EventEnvelope]:
     plan, item = _inspection_item(uow, year, number)
     event: InspectionCarriedOut | InspectionConcluded | InspectionFollowUpRecorded | \
