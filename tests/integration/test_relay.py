@@ -130,6 +130,11 @@ async def test_relay_backoff_grows_while_nats_is_away_whatever_the_commits(
                 await asyncio.sleep(0.05)
             own_nats_server.start()
             await eventually(lambda: unpublished(runtime) == 0, timeout=40)
+            # The relay says it recovered after marking the rows, so the line can come a moment
+            # after the outbox reads empty: wait for it inside the capture (never logged: fails).
+            await eventually(
+                lambda: any(entry["event"] == "relay_recovered" for entry in logs), timeout=10
+            )
     finally:
         await runtime.stop()
     asked = [seconds for seconds, _ in backoffs]
