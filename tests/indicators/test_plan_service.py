@@ -180,6 +180,36 @@ def test_the_commission_edits_the_plan(client: TestClient) -> None:
     assert items["II.3.5"]["status"] == "not_started"
 
 
+def test_the_plan_and_an_item_answer_the_etag_their_commands_take(client: TestClient) -> None:
+    post(client, "/api/v1/plans/2023/load", {})
+    plan = client.get("/api/v1/plans/2023")
+    assert plan.headers["ETag"] == f'"{plan.json()["version"]}"' == '"1"'
+    post(client, "/api/v1/plans/2023/document",
+         {"document_number": "45-KH/BDVTU", "issued_on": "2023-01-10"})
+    withdraw = {"reason": "Trung ương chưa hướng dẫn"}
+    # The plan moved on since the first read: its ETag is stale, nothing withdrawn.
+    error = post(client, "/api/v1/plans/2023/items/II.4.3/withdraw", withdraw, 412,
+                 {"If-Match": plan.headers["ETag"]})["error"]
+    assert error["code"] == "PRECONDITION_FAILED" and error["details"]["current_version"] == 2
+    fresh = client.get("/api/v1/plans/2023").headers["ETag"]
+    assert fresh == '"2"'
+    post(client, "/api/v1/plans/2023/items/II.4.3/withdraw", withdraw, headers={"If-Match": fresh})
+
+    base = "/api/v1/plans/2023/items/III.3"
+    post(client, f"{base}/inspections",
+         {"inspection_id": "GS-1", "planned_on": "2023-04-03", "subject": "Giám sát",
+          "subject_units": [TIEN_LANG]}, headers=MAT_TRAN)
+    item = client.get(base)
+    assert item.headers["ETag"] == f'"{item.json()["version"]}"'
+    post(client, f"{base}/inspections/GS-1/carry-out", {"carried_out_on": "2023-05-08"},
+         headers={**MAT_TRAN, "If-Match": item.headers["ETag"]})
+    stale = post(client, f"{base}/inspections/GS-1/cancel",
+                 {"cancelled_on": "2023-05-09", "reason": "Trùng lịch"}, 412,
+                 {**MAT_TRAN, "If-Match": item.headers["ETag"]})["error"]
+    assert stale["details"]["current_version"] == item.json()["version"] + 1
+    assert client.get(base).headers["ETag"] == f'"{item.json()["version"] + 1}"'
+
+
 def test_an_inspection_runs_its_course(client: TestClient) -> None:
     post(client, "/api/v1/plans/2023/load", {})
     base = "/api/v1/plans/2023/items/III.3/inspections"

@@ -56,8 +56,10 @@ def _head_took_office(conn: Connection, e: HeadTookOffice, env: EventEnvelope) -
             "full_name": e.full_name,
             "from_date": e.from_date,
             "predecessor_head_id": e.predecessor_head_id,
+            "version": env.aggregate_version,
         },
     )
+    _post_version(conn, env)
 
 
 def _head_left_office(conn: Connection, e: HeadLeftOffice, env: EventEnvelope) -> None:
@@ -67,6 +69,16 @@ def _head_left_office(conn: Connection, e: HeadLeftOffice, env: EventEnvelope) -
         .values(
             to_date=e.to_date, leave_reason=e.reason, successor_head_id=e.successor_head_id
         )
+    )
+    _post_version(conn, env)
+
+
+def _post_version(conn: Connection, env: EventEnvelope) -> None:
+    # Every term of the post carries the post's version: If-Match on a term names it.
+    conn.execute(
+        update(heads)
+        .where(heads.c.post_id == env.aggregate_id)
+        .values(version=env.aggregate_version)
     )
 
 
@@ -166,13 +178,16 @@ def _issue_raised(conn: Connection, e: IssueRaised, env: EventEnvelope) -> None:
             "answer": e.answer,
             "raised_on": e.raised_on,
             "has_citizen_contact": e.has_citizen_contact,
+            "version": env.aggregate_version,
         },
     )
 
 
 def _contact_erased(conn: Connection, e: CitizenContactErased, env: EventEnvelope) -> None:
     conn.execute(
-        update(issues).where(issues.c.issue_id == e.issue_id).values(has_citizen_contact=False)
+        update(issues)
+        .where(issues.c.issue_id == e.issue_id)
+        .values(has_citizen_contact=False, version=env.aggregate_version)
     )
 
 

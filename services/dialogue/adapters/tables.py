@@ -39,6 +39,9 @@ heads = Table(
     Column("leave_reason", String(500)),
     Column("predecessor_head_id", String(36)),
     Column("successor_head_id", String(36)),
+    # The version of the post (the aggregate a term belongs to), the same on every term of
+    # the post: a head's ETag, since a command on a term loads and checks the whole post.
+    Column("version", Integer, nullable=False),
 )
 
 sessions = Table(
@@ -87,6 +90,7 @@ issues = Table(
     Column("answer", Text, nullable=False),
     Column("raised_on", Date, nullable=False),
     Column("has_citizen_contact", Boolean, nullable=False),
+    Column("version", Integer, nullable=False),
 )
 
 commitments = Table(

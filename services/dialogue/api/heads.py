@@ -17,6 +17,7 @@ from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Role
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
+from shared.concurrency import tagged
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -45,7 +46,7 @@ def leave_office(
     head_id: Id, command: LeaveOffice, runtime: Runtime, cmd: CommandDep
 ) -> JSONResponse:
     return cmd.record(
-        handlers.leave_office, head_id, command, runtime.today(),
+        handlers.leave_office, head_id, command, runtime.today(), cmd.expected_version,
         extra=lambda _: {"head_id": head_id},
     )
 
@@ -56,7 +57,7 @@ def hand_over(
 ) -> JSONResponse:
     """The successor takes over: the incumbent leaves the day before, in the same transaction."""
     return cmd.record(
-        handlers.hand_over, head_id, command, runtime.today(),
+        handlers.hand_over, head_id, command, runtime.today(), cmd.expected_version,
         location=lambda r: f"/api/v1/heads/{_new_head(r)}", always_creates=True,
         extra=lambda r: {"head_id": _new_head(r), "predecessor_head_id": head_id},
     )
@@ -80,9 +81,11 @@ def roster(
 
 
 @router.get("/heads/{head_id}")
-def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> dict[str, Any]:
+def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> JSONResponse:
+    """The term with `ETag` = the version of its post (If-Match of a command on the term)."""
     with runtime.engine.connect() as conn:
-        return access.readable(principal, queries.get_head(conn, head_id))
+        head = access.readable(principal, queries.get_head(conn, head_id))
+    return tagged(head, head["version"])
 
 
 @router.get("/units/{unit_code}/heads")

@@ -19,6 +19,7 @@ from services.dialogue.domain.events import Handling, IssueCategory
 from shared.auth.checks import RequiredScope
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
+from shared.concurrency import tagged
 from shared.paging import LegacyPaging
 from shared.web import AuthenticatedPrincipal
 
@@ -54,9 +55,11 @@ def list_issues(
 
 
 @router.get("/issues/{issue_id}")
-def get_issue(issue_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> dict[str, Any]:
+def get_issue(issue_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> JSONResponse:
+    """The issue with `ETag` = its version (If-Match of the erasure of its citizen contact)."""
     with runtime.engine.connect() as conn:
-        return access.readable(principal, queries.get_issue(conn, issue_id))
+        issue = access.readable(principal, queries.get_issue(conn, issue_id))
+    return tagged(issue, issue["version"])
 
 
 @router.get("/issues/{issue_id}/citizen-contact", dependencies=[CITIZEN_DATA_SCOPE])
@@ -74,4 +77,6 @@ def citizen_contact(
                dependencies=[CITIZEN_DATA_SCOPE])
 def erase_contact(issue_id: Id, runtime: Runtime, cmd: CommandDep) -> JSONResponse:
     """Erase the citizen's name and contact; the issue itself stays."""
-    return cmd.record(handlers.erase_citizen_contact, issue_id, runtime.today())
+    return cmd.record(
+        handlers.erase_citizen_contact, issue_id, runtime.today(), cmd.expected_version
+    )

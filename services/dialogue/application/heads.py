@@ -12,7 +12,7 @@ from services.dialogue.adapters.tables import heads
 from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
 from services.dialogue.application.common import WRITE, jurisdiction_unit, not_in_future, save
 from services.dialogue.domain.heads import HeadPost
-from shared.aggregate import UnitOfWork
+from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
@@ -42,23 +42,29 @@ def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[Event
 
 
 def leave_office(
-    uow: UnitOfWork, head_id: str, command: LeaveOffice, today: date
+    uow: UnitOfWork, head_id: str, command: LeaveOffice, today: date,
+    expected_version: int | None = None,
 ) -> list[EventEnvelope]:
+    """`expected_version` (If-Match) names the version of the term's post."""
     authorize(uow.context, WRITE)
     not_in_future(command.to_date, today)
     post = uow.load(HeadPost, post_of(uow.connection, head_id))
     authorize(uow.context, WRITE, post.unit_code, command.to_date)
+    expect_version(post, expected_version)
     post.leave(head_id, command.to_date, command.reason)
     return save(uow, post)
 
 
 def hand_over(
-    uow: UnitOfWork, head_id: str, command: HandOver, today: date
+    uow: UnitOfWork, head_id: str, command: HandOver, today: date,
+    expected_version: int | None = None,
 ) -> list[EventEnvelope]:
+    """`expected_version` (If-Match) names the version of the term's post."""
     authorize(uow.context, WRITE)
     not_in_future(command.from_date, today)
     post = uow.load(HeadPost, post_of(uow.connection, head_id))
     unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
     authorize(uow.context, WRITE, unit.code, command.from_date)
+    expect_version(post, expected_version)
     post.hand_over(head_id, str(uuid4()), command.full_name, command.from_date, unit.level)
     return save(uow, post)

@@ -104,6 +104,7 @@ def head_dict(row: Any, on: date | None = None) -> dict[str, Any]:
         "leave_reason": row.leave_reason,
         "predecessor_head_id": row.predecessor_head_id,
         "successor_head_id": row.successor_head_id,
+        "version": row.version,
     }
 
 
@@ -262,6 +263,7 @@ def issue_dict(row: Any) -> dict[str, Any]:
         "answer": row.answer,
         "raised_on": _iso(row.raised_on),
         "has_citizen_contact": row.has_citizen_contact,
+        "version": row.version,
     }
 
 

@@ -179,7 +179,9 @@ def raise_issue(uow: UnitOfWork, session_id: str, command: RaiseIssue) -> list[E
     return stored
 
 
-def erase_citizen_contact(uow: UnitOfWork, issue_id: str, today: date) -> list[EventEnvelope]:
+def erase_citizen_contact(
+    uow: UnitOfWork, issue_id: str, today: date, expected_version: int | None = None
+) -> list[EventEnvelope]:
     """The citizen's right to erasure (Nghị định 13/2023/NĐ-CP): the issue stays, the person
     goes, and an event records who erased it and when."""
     authorize(uow.context, CITIZEN_DATA)
@@ -187,6 +189,7 @@ def erase_citizen_contact(uow: UnitOfWork, issue_id: str, today: date) -> list[E
     if not issue.exists:
         raise NotFound("ISSUE_NOT_FOUND", messages.ISSUE_NOT_FOUND.format(id=issue_id))
     authorize(uow.context, CITIZEN_DATA, issue.unit_code, today)
+    expect_version(issue, expected_version)
     issue.erase_citizen_contact(today)
     stored = save(uow, issue)
     delete_citizen_contact(uow.connection, issue_id)

@@ -42,7 +42,7 @@ from shared.auth.checks import may_read_unit, require_scope
 from shared.clock import today_vn
 from shared.commandapi import Command, CommandDep
 from shared.commands import CommandResponse
-from shared.concurrency import with_expected_version
+from shared.concurrency import tagged, with_expected_version
 from shared.envelope import EventEnvelope, utcnow
 from shared.validation import Day, Instant
 from shared.web import principal_of, runtime_of
@@ -93,12 +93,14 @@ def load_plan(year: YearPath, cmd: CommandDep) -> JSONResponse:
 @router.get("/plans/{year}")
 def get_plan(
     year: YearPath, request: Request, on: Day | None = None, as_of: Instant | None = None
-) -> dict[str, Any]:
+) -> JSONResponse:
     """Các nhiệm vụ của kế hoạch, với tình trạng thực hiện vào ngày `on` (quá hạn được
-    xác định từ thời hạn hoặc chu kỳ, không nhập tay)."""
+    xác định từ thời hạn hoặc chu kỳ, không nhập tay). ETag = phiên bản của kế hoạch
+    (If-Match khi điều chỉnh, rút một nhiệm vụ)."""
     conn, reader = _reader(request, as_of)
     with conn:
-        return plan_view(reader, year, on or today_vn())
+        view = plan_view(reader, year, on or today_vn())
+    return tagged(view, view["version"])
 
 
 @router.post("/plans/{year}/document", status_code=201,
@@ -135,11 +137,14 @@ def add_item(
 def get_item(
     year: YearPath, number: NumberPath, request: Request, on: Day | None = None,
     as_of: Instant | None = None,
-) -> dict[str, Any]:
-    """Một nhiệm vụ: tình trạng, các kết quả đã ghi, các cuộc kiểm tra, giám sát."""
+) -> JSONResponse:
+    """Một nhiệm vụ: tình trạng, các kết quả đã ghi, các cuộc kiểm tra, giám sát. ETag =
+    phiên bản của hồ sơ thực hiện nhiệm vụ (If-Match của các bước kiểm tra, giám sát); điều
+    chỉnh, rút nhiệm vụ thì If-Match là `plan_version` (ETag của kế hoạch)."""
     conn, reader = _reader(request, as_of)
     with conn:
-        return item_detail(reader, year, number, on or today_vn())
+        detail = item_detail(reader, year, number, on or today_vn())
+    return tagged(detail, detail["version"])
 
 
 @router.post("/plans/{year}/items/{number}/amend", status_code=201,
