@@ -28,6 +28,17 @@ class NatsLink:
         # away): one line when the link breaks and one when it is back is enough.
         self._error_logged = False
         self._closing = False
+        self._on_up: list[Callable[[], None]] = []
+
+    def when_up(self, callback: Callable[[], None]) -> None:
+        """Call `callback` (on the event loop) each time the link becomes usable: the first
+        connection and every reconnection. Work held back while NATS was away (the relay's
+        outbox) starts then rather than at its next timer."""
+        self._on_up.append(callback)
+
+    def _up(self) -> None:
+        for callback in self._on_up:
+            callback()
 
     @property
     def connected(self) -> bool:
@@ -60,6 +71,7 @@ class NatsLink:
                 await on_connect(self.js)
                 self.ready.set()
                 log.info("nats_connected", url=self._settings.nats_url)
+                self._up()
                 return
             except Exception as exc:  # any failure means "not yet"; keep the service up
                 log.warning("nats_connect_failed", error=str(exc), retry_in_s=delay)
@@ -84,6 +96,7 @@ class NatsLink:
     async def _log_reconnected(self) -> None:
         self._error_logged = False
         log.info("nats_reconnected")
+        self._up()
 
     async def close(self) -> None:
         if self.client is not None:

@@ -123,7 +123,12 @@ class OutboxRelay:
         self._poll_interval_s = poll_interval_s
         self._publish_timeout_s = publish_timeout_s
         self._metrics = metrics
+        # Waits between attempts while NATS is away, (first, longest): doubled each failure.
+        self.backoff_s = (0.2, 5.0)
         self._wake = asyncio.Event()
+        # Set by the link coming (back) up and by the stop: ends a backoff wait, which
+        # commits do not (see run).
+        self._resume = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._leader_conn: Connection | None = None
 
@@ -132,14 +137,23 @@ class OutboxRelay:
         if self._loop is not None:
             self._loop.call_soon_threadsafe(self._wake.set)
 
+    def link_up(self) -> None:
+        """Called on the loop when NATS is (back) up (NatsLink.when_up): publish what waited
+        now, not after the backoff or the poll timer."""
+        self._resume.set()
+        self._wake.set()
+
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
-        delay = 0.2
+        first_delay, longest_delay = self.backoff_s
+        delay = first_delay
         failing_since: float | None = None
         attempts = 0
         stopping = asyncio.create_task(self._wake_on(stop))
         try:
             while not stop.is_set():
+                # Only a reconnection from this attempt on cuts the backoff after it short.
+                self._resume.clear()
                 try:
                     if self._link.js is not None and await self._is_leader():
                         await self.publish_pending()
@@ -155,7 +169,7 @@ class OutboxRelay:
                     # would otherwise start another attempt (a retry storm at full load),
                     # and the backoff would never grow.
                     await self._sleep(stop, delay, wake_on_commit=False)
-                    delay = min(delay * 2, 5.0)
+                    delay = min(delay * 2, longest_delay)
                     continue
                 if failing_since is not None:  # and one when it ends
                     log.info(
@@ -163,7 +177,7 @@ class OutboxRelay:
                         attempts=attempts,
                         unavailable_s=round(self._loop.time() - failing_since, 1),
                     )
-                    failing_since, attempts, delay = None, 0, 0.2
+                    failing_since, attempts, delay = None, 0, first_delay
                 await self._sleep(stop, self._poll_interval_s)
         finally:
             stopping.cancel()
@@ -171,14 +185,16 @@ class OutboxRelay:
 
     async def _wake_on(self, stop: asyncio.Event) -> None:
         await stop.wait()
+        self._resume.set()
         self._wake.set()
 
     async def _sleep(
         self, stop: asyncio.Event, seconds: float, wake_on_commit: bool = True
     ) -> None:
         if not wake_on_commit:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=seconds)
+            # Only the link coming back (or the stop) ends a backoff early. A reconnection
+            # during the attempt that failed counts: that attempt may have raced it.
+            await self._wait(self._resume, seconds)
             return
         # The relay's idle wait between commits, once per published batch: a timer and the
         # one event a commit (or the stop, see run) sets. Waiting on `stop` too through
@@ -186,13 +202,18 @@ class OutboxRelay:
         # The event is cleared when the wait ends, not when it begins: a commit notified
         # while the last batch was being published is not forgotten (it used to wait for
         # the next poll, half a second later).
-        if not self._wake.is_set():
-            timer = asyncio.get_running_loop().call_later(seconds, self._wake.set)
+        await self._wait(self._wake, seconds)
+
+    @staticmethod
+    async def _wait(event: asyncio.Event, seconds: float) -> None:
+        """Until `event` is set or `seconds` pass; the event cleared when the wait ends."""
+        if not event.is_set():
+            timer = asyncio.get_running_loop().call_later(seconds, event.set)
             try:
-                await self._wake.wait()
+                await event.wait()
             finally:
                 timer.cancel()
-        self._wake.clear()
+        event.clear()
 
     async def publish_pending(self) -> int:
         """Publish pending outbox rows until none is left; return how many were acknowledged.

@@ -73,6 +73,7 @@ class ServiceRuntime:
             metrics=self.metrics,
             connections=self.connections,
         )
+        self.link.when_up(self.relay.link_up)
         # Consumers of projections rebuilt by reset and replay; read models rebuilt beside the
         # live ones by generations have theirs in `rebuilds` (see `consumers`).
         self._plain_consumers = [self._runner(projection) for projection in projections]

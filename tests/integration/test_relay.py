@@ -107,11 +107,13 @@ async def test_relay_backoff_grows_while_nats_is_away_whatever_the_commits(
     relay = runtime.relay
     backoffs: list[tuple[float, float]] = []  # (asked, slept) of each wait after a failure
     real_sleep = relay._sleep
+    restarting = False
 
     async def timed_sleep(stop: asyncio.Event, seconds: float, wake_on_commit: bool = True) -> None:
         started = time.monotonic()
         await real_sleep(stop, seconds, wake_on_commit)
-        if not wake_on_commit:
+        # The wait NATS's return ends (on purpose: the relay resumes at once) is not counted.
+        if not wake_on_commit and not restarting:
             backoffs.append((seconds, time.monotonic() - started))
 
     relay._sleep = timed_sleep  # type: ignore[method-assign]
@@ -128,6 +130,7 @@ async def test_relay_backoff_grows_while_nats_is_away_whatever_the_commits(
                 write(runtime, f"during-{n % 3}", range(n, n + 1))
                 n += 1
                 await asyncio.sleep(0.05)
+            restarting = True
             own_nats_server.start()
             await eventually(lambda: unpublished(runtime) == 0, timeout=40)
             # The relay says it recovered after marking the rows, so the line can come a moment
@@ -178,3 +181,57 @@ async def test_a_commit_made_while_a_batch_is_published_is_not_left_for_the_next
         await runtime.stop()
     assert [EventEnvelope.from_json(m.data).aggregate_id for m in messages] == [
         "first", "meanwhile"]
+
+
+async def test_the_relay_publishes_as_soon_as_nats_reconnects(
+    settings_factory: Callable[..., Settings], own_nats_server: NatsServer
+) -> None:
+    # A poll and a backoff far beyond the test's give-up time: only the reconnection's own
+    # wake-up can publish what the outage held back in time.
+    settings = settings_factory(
+        "religion", nats_url=own_nats_server.url, relay_poll_interval_s=120,
+        relay_publish_timeout_s=0.5,
+    )
+    runtime = ServiceRuntime(settings, registry)
+    runtime.relay.backoff_s = (120.0, 120.0)
+    await runtime.start()
+    try:
+        await eventually(lambda: runtime.link.js is not None)
+        write(runtime, "before", range(1))
+        await eventually(lambda: unpublished(runtime) == 0)
+        own_nats_server.kill()
+        with capture_logs() as logs:
+            write(runtime, "outage", range(1))
+            # The relay tried, failed and now waits out its (long) backoff.
+            await eventually(
+                lambda: any(entry["event"] == "relay_unavailable" for entry in logs)
+            )
+            own_nats_server.start()
+            await eventually(lambda: unpublished(runtime) == 0, timeout=30)
+        messages = await read_stream(own_nats_server.url, settings.stream_name)
+    finally:
+        await runtime.stop()
+    ids = [EventEnvelope.from_json(m.data).aggregate_id for m in messages]
+    assert ids == ["before", "outage"], "published once, after the reconnection"
+
+
+async def test_the_relay_publishes_as_soon_as_nats_is_first_reached(
+    settings_factory: Callable[..., Settings], own_nats_server: NatsServer
+) -> None:
+    # The service starts while NATS is away; its commands wait in the outbox. With a poll
+    # beyond the give-up time, only the first connection's wake-up publishes them in time.
+    own_nats_server.kill()
+    settings = settings_factory(
+        "religion", nats_url=own_nats_server.url, relay_poll_interval_s=120
+    )
+    runtime = ServiceRuntime(settings, registry)
+    await runtime.start()
+    try:
+        write(runtime, "early", range(2))
+        assert runtime.link.js is None
+        own_nats_server.start()
+        await eventually(lambda: unpublished(runtime) == 0, timeout=30)
+        messages = await read_stream(own_nats_server.url, settings.stream_name)
+    finally:
+        await runtime.stop()
+    assert [EventEnvelope.from_json(m.data).aggregate_version for m in messages] == [1, 2]
