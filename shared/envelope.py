@@ -227,17 +227,23 @@ def new_envelope(
     causation_id: str | None,
     recorded_at: datetime,
 ) -> EventEnvelope:
-    declared = getattr(pending.event, "aggregate_type", aggregate_type)
+    event = pending.event
+    cls = type(event)
+    declared = _declared_aggregate(cls) or aggregate_type
     if declared != aggregate_type:
         # The published contract (catalogue, AsyncAPI) names this event's subject from the
         # class: an aggregate recording another's event would publish where nobody looks.
         raise ValueError(
-            f"{pending.event.event_type} belongs to {declared}, not to {aggregate_type}"
+            f"{event.event_type} belongs to {declared}, not to {aggregate_type}"
         )
-    return EventEnvelope(
+    # Every command builds its envelopes here. All fields are given, in the dataclass's order,
+    # so filling the instance's dict makes the very envelope `EventEnvelope(...)` would,
+    # without the frozen __init__'s object.__setattr__ per field (as `from_json` does).
+    envelope = object.__new__(EventEnvelope)
+    envelope.__dict__.update(
         event_id=uuid4(),
-        event_type=pending.event.event_type,
-        schema_version=pending.event.schema_version,
+        event_type=cls.event_type,
+        schema_version=cls.schema_version,
         service=service,
         aggregate_type=aggregate_type,
         aggregate_id=aggregate_id,
@@ -245,9 +251,25 @@ def new_envelope(
         occurred_at=pending.occurred_at,
         recorded_at=recorded_at,
         actor=actor,
-        department=department,
+        payload=event.model_dump(mode="json"),
         unit_code=pending.unit_code,
+        department=department,
         correlation_id=correlation_id,
         causation_id=causation_id,
-        payload=pending.event.model_dump(mode="json"),
+        position=None,
     )
+    return envelope
+
+
+# The aggregate type each event class declares (None: it declares none), looked up once per
+# class: pydantic answers a missing class attribute through its metaclass's __getattr__, which
+# costs more than the rest of an envelope's fields together.
+_DECLARED: dict[type[DomainEvent], str | None] = {}
+
+
+def _declared_aggregate(cls: type[DomainEvent]) -> str | None:
+    try:
+        return _DECLARED[cls]
+    except KeyError:
+        declared = _DECLARED[cls] = getattr(cls, "aggregate_type", None)
+        return declared

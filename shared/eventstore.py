@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -103,6 +104,7 @@ def aware_utc(value: datetime) -> datetime:
 # What an append writes: every stored field but the position the database gives.
 _EVENT_COLUMNS = [name for name in STORED_FIELDS if name != "position"]
 _TIMES = fields_of_type("datetime")
+_pick_stored = itemgetter(*_EVENT_COLUMNS)
 # The fields stored otherwise than the envelope holds them (the rest are stored as they are).
 _TO_ROW: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     *((name, str) for name in fields_of_type("UUID")),
@@ -133,8 +135,25 @@ class _DriverSql:
             f" WHERE aggregate_type = {mark} AND aggregate_id = {mark}"
             " ORDER BY aggregate_version"
         )
-        self.time = bind_processor(events_table.c.recorded_at, dialect)
+        self.time = time = bind_processor(events_table.c.recorded_at, dialect)
+        # An event's parameters in one pass: the stored fields picked from the envelope, then
+        # those stored otherwise converted in place (by position, the same conversions as
+        # `EventStore._row` and the datetime columns' bind processor).
+        encoders = dict(_TO_ROW)
+        encoders.update((name, time) for name in _TIMES)
+        self.encoders = tuple(
+            (index, encoders[name])
+            for index, name in enumerate(_EVENT_COLUMNS)
+            if name in encoders
+        )
         self.integrity_error: type[Exception] = dialect.dbapi.IntegrityError  # type: ignore[union-attr]
+
+    def params(self, envelope: EventEnvelope) -> list[Any]:
+        """The INSERT's values of one envelope, in `_EVENT_COLUMNS` order."""
+        values = list(_pick_stored(envelope.__dict__))
+        for index, encode in self.encoders:
+            values[index] = encode(values[index])
+        return values
 
 
 class EventStore:
@@ -185,10 +204,7 @@ class EventStore:
         stored: list[EventEnvelope] = []
         try:
             for envelope in envelopes:
-                row = self._row(envelope)
-                for name in _TIMES:
-                    row[name] = sql.time(row[name])
-                cursor.execute(sql.insert_event, [row[name] for name in _EVENT_COLUMNS])
+                cursor.execute(sql.insert_event, sql.params(envelope))
                 position = int(cursor.fetchone()[0])
                 cursor.execute(sql.insert_outbox, (position, envelope.subject(self.subject_root)))
                 stored.append(_with_position(envelope, position))

@@ -16,6 +16,8 @@ from shared.envelope import (
     DomainEvent,
     EventEnvelope,
     EventRegistry,
+    PendingEvent,
+    new_envelope,
 )
 
 
@@ -107,6 +109,51 @@ def test_every_envelope_field_has_a_type_the_wire_and_the_store_know() -> None:
     assert tuple(f.name for f in fields(EventEnvelope)) == ENVELOPE_FIELDS
     assert set(HEAD_FIELDS) | {"payload"} == set(STORED_FIELDS) | {"service"} == set(
         ENVELOPE_FIELDS)
+
+
+class _Renamed(DomainEvent):
+    event_type = "SiteRenamed"
+    aggregate_type = "site"
+    schema_version = 2
+    name: str
+
+
+class _Undeclared(DomainEvent):
+    event_type = "Noted"
+    text: str
+
+
+def _new(event: DomainEvent, aggregate_type: str = "site") -> EventEnvelope:
+    return new_envelope(
+        service="religion", aggregate_type=aggregate_type, aggregate_id="S1",
+        aggregate_version=4, pending=PendingEvent(event, datetime(2023, 3, 1, tzinfo=UTC), "31"),
+        actor="tester", department="Ban Tôn giáo", correlation_id="c1", causation_id="k1",
+        recorded_at=datetime(2023, 3, 2, 8, 30, tzinfo=UTC))
+
+
+def test_a_new_envelope_is_the_one_the_dataclass_would_make() -> None:
+    """new_envelope fills the instance without __init__: every field, in the dataclass's
+    order, equal to the envelope built field by field, and frozen."""
+    envelope = _new(_Renamed(name="Chùa Dư Hàng"))
+    assert list(vars(envelope)) == list(ENVELOPE_FIELDS)
+    expected = EventEnvelope(
+        event_id=envelope.event_id, event_type="SiteRenamed", schema_version=2,
+        service="religion", aggregate_type="site", aggregate_id="S1", aggregate_version=4,
+        occurred_at=datetime(2023, 3, 1, tzinfo=UTC),
+        recorded_at=datetime(2023, 3, 2, 8, 30, tzinfo=UTC), actor="tester",
+        payload={"name": "Chùa Dư Hàng"}, unit_code="31", department="Ban Tôn giáo",
+        correlation_id="c1", causation_id="k1")
+    assert envelope == expected and envelope.position is None
+    assert envelope.event_id != _new(_Renamed(name="x")).event_id
+    with pytest.raises(FrozenInstanceError):
+        envelope.actor = "someone else"  # type: ignore[misc]
+
+
+def test_an_event_is_recorded_only_by_the_aggregate_it_declares() -> None:
+    with pytest.raises(ValueError, match="belongs to site, not to person"):
+        _new(_Renamed(name="x"), aggregate_type="person")
+    # Declaring none, an event goes with the aggregate that records it.
+    assert _new(_Undeclared(text="x"), aggregate_type="person").aggregate_type == "person"
 
 
 def test_catalogue_publishes_json_schema_of_each_type() -> None:
