@@ -12,6 +12,7 @@ import openpyxl
 import pytest
 from docx import Document
 
+from services.reporting.messages import SHEET_DIFFERENCES, STATUS_LABELS
 from services.reporting.rebuild import rebuild
 from shared.envelope import utcnow
 from tests.integration.helpers import rebuild_and_wait, wait_until
@@ -254,6 +255,7 @@ def test_reports_are_reproducible_and_finalised_figures_stay_frozen(
     assert diffs[("31", "I4.numerator")] == (0, 1)
     assert diffs[("31", "I4.value")] == (0.0, 0.42)  # 1/239, 2 decimals half up
     assert all(unit in {"31", "303", QUAN_TOAN} for unit, _ in diffs)
+    _differences_print_with_status_labels(reporting, shown["differences"])
     # Asked as of the finalisation, the report is exactly the frozen one; as of now, not.
     at_freeze = _get(reporting, "/api/v1/reports/2023-3m", as_of=frozen_as_of)
     assert at_freeze["content_hash"] == digest
@@ -262,6 +264,31 @@ def test_reports_are_reproducible_and_finalised_figures_stay_frozen(
     # The finalisation is an event of the reporting service's own store.
     catalogue = _get(reporting, "/api/v1/events/catalogue")
     assert {"ReportFinalised", "PeriodAdjusted"} <= set(catalogue["events"])
+
+
+def _differences_print_with_status_labels(
+    reporting: Reporting, differences: list[dict[str, Any]]
+) -> None:
+    """The Word and Excel documents of a finalised report list its differences, a status
+    change by its Vietnamese labels (a status is a code, not a number: it once broke the Word
+    document of any finalised report whose statuses had moved)."""
+    statuses = [(d["frozen"], d["current"]) for d in differences
+                if d["figure"].endswith(".status")]
+    assert statuses, "the late certificate moves a status: the case this checks"
+    labels = {(STATUS_LABELS.get(was, was), STATUS_LABELS.get(now, now))
+              for was, now in statuses if was is not None and now is not None}
+    docx = reporting.client.get("/api/v1/reports/2023-3m/report.docx")
+    assert docx.status_code == 200, docx.text
+    rows = [tuple(cell.text for cell in row.cells)
+            for table in Document(io.BytesIO(docx.content)).tables for row in table.rows]
+    assert labels <= {row[-2:] for row in rows}
+    assert not any(code in cell for row in rows for cell in row for code in STATUS_LABELS)
+    xlsx = reporting.client.get("/api/v1/reports/2023-3m/tables.xlsx")
+    assert xlsx.status_code == 200, xlsx.text
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content))[SHEET_DIFFERENCES]
+    cells = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+    assert labels <= {row[-2:] for row in cells}
+    assert not any(value in STATUS_LABELS for row in cells for value in row)
 
 
 def test_a_period_window_is_editable_without_moving_older_reports(

@@ -64,6 +64,23 @@ def format_number(value: float | int | None, decimals: int = 2) -> str:
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
+def figure_label(figure: str) -> str:
+    """A figure path of a difference row ("I4.value", "sites") as the reader knows it."""
+    key, _, part = figure.partition(".")
+    if key in messages.INDICATOR_SHORT:
+        return f"{key} {messages.INDICATOR_SHORT[key]} ({part})"
+    return messages.METRIC_LABELS.get(key, key)
+
+
+def difference_value(value: float | int | str | None) -> str:
+    """A frozen or current value of a difference row: a count or rate in Vietnamese number
+    format, an indicator's status (its `.status` part is a code such as "co_nguy_co") by its
+    label."""
+    if isinstance(value, str):
+        return messages.STATUS_LABELS.get(value, value)
+    return format_number(value)
+
+
 def indicator_rows(
     report: Report, code: str, only: Sequence[str] = CORE_INDICATORS
 ) -> list[dict[str, Any]]:

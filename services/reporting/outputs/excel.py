@@ -24,6 +24,8 @@ from services.reporting import messages
 from services.reporting.application.reports import Report
 from services.reporting.application.views import (
     THEMES,
+    difference_value,
+    figure_label,
     indicator_rows,
     period_name,
     section_rows,
@@ -99,11 +101,16 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
         _sheet(book, report, unit, messages.SHEET_DIFFERENCES,
                [messages.COL_CODE, messages.COL_FIGURE, messages.COL_FROZEN,
                 messages.COL_CURRENT],
-               [[d["unit_code"], d["figure"], d["frozen"], d["current"]]
-                for d in report.differences])
+               [[d["unit_code"], figure_label(d["figure"]), _cell(d["frozen"]),
+                 _cell(d["current"])] for d in report.differences])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def _cell(value: float | int | str | None) -> float | int | str | None:
+    """A difference's value: numbers stay numbers for the spreadsheet, a status its label."""
+    return difference_value(value) if isinstance(value, str) else value
 
 
 def _plan_sheets(book: Workbook, report: Report, unit: str, plan: dict[str, Any]) -> None:

@@ -20,6 +20,8 @@ from services.reporting.application.reports import Report
 from services.reporting.application.views import (
     THEMES,
     children_rows,
+    difference_value,
+    figure_label,
     format_number,
     indicator_rows,
     period_name,
@@ -191,8 +193,8 @@ def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
         (Column(messages.COL_NO, 10), Column(messages.COL_CODE, 22),
          Column(messages.COL_FIGURE, 77, align_left=True), Column(messages.COL_FROZEN, 28),
          Column(messages.COL_CURRENT, 28)),
-        [[str(i), d["unit_code"], _figure_label(d["figure"]), format_number(d["frozen"]),
-          format_number(d["current"])]
+        [[str(i), d["unit_code"], figure_label(d["figure"]), difference_value(d["frozen"]),
+          difference_value(d["current"])]
          for i, d in enumerate(report.differences[:200], start=1)],
     )
 
@@ -278,13 +280,6 @@ REPORT_PARTS: tuple[Part, ...] = (
     Part(messages.DOC_PART_ASSESSMENT, (assessment_section,)),
     Part(messages.DOC_PART_TASKS_NEXT, (next_tasks_section,)),
 )
-
-
-def _figure_label(figure: str) -> str:
-    key, _, part = figure.partition(".")
-    if key in messages.INDICATOR_SHORT:
-        return f"{key} {messages.INDICATOR_SHORT[key]} ({part})"
-    return messages.METRIC_LABELS.get(key, key)
 
 
 def _signed(value: int | None) -> str:
