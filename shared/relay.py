@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 import zlib
 from dataclasses import dataclass
 from typing import Any
@@ -131,6 +132,15 @@ class OutboxRelay:
         self._resume = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._leader_conn: Connection | None = None
+        # Events acknowledged by JetStream whose outbox rows are not marked yet (positions),
+        # and when the first of them was. The running relay marks them together, once per
+        # `mark_delay_s` or per batch: at a desk's pace every command is a batch of one, and a
+        # write transaction per publish cost as much as the command's own. What a crash
+        # leaves unmarked is published again and dropped by the stream's duplicate window,
+        # as between an ack and its mark before.
+        self.mark_delay_s = 0.1
+        self._acked: list[int] = []
+        self._acked_since = 0.0
 
     def notify(self) -> None:
         """Called from any thread after a commit: publish now rather than at the next poll."""
@@ -156,9 +166,13 @@ class OutboxRelay:
                 self._resume.clear()
                 try:
                     if self._link.js is not None and await self._is_leader():
-                        await self.publish_pending()
+                        await self.publish_pending(defer_marks=True)
                 except Exception as exc:
                     attempts += 1
+                    # What was acknowledged before the failure is marked (or, the database
+                    # away, published again later and dropped as a duplicate).
+                    with contextlib.suppress(Exception):
+                        await asyncio.to_thread(self._mark_acked)
                     # A database that restarted took the advisory lock with the session:
                     # lead again only once the lock is ours again.
                     await asyncio.to_thread(self._keep_leadership_if_alive)
@@ -178,9 +192,14 @@ class OutboxRelay:
                         unavailable_s=round(self._loop.time() - failing_since, 1),
                     )
                     failing_since, attempts, delay = None, 0, first_delay
-                await self._sleep(stop, self._poll_interval_s)
+                # Acknowledged events still unmarked: back when their mark is due.
+                await self._sleep(
+                    stop, self.mark_delay_s if self._acked else self._poll_interval_s
+                )
         finally:
             stopping.cancel()
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(self._mark_acked)
             await asyncio.to_thread(self._release_leadership)
 
     async def _wake_on(self, stop: asyncio.Event) -> None:
@@ -215,17 +234,20 @@ class OutboxRelay:
                 timer.cancel()
         event.clear()
 
-    async def publish_pending(self) -> int:
+    async def publish_pending(self, *, defer_marks: bool = False) -> int:
         """Publish pending outbox rows until none is left; return how many were acknowledged.
 
         The next batch is read while the current one waits for its acks, so the database and
-        the network overlap. A batch is marked only up to its first unacknowledged event.
+        the network overlap. A batch is marked only up to its first unacknowledged event;
+        with `defer_marks` (the running relay) marks wait until due (`mark_delay_s`).
         """
         js = self._link.js
         if js is None:
             return 0
         total = 0
-        items = await asyncio.to_thread(self._fetch_pending, 0)
+        # Rows acknowledged but not marked yet are pending in the table: not sent again.
+        skip = frozenset(self._acked)
+        items = await asyncio.to_thread(self._fetch_pending, 0, skip)
         if self._metrics:
             self._metrics.outbox_pending.set(len(items))
         while items:
@@ -242,14 +264,18 @@ class OutboxRelay:
             prefetch = None
             if len(items) == self._batch_size and len(futures) == len(items):
                 prefetch = asyncio.ensure_future(
-                    asyncio.to_thread(self._fetch_pending, items[-1].position)
+                    asyncio.to_thread(self._fetch_pending, items[-1].position, skip)
                 )
             if futures:
                 await asyncio.wait(futures, timeout=self._publish_timeout_s)
             acked, gap = _acknowledged(items, futures)
             failure = failure or gap
             if acked:
-                await asyncio.to_thread(self._mark_published, acked)
+                if not self._acked:
+                    self._acked_since = time.monotonic()
+                self._acked.extend(acked)
+                if not defer_marks or self._marks_due():
+                    await asyncio.to_thread(self._mark_acked)
                 total += len(acked)
                 if self._metrics:
                     self._metrics.events_published.inc(len(acked))
@@ -259,17 +285,35 @@ class OutboxRelay:
                 # Stop at the first gap: later events wait, so per-aggregate order holds.
                 raise RelayPublishError(f"published {len(acked)} of {len(items)}: {failure!r}")
             items = await prefetch if prefetch is not None else []
+        if self._acked and self._marks_due():
+            await asyncio.to_thread(self._mark_acked)
         return total
 
-    def _fetch_pending(self, after_position: int) -> list[OutboxItem]:
+    def _marks_due(self) -> bool:
+        return (
+            len(self._acked) >= self._batch_size
+            or time.monotonic() - self._acked_since >= self.mark_delay_s
+        )
+
+    def _mark_acked(self) -> None:
+        """Mark the acknowledged rows. They leave the list first: if the mark fails, they are
+        read again as pending and published again (dropped as duplicates)."""
+        positions, self._acked = self._acked, []
+        if positions:
+            self._mark_published(positions)
+
+    def _fetch_pending(
+        self, after_position: int, skip: frozenset[int] = frozenset()
+    ) -> list[OutboxItem]:
         conn = self._connections.acquire()
         try:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.execute(
-                    _PENDING_SQL.format(after=int(after_position), limit=int(self._batch_size))
-                )
-                return [_item(tuple(row), self._service) for row in cursor.fetchall()]
+                cursor.execute(_PENDING_SQL.format(
+                    after=int(after_position), limit=int(self._batch_size + len(skip))
+                ))
+                rows = [row for row in cursor.fetchall() if row[0] not in skip]
+                return [_item(tuple(row), self._service) for row in rows[: self._batch_size]]
             finally:
                 cursor.close()
         finally:

@@ -11,6 +11,7 @@ from structlog.testing import capture_logs
 from shared.envelope import EventEnvelope
 from shared.eventstore import outbox_table
 from shared.natsserver import NatsServer
+from shared.relay import OutboxItem
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from tests.integration.helpers import eventually, read_stream
@@ -161,8 +162,8 @@ async def test_a_commit_made_while_a_batch_is_published_is_not_left_for_the_next
     real_publish = relay.publish_pending
     committed_meanwhile: list[str] = []
 
-    async def publish_then_commit() -> int:
-        published = await real_publish()
+    async def publish_then_commit(*, defer_marks: bool = False) -> int:
+        published = await real_publish(defer_marks=defer_marks)
         if published and not committed_meanwhile:
             # The desk's next command lands while the relay is finishing this batch.
             await asyncio.to_thread(write, runtime, "meanwhile", range(1))
@@ -235,3 +236,41 @@ async def test_the_relay_publishes_as_soon_as_nats_is_first_reached(
     finally:
         await runtime.stop()
     assert [EventEnvelope.from_json(m.data).aggregate_version for m in messages] == [1, 2]
+
+
+async def test_acknowledged_events_are_marked_together_and_never_sent_twice(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    runtime = ServiceRuntime(settings_factory("religion"), registry)
+    relay = runtime.relay
+    relay.mark_delay_s = 0.5
+    sent: list[int] = []
+    marks: list[list[int]] = []
+    real_fetch, real_mark = relay._fetch_pending, relay._mark_published
+
+    def fetch(after_position: int, skip: frozenset[int] = frozenset()) -> list[OutboxItem]:
+        items = real_fetch(after_position, skip)
+        sent.extend(item.position for item in items)
+        return items
+
+    def mark(positions: list[int]) -> None:
+        marks.append(positions)
+        real_mark(positions)
+
+    relay._fetch_pending = fetch  # type: ignore[method-assign]
+    relay._mark_published = mark  # type: ignore[method-assign]
+    await runtime.start()
+    try:
+        await eventually(lambda: runtime.link.js is not None)
+        # A desk's pace: each command published on its own, before the next one commits.
+        for n in range(12):
+            write(runtime, f"book-{n % 3}", range(n, n + 1))
+            await eventually(lambda count=n + 1: len(sent) == count)
+        await eventually(lambda: unpublished(runtime) == 0)
+        messages = await read_stream(nats_server.url, runtime.settings.stream_name)
+    finally:
+        await runtime.stop()
+    assert len(messages) == 12
+    assert len(sent) == len(set(sent)) == 12, "an acknowledged row is not sent again"
+    assert sorted(p for batch in marks for p in batch) == sorted(sent)
+    assert len(marks) < 12, ("marked together, not one write per publish", marks)
