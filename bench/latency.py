@@ -22,6 +22,7 @@ import os
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -40,9 +41,29 @@ PERIOD = "2023-12m"
 SETTLE_S = 60.0
 
 
-async def steady_commands(religion: Server, communes: list[str], answered: list[float]) -> None:
+@dataclass
+class Schedule:
+    """How well the client kept its schedule: each send's lag behind its planned time."""
+
+    lags: list[float] = field(default_factory=list)
+    first_sent: float = 0.0
+    last_sent: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        """Commands sent a second, first send to last (the answers' waits not included)."""
+        span = self.last_sent - self.first_sent
+        return (len(self.lags) - 1) / span if span > 0 else 0.0
+
+    def late(self, seconds: float) -> int:
+        return sum(1 for lag in self.lags if lag > seconds)
+
+
+async def steady_commands(
+    religion: Server, communes: list[str], answered: list[float], schedule: Schedule
+) -> None:
     """RATE registrations a second on a fixed schedule (a late answer does not delay the
-    next one); the time of each 2xx into `answered`."""
+    next one); the time of each 2xx into `answered`, each send's lag into `schedule`."""
     limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
     # No limit on the wait for a free connection: on a loaded machine the schedule runs
     # ahead of the answers, and what is measured starts at each answer anyway.
@@ -61,9 +82,15 @@ async def steady_commands(religion: Server, communes: list[str], answered: list[
         started = time.perf_counter()
         tasks = []
         for n in range(RATE * SECONDS):
-            delay = started + n / RATE - time.perf_counter()
+            planned = started + n / RATE
+            delay = planned - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
+            now = time.perf_counter()
+            schedule.lags.append(max(0.0, now - planned))
+            schedule.last_sent = now
+            if n == 0:
+                schedule.first_sent = now
             tasks.append(asyncio.create_task(register(n)))
         await asyncio.gather(*tasks)
 
@@ -121,6 +148,7 @@ async def measure(
     religion: Server, reporting: Server, reporting_db: Path, communes: list[str]
 ) -> None:
     answered: list[float] = []
+    schedule = Schedule()
     seen: list[tuple[float, int]] = []
     applied: list[tuple[float, int]] = []
     stop, stop_watching = asyncio.Event(), threading.Event()
@@ -129,7 +157,7 @@ async def measure(
     reader = asyncio.create_task(read_figures(reporting, RATE * SECONDS, seen, stop))
     started = time.perf_counter()
     try:
-        await steady_commands(religion, communes, answered)
+        await steady_commands(religion, communes, answered, schedule)
         sent_s = time.perf_counter() - started
         stop.set()
         await reader
@@ -139,8 +167,12 @@ async def measure(
     run = Run(len(answered), sent_s, latencies(answered, seen))
     journey = Run(len(answered), sent_s, latencies(answered, applied))
     reads = len(seen) / (seen[-1][0] - seen[0][0])
+    kept = schedule.rate >= 0.98 * RATE and schedule.late(0.05) <= len(schedule.lags) // 100
     print(f"  {f'{RATE} commands/s for {SECONDS} s: sent':<52} {run.requests:>6} at "
-          f"{run.rate:5.1f}/s", flush=True)
+          f"{schedule.rate:5.1f}/s, answered at {run.rate:5.1f}/s; sends late > 50 ms: "
+          f"{schedule.late(0.05)}, max lag {max(schedule.lags) * 1000:.0f} ms"
+          + ("" if kept else "  (the client did NOT keep the rate: figures below are at a"
+                             " lower rate than asked)"), flush=True)
     print(f"  {'2xx to the figure in the report':<52} p50 {run.p50 * 1000:6.1f} ms  "
           f"p99 {run.p99 * 1000:6.1f} ms  max {max(run.latencies) * 1000:6.1f} ms  "
           f"(target p99 ≤ 300 ms; {reads:.0f} reports read a second)", flush=True)
