@@ -218,6 +218,14 @@ class PullRequests:
             self._credit = max(0, self._credit - 1)
         self._arrived.set()
 
+    def reconnected(self) -> None:
+        """The connection came back: the requests still owed went with the old one (a
+        restarted server forgot them). A waiting `fetch` returns empty now and the next asks
+        again, instead of waiting for their expiry; a surplus if the server kept them only
+        fills the buffer sooner."""
+        self._credit = 0
+        self._arrived.set()
+
     def buffered(self) -> list[Msg]:
         """Messages already delivered for the next batch (their ack wait is running)."""
         return list(self._buffer)
@@ -301,6 +309,12 @@ class ConsumerRunner:
         self._acks: asyncio.Future[None] | None = None
         self._stop = asyncio.Event()
         self._puller: PullRequests | None = None
+        link.when_up(self._link_up)
+
+    def _link_up(self) -> None:
+        """NATS is (back) up: the pull requests still owed went with the old connection."""
+        if self._puller is not None:
+            self._puller.reconnected()
 
     def consumer_config(self) -> ConsumerConfig:
         return ConsumerConfig(

@@ -9,14 +9,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import nats
 import pytest
 from nats.aio.client import Client
+from nats.aio.msg import Msg
+from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
 from shared.consumer import PullRequests
+from shared.natsconn import NatsLink
 from shared.natsserver import NatsServer
+from shared.settings import Settings
 
 LONG_EXPIRY_S = 60.0
 # A give-up time for the test, far below the expiry above; not a speed target.
@@ -89,3 +94,42 @@ async def test_after_a_request_expires_empty_the_next_one_still_gets_events(
     batch = await asyncio.wait_for(waiting, GIVE_UP_S)
     assert [m.data for m in batch] == [b"late"]
     await puller.close()
+
+
+async def test_a_request_lost_with_a_restarted_server_is_made_again_at_reconnect(
+    own_nats_server: NatsServer, subject_root: str, tmp_path: Path
+) -> None:
+    # The request waiting on the server is forgotten when it crashes (a server shutting down
+    # tells its requests, a killed one cannot): without a word from the link, the consumer
+    # would wait for that request's expiry before asking again.
+    link = NatsLink(Settings.for_service(
+        "indicators", nats_url=own_nats_server.url, subject_root=subject_root,
+        database_url=f"sqlite:///{tmp_path / 'unused.db'}"))
+    await link.connect_forever(asyncio.Event(), _nothing)
+    assert link.client is not None
+    try:
+        puller = await _puller(link.client, subject_root)
+        link.when_up(puller.reconnected)
+        waiting = asyncio.create_task(puller.fetch(8, expires_s=LONG_EXPIRY_S))
+        await asyncio.sleep(0.2)
+        await asyncio.to_thread(own_nats_server.kill)
+        await asyncio.to_thread(own_nats_server.start)
+        assert await asyncio.wait_for(waiting, GIVE_UP_S) == []
+        await _publish(link.client, subject_root, b"after")
+        # As the runner does: fetch again after an empty answer (a server just started may
+        # answer a request with a status before its consumer is back).
+        batch = await asyncio.wait_for(_first_batch(puller), GIVE_UP_S)
+        assert [m.data for m in batch] == [b"after"]
+        await puller.close()
+    finally:
+        await link.close()
+
+
+async def _nothing(js: JetStreamContext) -> None:
+    pass
+
+
+async def _first_batch(puller: PullRequests) -> list[Msg]:
+    while not (batch := await puller.fetch(8, expires_s=LONG_EXPIRY_S)):
+        pass
+    return batch
