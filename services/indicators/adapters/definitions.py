@@ -7,6 +7,7 @@ on demand instead of kept in a read model that could lag behind a command.
 from __future__ import annotations
 
 import json
+import threading
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -22,26 +23,59 @@ from shared.eventstore import events_table
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-def load_definitions(
-    conn: Connection, as_of: datetime | None = None
-) -> dict[tuple[str, int], Definition]:
+Definitions = dict[tuple[str, int], Definition]
+
+#: The definitions folded lately, by the ids of the events they were folded from. Events are
+#: never edited nor deleted, so the same ids are the same definitions in any database; a new
+#: definition is a new id. Each consumed batch reads the ids (through the event version key's
+#: index) instead of decoding every payload again.
+_FOLDED: dict[tuple[str, ...], Definitions] = {}
+_FOLDED_KEPT = 8
+_FOLDED_LOCK = threading.Lock()  # the consumers apply their batches in worker threads
+
+_DEFINED = (
+    events_table.c.event_type == IndicatorDefined.event_type,
+    events_table.c.aggregate_type == "indicator",
+)
+
+
+def load_definitions(conn: Connection, as_of: datetime | None = None) -> Definitions:
     """Every indicator-year's latest definition recorded up to `as_of` (default: all)."""
+    if as_of is not None:
+        return _fold(conn, as_of)[1]
+    ids = tuple(conn.execute(
+        select(events_table.c.event_id).where(*_DEFINED).order_by(events_table.c.position)
+    ).scalars())
+    with _FOLDED_LOCK:
+        found = _FOLDED.get(ids)
+    if found is None:
+        # Kept under the ids the fold itself read (a statement apart from the one above may
+        # see a definition committed in between).
+        folded, found = _fold(conn, None)
+        with _FOLDED_LOCK:
+            if len(_FOLDED) >= _FOLDED_KEPT:
+                _FOLDED.clear()
+            _FOLDED[folded] = found
+    return dict(found)
+
+
+def _fold(conn: Connection, as_of: datetime | None) -> tuple[tuple[str, ...], Definitions]:
+    """The ids of the definitions' events and what they define."""
     query = (
-        select(events_table.c.schema_version, events_table.c.payload)
-        .where(
-            events_table.c.event_type == IndicatorDefined.event_type,
-            events_table.c.aggregate_type == "indicator",
-        )
+        select(events_table.c.event_id, events_table.c.schema_version, events_table.c.payload)
+        .where(*_DEFINED)
         .order_by(events_table.c.position)
     )
     if as_of is not None:
         query = query.where(events_table.c.recorded_at <= utc(as_of))
-    found: dict[tuple[str, int], Definition] = {}
-    for version, payload in conn.execute(query):
+    ids: list[str] = []
+    found: Definitions = {}
+    for event_id, version, payload in conn.execute(query):
+        ids.append(event_id)
         event = _decode(version, json.loads(payload))
         definition = Definition.from_event(event)
         found[(definition.indicator_id, definition.year)] = definition
-    return found
+    return tuple(ids), found
 
 
 def _decode(schema_version: int, payload: dict[str, Any]) -> IndicatorDefined:
