@@ -99,8 +99,7 @@ def get_json(client: TestClient, url: str, **params: Any) -> dict[str, Any]:
     return body
 
 
-@pytest.fixture
-def runtime(database_url: str, subject_root: str) -> Iterator[ServiceRuntime]:
+def planned_runtime(database_url: str, subject_root: str) -> ServiceRuntime:
     """The service's runtime without NATS nor HTTP: the plan's four definitions consumed
     (every unit's first status announced); events go in with `apply`."""
     settings = Settings.for_service(
@@ -115,6 +114,12 @@ def runtime(database_url: str, subject_root: str) -> Iterator[ServiceRuntime]:
     with runtime.engine.connect() as conn:
         definitions = runtime.store.read_all(conn)
     apply(runtime, definitions)  # the service consumes its own stream
+    return runtime
+
+
+@pytest.fixture
+def runtime(database_url: str, subject_root: str) -> Iterator[ServiceRuntime]:
+    runtime = planned_runtime(database_url, subject_root)
     yield runtime
     runtime.engine.dispose()
 

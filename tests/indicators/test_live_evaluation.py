@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, timedelta
 
 import pytest
@@ -31,11 +31,13 @@ from services.indicators.adapters.definitions import load_definitions
 from services.indicators.application import live
 from services.indicators.application.announce import EVERYTHING
 from services.indicators.application.compute import compute
+from services.indicators.application.projections import religion_projection
 from services.indicators.domain.sitetally import GroupCounts, add_tally, site_tally
 from shared.adminunits import default_catalogue
 from shared.envelope import EventEnvelope
 from shared.eventstore import events_table
 from shared.runtime import ServiceRuntime
+from tests.indicators.conftest import planned_runtime
 from tests.indicators.scenario import (
     DAI_THANG,
     HUNG_VUONG,
@@ -50,7 +52,7 @@ YEAR_END = date(2023, 12, 31)
 BACH_LONG_VI_2025 = "11948"  # a code of the 2025 structure only: placed by the catalogue
 COMMUNES = (TIEN_LANG_TOWN, DAI_THANG, "11761", QUAN_TOAN, HUNG_VUONG, BACH_LONG_VI_2025)
 TABLES = live.SiteTables(facts.site_facts, facts.dossier_facts, facts.certificate_facts,
-                         facts.site_counts)
+                         facts.site_counts, facts.site_counts_stamp)
 
 
 def _history(rng: random.Random, ev: Events, sites: int, events: int) -> list[EventEnvelope]:
@@ -80,16 +82,32 @@ def _history(rng: random.Random, ev: Events, sites: int, events: int) -> list[Ev
     return out
 
 
+class _Failed(Exception):
+    pass
+
+
 def _consume(runtime: ServiceRuntime, envelopes: Sequence[EventEnvelope],
-             rng: random.Random) -> Iterator[None]:
-    """Apply in random batches, as the consumer runner does; yields after each batch."""
+             rng: random.Random, sizes: Sequence[int] = (1, 1, 2, 5, 17, 64),
+             disturbed: bool = False) -> Iterator[None]:
+    """Apply in random batches, as the consumer runner does; yields after each batch.
+
+    `disturbed`: some batches fail after their facts, counts and statuses were written and
+    are rolled back, then delivered again; some are applied by another process (a replica
+    with counts of its own in memory, between this one's batches)."""
     projection = next(c.projection for c in runtime.consumers
                       if c.projection.source_service == "religion")
+    replica = religion_projection(runtime.store)
     start = 0
     while start < len(envelopes):
-        size = rng.choice((1, 1, 2, 5, 17, 64))
+        size = rng.choice(sizes)
+        some = list(envelopes[start:start + size])
+        if disturbed and rng.random() < 0.2:
+            with pytest.raises(_Failed), runtime.engine.begin() as conn:
+                projection.apply(conn, some)
+                raise _Failed
+        chosen = replica if disturbed and rng.random() < 0.3 else projection
         with runtime.engine.begin() as conn:
-            projection.apply(conn, list(envelopes[start:start + size]))
+            chosen.apply(conn, some)
         start += size
         yield
 
@@ -140,13 +158,14 @@ def _check(runtime: ServiceRuntime) -> dict[str, object]:
 
 @pytest.mark.parametrize("late_limit", [live.LATE_SITES_LIMIT, 0])
 def test_random_histories_counted_live_equal_the_full_evaluation(
-    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch, late_limit: int
+    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch, late_limit: int,
+    database_url_factory: Callable[[str], str], subject_root: str,
 ) -> None:
     # 0: every evaluation date with a later fact is counted from every site's facts instead.
     monkeypatch.setattr(live, "LATE_SITES_LIMIT", late_limit)
     rng = random.Random(20 + late_limit)
     envelopes = _history(rng, Events(), sites=14, events=160)
-    for _ in _consume(runtime, envelopes, rng):
+    for _ in _consume(runtime, envelopes, rng, disturbed=True):
         found = _check(runtime)
     with runtime.engine.begin() as conn:  # what migration 0005 fills an older database with
         sitecounts.count_every_site(conn)
@@ -161,3 +180,12 @@ def test_random_histories_counted_live_equal_the_full_evaluation(
         pass
     assert _check(runtime) == found
     assert _last_statuses(runtime)[1] == announced
+
+    # Event by event in a database of its own: the same statuses announced, in the same order.
+    alone = planned_runtime(database_url_factory("alone"), subject_root)
+    try:
+        for _ in _consume(alone, envelopes, rng, sizes=(1,)):
+            pass
+        assert _last_statuses(alone)[1] == announced
+    finally:
+        alone.engine.dispose()

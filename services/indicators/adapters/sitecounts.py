@@ -116,6 +116,24 @@ def save_changes(conn: Connection, site_counts: Table, changes: GroupCounts) -> 
         conn.execute(delete(site_counts).where(key), gone)
 
 
+def read_stamp(conn: Connection, stamp: Table) -> str | None:
+    """The token the last batch of facts wrote (None: none since the table was made)."""
+    found = conn.execute(select(stamp.c.token).where(stamp.c.id == 1)).scalar()
+    return None if found is None else str(found)
+
+
+def write_stamp(conn: Connection, stamp: Table, read: str | None, token: str) -> bool:
+    """Stamp the counts with a new `token`; whether the stamp was still `read` (nobody else
+    wrote facts between this transaction's read and this write)."""
+    if read is not None and conn.execute(
+        update(stamp).where((stamp.c.id == 1) & (stamp.c.token == read)).values(token=token)
+    ).rowcount == 1:
+        return True
+    if conn.execute(update(stamp).where(stamp.c.id == 1).values(token=token)).rowcount == 0:
+        conn.execute(insert(stamp), {"id": 1, "token": token})
+    return False
+
+
 def count_every_site(
     conn: Connection,
     site_facts: Table = facts.site_facts,

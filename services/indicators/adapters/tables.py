@@ -129,6 +129,18 @@ site_counts = Table(
     Column("certificates", Integer, nullable=False),
 )
 
+# The stamp of the counts: a random token written with every batch of religion facts, in
+# the batch's transaction. A process keeps the counts it has rolled up in memory between its
+# batches (application/live.py) only while the stamp is the one it wrote: another process's
+# batch, a rolled-back transaction, a reset or a rebuild's switch all leave another stamp (or
+# none), and the counts are read again. A read model of the same generation as the counts.
+site_counts_stamp = Table(
+    "ind_site_counts_stamp",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("token", String(32), nullable=False),
+)
+
 FACT_TABLES = (
     site_facts,
     dossier_facts,
@@ -140,6 +152,7 @@ FACT_TABLES = (
     contest_facts,
     reported_facts,
     site_counts,
+    site_counts_stamp,
 )
 
 # -- write side: kept across rebuilds ----------------------------------------------------------

@@ -51,9 +51,11 @@ class Statuses:
         self.uow = uow
         self._known: dict[str, IndicatorStatus] = {}
 
-    def preload(self, definition: Definition, codes: Iterable[str]) -> None:
-        """Load the statuses of `codes` not loaded yet, in one go."""
-        keys = [status_key(definition.indicator_id, definition.year, code) for code in codes]
+    def preload(self, definition: Definition, codes: Iterable[str] | Mapping[str, str]) -> None:
+        """Load the statuses of `codes` not loaded yet, in one go (`codes` may map each code
+        to its status key already)."""
+        keys = (list(codes.values()) if isinstance(codes, Mapping) else
+                [status_key(definition.indicator_id, definition.year, code) for code in codes])
         missing = [key for key in dict.fromkeys(keys) if key not in self._known]
         if missing:
             self._known.update(self.uow.load_many(IndicatorStatus, missing))
@@ -72,16 +74,21 @@ class Statuses:
             code: status_key(definition.indicator_id, definition.year, code)
             for code in sorted(figures) if figures[code].status is not None
         }
-        self.preload(definition, [code for code in keys])
-        if causation is not None:
-            # Each announcement says which consumed event moved it (and follows its chain).
-            self.uow.context = CommandContext(
-                actor=SYSTEM_ACTOR, correlation_id=causation.correlation_id or uuid4().hex,
-                causation_id=str(causation.event_id))
+        self.preload(definition, keys)
         announced: list[EventEnvelope] = []
+        caused = causation is None
         for code, key in keys.items():
             status = self._known[key]
             if status.observe(definition, figures[code], on, cause):
+                if not caused and causation is not None:
+                    # Each announcement says which consumed event moved it (and follows its
+                    # chain); set once something is announced (most evaluations announce
+                    # nothing).
+                    self.uow.context = CommandContext(
+                        actor=SYSTEM_ACTOR,
+                        correlation_id=causation.correlation_id or uuid4().hex,
+                        causation_id=str(causation.event_id))
+                    caused = True
                 announced.extend(self.uow.save(status))
         return announced
 

@@ -8,7 +8,9 @@ it may then change statuses. Per batch:
 * I3 and I4 are kept counted (`domain/sitetally.py`): the counts of each evaluation date are
   read once, each event moves them by its one site's part, and the statuses of the units it
   moved are compared with the last announced right away, so a status that passes through
-  "chưa đạt" to "đạt" within a batch is announced as it would be event by event;
+  "chưa đạt" to "đạt" within a batch is announced as it would be event by event; the counts
+  rolled up the tree are kept in memory for the next batch, as long as the stamp written with
+  them says they are still the database's (`KeptCounts`);
 * the other indicators (I1, I2, the reported ones) are evaluated in full once, at the end of
   the batch, for the units the batch's events can move (and the roots), the change credited
   to the last event that fed them.
@@ -17,8 +19,9 @@ it may then change statuses. Per batch:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from uuid import uuid4
 
 from sqlalchemy import Connection, Table, insert, select
 
@@ -69,6 +72,7 @@ class BatchEvaluation:
         self.statuses = Statuses(joined_uow(conn, store))
         self._definitions: list[Definition] | None = None
         self._fed: dict[tuple[date, Fed], list[Definition]] = {}
+        self._by_event: dict[tuple[int, Fed], tuple[EventEnvelope, list[Definition]]] = {}
         # Deferred full evaluations: definition key -> (definition, hints or None, causation).
         self._pending: dict[str, tuple[Definition, set[str] | None, EventEnvelope]] = {}
 
@@ -80,17 +84,23 @@ class BatchEvaluation:
 
     def fed_by(self, envelope: EventEnvelope, fed: Fed) -> list[Definition]:
         """The definitions a fresh event re-evaluates (none for a replayed one)."""
-        if str(envelope.event_id) not in self.fresh:
-            return []
-        happened = business_date(envelope)
-        key = (happened, fed)
-        found = self._fed.get(key)
-        if found is None:
-            found = self._fed[key] = [
-                d for d in self.definitions
-                # A fact dated after the period moves none of its figures.
-                if fed(d) and d.period_start <= self.today and d.period_end >= happened
-            ]
+        # Asked for each event more than once (when its counts are read, when it moved them).
+        mine = self._by_event.get((id(envelope), fed))
+        if mine is not None and mine[0] is envelope:
+            return mine[1]
+        found: list[Definition] = []
+        if str(envelope.event_id) in self.fresh:
+            happened = business_date(envelope)
+            key = (happened, fed)
+            known = self._fed.get(key)
+            if known is None:
+                known = self._fed[key] = [
+                    d for d in self.definitions
+                    # A fact dated after the period moves none of its figures.
+                    if fed(d) and d.period_start <= self.today and d.period_end >= happened
+                ]
+            found = known
+        self._by_event[(id(envelope), fed)] = (envelope, found)
         return found
 
     def later(self, envelope: EventEnvelope, fed: Fed, unit_codes: UnitCodes) -> None:
@@ -146,6 +156,7 @@ class SiteTables:
     dossier: Table
     certificate: Table
     counts: Table
+    stamp: Table
 
     def histories(self, conn: Connection, codes: Iterable[str]) -> dict[str, SiteHistory]:
         return sitecounts.load_histories(conn, self.sites, self.dossier, self.certificate,
@@ -173,6 +184,33 @@ def counts_on(
     return TreeCounts(scope_tree(scope, on), groups)
 
 
+TreeKey = tuple[tuple[str, ...], date]  # (scope, evaluation date)
+
+
+@dataclass
+class KeptCounts:
+    """The trees of counts one projection rolled up in its last batch, kept in this process
+    for the next: reading the stored counts and rolling them up a national tree again costs
+    more than the rest of a batch.
+
+    Kept only as the stamp its batch wrote with them (`ind_site_counts_stamp`, same
+    transaction): a batch uses them only when the stamp it reads is still that one. Another
+    process's batch, a rebuild's switch or a reset leave another stamp or none, and a batch
+    that failed or rolled back leaves the old one, which is no longer `token` (cleared when
+    the batch takes the trees, set again only once its own stamp is written): on any doubt,
+    the counts are read from the database again.
+    """
+
+    token: str | None = None
+    trees: dict[TreeKey, TreeCounts] = field(default_factory=dict)
+
+    def take(self, stamp: str | None) -> dict[TreeKey, TreeCounts]:
+        """The trees, if `stamp` says they are the database's; they are no longer kept."""
+        trees = self.trees if stamp is not None and stamp == self.token else {}
+        self.token, self.trees = None, {}
+        return trees
+
+
 class SiteChanges:
     """I3 and I4 through one batch of religion events: the stored counts kept up to date, and
     (when live) the statuses of the units each fresh event moves.
@@ -184,16 +222,21 @@ class SiteChanges:
     def __init__(
         self, conn: Connection, tables: SiteTables, envelopes: Sequence[EventEnvelope],
         site_code: Callable[[EventEnvelope], str], batch: BatchEvaluation | None, fed: Fed,
+        kept: KeptCounts | None = None,
     ) -> None:
         self.tables = tables
         self.batch = batch
         self.fed = fed
+        self.kept = kept
         self.catalogue = default_catalogue()
+        self.stamp = sitecounts.read_stamp(conn, tables.stamp)
         self.histories = tables.histories(conn, {site_code(e) for e in envelopes})
         self.changes: GroupCounts = {}
-        # The trees evaluated in this batch, by (scope, evaluation date); read up front.
-        self.counts: dict[tuple[tuple[str, ...], date], TreeCounts] = {}
+        # The trees evaluated in this batch, by (scope, evaluation date); read up front, or
+        # those the last batch left when the stamp says they are still the database's.
+        self.counts: dict[TreeKey, TreeCounts] = {}
         self._looked: dict[str, set[str]] = {}  # units looked at, per definition key
+        reusable = kept.take(self.stamp) if kept is not None else {}
         if batch is not None:
             evaluated: dict[str, Definition] = {}
             for envelope in envelopes:
@@ -201,7 +244,9 @@ class SiteChanges:
                     evaluated[definition.key] = definition
                     key = (definition.scope, definition.evaluation_date(batch.today))
                     if key not in self.counts:
-                        self.counts[key] = counts_on(conn, tables, *key)
+                        found = reusable.get(key)
+                        self.counts[key] = (found if found is not None
+                                            else counts_on(conn, tables, *key))
             self._preload(batch, evaluated.values(), envelopes)
         self._dates: set[date | None] = {None, *(on for _, on in self.counts)}
 
@@ -266,5 +311,11 @@ class SiteChanges:
                 cause=envelope.event_type, causation=envelope)
 
     def save(self, conn: Connection) -> None:
+        """Write the counts' changes and stamp them; the trees of this batch are kept for the
+        next one (only those: a tree this batch did not move no longer matches the facts)."""
         sitecounts.save_changes(conn, self.tables.counts, self.changes)
         self.changes = {}
+        token = uuid4().hex
+        alone = sitecounts.write_stamp(conn, self.tables.stamp, self.stamp, token)
+        if self.kept is not None and alone:
+            self.kept.token, self.kept.trees = token, dict(self.counts)

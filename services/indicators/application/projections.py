@@ -36,7 +36,13 @@ from sqlalchemy import Connection, Table, insert, select
 from services.indicators.adapters import tables as facts
 from services.indicators.adapters.facts import utc
 from services.indicators.application.announce import business_date
-from services.indicators.application.live import BatchEvaluation, SiteChanges, SiteTables, UnitCodes
+from services.indicators.application.live import (
+    BatchEvaluation,
+    KeptCounts,
+    SiteChanges,
+    SiteTables,
+    UnitCodes,
+)
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.facts import SiteFact, SiteStepFact, Switch
 from services.indicators.domain.sitetally import SiteHistory
@@ -120,7 +126,10 @@ def religion_projection(
     store: EventStore, tables: TableMap = _same, live: bool = True
 ) -> Projection:
     t = SiteTables(tables(facts.site_facts), tables(facts.dossier_facts),
-                   tables(facts.certificate_facts), tables(facts.site_counts))
+                   tables(facts.certificate_facts), tables(facts.site_counts),
+                   tables(facts.site_counts_stamp))
+    # The counts this projection rolled up, kept between its batches (live.KeptCounts).
+    kept = KeptCounts() if live else None
 
     def fed(definition: Definition) -> bool:
         return definition.source == "religion"
@@ -166,7 +175,7 @@ def religion_projection(
 
     def apply(conn: Connection, envelopes: list[EventEnvelope]) -> list[EventEnvelope]:
         batch = BatchEvaluation(conn, store, envelopes) if live else None
-        sites = SiteChanges(conn, t, envelopes, _site_of, batch, fed)
+        sites = SiteChanges(conn, t, envelopes, _site_of, batch, fed, kept)
         rows: dict[str, list[dict[str, Any]]] = {
             table.name: [] for table in (t.sites, t.dossier, t.certificate)}
         for index, envelope in enumerate(envelopes):
@@ -187,7 +196,11 @@ def religion_projection(
         batch_handler=apply,
         batch_event_types=sorted({"SiteRegistered", "SiteAmended", "SiteClosed",
                                   "CertificateIssued", "CertificateRevoked", *DOSSIER_SWITCH}),
-        tables=[t.sites, t.dossier, t.certificate, t.counts],
+        tables=[t.sites, t.dossier, t.certificate, t.counts, t.stamp],
+        # Each batch reads the statuses of the units it can move and commits once: a
+        # backlog (NATS back after an outage) is caught up faster in bigger batches, and a
+        # live event is applied as soon as it is there, whatever the size.
+        batch_size=1024,
     )
 
 
