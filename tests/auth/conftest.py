@@ -18,15 +18,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from services.dialogue.app import create_app as dialogue_app
 from services.indicators.app import create_app as indicators_app
 from services.religion.app import create_app as religion_app
 from services.reporting.app import create_app as reporting_app
-from shared.eventstore import events_table
-from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from tests.integration.helpers import runtime_of
 
 ISSUER = "https://sso.haiphong.gov.vn/realms/danvan"
 AUDIENCE = "danvan"
@@ -152,13 +150,13 @@ class Services:
     def __getitem__(self, name: str) -> TestClient:
         if name not in self._clients:
             client = TestClient(APPS[name](self._settings(name)))
-            runtime(client).create_schema()
+            runtime_of(client).create_schema()
             self._clients[name] = client
         return self._clients[name]
 
     def close(self) -> None:
         for client in self._clients.values():
-            runtime(client).engine.dispose()
+            runtime_of(client).engine.dispose()
 
 
 @pytest.fixture
@@ -168,16 +166,6 @@ def services(auth_settings: Callable[..., Settings]) -> Iterator[Services]:
     started = Services(auth_settings)
     yield started
     started.close()
-
-
-def runtime(client: TestClient) -> ServiceRuntime:
-    value: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
-    return value
-
-
-def event_count(client: TestClient) -> int:
-    with runtime(client).engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(events_table)).scalar_one())
 
 
 def site_body(code: str, commune: str = TIEN_LANG_TOWN) -> dict[str, Any]:

@@ -15,9 +15,9 @@ from tests.auth.conftest import (
     Idp,
     Services,
     head_body,
-    runtime,
     site_body,
 )
+from tests.integration.helpers import runtime_of
 
 CITIZEN = {"full_name": "Đỗ Thị Hạnh", "contact": "0912 345 678"}
 
@@ -62,7 +62,7 @@ def test_citizen_contact_needs_the_dedicated_scope(services: Services, idp: Idp)
                  "/api/v1/sessions"):
         text = dialogue.get(read, headers=idp.headers("city_staff")).text
         assert CITIZEN["full_name"] not in text and CITIZEN["contact"] not in text
-    with runtime(dialogue).engine.connect() as conn:
+    with runtime_of(dialogue).engine.connect() as conn:
         payloads = " ".join(conn.execute(select(events_table.c.payload)).scalars())
     assert CITIZEN["full_name"] not in payloads and CITIZEN["contact"] not in payloads
     # Erasure needs the same scope.

@@ -14,16 +14,8 @@ from shared.auth import apikeys
 from shared.auth.keys import main as keys_main
 from shared.auth.tables import api_key_audit_table, api_keys_table
 from shared.envelope import utcnow
-from tests.auth.conftest import (
-    QUAN_TOAN,
-    TIEN_LANG,
-    Idp,
-    Services,
-    event_count,
-    new_rsa_key,
-    runtime,
-    site_body,
-)
+from tests.auth.conftest import QUAN_TOAN, TIEN_LANG, Idp, Services, new_rsa_key, site_body
+from tests.integration.helpers import event_count, runtime_of
 
 SITES = "/api/v1/sites"
 
@@ -115,7 +107,7 @@ def test_an_api_key_lives_revoked_and_refused(services: Services, idp: Idp) -> N
     key = created["api_key"]
     assert key.startswith(f"dv_{created['prefix']}_")
     # Stored hashed: neither the key nor its secret is in the table.
-    with runtime(religion).engine.connect() as conn:
+    with runtime_of(religion).engine.connect() as conn:
         row = conn.execute(select(api_keys_table)).one()
     assert key.split("_", 2)[2] not in str(tuple(row)) and row.secret_hash != key
     # Both ways of presenting it work; the unit scope of the key applies.
@@ -145,7 +137,7 @@ def test_an_api_key_lives_revoked_and_refused(services: Services, idp: Idp) -> N
     wrong = f"dv_{created['prefix']}_{'x' * 43}"
     assert religion.get(SITES, headers={"X-API-Key": wrong}).status_code == 401
     # Key management is audited.
-    with runtime(religion).engine.connect() as conn:
+    with runtime_of(religion).engine.connect() as conn:
         actions = [r.action for r in conn.execute(
             select(api_key_audit_table).order_by(api_key_audit_table.c.id))]
     assert actions == ["created", "revoked"]
@@ -153,7 +145,7 @@ def test_an_api_key_lives_revoked_and_refused(services: Services, idp: Idp) -> N
 
 def test_an_expired_api_key_is_refused(services: Services) -> None:
     religion = services["religion"]
-    with runtime(religion).engine.begin() as conn:
+    with runtime_of(religion).engine.begin() as conn:
         _, key = apikeys.create_key(
             conn, owner="Công an thành phố", scopes=["religion:read"], created_by="test",
             expires_at=utcnow() - timedelta(seconds=1),
@@ -204,7 +196,7 @@ def test_the_command_line_tool_manages_keys(
     services: Services, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     religion = services["religion"]
-    settings = runtime(religion).settings
+    settings = runtime_of(religion).settings
     monkeypatch.setenv("RELIGION_DATABASE_URL", settings.database_url)
     assert keys_main(["create", "--service", "religion", "--owner", "Sở Tài nguyên và Môi trường",
                       "--scopes", "religion:read", "--unit-scope", TIEN_LANG,
@@ -225,7 +217,7 @@ def test_the_command_line_tool_manages_keys(
     assert religion.get(SITES, headers={"X-API-Key": new_key}).status_code == 401
     assert keys_main(["create", "--service", "religion", "--owner", "X",
                       "--scopes", "bogus:scope"]) == 2
-    with runtime(religion).engine.connect() as conn:
+    with runtime_of(religion).engine.connect() as conn:
         audit = [(r.action, r.actor) for r in conn.execute(
             select(api_key_audit_table).order_by(api_key_audit_table.c.id))]
     assert audit[0] == ("created", "cli:quan.tri")

@@ -15,17 +15,8 @@ from services.religion.app import create_app
 from shared.auth import apikeys
 from shared.paging import MAX_OFFSET, MAX_PAGE
 from shared.settings import Settings
-from tests.auth.conftest import (
-    HONG_BANG,
-    TIEN_LANG,
-    TIEN_LANG_TOWN,
-    Idp,
-    Role,
-    Services,
-    event_count,
-    runtime,
-    site_body,
-)
+from tests.auth.conftest import HONG_BANG, TIEN_LANG, TIEN_LANG_TOWN, Idp, Role, Services, site_body
+from tests.integration.helpers import event_count, runtime_of
 
 SERVICES = ("religion", "dialogue", "indicators", "reporting")
 HUGE = "9223372036854775808"  # one past PostgreSQL's bigint
@@ -129,7 +120,7 @@ def test_unknown_prefix_and_wrong_secret_look_the_same(
     services: Services, idp: Idp, capsys: pytest.CaptureFixture[str]
 ) -> None:
     religion = services["religion"]
-    with runtime(religion).engine.begin() as conn:
+    with runtime_of(religion).engine.begin() as conn:
         key, _ = apikeys.create_key(conn, owner="Sở Nội vụ", scopes=["religion:read"],
                                     created_by="test")
     capsys.readouterr()
@@ -151,7 +142,7 @@ def test_a_district_administrator_lists_only_the_keys_of_its_tree(
     services: Services, idp: Idp
 ) -> None:
     religion = services["religion"]
-    with runtime(religion).engine.begin() as conn:
+    with runtime_of(religion).engine.begin() as conn:
         made = {
             scope: apikeys.create_key(conn, owner=f"Đối tác {scope}", scopes=["religion:read"],
                                       created_by="test", unit_scope=scope)[0].prefix
@@ -176,7 +167,7 @@ def test_metrics_need_a_credential_with_the_metrics_scope(
     religion = services["religion"]
     assert religion.get("/metrics").status_code == 401
     assert religion.get("/metrics", headers=idp.headers("city_staff")).status_code == 403
-    with runtime(religion).engine.begin() as conn:
+    with runtime_of(religion).engine.begin() as conn:
         _, scraper = apikeys.create_key(conn, owner="Prometheus", scopes=["metrics"],
                                         created_by="test")
     scraped = religion.get("/metrics", headers={"Authorization": f"Bearer {scraper}"})

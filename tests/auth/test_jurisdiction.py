@@ -12,15 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared.settings import Settings
-from tests.auth.conftest import (
-    TIEN_LANG_TOWN,
-    Idp,
-    Services,
-    event_count,
-    head_body,
-    model_body,
-    site_body,
-)
+from tests.auth.conftest import TIEN_LANG_TOWN, Idp, Services, head_body, model_body, site_body
+from tests.integration.helpers import event_count
 
 BA_DINH = "00004"  # Phường Ba Đình, Hà Nội, from 1 July 2025 (Phường Trúc Bạch before)
 BACH_DANG_TIEN_LANG = "11788"  # Xã Bạch Đằng (315): merged on 1 January 2025

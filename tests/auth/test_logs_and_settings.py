@@ -15,7 +15,8 @@ from pydantic import ValidationError
 from services.religion.app import create_app as religion_app
 from shared.auth.devissuer import public_key_path
 from shared.settings import Settings
-from tests.auth.conftest import QUAN_TOAN, TIEN_LANG, Idp, event_count, runtime, site_body
+from tests.auth.conftest import QUAN_TOAN, TIEN_LANG, Idp, site_body
+from tests.integration.helpers import event_count, runtime_of
 
 
 def test_no_secret_reaches_the_logs_of_a_run(
@@ -57,14 +58,14 @@ def test_no_secret_reaches_the_logs_of_a_run(
                              headers=idp.headers("district_board")).status_code == 403
     # A development-mode service hands out its own tokens: those must not be logged either.
     dev = TestClient(religion_app(settings_factory("religion", data_dir=tmp_path / "dev")))
-    runtime(dev).create_schema()
+    runtime_of(dev).create_schema()
     issued = dev.post("/api/v1/auth/dev-token", json={
         "subject": "can.bo.dev", "scopes": ["religion:read"], "unit_scope": TIEN_LANG})
     assert issued.status_code == 201
     secrets.append(issued.json()["access_token"])
     bearer = {"Authorization": f"Bearer {issued.json()['access_token']}"}
     assert dev.post("/api/v1/sites", json=site_body("CS-L4"), headers=bearer).status_code == 403
-    runtime(dev).engine.dispose()
+    runtime_of(dev).engine.dispose()
     secrets += idp.issued
     captured = capsys.readouterr()
     logs = captured.out + captured.err
@@ -123,7 +124,7 @@ def test_development_mode_trusts_the_development_headers_and_issuer(
     settings_factory: Callable[..., Settings], tmp_path: Path
 ) -> None:
     religion = TestClient(religion_app(settings_factory("religion", data_dir=tmp_path)))
-    runtime(religion).create_schema()
+    runtime_of(religion).create_schema()
     # Absent headers: a city-level development identity with every scope.
     assert religion.post("/api/v1/sites", json=site_body("CS-D1")).status_code == 201
     board = {"X-Actor": "can.bo.huyen", "X-Scopes": "religion:read religion:write",
@@ -139,7 +140,7 @@ def test_development_mode_trusts_the_development_headers_and_issuer(
     who = religion.get("/api/v1/auth/whoami", headers={"Authorization": f"Bearer {token}"})
     assert who.json()["subject"] == "can.bo.xa" and who.json()["kind"] == "user"
     assert event_count(religion) == 1
-    runtime(religion).engine.dispose()
+    runtime_of(religion).engine.dispose()
 
 
 def test_the_development_issuer_is_absent_when_authentication_is_required(
@@ -147,4 +148,4 @@ def test_the_development_issuer_is_absent_when_authentication_is_required(
 ) -> None:
     religion = TestClient(religion_app(auth_settings("religion")))
     assert religion.post("/api/v1/auth/dev-token", json={}).status_code == 404
-    runtime(religion).engine.dispose()
+    runtime_of(religion).engine.dispose()

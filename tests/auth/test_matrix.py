@@ -8,15 +8,8 @@ from typing import Any
 
 import pytest
 
-from tests.auth.conftest import (
-    ROLES,
-    Idp,
-    Services,
-    event_count,
-    head_body,
-    model_body,
-    site_body,
-)
+from tests.auth.conftest import ROLES, Idp, Services, head_body, model_body, site_body
+from tests.integration.helpers import event_count
 
 Body = Callable[[str], dict[str, Any] | None]
 A, D = True, False  # allowed, denied

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.auth.conftest import TIEN_LANG_TOWN, Idp, Services, runtime, site_body
+from tests.auth.conftest import TIEN_LANG_TOWN, Idp, Services, site_body
+from tests.integration.helpers import runtime_of
 
 TOWN_2023, COMMUNE_2025 = "Thị trấn Tiên Lãng", "Xã Tiên Lãng"
 
@@ -22,9 +23,9 @@ def test_a_unit_is_named_alike_by_every_service_on_a_date(services: Services, id
         services["religion"], services["reporting"], services["indicators"])
     site = {**site_body("CS-N1", TIEN_LANG_TOWN), "registered_on": "2023-03-01"}
     assert religion.post("/api/v1/sites", json=site, headers=city).status_code == 201
-    with runtime(religion).engine.connect() as conn:
-        envelopes = list(runtime(religion).store.iter_all(conn))
-    consumer = next(c for c in runtime(reporting).consumers if c.durable.endswith("religion"))
+    with runtime_of(religion).engine.connect() as conn:
+        envelopes = list(runtime_of(religion).store.iter_all(conn))
+    consumer = next(c for c in runtime_of(reporting).consumers if c.durable.endswith("religion"))
     consumer._apply(envelopes)
 
     for on, name, period in (("2023-06-30", TOWN_2023, "2023-6m"),

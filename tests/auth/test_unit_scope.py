@@ -16,12 +16,11 @@ from tests.auth.conftest import (
     TIEN_LANG_TOWN,
     Idp,
     Services,
-    event_count,
     head_body,
     model_body,
-    runtime,
     site_body,
 )
+from tests.integration.helpers import event_count, runtime_of
 
 
 @pytest.mark.parametrize(
@@ -159,9 +158,9 @@ def test_the_sites_summary_follows_the_tree(services: Services, idp: Idp) -> Non
         assert religion.post("/api/v1/sites", json=site_body(code, commune),
                              headers=city).status_code == 201
     # What the reporting service's consumer would receive from the religion stream.
-    with runtime(religion).engine.connect() as conn:
-        envelopes = list(runtime(religion).store.iter_all(conn))
-    consumer = next(c for c in runtime(reporting).consumers if c.durable.endswith("religion"))
+    with runtime_of(religion).engine.connect() as conn:
+        envelopes = list(runtime_of(religion).store.iter_all(conn))
+    consumer = next(c for c in runtime_of(reporting).consumers if c.durable.endswith("religion"))
     consumer._apply(envelopes)
 
     whole = reporting.get("/api/v1/religion/sites-summary", headers=city).json()

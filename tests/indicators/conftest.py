@@ -26,7 +26,7 @@ from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import ensure_stream, stream_config
 from tests.indicators.scenario import Events
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import runtime_of, wait_until
 
 
 @dataclass
@@ -64,11 +64,6 @@ def client(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
     app = create_app(settings_factory("indicators"))
     with TestClient(app, headers={"X-Actor": "can-bo-ban-dan-van"}) as test_client:
         yield test_client
-
-
-def runtime_of(client: TestClient) -> ServiceRuntime:
-    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
-    return runtime
 
 
 def applied(client: TestClient) -> int:

@@ -16,7 +16,8 @@ from services.indicators.app import create_app
 from services.indicators.application.planreminders import remind_district_reports
 from shared.envelope import utcnow
 from shared.settings import Settings
-from tests.indicators.conftest import get_json, runtime_of
+from tests.indicators.conftest import get_json
+from tests.integration.helpers import runtime_of
 
 TIEN_LANG, NGO_QUYEN = "315", "303"
 TON_GIAO = {"X-Department": "phong-ton-giao-dan-toc"}

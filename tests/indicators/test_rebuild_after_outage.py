@@ -15,15 +15,9 @@ from services.indicators.app import create_app
 from shared.migrations import schema_drift
 from shared.natsserver import NatsServer
 from shared.settings import Settings
-from tests.indicators.conftest import (
-    Upstream,
-    get_json,
-    runtime_of,
-    status_events,
-    wait_applied,
-)
+from tests.indicators.conftest import Upstream, get_json, status_events, wait_applied
 from tests.indicators.scenario import QUAN_TOAN, religion_2023
-from tests.integration.helpers import REBUILD, wait_until
+from tests.integration.helpers import REBUILD, runtime_of, wait_until
 from tests.integration.rebuilds import Gates, lose
 
 pytestmark = pytest.mark.e2e

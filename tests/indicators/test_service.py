@@ -10,13 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from shared.eventstore import events_table
-from tests.indicators.conftest import (
-    Upstream,
-    get_json,
-    runtime_of,
-    status_events,
-    wait_applied,
-)
+from tests.indicators.conftest import Upstream, get_json, status_events, wait_applied
 from tests.indicators.scenario import (
     DAI_THANG,
     HAI_PHONG,
@@ -27,7 +21,7 @@ from tests.indicators.scenario import (
     dialogue_2023,
     religion_2023,
 )
-from tests.integration.helpers import rebuild_and_wait, wait_until
+from tests.integration.helpers import rebuild_and_wait, runtime_of, wait_until
 
 pytestmark = pytest.mark.e2e
 

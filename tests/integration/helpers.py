@@ -8,7 +8,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import nats
+from fastapi.testclient import TestClient
 from nats.aio.msg import Msg
+from sqlalchemy import func, select
+
+from shared.eventstore import events_table
+from shared.runtime import ServiceRuntime
 
 
 async def eventually(
@@ -73,3 +78,15 @@ def rebuild_and_wait(client: Any, timeout: float = 60.0) -> dict[str, Any]:
 
     wait_until(switched, timeout=timeout)
     return found
+
+
+def runtime_of(client: TestClient) -> ServiceRuntime:
+    """The runtime behind a service's TestClient (its engine, store, consumers, metrics)."""
+    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
+    return runtime
+
+
+def event_count(client: TestClient) -> int:
+    """How many events a service's store holds."""
+    with runtime_of(client).engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(events_table)).scalar_one())

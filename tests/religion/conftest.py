@@ -8,12 +8,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
 
 from services.religion.app import create_app
-from shared.eventstore import events_table
-from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from tests.integration.helpers import runtime_of
 
 # Real Hai Phong communes of the three-level era (valid until 2025-07-01).
 TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng, Huyện Tiên Lãng (315)
@@ -27,19 +25,9 @@ def religion(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
     """The app without its lifespan: schema created, no relay or NATS link running (the
     commands and views under test are all synchronous database work)."""
     client = TestClient(create_app(settings_factory("religion")), headers={"X-Actor": "can.bo.tg"})
-    runtime(client).create_schema()
+    runtime_of(client).create_schema()
     yield client
-    runtime(client).engine.dispose()
-
-
-def runtime(client: TestClient) -> ServiceRuntime:
-    value: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
-    return value
-
-
-def event_count(client: TestClient) -> int:
-    with runtime(client).engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(events_table)).scalar_one())
+    runtime_of(client).engine.dispose()
 
 
 def site_body(code: str, commune: str = TIEN_LANG_TOWN, **extra: Any) -> dict[str, Any]:

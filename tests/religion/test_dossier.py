@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from tests.religion.conftest import (
-    DAI_THANG,
-    QUAN_TOAN,
-    act,
-    error_of,
-    event_count,
-    issue,
-    register,
-)
+from tests.integration.helpers import event_count
+from tests.religion.conftest import DAI_THANG, QUAN_TOAN, act, error_of, issue, register
 
 
 def test_a_dossier_walks_the_table_and_refusals_name_state_and_allowed_actions(

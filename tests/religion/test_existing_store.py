@@ -18,7 +18,7 @@ from sqlalchemy import insert
 from services.reporting.app import create_app as reporting_app
 from shared.eventstore import events_table
 from shared.settings import Settings
-from tests.religion.conftest import runtime
+from tests.integration.helpers import runtime_of
 
 STORE = Path(__file__).resolve().parents[1] / "fixtures" / "religion-store-fa1f536.json"
 DAI_BAN = "11587"  # Xã Đại Bản: Huyện An Dương (312) until 2024, Quận Hồng Bàng (303) in 2025
@@ -34,7 +34,7 @@ def old_store(religion: TestClient) -> TestClient:
         for stamp in ("occurred_at", "recorded_at"):
             row[stamp] = datetime.fromisoformat(row[stamp])
         rows.append(row)
-    with runtime(religion).engine.begin() as conn:
+    with runtime_of(religion).engine.begin() as conn:
         conn.execute(insert(events_table), rows)
     return religion
 
@@ -42,9 +42,9 @@ def old_store(religion: TestClient) -> TestClient:
 @pytest.fixture
 def reporting(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
     client = TestClient(reporting_app(settings_factory("reporting")))
-    runtime(client).create_schema()
+    runtime_of(client).create_schema()
     yield client
-    runtime(client).engine.dispose()
+    runtime_of(client).engine.dispose()
 
 
 def _sites(client: TestClient, **params: str) -> dict[str, dict[str, Any]]:
@@ -71,9 +71,9 @@ def test_an_old_store_loads_rebuilds_and_counts_by_the_new_eras(
         "name": "Chùa Đại Bản (Linh Quang)", "amended_on": "2023-09-01", "expected_version": 1})
     assert amended.status_code == 200, amended.text
 
-    with runtime(old_store).engine.connect() as conn:
-        envelopes = list(runtime(old_store).store.iter_all(conn))
-    consumer = next(c for c in runtime(reporting).consumers if c.durable.endswith("religion"))
+    with runtime_of(old_store).engine.connect() as conn:
+        envelopes = list(runtime_of(old_store).store.iter_all(conn))
+    consumer = next(c for c in runtime_of(reporting).consumers if c.durable.endswith("religion"))
     consumer._apply(envelopes)
     for period, counted in (("2023-6m", {"312": 1, "303": 0, "315": 1, "304": 1, "31": 3}),
                             ("2025-6m", {"312": 0, "303": 2, "315": 1, "304": 1, "31": 4})):

@@ -17,16 +17,8 @@ from services.religion.adapters.tables import READ_MODELS
 from services.religion.app import create_app
 from shared.envelope import EventEnvelope
 from shared.settings import Settings
-from tests.integration.helpers import read_stream, wait_until
-from tests.religion.conftest import (
-    DAI_THANG,
-    QUAN_TOAN,
-    act,
-    event_count,
-    issue,
-    register,
-    runtime,
-)
+from tests.integration.helpers import event_count, read_stream, runtime_of, wait_until
+from tests.religion.conftest import DAI_THANG, QUAN_TOAN, act, issue, register
 
 
 def _revoke(client: TestClient, code: str, number: str, on: str) -> None:
@@ -100,7 +92,7 @@ def test_a_stored_v1_lodged_event_still_loads(religion: TestClient) -> None:
         payload={"site_code": "TL-01", "lodged_on": "2023-03-01", "note": "",
                  "document_refs": ["Đơn 1"]},
     )
-    rt = runtime(religion)
+    rt = runtime_of(religion)
     with rt.engine.begin() as conn:
         rt.store.append(conn, [v1], 0)
     assert religion.post("/api/v1/admin/rebuild-read-models").status_code == 200
@@ -115,7 +107,7 @@ def test_a_stored_v1_lodged_event_still_loads(religion: TestClient) -> None:
 
 
 def _snapshot(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
-    with runtime(client).engine.connect() as conn:
+    with runtime_of(client).engine.connect() as conn:
         return {
             table.name: sorted(tuple(row) for row in conn.execute(select(table)))
             for table in READ_MODELS

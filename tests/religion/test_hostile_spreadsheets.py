@@ -15,7 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
-from tests.religion.conftest import error_of, event_count
+from tests.integration.helpers import event_count
+from tests.religion.conftest import error_of
 from tests.xlsxfiles import (
     bomb_sheet,
     dtd_in_content_types,

@@ -18,14 +18,15 @@ from shared import idempotency
 from shared.envelope import utcnow
 from shared.eventstore import events_table
 from shared.idempotency import IdempotentRequest, KeyRaced, idempotency_table
-from tests.religion.conftest import DAI_THANG, error_of, event_count, runtime, site_body
+from tests.integration.helpers import event_count, runtime_of
+from tests.religion.conftest import DAI_THANG, error_of, site_body
 
 CASE = {"commune_code": DAI_THANG, "violation_type": "land_encroachment",
         "description": "Xây tường rào lấn đất", "detected_on": "2023-04-02"}
 
 
 def _opened_cases(client: TestClient) -> int:
-    with runtime(client).engine.connect() as conn:
+    with runtime_of(client).engine.connect() as conn:
         return int(conn.execute(
             select(func.count()).select_from(events_table)
             .where(events_table.c.event_type == "ComplianceCaseOpened")
@@ -33,7 +34,7 @@ def _opened_cases(client: TestClient) -> int:
 
 
 def _keys(client: TestClient) -> int:
-    with runtime(client).engine.connect() as conn:
+    with runtime_of(client).engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(idempotency_table)).scalar_one())
 
 
@@ -97,7 +98,7 @@ def test_a_key_past_its_retention_is_forgotten_and_purged(religion: TestClient) 
     headers = {"Idempotency-Key": "old-key"}
     first = religion.post("/api/v1/compliance-cases", json=CASE, headers=headers)
     assert first.status_code == 201
-    rt = runtime(religion)
+    rt = runtime_of(religion)
     retention = rt.idempotency.retention
     assert retention == timedelta(hours=24)
     with rt.engine.begin() as conn:

@@ -15,7 +15,8 @@ from openpyxl import Workbook
 
 from services.religion.application.importing import parse_date, parse_number
 from shared.adminunits import fold
-from tests.religion.conftest import error_of, event_count
+from tests.integration.helpers import event_count
+from tests.religion.conftest import error_of
 from tests.religion.test_history import _snapshot
 
 SAMPLES = Path(__file__).parents[2] / "services" / "religion" / "samples"

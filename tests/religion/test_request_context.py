@@ -11,11 +11,12 @@ from sqlalchemy import select
 from structlog.testing import capture_logs
 
 from shared.eventstore import events_table
-from tests.religion.conftest import runtime, site_body
+from tests.integration.helpers import runtime_of
+from tests.religion.conftest import site_body
 
 
 def _requests(client: TestClient, status: int) -> float:
-    value = runtime(client).metrics.registry.get_sample_value(
+    value = runtime_of(client).metrics.registry.get_sample_value(
         "danvan_http_requests_total",
         {"method": "POST", "route": "/api/v1/sites", "status": str(status)},
     )
@@ -30,7 +31,7 @@ def test_the_callers_correlation_id_is_answered_and_recorded_in_the_event(
     )
     assert response.status_code == 201
     assert response.headers["X-Correlation-Id"] == "doi-tac-42"
-    with runtime(religion).engine.connect() as conn:
+    with runtime_of(religion).engine.connect() as conn:
         recorded = conn.execute(
             select(events_table.c.correlation_id).where(events_table.c.aggregate_id == "RC-1")
         ).scalar_one()

@@ -8,13 +8,13 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.integration.helpers import event_count
 from tests.religion.conftest import (
     DAI_THANG,
     QUAN_TOAN,
     TIEN_LANG_TOWN,
     VINH_BAO_TOWN,
     error_of,
-    event_count,
     register,
     site_body,
 )

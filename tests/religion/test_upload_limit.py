@@ -14,7 +14,7 @@ from starlette.types import Message, Receive, Scope, Send
 from services.religion.app import create_app
 from shared.settings import Settings
 from shared.web import BodySizeLimit
-from tests.religion.conftest import event_count, runtime
+from tests.integration.helpers import event_count, runtime_of
 
 LIMIT = 200_000
 BOUNDARY = "ranh-gioi-tep"
@@ -38,7 +38,7 @@ def test_an_upload_without_length_is_refused_at_the_limit_while_streaming(
 ) -> None:
     app = create_app(settings_factory("religion", max_upload_bytes=LIMIT))
     with TestClient(app, headers={"X-Actor": "can.bo.tg"}) as client:
-        runtime(client).create_schema()
+        runtime_of(client).create_schema()
         response = client.post(
             "/api/v1/sites/import",
             content=_chunked_multipart(5_000_000),

@@ -20,10 +20,9 @@ from services.reporting.adapters.tables import plan_events
 from services.reporting.app import create_app as reporting_app
 from services.reporting.application.planprojection import PLAN_EVENT_TYPES
 from shared.eventstore import events_table
-from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.taskrules import names_district_boards
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import runtime_of, wait_until
 
 NGO_QUYEN, TIEN_LANG = "303", "315"
 CITY = {"X-Unit-Scope": "31", "X-Scopes": "reporting:read"}
@@ -35,11 +34,6 @@ DISTRICT_ITEMS = ["II.1.1", "II.1.2", "II.1.3", "II.1.9", "II.2.1.d", "II.2.2.f"
 
 def board(district: str, scopes: str = "indicators:read indicators:write") -> dict[str, str]:
     return {"X-Unit-Scope": district, "X-Scopes": scopes}
-
-
-def _runtime(client: TestClient) -> ServiceRuntime:
-    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
-    return runtime
 
 
 @pytest.fixture
@@ -57,12 +51,12 @@ def post(client: TestClient, url: str, body: dict[str, Any], headers: dict[str, 
 def wait_projected(indicators: TestClient, reporting: TestClient) -> None:
     """Until reporting has projected every plan event the indicators service recorded (the
     two apps share the test's NATS server)."""
-    with _runtime(indicators).engine.connect() as conn:
+    with runtime_of(indicators).engine.connect() as conn:
         wanted = conn.execute(select(func.count()).select_from(events_table).where(
             events_table.c.event_type.in_(PLAN_EVENT_TYPES))).scalar_one()
 
     def projected() -> int:
-        with _runtime(reporting).engine.connect() as conn:
+        with runtime_of(reporting).engine.connect() as conn:
             return int(conn.execute(select(func.count()).select_from(plan_events)).scalar_one())
 
     wait_until(lambda: projected() == wanted, timeout=30)

@@ -21,9 +21,8 @@ from services.reporting.adapters.tables import plan_events
 from services.reporting.application.planprojection import PLAN_EVENT_TYPES
 from shared.envelope import utcnow
 from shared.eventstore import events_table
-from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from tests.integration.helpers import rebuild_and_wait, wait_until
+from tests.integration.helpers import rebuild_and_wait, runtime_of, wait_until
 from tests.reporting.conftest import Reporting
 
 NGO_QUYEN, TIEN_LANG = "303", "315"
@@ -34,11 +33,6 @@ VAN_PHONG = {"X-Department": "van-phong"}
 
 def board(district: str) -> dict[str, str]:
     return {"X-Unit-Scope": district, "X-Scopes": "indicators:read indicators:write"}
-
-
-def _runtime(client: TestClient) -> ServiceRuntime:
-    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
-    return runtime
 
 
 @pytest.fixture
@@ -60,7 +54,7 @@ def progress(client: TestClient, number: str, on: str, result: str,
 
 
 def wait_projected(indicators: TestClient, reporting: Reporting) -> None:
-    with _runtime(indicators).engine.connect() as conn:
+    with runtime_of(indicators).engine.connect() as conn:
         wanted = conn.execute(select(func.count()).select_from(events_table).where(
             events_table.c.event_type.in_(PLAN_EVENT_TYPES))).scalar_one()
 

@@ -31,9 +31,8 @@ from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.migrations import schema_drift
 from shared.natsserver import NatsServer
-from shared.runtime import ServiceRuntime
 from shared.settings import Settings, stream_name_for
-from tests.integration.helpers import REBUILD, wait_until
+from tests.integration.helpers import REBUILD, runtime_of, wait_until
 from tests.integration.rebuilds import Gates, lose
 from tests.reporting.conftest import _ensure_streams, figure_values
 from tests.reporting.scenario import DAI_THANG, Events, publish, two_quarter_scenario
@@ -41,13 +40,8 @@ from tests.reporting.scenario import DAI_THANG, Events, publish, two_quarter_sce
 REPORT = "/api/v1/reports/2023-6m"
 
 
-def _runtime(client: TestClient) -> ServiceRuntime:
-    runtime: ServiceRuntime = client.app.state.runtime  # type: ignore[attr-defined]
-    return runtime
-
-
 def _facts(client: TestClient) -> int:
-    with read_connection(_runtime(client).engine) as conn:
+    with read_connection(runtime_of(client).engine) as conn:
         return sum(int(conn.execute(select(func.count()).select_from(t)).scalar_one())
                    for t in FACT_TABLES.values())
 
@@ -150,7 +144,7 @@ def test_a_rebuild_serves_the_old_figures_until_it_switches_then_the_replayed_on
         _chunks_say_what_the_facts_say(client)
         # Nothing of the old generation is left once both replicas have followed: tables,
         # consumers' records, durables.
-        runtime = _runtime(client)
+        runtime = runtime_of(client)
         assert not {n for n in inspect(runtime.engine).get_table_names() if "__g" in n}
         with runtime.engine.connect() as conn:  # the tables, indexes and keys as migrated
             assert schema_drift(conn, runtime.metadata) == []
@@ -174,7 +168,7 @@ def test_a_rebuild_serves_the_old_figures_until_it_switches_then_the_replayed_on
 
 
 def _chunks_say_what_the_facts_say(client: TestClient) -> None:
-    runtime = _runtime(client)
+    runtime = runtime_of(client)
     as_of = utcnow()
     with read_connection(runtime.engine) as conn:
         marks = read_marks(conn)
@@ -209,7 +203,7 @@ def test_a_rebuild_given_up_leaves_the_live_tables_and_a_new_one_can_start(
         assert (nothing.status_code, nothing.json()["error"]["code"]) == (
             404, "NO_REBUILD_IN_PROGRESS")
         assert client.post(REBUILD).status_code == 202
-        engine = _runtime(client).engine
+        engine = runtime_of(client).engine
         assert "rpt_religion_facts__g2" in inspect(engine).get_table_names()
 
         given_up = client.delete(REBUILD)
@@ -282,7 +276,7 @@ def test_a_report_reading_a_table_is_not_cut_off_by_the_switch(
     gates = Gates(monkeypatch)
     gates.build.set()
     with TestClient(create_app(settings)) as client:
-        engine = _runtime(client).engine
+        engine = runtime_of(client).engine
         wait_until(lambda: _facts(client) == len(scenario.items), timeout=30)
         assert client.post(REBUILD).status_code == 202
         wait_until(lambda: client.get(REBUILD).json()["events_applied"]
