@@ -9,18 +9,15 @@ browser must have refused nothing under the pages' Content-Security-Policy.
 from __future__ import annotations
 
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
 from services.religion.app import create_app
-from shared.natsserver import free_port
 from shared.settings import Settings
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import served
 from tests.reporting.test_dashboard_browser import CHROMEDRIVER, CHROMIUM, _browser_or_skip
 
 #: Nothing leaves the machine: names resolve to nothing but the loopback, and anything that
@@ -45,17 +42,10 @@ def live_religion(tmp_path: Path) -> Iterator[str]:
     # The pages need only the service's files and its /openapi.json: no lifespan (NATS,
     # relay), no schema.
     app = create_app(_settings(tmp_path))
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with served(app, lifespan="off") as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         app.state.runtime.engine.dispose()
 
 

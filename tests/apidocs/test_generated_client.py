@@ -15,7 +15,6 @@ import importlib
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -23,15 +22,13 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 
 from services.religion.app import create_app
 from shared.auth import apikeys
-from shared.natsserver import free_port
 from shared.settings import Settings
 from tests.auth.conftest import ISSUER, TIEN_LANG_TOWN
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import served
 
 PACKAGE = "danvan_religion_client"
 #: No formatter run after generation (the generator's default post hook is ruff).
@@ -48,19 +45,12 @@ def live_religion(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Fa
     )
     app = create_app(settings)
     app.state.runtime.create_schema()
-    port = free_port()
     # No lifespan: the commands commit to the database and its outbox; nothing here needs
     # the relay to publish them.
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started)
     try:
-        yield app, f"http://127.0.0.1:{port}"
+        with served(app, lifespan="off") as url:
+            yield app, url
     finally:
-        server.should_exit = True
-        thread.join(timeout=15)
         app.state.runtime.engine.dispose()
 
 

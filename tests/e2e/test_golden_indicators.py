@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import nats
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -32,10 +31,9 @@ from shared.envelope import EventEnvelope
 from shared.eventstore import events_table
 from shared.natsserver import NatsServer
 from shared.settings import Settings
-from shared.streams import ensure_stream, stream_config
 from tests.indicators.conftest import Upstream
 from tests.indicators.scenario import Events
-from tests.integration.helpers import wait_until
+from tests.integration.helpers import ensure_streams, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -208,14 +206,8 @@ def upstream(nats_server: NatsServer, subject_root: str) -> Upstream:
     return Upstream(url=nats_server.url, root=subject_root)
 
 
-async def _ensure_streams(url: str, root: str) -> None:
-    client = await nats.connect(url)
-    try:
-        js = client.jetstream()
-        for source in ("religion", "dialogue", "indicators"):
-            await ensure_stream(js, stream_config(root, source))
-    finally:
-        await client.close()
+#: The services whose events the indicators and reporting services consume.
+SOURCES = ("religion", "dialogue", "indicators")
 
 
 @pytest.fixture
@@ -223,7 +215,7 @@ def services(
     settings_factory: Callable[..., Settings], nats_server: NatsServer, subject_root: str
 ) -> Iterator[Services]:
     # Streams first, so the consumers bind at once instead of retrying with back-off.
-    asyncio.run(_ensure_streams(nats_server.url, subject_root))
+    asyncio.run(ensure_streams(nats_server.url, subject_root, SOURCES))
     indicators = create_indicators(settings_factory("indicators"))
     reporting = create_reporting(settings_factory("reporting"))
     with TestClient(indicators, headers={"X-Actor": "can-bo-ban-dan-van"}) as i, \

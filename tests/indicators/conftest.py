@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import nats
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -24,9 +23,8 @@ from shared.eventstore import EventStore, events_table
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from shared.streams import ensure_stream, stream_config
 from tests.indicators.scenario import Events
-from tests.integration.helpers import runtime_of, wait_until
+from tests.integration.helpers import publish, runtime_of, wait_until
 
 
 @dataclass
@@ -37,21 +35,7 @@ class Upstream(Events):
     root: str = ""
 
     def publish(self, *envelopes: EventEnvelope) -> None:
-        asyncio.run(self._publish(envelopes))
-
-    async def _publish(self, envelopes: tuple[EventEnvelope, ...]) -> None:
-        client = await nats.connect(self.url)
-        try:
-            js = client.jetstream()
-            for service in {e.service for e in envelopes}:
-                await ensure_stream(js, stream_config(self.root, service))
-            for envelope in envelopes:
-                await js.publish(
-                    envelope.subject(self.root), envelope.to_json(),
-                    headers={"Nats-Msg-Id": str(envelope.event_id)},
-                )
-        finally:
-            await client.close()
+        asyncio.run(publish(self.url, self.root, envelopes))
 
 
 @pytest.fixture

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
-from collections.abc import Awaitable, Callable
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any, Literal
 
 import nats
+import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from nats.aio.msg import Msg
 from sqlalchemy import func, select
 
+from shared.envelope import EventEnvelope
 from shared.eventstore import events_table
+from shared.natsserver import free_port
 from shared.runtime import ServiceRuntime
+from shared.streams import ensure_stream, stream_config
 
 
 async def eventually(
@@ -60,6 +67,35 @@ async def read_stream(url: str, stream: str, subjects: str = ">") -> list[Msg]:
         await client.close()
 
 
+async def ensure_streams(url: str, root: str, sources: Iterable[str]) -> None:
+    """The source services' streams under a test's subject root. Made before a service starts,
+    its consumers bind at once instead of retrying with back-off."""
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        for source in sources:
+            await ensure_stream(js, stream_config(root, source))
+    finally:
+        await client.close()
+
+
+async def publish(url: str, root: str, envelopes: Iterable[EventEnvelope]) -> None:
+    """Publish events as their service's relay would (subject, body, deduplication id),
+    making each service's stream on first use."""
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        ready: set[str] = set()
+        for envelope in envelopes:
+            if envelope.service not in ready:
+                await ensure_stream(js, stream_config(root, envelope.service))
+                ready.add(envelope.service)
+            await js.publish(envelope.subject(root), envelope.to_json(),
+                             headers={"Nats-Msg-Id": str(envelope.event_id)})
+    finally:
+        await client.close()
+
+
 REBUILD = "/api/v1/admin/rebuild-projections"
 
 
@@ -90,3 +126,20 @@ def event_count(client: TestClient) -> int:
     """How many events a service's store holds."""
     with runtime_of(client).engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(events_table)).scalar_one())
+
+
+@contextmanager
+def served(app: FastAPI, lifespan: Literal["auto", "on", "off"] = "auto") -> Iterator[str]:
+    """The app under uvicorn on a free loopback port, in a thread: its base URL. `lifespan="off"`
+    serves the routes without starting NATS and the relay."""
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", lifespan=lifespan))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    wait_until(lambda: server.started)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)

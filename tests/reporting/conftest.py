@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import nats
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -19,19 +18,8 @@ from shared.envelope import EventEnvelope
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from shared.streams import ensure_stream, stream_config
-from tests.integration.helpers import wait_until
-from tests.reporting.scenario import Events, publish
-
-
-async def _ensure_streams(url: str, root: str) -> None:
-    client = await nats.connect(url)
-    try:
-        js = client.jetstream()
-        for source in FACT_TABLES:
-            await ensure_stream(js, stream_config(root, source))
-    finally:
-        await client.close()
+from tests.integration.helpers import ensure_streams, publish, wait_until
+from tests.reporting.scenario import Events
 
 
 @dataclass
@@ -78,7 +66,7 @@ def reporting(
     settings_factory: Callable[..., Settings], nats_server: NatsServer, subject_root: str
 ) -> Iterator[Reporting]:
     # Streams first, so the consumers bind at once instead of retrying with back-off.
-    asyncio.run(_ensure_streams(nats_server.url, subject_root))
+    asyncio.run(ensure_streams(nats_server.url, subject_root, FACT_TABLES))
     app = create_app(settings_factory("reporting"))
     with TestClient(app) as client:
         yield Reporting(client, nats_server.url, subject_root, {})

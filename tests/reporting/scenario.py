@@ -8,17 +8,13 @@ after its business date at 09:00 Vietnamese time, so "as of" a past day sees wha
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-import nats
-
 from shared.clock import VN_TZ
 from shared.envelope import EventEnvelope
-from shared.streams import ensure_stream, stream_config
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng
 TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng
@@ -168,17 +164,3 @@ def two_quarter_scenario() -> Events:
         "comparator": ">=", "target": 40, "denominator_fixed": 4})
     return e
 
-
-async def publish(url: str, root: str, envelopes: Iterable[EventEnvelope]) -> None:
-    client = await nats.connect(url)
-    try:
-        js = client.jetstream()
-        ready: set[str] = set()
-        for envelope in envelopes:
-            if envelope.service not in ready:
-                await ensure_stream(js, stream_config(root, envelope.service))
-                ready.add(envelope.service)
-            await js.publish(envelope.subject(root), envelope.to_json(),
-                             headers={"Nats-Msg-Id": str(envelope.event_id)})
-    finally:
-        await client.close()

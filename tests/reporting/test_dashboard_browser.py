@@ -7,24 +7,21 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from sqlalchemy import func, select
 
 from services.reporting.adapters.tables import FACT_TABLES
 from services.reporting.app import create_app
-from shared.natsserver import NatsServer, free_port
+from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from tests.integration.helpers import wait_until
-from tests.reporting.conftest import _ensure_streams
-from tests.reporting.scenario import TIEN_LANG, TIEN_LANG_COMMUNES, publish, two_quarter_scenario
+from tests.integration.helpers import ensure_streams, publish, served, wait_until
+from tests.reporting.scenario import TIEN_LANG, TIEN_LANG_COMMUNES, two_quarter_scenario
 
 CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
@@ -53,31 +50,23 @@ def live_dashboard(
     if request.node.callspec.params.get("database_url_factory") == "postgresql":
         pytest.skip("the page is the same on both databases; the browser runs once")
     _browser_or_skip()
-    asyncio.run(_ensure_streams(nats_server.url, subject_root))
+    asyncio.run(ensure_streams(nats_server.url, subject_root, FACT_TABLES))
     app = create_app(settings_factory("reporting"))
     runtime: ServiceRuntime = app.state.runtime
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    wait_until(lambda: server.started)
-    events = two_quarter_scenario()
-    asyncio.run(publish(nats_server.url, subject_root, events.items))
-    wanted = {source: events.count(source) for source in FACT_TABLES}
+    with served(app) as url:
+        events = two_quarter_scenario()
+        asyncio.run(publish(nats_server.url, subject_root, events.items))
+        wanted = {source: events.count(source) for source in FACT_TABLES}
 
-    def projected() -> bool:
-        with runtime.engine.connect() as conn:
-            return all(
-                conn.execute(select(func.count()).select_from(t)).scalar_one() == wanted[s]
-                for s, t in FACT_TABLES.items()
-            )
+        def projected() -> bool:
+            with runtime.engine.connect() as conn:
+                return all(
+                    conn.execute(select(func.count()).select_from(t)).scalar_one() == wanted[s]
+                    for s, t in FACT_TABLES.items()
+                )
 
-    wait_until(projected, timeout=30)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+        wait_until(projected, timeout=30)
+        yield url
 
 
 def _chromium(width: int, height: int) -> Any:

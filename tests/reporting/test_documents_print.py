@@ -27,12 +27,14 @@ import pytest
 from docx import Document
 from fastapi.testclient import TestClient
 
+from services.reporting.adapters.tables import FACT_TABLES
 from services.reporting.app import create_app
 from services.reporting.outputs import pdf
 from shared.natsserver import NatsServer
 from shared.settings import Settings
 from tests.conftest import IN_CI
-from tests.reporting.conftest import Reporting, _ensure_streams
+from tests.integration.helpers import ensure_streams
+from tests.reporting.conftest import Reporting
 from tests.reporting.scenario import two_quarter_scenario
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -70,7 +72,7 @@ def rendered(nats_server: NatsServer, tmp_path_factory: pytest.TempPathFactory
              ) -> Iterator[Rendered]:
     folder = tmp_path_factory.mktemp("documents")
     root = f"t{uuid.uuid4().hex[:10]}"
-    asyncio.run(_ensure_streams(nats_server.url, root))
+    asyncio.run(ensure_streams(nats_server.url, root, FACT_TABLES))
     settings = Settings.for_service(
         "reporting", database_url=f"sqlite:///{folder / 'reporting.db'}",
         nats_url=nats_server.url, subject_root=root, environment="test",

@@ -32,10 +32,10 @@ from shared.envelope import utcnow
 from shared.migrations import schema_drift
 from shared.natsserver import NatsServer
 from shared.settings import Settings, stream_name_for
-from tests.integration.helpers import REBUILD, runtime_of, wait_until
+from tests.integration.helpers import REBUILD, ensure_streams, publish, runtime_of, wait_until
 from tests.integration.rebuilds import Gates, lose
-from tests.reporting.conftest import _ensure_streams, figure_values
-from tests.reporting.scenario import DAI_THANG, Events, publish, two_quarter_scenario
+from tests.reporting.conftest import figure_values
+from tests.reporting.scenario import DAI_THANG, Events, two_quarter_scenario
 
 REPORT = "/api/v1/reports/2023-6m"
 
@@ -56,7 +56,7 @@ def _shown(client: TestClient) -> dict[str, int]:
 def settings(
     settings_factory: Callable[..., Settings], nats_server: NatsServer, subject_root: str
 ) -> Settings:
-    asyncio.run(_ensure_streams(nats_server.url, subject_root))
+    asyncio.run(ensure_streams(nats_server.url, subject_root, FACT_TABLES))
     return settings_factory("reporting")
 
 
