@@ -67,20 +67,29 @@ async def _ids_in_stream(url: str, stream: str) -> list[str]:
     return [m.headers["Nats-Msg-Id"] for m in await read_stream(url, stream) if m.headers]
 
 
+async def _published(
+    settings: Settings, write: Callable[[ServiceRuntime], None] | None = None
+) -> list[str]:
+    """Run the service until its relay has published every stored event (after `write`, when
+    given): the stored events' ids, in store order."""
+    runtime = ServiceRuntime(settings, registry)
+    await runtime.start()
+    try:
+        if write is not None:
+            write(runtime)
+        await eventually(lambda: unpublished(runtime) == 0)
+        return stored_event_ids(runtime)
+    finally:
+        await runtime.stop()
+
+
 async def test_a_lost_stream_is_rebuilt_from_the_event_store(
     settings_factory: Callable[..., Settings],
     nats_server: NatsServer,
     republish: Callable[..., Outcome],
 ) -> None:
     settings = settings_factory("religion")
-    runtime = ServiceRuntime(settings, registry)
-    await runtime.start()
-    try:
-        write_spread(runtime, range(9), books=3)
-        await eventually(lambda: unpublished(runtime) == 0)
-        expected = stored_event_ids(runtime)
-    finally:
-        await runtime.stop()
+    expected = await _published(settings, lambda runtime: write_spread(runtime, range(9), books=3))
     client = await nats.connect(nats_server.url)
     await client.jetstream().delete_stream(settings.stream_name)  # the disaster
     await client.close()
@@ -91,12 +100,7 @@ async def test_a_lost_stream_is_rebuilt_from_the_event_store(
     assert done.returncode == 0, done.stderr
     assert "đã đặt lại 9 sự kiện (vị trí 1–9)" in done.stdout
 
-    runtime = ServiceRuntime(settings, registry)
-    await runtime.start()  # recreates the stream; its relay publishes the marked rows
-    try:
-        await eventually(lambda: unpublished(runtime) == 0)
-    finally:
-        await runtime.stop()
+    await _published(settings)  # recreates the stream; its relay publishes the marked rows
     assert await _ids_in_stream(nats_server.url, settings.stream_name) == expected
 
 
@@ -104,15 +108,8 @@ async def test_after_stream_republishes_only_what_a_restored_stream_lacks(
     settings_factory: Callable[..., Settings], nats_server: NatsServer
 ) -> None:
     settings = settings_factory("religion")
-    runtime = ServiceRuntime(settings, registry)
-    await runtime.start()
-    try:
-        write_spread(runtime, range(10), books=3)
-        await eventually(lambda: unpublished(runtime) == 0)
-        expected = stored_event_ids(runtime)
-        original = await read_stream(nats_server.url, settings.stream_name)
-    finally:
-        await runtime.stop()
+    expected = await _published(settings, lambda runtime: write_spread(runtime, range(10), books=3))
+    original = await read_stream(nats_server.url, settings.stream_name)
     # Restore from an older backup: a fresh stream holding the first six events only, with
     # its duplicate window empty, as a restored stream's would be for the missing ones.
     client = await nats.connect(nats_server.url)
@@ -128,12 +125,7 @@ async def test_after_stream_republishes_only_what_a_restored_stream_lacks(
     assert "đang giữ đến vị trí 6; phát lại từ vị trí 7" in result.stdout
     assert "đã đặt lại 4 sự kiện (vị trí 7–10)" in result.stdout
 
-    runtime = ServiceRuntime(settings, registry)
-    await runtime.start()
-    try:
-        await eventually(lambda: unpublished(runtime) == 0)
-    finally:
-        await runtime.stop()
+    await _published(settings)
     stored = await read_stream(nats_server.url, settings.stream_name)
     assert [m.headers["Nats-Msg-Id"] for m in stored if m.headers] == expected
     assert [EventEnvelope.from_json(m.data).position for m in stored] == list(range(1, 11))
