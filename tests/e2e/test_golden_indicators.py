@@ -35,8 +35,6 @@ from tests.indicators.conftest import Upstream
 from tests.indicators.scenario import Events
 from tests.integration.helpers import ensure_streams, wait_until
 
-pytestmark = pytest.mark.e2e
-
 # Real Hai Phong units of 2023 (vietnam-provinces 0.5.0).
 HAI_PHONG = "31"
 TIEN_LANG = "315"  # Huyện Tiên Lãng: 21 communes in 2023

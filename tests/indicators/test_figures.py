@@ -10,7 +10,6 @@ import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
-import pytest
 from sqlalchemy import func, select
 
 from services.indicators.adapters.definitions import load_definitions
@@ -40,8 +39,6 @@ from tests.indicators.scenario import (
     models_2023,
     religion_2023,
 )
-
-pytestmark = pytest.mark.integration
 
 YEAR_END = date(2023, 12, 31)
 NOW = datetime(2030, 1, 1, tzinfo=UTC)  # "as of" later than anything recorded

@@ -46,8 +46,6 @@ from tests.indicators.scenario import (
     Events,
 )
 
-pytestmark = pytest.mark.integration
-
 YEAR_END = date(2023, 12, 31)
 BACH_LONG_VI_2025 = "11948"  # a code of the 2025 structure only: placed by the catalogue
 COMMUNES = (TIEN_LANG_TOWN, DAI_THANG, "11761", QUAN_TOAN, HUNG_VUONG, BACH_LONG_VI_2025)

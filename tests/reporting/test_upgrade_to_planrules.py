@@ -17,8 +17,6 @@ from services.reporting.domain.periods import default_period
 from shared.db import create_db_engine
 from shared.migrations import current_revision, upgrade
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:

@@ -23,8 +23,6 @@ from shared.adminunits import (
 )
 from shared.adminunits.catalogue import read_data_file
 
-pytestmark = pytest.mark.unit
-
 ROOT = Path(__file__).resolve().parents[2]
 HAI_DUONG_2023 = "30"
 TIEN_LANG_DISTRICT = "315"  # Huyện Tiên Lãng (until 2025-07-01)

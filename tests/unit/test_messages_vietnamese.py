@@ -23,8 +23,6 @@ from shared import errors, validation, web
 from shared import messages as kernel_messages
 from shared.errors import Lifecycle
 
-pytestmark = pytest.mark.unit
-
 # A lower-case word joined to another by "_", outside a {placeholder}.
 SNAKE = re.compile(r"(?<![\w{])[a-z][a-z0-9]*_[a-z0-9_]+(?![\w}])")
 CATALOGUES: list[ModuleType] = [dialogue, indicators, religion, reporting]

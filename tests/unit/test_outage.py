@@ -13,8 +13,6 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 from shared.natsserver import free_port
 from shared.outage import is_infrastructure_failure
 
-pytestmark = pytest.mark.unit
-
 
 def _wrapped(orig: BaseException, kind: type[DBAPIError] = OperationalError) -> Exception:
     return kind("INSERT INTO facts", {}, orig)

@@ -6,8 +6,6 @@ from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
 
-import pytest
-
 from shared.planrules import (
     CHUA_DAT,
     CHUA_DEN_HAN,
@@ -39,8 +37,6 @@ from shared.planrules import (
     status_of,
     warning_text,
 )
-
-pytestmark = pytest.mark.unit
 
 START, END = plan_year(2023)
 D = date

@@ -65,8 +65,6 @@ from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, Conflict, Lifecycle, RebuildInProgress
 from shared.taskrules import SubmissionFact
 
-pytestmark = pytest.mark.unit
-
 D = date(2023, 3, 1)
 ROOT = Path(__file__).parents[2]
 # An English identifier: a lower-case word joined to another by "_" (party_secretary).
