@@ -60,7 +60,12 @@ def wait_applied(client: TestClient, count: int) -> None:
 
 
 def status_events(client: TestClient) -> list[dict[str, Any]]:
-    with runtime_of(client).engine.connect() as conn:
+    return status_events_in(runtime_of(client))
+
+
+def status_events_in(runtime: ServiceRuntime) -> list[dict[str, Any]]:
+    """The IndicatorStatusChanged events the service has stored, in store order."""
+    with runtime.engine.connect() as conn:
         rows = conn.execute(
             select(events_table.c.aggregate_id, events_table.c.payload,
                    events_table.c.causation_id)

@@ -6,7 +6,6 @@ the wiring through JetStream is tested in test_service.py), on SQLite and Postgr
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import UTC, date, datetime
 
@@ -23,7 +22,7 @@ from services.indicators.domain.model import Indicator
 from shared.aggregate import CommandContext
 from shared.eventstore import events_table
 from shared.runtime import ServiceRuntime
-from tests.indicators.conftest import apply
+from tests.indicators.conftest import apply, status_events_in
 from tests.indicators.scenario import (
     DAI_THANG,
     HAI_PHONG,
@@ -176,14 +175,7 @@ def test_i1_from_the_model_register(runtime: ServiceRuntime) -> None:
 
 
 def _status_rows(runtime: ServiceRuntime) -> list[tuple[str, str, str | None]]:
-    with runtime.engine.connect() as conn:
-        rows = conn.execute(
-            select(events_table.c.aggregate_id, events_table.c.payload,
-                   events_table.c.causation_id)
-            .where(events_table.c.event_type == "IndicatorStatusChanged")
-            .order_by(events_table.c.position)
-        ).all()
-    return [(r.aggregate_id, json.loads(r.payload)["status"], r.causation_id) for r in rows]
+    return [(e["key"], e["status"], e["causation_id"]) for e in status_events_in(runtime)]
 
 
 def test_status_changes_are_announced_once_and_replay_announces_nothing(
