@@ -6,41 +6,14 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import date
 
 import pytest
 from sqlalchemy import Connection, Engine, event, func, select
 
-from shared.aggregate import Aggregate, CommandContext, ConnectionSource, UnitOfWork
+from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
 from shared.db import checked_out, create_db_engine, create_schema
-from shared.envelope import DomainEvent, EventRegistry
 from shared.eventstore import EventStore, events_table, kernel_metadata
-
-registry = EventRegistry("test")
-
-
-@registry.register
-class Tallied(DomainEvent):
-    event_type = "Tallied"
-    by: int
-
-
-class Tally(Aggregate):
-    aggregate_type = "tally"
-
-    def add(self, by: int) -> None:
-        self.record(Tallied(by=by), date(2023, 5, 1), unit_code="31")
-
-    def apply(self, event: DomainEvent) -> None:
-        pass
-
-
-@pytest.fixture
-def engine(database_url: str) -> Iterator[Engine]:
-    engine = create_db_engine(database_url)
-    create_schema(engine, kernel_metadata)
-    yield engine
-    engine.dispose()
+from tests.integration.counter import Counter, registry
 
 
 @pytest.fixture
@@ -64,9 +37,9 @@ def _events(engine: Engine) -> int:
 
 def _command(engine: Engine, source: ConnectionSource, key: str, fail: bool = False) -> None:
     with _uow(engine, source) as uow:
-        tally = uow.load(Tally, key)
-        tally.add(1)
-        uow.save(tally)
+        counter = uow.load(Counter, key)
+        counter.add(1)
+        uow.save(counter)
         if fail:
             raise ValueError("refused between BEGIN and commit")
         uow.commit()
@@ -154,15 +127,15 @@ def test_a_unit_of_work_inside_another_reads_at_once_and_cannot_write(
     _command(sqlite_engine, source, "seen")
     started = time.monotonic()
     with _uow(sqlite_engine, source) as outer:
-        outer_tally = outer.load(Tally, "outer")
-        outer_tally.add(1)
-        outer.save(outer_tally)
+        outer_counter = outer.load(Counter, "outer")
+        outer_counter.add(1)
+        outer.save(outer_counter)
         with _uow(sqlite_engine, source) as inner:
-            assert inner.load(Tally, "seen").version == 1
-            inner_tally = inner.load(Tally, "inner")
-            inner_tally.add(1)
+            assert inner.load(Counter, "seen").version == 1
+            inner_counter = inner.load(Counter, "inner")
+            inner_counter.add(1)
             with pytest.raises(Exception, match="readonly"):
-                inner.save(inner_tally)
+                inner.save(inner_counter)
         outer.commit()
     assert time.monotonic() - started < 5
     # The read-only switch went with the inner transaction: the connection it used (kept,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import cast
 from uuid import uuid4
 
@@ -12,43 +12,13 @@ import orjson
 import pytest
 from sqlalchemy import Engine, func, select
 
-from shared.aggregate import Aggregate, CommandContext, UnitOfWork
-from shared.db import create_db_engine, create_schema
-from shared.envelope import HEAD_FIELDS, STORED_FIELDS, DomainEvent, EventEnvelope, EventRegistry
+from shared.aggregate import CommandContext, UnitOfWork
+from shared.envelope import HEAD_FIELDS, STORED_FIELDS, EventEnvelope
 from shared.errors import ConcurrencyError, PreconditionFailed
-from shared.eventstore import EventStore, events_table, kernel_metadata, outbox_table
+from shared.eventstore import EventStore, events_table, outbox_table
 from shared.natsconn import NatsLink
 from shared.relay import OutboxRelay
-
-registry = EventRegistry("test")
-
-
-@registry.register
-class Counted(DomainEvent):
-    event_type = "Counted"
-    by: int
-
-
-class Counter(Aggregate):
-    aggregate_type = "counter"
-
-    def __init__(self, aggregate_id: str) -> None:
-        super().__init__(aggregate_id)
-        self.total = 0
-
-    def add(self, by: int) -> None:
-        self.record(Counted(by=by), date(2023, 5, 1))
-
-    def apply(self, event: DomainEvent) -> None:
-        assert isinstance(event, Counted)
-        self.total += event.by
-
-
-@pytest.fixture
-def engine(database_url: str) -> Engine:
-    engine = create_db_engine(database_url)
-    create_schema(engine, kernel_metadata)
-    return engine
+from tests.integration.counter import Counter, registry
 
 
 def _uow(engine: Engine) -> UnitOfWork:
