@@ -87,6 +87,19 @@ def load_site(uow: UnitOfWork, code: str, expected_version: int | None = None) -
     return site
 
 
+def site_to_write(
+    uow: UnitOfWork, code: str, on: date, expected_version: int | None = None
+) -> ReligiousSite:
+    """The site a write dated `on` acts upon. In this order: the writer may write at all, the
+    date is not in the future, the site exists (at the expected version), and the writer's
+    scope covers the site's commune on that date."""
+    authorize(uow.context, WRITE)
+    not_in_future(on)
+    site = load_site(uow, code, expected_version)
+    authorize(uow.context, WRITE, site.commune_code, on)
+    return site
+
+
 # -- sites ---------------------------------------------------------------------------------------
 
 
@@ -117,10 +130,7 @@ def register_site(uow: UnitOfWork, command: RegisterSite) -> list[EventEnvelope]
 
 
 def amend_site(uow: UnitOfWork, code: str, command: AmendSite) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
-    not_in_future(command.amended_on)
-    site = load_site(uow, code, command.expected_version)
-    authorize(uow.context, WRITE, site.commune_code, command.amended_on)
+    site = site_to_write(uow, code, command.amended_on, command.expected_version)
     wanted = {
         field: getattr(command, field)
         for field in AMENDABLE_FIELDS
@@ -146,10 +156,7 @@ def amend_site(uow: UnitOfWork, code: str, command: AmendSite) -> list[EventEnve
 
 
 def close_site(uow: UnitOfWork, code: str, command: CloseSite) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
-    not_in_future(command.closed_on)
-    site = load_site(uow, code, command.expected_version)
-    authorize(uow.context, WRITE, site.commune_code, command.closed_on)
+    site = site_to_write(uow, code, command.closed_on, command.expected_version)
     site.close(command.reason, command.closed_on)
     return _save(uow, site)
 
@@ -171,10 +178,7 @@ def dossier_action(
     if action in CERTIFICATE_ACTIONS:
         raise InvalidInput("USE_CERTIFICATE_ENDPOINT",
                            messages.USE_CERTIFICATE_ENDPOINT.format(code=code))
-    authorize(uow.context, WRITE)
-    not_in_future(command.acted_on)
-    site = load_site(uow, code)
-    authorize(uow.context, WRITE, site.commune_code, command.acted_on)
+    site = site_to_write(uow, code, command.acted_on)
     site.require_open(action)
     dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
     dossier.act(
@@ -193,11 +197,8 @@ def dossier_action(
 def issue_certificate(
     uow: UnitOfWork, code: str, command: IssueCertificate
 ) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
-    not_in_future(command.issued_on)
+    site = site_to_write(uow, code, command.issued_on)
     number = normalise_certificate_number(command.certificate_number)
-    site = load_site(uow, code)
-    authorize(uow.context, WRITE, site.commune_code, command.issued_on)
     site.require_open("issue_certificate")
     dossier = uow.load(LandDossier, code)
     dossier.act(
@@ -236,11 +237,8 @@ def issue_certificate(
 def revoke_certificate(
     uow: UnitOfWork, code: str, command: RevokeCertificate
 ) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
-    not_in_future(command.revoked_on)
+    site = site_to_write(uow, code, command.revoked_on)
     number = normalise_certificate_number(command.certificate_number)
-    site = load_site(uow, code)
-    authorize(uow.context, WRITE, site.commune_code, command.revoked_on)
     certificate = uow.load(Certificate, code)
     certificate.revoke(number, command.revoked_on, command.reason, site.commune_code)
     dossier = uow.load(LandDossier, code)
