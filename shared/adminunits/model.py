@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Final, Literal, TypeGuard
+from typing import Any, Final, Literal, TypeGuard, get_args
 
 Level = Literal["province", "district", "commune"]
 Kind = Literal[
@@ -26,19 +26,9 @@ Kind = Literal[
 ]
 SuccessionKind = Literal["merge", "split", "rename"]
 
-LEVELS: Final[tuple[Level, ...]] = ("province", "district", "commune")
-KINDS: Final[tuple[Kind, ...]] = (
-    "tỉnh",
-    "thành phố",
-    "quận",
-    "huyện",
-    "thị xã",
-    "xã",
-    "phường",
-    "thị trấn",
-    "đặc khu",
-)
-SUCCESSION_KINDS: Final[tuple[SuccessionKind, ...]] = ("merge", "split", "rename")
+LEVELS: Final[tuple[Level, ...]] = get_args(Level)
+KINDS: Final[tuple[Kind, ...]] = get_args(Kind)
+SUCCESSION_KINDS: Final[tuple[SuccessionKind, ...]] = get_args(SuccessionKind)
 
 #: Length of the national code at each level.
 CODE_LENGTH: Final[dict[Level, int]] = {"province": 2, "district": 3, "commune": 5}

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Final, Literal
+from typing import Final, Literal, get_args
 
 DossierState = Literal[
     "not_started",
@@ -67,17 +67,7 @@ DOSSIER_TRANSITIONS: Final[dict[str, Transition]] = {
     )
 }
 
-DOSSIER_STATES: Final[tuple[str, ...]] = (
-    "not_started",
-    "in_preparation",
-    "lodged",
-    "requisitioned",
-    "accepted",
-    "certificate_issued",
-    "certificate_revoked",
-    "rejected",
-    "withdrawn",
-)
+DOSSIER_STATES: Final[tuple[str, ...]] = get_args(DossierState)
 
 #: Days a dossier is expected to stay in a state before someone must act. `lodged` and
 #: `accepted` follow the land law's time limit for a first certificate (30 days, including the
