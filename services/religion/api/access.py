@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from services.religion.adapters.tables import cases, certificates, sites
 from shared.auth.checks import readable_district, require_unit
@@ -17,9 +17,7 @@ def district_for(request: Request, requested: str | None) -> str | None:
 
 
 def commune_for(request: Request, requested: str | None) -> None:
-    principal = principal_of(request)
-    if requested is not None and not principal.is_city:
-        require_unit(principal, requested, today_vn())
+    _require(principal_of(request), requested)
 
 
 def _require(principal: Principal, commune_code: str | None) -> None:
@@ -27,37 +25,29 @@ def _require(principal: Principal, commune_code: str | None) -> None:
         require_unit(principal, commune_code, today_vn())
 
 
-def site_readable(request: Request, site_code: str) -> None:
-    """Refuse a site outside the caller's tree (an unknown site is left to the 404)."""
+def _commune_readable(request: Request, commune_of_record: Select[str]) -> None:
+    """Refuse a record whose commune is outside the caller's tree (an unknown record is left
+    to the 404). The city reads everything without a query."""
     principal = principal_of(request)
     if principal.is_city:
         return
     with runtime_of(request).engine.connect() as conn:
-        commune = conn.execute(
-            select(sites.c.commune_code).where(sites.c.code == site_code)
-        ).scalar_one_or_none()
+        commune = conn.execute(commune_of_record).scalar_one_or_none()
     _require(principal, commune)
+
+
+def site_readable(request: Request, site_code: str) -> None:
+    _commune_readable(request, select(sites.c.commune_code).where(sites.c.code == site_code))
 
 
 def case_readable(request: Request, case_id: str) -> None:
-    principal = principal_of(request)
-    if principal.is_city:
-        return
-    with runtime_of(request).engine.connect() as conn:
-        commune = conn.execute(
-            select(cases.c.commune_code).where(cases.c.case_id == case_id)
-        ).scalar_one_or_none()
-    _require(principal, commune)
+    _commune_readable(request, select(cases.c.commune_code).where(cases.c.case_id == case_id))
 
 
 def certificate_readable(request: Request, number: str) -> None:
-    principal = principal_of(request)
-    if principal.is_city:
-        return
-    with runtime_of(request).engine.connect() as conn:
-        commune = conn.execute(
-            select(sites.c.commune_code)
-            .join(certificates, certificates.c.site_code == sites.c.code)
-            .where(certificates.c.number == number)
-        ).scalar_one_or_none()
-    _require(principal, commune)
+    _commune_readable(
+        request,
+        select(sites.c.commune_code)
+        .join(certificates, certificates.c.site_code == sites.c.code)
+        .where(certificates.c.number == number),
+    )
