@@ -9,8 +9,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
+from sqlalchemy import Connection, Engine, MetaData, Row, Select, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+from shared.errors import NotFound
 
 
 def normalise_url(url: str) -> str:
@@ -151,3 +153,11 @@ def checked_out(engine: Engine) -> int:
 def ping(engine: Engine) -> None:
     with engine.connect() as conn:
         conn.execute(text("SELECT 1"))
+
+
+def row_or_not_found(conn: Connection, query: Select[Any], code: str, message: str) -> Row[Any]:
+    """The row a read by key asks for, or the 404 (`code`, `message`) naming what was asked."""
+    row = conn.execute(query).first()
+    if row is None:
+        raise NotFound(code, message)
+    return row

@@ -13,17 +13,14 @@ from sqlalchemy import Connection, delete, select
 
 from services.dialogue import messages
 from services.dialogue.adapters.tables import citizen_contacts
-from shared.errors import NotFound
+from shared.db import row_or_not_found
 
 
 def read_citizen_contact(conn: Connection, issue_id: str) -> dict[str, Any]:
-    row = conn.execute(
-        select(citizen_contacts).where(citizen_contacts.c.issue_id == issue_id)
-    ).first()
-    if row is None:
-        raise NotFound(
-            "CITIZEN_CONTACT_NOT_FOUND", messages.CITIZEN_CONTACT_NOT_FOUND.format(id=issue_id)
-        )
+    row = row_or_not_found(
+        conn, select(citizen_contacts).where(citizen_contacts.c.issue_id == issue_id),
+        "CITIZEN_CONTACT_NOT_FOUND", messages.CITIZEN_CONTACT_NOT_FOUND.format(id=issue_id),
+    )
     return {
         "issue_id": row.issue_id,
         "full_name": row.full_name,

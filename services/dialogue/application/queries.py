@@ -20,7 +20,8 @@ from services.dialogue.adapters.tables import (
 )
 from services.dialogue.domain.commitments import Commitment
 from shared.adminunits import default_catalogue
-from shared.errors import InvalidInput, NotFound
+from shared.db import row_or_not_found
+from shared.errors import InvalidInput
 from shared.eventstore import EventStore
 
 MAX_PAGE = 1000
@@ -144,9 +145,8 @@ def terms_of_unit(conn: Connection, unit_code: str) -> list[dict[str, Any]]:
 
 
 def get_head(conn: Connection, head_id: str) -> dict[str, Any]:
-    row = conn.execute(select(heads).where(heads.c.head_id == head_id)).first()
-    if row is None:
-        raise NotFound("HEAD_NOT_FOUND", messages.HEAD_NOT_FOUND.format(id=head_id))
+    row = row_or_not_found(conn, select(heads).where(heads.c.head_id == head_id),
+                           "HEAD_NOT_FOUND", messages.HEAD_NOT_FOUND.format(id=head_id))
     return head_dict(row)
 
 
@@ -219,9 +219,8 @@ def list_sessions(
 
 
 def get_session(conn: Connection, session_id: str) -> dict[str, Any]:
-    row = conn.execute(select(sessions).where(sessions.c.session_id == session_id)).first()
-    if row is None:
-        raise NotFound("SESSION_NOT_FOUND", messages.SESSION_NOT_FOUND.format(id=session_id))
+    row = row_or_not_found(conn, select(sessions).where(sessions.c.session_id == session_id),
+                           "SESSION_NOT_FOUND", messages.SESSION_NOT_FOUND.format(id=session_id))
     body = session_dict(row)
     body["heads"] = [
         head_dict(h)
@@ -296,9 +295,8 @@ def list_issues(
 
 
 def get_issue(conn: Connection, issue_id: str) -> dict[str, Any]:
-    row = conn.execute(select(issues).where(issues.c.issue_id == issue_id)).first()
-    if row is None:
-        raise NotFound("ISSUE_NOT_FOUND", messages.ISSUE_NOT_FOUND.format(id=issue_id))
+    row = row_or_not_found(conn, select(issues).where(issues.c.issue_id == issue_id),
+                           "ISSUE_NOT_FOUND", messages.ISSUE_NOT_FOUND.format(id=issue_id))
     return issue_dict(row)
 
 
@@ -372,13 +370,10 @@ def all_commitments(conn: Connection, query: Select[Any], max_rows: int) -> list
 
 
 def get_commitment(conn: Connection, store: EventStore, commitment_id: str) -> dict[str, Any]:
-    row = conn.execute(
-        select(commitments).where(commitments.c.commitment_id == commitment_id)
-    ).first()
-    if row is None:
-        raise NotFound(
-            "COMMITMENT_NOT_FOUND", messages.COMMITMENT_NOT_FOUND.format(id=commitment_id)
-        )
+    row = row_or_not_found(
+        conn, select(commitments).where(commitments.c.commitment_id == commitment_id),
+        "COMMITMENT_NOT_FOUND", messages.COMMITMENT_NOT_FOUND.format(id=commitment_id),
+    )
     body = commitment_dict(row)
     # The follow-up history is the commitment's own stream: nothing else to keep in sync.
     body["history"] = [

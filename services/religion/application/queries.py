@@ -21,6 +21,7 @@ from services.religion.domain.workflow import (
     overdue_days,
 )
 from shared.adminunits import default_catalogue, fold
+from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
 from shared.eventstore import EventStore
@@ -146,10 +147,8 @@ def list_sites(conn: Connection, f: SiteFilter, on: date, paging: PageRequest) -
 
 
 def _site_row(conn: Connection, code: str) -> Any:
-    row = conn.execute(select(sites).where(sites.c.code == code)).first()
-    if row is None:
-        raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
-    return row
+    return row_or_not_found(conn, select(sites).where(sites.c.code == code),
+                            "SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
 
 
 def _step(envelope: EventEnvelope) -> dict[str, Any]:
@@ -198,10 +197,9 @@ def site_detail(conn: Connection, store: EventStore, code: str, on: date) -> dic
 
 
 def certificate_by_number(conn: Connection, number: str) -> dict[str, Any]:
-    row = conn.execute(select(certificates).where(certificates.c.number == number)).first()
-    if row is None:
-        raise NotFound("CERTIFICATE_NOT_FOUND",
-                       messages.CERTIFICATE_NOT_FOUND.format(number=number))
+    row = row_or_not_found(conn, select(certificates).where(certificates.c.number == number),
+                           "CERTIFICATE_NOT_FOUND",
+                           messages.CERTIFICATE_NOT_FOUND.format(number=number))
     return {
         "number": row.number, "site_code": row.site_code, "issued_on": _iso(row.issued_on),
         "issuing_authority": row.issuing_authority,
@@ -324,9 +322,8 @@ def case_item(row: Any) -> dict[str, Any]:
 
 
 def get_case(conn: Connection, case_id: str) -> dict[str, Any]:
-    row = conn.execute(select(cases).where(cases.c.case_id == case_id)).first()
-    if row is None:
-        raise NotFound("CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
+    row = row_or_not_found(conn, select(cases).where(cases.c.case_id == case_id),
+                           "CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
     return case_item(row)
 
 
