@@ -2,20 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 from fastapi import APIRouter, Depends
 
 from services.dialogue import messages
 from services.dialogue.adapters.projection import rebuild
-from services.dialogue.api.deps import dialogue_runtime
-from services.dialogue.application.runtime import DialogueRuntime
+from services.dialogue.api.deps import Runtime
 from services.dialogue.application.scheduler import scan
 from shared.auth.checks import RequiredScope
 
 router = APIRouter(prefix="/api/v1/admin", tags=[messages.TAG_OPERATIONS],
                    dependencies=[Depends(RequiredScope("admin"))])
-Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
 
 
 @router.post("/rebuild-read-models")

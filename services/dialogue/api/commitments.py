@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
+from fastapi import APIRouter, File, Query, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from services.dialogue import messages
 from services.dialogue.adapters.spreadsheets import XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from services.dialogue.adapters.tables import commitments
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, dialogue_runtime
+from services.dialogue.api.deps import Id, Runtime, UnitQuery
 from services.dialogue.application import commitments as handlers
 from services.dialogue.application import queries
 from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
@@ -22,7 +22,6 @@ from services.dialogue.application.progress_import import (
     Mode,
     import_progress,
 )
-from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import CommitmentStatus
 from shared.clock import format_date_vn
 from shared.commandapi import CommandDep
@@ -34,8 +33,6 @@ from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_COMMITMENTS])
-Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 
 
 @router.get("/commitments")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Depends, Query, Request
 
 from services.dialogue.application.runtime import DialogueRuntime
 from shared.commands import CommandResult
@@ -13,6 +13,8 @@ from shared.ids import RecordIdPath
 from shared.web import runtime_of
 
 Id = RecordIdPath
+#: A unit filter: the city, a district or a commune.
+UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 
 
 # Dependencies without I/O are `async def`: a plain `def` costs each request a round trip
@@ -21,6 +23,9 @@ async def dialogue_runtime(request: Request) -> DialogueRuntime:
     runtime = runtime_of(request)
     assert isinstance(runtime, DialogueRuntime)
     return runtime
+
+
+Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
 
 
 def named(name: str, *, first: bool = True) -> Callable[[CommandResult], dict[str, Any]]:

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, dialogue_runtime
+from services.dialogue.api.deps import Id, Runtime, UnitQuery
 from services.dialogue.application import heads as handlers
 from services.dialogue.application import queries
 from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
-from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Role
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
@@ -22,8 +21,6 @@ from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_HEADS])
-Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 
 
 def _new_head(result: CommandResult) -> str:

@@ -10,11 +10,10 @@ from fastapi.responses import JSONResponse
 from services.dialogue import messages
 from services.dialogue.adapters.citizen_contacts import read_citizen_contact
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, dialogue_runtime
+from services.dialogue.api.deps import Id, Runtime, UnitQuery
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
 from services.dialogue.application.common import CITIZEN_DATA
-from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Handling, IssueCategory
 from shared.auth.checks import RequiredScope
 from shared.commandapi import CommandDep
@@ -24,8 +23,6 @@ from shared.paging import LegacyPaging
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_ISSUES])
-Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 # The handler checks it too, with the issue's unit; declared here so the document names it.
 CITIZEN_DATA_SCOPE = Depends(RequiredScope(CITIZEN_DATA))
 

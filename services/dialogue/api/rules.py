@@ -4,17 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.api import access
-from services.dialogue.api.deps import dialogue_runtime
+from services.dialogue.api.deps import Runtime, UnitQuery
 from services.dialogue.application import queries
 from services.dialogue.application import rules as handlers
 from services.dialogue.application.commands import SetRule
 from services.dialogue.application.compliance import evaluate_period
-from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.events import Role
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
@@ -22,8 +21,6 @@ from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_RULES])
-Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 
 
 @router.get("/dialogue-rules")

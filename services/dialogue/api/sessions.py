@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, dialogue_runtime, named
+from services.dialogue.api.deps import Id, Runtime, UnitQuery, named
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
 from services.dialogue.application.commands import (
@@ -21,7 +21,6 @@ from services.dialogue.application.commands import (
     RaiseIssue,
     RescheduleSession,
 )
-from services.dialogue.application.runtime import DialogueRuntime
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import tagged
@@ -30,8 +29,6 @@ from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_SESSIONS])
-Runtime = Annotated[DialogueRuntime, Depends(dialogue_runtime)]
-UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 Status = Literal["planned", "cancelled", "held", "closed"]
 
 
