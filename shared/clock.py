@@ -15,3 +15,8 @@ def today_vn() -> date:
 def format_date_vn(value: date) -> str:
     """dd/mm/yyyy, as Vietnamese documents write dates."""
     return value.strftime("%d/%m/%Y")
+
+
+def iso_or_none(value: date | None) -> str | None:
+    """A date's (or an instant's) ISO 8601 text for a JSON body; None stays None."""
+    return value.isoformat() if value is not None else None

@@ -26,7 +26,6 @@ import time
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
@@ -50,6 +49,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import DropTable
 from sqlalchemy.sql.elements import quoted_name
 
+from shared.clock import iso_or_none
 from shared.consumer import (
     BatchHandler,
     ConsumerRunner,
@@ -609,8 +609,8 @@ class ReadModelRebuilds:
             "live_generation": live,
             "building_generation": building,
             "requested_by": row["requested_by"],
-            "started_at": _iso(row["started_at"]),
-            "switched_at": _iso(row["switched_at"]),
+            "started_at": iso_or_none(row["started_at"]),
+            "switched_at": iso_or_none(row["switched_at"]),
             "events_applied": sum(int(c.get("events_applied", 0)) for c in consumers),
             "consumers": consumers,
         }
@@ -622,7 +622,3 @@ class ReadModelRebuilds:
                  else query.order_by(g.generation.desc()).limit(1))
         with read_connection(self._engine) as conn:
             return conn.execute(query).mappings().first()
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None

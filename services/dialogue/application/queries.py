@@ -20,6 +20,7 @@ from services.dialogue.adapters.tables import (
 )
 from services.dialogue.domain.commitments import Commitment
 from shared.adminunits import default_catalogue
+from shared.clock import iso_or_none
 from shared.db import row_or_not_found
 from shared.errors import InvalidInput
 from shared.eventstore import EventStore
@@ -74,10 +75,6 @@ def unit_name(code: str, on: date) -> str:
     return unit.name
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _page(query: Select[Any], limit: int, offset: int) -> Select[Any]:
     return query.limit(max(1, min(limit, MAX_PAGE))).offset(max(offset, 0))
 
@@ -100,8 +97,8 @@ def head_dict(row: Any, on: date | None = None) -> dict[str, Any]:
         "role": row.role,
         "role_label": messages.ROLE[row.role],
         "full_name": row.full_name,
-        "from_date": _iso(row.from_date),
-        "to_date": _iso(row.to_date),
+        "from_date": iso_or_none(row.from_date),
+        "to_date": iso_or_none(row.to_date),
         "leave_reason": row.leave_reason,
         "predecessor_head_id": row.predecessor_head_id,
         "successor_head_id": row.successor_head_id,
@@ -161,24 +158,24 @@ def session_dict(row: Any) -> dict[str, Any]:
         "unit_name": unit_name(row.unit_code, on),
         "status": row.status,
         "status_label": messages.SESSION_STATUS[row.status],
-        "planned_on": _iso(row.planned_on),
-        "held_on": _iso(row.held_on),
+        "planned_on": iso_or_none(row.planned_on),
+        "held_on": iso_or_none(row.held_on),
         "topic": row.topic,
         "place": row.place,
         "co_organiser": row.co_organiser,
         "head_ids": json.loads(row.head_ids),
         "rescheduled_count": row.rescheduled_count,
-        "cancelled_on": _iso(row.cancelled_on),
+        "cancelled_on": iso_or_none(row.cancelled_on),
         "cancel_reason": row.cancel_reason,
         "report": None
         if row.report_filed_on is None
         else {
-            "filed_on": _iso(row.report_filed_on),
+            "filed_on": iso_or_none(row.report_filed_on),
             "attendance": row.attendance,
             "organisations": json.loads(row.organisations or "[]"),
             "summary": row.summary,
         },
-        "reminders": {"3": _iso(row.reminded_3_on), "7": _iso(row.reminded_7_on)},
+        "reminders": {"3": iso_or_none(row.reminded_3_on), "7": iso_or_none(row.reminded_7_on)},
         "version": row.version,
     }
 
@@ -260,7 +257,7 @@ def issue_dict(row: Any) -> dict[str, Any]:
         "handling_label": messages.HANDLING[row.handling],
         "assigned_agency": row.assigned_agency,
         "answer": row.answer,
-        "raised_on": _iso(row.raised_on),
+        "raised_on": iso_or_none(row.raised_on),
         "has_citizen_contact": row.has_citizen_contact,
         "version": row.version,
     }
@@ -311,14 +308,14 @@ def commitment_dict(row: Any) -> dict[str, Any]:
         "unit_code": row.unit_code,
         "responsible_agency": row.responsible_agency,
         "text": row.text,
-        "made_on": _iso(row.made_on),
-        "due_on": _iso(row.due_on),
+        "made_on": iso_or_none(row.made_on),
+        "due_on": iso_or_none(row.due_on),
         "progress_pct": row.progress_pct,
         "status": row.status,
         "status_label": messages.COMMITMENT_STATUS[row.status],
-        "last_update_on": _iso(row.last_update_on),
-        "completed_on": _iso(row.completed_on),
-        "overdue_since": _iso(row.overdue_since),
+        "last_update_on": iso_or_none(row.last_update_on),
+        "completed_on": iso_or_none(row.completed_on),
+        "overdue_since": iso_or_none(row.overdue_since),
         "version": row.version,
     }
 
@@ -400,7 +397,7 @@ def list_rules(conn: Connection) -> list[dict[str, Any]]:
             "level": r.level,
             "level_label": messages.LEVEL[r.level],
             "min_sessions_per_year": r.min_sessions_per_year,
-            "effective_from": _iso(r.effective_from),
+            "effective_from": iso_or_none(r.effective_from),
             "legal_basis": r.legal_basis,
             "note": r.note,
         }

@@ -27,6 +27,7 @@ from services.indicators.domain.planevents import (
 )
 from shared.adminunits import default_catalogue
 from shared.aggregate import Aggregate
+from shared.clock import iso_or_none
 from shared.envelope import EventRegistry
 from shared.errors import NotFound
 from shared.eventstore import EventStore
@@ -168,8 +169,8 @@ def duty_view(reader: PlanReader, period_id: str, on: date) -> dict[str, Any]:
             "district_name": unit.name if unit else code,
             "status": standing.status,
             "status_label": standing.label,
-            "first_submitted_on": _iso(standing.first_submitted_on),
-            "last_submitted_on": _iso(standing.last_submitted_on),
+            "first_submitted_on": iso_or_none(standing.first_submitted_on),
+            "last_submitted_on": iso_or_none(standing.last_submitted_on),
             "returns": standing.returns,
             "last_return_reason": returns[-1].reason if returns else None,
             "revision": latest.revision if latest else 0,
@@ -194,7 +195,3 @@ def duty_view(reader: PlanReader, period_id: str, on: date) -> dict[str, Any]:
         "status_counts": counts,
         "districts": rows,
     }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None

@@ -47,6 +47,7 @@ from services.indicators.domain.facts import (
 )
 from services.indicators.domain.scope import ScopeTree
 from shared.adminunits import level_of_code
+from shared.clock import iso_or_none
 from shared.planrules import (
     CHUA_DEN_HAN,
     Status,
@@ -99,7 +100,7 @@ def render(source: ModelState | HeadRecord | SiteState | ReportedFact) -> dict[s
             "field": source.field,
             "started_on": source.started_on.isoformat(),
             "recognition_level": source.recognition_level,
-            "closed_on": _iso(source.closed_on),
+            "closed_on": iso_or_none(source.closed_on),
         }
     if isinstance(source, HeadRecord):
         term = source.term
@@ -109,7 +110,7 @@ def render(source: ModelState | HeadRecord | SiteState | ReportedFact) -> dict[s
             "role": term.role,
             "full_name": term.full_name,
             "in_office_from": term.start.isoformat(),
-            "in_office_to": _iso(term.to),
+            "in_office_to": iso_or_none(term.to),
             "required_sessions": source.required,
             "sessions_held": len(source.sessions),
             "sessions": [
@@ -123,9 +124,9 @@ def render(source: ModelState | HeadRecord | SiteState | ReportedFact) -> dict[s
             "site_code": source.site_code,
             "name": source.name,
             "commune_code": source.commune_code,
-            "dossier_lodged_on": _iso(source.dossier_on),
+            "dossier_lodged_on": iso_or_none(source.dossier_on),
             "certificate_number": source.certificate,
-            "certificate_issued_on": _iso(source.certificate_on),
+            "certificate_issued_on": iso_or_none(source.certificate_on),
         }
     return {
         "unit_code": source.unit_code,
@@ -138,10 +139,6 @@ def render(source: ModelState | HeadRecord | SiteState | ReportedFact) -> dict[s
         "note": source.note,
         "source_document": source.source_document,
     }
-
-
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
 
 
 @dataclass(frozen=True)

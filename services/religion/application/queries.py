@@ -21,6 +21,7 @@ from services.religion.domain.workflow import (
     overdue_days,
 )
 from shared.adminunits import default_catalogue, fold
+from shared.clock import iso_or_none
 from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
@@ -64,10 +65,6 @@ def _dossier_view(state: str, since: date | None, on: date) -> dict[str, Any]:
     }
 
 
-def _iso(value: date | None) -> str | None:
-    return value.isoformat() if value else None
-
-
 def _unit_name(code: str, on: date, stored: str | None) -> str | None:
     # Named as of the date asked, as every service names it (the stored name is the one of
     # the registration date: 11755 was "Thị trấn Tiên Lãng" then, "Xã Tiên Lãng" today).
@@ -88,14 +85,14 @@ def site_item(row: Any, on: date) -> dict[str, Any]:
         "address": row.address,
         "land_area_m2": row.land_area_m2,
         "land_use_origin": row.land_use_origin,
-        "registered_on": _iso(row.registered_on),
+        "registered_on": iso_or_none(row.registered_on),
         "status": row.status,
         "status_label": messages.SITE_STATUS[row.status],
-        "closed_on": _iso(row.closed_on),
+        "closed_on": iso_or_none(row.closed_on),
         "dossier": _dossier_view(row.dossier_state, row.dossier_state_since, on)
-        | {"lodged_on": _iso(row.dossier_lodged_on)},
+        | {"lodged_on": iso_or_none(row.dossier_lodged_on)},
         "certificate": {"number": row.certificate_number,
-                        "issued_on": _iso(row.certificate_issued_on)}
+                        "issued_on": iso_or_none(row.certificate_issued_on)}
         if row.has_certificate else None,
         "version": row.site_version,
         "dossier_version": row.dossier_version,
@@ -176,11 +173,11 @@ def site_detail(conn: Connection, store: EventStore, code: str, on: date) -> dic
     item["certificates"] = [
         {
             "number": c.number,
-            "issued_on": _iso(c.issued_on),
+            "issued_on": iso_or_none(c.issued_on),
             "issuing_authority": c.issuing_authority,
             "certified_area_m2": c.certified_area_m2,
             "status": c.status,
-            "revoked_on": _iso(c.revoked_on),
+            "revoked_on": iso_or_none(c.revoked_on),
             "revoke_reason": c.revoke_reason,
         }
         for c in conn.execute(
@@ -201,10 +198,10 @@ def certificate_by_number(conn: Connection, number: str) -> dict[str, Any]:
                            "CERTIFICATE_NOT_FOUND",
                            messages.CERTIFICATE_NOT_FOUND.format(number=number))
     return {
-        "number": row.number, "site_code": row.site_code, "issued_on": _iso(row.issued_on),
+        "number": row.number, "site_code": row.site_code, "issued_on": iso_or_none(row.issued_on),
         "issuing_authority": row.issuing_authority,
         "certified_area_m2": row.certified_area_m2, "status": row.status,
-        "revoked_on": _iso(row.revoked_on), "revoke_reason": row.revoke_reason,
+        "revoked_on": iso_or_none(row.revoked_on), "revoke_reason": row.revoke_reason,
     }
 
 
@@ -283,10 +280,10 @@ def state_as_of(
         "land_use_origin": site.land_use_origin,
         "status": "closed" if site.closed else "active",
         "dossier": _dossier_view(dossier.state, dossier.state_since, on)
-        | {"lodged_on": _iso(dossier.lodged_on)},
+        | {"lodged_on": iso_or_none(dossier.lodged_on)},
         "certificate": {
             "number": cert.number,
-            "issued_on": _iso(cert.issued_on),
+            "issued_on": iso_or_none(cert.issued_on),
             "issuing_authority": cert.issuing_authority,
             "certified_area_m2": cert.certified_area_m2,
         } if cert.valid else None,
@@ -310,8 +307,8 @@ def case_item(row: Any) -> dict[str, Any]:
         "reference": row.reference,
         "state": row.state,
         "state_label": messages.CASE_STATES[row.state],
-        "detected_on": _iso(row.detected_on),
-        "state_since": _iso(row.state_since),
+        "detected_on": iso_or_none(row.detected_on),
+        "state_since": iso_or_none(row.state_since),
         "referred_to": row.referred_to,
         "allowed_actions": [
             {"action": a, "label": messages.CASE_ACTIONS[a]}

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from shared.clock import iso_or_none
 from shared.taskrules import (
     ITEM_STATUS_LABELS,
     ITEM_STATUS_ORDER,
@@ -266,8 +267,8 @@ def submissions_section(
             "district_name": district_name(code),
             "status": standing.status,
             "status_label": SUBMISSION_STATUS_LABELS[standing.status],
-            "first_submitted_on": _iso(standing.first_submitted_on),
-            "last_submitted_on": _iso(standing.last_submitted_on),
+            "first_submitted_on": iso_or_none(standing.first_submitted_on),
+            "last_submitted_on": iso_or_none(standing.last_submitted_on),
             "returns": standing.returns,
             "last_return_reason": returned[-1]["reason"] if returned else None,
             "revision": latest["revision"] if latest else 0,
@@ -288,7 +289,3 @@ def submissions_section(
         "status_counts": counts,
         "districts": rows,
     }
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None
