@@ -43,7 +43,7 @@ import calendar
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Final, Literal
+from typing import Any, Final, Literal
 
 from shared.conferencedates import CONFERENCE_MONTHS, conference_cutoff
 
@@ -193,6 +193,25 @@ SUBMITTED: frozenset[str] = frozenset({"nop_dung_han", "nop_muon"})
 SUBMISSION_STATUS_ORDER: dict[str, int] = {
     "qua_han_chua_nop": 0, "tra_lai": 1, "chua_nop": 2, "nop_muon": 3, "nop_dung_han": 4,
 }
+
+
+def submission_tally(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The district boards' rows of a period (each with its `status` and `district_code`),
+    worst first, under the tally every view of the duty shows: owed, submitted (on time or
+    late), each status's count."""
+    rows.sort(key=lambda r: (SUBMISSION_STATUS_ORDER[r["status"]], r["district_code"]))
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in SUBMISSION_STATUS_LABELS}
+    return {
+        "owed": len(rows),
+        "submitted": counts["nop_dung_han"] + counts["nop_muon"],
+        "on_time": counts["nop_dung_han"],
+        "late": counts["nop_muon"],
+        "returned": counts["tra_lai"],
+        "missing_overdue": counts["qua_han_chua_nop"],
+        "status_counts": counts,
+        "districts": rows,
+    }
+
 
 SubmissionAct = Literal["submitted", "returned"]
 ReminderKind = Literal["before", "after"]

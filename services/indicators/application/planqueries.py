@@ -34,9 +34,8 @@ from shared.eventstore import EventStore
 from shared.taskrules import (
     ITEM_STATUS_ORDER,
     RECURRENCE_LABELS,
-    SUBMISSION_STATUS_LABELS,
-    SUBMISSION_STATUS_ORDER,
     item_standing,
+    submission_tally,
 )
 
 A = TypeVar("A", bound=Aggregate)
@@ -179,19 +178,9 @@ def duty_view(reader: PlanReader, period_id: str, on: date) -> dict[str, Any]:
             "reminders": sorted(report.reminded),
             "version": report.version,
         })
-    rows.sort(key=lambda r: (SUBMISSION_STATUS_ORDER[r["status"]], r["district_code"]))
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in SUBMISSION_STATUS_LABELS}
-    submitted = counts["nop_dung_han"] + counts["nop_muon"]
     return {
         "period_id": period_id,
         "deadline": duty.deadline.isoformat(),
         "on": on.isoformat(),
-        "owed": len(rows),
-        "submitted": submitted,
-        "on_time": counts["nop_dung_han"],
-        "late": counts["nop_muon"],
-        "returned": counts["tra_lai"],
-        "missing_overdue": counts["qua_han_chua_nop"],
-        "status_counts": counts,
-        "districts": rows,
+        **submission_tally(rows),
     }

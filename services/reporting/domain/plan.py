@@ -23,13 +23,13 @@ from shared.taskrules import (
     ITEM_STATUS_LABELS,
     ITEM_STATUS_ORDER,
     SUBMISSION_STATUS_LABELS,
-    SUBMISSION_STATUS_ORDER,
     Progress,
     Schedule,
     SubmissionFact,
     item_standing,
     names_district_boards,
     submission_standing,
+    submission_tally,
 )
 
 
@@ -274,18 +274,9 @@ def submissions_section(
             "revision": latest["revision"] if latest else 0,
             "figures": dict(latest["figures"]) if latest else {},
         })
-    rows.sort(key=lambda r: (SUBMISSION_STATUS_ORDER[r["status"]], r["district_code"]))
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in SUBMISSION_STATUS_LABELS}
     return {
         "period_id": period_id,
         "deadline": deadline.isoformat(),
         "judged_on": on.isoformat(),
-        "owed": len(rows),
-        "submitted": counts["nop_dung_han"] + counts["nop_muon"],
-        "on_time": counts["nop_dung_han"],
-        "late": counts["nop_muon"],
-        "returned": counts["tra_lai"],
-        "missing_overdue": counts["qua_han_chua_nop"],
-        "status_counts": counts,
-        "districts": rows,
+        **submission_tally(rows),
     }
