@@ -13,6 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from shared.csvupload import UnreadableText, csv_dialect, csv_text
 from shared.safecells import csv_bytes, put_row
 from shared.xlsxguard import UnreadableWorkbook, xlsx_rows
 
@@ -45,21 +46,10 @@ def _blank(cells: Sequence[Cell]) -> bool:
 
 def _read_csv(content: bytes, max_rows: int) -> Table:
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            # Older Vietnamese Windows exports.
-            text = content.decode("cp1258")
-        except UnicodeDecodeError as exc:
-            raise UnreadableTable("encoding") from exc
-    if "\x00" in text:
-        raise UnreadableTable("binary")
-    sample = text[:4096]
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text), dialect)
+        text = csv_text(content)
+    except UnreadableText as exc:
+        raise UnreadableTable(exc.reason) from exc
+    reader = csv.reader(io.StringIO(text), csv_dialect(text[:4096]))
     header: list[str] = []
     rows: list[tuple[int, list[Cell]]] = []
     try:

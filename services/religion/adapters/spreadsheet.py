@@ -9,10 +9,10 @@ import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from services.religion import messages
 from shared.adminunits import fold
+from shared.csvupload import UnreadableText, csv_dialect, csv_text
 from shared.errors import InvalidInput
 from shared.xlsxguard import UnreadableWorkbook, xlsx_rows
 
@@ -81,20 +81,10 @@ def _plain(value: object) -> Cell:
 
 def _csv_rows(filename: str, content: bytes) -> Iterable[Sequence[Cell]]:
     try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        # Older Vietnamese Windows exports; NFC normalisation happens in validation.
-        try:
-            text = content.decode("cp1258")
-        except UnicodeDecodeError as exc:
-            raise _unreadable(filename, messages.IMPORT_NOT_UTF8) from exc
-    if "\x00" in text:
-        raise _unreadable(filename, messages.IMPORT_NOT_UTF8)
-    sample = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS])
-    try:
-        dialect: Any = csv.Sniffer().sniff(sample, delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
+        text = csv_text(content)
+    except UnreadableText as exc:
+        raise _unreadable(filename, messages.IMPORT_NOT_UTF8) from exc
+    dialect = csv_dialect("\n".join(text.splitlines()[:HEADER_SEARCH_ROWS]))
     try:
         yield from csv.reader(io.StringIO(text, newline=""), dialect)
     except csv.Error as exc:  # e.g. a cell past the csv module's 128 KiB field limit
