@@ -267,6 +267,9 @@ PLAN_PAGE_NO_PLAN = "Chưa có kế hoạch công tác của năm này trong h�
 
 # -- dashboard ------------------------------------------------------------------------------
 DASH_TITLE = "Bảng điều khiển công tác dân vận"
+#: What the header's links are, for screen readers: the thematic reports, the other pages.
+NAV_THEMES = "Báo cáo chuyên đề"
+NAV_PAGES = "Trang"
 DASH_SHORT_MONTHS = {3: "3 tháng", 6: "6 tháng", 9: "9 tháng", 12: "Năm"}
 DASH_PREVIOUS = "Kỳ trước: {value}%"
 DASH_TARGET = "chỉ tiêu"

@@ -6,11 +6,8 @@ Stable ids and data attributes (`tile-I1`, `data-indicator`, `data-value`, `data
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from html import escape
-from importlib import resources
-from string import Template
 from typing import Any
 from urllib.parse import urlencode
 
@@ -27,7 +24,14 @@ from services.reporting.application.views import (
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS
 from services.reporting.domain.periods import Period
-from shared.clock import VN_TZ, format_date_vn
+from services.reporting.outputs.page import (
+    data_window,
+    finalised_note,
+    nav,
+    period_options,
+    render_page,
+)
+from shared.clock import format_date_vn
 
 DRILL_FIGURES = ("sites", "sessions_held", "commitments_overdue", "models_active")
 
@@ -36,12 +40,6 @@ DRILL_FIGURES = ("sites", "sessions_held", "commitments_overdue", "models_active
 class ProgressPoint:
     period: Period
     indicators: dict[str, dict[str, Any]] | None  # None: period not yet cut off
-
-
-@functools.cache
-def _template() -> Template:
-    text = (resources.files("services.reporting.outputs") / "dashboard.html").read_text("utf-8")
-    return Template(text)
 
 
 def render_dashboard(
@@ -55,23 +53,20 @@ def render_dashboard(
     query = urlencode({"scope": report.scope, "unit": unit})
     heading = messages.THEME_TITLES[theme] if theme else messages.DASH_TITLE
     node = report.tree.nodes[unit]
-    return _template().substitute(
-        page_title=escape(f"{heading} — {period_name(report.period)}"),
-        heading=escape(heading),
-        theme_links=_theme_links(report, theme),
+    return render_page(
+        "dashboard.html",
+        title=f"{heading} — {period_name(report.period)}",
+        heading=heading,
+        head='<script src="/static/reporting/dashboard.js" defer></script>',
+        nav=nav(messages.NAV_THEMES, _theme_links(report, theme)),
         form_action=base,
-        period_options=_period_options(report.period, period_choices),
+        period_options=period_options(report.period, period_choices),
         unit_code=escape(unit),
         scope=escape(report.scope),
-        window_text=escape(messages.DATA_WINDOW.format(
-            data_from=format_date_vn(report.period.data_from),
-            cutoff_on=format_date_vn(report.period.cutoff_on),
-            as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
-            # The unit shown, not the report's root: a commune's page names the commune.
-            scope=messages.SCOPE_SUFFIX.format(scope=node.name),
-        )),
+        # The unit shown, not the report's root: a commune's page names the commune.
+        window_text=data_window(report, node.name),
         no_data_html=_no_data(report) if not has_data else "",
-        finalised_html=_finalised(report),
+        finalised_html=finalised_note(report, with_changes=True),
         docx_href=escape(f"{api}/report.docx?{query}"),
         pdf_href=escape(f"{api}/report.pdf?{query}"),
         xlsx_href=escape(f"{api}/tables.xlsx?{query}"),
@@ -106,31 +101,10 @@ def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _period_options(current: Period, choices: list[Period]) -> str:
-    options = []
-    for period in choices:
-        selected = " selected" if period.id == current.id else ""
-        options.append(
-            f'<option value="{period.id}"{selected}>{escape(period_name(period))}</option>'
-        )
-    return "".join(options)
-
-
 def _no_data(report: Report) -> str:
     text = messages.DASH_NO_DATA.format(
         period=period_name(report.period), data_from=format_date_vn(report.period.data_from))
     return f'<p class="no-data" id="no-data">{escape(text)}</p>'
-
-
-def _finalised(report: Report) -> str:
-    if report.finalisation is None:
-        return ""
-    when = report.finalisation.finalised_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
-    text = messages.DASH_FINALISED.format(when=when, hash=report.finalisation.content_hash[:12])
-    if report.differences:
-        text += messages.DASH_CHANGED.format(count=len(report.differences))
-        return f'<p class="finalised changed" id="finalised">{escape(text)}</p>'
-    return f'<p class="finalised" id="finalised">{escape(text)}</p>'
 
 
 def _href(base: str, report: Report, unit: str) -> str:

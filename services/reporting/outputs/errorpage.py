@@ -6,26 +6,19 @@ error) and nothing more, so a person and a program are told the same thing.
 
 from __future__ import annotations
 
-import functools
 from html import escape
-from importlib import resources
-from string import Template
 from typing import Any
 
 from services.reporting import messages
-
-
-@functools.cache
-def _template() -> Template:
-    text = (resources.files("services.reporting.outputs") / "errorpage.html").read_text("utf-8")
-    return Template(text)
+from services.reporting.outputs.page import render_page
 
 
 def render_error_page(status: int, error: dict[str, Any]) -> str:
     heading = messages.ERROR_PAGE_TITLES.get(status, messages.ERROR_PAGE_TITLE_OTHER)
-    return _template().substitute(
-        title=escape(f"{heading} — {messages.DASH_TITLE}"),
-        heading=escape(heading),
+    return render_page(
+        "errorpage.html",
+        title=f"{heading} — {messages.DASH_TITLE}",
+        heading=heading,
         code=escape(str(error.get("code", ""))),
         status=status,
         message=escape(str(error.get("message", ""))),

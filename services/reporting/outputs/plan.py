@@ -5,47 +5,38 @@ from __future__ import annotations
 
 from datetime import date
 from html import escape
-from importlib import resources
-from string import Template
 from typing import Any
 
 from services.reporting import messages
 from services.reporting.application.reports import Report
 from services.reporting.application.views import period_name
 from services.reporting.domain.periods import Period
-from shared.clock import VN_TZ, format_date_vn
+from services.reporting.outputs.page import (
+    data_window,
+    finalised_note,
+    nav,
+    period_options,
+    render_page,
+)
+from shared.clock import format_date_vn
 
 
 def render_plan_page(report: Report, choices: list[Period]) -> str:
-    text = (resources.files("services.reporting.outputs") / "plan.html").read_text("utf-8")
     heading = messages.PLAN_PAGE_TITLE
-    return Template(text).substitute(
-        page_title=escape(f"{heading} — {period_name(report.period)}"),
-        heading=escape(heading),
-        period_id=escape(report.period.id),
-        dashboard_title=escape(messages.DASH_TITLE),
+    back = (f'<a id="dashboard-link" href="/?period={escape(report.period.id)}">'
+            f"{escape(messages.DASH_TITLE)}</a>")
+    return render_page(
+        "plan.html",
+        title=f"{heading} — {period_name(report.period)}",
+        heading=heading,
+        head='<link rel="stylesheet" href="/static/reporting/plan.css">',
+        nav=nav(messages.NAV_PAGES, back),
         scope=escape(report.scope),
-        period_options="".join(
-            f'<option value="{escape(p.id)}"'
-            f'{" selected" if p.id == report.period.id else ""}>'
-            f"{escape(period_name(p))}</option>" for p in choices),
-        window_text=escape(messages.DATA_WINDOW.format(
-            data_from=format_date_vn(report.period.data_from),
-            cutoff_on=format_date_vn(report.period.cutoff_on),
-            as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
-            scope=messages.SCOPE_SUFFIX.format(scope=report.tree.root.name))),
-        finalised_html=_finalised(report),
+        period_options=period_options(report.period, choices),
+        window_text=data_window(report, report.tree.root.name),
+        finalised_html=finalised_note(report, with_changes=False),
         body=_body(report.plan),
     )
-
-
-def _finalised(report: Report) -> str:
-    if report.finalisation is None:
-        return ""
-    text = messages.DASH_FINALISED.format(
-        when=report.finalisation.finalised_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
-        hash=report.finalisation.content_hash[:12])
-    return f'<p class="finalised" id="finalised">{escape(text)}</p>'
 
 
 def _body(plan: dict[str, Any] | None) -> str:
