@@ -49,7 +49,8 @@ WRITE = "indicators:write"
 FIRST_CONTEST_YEAR = 2023
 
 
-def _not_future(on: date) -> None:
+def not_in_future(on: date) -> None:
+    """A business date (recognised, reported, done on...) is today at the latest."""
     if on > today_vn():
         raise InvalidInput("DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=format_date_vn(on)))
 
@@ -73,7 +74,7 @@ def _model(
 
 def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
-    _not_future(command.started_on)
+    not_in_future(command.started_on)
     unit = require_unit(command.unit_code, command.started_on, within=uow.jurisdiction)
     authorize(uow.context, WRITE, unit.code, command.started_on)
     model_id = command.model_id or f"MH-{uuid4().hex[:12].upper()}"
@@ -98,7 +99,7 @@ def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelop
 def recognise_model(
     uow: UnitOfWork, model_id: str, command: RecogniseModel
 ) -> list[EventEnvelope]:
-    _not_future(command.recognised_on)
+    not_in_future(command.recognised_on)
     model = _model(uow, model_id, command.expected_version, command.recognised_on)
     model.recognise(
         ModelRecognised(
@@ -112,7 +113,7 @@ def recognise_model(
 
 
 def close_model(uow: UnitOfWork, model_id: str, command: CloseModel) -> list[EventEnvelope]:
-    _not_future(command.closed_on)
+    not_in_future(command.closed_on)
     model = _model(uow, model_id, command.expected_version, command.closed_on)
     model.close(ModelClosed(model_id=model_id, closed_on=command.closed_on, reason=command.reason))
     return uow.save(model)
@@ -130,7 +131,7 @@ def submit_contest_entry(
     uow: UnitOfWork, year: int, command: SubmitContestEntry
 ) -> list[EventEnvelope]:
     _contest_year(year)
-    _not_future(command.submitted_on)
+    not_in_future(command.submitted_on)
     model = _model(uow, command.model_id, on=command.submitted_on)
     entry_id = command.entry_id or f"DT-{year}-{uuid4().hex[:10].upper()}"
     key = f"{year}:{command.model_id}"
@@ -162,7 +163,7 @@ def award_contest_entry(
     # Awards are decided by the city's contest board, not by the unit that entered.
     require_city(uow.context, WRITE)
     _contest_year(year)
-    _not_future(command.awarded_on)
+    not_in_future(command.awarded_on)
     entry = uow.load(ContestEntry, entry_id)
     if not entry.exists:
         raise NotFound("ENTRY_NOT_FOUND", messages.ENTRY_NOT_FOUND.format(entry_id=entry_id))
@@ -270,7 +271,7 @@ def record_reported_figure(
             ),
         )
     on = command.reported_on
-    _not_future(on)
+    not_in_future(on)
     if not definition.period_start <= on <= definition.period_end:
         raise InvalidInput(
             "REPORTED_DATE_OUTSIDE_PERIOD",

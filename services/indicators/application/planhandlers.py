@@ -18,6 +18,7 @@ from uuid import uuid4
 from services.indicators import messages
 from services.indicators.adapters.plandata import plan_issued
 from services.indicators.application.commands import UnitCode
+from services.indicators.application.handlers import WRITE, not_in_future
 from services.indicators.application.plancommands import (
     AddPlanItem,
     AmendPlanItem,
@@ -73,14 +74,9 @@ from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.taskrules import DISTRICT_BOARDS
 from shared.unitcheck import require_unit
 
-WRITE = "indicators:write"
 #: How long after a period's cut-off the Commission may set its reporting deadline.
 DEADLINE_LATEST_DAYS = 60
 
-
-def _not_future(on: date) -> None:
-    if on > today_vn():
-        raise InvalidInput("DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=format_date_vn(on)))
 
 
 def _in_year(on: date, year: int) -> None:
@@ -116,7 +112,7 @@ def record_plan_document(
     uow: UnitOfWork, year: int, command: RecordPlanDocument
 ) -> list[EventEnvelope]:
     require_city(uow.context, WRITE)
-    _not_future(command.issued_on)
+    not_in_future(command.issued_on)
     if not year - 1 <= command.issued_on.year <= year:
         raise InvalidInput(
             "DATE_OUTSIDE_PLAN_YEAR",
@@ -222,7 +218,7 @@ def _acting(
 def record_progress(
     uow: UnitOfWork, year: int, number: str, command: RecordProgress
 ) -> list[EventEnvelope]:
-    _not_future(command.reported_on)
+    not_in_future(command.reported_on)
     _in_year(command.reported_on, year)
     plan = _plan(uow, year)
     item = plan.item(number)
@@ -245,7 +241,7 @@ def reopen_item(
 ) -> list[EventEnvelope]:
     """The Commission reopens an item marked done: it takes progress again."""
     require_city(uow.context, WRITE)
-    _not_future(command.reopened_on)
+    not_in_future(command.reopened_on)
     _in_year(command.reopened_on, year)
     plan = _plan(uow, year)
     plan.item(number)
@@ -316,7 +312,7 @@ def act_on_inspection(
         action, on = "cancel", command.cancelled_on
         event = InspectionCancelled(year=year, number=number, inspection_id=inspection_id,
                                     cancelled_on=on, reason=command.reason)
-    _not_future(on)
+    not_in_future(on)
     # Follow-up of a conclusion may run into the next year; the other steps are the year's.
     if action != "follow_up":
         _in_year(on, year)
@@ -400,7 +396,7 @@ def submit_district_report(
     uow: UnitOfWork, period_id: str, district_code: str, command: SubmitDistrictReport
 ) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
-    _not_future(command.submitted_on)
+    not_in_future(command.submitted_on)
     year, months = parse_period(period_id)
     duty = _duty(uow, period_id, district_code, "submit")
     authorize(uow.context, WRITE, district_code, command.submitted_on)
@@ -430,7 +426,7 @@ def return_district_report(
 ) -> list[EventEnvelope]:
     # Returning a report for correction is the Commission's act, not the district's.
     require_city(uow.context, WRITE)
-    _not_future(command.returned_on)
+    not_in_future(command.returned_on)
     year, _ = parse_period(period_id)
     _duty(uow, period_id, district_code, "return")
     report = uow.load(DistrictReport, district_report_id(period_id, district_code),
