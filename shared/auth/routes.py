@@ -77,6 +77,14 @@ def expiry_of(on: date | None) -> datetime | None:
     return datetime.combine(on + timedelta(days=1), datetime.min.time(), tzinfo=VN_TZ)
 
 
+def _log_created(principal: Principal, key: apikeys.ApiKey, **details: Any) -> None:
+    """The security log's record of a new key: created, or a rotation's successor."""
+    security_event(
+        "authn_token_created", principal.actor, key.prefix, level="info", owner=key.owner,
+        **details,
+    )
+
+
 def _key_not_found(prefix: str) -> NotFound:
     return NotFound("API_KEY_NOT_FOUND", messages.API_KEY_NOT_FOUND.format(prefix=prefix))
 
@@ -157,15 +165,7 @@ def auth_router(settings: Settings) -> APIRouter:
                 expires_at=expiry_of(body.expires_on),
                 note=body.note,
             )
-        security_event(
-            "authn_token_created",
-            principal.actor,
-            key.prefix,
-            level="info",
-            owner=key.owner,
-            scopes=sorted(key.scopes),
-            unit_scope=key.unit_scope,
-        )
+        _log_created(principal, key, scopes=sorted(key.scopes), unit_scope=key.unit_scope)
         # The only time the secret leaves the service: the caller must store it now.
         return key.as_dict(utcnow()) | {"api_key": plaintext}
 
@@ -204,14 +204,7 @@ def auth_router(settings: Settings) -> APIRouter:
                 messages.API_KEY_NOT_ACTIVE.format(prefix=prefix),
             )
         key, plaintext = rotated
-        security_event(
-            "authn_token_created",
-            principal.actor,
-            key.prefix,
-            level="info",
-            owner=key.owner,
-            replaces=prefix,
-        )
+        _log_created(principal, key, replaces=prefix)
         return key.as_dict(utcnow()) | {
             "api_key": plaintext,
             "replaces": prefix,
