@@ -53,6 +53,18 @@ def item_schedule(item: PlanItemSpec, year: int) -> Schedule:
     return Schedule(item.recurrence, year, item.due_on)
 
 
+def _not_before(on: date, previous: date) -> None:
+    """A step of a course (an inspection's, a district report's) is not dated before the
+    step it follows."""
+    if on < previous:
+        raise InvalidInput(
+            "DATE_BEFORE_PREVIOUS_STEP",
+            messages.DATE_BEFORE_PREVIOUS_STEP.format(
+                on=format_date_vn(on), previous=format_date_vn(previous)
+            ),
+        )
+
+
 def work_id(year: int, number: str) -> str:
     return f"{year}:{number}"
 
@@ -325,13 +337,7 @@ class PlanItemWork(Aggregate):
             action == "follow_up" and inspection.follow_ups_completed
         ):
             raise _inspection_refused("ACTION_NOT_ALLOWED", action, inspection)
-        if on < inspection.last_on:
-            raise InvalidInput(
-                "DATE_BEFORE_PREVIOUS_STEP",
-                messages.DATE_BEFORE_PREVIOUS_STEP.format(
-                    on=format_date_vn(on), previous=format_date_vn(inspection.last_on)
-                ),
-            )
+        _not_before(on, inspection.last_on)
         self.record(event, on, unit_code=unit_code)
 
     def apply(self, event: DomainEvent) -> None:
@@ -449,27 +455,14 @@ class DistrictReport(Aggregate):
     def submit(self, event: DistrictReportSubmitted) -> None:
         if not self.owed:
             self._refuse("submit")
-        if self.acts and event.submitted_on < self.acts[-1].on:
-            raise InvalidInput(
-                "DATE_BEFORE_PREVIOUS_STEP",
-                messages.DATE_BEFORE_PREVIOUS_STEP.format(
-                    on=format_date_vn(event.submitted_on),
-                    previous=format_date_vn(self.acts[-1].on),
-                ),
-            )
+        if self.acts:
+            _not_before(event.submitted_on, self.acts[-1].on)
         self.record(event, event.submitted_on, unit_code=event.district_code)
 
     def return_for_correction(self, event: DistrictReportReturned) -> None:
         if self.owed:
             self._refuse("return")
-        if event.returned_on < self.acts[-1].on:
-            raise InvalidInput(
-                "DATE_BEFORE_PREVIOUS_STEP",
-                messages.DATE_BEFORE_PREVIOUS_STEP.format(
-                    on=format_date_vn(event.returned_on),
-                    previous=format_date_vn(self.acts[-1].on),
-                ),
-            )
+        _not_before(event.returned_on, self.acts[-1].on)
         self.record(event, event.returned_on, unit_code=event.district_code)
 
     def remind(
