@@ -25,6 +25,15 @@ def _uow(engine: Engine) -> UnitOfWork:
     return UnitOfWork(engine, EventStore("test", "danvan"), registry, CommandContext(actor="a"))
 
 
+def _write_once(engine: Engine, counter_id: str) -> None:
+    """Someone else's command: the counter at version 1."""
+    with _uow(engine) as uow:
+        counter = uow.load(Counter, counter_id)
+        counter.add(1)
+        uow.save(counter)
+        uow.commit()
+
+
 def _count(engine: Engine, table: object) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(table)).scalar_one())  # type: ignore[arg-type]
@@ -55,11 +64,7 @@ def test_rolled_back_command_leaves_no_event_and_no_outbox_row(engine: Engine) -
 
 
 def test_stale_writer_gets_412_with_the_current_version(engine: Engine) -> None:
-    with _uow(engine) as first:
-        mine = first.load(Counter, "c1")
-        mine.add(1)
-        first.save(mine)
-        first.commit()
+    _write_once(engine, "c1")
     with _uow(engine) as second, pytest.raises(PreconditionFailed) as info:
         # The caller last saw version 0 (If-Match: 0); someone has written since.
         second.load(Counter, "c1", expected_version=0)
@@ -69,11 +74,7 @@ def test_stale_writer_gets_412_with_the_current_version(engine: Engine) -> None:
 
 
 def test_append_at_a_stale_version_is_refused_by_the_store(engine: Engine) -> None:
-    with _uow(engine) as uow:
-        counter = uow.load(Counter, "c1")
-        counter.add(1)
-        uow.save(counter)
-        uow.commit()
+    _write_once(engine, "c1")
     with _uow(engine) as uow:
         stale = Counter.rehydrate("c1", [])  # as if loaded before the first write
         stale.add(5)

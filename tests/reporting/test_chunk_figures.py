@@ -135,12 +135,16 @@ def _same_both_ways(reporting: Reporting, periods: list[str], scopes: tuple[str,
                 assert fast.content_hash() == content_hash(fast.content())
 
 
-def test_reports_from_chunks_equal_reports_from_facts(reporting: Reporting) -> None:
+def _feed_everything(reporting: Reporting) -> None:
+    """The two quarters, then the later events in their two deliveries (the late one last)."""
     scenario = two_quarter_scenario()
     reporting.feed(scenario)
-    first, late = _more_events(scenario)
-    reporting.publish(first)
-    reporting.publish(late)
+    for delivery in _more_events(scenario):
+        reporting.publish(delivery)
+
+
+def test_reports_from_chunks_equal_reports_from_facts(reporting: Reporting) -> None:
+    _feed_everything(reporting)
     _same_both_ways(reporting, PERIODS, ("31",))
     _same_both_ways(reporting, [period_id(2023, 6), period_id(2025, 12)], ("VN",))
 
@@ -163,11 +167,7 @@ def test_reports_from_chunks_equal_reports_from_facts(reporting: Reporting) -> N
 
 
 def test_a_replay_rebuilds_the_same_chunks(reporting: Reporting) -> None:
-    scenario = two_quarter_scenario()
-    reporting.feed(scenario)
-    first, late = _more_events(scenario)
-    reporting.publish(first)
-    reporting.publish(late)
+    _feed_everything(reporting)
     live = _chunk_rows(reporting)
     assert live, "the projections wrote chunk figures"
     as_of = utcnow().isoformat()  # after every fact: from the chunks
