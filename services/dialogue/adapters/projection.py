@@ -17,6 +17,7 @@ from services.dialogue.adapters.tables import (
     commitments,
     heads,
     issues,
+    reminded_on,
     rules,
     session_heads,
     sessions,
@@ -160,8 +161,7 @@ def _report_filed(conn: Connection, e: SessionReportFiled, env: EventEnvelope) -
 
 
 def _reminder_due(conn: Connection, e: SessionReportReminderDue, env: EventEnvelope) -> None:
-    column = "reminded_3_on" if e.days_after_held == 3 else "reminded_7_on"
-    conn.execute(_session(e.session_id, env, **{column: e.due_on}))
+    conn.execute(_session(e.session_id, env, **{reminded_on(e.days_after_held): e.due_on}))
 
 
 def _issue_raised(conn: Connection, e: IssueRaised, env: EventEnvelope) -> None:

@@ -68,6 +68,12 @@ sessions = Table(
     Column("version", Integer, nullable=False),
 )
 
+def reminded_on(days: int) -> str:
+    """The sessions' column holding the day the report reminder `days` after the session fell
+    due (one column per day of `domain.sessions.REMINDER_DAYS`)."""
+    return f"reminded_{days}_on"
+
+
 # Which heads a session names (planned heads, then those who actually chaired it).
 session_heads = Table(
     "dlg_session_heads",

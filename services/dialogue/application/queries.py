@@ -14,11 +14,13 @@ from services.dialogue.adapters.tables import (
     commitments,
     heads,
     issues,
+    reminded_on,
     rules,
     session_heads,
     sessions,
 )
 from services.dialogue.domain.commitments import Commitment
+from services.dialogue.domain.sessions import REMINDER_DAYS
 from shared.adminunits import default_catalogue
 from shared.clock import iso_or_none
 from shared.db import row_or_not_found
@@ -175,7 +177,9 @@ def session_dict(row: Any) -> dict[str, Any]:
             "organisations": json.loads(row.organisations or "[]"),
             "summary": row.summary,
         },
-        "reminders": {"3": iso_or_none(row.reminded_3_on), "7": iso_or_none(row.reminded_7_on)},
+        "reminders": {
+            str(days): iso_or_none(getattr(row, reminded_on(days))) for days in REMINDER_DAYS
+        },
         "version": row.version,
     }
 

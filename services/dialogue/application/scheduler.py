@@ -15,11 +15,11 @@ from datetime import date, timedelta
 
 from sqlalchemy import and_, or_, select
 
-from services.dialogue.adapters.tables import commitments, sessions
+from services.dialogue.adapters.tables import commitments, reminded_on, sessions
 from services.dialogue.application.common import SCHEDULER, save
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.commitments import Commitment
-from services.dialogue.domain.sessions import DialogueSession
+from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.aggregate import UnitOfWork
 from shared.errors import ConcurrencyError
 from shared.logs import get_logger
@@ -42,16 +42,13 @@ def sessions_needing_reminder(runtime: ServiceRuntime, today: date) -> list[str]
                 select(sessions.c.session_id)
                 .where(
                     sessions.c.status == "held",
-                    or_(
+                    or_(*(
                         and_(
-                            sessions.c.reminded_3_on.is_(None),
-                            sessions.c.held_on <= today - timedelta(days=3),
-                        ),
-                        and_(
-                            sessions.c.reminded_7_on.is_(None),
-                            sessions.c.held_on <= today - timedelta(days=7),
-                        ),
-                    ),
+                            sessions.c[reminded_on(days)].is_(None),
+                            sessions.c.held_on <= today - timedelta(days=days),
+                        )
+                        for days in REMINDER_DAYS
+                    )),
                 )
                 .order_by(sessions.c.held_on, sessions.c.session_id)
             ).scalars()
