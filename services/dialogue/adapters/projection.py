@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, update
+from sqlalchemy import Connection, Table, delete, insert, update
 
 from services.dialogue.adapters.tables import (
     READ_MODELS,
@@ -90,11 +90,12 @@ def _name_heads(conn: Connection, session_id: str, head_ids: Iterable[str]) -> N
         conn.execute(insert(session_heads), rows)
 
 
-def _session(session_id: str, env: EventEnvelope, **values: Any) -> Any:
-    return (
-        update(sessions)
-        .where(sessions.c.session_id == session_id)
-        .values(version=env.aggregate_version, **values)
+def _versioned(table: Table, key: str, env: EventEnvelope, **values: Any) -> Any:
+    """The update of an aggregate's row (keyed by the table's one-column primary key) by one
+    of its events: `values`, and the version the event brought it to."""
+    (key_column,) = table.primary_key.columns
+    return update(table).where(key_column == key).values(
+        version=env.aggregate_version, **values
     )
 
 
@@ -119,7 +120,8 @@ def _session_planned(conn: Connection, e: SessionPlanned, env: EventEnvelope) ->
 
 def _session_rescheduled(conn: Connection, e: SessionRescheduled, env: EventEnvelope) -> None:
     conn.execute(
-        _session(
+        _versioned(
+            sessions,
             e.session_id,
             env,
             planned_on=e.planned_on,
@@ -130,25 +132,23 @@ def _session_rescheduled(conn: Connection, e: SessionRescheduled, env: EventEnve
 
 def _session_cancelled(conn: Connection, e: SessionCancelled, env: EventEnvelope) -> None:
     conn.execute(
-        _session(
-            e.session_id, env, status="cancelled", cancelled_on=e.cancelled_on,
-            cancel_reason=e.reason,
-        )
+        _versioned(sessions, e.session_id, env, status="cancelled", cancelled_on=e.cancelled_on,
+                   cancel_reason=e.reason)
     )
 
 
 def _session_held(conn: Connection, e: SessionHeld, env: EventEnvelope) -> None:
     conn.execute(
-        _session(
-            e.session_id, env, status="held", held_on=e.held_on, head_ids=json.dumps(e.head_ids)
-        )
+        _versioned(sessions, e.session_id, env, status="held", held_on=e.held_on,
+                   head_ids=json.dumps(e.head_ids))
     )
     _name_heads(conn, e.session_id, e.head_ids)
 
 
 def _report_filed(conn: Connection, e: SessionReportFiled, env: EventEnvelope) -> None:
     conn.execute(
-        _session(
+        _versioned(
+            sessions,
             e.session_id,
             env,
             status="closed",
@@ -161,7 +161,8 @@ def _report_filed(conn: Connection, e: SessionReportFiled, env: EventEnvelope) -
 
 
 def _reminder_due(conn: Connection, e: SessionReportReminderDue, env: EventEnvelope) -> None:
-    conn.execute(_session(e.session_id, env, **{reminded_on(e.days_after_held): e.due_on}))
+    column = reminded_on(e.days_after_held)
+    conn.execute(_versioned(sessions, e.session_id, env, **{column: e.due_on}))
 
 
 def _issue_raised(conn: Connection, e: IssueRaised, env: EventEnvelope) -> None:
@@ -191,14 +192,6 @@ def _contact_erased(conn: Connection, e: CitizenContactErased, env: EventEnvelop
     )
 
 
-def _commitment(commitment_id: str, env: EventEnvelope, **values: Any) -> Any:
-    return (
-        update(commitments)
-        .where(commitments.c.commitment_id == commitment_id)
-        .values(version=env.aggregate_version, **values)
-    )
-
-
 def _commitment_made(conn: Connection, e: CommitmentMade, env: EventEnvelope) -> None:
     conn.execute(
         insert(commitments),
@@ -221,7 +214,8 @@ def _commitment_made(conn: Connection, e: CommitmentMade, env: EventEnvelope) ->
 
 def _progress(conn: Connection, e: CommitmentProgressUpdated, env: EventEnvelope) -> None:
     conn.execute(
-        _commitment(
+        _versioned(
+            commitments,
             e.commitment_id,
             env,
             progress_pct=e.progress_pct,
@@ -233,19 +227,21 @@ def _progress(conn: Connection, e: CommitmentProgressUpdated, env: EventEnvelope
 
 def _completed(conn: Connection, e: CommitmentCompleted, env: EventEnvelope) -> None:
     conn.execute(
-        _commitment(e.commitment_id, env, status="done", completed_on=e.completed_on)
+        _versioned(commitments, e.commitment_id, env, status="done", completed_on=e.completed_on)
     )
 
 
 def _overdue(conn: Connection, e: CommitmentOverdue, env: EventEnvelope) -> None:
     conn.execute(
-        _commitment(e.commitment_id, env, status="overdue", overdue_since=e.overdue_since)
+        _versioned(commitments, e.commitment_id, env, status="overdue",
+                   overdue_since=e.overdue_since)
     )
 
 
 def _reopened(conn: Connection, e: CommitmentReopened, env: EventEnvelope) -> None:
     conn.execute(
-        _commitment(
+        _versioned(
+            commitments,
             e.commitment_id,
             env,
             status=e.status,
