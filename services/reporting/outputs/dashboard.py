@@ -28,7 +28,7 @@ from services.reporting.outputs.page import (
     data_window,
     finalised_note,
     nav,
-    period_options,
+    period_form,
     render_page,
 )
 from shared.clock import format_date_vn
@@ -59,10 +59,8 @@ def render_dashboard(
         heading=heading,
         head='<script src="/static/reporting/dashboard.js" defer></script>',
         nav=nav(messages.NAV_THEMES, _theme_links(report, theme)),
-        form_action=base,
-        period_options=period_options(report.period, period_choices),
-        unit_code=escape(unit),
-        scope=escape(report.scope),
+        period_form=period_form(base, report.period, period_choices, unit=unit,
+                                scope=report.scope),
         # The unit shown, not the report's root: a commune's page names the commune.
         window_text=data_window(report, node.name),
         no_data_html=_no_data(report) if not has_data else "",

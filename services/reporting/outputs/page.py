@@ -38,11 +38,19 @@ def nav(label: str, links: str) -> str:
     return f'<nav class="themes" aria-label="{escape(label)}">{links}</nav>'
 
 
-def period_options(current: Period, choices: list[Period]) -> str:
-    return "".join(
+def period_form(action: str, current: Period, choices: list[Period], **hidden: str) -> str:
+    """The period chooser; the page's other parameters (`hidden`, text) ride along."""
+    fields = "".join(
+        f'    <input type="hidden" name="{name}" value="{escape(value)}">\n'
+        for name, value in hidden.items()
+    )
+    options = "".join(
         f'<option value="{escape(p.id)}"{" selected" if p.id == current.id else ""}>'
         f"{escape(period_name(p))}</option>"
         for p in choices
+    )
+    return _template("periodform.html").substitute(
+        action=escape(action), period_options=options, hidden=fields
     )
 
 

@@ -15,7 +15,7 @@ from services.reporting.outputs.page import (
     data_window,
     finalised_note,
     nav,
-    period_options,
+    period_form,
     render_page,
 )
 from shared.clock import format_date_vn
@@ -31,8 +31,7 @@ def render_plan_page(report: Report, choices: list[Period]) -> str:
         heading=heading,
         head='<link rel="stylesheet" href="/static/reporting/plan.css">',
         nav=nav(messages.NAV_PAGES, back),
-        scope=escape(report.scope),
-        period_options=period_options(report.period, choices),
+        period_form=period_form("/ke-hoach", report.period, choices, scope=report.scope),
         window_text=data_window(report, report.tree.root.name),
         finalised_html=finalised_note(report, with_changes=False),
         body=_body(report.plan),
