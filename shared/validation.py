@@ -48,6 +48,9 @@ Code = Annotated[
 UnitCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
 ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(clean_text)]
 LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(clean_text)]
+#: The same two, where an empty text (after trimming) is refused.
+RequiredShortText = Annotated[ShortText, AfterValidator(_not_blank)]
+RequiredLongText = Annotated[LongText, AfterValidator(_not_blank)]
 
 # Dates: the plan's records start in the 1990s at the earliest and nothing is planned past this
 # century; a date outside is a typo or a probe, and year 1 overflows a conversion to UTC.

@@ -17,24 +17,17 @@ from pydantic_core import PydanticCustomError
 
 from services.dialogue import messages
 from services.dialogue.domain.events import Handling, IssueCategory, Level, Role
-from shared.validation import Day, LongText, Name, ShortText, UnitCode, clean_text
+from shared.validation import (
+    Day,
+    LongText,
+    Name,
+    RequiredLongText,
+    RequiredShortText,
+    ShortText,
+    UnitCode,
+    clean_text,
+)
 
-
-def _not_blank(value: str) -> str:
-    if not value:
-        raise PydanticCustomError("blank", messages.BLANK)
-    return value
-
-
-RequiredShortText = Annotated[
-    str, StringConstraints(max_length=500), AfterValidator(clean_text), AfterValidator(_not_blank)
-]
-RequiredLongText = Annotated[
-    str,
-    StringConstraints(max_length=10_000),
-    AfterValidator(clean_text),
-    AfterValidator(_not_blank),
-]
 HeadId = Annotated[str, StringConstraints(min_length=1, max_length=36), AfterValidator(clean_text)]
 
 

@@ -5,21 +5,8 @@ from __future__ import annotations
 from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
-from pydantic_core import PydanticCustomError
 
-from shared.validation import Day, LongText, Name, ShortText, Version, clean_text
-
-
-def _not_blank(value: str) -> str:
-    if not value:
-        raise PydanticCustomError("blank", "Không được để trống")
-    return value
-
-
-Description = Annotated[
-    str, StringConstraints(max_length=10_000), AfterValidator(clean_text),
-    AfterValidator(_not_blank),
-]
+from shared.validation import Day, LongText, Name, RequiredLongText, ShortText, Version, clean_text
 
 Religion = Literal[
     "Phật giáo",
@@ -125,7 +112,7 @@ class RevokeCertificate(Command):
 
 class OpenCase(Command):
     violation_type: ViolationType
-    description: Description
+    description: RequiredLongText
     detected_on: Day
     site_code: SiteCode | None = None
     commune_code: CommuneCode | None = None
