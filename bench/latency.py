@@ -64,7 +64,10 @@ async def steady_commands(
 ) -> None:
     """RATE registrations a second on a fixed schedule (a late answer does not delay the
     next one); the time of each 2xx into `answered`, each send's lag into `schedule`."""
-    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32)
+    # A connection idle past uvicorn's keep-alive (5 s) is closed by the server, and one
+    # reused just as it closes fails the send (httpx.ReadError, seen once under load): the
+    # client lets idle connections go first.
+    limits = httpx.Limits(max_connections=32, max_keepalive_connections=32, keepalive_expiry=2.0)
     # No limit on the wait for a free connection: on a loaded machine the schedule runs
     # ahead of the answers, and what is measured starts at each answer anyway.
     timeout = httpx.Timeout(60, pool=None)
