@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypeVar
+from urllib.parse import quote
 
 from fastapi import Depends, Header, Request
 from fastapi.responses import JSONResponse
@@ -145,9 +146,10 @@ class Command:
                 # The created aggregate's events come first (a command that also touches
                 # another one records that after).
                 created_id = result.events[0].aggregate_id if result.events else ""
-                headers["Location"] = (
+                # Percent-encoded: a header is Latin-1, and an id is the client's text.
+                headers["Location"] = quote(
                     location.format(id=created_id) if isinstance(location, str)
-                    else location(result)
+                    else location(result), safe="/?=&:@-._~",
                 )
                 return 201, body, headers
             return 200, body, headers

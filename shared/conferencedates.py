@@ -24,8 +24,10 @@ CONFERENCE_MONTHS: Final[tuple[int, ...]] = (3, 6, 9, 12)
 CONFERENCE_CUTOFF_DAY: Final = 14
 
 
-#: A conference period's id, "2023-6m": its year and the months it covers.
-_PERIOD_ID = re.compile(r"^(\d{4})-(3|6|9|12)m$")
+#: A conference period's id, "2023-6m": its year and the months it covers. ASCII digits only
+#: (`\\d` also takes "２０２３", which int() reads as 2023: a second id of the same period).
+PERIOD_ID_PATTERN: Final = r"^([0-9]{4})-(3|6|9|12)m$"
+_PERIOD_ID = re.compile(PERIOD_ID_PATTERN)
 #: The years a period id may name: the system's records start in 2015; nothing is planned
 #: past this century.
 FIRST_YEAR, LAST_YEAR = 2015, 2100

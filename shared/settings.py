@@ -10,6 +10,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from shared import messages
+from shared.adminunits.model import PROVINCE_CODE_PATTERN
 
 DEFAULT_PORTS: dict[str, int] = {
     "indicators": 8101,
@@ -72,7 +73,7 @@ class Settings(BaseSettings):
     # The one province this deployment serves (JURISDICTION, a 2-digit national code): every
     # unit a command records and every report scope must lie inside it on its date
     # (shared/unitcheck.py). Hai Phong for the Commission.
-    jurisdiction: str = Field(default="31", pattern=r"^\d{2}$")
+    jurisdiction: str = Field(default="31", pattern=PROVINCE_CODE_PATTERN)
 
     # Authentication (shared/auth, README "Xác thực"). "required": every API request carries a
     # bearer JWT or an API key. "development": credentials are used when present, otherwise the

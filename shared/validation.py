@@ -19,6 +19,7 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
 
 from shared import messages
+from shared.adminunits.model import UNIT_CODE_PATTERN
 
 # Tab, newline and carriage return are legitimate in free text; every other control
 # character (NUL above all, which PostgreSQL refuses) is not.
@@ -45,7 +46,7 @@ Code = Annotated[
     str,
     StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$"),
 ]
-UnitCode = Annotated[str, StringConstraints(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
+UnitCode = Annotated[str, StringConstraints(pattern=UNIT_CODE_PATTERN)]
 ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(clean_text)]
 LongText = Annotated[str, StringConstraints(max_length=10_000), AfterValidator(clean_text)]
 #: The same two, where an empty text (after trimming) is refused.
@@ -56,9 +57,10 @@ RequiredLongText = Annotated[LongText, AfterValidator(_not_blank)]
 # century; a date outside is a typo or a probe, and year 1 overflows a conversion to UTC.
 FIRST_DAY = date(1990, 1, 1)
 LAST_DAY = date(2100, 12, 31)
-_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# ASCII digits only: `\d` alone also takes other scripts' digits ("２０２３").
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _ISO_INSTANT = re.compile(
-    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?"
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?", re.ASCII
 )
 DATE_RANGE_TEXT = messages.DATE_RANGE.format(first=f"{FIRST_DAY:%d/%m/%Y}",
                                              last=f"{LAST_DAY:%d/%m/%Y}")

@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import apitexts, messages
+from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.aggregate import CommandContext
 from shared.apidocs import docs_router
 from shared.apitexts import OperationTexts, SchemaExamples
@@ -387,7 +388,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
         paging: LegacyPaging,
         actor: Annotated[str | None, Query(max_length=200)] = None,
         department: Annotated[str | None, Query(max_length=200)] = None,
-        unit: Annotated[str | None, Query(pattern=r"^\d{2}(\d{1}|\d{3})?$")] = None,
+        unit: Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)] = None,
         recorded_from: Instant | None = None,
         recorded_to: Instant | None = None,
         event_type: Annotated[str | None, Query(max_length=100)] = None,

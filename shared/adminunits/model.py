@@ -35,6 +35,25 @@ CODE_LENGTH: Final[dict[Level, int]] = {"province": 2, "district": 3, "commune":
 _LEVEL_BY_LENGTH: Final[dict[int, Level]] = {n: lv for lv, n in CODE_LENGTH.items()}
 
 
+def code_pattern(*levels: Level, nation: bool = False) -> str:
+    """The regular expression of the national codes of these levels (all when none is named),
+    with "VN" for the nation if asked. Digits are ASCII: `\\d` (in Python's re and in
+    pydantic's patterns) and str.isdigit() also take other scripts' digits, and int() reads
+    "２０２３" as 2023, so a code in full-width digits named a second copy of a real unit."""
+    alternatives = [f"[0-9]{{{CODE_LENGTH[level]}}}" for level in levels or LEVELS]
+    return "^(" + "|".join((["VN"] if nation else []) + alternatives) + ")$"
+
+
+#: Any unit's code (2, 3 or 5 digits); a province's, a district's, a commune's; a report scope.
+UNIT_CODE_PATTERN: Final = code_pattern()
+PROVINCE_CODE_PATTERN: Final = code_pattern("province")
+DISTRICT_CODE_PATTERN: Final = code_pattern("district")
+COMMUNE_CODE_PATTERN: Final = code_pattern("commune")
+LOCAL_UNIT_CODE_PATTERN: Final = code_pattern("district", "commune")
+SCOPE_CODE_PATTERN: Final = code_pattern("province", nation=True)
+NATION_OR_UNIT_CODE_PATTERN: Final = code_pattern(nation=True)
+
+
 def is_level(value: object) -> TypeGuard[Level]:
     return value in LEVELS
 
@@ -50,7 +69,7 @@ def is_succession_kind(value: object) -> TypeGuard[SuccessionKind]:
 def level_of_code(code: str) -> Level:
     """The level a national code belongs to, from its length (2, 3 or 5 digits)."""
     level = _LEVEL_BY_LENGTH.get(len(code))
-    if level is None or not code.isdigit():
+    if level is None or not (code.isascii() and code.isdigit()):
         raise ValueError(f"not a national administrative unit code: {code!r}")
     return level
 

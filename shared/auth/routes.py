@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Connection, Engine
 
 from shared import messages
+from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.auth import apikeys
 from shared.auth.checks import RequiredScope, may_read_unit, require_unit
 from shared.auth.devissuer import issue_dev_token
@@ -30,7 +31,7 @@ from shared.validation import Day, Name, ShortText
 
 Prefix = Annotated[str, Path(pattern=r"^[0-9a-f]{8}$")]
 ADMIN = Depends(RequiredScope("admin"))
-UnitScope = Annotated[str, Field(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+UnitScope = Annotated[str, Field(pattern=UNIT_CODE_PATTERN)]
 
 
 class NewKey(BaseModel):

@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 
 from services.dialogue.application.runtime import DialogueRuntime
+from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.commands import CommandResult
 from shared.ids import RecordIdPath
 from shared.web import runtime_of
 
 Id = RecordIdPath
 #: A unit filter: the city, a district or a commune.
-UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")]
+UnitQuery = Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)]
 
 
 # Dependencies without I/O are `async def`: a plain `def` costs each request a round trip

@@ -14,6 +14,7 @@ from services.dialogue.application import heads as handlers
 from services.dialogue.application import queries
 from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
 from services.dialogue.domain.events import Role
+from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import tagged
@@ -87,7 +88,7 @@ def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -
 
 @router.get("/units/{unit_code}/heads")
 def terms_of_unit(
-    unit_code: Annotated[str, Path(pattern=r"^\d{2}(\d{3})?$|^\d{3}$")], runtime: Runtime,
+    unit_code: Annotated[str, Path(pattern=UNIT_CODE_PATTERN)], runtime: Runtime,
     principal: AuthenticatedPrincipal,
 ) -> dict[str, Any]:
     """Every term of both head posts of a unit, oldest first."""

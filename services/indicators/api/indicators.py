@@ -32,6 +32,7 @@ from services.indicators.application.queries import (
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.figures import IndicatorFigures
 from shared.adminunits import UnknownUnitError
+from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.auth.checks import may_read_unit, readable_unit, require_city
 from shared.clock import format_date_vn, today_vn
 from shared.commandapi import CHANGED, CommandDep
@@ -44,7 +45,7 @@ from shared.validation import Day, Instant
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
-UnitQuery = Annotated[str | None, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+UnitQuery = Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)]
 
 
 def _moment(definition: Definition, on: date | None, as_of: datetime | None) -> Moment:

@@ -19,6 +19,7 @@ from services.indicators.application.commands import (
 )
 from services.indicators.application.queries import contest_view, models_view
 from services.indicators.domain.model import DanVanKheoModel
+from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.auth.checks import may_read_unit, readable_unit, require_unit
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
@@ -56,7 +57,7 @@ def close_model(model_id: IdPath, command: CloseModel, cmd: CommandDep) -> JSONR
 @router.get("/models")
 def list_models(
     request: Request,
-    unit: Annotated[str | None, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")] = None,
+    unit: Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)] = None,
     field: FieldQuery | None = None,
     active_only: bool = False,
     on: Day | None = None,

@@ -13,6 +13,7 @@ from services.indicators import messages
 from services.indicators.api.common import IdPath, YearPath, vn_time
 from services.indicators.application import planhandlers
 from services.indicators.application.plancommands import (
+    PLAN_ITEM_NUMBER_PATTERN,
     AddPlanItem,
     AmendPlanItem,
     CancelInspection,
@@ -37,22 +38,24 @@ from services.indicators.application.planqueries import (
     plan_view,
 )
 from services.indicators.application.planreminders import remind_district_reports
+from shared.adminunits.model import DISTRICT_CODE_PATTERN
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import may_read_unit, require_scope
 from shared.clock import today_vn
 from shared.commandapi import Command, CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import tagged, with_expected_version
+from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.envelope import EventEnvelope, utcnow
 from shared.validation import Day, Instant
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_PLAN])
 NumberPath = Annotated[
-    str, Path(max_length=20, pattern=r"^(II|III|IV)(\.\d{1,2}){1,2}(\.[a-z])?$")
+    str, Path(max_length=20, pattern=PLAN_ITEM_NUMBER_PATTERN)
 ]
-PeriodPath = Annotated[str, Path(max_length=10, pattern=r"^\d{4}-(3|6|9|12)m$")]
-DistrictPath = Annotated[str, Path(pattern=r"^\d{3}$")]
+PeriodPath = Annotated[str, Path(max_length=10, pattern=PERIOD_ID_PATTERN)]
+DistrictPath = Annotated[str, Path(pattern=DISTRICT_CODE_PATTERN)]
 
 
 def _run(

@@ -18,6 +18,7 @@ from shared.adminunits import (
     UnknownUnitError,
     default_catalogue,
 )
+from shared.adminunits.model import SCOPE_CODE_PATTERN, UNIT_CODE_PATTERN
 from shared.clock import format_date_vn, today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
@@ -29,9 +30,9 @@ from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1/units", tags=[messages.TAG_UNITS])
 
-UnitCodePath = Annotated[str, Path(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
-UnitCodeQuery = Annotated[str, Query(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
-ProvinceQuery = Annotated[str, Query(pattern=r"^\d{2}$|^VN$")]
+UnitCodePath = Annotated[str, Path(pattern=UNIT_CODE_PATTERN)]
+UnitCodeQuery = Annotated[str, Query(pattern=UNIT_CODE_PATTERN)]
+ProvinceQuery = Annotated[str, Query(pattern=SCOPE_CODE_PATTERN)]
 LevelQuery = Literal["province", "district", "commune"]
 
 

@@ -13,10 +13,11 @@ from services.indicators.domain.events import (
     ModelStatus,
     RecognitionLevel,
 )
+from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.planrules import Comparator
 from shared.validation import Code, Day, LongText, Name, ShortText, Version
 
-UnitCode = Annotated[str, Field(pattern=r"^\d{2}$|^\d{3}$|^\d{5}$")]
+UnitCode = Annotated[str, Field(pattern=UNIT_CODE_PATTERN)]
 IndicatorId = Annotated[
     str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 ]

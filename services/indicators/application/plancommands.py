@@ -3,22 +3,28 @@ reports; validated at the edge (pydantic)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.indicators.application.commands import UnitCode
 from services.indicators.domain.planevents import EvidenceKind, ItemKind
+from shared.adminunits.model import DISTRICT_CODE_PATTERN
 from shared.taskrules import Recurrence
 from shared.validation import Code, Day, LongText, ShortText, Version
+
+#: A plan item's number as the plan writes it: II.2.1, III.3, II.2.1.a (ASCII digits).
+PLAN_ITEM_NUMBER_PATTERN: Final = r"^(II|III|IV)(\.[0-9]{1,2}){1,2}(\.[a-z])?$"
 
 #: A party of the plan: a department of the Commission, the district boards, a partner unit.
 PartyCode = Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9\-]*$")]
 #: An item's number as the plan writes it: II.1.1, II.2.3.a, III.4, IV.3.
 ItemNumber = Annotated[
-    str, Field(max_length=20, pattern=r"^(II|III|IV)(\.\d{1,2}){1,2}(\.[a-z])?$")
+    str, Field(max_length=20, pattern=PLAN_ITEM_NUMBER_PATTERN)
 ]
-IndicatorRef = Annotated[str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z][\w.\-]*$")]
+IndicatorRef = Annotated[
+    str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+]
 
 
 class _Command(BaseModel):
@@ -126,7 +132,7 @@ class SetReportingDeadline(_Command):
     deadline: Day
     #: The district boards that owe a report; all district-level units of the deployment's
     #: province valid at the period's cut-off when not given.
-    district_codes: list[Annotated[str, Field(pattern=r"^\d{3}$")]] | None = Field(
+    district_codes: list[Annotated[str, Field(pattern=DISTRICT_CODE_PATTERN)]] | None = Field(
         default=None, min_length=1, max_length=60
     )
     note: ShortText = ""

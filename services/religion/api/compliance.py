@@ -12,6 +12,7 @@ from services.religion.api.routes import new_state
 from services.religion.application import handlers, queries
 from services.religion.application.commands import CaseStepCommand, OpenCase, ViolationType
 from services.religion.domain.workflow import CaseState
+from shared.adminunits.model import COMMUNE_CODE_PATTERN, DISTRICT_CODE_PATTERN
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import tagged, with_expected_version
@@ -54,8 +55,8 @@ def list_cases(
     paging: Paging,
     state: CaseState | None = None,
     violation_type: ViolationType | None = None,
-    district: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
-    commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    district: Annotated[str | None, Query(pattern=DISTRICT_CODE_PATTERN)] = None,
+    commune: Annotated[str | None, Query(pattern=COMMUNE_CODE_PATTERN)] = None,
     site_code: Annotated[str | None, Query(max_length=50)] = None,
 ) -> dict[str, Any]:
     access.commune_for(request, commune)

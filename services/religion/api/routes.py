@@ -28,6 +28,11 @@ from services.religion.domain.workflow import (
     EXPECTED_DAYS,
     DossierState,
 )
+from shared.adminunits.model import (
+    COMMUNE_CODE_PATTERN,
+    DISTRICT_CODE_PATTERN,
+    LOCAL_UNIT_CODE_PATTERN,
+)
 from shared.clock import today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse, CommandResult
@@ -41,7 +46,7 @@ from shared.web import runtime_of
 router = APIRouter(prefix="/api/v1", tags=["cơ sở tôn giáo"])
 SiteCode = CodePath
 ActionName = Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")]
-UnitQuery = Annotated[str | None, Query(pattern=r"^\d{3}$|^\d{5}$")]
+UnitQuery = Annotated[str | None, Query(pattern=LOCAL_UNIT_CODE_PATTERN)]
 
 
 SITE_LOCATION = "/api/v1/sites/{id}"
@@ -64,8 +69,8 @@ def register_site(command: RegisterSite, cmd: CommandDep) -> JSONResponse:
 def list_sites(
     request: Request,
     paging: Paging,
-    district: Annotated[str | None, Query(pattern=r"^\d{3}$")] = None,
-    commune: Annotated[str | None, Query(pattern=r"^\d{5}$")] = None,
+    district: Annotated[str | None, Query(pattern=DISTRICT_CODE_PATTERN)] = None,
+    commune: Annotated[str | None, Query(pattern=COMMUNE_CODE_PATTERN)] = None,
     religion: Religion | None = None,
     dossier_state: Annotated[list[DossierState] | None, Query()] = None,
     has_certificate: bool | None = None,

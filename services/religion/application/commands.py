@@ -6,6 +6,7 @@ from typing import Annotated, Literal, get_args
 
 from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
 
+from shared.adminunits.model import COMMUNE_CODE_PATTERN
 from shared.validation import Day, LongText, Name, RequiredLongText, ShortText, Version, clean_text
 
 Religion = Literal[
@@ -21,7 +22,7 @@ Religion = Literal[
 ]
 RELIGIONS: tuple[str, ...] = get_args(Religion)
 
-CommuneCode = Annotated[str, StringConstraints(pattern=r"^\d{5}$")]
+CommuneCode = Annotated[str, StringConstraints(pattern=COMMUNE_CODE_PATTERN)]
 # A site code is a URL path segment: no "/" (which the generic Code type allows).
 SiteCode = Annotated[
     str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
@@ -93,7 +94,7 @@ class DossierStepCommand(Command):
 
 class IssueCertificate(Command):
     certificate_number: Annotated[str, StringConstraints(min_length=1, max_length=100,
-                                                         pattern=r"^[\w./\- ]+$")]
+                                                         pattern=r"^([^\W\d]|[0-9./\- ])+$")]
     issued_on: Day
     issuing_authority: Name
     certified_area_m2: Area

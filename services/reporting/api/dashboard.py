@@ -16,6 +16,7 @@ from services.reporting.application.state import state_of
 from services.reporting.application.views import require_theme, require_unit
 from services.reporting.domain.periods import MONTHS, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
+from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN
 from shared.auth.checks import readable_unit
 from shared.clock import VN_TZ, today_vn
 from shared.db import read_connection
@@ -25,7 +26,7 @@ from shared.web import principal_of, runtime_of
 router = APIRouter(tags=["bảng điều khiển"])
 
 PeriodParam = Annotated[str | None, Query(max_length=10)]
-UnitParam = Annotated[str | None, Query(pattern=r"^(VN|\d{2}|\d{3}|\d{5})$")]
+UnitParam = Annotated[str | None, Query(pattern=NATION_OR_UNIT_CODE_PATTERN)]
 AsOf = Annotated[str | None, Query(max_length=40)]
 
 

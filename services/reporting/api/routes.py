@@ -32,6 +32,7 @@ from services.reporting.application.views import (
 )
 from services.reporting.domain.periods import MONTHS, Period, period_id
 from services.reporting.outputs.documents import FORMATS, DocumentFormat
+from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN, SCOPE_CODE_PATTERN
 from shared.auth.checks import RequiredScope, may_read_unit, readable_unit
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
@@ -46,7 +47,7 @@ from shared.web import principal_of, runtime_of
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
 
 PeriodId = Annotated[str, Path(max_length=10, description="Kỳ báo cáo, ví dụ 2023-3m")]
-UnitParam = Annotated[str | None, Query(pattern=r"^(VN|\d{2}|\d{3}|\d{5})$")]
+UnitParam = Annotated[str | None, Query(pattern=NATION_OR_UNIT_CODE_PATTERN)]
 AsOf = Annotated[str | None, Query(max_length=40, description="Thời điểm số liệu (ISO)")]
 Theme = Annotated[str, Path(max_length=40)]
 
@@ -62,7 +63,7 @@ class AdjustPeriod(BaseModel):
 class FinaliseReport(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    scope: str | None = Field(default=None, pattern=r"^(VN|\d{2})$")  # default: jurisdiction
+    scope: str | None = Field(default=None, pattern=SCOPE_CODE_PATTERN)  # default: jurisdiction
     as_of: str | None = Field(default=None, max_length=40)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends, Query, Request
 
+from shared.adminunits.model import SCOPE_CODE_PATTERN
 from shared.unitcheck import require_scope_within
 from shared.web import runtime_of
 
@@ -15,7 +16,7 @@ async def report_scope(
     request: Request,
     scope: Annotated[
         str | None,
-        Query(pattern=r"^(VN|\d{2})$", description="Mã tỉnh/thành phố (mặc định: địa bàn)"),
+        Query(pattern=SCOPE_CODE_PATTERN, description="Mã tỉnh/thành phố (mặc định: địa bàn)"),
     ] = None,
 ) -> str:
     jurisdiction = runtime_of(request).settings.jurisdiction

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -53,11 +54,17 @@ def require_period_id(value: str) -> str:
     return value
 
 
+_LOST_PLUS = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:?\d{2})$", re.ASCII)
+
+
 def parse_as_of(value: str | None, now: datetime) -> datetime:
     """An ISO time (a bare date means the end of that day in Vietnam); not in the future."""
     if value is None or value == "":
         return now
     invalid = InvalidInput("INVALID_AS_OF", messages.INVALID_AS_OF.format(value=value[:40]))
+    # A "+" typed into a link's query arrives as a space ("…T17:00:00 07:00"): it meant the
+    # offset, not a second time.
+    value = _LOST_PLUS.sub(r"\1+\2", value)
     if not is_iso_instant(value):
         raise invalid
     try:
