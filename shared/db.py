@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import Connection, Engine, MetaData, Row, Select, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from shared.errors import NotFound
+
+if TYPE_CHECKING:
+    from shared.settings import Settings
 
 
 def normalise_url(url: str) -> str:
@@ -24,9 +28,19 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def create_db_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
+def engine_for(settings: Settings) -> Engine:
+    """The engine of a service's database as its settings configure it."""
+    return create_db_engine(settings.database_url, settings.database_busy_timeout_s,
+                            settings.sqlite_synchronous_mode)
+
+
+def create_db_engine(
+    url: str, busy_timeout_s: float = 30.0, synchronous: Literal["FULL", "NORMAL"] = "NORMAL",
+) -> Engine:
     """`busy_timeout_s` (SQLite): how long a writer waits for its turn before the request is
-    refused as "database unavailable" (503); another process holding the file, for one."""
+    refused as "database unavailable" (503); another process holding the file, for one.
+    `synchronous` (SQLite): when the WAL is fsynced, at every commit (FULL) or at checkpoints
+    (NORMAL); see Settings.sqlite_synchronous."""
     url = normalise_url(url)
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -40,16 +54,20 @@ def create_db_engine(url: str, busy_timeout_s: float = 30.0) -> Engine:
             isolation_level=None,
             pool_size=8,
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", functools.partial(_sqlite_pragmas, synchronous))
         _WriterTurns(engine, timeout_s=busy_timeout_s)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _: Any) -> None:
+def _sqlite_pragmas(
+    synchronous: Literal["FULL", "NORMAL"], dbapi_connection: Any, _: Any
+) -> None:
+    if synchronous not in ("FULL", "NORMAL"):  # written into SQL below
+        raise ValueError(f"synchronous={synchronous!r}")
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
     # A bigger page cache keeps the indexes of the events table in memory between commits.
     cursor.execute("PRAGMA cache_size=-65536")

@@ -199,9 +199,9 @@ def run_env(context: Any, tables: TablesProvider) -> None:
     if connection is not None:
         _run(context, service, connection, None)
         return
-    from shared.db import create_db_engine
+    from shared.db import engine_for
 
-    engine = create_db_engine(Settings.for_service(service).database_url)
+    engine = engine_for(Settings.for_service(service))
     try:
         with _schema_lock(engine, service) as conn, conn.begin():
             _run(context, service, conn, tables if _compares(config) else None)

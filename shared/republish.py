@@ -27,7 +27,7 @@ import nats
 from nats.js.errors import NotFoundError
 from sqlalchemy import Engine, func, inspect, select, update
 
-from shared.db import create_db_engine
+from shared.db import engine_for
 from shared.envelope import EventEnvelope
 from shared.eventstore import outbox_table
 from shared.settings import DEFAULT_PORTS, Settings
@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.to_position is not None and args.to_position < first:
         print(MESSAGES["range"], file=sys.stderr)
         return 2
-    engine = create_db_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         if not inspect(engine).has_table(outbox_table.name):
             print(

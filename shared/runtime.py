@@ -14,7 +14,7 @@ from sqlalchemy import Engine, MetaData
 from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
 from shared.commands import execute
 from shared.consumer import ConsumerRunner, Projection
-from shared.db import checked_out, create_db_engine
+from shared.db import checked_out, engine_for
 from shared.envelope import EventEnvelope, EventRegistry, utcnow
 from shared.eventstore import EventStore, kernel_metadata
 from shared.idempotency import IdempotencyKeys
@@ -49,9 +49,7 @@ class ServiceRuntime:
     ) -> None:
         self.settings = settings
         self.registry = registry
-        self.engine = engine or create_db_engine(
-            settings.database_url, settings.database_busy_timeout_s
-        )
+        self.engine = engine or engine_for(settings)
         self.metadata = [kernel_metadata, *metadata]
         if read_models is not None:
             self.metadata.append(rebuild_metadata)

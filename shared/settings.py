@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     database_url: str = ""
     # SQLite: how long a writer waits for the file before its request gets 503.
     database_busy_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # SQLite: FULL fsyncs the WAL at every commit, so a power cut loses no answered command and
+    # nothing is published that the file does not keep; NORMAL fsyncs at checkpoints only
+    # (several times the commit rate; a power cut can roll back the last commits). Unset: FULL
+    # in production, NORMAL on a development or test machine (docs/reliability.md).
+    sqlite_synchronous: Literal["FULL", "NORMAL"] | None = None
     nats_url: str = DEFAULT_NATS_URL
     nats_user: str | None = None
     nats_password: str | None = None
@@ -99,6 +104,12 @@ class Settings(BaseSettings):
     # deploy/OPERATIONS.md). True opens it to anyone who reaches the port: only where the
     # network itself keeps that port from everyone but the scraper.
     metrics_public: bool = False
+
+    @property
+    def sqlite_synchronous_mode(self) -> Literal["FULL", "NORMAL"]:
+        if self.sqlite_synchronous is not None:
+            return self.sqlite_synchronous
+        return "FULL" if self.environment == "production" else "NORMAL"
 
     @model_validator(mode="before")
     @classmethod

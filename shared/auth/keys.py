@@ -25,7 +25,7 @@ from sqlalchemy import Connection
 from shared.auth import apikeys
 from shared.auth.principal import CITY_SCOPE, SCOPES
 from shared.auth.routes import expiry_of
-from shared.db import create_db_engine
+from shared.db import engine_for
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import kernel_metadata
@@ -69,7 +69,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.for_service(args.service)
     actor = f"cli:{args.actor or getpass.getuser()}"
-    engine = create_db_engine(settings.database_url)
+    engine = engine_for(settings)
     try:
         apply_migrations(engine, settings, [kernel_metadata])
         with engine.begin() as conn:
