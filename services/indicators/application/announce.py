@@ -50,6 +50,7 @@ class Statuses:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self._known: dict[str, IndicatorStatus] = {}
+        self._keys: dict[tuple[str, int, str], str] = {}
 
     def preload(self, definition: Definition, codes: Iterable[str] | Mapping[str, str]) -> None:
         """Load the statuses of `codes` not loaded yet, in one go (`codes` may map each code
@@ -70,11 +71,18 @@ class Statuses:
         causation: EventEnvelope | None = None,
     ) -> list[EventEnvelope]:
         """Announce each figure whose status is not the one last announced for its unit."""
-        keys = {
-            code: status_key(definition.indicator_id, definition.year, code)
-            for code in sorted(figures) if figures[code].status is not None
-        }
-        self.preload(definition, keys)
+        # A live batch announces a few units per event: the keys are made once per unit, and
+        # only the statuses not loaded yet are asked for.
+        made, indicator, year = self._keys, definition.indicator_id, definition.year
+        keys: dict[str, str] = {}
+        for code in sorted(figures):
+            if figures[code].status is not None:
+                key = made.get((indicator, year, code))
+                if key is None:
+                    key = made[(indicator, year, code)] = status_key(indicator, year, code)
+                keys[code] = key
+        if any(key not in self._known for key in keys.values()):
+            self.preload(definition, keys)
         announced: list[EventEnvelope] = []
         caused = causation is None
         for code, key in keys.items():

@@ -235,7 +235,8 @@ class SiteChanges:
         # The trees evaluated in this batch, by (scope, evaluation date); read up front, or
         # those the last batch left when the stamp says they are still the database's.
         self.counts: dict[TreeKey, TreeCounts] = {}
-        self._looked: dict[str, set[str]] = {}  # units looked at, per definition key
+        # Units looked at, per definition key (with its tree's key).
+        self._looked: dict[str, tuple[TreeKey, set[str]]] = {}
         reusable = kept.take(self.stamp) if kept is not None else {}
         if batch is not None:
             evaluated: dict[str, Definition] = {}
@@ -249,6 +250,8 @@ class SiteChanges:
                                             else counts_on(conn, tables, *key))
             self._preload(batch, evaluated.values(), envelopes)
         self._dates: set[date | None] = {None, *(on for _, on in self.counts)}
+        # Each site's part as its history stands (`before`).
+        self._parts: dict[str, dict[date | None, SiteTally | None]] = {}
 
     def _preload(self, batch: BatchEvaluation, definitions: Iterable[Definition],
                  envelopes: Sequence[EventEnvelope]) -> None:
@@ -268,7 +271,11 @@ class SiteChanges:
 
     def before(self, code: str) -> dict[date | None, SiteTally | None]:
         """The site's part now, with every fact (None) and on each evaluation date."""
-        return self.histories[code].tallies(self._dates, self.catalogue)
+        found = self._parts.get(code)
+        if found is None:
+            found = self._parts[code] = self.histories[code].tallies(self._dates,
+                                                                      self.catalogue)
+        return found
 
     def moved(
         self, envelope: EventEnvelope, code: str, before: dict[date | None, SiteTally | None],
@@ -276,14 +283,15 @@ class SiteChanges:
     ) -> None:
         """The event's fact is in the site's history now: move the counts by the site's new
         part, and announce what it changed."""
-        after = self.before(code)
+        # Folded again: the history has the event's fact now. Kept as the site's part until
+        # its next fact (the next event of the same site starts from it).
+        after = self._parts[code] = self.histories[code].tallies(self._dates, self.catalogue)
         add_tally(self.changes, before[None], -1)
         add_tally(self.changes, after[None], 1)
         moved = {key: counts.move(before[key[1]], after[key[1]])
                  for key, counts in self.counts.items()}
-        for looked in self._looked.values():  # moved units get looked at again
-            for units in moved.values():
-                looked.difference_update(units)
+        for tree_key, units_looked in self._looked.values():  # moved: looked at again
+            units_looked.difference_update(moved[tree_key])
         if self.batch is None:
             return
         hints = [h for h in hints if h]
@@ -294,15 +302,22 @@ class SiteChanges:
             tree = counts.tree
             # What each event's full evaluation looked at: the roots and the units of the
             # communes it names; and what it moved. A unit already looked at in this batch
-            # whose counts have not moved since has the same figure on the same date, so the
-            # same status, already announced if it differed: it is not looked at again.
-            looked = self._looked.setdefault(definition.key, set())
-            units = set(tree.roots)
+            # whose counts (in its definition's tree) have not moved since has the same figure
+            # on the same date, so the same status, already announced if it differed: it is
+            # not looked at again. The roots are looked at by the first event.
+            seen = self._looked.get(definition.key)
+            if seen is None:
+                looked: set[str] = set()
+                self._looked[definition.key] = (key, looked)
+                units = set(tree.roots)
+            else:
+                looked, units = seen[1], set()
             for hint in hints:
                 node = tree.place(hint, on)
                 if node is not None:
                     units.update(tree.chain(node))
-            units = (units - looked) | moved[key]
+            units -= looked
+            units |= moved[key]
             looked.update(units)
             if not units:
                 continue

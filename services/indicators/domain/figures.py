@@ -50,6 +50,7 @@ from shared.adminunits import level_of_code
 from shared.clock import iso_or_none
 from shared.planrules import (
     CHUA_DEN_HAN,
+    Comparator,
     Status,
     base_warnings,
     model_counts_i1,
@@ -357,20 +358,32 @@ def _figure(
     due: bool = True,
     register: int | None = None,
 ) -> UnitFigure:
-    status = _status(definition, numerator, denominator, tree.on, due)
+    target = definition.target_percent
+    status = _status((target.numerator, target.denominator, definition.comparator,
+                      definition.period_start, definition.period_end),
+                     numerator, denominator, tree.on, due)
     warnings = () if register is None else base_warnings(numerator, denominator, register)
     return UnitFigure(code, numerator, denominator, own_numerator, own_denominator, status,
                       register, warnings)
 
 
+#: What a status depends on in a definition: the target percent (as numerator and
+#: denominator), the comparator and the period. Plain values: the cache below hashes its key
+#: for every figure, and a whole definition (its scope, a Fraction) costs more to hash than
+#: the status costs to look up.
+StatusRule = tuple[int, int, Comparator, date, date]
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _status(
-    definition: Definition, numerator: int, denominator: int, on: date, due: bool
+    rule: StatusRule, numerator: int, denominator: int, on: date, due: bool
 ) -> Status | None:
     """The rulebook's status of a count: the same few counts recur at thousands of units
     and at every live event, and the rule's Fraction arithmetic is most of a figure's cost."""
-    return status_of(ratio(numerator, denominator), definition.target, definition.comparator,
-                     definition.period_start, definition.period_end, on, due=due)
+    target_numerator, target_denominator, comparator, start, end = rule
+    target = Fraction(target_numerator, target_denominator) / 100  # as Definition.target
+    return status_of(ratio(numerator, denominator), target, comparator, start, end, on,
+                     due=due)
 
 
 def _level(tree: ScopeTree, code: str, on: date) -> str:
