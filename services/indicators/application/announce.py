@@ -30,6 +30,7 @@ from shared.aggregate import CommandContext, UnitOfWork
 from shared.clock import VN_TZ, today_vn
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
+from shared.planrules import Status
 
 SYSTEM_ACTOR = "system:indicators"
 #: Live statuses count every fact received, whatever the clock of the service that recorded it
@@ -61,6 +62,22 @@ class Statuses:
         if missing:
             self._known.update(self.uow.load_many(IndicatorStatus, missing))
 
+    def _key(self, definition: Definition, code: str) -> str:
+        found = self._keys.get((definition.indicator_id, definition.year, code))
+        if found is None:
+            found = self._keys[(definition.indicator_id, definition.year, code)] = status_key(
+                definition.indicator_id, definition.year, code)
+        return found
+
+    def last(self, definition: Definition, code: str) -> Status | None:
+        """The status last announced for `code` (None: none yet)."""
+        key = self._key(definition, code)
+        found = self._known.get(key)
+        if found is None:
+            self.preload(definition, {code: key})
+            found = self._known[key]
+        return found.status
+
     def announce(
         self,
         definition: Definition,
@@ -73,14 +90,8 @@ class Statuses:
         """Announce each figure whose status is not the one last announced for its unit."""
         # A live batch announces a few units per event: the keys are made once per unit, and
         # only the statuses not loaded yet are asked for.
-        made, indicator, year = self._keys, definition.indicator_id, definition.year
-        keys: dict[str, str] = {}
-        for code in sorted(figures):
-            if figures[code].status is not None:
-                key = made.get((indicator, year, code))
-                if key is None:
-                    key = made[(indicator, year, code)] = status_key(indicator, year, code)
-                keys[code] = key
+        keys = {code: self._key(definition, code)
+                for code in sorted(figures) if figures[code].status is not None}
         if any(key not in self._known for key in keys.values()):
             self.preload(definition, keys)
         announced: list[EventEnvelope] = []

@@ -319,11 +319,15 @@ class SiteChanges:
             units -= looked
             units |= moved[key]
             looked.update(units)
-            if not units:
-                continue
-            self.batch.statuses.announce(
-                definition, counts.figures(definition, units), on,
-                cause=envelope.event_type, causation=envelope)
+            # Most units keep their status: the figure is made (and the status announced)
+            # only for those whose status is not the last announced.
+            statuses = self.batch.statuses
+            changed = [code for code in units
+                       if (status := counts.status(definition, code)) is not None
+                       and status != statuses.last(definition, code)]
+            if changed:
+                statuses.announce(definition, counts.figures(definition, changed), on,
+                                  cause=envelope.event_type, causation=envelope)
 
     def save(self, conn: Connection) -> None:
         """Write the counts' changes and stamp them; the trees of this batch are kept for the

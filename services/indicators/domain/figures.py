@@ -331,6 +331,18 @@ def unit_figures(
     return figures
 
 
+def unit_status(definition: Definition, tree: ScopeTree, sums: Counts, code: str
+                ) -> Status | None:
+    """The status `unit_figures` gives `code`, without the figure (the live evaluation asks
+    it of every unit an event moved, and makes the figure only when the status changed)."""
+    n, d, heads_owing = sums[code]
+    if (definition.denominator_fixed is not None and len(tree.roots) == 1
+            and code == tree.roots[0]):
+        return _status(_rule(definition), n, definition.denominator_fixed, tree.on, True)
+    due = definition.method != "dialogue_heads" or heads_owing > 0
+    return _status(_rule(definition), n, d, tree.on, due)
+
+
 def _total(
     definition: Definition, tree: ScopeTree, figures: Mapping[str, UnitFigure]
 ) -> UnitFigure:
@@ -358,10 +370,7 @@ def _figure(
     due: bool = True,
     register: int | None = None,
 ) -> UnitFigure:
-    target = definition.target_percent
-    status = _status((target.numerator, target.denominator, definition.comparator,
-                      definition.period_start, definition.period_end),
-                     numerator, denominator, tree.on, due)
+    status = _status(_rule(definition), numerator, denominator, tree.on, due)
     warnings = () if register is None else base_warnings(numerator, denominator, register)
     return UnitFigure(code, numerator, denominator, own_numerator, own_denominator, status,
                       register, warnings)
@@ -372,6 +381,12 @@ def _figure(
 #: for every figure, and a whole definition (its scope, a Fraction) costs more to hash than
 #: the status costs to look up.
 StatusRule = tuple[int, int, Comparator, date, date]
+
+
+def _rule(definition: Definition) -> StatusRule:
+    target = definition.target_percent
+    return (target.numerator, target.denominator, definition.comparator,
+            definition.period_start, definition.period_end)
 
 
 @functools.lru_cache(maxsize=1 << 16)

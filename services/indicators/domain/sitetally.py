@@ -20,10 +20,10 @@ from typing import TypeVar
 
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.facts import SiteFact, SiteState, SiteStepFact, fold_sites
-from services.indicators.domain.figures import Counts, UnitFigure, unit_figures
+from services.indicators.domain.figures import Counts, UnitFigure, unit_figures, unit_status
 from services.indicators.domain.scope import ScopeTree, placement_date
 from shared.adminunits import UnitCatalogue
-from shared.planrules import site_counts_i3, site_counts_i4
+from shared.planrules import Status, site_counts_i3, site_counts_i4
 
 #: A fact of a site with its order: (business date, arrival order). Facts of the same date
 #: are folded in arrival order, as the fact tables' `seq` orders them.
@@ -159,6 +159,11 @@ class TreeCounts:
             self.i4[code][0] += certificates
             self.i4[code][1] += sites
         return node
+
+    def status(self, definition: Definition, code: str) -> Status | None:
+        """The status of `code`'s figure (`figures` gives the same, with the figure)."""
+        certificate = definition.method == "sites_with_certificate"
+        return unit_status(definition, self.tree, self.i4 if certificate else self.i3, code)
 
     def figures(self, definition: Definition, codes: Iterable[str]) -> dict[str, UnitFigure]:
         """The figures of `codes` for I3 (dossiers) or I4 (certificates), as the full
