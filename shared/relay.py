@@ -250,11 +250,20 @@ class OutboxRelay:
             return 0
         total = 0
         # Rows acknowledged but not marked yet are pending in the table: not sent again.
-        skip = frozenset(self._acked)
+        # SQLite commits its writers one after another, positions in commit order, so every
+        # row up to the last one acknowledged was read before: the read starts after it.
+        # On a server database a lower position can commit later: those rows are skipped.
+        after = 0
+        skip: frozenset[int] = frozenset()
+        if self._acked:
+            if self._engine.dialect.name == "sqlite":
+                after = max(self._acked)
+            else:
+                skip = frozenset(self._acked)
         if self.read_inline:
-            items = self._fetch_pending(0, skip)
+            items = self._fetch_pending(after, skip)
         else:
-            items = await asyncio.to_thread(self._fetch_pending, 0, skip)
+            items = await asyncio.to_thread(self._fetch_pending, after, skip)
         if self._metrics:
             self._metrics.outbox_pending.set(len(items))
         while items:
