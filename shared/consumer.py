@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import traceback
+import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -129,10 +130,21 @@ class Projection:
     # (None: the service's CONSUMER_BATCH_SIZE). A cheap batch handler catches up faster
     # with bigger batches: fewer commits and round trips per event.
     batch_size: int | None = None
+    # Replicas sharing the durable consumer apply this projection's batches one at a time
+    # (PostgreSQL: an advisory lock for the transaction; SQLite's writers queue at BEGIN
+    # already). For a projection that reads what it keeps (counts, last statuses) and writes
+    # it back whole: two batches at once would each write over the other's change.
+    one_batch_at_a_time: bool = False
 
     @property
     def event_types(self) -> list[str]:
         return sorted(set(self.handlers) | set(self.batch_event_types))
+
+    @property
+    def lock_key(self) -> int:
+        """Of this projection and its tables (a rebuild's generation has tables of its own)."""
+        first = self.tables[0].name if self.tables else ""
+        return zlib.crc32(f"danvan-projection:{self.name}:{first}".encode())
 
     def reset(self, conn: Connection) -> None:
         for table in reversed(list(self.tables)):
@@ -142,6 +154,8 @@ class Projection:
         """Apply new events (in stream order) in the caller's transaction; returns the events
         the projection appended to its own service's store meanwhile."""
         appended: list[EventEnvelope] = []
+        if self.one_batch_at_a_time and conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self.lock_key})
         if self.batch_handler is not None:
             wanted = set(self.batch_event_types)
             batch = [e for e in envelopes if e.event_type in wanted]

@@ -106,8 +106,11 @@ def _batched(
             handlers[envelope.event_type](conn, envelope, later)
         return batch.finish() if batch is not None else []
 
+    # One batch at a time across replicas: a batch compares the statuses it works out with
+    # the last announced ones and announces the difference.
     return Projection(name=name, source_service=source, batch_handler=apply,
-                      batch_event_types=sorted(handlers), tables=tables)
+                      batch_event_types=sorted(handlers), tables=tables,
+                      one_batch_at_a_time=True)
 
 
 # -- religion ----------------------------------------------------------------------------------
@@ -197,6 +200,9 @@ def religion_projection(
         batch_event_types=sorted({"SiteRegistered", "SiteAmended", "SiteClosed",
                                   "CertificateIssued", "CertificateRevoked", *DOSSIER_SWITCH}),
         tables=[t.sites, t.dossier, t.certificate, t.counts, t.stamp],
+        # Across replicas one batch at a time: a batch reads the stored counts and writes them
+        # back whole, so two at once would each write over the other's change.
+        one_batch_at_a_time=True,
         # Each batch reads the statuses of the units it can move and commits once: a
         # backlog (NATS back after an outage) is caught up faster in bigger batches, and a
         # live event is applied as soon as it is there, whatever the size.
