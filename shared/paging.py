@@ -56,6 +56,11 @@ class PageRequest:
             "items": list(items),
         }
 
+    def of(self, rows: Sequence[Any], **extra: Any) -> dict[str, Any]:
+        """The envelope of a page of a list already read whole (a list filtered in Python,
+        short enough to hold: a roster, the models of a year)."""
+        return self.envelope(rows[self.offset:self.offset + self.limit], len(rows), **extra)
+
 
 def page_request(page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE) -> PageRequest:
     return PageRequest(page, page_size)

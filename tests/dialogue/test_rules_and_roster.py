@@ -47,13 +47,23 @@ def test_roster_as_of_any_date_through_successions(client: TestClient) -> None:
     assert _roster(client, "2023-07-01", unit_code=HONG_BANG, role="party_secretary",
                    include_subunits=False) == [(HONG_BANG, "party_secretary", "Lê Văn Giang")]
     assert _roster(client, "2020-12-01") == [(HONG_BANG, "party_secretary", "Nguyễn Văn An")]
+    # The roster is a paged list like every other: the second page of two, the date beside.
+    whole = _roster(client, "2022-06-01", unit_code=HONG_BANG)
+    second = ok(client.get("/api/v1/heads", params={
+        "on": "2022-06-01", "unit_code": HONG_BANG, "page": 2, "page_size": 2}))
+    assert (second["on"], second["total"], second["pages"], second["offset"]) == (
+        "2022-06-01", len(whole), 2, 2)
+    assert [(h["unit_code"], h["role"], h["full_name"]) for h in second["items"]] == whole[2:]
     left = ok(client.get(f"/api/v1/heads/{an}"))
     assert (left["to_date"], left["successor_head_id"]) == ("2023-06-30",
                                                             handed["head_id"])
     assert left["role_label"] == "Bí thư cấp ủy" and left["unit_name"] == "Quận Hồng Bàng"
-    terms = ok(client.get(f"/api/v1/units/{HONG_BANG}/heads"))["items"]
-    assert [t["full_name"] for t in terms] == ["Nguyễn Văn An", "Lê Văn Giang",
-                                               "Trần Thị Bình", "Phạm Văn Cường"]
+    terms = ok(client.get(f"/api/v1/units/{HONG_BANG}/heads"))
+    assert (terms["unit_code"], terms["total"], terms["page"]) == (HONG_BANG, 4, 1)
+    assert [t["full_name"] for t in terms["items"]] == ["Nguyễn Văn An", "Lê Văn Giang",
+                                                        "Trần Thị Bình", "Phạm Văn Cường"]
+    last = ok(client.get(f"/api/v1/units/{HONG_BANG}/heads", params={"page": 4, "page_size": 1}))
+    assert [t["full_name"] for t in last["items"]] == ["Phạm Văn Cường"]
     # One holder at a time: an overlapping appointment is refused, naming the incumbent.
     clash = client.post("/api/v1/heads", json={
         "unit_code": HONG_BANG, "role": "people_committee_chair", "full_name": "Vũ Văn Hải",

@@ -195,11 +195,16 @@ def test_the_model_register_and_the_2023_contest(client: TestClient) -> None:
 
     wait_until(lambda: len(get_json(client, "/api/v1/contests/2023/entries")["items"]) == 1
                and get_json(client, "/api/v1/contests/2023/entries")["items"][0]["award"])
-    [listed] = get_json(client, "/api/v1/contests/2023/entries")["items"]
+    entries = get_json(client, "/api/v1/contests/2023/entries")
+    assert (entries["contest_year"], entries["total"], entries["pages"]) == (2023, 1, 1)
+    [listed] = entries["items"]
     assert (listed["award_label"], listed["unit_code"]) == ("Giải Nhì", HONG_BANG)
     wait_until(lambda: bool(get_json(client, "/api/v1/models", on="2023-12-31")["items"])
                and get_json(client, "/api/v1/models", on="2023-12-31")["items"][0]["closed_on"])
     june = get_json(client, "/api/v1/models", unit=HAI_PHONG, on="2023-06-30")["items"]
+    beyond = get_json(client, "/api/v1/models", unit=HAI_PHONG, on="2023-06-30", page=2,
+                      page_size=1)
+    assert (beyond["on"], beyond["total"], beyond["items"]) == ("2023-06-30", len(june), [])
     assert [(m["model_id"], m["status"]) for m in june] == [("HB-01", "recognised")]
     assert get_json(client, "/api/v1/models", unit=TIEN_LANG, on="2023-06-30")["items"] == []
     assert get_json(client, "/api/v1/models", active_only=True, on="2023-12-31")["items"] == []
@@ -393,6 +398,12 @@ def test_the_unit_catalogue_as_of_a_date(client: TestClient) -> None:
     communes = get_json(client, "/api/v1/units", on="2023-06-01", level="commune",
                         province=HAI_PHONG)
     assert communes["total"] == 217
+    # A paged list: the last page holds what the four full ones before it leave.
+    last = get_json(client, "/api/v1/units", on="2023-06-01", level="commune",
+                    province=HAI_PHONG, page=communes["pages"])
+    assert communes["pages"] == 5 and communes["page_size"] == len(communes["items"]) == 50
+    assert len(last["items"]) == 217 - 4 * 50 and last["province"] == HAI_PHONG
+    assert not {u["code"] for u in last["items"]} & {u["code"] for u in communes["items"]}
 
     # 11347 Phường Gia Viên was merged on 1/1/2025 into 11341, which took its name.
     gia_vien = get_json(client, "/api/v1/units/11347/history")

@@ -295,7 +295,12 @@ def test_a_period_window_is_editable_without_moving_older_reports(
     reporting: Reporting,
 ) -> None:
     reporting.feed(two_quarter_scenario())
-    periods = _get(reporting, "/api/v1/periods", year="2023")["periods"]
+    listed = _get(reporting, "/api/v1/periods", year="2023")
+    periods = listed["items"]
+    assert listed["periods"] == periods  # the deprecated name, kept for older clients
+    assert (listed["year"], listed["total"], listed["pages"]) == (2023, 4, 1)
+    page = _get(reporting, "/api/v1/periods", year="2023", page="2", page_size="3")
+    assert [p["id"] for p in page["items"]] == ["2023-12m"]
     assert [(p["id"], p["data_from"], p["cutoff_on"]) for p in periods] == [
         ("2023-3m", "2022-12-15", "2023-03-14"),
         ("2023-6m", "2022-12-15", "2023-06-14"),

@@ -87,3 +87,12 @@ def test_one_envelope_for_pages_and_for_the_deprecated_offsets() -> None:
     }
     legacy = PageRequest(page=1, page_size=100, start=250)
     assert (legacy.offset, legacy.envelope([], 0)["page"]) == (250, 3)
+
+
+def test_a_list_read_whole_is_answered_a_page_at_a_time() -> None:
+    rows = [f"r{i}" for i in range(7)]
+    middle = PageRequest(page=2, page_size=3).of(rows, on="2023-03-01")
+    assert (middle["items"], middle["total"], middle["pages"], middle["on"]) == (
+        ["r3", "r4", "r5"], 7, 3, "2023-03-01")
+    assert PageRequest(page=3, page_size=3).of(rows)["items"] == ["r6"]
+    assert PageRequest(page=4, page_size=3).of(rows)["items"] == []

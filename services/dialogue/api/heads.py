@@ -18,6 +18,7 @@ from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import tagged
+from shared.paging import Paging
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -65,17 +66,19 @@ def hand_over(
 def roster(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
+    paging: Paging,
     on: Day | None = None,
     unit_code: UnitQuery = None,
     role: Role | None = None,
     include_subunits: bool = True,
 ) -> dict[str, Any]:
-    """The roster as of a date (default: today): who held each head post that day."""
+    """The roster as of a date (default: today): who held each head post that day, a page
+    of it (`on`: the date, beside the envelope)."""
     day = on or runtime.today()
     unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)
     with runtime.engine.connect() as conn:
         items = queries.roster(conn, day, unit_code, role, include_subunits)
-    return {"on": day.isoformat(), "total": len(items), "items": items}
+    return paging.of(items, on=day.isoformat())
 
 
 @router.get("/heads/{head_id}")
@@ -89,10 +92,10 @@ def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -
 @router.get("/units/{unit_code}/heads")
 def terms_of_unit(
     unit_code: Annotated[str, Path(pattern=UNIT_CODE_PATTERN)], runtime: Runtime,
-    principal: AuthenticatedPrincipal,
+    principal: AuthenticatedPrincipal, paging: Paging,
 ) -> dict[str, Any]:
-    """Every term of both head posts of a unit, oldest first."""
+    """Every term of both head posts of a unit, oldest first, a page of them."""
     access.readable(principal, {"unit_code": unit_code})
     with runtime.engine.connect() as conn:
         items = queries.terms_of_unit(conn, unit_code)
-    return {"unit_code": unit_code, "items": items}
+    return paging.of(items, unit_code=unit_code)

@@ -27,6 +27,7 @@ from shared.commands import CommandResponse
 from shared.concurrency import tagged, with_expected_version
 from shared.envelope import utcnow
 from shared.errors import NotFound
+from shared.paging import Paging
 from shared.validation import Day, Instant
 from shared.web import principal_of, runtime_of
 
@@ -57,6 +58,7 @@ def close_model(model_id: IdPath, command: CloseModel, cmd: CommandDep) -> JSONR
 @router.get("/models")
 def list_models(
     request: Request,
+    paging: Paging,
     unit: Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)] = None,
     field: FieldQuery | None = None,
     active_only: bool = False,
@@ -69,7 +71,7 @@ def list_models(
     unit = readable_unit(principal_of(request), unit, on)
     with runtime_of(request).engine.connect() as conn:
         items = models_view(conn, on, moment, unit, field, active_only)
-    return {"on": on.isoformat(), "total": len(items), "items": items}
+    return paging.of(items, on=on.isoformat())
 
 
 @router.get("/models/{model_id}")
@@ -127,10 +129,10 @@ def award_entry(
 
 
 @router.get("/contests/{year}/entries")
-def list_entries(year: YearPath, request: Request) -> dict[str, Any]:
+def list_entries(year: YearPath, request: Request, paging: Paging) -> dict[str, Any]:
     """Các bài dự thi của cuộc thi năm `year`, với giải thưởng."""
     with runtime_of(request).engine.connect() as conn:
         items = contest_view(conn, year)
     principal = principal_of(request)
     items = [i for i in items if may_read_unit(principal, i.get("unit_code"))]
-    return {"contest_year": year, "total": len(items), "items": items}
+    return paging.of(items, contest_year=year)

@@ -24,6 +24,7 @@ from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.db import read_connection
 from shared.errors import NotFound
+from shared.paging import Paging
 from shared.unitcheck import NATION
 from shared.validation import Day
 from shared.web import runtime_of
@@ -82,6 +83,7 @@ def _province(request: Request, province: str | None) -> str | None:
 @router.get("")
 def list_units(
     request: Request,
+    paging: Paging,
     on: Day | None = None,
     level: LevelQuery | None = None,
     province: ProvinceQuery | None = None,
@@ -91,8 +93,8 @@ def list_units(
     on = on or today_vn()
     within = _province(request, province)
     units = default_catalogue().units(on, level, within)
-    return {"on": on.isoformat(), "province": within or NATION, "total": len(units),
-            "items": [unit_dict(u) for u in units]}
+    return paging.of([unit_dict(u) for u in units], on=on.isoformat(),
+                     province=within or NATION)
 
 
 @router.get("/tree")

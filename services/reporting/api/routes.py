@@ -41,6 +41,7 @@ from shared.concurrency import etag, tagged
 from shared.db import read_connection
 from shared.envelope import EventEnvelope
 from shared.openapi import IF_MATCH_REQUIRED, file_responses
+from shared.paging import Paging
 from shared.validation import Day, ShortText
 from shared.web import principal_of, runtime_of
 
@@ -69,14 +70,18 @@ class FinaliseReport(BaseModel):
 
 @router.get("/periods")
 def list_periods(
-    request: Request, year: Annotated[int | None, Query(ge=2015, le=2100)] = None
+    request: Request, paging: Paging,
+    year: Annotated[int | None, Query(ge=2015, le=2100)] = None,
 ) -> dict[str, Any]:
     """Các kỳ báo cáo 3, 6, 9 tháng và năm của một năm, với thời gian chốt số liệu."""
     runtime = runtime_of(request)
     year = year or today_vn().year
     with read_connection(runtime.engine) as conn:
         periods = [load_period(conn, runtime.store, period_id(year, m)) for m in MONTHS]
-    return {"year": year, "periods": [period_view(p) for p in periods]}
+    listed = paging.of([period_view(p) for p in periods], year=year)
+    # Deprecated: the list's name before the one envelope of every list (`items`).
+    listed["periods"] = listed["items"]
+    return listed
 
 
 @router.get("/periods/{period_id}")
