@@ -106,7 +106,12 @@ def with_expected_version(command: C, precondition: IfMatch, *, required: bool =
     return command.model_copy(update={"expected_version": expected})
 
 
-def tagged(body: Any, version: int | None) -> JSONResponse:
+class TaggedResponse(JSONResponse):
+    """The answer of a read of one aggregate: a route declaring it as its return type gets
+    the `ETag` header in its OpenAPI document (shared/openapi.py)."""
+
+
+def tagged(body: Any, version: int | None) -> TaggedResponse:
     """A read of an aggregate with its version as ETag (none for an aggregate without one)."""
     headers = {"ETag": etag(version)} if version is not None else None
-    return JSONResponse(body, headers=headers)
+    return TaggedResponse(body, headers=headers)

@@ -18,10 +18,19 @@ than 422. Here, once for the four services, the real error body becomes the comp
 - 422: every operation (any parameter, even one it does not declare, is checked for
   control characters, shared/requestguard.py);
 - 503: operations that need the database or NATS (shared/web.py, `/readyz`).
+
+and the headers its answers carry (`document_headers`):
+
+- `ETag` on the success of a command (its `Idempotency-Key` parameter, shared/commandapi.py,
+  names it one) and of a read of one aggregate (a route returning
+  `shared.concurrency.TaggedResponse`);
+- `Location` on a command's 201, `Idempotent-Replayed` on a command's success (a replay);
+- `Retry-After` on a command's 409 (IDEMPOTENCY_KEY_IN_PROGRESS) and on every 503.
 """
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +44,7 @@ from shared.apitexts import FIELDS, KERNEL, KERNEL_EXAMPLES, OperationTexts, Sch
 from shared.auth.checks import RequiredScope, ServiceScopes
 from shared.auth.http import authenticate_request, authenticated_principal
 from shared.auth.principal import SCOPES
+from shared.concurrency import TaggedResponse
 
 ERROR_SCHEMA: dict[str, Any] = {
     "title": "Error",
@@ -85,13 +95,35 @@ ERROR_SCHEMA: dict[str, Any] = {
         }
     ],
 }
+RETRY_AFTER: dict[str, Any] = {
+    "description": "Số giây nên chờ trước khi gửi lại", "schema": {"type": "string"},
+    "example": "1",
+}
 #: Headers some refusals carry.
 REFUSAL_HEADERS: dict[int, dict[str, Any]] = {
     401: {"WWW-Authenticate": {
         "description": "Cách xác thực được chấp nhận (Bearer)", "schema": {"type": "string"}}},
-    503: {"Retry-After": {
-        "description": "Số giây nên chờ trước khi gửi lại", "schema": {"type": "string"}}},
+    503: {"Retry-After": RETRY_AFTER},
 }
+ETAG: dict[str, Any] = {
+    "description": (
+        'Phiên bản hiện tại của bản ghi, dạng "<số>" (gửi lại trong If-Match của lệnh sau)'
+    ),
+    "schema": {"type": "string", "pattern": '^"[0-9]+"$'},
+    "example": '"3"',
+}
+LOCATION: dict[str, Any] = {
+    "description": "Đường dẫn của bản ghi vừa tạo",
+    "schema": {"type": "string", "format": "uri-reference"},
+}
+REPLAYED: dict[str, Any] = {
+    "description": (
+        "`true` khi đây là câu trả lời đã lưu của lần gửi đầu với cùng Idempotency-Key "
+        "(không ghi thêm gì); không có ở lần thực hiện đầu"
+    ),
+    "schema": {"type": "string", "enum": ["true"]},
+}
+IDEMPOTENCY_KEY = "Idempotency-Key"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 DESCRIPTIONS = {
     400: "Nội dung gửi lên không đọc được theo định dạng đã khai báo",
@@ -190,6 +222,42 @@ def refusals(path: str, method: str, operation: dict[str, Any], access: Access) 
     return sorted(statuses)
 
 
+def _is_command(operation: dict[str, Any]) -> bool:
+    """A command run through shared/commandapi.py: it takes an Idempotency-Key."""
+    return any(
+        p.get("in") == "header" and p.get("name") == IDEMPOTENCY_KEY
+        for p in operation.get("parameters", [])
+    )
+
+
+def _returns_tagged(route: Any) -> bool:
+    """A route (or a route context) answering a read of one aggregate (its declared return
+    type)."""
+    endpoint = getattr(route, "endpoint", None)
+    try:
+        returned = typing.get_type_hints(endpoint).get("return") if endpoint else None
+    except (NameError, TypeError):  # an annotation this module cannot resolve: not one
+        return False
+    return isinstance(returned, type) and issubclass(returned, TaggedResponse)
+
+
+def document_headers(operation: dict[str, Any], *, tagged_read: bool) -> None:
+    """The headers of the operation's answers (see the module's account)."""
+    command = _is_command(operation)
+    for status, response in operation.get("responses", {}).items():
+        headers: dict[str, Any] = {}
+        if status.startswith("2") and (command or tagged_read):
+            headers["ETag"] = ETAG
+        if command and status == "201":
+            headers["Location"] = LOCATION
+        if command and status.startswith("2"):
+            headers["Idempotent-Replayed"] = REPLAYED
+        if (command and status == "409") or status == "503":
+            headers["Retry-After"] = RETRY_AFTER
+        if headers:
+            response["headers"] = {**response.get("headers", {}), **headers}
+
+
 def security_requirements(access: Access) -> list[dict[str, list[str]]]:
     """The operation's `security`: either scheme with the scope (OpenAPI 3.1 lets a non-OAuth
     scheme name the roles it needs); none for a public operation."""
@@ -280,8 +348,9 @@ def document_operations(
                     "content": {"application/json": {"schema": ERROR_REF}},
                 }
                 if status in REFUSAL_HEADERS:
-                    response["headers"] = REFUSAL_HEADERS[status]
+                    response["headers"] = dict(REFUSAL_HEADERS[status])
                 responses[str(status)] = response
+            document_headers(operation, tagged_read=method == "GET" and _returns_tagged(route))
 
 
 def install_document(
@@ -307,6 +376,25 @@ def install_document(
 
 #: `responses=` of a write that refuses to run without If-Match (428).
 IF_MATCH_REQUIRED: dict[int | str, dict[str, Any]] = {428: {"description": DESCRIPTIONS[428]}}
+
+
+#: The media types of a spreadsheet upload (the imports read both).
+SPREADSHEET_TYPES = (
+    "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+
+
+def upload_body(description: str, example_rows: Sequence[Sequence[str]],
+                media_types: Sequence[str] = SPREADSHEET_TYPES) -> dict[str, Any]:
+    """`openapi_extra=` of a route that reads one uploaded file (multipart/form-data, part
+    `file`): what to send, as the request body's description, the file's accepted types as
+    the part's `encoding`, and a small file as the example (CSV rows, header first; the
+    upload's schema itself only says "binary")."""
+    example = "\r\n".join(",".join(row) for row in example_rows) + "\r\n"
+    return {"requestBody": {"description": description, "content": {"multipart/form-data": {
+        "encoding": {"file": {"contentType": ", ".join(media_types)}},
+        "example": {"file": example},
+    }}}}
 
 
 def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:

@@ -1,7 +1,8 @@
 """Every request body is documented for a partner: each field has a Vietnamese title and
 description, each JSON body a realistic example that its own schema accepts and that the
 service accepts too, as far as authorisation: sent by a credential lacking the operation's
-documented scope, the example gets the 403 naming that scope, not a 422 (issue 17)."""
+documented scope, the example gets the 403 naming that scope, not a 422; each file upload
+says what file to send, with an example file the import reads (issue 17)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from shared.auth.principal import SCOPES
-from tests.auth.conftest import Idp, Role, Services
+from tests.auth.conftest import ROLES, Idp, Role, Services
 
 SERVICES = ("religion", "dialogue", "indicators", "reporting")
 UUID = "0b6f4f5e-3c1a-4d2b-9a8e-7f1c2d3e4a5b"
@@ -54,21 +55,68 @@ def test_every_body_field_is_described_and_every_json_body_has_a_valid_example(
     services: Services, service: str
 ) -> None:
     document = services[service].get("/openapi.json").json()
-    bodies = 0
+    bodies = uploads = 0
     for path, method, operation in _operations(document):
         for media_type, media in operation.get("requestBody", {}).get("content", {}).items():
             label = f"{method} {path} {media_type}"
             schema = _resolved(document, media["schema"])
             for name, prop in schema.get("properties", {}).items():
                 assert prop.get("description"), f"{label}: {name} has no description"
-            if media_type != "application/json":
-                continue  # a file upload's example would be a file
+            if media_type == "multipart/form-data":
+                uploads += 1
+                # What file to send: said in words, by its types, and by a small example.
+                assert operation["requestBody"].get("description"), label
+                assert media["encoding"]["file"]["contentType"], label
+                assert set(media["example"]) == {"file"}, label
+                assert media["example"]["file"].count("\n") >= 2, label  # header and a row
+                continue
             bodies += 1
             example = media.get("example")
             assert example, f"{label} has no example"
             assert schema["examples"] == [example], label
             jsonschema.Draft202012Validator(schema).validate(example)
     assert bodies >= 2
+    assert uploads == UPLOADS.get(service, 0), uploads
+
+
+#: How many file uploads each service reads (the services' imports).
+UPLOADS = {"religion": 1, "dialogue": 1}
+
+
+@pytest.mark.parametrize("service", sorted(UPLOADS))
+def test_each_upload_example_is_a_file_the_import_reads(
+    services: Services, idp: Idp, service: str
+) -> None:
+    """The example file, uploaded for a dry run, is read row by row: its columns and values
+    are understood (a row may still be refused for what it names, e.g. an unknown record)."""
+    client = services[service]
+    document = client.get("/openapi.json").json()
+    tried = 0
+    for path, method, operation in _operations(document):
+        media = operation.get("requestBody", {}).get("content", {}).get("multipart/form-data")
+        if media is None:
+            continue
+        content = media["example"]["file"].encode("utf-8")
+        response = client.request(
+            method, path, params={"dry_run": "true"},
+            files={"file": ("vi-du.csv", content, "text/csv")},
+            headers=idp.headers(ROLES["city_staff"]),
+        )
+        assert response.status_code in (200, 422), (path, response.text)
+        body = response.json()
+        report = body.get("error", {}).get("details", body)
+        rows = content.decode().strip().count("\n")
+        # The two imports' reports name their count of rows differently.
+        assert report.get("rows", report.get("total_rows")) == rows, (path, report)
+        assert not report.get("ignored_columns"), (path, report)
+        understood = {e["code"] for e in report["errors"]} - NAMES_NOTHING_HERE
+        assert not understood, (path, report["errors"])
+        tried += 1
+    assert tried == UPLOADS[service]
+
+
+#: A row refused only for naming a record this empty database does not have.
+NAMES_NOTHING_HERE = {"COMMITMENT_NOT_FOUND"}
 
 
 def _without(scope: str) -> tuple[str, ...]:

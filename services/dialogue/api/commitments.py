@@ -26,8 +26,8 @@ from services.dialogue.domain.events import CommitmentStatus
 from shared.clock import format_date_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
-from shared.concurrency import tagged
-from shared.openapi import file_responses
+from shared.concurrency import TaggedResponse, tagged
+from shared.openapi import file_responses, upload_body
 from shared.paging import LegacyPaging
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
@@ -56,7 +56,15 @@ def list_commitments(
     return paging.envelope(found["items"], found["total"])
 
 
-@router.post("/commitments/progress-import")
+@router.post("/commitments/progress-import", openapi_extra=upload_body(
+    "Tệp `file`: bảng tính .xlsx hoặc .csv (UTF-8) như tệp mẫu GET "
+    "/api/v1/commitments/progress-import/template (điền cột «Tiến độ (%)», có thể thêm «Ngày "
+    "cập nhật» dd/mm/yyyy và «Ghi chú»); mỗi dòng là một cam kết theo «Mã cam kết».",
+    [[messages.COLUMN_COMMITMENT_ID, messages.COLUMN_PROGRESS, messages.COLUMN_UPDATED_ON,
+      messages.COLUMN_NOTE],
+     ["6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b", "80", "15/05/2023",
+      "Đã chi trả cho 10/12 hộ"]],
+))
 def progress_import(
     runtime: Runtime,
     cmd: CommandDep,
@@ -140,7 +148,7 @@ def progress_template(
 @router.get("/commitments/{commitment_id}")
 def get_commitment(
     commitment_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal
-) -> JSONResponse:
+) -> TaggedResponse:
     """The commitment with `ETag` = its version (If-Match of its next update)."""
     with runtime.engine.connect() as conn:
         commitment = access.readable(

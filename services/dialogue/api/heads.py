@@ -17,7 +17,7 @@ from services.dialogue.domain.events import Role
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
-from shared.concurrency import tagged
+from shared.concurrency import TaggedResponse, tagged
 from shared.paging import Paging
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
@@ -82,7 +82,7 @@ def roster(
 
 
 @router.get("/heads/{head_id}")
-def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> JSONResponse:
+def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> TaggedResponse:
     """The term with `ETag` = the version of its post (If-Match of a command on the term)."""
     with runtime.engine.connect() as conn:
         head = access.readable(principal, queries.get_head(conn, head_id))

@@ -18,7 +18,7 @@ from services.dialogue.domain.events import Handling, IssueCategory
 from shared.auth.checks import RequiredScope
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
-from shared.concurrency import tagged
+from shared.concurrency import TaggedResponse, tagged
 from shared.paging import LegacyPaging
 from shared.web import AuthenticatedPrincipal
 
@@ -52,7 +52,7 @@ def list_issues(
 
 
 @router.get("/issues/{issue_id}")
-def get_issue(issue_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> JSONResponse:
+def get_issue(issue_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> TaggedResponse:
     """The issue with `ETag` = its version (If-Match of the erasure of its citizen contact)."""
     with runtime.engine.connect() as conn:
         issue = access.readable(principal, queries.get_issue(conn, issue_id))

@@ -23,7 +23,7 @@ from services.dialogue.application.commands import (
 )
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
-from shared.concurrency import tagged
+from shared.concurrency import TaggedResponse, tagged
 from shared.paging import LegacyPaging
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
@@ -126,7 +126,7 @@ def list_sessions(
 @router.get("/sessions/{session_id}")
 def get_session(
     session_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal
-) -> JSONResponse:
+) -> TaggedResponse:
     """The session with `ETag` = its version (If-Match of the next command on it)."""
     with runtime.engine.connect() as conn:
         session = access.readable(principal, queries.get_session(conn, session_id))

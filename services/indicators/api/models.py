@@ -24,7 +24,7 @@ from shared.auth.checks import may_read_unit, readable_unit, require_unit
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
-from shared.concurrency import tagged, with_expected_version
+from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.envelope import utcnow
 from shared.errors import NotFound
 from shared.paging import Paging
@@ -75,7 +75,7 @@ def list_models(
 
 
 @router.get("/models/{model_id}")
-def get_model(model_id: IdPath, request: Request) -> JSONResponse:
+def get_model(model_id: IdPath, request: Request) -> TaggedResponse:
     """Một mô hình, đọc thẳng từ kho sự kiện (luôn là trạng thái mới nhất); ETag: phiên bản."""
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:

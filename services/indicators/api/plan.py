@@ -44,7 +44,7 @@ from shared.auth.checks import may_read_unit, require_scope
 from shared.clock import today_vn
 from shared.commandapi import Command, CommandDep
 from shared.commands import CommandResponse
-from shared.concurrency import tagged, with_expected_version
+from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.envelope import EventEnvelope, utcnow
 from shared.validation import Day, Instant
@@ -96,7 +96,7 @@ def load_plan(year: YearPath, cmd: CommandDep) -> JSONResponse:
 @router.get("/plans/{year}")
 def get_plan(
     year: YearPath, request: Request, on: Day | None = None, as_of: Instant | None = None
-) -> JSONResponse:
+) -> TaggedResponse:
     """Các nhiệm vụ của kế hoạch, với tình trạng thực hiện vào ngày `on` (quá hạn được
     xác định từ thời hạn hoặc chu kỳ, không nhập tay). ETag = phiên bản của kế hoạch
     (If-Match khi điều chỉnh, rút một nhiệm vụ)."""
@@ -140,7 +140,7 @@ def add_item(
 def get_item(
     year: YearPath, number: NumberPath, request: Request, on: Day | None = None,
     as_of: Instant | None = None,
-) -> JSONResponse:
+) -> TaggedResponse:
     """Một nhiệm vụ: tình trạng, các kết quả đã ghi, các cuộc kiểm tra, giám sát. ETag =
     phiên bản của hồ sơ thực hiện nhiệm vụ (If-Match của các bước kiểm tra, giám sát); điều
     chỉnh, rút nhiệm vụ thì If-Match là `plan_version` (ETag của kế hoạch)."""

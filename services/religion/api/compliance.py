@@ -15,7 +15,7 @@ from services.religion.domain.workflow import CaseState
 from shared.adminunits.model import COMMUNE_CODE_PATTERN, DISTRICT_CODE_PATTERN
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
-from shared.concurrency import tagged, with_expected_version
+from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.ids import RecordIdPath
 from shared.paging import Paging
 from shared.web import runtime_of
@@ -69,7 +69,7 @@ def list_cases(
 
 
 @router.get("/compliance-cases/{case_id}")
-def get_case(case_id: CaseId, request: Request) -> JSONResponse:
+def get_case(case_id: CaseId, request: Request) -> TaggedResponse:
     access.case_readable(request, case_id)
     with runtime_of(request).engine.connect() as conn:
         case = queries.get_case(conn, case_id)

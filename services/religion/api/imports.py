@@ -11,13 +11,21 @@ from starlette.concurrency import run_in_threadpool
 from services.religion import messages
 from services.religion.application.importing import ImportReport, import_sites
 from shared.commandapi import CommandDep
-from shared.openapi import file_responses
+from shared.openapi import file_responses, upload_body
 from shared.safecells import csv_bytes
 
 router = APIRouter(prefix="/api/v1", tags=["nhập dữ liệu"])
+SITES_UPLOAD = upload_body(
+    "Tệp `file`: bảng tính .csv (UTF-8) hoặc .xlsx, dòng đầu là tên cột như tệp mẫu "
+    "GET /api/v1/sites/import/template.csv, mỗi dòng sau là một cơ sở; ngày viết "
+    "dd/mm/yyyy hoặc yyyy-mm-dd.",
+    [list(messages.COLUMN_HEADERS.values()),
+     ["TL-001", "Chùa Đông", "Phật giáo", "11755", "Khu 1 thị trấn Tiên Lãng", "1250.5",
+      "Đất cơ sở tôn giáo sử dụng ổn định", "05/01/2023"]],
+)
 
 
-@router.post("/sites/import")
+@router.post("/sites/import", openapi_extra=SITES_UPLOAD)
 async def import_sites_file(
     cmd: CommandDep,
     file: Annotated[UploadFile, File()],

@@ -36,7 +36,7 @@ from shared.adminunits.model import (
 from shared.clock import today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse, CommandResult
-from shared.concurrency import tagged, with_expected_version
+from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.ids import CodePath
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
@@ -93,7 +93,7 @@ def list_sites(
 
 
 @router.get("/sites/{site_code}")
-def site_detail(site_code: SiteCode, request: Request) -> JSONResponse:
+def site_detail(site_code: SiteCode, request: Request) -> TaggedResponse:
     """The site with `ETag` = its version (send it back as If-Match to amend or close it);
     `dossier_version` is the dossier's, for its workflow steps."""
     access.site_readable(request, site_code)

@@ -37,7 +37,7 @@ from shared.auth.checks import RequiredScope, may_read_unit, readable_unit
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
-from shared.concurrency import etag, tagged
+from shared.concurrency import TaggedResponse, etag, tagged
 from shared.db import read_connection
 from shared.envelope import EventEnvelope
 from shared.openapi import IF_MATCH_REQUIRED, file_responses
@@ -85,7 +85,7 @@ def list_periods(
 
 
 @router.get("/periods/{period_id}")
-def get_period(period_id: PeriodId, request: Request) -> JSONResponse:
+def get_period(period_id: PeriodId, request: Request) -> TaggedResponse:
     """Một kỳ, với ETag = phiên bản (0: kỳ mặc định chưa điều chỉnh lần nào)."""
     runtime = runtime_of(request)
     require_period_id(period_id)
