@@ -213,6 +213,20 @@ def submission_tally(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def duty_summary(
+    period_id: str, deadline: date, judged_on: date, rows: list[dict[str, Any]]
+) -> dict[str, Any]:
+    """The summary of the district boards' period reports, one shape for both services: the
+    indicators service's `GET /reporting-duties/{period_id}` and a report's plan section.
+    The day the standings are judged at is `judged_on` in both (docs/api-conventions.md)."""
+    return {
+        "period_id": period_id,
+        "deadline": deadline.isoformat(),
+        "judged_on": judged_on.isoformat(),
+        **submission_tally(rows),
+    }
+
+
 SubmissionAct = Literal["submitted", "returned"]
 ReminderKind = Literal["before", "after"]
 REMIND_BEFORE_DAYS: Final = 3

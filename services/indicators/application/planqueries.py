@@ -34,8 +34,8 @@ from shared.eventstore import EventStore
 from shared.taskrules import (
     ITEM_STATUS_ORDER,
     RECURRENCE_LABELS,
+    duty_summary,
     item_standing,
-    submission_tally,
 )
 
 A = TypeVar("A", bound=Aggregate)
@@ -178,9 +178,7 @@ def duty_view(reader: PlanReader, period_id: str, on: date) -> dict[str, Any]:
             "reminders": sorted(report.reminded),
             "version": report.version,
         })
-    return {
-        "period_id": period_id,
-        "deadline": duty.deadline.isoformat(),
-        "on": on.isoformat(),
-        **submission_tally(rows),
-    }
+    summary = duty_summary(period_id, duty.deadline, on, rows)
+    # Deprecated: this answer's name of `judged_on` before the two services shared one shape.
+    summary["on"] = summary["judged_on"]
+    return summary

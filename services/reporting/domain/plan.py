@@ -26,10 +26,10 @@ from shared.taskrules import (
     Progress,
     Schedule,
     SubmissionFact,
+    duty_summary,
     item_standing,
     names_district_boards,
     submission_standing,
-    submission_tally,
 )
 
 
@@ -274,9 +274,4 @@ def submissions_section(
             "revision": latest["revision"] if latest else 0,
             "figures": dict(latest["figures"]) if latest else {},
         })
-    return {
-        "period_id": period_id,
-        "deadline": deadline.isoformat(),
-        "judged_on": on.isoformat(),
-        **submission_tally(rows),
-    }
+    return duty_summary(period_id, deadline, on, rows)
