@@ -66,9 +66,7 @@ class IfMatch:
     def required(self) -> int:
         """For an operation that must not run blind: 428 when no version came (`*` is not one:
         it says "whatever the version", which is what such an operation refuses)."""
-        if self.version is None:
-            raise PreconditionRequired()
-        return self.version
+        return required_version(self.version)
 
     def agree(self, body_version: int | None, *, required: bool = False) -> int | None:
         """One expected version from If-Match and a deprecated `expected_version` body field;
@@ -93,6 +91,15 @@ async def if_match(
     ] = None,
 ) -> IfMatch:
     return IfMatch(parse_if_match(value))
+
+
+def required_version(version: int | None) -> int:
+    """The version an operation that must not run blind was sent, else 428. A handler calls
+    it once the caller is known to be allowed to act on the record, so that a caller out of
+    scope learns its 403 (or the 404 every caller gets), not what the operation requires."""
+    if version is None:
+        raise PreconditionRequired()
+    return version
 
 
 C = TypeVar("C", bound=BaseModel)

@@ -116,6 +116,56 @@ def test_a_district_board_cannot_touch_another_districts_records(
     assert own.status_code == 200, own.json()
 
 
+def test_out_of_its_district_a_board_learns_its_403_before_any_precondition(
+    services: Services, idp: Idp
+) -> None:
+    """The order of the refusals of a command: the scope, then whether the record exists,
+    then the caller's unit, then what the operation requires (428) and the version (412)."""
+    religion = services["religion"]
+    city = idp.headers("city_staff")
+    assert religion.post("/api/v1/sites", json=site_body("CS-HB-3", QUAN_TOAN),
+                         headers=city).status_code == 201
+    board = idp.headers("district_board")
+    amend = {"address": "Khu 9", "amended_on": "2023-04-01"}
+    for headers in (board, {**board, "If-Match": '"7"'}):
+        refused = religion.patch("/api/v1/sites/CS-HB-3", json=amend, headers=headers)
+        assert refused.status_code == 403, refused.json()
+        _refused_outside(refused.json(), QUAN_TOAN)
+    closed = religion.post("/api/v1/sites/CS-HB-3/close", headers={**board, "If-Match": '"7"'},
+                           json={"closed_on": "2023-04-01", "reason": "Sáp nhập"})
+    assert closed.status_code == 403, closed.json()
+    # The city may amend: then the precondition speaks, 428 without If-Match, 412 when stale.
+    blind = religion.patch("/api/v1/sites/CS-HB-3", json=amend, headers=city)
+    assert (blind.status_code, blind.json()["error"]["code"]) == (428, "PRECONDITION_REQUIRED")
+    stale = religion.patch("/api/v1/sites/CS-HB-3", json=amend, headers={**city, "If-Match": '"7"'})
+    assert (stale.status_code, stale.json()["error"]["code"]) == (412, "PRECONDITION_FAILED")
+    # The reporting calendar is the city's: a district board's PUT is a 403, not a 428.
+    window = {"data_from": "2022-12-15", "cutoff_on": "2023-03-31", "reason": "Lùi giao ban"}
+    period = services["reporting"].put("/api/v1/periods/2023-3m", json=window,
+                                       headers=idp.headers("district_board"))
+    assert period.status_code == 403, period.json()
+
+
+def test_a_caller_without_the_write_scope_is_refused_before_anything_is_looked_up(
+    services: Services, idp: Idp
+) -> None:
+    """Even what does not exist (an unknown action, a plan never loaded) is the caller's 403."""
+    reader = idp.headers("leadership")
+    probes = [
+        ("religion", "/api/v1/compliance-cases/0b6f4f5e-3c1a-4d2b-9a8e-7f1c2d3e4a5b/nonsense",
+         {"acted_on": "2023-04-01"}),
+        ("religion", "/api/v1/sites/CS-KHONG-CO/dossier/nonsense", {"acted_on": "2023-04-01"}),
+        ("indicators", "/api/v1/plans/2023/items/II.1.1/progress",
+         {"reported_on": "2023-04-01", "result": "Đã triển khai"}),
+        ("indicators", "/api/v1/plans/2023/items/III.3/inspections/KT-1/carry-out",
+         {"carried_out_on": "2023-04-01"}),
+    ]
+    for service, path, body in probes:
+        response = services[service].post(path, json=body, headers=reader)
+        assert response.status_code == 403, (path, response.json())
+        assert response.json()["error"]["code"] == "MISSING_SCOPE", path
+
+
 def test_an_import_with_rows_outside_the_district_writes_nothing(
     services: Services, idp: Idp
 ) -> None:

@@ -218,6 +218,7 @@ def _acting(
 def record_progress(
     uow: UnitOfWork, year: int, number: str, command: RecordProgress
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)  # before the plan is looked up, as every command
     not_in_future(command.reported_on)
     _in_year(command.reported_on, year)
     plan = _plan(uow, year)
@@ -264,6 +265,7 @@ def _inspection_item(uow: UnitOfWork, year: int, number: str) -> tuple[WorkPlan,
 def plan_inspection(
     uow: UnitOfWork, year: int, number: str, command: PlanInspection
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)  # before the plan is looked up, as every command
     _in_year(command.planned_on, year)
     plan, item = _inspection_item(uow, year, number)
     party, unit_code = _acting(uow, plan, item, command.lead_party, None, command.planned_on)
@@ -288,6 +290,7 @@ def act_on_inspection(
     uow: UnitOfWork, year: int, number: str, inspection_id: str,
     command: InspectionStep,
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)  # before the plan is looked up, as every command
     plan, item = _inspection_item(uow, year, number)
     event: InspectionCarriedOut | InspectionConcluded | InspectionFollowUpRecorded | \
         InspectionCancelled
@@ -398,8 +401,9 @@ def submit_district_report(
     authorize(uow.context, WRITE)
     not_in_future(command.submitted_on)
     year, months = parse_period(period_id)
-    duty = _duty(uow, period_id, district_code, "submit")
+    # The district is in the path: a board out of it learns nothing of the duty (403 first).
     authorize(uow.context, WRITE, district_code, command.submitted_on)
+    duty = _duty(uow, period_id, district_code, "submit")
     opens = date(year, months, 1)
     if command.submitted_on < opens:
         raise InvalidInput(

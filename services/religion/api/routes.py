@@ -106,8 +106,9 @@ def site_detail(site_code: SiteCode, request: Request) -> TaggedResponse:
 @router.patch("/sites/{site_code}", response_model=CommandResponse, responses=IF_MATCH_REQUIRED)
 def amend_site(site_code: SiteCode, command: AmendSite, cmd: CommandDep) -> JSONResponse:
     """Overwrites the fields sent: If-Match (the site's ETag) is required (428 without it)."""
-    command = with_expected_version(command, cmd.if_match, required=True)
-    return cmd.record(handlers.amend_site, site_code, command)
+    command = with_expected_version(command, cmd.if_match)
+    # Required, but checked by the handler after the caller's unit (403 before 428).
+    return cmd.record(handlers.amend_site, site_code, command, True)
 
 
 @router.post("/sites/{site_code}/close", response_model=CommandResponse)

@@ -31,9 +31,10 @@ from services.religion.domain.model import (
 )
 from services.religion.domain.workflow import CASE_TRANSITIONS, DOSSIER_TRANSITIONS
 from shared.adminunits import default_catalogue
-from shared.aggregate import Aggregate, UnitOfWork
+from shared.aggregate import Aggregate, UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.clock import format_date_vn, today_vn
+from shared.concurrency import required_version
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.unitcheck import require_unit
@@ -77,26 +78,29 @@ def normalise_certificate_number(number: str) -> str:
     return " ".join(number.split()).upper()
 
 
-def load_site(uow: UnitOfWork, code: str, expected_version: int | None = None) -> ReligiousSite:
+def load_site(uow: UnitOfWork, code: str) -> ReligiousSite:
+    """The site, or 404. Its version (If-Match) is the caller's to check once the caller is
+    known to be allowed to act on it (`expect_version`): after the 404, after the 403."""
     site = uow.load(ReligiousSite, code)
     if not site.exists:
         raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
-    if expected_version is not None:
-        # Checked after existence so an unknown site is a 404, not a version conflict.
-        site = uow.load(ReligiousSite, code, expected_version=expected_version)
     return site
 
 
 def site_to_write(
-    uow: UnitOfWork, code: str, on: date, expected_version: int | None = None
+    uow: UnitOfWork, code: str, on: date, expected_version: int | None = None, *,
+    version_required: bool = False,
 ) -> ReligiousSite:
     """The site a write dated `on` acts upon. In this order: the writer may write at all, the
-    date is not in the future, the site exists (at the expected version), and the writer's
-    scope covers the site's commune on that date."""
+    date is not in the future, the site exists, the writer's scope covers the site's commune
+    on that date, and only then the version (If-Match: 428 when `version_required` and none
+    came, 412 when stale), so a writer out of scope learns its 403, not the version."""
     authorize(uow.context, WRITE)
     not_in_future(on)
-    site = load_site(uow, code, expected_version)
+    site = load_site(uow, code)
     authorize(uow.context, WRITE, site.commune_code, on)
+    expect_version(site, required_version(expected_version) if version_required
+                   else expected_version)
     return site
 
 
@@ -129,8 +133,12 @@ def register_site(uow: UnitOfWork, command: RegisterSite) -> list[EventEnvelope]
     return _save(uow, site)
 
 
-def amend_site(uow: UnitOfWork, code: str, command: AmendSite) -> list[EventEnvelope]:
-    site = site_to_write(uow, code, command.amended_on, command.expected_version)
+def amend_site(
+    uow: UnitOfWork, code: str, command: AmendSite, version_required: bool = False
+) -> list[EventEnvelope]:
+    """`version_required`: over HTTP an amendment must name the version it overwrites (428)."""
+    site = site_to_write(uow, code, command.amended_on, command.expected_version,
+                         version_required=version_required)
     wanted = {
         field: getattr(command, field)
         for field in AMENDABLE_FIELDS
@@ -167,6 +175,7 @@ def close_site(uow: UnitOfWork, code: str, command: CloseSite) -> list[EventEnve
 def dossier_action(
     uow: UnitOfWork, code: str, action: str, command: DossierStepCommand
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)  # before anything is looked up, as every command
     if action not in DOSSIER_TRANSITIONS:
         known = [a for a in DOSSIER_TRANSITIONS if a not in CERTIFICATE_ACTIONS]
         raise NotFound(
@@ -300,6 +309,7 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
 def case_action(
     uow: UnitOfWork, case_id: str, action: str, command: CaseStepCommand
 ) -> list[EventEnvelope]:
+    authorize(uow.context, WRITE)  # before anything is looked up, as every command
     if action not in CASE_TRANSITIONS:
         raise NotFound(
             "UNKNOWN_ACTION",
@@ -307,13 +317,11 @@ def case_action(
                 action=action[:60], known=_labels(messages.CASE_ACTIONS, list(CASE_TRANSITIONS))),
             known_actions=list(CASE_TRANSITIONS),
         )
-    authorize(uow.context, WRITE)
     not_in_future(command.acted_on)
     case = uow.load(ComplianceCase, case_id)
     if not case.exists:
         raise NotFound("CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
     authorize(uow.context, WRITE, case.commune_code, command.acted_on)
-    if command.expected_version is not None:
-        case = uow.load(ComplianceCase, case_id, expected_version=command.expected_version)
+    expect_version(case, command.expected_version)
     case.act(action, command.acted_on, command.note, command.referred_to)
     return _save(uow, case)

@@ -100,7 +100,7 @@ def put_period(period_id: PeriodId, command: AdjustPeriod, cmd: CommandDep) -> J
     """Điều chỉnh thời gian lấy số liệu của một kỳ (mặc định theo Nghị định 09/2019/NĐ-CP).
     Thay cả cửa sổ số liệu: cần If-Match (ETag của kỳ; 428 nếu thiếu)."""
     require_period_id(period_id)
-    expected = cmd.if_match.required()
+    expected = cmd.if_match.version  # required: checked by the handler after the caller
 
     def respond(
         outcome: tuple[Period, list[EventEnvelope]],

@@ -34,6 +34,7 @@ from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
 from shared.clock import VN_TZ, today_vn
+from shared.concurrency import required_version
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput, NotFound
@@ -115,7 +116,9 @@ def adjust_period(
 ) -> tuple[Period, list[EventEnvelope]]:
     # The reporting calendar is the Commission's: city level, with the reporting scope.
     require_city(uow.context, "reporting:write")
-    period = uow.load(ReportingPeriod, period_id, expected_version=expected_version)
+    # The window is replaced whole: never blind (428), once the caller may change it.
+    period = uow.load(ReportingPeriod, period_id,
+                      expected_version=required_version(expected_version))
     problem = window_problem(period.period, data_from, cutoff_on)
     if problem is not None:
         raise InvalidInput(problem, messages.WINDOW_ERRORS[problem])
