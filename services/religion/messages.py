@@ -264,3 +264,6 @@ VALUE_LABELS: Final = {
     "violation_type": VIOLATION_TYPES,
     "status": {**SITE_STATUS, "all": "Tất cả"},
 }
+
+# OpenAPI: the import's answer when it wrote (200 is a dry run or a file with nothing new).
+IMPORT_WRITTEN = "Đã ghi các cơ sở mới của tệp; báo cáo nhập như câu trả lời 200"

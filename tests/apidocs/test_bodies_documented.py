@@ -150,3 +150,11 @@ def test_each_example_reaches_the_handler_which_asks_for_the_documented_scope(
         assert error["details"]["required_scope"] == scope, label
         probed += 1
     assert probed >= 2
+
+
+def test_the_site_import_documents_its_201_when_it_writes(services: Services) -> None:
+    """The import answers 201 when it registered new sites, 200 for a dry run or nothing new."""
+    document = services["religion"].get("/openapi.json").json()
+    responses = document["paths"]["/api/v1/sites/import"]["post"]["responses"]
+    assert {"200", "201", "422"} <= set(responses)
+    assert responses["201"]["description"]

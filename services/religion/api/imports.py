@@ -25,7 +25,8 @@ SITES_UPLOAD = upload_body(
 )
 
 
-@router.post("/sites/import", openapi_extra=SITES_UPLOAD)
+@router.post("/sites/import", openapi_extra=SITES_UPLOAD,
+             responses={201: {"description": messages.IMPORT_WRITTEN}})
 async def import_sites_file(
     cmd: CommandDep,
     file: Annotated[UploadFile, File()],
