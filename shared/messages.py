@@ -40,6 +40,8 @@ DATE_OUT_OF_RANGE: Final = "Ngày phải {range}"
 INSTANT_OUT_OF_RANGE: Final = "Thời điểm phải {range}"
 DATE_RANGE: Final = "từ {first} đến {last}"
 DATE_FORMAT: Final = "Ngày phải viết dạng YYYY-MM-DD"
+#: A business date (done on, recognised on, reported on...) after today (shared/validation.py).
+DATE_IN_FUTURE: Final = "Ngày {on} ở tương lai (hôm nay là {today})"
 INSTANT_FORMAT: Final = "Thời điểm phải viết dạng ISO 8601 (YYYY-MM-DDTHH:MM:SS)"
 #: pydantic's error kinds, worded in Vietnamese ({...} are pydantic's own context values).
 FIELD_ERRORS: Final[dict[str, str]] = {

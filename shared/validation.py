@@ -20,6 +20,8 @@ from pydantic_core import CoreSchema, PydanticCustomError
 
 from shared import messages
 from shared.adminunits.model import UNIT_CODE_PATTERN
+from shared.clock import format_date_vn, today_vn
+from shared.errors import InvalidInput
 
 # Tab, newline and carriage return are legitimate in free text; every other control
 # character (NUL above all, which PostgreSQL refuses) is not.
@@ -81,6 +83,27 @@ def _iso_text(pattern: re.Pattern[str], code: str, message: str) -> Any:
 
 def in_date_range(day: date) -> bool:
     return FIRST_DAY <= day <= LAST_DAY
+
+
+#: The code of a business date after today, in an API refusal and in an import's row error.
+DATE_IN_FUTURE = "DATE_IN_FUTURE"
+
+
+def future_date_refusal(on: date, today: date) -> str | None:
+    """The Vietnamese refusal of a business date (done, recognised, reported on...) that is
+    after today, None when it is today at the latest. Imports collect it per row."""
+    if on <= today:
+        return None
+    return messages.DATE_IN_FUTURE.format(on=format_date_vn(on), today=format_date_vn(today))
+
+
+def not_in_future(on: date, today: date | None = None) -> date:
+    """`on` itself, or InvalidInput when it is after `today` (Vietnamese today by default; a
+    service with its own clock passes it)."""
+    refusal = future_date_refusal(on, today or today_vn())
+    if refusal is not None:
+        raise InvalidInput(DATE_IN_FUTURE, refusal, on=on.isoformat())
+    return on
 
 
 def is_iso_instant(text: str) -> bool:

@@ -90,7 +90,6 @@ MODEL_AT_LEVEL = "công nhận {level}; chỉ công nhận tiếp ở cấp cao 
 MODEL_RECOGNITION_LEVEL_NONE = "Cấp công nhận phải là cấp xã, huyện, thành phố hoặc Trung ương"
 RECOGNISED_WITHOUT_LEVEL = "Mô hình đã được công nhận phải có cấp công nhận"
 DATE_BEFORE_START = "Ngày {on} trước ngày bắt đầu triển khai mô hình ({start})"
-DATE_IN_FUTURE = "Ngày {on} ở tương lai"
 ENTRY_SUBJECT = "bài dự thi năm {year} của mô hình {model_id}"
 ENTRY_NOT_FOUND = "Không tìm thấy bài dự thi mã {entry_id}"
 CONTEST_YEAR_MISMATCH = "Bài dự thi {entry_id} thuộc cuộc thi năm {year}"

@@ -12,7 +12,6 @@ SITE_SUBJECT = "cơ sở tôn giáo mã {code}"
 SITE_CLOSED_SINCE = "từ ngày {on}"
 UNKNOWN_COMMUNE = "Mã đơn vị hành chính cấp xã {code} không tồn tại vào ngày {on}"
 ROW_OUT_OF_SCOPE = "Xã {code} nằm ngoài phạm vi đơn vị được giao ({scope})"
-DATE_IN_FUTURE = "Ngày {on} ở tương lai"
 DATE_BEFORE_PREVIOUS = (
     "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
 )

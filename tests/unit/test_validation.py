@@ -1,9 +1,20 @@
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 from pydantic import BaseModel, ValidationError
 
-from shared.validation import Name, ShortText, vietnamese_errors
+from shared.clock import today_vn
+from shared.errors import InvalidInput
+from shared.validation import (
+    DATE_IN_FUTURE,
+    Name,
+    ShortText,
+    future_date_refusal,
+    not_in_future,
+    vietnamese_errors,
+)
 
 
 class Form(BaseModel):
@@ -40,3 +51,21 @@ def test_blank_name_is_refused() -> None:
     with pytest.raises(ValidationError) as info:
         Form(name="   ")
     assert vietnamese_errors(info.value.errors())[0]["code"] == "BLANK"
+
+
+def test_a_date_after_today_is_refused_with_both_dates_in_vietnamese() -> None:
+    today = date(2025, 3, 10)
+    assert future_date_refusal(today, today) is None
+    refusal = future_date_refusal(date(2025, 3, 11), today)
+    assert refusal == "Ngày 11/03/2025 ở tương lai (hôm nay là 10/03/2025)"
+    with pytest.raises(InvalidInput) as info:
+        not_in_future(date(2025, 3, 11), today)
+    assert info.value.code == DATE_IN_FUTURE
+    assert info.value.details == {"on": "2025-03-11"}
+
+
+def test_not_in_future_defaults_to_vietnamese_today() -> None:
+    today = today_vn()
+    assert not_in_future(today) == today
+    with pytest.raises(InvalidInput):
+        not_in_future(today + timedelta(days=2))  # still ahead if midnight passes

@@ -6,12 +6,13 @@ from datetime import date
 
 from services.dialogue import messages
 from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
-from services.dialogue.application.common import WRITE, not_in_future, save
+from services.dialogue.application.common import WRITE, save
 from services.dialogue.domain.commitments import Commitment
 from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
+from shared.validation import not_in_future
 
 
 def load_commitment(

@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import date
 from uuid import UUID, uuid4
 
-from services.dialogue import messages
 from services.dialogue.adapters.projection import project
 from shared.adminunits import AdminUnit
 from shared.aggregate import Aggregate, CommandContext, UnitOfWork
-from shared.clock import format_date_vn
 from shared.envelope import EventEnvelope
-from shared.errors import InvalidInput
 from shared.unitcheck import require_unit
 
 #: Scope of every command of this service; citizens' personal data needs its own.
@@ -30,16 +27,6 @@ def save(uow: UnitOfWork, *aggregates: Aggregate) -> list[EventEnvelope]:
         project(uow.connection, envelopes)
         stored.extend(envelopes)
     return stored
-
-
-def not_in_future(on: date, today: date) -> date:
-    if on > today:
-        raise InvalidInput(
-            "DATE_IN_FUTURE",
-            messages.DATE_IN_FUTURE.format(on=format_date_vn(on), today=format_date_vn(today)),
-            on=on.isoformat(),
-        )
-    return on
 
 
 def jurisdiction_unit(uow: UnitOfWork, code: str, on: date) -> AdminUnit:

@@ -10,12 +10,13 @@ from sqlalchemy import Connection, select
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads
 from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
-from services.dialogue.application.common import WRITE, jurisdiction_unit, not_in_future, save
+from services.dialogue.application.common import WRITE, jurisdiction_unit, save
 from services.dialogue.domain.heads import HeadPost
 from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
+from shared.validation import not_in_future
 
 
 def post_of(conn: Connection, head_id: str) -> str:

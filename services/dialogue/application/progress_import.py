@@ -21,10 +21,9 @@ from services.dialogue.domain.commitments import Commitment
 from shared.adminunits import fold
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize
-from shared.clock import format_date_vn
 from shared.errors import DomainError, InvalidInput
 from shared.safecells import FORMULA_TEXT_CODE, formula_refusal
-from shared.validation import clean_text
+from shared.validation import DATE_IN_FUTURE, clean_text, future_date_refusal
 
 Mode = Literal["all_or_nothing", "valid_rows"]
 MAX_ROWS = 5000
@@ -181,14 +180,8 @@ def _parse(
     updated_on = today if _blank(raw_date) else _date(raw_date)
     if updated_on is None:
         fail("updated_on", "BAD_DATE", messages.IMPORT_BAD_DATE.format(value=raw_date))
-    elif updated_on > today:
-        fail(
-            "updated_on",
-            "DATE_IN_FUTURE",
-            messages.DATE_IN_FUTURE.format(
-                on=format_date_vn(updated_on), today=format_date_vn(today)
-            ),
-        )
+    elif (future := future_date_refusal(updated_on, today)) is not None:
+        fail("updated_on", DATE_IN_FUTURE, future)
     raw_note = cell("note")
     note = "" if _blank(raw_note) else str(raw_note)
     try:

@@ -24,7 +24,6 @@ from services.dialogue.application.common import (
     WRITE,
     jurisdiction_unit,
     new_id,
-    not_in_future,
     save,
 )
 from services.dialogue.domain.commitments import Commitment
@@ -36,6 +35,7 @@ from shared.auth.checks import authorize
 from shared.clock import format_date_vn
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput, NotFound
+from shared.validation import not_in_future
 
 
 def require_heads(uow: UnitOfWork, head_ids: Sequence[str], unit_code: str, on: date) -> None:

@@ -41,18 +41,13 @@ from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.unitcheck import require_unit
+from shared.validation import not_in_future
 
 #: Scope of every command of this service.
 WRITE = "indicators:write"
 
 #: The contest promoting "Dân vận khéo" models was launched by the 2023 plan (II.2.3).
 FIRST_CONTEST_YEAR = 2023
-
-
-def not_in_future(on: date) -> None:
-    """A business date (recognised, reported, done on...) is today at the latest."""
-    if on > today_vn():
-        raise InvalidInput("DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=format_date_vn(on)))
 
 
 def _model(

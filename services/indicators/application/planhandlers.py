@@ -18,7 +18,7 @@ from uuid import uuid4
 from services.indicators import messages
 from services.indicators.adapters.plandata import plan_issued
 from services.indicators.application.commands import UnitCode
-from services.indicators.application.handlers import WRITE, not_in_future
+from services.indicators.application.handlers import WRITE
 from services.indicators.application.plancommands import (
     AddPlanItem,
     AmendPlanItem,
@@ -73,6 +73,7 @@ from shared.envelope import EventEnvelope
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.taskrules import DISTRICT_BOARDS
 from shared.unitcheck import require_unit
+from shared.validation import not_in_future
 
 #: How long after a period's cut-off the Commission may set its reporting deadline.
 DEADLINE_LATEST_DAYS = 60

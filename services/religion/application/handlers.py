@@ -33,11 +33,12 @@ from services.religion.domain.workflow import CASE_TRANSITIONS, DOSSIER_TRANSITI
 from shared.adminunits import default_catalogue
 from shared.aggregate import Aggregate, UnitOfWork, expect_version
 from shared.auth.checks import authorize
-from shared.clock import format_date_vn, today_vn
+from shared.clock import today_vn
 from shared.concurrency import required_version
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.unitcheck import require_unit
+from shared.validation import not_in_future
 
 #: What every command of this service needs; the unit is checked as of the command's date.
 WRITE = "religion:write"
@@ -53,14 +54,6 @@ def _save(uow: UnitOfWork, *aggregates: Aggregate) -> list[EventEnvelope]:
         stored += uow.save(aggregate)
     project(uow.connection, stored)
     return stored
-
-
-def not_in_future(on: date) -> None:
-    if on > today_vn():
-        raise InvalidInput(
-            "DATE_IN_FUTURE", messages.DATE_IN_FUTURE.format(on=format_date_vn(on)),
-            on=on.isoformat(),
-        )
 
 
 def district_code_of(commune_code: str, on: date) -> str | None:

@@ -37,7 +37,7 @@ from shared.errors import InvalidInput
 from shared.eventstore import events_table
 from shared.safecells import FORMULA_TEXT_CODE, formula_refusal
 from shared.unitcheck import require_within
-from shared.validation import vietnamese_errors
+from shared.validation import DATE_IN_FUTURE, future_date_refusal, vietnamese_errors
 
 MAX_ROWS = 100_000
 CHUNK = 1_000
@@ -274,9 +274,9 @@ def validate(sheet: Sheet, jurisdiction: str) -> tuple[list[ValidRow], list[RowE
         # The fields that passed their own checks; pydantic normalises none of these three.
         good = {f: v for f, v in values.items() if f not in bad}
         on: date = good.get("registered_on") or today
-        if "registered_on" in good and on > today:
-            row_errors.append(_error(sheet, row, "registered_on", "DATE_IN_FUTURE",
-                                     messages.DATE_IN_FUTURE.format(on=format_date_vn(on))))
+        future = future_date_refusal(on, today) if "registered_on" in good else None
+        if future is not None:
+            row_errors.append(_error(sheet, row, "registered_on", DATE_IN_FUTURE, future))
         commune = good.get("commune_code")
         # A commune is judged at the registration date; with that date unreadable the row's
         # date error stands alone rather than a guess at today's map (communes merged in 2025).
