@@ -34,7 +34,7 @@ import contextlib
 import os
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
@@ -46,34 +46,32 @@ from eventsourcing.domain import event
 from eventsourcing.sqlite import SQLiteConnectionPool
 
 from bench.common import Timer, rate, temp_dir
-from shared.aggregate import Aggregate, CommandContext
+from bench.sample import SITE, Site, SiteRegistered, registry
+from shared.aggregate import CommandContext
 from shared.db import create_db_engine, create_schema
-from shared.envelope import DomainEvent, EventRegistry
 from shared.eventstore import kernel_metadata
 from shared.logs import configure_logging
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 
 N = int(os.environ.get("BENCH_PEER_N", "5000"))
-ON = date(2023, 3, 1)
-SAMPLE: dict[str, Any] = {
-    "name": "Chùa Dư Hàng", "religion": "Phật giáo", "commune_code": "11755",
-    "address": "Số 121 Dư Hàng, phường Dư Hàng Kênh", "land_area_m2": 1250.5,
-}
 
 # -- the peer --------------------------------------------------------------------------------
 
 
 class PeerSite(PeerAggregate):
     @event("Registered")
-    def __init__(self, code: str, name: str, religion: str, commune_code: str, address: str,
-                 land_area_m2: float) -> None:
+    def __init__(self, code: str, name: str, religion: str, commune_code: str,
+                 district_code: str | None, address: str, land_area_m2: float | None,
+                 land_use_origin: str | None) -> None:
         self.code = code
         self.name = name
         self.religion = religion
         self.commune_code = commune_code
+        self.district_code = district_code
         self.address = address
         self.land_area_m2 = land_area_m2
+        self.land_use_origin = land_use_origin
 
     @event("Renamed")
     def rename(self, name: str) -> None:
@@ -118,7 +116,7 @@ def run_peer(path: Path, synchronous: str | None) -> tuple[tuple[float, float], 
         with Timer() as new:
             ids = []
             for n in range(N):
-                new_site = PeerSite(code=f"P{n:06d}", **SAMPLE)
+                new_site = PeerSite(code=f"P{n:06d}", **SITE)
                 peer.save(new_site)
                 ids.append(new_site.id)
         with Timer() as command:
@@ -132,45 +130,6 @@ def run_peer(path: Path, synchronous: str | None) -> tuple[tuple[float, float], 
 
 
 # -- the kernel ------------------------------------------------------------------------------
-
-registry = EventRegistry("religion")
-
-
-@registry.register
-class SiteRegistered(DomainEvent):
-    event_type = "SiteRegistered"
-    code: str
-    name: str
-    religion: str
-    commune_code: str
-    address: str
-    land_area_m2: float
-
-
-@registry.register
-class SiteRenamed(DomainEvent):
-    event_type = "SiteRenamed"
-    name: str
-
-
-class Site(Aggregate):
-    aggregate_type = "site"
-    name = ""
-
-    def register(self, event: SiteRegistered) -> None:
-        if self.exists:
-            raise ValueError("already registered")
-        self.record(event, ON, unit_code=event.commune_code)
-
-    def rename(self, name: str) -> None:
-        if not self.exists:
-            raise ValueError("unknown site")
-        self.record(SiteRenamed(name=name), ON)
-
-    def apply(self, event: DomainEvent) -> None:
-        if isinstance(event, SiteRegistered | SiteRenamed):
-            self.name = event.name
-
 
 def kernel_runtime(path: Path) -> ServiceRuntime:
     settings = Settings.for_service(
@@ -188,7 +147,7 @@ def run_kernel(path: Path) -> tuple[float, float]:
         for n in range(N):
             with runtime.uow(context) as uow:
                 site = uow.load(Site, f"S{n:06d}")
-                site.register(SiteRegistered(code=f"S{n:06d}", **SAMPLE))
+                site.register(SiteRegistered(code=f"S{n:06d}", **SITE))
                 uow.save(site)
                 uow.commit()
     with Timer() as command:
@@ -223,7 +182,7 @@ def run_ceiling(path: Path) -> tuple[float, float]:
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
-    registered = orjson.dumps({"code": "S000000", **SAMPLE}).decode()
+    registered = orjson.dumps({"code": "S000000", **SITE}).decode()
     renamed = orjson.dumps({"name": "Chùa"}).decode()
 
     def command(n: int, event_type: str, payload: str) -> None:

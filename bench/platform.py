@@ -22,46 +22,17 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert
 
 from bench.common import Timer, private_nats, report, report_time, temp_dir
+from bench.sample import SITE, Site, SiteRegistered, raw_sqlite, registry
 from shared.adminunits import load_catalogue
-from shared.aggregate import Aggregate, CommandContext, UnitOfWork
+from shared.aggregate import CommandContext, UnitOfWork
 from shared.consumer import Projection
 from shared.db import create_db_engine, create_schema
-from shared.envelope import DomainEvent, EventEnvelope, EventRegistry, PendingEvent, new_envelope
+from shared.envelope import EventEnvelope, EventRegistry, PendingEvent, new_envelope
 from shared.eventstore import kernel_metadata
 from shared.relay import headers_for
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import ensure_stream, stream_config
-
-# The kernel is measured on its own: a site-shaped event, aggregate and projection defined
-# here, so the figures do not move when a service changes its model.
-religion_registry = EventRegistry("religion")
-
-
-@religion_registry.register
-class SiteRegistered(DomainEvent):
-    event_type = "SiteRegistered"
-    code: str
-    name: str
-    religion: str
-    commune_code: str
-    district_code: str | None
-    address: str
-    land_area_m2: float | None
-    land_use_origin: str | None
-
-
-class ReligiousSite(Aggregate):
-    aggregate_type = "site"
-
-    def register(self, event: SiteRegistered, on: date) -> None:
-        if self.exists:
-            raise ValueError("exists")
-        self.record(event, on, unit_code=event.commune_code)
-
-    def apply(self, event: DomainEvent) -> None:
-        pass
-
 
 projection_metadata = MetaData()
 sites = Table(
@@ -100,16 +71,7 @@ def sites_projection() -> Projection:
 
 
 N = 20_000
-SAMPLE_PAYLOAD = {
-    "code": "HP-0001",
-    "name": "Chùa Dư Hàng",
-    "religion": "Phật giáo",
-    "commune_code": "11755",
-    "district_code": "315",
-    "address": "Thôn Đông, xã Tiên Thắng",
-    "land_area_m2": 1250.5,
-    "land_use_origin": "Sử dụng ổn định trước 1993",
-}
+SAMPLE_PAYLOAD = {"code": "HP-0001", **SITE}
 
 
 def _message(n: int) -> EventEnvelope:
@@ -172,29 +134,6 @@ async def raw_consume(url: str, root: str) -> float:
                 seen += 1
     await client.close()
     return report("raw nats-py pull consume (fetch 256 + ack)", N, timer.seconds)
-
-
-def raw_sqlite(path: Path) -> float:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(
-        "CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT UNIQUE, type TEXT,"
-        " aggregate_id TEXT, version INTEGER, recorded_at TEXT, payload TEXT,"
-        " UNIQUE(aggregate_id, version))"
-    )
-    body = json.dumps(SAMPLE_PAYLOAD, ensure_ascii=False, separators=(",", ":"))
-    with Timer() as timer:
-        for n in range(N):
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "INSERT INTO events (event_id, type, aggregate_id, version, recorded_at, payload)"
-                " VALUES (?, ?, ?, 1, datetime('now'), ?)",
-                (str(uuid4()), "SiteRegistered", f"S{n}", body),
-            )
-            conn.execute("COMMIT")
-    conn.close()
-    return report("raw sqlite3 insert, one row per transaction", N, timer.seconds)
 
 
 def raw_sqlite_kernel_schema(path: Path) -> float:
@@ -261,8 +200,8 @@ def kernel_store_append(runtime: ServiceRuntime, baseline: float, schema_rate: f
 
 
 def _register(uow: UnitOfWork, code: str) -> None:
-    site = uow.load(ReligiousSite, code)
-    site.register(SiteRegistered(**{**SAMPLE_PAYLOAD, "code": code}), date(2023, 3, 1))
+    site = uow.load(Site, code)
+    site.register(SiteRegistered(**{**SAMPLE_PAYLOAD, "code": code}))
     uow.save(site)
 
 
@@ -331,7 +270,7 @@ async def run() -> None:
         print("  (a) raw baselines")
         publish_rate = await raw_publish(server.url, root)
         consume_rate = await raw_consume(server.url, root)
-        sqlite_rate = raw_sqlite(tmp / "raw.db")
+        sqlite_rate = raw_sqlite(tmp / "raw.db", N)
         schema_rate = raw_sqlite_kernel_schema(tmp / "raw-schema.db")
         base = {
             "nats_url": server.url,
@@ -341,7 +280,7 @@ async def run() -> None:
         }
         religion = ServiceRuntime(
             Settings.for_service("religion", database_url=f"sqlite:///{tmp}/religion.db", **base),
-            religion_registry,
+            registry,
         )
         religion.create_schema()
         print("  (b, c) the kernel, each beside its baseline")

@@ -14,14 +14,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-import sqlite3
-from pathlib import Path
-from uuid import uuid4
 
 from openpyxl import Workbook
 
 from bench.common import Timer, report, temp_dir
+from bench.sample import raw_sqlite
 from services.religion import messages
 from services.religion.adapters.projection import rebuild
 from services.religion.adapters.tables import metadata
@@ -75,32 +72,9 @@ def xlsx_file(rows: list[list[str]]) -> bytes:
     return out.getvalue()
 
 
-def raw_sqlite(path: Path) -> float:
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute(
-        "CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT UNIQUE, type TEXT,"
-        " aggregate_id TEXT, version INTEGER, recorded_at TEXT, payload TEXT,"
-        " UNIQUE(aggregate_id, version))"
-    )
-    body = json.dumps({"code": "X", "name": "Chùa", "commune_code": "11755"}, ensure_ascii=False)
-    with Timer() as timer:
-        for n in range(BASELINE_ROWS):
-            conn.execute("BEGIN IMMEDIATE")
-            conn.execute(
-                "INSERT INTO events (event_id, type, aggregate_id, version, recorded_at, payload)"
-                " VALUES (?, ?, ?, 1, datetime('now'), ?)",
-                (str(uuid4()), "SiteRegistered", f"S{n}", body),
-            )
-            conn.execute("COMMIT")
-    conn.close()
-    return report("raw sqlite3 insert, one event per transaction", BASELINE_ROWS, timer.seconds)
-
-
 def main() -> None:
     with temp_dir() as tmp:
-        baseline = raw_sqlite(tmp / "raw.db")
+        baseline = raw_sqlite(tmp / "raw.db", BASELINE_ROWS)
         rows = national_rows()
         content = csv_file(rows)
         settings = Settings.for_service(
