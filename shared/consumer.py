@@ -42,6 +42,7 @@ from sqlalchemy import (
     text,
 )
 
+from shared.db import BIG_ID
 from shared.driversql import RowsInsert, bind_processor, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import kernel_metadata
@@ -72,7 +73,7 @@ processed_events_table = Table(
 dead_letters_table = Table(
     "dead_letters",
     kernel_metadata,
-    Column("id", BigInteger().with_variant(Integer(), "sqlite"), primary_key=True),
+    Column("id", BIG_ID, primary_key=True),
     Column("consumer", String(150), nullable=False),
     Column("event_id", String(36)),
     Column("event_type", String(100)),

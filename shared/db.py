@@ -10,7 +10,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import Connection, Engine, MetaData, Row, Select, create_engine, event, text
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    Row,
+    Select,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import make_url
 
 from shared.errors import NotFound
@@ -154,6 +165,11 @@ class _WriterTurns:
                 self._release(getattr(connection, "driver_connection", connection))
 
         return ended
+
+
+#: The type of a table's own numbering (an event's position, a row id): 64-bit on PostgreSQL,
+#: and INTEGER on SQLite, where only an INTEGER PRIMARY KEY is the rowid that numbers itself.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def create_schema(engine: Engine, *metadatas: MetaData) -> None:

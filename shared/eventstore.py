@@ -16,7 +16,6 @@ from uuid import UUID
 
 import orjson
 from sqlalchemy import (
-    BigInteger,
     Column,
     Connection,
     DateTime,
@@ -34,19 +33,17 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from shared.db import BIG_ID
 from shared.driversql import bind_processor, in_lists, placeholder
 from shared.envelope import STORED_FIELDS, EventEnvelope, fields_of_type
 from shared.errors import ConcurrencyError
 
 kernel_metadata = MetaData()
 
-# BigInteger is INTEGER PRIMARY KEY (rowid) on SQLite thanks to the variant.
-_position_type = BigInteger().with_variant(Integer(), "sqlite")
-
 events_table = Table(
     "events",
     kernel_metadata,
-    Column("position", _position_type, primary_key=True, autoincrement=True),
+    Column("position", BIG_ID, primary_key=True, autoincrement=True),
     Column("event_id", String(36), nullable=False, unique=True),
     Column("event_type", String(100), nullable=False),
     Column("schema_version", Integer, nullable=False),
@@ -72,7 +69,7 @@ Index("ix_events_unit_actor", events_table.c.unit_code, events_table.c.actor)
 outbox_table = Table(
     "outbox",
     kernel_metadata,
-    Column("position", _position_type, primary_key=True, autoincrement=False),
+    Column("position", BIG_ID, primary_key=True, autoincrement=False),
     Column("subject", String(250), nullable=False),
     Column("published_at", DateTime(timezone=True)),
 )

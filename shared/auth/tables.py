@@ -9,11 +9,10 @@ another service.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import Column, DateTime, Index, String, Table, Text
 
+from shared.db import BIG_ID
 from shared.eventstore import kernel_metadata
-
-_id_type = BigInteger().with_variant(Integer(), "sqlite")
 
 api_keys_table = Table(
     "api_keys",
@@ -40,7 +39,7 @@ api_keys_table = Table(
 api_key_audit_table = Table(
     "api_key_audit",
     kernel_metadata,
-    Column("id", _id_type, primary_key=True, autoincrement=True),
+    Column("id", BIG_ID, primary_key=True, autoincrement=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
     Column("action", String(30), nullable=False),
     Column("prefix", String(16), nullable=False),

@@ -10,7 +10,6 @@ their status consequences announced, so a replay never announces them again.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger,
     Column,
     Date,
     DateTime,
@@ -22,8 +21,9 @@ from sqlalchemy import (
     Text,
 )
 
+from shared.db import BIG_ID
+
 metadata = MetaData()
-_seq = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def _fact_table(name: str, *columns: Column[object]) -> Table:
@@ -31,7 +31,7 @@ def _fact_table(name: str, *columns: Column[object]) -> Table:
         name,
         metadata,
         # Ties on the business date are broken by arrival order.
-        Column("seq", _seq, primary_key=True, autoincrement=True),
+        Column("seq", BIG_ID, primary_key=True, autoincrement=True),
         Column("event_id", String(36), nullable=False, unique=True),
         Column("on_date", Date, nullable=False, index=True),
         Column("recorded_at", DateTime(timezone=True), nullable=False),
