@@ -110,7 +110,11 @@ SCOPE_NOT_PROVINCE_OR_DISTRICT = (
 SCOPE_OVERLAPS = "Các đơn vị trong phạm vi chỉ tiêu bị trùng nhau («{code}»)"
 NUMERATOR_ABOVE_DENOMINATOR = "Tử số ({numerator}) không được lớn hơn mẫu số ({denominator})"
 REPORTED_OUTSIDE_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu {indicator_id}"
-REPORTED_DATE_OUTSIDE_PERIOD = "Ngày báo cáo {on} không nằm trong kỳ đánh giá ({start} - {end})"
+#: A date a figure is reported or evaluated on, outside the definition's period ({date} is one
+#: of the two labels below).
+DATE_OUTSIDE_PERIOD = "{date} {on} không nằm trong kỳ đánh giá ({start} - {end})"
+REPORTED_DATE = "Ngày báo cáo"
+EVALUATION_DATE = "Ngày đánh giá"
 UNIT_NOT_IN_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu vào ngày {on}"
 SUCCESSION_SUBJECT = "đơn vị kế thừa của đơn vị «{code}»"
 SUCCESSION_NOTE = "«{successor}»"
@@ -123,7 +127,6 @@ SUCCESSOR_LEVEL_MISMATCH = (
 )
 UNIT_NOT_FOUND = "Không tìm thấy đơn vị hành chính mã «{code}»"
 UNIT_NOT_VALID_ON = "Đơn vị hành chính mã «{code}» không tồn tại vào ngày {on}"
-ON_OUTSIDE_PERIOD = "Ngày đánh giá {on} không nằm trong kỳ ({start} - {end})"
 RESTATE_TO_BEFORE_PERIOD = "Ngày quy đổi {to} phải sau ngày đánh giá {on}"
 
 # -- the plan as data (kế hoạch công tác, nhiệm vụ, kiểm tra giám sát, báo cáo kỳ) -----------

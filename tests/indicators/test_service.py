@@ -246,7 +246,7 @@ def test_reported_figures_for_an_indicator_not_computed_from_events(client: Test
         ("CT5", {"unit_code": "01", "numerator": 1, "denominator": 2,
                  "reported_on": "2023-12-01"}, 422, "OUTSIDE_JURISDICTION"),
         ("CT5", {"unit_code": TIEN_LANG, "numerator": 1, "denominator": 2,
-                 "reported_on": "2024-01-02"}, 422, "REPORTED_DATE_OUTSIDE_PERIOD"),
+                 "reported_on": "2024-01-02"}, 422, "DATE_OUTSIDE_PERIOD"),
         ("CT9", {"unit_code": TIEN_LANG, "numerator": 1, "denominator": 2,
                  "reported_on": "2023-12-01"}, 404, "INDICATOR_NOT_FOUND"),
     ]
@@ -281,7 +281,7 @@ def test_defining_an_indicator_and_reading_it_at_a_date(client: TestClient) -> N
     assert view["unit"]["status_label"] == "Chưa có số liệu để đánh giá"
 
     for url, params, status, code in [
-        ("/api/v1/indicators/2024/I3", {"on": "2023-12-31"}, 422, "ON_OUTSIDE_PERIOD"),
+        ("/api/v1/indicators/2024/I3", {"on": "2023-12-31"}, 422, "DATE_OUTSIDE_PERIOD"),
         ("/api/v1/indicators/2024/I3", {"unit": "01"}, 404, "UNIT_NOT_IN_SCOPE"),
         ("/api/v1/indicators/2024/I9", {}, 404, "INDICATOR_NOT_FOUND"),
         ("/api/v1/indicators/2024/I3", {"on": "hôm qua"}, 422, "VALIDATION_ERROR"),

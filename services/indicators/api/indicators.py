@@ -18,7 +18,6 @@ from services.indicators.application.commands import DefineIndicator, RecordRepo
 from services.indicators.application.compute import compute
 from services.indicators.application.queries import (
     Moment,
-    check_on,
     definition_json,
     evidence_view,
     figure_json,
@@ -50,7 +49,7 @@ UnitQuery = Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)]
 
 def _moment(definition: Definition, on: date | None, as_of: datetime | None) -> Moment:
     if on is not None:
-        check_on(definition, on)
+        definition.require_in_period(on, messages.EVALUATION_DATE)
     return Moment(
         on=on or definition.evaluation_date(today_vn()),
         as_of=vn_time(as_of) if as_of else utcnow(),

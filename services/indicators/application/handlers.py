@@ -37,7 +37,7 @@ from services.indicators.domain.model import (
 from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
-from shared.clock import format_date_vn, today_vn
+from shared.clock import today_vn
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.unitcheck import require_unit
@@ -267,15 +267,7 @@ def record_reported_figure(
         )
     on = command.reported_on
     not_in_future(on)
-    if not definition.period_start <= on <= definition.period_end:
-        raise InvalidInput(
-            "REPORTED_DATE_OUTSIDE_PERIOD",
-            messages.REPORTED_DATE_OUTSIDE_PERIOD.format(
-                on=format_date_vn(on),
-                start=format_date_vn(definition.period_start),
-                end=format_date_vn(definition.period_end),
-            ),
-        )
+    definition.require_in_period(on, messages.REPORTED_DATE)
     require_unit(command.unit_code, on, within=uow.jurisdiction)
     authorize(uow.context, WRITE, command.unit_code, on)
     if command.unit_code not in scope_tree(definition.scope, on).units:

@@ -45,18 +45,6 @@ def find_definition(
     return definition
 
 
-def check_on(definition: Definition, on: date) -> None:
-    if not definition.period_start <= on <= definition.period_end:
-        raise InvalidInput(
-            "ON_OUTSIDE_PERIOD",
-            messages.ON_OUTSIDE_PERIOD.format(
-                on=format_date_vn(on),
-                start=format_date_vn(definition.period_start),
-                end=format_date_vn(definition.period_end),
-            ),
-        )
-
-
 def definition_json(definition: Definition) -> dict[str, Any]:
     return {
         "indicator_id": definition.indicator_id,

@@ -20,6 +20,8 @@ from services.indicators.domain.events import (
     ModelField,
 )
 from shared.adminunits import HAI_PHONG
+from shared.clock import format_date_vn
+from shared.errors import InvalidInput
 from shared.planrules import I1_FIELDS, PLAN_TARGETS, Comparator
 
 COMPUTED_METHODS: frozenset[Method] = frozenset(
@@ -111,6 +113,21 @@ class Definition:
             qualifying_fields=list(self.qualifying_fields),
             plan_ref=self.plan_ref,
         )
+
+    def require_in_period(self, on: date, label: str) -> date:
+        """`on` itself when the definition's period holds it; a figure reported or evaluated
+        on another day belongs to another period. `label` names the date in the refusal."""
+        if not self.period_start <= on <= self.period_end:
+            raise InvalidInput(
+                "DATE_OUTSIDE_PERIOD",
+                messages.DATE_OUTSIDE_PERIOD.format(
+                    date=label,
+                    on=format_date_vn(on),
+                    start=format_date_vn(self.period_start),
+                    end=format_date_vn(self.period_end),
+                ),
+            )
+        return on
 
     def evaluation_date(self, today: date) -> date:
         """The business date a figure "now" is evaluated at: today, or the period's end."""
