@@ -46,10 +46,8 @@ from eventsourcing.domain import event
 from eventsourcing.sqlite import SQLiteConnectionPool
 
 from bench.common import Timer, rate, temp_dir
-from bench.sample import SITE, Site, SiteRegistered, registry
+from bench.sample import SITE, Site, SiteRegistered, raw_connection, registry
 from shared.aggregate import CommandContext
-from shared.db import create_db_engine, create_schema
-from shared.eventstore import kernel_metadata
 from shared.logs import configure_logging
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -176,12 +174,7 @@ _OUTBOX = "INSERT INTO outbox (position, subject) VALUES (?, ?)"
 def run_ceiling(path: Path) -> tuple[float, float]:
     """Raw sqlite3 on the kernel's schema and pragmas, the kernel's statements, the same two
     loops: the payloads are encoded once and read rows are not decoded."""
-    engine = create_db_engine(f"sqlite:///{path}")
-    create_schema(engine, kernel_metadata)
-    engine.dispose()
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn = raw_connection(path, kernel_schema=True)
     registered = orjson.dumps({"code": "S000000", **SITE}).decode()
     renamed = orjson.dumps({"name": "Chùa"}).decode()
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,13 +21,11 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert
 
 from bench.common import Timer, private_nats, report, report_time, temp_dir
-from bench.sample import SITE, Site, SiteRegistered, raw_sqlite, registry
+from bench.sample import SITE, Site, SiteRegistered, raw_connection, raw_sqlite, registry
 from shared.adminunits import load_catalogue
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.consumer import Projection
-from shared.db import create_db_engine, create_schema
 from shared.envelope import EventEnvelope, EventRegistry, PendingEvent, new_envelope
-from shared.eventstore import kernel_metadata
 from shared.relay import headers_for
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -139,12 +136,7 @@ async def raw_consume(url: str, root: str) -> float:
 def raw_sqlite_kernel_schema(path: Path) -> float:
     """The same raw loop on the kernel's own tables (event row + outbox row, their indexes):
     what the schema itself costs, apart from the Python around it."""
-    engine = create_db_engine(f"sqlite:///{path}")
-    create_schema(engine, kernel_metadata)
-    engine.dispose()
-    conn = sqlite3.connect(path, isolation_level=None)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
+    conn = raw_connection(path, kernel_schema=True)
     body = json.dumps(SAMPLE_PAYLOAD, ensure_ascii=False, separators=(",", ":"))
     with Timer() as timer:
         for n in range(N):

@@ -16,7 +16,9 @@ from uuid import uuid4
 
 from bench.common import Timer, report
 from shared.aggregate import Aggregate
+from shared.db import create_db_engine, create_schema
 from shared.envelope import DomainEvent, EventRegistry
+from shared.eventstore import kernel_metadata
 
 ON = date(2023, 3, 1)
 #: A registration's payload without its code (each run numbers its sites).
@@ -71,12 +73,23 @@ class Site(Aggregate):
             self.name = event.name
 
 
-def raw_sqlite(path: Path, count: int) -> float:
-    """The storage's own speed: one event row per transaction through sqlite3, with the
-    kernel's pragmas, on a bare table (no outbox, no second index)."""
+def raw_connection(path: Path, kernel_schema: bool = False) -> sqlite3.Connection:
+    """A plain sqlite3 connection with the kernel's pragmas, in autocommit (the loops write
+    their own BEGIN/COMMIT); with `kernel_schema`, on a file holding the kernel's tables."""
+    if kernel_schema:
+        engine = create_db_engine(f"sqlite:///{path}")
+        create_schema(engine, kernel_metadata)
+        engine.dispose()
     conn = sqlite3.connect(path, isolation_level=None)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
+def raw_sqlite(path: Path, count: int) -> float:
+    """The storage's own speed: one event row per transaction through sqlite3, with the
+    kernel's pragmas, on a bare table (no outbox, no second index)."""
+    conn = raw_connection(path)
     conn.execute(
         "CREATE TABLE events (position INTEGER PRIMARY KEY, event_id TEXT UNIQUE, type TEXT,"
         " aggregate_id TEXT, version INTEGER, recorded_at TEXT, payload TEXT,"
