@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import traceback
-import zlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -42,7 +41,7 @@ from sqlalchemy import (
     text,
 )
 
-from shared.db import BIG_ID
+from shared.db import BIG_ID, one_at_a_time
 from shared.driversql import RowsInsert, bind_processor, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import kernel_metadata
@@ -142,10 +141,10 @@ class Projection:
         return sorted(set(self.handlers) | set(self.batch_event_types))
 
     @property
-    def lock_key(self) -> int:
+    def lock_name(self) -> str:
         """Of this projection and its tables (a rebuild's generation has tables of its own)."""
         first = self.tables[0].name if self.tables else ""
-        return zlib.crc32(f"danvan-projection:{self.name}:{first}".encode())
+        return f"danvan-projection:{self.name}:{first}"
 
     def reset(self, conn: Connection) -> None:
         for table in reversed(list(self.tables)):
@@ -155,8 +154,8 @@ class Projection:
         """Apply new events (in stream order) in the caller's transaction; returns the events
         the projection appended to its own service's store meanwhile."""
         appended: list[EventEnvelope] = []
-        if self.one_batch_at_a_time and conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self.lock_key})
+        if self.one_batch_at_a_time:
+            one_at_a_time(conn, self.lock_name)
         if self.batch_handler is not None:
             wanted = set(self.batch_event_types)
             batch = [e for e in envelopes if e.event_type in wanted]

@@ -6,6 +6,7 @@ import contextlib
 import functools
 import sqlite3
 import threading
+import zlib
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -37,6 +38,18 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://") :]
     return url
+
+
+def advisory_key(name: str) -> int:
+    """The PostgreSQL advisory lock key of a name: every replica derives the same one."""
+    return zlib.crc32(name.encode())
+
+
+def one_at_a_time(conn: Connection, name: str) -> None:
+    """Until this transaction ends, no other transaction of any replica holds `name`
+    (PostgreSQL: a transaction advisory lock; SQLite's writers queue at BEGIN already)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
 
 
 def engine_for(settings: Settings) -> Engine:

@@ -22,7 +22,6 @@ import contextlib
 import logging
 import re
 import sys
-import zlib
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, MetaData, text
 
+from shared.db import advisory_key
 from shared.logs import get_logger
 from shared.settings import Settings
 
@@ -80,7 +80,7 @@ def current_revision(connection: Connection, service: str) -> str | None:
 
 
 def _lock_key(service: str) -> int:
-    return zlib.crc32(f"danvan-migrate-{service}".encode())
+    return advisory_key(f"danvan-migrate-{service}")
 
 
 def upgrade(engine: Engine, service: str, revision: str = "head") -> None:

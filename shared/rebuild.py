@@ -23,7 +23,6 @@ import asyncio
 import contextlib
 import json
 import time
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -57,7 +56,7 @@ from shared.consumer import (
     Projection,
     processed_events_table,
 )
-from shared.db import read_connection
+from shared.db import one_at_a_time, read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import NoRebuildInProgress, RebuildInProgress, RebuildNotFound
 from shared.logs import get_logger
@@ -416,9 +415,7 @@ class ReadModelRebuilds:
     def _serialise(self, conn: Connection) -> None:
         """Beginnings and switches of a service's rebuilds, one at a time across replicas
         (SQLite's writers queue at BEGIN already)."""
-        if conn.dialect.name == "postgresql":
-            key = zlib.crc32(f"danvan-rebuild-{self._service}".encode())
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+        one_at_a_time(conn, f"danvan-rebuild-{self._service}")
 
     async def _watch(self) -> None:
         failing = False

@@ -10,13 +10,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-import zlib
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, select, text, update
 
 from shared.aggregate import ConnectionSource
+from shared.db import advisory_key
 from shared.envelope import HEAD_FIELDS, STORED_FIELDS, fields_of_type, utcnow, wire_json
 from shared.eventstore import aware_utc, outbox_table
 from shared.logs import get_logger
@@ -352,7 +352,7 @@ class OutboxRelay:
         return await asyncio.to_thread(self._try_lead)
 
     def _try_lead(self) -> bool:
-        key = zlib.crc32(f"danvan-relay-{self._service}".encode())
+        key = advisory_key(f"danvan-relay-{self._service}")
         conn = self._engine.connect()
         got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
         conn.commit()

@@ -9,13 +9,13 @@ exactly those SQLAlchemy would write (and reads through SQLAlchemy see the same)
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import Column, Connection, Dialect, Table
 
+from shared.db import advisory_key
 from shared.driversql import RowsInsert, bind_processor, placeholder
 
 FACT_COLUMNS = ("event_id", "family", "kind", "subject", "effect", "state", "amount", "due_on",
@@ -72,7 +72,7 @@ class FactSql:
         # subject's stock figures are worked out from its stored facts, which a concurrent
         # batch would be adding to unseen. (SQLite's writers queue at BEGIN already.)
         self.lock: tuple[str, tuple[int]] | None = (
-            ("SELECT pg_advisory_xact_lock(%s)", (zlib.crc32(table.name.encode()),))
+            ("SELECT pg_advisory_xact_lock(%s)", (advisory_key(table.name),))
             if dialect.name == "postgresql" else None
         )
         self._dialect = dialect
