@@ -1,13 +1,18 @@
-"""What every benchmark needs: a private nats-server, a timer, one line per figure."""
+"""What every benchmark needs: a private nats-server, a timer, the raw consume baseline, one
+line per figure."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+import nats
+from nats.js.api import AckPolicy, ConsumerConfig
 
 from shared.natsserver import NatsServer, free_port
 
@@ -39,6 +44,27 @@ class Timer:
 
     def __exit__(self, *_: object) -> None:
         self.seconds = time.perf_counter() - self.started
+
+
+async def raw_pull_consume(url: str, stream: str, count: int) -> float:
+    """The consumers' raw baseline: plain nats-py pulls `count` messages of `stream`, 256 at a
+    time, parsing and acking each; returns the seconds the pulling took."""
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        await js.add_consumer(stream, ConsumerConfig(
+            durable_name="bench-raw", ack_policy=AckPolicy.EXPLICIT, max_ack_pending=4096))
+        sub = await js.pull_subscribe_bind("bench-raw", stream)
+        seen = 0
+        with Timer() as timer:
+            while seen < count:
+                for msg in await sub.fetch(256, timeout=5):
+                    json.loads(msg.data)
+                    await msg.ack()
+                    seen += 1
+        return timer.seconds
+    finally:
+        await client.close()
 
 
 def rate(count: int, seconds: float) -> float:

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import json
 import os
 import random
 import time
@@ -31,11 +30,9 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from uuid import uuid4
 
-import nats
-from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import delete, insert, select
 
-from bench.common import Timer, private_nats, report, report_time, temp_dir
+from bench.common import Timer, private_nats, raw_pull_consume, report, report_time, temp_dir
 from services.indicators.adapters.definitions import load_definitions
 from services.indicators.adapters.tables import evaluated_events, metadata, write_metadata
 from services.indicators.application.announce import Statuses, evaluate_definition, joined_uow
@@ -211,7 +208,8 @@ def _outage(settings: Settings, store: EventStore, communes: list[str]) -> None:
         report_time("after NATS is back, until the first batch is applied", first - started)
         catch_up = report("catch-up after an outage: relay, consumer, I3/I4 live",
                           len(events), last - started)
-        raw = asyncio.run(_raw_consume(server.url, religion.settings.subject_root, len(events)))
+        raw = asyncio.run(raw_pull_consume(
+            server.url, stream_name_for(religion.settings.subject_root, "religion"), len(events)))
         report("baseline: raw nats-py pull consume of the same events", len(events), raw)
         print(f"  catch-up {catch_up:,.0f}/s = {catch_up * raw / len(events):.1%} of the raw "
               "consume rate (target >= 5,000 events/s)", flush=True)
@@ -260,26 +258,6 @@ def _record(religion: ServiceRuntime, events: list[EventEnvelope]) -> None:
     store = religion.store
     with religion.engine.begin() as conn:
         store.append_many(conn, events)
-
-
-async def _raw_consume(url: str, root: str, count: int) -> float:
-    client = await nats.connect(url)
-    try:
-        js = client.jetstream()
-        stream = stream_name_for(root, "religion")
-        await js.add_consumer(stream, ConsumerConfig(
-            durable_name="bench-raw", ack_policy=AckPolicy.EXPLICIT, max_ack_pending=4096))
-        sub = await js.pull_subscribe_bind("bench-raw", stream)
-        seen = 0
-        with Timer() as timer:
-            while seen < count:
-                for msg in await sub.fetch(256, timeout=5):
-                    json.loads(msg.data)
-                    await msg.ack()
-                    seen += 1
-        return timer.seconds
-    finally:
-        await client.close()
 
 
 def _define(runtime: ServiceRuntime, provinces: tuple[str, ...]) -> list[Definition]:

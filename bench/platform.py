@@ -17,10 +17,9 @@ from pathlib import Path
 from uuid import uuid4
 
 import nats
-from nats.js.api import AckPolicy, ConsumerConfig
 from sqlalchemy import Column, Connection, Date, Float, MetaData, String, Table, insert
 
-from bench.common import Timer, private_nats, report, report_time, temp_dir
+from bench.common import Timer, private_nats, raw_pull_consume, report, report_time, temp_dir
 from bench.sample import SITE, Site, SiteRegistered, raw_connection, raw_sqlite, registry
 from shared.adminunits import load_catalogue
 from shared.aggregate import CommandContext, UnitOfWork
@@ -113,24 +112,10 @@ async def raw_publish(url: str, root: str) -> float:
 
 
 async def raw_consume(url: str, root: str) -> float:
-    client = await nats.connect(url)
-    js = client.jetstream()
     stream = stream_config(root, "raw").name
     assert stream is not None
-    await js.add_consumer(
-        stream,
-        ConsumerConfig(durable_name="raw", ack_policy=AckPolicy.EXPLICIT, max_ack_pending=4096),
-    )
-    sub = await js.pull_subscribe_bind("raw", stream)
-    seen = 0
-    with Timer() as timer:
-        while seen < N:
-            for msg in await sub.fetch(256, timeout=5):
-                json.loads(msg.data)
-                await msg.ack()
-                seen += 1
-    await client.close()
-    return report("raw nats-py pull consume (fetch 256 + ack)", N, timer.seconds)
+    seconds = await raw_pull_consume(url, stream, N)
+    return report("raw nats-py pull consume (fetch 256 + ack)", N, seconds)
 
 
 def raw_sqlite_kernel_schema(path: Path) -> float:
