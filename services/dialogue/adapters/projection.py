@@ -90,12 +90,14 @@ def _name_heads(conn: Connection, session_id: str, head_ids: Iterable[str]) -> N
         conn.execute(insert(session_heads), rows)
 
 
-def _versioned(table: Table, key: str, env: EventEnvelope, **values: Any) -> Any:
-    """The update of an aggregate's row (keyed by the table's one-column primary key) by one
-    of its events: `values`, and the version the event brought it to."""
+def _versioned(
+    conn: Connection, table: Table, key: str, env: EventEnvelope, **values: Any
+) -> None:
+    """Update an aggregate's row (keyed by the table's one-column primary key) by one of its
+    events: `values`, and the version the event brought it to."""
     (key_column,) = table.primary_key.columns
-    return update(table).where(key_column == key).values(
-        version=env.aggregate_version, **values
+    conn.execute(
+        update(table).where(key_column == key).values(version=env.aggregate_version, **values)
     )
 
 
@@ -119,50 +121,37 @@ def _session_planned(conn: Connection, e: SessionPlanned, env: EventEnvelope) ->
 
 
 def _session_rescheduled(conn: Connection, e: SessionRescheduled, env: EventEnvelope) -> None:
-    conn.execute(
-        _versioned(
-            sessions,
-            e.session_id,
-            env,
-            planned_on=e.planned_on,
-            rescheduled_count=sessions.c.rescheduled_count + 1,
-        )
+    _versioned(
+        conn, sessions, e.session_id, env,
+        planned_on=e.planned_on, rescheduled_count=sessions.c.rescheduled_count + 1,
     )
 
 
 def _session_cancelled(conn: Connection, e: SessionCancelled, env: EventEnvelope) -> None:
-    conn.execute(
-        _versioned(sessions, e.session_id, env, status="cancelled", cancelled_on=e.cancelled_on,
-                   cancel_reason=e.reason)
-    )
+    _versioned(conn, sessions, e.session_id, env, status="cancelled", cancelled_on=e.cancelled_on,
+               cancel_reason=e.reason)
 
 
 def _session_held(conn: Connection, e: SessionHeld, env: EventEnvelope) -> None:
-    conn.execute(
-        _versioned(sessions, e.session_id, env, status="held", held_on=e.held_on,
-                   head_ids=json.dumps(e.head_ids))
-    )
+    _versioned(conn, sessions, e.session_id, env, status="held", held_on=e.held_on,
+               head_ids=json.dumps(e.head_ids))
     _name_heads(conn, e.session_id, e.head_ids)
 
 
 def _report_filed(conn: Connection, e: SessionReportFiled, env: EventEnvelope) -> None:
-    conn.execute(
-        _versioned(
-            sessions,
-            e.session_id,
-            env,
-            status="closed",
-            report_filed_on=e.filed_on,
-            attendance=e.attendance,
-            organisations=json.dumps(e.organisations, ensure_ascii=False),
-            summary=e.summary,
-        )
+    _versioned(
+        conn, sessions, e.session_id, env,
+        status="closed",
+        report_filed_on=e.filed_on,
+        attendance=e.attendance,
+        organisations=json.dumps(e.organisations, ensure_ascii=False),
+        summary=e.summary,
     )
 
 
 def _reminder_due(conn: Connection, e: SessionReportReminderDue, env: EventEnvelope) -> None:
     column = reminded_on(e.days_after_held)
-    conn.execute(_versioned(sessions, e.session_id, env, **{column: e.due_on}))
+    _versioned(conn, sessions, e.session_id, env, **{column: e.due_on})
 
 
 def _issue_raised(conn: Connection, e: IssueRaised, env: EventEnvelope) -> None:
@@ -185,11 +174,7 @@ def _issue_raised(conn: Connection, e: IssueRaised, env: EventEnvelope) -> None:
 
 
 def _contact_erased(conn: Connection, e: CitizenContactErased, env: EventEnvelope) -> None:
-    conn.execute(
-        update(issues)
-        .where(issues.c.issue_id == e.issue_id)
-        .values(has_citizen_contact=False, version=env.aggregate_version)
-    )
+    _versioned(conn, issues, e.issue_id, env, has_citizen_contact=False)
 
 
 def _commitment_made(conn: Connection, e: CommitmentMade, env: EventEnvelope) -> None:
@@ -213,44 +198,30 @@ def _commitment_made(conn: Connection, e: CommitmentMade, env: EventEnvelope) ->
 
 
 def _progress(conn: Connection, e: CommitmentProgressUpdated, env: EventEnvelope) -> None:
-    conn.execute(
-        _versioned(
-            commitments,
-            e.commitment_id,
-            env,
-            progress_pct=e.progress_pct,
-            status=e.status,
-            last_update_on=e.updated_on,
-        )
+    _versioned(
+        conn, commitments, e.commitment_id, env,
+        progress_pct=e.progress_pct, status=e.status, last_update_on=e.updated_on,
     )
 
 
 def _completed(conn: Connection, e: CommitmentCompleted, env: EventEnvelope) -> None:
-    conn.execute(
-        _versioned(commitments, e.commitment_id, env, status="done", completed_on=e.completed_on)
-    )
+    _versioned(conn, commitments, e.commitment_id, env, status="done", completed_on=e.completed_on)
 
 
 def _overdue(conn: Connection, e: CommitmentOverdue, env: EventEnvelope) -> None:
-    conn.execute(
-        _versioned(commitments, e.commitment_id, env, status="overdue",
-                   overdue_since=e.overdue_since)
-    )
+    _versioned(conn, commitments, e.commitment_id, env, status="overdue",
+               overdue_since=e.overdue_since)
 
 
 def _reopened(conn: Connection, e: CommitmentReopened, env: EventEnvelope) -> None:
-    conn.execute(
-        _versioned(
-            commitments,
-            e.commitment_id,
-            env,
-            status=e.status,
-            due_on=e.due_on,
-            progress_pct=e.progress_pct,
-            last_update_on=e.reopened_on,
-            completed_on=None,
-            overdue_since=None,
-        )
+    _versioned(
+        conn, commitments, e.commitment_id, env,
+        status=e.status,
+        due_on=e.due_on,
+        progress_pct=e.progress_pct,
+        last_update_on=e.reopened_on,
+        completed_on=None,
+        overdue_since=None,
     )
 
 

@@ -12,8 +12,9 @@ import asyncio
 import contextlib
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import Select, and_, or_, select
 
 from services.dialogue.adapters.tables import commitments, reminded_on, sessions
 from services.dialogue.application.common import SCHEDULER, save
@@ -35,38 +36,40 @@ class ScanResult:
     conflicts: int = 0
 
 
-def sessions_needing_reminder(runtime: ServiceRuntime, today: date) -> list[str]:
+def _ids(runtime: ServiceRuntime, query: Select[Any]) -> list[str]:
+    """The candidates' ids, in the query's order."""
     with runtime.engine.connect() as conn:
-        return list(
-            conn.execute(
-                select(sessions.c.session_id)
-                .where(
-                    sessions.c.status == "held",
-                    or_(*(
-                        and_(
-                            sessions.c[reminded_on(days)].is_(None),
-                            sessions.c.held_on <= today - timedelta(days=days),
-                        )
-                        for days in REMINDER_DAYS
-                    )),
+        return list(conn.execute(query).scalars())
+
+
+def sessions_needing_reminder(runtime: ServiceRuntime, today: date) -> list[str]:
+    return _ids(
+        runtime,
+        select(sessions.c.session_id)
+        .where(
+            sessions.c.status == "held",
+            or_(*(
+                and_(
+                    sessions.c[reminded_on(days)].is_(None),
+                    sessions.c.held_on <= today - timedelta(days=days),
                 )
-                .order_by(sessions.c.held_on, sessions.c.session_id)
-            ).scalars()
+                for days in REMINDER_DAYS
+            )),
         )
+        .order_by(sessions.c.held_on, sessions.c.session_id),
+    )
 
 
 def commitments_past_due(runtime: ServiceRuntime, today: date) -> list[str]:
-    with runtime.engine.connect() as conn:
-        return list(
-            conn.execute(
-                select(commitments.c.commitment_id)
-                .where(
-                    commitments.c.status.in_(("open", "in_progress")),
-                    commitments.c.due_on < today,
-                )
-                .order_by(commitments.c.due_on, commitments.c.commitment_id)
-            ).scalars()
+    return _ids(
+        runtime,
+        select(commitments.c.commitment_id)
+        .where(
+            commitments.c.status.in_(("open", "in_progress")),
+            commitments.c.due_on < today,
         )
+        .order_by(commitments.c.due_on, commitments.c.commitment_id),
+    )
 
 
 def remind(uow: UnitOfWork, session_id: str, today: date) -> int:
