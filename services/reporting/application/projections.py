@@ -354,32 +354,27 @@ def _certificate_issued(p: dict[str, Any]) -> dict[str, Any]:
                      "authority": p.get("issuing_authority")}}
 
 
-def religion_projection(
-    tables: TableMap = _same, on_reset: Callable[[], object] | None = None
-) -> Projection:
-    t = religion_facts
-    rules: dict[str, FactRule] = {
-        "SiteRegistered": FactRule("site", "code", _site_registered),
-        "SiteAmended": FactRule("site", "code", _site_amended),
-        "SiteClosed": FactRule("site", "code", _const(effect=0)),
-        "DossierPreparationStarted": FactRule(
-            "dossier", "site_code", _dossier("in_preparation")),
-        "LandDossierLodged": FactRule("dossier", "site_code", _dossier("lodged")),
-        "DossierRequisitioned": FactRule(
-            "dossier", "site_code", _dossier("requisitioned")),
-        "DossierResubmitted": FactRule("dossier", "site_code", _dossier("lodged")),
-        "DossierAccepted": FactRule("dossier", "site_code", _dossier("accepted")),
-        "DossierRejected": FactRule("dossier", "site_code", _dossier("rejected")),
-        "DossierWithdrawn": FactRule("dossier", "site_code", _dossier("withdrawn")),
-        "CertificateIssued": FactRule("certificate", "site_code", _certificate_issued),
-        "CertificateRevoked": FactRule("certificate", "site_code", _const(effect=0)),
-        "ComplianceCaseOpened": FactRule("compliance", "case_id", _case_opened),
-        "ComplianceCaseReviewStarted": FactRule(
-            "compliance", "case_id", _case(1, "under_review")),
-        "ComplianceCaseResolved": FactRule("compliance", "case_id", _case(0, "resolved")),
-        "ComplianceCaseReferred": FactRule("compliance", "case_id", _case(0, "referred")),
-    }
-    return _projection("religion", t, rules, tables, on_reset)
+_RELIGION_RULES: dict[str, FactRule] = {
+    "SiteRegistered": FactRule("site", "code", _site_registered),
+    "SiteAmended": FactRule("site", "code", _site_amended),
+    "SiteClosed": FactRule("site", "code", _const(effect=0)),
+    "DossierPreparationStarted": FactRule(
+        "dossier", "site_code", _dossier("in_preparation")),
+    "LandDossierLodged": FactRule("dossier", "site_code", _dossier("lodged")),
+    "DossierRequisitioned": FactRule(
+        "dossier", "site_code", _dossier("requisitioned")),
+    "DossierResubmitted": FactRule("dossier", "site_code", _dossier("lodged")),
+    "DossierAccepted": FactRule("dossier", "site_code", _dossier("accepted")),
+    "DossierRejected": FactRule("dossier", "site_code", _dossier("rejected")),
+    "DossierWithdrawn": FactRule("dossier", "site_code", _dossier("withdrawn")),
+    "CertificateIssued": FactRule("certificate", "site_code", _certificate_issued),
+    "CertificateRevoked": FactRule("certificate", "site_code", _const(effect=0)),
+    "ComplianceCaseOpened": FactRule("compliance", "case_id", _case_opened),
+    "ComplianceCaseReviewStarted": FactRule(
+        "compliance", "case_id", _case(1, "under_review")),
+    "ComplianceCaseResolved": FactRule("compliance", "case_id", _case(0, "resolved")),
+    "ComplianceCaseReferred": FactRule("compliance", "case_id", _case(0, "referred")),
+}
 
 
 # -- dialogue ------------------------------------------------------------------------------
@@ -424,29 +419,22 @@ def _rule(p: dict[str, Any]) -> dict[str, Any]:
     return {"subject": p.get("level"), "amount": p.get("min_sessions_per_year")}
 
 
-def dialogue_projection(
-    tables: TableMap = _same, on_reset: Callable[[], object] | None = None
-) -> Projection:
-    t = dialogue_facts
-    rules: dict[str, FactRule] = {
-        "HeadTookOffice": FactRule("head", "head_id", _head(1)),
-        "HeadLeftOffice": FactRule("head", "head_id", _head(0)),
-        "SessionPlanned": FactRule("session", "session_id", _session_planned),
-        "SessionCancelled": FactRule("session", "session_id", _const(state="cancelled")),
-        "SessionHeld": FactRule("session", "session_id", _session_held),
-        "SessionReportFiled": FactRule("session", "session_id", _session_report),
-        "IssueRaised": FactRule("issue", "issue_id", _issue),
-        "CommitmentMade": FactRule("commitment", "commitment_id", _commitment_made),
-        "CommitmentProgressUpdated": FactRule(
-            "commitment", "commitment_id", _commitment_progress),
-        "CommitmentCompleted": FactRule("commitment", "commitment_id",
-                                             _const(state="done")),
-        "CommitmentOverdue": FactRule("commitment", "commitment_id",
-                                           _const(state="overdue")),
-        "CommitmentReopened": FactRule("commitment", "commitment_id", _commitment_reopened),
-        "DialogueRuleSet": FactRule("rule", "level", _rule),
-    }
-    return _projection("dialogue", t, rules, tables, on_reset)
+_DIALOGUE_RULES: dict[str, FactRule] = {
+    "HeadTookOffice": FactRule("head", "head_id", _head(1)),
+    "HeadLeftOffice": FactRule("head", "head_id", _head(0)),
+    "SessionPlanned": FactRule("session", "session_id", _session_planned),
+    "SessionCancelled": FactRule("session", "session_id", _const(state="cancelled")),
+    "SessionHeld": FactRule("session", "session_id", _session_held),
+    "SessionReportFiled": FactRule("session", "session_id", _session_report),
+    "IssueRaised": FactRule("issue", "issue_id", _issue),
+    "CommitmentMade": FactRule("commitment", "commitment_id", _commitment_made),
+    "CommitmentProgressUpdated": FactRule(
+        "commitment", "commitment_id", _commitment_progress),
+    "CommitmentCompleted": FactRule("commitment", "commitment_id", _const(state="done")),
+    "CommitmentOverdue": FactRule("commitment", "commitment_id", _const(state="overdue")),
+    "CommitmentReopened": FactRule("commitment", "commitment_id", _commitment_reopened),
+    "DialogueRuleSet": FactRule("rule", "level", _rule),
+}
 
 
 # -- indicators ----------------------------------------------------------------------------
@@ -478,20 +466,23 @@ def _status_changed(p: dict[str, Any]) -> dict[str, Any]:
             "unit": p.get("unit_code"), "state": p.get("status"), "amount": p.get("value")}
 
 
-def indicators_projection(
-    tables: TableMap = _same, on_reset: Callable[[], object] | None = None
-) -> Projection:
-    t = indicators_facts
-    rules: dict[str, FactRule] = {
-        "ModelRegistered": FactRule("model", "model_id", _model_registered),
-        "ModelRecognised": FactRule("model", "model_id", _model_recognised),
-        "ModelClosed": FactRule("model", "model_id", _const(effect=0)),
-        "ContestEntrySubmitted": FactRule("contest", "entry_id", _const()),
-        "IndicatorDefined": FactRule("indicator", "indicator_id", _indicator_defined),
-        "ReportedFigureRecorded": FactRule("reported", "indicator_id", _reported_figure),
-        "IndicatorStatusChanged": FactRule("status", "indicator_id", _status_changed),
-    }
-    return _projection("indicators", t, rules, tables, on_reset)
+_INDICATORS_RULES: dict[str, FactRule] = {
+    "ModelRegistered": FactRule("model", "model_id", _model_registered),
+    "ModelRecognised": FactRule("model", "model_id", _model_recognised),
+    "ModelClosed": FactRule("model", "model_id", _const(effect=0)),
+    "ContestEntrySubmitted": FactRule("contest", "entry_id", _const()),
+    "IndicatorDefined": FactRule("indicator", "indicator_id", _indicator_defined),
+    "ReportedFigureRecorded": FactRule("reported", "indicator_id", _reported_figure),
+    "IndicatorStatusChanged": FactRule("status", "indicator_id", _status_changed),
+}
+
+
+# Each source service, the table of its facts and how each of its event types becomes one.
+_FACT_SOURCES: tuple[tuple[str, Table, dict[str, FactRule]], ...] = (
+    ("religion", religion_facts, _RELIGION_RULES),
+    ("dialogue", dialogue_facts, _DIALOGUE_RULES),
+    ("indicators", indicators_facts, _INDICATORS_RULES),
+)
 
 
 def all_projections(
@@ -500,8 +491,9 @@ def all_projections(
     """The three fact projections and the plan's, writing into `tables`' versions of the
     read models; `on_reset` is called when a fact projection is dropped."""
     del live  # the facts are written alike while built beside the live ones
-    return [religion_projection(tables, on_reset), dialogue_projection(tables, on_reset),
-            indicators_projection(tables, on_reset), plan_projection(tables)]
+    facts = [_projection(source, table, rules, tables, on_reset)
+             for source, table, rules in _FACT_SOURCES]
+    return [*facts, plan_projection(tables)]
 
 
 def read_models(forget_figures: Callable[[], object]) -> ReadModels:
