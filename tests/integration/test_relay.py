@@ -18,6 +18,14 @@ from tests.integration.helpers import eventually, read_stream
 from tests.integration.notebook import registry, unpublished, write
 
 
+def _on_own_server(
+    settings_factory: Callable[..., Settings], server: NatsServer, **overrides: object
+) -> ServiceRuntime:
+    """The notebook's service publishing to this test's own nats-server, which it kills."""
+    return ServiceRuntime(
+        settings_factory("religion", nats_url=server.url, **overrides), registry)
+
+
 async def test_relay_publishes_in_commit_order_with_event_id_as_msg_id(
     settings_factory: Callable[..., Settings], nats_server: NatsServer
 ) -> None:
@@ -46,10 +54,7 @@ async def test_relay_publishes_in_commit_order_with_event_id_as_msg_id(
 async def test_commands_accepted_while_nats_is_down_and_relay_catches_up_once(
     settings_factory: Callable[..., Settings], own_nats_server: NatsServer
 ) -> None:
-    settings = settings_factory(
-        "religion", nats_url=own_nats_server.url, relay_publish_timeout_s=1.0
-    )
-    runtime = ServiceRuntime(settings, registry)
+    runtime = _on_own_server(settings_factory, own_nats_server, relay_publish_timeout_s=1.0)
     await runtime.start()
     try:
         write(runtime, "before", range(5))
@@ -64,7 +69,7 @@ async def test_commands_accepted_while_nats_is_down_and_relay_catches_up_once(
 
         own_nats_server.start()
         await eventually(lambda: unpublished(runtime) == 0, timeout=40)
-        messages = await read_stream(own_nats_server.url, settings.stream_name)
+        messages = await read_stream(own_nats_server.url, runtime.settings.stream_name)
     finally:
         await runtime.stop()
     ids = [EventEnvelope.from_json(m.data).event_id for m in messages]
@@ -101,10 +106,7 @@ async def test_republished_events_are_dropped_by_the_duplicate_window(
 async def test_relay_backoff_grows_while_nats_is_away_whatever_the_commits(
     settings_factory: Callable[..., Settings], own_nats_server: NatsServer
 ) -> None:
-    settings = settings_factory(
-        "religion", nats_url=own_nats_server.url, relay_publish_timeout_s=0.5
-    )
-    runtime = ServiceRuntime(settings, registry)
+    runtime = _on_own_server(settings_factory, own_nats_server, relay_publish_timeout_s=0.5)
     relay = runtime.relay
     backoffs: list[tuple[float, float]] = []  # (asked, slept) of each wait after a failure
     real_sleep = relay._sleep
@@ -189,11 +191,8 @@ async def test_the_relay_publishes_as_soon_as_nats_reconnects(
 ) -> None:
     # A poll and a backoff far beyond the test's give-up time: only the reconnection's own
     # wake-up can publish what the outage held back in time.
-    settings = settings_factory(
-        "religion", nats_url=own_nats_server.url, relay_poll_interval_s=120,
-        relay_publish_timeout_s=0.5,
-    )
-    runtime = ServiceRuntime(settings, registry)
+    runtime = _on_own_server(settings_factory, own_nats_server, relay_poll_interval_s=120,
+                             relay_publish_timeout_s=0.5)
     runtime.relay.backoff_s = (120.0, 120.0)
     await runtime.start()
     try:
@@ -209,7 +208,7 @@ async def test_the_relay_publishes_as_soon_as_nats_reconnects(
             )
             own_nats_server.start()
             await eventually(lambda: unpublished(runtime) == 0, timeout=30)
-        messages = await read_stream(own_nats_server.url, settings.stream_name)
+        messages = await read_stream(own_nats_server.url, runtime.settings.stream_name)
     finally:
         await runtime.stop()
     ids = [EventEnvelope.from_json(m.data).aggregate_id for m in messages]
@@ -222,17 +221,14 @@ async def test_the_relay_publishes_as_soon_as_nats_is_first_reached(
     # The service starts while NATS is away; its commands wait in the outbox. With a poll
     # beyond the give-up time, only the first connection's wake-up publishes them in time.
     own_nats_server.kill()
-    settings = settings_factory(
-        "religion", nats_url=own_nats_server.url, relay_poll_interval_s=120
-    )
-    runtime = ServiceRuntime(settings, registry)
+    runtime = _on_own_server(settings_factory, own_nats_server, relay_poll_interval_s=120)
     await runtime.start()
     try:
         write(runtime, "early", range(2))
         assert runtime.link.js is None
         own_nats_server.start()
         await eventually(lambda: unpublished(runtime) == 0, timeout=30)
-        messages = await read_stream(own_nats_server.url, settings.stream_name)
+        messages = await read_stream(own_nats_server.url, runtime.settings.stream_name)
     finally:
         await runtime.stop()
     assert [EventEnvelope.from_json(m.data).aggregate_version for m in messages] == [1, 2]
