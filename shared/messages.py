@@ -43,6 +43,13 @@ DATE_FORMAT: Final = "Ngày phải viết dạng YYYY-MM-DD"
 #: A business date (done on, recognised on, reported on...) after today (shared/validation.py).
 DATE_IN_FUTURE: Final = "Ngày {on} ở tương lai (hôm nay là {today})"
 INSTANT_FORMAT: Final = "Thời điểm phải viết dạng ISO 8601 (YYYY-MM-DDTHH:MM:SS)"
+#: "As known at" (`as_of`, `known_at`) of a read (shared/validation.read_as_of): {range} is
+#: DATE_RANGE's text.
+INVALID_AS_OF: Final = (
+    "Thời điểm số liệu «{value}» không hợp lệ; dùng dạng ISO, ví dụ 2023-03-20T17:00:00+07:00, "
+    "{range}"
+)
+AS_OF_IN_FUTURE: Final = "Thời điểm số liệu {value} ở tương lai"
 #: pydantic's error kinds, worded in Vietnamese ({...} are pydantic's own context values).
 FIELD_ERRORS: Final[dict[str, str]] = {
     "missing": "Thiếu trường bắt buộc",

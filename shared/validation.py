@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from pydantic import (
@@ -20,7 +20,7 @@ from pydantic_core import CoreSchema, PydanticCustomError
 
 from shared import messages
 from shared.adminunits.model import UNIT_CODE_PATTERN
-from shared.clock import format_date_vn, today_vn
+from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.errors import InvalidInput
 
 # Tab, newline and carriage return are legitimate in free text; every other control
@@ -109,6 +109,42 @@ def not_in_future(on: date, today: date | None = None) -> date:
 def is_iso_instant(text: str) -> bool:
     """Whether text is written as Instant takes it (for a parameter parsed by hand)."""
     return _ISO_INSTANT.fullmatch(text) is not None
+
+
+# A "+" typed into a link's query arrives as a space ("…T17:00:00 07:00"): it meant the offset.
+_LOST_PLUS = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:?\d{2})$", re.ASCII)
+INVALID_AS_OF = "INVALID_AS_OF"
+AS_OF_IN_FUTURE = "AS_OF_IN_FUTURE"
+
+
+def read_as_of(value: str, now: datetime) -> datetime:
+    """The moment of an "as known at" query parameter (`as_of`, `known_at`), in UTC: what was
+    recorded up to then counts. One rule for every service, so the same link gives the same
+    figures everywhere: a bare date is the END of that day in Vietnam (everything typed in
+    that day), a time without a zone is Vietnamese time, and a moment after `now` is refused
+    (its answer would still change, so no signed figure may rest on it)."""
+    shown = value[:40]
+    invalid = InvalidInput(INVALID_AS_OF, messages.INVALID_AS_OF.format(
+        value=shown, range=DATE_RANGE_TEXT))
+    value = _LOST_PLUS.sub(r"\1+\2", value)
+    if not is_iso_instant(value):
+        raise invalid
+    try:
+        if len(value) == 10:
+            day = date.fromisoformat(value)
+            parsed = datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=VN_TZ)
+        else:
+            parsed = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise invalid from exc
+    if not in_date_range(parsed.date()):
+        raise invalid
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=VN_TZ)
+    parsed = parsed.astimezone(UTC)
+    if parsed > now:
+        raise InvalidInput(AS_OF_IN_FUTURE, messages.AS_OF_IN_FUTURE.format(value=shown))
+    return parsed
 
 
 def _day_in_range(value: date) -> date:

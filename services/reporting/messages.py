@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from shared import planrules
 from shared.errors import Lifecycle
-from shared.validation import DATE_RANGE_TEXT
 
 SERVICE_TITLE = "danvan: Báo cáo giao ban, sơ kết, tổng kết"
 NATION_NAME = "Toàn quốc"
@@ -16,11 +15,6 @@ INVALID_PERIOD = (
 )
 UNKNOWN_SCOPE = "Phạm vi báo cáo «{value}» không phải mã tỉnh/thành phố (hoặc VN) vào ngày {on}"
 UNKNOWN_UNIT_IN_SCOPE = "Đơn vị «{value}» không thuộc phạm vi báo cáo vào ngày {on}"
-INVALID_AS_OF = (
-    "Thời điểm số liệu «{value}» không hợp lệ; dùng dạng ISO, ví dụ 2023-03-20T17:00:00+07:00, "
-    + DATE_RANGE_TEXT
-)
-AS_OF_IN_FUTURE = "Thời điểm số liệu {value} ở tương lai"
 UNKNOWN_THEME = "Không có báo cáo chuyên đề «{value}»"
 REPORT_SUBJECT = "báo cáo kỳ {period}"
 REPORT_HASH = "mã băm {hash}…"

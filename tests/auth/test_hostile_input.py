@@ -114,6 +114,19 @@ def test_dates_are_iso_and_within_the_documented_range(services: Services, idp: 
         response = reporting.get(f"/api/v1/reports/2023-3m?as_of={value}", headers=city)
         assert response.status_code == 422, response.text
         assert response.json()["error"]["code"] == "INVALID_AS_OF"
+    # The same rule, code and answer wherever a read looks back in time ("as known at").
+    religion = services["religion"]
+    for value, code in (("2023-13-01", "INVALID_AS_OF"), ("0001-01-01", "INVALID_AS_OF"),
+                        ("2099-01-01T00:00:00+07:00", "AS_OF_IN_FUTURE")):
+        for response in (
+            indicators.get(f"/api/v1/indicators/2023/I3?as_of={value}", headers=city),
+            indicators.get(f"/api/v1/plans/2023?as_of={value}", headers=city),
+            religion.get(f"/api/v1/sites/TL-01/as-of?date=2023-06-30&known_at={value}",
+                         headers=city),
+            reporting.get(f"/api/v1/reports/2023-3m?as_of={value}", headers=city),
+        ):
+            assert response.status_code == 422, response.text
+            assert response.json()["error"]["code"] == code, value
 
 
 def test_unknown_prefix_and_wrong_secret_look_the_same(

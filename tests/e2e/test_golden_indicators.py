@@ -332,6 +332,13 @@ def test_as_known_at_earlier_times_both_services_agree(
         assert reported == computed, unit
         assert reported["I3"][0] == numerator, unit
 
+    # A bare date is the end of that day in Vietnam in both services: S7, typed in at 10:00 on
+    # 01/02/2024, is known "as of 2024-02-01", not "as of 2024-01-31".
+    for day, numerator in (("2024-01-31", 3), ("2024-02-01", 4)):
+        reported, computed = _indicator_rows(services, "12m", HAI_PHONG, day)
+        assert reported == computed, day
+        assert reported["I3"][0] == numerator, day
+
     # As known on the evening of 05/02/2023, the 3-month figures: S1 and S4 lodged (01/02),
     # S5 (10/02) and S3 (01/03) not yet; no session held yet; M1 registered (its model is
     # typed in today, so no model is known then: I1 0).

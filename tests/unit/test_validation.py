@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import BaseModel, ValidationError
@@ -13,6 +13,7 @@ from shared.validation import (
     ShortText,
     future_date_refusal,
     not_in_future,
+    read_as_of,
     vietnamese_errors,
 )
 
@@ -69,3 +70,38 @@ def test_not_in_future_defaults_to_vietnamese_today() -> None:
     assert not_in_future(today) == today
     with pytest.raises(InvalidInput):
         not_in_future(today + timedelta(days=2))  # still ahead if midnight passes
+
+
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("written", "moment"), [
+    # A bare date is everything typed in that day in Vietnam: up to 16:59:59.999999 UTC.
+    ("2023-06-30", datetime(2023, 6, 30, 16, 59, 59, 999999, tzinfo=UTC)),
+    # No zone: Vietnamese time, as the officials write it.
+    ("2023-06-30T17:00:00", datetime(2023, 6, 30, 10, tzinfo=UTC)),
+    ("2023-06-30T17:00:00+07:00", datetime(2023, 6, 30, 10, tzinfo=UTC)),
+    ("2023-06-30T10:00:00Z", datetime(2023, 6, 30, 10, tzinfo=UTC)),
+    # "+07:00" typed into a link arrives as " 07:00".
+    ("2023-06-30T17:00:00 07:00", datetime(2023, 6, 30, 10, tzinfo=UTC)),
+])
+def test_as_known_at_is_read_one_way(written: str, moment: datetime) -> None:
+    assert read_as_of(written, NOW) == moment
+
+
+@pytest.mark.parametrize("written", [
+    "30/06/2023", "2023-6-30", "２０２３-06-30", "0001-01-01", "2023-02-30", "yesterday", "",
+    "2023-06-30T25:00:00",
+])
+def test_an_unreadable_as_of_is_refused_with_its_code(written: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_as_of(written, NOW)
+    assert refused.value.code == "INVALID_AS_OF"
+
+
+def test_an_as_of_in_the_future_is_refused() -> None:
+    assert read_as_of("2026-12-04T18:59:59+07:00", NOW) < NOW
+    for later in ("2026-12-04", "2026-12-04T19:00:01+07:00", "2099-01-01"):
+        with pytest.raises(InvalidInput) as refused:
+            read_as_of(later, NOW)
+        assert refused.value.code == "AS_OF_IN_FUTURE"

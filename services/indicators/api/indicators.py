@@ -12,7 +12,7 @@ from sqlalchemy import Connection
 
 from services.indicators import messages
 from services.indicators.adapters.facts import load_reported
-from services.indicators.api.common import IndicatorPath, YearPath, vn_time
+from services.indicators.api.common import IndicatorPath, YearPath
 from services.indicators.application import handlers
 from services.indicators.application.commands import DefineIndicator, RecordReportedFigure
 from services.indicators.application.compute import compute
@@ -32,6 +32,7 @@ from services.indicators.domain.definitions import Definition
 from services.indicators.domain.figures import IndicatorFigures
 from shared.adminunits import UnknownUnitError
 from shared.adminunits.model import UNIT_CODE_PATTERN
+from shared.asof import AsOf
 from shared.auth.checks import may_read_unit, readable_unit, require_city
 from shared.clock import format_date_vn, today_vn
 from shared.commandapi import CHANGED, CommandDep
@@ -40,7 +41,7 @@ from shared.concurrency import with_expected_version
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
 from shared.paging import Offset
-from shared.validation import Day, Instant
+from shared.validation import Day
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
@@ -52,7 +53,7 @@ def _moment(definition: Definition, on: date | None, as_of: datetime | None) -> 
         definition.require_in_period(on, messages.EVALUATION_DATE)
     return Moment(
         on=on or definition.evaluation_date(today_vn()),
-        as_of=vn_time(as_of) if as_of else utcnow(),
+        as_of=as_of or utcnow(),
     )
 
 
@@ -75,7 +76,7 @@ def indicator_labels() -> dict[str, Any]:
 @router.get("")
 def list_indicators(
     request: Request, year: Annotated[int, Query(ge=2000, le=2100)],
-    on: Day | None = None, as_of: Instant | None = None,
+    on: Day | None = None, as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Các chỉ tiêu của năm với kết quả chung và tình trạng thực hiện."""
     with runtime_of(request).engine.connect() as conn:
@@ -96,7 +97,7 @@ def define_indicator(command: DefineIndicator, cmd: CommandDep) -> JSONResponse:
 @router.get("/{year}/{indicator_id}")
 def indicator_figures(
     year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
-    on: Day | None = None, as_of: Instant | None = None,
+    on: Day | None = None, as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Kết quả của một đơn vị (mặc định: toàn phạm vi) và các đơn vị trực thuộc."""
     unit = readable_unit(principal_of(request), unit)
@@ -110,7 +111,7 @@ def indicator_figures(
 def indicator_units(
     year: YearPath, indicator_id: IndicatorPath, request: Request,
     level: Literal["province", "district", "commune"] = "district",
-    on: Day | None = None, as_of: Instant | None = None,
+    on: Day | None = None, as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Kết quả của mọi đơn vị một cấp trong phạm vi (bảng tổng hợp theo huyện, theo xã)."""
     with runtime_of(request).engine.connect() as conn:
@@ -136,7 +137,7 @@ def indicator_evidence(
     year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
     counts_only: bool = False, limit: Annotated[int, Query(ge=1, le=5000)] = 500,
     offset: Offset = 0, on: Day | None = None,
-    as_of: Instant | None = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Các mô hình, người đứng đầu và cuộc đối thoại, cơ sở tôn giáo làm nên con số."""
     unit = readable_unit(principal_of(request), unit)
@@ -150,7 +151,7 @@ def indicator_evidence(
 @router.get("/{year}/{indicator_id}/restated")
 def indicator_restated(
     year: YearPath, indicator_id: IndicatorPath, request: Request, to: Day | None = None,
-    on: Day | None = None, as_of: Instant | None = None,
+    on: Day | None = None, as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Kết quả của kỳ quy đổi sang các đơn vị hành chính hiện hành (chỉ để tham khảo)."""
     # A restatement spans the whole city's old and new units: the city level reads it.
@@ -192,14 +193,14 @@ def record_reported_figure(
 @router.get("/{year}/{indicator_id}/reported-figures")
 def list_reported_figures(
     year: YearPath, indicator_id: IndicatorPath, request: Request,
-    as_of: Instant | None = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Mọi số liệu đã báo cáo, ai báo cáo và ghi nhận lúc nào (kể cả số liệu đã được thay thế)."""
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year)
         facts = load_reported(
             conn, indicator_id, year, definition.period_end,
-            vn_time(as_of) if as_of else utcnow(),
+            as_of or utcnow(),
         )
     return {
         "indicator_id": indicator_id,

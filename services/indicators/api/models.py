@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.indicators import messages
-from services.indicators.api.common import IdPath, YearPath, vn_time
+from services.indicators.api.common import IdPath, YearPath
 from services.indicators.application import handlers
 from services.indicators.application.commands import (
     AwardContestEntry,
@@ -20,6 +20,7 @@ from services.indicators.application.commands import (
 from services.indicators.application.queries import contest_view, models_view
 from services.indicators.domain.model import DanVanKheoModel
 from shared.adminunits.model import UNIT_CODE_PATTERN
+from shared.asof import AsOf
 from shared.auth.checks import may_read_unit, readable_unit, require_unit
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
@@ -28,7 +29,7 @@ from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.envelope import utcnow
 from shared.errors import NotFound
 from shared.paging import Paging
-from shared.validation import Day, Instant
+from shared.validation import Day
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_MODELS])
@@ -63,11 +64,11 @@ def list_models(
     field: FieldQuery | None = None,
     active_only: bool = False,
     on: Day | None = None,
-    as_of: Instant | None = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Sổ theo dõi mô hình "Dân vận khéo" vào ngày `on`, lọc theo đơn vị (kể cả cấp dưới)."""
     on = on or today_vn()
-    moment = vn_time(as_of) if as_of else utcnow()
+    moment = as_of or utcnow()
     unit = readable_unit(principal_of(request), unit, on)
     with runtime_of(request).engine.connect() as conn:
         items = models_view(conn, on, moment, unit, field, active_only)

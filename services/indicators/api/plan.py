@@ -4,13 +4,14 @@ section III and the district boards' period reports (IV.3)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import JSONResponse
 
 from services.indicators import messages
-from services.indicators.api.common import IdPath, YearPath, vn_time
+from services.indicators.api.common import IdPath, YearPath
 from services.indicators.application import planhandlers
 from services.indicators.application.plancommands import (
     PLAN_ITEM_NUMBER_PATTERN,
@@ -40,6 +41,7 @@ from services.indicators.application.planqueries import (
 from services.indicators.application.planreminders import remind_district_reports
 from shared.adminunits.model import DISTRICT_CODE_PATTERN
 from shared.aggregate import UnitOfWork
+from shared.asof import AsOf
 from shared.auth.checks import may_read_unit, require_scope
 from shared.clock import today_vn
 from shared.commandapi import Command, CommandDep
@@ -47,7 +49,7 @@ from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.envelope import EventEnvelope, utcnow
-from shared.validation import Day, Instant
+from shared.validation import Day
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_PLAN])
@@ -75,10 +77,10 @@ def _inspection_step(
                 lambda uow: planhandlers.act_on_inspection(uow, year, number, inspection_id, step))
 
 
-def _reader(request: Request, as_of: Instant | None) -> tuple[Any, PlanReader]:
+def _reader(request: Request, as_of: datetime | None) -> tuple[Any, PlanReader]:
     runtime = runtime_of(request)
     conn = runtime.engine.connect()
-    moment = vn_time(as_of) if as_of else utcnow()
+    moment = as_of or utcnow()
     return conn, PlanReader(conn, runtime.store, runtime.registry, moment)
 
 
@@ -95,7 +97,7 @@ def load_plan(year: YearPath, cmd: CommandDep) -> JSONResponse:
 
 @router.get("/plans/{year}")
 def get_plan(
-    year: YearPath, request: Request, on: Day | None = None, as_of: Instant | None = None
+    year: YearPath, request: Request, on: Day | None = None, as_of: AsOf = None
 ) -> TaggedResponse:
     """Các nhiệm vụ của kế hoạch, với tình trạng thực hiện vào ngày `on` (quá hạn được
     xác định từ thời hạn hoặc chu kỳ, không nhập tay). ETag = phiên bản của kế hoạch
@@ -139,7 +141,7 @@ def add_item(
 @router.get("/plans/{year}/items/{number}")
 def get_item(
     year: YearPath, number: NumberPath, request: Request, on: Day | None = None,
-    as_of: Instant | None = None,
+    as_of: AsOf = None,
 ) -> TaggedResponse:
     """Một nhiệm vụ: tình trạng, các kết quả đã ghi, các cuộc kiểm tra, giám sát. ETag =
     phiên bản của hồ sơ thực hiện nhiệm vụ (If-Match của các bước kiểm tra, giám sát); điều
@@ -261,7 +263,7 @@ def set_deadline(
 
 @router.get("/reporting-duties/{period_id}")
 def get_duty(
-    period_id: PeriodPath, request: Request, on: Day | None = None, as_of: Instant | None = None
+    period_id: PeriodPath, request: Request, on: Day | None = None, as_of: AsOf = None
 ) -> dict[str, Any]:
     """Tình hình nộp báo cáo kỳ vào ngày `on`: ai đã nộp, nộp muộn, bị trả lại, chưa nộp."""
     conn, reader = _reader(request, as_of)

@@ -33,6 +33,7 @@ from shared.adminunits.model import (
     DISTRICT_CODE_PATTERN,
     LOCAL_UNIT_CODE_PATTERN,
 )
+from shared.asof import KnownAt
 from shared.clock import today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse, CommandResult
@@ -40,7 +41,7 @@ from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.ids import CodePath
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
-from shared.validation import Day, Instant
+from shared.validation import Day
 from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["cơ sở tôn giáo"])
@@ -131,7 +132,7 @@ def site_as_of(
     site_code: SiteCode,
     request: Request,
     on: Annotated[Day, Query(alias="date")],
-    known_at: Instant | None = None,
+    known_at: KnownAt = None,
 ) -> dict[str, Any]:
     """The site's state on a past business date; `known_at` limits to what was recorded then."""
     access.site_readable(request, site_code)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -33,7 +32,7 @@ from services.reporting.domain.periods import (
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
-from shared.clock import VN_TZ, today_vn
+from shared.clock import today_vn
 from shared.concurrency import required_version
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
@@ -41,7 +40,7 @@ from shared.errors import InvalidInput, NotFound
 from shared.eventstore import EventStore
 from shared.runtime import ServiceRuntime
 from shared.unitcheck import require_scope_within
-from shared.validation import in_date_range, is_iso_instant
+from shared.validation import read_as_of
 
 # -- input checks ----------------------------------------------------------------------------
 
@@ -55,35 +54,9 @@ def require_period_id(value: str) -> str:
     return value
 
 
-_LOST_PLUS = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:?\d{2})$", re.ASCII)
-
-
 def parse_as_of(value: str | None, now: datetime) -> datetime:
-    """An ISO time (a bare date means the end of that day in Vietnam); not in the future."""
-    if value is None or value == "":
-        return now
-    invalid = InvalidInput("INVALID_AS_OF", messages.INVALID_AS_OF.format(value=value[:40]))
-    # A "+" typed into a link's query arrives as a space ("…T17:00:00 07:00"): it meant the
-    # offset, not a second time.
-    value = _LOST_PLUS.sub(r"\1+\2", value)
-    if not is_iso_instant(value):
-        raise invalid
-    try:
-        if len(value) == 10:
-            day = date.fromisoformat(value)
-            parsed = datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=VN_TZ)
-        else:
-            parsed = datetime.fromisoformat(value)
-    except ValueError as exc:
-        raise invalid from exc
-    if not in_date_range(parsed.date()):
-        raise invalid
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=VN_TZ)
-    parsed = parsed.astimezone(UTC)
-    if parsed > now:
-        raise InvalidInput("AS_OF_IN_FUTURE", messages.AS_OF_IN_FUTURE.format(value=value[:40]))
-    return parsed
+    """The report's moment: the kernel's "as known at" rule, `now` when none is given."""
+    return now if value is None or value == "" else read_as_of(value, now)
 
 
 def require_tree(scope: str, on: date) -> UnitTree:
