@@ -45,7 +45,7 @@ from shared.adminunits import HAI_PHONG, default_catalogue
 from shared.envelope import EventEnvelope
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, stream_name_for
-from shared.streams import ensure_stream, stream_config
+from shared.streams import durable_drained, ensure_stream, stream_config
 
 ROOT = "bench"
 SOURCES = ("religion", "dialogue", "indicators")
@@ -240,17 +240,12 @@ async def _rebuild(runtime: ServiceRuntime) -> float:
         js = runtime.link.js
         if js is None:
             continue
-        done = True
-        for consumer in runtime.consumers:
-            try:
-                info = await js.consumer_info(consumer.stream, consumer.durable)
-            except Exception:
-                done = False
-                break
-            if info.num_pending or info.num_ack_pending:
-                done = False
-                break
-        if done:
+        try:
+            drained = [await durable_drained(js, consumer.stream, consumer.durable)
+                       for consumer in runtime.consumers]
+        except Exception:
+            continue
+        if all(drained):
             return time.perf_counter() - started
 
 

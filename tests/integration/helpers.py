@@ -24,7 +24,7 @@ from shared.streams import ensure_stream, stream_config
 
 
 async def eventually(
-    check: Callable[[], Awaitable[bool]] | Callable[[], bool], timeout: float = 20.0
+    check: Callable[[], Awaitable[bool | None]] | Callable[[], bool], timeout: float = 20.0
 ) -> None:
     deadline = time.monotonic() + timeout
     while True:

@@ -30,7 +30,7 @@ from shared.envelope import EventEnvelope, EventRegistry
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from shared.streams import ensure_stream, stream_config
+from shared.streams import durable_drained, ensure_stream, stream_config
 from tests.integration.helpers import eventually
 
 metadata = MetaData()
@@ -168,13 +168,8 @@ async def test_applied_events_are_acknowledged(
         await eventually(lambda: consumer.applied == 3)
         js = runtime.link.js
         assert js is not None
-
-        async def all_acknowledged() -> bool:
-            info = await js.consumer_info(consumer.stream, consumer.durable)
-            return bool(info.num_pending == 0 and info.num_ack_pending == 0)
-
         # The acks of the last batch go out in the background: with no batch after it.
-        await eventually(all_acknowledged)
+        await eventually(lambda: durable_drained(js, consumer.stream, consumer.durable))
     finally:
         await runtime.stop()
 
@@ -290,12 +285,7 @@ async def test_a_dead_letter_that_cannot_be_written_leaves_the_event_pending(
         with runtime.engine.begin() as conn:
             conn.execute(text("ALTER TABLE dead_letters_away RENAME TO dead_letters"))
         await eventually(lambda: _rows(runtime, dead_letters_table) == 1, timeout=30)
-
-        async def settled() -> bool:
-            info = await js.consumer_info(consumer.stream, consumer.durable)
-            return bool(info.num_pending == 0 and info.num_ack_pending == 0)
-
-        await eventually(settled)
+        await eventually(lambda: durable_drained(js, consumer.stream, consumer.durable))
     finally:
         await runtime.stop()
     with runtime.engine.connect() as conn:
