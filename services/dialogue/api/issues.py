@@ -38,16 +38,11 @@ def list_issues(
     session_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> dict[str, Any]:
     unit_code, _ = access.unit_filter(principal, unit_code)
+    query = queries.issues_query(
+        unit_code=unit_code, category=category, handling=handling, session_id=session_id
+    )
     with runtime.engine.connect() as conn:
-        found = queries.list_issues(
-            conn,
-            unit_code=unit_code,
-            category=category,
-            handling=handling,
-            session_id=session_id,
-            limit=paging.limit,
-            offset=paging.offset,
-        )
+        found = queries.list_issues(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
 
 

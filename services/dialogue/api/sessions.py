@@ -108,18 +108,12 @@ def list_sessions(
 ) -> dict[str, Any]:
     """Sessions by unit, status, head and date (the holding date, else the planned one)."""
     unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)
+    query = queries.sessions_query(
+        unit_code=unit_code, include_subunits=include_subunits, status=status, head_id=head_id,
+        date_from=date_from, date_to=date_to,
+    )
     with runtime.engine.connect() as conn:
-        found = queries.list_sessions(
-            conn,
-            unit_code=unit_code,
-            include_subunits=include_subunits,
-            status=status,
-            head_id=head_id,
-            date_from=date_from,
-            date_to=date_to,
-            limit=paging.limit,
-            offset=paging.offset,
-        )
+        found = queries.list_sessions(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
 
 

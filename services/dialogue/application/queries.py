@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 
 from services.dialogue import messages
 from services.dialogue.adapters.tables import (
@@ -77,12 +77,32 @@ def unit_name(code: str, on: date) -> str:
     return unit.name
 
 
-def _page(query: Select[Any], limit: int, offset: int) -> Select[Any]:
-    return query.limit(max(1, min(limit, MAX_PAGE))).offset(max(offset, 0))
+def _narrowed(
+    query: Select[Any],
+    unit_column: ColumnElement[Any],
+    unit_code: str | None,
+    include_subunits: bool,
+    *equal: tuple[ColumnElement[Any], Any],
+) -> Select[Any]:
+    """`query` narrowed to a unit (and, if asked, the units under it) and to the rows whose
+    column equals each value given; a filter left empty (None, "") narrows nothing."""
+    if unit_code:
+        query = query.where(unit_column.in_(units_in_scope(unit_code, include_subunits)))
+    return query.where(*(column == value for column, value in equal if value))
 
 
-def _count(conn: Connection, query: Select[Any]) -> int:
-    return int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+def _listed(
+    conn: Connection,
+    query: Select[Any],
+    order: Sequence[ColumnElement[Any]],
+    as_dict: Callable[[Any], dict[str, Any]],
+    limit: int,
+    offset: int,
+) -> dict[str, Any]:
+    """A page of a list in `order`, and how many rows the whole list has."""
+    total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    page = query.order_by(*order).limit(max(1, min(limit, MAX_PAGE))).offset(max(offset, 0))
+    return {"total": int(total), "items": [as_dict(r) for r in conn.execute(page)]}
 
 
 # --- heads ---------------------------------------------------------------------------------
@@ -184,8 +204,11 @@ def session_dict(row: Any) -> dict[str, Any]:
     }
 
 
-def list_sessions(
-    conn: Connection,
+#: The day a session is listed by: the holding date, else the planned one.
+session_day = func.coalesce(sessions.c.held_on, sessions.c.planned_on)
+
+
+def sessions_query(
     *,
     unit_code: str | None,
     include_subunits: bool,
@@ -193,17 +216,11 @@ def list_sessions(
     head_id: str | None,
     date_from: date | None,
     date_to: date | None,
-    limit: int,
-    offset: int,
-) -> dict[str, Any]:
-    query = select(sessions)
-    on = func.coalesce(sessions.c.held_on, sessions.c.planned_on)
-    if unit_code:
-        query = query.where(
-            sessions.c.unit_code.in_(units_in_scope(unit_code, include_subunits))
-        )
-    if status:
-        query = query.where(sessions.c.status == status)
+) -> Select[Any]:
+    query = _narrowed(
+        select(sessions), sessions.c.unit_code, unit_code, include_subunits,
+        (sessions.c.status, status),
+    )
     if head_id:
         query = query.where(
             sessions.c.session_id.in_(
@@ -211,12 +228,15 @@ def list_sessions(
             )
         )
     if date_from:
-        query = query.where(on >= date_from)
+        query = query.where(session_day >= date_from)
     if date_to:
-        query = query.where(on <= date_to)
-    total = _count(conn, query)
-    rows = conn.execute(_page(query.order_by(on.desc(), sessions.c.session_id), limit, offset))
-    return {"total": total, "items": [session_dict(r) for r in rows]}
+        query = query.where(session_day <= date_to)
+    return query
+
+
+def list_sessions(conn: Connection, query: Select[Any], limit: int, offset: int) -> dict[str, Any]:
+    order = (session_day.desc(), sessions.c.session_id)
+    return _listed(conn, query, order, session_dict, limit, offset)
 
 
 def get_session(conn: Connection, session_id: str) -> dict[str, Any]:
@@ -267,32 +287,24 @@ def issue_dict(row: Any) -> dict[str, Any]:
     }
 
 
-def list_issues(
-    conn: Connection,
+def issues_query(
     *,
     unit_code: str | None,
     category: str | None,
     handling: str | None,
     session_id: str | None,
-    limit: int,
-    offset: int,
-) -> dict[str, Any]:
-    query = select(issues)
-    if unit_code:
-        query = query.where(
-            issues.c.unit_code.in_(units_in_scope(unit_code, include_subunits=True))
-        )
-    if category:
-        query = query.where(issues.c.category == category)
-    if handling:
-        query = query.where(issues.c.handling == handling)
-    if session_id:
-        query = query.where(issues.c.session_id == session_id)
-    total = _count(conn, query)
-    rows = conn.execute(
-        _page(query.order_by(issues.c.raised_on.desc(), issues.c.issue_id), limit, offset)
+) -> Select[Any]:
+    return _narrowed(
+        select(issues), issues.c.unit_code, unit_code, True,
+        (issues.c.category, category),
+        (issues.c.handling, handling),
+        (issues.c.session_id, session_id),
     )
-    return {"total": total, "items": [issue_dict(r) for r in rows]}
+
+
+def list_issues(conn: Connection, query: Select[Any], limit: int, offset: int) -> dict[str, Any]:
+    order = (issues.c.raised_on.desc(), issues.c.issue_id)
+    return _listed(conn, query, order, issue_dict, limit, offset)
 
 
 def get_issue(conn: Connection, issue_id: str) -> dict[str, Any]:
@@ -332,19 +344,12 @@ def commitments_query(
     session_id: str | None,
     due_before: date | None,
 ) -> Select[Any]:
-    query = select(commitments)
-    if unit_code:
-        query = query.where(
-            commitments.c.unit_code.in_(
-                units_in_scope(unit_code, include_subunits=True)
-            )
-        )
-    if status:
-        query = query.where(commitments.c.status == status)
-    if agency:
-        query = query.where(commitments.c.responsible_agency == agency)
-    if session_id:
-        query = query.where(commitments.c.session_id == session_id)
+    query = _narrowed(
+        select(commitments), commitments.c.unit_code, unit_code, True,
+        (commitments.c.status, status),
+        (commitments.c.responsible_agency, agency),
+        (commitments.c.session_id, session_id),
+    )
     if due_before:
         query = query.where(commitments.c.due_on <= due_before)
     return query
@@ -353,13 +358,8 @@ def commitments_query(
 def list_commitments(
     conn: Connection, query: Select[Any], limit: int, offset: int
 ) -> dict[str, Any]:
-    total = _count(conn, query)
-    rows = conn.execute(
-        _page(
-            query.order_by(commitments.c.due_on, commitments.c.commitment_id), limit, offset
-        )
-    )
-    return {"total": total, "items": [commitment_dict(r) for r in rows]}
+    order = (commitments.c.due_on, commitments.c.commitment_id)
+    return _listed(conn, query, order, commitment_dict, limit, offset)
 
 
 def all_commitments(conn: Connection, query: Select[Any], max_rows: int) -> list[dict[str, Any]]:
