@@ -6,10 +6,9 @@ from datetime import date
 
 from services.dialogue import messages
 from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
-from services.dialogue.application.common import WRITE, save
+from services.dialogue.application.common import save, to_write
 from services.dialogue.domain.commitments import Commitment
-from shared.aggregate import UnitOfWork, expect_version
-from shared.auth.checks import authorize
+from shared.aggregate import UnitOfWork
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
 from shared.validation import not_in_future
@@ -19,15 +18,10 @@ def load_commitment(
     uow: UnitOfWork, commitment_id: str, expected_version: int | None = None,
     on: date | None = None,
 ) -> Commitment:
-    authorize(uow.context, WRITE)
-    commitment = uow.load(Commitment, commitment_id)
-    if not commitment.exists:
-        raise NotFound(
-            "COMMITMENT_NOT_FOUND", messages.COMMITMENT_NOT_FOUND.format(id=commitment_id)
-        )
-    authorize(uow.context, WRITE, commitment.unit_code, on)
-    expect_version(commitment, expected_version)
-    return commitment
+    not_found = NotFound(
+        "COMMITMENT_NOT_FOUND", messages.COMMITMENT_NOT_FOUND.format(id=commitment_id)
+    )
+    return to_write(uow, Commitment, commitment_id, not_found, expected_version, on)
 
 
 def update_progress(

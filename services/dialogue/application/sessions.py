@@ -25,12 +25,13 @@ from services.dialogue.application.common import (
     jurisdiction_unit,
     new_id,
     save,
+    to_write,
 )
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.events import CommitmentMade, IssueRaised, SessionPlanned
 from services.dialogue.domain.issues import RaisedIssue
 from services.dialogue.domain.sessions import DialogueSession
-from shared.aggregate import UnitOfWork, expect_version
+from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize
 from shared.clock import format_date_vn
 from shared.envelope import EventEnvelope, utcnow
@@ -70,15 +71,8 @@ def load_session(
     uow: UnitOfWork, session_id: str, expected_version: int | None = None,
     on: date | None = None,
 ) -> DialogueSession:
-    """The session a command acts on, refused unless the caller may write for its unit on
-    `on` (the command's date; default today)."""
-    authorize(uow.context, WRITE)
-    session = uow.load(DialogueSession, session_id)
-    if not session.exists:
-        raise NotFound("SESSION_NOT_FOUND", messages.SESSION_NOT_FOUND.format(id=session_id))
-    authorize(uow.context, WRITE, session.unit_code, on)
-    expect_version(session, expected_version)
-    return session
+    not_found = NotFound("SESSION_NOT_FOUND", messages.SESSION_NOT_FOUND.format(id=session_id))
+    return to_write(uow, DialogueSession, session_id, not_found, expected_version, on)
 
 
 def plan(uow: UnitOfWork, command: PlanSession) -> list[EventEnvelope]:
@@ -184,12 +178,10 @@ def erase_citizen_contact(
 ) -> list[EventEnvelope]:
     """The citizen's right to erasure (Nghị định 13/2023/NĐ-CP): the issue stays, the person
     goes, and an event records who erased it and when."""
-    authorize(uow.context, CITIZEN_DATA)
-    issue = uow.load(RaisedIssue, issue_id)
-    if not issue.exists:
-        raise NotFound("ISSUE_NOT_FOUND", messages.ISSUE_NOT_FOUND.format(id=issue_id))
-    authorize(uow.context, CITIZEN_DATA, issue.unit_code, today)
-    expect_version(issue, expected_version)
+    not_found = NotFound("ISSUE_NOT_FOUND", messages.ISSUE_NOT_FOUND.format(id=issue_id))
+    issue = to_write(
+        uow, RaisedIssue, issue_id, not_found, expected_version, today, scope=CITIZEN_DATA
+    )
     issue.erase_citizen_contact(today)
     stored = save(uow, issue)
     delete_citizen_contact(uow.connection, issue_id)
