@@ -58,6 +58,7 @@ FIELD_ERRORS: Final[dict[str, str]] = {
     "string_too_long": "Chuỗi quá dài (tối đa {max_length} ký tự)",
     "string_too_short": "Chuỗi quá ngắn (tối thiểu {min_length} ký tự)",
     "string_pattern_mismatch": "Không đúng định dạng",
+    "string_unicode": "Chuỗi chứa ký tự Unicode không hợp lệ",
     "int_type": "Phải là số nguyên",
     "int_parsing": "Phải là số nguyên",
     "int_from_float": "Phải là số nguyên",

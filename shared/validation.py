@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 
 from pydantic import (
     AfterValidator,
@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic_core.core_schema import ErrorType
 
 from shared import messages
 from shared.adminunits.model import UNIT_CODE_PATTERN
@@ -200,6 +201,10 @@ Version = Annotated[int, Field(ge=0, le=MAX_VERSION)]
 VALIDATION_ERROR = ("VALIDATION_ERROR", messages.VALIDATION_ERROR)
 
 MESSAGES: dict[str, str] = messages.FIELD_ERRORS
+# pydantic's own error kinds: one without a Vietnamese wording above is still pydantic's, with
+# an English `msg` ("unable to parse raw data as a unicode string" for a lone surrogate), so it
+# gets the general Vietnamese wording; only our custom errors carry their own message.
+_PYDANTIC_KINDS: frozenset[str] = frozenset(get_args(ErrorType))
 
 
 # Per field name, the Vietnamese labels of the values a choice field takes: each service's
@@ -228,7 +233,9 @@ def vietnamese_errors(
         item: dict[str, Any] = {"field": ".".join(location) or None}
         allowed = _QUOTED.findall(str(ctx.get("expected", ""))) if kind in _CHOICES else []
         labels = (value_labels or {}).get(location[-1] if location else "", {})
-        if template is None:
+        if template is None and kind in _PYDANTIC_KINDS:
+            message = MESSAGES["value_error"]
+        elif template is None:
             # Custom errors (PydanticCustomError) already carry a Vietnamese message.
             message = str(error.get("msg", MESSAGES["value_error"]))
         elif allowed and all(value in labels for value in allowed):

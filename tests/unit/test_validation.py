@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -105,3 +106,25 @@ def test_an_as_of_in_the_future_is_refused() -> None:
         with pytest.raises(InvalidInput) as refused:
             read_as_of(later, NOW)
         assert refused.value.code == "AS_OF_IN_FUTURE"
+
+
+def test_a_lone_surrogate_is_refused_in_vietnamese() -> None:
+    # A JSON body may carry "\ud800" (json.loads, as FastAPI reads a body, keeps it), which is
+    # no Unicode character: pydantic's English message must not reach a person.
+    with pytest.raises(ValidationError) as info:
+        Form(name=json.loads('"\\ud800"'))
+    (error,) = vietnamese_errors(info.value.errors())
+    assert error["code"] == "STRING_UNICODE"
+    assert error["message"] == "Chuỗi chứa ký tự Unicode không hợp lệ"
+
+
+def test_a_pydantic_kind_without_a_wording_gets_the_general_vietnamese_one() -> None:
+    class Exact(BaseModel):
+        amount: float
+
+    with pytest.raises(ValidationError) as info:
+        Exact.model_validate_json('{"amount": {"a": 1}}')
+    errors = [dict(e, type="finite_number") for e in info.value.errors()]
+    (error,) = vietnamese_errors(errors)
+    assert error["code"] == "FINITE_NUMBER"
+    assert error["message"] == "Giá trị không hợp lệ"
