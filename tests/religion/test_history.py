@@ -60,6 +60,8 @@ def test_history_and_state_as_of_any_past_date(religion: TestClient) -> None:
     not_yet = _as_of(religion, "TL-01", "2023-01-15")
     assert not_yet.status_code == 404
     assert not_yet.json()["error"]["code"] == "NOT_REGISTERED_YET"
+    # A person reads the date as Vietnamese documents write it, never ISO.
+    assert "15/01/2023" in not_yet.json()["error"]["message"]
     expected = {
         "2023-02-10": ("Chùa Cũ", "not_started", None),
         "2023-03-05": ("Chùa Phúc Lâm", "lodged", None),

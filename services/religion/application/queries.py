@@ -21,7 +21,7 @@ from services.religion.domain.workflow import (
     overdue_days,
 )
 from shared.adminunits import default_catalogue, fold
-from shared.clock import iso_or_none
+from shared.clock import format_date_vn, iso_or_none
 from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope
 from shared.errors import NotFound
@@ -259,7 +259,7 @@ def state_as_of(
         if not store.load(conn, "site", code):
             raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
         raise NotFound("NOT_REGISTERED_YET",
-                       messages.AS_OF_BEFORE_REGISTRATION.format(code=code, on=on.isoformat()))
+                       messages.AS_OF_BEFORE_REGISTRATION.format(code=code, on=format_date_vn(on)))
     site = ReligiousSite.rehydrate(code, [registry.decode(e) for e in loaded["site"]])
     dossier = LandDossier.rehydrate(code, [registry.decode(e) for e in loaded["dossier"]])
     cert = Certificate.rehydrate(code, [registry.decode(e) for e in loaded["certificate"]])
