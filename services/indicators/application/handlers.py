@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from fractions import Fraction
 from uuid import uuid4
 
 from services.indicators import messages
@@ -22,6 +21,7 @@ from services.indicators.domain.definitions import Definition, definition_key
 from services.indicators.domain.events import (
     ContestEntryAwarded,
     ContestEntrySubmitted,
+    IndicatorDefined,
     ModelClosed,
     ModelRecognised,
     ModelRegistered,
@@ -217,22 +217,12 @@ def _definition(command: DefineIndicator, jurisdiction: str) -> Definition:
     for code in scope:
         if any(code in scope_tree((other,), end).units for other in scope if other != code):
             raise InvalidInput("SCOPE_OVERLAPS", messages.SCOPE_OVERLAPS.format(code=code))
-    return Definition(
-        indicator_id=command.indicator_id,
-        year=command.year,
-        name=command.name,
-        method=command.method,
-        comparator=command.comparator,
-        target_percent=Fraction(str(command.target)),
-        denominator_fixed=command.denominator_fixed,
-        numerator_text=command.numerator,
-        denominator_text=command.denominator,
-        scope=scope,
-        period_start=start,
-        period_end=end,
-        qualifying_fields=tuple(command.qualifying_fields),
-        plan_ref=command.plan_ref,
-    )
+    # The command carries the event's fields: the definition is read from that event, as a
+    # replay reads it, so a field added to both cannot be forgotten here.
+    return Definition.from_event(IndicatorDefined.model_validate(
+        command.model_dump(exclude={"expected_version"})
+        | {"scope_unit_codes": list(scope), "period_start": start, "period_end": end}
+    ))
 
 
 def load_indicator(uow: UnitOfWork, indicator_id: str, year: int) -> Indicator:
