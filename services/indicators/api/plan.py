@@ -40,7 +40,6 @@ from services.indicators.application.planqueries import (
 )
 from services.indicators.application.planreminders import remind_district_reports
 from shared.adminunits.model import DISTRICT_CODE_PATTERN
-from shared.aggregate import UnitOfWork
 from shared.asof import AsOf
 from shared.auth.checks import may_read_unit, require_scope
 from shared.clock import today_vn
@@ -61,11 +60,11 @@ DistrictPath = Annotated[str, Path(pattern=DISTRICT_CODE_PATTERN)]
 
 
 def _run(
-    cmd: Command, location: str, handle: Callable[[UnitOfWork], list[EventEnvelope]]
+    cmd: Command, location: str, handler: Callable[..., list[EventEnvelope]], *args: Any
 ) -> JSONResponse:
     """Every command of the plan records a new entry of its record (a progress report, an
     inspection's step, a submission): 201, with the record it belongs to as Location."""
-    return cmd.record(handle, location=lambda _: location, always_creates=True)
+    return cmd.record(handler, *args, location=lambda _: location, always_creates=True)
 
 
 def _inspection_step(
@@ -74,7 +73,7 @@ def _inspection_step(
     """One step of an inspection's course (carry out, conclude, follow up, cancel)."""
     step = with_expected_version(command, cmd.if_match)
     return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.act_on_inspection(uow, year, number, inspection_id, step))
+                planhandlers.act_on_inspection, year, number, inspection_id, step)
 
 
 def _reader(request: Request, as_of: datetime | None) -> tuple[Any, PlanReader]:
@@ -91,8 +90,7 @@ def _reader(request: Request, as_of: datetime | None) -> tuple[Any, PlanReader]:
              response_model=CommandResponse)
 def load_plan(year: YearPath, cmd: CommandDep) -> JSONResponse:
     """Nạp kế hoạch công tác của năm từ dữ liệu trong hệ thống (một lần)."""
-    return _run(cmd, f"/api/v1/plans/{year}",
-                lambda uow: planhandlers.load_plan(uow, year))
+    return _run(cmd, f"/api/v1/plans/{year}", planhandlers.load_plan, year)
 
 
 @router.get("/plans/{year}")
@@ -114,8 +112,7 @@ def record_document(
     year: YearPath, command: RecordPlanDocument, cmd: CommandDep
 ) -> JSONResponse:
     """Ghi số, ngày ban hành của kế hoạch."""
-    return _run(cmd, f"/api/v1/plans/{year}",
-                lambda uow: planhandlers.record_plan_document(uow, year, command))
+    return _run(cmd, f"/api/v1/plans/{year}", planhandlers.record_plan_document, year, command)
 
 
 @router.post("/plans/{year}/parties", status_code=201,
@@ -124,8 +121,7 @@ def name_party(
     year: YearPath, command: NamePlanParty, cmd: CommandDep
 ) -> JSONResponse:
     """Thêm hoặc đổi tên một đơn vị (phòng của Ban, đơn vị phối hợp) của kế hoạch."""
-    return _run(cmd, f"/api/v1/plans/{year}",
-                lambda uow: planhandlers.name_party(uow, year, command))
+    return _run(cmd, f"/api/v1/plans/{year}", planhandlers.name_party, year, command)
 
 
 @router.post("/plans/{year}/items", status_code=201,
@@ -135,7 +131,7 @@ def add_item(
 ) -> JSONResponse:
     """Bổ sung một nhiệm vụ vào kế hoạch."""
     return _run(cmd, f"/api/v1/plans/{year}/items/{command.number}",
-                lambda uow: planhandlers.add_item(uow, year, command))
+                planhandlers.add_item, year, command)
 
 
 @router.get("/plans/{year}/items/{number}")
@@ -161,7 +157,7 @@ def amend_item(
     chỉnh)."""
     command = with_expected_version(command, cmd.if_match)
     return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.amend_item(uow, year, number, command))
+                planhandlers.amend_item, year, number, command)
 
 
 @router.post("/plans/{year}/items/{number}/withdraw", status_code=201,
@@ -172,7 +168,7 @@ def withdraw_item(
     """Rút một nhiệm vụ khỏi kế hoạch."""
     command = with_expected_version(command, cmd.if_match)
     return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.withdraw_item(uow, year, number, command))
+                planhandlers.withdraw_item, year, number, command)
 
 
 @router.post("/plans/{year}/items/{number}/reopen", status_code=201,
@@ -182,7 +178,7 @@ def reopen_item(
 ) -> JSONResponse:
     """Mở lại một nhiệm vụ đã hoàn thành (Ban Dân vận Thành ủy), nêu lý do."""
     return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.reopen_item(uow, year, number, command))
+                planhandlers.reopen_item, year, number, command)
 
 
 @router.post("/plans/{year}/items/{number}/progress", status_code=201,
@@ -192,7 +188,7 @@ def record_progress(
 ) -> JSONResponse:
     """Ghi kết quả thực hiện nhiệm vụ (đơn vị chủ trì hoặc phối hợp)."""
     return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.record_progress(uow, year, number, command))
+                planhandlers.record_progress, year, number, command)
 
 
 # -- inspections and supervisions (III) ------------------------------------------------------
@@ -205,7 +201,7 @@ def plan_inspection(
 ) -> JSONResponse:
     """Lên kế hoạch một cuộc kiểm tra, giám sát của mục III."""
     return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                lambda uow: planhandlers.plan_inspection(uow, year, number, command))
+                planhandlers.plan_inspection, year, number, command)
 
 
 @router.post("/plans/{year}/items/{number}/inspections/{inspection_id}/carry-out",
@@ -258,7 +254,7 @@ def set_deadline(
 ) -> JSONResponse:
     """Ban đặt (hoặc đổi) hạn nộp báo cáo kỳ của Ban Dân vận các quận ủy, huyện ủy."""
     return _run(cmd, f"/api/v1/reporting-duties/{period_id}",
-                lambda uow: planhandlers.set_reporting_deadline(uow, period_id, command))
+                planhandlers.set_reporting_deadline, period_id, command)
 
 
 @router.get("/reporting-duties/{period_id}")
@@ -287,8 +283,7 @@ def submit_report(
     như khi nộp."""
     command = with_expected_version(command, cmd.if_match)
     return _run(cmd, f"/api/v1/reporting-duties/{period_id}",
-                lambda uow: planhandlers.submit_district_report(
-        uow, period_id, district_code, command))
+                planhandlers.submit_district_report, period_id, district_code, command)
 
 
 @router.post("/reporting-duties/{period_id}/districts/{district_code}/return",
@@ -300,8 +295,7 @@ def return_report(
     """Ban trả lại báo cáo để chỉnh sửa, nêu lý do."""
     command = with_expected_version(command, cmd.if_match)
     return _run(cmd, f"/api/v1/reporting-duties/{period_id}",
-                lambda uow: planhandlers.return_district_report(
-        uow, period_id, district_code, command))
+                planhandlers.return_district_report, period_id, district_code, command)
 
 
 @router.post("/reporting-duties/reminders/scan")
