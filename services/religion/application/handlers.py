@@ -62,9 +62,16 @@ def district_code_of(commune_code: str, on: date) -> str | None:
     return district.code if district else None
 
 
-def _labels(labels: dict[str, str], actions: list[str]) -> str:
-    """Actions as people read them; their identifiers (the URL's) go in the details."""
-    return ", ".join(f"«{labels[a]}»" for a in actions)
+def _unknown_action(
+    action: str, known: list[str], message: str, labels: dict[str, str]
+) -> NotFound:
+    """An action the workflow does not have (dossier or case): the known ones as people read
+    them in the message, their identifiers (the URL's) in the details."""
+    return NotFound(
+        "UNKNOWN_ACTION",
+        message.format(action=action[:60], known=", ".join(f"«{labels[a]}»" for a in known)),
+        known_actions=known,
+    )
 
 
 def normalise_certificate_number(number: str) -> str:
@@ -171,12 +178,8 @@ def dossier_action(
     authorize(uow.context, WRITE)  # before anything is looked up, as every command
     if action not in DOSSIER_TRANSITIONS:
         known = [a for a in DOSSIER_TRANSITIONS if a not in CERTIFICATE_ACTIONS]
-        raise NotFound(
-            "UNKNOWN_ACTION",
-            messages.UNKNOWN_DOSSIER_ACTION.format(
-                action=action[:60], known=_labels(messages.DOSSIER_ACTIONS, known)),
-            known_actions=known,
-        )
+        raise _unknown_action(action, known, messages.UNKNOWN_DOSSIER_ACTION,
+                              messages.DOSSIER_ACTIONS)
     if action in CERTIFICATE_ACTIONS:
         raise InvalidInput("USE_CERTIFICATE_ENDPOINT",
                            messages.USE_CERTIFICATE_ENDPOINT.format(code=code))
@@ -304,12 +307,8 @@ def case_action(
 ) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)  # before anything is looked up, as every command
     if action not in CASE_TRANSITIONS:
-        raise NotFound(
-            "UNKNOWN_ACTION",
-            messages.UNKNOWN_CASE_ACTION.format(
-                action=action[:60], known=_labels(messages.CASE_ACTIONS, list(CASE_TRANSITIONS))),
-            known_actions=list(CASE_TRANSITIONS),
-        )
+        raise _unknown_action(action, list(CASE_TRANSITIONS), messages.UNKNOWN_CASE_ACTION,
+                              messages.CASE_ACTIONS)
     not_in_future(command.acted_on)
     case = uow.load(ComplianceCase, case_id)
     if not case.exists:
