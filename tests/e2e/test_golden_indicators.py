@@ -32,17 +32,18 @@ from shared.eventstore import events_table
 from shared.natsserver import NatsServer
 from shared.settings import Settings
 from tests.indicators.conftest import Upstream
-from tests.indicators.scenario import Events
+from tests.indicators.scenario import (
+    DAI_THANG,
+    HAI_PHONG,
+    HONG_BANG,
+    HUNG_VUONG,
+    QUAN_TOAN,
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+    Events,
+)
 from tests.integration.helpers import ensure_streams, wait_until
-
-# Real Hai Phong units of 2023 (vietnam-provinces 0.5.0).
-HAI_PHONG = "31"
-TIEN_LANG = "315"  # Huyện Tiên Lãng: 21 communes in 2023
-TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng
-DAI_THANG = "11758"  # Xã Đại Thắng
-HONG_BANG = "303"  # Quận Hồng Bàng
-QUAN_TOAN = "11296"  # Phường Quán Toan
-HUNG_VUONG = "11299"  # Phường Hùng Vương
+from tests.reporting.conftest import figure_values
 
 # I1's denominators: every commune of the scope valid on the date, 2023's catalogue (issue 14:
 # Hai Phong had 217 communes in 2023, Tiên Lãng 21). Hồng Bàng's is compared across the two
@@ -130,7 +131,6 @@ HONG_BANG_I1 = {"3m": 1, "6m": 1, "9m": 0, "12m": 1}
 
 def _scenario(ev: Events) -> list[EventEnvelope]:
     d = D
-    withdrawn = {"site_code": "S2", "state": "withdrawn", "note": "", "document_refs": []}
     return [
         *(ev.rule(level, per_year, d(2015, 1, 27))
           for level, per_year in (("province", 1), ("district", 2), ("commune", 1))),
@@ -147,15 +147,12 @@ def _scenario(ev: Events) -> list[EventEnvelope]:
         ev.dossier("S5", "LandDossierLodged", d(2023, 2, 10)),
         ev.dossier("S3", "LandDossierLodged", d(2023, 3, 1)),
         ev.dossier("S2", "LandDossierLodged", d(2023, 4, 1)),
-        ev.event("religion", "dossier", "S2", "DossierWithdrawn", withdrawn, d(2023, 5, 1)),
+        ev.dossier("S2", "DossierWithdrawn", d(2023, 5, 1)),
         ev.certificate("S3", "GCN-03", d(2023, 5, 1)),
         ev.certificate("S4", "GCN-04", d(2023, 6, 1)),
-        ev.event("religion", "site", "S5", "SiteClosed", {"code": "S5", "reason": "Giải thể"},
-                 d(2023, 7, 1)),
+        ev.site_closed("S5", d(2023, 7, 1)),
         ev.certificate("S3", "GCN-03", d(2023, 8, 1), revoked=True),
-        ev.event("religion", "dossier", "S7", "LandDossierLodged",
-                 {"site_code": "S7", "state": "lodged", "note": "", "document_refs": []},
-                 d(2023, 11, 20), recorded_at=S7_TYPED_IN),
+        ev.dossier("S7", "LandDossierLodged", d(2023, 11, 20), recorded_at=S7_TYPED_IN),
         ev.head("H1", TIEN_LANG_TOWN, d(2020, 6, 1)),
         ev.head("H2", DAI_THANG, d(2021, 1, 1)),
         ev.head("H3", TIEN_LANG, d(2020, 10, 1)),
@@ -250,7 +247,7 @@ def _fed(services: Services, upstream: Upstream, events: list[EventEnvelope]) ->
     # indicators service published through its relay.
     def done() -> bool:
         report = _get(services.reporting, "/api/v1/reports/2023-12m")
-        sessions = {f["key"]: f["value"] for s in report["sections"] for f in s["figures"]}
+        sessions = figure_values(report)
         known = _get(services.indicators, "/api/v1/indicators/2023/I3", on="2023-12-14")
         return (sessions["commitments_total"] == 1 and sessions["sessions_held"] == 7
                 and sessions["sites"] == 6 and _model_facts(services.reporting) == 5
@@ -311,11 +308,11 @@ def test_both_services_give_the_hand_counted_figures(
 
     # Stock figures at the cut-off's business date: K1 (due 30/06) is in progress at 14/06
     # although the progress event of 20/05 says "overdue"; overdue at 14/09.
-    figures = {f["key"]: f["value"] for s in june["sections"] for f in s["figures"]}
+    figures = figure_values(june)
     assert (figures["commitments_in_progress"], figures["commitments_overdue"]) == (1, 0)
     assert figures["sites_with_dossier"] == 4 and figures["heads_owing"] == 1
     september = _get(services.reporting, "/api/v1/reports/2023-9m")
-    figures = {f["key"]: f["value"] for s in september["sections"] for f in s["figures"]}
+    figures = figure_values(september)
     assert (figures["commitments_in_progress"], figures["commitments_overdue"]) == (0, 1)
     assert (figures["sites"], figures["sites_with_dossier"]) == (6, 3)  # S5 closed, left both
 

@@ -57,13 +57,18 @@ class Events:
             "code": code, "changes": {"commune_code": commune}, "commune_code": commune,
         }, on, commune)
 
-    def dossier(self, site: str, event_type: str, on: date) -> EventEnvelope:
+    def site_closed(self, code: str, on: date) -> EventEnvelope:
+        return self.event("religion", "site", code, "SiteClosed",
+                          {"code": code, "reason": "Giải thể"}, on)
+
+    def dossier(self, site: str, event_type: str, on: date,
+                recorded_at: datetime | None = None) -> EventEnvelope:
         states = {"LandDossierLodged": "lodged", "DossierWithdrawn": "withdrawn",
                   "DossierRejected": "rejected", "DossierResubmitted": "lodged"}
         return self.event("religion", "dossier", site, event_type, {
             "site_code": site, "state": states[event_type], "note": "",
             "document_refs": ["Đơn đăng ký đất đai mẫu 04a/ĐK"],
-        }, on)
+        }, on, recorded_at=recorded_at)
 
     def certificate(self, site: str, number: str, on: date, revoked: bool = False,
                     ) -> EventEnvelope:
@@ -155,17 +160,14 @@ def religion_2023(ev: Events) -> list[EventEnvelope]:
         ev.dossier("S2", "LandDossierLodged", d(2023, 4, 1)),
         ev.dossier("S2", "DossierWithdrawn", d(2023, 5, 1)),
         ev.certificate("S7", "GCN-02", d(2023, 5, 1)),
-        ev.event("religion", "site", "S6", "SiteClosed", {"code": "S6", "reason": "Giải thể"},
-                 d(2023, 6, 1)),
+        ev.site_closed("S6", d(2023, 6, 1)),
         ev.dossier("S3", "LandDossierLodged", d(2023, 6, 1)),
         ev.dossier("S3", "DossierRejected", d(2023, 7, 1)),
         ev.dossier("S3", "DossierResubmitted", d(2023, 8, 1)),
         ev.certificate("S5", "GCN-01", d(2023, 9, 1)),
         ev.certificate("S7", "GCN-02", d(2023, 10, 1), revoked=True),
         # Lodged in March, typed in only in February 2024.
-        ev.event("religion", "dossier", "S1", "LandDossierLodged",
-                 {"site_code": "S1", "state": "lodged", "note": "", "document_refs": []},
-                 d(2023, 3, 1), recorded_at=LATE),
+        ev.dossier("S1", "LandDossierLodged", d(2023, 3, 1), recorded_at=LATE),
     ]
 
 

@@ -68,8 +68,7 @@ def _history(rng: random.Random, ev: Events, sites: int, events: int) -> list[Ev
         if roll < 0.1:
             out.append(ev.site_moved(code, rng.choice(COMMUNES), on))
         elif roll < 0.15:
-            out.append(ev.event("religion", "site", code, "SiteClosed",
-                                {"code": code, "reason": "Giải thể"}, on))
+            out.append(ev.site_closed(code, on))
         elif roll < 0.6:
             out.append(ev.dossier(code, rng.choice(("LandDossierLodged", "DossierWithdrawn",
                                                     "DossierRejected", "DossierResubmitted")),
