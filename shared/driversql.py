@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Column, Dialect
+from sqlalchemy import Column, Connection, Dialect, Table
 
 
 def placeholder(dialect: Dialect) -> str:
@@ -88,3 +88,48 @@ class RowsInsert:
             chunk = rows[start:start + size]
             cursor.execute(self._text(size), [value for row in chunk for value in row])
             start += size
+
+
+# Per column index, how its value is converted for the driver.
+_Converters = tuple[tuple[int, Callable[[Any], Any]], ...]
+
+
+class RowInsert:
+    """An INSERT of one whole row of `table` (a dict naming every column) on the driver's
+    cursor, each value converted by its column's bind processor: what
+    `conn.execute(insert(table), row)` stores, without SQLAlchemy's per-statement work (a
+    command's inline projection: that work cost more than SQLite's insert with its indexes).
+    """
+
+    def __init__(self, table: Table) -> None:
+        self._table = table
+        self._names = tuple(column.name for column in table.columns)
+        self._by_dialect: dict[str, tuple[str, _Converters]] = {}
+
+    def _compiled(self, dialect: Dialect) -> tuple[str, _Converters]:
+        found = self._by_dialect.get(dialect.name)
+        if found is None:
+            mark = placeholder(dialect)
+            quote = dialect.identifier_preparer  # a column may be named by a keyword
+            columns = ", ".join(quote.quote(name) for name in self._names)
+            sql = (f"INSERT INTO {quote.format_table(self._table)} ({columns})"
+                   f" VALUES ({', '.join([mark] * len(self._names))})")
+            converters = tuple(
+                (index, processor)
+                for index, column in enumerate(self._table.columns)
+                if (processor := bind_processor(column, dialect)) is not _unchanged
+            )
+            found = self._by_dialect[dialect.name] = (sql, converters)
+        return found
+
+    def run(self, conn: Connection, row: dict[str, Any]) -> None:
+        sql, converters = self._compiled(conn.dialect)
+        values = [row[name] for name in self._names]  # a column left out is a KeyError
+        for index, convert in converters:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql, values)
+        finally:
+            cursor.close()

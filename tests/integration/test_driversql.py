@@ -1,0 +1,73 @@
+"""The driver-level statements store exactly what SQLAlchemy would, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+)
+
+from shared.db import create_db_engine
+from shared.driversql import RowInsert
+
+metadata = MetaData()
+things = Table(
+    "things",
+    metadata,
+    Column("code", String(20), primary_key=True),
+    Column("on", Date, nullable=False),
+    Column("until", Date),
+    Column("flag", Boolean, nullable=False),
+    Column("area", Float),
+    Column("n", Integer, nullable=False),
+)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = create_db_engine(database_url)
+    metadata.create_all(engine)
+    yield engine
+    engine.dispose()
+
+
+def _row(code: str, **values: Any) -> dict[str, Any]:
+    return {"code": code, "on": date(2023, 3, 15), "until": None, "flag": True, "area": 250.5,
+            "n": 1, **values}
+
+
+def test_a_row_inserted_on_the_driver_reads_back_as_one_inserted_by_sqlalchemy(
+    engine: Engine,
+) -> None:
+    rows = [_row("a"), _row("b", until=date(2024, 1, 2), flag=False, area=None, n=7)]
+    with engine.begin() as conn:
+        for row in rows:
+            RowInsert(things).run(conn, row)
+            conn.execute(insert(things), {**row, "code": row["code"].upper()})
+    with engine.connect() as conn:
+        stored = {r.code: r._asdict() for r in conn.execute(select(things))}
+    for row in rows:
+        ours, theirs = stored[row["code"]], stored[row["code"].upper()]
+        assert ours == {**row}
+        assert {**theirs, "code": row["code"]} == ours
+
+
+def test_a_row_missing_a_column_is_refused_before_anything_is_written(engine: Engine) -> None:
+    row = _row("a")
+    del row["until"]
+    with engine.begin() as conn, pytest.raises(KeyError):
+        RowInsert(things).run(conn, row)
