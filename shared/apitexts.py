@@ -230,3 +230,9 @@ KERNEL_EXAMPLES: SchemaExamples = {
         "ttl_minutes": 60,
     },
 }
+
+#: The "as known at" query parameter (`as_of`, `known_at`; shared/asof.py).
+AS_OF_DESCRIPTION = (
+    "Chỉ tính những gì đã được ghi nhận đến thời điểm này (ISO 8601; ngày không kèm giờ là "
+    "hết ngày đó theo giờ Việt Nam; giờ không kèm múi là giờ Việt Nam; không được ở tương lai)"
+)

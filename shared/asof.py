@@ -13,13 +13,11 @@ from typing import Annotated
 
 from fastapi import Depends, Query
 
+from shared.apitexts import AS_OF_DESCRIPTION
 from shared.envelope import utcnow
 from shared.validation import read_as_of
 
-_DESCRIPTION = (
-    "Chỉ tính những gì đã được ghi nhận đến thời điểm này (ISO 8601; ngày không kèm giờ là "
-    "hết ngày đó theo giờ Việt Nam; giờ không kèm múi là giờ Việt Nam; không được ở tương lai)"
-)
+_DESCRIPTION = AS_OF_DESCRIPTION
 _EXAMPLE = "2023-06-14T17:00:00+07:00"
 
 
