@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from services.reporting.application.warmup import settle_heap
+from shared.heap import settle_heap
 
 pytestmark = pytest.mark.unit
 

@@ -51,6 +51,7 @@ from shared.clock import today_vn
 from shared.driversql import in_lists
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import EventStore
+from shared.heap import settle_heap
 
 #: Sites with a fact dated after the evaluation date whose part is worked out again on that
 #: date; with more (a year long over, evaluated for a backdated fact), the counts of that
@@ -338,3 +339,9 @@ class SiteChanges:
         alone = sitecounts.write_stamp(conn, self.tables.stamp, self.stamp, token)
         if self.kept is not None and alone:
             self.kept.token, self.kept.trees = token, dict(self.counts)
+            if self.counts:
+                # The process's first kept trees end the live path's warm-up (catalogue
+                # loaded, national trees rolled up): from here on, a full collection landing
+                # in a batch would walk them and every module, ~100 ms or twice a batch's
+                # own work (shared.heap).
+                settle_heap()

@@ -1,20 +1,17 @@
 """Once per process, at start: load the unit catalogue and this process's copies of the chunk
 figures (`chunk_sums.py`) summed over the windows of this year's conference periods, and what
 the dialogue rule owes each head in them (`heads.py`); then set the heap's long-lived objects
-aside from the cyclic garbage collector.
+aside from the cyclic garbage collector (`shared.heap`).
 
 The first report then neither reads the chunk tables whole nor sums them. A national report
 allocates hundreds of thousands of objects, enough for the collector to walk the whole heap
-(the catalogue of every unit, the copies, the routes...) during the request; objects set
-aside by `gc.freeze()` are not walked again. They are never collected either, which is what a
-catalogue loaded for the process's life needs (the copies are kept up to date in place).
+(the catalogue of every unit, the copies, the routes...) during the request; the copies are
+kept up to date in place, so they are set aside with the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import threading
 
 from services.reporting.application.chunk_sums import load_copies
 from services.reporting.application.fact_reads import read_marks
@@ -26,21 +23,8 @@ from shared.adminunits import default_catalogue
 from shared.clock import today_vn
 from shared.db import read_connection
 from shared.envelope import utcnow
+from shared.heap import settle_heap
 from shared.runtime import ServiceRuntime
-
-_lock = threading.Lock()
-_settled = False
-
-
-def settle_heap() -> None:
-    global _settled
-    with _lock:
-        if _settled:
-            return
-        _settled = True
-        default_catalogue()
-        gc.collect()
-        gc.freeze()
 
 
 def this_years_periods(year: int) -> list[Period]:
