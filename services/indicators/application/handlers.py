@@ -17,7 +17,11 @@ from services.indicators.application.commands import (
     SubmitContestEntry,
 )
 from services.indicators.application.compute import scope_tree
-from services.indicators.domain.definitions import Definition, definition_key
+from services.indicators.domain.definitions import (
+    Definition,
+    definition_key,
+    indicator_not_found,
+)
 from services.indicators.domain.events import (
     ContestEntryAwarded,
     ContestEntrySubmitted,
@@ -228,10 +232,7 @@ def _definition(command: DefineIndicator, jurisdiction: str) -> Definition:
 def load_indicator(uow: UnitOfWork, indicator_id: str, year: int) -> Indicator:
     indicator = uow.load(Indicator, definition_key(indicator_id, year))
     if indicator.definition is None:
-        raise NotFound(
-            "INDICATOR_NOT_FOUND",
-            messages.INDICATOR_NOT_FOUND.format(indicator_id=indicator_id, year=year),
-        )
+        raise indicator_not_found(indicator_id, year)
     return indicator
 
 

@@ -15,7 +15,7 @@ from services.indicators.adapters.definitions import load_definitions
 from services.indicators.adapters.facts import load_models, utc
 from services.indicators.adapters.tables import contest_facts
 from services.indicators.application.compute import compute
-from services.indicators.domain.definitions import Definition, status_key
+from services.indicators.domain.definitions import Definition, indicator_not_found, status_key
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
 from services.indicators.domain.model import UnitSuccessionRecord
 from shared.adminunits import AdminUnit, UnitCatalogue, default_catalogue
@@ -38,10 +38,7 @@ def find_definition(
 ) -> Definition:
     definition = load_definitions(conn, as_of).get((indicator_id, year))
     if definition is None:
-        raise NotFound(
-            "INDICATOR_NOT_FOUND",
-            messages.INDICATOR_NOT_FOUND.format(indicator_id=indicator_id, year=year),
-        )
+        raise indicator_not_found(indicator_id, year)
     return definition
 
 

@@ -21,7 +21,7 @@ from services.indicators.domain.events import (
 )
 from shared.adminunits import HAI_PHONG
 from shared.clock import format_date_vn
-from shared.errors import InvalidInput
+from shared.errors import InvalidInput, NotFound
 from shared.planrules import I1_FIELDS, PLAN_TARGETS, Comparator
 
 COMPUTED_METHODS: frozenset[Method] = frozenset(
@@ -136,6 +136,14 @@ class Definition:
 
 def definition_key(indicator_id: str, year: int) -> str:
     return f"{indicator_id}-{year}"
+
+
+def indicator_not_found(indicator_id: str, year: int) -> NotFound:
+    """No such indicator that year: the same 404 from a command and from a read."""
+    return NotFound(
+        "INDICATOR_NOT_FOUND",
+        messages.INDICATOR_NOT_FOUND.format(indicator_id=indicator_id, year=year),
+    )
 
 
 def status_key(indicator_id: str, year: int, unit_code: str) -> str:
