@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -77,10 +78,44 @@ async def stream_exists(js: JetStreamContext, name: str) -> bool:
 
 
 async def durable_drained(js: JetStreamContext, stream: str, durable: str) -> bool | None:
-    """Whether a durable consumer has nothing left to deliver and nothing awaiting its ack;
-    None when the durable does not exist (each caller decides what that means)."""
+    """Whether a durable consumer (delivering its stream from the start, as the runner's do)
+    holds everything its stream held when asked: nothing left to deliver, nothing awaiting
+    its ack, and no message under its filters after its ack floor. None when the durable does
+    not exist (each caller decides what that means).
+
+    The counts alone are not enough: nats-server lists a consumer being made before it has
+    counted what the consumer has to deliver, and an info answered in that moment says 0
+    pending and 0 awaiting ack on a stream full of its messages (seen about once in a hundred
+    infos asked while the consumer was made). Its ack floor is still 0 then, so the stream is
+    asked, after the info, whether anything under the filters lies beyond the floor: a message
+    published meanwhile only makes the answer "not yet"."""
     try:
         info = await js.consumer_info(stream, durable)
     except NotFoundError:
         return None
-    return not (info.num_pending or 0) and not (info.num_ack_pending or 0)
+    if info.num_pending or info.num_ack_pending:
+        return False
+    floor = info.ack_floor.stream_seq if info.ack_floor is not None else 0
+    config = info.config
+    filters = config.filter_subjects or ([config.filter_subject] if config.filter_subject
+                                         else [])
+    return not await _message_after(js, stream, floor or 0, filters)
+
+
+async def _message_after(
+    js: JetStreamContext, stream: str, sequence: int, filters: Sequence[str]
+) -> bool:
+    """Whether the stream holds a message after `sequence` under one of `filters` (any
+    message when there are none)."""
+    last = (await js.stream_info(stream)).state.last_seq or 0
+    if last <= sequence:
+        return False
+    if not filters:
+        return True
+    for subject in filters:
+        try:
+            await js.get_msg(stream, seq=sequence + 1, subject=subject, next=True)
+        except NotFoundError:
+            continue
+        return True
+    return False

@@ -26,20 +26,21 @@ from shared.adminunits import HAI_PHONG
 from shared.clock import today_vn
 from shared.envelope import utcnow
 from shared.runtime import ServiceRuntime
+from shared.streams import durable_drained
 
 
 async def caught_up(runtime: ServiceRuntime, poll_s: float = 0.25) -> None:
-    """Until every consumer has nothing pending on its stream."""
+    """Until every consumer holds everything its stream holds (the kernel's rule)."""
     while True:
         await asyncio.sleep(poll_s)
         js = runtime.link.js
         if js is None:
             continue
         try:
-            infos = [await js.consumer_info(c.stream, c.durable) for c in runtime.consumers]
-        except Exception:  # the durable is being (re)created
+            drained = [await durable_drained(js, c.stream, c.durable) for c in runtime.consumers]
+        except Exception:  # NATS away for a moment
             continue
-        if all(i.num_pending == 0 and i.num_ack_pending == 0 for i in infos):
+        if all(drained):  # None: the durable is not made yet
             return
 
 

@@ -21,7 +21,8 @@ from tests.indicators.scenario import (
     dialogue_2023,
     religion_2023,
 )
-from tests.integration.helpers import rebuild_and_wait, runtime_of, wait_until
+from tests.integration.helpers import REBUILD, rebuild_and_wait, runtime_of, wait_until
+from tests.integration.rebuilds import Gates, counts_unmade, watch_looks
 
 pytestmark = pytest.mark.e2e
 
@@ -140,6 +141,50 @@ def test_a_rebuild_replays_to_the_same_figures_and_announces_nothing(
         assert again["items"] == view["items"]
         assert again["total"] == view["total"]
     assert status_events(client) == announced
+
+
+def test_a_rebuild_switches_only_once_its_consumers_acks_cover_their_streams(
+    client: TestClient, upstream: Upstream, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # nats-server lists a consumer it is making before it has counted what the consumer has
+    # to deliver: a look at that moment read "0 pending, 0 awaiting ack" for the new
+    # religion consumer and switched in tables without its facts (the test above, once).
+    # Here every look at a new consumer reads those counts, and its batches are held.
+    religion = religion_2023(upstream)
+    upstream.publish(*religion)
+    wait_applied(client, PLAN_DEFINITIONS + len(religion))
+    views = {i: get_json(client, f"/api/v1/indicators/2023/{i}/units", level="commune")
+             for i in ("I3", "I4")}
+    gates = Gates(monkeypatch)
+    gates.switch.set()
+    counts_unmade(monkeypatch)
+    looks = watch_looks(monkeypatch)
+    try:
+        started = client.post(REBUILD)
+        assert started.status_code == 202, started.text
+        generation = started.json()["generation"]
+        # Both consumers with something to replay hold their first batch, unapplied, and the
+        # watch looks twice more meanwhile (or finds them caught up: the switch this prevents).
+        wait_until(lambda: any(looks) or gates.held == {"indicators-religion-facts-g2",
+                                                        "indicators-own-facts-g2"})
+        seen = len(looks)
+        wait_until(lambda: any(looks) or len(looks) >= seen + 2)
+        assert not any(looks), "caught up before any consumer of the new generation applied"
+        state = client.get(REBUILD, params={"generation": generation}).json()
+        assert (state["state"], state["events_applied"]) == ("building", 0)
+    finally:
+        gates.build.set()
+
+    def switched() -> bool:
+        return bool(client.get(REBUILD, params={"generation": generation}).json()["state"]
+                    == "live")
+
+    wait_until(switched, timeout=60)
+    rebuilt = client.get(REBUILD, params={"generation": generation}).json()
+    assert rebuilt["events_applied"] == PLAN_DEFINITIONS + len(religion)
+    for indicator, view in views.items():
+        again = get_json(client, f"/api/v1/indicators/2023/{indicator}/units", level="commune")
+        assert again["items"] == view["items"]
 
 
 def test_the_model_register_and_the_2023_contest(client: TestClient) -> None:

@@ -32,6 +32,7 @@ from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import durable_drained, ensure_stream, stream_config
 from tests.integration.helpers import eventually
+from tests.integration.rebuilds import counts_unmade
 
 metadata = MetaData()
 tally = Table(
@@ -172,6 +173,33 @@ async def test_applied_events_are_acknowledged(
         await eventually(lambda: durable_drained(js, consumer.stream, consumer.durable))
     finally:
         await runtime.stop()
+
+
+async def test_drained_asks_the_stream_when_the_counts_say_nothing_is_left(
+    runtime: ServiceRuntime, publisher: Publisher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # nats-server lists a consumer it is making before it has counted what the consumer has
+    # to deliver: an info answered then says 0 pending, 0 awaiting ack. Here every info does.
+    for version in (1, 2, 3):
+        await publisher.publish(_envelope("Counted", "a", version, version))
+    await publisher.publish_raw("religion.thing.Unwatched", b"{}")  # under none of its filters
+    counts_unmade(monkeypatch, suffix=runtime.consumers[0].durable)
+    consumer = runtime.consumers[0]
+    client = await nats.connect(publisher.url)
+    try:
+        js = client.jetstream()
+        await consumer.ensure_consumer(js)  # made, nothing delivered yet
+        assert await durable_drained(js, consumer.stream, consumer.durable) is False
+        await runtime.start()
+        try:
+            await eventually(lambda: consumer.applied == 3)
+            # Its acks cover the stream up to its last message under its filters; the one
+            # after that is not its own.
+            await eventually(lambda: durable_drained(js, consumer.stream, consumer.durable))
+        finally:
+            await runtime.stop()
+    finally:
+        await client.close()
 
 
 async def test_a_consumer_made_for_another_batch_size_is_updated_in_place(
