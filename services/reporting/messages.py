@@ -24,6 +24,10 @@ REPORT = Lifecycle(
     {"finalised": "Đã chốt"},
     "không có (số liệu đã chốt không thể chốt lại; báo cáo đã chốt vẫn xem và tải được)",
 )
+CUTOFF_NOT_PASSED = (
+    "Chưa thể chốt báo cáo kỳ {period}: số liệu tính đến hết ngày {cutoff}, thời điểm số liệu "
+    "phải sau khi hết ngày đó (giờ Việt Nam) để không bỏ sót số liệu còn được nhập"
+)
 FROZEN_FIGURES_MISSING = "Không tìm thấy số liệu đã chốt của báo cáo {report}"
 FROZEN_FIGURES_TAMPERED = "Số liệu đã chốt của báo cáo {report} không khớp mã băm đã ghi"
 WINDOW_ERRORS = {

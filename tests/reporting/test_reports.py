@@ -14,6 +14,7 @@ from docx import Document
 
 from services.reporting.messages import SHEET_DIFFERENCES, STATUS_LABELS
 from services.reporting.rebuild import rebuild
+from shared.clock import today_vn
 from shared.envelope import utcnow
 from tests.integration.helpers import rebuild_and_wait, wait_until
 from tests.reporting.conftest import Reporting, figure_values
@@ -363,6 +364,11 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, int, str]] = [
      "VALIDATION_ERROR"),
     ("finalise in the future", "POST", "/api/v1/reports/2023-3m/finalise",
      {"scope": "31", "as_of": "2099-01-01T00:00:00+07:00"}, 422, "AS_OF_IN_FUTURE"),
+    # A signed report holds the period's whole figures: not before its cut-off day has ended.
+    ("finalise before the cut-off day ended", "POST", "/api/v1/reports/2023-3m/finalise",
+     {"scope": "31", "as_of": "2023-03-14T23:00:00+07:00"}, 422, "CUTOFF_NOT_PASSED"),
+    ("finalise a period to come", "POST", f"/api/v1/reports/{today_vn().year + 1}-3m/finalise",
+     {"scope": "31"}, 422, "CUTOFF_NOT_PASSED"),
     ("finalise unknown field", "POST", "/api/v1/reports/2023-3m/finalise",
      {"scope": "31", "figures": {}}, 422, "VALIDATION_ERROR"),
 ]

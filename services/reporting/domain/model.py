@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from services.reporting import messages
 from services.reporting.domain.events import PeriodAdjusted, ReportFinalised
 from services.reporting.domain.periods import Period, default_period, parse_period_id
 from shared.aggregate import Aggregate
+from shared.clock import VN_TZ, format_date_vn
 from shared.envelope import DomainEvent
-from shared.errors import ActionRefused
+from shared.errors import ActionRefused, InvalidInput
 
 
 class ReportingPeriod(Aggregate):
@@ -52,6 +53,17 @@ class FinalisedReport(Aggregate):
                 state="finalised", allowed=[],
                 note=messages.REPORT_HASH.format(hash=self.finalised.content_hash[:12]),
                 content_hash=self.finalised.content_hash,
+            )
+        # Frozen figures must be the period's whole figures: until its cut-off day has ended in
+        # Vietnam (a future period, or an `as_of` inside or before that day), events dated up
+        # to the cut-off can still be recorded and the signed report would miss them.
+        cutoff_ended = datetime.combine(event.cutoff_on + timedelta(days=1), time(), VN_TZ)
+        if event.as_of < cutoff_ended:
+            raise InvalidInput(
+                "CUTOFF_NOT_PASSED",
+                messages.CUTOFF_NOT_PASSED.format(
+                    period=event.period_id, cutoff=format_date_vn(event.cutoff_on)),
+                cutoff_on=event.cutoff_on.isoformat(), as_of=event.as_of.isoformat(),
             )
         self.record(event, on, unit_code=unit_code)
 
