@@ -217,6 +217,15 @@ class UnitCatalogue:
         links to other codes are in :meth:`successors` and :meth:`predecessors`."""
         return list(self._versions.get(code, ()))
 
+    def last_day(self, code: str) -> date | None:
+        """The last day ``code`` existed (a district abolished on 1 July 2025 ends on 30 June);
+        None while it still exists or if it never did. What a unit holds (a head's term)
+        cannot outlast it."""
+        versions = self._versions.get(code, ())
+        if not versions or any(v.valid_to is None for v in versions):
+            return None
+        return max(v.valid_to for v in versions if v.valid_to is not None) - _ONE_DAY
+
     def successors(self, code: str) -> list[UnitSuccession]:
         """Successions in which ``code`` is the predecessor."""
         return list(self._succ_from.get(code, ()))

@@ -452,3 +452,19 @@ def test_a_2023_report_lists_the_units_of_2023_by_their_2023_names(reporting: Re
     assert (named_2025["311"], named_2025["312"], named_2025["11341"]) == (
         "Thành phố Thuỷ Nguyên", "Quận An Dương", "Phường Gia Viên")
     assert "11347" not in named_2025  # merged into 11341 on 1 January 2025
+
+
+def test_heads_leave_office_with_their_unit(reporting: Reporting) -> None:
+    """Huyện Tiên Lãng (H1) and Phường Quán Toan (H3) ceased on 01/07/2025; their heads, who
+    never left, are not in office in 2026 (the dialogue service cuts their terms at
+    30/06/2025 too). Thị trấn Tiên Lãng's code lives on as Xã Tiên Lãng: H2 still counts."""
+    reporting.feed(two_quarter_scenario())
+    report = _get(reporting, "/api/v1/reports/2026-6m")
+    i2 = next(i for i in report["indicators"] if i["id"] == "I2")
+    assert i2["denominator"] == 1
+    units = _get(reporting, "/api/v1/reports/2026-6m/units")["units"]
+    assert {u["code"]: u["figures"]["heads_in_office"] for u in units
+            if u["figures"]["heads_in_office"]} == {"31": 1, TIEN_LANG_TOWN: 1}
+    # In 2025's 6-month report all three were still in office.
+    earlier = _get(reporting, "/api/v1/reports/2025-6m")
+    assert next(i for i in earlier["indicators"] if i["id"] == "I2")["denominator"] == 3

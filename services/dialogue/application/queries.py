@@ -62,10 +62,7 @@ def units_in_scope(
 def unit_last_day(code: str) -> date | None:
     """The last day a unit code existed (a district abolished on 1 July 2025 ends on 30 June);
     None while it still exists. A head's term cannot outlast the unit."""
-    versions = default_catalogue().history(code)
-    if not versions or any(v.valid_to is None for v in versions):
-        return None
-    return max(v.valid_to for v in versions if v.valid_to is not None) - timedelta(days=1)
+    return default_catalogue().last_day(code)
 
 
 def unit_name(code: str, on: date) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy import Connection, Row, func, select
 from services.reporting.adapters.tables import dialogue_facts
 from services.reporting.application.lru import Lru
 from services.reporting.domain.heads import head_figures, heads_owed, judged, rule_versions
+from shared.adminunits import default_catalogue
 
 _COLUMNS = ("subject", "effect", "amount", "business_on", "unit_code", "district_code",
             "province_code")
@@ -43,7 +44,7 @@ def heads(
     rules = subject_facts(conn, "rule", cutoff_on, as_of)
     versions = rule_versions(row for rows in rules.values() for row in rows)
     return head_figures(subject_facts(conn, "head", cutoff_on, as_of), versions, held,
-                        data_from, cutoff_on)
+                        data_from, cutoff_on, default_catalogue().last_day)
 
 
 def heads_of_windows(
@@ -76,7 +77,7 @@ def _owed_of_windows(
         rules = _until(all_rules, cutoff_on)
         versions = rule_versions(row for rows in rules.values() for row in rows)
         found.append(list(heads_owed(_until(all_heads, cutoff_on), versions, data_from,
-                                     cutoff_on)))
+                                     cutoff_on, default_catalogue().last_day)))
     read = (sum(map(len, all_heads.values())), sum(map(len, all_rules.values())))
     return found, read
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -52,26 +52,46 @@ def rule_versions(rules: Iterable[Fact]) -> dict[str, list[RuleVersion]]:
     return versions
 
 
-def terms_of(facts: Sequence[Fact]) -> list[tuple[Fact, date | None]]:
+UnitLastDay = Callable[[str], date | None]
+
+
+def _never_ceased(_: str) -> date | None:
+    return None
+
+
+def terms_of(
+    facts: Sequence[Fact], unit_last_day: UnitLastDay = _never_ceased
+) -> list[tuple[Fact, date | None]]:
     """A head's terms from their facts in order: the fact that started each (a repeated
-    "took office" while in office adds nothing) and its last day (None: still in office)."""
+    "took office" while in office adds nothing) and its last day (None: still in office).
+    A term cannot outlast its unit (`unit_last_day`, the catalogue's: a district abolished on
+    1 July 2025 ends its heads' terms on 30 June), as the dialogue service counts it."""
     terms: list[tuple[Fact, date | None]] = []
     took: Fact | None = None
+
+    def add(start: Fact, left_on: date | None) -> None:
+        ceased = unit_last_day(start.unit_code) if start.unit_code else None
+        last = min((d for d in (left_on, ceased) if d is not None), default=None)
+        if last is None or last >= start.business_on:
+            terms.append((start, last))
+
     for row in facts:
         if row.effect == 1 and took is None:
             took = row
         elif row.effect == 0 and took is not None:
-            terms.append((took, row.business_on))
+            add(took, row.business_on)
             took = None
     if took is not None:
-        terms.append((took, None))
+        add(took, None)
     return terms
 
 
-def terms_in_window(facts: Sequence[Fact], start: date, end: date) -> list[tuple[date, date]]:
+def terms_in_window(
+    facts: Sequence[Fact], start: date, end: date, unit_last_day: UnitLastDay = _never_ceased
+) -> list[tuple[date, date]]:
     """The parts of `start`..`end` a head was in office, from their facts in order."""
-    return office_in_window(((row.business_on, last) for row, last in terms_of(facts)),
-                            start, end)
+    return office_in_window(
+        ((row.business_on, last) for row, last in terms_of(facts, unit_last_day)), start, end)
 
 
 def level_of(unit_code: str | None) -> str:
@@ -92,13 +112,14 @@ def heads_owed(
     rules: Mapping[str, Sequence[RuleVersion]],
     start: date,
     end: date,
+    unit_last_day: UnitLastDay = _never_ceased,
 ) -> Iterator[tuple[str, Fact, int]]:
     """(head id, the fact whose units the head counts under, the sessions the rule owes
     them in `start`..`end`) for every head of `heads` (their facts up to the cut-off `end`,
     in order) in office at some time in `start`..`end`."""
     for head_id, facts in heads.items():
         switches = [row for row in facts if row.effect is not None]
-        reaching = [(row, last) for row, last in terms_of(switches)
+        reaching = [(row, last) for row, last in terms_of(switches, unit_last_day)
                     if row.business_on <= end and (last is None or last >= start)]
         if not reaching:
             continue
@@ -125,7 +146,8 @@ def head_figures(
     held: Counter[str],
     start: date,
     end: date,
+    unit_last_day: UnitLastDay = _never_ceased,
 ) -> Iterator[tuple[Fact, str]]:
     """(the fact whose units the head counts under, figure) for every head of `heads` (their
     facts up to the cut-off `end`, in order); `held`: sessions per head id in the window."""
-    return judged(heads_owed(heads, rules, start, end), held)
+    return judged(heads_owed(heads, rules, start, end, unit_last_day), held)
