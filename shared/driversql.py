@@ -95,41 +95,62 @@ _Converters = tuple[tuple[int, Callable[[Any], Any]], ...]
 
 
 class RowInsert:
-    """An INSERT of one whole row of `table` (a dict naming every column) on the driver's
-    cursor, each value converted by its column's bind processor: what
-    `conn.execute(insert(table), row)` stores, without SQLAlchemy's per-statement work (a
+    """An INSERT of one whole row of `table` (a dict naming every column, or every one of
+    `columns`) on the driver's cursor, each value converted by its column's bind processor:
+    what `conn.execute(insert(table), row)` stores, without SQLAlchemy's per-statement work (a
     command's inline projection: that work cost more than SQLite's insert with its indexes).
+    `run_many` inserts many rows in few statements (`RowsInsert`): a consumed batch's fact
+    rows, where SQLAlchemy's executemany converts each row's parameters one by one and
+    sqlite3 lets go of the GIL for each row.
     """
 
-    def __init__(self, table: Table) -> None:
+    def __init__(self, table: Table, columns: Sequence[str] | None = None) -> None:
         self._table = table
-        self._names = tuple(column.name for column in table.columns)
-        self._by_dialect: dict[str, tuple[str, _Converters]] = {}
+        self._columns = [table.c[name] for name in columns] if columns else list(table.columns)
+        self._names = tuple(column.name for column in self._columns)
+        self._by_dialect: dict[str, tuple[str, _Converters, RowsInsert]] = {}
 
-    def _compiled(self, dialect: Dialect) -> tuple[str, _Converters]:
+    def _compiled(self, dialect: Dialect) -> tuple[str, _Converters, RowsInsert]:
         found = self._by_dialect.get(dialect.name)
         if found is None:
             mark = placeholder(dialect)
             quote = dialect.identifier_preparer  # a column may be named by a keyword
             columns = ", ".join(quote.quote(name) for name in self._names)
-            sql = (f"INSERT INTO {quote.format_table(self._table)} ({columns})"
-                   f" VALUES ({', '.join([mark] * len(self._names))})")
+            head = f"INSERT INTO {quote.format_table(self._table)} ({columns})"
+            sql = f"{head} VALUES ({', '.join([mark] * len(self._names))})"
             converters = tuple(
                 (index, processor)
-                for index, column in enumerate(self._table.columns)
+                for index, column in enumerate(self._columns)
                 if (processor := bind_processor(column, dialect)) is not _unchanged
             )
-            found = self._by_dialect[dialect.name] = (sql, converters)
+            many = RowsInsert(dialect, head, len(self._names))
+            found = self._by_dialect[dialect.name] = (sql, converters, many)
         return found
 
-    def run(self, conn: Connection, row: dict[str, Any]) -> None:
-        sql, converters = self._compiled(conn.dialect)
+    def _values(self, converters: _Converters, row: dict[str, Any]) -> list[Any]:
         values = [row[name] for name in self._names]  # a column left out is a KeyError
         for index, convert in converters:
             if values[index] is not None:
                 values[index] = convert(values[index])
+        return values
+
+    def run(self, conn: Connection, row: dict[str, Any]) -> None:
+        sql, converters, _ = self._compiled(conn.dialect)
+        values = self._values(converters, row)
         cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(sql, values)
+        finally:
+            cursor.close()
+
+    def run_many(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+        """Each row as `run` would insert it, in order, in few statements."""
+        if not rows:
+            return
+        _, converters, many = self._compiled(conn.dialect)
+        values = [self._values(converters, row) for row in rows]
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            many.run(cursor, values)
         finally:
             cursor.close()

@@ -35,6 +35,14 @@ things = Table(
     Column("area", Float),
     Column("n", Integer, nullable=False),
 )
+# Rows numbered by the database in arrival order (the indicators' fact tables' `seq`).
+arrivals = Table(
+    "arrivals",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("code", String(20), nullable=False),
+    Column("on", Date, nullable=False),
+)
 
 
 @pytest.fixture
@@ -71,3 +79,18 @@ def test_a_row_missing_a_column_is_refused_before_anything_is_written(engine: En
     del row["until"]
     with engine.begin() as conn, pytest.raises(KeyError):
         RowInsert(things).run(conn, row)
+
+
+def test_many_rows_in_few_statements_keep_their_order_and_read_back_as_sqlalchemys(
+    engine: Engine,
+) -> None:
+    # 700 rows: more than one multi-row statement on SQLite (its variable limit).
+    rows: list[dict[str, Any]] = [
+        {"code": f"r{n}", "on": date(2023, 1, 1 + n % 28)} for n in range(700)]
+    with engine.begin() as conn:
+        RowInsert(arrivals, ["code", "on"]).run_many(conn, rows)
+        conn.execute(insert(arrivals), [{**row, "code": row["code"].upper()} for row in rows])
+    with engine.connect() as conn:
+        stored = [(r.code, r.on) for r in conn.execute(select(arrivals).order_by(arrivals.c.seq))]
+    assert stored[:700] == [(row["code"], row["on"]) for row in rows]
+    assert [(code.lower(), on) for code, on in stored[700:]] == stored[:700]

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from uuid import uuid4
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, select
 
 from services.indicators.adapters import sitecounts
 from services.indicators.adapters.definitions import load_definitions
@@ -48,7 +48,7 @@ from services.indicators.domain.sitetally import (
 )
 from shared.adminunits import default_catalogue
 from shared.clock import today_vn
-from shared.driversql import in_lists
+from shared.driversql import RowInsert, in_lists
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import EventStore
 from shared.heap import settle_heap
@@ -140,13 +140,15 @@ def _not_yet_evaluated(conn: Connection, envelopes: Sequence[EventEnvelope]) -> 
     return ids
 
 
+_insert_evaluated = RowInsert(evaluated_events)
+
+
 def _mark_evaluated(conn: Connection, fresh: dict[str, str]) -> None:
-    if fresh:
-        now = utcnow()
-        conn.execute(insert(evaluated_events), [
-            {"event_id": event_id, "source_service": service, "evaluated_at": now}
-            for event_id, service in fresh.items()
-        ])
+    now = utcnow()
+    _insert_evaluated.run_many(conn, [
+        {"event_id": event_id, "source_service": service, "evaluated_at": now}
+        for event_id, service in fresh.items()
+    ])
 
 
 @dataclass(frozen=True)

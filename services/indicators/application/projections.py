@@ -47,6 +47,7 @@ from services.indicators.domain.definitions import Definition
 from services.indicators.domain.facts import SiteFact, SiteStepFact, Switch
 from services.indicators.domain.sitetally import SiteHistory
 from shared.consumer import Projection
+from shared.driversql import RowInsert
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
 from shared.rebuild import TableMap
@@ -133,6 +134,9 @@ def religion_projection(
                    tables(facts.site_counts_stamp))
     # The counts this projection rolled up, kept between its batches (live.KeptCounts).
     kept = KeptCounts() if live else None
+    # A batch's fact rows (every column but the `seq` the database numbers them with).
+    inserts = {table.name: RowInsert(table, [c.name for c in table.columns if c.name != "seq"])
+               for table in (t.sites, t.dossier, t.certificate)}
 
     def fed(definition: Definition) -> bool:
         return definition.source == "religion"
@@ -188,8 +192,7 @@ def religion_projection(
             sites.moved(envelope, code, before, hints)
         # Written in event order: the tables' `seq` orders them as the histories had them.
         for table in (t.sites, t.dossier, t.certificate):
-            if rows[table.name]:
-                conn.execute(insert(table), rows[table.name])
+            inserts[table.name].run_many(conn, rows[table.name])
         sites.save(conn)
         return batch.finish() if batch is not None else []
 
