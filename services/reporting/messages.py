@@ -14,6 +14,10 @@ INVALID_PERIOD = (
     "(ví dụ 2023-3m)"
 )
 UNKNOWN_SCOPE = "Phạm vi báo cáo «{value}» không phải mã tỉnh/thành phố (hoặc VN) vào ngày {on}"
+BEFORE_UNIT_CATALOGUE = (
+    "Không có số liệu đơn vị hành chính cho ngày {on}: danh mục đơn vị bắt đầu từ ngày {first}, "
+    "nên không lập được báo cáo (hoặc kỳ trước của báo cáo) trước ngày đó"
+)
 UNKNOWN_UNIT_IN_SCOPE = "Đơn vị «{value}» không thuộc phạm vi báo cáo vào ngày {on}"
 UNKNOWN_THEME = "Không có báo cáo chuyên đề «{value}»"
 REPORT_SUBJECT = "báo cáo kỳ {period}"

@@ -343,6 +343,12 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, int, str]] = [
      "AS_OF_IN_FUTURE"),
     ("as of garbage", "GET", "/api/v1/reports/2023-3m?as_of=hôm-qua", None, 422,
      "INVALID_AS_OF"),
+    # The unit catalogue starts on 01/01/2020: 2020-3m's previous period (cut-off 14/12/2019)
+    # has no units; the city is no less a province for that.
+    ("previous period before the units", "GET", "/api/v1/reports/2020-3m", None, 422,
+     "BEFORE_UNIT_CATALOGUE"),
+    ("period before the units", "GET", "/api/v1/reports/2015-6m", None, 422,
+     "BEFORE_UNIT_CATALOGUE"),
     ("scope not a province", "GET", "/api/v1/reports/2023-3m?scope=99", None, 422,
      "UNKNOWN_SCOPE"),
     ("unit outside the scope", "GET", "/api/v1/reports/2023-3m?unit=01001", None, 422,

@@ -29,10 +29,11 @@ from services.reporting.domain.periods import (
     previous_period_id,
     window_problem,
 )
+from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
-from shared.clock import today_vn
+from shared.clock import format_date_vn, today_vn
 from shared.concurrency import required_version
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
@@ -63,6 +64,16 @@ def require_tree(scope: str, on: date) -> UnitTree:
     try:
         return unit_tree(scope, on)
     except (UnknownScope, LookupError) as exc:
+        # Before the catalogue's first era no unit exists at all: say so, rather than that
+        # the city is not a province (2020-3m's previous period ends on 14/12/2019).
+        first = min(era.valid_from for era in default_catalogue().sources)
+        if on < first:
+            raise InvalidInput(
+                "BEFORE_UNIT_CATALOGUE",
+                messages.BEFORE_UNIT_CATALOGUE.format(on=format_date_vn(on),
+                                                      first=format_date_vn(first)),
+                on=on.isoformat(), first=first.isoformat(),
+            ) from exc
         raise InvalidInput(
             "UNKNOWN_SCOPE",
             messages.UNKNOWN_SCOPE.format(value=scope[:20], on=on.strftime("%d/%m/%Y")),
