@@ -284,3 +284,30 @@ def test_the_sweep_announces_what_the_passing_of_time_changed_once(
     assert len(x3_statuses()) == len(april) + 1 + 1  # the city and Đại Thắng (0/1 -> 1/1)
     assert sweep_statuses(runtime, today=date(2024, 1, 3)) == 0
     assert sweep_statuses(runtime, today=date(2024, 3, 1)) == 0  # past the grace: not swept
+
+
+def test_a_heads_term_ends_with_its_unit(runtime: ServiceRuntime) -> None:
+    """Huyện Tiên Lãng ceased on 01/07/2025 (two levels): its head, who never left, is in
+    office until 30/06/2025 and not after, as the dialogue service and reporting count it;
+    Thị trấn Tiên Lãng's code lives on (Xã Tiên Lãng), its head too."""
+    ev = Events()
+    apply(runtime, [
+        ev.rule("district", 2, date(2015, 1, 27)), ev.rule("commune", 2, date(2015, 1, 27)),
+        ev.head("HD", TIEN_LANG, date(2023, 1, 1)),
+        ev.head("HC", TIEN_LANG_TOWN, date(2023, 1, 1)),
+        ev.session("SD", TIEN_LANG, ["HD"], date(2025, 3, 1)),
+    ])
+    with runtime.engine.connect() as conn:
+        base = load_definitions(conn)[("I2", 2023)]
+
+        def heads_in(year: int, on: date) -> dict[str, dict[str, object]]:
+            definition = replace(base, year=year, period_start=date(year, 1, 1),
+                                 period_end=date(year, 12, 31))
+            return {i.key: i.detail for i in compute(conn, definition, on, NOW).evidence}
+
+        # 1/1-30/6/2025, 181 days at 2 a year: 362/365 = 0.99 -> 1, held; counted to the
+        # cut-off instead, 2 x 348/365 = 1.91 -> 2 and the head would fall short.
+        year_2025 = heads_in(2025, date(2025, 12, 14))
+        assert year_2025["HD"]["required_sessions"] == 1
+        assert year_2025["HD"]["sessions_held"] == 1
+        assert set(heads_in(2026, date(2026, 6, 14))) == {"HC"}

@@ -35,6 +35,7 @@ from services.indicators.domain.facts import (
     fold_sessions,
     fold_sites,
 )
+from shared.adminunits import default_catalogue
 
 
 def utc(value: datetime) -> datetime:
@@ -86,11 +87,11 @@ def load_sites(
 
 def load_heads(conn: Connection, on: date, as_of: datetime) -> dict[str, list[HeadTerm]]:
     return fold_heads(
-        HeadFact(*row)
-        for row in conn.execute(
+        (HeadFact(*row) for row in conn.execute(
             _known(head_facts, on, as_of, "head_id", "kind", "on_date", "unit_code", "role",
                    "full_name")
-        )
+        )),
+        default_catalogue().last_day,
     )
 
 

@@ -8,7 +8,7 @@ state on that date. Nothing is a running counter, so the same selection gives th
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -119,8 +119,16 @@ class HeadTerm:
         return max((last - first).days + 1, 0)
 
 
-def fold_heads(facts: Iterable[HeadFact]) -> dict[str, list[HeadTerm]]:
-    """Terms of office per head; a head may leave and take office again."""
+def _never_ceased(_: str) -> date | None:
+    return None
+
+
+def fold_heads(
+    facts: Iterable[HeadFact], unit_last_day: Callable[[str], date | None] = _never_ceased
+) -> dict[str, list[HeadTerm]]:
+    """Terms of office per head; a head may leave and take office again. A term cannot
+    outlast its unit (`unit_last_day`, the catalogue's: a district abolished on 1 July 2025
+    ends its heads' terms on 30 June), as the dialogue service and reporting count it."""
     terms: dict[str, list[HeadTerm]] = {}
     for fact in facts:
         mine = terms.setdefault(fact.head_id, [])
@@ -130,6 +138,12 @@ def fold_heads(facts: Iterable[HeadFact]) -> dict[str, list[HeadTerm]]:
             mine.append(HeadTerm(fact.head_id, fact.unit_code, fact.role, fact.full_name, fact.on))
         elif mine and mine[-1].to is None:
             mine[-1].to = fact.on
+    for mine in terms.values():
+        for term in mine:
+            ceased = unit_last_day(term.unit_code)
+            if ceased is not None and (term.to is None or term.to > ceased):
+                term.to = ceased
+        mine[:] = [term for term in mine if term.to is None or term.to >= term.start]
     return {head: ts for head, ts in terms.items() if ts}
 
 
