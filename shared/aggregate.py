@@ -280,6 +280,13 @@ class UnitOfWork:
             self._loaded.add(id(aggregate))
         return aggregates
 
+    def adopt(self, aggregate: Aggregate) -> None:
+        """Treat `aggregate` as loaded in this transaction: its caller kept it from an earlier
+        one and made sure, inside this one, that nothing was appended to the store since (so
+        it is current). Its append then skips the version read, as after `load`; the unique
+        version constraint still refuses a concurrent writer."""
+        self._loaded.add(id(aggregate))
+
     def save(self, aggregate: Aggregate) -> list[EventEnvelope]:
         if not aggregate.pending:
             return []

@@ -30,10 +30,14 @@ from services.indicators.adapters import tables as facts
 from services.indicators.adapters.definitions import load_definitions
 from services.indicators.application import live
 from services.indicators.application.announce import EVERYTHING
-from services.indicators.application.compute import compute
+from services.indicators.application.compute import compute, scope_tree
 from services.indicators.application.projections import religion_projection
+from services.indicators.domain.definitions import status_key
+from services.indicators.domain.events import IndicatorStatusChanged
+from services.indicators.domain.model import IndicatorStatus
 from services.indicators.domain.sitetally import GroupCounts, add_tally, site_tally
 from shared.adminunits import default_catalogue
+from shared.aggregate import CommandContext
 from shared.envelope import EventEnvelope
 from shared.eventstore import events_table
 from shared.runtime import ServiceRuntime
@@ -186,3 +190,37 @@ def test_random_histories_counted_live_equal_the_full_evaluation(
         assert _last_statuses(alone)[1] == announced
     finally:
         alone.engine.dispose()
+
+
+def test_a_status_announced_elsewhere_between_two_batches_is_the_one_the_next_compares_with(
+    runtime: ServiceRuntime,
+) -> None:
+    """A batch keeps the statuses it read for the next one; another writer (the sweeper, a
+    full evaluation) announcing a status in between must make the next batch read them
+    again: here a wrong status of I3's root, which the next batch's first event corrects."""
+    ev = Events()
+    rng = random.Random(5)
+    batches = [[ev.site(f"K{n}", TIEN_LANG_TOWN, date(2023, 3, 1 + n)),
+                ev.dossier(f"K{n}", "LandDossierLodged", date(2023, 4, 1 + n))]
+               for n in range(4)]
+    for batch in batches[:2]:  # the first batch ever keeps nothing (no stamp to follow)
+        for _ in _consume(runtime, batch, rng, sizes=(2,)):
+            _check(runtime)
+    with runtime.engine.connect() as conn:
+        definition = load_definitions(conn)[("I3", 2023)]
+    root = scope_tree(definition.scope, YEAR_END).roots[0]
+    key = status_key("I3", 2023, root)
+    with runtime.uow(CommandContext(actor="test")) as uow:
+        status = uow.load(IndicatorStatus, key)
+        wrong = "chua_den_han" if status.status != "chua_den_han" else "dat"
+        status.record(IndicatorStatusChanged(
+            indicator_id="I3", year=2023, unit_code=root, status=wrong,
+            previous_status=status.status, numerator=0, denominator=0, value=0.0,
+            target=40.0, evaluated_on=YEAR_END, cause="test"), YEAR_END, unit_code=root)
+        uow.save(status)
+        uow.commit()
+    assert _last_statuses(runtime)[0][key] == wrong
+    for batch in batches[2:]:
+        for _ in _consume(runtime, batch, rng, sizes=(2,)):
+            _check(runtime)
+    assert _last_statuses(runtime)[0][key] != wrong

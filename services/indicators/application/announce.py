@@ -62,6 +62,17 @@ class Statuses:
         if missing:
             self._known.update(self.uow.load_many(IndicatorStatus, missing))
 
+    def adopt(self, known: Mapping[str, IndicatorStatus]) -> None:
+        """Statuses kept from an earlier transaction, known to be current in this one (see
+        `live.KeptStatuses`): not loaded again."""
+        for status in known.values():
+            self.uow.adopt(status)
+        self._known.update(known)
+
+    def kept(self) -> dict[str, IndicatorStatus]:
+        """The statuses loaded or adopted so far, as they stand (announcements included)."""
+        return dict(self._known)
+
     def _key(self, definition: Definition, code: str) -> str:
         found = self._keys.get((definition.indicator_id, definition.year, code))
         if found is None:
