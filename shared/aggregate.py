@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 # Registers the API key tables on the kernel metadata, beside the event store's.
 import shared.auth.tables  # noqa: F401
 from shared.auth.principal import SYSTEM, Principal
-from shared.db import read_connection
+from shared.db import read_connection, writers_queue
 from shared.envelope import (
     DomainEvent,
     EventEnvelope,
@@ -219,12 +219,22 @@ class UnitOfWork:
         if self._joined is not None:
             connection = self._joined
         else:
-            connection = self._connections.acquire()
+            # On SQLite the writers' turn is waited for before a connection is taken.
+            self._queued = writers_queue(self._engine)
+            self._queued.__enter__()
+            try:
+                connection = self._connections.acquire()
+            except BaseException:
+                self._queued.__exit__(None, None, None)
+                raise
             try:
                 self._transaction = connection.begin()
             except BaseException:
                 # No __exit__ follows a failed __enter__: give the connection back here.
-                self._connections.release(connection)
+                try:
+                    self._connections.release(connection)
+                finally:
+                    self._queued.__exit__(None, None, None)
                 raise
         self.connection = connection
         self._loaded = set()
@@ -242,7 +252,10 @@ class UnitOfWork:
             if self._transaction.is_active:
                 self._transaction.rollback()
         finally:
-            self._connections.release(self.connection)
+            try:
+                self._connections.release(self.connection)
+            finally:
+                self._queued.__exit__(None, None, None)
 
     def load(
         self,

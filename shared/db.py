@@ -6,8 +6,9 @@ import contextlib
 import functools
 import sqlite3
 import threading
+import weakref
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -109,6 +110,13 @@ def read_connection(engine: Engine) -> Connection:
     return engine.connect().execution_options(**{READ_ONLY: True})
 
 
+def writers_queue(engine: Engine) -> contextlib.AbstractContextManager[None]:
+    """Where a unit of work waits for its turn to write before it takes a connection (SQLite;
+    nothing to wait for on a server database). See _WriterTurns.queued."""
+    turns = _TURNS.get(engine)
+    return turns.queued() if turns is not None else contextlib.nullcontext()
+
+
 class _WriterTurns:
     """The writers of one SQLite database in this process, one at a time.
 
@@ -126,12 +134,38 @@ class _WriterTurns:
         self._holder_thread: int | None = None
         self._nested: set[int] = set()
         self._timeout_s = timeout_s
+        self._queue = threading.Lock()
+        self._queue_thread: int | None = None
+        _TURNS[engine] = self
         dialect = engine.dialect
         # The pool resets and closes connections through the same dialect methods.
         dialect.do_commit = self._after(dialect.do_commit)  # type: ignore[method-assign,assignment]
         dialect.do_rollback = self._after(dialect.do_rollback)  # type: ignore[method-assign,assignment]
         dialect.do_close = self._after(dialect.do_close)  # type: ignore[method-assign,assignment]
         event.listen(engine, "begin", self._begin)
+
+    @contextlib.contextmanager
+    def queued(self) -> Iterator[None]:
+        """Units of work wait here, one at a time, BEFORE they take a connection, rather than
+        at BEGIN with a connection each: they would write one at a time anyway, and so they
+        all write through the same kept connection (shared.aggregate.ConnectionSource), whose
+        page cache the last commit left valid. Sixteen concurrent commands holding sixteen
+        connections each found their cache dropped by the others' commits and read the
+        tables' pages again, and most went through the pool's checkout and reset: a third more
+        CPU per command (bench/http.py). A thread already writing (or queued) passes: waiting
+        would wait for itself (see _begin)."""
+        me = threading.get_ident()
+        if me in (self._queue_thread, self._holder_thread):
+            yield
+            return
+        if not self._queue.acquire(timeout=self._timeout_s):
+            raise sqlite3.OperationalError("database is locked (writers of this process)")
+        self._queue_thread = me
+        try:
+            yield
+        finally:
+            self._queue_thread = None
+            self._queue.release()
 
     def _begin(self, conn: Connection) -> None:
         driver = conn.connection.driver_connection
@@ -178,6 +212,9 @@ class _WriterTurns:
                 self._release(getattr(connection, "driver_connection", connection))
 
         return ended
+
+
+_TURNS: weakref.WeakKeyDictionary[Engine, _WriterTurns] = weakref.WeakKeyDictionary()
 
 
 #: The type of a table's own numbering (an event's position, a row id): 64-bit on PostgreSQL,

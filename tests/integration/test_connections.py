@@ -144,3 +144,32 @@ def test_a_unit_of_work_inside_another_reads_at_once_and_cannot_write(
     assert _events(sqlite_engine) == 3
     assert checked_out(sqlite_engine) == source.idle
     source.close_all()
+
+
+def test_concurrent_units_of_work_on_sqlite_take_turns_on_one_kept_connection(
+    sqlite_engine: Engine,
+) -> None:
+    # They write one at a time anyway: waiting for the turn before taking a connection keeps
+    # them all on the last writer's connection (its page cache still valid), not one each.
+    source = ConnectionSource(sqlite_engine)
+    used: set[int] = set()
+    start = threading.Barrier(8)
+
+    def commands(n: int) -> None:
+        start.wait()
+        for i in range(15):
+            with _uow(sqlite_engine, source) as uow:
+                used.add(id(uow.connection.connection.driver_connection))
+                counter = uow.load(Counter, f"c{n}-{i}")
+                counter.add(1)
+                uow.save(counter)
+                uow.commit()
+
+    threads = [threading.Thread(target=commands, args=(n,)) for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert _events(sqlite_engine) == 8 * 15
+    assert len(used) == 1, f"{len(used)} connections for writers that take turns"
+    source.close_all()
