@@ -151,9 +151,9 @@ class _WriterTurns:
         all write through the same kept connection (shared.aggregate.ConnectionSource), whose
         page cache the last commit left valid. Sixteen concurrent commands holding sixteen
         connections each found their cache dropped by the others' commits and read the
-        tables' pages again, and most went through the pool's checkout and reset: a third more
-        CPU per command (bench/http.py). A thread already writing (or queued) passes: waiting
-        would wait for itself (see _begin)."""
+        tables' pages again, and most went through the pool's checkout and reset: a third
+        more CPU in the writers' threads (bench/http.py). A thread already writing (or queued)
+        passes: waiting would wait for itself (see _begin)."""
         me = threading.get_ident()
         if me in (self._queue_thread, self._holder_thread):
             yield
