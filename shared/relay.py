@@ -150,9 +150,11 @@ class OutboxRelay:
         # from the writers' threads) instead of one each, and the relay's round no longer runs
         # on the loop between a command's commit and its answer. A round costs about what a
         # command's own work does, so at a desk's pace (a command every few ms) publishing each
-        # commit by itself doubled the loop's time per command; gathered over 20 ms it is a
-        # twentieth (bench/http.py), for 20 ms more between a commit and its publication.
-        self.gather_s = 0.02
+        # commit by itself doubled the loop's time per command (in-process, one command every
+        # 2 ms: 1.66 ms CPU per command; gathered over 5, 10, 20 ms: 1.22, 1.11, 1.04; NATS
+        # away: 1.07). 10 ms keeps most of it for 10 ms more between a commit and its
+        # publication, which the event-to-report latency (bench/latency.py) pays.
+        self.gather_s = 0.01
         self._wake_due = False
 
     def notify(self) -> None:
