@@ -219,6 +219,10 @@ DOC_INDICATOR_SENTENCE = (
     "{name}: đạt {numerator}/{denominator} ({value}%), chỉ tiêu {target}; đánh giá: {status}."
 )
 DOC_UNITS_NOTE = "Tỷ lệ (%) các chỉ tiêu của từng đơn vị trực thuộc {unit}."
+DOC_UNATTRIBUTED = (
+    "{label} (số liệu ghi theo mã đơn vị đã sáp nhập, chưa rõ đơn vị kế thừa; các dòng trên "
+    "chưa gồm phần này): {figures}."
+)
 DOC_FINALISED = "Số liệu đã chốt ngày {on}, mã băm {hash}."
 DOC_DIFFERENCES = "Số liệu thay đổi sau khi chốt báo cáo"
 # The seed's house style: the head of the Commission signs "TRƯỞNG BAN" in their own name

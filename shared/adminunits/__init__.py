@@ -36,6 +36,7 @@ from .catalogue import (
 from .model import (
     KINDS,
     LEVELS,
+    NOT_CURRENT_UNIT,
     AdminUnit,
     Kind,
     Level,
@@ -49,6 +50,7 @@ __all__ = [
     "HAI_PHONG",
     "KINDS",
     "LEVELS",
+    "NOT_CURRENT_UNIT",
     "REARRANGEMENT_2025",
     "REFORM_2025",
     "AdminUnit",

@@ -18,7 +18,7 @@ from services.indicators.application.compute import compute
 from services.indicators.domain.definitions import Definition, indicator_not_found, status_key
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
 from services.indicators.domain.model import UnitSuccessionRecord
-from shared.adminunits import AdminUnit, UnitCatalogue, default_catalogue
+from shared.adminunits import NOT_CURRENT_UNIT, AdminUnit, UnitCatalogue, default_catalogue
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput, NotFound
 from shared.eventstore import events_table
@@ -240,7 +240,7 @@ def restated_view(figures: IndicatorFigures, to: date) -> dict[str, Any]:
                 "split": row["split"],
             }
         )
-    unmapped["label"] = messages.UNPLACED_UNIT
+    unmapped["label"] = NOT_CURRENT_UNIT
     return {
         "indicator": definition_json(definition),
         "on": figures.on.isoformat(),

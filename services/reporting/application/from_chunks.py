@@ -40,16 +40,18 @@ def compute_from_chunks_many(
     bounds = [period_chunks(p) for p in periods]
     trees = [unit_tree(scope, p.cutoff_on) for p in periods]
     directs: list[Direct] = [defaultdict(Counter) for _ in periods]
+    # What of `directs` names no unit of the tree (`UnitTree.unattributed`), per node.
+    strays: list[Direct] = [defaultdict(Counter) for _ in periods]
     places = [_placer(tree) for tree in trees]
     for source in TABLES:
         flows, stocks = source_figures(source)
         names = flows + stocks
         attendance = names.index(ATTENDANCE) if ATTENDANCE in names else -1
         windows = window_sums(conn, copies, source, marks.sources.get(source), bounds)
-        for place, direct, sums in zip(places, directs, windows, strict=True):
+        for place, direct, stray, sums in zip(places, directs, strays, windows, strict=True):
             placed: set[str] = set()
             for (unit, district, province), values in sums.items():
-                code = place(unit, district, province)
+                code, unattributed = place(unit, district, province)
                 if code is None:
                     continue
                 if attendance >= 0:
@@ -63,6 +65,8 @@ def compute_from_chunks_many(
                     # This source's figures are not yet there: set them in one go.
                     dict.update(own, zip(names, values, strict=True))
                     placed.add(code)
+                if unattributed:
+                    stray[code].update(dict(zip(names, values, strict=True)))
     dialogue = marks.sources.get(marking_source(HEADS))
     held: list[Counter[str]] = [
         Counter({head: int(values[0]) for (head,), values in sums.items()})
@@ -73,24 +77,29 @@ def compute_from_chunks_many(
         conn, [i2_window(plan_year(p.year)[0], p.cutoff_on) for p in periods], as_of, held,
         owed, dialogue[0] if dialogue else None)
     found = []
-    for period, tree, direct, head_rows in zip(periods, trees, directs, judged, strict=True):
+    for period, tree, direct, stray, head_rows in zip(
+            periods, trees, directs, strays, judged, strict=True):
         for row, metric in head_rows:
             code = tree.place(row.unit_code, row.district_code, row.province_code)
             if code is not None:
                 direct[code][metric] += 1
+                if tree.unattributed(row.unit_code, row.district_code):
+                    stray[code][metric] += 1
         window = Window(period.data_from, period.cutoff_on, as_of)
-        found.append(finish_figures(conn, period, scope, window, tree, direct))
+        found.append(finish_figures(conn, period, scope, window, tree, direct, stray))
     return found
 
 
-def _placer(tree: UnitTree) -> Callable[[str, str, str], str | None]:
-    """`tree.place` of the chunk rows' units ('' for none), each triple placed once."""
-    placed: dict[tuple[str, str, str], str | None] = {}
+def _placer(tree: UnitTree) -> Callable[[str, str, str], tuple[str | None, bool]]:
+    """`tree.place` of the chunk rows' units ('' for none), and whether they name no unit of
+    the tree (`tree.unattributed`), each triple placed once."""
+    placed: dict[tuple[str, str, str], tuple[str | None, bool]] = {}
 
-    def place(unit: str, district: str, province: str) -> str | None:
+    def place(unit: str, district: str, province: str) -> tuple[str | None, bool]:
         key = (unit, district, province)
         if key not in placed:
-            placed[key] = tree.place(unit or None, district or None, province or None)
+            placed[key] = (tree.place(unit or None, district or None, province or None),
+                           tree.unattributed(unit or None, district or None))
         return placed[key]
 
     return place

@@ -34,11 +34,14 @@ def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime)
     window = Window(period.data_from, period.cutoff_on, as_of)
     tree = unit_tree(scope, period.cutoff_on)
     direct: Direct = defaultdict(Counter)
+    strays: Direct = defaultdict(Counter)  # what of `direct` names no unit of the tree
 
     def add(row: Any, metric: str, amount: int = 1) -> None:
         code = tree.place(row.unit_code, row.district_code, row.province_code)
         if code is not None:
             direct[code][metric] += amount
+            if tree.unattributed(row.unit_code, row.district_code):
+                strays[code][metric] += amount
 
     for source, table in TABLES.items():
         for row in flow_rows(conn, source, window):
@@ -55,4 +58,4 @@ def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime)
     start, end = i2_window(plan_year(period.year)[0], window.cutoff_on)
     for row, metric in heads(conn, start, end, window.as_of, held):
         add(row, metric)
-    return finish_figures(conn, period, scope, window, tree, direct)
+    return finish_figures(conn, period, scope, window, tree, direct, strays)

@@ -76,6 +76,9 @@ class Figures:
     targets: dict[str, IndicatorTarget]
     reported_status: dict[tuple[str, str], str] = field(default_factory=dict)
     other_indicators: list[dict[str, Any]] = field(default_factory=list)
+    #: Per unit, the figures counted under codes that are no unit of the tree
+    #: (`roll_up.unattributed`): what its children's rows lack to add up to it.
+    unattributed: dict[str, dict[str, int]] = field(default_factory=dict)
     built: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def units_content(self) -> dict[str, Any]:
@@ -95,13 +98,18 @@ class Figures:
         return units
 
     def _head(self) -> dict[str, Any]:
-        return {
+        head = {
             "period_id": self.period.id,
             "scope": self.scope,
             "as_of": self.as_of.isoformat(),
             "data_from": self.period.data_from.isoformat(),
             "cutoff_on": self.period.cutoff_on.isoformat(),
         }
+        # Only when there is any: the content (and hash) of a report whose rows add up is
+        # what it was before the line existed. Sorted before "units" (`canonical_text`).
+        if self.unattributed:
+            return head | {"unattributed": self.unattributed}
+        return head
 
     def content(self) -> dict[str, Any]:
         """The canonical content of the report: what finalising freezes and hashes."""

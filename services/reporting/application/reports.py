@@ -167,6 +167,12 @@ class Report:
         unit: dict[str, Any] = self.content["units"][code]
         return unit
 
+    def unattributed(self, code: str) -> dict[str, int] | None:
+        """The figures of `code` its children's rows lack (`Figures.unattributed`); None when
+        they add up, or for a report frozen before the line existed."""
+        line: dict[str, int] | None = self.content.get("unattributed", {}).get(code)
+        return line
+
     def previous_unit(self, code: str) -> dict[str, Any] | None:
         unit: dict[str, Any] | None = self.previous_content["units"].get(code)
         return unit

@@ -60,9 +60,10 @@ class UnitRatios:
 
 def finish_figures(
     conn: Connection, period: Period, scope: str, window: Window, tree: UnitTree,
-    direct: Direct,
+    direct: Direct, strays: Direct,
 ) -> Figures:
-    """The report's figures from what was counted per node (`direct`, changed in place)."""
+    """The report's figures from what was counted per node (`direct`, changed in place);
+    `strays`: what of it names no unit of the tree (`UnitTree.unattributed`)."""
     for node in tree.nodes.values():
         if node.level == "commune":
             own = direct[node.code]
@@ -81,7 +82,8 @@ def finish_figures(
         if found is None:
             found = made[key] = _indicators(key, targets, period.year, period.cutoff_on)
         indicators[code] = found
-    figures = Figures(period, scope, window.as_of, tree, values, indicators, targets)
+    figures = Figures(period, scope, window.as_of, tree, values, indicators, targets,
+                      unattributed=unattributed(tree, strays))
     _reported(conn, window, tree, period.year, figures)
     return figures
 
@@ -97,6 +99,20 @@ def roll_up(tree: UnitTree, direct: Direct) -> dict[str, dict[str, int]]:
             values = list(map(operator.add, values, totals[child]))
         totals[node.code] = values
     return {code: dict(zip(METRIC_KEYS, totals[code], strict=True)) for code in tree.nodes}
+
+
+def unattributed(tree: UnitTree, strays: Direct) -> dict[str, dict[str, int]]:
+    """Per unit, the figures its children's rows do not hold because they were counted under
+    a code that is no unit of the tree (the line `NOT_CURRENT_UNIT`): the figures that are
+    not 0, in the order of `METRIC_KEYS`; units in the tree's order, only those with any."""
+    found: dict[str, dict[str, int]] = {}
+    for code in tree.nodes:
+        own = strays.get(code)
+        if own:
+            line = {key: own[key] for key in METRIC_KEYS if own.get(key)}
+            if line:
+                found[code] = line
+    return found
 
 
 def _targets(conn: Connection, window: Window, year: int) -> dict[str, IndicatorTarget]:

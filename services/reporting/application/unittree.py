@@ -52,6 +52,13 @@ class UnitTree:
             return None
         return self.scope if self.scope == NATION else None
 
+    def unattributed(self, unit_code: str | None, district_code: str | None) -> bool:
+        """Whether a fact names a unit that is none of the tree's (a code merged away before
+        the cut-off, its successor unknown): `place` then counts it on the unit above, which
+        its children's rows do not add up to (the line of `shared.adminunits.NOT_CURRENT_UNIT`)."""
+        named = unit_code or district_code
+        return named is not None and named not in self.nodes
+
     def path(self, code: str) -> list[UnitNode]:
         chain: list[UnitNode] = []
         node: UnitNode | None = self.nodes[code]

@@ -10,6 +10,7 @@ from services.reporting.application.reports import Report
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
 from services.reporting.domain.periods import Period
+from shared.adminunits import NOT_CURRENT_UNIT
 from shared.errors import InvalidInput
 from shared.planrules import warning_text
 
@@ -175,6 +176,19 @@ def children_rows(
     return rows
 
 
+def unattributed_row(report: Report, code: str) -> dict[str, Any] | None:
+    """The line under `code`'s children rows that makes them add up to it: the figures
+    counted under codes that were no unit on the cut-off day (merged, successor unknown).
+    Every figure is given (0 where nothing is missing), as in a child's row."""
+    line = report.unattributed(code)
+    if not line:
+        return None
+    return {
+        "label": NOT_CURRENT_UNIT,
+        "figures": {key: line.get(key, 0) for key in report.unit(code)["figures"]},
+    }
+
+
 def report_view(
     report: Report, code: str | None = None, theme: str | None = None
 ) -> dict[str, Any]:
@@ -200,6 +214,7 @@ def report_view(
         "indicators": indicator_rows(report, code, indicators),
         "sections": section_rows(report, code, sections),
         "children": children_rows(report, code, indicators),
+        "children_unattributed": unattributed_row(report, code),
         "other_indicators": [] if theme else report.other_indicators,
         # Kết quả thực hiện nhiệm vụ and the district boards' reports: the reader's (the
         # whole for the city, a district board's own: build_report's `reader`), whatever
@@ -216,7 +231,10 @@ def units_document(report: Report, readable: Callable[[str], bool]) -> dict[str,
     view = report_view(report)
     return {key: view[key] for key in ("report_id", "period", "scope", "as_of",
                                        "content_hash", "finalised", "differences")} | {
-        "units": [row for row in units_table(report) if readable(row["code"])]
+        "units": [row for row in units_table(report) if readable(row["code"])],
+        "unattributed": [
+            {"parent": code, **row} for code in report.tree.nodes
+            if readable(code) and (row := unattributed_row(report, code)) is not None],
     }
 
 

@@ -20,6 +20,7 @@ from services.reporting.application.views import (
     indicator_rows,
     period_name,
     section_rows,
+    unattributed_row,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS
@@ -210,6 +211,13 @@ def _drill_table(report: Report, unit: str, base: str, indicators: tuple[str, ..
         cells.extend(f'<td data-figure="{k}">{format_number(child["figures"][k])}</td>'
                      for k in DRILL_FIGURES)
         body.append(f'<tr data-unit="{child["code"]}" data-href="{href}">{"".join(cells)}</tr>')
+    line = unattributed_row(report, unit)
+    if line is not None:  # what the rows above lack to add up to the unit shown
+        cells = [f'<td class="name">{escape(line["label"])}</td>',
+                 *("<td></td>" for _ in indicators),
+                 *(f'<td data-figure="{k}">{format_number(line["figures"][k])}</td>'
+                   for k in DRILL_FIGURES)]
+        body.append(f'<tr class="unattributed">{"".join(cells)}</tr>')
     return (f'<table id="drilldown"><thead><tr><th>{messages.COL_UNIT}</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 

@@ -29,6 +29,7 @@ from services.reporting.application.views import (
     indicator_rows,
     period_name,
     section_rows,
+    unattributed_row,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import METRICS, SECTIONS
@@ -86,9 +87,7 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
                messages.SHEET_UNITS_SECTION.format(section=messages.SHEET_SECTION[part]),
                [messages.COL_CODE, messages.COL_UNIT,
                 *(messages.METRIC_LABELS[key] for key in keys)],
-               [[node.code, node.name,
-                 *(report.unit(node.code)["figures"][key] for key in keys)]
-                for node in subtree])
+               [row for node in subtree for row in _with_unattributed(report, node.code, keys)])
     if not theme and report.other_indicators:
         _sheet(book, report, unit, messages.SHEET_OTHER,
                [messages.COL_INDICATOR_ID, messages.COL_CODE, messages.COL_NUMERATOR,
@@ -130,6 +129,17 @@ def _plan_sheets(book: Workbook, report: Report, unit: str, plan: dict[str, Any]
                [[d["district_code"], d["district_name"], d["status_label"],
                  d["last_submitted_on"], d["returns"], d["last_return_reason"]]
                 for d in duty["districts"]], text_columns=(3, 4, 6))
+
+
+def _with_unattributed(report: Report, code: str, keys: Sequence[str]) -> list[list[Any]]:
+    """A unit's row, and under it the line its children's rows lack to add up to it."""
+    rows: list[list[Any]] = [[code, report.tree.nodes[code].name,
+                              *(report.unit(code)["figures"][key] for key in keys)]]
+    line = unattributed_row(report, code)
+    if line is not None:
+        rows.append(["", f"{line['label']} ({report.tree.nodes[code].name})",
+                     *(line["figures"][key] for key in keys)])
+    return rows
 
 
 def _subtree(report: Report, unit: str) -> list[str]:
