@@ -8,9 +8,11 @@ import io
 from datetime import date
 from typing import Any
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
+from services.reporting.application import roll_up
 from services.reporting.application.figures import compute_fresh, compute_from_chunks
 from services.reporting.application.reports import load_period
 from services.reporting.domain.metrics import METRIC_KEYS
@@ -120,3 +122,29 @@ def test_the_dashboard_word_and_excel_show_the_line(reporting: Reporting) -> Non
     assert any(isinstance(cell, str) and NOT_CURRENT_UNIT in cell
                for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
                for cell in row)
+
+
+def test_a_report_frozen_before_the_line_existed_still_renders_as_frozen(
+    reporting: Reporting, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    e = Events()
+    e.site("S2", MERGED_EARLY_2025, date(2022, 6, 1))
+    reporting.feed(e)
+    # Finalised by the code before the line: its frozen content has no "unattributed".
+    with monkeypatch.context() as patch:
+        patch.setattr(roll_up, "unattributed", lambda tree, strays: {})
+        finalised = reporting.client.post(
+            "/api/v1/reports/2025-3m/finalise", json={"scope": "31"},
+            headers={"x-actor": "vp"})
+        assert finalised.status_code == 201, finalised.text
+    reporting.state.figures.clear()
+    shown = _get(reporting, "/api/v1/reports/2025-3m?unit=303")
+    assert shown["content_hash"] == finalised.json()["content_hash"]
+    assert shown["children_unattributed"] is None  # as it was signed
+    assert shown["differences"] == []  # the line is no figure of a unit
+    assert _get(reporting, "/api/v1/reports/2025-3m/units")["unattributed"] == []
+    for url in ("/api/v1/reports/2025-3m/report.docx", "/api/v1/reports/2025-3m/tables.xlsx"):
+        response = reporting.client.get(url, params={"unit": HONG_BANG})
+        assert response.status_code == 200, (url, response.text)
+    page = reporting.client.get("/", params={"period": "2025-3m", "unit": HONG_BANG})
+    assert page.status_code == 200 and NOT_CURRENT_UNIT not in page.text
