@@ -220,8 +220,8 @@ DOC_INDICATOR_SENTENCE = (
 )
 DOC_UNITS_NOTE = "Tỷ lệ (%) các chỉ tiêu của từng đơn vị trực thuộc {unit}."
 DOC_UNATTRIBUTED = (
-    "{label} (số liệu ghi theo mã đơn vị đã sáp nhập, chưa rõ đơn vị kế thừa; các dòng trên "
-    "chưa gồm phần này): {figures}."
+    "{label} (số liệu ghi theo mã đơn vị hành chính không còn hiệu lực vào ngày chốt số "
+    "liệu; các dòng trên chưa gồm phần này): {figures}."
 )
 DOC_FINALISED = "Số liệu đã chốt ngày {on}, mã băm {hash}."
 DOC_DIFFERENCES = "Số liệu thay đổi sau khi chốt báo cáo"

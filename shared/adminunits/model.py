@@ -30,10 +30,10 @@ LEVELS: Final[tuple[Level, ...]] = get_args(Level)
 KINDS: Final[tuple[Kind, ...]] = get_args(Kind)
 SUCCESSION_KINDS: Final[tuple[SuccessionKind, ...]] = get_args(SuccessionKind)
 
-#: What a figure counted under a code that is no unit on the day of the figures (merged, its
-#: successor unknown or not recorded) is shown as: the rows of the units of that day do not
-#: hold it, so a report's total is more than their sum by it (reporting's unit table, the
-#: indicators' restated view).
+#: What a figure counted under a code that is no unit on the day of the figures (merged or
+#: dissolved before it, and not carried to a successor) is shown as: the rows of the units of
+#: that day do not hold it, so a total is more than their sum by it (reporting's unit table,
+#: the indicators' restated view).
 NOT_CURRENT_UNIT: Final = "Chưa gắn với đơn vị hành chính hiện hành"
 
 #: Length of the national code at each level.

@@ -22,7 +22,7 @@ from tests.reporting.conftest import Reporting
 from tests.reporting.scenario import HONG_BANG, QUAN_TOAN, Events
 
 MERGED_2025 = "11764"  # a commune of 2022 that is no unit after the 2025 reform
-MERGED_EARLY_2025 = "11308"  # merged in January 2025, its successor unknown (under 303)
+MERGED_EARLY_2025 = "11308"  # merged in January 2025 (under 303), its successor unknown
 
 
 def _get(reporting: Reporting, url: str) -> dict[str, Any]:

@@ -54,8 +54,9 @@ class UnitTree:
 
     def unattributed(self, unit_code: str | None, district_code: str | None) -> bool:
         """Whether a fact names a unit that is none of the tree's (a code merged away before
-        the cut-off, its successor unknown): `place` then counts it on the unit above, which
-        its children's rows do not add up to (the line of `shared.adminunits.NOT_CURRENT_UNIT`)."""
+        the cut-off: facts are not carried to successors): `place` then counts it on the unit
+        above, which its children's rows do not add up to (the line of
+        `shared.adminunits.NOT_CURRENT_UNIT`)."""
         named = unit_code or district_code
         return named is not None and named not in self.nodes
 

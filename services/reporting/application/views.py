@@ -178,8 +178,9 @@ def children_rows(
 
 def unattributed_row(report: Report, code: str) -> dict[str, Any] | None:
     """The line under `code`'s children rows that makes them add up to it: the figures
-    counted under codes that were no unit on the cut-off day (merged, successor unknown).
-    Every figure is given (0 where nothing is missing), as in a child's row."""
+    counted under codes that were no unit on the cut-off day (merged or dissolved before it:
+    reporting does not carry a fact to a successor). Every figure is given (0 where nothing
+    is missing), as in a child's row."""
     line = report.unattributed(code)
     if not line:
         return None
