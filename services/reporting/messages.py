@@ -219,6 +219,10 @@ DOC_INDICATOR_SENTENCE = (
     "{name}: đạt {numerator}/{denominator} ({value}%), chỉ tiêu {target}; đánh giá: {status}."
 )
 DOC_UNITS_NOTE = "Tỷ lệ (%) các chỉ tiêu của từng đơn vị trực thuộc {unit}."
+DOC_OWN = (
+    "{label} (số liệu ghi nhận cho chính đơn vị, không thuộc đơn vị trực thuộc nào; các dòng "
+    "trên chưa gồm phần này): {figures}."
+)
 DOC_UNATTRIBUTED = (
     "{label} (số liệu ghi theo mã đơn vị hành chính không còn hiệu lực vào ngày chốt số "
     "liệu; các dòng trên chưa gồm phần này): {figures}."

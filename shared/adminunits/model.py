@@ -36,6 +36,11 @@ SUCCESSION_KINDS: Final[tuple[SuccessionKind, ...]] = get_args(SuccessionKind)
 #: the indicators' restated view).
 NOT_CURRENT_UNIT: Final = "Chưa gắn với đơn vị hành chính hiện hành"
 
+#: What a figure recorded for a unit itself (a district's own heads or sessions, a fact about
+#: a city as a whole) is shown as under that unit's children: none of their rows holds it, so
+#: the unit's total is their sum plus this line plus the `NOT_CURRENT_UNIT` line.
+OWN_UNIT_RECORDS: Final = "Ghi nhận cho chính đơn vị"
+
 #: Length of the national code at each level.
 CODE_LENGTH: Final[dict[Level, int]] = {"province": 2, "district": 3, "commune": 5}
 _LEVEL_BY_LENGTH: Final[dict[int, Level]] = {n: lv for lv, n in CODE_LENGTH.items()}

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from services.reporting.adapters.tables import FACT_TABLES
 from services.reporting.app import create_app
+from shared.adminunits import OWN_UNIT_RECORDS
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -117,15 +118,18 @@ def test_the_dashboard_shows_the_indicators_and_drills_down(live_dashboard: str)
         assert len(driver.find_elements(By.CSS_SELECTOR, "#charts svg")) == 4
 
         # City → district: click Huyện Tiên Lãng in the table.
-        rows = driver.find_elements(By.CSS_SELECTOR, "#drilldown tbody tr")
+        # The children's rows (data-unit), not the lines under them (the city's own, here).
+        rows = driver.find_elements(By.CSS_SELECTOR, "#drilldown tbody tr[data-unit]")
         assert len(rows) == 15
         driver.find_element(By.CSS_SELECTOR, f'a.drill[data-unit="{TIEN_LANG}"]').click()
         wait.until(lambda d: d.find_element(By.ID, "current-unit").get_attribute("data-unit")
                    == TIEN_LANG)
         assert driver.find_element(By.ID, "current-unit").text == "Huyện Tiên Lãng"
         assert tiles()["I1"] == ("4,76%", "co_nguy_co")  # 1 of its 21 communes, < 20 %
-        assert len(driver.find_elements(By.CSS_SELECTOR, "#drilldown tbody tr")) == \
-            TIEN_LANG_COMMUNES
+        assert len(driver.find_elements(By.CSS_SELECTOR, "#drilldown tbody tr[data-unit]")) \
+            == TIEN_LANG_COMMUNES
+        assert driver.find_element(By.CSS_SELECTOR, "#drilldown tbody tr.own").text.startswith(
+            OWN_UNIT_RECORDS)  # H1, the district's own head
 
         # The period filter (JavaScript submits on change) keeps the unit.
         Select(driver.find_element(By.ID, "period-select")).select_by_value("2023-6m")

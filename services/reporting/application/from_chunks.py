@@ -83,7 +83,7 @@ def compute_from_chunks_many(
             code = tree.place(row.unit_code, row.district_code, row.province_code)
             if code is not None:
                 direct[code][metric] += 1
-                if tree.unattributed(row.unit_code, row.district_code):
+                if tree.unattributed(row.unit_code, row.district_code, row.province_code):
                     stray[code][metric] += 1
         window = Window(period.data_from, period.cutoff_on, as_of)
         found.append(finish_figures(conn, period, scope, window, tree, direct, stray))
@@ -99,7 +99,8 @@ def _placer(tree: UnitTree) -> Callable[[str, str, str], tuple[str | None, bool]
         key = (unit, district, province)
         if key not in placed:
             placed[key] = (tree.place(unit or None, district or None, province or None),
-                           tree.unattributed(unit or None, district or None))
+                           tree.unattributed(unit or None, district or None,
+                                             province or None))
         return placed[key]
 
     return place

@@ -40,7 +40,7 @@ def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime)
         code = tree.place(row.unit_code, row.district_code, row.province_code)
         if code is not None:
             direct[code][metric] += amount
-            if tree.unattributed(row.unit_code, row.district_code):
+            if tree.unattributed(row.unit_code, row.district_code, row.province_code):
                 strays[code][metric] += amount
 
     for source, table in TABLES.items():

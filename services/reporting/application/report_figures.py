@@ -79,6 +79,9 @@ class Figures:
     #: Per unit, the figures counted under codes that are no unit of the tree
     #: (`roll_up.unattributed`): what its children's rows lack to add up to it.
     unattributed: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: Per unit, the figures recorded for the unit itself (`roll_up.own_records`): with
+    #: `unattributed`, all its children's rows lack to add up to it.
+    own: dict[str, dict[str, int]] = field(default_factory=dict)
     built: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def units_content(self) -> dict[str, Any]:
@@ -98,17 +101,20 @@ class Figures:
         return units
 
     def _head(self) -> dict[str, Any]:
-        head = {
+        head: dict[str, Any] = {
             "period_id": self.period.id,
             "scope": self.scope,
             "as_of": self.as_of.isoformat(),
             "data_from": self.period.data_from.isoformat(),
             "cutoff_on": self.period.cutoff_on.isoformat(),
         }
-        # Only when there is any: the content (and hash) of a report whose rows add up is
-        # what it was before the line existed. Sorted before "units" (`canonical_text`).
+        # Each line only when there is any: the content (and hash) of a report whose rows
+        # add up is what it was before the lines existed. Both keys sort before "units"
+        # (`canonical_text`).
+        if self.own:
+            head["own"] = self.own
         if self.unattributed:
-            return head | {"unattributed": self.unattributed}
+            head["unattributed"] = self.unattributed
         return head
 
     def content(self) -> dict[str, Any]:

@@ -173,6 +173,12 @@ class Report:
         line: dict[str, int] | None = self.content.get("unattributed", {}).get(code)
         return line
 
+    def own(self, code: str) -> dict[str, int] | None:
+        """The figures recorded for `code` itself (`Figures.own`); None when there are none,
+        or for a report frozen before the line existed."""
+        line: dict[str, int] | None = self.content.get("own", {}).get(code)
+        return line
+
     def previous_unit(self, code: str) -> dict[str, Any] | None:
         unit: dict[str, Any] | None = self.previous_content["units"].get(code)
         return unit

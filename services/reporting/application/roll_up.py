@@ -64,6 +64,8 @@ def finish_figures(
 ) -> Figures:
     """The report's figures from what was counted per node (`direct`, changed in place);
     `strays`: what of it names no unit of the tree (`UnitTree.unattributed`)."""
+    # Before the communes are counted: they are figures of the commune rows, never own.
+    own_lines = own_records(tree, direct, strays)
     for node in tree.nodes.values():
         if node.level == "commune":
             own = direct[node.code]
@@ -83,7 +85,7 @@ def finish_figures(
             found = made[key] = _indicators(key, targets, period.year, period.cutoff_on)
         indicators[code] = found
     figures = Figures(period, scope, window.as_of, tree, values, indicators, targets,
-                      unattributed=unattributed(tree, strays))
+                      unattributed=unattributed(tree, strays), own=own_lines)
     _reported(conn, window, tree, period.year, figures)
     return figures
 
@@ -112,6 +114,26 @@ def unattributed(tree: UnitTree, strays: Direct) -> dict[str, dict[str, int]]:
             line = {key: own[key] for key in METRIC_KEYS if own.get(key)}
             if line:
                 found[code] = line
+    return found
+
+
+def own_records(tree: UnitTree, direct: Direct, strays: Direct) -> dict[str, dict[str, int]]:
+    """Per unit with children, the figures recorded for the unit itself (the line
+    `OWN_UNIT_RECORDS`): what `place` counted on it less what of that names no unit of the
+    tree (`unattributed`), so that for every figure of `METRIC_KEYS` (each summed up the tree
+    by `roll_up`) the children's rows + this line + the not-attributed line = the unit. The
+    figures that are not 0, in the order of `METRIC_KEYS`; only units with any. Indicators
+    (percentages and statuses) are no sums and have no part in either line."""
+    found: dict[str, dict[str, int]] = {}
+    for node in tree.nodes.values():
+        counted = direct.get(node.code)
+        if not node.children or not counted:
+            continue
+        stray: Counter[str] = strays.get(node.code) or Counter()
+        line = {key: value for key in METRIC_KEYS
+                if (value := counted.get(key, 0) - stray.get(key, 0))}
+        if line:
+            found[node.code] = line
     return found
 
 

@@ -52,12 +52,16 @@ class UnitTree:
             return None
         return self.scope if self.scope == NATION else None
 
-    def unattributed(self, unit_code: str | None, district_code: str | None) -> bool:
+    def unattributed(
+        self, unit_code: str | None, district_code: str | None, province_code: str | None
+    ) -> bool:
         """Whether a fact names a unit that is none of the tree's (a code merged away before
         the cut-off: facts are not carried to successors): `place` then counts it on the unit
         above, which its children's rows do not add up to (the line of
-        `shared.adminunits.NOT_CURRENT_UNIT`)."""
-        named = unit_code or district_code
+        `shared.adminunits.NOT_CURRENT_UNIT`). A fact `place` counts on the unit it names, or
+        on the scope for naming none, is the unit's own (`roll_up.own_records`); the province
+        counts too, or a national report would call a merged province's facts the nation's."""
+        named = unit_code or district_code or province_code
         return named is not None and named not in self.nodes
 
     def path(self, code: str) -> list[UnitNode]:

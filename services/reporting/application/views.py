@@ -10,7 +10,7 @@ from services.reporting.application.reports import Report
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
 from services.reporting.domain.periods import Period
-from shared.adminunits import NOT_CURRENT_UNIT
+from shared.adminunits import NOT_CURRENT_UNIT, OWN_UNIT_RECORDS
 from shared.errors import InvalidInput
 from shared.planrules import warning_text
 
@@ -177,15 +177,36 @@ def children_rows(
 
 
 def unattributed_row(report: Report, code: str) -> dict[str, Any] | None:
-    """The line under `code`'s children rows that makes them add up to it: the figures
-    counted under codes that were no unit on the cut-off day (merged or dissolved before it:
-    reporting does not carry a fact to a successor). Every figure is given (0 where nothing
-    is missing), as in a child's row."""
-    line = report.unattributed(code)
+    """The line under `code`'s children rows of the figures counted under codes that were no
+    unit on the cut-off day (merged or dissolved before it: reporting does not carry a fact
+    to a successor)."""
+    return _line_row(report, code, report.unattributed(code), "unattributed", NOT_CURRENT_UNIT)
+
+
+def own_row(report: Report, code: str) -> dict[str, Any] | None:
+    """The line under `code`'s children rows of the figures recorded for `code` itself (a
+    district's own heads and sessions, a fact naming the city as a whole)."""
+    return _line_row(report, code, report.own(code), "own", OWN_UNIT_RECORDS)
+
+
+def lines_under(report: Report, code: str) -> list[dict[str, Any]]:
+    """The lines that make `code`'s children rows add up to it, in the order shown: what was
+    recorded for the unit itself, then what names no unit of the cut-off day. Only figures
+    (sums): a line has no indicator, a percentage or status of no unit."""
+    return [row for row in (own_row(report, code), unattributed_row(report, code))
+            if row is not None]
+
+
+def _line_row(
+    report: Report, code: str, line: dict[str, int] | None, kind: str, label: str
+) -> dict[str, Any] | None:
+    """None without any figure (or for a report frozen before the line existed); else every
+    figure is given (0 where the line has none), as in a child's row."""
     if not line:
         return None
     return {
-        "label": NOT_CURRENT_UNIT,
+        "kind": kind,
+        "label": label,
         "figures": {key: line.get(key, 0) for key in report.unit(code)["figures"]},
     }
 
@@ -215,6 +236,7 @@ def report_view(
         "indicators": indicator_rows(report, code, indicators),
         "sections": section_rows(report, code, sections),
         "children": children_rows(report, code, indicators),
+        "children_own": own_row(report, code),
         "children_unattributed": unattributed_row(report, code),
         "other_indicators": [] if theme else report.other_indicators,
         # Kết quả thực hiện nhiệm vụ and the district boards' reports: the reader's (the
@@ -233,6 +255,9 @@ def units_document(report: Report, readable: Callable[[str], bool]) -> dict[str,
     return {key: view[key] for key in ("report_id", "period", "scope", "as_of",
                                        "content_hash", "finalised", "differences")} | {
         "units": [row for row in units_table(report) if readable(row["code"])],
+        "own": [
+            {"parent": code, **row} for code in report.tree.nodes
+            if readable(code) and (row := own_row(report, code)) is not None],
         "unattributed": [
             {"parent": code, **row} for code in report.tree.nodes
             if readable(code) and (row := unattributed_row(report, code)) is not None],

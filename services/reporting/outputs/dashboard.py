@@ -18,9 +18,9 @@ from services.reporting.application.views import (
     children_rows,
     format_number,
     indicator_rows,
+    lines_under,
     period_name,
     section_rows,
-    unattributed_row,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS
@@ -211,13 +211,12 @@ def _drill_table(report: Report, unit: str, base: str, indicators: tuple[str, ..
         cells.extend(f'<td data-figure="{k}">{format_number(child["figures"][k])}</td>'
                      for k in DRILL_FIGURES)
         body.append(f'<tr data-unit="{child["code"]}" data-href="{href}">{"".join(cells)}</tr>')
-    line = unattributed_row(report, unit)
-    if line is not None:  # what the rows above lack to add up to the unit shown
+    for line in lines_under(report, unit):  # what the rows above lack to add up to the unit
         cells = [f'<td class="name">{escape(line["label"])}</td>',
-                 *("<td></td>" for _ in indicators),
+                 *("<td></td>" for _ in indicators),  # a line has no indicator
                  *(f'<td data-figure="{k}">{format_number(line["figures"][k])}</td>'
                    for k in DRILL_FIGURES)]
-        body.append(f'<tr class="unattributed">{"".join(cells)}</tr>')
+        body.append(f'<tr class="{line["kind"]}">{"".join(cells)}</tr>')
     return (f'<table id="drilldown"><thead><tr><th>{messages.COL_UNIT}</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
 

@@ -27,9 +27,9 @@ from services.reporting.application.views import (
     difference_value,
     figure_label,
     indicator_rows,
+    lines_under,
     period_name,
     section_rows,
-    unattributed_row,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import METRICS, SECTIONS
@@ -87,7 +87,7 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
                messages.SHEET_UNITS_SECTION.format(section=messages.SHEET_SECTION[part]),
                [messages.COL_CODE, messages.COL_UNIT,
                 *(messages.METRIC_LABELS[key] for key in keys)],
-               [row for node in subtree for row in _with_unattributed(report, node.code, keys)])
+               [row for node in subtree for row in _with_lines(report, node.code, keys)])
     if not theme and report.other_indicators:
         _sheet(book, report, unit, messages.SHEET_OTHER,
                [messages.COL_INDICATOR_ID, messages.COL_CODE, messages.COL_NUMERATOR,
@@ -131,12 +131,11 @@ def _plan_sheets(book: Workbook, report: Report, unit: str, plan: dict[str, Any]
                 for d in duty["districts"]], text_columns=(3, 4, 6))
 
 
-def _with_unattributed(report: Report, code: str, keys: Sequence[str]) -> list[list[Any]]:
-    """A unit's row, and under it the line its children's rows lack to add up to it."""
+def _with_lines(report: Report, code: str, keys: Sequence[str]) -> list[list[Any]]:
+    """A unit's row, and under it the lines its children's rows lack to add up to it."""
     rows: list[list[Any]] = [[code, report.tree.nodes[code].name,
                               *(report.unit(code)["figures"][key] for key in keys)]]
-    line = unattributed_row(report, code)
-    if line is not None:
+    for line in lines_under(report, code):
         rows.append(["", f"{line['label']} ({report.tree.nodes[code].name})",
                      *(line["figures"][key] for key in keys)])
     return rows

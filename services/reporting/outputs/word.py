@@ -24,9 +24,9 @@ from services.reporting.application.views import (
     figure_label,
     format_number,
     indicator_rows,
+    lines_under,
     period_name,
     section_rows,
-    unattributed_row,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Section
@@ -175,9 +175,10 @@ def units_section(doc: PartyDocument, context: ReportContext) -> None:
         note=messages.DOC_UNITS_NOTE.format(
             unit=context.report.tree.nodes[context.unit].name),
     )
-    line = unattributed_row(context.report, context.unit)
-    if line is not None:  # what the rows above lack to add up to the unit reported on
-        doc.text(messages.DOC_UNATTRIBUTED.format(label=line["label"], figures="; ".join(
+    # What the rows above lack to add up to the unit reported on.
+    for line in lines_under(context.report, context.unit):
+        text = messages.DOC_OWN if line["kind"] == "own" else messages.DOC_UNATTRIBUTED
+        doc.text(text.format(label=line["label"], figures="; ".join(
             f"{messages.METRIC_LABELS[key]}: {format_number(value)}"
             for key, value in line["figures"].items() if value)), italic=True)
 
