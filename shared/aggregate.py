@@ -214,6 +214,7 @@ class UnitOfWork:
         self._on_commit = on_commit
         self._clock = clock
         self.appended: list[EventEnvelope] = []
+        self._staged: list[EventEnvelope] = []
 
     def __enter__(self) -> Self:
         if self._joined is not None:
@@ -300,11 +301,10 @@ class UnitOfWork:
         version constraint still refuses a concurrent writer."""
         self._loaded.add(id(aggregate))
 
-    def save(self, aggregate: Aggregate) -> list[EventEnvelope]:
-        if not aggregate.pending:
-            return []
+    def _envelopes(self, aggregate: Aggregate) -> list[EventEnvelope]:
+        """The aggregate's pending events as envelopes of its next versions, in this context."""
         now = self._clock()
-        envelopes = [
+        return [
             new_envelope(
                 service=self.store.service,
                 aggregate_type=aggregate.aggregate_type,
@@ -319,6 +319,11 @@ class UnitOfWork:
             )
             for offset, pending in enumerate(aggregate.pending, start=1)
         ]
+
+    def save(self, aggregate: Aggregate) -> list[EventEnvelope]:
+        if not aggregate.pending:
+            return []
+        envelopes = self._envelopes(aggregate)
         try:
             stored = self.store.append(
                 self.connection,
@@ -329,15 +334,59 @@ class UnitOfWork:
         except ConcurrencyError as exc:
             if exc.current is not None:
                 raise
-            # The failed insert may have aborted this transaction (PostgreSQL): ask another,
-            # read-only so that on SQLite it does not queue behind this transaction's write turn.
-            with read_connection(self._engine) as conn:
-                current = self.store.current_version(conn, aggregate.aggregate_type, aggregate.id)
-            raise ConcurrencyError(aggregate.id, aggregate.loaded_version, current) from exc
+            raise self._clash([(aggregate.id, aggregate.aggregate_type,
+                                aggregate.loaded_version)]) from exc
         aggregate.pending.clear()
         aggregate.loaded_version = aggregate.version
         self.appended.extend(stored)
         return stored
+
+    def stage(self, aggregate: Aggregate) -> list[EventEnvelope]:
+        """`save` in two steps, for many aggregates saved one or two events at a time (a live
+        batch's announcements): the envelopes are made now, as `save` would make them (this
+        context, the next versions), and appended by `flush` with the others staged, in a few
+        statements. Until then they have no position; `commit` flushes, the owner of a joined
+        transaction must call `flush` before it commits."""
+        if not aggregate.pending:
+            return []
+        if id(aggregate) not in self._loaded:
+            current = self.store.current_version(
+                self.connection, aggregate.aggregate_type, aggregate.id)
+            if current != aggregate.loaded_version:
+                raise ConcurrencyError(aggregate.id, aggregate.loaded_version, current)
+            self._loaded.add(id(aggregate))  # its next versions are checked now, as if loaded
+        envelopes = self._envelopes(aggregate)
+        aggregate.pending.clear()
+        aggregate.loaded_version = aggregate.version
+        self._staged.extend(envelopes)
+        return envelopes
+
+    def flush(self) -> list[EventEnvelope]:
+        """Append what `stage` left, in order; the stored envelopes (positions filled in)."""
+        staged, self._staged = self._staged, []
+        try:
+            stored = self.store.append_checked(self.connection, staged)
+        except ConcurrencyError as exc:
+            expected: dict[tuple[str, str], int] = {}
+            for e in staged:
+                expected.setdefault((e.aggregate_id, e.aggregate_type), e.aggregate_version - 1)
+            raise self._clash([(i, t, v) for (i, t), v in expected.items()]) from exc
+        self.appended.extend(stored)
+        return stored
+
+    def _clash(self, expected: Sequence[tuple[str, str, int]]) -> ConcurrencyError:
+        """The conflict of the first aggregate (id, type, version it was at) that another
+        writer moved, with its current version (of the first one if none moved)."""
+        # The failed insert may have aborted this transaction (PostgreSQL): ask another,
+        # read-only so that on SQLite it does not queue behind this transaction's write turn.
+        with read_connection(self._engine) as conn:
+            currents = []
+            for aggregate_id, aggregate_type, version in expected:
+                current = self.store.current_version(conn, aggregate_type, aggregate_id)
+                if current != version:
+                    return ConcurrencyError(aggregate_id, version, current)
+                currents.append(current)
+        return ConcurrencyError(expected[0][0], expected[0][2], currents[0])
 
     def claim_unique(self, kind: str, value: str, aggregate_id: str, conflict: Conflict) -> None:
         """Reserve `value` of `kind` for `aggregate_id`; raise `conflict` if another holds it."""
@@ -367,6 +416,8 @@ class UnitOfWork:
         ).scalar_one_or_none()
 
     def commit(self) -> None:
+        if self._staged:
+            self.flush()
         if self._joined is not None:
             return
         self._transaction.commit()

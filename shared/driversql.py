@@ -55,11 +55,14 @@ class RowsInsert:
 
     MAX_ROWS = 512
 
-    def __init__(self, dialect: Dialect, head: str, width: int, tail: str = "") -> None:
-        """`head`: `INSERT INTO t (a, b, c)`; `width`: the number of values of a row."""
+    def __init__(self, dialect: Dialect, head: str, width: int, tail: str = "",
+                 returning: str = "") -> None:
+        """`head`: `INSERT INTO t (a, b, c)`; `width`: the number of values of a row;
+        `returning`: a `RETURNING ...` clause, for `run_returning`."""
         self._head = head
         self._width = width
         self._tail = f" {tail}" if tail else ""
+        self._returning = f" {returning}" if returning else ""
         mark = placeholder(dialect)
         self._row = f"({', '.join([mark] * width)})"
         self._sqlite = dialect.name == "sqlite"
@@ -79,14 +82,32 @@ class RowsInsert:
         if not self._sqlite:
             cursor.executemany(self.one, rows)
             return
-        limit = cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
-        size = 1 << (min(self.MAX_ROWS, max(limit // self._width, 1)).bit_length() - 1)
-        start = 0
-        while start < len(rows):
-            while size > len(rows) - start:
-                size >>= 1
+        for size, start in self._chunks(cursor, len(rows)):
             chunk = rows[start:start + size]
             cursor.execute(self._text(size), [value for row in chunk for value in row])
+
+    def run_returning(self, cursor: Any, rows: Sequence[Sequence[Any]]) -> list[Any]:
+        """Insert `rows` as `run` does, on either database as multi-row VALUES (a statement
+        per row is what this saves); the rows the RETURNING clause gave, in no set order."""
+        returned: list[Any] = []
+        for size, start in self._chunks(cursor, len(rows)):
+            chunk = rows[start:start + size]
+            cursor.execute(self._text(size) + self._returning,
+                           [value for row in chunk for value in row])
+            returned.extend(cursor.fetchall())
+        return returned
+
+    def _chunks(self, cursor: Any, count: int) -> Iterator[tuple[int, int]]:
+        """(rows, first row) of each statement: as many rows as the variable limit allows
+        (999 where the driver does not tell it), in powers of two."""
+        limit = (cursor.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+                 if self._sqlite else 999)
+        size = 1 << (min(self.MAX_ROWS, max(limit // self._width, 1)).bit_length() - 1)
+        start = 0
+        while start < count:
+            while size > count - start:
+                size >>= 1
+            yield size, start
             start += size
 
 

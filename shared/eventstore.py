@@ -34,7 +34,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from shared.db import BIG_ID
-from shared.driversql import bind_processor, in_lists, placeholder
+from shared.driversql import RowsInsert, bind_processor, in_lists, placeholder
 from shared.envelope import STORED_FIELDS, EventEnvelope, fields_of_type
 from shared.errors import ConcurrencyError
 
@@ -127,6 +127,13 @@ class _DriverSql:
         marks = ", ".join([mark] * len(_EVENT_COLUMNS))
         self.insert_event = f"INSERT INTO events ({columns}) VALUES ({marks}) RETURNING position"
         self.insert_outbox = f"INSERT INTO outbox (position, subject) VALUES ({mark}, {mark})"
+        # Several aggregates' events at once (`EventStore.append_checked`): the positions come
+        # back with the event ids, since neither database promises RETURNING's row order.
+        self.insert_events = RowsInsert(
+            dialect, f"INSERT INTO events ({columns})", len(_EVENT_COLUMNS),
+            returning="RETURNING position, event_id")
+        self.insert_outboxes = RowsInsert(
+            dialect, "INSERT INTO outbox (position, subject)", 2)
         self.load = (
             "SELECT event_type, schema_version, payload FROM events"
             f" WHERE aggregate_type = {mark} AND aggregate_id = {mark}"
@@ -208,6 +215,36 @@ class EventStore:
         except sql.integrity_error as exc:
             # A concurrent writer committed the same version between our read and our insert.
             raise ConcurrencyError(first.aggregate_id, expected_version) from exc
+        finally:
+            cursor.close()
+        return stored
+
+    def append_checked(
+        self, conn: Connection, envelopes: Sequence[EventEnvelope]
+    ) -> list[EventEnvelope]:
+        """Store events of several aggregates and their outbox rows in the caller's transaction,
+        in a few multi-row statements rather than two per event (`append` one aggregate at a
+        time, loaded in this transaction: here no version is read).
+
+        The caller made sure each aggregate was at the version before its first envelope; the
+        unique (aggregate, version) constraint still refuses a concurrent writer: raises
+        ConcurrencyError (of the first envelope's aggregate, without the current version:
+        which one clashed is not told).
+        """
+        if not envelopes:
+            return []
+        sql, cursor = self._driver(conn)
+        try:
+            returned = sql.insert_events.run_returning(
+                cursor, [sql.params(envelope) for envelope in envelopes])
+            positions = {str(event_id): int(position) for position, event_id in returned}
+            stored = [_with_position(envelope, positions[str(envelope.event_id)])
+                      for envelope in envelopes]
+            sql.insert_outboxes.run(cursor, [
+                (envelope.position, envelope.subject(self.subject_root)) for envelope in stored])
+        except sql.integrity_error as exc:
+            first = envelopes[0]
+            raise ConcurrencyError(first.aggregate_id, first.aggregate_version - 1) from exc
         finally:
             cursor.close()
         return stored

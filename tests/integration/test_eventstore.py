@@ -84,6 +84,68 @@ def test_append_at_a_stale_version_is_refused_by_the_store(engine: Engine) -> No
     assert _count(engine, events_table) == 1
 
 
+def test_staged_events_of_many_aggregates_are_stored_as_saved_one_by_one(engine: Engine) -> None:
+    """`stage` + `flush`: each event keeps the context it was staged in, its version and its
+    outbox row; the positions follow the staging order (more rows than one statement takes)."""
+    names = [f"s{n}" for n in range(70)]
+    with _uow(engine) as uow:
+        counters = uow.load_many(Counter, names)
+        staged = []
+        for n, name in enumerate(names):
+            uow.context = CommandContext(actor="a", causation_id=f"cause-{n}")
+            counters[name].add(n)
+            staged.extend(uow.stage(counters[name]))
+        counters["s0"].add(100)  # a second event of the same aggregate, later
+        staged.extend(uow.stage(counters["s0"]))
+        assert all(e.position is None for e in staged)
+        stored = uow.flush()
+        uow.commit()
+    assert stored == staged and uow.appended == stored
+    positions = [e.position for e in stored]
+    assert None not in positions and positions == sorted(positions)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(events_table.c.position, events_table.c.aggregate_id,
+                   events_table.c.aggregate_version, events_table.c.causation_id,
+                   outbox_table.c.subject)
+            .join(outbox_table, outbox_table.c.position == events_table.c.position)
+            .order_by(events_table.c.position)).all()
+    assert [(r.position, r.aggregate_id, r.aggregate_version, r.causation_id) for r in rows] == [
+        (e.position, e.aggregate_id, e.aggregate_version, e.causation_id) for e in stored]
+    assert stored[0].causation_id == "cause-0" and stored[-1].causation_id == "cause-69"
+    assert [e.aggregate_version for e in stored if e.aggregate_id == "s0"] == [1, 2]
+    assert [r.subject for r in rows] == [e.subject("danvan") for e in stored]
+    with _uow(engine) as uow:
+        assert (uow.load(Counter, "s0").total, uow.load(Counter, "s69").total) == (100, 69)
+
+
+def test_commit_appends_what_was_staged_and_a_clash_names_the_moved_aggregate(
+    engine: Engine,
+) -> None:
+    with _uow(engine) as uow:
+        counter = uow.load(Counter, "c1")
+        counter.add(1)
+        uow.stage(counter)
+        uow.commit()
+    assert _count(engine, events_table) == _count(engine, outbox_table) == 1
+    _write_once(engine, "c2")
+    with _uow(engine) as uow:
+        fresh = uow.load(Counter, "c3")
+        stale = Counter.rehydrate("c2", [])  # as if loaded before someone else's write
+        fresh.add(1)
+        stale.add(5)
+        uow.stage(fresh)
+        with pytest.raises(ConcurrencyError) as info:
+            uow.stage(stale)  # not loaded in this transaction: its version is read
+        assert (info.value.aggregate_id, info.value.expected, info.value.current) == ("c2", 0, 1)
+        uow.adopt(stale)  # wrongly said current: the store's constraint still refuses it
+        uow.stage(stale)
+        with pytest.raises(ConcurrencyError) as info:
+            uow.flush()
+        assert (info.value.aggregate_id, info.value.expected, info.value.current) == ("c2", 0, 1)
+    assert _count(engine, events_table) == 2
+
+
 def test_concurrent_appends_of_one_version_let_exactly_one_win(engine: Engine) -> None:
     barrier = threading.Barrier(4)
     outcomes: list[str] = []

@@ -46,10 +46,14 @@ def joined_uow(conn: Connection, store: EventStore) -> UnitOfWork:
 
 class Statuses:
     """The status aggregates an evaluation looks at, loaded once (thousands at a time for a
-    national sweep) and saved through one unit of work."""
+    national sweep) and saved through one unit of work: each announcement one event, of its
+    own causation, all of them appended together (`UnitOfWork.stage`)."""
 
-    def __init__(self, uow: UnitOfWork) -> None:
+    def __init__(self, uow: UnitOfWork, *, deferred: bool = False) -> None:
+        """`deferred`: the announcements are appended when the owner calls `uow.flush()`
+        (a live batch's, all at once at its end) rather than at the end of each `announce`."""
         self.uow = uow
+        self.deferred = deferred
         self._known: dict[str, IndicatorStatus] = {}
         self._keys: dict[tuple[str, int, str], str] = {}
 
@@ -119,7 +123,10 @@ class Statuses:
                         correlation_id=causation.correlation_id or uuid4().hex,
                         causation_id=str(causation.event_id))
                     caused = True
-                announced.extend(self.uow.save(status))
+                # Made now, with this causation; appended with the others in one pass.
+                announced.extend(self.uow.stage(status))
+        if announced and not self.deferred:
+            self.uow.flush()  # fills in the positions of `announced`
         return announced
 
 

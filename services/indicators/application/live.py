@@ -73,7 +73,7 @@ class BatchEvaluation:
         self.conn = conn
         self.today = today or today_vn()
         self.fresh = _not_yet_evaluated(conn, envelopes)
-        self.statuses = Statuses(joined_uow(conn, store))
+        self.statuses = Statuses(joined_uow(conn, store), deferred=True)
         self._definitions: list[Definition] | None = None
         self._fed: dict[tuple[date, Fed], list[Definition]] = {}
         self._by_event: dict[tuple[int, Fed], tuple[EventEnvelope, list[Definition]]] = {}
@@ -136,6 +136,10 @@ class BatchEvaluation:
                 units = None if known[1] is None or hints is None else known[1] | hints
             self._pending[definition.key] = (definition, units, envelope)
 
+    def flush(self) -> None:
+        """Append the announcements made so far (with their outbox rows)."""
+        self.statuses.uow.flush()
+
     def finish(self) -> list[EventEnvelope]:
         """Run the deferred evaluations; the events announced in the whole batch."""
         cache: FactCache = {}
@@ -143,6 +147,7 @@ class BatchEvaluation:
             evaluate_definition(self.statuses, definition, units, cause=causation.event_type,
                                 causation=causation, today=self.today, cache=cache)
         self._pending.clear()
+        self.flush()
         _mark_evaluated(self.conn, self.fresh)
         return list(self.statuses.uow.appended)
 
@@ -382,6 +387,8 @@ class SiteChanges:
     def save(self, conn: Connection) -> None:
         """Write the counts' changes and stamp them; the trees of this batch are kept for the
         next one (only those: a tree this batch did not move no longer matches the facts)."""
+        if self.batch is not None:
+            self.batch.flush()  # the announcements are in before the last position is read
         sitecounts.save_changes(conn, self.tables.counts, self.changes)
         self.changes = {}
         token = uuid4().hex
