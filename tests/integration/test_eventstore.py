@@ -101,8 +101,8 @@ def test_staged_events_of_many_aggregates_are_stored_as_saved_one_by_one(engine:
         stored = uow.flush()
         uow.commit()
     assert stored == staged and uow.appended == stored
-    positions = [e.position for e in stored]
-    assert None not in positions and positions == sorted(positions)
+    positions = [e.position or 0 for e in stored]
+    assert 0 not in positions and positions == sorted(positions)
     with engine.connect() as conn:
         rows = conn.execute(
             select(events_table.c.position, events_table.c.aggregate_id,
