@@ -8,6 +8,7 @@ import sqlite3
 import threading
 import weakref
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -117,6 +118,52 @@ def writers_queue(engine: Engine) -> contextlib.AbstractContextManager[None]:
     return turns.queued() if turns is not None else contextlib.nullcontext()
 
 
+class FairTurn:
+    """A lock handed over in arrival order: the first thread to have waited gets it next.
+
+    threading.Lock is not fair: a thread that releases it and asks again at once, or one that
+    just arrived, usually takes it before a sleeper woken by the release gets to run, so some
+    waiters are passed over again and again (the long tail of concurrent commands). Here a
+    release hands the turn straight to the oldest waiter (nobody can take it in between),
+    and a waiter that gives up leaves the queue, so no one is skipped or left holding it.
+    It may be released by a thread other than the one that acquired it, as a Lock may."""
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held = False
+        self._waiting: deque[threading.Event] = deque()
+
+    def acquire(self, timeout: float) -> bool:
+        with self._mutex:
+            if not self._held:
+                self._held = True
+                return True
+            mine = threading.Event()
+            self._waiting.append(mine)
+        if mine.wait(timeout):
+            return True
+        with self._mutex:
+            # Handed over between the wait's end and here: the turn is ours, keep it.
+            if mine.is_set():
+                return True
+            self._waiting.remove(mine)
+            return False
+
+    def release(self) -> None:
+        with self._mutex:
+            if not self._held:
+                raise RuntimeError("release of a turn nobody holds")
+            if self._waiting:
+                self._waiting.popleft().set()  # still held: now by the oldest waiter
+            else:
+                self._held = False
+
+    def waiting(self) -> int:
+        """How many threads wait for the turn (for tests and diagnostics)."""
+        with self._mutex:
+            return len(self._waiting)
+
+
 class _WriterTurns:
     """The writers of one SQLite database in this process, one at a time.
 
@@ -125,16 +172,17 @@ class _WriterTurns:
     SQLite's own busy handler, a waiting writer sleeps 1, 2, 5, 10... ms between polls and
     the lock sits free meanwhile (a fifth of a rebuild's time, three projections taking
     turns). Here writers wait on a lock of this process, handed over the moment the holder
-    commits or rolls back; the busy handler still covers other processes.
+    commits or rolls back, to the writer that has waited longest (FairTurn); the busy handler
+    still covers other processes.
     """
 
     def __init__(self, engine: Engine, timeout_s: float) -> None:
-        self._lock = threading.Lock()
+        self._lock = FairTurn()
         self._holder: Any = None
         self._holder_thread: int | None = None
         self._nested: set[int] = set()
         self._timeout_s = timeout_s
-        self._queue = threading.Lock()
+        self._queue = FairTurn()
         self._queue_thread: int | None = None
         _TURNS[engine] = self
         dialect = engine.dialect
@@ -152,8 +200,9 @@ class _WriterTurns:
         page cache the last commit left valid. Sixteen concurrent commands holding sixteen
         connections each found their cache dropped by the others' commits and read the
         tables' pages again, and most went through the pool's checkout and reset: a third
-        more CPU in the writers' threads (bench/http.py). A thread already writing (or queued)
-        passes: waiting would wait for itself (see _begin)."""
+        more CPU in the writers' threads (bench/http.py). They are served in arrival order
+        (FairTurn). A thread already writing (or queued) passes: waiting would wait for
+        itself (see _begin)."""
         me = threading.get_ident()
         if me in (self._queue_thread, self._holder_thread):
             yield

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -10,8 +11,9 @@ import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from shared.db import create_db_engine, read_connection
+from shared.db import _TURNS, FairTurn, create_db_engine, read_connection, writers_queue
 from shared.driversql import RowsInsert
+from shared.outage import is_infrastructure_failure
 
 
 @pytest.fixture
@@ -86,6 +88,143 @@ def test_a_write_on_a_read_connection_fails_rather_than_jumping_the_queue(
         with pytest.raises(OperationalError):
             reader.execute(text("UPDATE counter SET n = n + 1"))
     assert _count(engine) == 7
+
+
+def _until_waiting(turn: FairTurn, count: int) -> None:
+    """Until `count` threads wait for `turn` (a give-up time, not a timing assert)."""
+    deadline = time.monotonic() + 10
+    while turn.waiting() != count:
+        assert time.monotonic() < deadline, "the other thread never got in the queue"
+        time.sleep(0.001)
+
+
+def _queue_up(turn: FairTurn, order: list[int], how_many: int) -> list[threading.Thread]:
+    """Threads 0..how_many-1 wait for `turn` one after another (each in the queue before the
+    next starts), note their number when they get it and hand it on."""
+    def wait_then_note(n: int) -> None:
+        assert turn.acquire(timeout=30)
+        order.append(n)
+        turn.release()
+
+    threads = []
+    for n in range(how_many):
+        thread = threading.Thread(target=wait_then_note, args=(n,))
+        thread.start()
+        _until_waiting(turn, n + 1)
+        threads.append(thread)
+    return threads
+
+
+def test_the_turn_goes_to_waiters_in_arrival_order() -> None:
+    turn = FairTurn()
+    assert turn.acquire(timeout=1)
+    order: list[int] = []
+    threads = _queue_up(turn, order, 8)
+    turn.release()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert order == list(range(8))
+    # The last one handed it on to nobody: free again, at once.
+    assert turn.acquire(timeout=0)
+
+
+def test_a_release_hands_the_turn_over_rather_than_letting_a_newcomer_take_it() -> None:
+    turn = FairTurn()
+    assert turn.acquire(timeout=1)
+    order: list[int] = []
+    threads = _queue_up(turn, order, 1)
+    turn.release()
+    # The waiter holds it now even if it has not run yet: a thread arriving after it waits.
+    assert not turn.acquire(timeout=0)
+    threads[0].join(timeout=30)
+    assert order == [0]
+
+
+def test_a_waiter_that_gives_up_leaves_the_queue_and_the_others_keep_their_turn() -> None:
+    turn = FairTurn()
+    assert turn.acquire(timeout=1)
+    order: list[int] = []
+    threads = _queue_up(turn, order, 2)
+    assert not turn.acquire(timeout=0.01)  # held all along: this one gives up
+    assert turn.waiting() == 2
+    turn.release()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert order == [0, 1]
+    assert turn.acquire(timeout=0)
+
+
+def test_releasing_a_turn_nobody_holds_is_refused() -> None:
+    with pytest.raises(RuntimeError):
+        FairTurn().release()
+
+
+def test_units_of_work_get_the_writers_turn_in_arrival_order(engine: Engine) -> None:
+    queue = _TURNS[engine]._queue
+    order: list[int] = []
+
+    def command(n: int) -> None:
+        with writers_queue(engine), engine.begin() as conn:
+            conn.execute(text("UPDATE counter SET n = n + 1"))
+            order.append(n)
+
+    with writers_queue(engine):
+        threads = []
+        for n in range(6):
+            thread = threading.Thread(target=command, args=(n,))
+            thread.start()
+            _until_waiting(queue, n + 1)
+            threads.append(thread)
+        # The thread holding the turn passes its own queue again (a unit of work inside
+        # another) instead of waiting behind the others for itself.
+        with writers_queue(engine), engine.begin() as conn:
+            conn.execute(text("UPDATE counter SET n = 100"))
+    for thread in threads:
+        thread.join(timeout=30)
+    assert order == list(range(6))
+    assert _count(engine) == 106
+
+
+def test_a_failed_unit_of_work_hands_the_queue_on(engine: Engine) -> None:
+    with pytest.raises(ZeroDivisionError), writers_queue(engine):
+        raise ZeroDivisionError
+    done = threading.Event()
+
+    def write() -> None:
+        with writers_queue(engine), engine.begin() as conn:
+            conn.execute(text("UPDATE counter SET n = n + 1"))
+        done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    assert done.wait(timeout=5), "the failed unit of work kept the turn"
+    thread.join()
+    assert _count(engine) == 1
+
+
+def test_a_writer_waiting_past_the_busy_timeout_is_told_the_database_is_unavailable(
+    tmp_path: Path,
+) -> None:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'busy.db'}", busy_timeout_s=0.05)
+    outcome: list[BaseException] = []
+
+    def wait_in_vain() -> None:
+        try:
+            with writers_queue(engine):
+                pass
+        except BaseException as exc:
+            outcome.append(exc)
+
+    with writers_queue(engine):
+        thread = threading.Thread(target=wait_in_vain)
+        thread.start()
+        thread.join(timeout=30)
+    assert len(outcome) == 1 and isinstance(outcome[0], sqlite3.OperationalError)
+    # The message the outage rule reads as "unavailable" (503 DATABASE_UNAVAILABLE).
+    assert is_infrastructure_failure(outcome[0])
+    assert _TURNS[engine]._queue.waiting() == 0
+    with writers_queue(engine):  # and the turn is free again
+        pass
 
 
 @pytest.mark.parametrize("rows", [0, 1, 5, 64, 300, 1100])
