@@ -131,20 +131,23 @@ class FairTurn:
     def __init__(self) -> None:
         self._mutex = threading.Lock()
         self._held = False
-        self._waiting: deque[threading.Event] = deque()
+        # Each waiter blocks on a lock of its own, taken before it queues and released by
+        # the hand-over (a plain lock: an Event costs a Condition and more per wait).
+        self._waiting: deque[threading.Lock] = deque()
 
     def acquire(self, timeout: float) -> bool:
         with self._mutex:
             if not self._held:
                 self._held = True
                 return True
-            mine = threading.Event()
+            mine = threading.Lock()
+            mine.acquire()
             self._waiting.append(mine)
-        if mine.wait(timeout):
+        if mine.acquire(timeout=timeout):
             return True
         with self._mutex:
             # Handed over between the wait's end and here: the turn is ours, keep it.
-            if mine.is_set():
+            if not mine.locked():
                 return True
             self._waiting.remove(mine)
             return False
@@ -154,7 +157,7 @@ class FairTurn:
             if not self._held:
                 raise RuntimeError("release of a turn nobody holds")
             if self._waiting:
-                self._waiting.popleft().set()  # still held: now by the oldest waiter
+                self._waiting.popleft().release()  # still held: now by the oldest waiter
             else:
                 self._held = False
 
