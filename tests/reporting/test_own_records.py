@@ -6,15 +6,11 @@ and finalised."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
 import pytest
-from docx import Document
-from openpyxl import load_workbook
 
-from services.reporting.application import roll_up
 from services.reporting.application.figures import (
     Figures,
     compute_fresh,
@@ -26,6 +22,7 @@ from services.reporting.domain.periods import MONTHS, period_id
 from shared.adminunits import HAI_PHONG, NOT_CURRENT_UNIT, OWN_UNIT_RECORDS
 from shared.envelope import utcnow
 from tests.reporting.conftest import Reporting
+from tests.reporting.lines import finalised_without, get_json, rendered_without, shown_everywhere
 from tests.reporting.scenario import TIEN_LANG, two_quarter_scenario
 
 MERGED_2025 = "11764"  # a commune of 2023 that is no unit after the 2025 reform
@@ -40,13 +37,6 @@ def _scenario(reporting: Reporting) -> None:
     e.site("S8", MERGED_2025, date(2022, 5, 1))
     e.site("S9", MERGED_EARLY_2025, date(2022, 6, 1))
     reporting.feed(e)
-
-
-def _get(reporting: Reporting, url: str) -> dict[str, Any]:
-    response = reporting.client.get(url)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def _lines(document: dict[str, Any], kind: str, label: str) -> dict[str, dict[str, int]]:
@@ -95,7 +85,7 @@ def test_children_rows_and_both_lines_add_up_to_every_parent(reporting: Reportin
     _scenario(reporting)
     shown = {}
     for pid in PERIODS:
-        document = _get(reporting, f"/api/v1/reports/{pid}/units")
+        document = get_json(reporting, f"/api/v1/reports/{pid}/units")
         gaps = _gaps(document)
         assert gaps, pid
         assert all(not any(gap.values()) for gap in gaps.values()), (pid, {
@@ -138,31 +128,18 @@ def test_children_rows_and_both_lines_add_up_to_every_parent(reporting: Reportin
         headers={"x-actor": "vp"})
     assert finalised.status_code == 201, finalised.text
     reporting.state.figures.clear()
-    frozen = _get(reporting, "/api/v1/reports/2023-6m/units")
+    frozen = get_json(reporting, "/api/v1/reports/2023-6m/units")
     assert frozen["finalised"] is not None
     assert frozen["content_hash"] == finalised.json()["content_hash"]
     assert frozen["own"] == shown["2023-6m"]["own"]
-    view = _get(reporting, f"/api/v1/reports/2023-6m?unit={TIEN_LANG}")
+    view = get_json(reporting, f"/api/v1/reports/2023-6m?unit={TIEN_LANG}")
     assert view["children_own"]["label"] == OWN_UNIT_RECORDS
     assert view["children_own"]["figures"]["sessions_held"] == 2
 
 
 def test_the_dashboard_word_and_excel_show_the_own_line(reporting: Reporting) -> None:
     _scenario(reporting)
-    params = {"unit": TIEN_LANG}
-    page = reporting.client.get("/", params={"period": "2023-6m", **params})
-    assert page.status_code == 200, page.text
-    assert OWN_UNIT_RECORDS in page.text and 'class="own"' in page.text
-    docx = reporting.client.get("/api/v1/reports/2023-6m/report.docx", params=params)
-    assert docx.status_code == 200, docx.text
-    document = Document(io.BytesIO(docx.content))
-    assert any(OWN_UNIT_RECORDS in p.text for p in document.paragraphs)
-    xlsx = reporting.client.get("/api/v1/reports/2023-6m/tables.xlsx", params=params)
-    assert xlsx.status_code == 200, xlsx.text
-    book = load_workbook(io.BytesIO(xlsx.content))
-    assert any(isinstance(cell, str) and OWN_UNIT_RECORDS in cell
-               for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
-               for cell in row)
+    shown_everywhere(reporting, "2023-6m", TIEN_LANG, OWN_UNIT_RECORDS)
 
 
 def test_a_report_frozen_before_the_own_line_still_renders_as_frozen(
@@ -170,20 +147,11 @@ def test_a_report_frozen_before_the_own_line_still_renders_as_frozen(
 ) -> None:
     _scenario(reporting)
     # Finalised by the code before the line: its frozen content has no "own".
-    with monkeypatch.context() as patch:
-        patch.setattr(roll_up, "own_records", lambda tree, direct, strays: {})
-        finalised = reporting.client.post(
-            "/api/v1/reports/2023-6m/finalise", json={"scope": HAI_PHONG},
-            headers={"x-actor": "vp"})
-        assert finalised.status_code == 201, finalised.text
-    reporting.state.figures.clear()
-    shown = _get(reporting, f"/api/v1/reports/2023-6m?unit={TIEN_LANG}")
-    assert shown["content_hash"] == finalised.json()["content_hash"]
+    signed = finalised_without(reporting, monkeypatch, "own_records",
+                               lambda tree, direct, strays: {}, "2023-6m", HAI_PHONG)
+    shown = get_json(reporting, f"/api/v1/reports/2023-6m?unit={TIEN_LANG}")
+    assert shown["content_hash"] == signed
     assert shown["children_own"] is None  # as it was signed
     assert shown["differences"] == []  # the line is no figure of a unit
-    assert _get(reporting, "/api/v1/reports/2023-6m/units")["own"] == []
-    for url in ("/api/v1/reports/2023-6m/report.docx", "/api/v1/reports/2023-6m/tables.xlsx"):
-        response = reporting.client.get(url, params={"unit": TIEN_LANG})
-        assert response.status_code == 200, (url, response.text)
-    page = reporting.client.get("/", params={"period": "2023-6m", "unit": TIEN_LANG})
-    assert page.status_code == 200 and OWN_UNIT_RECORDS not in page.text
+    assert get_json(reporting, "/api/v1/reports/2023-6m/units")["own"] == []
+    rendered_without(reporting, "2023-6m", TIEN_LANG, OWN_UNIT_RECORDS)

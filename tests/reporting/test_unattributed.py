@@ -4,32 +4,22 @@ attributed to a current unit", the same by both compute paths and in a finalised
 
 from __future__ import annotations
 
-import io
 from datetime import date
 from typing import Any
 
 import pytest
-from docx import Document
-from openpyxl import load_workbook
 
-from services.reporting.application import roll_up
 from services.reporting.application.figures import compute_fresh, compute_from_chunks
 from services.reporting.application.reports import load_period
 from services.reporting.domain.metrics import METRIC_KEYS
 from shared.adminunits import NOT_CURRENT_UNIT
 from shared.envelope import utcnow
 from tests.reporting.conftest import Reporting
+from tests.reporting.lines import finalised_without, get_json, rendered_without, shown_everywhere
 from tests.reporting.scenario import HONG_BANG, QUAN_TOAN, Events
 
 MERGED_2025 = "11764"  # a commune of 2022 that is no unit after the 2025 reform
 MERGED_EARLY_2025 = "11308"  # merged in January 2025 (under 303), its successor unknown
-
-
-def _get(reporting: Reporting, url: str) -> dict[str, Any]:
-    response = reporting.client.get(url)
-    assert response.status_code == 200, response.text
-    body: dict[str, Any] = response.json()
-    return body
 
 
 def _adds_up(document: dict[str, Any], parent: str) -> dict[str, int]:
@@ -59,23 +49,23 @@ def test_the_rows_of_a_report_add_up_with_the_line_of_codes_that_are_no_unit(
     e.site("S3", QUAN_TOAN, date(2022, 6, 1))
     reporting.feed(e)
 
-    after = _get(reporting, "/api/v1/reports/2025-9m/units")
+    after = get_json(reporting, "/api/v1/reports/2025-9m/units")
     missing = _adds_up(after, "31")
     assert missing["sites"] >= 1, "the probe: the city counts a site no commune row holds"
     line = _line(after, "31")
     assert line is not None
     assert {k: v for k, v in line.items() if k != "communes"} == missing
 
-    before = _get(reporting, "/api/v1/reports/2025-3m/units")
+    before = get_json(reporting, "/api/v1/reports/2025-3m/units")
     line = _line(before, HONG_BANG)
     assert line is not None and line["sites"] == 1  # 11308, counted in 303 alone
     assert {k: v for k, v in line.items() if k != "communes"} == _adds_up(before, HONG_BANG)
     assert _line(before, "31") is None  # the districts' rows add up to the city
 
-    view = _get(reporting, "/api/v1/reports/2025-3m?unit=303")
+    view = get_json(reporting, "/api/v1/reports/2025-3m?unit=303")
     assert view["children_unattributed"]["label"] == NOT_CURRENT_UNIT
     assert view["children_unattributed"]["figures"]["sites"] == 1
-    assert _get(reporting, "/api/v1/reports/2025-3m?unit=31")["children_unattributed"] is None
+    assert get_json(reporting, "/api/v1/reports/2025-3m?unit=31")["children_unattributed"] is None
 
     # Both compute paths carry the same line (it is part of the hashed content).
     runtime = reporting.runtime
@@ -93,14 +83,14 @@ def test_a_finalised_report_shows_the_line_it_was_frozen_with(reporting: Reporti
     e = Events()
     e.site("S2", MERGED_EARLY_2025, date(2022, 6, 1))
     reporting.feed(e)
-    live = _get(reporting, "/api/v1/reports/2025-3m?unit=303")
+    live = get_json(reporting, "/api/v1/reports/2025-3m?unit=303")
     finalised = reporting.client.post(
         "/api/v1/reports/2025-3m/finalise", json={"scope": "31"}, headers={"x-actor": "vp"})
     assert finalised.status_code == 201, finalised.text
-    shown = _get(reporting, "/api/v1/reports/2025-3m?unit=303")
+    shown = get_json(reporting, "/api/v1/reports/2025-3m?unit=303")
     assert shown["finalised"] is not None
     assert shown["children_unattributed"] == live["children_unattributed"] is not None
-    units = _get(reporting, "/api/v1/reports/2025-3m/units")
+    units = get_json(reporting, "/api/v1/reports/2025-3m/units")
     assert _line(units, HONG_BANG) == live["children_unattributed"]["figures"]
 
 
@@ -108,20 +98,7 @@ def test_the_dashboard_word_and_excel_show_the_line(reporting: Reporting) -> Non
     e = Events()
     e.site("S2", MERGED_EARLY_2025, date(2022, 6, 1))
     reporting.feed(e)
-    params = {"unit": HONG_BANG}
-    page = reporting.client.get("/", params={"period": "2025-3m", **params})
-    assert page.status_code == 200, page.text
-    assert NOT_CURRENT_UNIT in page.text
-    docx = reporting.client.get("/api/v1/reports/2025-3m/report.docx", params=params)
-    assert docx.status_code == 200, docx.text
-    document = Document(io.BytesIO(docx.content))
-    assert any(NOT_CURRENT_UNIT in p.text for p in document.paragraphs)
-    xlsx = reporting.client.get("/api/v1/reports/2025-3m/tables.xlsx", params=params)
-    assert xlsx.status_code == 200, xlsx.text
-    book = load_workbook(io.BytesIO(xlsx.content))
-    assert any(isinstance(cell, str) and NOT_CURRENT_UNIT in cell
-               for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
-               for cell in row)
+    shown_everywhere(reporting, "2025-3m", HONG_BANG, NOT_CURRENT_UNIT)
 
 
 def test_a_report_frozen_before_the_line_existed_still_renders_as_frozen(
@@ -131,20 +108,11 @@ def test_a_report_frozen_before_the_line_existed_still_renders_as_frozen(
     e.site("S2", MERGED_EARLY_2025, date(2022, 6, 1))
     reporting.feed(e)
     # Finalised by the code before the line: its frozen content has no "unattributed".
-    with monkeypatch.context() as patch:
-        patch.setattr(roll_up, "unattributed", lambda tree, strays: {})
-        finalised = reporting.client.post(
-            "/api/v1/reports/2025-3m/finalise", json={"scope": "31"},
-            headers={"x-actor": "vp"})
-        assert finalised.status_code == 201, finalised.text
-    reporting.state.figures.clear()
-    shown = _get(reporting, "/api/v1/reports/2025-3m?unit=303")
-    assert shown["content_hash"] == finalised.json()["content_hash"]
+    signed = finalised_without(reporting, monkeypatch, "unattributed",
+                               lambda tree, strays: {}, "2025-3m", "31")
+    shown = get_json(reporting, "/api/v1/reports/2025-3m?unit=303")
+    assert shown["content_hash"] == signed
     assert shown["children_unattributed"] is None  # as it was signed
     assert shown["differences"] == []  # the line is no figure of a unit
-    assert _get(reporting, "/api/v1/reports/2025-3m/units")["unattributed"] == []
-    for url in ("/api/v1/reports/2025-3m/report.docx", "/api/v1/reports/2025-3m/tables.xlsx"):
-        response = reporting.client.get(url, params={"unit": HONG_BANG})
-        assert response.status_code == 200, (url, response.text)
-    page = reporting.client.get("/", params={"period": "2025-3m", "unit": HONG_BANG})
-    assert page.status_code == 200 and NOT_CURRENT_UNIT not in page.text
+    assert get_json(reporting, "/api/v1/reports/2025-3m/units")["unattributed"] == []
+    rendered_without(reporting, "2025-3m", HONG_BANG, NOT_CURRENT_UNIT)
