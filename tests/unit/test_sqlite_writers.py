@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -30,6 +31,24 @@ def _count(engine: Engine) -> int:
         return int(conn.execute(text("SELECT n FROM counter")).scalar_one())
 
 
+def _another_thread_writes(engine: Engine, *, queued: bool, failed: str) -> None:
+    """After a failed writer, a writer of another thread (through the units of work's queue
+    when `queued`) gets its turn and its write counts."""
+    done = threading.Event()
+
+    def write() -> None:
+        with writers_queue(engine) if queued else contextlib.nullcontext(), \
+                engine.begin() as conn:
+            conn.execute(text("UPDATE counter SET n = n + 1"))
+        done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    assert done.wait(timeout=5), f"{failed} kept the turn"
+    thread.join()
+    assert _count(engine) == 1
+
+
 def test_concurrent_writers_take_turns_and_lose_no_update(engine: Engine) -> None:
     def add(times: int) -> None:
         for _ in range(times):
@@ -50,18 +69,7 @@ def test_a_failed_transaction_hands_the_turn_on(engine: Engine) -> None:
     with pytest.raises(ZeroDivisionError), engine.begin() as conn:
         conn.execute(text("UPDATE counter SET n = 99"))
         raise ZeroDivisionError
-    done = threading.Event()
-
-    def write() -> None:
-        with engine.begin() as conn:
-            conn.execute(text("UPDATE counter SET n = n + 1"))
-        done.set()
-
-    thread = threading.Thread(target=write)
-    thread.start()
-    assert done.wait(timeout=5), "the rolled-back writer kept the turn"
-    thread.join()
-    assert _count(engine) == 1
+    _another_thread_writes(engine, queued=False, failed="the rolled-back writer")
 
 
 def test_a_reader_neither_waits_for_nor_holds_up_a_writer(engine: Engine) -> None:
@@ -188,18 +196,7 @@ def test_units_of_work_get_the_writers_turn_in_arrival_order(engine: Engine) -> 
 def test_a_failed_unit_of_work_hands_the_queue_on(engine: Engine) -> None:
     with pytest.raises(ZeroDivisionError), writers_queue(engine):
         raise ZeroDivisionError
-    done = threading.Event()
-
-    def write() -> None:
-        with writers_queue(engine), engine.begin() as conn:
-            conn.execute(text("UPDATE counter SET n = n + 1"))
-        done.set()
-
-    thread = threading.Thread(target=write)
-    thread.start()
-    assert done.wait(timeout=5), "the failed unit of work kept the turn"
-    thread.join()
-    assert _count(engine) == 1
+    _another_thread_writes(engine, queued=True, failed="the failed unit of work")
 
 
 def test_a_writer_waiting_past_the_busy_timeout_is_told_the_database_is_unavailable(
