@@ -256,6 +256,14 @@ def i2_window(year_start: date, on: date) -> tuple[date, date]:
     return year_start, on
 
 
+def term_last_day(left_on: date | None, unit_last_day: date | None) -> date | None:
+    """A head's last day in office: the day they left or, if earlier, the last day of their
+    unit (a term cannot outlast its unit: a district abolished on 1 July 2025 ends its heads'
+    terms on 30 June); None while in office. A term whose last day falls before its first
+    never was."""
+    return min((d for d in (left_on, unit_last_day) if d is not None), default=None)
+
+
 def office_in_window(
     terms: Iterable[tuple[date, date | None]], start: date, end: date
 ) -> list[tuple[date, date]]:

@@ -35,6 +35,7 @@ from shared.planrules import (
     site_counts_i3,
     site_counts_i4,
     status_of,
+    term_last_day,
     warning_text,
 )
 
@@ -224,3 +225,12 @@ def test_a_commitment_is_overdue_only_from_the_day_after_its_due_date() -> None:
     assert commitment_standing(False, due, D(2023, 7, 1)) == "overdue"
     assert commitment_standing(True, due, D(2023, 9, 14)) == "done"
     assert commitment_standing(False, None, D(2023, 9, 14)) == "in_progress"
+
+
+def test_a_term_ends_when_the_head_leaves_or_the_unit_ceases_whichever_is_first() -> None:
+    abolished = date(2025, 6, 30)
+    assert term_last_day(None, None) is None  # in office, unit still there
+    assert term_last_day(None, abolished) == abolished
+    assert term_last_day(date(2025, 3, 1), abolished) == date(2025, 3, 1)
+    assert term_last_day(date(2025, 9, 1), abolished) == abolished
+    assert term_last_day(date(2024, 5, 2), None) == date(2024, 5, 2)

@@ -22,7 +22,7 @@ from services.dialogue.domain.compliance import Evaluation, Piece, evaluate
 from services.dialogue.domain.rules import RuleVersion
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
-from shared.planrules import percent_of
+from shared.planrules import percent_of, term_last_day
 
 MAX_PERIOD_YEARS = 10
 
@@ -144,10 +144,7 @@ def evaluate_period(
     held = _sessions_by_head(conn, [r.head_id for r in rows], start, end)
     items: list[dict[str, Any]] = []
     for row in rows:
-        office_to = min(
-            (d for d in (row.to_date, unit_last_day(row.unit_code)) if d is not None),
-            default=None,
-        )
+        office_to = term_last_day(row.to_date, unit_last_day(row.unit_code))
         evaluation = evaluate(
             start, end, row.from_date, office_to, versions.get(row.level, []),
             [on for _, on, _ in held.get(row.head_id, [])],

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
+from shared.planrules import term_last_day
+
 SiteFactKind = Literal["registered", "amended", "closed"]
 Switch = Literal["on", "off", "none"]
 HeadFactKind = Literal["took_office", "left_office"]
@@ -140,9 +142,7 @@ def fold_heads(
             mine[-1].to = fact.on
     for mine in terms.values():
         for term in mine:
-            ceased = unit_last_day(term.unit_code)
-            if ceased is not None and (term.to is None or term.to > ceased):
-                term.to = ceased
+            term.to = term_last_day(term.to, unit_last_day(term.unit_code))
         mine[:] = [term for term in mine if term.to is None or term.to >= term.start]
     return {head: ts for head, ts in terms.items() if ts}
 

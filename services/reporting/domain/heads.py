@@ -28,7 +28,7 @@ from datetime import date
 from typing import Any
 
 from shared.dialoguerule import required_sessions
-from shared.planrules import head_meets_rule, office_in_window
+from shared.planrules import head_meets_rule, office_in_window, term_last_day
 
 Fact = Any  # a fact row with `effect`, `business_on`, `unit_code`, `subject`, `amount`
 LEVEL_BY_LENGTH = {2: "province", 3: "district", 5: "commune"}
@@ -70,8 +70,8 @@ def terms_of(
     took: Fact | None = None
 
     def add(start: Fact, left_on: date | None) -> None:
-        ceased = unit_last_day(start.unit_code) if start.unit_code else None
-        last = min((d for d in (left_on, ceased) if d is not None), default=None)
+        last = term_last_day(left_on, unit_last_day(start.unit_code) if start.unit_code
+                             else None)
         if last is None or last >= start.business_on:
             terms.append((start, last))
 
