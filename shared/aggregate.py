@@ -350,10 +350,8 @@ class UnitOfWork:
         if not aggregate.pending:
             return []
         if id(aggregate) not in self._loaded:
-            current = self.store.current_version(
-                self.connection, aggregate.aggregate_type, aggregate.id)
-            if current != aggregate.loaded_version:
-                raise ConcurrencyError(aggregate.id, aggregate.loaded_version, current)
+            self.store.require_version(self.connection, aggregate.aggregate_type, aggregate.id,
+                                       aggregate.loaded_version)
             self._loaded.add(id(aggregate))  # its next versions are checked now, as if loaded
         envelopes = self._envelopes(aggregate)
         aggregate.pending.clear()

@@ -183,6 +183,15 @@ class EventStore:
         ).scalar_one_or_none()
         return int(version or 0)
 
+    def require_version(
+        self, conn: Connection, aggregate_type: str, aggregate_id: str, expected: int
+    ) -> None:
+        """ConcurrencyError (with the current version) unless the aggregate is at `expected`
+        in this transaction."""
+        current = self.current_version(conn, aggregate_type, aggregate_id)
+        if current != expected:
+            raise ConcurrencyError(aggregate_id, expected, current)
+
     def append(
         self,
         conn: Connection,
@@ -201,9 +210,8 @@ class EventStore:
             return []
         first = envelopes[0]
         if not loaded_in_transaction:
-            current = self.current_version(conn, first.aggregate_type, first.aggregate_id)
-            if current != expected_version:
-                raise ConcurrencyError(first.aggregate_id, expected_version, current)
+            self.require_version(conn, first.aggregate_type, first.aggregate_id,
+                                 expected_version)
         sql, cursor = self._driver(conn)
         stored: list[EventEnvelope] = []
         try:
