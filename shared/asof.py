@@ -17,7 +17,6 @@ from shared.apitexts import AS_OF_DESCRIPTION
 from shared.envelope import utcnow
 from shared.validation import read_as_of
 
-_DESCRIPTION = AS_OF_DESCRIPTION
 _EXAMPLE = "2023-06-14T17:00:00+07:00"
 
 
@@ -26,14 +25,14 @@ def _moment(value: str | None) -> datetime | None:
 
 
 def _as_of(
-    as_of: Annotated[str | None, Query(max_length=40, description=_DESCRIPTION,
+    as_of: Annotated[str | None, Query(max_length=40, description=AS_OF_DESCRIPTION,
                                        examples=[_EXAMPLE])] = None,
 ) -> datetime | None:
     return _moment(as_of)
 
 
 def _known_at(
-    known_at: Annotated[str | None, Query(max_length=40, description=_DESCRIPTION,
+    known_at: Annotated[str | None, Query(max_length=40, description=AS_OF_DESCRIPTION,
                                           examples=[_EXAMPLE])] = None,
 ) -> datetime | None:
     return _moment(known_at)

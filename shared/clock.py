@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -10,6 +10,11 @@ VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 def today_vn() -> date:
     return datetime.now(VN_TZ).date()
+
+
+def end_of_day_vn(day: date) -> datetime:
+    """The last instant of `day` in Vietnam: what was recorded "by" that day, all of it."""
+    return datetime.combine(day, time.max, VN_TZ)
 
 
 def format_date_vn(value: date) -> str:

@@ -21,7 +21,7 @@ from pydantic_core.core_schema import ErrorType
 
 from shared import messages
 from shared.adminunits.model import UNIT_CODE_PATTERN
-from shared.clock import VN_TZ, format_date_vn, today_vn
+from shared.clock import VN_TZ, end_of_day_vn, format_date_vn, today_vn
 from shared.errors import InvalidInput
 
 # Tab, newline and carriage return are legitimate in free text; every other control
@@ -132,8 +132,7 @@ def read_as_of(value: str, now: datetime) -> datetime:
         raise invalid
     try:
         if len(value) == 10:
-            day = date.fromisoformat(value)
-            parsed = datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=VN_TZ)
+            parsed = end_of_day_vn(date.fromisoformat(value))
         else:
             parsed = datetime.fromisoformat(value)
     except ValueError as exc:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date
 
 from services.reporting import messages
 from services.reporting.domain.events import PeriodAdjusted, ReportFinalised
 from services.reporting.domain.periods import Period, default_period, parse_period_id
 from shared.aggregate import Aggregate
-from shared.clock import VN_TZ, format_date_vn
+from shared.clock import end_of_day_vn, format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
 
@@ -57,8 +57,7 @@ class FinalisedReport(Aggregate):
         # Frozen figures must be the period's whole figures: until its cut-off day has ended in
         # Vietnam (a future period, or an `as_of` inside or before that day), events dated up
         # to the cut-off can still be recorded and the signed report would miss them.
-        cutoff_ended = datetime.combine(event.cutoff_on + timedelta(days=1), time(), VN_TZ)
-        if event.as_of < cutoff_ended:
+        if event.as_of <= end_of_day_vn(event.cutoff_on):  # before the next day began
             raise InvalidInput(
                 "CUTOFF_NOT_PASSED",
                 messages.CUTOFF_NOT_PASSED.format(
