@@ -287,3 +287,27 @@ def test_bad_input_gets_a_4xx_in_vietnamese_and_writes_nothing(
     assert abolished.status_code == 422
     assert abolished.json()["error"]["code"] == "UNKNOWN_UNIT"
     assert len(event_types(client)) == baseline
+
+
+def test_a_reschedule_is_checked_as_a_plan_is(client: TestClient) -> None:
+    """Moving a session to a day its head is not in office, or past its unit's last day, is
+    refused as planning it on that day would be, and writes nothing."""
+    secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    planned = ok(client.post("/api/v1/sessions", json={
+        "unit_code": TIEN_LANG, "head_ids": [secretary], "planned_on": "2023-03-10",
+        "topic": "Đất đai"}), 201)
+    session_id = planned["session_id"]
+    baseline = len(event_types(client))
+    for planned_on, code in (("2020-06-01", "HEAD_NOT_IN_OFFICE"),
+                             ("2025-07-15", "UNKNOWN_UNIT")):
+        moved = client.post(f"/api/v1/sessions/{session_id}/reschedule",
+                            json={"planned_on": planned_on, "reason": "Trùng lịch",
+                                  "decided_on": "2023-03-01"})
+        assert moved.status_code == 422, (planned_on, moved.text)
+        assert moved.json()["error"]["code"] == code
+        assert not moved.json()["error"]["message"].isascii()
+    assert len(event_types(client)) == baseline
+    assert ok(client.get(f"/api/v1/sessions/{session_id}"))["planned_on"] == "2023-03-10"
+    ok(client.post(f"/api/v1/sessions/{session_id}/reschedule",
+                   json={"planned_on": "2025-06-30", "reason": "Trùng lịch",
+                         "decided_on": "2023-03-01"}))

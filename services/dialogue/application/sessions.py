@@ -102,6 +102,11 @@ def reschedule(
     decided_on = not_in_future(command.decided_on or today, today)
     session = load_session(uow, session_id, expected_version, decided_on)
     session.reschedule(command.planned_on, command.reason, decided_on)
+    # The new day must be one the session could have been planned for: its unit exists then
+    # and its heads hold office (as `plan` checks); after the status check, which names the
+    # more useful refusal for a session that cannot move at all.
+    jurisdiction_unit(uow, session.unit_code, command.planned_on)
+    require_heads(uow, session.head_ids, session.unit_code, command.planned_on)
     return save(uow, session)
 
 
