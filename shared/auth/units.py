@@ -27,11 +27,10 @@ def covers(unit_scope: str, unit_code: str, on: date) -> bool:
 
 @lru_cache(maxsize=1024)
 def _last_day(code: str) -> date:
-    versions = default_catalogue().history(code) if code.isdigit() else []
-    ends = [v.valid_to for v in versions]
-    if not ends or any(end is None for end in ends):
-        return date.max
-    return max(e for e in ends if e is not None) - timedelta(days=1)
+    # The catalogue's rule (a unit's last day); a scope that still exists, or is no unit code
+    # at all, has none: read it on the business date itself.
+    last = default_catalogue().last_day(code) if code.isdigit() else None
+    return date.max if last is None else last
 
 
 @lru_cache(maxsize=8192)
