@@ -15,6 +15,7 @@ from services.reporting.domain.heads import (
     rule_versions,
     terms_in_window,
 )
+from shared.adminunits import default_catalogue
 
 pytestmark = pytest.mark.unit
 
@@ -23,6 +24,8 @@ TIEN_LANG = "315"  # Huyện Tiên Lãng
 TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng
 # I2's window at the 6-month report of 2023: 01/01/2023 .. 14/06/2023 (165 days).
 START, END = D(2023, 1, 1), D(2023, 6, 14)
+# What the services pass: a term cannot outlast its unit (all units here lived through 2023).
+LAST_DAY = default_catalogue().last_day
 
 
 @dataclass(frozen=True)
@@ -45,7 +48,8 @@ def left(head: str, on: date, unit: str = TIEN_LANG_TOWN) -> Fact:
 def judged(heads: dict[str, list[Fact]], rules: list[Fact], held: dict[str, int]
            ) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for row, figure in head_figures(heads, rule_versions(rules), Counter(held), START, END):
+    for row, figure in head_figures(heads, rule_versions(rules), Counter(held), START, END,
+                                     LAST_DAY):
         found.setdefault(row.subject, []).append(figure)
     return found
 
@@ -55,13 +59,14 @@ ONCE_2015 = [Fact(level, None, D(2015, 1, 27), amount=1)
 
 
 def test_terms_are_the_days_in_office_inside_the_window() -> None:
-    assert terms_in_window([took("H", D(2020, 1, 1))], START, END) == [(START, END)]
+    assert terms_in_window([took("H", D(2020, 1, 1))], START, END, LAST_DAY) == [(START, END)]
     # Left on 31/01 (last day in office), back on 01/04: two terms.
     facts = [took("H", D(2020, 1, 1)), left("H", D(2023, 1, 31)), took("H", D(2023, 4, 1))]
-    assert terms_in_window(facts, START, END) == [(START, D(2023, 1, 31)), (D(2023, 4, 1), END)]
-    assert terms_in_window([took("H", D(2023, 7, 1))], START, END) == []
+    assert terms_in_window(facts, START, END, LAST_DAY) == [
+        (START, D(2023, 1, 31)), (D(2023, 4, 1), END)]
+    assert terms_in_window([took("H", D(2023, 7, 1))], START, END, LAST_DAY) == []
     assert terms_in_window([took("H", D(2021, 1, 1)), left("H", D(2022, 6, 30))], START,
-                           END) == []
+                           END, LAST_DAY) == []
 
 
 def test_a_head_owes_what_the_rule_owes_over_their_part_of_the_window() -> None:

@@ -121,12 +121,8 @@ class HeadTerm:
         return max((last - first).days + 1, 0)
 
 
-def _never_ceased(_: str) -> date | None:
-    return None
-
-
 def fold_heads(
-    facts: Iterable[HeadFact], unit_last_day: Callable[[str], date | None] = _never_ceased
+    facts: Iterable[HeadFact], unit_last_day: Callable[[str], date | None]
 ) -> dict[str, list[HeadTerm]]:
     """Terms of office per head; a head may leave and take office again. A term cannot
     outlast its unit (`unit_last_day`, the catalogue's: a district abolished on 1 July 2025

@@ -55,12 +55,8 @@ def rule_versions(rules: Iterable[Fact]) -> dict[str, list[RuleVersion]]:
 UnitLastDay = Callable[[str], date | None]
 
 
-def _never_ceased(_: str) -> date | None:
-    return None
-
-
 def terms_of(
-    facts: Sequence[Fact], unit_last_day: UnitLastDay = _never_ceased
+    facts: Sequence[Fact], unit_last_day: UnitLastDay
 ) -> list[tuple[Fact, date | None]]:
     """A head's terms from their facts in order: the fact that started each (a repeated
     "took office" while in office adds nothing) and its last day (None: still in office).
@@ -87,7 +83,7 @@ def terms_of(
 
 
 def terms_in_window(
-    facts: Sequence[Fact], start: date, end: date, unit_last_day: UnitLastDay = _never_ceased
+    facts: Sequence[Fact], start: date, end: date, unit_last_day: UnitLastDay
 ) -> list[tuple[date, date]]:
     """The parts of `start`..`end` a head was in office, from their facts in order."""
     return office_in_window(
@@ -112,7 +108,7 @@ def heads_owed(
     rules: Mapping[str, Sequence[RuleVersion]],
     start: date,
     end: date,
-    unit_last_day: UnitLastDay = _never_ceased,
+    unit_last_day: UnitLastDay,
 ) -> Iterator[tuple[str, Fact, int]]:
     """(head id, the fact whose units the head counts under, the sessions the rule owes
     them in `start`..`end`) for every head of `heads` (their facts up to the cut-off `end`,
@@ -146,7 +142,7 @@ def head_figures(
     held: Counter[str],
     start: date,
     end: date,
-    unit_last_day: UnitLastDay = _never_ceased,
+    unit_last_day: UnitLastDay,
 ) -> Iterator[tuple[Fact, str]]:
     """(the fact whose units the head counts under, figure) for every head of `heads` (their
     facts up to the cut-off `end`, in order); `held`: sessions per head id in the window."""
