@@ -38,5 +38,5 @@ OPERATIONS: OperationTexts = {
 EXAMPLES: SchemaExamples = {
     "AdjustPeriod": {"data_from": "2022-12-15", "cutoff_on": "2023-03-14",
                      "reason": "Giao ban quý I lùi một ngày"},
-    "FinaliseReport": {"scope": "31", "as_of": "2023-03-14"},
+    "FinaliseReport": {"scope": "31", "as_of": "2023-03-16"},
 }

@@ -393,6 +393,17 @@ def test_bad_requests_get_a_4xx_and_write_nothing(reporting: Reporting) -> None:
         assert reporting.runtime.store.read_all(conn) == []
 
 
+def test_the_documented_finalise_example_is_accepted(reporting: Reporting) -> None:
+    """A partner copies the body the OpenAPI document shows: it must finalise, not be refused
+    (it showed the cut-off day itself as `as_of`, which the cut-off rule refuses)."""
+    reporting.feed(two_quarter_scenario())
+    operation = reporting.client.get("/openapi.json").json()["paths"][
+        "/api/v1/reports/{period_id}/finalise"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]["example"]
+    finalised = reporting.client.post("/api/v1/reports/2023-3m/finalise", json=body)
+    assert finalised.status_code == 201, (body, finalised.text)
+
+
 def test_the_dashboard_page_is_served_with_its_assets(reporting: Reporting) -> None:
     reporting.feed(two_quarter_scenario())
     page = reporting.client.get("/", params={"period": "2023-3m"})
