@@ -37,8 +37,8 @@ from shared.clock import format_date_vn, today_vn
 from shared.concurrency import required_version
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
-from shared.errors import InvalidInput, NotFound
-from shared.eventstore import EventStore
+from shared.errors import Conflict, InvalidInput, NotFound
+from shared.eventstore import EventStore, events_table
 from shared.runtime import ServiceRuntime
 from shared.unitcheck import require_scope_within
 from shared.validation import read_as_of
@@ -103,11 +103,32 @@ def adjust_period(
     # The window is replaced whole: never blind (428), once the caller may change it.
     period = uow.load(ReportingPeriod, period_id,
                       expected_version=required_version(expected_version))
+    # A finalised report was counted in this window and signed: moving it would make the next
+    # period's report compare against figures nobody signed, and the finalised report's
+    # `differences` list the new window as changes. Refused whole, nothing written.
+    finalised = finalised_reports(uow.connection, period_id)
+    if finalised:
+        raise Conflict(
+            "PERIOD_FINALISED",
+            messages.PERIOD_FINALISED.format(period=period_id, reports=", ".join(finalised)),
+            period_id=period_id, reports=finalised,
+        )
     problem = window_problem(period.period, data_from, cutoff_on)
     if problem is not None:
         raise InvalidInput(problem, messages.WINDOW_ERRORS[problem])
     period.adjust(data_from, cutoff_on, reason, today_vn())
     return period.period, uow.save(period)
+
+
+def finalised_reports(conn: Connection, period_id: str) -> list[str]:
+    """The ids of the reports of a period finalised for any scope ("2023-6m@31"), in order."""
+    prefix = report_id(period_id, "")
+    return list(conn.execute(
+        select(events_table.c.aggregate_id).distinct()
+        .where(events_table.c.aggregate_type == FinalisedReport.aggregate_type,
+               events_table.c.aggregate_id.startswith(prefix, autoescape=True))
+        .order_by(events_table.c.aggregate_id)
+    ).scalars())
 
 
 def period_version(conn: Connection, store: EventStore, period_id: str) -> int:
