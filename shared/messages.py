@@ -35,6 +35,10 @@ VALIDATION_ERROR: Final = "Dữ liệu gửi lên không hợp lệ"
 #: Joins the last of several choices ("a, b hoặc c").
 OR: Final = "hoặc"
 CONTROL_CHARACTERS: Final = "Chuỗi chứa ký tự điều khiển không hợp lệ"
+NONCHARACTERS: Final = (
+    "Chuỗi chứa ký tự không hợp lệ (không phải chữ, số hay dấu), không thể đưa vào văn bản "
+    "Word, Excel"
+)
 BLANK: Final = "Không được để trống"
 DATE_OUT_OF_RANGE: Final = "Ngày phải {range}"
 INSTANT_OUT_OF_RANGE: Final = "Thời điểm phải {range}"

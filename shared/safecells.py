@@ -73,10 +73,26 @@ def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
+# What XML 1.0, the format inside .docx and .xlsx, cannot hold at all: control characters other
+# than tab, newline and carriage return, surrogates, U+FFFE and U+FFFF. lxml and openpyxl raise on
+# them, so one such character in a stored text would make every document holding it a 500.
+_NOT_IN_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """`text` as a document can hold it: each character XML cannot hold becomes U+FFFD (the
+    replacement character "�", visible to the reader). Input refuses them
+    (`shared.validation.clean_text`); this covers texts recorded before that rule, which events,
+    never edited, keep."""
+    return _NOT_IN_XML.sub("\ufffd", text)
+
+
 def put(cell: XlsxCell, value: Any) -> XlsxCell:
-    """Write `value` into an .xlsx cell: text neutralised and typed as a string (openpyxl
-    would otherwise store any text starting with "=" as a formula)."""
+    """Write `value` into an .xlsx cell: text neutralised, kept to what XML can hold and typed
+    as a string (openpyxl would otherwise store any text starting with "=" as a formula)."""
     safe = neutralised(value)
+    if isinstance(safe, str):
+        safe = xml_safe(safe)
     cell.value = safe
     if isinstance(safe, str):
         cell.data_type = "s"

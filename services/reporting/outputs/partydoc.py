@@ -39,6 +39,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
+from shared.safecells import xml_safe
+
 FONT = "Times New Roman"
 BODY_PT = 14
 TABLE_PT = 13
@@ -295,7 +297,7 @@ def _page_numbers(doc: Any) -> None:
 
 def _run(paragraph: Any, text: str, *, bold: bool = False, italic: bool = False,
          underline: bool = False, size: int | None = None) -> Any:
-    run = paragraph.add_run(typographic(text))
+    run = paragraph.add_run(typographic(xml_safe(text)))
     run.bold, run.italic, run.underline = bold, italic, underline
     run.font.name = FONT
     _set_fonts(run._r.get_or_add_rPr())
