@@ -308,6 +308,9 @@ def test_district_reports_returned_late_and_reminded_once(
     own = client.get(duty, params={"on": "2023-06-30"},
                      headers={"X-Unit-Scope": TIEN_LANG, "X-Scopes": "indicators:read"}).json()
     assert [d["district_code"] for d in own["districts"]] == [TIEN_LANG]
+    # ... and tallies of that row only: Ngô Quyền's on-time report is none of its business.
+    assert (own["owed"], own["submitted"], own["on_time"], own["late"]) == (1, 1, 0, 1)
+    assert own["status_counts"]["nop_dung_han"] == 0
     # A restart (another app on the same database) reminds nobody again.
     with TestClient(create_app(runtime.settings)) as again:
         assert remind_district_reports(runtime_of(again), date(2023, 6, 30)) == 0

@@ -263,14 +263,10 @@ def get_duty(
 ) -> dict[str, Any]:
     """Tình hình nộp báo cáo kỳ vào ngày `on`: ai đã nộp, nộp muộn, bị trả lại, chưa nộp."""
     conn, reader = _reader(request, as_of)
-    with conn:
-        view = duty_view(reader, period_id, on or today_vn())
     principal = principal_of(request)
-    if not principal.is_city:
-        view["districts"] = [
-            d for d in view["districts"] if may_read_unit(principal, d["district_code"])
-        ]
-    return view
+    with conn:
+        return duty_view(reader, period_id, on or today_vn(),
+                         lambda code: may_read_unit(principal, code))
 
 
 @router.post("/reporting-duties/{period_id}/districts/{district_code}/submit",

@@ -4,6 +4,7 @@ period fifteen districts), as known at `as_of`; statuses by the kernel's rule.""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -144,13 +145,20 @@ def item_detail(reader: PlanReader, year: int, number: str, on: date) -> dict[st
     return view
 
 
-def duty_view(reader: PlanReader, period_id: str, on: date) -> dict[str, Any]:
+def duty_view(
+    reader: PlanReader, period_id: str, on: date, readable: Callable[[str], bool]
+) -> dict[str, Any]:
+    """The duty's standing at `on` over the districts the caller may read (`readable`): the
+    tallies count those rows only, as a report's plan section does, so a district board never
+    learns how the others stand."""
     parse_period(period_id)
     duty = reader.load(ReportingDuty, period_id)
     if duty.deadline is None:
         raise NotFound("DEADLINE_NOT_SET", messages.DEADLINE_NOT_SET.format(period_id=period_id))
     rows: list[dict[str, Any]] = []
     for code in duty.district_codes:
+        if not readable(code):
+            continue
         report_id = district_report_id(period_id, code)
         envelopes = reader.store.load(reader.conn, DistrictReport.aggregate_type, report_id,
                                       reader.as_of)
