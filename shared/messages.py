@@ -110,6 +110,14 @@ REBUILD_ACTIONS: Final[dict[str, str]] = {
     "cancel": "Huỷ lần dựng lại",
 }
 REBUILD_STATES: Final[dict[str, str]] = {"building": "Đang dựng lại"}
+#: A rebuild that applied fewer events from a source than the live tables had: not switched
+#: in (shared/rebuild.py, the rebuild's status `refused`, code REBUILD_FEWER_EVENTS).
+REBUILD_FEWER_EVENTS: Final = (
+    "Không chuyển sang thế hệ bảng số liệu {generation}: luồng sự kiện {streams} có ít sự kiện "
+    "hơn số bảng đang dùng đã ghi nhận (sự kiện không bao giờ bị xoá, nên luồng đã mất dữ "
+    "liệu). Số liệu đang dùng được giữ nguyên; phát lại luồng từ kho sự kiện của dịch vụ nguồn "
+    "(deploy/OPERATIONS.md mục 6.3) rồi dựng lại."
+)
 
 # -- an action the current state refuses (shared/errors.py, ActionRefused): every 409 -------
 ACTION_REFUSED: Final = (

@@ -15,6 +15,11 @@ and the switch changes that table in the transaction that renames the tables: a 
 committed before the switch (its rows move with their table) or begins after it and writes
 under the new names. Replicas share the durables and this table: any one of them may switch,
 the others follow at their next look (`WATCH_INTERVAL_S`).
+
+Events are never deleted, so a generation that caught up with its streams yet applied fewer
+events from a source than the live generation had is looking at a stream that lost data (its
+NATS store wiped, the stream recreated or restored from an older backup): it is refused, not
+switched in (`fewer_than_live`), and the live tables stay.
 """
 
 from __future__ import annotations
@@ -48,6 +53,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.schema import DropTable
 from sqlalchemy.sql.elements import quoted_name
 
+from shared import messages
 from shared.clock import iso_or_none
 from shared.consumer import (
     BatchHandler,
@@ -71,6 +77,10 @@ log = get_logger("danvan.rebuild")
 WATCH_INTERVAL_S = 0.5
 FIRST = 1  # the generation of tables built by the migrations: its durables keep their names
 BUILDING, LIVE, RETIRED, ABANDONED = "building", "live", "retired", "abandoned"
+# Caught up with its streams, but with fewer events from a source than the live generation:
+# not switched in (`fewer_than_live`).
+REFUSED = "refused"
+REFUSED_CODE = "REBUILD_FEWER_EVENTS"
 
 rebuild_metadata = MetaData()
 
@@ -109,6 +119,31 @@ class ReadModels:
 
 def _same(table: Table) -> Table:
     return table
+
+
+def fewer_than_live(
+    progress: Sequence[dict[str, Any]], live_applied: Sequence[int]
+) -> list[dict[str, Any]]:
+    """The consumers of a generation being built that applied fewer events than the live
+    generation's consumer of the same projection (`live_applied`, in the same order). Each
+    progress item gets `live_events_applied`. Events are never deleted: a source stream that
+    gave a replay fewer events than it gave the live tables has lost some."""
+    short = []
+    for item, live in zip(progress, live_applied, strict=True):
+        item["live_events_applied"] = live
+        if int(item.get("events_applied", 0)) < live:
+            short.append(item)
+    return short
+
+
+def refusal(generation: int, consumers: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Why a generation was refused (the status of a `refused` rebuild)."""
+    short = [c for c in consumers
+             if int(c.get("events_applied", 0)) < int(c.get("live_events_applied", 0))]
+    streams = ", ".join(sorted({str(c.get("stream", c.get("consumer"))) for c in short}))
+    return {"code": REFUSED_CODE,
+            "message": messages.REBUILD_FEWER_EVENTS.format(generation=generation,
+                                                            streams=streams)}
 
 
 def durable_suffix(generation: int) -> str:
@@ -375,20 +410,33 @@ class ReadModelRebuilds:
         return await self.status(generation)
 
     def _abandon(self) -> int:
+        building = self._give_up(None, ABANDONED)
+        if building is None:
+            raise NoRebuildInProgress()
+        return building
+
+    def _give_up(
+        self, generation: int | None, state: str, progress: list[dict[str, Any]] | None = None
+    ) -> int | None:
+        """Drop the tables of the generation being built (`generation`, or whichever when
+        None) and record it as `state`; None when no such generation is being built."""
         with self._engine.begin() as conn:
             self._serialise(conn)
             # Waits for the batches under way; later ones find their generation given up.
             conn.execute(select(generations_table.c.generation).with_for_update()).all()
             _, building = current_generations(conn)
-            if building is None:
-                raise NoRebuildInProgress()
+            if building is None or generation not in (None, building):
+                return None
             shadows = self.shadows(building)
             self._lock_tables(conn, [shadows.of(t) for t in self._models.tables])
             for table in reversed(list(self._models.tables)):
                 conn.execute(DropTable(shadows.of(table), if_exists=True))
+            values: dict[str, Any] = {"state": state, "switched_at": None}
+            if progress is not None:
+                values["progress"] = json.dumps(progress)
             conn.execute(update(generations_table)
                          .where(generations_table.c.generation == building)
-                         .values(state=ABANDONED, switched_at=None))
+                         .values(**values))
         return building
 
     def _begin(self, requested_by: str) -> int:
@@ -492,7 +540,18 @@ class ReadModelRebuilds:
         return True
 
     async def _switch(self, running: _Running) -> None:
+        # The live generation's counts first, then "caught up?" again, then the new one's: an
+        # event the live consumers had applied when counted was in its stream before that
+        # look, so a generation holding everything its streams held has applied it too.
+        live_durables = [runner.durable for runner in self.live.runners]
+        live_applied = await asyncio.to_thread(self._applied, live_durables)
+        if not await self._caught_up(running):
+            return
         progress = await self._progress(running)
+        short = fewer_than_live(progress, [live_applied.get(d, 0) for d in live_durables])
+        if short:
+            await self._refuse(running, progress, short)
+            return
         began = time.perf_counter()
         switched = await asyncio.to_thread(self._switch_tables, running.generation, progress)
         if not switched:
@@ -503,6 +562,19 @@ class ReadModelRebuilds:
         await self._adopt(running.generation)
         if self._models.after_switch is not None:
             await asyncio.to_thread(self._models.after_switch, self._runtime)
+
+    async def _refuse(self, running: _Running, progress: list[dict[str, Any]],
+                      short: list[dict[str, Any]]) -> None:
+        """The live tables stay; the refused generation's tables, consumers and durables go."""
+        given_up = await asyncio.to_thread(self._give_up, running.generation, REFUSED, progress)
+        if given_up is None:
+            return  # switched or given up by another replica meanwhile
+        log.warning("rebuild_refused", service=self._service, generation=running.generation,
+                    code=REFUSED_CODE,
+                    short=[{"stream": c.get("stream"), "events_applied": c["events_applied"],
+                            "live_events_applied": c["live_events_applied"]} for c in short])
+        await self._follow()
+        await self._clear(running)
 
     def _switch_tables(self, generation: int, progress: list[dict[str, Any]]) -> bool:
         """The switch, in one transaction: False when another replica switched first or the
@@ -600,7 +672,7 @@ class ReadModelRebuilds:
         else:
             consumers = await self._progress(self._runners(number)) if row["state"] == BUILDING \
                 else []
-        return {
+        found = {
             "generation": number,
             "state": row["state"],
             "live_generation": live,
@@ -611,6 +683,9 @@ class ReadModelRebuilds:
             "events_applied": sum(int(c.get("events_applied", 0)) for c in consumers),
             "consumers": consumers,
         }
+        if row["state"] == REFUSED:
+            found["refusal"] = refusal(number, consumers)
+        return found
 
     def _row(self, generation: int | None) -> Any:
         g = generations_table.c

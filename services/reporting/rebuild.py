@@ -6,7 +6,9 @@ same as before.
 The figures compared are the content hashes of the reports of every conference period of
 this year and last year (Hai Phong), all as of one fixed time taken before the rebuild.
 Replicas of the service may run meanwhile; `POST /api/v1/admin/rebuild-projections` on a
-running service does the same without the comparison. Exit status 1 when a figure differs.
+running service does the same without the comparison. Exit status 1 when a figure differs,
+2 when the rebuild was refused (a source stream holds fewer events than the live tables had
+applied: `shared/rebuild.py`), the live tables then left as they were.
 """
 
 from __future__ import annotations
@@ -84,6 +86,14 @@ async def rebuild(years: Sequence[int] = ()) -> int:
         before = figure_hashes(runtime, as_of, years)
         started = await runtime.rebuild_projections("python -m services.reporting.rebuild")
         await switched(runtime, int(started["generation"]))
+        assert runtime.rebuilds is not None
+        ended = await runtime.rebuilds.status(int(started["generation"]))
+        if ended["state"] != "live":
+            # Refused (a source stream holds fewer events than the live tables had applied)
+            # or given up: the live tables stay as they were.
+            refusal = ended.get("refusal") or {}
+            print(f"  {ended['state']} {refusal.get('code', '')}: {refusal.get('message', '')}")
+            return 2
         await caught_up(runtime)
         after = figure_hashes(runtime, as_of, years)
     finally:
