@@ -15,6 +15,10 @@ ROW_OUT_OF_SCOPE = "Xã {code} nằm ngoài phạm vi đơn vị được giao (
 DATE_BEFORE_PREVIOUS = (
     "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
 )
+DATE_BEFORE_REGISTRATION = (
+    "Ngày {on} sớm hơn ngày cơ sở {code} được đăng ký ({registered}); mọi bước của cơ sở tính "
+    "từ ngày đăng ký trở đi"
+)
 NO_CHANGES = "Không có thông tin nào thay đổi so với hồ sơ hiện tại của cơ sở {code}"
 AS_OF_BEFORE_REGISTRATION = "Cơ sở {code} chưa được đăng ký vào ngày {on}"
 

@@ -193,3 +193,20 @@ def test_compliance_cases_open_review_resolve_or_refer(religion: TestClient) -> 
     missing = religion.post("/api/v1/compliance-cases/VV-NOPE/start-review",
                             json={"acted_on": "2023-04-03"})
     assert missing.status_code == 404 and error_of(missing)["code"] == "CASE_NOT_FOUND"
+
+
+def test_nothing_is_recorded_for_a_site_before_its_registration(religion: TestClient) -> None:
+    """A lodging dated before the site entered the register was accepted and counted among the
+    period's dossiers lodged while the site was in no stock figure; closing it that early was
+    already refused. Every dated step now keeps to the registration day."""
+    register(religion, "PE-01", registered_on="2023-05-01")
+    before = event_count(religion)
+    early = act(religion, "PE-01", "lodge", "2023-02-01")
+    assert early.status_code == 422, early.text
+    assert error_of(early)["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+    assert "01/05/2023" in error_of(early)["message"]
+    assert error_of(early)["details"]["previous"] == "2023-05-01"
+    assert event_count(religion) == before
+    assert act(religion, "PE-01", "lodge", "2023-05-01").status_code == 201
+    assert act(religion, "PE-01", "accept", "2023-05-02").status_code == 200
+    assert issue(religion, "PE-01", "CS 0009", on="2023-05-03").status_code == 201

@@ -93,14 +93,16 @@ def site_to_write(
 ) -> ReligiousSite:
     """The site a write dated `on` acts upon. In this order: the writer may write at all, the
     date is not in the future, the site exists, the writer's scope covers the site's commune
-    on that date, and only then the version (If-Match: 428 when `version_required` and none
-    came, 412 when stale), so a writer out of scope learns its 403, not the version."""
+    on that date, the version (If-Match: 428 when `version_required` and none came, 412 when
+    stale), so a writer out of scope learns its 403, not the version; and `on` is not before
+    the site's registration."""
     authorize(uow.context, WRITE)
     not_in_future(on)
     site = load_site(uow, code)
     authorize(uow.context, WRITE, site.commune_code, on)
     expect_version(site, required_version(expected_version) if version_required
                    else expected_version)
+    site.require_registered_by(on)
     return site
 
 

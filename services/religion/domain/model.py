@@ -100,6 +100,19 @@ class ReligiousSite(Aggregate):
     def allowed_actions(self) -> list[str]:
         return [] if self.closed else ["amend", "close"]
 
+    def require_registered_by(self, on: date) -> None:
+        """Nothing happens to a site before it is in the register: a step dated earlier would
+        count in a period in which the site was not (the report's flow figures) while its
+        stock figures leave it out. The same code as a step dated before the previous one."""
+        if self.registered_on is not None and on < self.registered_on:
+            raise InvalidInput(
+                "DATE_BEFORE_PREVIOUS_STEP",
+                messages.DATE_BEFORE_REGISTRATION.format(
+                    on=format_date_vn(on), code=self.id,
+                    registered=format_date_vn(self.registered_on)),
+                previous=self.registered_on.isoformat(),
+            )
+
     def register(self, event: SiteRegistered, on: date) -> None:
         if self.exists:
             raise ActionRefused(
