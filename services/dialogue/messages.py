@@ -99,6 +99,10 @@ HEAD_POST_SUBJECT: Final = "chức danh {role} của đơn vị {unit}"
 HEAD_POST_HOLDER: Final = "{name}, từ {from_date} đến {to_date}"
 HEAD_SUBJECT: Final = "nhiệm kỳ của {name}"
 HEAD_LEFT_ON: Final = "từ ngày {to_date}"
+SESSION_HELD_AFTER_LEAVING: Final = (
+    "Ngày thôi giữ chức ({to_date}) trước hội nghị đối thoại ngày {held_on} do {name} chủ trì "
+    "(mã {session_id}): người đứng đầu giữ chức đến ít nhất ngày hội nghị đã tổ chức"
+)
 SUCCESSOR_BEFORE_INCUMBENT: Final = (
     "Ngày người kế nhiệm nhận chức phải sau ngày {name} nhận chức ({from_date})"
 )

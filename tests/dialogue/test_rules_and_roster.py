@@ -174,3 +174,33 @@ def test_city_scope_counts_district_and_commune_heads_and_the_2025_reform(
     for url in ("/api/v1/sessions?unit_code=99999", "/api/v1/units/99999/heads"):
         unknown = client.get(url)
         assert unknown.status_code == 422 and unknown.json()["error"]["code"] == "UNKNOWN_UNIT"
+
+
+def test_a_leaving_before_a_session_the_head_held_is_refused(client: TestClient) -> None:
+    """A leaving recorded late cannot end a term before a session its head held (the hold
+    was checked against the term; I2 would count the session in one service and not in
+    another): 422 naming the session's date, nothing written. A leaving on the session's
+    day or after is accepted; a hand-over the same."""
+    sau = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Vũ Văn Sáu", "2020-01-01")
+    session = held_session(client, TIEN_LANG_TOWN, [sau], "2023-06-10")
+    before = len(event_types(client))
+    for url, body in ((f"/api/v1/heads/{sau}/leave", {"to_date": "2023-05-01"}),
+                      (f"/api/v1/heads/{sau}/leave", {"to_date": "2023-06-09"}),
+                      (f"/api/v1/heads/{sau}/successor",
+                       {"full_name": "Lê Văn Bảy", "from_date": "2023-06-10"})):
+        refused = client.post(url, json=body)
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "SESSION_HELD_AFTER_LEAVING"
+        assert "10/06/2023" in error["message"]
+        assert error["details"]["session_id"] == session
+    assert len(event_types(client)) == before, "nothing written"
+    assert ok(client.get(f"/api/v1/heads/{sau}"))["to_date"] is None
+    ok(client.post(f"/api/v1/heads/{sau}/leave", json={"to_date": "2023-06-10"}))
+    assert ok(client.get(f"/api/v1/heads/{sau}"))["to_date"] == "2023-06-10"
+    chair = take_office(client, TIEN_LANG_TOWN, "people_committee_chair", "Đỗ Thị Tám",
+                        "2021-01-01")
+    held_session(client, TIEN_LANG_TOWN, [chair], "2023-03-01")
+    handed = ok(client.post(f"/api/v1/heads/{chair}/successor",
+                            json={"full_name": "Lê Văn Bảy", "from_date": "2023-03-02"}), 201)
+    assert [e["event_type"] for e in handed["events"]] == ["HeadLeftOffice", "HeadTookOffice"]

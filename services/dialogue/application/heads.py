@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import uuid4
 
 from sqlalchemy import Connection, select
 
 from services.dialogue import messages
-from services.dialogue.adapters.tables import heads
+from services.dialogue.adapters.tables import heads, session_heads, sessions
 from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
 from services.dialogue.application.common import WRITE, jurisdiction_unit, save
 from services.dialogue.domain.heads import HeadPost
 from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
+from shared.clock import format_date_vn
 from shared.envelope import EventEnvelope
-from shared.errors import NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.validation import not_in_future
 
 
@@ -26,6 +27,35 @@ def post_of(conn: Connection, head_id: str) -> str:
     if post_id is None:
         raise NotFound("HEAD_NOT_FOUND", messages.HEAD_NOT_FOUND.format(id=head_id))
     return str(post_id)
+
+
+def require_no_session_after(
+    conn: Connection, head_id: str, full_name: str, last_day: date
+) -> None:
+    """A term cannot end before a session its head held (chaired as one of the session's
+    heads): the hold was checked against the term, and a leaving recorded late must not take
+    the session out of the days in office it was held in (I2 would then count it in one
+    service and not another)."""
+    row = conn.execute(
+        select(sessions.c.session_id, sessions.c.held_on)
+        .join(session_heads, session_heads.c.session_id == sessions.c.session_id)
+        .where(
+            session_heads.c.head_id == head_id,
+            sessions.c.status.in_(("held", "closed")),
+            sessions.c.held_on > last_day,
+        )
+        .order_by(sessions.c.held_on.desc(), sessions.c.session_id)
+        .limit(1)
+    ).first()
+    if row is not None:
+        raise InvalidInput(
+            "SESSION_HELD_AFTER_LEAVING",
+            messages.SESSION_HELD_AFTER_LEAVING.format(
+                to_date=format_date_vn(last_day), held_on=format_date_vn(row.held_on),
+                name=full_name, session_id=row.session_id,
+            ),
+            head_id=head_id, session_id=row.session_id, held_on=row.held_on.isoformat(),
+        )
 
 
 def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[EventEnvelope]:
@@ -52,6 +82,9 @@ def leave_office(
     post = uow.load(HeadPost, post_of(uow.connection, head_id))
     authorize(uow.context, WRITE, post.unit_code, command.to_date)
     expect_version(post, expected_version)
+    term = post.term(head_id)
+    if term is not None:
+        require_no_session_after(uow.connection, head_id, term.full_name, command.to_date)
     post.leave(head_id, command.to_date, command.reason)
     return save(uow, post)
 
@@ -67,5 +100,9 @@ def hand_over(
     unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
     authorize(uow.context, WRITE, unit.code, command.from_date)
     expect_version(post, expected_version)
+    term = post.term(head_id)
+    if term is not None:
+        require_no_session_after(
+            uow.connection, head_id, term.full_name, command.from_date - timedelta(days=1))
     post.hand_over(head_id, str(uuid4()), command.full_name, command.from_date, unit.level)
     return save(uow, post)
