@@ -44,7 +44,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 from typing import Final, Literal
 
@@ -319,6 +319,15 @@ def site_counts_i4(site_open: bool, certificate_held: bool) -> bool:
 # -- commitments at a cut-off (the report's stock figures) ---------------------------------
 
 CommitmentStanding = Literal["done", "overdue", "in_progress"]
+
+
+def overdue_since(due_on: date, last_event_on: date) -> date:
+    """The day a commitment not done becomes overdue: the day after its due date or, when
+    its last event is later (a commitment completed after its due date and reopened without
+    a new one), that event's day: it was done until its reopening, and an overdue never
+    precedes the event it follows (docs/events.md orders a commitment's events by business
+    date)."""
+    return max(due_on + timedelta(days=1), last_event_on)
 
 
 def commitment_standing(done: bool, due_on: date | None, on: date) -> CommitmentStanding:

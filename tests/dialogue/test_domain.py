@@ -179,6 +179,29 @@ def test_commitment_progress_reopen_and_refusals() -> None:
     assert commitment.detect_overdue(D(2023, 10, 1)), "overdue again for the new due date"
 
 
+def test_a_commitment_reopened_after_its_due_date_is_overdue_from_the_reopening() -> None:
+    """Due 30/04, completed 10/05, reopened 01/07 without a new due date: it was done from
+    10/05 to 01/07, so it is overdue from the reopening, and the overdue event is dated no
+    earlier than the reopening it follows (not 01/05, before the completion)."""
+    commitment = _commitment(D(2023, 4, 30))
+    commitment.update_progress(100, D(2023, 5, 10))
+    assert not commitment.detect_overdue(D(2023, 6, 1)), "done"
+    commitment.reopen("Đường hỏng lại", D(2023, 7, 1), None, None)
+    assert commitment.detect_overdue(D(2023, 12, 5))
+    last = commitment.pending[-1]
+    assert isinstance(last.event, CommitmentOverdue)
+    assert last.event.overdue_since == D(2023, 7, 1)
+    assert last.occurred_at.date() == D(2023, 7, 1)
+    dates = [p.occurred_at.date() for p in commitment.pending]
+    assert dates == sorted(dates), "the events' business dates never go back"
+    # Reopened before its due date: overdue the day after it, as always.
+    early = _commitment(D(2023, 6, 30))
+    early.update_progress(100, D(2023, 5, 10))
+    early.reopen("Chưa dứt điểm", D(2023, 6, 1), None, None)
+    assert early.detect_overdue(D(2023, 12, 5))
+    assert early.pending[-1].occurred_at.date() == D(2023, 7, 1)
+
+
 def test_due_date_before_the_session_is_refused() -> None:
     with pytest.raises(InvalidInput):
         _commitment(D(2023, 2, 1))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from services.dialogue import messages
 from services.dialogue.domain.events import (
@@ -17,6 +17,7 @@ from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
+from shared.planrules import overdue_since
 
 
 class Commitment(Aggregate):
@@ -102,10 +103,12 @@ class Commitment(Aggregate):
         )
 
     def detect_overdue(self, today: date) -> bool:
-        """On the due date itself the commitment is still on time; the day after, overdue."""
+        """On the due date itself the commitment is still on time; the day after, overdue,
+        or from its last event if later (reopened after its due date: overdue from the
+        reopening, the kernel's `overdue_since`)."""
         if not self.overdue_on(today):
             return False
-        since = self.due_on + timedelta(days=1)
+        since = overdue_since(self.due_on, self.last_update_on)
         self.record(
             CommitmentOverdue(
                 commitment_id=self.id,
