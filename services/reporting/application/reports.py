@@ -168,9 +168,14 @@ class Report:
     previous_content: dict[str, Any]
     targets: dict[str, IndicatorTarget]
     reported_status: dict[tuple[str, str], str]
-    other_indicators: list[dict[str, Any]]
+    #: The reported (not computed) indicators of every unit of the scope: a reader is shown
+    #: those of the unit seen and its tree (`views.other_indicators_under`).
+    scope_other_indicators: list[dict[str, Any]]
     finalisation: Finalisation | None = None
-    differences: list[dict[str, Any]] = field(default_factory=list)
+    #: Every figure of the scope moved since the report was finalised, for every unit of
+    #: the scope: a reader is shown those of the unit seen and its tree only
+    #: (`views.differences_under`), never this whole list.
+    scope_differences: list[dict[str, Any]] = field(default_factory=list)
     digest: str = ""  # the content's hash, when known without hashing it again
     #: The plan's part (items and the district boards' reports); frozen with a finalised
     #: report; None without a plan that year or for a report frozen before it existed.
@@ -348,7 +353,7 @@ def build_report(
                 period=period, previous_period=previous, scope=scope, as_of=frozen_as_of,
                 tree=tree, content=frozen.content, previous_content=frozen.previous_content,
                 targets=frozen.targets, reported_status=frozen.reported_status,
-                other_indicators=frozen.other_indicators, plan=frozen.plan,
+                scope_other_indicators=frozen.other_indicators, plan=frozen.plan,
             )
             if reader is not None and frozen.plan is not None:
                 report.plan = plan_part(conn, period, tree, frozen_as_of, reader)
@@ -365,7 +370,7 @@ def build_report(
                 report.digest = found[0].content_hash
                 current_period = load_period(conn, store, period_id, as_of)
                 current = compute(state, conn, current_period, scope, as_of)
-                report.differences = differences(report.content, current.content())
+                report.scope_differences = differences(report.content, current.content())
     return report
 
 
@@ -385,7 +390,7 @@ def _report(figures: Figures, previous: Figures) -> Report:
         previous_content=previous.content(),
         targets=figures.targets,
         reported_status=figures.reported_status,
-        other_indicators=figures.other_indicators,
+        scope_other_indicators=figures.other_indicators,
         digest=figures.content_hash(),
     )
 

@@ -49,6 +49,40 @@ def require_unit(report: Report, code: str | None) -> str:
     return code
 
 
+def subtree(report: Report, code: str) -> list[str]:
+    """`code` and every unit under it, depth-first in the tree's order: the units a report
+    seen from `code` shows (its children rows and their own children)."""
+    order: list[str] = []
+    stack = [code]
+    while stack:
+        unit = stack.pop()
+        order.append(unit)
+        stack.extend(reversed(report.tree.nodes[unit].children))
+    return order
+
+
+def _under(report: Report, code: str, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The rows (by `unit_code`) of `code`'s tree; all of them when `code` is the scope."""
+    if code == report.scope:
+        return rows
+    units = set(subtree(report, code))
+    return [row for row in rows if row["unit_code"] in units]
+
+
+def differences_under(report: Report, code: str) -> list[dict[str, Any]]:
+    """The figures moved since finalisation that a report seen from `code` lists: those of
+    `code` and the units under it. The report holds its whole scope's; a district board
+    reading the city's finalised report must not read the other districts' (the same units
+    as its children rows; every output, JSON, dashboard, Word and Excel, reads them here)."""
+    return _under(report, code, report.scope_differences)
+
+
+def other_indicators_under(report: Report, code: str) -> list[dict[str, Any]]:
+    """The reported indicators a report seen from `code` lists: those of its tree, as
+    `differences_under`."""
+    return _under(report, code, report.scope_other_indicators)
+
+
 def target_text(report: Report, indicator_id: str) -> str:
     target = report.targets[indicator_id]
     return messages.TARGET_TEXT[target.comparator].format(target=format_number(target.target))
@@ -238,13 +272,13 @@ def report_view(
         "children": children_rows(report, code, indicators),
         "children_own": own_row(report, code),
         "children_unattributed": unattributed_row(report, code),
-        "other_indicators": [] if theme else report.other_indicators,
+        "other_indicators": [] if theme else other_indicators_under(report, code),
         # Kết quả thực hiện nhiệm vụ and the district boards' reports: the reader's (the
         # whole for the city, a district board's own: build_report's `reader`), whatever
         # unit is shown (a plan is not split by the unit shown).
         "plan": None if theme else report.plan,
         "finalised": report.finalisation.as_dict() if report.finalisation else None,
-        "differences": report.differences,
+        "differences": differences_under(report, code),
     }
 
 
@@ -253,7 +287,9 @@ def units_document(report: Report, readable: Callable[[str], bool]) -> dict[str,
     API's flat table."""
     view = report_view(report)
     return {key: view[key] for key in ("report_id", "period", "scope", "as_of",
-                                       "content_hash", "finalised", "differences")} | {
+                                       "content_hash", "finalised")} | {
+        "differences": [row for row in report.scope_differences
+                        if readable(row["unit_code"])],
         "units": [row for row in units_table(report) if readable(row["code"])],
         "own": [
             {"parent": code, **row} for code in report.tree.nodes

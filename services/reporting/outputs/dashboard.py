@@ -16,6 +16,7 @@ from services.reporting.application.reports import Report
 from services.reporting.application.views import (
     THEMES,
     children_rows,
+    differences_under,
     format_number,
     indicator_rows,
     lines_under,
@@ -65,7 +66,7 @@ def render_dashboard(
         # The unit shown, not the report's root: a commune's page names the commune.
         window_text=data_window(report, node.name),
         no_data_html=_no_data(report) if not has_data else "",
-        finalised_html=finalised_note(report, with_changes=True),
+        finalised_html=finalised_note(report, len(differences_under(report, unit))),
         docx_href=escape(f"{api}/report.docx?{query}"),
         pdf_href=escape(f"{api}/report.pdf?{query}"),
         xlsx_href=escape(f"{api}/tables.xlsx?{query}"),

@@ -25,11 +25,14 @@ from services.reporting.application.reports import Report
 from services.reporting.application.views import (
     THEMES,
     difference_value,
+    differences_under,
     figure_label,
     indicator_rows,
     lines_under,
+    other_indicators_under,
     period_name,
     section_rows,
+    subtree,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import METRICS, SECTIONS
@@ -74,34 +77,36 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
                 messages.COL_PREVIOUS, messages.COL_CHANGE],
                [[i, f["label"], f["value"], f["previous"], f["change"]]
                 for i, f in enumerate(section["figures"], start=1)])
-    subtree = [report.tree.nodes[code] for code in _subtree(report, unit)]
+    nodes = [report.tree.nodes[code] for code in subtree(report, unit)]
     _sheet(book, report, unit, messages.SHEET_UNITS,
            [messages.COL_CODE, messages.COL_UNIT, messages.COL_LEVEL,
             *(f"{key} (%)" for key in indicators)],
            [[node.code, node.name, messages.LEVEL_NAMES[node.level],
              *(report.unit(node.code)["indicators"][key]["value"] for key in indicators)]
-            for node in subtree], text_columns=(3,))
+            for node in nodes], text_columns=(3,))
     for part in sections:
         keys = [m.key for m in METRICS if m.section == part]
         _sheet(book, report, unit,
                messages.SHEET_UNITS_SECTION.format(section=messages.SHEET_SECTION[part]),
                [messages.COL_CODE, messages.COL_UNIT,
                 *(messages.METRIC_LABELS[key] for key in keys)],
-               [row for node in subtree for row in _with_lines(report, node.code, keys)])
-    if not theme and report.other_indicators:
+               [row for node in nodes for row in _with_lines(report, node.code, keys)])
+    other = other_indicators_under(report, unit)
+    if not theme and other:
         _sheet(book, report, unit, messages.SHEET_OTHER,
                [messages.COL_INDICATOR_ID, messages.COL_CODE, messages.COL_NUMERATOR,
                 messages.COL_DENOMINATOR, messages.COL_RATE],
                [[o["indicator_id"], o["unit_code"], o["numerator"], o["denominator"],
-                 o["value"]] for o in report.other_indicators], label_column=False)
+                 o["value"]] for o in other], label_column=False)
     if not theme and report.plan is not None:
         _plan_sheets(book, report, unit, report.plan)
-    if report.differences:
+    differences = differences_under(report, unit)
+    if differences:
         _sheet(book, report, unit, messages.SHEET_DIFFERENCES,
                [messages.COL_CODE, messages.COL_FIGURE, messages.COL_FROZEN,
                 messages.COL_CURRENT],
                [[d["unit_code"], figure_label(d["figure"]), _cell(d["frozen"]),
-                 _cell(d["current"])] for d in report.differences])
+                 _cell(d["current"])] for d in differences])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
@@ -139,16 +144,6 @@ def _with_lines(report: Report, code: str, keys: Sequence[str]) -> list[list[Any
         rows.append(["", f"{line['label']} ({report.tree.nodes[code].name})",
                      *(line["figures"][key] for key in keys)])
     return rows
-
-
-def _subtree(report: Report, unit: str) -> list[str]:
-    order: list[str] = []
-    stack = [unit]
-    while stack:
-        code = stack.pop()
-        order.append(code)
-        stack.extend(reversed(report.tree.nodes[code].children))
-    return order
 
 
 def _sheet(book: Workbook, report: Report, unit: str, title: str, header: Sequence[str],

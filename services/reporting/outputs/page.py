@@ -63,13 +63,14 @@ def data_window(report: Report, unit_name: str) -> str:
         scope=messages.SCOPE_SUFFIX.format(scope=unit_name)))
 
 
-def finalised_note(report: Report, *, with_changes: bool) -> str:
-    """When the report was finalised (and, `with_changes`, how many figures moved since)."""
+def finalised_note(report: Report, changed: int = 0) -> str:
+    """When the report was finalised (and how many figures moved since, `changed`: those of
+    the unit shown, `views.differences_under`)."""
     if report.finalisation is None:
         return ""
     when = report.finalisation.finalised_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
     text = messages.DASH_FINALISED.format(when=when, hash=report.finalisation.content_hash[:12])
-    if with_changes and report.differences:
-        text += messages.DASH_CHANGED.format(count=len(report.differences))
+    if changed:
+        text += messages.DASH_CHANGED.format(count=changed)
         return f'<p class="finalised changed" id="finalised">{escape(text)}</p>'
     return f'<p class="finalised" id="finalised">{escape(text)}</p>'

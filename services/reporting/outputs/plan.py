@@ -33,7 +33,7 @@ def render_plan_page(report: Report, choices: list[Period]) -> str:
         nav=nav(messages.NAV_PAGES, back),
         period_form=period_form("/ke-hoach", report.period, choices, scope=report.scope),
         window_text=data_window(report, report.tree.root.name),
-        finalised_html=finalised_note(report, with_changes=False),
+        finalised_html=finalised_note(report),
         body=_body(report.plan),
     )
 

@@ -21,6 +21,7 @@ from services.reporting.application.views import (
     THEMES,
     children_rows,
     difference_value,
+    differences_under,
     figure_label,
     format_number,
     indicator_rows,
@@ -191,7 +192,8 @@ def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
     finalised = messages.DOC_FINALISED.format(
         on=format_date_vn(report.finalisation.finalised_at.astimezone(VN_TZ).date()),
         hash=report.finalisation.content_hash[:16])
-    if not report.differences:
+    differences = differences_under(report, context.unit)
+    if not differences:
         doc.text(finalised, italic=True)
         return
     doc.heading(2, messages.DOC_DIFFERENCES)
@@ -202,7 +204,7 @@ def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
          Column(messages.COL_CURRENT, 28)),
         [[str(i), d["unit_code"], figure_label(d["figure"]), difference_value(d["frozen"]),
           difference_value(d["current"])]
-         for i, d in enumerate(report.differences[:200], start=1)],
+         for i, d in enumerate(differences[:200], start=1)],
     )
 
 
