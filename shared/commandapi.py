@@ -26,15 +26,16 @@ from fastapi.responses import JSONResponse
 
 from shared import idempotency, messages
 from shared.aggregate import CommandContext, UnitOfWork
+from shared.auth.http import authenticate_request
+from shared.auth.principal import Principal
 from shared.commands import CommandResponse, CommandResult, run
-from shared.concurrency import IfMatch, etag, if_match
+from shared.concurrency import IfMatch, IfMatchHeader, etag, parse_if_match
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import IdempotencyKeyInProgress, InvalidInput
 from shared.idempotency import IdempotentRequest, KeyRaced, StoredResponse
 from shared.logs import get_logger
-from shared.runtime import ServiceRuntime
-from shared.web import AuthenticatedPrincipal, command_context, runtime_of
+from shared.runtime import ServiceRuntime, runtime_of
 
 log = get_logger("danvan.commands")
 T = TypeVar("T")
@@ -51,20 +52,21 @@ BAD_KEY = ("BAD_IDEMPOTENCY_KEY", messages.BAD_IDEMPOTENCY_KEY)
 IN_PROGRESS_RETRY_S = 1
 
 
-async def idempotent_request(
-    request: Request,
-    principal: AuthenticatedPrincipal,
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            max_length=200,
-            description=(
-                "Khoá do bên gọi chọn (ví dụ một UUID) để gửi lại yêu cầu an toàn: cùng khoá và "
-                "cùng nội dung trả lại đúng kết quả lần đầu, không ghi thêm gì"
-            ),
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description=(
+            "Khoá do bên gọi chọn (ví dụ một UUID) để gửi lại yêu cầu an toàn: cùng khoá và "
+            "cùng nội dung trả lại đúng kết quả lần đầu, không ghi thêm gì"
         ),
-    ] = None,
+    ),
+]
+
+
+async def idempotent_request(
+    request: Request, principal: Principal, key: str | None
 ) -> IdempotentRequest | None:
     if key is None:
         return None
@@ -241,14 +243,32 @@ def _replay(stored: StoredResponse) -> JSONResponse:
     )
 
 
-# No I/O: `async def`, so a command does not pay a thread-pool round trip for it (shared/web.py).
+def command_context(request: Request, principal: Principal) -> CommandContext:
+    """Who issues a command: the authenticated principal, which handlers authorise."""
+    return CommandContext(
+        actor=principal.actor,
+        department=principal.department,
+        correlation_id=request.state.correlation_id,
+        principal=principal,
+    )
+
+
+# One dependency, not one per part (principal, context, If-Match, key): FastAPI's resolution
+# of each costs the event loop more than the part itself (profiled, bench/http.py). No I/O
+# unless the credentials need a look-up: `async def`, so a command does not pay a thread-pool
+# round trip for it (shared/web.py).
 async def command(
     request: Request,
-    context: Annotated[CommandContext, Depends(command_context)],
-    precondition: Annotated[IfMatch, Depends(if_match)],
-    key: Annotated[IdempotentRequest | None, Depends(idempotent_request)],
+    if_match: IfMatchHeader = None,
+    key: IdempotencyKeyHeader = None,
 ) -> Command:
-    return Command(runtime_of(request), context, precondition, key)
+    principal = await authenticate_request(request)
+    return Command(
+        runtime_of(request),
+        command_context(request, principal),
+        IfMatch(parse_if_match(if_match)),
+        await idempotent_request(request, principal, key),
+    )
 
 
 CommandDep = Annotated[Command, Depends(command)]

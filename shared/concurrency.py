@@ -80,17 +80,14 @@ class IfMatch:
         return body_version
 
 
-async def if_match(
-    value: Annotated[
-        str | None,
-        Header(
-            alias="If-Match",
-            max_length=64,
-            description='ETag đã đọc (ví dụ "3"): chỉ thực hiện nếu bản ghi vẫn ở phiên bản đó',
-        ),
-    ] = None,
-) -> IfMatch:
-    return IfMatch(parse_if_match(value))
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        max_length=64,
+        description='ETag đã đọc (ví dụ "3"): chỉ thực hiện nếu bản ghi vẫn ở phiên bản đó',
+    ),
+]
 
 
 def required_version(version: int | None) -> int:

@@ -186,10 +186,11 @@ def route_access(
     dependant: Dependant, method: str, command_dependency: Callable[..., Any]
 ) -> Access:
     """The access an operation needs, read off the dependencies its route declares:
-    `authenticated_principal` asks for credentials; a `RequiredScope` names its scope; a
-    command context (commands are authorised by their handlers) needs the service's write
-    scope; the service guard's read scope covers GET. (`command_dependency` is
-    shared.web.command_context, passed in because shared.web builds on this module.)"""
+    `authenticated_principal` (or the service guard) asks for credentials; a `RequiredScope`
+    names its scope; a command (commands are authorised by their handlers) needs the
+    service's write scope; the service guard's read scope covers GET. (`command_dependency`
+    is shared.commandapi.command, passed in because shared.commandapi builds on this
+    module.)"""
     calls = list(_calls(dependant))
     # A scope waived by configuration (METRICS_PUBLIC) is documented as this service runs.
     explicit = [c for c in calls if isinstance(c, RequiredScope) and not c.waived]
@@ -200,7 +201,9 @@ def route_access(
         return Access(True, guard.write)
     if guard is not None and method.upper() in ("GET", "HEAD"):
         return Access(True, guard.read)
-    return Access(authenticate_request in calls or authenticated_principal in calls)
+    # The service guard authenticates every caller of the service's routers.
+    authenticates = (authenticate_request, authenticated_principal)
+    return Access(guard is not None or any(c in calls for c in authenticates))
 
 
 def refusals(path: str, method: str, operation: dict[str, Any], access: Access) -> list[int]:

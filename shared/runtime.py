@@ -10,6 +10,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from nats.js import JetStreamContext
 from sqlalchemy import Engine, MetaData
+from starlette.requests import Request
 
 from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
 from shared.commands import execute
@@ -211,3 +212,9 @@ async def _finish(tasks: list[asyncio.Task[None]], timeout: float) -> None:
     for task in tasks:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+
+
+def runtime_of(request: Request) -> ServiceRuntime:
+    """The runtime of the service a request reached (shared.web.build_app keeps it)."""
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime

@@ -13,7 +13,7 @@ from starlette.requests import Request
 
 from shared import messages
 from shared.aggregate import CommandContext
-from shared.auth.http import AuthenticatedPrincipal, authenticate_request
+from shared.auth.http import authenticate_request
 from shared.auth.principal import SCOPES, Principal
 from shared.auth.securitylog import security_event
 from shared.auth.units import commune_filter, covers, district_filter
@@ -65,9 +65,11 @@ class ServiceScopes:
         self.read = f"{service}:read"
         self.write = f"{service}:write"
 
-    async def __call__(self, request: Request, principal: AuthenticatedPrincipal) -> None:
+    async def __call__(self, request: Request) -> None:
         # Async like every dependency that does no I/O (a plain `def` would cost each request
-        # a round trip through the thread pool).
+        # a round trip through the thread pool); the authentication is called, not declared as
+        # a dependency of its own: each one FastAPI resolves costs the loop more than it does.
+        principal = await authenticate_request(request)
         if request.method in ("GET", "HEAD"):
             require_scope(principal, self.read)
 
