@@ -195,14 +195,17 @@ def build_app(
         app, command, {**apitexts.KERNEL, **(operation_texts or {})},
         {**apitexts.KERNEL_EXAMPLES, **(examples or {})},
     )
-    app.include_router(docs_router(title))
-    app.include_router(_operations_router(runtime))
-    app.include_router(auth_router(settings))
     # One dependency: it authenticates the caller itself (each dependency FastAPI resolves
     # costs the event loop more than an authentication by development headers or a token).
     guard = [Depends(ServiceScopes(settings.service))]
+    # The service's routes first: a request is matched against the routes in order, and the
+    # commands and reads people send are the service's, not the docs, operations and keys
+    # (no path of one set matches a path of the other: tests/apidocs/test_route_order.py).
     for router in routers:
         app.include_router(router, dependencies=guard)
+    app.include_router(docs_router(title))
+    app.include_router(_operations_router(runtime))
+    app.include_router(auth_router(settings))
     return app
 
 
