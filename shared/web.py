@@ -25,7 +25,7 @@ from shared.apidocs import docs_router
 from shared.apitexts import OperationTexts, SchemaExamples
 from shared.asyncapi import asyncapi_document
 from shared.auth.audit import AuditQuery, audit_events
-from shared.auth.checks import RequiredScope, ServiceScopes
+from shared.auth.checks import OPERATIONS, RequiredScope, ServiceScopes
 from shared.auth.http import AuthenticatedPrincipal as AuthenticatedPrincipal
 from shared.auth.http import Authenticator
 from shared.auth.http import authenticated_principal as authenticated_principal
@@ -52,7 +52,7 @@ from shared.validation import (
 )
 
 log = get_logger("danvan.http")
-ADMIN = Depends(RequiredScope("admin"))
+CITY_ADMIN = Depends(OPERATIONS)
 
 HTTP_MESSAGES = {
     # FastAPI's answer to a body it cannot decode at all (JSON that is not UTF-8, a broken
@@ -398,7 +398,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             found = audit_events(conn, principal, query, paging.limit, paging.offset)
         return paging.envelope(found["items"], found["total"])
 
-    @router.get("/api/v1/admin/dead-letters", dependencies=[ADMIN])
+    @router.get("/api/v1/admin/dead-letters", dependencies=[CITY_ADMIN])
     def dead_letters(paging: LegacyPaging) -> dict[str, Any]:
         with runtime.engine.connect() as conn:
             total = conn.execute(select(func.count()).select_from(dead_letters_table)).scalar()
@@ -414,20 +414,20 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             )
         return paging.envelope([_jsonable(dict(r)) for r in rows], int(total or 0))
 
-    @router.post("/api/v1/admin/rebuild-projections", status_code=202, dependencies=[ADMIN])
+    @router.post("/api/v1/admin/rebuild-projections", status_code=202, dependencies=[CITY_ADMIN])
     async def rebuild(principal: AuthenticatedPrincipal) -> dict[str, Any]:
         """Rebuild the read models beside the live ones (409 while a rebuild is under way);
         the answer is the rebuild's state, as the GET below gives it."""
         return await runtime.rebuild_projections(requested_by=principal.actor)
 
-    @router.delete("/api/v1/admin/rebuild-projections", dependencies=[ADMIN])
+    @router.delete("/api/v1/admin/rebuild-projections", dependencies=[CITY_ADMIN])
     async def abandon_rebuild(principal: AuthenticatedPrincipal) -> dict[str, Any]:
         """Give up the rebuild under way (404 when there is none); the live tables stay."""
         if runtime.rebuilds is None:
             raise NoRebuildInProgress()
         return await runtime.rebuilds.abandon(principal.actor)
 
-    @router.get("/api/v1/admin/rebuild-projections", dependencies=[ADMIN])
+    @router.get("/api/v1/admin/rebuild-projections", dependencies=[CITY_ADMIN])
     async def rebuild_progress(
         generation: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
     ) -> dict[str, Any]:

@@ -43,16 +43,22 @@ class RequiredScope:
     and the OpenAPI document names it on the operation (shared/openapi.py reads it off the
     route's dependencies). `waived` opens the route to anyone (METRICS_PUBLIC)."""
 
-    def __init__(self, scope: str, *, waived: bool = False) -> None:
+    def __init__(self, scope: str, *, waived: bool = False, city_only: bool = False) -> None:
         if scope not in SCOPES:
             raise ValueError(f"unknown scope {scope}")
         self.scope = scope
         self.waived = waived
+        self.city_only = city_only
 
     async def __call__(self, request: Request) -> None:
         # Async: only the authentication may block, and it goes to the thread pool itself.
-        if not self.waived:
-            require_scope(await authenticate_request(request), self.scope)
+        if self.waived:
+            return
+        principal = await authenticate_request(request)
+        if self.city_only:
+            require_city(principal, self.scope)
+        else:
+            require_scope(principal, self.scope)
 
 
 class ServiceScopes:
@@ -174,3 +180,10 @@ __all__ = [
     "require_scope",
     "require_unit",
 ]
+
+
+#: The operations of a service (dead letters, rebuilding read models, running its scans now)
+#: concern every unit's records at once: an administrator of the city only. A district
+#: administrator manages its own API keys and reads its own audit, never the city's dead
+#: letters (whole events of other districts) nor a rebuild of the central read models.
+OPERATIONS = RequiredScope("admin", city_only=True)

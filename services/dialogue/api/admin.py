@@ -10,10 +10,10 @@ from services.dialogue import messages
 from services.dialogue.adapters.projection import rebuild
 from services.dialogue.api.deps import Runtime
 from services.dialogue.application.scheduler import scan
-from shared.auth.checks import RequiredScope
+from shared.auth.checks import OPERATIONS
 
 router = APIRouter(prefix="/api/v1/admin", tags=[messages.TAG_OPERATIONS],
-                   dependencies=[Depends(RequiredScope("admin"))])
+                   dependencies=[Depends(OPERATIONS)])
 
 
 @router.post("/rebuild-read-models")

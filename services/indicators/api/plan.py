@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import JSONResponse
 
 from services.indicators import messages
@@ -41,7 +41,7 @@ from services.indicators.application.planqueries import (
 from services.indicators.application.planreminders import remind_district_reports
 from shared.adminunits.model import DISTRICT_CODE_PATTERN
 from shared.asof import AsOf
-from shared.auth.checks import may_read_unit, require_scope
+from shared.auth.checks import OPERATIONS, may_read_unit
 from shared.clock import today_vn
 from shared.commandapi import Command, CommandDep
 from shared.commands import CommandResponse
@@ -294,10 +294,9 @@ def return_report(
                 planhandlers.return_district_report, period_id, district_code, command)
 
 
-@router.post("/reporting-duties/reminders/scan")
+@router.post("/reporting-duties/reminders/scan", dependencies=[Depends(OPERATIONS)])
 def scan_reminders(request: Request, on: Day | None = None) -> dict[str, Any]:
     """Ghi ngay các nhắc nộp báo cáo đã đến hạn (thay vì chờ lượt quét kế tiếp)."""
-    require_scope(principal_of(request), "admin")
     today = on or today_vn()
     if today > today_vn():
         today = today_vn()

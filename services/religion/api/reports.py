@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from services.religion.adapters.projection import rebuild
 from services.religion.api import access
 from services.religion.application import queries
-from shared.auth.checks import RequiredScope
+from shared.auth.checks import OPERATIONS
 from shared.clock import today_vn
 from shared.validation import Day
 from shared.web import runtime_of
@@ -26,7 +26,7 @@ def tien_lang_pilot(request: Request, as_of: Day | None = None) -> dict[str, Any
         return queries.tien_lang_pilot(conn, runtime.store, today_vn(), as_of)
 
 
-@router.post("/admin/rebuild-read-models", dependencies=[Depends(RequiredScope("admin"))])
+@router.post("/admin/rebuild-read-models", dependencies=[Depends(OPERATIONS)])
 def rebuild_read_models(request: Request) -> dict[str, Any]:
     """Empty the register's tables and replay this service's events into them."""
     runtime = runtime_of(request)
