@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Column, Connection, Dialect, Table
+from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 
 
 def placeholder(dialect: Dialect) -> str:
@@ -22,8 +24,25 @@ def placeholder(dialect: Dialect) -> str:
 
 def bind_processor(column: Column[Any], dialect: Dialect) -> Callable[[Any], Any]:
     """How SQLAlchemy would convert a value of this column for this dialect's driver."""
-    processor = column.type.dialect_impl(dialect).bind_processor(dialect)
+    impl = column.type.dialect_impl(dialect)
+    processor = impl.bind_processor(dialect)
+    if (processor is not None and isinstance(impl, SQLITE_DATETIME)
+            and impl._storage_format == SQLITE_DATETIME._storage_format):
+        return _sqlite_datetime(processor)
     return processor or _unchanged
+
+
+def _sqlite_datetime(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """SQLAlchemy's SQLite DATETIME processor with a shortcut for a plain datetime: the same
+    text (`YYYY-MM-DD HH:MM:SS.ffffff`, the wall-clock fields, any offset left out) cut from
+    `isoformat`, in C, rather than formatted field by field from a dict (two per event)."""
+
+    def process(value: Any) -> Any:
+        if type(value) is datetime:
+            return value.isoformat(" ", "microseconds")[:26]
+        return processor(value)
+
+    return process
 
 
 def _unchanged(value: Any) -> Any:
