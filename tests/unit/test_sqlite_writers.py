@@ -49,6 +49,23 @@ def _another_thread_writes(engine: Engine, *, queued: bool, failed: str) -> None
     assert _count(engine) == 1
 
 
+def test_a_transaction_begun_from_an_execution_options_copy_takes_the_writers_turn(
+    engine: Engine,
+) -> None:
+    with engine.execution_options(logging_token="copy").begin():
+        assert _TURNS[engine]._holder_thread == threading.get_ident()
+    assert _TURNS[engine]._holder_thread is None
+    _another_thread_writes(engine, queued=False, failed="the copy's transaction")
+
+
+def test_no_connection_event_is_dispatched(engine: Engine) -> None:
+    """The writers' turn is no event listener: with one, SQLAlchemy dispatches every
+    connection event of every statement (bench/platform.py's append pays it per event)."""
+    assert not engine._has_events
+    with engine.connect() as conn:
+        assert not conn._has_events
+
+
 def test_concurrent_writers_take_turns_and_lose_no_update(engine: Engine) -> None:
     def add(times: int) -> None:
         for _ in range(times):
