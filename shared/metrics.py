@@ -27,6 +27,11 @@ class ServiceMetrics:
         self.events_published = Counter(
             "danvan_events_published", "Events published to JetStream", registry=self.registry
         )
+        self.events_restored = Counter(
+            "danvan_stream_events_restored",
+            "Published events the service's stream had lost, marked to be published again",
+            registry=self.registry,
+        )
         self.outbox_pending = Gauge(
             "danvan_outbox_pending",
             "Events committed but not yet acknowledged by JetStream",

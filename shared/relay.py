@@ -3,6 +3,13 @@
 Each event is published with `Nats-Msg-Id` = event id, so a republish after a crash between
 the ack and the mark is dropped by the stream's duplicate window. An outbox row is marked
 only after its publish ack; while NATS is away the relay backs off and catches up later.
+
+At its start and after every reconnection to NATS, before publishing anything, the relay
+compares its stream with what its outbox says was published (`shared.republish.restore_stream`,
+the rule `--after-stream` uses): a stream that lost events (NATS's store wiped, the stream
+deleted and made again, restored from an older backup) is made again if gone, and the
+published events it lacks are marked unpublished, so they go out again first, in position
+order, with their ids. A warning `stream_behind_store` gives the counts.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from nats.js.api import StreamConfig
 from sqlalchemy import Connection, Engine, func, select, text, update
 
 from shared.aggregate import ConnectionSource
@@ -22,6 +30,8 @@ from shared.eventstore import aware_utc, outbox_table
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
+from shared.republish import restore_stream
+from shared.streams import ensure_stream, stream_exists
 
 log = get_logger("danvan.relay")
 
@@ -113,6 +123,7 @@ class OutboxRelay:
         publish_timeout_s: float = 5.0,
         metrics: ServiceMetrics | None = None,
         connections: ConnectionSource | None = None,
+        stream: StreamConfig | None = None,
     ) -> None:
         self._engine = engine
         # Reads and marks through the units of work's kept connections (SQLite): a pool
@@ -156,6 +167,10 @@ class OutboxRelay:
         # publication, which the event-to-report latency (bench/latency.py) pays.
         self.gather_s = 0.01
         self._wake_due = False
+        # The service's stream, compared with the outbox at the start and after each
+        # reconnection (`check_stream`) while this is set; None: not compared.
+        self._stream = stream
+        self._check_due = stream is not None
 
     def notify(self) -> None:
         """Called from any thread after a commit: publish within `gather_s` rather than at the
@@ -178,6 +193,7 @@ class OutboxRelay:
     def link_up(self) -> None:
         """Called on the loop when NATS is (back) up (NatsLink.when_up): publish what waited
         now, not after the backoff or the poll timer."""
+        self._check_due = self._stream is not None
         self._resume.set()
         self._wake.set()
 
@@ -195,6 +211,8 @@ class OutboxRelay:
                 self._resume.clear()
                 try:
                     if self._link.js is not None and await self._is_leader():
+                        if self._check_due:
+                            await self.check_stream()
                         await self.publish_pending(defer_marks=True)
                 except Exception as exc:
                     attempts += 1
@@ -330,6 +348,35 @@ class OutboxRelay:
             await asyncio.to_thread(self._mark_acked)
         return total
 
+    async def check_stream(self) -> int:
+        """Compare the stream with the outbox and mark what it lacks for publishing again
+        (`shared.republish.restore_stream`); how many events were marked. Made again first
+        when it is gone (a NATS server that lost its store comes back without it)."""
+        js, config = self._link.js, self._stream
+        if js is None or config is None or config.name is None:
+            return 0
+        # What was acknowledged is marked first: it counts as published.
+        await asyncio.to_thread(self._mark_acked)
+        if not await stream_exists(js, config.name):
+            await ensure_stream(js, config)
+        found = await restore_stream(js, self._engine, config.name)
+        self._check_due = False
+        if found.missing:
+            log.warning(
+                "stream_behind_store",
+                stream=config.name,
+                stream_messages=found.holding.messages,
+                stream_first_position=found.holding.first_position,
+                stream_last_position=found.holding.last_position,
+                published=found.published.count,
+                republishing=len(found.missing),
+                first=found.missing[0],
+                last=found.missing[-1],
+            )
+            if self._metrics:
+                self._metrics.events_restored.inc(len(found.missing))
+        return len(found.missing)
+
     def _marks_due(self) -> bool:
         return (
             len(self._acked) >= self._batch_size
@@ -383,6 +430,8 @@ class OutboxRelay:
         conn.commit()
         if got:
             self._leader_conn = conn
+            # Another replica led until now: its checks are not this one's.
+            self._check_due = self._stream is not None
             log.info("relay_leader", service=self._service)
         else:
             conn.close()

@@ -1,9 +1,17 @@
 """Republish a service's events to JetStream from its own event store, from a position on.
 
 The event store is the source of truth; JetStream is a copy. When a stream is lost or
-restored from an older backup, this marks the outbox rows from `--from-position` (or from the
-first position the stream lacks, `--after-stream`) as unpublished; the service's running
-relay then publishes them again in position order with their original `Nats-Msg-Id`.
+restored from an older backup, this marks the outbox rows from `--from-position` (or every
+published event the stream no longer holds, `--after-stream`) as unpublished; the service's
+running relay then publishes them again in position order with their original `Nats-Msg-Id`.
+
+`--after-stream` and the relay (at its start and at every reconnection to NATS) use one rule,
+`restore_stream`: the stream is compared with the outbox (how many events it holds against
+how many were published, the positions of its first and last against the store's), and only
+when they disagree is the whole stream read to find which published events it lacks. The
+streams keep the full history (shared/streams.py: no age, count or size limit), so any
+published event missing from a stream was lost; a stream configured with limits may drop its
+oldest events, and then only what is missing after its first held event counts.
 
     python -m shared.republish --service religion --from-position 1
     python -m shared.republish --service religion --after-stream
@@ -24,13 +32,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import nats
-from nats.js.errors import NotFoundError
+from nats.aio.client import Client
+from nats.js import JetStreamContext
 from sqlalchemy import Engine, func, inspect, select, update
 
-from shared.db import engine_for
-from shared.envelope import EventEnvelope
+from shared.db import engine_for, read_connection
 from shared.eventstore import outbox_table
 from shared.settings import DEFAULT_PORTS, Settings
+from shared.streams import StreamHolding, held_positions, stream_holding
 
 MESSAGES = {
     "position": "Vị trí bắt đầu phải là số nguyên dương (từ 1)",
@@ -42,8 +51,11 @@ MESSAGES = {
     "no_store": "Cơ sở dữ liệu của dịch vụ {service} chưa có kho sự kiện (bảng outbox);"
     " kiểm tra {prefix}_DATABASE_URL hoặc chạy migrations trước",
     "nothing": "Dịch vụ {service}: không có sự kiện nào từ vị trí {first}; không cần phát lại.",
-    "stream_tail": "Luồng {stream} đang giữ đến vị trí {position}; phát lại từ vị trí {next}.",
     "stream_missing": "Luồng {stream} chưa có; phát lại từ đầu.",
+    "stream_held": "Luồng {stream} giữ {messages} sự kiện (vị trí {first}–{last}); kho sự kiện"
+    " đã gửi {published} (vị trí {store_first}–{store_last}).",
+    "stream_complete": "Luồng {stream} giữ đủ mọi sự kiện đã gửi; không cần phát lại.",
+    "stream_lacks": "Luồng {stream} thiếu {count} sự kiện đã gửi (vị trí {first}–{last}).",
 }
 
 
@@ -72,26 +84,111 @@ def mark_for_republish(
     return Republished(int(count), first, last)
 
 
-async def stream_tail_position(settings: Settings) -> int | None:
-    """The event-store position of the last event the service's stream holds (None: none)."""
-    client = await nats.connect(
+@dataclass(frozen=True)
+class Published:
+    """What the outbox says was published: how many events, the first and last positions."""
+
+    count: int
+    first: int | None
+    last: int | None
+
+
+def published_in_store(engine: Engine) -> Published:
+    c = outbox_table.c
+    with read_connection(engine) as conn:
+        count, first, last = conn.execute(
+            select(func.count(), func.min(c.position), func.max(c.position))
+            .where(c.published_at.is_not(None))
+        ).one()
+    return Published(int(count), first, last)
+
+
+def stream_behind(holding: StreamHolding, published: Published) -> bool:
+    """Whether a stream may lack published events (then it is read whole to find which): it
+    is gone or empty, its last event is before the last published, or (a stream without
+    limits) it holds fewer events than were published or begins after the first. A stream
+    holding more (a republish past the duplicate window stored a copy) lacks nothing."""
+    if not published.count:
+        return False
+    if not holding.messages or holding.last_position is None:
+        return True
+    assert published.first is not None and published.last is not None
+    if holding.last_position < published.last:
+        return True
+    if holding.limited:
+        return False
+    return holding.messages < published.count or (
+        holding.first_position is None or holding.first_position > published.first)
+
+
+@dataclass(frozen=True)
+class StreamRestore:
+    """A stream compared with its service's outbox, and what was (or would be) marked for
+    republishing: `missing` positions, in order."""
+
+    stream: str
+    holding: StreamHolding
+    published: Published
+    missing: list[int]
+
+
+async def restore_stream(
+    js: JetStreamContext, engine: Engine, stream: str, *, dry_run: bool = False,
+    to_position: int | None = None,
+) -> StreamRestore:
+    """Compare a service's stream with its outbox and mark every published event the stream
+    no longer holds as unpublished (not with `dry_run`): the relay publishes them again in
+    position order, with their ids (`Nats-Msg-Id`), so the duplicate window and the
+    consumers' processed events keep any effect single. The one rule of the relay's check
+    and of `--after-stream`."""
+    holding = await stream_holding(js, stream)
+    published = await asyncio.to_thread(published_in_store, engine)
+    missing: list[int] = []
+    if stream_behind(holding, published):
+        held = await held_positions(js, stream) if holding.messages else set()
+        floor = (holding.first_position or 0) if holding.limited else 0
+        positions = await asyncio.to_thread(_published_positions, engine, floor, to_position)
+        missing = [p for p in positions if p not in held]
+        if missing and not dry_run:
+            await asyncio.to_thread(mark_positions, engine, missing)
+    return StreamRestore(stream, holding, published, missing)
+
+
+def _published_positions(engine: Engine, after: int, to_position: int | None) -> list[int]:
+    c = outbox_table.c
+    query = select(c.position).where(c.published_at.is_not(None), c.position > after)
+    if to_position is not None:
+        query = query.where(c.position <= to_position)
+    with read_connection(engine) as conn:
+        return [int(p) for p in conn.execute(query.order_by(c.position)).scalars()]
+
+
+def mark_positions(engine: Engine, positions: Sequence[int], chunk: int = 1000) -> None:
+    """Clear `published_at` of these outbox rows, in one transaction."""
+    with engine.begin() as conn:
+        for start in range(0, len(positions), chunk):
+            conn.execute(update(outbox_table)
+                         .where(outbox_table.c.position.in_(positions[start:start + chunk]))
+                         .values(published_at=None))
+
+
+async def _connect(settings: Settings) -> Client:
+    return await nats.connect(
         [s.strip() for s in settings.nats_url.split(",") if s.strip()],
         user=settings.nats_user,
         password=settings.nats_password,
         connect_timeout=5,
         max_reconnect_attempts=2,
     )
+
+
+async def _restore(
+    settings: Settings, engine: Engine, dry_run: bool, to_position: int | None
+) -> StreamRestore:
+    client = await _connect(settings)
     try:
-        js = client.jetstream()
-        try:
-            info = await js.stream_info(settings.stream_name)
-        except NotFoundError:
-            return None
-        if not info.state.messages:
-            return None
-        last = await js.get_msg(settings.stream_name, seq=info.state.last_seq)
-        position = EventEnvelope.from_json(last.data or b"{}").position
-        return int(position) if position is not None else None
+        return await restore_stream(client.jetstream(), engine, settings.stream_name,
+                                    dry_run=dry_run, to_position=to_position)
     finally:
         await client.close()
 
@@ -107,29 +204,49 @@ def _parser() -> argparse.ArgumentParser:
     start.add_argument(
         "--after-stream",
         action="store_true",
-        help="phát lại những sự kiện mà luồng JetStream chưa có (sau sự kiện cuối của luồng)",
+        help="phát lại mọi sự kiện đã gửi mà luồng JetStream không còn giữ (so luồng với kho)",
     )
     parser.add_argument("--to-position", type=int, help="vị trí cuối cùng (mặc định: hết)")
     parser.add_argument("--dry-run", action="store_true", help="chỉ đếm, không thay đổi")
     return parser
 
 
+def _after_stream(args: argparse.Namespace, settings: Settings) -> int:
+    engine = engine_for(settings)
+    try:
+        if not inspect(engine).has_table(outbox_table.name):
+            print(
+                MESSAGES["no_store"].format(service=args.service, prefix=args.service.upper()),
+                file=sys.stderr,
+            )
+            return 2
+        found = asyncio.run(_restore(settings, engine, args.dry_run, args.to_position))
+    finally:
+        engine.dispose()
+    holding, published, stream = found.holding, found.published, found.stream
+    if not holding.exists:
+        print(MESSAGES["stream_missing"].format(stream=stream))
+    else:
+        print(MESSAGES["stream_held"].format(
+            stream=stream, messages=holding.messages, first=holding.first_position or "-",
+            last=holding.last_position or "-", published=published.count,
+            store_first=published.first or "-", store_last=published.last or "-"))
+    if not found.missing:
+        print(MESSAGES["stream_complete"].format(stream=stream))
+        return 0
+    count, first, last = len(found.missing), found.missing[0], found.missing[-1]
+    print(MESSAGES["stream_lacks"].format(stream=stream, count=count, first=first, last=last))
+    message = MESSAGES["dry_run" if args.dry_run else "done"]
+    print(message.format(service=args.service, count=count, first=first, last=last))
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     settings = Settings.for_service(args.service)
     if args.after_stream:
-        tail = asyncio.run(stream_tail_position(settings))
-        first = (tail or 0) + 1
-        if tail is None:
-            print(MESSAGES["stream_missing"].format(stream=settings.stream_name))
-        else:
-            print(
-                MESSAGES["stream_tail"].format(
-                    stream=settings.stream_name, position=tail, next=first
-                )
-            )
-    else:
-        first = args.from_position
+        return _after_stream(args, settings)
+    first = args.from_position
     if first < 1:
         print(MESSAGES["position"], file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from nats.js import JetStreamContext
+from nats.js.api import StreamConfig
 from sqlalchemy import Engine, MetaData
 from starlette.requests import Request
 
@@ -71,6 +72,7 @@ class ServiceRuntime:
             publish_timeout_s=settings.relay_publish_timeout_s,
             metrics=self.metrics,
             connections=self.connections,
+            stream=self._stream_config(),
         )
         self.link.when_up(self.relay.link_up)
         # Consumers of projections rebuilt by reset and replay; read models rebuilt beside the
@@ -139,16 +141,16 @@ class ServiceRuntime:
         self.metrics.events_appended.inc(len(envelopes))
         self.relay.notify()
 
-    async def _on_connect(self, js: JetStreamContext) -> None:
-        await ensure_stream(
-            js,
-            stream_config(
-                self.settings.subject_root,
-                self.settings.service,
-                self.settings.stream_replicas,
-                self.settings.stream_duplicate_window_s,
-            ),
+    def _stream_config(self) -> StreamConfig:
+        return stream_config(
+            self.settings.subject_root,
+            self.settings.service,
+            self.settings.stream_replicas,
+            self.settings.stream_duplicate_window_s,
         )
+
+    async def _on_connect(self, js: JetStreamContext) -> None:
+        await ensure_stream(js, self._stream_config())
 
     async def start(self) -> None:
         self.create_schema()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
+import orjson
 from nats.js import JetStreamContext
 from nats.js.api import (
     DiscardPolicy,
@@ -75,6 +76,63 @@ async def stream_exists(js: JetStreamContext, name: str) -> bool:
     except NotFoundError:
         return False
     return True
+
+
+@dataclass(frozen=True)
+class StreamHolding:
+    """What a service's stream holds, read cheaply (its info and two messages): how many
+    messages, the event-store positions of its first and last ones (the relay publishes each
+    event's position in its body), and whether its configuration lets it drop old messages
+    (age, count or size limits: then fewer messages than published is no loss)."""
+
+    exists: bool
+    messages: int = 0
+    first_position: int | None = None
+    last_position: int | None = None
+    limited: bool = False
+
+
+def _position(data: bytes | None) -> int | None:
+    position = orjson.loads(data or b"{}").get("position")
+    return int(position) if position is not None else None
+
+
+async def stream_holding(js: JetStreamContext, name: str) -> StreamHolding:
+    try:
+        info = await js.stream_info(name)
+    except NotFoundError:
+        return StreamHolding(exists=False)
+    config = info.config
+    limited = bool((config.max_age or 0) > 0 or (config.max_msgs or -1) > 0
+                   or (config.max_bytes or -1) > 0 or (config.max_msgs_per_subject or -1) > 0)
+    state = info.state
+    if not state.messages:
+        return StreamHolding(exists=True, limited=limited)
+    first = await js.get_msg(name, seq=state.first_seq)
+    last = await js.get_msg(name, seq=state.last_seq)
+    return StreamHolding(True, state.messages, _position(first.data), _position(last.data),
+                         limited)
+
+
+async def held_positions(js: JetStreamContext, name: str) -> set[int]:
+    """The event-store positions of every message a stream holds (one read of the whole
+    stream, by an ordered consumer of its own: no durable is touched)."""
+    info = await js.stream_info(name)
+    total = info.state.messages
+    held: set[int] = set()
+    if not total:
+        return held
+    subjects = info.config.subjects or [">"]
+    sub = await js.subscribe(subjects[0] if len(subjects) == 1 else ">", stream=name,
+                             ordered_consumer=True)
+    try:
+        for _ in range(total):
+            position = _position((await sub.next_msg(timeout=10)).data)
+            if position is not None:
+                held.add(position)
+    finally:
+        await sub.unsubscribe()
+    return held
 
 
 async def durable_drained(js: JetStreamContext, stream: str, durable: str) -> bool | None:

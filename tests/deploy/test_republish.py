@@ -122,13 +122,45 @@ async def test_after_stream_republishes_only_what_a_restored_stream_lacks(
 
     result = _republish(settings, "--after-stream")
     assert result.returncode == 0, result.stderr
-    assert "đang giữ đến vị trí 6; phát lại từ vị trí 7" in result.stdout
+    assert "giữ 6 sự kiện (vị trí 1–6); kho sự kiện đã gửi 10 (vị trí 1–10)" in result.stdout
+    assert "thiếu 4 sự kiện đã gửi (vị trí 7–10)" in result.stdout
     assert "đã đặt lại 4 sự kiện (vị trí 7–10)" in result.stdout
 
     await _published(settings)
     stored = await read_stream(nats_server.url, settings.stream_name)
     assert [m.headers["Nats-Msg-Id"] for m in stored if m.headers] == expected
     assert [EventEnvelope.from_json(m.data).position for m in stored] == list(range(1, 11))
+
+
+async def test_after_stream_republishes_the_lost_beginning_of_a_stream_that_got_a_new_event(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    """The stream made again and already holding the newest event: judged by its last
+    position alone it looked complete; compared with the store, it lacks the rest."""
+    settings = settings_factory("religion")
+    expected = await _published(settings, lambda runtime: write_spread(runtime, range(10), books=3))
+    original = await read_stream(nats_server.url, settings.stream_name)
+    client = await nats.connect(nats_server.url)
+    js = client.jetstream()
+    await js.delete_stream(settings.stream_name)
+    await js.add_stream(stream_config(settings.subject_root, "religion"))
+    await js.publish(original[-1].subject, original[-1].data, headers=original[-1].headers)
+    await client.close()
+
+    dry = _republish(settings, "--after-stream", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "giữ 1 sự kiện (vị trí 10–10); kho sự kiện đã gửi 10 (vị trí 1–10)" in dry.stdout
+    assert "sẽ đặt lại 9 sự kiện (vị trí 1–9)" in dry.stdout
+    result = _republish(settings, "--after-stream")
+    assert result.returncode == 0, result.stderr
+    assert "đã đặt lại 9 sự kiện (vị trí 1–9)" in result.stdout
+
+    await _published(settings)
+    stored = await read_stream(nats_server.url, settings.stream_name)
+    assert sorted(m.headers["Nats-Msg-Id"] for m in stored if m.headers) == sorted(expected)
+    assert [EventEnvelope.from_json(m.data).position for m in stored] == [10, *range(1, 10)]
+    complete = _republish(settings, "--after-stream")
+    assert complete.returncode == 0 and "giữ đủ mọi sự kiện đã gửi" in complete.stdout
 
 
 def test_bad_positions_are_refused_and_nothing_changes(
