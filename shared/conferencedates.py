@@ -7,7 +7,8 @@ the period's last month (15/12 of the year before → 14/12 for the year report;
 period, not in the decree, is read the same way).
 
 The one definition: the reporting service's default periods and the plan's task rule
-(items owed "by conference", shared/taskrules.py) both take their dates from here.
+(items owed "by conference", shared/taskrules.py) both take their dates from here, and so
+does the day a report's figures are taken at while its period still runs (`figures_day`).
 
 Pure: no I/O, no clock.
 """
@@ -62,3 +63,23 @@ def conference_cutoff(year: int, months: int) -> date:
 def conference_data_from(year: int) -> date:
     """Where every conference window of `year` opens: the day after last year's cut-off."""
     return date(year - 1, 12, CONFERENCE_CUTOFF_DAY + 1)
+
+
+def has_begun(data_from: date, today: date) -> bool:
+    """Whether a conference period has begun on `today`: its data window is open (a period
+    whose window opens later has no figure yet, and its report is refused)."""
+    return data_from <= today
+
+
+def is_running(cutoff_on: date, today: date) -> bool:
+    """Whether a conference period still runs on `today`: its cut-off day has not ended
+    (events dated up to it can still be typed in). Its figures are provisional."""
+    return today <= cutoff_on
+
+
+def figures_day(cutoff_on: date, today: date) -> date:
+    """The one day a conference report's figures are taken at: stock figures are the state
+    at the end of it, flows run up to it. The cut-off; while the period runs, `today`: the
+    state at a cut-off still to come is not known (a commitment due on 20/12 is not overdue
+    on 05/12, whatever it will be on the 14th)."""
+    return min(cutoff_on, today)

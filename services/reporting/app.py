@@ -13,23 +13,27 @@ from services.reporting.api.plandashboard import router as plan_router
 from services.reporting.api.routes import router
 from services.reporting.apitexts import EXAMPLES, OPERATIONS
 from services.reporting.application.projections import read_models
-from services.reporting.application.state import ReportingRuntime, ReportingState
+from services.reporting.application.state import Clock, ReportingRuntime, ReportingState
 from services.reporting.application.warmup import warm_up
 from services.reporting.domain.events import registry
+from shared.clock import today_vn
 from shared.settings import Settings
 from shared.web import build_app
 
 
-def create_runtime(settings: Settings | None = None) -> ReportingRuntime:
-    """The service's runtime with its own state (one per database: see `state.py`)."""
+def create_runtime(
+    settings: Settings | None = None, *, today: Clock = today_vn
+) -> ReportingRuntime:
+    """The service's runtime with its own state (one per database: see `state.py`); `today`
+    is the business clock (tests pass their own)."""
     settings = settings or Settings.for_service("reporting")
     state = ReportingState()
-    return ReportingRuntime(state, settings, registry, metadata=[metadata],
+    return ReportingRuntime(state, settings, registry, metadata=[metadata], today=today,
                             read_models=read_models(state.figures.clear), background=[warm_up])
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    app = build_app(create_runtime(settings), [router, dashboard_router, plan_router],
+def create_app(settings: Settings | None = None, *, today: Clock = today_vn) -> FastAPI:
+    app = build_app(create_runtime(settings, today=today), [router, dashboard_router, plan_router],
                     title=messages.SERVICE_TITLE, operation_texts=OPERATIONS,
                     examples=EXAMPLES)
     # Assets are served by the service itself: the dashboard needs no internet.

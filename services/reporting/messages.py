@@ -28,6 +28,10 @@ REPORT = Lifecycle(
     {"finalised": "Đã chốt"},
     "không có (số liệu đã chốt không thể chốt lại; báo cáo đã chốt vẫn xem và tải được)",
 )
+PERIOD_NOT_STARTED = (
+    "Kỳ báo cáo {period} chưa bắt đầu: số liệu của kỳ được tính từ ngày {data_from}, "
+    "chưa có số liệu để báo cáo"
+)
 CUTOFF_NOT_PASSED = (
     "Chưa thể chốt báo cáo kỳ {period}: số liệu tính đến hết ngày {cutoff}, thời điểm số liệu "
     "phải sau khi hết ngày đó (giờ Việt Nam) để không bỏ sót số liệu còn được nhập"
@@ -176,6 +180,10 @@ DATA_WINDOW = (
     "(Số liệu tính từ ngày {data_from} đến ngày {cutoff_on}; tổng hợp đến {as_of}{scope})"
 )
 SCOPE_SUFFIX = "; phạm vi: {scope}"
+# A report of a period still running (its cut-off day not ended): figures taken at that day.
+PROVISIONAL = (
+    "Số liệu tạm tính đến ngày {on} (kỳ báo cáo chưa kết thúc, chốt số liệu ngày {cutoff_on})"
+)
 # Under a document's title: the period's window, the as_of the figures reflect and the day
 # the file was made, so a 2023 report printed in 2026 says which data it holds.
 DOC_DATA_LINE = (

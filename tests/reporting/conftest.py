@@ -14,10 +14,12 @@ from sqlalchemy import func, select
 from services.reporting.adapters.tables import FACT_TABLES
 from services.reporting.app import create_app
 from services.reporting.application.state import ReportingState, state_of
+from shared.clock import today_vn
 from shared.envelope import EventEnvelope
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from tests.dialogue.conftest import FakeToday
 from tests.integration.helpers import ensure_streams, publish, wait_until
 from tests.reporting.scenario import Events
 
@@ -62,12 +64,20 @@ class Reporting:
 
 
 @pytest.fixture
+def clock() -> FakeToday:
+    """The service's business day (a period running on it is reported as of it): today, for
+    a test that does not set it."""
+    return FakeToday(today_vn())
+
+
+@pytest.fixture
 def reporting(
-    settings_factory: Callable[..., Settings], nats_server: NatsServer, subject_root: str
+    settings_factory: Callable[..., Settings], nats_server: NatsServer, subject_root: str,
+    clock: FakeToday,
 ) -> Iterator[Reporting]:
     # Streams first, so the consumers bind at once instead of retrying with back-off.
     asyncio.run(ensure_streams(nats_server.url, subject_root, FACT_TABLES))
-    app = create_app(settings_factory("reporting"))
+    app = create_app(settings_factory("reporting"), today=clock)
     with TestClient(app) as client:
         yield Reporting(client, nats_server.url, subject_root, {})
 

@@ -13,6 +13,9 @@ from shared.conferencedates import (
     CONFERENCE_MONTHS,
     conference_cutoff,
     conference_data_from,
+    figures_day,
+    has_begun,
+    is_running,
 )
 from shared.taskrules import Schedule, occurrence_dues
 
@@ -35,3 +38,21 @@ def test_reporting_periods_and_plan_items_share_the_calendar() -> None:
         assert chunk_end(chunk_of(period.cutoff_on)) == period.cutoff_on
     assert chunk_of(conference_data_from(2024)) == 202403
     assert chunk_of(date(2023, 12, 14)) == 202312
+
+
+def test_a_running_period_is_counted_up_to_today() -> None:
+    """Decree 09 window of the 2026 year report: 15/12/2025 → 14/12/2026; the first quarter
+    of 2027 opens on 15/12/2026."""
+    year, first = default_period(2026, 12), default_period(2027, 3)
+    today = date(2026, 12, 5)
+    assert (year.has_begun(today), year.is_running(today)) == (True, True)
+    assert figures_day(year.cutoff_on, today) == today
+    assert year.counted_on(today).cutoff_on == today
+    assert year.counted_on(today).data_from == year.data_from
+    assert not first.has_begun(today) and first.has_begun(date(2026, 12, 15))
+    # The cut-off day itself still runs (events dated on it may still come); then it ends.
+    assert year.is_running(date(2026, 12, 14)) and not year.is_running(date(2026, 12, 15))
+    ended = date(2026, 12, 15)
+    assert figures_day(year.cutoff_on, ended) == year.cutoff_on
+    assert year.counted_on(ended) is year, "an ended period is counted as it is"
+    assert not has_begun(date(2026, 12, 15), today) and is_running(date(2026, 12, 14), today)

@@ -12,13 +12,12 @@ from services.reporting.application.figures import compute
 from services.reporting.application.opening import has_data, opening_period
 from services.reporting.application.periodchoices import period_choices
 from services.reporting.application.reports import Report, build_report, load_period
-from services.reporting.application.state import state_of
+from services.reporting.application.state import state_of, today_of
 from services.reporting.application.views import require_theme, require_unit
 from services.reporting.domain.periods import MONTHS, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
 from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN
 from shared.auth.checks import readable_unit
-from shared.clock import VN_TZ, today_vn
 from shared.db import read_connection
 from shared.runtime import ServiceRuntime
 from shared.web import principal_of, runtime_of
@@ -56,7 +55,7 @@ def _page(
     # JSON, Word and Excel outputs show it; another unit is refused.
     unit = readable_unit(principal_of(request), unit)
     runtime = runtime_of(request)
-    today = today_vn()
+    today = today_of(runtime)
     if period is None:
         with read_connection(runtime.engine) as conn:
             opening = opening_period(conn, today)
@@ -65,9 +64,7 @@ def _page(
     else:
         report = build_report(runtime, period, scope, as_of)
         with read_connection(runtime.engine) as conn:
-            has = has_data(conn, report.period.data_from,
-                           min(report.period.cutoff_on,
-                               report.as_of.astimezone(VN_TZ).date()))
+            has = has_data(conn, report.period.data_from, report.figures_on)
     code = require_unit(report, unit)
     html = render_dashboard(report, code, theme, _progress(runtime, report, code),
                             period_choices(runtime, report.period.year), has_data=has)

@@ -4,8 +4,8 @@ page, the thematic pages and the plan's page `/ke-hoach` offer the same)."""
 from __future__ import annotations
 
 from services.reporting.application.reports import load_period
+from services.reporting.application.state import today_of
 from services.reporting.domain.periods import MONTHS, Period, period_id
-from shared.clock import today_vn
 from shared.db import read_connection
 from shared.runtime import ServiceRuntime
 
@@ -16,7 +16,7 @@ FIRST_YEAR = 2023
 def period_choices(runtime: ServiceRuntime, year: int) -> list[Period]:
     """Every period from the latest under way back to 2023, newest first (with their
     adjusted windows); the shown `year` is offered even when outside that range."""
-    today = today_vn()
+    today = today_of(runtime)
     last = max(today.year, year)
     with read_connection(runtime.engine) as conn:
         return [

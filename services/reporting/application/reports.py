@@ -17,7 +17,7 @@ from services.reporting.application.canonical import canonical_json, content_has
 from services.reporting.application.differences import differences
 from services.reporting.application.figures import Figures, compute, compute_many
 from services.reporting.application.planreport import plan_part
-from services.reporting.application.state import ReportingState, state_of
+from services.reporting.application.state import ReportingState, state_of, today_of
 from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
 from services.reporting.domain.events import ReportFinalised, registry
 from services.reporting.domain.indicators import IndicatorTarget, comparator_of
@@ -33,7 +33,7 @@ from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
-from shared.clock import format_date_vn, today_vn
+from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.concurrency import required_version
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
@@ -180,6 +180,21 @@ class Report:
     #: The plan's part (items and the district boards' reports); frozen with a finalised
     #: report; None without a plan that year or for a report frozen before it existed.
     plan: dict[str, Any] | None = None
+    #: The report's day (`report_day`); None for a finalised report's frozen figures.
+    day: date | None = None
+
+    @property
+    def figures_on(self) -> date:
+        """The day the figures are taken at (stock at its end, flows up to it): the cut-off,
+        or the report's day while the period runs (`Period.counted_on`)."""
+        return self.period.counted_on(self.day).cutoff_on if self.day else self.period.cutoff_on
+
+    @property
+    def provisional(self) -> bool:
+        """Figures of a period still running on the report's day (số liệu tạm tính): they
+        move until its cut-off day has ended, that day itself included (events dated on it
+        may still be typed in; finalising is refused until then)."""
+        return self.day is not None and self.period.is_running(self.day)
 
     @property
     def content_hash(self) -> str:
@@ -327,6 +342,8 @@ def build_report(
     With an explicit `as_of`: computed from the facts recorded by then (reproducible).
     Without one: a finalised report shows its frozen figures and the listed differences
     against the figures of now; a report not finalised is computed as of now.
+    A period not begun on the report's day (`report_day`) is refused (PERIOD_NOT_STARTED); a
+    period still running is counted up to that day (`Period.counted_on`) and is provisional.
     `reader`: the unit scope of a reader below the city (`plan_reader`); the plan's part is
     then that reader's own (planreport.plan_part), folded from the plan's events as of the
     report's own time, so a finalised report reads the same to a district board every time.
@@ -342,12 +359,19 @@ def build_report(
         frozen_as_of = found[0].as_of if found and not as_of_param else None
         figures_as_of = frozen_as_of or as_of
         period = load_period(conn, store, period_id, figures_as_of)
-        tree = require_tree(scope, period.cutoff_on)
-        previous = load_period(conn, store, previous_period_id(period_id), figures_as_of)
-        require_tree(scope, previous.cutoff_on)
         frozen = None
         if found is not None and frozen_as_of is not None:
             frozen = _frozen_report(state, conn, rid, found[0].content_hash)
+            # Finalised after its cut-off day ended: its figures are the cut-off's.
+            day = None
+            counted = period
+        else:
+            explicit = as_of if as_of_param else None
+            day = require_begun(period, report_day(explicit, today_of(runtime)))
+            counted = period.counted_on(day)
+        tree = require_tree(scope, counted.cutoff_on)
+        previous = load_period(conn, store, previous_period_id(period_id), figures_as_of)
+        require_tree(scope, previous.cutoff_on)
         if frozen is not None and frozen_as_of is not None:
             report = Report(
                 period=period, previous_period=previous, scope=scope, as_of=frozen_as_of,
@@ -359,9 +383,10 @@ def build_report(
                 report.plan = plan_part(conn, period, tree, frozen_as_of, reader)
         else:
             figures, previous_figures = compute_many(
-                state, conn, [period, previous], scope, figures_as_of)
+                state, conn, [counted, previous], scope, figures_as_of)
             report = _report(figures, previous_figures)
-            report.plan = plan_part(conn, period, tree, figures_as_of, reader)
+            report.period, report.day = period, day
+            report.plan = plan_part(conn, counted, tree, figures_as_of, reader)
         if found is not None:
             report.finalisation = found[0]
             if frozen_as_of is not None:
@@ -372,6 +397,26 @@ def build_report(
                 current = compute(state, conn, current_period, scope, as_of)
                 report.scope_differences = differences(report.content, current.content())
     return report
+
+
+def report_day(as_of: datetime | None, today: date) -> date:
+    """The day a report is of: `today` (the business clock) for a report as of now; the day
+    in Vietnam of an explicit "as of" (no later than today), so that a report asked again
+    later as of that moment gives the figures it gave then."""
+    return today if as_of is None else min(as_of.astimezone(VN_TZ).date(), today)
+
+
+def require_begun(period: Period, day: date) -> date:
+    """`day`, when the period has begun on it; else PERIOD_NOT_STARTED (422): a period whose
+    data window opens later has no figure, not a report of zeros (or of a future state)."""
+    if not period.has_begun(day):
+        raise InvalidInput(
+            "PERIOD_NOT_STARTED",
+            messages.PERIOD_NOT_STARTED.format(period=period.id,
+                                               data_from=format_date_vn(period.data_from)),
+            period_id=period.id, data_from=period.data_from.isoformat(),
+        )
+    return day
 
 
 def plan_reader(principal: Principal) -> str | None:

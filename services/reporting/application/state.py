@@ -15,13 +15,18 @@ any of them only makes the next report slower.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from services.reporting.application.chunk_sums import ChunkCopies
 from services.reporting.application.heads import KeptOwed, kept_windows
 from services.reporting.application.lru import Lru
 from services.reporting.application.report_figures import Figures
+from shared.clock import today_vn
 from shared.runtime import ServiceRuntime
+
+Clock = Callable[[], date]
 
 FIGURES_KEPT = 24  # reports: a few periods and scopes, each with the period before
 FROZEN_KEPT = 16  # frozen contents: a finalised report's and the period's before it
@@ -45,10 +50,15 @@ class ReportingState:
 
 
 class ReportingRuntime(ServiceRuntime):
-    """The reporting service's runtime: the kernel's, holding the service's state."""
+    """The reporting service's runtime: the kernel's, holding the service's state, and the
+    business clock `today` (Asia/Ho_Chi_Minh), as the dialogue service's: tests pass their
+    own to set the day a running period's report is taken at."""
 
-    def __init__(self, state: ReportingState, *args: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, state: ReportingState, *args: Any, today: Clock = today_vn, **kwargs: Any
+    ) -> None:
         self.reporting = state
+        self.today = today
         super().__init__(*args, **kwargs)
 
 
@@ -57,3 +67,10 @@ def state_of(runtime: ServiceRuntime) -> ReportingState:
     if not isinstance(runtime, ReportingRuntime):
         raise TypeError("not a reporting runtime: make it with services.reporting.app")
     return runtime.reporting
+
+
+def today_of(runtime: ServiceRuntime) -> date:
+    """The business day of a reporting runtime (its clock)."""
+    if not isinstance(runtime, ReportingRuntime):
+        raise TypeError("not a reporting runtime: make it with services.reporting.app")
+    return runtime.today()

@@ -11,6 +11,7 @@ from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
 from services.reporting.domain.periods import Period
 from shared.adminunits import NOT_CURRENT_UNIT, OWN_UNIT_RECORDS
+from shared.clock import format_date_vn
 from shared.errors import InvalidInput
 from shared.planrules import warning_text
 
@@ -28,6 +29,16 @@ def period_name(period: Period) -> str:
 
 def period_view(period: Period) -> dict[str, Any]:
     return {**period.as_dict(), "name": period_name(period)}
+
+
+def provisional_note(report: Report) -> str | None:
+    """The line every output of a report of a period still running shows (Word, Excel, PDF,
+    dashboard): its figures are taken at the report's day, not at the cut-off. None when
+    the period has ended."""
+    if not report.provisional:
+        return None
+    return messages.PROVISIONAL.format(on=format_date_vn(report.figures_on),
+                                       cutoff_on=format_date_vn(report.period.cutoff_on))
 
 
 def require_theme(theme: str) -> tuple[tuple[str, ...], tuple[Section, ...]]:
@@ -259,6 +270,10 @@ def report_view(
         "previous_period": period_view(report.previous_period),
         "scope": {"code": report.scope, "name": report.tree.root.name},
         "as_of": report.as_of.isoformat(),
+        # A period still running: figures taken at `figures_on` (today), not at the cut-off.
+        "provisional": report.provisional,
+        "figures_on": report.figures_on.isoformat(),
+        "provisional_note": provisional_note(report),
         "content_hash": report.content_hash,
         "unit": {
             "code": node.code,
@@ -286,8 +301,9 @@ def units_document(report: Report, readable: Callable[[str], bool]) -> dict[str,
     """Every figure of every unit of the scope the reader may see: the body of the JSON
     API's flat table."""
     view = report_view(report)
-    return {key: view[key] for key in ("report_id", "period", "scope", "as_of",
-                                       "content_hash", "finalised")} | {
+    return {key: view[key] for key in ("report_id", "period", "scope", "as_of", "provisional",
+                                       "figures_on", "provisional_note", "content_hash",
+                                       "finalised")} | {
         "differences": [row for row in report.scope_differences
                         if readable(row["unit_code"])],
         "units": [row for row in units_table(report) if readable(row["code"])],

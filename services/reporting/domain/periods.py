@@ -20,6 +20,9 @@ from shared.conferencedates import (
     InvalidPeriodId,
     conference_cutoff,
     conference_data_from,
+    figures_day,
+    has_begun,
+    is_running,
     parse_period_id,
     period_id,
 )
@@ -54,6 +57,18 @@ class Period:
     def pace(self) -> float:
         """Share of the year's work expected by this period (3/12 ... 12/12)."""
         return self.months / 12
+
+    def has_begun(self, today: date) -> bool:
+        return has_begun(self.data_from, today)
+
+    def is_running(self, today: date) -> bool:
+        return is_running(self.cutoff_on, today)
+
+    def counted_on(self, today: date) -> Period:
+        """The window a report of `today` counts: up to the kernel's `figures_day` (the
+        cut-off, or today while the period runs). The period itself when it has ended."""
+        day = figures_day(self.cutoff_on, today)
+        return self if day == self.cutoff_on else replace(self, cutoff_on=day)
 
     def with_window(self, data_from: date, cutoff_on: date, reason: str) -> Period:
         return replace(self, data_from=data_from, cutoff_on=cutoff_on, adjusted=True,

@@ -31,6 +31,7 @@ from services.reporting.application.views import (
     lines_under,
     other_indicators_under,
     period_name,
+    provisional_note,
     section_rows,
     subtree,
 )
@@ -156,12 +157,15 @@ def _sheet(book: Workbook, report: Report, unit: str, title: str, header: Sequen
     last = get_column_letter(len(header))
     put(sheet.cell(TITLE_ROW, 1),
         f"{title} — {name[:1].upper()}{name[1:]} — {report.tree.nodes[unit].name}").font = _TITLE
-    put(sheet.cell(WINDOW_ROW, 1), messages.DATA_WINDOW.format(
+    window = messages.DATA_WINDOW.format(
         data_from=format_date_vn(report.period.data_from),
         cutoff_on=format_date_vn(report.period.cutoff_on),
         as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
         scope="",
-    )).font = Font(italic=True, name=FONT)
+    )
+    note = provisional_note(report)
+    put(sheet.cell(WINDOW_ROW, 1), window if note is None else f"{note} {window}").font = \
+        Font(italic=True, bold=note is not None, name=FONT)
     for row in (TITLE_ROW, WINDOW_ROW):
         sheet.merge_cells(f"A{row}:{last}{row}")
         sheet.cell(row, 1).alignment = Alignment(horizontal="left", vertical="center")

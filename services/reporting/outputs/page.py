@@ -12,7 +12,7 @@ from string import Template
 
 from services.reporting import messages
 from services.reporting.application.reports import Report
-from services.reporting.application.views import period_name
+from services.reporting.application.views import period_name, provisional_note
 from services.reporting.domain.periods import Period
 from shared.clock import VN_TZ, format_date_vn
 
@@ -55,12 +55,18 @@ def period_form(action: str, current: Period, choices: list[Period], **hidden: s
 
 
 def data_window(report: Report, unit_name: str) -> str:
-    """The period's data window and the moment the figures reflect, for the unit shown."""
-    return escape(messages.DATA_WINDOW.format(
+    """The period's data window and the moment the figures reflect, for the unit shown; a
+    period still running says first that its figures are provisional."""
+    window = escape(messages.DATA_WINDOW.format(
         data_from=format_date_vn(report.period.data_from),
         cutoff_on=format_date_vn(report.period.cutoff_on),
         as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"),
         scope=messages.SCOPE_SUFFIX.format(scope=unit_name)))
+    note = provisional_note(report)
+    if note is None:
+        return window
+    return f'<strong class="provisional" id="provisional">{escape(note)}</strong> {window}'
+
 
 
 def finalised_note(report: Report, changed: int = 0) -> str:

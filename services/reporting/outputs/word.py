@@ -27,6 +27,7 @@ from services.reporting.application.views import (
     indicator_rows,
     lines_under,
     period_name,
+    provisional_note,
     section_rows,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
@@ -69,6 +70,8 @@ def report_document(report: Report, unit: str, theme: str | None = None) -> byte
                      number=messages.DOC_NUMBER, party=messages.PARTY_NAME,
                      place_date=messages.PLACE_DATE_BLANK)
     doc.title(messages.REPORT_WORD, _subject(context), _data_line(context))
+    if (note := provisional_note(report)) is not None:
+        doc.text(note, bold=True, italic=True)
     for part in REPORT_PARTS:
         doc.heading(1, part.title)
         for write in part.sections:
