@@ -16,8 +16,8 @@ version (phiên bản quy định) of one level. The rule, stated once:
   at 1/year owes 1 (0.5 rounds up); a quarter at 1/year owes 0; a rule raised from 1 to 2 on
   1 July 2023 owes 1×181/365 + 2×184/365 ≈ 1.50 → 2 over 2023.
 * The head meets the rule (đạt quy định) when the sessions held inside the windows are at
-  least that number. Which sessions count is the caller's business; this module owes only
-  the requirement.
+  least that number (`held_in_windows`): a session of the head held on a day they were not
+  in office (a leaving recorded late, dated before it) counts for nobody, in every service.
 
 Pure: no I/O, no clock. The versions handed in are those of the head's level; any object with
 `effective_from` and `min_sessions_per_year` will do. Versions of the same date: the later in
@@ -136,3 +136,13 @@ def required_sessions(
     in office (first and last day, inclusive), `versions` the rule's versions for the head's
     level. Summed over all windows, then rounded half up once."""
     return round_half_up(owed_exact(windows, versions))
+
+
+def held_in_windows(
+    held_on: Iterable[date], windows: Sequence[tuple[date, date]]
+) -> list[date]:
+    """The sessions that count toward the rule, sorted: of the holding dates of a head's
+    sessions, those inside their windows (the days in office in the period, first and last
+    day inclusive, as `required_sessions` takes them)."""
+    merged = merge_windows(windows)
+    return sorted(on for on in held_on if any(s <= on <= e for s, e in merged))

@@ -232,7 +232,8 @@ def _model_facts(reporting: TestClient) -> int:
             indicators_facts.c.family == "model")).scalar_one())
 
 
-def _fed(services: Services, upstream: Upstream, events: list[EventEnvelope]) -> None:
+def _fed(services: Services, upstream: Upstream, events: list[EventEnvelope],
+        sessions_held: int = 7, heads: int = 5) -> None:
     upstream.publish(*events)
     for model_id, unit, field, started in MODELS:
         response = services.indicators.post("/api/v1/models", json={
@@ -249,11 +250,12 @@ def _fed(services: Services, upstream: Upstream, events: list[EventEnvelope]) ->
         report = _get(services.reporting, "/api/v1/reports/2023-12m")
         sessions = figure_values(report)
         known = _get(services.indicators, "/api/v1/indicators/2023/I3", on="2023-12-14")
-        return (sessions["commitments_total"] == 1 and sessions["sessions_held"] == 7
+        return (sessions["commitments_total"] == 1
+                and sessions["sessions_held"] == sessions_held
                 and sessions["sites"] == 6 and _model_facts(services.reporting) == 5
                 and known["unit"]["numerator"] == 4
                 and _get(services.indicators, "/api/v1/indicators/2023/I2",
-                         on="2023-12-14")["unit"]["denominator"] == 5
+                         on="2023-12-14")["unit"]["denominator"] == heads
                 and _get(services.indicators, "/api/v1/indicators/2023/I1",
                          on="2023-12-14")["unit"]["numerator"] == 2)
 
@@ -348,6 +350,37 @@ def test_as_known_at_earlier_times_both_services_agree(
     assert reported["I1"] == (0, 217, 0.0, "co_nguy_co")
     assert reported["I2"] == (5, 5, 100.0, "chua_den_han")
 
+
+
+VINH_BAO = "316"  # Huyện Vĩnh Bảo: no head of the golden scenario
+
+
+def test_a_session_held_after_a_leaving_recorded_late_counts_nowhere(
+    services: Services, upstream: Upstream
+) -> None:
+    """The examiner's F2: a district head in office since 2020 holds a session on 10/06/2023;
+    their leaving, dated 01/05/2023, is typed in on 20/06 (as the dialogue service accepted
+    before it refused such a leaving). The session was not held on a day in office: I2 does
+    not count it (shared/dialoguerule.held_in_windows), in indicators and in reporting (the
+    chunk figures and the facts), as the dialogue service's rule compliance does not: the
+    head owes 2 x 121/365 = 0.66 -> 1 and held 0 on their days in office."""
+    ev = upstream
+    late = datetime(2023, 6, 20, 3, tzinfo=UTC)
+    extra = [ev.head("H8", VINH_BAO, D(2020, 1, 1)),
+             ev.session("P8", VINH_BAO, ["H8"], D(2023, 6, 10)),
+             ev.event("dialogue", "head", "H8", "HeadLeftOffice", {
+                 "head_id": "H8", "unit_code": VINH_BAO, "role": "party_secretary",
+                 "to_date": "2023-05-01"}, D(2023, 5, 1), VINH_BAO, recorded_at=late)]
+    _fed(services, upstream, [*_scenario(ev), *extra], sessions_held=8, heads=6)
+    for months in ("6m", "9m", "12m"):
+        for as_of in (None, "2024-01-31"):  # the chunk figures, then the facts
+            reported, computed = _indicator_rows(services, months, VINH_BAO, as_of)
+            assert reported["I2"] == computed["I2"], (months, as_of)
+            assert reported["I2"][:2] == (0, 1), (months, as_of)
+    # As known before the leaving was typed in, the head was in office the whole window and
+    # held the session: 1/1.
+    reported, computed = _indicator_rows(services, "6m", VINH_BAO, "2023-06-15")
+    assert reported["I2"] == computed["I2"] and reported["I2"][:2] == (1, 1)
 
 
 def test_status_changes_are_announced_only_when_a_status_changes(

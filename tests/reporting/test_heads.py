@@ -3,7 +3,6 @@ window (1 January to the cut-off, shared/planrules.py), counted by hand."""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -45,11 +44,10 @@ def left(head: str, on: date, unit: str = TIEN_LANG_TOWN) -> Fact:
     return Fact(head, 0, on, unit)
 
 
-def judged(heads: dict[str, list[Fact]], rules: list[Fact], held: dict[str, int]
+def judged(heads: dict[str, list[Fact]], rules: list[Fact], held: dict[str, list[date]]
            ) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
-    for row, figure in head_figures(heads, rule_versions(rules), Counter(held), START, END,
-                                     LAST_DAY):
+    for row, figure in head_figures(heads, rule_versions(rules), held, START, END, LAST_DAY):
         found.setdefault(row.subject, []).append(figure)
     return found
 
@@ -85,12 +83,29 @@ def test_a_head_owes_what_the_rule_owes_over_their_part_of_the_window() -> None:
         "G": [took("G", D(2020, 1, 1)), left("G", D(2022, 12, 31))],
     }
     rules = [*ONCE_2015, Fact("district", None, D(2015, 1, 27), amount=2)]  # corrects 1 -> 2
-    assert judged(heads, rules, {"C": 1}) == {
+    assert judged(heads, rules, {"C": [D(2023, 5, 1)]}) == {
         "A": ["heads_in_office", "heads_meeting_rule"],
         "B": ["heads_in_office", "heads_owing"],
         "C": ["heads_in_office", "heads_meeting_rule", "heads_owing"],
         "D": ["heads_in_office", "heads_meeting_rule"],
     }
+
+
+def test_only_the_sessions_held_on_days_in_office_count() -> None:
+    """A session of the head held after their (late recorded) leaving or between two terms
+    counts for nobody: shared/dialoguerule.held_in_windows, as dialogue and indicators."""
+    rules = [*ONCE_2015, Fact("district", None, D(2015, 1, 27), amount=2)]
+    # A district head who left on 01/05: 2 x 121/365 = 0.66 -> 1 owed; held on 10/06.
+    facts = [took("L", D(2020, 1, 1), TIEN_LANG), left("L", D(2023, 5, 1), TIEN_LANG)]
+    assert judged({"L": facts}, rules, {"L": [D(2023, 6, 10)]}) == {
+        "L": ["heads_in_office", "heads_owing"]}
+    assert judged({"L": facts}, rules, {"L": [D(2023, 5, 1)]}) == {
+        "L": ["heads_in_office", "heads_meeting_rule", "heads_owing"]}
+    # Out between 31/01 and 01/04: a session of 15/02 does not count, one of 01/04 does.
+    back = [took("E", D(2019, 1, 1), TIEN_LANG), left("E", D(2023, 1, 31), TIEN_LANG),
+            took("E", D(2023, 4, 1), TIEN_LANG)]
+    assert "heads_meeting_rule" not in judged({"E": back}, rules, {"E": [D(2023, 2, 15)]})["E"]
+    assert "heads_meeting_rule" in judged({"E": back}, rules, {"E": [D(2023, 4, 1)]})["E"]
 
 
 def test_two_terms_and_a_rule_raised_in_the_window() -> None:
@@ -100,7 +115,7 @@ def test_two_terms_and_a_rule_raised_in_the_window() -> None:
     facts = [took("E", D(2019, 1, 1)), left("E", D(2023, 1, 31)), took("E", D(2023, 3, 1))]
     rules = [*ONCE_2015, Fact("commune", None, D(2023, 3, 1), amount=2)]
     assert judged({"E": facts}, rules, {}) == {"E": ["heads_in_office", "heads_owing"]}
-    assert judged({"E": facts}, rules, {"E": 1}) == {"E": ["heads_in_office",
+    assert judged({"E": facts}, rules, {"E": [D(2023, 4, 1)]}) == {"E": ["heads_in_office",
                                                            "heads_meeting_rule", "heads_owing"]}
 
 
@@ -125,7 +140,7 @@ def test_a_term_ends_with_its_unit() -> None:
     assert terms_in_window(heads["B"], D(2025, 1, 1), D(2025, 9, 14), last_day) == [
         (D(2025, 1, 1), D(2025, 6, 30))]
     twice = [Fact(level, None, D(2015, 1, 27), amount=2) for level in ("district", "commune")]
-    held = Counter({"X": 1})
+    held = {"X": [D(2025, 3, 1)]}
     # 2025's 9-month window: B and X in office 181 days, 2 x 181/365 = 0.99 -> 1 owed (X held
     # it); counted as if in office to the cut-off, 2 x 257/365 = 1.41 -> 1 as well.
     in_2025 = {row.subject for row, figure in head_figures(
@@ -138,5 +153,5 @@ def test_a_term_ends_with_its_unit() -> None:
     assert ("X", "heads_meeting_rule") in year
     # 2026: only the head of the unit that still exists is in office.
     in_2026 = [(row.subject, figure) for row, figure in head_figures(
-        heads, rule_versions(twice), Counter(), D(2026, 1, 1), D(2026, 6, 14), last_day)]
+        heads, rule_versions(twice), {}, D(2026, 1, 1), D(2026, 6, 14), last_day)]
     assert {subject for subject, figure in in_2026 if figure == "heads_in_office"} == {"T"}

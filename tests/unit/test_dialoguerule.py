@@ -8,6 +8,7 @@ from fractions import Fraction
 
 from shared.dialoguerule import (
     days_in_year,
+    held_in_windows,
     in_force,
     merge_windows,
     owed_exact,
@@ -115,3 +116,14 @@ def test_a_later_version_of_the_same_date_corrects_the_earlier() -> None:
 def test_half_rounds_up_not_to_even() -> None:
     assert [round_half_up(Fraction(n, 2)) for n in range(6)] == [0, 1, 1, 2, 2, 3]
     assert round_half_up(Fraction(1, 2) - Fraction(1, 10**9)) == 0
+
+
+def test_only_the_sessions_held_inside_the_windows_count() -> None:
+    """A session held on a day the head was not in office counts for nobody: before the
+    first day, after the last (a leaving recorded late), between two terms."""
+    windows = [(date(2023, 1, 1), date(2023, 1, 31)), (date(2023, 4, 1), date(2023, 5, 1))]
+    held = [date(2023, 6, 10), date(2023, 1, 31), date(2023, 2, 15), date(2023, 4, 1),
+            date(2022, 12, 31), date(2023, 5, 1)]
+    assert held_in_windows(held, windows) == [date(2023, 1, 31), date(2023, 4, 1),
+                                              date(2023, 5, 1)]
+    assert held_in_windows(held, []) == []

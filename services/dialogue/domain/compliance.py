@@ -7,7 +7,8 @@ every 1 January and every effective date of a version of the head's level, each 
 exactly and rounded half up. This module adds what the dialogue service explains of it:
 
 * Sessions count when the head is among the session's heads, the session was held (with
-  or without its report) and the holding date lies inside the window.
+  or without its report) and the holding date lies inside the window (the kernel's
+  `held_in_windows`).
 """
 
 from __future__ import annotations
@@ -67,5 +68,5 @@ def evaluate(
     if start > end:
         return None
     cut = pieces(start, end, versions)
-    held = tuple(sorted(d for d in sessions_held_on if start <= d <= end))
+    held = tuple(dialoguerule.held_in_windows(sessions_held_on, [(start, end)]))
     return Evaluation(start, end, tuple(cut), held, sum((p.owed for p in cut), Fraction(0)))

@@ -14,10 +14,10 @@ this module applies it to the indicators service's facts:
   date, is registered at that commune.
 * dialogue_heads (I2): each head in office at some time between the period's start and the
   date counts 1 in the denominator at the unit they head, and 1 in the numerator when they
-  took part in at least the sessions the direct-dialogue rule (`shared/dialoguerule.py`)
-  owes for their days in office in that window (the pace of the whole year is the status
-  rule's business, not the head's). When no head of a unit owes anything yet, its figure is
-  "chưa đến hạn".
+  took part, on days they were in office, in at least the sessions the direct-dialogue
+  rule (`shared/dialoguerule.py`) owes for their days in office in that window (the pace
+  of the whole year is the status rule's business, not the head's). When no head of a unit
+  owes anything yet, its figure is "chưa đến hạn".
 * sites_with_dossier (I3) / sites_with_certificate (I4): each site in the register and not
   closed counts 1 in the denominator at its commune, and 1 in the numerator when its dossier
   is lodged and not withdrawn or rejected (I3) / it holds a certificate not revoked (I4).
@@ -48,6 +48,7 @@ from services.indicators.domain.facts import (
 from services.indicators.domain.scope import ScopeTree
 from shared.adminunits import level_of_code
 from shared.clock import iso_or_none
+from shared.dialoguerule import held_in_windows
 from shared.planrules import (
     CHUA_DEN_HAN,
     Comparator,
@@ -222,8 +223,11 @@ def compute_dialogue_heads(
         if node is None:
             continue
         level = _level(tree, current.unit_code, current.start)
-        required = required_sessions(terms[head_id], rules, level, start, on)
-        mine = held.get(head_id, [])
+        windows = office_windows(terms[head_id], start, on)
+        required = owed_sessions(windows, [rule for rule in rules if rule.level == level])
+        # Only the sessions held inside the days in office count (the kernel's rule).
+        counted = set(held_in_windows((s.held_on for s in held.get(head_id, [])), windows))
+        mine = [s for s in held.get(head_id, []) if s.held_on in counted]
         meets = len(mine) >= required
         tally = own.setdefault(node, [0, 0, 0])
         tally[0] += int(meets)
@@ -241,8 +245,13 @@ def required_sessions(
     """Sessions a head must have held in the window `start`..`end`: the kernel's rule over
     the parts of the window each term covers, with the versions of the head's level (in
     recording order, so a later record for the same date corrects the earlier)."""
-    windows = office_in_window(((term.start, term.to) for term in terms), start, end)
+    windows = office_windows(terms, start, end)
     return owed_sessions(windows, [rule for rule in rules if rule.level == level])
+
+
+def office_windows(terms: Sequence[HeadTerm], start: date, end: date) -> list[tuple[date, date]]:
+    """The parts of `start`..`end` a head was in office, from their terms."""
+    return office_in_window(((term.start, term.to) for term in terms), start, end)
 
 
 def compute_sites(

@@ -5,10 +5,9 @@ report instead (`figures.py`)."""
 from __future__ import annotations
 
 import json
-from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, and_, func, literal, select
@@ -81,23 +80,34 @@ def flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[Any
     return conn.execute(query).all()
 
 
-def sessions_by_head(conn: Connection, window: Window, year: int) -> Counter[str]:
-    """Sessions held per head in I2's window: from 1 January of the year to the cut-off."""
+def sessions_by_head(conn: Connection, window: Window, year: int) -> dict[str, list[date]]:
+    """The holding dates of the sessions of each head in I2's window: from 1 January of the
+    year to the cut-off."""
     start, end = i2_window(plan_year(year)[0], window.cutoff_on)
+    return session_dates(conn, start, end, window.as_of)
+
+
+def session_dates(
+    conn: Connection, start: date, end: date, as_of: datetime,
+    heads: Collection[str] | None = None,
+) -> dict[str, list[date]]:
+    """The holding dates of each head's sessions held in `start`..`end` and known as of
+    `as_of` (only those of `heads` if given)."""
     table = dialogue_facts
-    query = select(table.c.data).where(
+    query = select(table.c.business_on, table.c.data).where(
         and_(
             table.c.family == "session",
             table.c.kind == "SessionHeld",
             table.c.business_on >= start,
             table.c.business_on <= end,
-            table.c.recorded_at <= window.as_of,
+            table.c.recorded_at <= as_of,
         )
     )
-    held: Counter[str] = Counter()
-    for (data,) in conn.execute(query):
+    held: dict[str, list[date]] = {}
+    for on, data in conn.execute(query):
         for head in json.loads(data or "{}").get("head_ids", []):
-            held[head] += 1
+            if heads is None or head in heads:
+                held.setdefault(head, []).append(on)
     return held
 
 

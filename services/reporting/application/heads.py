@@ -4,15 +4,24 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
 from services.reporting.adapters.tables import dialogue_facts
+from services.reporting.application.fact_reads import session_dates
 from services.reporting.application.lru import Lru
-from services.reporting.domain.heads import head_figures, heads_owed, judged, rule_versions
+from services.reporting.domain.heads import (
+    Held,
+    Windows,
+    head_figures,
+    heads_owed,
+    held_on_days,
+    judged,
+    rule_versions,
+)
 from shared.adminunits import default_catalogue
 
 _COLUMNS = ("subject", "effect", "amount", "business_on", "unit_code", "district_code",
@@ -37,10 +46,11 @@ def subject_facts(
 
 
 def heads(
-    conn: Connection, data_from: date, cutoff_on: date, as_of: datetime, held: Counter[str]
+    conn: Connection, data_from: date, cutoff_on: date, as_of: datetime,
+    held: Mapping[str, Sequence[date]],
 ) -> Iterator[tuple[Row[Any], str]]:
-    """I2's figures of every head (see `domain/heads.py`); `held`: sessions per head id held
-    in the window."""
+    """I2's figures of every head (see `domain/heads.py`); `held`: the holding dates of each
+    head's sessions in the window."""
     rules = subject_facts(conn, "rule", cutoff_on, as_of)
     versions = rule_versions(row for rows in rules.values() for row in rows)
     return head_figures(subject_facts(conn, "head", cutoff_on, as_of), versions, held,
@@ -59,10 +69,28 @@ def heads_of_windows(
         owed, _ = _owed_of_windows(conn, windows, as_of, max(end for _, end in windows))
     else:
         owed = kept_owed(conn, kept, windows, as_of, generation)
-    return [list(judged(due, held)) for due, held in zip(owed, helds, strict=True)]
+    return [list(judged(due, _held_by_chunks(conn, window, as_of, due, held)))
+            for window, due, held in zip(windows, owed, helds, strict=True)]
 
 
-Owed = list[tuple[str, Row[Any], int]]  # per head in office: id, fact, sessions owed
+def _held_by_chunks(
+    conn: Connection, window: tuple[date, date], as_of: datetime, owed: Owed,
+    counts: Counter[str],
+) -> Held:
+    """`Held` from the sessions per head summed over the window's chunks (`counts`): those
+    of a head in office over the whole window all count; a head in office over part of it
+    who held sessions in it is counted from the dates of their sessions (read from the
+    facts), only those held on days in office counting (`shared/dialoguerule`)."""
+    partial = {head_id for head_id, _, _, windows in owed
+               if counts[head_id] and windows != (window,)}
+    if not partial:
+        return lambda head_id, windows: counts[head_id]
+    dated = held_on_days(session_dates(conn, *window, as_of, partial))
+    return lambda head_id, windows: (
+        dated(head_id, windows) if head_id in partial else counts[head_id])
+
+
+Owed = list[tuple[str, Row[Any], int, Windows]]  # per head in office: id, fact, owed, days
 
 
 def _owed_of_windows(

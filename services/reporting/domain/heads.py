@@ -4,7 +4,8 @@ I2's window runs from 1 January of the plan year to the report's cut-off
 (`shared/planrules.i2_window`). A head counts in `heads_in_office` when in office at some
 time in that window (a head who left mid-year still counts), at the units of their last
 `HeadTookOffice`/`HeadLeftOffice` fact up to the cut-off that put them in office. They count
-in `heads_meeting_rule` when the sessions they held in the window are at least what the
+in `heads_meeting_rule` when the sessions they held in the window, on days they were in
+office (`shared/dialoguerule.held_in_windows`), are at least what the
 direct-dialogue rule asks of them there: `shared/dialoguerule.py`, the rule the dialogue and
 indicators services apply too, over the parts of the window the head was in office (their
 terms: a head who left and came back has two), with the `DialogueRuleSet` versions of their
@@ -21,13 +22,12 @@ amount the minimum a year.
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from shared.dialoguerule import required_sessions
+from shared.dialoguerule import held_in_windows, required_sessions
 from shared.planrules import head_meets_rule, office_in_window, term_last_day
 
 Fact = Any  # a fact row with `effect`, `business_on`, `unit_code`, `subject`, `amount`
@@ -103,16 +103,27 @@ def _required(
     return required_sessions(terms, versions)
 
 
+Windows = tuple[tuple[date, date], ...]  # the parts of a window a head was in office
+#: The sessions a head held inside their windows (`shared/dialoguerule.held_in_windows`).
+Held = Callable[[str, Windows], int]
+
+
+def held_on_days(held: Mapping[str, Sequence[date]]) -> Held:
+    """`Held` of the holding dates of each head's sessions in the window."""
+    return lambda head_id, windows: len(held_in_windows(held.get(head_id, ()), windows))
+
+
 def heads_owed(
     heads: Mapping[str, Sequence[Fact]],
     rules: Mapping[str, Sequence[RuleVersion]],
     start: date,
     end: date,
     unit_last_day: UnitLastDay,
-) -> Iterator[tuple[str, Fact, int]]:
+) -> Iterator[tuple[str, Fact, int, Windows]]:
     """(head id, the fact whose units the head counts under, the sessions the rule owes
-    them in `start`..`end`) for every head of `heads` (their facts up to the cut-off `end`,
-    in order) in office at some time in `start`..`end`."""
+    them in `start`..`end`, the parts of it they were in office) for every head of `heads`
+    (their facts up to the cut-off `end`, in order) in office at some time in
+    `start`..`end`."""
     for head_id, facts in heads.items():
         switches = [row for row in facts if row.effect is not None]
         reaching = [(row, last) for row, last in terms_of(switches, unit_last_day)
@@ -120,17 +131,20 @@ def heads_owed(
         if not reaching:
             continue
         row = reaching[-1][0]  # counted at the units of their last term in the window
-        terms = office_in_window(((r.business_on, last) for r, last in reaching), start, end)
-        owed = _required(tuple(terms), tuple(rules.get(level_of(row.unit_code), ())))
-        yield head_id, row, owed
+        terms = tuple(office_in_window(((r.business_on, last) for r, last in reaching),
+                                       start, end))
+        owed = _required(terms, tuple(rules.get(level_of(row.unit_code), ())))
+        yield head_id, row, owed, terms
 
 
-def judged(owed: Iterable[tuple[str, Fact, int]], held: Counter[str]) -> Iterator[tuple[Fact, str]]:
+def judged(
+    owed: Iterable[tuple[str, Fact, int, Windows]], held: Held
+) -> Iterator[tuple[Fact, str]]:
     """(fact, figure) of every head in office: each counts in office, and meets the rule when
-    the sessions held (`held`: per head id, in the window) are at least those owed."""
-    for head_id, row, due in owed:
+    the sessions held inside their windows (`held`) are at least those owed."""
+    for head_id, row, due, windows in owed:
         yield row, "heads_in_office"
-        if head_meets_rule(held[head_id], due):
+        if head_meets_rule(held(head_id, windows), due):
             yield row, "heads_meeting_rule"
         if due > 0:
             yield row, "heads_owing"
@@ -139,11 +153,12 @@ def judged(owed: Iterable[tuple[str, Fact, int]], held: Counter[str]) -> Iterato
 def head_figures(
     heads: Mapping[str, Sequence[Fact]],
     rules: Mapping[str, Sequence[RuleVersion]],
-    held: Counter[str],
+    held: Mapping[str, Sequence[date]],
     start: date,
     end: date,
     unit_last_day: UnitLastDay,
 ) -> Iterator[tuple[Fact, str]]:
     """(the fact whose units the head counts under, figure) for every head of `heads` (their
-    facts up to the cut-off `end`, in order); `held`: sessions per head id in the window."""
-    return judged(heads_owed(heads, rules, start, end, unit_last_day), held)
+    facts up to the cut-off `end`, in order); `held`: the holding dates of each head's
+    sessions in the window."""
+    return judged(heads_owed(heads, rules, start, end, unit_last_day), held_on_days(held))
