@@ -210,6 +210,7 @@ class _WriterTurns:
         class WriterTurnOptionEngine(OptionEngine):
             _connection_cls = WriterTurnConnection
 
+        WriterTurnOptionEngine._option_cls = WriterTurnOptionEngine  # a copy's copies too
         engine._connection_cls = WriterTurnConnection
         engine._option_cls = WriterTurnOptionEngine
 

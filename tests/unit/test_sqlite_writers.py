@@ -52,9 +52,11 @@ def _another_thread_writes(engine: Engine, *, queued: bool, failed: str) -> None
 def test_a_transaction_begun_from_an_execution_options_copy_takes_the_writers_turn(
     engine: Engine,
 ) -> None:
-    with engine.execution_options(logging_token="copy").begin():
-        assert _TURNS[engine]._holder_thread == threading.get_ident()
-    assert _TURNS[engine]._holder_thread is None
+    copy = engine.execution_options(logging_token="copy")
+    for each in (copy, copy.execution_options(logging_token="copy of the copy")):
+        with each.begin():
+            assert _TURNS[engine]._holder_thread == threading.get_ident()
+        assert _TURNS[engine]._holder_thread is None
     _another_thread_writes(engine, queued=False, failed="the copy's transaction")
 
 
