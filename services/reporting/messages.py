@@ -239,6 +239,19 @@ DOC_UNATTRIBUTED = (
     "{label} (số liệu ghi theo mã đơn vị hành chính không còn hiệu lực vào ngày chốt số "
     "liệu; các dòng trên chưa gồm phần này): {figures}."
 )
+# The previous column read against the previous period's finalised report (views.restated_note).
+PREVIOUS_SIGNED = "Cột kỳ trước là số liệu đã chốt của báo cáo kỳ trước (mã băm {hash}…)."
+PREVIOUS_RESTATED = "Số liệu kỳ trước đã được điều chỉnh sau khi chốt: {figures}."
+PREVIOUS_RECOMPUTED = (
+    "Số liệu kỳ trước đã được điều chỉnh sau khi chốt: cột kỳ trước của báo cáo này là số liệu "
+    "tính lại khi chốt, khác báo cáo kỳ trước đã chốt (mã băm {hash}…): {figures}."
+)
+RESTATED_ITEM = "{unit} – {figure}: đã chốt {frozen}, nay {current}"
+RESTATED_MORE = "và {count} số liệu khác"
+DOC_RESTATED = "Số liệu kỳ trước điều chỉnh sau khi chốt"
+SHEET_RESTATED = "Kỳ trước điều chỉnh"
+COL_SIGNED_PREVIOUS = "Kỳ trước đã chốt"
+COL_RESTATED_PREVIOUS = "Kỳ trước tính lại"
 DOC_FINALISED = "Số liệu đã chốt ngày {on}, mã băm {hash}."
 DOC_DIFFERENCES = "Số liệu thay đổi sau khi chốt báo cáo"
 # The seed's house style: the head of the Commission signs "TRƯỞNG BAN" in their own name

@@ -5,11 +5,27 @@ moved them since; a finalised period's window can no longer be moved."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
+import pytest
+from sqlalchemy import select, update
+
+from services.reporting.adapters.tables import frozen_reports
+from services.reporting.application import reports
+from shared.envelope import utcnow
 from tests.integration.helpers import event_count
-from tests.reporting.conftest import Reporting
-from tests.reporting.scenario import two_quarter_scenario
+from tests.reporting.conftest import Reporting, figure_values
+from tests.reporting.lines import rendered_without, shown_everywhere
+from tests.reporting.scenario import (
+    QUAN_TOAN,
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+    Events,
+    two_quarter_scenario,
+)
+
+RESTATED = "Số liệu kỳ trước đã được điều chỉnh sau khi chốt"
 
 WINDOW = {"data_from": "2022-12-15", "cutoff_on": "2023-03-20",
           "reason": "Hội nghị giao ban lùi một tuần"}
@@ -34,6 +50,115 @@ def _put_window(reporting: Reporting, period_id: str, window: dict[str, str]) ->
     version = reporting.client.get(f"/api/v1/periods/{period_id}").headers["ETag"]
     return reporting.client.put(f"/api/v1/periods/{period_id}", json=window,
                                 headers={"if-match": version})
+
+
+def _previous(view: dict[str, Any]) -> dict[str, int | None]:
+    return {f["key"]: f["previous"] for s in view["sections"] for f in s["figures"]}
+
+
+def _indicators(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {i["id"]: {k: i[k] for k in ("numerator", "denominator", "value", "status")}
+            for i in view["indicators"]}
+
+
+def _restated(view: dict[str, Any]) -> dict[tuple[str, str], tuple[Any, Any]]:
+    return {(d["unit_code"], d["figure"]): (d["frozen"], d["current"])
+            for d in view["previous_restatements"]}
+
+
+def _late_certificate(reporting: Reporting) -> None:
+    """A certificate of 01/03/2023 (inside the 3-month window) typed in only now."""
+    late = Events()
+    late.certificate("S3", QUAN_TOAN, date(2023, 3, 1), "CS 09999", recorded=utcnow())
+    reporting.publish(late.items)
+
+
+def _rows_of(reporting: Reporting, rid: str) -> tuple[str, str]:
+    with reporting.runtime.engine.connect() as conn:
+        row = conn.execute(select(frozen_reports.c.previous_hash, frozen_reports.c.context)
+                           .where(frozen_reports.c.report_id == rid)).one()
+    return row.previous_hash, row.context
+
+
+def test_the_previous_column_is_the_signed_report_marked_restated(
+    reporting: Reporting,
+) -> None:
+    reporting.feed(two_quarter_scenario())
+    signed = _finalise(reporting, "2023-3m")
+    _late_certificate(reporting)
+
+    q1 = _get(reporting, "/api/v1/reports/2023-3m")
+    assert q1["content_hash"] == signed
+    q2 = _get(reporting, "/api/v1/reports/2023-6m")
+    # The two reports agree on the 3 months: the 6-month report's previous column is what
+    # the 3-month report was signed with (sites_with_certificate 0), not the 1 counted now.
+    assert _previous(q2) == figure_values(q1)
+    assert {i["id"]: i["previous"] for i in q2["indicators"]} == _indicators(q1)
+    assert q1["previous_finalised"] is None, "2022-12m was never finalised"
+    assert q2["previous_finalised"] == {"report_id": "2023-3m@31", "content_hash": signed,
+                                        "shown": "signed"}
+    assert q2["previous_restated"] is True
+    restated = _restated(q2)
+    assert restated[("31", "sites_with_certificate")] == (0, 1)
+    assert restated[("31", "I4.numerator")] == (0, 1)
+    assert restated[(QUAN_TOAN, "sites_with_certificate")] == (0, 1)
+    assert q2["previous_restatements"] == q1["differences"]
+    assert RESTATED in q2["previous_note"] and "0" in q2["previous_note"]
+    shown_everywhere(reporting, "2023-6m", "31", RESTATED)
+    # A district whose figures did not move: its tree has nothing restated.
+    district = _get(reporting, "/api/v1/reports/2023-6m", unit=TIEN_LANG)
+    assert district["previous_restated"] is False and district["previous_restatements"] == []
+    assert district["previous_finalised"]["content_hash"] == signed
+    rendered_without(reporting, "2023-6m", TIEN_LANG, RESTATED)
+    flat = _get(reporting, "/api/v1/reports/2023-6m/units")
+    assert flat["previous_restatements"] == q2["previous_restatements"]
+    # As of before the 3-month report was signed: the figures counted then, nothing signed.
+    before = _get(reporting, "/api/v1/reports/2023-6m", as_of="2024-01-01T00:00:00+07:00")
+    assert before["previous_finalised"] is None and before["previous_restated"] is False
+
+    # Finalising the 6 months freezes the column as shown: the signed 3 months, marked.
+    q2_digest = _finalise(reporting, "2023-6m")
+    previous_hash, _ = _rows_of(reporting, "2023-6m@31")
+    assert previous_hash == signed
+    again = Events()  # and another fact of the 3 months typed in after that
+    again.certificate("S2", TIEN_LANG_TOWN, date(2023, 3, 2), "CS 09998", recorded=utcnow())
+    reporting.publish(again.items)
+    assert _get(reporting, "/api/v1/reports/2023-3m")["differences"] != q1["differences"]
+    frozen = _get(reporting, "/api/v1/reports/2023-6m")
+    assert frozen["content_hash"] == q2_digest
+    assert _previous(frozen) == figure_values(q1)
+    assert _restated(frozen) == restated
+    shown_everywhere(reporting, "2023-6m", "31", RESTATED)
+
+
+def test_a_report_frozen_before_the_rule_keeps_its_column_and_is_marked(
+    reporting: Reporting, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A 6-month report finalised by the code before (its previous column the 3 months
+    counted again at its finalisation, its context without the signed report): its hash
+    and column as signed, and the column's difference from the signed 3 months said."""
+    reporting.feed(two_quarter_scenario())
+    signed = _finalise(reporting, "2023-3m")
+    _late_certificate(reporting)
+    with monkeypatch.context() as patch:
+        patch.setattr(reports, "previous_column",
+                      lambda *args: (args[-1], None))  # the code before: what was counted
+        digest = _finalise(reporting, "2023-6m")
+    previous_hash, context = _rows_of(reporting, "2023-6m@31")
+    assert previous_hash != signed
+    with reporting.runtime.engine.begin() as conn:
+        conn.execute(update(frozen_reports).where(frozen_reports.c.report_id == "2023-6m@31")
+                     .values(context=context.replace(',"previous_signed":null', "")))
+    assert "previous_signed" not in _rows_of(reporting, "2023-6m@31")[1]
+
+    shown = _get(reporting, "/api/v1/reports/2023-6m")
+    assert shown["content_hash"] == digest
+    assert _previous(shown)["sites_with_certificate"] == 1, "the column it was signed with"
+    assert shown["previous_finalised"] == {"report_id": "2023-3m@31", "content_hash": signed,
+                                           "shown": "recomputed"}
+    assert _restated(shown)[("31", "sites_with_certificate")] == (0, 1)
+    assert RESTATED in shown["previous_note"]
+    shown_everywhere(reporting, "2023-6m", "31", RESTATED)
 
 
 def test_the_window_of_a_finalised_period_is_not_moved(reporting: Reporting) -> None:

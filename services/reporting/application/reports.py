@@ -155,6 +155,36 @@ class Finalisation:
         }
 
 
+#: How a report's previous column relates to the previous period's finalised report.
+SHOWN_SIGNED = "signed"  # the column is the signed figures (the rule, `previous_column`)
+SHOWN_RECOMPUTED = "recomputed"  # a report frozen before the rule: the figures it froze
+
+
+@dataclass
+class PreviousSigned:
+    """The previous period's finalised report for the same scope, which a report's previous
+    column is read against (DOMAIN: each figure "against the previous period": what that
+    period reported and signed, not the same window counted again today)."""
+
+    report_id: str
+    content_hash: str
+    #: Every figure of the scope whose signed value ("frozen") differs from the previous
+    #: period's figure counted at the report's time ("current"): facts typed after the
+    #: previous report was signed, dated inside its window (a restatement), in the rows of
+    #: `differences`. A reader is shown those of the unit seen and its tree.
+    scope_restatements: list[dict[str, Any]]
+    #: SHOWN_SIGNED, or SHOWN_RECOMPUTED for a report frozen before this rule, whose column
+    #: keeps the recomputed figures it was signed with ("current" in the rows).
+    shown: str = SHOWN_SIGNED
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"report_id": self.report_id, "content_hash": self.content_hash,
+                "shown": self.shown}
+
+    def frozen_context(self) -> dict[str, Any]:
+        return {**self.as_dict(), "restatements": self.scope_restatements}
+
+
 @dataclass
 class Report:
     """What every output (JSON, dashboard, Word, Excel) renders."""
@@ -195,6 +225,9 @@ class Report:
         move until its cut-off day has ended, that day itself included (events dated on it
         may still be typed in; finalising is refused until then)."""
         return self.day is not None and self.period.is_running(self.day)
+    #: The previous period's finalised report the previous column is read against; None
+    #: when the previous period was not finalised (for this scope, by the report's time).
+    previous_signed: PreviousSigned | None = None
 
     @property
     def content_hash(self) -> str:
@@ -226,9 +259,9 @@ class Report:
 
 
 def _finalisation(
-    conn: Connection, store: EventStore, rid: str
+    conn: Connection, store: EventStore, rid: str, recorded_until: datetime | None = None
 ) -> tuple[Finalisation, ReportFinalised] | None:
-    envelopes = store.load(conn, FinalisedReport.aggregate_type, rid)
+    envelopes = store.load(conn, FinalisedReport.aggregate_type, rid, recorded_until)
     for envelope in envelopes:
         event = registry.decode(envelope)
         if isinstance(event, ReportFinalised):
@@ -275,6 +308,13 @@ class FrozenReport:
     reported_status: dict[tuple[str, str], str]
     other_indicators: list[dict[str, Any]]
     plan: dict[str, Any] | None = None
+    previous_hash: str = ""
+    #: The previous column's signed report as frozen with it; LEGACY for a report frozen
+    #: before the previous column was read against the signed one.
+    previous_signed: PreviousSigned | str | None = None
+
+
+LEGACY = "legacy"
 
 
 def _frozen_report(
@@ -298,15 +338,51 @@ def _frozen_report(
                          for unit, key, status in context["reported_status"]},
         other_indicators=context["other_indicators"],
         plan=context.get("plan"),
+        previous_hash=row.previous_hash,
+        previous_signed=_signed_of(context["previous_signed"])
+        if "previous_signed" in context else LEGACY,
     )
 
 
+def _signed_of(frozen: dict[str, Any] | None) -> PreviousSigned | None:
+    if frozen is None:
+        return None
+    return PreviousSigned(frozen["report_id"], frozen["content_hash"],
+                          frozen["restatements"], frozen["shown"])
+
+
+def previous_column(
+    state: ReportingState, conn: Connection, store: EventStore, previous_id: str, scope: str,
+    recorded_until: datetime, counted: dict[str, Any],
+) -> tuple[dict[str, Any], PreviousSigned | None]:
+    """The one rule of a report's previous column: the figures the previous period's report
+    for the scope was finalised with, when it was finalised by `recorded_until` (the
+    report's time, as the period's window is read), with the figures that differ from those
+    `counted` now listed as restated; else the `counted` figures themselves.
+
+    The signed figures, because a reader compares a report with the report of the previous
+    conference as it was signed and sent; the restatement says by how much a backdated fact
+    has moved it since, so the two signed reports never silently disagree."""
+    rid = report_id(previous_id, scope)
+    found = _finalisation(conn, store, rid, recorded_until)
+    if found is None:
+        return counted, None
+    digest = found[0].content_hash
+    signed = _frozen_content(state, conn, rid, digest)
+    return signed, PreviousSigned(rid, digest, differences(signed, counted))
+
+
 def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
-            now: datetime, plan: dict[str, Any] | None = None) -> str:
-    """Store what a finalised report shows: its figures, the previous period's and the
+            now: datetime, plan: dict[str, Any] | None = None,
+            previous_signed: PreviousSigned | None = None) -> str:
+    """Store what a finalised report shows: its figures, the previous period's (the signed
+    ones when `previous_signed`: their text is stored already, under their hash) and the
     context beside them. Returns the hash of its figures."""
     digests = []
     for frozen in (figures, previous):
+        if frozen is previous and previous_signed is not None:
+            digests.append(previous_signed.content_hash)
+            continue
         # One canonical text per report, hashed and stored as it is.
         text = frozen.canonical_text()
         digest = hashlib.sha256(text.encode()).hexdigest()
@@ -325,6 +401,8 @@ def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
                                   for (unit, key), status in figures.reported_status.items()),
         "other_indicators": figures.other_indicators,
         "plan": plan,
+        "previous_signed": None if previous_signed is None
+        else previous_signed.frozen_context(),
     }
     conn.execute(insert(frozen_reports), {
         "report_id": rid, "content_hash": digests[0], "previous_hash": digests[1],
@@ -381,12 +459,16 @@ def build_report(
             )
             if reader is not None and frozen.plan is not None:
                 report.plan = plan_part(conn, period, tree, frozen_as_of, reader)
+            report.previous_signed = _frozen_previous_signed(
+                state, conn, store, frozen, previous.id, scope, frozen_as_of)
         else:
             figures, previous_figures = compute_many(
                 state, conn, [counted, previous], scope, figures_as_of)
             report = _report(figures, previous_figures)
             report.period, report.day = period, day
             report.plan = plan_part(conn, counted, tree, figures_as_of, reader)
+            report.previous_content, report.previous_signed = previous_column(
+                state, conn, store, previous.id, scope, figures_as_of, report.previous_content)
         if found is not None:
             report.finalisation = found[0]
             if frozen_as_of is not None:
@@ -417,6 +499,28 @@ def require_begun(period: Period, day: date) -> date:
             period_id=period.id, data_from=period.data_from.isoformat(),
         )
     return day
+
+
+def _frozen_previous_signed(
+    state: ReportingState, conn: Connection, store: EventStore, frozen: FrozenReport,
+    previous_id: str, scope: str, frozen_as_of: datetime,
+) -> PreviousSigned | None:
+    """The previous column's signed report of a finalised report: as frozen with it; for a
+    report frozen before the rule (its column the figures recomputed then, kept as signed),
+    the previous period's report signed by then, and where the column differs from it, the
+    rows saying so."""
+    if not isinstance(frozen.previous_signed, str):
+        return frozen.previous_signed
+    rid = report_id(previous_id, scope)
+    found = _finalisation(conn, store, rid, frozen_as_of)
+    if found is None:
+        return None
+    digest = found[0].content_hash
+    if digest == frozen.previous_hash:
+        return PreviousSigned(rid, digest, [])
+    signed = _frozen_content(state, conn, rid, digest)
+    return PreviousSigned(rid, digest, differences(signed, frozen.previous_content),
+                          SHOWN_RECOMPUTED)
 
 
 def plan_reader(principal: Principal) -> str | None:
@@ -476,7 +580,11 @@ def finalise_report(
         today_vn(),
         unit_code=None if scope == NATION else scope,
     )
-    _freeze(conn, rid, figures, compute(state, conn, previous, scope, as_of), now,
-            plan_part(conn, period, tree, as_of))
+    previous_figures = compute(state, conn, previous, scope, as_of)
+    # The previous column as the report shows it (`previous_column`): frozen as shown.
+    _, previous_signed = previous_column(state, conn, uow.store, previous.id, scope, as_of,
+                                         previous_figures.content())
+    _freeze(conn, rid, figures, previous_figures, now, plan_part(conn, period, tree, as_of),
+            previous_signed)
     envelopes = uow.save(report)
     return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor), envelopes

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from services.reporting import messages
-from services.reporting.application.reports import Report
+from services.reporting.application.reports import SHOWN_RECOMPUTED, Report
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
 from services.reporting.domain.periods import Period
@@ -256,6 +256,41 @@ def _line_row(
     }
 
 
+def restatements_under(report: Report, code: str) -> list[dict[str, Any]]:
+    """The previous column's figures restated since the previous report was signed
+    (`reports.previous_column`) that a report seen from `code` lists: those of `code` and
+    the units under it, as `differences_under`."""
+    if report.previous_signed is None:
+        return []
+    return _under(report, code, report.previous_signed.scope_restatements)
+
+
+#: How many restated figures a note names in its sentence (the tables list them all).
+RESTATED_IN_NOTE = 6
+
+
+def restated_note(report: Report, code: str) -> str | None:
+    """The one sentence every output (dashboard, Word, PDF, Excel) shows about the previous
+    column: None when it is not read against a signed report, or nothing was restated in the
+    tree of `code` since."""
+    signed = report.previous_signed
+    rows = restatements_under(report, code)
+    if signed is None or not rows:
+        return None
+    items = [messages.RESTATED_ITEM.format(
+        unit=report.tree.nodes[row["unit_code"]].name if row["unit_code"] in report.tree.nodes
+        else row["unit_code"],
+        figure=figure_label(row["figure"]), frozen=difference_value(row["frozen"]),
+        current=difference_value(row["current"])) for row in rows[:RESTATED_IN_NOTE]]
+    if len(rows) > RESTATED_IN_NOTE:
+        items.append(messages.RESTATED_MORE.format(count=len(rows) - RESTATED_IN_NOTE))
+    figures = "; ".join(items)
+    if signed.shown == SHOWN_RECOMPUTED:
+        return messages.PREVIOUS_RECOMPUTED.format(hash=signed.content_hash[:12], figures=figures)
+    return " ".join((messages.PREVIOUS_SIGNED.format(hash=signed.content_hash[:12]),
+                     messages.PREVIOUS_RESTATED.format(figures=figures)))
+
+
 def report_view(
     report: Report, code: str | None = None, theme: str | None = None
 ) -> dict[str, Any]:
@@ -268,6 +303,13 @@ def report_view(
         "title": messages.THEME_TITLES[theme] if theme else None,
         "period": period_view(report.period),
         "previous_period": period_view(report.previous_period),
+        # The previous column: the previous period's finalised report it shows (None: the
+        # figures counted for it, not finalised), and its figures moved since it was signed.
+        "previous_finalised": report.previous_signed.as_dict() if report.previous_signed
+        else None,
+        "previous_restated": bool(restatements_under(report, code)),
+        "previous_restatements": restatements_under(report, code),
+        "previous_note": restated_note(report, code),
         "scope": {"code": report.scope, "name": report.tree.root.name},
         "as_of": report.as_of.isoformat(),
         # A period still running: figures taken at `figures_on` (today), not at the cut-off.
@@ -313,6 +355,9 @@ def units_document(report: Report, readable: Callable[[str], bool]) -> dict[str,
         "unattributed": [
             {"parent": code, **row} for code in report.tree.nodes
             if readable(code) and (row := unattributed_row(report, code)) is not None],
+        "previous_finalised": view["previous_finalised"],
+        "previous_restatements": [row for row in restatements_under(report, report.scope)
+                                  if readable(row["unit_code"])],
     }
 
 

@@ -21,6 +21,7 @@ from services.reporting.application.views import (
     indicator_rows,
     lines_under,
     period_name,
+    restated_note,
     section_rows,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
@@ -67,6 +68,7 @@ def render_dashboard(
         window_text=data_window(report, node.name),
         no_data_html=_no_data(report) if not has_data else "",
         finalised_html=finalised_note(report, len(differences_under(report, unit))),
+        restated_html=_restated(report, unit),
         docx_href=escape(f"{api}/report.docx?{query}"),
         pdf_href=escape(f"{api}/report.pdf?{query}"),
         xlsx_href=escape(f"{api}/tables.xlsx?{query}"),
@@ -110,6 +112,13 @@ def _no_data(report: Report) -> str:
 def _href(base: str, report: Report, unit: str) -> str:
     return f"{base}?" + urlencode({"period": report.period.id, "scope": report.scope,
                                    "unit": unit})
+
+
+def _restated(report: Report, unit: str) -> str:
+    """The note that the previous column was restated since the previous report was signed."""
+    note = restated_note(report, unit)
+    return "" if note is None else \
+        f'<p class="finalised changed" id="previous-restated">{escape(note)}</p>'
 
 
 def _breadcrumb(report: Report, unit: str, base: str) -> str:

@@ -32,6 +32,8 @@ from services.reporting.application.views import (
     other_indicators_under,
     period_name,
     provisional_note,
+    restated_note,
+    restatements_under,
     section_rows,
     subtree,
 )
@@ -42,7 +44,7 @@ from shared.clock import VN_TZ, format_date_vn
 from shared.safecells import put, put_row
 
 FONT = "Times New Roman"
-TITLE_ROW, WINDOW_ROW, HEADER_ROW = 1, 2, 4
+TITLE_ROW, WINDOW_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3, 4
 # The locale tag 42A (Vietnamese) makes LibreOffice show 1.234,56 whatever the machine's own
 # language; Excel shows the separators of the reader's Windows, Vietnamese in the Commission.
 INTEGER_FORMAT = "[$-42A]#,##0"
@@ -99,6 +101,16 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
                 messages.COL_DENOMINATOR, messages.COL_RATE],
                [[o["indicator_id"], o["unit_code"], o["numerator"], o["denominator"],
                  o["value"]] for o in other], label_column=False)
+    note = restated_note(report, unit)
+    if note is not None:
+        # Seen on the first sheet, whose previous column it concerns; listed on its own.
+        _note(book[messages.SHEET_INDICATORS[:31]], note)
+        _sheet(book, report, unit, messages.SHEET_RESTATED,
+               [messages.COL_CODE, messages.COL_FIGURE, messages.COL_SIGNED_PREVIOUS,
+                messages.COL_RESTATED_PREVIOUS],
+               [[d["unit_code"], figure_label(d["figure"]), _cell(d["frozen"]),
+                 _cell(d["current"])] for d in restatements_under(report, unit)])
+        _note(book[messages.SHEET_RESTATED[:31]], note)
     if not theme and report.plan is not None:
         _plan_sheets(book, report, unit, report.plan)
     differences = differences_under(report, unit)
@@ -145,6 +157,15 @@ def _with_lines(report: Report, code: str, keys: Sequence[str]) -> list[list[Any
         rows.append(["", f"{line['label']} ({report.tree.nodes[code].name})",
                      *(line["figures"][key] for key in keys)])
     return rows
+
+
+def _note(sheet: Any, text: str) -> None:
+    """A sentence in the free line between the data window and the table's header."""
+    put(sheet.cell(NOTE_ROW, 1), text).font = Font(italic=True, name=FONT)
+    sheet.merge_cells(f"A{NOTE_ROW}:{get_column_letter(sheet.max_column)}{NOTE_ROW}")
+    sheet.cell(NOTE_ROW, 1).alignment = Alignment(horizontal="left", vertical="top",
+                                                  wrap_text=True)
+    sheet.row_dimensions[NOTE_ROW].height = HEADER_LINE_PT * 3
 
 
 def _sheet(book: Workbook, report: Report, unit: str, title: str, header: Sequence[str],

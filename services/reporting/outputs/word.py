@@ -28,6 +28,8 @@ from services.reporting.application.views import (
     lines_under,
     period_name,
     provisional_note,
+    restated_note,
+    restatements_under,
     section_rows,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
@@ -162,6 +164,25 @@ def tasks_section(doc: PartyDocument, context: ReportContext) -> None:
         )
 
 
+def restated_section(doc: PartyDocument, context: ReportContext) -> None:
+    """Under the tables with a previous column: where that column is the previous period's
+    signed report and figures of it were restated since, the note and every such figure."""
+    note = restated_note(context.report, context.unit)
+    if note is None:
+        return
+    rows = restatements_under(context.report, context.unit)
+    doc.heading(2, messages.DOC_RESTATED)
+    doc.text(note, italic=True)
+    doc.table(
+        (Column(messages.COL_NO, 10), Column(messages.COL_CODE, 22),
+         Column(messages.COL_FIGURE, 77, align_left=True),
+         Column(messages.COL_SIGNED_PREVIOUS, 28), Column(messages.COL_RESTATED_PREVIOUS, 28)),
+        [[str(i), d["unit_code"], figure_label(d["figure"]), difference_value(d["frozen"]),
+          difference_value(d["current"])]
+         for i, d in enumerate(rows[:200], start=1)],
+    )
+
+
 def units_section(doc: PartyDocument, context: ReportContext) -> None:
     """The indicators of each unit directly under the one reported on (none for a commune)."""
     children = children_rows(context.report, context.unit, context.indicators)
@@ -287,7 +308,7 @@ def next_tasks_section(doc: PartyDocument, context: ReportContext) -> None:
 
 REPORT_PARTS: tuple[Part, ...] = (
     Part(messages.DOC_PART_RESULTS,
-         (targets_section, tasks_section, units_section, plan_items_section,
+         (targets_section, tasks_section, restated_section, units_section, plan_items_section,
           district_reports_section, finalisation_section)),
     Part(messages.DOC_PART_ASSESSMENT, (assessment_section,)),
     Part(messages.DOC_PART_TASKS_NEXT, (next_tasks_section,)),
