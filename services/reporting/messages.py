@@ -164,6 +164,9 @@ COL_PREVIOUS = "Kỳ trước"
 COL_CHANGE = "Tăng, giảm"
 COL_FROZEN = "Số liệu đã chốt"
 COL_CURRENT = "Số liệu hiện tại"
+# A finalised report asked with an explicit `as_of`: the figures as known then, not the frozen
+# ones (their column beside the frozen ones in the differences).
+COL_AS_OF = "Số liệu theo thời điểm tính"
 COL_CODE = "Mã đơn vị"
 
 PARTY_COMMITTEE = "ĐẢNG BỘ THÀNH PHỐ HẢI PHÒNG"
@@ -254,6 +257,9 @@ COL_SIGNED_PREVIOUS = "Kỳ trước đã chốt"
 COL_RESTATED_PREVIOUS = "Kỳ trước tính lại"
 DOC_FINALISED = "Số liệu đã chốt ngày {on}, mã băm {hash}."
 DOC_DIFFERENCES = "Số liệu thay đổi sau khi chốt báo cáo"
+# In place of the stamp when a finalised report is asked as of a time: never the hash of
+# figures the document does not carry.
+DOC_LIVE = "Số liệu tính theo thời điểm {as_of}, không phải số liệu đã chốt ngày {on}."
 # The seed's house style: the head of the Commission signs "TRƯỞNG BAN" in their own name
 # (a board's standing committee would sign "T/M BAN THƯỜNG VỤ"); the name is left to type.
 DOC_SIGNER_AUTHORITY: str | None = None
@@ -310,6 +316,8 @@ DASH_PREVIOUS = "Kỳ trước: {value}%"
 DASH_TARGET = "chỉ tiêu"
 DASH_FINALISED = "Báo cáo đã chốt lúc {when} (mã băm {hash}…)"
 DASH_CHANGED = "; {count} số liệu đã thay đổi sau khi chốt"
+DASH_LIVE = "Số liệu tính theo thời điểm {as_of}, không phải số liệu đã chốt lúc {when}"
+DASH_LIVE_CHANGED = "; {count} số liệu khác với số liệu đã chốt"
 ERROR_PAGE_TITLES = {
     400: "Yêu cầu không hợp lệ",
     401: "Cần đăng nhập",

@@ -202,6 +202,11 @@ class Report:
     #: those of the unit seen and its tree (`views.other_indicators_under`).
     scope_other_indicators: list[dict[str, Any]]
     finalisation: Finalisation | None = None
+    #: True when `content` is the finalised report's frozen figures (`finalisation`'s hash):
+    #: only then may an output print its stamp. A finalised report asked with an explicit
+    #: `as_of` is computed live as known then: `finalisation` is kept to say which signed
+    #: report it is not, and `scope_differences` lists how its figures differ from it.
+    figures_finalised: bool = False
     #: Every figure of the scope moved since the report was finalised, for every unit of
     #: the scope: a reader is shown those of the unit seen and its tree only
     #: (`views.differences_under`), never this whole list.
@@ -417,7 +422,11 @@ def build_report(
 ) -> Report:
     """The report of a period for a scope.
 
-    With an explicit `as_of`: computed from the facts recorded by then (reproducible).
+    With an explicit `as_of`: computed from the facts recorded by then (reproducible), never
+    the frozen figures. When the report was finalised by then (its finalisation recorded at
+    or before `as_of`), `finalisation` says which signed report this live view is not
+    (`figures_finalised` False: no output prints its stamp) and `scope_differences` lists
+    the frozen figures against these; a finalisation recorded later is not known at `as_of`.
     Without one: a finalised report shows its frozen figures and the listed differences
     against the figures of now; a report not finalised is computed as of now.
     A period not begun on the report's day (`report_day`) is refused (PERIOD_NOT_STARTED); a
@@ -434,6 +443,8 @@ def build_report(
     with read_connection(runtime.engine) as conn:
         rid = report_id(period_id, scope)
         found = _finalisation(conn, store, rid)
+        if found is not None and as_of_param and found[0].finalised_at > as_of:
+            found = None  # not finalised yet as known at `as_of`
         frozen_as_of = found[0].as_of if found and not as_of_param else None
         figures_as_of = frozen_as_of or as_of
         period = load_period(conn, store, period_id, figures_as_of)
@@ -471,6 +482,7 @@ def build_report(
                 state, conn, store, previous.id, scope, figures_as_of, report.previous_content)
         if found is not None:
             report.finalisation = found[0]
+            report.figures_finalised = frozen_as_of is not None
             if frozen_as_of is not None:
                 if frozen is None:  # finalised before its context was frozen with it
                     report.content = _frozen_content(state, conn, rid, found[0].content_hash)
@@ -478,6 +490,9 @@ def build_report(
                 current_period = load_period(conn, store, period_id, as_of)
                 current = compute(state, conn, current_period, scope, as_of)
                 report.scope_differences = differences(report.content, current.content())
+            else:  # a live view as of `as_of`: what differs from the signed figures
+                report.scope_differences = differences(
+                    _frozen_content(state, conn, rid, found[0].content_hash), report.content)
     return report
 
 

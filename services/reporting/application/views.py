@@ -88,6 +88,12 @@ def differences_under(report: Report, code: str) -> list[dict[str, Any]]:
     return _under(report, code, report.scope_differences)
 
 
+def current_label(report: Report) -> str:
+    """The heading of the differences' second column: the figures of now beside a finalised
+    report's frozen ones, or those of the live view asked as of a time."""
+    return messages.COL_CURRENT if report.figures_finalised else messages.COL_AS_OF
+
+
 def other_indicators_under(report: Report, code: str) -> list[dict[str, Any]]:
     """The reported indicators a report seen from `code` lists: those of its tree, as
     `differences_under`."""
@@ -335,6 +341,9 @@ def report_view(
         # unit is shown (a plan is not split by the unit shown).
         "plan": None if theme else report.plan,
         "finalised": report.finalisation.as_dict() if report.finalisation else None,
+        # True: the figures are the finalised report's frozen ones (`finalised.content_hash`);
+        # false: computed as of `as_of` (`differences`: frozen against these).
+        "figures_finalised": report.figures_finalised,
         "differences": differences_under(report, code),
     }
 
@@ -345,7 +354,7 @@ def units_document(report: Report, readable: Callable[[str], bool]) -> dict[str,
     view = report_view(report)
     return {key: view[key] for key in ("report_id", "period", "scope", "as_of", "provisional",
                                        "figures_on", "provisional_note", "content_hash",
-                                       "finalised")} | {
+                                       "finalised", "figures_finalised")} | {
         "differences": [row for row in report.scope_differences
                         if readable(row["unit_code"])],
         "units": [row for row in units_table(report) if readable(row["code"])],

@@ -24,6 +24,7 @@ from services.reporting import messages
 from services.reporting.application.reports import Report
 from services.reporting.application.views import (
     THEMES,
+    current_label,
     difference_value,
     differences_under,
     figure_label,
@@ -117,7 +118,7 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
     if differences:
         _sheet(book, report, unit, messages.SHEET_DIFFERENCES,
                [messages.COL_CODE, messages.COL_FIGURE, messages.COL_FROZEN,
-                messages.COL_CURRENT],
+                current_label(report)],
                [[d["unit_code"], figure_label(d["figure"]), _cell(d["frozen"]),
                  _cell(d["current"])] for d in differences])
     buffer = io.BytesIO()

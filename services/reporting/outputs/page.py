@@ -71,10 +71,17 @@ def data_window(report: Report, unit_name: str) -> str:
 
 def finalised_note(report: Report, changed: int = 0) -> str:
     """When the report was finalised (and how many figures moved since, `changed`: those of
-    the unit shown, `views.differences_under`)."""
+    the unit shown, `views.differences_under`). Asked as of a time, the figures are live:
+    the note says they are not the finalised ones, without the stamp's hash."""
     if report.finalisation is None:
         return ""
     when = report.finalisation.finalised_at.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y")
+    if not report.figures_finalised:  # asked as of a time: live figures, no stamp
+        text = messages.DASH_LIVE.format(
+            when=when, as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"))
+        if changed:
+            text += messages.DASH_LIVE_CHANGED.format(count=changed)
+        return f'<p class="finalised live changed" id="finalised">{escape(text)}</p>'
     text = messages.DASH_FINALISED.format(when=when, hash=report.finalisation.content_hash[:12])
     if changed:
         text += messages.DASH_CHANGED.format(count=changed)

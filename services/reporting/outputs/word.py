@@ -20,6 +20,7 @@ from services.reporting.application.reports import Report
 from services.reporting.application.views import (
     THEMES,
     children_rows,
+    current_label,
     difference_value,
     differences_under,
     figure_label,
@@ -209,13 +210,17 @@ def units_section(doc: PartyDocument, context: ReportContext) -> None:
 
 
 def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
-    """A finalised report says so; figures changed since are listed in one table."""
+    """A finalised report says so; figures changed since are listed in one table. Asked as
+    of a time, its figures are not the frozen ones: no stamp, a line saying so, and the
+    table of what differs from the frozen figures."""
     report = context.report
     if report.finalisation is None:
         return
+    on = format_date_vn(report.finalisation.finalised_at.astimezone(VN_TZ).date())
     finalised = messages.DOC_FINALISED.format(
-        on=format_date_vn(report.finalisation.finalised_at.astimezone(VN_TZ).date()),
-        hash=report.finalisation.content_hash[:16])
+        on=on, hash=report.finalisation.content_hash[:16]) if report.figures_finalised \
+        else messages.DOC_LIVE.format(
+            on=on, as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y"))
     differences = differences_under(report, context.unit)
     if not differences:
         doc.text(finalised, italic=True)
@@ -225,7 +230,7 @@ def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
     doc.table(
         (Column(messages.COL_NO, 10), Column(messages.COL_CODE, 22),
          Column(messages.COL_FIGURE, 77, align_left=True), Column(messages.COL_FROZEN, 28),
-         Column(messages.COL_CURRENT, 28)),
+         Column(current_label(report), 28)),
         [[str(i), d["unit_code"], figure_label(d["figure"]), difference_value(d["frozen"]),
           difference_value(d["current"])]
          for i, d in enumerate(differences[:200], start=1)],
