@@ -1,0 +1,61 @@
+"""The register's filters are served by an index on what they filter (SQLite's plan, read
+with EXPLAIN QUERY PLAN on the schema the migrations build): a list of active sites in one
+dossier state, overdue, or of one religion does not walk every active site."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from services.religion.adapters.tables import metadata
+from services.religion.application.queries import SiteFilter, list_sites
+from services.religion.domain.events import registry
+from shared.paging import PageRequest
+from shared.runtime import ServiceRuntime
+from shared.settings import Settings
+
+ON = date(2026, 12, 5)
+#: Each filter, and the column its index must be searched by (beside the status).
+FILTERS = {
+    "dossier_state": (SiteFilter(dossier_state=["lodged"]), "dossier_state=?"),
+    "overdue": (SiteFilter(overdue=True), "dossier_due_on<?"),
+    "religion": (SiteFilter(religion="Cao Đài"), "religion=?"),
+    "closed": (SiteFilter(status="closed"), "status=?"),
+    "commune": (SiteFilter(commune_code="11755"), "commune_code=?"),
+    "district": (SiteFilter(district_code="315"), "district_code=?"),
+    "certificate": (SiteFilter(has_certificate=True), "has_certificate=?"),
+}
+
+
+@pytest.mark.parametrize("name", FILTERS)
+def test_each_filter_of_the_register_searches_an_index_on_its_column(
+    name: str, tmp_path: Path
+) -> None:
+    settings = Settings.for_service(
+        "religion", database_url=f"sqlite:///{tmp_path / 'religion.db'}", environment="test")
+    runtime = ServiceRuntime(settings, registry, metadata=[metadata])
+    runtime.create_schema()
+    site_filter, searched = FILTERS[name]
+    statements: list[tuple[str, Any]] = []
+
+    def seen(_: Any, __: Any, statement: str, parameters: Any, *___: Any) -> None:
+        statements.append((statement, parameters))
+
+    try:
+        with runtime.engine.connect() as conn:
+            event.listen(conn, "before_cursor_execute", seen)
+            list_sites(conn, site_filter, ON, PageRequest())
+            event.remove(conn, "before_cursor_execute", seen)
+            assert len(statements) == 2  # the count and the page
+            for statement, parameters in statements:
+                plan = " ".join(
+                    row[3] for row in conn.exec_driver_sql(
+                        f"EXPLAIN QUERY PLAN {statement}", parameters)
+                )
+                assert "SEARCH rel_sites USING" in plan and searched in plan, plan
+    finally:
+        runtime.engine.dispose()
