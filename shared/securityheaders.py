@@ -38,6 +38,13 @@ def policy_for(path: str) -> str:
     return DOCS_CONTENT_SECURITY_POLICY if path in DOCS_PATHS else CONTENT_SECURITY_POLICY
 
 
+# The headers a response of each kind of page gets, encoded once.
+_ADDED = {
+    policy: (*COMMON_HEADERS, (b"content-security-policy", policy.encode()))
+    for policy in (CONTENT_SECURITY_POLICY, DOCS_CONTENT_SECURITY_POLICY)
+}
+
+
 class SecurityHeaders:
     """ASGI middleware adding the headers above to every HTTP response (errors included)."""
 
@@ -48,15 +55,13 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        policy = policy_for(scope.get("path", "")).encode()
+        added = _ADDED[policy_for(scope.get("path", ""))]
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
                 present = {name.lower() for name, _ in headers}
-                for name, value in (*COMMON_HEADERS, (b"content-security-policy", policy)):
-                    if name not in present:
-                        headers.append((name, value))
+                headers.extend(header for header in added if header[0] not in present)
                 message["headers"] = headers
             await send(message)
 

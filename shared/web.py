@@ -226,6 +226,10 @@ class RequestContext:
         self.app = app
         self.service = runtime.settings.service
         self.metrics = runtime.metrics
+        # Each (method, route, status)'s counter and each (method, route)'s histogram, looked
+        # up once: prometheus_client takes a lock and checks the labels on every `labels()`.
+        self._counters: dict[tuple[str, str, int], Any] = {}
+        self._latencies: dict[tuple[str, str], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -257,8 +261,15 @@ class RequestContext:
     def _observed(self, scope: Scope, state: dict[str, Any], status: int, seconds: float) -> None:
         method = scope["method"]
         path = getattr(scope.get("route"), "path", "unmatched")
-        self.metrics.http_requests.labels(method, path, status).inc()
-        self.metrics.http_latency.labels(method, path).observe(seconds)
+        counter = self._counters.get((method, path, status))
+        if counter is None:
+            counter = self._counters[method, path, status] = (
+                self.metrics.http_requests.labels(method, path, status))
+        counter.inc()
+        latency = self._latencies.get((method, path))
+        if latency is None:
+            latency = self._latencies[method, path] = self.metrics.http_latency.labels(method, path)
+        latency.observe(seconds)
         outage: str | None = state.get("outage")
         if outage is not None:
             # One line per request and no traceback: the outage is the news, not the stack.
