@@ -23,7 +23,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.js import JetStreamContext
-from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy, Header
 from nats.js.errors import NotFoundError
 from sqlalchemy import (
     BigInteger,
@@ -184,6 +184,11 @@ def _decode(
     return decoded, undecodable
 
 
+class ConsumerGone(Exception):
+    """The durable consumer (or its stream) no longer exists on the server: NATS lost its
+    store, or someone deleted it. The runner makes it again (`ensure_consumer`)."""
+
+
 class PullRequests:
     """Pull requests to a durable consumer, answered into one callback subscription.
 
@@ -203,6 +208,7 @@ class PullRequests:
 
     def __init__(self, client: Client, stream: str, durable: str) -> None:
         self._client = client
+        self._durable = durable
         self._subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
         self._inbox = client.new_inbox()
         self._buffer: list[Msg] = []
@@ -210,6 +216,8 @@ class PullRequests:
         self._credit = 0
         self._arrived = asyncio.Event()
         self._subscription: Subscription | None = None
+        # The server said the durable is not there (see `_received`).
+        self._gone = False
 
     async def open(self) -> None:
         self._subscription = await self._client.subscribe(self._inbox, cb=self._received)
@@ -225,7 +233,15 @@ class PullRequests:
             # 408 request expired (the server says how many it still owed), 409 consumer
             # changed or too many requests: that request will deliver nothing more. Without
             # a count, everything is asked again: a surplus only fills the buffer sooner.
-            owed = (msg.headers or {}).get("Nats-Pending-Messages", "")
+            # 503 no responders: no durable (or no stream) answers its subject, as after NATS
+            # lost its store; 409 Consumer Deleted: it went while the request waited.
+            headers = msg.headers or {}
+            status = headers.get(Header.STATUS)
+            if status == "503" or (
+                status == "409" and headers.get(Header.DESCRIPTION) == "Consumer Deleted"
+            ):
+                self._gone = True
+            owed = headers.get("Nats-Pending-Messages", "")
             self._credit = max(0, self._credit - int(owed)) if owed.isdigit() else 0
         else:
             self._buffer.append(msg)
@@ -246,7 +262,11 @@ class PullRequests:
 
     async def fetch(self, n: int, expires_s: float) -> list[Msg]:
         """The messages there (at most `n`), as soon as there are any; [] when a request
-        ended with none. The next request goes out before the batch is returned."""
+        ended with none. The next request goes out before the batch is returned.
+        ConsumerGone when the server said the durable does not exist: asking again would
+        only be answered so again, at once (what was delivered before comes back from the
+        durable made again)."""
+        self._check_there()
         if self._credit <= n // 2:
             await self._request(n, expires_s)
         if not self._buffer:
@@ -257,10 +277,15 @@ class PullRequests:
                 # Not even the expiry's status came: the requests were lost with the
                 # connection. Ask again next time.
                 self._credit = 0
+        self._check_there()
         batch, self._buffer = self._buffer[:n], self._buffer[n:]
         if batch and self._credit <= n // 2:
             await self._request(n, expires_s)
         return batch
+
+    def _check_there(self) -> None:
+        if self._gone:
+            raise ConsumerGone(f"consumer {self._durable} does not exist")
 
     async def _request(self, n: int, expires_s: float) -> None:
         self._credit += n
@@ -323,6 +348,8 @@ class ConsumerRunner:
         self._acks: asyncio.Future[None] | None = None
         self._stop = asyncio.Event()
         self._puller: PullRequests | None = None
+        # This process saw its durable on the server: one it has to make again was lost.
+        self._durable_seen = False
         link.when_up(self._link_up)
 
     def _link_up(self) -> None:
@@ -341,13 +368,15 @@ class ConsumerRunner:
             max_ack_pending=max(self._batch_size * 4, 1000),
         )
 
-    async def ensure_consumer(self, js: JetStreamContext) -> None:
+    async def ensure_consumer(self, js: JetStreamContext) -> bool:
+        """Make the durable, or bring it to the wanted configuration; True when it was not
+        there and was made (delivering from the start of the stream)."""
         wanted = self.consumer_config()
         try:
             info = await js.consumer_info(self.stream, self.durable)
         except NotFoundError:
             await js.add_consumer(self.stream, wanted)
-            return
+            return True
         current = info.config
         if (
             sorted(current.filter_subjects or [current.filter_subject or ""])
@@ -365,6 +394,7 @@ class ConsumerRunner:
         ):
             # Updated in place, the consumer keeps its position.
             await js.add_consumer(self.stream, wanted)
+        return False
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
@@ -374,6 +404,10 @@ class ConsumerRunner:
                 await self._consume(stop)
             except asyncio.CancelledError:
                 raise
+            except ConsumerGone:
+                # Made again at the next round (consumer_recreated), once its stream is
+                # there again: until then, the backoff below.
+                delay = 0.2
             except Exception as exc:
                 if not self._unavailable:  # one line when the trouble starts
                     log.warning("consumer_retry", consumer=self.durable, error=str(exc)[:500])
@@ -391,7 +425,14 @@ class ConsumerRunner:
             raise RuntimeError("NATS not connected")
         if not await stream_exists(js, self.stream):
             raise RuntimeError(f"stream {self.stream} does not exist yet")
-        await self.ensure_consumer(js)
+        if await self.ensure_consumer(js) and self._durable_seen:
+            # NATS lost its store (or the durable was deleted) while this process ran: the
+            # durable made again re-reads the stream from its start; what was applied
+            # already is skipped as processed (processed_events), the rest applied.
+            log.warning("consumer_recreated", consumer=self.durable, stream=self.stream)
+            if self._metrics:
+                self._metrics.consumers_recreated.labels(self.durable).inc()
+        self._durable_seen = True
         if self._unavailable:  # and one when it ends
             log.info("consumer_reconnected", consumer=self.durable)
             self._unavailable = False
@@ -691,5 +732,6 @@ class ConsumerRunner:
             )
 
     async def delete_durable(self, js: JetStreamContext) -> None:
+        self._durable_seen = False  # made again on purpose, not recovered
         with contextlib.suppress(NotFoundError):
             await js.delete_consumer(self.stream, self.durable)

@@ -49,6 +49,13 @@ class ServiceMetrics:
             ["consumer"],
             registry=self.registry,
         )
+        self.consumers_recreated = Counter(
+            "danvan_consumer_recreated",
+            "Durable consumers found gone while their service ran (NATS lost its store) and"
+            " made again, re-reading their stream from its start",
+            ["consumer"],
+            registry=self.registry,
+        )
         self.consumer_paused = Gauge(
             "danvan_consumer_paused",
             "1 while a consumer waits out an outage of its database, holding its messages",

@@ -18,7 +18,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.api import AckPolicy, ConsumerConfig
 
-from shared.consumer import PullRequests
+from shared.consumer import ConsumerGone, PullRequests
 from shared.natsconn import NatsLink
 from shared.natsserver import NatsServer
 from shared.settings import Settings
@@ -133,3 +133,27 @@ async def _first_batch(puller: PullRequests) -> list[Msg]:
     while not (batch := await puller.fetch(8, expires_s=LONG_EXPIRY_S)):
         pass
     return batch
+
+
+async def test_a_durable_that_is_not_there_is_said_so_not_asked_again_and_again(
+    client: Client, subject_root: str
+) -> None:
+    # NATS lost its store, the durable with it: the server answers every request at once
+    # (503 no responders). An empty batch would have the runner ask again at once, forever.
+    puller = await _puller(client, subject_root)
+    await client.jetstream().delete_consumer(f"{subject_root}_PULL".upper(), "reader")
+    with pytest.raises(ConsumerGone):
+        await asyncio.wait_for(puller.fetch(4, expires_s=LONG_EXPIRY_S), GIVE_UP_S)
+    await puller.close()
+
+
+async def test_a_durable_deleted_under_a_waiting_request_is_said_so(
+    client: Client, subject_root: str
+) -> None:
+    puller = await _puller(client, subject_root)
+    waiting = asyncio.create_task(puller.fetch(4, expires_s=LONG_EXPIRY_S))
+    await asyncio.sleep(0.2)  # the request waits on the server
+    await client.jetstream().delete_consumer(f"{subject_root}_PULL".upper(), "reader")
+    with pytest.raises(ConsumerGone):
+        await asyncio.wait_for(waiting, GIVE_UP_S)
+    await puller.close()

@@ -9,12 +9,16 @@ from collections import Counter
 from collections.abc import Callable
 
 import nats
+from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select
+from sqlalchemy.dialects import postgresql, sqlite
 from structlog.testing import capture_logs
 
+from shared.consumer import Projection
 from shared.envelope import EventEnvelope
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from shared.streams import durable_drained
 from tests.integration.helpers import eventually, read_stream
 from tests.integration.notebook import registry, stored_event_ids, unpublished, write_spread
 
@@ -111,3 +115,76 @@ async def test_a_stream_made_again_while_the_service_was_down_is_filled_at_its_s
     assert sorted(m.headers["Nats-Msg-Id"] for m in held if m.headers) == sorted(expected)
     # The rest in position order, after the one it kept.
     assert [EventEnvelope.from_json(m.data).position for m in held] == [8, *range(1, 8)]
+
+
+# A read model of the notebooks, fed by the service's own stream: the sum of each one's values.
+_sums_metadata = MetaData()
+_sums = Table(
+    "notebook_sums",
+    _sums_metadata,
+    Column("book", String(50), primary_key=True),
+    Column("total", Integer, nullable=False),
+)
+
+
+def _add(conn: Connection, envelope: EventEnvelope) -> None:
+    n = int(envelope.payload["n"])
+    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        insert(_sums).values(book=envelope.aggregate_id, total=n).on_conflict_do_update(
+            index_elements=[_sums.c.book], set_={"total": _sums.c.total + n}))
+
+
+def _sums_of(runtime: ServiceRuntime) -> dict[str, int]:
+    with runtime.engine.connect() as conn:
+        return {row.book: row.total for row in conn.execute(select(_sums))}
+
+
+def _recovered(runtime: ServiceRuntime) -> float:
+    return float(runtime.metrics.registry.get_sample_value(
+        "danvan_consumer_recreated_total", {"consumer": runtime.consumers[0].durable}) or 0)
+
+
+async def test_a_running_consumer_whose_durable_went_with_the_store_makes_it_again(
+    settings_factory: Callable[..., Settings], own_nats_server: NatsServer
+) -> None:
+    settings = settings_factory("religion", nats_url=own_nats_server.url,
+                                relay_publish_timeout_s=1.0)
+    projection = Projection(name="sums", source_service="religion",
+                            handlers={"Noted": _add}, tables=[_sums])
+    runtime = ServiceRuntime(settings, registry, metadata=[_sums_metadata],
+                             projections=[projection])
+    await runtime.start()
+    consumer = runtime.consumers[0]
+    try:
+        write_spread(runtime, range(12), books=3)
+        before = {"book-0": 18, "book-1": 22, "book-2": 26}
+        await eventually(lambda: _sums_of(runtime) == before)
+
+        # NATS loses its store (the durable with it) while the service keeps running.
+        own_nats_server.stop()
+        shutil.rmtree(own_nats_server.store_dir)
+        with capture_logs() as logs:
+            own_nats_server.start()
+            await eventually(lambda: _restored(runtime) == 12, timeout=30)
+            await eventually(lambda: unpublished(runtime) == 0)
+            # The durable is made again and re-reads the recreated stream from its start:
+            # every event comes back and is acked, none is applied twice.
+            client = await nats.connect(own_nats_server.url)
+            try:
+                js = client.jetstream()
+                await eventually(
+                    lambda: durable_drained(js, consumer.stream, consumer.durable), timeout=30)
+            finally:
+                await client.close()
+            assert _sums_of(runtime) == before
+            # And the consumer goes on: an event written after the wipe is applied.
+            write_spread(runtime, range(12, 13), books=3)
+            await eventually(lambda: _sums_of(runtime) == {**before, "book-0": 30}, timeout=15)
+        warned = [e for e in logs if e["event"] == "consumer_recreated"]
+        assert len(warned) == 1
+        assert warned[0]["consumer"] == consumer.durable
+        assert _recovered(runtime) == 1
+        assert consumer.applied == 13
+    finally:
+        await runtime.stop()
