@@ -54,6 +54,8 @@ def test_a_rebuild_over_a_stream_with_fewer_events_is_refused_and_figures_stay(
         late = Events()
         late.site("S10", DAI_THANG, date(2022, 3, 2))
         asyncio.run(publish(nats_server.url, subject_root, late.items))
+        # The live consumer made its durable again on the recreated stream and applies it.
+        wait_until(lambda: shown()["sites"] == before["sites"] + 1, timeout=30)
         live = shown()
 
         started = client.post(REBUILD)
@@ -71,7 +73,7 @@ def test_a_rebuild_over_a_stream_with_fewer_events_is_refused_and_figures_stay(
             "reporting-religion"))
         assert religion["events_applied"] < religion["live_events_applied"]
         assert shown() == live  # the live tables, not the replay's
-        assert live["sites"] >= before["sites"] > 0
+        assert before["sites"] > 0
 
         # Nothing is left building: a new rebuild can be asked.
         again = client.post(REBUILD)
