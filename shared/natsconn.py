@@ -24,7 +24,7 @@ class NatsLink:
         self.client: Client | None = None
         self.js: JetStreamContext | None = None
         self.ready = asyncio.Event()
-        # nats-py reports every failed reconnect attempt (two a second while the server is
+        # nats-py reports every failed reconnect attempt (ten a second while the server is
         # away): one line when the link breaks and one when it is back is enough.
         self._error_logged = False
         self._closing = False
@@ -60,7 +60,10 @@ class NatsLink:
                     password=self._settings.nats_password,
                     allow_reconnect=True,
                     max_reconnect_attempts=-1,
-                    reconnect_time_wait=0.5,
+                    # Between reconnect attempts: a refused connection costs next to nothing,
+                    # and the wait is how long a service stays away after NATS is back (with
+                    # 0.5 s, a quarter of a second on average, 0.5 s at worst).
+                    reconnect_time_wait=0.1,
                     connect_timeout=2,
                     error_cb=self._log_error,
                     disconnected_cb=self._log_disconnected,
