@@ -41,6 +41,7 @@ Pure: no I/O, no clock.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -148,9 +149,11 @@ def elapsed_share(start: date, end: date, on: date) -> Fraction:
     return Fraction(min(max(elapsed, 0), total), total)
 
 
+@functools.lru_cache(maxsize=1024)
 def pace(target: Fraction, start: date, end: date, on: date) -> Fraction:
     """Where a "≥ T" figure should be at `on` on the straight line from 0 on the period's
-    first day to T on its last: T × the share elapsed."""
+    first day to T on its last: T × the share elapsed. (Kept per target and day: a live
+    evaluation asks it of every unit whose figure is behind its target.)"""
     return target * elapsed_share(start, end, on)
 
 

@@ -55,6 +55,7 @@ from shared.driversql import RowInsert, in_lists
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import EventStore, events_table
 from shared.heap import settle_heap
+from shared.planrules import Status
 
 #: Sites with a fact dated after the evaluation date whose part is worked out again on that
 #: date; with more (a year long over, evaluated for a backdated fact), the counts of that
@@ -289,6 +290,8 @@ class SiteChanges:
         self.counts: dict[TreeKey, TreeCounts] = {}
         # Units looked at, per definition key (with its tree's key).
         self._looked: dict[str, tuple[TreeKey, set[str]]] = {}
+        # Per definition key: its tree's key, its counts and their status of a unit.
+        self._trees: dict[str, tuple[TreeKey, TreeCounts, Callable[[str], Status | None]]] = {}
         reusable, statuses = kept.take(self.stamp) if kept is not None else ({}, None)
         if batch is not None and statuses is not None and (
                 statuses.position == last_position(conn)):
@@ -351,19 +354,24 @@ class SiteChanges:
             return
         hints = [h for h in hints if h]
         for definition in self.batch.fed_by(envelope, self.fed):
-            on = definition.evaluation_date(self.batch.today)
-            key = (definition.scope, on)
-            counts = self.counts[key]
-            tree = counts.tree
+            definition_key = definition.key
+            found = self._trees.get(definition_key)
+            if found is None:
+                on = definition.evaluation_date(self.batch.today)
+                counts = self.counts[(definition.scope, on)]
+                found = self._trees[definition_key] = (
+                    (definition.scope, on), counts, counts.statuses(definition))
+            key, counts, status_of = found
+            tree, on = counts.tree, key[1]
             # What each event's full evaluation looked at: the roots and the units of the
             # communes it names; and what it moved. A unit already looked at in this batch
             # whose counts (in its definition's tree) have not moved since has the same figure
             # on the same date, so the same status, already announced if it differed: it is
             # not looked at again. The roots are looked at by the first event.
-            seen = self._looked.get(definition.key)
+            seen = self._looked.get(definition_key)
             if seen is None:
                 looked: set[str] = set()
-                self._looked[definition.key] = (key, looked)
+                self._looked[definition_key] = (key, looked)
                 units = set(tree.roots)
             else:
                 looked, units = seen[1], set()
@@ -378,7 +386,7 @@ class SiteChanges:
             # only for those whose status is not the last announced.
             statuses = self.batch.statuses
             changed = [code for code in units
-                       if (status := counts.status(definition, code)) is not None
+                       if (status := status_of(code)) is not None
                        and status != statuses.last(definition, code)]
             if changed:
                 statuses.announce(definition, counts.figures(definition, changed), on,

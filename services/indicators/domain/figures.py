@@ -30,7 +30,7 @@ this module applies it to the indicators service's facts:
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
@@ -344,12 +344,26 @@ def unit_status(definition: Definition, tree: ScopeTree, sums: Counts, code: str
                 ) -> Status | None:
     """The status `unit_figures` gives `code`, without the figure (the live evaluation asks
     it of every unit an event moved, and makes the figure only when the status changed)."""
-    n, d, heads_owing = sums[code]
-    if (definition.denominator_fixed is not None and len(tree.roots) == 1
-            and code == tree.roots[0]):
-        return _status(_rule(definition), n, definition.denominator_fixed, tree.on, True)
-    due = definition.method != "dialogue_heads" or heads_owing > 0
-    return _status(_rule(definition), n, d, tree.on, due)
+    return unit_statuses(definition, tree, sums)(code)
+
+
+def unit_statuses(definition: Definition, tree: ScopeTree, sums: Counts
+                  ) -> Callable[[str], Status | None]:
+    """`unit_status` of any unit of `tree`, as `sums` stand when asked: the definition's
+    rule read once for the several units each live event moves."""
+    rule = _rule(definition)
+    on = tree.on
+    fixed = definition.denominator_fixed
+    fixed_root = tree.roots[0] if fixed is not None and len(tree.roots) == 1 else None
+    heads = definition.method == "dialogue_heads"
+
+    def status(code: str) -> Status | None:
+        n, d, heads_owing = sums[code]
+        if code == fixed_root and fixed is not None:
+            return _status(rule, n, fixed, on, True)
+        return _status(rule, n, d, on, not heads or heads_owing > 0)
+
+    return status
 
 
 def _total(
@@ -405,9 +419,15 @@ def _status(
     """The rulebook's status of a count: the same few counts recur at thousands of units
     and at every live event, and the rule's Fraction arithmetic is most of a figure's cost."""
     target_numerator, target_denominator, comparator, start, end = rule
-    target = Fraction(target_numerator, target_denominator) / 100  # as Definition.target
-    return status_of(ratio(numerator, denominator), target, comparator, start, end, on,
-                     due=due)
+    return status_of(ratio(numerator, denominator), _target(target_numerator, target_denominator),
+                     comparator, start, end, on, due=due)
+
+
+@functools.lru_cache(maxsize=256)
+def _target(target_numerator: int, target_denominator: int) -> Fraction:
+    """A rule's target as a ratio (as Definition.target), made once: a status not cached
+    above (a unit's counts seen for the first time) costs half as much."""
+    return Fraction(target_numerator, target_denominator) / 100
 
 
 def _level(tree: ScopeTree, code: str, on: date) -> str:

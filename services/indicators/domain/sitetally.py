@@ -13,14 +13,20 @@ code they share, and tests/indicators/test_live_evaluation.py checks it on rando
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.facts import SiteFact, SiteState, SiteStepFact, fold_sites
-from services.indicators.domain.figures import Counts, UnitFigure, unit_figures, unit_status
+from services.indicators.domain.figures import (
+    Counts,
+    UnitFigure,
+    unit_figures,
+    unit_status,
+    unit_statuses,
+)
 from services.indicators.domain.scope import ScopeTree, placement_date
 from shared.adminunits import UnitCatalogue
 from shared.planrules import Status, site_counts_i3, site_counts_i4
@@ -164,6 +170,11 @@ class TreeCounts:
         """The status of `code`'s figure (`figures` gives the same, with the figure)."""
         certificate = definition.method == "sites_with_certificate"
         return unit_status(definition, self.tree, self.i4 if certificate else self.i3, code)
+
+    def statuses(self, definition: Definition) -> Callable[[str], Status | None]:
+        """`status` of any unit, as the counts stand when asked (the rule read once)."""
+        certificate = definition.method == "sites_with_certificate"
+        return unit_statuses(definition, self.tree, self.i4 if certificate else self.i3)
 
     def figures(self, definition: Definition, codes: Iterable[str]) -> dict[str, UnitFigure]:
         """The figures of `codes` for I3 (dossiers) or I4 (certificates), as the full
