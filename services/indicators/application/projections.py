@@ -209,7 +209,7 @@ def religion_projection(
         # Each batch reads the statuses of the units it can move and commits once: a
         # backlog (NATS back after an outage) is caught up faster in bigger batches, and a
         # live event is applied as soon as it is there, whatever the size.
-        batch_size=1024,
+        batch_size=2048,
     )
 
 
