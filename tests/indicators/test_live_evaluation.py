@@ -224,3 +224,38 @@ def test_a_status_announced_elsewhere_between_two_batches_is_the_one_the_next_co
         for _ in _consume(runtime, batch, rng, sizes=(2,)):
             _check(runtime)
     assert _last_statuses(runtime)[0][key] != wrong
+
+
+def test_the_counts_of_many_groups_are_saved_in_a_few_statements(
+    runtime: ServiceRuntime,
+) -> None:
+    """A catch-up's batch moves the counts of thousands of (commune, date) groups: the new,
+    the changed and the emptied ones are stored right, and (on SQLite, whose statements are
+    traced) in a few statements rather than one per group: row by row, sqlite3 lets go of
+    the GIL and takes it back for each, beside the consumer's busy event loop."""
+    day = date(2023, 6, 1)
+    with runtime.engine.begin() as conn:
+        sitecounts.save_changes(conn, facts.site_counts,
+                                {(f"C{n:04d}", day): [2, 1, 0] for n in range(600)})
+    moved: GroupCounts = {(f"C{n:04d}", day): [-2, -1, 0] if n % 3 == 0 else [1, 0, 1]
+                          for n in range(600)}
+    moved.update({(f"D{n:04d}", day): [1, 1, 1] for n in range(300)})
+    statements: list[str] = []
+    with runtime.engine.begin() as conn:
+        driver = conn.connection.driver_connection
+        traced = runtime.engine.dialect.name == "sqlite"
+        if traced:
+            driver.set_trace_callback(statements.append)  # type: ignore[union-attr]
+        try:
+            sitecounts.save_changes(conn, facts.site_counts, moved)
+        finally:
+            if traced:
+                driver.set_trace_callback(None)  # type: ignore[union-attr]
+    with runtime.engine.connect() as conn:
+        stored = sitecounts.load_groups(conn, facts.site_counts)
+    expected: GroupCounts = {(f"C{n:04d}", day): [3, 1, 1] for n in range(600) if n % 3}
+    expected.update({(f"D{n:04d}", day): [1, 1, 1] for n in range(300)})
+    assert stored == expected
+    written = [s for s in statements if "ind_site_counts" in s
+               and not s.lstrip().upper().startswith("SELECT")]
+    assert not traced or 0 < len(written) <= 10, len(written)

@@ -3,10 +3,11 @@ the counts per (commune, placement date) in `ind_site_counts` (domain/sitetally.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Connection, Table, bindparam, delete, insert, select, tuple_, update
+from sqlalchemy import Connection, Dialect, Table, delete, insert, select, tuple_, update
 
 from services.indicators.adapters import tables as facts
 from services.indicators.domain.facts import SiteFact, SiteStepFact
@@ -17,7 +18,7 @@ from services.indicators.domain.sitetally import (
     site_tally,
 )
 from shared.adminunits import default_catalogue
-from shared.driversql import in_lists
+from shared.driversql import RowsInsert, bind_processor, in_lists
 
 
 def load_histories(
@@ -76,44 +77,64 @@ def load_groups(conn: Connection, site_counts: Table) -> GroupCounts:
 
 
 def save_changes(conn: Connection, site_counts: Table, changes: GroupCounts) -> None:
-    """Add `changes` to the stored counts; a group left without a site is deleted."""
+    """Add `changes` to the stored counts; a group left without a site is deleted.
+
+    Written in a few statements whatever the number of groups (a catch-up's batch moves
+    thousands): the new and changed counts as one multi-row upsert, the emptied groups as one
+    DELETE per IN list. Row by row, sqlite3 lets go of the GIL and takes it back for each row
+    (`shared.driversql.RowsInsert`), beside the busy event loop of a consumer catching up."""
     changed = {group: delta for group, delta in changes.items() if any(delta)}
     if not changed:
         return
     stored: GroupCounts = {}
     keys = sorted(changed)
+    place = tuple_(site_counts.c.commune_code, site_counts.c.placed_on)
     for some in in_lists(keys):
         for commune, placed_on, sites, dossiers, certificates in conn.execute(
             select(site_counts.c.commune_code, site_counts.c.placed_on, site_counts.c.sites,
                    site_counts.c.dossiers, site_counts.c.certificates)
-            .where(tuple_(site_counts.c.commune_code, site_counts.c.placed_on).in_(list(some)))
+            .where(place.in_(list(some)))
         ):
             stored[(commune, placed_on)] = [sites, dossiers, certificates]
-    new_rows: list[dict[str, object]] = []
-    updates: list[dict[str, object]] = []
-    gone: list[dict[str, object]] = []
+    upsert, placed = _upsert(conn.dialect, site_counts)
+    written: list[tuple[str, object, int, int, int]] = []
+    gone: list[tuple[str, date]] = []
     for group, delta in changed.items():
-        before = stored.get(group, [0, 0, 0])
-        after = [b + d for b, d in zip(before, delta, strict=True)]
-        row = {"c": group[0], "p": group[1], "n": after[0], "nd": after[1], "nc": after[2]}
-        if group not in stored:
-            new_rows.append(row)
-        elif after[0] == 0:
-            gone.append(row)
+        before = stored.get(group)
+        after = [b + d for b, d in zip(before or (0, 0, 0), delta, strict=True)]
+        if before is not None and after[0] == 0:
+            gone.append(group)
         else:
-            updates.append(row)
-    key = ((site_counts.c.commune_code == bindparam("c"))
-           & (site_counts.c.placed_on == bindparam("p")))
-    if new_rows:
-        conn.execute(insert(site_counts), [
-            {"commune_code": r["c"], "placed_on": r["p"], "sites": r["n"],
-             "dossiers": r["nd"], "certificates": r["nc"]} for r in new_rows])
-    if updates:
-        conn.execute(update(site_counts).where(key).values(
-            sites=bindparam("n"), dossiers=bindparam("nd"), certificates=bindparam("nc")),
-            updates)
-    if gone:
-        conn.execute(delete(site_counts).where(key), gone)
+            written.append((group[0], placed(group[1]), after[0], after[1], after[2]))
+    if written:
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            upsert.run(cursor, written)
+        finally:
+            cursor.close()
+    for some in in_lists(gone):
+        conn.execute(delete(site_counts).where(place.in_(list(some))))
+
+
+_COUNT_COLUMNS = ("commune_code", "placed_on", "sites", "dossiers", "certificates")
+_upserts: dict[tuple[str, str], tuple[RowsInsert, Callable[[Any], Any]]] = {}
+
+
+def _upsert(dialect: Dialect, site_counts: Table) -> tuple[RowsInsert, Callable[[Any], Any]]:
+    """The multi-row upsert of whole count rows into `site_counts` (a rebuild's generation
+    has a table of its own), and how a placement date is bound on this dialect."""
+    found = _upserts.get((dialect.name, site_counts.name))
+    if found is None:
+        quote = dialect.identifier_preparer
+        columns = ", ".join(quote.quote(name) for name in _COUNT_COLUMNS)
+        counted = ", ".join(f"{quote.quote(name)} = excluded.{quote.quote(name)}"
+                            for name in _COUNT_COLUMNS[2:])
+        found = _upserts[(dialect.name, site_counts.name)] = (
+            RowsInsert(dialect, f"INSERT INTO {quote.format_table(site_counts)} ({columns})",
+                       len(_COUNT_COLUMNS),
+                       tail=f"ON CONFLICT (commune_code, placed_on) DO UPDATE SET {counted}"),
+            bind_processor(site_counts.c.placed_on, dialect))
+    return found
 
 
 def read_stamp(conn: Connection, stamp: Table) -> str | None:
