@@ -3,12 +3,15 @@ models registered over HTTP, figures, drill-down, evidence and statuses read ove
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from services.indicators.api import indicators as indicators_api
+from shared.clock import today_vn
 from shared.eventstore import events_table
 from tests.indicators.conftest import Upstream, get_json, status_events, wait_applied
 from tests.indicators.scenario import (
@@ -306,20 +309,49 @@ def test_reported_figures_for_an_indicator_not_computed_from_events(client: Test
             assert "«Nhập số liệu báo cáo»" in response.json()["error"]["message"]
 
 
+def test_a_link_with_as_of_is_evaluated_on_that_moments_day_whenever_it_is_opened(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without `on`, the figure "as of" a moment is that moment's (its day in Vietnam); it was
+    evaluated on the day the link was opened, so the same link said more heads owed tomorrow."""
+    today = today_vn()
+    body = {"indicator_id": "I3", "year": today.year, "name": "Hồ sơ đăng ký đất đai",
+            "method": "sites_with_dossier", "target": 60, "denominator_fixed": 239}
+    assert client.post("/api/v1/indicators", json=body).status_code == 201
+    as_of = datetime.now(UTC).isoformat()
+    url = f"/api/v1/indicators/{today.year}/I3"
+    assert get_json(client, url, as_of=as_of)["on"] == today.isoformat()
+    tomorrow = min(today + timedelta(days=1), date(today.year, 12, 31))
+    monkeypatch.setattr(indicators_api, "today_vn", lambda: tomorrow)
+    assert get_json(client, url, as_of=as_of)["on"] == today.isoformat()
+    assert get_json(client, url)["on"] == tomorrow.isoformat()
+
+
 def test_defining_an_indicator_and_reading_it_at_a_date(client: TestClient) -> None:
     body = {"indicator_id": "I3", "year": 2024, "name": "Hồ sơ đăng ký đất đai năm 2024",
             "method": "sites_with_dossier", "target": 60, "denominator_fixed": 239}
+    before = datetime.now(UTC).isoformat()
     first = client.post("/api/v1/indicators", json=body)
     assert first.status_code == 201 and first.json()["aggregate_id"] == "I3-2024"
     assert first.headers["Location"] == "/api/v1/indicators/2024/I3"
     stale = client.post("/api/v1/indicators", json={**body, "target": 70, "expected_version": 0})
     assert (stale.status_code, stale.json()["error"]["code"]) == (412, "PRECONDITION_FAILED")
+    between = datetime.now(UTC).isoformat()
     redefined = client.post("/api/v1/indicators", json={**body, "target": 70},
                             headers={"If-Match": '"1"'})
     assert redefined.status_code == 200 and "Location" not in redefined.headers
     [item] = get_json(client, "/api/v1/indicators", year=2024)["items"]
     assert item["indicator"]["target_percent"] == 70.0
     assert item["total"]["denominator"] == 239
+
+    # As known before the redefinition: its first definition; before either, none (F13: the
+    # latest was applied to any "as of").
+    [then] = get_json(client, "/api/v1/indicators", year=2024, as_of=between)["items"]
+    assert then["indicator"]["target_percent"] == 60.0
+    assert get_json(client, "/api/v1/indicators/2024/I3",
+                    as_of=between)["indicator"]["target_percent"] == 60.0
+    unknown = client.get("/api/v1/indicators/2024/I3", params={"as_of": before})
+    assert (unknown.status_code, unknown.json()["error"]["code"]) == (404, "INDICATOR_NOT_FOUND")
 
     view = get_json(client, "/api/v1/indicators/2024/I3", unit=TIEN_LANG, on="2024-03-31")
     assert view["on"] == "2024-03-31" and view["unit"]["status"] is None  # no sites yet

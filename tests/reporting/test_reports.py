@@ -485,3 +485,31 @@ def test_heads_leave_office_with_their_unit(reporting: Reporting) -> None:
     # In 2025's 6-month report all three were still in office.
     earlier = _get(reporting, "/api/v1/reports/2025-6m")
     assert next(i for i in earlier["indicators"] if i["id"] == "I2")["denominator"] == 3
+
+
+def test_a_years_definition_recorded_after_a_cut_off_decides_that_periods_target(
+    reporting: Reporting,
+) -> None:
+    """The indicators service applies a year's definition to the whole year, whenever it was
+    recorded; reporting judged a period only by definitions dated up to its cut-off, so the
+    same year and data gave I3 "đạt" in one service and a different target in the other."""
+    events = two_quarter_scenario()
+    reporting.feed(events)
+    before = _get(reporting, "/api/v1/reports/2023-3m")
+    i3 = next(i for i in before["indicators"] if i["id"] == "I3")
+    assert (i3["denominator"], i3["target"]) == (4, 40)
+    redefined = events.add("indicators", "indicator", "I3-2023", "IndicatorDefined",
+                           date(2023, 9, 1), {
+        "indicator_id": "I3", "year": 2023, "name": "Cơ sở tôn giáo có hồ sơ đăng ký đất đai",
+        "comparator": ">=", "target": 60, "denominator_fixed": 5}, recorded=utcnow())
+    defined_at = utcnow().isoformat()
+    reporting.publish([redefined])
+    wait_until(lambda: next(i for i in _get(reporting, "/api/v1/reports/2023-3m")["indicators"]
+                            if i["id"] == "I3")["target"] == 60)
+    after = next(i for i in _get(reporting, "/api/v1/reports/2023-3m")["indicators"]
+                 if i["id"] == "I3")
+    assert (after["numerator"], after["denominator"], after["target"]) == (2, 5, 60)
+    # As known before it was recorded, the report is what it was.
+    earlier = _get(reporting, "/api/v1/reports/2023-3m", as_of=before["as_of"])
+    assert next(i for i in earlier["indicators"] if i["id"] == "I3")["target"] == 40
+    assert defined_at > before["as_of"]

@@ -34,7 +34,7 @@ from shared.adminunits import UnknownUnitError
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
 from shared.auth.checks import may_read_unit, readable_unit, require_city
-from shared.clock import format_date_vn, today_vn
+from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import with_expected_version
@@ -49,12 +49,13 @@ UnitQuery = Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)]
 
 
 def _moment(definition: Definition, on: date | None, as_of: datetime | None) -> Moment:
+    """When a figure is looked at. Without `on`, the figure "now" of the moment asked: the
+    Vietnamese day of `as_of` when one is given, so a link with `as_of` gives the same figures
+    tomorrow (evaluated today, what heads owe would grow day by day)."""
     if on is not None:
         definition.require_in_period(on, messages.EVALUATION_DATE)
-    return Moment(
-        on=on or definition.evaluation_date(today_vn()),
-        as_of=as_of or utcnow(),
-    )
+    day = as_of.astimezone(VN_TZ).date() if as_of is not None else today_vn()
+    return Moment(on=on or definition.evaluation_date(day), as_of=as_of or utcnow())
 
 
 def _figures(conn: Connection, definition: Definition, moment: Moment) -> IndicatorFigures:
@@ -80,7 +81,7 @@ def list_indicators(
 ) -> dict[str, Any]:
     """Các chỉ tiêu của năm với kết quả chung và tình trạng thực hiện."""
     with runtime_of(request).engine.connect() as conn:
-        items = year_overview(conn, year, lambda d: _moment(d, on, as_of))
+        items = year_overview(conn, year, as_of, lambda d: _moment(d, on, as_of))
     return {"year": year, "status_rule": messages.STATUS_RULE, "items": items}
 
 
@@ -102,7 +103,7 @@ def indicator_figures(
     """Kết quả của một đơn vị (mặc định: toàn phạm vi) và các đơn vị trực thuộc."""
     unit = readable_unit(principal_of(request), unit)
     with runtime_of(request).engine.connect() as conn:
-        definition = find_definition(conn, indicator_id, year)
+        definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
         return figures_view(_figures(conn, definition, moment), unit, moment)
 
@@ -115,7 +116,7 @@ def indicator_units(
 ) -> dict[str, Any]:
     """Kết quả của mọi đơn vị một cấp trong phạm vi (bảng tổng hợp theo huyện, theo xã)."""
     with runtime_of(request).engine.connect() as conn:
-        definition = find_definition(conn, indicator_id, year)
+        definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
         figures = _figures(conn, definition, moment)
     tree = figures.tree
@@ -142,7 +143,7 @@ def indicator_evidence(
     """Các mô hình, người đứng đầu và cuộc đối thoại, cơ sở tôn giáo làm nên con số."""
     unit = readable_unit(principal_of(request), unit)
     with runtime_of(request).engine.connect() as conn:
-        definition = find_definition(conn, indicator_id, year)
+        definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
         figures = _figures(conn, definition, moment)
     return evidence_view(figures, unit or figures.tree.roots[0], counts_only, limit, offset)
@@ -157,7 +158,7 @@ def indicator_restated(
     # A restatement spans the whole city's old and new units: the city level reads it.
     require_city(principal_of(request), "indicators:read")
     with runtime_of(request).engine.connect() as conn:
-        definition = find_definition(conn, indicator_id, year)
+        definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
         figures = _figures(conn, definition, moment)
     return restated_view(figures, to or today_vn())
@@ -197,7 +198,7 @@ def list_reported_figures(
 ) -> dict[str, Any]:
     """Mọi số liệu đã báo cáo, ai báo cáo và ghi nhận lúc nào (kể cả số liệu đã được thay thế)."""
     with runtime_of(request).engine.connect() as conn:
-        definition = find_definition(conn, indicator_id, year)
+        definition = find_definition(conn, indicator_id, year, as_of)
         facts = load_reported(
             conn, indicator_id, year, definition.period_end,
             as_of or utcnow(),

@@ -131,11 +131,13 @@ def figures_view(
 
 
 def year_overview(
-    conn: Connection, year: int, moment_of: Callable[[Definition], Moment]
+    conn: Connection, year: int, as_of: datetime | None,
+    moment_of: Callable[[Definition], Moment],
 ) -> list[dict[str, Any]]:
-    """Every indicator of the year with its total figure; `moment_of(definition)` -> Moment."""
+    """Every indicator of the year as defined at `as_of` (None: now) with its total figure;
+    `moment_of(definition)` -> Moment."""
     out = []
-    for (_, def_year), definition in sorted(load_definitions(conn).items()):
+    for (_, def_year), definition in sorted(load_definitions(conn, as_of).items()):
         if def_year != year:
             continue
         moment = moment_of(definition)

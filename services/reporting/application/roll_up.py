@@ -10,7 +10,7 @@ import functools
 import json
 import operator
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -138,8 +138,12 @@ def own_records(tree: UnitTree, direct: Direct, strays: Direct) -> dict[str, dic
 
 
 def _targets(conn: Connection, window: Window, year: int) -> dict[str, IndicatorTarget]:
+    """The year's indicator definitions as known at the report's "as of", whatever day each was
+    recorded: a definition is the year's (the indicators service applies it to the whole year),
+    so one recorded after a cut-off still decides that period's targets, as it does there."""
     targets = dict(PLAN_TARGETS)
-    for subject, history in histories(conn, indicators_facts, "indicator", window).items():
+    known = replace(window, cutoff_on=date.max)  # any business date, recorded by "as of"
+    for subject, history in histories(conn, indicators_facts, "indicator", known).items():
         indicator_id, _, for_year = subject.partition(":")
         if for_year != str(year) or history.last.amount is None:
             continue
