@@ -50,6 +50,7 @@ from fractions import Fraction
 from typing import Final, Literal
 
 from shared.dialoguerule import RuleVersion, required_sessions
+from shared.vnformat import format_number_vn
 
 # -- vocabulary ----------------------------------------------------------------------------
 
@@ -208,7 +209,9 @@ def base_warnings(numerator: int, base: int, register: int) -> tuple[str, ...]:
 
 
 def warning_text(code: str, numerator: int, base: int, register: int) -> str:
-    return WARNING_LABELS[code].format(numerator=numerator, base=base, register=register)
+    return WARNING_LABELS[code].format(numerator=format_number_vn(numerator),
+                                       base=format_number_vn(base),
+                                       register=format_number_vn(register))
 
 
 #: Where a figure is measured against a fixed base, what the base is and what the register
@@ -230,10 +233,11 @@ def base_note(indicator_id: str, base: int, register: int) -> str:
     (239 for I3 and I4) or one declared for the indicator since."""
     plan_base = PLAN_TARGETS[indicator_id].base if indicator_id in PLAN_TARGETS else None
     if base == plan_base:
-        return PLAN_BASE_NOTE.format(base=base, register=register)
-    return DECLARED_BASE_NOTE.format(base=base, indicator=indicator_id,
-                                     plan_base=plan_base or PLAN_RELIGIOUS_SITES,
-                                     register=register)
+        return PLAN_BASE_NOTE.format(base=format_number_vn(base),
+                                     register=format_number_vn(register))
+    return DECLARED_BASE_NOTE.format(base=format_number_vn(base), indicator=indicator_id,
+                                     plan_base=format_number_vn(plan_base or PLAN_RELIGIOUS_SITES),
+                                     register=format_number_vn(register))
 
 
 # -- counting: I1 ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ from openpyxl import load_workbook
 
 from shared import messages
 from shared.errors import InvalidInput
+from shared.vnformat import format_number_vn
 
 MAX_PARTS = 1_000
 MAX_RATIO = 100
@@ -118,7 +119,7 @@ def _check_sizes(parts: list[zipfile.ZipInfo], filename: str, limits: Limits) ->
         raise _too_large(
             filename,
             REASON_BYTES.format(size=total >> 20, limit=limits.max_bytes >> 20,
-                                rows=f"{limits.max_rows:,}".replace(",", ".")),
+                                rows=format_number_vn(limits.max_rows)),
             uncompressed_bytes=total, limit=limits.max_bytes,
         )
     for part in parts:
@@ -155,7 +156,7 @@ class _CellCounter:
                     limit=MAX_ROW_CELLS))
             if self.cells > self.limit:
                 raise _Refused(_too_large(
-                    self.filename, REASON_CELLS.format(limit=f"{self.limit:,}".replace(",", ".")),
+                    self.filename, REASON_CELLS.format(limit=format_number_vn(self.limit)),
                     limit=self.limit))
 
 

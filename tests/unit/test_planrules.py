@@ -153,7 +153,10 @@ def test_a_figure_against_the_base_warns_when_the_register_disagrees() -> None:
     assert base_warnings(76, 239, 241) == (REGISTER_DIFFERS_FROM_BASE,)
     assert base_warnings(4000, 239, 4100) == (NUMERATOR_ABOVE_BASE, REGISTER_DIFFERS_FROM_BASE)
     assert base_warnings(240, 239, 239) == (NUMERATOR_ABOVE_BASE,)
-    assert warning_text(NUMERATOR_ABOVE_BASE, 4000, 239, 4100).startswith("Tử số (4000) vượt")
+    # Counts in a signed document are written as Vietnamese write them: 4.000, 10.011.
+    assert warning_text(NUMERATOR_ABOVE_BASE, 4000, 239, 4100).startswith("Tử số (4.000) vượt")
+    assert warning_text(REGISTER_DIFFERS_FROM_BASE, 76, 239, 10011).startswith(
+        "Sổ theo dõi có 10.011 cơ sở")
 
 
 def test_a_fixed_base_is_explained_as_the_plans_or_as_declared() -> None:
@@ -163,6 +166,8 @@ def test_a_fixed_base_is_explained_as_the_plans_or_as_declared() -> None:
     declared = base_note("I3", 4, 7)
     assert declared.startswith("Mẫu số 4 của chỉ tiêu I3 là số cơ sở được khai báo")
     assert "tổng số 239 cơ sở" in declared and "hiện có 7 cơ sở" in declared
+    assert base_note("I3", 1200, 10011).startswith("Mẫu số 1.200 của chỉ tiêu I3")
+    assert base_note("I4", 239, 10011).endswith("hiện có 10.011 cơ sở đang sử dụng đất")
 
 
 def test_i1_models_count_by_field_start_and_closure() -> None:

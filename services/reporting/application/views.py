@@ -14,6 +14,7 @@ from shared.adminunits import NOT_CURRENT_UNIT, OWN_UNIT_RECORDS
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
 from shared.planrules import warning_text
+from shared.vnformat import format_number_vn
 
 # Thematic reports of plan II.4.2: views of the same figures.
 THEMES: dict[str, tuple[tuple[str, ...], tuple[Section, ...]]] = {
@@ -110,10 +111,7 @@ def format_number(value: float | int | None, decimals: int = 2) -> str:
     percentage keeps the 2 decimals it was rounded to (shared/planrules.percent)."""
     if value is None:
         return messages.VALUE_MISSING
-    if isinstance(value, int) or float(value).is_integer():
-        return f"{int(value):,}".replace(",", ".")
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return format_number_vn(value, decimals)
 
 
 def figure_label(figure: str) -> str:
