@@ -191,7 +191,9 @@ DEADLINE_OUTSIDE = (
 )
 NOT_A_DISTRICT = "Đơn vị «{code}» không phải Ban Dân vận cấp huyện của địa bàn vào ngày {on}"
 DISTRICT_NOT_OWING = "Ban Dân vận «{code}» không thuộc danh sách phải nộp báo cáo kỳ {period_id}"
-SUBMITTED_BEFORE_CUTOFF = "Báo cáo kỳ {period_id} chỉ nộp từ ngày chốt số liệu ({cutoff})"
+SUBMITTED_BEFORE_CUTOFF = (
+    "Báo cáo kỳ {period_id} chỉ được nộp từ ngày chốt số liệu ({cutoff}) trở đi"
+)
 DISTRICT_REPORT_ACTIONS = {"submit": "Nộp báo cáo kỳ", "return": "Trả lại để chỉnh sửa"}
 DISTRICT_REPORT_STATES = {
     "not_submitted": "Chưa nộp",

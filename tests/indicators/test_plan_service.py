@@ -274,6 +274,11 @@ def test_district_reports_returned_late_and_reminded_once(
     submit = {"submitted_on": "2023-06-19", "summary": "Báo cáo 6 tháng", "figures": figures}
     refused(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, 403, "UNIT_OUT_OF_SCOPE",
             board(TIEN_LANG))
+    # Not before the data cut-off (14/06 for the 6 months; it opened on the 1st of June).
+    early = refused(client, f"{duty}/districts/{NGO_QUYEN}/submit",
+                    {**submit, "submitted_on": "2023-06-02"}, 422, "SUBMITTED_BEFORE_PERIOD",
+                    board(NGO_QUYEN))
+    assert "14/06/2023" in early["message"]
     post(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, headers=board(NGO_QUYEN))
     refused(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, 409, "ACTION_NOT_ALLOWED",
             board(NGO_QUYEN))

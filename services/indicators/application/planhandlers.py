@@ -401,11 +401,13 @@ def submit_district_report(
 ) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
     not_in_future(command.submitted_on)
-    year, months = parse_period(period_id)
+    year, _ = parse_period(period_id)
     # The district is in the path: a board out of it learns nothing of the duty (403 first).
     authorize(uow.context, WRITE, district_code, command.submitted_on)
     duty = _duty(uow, period_id, district_code, "submit")
-    opens = date(year, months, 1)
+    # A period's report gives its figures at the data cut-off (the conference calendar's, as
+    # the deadline is set from): it cannot be filed before that day.
+    opens = period_cutoff(period_id)
     if command.submitted_on < opens:
         raise InvalidInput(
             "SUBMITTED_BEFORE_PERIOD",
