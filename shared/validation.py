@@ -122,6 +122,9 @@ def is_iso_instant(text: str) -> bool:
     return _ISO_INSTANT.fullmatch(text) is not None
 
 
+# Go's RFC 3339 and Java's Instant write up to nine digits of a second; ISO 8601 allows any
+# number. Python keeps six: the rest (below a microsecond) is dropped, not refused.
+_NANOSECONDS = re.compile(r"(?<=:\d{2})(\.\d{6})\d+", re.ASCII)
 # A "+" typed into a link's query arrives as a space ("…T17:00:00 07:00"): it meant the offset.
 _LOST_PLUS = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:?\d{2})$", re.ASCII)
 INVALID_AS_OF = "INVALID_AS_OF"
@@ -137,7 +140,7 @@ def read_as_of(value: str, now: datetime) -> datetime:
     shown = value[:40]
     invalid = InvalidInput(INVALID_AS_OF, messages.INVALID_AS_OF.format(
         value=shown, range=DATE_RANGE_TEXT))
-    value = _LOST_PLUS.sub(r"\1+\2", value)
+    value = _LOST_PLUS.sub(r"\1+\2", _NANOSECONDS.sub(r"\1", value))
     if not is_iso_instant(value):
         raise invalid
     try:

@@ -100,6 +100,9 @@ NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
     ("2023-06-30T10:00:00Z", datetime(2023, 6, 30, 10, tzinfo=UTC)),
     # "+07:00" typed into a link arrives as " 07:00".
     ("2023-06-30T17:00:00 07:00", datetime(2023, 6, 30, 10, tzinfo=UTC)),
+    # Nine digits of a second (Go, Java): below a microsecond is dropped, not refused.
+    ("2023-06-14T10:00:00.123456789Z", datetime(2023, 6, 14, 10, 0, 0, 123456, tzinfo=UTC)),
+    ("2023-06-14T17:00:00.1234567 07:00", datetime(2023, 6, 14, 10, 0, 0, 123456, tzinfo=UTC)),
 ])
 def test_as_known_at_is_read_one_way(written: str, moment: datetime) -> None:
     assert read_as_of(written, NOW) == moment
