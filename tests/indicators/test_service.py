@@ -321,6 +321,9 @@ def test_a_link_with_as_of_is_evaluated_on_that_moments_day_whenever_it_is_opene
     as_of = datetime.now(UTC).isoformat()
     url = f"/api/v1/indicators/{today.year}/I3"
     assert get_json(client, url, as_of=as_of)["on"] == today.isoformat()
+    if today.month != 12 or today.day != 31:  # a day to come inside the year: no verdict yet
+        ahead = client.get(url, params={"on": (today + timedelta(days=1)).isoformat()})
+        assert (ahead.status_code, ahead.json()["error"]["code"]) == (422, "DATE_IN_FUTURE")
     tomorrow = min(today + timedelta(days=1), date(today.year, 12, 31))
     monkeypatch.setattr(indicators_api, "today_vn", lambda: tomorrow)
     assert get_json(client, url, as_of=as_of)["on"] == today.isoformat()

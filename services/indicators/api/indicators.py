@@ -41,7 +41,7 @@ from shared.concurrency import with_expected_version
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
 from shared.paging import Offset
-from shared.validation import Day
+from shared.validation import Day, not_in_future
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
@@ -54,6 +54,9 @@ def _moment(definition: Definition, on: date | None, as_of: datetime | None) -> 
     tomorrow (evaluated today, what heads owe would grow day by day)."""
     if on is not None:
         definition.require_in_period(on, messages.EVALUATION_DATE)
+        # A status on a day to come is a verdict on what has not happened ("chưa đạt" for a
+        # year not yet over): refused, as an `as_of` to come is.
+        not_in_future(on, today_vn())
     day = as_of.astimezone(VN_TZ).date() if as_of is not None else today_vn()
     return Moment(on=on or definition.evaluation_date(day), as_of=as_of or utcnow())
 
