@@ -419,6 +419,26 @@ def test_the_dashboard_page_is_served_with_its_assets(reporting: Reporting) -> N
     wait_until(lambda: reporting.client.get("/chuyen-de/doi-thoai").status_code == 200)
 
 
+def test_a_ceased_districts_board_opens_its_dashboard_on_its_own_last_period(
+    reporting: Reporting,
+) -> None:
+    """Since 1 July 2025 there are no districts: the latest period has no unit "315", and the
+    Tiên Lãng board's dashboard answered a JSON 422 instead of opening on its own time."""
+    events = two_quarter_scenario()
+    # A fact of 2026 (Đặc khu Bạch Long Vĩ exists from the 2025 reform): the city's dashboard
+    # opens on a period after the districts ended.
+    events.site("S-2026", "11948", date(2026, 1, 10))
+    reporting.feed(events)
+    board = {"X-Unit-Scope": TIEN_LANG, "X-Scopes": "reporting:read"}
+    page = reporting.client.get("/", headers=board)
+    assert page.status_code == 200, page.text[:300]
+    assert "text/html" in page.headers["content-type"]
+    # Its data are of 2023: the page opens on that year's report, the district's own.
+    assert "Huyện Tiên Lãng" in page.text and "14/12/2023" in page.text
+    themed = reporting.client.get("/chuyen-de/doi-thoai", headers=board)
+    assert themed.status_code == 200, themed.text[:300]
+
+
 def test_the_rebuild_command_reproduces_every_figure(
     reporting: Reporting, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
 ) -> None:

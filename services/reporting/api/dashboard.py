@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request
@@ -16,6 +17,7 @@ from services.reporting.application.state import state_of, today_of
 from services.reporting.application.views import require_theme, require_unit
 from services.reporting.domain.periods import MONTHS, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
+from shared.adminunits import default_catalogue
 from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN
 from shared.auth.checks import readable_unit
 from shared.db import read_connection
@@ -57,8 +59,13 @@ def _page(
     runtime = runtime_of(request)
     today = today_of(runtime)
     if period is None:
+        # A unit that has ceased (a district after 1 July 2025) opens on the last period of
+        # its own time: the latest one has no such unit, and a district board's page would
+        # be a refusal (README: records of the district's own time stay readable).
+        last = default_catalogue().last_day(unit) if unit else None
+        day = min(today, last + timedelta(days=1)) if last else today
         with read_connection(runtime.engine) as conn:
-            opening = opening_period(conn, today)
+            opening = opening_period(conn, day)
         period, has = opening.period_id, opening.has_data
         report = build_report(runtime, period, scope, as_of)
     else:
