@@ -19,6 +19,7 @@ from services.indicators.domain.definitions import Definition
 from services.indicators.domain.events import IndicatorDefined, registry
 from shared.envelope import EventEnvelope
 from shared.eventstore import events_table
+from shared.planrules import PLAN_TARGETS
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -42,7 +43,7 @@ _DEFINED = (
 def load_definitions(conn: Connection, as_of: datetime | None = None) -> Definitions:
     """Every indicator-year's latest definition recorded up to `as_of` (default: all)."""
     if as_of is not None:
-        return _fold(conn, as_of)[1]
+        return _known_at(conn, as_of)
     ids = tuple(conn.execute(
         select(events_table.c.event_id).where(*_DEFINED).order_by(events_table.c.position)
     ).scalars())
@@ -51,7 +52,7 @@ def load_definitions(conn: Connection, as_of: datetime | None = None) -> Definit
     if found is None:
         # Kept under the ids the fold itself read (a statement apart from the one above may
         # see a definition committed in between).
-        folded, found = _fold(conn, None)
+        folded, found = _fold(conn)
         with _FOLDED_LOCK:
             if len(_FOLDED) >= _FOLDED_KEPT:
                 _FOLDED.clear()
@@ -59,15 +60,38 @@ def load_definitions(conn: Connection, as_of: datetime | None = None) -> Definit
     return dict(found)
 
 
-def _fold(conn: Connection, as_of: datetime | None) -> tuple[tuple[str, ...], Definitions]:
+def _known_at(conn: Connection, as_of: datetime) -> Definitions:
+    """The latest definition of each indicator-year recorded by `as_of`. The plan's own
+    indicators (I1–I4) exist before any record, by the plan: asked before their first record,
+    they are read as first recorded, as reporting falls back to the plan's targets."""
+    query = (
+        select(events_table.c.schema_version, events_table.c.payload,
+               events_table.c.recorded_at)
+        .where(*_DEFINED)
+        .order_by(events_table.c.position)
+    )
+    found: Definitions = {}
+    first: Definitions = {}
+    moment = utc(as_of)
+    for version, payload, recorded_at in conn.execute(query):
+        definition = Definition.from_event(_decode(version, json.loads(payload)))
+        key = (definition.indicator_id, definition.year)
+        first.setdefault(key, definition)
+        if utc(recorded_at) <= moment:
+            found[key] = definition
+    for key, definition in first.items():
+        if key not in found and key[0] in PLAN_TARGETS:
+            found[key] = definition
+    return found
+
+
+def _fold(conn: Connection) -> tuple[tuple[str, ...], Definitions]:
     """The ids of the definitions' events and what they define."""
     query = (
         select(events_table.c.event_id, events_table.c.schema_version, events_table.c.payload)
         .where(*_DEFINED)
         .order_by(events_table.c.position)
     )
-    if as_of is not None:
-        query = query.where(events_table.c.recorded_at <= utc(as_of))
     ids: list[str] = []
     found: Definitions = {}
     for event_id, version, payload in conn.execute(query):
