@@ -36,10 +36,13 @@ CUTOFF_NOT_PASSED = (
     "Chưa thể chốt báo cáo kỳ {period}: số liệu tính đến hết ngày {cutoff}, thời điểm số liệu "
     "phải sau khi hết ngày đó (giờ Việt Nam) để không bỏ sót số liệu còn được nhập"
 )
-PERIOD_FINALISED = (
-    "Không thể điều chỉnh thời gian lấy số liệu của kỳ {period}: đã chốt báo cáo {reports} "
-    "theo thời gian hiện tại (số liệu đã chốt và cột kỳ trước của kỳ sau dựa trên đó)"
+PERIOD = Lifecycle(
+    {"adjust": "Điều chỉnh thời gian lấy số liệu"},
+    {"finalised": "Đã chốt báo cáo"},
+    "không có (số liệu đã chốt và cột kỳ trước của kỳ sau dựa trên thời gian hiện tại)",
 )
+PERIOD_SUBJECT = "kỳ báo cáo {period}"
+PERIOD_FINALISED = "đã chốt báo cáo {reports}"
 FROZEN_FIGURES_MISSING = "Không tìm thấy số liệu đã chốt của báo cáo {report}"
 FROZEN_FIGURES_TAMPERED = "Số liệu đã chốt của báo cáo {report} không khớp mã băm đã ghi"
 WINDOW_ERRORS = {

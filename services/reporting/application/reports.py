@@ -37,7 +37,7 @@ from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.concurrency import required_version
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
-from shared.errors import Conflict, InvalidInput, NotFound
+from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.eventstore import EventStore, events_table
 from shared.runtime import ServiceRuntime
 from shared.unitcheck import require_scope_within
@@ -108,9 +108,10 @@ def adjust_period(
     # `differences` list the new window as changes. Refused whole, nothing written.
     finalised = finalised_reports(uow.connection, period_id)
     if finalised:
-        raise Conflict(
-            "PERIOD_FINALISED",
-            messages.PERIOD_FINALISED.format(period=period_id, reports=", ".join(finalised)),
+        raise ActionRefused(
+            "PERIOD_FINALISED", messages.PERIOD, action="adjust",
+            subject=messages.PERIOD_SUBJECT.format(period=period_id), state="finalised",
+            allowed=[], note=messages.PERIOD_FINALISED.format(reports=", ".join(finalised)),
             period_id=period_id, reports=finalised,
         )
     problem = window_problem(period.period, data_from, cutoff_on)
