@@ -256,6 +256,18 @@ def test_a_2025_figure_places_2023_facts_on_the_units_of_2025() -> None:
     assert tree.place("01", date(2023, 1, 1)) is None  # Hà Nội: outside the scope
 
 
+def test_a_commune_merged_away_without_a_known_successor_counts_in_its_district() -> None:
+    """Xã Bạch Đằng (11788) of Tiên Lãng ended on 01/01/2025, its successor unrecorded: in a
+    figure of March 2025 its sites belong to Tiên Lãng, still a district (reporting keeps them
+    under it); they counted at the city, in no district, so the drill-down did not add up."""
+    tree = scope_tree((HAI_PHONG,), date(2025, 3, 14))
+    assert TIEN_LANG in tree.units and "11788" not in tree.units
+    assert tree.place("11788", date(2023, 5, 1)) == TIEN_LANG
+    # After the districts ended, where no district is left: the city, as before.
+    assert scope_tree((HAI_PHONG,), date(2025, 12, 31)).place("11788",
+                                                                date(2023, 5, 1)) == HAI_PHONG
+
+
 def test_the_sweep_announces_what_the_passing_of_time_changed_once(
     runtime: ServiceRuntime,
 ) -> None:

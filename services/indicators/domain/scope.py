@@ -98,8 +98,12 @@ class ScopeTree:
         inside = [c for c in restated if c in self.units]
         if inside:
             return self._common_ancestor(inside)
-        if version.level != "province":
-            return self.place(version.province_code, version.valid_from)
+        if version.parent_code is not None:
+            # No successor inside the tree (a commune merged away, successor unknown): it
+            # counts where its own parent does (its district while the district exists, else
+            # the province), as reporting keeps it under its parent, so a district's figure
+            # still holds its communes' sites and the drill-down adds up to the total.
+            return self.place(version.parent_code, version.valid_from)
         return None
 
     def _common_ancestor(self, codes: list[str]) -> str:
