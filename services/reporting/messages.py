@@ -19,7 +19,7 @@ BEFORE_UNIT_CATALOGUE = (
     "nên không lập được báo cáo (hoặc kỳ trước của báo cáo) trước ngày đó"
 )
 UNKNOWN_UNIT_IN_SCOPE = "Đơn vị «{value}» không thuộc phạm vi báo cáo vào ngày {on}"
-UNKNOWN_THEME = "Không có báo cáo chuyên đề «{value}»"
+UNKNOWN_THEME = "Không có báo cáo chuyên đề «{value}»; các chuyên đề: {known}"
 REPORT_SUBJECT = "báo cáo kỳ {period}"
 REPORT_HASH = "mã băm {hash}…"
 # The states and actions the 409 refusals name (shared.errors.ActionRefused).

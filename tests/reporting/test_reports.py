@@ -533,3 +533,11 @@ def test_a_years_definition_recorded_after_a_cut_off_decides_that_periods_target
     earlier = _get(reporting, "/api/v1/reports/2023-3m", as_of=before["as_of"])
     assert next(i for i in earlier["indicators"] if i["id"] == "I3")["target"] == 40
     assert defined_at > before["as_of"]
+
+
+def test_an_unknown_theme_names_the_themes(reporting: Reporting) -> None:
+    refused = reporting.client.get("/api/v1/themes/xyz/2023-3m")
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert error["details"]["allowed"] == ["dan-van-kheo", "doi-thoai", "dat-dai-ton-giao"]
+    assert "«Đối thoại trực tiếp" in error["message"] and "(doi-thoai)" in error["message"]

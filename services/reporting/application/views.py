@@ -44,7 +44,11 @@ def provisional_note(report: Report) -> str | None:
 
 def require_theme(theme: str) -> tuple[tuple[str, ...], tuple[Section, ...]]:
     if theme not in THEMES:
-        raise InvalidInput("UNKNOWN_THEME", messages.UNKNOWN_THEME.format(value=theme[:40]))
+        # The themes by the titles people read, their identifiers (the URL's) in `allowed`.
+        known = ", ".join(f"«{messages.THEME_TITLES[t]}» ({t})" for t in THEMES)
+        raise InvalidInput("UNKNOWN_THEME",
+                           messages.UNKNOWN_THEME.format(value=theme[:40], known=known),
+                           allowed=list(THEMES))
     return THEMES[theme]
 
 
