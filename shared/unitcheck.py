@@ -56,6 +56,17 @@ def require_within(unit: AdminUnit, on: date, jurisdiction: str) -> None:
     )
 
 
+def require_unit_ever_within(code: str, on: date, jurisdiction: str) -> None:
+    """For a query over a span of time: a unit code none of whose versions lay in the
+    jurisdiction is refused (422 OUTSIDE_JURISDICTION, named as of `on` or its last version);
+    a code the catalogue never held is left to the query (it finds nothing)."""
+    versions = default_catalogue().history(code)
+    if not versions or any(v.province_code == jurisdiction for v in versions):
+        return
+    shown = next((v for v in versions if v.valid_on(on)), versions[-1])
+    require_within(shown, on, jurisdiction)
+
+
 def require_scope_within(scope: str, jurisdiction: str) -> None:
     """A report scope (a province code or "VN") other than the jurisdiction is refused. A
     code that never existed is left to the caller's own check (an unknown scope)."""

@@ -283,6 +283,11 @@ def test_bad_input_gets_a_4xx_in_vietnamese_and_writes_nothing(
     period = client.get("/api/v1/rule-compliance",
                         params={"date_from": "2023-12-31", "date_to": "2023-01-01"})
     assert period.status_code == 422 and period.json()["error"]["code"] == "PERIOD_REVERSED"
+    # Hà Nội's heads are not this deployment's: refused, not "nobody owes anything".
+    elsewhere = client.get("/api/v1/rule-compliance", params={
+        "date_from": "2023-01-01", "date_to": "2023-12-14", "unit_code": "01"})
+    assert elsewhere.status_code == 422, elsewhere.text
+    assert elsewhere.json()["error"]["code"] == "OUTSIDE_JURISDICTION"
     # Units are checked as of the business date: Tiên Lãng district ended on 1 July 2025.
     clock.set(date(2025, 8, 1))
     abolished = client.post("/api/v1/heads", json={

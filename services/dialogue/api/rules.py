@@ -17,6 +17,7 @@ from services.dialogue.application.compliance import evaluate_period
 from services.dialogue.domain.events import Role
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
+from shared.unitcheck import require_unit_ever_within
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -56,6 +57,10 @@ def rule_compliance(
     """For each head in office during the period: sessions held, sessions required (pro-rated,
     see `method`), whether the rule is met, and why not, in Vietnamese."""
     unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)
+    if unit_code is not None:
+        # Another province's unit is not this deployment's (an empty list would say its
+        # heads owe nothing): refused as every other service refuses it.
+        require_unit_ever_within(unit_code, date_to, runtime.settings.jurisdiction)
     with runtime.engine.connect() as conn:
         return evaluate_period(
             conn,
