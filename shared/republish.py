@@ -211,14 +211,18 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _no_store(engine: Engine, service: str) -> bool:
+    """Whether the service's database holds no event store (said on stderr): nothing to read."""
+    if inspect(engine).has_table(outbox_table.name):
+        return False
+    print(MESSAGES["no_store"].format(service=service, prefix=service.upper()), file=sys.stderr)
+    return True
+
+
 def _after_stream(args: argparse.Namespace, settings: Settings) -> int:
     engine = engine_for(settings)
     try:
-        if not inspect(engine).has_table(outbox_table.name):
-            print(
-                MESSAGES["no_store"].format(service=args.service, prefix=args.service.upper()),
-                file=sys.stderr,
-            )
+        if _no_store(engine, args.service):
             return 2
         found = asyncio.run(_restore(settings, engine, args.dry_run, args.to_position))
     finally:
@@ -255,11 +259,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     engine = engine_for(settings)
     try:
-        if not inspect(engine).has_table(outbox_table.name):
-            print(
-                MESSAGES["no_store"].format(service=args.service, prefix=args.service.upper()),
-                file=sys.stderr,
-            )
+        if _no_store(engine, args.service):
             return 2
         result = mark_for_republish(engine, first, args.to_position, dry_run=args.dry_run)
     finally:
