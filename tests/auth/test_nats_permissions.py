@@ -18,6 +18,7 @@ from services.religion.app import create_app as religion_app
 from services.reporting.app import create_app as reporting_app
 from shared.natsserver import NatsServer, free_port
 from shared.settings import Settings
+from shared.streams import held_positions, stream_holding
 from tests.auth.conftest import site_body
 from tests.integration.helpers import wait_until
 
@@ -122,3 +123,42 @@ def test_a_service_publishes_its_own_events_and_nothing_else(
     assert pull
     with pytest.raises(nats.errors.Error):
         asyncio.run(_violations(secured_nats, "svc-religion", "wrong-password", None, None))
+
+
+def test_each_service_may_check_its_stream_against_its_store(
+    secured_nats: str, settings_factory: Callable[..., Settings]
+) -> None:
+    """The relay compares its own stream with its outbox (first and last messages, and one
+    read by an ordered consumer when they disagree), and a rebuild asks each stream it reads
+    for the message after a consumer's ack floor: the deployed users may do exactly that. A
+    relay refused these (permissions violation on STREAM.MSG.GET) stayed unavailable after
+    a NATS node came back, and no event of that service reached the others."""
+    settings = settings_factory("religion", nats_url=secured_nats, subject_root="danvan",
+                                nats_user="svc-religion", nats_password=_password("religion"))
+    with TestClient(religion_app(settings)) as religion:
+        assert religion.post("/api/v1/sites", json=site_body("CS-P1")).status_code == 201
+    # Started again: its check now reads a stream that holds something.
+    with TestClient(religion_app(settings)) as religion:
+        assert religion.post("/api/v1/sites", json=site_body("CS-P2")).status_code == 201
+
+        async def read_as(user: str, stream: str, whole: bool) -> tuple[int, set[int]]:
+            errors: list[str] = []
+
+            async def on_error(exc: Exception) -> None:
+                errors.append(str(exc))
+
+            client = await nats.connect(secured_nats, user=user, password=_password(
+                user.removeprefix("svc-")), error_cb=on_error, allow_reconnect=False)
+            try:
+                js = client.jetstream()
+                holding = await stream_holding(js, stream)
+                held = await held_positions(js, stream) if whole else set()
+            finally:
+                await client.close()
+            assert not [e for e in errors if "ermissions" in e], errors
+            return holding.messages, held
+
+        wait_until(lambda: asyncio.run(read_as("svc-religion", "DANVAN_RELIGION",
+                                               False))[0] == 2, timeout=15)
+        assert asyncio.run(read_as("svc-religion", "DANVAN_RELIGION", True))[1] == {1, 2}
+        assert asyncio.run(read_as("svc-reporting", "DANVAN_RELIGION", False))[0] == 2
