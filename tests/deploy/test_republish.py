@@ -19,9 +19,8 @@ from shared.natsserver import NatsServer
 from shared.republish import main
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from shared.streams import stream_config
 from tests.deploy.compose import ROOT
-from tests.integration.helpers import eventually, read_stream
+from tests.integration.helpers import eventually, read_stream, remake_stream
 from tests.integration.notebook import registry, stored_event_ids, unpublished, write_spread
 
 
@@ -112,13 +111,7 @@ async def test_after_stream_republishes_only_what_a_restored_stream_lacks(
     original = await read_stream(nats_server.url, settings.stream_name)
     # Restore from an older backup: a fresh stream holding the first six events only, with
     # its duplicate window empty, as a restored stream's would be for the missing ones.
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
-    await js.delete_stream(settings.stream_name)
-    await js.add_stream(stream_config(settings.subject_root, "religion"))
-    for message in original[:6]:
-        await js.publish(message.subject, message.data, headers=message.headers)
-    await client.close()
+    await remake_stream(nats_server.url, settings.stream_name, original[:6])
 
     result = _republish(settings, "--after-stream")
     assert result.returncode == 0, result.stderr
@@ -140,12 +133,7 @@ async def test_after_stream_republishes_the_lost_beginning_of_a_stream_that_got_
     settings = settings_factory("religion")
     expected = await _published(settings, lambda runtime: write_spread(runtime, range(10), books=3))
     original = await read_stream(nats_server.url, settings.stream_name)
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
-    await js.delete_stream(settings.stream_name)
-    await js.add_stream(stream_config(settings.subject_root, "religion"))
-    await js.publish(original[-1].subject, original[-1].data, headers=original[-1].headers)
-    await client.close()
+    await remake_stream(nats_server.url, settings.stream_name, original[-1:])
 
     dry = _republish(settings, "--after-stream", "--dry-run")
     assert dry.returncode == 0, dry.stderr

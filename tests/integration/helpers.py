@@ -67,6 +67,22 @@ async def read_stream(url: str, stream: str, subjects: str = ">") -> list[Msg]:
         await client.close()
 
 
+async def remake_stream(url: str, stream: str, keep: Iterable[Msg]) -> None:
+    """The stream deleted and made again with its own configuration, holding only the
+    messages `keep` (a stream restored from an older backup, or made again after a loss and
+    already given some events): what it lacks must be found by comparing it with the store."""
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        config = (await js.stream_info(stream)).config
+        await js.delete_stream(stream)
+        await js.add_stream(config)
+        for message in keep:
+            await js.publish(message.subject, message.data, headers=message.headers)
+    finally:
+        await client.close()
+
+
 async def ensure_streams(url: str, root: str, sources: Iterable[str]) -> None:
     """The source services' streams under a test's subject root. Made before a service starts,
     its consumers bind at once instead of retrying with back-off."""

@@ -19,7 +19,7 @@ from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import durable_drained
-from tests.integration.helpers import eventually, read_stream
+from tests.integration.helpers import eventually, read_stream, remake_stream
 from tests.integration.notebook import registry, stored_event_ids, unpublished, write_spread
 
 
@@ -94,13 +94,7 @@ async def test_a_stream_made_again_while_the_service_was_down_is_filled_at_its_s
         await runtime.stop()
     # The stream deleted and made again; the newest event reached it again somehow (a stream
     # restored that way is not empty, only short).
-    client = await nats.connect(nats_server.url)
-    js = client.jetstream()
-    config = (await js.stream_info(stream)).config
-    await js.delete_stream(stream)
-    await js.add_stream(config)
-    await js.publish(original[-1].subject, original[-1].data, headers=original[-1].headers)
-    await client.close()
+    await remake_stream(nats_server.url, stream, original[-1:])
 
     runtime = ServiceRuntime(settings, registry)
     await runtime.start()
