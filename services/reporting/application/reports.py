@@ -218,6 +218,9 @@ class Report:
     plan: dict[str, Any] | None = None
     #: The report's day (`report_day`); None for a finalised report's frozen figures.
     day: date | None = None
+    #: The previous period's finalised report the previous column is read against; None
+    #: when the previous period was not finalised (for this scope, by the report's time).
+    previous_signed: PreviousSigned | None = None
 
     @property
     def figures_on(self) -> date:
@@ -231,9 +234,6 @@ class Report:
         move until its cut-off day has ended, that day itself included (events dated on it
         may still be typed in; finalising is refused until then)."""
         return self.day is not None and self.period.is_running(self.day)
-    #: The previous period's finalised report the previous column is read against; None
-    #: when the previous period was not finalised (for this scope, by the report's time).
-    previous_signed: PreviousSigned | None = None
 
     @property
     def content_hash(self) -> str:
