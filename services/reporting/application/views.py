@@ -277,12 +277,11 @@ def restatements_under(report: Report, code: str) -> list[dict[str, Any]]:
 RESTATED_IN_NOTE = 6
 
 
-def restated_note(report: Report, code: str) -> str | None:
+def restated_note(report: Report, rows: list[dict[str, Any]]) -> str | None:
     """The one sentence every output (dashboard, Word, PDF, Excel) shows about the previous
-    column: None when it is not read against a signed report, or nothing was restated in the
-    tree of `code` since."""
+    column, of the restated figures `rows` a reader is shown (`restatements_under`): None
+    when it is not read against a signed report, or nothing was restated in that tree."""
     signed = report.previous_signed
-    rows = restatements_under(report, code)
     if signed is None or not rows:
         return None
     items = [messages.RESTATED_ITEM.format(
@@ -305,6 +304,7 @@ def report_view(
     code = require_unit(report, code)
     indicators, sections = require_theme(theme) if theme else (CORE_INDICATORS, SECTIONS)
     node = report.tree.nodes[code]
+    restated = restatements_under(report, code)
     return {
         "report_id": report.report_id,
         "theme": theme,
@@ -315,9 +315,9 @@ def report_view(
         # figures counted for it, not finalised), and its figures moved since it was signed.
         "previous_finalised": report.previous_signed.as_dict() if report.previous_signed
         else None,
-        "previous_restated": bool(restatements_under(report, code)),
-        "previous_restatements": restatements_under(report, code),
-        "previous_note": restated_note(report, code),
+        "previous_restated": bool(restated),
+        "previous_restatements": restated,
+        "previous_note": restated_note(report, restated),
         "scope": {"code": report.scope, "name": report.tree.root.name},
         "as_of": report.as_of.isoformat(),
         # A period still running: figures taken at `figures_on` (today), not at the cut-off.

@@ -22,6 +22,7 @@ from services.reporting.application.views import (
     lines_under,
     period_name,
     restated_note,
+    restatements_under,
     section_rows,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
@@ -116,7 +117,7 @@ def _href(base: str, report: Report, unit: str) -> str:
 
 def _restated(report: Report, unit: str) -> str:
     """The note that the previous column was restated since the previous report was signed."""
-    note = restated_note(report, unit)
+    note = restated_note(report, restatements_under(report, unit))
     return "" if note is None else \
         f'<p class="finalised changed" id="previous-restated">{escape(note)}</p>'
 

@@ -102,7 +102,8 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
                 messages.COL_DENOMINATOR, messages.COL_RATE],
                [[o["indicator_id"], o["unit_code"], o["numerator"], o["denominator"],
                  o["value"]] for o in other], label_column=False)
-    note = restated_note(report, unit)
+    restated = restatements_under(report, unit)
+    note = restated_note(report, restated)
     if note is not None:
         # Seen on the first sheet, whose previous column it concerns; listed on its own.
         _note(book[messages.SHEET_INDICATORS[:31]], note)
@@ -110,7 +111,7 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
                [messages.COL_CODE, messages.COL_FIGURE, messages.COL_SIGNED_PREVIOUS,
                 messages.COL_RESTATED_PREVIOUS],
                [[d["unit_code"], figure_label(d["figure"]), _cell(d["frozen"]),
-                 _cell(d["current"])] for d in restatements_under(report, unit)])
+                 _cell(d["current"])] for d in restated])
         _note(book[messages.SHEET_RESTATED[:31]], note)
     if not theme and report.plan is not None:
         _plan_sheets(book, report, unit, report.plan)

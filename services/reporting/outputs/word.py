@@ -168,10 +168,10 @@ def tasks_section(doc: PartyDocument, context: ReportContext) -> None:
 def restated_section(doc: PartyDocument, context: ReportContext) -> None:
     """Under the tables with a previous column: where that column is the previous period's
     signed report and figures of it were restated since, the note and every such figure."""
-    note = restated_note(context.report, context.unit)
+    rows = restatements_under(context.report, context.unit)
+    note = restated_note(context.report, rows)
     if note is None:
         return
-    rows = restatements_under(context.report, context.unit)
     doc.heading(2, messages.DOC_RESTATED)
     doc.text(note, italic=True)
     doc.table(
