@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 # Registers the API key tables on the kernel metadata, beside the event store's.
 import shared.auth.tables  # noqa: F401
 from shared.auth.principal import SYSTEM, Principal
-from shared.db import read_connection, writers_queue
+from shared.db import one_at_a_time_each, read_connection, writers_queue
 from shared.envelope import (
     DomainEvent,
     EventEnvelope,
@@ -282,6 +282,26 @@ class UnitOfWork:
         if expected_version is not None and expected_version != aggregate.version:
             raise PreconditionFailed(aggregate_id, expected_version, aggregate.version)
         return aggregate
+
+    def serialise_on(self, cls: type[Aggregate], *aggregate_ids: str) -> None:
+        """Declare the aggregates a command's checks rest on, BEFORE it reads them: until this
+        transaction ends, any other transaction declaring one of them waits here, and what this
+        one reads after the call includes what that one committed.
+
+        For a rule that spans records, where each of two commands writes its own aggregate and
+        checks the other's: a head's leaving (the post) checks the sessions the head held, a
+        session's hold checks the head's term. Both declare the aggregate the rule is about (the
+        post). The version guard of `save` cannot see such a pair: neither writes the other's
+        aggregate, and a version read and compared at commit would be compared by both before
+        either commits (under PostgreSQL's READ COMMITTED each sees the other's old state,
+        write skew). Declare every aggregate once, in one call (the locks are taken in one
+        order, so two overlapping sets never wait on each other in a circle).
+
+        PostgreSQL: transaction advisory locks, so replicas are serialised too. SQLite: nothing
+        to do, a writing transaction holds the database's write lock from its BEGIN IMMEDIATE
+        (shared.db._WriterTurns), so its reads already see every commit before its own."""
+        one_at_a_time_each(self.connection, [f"{cls.aggregate_type}:{aggregate_id}"
+                                             for aggregate_id in aggregate_ids])
 
     def load_many(self, cls: type[A], aggregate_ids: Sequence[str]) -> dict[str, A]:
         """Rebuild many aggregates of one type with a few queries (an evaluation that looks at

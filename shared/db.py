@@ -9,7 +9,7 @@ import threading
 import weakref
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -53,6 +53,32 @@ def one_at_a_time(conn: Connection, name: str) -> None:
     (PostgreSQL: a transaction advisory lock; SQLite's writers queue at BEGIN already)."""
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
+
+
+#: The first key of the advisory locks on aggregates (`one_at_a_time_each`): a key space of
+#: their own, apart from the single keys of `one_at_a_time`, the relay and the migrations. An
+#: aggregate's key colliding with the relay's, a session lock held for the relay's whole life,
+#: would hold that aggregate's commands as long.
+AGGREGATE_LOCKS = 0x64616E76  # "danv"
+
+
+def one_at_a_time_each(conn: Connection, names: Iterable[str]) -> None:
+    """`one_at_a_time` for several names at once, in the one order every transaction takes
+    them (by key), so that two transactions asking for overlapping sets never wait for each
+    other in a circle. Call it once per transaction, before the reads it protects: a reader
+    that took the lock after reading would decide on what it read before another's commit.
+    Two names sharing a key (a 32-bit hash) only wait for each other when both are asked."""
+    if conn.dialect.name != "postgresql":
+        return  # SQLite: the transaction holds the writers' turn from its BEGIN IMMEDIATE
+    keys = sorted({_int4(advisory_key(name)) for name in names})
+    for key in keys:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
+                     {"space": AGGREGATE_LOCKS, "key": key})
+
+
+def _int4(unsigned: int) -> int:
+    """A 32-bit hash as the signed int4 that pg_advisory_xact_lock(int4, int4) takes."""
+    return unsigned - (1 << 32) if unsigned >= 1 << 31 else unsigned
 
 
 def engine_for(settings: Settings) -> Engine:

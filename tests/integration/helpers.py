@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import nats
 import uvicorn
@@ -21,6 +21,27 @@ from shared.eventstore import events_table
 from shared.natsserver import free_port
 from shared.runtime import ServiceRuntime
 from shared.streams import ensure_stream, stream_config
+
+T = TypeVar("T")
+
+
+def at_once(calls: Sequence[Callable[[], T]], timeout: float = 120.0) -> list[T]:
+    """Run every call in its own thread, all released together (a race between requests
+    sent at the same moment): their results, in order."""
+    start = threading.Barrier(len(calls))
+    results: dict[int, T] = {}
+
+    def run(index: int, call: Callable[[], T]) -> None:
+        start.wait()
+        results[index] = call()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert len(results) == len(calls), "a call did not come back"
+    return [results[index] for index in range(len(calls))]
 
 
 async def eventually(

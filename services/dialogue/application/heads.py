@@ -29,6 +29,16 @@ def post_of(conn: Connection, head_id: str) -> str:
     return str(post_id)
 
 
+def load_post(uow: UnitOfWork, head_id: str) -> HeadPost:
+    """The post of a term whose end is to be recorded, declared before it is read: a hold at
+    the same moment checks the term (sessions.require_heads) while the leaving checks the
+    hold's session (`require_no_session_after`); declaring the post serialises the two, so
+    they cannot both pass on the other's old state (`UnitOfWork.serialise_on`)."""
+    post_id = post_of(uow.connection, head_id)
+    uow.serialise_on(HeadPost, post_id)
+    return uow.load(HeadPost, post_id)
+
+
 def require_no_session_after(
     conn: Connection, head_id: str, full_name: str, last_day: date
 ) -> None:
@@ -79,7 +89,7 @@ def leave_office(
     """`expected_version` (If-Match) names the version of the term's post."""
     authorize(uow.context, WRITE)
     not_in_future(command.to_date, today)
-    post = uow.load(HeadPost, post_of(uow.connection, head_id))
+    post = load_post(uow, head_id)
     authorize(uow.context, WRITE, post.unit_code, command.to_date)
     expect_version(post, expected_version)
     term = post.term(head_id)
@@ -96,7 +106,7 @@ def hand_over(
     """`expected_version` (If-Match) names the version of the term's post."""
     authorize(uow.context, WRITE)
     not_in_future(command.from_date, today)
-    post = uow.load(HeadPost, post_of(uow.connection, head_id))
+    post = load_post(uow, head_id)
     unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
     authorize(uow.context, WRITE, unit.code, command.from_date)
     expect_version(post, expected_version)

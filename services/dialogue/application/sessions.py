@@ -29,6 +29,7 @@ from services.dialogue.application.common import (
 )
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.events import CommitmentMade, IssueRaised, SessionPlanned
+from services.dialogue.domain.heads import HeadPost
 from services.dialogue.domain.issues import RaisedIssue
 from services.dialogue.domain.sessions import DialogueSession
 from shared.aggregate import UnitOfWork
@@ -40,9 +41,16 @@ from shared.validation import not_in_future
 
 
 def require_heads(uow: UnitOfWork, head_ids: Sequence[str], unit_code: str, on: date) -> None:
-    """The heads chairing a session hold a post of the session's unit on its date."""
+    """The heads chairing a session hold a post of the session's unit on its date.
+
+    A leaving recorded at the same moment checks the other way round (no session held after
+    the last day, heads.require_no_session_after): both declare the heads' posts before they
+    read, so that one of the two sees the other's commit (`UnitOfWork.serialise_on`)."""
     if len(set(head_ids)) != len(head_ids):
         raise InvalidInput("HEADS_DUPLICATED", messages.HEADS_DUPLICATED)
+    # A head's post never changes: read before the lock, it is still the one to declare.
+    uow.serialise_on(HeadPost, *uow.connection.execute(
+        select(heads.c.post_id).where(heads.c.head_id.in_(head_ids))).scalars())
     rows = {
         row.head_id: row
         for row in uow.connection.execute(select(heads).where(heads.c.head_id.in_(head_ids)))
