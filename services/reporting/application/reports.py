@@ -100,6 +100,9 @@ def adjust_period(
 ) -> tuple[Period, list[EventEnvelope]]:
     # The reporting calendar is the Commission's: city level, with the reporting scope.
     require_city(uow.context, "reporting:write")
+    # A finalisation at the same moment reads this window while this move checks for its
+    # report: the period declared first, one of the two sees the other's commit.
+    uow.serialise_on(ReportingPeriod, period_id)
     # The window is replaced whole: never blind (428), once the caller may change it.
     period = uow.load(ReportingPeriod, period_id,
                       expected_version=required_version(expected_version))
@@ -570,6 +573,10 @@ def finalise_report(
     require_scope_within(scope, uow.jurisdiction)
     # Finalising freezes the figures of the whole scope: the caller's unit scope must hold it.
     authorize(uow.context, "reports:finalise", scope, today_vn())
+    # The period declared before its window is read (and before the report's moment is
+    # taken), so that a move of the window at the same moment either comes first and is
+    # counted, or comes after and finds this report (PERIOD_FINALISED): `adjust_period`.
+    uow.serialise_on(ReportingPeriod, period_id)
     now = utcnow()
     as_of = parse_as_of(as_of_param, now)
     rid = report_id(period_id, scope)
