@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     Field,
     GetJsonSchemaHandler,
+    StrictInt,
     StringConstraints,
 )
 from pydantic.json_schema import JsonSchemaValue
@@ -44,6 +45,14 @@ def clean_text(value: str) -> str:
     if any(_not_a_character(ch) for ch in value):
         raise PydanticCustomError("noncharacters", messages.NONCHARACTERS)
     return value
+
+
+def composed(value: Any) -> Any:
+    """A text read in its composed form (NFC) before it is compared with a list of choices:
+    "Phật giáo" typed on macOS or copied from a PDF arrives decomposed (NFD), and a `Literal`
+    compares code points, so the user would be refused with their own value listed as
+    allowed. Anything other than a text is left for the type's own check."""
+    return unicodedata.normalize("NFC", value) if isinstance(value, str) else value
 
 
 def _not_blank(value: str) -> str:
@@ -207,7 +216,7 @@ Instant = Annotated[
 #: a larger number only ever meant a probe, and reached PostgreSQL as an out-of-range value).
 MAX_VERSION = 2**31 - 1
 #: An `expected_version` (optimistic concurrency) in a command's body.
-Version = Annotated[int, Field(ge=0, le=MAX_VERSION)]
+Version = Annotated[StrictInt, Field(ge=0, le=MAX_VERSION)]
 
 #: The code and message of a request refused by its types (the details say which field and why).
 VALIDATION_ERROR = ("VALIDATION_ERROR", messages.VALIDATION_ERROR)

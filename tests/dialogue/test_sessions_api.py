@@ -261,6 +261,13 @@ def test_bad_input_gets_a_4xx_in_vietnamese_and_writes_nothing(
           "due_on": "2023-12-01", "issue_id": "khong-co"}, "ISSUE_NOT_OF_SESSION"),
         ("progress above 100", "/api/v1/commitments/khong-co/progress",
          {"progress_pct": 101}, "VALIDATION_ERROR"),
+        # A wrong type is bad input: true was recorded as 1 %, "50" as 50 %.
+        ("progress as a boolean", "/api/v1/commitments/khong-co/progress",
+         {"progress_pct": True}, "VALIDATION_ERROR"),
+        ("progress as text", "/api/v1/commitments/khong-co/progress",
+         {"progress_pct": "50"}, "VALIDATION_ERROR"),
+        ("attendance as a boolean", f"/api/v1/sessions/{session_id}/report",
+         {"attendance": True, "summary": "Tóm tắt"}, "VALIDATION_ERROR"),
         ("unknown commitment", "/api/v1/commitments/khong-co/progress",
          {"progress_pct": 10}, "COMMITMENT_NOT_FOUND"),
         ("unknown session", "/api/v1/sessions/khong-co/hold", {"held_on": "2023-01-01"},

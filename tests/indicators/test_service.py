@@ -424,6 +424,11 @@ BAD_COMMANDS: list[tuple[str, str, dict[str, Any], str]] = [
      "VALIDATION_ERROR"),
     ("negative target", "/api/v1/indicators",
      {"indicator_id": "X1", "year": 2023, "name": "X", "target": -5}, "VALIDATION_ERROR"),
+    # A wrong type is bad input, not a number to guess (true was a target of 1).
+    ("boolean target", "/api/v1/indicators",
+     {"indicator_id": "X1", "year": 2023, "name": "X", "target": True}, "VALIDATION_ERROR"),
+    ("year as text", "/api/v1/indicators",
+     {"indicator_id": "X1", "year": "2023", "name": "X", "target": 50}, "VALIDATION_ERROR"),
 ]
 
 

@@ -3,6 +3,7 @@ search and pagination; bad input refused with nothing written."""
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 import pytest
@@ -130,6 +131,9 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("bad code", site_body("có dấu"), "VALIDATION_ERROR"),
     ("slash in code", site_body("TL/01"), "VALIDATION_ERROR"),
     ("future date", site_body("X-7", registered_on="2099-01-01"), "DATE_IN_FUTURE"),
+    # A wrong type is bad input, not a number to guess: true was taken as 1 m², "250" as 250.
+    ("boolean area", site_body("X-8", land_area_m2=True), "VALIDATION_ERROR"),
+    ("area as text", site_body("X-9", land_area_m2="250"), "VALIDATION_ERROR"),
 ]
 
 
@@ -142,6 +146,21 @@ def test_bad_sites_are_refused_and_nothing_is_written(
     assert error_of(response)["code"] == code
     assert not error_of(response)["message"].isascii()
     assert event_count(religion) == 0
+
+
+def test_a_religion_typed_decomposed_is_the_same_religion(religion: TestClient) -> None:
+    """"Phật giáo" typed on macOS or copied from a PDF arrives in NFD; it was refused as not
+    one of the religions, with the same words listed as allowed."""
+    decomposed = unicodedata.normalize("NFD", "Phật giáo")
+    assert decomposed != "Phật giáo"
+    register(religion, "NFD-01", religion=decomposed)
+    assert religion.get("/api/v1/sites/NFD-01").json()["religion"] == "Phật giáo"
+    assert _codes(religion, religion=decomposed) == ["NFD-01"]
+    amended = religion.patch(
+        "/api/v1/sites/NFD-01", headers={"If-Match": '"1"'},
+        json={"religion": unicodedata.normalize("NFD", "Hồi giáo"), "amended_on": "2023-03-01"})
+    assert amended.status_code == 200, amended.text
+    assert religion.get("/api/v1/sites/NFD-01").json()["religion"] == "Hồi giáo"
 
 
 def test_duplicates_unknown_sites_and_bad_queries(religion: TestClient) -> None:

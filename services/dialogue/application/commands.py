@@ -10,6 +10,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictInt,
     StringConstraints,
     model_validator,
 )
@@ -91,7 +92,7 @@ class HoldSession(Command):
 
 
 class FileReport(Command):
-    attendance: int = Field(ge=0, le=1_000_000)
+    attendance: StrictInt = Field(ge=0, le=1_000_000)
     organisations: list[RequiredShortText] = Field(default_factory=list, max_length=100)
     summary: RequiredLongText
     filed_on: Day | None = None
@@ -132,7 +133,7 @@ class MakeCommitment(Command):
 
 
 class UpdateProgress(Command):
-    progress_pct: int = Field(ge=0, le=100)
+    progress_pct: StrictInt = Field(ge=0, le=100)
     updated_on: Day | None = None
     note: ShortText = ""
 
@@ -141,7 +142,7 @@ class ReopenCommitment(Command):
     reason: RequiredShortText
     reopened_on: Day | None = None
     new_due_on: Day | None = None
-    progress_pct: int | None = Field(default=None, ge=0, le=99)
+    progress_pct: StrictInt | None = Field(default=None, ge=0, le=99)
 
 
 # --- the rule ------------------------------------------------------------------------------
@@ -149,7 +150,7 @@ class ReopenCommitment(Command):
 
 class SetRule(Command):
     level: Level
-    min_sessions_per_year: int = Field(ge=0, le=52)
+    min_sessions_per_year: StrictInt = Field(ge=0, le=52)
     effective_from: Day
     legal_basis: RequiredShortText
     note: LongText = ""

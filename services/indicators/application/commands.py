@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
 from services.indicators.domain.events import (
     ContestAward,
@@ -21,7 +21,7 @@ UnitCode = Annotated[str, Field(pattern=UNIT_CODE_PATTERN)]
 IndicatorId = Annotated[
     str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")
 ]
-Year = Annotated[int, Field(ge=2000, le=2100)]
+Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
 
 
 class _Command(BaseModel):
@@ -72,8 +72,8 @@ class DefineIndicator(_Command):
     name: Name
     method: Method = "reported"
     comparator: Comparator = "ge"
-    target: float = Field(ge=0, le=100_000)
-    denominator_fixed: int | None = Field(default=None, gt=0, le=10_000_000)
+    target: StrictFloat = Field(ge=0, le=100_000)
+    denominator_fixed: StrictInt | None = Field(default=None, gt=0, le=10_000_000)
     numerator: ShortText = ""
     denominator: ShortText = ""
     scope_unit_codes: list[UnitCode] = Field(default_factory=lambda: ["31"], min_length=1,
@@ -87,8 +87,8 @@ class DefineIndicator(_Command):
 
 class RecordReportedFigure(_Command):
     unit_code: UnitCode
-    numerator: int = Field(ge=0, le=100_000_000)
-    denominator: int = Field(gt=0, le=100_000_000)
+    numerator: StrictInt = Field(ge=0, le=100_000_000)
+    denominator: StrictInt = Field(gt=0, le=100_000_000)
     reported_on: Day
     note: LongText = ""
     source_document: ShortText = ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
 from services.indicators.application.commands import UnitCode
 from services.indicators.domain.planevents import EvidenceKind, ItemKind
@@ -144,7 +144,7 @@ FigureName = Annotated[str, Field(min_length=1, max_length=80)]
 class SubmitDistrictReport(_Command):
     submitted_on: Day
     summary: Annotated[LongText, Field(min_length=1)]
-    figures: dict[FigureName, Annotated[float, Field(ge=0, le=1e9)]] = Field(
+    figures: dict[FigureName, Annotated[StrictFloat, Field(ge=0, le=1e9)]] = Field(
         default_factory=dict, max_length=100
     )
     attachments: list[Annotated[ShortText, Field(min_length=1, max_length=200)]] = Field(

@@ -4,12 +4,30 @@ from __future__ import annotations
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AliasChoices,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictFloat,
+    StringConstraints,
+)
 
 from shared.adminunits.model import COMMUNE_CODE_PATTERN
-from shared.validation import Day, LongText, Name, RequiredLongText, ShortText, Version, clean_text
+from shared.validation import (
+    Day,
+    LongText,
+    Name,
+    RequiredLongText,
+    ShortText,
+    Version,
+    clean_text,
+    composed,
+)
 
-Religion = Literal[
+ReligionName = Literal[
     "Phật giáo",
     "Công giáo",
     "Tin lành",
@@ -20,14 +38,16 @@ Religion = Literal[
     "Bửu Sơn Kỳ Hương",
     "Khác",
 ]
-RELIGIONS: tuple[str, ...] = get_args(Religion)
+RELIGIONS: tuple[str, ...] = get_args(ReligionName)
+# Compared in composed form: a religion typed decomposed (NFD) is the same religion.
+Religion = Annotated[ReligionName, BeforeValidator(composed)]
 
 CommuneCode = Annotated[str, StringConstraints(pattern=COMMUNE_CODE_PATTERN)]
 # A site code is a URL path segment: no "/" (which the generic Code type allows).
 SiteCode = Annotated[
     str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 ]
-Area = Annotated[float, Field(gt=0, le=100_000_000)]
+Area = Annotated[StrictFloat, Field(gt=0, le=100_000_000)]
 DocumentRefs = Annotated[list[ShortText], Field(max_length=100)]
 
 ViolationType = Literal[
