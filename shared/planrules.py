@@ -173,14 +173,38 @@ def status_of(
     session), so the figure is not judged."""
     if value is None:
         return None
+    return count_status(value.numerator, value.denominator, target, comparator, start, end, on,
+                        due=due)
+
+
+def count_status(
+    numerator: int,
+    denominator: int,
+    target: Fraction,
+    comparator: Comparator,
+    start: date,
+    end: date,
+    on: date,
+    *,
+    due: bool = True,
+) -> Status | None:
+    """`status_of(ratio(numerator, denominator), ...)`, judged on the counts themselves: a
+    ratio n/d (d > 0) is compared with p/q (q > 0) as n × q with p × d, exactly as the
+    Fractions compare, without making one (a live evaluation judges the national and
+    provincial counts anew at every event, and the Fraction was most of that cost)."""
+    if denominator <= 0:
+        return None
     if not due:
         return CHUA_DEN_HAN
+    at_target = numerator * target.denominator - target.numerator * denominator  # sign only
     if comparator == AT_MOST:
-        return DAT if value <= target else CHUA_DAT
-    if value >= target:
+        return DAT if at_target <= 0 else CHUA_DAT
+    if at_target >= 0:
         return DAT
-    if on < end and value < pace(target, start, end, on):
-        return CO_NGUY_CO
+    if on < end:
+        due_by_now = pace(target, start, end, on)
+        if numerator * due_by_now.denominator < due_by_now.numerator * denominator:
+            return CO_NGUY_CO
     return CHUA_DAT
 
 

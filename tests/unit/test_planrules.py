@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from fractions import Fraction
 
 from shared.planrules import (
@@ -21,6 +22,7 @@ from shared.planrules import (
     base_warnings,
     commitment_standing,
     comparator_of,
+    count_status,
     dossier_switch,
     elapsed_share,
     head_meets_rule,
@@ -94,6 +96,41 @@ def test_exactly_on_the_pace_is_on_pace_and_a_hair_behind_is_at_risk() -> None:
     just_under = Fraction(19996, 100000)
     assert percent(just_under) == 20.0
     assert status_of(just_under, one, "ge", START, END, day_73) == CO_NGUY_CO
+
+
+def test_a_count_is_judged_as_its_exact_ratio_is() -> None:
+    """count_status compares the counts cross-multiplied: the same status as the Fractions
+    give, at the boundaries too (exactly on the target, exactly on the pace), for unreduced
+    counts, either comparator, before, during and after the year."""
+    def by_fractions(numerator: int, denominator: int, target: Fraction, comparator: str,
+                     on: date) -> str | None:
+        if denominator <= 0:
+            return None
+        value = Fraction(numerator, denominator)
+        if comparator == "le":
+            return DAT if value <= target else CHUA_DAT
+        if value >= target:
+            return DAT
+        share = Fraction(min(max((on - START).days + 1, 0), 365), 365)
+        return CO_NGUY_CO if on < END and value < target * share else CHUA_DAT
+
+    rng = random.Random(20)
+    day_73 = D(2023, 3, 14)  # the pace of a 100 % target is exactly 1/5 there
+    cases = [(1, 5, Fraction(1), "ge", day_73), (2, 10, Fraction(1), "ge", day_73),
+             (40, 100, Fraction(2, 5), "ge", END), (80, 200, Fraction(2, 5), "le", END),
+             (0, 0, Fraction(2, 5), "ge", END)]
+    for _ in range(20_000):
+        cases.append((rng.randrange(0, 60), rng.randrange(0, 60),
+                      Fraction(rng.randrange(0, 101), 100), rng.choice(["ge", "le"]),
+                      START + timedelta(days=rng.randrange(-5, 375))))
+    for numerator, denominator, target, comparator, on in cases:
+        found = comparator_of(comparator)
+        assert found is not None
+        assert count_status(numerator, denominator, target, found, START, END, on) == (
+            by_fractions(numerator, denominator, target, comparator, on)), (
+            numerator, denominator, target, comparator, on)
+    assert count_status(3, 0, Fraction(1), "ge", START, END, END, due=False) is None
+    assert count_status(3, 4, Fraction(1), "ge", START, END, END, due=False) == CHUA_DEN_HAN
 
 
 def test_a_missed_target_after_the_year_is_chua_dat_and_before_its_end_can_be_at_risk() -> None:

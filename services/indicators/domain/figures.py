@@ -54,13 +54,13 @@ from shared.planrules import (
     Comparator,
     Status,
     base_warnings,
+    count_status,
     model_counts_i1,
     office_in_window,
     owed_sessions,
     ratio,
     site_counts_i3,
     site_counts_i4,
-    status_of,
 )
 
 EvidenceKind = Literal["model", "head", "site", "reported"]
@@ -417,10 +417,11 @@ def _status(
     rule: StatusRule, numerator: int, denominator: int, on: date, due: bool
 ) -> Status | None:
     """The rulebook's status of a count: the same few counts recur at thousands of units
-    and at every live event, and the rule's Fraction arithmetic is most of a figure's cost."""
+    and at every live event (kept here); the national and provincial counts are new at
+    every event, judged on the counts (`count_status`) without making their ratio."""
     target_numerator, target_denominator, comparator, start, end = rule
-    return status_of(ratio(numerator, denominator), _target(target_numerator, target_denominator),
-                     comparator, start, end, on, due=due)
+    return count_status(numerator, denominator, _target(target_numerator, target_denominator),
+                        comparator, start, end, on, due=due)
 
 
 @functools.lru_cache(maxsize=256)
