@@ -234,9 +234,17 @@ def test_the_model_register_and_the_2023_contest(client: TestClient) -> None:
                         json={"award": "second", "awarded_on": "2023-10-12"})
     assert award.status_code == 200, award.text
 
+    # Closed before its recognition, the model would count recognised while stopped.
+    early = client.post("/api/v1/models/HB-01/close",
+                        json={"closed_on": "2023-05-31", "reason": "Đã hoàn thành"})
+    assert early.status_code == 422, early.text
+    assert early.json()["error"]["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+    assert early.json()["error"]["details"]["previous"] == "2023-06-01"
+    assert "01/06/2023" in early.json()["error"]["message"]
     closed = client.post("/api/v1/models/HB-01/close",
                          json={"closed_on": "2023-12-01", "reason": "Đã hoàn thành"})
     assert closed.status_code == 200
+    assert closed.json()["version"] == 3
     after = client.post("/api/v1/models/HB-01/recognise",
                         json={"recognition_level": "city", "recognised_on": "2023-12-02"})
     assert (after.status_code, after.json()["error"]["code"]) == (409, "MODEL_CLOSED")
@@ -396,6 +404,8 @@ BAD_COMMANDS: list[tuple[str, str, dict[str, Any], str]] = [
      "VALIDATION_ERROR"),
     ("extra field", "/api/v1/models", {**MODEL, "budget": 5}, "VALIDATION_ERROR"),
     ("future start", "/api/v1/models", {**MODEL, "started_on": "2099-01-01"}, "DATE_IN_FUTURE"),
+    # Stopping is a dated closing; registered "closed", the model counted active for ever.
+    ("registered closed", "/api/v1/models", {**MODEL, "status": "closed"}, "VALIDATION_ERROR"),
     ("recognised without level", "/api/v1/models", {**MODEL, "status": "recognised"},
      "RECOGNISED_WITHOUT_LEVEL"),
     ("recognise unknown model", "/api/v1/models/NOPE/recognise",

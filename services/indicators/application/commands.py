@@ -10,8 +10,8 @@ from services.indicators.domain.events import (
     ContestAward,
     Method,
     ModelField,
-    ModelStatus,
     RecognitionLevel,
+    RegisteredStatus,
 )
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.planrules import Comparator
@@ -35,7 +35,7 @@ class RegisterModel(_Command):
     title: Name
     started_on: Day
     recognition_level: RecognitionLevel = "none"
-    status: ModelStatus = "building"
+    status: RegisteredStatus = "building"
     description: LongText = ""
     lead_organisation: ShortText = ""
 

@@ -18,6 +18,10 @@ registry = EventRegistry(service="indicators")
 
 ModelField = Literal["new_rural", "exemplary_rural", "urban", "digital_transformation", "other"]
 RecognitionLevel = Literal["none", "commune", "district", "city", "central"]
+#: A model is registered running: building, or recognised at a level. Stopping is its own
+#: command with a date (`ModelClosed`), which is what every figure reads.
+RegisteredStatus = Literal["building", "recognised"]
+#: Statuses a stored registration may hold: "closed" was accepted once (without a date).
 ModelStatus = Literal["building", "recognised", "closed"]
 Method = Literal[
     "model_coverage", "dialogue_heads", "sites_with_dossier", "sites_with_certificate", "reported"

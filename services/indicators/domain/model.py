@@ -18,6 +18,7 @@ from services.indicators.domain.events import (
     UnitSuccessionRecorded,
 )
 from services.indicators.domain.figures import UnitFigure
+from services.indicators.domain.steps import not_before
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
@@ -40,6 +41,7 @@ class DanVanKheoModel(Aggregate):
         self.started_on: date | None = None
         self.recognition_level = "none"
         self.status = "building"
+        self.last_on: date | None = None
 
     def register(self, event: ModelRegistered) -> None:
         if self.exists:
@@ -66,6 +68,8 @@ class DanVanKheoModel(Aggregate):
     def close(self, event: ModelClosed) -> None:
         self._require_open("close")
         self._require_not_before_start(event.closed_on)
+        if self.last_on is not None:
+            not_before(event.closed_on, self.last_on)
         self.record(event, event.closed_on, unit_code=self.unit_code)
 
     def allowed_actions(self) -> list[str]:
@@ -98,12 +102,18 @@ class DanVanKheoModel(Aggregate):
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, ModelRegistered):
             self.unit_code, self.field, self.title = event.unit_code, event.field, event.title
-            self.started_on = event.started_on
-            self.recognition_level, self.status = event.recognition_level, event.status
+            self.started_on = self.last_on = event.started_on
+            # A registration records a running model; only a dated closing stops it (and the
+            # figures read only that). Registrations stored as "closed" before that was
+            # refused hold no date: they stay open until a desk records the closing.
+            status = "building" if event.status == "closed" else event.status
+            self.recognition_level, self.status = event.recognition_level, status
         elif isinstance(event, ModelRecognised):
             self.recognition_level, self.status = event.recognition_level, "recognised"
+            self.last_on = event.recognised_on
         elif isinstance(event, ModelClosed):
             self.status = "closed"
+            self.last_on = event.closed_on
 
 
 class ContestEntry(Aggregate):

@@ -33,6 +33,7 @@ from services.indicators.domain.planevents import (
     PlanPartyNamed,
     ReportingDeadlineSet,
 )
+from services.indicators.domain.steps import not_before
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
@@ -51,18 +52,6 @@ from shared.taskrules import (
 
 def item_schedule(item: PlanItemSpec, year: int) -> Schedule:
     return Schedule(item.recurrence, year, item.due_on)
-
-
-def _not_before(on: date, previous: date) -> None:
-    """A step of a course (an inspection's, a district report's) is not dated before the
-    step it follows."""
-    if on < previous:
-        raise InvalidInput(
-            "DATE_BEFORE_PREVIOUS_STEP",
-            messages.DATE_BEFORE_PREVIOUS_STEP.format(
-                on=format_date_vn(on), previous=format_date_vn(previous)
-            ),
-        )
 
 
 def work_id(year: int, number: str) -> str:
@@ -337,7 +326,7 @@ class PlanItemWork(Aggregate):
             action == "follow_up" and inspection.follow_ups_completed
         ):
             raise _inspection_refused("ACTION_NOT_ALLOWED", action, inspection)
-        _not_before(on, inspection.last_on)
+        not_before(on, inspection.last_on)
         self.record(event, on, unit_code=unit_code)
 
     def apply(self, event: DomainEvent) -> None:
@@ -456,13 +445,13 @@ class DistrictReport(Aggregate):
         if not self.owed:
             self._refuse("submit")
         if self.acts:
-            _not_before(event.submitted_on, self.acts[-1].on)
+            not_before(event.submitted_on, self.acts[-1].on)
         self.record(event, event.submitted_on, unit_code=event.district_code)
 
     def return_for_correction(self, event: DistrictReportReturned) -> None:
         if self.owed:
             self._refuse("return")
-        _not_before(event.returned_on, self.acts[-1].on)
+        not_before(event.returned_on, self.acts[-1].on)
         self.record(event, event.returned_on, unit_code=event.district_code)
 
     def remind(
