@@ -12,10 +12,15 @@ still frees them when they are let go, only a cycle among them would stay.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import threading
+from typing import TYPE_CHECKING
 
 from shared.adminunits import default_catalogue
+
+if TYPE_CHECKING:
+    from shared.runtime import ServiceRuntime
 
 _lock = threading.Lock()
 _settled = False
@@ -34,3 +39,15 @@ def settle_heap() -> None:
         default_catalogue()
         gc.collect()
         gc.freeze()
+
+
+
+async def settle_at_start(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
+    """The heap settled as a background job of a service whose long-lived objects are all
+    there once it has started (religion, dialogue: the catalogue, the modules, the routes),
+    off the loop. Without it a full collection landing among commands walked ~185,000 objects
+    (~100 ms on a quiet machine, 390 ms on a loaded one) with every request in flight waiting:
+    the p99 of a command over HTTP at 16 clients, and 0.16-0.26 ms of CPU per command
+    (bench/http.py, 3,000 commands: two full collections, 775 ms; frozen, 18 ms)."""
+    del runtime, stop
+    await asyncio.to_thread(settle_heap)

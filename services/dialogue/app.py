@@ -10,6 +10,7 @@ from services.dialogue.apitexts import EXAMPLES, OPERATIONS
 from services.dialogue.application.runtime import Clock, DialogueRuntime
 from services.dialogue.application.scheduler import run_scheduler
 from shared.clock import today_vn
+from shared.heap import settle_at_start
 from shared.settings import Settings
 from shared.web import build_app
 
@@ -24,7 +25,8 @@ def create_app(
     interval comes from the settings (`DIALOGUE_SCAN_INTERVAL_S`) unless given."""
     settings = settings or Settings.for_service("dialogue")
     runtime = DialogueRuntime(
-        settings, today=today, scan_interval_s=scan_interval_s, background=(run_scheduler,)
+        settings, today=today, scan_interval_s=scan_interval_s,
+        background=(run_scheduler, settle_at_start),
     )
     return build_app(
         runtime,

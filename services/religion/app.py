@@ -9,6 +9,7 @@ from services.religion.adapters.tables import metadata
 from services.religion.api import calendar, compliance, imports, reports, routes
 from services.religion.apitexts import EXAMPLES, OPERATIONS
 from services.religion.domain.events import registry
+from shared.heap import settle_at_start
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
@@ -16,7 +17,9 @@ from shared.web import build_app
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.for_service("religion")
-    runtime = ServiceRuntime(settings, registry, metadata=[metadata])
+    runtime = ServiceRuntime(
+        settings, registry, metadata=[metadata], background=[settle_at_start]
+    )
     # The import route comes first: "/sites/import" must not be read as a site code.
     return build_app(
         runtime,
