@@ -136,6 +136,12 @@ def flow_amount(metric: str, count: int, amount: float | None) -> float:
     return (amount or 0) if metric == ATTENDANCE else count
 
 
+# Whether a commitment is done is switched by its completion and its reopening only: the last
+# of them up to a cut-off decides. The facts after it by business date say nothing of it: an
+# "overdue" recorded before a backdated completion is dated after that completion.
+COMMITMENT_DONE: dict[str, bool] = {"CommitmentCompleted": True, "CommitmentReopened": False}
+
+
 @dataclass
 class SubjectHistory:
     """What a stock figure needs of one subject's facts up to the cut-off, in the order
@@ -145,6 +151,7 @@ class SubjectHistory:
     last: Fact
     switch: Fact | None  # the last fact that switched it on or off
     due_on: date | None = None  # the latest due date a fact gave (commitments)
+    completion: Fact | None = None  # the last completion or reopening (`COMMITMENT_DONE`)
     parts: dict[str, SubjectHistory] = field(default_factory=dict)  # per family of a group
 
     @property
@@ -161,7 +168,8 @@ class SubjectHistory:
 
     @classmethod
     def _one(cls, row: Fact) -> SubjectHistory:
-        return cls(row, row, row if row.effect is not None else None, row.due_on)
+        return cls(row, row, row if row.effect is not None else None, row.due_on,
+                   row if row.kind in COMMITMENT_DONE else None)
 
     def add(self, row: Fact) -> None:
         self.last = row
@@ -169,6 +177,8 @@ class SubjectHistory:
             self.switch = row
         if row.due_on is not None:
             self.due_on = row.due_on
+        if row.kind in COMMITMENT_DONE:
+            self.completion = row
         if self.parts:
             part = self.parts.get(row.family)
             if part is None:
@@ -222,8 +232,10 @@ def _site(history: SubjectHistory) -> list[tuple[Fact, str]]:
 
 def _commitment(history: SubjectHistory, cutoff: date) -> list[tuple[Fact, str]]:
     # Overdue is decided here from the due date at the cut-off (the latest one given, a
-    # reopening may move it), so a report never waits for the dialogue service's detector,
-    # and an "overdue" it recorded on a later date never reaches back before the due date.
+    # reopening may move it) and the completion at the cut-off, so a report never waits for
+    # the dialogue service's detector, and an "overdue" it recorded never undoes a completion
+    # dated before it nor reaches back before the due date.
     made = history.first
-    standing = commitment_standing(history.last.state == "done", history.due_on, cutoff)
+    done = history.completion is not None and COMMITMENT_DONE[history.completion.kind]
+    standing = commitment_standing(done, history.due_on, cutoff)
     return [(made, "commitments_total"), (made, f"commitments_{standing}")]
