@@ -10,7 +10,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete, insert, update
+from sqlalchemy import Connection, Table, delete, insert, select, update
 
 from services.dialogue.adapters.tables import (
     READ_MODELS,
@@ -42,6 +42,7 @@ from services.dialogue.domain.events import (
     registry,
 )
 from shared.envelope import EventEnvelope
+from shared.planrules import commitment_standing
 from shared.projection import InlineProjection
 
 
@@ -205,7 +206,16 @@ def _progress(conn: Connection, e: CommitmentProgressUpdated, env: EventEnvelope
 
 
 def _completed(conn: Connection, e: CommitmentCompleted, env: EventEnvelope) -> None:
-    _versioned(conn, commitments, e.commitment_id, env, status="done", completed_on=e.completed_on)
+    # A completion dated on or before the due date was never overdue, whatever overdue the
+    # stream holds before it (recorded earlier, dated after the completion): the kernel's
+    # standing at the completion's date decides, as reporting counts it.
+    row = conn.execute(
+        select(commitments.c.due_on, commitments.c.overdue_since)
+        .where(commitments.c.commitment_id == e.commitment_id)
+    ).one()
+    late = commitment_standing(False, row.due_on, e.completed_on) == "overdue"
+    _versioned(conn, commitments, e.commitment_id, env, status="done", completed_on=e.completed_on,
+               overdue_since=row.overdue_since if late else None)
 
 
 def _overdue(conn: Connection, e: CommitmentOverdue, env: EventEnvelope) -> None:

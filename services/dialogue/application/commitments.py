@@ -33,11 +33,21 @@ def update_progress(
 ) -> list[EventEnvelope]:
     on = not_in_future(command.updated_on or today, today)
     commitment = load_commitment(uow, commitment_id, expected_version, on)
-    # An update that arrives after the due date finds the commitment already overdue, even if
-    # the scheduler has not passed yet: the status in the event must be the true one.
-    commitment.detect_overdue(today)
+    # An update dated after the due date finds the commitment already overdue, even if the
+    # scheduler has not passed yet: the status in the event must be the true one at its date.
+    # Judged at the update's date, not today: a completion dated before the due date but
+    # recorded after it is not preceded by an overdue dated after it.
+    commitment.detect_overdue(on)
     commitment.update_progress(command.progress_pct, on, command.note)
+    follow_up(commitment, today)
     return save(uow, commitment)
+
+
+def follow_up(commitment: Commitment, today: date) -> None:
+    """After a backdated update or reopening, what the commitment is today: overdue now
+    when not done and its due date has passed (recorded after the update, dated after it),
+    as the scheduler's next pass would record it."""
+    commitment.detect_overdue(today)
 
 
 def reopen(
@@ -49,6 +59,7 @@ def reopen(
 ) -> list[EventEnvelope]:
     on = not_in_future(command.reopened_on or today, today)
     commitment = load_commitment(uow, commitment_id, expected_version, on)
-    commitment.detect_overdue(today)
+    commitment.detect_overdue(on)
     commitment.reopen(command.reason, on, command.new_due_on, command.progress_pct)
+    follow_up(commitment, today)
     return save(uow, commitment)

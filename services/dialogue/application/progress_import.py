@@ -16,6 +16,7 @@ from pydantic_core import PydanticCustomError
 
 from services.dialogue import messages
 from services.dialogue.adapters.spreadsheets import Cell, UnreadableTable, read_table
+from services.dialogue.application.commitments import follow_up
 from services.dialogue.application.common import WRITE, save
 from services.dialogue.domain.commitments import Commitment
 from shared.adminunits import fold
@@ -268,7 +269,8 @@ def import_progress(
                 )
             # A row for a commitment outside the importer's units is refused like a bad row.
             authorize(uow.context, WRITE, commitment.unit_code, parsed.updated_on)
-            commitment.detect_overdue(today)
+            # Judged at the row's date, not today (see commitments.update_progress).
+            commitment.detect_overdue(parsed.updated_on)
             commitment.update_progress(parsed.progress_pct, parsed.updated_on, parsed.note)
         except DomainError as exc:
             column = _COLUMN_OF_CODE.get(exc.code)
@@ -295,6 +297,11 @@ def import_progress(
             total_rows=report.total_rows,
         )
     if not dry_run:
-        save(uow, *[c for c in loaded.values() if c.pending])
+        # Today's standing once all of a commitment's rows are in: an overdue recorded
+        # between two rows would precede (in the stream) a row dated before it.
+        changed = [c for c in loaded.values() if c.pending]
+        for commitment in changed:
+            follow_up(commitment, today)
+        save(uow, *changed)
         report.applied = True
     return report

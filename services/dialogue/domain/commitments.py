@@ -17,7 +17,7 @@ from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
-from shared.planrules import overdue_since
+from shared.planrules import commitment_standing, overdue_since
 
 
 class Commitment(Aggregate):
@@ -97,16 +97,20 @@ class Commitment(Aggregate):
                 unit_code=self.unit_code,
             )
 
-    def overdue_on(self, today: date) -> bool:
-        return self.exists and self.status != "done" and not self.overdue_flagged and (
-            today > self.due_on
-        )
+    def overdue_on(self, on: date) -> bool:
+        """Whether an overdue is to be recorded as of the end of day `on`: the kernel's
+        standing of the commitment at `on` (`commitment_standing`), not yet recorded."""
+        # A date before the last event judges nothing: a command so dated is refused.
+        return self.exists and not self.overdue_flagged and on >= self.last_update_on and (
+            commitment_standing(self.status == "done", self.due_on, on) == "overdue")
 
-    def detect_overdue(self, today: date) -> bool:
+    def detect_overdue(self, on: date) -> bool:
         """On the due date itself the commitment is still on time; the day after, overdue,
         or from its last event if later (reopened after its due date: overdue from the
-        reopening, the kernel's `overdue_since`)."""
-        if not self.overdue_on(today):
+        reopening, the kernel's `overdue_since`). A command dated `on` judges at `on`, never
+        at the day it is recorded: judged at today, a completion dated before the due date
+        but recorded after it would follow an overdue dated after it."""
+        if not self.overdue_on(on):
             return False
         since = overdue_since(self.due_on, self.last_update_on)
         self.record(
