@@ -210,3 +210,23 @@ def test_nothing_is_recorded_for_a_site_before_its_registration(religion: TestCl
     assert act(religion, "PE-01", "lodge", "2023-05-01").status_code == 201
     assert act(religion, "PE-01", "accept", "2023-05-02").status_code == 200
     assert issue(religion, "PE-01", "CS 0009", on="2023-05-03").status_code == 201
+
+
+def test_a_site_is_not_closed_before_a_step_of_its_dossier(religion: TestClient) -> None:
+    """Closed on 01/06 with its certificate issued on 14/09, a site counted 'certificate issued
+    in the period' for a site that had left the register three months before (G7)."""
+    register(religion, "CL-01")
+    assert act(religion, "CL-01", "lodge", "2023-03-15").status_code == 201
+    assert act(religion, "CL-01", "accept", "2023-03-20").status_code == 200
+    assert issue(religion, "CL-01", "CS 0101", on="2023-09-14").status_code == 201
+    before = event_count(religion)
+    early = religion.post("/api/v1/sites/CL-01/close",
+                          json={"closed_on": "2023-06-01", "reason": "Giải thể"})
+    assert early.status_code == 422, early.text
+    assert error_of(early)["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+    assert "14/09/2023" in error_of(early)["message"]
+    assert error_of(early)["details"]["previous"] == "2023-09-14"
+    assert event_count(religion) == before
+    closed = religion.post("/api/v1/sites/CL-01/close",
+                           json={"closed_on": "2023-09-14", "reason": "Giải thể"})
+    assert closed.status_code == 200, closed.text

@@ -98,6 +98,10 @@ def site_to_write(
     the site's registration."""
     authorize(uow.context, WRITE)
     not_in_future(on)
+    # Every write of the site's records checks the site (open, registered by then) and a
+    # closing checks its dossier's steps: one at a time per site, so a closing and a step sent
+    # together cannot each pass on the other's old state.
+    uow.serialise_on(ReligiousSite, code)
     site = load_site(uow, code)
     authorize(uow.context, WRITE, site.commune_code, on)
     expect_version(site, required_version(expected_version) if version_required
@@ -167,7 +171,8 @@ def amend_site(
 
 def close_site(uow: UnitOfWork, code: str, command: CloseSite) -> list[EventEnvelope]:
     site = site_to_write(uow, code, command.closed_on, command.expected_version)
-    site.close(command.reason, command.closed_on)
+    dossier = uow.load(LandDossier, code)
+    site.close(command.reason, command.closed_on, last_dossier_step=dossier.state_since)
     return _save(uow, site)
 
 

@@ -142,9 +142,12 @@ class ReligiousSite(Aggregate):
         )
         self.record(event, on, unit_code=commune)
 
-    def close(self, reason: str, on: date) -> None:
+    def close(self, reason: str, on: date, last_dossier_step: date | None = None) -> None:
+        """Closed before a step of its dossier or certificate, the site would have a
+        certificate issued or revoked in a period after it left the register."""
         self.require_open("close")
         _not_before(on, self.last_on)
+        _not_before(on, last_dossier_step)
         self.record(SiteClosed(code=self.id, reason=reason, closed_on=on), on,
                     unit_code=self.commune_code)
 
