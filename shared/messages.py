@@ -39,6 +39,9 @@ NONCHARACTERS: Final = (
     "Chuỗi chứa ký tự không hợp lệ (không phải chữ, số hay dấu), không thể đưa vào văn bản "
     "Word, Excel"
 )
+BIDI_CONTROLS: Final = (
+    "Chuỗi chứa ký tự điều khiển chiều viết (đảo ngược thứ tự hiển thị), không được chấp nhận"
+)
 BLANK: Final = "Không được để trống"
 DATE_OUT_OF_RANGE: Final = "Ngày phải {range}"
 INSTANT_OUT_OF_RANGE: Final = "Thời điểm phải {range}"

@@ -38,12 +38,21 @@ def _not_a_character(ch: str) -> bool:
     return 0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE or 0xD800 <= point <= 0xDFFF
 
 
+# Directional embeddings, overrides and isolates reorder what follows them when it is shown:
+# "Chùa\u202e..." prints reversed in the unit's Word, Excel and dashboard, a record's name
+# spoofed in a signed document. Vietnamese text has no use for them (the marks U+200E/U+200F,
+# which reorder nothing after them, are left to scripts that need them).
+_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
 def clean_text(value: str) -> str:
     value = unicodedata.normalize("NFC", value).strip()
     if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value):
         raise PydanticCustomError("control_characters", messages.CONTROL_CHARACTERS)
     if any(_not_a_character(ch) for ch in value):
         raise PydanticCustomError("noncharacters", messages.NONCHARACTERS)
+    if not _BIDI_CONTROLS.isdisjoint(value):
+        raise PydanticCustomError("bidi_controls", messages.BIDI_CONTROLS)
     return value
 
 

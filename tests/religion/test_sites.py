@@ -134,6 +134,7 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     # A wrong type is bad input, not a number to guess: true was taken as 1 m², "250" as 250.
     ("boolean area", site_body("X-8", land_area_m2=True), "VALIDATION_ERROR"),
     ("area as text", site_body("X-9", land_area_m2="250"), "VALIDATION_ERROR"),
+    ("direction override", site_body("X-10", name="Chùa\u202elivE"), "VALIDATION_ERROR"),
 ]
 
 

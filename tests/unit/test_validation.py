@@ -49,7 +49,19 @@ def test_noncharacters_are_refused_in_vietnamese(bad: str) -> None:
     assert "Word, Excel" in errors[0]["message"]
 
 
+@pytest.mark.parametrize("bad", ["Chùa\u202eabc", "a\u202ab", "\u2066Chùa\u2069", "x\u2067"])
+def test_directional_overrides_are_refused_in_vietnamese(bad: str) -> None:
+    """U+202E printed a site's name reversed in its unit's signed Word report (G14)."""
+    with pytest.raises(ValidationError) as info:
+        Form(name=bad)
+    errors = vietnamese_errors(info.value.errors())
+    assert errors[0]["code"] == "BIDI_CONTROLS"
+    assert "chiều viết" in errors[0]["message"]
+
+
 def test_text_from_every_script_and_emoji_is_kept() -> None:
+    # Arabic and Hebrew keep their own direction without any control character.
+    assert Form(name="مسجد שלום").name == "مسجد שלום"
     assert Form(name="Nhà thờ 聖堂 😀 \U0001f9e7").name == "Nhà thờ 聖堂 😀 \U0001f9e7"
 
 
