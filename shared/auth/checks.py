@@ -1,14 +1,19 @@
 """Authorisation, decided where the command is handled: a scope and a unit in scope.
 
 Handlers call `authorize(context, "religion:write", unit_code, on)` with the unit the command
-touches and its business date; reads call `require_read` / `readable_district`. A refusal is a
-403 in the error format naming what was missing, and an `authz_fail` security log line.
+touches and its business date. Reads of records follow one rule (`shared.auth.units.
+covers_during`): a record is the caller's when its unit was in the caller's scope on some day
+of the record's life; a list narrows its rows by `record_clause`, a read of one record checks
+`require_record`, so a list and the record's own page never disagree. A refusal is a 403 in
+the error format naming what was missing, and an `authz_fail` security log line.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from sqlalchemy import ColumnElement
 from starlette.requests import Request
 
 from shared import messages
@@ -16,7 +21,14 @@ from shared.aggregate import CommandContext
 from shared.auth.http import authenticate_request
 from shared.auth.principal import SCOPES, Principal
 from shared.auth.securitylog import security_event
-from shared.auth.units import commune_filter, covers, district_filter
+from shared.auth.units import (
+    commune_filter,
+    covers,
+    covers_during,
+    district_filter,
+    reach,
+    scope_clause,
+)
 from shared.clock import format_date_vn, today_vn
 from shared.errors import Forbidden
 
@@ -83,6 +95,40 @@ class ServiceScopes:
 def require_unit(principal: Principal, unit_code: str, on: date) -> None:
     if covers(principal.unit_scope, unit_code, on):
         return
+    _refuse_unit(principal, unit_code, on)
+
+
+def require_record(
+    principal: Principal, unit_code: str, first: date, last: date | None
+) -> None:
+    """One record of `unit_code` living from `first` to `last` (None: it lives on; a dated
+    fact gives its day twice): 403 unless its unit was in the caller's scope on one of those
+    days, the rule its lists narrow by (`record_clause`)."""
+    if covers_during(principal.unit_scope, unit_code, first, last):
+        return
+    _refuse_unit(principal, unit_code, first)
+
+
+def record_clause(
+    principal: Principal,
+    unit: ColumnElement[Any],
+    first: ColumnElement[Any],
+    last: ColumnElement[Any],
+) -> ColumnElement[bool] | None:
+    """The condition a list puts on its rows (None for the city): `require_record` in SQL."""
+    return scope_clause(principal.unit_scope, unit, first, last)
+
+
+def require_listable(principal: Principal, unit_code: str | None) -> None:
+    """A list asked for one unit: refused when the caller's scope never held it (a commune
+    that left the district still lists the records of the district's time)."""
+    spans = reach(principal.unit_scope)
+    if unit_code is None or spans is None or unit_code in spans:
+        return
+    _refuse_unit(principal, unit_code, today_vn())
+
+
+def _refuse_unit(principal: Principal, unit_code: str, on: date) -> None:
     security_event(
         "authz_fail",
         principal.actor,
@@ -176,7 +222,10 @@ __all__ = [
     "may_read_unit",
     "readable_district",
     "readable_unit",
+    "record_clause",
     "require_city",
+    "require_listable",
+    "require_record",
     "require_scope",
     "require_unit",
 ]

@@ -3,11 +3,12 @@ with 403 naming the unit, and nothing is stored."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from sqlalchemy import column, create_engine, func, insert, select, table
 
-from shared.auth.units import covers, tree_codes
+from shared.auth.units import covers, covers_during, scope_clause, tree_codes
 from tests.auth.conftest import (
     DAI_THANG,
     HONG_BANG,
@@ -283,3 +284,54 @@ def test_a_district_board_after_the_reform_is_refused_or_narrowed_never_500(
     # A commune that kept a code of the district stays covered after the reform.
     kept = {**site_body("CS-TL", TIEN_LANG_TOWN), "registered_on": "2026-01-05"}
     assert religion.post("/api/v1/sites", json=kept, headers=board).status_code == 201
+
+
+# A record is within a scope when its unit was the scope's on some day of the record's life
+# (F20): Xã Đại Bản (11587) was An Dương's (312) until 31/12/2024 and Hải An's (303) from
+# 01/01/2025 (after the reform, a district is read as of its last day, as `covers` reads it).
+@pytest.mark.parametrize(
+    ("scope", "first", "last", "expected"),
+    [
+        ("312", date(2023, 4, 10), date(2023, 4, 10), True),
+        ("303", date(2023, 4, 10), date(2023, 4, 10), False),
+        ("312", date(2025, 3, 10), date(2025, 3, 10), False),
+        ("303", date(2025, 3, 10), date(2025, 3, 10), True),
+        ("312", date(2023, 4, 10), None, True),  # a record still alive: both boards'
+        ("303", date(2023, 4, 10), None, True),
+        ("303", date(2023, 4, 10), date(2024, 12, 31), False),
+        ("303", date(2023, 4, 10), date(2025, 1, 1), True),
+        ("303", date(2026, 1, 5), date(2026, 1, 5), True),
+        ("312", date(2026, 1, 5), None, False),
+        ("31", date(2026, 1, 5), None, True),
+        ("11587", date(2023, 4, 10), date(2023, 4, 10), True),
+    ],
+)
+def test_a_record_is_read_by_the_days_of_its_life(
+    scope: str, first: date, last: date | None, expected: bool
+) -> None:
+    assert covers_during(scope, "11587", first, last) is expected
+    # The list's SQL says the same of the same record.
+    clause = scope_clause(scope, column("unit"), column("first"), column("last"))
+    if clause is None:
+        assert expected
+        return
+    with create_engine("sqlite://").connect() as conn:
+        conn.exec_driver_sql("CREATE TABLE r (unit TEXT, first DATE, last DATE)")
+        conn.execute(insert(table("r", column("unit"), column("first"), column("last"))),
+                     {"unit": "11587", "first": first, "last": last})
+        found = conn.execute(select(func.count()).select_from(table("r")).where(clause))
+        assert found.scalar_one() == int(expected)
+
+
+def test_every_day_a_scope_covers_a_unit_is_in_its_reach() -> None:
+    """`covers_during` is made from `covers`: on each day from 2019 to 2027, one day's record
+    is within the scope exactly when the scope covers the unit that day (the eras' first
+    and last days among them)."""
+    days = [date(2019, 12, 30) + timedelta(days=61 * n) for n in range(43)] + [
+        date(2019, 12, 31), date(2020, 1, 1), date(2024, 12, 31), date(2025, 1, 1),
+        date(2025, 6, 30), date(2025, 7, 1)]
+    for day in days:
+        for scope in ("312", "303", "315"):
+            for unit in ("11587", "11602", "11605", "11755", "11296"):
+                assert covers_during(scope, unit, day, day) is covers(scope, unit, day), (
+                    scope, unit, day)

@@ -26,7 +26,9 @@ FILTERS = {
     "religion": (SiteFilter(religion="Cao Đài"), "religion=?"),
     "closed": (SiteFilter(status="closed"), "status=?"),
     "commune": (SiteFilter(commune_code="11755"), "commune_code=?"),
-    "district": (SiteFilter(district_code="315"), "district_code=?"),
+    # A district is read as its board reads it: by its communes on their days (F20).
+    "district": (SiteFilter(district_code="315"), "status=? AND commune_code=?"),
+    "board": (SiteFilter(reader_scope="312"), "status=? AND commune_code=?"),
     "certificate": (SiteFilter(has_certificate=True), "has_certificate=?"),
 }
 

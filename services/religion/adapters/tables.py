@@ -58,6 +58,8 @@ sites = Table(
     Index("ix_rel_sites_status_dossier_state", "status", "dossier_state"),
     Index("ix_rel_sites_status_dossier_due_on", "status", "dossier_due_on"),
     Index("ix_rel_sites_status_religion", "status", "religion"),
+    # A board's or a district's list: its communes on their days (revision 0006).
+    Index("ix_rel_sites_status_commune_code", "status", "commune_code"),
 )
 
 certificates = Table(

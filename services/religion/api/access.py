@@ -1,14 +1,18 @@
-"""Reads follow the unit tree: a district board sees its district's sites and cases only."""
+"""Reads follow the unit tree, by one rule (shared.auth.checks): a record is the caller's when
+its commune was in the caller's scope on some day of the record's life. A list narrows by it
+in SQL (`queries.SITE_LIFE`, `queries.CASE_LIFE`), the read of one record checks the same
+columns of that record, so a district board opens every record its lists show and no other."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import Request
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, select
 
 from services.religion.adapters.tables import cases, certificates, sites
-from shared.auth.checks import readable_district, require_unit
-from shared.auth.principal import Principal
-from shared.clock import today_vn
+from services.religion.application.queries import CASE_LIFE, SITE_LIFE
+from shared.auth.checks import readable_district, require_listable, require_record
 from shared.web import principal_of, runtime_of
 
 
@@ -17,37 +21,44 @@ def district_for(request: Request, requested: str | None) -> str | None:
 
 
 def commune_for(request: Request, requested: str | None) -> None:
-    _require(principal_of(request), requested)
+    """A commune asked for: refused only when the caller's scope never held it (a commune
+    that left the district still lists the records of the district's time)."""
+    require_listable(principal_of(request), requested)
 
 
-def _require(principal: Principal, commune_code: str | None) -> None:
-    if commune_code is not None and not principal.is_city:
-        require_unit(principal, commune_code, today_vn())
+def reader_scope(request: Request) -> str:
+    return principal_of(request).unit_scope
 
 
-def _commune_readable(request: Request, commune_of_record: Select[str]) -> None:
-    """Refuse a record whose commune is outside the caller's tree (an unknown record is left
-    to the 404). The city reads everything without a query."""
+def _record_readable(request: Request, life_of_record: Select[Any]) -> None:
+    """Refuse a record the caller's lists do not hold (an unknown record is left to the
+    404). The city reads everything without a query."""
     principal = principal_of(request)
     if principal.is_city:
         return
     with runtime_of(request).engine.connect() as conn:
-        commune = conn.execute(commune_of_record).scalar_one_or_none()
-    _require(principal, commune)
+        life = conn.execute(life_of_record).one_or_none()
+    if life is not None:
+        require_record(principal, life[0], life[1], life[2])
+
+
+def _life(columns: tuple[ColumnElement[Any], ...]) -> Select[Any]:
+    return select(*columns)
 
 
 def site_readable(request: Request, site_code: str) -> None:
-    _commune_readable(request, select(sites.c.commune_code).where(sites.c.code == site_code))
+    _record_readable(request, _life(SITE_LIFE).where(sites.c.code == site_code))
 
 
 def case_readable(request: Request, case_id: str) -> None:
-    _commune_readable(request, select(cases.c.commune_code).where(cases.c.case_id == case_id))
+    _record_readable(request, _life(CASE_LIFE).where(cases.c.case_id == case_id))
 
 
 def certificate_readable(request: Request, number: str) -> None:
-    _commune_readable(
+    """A certificate is read as its site is."""
+    _record_readable(
         request,
-        select(sites.c.commune_code)
+        _life(SITE_LIFE)
         .join(certificates, certificates.c.site_code == sites.c.code)
         .where(certificates.c.number == number),
     )

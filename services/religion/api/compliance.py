@@ -63,7 +63,8 @@ def list_cases(
     district = access.district_for(request, district)
     with runtime_of(request).engine.connect() as conn:
         return queries.list_cases(
-            conn, state=state, violation_type=violation_type, district_code=district,
+            conn, state=state, violation_type=violation_type,
+            reader_scope=access.reader_scope(request), district_code=district,
             commune_code=commune, site_code=site_code, paging=paging,
         )
 

@@ -84,6 +84,7 @@ def list_sites(
     each dossier's deadline with `as_of` (default today)."""
     access.commune_for(request, commune)
     f = queries.SiteFilter(
+        reader_scope=access.reader_scope(request),
         district_code=access.district_for(request, district), commune_code=commune,
         religion=religion,
         dossier_state=list(dossier_state) if dossier_state else None,

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, case, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, case, func, null, or_, select
 
 from services.religion import messages
 from services.religion.adapters.tables import cases, certificates, sites
@@ -21,6 +21,8 @@ from services.religion.domain.workflow import (
     overdue_days,
 )
 from shared.adminunits import default_catalogue, fold
+from shared.auth.principal import CITY_SCOPE
+from shared.auth.units import scope_clause
 from shared.clock import format_date_vn, iso_or_none
 from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope
@@ -33,8 +35,32 @@ TIEN_LANG = "315"  # Huyện Tiên Lãng, three-level era (until 2025-07-01)
 SITE_AGGREGATES = (ReligiousSite, LandDossier, Certificate)
 
 
+#: Whose a record is (shared.auth.units.covers_during): its unit and the first and last day of
+#: its life. A site lives from its registration until it is closed; a compliance case from its
+#: detection until it is resolved or referred. A list narrows by these columns and the read of
+#: one record checks the same ones (services/religion/api/access.py).
+SITE_LIFE: tuple[ColumnElement[Any], ...] = (
+    sites.c.commune_code, sites.c.registered_on, sites.c.closed_on
+)
+CASE_LIFE: tuple[ColumnElement[Any], ...] = (
+    cases.c.commune_code,
+    cases.c.detected_on,
+    case((cases.c.state.in_(("resolved", "referred")), cases.c.state_since), else_=null()),
+)
+
+
+def within(
+    life: tuple[ColumnElement[Any], ...], *scopes: str | None
+) -> list[ColumnElement[bool]]:
+    """The conditions for the records of each unit scope given (none for the city)."""
+    clauses = (scope_clause(s, life[0], life[1], life[2]) for s in dict.fromkeys(scopes) if s)
+    return [c for c in clauses if c is not None]
+
+
 @dataclass(frozen=True)
 class SiteFilter:
+    #: The caller's unit scope, and a district asked for: each narrows by the same rule.
+    reader_scope: str = CITY_SCOPE
     district_code: str | None = None
     commune_code: str | None = None
     religion: str | None = None
@@ -100,8 +126,7 @@ def site_item(row: Any, on: date) -> dict[str, Any]:
 
 
 def _filtered(query: Select[Any], f: SiteFilter, on: date) -> Select[Any]:
-    if f.district_code:
-        query = query.where(sites.c.district_code == f.district_code)
+    query = query.where(*within(SITE_LIFE, f.reader_scope, f.district_code))
     if f.commune_code:
         query = query.where(sites.c.commune_code == f.commune_code)
     if f.religion:
@@ -329,6 +354,7 @@ def list_cases(
     *,
     state: str | None,
     violation_type: str | None,
+    reader_scope: str,
     district_code: str | None,
     commune_code: str | None,
     site_code: str | None,
@@ -339,12 +365,12 @@ def list_cases(
         for column, value in (
             (cases.c.state, state),
             (cases.c.violation_type, violation_type),
-            (cases.c.district_code, district_code),
             (cases.c.commune_code, commune_code),
             (cases.c.site_code, site_code),
         )
         if value is not None
     ]
+    conditions += within(CASE_LIFE, reader_scope, district_code)
     total = conn.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
     rows = conn.execute(
         select(cases).where(*conditions).order_by(cases.c.detected_on.desc(), cases.c.case_id)
