@@ -1,28 +1,56 @@
-"""Reads follow the unit tree: a district board reads its district and its communes only."""
+"""Reads follow the unit tree, by one rule (shared.auth.checks): a record is the caller's when
+its unit was in the caller's scope on some day of the record's life (`queries.HEAD_LIFE`...).
+A list narrows by it in SQL (`within`), the read of one record checks the same columns of that
+record (`require_readable`), so a district board opens every record its lists show and no
+other, a commune that changed district included."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from shared.auth.checks import readable_unit, require_unit
+from sqlalchemy import ColumnElement, Connection, select
+
+from shared.auth.checks import readable_unit, record_clause, require_listable, require_record
 from shared.auth.principal import Principal
-from shared.clock import today_vn
 
 
 def unit_filter(
     principal: Principal, requested: str | None, include_subunits: bool = True
 ) -> tuple[str | None, bool]:
-    """The unit a list is narrowed to and whether its sub-units count: the caller's own
-    unit with its sub-units when none was asked, a requested unit only inside the scope."""
+    """The unit a computation over a tree is made for (the rule compliance) and whether its
+    sub-units count: the caller's own unit with its sub-units when none was asked, a
+    requested unit only inside the scope."""
     unit = readable_unit(principal, requested)
     if requested is None and unit is not None:
         return unit, True
     return unit, include_subunits
 
 
-def readable(principal: Principal, item: dict[str, Any]) -> dict[str, Any]:
-    """Refuse one record whose unit lies outside the caller's tree."""
-    unit_code = item.get("unit_code")
-    if not principal.is_city and isinstance(unit_code, str):
-        require_unit(principal, unit_code, today_vn())
-    return item
+def list_filter(principal: Principal, requested: str | None) -> str | None:
+    """The unit a list is narrowed to, as asked: refused only when the caller's scope never
+    held it (a commune that left the district lists the records of the district's time).
+    Which rows are the caller's is `within`'s to say."""
+    require_listable(principal, requested)
+    return requested
+
+
+def within(
+    principal: Principal, life: tuple[ColumnElement[Any], ...]
+) -> list[ColumnElement[bool]]:
+    """The condition a list puts on its rows for the caller (none for the city)."""
+    clause = record_clause(principal, life[0], life[1], life[2])
+    return [] if clause is None else [clause]
+
+
+def require_readable(
+    principal: Principal,
+    conn: Connection,
+    life: tuple[ColumnElement[Any], ...],
+    record: ColumnElement[bool],
+) -> None:
+    """Refuse one record the caller's lists do not hold (an unknown one is left to the 404)."""
+    if principal.is_city:
+        return
+    found = conn.execute(select(*life).where(record)).one_or_none()
+    if found is not None:
+        require_record(principal, found[0], found[1], found[2])

@@ -46,11 +46,10 @@ def list_commitments(
     session_id: Annotated[str | None, Query(max_length=36)] = None,
     due_before: Day | None = None,
 ) -> dict[str, Any]:
-    unit_code, _ = access.unit_filter(principal, unit_code)
     query = queries.commitments_query(
-        unit_code=unit_code, status=status, agency=agency, session_id=session_id,
-        due_before=due_before,
-    )
+        unit_code=access.list_filter(principal, unit_code), status=status, agency=agency,
+        session_id=session_id, due_before=due_before,
+    ).where(*access.within(principal, queries.COMMITMENT_LIFE))
     with runtime.engine.connect() as conn:
         found = queries.list_commitments(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
@@ -103,10 +102,10 @@ def progress_template(
     format: Literal["xlsx", "csv"] = "xlsx",
 ) -> Response:
     """A sheet of the commitments not yet done, ready to fill in and upload back."""
-    unit_code, _ = access.unit_filter(principal, unit_code)
     query = queries.commitments_query(
-        unit_code=unit_code, status=None, agency=agency, session_id=None, due_before=None
-    ).where(commitments.c.status != "done")
+        unit_code=access.list_filter(principal, unit_code), status=None, agency=agency,
+        session_id=None, due_before=None,
+    ).where(commitments.c.status != "done", *access.within(principal, queries.COMMITMENT_LIFE))
     with runtime.engine.connect() as conn:
         items = queries.all_commitments(conn, query, MAX_ROWS)
     header = [
@@ -151,9 +150,9 @@ def get_commitment(
 ) -> TaggedResponse:
     """The commitment with `ETag` = its version (If-Match of its next update)."""
     with runtime.engine.connect() as conn:
-        commitment = access.readable(
-            principal, queries.get_commitment(conn, runtime.store, commitment_id)
-        )
+        access.require_readable(principal, conn, queries.COMMITMENT_LIFE,
+                                commitments.c.commitment_id == commitment_id)
+        commitment = queries.get_commitment(conn, runtime.store, commitment_id)
     return tagged(commitment, commitment["version"])
 
 

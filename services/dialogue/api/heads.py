@@ -8,6 +8,7 @@ from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
+from services.dialogue.adapters.tables import heads
 from services.dialogue.api import access
 from services.dialogue.api.deps import Id, Runtime, UnitQuery
 from services.dialogue.application import heads as handlers
@@ -75,9 +76,10 @@ def roster(
     """The roster as of a date (default: today): who held each head post that day, a page
     of it (`on`: the date, beside the envelope)."""
     day = on or runtime.today()
-    unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)
+    unit_code = access.list_filter(principal, unit_code)
     with runtime.engine.connect() as conn:
-        items = queries.roster(conn, day, unit_code, role, include_subunits)
+        items = queries.roster(conn, day, unit_code, role, include_subunits,
+                               *access.within(principal, queries.HEAD_LIFE))
     return paging.of(items, on=day.isoformat())
 
 
@@ -85,7 +87,8 @@ def roster(
 def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> TaggedResponse:
     """The term with `ETag` = the version of its post (If-Match of a command on the term)."""
     with runtime.engine.connect() as conn:
-        head = access.readable(principal, queries.get_head(conn, head_id))
+        access.require_readable(principal, conn, queries.HEAD_LIFE, heads.c.head_id == head_id)
+        head = queries.get_head(conn, head_id)
     return tagged(head, head["version"])
 
 
@@ -95,7 +98,8 @@ def terms_of_unit(
     principal: AuthenticatedPrincipal, paging: Paging,
 ) -> dict[str, Any]:
     """Every term of both head posts of a unit, oldest first, a page of them."""
-    access.readable(principal, {"unit_code": unit_code})
+    access.list_filter(principal, unit_code)
     with runtime.engine.connect() as conn:
-        items = queries.terms_of_unit(conn, unit_code)
+        items = queries.terms_of_unit(conn, unit_code,
+                                      *access.within(principal, queries.HEAD_LIFE))
     return paging.of(items, unit_code=unit_code)

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.adapters.citizen_contacts import read_citizen_contact
+from services.dialogue.adapters.tables import issues
 from services.dialogue.api import access
 from services.dialogue.api.deps import Id, Runtime, UnitQuery
 from services.dialogue.application import queries
@@ -37,10 +38,10 @@ def list_issues(
     handling: Handling | None = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> dict[str, Any]:
-    unit_code, _ = access.unit_filter(principal, unit_code)
     query = queries.issues_query(
-        unit_code=unit_code, category=category, handling=handling, session_id=session_id
-    )
+        unit_code=access.list_filter(principal, unit_code), category=category,
+        handling=handling, session_id=session_id,
+    ).where(*access.within(principal, queries.ISSUE_LIFE))
     with runtime.engine.connect() as conn:
         found = queries.list_issues(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
@@ -50,7 +51,9 @@ def list_issues(
 def get_issue(issue_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> TaggedResponse:
     """The issue with `ETag` = its version (If-Match of the erasure of its citizen contact)."""
     with runtime.engine.connect() as conn:
-        issue = access.readable(principal, queries.get_issue(conn, issue_id))
+        access.require_readable(principal, conn, queries.ISSUE_LIFE,
+                                issues.c.issue_id == issue_id)
+        issue = queries.get_issue(conn, issue_id)
     return tagged(issue, issue["version"])
 
 
@@ -61,7 +64,9 @@ def citizen_contact(
     """The only endpoint that returns a citizen's name and contact: it needs the dedicated
     scope `dialogue:citizen_data` and the issue's unit in the caller's tree."""
     with runtime.engine.connect() as conn:
-        access.readable(principal, queries.get_issue(conn, issue_id))
+        access.require_readable(principal, conn, queries.ISSUE_LIFE,
+                                issues.c.issue_id == issue_id)
+        queries.get_issue(conn, issue_id)  # 404 for an unknown issue
         return read_citizen_contact(conn, issue_id)
 
 

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
+from services.dialogue.adapters.tables import sessions
 from services.dialogue.api import access
 from services.dialogue.api.deps import Id, Runtime, UnitQuery, named
 from services.dialogue.application import queries
@@ -107,11 +108,10 @@ def list_sessions(
     date_to: Day | None = None,
 ) -> dict[str, Any]:
     """Sessions by unit, status, head and date (the holding date, else the planned one)."""
-    unit_code, include_subunits = access.unit_filter(principal, unit_code, include_subunits)
     query = queries.sessions_query(
-        unit_code=unit_code, include_subunits=include_subunits, status=status, head_id=head_id,
-        date_from=date_from, date_to=date_to,
-    )
+        unit_code=access.list_filter(principal, unit_code), include_subunits=include_subunits,
+        status=status, head_id=head_id, date_from=date_from, date_to=date_to,
+    ).where(*access.within(principal, queries.SESSION_LIFE))
     with runtime.engine.connect() as conn:
         found = queries.list_sessions(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
@@ -123,5 +123,7 @@ def get_session(
 ) -> TaggedResponse:
     """The session with `ETag` = its version (If-Match of the next command on it)."""
     with runtime.engine.connect() as conn:
-        session = access.readable(principal, queries.get_session(conn, session_id))
+        access.require_readable(principal, conn, queries.SESSION_LIFE,
+                                sessions.c.session_id == session_id)
+        session = queries.get_session(conn, session_id)
     return tagged(session, session["version"])

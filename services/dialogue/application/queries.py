@@ -32,6 +32,23 @@ MAX_PAGE = 1000
 LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
 
 
+#: The day a session is listed by: the holding date, else the planned one.
+session_day = func.coalesce(sessions.c.held_on, sessions.c.planned_on)
+
+#: Whose a record is (shared.auth.units.covers_during): its unit and the first and last day
+#: of its life. A head's term lives while the head holds office; a session, and an issue
+#: raised at it, on its day; a commitment from the day it was made until it is done. A list
+#: narrows by these columns and the read of one record checks the same ones (api/access.py).
+HEAD_LIFE: tuple[ColumnElement[Any], ...] = (heads.c.unit_code, heads.c.from_date, heads.c.to_date)
+SESSION_LIFE: tuple[ColumnElement[Any], ...] = (sessions.c.unit_code, session_day, session_day)
+ISSUE_LIFE: tuple[ColumnElement[Any], ...] = (
+    issues.c.unit_code, issues.c.raised_on, issues.c.raised_on
+)
+COMMITMENT_LIFE: tuple[ColumnElement[Any], ...] = (
+    commitments.c.unit_code, commitments.c.made_on, commitments.c.completed_on
+)
+
+
 def units_in_scope(
     code: str, include_subunits: bool, dates: Iterable[date] | None = None
 ) -> set[str]:
@@ -131,10 +148,11 @@ def roster(
     unit_code: str | None,
     role: str | None,
     include_subunits: bool,
+    *within: ColumnElement[bool],
 ) -> list[dict[str, Any]]:
-    """Who held each head post on `on`."""
+    """Who held each head post on `on` (among the terms `within` admits: the caller's)."""
     query = select(heads).where(
-        heads.c.from_date <= on, or_(heads.c.to_date.is_(None), heads.c.to_date >= on)
+        heads.c.from_date <= on, or_(heads.c.to_date.is_(None), heads.c.to_date >= on), *within
     )
     if unit_code:
         query = query.where(
@@ -150,11 +168,13 @@ def roster(
     return [head_dict(row, on) for row in rows]
 
 
-def terms_of_unit(conn: Connection, unit_code: str) -> list[dict[str, Any]]:
+def terms_of_unit(
+    conn: Connection, unit_code: str, *within: ColumnElement[bool]
+) -> list[dict[str, Any]]:
     units_in_scope(unit_code, include_subunits=False)  # refuses a code never catalogued
     query = (
         select(heads)
-        .where(heads.c.unit_code == unit_code)
+        .where(heads.c.unit_code == unit_code, *within)
         .order_by(heads.c.role, heads.c.from_date)
     )
     return [head_dict(row) for row in conn.execute(query)]
@@ -201,8 +221,6 @@ def session_dict(row: Any) -> dict[str, Any]:
     }
 
 
-#: The day a session is listed by: the holding date, else the planned one.
-session_day = func.coalesce(sessions.c.held_on, sessions.c.planned_on)
 
 
 def sessions_query(
