@@ -21,7 +21,7 @@ from services.indicators.application.queries import contest_view, models_view
 from services.indicators.domain.model import DanVanKheoModel
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
-from shared.auth.checks import may_read_unit, readable_unit, require_unit
+from shared.auth.checks import may_read_unit, require_listable, require_record
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
@@ -69,9 +69,10 @@ def list_models(
     """Sổ theo dõi mô hình "Dân vận khéo" vào ngày `on`, lọc theo đơn vị (kể cả cấp dưới)."""
     on = on or today_vn()
     moment = as_of or utcnow()
-    unit = readable_unit(principal_of(request), unit, on)
+    principal = principal_of(request)
+    require_listable(principal, unit)
     with runtime_of(request).engine.connect() as conn:
-        items = models_view(conn, on, moment, unit, field, active_only)
+        items = models_view(conn, on, moment, unit, field, active_only, principal.unit_scope)
     return paging.of(items, on=on.isoformat())
 
 
@@ -84,9 +85,9 @@ def get_model(model_id: IdPath, request: Request) -> TaggedResponse:
     if not envelopes:
         raise NotFound("MODEL_NOT_FOUND", messages.MODEL_NOT_FOUND.format(model_id=model_id))
     model = DanVanKheoModel.rehydrate(model_id, [runtime.registry.decode(e) for e in envelopes])
-    principal = principal_of(request)
-    if not principal.is_city:
-        require_unit(principal, model.unit_code, today_vn())
+    # The life the register lists it by (queries.models_view): one rule for both.
+    if model.started_on is not None:
+        require_record(principal_of(request), model.unit_code, model.started_on, model.closed_on)
     return tagged({
         "model_id": model.id,
         "version": model.version,

@@ -19,7 +19,10 @@ from services.indicators.domain.definitions import Definition, indicator_not_fou
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
 from services.indicators.domain.model import UnitSuccessionRecord
 from shared.adminunits import NOT_CURRENT_UNIT, AdminUnit, UnitCatalogue, default_catalogue
+from shared.auth.principal import CITY_SCOPE
+from shared.auth.units import covers_during
 from shared.clock import format_date_vn
+from shared.envelope import utcnow
 from shared.errors import InvalidInput, NotFound
 from shared.eventstore import events_table
 from shared.planrules import pace, percent, ratio, status_of, warning_text
@@ -292,11 +295,20 @@ def models_view(
     unit_code: str | None,
     field: str | None,
     active_only: bool,
+    reader_scope: str = CITY_SCOPE,
 ) -> list[dict[str, Any]]:
+    """The register on `on` as known at `as_of`, narrowed to a unit (and those under it) if
+    asked, and to the models of the reader's scope: those whose unit was the scope's on some
+    day of the model's life (shared.auth.units.covers_during), the life the model's own page
+    is read by (its start and, if it closed, its closing: as recorded to date, whatever `on`)."""
     catalogue = default_catalogue()
+    lives = {} if reader_scope == CITY_SCOPE else load_models(conn, date.max, utcnow())
     out = []
     for model in sorted(load_models(conn, on, as_of).values(), key=lambda m: m.model_id):
         if field is not None and model.field != field:
+            continue
+        life = lives.get(model.model_id, model)
+        if not covers_during(reader_scope, life.unit_code, life.started_on, life.closed_on):
             continue
         if active_only and not model.active:
             continue

@@ -39,6 +39,7 @@ class DanVanKheoModel(Aggregate):
         self.field = ""
         self.title = ""
         self.started_on: date | None = None
+        self.closed_on: date | None = None
         self.recognition_level = "none"
         self.status = "building"
         self.last_on: date | None = None
@@ -112,7 +113,7 @@ class DanVanKheoModel(Aggregate):
             self.recognition_level, self.status = event.recognition_level, "recognised"
             self.last_on = event.recognised_on
         elif isinstance(event, ModelClosed):
-            self.status = "closed"
+            self.status, self.closed_on = "closed", event.closed_on
             self.last_on = event.closed_on
 
 
