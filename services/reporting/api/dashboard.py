@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
+from services.reporting.api.access import own_unit, report_unit
 from services.reporting.api.scope import Scope
 from services.reporting.application.figures import compute
 from services.reporting.application.opening import has_data, opening_period
@@ -19,7 +20,6 @@ from services.reporting.domain.periods import MONTHS, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
 from shared.adminunits import default_catalogue
 from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN
-from shared.auth.checks import readable_unit
 from shared.db import read_connection
 from shared.runtime import ServiceRuntime
 from shared.web import principal_of, runtime_of
@@ -55,7 +55,8 @@ def _page(
 ) -> HTMLResponse:
     # A district board sees its own district (and drills down into its communes), as the
     # JSON, Word and Excel outputs show it; another unit is refused.
-    unit = readable_unit(principal_of(request), unit)
+    principal = principal_of(request)
+    unit = own_unit(principal, unit)
     runtime = runtime_of(request)
     today = today_of(runtime)
     if period is None:
@@ -72,7 +73,7 @@ def _page(
         report = build_report(runtime, period, scope, as_of)
         with read_connection(runtime.engine) as conn:
             has = has_data(conn, report.period.data_from, report.figures_on)
-    code = require_unit(report, unit)
+    code = require_unit(report, report_unit(principal, unit, report))
     html = render_dashboard(report, code, theme, _progress(runtime, report, code),
                             period_choices(runtime, report.period.year), has_data=has)
     return HTMLResponse(html)

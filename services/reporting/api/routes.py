@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.reporting.api.access import may_read_report_unit, report_unit
 from services.reporting.api.scope import Scope
 from services.reporting.application.queries import religious_sites_summary
 from services.reporting.application.reports import (
@@ -33,7 +34,7 @@ from services.reporting.application.views import (
 from services.reporting.domain.periods import MONTHS, Period, period_id
 from services.reporting.outputs.documents import FORMATS, DocumentFormat
 from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN, SCOPE_CODE_PATTERN
-from shared.auth.checks import RequiredScope, may_read_unit, readable_unit
+from shared.auth.checks import RequiredScope, may_read_unit
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
@@ -125,9 +126,8 @@ def get_report(
 ) -> dict[str, Any]:
     """Báo cáo một kỳ: chỉ tiêu, số liệu so với kỳ trước, các đơn vị trực thuộc."""
     principal = principal_of(request)
-    unit = readable_unit(principal, unit)
     report = build_report(runtime_of(request), period_id, scope, as_of, plan_reader(principal))
-    return report_view(report, unit)
+    return report_view(report, report_unit(principal, unit, report))
 
 
 @router.get("/reports/{period_id}/units")
@@ -137,9 +137,8 @@ def get_report_units(
     """Mọi số liệu của mọi đơn vị trong phạm vi báo cáo."""
     principal = principal_of(request)
     report = build_report(runtime_of(request), period_id, scope, as_of)
-    on = report.period.cutoff_on
     return json_response(
-        units_document(report, lambda code: may_read_unit(principal, code, on)))
+        units_document(report, lambda code: may_read_report_unit(principal, code, report)))
 
 
 @router.post("/reports/{period_id}/finalise", status_code=201, response_model=CommandResponse,
@@ -168,9 +167,8 @@ def get_theme(
 ) -> dict[str, Any]:
     """Báo cáo chuyên đề (mục II.4.2 Kế hoạch) trên cùng số liệu."""
     require_theme(theme)
-    unit = readable_unit(principal_of(request), unit)
     report = build_report(runtime_of(request), period_id, scope, as_of)
-    return report_view(report, unit, theme)
+    return report_view(report, report_unit(principal_of(request), unit, report), theme)
 
 
 @router.get("/religion/sites-summary")
@@ -215,9 +213,8 @@ def _document(
     as_of: str | None, theme: str | None,
 ) -> Response:
     principal = principal_of(request)
-    unit = readable_unit(principal, unit)
     report = build_report(runtime_of(request), period_id, scope, as_of, plan_reader(principal))
-    body = fmt.render(report, require_unit(report, unit), theme)
+    body = fmt.render(report, require_unit(report, report_unit(principal, unit, report)), theme)
     return _download(body, fmt.media_type, fmt.filename(period_id, theme))
 
 
