@@ -12,6 +12,10 @@ SITE_SUBJECT = "cơ sở tôn giáo mã {code}"
 SITE_CLOSED_SINCE = "từ ngày {on}"
 UNKNOWN_COMMUNE = "Mã đơn vị hành chính cấp xã {code} không tồn tại vào ngày {on}"
 ROW_OUT_OF_SCOPE = "Xã {code} nằm ngoài phạm vi đơn vị được giao ({scope})"
+ROW_CODE_OUT_OF_SCOPE = (
+    "Mã cơ sở {code} đã có trong sổ, thuộc đơn vị ngoài phạm vi được giao ({scope}); "
+    "không đối chiếu, không ghi"
+)
 DATE_BEFORE_PREVIOUS = (
     "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
 )

@@ -184,6 +184,41 @@ def test_an_import_with_rows_outside_the_district_writes_nothing(
     assert event_count(religion) == 0
 
 
+def test_an_import_never_compares_a_row_with_another_districts_site(
+    services: Services, idp: Idp
+) -> None:
+    """A district's desk imported Hồng Bàng's site codes under its own commune with guessed
+    particulars, and the dry run's 'differs' told it field by field which guesses were right
+    (G15). Such a row is refused as out of scope, its site never compared."""
+    religion = services["religion"]
+    assert religion.post("/api/v1/sites", json=site_body("CS-HB", QUAN_TOAN),
+                         headers=idp.headers("city_staff")).status_code == 201
+    header = "Mã cơ sở,Tên cơ sở,Tôn giáo,Mã xã,Địa chỉ,Ngày đăng ký\r\n"
+    body = site_body("CS-HB", QUAN_TOAN)
+    guess = (f"CS-HB,{body['name']},Phật giáo,{TIEN_LANG_TOWN},{body['address']},01/02/2023\r\n"
+             f"CS-TL,Chùa Đông,Phật giáo,{TIEN_LANG_TOWN},Khu 2,01/03/2023\r\n")
+    before = event_count(religion)
+    for dry_run in ("true", "false"):
+        response = religion.post(
+            f"/api/v1/sites/import?dry_run={dry_run}", headers=idp.headers("district_board"),
+            files={"file": ("co-so.csv", (header + guess).encode("utf-8-sig"), "text/csv")},
+        )
+        report = response.json() if dry_run == "true" else (
+            response.json()["error"]["details"]["report"])
+        assert response.status_code == (200 if dry_run == "true" else 422), response.text
+        assert report["skipped"] == [], report
+        assert [(e["row"], e["field"], e["code"]) for e in report["errors"]] == [
+            (2, "code", "UNIT_OUT_OF_SCOPE")]
+        assert "CS-HB" in report["errors"][0]["message"]
+        assert body["name"] not in str(report)
+    assert event_count(religion) == before
+    # The city's desk still sees what differs.
+    city = religion.post(
+        "/api/v1/sites/import?dry_run=true", headers=idp.headers("city_staff"),
+        files={"file": ("co-so.csv", (header + guess).encode("utf-8-sig"), "text/csv")})
+    assert [s["code"] for s in city.json()["skipped"]] == ["CS-HB"]
+
+
 def test_reads_follow_the_tree(services: Services, idp: Idp) -> None:
     religion = services["religion"]
     city = idp.headers("city_staff")

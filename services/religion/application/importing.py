@@ -353,9 +353,12 @@ def import_sites(
     valid, report.errors = validate(sheet, uow.jurisdiction)
     valid = _within_unit_scope(uow, sheet, valid, report.errors)
     existing = _existing(uow, [v.command.code for v in valid])
+    others = _others_sites(uow, sheet, valid, existing, report.errors)
     fresh: list[ValidRow] = []
     for item in valid:
         current = existing.get(item.command.code)
+        if item.row in others:
+            continue
         if current is None:
             fresh.append(item)
             continue
@@ -382,6 +385,35 @@ def import_sites(
     _write(uow, fresh)
     report.written = bool(fresh)
     return report
+
+
+def _others_sites(
+    uow: UnitOfWork, sheet: Sheet, valid: list[ValidRow], existing: dict[str, dict[str, Any]],
+    errors: list[RowError],
+) -> set[int]:
+    """Rows naming a site already in the register under a commune outside the importer's
+    scope: row errors, never compared. Compared field by field, a district's desk learnt from
+    'differs' whether its guesses at another district's record were right (G15); a code is
+    unique in the register, so that it is taken is all the row may say."""
+    principal = uow.context.principal
+    today = today_vn()
+    rows = {r.number: r for r in sheet.rows}
+    refused: set[int] = set()
+    for item in valid:
+        commune = existing.get(item.command.code, {}).get("commune_code")
+        if commune is None or covers(principal.unit_scope, commune, today):
+            continue
+        refused.add(item.row)
+        errors.append(_error(
+            sheet, rows[item.row], "code", "UNIT_OUT_OF_SCOPE",
+            messages.ROW_CODE_OUT_OF_SCOPE.format(code=item.command.code,
+                                                  scope=principal.unit_scope),
+        ))
+    if refused:
+        security_event("authz_fail", principal.actor, "sites_import",
+                       reason="existing_site_out_of_scope", rows=len(refused),
+                       unit_scope=principal.unit_scope)
+    return refused
 
 
 def _within_unit_scope(
