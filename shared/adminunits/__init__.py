@@ -45,6 +45,7 @@ from .model import (
     UnitSuccession,
     UnknownUnitError,
     level_of_code,
+    names_no_unit,
 )
 
 __all__ = [
@@ -67,6 +68,7 @@ __all__ = [
     "fold",
     "level_of_code",
     "load_catalogue",
+    "names_no_unit",
     "parse_eras",
     "parse_successions",
     "parse_units",

@@ -8,6 +8,7 @@ then on). A version is valid on the half-open interval ``[valid_from, valid_to)`
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final, Literal, TypeGuard, get_args
@@ -35,6 +36,14 @@ SUCCESSION_KINDS: Final[tuple[SuccessionKind, ...]] = get_args(SuccessionKind)
 #: that day do not hold it, so a total is more than their sum by it (reporting's unit table,
 #: the indicators' restated view).
 NOT_CURRENT_UNIT: Final = "Chưa gắn với đơn vị hành chính hiện hành"
+
+
+def names_no_unit(named: str | None, units: Container[str]) -> bool:
+    """The rule of the `NOT_CURRENT_UNIT` line: whether a fact names a code that is none of
+    the figures' units (merged or dissolved before their day, its successor unrecorded). Such
+    a fact counts on a unit above it, which its children's rows then do not add up to; the
+    line under that unit carries it (reporting's unit table, the indicators' drill-down)."""
+    return named is not None and named not in units
 
 #: What a figure recorded for a unit itself (a district's own heads or sessions, a fact about
 #: a city as a whole) is shown as under that unit's children: none of their rows holds it, so

@@ -24,13 +24,14 @@ from services.indicators.application.queries import (
     figures_view,
     find_definition,
     labels,
+    lines_json,
     restated_view,
     status_history,
     year_overview,
 )
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.figures import IndicatorFigures
-from shared.adminunits import UnknownUnitError
+from shared.adminunits import LEVELS, UnknownUnitError
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
 from shared.auth.checks import may_read_unit, readable_unit, require_city
@@ -123,7 +124,14 @@ def indicator_units(
         moment = _moment(definition, on, as_of)
         figures = _figures(conn, definition, moment)
     tree = figures.tree
+    principal = principal_of(request)
+    rank = LEVELS.index(level)
     codes = [c for c in tree.ordered() if tree.units[c].level == level]
+    # The units above the rows hold what the rows lack to add up to the total (a district's
+    # own heads; sites of a commune merged away, successor unrecorded): the same lines as a
+    # unit's drill-down, over those the caller reads.
+    above = [c for c in tree.ordered() if LEVELS.index(tree.units[c].level) < rank
+             and may_read_unit(principal, c, moment.on)]
     return {
         "indicator": definition_json(definition),
         "on": moment.on.isoformat(),
@@ -131,8 +139,9 @@ def indicator_units(
         "total": figure_json(figures, figures.total),
         "items": [
             figure_json(figures, figures.figures[c]) for c in codes
-            if may_read_unit(principal_of(request), c, moment.on)
+            if may_read_unit(principal, c, moment.on)
         ],
+        **lines_json(figures, above),
     }
 
 

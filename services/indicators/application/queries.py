@@ -125,12 +125,26 @@ def figures_view(
         "unit": figure_json(figures, focus),
         "children": [figure_json(figures, child) for child in children],
     }
-    if children and (focus.own_numerator or focus.own_denominator):
-        view["counted_at_unit_itself"] = {
-            "numerator": focus.own_numerator,
-            "denominator": focus.own_denominator,
-        }
+    if children:
+        # The rows of several roots are the whole total: nothing above them.
+        view.update(lines_json(figures, [code] if code is not None else []))
     return view
+
+
+def lines_json(figures: IndicatorFigures, above: list[str]) -> dict[str, Any]:
+    """The lines that make a table's rows add up to its total, counted on `above` (the
+    units above the rows): `counted_at_unit_itself`, recorded for those units themselves (a
+    district's own heads), and `unattributed`, of facts naming no unit of the figures' day
+    (the kernel's `NOT_CURRENT_UNIT`: sites of a commune merged away, its successor
+    unrecorded, counted on the unit above it). Each only when it holds anything."""
+    own, stray = figures.lines_under(above)
+    lines: dict[str, Any] = {}
+    if any(own):
+        lines["counted_at_unit_itself"] = {"numerator": own[0], "denominator": own[1]}
+    if any(stray):
+        lines["unattributed"] = {"label": NOT_CURRENT_UNIT, "numerator": stray[0],
+                                 "denominator": stray[1]}
+    return lines
 
 
 def year_overview(

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
@@ -46,7 +46,7 @@ from services.indicators.domain.facts import (
     SiteState,
 )
 from services.indicators.domain.scope import ScopeTree
-from shared.adminunits import level_of_code
+from shared.adminunits import level_of_code, names_no_unit
 from shared.clock import iso_or_none
 from shared.dialoguerule import held_in_windows
 from shared.planrules import (
@@ -168,10 +168,29 @@ class IndicatorFigures:
     figures: dict[str, UnitFigure]
     total: UnitFigure
     evidence: list[EvidenceItem]
+    #: Per unit, the part of its own counts (numerator, denominator) from facts naming no
+    #: unit of the tree (the kernel's `names_no_unit`: a commune merged away, its successor
+    #: unrecorded): the `NOT_CURRENT_UNIT` line under its children's rows; the rest of its
+    #: own counts were recorded for the unit itself (`OWN_UNIT_RECORDS`).
+    strays: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
     def on(self) -> date:
         return self.tree.on
+
+    def lines_under(self, codes: Iterable[str]) -> tuple[tuple[int, int], tuple[int, int]]:
+        """What a table of units lacks to add up to the total, counted on `codes` (the units
+        above its rows): (numerator, denominator) recorded for those units themselves, and
+        of facts naming no unit of the tree."""
+        own, stray = [0, 0], [0, 0]
+        for code in codes:
+            figure = self.figures[code]
+            line = self.strays.get(code, (0, 0))
+            own[0] += figure.own_numerator - line[0]
+            own[1] += figure.own_denominator - line[1]
+            stray[0] += line[0]
+            stray[1] += line[1]
+        return (own[0], own[1]), (stray[0], stray[1])
 
     def evidence_under(self, unit_code: str) -> list[EvidenceItem]:
         units = {unit_code, *self.tree.descendants(unit_code)}
@@ -213,6 +232,7 @@ def compute_dialogue_heads(
             for head_id in dict.fromkeys(session.head_ids):
                 held.setdefault(head_id, []).append(session)
     own: Counts = {}
+    strays: Counts = {}
     evidence: list[EvidenceItem] = []
     for head_id in sorted(terms):
         in_window = [t for t in terms[head_id] if t.overlap_days(start, on) > 0]
@@ -233,10 +253,11 @@ def compute_dialogue_heads(
         tally[0] += int(meets)
         tally[1] += 1
         tally[2] += int(required > 0)
+        _stray(strays, tree, current.unit_code, node, int(meets))
         evidence.append(
             EvidenceItem(node, "head", head_id, meets, HeadRecord(current, required, tuple(mine)))
         )
-    return _finish(definition, tree, own, evidence)
+    return _finish(definition, tree, own, evidence, strays)
 
 
 def required_sessions(
@@ -258,6 +279,7 @@ def compute_sites(
     definition: Definition, tree: ScopeTree, sites: Iterable[SiteState], certificate: bool
 ) -> IndicatorFigures:
     own: Counts = {}
+    strays: Counts = {}
     evidence: list[EvidenceItem] = []
     for site in sorted(sites, key=lambda s: s.site_code):
         if site.closed:
@@ -271,8 +293,9 @@ def compute_sites(
         tally = own.setdefault(node, [0, 0])
         tally[0] += int(counts)
         tally[1] += 1
+        _stray(strays, tree, site.commune_code, node, int(counts))
         evidence.append(EvidenceItem(node, "site", site.site_code, counts, site))
-    return _finish(definition, tree, own, evidence)
+    return _finish(definition, tree, own, evidence, strays)
 
 
 def compute_reported(
@@ -301,11 +324,25 @@ def compute_reported(
     return IndicatorFigures(definition, tree, result, _total(definition, tree, result), evidence)
 
 
+def _stray(strays: Counts, tree: ScopeTree, named: str, node: str, counts: int) -> None:
+    """Tally one fact (in the numerator or not, in the denominator) counted on `node` for
+    the `NOT_CURRENT_UNIT` line when it names no unit of the tree and `node` is a unit above
+    it (one carried to a successor commune is in that commune's row)."""
+    if names_no_unit(named, tree.units) and tree.children.get(node):
+        line = strays.setdefault(node, [0, 0])
+        line[0] += counts
+        line[1] += 1
+
+
 def _finish(
-    definition: Definition, tree: ScopeTree, own: Counts, evidence: list[EvidenceItem]
+    definition: Definition, tree: ScopeTree, own: Counts, evidence: list[EvidenceItem],
+    strays: Counts | None = None,
 ) -> IndicatorFigures:
     figures = unit_figures(definition, tree, roll_up(tree, own), own, tree.units)
-    return IndicatorFigures(definition, tree, figures, _total(definition, tree, figures), evidence)
+    return IndicatorFigures(
+        definition, tree, figures, _total(definition, tree, figures), evidence,
+        {code: (line[0], line[1]) for code, line in (strays or {}).items()},
+    )
 
 
 def roll_up(tree: ScopeTree, own: Counts) -> Counts:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.reporting import messages
-from shared.adminunits import AdminUnit, default_catalogue
+from shared.adminunits import AdminUnit, default_catalogue, names_no_unit
 
 NATION = "VN"
 
@@ -61,8 +61,7 @@ class UnitTree:
         `shared.adminunits.NOT_CURRENT_UNIT`). A fact `place` counts on the unit it names, or
         on the scope for naming none, is the unit's own (`roll_up.own_records`); the province
         counts too, or a national report would call a merged province's facts the nation's."""
-        named = unit_code or district_code or province_code
-        return named is not None and named not in self.nodes
+        return names_no_unit(unit_code or district_code or province_code, self.nodes)
 
     def path(self, code: str) -> list[UnitNode]:
         chain: list[UnitNode] = []
