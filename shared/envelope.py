@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID
 
 import orjson
 from pydantic import BaseModel, ConfigDict
+
+from shared.randomids import random_uuid
 
 
 class DomainEvent(BaseModel):
@@ -241,7 +243,7 @@ def new_envelope(
     # without the frozen __init__'s object.__setattr__ per field (as `from_json` does).
     envelope = object.__new__(EventEnvelope)
     envelope.__dict__.update(
-        event_id=uuid4(),
+        event_id=random_uuid(),
         event_type=cls.event_type,
         schema_version=cls.schema_version,
         service=service,

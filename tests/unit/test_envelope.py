@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import os
 from dataclasses import FrozenInstanceError, fields, replace
 from datetime import UTC, datetime
 from typing import Any
-from uuid import uuid4
+from uuid import RFC_4122, uuid4
 
 import orjson
 import pytest
@@ -19,6 +20,7 @@ from shared.envelope import (
     PendingEvent,
     new_envelope,
 )
+from shared.randomids import random_uuid
 
 
 def _envelope(event_type: str, version: int, payload: dict[str, Any]) -> EventEnvelope:
@@ -168,3 +170,27 @@ def test_catalogue_publishes_json_schema_of_each_type() -> None:
     schema = catalogue["events"]["Lodged"]["payload"]
     assert schema["required"] == ["site_code"]
     assert catalogue["events"]["Lodged"]["schema_version"] == 1
+
+
+def test_event_ids_are_random_uuids_and_a_forked_process_makes_its_own() -> None:
+    """Event ids come from blocks drawn from os.urandom (shared.randomids): version 4, all
+    different, and a child made by fork() does not hand out the ids left in its parent's
+    block (the parent's next id is not the child's)."""
+    made = [random_uuid() for _ in range(2000)]  # several blocks
+    assert len(set(made)) == len(made)
+    assert all(u.version == 4 and u.variant == RFC_4122 for u in made)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover (the child's report goes through the pipe)
+        try:
+            os.write(write, random_uuid().bytes)
+        finally:
+            os._exit(0)
+    os.close(write)
+    try:
+        from_child = os.read(read, 16)
+    finally:
+        os.close(read)
+        os.waitpid(child, 0)
+    assert len(from_child) == 16
+    assert random_uuid().bytes != from_child

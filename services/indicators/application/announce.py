@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime
-from uuid import uuid4
 
 from sqlalchemy import Connection
 
@@ -31,6 +30,7 @@ from shared.clock import VN_TZ, today_vn
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
 from shared.planrules import Status
+from shared.randomids import random_uuid
 
 SYSTEM_ACTOR = "system:indicators"
 #: Live statuses count every fact received, whatever the clock of the service that recorded it
@@ -120,7 +120,7 @@ class Statuses:
                     # nothing).
                     self.uow.context = CommandContext(
                         actor=SYSTEM_ACTOR,
-                        correlation_id=causation.correlation_id or uuid4().hex,
+                        correlation_id=causation.correlation_id or random_uuid().hex,
                         causation_id=str(causation.event_id))
                     caused = True
                 # Made now, with this causation; appended with the others in one pass.
