@@ -57,6 +57,10 @@ INVALID_AS_OF: Final = (
     "{range}"
 )
 AS_OF_IN_FUTURE: Final = "Thời điểm số liệu {value} ở tương lai"
+AS_OF_TODAY: Final = (
+    "Thời điểm số liệu {value} là hết ngày hôm nay, chưa đến; để lấy số liệu đến hiện tại hãy "
+    "bỏ trống thời điểm số liệu, hoặc chọn một thời điểm đã qua"
+)
 #: pydantic's error kinds, worded in Vietnamese ({...} are pydantic's own context values).
 FIELD_ERRORS: Final[dict[str, str]] = {
     "missing": "Thiếu trường bắt buộc",
@@ -136,11 +140,12 @@ PRECONDITION_FAILED: Final = (
 )
 PRECONDITION_REQUIRED: Final = (
     "Thao tác này cần tiêu đề If-Match mang phiên bản (ETag) bạn đã đọc, để không ghi "
-    "đè thay đổi của người khác. Hãy đọc lại bản ghi và gửi If-Match."
+    "đè thay đổi của người khác (If-Match: * không đủ). Hãy đọc lại bản ghi và gửi If-Match."
 )
 
 BAD_IF_MATCH: Final = (
-    'Tiêu đề If-Match phải là ETag của bản ghi, dạng "<số phiên bản>" (ví dụ "3"), hoặc *'
+    'Tiêu đề If-Match phải là ETag của bản ghi, dạng "<số phiên bản>" (ví dụ "3"); * (phiên '
+    "bản nào cũng được) chỉ dùng cho thao tác không bắt buộc If-Match"
 )
 VERSION_DISAGREES: Final = (
     "If-Match và phiên bản mong đợi trong nội dung (cách gửi cũ, sẽ bỏ) mang hai phiên bản "

@@ -174,7 +174,12 @@ def read_as_of(value: str, now: datetime) -> datetime:
         parsed = parsed.replace(tzinfo=VN_TZ)
     parsed = parsed.astimezone(UTC)
     if parsed > now:
-        raise InvalidInput(AS_OF_IN_FUTURE, messages.AS_OF_IN_FUTURE.format(value=shown))
+        # Today's date is the end of today, still to come: the official meant "up to now",
+        # which is the parameter left out; a refusal that only said "in the future" read as
+        # if the system took today for tomorrow.
+        today = len(value) == 10 and date.fromisoformat(value) == now.astimezone(VN_TZ).date()
+        message = messages.AS_OF_TODAY if today else messages.AS_OF_IN_FUTURE
+        raise InvalidInput(AS_OF_IN_FUTURE, message.format(value=shown))
     return parsed
 
 

@@ -136,6 +136,9 @@ def test_an_as_of_in_the_future_is_refused() -> None:
         with pytest.raises(InvalidInput) as refused:
             read_as_of(later, NOW)
         assert refused.value.code == "AS_OF_IN_FUTURE"
+        # Today's date is refused with what to do instead (G12); a later one is the future.
+        today = later == "2026-12-04"
+        assert ("bỏ trống" in refused.value.message) is today, refused.value.message
 
 
 def test_a_lone_surrogate_is_refused_in_vietnamese() -> None:
