@@ -10,6 +10,9 @@ published onto the religion, dialogue and indicators streams of a private nats-s
    start-up (and its warm-up), then after each of a few new facts (an issue raised at a Hai
    Phong commune, written by the projection: the report is computed again), and served again
    from unchanged facts; the same for Hai Phong;
+   the same period's report while it still runs (`RUNNING_DAYS`, counted up to the day): the
+   first request and after a new fact, counted from the facts as before (the same run), and
+   from the chunk figures less the days after the day (`chunk_tail.py`);
 4. a rebuild as the running service does it (`POST /api/v1/admin/rebuild-projections`): a
    new generation of the tables built beside the live ones, to its switch; the switch's own
    time, and the national report served from the live tables meanwhile.
@@ -20,6 +23,7 @@ published onto the religion, dialogue and indicators streams of a private nats-s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import os
@@ -30,6 +34,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from unittest import mock
 from uuid import UUID
 
 import nats
@@ -38,9 +43,12 @@ from nats.js.api import AckPolicy, ConsumerConfig
 from bench.common import Timer, private_nats, report, report_time, temp_dir
 from services.reporting.api.routes import json_response
 from services.reporting.app import create_runtime
+from services.reporting.application import figures as figures_module
 from services.reporting.application.reports import build_report
 from services.reporting.application.views import units_document
 from services.reporting.application.warmup import warm_up_now
+from services.reporting.domain.chunks import ChunkReading, chunk_reading, has_default_window
+from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG, default_catalogue
 from shared.envelope import EventEnvelope
 from shared.runtime import ServiceRuntime
@@ -290,6 +298,44 @@ def _serve(
 
 _fact_numbers = itertools.count()
 
+# Days the six-month period (cut-off 14/06/2026) still runs on, its report counted up to the
+# day: the last day of the data, as on a real day (no fact is dated after it); and 30/04, a
+# worst case: six weeks of the data are dated after it, which the chunks hold and the report
+# takes away (`chunk_tail.py`).
+RUNNING_DAYS = (date(2026, 6, 13), date(2026, 4, 30))
+
+
+def _serve_running(settings: Settings, day: date, commune: str) -> None:
+    """The national and Hai Phong reports of the period while it runs on `day`, served as
+    `_serve` serves the ended one: from the facts, as before the chunk figures served a
+    running period (`figures.chunk_reading` left to default windows only), and from the chunk
+    figures and the days between (`chunk_tail.py`); each on a runtime of its own, warmed up."""
+    for way in ("facts (before)", "chunks"):
+        with _running_from_facts(way.startswith("facts")):
+            runtime = create_runtime(settings, today=lambda: day)
+            warm_up_now(runtime)
+            first, fresh, _, _ = _serve(runtime, "VN", commune, 5)
+            report_time(f"running national report {day:%d/%m}, {way}, first", first)
+            report_time(f"running national report {day:%d/%m}, {way}, new fact", fresh,
+                        target="< 500 ms")
+            _, fresh, _, _ = _serve(runtime, HAI_PHONG, commune, 5)
+            report_time(f"running Hai Phong report {day:%d/%m}, {way}, new fact", fresh)
+            runtime.engine.dispose()
+
+
+@contextlib.contextmanager
+def _running_from_facts(before: bool) -> Iterator[None]:
+    """While `before`: a window that is no default one is counted from the facts."""
+    if not before:
+        yield
+        return
+
+    def default_only(period: Period) -> ChunkReading | None:
+        return chunk_reading(period) if has_default_window(period) else None
+
+    with mock.patch.object(figures_module, "chunk_reading", default_only):
+        yield
+
 
 def main() -> None:
     total = int(os.environ.get("BENCH_REPORTING_EVENTS", "1000000"))
@@ -329,6 +375,8 @@ def main() -> None:
         first, fresh, cached, units = _serve(runtime, HAI_PHONG, commune, 5)
         report_time(f"Hai Phong report, {units} units, after a new fact (median)", fresh)
         runtime.engine.dispose()
+        for day in RUNNING_DAYS:
+            _serve_running(settings, day, commune)
 
         runtime = create_runtime(settings)
         seconds, during, switch, served = asyncio.run(_rebuild_beside(runtime))

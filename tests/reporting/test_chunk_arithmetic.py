@@ -17,7 +17,12 @@ from services.reporting.application.chunk_figures import (
     units_key,
 )
 from services.reporting.application.report_figures import IndicatorFigure
-from services.reporting.domain.chunks import chunk_end, chunk_of, has_default_window
+from services.reporting.domain.chunks import (
+    chunk_end,
+    chunk_of,
+    chunk_reading,
+    has_default_window,
+)
 from services.reporting.domain.counting import SubjectHistory, stock_figures
 from services.reporting.domain.periods import default_period
 
@@ -126,6 +131,27 @@ def test_chunks_follow_the_decree_windows() -> None:
     period = default_period(2023, 9)
     assert has_default_window(period)
     assert not has_default_window(period.with_window(date(2022, 12, 15), date(2023, 9, 20), "x"))
+
+
+
+def test_a_running_periods_window_is_its_chunks_less_the_days_after_its_day() -> None:
+    """Every day a period runs on: the chunks through the one holding the day, less the days
+    after it to that chunk's end; a moved start or a cut-off moved later are not read from
+    the chunks."""
+    for months in (3, 6, 9, 12):
+        period = default_period(2026, months)
+        day = period.data_from
+        while day <= period.cutoff_on:
+            reading = chunk_reading(period.counted_on(day))
+            assert reading is not None
+            assert reading.bounds == (202603, chunk_of(day))
+            end = chunk_end(chunk_of(day))
+            assert reading.beyond == (None if day == end else (day, end))
+            day += timedelta(days=1)
+    period = default_period(2026, 6)
+    assert chunk_reading(period.with_window(date(2026, 1, 1), date(2026, 6, 14), "x")) is None
+    assert chunk_reading(period.with_window(period.data_from, date(2026, 6, 20), "x")) is None
+    assert chunk_reading(period.with_window(period.data_from, date(2026, 5, 20), "x"))
 
 
 @pytest.mark.parametrize("target", [40.0, 0.0, 12.5, 1e-5, 2e16, 1e300])

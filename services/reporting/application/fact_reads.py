@@ -5,12 +5,12 @@ report instead (`figures.py`)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, func, literal, select
+from sqlalchemy import Connection, Row, Table, and_, func, literal, or_, select
 
 from services.reporting.adapters.tables import (
     dialogue_facts,
@@ -21,6 +21,7 @@ from services.reporting.adapters.tables import (
 from services.reporting.application.chunk_sums import SourceMark
 from services.reporting.application.report_figures import Window
 from services.reporting.domain.counting import FLOW_FAMILIES, SubjectHistory, group_families
+from shared.driversql import in_lists
 from shared.planrules import i2_window, plan_year
 
 TABLES: dict[str, Table] = {
@@ -57,6 +58,48 @@ def histories(
         else:
             history.add(row)
     return found
+
+
+def facts_beyond(
+    conn: Connection, source: str, after: date, through: date, as_of: datetime
+) -> Sequence[Any]:
+    """A source's facts known at "as of" that are dated on the days `after` (excluded) to
+    `through`, or that fall due on `after` .. the day before `through` (a commitment overdue
+    at the end of the one and not of the other). One read of the table (the business date
+    has no index: see `tables._fact_table`)."""
+    c = TABLES[source].c
+    query = select(
+        c.family, c.kind, c.state, c.amount, c.subject, c.business_on, c.unit_code,
+        c.district_code, c.province_code, c.data,
+    ).where(c.recorded_at <= as_of, or_(
+        and_(c.business_on > after, c.business_on <= through),
+        and_(c.due_on >= after, c.due_on < through)))
+    return conn.execute(query).all()
+
+
+def subject_histories(
+    conn: Connection, table: Table, family: str, subjects: Collection[str], through: date,
+    as_of: datetime,
+) -> Iterator[list[Any]]:
+    """The facts up to `through` known at "as of" of each of these subjects of a stock group
+    (read by the subject index), in the order of `histories`, with their `business_on`."""
+    families = group_families(family)
+    c = table.c
+    for some in in_lists(sorted(subjects)):
+        query = (
+            select(*(c[name] for name in _STOCK_COLUMNS), c.business_on)
+            .where(c.family.in_(families), c.subject.in_(some), c.business_on <= through,
+                   c.recorded_at <= as_of)
+            .order_by(c.subject, c.business_on, c.seq, c.recorded_at, c.event_id)
+        )
+        rows: list[Any] = []
+        for row in conn.execute(query):
+            if rows and rows[0].subject != row.subject:
+                yield rows
+                rows = []
+            rows.append(row)
+        if rows:
+            yield rows
 
 
 def flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[Any]]:

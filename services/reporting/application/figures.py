@@ -3,9 +3,10 @@ scope, as of a time). Every optimisation sits behind this one seam:
 
 1. the figures of the same facts are the same figures: kept in `state.figures`, keyed by the
    period's window, the scope and the marks the projections left (`fact_reads.read_marks`);
-2. otherwise, when "as of" sees every fact and the period has its default window, they are
-   summed from the chunk figures (`from_chunks.py`, over this process's copies:
-   `chunk_sums.py`; I2's heads: `heads.py`);
+2. otherwise, when "as of" sees every fact and the period's window opens on its year's first
+   chunk (a default window, or a running period's counted up to today), they are summed from
+   the chunk figures (`from_chunks.py`, over this process's copies: `chunk_sums.py`; the days
+   after today to the end of its chunk: `chunk_tail.py`; I2's heads: `heads.py`);
 3. otherwise they are computed from the fact tables (`from_facts.py`).
 
 Both paths count by the same rules (`domain/counting.py`) into figures per node of the unit
@@ -30,7 +31,7 @@ from services.reporting.application.from_chunks import compute_from_chunks_many
 from services.reporting.application.from_facts import compute_fresh
 from services.reporting.application.report_figures import Figures
 from services.reporting.application.state import ReportingState
-from services.reporting.domain.chunks import has_default_window
+from services.reporting.domain.chunks import chunk_reading
 from services.reporting.domain.periods import Period
 
 __all__ = ["Figures", "compute", "compute_fresh", "compute_from_chunks", "compute_many",
@@ -39,8 +40,10 @@ __all__ = ["Figures", "compute", "compute_fresh", "compute_from_chunks", "comput
 
 def from_chunks_possible(marks: Marks, period: Period, as_of: datetime) -> bool:
     """Whether the chunk figures give this report: they hold every fact, the report sees
-    every fact, and the period is made of whole chunks."""
-    return marks.complete and marks.sees_everything(as_of) and has_default_window(period)
+    every fact, and the period's window opens on its year's first chunk and closes by its
+    default cut-off (`chunks.chunk_reading`)."""
+    return (marks.complete and marks.sees_everything(as_of)
+            and chunk_reading(period) is not None)
 
 
 def compute(
@@ -75,8 +78,12 @@ def compute_many(
     for index in missing:
         if index not in computed:
             computed[index] = compute_fresh(conn, periods[index], scope, as_of)
-    for index, figures in computed.items():
-        state.figures.put(keys[index], figures)
+    # Kept by the marks read first. A connection whose reads each see the latest commits
+    # (PostgreSQL's READ COMMITTED) may have read facts projected since, in the chunk rows or
+    # the days counted from the facts: such figures are served once, not kept.
+    if computed and (conn.dialect.name == "sqlite" or read_marks(conn).key == marks.key):
+        for index, figures in computed.items():
+            state.figures.put(keys[index], figures)
     return [found.get(i) or computed[i] for i in range(len(periods))]
 
 
@@ -84,6 +91,6 @@ def compute_from_chunks(
     state: ReportingState, conn: Connection, period: Period, scope: str, as_of: datetime
 ) -> Figures:
     """The figures from the chunk figures, bypassing the kept figures: only for a report that
-    sees every fact and a period of whole chunks (`from_chunks_possible`)."""
+    sees every fact and a window the chunks give (`from_chunks_possible`)."""
     return compute_from_chunks_many(
         conn, [period], scope, as_of, read_marks(conn), state.copies, state.owed)[0]

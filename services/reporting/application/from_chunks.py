@@ -1,7 +1,10 @@
 """The figures of a report from the chunk figures the projections keep (`rpt_figure_chunks`):
 sums of a few thousand rows whatever the number of facts, read from this process's copies
-(`chunk_sums.py`). Only for a report that sees every fact and a period of whole chunks
-(`figures.from_chunks_possible`); the same rules as `from_facts.py` (`domain/counting.py`)."""
+(`chunk_sums.py`). Only for a report that sees every fact and a window that opens on its
+year's first chunk (`figures.from_chunks_possible`): a default window is whole chunks; a
+running period's, counted up to today, is the chunks through the one holding today less the
+days after today, from the facts (`chunk_tail.py`). The same rules as `from_facts.py`
+(`domain/counting.py`)."""
 
 from __future__ import annotations
 
@@ -17,12 +20,13 @@ from services.reporting.application.chunk_sums import (
     marking_source,
     window_sums,
 )
+from services.reporting.application.chunk_tail import Beyond, held_to_cutoff, to_cutoff
 from services.reporting.application.fact_reads import TABLES, Marks
 from services.reporting.application.heads import KeptOwed, heads_of_windows
 from services.reporting.application.report_figures import Figures, Window
 from services.reporting.application.roll_up import Direct, finish_figures
 from services.reporting.application.unittree import UnitTree, unit_tree
-from services.reporting.domain.chunks import period_chunks
+from services.reporting.domain.chunks import ChunkReading, chunk_reading
 from services.reporting.domain.counting import ATTENDANCE, source_figures
 from services.reporting.domain.periods import Period
 from shared.planrules import i2_window, plan_year
@@ -37,7 +41,9 @@ def compute_from_chunks_many(
     chunk rows and what the rule owes the heads (`state.ReportingState`)."""
     if not periods:
         return []
-    bounds = [period_chunks(p) for p in periods]
+    readings = [_reading(p) for p in periods]
+    bounds = [reading.bounds for reading in readings]
+    beyonds = [Beyond(conn, reading, as_of) for reading in readings]
     trees = [unit_tree(scope, p.cutoff_on) for p in periods]
     directs: list[Direct] = [defaultdict(Counter) for _ in periods]
     # What of `directs` names no unit of the tree (`UnitTree.unattributed`), per node.
@@ -47,7 +53,9 @@ def compute_from_chunks_many(
         flows, stocks = source_figures(source)
         names = flows + stocks
         attendance = names.index(ATTENDANCE) if ATTENDANCE in names else -1
-        windows = window_sums(conn, copies, source, marks.sources.get(source), bounds)
+        windows = [to_cutoff(beyond, source, sums) for beyond, sums in zip(
+            beyonds, window_sums(conn, copies, source, marks.sources.get(source), bounds),
+            strict=True)]
         for place, direct, stray, sums in zip(places, directs, strays, windows, strict=True):
             placed: set[str] = set()
             for (unit, district, province), values in sums.items():
@@ -69,8 +77,10 @@ def compute_from_chunks_many(
                     stray[code].update(dict(zip(names, values, strict=True)))
     dialogue = marks.sources.get(marking_source(HEADS))
     held: list[Counter[str]] = [
-        Counter({head: int(values[0]) for (head,), values in sums.items()})
-        for sums in window_sums(conn, copies, HEADS, dialogue, bounds)]
+        held_to_cutoff(beyond, plan_year(period.year)[0],
+                       Counter({head: int(values[0]) for (head,), values in sums.items()}))
+        for period, beyond, sums in zip(
+            periods, beyonds, window_sums(conn, copies, HEADS, dialogue, bounds), strict=True)]
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
     # window from 1 January (the head sessions' chunks start there: `head_chunk_of`).
     judged = heads_of_windows(
@@ -88,6 +98,13 @@ def compute_from_chunks_many(
         window = Window(period.data_from, period.cutoff_on, as_of)
         found.append(finish_figures(conn, period, scope, window, tree, direct, stray))
     return found
+
+
+def _reading(period: Period) -> ChunkReading:
+    reading = chunk_reading(period)
+    if reading is None:
+        raise ValueError(f"{period.id} {period.data_from}..{period.cutoff_on}: not from chunks")
+    return reading
 
 
 def _placer(tree: UnitTree) -> Callable[[str, str, str], tuple[str | None, bool]]:

@@ -16,14 +16,14 @@ import asyncio
 from services.reporting.application.chunk_sums import load_copies
 from services.reporting.application.fact_reads import read_marks
 from services.reporting.application.heads import kept_owed
-from services.reporting.application.state import state_of
-from services.reporting.domain.chunks import period_chunks
+from services.reporting.application.state import state_of, today_of
+from services.reporting.domain.chunks import chunk_reading
 from services.reporting.domain.periods import MONTHS, Period, default_period
 from shared.adminunits import default_catalogue
-from shared.clock import today_vn
 from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.heap import settle_heap
+from shared.planrules import i2_window, plan_year
 from shared.runtime import ServiceRuntime
 
 
@@ -35,15 +35,23 @@ def this_years_periods(year: int) -> list[Period]:
 
 def warm_up_now(runtime: ServiceRuntime) -> None:
     default_catalogue()
-    periods = this_years_periods(today_vn().year)
+    today = today_of(runtime)
+    periods = this_years_periods(today.year)
+    # A period running today is counted up to today (`Period.counted_on`), read from the
+    # chunks up to the nearer chunk cut-off (`chunks.chunk_reading`).
+    counted = [*periods, *(p.counted_on(today) for p in periods
+                           if p.has_begun(today) and p.is_running(today))]
+    readings = [reading for reading in map(chunk_reading, counted) if reading is not None]
     state = state_of(runtime)
     with read_connection(runtime.engine) as conn:
         marks = read_marks(conn).sources
-        load_copies(conn, state.copies, marks, [period_chunks(period) for period in periods])
+        load_copies(conn, state.copies, marks,
+                    list(dict.fromkeys(reading.bounds for reading in readings)))
         dialogue = marks.get("dialogue")
         if dialogue is not None:
-            kept_owed(conn, state.owed, [(p.data_from, p.cutoff_on) for p in periods],
-                      utcnow(), dialogue[0])
+            # I2's windows, as the reports ask them (`from_chunks.py`).
+            kept_owed(conn, state.owed, [i2_window(plan_year(p.year)[0], p.cutoff_on)
+                                         for p in counted], utcnow(), dialogue[0])
     settle_heap()
 
 

@@ -11,6 +11,7 @@ instead of a million facts.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from services.reporting.domain.periods import MONTHS, Period, default_period
@@ -56,3 +57,33 @@ def has_default_window(period: Period) -> bool:
     the facts instead."""
     default = default_period(period.year, period.months)
     return (period.data_from, period.cutoff_on) == (default.data_from, default.cutoff_on)
+
+
+@dataclass(frozen=True)
+class ChunkReading:
+    """How a window that opens where its year's chunks open is read from the chunk figures:
+    the chunks `bounds` (as `period_chunks`: flows over first..last, stocks over every chunk
+    up to last), whose last one holds the cut-off, less what the facts of the days after the
+    cut-off to the end of that chunk (`beyond`: (after, through]) changed. A default window
+    ends on its last chunk's end: nothing beyond (None)."""
+
+    bounds: tuple[Chunk, Chunk]
+    beyond: tuple[date, date] | None
+
+
+def chunk_reading(period: Period) -> ChunkReading | None:
+    """How the chunk figures give the period's window, or None when they cannot: its window
+    does not open on its year's first chunk (a moved start), or closes after its default
+    cut-off. A running period's report, counted up to today (`Period.counted_on`), is the
+    chunks through the one holding today less the days after today: few facts are dated
+    after the day they are recorded on, so these are mostly the commitments falling due
+    before the chunk ends (the days before today would be up to a chunk of facts)."""
+    default = default_period(period.year, period.months)
+    day = period.cutoff_on
+    if period.data_from != default.data_from or not (
+            period.data_from <= day <= default.cutoff_on):
+        return None
+    chunk = chunk_of(day)
+    end = chunk_end(chunk)
+    return ChunkReading((period.year * 100 + MONTHS[0], chunk),
+                        None if end == day else (day, end))

@@ -1,0 +1,278 @@
+"""A running period's report, counted up to today, is read from the chunk figures through
+the chunk holding today less the facts of the days after it (`chunk_tail.py`): for random
+facts (out of order, moved, closed, falling due, dated after today) and any day, exactly the
+figures counted from the facts; and again after a replay."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+from typing import Any
+
+from services.reporting.application.fact_reads import read_marks
+from services.reporting.application.figures import (
+    Figures,
+    compute,
+    compute_fresh,
+    compute_from_chunks,
+    from_chunks_possible,
+)
+from services.reporting.application.reports import load_period
+from services.reporting.domain.chunks import chunk_reading
+from services.reporting.domain.periods import Period, period_id
+from shared.db import read_connection
+from shared.envelope import utcnow
+from tests.dialogue.conftest import FakeToday
+from tests.integration.helpers import rebuild_and_wait
+from tests.reporting.conftest import Reporting, figure_values
+from tests.reporting.scenario import Events
+
+# Communes of Hai Phong of 2026, two merged away on 1 July 2025 and a district board
+# abolished then (their facts count on the city), a commune of Hanoi (outside the city's
+# scope), no unit.
+CURRENT = ("11755", "11737", "11311")
+COMMUNES = (*CURRENT, "11758", "11296")
+UNITS = (*COMMUNES, "315", "00004", None)
+FIRST = date(2025, 10, 1)
+SPAN = 470  # to 14/01/2027: some facts are dated after any day a report is asked on
+PERIODS = [period_id(2025, 12), *(period_id(2026, m) for m in (3, 6, 9, 12))]
+
+
+class Facts:
+    """Random subjects, each through a random run of its events."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.events = Events()
+        # All recorded before now, in the past: every report "as of now" sees every fact.
+        self.recorded = utcnow() - timedelta(days=2)
+
+    def day(self, after: date | None = None, within: int = 120) -> date:
+        if after is None:
+            return FIRST + timedelta(days=self.rng.randrange(SPAN))
+        return after + timedelta(days=self.rng.randrange(within))
+
+    def add(self, service: str, aggregate: str, subject: str, kind: str, on: date,
+            payload: dict[str, Any], unit: str | None = None) -> None:
+        self.recorded += timedelta(seconds=1)
+        self.events.add(service, aggregate, subject, kind, on, payload, unit, self.recorded)
+
+    def unit(self) -> str | None:
+        return self.rng.choice(UNITS)
+
+    def steps(self, kinds: list[str]) -> list[str]:
+        return kinds[: self.rng.randint(1, len(kinds))]
+
+    def build(self) -> list[Any]:
+        rng = self.rng
+        for i in range(14):
+            self.site(f"S{i}")
+        for i in range(8):
+            case, unit, on = f"C{i}", rng.choice(COMMUNES), self.day()
+            self.add("religion", "compliance", case, "ComplianceCaseOpened", on, {
+                "case_id": case, "commune_code": unit, "violation_type": "encroachment",
+                "description": ""}, unit)
+            for kind in self.steps(["ComplianceCaseReviewStarted", rng.choice(
+                    ["ComplianceCaseResolved", "ComplianceCaseReferred"])]):
+                on = self.day(on)
+                self.add("religion", "compliance", case, kind, on, {"case_id": case}, unit)
+        heads = [f"H{i}" for i in range(6)]
+        for head in heads:
+            # Most in office all year (their sessions counted from the chunks), some not.
+            unit, on = rng.choice((*CURRENT, "315")), self.day(date(2024, 1, 1), 560)
+            role = rng.choice(["party_secretary", "people_committee_chair"])
+            self.add("dialogue", "head", head, "HeadTookOffice", on, {
+                "head_id": head, "unit_code": unit, "role": role, "full_name": "",
+                "from_date": on.isoformat()}, unit)
+            if rng.random() < 0.3:
+                left = self.day(on + timedelta(days=300), 400)
+                self.add("dialogue", "head", head, "HeadLeftOffice", left, {
+                    "head_id": head, "unit_code": unit, "role": role,
+                    "to_date": left.isoformat()}, unit)
+        # Rules owing several sessions a year: a session more or less moves I2 all year.
+        for level, sessions in (("commune", 4), ("district", 6)):
+            self.add("dialogue", "rule", level, "DialogueRuleSet", date(2025, 1, 1), {
+                "level": level, "min_sessions_per_year": sessions,
+                "effective_from": "2025-01-01"})
+        for i in range(30):
+            self.session(f"SES{i}", heads)
+        for i in range(14):
+            self.commitment(f"K{i}")
+        for i in range(10):
+            self.model(f"M{i}")
+        return self.events.items
+
+    def site(self, code: str) -> None:
+        rng, unit = self.rng, self.rng.choice((*COMMUNES, "00004"))
+        on = self.day()
+        self.add("religion", "site", code, "SiteRegistered", on, {
+            "code": code, "name": code, "religion": "Phật giáo", "commune_code": unit,
+            "district_code": None, "address": "", "land_area_m2": 1.0,
+            "land_use_origin": ""}, unit)
+        dossier = ["LandDossierLodged", "DossierRequisitioned", "DossierResubmitted",
+                   rng.choice(["DossierAccepted", "DossierRejected", "DossierWithdrawn"])]
+        later = self.steps([*rng.sample(dossier, len(dossier)), "CertificateIssued",
+                            "SiteAmended", "CertificateRevoked", "SiteClosed"])
+        for kind in later:
+            on = self.day(on, 150)
+            if kind == "SiteAmended":
+                unit = rng.choice(COMMUNES)
+                self.add("religion", "site", code, kind, on, {
+                    "code": code, "changes": {"commune_code": unit}, "commune_code": unit},
+                    unit)
+            elif kind == "SiteClosed":
+                self.add("religion", "site", code, kind, on, {"code": code, "reason": ""})
+            elif kind.startswith("Certificate"):
+                self.add("religion", "certificate", code, kind, on, {
+                    "site_code": code, "certificate_number": code, "issued_on": on.isoformat(),
+                    "issuing_authority": "", "certified_area_m2": 1.0}, self.unit())
+            else:
+                self.add("religion", "dossier", code, kind, on, {
+                    "site_code": code, "document_refs": []}, self.unit())
+
+    def session(self, session: str, heads: list[str]) -> None:
+        rng, unit, on = self.rng, self.rng.choice((*CURRENT, None)), self.day()
+        self.add("dialogue", "session", session, "SessionPlanned", on, {
+            "session_id": session, "unit_code": unit, "head_ids": [], "topic": ""}, unit)
+        if rng.random() < 0.2:
+            self.add("dialogue", "session", session, "SessionCancelled", self.day(on, 20),
+                     {"session_id": session}, unit)
+            return
+        on = self.day(on, 40)
+        self.add("dialogue", "session", session, "SessionHeld", on, {
+            "session_id": session, "unit_code": unit, "held_on": on.isoformat(),
+            "head_ids": rng.sample(heads, rng.randint(1, 2))}, unit)
+        self.add("dialogue", "session", session, "SessionReportFiled", self.day(on, 10), {
+            "session_id": session, "attendance": rng.choice([40, 57, 33.5, 120])}, unit)
+        for n in range(rng.randrange(3)):
+            issue = f"{session}-I{n}"
+            self.add("dialogue", "issue", issue, "IssueRaised", on, {
+                "issue_id": issue, "session_id": session, "unit_code": unit, "category": "",
+                "text": "", "handling": rng.choice(["answered_on_spot", "assigned"])}, unit)
+
+    def commitment(self, cid: str) -> None:
+        unit, on = self.rng.choice(COMMUNES), self.day()
+        due = self.day(on - timedelta(days=20), 150)
+        self.add("dialogue", "commitment", cid, "CommitmentMade", on, {
+            "commitment_id": cid, "session_id": "SES0", "unit_code": unit,
+            "responsible_agency": "", "due_on": due.isoformat(), "text": ""}, unit)
+        for kind in self.steps(["CommitmentProgressUpdated", "CommitmentOverdue",
+                                "CommitmentReopened", "CommitmentCompleted"]):
+            on = self.day(on, 90)
+            payload: dict[str, Any] = {"commitment_id": cid}
+            if kind == "CommitmentReopened":
+                payload["due_on"] = self.day(on, 120).isoformat()
+            if kind == "CommitmentProgressUpdated":
+                payload |= {"progress_pct": 30, "status": "in_progress"}
+            self.add("dialogue", "commitment", cid, kind, on, payload, unit)
+
+    def model(self, model: str) -> None:
+        rng, unit, on = self.rng, self.unit(), self.day()
+        fields = ("new_rural", "exemplary_rural", "urban", "digital_transformation", "other")
+        self.add("indicators", "model", model, "ModelRegistered", on, {
+            "model_id": model, "unit_code": unit, "field": rng.choice(fields), "title": "",
+            "started_on": on.isoformat(), "recognition_level": "district",
+            "status": "active"}, unit)
+        for kind in self.steps(["ModelRecognised", "ModelClosed", "ModelRegistered"]):
+            on = self.day(on, 150)
+            payload = {"model_id": model, "recognition_level": "city", "unit_code": unit,
+                       "field": rng.choice(fields), "title": "", "status": "active"}
+            self.add("indicators", "model", model, kind, on, payload, unit)
+        if rng.random() < 0.5:
+            entry = f"E-{model}"
+            self.add("indicators", "contest", entry, "ContestEntrySubmitted", self.day(), {
+                "entry_id": entry, "model_id": model, "contest_year": 2026, "title": ""}, unit)
+
+
+def _content(figures: Figures) -> dict[str, Any]:
+    return {"content": figures.content(), "targets": figures.targets,
+            "reported_status": figures.reported_status,
+            "other_indicators": figures.other_indicators}
+
+
+def _days(rng: random.Random, period: Period, draws: int) -> list[date]:
+    """Days the period runs on: its first, its cut-off, around each chunk's middle, random."""
+    span = (period.cutoff_on - period.data_from).days
+    days = {period.data_from, period.cutoff_on}
+    days |= {period.data_from + timedelta(days=rng.randrange(span + 1)) for _ in range(draws)}
+    return sorted(days)
+
+
+def _same_both_ways(reporting: Reporting, rng: random.Random, draws: int) -> int:
+    """Compares the two ways for random days of each period; returns how many days had days
+    beyond them in their chunk."""
+    runtime = reporting.runtime
+    as_of = utcnow()
+    beyond = 0
+    with read_connection(runtime.engine) as conn:
+        marks = read_marks(conn)
+        for pid in PERIODS:
+            period = load_period(conn, runtime.store, pid, as_of)
+            for index, day in enumerate(_days(rng, period, draws)):
+                counted = period.counted_on(day)
+                reading = chunk_reading(counted)
+                assert reading is not None and from_chunks_possible(marks, counted, as_of)
+                beyond += reading.beyond is not None
+                # The national tree is big: every fourth day (the facts are the same).
+                for scope in ("31", "VN") if index % 4 == 0 else ("31",):
+                    fast = compute_from_chunks(reporting.state, conn, counted, scope, as_of)
+                    slow = compute_fresh(conn, counted, scope, as_of)
+                    assert _content(fast) == _content(slow), (pid, day, scope)
+    return beyond
+
+
+def test_a_running_periods_report_from_the_chunks_is_the_count_of_the_facts(
+    reporting: Reporting, clock: FakeToday,
+) -> None:
+    rng = random.Random(20261205)
+    facts = Facts(rng.randrange(10**9))
+    items = facts.build()
+    # In two deliveries, the second out of business-date order with the first.
+    rng.shuffle(items)
+    half = len(items) // 2
+    reporting.publish(items[:half])
+    assert _same_both_ways(reporting, rng, 4)
+    reporting.publish(items[half:])
+    assert _same_both_ways(reporting, rng, 12) > 40
+
+    # The report the API serves on a day of a running period is that count.
+    pid, day = period_id(2026, 12), date(2026, 11, 20)
+    now = utcnow()
+    with read_connection(reporting.runtime.engine) as conn:
+        period = load_period(conn, reporting.runtime.store, pid, now)
+        expected = _content(compute_fresh(conn, period.counted_on(day), "31", now))
+    clock.set(day)
+    shown = reporting.client.get(f"/api/v1/reports/{pid}").json()
+    assert (shown["figures_on"], shown["provisional"]) == (day.isoformat(), True)
+    root = expected["content"]["units"]["31"]["figures"]
+    assert figure_values(shown) == {key: root[key] for key in figure_values(shown)}
+
+    # Rebuilt by replay: the chunk figures and the facts give the same figures again.
+    rebuild_and_wait(reporting.client)
+    _same_both_ways(reporting, rng, 4)
+    with read_connection(reporting.runtime.engine) as conn:
+        counted = period.counted_on(day)
+        replayed = compute(reporting.state, conn, counted, "31", now)
+        assert _content(replayed) == _content(compute_fresh(conn, counted, "31", now))
+
+
+def test_a_day_counts_facts_dated_on_it_and_not_after(reporting: Reporting) -> None:
+    """A fact dated on the report's day counts; one dated the next day (typed in ahead)
+    does not."""
+    events = Events()
+    recorded = utcnow() - timedelta(hours=1)
+    for n, on in enumerate((date(2026, 10, 1), date(2026, 11, 20), date(2026, 11, 21))):
+        events.add("dialogue", "issue", f"I{n}", "IssueRaised", on, {
+            "issue_id": f"I{n}", "session_id": "S", "unit_code": "11755", "category": "",
+            "text": "", "handling": "assigned"}, "11755", recorded)
+    reporting.feed(events)
+    with read_connection(reporting.runtime.engine) as conn:
+        period = load_period(conn, reporting.runtime.store, period_id(2026, 12))
+        counts = {}
+        for day in (date(2026, 9, 30), date(2026, 10, 1), date(2026, 11, 20),
+                    date(2026, 11, 21)):
+            counted = period.counted_on(day)
+            fast = compute_from_chunks(reporting.state, conn, counted, "31", utcnow())
+            counts[day] = fast.values["31"]["issues_raised"]
+    assert counts == {date(2026, 9, 30): 0, date(2026, 10, 1): 1, date(2026, 11, 20): 2,
+                      date(2026, 11, 21): 3}
