@@ -66,3 +66,26 @@ def test_a_board_opens_exactly_the_models_its_register_lists(client: TestClient)
     refused = client.get("/api/v1/models", params={"unit": "11296"}, headers=_board(AN_DUONG))
     assert refused.status_code == 403
     assert refused.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
+
+
+def test_a_board_opens_a_figure_on_exactly_the_units_its_table_lists(
+    client: TestClient,
+) -> None:
+    """A unit's figure, its evidence and its status history are opened as of the figure's
+    day, the day the table of communes lists units by: Đại Bản is in An Dương's 2023 table
+    and not in Hải An's."""
+    on = "2023-12-31"
+    for district in (AN_DUONG, HAI_AN):
+        board = _board(district)
+        table = client.get("/api/v1/indicators/2023/I3/units",
+                           params={"level": "commune", "on": on}, headers=board)
+        assert table.status_code == 200, table.text
+        listed = {row["unit_code"] for row in table.json()["items"]}
+        assert (DAI_BAN in listed) is (district == AN_DUONG)
+        expected = 200 if DAI_BAN in listed else 403
+        for path in ("/api/v1/indicators/2023/I3", "/api/v1/indicators/2023/I3/evidence",
+                     "/api/v1/indicators/2023/I3/status-history"):
+            page = client.get(path, params={"unit": DAI_BAN, "on": on}
+                              if not path.endswith("history") else {"unit": DAI_BAN},
+                              headers=board)
+            assert page.status_code == expected, (district, path, page.text)

@@ -34,7 +34,7 @@ from services.indicators.domain.figures import IndicatorFigures
 from shared.adminunits import LEVELS, UnknownUnitError
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
-from shared.auth.checks import may_read_unit, readable_unit, require_city
+from shared.auth.checks import may_read_unit, readable_unit, require_city, require_record
 from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse
@@ -105,10 +105,11 @@ def indicator_figures(
     on: Day | None = None, as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Kết quả của một đơn vị (mặc định: toàn phạm vi) và các đơn vị trực thuộc."""
-    unit = readable_unit(principal_of(request), unit)
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
+        # The unit as of the figure's day, as the table of units lists it (F20).
+        unit = readable_unit(principal_of(request), unit, moment.on)
         return figures_view(_figures(conn, definition, moment), unit, moment)
 
 
@@ -153,10 +154,10 @@ def indicator_evidence(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Các mô hình, người đứng đầu và cuộc đối thoại, cơ sở tôn giáo làm nên con số."""
-    unit = readable_unit(principal_of(request), unit)
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
+        unit = readable_unit(principal_of(request), unit, moment.on)
         figures = _figures(conn, definition, moment)
     return evidence_view(figures, unit or figures.tree.roots[0], counts_only, limit, offset)
 
@@ -181,10 +182,13 @@ def indicator_status_history(
     year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
 ) -> dict[str, Any]:
     """Các lần thay đổi tình trạng thực hiện chỉ tiêu của một đơn vị."""
-    unit = readable_unit(principal_of(request), unit)
+    principal = principal_of(request)
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year)
-        code = unit or definition.scope[0]
+        # A unit's statuses over the year: its unit was the caller's on some day of it.
+        if unit is not None:
+            require_record(principal, unit, definition.period_start, definition.period_end)
+        code = unit or (definition.scope[0] if principal.is_city else principal.unit_scope)
         items = status_history(conn, indicator_id, year, code)
     return {"indicator_id": indicator_id, "year": year, "unit_code": code, "items": items}
 
