@@ -1,9 +1,11 @@
 """The command services set their start-up heap aside from the garbage collector once they
 have started (shared.heap.settle_at_start): a full collection walking the catalogue and every
-module among the commands was the p99 of a command over HTTP (bench/http.py)."""
+module among the commands was the p99 of a command over HTTP (bench/http.py); and collect
+their young generation less often than Python's default."""
 
 from __future__ import annotations
 
+import gc
 import threading
 from collections.abc import Callable
 
@@ -30,7 +32,17 @@ def test_a_command_service_settles_its_heap_once_started(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     settled = threading.Event()
-    # Recorded instead of done: the real one freezes this test process's heap for good.
+    thresholds: list[tuple[int, ...]] = []
+    tuned = threading.Event()
+
+    def set_threshold(*threshold: int) -> None:
+        thresholds.append(threshold)
+        tuned.set()
+
+    # Recorded instead of done: the real ones would change this test process's heap for good.
     monkeypatch.setattr(heap, "settle_heap", settled.set)
+    monkeypatch.setattr(gc, "set_threshold", set_threshold)
     with TestClient(create_app(settings_factory(service))):
         assert settled.wait(STARTED_WITHIN_S)
+        assert tuned.wait(STARTED_WITHIN_S)
+    assert thresholds == [(heap.COMMAND_YOUNG_THRESHOLD,)]
