@@ -117,3 +117,23 @@ def test_a_unit_the_board_never_held_is_refused(client: TestClient, clock: FakeT
     assert refused.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
     refused = client.get("/api/v1/units/11296/heads", headers=_board(AN_DUONG))
     assert refused.status_code == 403
+
+
+def test_rule_compliance_lists_only_heads_the_board_opens(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """A window across 01/01/2025: An Dương had Đại Bản at its start, not when the head
+    taking office on 01/02/2025 did (Hải An's); the compliance list follows the heads' rule."""
+    records = _record(client, clock)
+    newcomer = take_office(client, DAI_BAN, "party_secretary", "Đỗ Văn Khoa", "2025-02-01")
+    labels = {**records["heads"], newcomer: "newcomer"}
+    expected = {AN_DUONG: EXPECTED[AN_DUONG]["heads"],
+                HAI_AN: EXPECTED[HAI_AN]["heads"] | {"newcomer"}}
+    for district, readable in expected.items():
+        board = _board(district)
+        body = ok(client.get("/api/v1/rule-compliance", headers=board, params={
+            "date_from": "2024-06-01", "date_to": "2025-06-30"}))
+        listed = {labels[item["head_id"]] for item in body["items"]}
+        assert listed <= readable, (district, listed)
+        for head_id in {item["head_id"] for item in body["items"]}:
+            assert client.get(f"/api/v1/heads/{head_id}", headers=board).status_code == 200

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import ColumnElement, Connection, or_, select
 
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads, rules, session_heads, sessions
@@ -115,7 +116,10 @@ def evaluate_period(
     include_subunits: bool = True,
     head_id: str | None = None,
     role: str | None = None,
+    within: Sequence[ColumnElement[bool]] = (),
 ) -> dict[str, Any]:
+    """Each head in office during start..end (among the terms `within` admits: the caller's,
+    by the rule its list and its page of a head follow) and whether it met the rule."""
     if start > end:
         raise InvalidInput(
             "PERIOD_REVERSED",
@@ -126,7 +130,8 @@ def evaluate_period(
             "PERIOD_TOO_LONG", messages.PERIOD_TOO_LONG.format(years=MAX_PERIOD_YEARS)
         )
     query = select(heads).where(
-        heads.c.from_date <= end, or_(heads.c.to_date.is_(None), heads.c.to_date >= start)
+        heads.c.from_date <= end, or_(heads.c.to_date.is_(None), heads.c.to_date >= start),
+        *within,
     )
     if unit_code:
         query = query.where(
