@@ -15,7 +15,7 @@ import contextlib
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import orjson
 import structlog
@@ -302,6 +302,12 @@ UNLIMITED_DELIVERIES = -1
 _FAILURES_KEPT = 10_000
 _FIRST_PAUSE_S = 0.25
 
+_T = TypeVar("_T")
+
+
+class _Stopping(Exception):
+    """The consumer stopped while it held messages through an outage: nothing is settled."""
+
 
 class ConsumerRunner:
     def __init__(
@@ -452,20 +458,15 @@ class ConsumerRunner:
             await puller.close()
 
     async def process(self, messages: list[Msg]) -> None:
-        while True:
-            try:
-                # Decoding happens in the worker thread with the database work.
-                async with self._kept_alive(messages):
-                    decoded, undecodable = await asyncio.to_thread(
-                        self._decode_and_apply, messages)
-            except Exception as failure:
-                if await self._outage(failure):
-                    if await self._wait_for_database(messages, failure):
-                        continue  # the same batch again, now that the database answers
-                    return  # stopping: nothing acked, JetStream redelivers after ack_wait
-                await self._one_by_one(messages)
-                return
-            break
+        try:
+            # Decoding happens in the worker thread with the database work.
+            decoded, undecodable = await self._through_outages(
+                messages, lambda: self._decode_and_apply(messages))
+        except _Stopping:
+            return  # nothing acked, JetStream redelivers after ack_wait
+        except Exception:
+            await self._one_by_one(messages)
+            return
         self._infrastructure_works()
         for msg, exc in undecodable:
             # Undecodable bytes will never get better: straight to the dead letters.
@@ -482,10 +483,36 @@ class ConsumerRunner:
         decoded, undecodable = _decode(messages)
         for msg, exc in undecodable:
             await self._dead_letter(msg, None, exc)
-        for msg, envelope in decoded:
-            if self._stop.is_set():
-                return  # the rest is redelivered after ack_wait and applied then
-            await self._process_one(msg, envelope)
+        # Those waiting their turn are kept alive too: one event paused by an outage would
+        # otherwise leave the rest of the batch without a signal as long, and redelivered.
+        waiting = [msg for msg, _ in decoded]
+        async with self._kept_alive(waiting):
+            for msg, envelope in decoded:
+                waiting.remove(msg)  # kept alive by its own attempt from here, then settled
+                if self._stop.is_set():
+                    return  # the rest is redelivered after ack_wait and applied then
+                await self._process_one(msg, envelope)
+
+    async def _through_outages(self, messages: list[Msg], work: Callable[[], _T]) -> _T:
+        """`work` (in a thread) until it is done, tried again after each outage's pause:
+        its result. Raises what it raised on working infrastructure, and _Stopping when the
+        consumer stops during a pause.
+
+        `messages` are kept alive the whole time, the attempts, the outage checks and the
+        pauses alike: one signal every third of the ack wait, never a gap. Kept alive by each
+        attempt and each pause on its own, the count started afresh each time and nothing
+        covered the check between them: up to two thirds of the ack wait plus the check
+        (a slow connection attempt) passed unsignalled, and on a loaded machine a batch held
+        through a database outage could be redelivered."""
+        async with self._kept_alive(messages):
+            while True:
+                try:
+                    return await asyncio.to_thread(work)
+                except Exception as failure:
+                    if not await self._outage(failure):
+                        raise
+                    if not await self._wait_for_database(failure):
+                        raise _Stopping from failure
 
     @contextlib.asynccontextmanager
     async def _kept_alive(self, messages: list[Msg]) -> AsyncIterator[None]:
@@ -525,9 +552,10 @@ class ConsumerRunner:
             return False
         return True
 
-    async def _wait_for_database(self, messages: list[Msg], exc: BaseException) -> bool:
-        """Pause until the database answers, holding `messages` (none of their attempts is
-        spent). False when the consumer is stopping meanwhile.
+    async def _wait_for_database(self, exc: BaseException) -> bool:
+        """Pause until the database answers, holding the messages (none of their attempts is
+        spent; kept alive by the caller, `_through_outages`). False when the consumer is
+        stopping meanwhile.
 
         The pause lasts until work is applied again (`_infrastructure_works`), not just until the
         database answers a ping: a database that answers and still fails the work (a lock held
@@ -539,13 +567,12 @@ class ConsumerRunner:
             self._set_paused(True)
             log.warning("consumer_paused", consumer=self.durable, reason="infrastructure",
                         error=str(exc)[:500])
-        async with self._kept_alive(messages):
-            while not self._stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), timeout=self._pause_delay)
-                self._pause_delay = min(self._pause_delay * 2, 5.0)
-                if await asyncio.to_thread(self._database_answers):
-                    return True
+        while not self._stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=self._pause_delay)
+            self._pause_delay = min(self._pause_delay * 2, 5.0)
+            if await asyncio.to_thread(self._database_answers):
+                return True
         return False
 
     def _infrastructure_works(self) -> None:
@@ -590,18 +617,13 @@ class ConsumerRunner:
 
     async def _process_one(self, msg: Msg, envelope: EventEnvelope) -> None:
         event_id = str(envelope.event_id)
-        while True:
-            try:
-                async with self._kept_alive([msg]):
-                    await asyncio.to_thread(self._apply, [envelope])
-            except Exception as exc:
-                if await self._outage(exc):
-                    if await self._wait_for_database([msg], exc):
-                        continue
-                    return
-                await self._failed_on_working_infrastructure(msg, envelope, exc)
-                return
-            break
+        try:
+            await self._through_outages([msg], lambda: self._apply([envelope]))
+        except _Stopping:
+            return
+        except Exception as exc:
+            await self._failed_on_working_infrastructure(msg, envelope, exc)
+            return
         self._infrastructure_works()
         self._failures.pop(event_id, None)
         await self._settle(msg.ack)

@@ -82,6 +82,20 @@ def _consumer_paused(process: ServiceProcess, prefix: str) -> float:
     return float(found.group(1)) if found else 0.0
 
 
+async def _paused_gauges(
+    processes: tuple[ServiceProcess, ...], timeout: float
+) -> dict[str, float]:
+    """The consumers' danvan_consumer_paused gauges (of their religion consumer), as soon as
+    all read 1, else as they read when `timeout` ran out."""
+    deadline = time.monotonic() + timeout
+    while True:
+        paused = {p.service: await asyncio.to_thread(_consumer_paused, p, f"{p.service}-religion")
+                  for p in processes}
+        if all(value == 1.0 for value in paused.values()) or time.monotonic() > deadline:
+            return paused
+        await asyncio.sleep(0.5)
+
+
 def _log_events(process: ServiceProcess, event: str) -> int:
     return process.log_file.read_text(errors="replace").count(f'"event": "{event}"')
 
@@ -99,10 +113,12 @@ async def test_consumers_database_stopped_for_20_s_mid_load(
     try:
         await asyncio.sleep(4)
         await asyncio.to_thread(system.postgres.stop)
-        await asyncio.sleep(10)
-        paused = {p.service: _consumer_paused(p, f"{p.service}-religion")
-                  for p in (reporting, indicators)}
-        await asyncio.sleep(10)
+        stopped = time.monotonic()
+        # Each consumer pauses when its next batch meets the outage: waited for (a loaded
+        # machine gets there later than 10 s after the stop, when it was read once), within
+        # the outage, which lasts 20 s or until both were seen paused.
+        paused = await _paused_gauges((reporting, indicators), timeout=60)
+        await asyncio.sleep(max(0.0, stopped + 20 - time.monotonic()))
         await asyncio.to_thread(system.postgres.start)
         await asyncio.sleep(4)
     finally:
