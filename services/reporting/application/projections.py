@@ -36,6 +36,7 @@ from services.reporting.application.chunk_figures import (
     ChunkChanges,
     FactRow,
     Units,
+    fact_order,
     stored_facts,
     units_key,
 )
@@ -72,8 +73,9 @@ class FactRule:
     extract: Extract
 
 
-# Units of subjects seen earlier in the same batch, for events that name no unit.
-Seen = dict[tuple[str, str], EventUnits]
+# Per (family, subject) of a family outside the stock groups: the first of its facts by
+# (business date, version) that has units, and those units; None: it has none.
+First = dict[tuple[str, str], tuple[tuple[date, int], EventUnits] | None]
 
 
 # An event about to be written: envelope, family, subject, extracted values, its own unit.
@@ -159,7 +161,8 @@ class FactWriter:
         params: list[tuple[Any, ...]] = []
         changes = ChunkChanges()
         touched: Stored = {}
-        seen: Seen = {}
+        stored_first: First = {}  # read from the table once per subject
+        batch_first: First = {}  # of this batch's facts written so far
         days: dict[datetime, tuple[date, Any, int]] = {}
         keys: dict[EventUnits, Units] = {}
         source, stock_groups, to_date, to_time = self.source, self.stock_groups, sql.date, (
@@ -177,10 +180,13 @@ class FactWriter:
             elif explicit == "":  # about no unit at all (e.g. a city-wide target)
                 units = NO_UNITS
             else:
-                units = seen.get((family, subject)) or self._earlier_units(
-                    conn, family, subject, stored)
-            if units.unit_code is not None:
-                seen[(family, subject)] = units
+                units = self._earlier_units(conn, family, subject, (stored, touched),
+                                            (stored_first, batch_first))
+            if units.unit_code is not None and group_of(family) not in stock_groups:
+                order = (on, envelope.aggregate_version)
+                known = batch_first.get((family, subject))
+                if known is None or order < known[0]:
+                    batch_first[(family, subject)] = (order, units)
             kind = envelope.event_type
             data = values.get("data")
             state = values.get("state")
@@ -227,23 +233,37 @@ class FactWriter:
         return params, changes
 
     def _earlier_units(
-        self, conn: Connection, family: str, subject: str, stored: Stored
+        self, conn: Connection, family: str, subject: str, facts: tuple[Stored, Stored],
+        firsts: tuple[First, First],
     ) -> EventUnits:
-        """An event without a unit belongs where its subject's earlier events were."""
+        """An event without a unit belongs where its subject's earlier events were: the first
+        of them by business date that has units, among every fact written before it, stored
+        (`facts[0]`, `firsts[0]`) or earlier in this batch (`facts[1]`, `firsts[1]`). The same
+        whether the events came one by one or in one batch, as a replay brings them."""
         group = group_of(family)
         if group in self.stock_groups:
-            for row in stored.get((group, subject), ()):
-                if row.unit_code is not None:
-                    return EventUnits(row.unit_code, row.district_code, row.province_code)
-            return NO_UNITS
-        t = self.table
-        found = conn.execute(
-            select(t.c.unit_code, t.c.district_code, t.c.province_code)
-            .where(t.c.family == family, t.c.subject == subject, t.c.unit_code.is_not(None))
-            .order_by(t.c.business_on, t.c.seq)
-            .limit(1)
-        ).first()
-        return EventUnits(found[0], found[1], found[2]) if found else NO_UNITS
+            placed = [row for written in facts for row in written.get((group, subject), ())
+                      if row.unit_code is not None]
+            if not placed:
+                return NO_UNITS
+            row = min(placed, key=fact_order)
+            return EventUnits(row.unit_code, row.district_code, row.province_code)
+        stored_first, batch_first = firsts
+        key = (family, subject)
+        if key not in stored_first:
+            t = self.table
+            found = conn.execute(
+                select(t.c.business_on, t.c.seq, t.c.unit_code, t.c.district_code,
+                       t.c.province_code)
+                .where(t.c.family == family, t.c.subject == subject,
+                       t.c.unit_code.is_not(None))
+                .order_by(t.c.business_on, t.c.seq)
+                .limit(1)
+            ).first()
+            stored_first[key] = None if found is None else (
+                (found[0], found[1]), EventUnits(found[2], found[3], found[4]))
+        known = [first for first in (stored_first[key], batch_first.get(key)) if first]
+        return min(known, key=lambda first: first[0])[1] if known else NO_UNITS
 
     def reset(self, conn: Connection) -> None:
         """Drop this source's chunk figures and mark: the replay starts them afresh."""
