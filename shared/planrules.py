@@ -7,13 +7,15 @@ Everything a service needs to turn its facts into a figure and a status is state
 * **Counting at a date d** (the evaluation date or a report's cut-off), over the facts with a
   business date up to d and recorded up to the report's "as of" time:
   - I1 (`model_counts_i1`): a commune of the scope valid on d counts in the numerator when at
-    least one model of a qualifying field (`I1_FIELDS`) is registered there, started by d and
-    not closed by d. The denominator is every commune of the scope valid on d, taken from the
-    unit catalogue (`shared/adminunits`), never a typed number.
+    least one model of a qualifying field (`i1_fields`: the definition's, the plan's
+    `I1_FIELDS` when it names none) is registered there, started by d and not closed by d.
+    The denominator is every commune of the scope valid on d, taken from the unit catalogue
+    (`shared/adminunits`), never a typed number.
   - I2 (`i2_window`, `head_meets_rule`): a head counts in the denominator when in office at
-    some time in the window (1 January of the plan year to d), at the unit of their last term
-    in it; in the numerator when the sessions they held in the window reach what the
-    direct-dialogue rule owes for their days in office there (`shared/dialoguerule.py`).
+    some time in the window (the first day of the indicator's period, the plan's 1 January,
+    to d, not past the period's last day), at the unit of their last term in it; in the
+    numerator when the sessions they held in the window reach what the direct-dialogue rule
+    owes for their days in office there (`shared/dialoguerule.py`).
     When no head of the scope owes a session yet, the figure is "chưa đến hạn" (not yet due).
   - I3 (`site_counts_i3`): a site of the register not closed by d whose dossier is, at d, in
     a state that counts (`DOSSIER_COUNTING_STATES`: lodged, requisitioned, resubmitted,
@@ -24,11 +26,13 @@ Everything a service needs to turn its facts into a figure and a status is state
     district or commune is measured against the open sites registered in it. Where the base
     is used, the register's own count is shown beside it, and `base_warnings` says when they
     differ or a numerator exceeds the base (the figure is then a data problem, not 1,673 %).
-* **Status** (`status_of`), for a target "≥ T", value v, the plan year [start, end] and d:
-  đạt when v ≥ T; có nguy cơ không đạt when v < T, the year is still running (d < end) and v
-  is behind the pace; chưa đạt when v < T and either the year has ended or v is at or above
-  the pace. The pace (`pace`) is T × the share of the plan year elapsed at the end of day d,
-  counted from 1 January (14/03/2023: 73/365; exactly on the pace counts as on pace). A
+* **Status** (`status_of`), for a target "≥ T", value v, the indicator's period [start, end]
+  (`defined_period`: the definition's, by default the plan year) and d:
+  đạt when v ≥ T; có nguy cơ không đạt when v < T, the period is still running (d < end) and
+  v is behind the pace; chưa đạt when v < T and either the period has ended or v is at or
+  above the pace. The pace (`pace`) is T × the share of the period elapsed at the end of day
+  d, counted from its first day (the plan year's 14/03/2023: 73/365; exactly on the pace
+  counts as on pace). A
   ceiling "≤ T" is đạt while v ≤ T, else chưa đạt, whatever the date. No denominator, no
   status (None). Statuses are decided on exact fractions, never on rounded values.
 * **Rounding** (`percent`): a percentage is shown with 2 decimals, rounded half up (31.795 →
@@ -120,6 +124,14 @@ PLAN_TARGETS: dict[str, PlanTarget] = {
 def plan_year(year: int) -> tuple[date, date]:
     """The plan's period for a year: 1 January to 31 December."""
     return date(year, 1, 1), date(year, 12, 31)
+
+
+def defined_period(year: int, start: date | None, end: date | None) -> tuple[date, date]:
+    """The period an indicator of `year` is counted and judged over: the one its definition
+    gives (the Commission may define I2 over April..December), each bound not given the plan
+    year's."""
+    plan_start, plan_end = plan_year(year)
+    return start or plan_start, end or plan_end
 
 
 # -- arithmetic -----------------------------------------------------------------------------
@@ -271,20 +283,30 @@ def base_note(indicator_id: str, base: int, register: int) -> str:
 I1_FIELDS: frozenset[str] = frozenset({"new_rural", "exemplary_rural", "urban"})
 
 
+def i1_fields(defined: Collection[str]) -> frozenset[str]:
+    """The fields whose models count toward I1 under a definition: those it names (the
+    Commission may count "digital transformation" models for a year), the plan's when it
+    names none (a definition recorded before definitions carried fields)."""
+    return frozenset(defined) or I1_FIELDS
+
+
 def model_counts_i1(
     field: str, started_on: date, closed_on: date | None, on: date,
     fields: Collection[str] = I1_FIELDS,
 ) -> bool:
     """Whether a model makes its commune count toward I1 at `on` (`fields`: the qualifying
-    fields, the plan's unless an indicator defined otherwise)."""
+    fields, `i1_fields` of the definition)."""
     return field in fields and started_on <= on and (closed_on is None or closed_on > on)
 
 
 # -- counting: I2 ---------------------------------------------------------------------------
 
-def i2_window(year_start: date, on: date) -> tuple[date, date]:
-    """The days I2 looks at on `on`: from 1 January of the plan year to `on`."""
-    return year_start, on
+def i2_window(period_start: date, period_end: date, on: date) -> tuple[date, date]:
+    """The days I2 looks at on `on`: from the first day of the indicator's period (the
+    plan's: 1 January, `defined_period`) to `on`, never past the period's last day (a head's
+    sessions after it belong to no figure of the period). A window whose last day precedes
+    its first (`on` before the period) holds no day."""
+    return period_start, min(on, period_end)
 
 
 def term_last_day(left_on: date | None, unit_last_day: date | None) -> date | None:
@@ -303,7 +325,7 @@ def office_in_window(
     return [
         (max(first, start), min(last or end, end))
         for first, last in terms
-        if first <= end and (last is None or last >= start)
+        if start <= end and first <= end and (last is None or last >= start)
     ]
 
 

@@ -12,6 +12,7 @@ from shared.planrules import (
     CHUA_DEN_HAN,
     CO_NGUY_CO,
     DAT,
+    I1_FIELDS,
     NUMERATOR_ABOVE_BASE,
     PLAN_RELIGIOUS_SITES,
     PLAN_TARGETS,
@@ -23,9 +24,12 @@ from shared.planrules import (
     commitment_standing,
     comparator_of,
     count_status,
+    defined_period,
     dossier_switch,
     elapsed_share,
     head_meets_rule,
+    i1_fields,
+    i2_window,
     model_counts_i1,
     office_in_window,
     owed_sessions,
@@ -244,6 +248,28 @@ def test_i2_a_head_is_owed_for_the_days_in_office_in_the_window() -> None:
     assert office_in_window([(D(2019, 1, 1), D(2022, 12, 31)), (D(2023, 10, 1), None)],
                             START, D(2023, 9, 14)) == []
     assert head_meets_rule(1, 1) and head_meets_rule(0, 0) and not head_meets_rule(0, 1)
+
+
+def test_a_definition_sets_i1s_fields_and_i2s_window_else_the_plans() -> None:
+    """One reading of a definition for both services: its fields for I1 (none given: the
+    plan's), its period for I2's window and the pace (a bound not given: the plan year's)."""
+    assert i1_fields(()) == I1_FIELDS
+    assert i1_fields(["digital_transformation"]) == {"digital_transformation"}
+    assert model_counts_i1("digital_transformation", D(2023, 2, 1), None, D(2023, 6, 14),
+                           i1_fields(["digital_transformation"]))
+    assert defined_period(2023, None, None) == (START, END)
+    april, end = defined_period(2023, D(2023, 4, 1), None)
+    assert (april, end) == (D(2023, 4, 1), END)
+    assert i2_window(START, END, D(2023, 6, 14)) == (START, D(2023, 6, 14))
+    assert i2_window(april, end, D(2023, 9, 14)) == (april, D(2023, 9, 14))
+    # Never past the period's last day; a cut-off before its first day: a window of no day,
+    # in which nobody was in office.
+    assert i2_window(START, D(2023, 6, 30), D(2023, 9, 14)) == (START, D(2023, 6, 30))
+    empty = i2_window(april, end, D(2023, 3, 14))
+    assert office_in_window([(D(2020, 5, 1), None)], *empty) == []
+    # The pace over April..December: 40 % × 167/275 on 14/09.
+    assert pace(Fraction(2, 5), april, end, D(2023, 9, 14)) == Fraction(2, 5) * Fraction(
+        167, 275)
 
 
 def test_i3_dossier_states_and_closed_sites() -> None:

@@ -27,6 +27,7 @@ from services.indicators.domain.figures import (
 )
 from services.indicators.domain.scope import ScopeTree
 from shared.adminunits import default_catalogue
+from shared.planrules import i2_window
 
 
 @functools.lru_cache(maxsize=64)
@@ -63,13 +64,13 @@ def compute(
         models = _cached(cache, "models", on, as_of, lambda: load_models(conn, on, as_of))
         return compute_model_coverage(definition, tree, models.values())
     if method == "dialogue_heads":
-        start = definition.period_start
+        start, end = i2_window(definition.period_start, definition.period_end, on)
         return compute_dialogue_heads(
             definition,
             tree,
             _cached(cache, "heads", on, as_of, lambda: load_heads(conn, on, as_of)),
-            _cached(cache, f"sessions {start}", on, as_of,
-                    lambda: load_sessions(conn, start, on, as_of)),
+            _cached(cache, f"sessions {start}", end, as_of,
+                    lambda: load_sessions(conn, start, end, as_of)),
             _cached(cache, "rules", on, as_of, lambda: load_rules(conn, as_of)),
         )
     if method in ("sites_with_dossier", "sites_with_certificate"):

@@ -44,6 +44,7 @@ from shared.auth.checks import authorize, require_city
 from shared.clock import today_vn
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
+from shared.planrules import defined_period
 from shared.unitcheck import require_unit
 from shared.validation import not_in_future
 
@@ -192,8 +193,7 @@ def define_indicator(uow: UnitOfWork, command: DefineIndicator) -> list[EventEnv
 
 
 def _definition(command: DefineIndicator, jurisdiction: str) -> Definition:
-    start = command.period_start or date(command.year, 1, 1)
-    end = command.period_end or date(command.year, 12, 31)
+    start, end = defined_period(command.year, command.period_start, command.period_end)
     if start.year != command.year or end.year != command.year:
         raise InvalidInput(
             "PERIOD_OUTSIDE_YEAR", messages.PERIOD_OUTSIDE_YEAR.format(year=command.year)

@@ -22,7 +22,7 @@ from services.indicators.domain.events import (
 from shared.adminunits import HAI_PHONG
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput, NotFound
-from shared.planrules import I1_FIELDS, PLAN_TARGETS, Comparator
+from shared.planrules import I1_FIELDS, PLAN_TARGETS, Comparator, defined_period
 
 COMPUTED_METHODS: frozenset[Method] = frozenset(
     {"model_coverage", "dialogue_heads", "sites_with_dossier", "sites_with_certificate"}
@@ -78,6 +78,7 @@ class Definition:
 
     @classmethod
     def from_event(cls, event: IndicatorDefined) -> Definition:
+        period = defined_period(event.year, event.period_start, event.period_end)
         return cls(
             indicator_id=event.indicator_id,
             year=event.year,
@@ -90,8 +91,8 @@ class Definition:
             numerator_text=event.numerator,
             denominator_text=event.denominator,
             scope=tuple(event.scope_unit_codes) or (HAI_PHONG,),
-            period_start=event.period_start or date(event.year, 1, 1),
-            period_end=event.period_end or date(event.year, 12, 31),
+            period_start=period[0],
+            period_end=period[1],
             qualifying_fields=tuple(event.qualifying_fields),
             plan_ref=event.plan_ref,
         )

@@ -55,6 +55,8 @@ from shared.planrules import (
     Status,
     base_warnings,
     count_status,
+    i1_fields,
+    i2_window,
     model_counts_i1,
     office_in_window,
     owed_sessions,
@@ -203,7 +205,7 @@ Counts = dict[str, list[int]]  # per unit: numerator, denominator, and for I2 he
 def compute_model_coverage(
     definition: Definition, tree: ScopeTree, models: Iterable[ModelState]
 ) -> IndicatorFigures:
-    fields = set(definition.qualifying_fields)
+    fields = i1_fields(definition.qualifying_fields)
     own: Counts = {code: [0, 1] for code in tree.communes}
     evidence: list[EvidenceItem] = []
     for model in sorted(models, key=lambda m: m.model_id):
@@ -225,7 +227,7 @@ def compute_dialogue_heads(
     sessions: Iterable[HeldSession],
     rules: Sequence[RuleFact],
 ) -> IndicatorFigures:
-    start, on = definition.period_start, tree.on
+    start, on = i2_window(definition.period_start, definition.period_end, tree.on)
     held: dict[str, list[HeldSession]] = {}
     for session in sessions:
         if start <= session.held_on <= on:

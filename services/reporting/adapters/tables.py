@@ -120,6 +120,10 @@ figure_chunks = Table(
                server_default=text("0"))
         for name in CHUNK_FIGURES
     ),
+    # No longer written nor read: the I1 models of the plan's fields, before I1 was counted by
+    # the year's definition from the models per field. Kept so that the previous version
+    # still runs on this schema (deploy/OPERATIONS.md §4: a column is dropped a release later).
+    Column("models_i1", Integer, nullable=False, server_default=text("0")),
     # The source's fact count after the batch that last changed the row: batches of a source
     # commit one at a time in this order, so the rows changed since a reader's copy are those
     # stamped after it (application/chunk_sums.py). Not indexed: a rebuild upserts a chunk row

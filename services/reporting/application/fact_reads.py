@@ -22,7 +22,6 @@ from services.reporting.application.chunk_sums import SourceMark
 from services.reporting.application.report_figures import Window
 from services.reporting.domain.counting import FLOW_FAMILIES, SubjectHistory, group_families
 from shared.driversql import in_lists
-from shared.planrules import i2_window, plan_year
 
 TABLES: dict[str, Table] = {
     "religion": religion_facts,
@@ -121,13 +120,6 @@ def flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[Any
                   table.c.province_code)
     )
     return conn.execute(query).all()
-
-
-def sessions_by_head(conn: Connection, window: Window, year: int) -> dict[str, list[date]]:
-    """The holding dates of the sessions of each head in I2's window: from 1 January of the
-    year to the cut-off."""
-    start, end = i2_window(plan_year(year)[0], window.cutoff_on)
-    return session_dates(conn, start, end, window.as_of)
 
 
 def session_dates(

@@ -21,15 +21,15 @@ from services.reporting.application.chunk_sums import (
     window_sums,
 )
 from services.reporting.application.chunk_tail import Beyond, held_to_cutoff, to_cutoff
-from services.reporting.application.fact_reads import TABLES, Marks
+from services.reporting.application.fact_reads import TABLES, Marks, session_dates
 from services.reporting.application.heads import KeptOwed, heads_of_windows
 from services.reporting.application.report_figures import Figures, Window
-from services.reporting.application.roll_up import Direct, finish_figures
+from services.reporting.application.roll_up import Direct, finish_figures, year_targets
 from services.reporting.application.unittree import UnitTree, unit_tree
 from services.reporting.domain.chunks import ChunkReading, chunk_reading
 from services.reporting.domain.counting import ATTENDANCE, source_figures
 from services.reporting.domain.periods import Period
-from shared.planrules import i2_window, plan_year
+from shared.planrules import plan_year
 
 
 def compute_from_chunks_many(
@@ -76,19 +76,28 @@ def compute_from_chunks_many(
                 if unattributed:
                     stray[code].update(dict(zip(names, values, strict=True)))
     dialogue = marks.sources.get(marking_source(HEADS))
+    targets = [year_targets(conn, Window(p.data_from, p.cutoff_on, as_of), p.year)
+               for p in periods]
+    # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
+    # window from the first day of the year's definition to the cut-off.
+    i2_windows = [t["I2"].i2_window(p.year, p.cutoff_on) for p, t in zip(
+        periods, targets, strict=True)]
     held: list[Counter[str]] = [
         held_to_cutoff(beyond, plan_year(period.year)[0],
                        Counter({head: int(values[0]) for (head,), values in sums.items()}))
         for period, beyond, sums in zip(
             periods, beyonds, window_sums(conn, copies, HEADS, dialogue, bounds), strict=True)]
-    # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
-    # window from 1 January (the head sessions' chunks start there: `head_chunk_of`).
-    judged = heads_of_windows(
-        conn, [i2_window(plan_year(p.year)[0], p.cutoff_on) for p in periods], as_of, held,
-        owed, dialogue[0] if dialogue else None)
+    for index, (period, (start, end)) in enumerate(zip(periods, i2_windows, strict=True)):
+        # The head sessions' chunks run from 1 January (`head_chunk_of`) to the cut-off: a
+        # window the year's definition starts or ends elsewhere is counted from the dates.
+        if (start, end) != (plan_year(period.year)[0], period.cutoff_on):
+            held[index] = Counter({head: len(days) for head, days in session_dates(
+                conn, start, end, as_of).items()})
+    judged = heads_of_windows(conn, i2_windows, as_of, held, owed,
+                              dialogue[0] if dialogue else None)
     found = []
-    for period, tree, direct, stray, head_rows in zip(
-            periods, trees, directs, strays, judged, strict=True):
+    for period, tree, direct, stray, head_rows, known in zip(
+            periods, trees, directs, strays, judged, targets, strict=True):
         for row, metric in head_rows:
             code = tree.place(row.unit_code, row.district_code, row.province_code)
             if code is not None:
@@ -96,7 +105,7 @@ def compute_from_chunks_many(
                 if tree.unattributed(row.unit_code, row.district_code, row.province_code):
                     stray[code][metric] += 1
         window = Window(period.data_from, period.cutoff_on, as_of)
-        found.append(finish_figures(conn, period, scope, window, tree, direct, stray))
+        found.append(finish_figures(conn, period, scope, window, tree, direct, stray, known))
     return found
 
 

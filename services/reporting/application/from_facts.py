@@ -13,11 +13,11 @@ from services.reporting.application.fact_reads import (
     TABLES,
     flow_rows,
     histories,
-    sessions_by_head,
+    session_dates,
 )
 from services.reporting.application.heads import heads
 from services.reporting.application.report_figures import Figures, Window
-from services.reporting.application.roll_up import Direct, finish_figures
+from services.reporting.application.roll_up import Direct, finish_figures, year_targets
 from services.reporting.application.unittree import unit_tree
 from services.reporting.domain.counting import (
     STOCK_FAMILIES,
@@ -26,7 +26,6 @@ from services.reporting.domain.counting import (
     stock_figures,
 )
 from services.reporting.domain.periods import Period
-from shared.planrules import i2_window, plan_year
 
 
 def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
@@ -53,9 +52,11 @@ def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime)
                 for row, metric in stock_figures(family, history, window.cutoff_on):
                     add(row, metric)
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
-    # window from 1 January of the year to the cut-off.
-    held = sessions_by_head(conn, window, period.year)
-    start, end = i2_window(plan_year(period.year)[0], window.cutoff_on)
+    # window: from the first day of the year's definition (1 January by the plan's) to the
+    # cut-off.
+    targets = year_targets(conn, window, period.year)
+    start, end = targets["I2"].i2_window(period.year, window.cutoff_on)
+    held = session_dates(conn, start, end, window.as_of)
     for row, metric in heads(conn, start, end, window.as_of, held):
         add(row, metric)
-    return finish_figures(conn, period, scope, window, tree, direct, strays)
+    return finish_figures(conn, period, scope, window, tree, direct, strays, targets)

@@ -469,9 +469,14 @@ def _model_recognised(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _indicator_defined(p: dict[str, Any]) -> dict[str, Any]:
+    # What a report counts by besides the target: the period (I2's window, the pace) and
+    # I1's qualifying fields (shared/planrules.py), as the indicators service reads them.
     return {"subject": f"{p.get('indicator_id')}:{p.get('year')}", "unit": "",
             "state": p.get("comparator"), "amount": p.get("target"),
-            "data": {"name": p.get("name"), "denominator_fixed": p.get("denominator_fixed")}}
+            "data": {"name": p.get("name"), "denominator_fixed": p.get("denominator_fixed"),
+                     "method": p.get("method"), "period_start": p.get("period_start"),
+                     "period_end": p.get("period_end"),
+                     "qualifying_fields": p.get("qualifying_fields") or []}}
 
 
 def _reported_figure(p: dict[str, Any]) -> dict[str, Any]:

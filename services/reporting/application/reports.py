@@ -20,7 +20,7 @@ from services.reporting.application.planreport import plan_part
 from services.reporting.application.state import ReportingState, state_of, today_of
 from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
 from services.reporting.domain.events import ReportFinalised, registry
-from services.reporting.domain.indicators import IndicatorTarget, comparator_of
+from services.reporting.domain.indicators import IndicatorTarget
 from services.reporting.domain.model import FinalisedReport, ReportingPeriod, report_id
 from services.reporting.domain.periods import (
     InvalidPeriodId,
@@ -340,9 +340,8 @@ def _frozen_report(
     return FrozenReport(
         content=_frozen_content(state, conn, rid, digest),
         previous_content=_frozen_content(state, conn, rid, row.previous_hash),
-        # Reports frozen before the kernel's comparators wrote ">=": read in its vocabulary.
-        targets={key: IndicatorTarget(**{**value, "comparator": comparator_of(
-            value["comparator"])}) for key, value in context["targets"].items()},
+        targets={key: IndicatorTarget.from_context(value)
+                 for key, value in context["targets"].items()},
         reported_status={(unit, key): status
                          for unit, key, status in context["reported_status"]},
         other_indicators=context["other_indicators"],

@@ -20,7 +20,6 @@ from services.reporting.adapters.tables import indicators_facts
 from services.reporting.application.fact_reads import histories
 from services.reporting.application.report_figures import Figures, IndicatorFigure, Window
 from services.reporting.application.unittree import UnitTree
-from services.reporting.domain.counting import MODELS_I1
 from services.reporting.domain.indicators import (
     CORE_INDICATORS,
     MEASURED_BY,
@@ -29,7 +28,7 @@ from services.reporting.domain.indicators import (
     comparator_of,
     judge,
 )
-from services.reporting.domain.metrics import METRIC_KEYS
+from services.reporting.domain.metrics import METRIC_KEYS, MODEL_FIELDS
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
 from shared.planrules import base_warnings, percent_of
@@ -60,20 +59,24 @@ class UnitRatios:
 
 def finish_figures(
     conn: Connection, period: Period, scope: str, window: Window, tree: UnitTree,
-    direct: Direct, strays: Direct,
+    direct: Direct, strays: Direct, targets: dict[str, IndicatorTarget],
 ) -> Figures:
     """The report's figures from what was counted per node (`direct`, changed in place);
-    `strays`: what of it names no unit of the tree (`UnitTree.unattributed`)."""
+    `strays`: what of it names no unit of the tree (`UnitTree.unattributed`); `targets`: the
+    year's definitions (`year_targets`) the heads were counted by."""
     # Before the communes are counted: they are figures of the commune rows, never own.
     own_lines = own_records(tree, direct, strays)
+    # I1's numerator: a commune with a model of a field the year's definition counts (the
+    # models are counted per field, so a definition's fields need no figure of their own).
+    qualifying = [f"models_{field}" for field in MODEL_FIELDS
+                  if field in targets["I1"].fields()]
     for node in tree.nodes.values():
         if node.level == "commune":
             own = direct[node.code]
             own["communes"] += 1
-            if own[MODELS_I1] > 0:
+            if any(own[key] > 0 for key in qualifying):
                 own["communes_with_model"] += 1
     values = roll_up(tree, direct)
-    targets = _targets(conn, window, period.year)
     # Units with the same numbers share their indicators (thousands of communes, a few
     # hundred different numbers): made once, never changed.
     made: dict[UnitRatios, dict[str, IndicatorFigure]] = {}
@@ -137,7 +140,7 @@ def own_records(tree: UnitTree, direct: Direct, strays: Direct) -> dict[str, dic
     return found
 
 
-def _targets(conn: Connection, window: Window, year: int) -> dict[str, IndicatorTarget]:
+def year_targets(conn: Connection, window: Window, year: int) -> dict[str, IndicatorTarget]:
     """The year's indicator definitions as known at the report's "as of", whatever day each was
     recorded: a definition is the year's (the indicators service applies it to the whole year),
     so one recorded after a cut-off still decides that period's targets, as it does there."""
@@ -158,6 +161,11 @@ def _targets(conn: Connection, window: Window, year: int) -> dict[str, Indicator
             int(fixed) if isinstance(fixed, int | float) and fixed > 0 else (
                 plan.denominator_fixed if plan and fixed is None else None),
             data.get("name"),
+            # A definition projected before these were kept reads as the plan's (the
+            # projections rebuilt once keep them: deploy/OPERATIONS.md).
+            data.get("period_start") or None,
+            data.get("period_end") or None,
+            tuple(data.get("qualifying_fields") or ()),
         )
     return targets
 

@@ -16,6 +16,8 @@ import asyncio
 from services.reporting.application.chunk_sums import load_copies
 from services.reporting.application.fact_reads import read_marks
 from services.reporting.application.heads import kept_owed
+from services.reporting.application.report_figures import Window
+from services.reporting.application.roll_up import year_targets
 from services.reporting.application.state import state_of, today_of
 from services.reporting.domain.chunks import chunk_reading
 from services.reporting.domain.periods import MONTHS, Period, default_period
@@ -23,7 +25,6 @@ from shared.adminunits import default_catalogue
 from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.heap import settle_heap
-from shared.planrules import i2_window, plan_year
 from shared.runtime import ServiceRuntime
 
 
@@ -49,9 +50,12 @@ def warm_up_now(runtime: ServiceRuntime) -> None:
                     list(dict.fromkeys(reading.bounds for reading in readings)))
         dialogue = marks.get("dialogue")
         if dialogue is not None:
-            # I2's windows, as the reports ask them (`from_chunks.py`).
-            kept_owed(conn, state.owed, [i2_window(plan_year(p.year)[0], p.cutoff_on)
-                                         for p in counted], utcnow(), dialogue[0])
+            # I2's windows, as the reports ask them (`from_chunks.py`: by the year's
+            # definition).
+            now = utcnow()
+            kept_owed(conn, state.owed, [
+                year_targets(conn, Window(p.data_from, p.cutoff_on, now), p.year)[
+                    "I2"].i2_window(p.year, p.cutoff_on) for p in counted], now, dialogue[0])
     settle_heap()
 
 

@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 from services.reporting.domain.metrics import MODEL_FIELDS
-from shared.planrules import I1_FIELDS, commitment_standing, site_counts_i3, site_counts_i4
+from shared.planrules import commitment_standing, site_counts_i3, site_counts_i4
 
 Fact = Any  # a fact row, see the module docstring
 
@@ -77,17 +77,16 @@ def group_of(family: str) -> str:
 def group_families(group: str) -> tuple[str, ...]:
     return GROUP_FAMILIES.get(group, (group,))
 
-# Not shown: the I1 models of a unit, from which a commune "has a model" (communes_with_model
-# is a count of communes, decided once the facts are placed on the report's tree).
-MODELS_I1 = "models_i1"
-
 # The stock figures each family's subjects count for (see `stock_figures`).
 FAMILY_STOCKS: dict[str, tuple[str, ...]] = {
     "site": ("sites", "sites_with_dossier", "dossiers_requisitioned", "sites_with_certificate"),
     "compliance": ("cases_pending",),
     "commitment": ("commitments_total", "commitments_done", "commitments_overdue",
                    "commitments_in_progress"),
-    "model": ("models_active", *(f"models_{f}" for f in MODEL_FIELDS), MODELS_I1),
+    # A commune "has a model" for I1 when it has one of a field the year's definition counts:
+    # decided from these per-field counts once the facts are placed on the report's tree
+    # (`roll_up.finish_figures`), so the chunk figures do not depend on any definition.
+    "model": ("models_active", *(f"models_{f}" for f in MODEL_FIELDS)),
 }
 STOCK_FIGURES: tuple[str, ...] = tuple(
     figure for families in STOCK_FAMILIES.values() for family in families
@@ -204,10 +203,7 @@ def stock_figures(family: str, history: SubjectHistory, cutoff: date) -> list[tu
         if switch is None:
             return []
         field_name = switch.state if switch.state in MODEL_FIELDS else "other"
-        found = [(switch, "models_active"), (switch, f"models_{field_name}")]
-        if field_name in I1_FIELDS:
-            found.append((switch, MODELS_I1))
-        return found
+        return [(switch, "models_active"), (switch, f"models_{field_name}")]
     return []
 
 

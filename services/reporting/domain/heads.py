@@ -1,11 +1,11 @@
 """Indicator I2 in a report: heads in office in I2's window, and those who met the rule.
 
-I2's window runs from 1 January of the plan year to the report's cut-off
-(`shared/planrules.i2_window`). A head counts in `heads_in_office` when in office at some
-time in that window (a head who left mid-year still counts), at the units of their last
-`HeadTookOffice`/`HeadLeftOffice` fact up to the cut-off that put them in office. They count
-in `heads_meeting_rule` when the sessions they held in the window, on days they were in
-office (`shared/dialoguerule.held_in_windows`), are at least what the
+I2's window runs from the first day of the year's definition (1 January by the plan's) to
+the report's cut-off (`shared/planrules.i2_window`). A head counts in `heads_in_office` when
+in office at some time in that window (a head who left mid-year still counts), at the units
+of their last `HeadTookOffice`/`HeadLeftOffice` fact up to the cut-off that put them in
+office. They count in `heads_meeting_rule` when the sessions they held in the window, on
+days they were in office (`shared/dialoguerule.held_in_windows`), are at least what the
 direct-dialogue rule asks of them there: `shared/dialoguerule.py`, the rule the dialogue and
 indicators services apply too, over the parts of the window the head was in office (their
 terms: a head who left and came back has two), with the `DialogueRuleSet` versions of their
@@ -126,8 +126,11 @@ def heads_owed(
     `start`..`end`."""
     for head_id, facts in heads.items():
         switches = [row for row in facts if row.effect is not None]
+        # A window that holds no day (a cut-off before the definition's period) reaches
+        # nobody, as in the indicators service.
         reaching = [(row, last) for row, last in terms_of(switches, unit_last_day)
-                    if row.business_on <= end and (last is None or last >= start)]
+                    if start <= end and row.business_on <= end
+                    and (last is None or last >= start)]
         if not reaching:
             continue
         row = reaching[-1][0]  # counted at the units of their last term in the window

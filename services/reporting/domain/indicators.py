@@ -3,8 +3,10 @@ rulebook (`shared/planrules.py`), which decides every status, pace and rounding.
 
 Targets come from the indicators service (`IndicatorDefined`); until one is defined for a
 year, the plan's own targets apply. Targets are percentages. A report's indicators are
-judged at its cut-off against the plan year (1 January to 31 December of the period's year),
-as the indicators service judges them on the same date.
+counted and judged at its cut-off by the definition known at the report's "as of": its
+period (I2's window and the pace; the plan year unless it gives another,
+`planrules.defined_period`) and I1's qualifying fields (`planrules.i1_fields`), as the
+indicators service counts and judges them on the same date.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from typing import Any
 
 from shared.planrules import (
     AT_LEAST,
@@ -19,7 +22,9 @@ from shared.planrules import (
     PLAN_RELIGIOUS_SITES,
     Comparator,
     Status,
-    plan_year,
+    defined_period,
+    i1_fields,
+    i2_window,
     ratio,
     status_of,
 )
@@ -46,11 +51,40 @@ class IndicatorTarget:
     target: float  # percent, as other services write it
     denominator_fixed: int | None = None
     name: str | None = None
+    # The definition's period (ISO dates; None: the plan year's bound) and I1's qualifying
+    # fields (empty: the plan's). Plain values: a finalised report keeps its targets as JSON.
+    period_start: str | None = None
+    period_end: str | None = None
+    qualifying_fields: tuple[str, ...] = ()
+
+    @classmethod
+    def from_context(cls, value: dict[str, Any]) -> IndicatorTarget:
+        """A target as a finalised report's context keeps it (`dataclasses.asdict`); one
+        frozen before the kernel's comparators wrote ">=", read in its vocabulary."""
+        return cls(**{**value, "comparator": comparator_of(value["comparator"]),
+                      "qualifying_fields": tuple(value.get("qualifying_fields") or ())})
 
     @property
     def ratio(self) -> Fraction:
         """The target as an exact ratio: through str, 40.0 stays exactly 2/5."""
         return Fraction(str(self.target)) / 100
+
+    def period(self, year: int) -> tuple[date, date]:
+        """The days the indicator of `year` is counted and judged over."""
+        return defined_period(year, _day(self.period_start), _day(self.period_end))
+
+    def i2_window(self, year: int, cutoff: date) -> tuple[date, date]:
+        """The days I2 looks at on a report's cut-off (`planrules.i2_window` over the
+        definition's period)."""
+        return i2_window(*self.period(year), cutoff)
+
+    def fields(self) -> frozenset[str]:
+        """The fields whose models count toward I1 (`planrules.i1_fields`)."""
+        return i1_fields(self.qualifying_fields)
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
 
 
 PLAN_TARGETS: dict[str, IndicatorTarget] = {
@@ -71,6 +105,6 @@ def judge(
     *, due: bool = True,
 ) -> Status | None:
     """The status of a figure at a report's cut-off (`shared/planrules.status_of`)."""
-    start, end = plan_year(year)
+    start, end = target.period(year)
     return status_of(ratio(numerator, denominator), target.ratio, target.comparator,
                      start, end, cutoff, due=due)
