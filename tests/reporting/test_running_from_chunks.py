@@ -6,9 +6,13 @@ figures counted from the facts; and again after a replay."""
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
+import pytest
+
+from services.reporting.application import figures as figures_module
 from services.reporting.application.fact_reads import read_marks
 from services.reporting.application.figures import (
     Figures,
@@ -278,3 +282,29 @@ def test_a_day_counts_facts_dated_on_it_and_not_after(reporting: Reporting) -> N
             counts[day] = fast.values["31"]["issues_raised"]
     assert counts == {date(2026, 9, 30): 0, date(2026, 10, 1): 1, date(2026, 11, 20): 2,
                       date(2026, 11, 21): 3}
+
+
+def test_figures_read_while_a_fact_arrived_are_served_not_kept(
+    reporting: Reporting, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a connection that sees each commit (PostgreSQL's READ COMMITTED), a fact projected
+    while a report is computed may be in some of its reads and not in the marks it is kept
+    by: such figures are not kept for the next report."""
+    events = Events()
+    events.site("S1", "11755", date(2026, 11, 2))
+    reporting.feed(events)
+    reads = []
+
+    def marks_moving(conn: Any) -> Any:
+        found = read_marks(conn)
+        reads.append(found)
+        # The second read, after the figures: another fact was projected meanwhile.
+        return found if len(reads) == 1 else replace(found, key=(*found.key, "moved"))
+
+    monkeypatch.setattr(figures_module, "read_marks", marks_moving)
+    with read_connection(reporting.runtime.engine) as conn:
+        period = load_period(conn, reporting.runtime.store, period_id(2026, 12))
+        shown = compute(reporting.state, conn, period.counted_on(date(2026, 12, 5)), "31",
+                        utcnow())
+    assert shown.values["31"]["sites"] == 1 and len(reads) == 2
+    assert len(reporting.state.figures) == 0

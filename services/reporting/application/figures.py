@@ -81,7 +81,7 @@ def compute_many(
     # Kept by the marks read first. A connection whose reads each see the latest commits
     # (PostgreSQL's READ COMMITTED) may have read facts projected since, in the chunk rows or
     # the days counted from the facts: such figures are served once, not kept.
-    if computed and (conn.dialect.name == "sqlite" or read_marks(conn).key == marks.key):
+    if computed and read_marks(conn).key == marks.key:
         for index, figures in computed.items():
             state.figures.put(keys[index], figures)
     return [found.get(i) or computed[i] for i in range(len(periods))]
