@@ -370,3 +370,42 @@ def test_every_day_a_scope_covers_a_unit_is_in_its_reach() -> None:
             for unit in ("11587", "11602", "11605", "11755", "11296"):
                 assert covers_during(scope, unit, day, day) is covers(scope, unit, day), (
                     scope, unit, day)
+
+
+def test_a_fact_dated_before_a_site_moved_belongs_to_the_commune_it_was_in(
+    services: Services, idp: Idp
+) -> None:
+    """A site of Tiên Lãng moved to Hồng Bàng on 01/07/2023; a lodging and a case dated May,
+    recorded afterwards, took the commune of today: they counted in Hồng Bàng's 6-month report,
+    Tiên Lãng's board could not record them and Hồng Bàng's could (G21)."""
+    religion = services["religion"]
+    city, board = idp.headers("city_staff"), idp.headers("district_board")
+    assert religion.post("/api/v1/sites", json=site_body("CS-MV", DAI_THANG),
+                         headers=city).status_code == 201
+    moved = religion.patch("/api/v1/sites/CS-MV", headers={**city, "If-Match": '"1"'},
+                           json={"commune_code": QUAN_TOAN, "amended_on": "2023-07-01"})
+    assert moved.status_code == 200, moved.text
+    lodged = religion.post("/api/v1/sites/CS-MV/dossier/lodge", headers=board,
+                           json={"acted_on": "2023-05-02"})
+    assert lodged.status_code == 201, lodged.text
+    # After the move the site is Hồng Bàng's: Tiên Lãng's board records nothing dated then.
+    later = religion.post("/api/v1/sites/CS-MV/dossier/accept", headers=board,
+                          json={"acted_on": "2023-07-15"})
+    assert later.status_code == 403 and later.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
+    case = religion.post("/api/v1/compliance-cases", headers=city, json={
+        "violation_type": "build_without_permit", "description": "Xây dựng không phép",
+        "detected_on": "2023-05-03", "site_code": "CS-MV"})
+    assert case.status_code == 201, case.text
+    case_id = case.json()["aggregate_id"]
+    assert religion.get(f"/api/v1/compliance-cases/{case_id}",
+                        headers=board).json()["commune_code"] == DAI_THANG
+    mismatch = religion.post("/api/v1/compliance-cases", headers=city, json={
+        "violation_type": "build_without_permit", "description": "Lần nữa",
+        "detected_on": "2023-05-03", "site_code": "CS-MV", "commune_code": QUAN_TOAN})
+    assert mismatch.json()["error"]["code"] == "CASE_COMMUNE_MISMATCH"
+    with runtime_of(religion).engine.connect() as conn:
+        units = {(e.event_type, e.occurred_at.date().isoformat()): e.unit_code
+                 for e in runtime_of(religion).store.iter_all(conn)}
+    assert units[("LandDossierLodged", "2023-05-02")] == DAI_THANG
+    assert units[("ComplianceCaseOpened", "2023-05-03")] == DAI_THANG
+    assert units[("SiteAmended", "2023-07-01")] == QUAN_TOAN

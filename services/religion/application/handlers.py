@@ -103,7 +103,8 @@ def site_to_write(
     # together cannot each pass on the other's old state.
     uow.serialise_on(ReligiousSite, code)
     site = load_site(uow, code)
-    authorize(uow.context, WRITE, site.commune_code, on)
+    # Who may record a fact of that day is who had the site's commune that day.
+    authorize(uow.context, WRITE, site.commune_on(on), on)
     expect_version(site, required_version(expected_version) if version_required
                    else expected_version)
     site.require_registered_by(on)
@@ -198,7 +199,7 @@ def dossier_action(
         command.acted_on,
         note=command.note,
         document_refs=list(command.document_refs),
-        unit_code=site.commune_code,
+        unit_code=site.commune_on(command.acted_on),
     )
     return _save(uow, dossier)
 
@@ -218,7 +219,7 @@ def issue_certificate(
         command.issued_on,
         note=command.note,
         document_refs=list(command.document_refs),
-        unit_code=site.commune_code,
+        unit_code=site.commune_on(command.issued_on),
         certificate_number=number,
     )
     # A number is never given twice, not even to the same site after a revocation.
@@ -241,7 +242,7 @@ def issue_certificate(
             issuing_authority=command.issuing_authority,
             certified_area_m2=command.certified_area_m2,
         ),
-        unit_code=site.commune_code,
+        unit_code=site.commune_on(command.issued_on),
     )
     return _save(uow, certificate, dossier)
 
@@ -252,14 +253,15 @@ def revoke_certificate(
     site = site_to_write(uow, code, command.revoked_on)
     number = normalise_certificate_number(command.certificate_number)
     certificate = uow.load(Certificate, code)
-    certificate.revoke(number, command.revoked_on, command.reason, site.commune_code)
+    certificate.revoke(number, command.revoked_on, command.reason,
+                       site.commune_on(command.revoked_on))
     dossier = uow.load(LandDossier, code)
     dossier.act(
         "revoke_certificate",
         command.revoked_on,
         note=command.reason,
         document_refs=list(command.document_refs),
-        unit_code=site.commune_code,
+        unit_code=site.commune_on(command.revoked_on),
         certificate_number=number,
     )
     return _save(uow, certificate, dossier)
@@ -274,14 +276,15 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
     site_code = command.site_code
     if site_code is not None:
         site = load_site(uow, site_code)
-        if command.commune_code is not None and command.commune_code != site.commune_code:
+        # A case belongs where the site was when the violation was found, not where it is now.
+        commune_code, district_code = site.place_on(command.detected_on)
+        if command.commune_code is not None and command.commune_code != commune_code:
             raise InvalidInput(
                 "CASE_COMMUNE_MISMATCH",
                 messages.CASE_COMMUNE_MISMATCH.format(
-                    code=site_code, site_commune=site.commune_code, commune=command.commune_code
+                    code=site_code, site_commune=commune_code, commune=command.commune_code
                 ),
             )
-        commune_code, district_code = site.commune_code, site.district_code
     elif command.commune_code is not None:
         require_unit(
             command.commune_code, command.detected_on, level="commune", within=uow.jurisdiction

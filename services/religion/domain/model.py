@@ -79,6 +79,9 @@ class ReligiousSite(Aggregate):
         self.registered_on: date | None = None
         self.closed_on: date | None = None
         self.last_on: date | None = None
+        #: Where the site was, from which day: (from, commune, district), in date order (a
+        #: move is an amendment, dated after every earlier step of the site).
+        self.placements: list[tuple[date, str, str | None]] = []
 
     @property
     def closed(self) -> bool:
@@ -99,6 +102,20 @@ class ReligiousSite(Aggregate):
 
     def allowed_actions(self) -> list[str]:
         return [] if self.closed else ["amend", "close"]
+
+    def place_on(self, on: date) -> tuple[str, str | None]:
+        """The site's (commune, district) on `on`: a fact dated before a move belongs to the
+        commune the site was in that day (its report, who may record it), not today's. Before
+        the registration (nothing is recorded then), where it was registered."""
+        commune, district = self.commune_code, self.district_code
+        for since, placed, placed_district in reversed(self.placements):
+            commune, district = placed, placed_district
+            if since <= on:
+                break
+        return commune, district
+
+    def commune_on(self, on: date) -> str:
+        return self.place_on(on)[0]
 
     def require_registered_by(self, on: date) -> None:
         """Nothing happens to a site before it is in the register: a step dated earlier would
@@ -161,7 +178,13 @@ class ReligiousSite(Aggregate):
             self.land_area_m2 = event.land_area_m2
             self.land_use_origin = event.land_use_origin
             self.registered_on = self.last_on = event.registered_on
+            # A first-version registration carries no date of its own: from the start.
+            self.placements = [(event.registered_on or date.min, event.commune_code,
+                                event.district_code)]
         elif isinstance(event, SiteAmended):
+            if event.commune_code != self.commune_code:  # before `changes` set it
+                self.placements.append((event.amended_on, event.commune_code,
+                                        event.district_code))
             for field, value in event.changes.items():
                 setattr(self, field, value)
             self.commune_code = event.commune_code
