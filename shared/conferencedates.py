@@ -16,7 +16,7 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Final
 
 #: The conferences of II.3.2, by the number of months each covers.
@@ -61,8 +61,16 @@ def conference_cutoff(year: int, months: int) -> date:
 
 
 def conference_data_from(year: int) -> date:
-    """Where every conference window of `year` opens: the day after last year's cut-off."""
-    return date(year - 1, 12, CONFERENCE_CUTOFF_DAY + 1)
+    """Where every conference window of `year` opens by default: the day after last year's
+    default cut-off."""
+    return data_from_after(conference_cutoff(year - 1, 12))
+
+
+def data_from_after(year_cutoff: date) -> date:
+    """Where the conference windows of a year open: the day after the previous year's
+    year-report cut-off, as that cut-off stands (moved or not). Consecutive years' windows
+    tile the time line: no day of data counted in both years' reports, none in neither."""
+    return year_cutoff + timedelta(days=1)
 
 
 def has_begun(data_from: date, today: date) -> bool:

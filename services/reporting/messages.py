@@ -43,12 +43,16 @@ PERIOD = Lifecycle(
 )
 PERIOD_SUBJECT = "kỳ báo cáo {period}"
 PERIOD_FINALISED = "đã chốt báo cáo {reports}"
+#: Why the next year's periods moved with a year report's cut-off (their PeriodAdjusted).
+WINDOW_FOLLOWS_YEAR = "Theo ngày chốt số liệu báo cáo năm {year} ({cutoff})"
 FROZEN_FIGURES_MISSING = "Không tìm thấy số liệu đã chốt của báo cáo {report}"
 FROZEN_FIGURES_TAMPERED = "Số liệu đã chốt của báo cáo {report} không khớp mã băm đã ghi"
 WINDOW_ERRORS = {
     "WINDOW_REVERSED": "Ngày bắt đầu lấy số liệu phải trước hoặc bằng ngày chốt số liệu",
-    "WINDOW_START_OUT_OF_RANGE": (
-        "Ngày bắt đầu lấy số liệu phải trong khoảng từ 01/10 năm trước đến hết kỳ báo cáo"
+    "WINDOW_START_NOT_CONTIGUOUS": (
+        "Ngày bắt đầu lấy số liệu của kỳ {period} phải là ngày {expected}, ngay sau ngày chốt "
+        "số liệu báo cáo năm trước ({previous_cutoff}): số liệu các năm nối tiếp nhau, không "
+        "ngày nào bị tính hai lần hay bị bỏ sót"
     ),
     "WINDOW_CUTOFF_OUT_OF_RANGE": "Ngày chốt số liệu phải nằm trong kỳ báo cáo",
 }

@@ -131,6 +131,9 @@ def test_chunks_follow_the_decree_windows() -> None:
     period = default_period(2023, 9)
     assert has_default_window(period)
     assert not has_default_window(period.with_window(date(2022, 12, 15), date(2023, 9, 20), "x"))
+    # A window that follows a moved year cut-off (2022-12m to 31/12) keeps its default cut-off
+    # but is no run of whole chunks (Y03 starts on 15/12): counted from the facts.
+    assert not has_default_window(period.with_window(date(2023, 1, 1), date(2023, 9, 14), "x"))
 
 
 

@@ -19,10 +19,12 @@ from services.reporting.domain.indicators import (
 from services.reporting.domain.periods import (
     InvalidPeriodId,
     default_period,
+    following_year_ids,
     latest_closed_period,
     parse_period_id,
     previous_period_id,
     window_problem,
+    year_opens,
 )
 
 pytestmark = pytest.mark.unit
@@ -58,11 +60,27 @@ def test_malformed_period_ids_are_refused(bad: str) -> None:
 
 def test_window_edits_are_checked() -> None:
     q1 = default_period(2023, 3)
-    assert window_problem(q1, date(2022, 12, 15), date(2023, 3, 31)) is None
-    assert window_problem(q1, date(2023, 3, 1), date(2023, 2, 1)) == "WINDOW_REVERSED"
-    assert window_problem(q1, date(2022, 6, 1), date(2023, 3, 1)) == "WINDOW_START_OUT_OF_RANGE"
-    assert window_problem(q1, date(2022, 12, 15), date(2023, 4, 2)) == (
+    opens = date(2022, 12, 15)
+    assert window_problem(q1, date(2022, 12, 15), date(2023, 3, 31), opens) is None
+    assert window_problem(q1, date(2023, 3, 1), date(2023, 2, 1), opens) == "WINDOW_REVERSED"
+    # The year's data start is the day after last year's report cut-off: not a day off.
+    for start in (date(2022, 12, 14), date(2022, 12, 16), date(2022, 6, 1)):
+        assert window_problem(q1, start, date(2023, 3, 1), opens) == (
+            "WINDOW_START_NOT_CONTIGUOUS")
+    assert window_problem(q1, date(2023, 1, 1), date(2023, 3, 1), date(2023, 1, 1)) is None
+    assert window_problem(q1, date(2022, 12, 15), date(2023, 4, 2), opens) == (
         "WINDOW_CUTOFF_OUT_OF_RANGE")
+
+
+def test_a_year_opens_the_day_after_the_year_report_cut_off() -> None:
+    assert year_opens(2023, None) == date(2022, 12, 15)
+    year = default_period(2022, 12)
+    assert year_opens(2023, year) == date(2022, 12, 15)
+    assert year_opens(2023, year.with_window(year.data_from, date(2022, 12, 31), "x")) == (
+        date(2023, 1, 1))
+    assert following_year_ids("2023-12m") == ["2024-3m", "2024-6m", "2024-9m", "2024-12m"]
+    assert following_year_ids("2023-9m") == []
+    assert following_year_ids("2100-12m") == []
 
 
 def test_the_dashboard_opens_on_the_latest_period_cut_off() -> None:

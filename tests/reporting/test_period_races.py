@@ -22,7 +22,9 @@ from shared.eventstore import events_table
 from tests.integration.helpers import at_once
 from tests.reporting.conftest import Reporting
 
-YEARS = (2021, 2022, 2023, 2024)
+#: Not consecutive: a year report's move carries the next year's windows along (a race of
+#: its own, tests/reporting/test_year_boundary.py).
+YEARS = (2021, 2023)
 MONTHS = (3, 6, 9, 12)
 
 
@@ -36,7 +38,7 @@ def _finalised_windows(client: TestClient) -> dict[str, tuple[str, str]]:
 
 
 def test_a_window_moved_while_its_period_is_finalised(reporting: Reporting) -> None:
-    """Sixteen periods, each moved and finalised at the same moment: either the move is
+    """Eight periods, each moved and finalised at the same moment: either the move is
     refused (the finalisation went first) or the report is counted in the moved window."""
     client = reporting.client
     calls: list[partial[Any]] = []

@@ -173,15 +173,21 @@ def test_the_window_of_a_finalised_period_is_not_moved(reporting: Reporting) -> 
     assert error["details"]["reports"] == ["2023-3m@31"]
     assert event_count(reporting.client) == before, "nothing written"
     assert _get(reporting, "/api/v1/periods/2023-3m")["cutoff_on"] == "2023-03-14"
-    # A period nothing was finalised for stays editable: the one after, and the one before
-    # (the finalised report keeps the previous column it was frozen with).
+    # A period nothing was finalised for stays editable: the one after; the one before only
+    # where its cut-off stays (the finalised report keeps the previous column it was frozen
+    # with): 2023's windows open the day after 2022's year cut-off, so moving that cut-off
+    # would move the signed report's window too.
     frozen = _get(reporting, "/api/v1/reports/2023-3m")
     moved = _put_window(reporting, "2023-6m", {
         "data_from": "2022-12-15", "cutoff_on": "2023-06-20", "reason": "Lùi sơ kết"})
     assert moved.status_code == 200, moved.text
     earlier = _put_window(reporting, "2022-12m", {
         "data_from": "2021-12-15", "cutoff_on": "2022-11-30", "reason": "Tổng kết sớm"})
-    assert earlier.status_code == 200, earlier.text
+    assert earlier.status_code == 409, earlier.text
+    assert earlier.json()["error"]["details"]["reports"] == ["2023-3m@31"]
+    kept = _put_window(reporting, "2022-12m", {
+        "data_from": "2021-12-15", "cutoff_on": "2022-12-14", "reason": "Tổng kết năm"})
+    assert kept.status_code == 200, kept.text
     again = _get(reporting, "/api/v1/reports/2023-3m")
     assert again["content_hash"] == frozen["content_hash"]
     assert [i["previous"] for i in again["indicators"]] == [

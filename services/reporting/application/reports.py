@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -25,9 +25,12 @@ from services.reporting.domain.model import FinalisedReport, ReportingPeriod, re
 from services.reporting.domain.periods import (
     InvalidPeriodId,
     Period,
+    following_year_ids,
     parse_period_id,
     previous_period_id,
+    previous_year_report_id,
     window_problem,
+    year_opens,
 )
 from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
@@ -35,6 +38,7 @@ from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
 from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.concurrency import required_version
+from shared.conferencedates import data_from_after
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import ActionRefused, InvalidInput, NotFound
@@ -94,34 +98,72 @@ def load_period(
     ).period
 
 
+def year_start(conn: Connection, store: EventStore, year: int,
+               as_of: datetime | None = None) -> date:
+    """Where the periods of `year` open, as the previous year's report cut-off stands at
+    `as_of` (`periods.year_opens`)."""
+    previous = previous_year_report_id(year)
+    return year_opens(year, None if previous is None
+                      else load_period(conn, store, previous, as_of))
+
+
 def adjust_period(
     uow: UnitOfWork, period_id: str, data_from: date, cutoff_on: date, reason: str,
     expected_version: int | None,
 ) -> tuple[Period, list[EventEnvelope]]:
     # The reporting calendar is the Commission's: city level, with the reporting scope.
     require_city(uow.context, "reporting:write")
+    year, _ = parse_period_id(period_id)
+    # A year report's cut-off sets where the next year's periods open: they move with it.
+    following = following_year_ids(period_id)
     # A finalisation at the same moment reads this window while this move checks for its
-    # report: the period declared first, one of the two sees the other's commit.
-    uow.serialise_on(ReportingPeriod, period_id)
+    # report: the period declared first, one of the two sees the other's commit. So are the
+    # periods this move carries along (the next year's, after this one: one order for all).
+    uow.serialise_on(ReportingPeriod, period_id, *following)
     # The window is replaced whole: never blind (428), once the caller may change it.
     period = uow.load(ReportingPeriod, period_id,
                       expected_version=required_version(expected_version))
     # A finalised report was counted in this window and signed: moving it would make the next
     # period's report compare against figures nobody signed, and the finalised report's
     # `differences` list the new window as changes. Refused whole, nothing written.
-    finalised = finalised_reports(uow.connection, period_id)
-    if finalised:
+    _refuse_finalised(period_id, finalised_reports(uow.connection, period_id))
+    opens = year_start(uow.connection, uow.store, year)
+    problem = window_problem(period.period, data_from, cutoff_on, opens)
+    if problem is not None:
+        previous_cutoff = opens - timedelta(days=1)
+        raise InvalidInput(
+            problem,
+            messages.WINDOW_ERRORS[problem].format(
+                period=period_id, expected=format_date_vn(opens),
+                previous_cutoff=format_date_vn(previous_cutoff)),
+            expected_data_from=opens.isoformat(),
+        )
+    # The next year's periods open the day after this cut-off: each one not opening there yet
+    # is moved in the same transaction, unless a report of it was signed (its window with it).
+    moved = [uow.load(ReportingPeriod, pid) for pid in following]
+    next_opens = data_from_after(cutoff_on)
+    moved = [p for p in moved if p.period.data_from != next_opens]
+    signed = [rid for p in moved for rid in finalised_reports(uow.connection, p.id)]
+    _refuse_finalised(period_id, signed)
+    follows = messages.WINDOW_FOLLOWS_YEAR.format(year=year, cutoff=format_date_vn(cutoff_on))
+    envelopes: list[EventEnvelope] = []
+    for later in moved:
+        later.adjust(next_opens, later.period.cutoff_on, follows, today_vn())
+        envelopes += uow.save(later)
+    period.adjust(data_from, cutoff_on, reason, today_vn())
+    # This period's event last: the response (and its ETag) names the period asked for.
+    return period.period, envelopes + uow.save(period)
+
+
+def _refuse_finalised(period_id: str, reports: list[str]) -> None:
+    """PERIOD_FINALISED (409) when a move of `period_id`'s window would move `reports`."""
+    if reports:
         raise ActionRefused(
             "PERIOD_FINALISED", messages.PERIOD, action="adjust",
             subject=messages.PERIOD_SUBJECT.format(period=period_id), state="finalised",
-            allowed=[], note=messages.PERIOD_FINALISED.format(reports=", ".join(finalised)),
-            period_id=period_id, reports=finalised,
+            allowed=[], note=messages.PERIOD_FINALISED.format(reports=", ".join(reports)),
+            period_id=period_id, reports=reports,
         )
-    problem = window_problem(period.period, data_from, cutoff_on)
-    if problem is not None:
-        raise InvalidInput(problem, messages.WINDOW_ERRORS[problem])
-    period.adjust(data_from, cutoff_on, reason, today_vn())
-    return period.period, uow.save(period)
 
 
 def finalised_reports(conn: Connection, period_id: str) -> list[str]:

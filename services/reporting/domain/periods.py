@@ -5,8 +5,10 @@ whole year. Its data window follows the state reporting regime, Decree 09/2019/N
 "thời gian chốt số liệu" runs from the 15th of the month before the reporting period to the
 14th of the period's last month; for the year report, 15/12 of the year before to 14/12. The
 9-month period is not in the decree and is read the same way (15/12 → 14/09). An office may
-move the window of one period of one year (a `PeriodAdjusted` event). The calendar itself is
-the kernel's (shared/conferencedates.py), shared with the plan's task rule.
+move the window of one period of one year (a `PeriodAdjusted` event); every period of a year
+opens the day after the previous year's year-report cut-off as it stands, so moving that
+cut-off moves the next year's windows with it. The calendar itself is the kernel's
+(shared/conferencedates.py), shared with the plan's task rule.
 """
 
 from __future__ import annotations
@@ -17,9 +19,12 @@ from datetime import date
 
 from shared.conferencedates import (
     CONFERENCE_MONTHS,
+    FIRST_YEAR,
+    LAST_YEAR,
     InvalidPeriodId,
     conference_cutoff,
     conference_data_from,
+    data_from_after,
     figures_day,
     has_begun,
     is_running,
@@ -102,26 +107,51 @@ def default_period(year: int, months: int) -> Period:
     )
 
 
+def previous_year_report_id(year: int) -> str | None:
+    """The year report whose cut-off sets where `year`'s periods open; None for the first
+    year the system knows."""
+    return period_id(year - 1, MONTHS[-1]) if year > FIRST_YEAR else None
+
+
 def previous_period_id(value: str) -> str:
     """The conference before: 6 months follows 3 months; 3 months follows last year's report."""
     year, months = parse_period_id(value)
     return period_id(year - 1, 12) if months == 3 else period_id(year, months - 3)
 
 
-def window_problem(period: Period, data_from: date, cutoff_on: date) -> str | None:
+def window_problem(period: Period, data_from: date, cutoff_on: date, opens: date) -> str | None:
     """Why a proposed window is not acceptable, as a message key; None when it is.
 
-    The window must be ordered, may start at most three months before the calendar period,
-    and cannot close after the period has ended (the conference reports on it).
+    The window must be ordered and cannot close after the period has ended (the conference
+    reports on it). It must open on `opens`, the day after the previous year's year-report
+    cut-off as it stands (`year_opens`): every period of a year is counted from the year's
+    one data start, so that consecutive years tile the time line (a later start leaves days
+    counted in no report, an earlier one counts them in both years).
     """
     if data_from > cutoff_on:
         return "WINDOW_REVERSED"
-    earliest = date(period.year - 1, 10, 1)
-    if data_from < earliest or data_from > period.ends_on:
-        return "WINDOW_START_OUT_OF_RANGE"
+    if data_from != opens:
+        return "WINDOW_START_NOT_CONTIGUOUS"
     if cutoff_on > period.ends_on or cutoff_on < period.starts_on:
         return "WINDOW_CUTOFF_OUT_OF_RANGE"
     return None
+
+
+def year_opens(year: int, previous_year_report: Period | None) -> date:
+    """The data start of every period of `year`: the day after the previous year's report
+    cut-off (`previous_year_report`, as it stands), the default one before the first year."""
+    if previous_year_report is None:
+        return conference_data_from(year)
+    return data_from_after(previous_year_report.cutoff_on)
+
+
+def following_year_ids(value: str) -> list[str]:
+    """The periods whose data start a period's cut-off sets: for a year report, every period
+    of the next year; for the others, none."""
+    year, months = parse_period_id(value)
+    if months != MONTHS[-1] or year >= LAST_YEAR:
+        return []
+    return [period_id(year + 1, m) for m in MONTHS]
 
 
 def latest_closed_period(today: date) -> str:
