@@ -29,6 +29,8 @@ UNSAFE_AUTH_CONFIGURATION: Final = "Cấu hình xác thực không an toàn: {pr
 #: /readyz: a dependency that does not answer.
 CHECK_FAILED: Final = "lỗi: {error}"
 NOT_CONNECTED: Final = "chưa kết nối"
+#: /readyz: the relay has failed to publish the outbox for longer than RELAY_UNREADY_AFTER_S.
+RELAY_STUCK: Final = "không gửi được sự kiện lên NATS đã {seconds} giây"
 
 # -- request bodies and parameters (shared/validation.py) ---------------------------------------
 VALIDATION_ERROR: Final = "Dữ liệu gửi lên không hợp lệ"

@@ -10,6 +10,14 @@ the rule `--after-stream` uses): a stream that lost events (NATS's store wiped, 
 deleted and made again, restored from an older backup) is made again if gone, and the
 published events it lacks are marked unpublished, so they go out again first, in position
 order, with their ids. A warning `stream_behind_store` gives the counts.
+
+The stream can also lose its events while the service stays connected (`nats stream rm`, or
+rm and a restore from an older backup, OPERATIONS.md §6.2): nothing reconnects then. So the
+relay compares again whenever its stream is not the one it last published to: a publish
+answered "no stream" (503 no responders), or refused because the stream's last sequence is
+not the one the relay's last acknowledgement gave (the first event of each round carries
+`Nats-Expected-Last-Sequence`; a stream restored from an older backup ends before it). The
+refused event is not stored, so what the stream lacks goes out first, in position order.
 """
 
 from __future__ import annotations
@@ -20,7 +28,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from nats.js.api import StreamConfig
+from nats.js import JetStreamContext
+from nats.js.api import Header, StreamConfig
+from nats.js.errors import APIError, NoStreamResponseError
 from sqlalchemy import Connection, Engine, func, select, text, update
 
 from shared.aggregate import ConnectionSource
@@ -41,6 +51,21 @@ EVENT_TYPE_HEADER = "X-Event-Type"
 
 class RelayPublishError(RuntimeError):
     pass
+
+
+class StreamChanged(RelayPublishError):
+    """The stream is gone, or not the one the relay last published to (its last sequence
+    differs): it is compared with the outbox again before anything else is published."""
+
+
+# JetStream's error code for a publish whose Nats-Expected-Last-Sequence is not the stream's.
+WRONG_LAST_SEQUENCE = 10071
+
+
+def _stream_changed(exc: BaseException | None) -> bool:
+    if isinstance(exc, NoStreamResponseError):
+        return True
+    return isinstance(exc, APIError) and exc.err_code == WRONG_LAST_SEQUENCE
 
 
 @dataclass(frozen=True)
@@ -92,11 +117,17 @@ def _item(row: tuple[Any, ...], service: str) -> OutboxItem:
     )
 
 
+def _landed(future: asyncio.Future[Any]) -> bool:
+    return future.done() and not future.cancelled() and future.exception() is None
+
+
 def _acknowledged(
     items: list[OutboxItem], futures: list[asyncio.Future[Any]]
-) -> tuple[list[int], BaseException | None]:
-    """Positions acknowledged before the first gap, and what caused the gap."""
+) -> tuple[list[int], int, BaseException | None]:
+    """Positions acknowledged before the first gap, the highest stream sequence among their
+    acks (0: none), and what caused the gap."""
     acked: list[int] = []
+    sequence = 0
     failure: BaseException | None = None
     for item, future in zip(items, futures, strict=False):
         if not future.done():
@@ -106,9 +137,10 @@ def _acknowledged(
             failure = None if future.cancelled() else future.exception()
             break
         acked.append(item.position)
+        sequence = max(sequence, int(getattr(future.result(), "seq", 0) or 0))
     for future in futures[len(acked) :]:
         future.cancel()  # frees nats-py's pending-publish slots
-    return acked, failure
+    return acked, sequence, failure
 
 
 class OutboxRelay:
@@ -171,6 +203,13 @@ class OutboxRelay:
         # reconnection (`check_stream`) while this is set; None: not compared.
         self._stream = stream
         self._check_due = stream is not None
+        # The stream's last sequence as this relay left it (its check, then its acks): the
+        # first event of each round must land right after it, or the stream changed under
+        # the relay (see the module's docstring). None: not known, nothing expected.
+        self._last_sequence: int | None = None
+        # Since when (time.monotonic) publishing has failed without a success between:
+        # /readyz says not ready once that lasts (`failing_for`). None: not failing.
+        self.failing_since: float | None = None
 
     def notify(self) -> None:
         """Called from any thread after a commit: publish within `gather_s` rather than at the
@@ -194,8 +233,14 @@ class OutboxRelay:
         """Called on the loop when NATS is (back) up (NatsLink.when_up): publish what waited
         now, not after the backoff or the poll timer."""
         self._check_due = self._stream is not None
+        self._last_sequence = None
         self._resume.set()
         self._wake.set()
+
+    def failing_for(self) -> float:
+        """Seconds the relay has been failing to publish (0: it is not)."""
+        since = self.failing_since
+        return 0.0 if since is None else time.monotonic() - since
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
@@ -211,9 +256,7 @@ class OutboxRelay:
                 self._resume.clear()
                 try:
                     if self._link.js is not None and await self._is_leader():
-                        if self._check_due:
-                            await self.check_stream()
-                        await self.publish_pending(defer_marks=True)
+                        await self._publish_round()
                 except Exception as exc:
                     attempts += 1
                     # What was acknowledged before the failure is marked (or, the database
@@ -225,6 +268,7 @@ class OutboxRelay:
                     await asyncio.to_thread(self._keep_leadership_if_alive)
                     if failing_since is None:  # one line when the trouble starts
                         failing_since = self._loop.time()
+                        self.failing_since = time.monotonic()
                         log.warning("relay_unavailable", error=str(exc)[:500])
                     # Commits do not cut this wait short: while NATS is away every commit
                     # would otherwise start another attempt (a retry storm at full load),
@@ -239,15 +283,38 @@ class OutboxRelay:
                         unavailable_s=round(self._loop.time() - failing_since, 1),
                     )
                     failing_since, attempts, delay = None, 0, first_delay
+                    self.failing_since = None
                 # Acknowledged events still unmarked: back when their mark is due.
                 await self._sleep(
                     stop, self.mark_delay_s if self._acked else self._poll_interval_s
                 )
         finally:
+            self.failing_since = None
             stopping.cancel()
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self._mark_acked)
             await asyncio.to_thread(self._release_leadership)
+
+    async def _publish_round(self) -> None:
+        """One round of the running relay: the stream compared first when due, then what is
+        pending published. A stream found changed while publishing is compared at once and
+        the round goes on; changed again, the round fails and the next one compares it."""
+        if self._check_due:
+            await self.check_stream()
+        try:
+            await self.publish_pending(defer_marks=True)
+        except StreamChanged as exc:
+            self._check_due = self._stream is not None
+            self._last_sequence = None
+            if not self._check_due:
+                raise
+            log.warning("stream_changed", stream=self._stream_name, error=str(exc)[:500])
+            await self.check_stream()
+            await self.publish_pending(defer_marks=True)
+
+    @property
+    def _stream_name(self) -> str | None:
+        return self._stream.name if self._stream is not None else None
 
     async def _wake_on(self, stop: asyncio.Event) -> None:
         await stop.wait()
@@ -309,11 +376,22 @@ class OutboxRelay:
             items = await asyncio.to_thread(self._fetch_pending, after, skip)
         if self._metrics:
             self._metrics.outbox_pending.set(len(items))
+        # The round's first event lands right after the relay's last one or not at all.
+        expected = self._last_sequence
         while items:
             futures: list[asyncio.Future[Any]] = []
             failure: BaseException | None = None
             try:
                 for item in items:
+                    if expected:
+                        # Its answer first: refused, the rest must not land either. Sent as
+                        # a request: nats-py leaves an async publish's future unanswered
+                        # when JetStream refuses it (the error escapes its reply handler).
+                        futures.append(await self._publish_expecting(js, item, expected))
+                        expected = None
+                        if not _landed(futures[0]):
+                            break
+                        continue
                     futures.append(
                         await js.publish_async(item.subject, item.body, headers=item.headers)
                     )
@@ -327,8 +405,10 @@ class OutboxRelay:
                 )
             if futures:
                 await asyncio.wait(futures, timeout=self._publish_timeout_s)
-            acked, gap = _acknowledged(items, futures)
+            acked, sequence, gap = _acknowledged(items, futures)
             failure = failure or gap
+            if sequence and self._last_sequence is not None:
+                self._last_sequence = max(self._last_sequence, sequence)
             if acked:
                 if not self._acked:
                     self._acked_since = time.monotonic()
@@ -342,11 +422,26 @@ class OutboxRelay:
                 if prefetch is not None:
                     await asyncio.gather(prefetch, return_exceptions=True)
                 # Stop at the first gap: later events wait, so per-aggregate order holds.
-                raise RelayPublishError(f"published {len(acked)} of {len(items)}: {failure!r}")
+                error = StreamChanged if _stream_changed(failure) else RelayPublishError
+                raise error(f"published {len(acked)} of {len(items)}: {failure!r}")
             items = await prefetch if prefetch is not None else []
         if self._acked and self._marks_due():
             await asyncio.to_thread(self._mark_acked)
         return total
+
+    async def _publish_expecting(
+        self, js: JetStreamContext, item: OutboxItem, sequence: int
+    ) -> asyncio.Future[Any]:
+        """Publish one event that JetStream stores only if its stream's last sequence is
+        `sequence`: its answer (or failure) as a finished future."""
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        headers = {**item.headers, Header.EXPECTED_LAST_SEQUENCE: str(sequence)}
+        try:
+            future.set_result(await js.publish(
+                item.subject, item.body, timeout=self._publish_timeout_s, headers=headers))
+        except Exception as exc:
+            future.set_exception(exc)
+        return future
 
     async def check_stream(self) -> int:
         """Compare the stream with the outbox and mark what it lacks for publishing again
@@ -361,6 +456,7 @@ class OutboxRelay:
             await ensure_stream(js, config)
         found = await restore_stream(js, self._engine, config.name)
         self._check_due = False
+        self._last_sequence = found.holding.last_sequence
         if found.missing:
             log.warning(
                 "stream_behind_store",

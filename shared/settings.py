@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     relay_batch_size: int = Field(default=2000, ge=1, le=10_000)
     relay_poll_interval_s: float = 0.5
     relay_publish_timeout_s: float = 5.0
+    # /readyz says not ready once the relay has failed to publish for this long (its stream
+    # gone and not made again, JetStream refusing): commands would be answered 201 and their
+    # events reach no one. Longer than a publish retry's backoff, so one never flips it.
+    relay_unready_after_s: float = Field(default=60.0, gt=0)
 
     consumer_batch_size: int = Field(default=256, ge=1, le=10_000)
     # Failures of one event on working infrastructure before it is dead-lettered; failures

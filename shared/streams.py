@@ -83,13 +83,15 @@ class StreamHolding:
     """What a service's stream holds, read cheaply (its info and two messages): how many
     messages, the event-store positions of its first and last ones (the relay publishes each
     event's position in its body), and whether its configuration lets it drop old messages
-    (age, count or size limits: then fewer messages than published is no loss)."""
+    (age, count or size limits: then fewer messages than published is no loss); and its last
+    stream sequence, which the relay expects of its next publish (shared/relay.py)."""
 
     exists: bool
     messages: int = 0
     first_position: int | None = None
     last_position: int | None = None
     limited: bool = False
+    last_sequence: int = 0
 
 
 def _position(data: bytes | None) -> int | None:
@@ -107,11 +109,11 @@ async def stream_holding(js: JetStreamContext, name: str) -> StreamHolding:
                    or (config.max_bytes or -1) > 0 or (config.max_msgs_per_subject or -1) > 0)
     state = info.state
     if not state.messages:
-        return StreamHolding(exists=True, limited=limited)
+        return StreamHolding(exists=True, limited=limited, last_sequence=state.last_seq or 0)
     first = await js.get_msg(name, seq=state.first_seq)
     last = await js.get_msg(name, seq=state.last_seq)
     return StreamHolding(True, state.messages, _position(first.data), _position(last.data),
-                         limited)
+                         limited, state.last_seq or 0)
 
 
 async def held_positions(js: JetStreamContext, name: str) -> set[int]:

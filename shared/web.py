@@ -348,6 +348,11 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
         except Exception as exc:
             checks["database"] = messages.CHECK_FAILED.format(error=type(exc).__name__)
         checks["nats"] = "ok" if runtime.link.connected else messages.NOT_CONNECTED
+        stuck = runtime.relay.failing_for()
+        checks["relay"] = (
+            "ok" if stuck < runtime.settings.relay_unready_after_s
+            else messages.RELAY_STUCK.format(seconds=int(stuck))
+        )
         ready = all(value == "ok" for value in checks.values())
         return JSONResponse(
             {"status": "ready" if ready else "not_ready", "checks": checks},

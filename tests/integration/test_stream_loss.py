@@ -4,11 +4,13 @@ and publishes again, in order and with their ids, every published event the stre
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from collections import Counter
 from collections.abc import Callable
 
 import nats
+from fastapi.testclient import TestClient
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from structlog.testing import capture_logs
@@ -19,7 +21,8 @@ from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import durable_drained
-from tests.integration.helpers import eventually, read_stream, remake_stream
+from shared.web import build_app
+from tests.integration.helpers import eventually, read_stream, remake_stream, wait_until
 from tests.integration.notebook import registry, stored_event_ids, unpublished, write_spread
 
 
@@ -182,3 +185,142 @@ async def test_a_running_consumer_whose_durable_went_with_the_store_makes_it_aga
         assert consumer.applied == 13
     finally:
         await runtime.stop()
+
+
+def _sums_projection() -> Projection:
+    return Projection(name="sums", source_service="religion", handlers={"Noted": _add},
+                      tables=[_sums])
+
+
+def _book_sums(values: range, books: int) -> dict[str, int]:
+    """The sums `write_spread(values, books)` gives each notebook."""
+    sums: Counter[str] = Counter()
+    for n in values:
+        sums[f"book-{n % books}"] += n
+    return dict(sums)
+
+
+async def _delete_stream(url: str, stream: str) -> None:
+    """`nats stream rm`: NATS itself stays up, the service stays connected."""
+    client = await nats.connect(url)
+    try:
+        await client.jetstream().delete_stream(stream)
+    finally:
+        await client.close()
+
+
+async def test_a_stream_deleted_under_a_running_service_is_made_again_and_filled(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    settings = settings_factory("religion")
+    stream = settings.stream_name
+    runtime = ServiceRuntime(settings, registry, metadata=[_sums_metadata],
+                             projections=[_sums_projection()])
+    await runtime.start()
+    consumer = runtime.consumers[0]
+    try:
+        write_spread(runtime, range(8), books=2)
+        await eventually(lambda: _sums_of(runtime) == _book_sums(range(8), 2))
+        await eventually(lambda: unpublished(runtime) == 0)
+
+        with capture_logs() as logs:
+            await _delete_stream(nats_server.url, stream)
+            # Commands go on being answered; their events, and the eight the stream lost,
+            # reach the consumer without restarting anything.
+            write_spread(runtime, range(8, 12), books=2)
+            await eventually(lambda: _sums_of(runtime) == _book_sums(range(12), 2), timeout=30)
+            await eventually(lambda: unpublished(runtime) == 0)
+        assert _restored(runtime) == 8
+        warned = [e for e in logs if e["event"] == "stream_behind_store"]
+        assert [(e["stream_messages"], e["published"], e["republishing"]) for e in warned] == [
+            (0, 8, 8)]
+        # Each event once in the stream, in position order; each applied once.
+        held = await read_stream(nats_server.url, stream)
+        assert [EventEnvelope.from_json(m.data).position for m in held] == list(range(1, 13))
+        assert await _stream_ids(nats_server.url, stream) == stored_event_ids(runtime)
+        assert consumer.applied == 12
+    finally:
+        await runtime.stop()
+
+
+async def test_a_stream_restored_from_an_older_backup_under_a_running_service_gets_the_rest(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    settings = settings_factory("religion")
+    stream = settings.stream_name
+    runtime = ServiceRuntime(settings, registry, metadata=[_sums_metadata],
+                             projections=[_sums_projection()])
+    await runtime.start()
+    consumer = runtime.consumers[0]
+    try:
+        write_spread(runtime, range(4), books=2)
+        await eventually(lambda: unpublished(runtime) == 0)
+        backup = await read_stream(nats_server.url, stream)  # the backup, taken here
+        write_spread(runtime, range(4, 10), books=2)
+        await eventually(lambda: _sums_of(runtime) == _book_sums(range(10), 2))
+        await eventually(lambda: unpublished(runtime) == 0)
+
+        # OPERATIONS §6.2 while the service runs: `nats stream rm`, then `nats stream
+        # restore` of the backup; NATS stays up throughout, nothing reconnects.
+        await remake_stream(nats_server.url, stream, backup)
+        write_spread(runtime, range(10, 12), books=2)
+        await eventually(lambda: unpublished(runtime) == 0, timeout=30)
+        await eventually(lambda: _sums_of(runtime) == _book_sums(range(12), 2), timeout=30)
+        # The six published after the backup went out again, before the new events (the
+        # first of which the restored stream refused), each once.
+        assert _restored(runtime) == 6
+        held = await read_stream(nats_server.url, stream)
+        assert [EventEnvelope.from_json(m.data).position for m in held] == list(range(1, 13))
+        assert await _stream_ids(nats_server.url, stream) == stored_event_ids(runtime)
+        client = await nats.connect(nats_server.url)
+        try:
+            js = client.jetstream()
+            await eventually(
+                lambda: durable_drained(js, consumer.stream, consumer.durable), timeout=30)
+        finally:
+            await client.close()
+        assert _sums_of(runtime) == _book_sums(range(12), 2)
+        assert consumer.applied == 12
+    finally:
+        await runtime.stop()
+
+
+async def _take_subjects(url: str, stream: str, taken: bool) -> None:
+    """The service's stream deleted and its subjects held by another stream (`taken`), so
+    the relay can neither publish to it nor make it again; or that other stream gone."""
+    client = await nats.connect(url)
+    try:
+        js = client.jetstream()
+        if taken:
+            config = (await js.stream_info(stream)).config
+            await js.delete_stream(stream)
+            await js.add_stream(name=f"{stream}_OTHER", subjects=config.subjects)
+        else:
+            await js.delete_stream(f"{stream}_OTHER")
+    finally:
+        await client.close()
+
+
+def test_readyz_says_not_ready_while_the_relay_cannot_publish_for_longer_than_its_bound(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    settings = settings_factory("religion", relay_unready_after_s=1.0)
+    runtime = ServiceRuntime(settings, registry)
+    with TestClient(build_app(runtime, [], title="notebooks")) as client:
+        wait_until(lambda: client.get("/readyz").status_code == 200)
+        write_spread(runtime, range(3), books=1)
+        wait_until(lambda: unpublished(runtime) == 0)
+
+        asyncio.run(_take_subjects(nats_server.url, settings.stream_name, taken=True))
+        write_spread(runtime, range(3, 4), books=1)
+        wait_until(lambda: client.get("/readyz").status_code == 503)
+        checks = client.get("/readyz").json()["checks"]
+        assert checks["database"] == checks["nats"] == "ok"
+        assert checks["relay"].startswith("không gửi được sự kiện lên NATS đã ")
+
+        # The stream can be made again: the relay does, sends all four, and is ready again.
+        asyncio.run(_take_subjects(nats_server.url, settings.stream_name, taken=False))
+        wait_until(lambda: unpublished(runtime) == 0, timeout=30)
+        wait_until(lambda: client.get("/readyz").status_code == 200)
+        assert client.get("/readyz").json()["checks"]["relay"] == "ok"
+        assert _restored(runtime) == 3
