@@ -30,7 +30,7 @@ from typing import Any
 
 from nats.js import JetStreamContext
 from nats.js.api import Header, StreamConfig
-from nats.js.errors import APIError, NoStreamResponseError
+from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
 from sqlalchemy import Connection, Engine, func, select, text, update
 
 from shared.aggregate import ConnectionSource
@@ -207,6 +207,11 @@ class OutboxRelay:
         # first event of each round must land right after it, or the stream changed under
         # the relay (see the module's docstring). None: not known, nothing expected.
         self._last_sequence: int | None = None
+        # How often an idle relay looks at its stream (one stream info): deleted, or restored
+        # from an older backup, while no command came, it is compared and filled then
+        # rather than at the next publish, so the consumers and a rebuild find it whole.
+        self.probe_interval_s = 30.0
+        self._probed_at = time.monotonic()
         # Since when (time.monotonic) publishing has failed without a success between:
         # /readyz says not ready once that lasts (`failing_for`). None: not failing.
         self.failing_since: float | None = None
@@ -299,6 +304,9 @@ class OutboxRelay:
         """One round of the running relay: the stream compared first when due, then what is
         pending published. A stream found changed while publishing is compared at once and
         the round goes on; changed again, the round fails and the next one compares it."""
+        if not self._check_due and time.monotonic() - self._probed_at >= self.probe_interval_s:
+            self._probed_at = time.monotonic()
+            self._check_due = await self._stream_moved()
         if self._check_due:
             await self.check_stream()
         try:
@@ -311,6 +319,17 @@ class OutboxRelay:
             log.warning("stream_changed", stream=self._stream_name, error=str(exc)[:500])
             await self.check_stream()
             await self.publish_pending(defer_marks=True)
+
+    async def _stream_moved(self) -> bool:
+        """Whether the stream is gone or its last sequence is not the relay's (known)."""
+        js, name = self._link.js, self._stream_name
+        if js is None or name is None or self._last_sequence is None:
+            return False
+        try:
+            info = await js.stream_info(name)
+        except NotFoundError:
+            return True
+        return (info.state.last_seq or 0) != self._last_sequence
 
     @property
     def _stream_name(self) -> str | None:

@@ -324,3 +324,36 @@ def test_readyz_says_not_ready_while_the_relay_cannot_publish_for_longer_than_it
         wait_until(lambda: client.get("/readyz").status_code == 200)
         assert client.get("/readyz").json()["checks"]["relay"] == "ok"
         assert _restored(runtime) == 3
+
+
+async def test_an_idle_service_whose_stream_was_deleted_makes_it_again_without_a_command(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    settings = settings_factory("religion")
+    stream = settings.stream_name
+    runtime = ServiceRuntime(settings, registry, metadata=[_sums_metadata],
+                             projections=[_sums_projection()])
+    runtime.relay.probe_interval_s = 0.5
+    await runtime.start()
+    consumer = runtime.consumers[0]
+    try:
+        write_spread(runtime, range(6), books=2)
+        await eventually(lambda: _sums_of(runtime) == _book_sums(range(6), 2))
+        await eventually(lambda: unpublished(runtime) == 0)
+        await _delete_stream(nats_server.url, stream)
+        # No command comes: the relay's look at its stream finds it gone and fills it.
+        await eventually(lambda: _restored(runtime) == 6, timeout=30)
+        await eventually(lambda: unpublished(runtime) == 0)
+        held = await read_stream(nats_server.url, stream)
+        assert [EventEnvelope.from_json(m.data).position for m in held] == list(range(1, 7))
+        client = await nats.connect(nats_server.url)
+        try:
+            js = client.jetstream()
+            await eventually(
+                lambda: durable_drained(js, consumer.stream, consumer.durable), timeout=30)
+        finally:
+            await client.close()
+        assert _sums_of(runtime) == _book_sums(range(6), 2)
+        assert consumer.applied == 6
+    finally:
+        await runtime.stop()
