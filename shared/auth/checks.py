@@ -206,6 +206,13 @@ def readable_unit(
     return requested
 
 
+def may_read_record(
+    principal: Principal, unit_code: str, first: date, last: date | None
+) -> bool:
+    """`require_record` as a yes or no, for a list made in Python."""
+    return covers_during(principal.unit_scope, unit_code, first, last)
+
+
 def may_read_unit(principal: Principal, unit_code: str | None, on: date | None = None) -> bool:
     if principal.is_city:
         return True
@@ -219,6 +226,7 @@ __all__ = [
     "ServiceScopes",
     "authorize",
     "commune_filter",
+    "may_read_record",
     "may_read_unit",
     "readable_district",
     "readable_unit",

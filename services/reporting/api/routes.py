@@ -34,7 +34,7 @@ from services.reporting.application.views import (
 from services.reporting.domain.periods import MONTHS, Period, period_id
 from services.reporting.outputs.documents import FORMATS, DocumentFormat
 from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN, SCOPE_CODE_PATTERN
-from shared.auth.checks import RequiredScope, may_read_unit
+from shared.auth.checks import RequiredScope, may_read_record
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
@@ -177,7 +177,8 @@ def sites_summary(request: Request) -> dict[str, Any]:
     phạm vi đơn vị của người hỏi."""
     principal = principal_of(request)
     return religious_sites_summary(
-        runtime_of(request).engine, lambda code: may_read_unit(principal, code))
+        runtime_of(request).engine,
+        lambda code, since: may_read_record(principal, code, since, None))
 
 
 def _document_routes(fmt: DocumentFormat) -> None:

@@ -34,13 +34,15 @@ _STOCK_COLUMNS = ("subject", "family", "kind", "effect", "state", "amount", "due
 
 
 def histories(
-    conn: Connection, table: Table, family: str, window: Window
+    conn: Connection, table: Table, family: str, window: Window, *, dated: bool = False
 ) -> dict[str, SubjectHistory]:
     """Each subject's history up to the cut-off, as known at "as of": of a family, or of a
-    stock group (a site with its dossier and certificate, see `counting.py`)."""
+    stock group (a site with its dossier and certificate, see `counting.py`); `dated`: each
+    fact with its `business_on`."""
     families = group_families(family)
+    dates = [table.c.business_on] if dated else []
     query = (
-        select(*(table.c[name] for name in _STOCK_COLUMNS))
+        select(*(table.c[name] for name in _STOCK_COLUMNS), *dates)
         .where(
             table.c.family.in_(families) if len(families) > 1 else table.c.family == family,
             table.c.business_on <= window.cutoff_on,

@@ -19,23 +19,26 @@ from shared.db import read_connection
 from shared.envelope import utcnow
 
 
-def religious_sites_summary(engine: Engine, readable: Callable[[str], bool]) -> dict[str, Any]:
-    """Sites and sites with a land registration dossier today, by commune: the communes the
-    caller may read (`readable`), and totals over those."""
+def religious_sites_summary(
+    engine: Engine, readable: Callable[[str, date], bool]
+) -> dict[str, Any]:
+    """Sites and sites with a land registration dossier today, by commune: the sites the
+    caller may read (`readable(commune, since)`: an open site lives from the day it was
+    placed in its commune, the register's rule), and totals over those."""
     window = Window(date.min, date.max, utcnow())
     with read_connection(engine) as conn:
-        sites = histories(conn, religion_facts, "site", window)
+        sites = histories(conn, religion_facts, "site", window, dated=True)
     # What a site counts for is the one rule of the reports (`counting.stock_figures`).
     counted = {"sites": Counter[str](), "sites_with_dossier": Counter[str]()}
     for history in sites.values():
         for row, figure in stock_figures("site", history, window.cutoff_on):
-            if figure in counted and row.unit_code:
+            if figure in counted and row.unit_code and readable(row.unit_code, row.business_on):
                 counted[figure][row.unit_code] += 1
     per_commune, with_dossier = counted["sites"], counted["sites_with_dossier"]
     catalogue = default_catalogue()
     today = today_vn()
     by_commune = []
-    for commune_code in sorted(filter(readable, per_commune)):
+    for commune_code in sorted(per_commune):
         unit = catalogue.get(commune_code, today) or _latest(commune_code)
         by_commune.append({
             "commune_code": commune_code,

@@ -1,0 +1,35 @@
+"""Reporting's religious sites summary counts, for a district board, the open sites the
+religion register lists for it (F20): Xã Đại Bản (11587) was Huyện An Dương's (312) until
+31/12/2024 and Quận Hải An's (303) from 01/01/2025; the summary took the commune's district of
+today, so An Dương's board counted none of the 2023 sites its register lists."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from tests.auth.conftest import Idp, Services, site_body
+from tests.integration.helpers import runtime_of
+
+DAI_BAN = "11587"
+
+
+def test_the_summary_counts_the_sites_the_register_lists(services: Services, idp: Idp) -> None:
+    religion, reporting = services["religion"], services["reporting"]
+    city = idp.headers("city_staff")
+    for code, registered in (("DB-2023", "2023-03-01"), ("DB-2025", "2025-03-01")):
+        body = {**site_body(code, DAI_BAN), "registered_on": registered}
+        assert religion.post("/api/v1/sites", json=body, headers=city).status_code == 201
+    with runtime_of(religion).engine.connect() as conn:
+        envelopes = list(runtime_of(religion).store.iter_all(conn))
+    consumer = next(c for c in runtime_of(reporting).consumers if c.durable.endswith("religion"))
+    consumer._apply(envelopes)
+
+    for district, expected in (("312", {"DB-2023"}), ("303", {"DB-2023", "DB-2025"})):
+        board = idp.headers("district_board", unit_scope=district)
+        listed = religion.get("/api/v1/sites", headers=board).json()["items"]
+        assert {s["code"] for s in listed} == expected, district
+        summary = reporting.get("/api/v1/religion/sites-summary", headers=board)
+        assert summary.status_code == 200, summary.text
+        by_commune = {r["commune_code"]: r["sites"] for r in summary.json()["by_commune"]}
+        assert by_commune == dict(Counter(s["commune"]["code"] for s in listed)), district
+        assert summary.json()["sites"] == len(expected)
