@@ -90,6 +90,21 @@ def _key_not_found(prefix: str) -> NotFound:
     return NotFound("API_KEY_NOT_FOUND", messages.API_KEY_NOT_FOUND.format(prefix=prefix))
 
 
+def _own_key(conn: Connection, principal: Principal, prefix: str) -> apikeys.ApiKey:
+    """The key an administrator may act on: one of the keys it may list. Another district's
+    key (or the city's) answers as a key that does not exist, as the list leaves it out: a
+    403 told a district's administrator which prefixes were taken, and a rotation refused for
+    the key's scopes named them."""
+    key = apikeys.get_key(conn, prefix)
+    if key is None:
+        raise _key_not_found(prefix)
+    if not may_read_unit(principal, key.unit_scope):
+        security_event("authz_fail", principal.actor, f"api_key:{prefix}",
+                       reason="unit_out_of_scope", unit_scope=principal.unit_scope)
+        raise _key_not_found(prefix)
+    return key
+
+
 def checked_scopes(scopes: list[str]) -> frozenset[str]:
     try:
         return apikeys.check_scopes(scopes)
@@ -175,9 +190,7 @@ def auth_router(settings: Settings) -> APIRouter:
         prefix: Prefix, body: RevokeKey, request: Request, principal: AuthenticatedPrincipal
     ) -> dict[str, Any]:
         with _engine(request).begin() as conn:
-            current = apikeys.get_key(conn, prefix)
-            if current is None:
-                raise _key_not_found(prefix)
+            current = _own_key(conn, principal, prefix)
             require_unit(principal, current.unit_scope, today_vn())
             key = apikeys.revoke_key(conn, prefix, principal.actor, reason=body.reason)
         assert key is not None
@@ -194,9 +207,7 @@ def auth_router(settings: Settings) -> APIRouter:
             settings.api_key_rotation_grace_hours if body.grace_hours is None else body.grace_hours
         )
         with _engine(request).begin() as conn:
-            current = apikeys.get_key(conn, prefix)
-            if current is None:
-                raise _key_not_found(prefix)
+            current = _own_key(conn, principal, prefix)
             no_escalation(principal, current.scopes, current.unit_scope)
             rotated = apikeys.rotate_key(conn, prefix, principal.actor, timedelta(hours=hours))
         if rotated is None:

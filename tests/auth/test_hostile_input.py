@@ -172,6 +172,21 @@ def test_a_district_administrator_lists_only_the_keys_of_its_tree(
     }
     city = religion.get("/api/v1/admin/api-keys", headers=idp.headers("key_admin")).json()
     assert {k["prefix"] for k in city["items"]} == set(made.values())
+    # A key it cannot list is a key that does not exist for it: revoking or rotating Hồng
+    # Bàng's answered 403 (the prefix is taken) and the rotation named its scopes (G8).
+    unknown = religion.post("/api/v1/admin/api-keys/ffffffff/revoke", json={},
+                            headers=idp.headers(district_admin))
+    for scope in ("31", HONG_BANG):
+        for action in ("revoke", "rotate"):
+            response = religion.post(f"/api/v1/admin/api-keys/{made[scope]}/{action}", json={},
+                                     headers=idp.headers(district_admin))
+            assert response.status_code == 404, (scope, action, response.text)
+            error = response.json()["error"]
+            assert error["code"] == unknown.json()["error"]["code"] == "API_KEY_NOT_FOUND"
+            assert "religion:read" not in str(error)
+    own = religion.post(f"/api/v1/admin/api-keys/{made[TIEN_LANG_TOWN]}/revoke", json={},
+                        headers=idp.headers(district_admin))
+    assert own.status_code == 200, own.text
 
 
 def test_metrics_need_a_credential_with_the_metrics_scope(
