@@ -35,6 +35,9 @@ Everything a service needs to turn its facts into a figure and a status is state
   counts as on pace). A
   ceiling "≤ T" is đạt while v ≤ T, else chưa đạt, whatever the date. No denominator, no
   status (None). Statuses are decided on exact fractions, never on rounded values.
+* **Reported indicators** (`reported_roll_up`): an indicator of method "reported" (I5...)
+  is a figure typed by units: a unit's is its latest report known at d, else the sum of the
+  units under it; judged by `status_of` like the plan's.
 * **Rounding** (`percent`): a percentage is shown with 2 decimals, rounded half up (31.795 →
   31.80, never the banker's 31.79), from the exact fraction. Nothing else rounds a figure.
 * **Comparators** (`Comparator`): "ge" (at least) and "le" (at most); `comparator_of` reads
@@ -47,7 +50,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
@@ -367,6 +370,30 @@ def site_counts_i3(site_open: bool, dossier_counting: bool) -> bool:
 def site_counts_i4(site_open: bool, certificate_held: bool) -> bool:
     """A site counts toward I4 at d when open at d and holding a certificate not revoked."""
     return site_open and certificate_held
+
+
+# -- reported indicators (I5...: figures typed by units) -----------------------------------
+
+def reported_roll_up(
+    order: Iterable[str],
+    children: Callable[[str], Iterable[str]],
+    reported: Mapping[str, tuple[int, int]],
+) -> dict[str, tuple[int, int]]:
+    """The figures (numerator, denominator) of an indicator whose figures units report
+    (method "reported") rather than computed from events: a unit's is its own latest report
+    known (`reported`), else the sum of the figures of the units under it that have one; a
+    unit with neither has none (no figure, no status). `order`: the units, each after every
+    unit under it."""
+    figures: dict[str, tuple[int, int]] = {}
+    for code in order:
+        own = reported.get(code)
+        if own is not None:
+            figures[code] = own
+            continue
+        kids = [figures[kid] for kid in children(code) if kid in figures]
+        if kids:
+            figures[code] = (sum(n for n, _ in kids), sum(d for _, d in kids))
+    return figures
 
 
 # -- commitments at a cut-off (the report's stock figures) ---------------------------------

@@ -88,6 +88,8 @@ INDICATOR_SHORT = {
 # The statuses' names are the kernel's rulebook's (shared/planrules.py), alike everywhere.
 STATUS_LABELS = planrules.STATUS_LABELS
 NO_STATUS = planrules.NO_STATUS_LABEL
+#: A reported indicator (I5...) whose definition gives no name, or is not known.
+OTHER_INDICATOR_NAME = "Chỉ tiêu {indicator_id}"
 TARGET_TEXT = {comparator: sign + " {target}%"
                for comparator, sign in planrules.COMPARATOR_SIGNS.items()}
 
@@ -202,6 +204,7 @@ DOC_DATA_LINE = (
 )
 DOC_PART_RESULTS = "Kết quả thực hiện"
 DOC_PART_TARGETS = "Kết quả thực hiện các chỉ tiêu trọng tâm (mục II.1 Kế hoạch)"
+DOC_PART_OTHER_TARGETS = "Kết quả các chỉ tiêu khác (số liệu do đơn vị báo cáo)"
 DOC_PART_TASKS = "Kết quả thực hiện nhiệm vụ cụ thể (mục II.2 Kế hoạch)"
 DOC_TASK_TITLES = {
     "models": "Phong trào thi đua “Dân vận khéo” (mục II.2.3 Kế hoạch)",

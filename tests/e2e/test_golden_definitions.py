@@ -27,6 +27,7 @@ from services.reporting.messages import INDICATOR_SHORT, NO_STATUS, STATUS_LABEL
 from shared.vnformat import format_number_vn
 from tests.e2e import test_golden_indicators as golden
 from tests.e2e.test_golden_indicators import (
+    CUTOFFS,
     EXPECTED,
     Row,
     Services,
@@ -36,7 +37,13 @@ from tests.e2e.test_golden_indicators import (
     _scenario,
 )
 from tests.indicators.conftest import Upstream
-from tests.indicators.scenario import HAI_PHONG, HONG_BANG, HUNG_VUONG, TIEN_LANG
+from tests.indicators.scenario import (
+    HAI_PHONG,
+    HONG_BANG,
+    HUNG_VUONG,
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+)
 from tests.integration.helpers import wait_until
 from tests.reporting.conftest import figure_values
 
@@ -155,3 +162,58 @@ def test_a_definitions_fields_and_period_count_alike_in_both_services_and_the_wo
         assert reported["I1"] == EXPECTED[months][HAI_PHONG]["I1"], months
         assert reported["I2"] == EXPECTED[months][HAI_PHONG]["I2"], months
 
+
+
+def test_a_reported_indicators_total_and_status_are_the_indicators_services(
+    services: Services,
+) -> None:
+    """F12: an indicator whose figures units report (CT5) has in the report the total and the
+    status the indicators service gives on the cut-off: Tiên Lãng's own 18/20 (not its
+    commune's 1/2), Hồng Bàng 9/12, the city 27/32 = 84.38 % against ≥ 90 % (chưa đạt, above
+    the pace at 14/06); the report of 01/07 counts from the 9-month report on."""
+    defined = services.indicators.post("/api/v1/indicators", json={
+        "indicator_id": "CT5", "year": 2023, "name": "Cơ quan được đánh giá tốt công tác dân vận",
+        "target": 90, "numerator": "Số cơ quan xếp loại tốt", "denominator": "Số cơ quan"})
+    assert defined.status_code == 201, defined.text
+    for unit, numerator, denominator, on in ((TIEN_LANG, 18, 20, "2023-06-01"),
+                                             (TIEN_LANG_TOWN, 1, 2, "2023-05-01"),
+                                             (HONG_BANG, 9, 12, "2023-06-01"),
+                                             (HONG_BANG, 12, 12, "2023-07-01")):
+        response = services.indicators.post(
+            "/api/v1/indicators/2023/CT5/reported-figures",
+            json={"unit_code": unit, "numerator": numerator, "denominator": denominator,
+                  "reported_on": on})
+        assert response.status_code == 201, response.text
+
+    def rows(months: str, unit: str) -> tuple[Row, Row]:
+        report = _get(services.reporting, f"/api/v1/reports/2023-{months}", unit=unit)
+        [mine] = [r for r in report["reported_indicators"] if r["id"] == "CT5"]
+        shown = _get(services.indicators, "/api/v1/indicators/2023/CT5", unit=unit,
+                     on=CUTOFFS[months].isoformat())["unit"]
+        return ((mine["numerator"], mine["denominator"], mine["value"], mine["status"]),
+                (shown["numerator"], shown["denominator"], shown["value_percent"],
+                 shown["status"]))
+
+    wait_until(lambda: rows("9m", HAI_PHONG)[0][:2] == (30, 32), timeout=60)
+    expected = {("6m", HAI_PHONG): (27, 32, 84.38, "chua_dat"),
+                ("6m", TIEN_LANG): (18, 20, 90.0, "dat"),
+                ("6m", HONG_BANG): (9, 12, 75.0, "chua_dat"),
+                ("9m", HAI_PHONG): (30, 32, 93.75, "dat")}
+    for (months, unit), row in expected.items():
+        reported, computed = rows(months, unit)
+        assert reported == computed == row, (months, unit)
+        word = _word_rows_named(services.reporting, months, unit,
+                                "Cơ quan được đánh giá tốt công tác dân vận")
+        assert word == _as_word(row), (months, unit)
+
+
+def _word_rows_named(reporting: TestClient, months: str, unit: str,
+                     name: str) -> tuple[str, str, str]:
+    """The Word report's table row of the indicator named `name`: (n/d, rate, status)."""
+    response = reporting.get(f"/api/v1/reports/2023-{months}/report.docx",
+                             params={"unit": unit})
+    assert response.status_code == 200, response.text
+    [cells] = [[cell.text for cell in row.cells]
+               for table in Document(io.BytesIO(response.content)).tables
+               for row in table.rows if row.cells[1].text == name]
+    return cells[3], cells[4], cells[6]

@@ -38,6 +38,7 @@ from shared.planrules import (
     percent_of,
     plan_year,
     ratio,
+    reported_roll_up,
     site_counts_i3,
     site_counts_i4,
     status_of,
@@ -270,6 +271,17 @@ def test_a_definition_sets_i1s_fields_and_i2s_window_else_the_plans() -> None:
     # The pace over April..December: 40 % × 167/275 on 14/09.
     assert pace(Fraction(2, 5), april, end, D(2023, 9, 14)) == Fraction(2, 5) * Fraction(
         167, 275)
+
+
+def test_a_reported_indicator_is_a_units_latest_report_else_the_sum_under_it() -> None:
+    """City 31 > districts 303 (own report 5/10), 315 (none) > communes: 303's is its own,
+    not its communes' 3/4; 315's the sum of its communes; 316 and its commune have none."""
+    children = {"31": ["303", "315", "316"], "303": ["a"], "315": ["b", "c"], "316": ["d"]}
+    order = ["a", "303", "b", "c", "315", "d", "316", "31"]
+    reported = {"a": (3, 4), "303": (5, 10), "b": (2, 4), "c": (1, 2)}
+    figures = reported_roll_up(order, lambda code: children.get(code, []), reported)
+    assert figures == {"a": (3, 4), "303": (5, 10), "b": (2, 4), "c": (1, 2),
+                       "315": (3, 6), "31": (8, 16)}
 
 
 def test_i3_dossier_states_and_closed_sites() -> None:

@@ -61,6 +61,7 @@ from shared.planrules import (
     office_in_window,
     owed_sessions,
     ratio,
+    reported_roll_up,
     site_counts_i3,
     site_counts_i4,
 )
@@ -308,14 +309,10 @@ def compute_reported(
         node = tree.place(fact.unit_code, fact.reported_on)
         if node == fact.unit_code:
             latest[node] = fact
-    figures: dict[str, tuple[int, int, int, int]] = {}
-    for code in reversed(tree.ordered()):
-        kids = [figures[k] for k in tree.children.get(code, ()) if k in figures]
-        if code in latest:
-            mine = latest[code]
-            figures[code] = (mine.numerator, mine.denominator, mine.numerator, mine.denominator)
-        elif kids:
-            figures[code] = (sum(k[0] for k in kids), sum(k[1] for k in kids), 0, 0)
+    own = {code: (fact.numerator, fact.denominator) for code, fact in latest.items()}
+    rolled = reported_roll_up(reversed(tree.ordered()),
+                              lambda code: tree.children.get(code, ()), own)
+    figures = {code: (*figure, *own.get(code, (0, 0))) for code, figure in rolled.items()}
     evidence = [
         EvidenceItem(code, "reported", code, True, fact) for code, fact in sorted(latest.items())
     ]

@@ -7,13 +7,13 @@ from typing import Any
 
 from services.reporting import messages
 from services.reporting.application.reports import SHOWN_RECOMPUTED, Report
-from services.reporting.domain.indicators import CORE_INDICATORS
+from services.reporting.domain.indicators import CORE_INDICATORS, judge
 from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
 from services.reporting.domain.periods import Period
 from shared.adminunits import NOT_CURRENT_UNIT, OWN_UNIT_RECORDS
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
-from shared.planrules import warning_text
+from shared.planrules import percent_of, reported_roll_up, warning_text
 from shared.vnformat import format_number_vn
 
 # Thematic reports of plan II.4.2: views of the same figures.
@@ -106,8 +106,57 @@ def other_indicators_under(report: Report, code: str) -> list[dict[str, Any]]:
 
 
 def target_text(report: Report, indicator_id: str) -> str:
-    target = report.targets[indicator_id]
+    target = report.targets.get(indicator_id)
+    if target is None:  # a reported indicator not defined as known at the report's as_of
+        return messages.VALUE_MISSING
     return messages.TARGET_TEXT[target.comparator].format(target=format_number(target.target))
+
+
+def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
+    """The indicators whose figures units report (method "reported", I5...) as `code` reads
+    them, in the shape of `indicator_rows`: each one's figure over `code`'s tree by the
+    kernel's rule (`planrules.reported_roll_up`: a unit's latest report, else the sum of the
+    units under it), judged at the report's day by the year's definition (no definition
+    known, no status). Made from the reported rows the report holds (frozen with a
+    finalised report, so its figures never move) and its targets."""
+    reported: dict[str, dict[str, tuple[int, int]]] = {}
+    for row in report.scope_other_indicators:
+        reported.setdefault(row["indicator_id"], {})[row["unit_code"]] = (
+            int(row["numerator"]), int(row["denominator"] or 0))
+    defined = {key for key in report.targets if key not in CORE_INDICATORS}
+    order = list(reversed(subtree(report, code)))  # every unit after the units under it
+
+    def children(unit: str) -> list[str]:
+        return report.tree.nodes[unit].children
+
+    rows: list[dict[str, Any]] = []
+    for indicator_id in sorted(defined | reported.keys()):
+        numerator, denominator = reported_roll_up(
+            order, children, reported.get(indicator_id, {})).get(code, (0, 0))
+        target = report.targets.get(indicator_id)
+        status = None if target is None else judge(
+            numerator, denominator, target, report.period.year, report.figures_on)
+        name = (target.name if target else None) or messages.OTHER_INDICATOR_NAME.format(
+            indicator_id=indicator_id)
+        rows.append({
+            "id": indicator_id,
+            "name": name,
+            "short_name": name,
+            "method": "reported",
+            "target": target.target if target else None,
+            "comparator": target.comparator if target else None,
+            "target_text": target_text(report, indicator_id),
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": percent_of(numerator, denominator),
+            "status": status,
+            "status_label": messages.STATUS_LABELS[status] if status else messages.NO_STATUS,
+            "register": None,
+            "warnings": [],
+            "previous": None,
+            "reported_status": report.reported_status.get((code, indicator_id)),
+        })
+    return rows
 
 
 def format_number(value: float | int | None, decimals: int = 2) -> str:
@@ -338,6 +387,8 @@ def report_view(
         "children_own": own_row(report, code),
         "children_unattributed": unattributed_row(report, code),
         "other_indicators": [] if theme else other_indicators_under(report, code),
+        # The reported indicators over the unit shown, with their totals and statuses.
+        "reported_indicators": [] if theme else reported_indicator_rows(report, code),
         # Kết quả thực hiện nhiệm vụ and the district boards' reports: the reader's (the
         # whole for the city, a district board's own: build_report's `reader`), whatever
         # unit is shown (a plan is not split by the unit shown).

@@ -33,6 +33,7 @@ from services.reporting.application.views import (
     other_indicators_under,
     period_name,
     provisional_note,
+    reported_indicator_rows,
     restated_note,
     restatements_under,
     section_rows,
@@ -67,7 +68,9 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
     book = Workbook()
     if book.active is not None:
         book.remove(book.active)
-    rows = indicator_rows(report, unit, indicators)
+    # The plan's indicators, then those units report (I5...: none in a thematic workbook).
+    rows = indicator_rows(report, unit, indicators) + (
+        [] if theme else reported_indicator_rows(report, unit))
     _sheet(book, report, unit, messages.SHEET_INDICATORS,
            [messages.COL_INDICATOR_ID, messages.COL_INDICATOR, messages.COL_TARGET,
             messages.COL_NUMERATOR, messages.COL_DENOMINATOR, messages.COL_RATE,

@@ -29,6 +29,7 @@ from services.reporting.application.views import (
     lines_under,
     period_name,
     provisional_note,
+    reported_indicator_rows,
     restated_note,
     restatements_under,
     section_rows,
@@ -111,7 +112,21 @@ def targets_section(doc: PartyDocument, context: ReportContext) -> None:
     """The plan's indicators (II.1): one sentence each, their data warnings, one table, and
     the plan's base explained where a fixed base is the denominator."""
     doc.heading(2, messages.DOC_PART_TARGETS)
-    rows = indicator_rows(context.report, context.unit, context.indicators)
+    _indicators_table(doc, indicator_rows(context.report, context.unit, context.indicators))
+
+
+def other_targets_section(doc: PartyDocument, context: ReportContext) -> None:
+    """The indicators units report (I5...): as the plan's, their totals over the unit
+    reported on and their statuses; none in a thematic report, nothing without any."""
+    rows = [] if context.theme else reported_indicator_rows(context.report, context.unit)
+    if rows:
+        doc.heading(2, messages.DOC_PART_OTHER_TARGETS)
+        _indicators_table(doc, rows)
+
+
+def _indicators_table(doc: PartyDocument, rows: list[dict[str, Any]]) -> None:
+    """One sentence per indicator, its data warnings, one table, and the fixed bases'
+    notes under it (`views.indicator_rows`' rows)."""
     notes: list[str] = []  # the fixed bases' notes, marked (*), (**)... in the table
     marks: dict[str, str] = {}
     for row in rows:
@@ -313,8 +328,8 @@ def next_tasks_section(doc: PartyDocument, context: ReportContext) -> None:
 
 REPORT_PARTS: tuple[Part, ...] = (
     Part(messages.DOC_PART_RESULTS,
-         (targets_section, tasks_section, restated_section, units_section, plan_items_section,
-          district_reports_section, finalisation_section)),
+         (targets_section, other_targets_section, tasks_section, restated_section,
+          units_section, plan_items_section, district_reports_section, finalisation_section)),
     Part(messages.DOC_PART_ASSESSMENT, (assessment_section,)),
     Part(messages.DOC_PART_TASKS_NEXT, (next_tasks_section,)),
 )

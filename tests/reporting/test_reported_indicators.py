@@ -1,0 +1,131 @@
+"""Indicators other than the plan's I1-I4, whose figures units report (method "reported",
+I5...): a report gives each a total over the unit it is read from and a status, in the JSON,
+the Word report and the workbook, by the kernel's rule the indicators service applies
+(`planrules.reported_roll_up`: a unit's latest report known, else the sum of the units under
+it; `status_of` against the year's definition). They were listed per unit, without a total or
+a status, in the JSON only (F12).
+
+Hand count, I5 of 2023 "≥ 60 %" (pace at 14/03: 60 % x 73/365 = 12 %):
+* Quán Toan 3/4 (01/02); its district, Hồng Bàng, reported 5/10 for itself (01/03): Hồng
+  Bàng's figure is its own report, 5/10, not its commune's.
+* Thị trấn Tiên Lãng 1/4 (01/02), then 2/4 (01/03): the latest, 2/4; Tiên Lãng (no report of
+  its own) 2/4 = 50 %: chưa đạt (behind 60 %, ahead of the pace).
+* The city (no report of its own): 5/10 + 2/4 = 7/14 = 50 %: chưa đạt.
+* 4/4 for Thị trấn Tiên Lãng on 01/04 is after the 3-month cut-off: counted at 14/06 only
+  (city 9/14 = 64.29 %: đạt).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+import openpyxl
+from docx import Document
+
+from services.reporting.messages import SHEET_INDICATORS, STATUS_LABELS
+from shared.envelope import utcnow
+from tests.reporting.conftest import Reporting
+from tests.reporting.scenario import (
+    HONG_BANG,
+    QUAN_TOAN,
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+    Events,
+    two_quarter_scenario,
+)
+
+NAME = "Tổ dân vận hoạt động hiệu quả"
+
+
+def _reported(events: Events, unit: str, on: date, numerator: int, denominator: int,
+              **extra: Any) -> None:
+    events.add("indicators", "reported", f"I5:2023:{unit}", "ReportedFigureRecorded", on,
+               {"indicator_id": "I5", "year": 2023, "unit_code": unit,
+                "numerator": numerator, "denominator": denominator,
+                "reported_on": on.isoformat()}, unit, **extra)
+
+
+def _scenario() -> Events:
+    events = two_quarter_scenario()
+    events.add("indicators", "indicator", "I5-2023", "IndicatorDefined", date(2023, 1, 1), {
+        "indicator_id": "I5", "year": 2023, "name": NAME, "comparator": "ge", "target": 60,
+        "denominator_fixed": None, "method": "reported"})
+    _reported(events, QUAN_TOAN, date(2023, 2, 1), 3, 4)
+    _reported(events, HONG_BANG, date(2023, 3, 1), 5, 10)
+    _reported(events, TIEN_LANG_TOWN, date(2023, 2, 1), 1, 4)
+    _reported(events, TIEN_LANG_TOWN, date(2023, 3, 1), 2, 4)
+    _reported(events, TIEN_LANG_TOWN, date(2023, 4, 1), 4, 4)
+    return events
+
+
+def _i5(reporting: Reporting, period: str, **params: str) -> dict[str, Any]:
+    response = reporting.client.get(f"/api/v1/reports/{period}", params=params)
+    assert response.status_code == 200, response.text
+    [row] = [r for r in response.json()["reported_indicators"] if r["id"] == "I5"]
+    return dict(row)
+
+
+def _figure(row: dict[str, Any]) -> tuple[int, int, float | None, str | None]:
+    return row["numerator"], row["denominator"], row["value"], row["status"]
+
+
+def _word(reporting: Reporting, period: str, **params: str) -> list[str]:
+    """The Word report's table row of I5: result, rate, status."""
+    response = reporting.client.get(f"/api/v1/reports/{period}/report.docx", params=params)
+    assert response.status_code == 200, response.text
+    document = Document(io.BytesIO(response.content))
+    rows = [[cell.text for cell in row.cells] for table in document.tables
+            for row in table.rows if row.cells[1].text == NAME]
+    assert len(rows) == 1, rows
+    # Its sentence above the table, as the plan's indicators have.
+    assert any(p.text.startswith(f"{NAME}: đạt {rows[0][3]}") for p in document.paragraphs)
+    return [rows[0][3], rows[0][4], rows[0][6]]
+
+
+def _excel(reporting: Reporting, period: str, **params: str) -> list[Any]:
+    """The workbook's indicators sheet row of I5: numerator, denominator, rate, status."""
+    response = reporting.client.get(f"/api/v1/reports/{period}/tables.xlsx", params=params)
+    assert response.status_code == 200, response.text
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))[SHEET_INDICATORS]
+    [row] = [r for r in sheet.iter_rows(values_only=True) if r[0] == "I5"]
+    assert row[1] == NAME and row[2] == "≥ 60%"
+    return [row[3], row[4], row[5], row[6]]
+
+
+def test_a_reported_indicator_has_a_total_and_a_status_in_json_word_and_excel(
+    reporting: Reporting,
+) -> None:
+    reporting.feed(_scenario())
+
+    city = _i5(reporting, "2023-3m")
+    assert _figure(city) == (7, 14, 50.0, "chua_dat")
+    assert (city["name"], city["target"], city["target_text"]) == (NAME, 60.0, "≥ 60%")
+    assert _figure(_i5(reporting, "2023-3m", unit=TIEN_LANG)) == (2, 4, 50.0, "chua_dat")
+    # A unit's own report, not its communes' sum.
+    assert _figure(_i5(reporting, "2023-3m", unit=HONG_BANG)) == (5, 10, 50.0, "chua_dat")
+    # The report of 01/04 counts from the 6-month report on.
+    assert _figure(_i5(reporting, "2023-6m")) == (9, 14, 64.29, "dat")
+
+    assert _word(reporting, "2023-3m") == ["7/14", "50", STATUS_LABELS["chua_dat"]]
+    assert _word(reporting, "2023-6m", unit=TIEN_LANG) == [
+        "4/4", "100", STATUS_LABELS["dat"]]
+    assert _excel(reporting, "2023-3m") == [7, 14, 50.0, STATUS_LABELS["chua_dat"]]
+    assert _excel(reporting, "2023-3m", unit=HONG_BANG) == [
+        5, 10, 50.0, STATUS_LABELS["chua_dat"]]
+
+
+def test_a_finalised_reports_reported_totals_do_not_move(reporting: Reporting) -> None:
+    reporting.feed(_scenario())
+    finalised = reporting.client.post("/api/v1/reports/2023-3m/finalise", json={"scope": "31"})
+    assert finalised.status_code == 201, finalised.text
+    late = Events()
+    _reported(late, HONG_BANG, date(2023, 3, 10), 10, 10, recorded=utcnow())
+    reporting.publish(late.items)
+    # Counted now: Hồng Bàng's latest report by 14/03 is 10/10 (12/14 = 85.71 %, đạt).
+    now = utcnow().isoformat()
+    assert _figure(_i5(reporting, "2023-3m", as_of=now)) == (12, 14, 85.71, "dat")
+    # Signed: as it was.
+    assert _figure(_i5(reporting, "2023-3m")) == (7, 14, 50.0, "chua_dat")
+    assert _word(reporting, "2023-3m") == ["7/14", "50", STATUS_LABELS["chua_dat"]]
