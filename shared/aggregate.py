@@ -29,6 +29,7 @@ from shared.envelope import (
 )
 from shared.errors import ConcurrencyError, Conflict, PreconditionFailed
 from shared.eventstore import EventStore, kernel_metadata
+from shared.ids import code_key
 
 
 @dataclass(frozen=True)
@@ -175,6 +176,11 @@ unique_keys_table = Table(
     Column("value", String(200), primary_key=True),
     Column("aggregate_id", String(100), nullable=False),
 )
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
 
 class UnitOfWork:
@@ -425,6 +431,49 @@ class UnitOfWork:
                 )
         except IntegrityError as exc:
             raise conflict from exc
+
+    def claim_code(self, kind: str, code: str, conflict: Callable[[str], Conflict]) -> None:
+        """Reserve a human code (a site's, a model's) for the aggregate it names, whatever its
+        case (`shared.ids.code_key`): `conflict(holder)` names the code that took it first.
+        The claim is the insert, so two registrations at once cannot both pass."""
+        key = code_key(code)
+        holder = self.unique_holder(kind, key)
+        if holder is not None and holder != code:
+            raise conflict(holder)
+        self.claim_unique(kind, key, code, conflict(holder or code))
+
+    def code_holders(self, kind: str, codes: Sequence[str]) -> dict[str, str]:
+        """The codes among `codes` whose claim (`claim_code`) another code holds: code ->
+        the holder, as the register spells it ("prb-s1" -> "PRB-S1")."""
+        wanted = {code_key(code): code for code in codes}
+        taken: dict[str, str] = {}
+        for chunk in _chunks(list(wanted), 500):
+            for value, holder in self.connection.execute(
+                select(unique_keys_table.c.value, unique_keys_table.c.aggregate_id).where(
+                    unique_keys_table.c.kind == kind, unique_keys_table.c.value.in_(chunk)
+                )
+            ):
+                if holder != wanted[value]:
+                    taken[wanted[value]] = holder
+        return taken
+
+    def claim_codes(
+        self, kind: str, codes: Sequence[str], conflict: Callable[[str, str], Conflict]
+    ) -> None:
+        """`claim_code` for many codes not yet registered (an import's new rows), in a few
+        statements: `conflict(code, holder)` for the first code another aggregate holds."""
+        for code, holder in self.code_holders(kind, codes).items():
+            raise conflict(code, holder)
+        rows = [{"kind": kind, "value": code_key(c), "aggregate_id": c} for c in codes]
+        try:
+            with self.connection.begin_nested():
+                for start in range(0, len(rows), 500):
+                    self.connection.execute(insert(unique_keys_table), rows[start : start + 500])
+        except IntegrityError as exc:
+            # Another writer claimed one of them since the check: name it if it shows.
+            for code, holder in self.code_holders(kind, codes).items():
+                raise conflict(code, holder) from exc
+            raise conflict(codes[0], codes[0]) from exc
 
     def unique_holder(self, kind: str, value: str) -> str | None:
         return self.connection.execute(

@@ -27,6 +27,15 @@ CodePath = Annotated[
         description="Mã do con người đặt (chữ, số, dấu . _ -), ví dụ CS-TL-01",
     ),
 ]
+
+
+def code_key(code: str) -> str:
+    """The one spelling of a human code under which it is unique (`UnitOfWork.claim_code`):
+    people type "prb-s1" for PRB-S1, and both name one site. The code itself is kept as typed
+    (events are never edited, and a store may hold codes of any case), only the claim folds."""
+    return code.upper()
+
+
 RecordIdPath = Annotated[
     str,
     Path(

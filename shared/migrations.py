@@ -434,3 +434,31 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def claim_registered_codes(kind: str, aggregate_type: str) -> None:
+    """Claim, under `kind`, the human code of every `aggregate_type` already in the store,
+    as `UnitOfWork.claim_code` claims a new one (G10: the code upper-cased), so a code typed
+    in another case is refused for the sites and models registered before the claim existed.
+    The first registered of codes that differ only by case (two aggregates a store may already
+    hold) holds the claim; the other keeps working under its own code. Frozen."""
+    from alembic import op
+
+    conn = op.get_bind()
+    events = sa.table("events", sa.column("position"), sa.column("aggregate_type"),
+                      sa.column("aggregate_id"), sa.column("aggregate_version"))
+    keys = sa.table("unique_keys", sa.column("kind"), sa.column("value"),
+                    sa.column("aggregate_id"))
+    held = set(conn.execute(sa.select(keys.c.value).where(keys.c.kind == kind)).scalars())
+    rows: list[dict[str, str]] = []
+    for code in conn.execute(
+        sa.select(events.c.aggregate_id).where(
+            events.c.aggregate_type == aggregate_type, events.c.aggregate_version == 1
+        ).order_by(events.c.position)
+    ).scalars():
+        value = code.upper()
+        if value not in held:
+            held.add(value)
+            rows.append({"kind": kind, "value": value, "aggregate_id": code})
+    for start in range(0, len(rows), 1000):
+        conn.execute(sa.insert(keys), rows[start : start + 1000])

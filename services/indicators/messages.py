@@ -86,6 +86,10 @@ I4_DENOMINATOR = "Tổng số cơ sở tôn giáo đang sử dụng đất (239 
 
 MODEL_NOT_FOUND = "Không tìm thấy mô hình \"Dân vận khéo\" mã {model_id}"
 MODEL_SUBJECT = "mô hình \"Dân vận khéo\" mã {model_id}"
+MODEL_ID_TAKEN = (
+    "Mã mô hình {model_id} trùng với mô hình \"Dân vận khéo\" đã có mã {holder} (mã không phân "
+    "biệt chữ hoa, chữ thường); không đăng ký thêm mô hình"
+)
 MODEL_AT_LEVEL = "công nhận {level}; chỉ công nhận tiếp ở cấp cao hơn"
 MODEL_RECOGNITION_LEVEL_NONE = "Cấp công nhận phải là cấp xã, huyện, thành phố hoặc Trung ương"
 RECOGNISED_WITHOUT_LEVEL = "Mô hình đã được công nhận phải có cấp công nhận"

@@ -9,6 +9,10 @@ from shared.errors import Lifecycle
 # -- errors: sites ------------------------------------------------------------------------------
 SITE_NOT_FOUND = "Không tìm thấy cơ sở tôn giáo mã {code}"
 SITE_SUBJECT = "cơ sở tôn giáo mã {code}"
+SITE_CODE_TAKEN = (
+    "Mã cơ sở {code} trùng với cơ sở đã có trong sổ mã {holder} (mã không phân biệt chữ hoa, "
+    "chữ thường); không đăng ký thêm cơ sở"
+)
 SITE_CLOSED_SINCE = "từ ngày {on}"
 UNKNOWN_COMMUNE = "Mã đơn vị hành chính cấp xã {code} không tồn tại vào ngày {on}"
 ROW_OUT_OF_SCOPE = "Xã {code} nằm ngoài phạm vi đơn vị được giao ({scope})"
@@ -76,7 +80,9 @@ IMPORT_TOO_MANY_ROWS = "Tệp có quá nhiều dòng (tối đa {limit} dòng m�
 IMPORT_NOT_UTF8 = "mã hóa ký tự không đọc được (hãy lưu tệp CSV dạng UTF-8)"
 IMPORT_BAD_XLSX = "tệp Excel bị hỏng hoặc không đúng định dạng .xlsx"
 IMPORT_BAD_CSV = "tệp CSV bị hỏng hoặc có ô dài quá mức (trên 131.072 ký tự)"
-ROW_DUPLICATE_CODE = "Mã cơ sở trùng với dòng {row} của cùng tệp"
+ROW_DUPLICATE_CODE = (
+    "Mã cơ sở trùng với dòng {row} của cùng tệp (mã không phân biệt chữ hoa, chữ thường)"
+)
 ROW_BAD_NUMBER = "«{value}» không phải là số (ví dụ đúng: 1250,5)"
 ROW_BAD_DATE = "«{value}» không phải là ngày (dd/mm/yyyy hoặc yyyy-mm-dd)"
 ROW_UNKNOWN_RELIGION = "Tôn giáo «{value}» không có trong danh mục; cho phép: {allowed}"

@@ -214,3 +214,27 @@ def test_a_development_database_from_before_migrations_is_adopted(engine: Engine
     with engine.connect() as conn:
         assert current_revision(conn, "religion") == head_revision("religion")
         assert schema_drift(conn, metadata) == []
+
+
+@pytest.mark.parametrize(("service", "revision", "kind", "aggregate_type"), [
+    ("religion", "0006", "site_code", "site"),
+    ("indicators", "0007", "model_id", "model"),
+])
+def test_codes_registered_before_their_claim_are_claimed_whatever_their_case(
+    engine: Engine, service: str, revision: str, kind: str, aggregate_type: str
+) -> None:
+    """G10: a store holding PRB-S1 and prb-s1 (registered before codes were claimed) gets one
+    claim, the first registered's, so a third spelling is refused; both keep working."""
+    upgrade(engine, service, revision)
+    event = _kernel_rows()[events_table][0]
+    with engine.begin() as conn:
+        for number, code in enumerate(["PRB-S1", "prb-s1", "OTHER-1"]):
+            conn.execute(insert(events_table), {
+                **event, "event_id": f"5f0c1f9e-6f0e-4c55-9a4e-1d2b3c4d5e7{number}",
+                "aggregate_type": aggregate_type, "aggregate_id": code,
+            })
+    upgrade(engine, service)
+    with engine.connect() as conn:
+        claims = {(r.kind, r.value, r.aggregate_id) for r in conn.execute(
+            select(unique_keys_table).where(unique_keys_table.c.kind == kind))}
+    assert claims == {(kind, "PRB-S1", "PRB-S1"), (kind, "OTHER-1", "OTHER-1")}

@@ -98,7 +98,8 @@ def test_row_errors_refuse_the_file_unless_only_valid_rows_are_asked_for(
         (7, "Tên cơ sở", "MISSING"),
     }
     messages = {(e["row"], e["column"]): e["message"] for e in dry["errors"]}
-    assert messages[(6, "Mã cơ sở")] == "Mã cơ sở trùng với dòng 2 của cùng tệp"
+    assert messages[(6, "Mã cơ sở")] == (
+        "Mã cơ sở trùng với dòng 2 của cùng tệp (mã không phân biệt chữ hoa, chữ thường)")
     assert "Đạo lạ" in messages[(5, "Tôn giáo")]
     assert "01/02/2023" in messages[(4, "Mã xã")]
 

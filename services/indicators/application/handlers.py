@@ -43,13 +43,15 @@ from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import today_vn
 from shared.envelope import EventEnvelope
-from shared.errors import ActionRefused, InvalidInput, NotFound
+from shared.errors import ActionRefused, Conflict, InvalidInput, NotFound
 from shared.planrules import defined_period
 from shared.unitcheck import require_unit
 from shared.validation import not_in_future
 
 #: Scope of every command of this service.
 WRITE = "indicators:write"
+#: Kind of the unique key that keeps a model id one model whatever its case (G10).
+MODEL_ID_KEY = "model_id"
 
 #: The contest promoting "Dân vận khéo" models was launched by the 2023 plan (II.2.3).
 FIRST_CONTEST_YEAR = 2023
@@ -93,6 +95,10 @@ def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelop
             lead_organisation=command.lead_organisation,
         )
     )
+    uow.claim_code(MODEL_ID_KEY, model_id, lambda holder: Conflict(
+        "MODEL_EXISTS", messages.MODEL_ID_TAKEN.format(model_id=model_id, holder=holder),
+        existing_model_id=holder,
+    ))
     return uow.save(model)
 
 

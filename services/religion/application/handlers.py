@@ -36,12 +36,14 @@ from shared.auth.checks import authorize
 from shared.clock import today_vn
 from shared.concurrency import required_version
 from shared.envelope import EventEnvelope
-from shared.errors import ActionRefused, InvalidInput, NotFound
+from shared.errors import ActionRefused, Conflict, InvalidInput, NotFound
 from shared.unitcheck import require_unit
 from shared.validation import not_in_future
 
 #: What every command of this service needs; the unit is checked as of the command's date.
 WRITE = "religion:write"
+#: Kind of the unique key that keeps a site code one site whatever its case (G10).
+SITE_CODE_KEY = "site_code"
 #: Kind of the unique key that keeps certificate numbers unique across the service.
 CERTIFICATE_NUMBER_KEY = "certificate_number"
 #: Dossier actions with their own endpoint, because they carry more than a note.
@@ -137,7 +139,16 @@ def register_site(uow: UnitOfWork, command: RegisterSite) -> list[EventEnvelope]
     authorize(uow.context, WRITE, command.commune_code, on)
     site = uow.load(ReligiousSite, command.code)
     site.register(registered_event(command, on), on)
+    # One site whatever the case of its code: "prb-s1" is refused beside PRB-S1 (G10).
+    uow.claim_code(SITE_CODE_KEY, command.code,
+                   lambda holder: site_code_taken(command.code, holder))
     return _save(uow, site)
+
+
+def site_code_taken(code: str, holder: str) -> Conflict:
+    """A registration of a code another site holds in another case ("prb-s1" for PRB-S1)."""
+    return Conflict("SITE_EXISTS", messages.SITE_CODE_TAKEN.format(code=code, holder=holder),
+                    existing_code=holder)
 
 
 def amend_site(

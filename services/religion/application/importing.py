@@ -24,7 +24,12 @@ from services.religion.adapters.projection import site_row
 from services.religion.adapters.spreadsheet import Cell, Sheet, SheetRow, read_sheet
 from services.religion.adapters.tables import sites
 from services.religion.application.commands import RELIGIONS, RegisterSite
-from services.religion.application.handlers import WRITE, registered_event
+from services.religion.application.handlers import (
+    SITE_CODE_KEY,
+    WRITE,
+    registered_event,
+    site_code_taken,
+)
 from services.religion.domain.model import ReligiousSite
 from shared.adminunits import UnitCatalogue, default_catalogue, fold
 from shared.aggregate import UnitOfWork
@@ -35,6 +40,7 @@ from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_envelope, utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import events_table
+from shared.ids import code_key
 from shared.safecells import FORMULA_TEXT_CODE, formula_refusal
 from shared.unitcheck import require_within
 from shared.validation import DATE_IN_FUTURE, future_date_refusal, vietnamese_errors
@@ -284,7 +290,8 @@ def validate(sheet: Sheet, jurisdiction: str) -> tuple[list[ValidRow], list[RowE
             row_errors += _commune_errors(sheet, row, catalogue, commune, on, jurisdiction)
         code = good.get("code")
         if code is not None:
-            first = seen.setdefault(code, row.number)
+            # One site whatever the case of its code (shared.ids.code_key).
+            first = seen.setdefault(code_key(code), row.number)
             if first != row.number:
                 row_errors.append(_error(sheet, row, "code", "DUPLICATE_IN_FILE",
                                          messages.ROW_DUPLICATE_CODE.format(row=first)))
@@ -354,6 +361,7 @@ def import_sites(
     valid = _within_unit_scope(uow, sheet, valid, report.errors)
     existing = _existing(uow, [v.command.code for v in valid])
     others = _others_sites(uow, sheet, valid, existing, report.errors)
+    others |= _taken_in_other_case(uow, sheet, valid, existing, report.errors)
     fresh: list[ValidRow] = []
     for item in valid:
         current = existing.get(item.command.code)
@@ -416,6 +424,27 @@ def _others_sites(
     return refused
 
 
+def _taken_in_other_case(
+    uow: UnitOfWork, sheet: Sheet, valid: list[ValidRow], existing: dict[str, dict[str, Any]],
+    errors: list[RowError],
+) -> set[int]:
+    """Rows of a new code that a site of the register holds in another case ("prb-s1" for
+    PRB-S1): refused as the registration over the API refuses them, naming the site."""
+    fresh = [item.command.code for item in valid if item.command.code not in existing]
+    taken = uow.code_holders(SITE_CODE_KEY, fresh)
+    rows = {r.number: r for r in sheet.rows}
+    refused: set[int] = set()
+    for item in valid:
+        holder = taken.get(item.command.code)
+        if holder is None:
+            continue
+        refused.add(item.row)
+        errors.append(_error(sheet, rows[item.row], "code", "SITE_EXISTS",
+                             messages.SITE_CODE_TAKEN.format(code=item.command.code,
+                                                             holder=holder)))
+    return refused
+
+
 def _within_unit_scope(
     uow: UnitOfWork, sheet: Sheet, valid: list[ValidRow], errors: list[RowError]
 ) -> list[ValidRow]:
@@ -446,6 +475,7 @@ def _write(uow: UnitOfWork, rows: Sequence[ValidRow]) -> None:
     context = uow.context
     for chunk in _chunks(rows):
         events = [(item, registered_event(item.command, item.on)) for item in chunk]
+        uow.claim_codes(SITE_CODE_KEY, [item.command.code for item in chunk], site_code_taken)
         envelopes: list[EventEnvelope] = [
             new_envelope(
                 service=uow.store.service,

@@ -1,0 +1,55 @@
+"""A model id is one model whatever its case (finding G10): "prb-m9" beside PRB-M9 is refused
+MODEL_EXISTS naming the model of the register (models_active counted both); two registrations
+at once make one model. Ids are kept as typed and read by the exact id."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.indicators.app import create_app
+from shared.settings import Settings
+from tests.indicators.scenario import HONG_BANG
+from tests.integration.helpers import at_once, event_count, runtime_of
+
+
+@pytest.fixture
+def models(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
+    """The app without its lifespan (no NATS): registrations are database work."""
+    client = TestClient(create_app(settings_factory("indicators")),
+                        headers={"X-Actor": "can-bo-ban-dan-van"})
+    runtime_of(client).create_schema()
+    yield client
+    runtime_of(client).engine.dispose()
+
+
+def _body(model_id: str) -> dict[str, Any]:
+    return {"model_id": model_id, "unit_code": HONG_BANG, "field": "urban",
+            "title": f"Mô hình {model_id}", "started_on": "2023-03-01"}
+
+
+def test_a_model_id_in_another_case_is_the_same_model(models: TestClient) -> None:
+    assert models.post("/api/v1/models", json=_body("PRB-M9")).status_code == 201
+    refused = models.post("/api/v1/models", json=_body("prb-m9"))
+    assert refused.status_code == 409, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "MODEL_EXISTS"
+    assert "PRB-M9" in error["message"]
+    assert error["details"]["existing_model_id"] == "PRB-M9"
+    assert event_count(models) == 1
+    assert models.get("/api/v1/models/PRB-M9").status_code == 200
+    # The exact id again is refused as before.
+    again = models.post("/api/v1/models", json=_body("PRB-M9"))
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "MODEL_EXISTS")
+
+
+def test_two_model_registrations_at_once_make_one_model(models: TestClient) -> None:
+    answers = at_once([
+        lambda: models.post("/api/v1/models", json=_body("RACE-M1")),
+        lambda: models.post("/api/v1/models", json=_body("race-m1")),
+    ])
+    assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
+    assert event_count(models) == 1
