@@ -17,6 +17,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import apitexts, messages
@@ -278,6 +279,39 @@ class RequestContext:
             log.info("http_refused", method=method, path=path, status=status)
 
 
+#: The methods a 405's `Allow` may name (HEAD follows GET).
+_METHODS = ("DELETE", "GET", "PATCH", "POST", "PUT")
+
+
+def allowed_methods(request: Request) -> set[str]:
+    """Every method some route of the request's path answers, HEAD wherever GET is: each is
+    asked of the router as it would route it (routers included in the app are matched as a
+    whole, so their routes are not listed one by one). Only a refused request pays for it."""
+    routes = request.app.router.routes
+    methods = {
+        method for method in _METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL
+               for route in routes)
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return methods
+
+
+class AnsweredAsGet(Response):
+    """A HEAD request on a resource that is read with GET: answered as the GET would be, the
+    server sending the headers only (uvicorn drops a HEAD's body). FastAPI's routes take no
+    HEAD of their own, so monitoring probes and link checkers met a 405 on every page. Only
+    the refused HEAD comes here; no other request pays for it."""
+
+    def __init__(self, router: ASGIApp) -> None:
+        super().__init__()
+        self.router = router
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.router({**scope, "method": "GET"}, receive, send)
+
+
 def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
@@ -297,12 +331,17 @@ def _install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code, message = HTTP_MESSAGES.get(exc.status_code, ("HTTP_ERROR", messages.HTTP_ERROR))
-        # Starlette's own headers travel on: a 405 names the methods allowed (`Allow`).
-        return JSONResponse(
-            error_body(code, message), status_code=exc.status_code, headers=exc.headers
-        )
+        headers = exc.headers
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            if request.method == "HEAD" and "GET" in allowed:
+                return AnsweredAsGet(request.app.router)
+            # Starlette names the methods of the first route matched; RFC 9110 asks for all.
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(allowed))}
+        return JSONResponse(error_body(code, message), status_code=exc.status_code,
+                            headers=headers)
 
     # Database errors are answered here rather than by the catch-all below: Starlette sends
     # the catch-all's response and then re-raises, so the server would log a traceback too.

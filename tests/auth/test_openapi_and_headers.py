@@ -103,8 +103,27 @@ def test_every_number_is_bounded_and_every_date_carries_its_range(
 def test_a_405_names_the_methods_allowed(services: Services, service: str) -> None:
     response = services[service].delete("/healthz")
     assert response.status_code == 405
-    assert response.headers["Allow"] == "GET"
+    assert response.headers["Allow"] == "GET, HEAD"
     assert response.json()["error"]["code"] == "METHOD_NOT_ALLOWED"
+    # Every method of the path, not only the first route's (a list read by GET and written
+    # by POST answered `Allow: POST`) (G17).
+    path, methods = {
+        "religion": ("/api/v1/sites", "GET, HEAD, POST"),
+        "dialogue": ("/api/v1/sessions", "GET, HEAD, POST"),
+        "indicators": ("/api/v1/models", "GET, HEAD, POST"),
+        "reporting": ("/api/v1/periods/2023-6m", "GET, HEAD, PUT"),
+    }[service]
+    assert services[service].delete(path).headers["Allow"] == methods
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_head_answers_where_get_does(services: Services, service: str) -> None:
+    """Monitoring probes and link checkers ask HEAD; every GET resource answered 405 (G17)."""
+    client = services[service]
+    got, head = client.get("/healthz"), client.head("/healthz")
+    assert head.status_code == got.status_code == 200
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert client.head("/api/v1/khong-co").status_code == 404
 
 
 @pytest.mark.parametrize("service", SERVICES)
