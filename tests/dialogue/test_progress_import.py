@@ -160,3 +160,37 @@ def test_unreadable_or_incomplete_files_are_refused(client: TestClient) -> None:
         "message": "Thiếu cột «Tiến độ (%)» ở dòng tiêu đề"}
     no_file = client.post(URL)
     assert no_file.status_code == 422 and no_file.json()["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_the_same_file_imported_twice_writes_its_updates_once(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """G4: a row repeating the commitment's latest update (same percent, date and note) is
+    skipped and reported as such, writing nothing; a row that differs in any of them is an
+    update. A completing row sent again is skipped too, not refused as done."""
+    clock.set(date(2023, 7, 15))
+    ids = _three_commitments(client)
+    first = "\n".join([
+        "Mã cam kết;Tiến độ (%);Ngày cập nhật;Ghi chú",
+        f"{ids[0]};40;01/07/2023;Đợt 1",
+        f"{ids[1]};100;02/07/2023;Xong",
+    ]).encode("utf-8")
+    done = ok(_upload(client, "tien-do.csv", first))
+    assert (done["applied"], done["accepted_rows"], done["skipped_rows"]) == (True, 2, 0)
+    written = len(event_types(client))
+
+    again = ok(_upload(client, "tien-do.csv", first))
+    assert (again["accepted_rows"], again["skipped_rows"], again["errors"]) == (0, 2, [])
+    assert [s["row"] for s in again["skipped"]] == [2, 3]
+    assert again["skipped"][0]["message"].endswith("bỏ qua")
+    assert len(event_types(client)) == written
+    assert event_types(client, "CommitmentProgressUpdated").count(
+        "CommitmentProgressUpdated") == 2
+
+    # The same percent and date with another note is news: recorded.
+    other = "\n".join([
+        "Mã cam kết;Tiến độ (%);Ngày cập nhật;Ghi chú",
+        f"{ids[0]};40;01/07/2023;Đợt 1 (bổ sung)",
+    ]).encode("utf-8")
+    assert ok(_upload(client, "tien-do.csv", other))["accepted_rows"] == 1
+    assert len(event_types(client, "CommitmentProgressUpdated")) == 3

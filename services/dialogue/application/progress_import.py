@@ -83,6 +83,8 @@ class ImportReport:
     total_rows: int = 0
     errors: list[RowError] = field(default_factory=list)
     results: list[dict[str, Any]] = field(default_factory=list)
+    #: Rows repeating the commitment's latest update: nothing written for them.
+    skipped: list[dict[str, Any]] = field(default_factory=list)
     ignored_columns: list[str] = field(default_factory=list)
     applied: bool = False
 
@@ -97,6 +99,8 @@ class ImportReport:
             "error_rows": len({e.row for e in self.errors}),
             "errors": [e.as_dict() for e in self.errors],
             "results": self.results,
+            "skipped_rows": len(self.skipped),
+            "skipped": self.skipped,
             "ignored_columns": self.ignored_columns,
         }
 
@@ -269,14 +273,25 @@ def import_progress(
                 )
             # A row for a commitment outside the importer's units is refused like a bad row.
             authorize(uow.context, WRITE, commitment.unit_code, parsed.updated_on)
-            # Judged at the row's date, not today (see commitments.update_progress).
-            commitment.detect_overdue(parsed.updated_on)
-            commitment.update_progress(parsed.progress_pct, parsed.updated_on, parsed.note)
+            # Already recorded (the same file again, a retried upload): skipped, writing
+            # nothing, as the sites import skips a row the register already holds.
+            repeated = commitment.repeats_last_update(
+                parsed.progress_pct, parsed.updated_on, parsed.note)
+            if not repeated:
+                # Judged at the row's date, not today (see commitments.update_progress).
+                commitment.detect_overdue(parsed.updated_on)
+                commitment.update_progress(parsed.progress_pct, parsed.updated_on, parsed.note)
         except DomainError as exc:
             column = _COLUMN_OF_CODE.get(exc.code)
             report.errors.append(
                 RowError(number, COLUMNS[column][0] if column else None, exc.message, exc.code)
             )
+            continue
+        if repeated:
+            report.skipped.append({
+                "row": number, "commitment_id": parsed.commitment_id,
+                "message": messages.IMPORT_ROW_ALREADY_RECORDED,
+            })
             continue
         report.results.append(
             {

@@ -39,6 +39,8 @@ class Commitment(Aggregate):
         self.last_update_on: date = date.min
         self.unit_code = ""
         self.overdue_flagged = False
+        #: The latest progress update (percent, date, note): a row repeating it is no news.
+        self.last_update: tuple[int, date, str] | None = None
 
     def allowed_actions(self) -> list[str]:
         """Progress is updated until done; a done or overdue commitment may be reopened."""
@@ -68,6 +70,12 @@ class Commitment(Aggregate):
         if self.overdue_flagged:
             return "overdue"
         return "in_progress" if progress_pct > 0 else "open"
+
+    def repeats_last_update(self, progress_pct: int, on: date, note: str) -> bool:
+        """Whether an update is the latest one again (same percent, date and note): a file
+        imported twice, a retried upload. Recording it would put in the history an update
+        that did not happen (G4)."""
+        return self.last_update == (progress_pct, on, note)
 
     def update_progress(self, progress_pct: int, on: date, note: str = "") -> None:
         if self.status == "done":
@@ -168,6 +176,7 @@ class Commitment(Aggregate):
             self.progress_pct = event.progress_pct
             self.status = event.status
             self.last_update_on = event.updated_on
+            self.last_update = (event.progress_pct, event.updated_on, event.note)
         elif isinstance(event, CommitmentCompleted):
             self.status = "done"
         elif isinstance(event, CommitmentOverdue):
@@ -179,3 +188,4 @@ class Commitment(Aggregate):
             self.due_on = event.due_on
             self.progress_pct = event.progress_pct
             self.last_update_on = event.reopened_on
+            self.last_update = None  # the reopening is the newer fact
