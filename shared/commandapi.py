@@ -130,13 +130,14 @@ class Command:
         *args: Any,
         location: str | Callable[[CommandResult], str] | None = None,
         extra: Callable[[CommandResult], Mapping[str, Any]] | None = None,
-        always_creates: bool = False,
+        always_creates: bool | Callable[[CommandResult], bool] = False,
     ) -> JSONResponse:
         """Run a handler that returns its events and answer with `CommandResponse`. With
         `location` (a template over {id}, the id of the aggregate of the first event, or a
         function of the result), a
         command that started an aggregate (or every one, `always_creates`: each issues a new
-        record) answers 201 with `Location`; everything else 200."""
+        record; or those `always_creates(result)` says create one) answers 201 with
+        `Location`; everything else 200."""
 
         def respond(events: list[EventEnvelope]) -> tuple[int, Any, dict[str, str]]:
             result = CommandResult(events)
@@ -144,7 +145,8 @@ class Command:
             headers: dict[str, str] = {}
             if result.version is not None:
                 headers["ETag"] = etag(result.version)
-            if location is not None and (always_creates or result.created):
+            creates = always_creates(result) if callable(always_creates) else always_creates
+            if location is not None and (creates or result.created):
                 # The created aggregate's events come first (a command that also touches
                 # another one records that after).
                 created_id = result.events[0].aggregate_id if result.events else ""

@@ -152,6 +152,9 @@ PLAN_ITEM_SCHEDULE = (
 )
 DATE_OUTSIDE_PLAN_YEAR = "Ngày {on} không thuộc năm kế hoạch {year}"
 PLAN_ITEM_DONE_ON = "ngày {on}"
+PROGRESS_ALREADY_RECORDED = (
+    "Kết quả này đã được ghi (cùng đơn vị, ngày, nội dung và minh chứng); không ghi thêm"
+)
 REOPENED_BEFORE_DONE = (
     "Ngày mở lại ({on}) không được trước ngày nhiệm vụ được đánh dấu hoàn thành ({done_on})."
 )

@@ -115,6 +115,28 @@ def test_progress_by_the_parties_an_item_names(client: TestClient) -> None:
         == "done"
 
 
+def test_the_same_progress_sent_twice_is_recorded_once(client: TestClient) -> None:
+    """G4: the latest report of a party for its unit sent again (same date, result, evidence,
+    done) writes nothing and says so (200, already_recorded); a different one is recorded, and
+    another party's report of the same text is its own. A done report sent again is no 409."""
+    post(client, "/api/v1/plans/2023/load", {})
+    url = "/api/v1/plans/2023/items/II.1.3/progress"
+    first = post(client, url, progress("2023-03-10", "Đã hướng dẫn 21 xã"), headers=TON_GIAO)
+    again = post(client, url, progress("2023-03-10", "Đã hướng dẫn 21 xã"), 200, TON_GIAO)
+    assert again["already_recorded"] is True and again["events"] == []
+    assert "đã được ghi" in again["message"]
+    post(client, url, progress("2023-03-10", "Đã hướng dẫn 21 xã"), headers=board(TIEN_LANG))
+    post(client, url, progress("2023-03-10", "Đã hướng dẫn 22 xã"), headers=TON_GIAO)
+    item = get_json(client, "/api/v1/plans/2023/items/II.1.3", on="2023-03-13")
+    assert item["progress_count"] == 3
+    assert first["version"] == 1
+    post(client, url, progress("2023-11-30", "Hoàn thành", done=True), headers=TON_GIAO)
+    assert post(client, url, progress("2023-11-30", "Hoàn thành", done=True), 200,
+                TON_GIAO)["already_recorded"] is True
+    item = get_json(client, "/api/v1/plans/2023/items/II.1.3", on="2023-12-31")
+    assert (item["status"], item["progress_count"]) == ("done", 4)
+
+
 def test_the_commission_reopens_a_done_item(client: TestClient) -> None:
     post(client, "/api/v1/plans/2023/load", {})
     url = "/api/v1/plans/2023/items/II.1.3/progress"

@@ -186,9 +186,17 @@ def reopen_item(
 def record_progress(
     year: YearPath, number: NumberPath, command: RecordProgress, cmd: CommandDep,
 ) -> JSONResponse:
-    """Ghi kết quả thực hiện nhiệm vụ (đơn vị chủ trì hoặc phối hợp)."""
-    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                planhandlers.record_progress, year, number, command)
+    """Ghi kết quả thực hiện nhiệm vụ (đơn vị chủ trì hoặc phối hợp). Gửi lại đúng kết quả
+    mới nhất của cùng đơn vị (cùng ngày, nội dung, minh chứng) thì không ghi thêm: 200,
+    `already_recorded`."""
+    return cmd.record(
+        planhandlers.record_progress, year, number, command,
+        location=lambda _: f"/api/v1/plans/{year}/items/{number}",
+        # A report already recorded writes nothing and creates nothing: 200.
+        always_creates=lambda r: bool(r.events),
+        extra=lambda r: {} if r.events else {
+            "already_recorded": True, "message": messages.PROGRESS_ALREADY_RECORDED},
+    )
 
 
 # -- inspections and supervisions (III) ------------------------------------------------------

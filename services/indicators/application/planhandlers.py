@@ -227,14 +227,15 @@ def record_progress(
     party, unit_code = _acting(
         uow, plan, item, command.acting_party, command.unit_code, command.reported_on)
     work = uow.load(PlanItemWork, work_id(year, number))
-    work.record_progress(
-        PlanItemProgressRecorded(
-            year=year, number=number, reported_on=command.reported_on, acting_party=party,
-            unit_code=unit_code, result=command.result,
-            evidence=[Evidence(kind=e.kind, ref=e.ref) for e in command.evidence],
-            done=command.done,
-        )
+    event = PlanItemProgressRecorded(
+        year=year, number=number, reported_on=command.reported_on, acting_party=party,
+        unit_code=unit_code, result=command.result,
+        evidence=[Evidence(kind=e.kind, ref=e.ref) for e in command.evidence],
+        done=command.done,
     )
+    if work.repeats_latest_progress(event):
+        return []  # already recorded: nothing written, the answer says so
+    work.record_progress(event)
     return uow.save(work)
 
 

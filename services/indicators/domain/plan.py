@@ -277,6 +277,15 @@ class PlanItemWork(Aggregate):
             )
         self.record(event, event.reopened_on)
 
+    def repeats_latest_progress(self, event: PlanItemProgressRecorded) -> bool:
+        """Whether `event` is the latest progress its party reported for its unit again (same
+        date, result, evidence, done): a form sent twice, a retried request. Recording it
+        would show the item's history a report that was made once (G4)."""
+        latest = next((p for p in reversed(self.progress)
+                       if (p.acting_party, p.unit_code) == (event.acting_party, event.unit_code)),
+                      None)
+        return latest is not None and latest.model_dump() == event.model_dump()
+
     def record_progress(self, event: PlanItemProgressRecorded) -> None:
         last_reopened = self.reopenings[-1].reopened_on if self.reopenings else None
         if event.done and last_reopened is not None and event.reported_on <= last_reopened:
