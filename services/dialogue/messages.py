@@ -176,6 +176,9 @@ IMPORT_BAD_DATE: Final = "Ngày không hợp lệ (dd/mm/yyyy hoặc yyyy-mm-dd)
 IMPORT_TOO_LONG: Final = "Nội dung quá dài (tối đa {max_length} ký tự)"
 IMPORT_BAD_TEXT: Final = "Nội dung chứa ký tự điều khiển không hợp lệ"
 IMPORT_DUPLICATE_ROW: Final = "Cam kết đã có ở dòng {row} với cùng ngày cập nhật"
+PROGRESS_ALREADY_RECORDED: Final = (
+    "Cập nhật này đã được ghi (cùng tiến độ, ngày cập nhật và ghi chú); không ghi thêm"
+)
 IMPORT_ROW_ALREADY_RECORDED: Final = (
     "Đã có trong sổ với cùng tiến độ, ngày cập nhật và ghi chú; bỏ qua"
 )

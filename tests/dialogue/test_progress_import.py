@@ -194,3 +194,22 @@ def test_the_same_file_imported_twice_writes_its_updates_once(
     ]).encode("utf-8")
     assert ok(_upload(client, "tien-do.csv", other))["accepted_rows"] == 1
     assert len(event_types(client, "CommitmentProgressUpdated")) == 3
+
+
+def test_the_same_update_posted_twice_is_recorded_once(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """G4, one commitment at a time: the latest update posted again writes nothing (200,
+    `already_recorded`); another note is a new update."""
+    clock.set(date(2023, 7, 15))
+    ids = _three_commitments(client)
+    url = f"/api/v1/commitments/{ids[0]}/progress"
+    body = {"progress_pct": 40, "updated_on": "2023-07-01", "note": "Đợt 1"}
+    first = ok(client.post(url, json=body))
+    assert len(first["events"]) == 1
+    again = ok(client.post(url, json=body))
+    assert (again["events"], again["already_recorded"]) == ([], True)
+    assert len(event_types(client, "CommitmentProgressUpdated")) == 1
+    ok(client.post(url, json={**body, "note": "Đợt 1 (bổ sung)"}))
+    assert len(event_types(client, "CommitmentProgressUpdated")) == 2
+    assert ok(client.get(f"/api/v1/commitments/{ids[0]}"))["version"] == 3

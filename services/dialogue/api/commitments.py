@@ -160,8 +160,12 @@ def get_commitment(
 def update_progress(
     commitment_id: Id, command: UpdateProgress, runtime: Runtime, cmd: CommandDep
 ) -> JSONResponse:
+    """The latest update sent again (same percent, date and note) writes nothing: 200 with
+    `already_recorded`."""
     return cmd.record(
-        handlers.update_progress, commitment_id, command, runtime.today(), cmd.expected_version
+        handlers.update_progress, commitment_id, command, runtime.today(), cmd.expected_version,
+        extra=lambda r: {} if r.events else {
+            "already_recorded": True, "message": messages.PROGRESS_ALREADY_RECORDED},
     )
 
 

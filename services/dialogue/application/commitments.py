@@ -33,6 +33,8 @@ def update_progress(
 ) -> list[EventEnvelope]:
     on = not_in_future(command.updated_on or today, today)
     commitment = load_commitment(uow, commitment_id, expected_version, on)
+    if commitment.repeats_last_update(command.progress_pct, on, command.note):
+        return []  # the latest update sent again (a retry): nothing written, the answer says so
     # An update dated after the due date finds the commitment already overdue, even if the
     # scheduler has not passed yet: the status in the event must be the true one at its date.
     # Judged at the update's date, not today: a completion dated before the due date but
