@@ -56,10 +56,17 @@ KERNEL: OperationTexts = {
                   "production."),
 }
 
-#: What each field of the request and response bodies means, by its (English) name: one
-#: meaning per name across the four services. The document gives a field this title and
-#: description unless its model already describes it (`Field(description=...)`).
-FIELDS: Mapping[str, tuple[str, str]] = {
+FieldTexts = Mapping[str, tuple[str, str]]
+
+#: What each field of the request and response bodies, and each query, path or header
+#: parameter, means, by its (English) name: one meaning per name across the four services
+#: (a service whose name means something else says so in its own `FIELDS`,
+#: services/<service>/apitexts.py, and one schema's field as "Schema.field"). The document
+#: gives a field this title (unless its model chose one: pydantic's own, the name in English
+#: words, is replaced) and description, and a parameter this description, unless the model
+#: or the route already describes it (`Field(description=...)`, `Query(description=...)`);
+#: tests/apidocs/test_field_texts.py fails on a parameter or a field left without.
+FIELDS: FieldTexts = {
     "acting_party": ("Đơn vị báo cáo", "Mã đơn vị (phòng, đơn vị phối hợp) báo cáo kết quả"),
     "attachments": ("Tệp kèm theo", "Tên, số hiệu các tệp kèm theo"),
     "carried_out_on": ("Ngày tiến hành", "Ngày tiến hành kiểm tra, giám sát"),
@@ -183,7 +190,8 @@ FIELDS: Mapping[str, tuple[str, str]] = {
     "scope": ("Phạm vi", "Phạm vi đơn vị của báo cáo (VN hoặc mã tỉnh)"),
     "scope_unit_codes": ("Đơn vị trong phạm vi", "Mã các đơn vị chỉ tiêu tính đến"),
     "scopes": ("Quyền", "Các quyền (xem GET /api/v1/auth/scopes)"),
-    "session_id": ("Mã hội nghị", "UUID của hội nghị (tuỳ chọn; để trống thì hệ thống tạo)"),
+    "session_id": ("Mã hội nghị", "UUID của hội nghị (khi ghi hội nghị mới: tuỳ chọn, để "
+                   "trống thì hệ thống tạo)"),
     "site_code": ("Mã cơ sở", "Mã cơ sở tôn giáo"),
     "source_document": ("Văn bản nguồn", "Báo cáo của đơn vị làm nguồn số liệu"),
     "started_on": ("Ngày bắt đầu", "Ngày bắt đầu triển khai"),
@@ -204,6 +212,47 @@ FIELDS: Mapping[str, tuple[str, str]] = {
     "updated_on": ("Ngày cập nhật", "Ngày cập nhật tiến độ (mặc định hôm nay)"),
     "violation_type": ("Loại vi phạm", "Loại vi phạm về đất đai, xây dựng"),
     "year": ("Năm", "Năm kế hoạch"),
+    # The kernel's operations (audit, dead letters, rebuild, keys) and their answers.
+    "actor": ("Người thực hiện", "Người dùng hoặc khoá API đã thực hiện thao tác"),
+    "aggregate_id": ("Mã đối tượng", "Mã của đối tượng (cơ sở, hội nghị, mô hình...) mà sự "
+                     "kiện thay đổi"),
+    "aggregate_type": ("Loại đối tượng", "Loại đối tượng mà sự kiện thay đổi"),
+    "event_id": ("Mã sự kiện", "UUID của sự kiện đã ghi"),
+    "event_ids": ("Các mã sự kiện", "UUID của các sự kiện thao tác đã ghi"),
+    "event_type": ("Loại sự kiện", "Loại sự kiện (xem GET /api/v1/events/catalogue)"),
+    "events": ("Sự kiện", "Các sự kiện thao tác đã ghi"),
+    "version": ("Phiên bản", "Phiên bản của bản ghi sau thao tác (gửi lại trong If-Match)"),
+    "unit": ("Đơn vị", "Mã đơn vị hành chính cần xem, kể cả các đơn vị trực thuộc (để "
+             "trống: địa bàn của người hỏi)"),
+    "recorded_from": ("Ghi nhận từ", "Chỉ các sự kiện ghi nhận từ thời điểm này (ISO 8601)"),
+    "recorded_to": ("Ghi nhận đến", "Chỉ các sự kiện ghi nhận đến thời điểm này (ISO 8601)"),
+    "generation": ("Thế hệ bảng đọc", "Số thế hệ bảng đọc (để trống: lần dựng lại gần nhất)"),
+    "prefix": ("Tiền tố khoá", "Tiền tố nhận diện khoá API, như trong danh sách khoá "
+               "(không phải bí mật của khoá)"),
+    "page": ("Trang", "Trang (từ 1)"),
+    "page_size": ("Số dòng mỗi trang", "Số dòng mỗi trang"),
+    "limit": ("Số dòng tối đa", "Số dòng trả về nhiều nhất"),
+    # Filters and options the services' reads and imports share.
+    "q": ("Từ khoá", "Tìm theo tên hoặc mã, không phân biệt dấu (\"tien lang\" tìm thấy "
+          "\"Tiên Lãng\")"),
+    "on": ("Vào ngày", "Ngày nghiệp vụ cần xem (mặc định hôm nay, giờ Việt Nam)"),
+    "date": ("Ngày", "Ngày nghiệp vụ cần xem (YYYY-MM-DD)"),
+    "to": ("Đến ngày", "Ngày cần đối chiếu: các đơn vị có hiệu lực vào ngày này"),
+    "date_from": ("Từ ngày", "Chỉ tính từ ngày này (YYYY-MM-DD)"),
+    "date_to": ("Đến ngày", "Chỉ tính đến hết ngày này (YYYY-MM-DD)"),
+    "district": ("Quận, huyện", "Mã quận, huyện (3 chữ số)"),
+    "district_code": ("Mã quận, huyện", "Mã quận, huyện (3 chữ số)"),
+    "commune": ("Xã, phường", "Mã xã, phường, thị trấn (5 chữ số)"),
+    "province": ("Tỉnh, thành phố", "Mã tỉnh, thành phố (2 chữ số; VN: cả nước; để trống: "
+                 "địa bàn của hệ thống)"),
+    "include_subunits": ("Kể cả đơn vị trực thuộc", "true: tính cả các đơn vị cấp dưới của "
+                         "đơn vị đã chọn"),
+    "dry_run": ("Chạy thử", "true: chỉ kiểm tra từng dòng và báo kết quả, không ghi gì"),
+    "state": ("Tình trạng", "Tình trạng xử lý"),
+    "period_id": ("Mã kỳ", "Mã kỳ giao ban: năm-số tháng (3m, 6m, 9m, 12m), ví dụ 2024-6m "
+                  "là sơ kết 6 tháng năm 2024"),
+    "head_id": ("Mã người đứng đầu", "UUID của người đứng đầu"),
+    "ref": ("Số hiệu", "Số, ký hiệu hoặc mã của tài liệu minh chứng"),
 }
 
 SchemaExamples = Mapping[str, dict[str, Any]]

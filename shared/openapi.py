@@ -40,7 +40,14 @@ from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
 from starlette.routing import BaseRoute
 
-from shared.apitexts import FIELDS, KERNEL, KERNEL_EXAMPLES, OperationTexts, SchemaExamples
+from shared.apitexts import (
+    FIELDS,
+    KERNEL,
+    KERNEL_EXAMPLES,
+    FieldTexts,
+    OperationTexts,
+    SchemaExamples,
+)
 from shared.auth.checks import RequiredScope, ServiceScopes
 from shared.auth.http import authenticate_request, authenticated_principal
 from shared.auth.principal import SCOPES
@@ -278,27 +285,42 @@ def _access_note(access: Access) -> str:
     return f"**Quyền cần có:** `{access.scope}` ({SCOPES[access.scope]})."
 
 
-def _names_a_type(prop: dict[str, Any]) -> bool:
-    variants = [prop, *prop.get("anyOf", []), *prop.get("oneOf", [])]
-    return any("enum" in v or "properties" in v for v in variants)
+def _pydantic_title(field: str, prop: dict[str, Any]) -> bool:
+    """The title is none or pydantic's own, the field's name in English words ("Recognition
+    Level"); a title a schema chose (the `Error` component's "ErrorDetail", which names the
+    type a generated client makes) stays."""
+    title = prop.get("title")
+    return title is None or title == field.replace("_", " ").title()
 
 
-def document_fields(document: dict[str, Any], examples: SchemaExamples) -> None:
-    """Vietnamese titles and descriptions of the body fields (shared/apitexts.py FIELDS)
-    where a model gives none, and each request body's example on its schema."""
+def document_fields(
+    document: dict[str, Any], examples: SchemaExamples, fields: FieldTexts = FIELDS
+) -> None:
+    """Vietnamese titles and descriptions of the body fields, and descriptions of the query,
+    path and header parameters, by name (shared/apitexts.py FIELDS with the service's own
+    over it: a parameter named like a field means the same), where the model or the route
+    gives none; and each request body's example on its schema."""
     schemas = document.get("components", {}).get("schemas", {})
     for name, schema in schemas.items():
         for field, prop in schema.get("properties", {}).items():
-            if field in FIELDS and not prop.get("description"):
-                title, prop["description"] = FIELDS[field]
-                # A field whose type is an enum or an object keeps its English title: client
-                # generators name the type they make for it after the title.
-                if not _names_a_type(prop):
-                    prop["title"] = title
+            # "Schema.field" first: the rare field whose name means something else in one
+            # schema of the service (a kind of evidence, not of plan item).
+            texts = fields.get(f"{name}.{field}") or fields.get(field)
+            if texts is None:
+                continue
+            title, description = texts
+            if not prop.get("description"):
+                prop["description"] = description
+            if _pydantic_title(field, prop):
+                prop["title"] = title
         if name in examples:
             schema["examples"] = [examples[name]]
     for item in document.get("paths", {}).values():
         for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                name = parameter.get("name", "")
+                if not parameter.get("description") and name in fields:
+                    parameter["description"] = fields[name][1]
             for media in operation.get("requestBody", {}).get("content", {}).values():
                 ref = media.get("schema", {}).get("$ref", "")
                 name = ref.rsplit("/", 1)[-1]
@@ -361,6 +383,7 @@ def install_document(
     command_dependency: Callable[..., Any],
     texts: OperationTexts = KERNEL,
     examples: SchemaExamples = KERNEL_EXAMPLES,
+    fields: FieldTexts = FIELDS,
 ) -> None:
     """Make `app.openapi()` document the error component, the security schemes and every
     operation's access and refusals."""
@@ -370,7 +393,7 @@ def install_document(
         if app.openapi_schema is None:
             document = plain_openapi()
             document_operations(document, app.routes, command_dependency, texts)
-            document_fields(document, examples)
+            document_fields(document, examples, fields)
             app.openapi_schema = document
         return app.openapi_schema
 

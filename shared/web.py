@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from shared import apitexts, messages
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.apidocs import docs_router
-from shared.apitexts import OperationTexts, SchemaExamples
+from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
 from shared.asyncapi import asyncapi_document
 from shared.auth.audit import AuditQuery, audit_events
 from shared.auth.checks import OPERATIONS, RequiredScope, ServiceScopes
@@ -148,11 +148,14 @@ def build_app(
     value_labels: ValueLabels | None = None,
     operation_texts: OperationTexts | None = None,
     examples: SchemaExamples | None = None,
+    fields: FieldTexts | None = None,
 ) -> FastAPI:
     """`value_labels`: the Vietnamese labels of the service's choice values, per field, for
     the 422 of a refused choice (shared.validation.vietnamese_errors). `operation_texts` and
     `examples`: the service's tables of Vietnamese summaries and descriptions and of request
-    body examples (services/<service>/apitexts.py), added to the kernel's own."""
+    body examples (services/<service>/apitexts.py), added to the kernel's own; `fields`: the
+    service's texts of fields and parameters by name, over the kernel's (a name meaning
+    something else in this service)."""
     settings = runtime.settings
     configure_logging(settings.log_level, settings.log_json)
 
@@ -195,6 +198,7 @@ def build_app(
     install_document(
         app, command, {**apitexts.KERNEL, **(operation_texts or {})},
         {**apitexts.KERNEL_EXAMPLES, **(examples or {})},
+        {**apitexts.FIELDS, **(fields or {})},
     )
     # One dependency: it authenticates the caller itself (each dependency FastAPI resolves
     # costs the event loop more than an authentication by development headers or a token).

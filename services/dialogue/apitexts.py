@@ -3,7 +3,7 @@ shared/apitexts.py)."""
 
 from __future__ import annotations
 
-from shared.apitexts import OperationTexts, SchemaExamples
+from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
 
 OPERATIONS: OperationTexts = {
     "take_office": ("Người đứng đầu nhận nhiệm vụ", "Bí thư cấp ủy hoặc Chủ tịch UBND của một "
@@ -91,4 +91,17 @@ EXAMPLES: SchemaExamples = {
                          "reopened_on": "2023-07-10", "new_due_on": "2023-08-15"},
     "SetRule": {"level": "commune", "min_sessions_per_year": 2, "effective_from": "2024-01-01",
                 "legal_basis": "Quyết định 1738-QĐ/TU (sửa đổi)", "note": ""},
+}
+
+
+#: Names that mean something else in this service than in the kernel's table.
+FIELDS: FieldTexts = {
+    "status": ("Trạng thái", "Trạng thái của hội nghị (planned dự kiến, cancelled đã huỷ, "
+               "held đã tổ chức, closed đã kết thúc) hoặc của cam kết"),
+    "agency": ("Cơ quan", "Cơ quan chịu trách nhiệm thực hiện cam kết"),
+    "due_before": ("Hạn trước ngày", "Chỉ các cam kết có hạn hoàn thành trước ngày này"),
+    "format": ("Định dạng tệp", "xlsx: bảng tính Excel; csv: tệp CSV"),
+    "mode": ("Cách ghi", "all_or_nothing: có dòng lỗi thì không ghi dòng nào; valid_rows: "
+             "ghi các dòng hợp lệ và báo các dòng lỗi"),
+    "level": ("Cấp", "Cấp của đơn vị: province thành phố, district huyện, commune xã"),
 }

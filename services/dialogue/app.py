@@ -6,7 +6,7 @@ from fastapi import FastAPI
 
 from services.dialogue import messages
 from services.dialogue.api import admin, commitments, heads, issues, rules, sessions
-from services.dialogue.apitexts import EXAMPLES, OPERATIONS
+from services.dialogue.apitexts import EXAMPLES, FIELDS, OPERATIONS
 from services.dialogue.application.runtime import Clock, DialogueRuntime
 from services.dialogue.application.scheduler import run_scheduler
 from shared.clock import today_vn
@@ -34,5 +34,5 @@ def create_app(
          admin.router],
         title=messages.APP_TITLE,
         value_labels=messages.VALUE_LABELS,
-        operation_texts=OPERATIONS, examples=EXAMPLES,
+        operation_texts=OPERATIONS, examples=EXAMPLES, fields=FIELDS,
     )

@@ -3,7 +3,7 @@ shared/apitexts.py)."""
 
 from __future__ import annotations
 
-from shared.apitexts import OperationTexts, SchemaExamples
+from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
 
 OPERATIONS: OperationTexts = {
     "list_units": ("Danh sách đơn vị hành chính", "Các đơn vị có hiệu lực vào ngày `on` (mặc "
@@ -139,4 +139,21 @@ EXAMPLES: SchemaExamples = {
                              "summary": "Kết quả công tác dân vận 6 tháng đầu năm",
                              "figures": {}, "attachments": []},
     "ReturnDistrictReport": {"returned_on": "2023-06-12", "reason": "Thiếu số liệu chỉ tiêu I2"},
+}
+
+
+#: Names that mean something else in this service than in the kernel's table.
+FIELDS: FieldTexts = {
+    "code": ("Mã đơn vị", "Mã đơn vị hành chính (tỉnh 2, huyện 3, xã 5 chữ số)"),
+    "year": ("Năm", "Năm của kế hoạch, chỉ tiêu hoặc cuộc thi"),
+    "active_only": ("Chỉ mô hình đang hoạt động", "true: bỏ các mô hình đã dừng"),
+    "counts_only": ("Chỉ số lượng", "true: chỉ trả số lượng minh chứng, không kèm danh sách"),
+    "root": ("Đơn vị gốc", "Mã đơn vị gốc của cây (mặc định: địa bàn của hệ thống)"),
+    "NamePlanParty.code": ("Mã đơn vị tham gia", "Mã viết tắt do Ban đặt cho đơn vị chủ trì "
+                           "hoặc phối hợp của Kế hoạch (chữ thường, số, gạch ngang)"),
+    "EvidenceRef.kind": ("Loại minh chứng", "dialogue_session hội nghị đối thoại, dossier hồ "
+                         "sơ đất đai, model mô hình \"Dân vận khéo\", file tệp, document văn "
+                         "bản"),
+    "RegisterModel.status": ("Trạng thái", "building đang xây dựng, recognised đã được công "
+                             "nhận"),
 }

@@ -15,7 +15,7 @@ from services.indicators.api.indicators import router as indicators_router
 from services.indicators.api.models import router as models_router
 from services.indicators.api.plan import router as plan_router
 from services.indicators.api.units import router as units_router
-from services.indicators.apitexts import EXAMPLES, OPERATIONS
+from services.indicators.apitexts import EXAMPLES, FIELDS, OPERATIONS
 from services.indicators.application.lifecycle import (
     seed_plan_definitions,
     status_sweeper,
@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         [units_router, models_router, indicators_router, plan_router],
         title=messages.APP_TITLE,
         value_labels=messages.VALUE_LABELS,
-        operation_texts=OPERATIONS, examples=EXAMPLES,
+        operation_texts=OPERATIONS, examples=EXAMPLES, fields=FIELDS,
     )
     _define_plan_at_start(app, runtime)
     return app

@@ -3,7 +3,7 @@ shared/apitexts.py)."""
 
 from __future__ import annotations
 
-from shared.apitexts import OperationTexts, SchemaExamples
+from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
 
 OPERATIONS: OperationTexts = {
     "import_sites_file": ("Nhập danh sách cơ sở tôn giáo từ tệp", "Kiểm tra từng dòng của tệp "
@@ -80,4 +80,26 @@ EXAMPLES: SchemaExamples = {
                  "detected_on": "2023-04-10", "site_code": "TL-001", "reference": "BB 05/BB"},
     "CaseStepCommand": {"acted_on": "2023-04-15", "note": "Giao phòng Tài nguyên xác minh",
                         "referred_to": ""},
+}
+
+
+#: Names that mean something else in this service than in the kernel's table.
+FIELDS: FieldTexts = {
+    "number": ("Số giấy chứng nhận", "Số phát hành của giấy chứng nhận quyền sử dụng đất"),
+    "status": ("Trạng thái", "Trạng thái hoạt động của cơ sở: active đang hoạt động, closed "
+               "đã đóng (khi lọc, all: cả hai)"),
+    "action": ("Bước xử lý", "Tên bước của hồ sơ đất đai hoặc của vụ việc (ví dụ lodge nộp "
+               "hồ sơ, requisition yêu cầu bổ sung; gạch ngang hay gạch dưới đều được)"),
+    "dossier_state": ("Tình trạng hồ sơ đất đai", "Chỉ các cơ sở có hồ sơ đăng ký đất đai ở "
+                      "một trong các tình trạng này (lặp lại tham số để chọn nhiều)"),
+    "has_certificate": ("Đã có giấy chứng nhận", "true: chỉ các cơ sở đã được cấp giấy chứng "
+                        "nhận quyền sử dụng đất; false: chỉ các cơ sở chưa có"),
+    "overdue": ("Quá hạn", "true: chỉ các cơ sở có hồ sơ quá hạn xử lý tính đến as_of (mặc "
+                "định hôm nay)"),
+    "only_valid": ("Chỉ ghi dòng hợp lệ", "true: ghi các dòng hợp lệ và báo các dòng lỗi; "
+                   "false: có một dòng lỗi thì không ghi dòng nào"),
+    "state": ("Tình trạng vụ việc", "Tình trạng xử lý vụ việc vi phạm: open mới phát hiện, "
+              "under_review đang xem xét, resolved đã xử lý, referred đã chuyển cơ quan khác"),
+    "year": ("Năm", "Năm dương lịch của lịch lễ hội"),
+    "date": ("Ngày", "Ngày cần xem cơ sở đúng như đã ghi nhận đến hết ngày đó (YYYY-MM-DD)"),
 }

@@ -7,7 +7,7 @@ from fastapi import FastAPI
 from services.religion import messages
 from services.religion.adapters.tables import metadata
 from services.religion.api import calendar, compliance, imports, reports, routes
-from services.religion.apitexts import EXAMPLES, OPERATIONS
+from services.religion.apitexts import EXAMPLES, FIELDS, OPERATIONS
 from services.religion.domain.events import registry
 from shared.heap import settle_at_start
 from shared.runtime import ServiceRuntime
@@ -26,5 +26,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         [imports.router, routes.router, compliance.router, calendar.router, reports.router],
         title="danvan: Cơ sở tôn giáo và đất đai",
         value_labels=messages.VALUE_LABELS,
-        operation_texts=OPERATIONS, examples=EXAMPLES,
+        operation_texts=OPERATIONS, examples=EXAMPLES, fields=FIELDS,
     )

@@ -3,7 +3,7 @@ shared/apitexts.py)."""
 
 from __future__ import annotations
 
-from shared.apitexts import OperationTexts, SchemaExamples
+from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
 
 OPERATIONS: OperationTexts = {
     "list_periods": ("Các kỳ báo cáo của năm", "Kỳ 3, 6, 9 tháng và năm, với thời gian lấy và "
@@ -39,4 +39,14 @@ EXAMPLES: SchemaExamples = {
     "AdjustPeriod": {"data_from": "2022-12-15", "cutoff_on": "2023-03-14",
                      "reason": "Giao ban quý I lùi một ngày"},
     "FinaliseReport": {"scope": "31", "as_of": "2023-03-16"},
+}
+
+
+#: Names that mean something else in this service than in the kernel's table.
+FIELDS: FieldTexts = {
+    "period": ("Kỳ giao ban", "Mã kỳ cần xem: năm-số tháng, ví dụ 2024-6m (mặc định: kỳ gần "
+               "nhất có số liệu)"),
+    "theme": ("Chuyên đề", "dan-van-kheo: Dân vận khéo; doi-thoai: đối thoại của người đứng "
+              "đầu; dat-dai-ton-giao: đất đai cơ sở tôn giáo"),
+    "year": ("Năm", "Năm của các kỳ giao ban"),
 }

@@ -11,7 +11,7 @@ from services.reporting.api.dashboard import router as dashboard_router
 from services.reporting.api.errorpages import install_error_pages
 from services.reporting.api.plandashboard import router as plan_router
 from services.reporting.api.routes import router
-from services.reporting.apitexts import EXAMPLES, OPERATIONS
+from services.reporting.apitexts import EXAMPLES, FIELDS, OPERATIONS
 from services.reporting.application.projections import read_models
 from services.reporting.application.state import Clock, ReportingRuntime, ReportingState
 from services.reporting.application.warmup import warm_up
@@ -35,7 +35,7 @@ def create_runtime(
 def create_app(settings: Settings | None = None, *, today: Clock = today_vn) -> FastAPI:
     app = build_app(create_runtime(settings, today=today), [router, dashboard_router, plan_router],
                     title=messages.SERVICE_TITLE, operation_texts=OPERATIONS,
-                    examples=EXAMPLES)
+                    examples=EXAMPLES, fields=FIELDS)
     # Assets are served by the service itself: the dashboard needs no internet.
     app.mount("/static/reporting", StaticFiles(packages=[("services.reporting", "static")]),
               name="reporting-static")
