@@ -236,6 +236,11 @@ FORMULA_TEXT: Final = (
     "Nội dung «{value}» bắt đầu bằng {first} nên bảng tính sẽ hiểu là công thức; không nhận "
     "công thức trong dữ liệu nhập — hãy bỏ ký tự {first} ở đầu hoặc viết lại nội dung"
 )
+FORMULA_WITHOUT_VALUE: Final = (
+    "Ô có công thức «{formula}» nhưng tệp không lưu kết quả của công thức (tệp do một chương "
+    "trình không tính công thức tạo ra), nên không biết giá trị của ô; hãy mở tệp bằng Excel "
+    "hoặc LibreOffice rồi lưu lại, hoặc dán giá trị (Dán đặc biệt → Giá trị) thay cho công thức"
+)
 FORMULA_TRIGGER_NAMES: Final[dict[str, str]] = {
     "\t": "dấu tab", "\r": "ký tự xuống dòng (CR)",
 }

@@ -33,7 +33,27 @@ _TRIGGER_NAMES = messages.FORMULA_TRIGGER_NAMES
 FORMULA_TEXT_CODE = "FORMULA_TEXT"
 FORMULA_TEXT_MESSAGE = messages.FORMULA_TEXT
 
+FORMULA_WITHOUT_VALUE_CODE = "FORMULA_WITHOUT_VALUE"
+FORMULA_WITHOUT_VALUE_MESSAGE = messages.FORMULA_WITHOUT_VALUE
+
 V = TypeVar("V")
+
+
+class UncomputedFormula(str):
+    """What an imported .xlsx cell holds when it is a formula the file keeps no result for
+    (written by a program that does not compute formulas): the formula's text, so the row is
+    not blank and the cell is shown as it was, but a type of its own, so each import refuses it
+    (`uncomputed_refusal`) rather than reading it as an empty cell or as typed text."""
+
+    __slots__ = ()
+
+
+def uncomputed_refusal(value: object) -> str | None:
+    """For imports: the Vietnamese reason to refuse a formula cell without a result, or None."""
+    if not isinstance(value, UncomputedFormula):
+        return None
+    shown = value if len(value) <= 60 else value[:57] + "…"
+    return FORMULA_WITHOUT_VALUE_MESSAGE.format(formula=shown)
 
 
 def formula_like(text: str) -> bool:

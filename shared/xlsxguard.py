@@ -17,6 +17,14 @@ writes and which the parsers refused with a 500). So, before openpyxl sees anyth
 3. The first sheet is read by openpyxl in read-only (streaming) mode, at most `MAX_COLUMNS`
    columns, and reading stops after a long run of empty rows.
 
+Formulas: openpyxl is asked for the values (`data_only`), so a formula cell gives the result
+the file keeps for it (desks compute areas with formulas). A file written by a program that
+does not compute formulas keeps no result, and openpyxl then gives None: an empty cell, which
+would silently drop a note or be refused as "missing". The expat pass of step 2 already sees
+every cell of a sheet, so it notes where a sheet has an `<f>` without a `<v>` (at no cost for
+a file without such cells), and `xlsx_rows` hands that cell over as an `UncomputedFormula`
+(`shared.safecells`), which each import refuses in its column as `FORMULA_WITHOUT_VALUE`.
+
 Refusals are 422 in the one error format: `IMPORT_TOO_LARGE` for sizes, `IMPORT_UNREADABLE`
 for DTDs and entities. A file that is simply broken raises `UnreadableWorkbook`, which each
 service answers with the code it has always used for that.
@@ -24,17 +32,20 @@ service answers with the code it has always used for that.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from xml.parsers import expat
 
 from openpyxl import load_workbook
+from openpyxl.utils.cell import column_index_from_string
 
 from shared import messages
 from shared.errors import InvalidInput
+from shared.safecells import UncomputedFormula
 from shared.vnformat import format_number_vn
 
 MAX_PARTS = 1_000
@@ -83,6 +94,12 @@ class Limits:
         return (self.max_rows + SLACK_ROWS) * CELLS_PER_ROW
 
 
+# Per sheet part: row number -> column number -> formula text, for the formula cells that keep
+# no result. Rows and columns are numbered as openpyxl numbers them (a row's `r`, else the one
+# after the previous row; a cell's column from its `r`, else the one after the previous cell).
+Uncomputed = dict[int, dict[int, str]]
+
+
 class _Refused(Exception):
     """Carries a refusal out of an expat handler."""
 
@@ -91,8 +108,9 @@ class _Refused(Exception):
         self.error = error
 
 
-def check_archive(content: bytes, filename: str, limits: Limits) -> None:
-    """Refuse a zip bomb or an XML declaration before anything is parsed (steps 1 and 2)."""
+def check_archive(content: bytes, filename: str, limits: Limits) -> dict[str, Uncomputed]:
+    """Refuse a zip bomb or an XML declaration before anything is parsed (steps 1 and 2).
+    Returns, for each sheet part that has any, its formula cells without a result."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
@@ -101,8 +119,12 @@ def check_archive(content: bytes, filename: str, limits: Limits) -> None:
         parts = archive.infolist()
         _check_sizes(parts, filename, limits)
         counter = _CellCounter(filename, limits)
+        found: dict[str, Uncomputed] = {}
         for part in parts:
-            _scan_part(archive, part, filename, counter)
+            uncomputed = _scan_part(archive, part, filename, counter)
+            if uncomputed:
+                found[part.filename] = uncomputed
+        return found
 
 
 def _too_large(filename: str, reason: str, **details: Any) -> InvalidInput:
@@ -160,22 +182,111 @@ class _CellCounter:
                     limit=self.limit))
 
 
+class _SheetFormulas:
+    """Counts a sheet part's cells as `_CellCounter` does, and notes the formulas that keep no
+    result (a cell with an `<f>` and no `<v>`), in the same start-tag handler: a cell is
+    settled when the next cell, the next row or the end of the part begins, its coordinates
+    are worked out only when it is noted, and the formula's text is taken only just after an
+    `<f>`. So a sheet costs a few comparisons a cell more than counting alone."""
+
+    def __init__(self, counter: _CellCounter, parser: Any) -> None:
+        self.counter = counter
+        self.parser = parser
+        self.found: Uncomputed = {}
+        # As openpyxl numbers them: the last `r` given, and how many rows or cells since.
+        self.row_ref: str | None = None
+        self.rows_after = 0
+        self.cell_ref: str | None = None
+        self.cells_after = 0
+        self.formula: list[str] | None = None  # the open cell's formula text, once an <f>
+        self.valued = False
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        local = name.rpartition(":")[2]
+        if self.formula is not None:
+            self.parser.CharacterDataHandler = None
+        if local == "c":
+            if self.formula is not None:
+                self.settle()
+            self.valued = False
+            counter = self.counter
+            counter.cells += 1
+            counter.row_cells += 1
+            if counter.row_cells > MAX_ROW_CELLS or counter.cells > counter.limit:
+                counter.start(name, attributes)  # raises the refusal, as for any part
+            ref = attributes.get("r")
+            if ref:
+                self.cell_ref, self.cells_after = ref, 0
+            else:
+                self.cells_after += 1
+        elif local == "v":
+            self.valued = True
+        elif local == "f":
+            self.formula = []
+            self.parser.CharacterDataHandler = self.formula.append
+        elif local == "row":
+            if self.formula is not None:
+                self.settle()
+            self.counter.row_cells = 0
+            ref = attributes.get("r")
+            if ref:
+                self.row_ref, self.rows_after = ref, 0
+            else:
+                self.rows_after += 1
+            self.cell_ref, self.cells_after = None, 0
+        elif local == "si":  # not in a sheet Excel writes, but counted wherever it is
+            self.counter.start(name, attributes)
+
+    def settle(self) -> None:
+        """Note the cell just read if it was a formula without a result."""
+        if self.formula is not None and not self.valued:
+            self.found.setdefault(self._row(), {})[self._column()] = "=" + "".join(self.formula)
+        self.formula = None
+        self.valued = False
+
+    def _row(self) -> int:
+        try:
+            base = int(float(self.row_ref)) if self.row_ref else 0
+        except ValueError:
+            base = 0  # openpyxl refuses the sheet itself
+        return base + self.rows_after
+
+    def _column(self) -> int:
+        base = 0
+        if self.cell_ref:
+            with contextlib.suppress(ValueError):  # openpyxl refuses the sheet itself
+                base = column_index_from_string(self.cell_ref.rstrip("0123456789$").lstrip("$"))
+        return base + self.cells_after
+
+
 def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, filename: str,
-               counter: _CellCounter) -> None:
+               counter: _CellCounter) -> Uncomputed:
     def declaration(*_: Any) -> None:
         raise _Refused(InvalidInput(UNREADABLE,
                                     DTD_MESSAGE.format(name=filename, part=part.filename)))
 
     parser = expat.ParserCreate()
+    sheet = _SheetFormulas(counter, parser)
+
+    def first(name: str, attributes: dict[str, str]) -> None:
+        # A sheet (its root element, whatever the part is called) has its rows and cells
+        # followed; any other part is only counted.
+        handler: Callable[[str, Any], None] = counter.start
+        if name.rpartition(":")[2] == "worksheet":
+            handler = sheet.start
+        parser.StartElementHandler = handler
+        handler(name, attributes)
+
     parser.StartDoctypeDeclHandler = declaration
     parser.EntityDeclHandler = declaration
-    parser.StartElementHandler = counter.start
+    parser.StartElementHandler = first
     counter.row_cells = 0
     try:
         with archive.open(part) as stream:
             while chunk := stream.read(_CHUNK):
                 parser.Parse(chunk, False)
             parser.Parse(b"", True)
+        sheet.settle()
     except _Refused as refused:
         raise refused.error from None
     except expat.ExpatError as exc:
@@ -185,16 +296,18 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, filename: str,
             raise UnreadableWorkbook(part.filename) from exc
         # Not XML (an image, a printer setting) or broken XML: nothing was declared before the
         # point where expat stopped, and openpyxl refuses the part itself if it needs it.
-        return
+        return sheet.found
     except Exception as exc:  # a broken part, an encoding Python refuses (LookupError, …)
         raise UnreadableWorkbook(part.filename) from exc
+    return sheet.found
 
 
 def xlsx_rows(content: bytes, filename: str, max_rows: int) -> Iterator[tuple[Any, ...]]:
     """The first sheet's rows, from row 1, as tuples of openpyxl read-only cells (at most
     `MAX_COLUMNS`); empty rows included (so row numbers stay the user's) until a run of
-    `BLANK_RUN_LIMIT` of them ends the sheet. The caller stops after `max_rows` data rows."""
-    check_archive(content, filename, Limits(max_rows))
+    `BLANK_RUN_LIMIT` of them ends the sheet. The caller stops after `max_rows` data rows.
+    A formula cell that keeps no result comes as an `UncomputedFormula` cell (module doc)."""
+    found = check_archive(content, filename, Limits(max_rows))
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except Exception as exc:  # any failure to open an outside file means "unreadable"
@@ -202,15 +315,22 @@ def xlsx_rows(content: bytes, filename: str, max_rows: int) -> Iterator[tuple[An
     try:
         if not workbook.worksheets:
             raise UnreadableWorkbook("no sheet")
-        rows = workbook.worksheets[0].iter_rows(max_col=MAX_COLUMNS)
+        first = workbook.worksheets[0]
+        uncomputed = found.get(str(getattr(first, "_worksheet_path", "")).lstrip("/"), {})
+        rows = first.iter_rows(max_col=MAX_COLUMNS)
         blank_run = 0
+        number = 0
         while True:
             try:
-                row = next(rows)
+                row: tuple[Any, ...] = next(rows)
             except StopIteration:
                 return
             except Exception as exc:  # the parser failing on the file, not our fault
                 raise UnreadableWorkbook("sheet") from exc
+            number += 1  # read-only rows come one per sheet row from row 1, gaps filled
+            if marks := uncomputed.get(number):
+                row = tuple(_Formula(marks[index]) if index in marks else cell
+                            for index, cell in enumerate(row, start=1))
             if all(_blank(getattr(cell, "value", None)) for cell in row):
                 blank_run += 1
                 if blank_run >= BLANK_RUN_LIMIT:
@@ -220,6 +340,18 @@ def xlsx_rows(content: bytes, filename: str, max_rows: int) -> Iterator[tuple[An
             yield row
     finally:
         workbook.close()
+
+
+@dataclass(frozen=True)
+class _Formula:
+    """Stands for an openpyxl cell that is a formula without a result."""
+
+    formula: str
+    number_format: str = "General"
+
+    @property
+    def value(self) -> UncomputedFormula:
+        return UncomputedFormula(self.formula)
 
 
 def _blank(value: object) -> bool:

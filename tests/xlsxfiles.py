@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
@@ -119,3 +120,33 @@ def dtd_in_content_types(header: list[str], row: list[str]) -> bytes:
     types = _parts()["[Content_Types].xml"].decode()
     declared = LAUGHS.replace("worksheet", "Types") + types
     return workbook(plain_sheet(header, row), replace={"[Content_Types].xml": declared.encode()})
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A formula cell: `text` without its "=", and the result the file keeps for it, if any
+    (Excel and LibreOffice keep one; a program that does not compute formulas keeps none)."""
+
+    text: str
+    cached: float | str | None = None
+
+
+def formula_sheet(header: list[str], *rows: list[str | float | Formula]) -> Iterator[bytes]:
+    """A sheet of text, number and formula cells, as written by any program."""
+    yield (_OPEN + _row(1, header)).encode()
+    for number, row in enumerate(rows, start=2):
+        cells = "".join(_cell(f"{_column(i)}{number}", v) for i, v in enumerate(row, start=1))
+        yield f'<row r="{number}">{cells}</row>'.encode()
+    yield _CLOSE.encode()
+
+
+def _cell(ref: str, value: str | float | Formula) -> str:
+    if isinstance(value, str):
+        return f'<c r="{ref}" t="inlineStr"><is><t>{escape(value)}</t></is></c>'
+    if not isinstance(value, Formula):
+        return f'<c r="{ref}"><v>{value}</v></c>'
+    formula = f"<f>{escape(value.text)}</f>"
+    if value.cached is None:
+        return f'<c r="{ref}">{formula}</c>'
+    kind = ' t="str"' if isinstance(value.cached, str) else ""
+    return f'<c r="{ref}"{kind}>{formula}<v>{escape(str(value.cached))}</v></c>'

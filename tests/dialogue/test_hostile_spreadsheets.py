@@ -17,9 +17,11 @@ from openpyxl import load_workbook
 
 from tests.dialogue.conftest import TIEN_LANG, FakeToday, event_types, held_session, ok, take_office
 from tests.xlsxfiles import (
+    Formula,
     bomb_sheet,
     dtd_in_content_types,
     dtd_sheet,
+    formula_sheet,
     many_cells_sheet,
     plain_sheet,
     wide_row_sheet,
@@ -106,6 +108,44 @@ def test_an_imported_note_a_spreadsheet_would_run_is_refused_row_by_row(
     # A note that only looks like a figure, or a lone dash, is plain data.
     plain = "Mã cam kết,Tiến độ (%),Ghi chú\r\n" + f"{ids[0]},10,-5\r\n{ids[1]},10,-\r\n"
     assert ok(_upload(client, "tien-do.csv", plain.encode()))["accepted_rows"] == 2
+
+
+def test_an_excel_formula_without_a_kept_result_is_refused_in_its_column(
+    client: TestClient, clock: FakeToday
+) -> None:
+    clock.set(date(2023, 6, 15))
+    ids = _commitments(client, [("Chi trả tiền bồi thường", "Ban Quản lý dự án huyện")] * 3)
+    header = ["Mã cam kết", "Tiến độ (%)", "Ngày cập nhật", "Ghi chú"]
+    link = Formula('HYPERLINK("http://evil","x")')
+    # Written by a program that does not compute formulas: no result in the file. The note
+    # was imported as "" (lost) and the progress refused as empty (G5).
+    uncomputed = workbook(formula_sheet(
+        header,
+        [ids[0], 60, "02/06/2023", link],
+        [ids[1], Formula("50+10"), "02/06/2023", "Đã chi"],
+        [ids[2], Formula("50+10"), "02/06/2023", link],
+    ))
+    baseline = len(event_types(client))
+
+    refused = _upload(client, "tien-do.xlsx", uncomputed)
+    assert refused.status_code == 422, refused.text
+    errors = refused.json()["error"]["details"]["errors"]
+    assert [(e["row"], e["column"], e["code"]) for e in errors] == [
+        (2, "Ghi chú", "FORMULA_WITHOUT_VALUE"),
+        (3, "Tiến độ (%)", "FORMULA_WITHOUT_VALUE"),
+        (4, "Tiến độ (%)", "FORMULA_WITHOUT_VALUE"),
+        (4, "Ghi chú", "FORMULA_WITHOUT_VALUE"),
+    ]
+    assert "=50+10" in errors[1]["message"] and "LibreOffice" in errors[1]["message"]
+    assert len(event_types(client)) == baseline
+
+    # Saved by Excel or LibreOffice, the file keeps each result: the progress is its value.
+    computed = workbook(formula_sheet(
+        header, [ids[1], Formula("50+10", 60), "02/06/2023", Formula('"Đã"&" chi"', "Đã chi")]))
+    applied = ok(_upload(client, "tien-do.xlsx", computed))
+    assert [(r["row"], r["progress_pct"]) for r in applied["results"]] == [(2, 60)]
+    update = client.get(f"/api/v1/commitments/{ids[1]}").json()["history"][-1]
+    assert (update["progress_pct"], update["note"]) == (60, "Đã chi")
 
 
 # -- zip bombs and XML declarations -----------------------------------------------------------

@@ -18,9 +18,11 @@ from openpyxl import Workbook
 from tests.integration.helpers import event_count
 from tests.religion.conftest import error_of
 from tests.xlsxfiles import (
+    Formula,
     bomb_sheet,
     dtd_in_content_types,
     dtd_sheet,
+    formula_sheet,
     plain_sheet,
     wide_row_sheet,
     workbook,
@@ -95,6 +97,38 @@ def test_formula_text_in_a_csv_or_excel_import_is_refused_and_not_stored(
     assert (site["name"], site["address"], site["land_use_origin"]) == (
         "Chùa Sáu", "Thôn 3 - xã Tiên Thanh", "-")
     assert event_count(religion) == 1
+
+
+def test_an_excel_formula_without_a_kept_result_is_refused_in_its_column(
+    religion: TestClient,
+) -> None:
+    # Written by a program that does not compute formulas: no result in the file. The address
+    # was imported empty and the area left out, without a word (G5).
+    uncomputed = workbook(formula_sheet(
+        HEADER,
+        ["TL-01", "Chùa Một", "Phật giáo", "11755", Formula('HYPERLINK("http://evil","x")'),
+         100, ""],
+        ["TL-02", "Chùa Hai", "Phật giáo", "11755", "Thôn Tây", Formula("20*30"), ""],
+        ["TL-03", "Chùa Ba", "Phật giáo", "11755", "Thôn Bắc", 100, ""],
+    ))
+    refused = _upload(religion, "ds.xlsx", uncomputed)
+    assert refused.status_code == 422, refused.text
+    errors = error_of(refused)["details"]["report"]["errors"]
+    assert [(e["row"], e["field"], e["code"], e["value"]) for e in errors] == [
+        (2, "address", "FORMULA_WITHOUT_VALUE", '=HYPERLINK("http://evil","x")'),
+        (3, "land_area_m2", "FORMULA_WITHOUT_VALUE", "=20*30"),
+    ]
+    assert "Excel" in errors[1]["message"] and "=20*30" in errors[1]["message"]
+    assert event_count(religion) == 0
+
+    # Saved by Excel or LibreOffice, the file keeps each result: the area is its value.
+    computed = workbook(formula_sheet(
+        HEADER, ["TL-02", "Chùa Hai", "Phật giáo", "11755", Formula('"Thôn "&"Tây"', "Thôn Tây"),
+                 Formula("20*30", 600), ""]))
+    created = _upload(religion, "ds.xlsx", computed)
+    assert created.status_code == 201, created.text
+    site = religion.get("/api/v1/sites/TL-02").json()
+    assert (site["address"], site["land_area_m2"]) == ("Thôn Tây", 600)
 
 
 def test_the_import_template_is_a_plain_csv_header(religion: TestClient) -> None:

@@ -23,7 +23,12 @@ from shared.adminunits import fold
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize
 from shared.errors import DomainError, InvalidInput
-from shared.safecells import FORMULA_TEXT_CODE, formula_refusal
+from shared.safecells import (
+    FORMULA_TEXT_CODE,
+    FORMULA_WITHOUT_VALUE_CODE,
+    formula_refusal,
+    uncomputed_refusal,
+)
 from shared.validation import DATE_IN_FUTURE, clean_text, future_date_refusal
 
 Mode = Literal["all_or_nothing", "valid_rows"]
@@ -160,14 +165,23 @@ def _date(value: Cell) -> date | None:
 def _parse(
     number: int, cells: list[Cell], positions: dict[str, int], today: date
 ) -> tuple[ParsedRow | None, list[RowError]]:
-    def cell(name: str) -> Cell:
-        index = positions.get(name)
-        return cells[index] if index is not None and index < len(cells) else None
-
     errors: list[RowError] = []
+    unknown: set[str] = set()  # columns whose cell is a formula without a result
 
     def fail(name: str, code: str, message: str) -> None:
-        errors.append(RowError(number, COLUMNS[name][0], message, code))
+        if name not in unknown:  # such a cell is judged once, not also as empty or malformed
+            errors.append(RowError(number, COLUMNS[name][0], message, code))
+
+    def cell(name: str) -> Cell:
+        index = positions.get(name)
+        value = cells[index] if index is not None and index < len(cells) else None
+        refusal = uncomputed_refusal(value)
+        if refusal is not None:
+            # An .xlsx formula the file keeps no result for (shared.xlsxguard): its value is
+            # unknown, neither empty nor the formula's text.
+            fail(name, FORMULA_WITHOUT_VALUE_CODE, refusal)
+            unknown.add(name)
+        return value
 
     raw_id = cell("commitment_id")
     commitment_id = "" if _blank(raw_id) else str(raw_id).strip()

@@ -41,7 +41,12 @@ from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_e
 from shared.errors import InvalidInput
 from shared.eventstore import events_table
 from shared.ids import code_key
-from shared.safecells import FORMULA_TEXT_CODE, formula_refusal
+from shared.safecells import (
+    FORMULA_TEXT_CODE,
+    FORMULA_WITHOUT_VALUE_CODE,
+    formula_refusal,
+    uncomputed_refusal,
+)
 from shared.unitcheck import require_within
 from shared.validation import DATE_IN_FUTURE, future_date_refusal, vietnamese_errors
 
@@ -259,8 +264,16 @@ def validate(sheet: Sheet, jurisdiction: str) -> tuple[list[ValidRow], list[RowE
         values: dict[str, Any] = {}
         bad: set[str] = set()
         for fld, parse in PARSERS.items():
+            raw = row.cells.get(fld)
+            refusal = uncomputed_refusal(raw)
+            if refusal is not None:
+                # An .xlsx formula the file keeps no result for (shared.xlsxguard): its value
+                # is unknown, neither empty nor the formula's text.
+                row_errors.append(_error(sheet, row, fld, FORMULA_WITHOUT_VALUE_CODE, refusal))
+                bad.add(fld)
+                continue
             try:
-                parsed = parse(row.cells.get(fld))
+                parsed = parse(raw)
             except _BadCell as exc:
                 row_errors.append(_error(sheet, row, fld, exc.code, str(exc)))
                 bad.add(fld)
