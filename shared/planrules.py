@@ -124,6 +124,21 @@ PLAN_TARGETS: dict[str, PlanTarget] = {
 }
 
 
+#: The year the plan (Kế hoạch công tác dân văn 2023) sets its targets for.
+PLAN_YEAR: Final = 2023
+#: What an indicator of a year without a definition shows in place of a target and status.
+NO_TARGET_LABEL = "Chưa có chỉ tiêu năm {year}"
+
+
+def plan_targets_apply(year: int) -> bool:
+    """Whether the plan's own targets (`PLAN_TARGETS`) are an indicator's of `year` when the
+    Commission has recorded no definition for it. Only the plan's year: the indicators
+    service defines I1-I4 of 2023 from the plan and says a later year without a definition
+    has no indicator (INDICATOR_NOT_FOUND), so a report of that year judges nothing rather
+    than judging against a target nobody set for it."""
+    return year == PLAN_YEAR
+
+
 def plan_year(year: int) -> tuple[date, date]:
     """The plan's period for a year: 1 January to 31 December."""
     return date(year, 1, 1), date(year, 12, 31)

@@ -16,6 +16,7 @@ from shared.planrules import (
     NUMERATOR_ABOVE_BASE,
     PLAN_RELIGIOUS_SITES,
     PLAN_TARGETS,
+    PLAN_YEAR,
     REGISTER_DIFFERS_FROM_BASE,
     STATUS_LABELS,
     STATUSES,
@@ -36,6 +37,7 @@ from shared.planrules import (
     pace,
     percent,
     percent_of,
+    plan_targets_apply,
     plan_year,
     ratio,
     reported_roll_up,
@@ -188,6 +190,13 @@ def test_the_plan_targets_and_base() -> None:
     assert [(t.indicator_id, t.comparator, t.target, t.base) for t in PLAN_TARGETS.values()] == [
         ("I1", "ge", 1, None), ("I2", "ge", 1, None),
         ("I3", "ge", Fraction(2, 5), 239), ("I4", "ge", Fraction(1, 10), 239)]
+
+
+def test_the_plan_targets_apply_to_the_plan_year_alone() -> None:
+    # A later year has the targets the Commission records for it, or none (G11).
+    assert PLAN_YEAR == 2023
+    assert plan_targets_apply(2023)
+    assert not any(map(plan_targets_apply, (2022, 2024, 2025, 2026)))
 
 
 def test_a_figure_against_the_base_warns_when_the_register_disagrees() -> None:

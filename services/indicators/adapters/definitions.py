@@ -19,7 +19,7 @@ from services.indicators.domain.definitions import Definition
 from services.indicators.domain.events import IndicatorDefined, registry
 from shared.envelope import EventEnvelope
 from shared.eventstore import events_table
-from shared.planrules import PLAN_TARGETS
+from shared.planrules import PLAN_TARGETS, plan_targets_apply
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -62,8 +62,9 @@ def load_definitions(conn: Connection, as_of: datetime | None = None) -> Definit
 
 def _known_at(conn: Connection, as_of: datetime) -> Definitions:
     """The latest definition of each indicator-year recorded by `as_of`. The plan's own
-    indicators (I1–I4) exist before any record, by the plan: asked before their first record,
-    they are read as first recorded, as reporting falls back to the plan's targets."""
+    indicators (I1–I4) of the plan's year exist before any record, by the plan: asked before
+    their first record, they are read as first recorded, as reporting falls back to the plan's
+    targets for that year alone (`planrules.plan_targets_apply`)."""
     query = (
         select(events_table.c.schema_version, events_table.c.payload,
                events_table.c.recorded_at)
@@ -80,7 +81,7 @@ def _known_at(conn: Connection, as_of: datetime) -> Definitions:
         if utc(recorded_at) <= moment:
             found[key] = definition
     for key, definition in first.items():
-        if key not in found and key[0] in PLAN_TARGETS:
+        if key not in found and key[0] in PLAN_TARGETS and plan_targets_apply(key[1]):
             found[key] = definition
     return found
 

@@ -22,7 +22,14 @@ from services.indicators.domain.events import (
 from shared.adminunits import HAI_PHONG
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput, NotFound
-from shared.planrules import I1_FIELDS, PLAN_TARGETS, Comparator, defined_period
+from shared.planrules import (
+    I1_FIELDS,
+    PLAN_TARGETS,
+    PLAN_YEAR,
+    Comparator,
+    defined_period,
+    plan_year,
+)
 
 COMPUTED_METHODS: frozenset[Method] = frozenset(
     {"model_coverage", "dialogue_heads", "sites_with_dossier", "sites_with_certificate"}
@@ -162,7 +169,7 @@ def _plan_2023(
     target = PLAN_TARGETS[indicator_id]
     return Definition(
         indicator_id=indicator_id,
-        year=2023,
+        year=PLAN_YEAR,
         name=name,
         method=method,
         comparator=target.comparator,
@@ -171,8 +178,8 @@ def _plan_2023(
         numerator_text=texts[0],
         denominator_text=texts[1],
         scope=(HAI_PHONG,),
-        period_start=date(2023, 1, 1),
-        period_end=date(2023, 12, 31),
+        period_start=plan_year(PLAN_YEAR)[0],
+        period_end=plan_year(PLAN_YEAR)[1],
         qualifying_fields=fields,
         plan_ref=messages.PLAN_2023_REF,
     )
