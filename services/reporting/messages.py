@@ -90,6 +90,8 @@ STATUS_LABELS = planrules.STATUS_LABELS
 NO_STATUS = planrules.NO_STATUS_LABEL
 #: A reported indicator (I5...) whose definition gives no name, or is not known.
 OTHER_INDICATOR_NAME = "Chỉ tiêu {indicator_id}"
+#: An indicator of a year without a definition: no target, no status.
+NO_TARGET = planrules.NO_TARGET_LABEL
 TARGET_TEXT = {comparator: sign + " {target}%"
                for comparator, sign in planrules.COMPARATOR_SIGNS.items()}
 
@@ -243,6 +245,8 @@ DOC_DATA_WARNING = "Lưu ý số liệu: {text}."
 DOC_INDICATOR_SENTENCE = (
     "{name}: đạt {numerator}/{denominator} ({value}%), chỉ tiêu {target}; đánh giá: {status}."
 )
+#: The same of an indicator without a target; {status} is `NO_TARGET`'s line.
+DOC_INDICATOR_SENTENCE_NO_TARGET = "{name}: đạt {numerator}/{denominator} ({value}%); {status}."
 DOC_UNITS_NOTE = "Tỷ lệ (%) các chỉ tiêu của từng đơn vị trực thuộc {unit}."
 DOC_OWN = (
     "{label} (số liệu ghi nhận cho chính đơn vị, không thuộc đơn vị trực thuộc nào; các dòng "

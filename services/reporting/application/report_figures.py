@@ -32,9 +32,9 @@ class IndicatorFigure:
     numerator: int
     denominator: int
     value: float | None
-    status: str | None  # None: no denominator (shared/planrules.py)
-    target: float
-    comparator: str
+    status: str | None  # None: no denominator or no target (shared/planrules.py)
+    target: float | None  # None: no definition of the year (`IndicatorTarget.defined`)
+    comparator: str | None
     #: Where the plan's base replaced the denominator: the register's own count of open
     #: sites, and the kernel's data warnings (numerator above the base, register not it).
     register: int | None = None

@@ -31,7 +31,7 @@ from services.reporting.domain.indicators import (
 from services.reporting.domain.metrics import METRIC_KEYS, MODEL_FIELDS
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
-from shared.planrules import base_warnings, percent_of
+from shared.planrules import base_warnings, percent_of, plan_targets_apply
 
 Direct = dict[str, Counter[str]]  # figures per node of the tree, before rolling up
 
@@ -143,8 +143,11 @@ def own_records(tree: UnitTree, direct: Direct, strays: Direct) -> dict[str, dic
 def year_targets(conn: Connection, window: Window, year: int) -> dict[str, IndicatorTarget]:
     """The year's indicator definitions as known at the report's "as of", whatever day each was
     recorded: a definition is the year's (the indicators service applies it to the whole year),
-    so one recorded after a cut-off still decides that period's targets, as it does there."""
-    targets = dict(PLAN_TARGETS)
+    so one recorded after a cut-off still decides that period's targets, as it does there.
+    Without one, the plan's target for the plan's year, and none for another year (counted by
+    the plan's period and fields, not judged: `IndicatorTarget.defined`)."""
+    targets = {indicator_id: target if plan_targets_apply(year) else replace(
+        target, defined=False) for indicator_id, target in PLAN_TARGETS.items()}
     known = replace(window, cutoff_on=date.max)  # any business date, recorded by "as of"
     for subject, history in histories(conn, indicators_facts, "indicator", known).items():
         indicator_id, _, for_year = subject.partition(":")
@@ -198,8 +201,9 @@ def _indicator(
     warnings = () if register is None else base_warnings(numerator, denominator, register)
     return IndicatorFigure(
         indicator_id, numerator, denominator, percent_of(numerator, denominator),
-        judge(numerator, denominator, target, year, cutoff, due=due), target.target,
-        target.comparator, register, warnings)
+        judge(numerator, denominator, target, year, cutoff, due=due),
+        target.target if target.defined else None,
+        target.comparator if target.defined else None, register, warnings)
 
 
 def _reported(

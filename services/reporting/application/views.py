@@ -106,9 +106,12 @@ def other_indicators_under(report: Report, code: str) -> list[dict[str, Any]]:
 
 
 def target_text(report: Report, indicator_id: str) -> str:
+    """"≥ 40%"; empty for an indicator of a year without a definition (no target)."""
     target = report.targets.get(indicator_id)
     if target is None:  # a reported indicator not defined as known at the report's as_of
         return messages.VALUE_MISSING
+    if not target.defined:
+        return ""
     return messages.TARGET_TEXT[target.comparator].format(target=format_number(target.target))
 
 
@@ -150,7 +153,9 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
             "denominator": denominator,
             "value": percent_of(numerator, denominator),
             "status": status,
-            "status_label": messages.STATUS_LABELS[status] if status else messages.NO_STATUS,
+            "status_label": (messages.STATUS_LABELS[status] if status
+                             else messages.NO_TARGET.format(year=report.period.year)
+                             if target is None else messages.NO_STATUS),
             "register": None,
             "warnings": [],
             "previous": None,
@@ -205,8 +210,7 @@ def indicator_rows(
             "denominator": figure["denominator"],
             "value": figure["value"],
             "status": figure["status"],
-            "status_label": (messages.STATUS_LABELS[figure["status"]] if figure["status"]
-                             else messages.NO_STATUS),
+            "status_label": _status_label(report, figure),
             "register": figure.get("register"),
             "warnings": [
                 {"code": code, "message": warning_text(code, figure["numerator"],
@@ -223,6 +227,16 @@ def indicator_rows(
             "reported_status": report.reported_status.get((code, indicator_id)),
         })
     return rows
+
+
+def _status_label(report: Report, figure: dict[str, Any]) -> str:
+    """A figure's status by its label; without a target (`target` None: no definition of the
+    year), the line saying so rather than "no data to judge"."""
+    if figure["status"]:
+        return messages.STATUS_LABELS[figure["status"]]
+    if figure["target"] is None:
+        return messages.NO_TARGET.format(year=report.period.year)
+    return messages.NO_STATUS
 
 
 def section_rows(

@@ -2,7 +2,10 @@
 rulebook (`shared/planrules.py`), which decides every status, pace and rounding.
 
 Targets come from the indicators service (`IndicatorDefined`); until one is defined for a
-year, the plan's own targets apply. Targets are percentages. A report's indicators are
+year, the plan's own targets apply to the plan's year only (`planrules.plan_targets_apply`):
+an indicator of another year without a definition is counted (by the plan's period and
+fields) but has no target and is not judged, as the indicators service has no such indicator.
+Targets are percentages. A report's indicators are
 counted and judged at its cut-off by the definition known at the report's "as of": its
 period (I2's window and the pace; the plan year unless it gives another,
 `planrules.defined_period`) and I1's qualifying fields (`planrules.i1_fields`), as the
@@ -56,6 +59,10 @@ class IndicatorTarget:
     period_start: str | None = None
     period_end: str | None = None
     qualifying_fields: tuple[str, ...] = ()
+    #: False: no definition of the year and not the plan's year, so no target to judge by
+    #: (the other values are the plan's, only to count the figure by). A finalised report
+    #: frozen before this was kept had a target for every indicator.
+    defined: bool = True
 
     @classmethod
     def from_context(cls, value: dict[str, Any]) -> IndicatorTarget:
@@ -104,7 +111,10 @@ def judge(
     numerator: int, denominator: int, target: IndicatorTarget, year: int, cutoff: date,
     *, due: bool = True,
 ) -> Status | None:
-    """The status of a figure at a report's cut-off (`shared/planrules.status_of`)."""
+    """The status of a figure at a report's cut-off (`shared/planrules.status_of`); None
+    without a target (`IndicatorTarget.defined`)."""
+    if not target.defined:
+        return None
     start, end = target.period(year)
     return status_of(ratio(numerator, denominator), target.ratio, target.comparator,
                      start, end, cutoff, due=due)

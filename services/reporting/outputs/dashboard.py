@@ -160,7 +160,8 @@ def _chart(report: Report, indicator_id: str, progress: list[ProgressPoint]) -> 
     width, height, left, bottom, top = 300, 170, 34, 24, 12
     plot_h = height - bottom - top
     slot = (width - left - 8) / max(len(progress), 1)
-    target = report.targets[indicator_id].target
+    # No target line for an indicator of a year without a definition.
+    target = report.targets[indicator_id].target if report.targets[indicator_id].defined else None
 
     def y(value: float) -> float:
         return top + plot_h * (1 - min(max(value, 0.0), 100.0) / 100.0)
@@ -190,8 +191,9 @@ def _chart(report: Report, indicator_id: str, progress: list[ProgressPoint]) -> 
         )
         shapes.append(f'<text x="{label_x:.1f}" y="{y(value) - 3:.1f}" font-size="10" '
                       f'text-anchor="middle">{format_number(value)}</text>')
-    shapes.append(f'<line x1="{left}" y1="{y(target):.1f}" x2="{width - 4}" '
-                  f'y2="{y(target):.1f}" stroke="#8b0000" stroke-dasharray="5,3"/>')
+    if target is not None:
+        shapes.append(f'<line x1="{left}" y1="{y(target):.1f}" x2="{width - 4}" '
+                      f'y2="{y(target):.1f}" stroke="#8b0000" stroke-dasharray="5,3"/>')
     title = f"{indicator_id}. {messages.INDICATOR_SHORT[indicator_id]}"
     return (
         f'<figure class="chart" id="chart-{indicator_id}"><h3>{escape(title)}</h3>'

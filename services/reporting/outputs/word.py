@@ -130,7 +130,9 @@ def _indicators_table(doc: PartyDocument, rows: list[dict[str, Any]]) -> None:
     notes: list[str] = []  # the fixed bases' notes, marked (*), (**)... in the table
     marks: dict[str, str] = {}
     for row in rows:
-        doc.text(messages.DOC_INDICATOR_SENTENCE.format(
+        sentence = (messages.DOC_INDICATOR_SENTENCE if row["target"] is not None
+                    else messages.DOC_INDICATOR_SENTENCE_NO_TARGET)
+        doc.text(sentence.format(
             name=row["name"], numerator=format_number(row["numerator"]),
             denominator=format_number(row["denominator"]), value=format_number(row["value"]),
             target=row["target_text"], status=row["status_label"],

@@ -1,0 +1,85 @@
+"""A year whose indicators the Commission has not defined (G11): the indicators service says
+the indicator does not exist (INDICATOR_NOT_FOUND), so a report of that year shows the figures
+without a target or a status and says "Chưa có chỉ tiêu năm 2025", on the JSON, the dashboard,
+Word and Excel; a definition recorded for the year makes it judged; the plan's own year keeps
+the plan's targets without any record (`shared/planrules.plan_targets_apply`)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from shared.envelope import utcnow
+from shared.planrules import CORE_INDICATORS, STATUS_LABELS
+from tests.integration.helpers import wait_until
+from tests.reporting.conftest import Reporting
+from tests.reporting.lines import get_json, shown_everywhere
+from tests.reporting.scenario import Events, two_quarter_scenario
+
+DAI_BAN = "11587"  # Xã Đại Bản, in Quận Hải An from 01/01/2025
+NO_TARGET = "Chưa có chỉ tiêu năm 2025"
+
+
+def _indicators(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {i["id"]: i for i in view["indicators"]}
+
+
+def _scenario_2025() -> Events:
+    e = Events()
+    e.site("S1", DAI_BAN, date(2025, 1, 10))
+    e.site("S2", DAI_BAN, date(2025, 1, 12))
+    e.dossier("LandDossierLodged", "S1", DAI_BAN, date(2025, 2, 1), "lodged")
+    e.model("M1", DAI_BAN, "new_rural", date(2025, 1, 15))
+    return e
+
+
+def test_a_year_without_definitions_shows_figures_without_target_or_status(
+    reporting: Reporting,
+) -> None:
+    reporting.feed(_scenario_2025())
+    view = get_json(reporting, "/api/v1/reports/2025-6m")
+    indicators = _indicators(view)
+    assert set(indicators) == set(CORE_INDICATORS)
+    for indicator in indicators.values():
+        assert (indicator["target"], indicator["comparator"], indicator["status"]) == (
+            None, None, None), indicator
+        assert indicator["target_text"] == ""
+        assert indicator["status_label"] == NO_TARGET
+    # The figures are still counted and shown.
+    assert indicators["I3"]["numerator"] == 1
+    assert indicators["I1"]["numerator"] == 1 and indicators["I1"]["denominator"] > 0
+    shown_everywhere(reporting, "2025-6m", "31", NO_TARGET)
+    page = reporting.client.get("/", params={"period": "2025-6m", "unit": "31"}).text
+    for label in STATUS_LABELS.values():
+        assert f'tile-status">{label}<' not in page
+
+    # The Commission defines I3 for 2025: from then on I3 is judged by it; the others not.
+    defined = Events()
+    definition = defined.add("indicators", "indicator", "I3-2025", "IndicatorDefined",
+                             date(2025, 1, 3), {
+        "indicator_id": "I3", "year": 2025, "name": "Cơ sở tôn giáo có hồ sơ đăng ký đất đai",
+        "comparator": ">=", "target": 40}, recorded=utcnow())
+    reporting.publish([definition])
+    wait_until(lambda: _indicators(get_json(reporting, "/api/v1/reports/2025-6m"))["I3"][
+        "target"] == 40)
+    judged = _indicators(get_json(reporting, "/api/v1/reports/2025-6m"))
+    assert judged["I3"]["status"] in STATUS_LABELS
+    assert judged["I3"]["status_label"] == STATUS_LABELS[judged["I3"]["status"]]
+    assert judged["I3"]["target_text"] == "≥ 40%"
+    assert judged["I3"]["numerator"] == indicators["I3"]["numerator"]
+    for other in ("I1", "I2", "I4"):
+        assert (judged[other]["target"], judged[other]["status"]) == (None, None)
+        assert judged[other]["status_label"] == NO_TARGET
+
+
+def test_the_plan_year_keeps_the_plan_targets_without_a_definition(
+    reporting: Reporting,
+) -> None:
+    # The scenario defines I3 of 2023 only: I1, I2 and I4 are the plan's, still judged.
+    reporting.feed(two_quarter_scenario())
+    indicators = _indicators(get_json(reporting, "/api/v1/reports/2023-6m"))
+    assert {key: indicators[key]["target"] for key in CORE_INDICATORS} == {
+        "I1": 100, "I2": 100, "I3": 40, "I4": 10}
+    for indicator in indicators.values():
+        assert indicator["status"] in STATUS_LABELS, indicator
+        assert indicator["status_label"] != NO_TARGET.replace("2025", "2023")
