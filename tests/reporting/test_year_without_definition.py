@@ -6,9 +6,14 @@ the plan's targets without any record (`shared/planrules.plan_targets_apply`).""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
+from docx import Document
+from openpyxl import load_workbook
+
+from services.reporting.messages import SHEET_DIFFERENCES
 from shared.envelope import utcnow
 from shared.planrules import CORE_INDICATORS, STATUS_LABELS
 from tests.integration.helpers import wait_until
@@ -83,3 +88,42 @@ def test_the_plan_year_keeps_the_plan_targets_without_a_definition(
     for indicator in indicators.values():
         assert indicator["status"] in STATUS_LABELS, indicator
         assert indicator["status_label"] != NO_TARGET.replace("2025", "2023")
+
+
+def test_a_finalised_report_without_targets_keeps_them_empty_and_lists_a_later_status(
+    reporting: Reporting,
+) -> None:
+    reporting.feed(_scenario_2025())
+    finalised = reporting.client.post("/api/v1/reports/2025-6m/finalise", json={"scope": "31"},
+                                      headers={"x-actor": "vp"})
+    assert finalised.status_code == 201, finalised.text
+    later = Events()
+    later.add("indicators", "indicator", "I3-2025", "IndicatorDefined", date(2025, 1, 3), {
+        "indicator_id": "I3", "year": 2025, "name": "Cơ sở tôn giáo có hồ sơ đăng ký đất đai",
+        "comparator": ">=", "target": 40}, recorded=utcnow())
+    reporting.publish(later.items)
+
+    def differences() -> dict[tuple[str, str], tuple[Any, Any]]:
+        shown = get_json(reporting, "/api/v1/reports/2025-6m")
+        return {(d["unit_code"], d["figure"]): (d["frozen"], d["current"])
+                for d in shown["differences"]}
+
+    wait_until(lambda: ("31", "I3.status") in differences())
+    frozen, current = differences()[("31", "I3.status")]
+    assert frozen is None and current in STATUS_LABELS
+    # What was signed is shown as signed: no target, the line.
+    shown = _indicators(get_json(reporting, "/api/v1/reports/2025-6m"))
+    assert (shown["I3"]["target"], shown["I3"]["status"]) == (None, None)
+    assert shown["I3"]["status_label"] == NO_TARGET
+    shown_everywhere(reporting, "2025-6m", "31", NO_TARGET)
+    # The differences of the Word and Excel documents: from no status to the status now.
+    docx = reporting.client.get("/api/v1/reports/2025-6m/report.docx")
+    assert docx.status_code == 200, docx.text
+    cells = {cell.text for table in Document(io.BytesIO(docx.content)).tables
+             for row in table.rows for cell in row.cells}
+    assert STATUS_LABELS[current] in cells
+    xlsx = reporting.client.get("/api/v1/reports/2025-6m/tables.xlsx")
+    assert xlsx.status_code == 200, xlsx.text
+    sheet = load_workbook(io.BytesIO(xlsx.content))[SHEET_DIFFERENCES]
+    assert STATUS_LABELS[current] in {value for row in sheet.iter_rows(values_only=True)
+                                      for value in row}
