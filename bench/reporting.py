@@ -51,6 +51,7 @@ from services.reporting.domain.chunks import ChunkReading, chunk_reading, has_de
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG, default_catalogue
 from shared.envelope import EventEnvelope
+from shared.planrules import PLAN_TARGETS
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, stream_name_for
 from shared.streams import durable_drained, ensure_stream, stream_config
@@ -125,6 +126,13 @@ def national_events(total: int) -> Iterator[tuple[str, str, bytes]]:
                             day(), {"case_id": f"C{i}", "state": "resolved"}, commune)
 
     def indicators() -> Iterator[tuple[str, str, bytes]]:
+        # The year's I1-I4 as the Commission records them: a year without a definition is
+        # not judged (planrules.plan_targets_apply), and the bench measures judged reports.
+        for indicator_id, target in PLAN_TARGETS.items():
+            yield event("indicators", "indicator", f"{indicator_id}-2026", 1, "IndicatorDefined",
+                        START, {"indicator_id": indicator_id, "year": 2026,
+                                "comparator": target.comparator,
+                                "target": float(target.target_percent)}, None)
         for i in range(int(total * 0.02)):
             commune = rng.choice(communes)
             yield event("indicators", "model", f"M{i}", 1, "ModelRegistered", day(), {

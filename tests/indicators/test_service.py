@@ -361,10 +361,12 @@ def test_defining_an_indicator_and_reading_it_at_a_date(client: TestClient) -> N
     assert then["indicator"]["target_percent"] == 60.0
     assert get_json(client, "/api/v1/indicators/2024/I3",
                     as_of=between)["indicator"]["target_percent"] == 60.0
-    # Before any record, a plan indicator is the plan's, as first recorded (reporting falls
-    # back to the plan's targets likewise).
-    assert get_json(client, "/api/v1/indicators/2024/I3",
-                    as_of=before)["indicator"]["target_percent"] == 60.0
+    # Before any record, an indicator of a year other than the plan's does not exist yet
+    # (G11: reporting shows that year's figures without a target likewise); only the plan's
+    # own year falls back to the plan's indicators (planrules.plan_targets_apply).
+    earlier = client.get("/api/v1/indicators/2024/I3", params={"as_of": before})
+    assert (earlier.status_code, earlier.json()["error"]["code"]) == (
+        404, "INDICATOR_NOT_FOUND")
 
     view = get_json(client, "/api/v1/indicators/2024/I3", unit=TIEN_LANG, on="2024-03-31")
     assert view["on"] == "2024-03-31" and view["unit"]["status"] is None  # no sites yet
