@@ -86,9 +86,10 @@ I4_DENOMINATOR = "Tổng số cơ sở tôn giáo đang sử dụng đất (239 
 
 MODEL_NOT_FOUND = "Không tìm thấy mô hình \"Dân vận khéo\" mã {model_id}"
 MODEL_SUBJECT = "mô hình \"Dân vận khéo\" mã {model_id}"
+MODEL_ID_SUBJECT = "mã mô hình «{model_id}»"
 MODEL_ID_TAKEN = (
-    "Mã mô hình {model_id} trùng với mô hình \"Dân vận khéo\" đã có mã {holder} (mã không phân "
-    "biệt chữ hoa, chữ thường); không đăng ký thêm mô hình"
+    "trùng với mô hình \"Dân vận khéo\" đã có mã {holder}; mã không phân biệt chữ hoa, "
+    "chữ thường"
 )
 MODEL_AT_LEVEL = "công nhận {level}; chỉ công nhận tiếp ở cấp cao hơn"
 MODEL_RECOGNITION_LEVEL_NONE = "Cấp công nhận phải là cấp xã, huyện, thành phố hoặc Trung ương"
@@ -226,6 +227,11 @@ MODEL = Lifecycle(
     {"register": "Đăng ký mô hình", "recognise": "Công nhận mô hình", "close": "Dừng mô hình"},
     MODEL_STATUS_LABELS,
     "không có (mô hình đã dừng)",
+)
+# A model id names one model whatever its case ("prb-m9" is PRB-M9's).
+MODEL_ID = Lifecycle(
+    {"register": "Đăng ký mô hình"}, {"taken": "Đã dùng cho một mô hình"},
+    "không có với mã này (dùng mã mô hình khác)",
 )
 CONTEST_ENTRY = Lifecycle(
     {"submit": "Nộp bài dự thi", "give_award": "Trao giải"},

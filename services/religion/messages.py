@@ -9,9 +9,9 @@ from shared.errors import Lifecycle
 # -- errors: sites ------------------------------------------------------------------------------
 SITE_NOT_FOUND = "Không tìm thấy cơ sở tôn giáo mã {code}"
 SITE_SUBJECT = "cơ sở tôn giáo mã {code}"
+SITE_CODE_SUBJECT = "mã cơ sở «{code}»"
 SITE_CODE_TAKEN = (
-    "Mã cơ sở {code} trùng với cơ sở đã có trong sổ mã {holder} (mã không phân biệt chữ hoa, "
-    "chữ thường); không đăng ký thêm cơ sở"
+    "trùng với cơ sở đã có trong sổ mã {holder}; mã không phân biệt chữ hoa, chữ thường"
 )
 SITE_CLOSED_SINCE = "từ ngày {on}"
 UNKNOWN_COMMUNE = "Mã đơn vị hành chính cấp xã {code} không tồn tại vào ngày {on}"
@@ -164,6 +164,11 @@ CERTIFICATE: Final = Lifecycle(
     DOSSIER_ACTIONS,
     {"valid": "Có giấy chứng nhận còn hiệu lực",
      "none": "Không có giấy chứng nhận còn hiệu lực"},
+)
+# A site code names one site whatever its case ("prb-s1" is PRB-S1's).
+SITE_CODE: Final = Lifecycle(
+    {"register": "Đăng ký cơ sở"}, {"taken": "Đã dùng cho một cơ sở"},
+    "không có với mã này (dùng mã cơ sở khác, hoặc sửa cơ sở đã có)",
 )
 # A certificate number is given once in the whole register, even after a revocation.
 CERTIFICATE_NUMBER: Final = Lifecycle(

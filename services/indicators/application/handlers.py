@@ -43,7 +43,7 @@ from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import today_vn
 from shared.envelope import EventEnvelope
-from shared.errors import ActionRefused, Conflict, InvalidInput, NotFound
+from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.planrules import defined_period
 from shared.unitcheck import require_unit
 from shared.validation import not_in_future
@@ -95,9 +95,10 @@ def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelop
             lead_organisation=command.lead_organisation,
         )
     )
-    uow.claim_code(MODEL_ID_KEY, model_id, lambda holder: Conflict(
-        "MODEL_EXISTS", messages.MODEL_ID_TAKEN.format(model_id=model_id, holder=holder),
-        existing_model_id=holder,
+    uow.claim_code(MODEL_ID_KEY, model_id, lambda holder: ActionRefused(
+        "MODEL_EXISTS", messages.MODEL_ID, action="register",
+        subject=messages.MODEL_ID_SUBJECT.format(model_id=model_id), state="taken", allowed=[],
+        note=messages.MODEL_ID_TAKEN.format(holder=holder), existing_model_id=holder,
     ))
     return uow.save(model)
 

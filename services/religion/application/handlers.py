@@ -36,7 +36,7 @@ from shared.auth.checks import authorize
 from shared.clock import today_vn
 from shared.concurrency import required_version
 from shared.envelope import EventEnvelope
-from shared.errors import ActionRefused, Conflict, InvalidInput, NotFound
+from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.unitcheck import require_unit
 from shared.validation import not_in_future
 
@@ -145,10 +145,13 @@ def register_site(uow: UnitOfWork, command: RegisterSite) -> list[EventEnvelope]
     return _save(uow, site)
 
 
-def site_code_taken(code: str, holder: str) -> Conflict:
+def site_code_taken(code: str, holder: str) -> ActionRefused:
     """A registration of a code another site holds in another case ("prb-s1" for PRB-S1)."""
-    return Conflict("SITE_EXISTS", messages.SITE_CODE_TAKEN.format(code=code, holder=holder),
-                    existing_code=holder)
+    return ActionRefused(
+        "SITE_EXISTS", messages.SITE_CODE, action="register",
+        subject=messages.SITE_CODE_SUBJECT.format(code=code), state="taken", allowed=[],
+        note=messages.SITE_CODE_TAKEN.format(holder=holder), existing_code=holder,
+    )
 
 
 def amend_site(
