@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -408,6 +408,24 @@ def import_sites(
     return report
 
 
+#: Why a row is refused before anything is written: (field, code, message), or None.
+Refusal = Callable[[ValidRow], tuple[str, str, str] | None]
+
+
+def _refuse_rows(sheet: Sheet, valid: list[ValidRow], errors: list[RowError],
+                 refusal: Refusal) -> set[int]:
+    """The rows `refusal` refuses, each a row error like any other (the whole file is refused
+    unless `only_valid`, and such a row is never written): their numbers."""
+    rows = {r.number: r for r in sheet.rows}
+    refused: set[int] = set()
+    for item in valid:
+        found = refusal(item)
+        if found is not None:
+            refused.add(item.row)
+            errors.append(_error(sheet, rows[item.row], *found))
+    return refused
+
+
 def _others_sites(
     uow: UnitOfWork, sheet: Sheet, valid: list[ValidRow], existing: dict[str, dict[str, Any]],
     errors: list[RowError],
@@ -418,18 +436,15 @@ def _others_sites(
     unique in the register, so that it is taken is all the row may say."""
     principal = uow.context.principal
     today = today_vn()
-    rows = {r.number: r for r in sheet.rows}
-    refused: set[int] = set()
-    for item in valid:
+
+    def outside(item: ValidRow) -> tuple[str, str, str] | None:
         commune = existing.get(item.command.code, {}).get("commune_code")
         if commune is None or covers(principal.unit_scope, commune, today):
-            continue
-        refused.add(item.row)
-        errors.append(_error(
-            sheet, rows[item.row], "code", "UNIT_OUT_OF_SCOPE",
-            messages.ROW_CODE_OUT_OF_SCOPE.format(code=item.command.code,
-                                                  scope=principal.unit_scope),
-        ))
+            return None
+        return "code", "UNIT_OUT_OF_SCOPE", messages.ROW_CODE_OUT_OF_SCOPE.format(
+            code=item.command.code, scope=principal.unit_scope)
+
+    refused = _refuse_rows(sheet, valid, errors, outside)
     if refused:
         security_event("authz_fail", principal.actor, "sites_import",
                        reason="existing_site_out_of_scope", rows=len(refused),
@@ -445,17 +460,14 @@ def _taken_in_other_case(
     PRB-S1): refused as the registration over the API refuses them, naming the site."""
     fresh = [item.command.code for item in valid if item.command.code not in existing]
     taken = uow.code_holders(SITE_CODE_KEY, fresh)
-    rows = {r.number: r for r in sheet.rows}
-    refused: set[int] = set()
-    for item in valid:
+
+    def in_other_case(item: ValidRow) -> tuple[str, str, str] | None:
         holder = taken.get(item.command.code)
         if holder is None:
-            continue
-        refused.add(item.row)
-        errors.append(_error(sheet, rows[item.row], "code", "SITE_EXISTS",
-                             messages.SITE_CODE_TAKEN.format(code=item.command.code,
-                                                             holder=holder)))
-    return refused
+            return None
+        return "code", "SITE_EXISTS", site_code_taken(item.command.code, holder).message
+
+    return _refuse_rows(sheet, valid, errors, in_other_case)
 
 
 def _within_unit_scope(
@@ -464,23 +476,18 @@ def _within_unit_scope(
     """Rows of communes outside the importer's unit scope are row errors, like any other:
     the whole file is refused unless `only_valid`, and such a row is never written."""
     principal = uow.context.principal
-    kept: list[ValidRow] = []
-    outside = 0
-    rows = {r.number: r for r in sheet.rows}
-    for item in valid:
+
+    def outside(item: ValidRow) -> tuple[str, str, str] | None:
         if covers(principal.unit_scope, item.command.commune_code, item.on):
-            kept.append(item)
-            continue
-        outside += 1
-        errors.append(_error(
-            sheet, rows[item.row], "commune_code", "UNIT_OUT_OF_SCOPE",
-            messages.ROW_OUT_OF_SCOPE.format(code=item.command.commune_code,
-                                             scope=principal.unit_scope),
-        ))
-    if outside:
+            return None
+        return "commune_code", "UNIT_OUT_OF_SCOPE", messages.ROW_OUT_OF_SCOPE.format(
+            code=item.command.commune_code, scope=principal.unit_scope)
+
+    refused = _refuse_rows(sheet, valid, errors, outside)
+    if refused:
         security_event("authz_fail", principal.actor, "sites_import", reason="unit_out_of_scope",
-                       rows=outside, unit_scope=principal.unit_scope)
-    return kept
+                       rows=len(refused), unit_scope=principal.unit_scope)
+    return [item for item in valid if item.row not in refused]
 
 
 def _write(uow: UnitOfWork, rows: Sequence[ValidRow]) -> None:
