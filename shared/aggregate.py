@@ -178,7 +178,10 @@ unique_keys_table = Table(
 )
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+Item = TypeVar("Item")
+
+
+def _chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -467,8 +470,8 @@ class UnitOfWork:
         rows = [{"kind": kind, "value": code_key(c), "aggregate_id": c} for c in codes]
         try:
             with self.connection.begin_nested():
-                for start in range(0, len(rows), 500):
-                    self.connection.execute(insert(unique_keys_table), rows[start : start + 500])
+                for chunk in _chunks(rows, 500):
+                    self.connection.execute(insert(unique_keys_table), chunk)
         except IntegrityError as exc:
             # Another writer claimed one of them since the check: name it if it shows.
             for code, holder in self.code_holders(kind, codes).items():

@@ -432,10 +432,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
-
 def claim_registered_codes(kind: str, aggregate_type: str) -> None:
     """Claim, under `kind`, the human code of every `aggregate_type` already in the store,
     as `UnitOfWork.claim_code` claims a new one (G10: the code upper-cased), so a code typed
@@ -462,3 +458,8 @@ def claim_registered_codes(kind: str, aggregate_type: str) -> None:
             rows.append({"kind": kind, "value": value, "aggregate_id": code})
     for start in range(0, len(rows), 1000):
         conn.execute(sa.insert(keys), rows[start : start + 1000])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
