@@ -5,9 +5,10 @@ and publishes again, in order and with their ids, every published event the stre
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 
 import nats
 from fastapi.testclient import TestClient
@@ -200,6 +201,23 @@ def _book_sums(values: range, books: int) -> dict[str, int]:
     return dict(sums)
 
 
+@contextlib.asynccontextmanager
+async def _sums_service(
+    settings: Settings, *, probe_interval_s: float | None = None
+) -> AsyncIterator[ServiceRuntime]:
+    """A service whose projection sums the notebooks' values, started, and stopped after;
+    `probe_interval_s`: how often its idle relay looks at its stream."""
+    runtime = ServiceRuntime(settings, registry, metadata=[_sums_metadata],
+                             projections=[_sums_projection()])
+    if probe_interval_s is not None:
+        runtime.relay.probe_interval_s = probe_interval_s
+    await runtime.start()
+    try:
+        yield runtime
+    finally:
+        await runtime.stop()
+
+
 async def _delete_stream(url: str, stream: str) -> None:
     """`nats stream rm`: NATS itself stays up, the service stays connected."""
     client = await nats.connect(url)
@@ -214,11 +232,8 @@ async def test_a_stream_deleted_under_a_running_service_is_made_again_and_filled
 ) -> None:
     settings = settings_factory("religion")
     stream = settings.stream_name
-    runtime = ServiceRuntime(settings, registry, metadata=[_sums_metadata],
-                             projections=[_sums_projection()])
-    await runtime.start()
-    consumer = runtime.consumers[0]
-    try:
+    async with _sums_service(settings) as runtime:
+        consumer = runtime.consumers[0]
         write_spread(runtime, range(8), books=2)
         await eventually(lambda: _sums_of(runtime) == _book_sums(range(8), 2))
         await eventually(lambda: unpublished(runtime) == 0)
@@ -239,8 +254,6 @@ async def test_a_stream_deleted_under_a_running_service_is_made_again_and_filled
         assert [EventEnvelope.from_json(m.data).position for m in held] == list(range(1, 13))
         assert await _stream_ids(nats_server.url, stream) == stored_event_ids(runtime)
         assert consumer.applied == 12
-    finally:
-        await runtime.stop()
 
 
 async def test_a_stream_restored_from_an_older_backup_under_a_running_service_gets_the_rest(
@@ -248,11 +261,8 @@ async def test_a_stream_restored_from_an_older_backup_under_a_running_service_ge
 ) -> None:
     settings = settings_factory("religion")
     stream = settings.stream_name
-    runtime = ServiceRuntime(settings, registry, metadata=[_sums_metadata],
-                             projections=[_sums_projection()])
-    await runtime.start()
-    consumer = runtime.consumers[0]
-    try:
+    async with _sums_service(settings) as runtime:
+        consumer = runtime.consumers[0]
         write_spread(runtime, range(4), books=2)
         await eventually(lambda: unpublished(runtime) == 0)
         backup = await read_stream(nats_server.url, stream)  # the backup, taken here
@@ -281,8 +291,6 @@ async def test_a_stream_restored_from_an_older_backup_under_a_running_service_ge
             await client.close()
         assert _sums_of(runtime) == _book_sums(range(12), 2)
         assert consumer.applied == 12
-    finally:
-        await runtime.stop()
 
 
 async def _take_subjects(url: str, stream: str, taken: bool) -> None:
@@ -331,12 +339,8 @@ async def test_an_idle_service_whose_stream_was_deleted_makes_it_again_without_a
 ) -> None:
     settings = settings_factory("religion")
     stream = settings.stream_name
-    runtime = ServiceRuntime(settings, registry, metadata=[_sums_metadata],
-                             projections=[_sums_projection()])
-    runtime.relay.probe_interval_s = 0.5
-    await runtime.start()
-    consumer = runtime.consumers[0]
-    try:
+    async with _sums_service(settings, probe_interval_s=0.5) as runtime:
+        consumer = runtime.consumers[0]
         write_spread(runtime, range(6), books=2)
         await eventually(lambda: _sums_of(runtime) == _book_sums(range(6), 2))
         await eventually(lambda: unpublished(runtime) == 0)
@@ -355,5 +359,3 @@ async def test_an_idle_service_whose_stream_was_deleted_makes_it_again_without_a
             await client.close()
         assert _sums_of(runtime) == _book_sums(range(6), 2)
         assert consumer.applied == 6
-    finally:
-        await runtime.stop()
