@@ -6,15 +6,16 @@ later (31/12), the lodgings of 15/12-31/12 were counted in both years' reports; 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import partial
 from typing import Any
+from uuid import uuid4
 
 import orjson
 import pytest
 from sqlalchemy import select
 
-from shared.envelope import utcnow
+from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import events_table
 from tests.integration.helpers import at_once, event_count
 from tests.reporting.conftest import Reporting, figure_values
@@ -159,3 +160,59 @@ def test_a_year_cut_off_moved_while_the_next_year_is_finalised(reporting: Report
     else:
         assert move.status_code == 409, move.text
         assert move.json()["error"]["code"] == "PERIOD_FINALISED"
+
+
+def _old_style_year_move(reporting: Reporting, cutoff: date) -> None:
+    """2023-12m's cut-off moved as the service recorded it before G19 (f84ab2d): one
+    PeriodAdjusted on the year report, none on the next year's periods."""
+    runtime = reporting.runtime
+    moved = EventEnvelope(
+        event_id=uuid4(), event_type="PeriodAdjusted", schema_version=1, service="reporting",
+        aggregate_type="period", aggregate_id="2023-12m", aggregate_version=1,
+        occurred_at=datetime(2024, 1, 2, tzinfo=UTC), recorded_at=utcnow(),
+        actor="phien.ban.cu", unit_code=None,
+        payload={"period_id": "2023-12m", "data_from": "2022-12-15",
+                 "cutoff_on": cutoff.isoformat(), "reason": "Chốt số liệu cả năm"},
+    )
+    with runtime.engine.begin() as conn:
+        runtime.store.append(conn, [moved], 0)
+
+
+@pytest.mark.parametrize(("cutoff", "in_2023", "in_2024", "opens"), [
+    (date(2023, 12, 31), 5, 1, "2024-01-01"),
+    (date(2023, 12, 10), 2, 4, "2023-12-11"),
+])
+def test_a_year_cut_off_moved_before_g19_opens_the_next_year_after_it(
+    reporting: Reporting, cutoff: date, in_2023: int, in_2024: int, opens: str,
+) -> None:
+    """A store written before G19 has the year report's moved cut-off and the next year's
+    periods at their default start (15/12): the next year opens the day after the cut-off as
+    it stands all the same, so each lodging counts in exactly one year."""
+    reporting.feed(boundary_scenario())
+    before = utcnow().isoformat()
+    _old_style_year_move(reporting, cutoff)
+    assert _get(reporting, "/api/v1/periods/2023-12m")["cutoff_on"] == cutoff.isoformat()
+    listed = {p["id"]: p for p in _get(reporting, "/api/v1/periods", year="2024")["items"]}
+    for pid in ("2024-3m", "2024-6m", "2024-9m", "2024-12m"):
+        period = _get(reporting, f"/api/v1/periods/{pid}")
+        assert period["data_from"] == opens, pid
+        assert period["adjusted"] is True and cutoff.strftime("%d/%m/%Y") in period["reason"]
+        assert listed[pid]["data_from"] == opens, pid
+    assert _lodged(reporting, "2023-12m") == in_2023
+    assert _lodged(reporting, "2024-3m") == in_2024
+    assert _lodged(reporting, "2024-12m") == in_2024
+    assert in_2023 + in_2024 == len(LODGED), "every lodging in exactly one year"
+    # As known before the move, the default windows.
+    assert _lodged(reporting, "2024-3m", as_of=before) == 2
+    # The next year's periods take a window from the derived start, and a signed report of
+    # them keeps the window it was counted in.
+    later = _put(reporting, "2024-3m", opens, "2024-03-20")
+    assert later.status_code == 200, later.text
+    assert later.json()["data_from"] == opens
+    assert _put(reporting, "2024-6m", "2023-12-15", "2024-06-14").status_code == 422
+    signed = reporting.client.post("/api/v1/reports/2024-6m/finalise", json={"scope": "31"})
+    assert signed.status_code == 201, signed.text
+    with reporting.runtime.engine.connect() as conn:
+        payload = conn.execute(select(events_table.c.payload).where(
+            events_table.c.event_type == "ReportFinalised")).scalar_one()
+    assert orjson.loads(payload)["data_from"] == opens

@@ -91,7 +91,27 @@ def load_period(
     conn: Connection, store: EventStore, period_id: str, as_of: datetime | None = None
 ) -> Period:
     """The period as it was defined at `as_of`: a later adjustment does not move an older
-    report's window, so reports stay reproducible."""
+    report's window, so reports stay reproducible.
+
+    Its window opens where its year opens (`year_start`), whatever its own events say. A move
+    of a year report's cut-off records the carried start on the next year's periods since
+    G19 (f84ab2d), so for a store written since, the two agree; a store written before holds
+    a moved cut-off whose next year still opens on the old default (15/12), which would count
+    the days between in both years or in neither. Deriving the start from the cut-off as it
+    stands reads both stores by the one rule, and a replay gives the same window."""
+    period = _recorded_period(conn, store, period_id, as_of)
+    opens = year_start(conn, store, period.year, as_of)
+    if period.data_from == opens:
+        return period
+    reason = period.reason if period.adjusted else messages.WINDOW_FOLLOWS_YEAR.format(
+        year=period.year - 1, cutoff=format_date_vn(opens - timedelta(days=1)))
+    return period.with_window(opens, period.cutoff_on, reason)
+
+
+def _recorded_period(
+    conn: Connection, store: EventStore, period_id: str, as_of: datetime | None
+) -> Period:
+    """The period as its own events (`PeriodAdjusted`) recorded it by `as_of`."""
     envelopes = store.load(conn, ReportingPeriod.aggregate_type, period_id, as_of)
     return ReportingPeriod.rehydrate(
         period_id, [registry.decode(e) for e in envelopes]
@@ -101,10 +121,11 @@ def load_period(
 def year_start(conn: Connection, store: EventStore, year: int,
                as_of: datetime | None = None) -> date:
     """Where the periods of `year` open, as the previous year's report cut-off stands at
-    `as_of` (`periods.year_opens`)."""
+    `as_of` (`periods.year_opens`). Only the cut-off of that report is read, and a cut-off is
+    its own events' alone: no chain back through the years."""
     previous = previous_year_report_id(year)
     return year_opens(year, None if previous is None
-                      else load_period(conn, store, previous, as_of))
+                      else _recorded_period(conn, store, previous, as_of))
 
 
 def adjust_period(
