@@ -10,12 +10,19 @@ The one definition: the reporting service's default periods and the plan's task 
 (items owed "by conference", shared/taskrules.py) both take their dates from here, and so
 does the day a report's figures are taken at while its period still runs (`figures_day`).
 
+The Commission may move one period's cut-off (the reporting service's `PeriodAdjusted`).
+Which cut-off applies is decided here once (`cutoff_in_force`): the moved one when a move is
+known, else the default. Reporting reads its own periods; the indicators service reads the
+moves it consumed from reporting's stream (its period-cut-off projection), so both judge a
+district's filing and an item owed "by conference" against the same day.
+
 Pure: no I/O, no clock.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Final
 
@@ -58,6 +65,19 @@ def conference_cutoff(year: int, months: int) -> date:
     if months not in CONFERENCE_MONTHS:
         raise ValueError(f"no {months}-month conference")
     return date(year, months, CONFERENCE_CUTOFF_DAY)
+
+
+#: The cut-offs the Commission moved, by period id ("2023-6m" → its cut-off as it stands).
+MovedCutoffs = Mapping[str, date]
+NO_MOVES: Final[MovedCutoffs] = {}
+
+
+def cutoff_in_force(year: int, months: int, moved: MovedCutoffs = NO_MOVES) -> date:
+    """The cut-off of the `months`-month conference of `year` that applies: the one the
+    Commission moved it to (`moved`: the latest `PeriodAdjusted` known), else the default.
+    A moved period's data closes on the moved day, so everything measured against its
+    cut-off (a filing, an item owed "by conference") is measured against that day."""
+    return moved.get(period_id(year, months)) or conference_cutoff(year, months)
 
 
 def conference_data_from(year: int) -> date:

@@ -5,10 +5,11 @@ and how a district board stands on its reporting duty (IV.3). The one rule every
   piece of progress per occurrence; an occurrence is due on:
   - `monthly`: the last day of each month of the plan year;
   - `quarterly`: the last day of March, June, September and December;
-  - `by_conference`: the data cut-off of each conference of II.3.2 (3, 6, 9 and 12 months),
-    the 14th of the period's last month (shared/conferencedates.py, as the reporting
-    service's default periods; a period whose window the office moved keeps the plan's due
-    date);
+  - `by_conference`: the data cut-off of each conference of II.3.2 (3, 6, 9 and 12 months)
+    that applies (shared/conferencedates.py `cutoff_in_force`): the 14th of the period's last
+    month, or the day the Commission moved that period's cut-off to. The item is owed *for
+    the conference* (plan II.3.2 "giao ban, sơ kết, tổng kết"): its work is what the
+    conference reviews, so it is due when the conference's data close, moved or not;
   - `deadline`: once, on `due_on`.
   Occurrences due before the item joined the plan (`starts_on`) are not owed.
 * **An item's status at the end of day d** (`item_standing`), from the progress dated up to
@@ -45,7 +46,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final, Literal
 
-from shared.conferencedates import CONFERENCE_MONTHS, conference_cutoff
+from shared.conferencedates import CONFERENCE_MONTHS, NO_MOVES, MovedCutoffs, cutoff_in_force
 
 Recurrence = Literal["deadline", "monthly", "quarterly", "by_conference"]
 RECURRENCES: tuple[Recurrence, ...] = ("deadline", "monthly", "quarterly", "by_conference")
@@ -95,8 +96,11 @@ class Schedule:
             raise ValueError("a deadline, and only a deadline, has a due date")
 
 
-def occurrence_dues(schedule: Schedule, starts_on: date | None = None) -> list[date]:
-    """The due dates of the item's occurrences in its year, from `starts_on` on."""
+def occurrence_dues(
+    schedule: Schedule, starts_on: date | None = None, moved: MovedCutoffs = NO_MOVES
+) -> list[date]:
+    """The due dates of the item's occurrences in its year, from `starts_on` on (`moved`:
+    the conference cut-offs the Commission moved, by period id)."""
     year = schedule.year
     if schedule.kind == "deadline":
         assert schedule.due_on is not None
@@ -106,7 +110,7 @@ def occurrence_dues(schedule: Schedule, starts_on: date | None = None) -> list[d
     elif schedule.kind == "quarterly":
         dues = [_month_end(year, month) for month in (3, 6, 9, 12)]
     else:
-        dues = [conference_cutoff(year, month) for month in CONFERENCE_MONTHS]
+        dues = [cutoff_in_force(year, month, moved) for month in CONFERENCE_MONTHS]
     return [d for d in dues if starts_on is None or d >= starts_on]
 
 
@@ -152,13 +156,15 @@ class Standing:
 
 
 def item_standing(
-    schedule: Schedule, progress: Iterable[Progress], on: date, starts_on: date | None = None
+    schedule: Schedule, progress: Iterable[Progress], on: date, starts_on: date | None = None,
+    moved: MovedCutoffs = NO_MOVES,
 ) -> Standing:
-    """The item's status at the end of day `on` (see the module's rule)."""
+    """The item's status at the end of day `on` (see the module's rule; `moved`: the
+    conference cut-offs the Commission moved)."""
     progress = list(progress)
     facts = sorted(p.on for p in progress if p.on <= on and not p.reopened)
     done = done_at(progress, on)
-    dues = occurrence_dues(schedule, starts_on)
+    dues = occurrence_dues(schedule, starts_on, moved)
     passed = [d for d in dues if d < on]
     upcoming = next((d for d in dues if d >= on), None)
     missed, latest_missed = 0, False

@@ -131,3 +131,23 @@ def test_a_reopened_item_is_not_done_until_closed_again() -> None:
     # A reopening alone is not progress.
     assert item_standing(deadline, [Progress(D(2023, 6, 5), reopened=True)],
                          D(2023, 6, 10)).status == "not_started"
+
+
+def test_an_item_owed_by_conference_is_due_on_the_cutoff_in_force() -> None:
+    """The Commission moved the 6-month cut-off to 20/06 (reporting's PeriodAdjusted): the
+    item is owed for that conference, so it is due on the moved day (G20)."""
+    moved = {"2023-6m": D(2023, 6, 20)}
+    schedule = Schedule("by_conference", 2023)
+    assert occurrence_dues(schedule, moved=moved) == [
+        D(2023, 3, 14), D(2023, 6, 20), D(2023, 9, 14), D(2023, 12, 14)]
+    # Another year's move does not touch 2023.
+    assert occurrence_dues(schedule, moved={"2024-6m": D(2024, 6, 20)}) == \
+        occurrence_dues(schedule)
+    facts = [Progress(D(2023, 3, 10)), Progress(D(2023, 6, 17))]
+    # By the default 14/06 the 6 months were missed on 18/06; by the moved 20/06 not yet due.
+    assert item_standing(schedule, facts, D(2023, 6, 18)).status == "overdue"
+    kept = item_standing(schedule, facts, D(2023, 6, 18), moved=moved)
+    assert (kept.status, kept.due_on) == ("in_progress", D(2023, 6, 20))
+    # A deadline is a date, not a conference: no move touches it.
+    deadline = Schedule("deadline", 2023, D(2023, 6, 14))
+    assert occurrence_dues(deadline, moved=moved) == [D(2023, 6, 14)]

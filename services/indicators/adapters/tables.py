@@ -115,6 +115,17 @@ reported_facts = _fact_table(
 )
 Index("ix_ind_reported_indicator", reported_facts.c.indicator_id, reported_facts.c.year)
 
+# The conference cut-offs the Commission moved (the reporting service's PeriodAdjusted):
+# one row per event; a period's cut-off as known at a time is its latest row recorded by
+# then (adapters/cutoffs.py). The plan's filings and items owed "by conference" are measured
+# against it (shared/conferencedates.cutoff_in_force).
+period_cutoff_facts = _fact_table(
+    "ind_period_cutoff_facts",
+    Column("period_id", String(10), nullable=False, index=True),
+    Column("data_from", Date, nullable=False),
+    Column("cutoff_on", Date, nullable=False),
+)
+
 # Not one row per event: I3 and I4's counts per (commune, placement date) with every fact
 # known, kept by the religion projection as it writes the facts (domain/sitetally.py), so a
 # live event re-evaluates the units it moves without folding every site again. Rebuilt by
@@ -153,6 +164,7 @@ FACT_TABLES = (
     reported_facts,
     site_counts,
     site_counts_stamp,
+    period_cutoff_facts,
 )
 
 # -- write side: kept across rebuilds ----------------------------------------------------------

@@ -16,6 +16,7 @@ from datetime import date
 from uuid import uuid4
 
 from services.indicators import messages
+from services.indicators.adapters.cutoffs import moved_cutoffs
 from services.indicators.adapters.plandata import plan_issued
 from services.indicators.application.commands import UnitCode
 from services.indicators.application.handlers import WRITE
@@ -68,7 +69,7 @@ from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
-from shared.conferencedates import InvalidPeriodId, conference_cutoff, parse_period_id
+from shared.conferencedates import InvalidPeriodId, cutoff_in_force, parse_period_id
 from shared.envelope import EventEnvelope
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.taskrules import DISTRICT_BOARDS
@@ -341,9 +342,11 @@ def parse_period(period_id: str) -> tuple[int, int]:
                            messages.PERIOD_ID_INVALID.format(period_id=period_id)) from None
 
 
-def period_cutoff(period_id: str) -> date:
+def period_cutoff(uow: UnitOfWork, period_id: str) -> date:
+    """The period's data cut-off that applies (the kernel's rule): moved by the Commission
+    in the reporting service, as consumed here, else the conference calendar's."""
     year, months = parse_period(period_id)
-    return conference_cutoff(year, months)
+    return cutoff_in_force(year, months, moved_cutoffs(uow.connection))
 
 
 def district_codes_on(on: date, jurisdiction: str) -> list[str]:
@@ -358,7 +361,7 @@ def set_reporting_deadline(
 ) -> list[EventEnvelope]:
     require_city(uow.context, WRITE)
     year, _ = parse_period(period_id)
-    cutoff = period_cutoff(period_id)
+    cutoff = period_cutoff(uow, period_id)
     limit = date.fromordinal(cutoff.toordinal() + DEADLINE_LATEST_DAYS)
     if not cutoff <= command.deadline <= limit:
         raise InvalidInput(
@@ -406,9 +409,9 @@ def submit_district_report(
     # The district is in the path: a board out of it learns nothing of the duty (403 first).
     authorize(uow.context, WRITE, district_code, command.submitted_on)
     duty = _duty(uow, period_id, district_code, "submit")
-    # A period's report gives its figures at the data cut-off (the conference calendar's, as
-    # the deadline is set from): it cannot be filed before that day.
-    opens = period_cutoff(period_id)
+    # A period's report gives its figures at the data cut-off (the one in force, as the
+    # deadline is set from): it cannot be filed before that day.
+    opens = period_cutoff(uow, period_id)
     if command.submitted_on < opens:
         raise InvalidInput(
             "SUBMITTED_BEFORE_PERIOD",

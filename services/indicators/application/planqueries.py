@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection
 
 from services.indicators import messages
+from services.indicators.adapters.cutoffs import moved_cutoffs
 from services.indicators.application.planhandlers import parse_period
 from services.indicators.domain.plan import (
     DistrictReport,
@@ -29,6 +30,7 @@ from services.indicators.domain.planevents import (
 from shared.adminunits import default_catalogue
 from shared.aggregate import Aggregate
 from shared.clock import iso_or_none
+from shared.conferencedates import NO_MOVES, MovedCutoffs
 from shared.envelope import EventRegistry
 from shared.errors import NotFound
 from shared.eventstore import EventStore
@@ -54,6 +56,10 @@ class PlanReader:
         envelopes = self.store.load(self.conn, cls.aggregate_type, aggregate_id, self.as_of)
         return cls.rehydrate(aggregate_id, [self.registry.decode(e) for e in envelopes])
 
+    def moved_cutoffs(self) -> MovedCutoffs:
+        """The conference cut-offs the Commission moved, as known at `as_of`."""
+        return moved_cutoffs(self.conn, self.as_of)
+
     def plan(self, year: int) -> WorkPlan:
         plan = self.load(WorkPlan, str(year))
         if not plan.exists:
@@ -61,9 +67,12 @@ class PlanReader:
         return plan
 
 
-def item_view(plan: WorkPlan, item: PlanItemSpec, work: PlanItemWork, on: date) -> dict[str, Any]:
+def item_view(
+    plan: WorkPlan, item: PlanItemSpec, work: PlanItemWork, on: date,
+    moved: MovedCutoffs = NO_MOVES,
+) -> dict[str, Any]:
     standing = item_standing(item_schedule(item, plan.year), work.facts(), on,
-                             item.starts_on)
+                             item.starts_on, moved)
     progress = [p for p in work.progress if p.reported_on <= on]
     latest = max(progress, key=lambda p: p.reported_on, default=None)
     return {
@@ -114,8 +123,9 @@ def item_view(plan: WorkPlan, item: PlanItemSpec, work: PlanItemWork, on: date) 
 
 def plan_view(reader: PlanReader, year: int, on: date) -> dict[str, Any]:
     plan = reader.plan(year)
+    moved = reader.moved_cutoffs()
     items = [
-        item_view(plan, item, reader.load(PlanItemWork, work_id(year, item.number)), on)
+        item_view(plan, item, reader.load(PlanItemWork, work_id(year, item.number)), on, moved)
         for item in plan.items.values()
     ]
     counts = {s: sum(1 for i in items if i["status"] == s) for s in ITEM_STATUS_ORDER}
@@ -138,7 +148,7 @@ def item_detail(reader: PlanReader, year: int, number: str, on: date) -> dict[st
     plan = reader.plan(year)
     item = plan.item(number)
     work = reader.load(PlanItemWork, work_id(year, number))
-    view = item_view(plan, item, work, on)
+    view = item_view(plan, item, work, on, reader.moved_cutoffs())
     view["version"] = work.version
     view["plan_version"] = plan.version
     view["progress"] = [p.model_dump(mode="json") for p in work.progress]

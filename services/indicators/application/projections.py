@@ -1,11 +1,13 @@
 """Projections of the indicators service: consumed events become facts, then statuses.
 
-Three consumers, each through the kernel's ConsumerRunner (exactly-once effect):
+Four consumers, each through the kernel's ConsumerRunner (exactly-once effect):
 
 * religion (sites, dossiers, certificates) feeds I3 and I4,
 * dialogue (heads, sessions, the regulation's rule) feeds I2,
 * the service's own stream (models, contest entries, reported figures, definitions) feeds I1
-  and the reported indicators.
+  and the reported indicators,
+* reporting (the conference cut-offs the Commission moved, `PeriodAdjusted`) feeds the plan's
+  filings and items owed "by conference" (no indicator: nothing to evaluate).
 
 Each consumed batch writes its facts, then re-evaluates the definitions they feed, once for
 the batch, and announces changed statuses in the same transaction (`live`, `announce`).
@@ -388,10 +390,29 @@ def _this(payload: dict[str, Any]) -> Callable[[Definition], bool]:
     return fed
 
 
+# -- reporting -----------------------------------------------------------------------------------
+
+
+def reporting_projection(tables: TableMap = _same) -> Projection:
+    """The moved conference cut-offs (reporting's `PeriodAdjusted`): one row per move, read
+    as they stand at a time by `adapters/cutoffs.moved_cutoffs`. The payload's period id is
+    taken as reporting wrote it: reporting accepts only ids of the kernel's form."""
+    cutoffs = tables(facts.period_cutoff_facts)
+
+    def period_adjusted(conn: Connection, envelope: EventEnvelope) -> None:
+        p = envelope.payload
+        _write(conn, cutoffs, envelope, business_date(envelope), period_id=p["period_id"],
+               data_from=date.fromisoformat(p["data_from"]),
+               cutoff_on=date.fromisoformat(p["cutoff_on"]))
+
+    return Projection(name="reporting-periods", source_service="reporting",
+                      handlers={"PeriodAdjusted": period_adjusted}, tables=[cutoffs])
+
+
 def all_projections(
     store: EventStore, tables: TableMap = _same, live: bool = True
 ) -> list[Projection]:
-    """The three projections, writing into `tables`' versions of the fact tables (the live
+    """The four projections, writing into `tables`' versions of the fact tables (the live
     ones, or a rebuild's: `shared.rebuild`); announcing only when `live`."""
     return [religion_projection(store, tables, live), dialogue_projection(store, tables, live),
-            own_projection(store, tables, live)]
+            own_projection(store, tables, live), reporting_projection(tables)]

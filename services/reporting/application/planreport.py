@@ -16,6 +16,7 @@ from services.reporting.domain.plan import PlanRow, fold, items_section, submiss
 from shared.adminunits import default_catalogue
 from shared.auth.units import covers
 from shared.clock import VN_TZ
+from shared.conferencedates import NO_MOVES, MovedCutoffs
 
 
 def plan_rows(conn: Connection, year: int, as_of: datetime) -> list[PlanRow]:
@@ -31,7 +32,7 @@ def plan_rows(conn: Connection, year: int, as_of: datetime) -> list[PlanRow]:
 
 def plan_part(
     conn: Connection, period: Period, tree: UnitTree, as_of: datetime,
-    reader: str | None = None,
+    reader: str | None = None, moved: MovedCutoffs = NO_MOVES,
 ) -> dict[str, Any] | None:
     """{"items": ..., "district_reports": ...} of the period; None without a plan that year.
 
@@ -39,7 +40,9 @@ def plan_part(
     reads what is its own, as the rest of reporting scopes reads by unit: the items that
     name the district boards, judged on the progress its own units recorded (no inspections:
     they are the Commission's), and its own row of the district boards' reports. The plan's
-    other items are the Commission's departments' work and stay in the city's report."""
+    other items are the Commission's departments' work and stay in the city's report.
+    `moved`: the year's conference cut-offs the Commission moved (items owed "by conference"
+    are due on them, as the indicators service judges them)."""
     plan = fold(plan_rows(conn, period.year, as_of), period.year)
     if plan is None:
         return None
@@ -56,7 +59,7 @@ def plan_part(
 
     return {
         "items": items_section(plan, period.data_from, period.cutoff_on, in_scope, whole,
-                               district_items_only=reader is not None),
+                               district_items_only=reader is not None, moved=moved),
         "district_reports": submissions_section(
             plan, period.id, as_of.astimezone(VN_TZ).date(), in_scope, district_name),
     }

@@ -23,6 +23,7 @@ from services.reporting.domain.events import ReportFinalised, registry
 from services.reporting.domain.indicators import IndicatorTarget
 from services.reporting.domain.model import FinalisedReport, ReportingPeriod, report_id
 from services.reporting.domain.periods import (
+    MONTHS,
     InvalidPeriodId,
     Period,
     following_year_ids,
@@ -38,7 +39,8 @@ from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
 from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.concurrency import required_version
-from shared.conferencedates import data_from_after
+from shared.conferencedates import MovedCutoffs, data_from_after
+from shared.conferencedates import period_id as id_of_period
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import ActionRefused, InvalidInput, NotFound
@@ -116,6 +118,20 @@ def _recorded_period(
     return ReportingPeriod.rehydrate(
         period_id, [registry.decode(e) for e in envelopes]
     ).period
+
+
+def moved_cutoffs(
+    conn: Connection, store: EventStore, year: int, as_of: datetime | None = None
+) -> MovedCutoffs:
+    """The cut-offs of `year`'s conferences as the Commission moved them, as known at
+    `as_of`: the plan's items owed "by conference" are due on them
+    (shared/conferencedates.cutoff_in_force), as the indicators service judges them."""
+    moved: dict[str, date] = {}
+    for months in MONTHS:
+        period = load_period(conn, store, id_of_period(year, months), as_of)
+        if period.adjusted:
+            moved[period.id] = period.cutoff_on
+    return moved
 
 
 def year_start(conn: Connection, store: EventStore, year: int,
@@ -535,7 +551,9 @@ def build_report(
                 scope_other_indicators=frozen.other_indicators, plan=frozen.plan,
             )
             if reader is not None and frozen.plan is not None:
-                report.plan = plan_part(conn, period, tree, frozen_as_of, reader)
+                report.plan = plan_part(
+                    conn, period, tree, frozen_as_of, reader,
+                    moved_cutoffs(conn, store, period.year, frozen_as_of))
             report.previous_signed = _frozen_previous_signed(
                 state, conn, store, frozen, previous.id, scope, frozen_as_of)
         else:
@@ -543,7 +561,9 @@ def build_report(
                 state, conn, [counted, previous], scope, figures_as_of)
             report = _report(figures, previous_figures)
             report.period, report.day = period, day
-            report.plan = plan_part(conn, counted, tree, figures_as_of, reader)
+            report.plan = plan_part(
+                conn, counted, tree, figures_as_of, reader,
+                moved_cutoffs(conn, store, period.year, figures_as_of))
             report.previous_content, report.previous_signed = previous_column(
                 state, conn, store, previous.id, scope, figures_as_of, report.previous_content)
         if found is not None:
@@ -669,7 +689,8 @@ def finalise_report(
     # The previous column as the report shows it (`previous_column`): frozen as shown.
     _, previous_signed = previous_column(state, conn, uow.store, previous.id, scope, as_of,
                                          previous_figures.content())
-    _freeze(conn, rid, figures, previous_figures, now, plan_part(conn, period, tree, as_of),
-            previous_signed)
+    plan = plan_part(conn, period, tree, as_of,
+                     moved=moved_cutoffs(conn, uow.store, period.year, as_of))
+    _freeze(conn, rid, figures, previous_figures, now, plan, previous_signed)
     envelopes = uow.save(report)
     return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor), envelopes

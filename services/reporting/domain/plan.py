@@ -19,6 +19,7 @@ from datetime import date
 from typing import Any
 
 from shared.clock import iso_or_none
+from shared.conferencedates import NO_MOVES, MovedCutoffs
 from shared.taskrules import (
     ITEM_STATUS_LABELS,
     ITEM_STATUS_ORDER,
@@ -185,6 +186,7 @@ def _inspections_at(item: _Item, on: date) -> list[dict[str, Any]]:
 def items_section(
     plan: FoldedPlan, data_from: date, cutoff_on: date, in_scope: Callable[[str], bool],
     whole_plan: bool = True, district_items_only: bool = False,
+    moved: MovedCutoffs = NO_MOVES,
 ) -> dict[str, Any]:
     """Kết quả thực hiện nhiệm vụ at the cut-off: the overdue first, then in the plan's order.
     Progress of units outside the report's scope is left out (a district's report shows
@@ -205,7 +207,7 @@ def items_section(
         due_on = _day(spec["due_on"]) if spec.get("due_on") else None
         starts_on = _day(spec["starts_on"]) if spec.get("starts_on") else None
         standing = item_standing(Schedule(spec["recurrence"], plan.year, due_on), facts,
-                                 cutoff_on, starts_on)
+                                 cutoff_on, starts_on, moved)
         in_period = [p for p in progress if data_from <= _day(p["reported_on"]) <= cutoff_on]
         latest = max(in_period, key=lambda p: p["reported_on"], default=None)
         rows.append((ITEM_STATUS_ORDER[standing.status], index, {

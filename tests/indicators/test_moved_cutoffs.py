@@ -1,0 +1,82 @@
+"""A conference cut-off the Commission moved in the reporting service (PeriodAdjusted) is the
+one the indicators service measures the plan against (finding G20): the district boards'
+filings (the deadline's window, no filing before the cut-off) and the items owed "by
+conference", as known at a time and the same after a rebuild. It checked them against the
+default calendar (14/06 for the 6 months) whatever reporting had moved. SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+
+from shared.envelope import utcnow
+from tests.indicators.conftest import Upstream, get_json
+from tests.indicators.test_plan_service import TON_GIAO, board, post, progress, refused
+from tests.integration.helpers import rebuild_and_wait, wait_until
+
+NGO_QUYEN = "303"
+DUTY = "/api/v1/reporting-duties/2023-6m"
+ITEM = "/api/v1/plans/2023/items/II.1.3"  # owed "by conference"
+
+
+def _move_6m_cutoff(upstream: Upstream, cutoff: date) -> None:
+    upstream.publish(upstream.event(
+        "reporting", "period", "2023-6m", "PeriodAdjusted",
+        {"period_id": "2023-6m", "data_from": "2022-12-15", "cutoff_on": cutoff.isoformat(),
+         "reason": "Hội nghị sơ kết lùi lịch"},
+        date(2023, 6, 1), recorded_at=utcnow(),
+    ))
+
+
+def _status(client: TestClient, on: str, **params: str) -> str:
+    status: str = get_json(client, ITEM, on=on, **params)["status"]
+    return status
+
+
+def test_filings_and_items_follow_the_moved_cutoff(
+    client: TestClient, upstream: Upstream
+) -> None:
+    post(client, "/api/v1/plans/2023/load", {})
+    # Progress in the first quarter's window and on 17/06: after the default 6-month cut-off
+    # (14/06), within the moved one (20/06).
+    post(client, f"{ITEM}/progress", progress("2023-03-10"), headers=TON_GIAO)
+    post(client, f"{ITEM}/progress", progress("2023-06-17"), headers=TON_GIAO)
+    # By the default calendar, on 18/06 the 6-month occurrence (due 14/06) was missed.
+    assert _status(client, "2023-06-18") == "overdue"
+
+    # A read as of before reporting recorded the move knows the default cut-off.
+    before = utcnow().isoformat()
+    _move_6m_cutoff(upstream, date(2023, 6, 20))
+    wait_until(lambda: _status(client, "2023-06-18") == "in_progress", timeout=30)
+    item = get_json(client, ITEM, on="2023-06-18")
+    assert item["status_due_on"] == "2023-06-20"
+    # As known before reporting moved it, the default calendar's answer stands.
+    assert _status(client, "2023-06-18", as_of=before) == "overdue"
+    # After the moved cut-off with no progress since 17/06: kept; the 9 months next.
+    assert get_json(client, ITEM, on="2023-06-21")["status_due_on"] == "2023-09-14"
+
+    # The deadline is set after the cut-off that applies: 18/06 lies before 20/06.
+    error = refused(client, f"{DUTY}/deadline", {"deadline": "2023-06-18"}, 422,
+                    "DEADLINE_OUTSIDE")
+    assert "20/06/2023" in error["message"]
+    post(client, f"{DUTY}/deadline", {"deadline": "2023-06-25", "district_codes": [NGO_QUYEN]})
+    submit = {"summary": "Báo cáo 6 tháng", "figures": {"hoi_nghi_doi_thoai": 4}}
+    early = refused(client, f"{DUTY}/districts/{NGO_QUYEN}/submit",
+                    {**submit, "submitted_on": "2023-06-16"}, 422, "SUBMITTED_BEFORE_PERIOD",
+                    board(NGO_QUYEN))
+    assert "20/06/2023" in early["message"]
+    post(client, f"{DUTY}/districts/{NGO_QUYEN}/submit", {**submit, "submitted_on": "2023-06-21"},
+         headers=board(NGO_QUYEN))
+
+    # Moved again (later event wins), and a rebuild by replay gives the same answers.
+    _move_6m_cutoff(upstream, date(2023, 6, 16))
+    wait_until(lambda: get_json(client, ITEM, on="2023-06-15")["status_due_on"]
+               == "2023-06-16", timeout=30)
+    rebuild_and_wait(client)
+    assert get_json(client, ITEM, on="2023-06-15")["status_due_on"] == "2023-06-16"
+    # 17/06 now falls after the 6 months' cut-off (16/06): that occurrence was missed.
+    moved_earlier = get_json(client, ITEM, on="2023-06-18")
+    assert (moved_earlier["status"], moved_earlier["status_due_on"]) == ("overdue", "2023-06-16")
+    assert _status(client, "2023-06-18", as_of=before) == "overdue"
