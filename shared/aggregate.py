@@ -478,6 +478,13 @@ class UnitOfWork:
                 raise conflict(code, holder) from exc
             raise conflict(codes[0], codes[0]) from exc
 
+    def release_unique(self, kind: str, value: str, aggregate_id: str) -> None:
+        """Give back `value` of `kind` that `aggregate_id` held: a value recorded by mistake
+        (a mistyped certificate number, corrected) was never really taken."""
+        self.connection.execute(unique_keys_table.delete().where(
+            unique_keys_table.c.kind == kind, unique_keys_table.c.value == value,
+            unique_keys_table.c.aggregate_id == aggregate_id))
+
     def unique_holder(self, kind: str, value: str) -> str | None:
         return self.connection.execute(
             select(unique_keys_table.c.aggregate_id).where(

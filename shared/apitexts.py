@@ -122,6 +122,8 @@ FIELDS: FieldTexts = {
     "cutoff_on": ("Ngày chốt số liệu", "Ngày cuối lấy số liệu của kỳ"),
     "data_from": ("Lấy số liệu từ ngày", "Ngày đầu lấy số liệu của kỳ"),
     "decided_on": ("Ngày quyết định", "Ngày quyết định thay đổi"),
+    "corrects": ("Sự kiện được đính chính", "Mã (UUID) của sự kiện ghi sai cần đính chính, như "
+                 "lịch sử hiển thị (bản ghi gốc, hoặc bản đính chính gần nhất của nó)"),
     "decision_ref": ("Số quyết định", "Số, ký hiệu văn bản quyết định"),
     "denominator": ("Mẫu số", "Mẫu số của tỷ lệ"),
     "denominator_fixed": ("Mẫu số cố định", "Mẫu số cố định theo Kế hoạch (nếu có)"),
@@ -133,6 +135,8 @@ FIELDS: FieldTexts = {
     "effective_from": ("Hiệu lực từ ngày", "Ngày phiên bản quy định bắt đầu có hiệu lực"),
     "entry_id": ("Mã bài dự thi", "Mã bài dự thi (tuỳ chọn; để trống thì hệ thống tạo)"),
     "error": ("Lỗi", "Mã lỗi, thông điệp và chi tiết"),
+    "void": ("Ghi nhầm", "true: sự việc đã ghi chưa từng xảy ra (ghi nhầm), bản đính chính "
+             "xoá bỏ tác dụng của nó; lịch sử vẫn giữ cả hai"),
     "expected_version": ("Phiên bản mong đợi (cũ)", "Phiên bản của bản ghi lần đọc gần nhất; "
                          "nên dùng tiêu đề If-Match thay trường này"),
     "expires_on": ("Hết hạn ngày", "Khoá dùng được đến hết ngày này (giờ Việt Nam)"),

@@ -36,6 +36,17 @@ OPERATIONS: OperationTexts = {
     "revoke_certificate": ("Ghi nhận thu hồi giấy chứng nhận", "Giấy chứng nhận của cơ sở bị "
                            "thu hồi, với ngày và lý do."),
     "certificate": ("Tra cứu giấy chứng nhận theo số", "Giấy chứng nhận và cơ sở được cấp."),
+    "correct_registration": ("Đính chính ngày đăng ký cơ sở", "Cơ sở vào sổ vào một ngày khác "
+                             "ngày đã ghi: ghi một sự kiện đính chính (kèm lý do), bản ghi cũ "
+                             "vẫn còn trong lịch sử; báo cáo tính như đã ghi đúng ngày."),
+    "correct_dossier_step": ("Đính chính một bước của hồ sơ đất đai", "Bước `event_id` (mã sự "
+                             "kiện trong lịch sử của cơ sở) ghi sai ngày, ghi chú, văn bản, hoặc "
+                             "ghi nhầm (`void`). 422 khi các bước sau đính chính trái quy trình "
+                             "hoặc sai thứ tự ngày."),
+    "correct_certificate": ("Đính chính giấy chứng nhận", "Số, ngày cấp, cơ quan cấp hoặc diện "
+                            "tích của giấy chứng nhận còn hiệu lực đã ghi sai: các trường gửi "
+                            "lên thay các trường đã ghi; bước cấp giấy của hồ sơ được đính chính "
+                            "theo."),
     "reference_data": ("Danh mục dùng chung", "Tôn giáo, trạng thái và bước của quy trình hồ "
                        "sơ và vụ việc, loại vi phạm, với nhãn tiếng Việt: những gì chương "
                        "trình đối tác cần để dựng biểu mẫu."),
@@ -75,6 +86,12 @@ EXAMPLES: SchemaExamples = {
     },
     "RevokeCertificate": {"certificate_number": "CS 123456", "revoked_on": "2023-09-01",
                           "reason": "Cấp sai diện tích", "document_refs": ["QĐ 789/QĐ-STNMT"]},
+    "CorrectRegistration": {"registered_on": "2023-01-15",
+                            "reason": "Ghi nhầm ngày tiếp nhận thành ngày đăng ký"},
+    "CorrectDossierStep": {"acted_on": "2023-02-10",
+                           "reason": "Ngày nộp ghi nhầm; theo phiếu tiếp nhận là 10/02/2023"},
+    "CorrectCertificate": {"certificate_number": "CS 123465", "issued_on": "2023-05-25",
+                           "reason": "Gõ nhầm số và ngày cấp so với bản gốc giấy chứng nhận"},
     "OpenCase": {"violation_type": "build_without_permit",
                  "description": "Xây nhà bia trên đất nông nghiệp chưa có phép",
                  "detected_on": "2023-04-10", "site_code": "TL-001", "reference": "BB 05/BB"},

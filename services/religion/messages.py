@@ -30,6 +30,32 @@ DATE_BEFORE_REGISTRATION = (
 NO_CHANGES = "Không có thông tin nào thay đổi so với hồ sơ hiện tại của cơ sở {code}"
 AS_OF_BEFORE_REGISTRATION = "Cơ sở {code} chưa được đăng ký vào ngày {on}"
 
+# -- errors: corrections (đính chính) -------------------------------------------------------------
+DATE_AFTER_NEXT = (
+    "Ngày {on} muộn hơn ngày của sự việc ghi nhận sau đó ({following}); bản đính chính phải "
+    "giữ đúng thứ tự thời gian"
+)
+FACT_NOT_FOUND = "Không có {what} của cơ sở {code} với mã sự kiện này (xem lịch sử của cơ sở)"
+FACT_REGISTRATION = "bản ghi đăng ký"
+FACT_STEP = "bước hồ sơ đất đai"
+FACT_CERTIFICATE = "bản ghi cấp giấy chứng nhận"
+CORRECTION_BREAKS_WORKFLOW = (
+    "Sau khi đính chính, bước «{action}» sẽ đứng sau tình trạng «{state}», là điều quy trình "
+    "hồ sơ không cho phép; hãy đính chính các bước theo thứ tự khác"
+)
+ONLY_VALID_CERTIFICATE = "chỉ đính chính được giấy chứng nhận đang còn hiệu lực"
+CORRECT_CERTIFICATE_STEP = (
+    "Bước cấp hoặc thu hồi giấy chứng nhận được đính chính cùng giấy chứng nhận, tại địa chỉ "
+    "POST /api/v1/sites/{code}/certificate/corrections"
+)
+CORRECTION_SUBJECT = "sự kiện {event_id} của cơ sở {code}"
+CORRECTED_BY = "đã được đính chính bởi sự kiện {event_id}; hãy đính chính sự kiện đó"
+CORRECTION: Final = Lifecycle(
+    {"correct": "Đính chính"},
+    {"corrected": "Đã được đính chính"},
+    "không có (chỉ đính chính được bản ghi mới nhất của sự việc)",
+)
+
 # -- errors: dossier ----------------------------------------------------------------------------
 DOSSIER_SUBJECT = "hồ sơ đăng ký đất đai của cơ sở {code}"
 NO_ALLOWED_ACTIONS = "không có (hồ sơ đã kết thúc)"
@@ -160,8 +186,10 @@ SITE: Final = Lifecycle(
     {"open": "Đang quản lý", "closed": "Đã đóng hồ sơ quản lý"},
     "không có (cơ sở đã đóng hồ sơ quản lý)",
 )
+CERTIFICATE_ACTIONS: Final = {**DOSSIER_ACTIONS,
+                              "correct_certificate": "Đính chính giấy chứng nhận"}
 CERTIFICATE: Final = Lifecycle(
-    DOSSIER_ACTIONS,
+    CERTIFICATE_ACTIONS,
     {"valid": "Có giấy chứng nhận còn hiệu lực",
      "none": "Không có giấy chứng nhận còn hiệu lực"},
 )
@@ -172,7 +200,7 @@ SITE_CODE: Final = Lifecycle(
 )
 # A certificate number is given once in the whole register, even after a revocation.
 CERTIFICATE_NUMBER: Final = Lifecycle(
-    DOSSIER_ACTIONS, {"taken": "Đã được cấp"},
+    CERTIFICATE_ACTIONS, {"taken": "Đã được cấp"},
     "không có với số này (mỗi số chỉ cấp một lần; dùng số giấy chứng nhận khác)",
 )
 
@@ -214,6 +242,9 @@ EVENT_LABELS: Final[dict[str, str]] = {
     "ComplianceCaseReviewStarted": "Bắt đầu xem xét vụ việc",
     "ComplianceCaseResolved": "Vụ việc đã giải quyết",
     "ComplianceCaseReferred": "Chuyển vụ việc cho cơ quan có thẩm quyền",
+    "SiteRegisteredCorrected": "Đính chính ngày đăng ký cơ sở",
+    "DossierStepCorrected": "Đính chính một bước của hồ sơ đăng ký đất đai",
+    "CertificateIssuedCorrected": "Đính chính giấy chứng nhận quyền sử dụng đất",
 }
 
 # -- festival calendar --------------------------------------------------------------------------

@@ -24,7 +24,7 @@ PATH_VALUES = {
     "model_id": "M-2023-001", "entry_id": "E-2023-001", "year": "2023", "indicator_id": "I1",
     "period_id": "2023-3m", "prefix": "abcdef12", "code": "315", "unit_code": "315",
     "theme": "ton-giao", "number": "II.1", "inspection_id": "KT-2023-1",
-    "district_code": "315",
+    "district_code": "315", "event_id": UUID,
 }
 
 

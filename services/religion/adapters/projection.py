@@ -9,30 +9,35 @@ import unicodedata
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, insert, update
+from sqlalchemy import Connection, insert, select, update
 
 from services.religion.adapters.tables import READ_MODELS, cases, certificates, sites
 from services.religion.domain.events import (
     DOSSIER_STEP_EVENTS,
     CaseStep,
     CertificateIssued,
+    CertificateIssuedCorrected,
     CertificateRevoked,
     ComplianceCaseOpened,
     ComplianceCaseReferred,
     ComplianceCaseResolved,
     ComplianceCaseReviewStarted,
     DossierStep,
+    DossierStepCorrected,
     LandDossierLodged,
     SiteAmended,
     SiteClosed,
     SiteRegistered,
+    SiteRegisteredCorrected,
     registry,
     step_date,
 )
+from services.religion.domain.model import LandDossier
 from services.religion.domain.workflow import due_on
 from shared.adminunits import UnknownUnitError, default_catalogue, fold
 from shared.driversql import RowInsert
 from shared.envelope import EventEnvelope
+from shared.eventstore import EventStore
 from shared.projection import InlineProjection
 
 
@@ -199,6 +204,52 @@ def _certificate_revoked(conn: Connection, e: CertificateRevoked, env: EventEnve
     )
 
 
+# -- corrections: the rows become what the right fact would have made them ------------------------
+
+
+def _registration_corrected(
+    conn: Connection, e: SiteRegisteredCorrected, env: EventEnvelope
+) -> None:
+    current = conn.execute(sites.select().where(sites.c.code == e.code)).mappings().one()
+    row = {**current, "registered_on": e.registered_on, "site_version": env.aggregate_version}
+    # Units are named as of the registration until the site moves (`_site_amended`): a site
+    # still in the commune it was registered in takes the names of the corrected day.
+    if current["commune_code"] == e.commune_code:
+        row["district_code"] = district_on(e.commune_code, e.registered_on, e.district_code)
+        row["commune_name"], row["district_name"] = unit_names(
+            e.commune_code, row["district_code"], e.registered_on)
+        row["search_text"] = search_text(row)
+    conn.execute(update(sites).where(sites.c.code == e.code).values(row))
+
+
+def _step_corrected(conn: Connection, e: DossierStepCorrected, env: EventEnvelope) -> None:
+    """A corrected step may be any of the dossier's, or taken out: the dossier's columns come
+    from its steps as they count up to this event, read back from the store (a replay reads
+    the same events, so a rebuild gives the same row)."""
+    stored = EventStore(registry.service, "").load(conn, LandDossier.aggregate_type, e.site_code)
+    steps = [registry.decode(x) for x in stored if x.aggregate_version <= env.aggregate_version]
+    dossier = LandDossier.rehydrate(e.site_code, steps)
+    conn.execute(update(sites).where(sites.c.code == e.site_code).values(
+        dossier_state=dossier.state, dossier_state_since=dossier.state_since,
+        dossier_due_on=due_on(dossier.state, dossier.state_since),
+        dossier_lodged_on=dossier.lodged_on, dossier_version=env.aggregate_version,
+    ))
+
+
+def _certificate_corrected(
+    conn: Connection, e: CertificateIssuedCorrected, env: EventEnvelope
+) -> None:
+    # Only the valid certificate is corrected: the site's row names it.
+    number = conn.execute(select(sites.c.certificate_number).where(
+        sites.c.code == e.site_code)).scalar_one()
+    conn.execute(update(certificates).where(certificates.c.number == number).values(
+        number=e.certificate_number, issued_on=e.issued_on,
+        issuing_authority=e.issuing_authority, certified_area_m2=e.certified_area_m2,
+    ))
+    conn.execute(update(sites).where(sites.c.code == e.site_code).values(
+        certificate_number=e.certificate_number, certificate_issued_on=e.issued_on))
+
+
 def _case_opened(conn: Connection, e: ComplianceCaseOpened, env: EventEnvelope) -> None:
     conn.execute(
         insert(cases),
@@ -240,6 +291,9 @@ PROJECTION = InlineProjection(registry, READ_MODELS, {
     ComplianceCaseReviewStarted: _case_step,
     ComplianceCaseResolved: _case_step,
     ComplianceCaseReferred: _case_step,
+    SiteRegisteredCorrected: _registration_corrected,
+    DossierStepCorrected: _step_corrected,
+    CertificateIssuedCorrected: _certificate_corrected,
 })
 project = PROJECTION.project
 rebuild = PROJECTION.rebuild

@@ -14,6 +14,9 @@ from services.religion.application.commands import (
     RELIGIONS,
     AmendSite,
     CloseSite,
+    CorrectCertificate,
+    CorrectDossierStep,
+    CorrectRegistration,
     DossierStepCommand,
     IssueCertificate,
     RegisterSite,
@@ -47,6 +50,8 @@ from shared.web import runtime_of
 router = APIRouter(prefix="/api/v1", tags=["cơ sở tôn giáo"])
 SiteCode = CodePath
 ActionName = Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")]
+EventIdPath = Annotated[str, Path(
+    pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
 UnitQuery = Annotated[str | None, Query(pattern=LOCAL_UNIT_CODE_PATTERN)]
 
 
@@ -190,6 +195,43 @@ def certificate(
     access.certificate_readable(request, handlers.normalise_certificate_number(number))
     with runtime_of(request).engine.connect() as conn:
         return queries.certificate_by_number(conn, handlers.normalise_certificate_number(number))
+
+
+# -- corrections (đính chính) --------------------------------------------------------------------
+
+
+@router.post("/sites/{site_code}/registration/corrections", response_model=CommandResponse)
+def correct_registration(
+    site_code: SiteCode, command: CorrectRegistration, cmd: CommandDep
+) -> JSONResponse:
+    """The site was registered on another day than recorded (`registered_on`, with `reason`).
+    A new event: the registration as first recorded stays in the history. If-Match: the
+    site's ETag."""
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(handlers.correct_registration, site_code, command)
+
+
+@router.post("/sites/{site_code}/dossier/steps/{event_id}/corrections",
+             response_model=CommandResponse)
+def correct_dossier_step(
+    site_code: SiteCode, event_id: EventIdPath, command: CorrectDossierStep, cmd: CommandDep
+) -> JSONResponse:
+    """The dossier step `event_id` (as the site's history lists it) was recorded with a wrong
+    date, note or papers, or by mistake (`void`). Refused when the steps as corrected break the
+    workflow. If-Match: the dossier's version (`dossier_version`)."""
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(handlers.correct_dossier_step, site_code, event_id, command)
+
+
+@router.post("/sites/{site_code}/certificate/corrections", response_model=CommandResponse)
+def correct_certificate(
+    site_code: SiteCode, command: CorrectCertificate, cmd: CommandDep
+) -> JSONResponse:
+    """The valid certificate's number, date, authority or area as they really are (the fields
+    sent; `reason` required). Its dossier step is corrected with it. If-Match: the dossier's
+    version (`dossier_version`)."""
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(handlers.correct_certificate, site_code, command)
 
 
 # -- reference data ------------------------------------------------------------------------------

@@ -112,9 +112,15 @@ class DossierStepCommand(Command):
     expected_version: Version | None = None
 
 
+CertificateNumber = Annotated[str, StringConstraints(min_length=1, max_length=100,
+                                                    pattern=r"^([^\W\d]|[0-9./\- ])+$")]
+#: An event's id as the site's history shows it.
+EventId = Annotated[str, StringConstraints(
+    pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+
+
 class IssueCertificate(Command):
-    certificate_number: Annotated[str, StringConstraints(min_length=1, max_length=100,
-                                                         pattern=r"^([^\W\d]|[0-9./\- ])+$")]
+    certificate_number: CertificateNumber
     issued_on: Day
     issuing_authority: Name
     certified_area_m2: Area
@@ -144,4 +150,42 @@ class CaseStepCommand(Command):
     acted_on: Day
     note: LongText = ""
     referred_to: ShortText = ""
+    expected_version: Version | None = None
+
+
+# -- corrections (đính chính): a fact recorded wrongly, put right by a new event -------------------
+
+
+class CorrectCertificate(Command):
+    """The valid certificate's particulars as they really are: the fields given replace those
+    recorded, the others stay. `corrects` (optional) names the issue event being corrected (its
+    last correction, if corrected before): a guard against correcting what one did not see."""
+
+    corrects: EventId | None = None
+    certificate_number: CertificateNumber | None = None
+    issued_on: Day | None = None
+    issuing_authority: Name | None = None
+    certified_area_m2: Area | None = None
+    reason: RequiredLongText
+    expected_version: Version | None = None
+
+
+class CorrectDossierStep(Command):
+    """The step's right date, note or papers (the fields given; the others as recorded), or
+    `void`: the step was recorded by mistake and never happened."""
+
+    acted_on: Day | None = Field(default=None,
+                                 validation_alias=AliasChoices("acted_on", "lodged_on"))
+    note: LongText | None = None
+    document_refs: DocumentRefs | None = None
+    void: bool = False
+    reason: RequiredLongText
+    expected_version: Version | None = None
+
+
+class CorrectRegistration(Command):
+    """The day the site really entered the register."""
+
+    registered_on: Day
+    reason: RequiredLongText
     expected_version: Version | None = None

@@ -15,19 +15,31 @@ from services.religion.application.commands import (
     AmendSite,
     CaseStepCommand,
     CloseSite,
+    CorrectCertificate,
+    CorrectDossierStep,
+    CorrectRegistration,
     DossierStepCommand,
     IssueCertificate,
     OpenCase,
     RegisterSite,
     RevokeCertificate,
 )
-from services.religion.domain.events import CertificateIssued, ComplianceCaseOpened, SiteRegistered
+from services.religion.domain.events import (
+    CertificateIssued,
+    ComplianceCaseOpened,
+    DossierCertificateIssued,
+    DossierCertificateRevoked,
+    DossierStep,
+    SiteRegistered,
+    step_date,
+)
 from services.religion.domain.model import (
     AMENDABLE_FIELDS,
     Certificate,
     ComplianceCase,
     LandDossier,
     ReligiousSite,
+    fact_not_found,
 )
 from services.religion.domain.workflow import CASE_TRANSITIONS, DOSSIER_TRANSITIONS
 from shared.adminunits import default_catalogue
@@ -35,6 +47,7 @@ from shared.aggregate import Aggregate, UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.clock import today_vn
 from shared.concurrency import required_version
+from shared.corrections import Correctable, Correction
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.unitcheck import require_unit
@@ -236,17 +249,7 @@ def issue_certificate(
         unit_code=site.commune_on(command.issued_on),
         certificate_number=number,
     )
-    # A number is never given twice, not even to the same site after a revocation.
-    holder = uow.unique_holder(CERTIFICATE_NUMBER_KEY, number)
-    taken = ActionRefused(
-        "CERTIFICATE_NUMBER_TAKEN", messages.CERTIFICATE_NUMBER, action="issue_certificate",
-        subject=messages.CERTIFICATE_NUMBER_SUBJECT.format(number=number), state="taken",
-        allowed=[], note=messages.CERTIFICATE_NUMBER_HOLDER.format(holder=holder or code),
-        certificate_number=number,
-    )
-    if holder is not None:
-        raise taken
-    uow.claim_unique(CERTIFICATE_NUMBER_KEY, number, code, taken)
+    _claim_certificate_number(uow, code, number, "issue_certificate")
     certificate = uow.load(Certificate, code)
     certificate.issue(
         CertificateIssued(
@@ -259,6 +262,20 @@ def issue_certificate(
         unit_code=site.commune_on(command.issued_on),
     )
     return _save(uow, certificate, dossier)
+
+
+def _claim_certificate_number(uow: UnitOfWork, code: str, number: str, action: str) -> None:
+    """A number is never given twice, not even to the same site after a revocation."""
+    holder = uow.unique_holder(CERTIFICATE_NUMBER_KEY, number)
+    taken = ActionRefused(
+        "CERTIFICATE_NUMBER_TAKEN", messages.CERTIFICATE_NUMBER, action=action,
+        subject=messages.CERTIFICATE_NUMBER_SUBJECT.format(number=number), state="taken",
+        allowed=[], note=messages.CERTIFICATE_NUMBER_HOLDER.format(holder=holder or code),
+        certificate_number=number,
+    )
+    if holder is not None:
+        raise taken
+    uow.claim_unique(CERTIFICATE_NUMBER_KEY, number, code, taken)
 
 
 def revoke_certificate(
@@ -278,6 +295,142 @@ def revoke_certificate(
         unit_code=site.commune_on(command.revoked_on),
         certificate_number=number,
     )
+    return _save(uow, certificate, dossier)
+
+
+# -- corrections (đính chính) --------------------------------------------------------------------
+
+
+def _fact_version(uow: UnitOfWork, aggregate: Correctable, event_id: str, what: str) -> int:
+    """The version of the event `event_id` of the aggregate's stream, which must be a fact as
+    it counts now: 404 when the stream has no such event, 409 when a correction has replaced
+    it (the message names that correction: correct it instead)."""
+    envelopes = uow.store.load(uow.connection, aggregate.aggregate_type, aggregate.id)
+    wanted = event_id.lower()
+    version = next((e.aggregate_version for e in envelopes if str(e.event_id) == wanted), None)
+    if version is None:
+        raise fact_not_found(what, aggregate.id)
+    if aggregate.fact_at(version) is None:
+        by = next((e for e in envelopes if uow.registry.types.get(e.event_type) is not None
+                   and issubclass(uow.registry.types[e.event_type], Correction)
+                   and e.payload.get("corrected_version") == version), None)
+        if by is None:
+            raise fact_not_found(what, aggregate.id)
+        raise ActionRefused(
+            "FACT_ALREADY_CORRECTED", messages.CORRECTION, action="correct",
+            subject=messages.CORRECTION_SUBJECT.format(event_id=wanted, code=aggregate.id),
+            state="corrected", allowed=[],
+            note=messages.CORRECTED_BY.format(event_id=by.event_id), corrected_by=str(by.event_id),
+        )
+    return version
+
+
+def _event_id(uow: UnitOfWork, aggregate: Correctable, version: int) -> str:
+    envelopes = uow.store.load(uow.connection, aggregate.aggregate_type, aggregate.id)
+    return next(str(e.event_id) for e in envelopes if e.aggregate_version == version)
+
+
+def correct_registration(
+    uow: UnitOfWork, code: str, command: CorrectRegistration
+) -> list[EventEnvelope]:
+    """The site was registered on another day than recorded. Who corrects must hold the
+    site's commune on both days; the commune must exist on the new one (its district is the
+    one of that day); nothing of the site may then come before its registration."""
+    authorize(uow.context, WRITE)
+    on = command.registered_on
+    not_in_future(on)
+    uow.serialise_on(ReligiousSite, code)
+    site = load_site(uow, code)
+    version, registered = site.registration()
+    if registered.registered_on is not None:
+        authorize(uow.context, WRITE, site.commune_on(registered.registered_on),
+                  registered.registered_on)
+    authorize(uow.context, WRITE, registered.commune_code, on)
+    expect_version(site, command.expected_version)
+    require_unit(registered.commune_code, on, level="commune", within=uow.jurisdiction)
+    dossier = uow.load(LandDossier, code)
+    certificate = uow.load(Certificate, code)
+    dates = [step_date(f) for _, f in dossier.facts if isinstance(f, DossierStep)]
+    dates += [d for _, f in certificate.facts for d in (getattr(f, "issued_on", None),
+                                                         getattr(f, "revoked_on", None)) if d]
+    site.correct_registration(version, _event_id(uow, site, version), on,
+                              district_code_of(registered.commune_code, on), command.reason,
+                              min(dates, default=None))
+    return _save(uow, site)
+
+
+def correct_dossier_step(
+    uow: UnitOfWork, code: str, event_id: str, command: CorrectDossierStep
+) -> list[EventEnvelope]:
+    """A step recorded with a wrong date, note or papers, or by mistake (`void`). Who corrects
+    must hold the site's commune on the step's recorded day and on the corrected one. The
+    steps of a certificate are corrected with it (`correct_certificate`)."""
+    authorize(uow.context, WRITE)
+    uow.serialise_on(ReligiousSite, code)
+    site = load_site(uow, code)
+    dossier = uow.load(LandDossier, code)
+    version = _fact_version(uow, dossier, event_id, messages.FACT_STEP)
+    fact = dossier.fact_at(version)
+    if not isinstance(fact, DossierStep):
+        raise fact_not_found(messages.FACT_STEP, code)
+    if isinstance(fact, DossierCertificateIssued | DossierCertificateRevoked):
+        raise InvalidInput("USE_CERTIFICATE_ENDPOINT",
+                           messages.CORRECT_CERTIFICATE_STEP.format(code=code))
+    recorded_on = step_date(fact)
+    on = command.acted_on or recorded_on
+    not_in_future(on)
+    authorize(uow.context, WRITE, site.commune_on(recorded_on), recorded_on)
+    authorize(uow.context, WRITE, site.commune_on(on), on)
+    expect_version(dossier, command.expected_version)
+    dossier.correct_step(
+        version, event_id.lower(), on=command.acted_on, note=command.note,
+        document_refs=None if command.document_refs is None else list(command.document_refs),
+        void=command.void, reason=command.reason, unit_code=site.commune_on(on),
+        registered_on=site.registered_on, closed_on=site.closed_on,
+    )
+    return _save(uow, dossier)
+
+
+def correct_certificate(
+    uow: UnitOfWork, code: str, command: CorrectCertificate
+) -> list[EventEnvelope]:
+    """The valid certificate recorded with a wrong number, date, authority or area. Its
+    dossier step (certificate issued) is corrected with it when the date or the number
+    changes, so the dossier's dates keep their order (checked as every step's). A new number
+    is claimed as at an issue; the mistyped one is given back (it was never issued)."""
+    authorize(uow.context, WRITE)
+    uow.serialise_on(ReligiousSite, code)
+    certificate = uow.load(Certificate, code)
+    version = (certificate.issue_version() if command.corrects is None
+               else _fact_version(uow, certificate, command.corrects, messages.FACT_CERTIFICATE))
+    current = certificate.fact_at(version) if version is not None else None
+    on = command.issued_on or (current.issued_on if isinstance(current, CertificateIssued)
+                               else today_vn())
+    site = site_to_write(uow, code, on)
+    dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
+    current = certificate.correctable_issue(version)
+    assert version is not None  # a correctable issue has one
+    authorize(uow.context, WRITE, site.commune_on(current.issued_on), current.issued_on)
+    number = (normalise_certificate_number(command.certificate_number)
+              if command.certificate_number is not None else current.certificate_number)
+    certificate.correct_issue(
+        version, _event_id(uow, certificate, version), number=number,
+        on=on, authority=command.issuing_authority or current.issuing_authority,
+        area=command.certified_area_m2 or current.certified_area_m2, reason=command.reason,
+        unit_code=site.commune_on(on),
+    )
+    if number != current.certificate_number:
+        _claim_certificate_number(uow, code, number, "correct_certificate")
+        uow.release_unique(CERTIFICATE_NUMBER_KEY, current.certificate_number, code)
+    step = next((v for v, f in reversed(dossier.facts) if isinstance(f, DossierCertificateIssued)
+                 and f.certificate_number == current.certificate_number), None)
+    if step is not None and (on != current.issued_on or number != current.certificate_number):
+        dossier.correct_step(
+            step, _event_id(uow, dossier, step), on=on, note=None, document_refs=None,
+            void=False, reason=command.reason, unit_code=site.commune_on(on),
+            registered_on=site.registered_on, closed_on=site.closed_on,
+            certificate_number=number,
+        )
     return _save(uow, certificate, dossier)
 
 

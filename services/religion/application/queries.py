@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Select, case, func, null, or_,
 
 from services.religion import messages
 from services.religion.adapters.tables import cases, certificates, sites
-from services.religion.domain.events import DOSSIER_STEP_EVENTS, registry
+from services.religion.domain.events import CORRECTION_TYPES, DOSSIER_STEP_EVENTS, registry
 from services.religion.domain.model import Certificate, LandDossier, ReligiousSite
 from services.religion.domain.workflow import (
     HAS_DOSSIER_STATES,
@@ -24,8 +24,9 @@ from shared.adminunits import default_catalogue, fold
 from shared.auth.principal import CITY_SCOPE
 from shared.auth.units import scope_clause
 from shared.clock import format_date_vn, iso_or_none
+from shared.corrections import effective
 from shared.db import row_or_not_found
-from shared.envelope import EventEnvelope
+from shared.envelope import DomainEvent, EventEnvelope
 from shared.errors import NotFound
 from shared.eventstore import EventStore
 from shared.paging import PageRequest
@@ -173,11 +174,17 @@ def _site_row(conn: Connection, code: str) -> Any:
                             "SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
 
 
-def _step(envelope: EventEnvelope) -> dict[str, Any]:
-    payload = registry.upcast(envelope).payload
+def _step(envelope: EventEnvelope, fact: DomainEvent) -> dict[str, Any]:
+    """A step as it counts: `event_id` names the event that states it (the step's own, or
+    its last correction: the one a further correction names), `correction` why it was
+    corrected."""
+    payload = fact.model_dump(mode="json")
+    correction = registry.upcast(envelope).payload if envelope.event_type != fact.event_type \
+        else None
     return {
-        "event_type": envelope.event_type,
-        "label": messages.EVENT_LABELS.get(envelope.event_type, envelope.event_type),
+        "event_id": str(envelope.event_id),
+        "event_type": fact.event_type,
+        "label": messages.EVENT_LABELS.get(fact.event_type, fact.event_type),
         "state": payload.get("state"),
         "state_label": messages.DOSSIER_STATES.get(payload.get("state", ""), None),
         "on": envelope.occurred_at.date().isoformat(),
@@ -187,6 +194,8 @@ def _step(envelope: EventEnvelope) -> dict[str, Any]:
         "certificate_number": payload.get("certificate_number"),
         "recorded_at": envelope.recorded_at.isoformat(),
         "version": envelope.aggregate_version,
+        "correction": None if correction is None else {
+            "corrects": correction["corrects"], "reason": correction["reason"]},
     }
 
 
@@ -194,7 +203,10 @@ def site_detail(conn: Connection, store: EventStore, code: str, on: date) -> dic
     row = _site_row(conn, code)
     item = site_item(row, on)
     steps = store.load(conn, LandDossier.aggregate_type, code)
-    item["dossier"]["steps"] = [_step(e) for e in steps if e.event_type in DOSSIER_STEP_EVENTS]
+    facts = effective([(e, registry.decode(e)) for e in steps],
+                      {e.aggregate_version: e for e in steps})
+    item["dossier"]["steps"] = [_step(e, fact) for e, fact in facts
+                                if fact.event_type in DOSSIER_STEP_EVENTS]
     item["certificates"] = [
         {
             "number": c.number,
@@ -241,6 +253,9 @@ def history(conn: Connection, store: EventStore, code: str) -> dict[str, Any]:
     for case_id in case_ids:
         envelopes += store.load(conn, "compliance", case_id)
     envelopes.sort(key=lambda e: e.position or 0)
+    # Both the corrected fact and its correction stay in the history, each naming the other.
+    corrected_by = {str(e.payload["corrects"]): str(e.event_id) for e in envelopes
+                    if e.event_type in CORRECTION_TYPES}
     return {
         "code": code,
         "events": [
@@ -259,6 +274,7 @@ def history(conn: Connection, store: EventStore, code: str) -> dict[str, Any]:
                 "department": e.department,
                 "correlation_id": e.correlation_id,
                 "payload": registry.upcast(e).payload,
+                "corrected_by": corrected_by.get(str(e.event_id)),
             }
             for e in envelopes
         ],
@@ -274,20 +290,22 @@ def state_as_of(
 ) -> dict[str, Any]:
     """The site as it stood on business date `on`, from the events dated up to that day and,
     with `known_at`, recorded up to that moment (what the register said then)."""
-    loaded: dict[str, list[EventEnvelope]] = {}
+    loaded: dict[str, list[DomainEvent]] = {}
     for cls in SITE_AGGREGATES:
-        loaded[cls.aggregate_type] = [
-            e for e in store.load(conn, cls.aggregate_type, code, recorded_until=known_at)
-            if e.occurred_at.date() <= on
-        ]
+        envelopes = store.load(conn, cls.aggregate_type, code, recorded_until=known_at)
+        # The facts as corrected (known at `known_at`), each dated by the event that states
+        # it as it counts: a corrected date moves the fact across `on`.
+        facts = effective([(e, registry.decode(e)) for e in envelopes],
+                          {e.aggregate_version: e for e in envelopes})
+        loaded[cls.aggregate_type] = [fact for e, fact in facts if e.occurred_at.date() <= on]
     if not loaded["site"]:
         if not store.load(conn, "site", code):
             raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
         raise NotFound("NOT_REGISTERED_YET",
                        messages.AS_OF_BEFORE_REGISTRATION.format(code=code, on=format_date_vn(on)))
-    site = ReligiousSite.rehydrate(code, [registry.decode(e) for e in loaded["site"]])
-    dossier = LandDossier.rehydrate(code, [registry.decode(e) for e in loaded["dossier"]])
-    cert = Certificate.rehydrate(code, [registry.decode(e) for e in loaded["certificate"]])
+    site = ReligiousSite.rehydrate(code, loaded["site"])
+    dossier = LandDossier.rehydrate(code, loaded["dossier"])
+    cert = Certificate.rehydrate(code, loaded["certificate"])
     catalogue = default_catalogue()
     commune = catalogue.get(site.commune_code, on)
     district = catalogue.get(site.district_code, on) if site.district_code else None

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from shared.corrections import Correction
 from shared.envelope import DomainEvent, EventRegistry
 
 registry = EventRegistry(service="religion")
@@ -58,6 +59,34 @@ class SiteClosed(DomainEvent):
     code: str
     reason: str
     closed_on: date
+
+
+@registry.register
+class SiteRegisteredCorrected(Correction):
+    """Đính chính đăng ký cơ sở: the registration was recorded with a wrong date
+    (`registered_on`). Carries the registration as it should have been, whole (the fields not
+    corrected copied), so a reader needs nothing else; the district is the commune's on the
+    corrected date."""
+
+    event_type = "SiteRegisteredCorrected"
+    aggregate_type = "site"
+    code: str
+    name: str
+    religion: str
+    commune_code: str
+    district_code: str | None
+    address: str
+    land_area_m2: float | None
+    land_use_origin: str | None
+    registered_on: date
+
+    def corrected_fact(self) -> SiteRegistered:
+        return SiteRegistered(
+            code=self.code, name=self.name, religion=self.religion,
+            commune_code=self.commune_code, district_code=self.district_code,
+            address=self.address, land_area_m2=self.land_area_m2,
+            land_use_origin=self.land_use_origin, registered_on=self.registered_on,
+        )
 
 
 # -- land registration dossier -------------------------------------------------------------------
@@ -170,6 +199,28 @@ class CertificateRevoked(DomainEvent):
     reason: str
 
 
+@registry.register
+class CertificateIssuedCorrected(Correction):
+    """Đính chính giấy chứng nhận: the issue was recorded with a wrong number, date, authority
+    or area. Carries the certificate as it should have been, whole (the fields not corrected
+    copied). Never `void`: a certificate is taken back by a revocation."""
+
+    event_type = "CertificateIssuedCorrected"
+    aggregate_type = "certificate"
+    site_code: str
+    certificate_number: str
+    issued_on: date
+    issuing_authority: str
+    certified_area_m2: float
+
+    def corrected_fact(self) -> CertificateIssued:
+        return CertificateIssued(
+            site_code=self.site_code, certificate_number=self.certificate_number,
+            issued_on=self.issued_on, issuing_authority=self.issuing_authority,
+            certified_area_m2=self.certified_area_m2,
+        )
+
+
 # -- compliance case -----------------------------------------------------------------------------
 
 
@@ -228,6 +279,41 @@ DOSSIER_STEP_EVENTS: dict[str, type[DossierStep]] = {
         DossierCertificateRevoked,
     )
 }
+
+
+@registry.register
+class DossierStepCorrected(Correction):
+    """Đính chính một bước của hồ sơ: the step (`corrected_type`, e.g. LandDossierLodged) was
+    recorded with a wrong date, note or papers, and these are the right ones; or, `void`, it
+    was recorded by mistake and never happened. The action (and so `state`, the state it set)
+    is the corrected step's: a wrong action is a step recorded by mistake."""
+
+    event_type = "DossierStepCorrected"
+    aggregate_type = "dossier"
+    site_code: str
+    corrected_type: str
+    state: str
+    acted_on: date
+    note: str
+    document_refs: list[str]
+    #: Certificate steps only (a certificate's correction corrects its dossier step too).
+    certificate_number: str | None = None
+
+    def corrected_fact(self) -> DossierStep:
+        fields: dict[str, Any] = {"site_code": self.site_code, "state": self.state,
+                                  "note": self.note, "document_refs": self.document_refs}
+        if self.corrected_type == LandDossierLodged.event_type:
+            fields["lodged_on"] = self.acted_on
+        else:
+            fields["acted_on"] = self.acted_on
+        if self.certificate_number is not None:
+            fields["certificate_number"] = self.certificate_number
+        return DOSSIER_STEP_EVENTS[self.corrected_type](**fields)
+
+
+#: The correction events of the service (`shared/corrections.py`).
+CORRECTION_TYPES: frozenset[str] = frozenset(
+    name for name, cls in registry.types.items() if issubclass(cls, Correction))
 
 
 def step_date(event: DossierStep) -> date:

@@ -14,6 +14,7 @@ from services.religion.domain.events import (
     DOSSIER_STEP_EVENTS,
     CaseStep,
     CertificateIssued,
+    CertificateIssuedCorrected,
     CertificateRevoked,
     ComplianceCaseOpened,
     ComplianceCaseReferred,
@@ -22,10 +23,12 @@ from services.religion.domain.events import (
     DossierCertificateIssued,
     DossierCertificateRevoked,
     DossierStep,
+    DossierStepCorrected,
     LandDossierLodged,
     SiteAmended,
     SiteClosed,
     SiteRegistered,
+    SiteRegisteredCorrected,
     step_date,
 )
 from services.religion.domain.workflow import (
@@ -37,8 +40,9 @@ from services.religion.domain.workflow import (
 )
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
+from shared.corrections import Correctable
 from shared.envelope import DomainEvent
-from shared.errors import ActionRefused, InvalidInput
+from shared.errors import ActionRefused, InvalidInput, NotFound
 
 #: Site particulars a desk may amend, in the order they are shown.
 AMENDABLE_FIELDS = (
@@ -62,7 +66,23 @@ def _not_before(on: date, previous: date | None) -> None:
         )
 
 
-class ReligiousSite(Aggregate):
+def _not_after(on: date, following: date | None) -> None:
+    """A corrected date must stay before the facts that followed the corrected one."""
+    if following is not None and on > following:
+        raise InvalidInput(
+            "DATE_AFTER_NEXT_STEP",
+            messages.DATE_AFTER_NEXT.format(
+                on=format_date_vn(on), following=format_date_vn(following)),
+            following=following.isoformat(),
+        )
+
+
+def fact_not_found(what: str, code: str) -> NotFound:
+    """The event a correction names is not a fact of that kind of this site's records."""
+    return NotFound("FACT_NOT_FOUND", messages.FACT_NOT_FOUND.format(what=what, code=code))
+
+
+class ReligiousSite(Correctable):
     """Cơ sở tôn giáo: a religious site using land, identified by its code."""
 
     aggregate_type = "site"
@@ -130,6 +150,32 @@ class ReligiousSite(Aggregate):
                 previous=self.registered_on.isoformat(),
             )
 
+    def registration(self) -> tuple[int, SiteRegistered]:
+        """The registration as it counts (the original or its last correction), with its
+        version."""
+        version, fact = self.facts[0]
+        assert isinstance(fact, SiteRegistered)
+        return version, fact
+
+    def correct_registration(
+        self, version: int, corrects: str, on: date, district_code: str | None, reason: str,
+        first_after: date | None,
+    ) -> None:
+        """The site was registered on `on`, not on the date recorded: nothing of the site (its
+        amendments, closing, dossier and certificate, `first_after` the earliest of theirs)
+        may then come before it."""
+        current, registered = self.registration()
+        if version != current:
+            raise fact_not_found(messages.FACT_REGISTRATION, self.id)
+        if registered.registered_on == on:
+            raise InvalidInput("NO_CHANGES", messages.NO_CHANGES.format(code=self.id))
+        later = [d for d in (_site_fact_date(f) for _, f in self.facts[1:]) if d is not None]
+        _not_after(on, min([*later, *([first_after] if first_after else [])], default=None))
+        fields = registered.model_dump()
+        fields.update(registered_on=on, district_code=district_code)
+        self.record(SiteRegisteredCorrected(**fields, corrects=corrects, corrected_version=version,
+                                            reason=reason), on, unit_code=registered.commune_code)
+
     def register(self, event: SiteRegistered, on: date) -> None:
         if self.exists:
             raise ActionRefused(
@@ -168,7 +214,7 @@ class ReligiousSite(Aggregate):
         self.record(SiteClosed(code=self.id, reason=reason, closed_on=on), on,
                     unit_code=self.commune_code)
 
-    def apply(self, event: DomainEvent) -> None:
+    def apply_fact(self, event: DomainEvent) -> None:
         if isinstance(event, SiteRegistered):
             self.name = event.name
             self.religion = event.religion
@@ -194,7 +240,44 @@ class ReligiousSite(Aggregate):
             self.closed_on = self.last_on = event.closed_on
 
 
-class LandDossier(Aggregate):
+def _site_fact_date(event: DomainEvent) -> date | None:
+    if isinstance(event, SiteAmended):
+        return event.amended_on
+    if isinstance(event, SiteClosed):
+        return event.closed_on
+    return None
+
+
+#: The transition each step event records (one event type per action).
+_STEP_TRANSITIONS: dict[str, Transition] = {t.event_type: t for t in DOSSIER_TRANSITIONS.values()}
+
+
+def check_steps(
+    steps: list[DomainEvent], registered_on: date | None, closed_on: date | None
+) -> None:
+    """The dossier's steps, as corrected, must still be a walk of the workflow from «chưa
+    bắt đầu», dated in order, not before the site's registration nor after its closing: the
+    rules every step was recorded under."""
+    state, previous = "not_started", registered_on
+    for step in steps:
+        if not isinstance(step, DossierStep):
+            continue
+        transition = _STEP_TRANSITIONS[step.event_type]
+        if state not in transition.sources:
+            raise InvalidInput(
+                "CORRECTION_BREAKS_WORKFLOW",
+                messages.CORRECTION_BREAKS_WORKFLOW.format(
+                    action=messages.DOSSIER_ACTIONS[transition.action],
+                    state=messages.DOSSIER_STATES[state]),
+                action=transition.action, state=state,
+            )
+        on = step_date(step)
+        _not_before(on, previous)
+        _not_after(on, closed_on)
+        state, previous = step.state, on
+
+
+class LandDossier(Correctable):
     """Hồ sơ đăng ký đất đai: the land registration dossier of one site (same id as the site).
 
     A workflow of named actions (see `workflow.DOSSIER_TRANSITIONS`); every step is dated and
@@ -254,7 +337,35 @@ class LandDossier(Aggregate):
         event = DOSSIER_STEP_EVENTS[transition.event_type](**fields)
         self.record(event, on, unit_code=unit_code)
 
-    def apply(self, event: DomainEvent) -> None:
+    def correct_step(
+        self, version: int, corrects: str, *, on: date | None, note: str | None,
+        document_refs: list[str] | None, void: bool, reason: str, unit_code: str,
+        registered_on: date | None, closed_on: date | None,
+        certificate_number: str | None = None,
+    ) -> None:
+        """Record that the step of `version` was recorded wrongly: the values given (None:
+        as recorded) are the right ones, or (`void`) it never happened. Refused when the
+        steps as corrected would break the workflow's rules (`check_steps`)."""
+        fact = self.fact_at(version)
+        if not isinstance(fact, DossierStep):
+            raise fact_not_found(messages.FACT_STEP, self.id)
+        corrected = DossierStepCorrected(
+            site_code=self.id, corrects=corrects, corrected_version=version, reason=reason,
+            void=void, corrected_type=fact.event_type, state=fact.state,
+            acted_on=on if on is not None and not void else step_date(fact),
+            note=fact.note if note is None else note,
+            document_refs=fact.document_refs if document_refs is None else document_refs,
+            certificate_number=certificate_number or getattr(fact, "certificate_number", None),
+        )
+        right = None if void else corrected.corrected_fact()
+        if right == fact:
+            raise InvalidInput("NO_CHANGES", messages.NO_CHANGES.format(code=self.id))
+        check_steps([f for v, f in self.facts if v != version] if right is None
+                    else [right if v == version else f for v, f in self.facts],
+                    registered_on, closed_on)
+        self.record(corrected, corrected.acted_on, unit_code=unit_code)
+
+    def apply_fact(self, event: DomainEvent) -> None:
         if not isinstance(event, DossierStep):
             return
         self.steps += 1
@@ -266,7 +377,7 @@ class LandDossier(Aggregate):
             self.certificate_number = event.certificate_number
 
 
-class Certificate(Aggregate):
+class Certificate(Correctable):
     """Giấy chứng nhận quyền sử dụng đất of a site (same id as the site). A revoked certificate
     stays in the stream; a new one may follow it."""
 
@@ -315,7 +426,45 @@ class Certificate(Aggregate):
             unit_code=unit_code,
         )
 
-    def apply(self, event: DomainEvent) -> None:
+    def issue_version(self) -> int | None:
+        """The version of the valid certificate's issue as it counts (original or last
+        correction); None without a valid certificate."""
+        if not self.valid or not self.facts:
+            return None
+        version, fact = self.facts[-1]
+        return version if isinstance(fact, CertificateIssued) else None
+
+    def correctable_issue(self, version: int | None) -> CertificateIssued:
+        """The issue of `version` if it is the valid certificate's as it counts. A revoked
+        certificate is history: refused, as is anything but the valid one's issue."""
+        fact = self.fact_at(version) if version is not None else None
+        if version is None or version != self.issue_version() or not isinstance(
+                fact, CertificateIssued):
+            raise ActionRefused(
+                "NO_VALID_CERTIFICATE", messages.CERTIFICATE, action="correct_certificate",
+                subject=messages.CERTIFICATE_SUBJECT.format(code=self.id),
+                state="valid" if self.valid else "none",
+                allowed=["revoke_certificate"] if self.valid else ["issue_certificate"],
+                note=messages.ONLY_VALID_CERTIFICATE,
+            )
+        return fact
+
+    def correct_issue(
+        self, version: int, corrects: str, *, number: str, on: date, authority: str,
+        area: float, reason: str, unit_code: str,
+    ) -> None:
+        """The valid certificate was recorded wrongly: these are its right particulars."""
+        recorded = self.correctable_issue(version)
+        event = CertificateIssuedCorrected(
+            site_code=self.id, certificate_number=number, issued_on=on,
+            issuing_authority=authority, certified_area_m2=area, corrects=corrects,
+            corrected_version=version, reason=reason,
+        )
+        if event.corrected_fact() == recorded:
+            raise InvalidInput("NO_CHANGES", messages.NO_CHANGES.format(code=self.id))
+        self.record(event, on, unit_code=unit_code)
+
+    def apply_fact(self, event: DomainEvent) -> None:
         if isinstance(event, CertificateIssued):
             self.number = event.certificate_number
             self.issued_on = event.issued_on

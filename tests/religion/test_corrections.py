@@ -1,0 +1,223 @@
+"""Corrections (G18): a fact recorded wrongly is put right by a new event naming it, with a
+reason. The register shows the right fact, the history keeps both, the rules every fact was
+recorded under still hold, and a rebuild of the read models gives the same register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+
+from tests.integration.helpers import event_count
+from tests.religion.conftest import act, error_of, issue, register
+
+REASON = "Gõ nhầm khi nhập từ bản giấy"
+
+
+def _history(client: TestClient, code: str) -> list[dict[str, Any]]:
+    response = client.get(f"/api/v1/sites/{code}/history")
+    assert response.status_code == 200, response.text
+    events: list[dict[str, Any]] = response.json()["events"]
+    return events
+
+
+def _event_id(client: TestClient, code: str, event_type: str) -> str:
+    return str(next(e["event_id"] for e in reversed(_history(client, code))
+                    if e["event_type"] == event_type))
+
+
+def _detail(client: TestClient, code: str) -> dict[str, Any]:
+    response = client.get(f"/api/v1/sites/{code}")
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _certified(client: TestClient, code: str, number: str, on: str = "2023-05-02") -> None:
+    register(client, code)
+    assert act(client, code, "lodge", "2023-03-01").status_code == 201
+    assert act(client, code, "accept", "2023-04-01").status_code == 200
+    assert issue(client, code, number, on).status_code == 201
+
+
+def _rebuilt_equal(client: TestClient, *codes: str) -> None:
+    live = [_detail(client, code) for code in codes]
+    assert client.post("/api/v1/admin/rebuild-read-models").status_code == 200
+    assert [_detail(client, code) for code in codes] == live
+
+
+def test_a_certificate_with_a_wrong_date_and_number_is_corrected_in_place(
+    religion: TestClient,
+) -> None:
+    _certified(religion, "TL-C1", "CS 100001")
+    issued_id = _event_id(religion, "TL-C1", "CertificateIssued")
+    corrected = religion.post("/api/v1/sites/TL-C1/certificate/corrections", json={
+        "corrects": issued_id, "certificate_number": "cs 100010", "issued_on": "2023-04-20",
+        "reason": REASON})
+    assert corrected.status_code == 200, corrected.text
+
+    detail = _detail(religion, "TL-C1")
+    assert detail["certificate"]["number"] == "CS 100010"
+    [certificate] = detail["certificates"]
+    assert (certificate["number"], certificate["issued_on"]) == ("CS 100010", "2023-04-20")
+    assert certificate["issuing_authority"] == "Sở Tài nguyên và Môi trường thành phố Hải Phòng"
+    # The dossier's step moved with it.
+    last = detail["dossier"]["steps"][-1]
+    assert (last["event_type"], last["on"]) == ("DossierCertificateIssued", "2023-04-20")
+    assert last["correction"] == {"corrects": last["correction"]["corrects"], "reason": REASON}
+    assert religion.get("/api/v1/certificates/CS 100010").json()["issued_on"] == "2023-04-20"
+    assert religion.get("/api/v1/certificates/CS 100001").status_code == 404
+
+    # Audit: the fact as first recorded and its correction, each naming the other.
+    history = {e["event_id"]: e for e in _history(religion, "TL-C1")}
+    correction = next(e for e in history.values()
+                      if e["event_type"] == "CertificateIssuedCorrected")
+    assert correction["payload"]["corrects"] == issued_id
+    assert correction["payload"]["reason"] == REASON
+    assert correction["occurred_on"] == "2023-04-20"
+    assert history[issued_id]["payload"]["certificate_number"] == "CS 100001"
+    assert history[issued_id]["corrected_by"] == correction["event_id"]
+    assert correction["label"] == "Đính chính giấy chứng nhận quyền sử dụng đất"
+
+    # The mistyped number was never issued: another site may be given it.
+    _certified(religion, "TL-C2", "CS 100001")
+    # As of a day between the two dates, the certificate was already there.
+    as_of = religion.get("/api/v1/sites/TL-C1/as-of", params={"date": "2023-04-25"}).json()
+    assert as_of["certificate"]["number"] == "CS 100010"
+    _rebuilt_equal(religion, "TL-C1", "TL-C2")
+
+
+def test_a_certificate_correction_keeps_the_rules_or_writes_nothing(religion: TestClient) -> None:
+    _certified(religion, "TL-C3", "CS 200001")
+    _certified(religion, "TL-C4", "CS 200002")
+    url = "/api/v1/sites/TL-C3/certificate/corrections"
+    before = event_count(religion)
+    refusals = [
+        ({"issued_on": "2023-04-20"}, 422, "VALIDATION_ERROR"),  # no reason
+        ({"issued_on": "2023-04-20", "reason": "  "}, 422, "VALIDATION_ERROR"),
+        ({"issued_on": "2023-03-20", "reason": REASON}, 422, "DATE_BEFORE_PREVIOUS_STEP"),
+        ({"issued_on": "2099-01-01", "reason": REASON}, 422, "DATE_IN_FUTURE"),
+        ({"certificate_number": "CS 200002", "reason": REASON}, 409, "CERTIFICATE_NUMBER_TAKEN"),
+        ({"certificate_number": "CS 200001", "reason": REASON}, 422, "NO_CHANGES"),
+        ({"corrects": "0b6f4f5e-3c1a-4d2b-9a8e-7f1c2d3e4a5b", "issued_on": "2023-04-20",
+          "reason": REASON}, 404, "FACT_NOT_FOUND"),
+        ({"issued_on": "2023-04-20", "reason": REASON, "expected_version": 1}, 412, None),
+    ]
+    for body, status, code in refusals:
+        response = religion.post(url, json=body)
+        assert response.status_code == status, (body, response.text)
+        if code is not None:
+            assert error_of(response)["code"] == code, (body, response.text)
+        assert event_count(religion) == before, body
+    assert religion.post("/api/v1/sites/TL-NONE/certificate/corrections",
+                         json={"reason": REASON}).status_code == 404
+
+    issued_id = _event_id(religion, "TL-C3", "CertificateIssued")
+    ok = religion.post(url, json={"certified_area_m2": 1180.5, "reason": REASON})
+    assert ok.status_code == 200, ok.text
+    # The fact as first recorded has been replaced: its correction is the one to correct.
+    again = religion.post(url, json={"corrects": issued_id, "certified_area_m2": 1190.0,
+                                     "reason": REASON})
+    assert again.status_code == 409
+    assert error_of(again)["code"] == "FACT_ALREADY_CORRECTED"
+    assert error_of(again)["details"]["corrected_by"] == _event_id(
+        religion, "TL-C3", "CertificateIssuedCorrected")
+    assert "Đính chính" in error_of(again)["message"]
+    # A revoked certificate is history: not corrected.
+    revoked = religion.post("/api/v1/sites/TL-C4/certificate/revoke", json={
+        "certificate_number": "CS 200002", "revoked_on": "2023-06-01", "reason": "Cấp sai"})
+    assert revoked.status_code == 200, revoked.text
+    late = religion.post("/api/v1/sites/TL-C4/certificate/corrections",
+                         json={"issued_on": "2023-04-20", "reason": REASON})
+    assert late.status_code == 409 and error_of(late)["code"] == "NO_VALID_CERTIFICATE"
+    # A date after the revocation that followed it (the earlier certificate's) is refused.
+    assert issue(religion, "TL-C4", "CS 200003", "2023-07-01").status_code == 201
+    early = religion.post("/api/v1/sites/TL-C4/certificate/corrections",
+                          json={"issued_on": "2023-05-15", "reason": REASON})
+    assert early.status_code == 422 and error_of(early)["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+
+
+def test_a_dossier_step_with_a_wrong_date_or_recorded_by_mistake(religion: TestClient) -> None:
+    register(religion, "TL-D1")
+    assert act(religion, "TL-D1", "lodge", "2023-03-01").status_code == 201
+    assert act(religion, "TL-D1", "requisition", "2023-03-10", note="Thiếu bản đồ").status_code \
+        == 200
+    lodged = _event_id(religion, "TL-D1", "LandDossierLodged")
+    url = f"/api/v1/sites/TL-D1/dossier/steps/{lodged}/corrections"
+    before = event_count(religion)
+    for body, status, code in [
+        ({"acted_on": "2023-03-12", "reason": REASON}, 422, "DATE_BEFORE_PREVIOUS_STEP"),
+        ({"acted_on": "2023-01-12", "reason": REASON}, 422, "DATE_BEFORE_PREVIOUS_STEP"),
+        ({"void": True, "reason": REASON}, 422, "CORRECTION_BREAKS_WORKFLOW"),
+        ({"acted_on": "2023-03-01", "reason": REASON}, 422, "NO_CHANGES"),
+        ({"acted_on": "2023-03-05"}, 422, "VALIDATION_ERROR"),
+    ]:
+        response = religion.post(url, json=body)
+        assert response.status_code == status, (body, response.text)
+        assert error_of(response)["code"] == code, (body, response.text)
+    assert event_count(religion) == before
+    ok = religion.post(url, json={"acted_on": "2023-03-05", "reason": REASON})
+    assert ok.status_code == 200, ok.text
+    detail = _detail(religion, "TL-D1")
+    assert detail["dossier"]["lodged_on"] == "2023-03-05"
+    assert [s["on"] for s in detail["dossier"]["steps"]] == ["2023-03-05", "2023-03-10"]
+
+    # The requisition never happened: the dossier is lodged again, since the lodging.
+    requisitioned = _event_id(religion, "TL-D1", "DossierRequisitioned")
+    void = religion.post(f"/api/v1/sites/TL-D1/dossier/steps/{requisitioned}/corrections",
+                         json={"void": True, "reason": "Nhập nhầm hồ sơ của cơ sở khác"})
+    assert void.status_code == 200, void.text
+    detail = _detail(religion, "TL-D1")
+    assert (detail["dossier"]["state"], detail["dossier"]["since"]) == (
+        "lodged", "2023-03-05")
+    assert [s["event_type"] for s in detail["dossier"]["steps"]] == ["LandDossierLodged"]
+    # The workflow goes on from the state as corrected.
+    assert act(religion, "TL-D1", "accept", "2023-03-20").status_code == 200
+    on_day = religion.get("/api/v1/sites/TL-D1/as-of", params={"date": "2023-03-04"}).json()
+    assert on_day["dossier"]["state"] == "not_started"  # lodged on the 5th, as corrected
+    types = [e["event_type"] for e in _history(religion, "TL-D1")]
+    assert types.count("DossierStepCorrected") == 2
+    assert "DossierRequisitioned" in types  # the mistaken step stays in the history
+
+    # A certificate's step is corrected with the certificate; an unknown event is a 404.
+    assert issue(religion, "TL-D1", "CS 300001", "2023-04-02").status_code == 201
+    step = _event_id(religion, "TL-D1", "DossierCertificateIssued")
+    via_steps = religion.post(f"/api/v1/sites/TL-D1/dossier/steps/{step}/corrections",
+                              json={"acted_on": "2023-04-03", "reason": REASON})
+    assert via_steps.status_code == 422
+    assert error_of(via_steps)["code"] == "USE_CERTIFICATE_ENDPOINT"
+    other = _event_id(religion, "TL-D1", "CertificateIssued")  # not the dossier's
+    unknown = religion.post(f"/api/v1/sites/TL-D1/dossier/steps/{other}/corrections",
+                            json={"acted_on": "2023-04-03", "reason": REASON})
+    assert unknown.status_code == 404 and error_of(unknown)["code"] == "FACT_NOT_FOUND"
+    _rebuilt_equal(religion, "TL-D1")
+
+
+def test_a_registration_with_a_wrong_date(religion: TestClient) -> None:
+    register(religion, "TL-R1")  # registered_on 2023-02-01
+    assert act(religion, "TL-R1", "lodge", "2023-03-01").status_code == 201
+    url = "/api/v1/sites/TL-R1/registration/corrections"
+    before = event_count(religion)
+    after_lodging = religion.post(url, json={"registered_on": "2023-03-02", "reason": REASON})
+    assert after_lodging.status_code == 422
+    assert error_of(after_lodging)["code"] == "DATE_AFTER_NEXT_STEP"
+    assert "01/03/2023" in error_of(after_lodging)["message"]
+    same = religion.post(url, json={"registered_on": "2023-02-01", "reason": REASON})
+    assert same.status_code == 422 and error_of(same)["code"] == "NO_CHANGES"
+    stale = religion.post(url, json={"registered_on": "2023-01-10", "reason": REASON},
+                          headers={"If-Match": '"7"'})
+    assert stale.status_code == 412
+    assert event_count(religion) == before
+
+    ok = religion.post(url, json={"registered_on": "2023-01-10", "reason": REASON},
+                       headers={"If-Match": '"1"'})
+    assert ok.status_code == 200, ok.text
+    assert _detail(religion, "TL-R1")["registered_on"] == "2023-01-10"
+    as_of = religion.get("/api/v1/sites/TL-R1/as-of", params={"date": "2023-01-20"})
+    assert as_of.status_code == 200, as_of.text
+    # Steps may now be dated from the corrected day on.
+    history = _history(religion, "TL-R1")
+    registered = next(e for e in history if e["event_type"] == "SiteRegistered")
+    assert registered["payload"]["registered_on"] == "2023-02-01"
+    assert registered["corrected_by"] is not None
+    _rebuilt_equal(religion, "TL-R1")
