@@ -139,6 +139,26 @@ def plan_targets_apply(year: int) -> bool:
     return year == PLAN_YEAR
 
 
+def plan_base(indicator_id: str, year: int) -> int | None:
+    """The fixed base (denominator) of an indicator of `year` that no definition gives one
+    to: the plan's 239 sites for I3 and I4 of the plan's year (II.1.3), none for another
+    year. The plan's base is one of the plan's numbers, which apply to its year alone
+    (`plan_targets_apply`, G11): a later year's sites are measured against the register's
+    own count of open sites, as the indicators service measures an indicator whose
+    definition names no base."""
+    target = PLAN_TARGETS.get(indicator_id)
+    return target.base if target is not None and plan_targets_apply(year) else None
+
+
+def figure_day(period_end: date, on: date) -> date:
+    """The day a stock figure of an indicator (I1, I3, I4: a state at a date) is taken at
+    for a date `on` (a report's cut-off): `on`, never past the last day of the indicator's
+    period. After that day the indicator's figure is its final one, the period's: the
+    indicators service evaluates it "now" at the period's end and refuses a later date, and
+    I2's window stops there too (`i2_window`)."""
+    return min(on, period_end)
+
+
 def plan_year(year: int) -> tuple[date, date]:
     """The plan's period for a year: 1 January to 31 December."""
     return date(year, 1, 1), date(year, 12, 31)

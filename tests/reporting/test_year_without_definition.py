@@ -52,6 +52,12 @@ def test_a_year_without_definitions_shows_figures_without_target_or_status(
         assert indicator["status_label"] == NO_TARGET
     # The figures are still counted and shown.
     assert indicators["I3"]["numerator"] == 1
+    # Against the register's two open sites, not the 2023 plan's 239 (a number of the plan,
+    # which applies to its year alone: planrules.plan_base), and with no note of a base.
+    for site_indicator in ("I3", "I4"):
+        assert indicators[site_indicator]["denominator"] == 2, indicators[site_indicator]
+        assert not indicators[site_indicator].get("warnings"), indicators[site_indicator]
+    assert indicators["I3"]["value"] == 50.0
     assert indicators["I1"]["numerator"] == 1 and indicators["I1"]["denominator"] > 0
     shown_everywhere(reporting, "2025-6m", "31", NO_TARGET)
     page = reporting.client.get("/", params={"period": "2025-6m", "unit": "31"}).text

@@ -37,6 +37,7 @@ from shared.planrules import (
     pace,
     percent,
     percent_of,
+    plan_base,
     plan_targets_apply,
     plan_year,
     ratio,
@@ -323,3 +324,11 @@ def test_a_term_ends_when_the_head_leaves_or_the_unit_ceases_whichever_is_first(
     assert term_last_day(date(2025, 3, 1), abolished) == date(2025, 3, 1)
     assert term_last_day(date(2025, 9, 1), abolished) == abolished
     assert term_last_day(date(2024, 5, 2), None) == date(2024, 5, 2)
+
+
+def test_the_plans_base_is_the_plan_years_alone() -> None:
+    """239 sites is a number of the 2023 plan (II.1.3): I3 and I4 of another year without a
+    definition are measured against the register, as their targets are not the plan's (G11)."""
+    assert plan_base("I3", 2023) == plan_base("I4", 2023) == 239
+    assert plan_base("I3", 2025) is None and plan_base("I4", 2024) is None
+    assert plan_base("I1", 2023) is None and plan_base("I5", 2023) is None

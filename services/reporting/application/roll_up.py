@@ -31,7 +31,7 @@ from services.reporting.domain.indicators import (
 from services.reporting.domain.metrics import METRIC_KEYS, MODEL_FIELDS
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
-from shared.planrules import base_warnings, percent_of, plan_targets_apply
+from shared.planrules import base_warnings, percent_of, plan_base, plan_targets_apply
 
 Direct = dict[str, Counter[str]]  # figures per node of the tree, before rolling up
 
@@ -147,7 +147,8 @@ def year_targets(conn: Connection, window: Window, year: int) -> dict[str, Indic
     Without one, the plan's target for the plan's year, and none for another year (counted by
     the plan's period and fields, not judged: `IndicatorTarget.defined`)."""
     targets = {indicator_id: target if plan_targets_apply(year) else replace(
-        target, defined=False) for indicator_id, target in PLAN_TARGETS.items()}
+        target, defined=False, denominator_fixed=plan_base(indicator_id, year))
+        for indicator_id, target in PLAN_TARGETS.items()}
     known = replace(window, cutoff_on=date.max)  # any business date, recorded by "as of"
     for subject, history in histories(conn, indicators_facts, "indicator", known).items():
         indicator_id, _, for_year = subject.partition(":")
@@ -156,13 +157,15 @@ def year_targets(conn: Connection, window: Window, year: int) -> dict[str, Indic
         row = history.last
         data = json.loads(row.data or "{}")
         fixed = data.get("denominator_fixed")
-        plan = PLAN_TARGETS.get(indicator_id)
         targets[indicator_id] = IndicatorTarget(
             indicator_id,
             comparator_of(row.state),
             float(row.amount),
+            # A definition naming no base is measured against the register, as the
+            # indicators service measures it; one projected before the base was kept reads
+            # as the plan's rule for its year (`planrules.plan_base`).
             int(fixed) if isinstance(fixed, int | float) and fixed > 0 else (
-                plan.denominator_fixed if plan and fixed is None else None),
+                plan_base(indicator_id, year) if "denominator_fixed" not in data else None),
             data.get("name"),
             # A definition projected before these were kept reads as the plan's (the
             # projections rebuilt once keep them: deploy/OPERATIONS.md).
