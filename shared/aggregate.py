@@ -28,7 +28,7 @@ from shared.envelope import (
     utcnow,
 )
 from shared.errors import ConcurrencyError, Conflict, PreconditionFailed
-from shared.eventstore import EventStore, kernel_metadata
+from shared.eventstore import EventStore, events_table, kernel_metadata
 from shared.ids import code_key
 
 
@@ -184,6 +184,32 @@ Item = TypeVar("Item")
 def _chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def unique_holder(conn: Connection, kind: str, value: str) -> str | None:
+    """The aggregate holding `value` of `kind` (`UnitOfWork.claim_unique`), if any."""
+    return conn.execute(
+        select(unique_keys_table.c.aggregate_id).where(
+            unique_keys_table.c.kind == kind, unique_keys_table.c.value == value
+        )
+    ).scalar_one_or_none()
+
+
+def registered_code(conn: Connection, kind: str, code: str, aggregate_type: str) -> str:
+    """A human code as the register spells it: "rc-1" names the site registered as RC-1
+    (`claim_code` refuses a second spelling, so every spelling names one aggregate). A code
+    nobody claimed comes back as typed, for the caller's own 404; so does one that is an
+    aggregate of its own (a store written before the claim may hold PRB-S1 and prb-s1)."""
+    holder = unique_holder(conn, kind, code_key(code))
+    if holder is None or holder == code:
+        return code
+    own = conn.execute(
+        select(events_table.c.aggregate_id).where(
+            events_table.c.aggregate_type == aggregate_type,
+            events_table.c.aggregate_id == code,
+        ).limit(1)
+    ).first()
+    return code if own is not None else holder
 
 
 class UnitOfWork:
@@ -486,11 +512,7 @@ class UnitOfWork:
             unique_keys_table.c.aggregate_id == aggregate_id))
 
     def unique_holder(self, kind: str, value: str) -> str | None:
-        return self.connection.execute(
-            select(unique_keys_table.c.aggregate_id).where(
-                unique_keys_table.c.kind == kind, unique_keys_table.c.value == value
-            )
-        ).scalar_one_or_none()
+        return unique_holder(self.connection, kind, value)
 
     def commit(self) -> None:
         if self._staged:

@@ -1,6 +1,6 @@
 """A model id is one model whatever its case (finding G10): "prb-m9" beside PRB-M9 is refused
 MODEL_EXISTS naming the model of the register (models_active counted both); two registrations
-at once make one model. Ids are kept as typed and read by the exact id."""
+at once make one model. Ids are kept as typed; any spelling reads and acts on the model."""
 
 from __future__ import annotations
 
@@ -53,3 +53,26 @@ def test_two_model_registrations_at_once_make_one_model(models: TestClient) -> N
     ])
     assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
     assert event_count(models) == 1
+
+
+def test_a_model_id_in_another_case_reads_and_acts_on_the_registered_model(
+    models: TestClient,
+) -> None:
+    """Finding H1: every read and command by another spelling names the model of the
+    register (before: 404 MODEL_NOT_FOUND), and a contest takes one entry per model."""
+    assert models.post("/api/v1/models", json=_body("RM-A27")).status_code == 201
+    read = models.get("/api/v1/models/rm-a27")
+    assert read.status_code == 200, read.text
+    assert read.json()["model_id"] == "RM-A27"
+    recognised = models.post("/api/v1/models/Rm-a27/recognise", json={
+        "recognition_level": "district", "recognised_on": "2023-05-01"})
+    assert recognised.status_code == 200, recognised.text
+    assert recognised.json()["aggregate_id"] == "RM-A27"
+    entry = models.post("/api/v1/contests/2023/entries", json={
+        "model_id": "rm-a27", "title": "Mô hình dự thi", "submitted_on": "2023-08-20"})
+    assert entry.status_code == 201, entry.text
+    twice = models.post("/api/v1/contests/2023/entries", json={
+        "model_id": "RM-A27", "title": "Lần nữa", "submitted_on": "2023-08-21"})
+    assert (twice.status_code, twice.json()["error"]["code"]) == (409, "ENTRY_EXISTS")
+    missing = models.get("/api/v1/models/rm-a28")
+    assert (missing.status_code, missing.json()["error"]["code"]) == (404, "MODEL_NOT_FOUND")

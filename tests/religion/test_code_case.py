@@ -13,7 +13,7 @@ from sqlalchemy import delete, insert
 from services.religion.application.handlers import SITE_CODE_KEY
 from shared.aggregate import unique_keys_table
 from tests.integration.helpers import at_once, event_count, runtime_of
-from tests.religion.conftest import error_of, register, site_body
+from tests.religion.conftest import act, error_of, register, site_body
 
 HEADER = "Mã cơ sở;Tên cơ sở;Tôn giáo;Mã xã;Diện tích đất (m²);Ngày đăng ký;Ghi chú\n"
 
@@ -95,3 +95,34 @@ def test_codes_stored_in_two_cases_before_keep_working(religion: TestClient) -> 
                     dry_run="true")
     assert again.json()["errors"] == [] and again.json()["existing"] == 1
     assert religion.post("/api/v1/sites", json=site_body("pRb-S1")).status_code == 409
+
+
+def test_a_code_in_another_case_reads_and_acts_on_the_registered_site(
+    religion: TestClient,
+) -> None:
+    """Finding H1: the 409 says codes do not distinguish case, so every read and command by
+    another spelling names the site of the register (before: 404 SITE_NOT_FOUND)."""
+    register(religion, "RC-A27")
+    detail = religion.get("/api/v1/sites/rc-a27")
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["code"] == "RC-A27"
+    assert religion.get("/api/v1/sites/Rc-A27/history").json()["code"] == "RC-A27"
+    lodged = act(religion, "rc-a27", "lodge", "2023-03-01")
+    assert lodged.status_code == 201, lodged.text
+    assert lodged.json()["aggregate_id"] == "RC-A27"
+    opened = religion.post("/api/v1/compliance-cases", json={
+        "violation_type": "build_without_permit", "site_code": "rc-A27",
+        "description": "Xây dựng không phép", "detected_on": "2023-04-02"})
+    assert opened.status_code == 201, opened.text
+    case = religion.get(f"/api/v1/compliance-cases/{opened.json()['case_id']}").json()
+    assert case["site_code"] == "RC-A27"
+    listed = religion.get("/api/v1/compliance-cases", params={"site_code": "rc-a27"}).json()
+    assert listed["total"] == 1
+    # Every event is the registered site's: one aggregate, nothing under "rc-a27".
+    history = religion.get("/api/v1/sites/RC-A27/history").json()["events"]
+    assert {e["aggregate_id"] for e in history if e["aggregate_type"] != "compliance"} == {
+        "RC-A27"}
+    # A code nobody registered is still a 404 naming the code as typed.
+    missing = religion.get("/api/v1/sites/rc-a28")
+    assert (missing.status_code, error_of(missing)["code"]) == (404, "SITE_NOT_FOUND")
+    assert "rc-a28" in error_of(missing)["message"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.indicators import messages
@@ -26,6 +26,7 @@ from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
+from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.errors import NotFound
 from shared.paging import Paging
@@ -33,6 +34,16 @@ from shared.validation import Day
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_MODELS])
+
+
+def _model_id(model_id: IdPath, request: Request) -> str:
+    """The path's model id as the register spells it: ids do not distinguish case (the 409
+    of a second spelling says so), so "mh-1" reads and acts on the model MH-1."""
+    with read_connection(runtime_of(request).engine) as conn:
+        return handlers.registered_model_id(conn, model_id)
+
+
+ModelId = Annotated[str, Depends(_model_id)]
 FieldQuery = Literal["new_rural", "exemplary_rural", "urban", "digital_transformation", "other"]
 
 
@@ -43,14 +54,14 @@ def register_model(command: RegisterModel, cmd: CommandDep) -> JSONResponse:
 
 
 @router.post("/models/{model_id}/recognise", response_model=CommandResponse)
-def recognise_model(model_id: IdPath, command: RecogniseModel, cmd: CommandDep) -> JSONResponse:
+def recognise_model(model_id: ModelId, command: RecogniseModel, cmd: CommandDep) -> JSONResponse:
     """Ghi nhận quyết định công nhận mô hình ở một cấp (If-Match: ETag của mô hình)."""
     command = with_expected_version(command, cmd.if_match)
     return cmd.record(handlers.recognise_model, model_id, command)
 
 
 @router.post("/models/{model_id}/close", response_model=CommandResponse)
-def close_model(model_id: IdPath, command: CloseModel, cmd: CommandDep) -> JSONResponse:
+def close_model(model_id: ModelId, command: CloseModel, cmd: CommandDep) -> JSONResponse:
     """Ghi nhận mô hình dừng triển khai (If-Match: ETag của mô hình)."""
     command = with_expected_version(command, cmd.if_match)
     return cmd.record(handlers.close_model, model_id, command)
@@ -77,7 +88,7 @@ def list_models(
 
 
 @router.get("/models/{model_id}")
-def get_model(model_id: IdPath, request: Request) -> TaggedResponse:
+def get_model(model_id: ModelId, request: Request) -> TaggedResponse:
     """Một mô hình, đọc thẳng từ kho sự kiện (luôn là trạng thái mới nhất); ETag: phiên bản."""
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 from uuid import uuid4
 
+from sqlalchemy import Connection
+
 from services.indicators import messages
 from services.indicators.application.commands import (
     AwardContestEntry,
@@ -39,7 +41,7 @@ from services.indicators.domain.model import (
     UnitSuccessionRecord,
 )
 from shared.adminunits import default_catalogue
-from shared.aggregate import UnitOfWork
+from shared.aggregate import UnitOfWork, registered_code
 from shared.auth.checks import authorize, require_city
 from shared.clock import today_vn
 from shared.envelope import EventEnvelope
@@ -55,6 +57,11 @@ MODEL_ID_KEY = "model_id"
 
 #: The contest promoting "Dân vận khéo" models was launched by the 2023 plan (II.2.3).
 FIRST_CONTEST_YEAR = 2023
+
+
+def registered_model_id(conn: Connection, model_id: str) -> str:
+    """A model id as the register spells it ("mh-1" is MH-1): `registered_code`."""
+    return registered_code(conn, MODEL_ID_KEY, model_id, DanVanKheoModel.aggregate_type)
 
 
 def _model(
@@ -139,20 +146,22 @@ def submit_contest_entry(
 ) -> list[EventEnvelope]:
     _contest_year(year)
     not_in_future(command.submitted_on)
-    model = _model(uow, command.model_id, on=command.submitted_on)
+    # The model as the register spells its id ("mh-1" is MH-1): one entry per model a year.
+    model_id = registered_model_id(uow.connection, command.model_id)
+    model = _model(uow, model_id, on=command.submitted_on)
     entry_id = command.entry_id or f"DT-{year}-{uuid4().hex[:10].upper()}"
-    key = f"{year}:{command.model_id}"
+    key = f"{year}:{model_id}"
     # The model's entry of the year, if any, tells its state (awarded or not).
     holder = uow.unique_holder("contest_entry", key)
     existing = uow.load(ContestEntry, holder) if holder else ContestEntry(entry_id)
     if not existing.exists:
-        existing.contest_year, existing.model_id = year, command.model_id
+        existing.contest_year, existing.model_id = year, model_id
     uow.claim_unique("contest_entry", key, entry_id, existing.refused("ENTRY_EXISTS", "submit"))
     entry = uow.load(ContestEntry, entry_id)
     entry.submit(
         ContestEntrySubmitted(
             entry_id=entry_id,
-            model_id=command.model_id,
+            model_id=model_id,
             contest_year=year,
             title=command.title,
             unit_code=model.unit_code,

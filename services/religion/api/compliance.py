@@ -65,7 +65,9 @@ def list_cases(
         return queries.list_cases(
             conn, state=state, violation_type=violation_type,
             reader_scope=access.reader_scope(request), district_code=district,
-            commune_code=commune, site_code=site_code, paging=paging,
+            commune_code=commune, paging=paging,
+            site_code=None if site_code is None
+            else handlers.registered_site_code(conn, site_code),
         )
 
 

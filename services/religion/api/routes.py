@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
 from services.religion import messages
@@ -41,6 +41,7 @@ from shared.clock import today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
+from shared.db import read_connection
 from shared.ids import CodePath
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
@@ -48,7 +49,16 @@ from shared.validation import Day
 from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["cơ sở tôn giáo"])
-SiteCode = CodePath
+
+
+def _site_code(site_code: CodePath, request: Request) -> str:
+    """The path's site code as the register spells it: codes do not distinguish case (the
+    409 of a second spelling says so), so "rc-1" reads and acts on the site RC-1."""
+    with read_connection(runtime_of(request).engine) as conn:
+        return handlers.registered_site_code(conn, site_code)
+
+
+SiteCode = Annotated[str, Depends(_site_code)]
 ActionName = Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")]
 EventIdPath = Annotated[str, Path(
     pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]

@@ -9,6 +9,8 @@ from __future__ import annotations
 from datetime import date
 from uuid import uuid4
 
+from sqlalchemy import Connection
+
 from services.religion import messages
 from services.religion.adapters.projection import project
 from services.religion.application.commands import (
@@ -43,7 +45,7 @@ from services.religion.domain.model import (
 )
 from services.religion.domain.workflow import CASE_TRANSITIONS, DOSSIER_TRANSITIONS
 from shared.adminunits import default_catalogue
-from shared.aggregate import Aggregate, UnitOfWork, expect_version
+from shared.aggregate import Aggregate, UnitOfWork, expect_version, registered_code
 from shared.auth.checks import authorize
 from shared.clock import today_vn
 from shared.concurrency import required_version
@@ -91,6 +93,11 @@ def _unknown_action(
 
 def normalise_certificate_number(number: str) -> str:
     return " ".join(number.split()).upper()
+
+
+def registered_site_code(conn: Connection, code: str) -> str:
+    """A site code as the register spells it ("cs-1" is CS-1): `registered_code`."""
+    return registered_code(conn, SITE_CODE_KEY, code, ReligiousSite.aggregate_type)
 
 
 def load_site(uow: UnitOfWork, code: str) -> ReligiousSite:
@@ -442,6 +449,8 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
     not_in_future(command.detected_on)
     site_code = command.site_code
     if site_code is not None:
+        # The case names the site as the register spells it (codes do not distinguish case).
+        site_code = registered_site_code(uow.connection, site_code)
         site = load_site(uow, site_code)
         # A case belongs where the site was when the violation was found, not where it is now.
         commune_code, district_code = site.place_on(command.detected_on)
