@@ -26,6 +26,8 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Final
 
+from shared.ids import code_key
+
 #: The conferences of II.3.2, by the number of months each covers.
 CONFERENCE_MONTHS: Final[tuple[int, ...]] = (3, 6, 9, 12)
 #: A conference's data closes on this day of the period's last month (Decree 09/2019 art. 12).
@@ -34,8 +36,11 @@ CONFERENCE_CUTOFF_DAY: Final = 14
 
 #: A conference period's id, "2023-6m": its year and the months it covers. ASCII digits only
 #: (`\\d` also takes "２０２３", which int() reads as 2023: a second id of the same period).
-PERIOD_ID_PATTERN: Final = r"^([0-9]{4})-(3|6|9|12)m$"
-_PERIOD_ID = re.compile(PERIOD_ID_PATTERN)
+#: Written "2023-6m"; typed in either case, as every human code (`shared.ids.code_key`):
+#: "2023-6M" names the same period.
+PERIOD_ID_PATTERN: Final = r"^([0-9]{4})-(3|6|9|12)[mM]$"
+#: The id under its code key (upper-cased), which is how an id is matched.
+_PERIOD_KEY = re.compile(r"^([0-9]{4})-(3|6|9|12)M$")
 #: The years a period id may name: the system's records start in 2015; nothing is planned
 #: past this century.
 FIRST_YEAR, LAST_YEAR = 2015, 2100
@@ -50,14 +55,21 @@ def period_id(year: int, months: int) -> str:
 
 
 def parse_period_id(value: str) -> tuple[int, int]:
-    """(year, months) of a conference period id; InvalidPeriodId when it names none."""
-    match = _PERIOD_ID.match(value)
+    """(year, months) of a conference period id, whatever its case; InvalidPeriodId when it
+    names none."""
+    match = _PERIOD_KEY.match(code_key(value))
     if match is None:
         raise InvalidPeriodId(value)
     year, months = int(match.group(1)), int(match.group(2))
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise InvalidPeriodId(value)
     return year, months
+
+
+def canonical_period_id(value: str) -> str:
+    """The period id as the system writes it ("2023-6M" -> "2023-6m"): the aggregate id of
+    its period, the key of its reports. InvalidPeriodId when it names none."""
+    return period_id(*parse_period_id(value))
 
 
 def conference_cutoff(year: int, months: int) -> date:

@@ -11,11 +11,14 @@ from services.reporting.domain.chunks import chunk_end, chunk_of
 from services.reporting.domain.periods import MONTHS, default_period
 from shared.conferencedates import (
     CONFERENCE_MONTHS,
+    InvalidPeriodId,
+    canonical_period_id,
     conference_cutoff,
     conference_data_from,
     figures_day,
     has_begun,
     is_running,
+    parse_period_id,
 )
 from shared.taskrules import Schedule, occurrence_dues
 
@@ -56,3 +59,17 @@ def test_a_running_period_is_counted_up_to_today() -> None:
     assert figures_day(year.cutoff_on, ended) == year.cutoff_on
     assert year.counted_on(ended) is year, "an ended period is counted as it is"
     assert not has_begun(date(2026, 12, 15), today) and is_running(date(2026, 12, 14), today)
+
+
+@pytest.mark.parametrize(("typed", "written"), [
+    ("2023-6m", "2023-6m"), ("2023-6M", "2023-6m"), ("2024-12M", "2024-12m"),
+])
+def test_a_period_id_is_one_period_whatever_its_case(typed: str, written: str) -> None:
+    assert canonical_period_id(typed) == written
+    assert parse_period_id(typed) == parse_period_id(written)
+
+
+@pytest.mark.parametrize("typed", ["2023-5M", "2023-6", "2023-6mm", "２０２３-6M", "2014-6M"])
+def test_what_names_no_period_in_any_case_is_refused(typed: str) -> None:
+    with pytest.raises(InvalidPeriodId):
+        canonical_period_id(typed)

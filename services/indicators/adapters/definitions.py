@@ -19,6 +19,7 @@ from services.indicators.domain.definitions import Definition
 from services.indicators.domain.events import IndicatorDefined, registry
 from shared.envelope import EventEnvelope
 from shared.eventstore import events_table
+from shared.ids import code_key
 from shared.planrules import PLAN_TARGETS, plan_targets_apply
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -58,6 +59,21 @@ def load_definitions(conn: Connection, as_of: datetime | None = None) -> Definit
                 _FOLDED.clear()
             _FOLDED[folded] = found
     return dict(found)
+
+
+def known_indicator_id(definitions: Definitions, indicator_id: str, year: int) -> str:
+    """The spelling under which an indicator id is known: "i3" names I3, as a site code or a
+    model id names one thing whatever its case (`shared.ids.code_key`, G10). The one defined
+    for `year`, else the plan's (I1–I4), else one defined for another year (the first); as
+    typed when none. Reads find a definition under it, and a definition or a figure is
+    recorded under it, so that reporting, which keys targets by the id, sees one indicator."""
+    if (indicator_id, year) in definitions:
+        return indicator_id
+    key = code_key(indicator_id)
+    defined = [i for i, _ in definitions if code_key(i) == key]
+    of_year = [i for i, y in definitions if y == year and code_key(i) == key]
+    plan = [i for i in PLAN_TARGETS if code_key(i) == key]
+    return next(iter([*of_year, *plan, *defined]), indicator_id)
 
 
 def _known_at(conn: Connection, as_of: datetime) -> Definitions:

@@ -189,8 +189,9 @@ def indicator_status_history(
         if unit is not None:
             require_record(principal, unit, definition.period_start, definition.period_end)
         code = unit or (definition.scope[0] if principal.is_city else principal.unit_scope)
-        items = status_history(conn, indicator_id, year, code)
-    return {"indicator_id": indicator_id, "year": year, "unit_code": code, "items": items}
+        items = status_history(conn, definition.indicator_id, year, code)
+    return {"indicator_id": definition.indicator_id, "year": year, "unit_code": code,
+            "items": items}
 
 
 @router.post(
@@ -216,11 +217,11 @@ def list_reported_figures(
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year, as_of)
         facts = load_reported(
-            conn, indicator_id, year, definition.period_end,
+            conn, definition.indicator_id, year, definition.period_end,
             as_of or utcnow(),
         )
     return {
-        "indicator_id": indicator_id,
+        "indicator_id": definition.indicator_id,
         "year": year,
         "items": [
             {

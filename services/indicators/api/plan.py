@@ -261,6 +261,7 @@ def set_deadline(
     period_id: PeriodPath, command: SetReportingDeadline, cmd: CommandDep
 ) -> JSONResponse:
     """Ban đặt (hoặc đổi) hạn nộp báo cáo kỳ của Ban Dân vận các quận ủy, huyện ủy."""
+    period_id = planhandlers.canonical_period(period_id)
     return _run(cmd, f"/api/v1/reporting-duties/{period_id}",
                 planhandlers.set_reporting_deadline, period_id, command)
 
@@ -270,6 +271,7 @@ def get_duty(
     period_id: PeriodPath, request: Request, on: Day | None = None, as_of: AsOf = None
 ) -> dict[str, Any]:
     """Tình hình nộp báo cáo kỳ vào ngày `on`: ai đã nộp, nộp muộn, bị trả lại, chưa nộp."""
+    period_id = planhandlers.canonical_period(period_id)
     conn, reader = _reader(request, as_of)
     principal = principal_of(request)
     with conn:
@@ -285,6 +287,7 @@ def submit_report(
 ) -> JSONResponse:
     """Ban Dân vận quận ủy, huyện ủy nộp (hoặc nộp lại) báo cáo kỳ; số liệu được giữ nguyên
     như khi nộp."""
+    period_id = planhandlers.canonical_period(period_id)
     command = with_expected_version(command, cmd.if_match)
     return _run(cmd, f"/api/v1/reporting-duties/{period_id}",
                 planhandlers.submit_district_report, period_id, district_code, command)
@@ -297,6 +300,7 @@ def return_report(
     cmd: CommandDep,
 ) -> JSONResponse:
     """Ban trả lại báo cáo để chỉnh sửa, nêu lý do."""
+    period_id = planhandlers.canonical_period(period_id)
     command = with_expected_version(command, cmd.if_match)
     return _run(cmd, f"/api/v1/reporting-duties/{period_id}",
                 planhandlers.return_district_report, period_id, district_code, command)

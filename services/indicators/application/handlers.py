@@ -8,6 +8,7 @@ from uuid import uuid4
 from sqlalchemy import Connection
 
 from services.indicators import messages
+from services.indicators.adapters.definitions import known_indicator_id, load_definitions
 from services.indicators.application.commands import (
     AwardContestEntry,
     CloseModel,
@@ -200,6 +201,10 @@ def award_contest_entry(
 def define_indicator(uow: UnitOfWork, command: DefineIndicator) -> list[EventEnvelope]:
     # Targets are set by the Commission at city level (DOMAIN.md, "Who uses it").
     require_city(uow.context, WRITE)
+    # "i3" defines I3 again rather than a second indicator beside it (`known_indicator_id`).
+    known = known_indicator_id(load_definitions(uow.connection), command.indicator_id,
+                               command.year)
+    command = command.model_copy(update={"indicator_id": known})
     definition = _definition(command, uow.jurisdiction)
     indicator = uow.load(
         Indicator, definition.key, expected_version=command.expected_version
@@ -246,6 +251,8 @@ def _definition(command: DefineIndicator, jurisdiction: str) -> Definition:
 
 
 def load_indicator(uow: UnitOfWork, indicator_id: str, year: int) -> Indicator:
+    """The indicator of `year` an id names, whatever its case (`known_indicator_id`)."""
+    indicator_id = known_indicator_id(load_definitions(uow.connection), indicator_id, year)
     indicator = uow.load(Indicator, definition_key(indicator_id, year))
     if indicator.definition is None:
         raise indicator_not_found(indicator_id, year)
@@ -259,6 +266,7 @@ def record_reported_figure(
     indicator = load_indicator(uow, indicator_id, year)
     definition = indicator.definition
     assert definition is not None
+    indicator_id = definition.indicator_id  # as the indicator is known ("i5" names I5)
     if definition.computed:
         raise ActionRefused(
             "INDICATOR_COMPUTED", messages.INDICATOR, action="record_reported_figure",

@@ -69,7 +69,12 @@ from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
-from shared.conferencedates import InvalidPeriodId, cutoff_in_force, parse_period_id
+from shared.conferencedates import (
+    InvalidPeriodId,
+    canonical_period_id,
+    cutoff_in_force,
+    parse_period_id,
+)
 from shared.envelope import EventEnvelope
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.taskrules import DISTRICT_BOARDS
@@ -337,6 +342,16 @@ def parse_period(period_id: str) -> tuple[int, int]:
     reads it); 422 when not one."""
     try:
         return parse_period_id(period_id)
+    except InvalidPeriodId:
+        raise InvalidInput("PERIOD_ID_INVALID",
+                           messages.PERIOD_ID_INVALID.format(period_id=period_id)) from None
+
+
+def canonical_period(period_id: str) -> str:
+    """The period id as the system writes it, the key of its duty and reports ("2023-6M"
+    names 2023-6m: `conferencedates.canonical_period_id`); 422 when not one."""
+    try:
+        return canonical_period_id(period_id)
     except InvalidPeriodId:
         raise InvalidInput("PERIOD_ID_INVALID",
                            messages.PERIOD_ID_INVALID.format(period_id=period_id)) from None

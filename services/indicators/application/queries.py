@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from services.indicators import messages
-from services.indicators.adapters.definitions import load_definitions
+from services.indicators.adapters.definitions import known_indicator_id, load_definitions
 from services.indicators.adapters.facts import load_models, utc
 from services.indicators.adapters.tables import contest_facts
 from services.indicators.application.compute import compute
@@ -39,7 +39,10 @@ class Moment:
 def find_definition(
     conn: Connection, indicator_id: str, year: int, as_of: datetime | None = None
 ) -> Definition:
-    definition = load_definitions(conn, as_of).get((indicator_id, year))
+    """The definition of `year` an indicator id names, whatever its case ("i3" is I3:
+    `known_indicator_id`); 404 INDICATOR_NOT_FOUND when none. Use its `indicator_id` after."""
+    definitions = load_definitions(conn, as_of)
+    definition = definitions.get((known_indicator_id(definitions, indicator_id, year), year))
     if definition is None:
         raise indicator_not_found(indicator_id, year)
     return definition

@@ -89,7 +89,7 @@ def list_periods(
 def get_period(period_id: PeriodId, request: Request) -> TaggedResponse:
     """Một kỳ, với ETag = phiên bản (0: kỳ mặc định chưa điều chỉnh lần nào)."""
     runtime = runtime_of(request)
-    require_period_id(period_id)
+    period_id = require_period_id(period_id)
     with read_connection(runtime.engine) as conn:
         period = load_period(conn, runtime.store, period_id)
         version = period_version(conn, runtime.store, period_id)
@@ -100,7 +100,7 @@ def get_period(period_id: PeriodId, request: Request) -> TaggedResponse:
 def put_period(period_id: PeriodId, command: AdjustPeriod, cmd: CommandDep) -> JSONResponse:
     """Điều chỉnh thời gian lấy số liệu của một kỳ (mặc định theo Nghị định 09/2019/NĐ-CP).
     Thay cả cửa sổ số liệu: cần If-Match (ETag của kỳ; 428 nếu thiếu)."""
-    require_period_id(period_id)
+    period_id = require_period_id(period_id)
     expected = cmd.if_match.version  # required: checked by the handler after the caller
 
     def respond(
@@ -145,6 +145,7 @@ def get_report_units(
              dependencies=[Depends(RequiredScope("reports:finalise"))])
 def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep) -> JSONResponse:
     """Chốt số liệu báo cáo: số liệu được đóng băng, mọi thay đổi sau đó được liệt kê."""
+    period_id = require_period_id(period_id)
 
     def respond(
         outcome: tuple[Finalisation, list[EventEnvelope]],
@@ -216,7 +217,7 @@ def _document(
     principal = principal_of(request)
     report = build_report(runtime_of(request), period_id, scope, as_of, plan_reader(principal))
     body = fmt.render(report, require_unit(report, report_unit(principal, unit, report)), theme)
-    return _download(body, fmt.media_type, fmt.filename(period_id, theme))
+    return _download(body, fmt.media_type, fmt.filename(report.period.id, theme))
 
 
 for _format in FORMATS:

@@ -39,7 +39,7 @@ from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
 from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.concurrency import required_version
-from shared.conferencedates import MovedCutoffs, data_from_after
+from shared.conferencedates import MovedCutoffs, canonical_period_id, data_from_after
 from shared.conferencedates import period_id as id_of_period
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
@@ -52,13 +52,14 @@ from shared.validation import read_as_of
 # -- input checks ----------------------------------------------------------------------------
 
 def require_period_id(value: str) -> str:
+    """The period id as the system writes it (`conferencedates.canonical_period_id`: "2023-6M"
+    names 2023-6m, its period's aggregate and its reports' key); 400 when it names none."""
     try:
-        parse_period_id(value)
+        return canonical_period_id(value)
     except InvalidPeriodId as exc:
         raise InvalidInput(
             "INVALID_PERIOD", messages.INVALID_PERIOD.format(value=value[:40]), period_id=value
         ) from exc
-    return value
 
 
 def parse_as_of(value: str | None, now: datetime) -> datetime:
@@ -517,7 +518,7 @@ def build_report(
     then that reader's own (planreport.plan_part), folded from the plan's events as of the
     report's own time, so a finalised report reads the same to a district board every time.
     """
-    require_period_id(period_id)
+    period_id = require_period_id(period_id)
     now = utcnow()
     as_of = parse_as_of(as_of_param, now)
     store = runtime.store
@@ -650,7 +651,7 @@ def finalise_report(
     as_of_param: str | None,
 ) -> tuple[Finalisation, list[EventEnvelope]]:
     authorize(uow.context, "reports:finalise")
-    require_period_id(period_id)
+    period_id = require_period_id(period_id)
     scope = scope or uow.jurisdiction
     require_scope_within(scope, uow.jurisdiction)
     # Finalising freezes the figures of the whole scope: the caller's unit scope must hold it.
