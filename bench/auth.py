@@ -3,7 +3,9 @@ the HTTP stack with each kind of credential (SQLite, no lifespan). `python -m be
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import random
+import time
+from datetime import UTC, date, datetime, timedelta
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -14,14 +16,37 @@ from bench.common import Timer, report, temp_dir
 from services.religion.app import create_app
 from shared.auth.apikeys import authenticate_key, create_key
 from shared.auth.jwt import JwtVerifier
+from shared.auth.units import covers_during, tree_codes
 from shared.settings import Settings
 
 ROUNDS = 2000
 REQUESTS = 500
+RECORDS = 100_000
+
+
+def _list_read_in_python() -> None:
+    """A district board's list made in Python (the models' register, `may_read_record`):
+    each record of the city checked by the days of its life, of the board's units and
+    others'. Wall time and this process's CPU time (a shared machine moves the first)."""
+    rng = random.Random(20261206)
+    units = [*sorted(tree_codes("312") or ()), "11755", "11737", "11311", "11296"]
+    records = []
+    for _ in range(RECORDS):
+        first = date(2023, 1, 1) + timedelta(days=rng.randrange(1200))
+        last = None if rng.random() < 0.5 else first + timedelta(days=rng.randrange(400))
+        records.append((rng.choice(units), first, last))
+    covers_during("312", units[0], date(2024, 1, 1), None)  # the scope's spans, once
+    cpu = time.process_time()
+    with Timer() as t:
+        kept = sum(covers_during("312", unit, first, last) for unit, first, last in records)
+    cpu = time.process_time() - cpu
+    report(f"list read in Python, district scope ({kept} of)", RECORDS, t.seconds)
+    print(f"  {'  CPU per record':<52}{cpu / RECORDS * 1e6:12.2f} us", flush=True)
 
 
 def main() -> None:
     print("auth: chi phí xác thực mỗi yêu cầu")
+    _list_read_in_python()
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     with temp_dir() as tmp:
         pem = tmp / "idp.pem"

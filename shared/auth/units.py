@@ -11,8 +11,10 @@ communes and nothing else (a code it never held, e.g. 11948 Đặc khu Bạch Lo
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, true
@@ -97,10 +99,12 @@ def reach(unit_scope: str) -> dict[str, tuple[Span, ...]] | None:
 
 
 @lru_cache(maxsize=256)
-def _reach(unit_scope: str) -> tuple[tuple[str, tuple[Span, ...]], ...]:
+def _reach(unit_scope: str) -> Mapping[str, tuple[Span, ...]]:
+    # Built once per scope and shared by every call (read-only, so no caller can change what
+    # the next one reads): `covers_during` runs once per record of a list made in Python.
     codes = tree_codes(unit_scope) or frozenset()
     found = ((code, _spans(unit_scope, code)) for code in sorted(codes))
-    return tuple((code, spans) for code, spans in found if spans)
+    return MappingProxyType({code: spans for code, spans in found if spans})
 
 
 def _spans(unit_scope: str, code: str) -> tuple[Span, ...]:
@@ -136,7 +140,7 @@ def covers_during(unit_scope: str, unit_code: str, first: date, last: date | Non
     record lives on). The one rule a read of one record uses; `scope_clause` lists by it."""
     if unit_scope in (CITY_SCOPE, unit_code):
         return True
-    spans = dict(_reach(unit_scope)).get(unit_code, ())
+    spans = _reach(unit_scope).get(unit_code, ())
     return any(_overlaps(span, first, last) for span in spans)
 
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import column, create_engine, func, insert, select, table
 
-from shared.auth.units import covers, covers_during, scope_clause, tree_codes
+from shared.auth.units import covers, covers_during, reach, scope_clause, tree_codes
 from tests.auth.conftest import (
     DAI_THANG,
     HONG_BANG,
@@ -409,3 +409,17 @@ def test_a_fact_dated_before_a_site_moved_belongs_to_the_commune_it_was_in(
     assert units[("LandDossierLodged", "2023-05-02")] == DAI_THANG
     assert units[("ComplianceCaseOpened", "2023-05-03")] == DAI_THANG
     assert units[("SiteAmended", "2023-07-01")] == QUAN_TOAN
+
+
+def test_a_scopes_reach_is_shared_and_no_caller_changes_it() -> None:
+    """`covers_during` reads each scope's spans from one mapping kept per scope (it runs once
+    per record of a list made in Python): a caller changing what `reach` gave it changes
+    nothing another call reads."""
+    given = reach("312")
+    assert given is not None and "11587" in given
+    before = covers_during("312", "11587", date(2023, 4, 10), date(2023, 4, 10))
+    given.clear()
+    given["11755"] = ((None, None),)
+    assert reach("312") != given
+    assert covers_during("312", "11587", date(2023, 4, 10), date(2023, 4, 10)) is before
+    assert covers_during("312", "11755", date(2026, 1, 5), None) is False
