@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import traceback
+from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
@@ -485,10 +486,12 @@ class ConsumerRunner:
             await self._dead_letter(msg, None, exc)
         # Those waiting their turn are kept alive too: one event paused by an outage would
         # otherwise leave the rest of the batch without a signal as long, and redelivered.
-        waiting = [msg for msg, _ in decoded]
+        # In the order they are tried: each leaves the front as its turn comes, in constant
+        # time (removed by value from a list, a batch of 2,048 cost a quadratic shuffle).
+        waiting = deque(msg for msg, _ in decoded)
         async with self._kept_alive(waiting):
             for msg, envelope in decoded:
-                waiting.remove(msg)  # kept alive by its own attempt from here, then settled
+                waiting.popleft()  # kept alive by its own attempt from here, then settled
                 if self._stop.is_set():
                     return  # the rest is redelivered after ack_wait and applied then
                 await self._process_one(msg, envelope)
@@ -515,7 +518,7 @@ class ConsumerRunner:
                         raise _Stopping from failure
 
     @contextlib.asynccontextmanager
-    async def _kept_alive(self, messages: list[Msg]) -> AsyncIterator[None]:
+    async def _kept_alive(self, messages: Sequence[Msg]) -> AsyncIterator[None]:
         """While a batch is applied, tell JetStream the work goes on (`in_progress`), for the
         batch and for the next one already delivered, so a short ack_wait (a crashed
         consumer's messages come back within seconds) never redelivers live work."""
@@ -527,10 +530,10 @@ class ConsumerRunner:
             with contextlib.suppress(asyncio.CancelledError):
                 await beat
 
-    async def _heartbeat(self, messages: list[Msg]) -> None:
+    async def _heartbeat(self, messages: Sequence[Msg]) -> None:
         while True:
             await asyncio.sleep(self._ack_wait_s / 3)
-            held = messages + (self._puller.buffered() if self._puller else [])
+            held = [*messages, *(self._puller.buffered() if self._puller else [])]
             try:
                 for msg in held:
                     await msg.in_progress()

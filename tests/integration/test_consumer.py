@@ -361,6 +361,9 @@ class _HeldMessage:
     async def ack(self) -> None:
         self.signals.append("ack")
 
+    async def nak(self, delay: float | None = None) -> None:
+        self.signals.append("nak")
+
 
 async def test_a_batch_held_through_an_outage_is_kept_alive_without_a_gap(
     runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch
@@ -399,3 +402,47 @@ async def test_a_batch_held_through_an_outage_is_kept_alive_without_a_gap(
     assert [e["event"] for e in logs].count("consumer_paused") == 1
     assert kept == [[message]], "one keeping-alive from the first attempt to the last"
     assert message.signals[-1] == "ack"
+
+
+async def test_a_failed_batch_tried_one_by_one_keeps_the_rest_alive_and_settles_each(
+    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A batch that fails on working infrastructure is tried event by event: while one is
+    tried, those after it are kept alive, in their order, and each is settled once, acked
+    or NAKed (the broken ones). No clock is read: what is counted is what each keeping-alive
+    held at each turn."""
+    consumer = runtime.consumers[0]
+    kinds = ["Counted", "Broken", "Counted", "Counted", "Broken", "Counted"]
+    messages = [_HeldMessage(_envelope(kind, f"k{n}", 1, n)) for n, kind in enumerate(kinds)]
+
+    def apply(envelopes: list[EventEnvelope]) -> None:
+        if any(e.event_type == "Broken" for e in envelopes):
+            raise RuntimeError("this handler cannot take this event")
+
+    kept: list[Any] = []
+    kept_alive = consumer._kept_alive
+
+    def counted(held: Any) -> Any:
+        kept.append(held)
+        return kept_alive(held)
+
+    waiting_at_turn: list[list[Any]] = []
+    process_one = consumer._process_one
+
+    async def turn(msg: Any, envelope: EventEnvelope) -> None:
+        # kept[0]: the whole batch's attempt; kept[1]: those waiting their turn, live.
+        waiting_at_turn.append(list(kept[1]))
+        await process_one(msg, envelope)
+
+    monkeypatch.setattr(consumer, "_apply", apply)
+    monkeypatch.setattr(consumer, "_database_answers", lambda: True)
+    monkeypatch.setattr(consumer, "_kept_alive", counted)
+    monkeypatch.setattr(consumer, "_process_one", turn)
+    await consumer.process(messages)  # type: ignore[arg-type]
+    await consumer._acks_sent()
+    assert list(kept[0]) == messages, "the batch's attempt kept the whole batch alive"
+    assert waiting_at_turn == [messages[n + 1:] for n in range(len(messages))]
+    # Then each kept alive by its own attempt, in order.
+    assert [list(held) for held in kept[2:]] == [[msg] for msg in messages]
+    assert [msg.signals for msg in messages] == [
+        ["nak"] if kind == "Broken" else ["ack"] for kind in kinds]
