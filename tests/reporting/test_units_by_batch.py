@@ -7,8 +7,9 @@ commune live and, after a rebuild, on the city as its own records."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from services.reporting.adapters.tables import dialogue_facts, religion_facts
 from shared.envelope import utcnow
@@ -62,3 +63,46 @@ def test_an_event_naming_no_unit_is_placed_alike_live_and_replayed(
     rebuild_and_wait(reporting.client)  # the replay reads them in one batch
     assert _units(reporting) == live
     assert reporting.client.get("/api/v1/reports/2026-6m/units", params=as_of).json() == shown
+
+
+def test_the_units_of_events_naming_none_are_read_once_per_batch(
+    reporting: Reporting,
+) -> None:
+    """A batch of session reports naming no unit (an old store, an import), each of another
+    session: one read of the stored facts finds every session's first unit, not one read per
+    session (a rebuild's CPU grew by a tenth), and each report lands at its session's."""
+    events = Events()
+    on = date(2026, 3, 1)
+    communes = ("11755", "11737", "11311", "11758")
+    for n, commune in enumerate(communes):
+        events.add("dialogue", "session", f"SES{n}", "SessionPlanned", on, {
+            "session_id": f"SES{n}", "unit_code": commune, "head_ids": [], "topic": ""},
+            commune)
+    reporting.feed(events)
+    later = Events()
+    for n in range(len(communes)):
+        later.versions[("dialogue", "session", f"SES{n}")] = 1
+        later.add("dialogue", "session", f"SES{n}", "SessionReportFiled", on, {
+            "session_id": f"SES{n}", "attendance": 50}, None)
+    projection = next(c.projection for c in reporting.runtime.consumers
+                      if c.projection.source_service == "dialogue")
+    assert projection.batch_handler is not None
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "rpt_dialogue_facts" in statement:
+            reads.append(statement)
+
+    engine = reporting.runtime.engine
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with engine.begin() as conn:
+            projection.batch_handler(conn, later.items)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    assert len(reads) == 1, reads
+    with engine.connect() as conn:
+        placed = dict(conn.execute(
+            select(dialogue_facts.c.subject, dialogue_facts.c.unit_code)
+            .where(dialogue_facts.c.kind == "SessionReportFiled")).all())
+    assert placed == {f"SES{n}": commune for n, commune in enumerate(communes)}
