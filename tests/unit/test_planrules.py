@@ -332,3 +332,9 @@ def test_the_plans_base_is_the_plan_years_alone() -> None:
     assert plan_base("I3", 2023) == plan_base("I4", 2023) == 239
     assert plan_base("I3", 2025) is None and plan_base("I4", 2024) is None
     assert plan_base("I1", 2023) is None and plan_base("I5", 2023) is None
+
+
+def test_a_stock_figure_is_never_taken_past_its_period() -> None:
+    end = date(2023, 6, 30)
+    assert figure_day(end, date(2023, 6, 14)) == date(2023, 6, 14)
+    assert figure_day(end, date(2023, 9, 14)) == end

@@ -11,7 +11,10 @@ scope, as of a time). Every optimisation sits behind this one seam:
 
 Both paths count by the same rules (`domain/counting.py`) into figures per node of the unit
 tree, and `roll_up.finish_figures` sums them up the tree and judges I1-I4 by name
-(`domain/indicators.MEASURED_BY`, the kernel's `shared/planrules.py`). The result,
+(`domain/indicators.MEASURED_BY`, the kernel's `shared/planrules.py`). I1, I3 and I4 of an
+indicator whose defined period ends before the report's cut-off are those of its period's
+last day (`planrules.figure_day`, `at_indicator_periods`), as the indicators service gives
+them. The result,
 `report_figures.Figures`, is a pure function of (period window, scope, as of): asked again,
 or after a full replay, it gives the same figures. What is kept in memory is the service's
 `state.ReportingState`, held by its runtime and passed in.
@@ -29,10 +32,15 @@ from sqlalchemy import Connection
 from services.reporting.application.fact_reads import Marks, read_marks
 from services.reporting.application.from_chunks import compute_from_chunks_many
 from services.reporting.application.from_facts import compute_fresh
-from services.reporting.application.report_figures import Figures
+from services.reporting.application.report_figures import Figures, IndicatorFigure
 from services.reporting.application.state import ReportingState
 from services.reporting.domain.chunks import chunk_reading
 from services.reporting.domain.periods import Period
+from shared.planrules import figure_day
+
+#: The indicators whose figure is a state at a date; I2 counts a window, which its own rule
+#: already stops at the period's end (`planrules.i2_window`).
+STOCK_INDICATORS: tuple[str, ...] = ("I1", "I3", "I4")
 
 __all__ = ["Figures", "compute", "compute_fresh", "compute_from_chunks", "compute_many",
            "from_chunks_possible"]
@@ -78,6 +86,8 @@ def compute_many(
     for index in missing:
         if index not in computed:
             computed[index] = compute_fresh(conn, periods[index], scope, as_of)
+    for index, figures in computed.items():
+        computed[index] = at_indicator_periods(state, conn, figures, scope, as_of)
     # Kept by the marks read first. A connection whose reads each see the latest commits
     # (PostgreSQL's READ COMMITTED) may have read facts projected since, in the chunk rows or
     # the days counted from the facts: such figures are served once, not kept.
@@ -85,6 +95,43 @@ def compute_many(
         for index, figures in computed.items():
             state.figures.put(keys[index], figures)
     return [found.get(i) or computed[i] for i in range(len(periods))]
+
+
+def at_indicator_periods(
+    state: ReportingState, conn: Connection, figures: Figures, scope: str, as_of: datetime
+) -> Figures:
+    """The figures with I1, I3 and I4 taken on the day the kernel's `figure_day` gives: for
+    an indicator whose defined period ends before the report's cut-off (I3 defined over
+    January..June, the 9-month report), the figure and status of its period's last day: the
+    indicators service gives that figure and refuses a later date, so the report counted
+    one nobody else did. The other figures stay the period's."""
+    period = figures.period
+    days = {
+        indicator_id: figure_day(figures.targets[indicator_id].period(period.year)[1],
+                                 period.cutoff_on)
+        for indicator_id in STOCK_INDICATORS if indicator_id in figures.targets
+    }
+    # A day before the window opens has no figures of the window (a moved window only).
+    earlier = {indicator_id: day for indicator_id, day in days.items()
+               if day != period.cutoff_on and day >= period.data_from}
+    if not earlier:
+        return figures
+    at_day = {day: compute(state, conn, replace(period, cutoff_on=day), scope, as_of)
+              for day in set(earlier.values())}
+    # Units sharing one row of figures share the new one too (`Figures.units_content`).
+    made: dict[tuple[int, ...], dict[str, IndicatorFigure]] = {}
+    indicators: dict[str, dict[str, IndicatorFigure]] = {}
+    for code, row in figures.indicators.items():
+        taken = {indicator_id: at_day[day].indicators.get(code)
+                 for indicator_id, day in earlier.items()}
+        key = (id(row), *(id(t) for t in taken.values()))
+        found = made.get(key)
+        if found is None:
+            found = made[key] = {
+                indicator_id: (taken.get(indicator_id) or {}).get(indicator_id, figure)
+                for indicator_id, figure in row.items()}
+        indicators[code] = found
+    return replace(figures, indicators=indicators, built={})
 
 
 def compute_from_chunks(

@@ -1,0 +1,97 @@
+"""Indicators and reporting agree on definitions whose period ends before a report's cut-off
+(finding: reporting counted I1, I3 and I4 at the cut-off, past the period's end, a date the
+indicators service refuses) and on a definition naming no base (measured against the
+register in both). The golden scenario (test_golden_indicators.py) with I1, I3 and I4 of 2023
+defined over January..June; I3 keeps the plan's base of 239, I4 names none.
+
+The hand count at 30/06 (the scenario's sites and models are listed there): I1 TL town and
+Quán Toan (M3 closed only on 01/08): the city 2/217, Tiên Lãng 1/21; I3 S1 S3 S4 S5 (S2
+withdrawn, S5 closed only on 01/07): 4/239, Tiên Lãng 2/4, Hồng Bàng 2/3; I4 S3 (revoked
+only on 01/08) and S4: 2 of the 7 open sites, Tiên Lãng 1/4, Hồng Bàng 1/3. The 9- and
+12-month reports show these, judged on the period's last day (no pace: the period ended).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from tests.e2e import test_golden_indicators as golden
+from tests.e2e.test_golden_indicators import (
+    CUTOFFS,
+    Row,
+    Services,
+    _fed,
+    _get,
+    _scenario,
+)
+from tests.indicators.conftest import Upstream
+from tests.indicators.scenario import HAI_PHONG, HONG_BANG, TIEN_LANG
+from tests.integration.helpers import wait_until
+
+services = golden.services
+upstream = golden.upstream
+
+PERIOD_END = date(2023, 6, 30)
+DEFINED: list[dict[str, Any]] = [
+    {"indicator_id": "I1", "year": 2023, "name": "Xã có mô hình, 6 tháng đầu năm",
+     "method": "model_coverage", "target": 100, "period_end": PERIOD_END.isoformat(),
+     "qualifying_fields": ["new_rural", "exemplary_rural", "urban"]},
+    {"indicator_id": "I3", "year": 2023, "name": "Hồ sơ đăng ký đất đai, 6 tháng đầu năm",
+     "method": "sites_with_dossier", "target": 40, "denominator_fixed": 239,
+     "period_end": PERIOD_END.isoformat()},
+    {"indicator_id": "I4", "year": 2023, "name": "Giấy chứng nhận, 6 tháng đầu năm",
+     "method": "sites_with_certificate", "target": 10, "period_end": PERIOD_END.isoformat()},
+]
+AT_PERIOD_END: dict[str, dict[str, Row]] = {
+    HAI_PHONG: {"I1": (2, 217, 0.92, "chua_dat"), "I3": (4, 239, 1.67, "chua_dat"),
+                "I4": (2, 7, 28.57, "dat")},
+    TIEN_LANG: {"I1": (1, 21, 4.76, "chua_dat"), "I3": (2, 4, 50.0, "dat"),
+                "I4": (1, 4, 25.0, "dat")},
+    HONG_BANG: {"I3": (2, 3, 66.67, "dat"), "I4": (1, 3, 33.33, "dat")},
+}
+
+
+def _rows(services: Services, months: str, unit: str) -> tuple[dict[str, Row], dict[str, Row]]:
+    """Reporting's I1, I3, I4 of a unit in a period's report, and the indicators service's on
+    the last day it gives a figure for: the cut-off, or the period's end before it."""
+    report = _get(services.reporting, f"/api/v1/reports/2023-{months}", unit=unit)
+    reported = {i["id"]: (i["numerator"], i["denominator"], i["value"], i["status"])
+                for i in report["indicators"] if i["id"] != "I2"}
+    on = min(CUTOFFS[months], PERIOD_END).isoformat()
+    computed: dict[str, Row] = {}
+    for indicator_id in reported:
+        shown = _get(services.indicators, f"/api/v1/indicators/2023/{indicator_id}",
+                     unit=unit, on=on)["unit"]
+        computed[indicator_id] = (shown["numerator"], shown["denominator"],
+                                  shown["value_percent"], shown["status"])
+    return reported, computed
+
+
+def test_a_period_ending_before_the_cutoff_and_a_definition_without_base_agree(
+    services: Services, upstream: Upstream
+) -> None:
+    _fed(services, upstream, _scenario(upstream))
+    for body in DEFINED:
+        response = services.indicators.post("/api/v1/indicators", json=body)
+        assert response.status_code in (200, 201), response.text
+
+    def read() -> bool:
+        shown = {i["id"]: i for i in _get(services.reporting, "/api/v1/reports/2023-3m")[
+            "indicators"]}
+        return bool(shown["I4"]["target"] == 10 and shown["I1"]["status"] is not None)
+
+    wait_until(read, timeout=60)
+    # The indicators service gives no figure past the period's end.
+    refused = services.indicators.get("/api/v1/indicators/2023/I3",
+                                      params={"on": "2023-09-14"})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == \
+        "DATE_OUTSIDE_PERIOD"
+
+    for months in CUTOFFS:
+        for unit in (HAI_PHONG, TIEN_LANG, HONG_BANG):
+            reported, computed = _rows(services, months, unit)
+            assert reported == computed, (months, unit)
+            if months in ("9m", "12m"):
+                for indicator_id, row in AT_PERIOD_END[unit].items():
+                    assert reported[indicator_id] == row, (months, unit, indicator_id)
