@@ -28,6 +28,7 @@ from shared.planrules import (
     defined_period,
     dossier_switch,
     elapsed_share,
+    figure_day,
     head_meets_rule,
     i1_fields,
     i2_window,
