@@ -21,8 +21,9 @@ The peer runs twice, because what an SQLite commit promises depends on `synchron
 The ceiling is raw sqlite3 on the kernel's own schema (its tables and indexes, the kernel's
 pragmas), doing the same loop shape with no Python around it: BEGIN IMMEDIATE, read the
 aggregate's events, insert the event (RETURNING its position) and its outbox row, COMMIT.
-Nothing written on this schema with these pragmas can go faster, so the kernel's ratio to the
-peer with the same pragmas is bounded by the ceiling's ratio to it, printed beside.
+Nothing written on this schema with these pragmas can go faster in one thread: the ceiling
+checkpoints the WAL in its commits, as SQLite does by itself, where the kernel checkpoints in a
+thread of its own (shared/db.py WalCheckpointer), so on a slow disk the kernel may pass it.
 
 Printed: each peer's rate, then the kernel's rate and its ratio to each peer (the target ≥ 3×
 against the peer as shipped), then the ceiling and the kernel's share of it.

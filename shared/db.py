@@ -108,7 +108,10 @@ def create_db_engine(
             pool_size=8,
         )
         event.listen(engine, "connect", functools.partial(_sqlite_pragmas, synchronous))
-        _WriterTurns(engine, timeout_s=busy_timeout_s)
+        checkpointer = None
+        if parsed.database and parsed.database != ":memory:" and not parsed.query:
+            checkpointer = WalCheckpointer(parsed.database, synchronous)
+        _WriterTurns(engine, timeout_s=busy_timeout_s, checkpointer=checkpointer)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -122,6 +125,9 @@ def _sqlite_pragmas(
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA synchronous={synchronous}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Checkpoints are WalCheckpointer's, in a thread of their own; a commit checkpoints only
+    # if that thread falls this far behind.
+    cursor.execute(f"PRAGMA wal_autocheckpoint={WalCheckpointer.BACKSTOP_PAGES}")
     # A bigger page cache keeps the indexes of the events table in memory between commits.
     cursor.execute("PRAGMA cache_size=-65536")
     cursor.close()
@@ -206,7 +212,9 @@ class _WriterTurns:
     still covers other processes.
     """
 
-    def __init__(self, engine: Engine, timeout_s: float) -> None:
+    def __init__(
+        self, engine: Engine, timeout_s: float, checkpointer: WalCheckpointer | None = None
+    ) -> None:
         self._lock = FairTurn()
         self._holder: Any = None
         self._holder_thread: int | None = None
@@ -217,7 +225,10 @@ class _WriterTurns:
         _TURNS[engine] = self
         dialect = engine.dialect
         # The pool resets and closes connections through the same dialect methods.
+        self.checkpointer = checkpointer
         dialect.do_commit = self._after(dialect.do_commit)  # type: ignore[method-assign,assignment]
+        if checkpointer is not None:
+            dialect.do_commit = _counted(dialect.do_commit, checkpointer.committed)  # type: ignore[method-assign,assignment]
         dialect.do_rollback = self._after(dialect.do_rollback)  # type: ignore[method-assign,assignment]
         dialect.do_close = self._after(dialect.do_close)  # type: ignore[method-assign,assignment]
         # Every transaction of the engine begins through `_begin`. Not as a "begin" event
@@ -311,7 +322,100 @@ class _WriterTurns:
         return ended
 
 
+def _counted(commit: Callable[[Any], None], committed: Callable[[], None]) -> Callable[[Any], None]:
+    def commit_and_count(connection: Any) -> None:
+        commit(connection)
+        committed()
+
+    return commit_and_count
+
+
 _TURNS: weakref.WeakKeyDictionary[Engine, _WriterTurns] = weakref.WeakKeyDictionary()
+
+
+def checkpointer_of(engine: Engine) -> WalCheckpointer | None:
+    """The WAL checkpointer of an SQLite file's engine (None: another database, or memory)."""
+    turns = _TURNS.get(engine)
+    return turns.checkpointer if turns is not None else None
+
+
+class WalCheckpointer:
+    """Checkpoints an SQLite file's WAL from a thread of its own, off the commit path.
+
+    SQLite checkpoints by itself in the commit that takes the WAL past 1,000 pages (about a
+    hundred commands): that commit copies the pages into the database file and fsyncs both
+    files (even at synchronous=NORMAL), milliseconds on a busy disk, while it still holds the
+    writers' turn and every queued command waits behind it. Here every `EVERY_COMMITS`-th
+    commit only wakes a thread that runs the same checkpoint (PASSIVE: it never waits for
+    a reader or a writer, and writers go on appending meanwhile), on a connection opened for
+    it and closed after. The writers' connections keep SQLite's own checkpoint as a backstop
+    at `BACKSTOP_PAGES`, should this thread fall behind. What a commit survives is as before:
+    the WAL is fsynced at each checkpoint, at about the same cadence (docs/reliability.md).
+
+    The thread ends after `IDLE_S` without work and starts again at the next wake-up, so an
+    engine nobody disposes of explicitly leaves no thread behind for long.
+    """
+
+    EVERY_COMMITS = 100
+    BACKSTOP_PAGES = 4000
+    IDLE_S = 2.0
+
+    def __init__(self, path: str, synchronous: str = "NORMAL") -> None:
+        if synchronous not in ("FULL", "NORMAL"):  # written into SQL below
+            raise ValueError(f"synchronous={synchronous!r}")
+        # mode=rw: a file deleted meanwhile (a test's directory) is not created again.
+        self._uri = f"{Path(path).resolve().as_uri()}?mode=rw"
+        self._synchronous = synchronous
+        self._commits = 0
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        #: Checkpoints run so far (for tests and diagnostics).
+        self.checkpoints = 0
+
+    def committed(self) -> None:
+        """Called after each commit of the engine's writers (in their turn: no lock needed
+        for the count, an approximate one would do anyway)."""
+        self._commits += 1
+        if self._commits >= self.EVERY_COMMITS:
+            self._commits = 0
+            self.wake()
+
+    def wake(self) -> None:
+        self._wake.set()
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="sqlite-wal-checkpoint", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            if not self._wake.wait(self.IDLE_S):
+                with self._lock:
+                    if not self._wake.is_set():
+                        self._thread = None
+                        return
+                continue
+            self._wake.clear()
+            self.checkpoint()
+
+    def checkpoint(self) -> None:
+        """One PASSIVE checkpoint now; a file gone or unreadable is left alone (the writers'
+        own commits report such a failure)."""
+        try:
+            conn = sqlite3.connect(self._uri, uri=True,
+                                   isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            return
+        try:
+            conn.execute(f"PRAGMA synchronous={self._synchronous}")
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self.checkpoints += 1
+        except sqlite3.Error:
+            pass
+        finally:
+            conn.close()
 
 
 #: The type of a table's own numbering (an event's position, a row id): 64-bit on PostgreSQL,
