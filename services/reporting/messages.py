@@ -195,6 +195,15 @@ DATA_WINDOW = (
 )
 SCOPE_SUFFIX = "; phạm vi: {scope}"
 # A report of a period still running (its cut-off day not ended): figures taken at that day.
+# A report of a year whose indicators the Commission has not defined (G11: the 2023 plan's
+# targets are 2023's alone): why no status, and what records one, in every output.
+NO_TARGETS_NOTE = (
+    "Năm {year} chưa có chỉ tiêu cho {indicators}: số liệu vẫn được tính nhưng chưa đánh giá "
+    "tình trạng thực hiện (đạt, chưa đạt, có nguy cơ không đạt). Để đánh giá, Ban Dân vận "
+    "Thành ủy ghi nhận chỉ tiêu năm {year} của từng chỉ tiêu (mục tiêu, cách so sánh, phạm "
+    "vi) tại dịch vụ chỉ tiêu: POST /api/v1/indicators với \"year\": {year}; báo cáo đánh giá "
+    "theo chỉ tiêu ngay khi chỉ tiêu được ghi nhận."
+)
 PROVISIONAL = (
     "Số liệu tạm tính đến ngày {on} (kỳ báo cáo chưa kết thúc, chốt số liệu ngày {cutoff_on})"
 )

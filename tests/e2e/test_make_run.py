@@ -146,6 +146,19 @@ def test_all_four_services_come_up_the_slice_works_and_sigterm_stops_everything(
     summary_url = f"http://127.0.0.1:{ports['reporting']}/api/v1/religion/sites-summary"
     wait_until(lambda: _get(summary_url)[1].get("sites_with_dossier") == 1, timeout=30)
     assert _get(summary_url)[1]["sites"] == 1
+    # The seed (the plan's I1-I4 of 2023) gives 2023 its four targets: judged, but I2, whose
+    # heads nobody recorded yet (no denominator, no status: DOMAIN.md); a later year, whose
+    # targets nobody recorded, shows its figures and says why there is no status and what
+    # records one.
+    reports = f"http://127.0.0.1:{ports['reporting']}/api/v1/reports"
+    year_2023 = {i["id"]: i for i in _get(f"{reports}/2023-12m")[1]["indicators"]}
+    assert {key: i["target"] for key, i in year_2023.items()} == {
+        "I1": 100, "I2": 100, "I3": 40, "I4": 10}
+    assert [key for key, i in year_2023.items() if i["status"]] == ["I1", "I3", "I4"]
+    assert _get(f"{reports}/2023-12m")[1]["targets_note"] is None
+    year_2025 = _get(f"{reports}/2025-12m")[1]
+    assert [i["status"] for i in year_2025["indicators"]] == [None] * 4
+    assert "POST /api/v1/indicators" in year_2025["targets_note"]
 
     started_under = _descendants(process.pid)
     assert len(started_under) >= len(SERVICES) + 1

@@ -133,3 +133,27 @@ def test_a_finalised_report_without_targets_keeps_them_empty_and_lists_a_later_s
     sheet = load_workbook(io.BytesIO(xlsx.content))[SHEET_DIFFERENCES]
     assert STATUS_LABELS[current] in {value for row in sheet.iter_rows(values_only=True)
                                       for value in row}
+
+
+def test_a_year_without_targets_says_why_and_how_the_commission_records_them(
+    reporting: Reporting,
+) -> None:
+    """The line «Chưa có chỉ tiêu năm 2025» said no status, not why nor what to do: every
+    output now says the figures are not judged for want of the year's targets and names the
+    command that records them (POST /api/v1/indicators with the year)."""
+    reporting.feed(_scenario_2025())
+    view = get_json(reporting, "/api/v1/reports/2025-6m")
+    note = view["targets_note"]
+    assert note is not None
+    assert "Năm 2025 chưa có chỉ tiêu cho I1, I2, I3, I4" in note
+    assert "chưa đánh giá tình trạng thực hiện" in note
+    assert 'POST /api/v1/indicators với "year": 2025' in note
+    shown_everywhere(reporting, "2025-6m", "31", "POST /api/v1/indicators")
+    # A thematic report names its own indicators.
+    theme = get_json(reporting, "/api/v1/themes/dat-dai-ton-giao/2025-6m")
+    assert "chưa có chỉ tiêu cho I3, I4:" in theme["targets_note"]
+    # The plan's year has its targets: no such line.
+    reporting.feed(two_quarter_scenario())
+    assert get_json(reporting, "/api/v1/reports/2023-6m")["targets_note"] is None
+    page = reporting.client.get("/", params={"period": "2023-6m"}).text
+    assert "POST /api/v1/indicators" not in page

@@ -42,6 +42,18 @@ def provisional_note(report: Report) -> str | None:
                                        cutoff_on=format_date_vn(report.period.cutoff_on))
 
 
+def targets_note(report: Report, indicators: Sequence[str] = CORE_INDICATORS) -> str | None:
+    """The line every output of a report shows when some of its indicators have no target
+    of the year (no definition recorded, not the plan's year): why they have no status, and
+    how the Commission records the year's targets. None when every one has its target."""
+    missing = [i for i in indicators
+               if i in report.targets and not report.targets[i].defined]
+    if not missing:
+        return None
+    return messages.NO_TARGETS_NOTE.format(year=report.period.year,
+                                           indicators=", ".join(missing))
+
+
 def require_theme(theme: str) -> tuple[tuple[str, ...], tuple[Section, ...]]:
     if theme not in THEMES:
         # The themes by the titles people read, their identifiers (the URL's) in `allowed`.
@@ -387,6 +399,7 @@ def report_view(
         "provisional": report.provisional,
         "figures_on": report.figures_on.isoformat(),
         "provisional_note": provisional_note(report),
+        "targets_note": targets_note(report, indicators),
         "content_hash": report.content_hash,
         "unit": {
             "code": node.code,

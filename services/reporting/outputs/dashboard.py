@@ -24,6 +24,7 @@ from services.reporting.application.views import (
     restated_note,
     restatements_under,
     section_rows,
+    targets_note,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS
@@ -68,6 +69,7 @@ def render_dashboard(
         # The unit shown, not the report's root: a commune's page names the commune.
         window_text=data_window(report, node.name),
         no_data_html=_no_data(report) if not has_data else "",
+        targets_html=_targets(report, indicators),
         finalised_html=finalised_note(report, len(differences_under(report, unit))),
         restated_html=_restated(report, unit),
         docx_href=escape(f"{api}/report.docx?{query}"),
@@ -102,6 +104,12 @@ def _theme_links(report: Report, theme: str | None) -> str:
 
 def _shorten(text: str, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _targets(report: Report, indicators: tuple[str, ...]) -> str:
+    """Why the tiles have no status and how the Commission records the year's targets."""
+    text = targets_note(report, indicators)
+    return "" if text is None else f'<p class="no-targets" id="no-targets">{escape(text)}</p>'
 
 
 def _no_data(report: Report) -> str:

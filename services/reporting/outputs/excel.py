@@ -38,6 +38,7 @@ from services.reporting.application.views import (
     restatements_under,
     section_rows,
     subtree,
+    targets_note,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import METRICS, SECTIONS
@@ -107,9 +108,13 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
                  o["value"]] for o in other], label_column=False)
     restated = restatements_under(report, unit)
     note = restated_note(report, restated)
+    # On the first sheet: why its statuses are empty (no target of the year), and the
+    # restated previous column it shows.
+    first = [text for text in (targets_note(report, indicators), note) if text is not None]
+    if first:
+        _note(book[messages.SHEET_INDICATORS[:31]], " ".join(first))
     if note is not None:
-        # Seen on the first sheet, whose previous column it concerns; listed on its own.
-        _note(book[messages.SHEET_INDICATORS[:31]], note)
+        # Listed on its own sheet too.
         _sheet(book, report, unit, messages.SHEET_RESTATED,
                [messages.COL_CODE, messages.COL_FIGURE, messages.COL_SIGNED_PREVIOUS,
                 messages.COL_RESTATED_PREVIOUS],

@@ -33,6 +33,7 @@ from services.reporting.application.views import (
     restated_note,
     restatements_under,
     section_rows,
+    targets_note,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Section
@@ -76,6 +77,8 @@ def report_document(report: Report, unit: str, theme: str | None = None) -> byte
     doc.title(messages.REPORT_WORD, _subject(context), _data_line(context))
     if (note := provisional_note(report)) is not None:
         doc.text(note, bold=True, italic=True)
+    if (note := targets_note(report, context.indicators)) is not None:
+        doc.text(note, italic=True)
     for part in REPORT_PARTS:
         doc.heading(1, part.title)
         for write in part.sections:
