@@ -13,15 +13,30 @@ last of the chain counts.
 One rule, used by the aggregates (`Correctable`), by the as-of views that fold events dated up
 to a day (`effective`) and by the reporting service's fact projection (which supersedes the
 corrected fact's row at the correction's recording time).
+
+A fact table that only appends (one row per fact, read by business date and recording time)
+applies a correction as two facts: the RETRACTION of the corrected fact, dated and placed as
+that fact was, under `retraction_id` (so every window and every "as of" after the correction
+that saw the fact sees it withdrawn, and a replay writes the same row), and, unless `void`, the
+RESTATEMENT, the `corrected_fact()` dated by its own values. A correction that such a consumer
+applies carries the corrected values it replaces (`previous_*`), since the consumer reads no
+other service's data.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 from typing import TypeVar
 
+from sqlalchemy import Connection, select
+
 from shared.aggregate import Aggregate
 from shared.envelope import DomainEvent
+from shared.eventstore import events_table
+
+# Fixed for ever: the retraction rows of the fact tables are keyed by it.
+_RETRACTION_NAMESPACE = uuid.UUID("6f1d4c1e-3b8a-5a52-9d3e-0c7f6b2a9e41")
 
 
 class Correction(DomainEvent):
@@ -119,3 +134,19 @@ class Correctable(Aggregate):
             fresh.apply_fact(fact)
         fresh.facts = list(facts)
         return fresh
+
+
+def retraction_id(correction_event_id: object) -> uuid.UUID:
+    """The id of the fact row that withdraws the fact a correction corrects: derived from the
+    correction's own id, so a replay writes the same row and a redelivery collides with it."""
+    return uuid.uuid5(_RETRACTION_NAMESPACE, str(correction_event_id))
+
+
+def event_id_at(conn: Connection, aggregate_type: str, aggregate_id: str, version: int) -> str:
+    """The id of an aggregate's event at `version` (the fact a correction names)."""
+    t = events_table.c
+    found = conn.execute(
+        select(t.event_id).where(t.aggregate_type == aggregate_type,
+                                 t.aggregate_id == aggregate_id, t.aggregate_version == version)
+    ).scalar_one()
+    return str(found)

@@ -21,6 +21,13 @@ OPERATIONS: OperationTexts = {
     "reschedule": ("Dời ngày hội nghị", "Đổi ngày dự kiến (kèm lý do)."),
     "cancel": ("Huỷ hội nghị", "Hội nghị không tổ chức nữa (kèm lý do)."),
     "hold": ("Ghi nhận đã tổ chức hội nghị", "Ngày tổ chức thực tế và người chủ trì."),
+    "correct_held": ("Đính chính hội nghị đã ghi nhận tổ chức", "Ngày tổ chức hoặc người chủ "
+                     "trì đã ghi sai, hoặc hội nghị thực ra không diễn ra (`void` = true: trở "
+                     "lại «đã lên kế hoạch»). Ghi sự kiện mới `SessionHeldCorrected` nêu sự kiện "
+                     "bị đính chính, giá trị cũ, giá trị đúng và lý do; mọi số liệu (I2, báo "
+                     "cáo) tính như đã ghi đúng. Không đổi ngày hoặc bỏ hội nghị đã có ý kiến, "
+                     "cam kết (409 SESSION_HAS_RECORDS); hội nghị đã có báo cáo thì không thể "
+                     "là không diễn ra."),
     "file_report": ("Nộp báo cáo hội nghị", "Số người dự, tổ chức tham gia, tóm tắt; báo cáo "
                     "khép lại hội nghị."),
     "raise_issue": ("Ghi ý kiến, kiến nghị của Nhân dân", "Ý kiến nêu tại hội nghị: lĩnh vực, "
@@ -77,6 +84,8 @@ EXAMPLES: SchemaExamples = {
                           "decided_on": "2023-04-18"},
     "CancelSession": {"reason": "Bão số 1", "cancelled_on": "2023-04-19"},
     "HoldSession": {"held_on": "2023-04-27"},
+    "CorrectSessionHeld": {"held_on": "2023-04-26",
+                           "reason": "Ghi nhầm ngày tổ chức; biên bản ghi ngày 26/4"},
     "FileReport": {"attendance": 120, "organisations": ["Hội Nông dân", "Đoàn Thanh niên"],
                    "summary": "15 ý kiến, 10 trả lời tại chỗ, 5 giao cơ quan",
                    "filed_on": "2023-04-28"},
@@ -104,4 +113,7 @@ FIELDS: FieldTexts = {
     "mode": ("Cách ghi", "all_or_nothing: có dòng lỗi thì không ghi dòng nào; valid_rows: "
              "ghi các dòng hợp lệ và báo các dòng lỗi"),
     "level": ("Cấp", "Cấp của đơn vị: province thành phố, district huyện, commune xã"),
+    "CorrectSessionHeld.void": ("Không diễn ra", "true: hội nghị không diễn ra, đã ghi nhận "
+                                "nhầm là đã tổ chức"),
+    "CorrectSessionHeld.reason": ("Lý do đính chính", "Vì sao thông tin đã ghi là sai (bắt buộc)"),
 }

@@ -45,6 +45,7 @@ SESSION_ACTIONS: Final = {
     "file_report": "Nộp báo cáo kết quả hội nghị",
     "raise_issue": "Ghi nhận ý kiến, kiến nghị",
     "make_commitment": "Ghi nhận cam kết",
+    "correct_held": "Đính chính việc tổ chức hội nghị",
 }
 SESSION: Final = Lifecycle(SESSION_ACTIONS, SESSION_STATUS, "không có (hội nghị đã hủy)")
 ISSUE: Final = Lifecycle(
@@ -118,6 +119,19 @@ HEADS_DUPLICATED: Final = "Danh sách người đứng đầu có mã bị lặp
 SESSION_SUBJECT: Final = "hội nghị đối thoại mã {id}"
 SAME_DATE: Final = "Hội nghị đã được dự kiến tổ chức đúng ngày {on}"
 REPORT_BEFORE_SESSION: Final = "Ngày báo cáo trước ngày tổ chức hội nghị ({held_on})"
+# Corrections (đính chính) of a session recorded as held.
+CORRECTION_CHANGES_NOTHING: Final = (
+    "Nội dung đính chính trùng với thông tin đã ghi nhận; không có gì để đính chính"
+)
+NOT_HELD_WITH_VALUES: Final = (
+    "Đính chính «không diễn ra» (void) không kèm ngày tổ chức hoặc người chủ trì"
+)
+SESSION_HAS_RECORDS: Final = (
+    "Hội nghị mã {id} đã có {issues} ý kiến, kiến nghị và {commitments} cam kết ghi nhận theo "
+    "ngày tổ chức {held_on}; không thể đính chính {what} khi các ghi nhận đó còn gắn với hội nghị"
+)
+CORRECTION_WHAT_NOT_HELD: Final = "là hội nghị không tổ chức"
+CORRECTION_WHAT_DATE: Final = "ngày tổ chức"
 
 # --- issues --------------------------------------------------------------------------------
 

@@ -35,12 +35,14 @@ from services.dialogue.domain.events import (
     IssueRaised,
     SessionCancelled,
     SessionHeld,
+    SessionHeldCorrected,
     SessionPlanned,
     SessionReportFiled,
     SessionReportReminderDue,
     SessionRescheduled,
     registry,
 )
+from services.dialogue.domain.sessions import REMINDER_DAYS
 from shared.envelope import EventEnvelope
 from shared.planrules import commitment_standing
 from shared.projection import InlineProjection
@@ -136,6 +138,19 @@ def _session_cancelled(conn: Connection, e: SessionCancelled, env: EventEnvelope
 def _session_held(conn: Connection, e: SessionHeld, env: EventEnvelope) -> None:
     _versioned(conn, sessions, e.session_id, env, status="held", held_on=e.held_on,
                head_ids=json.dumps(e.head_ids))
+    _name_heads(conn, e.session_id, e.head_ids)
+
+
+def _held_corrected(conn: Connection, e: SessionHeldCorrected, env: EventEnvelope) -> None:
+    # In place of the holding it corrects; a session that did not take place is planned
+    # again, its reminders of a missing report gone with the holding they were about.
+    if not e.void:
+        _versioned(conn, sessions, e.session_id, env, held_on=e.held_on,
+                   head_ids=json.dumps(e.head_ids))
+    else:
+        _versioned(conn, sessions, e.session_id, env, status="planned", held_on=None,
+                   head_ids=json.dumps(e.head_ids),
+                   **{reminded_on(days): None for days in REMINDER_DAYS})
     _name_heads(conn, e.session_id, e.head_ids)
 
 
@@ -259,6 +274,7 @@ PROJECTION = InlineProjection(registry, READ_MODELS, {
     SessionRescheduled: _session_rescheduled,
     SessionCancelled: _session_cancelled,
     SessionHeld: _session_held,
+    SessionHeldCorrected: _held_corrected,
     SessionReportFiled: _report_filed,
     SessionReportReminderDue: _reminder_due,
     IssueRaised: _issue_raised,

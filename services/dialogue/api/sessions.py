@@ -15,6 +15,7 @@ from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
 from services.dialogue.application.commands import (
     CancelSession,
+    CorrectSessionHeld,
     FileReport,
     HoldSession,
     MakeCommitment,
@@ -64,6 +65,18 @@ def hold(
 ) -> JSONResponse:
     return cmd.record(
         handlers.hold, session_id, command, runtime.today(), cmd.expected_version
+    )
+
+
+@router.post("/sessions/{session_id}/holding/corrections", response_model=CommandResponse)
+def correct_held(
+    session_id: Id, command: CorrectSessionHeld, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
+    """Đính chính hội nghị đã ghi nhận là đã tổ chức: ngày tổ chức hoặc người chủ trì đúng,
+    hoặc hội nghị không diễn ra (`void` = true: trở lại trạng thái đã lên kế hoạch). Ghi một
+    sự kiện mới `SessionHeldCorrected` kèm lý do; sự kiện cũ vẫn còn trong lịch sử."""
+    return cmd.record(
+        handlers.correct_held, session_id, command, runtime.today(), cmd.expected_version
     )
 
 
@@ -125,5 +138,5 @@ def get_session(
     with runtime.engine.connect() as conn:
         access.require_readable(principal, conn, queries.SESSION_LIFE,
                                 sessions.c.session_id == session_id)
-        session = queries.get_session(conn, session_id)
+        session = queries.get_session(conn, runtime.store, session_id)
     return tagged(session, session["version"])

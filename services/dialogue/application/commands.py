@@ -91,6 +91,22 @@ class HoldSession(Command):
     head_ids: list[HeadId] | None = Field(default=None, min_length=1, max_length=10)
 
 
+class CorrectSessionHeld(Command):
+    """Đính chính a session recorded as held: the day or heads it was really held on/by
+    (each unchanged when left out), or `void` when it did not take place."""
+
+    held_on: Day | None = None
+    head_ids: list[HeadId] | None = Field(default=None, min_length=1, max_length=10)
+    void: bool = False
+    reason: RequiredShortText
+
+    @model_validator(mode="after")
+    def _nothing_with_void(self) -> Self:
+        if self.void and (self.held_on is not None or self.head_ids is not None):
+            raise PydanticCustomError("not_held_with_values", messages.NOT_HELD_WITH_VALUES)
+        return self
+
+
 class FileReport(Command):
     attendance: StrictInt = Field(ge=0, le=1_000_000)
     organisations: list[RequiredShortText] = Field(default_factory=list, max_length=100)

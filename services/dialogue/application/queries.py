@@ -20,7 +20,7 @@ from services.dialogue.adapters.tables import (
     sessions,
 )
 from services.dialogue.domain.commitments import Commitment
-from services.dialogue.domain.sessions import REMINDER_DAYS
+from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.adminunits import default_catalogue
 from shared.clock import iso_or_none
 from shared.db import row_or_not_found
@@ -254,10 +254,24 @@ def list_sessions(conn: Connection, query: Select[Any], limit: int, offset: int)
     return _listed(conn, query, order, session_dict, limit, offset)
 
 
-def get_session(conn: Connection, session_id: str) -> dict[str, Any]:
+def get_session(conn: Connection, store: EventStore, session_id: str) -> dict[str, Any]:
     row = row_or_not_found(conn, select(sessions).where(sessions.c.session_id == session_id),
                            "SESSION_NOT_FOUND", messages.SESSION_NOT_FOUND.format(id=session_id))
     body = session_dict(row)
+    # The session's own stream: a corrected holding stays in it beside its correction (G18),
+    # which names it by `event_id` in `corrects`.
+    body["history"] = [
+        {
+            "event_id": str(e.event_id),
+            "event_type": e.event_type,
+            "on": e.occurred_at.date().isoformat(),
+            "recorded_at": e.recorded_at.isoformat(),
+            "actor": e.actor,
+            "version": e.aggregate_version,
+            **{k: v for k, v in e.payload.items() if k != "session_id"},
+        }
+        for e in store.load(conn, DialogueSession.aggregate_type, session_id)
+    ]
     body["heads"] = [
         head_dict(h)
         for h in conn.execute(

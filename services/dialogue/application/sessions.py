@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from services.dialogue import messages
 from services.dialogue.adapters.citizen_contacts import delete_citizen_contact
-from services.dialogue.adapters.tables import citizen_contacts, heads
+from services.dialogue.adapters.tables import citizen_contacts, commitments, heads, issues
 from services.dialogue.application.commands import (
     CancelSession,
+    CorrectSessionHeld,
     FileReport,
     HoldSession,
     MakeCommitment,
@@ -35,8 +36,9 @@ from services.dialogue.domain.sessions import DialogueSession
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize
 from shared.clock import format_date_vn
+from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope, utcnow
-from shared.errors import InvalidInput, NotFound
+from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.validation import not_in_future
 
 
@@ -141,6 +143,57 @@ def hold(
     return save(uow, session)
 
 
+def correct_held(
+    uow: UnitOfWork, session_id: str, command: CorrectSessionHeld, today: date,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    """Đính chính a session recorded as held (G18): a new event, checked as `hold` checks a
+    holding (the day not in the future, the unit then, the heads in office that day).
+
+    The issues and commitments recorded at a session are dated by its holding day: while it
+    has any, the session can be neither un-held (commitments of a session that never
+    happened must not count) nor moved to another day (they would stay on the old one). Its
+    heads may still be corrected. Serialised on the session with `raise_issue` and
+    `make_commitment`, so none is recorded beside a correction that un-holds it."""
+    if command.held_on is not None:
+        not_in_future(command.held_on, today)
+    uow.serialise_on(DialogueSession, session_id)
+    session = load_session(uow, session_id, expected_version, command.held_on or today)
+    recorded_on = session.require_held("correct_held")
+    held_on = None if command.void else command.held_on or recorded_on
+    if held_on != session.held_on:
+        _refuse_if_records(uow, session, held_on)
+    head_ids = list(command.head_ids or session.head_ids) if held_on is not None else []
+    if held_on is not None:
+        jurisdiction_unit(uow, session.unit_code, held_on)
+        require_heads(uow, head_ids, session.unit_code, held_on)
+    corrects = event_id_at(uow.connection, DialogueSession.aggregate_type, session.id,
+                           session.held_version)
+    session.correct_held(held_on, head_ids, command.reason, corrects)
+    return save(uow, session)
+
+
+def _refuse_if_records(uow: UnitOfWork, session: DialogueSession, held_on: date | None) -> None:
+    counted = {
+        name: int(uow.connection.execute(
+            select(func.count()).select_from(table).where(table.c.session_id == session.id)
+        ).scalar_one())
+        for name, table in (("issues", issues), ("commitments", commitments))
+    }
+    if any(counted.values()):
+        assert session.held_on is not None
+        raise ActionRefused(
+            "SESSION_HAS_RECORDS", messages.SESSION, action="correct_held",
+            subject=messages.SESSION_SUBJECT.format(id=session.id), state=session.status,
+            allowed=[a for a in session.allowed_actions() if a != "correct_held"],
+            note=messages.SESSION_HAS_RECORDS.format(
+                id=session.id, held_on=format_date_vn(session.held_on),
+                what=messages.CORRECTION_WHAT_DATE if held_on is not None
+                else messages.CORRECTION_WHAT_NOT_HELD, **counted),
+            **counted,
+        )
+
+
 def file_report(
     uow: UnitOfWork, session_id: str, command: FileReport, today: date,
     expected_version: int | None = None,
@@ -154,6 +207,7 @@ def file_report(
 
 
 def raise_issue(uow: UnitOfWork, session_id: str, command: RaiseIssue) -> list[EventEnvelope]:
+    uow.serialise_on(DialogueSession, session_id)  # with `correct_held`
     session = load_session(uow, session_id)
     held_on = session.require_held("raise_issue")
     issue = uow.load(RaisedIssue, new_id(command.issue_id))
@@ -204,6 +258,7 @@ def erase_citizen_contact(
 def make_commitment(
     uow: UnitOfWork, session_id: str, command: MakeCommitment
 ) -> list[EventEnvelope]:
+    uow.serialise_on(DialogueSession, session_id)  # with `correct_held`
     session = load_session(uow, session_id)
     held_on = session.require_held("make_commitment")
     if command.issue_id is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
+from shared.corrections import Correction
 from shared.envelope import DomainEvent, EventRegistry
 
 registry = EventRegistry(service="dialogue")
@@ -101,6 +102,29 @@ class SessionHeld(DomainEvent):
     unit_code: str
     head_ids: list[str]
     held_on: date
+
+
+@registry.register
+class SessionHeldCorrected(Correction):
+    """A `SessionHeld` recorded wrongly (shared/corrections.py): the session was held on
+    another day or by other heads, or (`void`) it did not take place at all: it is planned
+    again, on the day it was planned for, and `head_ids` are the plan's heads. `corrects`
+    names the holding in force (the `SessionHeld`, or the last correction of it);
+    `previous_*` are its values. Business date: `held_on`, else `previous_held_on`."""
+
+    event_type = "SessionHeldCorrected"
+    aggregate_type = "session"
+    session_id: str
+    unit_code: str
+    held_on: date | None
+    head_ids: list[str]
+    previous_held_on: date
+    previous_head_ids: list[str]
+
+    def corrected_fact(self) -> DomainEvent:
+        assert self.held_on is not None, "a void correction states no holding"
+        return SessionHeld(session_id=self.session_id, unit_code=self.unit_code,
+                           head_ids=self.head_ids, held_on=self.held_on)
 
 
 @registry.register

@@ -10,6 +10,7 @@ from services.dialogue.domain.events import (
     ReminderDay,
     SessionCancelled,
     SessionHeld,
+    SessionHeldCorrected,
     SessionPlanned,
     SessionReportFiled,
     SessionReportReminderDue,
@@ -26,8 +27,8 @@ SessionStatus = Literal["planned", "cancelled", "held", "closed"]
 # gets its report; issues and commitments are recorded once it took place, report or not.
 ALLOWED_ACTIONS: dict[SessionStatus, tuple[str, ...]] = {
     "planned": ("reschedule", "cancel", "hold"),
-    "held": ("file_report", "raise_issue", "make_commitment"),
-    "closed": ("raise_issue", "make_commitment"),
+    "held": ("file_report", "raise_issue", "make_commitment", "correct_held"),
+    "closed": ("raise_issue", "make_commitment", "correct_held"),
     "cancelled": (),
 }
 
@@ -51,8 +52,13 @@ class DialogueSession(Aggregate):
         self.status: SessionStatus = "planned"
         self.unit_code = ""
         self.head_ids: list[str] = []
+        self.planned_head_ids: list[str] = []
         self.planned_on: date | None = None
         self.held_on: date | None = None
+        self.filed_on: date | None = None
+        #: The version of the event that says how the session was held (its `SessionHeld` or
+        #: the last correction of it): what a correction names in `corrects`.
+        self.held_version = 0
         self.reminded: set[int] = set()
 
     def allowed_actions(self) -> list[str]:
@@ -108,6 +114,37 @@ class DialogueSession(Aggregate):
                 session_id=self.id, unit_code=self.unit_code, head_ids=head_ids, held_on=held_on
             ),
             held_on,
+            unit_code=self.unit_code,
+        )
+
+    def correct_held(
+        self, held_on: date | None, head_ids: list[str], reason: str, corrects: str
+    ) -> None:
+        """`corrects`: the event id of the holding in force (version `held_version`)."""
+        """Đính chính: the session was held on `held_on` by `head_ids` instead of what was
+        recorded, or (`held_on` None) it did not take place and is planned again. A session
+        with its report filed took place: only its day or heads are corrected."""
+        self._refuse_unless_allowed("correct_held")
+        assert self.held_on is not None
+        if held_on is None and self.status == "closed":
+            raise self._refused("REPORT_ALREADY_FILED", "correct_held")
+        if held_on is not None and self.filed_on is not None and self.filed_on < held_on:
+            raise InvalidInput(
+                "REPORT_BEFORE_SESSION",
+                messages.REPORT_BEFORE_SESSION.format(held_on=format_date_vn(held_on)),
+            )
+        if held_on == self.held_on and sorted(head_ids) == sorted(self.head_ids):
+            raise InvalidInput("CORRECTION_CHANGES_NOTHING", messages.CORRECTION_CHANGES_NOTHING)
+        self.record(
+            SessionHeldCorrected(
+                session_id=self.id, unit_code=self.unit_code, corrects=corrects,
+                corrected_version=self.held_version, reason=reason, void=held_on is None,
+                held_on=held_on,
+                head_ids=head_ids if held_on is not None else list(self.planned_head_ids),
+                previous_held_on=self.held_on, previous_head_ids=list(self.head_ids),
+            ),
+            # Dated as the fact it states: the day it was held, or the day it was said to be.
+            held_on or self.held_on,
             unit_code=self.unit_code,
         )
 
@@ -177,6 +214,7 @@ class DialogueSession(Aggregate):
             self.status = "planned"
             self.unit_code = event.unit_code
             self.head_ids = list(event.head_ids)
+            self.planned_head_ids = list(event.head_ids)
             self.planned_on = event.planned_on
         elif isinstance(event, SessionRescheduled):
             self.planned_on = event.planned_on
@@ -186,7 +224,18 @@ class DialogueSession(Aggregate):
             self.status = "held"
             self.held_on = event.held_on
             self.head_ids = list(event.head_ids)
+            self.held_version = self.version + 1
+        elif isinstance(event, SessionHeldCorrected):
+            self.held_version = self.version + 1
+            self.head_ids = list(event.head_ids)
+            if not event.void:
+                self.held_on = event.held_on
+            else:
+                # Never held: planned again as it was (the event names the plan's heads);
+                # reminders of a report fall due again once it is held.
+                self.status, self.held_on, self.reminded = "planned", None, set()
         elif isinstance(event, SessionReportFiled):
             self.status = "closed"
+            self.filed_on = event.filed_on
         elif isinstance(event, SessionReportReminderDue):
             self.reminded.add(event.days_after_held)

@@ -1,0 +1,193 @@
+"""Corrections of a session recorded as held (G18): a new event naming the fact it corrects,
+with a reason; the read models and the rule's evaluation as if the right fact had been
+recorded; a replay gives the same; bad corrections refused with a Vietnamese 4xx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from services.dialogue.adapters.projection import rebuild
+from services.dialogue.adapters.tables import READ_MODELS
+from tests.dialogue.conftest import (
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+    FakeToday,
+    event_types,
+    held_session,
+    ok,
+    runtime_of,
+    take_office,
+)
+
+CORRECTED = "Biên bản hội nghị ghi ngày khác; ghi nhầm khi nhập"
+
+
+def _dump(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
+    with runtime_of(client).engine.connect() as conn:
+        return {t.name: sorted(tuple(r) for r in conn.execute(select(t))) for t in READ_MODELS}
+
+
+def _compliance(client: TestClient, head_id: str, start: str, end: str) -> dict[str, Any]:
+    body = ok(client.get("/api/v1/rule-compliance", params={
+        "unit_code": TIEN_LANG, "date_from": start, "date_to": end}))
+    found: dict[str, Any] = next(h for h in body["items"] if h["head_id"] == head_id)
+    return found
+
+
+def test_a_wrong_holding_day_is_corrected_and_both_facts_stay_in_the_history(
+    client: TestClient,
+) -> None:
+    secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    session_id = held_session(client, TIEN_LANG, [secretary], "2023-03-15")
+    before = ok(client.get(f"/api/v1/sessions/{session_id}"))
+    held_event = next(h for h in before["history"] if h["event_type"] == "SessionHeld")
+    corrected = client.post(
+        f"/api/v1/sessions/{session_id}/holding/corrections",
+        json={"held_on": "2023-03-14", "reason": CORRECTED},
+        headers={"If-Match": f'"{before["version"]}"'},
+    )
+    assert corrected.status_code == 200, corrected.text
+    event = corrected.json()["events"][0]
+    assert event["event_type"] == "SessionHeldCorrected"
+    detail = ok(client.get(f"/api/v1/sessions/{session_id}"))
+    assert (detail["status"], detail["held_on"]) == ("held", "2023-03-14")
+    correction = detail["history"][-1]
+    assert correction["event_type"] == "SessionHeldCorrected"
+    assert correction["corrects"] == held_event["event_id"]
+    assert (correction["previous_held_on"], correction["held_on"]) == ("2023-03-15", "2023-03-14")
+    assert correction["reason"] == CORRECTED and correction["on"] == "2023-03-14"
+    # Both facts stay: the holding as first recorded, then its correction.
+    assert [h["event_type"] for h in detail["history"]] == [
+        "SessionPlanned", "SessionHeld", "SessionHeldCorrected"]
+    # Correcting again names the correction now in force.
+    again = ok(client.post(f"/api/v1/sessions/{session_id}/holding/corrections",
+                           json={"held_on": "2023-03-13", "reason": CORRECTED}))
+    history = ok(client.get(f"/api/v1/sessions/{session_id}"))["history"]
+    assert history[-1]["corrects"] == history[-2]["event_id"]
+    assert again["version"] == 4
+
+
+def test_a_session_held_by_mistake_goes_back_to_planned_and_stops_counting(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """The head met the rule only by the session recorded by mistake: after the correction
+    they do not, as if it had never been recorded; the session can be held later."""
+    chair = take_office(client, TIEN_LANG, "people_committee_chair", "Lê Thị Bích",
+                        "2023-01-01")
+    first = held_session(client, TIEN_LANG, [chair], "2023-02-10")
+    second = held_session(client, TIEN_LANG, [chair], "2023-05-10")
+    assert _compliance(client, chair, "2023-01-01", "2023-12-31")["sessions_held"] == 2
+    ok(client.post(f"/api/v1/sessions/{second}/holding/corrections",
+                   json={"void": True, "reason": "Ghi nhầm: hội nghị chưa tổ chức"}))
+    detail = ok(client.get(f"/api/v1/sessions/{second}"))
+    assert (detail["status"], detail["held_on"], detail["planned_on"]) == (
+        "planned", None, "2023-05-10")
+    assert _compliance(client, chair, "2023-01-01", "2023-12-31")["sessions_held"] == 1
+    assert ok(client.get("/api/v1/sessions", params={"status": "held"}))["total"] == 1
+    # Planned again, it is held on its real day.
+    ok(client.post(f"/api/v1/sessions/{second}/hold", json={"held_on": "2023-06-02"}))
+    assert _compliance(client, chair, "2023-01-01", "2023-12-31")["sessions_held"] == 2
+    assert first != second
+    assert event_types(client, "SessionHeld") == ["SessionHeld"] * 3
+
+
+def test_corrections_are_rebuilt_by_replay(client: TestClient) -> None:
+    secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    chair = take_office(client, TIEN_LANG, "people_committee_chair", "Lê Thị Bích", "2021-06-01")
+    moved = held_session(client, TIEN_LANG, [secretary], "2023-03-15")
+    unheld = held_session(client, TIEN_LANG, [secretary], "2023-04-15")
+    ok(client.post(f"/api/v1/sessions/{moved}/holding/corrections",
+                   json={"held_on": "2023-03-16", "head_ids": [secretary, chair],
+                         "reason": CORRECTED}))
+    ok(client.post(f"/api/v1/sessions/{unheld}/holding/corrections",
+                   json={"void": True, "reason": CORRECTED}))
+    live = _dump(client)
+    runtime = runtime_of(client)
+    with runtime.engine.begin() as conn:
+        rebuild(conn, runtime.store)
+    assert _dump(client) == live
+
+
+def _refused(response: Any, status: int, code: str) -> str:
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code, error
+    message: str = error["message"]
+    return message
+
+
+def test_bad_corrections_are_refused_in_vietnamese_and_write_nothing(
+    client: TestClient,
+) -> None:
+    secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2023-03-01")
+    town = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Phạm Văn Cường", "2021-07-01")
+    session_id = held_session(client, TIEN_LANG, [secretary], "2023-03-15")
+    url = f"/api/v1/sessions/{session_id}/holding/corrections"
+    before = event_types(client)
+    # No reason; a blank one; held false with a date.
+    _refused(client.post(url, json={"held_on": "2023-03-14"}), 422, "VALIDATION_ERROR")
+    _refused(client.post(url, json={"held_on": "2023-03-14", "reason": "  "}), 422,
+             "VALIDATION_ERROR")
+    both = client.post(url, json={"void": True, "held_on": "2023-03-14", "reason": CORRECTED})
+    _refused(both, 422, "VALIDATION_ERROR")
+    assert "không kèm ngày" in both.text
+    # The clock of these tests stands at 31/12/2023: a later day has not come yet.
+    _refused(client.post(url, json={"held_on": "2024-01-05", "reason": CORRECTED}), 422,
+             "DATE_IN_FUTURE")
+    # Before the head took office; by a head of another unit.
+    assert "không giữ chức" in _refused(
+        client.post(url, json={"held_on": "2023-02-20", "reason": CORRECTED}), 422,
+        "HEAD_NOT_IN_OFFICE")
+    _refused(client.post(url, json={"head_ids": [town], "reason": CORRECTED}), 422,
+             "HEAD_NOT_OF_UNIT")
+    # The same values again.
+    assert "không có gì để đính chính" in _refused(
+        client.post(url, json={"held_on": "2023-03-15", "reason": CORRECTED}), 422,
+        "CORRECTION_CHANGES_NOTHING")
+    # A stale If-Match.
+    _refused(client.post(url, json={"held_on": "2023-03-14", "reason": CORRECTED},
+                         headers={"If-Match": '"1"'}), 412, "PRECONDITION_FAILED")
+    assert event_types(client) == before
+    # A session never held has no holding to correct.
+    planned = ok(client.post("/api/v1/sessions", json={
+        "unit_code": TIEN_LANG, "head_ids": [secretary], "planned_on": "2023-06-01",
+        "topic": "Chuyển đổi số"}), 201)["session_id"]
+    _refused(client.post(f"/api/v1/sessions/{planned}/holding/corrections",
+                         json={"void": True, "reason": CORRECTED}), 409, "SESSION_NOT_HELD")
+    _refused(client.post("/api/v1/sessions/00000000-0000-0000-0000-000000000000/"
+                         "holding/corrections", json={"void": True, "reason": CORRECTED}),
+             404, "SESSION_NOT_FOUND")
+
+
+def test_a_session_with_commitments_or_its_report_keeps_its_holding(
+    client: TestClient,
+) -> None:
+    """Commitments are dated by the holding: a session with any is neither un-held nor moved
+    (its heads still may be corrected); a session with its report filed took place."""
+    secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    chair = take_office(client, TIEN_LANG, "people_committee_chair", "Lê Thị Bích", "2021-06-01")
+    session_id = held_session(client, TIEN_LANG, [secretary], "2023-03-15")
+    ok(client.post(f"/api/v1/sessions/{session_id}/commitments", json={
+        "text": "Sửa đường liên xã", "due_on": "2023-09-30",
+        "responsible_agency": "UBND huyện Tiên Lãng"}), 201)
+    url = f"/api/v1/sessions/{session_id}/holding/corrections"
+    message = _refused(client.post(url, json={"void": True, "reason": CORRECTED}), 409,
+                       "SESSION_HAS_RECORDS")
+    assert "1 cam kết" in message and "15/03/2023" in message
+    _refused(client.post(url, json={"held_on": "2023-03-16", "reason": CORRECTED}), 409,
+             "SESSION_HAS_RECORDS")
+    ok(client.post(url, json={"head_ids": [chair], "reason": CORRECTED}))
+    reported = held_session(client, TIEN_LANG, [secretary], "2023-04-15")
+    ok(client.post(f"/api/v1/sessions/{reported}/report", json={
+        "attendance": 80, "summary": "Dân chủ", "filed_on": "2023-04-18"}))
+    url = f"/api/v1/sessions/{reported}/holding/corrections"
+    _refused(client.post(url, json={"void": True, "reason": CORRECTED}), 409,
+             "REPORT_ALREADY_FILED")
+    assert "18/04/2023" not in _refused(
+        client.post(url, json={"held_on": "2023-04-20", "reason": CORRECTED}), 422,
+        "REPORT_BEFORE_SESSION")
+    ok(client.post(url, json={"held_on": "2023-04-17", "reason": CORRECTED}))
+    assert ok(client.get(f"/api/v1/sessions/{reported}"))["status"] == "closed"
