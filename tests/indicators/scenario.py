@@ -109,6 +109,19 @@ class Events:
             "session_id": session_id, "reason": "Ghi nhầm",
         }, on)
 
+    def session_corrected(
+        self, session_id: str, unit: str, previous: tuple[date, list[str]],
+        held: tuple[date, list[str]] | None, recorded_at: datetime,
+    ) -> EventEnvelope:
+        """A `SessionHeldCorrected`: held on another day or by other heads, or not at all."""
+        return self.event("dialogue", "session", session_id, "SessionHeldCorrected", {
+            "session_id": session_id, "unit_code": unit, "corrects": str(uuid4()),
+            "reason": "Ghi nhầm khi nhập", "held": held is not None,
+            "held_on": held[0].isoformat() if held else None,
+            "head_ids": held[1] if held else [], "previous_held_on": previous[0].isoformat(),
+            "previous_head_ids": previous[1],
+        }, held[0] if held else previous[0], unit, recorded_at)
+
     def rule(self, level: str, per_year: int, effective: date) -> EventEnvelope:
         return self.event("dialogue", "rule", level, "DialogueRuleSet", {
             "level": level, "min_sessions_per_year": per_year,

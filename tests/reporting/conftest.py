@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from services.reporting.adapters.tables import FACT_TABLES
 from services.reporting.app import create_app
+from services.reporting.application.projections import facts_of
 from services.reporting.application.state import ReportingState, state_of
 from shared.clock import today_vn
 from shared.envelope import EventEnvelope
@@ -52,7 +53,9 @@ class Reporting:
         items = list(envelopes)
         asyncio.run(publish(self.nats_url, self.root, items))
         for envelope in items:
-            self.published[envelope.service] = self.published.get(envelope.service, 0) + 1
+            # A correction is written as the facts it amounts to (one or two rows).
+            self.published[envelope.service] = (
+                self.published.get(envelope.service, 0) + len(facts_of(envelope)))
         self.wait_projected()
 
     def wait_projected(self) -> None:

@@ -91,6 +91,20 @@ class Events:
             "held_on": on.isoformat(),
         }, unit)
 
+    def held_corrected(
+        self, session: str, unit: str, previous: tuple[date, list[str]],
+        held: tuple[date, list[str]] | None, recorded: datetime,
+    ) -> EventEnvelope:
+        """A `SessionHeldCorrected` recorded at `recorded`: held on another day or by other
+        heads, or (`held` None) not at all."""
+        on = held[0] if held else previous[0]
+        return self.add("dialogue", "session", session, "SessionHeldCorrected", on, {
+            "session_id": session, "unit_code": unit, "corrects": str(uuid4()),
+            "reason": "Ghi nhầm", "held": held is not None,
+            "held_on": held[0].isoformat() if held else None,
+            "head_ids": held[1] if held else [], "previous_held_on": previous[0].isoformat(),
+            "previous_head_ids": previous[1]}, unit, recorded)
+
     def commitment(self, cid: str, session: str, unit: str, on: date, due: date) -> None:
         self.add("dialogue", "commitment", cid, "CommitmentMade", on, {
             "commitment_id": cid, "session_id": session, "unit_code": unit,

@@ -47,6 +47,7 @@ from tests.reporting.conftest import Reporting, figure_values
 from tests.reporting.scenario import (
     DAI_THANG,
     QUAN_TOAN,
+    TIEN_LANG,
     TIEN_LANG_TOWN,
     Events,
     recorded_after,
@@ -90,6 +91,14 @@ def _more_events(base: Events) -> tuple[list[Any], list[Any]]:
         "case_id": "C2", "state": "referred"}, QUAN_TOAN)
     e.site("S9", BA_DINH_2023, d(2025, 8, 1))
     e.certificate("S2", TIEN_LANG_TOWN, d(2023, 3, 1), "CS 07777", recorded=utcnow())
+    # Corrections (G18): SES3 was held on 20/06, in the next chunk, not on 10/06; then on
+    # 21/06 by H1 and H4 (a correction of the correction); SES4 was never held.
+    e.held_corrected("SES3", TIEN_LANG, (d(2023, 6, 10), ["H1"]), (d(2023, 6, 20), ["H1"]),
+                     recorded_after(d(2023, 7, 1)))
+    e.held_corrected("SES3", TIEN_LANG, (d(2023, 6, 20), ["H1"]),
+                     (d(2023, 6, 21), ["H1", "H4"]), recorded_after(d(2023, 7, 2)))
+    e.held_corrected("SES4", BA_DINH_2023, (d(2023, 4, 1), ["H4"]), None,
+                     recorded_after(d(2023, 9, 1)))
     added = e.items[start:]
     late = [lodged, added[-1]]
     return [x for x in added if x not in late], late

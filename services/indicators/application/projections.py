@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -49,6 +50,7 @@ from services.indicators.domain.definitions import Definition
 from services.indicators.domain.facts import SiteFact, SiteStepFact, Switch
 from services.indicators.domain.sitetally import SiteHistory
 from shared.consumer import Projection
+from shared.corrections import retraction_id
 from shared.driversql import RowInsert
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
@@ -262,6 +264,26 @@ def dialogue_projection(
             lambda: [p.get("unit_code") or "", *_head_units(conn, head_facts, heads)],
         )
 
+    def session_held_corrected(conn: Connection, envelope: EventEnvelope, later: Later) -> None:
+        # In place of the holding it corrects (shared/corrections.py): that holding retracted,
+        # dated as it was, and the right one held, unless the session did not take place.
+        p = envelope.payload
+        unit = p.get("unit_code") or ""
+        previous = [str(h) for h in p.get("previous_head_ids") or []]
+        heads = [str(h) for h in p.get("head_ids") or []] if p.get("held") else []
+        retraction = replace(envelope, event_id=retraction_id(envelope.event_id))
+        _write(conn, session_facts, retraction, date.fromisoformat(p["previous_held_on"]),
+               session_id=p["session_id"], kind="retracted", unit_code=unit,
+               head_ids=json.dumps(previous))
+        if p.get("held") and p.get("held_on"):
+            _write(conn, session_facts, envelope, date.fromisoformat(p["held_on"]),
+                   session_id=p["session_id"], kind="held", unit_code=unit,
+                   head_ids=json.dumps(heads))
+        later(
+            envelope, fed,
+            lambda: [unit, *_head_units(conn, head_facts, [*previous, *heads])],
+        )
+
     def session_cancelled(conn: Connection, envelope: EventEnvelope, later: Later) -> None:
         session_id = envelope.payload["session_id"]
         held = conn.execute(
@@ -292,6 +314,7 @@ def dialogue_projection(
             "HeadTookOffice": head_took_office,
             "HeadLeftOffice": head_left_office,
             "SessionHeld": session_held,
+            "SessionHeldCorrected": session_held_corrected,
             "SessionCancelled": session_cancelled,
             "DialogueRuleSet": rule_set,
         },

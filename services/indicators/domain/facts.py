@@ -18,7 +18,8 @@ from shared.planrules import term_last_day
 SiteFactKind = Literal["registered", "amended", "closed"]
 Switch = Literal["on", "off", "none"]
 HeadFactKind = Literal["took_office", "left_office"]
-SessionFactKind = Literal["held", "cancelled"]
+# "retracted": the holding of that day withdrawn by a correction (shared/corrections.py).
+SessionFactKind = Literal["held", "cancelled", "retracted"]
 ModelFactKind = Literal["registered", "recognised", "closed"]
 
 
@@ -164,14 +165,20 @@ class HeldSession:
 
 def fold_sessions(facts: Iterable[SessionFact]) -> list[HeldSession]:
     """Sessions held and not cancelled. A cancellation removes the session whatever its date:
-    the dialogue service cancels only sessions not yet closed, so it is a correction."""
+    the dialogue service cancels only sessions not yet closed, so it is a correction. A
+    retraction (a corrected holding) removes the holding of its session and day, which comes
+    before it in the facts' order (same day, recorded earlier); the holding the correction
+    states is a fact of its own."""
     facts = list(facts)
     cancelled = {f.session_id for f in facts if f.kind == "cancelled"}
-    held = {
-        f.session_id: HeldSession(f.session_id, f.unit_code, f.on, f.head_ids)
-        for f in facts
-        if f.kind == "held" and f.session_id not in cancelled
-    }
+    held: dict[tuple[str, date], HeldSession] = {}
+    for f in facts:
+        if f.session_id in cancelled:
+            continue
+        if f.kind == "held":
+            held[(f.session_id, f.on)] = HeldSession(f.session_id, f.unit_code, f.on, f.head_ids)
+        elif f.kind == "retracted":
+            held.pop((f.session_id, f.on), None)
     return sorted(held.values(), key=lambda s: (s.held_on, s.session_id))
 
 

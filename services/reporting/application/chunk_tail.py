@@ -33,6 +33,7 @@ from services.reporting.domain.counting import (
     FLOW_FAMILIES,
     STOCK_FAMILIES,
     SubjectHistory,
+    fact_sign,
     flow_amount,
     flow_figures,
     group_of,
@@ -88,7 +89,8 @@ def to_cutoff(beyond: Beyond, source: str, sums: Sums) -> Sums:
     for row in rows:
         if row.family in flow_families and after < row.business_on <= through:
             for figure in flow_figures(source, row.kind, row.state):
-                add(units_key(row), figure, -flow_amount(figure, 1, row.amount))
+                add(units_key(row), figure,
+                    -flow_amount(figure, 1, row.amount) * fact_sign(row.effect))
     table = TABLES[source]
     for group in STOCK_FAMILIES[source]:
         subjects = {row.subject for row in rows if group_of(row.family) == group}
@@ -153,5 +155,5 @@ def held_to_cutoff(beyond: Beyond, year_start: date, held: Counter[str]) -> Coun
         if (row.family == "session" and row.kind == "SessionHeld"
                 and after < row.business_on <= through and row.business_on >= year_start):
             for head in json.loads(row.data or "{}").get("head_ids", []):
-                found[head] -= 1
+                found[head] -= fact_sign(row.effect)
     return found

@@ -5,6 +5,7 @@ report instead (`figures.py`)."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,7 +21,12 @@ from services.reporting.adapters.tables import (
 )
 from services.reporting.application.chunk_sums import SourceMark
 from services.reporting.application.report_figures import Window
-from services.reporting.domain.counting import FLOW_FAMILIES, SubjectHistory, group_families
+from services.reporting.domain.counting import (
+    FLOW_FAMILIES,
+    SubjectHistory,
+    fact_sign,
+    group_families,
+)
 from shared.driversql import in_lists
 
 TABLES: dict[str, Table] = {
@@ -71,7 +77,7 @@ def facts_beyond(
     c = TABLES[source].c
     query = select(
         c.family, c.kind, c.state, c.amount, c.subject, c.business_on, c.unit_code,
-        c.district_code, c.province_code, c.data,
+        c.district_code, c.province_code, c.data, c.effect,
     ).where(c.recorded_at <= as_of, or_(
         and_(c.business_on > after, c.business_on <= through),
         and_(c.due_on >= after, c.due_on < through)))
@@ -105,12 +111,13 @@ def subject_histories(
 
 def flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[Any]]:
     """A source's flow facts in the window, counted (and their amounts summed) per kind,
-    state and units."""
+    state, units and effect (a retraction counts minus: `counting.fact_sign`)."""
     table = TABLES[source]
     query = (
         select(
             table.c.kind, table.c.state, table.c.unit_code, table.c.district_code,
-            table.c.province_code, func.count().label("n"), func.sum(table.c.amount).label("total"),
+            table.c.province_code, table.c.effect, func.count().label("n"),
+            func.sum(table.c.amount).label("total"),
         )
         .where(
             table.c.family.in_(FLOW_FAMILIES[source]),
@@ -119,7 +126,7 @@ def flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[Any
             table.c.recorded_at <= window.as_of,
         )
         .group_by(table.c.kind, table.c.state, table.c.unit_code, table.c.district_code,
-                  table.c.province_code)
+                  table.c.province_code, table.c.effect)
     )
     return conn.execute(query).all()
 
@@ -129,9 +136,9 @@ def session_dates(
     heads: Collection[str] | None = None,
 ) -> dict[str, list[date]]:
     """The holding dates of each head's sessions held in `start`..`end` and known as of
-    `as_of` (only those of `heads` if given)."""
+    `as_of` (only those of `heads` if given); a retracted holding (a correction's) is not."""
     table = dialogue_facts
-    query = select(table.c.business_on, table.c.data).where(
+    query = select(table.c.business_on, table.c.data, table.c.effect).where(
         and_(
             table.c.family == "session",
             table.c.kind == "SessionHeld",
@@ -140,11 +147,16 @@ def session_dates(
             table.c.recorded_at <= as_of,
         )
     )
-    held: dict[str, list[date]] = {}
-    for on, data in conn.execute(query):
+    counted: dict[str, Counter[date]] = {}
+    for on, data, effect in conn.execute(query):
         for head in json.loads(data or "{}").get("head_ids", []):
             if heads is None or head in heads:
-                held.setdefault(head, []).append(on)
+                counted.setdefault(head, Counter())[on] += fact_sign(effect)
+    held: dict[str, list[date]] = {}
+    for head, days in counted.items():
+        found = sorted(days.elements())  # the days counted more than retracted
+        if found:
+            held[head] = found
     return held
 
 

@@ -21,6 +21,7 @@ from services.reporting.application.roll_up import Direct, finish_figures, year_
 from services.reporting.application.unittree import unit_tree
 from services.reporting.domain.counting import (
     STOCK_FAMILIES,
+    fact_sign,
     flow_amount,
     flow_figures,
     stock_figures,
@@ -46,7 +47,8 @@ def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime)
         for row in flow_rows(conn, source, window):
             for metric in flow_figures(source, row.kind, row.state):
                 # Attendance is rounded per group of units, as the chunk figures' per unit.
-                add(row, metric, round(flow_amount(metric, int(row.n), row.total)))
+                add(row, metric,
+                    round(flow_amount(metric, int(row.n), row.total)) * fact_sign(row.effect))
         for family in STOCK_FAMILIES[source]:
             for history in histories(conn, table, family, window).values():
                 for row, metric in stock_figures(family, history, window.cutoff_on):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -43,7 +43,9 @@ from services.reporting.application.chunk_figures import (
 from services.reporting.application.planprojection import plan_projection
 from services.reporting.domain.chunks import chunk_of, head_chunk_of
 from services.reporting.domain.counting import (
+    RETRACTED,
     STOCK_FAMILIES,
+    fact_sign,
     flow_amount,
     flow_figures,
     group_families,
@@ -51,8 +53,9 @@ from services.reporting.domain.counting import (
 )
 from shared.clock import VN_TZ
 from shared.consumer import Projection
+from shared.corrections import retraction_id
 from shared.driversql import in_lists
-from shared.envelope import EventEnvelope
+from shared.envelope import EventEnvelope, as_business_time
 from shared.planrules import dossier_switch
 from shared.rebuild import ReadModels, TableMap
 
@@ -103,7 +106,8 @@ class FactWriter:
         self.stock_groups = frozenset(STOCK_FAMILIES.get(source, ()))
 
     def write_batch(self, conn: Connection, envelopes: list[EventEnvelope]) -> None:
-        extracted = [self._extract(e) for e in envelopes if e.event_type in self.rules]
+        extracted = [self._extract(fact, retracts) for e in envelopes
+                     for fact, retracts in facts_of(e) if fact.event_type in self.rules]
         if not extracted:
             return
         sql = FactSql.of(conn, self.table, self.chunks, self.sessions, self.marks)
@@ -147,10 +151,12 @@ class FactWriter:
             found = cursor.fetchone()
         return bool(found[0]), int(found[1])
 
-    def _extract(self, envelope: EventEnvelope) -> _Extracted:
+    def _extract(self, envelope: EventEnvelope, retracts: bool = False) -> _Extracted:
         rule = self.rules[envelope.event_type]
         payload = envelope.payload
         values = rule.extract(payload)
+        if retracts:
+            values["effect"] = RETRACTED
         subject = str(values.pop("subject", None) or payload.get(rule.subject_field) or
                       envelope.aggregate_id)[:160]
         return envelope, rule.family, subject, values, values.pop("unit", None)
@@ -222,13 +228,14 @@ class FactWriter:
             key = keys.get(units)
             if key is None:
                 key = keys[units] = units_key(units)
+            sign = fact_sign(effect)
             for metric in metrics:
-                counted = flow_amount(metric, 1, amount)
+                counted = flow_amount(metric, 1, amount) * sign
                 if counted:
                     changes.add(chunk, key, metric, counted)
             if kind == "SessionHeld":
                 for head in _heads(data):
-                    changes.sessions[(head, head_chunk_of(on))] += 1
+                    changes.sessions[(head, head_chunk_of(on))] += sign
         for (group, subject), new in touched.items():
             before = stored.get((group, subject), [])
             changes.add_subject(group, before, [*before, *new])
@@ -292,6 +299,46 @@ class FactWriter:
             conn.execute(self.sessions.delete())
 
 
+# -- corrections (shared/corrections.py) ---------------------------------------------------
+# A correction is written as the facts it amounts to, each shaped as the corrected event
+# would have been: the corrected fact retracted (True), dated and placed as it was, and the
+# fact restated with its right values (False) when it still stands. Their ids come from the
+# correction's, so a replay writes the same rows.
+Restatements = list[tuple[EventEnvelope, bool]]
+
+
+def _as_fact(envelope: EventEnvelope, event_type: str, on: str, event_id: Any,
+             **payload: Any) -> EventEnvelope:
+    return replace(envelope, event_id=event_id, event_type=event_type, payload=payload,
+                   occurred_at=as_business_time(date.fromisoformat(on[:10])))
+
+
+def _session_held_corrected(envelope: EventEnvelope) -> Restatements:
+    p = envelope.payload
+    session, unit = p.get("session_id"), p.get("unit_code")
+    found = [(_as_fact(envelope, "SessionHeld", p["previous_held_on"],
+                       retraction_id(envelope.event_id), session_id=session,
+                       unit_code=unit, head_ids=p.get("previous_head_ids") or [],
+                       held_on=p["previous_held_on"]), True)]
+    if p.get("held") and p.get("held_on"):
+        found.append((_as_fact(envelope, "SessionHeld", p["held_on"], envelope.event_id,
+                               session_id=session, unit_code=unit,
+                               head_ids=p.get("head_ids") or [], held_on=p["held_on"]), False))
+    return found
+
+
+# Per source service, its correction events and the facts each amounts to.
+_CORRECTIONS: dict[str, dict[str, Callable[[EventEnvelope], Restatements]]] = {
+    "dialogue": {"SessionHeldCorrected": _session_held_corrected},
+}
+
+
+def facts_of(envelope: EventEnvelope) -> Restatements:
+    """The facts one event is written as: itself, or what a correction amounts to."""
+    expand = _CORRECTIONS.get(envelope.service, {}).get(envelope.event_type)
+    return [(envelope, False)] if expand is None else expand(envelope)
+
+
 def _heads(data: Any) -> Iterable[str]:
     heads = data.get("head_ids") if isinstance(data, dict) else None
     return [str(h) for h in heads] if isinstance(heads, list) else []
@@ -312,7 +359,8 @@ def _projection(
     # events to each chunk row they upsert: a rebuild of 1M events ran a fifth faster than
     # with 1,024 (and that a fifth faster than with 256); 8,192 was slower again.
     return FactProjection(name=name, source_service=name, tables=[writer.table],
-                          batch_handler=writer.write_batch, batch_event_types=sorted(rules),
+                          batch_handler=writer.write_batch,
+                          batch_event_types=sorted({*rules, *_CORRECTIONS.get(name, {})}),
                           batch_size=4096, writer=writer, on_reset=on_reset)
 
 

@@ -129,6 +129,19 @@ def flow_figures(source: str, kind: str, state: str | None) -> tuple[str, ...]:
     return (metric,)
 
 
+#: The `effect` of a flow fact that withdraws one earlier fact of its kind, units and business
+#: date: the retraction a correction amounts to (shared/corrections.py). It counts minus one
+#: wherever the corrected fact counted one (its figures, a head's sessions), so both known at
+#: a report's "as of" count nothing; a report as of before the correction still counts the
+#: corrected fact, as it was known then.
+RETRACTED = -1
+
+
+def fact_sign(effect: int | None) -> int:
+    """What a flow fact counts for: one, or minus one for a retraction (`RETRACTED`)."""
+    return -1 if effect == RETRACTED else 1
+
+
 def flow_amount(metric: str, count: int, amount: float | None) -> float:
     """What `count` facts add to a flow figure: their number, or for the attendance their
     summed amount (None: not reported)."""

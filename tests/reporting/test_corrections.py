@@ -1,0 +1,87 @@
+"""Corrections in reports (G18): a `SessionHeldCorrected` counts as if the right holding had
+been recorded (sessions held per chunk and period, I2's heads), from the facts and from the
+chunk figures alike and after a rebuild; a report as of before it, and a finalised report,
+do not change."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from services.reporting.application.figures import compute_fresh, compute_from_chunks
+from services.reporting.application.reports import load_period
+from shared.envelope import utcnow
+from tests.integration.helpers import rebuild_and_wait
+from tests.reporting.conftest import Reporting, figure_values
+from tests.reporting.scenario import TIEN_LANG, two_quarter_scenario
+
+D = date
+
+
+def _figures(reporting: Reporting, period: str, **params: str) -> dict[str, int]:
+    response = reporting.client.get(f"/api/v1/reports/{period}", params=params)
+    assert response.status_code == 200, response.text
+    return figure_values(response.json())
+
+
+def _i2(figures: dict[str, Any]) -> tuple[int, int, int]:
+    return figures["sessions_held"], figures["heads_in_office"], figures["heads_meeting_rule"]
+
+
+def test_a_corrected_holding_counts_where_it_really_was(reporting: Reporting) -> None:
+    scenario = two_quarter_scenario()
+    reporting.feed(scenario)
+    # Tiên Lãng's secretary H1 held SES2 (05/05) and SES3 (10/06): by 14/06 the district's
+    # two a year owe one; H2 (SES1, 20/02) and H3 owe less than a half (nothing yet).
+    assert _i2(_figures(reporting, "2023-6m")) == (3, 3, 3)
+    assert _figures(reporting, "2023-9m")["sessions_held"] == 3
+    finalised = reporting.client.post("/api/v1/reports/2023-6m/finalise", json={"scope": "31"})
+    assert finalised.status_code == 201, finalised.text
+    before = utcnow().isoformat()
+
+    # SES3 was held on 20/06 (after the 6-month cut-off), and SES2 never took place.
+    moved = two_quarter_scenario()
+    moved.items.clear()
+    moved.held_corrected("SES3", TIEN_LANG, (D(2023, 6, 10), ["H1"]), (D(2023, 6, 20), ["H1"]),
+                         utcnow())
+    moved.held_corrected("SES2", TIEN_LANG, (D(2023, 5, 5), ["H1"]), None, utcnow())
+    reporting.publish(moved.items)
+
+    now = utcnow().isoformat()
+    # H1 held nothing by 14/06: no longer meets the rule; one session left in the period.
+    assert _i2(_figures(reporting, "2023-6m", as_of=now)) == (1, 3, 2)
+    # SES3 counts in the 9-month period still, SES2 nowhere.
+    assert _figures(reporting, "2023-9m")["sessions_held"] == 2
+    # As known before the corrections, and as finalised: unchanged.
+    assert _i2(_figures(reporting, "2023-6m", as_of=before)) == (3, 3, 3)
+    signed = reporting.client.get("/api/v1/reports/2023-6m").json()
+    assert signed["content_hash"] == finalised.json()["content_hash"]
+    assert _i2(figure_values(signed)) == (3, 3, 3)
+
+    # The chunk figures and the facts agree, and so does a rebuild.
+    runtime = reporting.runtime
+    with runtime.engine.connect() as conn:
+        for pid in ("2023-6m", "2023-9m"):
+            at = utcnow()
+            period = load_period(conn, runtime.store, pid, at)
+            fast = compute_from_chunks(reporting.state, conn, period, "31", at)
+            slow = compute_fresh(conn, period, "31", at)
+            assert fast.content() == slow.content(), pid
+    rebuild_and_wait(reporting.client)
+    assert _i2(_figures(reporting, "2023-6m", as_of=now)) == (1, 3, 2)
+    assert _figures(reporting, "2023-9m")["sessions_held"] == 2
+
+
+def test_a_holding_corrected_back_and_forth_counts_once(reporting: Reporting) -> None:
+    """Held again after being un-held, then moved back: one session, at its last day."""
+    scenario = two_quarter_scenario()
+    reporting.feed(scenario)
+    later = two_quarter_scenario()
+    later.items.clear()
+    later.held_corrected("SES3", TIEN_LANG, (D(2023, 6, 10), ["H1"]), (D(2023, 7, 1), ["H1"]),
+                         utcnow())
+    later.held_corrected("SES3", TIEN_LANG, (D(2023, 7, 1), ["H1"]), (D(2023, 6, 10), ["H1"]),
+                         utcnow())
+    reporting.publish(later.items)
+    assert _i2(_figures(reporting, "2023-6m")) == (3, 3, 3)
+    assert _figures(reporting, "2023-9m")["sessions_held"] == 3
