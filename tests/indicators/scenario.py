@@ -116,7 +116,7 @@ class Events:
         """A `SessionHeldCorrected`: held on another day or by other heads, or not at all."""
         return self.event("dialogue", "session", session_id, "SessionHeldCorrected", {
             "session_id": session_id, "unit_code": unit, "corrects": str(uuid4()),
-            "reason": "Ghi nhầm khi nhập", "held": held is not None,
+            "corrected_version": 2, "reason": "Ghi nhầm khi nhập", "void": held is None,
             "held_on": held[0].isoformat() if held else None,
             "head_ids": held[1] if held else [], "previous_held_on": previous[0].isoformat(),
             "previous_head_ids": previous[1],

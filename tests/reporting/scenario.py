@@ -100,7 +100,7 @@ class Events:
         on = held[0] if held else previous[0]
         return self.add("dialogue", "session", session, "SessionHeldCorrected", on, {
             "session_id": session, "unit_code": unit, "corrects": str(uuid4()),
-            "reason": "Ghi nhầm", "held": held is not None,
+            "corrected_version": 2, "reason": "Ghi nhầm", "void": held is None,
             "held_on": held[0].isoformat() if held else None,
             "head_ids": held[1] if held else [], "previous_held_on": previous[0].isoformat(),
             "previous_head_ids": previous[1]}, unit, recorded)

@@ -270,12 +270,13 @@ def dialogue_projection(
         p = envelope.payload
         unit = p.get("unit_code") or ""
         previous = [str(h) for h in p.get("previous_head_ids") or []]
-        heads = [str(h) for h in p.get("head_ids") or []] if p.get("held") else []
+        held = not p.get("void") and bool(p.get("held_on"))
+        heads = [str(h) for h in p.get("head_ids") or []] if held else []
         retraction = replace(envelope, event_id=retraction_id(envelope.event_id))
         _write(conn, session_facts, retraction, date.fromisoformat(p["previous_held_on"]),
                session_id=p["session_id"], kind="retracted", unit_code=unit,
                head_ids=json.dumps(previous))
-        if p.get("held") and p.get("held_on"):
+        if held:
             _write(conn, session_facts, envelope, date.fromisoformat(p["held_on"]),
                    session_id=p["session_id"], kind="held", unit_code=unit,
                    head_ids=json.dumps(heads))

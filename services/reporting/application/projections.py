@@ -320,7 +320,7 @@ def _session_held_corrected(envelope: EventEnvelope) -> Restatements:
                        retraction_id(envelope.event_id), session_id=session,
                        unit_code=unit, head_ids=p.get("previous_head_ids") or [],
                        held_on=p["previous_held_on"]), True)]
-    if p.get("held") and p.get("held_on"):
+    if not p.get("void") and p.get("held_on"):
         found.append((_as_fact(envelope, "SessionHeld", p["held_on"], envelope.event_id,
                                session_id=session, unit_code=unit,
                                head_ids=p.get("head_ids") or [], held_on=p["held_on"]), False))
