@@ -36,6 +36,13 @@ CUTOFF_NOT_PASSED = (
     "Chưa thể chốt báo cáo kỳ {period}: số liệu tính đến hết ngày {cutoff}, thời điểm số liệu "
     "phải sau khi hết ngày đó (giờ Việt Nam) để không bỏ sót số liệu còn được nhập"
 )
+AS_OF_BEFORE_WINDOW_MOVED = (
+    "Không thể chốt báo cáo kỳ {period} theo số liệu đến {as_of}: khi đó kỳ lấy số liệu từ "
+    "ngày {old_from} đến ngày {old_cutoff}, nay đã được điều chỉnh thành từ ngày {data_from} "
+    "đến ngày {cutoff}. Báo cáo chốt phải theo thời gian hiện hành của kỳ (để không ngày nào "
+    "bị bỏ sót giữa hai năm): chọn thời điểm số liệu sau lần điều chỉnh đó, hoặc bỏ trống để "
+    "lấy thời điểm hiện tại"
+)
 PERIOD = Lifecycle(
     {"adjust": "Điều chỉnh thời gian lấy số liệu"},
     {"finalised": "Đã chốt báo cáo"},
@@ -55,6 +62,11 @@ WINDOW_ERRORS = {
         "ngày nào bị tính hai lần hay bị bỏ sót"
     ),
     "WINDOW_CUTOFF_OUT_OF_RANGE": "Ngày chốt số liệu phải nằm trong kỳ báo cáo",
+    "WINDOW_CUTOFF_OUT_OF_ORDER": (
+        "Ngày chốt số liệu của kỳ {period} phải từ ngày {earliest} đến ngày {latest}: các kỳ "
+        "trong năm chốt số liệu nối tiếp nhau (kỳ 6 tháng không chốt trước kỳ 3 tháng, kỳ "
+        "sau không chốt trước kỳ trước), để số liệu lũy kế không giảm giữa hai kỳ"
+    ),
 }
 
 # -- periods --------------------------------------------------------------------------------

@@ -70,6 +70,13 @@ def test_window_edits_are_checked() -> None:
     assert window_problem(q1, date(2023, 1, 1), date(2023, 3, 1), date(2023, 1, 1)) is None
     assert window_problem(q1, date(2022, 12, 15), date(2023, 4, 2), opens) == (
         "WINDOW_CUTOFF_OUT_OF_RANGE")
+    # A cut-off keeps its place among the year's: not before the period before's (H5).
+    h1 = default_period(2023, 6)
+    assert window_problem(h1, opens, date(2023, 3, 13), opens, (date(2023, 3, 14), None)) == (
+        "WINDOW_CUTOFF_OUT_OF_ORDER")
+    assert window_problem(h1, opens, date(2023, 3, 14), opens, (date(2023, 3, 14), None)) is None
+    assert window_problem(q1, opens, date(2023, 3, 20), opens, (None, date(2023, 3, 19))) == (
+        "WINDOW_CUTOFF_OUT_OF_ORDER")
 
 
 def test_a_year_opens_the_day_after_the_year_report_cut_off() -> None:

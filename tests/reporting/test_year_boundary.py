@@ -216,3 +216,59 @@ def test_a_year_cut_off_moved_before_g19_opens_the_next_year_after_it(
         payload = conn.execute(select(events_table.c.payload).where(
             events_table.c.event_type == "ReportFinalised")).scalar_one()
     assert orjson.loads(payload)["data_from"] == opens
+
+
+def test_a_report_is_not_signed_on_a_window_moved_since_its_as_of(reporting: Reporting) -> None:
+    """Finding H6: finalised with an `as_of` from before 2023-12m's cut-off moved to 31/12,
+    the year report froze the old window (to 14/12) while 2024 opens on 01/01: the lodging of
+    20/12 was in no signed report. Refused, for the period moved and for the next year's
+    periods whose start moved with it; signed on the window as it stands once asked so."""
+    reporting.feed(boundary_scenario())
+    before = utcnow().isoformat()
+    assert _put(reporting, "2023-12m", "2022-12-15", "2023-12-31").status_code == 200
+    written = event_count(reporting.client)
+    for period_id, window in (("2023-12m", ("2022-12-15", "2023-12-31")),
+                              ("2024-3m", ("2024-01-01", "2024-03-14"))):
+        refused = reporting.client.post(f"/api/v1/reports/{period_id}/finalise",
+                                        json={"scope": "31", "as_of": before})
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "AS_OF_BEFORE_WINDOW_MOVED"
+        assert (error["details"]["data_from"], error["details"]["cutoff_on"]) == window
+        assert "31/12/2023" in error["message"] or "01/01/2024" in error["message"]
+        assert event_count(reporting.client) == written, "nothing written"
+    signed = reporting.client.post("/api/v1/reports/2023-12m/finalise", json={"scope": "31"})
+    assert signed.status_code == 201, signed.text
+    report = _get(reporting, "/api/v1/reports/2023-12m")
+    assert report["figures_finalised"] is True
+    assert _lodged(reporting, "2023-12m") + _lodged(reporting, "2024-3m") == len(LODGED)
+    assert _lodged(reporting, "2023-12m") == 5
+
+
+@pytest.mark.parametrize(("period_id", "data_from", "cutoff_on", "earliest", "latest"), [
+    # The 6-month report cannot stop before the 3-month one (14/03).
+    ("2023-6m", "2022-12-15", "2023-03-01", "14/03/2023", "30/06/2023"),
+    # Nor the 9-month one before the 6-month one (14/06).
+    ("2023-9m", "2022-12-15", "2023-06-01", "14/06/2023", "30/09/2023"),
+])
+def test_a_cut_off_out_of_order_within_the_year_is_refused(
+    reporting: Reporting, period_id: str, data_from: str, cutoff_on: str, earliest: str,
+    latest: str,
+) -> None:
+    """Finding H5: a 6-month cut-off of 01/03 was accepted; the 6-month report counted less
+    than the 3-month one and its change column showed falls that never happened."""
+    reporting.feed(boundary_scenario())
+    before = event_count(reporting.client)
+    refused = _put(reporting, period_id, data_from, cutoff_on)
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "WINDOW_CUTOFF_OUT_OF_ORDER"
+    assert earliest in error["message"] and latest in error["message"]
+    assert event_count(reporting.client) == before, "nothing written"
+    # Within its neighbours' cut-offs a move is accepted; and a neighbour moved later lets
+    # the period follow it.
+    assert _put(reporting, "2023-3m", "2022-12-15", "2023-03-31").status_code == 200
+    again = _put(reporting, "2023-6m", "2022-12-15", "2023-03-20")
+    assert (again.status_code, again.json()["error"]["code"]) == (
+        422, "WINDOW_CUTOFF_OUT_OF_ORDER")
+    assert _put(reporting, "2023-6m", "2022-12-15", "2023-04-30").status_code == 200

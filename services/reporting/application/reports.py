@@ -30,6 +30,7 @@ from services.reporting.domain.periods import (
     parse_period_id,
     previous_period_id,
     previous_year_report_id,
+    same_year_neighbours,
     window_problem,
     year_opens,
 )
@@ -166,15 +167,23 @@ def adjust_period(
     # `differences` list the new window as changes. Refused whole, nothing written.
     _refuse_finalised(period_id, finalised_reports(uow.connection, period_id))
     opens = year_start(uow.connection, uow.store, year)
-    problem = window_problem(period.period, data_from, cutoff_on, opens)
+    bounds = (None if pid is None else load_period(uow.connection, uow.store, pid).cutoff_on
+              for pid in same_year_neighbours(period_id))
+    cutoff_before, cutoff_after = bounds
+    problem = window_problem(period.period, data_from, cutoff_on, opens,
+                             (cutoff_before, cutoff_after))
     if problem is not None:
         previous_cutoff = opens - timedelta(days=1)
+        earliest = max(d for d in (cutoff_before, period.period.starts_on) if d is not None)
+        latest = min(d for d in (cutoff_after, period.period.ends_on) if d is not None)
         raise InvalidInput(
             problem,
             messages.WINDOW_ERRORS[problem].format(
                 period=period_id, expected=format_date_vn(opens),
-                previous_cutoff=format_date_vn(previous_cutoff)),
+                previous_cutoff=format_date_vn(previous_cutoff),
+                earliest=format_date_vn(earliest), latest=format_date_vn(latest)),
             expected_data_from=opens.isoformat(),
+            earliest_cutoff=earliest.isoformat(), latest_cutoff=latest.isoformat(),
         )
     # The next year's periods open the day after this cut-off: each one not opening there yet
     # is moved in the same transaction, unless a report of it was signed (its window with it).
@@ -646,6 +655,25 @@ def _report(figures: Figures, previous: Figures) -> Report:
     )
 
 
+def _require_window_of_today(known: Period, current: Period, as_of: datetime) -> None:
+    """A report is signed on its period's window as it stands. With an `as_of` from before the
+    window last moved (its cut-off, or the year before's), the report would freeze the old
+    window while the period keeps the new one and the next year opens after it: the days
+    between would be in no signed report (finding H6). Refused, naming the window to sign."""
+    if (known.data_from, known.cutoff_on) != (current.data_from, current.cutoff_on):
+        raise InvalidInput(
+            "AS_OF_BEFORE_WINDOW_MOVED",
+            messages.AS_OF_BEFORE_WINDOW_MOVED.format(
+                period=current.id, as_of=as_of.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y"),
+                data_from=format_date_vn(current.data_from),
+                cutoff=format_date_vn(current.cutoff_on),
+                old_from=format_date_vn(known.data_from),
+                old_cutoff=format_date_vn(known.cutoff_on)),
+            data_from=current.data_from.isoformat(), cutoff_on=current.cutoff_on.isoformat(),
+            as_of=as_of.isoformat(),
+        )
+
+
 def finalise_report(
     uow: UnitOfWork, state: ReportingState, period_id: str, scope: str | None,
     as_of_param: str | None,
@@ -666,6 +694,7 @@ def finalise_report(
     report = uow.load(FinalisedReport, rid)
     conn = uow.connection
     period = load_period(conn, uow.store, period_id, as_of)
+    _require_window_of_today(period, load_period(conn, uow.store, period_id), as_of)
     tree = require_tree(scope, period.cutoff_on)
     previous = load_period(conn, uow.store, previous_period_id(period_id), as_of)
     require_tree(scope, previous.cutoff_on)

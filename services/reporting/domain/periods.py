@@ -119,14 +119,20 @@ def previous_period_id(value: str) -> str:
     return period_id(year - 1, 12) if months == 3 else period_id(year, months - 3)
 
 
-def window_problem(period: Period, data_from: date, cutoff_on: date, opens: date) -> str | None:
+def window_problem(
+    period: Period, data_from: date, cutoff_on: date, opens: date,
+    neighbours: tuple[date | None, date | None] = (None, None),
+) -> str | None:
     """Why a proposed window is not acceptable, as a message key; None when it is.
 
     The window must be ordered and cannot close after the period has ended (the conference
     reports on it). It must open on `opens`, the day after the previous year's year-report
     cut-off as it stands (`year_opens`): every period of a year is counted from the year's
     one data start, so that consecutive years tile the time line (a later start leaves days
-    counted in no report, an earlier one counts them in both years).
+    counted in no report, an earlier one counts them in both years). Its cut-off keeps its
+    place among the year's conferences (`neighbours`: the cut-offs of the year's period
+    before and after, as they stand): a 6-month report ending before the 3-month one would
+    count less, and its "previous period" column show falls that never happened (H5).
     """
     if data_from > cutoff_on:
         return "WINDOW_REVERSED"
@@ -134,7 +140,19 @@ def window_problem(period: Period, data_from: date, cutoff_on: date, opens: date
         return "WINDOW_START_NOT_CONTIGUOUS"
     if cutoff_on > period.ends_on or cutoff_on < period.starts_on:
         return "WINDOW_CUTOFF_OUT_OF_RANGE"
+    earlier, later = neighbours
+    if (earlier is not None and cutoff_on < earlier) or (later is not None and cutoff_on > later):
+        return "WINDOW_CUTOFF_OUT_OF_ORDER"
     return None
+
+
+def same_year_neighbours(value: str) -> tuple[str | None, str | None]:
+    """The periods of the same year just before and after a period (3M has none before, 12M
+    none after): their cut-offs bound its own (`window_problem`)."""
+    year, months = parse_period_id(value)
+    before = period_id(year, months - 3) if months > MONTHS[0] else None
+    after = period_id(year, months + 3) if months < MONTHS[-1] else None
+    return before, after
 
 
 def year_opens(year: int, previous_year_report: Period | None) -> date:
