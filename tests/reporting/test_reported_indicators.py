@@ -24,7 +24,7 @@ from typing import Any
 import openpyxl
 from docx import Document
 
-from services.reporting.messages import SHEET_INDICATORS, STATUS_LABELS
+from services.reporting.messages import DASH_PREVIOUS, SHEET_INDICATORS, STATUS_LABELS
 from shared.envelope import utcnow
 from tests.reporting.conftest import Reporting
 from tests.reporting.scenario import (
@@ -129,3 +129,47 @@ def test_a_finalised_reports_reported_totals_do_not_move(reporting: Reporting) -
     # Signed: as it was.
     assert _figure(_i5(reporting, "2023-3m")) == (7, 14, 50.0, "chua_dat")
     assert _word(reporting, "2023-3m") == ["7/14", "50", STATUS_LABELS["chua_dat"]]
+
+
+def test_a_reported_indicator_has_the_previous_period_and_a_dashboard_tile(
+    reporting: Reporting,
+) -> None:
+    """As the I1-I4 rows: the previous period's figure beside it (the 6-month report shows
+    the 3-month 7/14), in the JSON, Word and Excel, read from the previous period's signed
+    report once it is finalised (a report typed in late moves neither); and a tile on the
+    dashboard page."""
+    reporting.feed(_scenario())
+    six = _i5(reporting, "2023-6m")
+    assert six["previous"] == {"numerator": 7, "denominator": 14, "value": 50.0,
+                               "status": "chua_dat"}
+    assert _i5(reporting, "2023-6m", unit=TIEN_LANG)["previous"]["value"] == 50.0
+    # The 3-month report's previous period is 2022's year report: no I5 then.
+    assert _i5(reporting, "2023-3m")["previous"] == {
+        "numerator": 0, "denominator": 0, "value": None, "status": None}
+    response = reporting.client.get("/api/v1/reports/2023-6m/report.docx")
+    document = Document(io.BytesIO(response.content))
+    [word] = [[cell.text for cell in row.cells] for table in document.tables
+              for row in table.rows if row.cells[1].text == NAME]
+    assert word[5] == "50"
+    book = reporting.client.get("/api/v1/reports/2023-6m/tables.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(book.content))[SHEET_INDICATORS]
+    [excel] = [r for r in sheet.iter_rows(values_only=True) if r[0] == "I5"]
+    assert excel[7] == 50.0
+    page = reporting.client.get("/", params={"period": "2023-6m", "unit": "31"})
+    assert page.status_code == 200
+    assert 'id="tile-I5"' in page.text and 'data-numerator="9" data-denominator="14"' in page.text
+    assert DASH_PREVIOUS.format(value="50") in page.text
+
+    # The 3 months signed, then a report of 10/03 typed in late: the 6-month report's
+    # previous column is the signed 7/14, as its I1-I4 column; and stays so once signed.
+    signed = reporting.client.post("/api/v1/reports/2023-3m/finalise", json={"scope": "31"})
+    assert signed.status_code == 201, signed.text
+    late = Events()
+    _reported(late, HONG_BANG, date(2023, 3, 10), 10, 10, recorded=utcnow())
+    reporting.publish(late.items)
+    now = utcnow().isoformat()
+    assert _figure(_i5(reporting, "2023-3m", as_of=now)) == (12, 14, 85.71, "dat")
+    assert _i5(reporting, "2023-6m")["previous"]["numerator"] == 7
+    finalised = reporting.client.post("/api/v1/reports/2023-6m/finalise", json={"scope": "31"})
+    assert finalised.status_code == 201, finalised.text
+    assert _i5(reporting, "2023-6m")["previous"]["numerator"] == 7

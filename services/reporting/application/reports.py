@@ -278,6 +278,27 @@ class PreviousSigned:
         return {**self.as_dict(), "restatements": self.scope_restatements}
 
 
+@dataclass(frozen=True)
+class PreviousReported:
+    """The previous period's reported indicators as a report's previous column shows them:
+    the reported rows of every unit of the scope and the year's targets they are judged by
+    (`views.reported_indicator_rows`)."""
+
+    period: Period
+    other_indicators: list[dict[str, Any]]
+    targets: dict[str, IndicatorTarget]
+
+    def frozen_context(self) -> dict[str, Any]:
+        return {"other_indicators": self.other_indicators,
+                "targets": {key: asdict(target) for key, target in self.targets.items()}}
+
+    @classmethod
+    def from_context(cls, period: Period, value: dict[str, Any]) -> PreviousReported:
+        return cls(period, value["other_indicators"],
+                   {key: IndicatorTarget.from_context(target)
+                    for key, target in value["targets"].items()})
+
+
 @dataclass
 class Report:
     """What every output (JSON, dashboard, Word, Excel) renders."""
@@ -313,6 +334,10 @@ class Report:
     #: The previous period's finalised report the previous column is read against; None
     #: when the previous period was not finalised (for this scope, by the report's time).
     previous_signed: PreviousSigned | None = None
+    #: The previous column of the reported indicators (I5...): the previous period's reported
+    #: rows and targets, from the same report as the I1-I4 column (the signed one when
+    #: `previous_signed`); None for a report frozen before the column existed.
+    previous_reported: PreviousReported | None = None
 
     @property
     def figures_on(self) -> date:
@@ -410,6 +435,9 @@ class FrozenReport:
     #: The previous column's signed report as frozen with it; LEGACY for a report frozen
     #: before the previous column was read against the signed one.
     previous_signed: PreviousSigned | str | None = None
+    #: The reported indicators' previous column as frozen (`PreviousReported` without its
+    #: period); None for a report frozen before it existed.
+    previous_reported: dict[str, Any] | None = None
 
 
 LEGACY = "legacy"
@@ -438,6 +466,7 @@ def _frozen_report(
         previous_hash=row.previous_hash,
         previous_signed=_signed_of(context["previous_signed"])
         if "previous_signed" in context else LEGACY,
+        previous_reported=context.get("previous_reported"),
     )
 
 
@@ -469,9 +498,26 @@ def previous_column(
     return signed, PreviousSigned(rid, digest, differences(signed, counted))
 
 
+def previous_reported(
+    state: ReportingState, conn: Connection, previous: Figures,
+    previous_signed: PreviousSigned | None,
+) -> PreviousReported | None:
+    """The reported indicators' previous column, from the report the I1-I4 column is read
+    from (`previous_column`): the previous period's signed report when there is one (None
+    when it was frozen without its reported rows' context), else `previous` counted now."""
+    if previous_signed is None:
+        return PreviousReported(previous.period, previous.other_indicators, previous.targets)
+    frozen = _frozen_report(state, conn, previous_signed.report_id,
+                            previous_signed.content_hash)
+    if frozen is None:
+        return None
+    return PreviousReported(previous.period, frozen.other_indicators, frozen.targets)
+
+
 def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
             now: datetime, plan: dict[str, Any] | None = None,
-            previous_signed: PreviousSigned | None = None) -> str:
+            previous_signed: PreviousSigned | None = None,
+            previous_reported: PreviousReported | None = None) -> str:
     """Store what a finalised report shows: its figures, the previous period's (the signed
     ones when `previous_signed`: their text is stored already, under their hash) and the
     context beside them. Returns the hash of its figures."""
@@ -501,6 +547,8 @@ def _freeze(conn: Connection, rid: str, figures: Figures, previous: Figures,
         "previous_signed": None if previous_signed is None
         else previous_signed.frozen_context(),
     }
+    if previous_reported is not None:
+        context["previous_reported"] = previous_reported.frozen_context()
     conn.execute(insert(frozen_reports), {
         "report_id": rid, "content_hash": digests[0], "previous_hash": digests[1],
         "context": canonical_json(context), "stored_at": now,
@@ -566,6 +614,9 @@ def build_report(
                     moved_cutoffs(conn, store, period.year, frozen_as_of))
             report.previous_signed = _frozen_previous_signed(
                 state, conn, store, frozen, previous.id, scope, frozen_as_of)
+            if frozen.previous_reported is not None:
+                report.previous_reported = PreviousReported.from_context(
+                    previous, frozen.previous_reported)
         else:
             figures, previous_figures = compute_many(
                 state, conn, [counted, previous], scope, figures_as_of)
@@ -576,6 +627,8 @@ def build_report(
                 moved_cutoffs(conn, store, period.year, figures_as_of))
             report.previous_content, report.previous_signed = previous_column(
                 state, conn, store, previous.id, scope, figures_as_of, report.previous_content)
+            report.previous_reported = previous_reported(
+                state, conn, previous_figures, report.previous_signed)
         if found is not None:
             report.finalisation = found[0]
             report.figures_finalised = frozen_as_of is not None
@@ -721,6 +774,7 @@ def finalise_report(
                                          previous_figures.content())
     plan = plan_part(conn, period, tree, as_of,
                      moved=moved_cutoffs(conn, uow.store, period.year, as_of))
-    _freeze(conn, rid, figures, previous_figures, now, plan, previous_signed)
+    _freeze(conn, rid, figures, previous_figures, now, plan, previous_signed,
+            previous_reported(state, conn, previous_figures, previous_signed))
     envelopes = uow.save(report)
     return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor), envelopes

@@ -132,27 +132,46 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
     them, in the shape of `indicator_rows`: each one's figure over `code`'s tree by the
     kernel's rule (`planrules.reported_roll_up`: a unit's latest report, else the sum of the
     units under it), judged at the report's day by the year's definition (no definition
-    known, no status). Made from the reported rows the report holds (frozen with a
-    finalised report, so its figures never move) and its targets."""
-    reported: dict[str, dict[str, tuple[int, int]]] = {}
-    for row in report.scope_other_indicators:
-        reported.setdefault(row["indicator_id"], {})[row["unit_code"]] = (
-            int(row["numerator"]), int(row["denominator"] or 0))
-    defined = {key for key in report.targets if key not in CORE_INDICATORS}
+    known, no status), and the previous period's beside it, as the I1-I4 rows have it (from
+    the same previous report: `Report.previous_reported`). Made from the reported rows the
+    report holds (frozen with a finalised report, so its figures never move) and its
+    targets."""
     order = list(reversed(subtree(report, code)))  # every unit after the units under it
 
     def children(unit: str) -> list[str]:
         return report.tree.nodes[unit].children
 
+    def figures(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+        reported: dict[str, dict[str, tuple[int, int]]] = {}
+        for row in rows:
+            reported.setdefault(row["indicator_id"], {})[row["unit_code"]] = (
+                int(row["numerator"]), int(row["denominator"] or 0))
+        return {indicator_id: reported_roll_up(order, children, units).get(code, (0, 0))
+                for indicator_id, units in reported.items()}
+
+    current = figures(report.scope_other_indicators)
+    before = report.previous_reported
+    earlier = figures(before.other_indicators) if before is not None else {}
+    defined = {key for key in report.targets if key not in CORE_INDICATORS}
     rows: list[dict[str, Any]] = []
-    for indicator_id in sorted(defined | reported.keys()):
-        numerator, denominator = reported_roll_up(
-            order, children, reported.get(indicator_id, {})).get(code, (0, 0))
+    for indicator_id in sorted(defined | current.keys()):
+        numerator, denominator = current.get(indicator_id, (0, 0))
         target = report.targets.get(indicator_id)
         status = None if target is None else judge(
             numerator, denominator, target, report.period.year, report.figures_on)
         name = (target.name if target else None) or messages.OTHER_INDICATOR_NAME.format(
             indicator_id=indicator_id)
+        previous = None
+        if before is not None:
+            was = earlier.get(indicator_id, (0, 0))
+            was_target = before.targets.get(indicator_id)
+            previous = {
+                "numerator": was[0],
+                "denominator": was[1],
+                "value": percent_of(*was),
+                "status": None if was_target is None else judge(
+                    *was, was_target, before.period.year, before.period.cutoff_on),
+            }
         rows.append({
             "id": indicator_id,
             "name": name,
@@ -170,7 +189,7 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
                              if target is None else messages.NO_STATUS),
             "register": None,
             "warnings": [],
-            "previous": None,
+            "previous": previous,
             "reported_status": report.reported_status.get((code, indicator_id)),
         })
     return rows

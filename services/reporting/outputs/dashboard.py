@@ -21,6 +21,7 @@ from services.reporting.application.views import (
     indicator_rows,
     lines_under,
     period_name,
+    reported_indicator_rows,
     restated_note,
     restatements_under,
     section_rows,
@@ -77,7 +78,11 @@ def render_dashboard(
         xlsx_href=escape(f"{api}/tables.xlsx?{query}"),
         json_href=escape(f"{api}?{query}"),
         breadcrumb=_breadcrumb(report, unit, base),
-        tiles="".join(_tile(row) for row in indicator_rows(report, unit, indicators)),
+        # The plan's indicators, then those units report (I5...; not on a theme's page,
+        # as the JSON, Word and Excel of a theme leave them out too).
+        tiles="".join(_tile(row) for row in [
+            *indicator_rows(report, unit, indicators),
+            *([] if theme else reported_indicator_rows(report, unit))]),
         year=report.period.year,
         charts="".join(_chart(report, key, progress) for key in indicators),
         table_title=escape(messages.DASH_TABLE_TITLE.format(unit=node.name)),
