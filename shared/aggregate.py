@@ -11,13 +11,14 @@ from types import TracebackType
 from typing import ClassVar, Self, TypeVar
 from uuid import uuid4
 
-from sqlalchemy import Column, Connection, Engine, String, Table, insert, select
+from sqlalchemy import Column, Connection, Dialect, Engine, String, Table, insert, select
 from sqlalchemy.exc import IntegrityError
 
 # Registers the API key tables on the kernel metadata, beside the event store's.
 import shared.auth.tables  # noqa: F401
 from shared.auth.principal import SYSTEM, Principal
 from shared.db import one_at_a_time_each, read_connection, writers_queue
+from shared.driversql import placeholder
 from shared.envelope import (
     DomainEvent,
     EventEnvelope,
@@ -184,6 +185,28 @@ Item = TypeVar("Item")
 def _chunks(items: list[Item], size: int) -> Iterator[list[Item]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+class _ClaimSql:
+    """The statements of a claim (`UnitOfWork._claim`), written once per dialect for the
+    driver's cursor."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        mark = placeholder(dialect)
+        table = unique_keys_table.name
+        self.holder = f"SELECT aggregate_id FROM {table} WHERE kind = {mark} AND value = {mark}"
+        self.claim = (f"INSERT INTO {table} (kind, value, aggregate_id)"
+                      f" VALUES ({mark}, {mark}, {mark}) ON CONFLICT (kind, value) DO NOTHING")
+
+
+_CLAIM_SQL: dict[str, _ClaimSql] = {}
+
+
+def _claim_sql(conn: Connection) -> _ClaimSql:
+    sql = _CLAIM_SQL.get(conn.dialect.name)
+    if sql is None:
+        sql = _CLAIM_SQL[conn.dialect.name] = _ClaimSql(conn.dialect)
+    return sql
 
 
 def unique_holder(conn: Connection, kind: str, value: str) -> str | None:
@@ -443,33 +466,44 @@ class UnitOfWork:
 
     def claim_unique(self, kind: str, value: str, aggregate_id: str, conflict: Conflict) -> None:
         """Reserve `value` of `kind` for `aggregate_id`; raise `conflict` if another holds it."""
-        holder = self.connection.execute(
-            select(unique_keys_table.c.aggregate_id).where(
-                unique_keys_table.c.kind == kind, unique_keys_table.c.value == value
-            )
-        ).scalar_one_or_none()
-        if holder == aggregate_id:
-            return
-        if holder is not None:
+        if self._claim(kind, value, aggregate_id) is not None:
             raise conflict
-        try:
-            with self.connection.begin_nested():
-                self.connection.execute(
-                    insert(unique_keys_table),
-                    {"kind": kind, "value": value, "aggregate_id": aggregate_id},
-                )
-        except IntegrityError as exc:
-            raise conflict from exc
 
     def claim_code(self, kind: str, code: str, conflict: Callable[[str], Conflict]) -> None:
         """Reserve a human code (a site's, a model's) for the aggregate it names, whatever its
         case (`shared.ids.code_key`): `conflict(holder)` names the code that took it first.
         The claim is the insert, so two registrations at once cannot both pass."""
-        key = code_key(code)
-        holder = self.unique_holder(kind, key)
-        if holder is not None and holder != code:
+        holder = self._claim(kind, code_key(code), code)
+        if holder is not None:
             raise conflict(holder)
-        self.claim_unique(kind, key, code, conflict(holder or code))
+
+    def _claim(self, kind: str, value: str, aggregate_id: str) -> str | None:
+        """Claim `value` of `kind` for `aggregate_id` in this transaction: None when it is
+        now (or was already) that aggregate's, else the aggregate holding it.
+
+        Every registration claims its code, inside the writers' turn: the statements go to the
+        driver's cursor (`_ClaimSql`), and the insert is `ON CONFLICT DO NOTHING`, so a claim
+        taken meanwhile by another transaction is told by the row count, without a savepoint
+        to survive the unique violation (SQLAlchemy's select, savepoint and insert were most
+        of a site registration's work in the turn)."""
+        sql = _claim_sql(self.connection)
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql.holder, (kind, value))
+            row = cursor.fetchone()
+            if row is not None:
+                return None if row[0] == aggregate_id else str(row[0])
+            cursor.execute(sql.claim, (kind, value, aggregate_id))
+            if cursor.rowcount == 1:
+                return None
+            # Another transaction claimed it between our read and our insert (PostgreSQL; on
+            # SQLite the writers take turns) and committed: the first claim wins, even one for
+            # the same aggregate (that registration's events would clash with ours anyway).
+            cursor.execute(sql.holder, (kind, value))
+            row = cursor.fetchone()
+            return str(row[0]) if row is not None else aggregate_id
+        finally:
+            cursor.close()
 
     def code_holders(self, kind: str, codes: Sequence[str]) -> dict[str, str]:
         """The codes among `codes` whose claim (`claim_code`) another code holds: code ->
@@ -512,7 +546,14 @@ class UnitOfWork:
             unique_keys_table.c.aggregate_id == aggregate_id))
 
     def unique_holder(self, kind: str, value: str) -> str | None:
-        return unique_holder(self.connection, kind, value)
+        sql = _claim_sql(self.connection)
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql.holder, (kind, value))
+            row = cursor.fetchone()
+        finally:
+            cursor.close()
+        return None if row is None else str(row[0])
 
     def commit(self) -> None:
         if self._staged:
