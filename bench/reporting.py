@@ -12,7 +12,8 @@ published onto the religion, dialogue and indicators streams of a private nats-s
    from unchanged facts; the same for Hai Phong;
    the same period's report while it still runs (`RUNNING_DAYS`, counted up to the day): the
    first request and after a new fact, counted from the facts as before (the same run), and
-   from the chunk figures less the days after the day (`chunk_tail.py`);
+   from the chunk figures and the days between the day and the nearer chunk end
+   (`chunk_tail.py`);
 4. a rebuild as the running service does it (`POST /api/v1/admin/rebuild-projections`): a
    new generation of the tables built beside the live ones, to its switch; the switch's own
    time, and the national report served from the live tables meanwhile.
@@ -309,8 +310,8 @@ _fact_numbers = itertools.count()
 
 # Days the six-month period (cut-off 14/06/2026) still runs on, its report counted up to the
 # day: the last day of the data, as on a real day (no fact is dated after it); and 30/04, a
-# worst case: six weeks of the data are dated after it, which the chunks hold and the report
-# takes away (`chunk_tail.py`).
+# worst case: mid-chunk (15/03-14/06), six weeks of the data on either side of it, which the
+# report adds to the chunks before or takes away from the chunk holding it (`chunk_tail.py`).
 RUNNING_DAYS = (date(2026, 6, 13), date(2026, 4, 30))
 
 

@@ -18,10 +18,12 @@ from services.reporting.application.chunk_figures import (
 )
 from services.reporting.application.report_figures import IndicatorFigure
 from services.reporting.domain.chunks import (
+    ChunkReading,
     chunk_end,
     chunk_of,
     chunk_reading,
     has_default_window,
+    previous_chunk,
 )
 from services.reporting.domain.counting import SubjectHistory, stock_figures
 from services.reporting.domain.periods import default_period
@@ -137,19 +139,31 @@ def test_chunks_follow_the_decree_windows() -> None:
 
 
 
-def test_a_running_periods_window_is_its_chunks_less_the_days_after_its_day() -> None:
-    """Every day a period runs on: the chunks through the one holding the day, less the days
-    after it to that chunk's end; a moved start or a cut-off moved later are not read from
-    the chunks."""
+def test_a_running_periods_window_is_read_from_the_nearer_chunk_end() -> None:
+    """Every day a period runs on: the chunks through the one holding the day less the days
+    after it to that chunk's end, or the chunks through the one before plus the days from
+    its end to the day, whichever has fewer days (ties: the first); a moved start or a
+    cut-off moved later are not read from the chunks."""
     for months in (3, 6, 9, 12):
         period = default_period(2026, months)
         day = period.data_from
         while day <= period.cutoff_on:
             reading = chunk_reading(period.counted_on(day))
             assert reading is not None
-            assert reading.bounds == (202603, chunk_of(day))
-            end = chunk_end(chunk_of(day))
-            assert reading.beyond == (None if day == end else (day, end))
+            chunk = chunk_of(day)
+            end = chunk_end(chunk)
+            before = previous_chunk(chunk)
+            eve = chunk_end(before)
+            assert chunk_of(eve) == before and chunk_of(eve + timedelta(days=1)) == chunk
+            if day == end:
+                expected = ChunkReading((202603, chunk), None)
+            elif day - eve < end - day:
+                expected = ChunkReading((202603, before), (eve, day), +1)
+            else:
+                expected = ChunkReading((202603, chunk), (day, end), -1)
+            assert reading == expected
+            assert reading.between is None or (
+                reading.between[1] - reading.between[0]).days <= 46, "at most half a chunk"
             day += timedelta(days=1)
     period = default_period(2026, 6)
     assert chunk_reading(period.with_window(date(2026, 1, 1), date(2026, 6, 14), "x")) is None

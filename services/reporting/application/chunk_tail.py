@@ -1,76 +1,70 @@
-"""The days beyond a report's cut-off to the end of the chunk holding it, counted from the
-facts (`domain/chunks.ChunkReading`). A running period's report is counted up to today,
-which is seldom a chunk's cut-off: it is the chunk figures through the chunk holding today,
-less what the facts of the days after today changed, by the same rules
+"""The days between the chunks a report reads and its cut-off, counted from the facts
+(`domain/chunks.ChunkReading`). A running period's report is counted up to today, which is
+seldom a chunk's cut-off: it is read from the chunk end nearer today, the chunks through the
+one holding today less what the facts of the days after today changed, or the chunks through
+the one before plus what the days since its end changed, by the same rules
 (`domain/counting.py`) as the report computed from the facts (`from_facts.py`), so the two
-give the same figures. Few facts are dated after the day they are recorded on, so this reads
-one pass over each fact table and the histories of a few subjects, mostly the commitments
-falling due before the chunk ends, instead of every fact of the window.
+give the same figures.
 
-- flows: the facts dated in those days are taken away;
+What the days between changed, set-based: the database sums the flows and finds the
+subjects; Python reads only the histories of those subjects, never a fact per flow:
+
+- flows: the facts dated in those days, counted per kind, state and units as `from_facts`
+  counts them (`fact_reads.flow_rows`);
 - stocks: every subject whose figures may differ between the two days (a fact dated in
-  between, or a commitment falling due) counts as it stands at the cut-off instead of at
-  the chunk's end, each judged on its whole history;
-- I2: the sessions held in those days, per head, are taken away.
+  between, or a commitment falling due) counts as it stands at the one day instead of the
+  other, each judged on its whole history (`fact_reads.touched_histories`);
+- I2: the sessions held in those days, per head (`fact_reads.session_dates`).
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
 from services.reporting.application.chunk_figures import units_key
 from services.reporting.application.chunk_sums import Key, Sums
-from services.reporting.application.fact_reads import TABLES, facts_beyond, subject_histories
+from services.reporting.application.fact_reads import (
+    TABLES,
+    flow_rows,
+    held_counts,
+    touched_histories,
+)
+from services.reporting.application.report_figures import Window
 from services.reporting.domain.chunks import ChunkReading
 from services.reporting.domain.counting import (
     ATTENDANCE,
-    FLOW_FAMILIES,
     STOCK_FAMILIES,
     SubjectHistory,
     fact_sign,
     flow_amount,
     flow_figures,
-    group_of,
     source_figures,
     stock_figures,
 )
 
 
-class Beyond:
-    """The facts of the days beyond one report's cut-off (`ChunkReading.beyond`), read once
-    per source and known at the report's "as of"."""
+class Between:
+    """The days between one report's chunks and its cut-off (`ChunkReading.between`: (after,
+    through]), added or taken away (`sign`), read with the facts known at its "as of"."""
 
     def __init__(self, conn: Connection, reading: ChunkReading, as_of: datetime) -> None:
         self.conn = conn
-        self.days = reading.beyond
+        self.days = reading.between
+        self.sign = reading.sign
         self.as_of = as_of
-        self._facts: dict[str, Sequence[Any]] = {}
-
-    def facts(self, source: str) -> Sequence[Any]:
-        found = self._facts.get(source)
-        if found is None:
-            assert self.days is not None
-            found = self._facts[source] = facts_beyond(self.conn, source, *self.days,
-                                                       self.as_of)
-        return found
 
 
-def to_cutoff(beyond: Beyond, source: str, sums: Sums) -> Sums:
-    """A source's chunk sums (per units, in `source_figures` order) through the chunk holding
-    the cut-off, less what the days beyond it changed: the figures the facts give at the
-    cut-off."""
-    if beyond.days is None:
+def to_cutoff(between: Between, source: str, sums: Sums) -> Sums:
+    """A source's chunk sums (per units, in `source_figures` order) through the chunks read,
+    with what the days between changed: the figures the facts give at the cut-off."""
+    if between.days is None:
         return sums
-    after, through = beyond.days
-    rows = beyond.facts(source)
-    if not rows:
-        return sums
+    after, through = between.days
+    sign, conn = between.sign, between.conn
     flows, stocks = source_figures(source)
     names = flows + stocks
     index = {name: i for i, name in enumerate(names)}
@@ -82,24 +76,20 @@ def to_cutoff(beyond: Beyond, source: str, sums: Sums) -> Sums:
             cell = changes[units] = [0] * len(names)
             if ATTENDANCE in index:
                 cell[index[ATTENDANCE]] = 0.0  # a float, as the chunk figures keep it
-        cell[index[figure]] += amount
+        cell[index[figure]] += sign * amount
 
     # Flows: unrounded (attendance is rounded per unit once summed, as the chunks' sums).
-    flow_families = FLOW_FAMILIES[source]
-    for row in rows:
-        if row.family in flow_families and after < row.business_on <= through:
-            for figure in flow_figures(source, row.kind, row.state):
-                add(units_key(row), figure,
-                    -flow_amount(figure, 1, row.amount) * fact_sign(row.effect))
+    window = Window(after + timedelta(days=1), through, between.as_of)
+    for row in flow_rows(conn, source, window):
+        for figure in flow_figures(source, row.kind, row.state):
+            amount = flow_amount(figure, int(row.n), row.total) * fact_sign(row.effect)
+            if amount:
+                add(units_key(row), figure, amount)
     table = TABLES[source]
     for group in STOCK_FAMILIES[source]:
-        subjects = {row.subject for row in rows if group_of(row.family) == group}
-        if not subjects:
-            continue
-        for history in subject_histories(beyond.conn, table, group, subjects, through,
-                                         beyond.as_of):
-            moved = _stocks_at(group, history, (after, through))
-            for (units, figure), amount in moved.items():
+        for history in touched_histories(conn, table, group, (after, through),
+                                         between.as_of):
+            for (units, figure), amount in _stocks_moved(group, history, between.days).items():
                 if amount:
                     add(units, figure, amount)
     found = dict(sums)
@@ -114,11 +104,11 @@ def to_cutoff(beyond: Beyond, source: str, sums: Sums) -> Sums:
     return found
 
 
-def _stocks_at(
+def _stocks_moved(
     group: str, rows: list[Any], days: tuple[date, date]
 ) -> Counter[tuple[Key, str]]:
-    """What one subject counts for at the end of the first day less what it counts for at
-    the end of the second, from its facts (in order) up to the second."""
+    """What one subject counts for at the end of the second day less what it counts for at
+    the end of the first, from its facts (in order) up to the second."""
     after, through = days
     history: SubjectHistory | None = None
     found: Counter[tuple[Key, str]] = Counter()
@@ -128,32 +118,31 @@ def _stocks_at(
             passed = True
             if history is not None:
                 for fact, figure in stock_figures(group, history, after):
-                    found[(units_key(fact), figure)] += 1
+                    found[(units_key(fact), figure)] -= 1
         if history is None:
             history = SubjectHistory.start(row)
         else:
             history.add(row)
-    if history is None:
-        return found
+    assert history is not None  # a subject read has facts
     if not passed:
         for fact, figure in stock_figures(group, history, after):
-            found[(units_key(fact), figure)] += 1
+            found[(units_key(fact), figure)] -= 1
     for fact, figure in stock_figures(group, history, through):
-        found[(units_key(fact), figure)] -= 1
+        found[(units_key(fact), figure)] += 1
     return found
 
 
-def held_to_cutoff(beyond: Beyond, year_start: date, held: Counter[str]) -> Counter[str]:
-    """The sessions per head summed over the head chunks through the one holding the
-    cut-off, less those held in the days beyond it (I2's window runs from `year_start`,
-    1 January, as `fact_reads.session_dates` reads them)."""
-    if beyond.days is None:
+def held_to_cutoff(between: Between, year_start: date, held: Counter[str]) -> Counter[str]:
+    """The sessions per head summed over the head chunks read, with those held in the days
+    between (I2's window runs from `year_start`, 1 January, as `fact_reads.session_dates`
+    reads them)."""
+    if between.days is None:
         return held
-    after, through = beyond.days
+    after, through = between.days
     found = Counter(held)
-    for row in beyond.facts("dialogue"):
-        if (row.family == "session" and row.kind == "SessionHeld"
-                and after < row.business_on <= through and row.business_on >= year_start):
-            for head in json.loads(row.data or "{}").get("head_ids", []):
-                found[head] -= fact_sign(row.effect)
+    first = max(after + timedelta(days=1), year_start)
+    if first <= through:
+        # Counted as the head chunks count them: a retracted holding (a correction's) minus.
+        for head, days in held_counts(between.conn, first, through, between.as_of).items():
+            found[head] += between.sign * days.total()
     return found

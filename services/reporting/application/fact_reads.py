@@ -27,7 +27,6 @@ from services.reporting.domain.counting import (
     fact_sign,
     group_families,
 )
-from shared.driversql import in_lists
 
 TABLES: dict[str, Table] = {
     "religion": religion_facts,
@@ -67,46 +66,37 @@ def histories(
     return found
 
 
-def facts_beyond(
-    conn: Connection, source: str, after: date, through: date, as_of: datetime
-) -> Sequence[Any]:
-    """A source's facts known at "as of" that are dated on the days `after` (excluded) to
-    `through`, or that fall due on `after` .. the day before `through` (a commitment overdue
-    at the end of the one and not of the other). One read of the table (the business date
-    has no index: see `tables._fact_table`)."""
-    c = TABLES[source].c
-    query = select(
-        c.family, c.kind, c.state, c.amount, c.subject, c.business_on, c.unit_code,
-        c.district_code, c.province_code, c.data, c.effect,
-    ).where(c.recorded_at <= as_of, or_(
-        and_(c.business_on > after, c.business_on <= through),
-        and_(c.due_on >= after, c.due_on < through)))
-    return conn.execute(query).all()
-
-
-def subject_histories(
-    conn: Connection, table: Table, family: str, subjects: Collection[str], through: date,
-    as_of: datetime,
+def touched_histories(
+    conn: Connection, table: Table, group: str, days: tuple[date, date], as_of: datetime,
 ) -> Iterator[list[Any]]:
-    """The facts up to `through` known at "as of" of each of these subjects of a stock group
-    (read by the subject index), in the order of `histories`, with their `business_on`."""
-    families = group_families(family)
+    """The facts up to the second of `days` known at "as of" of each subject of a stock group
+    whose figures may differ between the two days: it has a fact dated after the first
+    (excluded) to the second, or falls due on the first .. the day before the second (a
+    commitment overdue at the end of the one and not of the other). In the order of
+    `histories`, with their `business_on`, one list per subject. One statement: the subjects
+    are found by the database (a scan: the business date has no index, see
+    `tables._fact_table`), their facts by the subject index."""
+    after, through = days
+    families = group_families(group)
     c = table.c
-    for some in in_lists(sorted(subjects)):
-        query = (
-            select(*(c[name] for name in _STOCK_COLUMNS), c.business_on)
-            .where(c.family.in_(families), c.subject.in_(some), c.business_on <= through,
-                   c.recorded_at <= as_of)
-            .order_by(c.subject, c.business_on, c.seq, c.recorded_at, c.event_id)
-        )
-        rows: list[Any] = []
-        for row in conn.execute(query):
-            if rows and rows[0].subject != row.subject:
-                yield rows
-                rows = []
-            rows.append(row)
-        if rows:
+    touched = select(c.subject).where(
+        c.family.in_(families), c.recorded_at <= as_of,
+        or_(and_(c.business_on > after, c.business_on <= through),
+            and_(c.due_on >= after, c.due_on < through)))
+    query = (
+        select(*(c[name] for name in _STOCK_COLUMNS), c.business_on)
+        .where(c.family.in_(families), c.subject.in_(touched), c.business_on <= through,
+               c.recorded_at <= as_of)
+        .order_by(c.subject, c.business_on, c.seq, c.recorded_at, c.event_id)
+    )
+    rows: list[Any] = []
+    for row in conn.execute(query):
+        if rows and rows[0].subject != row.subject:
             yield rows
+            rows = []
+        rows.append(row)
+    if rows:
+        yield rows
 
 
 def flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[Any]]:
@@ -131,12 +121,12 @@ def flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[Any
     return conn.execute(query).all()
 
 
-def session_dates(
+def held_counts(
     conn: Connection, start: date, end: date, as_of: datetime,
     heads: Collection[str] | None = None,
-) -> dict[str, list[date]]:
-    """The holding dates of each head's sessions held in `start`..`end` and known as of
-    `as_of` (only those of `heads` if given); a retracted holding (a correction's) is not."""
+) -> dict[str, Counter[date]]:
+    """Per head, the sessions held on each day of `start`..`end` known as of `as_of` (only
+    those of `heads` if given), a retracted holding (a correction's) counting minus one."""
     table = dialogue_facts
     query = select(table.c.business_on, table.c.data, table.c.effect).where(
         and_(
@@ -152,8 +142,17 @@ def session_dates(
         for head in json.loads(data or "{}").get("head_ids", []):
             if heads is None or head in heads:
                 counted.setdefault(head, Counter())[on] += fact_sign(effect)
+    return counted
+
+
+def session_dates(
+    conn: Connection, start: date, end: date, as_of: datetime,
+    heads: Collection[str] | None = None,
+) -> dict[str, list[date]]:
+    """The holding dates of each head's sessions held in `start`..`end` and known as of
+    `as_of` (only those of `heads` if given); a retracted holding (a correction's) is not."""
     held: dict[str, list[date]] = {}
-    for head, days in counted.items():
+    for head, days in held_counts(conn, start, end, as_of, heads).items():
         found = sorted(days.elements())  # the days counted more than retracted
         if found:
             held[head] = found

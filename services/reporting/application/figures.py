@@ -6,7 +6,7 @@ scope, as of a time). Every optimisation sits behind this one seam:
 2. otherwise, when "as of" sees every fact and the period's window opens on its year's first
    chunk (a default window, or a running period's counted up to today), they are summed from
    the chunk figures (`from_chunks.py`, over this process's copies: `chunk_sums.py`; the days
-   after today to the end of its chunk: `chunk_tail.py`; I2's heads: `heads.py`);
+   between today and the nearer chunk end: `chunk_tail.py`; I2's heads: `heads.py`);
 3. otherwise they are computed from the fact tables (`from_facts.py`).
 
 Both paths count by the same rules (`domain/counting.py`) into figures per node of the unit

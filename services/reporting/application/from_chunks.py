@@ -2,8 +2,9 @@
 sums of a few thousand rows whatever the number of facts, read from this process's copies
 (`chunk_sums.py`). Only for a report that sees every fact and a window that opens on its
 year's first chunk (`figures.from_chunks_possible`): a default window is whole chunks; a
-running period's, counted up to today, is the chunks through the one holding today less the
-days after today, from the facts (`chunk_tail.py`). The same rules as `from_facts.py`
+running period's, counted up to today, is read from the chunk end nearer today: the chunks
+through the one holding today less the days after today, or through the one before plus the
+days since, those days from the facts (`chunk_tail.py`). The same rules as `from_facts.py`
 (`domain/counting.py`)."""
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from services.reporting.application.chunk_sums import (
     marking_source,
     window_sums,
 )
-from services.reporting.application.chunk_tail import Beyond, held_to_cutoff, to_cutoff
+from services.reporting.application.chunk_tail import Between, held_to_cutoff, to_cutoff
 from services.reporting.application.fact_reads import TABLES, Marks, session_dates
 from services.reporting.application.heads import KeptOwed, heads_of_windows
 from services.reporting.application.report_figures import Figures, Window
@@ -43,7 +44,7 @@ def compute_from_chunks_many(
         return []
     readings = [_reading(p) for p in periods]
     bounds = [reading.bounds for reading in readings]
-    beyonds = [Beyond(conn, reading, as_of) for reading in readings]
+    betweens = [Between(conn, reading, as_of) for reading in readings]
     trees = [unit_tree(scope, p.cutoff_on) for p in periods]
     directs: list[Direct] = [defaultdict(Counter) for _ in periods]
     # What of `directs` names no unit of the tree (`UnitTree.unattributed`), per node.
@@ -53,8 +54,8 @@ def compute_from_chunks_many(
         flows, stocks = source_figures(source)
         names = flows + stocks
         attendance = names.index(ATTENDANCE) if ATTENDANCE in names else -1
-        windows = [to_cutoff(beyond, source, sums) for beyond, sums in zip(
-            beyonds, window_sums(conn, copies, source, marks.sources.get(source), bounds),
+        windows = [to_cutoff(between, source, sums) for between, sums in zip(
+            betweens, window_sums(conn, copies, source, marks.sources.get(source), bounds),
             strict=True)]
         for place, direct, stray, sums in zip(places, directs, strays, windows, strict=True):
             placed: set[str] = set()
@@ -83,10 +84,10 @@ def compute_from_chunks_many(
     i2_windows = [t["I2"].i2_window(p.year, p.cutoff_on) for p, t in zip(
         periods, targets, strict=True)]
     held: list[Counter[str]] = [
-        held_to_cutoff(beyond, plan_year(period.year)[0],
+        held_to_cutoff(between, plan_year(period.year)[0],
                        Counter({head: int(values[0]) for (head,), values in sums.items()}))
-        for period, beyond, sums in zip(
-            periods, beyonds, window_sums(conn, copies, HEADS, dialogue, bounds), strict=True)]
+        for period, between, sums in zip(
+            periods, betweens, window_sums(conn, copies, HEADS, dialogue, bounds), strict=True)]
     for index, (period, (start, end)) in enumerate(zip(periods, i2_windows, strict=True)):
         # The head sessions' chunks run from 1 January (`head_chunk_of`) to the cut-off: a
         # window the year's definition starts or ends elsewhere is counted from the dates.

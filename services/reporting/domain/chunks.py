@@ -59,31 +59,48 @@ def has_default_window(period: Period) -> bool:
     return (period.data_from, period.cutoff_on) == (default.data_from, default.cutoff_on)
 
 
+def previous_chunk(chunk: Chunk) -> Chunk:
+    """The chunk just before: it ends the day before `chunk` starts."""
+    year, months = divmod(chunk, 100)
+    at = MONTHS.index(months)
+    return (year - 1) * 100 + MONTHS[-1] if at == 0 else year * 100 + MONTHS[at - 1]
+
+
 @dataclass(frozen=True)
 class ChunkReading:
     """How a window that opens where its year's chunks open is read from the chunk figures:
     the chunks `bounds` (as `period_chunks`: flows over first..last, stocks over every chunk
-    up to last), whose last one holds the cut-off, less what the facts of the days after the
-    cut-off to the end of that chunk (`beyond`: (after, through]) changed. A default window
-    ends on its last chunk's end: nothing beyond (None)."""
+    up to last), and what the facts of the days `between` them and the cut-off ((after,
+    through]) changed: added (`sign` +1) when the chunks end before the cut-off, taken away
+    (-1) when they end after it. A default window ends on its last chunk's end: nothing
+    between (None)."""
 
     bounds: tuple[Chunk, Chunk]
-    beyond: tuple[date, date] | None
+    between: tuple[date, date] | None
+    sign: int = -1
 
 
 def chunk_reading(period: Period) -> ChunkReading | None:
     """How the chunk figures give the period's window, or None when they cannot: its window
     does not open on its year's first chunk (a moved start), or closes after its default
-    cut-off. A running period's report, counted up to today (`Period.counted_on`), is the
-    chunks through the one holding today less the days after today: few facts are dated
-    after the day they are recorded on, so these are mostly the commitments falling due
-    before the chunk ends (the days before today would be up to a chunk of facts)."""
+    cut-off. A running period's report, counted up to today (`Period.counted_on`), is read
+    from the chunk end nearer today: the chunks through the one holding today less the days
+    after today, or the chunks through the one before plus the days from its end to today
+    (the days between are counted from the facts, a cost that grows with them: at most half
+    a chunk this way)."""
     default = default_period(period.year, period.months)
     day = period.cutoff_on
     if period.data_from != default.data_from or not (
             period.data_from <= day <= default.cutoff_on):
         return None
-    chunk = chunk_of(day)
+    first, chunk = period.year * 100 + MONTHS[0], chunk_of(day)
     end = chunk_end(chunk)
-    return ChunkReading((period.year * 100 + MONTHS[0], chunk),
-                        None if end == day else (day, end))
+    if end == day:
+        return ChunkReading((first, chunk), None)
+    before = previous_chunk(chunk)
+    eve = chunk_end(before)
+    if day - eve < end - day:
+        # Through the chunk before (for the year's first chunk, the year before's: no flow
+        # of the window, the stocks as they stood), plus the days since.
+        return ChunkReading((first, before), (eve, day), +1)
+    return ChunkReading((first, chunk), (day, end), -1)
