@@ -10,6 +10,7 @@ from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
+from uuid import uuid4
 
 import pytest
 
@@ -149,9 +150,20 @@ class Facts:
                      {"session_id": session}, unit)
             return
         on = self.day(on, 40)
+        held_by = rng.sample(heads, rng.randint(1, 2))
         self.add("dialogue", "session", session, "SessionHeld", on, {
             "session_id": session, "unit_code": unit, "held_on": on.isoformat(),
-            "head_ids": rng.sample(heads, rng.randint(1, 2))}, unit)
+            "head_ids": held_by}, unit)
+        if rng.random() < 0.3:
+            # Corrected: held on another day (either side of a chunk's end) or not at all.
+            void = rng.random() < 0.3
+            moved = on if void else self.day(on - timedelta(days=30), 60)
+            self.add("dialogue", "session", session, "SessionHeldCorrected", moved, {
+                "session_id": session, "unit_code": unit, "corrects": str(uuid4()),
+                "corrected_version": 2, "reason": "Ghi nhầm", "void": void,
+                "held_on": None if void else moved.isoformat(),
+                "head_ids": [] if void else rng.sample(heads, 1),
+                "previous_held_on": on.isoformat(), "previous_head_ids": held_by}, unit)
         self.add("dialogue", "session", session, "SessionReportFiled", self.day(on, 10), {
             "session_id": session, "attendance": rng.choice([40, 57, 33.5, 120])}, unit)
         for n in range(rng.randrange(3)):
