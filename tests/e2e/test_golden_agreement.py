@@ -95,3 +95,64 @@ def test_a_period_ending_before_the_cutoff_and_a_definition_without_base_agree(
             if months in ("9m", "12m"):
                 for indicator_id, row in AT_PERIOD_END[unit].items():
                     assert reported[indicator_id] == row, (months, unit, indicator_id)
+
+
+TIEN_LANG_BASE = 10
+SCOPED_AND_REPORTED: list[dict[str, Any]] = [
+    # I3 of 2023 for Tiên Lãng only, against a base of 10 sites of its own.
+    {"indicator_id": "I3", "year": 2023, "name": "Hồ sơ đăng ký đất đai, huyện Tiên Lãng",
+     "method": "sites_with_dossier", "target": 40, "denominator_fixed": TIEN_LANG_BASE,
+     "scope_unit_codes": [TIEN_LANG]},
+    # I4 of 2023 taken from the units' reports rather than the register.
+    {"indicator_id": "I4", "year": 2023, "name": "Giấy chứng nhận (số liệu báo cáo)",
+     "method": "reported", "target": 10},
+]
+#: I4's reports: Tiên Lãng 3 of 20, Hồng Bàng 1 of 5 (01/03); Tiên Lãng 6 of 20 (01/05).
+I4_REPORTS = [(TIEN_LANG, 3, 20, "2023-03-01"), (HONG_BANG, 1, 5, "2023-03-01"),
+              (TIEN_LANG, 6, 20, "2023-05-01")]
+
+
+def test_a_definitions_scope_and_method_agree(
+    services: Services, upstream: Upstream
+) -> None:
+    """Reporting judged I1-I4 by the plan's scope and method whatever the definition said:
+    I3 defined for Tiên Lãng against 10 sites, I4 reported by units. Hand count at 14/06:
+    I3 Tiên Lãng 2/10 (S1, S3), 20 % against 40 % (pace 18.08 %: chưa đạt); the city and
+    Hồng Bàng are outside the scope: no status. I4 Tiên Lãng 6/20, Hồng Bàng 1/5, the city
+    their sum 7/25 = 28 %: đạt; at 14/03 Tiên Lãng 3/20 and the city 4/25."""
+    _fed(services, upstream, _scenario(upstream))
+    for body in SCOPED_AND_REPORTED:
+        response = services.indicators.post("/api/v1/indicators", json=body)
+        assert response.status_code in (200, 201), response.text
+    for unit, numerator, denominator, on in I4_REPORTS:
+        response = services.indicators.post(
+            "/api/v1/indicators/2023/I4/reported-figures",
+            json={"unit_code": unit, "numerator": numerator, "denominator": denominator,
+                  "reported_on": on})
+        assert response.status_code == 201, response.text
+
+    def shown(months: str, unit: str) -> dict[str, Row]:
+        report = _get(services.reporting, f"/api/v1/reports/2023-{months}", unit=unit)
+        return {i["id"]: (i["numerator"], i["denominator"], i["value"], i["status"])
+                for i in report["indicators"] if i["id"] in ("I3", "I4")}
+
+    wait_until(lambda: shown("6m", HAI_PHONG)["I4"][:2] == (7, 25), timeout=60)
+    assert shown("6m", TIEN_LANG) == {"I3": (2, 10, 20.0, "chua_dat"),
+                                      "I4": (6, 20, 30.0, "dat")}
+    assert shown("6m", HAI_PHONG)["I4"] == (7, 25, 28.0, "dat")
+    assert shown("3m", HAI_PHONG)["I4"] == (4, 25, 16.0, "dat")
+    assert shown("6m", HAI_PHONG)["I3"][3] is None  # outside I3's scope: not judged
+    for months in CUTOFFS:
+        on = CUTOFFS[months].isoformat()
+        for unit in (HAI_PHONG, TIEN_LANG, HONG_BANG):
+            reported = shown(months, unit)
+            for indicator_id, row in reported.items():
+                answer = services.indicators.get(f"/api/v1/indicators/2023/{indicator_id}",
+                                                 params={"unit": unit, "on": on})
+                if answer.status_code != 200:  # the unit is outside the definition's scope
+                    assert indicator_id == "I3" and unit != TIEN_LANG, answer.text
+                    assert row[3] is None, (months, unit, indicator_id)
+                    continue
+                mine = answer.json()["unit"]
+                assert row == (mine["numerator"], mine["denominator"], mine["value_percent"],
+                               mine["status"]), (months, unit, indicator_id)

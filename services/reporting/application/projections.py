@@ -541,7 +541,8 @@ def _indicator_defined(p: dict[str, Any]) -> dict[str, Any]:
     return {"subject": f"{p.get('indicator_id')}:{p.get('year')}", "unit": "",
             "state": p.get("comparator"), "amount": p.get("target"),
             "data": {"name": p.get("name"), "denominator_fixed": p.get("denominator_fixed"),
-                     "method": p.get("method"), "period_start": p.get("period_start"),
+                     "method": p.get("method"), "scope": p.get("scope_unit_codes") or [],
+                     "period_start": p.get("period_start"),
                      "period_end": p.get("period_end"),
                      "qualifying_fields": p.get("qualifying_fields") or []}}
 

@@ -31,7 +31,15 @@ from services.reporting.domain.indicators import (
 from services.reporting.domain.metrics import METRIC_KEYS, MODEL_FIELDS
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
-from shared.planrules import base_warnings, percent_of, plan_base, plan_targets_apply
+from shared.auth.units import covers
+from shared.planrules import (
+    CHUA_DEN_HAN,
+    base_warnings,
+    percent_of,
+    plan_base,
+    plan_targets_apply,
+    reported_roll_up,
+)
 
 Direct = dict[str, Counter[str]]  # figures per node of the tree, before rolling up
 
@@ -90,7 +98,63 @@ def finish_figures(
     figures = Figures(period, scope, window.as_of, tree, values, indicators, targets,
                       unattributed=unattributed(tree, strays), own=own_lines)
     _reported(conn, window, tree, period.year, figures)
+    _as_defined(conn, window, tree, period, figures)
     return figures
+
+
+def _as_defined(
+    conn: Connection, window: Window, tree: UnitTree, period: Period, figures: Figures
+) -> None:
+    """I1-I4 where the year's definition departs from the plan, as the indicators service
+    computes them: a definition of method "reported" takes the units' reported figures
+    (`planrules.reported_roll_up`), not the counted ones; one with a scope of its own gives
+    no figure to a unit outside it (shown counted, not judged) and measures its fixed base
+    at its scope's unit."""
+    special = {indicator_id: target for indicator_id, target in figures.targets.items()
+               if indicator_id in CORE_INDICATORS and (target.reported or target.scope)}
+    if not special:
+        return
+    reported: dict[str, dict[str, tuple[int, int]]] = {}
+    if any(target.reported for target in special.values()):
+        for subject, history in histories(conn, indicators_facts, "reported", window).items():
+            indicator_id, for_year, unit = [*subject.split(":"), "", ""][:3]
+            if for_year == str(period.year) and indicator_id in special:
+                denominator = json.loads(history.last.data or "{}").get("denominator")
+                reported.setdefault(indicator_id, {})[unit] = (
+                    int(history.last.amount or 0), int(denominator or 0))
+    order = [node.code for node in tree.post_order()]  # every unit after those under it
+    rolled = {indicator_id: reported_roll_up(order, lambda code: tree.nodes[code].children,
+                                             units)
+              for indicator_id, units in reported.items()}
+    made: dict[tuple[int, ...], dict[str, IndicatorFigure]] = {}
+    for code in tree.nodes:
+        row = figures.indicators[code]
+        changed: dict[str, IndicatorFigure] = {}
+        for indicator_id, target in special.items():
+            figure = row[indicator_id]
+            numerator, denominator = figure.numerator, figure.denominator
+            register = figure.register
+            if target.reported:
+                numerator, denominator = rolled.get(indicator_id, {}).get(code, (0, 0))
+                register = None
+            in_scope = not target.scope or (code.isdigit() and any(
+                covers(unit, code, period.cutoff_on) for unit in target.scope))
+            if target.denominator_fixed and not target.reported and target.scope:
+                counted = register if register is not None else denominator
+                if code == target.base_unit():
+                    register, denominator = counted, target.denominator_fixed
+                else:
+                    register, denominator = None, counted
+            judged = target if in_scope else replace(target, defined=False)
+            # Only a counted I2 waits for a session owed (`UnitRatios.heads_owing`).
+            due = target.reported or figure.status != CHUA_DEN_HAN
+            changed[indicator_id] = _indicator(
+                indicator_id, numerator, denominator, judged, period.year, period.cutoff_on,
+                due, register)
+        key = (id(row), *(id(f) for f in changed.values()))
+        if key not in made:
+            made[key] = {**row, **changed}
+        figures.indicators[code] = made[key]
 
 
 def roll_up(tree: UnitTree, direct: Direct) -> dict[str, dict[str, int]]:
@@ -172,6 +236,8 @@ def year_targets(conn: Connection, window: Window, year: int) -> dict[str, Indic
             data.get("period_start") or None,
             data.get("period_end") or None,
             tuple(data.get("qualifying_fields") or ()),
+            method=data.get("method") or None,
+            scope=tuple(data.get("scope") or ()),
         )
     return targets
 

@@ -63,13 +63,22 @@ class IndicatorTarget:
     #: (the other values are the plan's, only to count the figure by). A finalised report
     #: frozen before this was kept had a target for every indicator.
     defined: bool = True
+    #: How the definition computes the figure (None: the plan's method of the indicator):
+    #: "reported" takes the units' reported figures (`planrules.reported_roll_up`), as the
+    #: indicators service does for such a definition.
+    method: str | None = None
+    #: The units the definition covers (empty: the plan's, the city). A unit outside them
+    #: has no figure of the indicator in the indicators service: not judged here; a fixed
+    #: base is the figure's of the scope's one unit.
+    scope: tuple[str, ...] = ()
 
     @classmethod
     def from_context(cls, value: dict[str, Any]) -> IndicatorTarget:
         """A target as a finalised report's context keeps it (`dataclasses.asdict`); one
         frozen before the kernel's comparators wrote ">=", read in its vocabulary."""
         return cls(**{**value, "comparator": comparator_of(value["comparator"]),
-                      "qualifying_fields": tuple(value.get("qualifying_fields") or ())})
+                      "qualifying_fields": tuple(value.get("qualifying_fields") or ()),
+                      "scope": tuple(value.get("scope") or ())})
 
     @property
     def ratio(self) -> Fraction:
@@ -84,6 +93,17 @@ class IndicatorTarget:
         """The days I2 looks at on a report's cut-off (`planrules.i2_window` over the
         definition's period)."""
         return i2_window(*self.period(year), cutoff)
+
+    @property
+    def reported(self) -> bool:
+        """Whether the definition takes the units' reported figures, not counted ones."""
+        return self.method == "reported"
+
+    def base_unit(self) -> str | None:
+        """The unit whose figure is measured against the fixed base (the indicators service:
+        its scope's one root unit); None with several or with the plan's scope (the city,
+        as the report's scope decides: `roll_up.UnitRatios`)."""
+        return self.scope[0] if len(self.scope) == 1 else None
 
     def fields(self) -> frozenset[str]:
         """The fields whose models count toward I1 (`planrules.i1_fields`)."""
