@@ -21,7 +21,8 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from shared import idempotency, messages
@@ -29,7 +30,7 @@ from shared.aggregate import CommandContext, UnitOfWork
 from shared.auth.http import authenticate_request
 from shared.auth.principal import Principal
 from shared.commands import CommandResponse, CommandResult, run
-from shared.concurrency import IfMatch, IfMatchHeader, etag, parse_if_match
+from shared.concurrency import IF_MATCH_MAX_LENGTH, IF_MATCH_TEXT, IfMatch, etag, parse_if_match
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import IdempotencyKeyInProgress, InvalidInput
@@ -52,17 +53,19 @@ BAD_KEY = ("BAD_IDEMPOTENCY_KEY", messages.BAD_IDEMPOTENCY_KEY)
 IN_PROGRESS_RETRY_S = 1
 
 
-IdempotencyKeyHeader = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description=(
-            "Khoá do bên gọi chọn (ví dụ một UUID) để gửi lại yêu cầu an toàn: cùng khoá và "
-            "cùng nội dung trả lại đúng kết quả lần đầu, không ghi thêm gì"
-        ),
-    ),
-]
+IDEMPOTENCY_KEY_MAX_LENGTH = 200
+IDEMPOTENCY_KEY_TEXT = (
+    "Khoá do bên gọi chọn (ví dụ một UUID) để gửi lại yêu cầu an toàn: cùng khoá và "
+    "cùng nội dung trả lại đúng kết quả lần đầu, không ghi thêm gì"
+)
+#: The headers a command reads, (name, longest value, description): read by `command` itself,
+#: and documented on every command's operation as FastAPI documents a `Header` parameter
+#: (shared/openapi.py document_operations). Declared as `Header` parameters they cost each
+#: command FastAPI's resolution of a parameter model, more than the rest of the dependency.
+COMMAND_HEADERS: tuple[tuple[str, int, str], ...] = (
+    ("If-Match", IF_MATCH_MAX_LENGTH, IF_MATCH_TEXT),
+    ("Idempotency-Key", IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_TEXT),
+)
 
 
 async def idempotent_request(
@@ -255,15 +258,35 @@ def command_context(request: Request, principal: Principal) -> CommandContext:
     )
 
 
+def command_headers(request: Request) -> tuple[str | None, str | None]:
+    """If-Match and Idempotency-Key as FastAPI would hand `Header` parameters over: the first
+    value of each, or None; one longer than its bound is a 422 naming `header.<name>`, the
+    error FastAPI gives (the body is then not checked: the client learns of it next)."""
+    headers = request.headers
+    values = [headers.get(name) for name, _, _ in COMMAND_HEADERS]
+    errors = [
+        {
+            "type": "string_too_long",
+            "loc": ("header", name),
+            "msg": f"String should have at most {longest} characters",
+            "input": value,
+            "ctx": {"max_length": longest},
+        }
+        for (name, longest, _), value in zip(COMMAND_HEADERS, values, strict=True)
+        if value is not None and len(value) > longest
+    ]
+    if errors:
+        raise RequestValidationError(errors)
+    if_match, key = values
+    return if_match, key
+
+
 # One dependency, not one per part (principal, context, If-Match, key): FastAPI's resolution
 # of each costs the event loop more than the part itself (profiled, bench/http.py). No I/O
 # unless the credentials need a look-up: `async def`, so a command does not pay a thread-pool
 # round trip for it (shared/web.py).
-async def command(
-    request: Request,
-    if_match: IfMatchHeader = None,
-    key: IdempotencyKeyHeader = None,
-) -> Command:
+async def command(request: Request) -> Command:
+    if_match, key = command_headers(request)
     principal = await authenticate_request(request)
     return Command(
         runtime_of(request),

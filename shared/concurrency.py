@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
-from fastapi import Header
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
@@ -80,14 +79,9 @@ class IfMatch:
         return body_version
 
 
-IfMatchHeader = Annotated[
-    str | None,
-    Header(
-        alias="If-Match",
-        max_length=64,
-        description='ETag đã đọc (ví dụ "3"): chỉ thực hiện nếu bản ghi vẫn ở phiên bản đó',
-    ),
-]
+#: The If-Match header a command reads (shared/commandapi.py COMMAND_HEADERS).
+IF_MATCH_MAX_LENGTH = 64
+IF_MATCH_TEXT = 'ETag đã đọc (ví dụ "3"): chỉ thực hiện nếu bản ghi vẫn ở phiên bản đó'
 
 
 def required_version(version: int | None) -> int:

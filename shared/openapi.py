@@ -328,14 +328,34 @@ def document_fields(
                     media["example"] = examples[name]
 
 
+def header_parameter(name: str, max_length: int, description: str) -> dict[str, Any]:
+    """An optional header of a string no longer than `max_length`, as FastAPI documents a
+    `Header(alias=name, max_length=..., description=...)` parameter of type `str | None`."""
+    return {
+        "name": name,
+        "in": "header",
+        "required": False,
+        "schema": {
+            "anyOf": [{"type": "string", "maxLength": max_length}, {"type": "null"}],
+            "description": description,
+            "title": name,
+        },
+        "description": description,
+    }
+
+
 def document_operations(
     document: dict[str, Any],
     routes: Sequence[BaseRoute],
     command_dependency: Callable[..., Any],
     texts: OperationTexts = KERNEL,
+    command_headers: Sequence[tuple[str, int, str]] = (),
 ) -> None:
     """Add the Error component, the security schemes and, on each operation, its security,
-    its scope and its refusals, to an OpenAPI document made from `routes`."""
+    its scope and its refusals, to an OpenAPI document made from `routes`. A command's
+    operation also lists `command_headers` (name, longest value, description), which the
+    command dependency reads itself instead of declaring them to FastAPI: after its other
+    parameters, where FastAPI puts header parameters."""
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     schemas["Error"] = ERROR_SCHEMA
@@ -354,6 +374,11 @@ def document_operations(
             if operation is None:
                 continue
             access = route_access(dependant, method, command_dependency)
+            if command_headers and command_dependency in _calls(dependant):
+                operation["parameters"] = [
+                    *operation.get("parameters", ()),
+                    *(header_parameter(*header) for header in command_headers),
+                ]
             operation["security"] = security_requirements(access)
             if access.scope:
                 operation["x-required-scope"] = access.scope
@@ -384,15 +409,17 @@ def install_document(
     texts: OperationTexts = KERNEL,
     examples: SchemaExamples = KERNEL_EXAMPLES,
     fields: FieldTexts = FIELDS,
+    command_headers: Sequence[tuple[str, int, str]] = (),
 ) -> None:
     """Make `app.openapi()` document the error component, the security schemes and every
-    operation's access and refusals."""
+    operation's access and refusals (and a command's `command_headers`)."""
     plain_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             document = plain_openapi()
-            document_operations(document, app.routes, command_dependency, texts)
+            document_operations(document, app.routes, command_dependency, texts,
+                                command_headers)
             document_fields(document, examples, fields)
             app.openapi_schema = document
         return app.openapi_schema

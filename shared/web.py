@@ -32,7 +32,7 @@ from shared.auth.http import Authenticator
 from shared.auth.http import authenticated_principal as authenticated_principal
 from shared.auth.principal import Principal
 from shared.auth.routes import auth_router
-from shared.commandapi import command
+from shared.commandapi import COMMAND_HEADERS, command
 from shared.consumer import dead_letters_table
 from shared.db import ping
 from shared.errors import DomainError, NoRebuildInProgress, error_body
@@ -199,6 +199,7 @@ def build_app(
         app, command, {**apitexts.KERNEL, **(operation_texts or {})},
         {**apitexts.KERNEL_EXAMPLES, **(examples or {})},
         {**apitexts.FIELDS, **(fields or {})},
+        command_headers=COMMAND_HEADERS,
     )
     # One dependency: it authenticates the caller itself (each dependency FastAPI resolves
     # costs the event loop more than an authentication by development headers or a token).
