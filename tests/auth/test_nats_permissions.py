@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 import nats
@@ -14,6 +15,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from deploy.nats_config import compose_nodes, render
+from services.indicators.adapters.cutoffs import moved_cutoffs
+from services.indicators.app import create_app as indicators_app
 from services.religion.app import create_app as religion_app
 from services.reporting.app import create_app as reporting_app
 from shared.natsserver import NatsServer, free_port
@@ -162,3 +165,30 @@ def test_each_service_may_check_its_stream_against_its_store(
                                                False))[0] == 2, timeout=15)
         assert asyncio.run(read_as("svc-religion", "DANVAN_RELIGION", True))[1] == {1, 2}
         assert asyncio.run(read_as("svc-reporting", "DANVAN_RELIGION", False))[0] == 2
+
+
+def test_the_indicators_service_reads_reportings_moved_cutoffs(
+    secured_nats: str, settings_factory: Callable[..., Settings]
+) -> None:
+    """The indicators service consumes reporting's stream (PeriodAdjusted, G20): as its own
+    user it creates its durable consumer there and receives the move."""
+    reporting_settings = settings_factory(
+        "reporting", nats_url=secured_nats, subject_root="danvan", nats_user="svc-reporting",
+        nats_password=_password("reporting"))
+    with TestClient(reporting_app(reporting_settings)) as reporting:
+        read = reporting.get("/api/v1/periods/2023-6m")
+        moved = reporting.put("/api/v1/periods/2023-6m", headers={"if-match": read.headers["ETag"]},
+                              json={"data_from": "2022-12-15", "cutoff_on": "2023-06-20",
+                                    "reason": "Hội nghị sơ kết lùi lịch"})
+        assert moved.status_code == 200, moved.text
+        indicators_settings = settings_factory(
+            "indicators", nats_url=secured_nats, subject_root="danvan",
+            nats_user="svc-indicators", nats_password=_password("indicators"))
+        with TestClient(indicators_app(indicators_settings)) as indicators:
+            engine = indicators.app.state.runtime.engine  # type: ignore[attr-defined]
+
+            def moved_known() -> bool:
+                with engine.connect() as conn:
+                    return moved_cutoffs(conn).get("2023-6m") == date(2023, 6, 20)
+
+            wait_until(moved_known, timeout=30)
