@@ -11,6 +11,11 @@ OPERATIONS: OperationTexts = {
     "leave_office": ("Người đứng đầu thôi nhiệm vụ", "Kết thúc nhiệm kỳ vào `to_date`."),
     "hand_over": ("Bàn giao cho người kế nhiệm", "Người kế nhiệm nhận nhiệm vụ; người đương "
                   "nhiệm thôi từ ngày hôm trước, trong cùng một giao dịch."),
+    "correct_took_office": ("Đính chính ngày nhận chức", "Ngày nhận chức (`from_date`) đã ghi "
+                            "sai: ghi sự kiện mới `HeadTookOfficeCorrected` nêu sự kiện bị đính "
+                            "chính, ngày cũ, ngày đúng và lý do; I2 và báo cáo tính như đã ghi "
+                            "đúng. Ngày đúng không sau hội nghị người đó đã chủ trì, không sau "
+                            "ngày thôi giữ chức, không trùng nhiệm kỳ người khác của chức danh."),
     "roster": ("Danh sách người đứng đầu", "Ai giữ từng chức danh đứng đầu vào một ngày (mặc "
                "định hôm nay), trong phạm vi đơn vị của người hỏi."),
     "get_head": ("Xem một người đứng đầu", "Nhiệm kỳ, đơn vị, chức danh."),
@@ -76,6 +81,8 @@ EXAMPLES: SchemaExamples = {
     "TakeOffice": {"unit_code": "11755", "role": "party_secretary",
                    "full_name": "Nguyễn Văn Hùng", "from_date": "2021-01-15"},
     "LeaveOffice": {"to_date": "2023-06-30", "reason": "Nghỉ hưu"},
+    "CorrectTookOffice": {"from_date": "2021-01-25",
+                          "reason": "Quyết định phân công ghi ngày 25/01/2021; nhập nhầm"},
     "HandOver": {"full_name": "Trần Văn Nam", "from_date": "2023-07-01"},
     "PlanSession": {"unit_code": "11755", "head_ids": ["0b6f4f5e-3c1a-4d2b-9a8e-7f1c2d3e4a5b"],
                     "planned_on": "2023-04-20", "topic": "Giải phóng mặt bằng đường ven sông",
@@ -116,4 +123,7 @@ FIELDS: FieldTexts = {
     "CorrectSessionHeld.void": ("Không diễn ra", "true: hội nghị không diễn ra, đã ghi nhận "
                                 "nhầm là đã tổ chức"),
     "CorrectSessionHeld.reason": ("Lý do đính chính", "Vì sao thông tin đã ghi là sai (bắt buộc)"),
+    "CorrectTookOffice.reason": ("Lý do đính chính", "Vì sao ngày đã ghi là sai (bắt buộc)"),
+    "CorrectTookOffice.from_date": ("Ngày nhận chức đúng", "Ngày người đứng đầu thực sự nhận "
+                                    "chức"),
 }

@@ -60,7 +60,8 @@ COMMITMENT: Final = Lifecycle(
 )
 HEAD: Final = Lifecycle(
     {"take_office": "Ghi nhận người đứng đầu nhận chức", "leave": "Ghi nhận thôi giữ chức",
-     "hand_over": "Ghi nhận người kế nhiệm"},
+     "hand_over": "Ghi nhận người kế nhiệm",
+     "correct_from_date": "Đính chính ngày nhận chức"},
     {"occupied": "Đang có người giữ chức", "left": "Đã thôi giữ chức"},
 )
 # The labels of the choice values the API takes, per field (a refused choice names them).
@@ -111,6 +112,10 @@ HEAD_NOT_OF_UNIT: Final = (
     "Người đứng đầu mã {id} không thuộc đơn vị «{unit_code}» của hội nghị"
 )
 HEAD_NOT_IN_OFFICE: Final = "{name} không giữ chức vào ngày {on}"
+SESSION_HELD_BEFORE_OFFICE: Final = (
+    "Ngày nhận chức ({from_date}) sau hội nghị đối thoại ngày {held_on} do {name} chủ trì "
+    "(mã {session_id}): người đứng đầu nhận chức muộn nhất vào ngày hội nghị đã tổ chức"
+)
 HEADS_REQUIRED: Final = "Hội nghị đối thoại phải có ít nhất một người đứng đầu chủ trì"
 HEADS_DUPLICATED: Final = "Danh sách người đứng đầu có mã bị lặp"
 

@@ -191,3 +191,66 @@ def test_a_session_with_commitments_or_its_report_keeps_its_holding(
         "REPORT_BEFORE_SESSION")
     ok(client.post(url, json={"held_on": "2023-04-17", "reason": CORRECTED}))
     assert ok(client.get(f"/api/v1/sessions/{reported}"))["status"] == "closed"
+
+
+# --- a head's mistyped from_date -----------------------------------------------------------
+
+
+def test_a_mistyped_from_date_is_corrected_and_the_rule_counts_the_right_days(
+    client: TestClient,
+) -> None:
+    chair = take_office(client, TIEN_LANG, "people_committee_chair", "Lê Thị Bích",
+                        "2023-03-01")
+    assert _compliance(client, chair, "2023-01-01", "2023-12-31")["in_office_from"] == (
+        "2023-03-01")
+    url = f"/api/v1/heads/{chair}/took-office/corrections"
+    post_version = ok(client.get(f"/api/v1/heads/{chair}"))["version"]
+    corrected = client.post(url, json={"from_date": "2023-01-15", "reason": CORRECTED},
+                            headers={"If-Match": f'"{post_version}"'})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["events"][0]["event_type"] == "HeadTookOfficeCorrected"
+    assert ok(client.get(f"/api/v1/heads/{chair}"))["from_date"] == "2023-01-15"
+    assert _compliance(client, chair, "2023-01-01", "2023-12-31")["in_office_from"] == (
+        "2023-01-15")
+    # A session on a day now in office is held; the correction stays in the post's stream.
+    held_session(client, TIEN_LANG, [chair], "2023-02-10")
+    assert event_types(client, "HeadTookOfficeCorrected") == ["HeadTookOfficeCorrected"]
+    assert event_types(client, "HeadTookOffice") == ["HeadTookOffice"]
+    live = _dump(client)
+    runtime = runtime_of(client)
+    with runtime.engine.begin() as conn:
+        rebuild(conn, runtime.store)
+    assert _dump(client) == live
+
+
+def test_bad_from_date_corrections_are_refused_and_write_nothing(client: TestClient) -> None:
+    first = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    second = ok(client.post(f"/api/v1/heads/{first}/successor", json={
+        "full_name": "Trần Văn Bình", "from_date": "2023-01-10"}), 201)["head_id"]
+    held_session(client, TIEN_LANG, [second], "2023-02-10")
+    url = f"/api/v1/heads/{second}/took-office/corrections"
+    before = event_types(client)
+    _refused(client.post(url, json={"from_date": "2023-01-12"}), 422, "VALIDATION_ERROR")
+    _refused(client.post(url, json={"from_date": "2024-02-01", "reason": CORRECTED}), 422,
+             "DATE_IN_FUTURE")
+    assert "10/02/2023" in _refused(
+        client.post(url, json={"from_date": "2023-02-11", "reason": CORRECTED}), 422,
+        "SESSION_HELD_BEFORE_OFFICE")
+    # The predecessor held the post until 09/01/2023.
+    assert "Nguyễn Văn An" in _refused(
+        client.post(url, json={"from_date": "2022-12-01", "reason": CORRECTED}), 409,
+        "HEAD_POST_OCCUPIED")
+    _refused(client.post(url, json={"from_date": "2023-01-10", "reason": CORRECTED}), 422,
+             "CORRECTION_CHANGES_NOTHING")
+    # A past term cannot start after its last day.
+    assert "thôi giữ chức" in _refused(
+        client.post(f"/api/v1/heads/{first}/took-office/corrections",
+                    json={"from_date": "2023-01-20", "reason": CORRECTED}), 422,
+        "TERM_ENDS_BEFORE_IT_STARTS")
+    _refused(client.post(url, json={"from_date": "2023-01-12", "reason": CORRECTED},
+                         headers={"If-Match": '"1"'}), 412, "PRECONDITION_FAILED")
+    _refused(client.post("/api/v1/heads/no-such-head/took-office/corrections",
+                         json={"from_date": "2023-01-12", "reason": CORRECTED}), 404,
+             "HEAD_NOT_FOUND")
+    assert event_types(client) == before
+    ok(client.post(url, json={"from_date": "2023-01-12", "reason": CORRECTED}))

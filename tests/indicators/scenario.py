@@ -122,6 +122,17 @@ class Events:
             "previous_head_ids": previous[1],
         }, held[0] if held else previous[0], unit, recorded_at)
 
+    def took_office_corrected(
+        self, head_id: str, unit: str, previous: date, from_date: date, recorded_at: datetime,
+    ) -> EventEnvelope:
+        """A `HeadTookOfficeCorrected`: the head took office on `from_date`."""
+        return self.event("dialogue", "head", head_id, "HeadTookOfficeCorrected", {
+            "head_id": head_id, "unit_code": unit, "role": "party_secretary",
+            "corrects": str(uuid4()), "corrected_version": 1, "reason": "Nhập nhầm ngày",
+            "void": False, "full_name": f"Đồng chí {head_id}", "from_date": from_date.isoformat(),
+            "level": "commune", "previous_from_date": previous.isoformat(),
+        }, from_date, unit, recorded_at)
+
     def rule(self, level: str, per_year: int, effective: date) -> EventEnvelope:
         return self.event("dialogue", "rule", level, "DialogueRuleSet", {
             "level": level, "min_sessions_per_year": per_year,

@@ -105,6 +105,17 @@ class Events:
             "head_ids": held[1] if held else [], "previous_held_on": previous[0].isoformat(),
             "previous_head_ids": previous[1]}, unit, recorded)
 
+    def took_office_corrected(
+        self, head_id: str, unit: str, role: str, previous: date, from_date: date,
+        recorded: datetime,
+    ) -> EventEnvelope:
+        """A `HeadTookOfficeCorrected` recorded at `recorded`."""
+        return self.add("dialogue", "head", head_id, "HeadTookOfficeCorrected", from_date, {
+            "head_id": head_id, "unit_code": unit, "role": role, "corrects": str(uuid4()),
+            "corrected_version": 1, "reason": "Nhập nhầm ngày", "void": False,
+            "full_name": "Người đứng đầu", "from_date": from_date.isoformat(),
+            "level": "commune", "previous_from_date": previous.isoformat()}, unit, recorded)
+
     def commitment(self, cid: str, session: str, unit: str, on: date, due: date) -> None:
         self.add("dialogue", "commitment", cid, "CommitmentMade", on, {
             "commitment_id": cid, "session_id": session, "unit_code": unit,

@@ -13,7 +13,7 @@ from services.reporting.application.reports import load_period
 from shared.envelope import utcnow
 from tests.integration.helpers import rebuild_and_wait
 from tests.reporting.conftest import Reporting, figure_values
-from tests.reporting.scenario import TIEN_LANG, two_quarter_scenario
+from tests.reporting.scenario import QUAN_TOAN, TIEN_LANG, two_quarter_scenario
 
 D = date
 
@@ -85,3 +85,28 @@ def test_a_holding_corrected_back_and_forth_counts_once(reporting: Reporting) ->
     reporting.publish(later.items)
     assert _i2(_figures(reporting, "2023-6m")) == (3, 3, 3)
     assert _figures(reporting, "2023-9m")["sessions_held"] == 3
+
+
+def test_a_corrected_from_date_puts_the_head_in_office_on_the_right_days(
+    reporting: Reporting,
+) -> None:
+    reporting.feed(two_quarter_scenario())
+    assert _i2(_figures(reporting, "2023-6m")) == (3, 3, 3)
+    before = utcnow().isoformat()
+    # H3 (Quán Toan) took office on 01/07/2023, not on 01/01/2022: not in office by 14/06.
+    late = two_quarter_scenario()
+    late.items.clear()
+    late.took_office_corrected("H3", QUAN_TOAN, "party_secretary", D(2022, 1, 1),
+                               D(2023, 7, 1), utcnow())
+    reporting.publish(late.items)
+    now = utcnow().isoformat()
+    assert _i2(_figures(reporting, "2023-6m", as_of=now)) == (3, 2, 2)
+    assert _i2(_figures(reporting, "2023-9m"))[1] == 3
+    assert _i2(_figures(reporting, "2023-6m", as_of=before)) == (3, 3, 3)
+    with reporting.runtime.engine.connect() as conn:
+        at = utcnow()
+        period = load_period(conn, reporting.runtime.store, "2023-6m", at)
+        assert compute_from_chunks(reporting.state, conn, period, "31", at).content() == (
+            compute_fresh(conn, period, "31", at).content())
+    rebuild_and_wait(reporting.client)
+    assert _i2(_figures(reporting, "2023-6m", as_of=now)) == (3, 2, 2)

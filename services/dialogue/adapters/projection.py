@@ -32,6 +32,7 @@ from services.dialogue.domain.events import (
     DialogueRuleSet,
     HeadLeftOffice,
     HeadTookOffice,
+    HeadTookOfficeCorrected,
     IssueRaised,
     SessionCancelled,
     SessionHeld,
@@ -74,6 +75,13 @@ def _head_left_office(conn: Connection, e: HeadLeftOffice, env: EventEnvelope) -
             to_date=e.to_date, leave_reason=e.reason, successor_head_id=e.successor_head_id
         )
     )
+    _post_version(conn, env)
+
+
+def _took_office_corrected(
+    conn: Connection, e: HeadTookOfficeCorrected, env: EventEnvelope
+) -> None:
+    conn.execute(update(heads).where(heads.c.head_id == e.head_id).values(from_date=e.from_date))
     _post_version(conn, env)
 
 
@@ -269,6 +277,7 @@ def _rule_set(conn: Connection, e: DialogueRuleSet, env: EventEnvelope) -> None:
 # Keyed by class (`shared/projection.py`): every event of the registry is handled.
 PROJECTION = InlineProjection(registry, READ_MODELS, {
     HeadTookOffice: _head_took_office,
+    HeadTookOfficeCorrected: _took_office_corrected,
     HeadLeftOffice: _head_left_office,
     SessionPlanned: _session_planned,
     SessionRescheduled: _session_rescheduled,

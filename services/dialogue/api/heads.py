@@ -13,7 +13,12 @@ from services.dialogue.api import access
 from services.dialogue.api.deps import Id, Runtime, UnitQuery
 from services.dialogue.application import heads as handlers
 from services.dialogue.application import queries
-from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
+from services.dialogue.application.commands import (
+    CorrectTookOffice,
+    HandOver,
+    LeaveOffice,
+    TakeOffice,
+)
 from services.dialogue.domain.events import Role
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.commandapi import CommandDep
@@ -47,6 +52,18 @@ def leave_office(
 ) -> JSONResponse:
     return cmd.record(
         handlers.leave_office, head_id, command, runtime.today(), cmd.expected_version,
+        extra=lambda _: {"head_id": head_id},
+    )
+
+
+@router.post("/heads/{head_id}/took-office/corrections", response_model=CommandResponse)
+def correct_took_office(
+    head_id: Id, command: CorrectTookOffice, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
+    """Đính chính ngày nhận chức đã ghi sai: ghi sự kiện mới `HeadTookOfficeCorrected` kèm lý
+    do; sự kiện cũ vẫn còn trong lịch sử."""
+    return cmd.record(
+        handlers.correct_took_office, head_id, command, runtime.today(), cmd.expected_version,
         extra=lambda _: {"head_id": head_id},
     )
 

@@ -54,6 +54,13 @@ class LeaveOffice(Command):
     reason: ShortText = ""
 
 
+class CorrectTookOffice(Command):
+    """Đính chính the day a head took office (mistyped when recorded)."""
+
+    from_date: Day
+    reason: RequiredShortText
+
+
 class HandOver(Command):
     """The successor takes over; the incumbent's last day is the eve of `from_date`."""
 

@@ -9,12 +9,18 @@ from sqlalchemy import Connection, select
 
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads, session_heads, sessions
-from services.dialogue.application.commands import HandOver, LeaveOffice, TakeOffice
+from services.dialogue.application.commands import (
+    CorrectTookOffice,
+    HandOver,
+    LeaveOffice,
+    TakeOffice,
+)
 from services.dialogue.application.common import WRITE, jurisdiction_unit, save
 from services.dialogue.domain.heads import HeadPost
 from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.clock import format_date_vn
+from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope
 from shared.errors import InvalidInput, NotFound
 from shared.validation import not_in_future
@@ -66,6 +72,56 @@ def require_no_session_after(
             ),
             head_id=head_id, session_id=row.session_id, held_on=row.held_on.isoformat(),
         )
+
+
+def require_no_session_before(
+    conn: Connection, head_id: str, full_name: str, first_day: date
+) -> None:
+    """A term cannot start after a session its head held: as `require_no_session_after`, the
+    hold was checked against the term and must stay inside the days in office."""
+    row = conn.execute(
+        select(sessions.c.session_id, sessions.c.held_on)
+        .join(session_heads, session_heads.c.session_id == sessions.c.session_id)
+        .where(
+            session_heads.c.head_id == head_id,
+            sessions.c.status.in_(("held", "closed")),
+            sessions.c.held_on < first_day,
+        )
+        .order_by(sessions.c.held_on, sessions.c.session_id)
+        .limit(1)
+    ).first()
+    if row is not None:
+        raise InvalidInput(
+            "SESSION_HELD_BEFORE_OFFICE",
+            messages.SESSION_HELD_BEFORE_OFFICE.format(
+                from_date=format_date_vn(first_day), held_on=format_date_vn(row.held_on),
+                name=full_name, session_id=row.session_id,
+            ),
+            head_id=head_id, session_id=row.session_id, held_on=row.held_on.isoformat(),
+        )
+
+
+def correct_took_office(
+    uow: UnitOfWork, head_id: str, command: CorrectTookOffice, today: date,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    """Đính chính a mistyped `from_date` (G18): a new event naming the taking of office it
+    corrects. The right day is checked as a taking of office is (not in the future, the unit
+    then, the caller's units on it, no other holder of the post then), and the sessions the
+    head held stay inside the term (serialised with a hold on the post: `load_post`)."""
+    authorize(uow.context, WRITE)
+    not_in_future(command.from_date, today)
+    post = load_post(uow, head_id)
+    unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
+    authorize(uow.context, WRITE, unit.code, command.from_date)
+    expect_version(post, expected_version)
+    term = post.term(head_id)
+    assert term is not None  # the roster row that named the post is the term's
+    require_no_session_before(uow.connection, head_id, term.full_name, command.from_date)
+    version, _ = post.took[head_id]
+    corrects = event_id_at(uow.connection, HeadPost.aggregate_type, post.id, version)
+    post.correct_from_date(head_id, command.from_date, command.reason, corrects)
+    return save(uow, post)
 
 
 def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[EventEnvelope]:

@@ -44,6 +44,30 @@ class HeadTookOffice(DomainEvent):
 
 
 @registry.register
+class HeadTookOfficeCorrected(Correction):
+    """A `HeadTookOffice` recorded with the wrong `from_date` (shared/corrections.py): the
+    whole fact as it should have been, and `previous_from_date`, the day it replaces.
+    Business date: the right `from_date`."""
+
+    event_type = "HeadTookOfficeCorrected"
+    aggregate_type = "head"
+    head_id: str
+    unit_code: str
+    role: Role
+    full_name: str
+    from_date: date
+    level: Level
+    predecessor_head_id: str | None = None
+    previous_from_date: date
+
+    def corrected_fact(self) -> DomainEvent:
+        return HeadTookOffice(
+            head_id=self.head_id, unit_code=self.unit_code, role=self.role,
+            full_name=self.full_name, from_date=self.from_date, level=self.level,
+            predecessor_head_id=self.predecessor_head_id)
+
+
+@registry.register
 class HeadLeftOffice(DomainEvent):
     """The head's term ended; `to_date` is the last day in office."""
 

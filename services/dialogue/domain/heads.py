@@ -6,7 +6,13 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.dialogue import messages
-from services.dialogue.domain.events import HeadLeftOffice, HeadTookOffice, Level, Role
+from services.dialogue.domain.events import (
+    HeadLeftOffice,
+    HeadTookOffice,
+    HeadTookOfficeCorrected,
+    Level,
+    Role,
+)
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
@@ -52,6 +58,8 @@ class HeadPost(Aggregate):
             "people_committee_chair" if role == "people_committee_chair" else "party_secretary"
         )
         self.terms: dict[str, Term] = {}
+        #: Per head: the taking of office in force and its version (what a correction names).
+        self.took: dict[str, tuple[int, HeadTookOffice]] = {}
 
     @staticmethod
     def _require_in_office(term: Term, action: str) -> None:
@@ -90,24 +98,7 @@ class HeadPost(Aggregate):
                     from_date=format_date_vn(from_date), to_date=format_date_vn(to_date)
                 ),
             )
-        for other in self.terms.values():
-            if other.overlaps(from_date, to_date):
-                raise ActionRefused(
-                    "HEAD_POST_OCCUPIED", messages.HEAD, action="take_office",
-                    subject=messages.HEAD_POST_SUBJECT.format(
-                        role=messages.ROLE[self.role], unit=self.unit_code),
-                    state="occupied",
-                    # The holder in office leaves or hands over first; a past term overlapped
-                    # leaves nothing to do but choose other dates.
-                    allowed=["leave", "hand_over"] if other.to_date is None else [],
-                    note=messages.HEAD_POST_HOLDER.format(
-                        name=other.full_name,
-                        from_date=format_date_vn(other.from_date),
-                        to_date=format_date_vn(other.to_date) if other.to_date
-                        else messages.UNTIL_NOW,
-                    ),
-                    head_id=other.head_id,
-                )
+        self._refuse_overlap(from_date, to_date, "take_office")
         self.record(
             HeadTookOffice(
                 head_id=head_id,
@@ -123,6 +114,58 @@ class HeadPost(Aggregate):
         )
         if to_date is not None:
             self.leave(head_id, to_date)
+
+    def _refuse_overlap(
+        self, from_date: date, to_date: date | None, action: str, but: str | None = None
+    ) -> None:
+        """Two holders of the post never overlap (`but`: the term being corrected)."""
+        for other in self.terms.values():
+            if other.head_id != but and other.overlaps(from_date, to_date):
+                raise ActionRefused(
+                    "HEAD_POST_OCCUPIED", messages.HEAD, action=action,
+                    subject=messages.HEAD_POST_SUBJECT.format(
+                        role=messages.ROLE[self.role], unit=self.unit_code),
+                    state="occupied",
+                    # The holder in office leaves or hands over first; a past term overlapped
+                    # leaves nothing to do but choose other dates.
+                    allowed=["leave", "hand_over"] if other.to_date is None else [],
+                    note=messages.HEAD_POST_HOLDER.format(
+                        name=other.full_name,
+                        from_date=format_date_vn(other.from_date),
+                        to_date=format_date_vn(other.to_date) if other.to_date
+                        else messages.UNTIL_NOW,
+                    ),
+                    head_id=other.head_id,
+                )
+
+    def correct_from_date(
+        self, head_id: str, from_date: date, reason: str, corrects: str
+    ) -> None:
+        """Đính chính: `head_id` took office on `from_date`, not on the day recorded. The term
+        keeps the post's rules: it starts no later than it ends and overlaps no other term."""
+        term = self.terms[head_id]
+        version, took = self.took[head_id]
+        if from_date == term.from_date:
+            raise InvalidInput("CORRECTION_CHANGES_NOTHING", messages.CORRECTION_CHANGES_NOTHING)
+        if term.to_date is not None and term.to_date < from_date:
+            raise InvalidInput(
+                "TERM_ENDS_BEFORE_IT_STARTS",
+                messages.TERM_ENDS_BEFORE_IT_STARTS.format(
+                    from_date=format_date_vn(from_date), to_date=format_date_vn(term.to_date)
+                ),
+            )
+        self._refuse_overlap(from_date, term.to_date, "correct_from_date", but=head_id)
+        self.record(
+            HeadTookOfficeCorrected(
+                corrects=corrects, corrected_version=version, reason=reason,
+                head_id=head_id, unit_code=self.unit_code, role=self.role,
+                full_name=took.full_name, from_date=from_date, level=took.level,
+                predecessor_head_id=took.predecessor_head_id,
+                previous_from_date=term.from_date,
+            ),
+            from_date,
+            unit_code=self.unit_code,
+        )
 
     def leave(
         self,
@@ -180,5 +223,11 @@ class HeadPost(Aggregate):
         if isinstance(event, HeadTookOffice):
             self.unit_code, self.role = event.unit_code, event.role
             self.terms[event.head_id] = Term(event.head_id, event.full_name, event.from_date)
+            self.took[event.head_id] = (self.version + 1, event)
+        elif isinstance(event, HeadTookOfficeCorrected):
+            self.terms[event.head_id].from_date = event.from_date
+            fact = event.corrected_fact()
+            assert isinstance(fact, HeadTookOffice)
+            self.took[event.head_id] = (self.version + 1, fact)
         elif isinstance(event, HeadLeftOffice):
             self.terms[event.head_id].to_date = event.to_date

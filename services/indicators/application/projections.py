@@ -246,6 +246,19 @@ def dialogue_projection(
                role=p.get("role") or "", full_name=p.get("full_name") or "")
         later(envelope, fed, lambda: [p["unit_code"]])
 
+    def head_took_office_corrected(
+        conn: Connection, envelope: EventEnvelope, later: Later
+    ) -> None:
+        # The taking of office of the wrong day retracted, the right one taken (as sessions).
+        p = envelope.payload
+        retraction = replace(envelope, event_id=retraction_id(envelope.event_id))
+        for fact, kind, on in ((retraction, "retracted", "previous_from_date"),
+                               (envelope, "took_office", "from_date")):
+            _write(conn, head_facts, fact, date.fromisoformat(p[on]), head_id=p["head_id"],
+                   kind=kind, unit_code=p["unit_code"], role=p.get("role") or "",
+                   full_name=p.get("full_name") or "")
+        later(envelope, fed, lambda: [p["unit_code"]])
+
     def head_left_office(conn: Connection, envelope: EventEnvelope, later: Later) -> None:
         p = envelope.payload
         _write(conn, head_facts, envelope, _payload_date(envelope, "to_date"),
@@ -313,6 +326,7 @@ def dialogue_projection(
         "dialogue-facts", "dialogue", store, live,
         {
             "HeadTookOffice": head_took_office,
+            "HeadTookOfficeCorrected": head_took_office_corrected,
             "HeadLeftOffice": head_left_office,
             "SessionHeld": session_held,
             "SessionHeldCorrected": session_held_corrected,

@@ -17,7 +17,8 @@ from shared.planrules import term_last_day
 
 SiteFactKind = Literal["registered", "amended", "closed"]
 Switch = Literal["on", "off", "none"]
-HeadFactKind = Literal["took_office", "left_office"]
+# "retracted": the taking of office of that day withdrawn by a correction.
+HeadFactKind = Literal["took_office", "left_office", "retracted"]
 # "retracted": the holding of that day withdrawn by a correction (shared/corrections.py).
 SessionFactKind = Literal["held", "cancelled", "retracted"]
 ModelFactKind = Literal["registered", "recognised", "closed"]
@@ -135,6 +136,11 @@ def fold_heads(
             if mine and mine[-1].to is None:
                 continue  # already in office: a repeated "took office" adds nothing
             mine.append(HeadTerm(fact.head_id, fact.unit_code, fact.role, fact.full_name, fact.on))
+        elif fact.kind == "retracted":
+            # A corrected taking of office (shared/corrections.py): the term it started goes;
+            # the right one is a "took_office" of its own day.
+            if mine and mine[-1].to is None and mine[-1].start == fact.on:
+                mine.pop()
         elif mine and mine[-1].to is None:
             mine[-1].to = fact.on
     for mine in terms.values():

@@ -327,9 +327,23 @@ def _session_held_corrected(envelope: EventEnvelope) -> Restatements:
     return found
 
 
+def _took_office_corrected(envelope: EventEnvelope) -> Restatements:
+    p = envelope.payload
+    took = {"head_id": p.get("head_id"), "unit_code": p.get("unit_code"), "role": p.get("role"),
+            "full_name": p.get("full_name")}
+    return [
+        (_as_fact(envelope, "HeadTookOffice", p["previous_from_date"],
+                  retraction_id(envelope.event_id), **took,
+                  from_date=p["previous_from_date"]), True),
+        (_as_fact(envelope, "HeadTookOffice", p["from_date"], envelope.event_id, **took,
+                  from_date=p["from_date"]), False),
+    ]
+
+
 # Per source service, its correction events and the facts each amounts to.
 _CORRECTIONS: dict[str, dict[str, Callable[[EventEnvelope], Restatements]]] = {
-    "dialogue": {"SessionHeldCorrected": _session_held_corrected},
+    "dialogue": {"SessionHeldCorrected": _session_held_corrected,
+                 "HeadTookOfficeCorrected": _took_office_corrected},
 }
 
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from services.reporting.domain.counting import RETRACTED
 from shared.dialoguerule import held_in_windows, required_sessions
 from shared.planrules import head_meets_rule, office_in_window, term_last_day
 
@@ -76,6 +77,11 @@ def terms_of(
             took = row
         elif row.effect == 0 and took is not None:
             add(took, row.business_on)
+            took = None
+        elif row.effect == RETRACTED and took is not None and (
+                took.business_on == row.business_on):
+            # The taking of office of that day was corrected (shared/corrections.py): the
+            # restated one is a fact of its own, on its right day.
             took = None
     if took is not None:
         add(took, None)
