@@ -32,7 +32,7 @@ from services.religion.domain.events import (
     registry,
     step_date,
 )
-from services.religion.domain.model import LandDossier
+from services.religion.domain.model import LandDossier, ReligiousSite
 from services.religion.domain.workflow import due_on
 from shared.adminunits import UnknownUnitError, default_catalogue, fold
 from shared.driversql import RowInsert
@@ -250,14 +250,36 @@ def _certificate_corrected(
         certificate_number=e.certificate_number, certificate_issued_on=e.issued_on))
 
 
+def site_place_on(
+    conn: Connection, code: str, on: date, before: int | None
+) -> tuple[str, str | None] | None:
+    """Where the site was on `on` (`ReligiousSite.place_on`, the kernel's
+    `placements.placed_on`), by its events stored before position `before` (all: None), so
+    that a live projection and a rebuild read the same placements. None: no such site."""
+    stored = EventStore(registry.service, "").load(conn, ReligiousSite.aggregate_type, code)
+    events = [registry.decode(x) for x in stored
+              if before is None or x.position is None or x.position < before]
+    if not events:
+        return None
+    return ReligiousSite.rehydrate(code, events).place_on(on)
+
+
 def _case_opened(conn: Connection, e: ComplianceCaseOpened, env: EventEnvelope) -> None:
+    # A case of a site belongs where the site was the day the violation was found. A store
+    # written before G21 (0405e26) holds the commune of the day it was recorded: placed by
+    # the site's history instead, so a rebuild of such a store corrects it.
+    commune, district = e.commune_code, e.district_code
+    if e.site_code is not None:
+        placed = site_place_on(conn, e.site_code, e.detected_on, env.position)
+        if placed is not None and placed[0] != commune:
+            commune, district = placed
     conn.execute(
         insert(cases),
         {
             "case_id": e.case_id,
             "site_code": e.site_code,
-            "commune_code": e.commune_code,
-            "district_code": district_on(e.commune_code, e.detected_on, e.district_code),
+            "commune_code": commune,
+            "district_code": district_on(commune, e.detected_on, district),
             "violation_type": e.violation_type,
             "description": e.description,
             "reference": e.reference,

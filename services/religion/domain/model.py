@@ -43,6 +43,7 @@ from shared.clock import format_date_vn
 from shared.corrections import Correctable
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput, NotFound
+from shared.placements import placed_on
 
 #: Site particulars a desk may amend, in the order they are shown.
 AMENDABLE_FIELDS = (
@@ -127,12 +128,9 @@ class ReligiousSite(Correctable):
         """The site's (commune, district) on `on`: a fact dated before a move belongs to the
         commune the site was in that day (its report, who may record it), not today's. Before
         the registration (nothing is recorded then), where it was registered."""
-        commune, district = self.commune_code, self.district_code
-        for since, placed, placed_district in reversed(self.placements):
-            commune, district = placed, placed_district
-            if since <= on:
-                break
-        return commune, district
+        placed = placed_on([(since, (commune, district))
+                            for since, commune, district in self.placements], on)
+        return placed if placed is not None else (self.commune_code, self.district_code)
 
     def commune_on(self, on: date) -> str:
         return self.place_on(on)[0]

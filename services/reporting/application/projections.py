@@ -56,6 +56,7 @@ from shared.consumer import Projection
 from shared.corrections import retraction_id
 from shared.driversql import in_lists
 from shared.envelope import EventEnvelope, as_business_time
+from shared.placements import placed_on
 from shared.planrules import dossier_switch
 from shared.rebuild import ReadModels, TableMap
 
@@ -116,6 +117,9 @@ class FactWriter:
         stored: Stored = {}
         for group in self.stock_groups:
             subjects = [item[2] for item in extracted if group_of(item[1]) == group]
+            if group == SITE_GROUP:  # the sites a case is placed by (`_site_place`)
+                subjects += [site for site in (_case_site(item[3]) for item in extracted)
+                             if site]
             families = group_families(group)
             for subject, found in stored_facts(conn, self.table, families, subjects).items():
                 stored[(group, subject)] = found
@@ -183,6 +187,8 @@ class FactWriter:
                 day = days[occurred] = (on, to_date(on), chunk_of(on))
             on, stored_on, chunk = day
             hint = explicit or envelope.unit_code
+            if family in SITE_DATED_FAMILIES:
+                hint = self._site_place(family, subject, values, on, (stored, touched)) or hint
             if hint:
                 units = units_of(hint, on)
             elif explicit == "":  # about no unit at all (e.g. a city-wide target)
@@ -240,6 +246,32 @@ class FactWriter:
             before = stored.get((group, subject), [])
             changes.add_subject(group, before, [*before, *new])
         return params, changes
+
+    @staticmethod
+    def _site_place(
+        family: str, subject: str, values: dict[str, Any], on: date, facts: tuple[Stored, Stored],
+    ) -> str | None:
+        """The commune a site's dated fact belongs to: the site's on the fact's date (G21,
+        the kernel's `placements.placed_on` over the site's registration and moves written
+        before it), whatever commune the event names. A store written before G21 (0405e26)
+        holds a lodging, a certificate or a case dated before a move under the commune of the
+        day it was recorded; placed here, its facts count where the site was, and a replay
+        of that store gives the same. A case's later steps follow where its opening was
+        placed. None: no placement known (the event's own unit then)."""
+        if family == "compliance":
+            site = _case_site(values)
+            if site is None:
+                if "data" in values:  # opened without a site: its own commune
+                    return None
+                opened = [row for written in facts for row in written.get((family, subject), ())
+                          if row.unit_code is not None]
+                return min(opened, key=fact_order).unit_code if opened else None
+        else:
+            site = subject
+        rows = sorted((row for written in facts for row in written.get((SITE_GROUP, site), ())
+                       if row.family == SITE_GROUP and row.effect == 1 and row.unit_code),
+                      key=fact_order)
+        return placed_on([(row.business_on, row.unit_code) for row in rows], on)
 
     def _earlier_units(
         self, conn: Connection, family: str, subject: str, facts: tuple[Stored, Stored],
@@ -351,6 +383,18 @@ def facts_of(envelope: EventEnvelope) -> Restatements:
     """The facts one event is written as: itself, or what a correction amounts to."""
     expand = _CORRECTIONS.get(envelope.service, {}).get(envelope.event_type)
     return [(envelope, False)] if expand is None else expand(envelope)
+
+
+#: The stock group of a site's own facts, and the families of facts dated at a site.
+SITE_GROUP = "site"
+SITE_DATED_FAMILIES = frozenset({"dossier", "certificate", "compliance"})
+
+
+def _case_site(values: dict[str, Any]) -> str | None:
+    """The site a compliance case's opening names (its later steps name none)."""
+    data = values.get("data")
+    site = data.get("site_code") if isinstance(data, dict) else None
+    return str(site) if site else None
 
 
 def _heads(data: Any) -> Iterable[str]:
