@@ -194,6 +194,10 @@ AUTHENTICATION_REQUIRED: Final = (
 )
 MISSING_SCOPE: Final = "Bạn không có quyền «{scope}» ({label})"
 UNIT_OUT_OF_SCOPE: Final = "Đơn vị {unit} nằm ngoài phạm vi được giao ({scope}) vào ngày {on}"
+RECORD_OUT_OF_SCOPE: Final = (
+    "Bản ghi này không thuộc phạm vi được giao ({scope}): chỉ đơn vị có bản ghi mới xem và cập "
+    "nhật được"
+)
 CITY_LEVEL_ONLY: Final = (
     "Chỉ cấp thành phố được thực hiện thao tác này (phạm vi của bạn: {scope})"
 )

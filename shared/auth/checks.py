@@ -106,7 +106,7 @@ def require_record(
     days, the rule its lists narrow by (`record_clause`)."""
     if covers_during(principal.unit_scope, unit_code, first, last):
         return
-    _refuse_unit(principal, unit_code, first)
+    _refuse_record(principal, unit_code)
 
 
 def record_clause(
@@ -148,17 +148,44 @@ def _refuse_unit(principal: Principal, unit_code: str, on: date) -> None:
     )
 
 
+def _refuse_record(principal: Principal, unit_code: str) -> None:
+    """403 for a record of another scope's unit. Unlike a unit the caller named, the record's
+    unit is not the caller's to learn: the refusal names the caller's scope only, or a guessed
+    code (and a chosen date) would tell another district's register, commune by commune and
+    day by day (finding H4). The security log keeps the unit."""
+    security_event(
+        "authz_fail",
+        principal.actor,
+        f"unit:{unit_code}",
+        reason="record_out_of_scope",
+        unit_scope=principal.unit_scope,
+        credential=principal.credential_id,
+    )
+    raise Forbidden(
+        "UNIT_OUT_OF_SCOPE",
+        messages.RECORD_OUT_OF_SCOPE.format(scope=principal.unit_scope),
+        unit_scope=principal.unit_scope,
+    )
+
+
 def authorize(
     context: CommandContext | Principal,
     scope: str,
     unit_code: str | None = None,
     on: date | None = None,
+    *,
+    record: bool = False,
 ) -> None:
-    """The command's scope, and when it touches a unit, that unit on its business date."""
+    """The command's scope, and when it touches a unit, that unit on its business date.
+    `record`: the unit is an existing record's, not one the caller named (`_refuse_record`)."""
     principal = context.principal if isinstance(context, CommandContext) else context
     require_scope(principal, scope)
-    if unit_code is not None:
+    if unit_code is None:
+        return
+    if not record:
         require_unit(principal, unit_code, on or today_vn())
+    elif not covers(principal.unit_scope, unit_code, on or today_vn()):
+        _refuse_record(principal, unit_code)
 
 
 def require_city(context: CommandContext | Principal, scope: str) -> None:

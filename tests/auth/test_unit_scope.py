@@ -64,6 +64,17 @@ def _refused_outside(response_json: dict[str, object], unit: str) -> None:
     assert unit in error["message"]
 
 
+def _refused_record(response_json: dict[str, object], unit: str) -> None:
+    """Another district's record: refused naming the caller's scope only, never the record's
+    unit or a date of it (finding H4: a guessed code told a district's register)."""
+    error = response_json["error"]
+    assert isinstance(error, dict)
+    assert error["code"] == "UNIT_OUT_OF_SCOPE"
+    assert error["details"] == {"unit_scope": TIEN_LANG}
+    assert unit not in error["message"] and TIEN_LANG in error["message"]
+    assert "/20" not in error["message"], "no date of the record"
+
+
 def test_a_district_board_cannot_write_into_another_district(
     services: Services, idp: Idp
 ) -> None:
@@ -103,7 +114,11 @@ def test_a_district_board_cannot_touch_another_districts_records(
     lodge = religion.post("/api/v1/sites/CS-HB-2/dossier/start-preparation",
                           json={"acted_on": "2023-04-01"}, headers=board)
     assert lodge.status_code == 403
-    _refused_outside(lodge.json(), QUAN_TOAN)
+    _refused_record(lodge.json(), QUAN_TOAN)
+    for path in ("/api/v1/sites/CS-HB-2", "/api/v1/sites/CS-HB-2/history"):
+        read = religion.get(path, headers=board)
+        assert read.status_code == 403, read.json()
+        _refused_record(read.json(), QUAN_TOAN)
     move = religion.patch("/api/v1/sites/CS-TL-2",
                           json={"commune_code": QUAN_TOAN, "amended_on": "2023-04-01"},
                           headers={**board, "If-Match": '"1"'})
@@ -131,7 +146,7 @@ def test_out_of_its_district_a_board_learns_its_403_before_any_precondition(
     for headers in (board, {**board, "If-Match": '"7"'}):
         refused = religion.patch("/api/v1/sites/CS-HB-3", json=amend, headers=headers)
         assert refused.status_code == 403, refused.json()
-        _refused_outside(refused.json(), QUAN_TOAN)
+        _refused_record(refused.json(), QUAN_TOAN)
     closed = religion.post("/api/v1/sites/CS-HB-3/close", headers={**board, "If-Match": '"7"'},
                            json={"closed_on": "2023-04-01", "reason": "Sáp nhập"})
     assert closed.status_code == 403, closed.json()

@@ -55,7 +55,7 @@ def to_write(
     aggregate = uow.load(cls, aggregate_id)
     if not aggregate.exists:
         raise not_found
-    authorize(uow.context, scope, aggregate.unit_code, on)
+    authorize(uow.context, scope, aggregate.unit_code, on, record=True)
     expect_version(aggregate, expected_version)
     return aggregate
 

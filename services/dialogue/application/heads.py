@@ -146,7 +146,7 @@ def leave_office(
     authorize(uow.context, WRITE)
     not_in_future(command.to_date, today)
     post = load_post(uow, head_id)
-    authorize(uow.context, WRITE, post.unit_code, command.to_date)
+    authorize(uow.context, WRITE, post.unit_code, command.to_date, record=True)
     expect_version(post, expected_version)
     term = post.term(head_id)
     if term is not None:

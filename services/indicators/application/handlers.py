@@ -73,7 +73,7 @@ def _model(
     model = uow.load(DanVanKheoModel, model_id)
     if not model.exists:
         raise NotFound("MODEL_NOT_FOUND", messages.MODEL_NOT_FOUND.format(model_id=model_id))
-    authorize(uow.context, WRITE, model.unit_code or None, on)
+    authorize(uow.context, WRITE, model.unit_code or None, on, record=True)
     if expected_version is not None:
         return uow.load(DanVanKheoModel, model_id, expected_version=expected_version)
     return model

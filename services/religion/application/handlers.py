@@ -126,7 +126,7 @@ def site_to_write(
     uow.serialise_on(ReligiousSite, code)
     site = load_site(uow, code)
     # Who may record a fact of that day is who had the site's commune that day.
-    authorize(uow.context, WRITE, site.commune_on(on), on)
+    authorize(uow.context, WRITE, site.commune_on(on), on, record=True)
     expect_version(site, required_version(expected_version) if version_required
                    else expected_version)
     site.require_registered_by(on)
@@ -351,8 +351,8 @@ def correct_registration(
     version, registered = site.registration()
     if registered.registered_on is not None:
         authorize(uow.context, WRITE, site.commune_on(registered.registered_on),
-                  registered.registered_on)
-    authorize(uow.context, WRITE, registered.commune_code, on)
+                  registered.registered_on, record=True)
+    authorize(uow.context, WRITE, registered.commune_code, on, record=True)
     expect_version(site, command.expected_version)
     require_unit(registered.commune_code, on, level="commune", within=uow.jurisdiction)
     dossier = uow.load(LandDossier, code)
@@ -386,8 +386,8 @@ def correct_dossier_step(
     recorded_on = step_date(fact)
     on = command.acted_on or recorded_on
     not_in_future(on)
-    authorize(uow.context, WRITE, site.commune_on(recorded_on), recorded_on)
-    authorize(uow.context, WRITE, site.commune_on(on), on)
+    authorize(uow.context, WRITE, site.commune_on(recorded_on), recorded_on, record=True)
+    authorize(uow.context, WRITE, site.commune_on(on), on, record=True)
     expect_version(dossier, command.expected_version)
     dossier.correct_step(
         version, event_id.lower(), on=command.acted_on, note=command.note,
@@ -417,7 +417,8 @@ def correct_certificate(
     dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
     current = certificate.correctable_issue(version)
     assert version is not None  # a correctable issue has one
-    authorize(uow.context, WRITE, site.commune_on(current.issued_on), current.issued_on)
+    authorize(uow.context, WRITE, site.commune_on(current.issued_on), current.issued_on,
+              record=True)
     number = (normalise_certificate_number(command.certificate_number)
               if command.certificate_number is not None else current.certificate_number)
     certificate.correct_issue(
@@ -469,7 +470,8 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
         district_code = district_code_of(commune_code, command.detected_on)
     else:
         raise InvalidInput("CASE_NEEDS_PLACE", messages.CASE_NEEDS_PLACE)
-    authorize(uow.context, WRITE, commune_code, command.detected_on)
+    authorize(uow.context, WRITE, commune_code, command.detected_on,
+              record=site_code is not None)
     case_id = f"VV-{uuid4().hex[:12].upper()}"
     case = uow.load(ComplianceCase, case_id)
     case.open(
@@ -499,7 +501,7 @@ def case_action(
     case = uow.load(ComplianceCase, case_id)
     if not case.exists:
         raise NotFound("CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
-    authorize(uow.context, WRITE, case.commune_code, command.acted_on)
+    authorize(uow.context, WRITE, case.commune_code, command.acted_on, record=True)
     expect_version(case, command.expected_version)
     case.act(action, command.acted_on, command.note, command.referred_to)
     return _save(uow, case)
