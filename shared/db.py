@@ -384,7 +384,8 @@ class WalCheckpointer:
     def wake(self) -> None:
         self._wake.set()
         with self._lock:
-            if self._thread is None:
+            # Not alive though set: a thread of the parent of this (forked) process.
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(
                     target=self._run, name="sqlite-wal-checkpoint", daemon=True)
                 self._thread.start()

@@ -84,6 +84,7 @@ def test_the_checkpoint_runs_in_another_thread_after_enough_commits(
         done.set()
 
     monkeypatch.setattr(checkpointer, "checkpoint", checkpoint)
+    monkeypatch.setattr(checkpointer, "_commits", 0)  # the fixture's CREATE TABLE counted one
     before = _database_file(tmp_path)
     _commit_rows(engine, 9)
     assert not ran_in
@@ -111,6 +112,18 @@ def test_the_thread_ends_when_idle_and_starts_again_when_woken(
     _wait_until(check=lambda: threads() == baseline)
     checkpointer.wake()
     _wait_until(check=lambda: checkpointer.checkpoints == 2)
+
+
+def test_a_process_forked_with_the_thread_set_starts_its_own(engine: Engine) -> None:
+    checkpointer = checkpointer_of(engine)
+    assert checkpointer is not None
+    # What a child made by fork() inherits: the parent's thread object, no thread behind it.
+    gone = threading.Thread(target=lambda: None)
+    gone.start()
+    gone.join()
+    checkpointer._thread = gone
+    checkpointer.wake()
+    _wait_until(check=lambda: checkpointer.checkpoints == 1)
 
 
 def test_a_checkpoint_of_a_file_gone_creates_nothing(tmp_path: Path) -> None:
