@@ -13,6 +13,7 @@ from typing import Any
 from uuid import uuid4
 
 import pytest
+from sqlalchemy import event
 
 from services.reporting.application import figures as figures_module
 from services.reporting.application.fact_reads import read_marks
@@ -340,3 +341,50 @@ def test_figures_read_while_a_fact_arrived_are_served_not_kept(
                         utcnow())
     assert shown.values["31"]["sites"] == 1 and len(reads) == 2
     assert len(reporting.state.figures) == 0
+
+
+def test_what_the_days_between_change_is_kept_per_source(reporting: Reporting) -> None:
+    """A running report reads the days between its chunks and its day once per source: a
+    new fact of one source reads that source's again and keeps the others' (no read of
+    their facts), and the figures are still the count of the facts."""
+    events = Events()
+    recorded = utcnow() - timedelta(hours=1)
+    day = date(2026, 11, 20)  # counted as the chunk to 14/12 less the days after it
+    for n, on in enumerate((date(2026, 10, 1), date(2026, 11, 25), date(2026, 12, 2))):
+        events.site(f"S{n}", "11755", on)
+        events.add("dialogue", "issue", f"I{n}", "IssueRaised", on, {
+            "issue_id": f"I{n}", "session_id": "S", "unit_code": "11755", "category": "",
+            "text": "", "handling": "assigned"}, "11755", recorded)
+    reporting.feed(events)
+    engine = reporting.runtime.engine
+    reads: list[str] = []
+
+    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if "rpt_religion_facts" in statement:
+            reads.append(statement)
+
+    def both_ways() -> tuple[dict[str, Any], dict[str, Any]]:
+        now = utcnow()
+        with read_connection(engine) as conn:
+            period = load_period(conn, reporting.runtime.store, period_id(2026, 12), now)
+            counted = period.counted_on(day)
+            assert chunk_reading(counted) is not None
+            assert chunk_reading(counted).sign == -1  # type: ignore[union-attr]
+            event.listen(engine, "before_cursor_execute", count)
+            try:
+                fast = compute_from_chunks(reporting.state, conn, counted, "31", now)
+            finally:
+                event.remove(engine, "before_cursor_execute", count)
+            return _content(fast), _content(compute_fresh(conn, counted, "31", now))
+
+    fast, slow = both_ways()
+    assert fast == slow and reads, "the religion facts after the day were read"
+    assert slow["content"]["units"]["31"]["figures"]["sites"] == 1
+    reads.clear()
+    later = Events()
+    later.add("dialogue", "issue", "I9", "IssueRaised", date(2026, 11, 30), {
+        "issue_id": "I9", "session_id": "S", "unit_code": "11755", "category": "",
+        "text": "", "handling": "assigned"}, "11755", recorded)
+    reporting.feed(later)
+    fast, slow = both_ways()
+    assert fast == slow and reads == [], "the religion facts were not read again"

@@ -71,8 +71,9 @@ def test_forget_drops_everything_the_state_keeps() -> None:
     state.frozen.put("x", "{}")
     state.owed.put(("g", 1, 1, datetime.now(UTC).date(), datetime.now(UTC).date()), [])
     state.copies.table("religion")
+    state.tails.put(("religion", ("g", 1), None, -1), {})
     state.forget()
-    assert len(state.frozen) == len(state.owed) == 0
+    assert len(state.frozen) == len(state.owed) == len(state.tails) == 0
     assert state.copies.tables == {}
 
 

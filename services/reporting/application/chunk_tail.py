@@ -20,19 +20,22 @@ subjects; Python reads only the histories of those subjects, never a fact per fl
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection
 
 from services.reporting.application.chunk_figures import units_key
-from services.reporting.application.chunk_sums import Key, Sums
+from services.reporting.application.chunk_sums import HEADS, Key, SourceMark, Sums, marking_source
 from services.reporting.application.fact_reads import (
     TABLES,
     flow_rows,
     held_counts,
+    read_marks,
     touched_histories,
 )
+from services.reporting.application.lru import Lru
 from services.reporting.application.report_figures import Window
 from services.reporting.domain.chunks import ChunkReading
 from services.reporting.domain.counting import (
@@ -46,16 +49,45 @@ from services.reporting.domain.counting import (
     stock_figures,
 )
 
+# What the days between changed, per source (and the heads' sessions), kept by the source's
+# mark: the same facts, the same changes. A new fact of one source leaves the others' kept.
+KeptTails = Lru[tuple[Any, ...], Any]
+TAILS_KEPT = 16  # a few days (today's, a test's) of three sources and the heads
+
+
+def kept_tails() -> KeptTails:
+    return Lru(TAILS_KEPT)
+
 
 class Between:
     """The days between one report's chunks and its cut-off (`ChunkReading.between`: (after,
-    through]), added or taken away (`sign`), read with the facts known at its "as of"."""
+    through]), added or taken away (`sign`), read with the facts known at its "as of", which
+    sees every fact (`figures.from_chunks_possible`): what they change is a function of the
+    sources' marks (`marks`, as this connection read them), kept by them in `kept`."""
 
-    def __init__(self, conn: Connection, reading: ChunkReading, as_of: datetime) -> None:
+    def __init__(self, conn: Connection, reading: ChunkReading, as_of: datetime,
+                 marks: Mapping[str, SourceMark], kept: KeptTails) -> None:
         self.conn = conn
         self.days = reading.between
         self.sign = reading.sign
         self.as_of = as_of
+        self.marks = marks
+        self.kept = kept
+
+    def changes(self, name: str, count: Callable[[], Any]) -> Any:
+        """What the days between changed of a source (or the heads' sessions, `HEADS`):
+        kept, or `count`ed and kept if the source's mark did not move meanwhile (a
+        connection whose reads each see the latest commits, PostgreSQL's READ COMMITTED, may
+        have counted facts projected after its mark: served once, not kept)."""
+        source = marking_source(name)
+        mark = self.marks.get(source)
+        key = (name, mark, self.days, self.sign)
+        found = self.kept.get(key)
+        if found is None:
+            found = count()
+            if mark is not None and read_marks(self.conn).sources.get(source) == mark:
+                self.kept.put(key, found)
+        return found
 
 
 def to_cutoff(between: Between, source: str, sums: Sums) -> Sums:
@@ -63,6 +95,23 @@ def to_cutoff(between: Between, source: str, sums: Sums) -> Sums:
     with what the days between changed: the figures the facts give at the cut-off."""
     if between.days is None:
         return sums
+    changes: dict[Key, list[Any]] = between.changes(source, lambda: _changes(between, source))
+    found = dict(sums)
+    for units, cell in changes.items():
+        base = found.get(units)
+        values = tuple(cell) if base is None else tuple(
+            a + b for a, b in zip(base, cell, strict=True))
+        if any(values):
+            found[units] = values
+        else:
+            found.pop(units, None)  # as the chunk sums leave out keys of zeros
+    return found
+
+
+def _changes(between: Between, source: str) -> dict[Key, list[Any]]:
+    """What the days between change of a source's figures, per units (`source_figures`
+    order), signed as they are added to the chunk sums."""
+    assert between.days is not None
     after, through = between.days
     sign, conn = between.sign, between.conn
     flows, stocks = source_figures(source)
@@ -92,16 +141,7 @@ def to_cutoff(between: Between, source: str, sums: Sums) -> Sums:
             for (units, figure), amount in _stocks_moved(group, history, between.days).items():
                 if amount:
                     add(units, figure, amount)
-    found = dict(sums)
-    for units, cell in changes.items():
-        base = found.get(units)
-        values = tuple(cell) if base is None else tuple(
-            a + b for a, b in zip(base, cell, strict=True))
-        if any(values):
-            found[units] = values
-        else:
-            found.pop(units, None)  # as the chunk sums leave out keys of zeros
-    return found
+    return changes
 
 
 def _stocks_moved(
@@ -139,10 +179,15 @@ def held_to_cutoff(between: Between, year_start: date, held: Counter[str]) -> Co
     if between.days is None:
         return held
     after, through = between.days
-    found = Counter(held)
     first = max(after + timedelta(days=1), year_start)
-    if first <= through:
+
+    def count() -> Counter[str]:
         # Counted as the head chunks count them: a retracted holding (a correction's) minus.
-        for head, days in held_counts(between.conn, first, through, between.as_of).items():
-            found[head] += between.sign * days.total()
+        return Counter({head: between.sign * days.total() for head, days in held_counts(
+            between.conn, first, through, between.as_of).items()})
+
+    found = Counter(held)
+    if first <= through:
+        for head, moved in between.changes(HEADS, count).items():
+            found[head] += moved
     return found

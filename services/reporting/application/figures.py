@@ -82,7 +82,7 @@ def compute_many(
     from_chunks = [i for i in missing if from_chunks_possible(marks, periods[i], as_of)]
     computed = dict(zip(from_chunks, compute_from_chunks_many(
         conn, [periods[i] for i in from_chunks], scope, as_of, marks, state.copies,
-        state.owed), strict=True))
+        state.owed, state.tails), strict=True))
     for index in missing:
         if index not in computed:
             computed[index] = compute_fresh(conn, periods[index], scope, as_of)
@@ -140,4 +140,5 @@ def compute_from_chunks(
     """The figures from the chunk figures, bypassing the kept figures: only for a report that
     sees every fact and a window the chunks give (`from_chunks_possible`)."""
     return compute_from_chunks_many(
-        conn, [period], scope, as_of, read_marks(conn), state.copies, state.owed)[0]
+        conn, [period], scope, as_of, read_marks(conn), state.copies, state.owed,
+        state.tails)[0]

@@ -21,7 +21,12 @@ from services.reporting.application.chunk_sums import (
     marking_source,
     window_sums,
 )
-from services.reporting.application.chunk_tail import Between, held_to_cutoff, to_cutoff
+from services.reporting.application.chunk_tail import (
+    Between,
+    KeptTails,
+    held_to_cutoff,
+    to_cutoff,
+)
 from services.reporting.application.fact_reads import TABLES, Marks, session_dates
 from services.reporting.application.heads import KeptOwed, heads_of_windows
 from services.reporting.application.report_figures import Figures, Window
@@ -35,16 +40,17 @@ from shared.planrules import plan_year
 
 def compute_from_chunks_many(
     conn: Connection, periods: Sequence[Period], scope: str, as_of: datetime, marks: Marks,
-    copies: ChunkCopies, owed: KeptOwed,
+    copies: ChunkCopies, owed: KeptOwed, tails: KeptTails,
 ) -> list[Figures]:
     """The figures of several periods (a report and the one before) from the chunk figures;
-    `marks` as read on this connection; `copies` and `owed`: the process's copies of the
-    chunk rows and what the rule owes the heads (`state.ReportingState`)."""
+    `marks` as read on this connection; `copies`, `owed` and `tails`: the process's copies of
+    the chunk rows, what the rule owes the heads and what the days between a running
+    period's chunks and its day change (`state.ReportingState`)."""
     if not periods:
         return []
     readings = [_reading(p) for p in periods]
     bounds = [reading.bounds for reading in readings]
-    betweens = [Between(conn, reading, as_of) for reading in readings]
+    betweens = [Between(conn, reading, as_of, marks.sources, tails) for reading in readings]
     trees = [unit_tree(scope, p.cutoff_on) for p in periods]
     directs: list[Direct] = [defaultdict(Counter) for _ in periods]
     # What of `directs` names no unit of the tree (`UnitTree.unattributed`), per node.

@@ -7,7 +7,9 @@ own, and a test can drop it all at once (`forget`).
 - `frozen`: the canonical text of finalised reports' frozen figures, verified against their
   hash once (`reports.py`);
 - `copies`: the chunk figures summed per unit, kept up to date (`chunk_sums.py`);
-- `owed`: what the dialogue rule owes each head per window (`heads.py`).
+- `owed`: what the dialogue rule owes each head per window (`heads.py`);
+- `tails`: what the days between a running period's chunks and today change, per source
+  (`chunk_tail.py`).
 
 Nothing here changes a figure: each cache is keyed by what decides its value, and dropping
 any of them only makes the next report slower.
@@ -20,6 +22,7 @@ from datetime import date
 from typing import Any
 
 from services.reporting.application.chunk_sums import ChunkCopies
+from services.reporting.application.chunk_tail import KeptTails, kept_tails
 from services.reporting.application.heads import KeptOwed, kept_windows
 from services.reporting.application.lru import Lru
 from services.reporting.application.report_figures import Figures
@@ -40,6 +43,7 @@ class ReportingState:
         self.frozen: Lru[str, str] = Lru(FROZEN_KEPT)
         self.copies = ChunkCopies()
         self.owed: KeptOwed = kept_windows()
+        self.tails: KeptTails = kept_tails()
 
     def forget(self) -> None:
         """Drop everything kept: the next report reads the tables afresh."""
@@ -47,6 +51,7 @@ class ReportingState:
         self.frozen.clear()
         self.copies.clear()
         self.owed.clear()
+        self.tails.clear()
 
 
 class ReportingRuntime(ServiceRuntime):
