@@ -45,7 +45,24 @@ def _not_a_character(ch: str) -> bool:
 _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 
 
+# Characters that print as nothing: zero-width space, word joiner, invisible operators, a BOM
+# inside a text, the soft hyphen, the grapheme joiner and the Hangul/Mongolian fillers. Copied
+# from a web page or a Word file they come along unseen: a name made of them printed blank in
+# every report, and one inside a word hid the site from search (finding H9). The official
+# cannot see them to delete them, so they are taken out, not refused; what is left empty is
+# then refused as blank.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u034f\u115f\u1160\u180e\u200b\u2060\u2061\u2062"
+                                    "\u2063\u2064\u3164\ufeff\uffa0"))
+# The zero-width (non-)joiners shape the letters of Arabic, Persian and Indic scripts, and are
+# kept there; beside a Latin (Vietnamese) letter, a space or at an end they only hide.
+_LATIN_JOINERS = re.compile(
+    r"(?:(?<=[\u0000-\u024f\u1e00-\u1eff])|^)[\u200c\u200d]+"
+    r"|[\u200c\u200d]+(?=[\u0000-\u024f\u1e00-\u1eff]|$)"
+)
+
+
 def clean_text(value: str) -> str:
+    value = _LATIN_JOINERS.sub("", value.translate(_INVISIBLE))
     value = unicodedata.normalize("NFC", value).strip()
     if any(unicodedata.category(ch) == "Cc" and ch not in _ALLOWED_CONTROLS for ch in value):
         raise PydanticCustomError("control_characters", messages.CONTROL_CHARACTERS)

@@ -161,3 +161,23 @@ def test_a_pydantic_kind_without_a_wording_gets_the_general_vietnamese_one() -> 
     (error,) = vietnamese_errors(errors)
     assert error["code"] == "FINITE_NUMBER"
     assert error["message"] == "Giá trị không hợp lệ"
+
+
+@pytest.mark.parametrize(("typed", "kept"), [
+    ("Chùa Đ\u200bông", "Chùa Đông"),
+    ("\ufeffChùa\u00ad Hòa\u2060 Bình", "Chùa Hòa Bình"),
+    ("Đình\u200d Kênh\u200c", "Đình Kênh"),
+    # Joiners shaping another script's letters are that script's own: kept.
+    ("नमस्\u200dते", "नमस्\u200dते"),
+])
+def test_invisible_characters_are_taken_out_of_text(typed: str, kept: str) -> None:
+    """Finding H9: a zero-width space inside a word hid the site from search, and fillers
+    made a name that prints as nothing; they are taken out (the official cannot see them)."""
+    assert Form(name=typed).name == kept
+
+
+@pytest.mark.parametrize("blank", ["\u200b\u200b\u200b", "\u00ad", "\u3164", " \ufeff \u2060 "])
+def test_a_text_of_invisible_characters_only_is_blank(blank: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        Form(name=blank)
+    assert vietnamese_errors(info.value.errors())[0]["code"] == "BLANK"
