@@ -289,3 +289,10 @@ AS_OF_DESCRIPTION = (
     "Chỉ tính những gì đã được ghi nhận đến thời điểm này (ISO 8601; ngày không kèm giờ là "
     "hết ngày đó theo giờ Việt Nam; giờ không kèm múi là giờ Việt Nam; không được ở tương lai)"
 )
+
+#: The headers a command reads (shared/commandapi.py COMMAND_HEADERS), as documented.
+IF_MATCH_TEXT = 'ETag đã đọc (ví dụ "3"): chỉ thực hiện nếu bản ghi vẫn ở phiên bản đó'
+IDEMPOTENCY_KEY_TEXT = (
+    "Khoá do bên gọi chọn (ví dụ một UUID) để gửi lại yêu cầu an toàn: cùng khoá và "
+    "cùng nội dung trả lại đúng kết quả lần đầu, không ghi thêm gì"
+)

@@ -27,10 +27,11 @@ from fastapi.responses import JSONResponse
 
 from shared import idempotency, messages
 from shared.aggregate import CommandContext, UnitOfWork
+from shared.apitexts import IDEMPOTENCY_KEY_TEXT, IF_MATCH_TEXT
 from shared.auth.http import authenticate_request
 from shared.auth.principal import Principal
 from shared.commands import CommandResponse, CommandResult, run
-from shared.concurrency import IF_MATCH_MAX_LENGTH, IF_MATCH_TEXT, IfMatch, etag, parse_if_match
+from shared.concurrency import IF_MATCH_MAX_LENGTH, IfMatch, etag, parse_if_match
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import IdempotencyKeyInProgress, InvalidInput
@@ -54,10 +55,6 @@ IN_PROGRESS_RETRY_S = 1
 
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 200
-IDEMPOTENCY_KEY_TEXT = (
-    "Khoá do bên gọi chọn (ví dụ một UUID) để gửi lại yêu cầu an toàn: cùng khoá và "
-    "cùng nội dung trả lại đúng kết quả lần đầu, không ghi thêm gì"
-)
 #: The headers a command reads, (name, longest value, description): read by `command` itself,
 #: and documented on every command's operation as FastAPI documents a `Header` parameter
 #: (shared/openapi.py document_operations). Declared as `Header` parameters they cost each

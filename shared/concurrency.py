@@ -81,7 +81,6 @@ class IfMatch:
 
 #: The If-Match header a command reads (shared/commandapi.py COMMAND_HEADERS).
 IF_MATCH_MAX_LENGTH = 64
-IF_MATCH_TEXT = 'ETag đã đọc (ví dụ "3"): chỉ thực hiện nếu bản ghi vẫn ở phiên bản đó'
 
 
 def required_version(version: int | None) -> int:
