@@ -26,6 +26,11 @@ OPERATIONS: OperationTexts = {
                        "tên, ngày bắt đầu."),
     "recognise_model": ("Công nhận mô hình", "Ghi nhận quyết định công nhận mô hình ở một "
                         "cấp."),
+    "correct_model_registration": (
+        "Đính chính đăng ký mô hình", "Mô hình đã đăng ký nhầm xã, phường hoặc nhầm ngày bắt "
+        "đầu: ghi sự kiện mới `ModelRegisteredCorrected` nêu sự kiện bị đính chính, giá trị cũ, "
+        "giá trị đúng và lý do; I1 (trong dịch vụ chỉ tiêu) tính như đã ghi đúng. Ngày bắt đầu "
+        "không sau ngày công nhận hoặc dừng mô hình."),
     "close_model": ("Dừng mô hình", "Ghi nhận mô hình dừng triển khai (kèm ngày và lý do)."),
     "list_models": ("Sổ theo dõi mô hình", "Các mô hình \"Dân vận khéo\" vào ngày `on`, lọc "
                     "theo đơn vị (kể cả cấp dưới), lĩnh vực, cấp công nhận."),
@@ -99,6 +104,8 @@ EXAMPLES: SchemaExamples = {
                       "title": "Dân vận khéo xây dựng nông thôn mới", "started_on": "2023-02-01",
                       "description": "Vận động hiến đất làm đường liên thôn",
                       "lead_organisation": "Hội Nông dân thị trấn"},
+    "CorrectModelRegistration": {"unit_code": "11758",
+                                 "reason": "Mô hình của xã Đại Thắng, nhập nhầm xã"},
     "RecogniseModel": {"recognition_level": "district", "recognised_on": "2023-09-01",
                        "decision_ref": "QĐ 321/QĐ-UBND"},
     "CloseModel": {"closed_on": "2023-12-31", "reason": "Hoàn thành mục tiêu"},

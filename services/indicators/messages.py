@@ -95,6 +95,13 @@ MODEL_AT_LEVEL = "công nhận {level}; chỉ công nhận tiếp ở cấp cao 
 MODEL_RECOGNITION_LEVEL_NONE = "Cấp công nhận phải là cấp xã, huyện, thành phố hoặc Trung ương"
 RECOGNISED_WITHOUT_LEVEL = "Mô hình đã được công nhận phải có cấp công nhận"
 DATE_BEFORE_START = "Ngày {on} trước ngày bắt đầu triển khai mô hình ({start})"
+# Corrections (đính chính) of a registration.
+CORRECTION_CHANGES_NOTHING = (
+    "Nội dung đính chính trùng với thông tin đã ghi nhận; không có gì để đính chính"
+)
+START_AFTER_LATER_FACT = (
+    "Ngày bắt đầu triển khai ({start}) sau ngày mô hình đã được công nhận hoặc dừng ({on})"
+)
 ENTRY_SUBJECT = "bài dự thi năm {year} của mô hình {model_id}"
 ENTRY_NOT_FOUND = "Không tìm thấy bài dự thi mã {entry_id}"
 CONTEST_YEAR_MISMATCH = "Bài dự thi {entry_id} thuộc cuộc thi năm {year}"
@@ -224,7 +231,8 @@ ITEM_KIND_LABELS = {
 
 # -- lifecycles: the states and actions the 409 refusals name (shared.errors.ActionRefused) ---
 MODEL = Lifecycle(
-    {"register": "Đăng ký mô hình", "recognise": "Công nhận mô hình", "close": "Dừng mô hình"},
+    {"register": "Đăng ký mô hình", "recognise": "Công nhận mô hình", "close": "Dừng mô hình",
+     "correct_registration": "Đính chính đăng ký mô hình"},
     MODEL_STATUS_LABELS,
     "không có (mô hình đã dừng)",
 )

@@ -5,6 +5,7 @@ was."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 from fastapi.testclient import TestClient
 
@@ -87,3 +88,77 @@ def test_a_corrected_from_date_counts_the_head_from_the_right_day(
     assert _i2(client, as_of="2024-02-01T00:00:00+07:00") == (5, 7)
     rebuild_and_wait(client)
     assert _i2(client) == (6, 8)
+
+
+# --- a model registered in the wrong commune or with the wrong start ------------------------
+
+
+def _i1_communes(client: TestClient, **params: str) -> dict[str, tuple[int, int]]:
+    view = get_json(client, "/api/v1/indicators/2023/I1", unit=TIEN_LANG, **params)
+    return {c["unit_code"]: (c["numerator"], c["denominator"]) for c in view["children"]
+            if c["numerator"]}
+
+
+def _refused(response: Any, status: int, code: str) -> None:
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code, response.text
+
+
+def test_a_model_registered_in_the_wrong_commune_counts_for_the_right_one(
+    client: TestClient,
+) -> None:
+    registered = client.post("/api/v1/models", json={
+        "model_id": "MH-SAI", "unit_code": TIEN_LANG_TOWN, "field": "new_rural",
+        "title": "Dân vận khéo trong xây dựng nông thôn mới", "started_on": "2023-02-01"})
+    assert registered.status_code == 201, registered.text
+    wait_applied(client, PLAN_DEFINITIONS + 1)
+    assert _i1_communes(client) == {TIEN_LANG_TOWN: (1, 1)}
+    before = datetime.now(UTC).isoformat()
+    url = "/api/v1/models/MH-SAI/registration/corrections"
+    corrected = client.post(url, json={"unit_code": DAI_THANG, "reason": "Nhập nhầm xã"},
+                            headers={"If-Match": '"1"'})
+    assert corrected.status_code == 200, corrected.text
+    assert corrected.json()["events"][0]["event_type"] == "ModelRegisteredCorrected"
+    wait_applied(client, PLAN_DEFINITIONS + 2)
+    assert _i1_communes(client) == {DAI_THANG: (1, 1)}
+    assert _i1_communes(client, as_of=before) == {TIEN_LANG_TOWN: (1, 1)}
+    # Both facts in the model's history; the model reads as corrected.
+    model = get_json(client, "/api/v1/models/MH-SAI")
+    assert model["unit_code"] == DAI_THANG
+    assert [h["event_type"] for h in model["history"]] == [
+        "ModelRegistered", "ModelRegisteredCorrected"]
+    assert model["history"][1]["payload"]["previous_unit_code"] == TIEN_LANG_TOWN
+    # A later start counts from that day only.
+    ok = client.post(url, json={"started_on": "2023-08-01", "reason": "Nhầm ngày bắt đầu"})
+    assert ok.status_code == 200, ok.text
+    wait_applied(client, PLAN_DEFINITIONS + 3)
+    assert _i1_communes(client, on="2023-06-30") == {}
+    assert _i1_communes(client) == {DAI_THANG: (1, 1)}
+    rebuild_and_wait(client)
+    assert _i1_communes(client) == {DAI_THANG: (1, 1)}
+    assert _i1_communes(client, on="2023-06-30") == {}
+
+
+def test_bad_model_corrections_are_refused_and_write_nothing(client: TestClient) -> None:
+    assert client.post("/api/v1/models", json={
+        "model_id": "MH-X", "unit_code": TIEN_LANG_TOWN, "field": "urban",
+        "title": "Dân vận khéo chỉnh trang đô thị", "started_on": "2023-02-01"},
+    ).status_code == 201
+    assert client.post("/api/v1/models/MH-X/recognise", json={
+        "recognition_level": "district", "recognised_on": "2023-05-01"}).status_code == 200
+    url = "/api/v1/models/MH-X/registration/corrections"
+    _refused(client.post(url, json={"unit_code": DAI_THANG}), 422, "VALIDATION_ERROR")
+    _refused(client.post(url, json={"unit_code": TIEN_LANG_TOWN, "reason": "x"}), 422,
+             "CORRECTION_CHANGES_NOTHING")
+    _refused(client.post(url, json={"started_on": "2023-06-01", "reason": "x"}), 422,
+             "START_AFTER_LATER_FACT")
+    _refused(client.post(url, json={"started_on": "2099-01-01", "reason": "x"}), 422,
+             "DATE_IN_FUTURE")
+    _refused(client.post(url, json={"unit_code": "00004", "reason": "x"}), 422,
+             "OUTSIDE_JURISDICTION")
+    _refused(client.post(url, json={"unit_code": DAI_THANG, "reason": "x"},
+                         headers={"If-Match": '"1"'}), 412, "PRECONDITION_FAILED")
+    _refused(client.post("/api/v1/models/MH-KHONG/registration/corrections",
+                         json={"unit_code": DAI_THANG, "reason": "x"}), 404, "MODEL_NOT_FOUND")
+    model = get_json(client, "/api/v1/models/MH-X")
+    assert [h["event_type"] for h in model["history"]] == ["ModelRegistered", "ModelRecognised"]

@@ -13,6 +13,7 @@ from services.indicators.application import handlers
 from services.indicators.application.commands import (
     AwardContestEntry,
     CloseModel,
+    CorrectModelRegistration,
     RecogniseModel,
     RegisterModel,
     SubmitContestEntry,
@@ -58,6 +59,17 @@ def recognise_model(model_id: ModelId, command: RecogniseModel, cmd: CommandDep)
     """Ghi nhận quyết định công nhận mô hình ở một cấp (If-Match: ETag của mô hình)."""
     command = with_expected_version(command, cmd.if_match)
     return cmd.record(handlers.recognise_model, model_id, command)
+
+
+@router.post("/models/{model_id}/registration/corrections", response_model=CommandResponse)
+def correct_model_registration(
+    model_id: ModelId, command: CorrectModelRegistration, cmd: CommandDep
+) -> JSONResponse:
+    """Đính chính đăng ký mô hình: xã, phường hoặc ngày bắt đầu đã ghi sai (If-Match: ETag
+    của mô hình). Ghi sự kiện mới `ModelRegisteredCorrected` kèm lý do; sự kiện cũ vẫn còn
+    trong lịch sử."""
+    command = with_expected_version(command, cmd.if_match)
+    return cmd.record(handlers.correct_model_registration, model_id, command)
 
 
 @router.post("/models/{model_id}/close", response_model=CommandResponse)

@@ -40,6 +40,16 @@ class RegisterModel(_Command):
     lead_organisation: ShortText = ""
 
 
+class CorrectModelRegistration(_Command):
+    """Đính chính a registration: the commune or the start it really had (each unchanged
+    when left out)."""
+
+    unit_code: UnitCode | None = None
+    started_on: Day | None = None
+    reason: LongText = Field(min_length=1)
+    expected_version: Version | None = None
+
+
 class RecogniseModel(_Command):
     recognition_level: RecognitionLevel
     recognised_on: Day

@@ -12,6 +12,7 @@ from services.indicators.adapters.definitions import known_indicator_id, load_de
 from services.indicators.application.commands import (
     AwardContestEntry,
     CloseModel,
+    CorrectModelRegistration,
     DefineIndicator,
     RecogniseModel,
     RecordReportedFigure,
@@ -45,6 +46,7 @@ from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork, registered_code
 from shared.auth.checks import authorize, require_city
 from shared.clock import today_vn
+from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.planrules import defined_period
@@ -109,6 +111,30 @@ def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelop
         note=messages.MODEL_ID_TAKEN.format(holder=holder), existing_model_id=holder,
     ))
     return uow.save(model)
+
+
+def correct_model_registration(
+    uow: UnitOfWork, model_id: str, command: CorrectModelRegistration
+) -> list[EventEnvelope]:
+    """Đính chính a registration (G18): a new event naming the registration it corrects. The
+    right commune and start are checked as a registration is (the unit valid then and inside
+    the jurisdiction, the caller's units then, not in the future); the caller writes for the
+    commune recorded too (`_model`)."""
+    model = _model(uow, model_id, command.expected_version, model_start(uow, model_id))
+    assert model.registration is not None and model.started_on is not None
+    started_on = not_in_future(command.started_on or model.started_on)
+    unit = require_unit(command.unit_code or model.unit_code, started_on,
+                        within=uow.jurisdiction)
+    authorize(uow.context, WRITE, unit.code, started_on)
+    version, _ = model.registration
+    corrects = event_id_at(uow.connection, DanVanKheoModel.aggregate_type, model_id, version)
+    model.correct_registration(unit.code, started_on, command.reason, corrects)
+    return uow.save(model)
+
+
+def model_start(uow: UnitOfWork, model_id: str) -> date | None:
+    """The start recorded for a model (the day its unit is checked on), if it exists."""
+    return uow.load(DanVanKheoModel, model_id).started_on
 
 
 def recognise_model(

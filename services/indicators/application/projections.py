@@ -341,10 +341,11 @@ def dialogue_projection(
 
 
 def _model_row(conn: Connection, model_facts: Table, model_id: str) -> Any:
+    # The registration in force: the last one written (a correction's, if corrected).
     return conn.execute(
         select(model_facts).where(
             model_facts.c.model_id == model_id, model_facts.c.kind == "registered"
-        )
+        ).order_by(model_facts.c.seq.desc())
     ).first()
 
 
@@ -362,6 +363,21 @@ def own_projection(store: EventStore, tables: TableMap = _same, live: bool = Tru
                field=p["field"], title=p["title"], recognition_level=p["recognition_level"],
                status=p["status"])
         later(envelope, models, lambda: [p["unit_code"]])
+
+    def model_registration_corrected(
+        conn: Connection, envelope: EventEnvelope, later: Later
+    ) -> None:
+        # The registration of the wrong commune or start retracted, dated as it was; the
+        # right one registered (shared/corrections.py).
+        p = envelope.payload
+        retraction = replace(envelope, event_id=retraction_id(envelope.event_id))
+        common = {"model_id": p["model_id"], "field": p["field"], "title": p["title"],
+                  "recognition_level": p["recognition_level"], "status": p["status"]}
+        _write(conn, model_facts, retraction, date.fromisoformat(p["previous_started_on"]),
+               kind="retracted", unit_code=p["previous_unit_code"], **common)
+        _write(conn, model_facts, envelope, date.fromisoformat(p["started_on"]),
+               kind="registered", unit_code=p["unit_code"], **common)
+        later(envelope, models, lambda: [p["previous_unit_code"], p["unit_code"]])
 
     def model_changed(kind: str, date_field: str) -> LaterHandler:
         def handle(conn: Connection, envelope: EventEnvelope, later: Later) -> None:
@@ -408,6 +424,7 @@ def own_projection(store: EventStore, tables: TableMap = _same, live: bool = Tru
         "own-facts", "indicators", store, live,
         {
             "ModelRegistered": model_registered,
+            "ModelRegisteredCorrected": model_registration_corrected,
             "ModelRecognised": model_changed("recognised", "recognised_on"),
             "ModelClosed": model_changed("closed", "closed_on"),
             "ContestEntrySubmitted": entry_submitted,

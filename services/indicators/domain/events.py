@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from shared.corrections import Correction
 from shared.envelope import DomainEvent, EventRegistry
 from shared.planrules import Comparator, Status
 
@@ -47,6 +48,34 @@ class ModelRegistered(DomainEvent):
     status: ModelStatus
     description: str = ""
     lead_organisation: str = ""
+
+
+@registry.register
+class ModelRegisteredCorrected(Correction):
+    """A `ModelRegistered` recorded in the wrong commune or with the wrong start
+    (shared/corrections.py): the whole registration as it should have been, and the commune
+    and start it replaces. Business date: the right `started_on`."""
+
+    event_type = "ModelRegisteredCorrected"
+    aggregate_type = "model"
+    model_id: str
+    unit_code: str
+    field: ModelField
+    title: str
+    started_on: date
+    recognition_level: RecognitionLevel
+    status: ModelStatus
+    description: str = ""
+    lead_organisation: str = ""
+    previous_unit_code: str
+    previous_started_on: date
+
+    def corrected_fact(self) -> DomainEvent:
+        return ModelRegistered(
+            model_id=self.model_id, unit_code=self.unit_code, field=self.field,
+            title=self.title, started_on=self.started_on,
+            recognition_level=self.recognition_level, status=self.status,
+            description=self.description, lead_organisation=self.lead_organisation)
 
 
 @registry.register

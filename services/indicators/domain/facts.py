@@ -21,7 +21,8 @@ Switch = Literal["on", "off", "none"]
 HeadFactKind = Literal["took_office", "left_office", "retracted"]
 # "retracted": the holding of that day withdrawn by a correction (shared/corrections.py).
 SessionFactKind = Literal["held", "cancelled", "retracted"]
-ModelFactKind = Literal["registered", "recognised", "closed"]
+# "retracted": the registration of that day and unit withdrawn by a correction.
+ModelFactKind = Literal["registered", "recognised", "closed", "retracted"]
 
 
 @dataclass(frozen=True)
@@ -235,6 +236,12 @@ def fold_models(facts: Iterable[ModelFact]) -> dict[str, ModelState]:
                 fact.model_id, fact.unit_code, fact.field, fact.title, fact.on,
                 fact.recognition_level,
             )
+        elif state is not None and fact.kind == "retracted":
+            # A corrected registration (shared/corrections.py): the model it registered goes
+            # unless another registration is in force; the right one is a "registered" fact
+            # of its own day (after this one when later, kept when earlier).
+            if (state.started_on, state.unit_code) == (fact.on, fact.unit_code):
+                del states[fact.model_id]
         elif state is not None and fact.kind == "recognised":
             state.recognition_level, state.recognised_on = fact.recognition_level, fact.on
         elif state is not None and fact.kind == "closed":

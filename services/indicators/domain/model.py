@@ -14,6 +14,7 @@ from services.indicators.domain.events import (
     ModelClosed,
     ModelRecognised,
     ModelRegistered,
+    ModelRegisteredCorrected,
     ReportedFigureRecorded,
     UnitSuccessionRecorded,
 )
@@ -43,6 +44,36 @@ class DanVanKheoModel(Aggregate):
         self.recognition_level = "none"
         self.status = "building"
         self.last_on: date | None = None
+        #: The registration in force and its version (what a correction names).
+        self.registration: tuple[int, ModelRegistered] | None = None
+        #: The latest date of the facts after the registration (recognised, closed).
+        self.later_on: date | None = None
+
+    def correct_registration(
+        self, unit_code: str, started_on: date, reason: str, corrects: str
+    ) -> None:
+        """Đính chính: the model was registered in `unit_code` from `started_on`. The start
+        stays on or before every later fact of the model."""
+        assert self.registration is not None
+        version, registered = self.registration
+        if (unit_code, started_on) == (registered.unit_code, registered.started_on):
+            raise InvalidInput("CORRECTION_CHANGES_NOTHING", messages.CORRECTION_CHANGES_NOTHING)
+        if self.later_on is not None and self.later_on < started_on:
+            raise InvalidInput(
+                "START_AFTER_LATER_FACT",
+                messages.START_AFTER_LATER_FACT.format(
+                    start=format_date_vn(started_on), on=format_date_vn(self.later_on)),
+            )
+        self.record(
+            ModelRegisteredCorrected(
+                corrects=corrects, corrected_version=version, reason=reason,
+                **{**registered.model_dump(), "unit_code": unit_code, "started_on": started_on},
+                previous_unit_code=registered.unit_code,
+                previous_started_on=registered.started_on,
+            ),
+            started_on,
+            unit_code=unit_code,
+        )
 
     def register(self, event: ModelRegistered) -> None:
         if self.exists:
@@ -101,7 +132,14 @@ class DanVanKheoModel(Aggregate):
             )
 
     def apply(self, event: DomainEvent) -> None:
-        if isinstance(event, ModelRegistered):
+        if isinstance(event, ModelRegisteredCorrected):
+            fact = event.corrected_fact()
+            assert isinstance(fact, ModelRegistered)
+            self.registration = (self.version + 1, fact)
+            self.unit_code, self.started_on = fact.unit_code, fact.started_on
+            self.last_on = max(fact.started_on, self.later_on or fact.started_on)
+        elif isinstance(event, ModelRegistered):
+            self.registration = (self.version + 1, event)
             self.unit_code, self.field, self.title = event.unit_code, event.field, event.title
             self.started_on = self.last_on = event.started_on
             # A registration records a running model; only a dated closing stops it (and the
@@ -111,10 +149,10 @@ class DanVanKheoModel(Aggregate):
             self.recognition_level, self.status = event.recognition_level, status
         elif isinstance(event, ModelRecognised):
             self.recognition_level, self.status = event.recognition_level, "recognised"
-            self.last_on = event.recognised_on
+            self.last_on = self.later_on = event.recognised_on
         elif isinstance(event, ModelClosed):
             self.status, self.closed_on = "closed", event.closed_on
-            self.last_on = event.closed_on
+            self.last_on = self.later_on = event.closed_on
 
 
 class ContestEntry(Aggregate):
