@@ -150,12 +150,15 @@ def plan_base(indicator_id: str, year: int) -> int | None:
     return target.base if target is not None and plan_targets_apply(year) else None
 
 
-def figure_day(period_end: date, on: date) -> date:
+def figure_day(period_start: date, period_end: date, on: date) -> date | None:
     """The day a stock figure of an indicator (I1, I3, I4: a state at a date) is taken at
     for a date `on` (a report's cut-off): `on`, never past the last day of the indicator's
-    period. After that day the indicator's figure is its final one, the period's: the
-    indicators service evaluates it "now" at the period's end and refuses a later date, and
-    I2's window stops there too (`i2_window`)."""
+    period; None before its first day: the indicator has no figure yet. The indicators
+    service refuses a date outside the period and evaluates it "now" at the period's end,
+    and I2's window stops there too (`i2_window`); a report shows the figure of that day,
+    and before the period begins its counts without a status."""
+    if on < period_start:
+        return None
     return min(on, period_end)
 
 

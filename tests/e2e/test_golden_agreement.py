@@ -136,7 +136,11 @@ def test_a_definitions_scope_and_method_agree(
         return {i["id"]: (i["numerator"], i["denominator"], i["value"], i["status"])
                 for i in report["indicators"] if i["id"] in ("I3", "I4")}
 
-    wait_until(lambda: shown("6m", HAI_PHONG)["I4"][:2] == (7, 25), timeout=60)
+    # Both have consumed the reports: reporting, and the indicators service's own facts
+    # (its reported figures come back through its own stream).
+    wait_until(lambda: shown("6m", HAI_PHONG)["I4"][:2] == (7, 25) and _get(
+        services.indicators, "/api/v1/indicators/2023/I4", unit=HAI_PHONG,
+        on=CUTOFFS["6m"].isoformat())["unit"]["numerator"] == 7, timeout=60)
     assert shown("6m", TIEN_LANG) == {"I3": (2, 10, 20.0, "chua_dat"),
                                       "I4": (6, 20, 30.0, "dat")}
     assert shown("6m", HAI_PHONG)["I4"] == (7, 25, 28.0, "dat")
@@ -156,3 +160,36 @@ def test_a_definitions_scope_and_method_agree(
                 mine = answer.json()["unit"]
                 assert row == (mine["numerator"], mine["denominator"], mine["value_percent"],
                                mine["status"]), (months, unit, indicator_id)
+
+
+def test_an_indicator_whose_period_begins_after_the_cutoff_is_not_judged(
+    services: Services, upstream: Upstream
+) -> None:
+    """I3 of 2023 defined over April..December: at the 3-month cut-off (14/03) the indicators
+    service has no figure (DATE_OUTSIDE_PERIOD); the report shows the counts without a
+    status (it judged 4/239 against a pace of nothing: chưa đạt). From the 6 months on both
+    give the same figure and status."""
+    _fed(services, upstream, _scenario(upstream))
+    response = services.indicators.post("/api/v1/indicators", json={
+        "indicator_id": "I3", "year": 2023, "name": "Hồ sơ đăng ký đất đai từ tháng 4",
+        "method": "sites_with_dossier", "target": 40, "denominator_fixed": 239,
+        "period_start": "2023-04-01"})
+    assert response.status_code in (200, 201), response.text
+
+    def i3(months: str, unit: str) -> Row:
+        report = _get(services.reporting, f"/api/v1/reports/2023-{months}", unit=unit)
+        [row] = [i for i in report["indicators"] if i["id"] == "I3"]
+        return row["numerator"], row["denominator"], row["value"], row["status"]
+
+    wait_until(lambda: i3("3m", HAI_PHONG)[3] is None, timeout=60)
+    assert i3("3m", HAI_PHONG) == (4, 239, 1.67, None)
+    refused = services.indicators.get("/api/v1/indicators/2023/I3",
+                                      params={"on": "2023-03-14"})
+    assert refused.status_code == 422 and refused.json()["error"]["code"] == \
+        "DATE_OUTSIDE_PERIOD"
+    for months in ("6m", "9m", "12m"):
+        for unit in (HAI_PHONG, TIEN_LANG):
+            shown = _get(services.indicators, "/api/v1/indicators/2023/I3", unit=unit,
+                         on=CUTOFFS[months].isoformat())["unit"]
+            assert i3(months, unit) == (shown["numerator"], shown["denominator"],
+                                        shown["value_percent"], shown["status"]), (months, unit)

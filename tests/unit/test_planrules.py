@@ -336,6 +336,7 @@ def test_the_plans_base_is_the_plan_years_alone() -> None:
 
 
 def test_a_stock_figure_is_never_taken_past_its_period() -> None:
-    end = date(2023, 6, 30)
-    assert figure_day(end, date(2023, 6, 14)) == date(2023, 6, 14)
-    assert figure_day(end, date(2023, 9, 14)) == end
+    start, end = date(2023, 4, 1), date(2023, 6, 30)
+    assert figure_day(start, end, date(2023, 6, 14)) == date(2023, 6, 14)
+    assert figure_day(start, end, date(2023, 9, 14)) == end
+    assert figure_day(start, end, date(2023, 3, 14)) is None  # not begun: no figure

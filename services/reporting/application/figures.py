@@ -104,17 +104,19 @@ def at_indicator_periods(
     an indicator whose defined period ends before the report's cut-off (I3 defined over
     January..June, the 9-month report), the figure and status of its period's last day: the
     indicators service gives that figure and refuses a later date, so the report counted
-    one nobody else did. The other figures stay the period's."""
+    one nobody else did. An indicator whose period begins after the cut-off has no figure
+    there: its counts are shown without a status. The other figures stay the period's."""
     period = figures.period
     days = {
-        indicator_id: figure_day(figures.targets[indicator_id].period(period.year)[1],
+        indicator_id: figure_day(*figures.targets[indicator_id].period(period.year),
                                  period.cutoff_on)
         for indicator_id in STOCK_INDICATORS if indicator_id in figures.targets
     }
     # A day before the window opens has no figures of the window (a moved window only).
     earlier = {indicator_id: day for indicator_id, day in days.items()
-               if day != period.cutoff_on and day >= period.data_from}
-    if not earlier:
+               if day is not None and day != period.cutoff_on and day >= period.data_from}
+    not_begun = [indicator_id for indicator_id, day in days.items() if day is None]
+    if not earlier and not not_begun:
         return figures
     at_day = {day: compute(state, conn, replace(period, cutoff_on=day), scope, as_of)
               for day in set(earlier.values())}
@@ -130,6 +132,8 @@ def at_indicator_periods(
             found = made[key] = {
                 indicator_id: (taken.get(indicator_id) or {}).get(indicator_id, figure)
                 for indicator_id, figure in row.items()}
+            for indicator_id in not_begun:  # counted, not judged: the period has not begun
+                found[indicator_id] = replace(found[indicator_id], status=None)
         indicators[code] = found
     return replace(figures, indicators=indicators, built={})
 
