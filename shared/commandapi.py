@@ -36,6 +36,7 @@ from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import IdempotencyKeyInProgress, InvalidInput
 from shared.idempotency import IdempotentRequest, KeyRaced, StoredResponse
+from shared.jsonanswer import JSONAnswer
 from shared.logs import get_logger
 from shared.runtime import ServiceRuntime, runtime_of
 
@@ -234,11 +235,11 @@ class Command:
 
 
 def _response(status: int, body: Any, headers: Mapping[str, str]) -> JSONResponse:
-    return JSONResponse(body, status_code=status, headers=dict(headers))
+    return JSONAnswer(body, status_code=status, headers=dict(headers))
 
 
 def _replay(stored: StoredResponse) -> JSONResponse:
-    return JSONResponse(
+    return JSONAnswer(
         stored.body,
         status_code=stored.status,
         headers={**stored.headers, REPLAYED_HEADER: "true"},

@@ -109,20 +109,21 @@ class CommandResult:
 
     def body(self, **extra: Any) -> dict[str, Any]:
         last = self.last
+        ids = [str(e.event_id) for e in self.events]  # each UUID written out once
         return {
             "aggregate_type": last.aggregate_type if last else None,
             "aggregate_id": self.aggregate_id,
             "version": self.version,
-            "event_ids": [str(e.event_id) for e in self.events],
+            "event_ids": ids,
             "events": [
                 {
-                    "event_id": str(e.event_id),
+                    "event_id": event_id,
                     "event_type": e.event_type,
                     "aggregate_type": e.aggregate_type,
                     "aggregate_id": e.aggregate_id,
                     "version": e.aggregate_version,
                 }
-                for e in self.events
+                for event_id, e in zip(ids, self.events, strict=True)
             ],
             **extra,
         }

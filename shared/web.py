@@ -7,7 +7,6 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
-from uuid import uuid4
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -36,10 +35,12 @@ from shared.commandapi import COMMAND_HEADERS, command
 from shared.consumer import dead_letters_table
 from shared.db import ping
 from shared.errors import DomainError, NoRebuildInProgress, error_body
+from shared.jsonanswer import JSONAnswer
 from shared.logs import configure_logging, error_line, get_logger
 from shared.openapi import install_document
 from shared.outage import is_infrastructure_failure
 from shared.paging import LegacyPaging
+from shared.randomids import random_uuid
 from shared.requestguard import ControlCharacterGuard
 from shared.runtime import ServiceRuntime
 from shared.runtime import runtime_of as runtime_of
@@ -242,7 +243,9 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == b"x-correlation-id"), b"")
-        correlation_id = given.decode("latin-1")[:100] or uuid4().hex
+        # A new id drawn from the process's block of random bytes (shared.randomids): uuid4()
+        # makes a getrandom call, letting the GIL go, for every request that brings none.
+        correlation_id = given.decode("latin-1")[:100] or random_uuid().hex
         # What `request.state` reads: the routes take the correlation id from there.
         state = scope.setdefault("state", {})
         state["correlation_id"] = correlation_id
@@ -325,12 +328,12 @@ def _install_error_handlers(app: FastAPI) -> None:
         if isinstance(retry_after, int):
             # A refusal that clears by itself (a retry racing the first request) says when.
             headers["Retry-After"] = str(retry_after)
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers or None)
+        return JSONAnswer(exc.body(), status_code=exc.status_code, headers=headers or None)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         labels = getattr(request.app.state, "value_labels", None)
-        return JSONResponse(
+        return JSONAnswer(
             error_body(*VALIDATION_ERROR, vietnamese_errors(exc.errors(), labels)),
             status_code=422,
         )
