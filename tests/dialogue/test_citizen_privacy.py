@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -27,6 +30,15 @@ from tests.integration.helpers import read_stream, wait_until
 
 NAME = "Phạm Thị Hoa"
 PHONE = "0912 345 678"
+
+
+def _in_file(database: str) -> bool:
+    """Whether the contact's bytes lie in the SQLite file once the WAL is written back."""
+    with contextlib.closing(sqlite3.connect(database)) as raw:
+        busy, logged, written = raw.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    assert (busy, written) == (0, logged), "every page written back"
+    stored = Path(database).read_bytes()
+    return PHONE.encode() in stored or NAME.encode() in stored
 
 
 def _leaks(text: str) -> bool:
@@ -96,6 +108,9 @@ def _scenario(
     # Only the dedicated endpoint returns it, and the citizen may have it erased.
     contact = ok(client.get(f"/api/v1/issues/{issue_id}/citizen-contact"))
     assert (contact["full_name"], contact["contact"]) == (NAME, PHONE)
+    on_file = runtime.engine.url.database if runtime.engine.dialect.name == "sqlite" else None
+    if on_file:
+        assert _in_file(on_file), "the contact is in the database file before its erasure"
     erased = ok(client.delete(f"/api/v1/issues/{issue_id}/citizen-contact"))
     assert [e["event_type"] for e in erased["events"]] == ["CitizenContactErased"]
     gone = client.get(f"/api/v1/issues/{issue_id}/citizen-contact")
@@ -105,6 +120,10 @@ def _scenario(
     assert again.status_code == 404
     with runtime.engine.connect() as conn:
         assert conn.execute(select(citizen_contacts)).first() is None
+    if on_file:
+        # Nor in the file: its pages written back, no byte of it left where the deleted row
+        # used to lie (finding H13: SQLite kept the bytes until the page was reused).
+        assert not _in_file(on_file)
     assert ok(client.get(f"/api/v1/issues/{issue_id}"))["has_citizen_contact"] is False
     # A rebuild of the read models replays the erasure; the contact table is not a projection.
     assert citizen_contacts not in READ_MODELS

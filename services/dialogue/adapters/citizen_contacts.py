@@ -30,5 +30,11 @@ def read_citizen_contact(conn: Connection, issue_id: str) -> dict[str, Any]:
 
 
 def delete_citizen_contact(conn: Connection, issue_id: str) -> None:
-    """Called only with the CitizenContactErased event, in its transaction."""
+    """Called only with the CitizenContactErased event, in its transaction.
+
+    SQLite leaves a deleted row's bytes in its page until the page is reused: the erased
+    contact stayed readable in the database file (finding H13). With secure_delete on, the
+    deletion overwrites them. (PostgreSQL keeps the dead row until VACUUM: docs/OPERATIONS.)"""
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")
     conn.execute(delete(citizen_contacts).where(citizen_contacts.c.issue_id == issue_id))
