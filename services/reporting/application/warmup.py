@@ -39,7 +39,7 @@ def warm_up_now(runtime: ServiceRuntime) -> None:
     today = today_of(runtime)
     periods = this_years_periods(today.year)
     # A period running today is counted up to today (`Period.counted_on`), read from the
-    # chunks through the one holding today (`chunks.chunk_reading`).
+    # chunk end nearer today (`chunks.chunk_reading`).
     counted = [*periods, *(p.counted_on(today) for p in periods
                            if p.has_begun(today) and p.is_running(today))]
     readings = [reading for reading in map(chunk_reading, counted) if reading is not None]
