@@ -142,6 +142,32 @@ class Facts:
                 self.add("religion", "dossier", code, kind, on, {
                     "site_code": code, "document_refs": []}, self.unit())
 
+    def corrections(self) -> list[Any]:
+        """Corrections (G18) of a third of the religion facts, recorded after them all: a
+        registration, a dossier step or a certificate re-dated (some twice: a chain, the
+        second correcting the first), or a dossier step that never happened (void)."""
+        rng, start = self.rng, len(self.events.items)
+        kinds = {"site": "SiteRegisteredCorrected", "dossier": "DossierStepCorrected",
+                 "certificate": "CertificateIssuedCorrected"}
+        originals = [e for e in self.events.items if e.event_type in (
+            "SiteRegistered", "CertificateIssued") or e.aggregate_type == "dossier"]
+        for original in rng.sample(originals, len(originals) // 3):
+            current = original
+            for _ in range(rng.randint(1, 2)):
+                void = original.aggregate_type == "dossier" and rng.random() < 0.3
+                on = self.day(current.occurred_at.date() - timedelta(days=60), 120)
+                payload = {**original.payload, "corrects": str(current.event_id),
+                           "corrected_version": current.aggregate_version, "reason": "Gõ nhầm",
+                           "void": void, "corrected_type": original.event_type,
+                           "registered_on": on.isoformat(), "issued_on": on.isoformat()}
+                unit = original.unit_code if original.aggregate_type == "site" else self.unit()
+                self.add("religion", original.aggregate_type, original.aggregate_id,
+                         kinds[original.aggregate_type], on, payload, unit)
+                current = self.events.items[-1]
+                if void:
+                    break
+        return self.events.items[start:]
+
     def session(self, session: str, heads: list[str]) -> None:
         rng, unit, on = self.rng, self.rng.choice((*CURRENT, None)), self.day()
         self.add("dialogue", "session", session, "SessionPlanned", on, {
@@ -269,6 +295,10 @@ def test_a_running_periods_report_from_the_chunks_is_the_count_of_the_facts(
     reporting.publish(items[:half])
     assert _same_both_ways(reporting, rng, 4)
     reporting.publish(items[half:])
+    read = _same_both_ways(reporting, rng, 12)
+    assert read[-1] > 20 and read[+1] > 20, read
+    # Corrections of religion facts move them across days and chunks, or take them out (G18).
+    reporting.publish(facts.corrections())
     read = _same_both_ways(reporting, rng, 12)
     assert read[-1] > 20 and read[+1] > 20, read
 

@@ -20,7 +20,7 @@ from shared.driversql import RowsInsert, bind_processor, placeholder
 
 FACT_COLUMNS = ("event_id", "family", "kind", "subject", "effect", "state", "amount", "due_on",
                 "business_on", "recorded_at", "seq", "unit_code", "district_code",
-                "province_code", "data")
+                "province_code", "data", "superseded_at")
 CHUNK_KEY = ("source", "unit_code", "district_code", "province_code", "chunk")
 
 
@@ -68,6 +68,9 @@ class FactSql:
         self.insert_facts = RowsInsert(
             dialect, f"INSERT INTO {table.name} ({', '.join(FACT_COLUMNS)})", len(FACT_COLUMNS))
         self.any_fact = f"SELECT 1 FROM {table.name} LIMIT 1"
+        # A stored fact a correction of this batch replaces (shared/corrections.py).
+        self.supersede = (f"UPDATE {table.name} SET superseded_at = {mark}"
+                          f" WHERE event_id = {mark}")
         # Replicas sharing a durable consumer apply batches of one source one at a time: a
         # subject's stock figures are worked out from its stored facts, which a concurrent
         # batch would be adding to unseen. (SQLite's writers queue at BEGIN already.)

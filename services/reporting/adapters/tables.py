@@ -16,10 +16,13 @@ beside them), written with their `ReportFinalised` event.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    ColumnElement,
     Date,
     DateTime,
     Float,
@@ -30,6 +33,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
+    or_,
     text,
 )
 
@@ -62,12 +67,24 @@ def _fact_table(source: str) -> Table:
         Column("district_code", String(10)),
         Column("province_code", String(10)),
         Column("data", Text),
+        # When a correction (`<Fact>Corrected`, shared/corrections.py) replaced this fact: the
+        # correction's recording time. A reader "as of" t sees the rows recorded by t and not
+        # superseded by t, so a report as of an earlier moment gives what it gave then; the
+        # correction's own row stands in its place from then on (a void one never counts).
+        Column("superseded_at", DateTime(timezone=True)),
     )
     # The one index: a subject's facts (stock figures, units of events naming none). An index
     # on the business date cost a rebuild a quarter of its time for inserts at random places,
     # and the reports it served are read from the chunk figures.
     Index(f"ix_rpt_{source}_subject", table.c.family, table.c.subject)
     return table
+
+
+def known_at(table: Table, as_of: datetime) -> ColumnElement[bool]:
+    """The facts of a fact table as known at `as_of`: recorded by then and not replaced by a
+    correction by then (`superseded_at`). Every read of the facts goes through it."""
+    return and_(table.c.recorded_at <= as_of,
+                or_(table.c.superseded_at.is_(None), table.c.superseded_at > as_of))
 
 
 religion_facts = _fact_table("religion")

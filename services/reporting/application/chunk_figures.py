@@ -150,7 +150,9 @@ def stored_facts(
                c.business_on, c.recorded_at, c.seq, c.unit_code, c.district_code,
                c.province_code, c.data)
     for some in in_lists(wanted):  # a batch touches up to 4,096 subjects
-        query = select(*columns).where(c.family.in_(families), c.subject.in_(some))
+        # The facts as they count now: not those a correction replaced.
+        query = select(*columns).where(c.family.in_(families), c.subject.in_(some),
+                                       c.superseded_at.is_(None))
         for values in conn.execute(query):
             row = FactRow._make(values)
             recorded = row.recorded_at

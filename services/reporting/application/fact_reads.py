@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, Table, and_, func, literal, or_, select
 from services.reporting.adapters.tables import (
     dialogue_facts,
     indicators_facts,
+    known_at,
     religion_facts,
     source_marks,
 )
@@ -51,7 +52,7 @@ def histories(
         .where(
             table.c.family.in_(families) if len(families) > 1 else table.c.family == family,
             table.c.business_on <= window.cutoff_on,
-            table.c.recorded_at <= window.as_of,
+            known_at(table, window.as_of),
         )
         .order_by(table.c.subject, table.c.business_on, table.c.seq, table.c.recorded_at,
                   table.c.event_id)
@@ -80,13 +81,13 @@ def touched_histories(
     families = group_families(group)
     c = table.c
     touched = select(c.subject).where(
-        c.family.in_(families), c.recorded_at <= as_of,
+        c.family.in_(families), known_at(table, as_of),
         or_(and_(c.business_on > after, c.business_on <= through),
             and_(c.due_on >= after, c.due_on < through)))
     query = (
         select(*(c[name] for name in _STOCK_COLUMNS), c.business_on)
         .where(c.family.in_(families), c.subject.in_(touched), c.business_on <= through,
-               c.recorded_at <= as_of)
+               known_at(table, as_of))
         .order_by(c.subject, c.business_on, c.seq, c.recorded_at, c.event_id)
     )
     rows: list[Any] = []
@@ -113,7 +114,7 @@ def flow_rows(conn: Connection, source: str, window: Window) -> Sequence[Row[Any
             table.c.family.in_(FLOW_FAMILIES[source]),
             table.c.business_on >= window.data_from,
             table.c.business_on <= window.cutoff_on,
-            table.c.recorded_at <= window.as_of,
+            known_at(table, window.as_of),
         )
         .group_by(table.c.kind, table.c.state, table.c.unit_code, table.c.district_code,
                   table.c.province_code, table.c.effect)
@@ -134,7 +135,7 @@ def held_counts(
             table.c.kind == "SessionHeld",
             table.c.business_on >= start,
             table.c.business_on <= end,
-            table.c.recorded_at <= as_of,
+            known_at(table, as_of),
         )
     )
     counted: dict[str, Counter[date]] = {}

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, func, select
 
-from services.reporting.adapters.tables import dialogue_facts
+from services.reporting.adapters.tables import dialogue_facts, known_at
 from services.reporting.application.fact_reads import session_dates
 from services.reporting.application.lru import Lru
 from services.reporting.domain.heads import (
@@ -36,7 +36,7 @@ def subject_facts(
     t = dialogue_facts
     query = (
         select(*(t.c[name] for name in _COLUMNS))
-        .where(t.c.family == family, t.c.business_on <= cutoff_on, t.c.recorded_at <= as_of)
+        .where(t.c.family == family, t.c.business_on <= cutoff_on, known_at(t, as_of))
         .order_by(t.c.subject, t.c.business_on, t.c.seq, t.c.recorded_at, t.c.event_id)
     )
     found: dict[str, list[Row[Any]]] = {}

@@ -21,7 +21,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Connection, Table, select
 
-from services.reporting.adapters.factsql import FactSql
+from services.reporting.adapters.factsql import FACT_COLUMNS, FactSql
 from services.reporting.adapters.tables import (
     dialogue_facts,
     figure_chunks,
@@ -71,20 +71,28 @@ def business_date(envelope: EventEnvelope) -> date:
 
 @dataclass(frozen=True)
 class FactRule:
-    """How one event type becomes a fact row."""
+    """How one event type becomes a fact row. A correction (`<Fact>Corrected`,
+    shared/corrections.py) has `correcting`: the kind of the fact it states (the corrected
+    event's type; None when that is no fact here), which its row is written as."""
 
     family: str
     subject_field: str
     extract: Extract
+    correcting: Callable[[dict[str, Any]], str | None] | None = None
 
 
 # Per (family, subject) of a family outside the stock groups: the first of its facts by
 # (business date, version) that has units, and those units; None: it has none.
 First = dict[tuple[str, str], tuple[tuple[date, int], EventUnits] | None]
+# The same of a batch's facts: each with units, by (business date, version), with its event id
+# (a correction later in the batch may replace it).
+BatchFirst = dict[tuple[str, str], list[tuple[tuple[date, int], EventUnits, str]]]
 
 
-# An event about to be written: envelope, family, subject, extracted values, its own unit.
-_Extracted = tuple[EventEnvelope, str, str, dict[str, Any], Any]
+# An event about to be written: envelope, family, subject, extracted values, its own unit, the
+# kind of its row, and for a correction the event id it corrects and whether it is void (its
+# fact never happened, or is no fact here).
+_Extracted = tuple[EventEnvelope, str, str, dict[str, Any], Any, str, str | None, bool]
 Stored = dict[tuple[str, str], list[FactRow]]
 
 
@@ -158,12 +166,21 @@ class FactWriter:
     def _extract(self, envelope: EventEnvelope, retracts: bool = False) -> _Extracted:
         rule = self.rules[envelope.event_type]
         payload = envelope.payload
-        values = rule.extract(payload)
+        kind, corrects, void, extract = envelope.event_type, None, False, rule.extract
+        if rule.correcting is not None:
+            # The fact as it should have been, read by the rule of its own kind.
+            corrected_kind = rule.correcting(payload)
+            corrects = str(payload.get("corrects") or "")
+            void = bool(payload.get("void")) or corrected_kind not in self.rules
+            if corrected_kind in self.rules:
+                kind, extract = corrected_kind, self.rules[corrected_kind].extract
+        values = extract(payload)
         if retracts:
             values["effect"] = RETRACTED
         subject = str(values.pop("subject", None) or payload.get(rule.subject_field) or
                       envelope.aggregate_id)[:160]
-        return envelope, rule.family, subject, values, values.pop("unit", None)
+        return (envelope, rule.family, subject, values, values.pop("unit", None), kind,
+                corrects, void)
 
     def _rows(
         self, conn: Connection, sql: FactSql, extracted: list[_Extracted], stored: Stored
@@ -174,34 +191,43 @@ class FactWriter:
         touched: Stored = {}
         # Of the subjects whose events name no unit: read from the table in one go.
         stored_first = self._stored_firsts(conn, extracted)
-        batch_first: First = {}  # of this batch's facts written so far
+        batch_first: BatchFirst = {}  # of this batch's facts written so far
+        # This batch's rows by event id (index in `params`, the row, its data), and the facts
+        # its corrections replaced (stored or of this batch).
+        written: dict[str, tuple[int, FactRow, Any]] = {}
+        superseded: set[str] = set()
         days: dict[datetime, tuple[date, Any, int]] = {}
         keys: dict[EventUnits, Units] = {}
-        source, stock_groups, to_date, to_time = self.source, self.stock_groups, sql.date, (
-            sql.time)
-        for envelope, family, subject, values, explicit in extracted:
+        stock_groups, to_date, to_time = self.stock_groups, sql.date, sql.time
+        for envelope, family, subject, values, explicit, kind, corrects, void in extracted:
             occurred = envelope.occurred_at
             day = days.get(occurred)
             if day is None:
                 on = occurred.astimezone(VN_TZ).date()
                 day = days[occurred] = (on, to_date(on), chunk_of(on))
             on, stored_on, chunk = day
+            recorded = envelope.recorded_at.astimezone(UTC)
+            event_id = str(envelope.event_id)
+            seq = envelope.aggregate_version
+            if corrects is not None:
+                replaced = self._supersede(conn, sql, corrects, recorded, params, written,
+                                           stored_first, changes)
+                if replaced is not None:
+                    superseded.add(corrects)
+                    seq = replaced.seq  # the right fact stands where the wrong one stood
+                    if group_of(replaced.family) in stock_groups:  # its stocks move (void too)
+                        touched.setdefault((group_of(replaced.family), replaced.subject), [])
             hint = explicit or envelope.unit_code
             if family in SITE_DATED_FAMILIES:
-                hint = self._site_place(family, subject, values, on, (stored, touched)) or hint
+                hint = self._site_place(family, subject, values, on, (stored, touched),
+                                        superseded) or hint
             if hint:
                 units = units_of(hint, on)
             elif explicit == "":  # about no unit at all (e.g. a city-wide target)
                 units = NO_UNITS
             else:
                 units = self._earlier_units(conn, family, subject, (stored, touched),
-                                            (stored_first, batch_first))
-            if units.unit_code is not None and group_of(family) not in stock_groups:
-                order = (on, envelope.aggregate_version)
-                known = batch_first.get((family, subject))
-                if known is None or order < known[0]:
-                    batch_first[(family, subject)] = (order, units)
-            kind = envelope.event_type
+                                            (stored_first, batch_first), superseded)
             data = values.get("data")
             state = values.get("state")
             amount = values.get("amount")
@@ -213,43 +239,36 @@ class FactWriter:
                 amount = _number(amount)
             if due_on is not None:
                 due_on = _date(due_on)
-            recorded = envelope.recorded_at.astimezone(UTC)
-            event_id = str(envelope.event_id)
             unit_code, district_code, province_code = units
+            # A void correction's row records it and never counts: superseded as it is made.
             params.append((
                 event_id, family, kind, subject, effect, state, amount, to_date(due_on),
-                stored_on, to_time(recorded), envelope.aggregate_version, unit_code,
-                district_code, province_code,
+                stored_on, to_time(recorded), seq, unit_code, district_code, province_code,
                 orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode() if data else None,
+                to_time(recorded) if void else None,
             ))
+            if void:
+                continue
+            row = FactRow(event_id, family, kind, subject, effect, state, amount, due_on, on,
+                          recorded, seq, unit_code, district_code, province_code, None)
+            written[event_id] = (len(params) - 1, row, data)
+            if units.unit_code is not None and group_of(family) not in stock_groups:
+                batch_first.setdefault((family, subject), []).append(
+                    ((on, seq), units, event_id))
             group = group_of(family)
             if group in stock_groups:
-                touched.setdefault((group, subject), []).append(FactRow(
-                    event_id, family, kind, subject, effect, state, amount, due_on, on,
-                    recorded, envelope.aggregate_version, unit_code, district_code,
-                    province_code, None))
-            metrics = flow_figures(source, kind, state)
-            if not metrics:
-                continue
-            key = keys.get(units)
-            if key is None:
-                key = keys[units] = units_key(units)
-            sign = fact_sign(effect)
-            for metric in metrics:
-                counted = flow_amount(metric, 1, amount) * sign
-                if counted:
-                    changes.add(chunk, key, metric, counted)
-            if kind == "SessionHeld":
-                for head in _heads(data):
-                    changes.sessions[(head, head_chunk_of(on))] += sign
+                touched.setdefault((group, subject), []).append(row)
+            self._count_flows(changes, row, data, keys, chunk, 1)
         for (group, subject), new in touched.items():
             before = stored.get((group, subject), [])
-            changes.add_subject(group, before, [*before, *new])
+            changes.add_subject(group, before, [r for r in (*before, *new)
+                                                if r.event_id not in superseded])
         return params, changes
 
     @staticmethod
     def _site_place(
         family: str, subject: str, values: dict[str, Any], on: date, facts: tuple[Stored, Stored],
+        superseded: set[str],
     ) -> str | None:
         """The commune a site's dated fact belongs to: the site's on the fact's date (G21,
         the kernel's `placements.placed_on` over the site's registration and moves written
@@ -264,34 +283,90 @@ class FactWriter:
                 if "data" in values:  # opened without a site: its own commune
                     return None
                 opened = [row for written in facts for row in written.get((family, subject), ())
-                          if row.unit_code is not None]
+                          if row.unit_code is not None and row.event_id not in superseded]
                 return min(opened, key=fact_order).unit_code if opened else None
         else:
             site = subject
         rows = sorted((row for written in facts for row in written.get((SITE_GROUP, site), ())
-                       if row.family == SITE_GROUP and row.effect == 1 and row.unit_code),
+                       # A fact a correction replaced no longer places the site.
+                       if row.family == SITE_GROUP and row.effect == 1 and row.unit_code
+                       and row.event_id not in superseded),
                       key=fact_order)
         return placed_on([(row.business_on, row.unit_code) for row in rows], on)
 
+    def _count_flows(
+        self, changes: ChunkChanges, row: FactRow, data: Any, keys: dict[EventUnits, Units],
+        chunk: int, sign: int,
+    ) -> None:
+        """What one fact adds to (`sign` 1) or, replaced by a correction, takes from (-1) the
+        flow figures of its chunk and the sessions of its heads."""
+        metrics = flow_figures(self.source, row.kind, row.state)
+        if not metrics:
+            return
+        units = EventUnits(row.unit_code, row.district_code, row.province_code)
+        key = keys.get(units)
+        if key is None:
+            key = keys[units] = units_key(units)
+        sign *= fact_sign(row.effect)  # a retraction counts minus one
+        for metric in metrics:
+            counted = flow_amount(metric, 1, row.amount)
+            if counted:
+                changes.add(chunk, key, metric, sign * counted)
+        if row.kind == "SessionHeld":
+            for head in _heads(data):
+                changes.sessions[(head, head_chunk_of(row.business_on))] += sign
+
+    def _supersede(
+        self, conn: Connection, sql: FactSql, corrects: str, recorded: datetime,
+        params: list[tuple[Any, ...]], written: dict[str, tuple[int, FactRow, Any]],
+        stored_first: First, changes: ChunkChanges,
+    ) -> FactRow | None:
+        """The fact `corrects` stops counting from `recorded` (a row of this batch, or a stored
+        one, updated at once so that this batch's later reads see it): its flows are taken
+        back. None when it is no fact here (or replaced already)."""
+        mine = written.pop(corrects, None)
+        if mine is not None:
+            index, row, data = mine
+            params[index] = (*params[index][:-1], sql.time(recorded))
+        else:
+            t = self.table
+            found = conn.execute(select(*(t.c[name] for name in FACT_COLUMNS[:-1])).where(
+                t.c.event_id == corrects, t.c.superseded_at.is_(None))).first()
+            if found is None:
+                return None
+            row = _stored_row(found)
+            data = orjson.loads(row.data) if row.data else None
+            conn.execute(t.update().where(t.c.event_id == corrects).values(
+                superseded_at=recorded))
+            if (row.family, row.subject) in stored_first:  # the first may have been it
+                del stored_first[(row.family, row.subject)]
+                stored_first.update(self._stored_firsts_of(conn, {(row.family, row.subject)}))
+        self._count_flows(changes, row, data, {}, chunk_of(row.business_on), -1)
+        return row
+
     def _earlier_units(
         self, conn: Connection, family: str, subject: str, facts: tuple[Stored, Stored],
-        firsts: tuple[First, First],
+        firsts: tuple[First, BatchFirst], superseded: set[str],
     ) -> EventUnits:
         """An event without a unit belongs where its subject's earlier events were: the first
-        of them by business date that has units, among every fact written before it, stored
-        (`facts[0]`, `firsts[0]`) or earlier in this batch (`facts[1]`, `firsts[1]`). The same
-        whether the events came one by one or in one batch, as a replay brings them."""
+        of them by business date that has units, among every fact written before it and not
+        replaced by a correction, stored (`facts[0]`, `firsts[0]`) or earlier in this batch
+        (`facts[1]`, `firsts[1]`). The same whether the events came one by one or in one
+        batch, as a replay brings them."""
         group = group_of(family)
         if group in self.stock_groups:
             placed = [row for written in facts for row in written.get((group, subject), ())
-                      if row.unit_code is not None]
+                      if row.unit_code is not None and row.event_id not in superseded]
             if not placed:
                 return NO_UNITS
             row = min(placed, key=fact_order)
             return EventUnits(row.unit_code, row.district_code, row.province_code)
         stored_first, batch_first = firsts
         key = (family, subject)
-        known = [first for first in (stored_first.get(key), batch_first.get(key)) if first]
+        known = [first for first in (stored_first.get(key), min(
+            ((order, units) for order, units, event_id in batch_first.get(key, ())
+             if event_id not in superseded), default=None, key=lambda first: first[0]))
+            if first]
         return min(known, key=lambda first: first[0])[1] if known else NO_UNITS
 
     def _stored_firsts(self, conn: Connection, extracted: list[_Extracted]) -> First:
@@ -299,9 +374,12 @@ class FactWriter:
         names no unit for: the first of its stored facts by (business date, version) that has
         units. One read for the batch (an import of an old store names no unit on most of
         its events: a read per subject cost a rebuild a tenth more CPU)."""
-        wanted = {(family, subject) for envelope, family, subject, _, explicit in extracted
-                  if not (explicit or envelope.unit_code) and explicit != ""
-                  and group_of(family) not in self.stock_groups}
+        return self._stored_firsts_of(conn, {
+            (family, subject) for envelope, family, subject, _, explicit, *_ in extracted
+            if not (explicit or envelope.unit_code) and explicit != ""
+            and group_of(family) not in self.stock_groups})
+
+    def _stored_firsts_of(self, conn: Connection, wanted: set[tuple[str, str]]) -> First:
         found: First = {}
         if not wanted:
             return found
@@ -312,7 +390,7 @@ class FactWriter:
                 select(t.c.family, t.c.subject, t.c.business_on, t.c.seq, t.c.unit_code,
                        t.c.district_code, t.c.province_code)
                 .where(t.c.family.in_(families), t.c.subject.in_(some),
-                       t.c.unit_code.is_not(None))
+                       t.c.unit_code.is_not(None), t.c.superseded_at.is_(None))
             )
             for family, subject, on, seq, unit, district, province in conn.execute(query):
                 key = (family, subject)
@@ -395,6 +473,13 @@ def _case_site(values: dict[str, Any]) -> str | None:
     data = values.get("data")
     site = data.get("site_code") if isinstance(data, dict) else None
     return str(site) if site else None
+
+def _stored_row(values: Any) -> FactRow:
+    """A fact row read back (its recording time in UTC, as the batch's rows have it)."""
+    row = FactRow._make(values)
+    recorded = row.recorded_at
+    return row._replace(recorded_at=recorded.replace(tzinfo=UTC) if recorded.tzinfo is None
+                        else recorded.astimezone(UTC))
 
 
 def _heads(data: Any) -> Iterable[str]:
@@ -499,6 +584,16 @@ def _certificate_issued(p: dict[str, Any]) -> dict[str, Any]:
                      "authority": p.get("issuing_authority")}}
 
 
+def _as_kind(kind: str) -> Callable[[dict[str, Any]], str | None]:
+    return lambda _payload: kind
+
+
+def _corrected_step(p: dict[str, Any]) -> str | None:
+    """The kind of a corrected dossier step (none of this projection's for a certificate's
+    dossier step: the certificate's own event is the fact)."""
+    return str(p.get("corrected_type") or "") or None
+
+
 _RELIGION_RULES: dict[str, FactRule] = {
     "SiteRegistered": FactRule("site", "code", _site_registered),
     "SiteAmended": FactRule("site", "code", _site_amended),
@@ -514,6 +609,12 @@ _RELIGION_RULES: dict[str, FactRule] = {
     "DossierWithdrawn": FactRule("dossier", "site_code", _dossier("withdrawn")),
     "CertificateIssued": FactRule("certificate", "site_code", _certificate_issued),
     "CertificateRevoked": FactRule("certificate", "site_code", _const(effect=0)),
+    # Corrections: a row of the corrected fact's kind in its place (`FactWriter._supersede`).
+    "SiteRegisteredCorrected": FactRule("site", "code", _const(),
+                                        _as_kind("SiteRegistered")),
+    "DossierStepCorrected": FactRule("dossier", "site_code", _const(), _corrected_step),
+    "CertificateIssuedCorrected": FactRule("certificate", "site_code", _const(),
+                                           _as_kind("CertificateIssued")),
     "ComplianceCaseOpened": FactRule("compliance", "case_id", _case_opened),
     "ComplianceCaseReviewStarted": FactRule(
         "compliance", "case_id", _case(1, "under_review")),
