@@ -111,6 +111,16 @@ def test_certificate_numbers_are_unique_and_revocation_is_an_event(religion: Tes
     assert error_of(clash)["details"]["allowed_actions"] == []
     assert event_count(religion) == before  # nothing written, the dossier still waits
     assert religion.get("/api/v1/sites/TL-02").json()["dossier"]["state"] == "accepted"
+    # A look-alike letter of another script is not a second number (finding H21): "СS 0001"
+    # with a Cyrillic С printed as CS 0001 and was accepted beside it.
+    for lookalike in ("\u0421S 0001", "C\u0405 0001", "\u0391B 12"):
+        refused = issue(religion, "TL-02", lookalike)
+        assert refused.status_code == 422, (lookalike, refused.text)
+        assert error_of(refused)["code"] == "VALIDATION_ERROR"
+    assert event_count(religion) == before
+    # Full-width forms are the same number folded: taken, as the ASCII one is.
+    folded = issue(religion, "TL-02", "\uff23\uff33 \uff10\uff10\uff10\uff11")
+    assert (folded.status_code, error_of(folded)["code"]) == (409, "CERTIFICATE_NUMBER_TAKEN")
 
     wrong = religion.post("/api/v1/sites/TL-01/certificate/revoke", json={
         "certificate_number": "CS 9999", "revoked_on": "2023-06-01", "reason": "Cấp sai"})
@@ -230,3 +240,14 @@ def test_a_site_is_not_closed_before_a_step_of_its_dossier(religion: TestClient)
     closed = religion.post("/api/v1/sites/CL-01/close",
                            json={"closed_on": "2023-09-14", "reason": "Giải thể"})
     assert closed.status_code == 200, closed.text
+
+
+def test_a_certificate_number_with_vietnamese_letters_is_taken(religion: TestClient) -> None:
+    """The numbers printed on land certificates carry Vietnamese letters (Đ, Ư, toned vowels):
+    kept when other scripts' letters are refused (H21)."""
+    register(religion, "TL-VN")
+    act(religion, "TL-VN", "lodge", "2023-03-01")
+    act(religion, "TL-VN", "accept", "2023-04-01")
+    issued = issue(religion, "TL-VN", "BĐ 123456/Ư-Ô")
+    assert issued.status_code == 201, issued.text
+    assert "BĐ 123456/Ư-Ô" in str(religion.get("/api/v1/sites/TL-VN").json()["certificate"])

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, get_args
+import unicodedata
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -112,8 +113,25 @@ class DossierStepCommand(Command):
     expected_version: Version | None = None
 
 
-CertificateNumber = Annotated[str, StringConstraints(min_length=1, max_length=100,
-                                                    pattern=r"^([^\W\d]|[0-9./\- ])+$")]
+# A certificate's number as printed: Latin letters with Vietnamese ones (Đ, Ư, Ơ, the toned
+# vowels), digits, ". / - space". Any letter of any script was taken, so a Cyrillic «Р» made
+# "Р3-GCN-1" a second certificate beside P3-GCN-1, identical on screen and paper (finding
+# H21). Full-width forms typed on some keyboards are folded (NFKC) before the check.
+CERTIFICATE_NUMBER_PATTERN = (
+    r"^[A-Za-z0-9\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u017f\u01a0\u01a1\u01af\u01b0"
+    r"\u1ea0-\u1ef9./\- ]+$"
+)
+
+
+def _compatibility_folded(value: Any) -> Any:
+    return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
+
+
+CertificateNumber = Annotated[
+    str,
+    BeforeValidator(_compatibility_folded),
+    StringConstraints(min_length=1, max_length=100, pattern=CERTIFICATE_NUMBER_PATTERN),
+]
 #: An event's id as the site's history shows it.
 EventId = Annotated[str, StringConstraints(
     pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
