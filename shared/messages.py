@@ -219,6 +219,7 @@ SECURITY_EVENTS: Final[dict[str, str]] = {
     "authn_token_delete": "Khoá API hết hiệu lực sau khi xoay vòng",
     "authz_fail": "Từ chối: thiếu quyền hoặc ngoài phạm vi đơn vị",
     "authz_admin": "Thao tác quản trị",
+    "sensitive_read": "Xem dữ liệu cá nhân của người dân",
 }
 
 # -- spreadsheets a user uploads (shared/xlsxguard.py, shared/safecells.py) ---------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
+from structlog.testing import capture_logs
 
 from shared.eventstore import events_table
 from tests.auth.conftest import (
@@ -54,8 +55,14 @@ def test_citizen_contact_needs_the_dedicated_scope(services: Services, idp: Idp)
     assert refused.status_code == 403
     assert refused.json()["error"]["details"]["required_scope"] == "dialogue:citizen_data"
     assert dialogue.get(path, headers=idp.headers("leadership")).status_code == 403
-    allowed = dialogue.get(path, headers=idp.headers("dialogue_desk"))
+    with capture_logs() as logged:
+        allowed = dialogue.get(path, headers=idp.headers("dialogue_desk"))
     assert allowed.status_code == 200
+    # The read is on record, who and which issue, without the data (finding H22).
+    reads = [e for e in logged if e.get("event") == "sensitive_read"]
+    assert len(reads) == 1, logged
+    assert reads[0]["owasp_event"].endswith(f",citizen_contact:{issue_id}")
+    assert CITIZEN["contact"] not in str(reads) and CITIZEN["full_name"] not in str(reads)
     assert allowed.json()["full_name"] == CITIZEN["full_name"]
     # Nowhere else: not in the issue, the lists, the events, the audit.
     for read in (f"/api/v1/issues/{issue_id}", "/api/v1/issues", "/api/v1/commitments",

@@ -17,6 +17,7 @@ from services.dialogue.application import sessions as handlers
 from services.dialogue.application.common import CITIZEN_DATA
 from services.dialogue.domain.events import Handling, IssueCategory
 from shared.auth.checks import RequiredScope
+from shared.auth.securitylog import security_event
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
@@ -67,7 +68,14 @@ def citizen_contact(
         access.require_readable(principal, conn, queries.ISSUE_LIFE,
                                 issues.c.issue_id == issue_id)
         queries.get_issue(conn, issue_id)  # 404 for an unknown issue
-        return read_citizen_contact(conn, issue_id)
+        contact = read_citizen_contact(conn, issue_id)
+    # Who saw which citizen's name and phone, and when (Decree 13/2023 on personal data; a
+    # leak investigation asks it): a read writes no event, so the security log records it,
+    # without the data (finding H22).
+    security_event("sensitive_read", principal.actor, f"citizen_contact:{issue_id}",
+                   level="info", unit_scope=principal.unit_scope,
+                   credential=principal.credential_id)
+    return contact
 
 
 @router.delete("/issues/{issue_id}/citizen-contact", response_model=CommandResponse,
