@@ -221,3 +221,28 @@ def test_a_registration_with_a_wrong_date(religion: TestClient) -> None:
     assert registered["payload"]["registered_on"] == "2023-02-01"
     assert registered["corrected_by"] is not None
     _rebuilt_equal(religion, "TL-R1")
+
+
+def test_a_correction_is_written_by_who_held_the_commune_on_both_days(
+    religion: TestClient,
+) -> None:
+    """Xã Đại Bản (11587) was in Huyện An Dương (312) until 31/12/2024, then in Quận Hải An
+    (303): a step of November 2024 is 312's to correct within 2024, and neither board's to
+    move across the change alone."""
+    register(religion, "DB-C1", "11587", registered_on="2024-10-01")
+    assert act(religion, "DB-C1", "lodge", "2024-11-01").status_code == 201
+    lodged = _event_id(religion, "DB-C1", "LandDossierLodged")
+    url = f"/api/v1/sites/DB-C1/dossier/steps/{lodged}/corrections"
+
+    def board(district: str) -> dict[str, str]:
+        return {"X-Unit-Scope": district, "X-Scopes": "religion:read religion:write"}
+
+    before = event_count(religion)
+    for district, on in (("303", "2024-11-10"), ("312", "2025-01-05"), ("303", "2025-01-05")):
+        refused = religion.post(url, json={"acted_on": on, "reason": REASON},
+                                headers=board(district))
+        assert refused.status_code == 403, (district, on, refused.text)
+    assert event_count(religion) == before
+    ok = religion.post(url, json={"acted_on": "2024-11-10", "reason": REASON},
+                       headers=board("312"))
+    assert ok.status_code == 200, ok.text
