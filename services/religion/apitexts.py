@@ -100,6 +100,16 @@ EXAMPLES: SchemaExamples = {
 }
 
 
+#: The register list's `as_of` (GET /sites): only the day the dossiers' deadlines are judged
+#: on. The list is the register as it stands; it said «the data of that moment», and an
+#: official asking for the register of a past conference got today's under that date (H8).
+LIST_AS_OF = (
+    "Ngày dùng để xét hồ sơ quá hạn (overdue, overdue_days); mặc định hôm nay. Danh sách luôn "
+    "là sổ hiện hành (cơ sở, xã, tình trạng hồ sơ hôm nay), không phải sổ tại ngày này: sổ "
+    "của một cơ sở tại một ngày xem ở /sites/{code}/as-of, số liệu tại ngày chốt của một kỳ "
+    "xem ở dịch vụ báo cáo (/api/v1/reports/{kỳ})"
+)
+
 #: Names that mean something else in this service than in the kernel's table.
 FIELDS: FieldTexts = {
     "number": ("Số giấy chứng nhận", "Số phát hành của giấy chứng nhận quyền sử dụng đất"),

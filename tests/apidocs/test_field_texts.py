@@ -105,3 +105,20 @@ def test_the_check_finds_what_the_tables_do_not_cover() -> None:
     properties = document["components"]["schemas"]["_Model"]["properties"]
     assert properties["recognition_level"]["title"] == FIELDS["recognition_level"][0]
     assert properties["note"]["title"] == "Ghi chú của mô hình"  # the schema's own first
+
+
+def test_the_register_lists_as_of_says_it_only_judges_deadlines(tmp_path: Path) -> None:
+    """Finding H8: GET /sites?as_of= answers today's register (only `overdue` is judged at the
+    date) but was described as «the data of that moment»: an official took it for the register
+    of a past conference."""
+    module = importlib.import_module("services.religion.app")
+    app: FastAPI = module.create_app(Settings.for_service(
+        "religion", database_url=f"sqlite:///{tmp_path}/religion.db", environment="test",
+        data_dir=tmp_path / "data", auth_mode="development"))
+    try:
+        parameters = app.openapi()["paths"]["/api/v1/sites"]["get"]["parameters"]
+        as_of = next(p for p in parameters if p["name"] == "as_of")
+        assert "quá hạn" in as_of["description"] and "sổ hiện hành" in as_of["description"]
+        assert "/sites/{code}/as-of" in as_of["description"]
+    finally:
+        app.state.runtime.engine.dispose()

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import JSONResponse
 
-from services.religion import messages
+from services.religion import apitexts, messages
 from services.religion.api import access
 from services.religion.application import handlers, queries
 from services.religion.application.commands import (
@@ -93,10 +93,11 @@ def list_sites(
     overdue: bool | None = None,
     status: Literal["active", "closed", "all"] = "active",
     q: Annotated[str | None, Query(max_length=200)] = None,
-    as_of: Day | None = None,
+    as_of: Annotated[Day | None, Query(description=apitexts.LIST_AS_OF)] = None,
 ) -> dict[str, Any]:
-    """The register. `q` ignores diacritics ("tien lang" finds "Tiên Lãng"); `overdue` compares
-    each dossier's deadline with `as_of` (default today)."""
+    """The register as it stands. `q` ignores diacritics ("tien lang" finds "Tiên Lãng");
+    `overdue` compares each dossier's deadline with `as_of` (default today), the one thing
+    `as_of` changes here."""
     access.commune_for(request, commune)
     f = queries.SiteFilter(
         reader_scope=access.reader_scope(request),
