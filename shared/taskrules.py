@@ -20,7 +20,8 @@ and how a district board stands on its reporting duty (IV.3). The one rule every
   - **overdue** (`overdue`): not done, and the latest occurrence whose due date has passed
     (due < d: overdue from the day after, as a dialogue commitment) has no progress dated in
     its window (after the previous occurrence's due date, up to its own). For a deadline,
-    simply: the deadline has passed and the item is not done;
+    simply: the deadline has passed and the item is not done (a close dated by the deadline
+    and reopened after it no longer keeps it: the deadline counts as missed);
   - **in progress** (`in_progress`): some progress dated by d;
   - **not started** (`not_started`): nothing yet.
   Overdue is detected from the dates, never typed by a user.
@@ -141,6 +142,11 @@ def done_at(progress: Iterable[Progress], on: date) -> bool:
     return state
 
 
+def _reopened_between(progress: Iterable[Progress], after: date, until: date) -> bool:
+    """Whether the Commission reopened the item after day `after`, by the end of `until`."""
+    return any(p.reopened and after < p.on <= until for p in progress)
+
+
 @dataclass(frozen=True)
 class Standing:
     status: ItemStatus
@@ -170,9 +176,12 @@ def item_standing(
     missed, latest_missed = 0, False
     previous = date.min
     for due in passed:
-        # A deadline is kept only by the item done by then; an occurrence by any progress.
+        # A deadline is kept only by the item done by then and not reopened since (a
+        # reopened item is judged as if never done: a reopening after the deadline undoes
+        # the keeping too, H17); an occurrence by any progress.
         kept = (
-            done_at(progress, due) if schedule.kind == "deadline"
+            done_at(progress, due) and not _reopened_between(progress, due, on)
+            if schedule.kind == "deadline"
             else any(previous < day <= due for day in facts)
         )
         missed += 0 if kept else 1

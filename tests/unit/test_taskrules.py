@@ -133,6 +133,22 @@ def test_a_reopened_item_is_not_done_until_closed_again() -> None:
                          D(2023, 6, 10)).status == "not_started"
 
 
+def test_a_deadline_item_reopened_after_its_deadline_is_overdue() -> None:
+    """H17: done on 20/09 before its deadline 01/10, reopened on 01/11: judged as if never
+    done, so on 25/12 the deadline has passed and the item is not done: overdue."""
+    deadline = Schedule("deadline", 2023, D(2023, 10, 1))
+    facts = [Progress(D(2023, 9, 20), done=True), Progress(D(2023, 11, 1), reopened=True)]
+    # Before the reopening the deadline was kept: done.
+    before = item_standing(deadline, facts, D(2023, 10, 31))
+    assert (before.status, before.missed) == ("done", 0)
+    after = item_standing(deadline, facts, D(2023, 12, 25))
+    assert (after.status, after.due_on, after.missed) == ("overdue", D(2023, 10, 1), 1)
+    # Done again later: done, but late (the deadline stays missed).
+    closed = item_standing(deadline, [*facts, Progress(D(2023, 12, 1), done=True)],
+                           D(2023, 12, 25))
+    assert (closed.status, closed.missed) == ("done", 1)
+
+
 def test_an_item_owed_by_conference_is_due_on_the_cutoff_in_force() -> None:
     """The Commission moved the 6-month cut-off to 20/06 (reporting's PeriodAdjusted): the
     item is owed for that conference, so it is due on the moved day (G20)."""
