@@ -131,3 +131,33 @@ def test_reporting_counts_an_old_stores_dated_facts_where_the_site_was(
     assert counted[TIEN_LANG] == counted[DAI_THANG] == dict.fromkeys(COUNTED, 1), counted
     assert counted[HONG_BANG] == counted[QUAN_TOAN] == dict.fromkeys(COUNTED, 0), counted
     assert _counted(one_by_one) == counted
+
+
+def test_an_old_case_is_acted_on_by_the_board_of_where_the_site_was(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Who may act on a case is who had its commune: for a case of an old store, the
+    commune where its site was when it was found, not the one its opening named."""
+    _old_store(religion, monkeypatch)
+    with monkeypatch.context() as old:
+        old.setattr(ReligiousSite, "place_on", _today_s_commune)
+        case = religion.post("/api/v1/compliance-cases", json={
+            "violation_type": "build_without_permit", "description": "Lấn chiếm đất",
+            "detected_on": "2023-05-04", "site_code": "CS-MV"})
+        assert case.status_code == 201, case.text
+    case_id = case.json()["aggregate_id"]
+
+    def review(district: str) -> Any:
+        return religion.post(f"/api/v1/compliance-cases/{case_id}/start_review",
+                             json={"acted_on": "2023-05-20", "note": "Xem xét"},
+                             headers={"X-Unit-Scope": district,
+                                      "X-Scopes": "religion:read religion:write"})
+
+    refused = review(HONG_BANG)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
+    reviewed = review(TIEN_LANG)
+    assert reviewed.status_code in (200, 201), reviewed.text
+    step = [e for e in _envelopes(religion) if e.event_type == "ComplianceCaseReviewStarted"
+            and e.aggregate_id == case_id]
+    assert [e.unit_code for e in step] == [DAI_THANG]

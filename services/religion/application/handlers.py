@@ -12,7 +12,7 @@ from uuid import uuid4
 from sqlalchemy import Connection
 
 from services.religion import messages
-from services.religion.adapters.projection import project
+from services.religion.adapters.projection import project, site_place_on
 from services.religion.application.commands import (
     AmendSite,
     CaseStepCommand,
@@ -490,6 +490,19 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
     return _save(uow, case)
 
 
+def _place_case(uow: UnitOfWork, case: ComplianceCase) -> None:
+    """A case of a site belongs where the site was when the violation was found, by the
+    site's events written before the case's opening, as the register of cases and the
+    reports place it (`site_place_on`): a case opened before G21 (0405e26) named the site's
+    commune of the day it was recorded, so the other board could act on it and not its own."""
+    if case.site_code is None or case.detected_on is None:
+        return
+    opened = uow.store.load(uow.connection, ComplianceCase.aggregate_type, case.id)[0]
+    placed = site_place_on(uow.connection, case.site_code, case.detected_on, opened.position)
+    if placed is not None:
+        case.place(placed[0])
+
+
 def case_action(
     uow: UnitOfWork, case_id: str, action: str, command: CaseStepCommand
 ) -> list[EventEnvelope]:
@@ -501,6 +514,7 @@ def case_action(
     case = uow.load(ComplianceCase, case_id)
     if not case.exists:
         raise NotFound("CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
+    _place_case(uow, case)
     authorize(uow.context, WRITE, case.commune_code, command.acted_on, record=True)
     expect_version(case, command.expected_version)
     case.act(action, command.acted_on, command.note, command.referred_to)

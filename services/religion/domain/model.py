@@ -488,6 +488,13 @@ class ComplianceCase(Aggregate):
         self.state_since: date | None = None
         self.site_code: str | None = None
         self.commune_code = ""
+        self.detected_on: date | None = None
+
+    def place(self, commune_code: str) -> None:
+        """The case belongs to `commune_code` (where its site was when it was found), not the
+        commune its opening named: a case opened before G21 named the site's commune of the
+        day it was recorded."""
+        self.commune_code = commune_code
 
     def open(self, event: ComplianceCaseOpened) -> None:
         self.record(event, event.detected_on, unit_code=event.commune_code)
@@ -525,6 +532,7 @@ class ComplianceCase(Aggregate):
             self.state_since = event.detected_on
             self.site_code = event.site_code
             self.commune_code = event.commune_code
+            self.detected_on = event.detected_on
         elif isinstance(event, CaseStep):
             self.state = event.state
             self.state_since = event.acted_on
