@@ -76,3 +76,16 @@ def test_a_model_id_in_another_case_reads_and_acts_on_the_registered_model(
     assert (twice.status_code, twice.json()["error"]["code"]) == (409, "ENTRY_EXISTS")
     missing = models.get("/api/v1/models/rm-a28")
     assert (missing.status_code, missing.json()["error"]["code"]) == (404, "MODEL_NOT_FOUND")
+
+
+def test_a_contest_entry_is_not_submitted_before_its_model_started(models: TestClient) -> None:
+    """Finding H3: an entry submitted before its model started was accepted."""
+    assert models.post("/api/v1/models", json=_body("RM-H3")).status_code == 201  # 01/03/2023
+    before = event_count(models)
+    early = models.post("/api/v1/contests/2023/entries", json={
+        "model_id": "RM-H3", "title": "Dự thi sớm", "submitted_on": "2023-02-01"})
+    assert (early.status_code, early.json()["error"]["code"]) == (422, "DATE_BEFORE_START")
+    assert event_count(models) == before
+    entry = models.post("/api/v1/contests/2023/entries", json={
+        "model_id": "RM-H3", "title": "Dự thi", "submitted_on": "2023-03-01"})
+    assert entry.status_code == 201, entry.text

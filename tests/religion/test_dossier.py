@@ -251,3 +251,23 @@ def test_a_certificate_number_with_vietnamese_letters_is_taken(religion: TestCli
     issued = issue(religion, "TL-VN", "BĐ 123456/Ư-Ô")
     assert issued.status_code == 201, issued.text
     assert "BĐ 123456/Ư-Ô" in str(religion.get("/api/v1/sites/TL-VN").json()["certificate"])
+
+
+def test_a_violation_is_not_found_at_a_site_before_its_registration(
+    religion: TestClient,
+) -> None:
+    """Finding H3: a case detected before the site was registered was accepted, and counted
+    for a commune whose register had no such site then; a step so dated is refused."""
+    register(religion, "TL-H3")  # registered 01/02/2023
+    before = event_count(religion)
+    early = religion.post("/api/v1/compliance-cases", json={
+        "violation_type": "build_without_permit", "site_code": "TL-H3",
+        "description": "Xây dựng không phép", "detected_on": "2023-01-15"})
+    assert early.status_code == 422, early.text
+    assert error_of(early)["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+    assert "01/02/2023" in error_of(early)["message"]
+    assert event_count(religion) == before
+    on_time = religion.post("/api/v1/compliance-cases", json={
+        "violation_type": "build_without_permit", "site_code": "TL-H3",
+        "description": "Xây dựng không phép", "detected_on": "2023-02-01"})
+    assert on_time.status_code == 201, on_time.text

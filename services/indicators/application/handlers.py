@@ -176,6 +176,8 @@ def submit_contest_entry(
     # The model as the register spells its id ("mh-1" is MH-1): one entry per model a year.
     model_id = registered_model_id(uow.connection, command.model_id)
     model = _model(uow, model_id, on=command.submitted_on)
+    # An entry presents a model that exists by then (finding H3): not before its start.
+    model.require_started_by(command.submitted_on)
     entry_id = command.entry_id or f"DT-{year}-{uuid4().hex[:10].upper()}"
     key = f"{year}:{model_id}"
     # The model's entry of the year, if any, tells its state (awarded or not).

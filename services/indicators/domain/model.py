@@ -94,12 +94,12 @@ class DanVanKheoModel(Aggregate):
                 note=messages.MODEL_AT_LEVEL.format(
                     level=messages.RECOGNITION_LABELS[self.recognition_level].lower()),
             )
-        self._require_not_before_start(event.recognised_on)
+        self.require_started_by(event.recognised_on)
         self.record(event, event.recognised_on, unit_code=self.unit_code)
 
     def close(self, event: ModelClosed) -> None:
         self._require_open("close")
-        self._require_not_before_start(event.closed_on)
+        self.require_started_by(event.closed_on)
         if self.last_on is not None:
             not_before(event.closed_on, self.last_on)
         self.record(event, event.closed_on, unit_code=self.unit_code)
@@ -122,7 +122,7 @@ class DanVanKheoModel(Aggregate):
         if self.status == "closed":
             raise self._refused("MODEL_CLOSED", action)
 
-    def _require_not_before_start(self, on: date) -> None:
+    def require_started_by(self, on: date) -> None:
         if self.started_on is not None and on < self.started_on:
             raise InvalidInput(
                 "DATE_BEFORE_START",

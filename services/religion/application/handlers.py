@@ -453,6 +453,9 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
         # The case names the site as the register spells it (codes do not distinguish case).
         site_code = registered_site_code(uow.connection, site_code)
         site = load_site(uow, site_code)
+        # A violation at a site is found once the site is in the register, as every fact of
+        # it (finding H3): dated earlier, the case counted where the register had no site.
+        site.require_registered_by(command.detected_on)
         # A case belongs where the site was when the violation was found, not where it is now.
         commune_code, district_code = site.place_on(command.detected_on)
         if command.commune_code is not None and command.commune_code != commune_code:
