@@ -97,6 +97,15 @@ INDICATOR_SHORT = {
     "I3": "Hồ sơ đăng ký đất đai",
     "I4": "Giấy chứng nhận QSDĐ",
 }
+#: An indicator's parts as a "changed after signing" row names them ("I3 … (tử số)"): the
+#: one table of the parts a difference compares (application/differences.py) and of their
+#: names in every output (xlsx, Word, PDF, dashboard, JSON note); never the English keys.
+INDICATOR_PART_LABELS = {
+    "numerator": "tử số",
+    "denominator": "mẫu số",
+    "value": "tỷ lệ (%)",
+    "status": "đánh giá",
+}
 # The statuses' names are the kernel's rulebook's (shared/planrules.py), alike everywhere.
 STATUS_LABELS = planrules.STATUS_LABELS
 NO_STATUS = planrules.NO_STATUS_LABEL

@@ -5,10 +5,13 @@ moved them since; a finalised period's window can no longer be moved."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from typing import Any
 
 import pytest
+from docx import Document
+from openpyxl import load_workbook
 from sqlalchemy import select, update
 
 from services.reporting.adapters.tables import frozen_reports
@@ -129,6 +132,43 @@ def test_the_previous_column_is_the_signed_report_marked_restated(
     assert _previous(frozen) == figure_values(q1)
     assert _restated(frozen) == restated
     shown_everywhere(reporting, "2023-6m", "31", RESTATED)
+
+
+ENGLISH_PARTS = ("(numerator)", "(denominator)", "(value)", "(status)")
+
+
+def _texts(reporting: Reporting, period: str) -> list[str]:
+    """Every text a reader of `period`'s report gets: the JSON note, the dashboard, the Word
+    report's paragraphs and table cells (the PDF is printed from it), the Excel cells."""
+    texts = [str(_get(reporting, f"/api/v1/reports/{period}")["previous_note"])]
+    page = reporting.client.get("/", params={"period": period})
+    assert page.status_code == 200, page.text
+    texts.append(page.text)
+    docx = reporting.client.get(f"/api/v1/reports/{period}/report.docx")
+    assert docx.status_code == 200, docx.text
+    document = Document(io.BytesIO(docx.content))
+    texts += [p.text for p in document.paragraphs]
+    texts += [cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    xlsx = reporting.client.get(f"/api/v1/reports/{period}/tables.xlsx")
+    assert xlsx.status_code == 200, xlsx.text
+    book = load_workbook(io.BytesIO(xlsx.content))
+    texts += [cell for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+              for cell in row if isinstance(cell, str)]
+    return texts
+
+
+def test_changed_figures_are_named_in_vietnamese_everywhere(reporting: Reporting) -> None:
+    """H20: a changed indicator part reads «I4 Giấy chứng nhận QSDĐ (tử số)», never the
+    English key «(numerator)», in the lists of figures changed after signing (the finalised
+    report's own, and the next report's restated previous column) of every output."""
+    reporting.feed(two_quarter_scenario())
+    _finalise(reporting, "2023-3m")
+    _late_certificate(reporting)
+    for period in ("2023-3m", "2023-6m"):
+        texts = _texts(reporting, period)
+        english = [t for t in texts if any(word in t for word in ENGLISH_PARTS)]
+        assert english == [], (period, english[:3])
+        assert any("(tử số)" in t for t in texts), period
 
 
 def test_a_report_frozen_before_the_rule_keeps_its_column_and_is_marked(

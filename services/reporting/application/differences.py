@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.reporting.messages import INDICATOR_PART_LABELS
+
 
 def differences(frozen: dict[str, Any], current: dict[str, Any]) -> list[dict[str, Any]]:
     """Every figure that differs, by unit (from the scope down) and path. Units whose content
@@ -33,7 +35,7 @@ def _flatten_unit(code: str, unit: dict[str, Any] | None) -> dict[str, Any]:
     for key, value in unit["figures"].items():
         flat[f"{code}/{key}"] = value
     for indicator_id, figure in unit["indicators"].items():
-        for part in ("numerator", "denominator", "value", "status"):
+        for part in INDICATOR_PART_LABELS:
             flat[f"{code}/{indicator_id}.{part}"] = figure[part]
     return flat
 

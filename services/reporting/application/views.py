@@ -207,7 +207,7 @@ def figure_label(figure: str) -> str:
     """A figure path of a difference row ("I4.value", "sites") as the reader knows it."""
     key, _, part = figure.partition(".")
     if key in messages.INDICATOR_SHORT:
-        return f"{key} {messages.INDICATOR_SHORT[key]} ({part})"
+        return f"{key} {messages.INDICATOR_SHORT[key]} ({messages.INDICATOR_PART_LABELS[part]})"
     return messages.METRIC_LABELS.get(key, key)
 
 
