@@ -13,7 +13,13 @@ from services.reporting.application.reports import load_period
 from shared.envelope import utcnow
 from tests.integration.helpers import rebuild_and_wait
 from tests.reporting.conftest import Reporting, figure_values
-from tests.reporting.scenario import QUAN_TOAN, TIEN_LANG, two_quarter_scenario
+from tests.reporting.scenario import (
+    DAI_THANG,
+    QUAN_TOAN,
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+    two_quarter_scenario,
+)
 
 D = date
 
@@ -110,3 +116,42 @@ def test_a_corrected_from_date_puts_the_head_in_office_on_the_right_days(
             compute_fresh(conn, period, "31", at).content())
     rebuild_and_wait(reporting.client)
     assert _i2(_figures(reporting, "2023-6m", as_of=now)) == (3, 2, 2)
+
+
+def test_a_model_registered_in_the_wrong_commune_counts_in_the_right_one(
+    reporting: Reporting,
+) -> None:
+    scenario = two_quarter_scenario()
+    reporting.feed(scenario)
+    registered = next(e for e in scenario.items if e.event_type == "ModelRegistered"
+                      and e.payload["model_id"] == "M1")
+
+    def models(**params: str) -> dict[str, int]:
+        view = reporting.client.get("/api/v1/reports/2023-6m/units",
+                                    params=params)
+        assert view.status_code == 200, view.text
+        communes = (TIEN_LANG_TOWN, DAI_THANG)
+        return {u["code"]: u["figures"]["models_active"] for u in view.json()["units"]
+                if u["code"] in communes and u["figures"].get("models_active")}
+
+    assert models() == {TIEN_LANG_TOWN: 1}
+    before = utcnow().isoformat()
+    # M1 (new-style rural, 15/01/2023) is Đại Thắng's.
+    late = two_quarter_scenario()
+    late.items.clear()
+    late.add("indicators", "model", "M1", "ModelRegisteredCorrected", D(2023, 1, 15), {
+        **registered.payload, "unit_code": DAI_THANG, "corrects": str(registered.event_id),
+        "corrected_version": 1, "reason": "Nhập nhầm xã", "void": False,
+        "previous_unit_code": TIEN_LANG_TOWN, "previous_started_on": "2023-01-15"},
+        DAI_THANG, utcnow())
+    reporting.publish(late.items)
+    now = utcnow().isoformat()
+    assert models(as_of=now) == {DAI_THANG: 1}
+    assert models(as_of=before) == {TIEN_LANG_TOWN: 1}
+    with reporting.runtime.engine.connect() as conn:
+        at = utcnow()
+        period = load_period(conn, reporting.runtime.store, "2023-6m", at)
+        assert compute_from_chunks(reporting.state, conn, period, "31", at).content() == (
+            compute_fresh(conn, period, "31", at).content())
+    rebuild_and_wait(reporting.client)
+    assert models(as_of=now) == {DAI_THANG: 1}

@@ -720,6 +720,10 @@ def _status_changed(p: dict[str, Any]) -> dict[str, Any]:
 
 _INDICATORS_RULES: dict[str, FactRule] = {
     "ModelRegistered": FactRule("model", "model_id", _model_registered),
+    # A registration in the wrong commune or with the wrong start (G18): the registration
+    # as it should have been, in the corrected one's place (`FactWriter._supersede`).
+    "ModelRegisteredCorrected": FactRule("model", "model_id", _model_registered,
+                                         _as_kind("ModelRegistered")),
     "ModelRecognised": FactRule("model", "model_id", _model_recognised),
     "ModelClosed": FactRule("model", "model_id", _const(effect=0)),
     "ContestEntrySubmitted": FactRule("contest", "entry_id", _const()),
