@@ -218,13 +218,16 @@ SCOPE_SUFFIX = "; phạm vi: {scope}"
 # A report of a period still running (its cut-off day not ended): figures taken at that day.
 # A report of a year whose indicators the Commission has not defined (G11: the 2023 plan's
 # targets are 2023's alone): why no status, and what records one, in every output.
+# The signed documents (Word, PDF, Excel) say what to do in words: a Party document carries no
+# HTTP verb, path or JSON key (H14). Staff's outputs (JSON, dashboard) add where the targets
+# are recorded (`NO_TARGETS_ENDPOINT`).
 NO_TARGETS_NOTE = (
     "Năm {year} chưa có chỉ tiêu cho {indicators}: số liệu vẫn được tính nhưng chưa đánh giá "
-    "tình trạng thực hiện (đạt, chưa đạt, có nguy cơ không đạt). Để đánh giá, Ban Dân vận "
-    "Thành ủy ghi nhận chỉ tiêu năm {year} của từng chỉ tiêu (mục tiêu, cách so sánh, phạm "
-    "vi) tại dịch vụ chỉ tiêu: POST /api/v1/indicators với \"year\": {year}; báo cáo đánh giá "
-    "theo chỉ tiêu ngay khi chỉ tiêu được ghi nhận."
+    "tình trạng thực hiện (đạt, chưa đạt, có nguy cơ không đạt). Đề nghị Văn phòng Ban nhập "
+    "chỉ tiêu năm {year} của từng chỉ tiêu (mục tiêu, cách so sánh, phạm vi) vào hệ thống; "
+    "báo cáo đánh giá theo chỉ tiêu ngay khi chỉ tiêu được ghi nhận."
 )
+NO_TARGETS_ENDPOINT = "Dịch vụ chỉ tiêu: POST /api/v1/indicators với \"year\": {year}."
 PROVISIONAL = (
     "Số liệu tạm tính đến ngày {on} (kỳ báo cáo chưa kết thúc, chốt số liệu ngày {cutoff_on})"
 )
@@ -276,7 +279,10 @@ DOC_INDICATOR_SENTENCE = (
     "{name}: đạt {numerator}/{denominator} ({value}%), chỉ tiêu {target}; đánh giá: {status}."
 )
 #: The same of an indicator without a target; {status} is `NO_TARGET`'s line.
-DOC_INDICATOR_SENTENCE_NO_TARGET = "{name}: đạt {numerator}/{denominator} ({value}%); {status}."
+#: «kết quả», not «đạt»: no target judges the figure, so nothing is "achieved" (H14).
+DOC_INDICATOR_SENTENCE_NO_TARGET = (
+    "{name}: kết quả {numerator}/{denominator} ({value}%); {status}."
+)
 DOC_UNITS_NOTE = "Tỷ lệ (%) các chỉ tiêu của từng đơn vị trực thuộc {unit}."
 DOC_OWN = (
     "{label} (số liệu ghi nhận cho chính đơn vị, không thuộc đơn vị trực thuộc nào; các dòng "

@@ -139,8 +139,9 @@ def test_a_year_without_targets_says_why_and_how_the_commission_records_them(
     reporting: Reporting,
 ) -> None:
     """The line «Chưa có chỉ tiêu năm 2025» said no status, not why nor what to do: every
-    output now says the figures are not judged for want of the year's targets and names the
-    command that records them (POST /api/v1/indicators with the year)."""
+    output now says the figures are not judged for want of the year's targets and what to do,
+    in words; staff's outputs (JSON, dashboard) also name the command that records them (POST
+    /api/v1/indicators with the year), the signed documents never (H14)."""
     reporting.feed(_scenario_2025())
     view = get_json(reporting, "/api/v1/reports/2025-6m")
     note = view["targets_note"]
@@ -148,7 +149,22 @@ def test_a_year_without_targets_says_why_and_how_the_commission_records_them(
     assert "Năm 2025 chưa có chỉ tiêu cho I1, I2, I3, I4" in note
     assert "chưa đánh giá tình trạng thực hiện" in note
     assert 'POST /api/v1/indicators với "year": 2025' in note
-    shown_everywhere(reporting, "2025-6m", "31", "POST /api/v1/indicators")
+    shown_everywhere(reporting, "2025-6m", "31", "Đề nghị Văn phòng Ban nhập chỉ tiêu năm 2025")
+    page = reporting.client.get("/", params={"period": "2025-6m"}).text
+    assert "POST /api/v1/indicators" in page
+    docx = reporting.client.get("/api/v1/reports/2025-6m/report.docx")
+    document = Document(io.BytesIO(docx.content))
+    texts = [p.text for p in document.paragraphs] + [
+        cell.text for table in document.tables for row in table.rows for cell in row.cells]
+    xlsx = reporting.client.get("/api/v1/reports/2025-6m/tables.xlsx")
+    book = load_workbook(io.BytesIO(xlsx.content))
+    texts += [cell for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+              for cell in row if isinstance(cell, str)]
+    technical = [t for t in texts if any(w in t for w in ("POST ", "/api/", '"year"'))]
+    assert technical == []
+    # No target judges the figure: «kết quả», not «đạt» (achieved), before it.
+    sentences = [t for t in texts if t.startswith(view["indicators"][0]["name"] + ":")]
+    assert sentences and all(": kết quả " in t and ": đạt " not in t for t in sentences)
     # A thematic report names its own indicators.
     theme = get_json(reporting, "/api/v1/themes/dat-dai-ton-giao/2025-6m")
     assert "chưa có chỉ tiêu cho I3, I4:" in theme["targets_note"]

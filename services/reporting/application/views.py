@@ -42,16 +42,23 @@ def provisional_note(report: Report) -> str | None:
                                        cutoff_on=format_date_vn(report.period.cutoff_on))
 
 
-def targets_note(report: Report, indicators: Sequence[str] = CORE_INDICATORS) -> str | None:
+def targets_note(
+    report: Report, indicators: Sequence[str] = CORE_INDICATORS, *, staff: bool = False
+) -> str | None:
     """The line every output of a report shows when some of its indicators have no target
     of the year (no definition recorded, not the plan's year): why they have no status, and
-    how the Commission records the year's targets. None when every one has its target."""
+    how the Commission records the year's targets. None when every one has its target.
+    `staff` (JSON, dashboard): also where the service takes them; the signed documents
+    (Word, PDF, Excel) say it in words only."""
     missing = [i for i in indicators
                if i in report.targets and not report.targets[i].defined]
     if not missing:
         return None
-    return messages.NO_TARGETS_NOTE.format(year=report.period.year,
-                                           indicators=", ".join(missing))
+    year = report.period.year
+    note = messages.NO_TARGETS_NOTE.format(year=year, indicators=", ".join(missing))
+    if staff:
+        note = f"{note} {messages.NO_TARGETS_ENDPOINT.format(year=year)}"
+    return note
 
 
 def require_theme(theme: str) -> tuple[tuple[str, ...], tuple[Section, ...]]:
@@ -418,7 +425,7 @@ def report_view(
         "provisional": report.provisional,
         "figures_on": report.figures_on.isoformat(),
         "provisional_note": provisional_note(report),
-        "targets_note": targets_note(report, indicators),
+        "targets_note": targets_note(report, indicators, staff=True),
         "content_hash": report.content_hash,
         "unit": {
             "code": node.code,

@@ -113,7 +113,7 @@ def _shorten(text: str, limit: int = 60) -> str:
 
 def _targets(report: Report, indicators: tuple[str, ...]) -> str:
     """Why the tiles have no status and how the Commission records the year's targets."""
-    text = targets_note(report, indicators)
+    text = targets_note(report, indicators, staff=True)
     return "" if text is None else f'<p class="no-targets" id="no-targets">{escape(text)}</p>'
 
 
