@@ -113,6 +113,8 @@ NO_STATUS = planrules.NO_STATUS_LABEL
 OTHER_INDICATOR_NAME = "Chỉ tiêu {indicator_id}"
 #: An indicator of a year without a definition: no target, no status.
 NO_TARGET = planrules.NO_TARGET_LABEL
+#: A unit outside the scope of the year's definition (its target is its scope's units').
+TARGET_FOR_OTHER_UNITS = "Chỉ tiêu năm {year} chỉ áp dụng cho {units}"
 TARGET_TEXT = {comparator: sign + " {target}%"
                for comparator, sign in planrules.COMPARATOR_SIGNS.items()}
 

@@ -146,6 +146,14 @@ def test_a_definitions_scope_and_method_agree(
     assert shown("6m", HAI_PHONG)["I4"] == (7, 25, 28.0, "dat")
     assert shown("3m", HAI_PHONG)["I4"] == (4, 25, 16.0, "dat")
     assert shown("6m", HAI_PHONG)["I3"][3] is None  # outside I3's scope: not judged
+    # Said so, not with Tiên Lãng's target beside «no target of the year» (finding H24).
+    for unit in (HAI_PHONG, HONG_BANG):
+        row = next(i for i in _get(services.reporting, "/api/v1/reports/2023-6m",
+                                   unit=unit)["indicators"] if i["id"] == "I3")
+        assert row["target_text"] == "", (unit, row)
+        assert row["status_label"] == "Chỉ tiêu năm 2023 chỉ áp dụng cho Huyện Tiên Lãng", row
+    page = services.reporting.get("/", params={"period": "2023-6m", "unit": HAI_PHONG}).text
+    assert 'data-status="None"' not in page and 'id="tile-I3"' in page
     for months in CUTOFFS:
         on = CUTOFFS[months].isoformat()
         for unit in (HAI_PHONG, TIEN_LANG, HONG_BANG):

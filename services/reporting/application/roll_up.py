@@ -31,7 +31,6 @@ from services.reporting.domain.indicators import (
 from services.reporting.domain.metrics import METRIC_KEYS, MODEL_FIELDS
 from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
-from shared.auth.units import covers
 from shared.planrules import (
     CHUA_DEN_HAN,
     base_warnings,
@@ -137,8 +136,7 @@ def _as_defined(
             if target.reported:
                 numerator, denominator = rolled.get(indicator_id, {}).get(code, (0, 0))
                 register = None
-            in_scope = not target.scope or (code.isdigit() and any(
-                covers(unit, code, period.cutoff_on) for unit in target.scope))
+            in_scope = target.covers_unit(code, period.cutoff_on)
             if target.denominator_fixed and not target.reported and target.scope:
                 counted = register if register is not None else denominator
                 if code == target.base_unit():

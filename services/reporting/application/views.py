@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import date
 from typing import Any
 
 from services.reporting import messages
@@ -10,7 +11,7 @@ from services.reporting.application.reports import SHOWN_RECOMPUTED, Report
 from services.reporting.domain.indicators import CORE_INDICATORS, judge
 from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
 from services.reporting.domain.periods import Period
-from shared.adminunits import NOT_CURRENT_UNIT, OWN_UNIT_RECORDS
+from shared.adminunits import NOT_CURRENT_UNIT, OWN_UNIT_RECORDS, default_catalogue
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
 from shared.planrules import percent_of, reported_roll_up, warning_text
@@ -124,12 +125,13 @@ def other_indicators_under(report: Report, code: str) -> list[dict[str, Any]]:
     return _under(report, code, report.scope_other_indicators)
 
 
-def target_text(report: Report, indicator_id: str) -> str:
-    """"≥ 40%"; empty for an indicator of a year without a definition (no target)."""
+def target_text(report: Report, indicator_id: str, code: str | None = None) -> str:
+    """"≥ 40%"; empty for an indicator of a year without a definition (no target), and for a
+    unit `code` outside the definition's scope (the target is not its own)."""
     target = report.targets.get(indicator_id)
     if target is None:  # a reported indicator not defined as known at the report's as_of
         return messages.VALUE_MISSING
-    if not target.defined:
+    if not target.defined or not _covers(report, indicator_id, code):
         return ""
     return messages.TARGET_TEXT[target.comparator].format(target=format_number(target.target))
 
@@ -243,12 +245,12 @@ def indicator_rows(
             "short_name": messages.INDICATOR_SHORT[indicator_id],
             "target": figure["target"],
             "comparator": figure["comparator"],
-            "target_text": target_text(report, indicator_id),
+            "target_text": target_text(report, indicator_id, code),
             "numerator": figure["numerator"],
             "denominator": figure["denominator"],
             "value": figure["value"],
             "status": figure["status"],
-            "status_label": _status_label(report, figure),
+            "status_label": _status_label(report, figure, indicator_id, code),
             "register": figure.get("register"),
             "warnings": [
                 {"code": code, "message": warning_text(code, figure["numerator"],
@@ -267,11 +269,30 @@ def indicator_rows(
     return rows
 
 
-def _status_label(report: Report, figure: dict[str, Any]) -> str:
+def _unit_name(code: str, on: date) -> str:
+    """A unit by the name it had on `on` (the catalogue's `named_on`), else its code."""
+    unit = default_catalogue().named_on(code, on)
+    return code if unit is None else unit.name
+
+
+def _covers(report: Report, indicator_id: str, code: str | None) -> bool:
+    """Whether the year's definition of the indicator covers `code` (`covers_unit`)."""
+    target = report.targets.get(indicator_id)
+    return code is None or target is None or target.covers_unit(code, report.period.cutoff_on)
+
+
+def _status_label(report: Report, figure: dict[str, Any], indicator_id: str, code: str) -> str:
     """A figure's status by its label; without a target (`target` None: no definition of the
-    year), the line saying so rather than "no data to judge"."""
+    year), the line saying so rather than "no data to judge"; for a unit outside the
+    definition's scope, whom the target is for (finding H24: the row printed another unit's
+    target beside «no target»)."""
     if figure["status"]:
         return messages.STATUS_LABELS[figure["status"]]
+    if not _covers(report, indicator_id, code):
+        scope = report.targets[indicator_id].scope
+        return messages.TARGET_FOR_OTHER_UNITS.format(
+            year=report.period.year,
+            units=", ".join(_unit_name(unit, report.period.cutoff_on) for unit in scope))
     if figure["target"] is None:
         return messages.NO_TARGET.format(year=report.period.year)
     return messages.NO_STATUS

@@ -19,6 +19,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from shared.auth.units import covers
 from shared.planrules import (
     AT_LEAST,
     CORE_INDICATORS,
@@ -93,6 +94,13 @@ class IndicatorTarget:
         """The days I2 looks at on a report's cut-off (`planrules.i2_window` over the
         definition's period)."""
         return i2_window(*self.period(year), cutoff)
+
+    def covers_unit(self, code: str, on: date) -> bool:
+        """Whether the definition gives `code` a figure on `on`: every unit without a scope
+        of its own; else the scope's units and those under them (a unit above or beside
+        them has none in the indicators service, so no target and no status here)."""
+        return not self.scope or (code.isdigit() and any(
+            covers(unit, code, on) for unit in self.scope))
 
     @property
     def reported(self) -> bool:

@@ -152,8 +152,8 @@ def _tile(row: dict[str, Any]) -> str:
               if previous else "")
     value = row["value"]
     return (
-        f'<div class="tile status-{row["status"]}" id="tile-{row["id"]}" '
-        f'data-indicator="{row["id"]}" data-status="{row["status"]}" '
+        f'<div class="tile status-{row["status"] or "none"}" id="tile-{row["id"]}" '
+        f'data-indicator="{row["id"]}" data-status="{row["status"] or ""}" '
         f'data-value="{"" if value is None else value}" '
         f'data-numerator="{row["numerator"]}" data-denominator="{row["denominator"]}">'
         f'<h3>{escape(row["id"])}. {escape(row["short_name"])}</h3>'
