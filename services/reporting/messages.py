@@ -130,7 +130,7 @@ METRIC_LABELS = {
     "sites_with_dossier": "Cơ sở đã lập hồ sơ đăng ký đất đai",
     "sites_with_certificate": "Cơ sở đã được cấp giấy chứng nhận",
     "dossiers_requisitioned": "Hồ sơ đang bổ sung giấy tờ",
-    "dossiers_lodged": "Hồ sơ nộp trong kỳ",
+    "dossiers_lodged": "Lượt nộp hồ sơ trong kỳ",
     "dossiers_rejected_or_withdrawn": "Hồ sơ bị từ chối, rút trong kỳ",
     "certificates_issued": "Giấy chứng nhận cấp trong kỳ",
     "certificates_revoked": "Giấy chứng nhận bị thu hồi trong kỳ",
@@ -163,7 +163,7 @@ METRIC_LABELS = {
     "models_digital_transformation": "Mô hình chuyển đổi số",
     "models_other": "Mô hình trên các lĩnh vực khác",
     "models_registered": "Mô hình đăng ký mới trong kỳ",
-    "models_recognised": "Mô hình được công nhận trong kỳ",
+    "models_recognised": "Lượt công nhận mô hình trong kỳ",
     "contest_entries": "Bài dự thi tuyên truyền mô hình",
 }
 LEVEL_NAMES = {
