@@ -209,7 +209,14 @@ def test_a_mistyped_from_date_is_corrected_and_the_rule_counts_the_right_days(
                             headers={"If-Match": f'"{post_version}"'})
     assert corrected.status_code == 200, corrected.text
     assert corrected.json()["events"][0]["event_type"] == "HeadTookOfficeCorrected"
-    assert ok(client.get(f"/api/v1/heads/{chair}"))["from_date"] == "2023-01-15"
+    head = ok(client.get(f"/api/v1/heads/{chair}"))
+    assert head["from_date"] == "2023-01-15"
+    took, correction = head["history"]
+    assert (took["event_type"], took["from_date"]) == ("HeadTookOffice", "2023-03-01")
+    assert correction["event_type"] == "HeadTookOfficeCorrected"
+    assert (correction["corrects"], correction["previous_from_date"]) == (
+        took["event_id"], "2023-03-01")
+    assert correction["reason"] == CORRECTED
     assert _compliance(client, chair, "2023-01-01", "2023-12-31")["in_office_from"] == (
         "2023-01-15")
     # A session on a day now in office is held; the correction stays in the post's stream.

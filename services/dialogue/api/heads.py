@@ -105,7 +105,7 @@ def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -
     """The term with `ETag` = the version of its post (If-Match of a command on the term)."""
     with runtime.engine.connect() as conn:
         access.require_readable(principal, conn, queries.HEAD_LIFE, heads.c.head_id == head_id)
-        head = queries.get_head(conn, head_id)
+        head = queries.get_head(conn, runtime.store, head_id)
     return tagged(head, head["version"])
 
 

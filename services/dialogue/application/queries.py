@@ -20,6 +20,7 @@ from services.dialogue.adapters.tables import (
     sessions,
 )
 from services.dialogue.domain.commitments import Commitment
+from services.dialogue.domain.heads import HeadPost
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.adminunits import default_catalogue
 from shared.clock import iso_or_none
@@ -180,10 +181,26 @@ def terms_of_unit(
     return [head_dict(row) for row in conn.execute(query)]
 
 
-def get_head(conn: Connection, head_id: str) -> dict[str, Any]:
+def get_head(conn: Connection, store: EventStore, head_id: str) -> dict[str, Any]:
     row = row_or_not_found(conn, select(heads).where(heads.c.head_id == head_id),
                            "HEAD_NOT_FOUND", messages.HEAD_NOT_FOUND.format(id=head_id))
-    return head_dict(row)
+    body = head_dict(row)
+    # The term's events in its post's stream: a corrected taking of office stays beside its
+    # correction (G18), which names it by `event_id` in `corrects`.
+    body["history"] = [
+        {
+            "event_id": str(e.event_id),
+            "event_type": e.event_type,
+            "on": e.occurred_at.date().isoformat(),
+            "recorded_at": e.recorded_at.isoformat(),
+            "actor": e.actor,
+            "version": e.aggregate_version,
+            **{k: v for k, v in e.payload.items() if k != "head_id"},
+        }
+        for e in store.load(conn, HeadPost.aggregate_type, row.post_id)
+        if e.payload.get("head_id") == head_id
+    ]
+    return body
 
 
 # --- sessions ------------------------------------------------------------------------------
