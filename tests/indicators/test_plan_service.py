@@ -275,6 +275,35 @@ def test_an_inspection_runs_its_course(client: TestClient) -> None:
     assert item["inspections"][0]["recommendations"] == "Nhân rộng mô hình ở 9 xã còn lại"
 
 
+def test_an_inspection_brought_forward_is_carried_out(client: TestClient) -> None:
+    """H18: a planned date is an intention, not a step that happened: an inspection carried
+    out before it is accepted, bounded by the plan year (and today), and planning one names
+    the new inspection's id its steps' URLs take."""
+    post(client, "/api/v1/plans/2023/load", {})
+    base = "/api/v1/plans/2023/items/III.3/inspections"
+    planned = post(client, base, {"planned_on": "2023-08-01", "subject": "Giám sát Tiên Lãng",
+                                  "subject_units": [TIEN_LANG]}, headers=MAT_TRAN)
+    inspection_id = planned["inspection_id"]
+    assert inspection_id.startswith("KT-2023-")
+    # Before the plan year: still refused, nothing written.
+    refused(client, f"{base}/{inspection_id}/carry-out", {"carried_out_on": "2022-12-20"},
+            422, "DATE_OUTSIDE_PLAN_YEAR", MAT_TRAN)
+    post(client, f"{base}/{inspection_id}/carry-out", {"carried_out_on": "2023-07-01"},
+         headers=MAT_TRAN)
+    # The steps after a real one keep their order.
+    refused(client, f"{base}/{inspection_id}/conclude",
+            {"concluded_on": "2023-06-30", "findings": "x", "recommendations": "y"}, 422,
+            "DATE_BEFORE_PREVIOUS_STEP", MAT_TRAN)
+    item = get_json(client, "/api/v1/plans/2023/items/III.3", on="2023-07-02")
+    assert [i["state"] for i in item["inspections"]] == ["carried_out"]
+    assert item["status"] == "in_progress"
+    # Given by the client, the id is answered as given.
+    named = post(client, base, {"inspection_id": "GS-2", "planned_on": "2023-09-01",
+                                "subject": "Giám sát", "subject_units": [TIEN_LANG]},
+                 headers=MAT_TRAN)
+    assert named["inspection_id"] == "GS-2"
+
+
 def test_district_reports_returned_late_and_reminded_once(
     client: TestClient, settings_factory: Callable[..., Settings]
 ) -> None:

@@ -208,8 +208,14 @@ def plan_inspection(
     year: YearPath, number: NumberPath, command: PlanInspection, cmd: CommandDep,
 ) -> JSONResponse:
     """Lên kế hoạch một cuộc kiểm tra, giám sát của mục III."""
-    return _run(cmd, f"/api/v1/plans/{year}/items/{number}",
-                planhandlers.plan_inspection, year, number, command)
+    # The answer names the new inspection as its clients know it (`inspection_id`, drawn
+    # by the service when not given): the id the steps' URLs take (H18).
+    return cmd.record(
+        planhandlers.plan_inspection, year, number, command,
+        location=lambda _: f"/api/v1/plans/{year}/items/{number}", always_creates=True,
+        extra=lambda r: {"inspection_id": r.events[0].payload["inspection_id"]}
+        if r.events else {},
+    )
 
 
 @router.post("/plans/{year}/items/{number}/inspections/{inspection_id}/carry-out",

@@ -335,7 +335,11 @@ class PlanItemWork(Aggregate):
             action == "follow_up" and inspection.follow_ups_completed
         ):
             raise _inspection_refused("ACTION_NOT_ALLOWED", action, inspection)
-        not_before(on, inspection.last_on)
+        # A planned date is an intention, not a step that happened: an inspection brought
+        # forward (carried out, or cancelled, before it) is normal, and the handler bounds its
+        # date by the plan year and today (H18). The steps that follow a real one keep order.
+        if inspection.state != "planned":
+            not_before(on, inspection.last_on)
         self.record(event, on, unit_code=unit_code)
 
     def apply(self, event: DomainEvent) -> None:
