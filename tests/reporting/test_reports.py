@@ -209,6 +209,22 @@ def test_word_and_excel_documents_hold_the_figures(reporting: Reporting) -> None
     assert units[0][:2] == ("Mã đơn vị", "Đơn vị")
     assert len(units) == 1 + 1 + 15 + HAI_PHONG_COMMUNES
 
+    # The 6 months' previous column: I2 was «chưa đến hạn» at 3 months (nobody owed a
+    # session), so its 3/3 = 100 is no rate to compare with (finding H10): a dash.
+    six = Document(io.BytesIO(reporting.client.get("/api/v1/reports/2023-6m/report.docx").content))
+    rows6 = {row.cells[1].text: [c.text for c in row.cells]
+             for t in six.tables[1:] for row in t.rows}
+    assert rows6["Đối thoại trực tiếp"][5] == "—", rows6["Đối thoại trực tiếp"]
+    assert rows6["Hồ sơ đăng ký đất đai"][5] == "50"  # a judged rate keeps its figure
+    book6 = openpyxl.load_workbook(io.BytesIO(
+        reporting.client.get("/api/v1/reports/2023-6m/tables.xlsx").content))
+    indicators6 = {row[0]: row for row in book6["Chỉ tiêu"].iter_rows(min_row=5,
+                                                                     values_only=True)}
+    assert indicators6["I2"][7] is None and indicators6["I3"][7] == 50.0
+    page = reporting.client.get("/", params={"period": "2023-6m"}).text
+    tile = page[page.index('id="tile-I2"'):]
+    assert "Kỳ trước" not in tile[:tile.index("</div></div>")]
+
     thematic = reporting.client.get("/api/v1/themes/doi-thoai/2023-3m/report.docx")
     assert thematic.status_code == 200
     doc = Document(io.BytesIO(thematic.content))

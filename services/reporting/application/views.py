@@ -14,7 +14,7 @@ from services.reporting.domain.periods import Period
 from shared.adminunits import NOT_CURRENT_UNIT, OWN_UNIT_RECORDS, default_catalogue
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
-from shared.planrules import percent_of, reported_roll_up, warning_text
+from shared.planrules import CHUA_DEN_HAN, percent_of, reported_roll_up, warning_text
 from shared.vnformat import format_number_vn
 
 # Thematic reports of plan II.4.2: views of the same figures.
@@ -202,6 +202,18 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
             "reported_status": report.reported_status.get((code, indicator_id)),
         })
     return rows
+
+
+def previous_value(row: dict[str, Any]) -> float | None:
+    """An indicator row's previous-period rate as the previous-period columns print it: none
+    when that period had no figure, or when its status was «chưa đến hạn» (no head yet owed a
+    session: I2's 3/3 is then no achievement, and a 100 beside this period's 50 read as a
+    fall; finding H10)."""
+    previous = row["previous"]
+    if previous is None or previous.get("status") == CHUA_DEN_HAN:
+        return None
+    value: float | None = previous["value"]
+    return value
 
 
 def format_number(value: float | int | None, decimals: int = 2) -> str:

@@ -21,6 +21,7 @@ from services.reporting.application.views import (
     indicator_rows,
     lines_under,
     period_name,
+    previous_value,
     reported_indicator_rows,
     restated_note,
     restatements_under,
@@ -147,9 +148,9 @@ def _breadcrumb(report: Report, unit: str, base: str) -> str:
 
 
 def _tile(row: dict[str, Any]) -> str:
-    previous = row["previous"]
-    before = (messages.DASH_PREVIOUS.format(value=format_number(previous["value"]))
-              if previous else "")
+    previous = previous_value(row)
+    before = (messages.DASH_PREVIOUS.format(value=format_number(previous))
+              if previous is not None else "")
     value = row["value"]
     return (
         f'<div class="tile status-{row["status"] or "none"}" id="tile-{row["id"]}" '

@@ -32,6 +32,7 @@ from services.reporting.application.views import (
     lines_under,
     other_indicators_under,
     period_name,
+    previous_value,
     provisional_note,
     reported_indicator_rows,
     restated_note,
@@ -77,7 +78,7 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
             messages.COL_NUMERATOR, messages.COL_DENOMINATOR, messages.COL_RATE,
             messages.COL_STATUS, f"{messages.COL_PREVIOUS} (%)"],
            [[r["id"], r["name"], r["target_text"], r["numerator"], r["denominator"],
-             r["value"], r["status_label"], r["previous"]["value"] if r["previous"] else None]
+             r["value"], r["status_label"], previous_value(r)]
             for r in rows], text_columns=(3, 7))
     for section in section_rows(report, unit, sections):
         _sheet(book, report, unit, messages.SHEET_SECTION[section["key"]],

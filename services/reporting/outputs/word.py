@@ -28,6 +28,7 @@ from services.reporting.application.views import (
     indicator_rows,
     lines_under,
     period_name,
+    previous_value,
     provisional_note,
     reported_indicator_rows,
     restated_note,
@@ -156,7 +157,8 @@ def _indicators_table(doc: PartyDocument, rows: list[dict[str, Any]]) -> None:
          Column(messages.COL_STATUS, 27)),
         [[str(i), row["short_name"], row["target_text"], _result(row, marks.get(row["id"])),
           format_number(row["value"]),
-          format_number(row["previous"]["value"]) if row["previous"] else messages.VALUE_MISSING,
+          messages.VALUE_MISSING if previous_value(row) is None
+          else format_number(previous_value(row)),
           row["status_label"]]
          for i, row in enumerate(rows, start=1)],
         note=" ".join(f"({'*' * n}) {text}." for n, text in enumerate(notes, start=1))
