@@ -317,6 +317,22 @@ DOC_LIVE = "Số liệu tính theo thời điểm {as_of}, không phải số li
 DOC_SIGNER_AUTHORITY: str | None = None
 DOC_SIGNER = "TRƯỞNG BAN"
 DOC_SIGNER_NAME_BLANK = "……………………………"
+#: A district board's own report (plan IV.3: each district's Commission reports to the city's
+#: each period): its party committee, its number block and its recipients (finding H7), by
+#: the kind of district its name begins with.
+DISTRICT_COMMITTEES = {"Huyện": ("HUYỆN ỦY", "HU"), "Quận": ("QUẬN ỦY", "QU"),
+                       "Thị xã": ("THỊ ỦY", "TU"), "Thành phố": ("THÀNH ỦY", "TU")}
+DISTRICT_ISSUER = "BAN DÂN VẬN"
+DISTRICT_DOC_NUMBER = "Số …-BC/BDV{suffix}"
+DISTRICT_PLACE_DATE_BLANK = "{place}, ngày …… tháng …… năm ……"
+DISTRICT_RECIPIENT_LINES = (
+    "- Ban Dân vận Thành ủy (để b/c),",
+    "- Thường trực {committee} (để b/c),",
+    "- Thường trực HĐND, UBND {kind},",
+    "- UB MTTQ VN, các tổ chức CT-XH {kind},",
+    "- Các đảng ủy xã, phường, thị trấn,",
+    "- Lưu.",
+)
 DOC_RECIPIENTS = "Nơi nhận:"
 DOC_RECIPIENT_LINES = (
     "- Ban Dân vận Trung ương (để b/c),",

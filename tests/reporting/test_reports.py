@@ -209,6 +209,20 @@ def test_word_and_excel_documents_hold_the_figures(reporting: Reporting) -> None
     assert units[0][:2] == ("Mã đơn vị", "Đơn vị")
     assert len(units) == 1 + 1 + 15 + HAI_PHONG_COMMUNES
 
+    # A district's report is its own board's, to the Commission (finding H7).
+    district = Document(io.BytesIO(reporting.client.get(
+        "/api/v1/reports/2023-3m/report.docx", params={"unit": TIEN_LANG}).content))
+    block = district.tables[0]
+    assert "HUYỆN ỦY TIÊN LÃNG" in block.cell(0, 0).text
+    assert "BAN DÂN VẬN" in block.cell(0, 0).text
+    assert "THÀNH ỦY" not in block.cell(0, 0).text
+    assert "BDVHU" in block.cell(0, 0).text + block.cell(1, 0).text
+    assert "Tiên Lãng, ngày" in block.cell(1, 1).text
+    whole = "\n".join([p.text for p in district.paragraphs]
+                      + [c.text for t in district.tables for r in t.rows for c in r.cells])
+    assert "Ban Dân vận Thành ủy (để b/c)" in whole and "Thường trực Huyện ủy" in whole
+    assert "Ban Dân vận Trung ương" not in whole
+
     # The 6 months' previous column: I2 was «chưa đến hạn» at 3 months (nobody owed a
     # session), so its 3/3 = 100 is no rate to compare with (finding H10): a dash.
     six = Document(io.BytesIO(reporting.client.get("/api/v1/reports/2023-6m/report.docx").content))

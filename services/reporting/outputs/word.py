@@ -72,9 +72,9 @@ def report_document(report: Report, unit: str, theme: str | None = None) -> byte
     indicators, sections = THEMES[theme] if theme else (CORE_INDICATORS, SECTIONS)
     context = ReportContext(report, unit, theme, tuple(indicators), tuple(sections))
     doc = PartyDocument()
-    doc.header_block(superior=messages.PARTY_COMMITTEE, issuer=messages.ISSUER,
-                     number=messages.DOC_NUMBER, party=messages.PARTY_NAME,
-                     place_date=messages.PLACE_DATE_BLANK)
+    issuer = _issuer(report, unit)
+    doc.header_block(superior=issuer.superior, issuer=issuer.issuer, number=issuer.number,
+                     party=messages.PARTY_NAME, place_date=issuer.place_date)
     doc.title(messages.REPORT_WORD, _subject(context), _data_line(context))
     if (note := provisional_note(report)) is not None:
         doc.text(note, bold=True, italic=True)
@@ -87,8 +87,44 @@ def report_document(report: Report, unit: str, theme: str | None = None) -> byte
     doc.signature_block(
         Signature(messages.DOC_SIGNER_AUTHORITY, messages.DOC_SIGNER,
                   messages.DOC_SIGNER_NAME_BLANK),
-        messages.DOC_RECIPIENTS, messages.DOC_RECIPIENT_LINES)
+        messages.DOC_RECIPIENTS, issuer.recipients)
     return doc.save()
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who issues the report: its header block and its recipients."""
+
+    superior: str
+    issuer: str
+    number: str
+    place_date: str
+    recipients: tuple[str, ...]
+
+
+CITY_ISSUER = Issuer(messages.PARTY_COMMITTEE, messages.ISSUER, messages.DOC_NUMBER,
+                     messages.PLACE_DATE_BLANK, messages.DOC_RECIPIENT_LINES)
+
+
+def _issuer(report: Report, unit: str) -> Issuer:
+    """A district's report is its own board's, to the city's Commission (finding H7: a
+    district's download carried the Commission's name and number block, a document it could
+    file as the Commission's); every other report is the Commission's."""
+    node = report.tree.nodes.get(unit)
+    if node is None or node.level != "district":
+        return CITY_ISSUER
+    for kind, (committee, suffix) in messages.DISTRICT_COMMITTEES.items():
+        if node.name.startswith(f"{kind} "):
+            place = node.name[len(kind) + 1:]
+            committee_name = f"{committee} {place.upper()}"
+            return Issuer(
+                committee_name, messages.DISTRICT_ISSUER,
+                messages.DISTRICT_DOC_NUMBER.format(suffix=suffix),
+                messages.DISTRICT_PLACE_DATE_BLANK.format(place=place),
+                tuple(line.format(committee=committee.capitalize(),
+                                  kind=kind.lower())
+                      for line in messages.DISTRICT_RECIPIENT_LINES))
+    return CITY_ISSUER
 
 
 def _subject(context: ReportContext) -> str:
