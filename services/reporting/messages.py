@@ -19,6 +19,11 @@ BEFORE_UNIT_CATALOGUE = (
     "nên không lập được báo cáo (hoặc kỳ trước của báo cáo) trước ngày đó"
 )
 UNKNOWN_UNIT_IN_SCOPE = "Đơn vị «{value}» không thuộc phạm vi báo cáo vào ngày {on}"
+UNIT_CEASED_BEFORE_CUTOFF = (
+    "{name} ({code}) không còn là đơn vị hành chính từ ngày {ended}, trước ngày chốt số liệu "
+    "của kỳ này ({cutoff}): chọn kỳ báo cáo chốt số liệu đến hết ngày {last}, hoặc xem theo "
+    "các đơn vị hiện hành"
+)
 UNKNOWN_THEME = "Không có báo cáo chuyên đề «{value}»; các chuyên đề: {known}"
 REPORT_SUBJECT = "báo cáo kỳ {period}"
 REPORT_HASH = "mã băm {hash}…"

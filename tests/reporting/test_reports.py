@@ -571,3 +571,20 @@ def test_an_unknown_theme_names_the_themes(reporting: Reporting) -> None:
     error = refused.json()["error"]
     assert error["details"]["allowed"] == ["dan-van-kheo", "doi-thoai", "dat-dai-ton-giao"]
     assert "«Đối thoại trực tiếp" in error["message"] and "(doi-thoai)" in error["message"]
+
+
+def test_a_district_that_ceased_is_named_with_the_periods_that_still_have_it(
+    reporting: Reporting,
+) -> None:
+    """Finding H19: asked for Tiên Lãng (ceased on 01/07/2025 with the two-level local
+    government) in 2026, the answer said only «not in the report's scope»."""
+    refused = reporting.client.get("/api/v1/reports/2026-3m", params={"unit": TIEN_LANG})
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "UNKNOWN_UNIT_IN_SCOPE"
+    assert "Huyện Tiên Lãng" in error["message"] and "01/07/2025" in error["message"]
+    assert "30/06/2025" in error["message"] and error["details"]["last_day"] == "2025-06-30"
+    # A code that never was a unit keeps the plain refusal.
+    plain = reporting.client.get("/api/v1/reports/2026-3m", params={"unit": "99999"})
+    assert plain.json()["error"]["code"] == "UNKNOWN_UNIT_IN_SCOPE"
+    assert "99999" in plain.json()["error"]["message"]

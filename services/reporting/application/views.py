@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from services.reporting import messages
@@ -75,6 +75,20 @@ def require_theme(theme: str) -> tuple[tuple[str, ...], tuple[Section, ...]]:
 def require_unit(report: Report, code: str | None) -> str:
     code = code or report.scope
     if code not in report.tree.nodes:
+        catalogue = default_catalogue()
+        last = catalogue.last_day(code)
+        unit = catalogue.named_on(code, report.period.cutoff_on)
+        if unit is not None and last is not None and last < report.period.cutoff_on:
+            # A unit that ceased (a district after the 2025 reform): say so and which
+            # periods still have it, not only that it is out of the report (finding H19).
+            raise InvalidInput(
+                "UNKNOWN_UNIT_IN_SCOPE",
+                messages.UNIT_CEASED_BEFORE_CUTOFF.format(
+                    name=unit.name, code=code, ended=format_date_vn(last + timedelta(days=1)),
+                    last=format_date_vn(last),
+                    cutoff=format_date_vn(report.period.cutoff_on)),
+                unit_code=code, last_day=last.isoformat(),
+            )
         raise InvalidInput(
             "UNKNOWN_UNIT_IN_SCOPE",
             messages.UNKNOWN_UNIT_IN_SCOPE.format(
