@@ -284,8 +284,11 @@ def command_headers(request: Request) -> tuple[str | None, str | None]:
 # unless the credentials need a look-up: `async def`, so a command does not pay a thread-pool
 # round trip for it (shared/web.py).
 async def command(request: Request) -> Command:
-    if_match, key = command_headers(request)
+    # The caller is authenticated before anything else about the request is looked at: a
+    # command route is included without the service guard (shared/web.py), which did it
+    # first, so a request without valid credentials is refused 401 whatever else is wrong.
     principal = await authenticate_request(request)
+    if_match, key = command_headers(request)
     return Command(
         runtime_of(request),
         command_context(request, principal),

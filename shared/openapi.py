@@ -48,7 +48,7 @@ from shared.apitexts import (
     OperationTexts,
     SchemaExamples,
 )
-from shared.auth.checks import RequiredScope, ServiceScopes
+from shared.auth.checks import SERVICE_GUARD, RequiredScope, ServiceScopes
 from shared.auth.http import authenticate_request, authenticated_principal
 from shared.auth.principal import SCOPES
 from shared.concurrency import TaggedResponse
@@ -189,8 +189,18 @@ def _calls(dependant: Dependant) -> Iterator[Any]:
         yield from _calls(sub)
 
 
+def service_guard_of(route: Any) -> ServiceScopes | None:
+    """The service guard a command route was included without (shared/web.py), or None."""
+    original = getattr(route, "original_route", route)
+    guard = getattr(original, SERVICE_GUARD, None)
+    return guard if isinstance(guard, ServiceScopes) else None
+
+
 def route_access(
-    dependant: Dependant, method: str, command_dependency: Callable[..., Any]
+    dependant: Dependant,
+    method: str,
+    command_dependency: Callable[..., Any],
+    service_guard: ServiceScopes | None = None,
 ) -> Access:
     """The access an operation needs, read off the dependencies its route declares:
     `authenticated_principal` (or the service guard) asks for credentials; a `RequiredScope`
@@ -201,7 +211,8 @@ def route_access(
     calls = list(_calls(dependant))
     # A scope waived by configuration (METRICS_PUBLIC) is documented as this service runs.
     explicit = [c for c in calls if isinstance(c, RequiredScope) and not c.waived]
-    guard = next((c for c in calls if isinstance(c, ServiceScopes)), None)
+    # A command route included without the guard carries it (`service_guard`, shared/web.py).
+    guard = next((c for c in calls if isinstance(c, ServiceScopes)), service_guard)
     if explicit:
         return Access(True, explicit[-1].scope)
     if guard is not None and command_dependency in calls:
@@ -373,7 +384,9 @@ def document_operations(
             operation = paths.get(route.path_format, {}).get(method.lower())
             if operation is None:
                 continue
-            access = route_access(dependant, method, command_dependency)
+            access = route_access(
+                dependant, method, command_dependency, service_guard_of(route)
+            )
             if command_headers and command_dependency in _calls(dependant):
                 operation["parameters"] = [
                     *operation.get("parameters", ()),

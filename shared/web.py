@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Match
+from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared import apitexts, messages
@@ -25,7 +25,7 @@ from shared.apidocs import docs_router
 from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
 from shared.asyncapi import asyncapi_document
 from shared.auth.audit import AuditQuery, audit_events
-from shared.auth.checks import OPERATIONS, RequiredScope, ServiceScopes
+from shared.auth.checks import OPERATIONS, SERVICE_GUARD, RequiredScope, ServiceScopes
 from shared.auth.http import AuthenticatedPrincipal as AuthenticatedPrincipal
 from shared.auth.http import Authenticator
 from shared.auth.http import authenticated_principal as authenticated_principal
@@ -202,18 +202,58 @@ def build_app(
         {**apitexts.FIELDS, **(fields or {})},
         command_headers=COMMAND_HEADERS,
     )
-    # One dependency: it authenticates the caller itself (each dependency FastAPI resolves
-    # costs the event loop more than an authentication by development headers or a token).
-    guard = [Depends(ServiceScopes(settings.service))]
+    guard = ServiceScopes(settings.service)
     # The service's routes first: a request is matched against the routes in order, and the
     # commands and reads people send are the service's, not the docs, operations and keys
     # (no path of one set matches a path of the other: tests/apidocs/test_route_order.py).
     for router in routers:
-        app.include_router(router, dependencies=guard)
+        _include_guarded(app, router, guard)
     app.include_router(docs_router(title))
     app.include_router(_operations_router(runtime))
     app.include_router(auth_router(settings))
     return app
+
+
+def _include_guarded(app: FastAPI, router: APIRouter, guard: ServiceScopes) -> None:
+    """Include a service's router behind its guard, but for its commands: a command route
+    whose first dependency is the command's (shared.commandapi.command) and which answers no
+    GET or HEAD gets from the guard only an authentication, which the command's dependency
+    does first itself, before anything else about the request is looked at; so it is
+    refused 401 exactly as behind the guard, and its write scope is checked by the handler.
+    Resolving the guard too cost each command a dependency FastAPI resolves on the event
+    loop (2.6 % of the loop's samples at 16 clients, bench/http.py). Such a route carries
+    the guard as `SERVICE_GUARD` for its documentation (shared/openapi.py, scope and 401).
+    The routes are included in runs of their order (FastAPI matches included routers in
+    turn), the guarded ones with the guard as their dependency."""
+    runs: list[tuple[bool, list[BaseRoute]]] = []
+    for route in router.routes:
+        needs_guard = not is_guarded_command(route)
+        if not needs_guard:
+            setattr(route, SERVICE_GUARD, guard)
+        if runs and runs[-1][0] == needs_guard:
+            runs[-1][1].append(route)
+        else:
+            runs.append((needs_guard, [route]))
+    for needs_guard, routes in runs:
+        # The routes already carry the router's prefix, tags, responses and dependencies
+        # (APIRouter applies them as a route is added); what an include reads off the router
+        # itself is copied.
+        part = APIRouter(
+            default_response_class=router.default_response_class,
+            generate_unique_id_function=router.generate_unique_id_function,
+            strict_content_type=router.strict_content_type,
+            max_body_size=router.max_body_size,
+        )
+        part.routes.extend(routes)
+        app.include_router(part, dependencies=[Depends(guard)] if needs_guard else None)
+
+
+def is_guarded_command(route: BaseRoute) -> bool:
+    """A command route whose own dependency authenticates before anything else runs."""
+    if not isinstance(route, APIRoute) or not route.dependant.dependencies:
+        return False
+    reads = {"GET", "HEAD"} & set(route.methods or ())
+    return not reads and route.dependant.dependencies[0].call is command
 
 
 def _operation_id(route: APIRoute) -> str:

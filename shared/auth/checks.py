@@ -92,6 +92,11 @@ class ServiceScopes:
             require_scope(principal, self.read)
 
 
+#: The attribute naming the `ServiceScopes` of a service's command route included without it
+#: (shared/web.py: the command's dependency authenticates first itself), for its documentation.
+SERVICE_GUARD = "danvan_service_guard"
+
+
 def require_unit(principal: Principal, unit_code: str, on: date) -> None:
     if covers(principal.unit_scope, unit_code, on):
         return
@@ -249,6 +254,7 @@ def may_read_unit(principal: Principal, unit_code: str | None, on: date | None =
 
 
 __all__ = [
+    "SERVICE_GUARD",
     "RequiredScope",
     "ServiceScopes",
     "authorize",
