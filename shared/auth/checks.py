@@ -134,23 +134,11 @@ def require_listable(principal: Principal, unit_code: str | None) -> None:
 
 
 def _refuse_unit(principal: Principal, unit_code: str, on: date) -> None:
-    security_event(
-        "authz_fail",
-        principal.actor,
-        f"unit:{unit_code}",
-        reason="unit_out_of_scope",
-        unit_scope=principal.unit_scope,
-        credential=principal.credential_id,
-    )
-    raise Forbidden(
-        "UNIT_OUT_OF_SCOPE",
-        messages.UNIT_OUT_OF_SCOPE.format(
-            unit=unit_code, scope=principal.unit_scope, on=format_date_vn(on)
-        ),
-        unit_code=unit_code,
-        unit_scope=principal.unit_scope,
-        on=on.isoformat(),
-    )
+    """403 for a unit the caller named: the refusal names it back, with the day."""
+    _refuse(principal, unit_code, "unit_out_of_scope",
+            messages.UNIT_OUT_OF_SCOPE.format(unit=unit_code, scope=principal.unit_scope,
+                                              on=format_date_vn(on)),
+            unit_code=unit_code, on=on.isoformat())
 
 
 def _refuse_record(principal: Principal, unit_code: str) -> None:
@@ -158,19 +146,20 @@ def _refuse_record(principal: Principal, unit_code: str) -> None:
     unit is not the caller's to learn: the refusal names the caller's scope only, or a guessed
     code (and a chosen date) would tell another district's register, commune by commune and
     day by day (finding H4). The security log keeps the unit."""
+    _refuse(principal, unit_code, "record_out_of_scope",
+            messages.RECORD_OUT_OF_SCOPE.format(scope=principal.unit_scope))
+
+
+def _refuse(principal: Principal, unit: str, reason: str, message: str, **details: str) -> None:
     security_event(
         "authz_fail",
         principal.actor,
-        f"unit:{unit_code}",
-        reason="record_out_of_scope",
+        f"unit:{unit}",
+        reason=reason,
         unit_scope=principal.unit_scope,
         credential=principal.credential_id,
     )
-    raise Forbidden(
-        "UNIT_OUT_OF_SCOPE",
-        messages.RECORD_OUT_OF_SCOPE.format(scope=principal.unit_scope),
-        unit_scope=principal.unit_scope,
-    )
+    raise Forbidden("UNIT_OUT_OF_SCOPE", message, **details, unit_scope=principal.unit_scope)
 
 
 def authorize(

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Connection, select
+from sqlalchemy import ColumnElement, Connection, select
 
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads, session_heads, sessions
@@ -45,6 +46,22 @@ def load_post(uow: UnitOfWork, head_id: str) -> HeadPost:
     return uow.load(HeadPost, post_id)
 
 
+def _held_session(
+    conn: Connection, head_id: str, outside: ColumnElement[bool], latest: bool
+) -> Any:
+    """The session the head held (as one of its heads) on a day `outside` selects, the latest
+    or the earliest of them; None when there is none."""
+    held_on = sessions.c.held_on.desc() if latest else sessions.c.held_on
+    return conn.execute(
+        select(sessions.c.session_id, sessions.c.held_on)
+        .join(session_heads, session_heads.c.session_id == sessions.c.session_id)
+        .where(session_heads.c.head_id == head_id,
+               sessions.c.status.in_(("held", "closed")), outside)
+        .order_by(held_on, sessions.c.session_id)
+        .limit(1)
+    ).first()
+
+
 def require_no_session_after(
     conn: Connection, head_id: str, full_name: str, last_day: date
 ) -> None:
@@ -52,17 +69,7 @@ def require_no_session_after(
     heads): the hold was checked against the term, and a leaving recorded late must not take
     the session out of the days in office it was held in (I2 would then count it in one
     service and not another)."""
-    row = conn.execute(
-        select(sessions.c.session_id, sessions.c.held_on)
-        .join(session_heads, session_heads.c.session_id == sessions.c.session_id)
-        .where(
-            session_heads.c.head_id == head_id,
-            sessions.c.status.in_(("held", "closed")),
-            sessions.c.held_on > last_day,
-        )
-        .order_by(sessions.c.held_on.desc(), sessions.c.session_id)
-        .limit(1)
-    ).first()
+    row = _held_session(conn, head_id, sessions.c.held_on > last_day, latest=True)
     if row is not None:
         raise InvalidInput(
             "SESSION_HELD_AFTER_LEAVING",
@@ -79,17 +86,7 @@ def require_no_session_before(
 ) -> None:
     """A term cannot start after a session its head held: as `require_no_session_after`, the
     hold was checked against the term and must stay inside the days in office."""
-    row = conn.execute(
-        select(sessions.c.session_id, sessions.c.held_on)
-        .join(session_heads, session_heads.c.session_id == sessions.c.session_id)
-        .where(
-            session_heads.c.head_id == head_id,
-            sessions.c.status.in_(("held", "closed")),
-            sessions.c.held_on < first_day,
-        )
-        .order_by(sessions.c.held_on, sessions.c.session_id)
-        .limit(1)
-    ).first()
+    row = _held_session(conn, head_id, sessions.c.held_on < first_day, latest=False)
     if row is not None:
         raise InvalidInput(
             "SESSION_HELD_BEFORE_OFFICE",

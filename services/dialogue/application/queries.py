@@ -25,6 +25,7 @@ from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.adminunits import default_catalogue
 from shared.clock import iso_or_none
 from shared.db import row_or_not_found
+from shared.envelope import EventEnvelope
 from shared.errors import InvalidInput
 from shared.eventstore import EventStore
 
@@ -181,6 +182,20 @@ def terms_of_unit(
     return [head_dict(row) for row in conn.execute(query)]
 
 
+def history_entry(envelope: EventEnvelope, own_id: str) -> dict[str, Any]:
+    """One event of a record's history as its read shows it: who recorded what, when, and
+    its payload but the record's own id (`own_id`, the path's already)."""
+    return {
+        "event_id": str(envelope.event_id),
+        "event_type": envelope.event_type,
+        "on": envelope.occurred_at.date().isoformat(),
+        "recorded_at": envelope.recorded_at.isoformat(),
+        "actor": envelope.actor,
+        "version": envelope.aggregate_version,
+        **{k: v for k, v in envelope.payload.items() if k != own_id},
+    }
+
+
 def get_head(conn: Connection, store: EventStore, head_id: str) -> dict[str, Any]:
     row = row_or_not_found(conn, select(heads).where(heads.c.head_id == head_id),
                            "HEAD_NOT_FOUND", messages.HEAD_NOT_FOUND.format(id=head_id))
@@ -188,15 +203,7 @@ def get_head(conn: Connection, store: EventStore, head_id: str) -> dict[str, Any
     # The term's events in its post's stream: a corrected taking of office stays beside its
     # correction (G18), which names it by `event_id` in `corrects`.
     body["history"] = [
-        {
-            "event_id": str(e.event_id),
-            "event_type": e.event_type,
-            "on": e.occurred_at.date().isoformat(),
-            "recorded_at": e.recorded_at.isoformat(),
-            "actor": e.actor,
-            "version": e.aggregate_version,
-            **{k: v for k, v in e.payload.items() if k != "head_id"},
-        }
+        history_entry(e, "head_id")
         for e in store.load(conn, HeadPost.aggregate_type, row.post_id)
         if e.payload.get("head_id") == head_id
     ]
@@ -277,18 +284,8 @@ def get_session(conn: Connection, store: EventStore, session_id: str) -> dict[st
     body = session_dict(row)
     # The session's own stream: a corrected holding stays in it beside its correction (G18),
     # which names it by `event_id` in `corrects`.
-    body["history"] = [
-        {
-            "event_id": str(e.event_id),
-            "event_type": e.event_type,
-            "on": e.occurred_at.date().isoformat(),
-            "recorded_at": e.recorded_at.isoformat(),
-            "actor": e.actor,
-            "version": e.aggregate_version,
-            **{k: v for k, v in e.payload.items() if k != "session_id"},
-        }
-        for e in store.load(conn, DialogueSession.aggregate_type, session_id)
-    ]
+    body["history"] = [history_entry(e, "session_id")
+                       for e in store.load(conn, DialogueSession.aggregate_type, session_id)]
     body["heads"] = [
         head_dict(h)
         for h in conn.execute(
