@@ -16,6 +16,7 @@ from tests.indicators.scenario import (
     TIEN_LANG,
     TIEN_LANG_TOWN,
     dialogue_2023,
+    religion_2023,
 )
 from tests.integration.helpers import rebuild_and_wait
 
@@ -162,3 +163,51 @@ def test_bad_model_corrections_are_refused_and_write_nothing(client: TestClient)
                          json={"unit_code": DAI_THANG, "reason": "x"}), 404, "MODEL_NOT_FOUND")
     model = get_json(client, "/api/v1/models/MH-X")
     assert [h["event_type"] for h in model["history"]] == ["ModelRegistered", "ModelRecognised"]
+
+
+def _site_figure(client: TestClient, indicator_id: str, on: str, **params: str) -> int:
+    found = get_json(client, f"/api/v1/indicators/2023/{indicator_id}", unit=HAI_PHONG,
+                     on=on, **params)
+    return int(found["unit"]["numerator"])
+
+
+def test_religions_corrections_count_for_i3_and_i4_as_if_recorded_right(
+    client: TestClient, upstream: Upstream
+) -> None:
+    """Finding H12: religion's corrections were skipped here (religion and reporting applied
+    them): S7's certificate issued 01/05/2023 re-dated 15/07 is not on 30/06; S5's lodging
+    (01/02) recorded by mistake takes S5 out of I3. Live, as known before, after a rebuild."""
+    religion = religion_2023(upstream)
+    upstream.publish(*religion)
+    wait_applied(client, PLAN_DEFINITIONS + len(religion))
+    assert (_site_figure(client, "I4", "2023-06-30"), _site_figure(client, "I3", "2023-12-31")
+            ) == (1, 4)
+    issued = next(e for e in religion if e.event_type == "CertificateIssued"
+                  and e.payload["site_code"] == "S7")
+    lodged = next(e for e in religion if e.event_type == "LandDossierLodged"
+                  and e.payload["site_code"] == "S5")
+    corrections = [
+        upstream.event("religion", "certificate", "S7", "CertificateIssuedCorrected", {
+            **issued.payload, "issued_on": "2023-07-15", "corrects": str(issued.event_id),
+            "corrected_version": issued.aggregate_version, "reason": "Ngày cấp ghi nhầm",
+            "void": False, "issuing_authority": "UBND huyện", "certified_area_m2": 100.0,
+        }, date(2023, 7, 15), recorded_at=CORRECTED_AT),
+        upstream.event("religion", "dossier", "S5", "DossierStepCorrected", {
+            "site_code": "S5", "corrected_type": "LandDossierLodged", "state": "lodged",
+            "acted_on": "2023-02-01", "note": "", "document_refs": [],
+            "corrects": str(lodged.event_id), "corrected_version": lodged.aggregate_version,
+            "reason": "Ghi nhầm cơ sở", "void": True,
+        }, date(2023, 2, 1), recorded_at=CORRECTED_AT),
+    ]
+    upstream.publish(*corrections)
+    wait_applied(client, PLAN_DEFINITIONS + len(religion) + len(corrections))
+    assert _site_figure(client, "I4", "2023-06-30") == 0
+    assert _site_figure(client, "I4", "2023-07-31") == 1
+    assert _site_figure(client, "I3", "2023-12-31") == 3
+    # As known before the corrections were recorded (after S1's late lodging).
+    before = "2024-02-15T00:00:00+07:00"
+    assert _site_figure(client, "I4", "2023-06-30", as_of=before) == 1
+    assert _site_figure(client, "I3", "2023-12-31", as_of=before) == 4
+    rebuild_and_wait(client)
+    assert (_site_figure(client, "I4", "2023-06-30"), _site_figure(client, "I3", "2023-12-31")
+            ) == (0, 3)

@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, select
+from sqlalchemy import Connection, Select, Table, or_, select
 
 from services.indicators.adapters.tables import (
     certificate_facts,
@@ -50,11 +50,15 @@ def _known(
 ) -> Select[Any]:
     """Facts dated up to `on` and recorded up to `as_of`, in business-date order. Only the
     named columns are read: at national scale, parsing unused timestamps costs seconds."""
-    return (
+    query = (
         select(*(table.c[name] for name in columns))
         .where(table.c.on_date <= on, table.c.recorded_at <= utc(as_of))
         .order_by(table.c.on_date, table.c.seq)
     )
+    if "superseded_at" in table.c:  # a corrected fact, as known before its correction
+        query = query.where(or_(table.c.superseded_at.is_(None),
+                                table.c.superseded_at > utc(as_of)))
+    return query
 
 
 def load_sites(

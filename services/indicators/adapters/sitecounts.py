@@ -25,28 +25,35 @@ def load_histories(
     conn: Connection, site_facts: Table, dossier_facts: Table, certificate_facts: Table,
     codes: Iterable[str],
 ) -> dict[str, SiteHistory]:
-    """The facts of `codes` (every code gets a history, empty when it has no fact)."""
+    """The facts of `codes` as they stand (a corrected one left out: its correction's row
+    stands in its place); every code gets a history, empty when it has no fact."""
     found = {code: SiteHistory(code) for code in codes}
     for some in in_lists(sorted(found)):
-        for code, kind, day, seq, commune, name in conn.execute(
+        for code, kind, day, seq, commune, name, event_id in conn.execute(
             select(site_facts.c.site_code, site_facts.c.kind, site_facts.c.on_date,
-                   site_facts.c.seq, site_facts.c.commune_code, site_facts.c.name)
-            .where(site_facts.c.site_code.in_(some))
+                   site_facts.c.seq, site_facts.c.commune_code, site_facts.c.name,
+                   site_facts.c.event_id)
+            .where(site_facts.c.site_code.in_(some), site_facts.c.superseded_at.is_(None))
         ):
-            found[code].sites.append(((day, seq), SiteFact(code, kind, day, commune, name)))
-        for code, switch, day, seq, ref in conn.execute(
+            found[code].add("sites", event_id, (day, seq),
+                            SiteFact(code, kind, day, commune, name))
+        for code, switch, day, seq, ref, event_id in conn.execute(
             select(dossier_facts.c.site_code, dossier_facts.c.switch, dossier_facts.c.on_date,
-                   dossier_facts.c.seq, dossier_facts.c.event_type)
-            .where(dossier_facts.c.site_code.in_(some))
+                   dossier_facts.c.seq, dossier_facts.c.event_type, dossier_facts.c.event_id)
+            .where(dossier_facts.c.site_code.in_(some),
+                   dossier_facts.c.superseded_at.is_(None))
         ):
-            found[code].dossier.append(((day, seq), SiteStepFact(code, switch, day, ref)))
-        for code, switch, day, seq, ref in conn.execute(
+            found[code].add("dossier", event_id, (day, seq),
+                            SiteStepFact(code, switch, day, ref))
+        for code, switch, day, seq, ref, event_id in conn.execute(
             select(certificate_facts.c.site_code, certificate_facts.c.switch,
                    certificate_facts.c.on_date, certificate_facts.c.seq,
-                   certificate_facts.c.certificate_number)
-            .where(certificate_facts.c.site_code.in_(some))
+                   certificate_facts.c.certificate_number, certificate_facts.c.event_id)
+            .where(certificate_facts.c.site_code.in_(some),
+                   certificate_facts.c.superseded_at.is_(None))
         ):
-            found[code].certificate.append(((day, seq), SiteStepFact(code, switch, day, ref)))
+            found[code].add("certificate", event_id, (day, seq),
+                            SiteStepFact(code, switch, day, ref))
     return found
 
 
@@ -59,7 +66,9 @@ def late_sites(
     codes: set[str] = set()
     for table in (site_facts, dossier_facts, certificate_facts):
         codes.update(conn.execute(
-            select(table.c.site_code).where(table.c.on_date > on).distinct().limit(limit + 1)
+            select(table.c.site_code)
+            .where(table.c.on_date > on, table.c.superseded_at.is_(None))
+            .distinct().limit(limit + 1)
         ).scalars())
         if len(codes) > limit:
             return None

@@ -45,18 +45,24 @@ site_facts = _fact_table(
     Column("kind", String(20), nullable=False),
     Column("commune_code", String(10)),
     Column("name", String(300)),
+    # A fact a correction (G18) took the place of, and from when: read "as of" before it.
+    Column("superseded_at", DateTime(timezone=True)),
 )
 dossier_facts = _fact_table(
     "ind_dossier_facts",
     Column("site_code", String(50), nullable=False, index=True),
     Column("switch", String(4), nullable=False),
     Column("event_type", String(100), nullable=False),
+    # A fact a correction (G18) took the place of, and from when: read "as of" before it.
+    Column("superseded_at", DateTime(timezone=True)),
 )
 certificate_facts = _fact_table(
     "ind_certificate_facts",
     Column("site_code", String(50), nullable=False, index=True),
     Column("switch", String(4), nullable=False),
     Column("certificate_number", String(100), nullable=False),
+    # A fact a correction (G18) took the place of, and from when: read "as of" before it.
+    Column("superseded_at", DateTime(timezone=True)),
 )
 head_facts = _fact_table(
     "ind_head_facts",

@@ -31,10 +31,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select
+from sqlalchemy import Connection, Table, insert, select, update
 
 from services.indicators.adapters import tables as facts
 from services.indicators.adapters.facts import utc
@@ -64,6 +64,31 @@ DOSSIER_SWITCH: dict[str, Switch] = {
     "DossierResubmitted": "on",
     "DossierWithdrawn": "off",
     "DossierRejected": "off",
+}
+
+
+#: Religion's corrections (G18) and the fact list each one's corrected fact stands in.
+CORRECTIONS = {"SiteRegisteredCorrected": "sites", "DossierStepCorrected": "dossier",
+               "CertificateIssuedCorrected": "certificate"}
+
+
+def _restated_registration(p: dict[str, Any]) -> tuple[str, date]:
+    return "SiteRegistered", date.fromisoformat(p["registered_on"])
+
+
+def _restated_step(p: dict[str, Any]) -> tuple[str, date]:
+    return str(p["corrected_type"]), date.fromisoformat(p["acted_on"])
+
+
+def _restated_certificate(p: dict[str, Any]) -> tuple[str, date]:
+    return "CertificateIssued", date.fromisoformat(p["issued_on"])
+
+
+#: A (non-void) correction's fact as it should have been: its kind and its business date.
+CORRECTIONS_RESTATE: dict[str, Callable[[dict[str, Any]], tuple[str, date]]] = {
+    "SiteRegisteredCorrected": _restated_registration,
+    "DossierStepCorrected": _restated_step,
+    "CertificateIssuedCorrected": _restated_certificate,
 }
 
 
@@ -139,49 +164,67 @@ def religion_projection(
     # The counts this projection rolled up, kept between its batches (live.KeptCounts).
     kept = KeptCounts() if live else None
     # A batch's fact rows (every column but the `seq` the database numbers them with).
-    inserts = {table.name: RowInsert(table, [c.name for c in table.columns if c.name != "seq"])
+    inserts = {table.name: RowInsert(table, [c.name for c in table.columns
+                                             if c.name not in ("seq", "superseded_at")])
                for table in (t.sites, t.dossier, t.certificate)}
 
     def fed(definition: Definition) -> bool:
         return definition.source == "religion"
 
     def record(envelope: EventEnvelope, history: SiteHistory, order: int,
-               rows: dict[str, list[dict[str, Any]]]) -> list[str]:
+               rows: dict[str, list[dict[str, Any]]],
+               superseded: list[tuple[Table, str, datetime]]) -> list[str]:
         """The event's fact, into the rows to write and the site's history; returns the units
         it can move."""
         p, kind, code = envelope.payload, envelope.event_type, history.site_code
+        event_id = str(envelope.event_id)
 
         def row(table: Table, on: date, **values: Any) -> None:
-            rows[table.name].append({"event_id": str(envelope.event_id), "on_date": on,
+            rows[table.name].append({"event_id": event_id, "on_date": on,
                                      "recorded_at": utc(envelope.recorded_at), **values})
 
         before = history.commune()  # read before the fact is added
+        if kind in CORRECTIONS:
+            # In place of the fact it names (the original or its last correction), as
+            # religion and reporting apply it; kept for a reading "as of" before it.
+            table = {"sites": t.sites, "dossier": t.dossier,
+                     "certificate": t.certificate}[CORRECTIONS[kind]]
+            if not history.take_out(str(p["corrects"])):
+                return []  # a step this service does not count (accepted, a certificate's)
+            superseded.append((table, str(p["corrects"]), utc(envelope.recorded_at)))
+            if p.get("void"):
+                return [before or ""]
+            kind, on = CORRECTIONS_RESTATE[kind](p)
+        else:
+            on = business_date(envelope)
         if kind == "SiteRegistered":
-            on, commune, name = business_date(envelope), p["commune_code"], p.get("name")
+            commune, name = p["commune_code"], p.get("name")
             row(t.sites, on, site_code=code, kind="registered", commune_code=commune, name=name)
-            history.sites.append(((on, order), SiteFact(code, "registered", on, commune, name)))
-            return [commune]
+            history.add("sites", event_id, (on, order),
+                        SiteFact(code, "registered", on, commune, name))
+            return [before or "", commune]
         if kind == "SiteAmended":
             on, commune = _payload_date(envelope, "amended_on"), p.get("commune_code")
             name = (p.get("changes") or {}).get("name")
             row(t.sites, on, site_code=code, kind="amended", commune_code=commune, name=name)
-            history.sites.append(((on, order), SiteFact(code, "amended", on, commune, name)))
+            history.add("sites", event_id, (on, order),
+                        SiteFact(code, "amended", on, commune, name))
             return [before or "", commune or ""]
         if kind == "SiteClosed":
             on = _payload_date(envelope, "closed_on")
             row(t.sites, on, site_code=code, kind="closed", commune_code=None, name=None)
-            history.sites.append(((on, order), SiteFact(code, "closed", on)))
+            history.add("sites", event_id, (on, order), SiteFact(code, "closed", on))
             return [before or ""]
-        on = business_date(envelope)
         if kind in DOSSIER_SWITCH:
             switch: Switch = DOSSIER_SWITCH[kind]
             row(t.dossier, on, site_code=code, switch=switch, event_type=kind)
-            history.dossier.append(((on, order), SiteStepFact(code, switch, on, kind)))
+            history.add("dossier", event_id, (on, order), SiteStepFact(code, switch, on, kind))
         else:
             switch = "on" if kind == "CertificateIssued" else "off"
             number = p.get("certificate_number") or ""
             row(t.certificate, on, site_code=code, switch=switch, certificate_number=number)
-            history.certificate.append(((on, order), SiteStepFact(code, switch, on, number)))
+            history.add("certificate", event_id, (on, order),
+                        SiteStepFact(code, switch, on, number))
         return [before or ""]
 
     def apply(conn: Connection, envelopes: list[EventEnvelope]) -> list[EventEnvelope]:
@@ -189,14 +232,19 @@ def religion_projection(
         sites = SiteChanges(conn, t, envelopes, _site_of, batch, fed, kept)
         rows: dict[str, list[dict[str, Any]]] = {
             table.name: [] for table in (t.sites, t.dossier, t.certificate)}
+        superseded: list[tuple[Table, str, datetime]] = []
         for index, envelope in enumerate(envelopes):
             code = _site_of(envelope)
             before = sites.before(code)
-            hints = record(envelope, sites.histories[code], _NEW + index, rows)
+            hints = record(envelope, sites.histories[code], _NEW + index, rows, superseded)
             sites.moved(envelope, code, before, hints)
         # Written in event order: the tables' `seq` orders them as the histories had them.
         for table in (t.sites, t.dossier, t.certificate):
             inserts[table.name].run_many(conn, rows[table.name])
+        # After the inserts: a correction may name a fact of this very batch.
+        for table, event_id, at in superseded:
+            conn.execute(update(table).where(table.c.event_id == event_id)
+                         .values(superseded_at=at))
         sites.save(conn)
         return batch.finish() if batch is not None else []
 
@@ -205,7 +253,8 @@ def religion_projection(
         source_service="religion",
         batch_handler=apply,
         batch_event_types=sorted({"SiteRegistered", "SiteAmended", "SiteClosed",
-                                  "CertificateIssued", "CertificateRevoked", *DOSSIER_SWITCH}),
+                                  "CertificateIssued", "CertificateRevoked", *DOSSIER_SWITCH,
+                                  *CORRECTIONS}),
         tables=[t.sites, t.dossier, t.certificate, t.counts, t.stamp],
         # Across replicas one batch at a time: a batch reads the stored counts and writes them
         # back whole, so two at once would each write over the other's change.

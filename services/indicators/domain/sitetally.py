@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.facts import SiteFact, SiteState, SiteStepFact, fold_sites
@@ -71,6 +71,25 @@ class SiteHistory:
     sites: list[tuple[Ordered, SiteFact]] = field(default_factory=list)
     dossier: list[tuple[Ordered, SiteStepFact]] = field(default_factory=list)
     certificate: list[tuple[Ordered, SiteStepFact]] = field(default_factory=list)
+    #: Where each fact stands, by the event id that states it (a correction names it so).
+    placed: dict[str, tuple[str, Ordered]] = field(default_factory=dict)
+
+    def add(self, kind: str, event_id: str, order: Ordered,
+            fact: SiteFact | SiteStepFact) -> None:
+        """A fact into the list `kind` ("sites", "dossier", "certificate")."""
+        getattr(self, kind).append((order, fact))
+        self.placed[event_id] = (kind, order)
+
+    def take_out(self, event_id: str) -> bool:
+        """The fact stated by `event_id` out of the history (a correction takes its place);
+        False when the history holds none (a fact this service does not keep)."""
+        located = self.placed.pop(event_id, None)
+        if located is None:
+            return False
+        kind, order = located
+        facts: list[Any] = getattr(self, kind)
+        facts[:] = [(o, f) for o, f in facts if o != order]
+        return True
 
     def state(self, on: date | None = None) -> SiteState | None:
         """The site on business date `on` (None: with every fact known), folded as the full
