@@ -210,12 +210,16 @@ def _claim_sql(conn: Connection) -> _ClaimSql:
 
 
 def unique_holder(conn: Connection, kind: str, value: str) -> str | None:
-    """The aggregate holding `value` of `kind` (`UnitOfWork.claim_unique`), if any."""
-    return conn.execute(
-        select(unique_keys_table.c.aggregate_id).where(
-            unique_keys_table.c.kind == kind, unique_keys_table.c.value == value
-        )
-    ).scalar_one_or_none()
+    """The aggregate holding `value` of `kind` (`UnitOfWork.claim_unique`), if any: on the
+    driver's cursor, as a claim reads it (`_ClaimSql`)."""
+    sql = _claim_sql(conn)
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(sql.holder, (kind, value))
+        row = cursor.fetchone()
+    finally:
+        cursor.close()
+    return None if row is None else str(row[0])
 
 
 def registered_code(conn: Connection, kind: str, code: str, aggregate_type: str) -> str:
@@ -546,14 +550,7 @@ class UnitOfWork:
             unique_keys_table.c.aggregate_id == aggregate_id))
 
     def unique_holder(self, kind: str, value: str) -> str | None:
-        sql = _claim_sql(self.connection)
-        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cursor.execute(sql.holder, (kind, value))
-            row = cursor.fetchone()
-        finally:
-            cursor.close()
-        return None if row is None else str(row[0])
+        return unique_holder(self.connection, kind, value)
 
     def commit(self) -> None:
         if self._staged:
