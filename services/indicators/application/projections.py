@@ -67,11 +67,6 @@ DOSSIER_SWITCH: dict[str, Switch] = {
 }
 
 
-#: Religion's corrections (G18) and the fact list each one's corrected fact stands in.
-CORRECTIONS = {"SiteRegisteredCorrected": "sites", "DossierStepCorrected": "dossier",
-               "CertificateIssuedCorrected": "certificate"}
-
-
 def _restated_registration(p: dict[str, Any]) -> tuple[str, date]:
     return "SiteRegistered", date.fromisoformat(p["registered_on"])
 
@@ -84,11 +79,12 @@ def _restated_certificate(p: dict[str, Any]) -> tuple[str, date]:
     return "CertificateIssued", date.fromisoformat(p["issued_on"])
 
 
-#: A (non-void) correction's fact as it should have been: its kind and its business date.
-CORRECTIONS_RESTATE: dict[str, Callable[[dict[str, Any]], tuple[str, date]]] = {
-    "SiteRegisteredCorrected": _restated_registration,
-    "DossierStepCorrected": _restated_step,
-    "CertificateIssuedCorrected": _restated_certificate,
+#: Religion's corrections (G18): the fact list the corrected fact stands in, and a (non-void)
+#: correction's fact as it should have been (its kind and its business date).
+CORRECTIONS: dict[str, tuple[str, Callable[[dict[str, Any]], tuple[str, date]]]] = {
+    "SiteRegisteredCorrected": ("sites", _restated_registration),
+    "DossierStepCorrected": ("dossier", _restated_step),
+    "CertificateIssuedCorrected": ("certificate", _restated_certificate),
 }
 
 
@@ -188,13 +184,13 @@ def religion_projection(
             # In place of the fact it names (the original or its last correction), as
             # religion and reporting apply it; kept for a reading "as of" before it.
             table = {"sites": t.sites, "dossier": t.dossier,
-                     "certificate": t.certificate}[CORRECTIONS[kind]]
+                     "certificate": t.certificate}[CORRECTIONS[kind][0]]
             if not history.take_out(str(p["corrects"])):
                 return []  # a step this service does not count (accepted, a certificate's)
             superseded.append((table, str(p["corrects"]), utc(envelope.recorded_at)))
             if p.get("void"):
                 return [before or ""]
-            kind, on = CORRECTIONS_RESTATE[kind](p)
+            kind, on = CORRECTIONS[kind][1](p)
         else:
             on = business_date(envelope)
         if kind == "SiteRegistered":
