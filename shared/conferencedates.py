@@ -117,6 +117,16 @@ def is_running(cutoff_on: date, today: date) -> bool:
     return today <= cutoff_on
 
 
+def first_signing_day(cutoff_on: date) -> date:
+    """The first day a conference report may be signed (finalised) on: the day after its
+    cut-off as it stands. Until the cut-off day has ended in Vietnam, events dated up to it
+    can still be typed in, so a report signed with figures known by then (an `as_of` on or
+    before the cut-off day, or before any data was recorded) would freeze a part of the
+    period, as little as nothing, as its whole (finding H6). The signing moment must be in
+    this day or later."""
+    return cutoff_on + timedelta(days=1)
+
+
 def figures_day(cutoff_on: date, today: date) -> date:
     """The one day a conference report's figures are taken at: stock figures are the state
     at the end of it, flows run up to it. The cut-off; while the period runs, `today`: the

@@ -16,7 +16,8 @@ OPERATIONS: OperationTexts = {
     "get_report_units": ("Số liệu mọi đơn vị của báo cáo", "Mọi số liệu của mọi đơn vị trong "
                          "phạm vi báo cáo."),
     "post_finalise": ("Chốt số liệu báo cáo", "Số liệu của kỳ được đóng băng; mọi thay đổi sau "
-                      "đó được liệt kê khi xem báo cáo."),
+                      "đó được liệt kê khi xem báo cáo. Thời điểm số liệu (as_of, mặc định "
+                      "hiện tại) phải từ ngày sau ngày chốt số liệu của kỳ trở đi."),
     "get_report_docx": ("Tải báo cáo Word", "Báo cáo kỳ dạng .docx theo mẫu của Ban."),
     "get_report_pdf": ("Tải báo cáo PDF", "Báo cáo kỳ dạng .pdf."),
     "get_theme_pdf": ("Tải báo cáo chuyên đề PDF", "Báo cáo chuyên đề dạng .pdf."),

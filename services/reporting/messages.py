@@ -39,7 +39,8 @@ PERIOD_NOT_STARTED = (
 )
 CUTOFF_NOT_PASSED = (
     "Chưa thể chốt báo cáo kỳ {period}: số liệu tính đến hết ngày {cutoff}, thời điểm số liệu "
-    "phải sau khi hết ngày đó (giờ Việt Nam) để không bỏ sót số liệu còn được nhập"
+    "phải sau khi hết ngày đó (giờ Việt Nam) để không bỏ sót số liệu còn được nhập. Báo cáo "
+    "được chốt với thời điểm số liệu từ ngày {first_day} trở đi"
 )
 AS_OF_BEFORE_WINDOW_MOVED = (
     "Không thể chốt báo cáo kỳ {period} theo số liệu đến {as_of}: khi đó kỳ lấy số liệu từ "

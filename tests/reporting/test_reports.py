@@ -423,6 +423,28 @@ def test_bad_requests_get_a_4xx_and_write_nothing(reporting: Reporting) -> None:
         assert reporting.runtime.store.read_all(conn) == []
 
 
+def test_a_report_is_signed_no_earlier_than_the_day_after_its_cut_off(
+    reporting: Reporting,
+) -> None:
+    """H6: a 6-month report signed as of a day before its cut-off, or as of before any data,
+    would freeze a part of the period (all zeros) as its whole: refused, naming the first day
+    it may be signed on; the first instant of that day is accepted."""
+    reporting.feed(two_quarter_scenario())
+    url = "/api/v1/reports/2023-6m/finalise"
+    for as_of in ("2023-06-13", "2023-06-14T23:59:59+07:00", "2020-01-01"):
+        refused = reporting.client.post(url, json={"scope": "31", "as_of": as_of})
+        assert refused.status_code == 422, (as_of, refused.text)
+        error = refused.json()["error"]
+        assert error["code"] == "CUTOFF_NOT_PASSED", as_of
+        assert "15/06/2023" in error["message"], error["message"]
+        assert error["details"]["first_day"] == "2023-06-15"
+    with reporting.runtime.engine.connect() as conn:
+        assert not [e for e in reporting.runtime.store.read_all(conn)
+                    if e.event_type == "ReportFinalised"]
+    signed = reporting.client.post(url, json={"scope": "31", "as_of": "2023-06-15T00:00:00+07:00"})
+    assert signed.status_code == 201, signed.text
+
+
 def test_the_documented_finalise_example_is_accepted(reporting: Reporting) -> None:
     """A partner copies the body the OpenAPI document shows: it must finalise, not be refused
     (it showed the cut-off day itself as `as_of`, which the cut-off rule refuses)."""

@@ -8,7 +8,8 @@ from services.reporting import messages
 from services.reporting.domain.events import PeriodAdjusted, ReportFinalised
 from services.reporting.domain.periods import Period, default_period, parse_period_id
 from shared.aggregate import Aggregate
-from shared.clock import end_of_day_vn, format_date_vn
+from shared.clock import VN_TZ, format_date_vn
+from shared.conferencedates import first_signing_day
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
 
@@ -55,14 +56,18 @@ class FinalisedReport(Aggregate):
                 content_hash=self.finalised.content_hash,
             )
         # Frozen figures must be the period's whole figures: until its cut-off day has ended in
-        # Vietnam (a future period, or an `as_of` inside or before that day), events dated up
-        # to the cut-off can still be recorded and the signed report would miss them.
-        if event.as_of <= end_of_day_vn(event.cutoff_on):  # before the next day began
+        # Vietnam (a future period, or an `as_of` inside or before that day, before any data),
+        # events dated up to the cut-off can still be recorded and the signed report would
+        # miss them. The cut-off is the window's as it stands (`_require_window_of_today`).
+        first_day = first_signing_day(event.cutoff_on)
+        if event.as_of.astimezone(VN_TZ).date() < first_day:
             raise InvalidInput(
                 "CUTOFF_NOT_PASSED",
                 messages.CUTOFF_NOT_PASSED.format(
-                    period=event.period_id, cutoff=format_date_vn(event.cutoff_on)),
-                cutoff_on=event.cutoff_on.isoformat(), as_of=event.as_of.isoformat(),
+                    period=event.period_id, cutoff=format_date_vn(event.cutoff_on),
+                    first_day=format_date_vn(first_day)),
+                cutoff_on=event.cutoff_on.isoformat(), first_day=first_day.isoformat(),
+                as_of=event.as_of.isoformat(),
             )
         self.record(event, on, unit_code=unit_code)
 
