@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+import threading
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -13,10 +14,11 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook
 
+from services.religion.application import importing
 from services.religion.application.importing import parse_date, parse_number
 from shared.adminunits import fold
 from tests.integration.helpers import event_count
-from tests.religion.conftest import error_of
+from tests.religion.conftest import error_of, site_body
 from tests.religion.test_history import _snapshot
 
 SAMPLES = Path(__file__).parents[2] / "services" / "religion" / "samples"
@@ -234,3 +236,30 @@ def test_dates_as_desks_type_them() -> None:
     assert parse_date(datetime(2023, 2, 1, 0, 0)) == date(2023, 2, 1)
     with pytest.raises(ValueError):
         parse_date("31/02/2023")
+
+
+def test_other_desks_write_while_a_file_is_read_and_validated(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Finding H15: reading and validating a file happens before the write turn. Inside it,
+    a 30,000-row file held every other desk's command for its whole length. Here a site is
+    registered over the API while the file's rows are validated, and gets its answer then."""
+    answers: list[Any] = []
+    validate = importing.validate
+
+    def validating(*args: Any) -> Any:
+        other = threading.Thread(
+            target=lambda: answers.append(religion.post("/api/v1/sites", json=site_body("TL-99")))
+        )
+        other.start()
+        # Not a speed bound: one registration answers within a second; while the import held
+        # the write turn it waited for the whole import, so it had no answer here.
+        other.join(timeout=20)
+        return validate(*args)
+
+    monkeypatch.setattr(importing, "validate", validating)
+    done = _upload(religion, "ds.csv", _csv(*GOOD))
+    assert [a.status_code for a in answers] == [201]
+    assert done.status_code == 201, done.text
+    assert done.json()["created"] == 2
+    assert event_count(religion) == 3

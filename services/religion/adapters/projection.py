@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -129,6 +130,11 @@ def site_row(event: SiteRegistered, on: date, version: int = 1) -> dict[str, Any
 # On the driver: a registration's one insert through SQLAlchemy cost as much as the rest of
 # the command's writes (bench/http.py).
 _insert_site = RowInsert(sites)
+
+
+def insert_sites(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    """Rows of newly registered sites (`site_row`), in few statements (an import's)."""
+    _insert_site.run_many(conn, rows)
 
 
 def _site_registered(conn: Connection, e: SiteRegistered, env: EventEnvelope) -> None:

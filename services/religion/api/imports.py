@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from services.religion import messages
-from services.religion.application.importing import ImportReport, import_sites
+from services.religion.application.importing import ImportReport, check_file, import_checked
 from shared.commandapi import CommandDep
 from shared.openapi import file_responses, upload_body
 from shared.safecells import csv_bytes
@@ -37,6 +37,10 @@ async def import_sites_file(
     the whole file (422, nothing written) unless `only_valid`; codes already registered are
     skipped, so the same file imported twice creates nothing new."""
     content = await file.read()
+    # Read and validated before the write turn, which then holds only the register's part.
+    checked = await run_in_threadpool(
+        check_file, cmd.context, cmd.runtime.settings.jurisdiction, file.filename or "", content
+    )
 
     def respond(report: ImportReport) -> tuple[int, Any, dict[str, str]]:
         body = report.as_dict()
@@ -44,9 +48,7 @@ async def import_sites_file(
 
     return await run_in_threadpool(
         cmd.perform,
-        lambda uow: import_sites(
-            uow, file.filename or "", content, dry_run=dry_run, only_valid=only_valid
-        ),
+        lambda uow: import_checked(uow, checked, dry_run=dry_run, only_valid=only_valid),
         respond,
         commit=lambda _: not dry_run,
     )
