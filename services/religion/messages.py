@@ -118,6 +118,11 @@ ROW_EXISTS_DIFFERENT = (
     "Đã có trong sổ nhưng khác ở: {fields}; bỏ qua — muốn sửa hãy dùng chức năng "
     "sửa thông tin cơ sở"
 )
+#: Appended when the registration date differs: it is put right by a correction (finding J3).
+ROW_REGISTRATION_DIFFERS = (
+    "; ngày đăng ký không sửa được bằng chức năng sửa thông tin mà bằng đính chính ngày đăng "
+    "ký, tại địa chỉ POST /api/v1/sites/{code}/registration/corrections"
+)
 
 #: Column headers of the desk's spreadsheet (also accepted: the English field names).
 COLUMN_HEADERS: Final[dict[str, str]] = {

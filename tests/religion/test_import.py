@@ -129,6 +129,25 @@ def test_row_errors_refuse_the_file_unless_only_valid_rows_are_asked_for(
     assert event_count(religion) == 2
 
 
+def test_a_row_registered_on_another_day_says_so_and_how_to_correct_it(
+    religion: TestClient,
+) -> None:
+    """Finding J3: the registration date decides from which cut-off a site counts; a
+    re-import to check the list compared every field but it, and said all agreed."""
+    assert _upload(religion, "ds.csv", _csv(*GOOD)).status_code == 201
+    redated = _csv(GOOD[0].replace("01/02/2023", "01/03/2023"), GOOD[1])
+    again = _upload(religion, "ds.csv", redated, dry_run="true").json()
+    first, second = again["skipped"]
+    assert first["differs"] == ["Ngày đăng ký"]
+    assert "/api/v1/sites/TL-01/registration/corrections" in first["message"]
+    # The same day written another way, and a row giving no date, differ in nothing.
+    assert second["differs"] == []
+    undated = _csv(GOOD[0].replace("01/02/2023", ""), GOOD[1].replace("2023-02-03", "03/02/2023"))
+    assert [s["differs"] for s in _upload(religion, "ds.csv", undated).json()["skipped"]] == [
+        [], []]
+    assert event_count(religion) == 2
+
+
 def test_every_problem_of_a_row_is_reported_in_one_pass(religion: TestClient) -> None:
     content = _csv(
         # row 2: no name, an unknown religion, a commune that does not exist, a future date

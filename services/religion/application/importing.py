@@ -419,17 +419,7 @@ def import_checked(
         if current is None:
             fresh.append(item)
             continue
-        differs = [
-            messages.COLUMN_HEADERS[f] for f in COMPARED
-            if current and current.get(f) != getattr(item.command, f)
-        ]
-        report.skipped.append({
-            "row": item.row,
-            "code": item.command.code,
-            "differs": differs,
-            "message": messages.ROW_EXISTS_DIFFERENT.format(fields=", ".join(differs))
-            if differs else messages.ROW_EXISTS_SAME,
-        })
+        report.skipped.append(_skipped(item, current))
     report.created = [item.command.code for item in fresh]
     if dry_run:
         return report
@@ -442,6 +432,27 @@ def import_checked(
     _write(uow, fresh)
     report.written = bool(fresh)
     return report
+
+
+def _skipped(item: ValidRow, current: dict[str, Any]) -> dict[str, Any]:
+    """A row of a site already in the register: what differs from the register, and how to
+    change it. The registration date is compared when the row gives one (finding J3: it decides
+    from which cut-off the site counts, and a re-import to check the list said all agreed);
+    it is put right by a correction, not by amending the site, so the message says which."""
+    command = item.command
+    fields = [f for f in COMPARED if current and current.get(f) != getattr(command, f)]
+    redated = bool(current) and command.registered_on is not None and (
+        current.get("registered_on") != command.registered_on)
+    if redated:
+        fields.append("registered_on")
+    differs = [messages.COLUMN_HEADERS[f] for f in fields]
+    if not differs:
+        message = messages.ROW_EXISTS_SAME
+    else:
+        message = messages.ROW_EXISTS_DIFFERENT.format(fields=", ".join(differs))
+        if redated:
+            message += messages.ROW_REGISTRATION_DIFFERS.format(code=command.code)
+    return {"row": item.row, "code": command.code, "differs": differs, "message": message}
 
 
 #: Why a row is refused before anything is written: (field, code, message), or None.
