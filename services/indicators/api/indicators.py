@@ -25,6 +25,7 @@ from services.indicators.application.queries import (
     find_definition,
     labels,
     lines_json,
+    reader_total,
     restated_view,
     status_history,
     year_overview,
@@ -83,9 +84,11 @@ def list_indicators(
     request: Request, year: Annotated[int, Query(ge=2000, le=2100)],
     on: Day | None = None, as_of: AsOf = None,
 ) -> dict[str, Any]:
-    """Các chỉ tiêu của năm với kết quả chung và tình trạng thực hiện."""
+    """Các chỉ tiêu của năm với kết quả và tình trạng thực hiện của phạm vi được giao (cấp
+    thành phố: toàn phạm vi của chỉ tiêu; cấp huyện, xã: đơn vị của mình)."""
+    reader = readable_unit(principal_of(request), None)
     with runtime_of(request).engine.connect() as conn:
-        items = year_overview(conn, year, as_of, lambda d: _moment(d, on, as_of))
+        items = year_overview(conn, year, as_of, lambda d: _moment(d, on, as_of), reader)
     return {"year": year, "status_rule": messages.STATUS_RULE, "items": items}
 
 
@@ -137,7 +140,7 @@ def indicator_units(
         "indicator": definition_json(definition),
         "on": moment.on.isoformat(),
         "level": level,
-        "total": figure_json(figures, figures.total),
+        "total": reader_total(figures, readable_unit(principal, None)),
         "items": [
             figure_json(figures, figures.figures[c]) for c in codes
             if may_read_unit(principal, c, moment.on)

@@ -150,12 +150,24 @@ def lines_json(figures: IndicatorFigures, above: list[str]) -> dict[str, Any]:
     return lines
 
 
+def reader_total(figures: IndicatorFigures, reader_unit: str | None) -> dict[str, Any] | None:
+    """The figure a summary's "total" shows its reader: the definition's whole scope to the
+    city (`reader_unit` None), the reader's own unit to a district or commune, as the unit's
+    own route defaults to it (`readable_unit`). The whole scope's counts are not a board's to
+    read: less its own they are the rest of the city's, refused on every other route (finding
+    J4). None when the reader's unit is not among the figures (a definition of other units)."""
+    if reader_unit is None:
+        return figure_json(figures, figures.total)
+    figure = figures.figures.get(reader_unit)
+    return figure_json(figures, figure) if figure is not None else None
+
+
 def year_overview(
     conn: Connection, year: int, as_of: datetime | None,
-    moment_of: Callable[[Definition], Moment],
+    moment_of: Callable[[Definition], Moment], reader_unit: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every indicator of the year as defined at `as_of` (None: now) with its total figure;
-    `moment_of(definition)` -> Moment."""
+    """Every indicator of the year as defined at `as_of` (None: now) with the figure its
+    reader may read (`reader_total`); `moment_of(definition)` -> Moment."""
     out = []
     for (_, def_year), definition in sorted(load_definitions(conn, as_of).items()):
         if def_year != year:
@@ -166,7 +178,7 @@ def year_overview(
             {
                 "indicator": definition_json(definition),
                 "on": moment.on.isoformat(),
-                "total": figure_json(figures, figures.total),
+                "total": reader_total(figures, reader_unit),
             }
         )
     return out
