@@ -6,6 +6,7 @@ moved them since; a finalised period's window can no longer be moved."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from typing import Any
 
@@ -233,3 +234,27 @@ def test_the_window_of_a_finalised_period_is_not_moved(reporting: Reporting) -> 
     assert [i["previous"] for i in again["indicators"]] == [
         i["previous"] for i in frozen["indicators"]]
     assert [s["figures"] for s in again["sections"]] == [s["figures"] for s in frozen["sections"]]
+
+
+def _chart_bar(html: str, indicator: str, period_id: str) -> float:
+    chart = html.split(f'id="chart-{indicator}"', 1)[1].split("</figure>", 1)[0]
+    found = re.search(rf'data-period="{period_id}" data-value="([0-9.]+)"', chart)
+    assert found is not None, chart
+    return float(found.group(1))
+
+
+def test_the_progress_chart_shows_a_signed_period_as_signed(reporting: Reporting) -> None:
+    """Finding J2: on one dashboard page the tile's previous column showed the signed 3-month
+    figure and the progress chart the same period counted again after a late fact."""
+    reporting.feed(two_quarter_scenario())
+    _finalise(reporting, "2023-3m")
+    _late_certificate(reporting)
+    q2 = _get(reporting, "/api/v1/reports/2023-6m")
+    signed, counted = _restated(q2)[("31", "I4.value")]
+    assert signed != counted
+    page = reporting.client.get("/", params={"period": "2023-6m"})
+    assert page.status_code == 200
+    assert _chart_bar(page.text, "I4", "2023-3m") == signed
+    # The 3-month page itself shows it so too.
+    assert _chart_bar(reporting.client.get("/", params={"period": "2023-3m"}).text,
+                      "I4", "2023-3m") == signed

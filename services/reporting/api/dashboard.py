@@ -13,7 +13,12 @@ from services.reporting.api.scope import Scope
 from services.reporting.application.figures import compute
 from services.reporting.application.opening import has_data, opening_period
 from services.reporting.application.periodchoices import period_choices
-from services.reporting.application.reports import Report, build_report, load_period
+from services.reporting.application.reports import (
+    Report,
+    build_report,
+    load_period,
+    signed_content,
+)
 from services.reporting.application.state import state_of, today_of
 from services.reporting.application.views import require_theme, require_unit
 from services.reporting.domain.periods import MONTHS, period_id
@@ -81,7 +86,8 @@ def _page(
 
 def _progress(runtime: ServiceRuntime, report: Report, unit: str) -> list[ProgressPoint]:
     """The unit's indicators at each conference period of the report's year, as of the
-    report's own time; periods not yet cut off stay empty."""
+    report's own time: as signed for a period whose report for the scope was finalised by
+    then, else counted; periods not yet cut off stay empty."""
     points = []
     with read_connection(runtime.engine) as conn:
         for months in MONTHS:
@@ -93,7 +99,13 @@ def _progress(runtime: ServiceRuntime, report: Report, unit: str) -> list[Progre
             if period.cutoff_on > report.as_of.date():
                 points.append(ProgressPoint(period, None))
                 continue
-            figures = compute(state_of(runtime), conn, period, report.scope, report.as_of)
-            content = figures.content()["units"].get(unit)
+            # A signed period is shown as signed, as the tile's previous column is (J2): a
+            # recount here put two values of one period on one page once a correction came.
+            signed = signed_content(state_of(runtime), conn, runtime.store, pid, report.scope,
+                                    report.as_of)
+            if signed is None:
+                signed = compute(state_of(runtime), conn, period, report.scope,
+                                 report.as_of).content()
+            content = signed["units"].get(unit)
             points.append(ProgressPoint(period, content["indicators"] if content else None))
     return points

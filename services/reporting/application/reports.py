@@ -489,13 +489,35 @@ def previous_column(
     The signed figures, because a reader compares a report with the report of the previous
     conference as it was signed and sent; the restatement says by how much a backdated fact
     has moved it since, so the two signed reports never silently disagree."""
-    rid = report_id(previous_id, scope)
-    found = _finalisation(conn, store, rid, recorded_until)
+    found = _signed(state, conn, store, previous_id, scope, recorded_until)
     if found is None:
         return counted, None
-    digest = found[0].content_hash
-    signed = _frozen_content(state, conn, rid, digest)
+    rid, digest, signed = found
     return signed, PreviousSigned(rid, digest, differences(signed, counted))
+
+
+def signed_content(
+    state: ReportingState, conn: Connection, store: EventStore, period_id: str, scope: str,
+    recorded_until: datetime,
+) -> dict[str, Any] | None:
+    """The figures the period's report for the scope was finalised with by `recorded_until`,
+    or None when it was not: what a page shows for a signed period beside its own (J2)."""
+    found = _signed(state, conn, store, period_id, scope, recorded_until)
+    return None if found is None else found[2]
+
+
+def _signed(
+    state: ReportingState, conn: Connection, store: EventStore, period_id: str, scope: str,
+    recorded_until: datetime,
+) -> tuple[str, str, dict[str, Any]] | None:
+    """(report id, hash, frozen figures) of the period's report for the scope, when it was
+    finalised by `recorded_until`."""
+    rid = report_id(period_id, scope)
+    found = _finalisation(conn, store, rid, recorded_until)
+    if found is None:
+        return None
+    digest = found[0].content_hash
+    return rid, digest, _frozen_content(state, conn, rid, digest)
 
 
 def previous_reported(
