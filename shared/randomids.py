@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import os
 import threading
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 _BLOCK_BYTES = 16 * 256
 
@@ -33,13 +33,28 @@ def _forked() -> None:
 os.register_at_fork(after_in_child=_forked)
 
 
+# The bits `UUID(bytes=..., version=4)` sets and clears: the variant (RFC 4122) and version 4.
+_KEEP = ~((0xC000 << 48) | (0xF000 << 64))
+_SET = (0x8000 << 48) | (4 << 76)
+
+
 def random_uuid() -> UUID:
-    """A new random UUID (version 4), as `uuid.uuid4()` makes."""
+    """A new random UUID (version 4), as `uuid.uuid4()` makes.
+
+    Built as `UUID.__init__` builds it (the same int, variant and version bits, is_safe
+    unknown) without its argument checks, a third of an event's envelope: every command
+    makes one per event."""
     local = _local
-    block: bytes = getattr(local, "block", b"")
-    at: int = getattr(local, "at", 0)
-    if at >= len(block) or getattr(local, "forks", -1) != _forks:
+    try:
+        state = local.state
+    except AttributeError:
+        state = local.state = [b"", 0, -1]
+    block, at, forks = state
+    if at >= len(block) or forks != _forks:
         block, at = os.urandom(_BLOCK_BYTES), 0
-        local.block, local.forks = block, _forks
-    local.at = at + 16
-    return UUID(bytes=block[at : at + 16], version=4)
+        state[0], state[2] = block, _forks
+    state[1] = at + 16
+    made = object.__new__(UUID)
+    object.__setattr__(made, "int", int.from_bytes(block[at:at + 16], "big") & _KEEP | _SET)
+    object.__setattr__(made, "is_safe", SafeUUID.unknown)
+    return made

@@ -1,14 +1,17 @@
 from __future__ import annotations
 
 import os
+import threading
 from dataclasses import FrozenInstanceError, fields, replace
 from datetime import UTC, datetime
+from types import SimpleNamespace
 from typing import Any
-from uuid import RFC_4122, uuid4
+from uuid import RFC_4122, UUID, SafeUUID, uuid4
 
 import orjson
 import pytest
 
+from shared import randomids
 from shared.envelope import (
     ENVELOPE_FIELDS,
     FIELD_TYPES,
@@ -194,3 +197,20 @@ def test_event_ids_are_random_uuids_and_a_forked_process_makes_its_own() -> None
         os.waitpid(child, 0)
     assert len(from_child) == 16
     assert random_uuid().bytes != from_child
+
+
+def test_a_random_uuid_is_the_version_4_uuid_of_its_bytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """random_uuid builds its UUIDs without UUID.__init__: each must be exactly the one
+    `UUID(bytes=..., version=4)` makes of the same 16 bytes (value, text, is_safe), whatever
+    the bytes hold where the variant and version go."""
+    block = bytes(range(256)) * 16
+    monkeypatch.setattr(randomids, "os", SimpleNamespace(urandom=lambda size: block[:size]))
+    made: list[UUID] = []
+    # A thread of its own starts from a block of its own: the first id is the block's first.
+    thread = threading.Thread(target=lambda: made.extend(random_uuid() for _ in range(256)))
+    thread.start()
+    thread.join()
+    expected = [UUID(bytes=block[at:at + 16], version=4) for at in range(0, len(block), 16)]
+    assert made == expected
+    assert [str(u) for u in made] == [str(u) for u in expected]
+    assert all(u.is_safe is SafeUUID.unknown for u in made)
