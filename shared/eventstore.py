@@ -123,7 +123,12 @@ class _DriverSql:
         mark = self.mark = placeholder(dialect)
         columns = ", ".join(_EVENT_COLUMNS)
         marks = ", ".join([mark] * len(_EVENT_COLUMNS))
-        self.insert_event = f"INSERT INTO events ({columns}) VALUES ({marks}) RETURNING position"
+        self.insert_event = f"INSERT INTO events ({columns}) VALUES ({marks})"
+        # SQLite numbers the row itself (position is its rowid) and the cursor tells which
+        # number it took: RETURNING would cost a result row to step and fetch per event.
+        self.position_from_rowid = dialect.name == "sqlite"
+        if not self.position_from_rowid:
+            self.insert_event += " RETURNING position"
         self.insert_outbox = f"INSERT INTO outbox (position, subject) VALUES ({mark}, {mark})"
         # Several aggregates' events at once (`EventStore.append_checked`): the positions come
         # back with the event ids, since neither database promises RETURNING's row order.
@@ -215,7 +220,8 @@ class EventStore:
         try:
             for envelope in envelopes:
                 cursor.execute(sql.insert_event, sql.params(envelope))
-                position = int(cursor.fetchone()[0])
+                position = int(cursor.lastrowid if sql.position_from_rowid
+                               else cursor.fetchone()[0])
                 cursor.execute(sql.insert_outbox, (position, envelope.subject(self.subject_root)))
                 stored.append(_with_position(envelope, position))
         except sql.integrity_error as exc:

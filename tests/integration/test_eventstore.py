@@ -53,6 +53,29 @@ def test_aggregate_round_trip_and_outbox_written_with_events(engine: Engine) -> 
     assert _count(engine, events_table) == _count(engine, outbox_table) == 2
 
 
+def test_saved_events_carry_the_positions_the_store_gave_them(engine: Engine) -> None:
+    """Each event of a save learns its own position (on SQLite the row number the insert
+    took, elsewhere RETURNING): the one its row and its outbox row hold, also for the second
+    and third event of one save and after other aggregates' events."""
+    _write_once(engine, "c0")
+    _write_once(engine, "c9")
+    with _uow(engine) as uow:
+        counter = uow.load(Counter, "c1")
+        for amount in (1, 2, 3):
+            counter.add(amount)
+        stored = uow.save(counter)
+        uow.commit()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(events_table.c.event_id, events_table.c.position, outbox_table.c.position)
+            .outerjoin(outbox_table, outbox_table.c.position == events_table.c.position)
+            .where(events_table.c.aggregate_id == "c1")
+            .order_by(events_table.c.aggregate_version)).all()
+    assert [(str(e.event_id), e.position, e.position) for e in stored] == [
+        tuple(row) for row in rows]
+    assert len({e.position for e in stored}) == 3
+
+
 def test_rolled_back_command_leaves_no_event_and_no_outbox_row(engine: Engine) -> None:
     with _uow(engine) as uow:
         counter = uow.load(Counter, "c1")
