@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi.responses import JSONResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 from shared import messages
 from shared.errors import error_body
@@ -47,24 +47,10 @@ def refused_parameters(scope: Scope) -> list[dict[str, Any]]:
     return refused
 
 
-class ControlCharacterGuard:
-    """ASGI middleware: a request whose path or query holds a control character is a 422."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            refused = refused_parameters(scope)
-            if refused:
-                response = JSONResponse(
-                    error_body(*VALIDATION_ERROR, refused),
-                    status_code=422,
-                )
-                await response(scope, _no_receive, send)
-                return
-        await self.app(scope, receive, send)
-
-
-async def _no_receive() -> Message:
-    return {"type": "http.disconnect"}
+def control_character_refusal(scope: Scope) -> JSONResponse | None:
+    """The 422 of a request whose path or query holds a control character (None: it holds
+    none), answered by the request middleware (shared.web.RequestMiddleware) before any route."""
+    refused = refused_parameters(scope)
+    if not refused:
+        return None
+    return JSONResponse(error_body(*VALIDATION_ERROR, refused), status_code=422)

@@ -13,8 +13,6 @@ scripts stay the service's own files (no inline script, no CDN).
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
-
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
@@ -45,24 +43,16 @@ _ADDED = {
 }
 
 
-class SecurityHeaders:
-    """ASGI middleware adding the headers above to every HTTP response (errors included)."""
+def headers_for(path: str) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers every response to a request for `path` carries (added by the request
+    middleware, shared.web.RequestMiddleware, errors included)."""
+    return _ADDED[policy_for(path)]
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        added = _ADDED[policy_for(scope.get("path", ""))]
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                present = {name.lower() for name, _ in headers}
-                headers.extend(header for header in added if header[0] not in present)
-                message["headers"] = headers
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+def with_headers(
+    headers: list[tuple[bytes, bytes]], added: tuple[tuple[bytes, bytes], ...]
+) -> list[tuple[bytes, bytes]]:
+    """`headers` (a response's own, a new list) with each of `added` it does not already name."""
+    present = {name.lower() for name, _ in headers}
+    headers.extend(header for header in added if header[0] not in present)
+    return headers

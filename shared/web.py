@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import apitexts, messages
+from shared import apitexts, messages, securityheaders
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.apidocs import docs_router
 from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
@@ -42,10 +42,9 @@ from shared.openapi import install_document
 from shared.outage import is_infrastructure_failure
 from shared.paging import LegacyPaging
 from shared.randomids import random_uuid
-from shared.requestguard import ControlCharacterGuard
+from shared.requestguard import control_character_refusal
 from shared.runtime import ServiceRuntime
 from shared.runtime import runtime_of as runtime_of
-from shared.securityheaders import SecurityHeaders
 from shared.validation import (
     MAX_VERSION,
     VALIDATION_ERROR,
@@ -85,7 +84,10 @@ class BodySizeLimit:
     one (chunked) is counted as it streams in: at the first chunk past the limit the 413 goes
     out at once and the app is told the client left, so nothing more is read. (Raising from
     `receive` instead would reach the client as a 400: FastAPI's form parsing and the
-    `BaseHTTPMiddleware` task group both wrap whatever `receive` raises.)"""
+    `BaseHTTPMiddleware` task group both wrap whatever `receive` raises.)
+
+    The services apply it inside their one request middleware (RequestMiddleware); this
+    class is the same limit on its own, around any ASGI app."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int) -> None:
         self.app = app
@@ -97,43 +99,75 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
-        content_type = headers.get(b"content-type", b"").decode("latin-1")
-        limit = self.max_upload_bytes if "multipart" in content_type else self.max_bytes
-        declared = headers.get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > limit:
+        limit = body_limit(headers.get(b"content-type", b""), self.max_bytes,
+                           self.max_upload_bytes)
+        if over_limit(headers.get(b"content-length"), limit):
             await _too_large(send)
             return
-        seen = 0
-        started = refused = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen, refused
-            if refused:
-                return {"type": "http.disconnect"}
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > limit:
-                    refused = True
-                    if not started:
-                        await _too_large(send)
-                    return {"type": "http.disconnect"}
-            return message
+        body = _BodyCount(limit, receive, send)
 
         async def guarded_send(message: Message) -> None:
-            nonlocal started
-            if refused and not started:
-                return  # the 413 went out; the app's answer to the cut-off body is dropped
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
+            if not body.drops(message):
+                await send(message)
 
-        await self.app(scope, limited_receive, guarded_send)
+        await self.app(scope, body.receive, guarded_send)
 
 
-async def _too_large(send: Send) -> None:
+def body_limit(content_type: bytes, max_bytes: int, max_upload_bytes: int) -> int:
+    """The most bytes a body of this type may hold: an upload (multipart) has its own."""
+    return max_upload_bytes if b"multipart" in content_type else max_bytes
+
+
+def over_limit(declared: bytes | None, limit: int) -> bool:
+    """Whether a declared Content-Length is already past the limit."""
+    return declared is not None and declared.isdigit() and int(declared) > limit
+
+
+class _BodyCount:
+    """One request's body counted against its limit as it streams in (BodySizeLimit,
+    RequestMiddleware)."""
+
+    __slots__ = ("_added", "_limit", "_receive", "_seen", "_send", "refused", "started")
+
+    def __init__(
+        self, limit: int, receive: Receive, send: Send,
+        added: tuple[tuple[bytes, bytes], ...] = (),
+    ) -> None:
+        self._limit = limit
+        self._receive = receive
+        # Where the 413 goes, with the headers `added`: the server's send, not through what
+        # the app's answer goes through.
+        self._send = send
+        self._added = added
+        self._seen = 0
+        self.refused = self.started = False
+
+    async def receive(self) -> Message:
+        if self.refused:
+            return {"type": "http.disconnect"}
+        message = await self._receive()
+        if message["type"] == "http.request":
+            self._seen += len(message.get("body", b""))
+            if self._seen > self._limit:
+                self.refused = True
+                if not self.started:
+                    await _too_large(self._send, self._added)
+                return {"type": "http.disconnect"}
+        return message
+
+    def drops(self, message: Message) -> bool:
+        """Whether the app's message is dropped: the 413 went out instead of its answer."""
+        if self.refused and not self.started:
+            return True
+        if message["type"] == "http.response.start":
+            self.started = True
+        return False
+
+
+async def _too_large(send: Send, added: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     code, message = HTTP_MESSAGES[413]
     response = JSONResponse(error_body(code, message), status_code=413)
+    response.raw_headers.extend(added)
     await response({"type": "http"}, _no_receive, send)
 
 
@@ -186,17 +220,14 @@ def build_app(
     if problems:
         raise RuntimeError(messages.UNSAFE_AUTH_CONFIGURATION.format(problems="; ".join(problems)))
     _install_error_handlers(app)
-    # Starlette runs the middleware added last first: the security headers wrap every
-    # response (a 413 included); control characters are refused inside the correlation
-    # middleware, so that refusal is logged and correlated like any other.
-    app.add_middleware(ControlCharacterGuard)
-    app.add_middleware(RequestContext, runtime=runtime)
+    # One middleware for every request (RequestMiddleware below): the security headers, the
+    # body limit, the correlation id, metrics and logs, the control-character guard.
     app.add_middleware(
-        BodySizeLimit,
+        RequestMiddleware,
+        runtime=runtime,
         max_bytes=settings.max_body_bytes,
         max_upload_bytes=settings.max_upload_bytes,
     )
-    app.add_middleware(SecurityHeaders)
     install_document(
         app, command, {**apitexts.KERNEL, **(operation_texts or {})},
         {**apitexts.KERNEL_EXAMPLES, **(examples or {})},
@@ -263,19 +294,32 @@ def _operation_id(route: APIRoute) -> str:
     return route.name
 
 
-class RequestContext:
-    """ASGI middleware around every request: its correlation id (from X-Correlation-Id or new,
-    bound to the log context and sent back), its metrics, and one log line when it is refused
-    or meets a database outage.
+class RequestMiddleware:
+    """The one ASGI middleware around every request, in this order:
 
-    Plain ASGI rather than `@app.middleware("http")`: Starlette's BaseHTTPMiddleware runs the
-    app in a task of its own and streams the response back through memory channels, which
-    cost a tenth of a command's time on the loop (profiled with py-spy, bench/http.py)."""
+    1. the security headers (shared.securityheaders) on every answer, errors and 413 included;
+    2. the body limit (BodySizeLimit): a declared Content-Length past it is a 413 before
+       anything else, a streamed body is cut off at the chunk that passes it;
+    3. the correlation id (from X-Correlation-Id or new), bound to the log context, kept in
+       `request.state` and sent back; the request counted and timed by route and status, and
+       one log line when it is refused or meets a database outage;
+    4. the control-character guard (shared.requestguard): a path or query holding one is a
+       422, correlated, counted and logged like any other refusal.
 
-    def __init__(self, app: ASGIApp, runtime: ServiceRuntime) -> None:
+    One layer rather than four (each wrapped `send` once more and was one more call per
+    message), and plain ASGI rather than `@app.middleware("http")`: Starlette's
+    BaseHTTPMiddleware runs the app in a task of its own and streams the response back
+    through memory channels, which cost a tenth of a command's time on the loop (profiled
+    with py-spy, bench/http.py)."""
+
+    def __init__(
+        self, app: ASGIApp, runtime: ServiceRuntime, max_bytes: int, max_upload_bytes: int
+    ) -> None:
         self.app = app
         self.service = runtime.settings.service
         self.metrics = runtime.metrics
+        self.max_bytes = max_bytes
+        self.max_upload_bytes = max_upload_bytes
         # Each (method, route, status)'s counter and each (method, route)'s histogram, looked
         # up once: prometheus_client takes a lock and checks the labels on every `labels()`.
         self._counters: dict[tuple[str, str, int], Any] = {}
@@ -285,7 +329,24 @@ class RequestContext:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = next((v for k, v in scope["headers"] if k == b"x-correlation-id"), b"")
+        added = securityheaders.headers_for(scope.get("path", ""))
+        given = b""
+        content_type = b""
+        declared: bytes | None = None
+        # One pass over the headers: the first X-Correlation-Id, the last Content-Type and
+        # Content-Length (as a dict of them would keep).
+        for name, value in scope["headers"]:
+            if name == b"x-correlation-id":
+                if not given:
+                    given = value
+            elif name == b"content-type":
+                content_type = value
+            elif name == b"content-length":
+                declared = value
+        limit = body_limit(content_type, self.max_bytes, self.max_upload_bytes)
+        if over_limit(declared, limit):
+            await _too_large(send, added)
+            return
         # A new id drawn from the process's block of random bytes (shared.randomids): uuid4()
         # makes a getrandom call, letting the GIL go, for every request that brings none.
         correlation_id = given.decode("latin-1")[:100] or random_uuid().hex
@@ -295,18 +356,28 @@ class RequestContext:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(correlation_id=correlation_id, service=self.service)
         status = 500  # what the client gets when the app raises past its exception handlers
-        header = (b"x-correlation-id", correlation_id.encode("latin-1"))
+        correlation = (b"x-correlation-id", correlation_id.encode("latin-1"))
+        body = _BodyCount(limit, receive, send, added)
 
-        async def send_with_id(message: Message) -> None:
+        async def answer(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message["headers"] = [*message.get("headers", ()), header]
+                if body.drops(message):
+                    return  # the 413 went out; the app's answer to the cut-off body is dropped
+                message["headers"] = securityheaders.with_headers(
+                    [*message.get("headers", ()), correlation], added)
+            elif body.drops(message):
+                return
             await send(message)
 
         started = time.perf_counter()
         try:
-            await self.app(scope, receive, send_with_id)
+            refusal = control_character_refusal(scope)
+            if refusal is not None:
+                await refusal(scope, _no_receive, answer)
+            else:
+                await self.app(scope, body.receive, answer)
         finally:
             self._observed(scope, state, status, time.perf_counter() - started)
 
