@@ -136,3 +136,23 @@ def test_lifespan_passes_through(settings_factory: Callable[..., Settings]) -> N
     with TestClient(create_app(settings_factory("religion"))) as client:
         runtime_of(client).create_schema()
         assert client.get("/healthz").status_code == 200
+
+
+def test_fastapis_opentelemetry_stays_off_even_with_a_provider_configured(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The services export no OpenTelemetry: FastAPI's own instrumentation does not run on a
+    request (nor asks the providers on each one), whatever a library configures globally."""
+    from fastapi.telemetry import _asgi
+
+    monkeypatch.setattr(_asgi, "_unconfigured", lambda provider: False)
+    instrumented: list[object] = []
+
+    async def record(self: object, **kwargs: object) -> None:
+        instrumented.append(kwargs)
+        raise AssertionError("FastAPI's telemetry ran")
+
+    monkeypatch.setattr(_asgi.NativeTelemetry, "__call__", record)
+    assert religion.get("/healthz").status_code == 200
+    assert religion.post("/api/v1/sites", json=site_body("MW-8")).status_code == 201
+    assert instrumented == []
