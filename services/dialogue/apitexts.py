@@ -15,7 +15,9 @@ OPERATIONS: OperationTexts = {
                             "sai: ghi sự kiện mới `HeadTookOfficeCorrected` nêu sự kiện bị đính "
                             "chính, ngày cũ, ngày đúng và lý do; I2 và báo cáo tính như đã ghi "
                             "đúng. Ngày đúng không sau hội nghị người đó đã chủ trì, không sau "
-                            "ngày thôi giữ chức, không trùng nhiệm kỳ người khác của chức danh."),
+                            "ngày thôi giữ chức, không trùng nhiệm kỳ người khác của chức danh. "
+                            "Cần If-Match (ETag của `/heads/{id}`): 428 nếu thiếu, 412 nếu đã "
+                            "có người sửa sau lần đọc."),
     "roster": ("Danh sách người đứng đầu", "Ai giữ từng chức danh đứng đầu vào một ngày (mặc "
                "định hôm nay), trong phạm vi đơn vị của người hỏi."),
     "get_head": ("Xem một người đứng đầu", "Nhiệm kỳ, đơn vị, chức danh."),
@@ -32,7 +34,8 @@ OPERATIONS: OperationTexts = {
                      "bị đính chính, giá trị cũ, giá trị đúng và lý do; mọi số liệu (I2, báo "
                      "cáo) tính như đã ghi đúng. Không đổi ngày hoặc bỏ hội nghị đã có ý kiến, "
                      "cam kết (409 SESSION_HAS_RECORDS); hội nghị đã có báo cáo thì không thể "
-                     "là không diễn ra."),
+                     "là không diễn ra. Cần If-Match (ETag của hội nghị): 428 nếu thiếu, 412 "
+                     "nếu đã có người sửa sau lần đọc."),
     "file_report": ("Nộp báo cáo hội nghị", "Số người dự, tổ chức tham gia, tóm tắt; báo cáo "
                     "khép lại hội nghị."),
     "raise_issue": ("Ghi ý kiến, kiến nghị của Nhân dân", "Ý kiến nêu tại hội nghị: lĩnh vực, "

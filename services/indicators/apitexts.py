@@ -30,7 +30,8 @@ OPERATIONS: OperationTexts = {
         "Đính chính đăng ký mô hình", "Mô hình đã đăng ký nhầm xã, phường hoặc nhầm ngày bắt "
         "đầu: ghi sự kiện mới `ModelRegisteredCorrected` nêu sự kiện bị đính chính, giá trị cũ, "
         "giá trị đúng và lý do; I1 (trong dịch vụ chỉ tiêu) tính như đã ghi đúng. Ngày bắt đầu "
-        "không sau ngày công nhận hoặc dừng mô hình."),
+        "không sau ngày công nhận hoặc dừng mô hình. Cần If-Match (ETag của mô hình): 428 nếu "
+        "thiếu, 412 nếu đã có người sửa mô hình sau lần đọc."),
     "close_model": ("Dừng mô hình", "Ghi nhận mô hình dừng triển khai (kèm ngày và lý do)."),
     "list_models": ("Sổ theo dõi mô hình", "Các mô hình \"Dân vận khéo\" vào ngày `on`, lọc "
                     "theo đơn vị (kể cả cấp dưới), lĩnh vực, cấp công nhận."),

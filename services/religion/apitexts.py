@@ -38,7 +38,9 @@ OPERATIONS: OperationTexts = {
     "certificate": ("Tra cứu giấy chứng nhận theo số", "Giấy chứng nhận và cơ sở được cấp."),
     "correct_registration": ("Đính chính ngày đăng ký cơ sở", "Cơ sở vào sổ vào một ngày khác "
                              "ngày đã ghi: ghi một sự kiện đính chính (kèm lý do), bản ghi cũ "
-                             "vẫn còn trong lịch sử; báo cáo tính như đã ghi đúng ngày."),
+                             "vẫn còn trong lịch sử; báo cáo tính như đã ghi đúng ngày. Cần "
+                             "If-Match (ETag của cơ sở): 428 nếu thiếu, 412 nếu đã có người "
+                             "sửa sau lần đọc."),
     "correct_dossier_step": ("Đính chính một bước của hồ sơ đất đai", "Bước `event_id` (mã sự "
                              "kiện trong lịch sử của cơ sở) ghi sai ngày, ghi chú, văn bản, hoặc "
                              "ghi nhầm (`void`). 422 khi các bước sau đính chính trái quy trình "
@@ -46,7 +48,8 @@ OPERATIONS: OperationTexts = {
     "correct_certificate": ("Đính chính giấy chứng nhận", "Số, ngày cấp, cơ quan cấp hoặc diện "
                             "tích của giấy chứng nhận còn hiệu lực đã ghi sai: các trường gửi "
                             "lên thay các trường đã ghi; bước cấp giấy của hồ sơ được đính chính "
-                            "theo."),
+                            "theo. Cần If-Match (`certificate_version` của cơ sở): 428 nếu "
+                            "thiếu, 412 nếu đã có người sửa giấy sau lần đọc."),
     "reference_data": ("Danh mục dùng chung", "Tôn giáo, trạng thái và bước của quy trình hồ "
                        "sơ và vụ việc, loại vi phạm, với nhãn tiếng Việt: những gì chương "
                        "trình đối tác cần để dựng biểu mẫu."),

@@ -25,6 +25,16 @@ from tests.dialogue.conftest import (
 CORRECTED = "Biên bản hội nghị ghi ngày khác; ghi nhầm khi nhập"
 
 
+def _post(client: TestClient, url: str, json: dict[str, Any],
+           headers: dict[str, str] | None = None) -> Any:
+    """A correction as a client sends it: If-Match, the ETag of the record it read (a
+    correction never runs blind: 428 without it), unless the test names its own."""
+    if headers is None:
+        record = client.get(url.rsplit("/", 2)[0])
+        headers = {"If-Match": record.headers["ETag"]} if record.status_code == 200 else {}
+    return client.post(url, json=json, headers=headers)
+
+
 def _dump(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
     with runtime_of(client).engine.connect() as conn:
         return {t.name: sorted(tuple(r) for r in conn.execute(select(t))) for t in READ_MODELS}
@@ -63,8 +73,8 @@ def test_a_wrong_holding_day_is_corrected_and_both_facts_stay_in_the_history(
     assert [h["event_type"] for h in detail["history"]] == [
         "SessionPlanned", "SessionHeld", "SessionHeldCorrected"]
     # Correcting again names the correction now in force.
-    again = ok(client.post(f"/api/v1/sessions/{session_id}/holding/corrections",
-                           json={"held_on": "2023-03-13", "reason": CORRECTED}))
+    again = ok(_post(client, f"/api/v1/sessions/{session_id}/holding/corrections",
+                     json={"held_on": "2023-03-13", "reason": CORRECTED}))
     history = ok(client.get(f"/api/v1/sessions/{session_id}"))["history"]
     assert history[-1]["corrects"] == history[-2]["event_id"]
     assert again["version"] == 4
@@ -80,8 +90,8 @@ def test_a_session_held_by_mistake_goes_back_to_planned_and_stops_counting(
     first = held_session(client, TIEN_LANG, [chair], "2023-02-10")
     second = held_session(client, TIEN_LANG, [chair], "2023-05-10")
     assert _compliance(client, chair, "2023-01-01", "2023-12-31")["sessions_held"] == 2
-    ok(client.post(f"/api/v1/sessions/{second}/holding/corrections",
-                   json={"void": True, "reason": "Ghi nhầm: hội nghị chưa tổ chức"}))
+    ok(_post(client, f"/api/v1/sessions/{second}/holding/corrections",
+             json={"void": True, "reason": "Ghi nhầm: hội nghị chưa tổ chức"}))
     detail = ok(client.get(f"/api/v1/sessions/{second}"))
     assert (detail["status"], detail["held_on"], detail["planned_on"]) == (
         "planned", None, "2023-05-10")
@@ -99,11 +109,11 @@ def test_corrections_are_rebuilt_by_replay(client: TestClient) -> None:
     chair = take_office(client, TIEN_LANG, "people_committee_chair", "Lê Thị Bích", "2021-06-01")
     moved = held_session(client, TIEN_LANG, [secretary], "2023-03-15")
     unheld = held_session(client, TIEN_LANG, [secretary], "2023-04-15")
-    ok(client.post(f"/api/v1/sessions/{moved}/holding/corrections",
-                   json={"held_on": "2023-03-16", "head_ids": [secretary, chair],
-                         "reason": CORRECTED}))
-    ok(client.post(f"/api/v1/sessions/{unheld}/holding/corrections",
-                   json={"void": True, "reason": CORRECTED}))
+    ok(_post(client, f"/api/v1/sessions/{moved}/holding/corrections",
+             json={"held_on": "2023-03-16", "head_ids": [secretary, chair],
+                   "reason": CORRECTED}))
+    ok(_post(client, f"/api/v1/sessions/{unheld}/holding/corrections",
+             json={"void": True, "reason": CORRECTED}))
     live = _dump(client)
     runtime = runtime_of(client)
     with runtime.engine.begin() as conn:
@@ -128,35 +138,35 @@ def test_bad_corrections_are_refused_in_vietnamese_and_write_nothing(
     url = f"/api/v1/sessions/{session_id}/holding/corrections"
     before = event_types(client)
     # No reason; a blank one; held false with a date.
-    _refused(client.post(url, json={"held_on": "2023-03-14"}), 422, "VALIDATION_ERROR")
-    _refused(client.post(url, json={"held_on": "2023-03-14", "reason": "  "}), 422,
+    _refused(_post(client, url, json={"held_on": "2023-03-14"}), 422, "VALIDATION_ERROR")
+    _refused(_post(client, url, json={"held_on": "2023-03-14", "reason": "  "}), 422,
              "VALIDATION_ERROR")
-    both = client.post(url, json={"void": True, "held_on": "2023-03-14", "reason": CORRECTED})
+    both = _post(client, url, json={"void": True, "held_on": "2023-03-14", "reason": CORRECTED})
     _refused(both, 422, "VALIDATION_ERROR")
     assert "không kèm ngày" in both.text
     # The clock of these tests stands at 31/12/2023: a later day has not come yet.
-    _refused(client.post(url, json={"held_on": "2024-01-05", "reason": CORRECTED}), 422,
+    _refused(_post(client, url, json={"held_on": "2024-01-05", "reason": CORRECTED}), 422,
              "DATE_IN_FUTURE")
     # Before the head took office; by a head of another unit.
     assert "không giữ chức" in _refused(
-        client.post(url, json={"held_on": "2023-02-20", "reason": CORRECTED}), 422,
+        _post(client, url, json={"held_on": "2023-02-20", "reason": CORRECTED}), 422,
         "HEAD_NOT_IN_OFFICE")
-    _refused(client.post(url, json={"head_ids": [town], "reason": CORRECTED}), 422,
+    _refused(_post(client, url, json={"head_ids": [town], "reason": CORRECTED}), 422,
              "HEAD_NOT_OF_UNIT")
     # The same values again.
     assert "không có gì để đính chính" in _refused(
-        client.post(url, json={"held_on": "2023-03-15", "reason": CORRECTED}), 422,
+        _post(client, url, json={"held_on": "2023-03-15", "reason": CORRECTED}), 422,
         "CORRECTION_CHANGES_NOTHING")
     # A stale If-Match.
-    _refused(client.post(url, json={"held_on": "2023-03-14", "reason": CORRECTED},
+    _refused(_post(client, url, json={"held_on": "2023-03-14", "reason": CORRECTED},
                          headers={"If-Match": '"1"'}), 412, "PRECONDITION_FAILED")
     assert event_types(client) == before
     # A session never held has no holding to correct.
     planned = ok(client.post("/api/v1/sessions", json={
         "unit_code": TIEN_LANG, "head_ids": [secretary], "planned_on": "2023-06-01",
         "topic": "Chuyển đổi số"}), 201)["session_id"]
-    _refused(client.post(f"/api/v1/sessions/{planned}/holding/corrections",
-                         json={"void": True, "reason": CORRECTED}), 409, "SESSION_NOT_HELD")
+    _refused(_post(client, f"/api/v1/sessions/{planned}/holding/corrections",
+                   json={"void": True, "reason": CORRECTED}), 409, "SESSION_NOT_HELD")
     _refused(client.post("/api/v1/sessions/00000000-0000-0000-0000-000000000000/"
                          "holding/corrections", json={"void": True, "reason": CORRECTED}),
              404, "SESSION_NOT_FOUND")
@@ -174,22 +184,22 @@ def test_a_session_with_commitments_or_its_report_keeps_its_holding(
         "text": "Sửa đường liên xã", "due_on": "2023-09-30",
         "responsible_agency": "UBND huyện Tiên Lãng"}), 201)
     url = f"/api/v1/sessions/{session_id}/holding/corrections"
-    message = _refused(client.post(url, json={"void": True, "reason": CORRECTED}), 409,
+    message = _refused(_post(client, url, json={"void": True, "reason": CORRECTED}), 409,
                        "SESSION_HAS_RECORDS")
     assert "1 cam kết" in message and "15/03/2023" in message
-    _refused(client.post(url, json={"held_on": "2023-03-16", "reason": CORRECTED}), 409,
+    _refused(_post(client, url, json={"held_on": "2023-03-16", "reason": CORRECTED}), 409,
              "SESSION_HAS_RECORDS")
-    ok(client.post(url, json={"head_ids": [chair], "reason": CORRECTED}))
+    ok(_post(client, url, json={"head_ids": [chair], "reason": CORRECTED}))
     reported = held_session(client, TIEN_LANG, [secretary], "2023-04-15")
     ok(client.post(f"/api/v1/sessions/{reported}/report", json={
         "attendance": 80, "summary": "Dân chủ", "filed_on": "2023-04-18"}))
     url = f"/api/v1/sessions/{reported}/holding/corrections"
-    _refused(client.post(url, json={"void": True, "reason": CORRECTED}), 409,
+    _refused(_post(client, url, json={"void": True, "reason": CORRECTED}), 409,
              "REPORT_ALREADY_FILED")
     assert "18/04/2023" not in _refused(
-        client.post(url, json={"held_on": "2023-04-20", "reason": CORRECTED}), 422,
+        _post(client, url, json={"held_on": "2023-04-20", "reason": CORRECTED}), 422,
         "REPORT_BEFORE_SESSION")
-    ok(client.post(url, json={"held_on": "2023-04-17", "reason": CORRECTED}))
+    ok(_post(client, url, json={"held_on": "2023-04-17", "reason": CORRECTED}))
     assert ok(client.get(f"/api/v1/sessions/{reported}"))["status"] == "closed"
 
 
@@ -205,7 +215,7 @@ def test_a_mistyped_from_date_is_corrected_and_the_rule_counts_the_right_days(
         "2023-03-01")
     url = f"/api/v1/heads/{chair}/took-office/corrections"
     post_version = ok(client.get(f"/api/v1/heads/{chair}"))["version"]
-    corrected = client.post(url, json={"from_date": "2023-01-15", "reason": CORRECTED},
+    corrected = _post(client, url, json={"from_date": "2023-01-15", "reason": CORRECTED},
                             headers={"If-Match": f'"{post_version}"'})
     assert corrected.status_code == 200, corrected.text
     assert corrected.json()["events"][0]["event_type"] == "HeadTookOfficeCorrected"
@@ -237,27 +247,57 @@ def test_bad_from_date_corrections_are_refused_and_write_nothing(client: TestCli
     held_session(client, TIEN_LANG, [second], "2023-02-10")
     url = f"/api/v1/heads/{second}/took-office/corrections"
     before = event_types(client)
-    _refused(client.post(url, json={"from_date": "2023-01-12"}), 422, "VALIDATION_ERROR")
-    _refused(client.post(url, json={"from_date": "2024-02-01", "reason": CORRECTED}), 422,
+    _refused(_post(client, url, json={"from_date": "2023-01-12"}), 422, "VALIDATION_ERROR")
+    _refused(_post(client, url, json={"from_date": "2024-02-01", "reason": CORRECTED}), 422,
              "DATE_IN_FUTURE")
     assert "10/02/2023" in _refused(
-        client.post(url, json={"from_date": "2023-02-11", "reason": CORRECTED}), 422,
+        _post(client, url, json={"from_date": "2023-02-11", "reason": CORRECTED}), 422,
         "SESSION_HELD_BEFORE_OFFICE")
     # The predecessor held the post until 09/01/2023.
     assert "Nguyễn Văn An" in _refused(
-        client.post(url, json={"from_date": "2022-12-01", "reason": CORRECTED}), 409,
+        _post(client, url, json={"from_date": "2022-12-01", "reason": CORRECTED}), 409,
         "HEAD_POST_OCCUPIED")
-    _refused(client.post(url, json={"from_date": "2023-01-10", "reason": CORRECTED}), 422,
+    _refused(_post(client, url, json={"from_date": "2023-01-10", "reason": CORRECTED}), 422,
              "CORRECTION_CHANGES_NOTHING")
     # A past term cannot start after its last day.
     assert "thôi giữ chức" in _refused(
-        client.post(f"/api/v1/heads/{first}/took-office/corrections",
-                    json={"from_date": "2023-01-20", "reason": CORRECTED}), 422,
+        _post(client, f"/api/v1/heads/{first}/took-office/corrections",
+              json={"from_date": "2023-01-20", "reason": CORRECTED}), 422,
         "TERM_ENDS_BEFORE_IT_STARTS")
-    _refused(client.post(url, json={"from_date": "2023-01-12", "reason": CORRECTED},
+    _refused(_post(client, url, json={"from_date": "2023-01-12", "reason": CORRECTED},
                          headers={"If-Match": '"1"'}), 412, "PRECONDITION_FAILED")
     _refused(client.post("/api/v1/heads/no-such-head/took-office/corrections",
                          json={"from_date": "2023-01-12", "reason": CORRECTED}), 404,
              "HEAD_NOT_FOUND")
     assert event_types(client) == before
-    ok(client.post(url, json={"from_date": "2023-01-12", "reason": CORRECTED}))
+    ok(_post(client, url, json={"from_date": "2023-01-12", "reason": CORRECTED}))
+
+
+def test_a_correction_without_if_match_is_refused_428_after_the_scope(
+    client: TestClient,
+) -> None:
+    """Finding J6: a correction restates a fact another desk may have just restated; sent
+    blind (no If-Match, or `*`), the last of several would silently win. 428, nothing
+    written; a board outside the record's district gets its 403 first."""
+    secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    session_id = held_session(client, TIEN_LANG, [secretary], "2023-03-15")
+    board = {"X-Unit-Scope": "303", "X-Scopes": "dialogue:read dialogue:write"}
+    corrections = (
+        (f"/api/v1/sessions/{session_id}/holding/corrections",
+         {"held_on": "2023-03-14", "reason": CORRECTED},
+         {"held_on": "2023-03-13", "reason": "Bàn thứ hai"}),
+        (f"/api/v1/heads/{secretary}/took-office/corrections",
+         {"from_date": "2020-09-01", "reason": CORRECTED},
+         {"from_date": "2020-08-01", "reason": "Bàn thứ hai"}),
+    )
+    before = event_types(client)
+    for url, body, _ in corrections:
+        for headers in ({}, {"If-Match": "*"}):
+            _refused(client.post(url, json=body, headers=headers), 428, "PRECONDITION_REQUIRED")
+        _refused(client.post(url, json=body, headers=board), 403, "UNIT_OUT_OF_SCOPE")
+    assert event_types(client) == before
+    for url, body, other in corrections:
+        # Two desks read the same version: the second is told (412), not overwritten.
+        tag = {"If-Match": client.get(url.rsplit("/", 2)[0]).headers["ETag"]}
+        ok(client.post(url, json=body, headers=tag))
+        _refused(client.post(url, json=other, headers=tag), 412, "PRECONDITION_FAILED")

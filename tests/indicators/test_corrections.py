@@ -130,7 +130,8 @@ def test_a_model_registered_in_the_wrong_commune_counts_for_the_right_one(
         "ModelRegistered", "ModelRegisteredCorrected"]
     assert model["history"][1]["payload"]["previous_unit_code"] == TIEN_LANG_TOWN
     # A later start counts from that day only.
-    ok = client.post(url, json={"started_on": "2023-08-01", "reason": "Nhầm ngày bắt đầu"})
+    ok = client.post(url, json={"started_on": "2023-08-01", "reason": "Nhầm ngày bắt đầu"},
+                     headers={"If-Match": '"2"'})
     assert ok.status_code == 200, ok.text
     wait_applied(client, PLAN_DEFINITIONS + 3)
     assert _i1_communes(client, on="2023-06-30") == {}
@@ -148,14 +149,16 @@ def test_bad_model_corrections_are_refused_and_write_nothing(client: TestClient)
     assert client.post("/api/v1/models/MH-X/recognise", json={
         "recognition_level": "district", "recognised_on": "2023-05-01"}).status_code == 200
     url = "/api/v1/models/MH-X/registration/corrections"
-    _refused(client.post(url, json={"unit_code": DAI_THANG}), 422, "VALIDATION_ERROR")
-    _refused(client.post(url, json={"unit_code": TIEN_LANG_TOWN, "reason": "x"}), 422,
-             "CORRECTION_CHANGES_NOTHING")
-    _refused(client.post(url, json={"started_on": "2023-06-01", "reason": "x"}), 422,
-             "START_AFTER_LATER_FACT")
-    _refused(client.post(url, json={"started_on": "2099-01-01", "reason": "x"}), 422,
-             "DATE_IN_FUTURE")
-    _refused(client.post(url, json={"unit_code": "00004", "reason": "x"}), 422,
+    tag = {"If-Match": '"2"'}  # the model's ETag: registered, recognised
+    _refused(client.post(url, json={"unit_code": DAI_THANG}, headers=tag), 422,
+             "VALIDATION_ERROR")
+    _refused(client.post(url, json={"unit_code": TIEN_LANG_TOWN, "reason": "x"}, headers=tag),
+             422, "CORRECTION_CHANGES_NOTHING")
+    _refused(client.post(url, json={"started_on": "2023-06-01", "reason": "x"}, headers=tag),
+             422, "START_AFTER_LATER_FACT")
+    _refused(client.post(url, json={"started_on": "2099-01-01", "reason": "x"}, headers=tag),
+             422, "DATE_IN_FUTURE")
+    _refused(client.post(url, json={"unit_code": "00004", "reason": "x"}, headers=tag), 422,
              "OUTSIDE_JURISDICTION")
     _refused(client.post(url, json={"unit_code": DAI_THANG, "reason": "x"},
                          headers={"If-Match": '"1"'}), 412, "PRECONDITION_FAILED")
@@ -211,3 +214,28 @@ def test_religions_corrections_count_for_i3_and_i4_as_if_recorded_right(
     rebuild_and_wait(client)
     assert (_site_figure(client, "I4", "2023-06-30"), _site_figure(client, "I3", "2023-12-31")
             ) == (0, 3)
+
+
+def test_a_model_correction_without_if_match_is_refused_428_after_the_scope(
+    client: TestClient,
+) -> None:
+    """Finding J6: ten desks correcting a model's start at once all got 200, the last one
+    silently winning. Without If-Match (or with `*`): 428, nothing written; a board outside
+    the model's district gets its 403 first; a second desk on the same version gets 412."""
+    assert client.post("/api/v1/models", json={
+        "model_id": "MH-428", "unit_code": TIEN_LANG_TOWN, "field": "urban",
+        "title": "Dân vận khéo chỉnh trang đô thị", "started_on": "2023-02-01"},
+    ).status_code == 201
+    url = "/api/v1/models/MH-428/registration/corrections"
+    body = {"started_on": "2023-01-11", "reason": "Nhầm ngày bắt đầu"}
+    for headers in ({}, {"If-Match": "*"}):
+        _refused(client.post(url, json=body, headers=headers), 428, "PRECONDITION_REQUIRED")
+    board = {"X-Unit-Scope": "303", "X-Scopes": "indicators:read indicators:write"}
+    _refused(client.post(url, json=body, headers=board), 403, "UNIT_OUT_OF_SCOPE")
+    model = get_json(client, "/api/v1/models/MH-428")
+    assert [h["event_type"] for h in model["history"]] == ["ModelRegistered"]
+    tag = {"If-Match": '"1"'}
+    assert client.post(url, json=body, headers=tag).status_code == 200
+    _refused(client.post(url, json={**body, "started_on": "2023-01-12"}, headers=tag), 412,
+             "PRECONDITION_FAILED")
+    assert get_json(client, "/api/v1/models/MH-428")["started_on"] == "2023-01-11"

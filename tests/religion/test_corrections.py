@@ -33,6 +33,13 @@ def _detail(client: TestClient, code: str) -> dict[str, Any]:
     return body
 
 
+def _if_match(client: TestClient, code: str, field: str = "certificate_version",
+              ) -> dict[str, str]:
+    """The If-Match a correction of the site's facts sends: the version of the record it
+    restates (the certificate's, `certificate_version`; a registration's: the site's)."""
+    return {"If-Match": f'"{_detail(client, code)[field]}"'}
+
+
 def _certified(client: TestClient, code: str, number: str, on: str = "2023-05-02") -> None:
     register(client, code)
     assert act(client, code, "lodge", "2023-03-01").status_code == 201
@@ -53,7 +60,7 @@ def test_a_certificate_with_a_wrong_date_and_number_is_corrected_in_place(
     issued_id = _event_id(religion, "TL-C1", "CertificateIssued")
     corrected = religion.post("/api/v1/sites/TL-C1/certificate/corrections", json={
         "corrects": issued_id, "certificate_number": "cs 100010", "issued_on": "2023-04-20",
-        "reason": REASON})
+        "reason": REASON}, headers=_if_match(religion, "TL-C1"))
     assert corrected.status_code == 200, corrected.text
 
     detail = _detail(religion, "TL-C1")
@@ -92,7 +99,7 @@ def test_a_certificate_correction_keeps_the_rules_or_writes_nothing(religion: Te
     _certified(religion, "TL-C4", "CS 200002")
     url = "/api/v1/sites/TL-C3/certificate/corrections"
     before = event_count(religion)
-    refusals = [
+    refusals: list[tuple[dict[str, Any], int, str | None]] = [
         ({"issued_on": "2023-04-20"}, 422, "VALIDATION_ERROR"),  # no reason
         ({"issued_on": "2023-04-20", "reason": "  "}, 422, "VALIDATION_ERROR"),
         ({"issued_on": "2023-03-20", "reason": REASON}, 422, "DATE_BEFORE_PREVIOUS_STEP"),
@@ -101,23 +108,25 @@ def test_a_certificate_correction_keeps_the_rules_or_writes_nothing(religion: Te
         ({"certificate_number": "CS 200001", "reason": REASON}, 422, "NO_CHANGES"),
         ({"corrects": "0b6f4f5e-3c1a-4d2b-9a8e-7f1c2d3e4a5b", "issued_on": "2023-04-20",
           "reason": REASON}, 404, "FACT_NOT_FOUND"),
-        ({"issued_on": "2023-04-20", "reason": REASON, "expected_version": 1}, 412, None),
+        ({"issued_on": "2023-04-20", "reason": REASON, "expected_version": 7}, 412, None),
     ]
+    tag = _if_match(religion, "TL-C3")
     for body, status, code in refusals:
-        response = religion.post(url, json=body)
+        response = religion.post(url, json=body,
+                                 headers={} if "expected_version" in body else tag)
         assert response.status_code == status, (body, response.text)
         if code is not None:
             assert error_of(response)["code"] == code, (body, response.text)
         assert event_count(religion) == before, body
     assert religion.post("/api/v1/sites/TL-NONE/certificate/corrections",
-                         json={"reason": REASON}).status_code == 404
+                         json={"reason": REASON}, headers=tag).status_code == 404
 
     issued_id = _event_id(religion, "TL-C3", "CertificateIssued")
-    ok = religion.post(url, json={"certified_area_m2": 1180.5, "reason": REASON})
+    ok = religion.post(url, json={"certified_area_m2": 1180.5, "reason": REASON}, headers=tag)
     assert ok.status_code == 200, ok.text
     # The fact as first recorded has been replaced: its correction is the one to correct.
     again = religion.post(url, json={"corrects": issued_id, "certified_area_m2": 1190.0,
-                                     "reason": REASON})
+                                     "reason": REASON}, headers=_if_match(religion, "TL-C3"))
     assert again.status_code == 409
     assert error_of(again)["code"] == "FACT_ALREADY_CORRECTED"
     assert error_of(again)["details"]["corrected_by"] == _event_id(
@@ -128,12 +137,14 @@ def test_a_certificate_correction_keeps_the_rules_or_writes_nothing(religion: Te
         "certificate_number": "CS 200002", "revoked_on": "2023-06-01", "reason": "Cấp sai"})
     assert revoked.status_code == 200, revoked.text
     late = religion.post("/api/v1/sites/TL-C4/certificate/corrections",
-                         json={"issued_on": "2023-04-20", "reason": REASON})
+                         json={"issued_on": "2023-04-20", "reason": REASON},
+                         headers=_if_match(religion, "TL-C4"))
     assert late.status_code == 409 and error_of(late)["code"] == "NO_VALID_CERTIFICATE"
     # A date after the revocation that followed it (the earlier certificate's) is refused.
     assert issue(religion, "TL-C4", "CS 200003", "2023-07-01").status_code == 201
     early = religion.post("/api/v1/sites/TL-C4/certificate/corrections",
-                          json={"issued_on": "2023-05-15", "reason": REASON})
+                          json={"issued_on": "2023-05-15", "reason": REASON},
+                          headers=_if_match(religion, "TL-C4"))
     assert early.status_code == 422 and error_of(early)["code"] == "DATE_BEFORE_PREVIOUS_STEP"
 
 
@@ -198,11 +209,14 @@ def test_a_registration_with_a_wrong_date(religion: TestClient) -> None:
     assert act(religion, "TL-R1", "lodge", "2023-03-01").status_code == 201
     url = "/api/v1/sites/TL-R1/registration/corrections"
     before = event_count(religion)
-    after_lodging = religion.post(url, json={"registered_on": "2023-03-02", "reason": REASON})
+    tag = _if_match(religion, "TL-R1", "version")
+    after_lodging = religion.post(url, json={"registered_on": "2023-03-02", "reason": REASON},
+                                  headers=tag)
     assert after_lodging.status_code == 422
     assert error_of(after_lodging)["code"] == "DATE_AFTER_NEXT_STEP"
     assert "01/03/2023" in error_of(after_lodging)["message"]
-    same = religion.post(url, json={"registered_on": "2023-02-01", "reason": REASON})
+    same = religion.post(url, json={"registered_on": "2023-02-01", "reason": REASON},
+                         headers=tag)
     assert same.status_code == 422 and error_of(same)["code"] == "NO_CHANGES"
     stale = religion.post(url, json={"registered_on": "2023-01-10", "reason": REASON},
                           headers={"If-Match": '"7"'})
@@ -246,3 +260,37 @@ def test_a_correction_is_written_by_who_held_the_commune_on_both_days(
     ok = religion.post(url, json={"acted_on": "2024-11-10", "reason": REASON},
                        headers=board("312"))
     assert ok.status_code == 200, ok.text
+
+
+def test_a_correction_without_if_match_is_refused_428_after_the_scope(
+    religion: TestClient,
+) -> None:
+    """Finding J6: a correction restates a fact another desk may have just restated; sent
+    blind (no If-Match, or `*`), the last of two would silently win. 428, nothing written;
+    a board outside the site's district gets its 403 first (docs/api-conventions.md)."""
+    _certified(religion, "TL-P1", "CS 300001")
+    board = {"X-Unit-Scope": "303", "X-Scopes": "religion:read religion:write"}
+    corrections = (
+        ("/api/v1/sites/TL-P1/registration/corrections", "version",
+         {"registered_on": "2023-01-10", "reason": REASON},
+         {"registered_on": "2023-01-12", "reason": "Bàn thứ hai"}),
+        ("/api/v1/sites/TL-P1/certificate/corrections", "certificate_version",
+         {"certified_area_m2": 1190.0, "reason": REASON},
+         {"issuing_authority": "UBND huyện Tiên Lãng", "reason": "Bàn thứ hai"}),
+    )
+    before = event_count(religion)
+    for url, _, body, _ in corrections:
+        for headers in ({}, {"If-Match": "*"}):
+            blind = religion.post(url, json=body, headers=headers)
+            assert blind.status_code == 428, (url, blind.text)
+            assert error_of(blind)["code"] == "PRECONDITION_REQUIRED"
+        outside = religion.post(url, json=body, headers=board)
+        assert outside.status_code == 403 and error_of(outside)["code"] == "UNIT_OUT_OF_SCOPE"
+        assert event_count(religion) == before
+    for url, field, body, other in corrections:
+        # Two desks read the same version: the second is told (412), not overwritten, even
+        # when its correction touches no field of the first's.
+        tag = _if_match(religion, "TL-P1", field)
+        assert religion.post(url, json=body, headers=tag).status_code == 200, url
+        again = religion.post(url, json=other, headers=tag)
+        assert again.status_code == 412, again.text

@@ -24,6 +24,7 @@ from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged
+from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
@@ -56,12 +57,14 @@ def leave_office(
     )
 
 
-@router.post("/heads/{head_id}/took-office/corrections", response_model=CommandResponse)
+@router.post("/heads/{head_id}/took-office/corrections", response_model=CommandResponse,
+             responses=IF_MATCH_REQUIRED)
 def correct_took_office(
     head_id: Id, command: CorrectTookOffice, runtime: Runtime, cmd: CommandDep
 ) -> JSONResponse:
     """Đính chính ngày nhận chức đã ghi sai: ghi sự kiện mới `HeadTookOfficeCorrected` kèm lý
-    do; sự kiện cũ vẫn còn trong lịch sử."""
+    do; sự kiện cũ vẫn còn trong lịch sử. Cần If-Match (ETag của chức danh, `/heads/{id}`;
+    428 nếu thiếu)."""
     return cmd.record(
         handlers.correct_took_office, head_id, command, runtime.today(), cmd.expected_version,
         extra=lambda _: {"head_id": head_id},

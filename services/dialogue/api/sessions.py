@@ -26,6 +26,7 @@ from services.dialogue.application.commands import (
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
+from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import LegacyPaging
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
@@ -68,13 +69,15 @@ def hold(
     )
 
 
-@router.post("/sessions/{session_id}/holding/corrections", response_model=CommandResponse)
+@router.post("/sessions/{session_id}/holding/corrections", response_model=CommandResponse,
+             responses=IF_MATCH_REQUIRED)
 def correct_held(
     session_id: Id, command: CorrectSessionHeld, runtime: Runtime, cmd: CommandDep
 ) -> JSONResponse:
     """Đính chính hội nghị đã ghi nhận là đã tổ chức: ngày tổ chức hoặc người chủ trì đúng,
     hoặc hội nghị không diễn ra (`void` = true: trở lại trạng thái đã lên kế hoạch). Ghi một
-    sự kiện mới `SessionHeldCorrected` kèm lý do; sự kiện cũ vẫn còn trong lịch sử."""
+    sự kiện mới `SessionHeldCorrected` kèm lý do; sự kiện cũ vẫn còn trong lịch sử. Cần
+    If-Match (ETag của hội nghị; 428 nếu thiếu)."""
     return cmd.record(
         handlers.correct_held, session_id, command, runtime.today(), cmd.expected_version
     )

@@ -21,6 +21,7 @@ from services.dialogue.domain.heads import HeadPost
 from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.clock import format_date_vn
+from shared.concurrency import required_version
 from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope
 from shared.errors import InvalidInput, NotFound
@@ -111,7 +112,8 @@ def correct_took_office(
     post = load_post(uow, head_id)
     unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
     authorize(uow.context, WRITE, unit.code, command.from_date)
-    expect_version(post, expected_version)
+    # A correction restates a fact another desk may have just restated: never blind (428).
+    expect_version(post, required_version(expected_version))
     term = post.term(head_id)
     assert term is not None  # the roster row that named the post is the term's
     require_no_session_before(uow.connection, head_id, term.full_name, command.from_date)

@@ -33,9 +33,10 @@ from services.dialogue.domain.events import CommitmentMade, IssueRaised, Session
 from services.dialogue.domain.heads import HeadPost
 from services.dialogue.domain.issues import RaisedIssue
 from services.dialogue.domain.sessions import DialogueSession
-from shared.aggregate import UnitOfWork
+from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
 from shared.clock import format_date_vn
+from shared.concurrency import required_version
 from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import ActionRefused, InvalidInput, NotFound
@@ -158,7 +159,10 @@ def correct_held(
     if command.held_on is not None:
         not_in_future(command.held_on, today)
     uow.serialise_on(DialogueSession, session_id)
-    session = load_session(uow, session_id, expected_version, command.held_on or today)
+    session = load_session(uow, session_id, on=command.held_on or today)
+    # Once the caller may correct it (403 first): a correction restates a fact another desk
+    # may have just restated, never blind (428).
+    expect_version(session, required_version(expected_version))
     recorded_on = session.require_held("correct_held")
     held_on = None if command.void else command.held_on or recorded_on
     if held_on != session.held_on:

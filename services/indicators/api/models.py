@@ -30,6 +30,7 @@ from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.errors import NotFound
+from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
 from shared.validation import Day
 from shared.web import principal_of, runtime_of
@@ -61,13 +62,14 @@ def recognise_model(model_id: ModelId, command: RecogniseModel, cmd: CommandDep)
     return cmd.record(handlers.recognise_model, model_id, command)
 
 
-@router.post("/models/{model_id}/registration/corrections", response_model=CommandResponse)
+@router.post("/models/{model_id}/registration/corrections", response_model=CommandResponse,
+             responses=IF_MATCH_REQUIRED)
 def correct_model_registration(
     model_id: ModelId, command: CorrectModelRegistration, cmd: CommandDep
 ) -> JSONResponse:
-    """Đính chính đăng ký mô hình: xã, phường hoặc ngày bắt đầu đã ghi sai (If-Match: ETag
-    của mô hình). Ghi sự kiện mới `ModelRegisteredCorrected` kèm lý do; sự kiện cũ vẫn còn
-    trong lịch sử."""
+    """Đính chính đăng ký mô hình: xã, phường hoặc ngày bắt đầu đã ghi sai (cần If-Match:
+    ETag của mô hình; 428 nếu thiếu). Ghi sự kiện mới `ModelRegisteredCorrected` kèm lý do;
+    sự kiện cũ vẫn còn trong lịch sử."""
     command = with_expected_version(command, cmd.if_match)
     return cmd.record(handlers.correct_model_registration, model_id, command)
 

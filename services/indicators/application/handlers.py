@@ -43,9 +43,10 @@ from services.indicators.domain.model import (
     UnitSuccessionRecord,
 )
 from shared.adminunits import default_catalogue
-from shared.aggregate import UnitOfWork, registered_code
+from shared.aggregate import UnitOfWork, expect_version, registered_code
 from shared.auth.checks import authorize, require_city
 from shared.clock import today_vn
+from shared.concurrency import required_version
 from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
@@ -120,7 +121,10 @@ def correct_model_registration(
     right commune and start are checked as a registration is (the unit valid then and inside
     the jurisdiction, the caller's units then, not in the future); the caller writes for the
     commune recorded too (`_model`)."""
-    model = _model(uow, model_id, command.expected_version, model_start(uow, model_id))
+    model = _model(uow, model_id, on=model_start(uow, model_id))
+    # Once the caller may correct it (403 first): a correction restates a fact another desk
+    # may have just restated, never blind (428).
+    expect_version(model, required_version(command.expected_version))
     assert model.registration is not None and model.started_on is not None
     started_on = not_in_future(command.started_on or model.started_on)
     unit = require_unit(command.unit_code or model.unit_code, started_on,

@@ -112,8 +112,9 @@ def list_sites(
 
 @router.get("/sites/{site_code}")
 def site_detail(site_code: SiteCode, request: Request) -> TaggedResponse:
-    """The site with `ETag` = its version (send it back as If-Match to amend or close it);
-    `dossier_version` is the dossier's, for its workflow steps."""
+    """The site with `ETag` = its version (send it back as If-Match to amend or close it, or
+    to correct its registration); `dossier_version` is the dossier's, for its workflow steps;
+    `certificate_version` the certificate record's, for a correction of the certificate."""
     access.site_readable(request, site_code)
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:
@@ -211,13 +212,14 @@ def certificate(
 # -- corrections (đính chính) --------------------------------------------------------------------
 
 
-@router.post("/sites/{site_code}/registration/corrections", response_model=CommandResponse)
+@router.post("/sites/{site_code}/registration/corrections", response_model=CommandResponse,
+             responses=IF_MATCH_REQUIRED)
 def correct_registration(
     site_code: SiteCode, command: CorrectRegistration, cmd: CommandDep
 ) -> JSONResponse:
     """The site was registered on another day than recorded (`registered_on`, with `reason`).
-    A new event: the registration as first recorded stays in the history. If-Match: the
-    site's ETag."""
+    A new event: the registration as first recorded stays in the history. If-Match (the
+    site's ETag) is required: 428 without it."""
     command = with_expected_version(command, cmd.if_match)
     return cmd.record(handlers.correct_registration, site_code, command)
 
@@ -234,13 +236,14 @@ def correct_dossier_step(
     return cmd.record(handlers.correct_dossier_step, site_code, event_id, command)
 
 
-@router.post("/sites/{site_code}/certificate/corrections", response_model=CommandResponse)
+@router.post("/sites/{site_code}/certificate/corrections", response_model=CommandResponse,
+             responses=IF_MATCH_REQUIRED)
 def correct_certificate(
     site_code: SiteCode, command: CorrectCertificate, cmd: CommandDep
 ) -> JSONResponse:
     """The valid certificate's number, date, authority or area as they really are (the fields
-    sent; `reason` required). Its dossier step is corrected with it. If-Match: the dossier's
-    version (`dossier_version`)."""
+    sent; `reason` required). Its dossier step is corrected with it. If-Match (the certificate
+    record's version, `certificate_version` of the site) is required: 428 without it."""
     command = with_expected_version(command, cmd.if_match)
     return cmd.record(handlers.correct_certificate, site_code, command)
 

@@ -376,7 +376,8 @@ def correct_registration(
         authorize(uow.context, WRITE, site.commune_on(registered.registered_on),
                   registered.registered_on, record=True)
     authorize(uow.context, WRITE, registered.commune_code, on, record=True)
-    expect_version(site, command.expected_version)
+    # A correction restates a fact another desk may have just restated: never blind (428).
+    expect_version(site, required_version(command.expected_version))
     require_unit(registered.commune_code, on, level="commune", within=uow.jurisdiction)
     dossier = uow.load(LandDossier, code)
     certificate = uow.load(Certificate, code)
@@ -437,11 +438,17 @@ def correct_certificate(
     on = command.issued_on or (current.issued_on if isinstance(current, CertificateIssued)
                                else today_vn())
     site = site_to_write(uow, code, on)
-    dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
+    if isinstance(current, CertificateIssued):
+        authorize(uow.context, WRITE, site.commune_on(current.issued_on), current.issued_on,
+                  record=True)
+    # Only a caller who may correct it learns the version (403, then 428 or 412): a
+    # correction restates a fact another desk may have just restated, never blind. The
+    # version is the certificate record's: one of its authority or area alone leaves the
+    # dossier's as it was.
+    expect_version(certificate, required_version(command.expected_version))
+    dossier = uow.load(LandDossier, code)
     current = certificate.correctable_issue(version)
     assert version is not None  # a correctable issue has one
-    authorize(uow.context, WRITE, site.commune_on(current.issued_on), current.issued_on,
-              record=True)
     number = (normalise_certificate_number(command.certificate_number)
               if command.certificate_number is not None else current.certificate_number)
     certificate.correct_issue(

@@ -207,6 +207,9 @@ def site_detail(conn: Connection, store: EventStore, code: str, on: date) -> dic
                       {e.aggregate_version: e for e in steps})
     item["dossier"]["steps"] = [_step(e, fact) for e, fact in facts
                                 if fact.event_type in DOSSIER_STEP_EVENTS]
+    # What a certificate correction's If-Match names: its record's own version, since a
+    # correction of the authority or area alone leaves the dossier's as it was (finding J6).
+    item["certificate_version"] = store.current_version(conn, Certificate.aggregate_type, code)
     item["certificates"] = [
         {
             "number": c.number,
