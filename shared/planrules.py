@@ -230,6 +230,13 @@ def status_of(
                         due=due)
 
 
+def not_yet_owed(denominator: int, *, due: bool) -> bool:
+    """Whether a figure is «chưa đến hạn»: there is something to count (a denominator) and
+    nothing is owed yet (`due` False: I2 before any head owes a session). The dialogue rule's,
+    so it holds whether or not the year has a target to judge the figure by."""
+    return denominator > 0 and not due
+
+
 def count_status(
     numerator: int,
     denominator: int,
@@ -247,7 +254,7 @@ def count_status(
     provincial counts anew at every event, and the Fraction was most of that cost)."""
     if denominator <= 0:
         return None
-    if not due:
+    if not_yet_owed(denominator, due=due):
         return CHUA_DEN_HAN
     at_target = numerator * target.denominator - target.numerator * denominator  # sign only
     if comparator == AT_MOST:

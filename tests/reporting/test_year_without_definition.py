@@ -123,7 +123,7 @@ def test_a_finalised_report_without_targets_keeps_them_empty_and_lists_a_later_s
     assert shown["I3"]["status_label"] == NO_TARGET
     shown_everywhere(reporting, "2025-6m", "31", NO_TARGET)
     # The differences of the Word and Excel documents: from no status to the status now.
-    docx = reporting.client.get("/api/v1/reports/2025-6m/report.docx")
+    docx = reporting.client.get("/api/v1/reports/2025-9m/report.docx")
     assert docx.status_code == 200, docx.text
     cells = {cell.text for table in Document(io.BytesIO(docx.content)).tables
              for row in table.rows for cell in row.cells}
@@ -152,7 +152,7 @@ def test_a_year_without_targets_says_why_and_how_the_commission_records_them(
     shown_everywhere(reporting, "2025-6m", "31", "Đề nghị Văn phòng Ban nhập chỉ tiêu năm 2025")
     page = reporting.client.get("/", params={"period": "2025-6m"}).text
     assert "POST /api/v1/indicators" in page
-    docx = reporting.client.get("/api/v1/reports/2025-6m/report.docx")
+    docx = reporting.client.get("/api/v1/reports/2025-9m/report.docx")
     document = Document(io.BytesIO(docx.content))
     texts = [p.text for p in document.paragraphs] + [
         cell.text for table in document.tables for row in table.rows for cell in row.cells]
@@ -173,3 +173,33 @@ def test_a_year_without_targets_says_why_and_how_the_commission_records_them(
     assert get_json(reporting, "/api/v1/reports/2023-6m")["targets_note"] is None
     page = reporting.client.get("/", params={"period": "2023-6m"}).text
     assert "POST /api/v1/indicators" not in page
+
+
+def test_nobody_owing_a_session_is_not_yet_due_in_a_year_without_targets(
+    reporting: Reporting,
+) -> None:
+    """Finding J5: whether anyone owes a session is the dialogue rule's, not the target's. In
+    a year without targets, two heads in office owing nothing yet (by the 6-month cut-off at
+    one session a year) showed I2 as 2/2 (100 %), then as the previous rate 100 beside the
+    next period's 0/2: a fall that did not happen."""
+    # 2024 (none of the commune's units cease in it, so the heads owe by the 9 months).
+    events = Events()
+    events.site("S1", DAI_BAN, date(2024, 1, 10))
+    events.head("H1", DAI_BAN, "people_committee_chair", date(2023, 6, 1))
+    events.head("H2", DAI_BAN, "party_secretary", date(2023, 6, 1))
+    events.add("dialogue", "rule", "commune", "DialogueRuleSet", date(2024, 1, 1), {
+        "level": "commune", "min_sessions_per_year": 1, "effective_from": "2024-01-01"})
+    reporting.feed(events)
+    early = _indicators(get_json(reporting, "/api/v1/reports/2024-6m"))["I2"]
+    assert (early["numerator"], early["denominator"], early["status"]) == (
+        2, 2, "chua_den_han")
+    assert early["status_label"] == STATUS_LABELS["chua_den_han"]
+    later = _indicators(get_json(reporting, "/api/v1/reports/2024-9m"))["I2"]
+    # By the 9 months each owes one: counted, not judged (no target), and no previous rate.
+    assert (later["numerator"], later["denominator"], later["status"]) == (0, 2, None)
+    assert later["previous"]["status"] == "chua_den_han"
+    docx = reporting.client.get("/api/v1/reports/2024-9m/report.docx")
+    rows = [[cell.text for cell in row.cells]
+            for table in Document(io.BytesIO(docx.content)).tables for row in table.rows]
+    dialogue = [row for row in rows if "Đối thoại trực tiếp" in row]
+    assert dialogue and all("100" not in row for row in dialogue), dialogue

@@ -22,6 +22,7 @@ from typing import Any
 from shared.auth.units import covers
 from shared.planrules import (
     AT_LEAST,
+    CHUA_DEN_HAN,
     CORE_INDICATORS,
     PLAN_RELIGIOUS_SITES,
     Comparator,
@@ -29,6 +30,7 @@ from shared.planrules import (
     defined_period,
     i1_fields,
     i2_window,
+    not_yet_owed,
     ratio,
     status_of,
 )
@@ -140,9 +142,12 @@ def judge(
     *, due: bool = True,
 ) -> Status | None:
     """The status of a figure at a report's cut-off (`shared/planrules.status_of`); None
-    without a target (`IndicatorTarget.defined`)."""
+    without a target (`IndicatorTarget.defined`), except that a figure nothing is owed for
+    yet (`due` False: I2 before any head owes a session) is «chưa đến hạn» with or without
+    one: that is the dialogue rule's, not the target's (finding J5: a year without targets
+    showed I2's 2/2 of the 3 months as 100 %, then as the previous rate beside 0/2)."""
     if not target.defined:
-        return None
+        return CHUA_DEN_HAN if not_yet_owed(denominator, due=due) else None
     start, end = target.period(year)
     return status_of(ratio(numerator, denominator), target.ratio, target.comparator,
                      start, end, cutoff, due=due)
