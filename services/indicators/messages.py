@@ -108,6 +108,10 @@ CONTEST_YEAR_MISMATCH = "Bài dự thi {entry_id} thuộc cuộc thi năm {year}
 CONTEST_YEAR_UNKNOWN = "Chưa có cuộc thi mô hình \"Dân vận khéo\" năm {year}"
 INDICATOR_NOT_FOUND = "Chưa có chỉ tiêu {indicator_id} của năm {year}"
 INDICATOR_SUBJECT = "chỉ tiêu {indicator_id}"
+INDICATOR_ID_SUBJECT = "mã chỉ tiêu «{indicator_id}»"
+INDICATOR_ID_TAKEN = (
+    "trùng với chỉ tiêu đã có mã {holder}; mã không phân biệt chữ hoa, chữ thường"
+)
 PERIOD_OUTSIDE_YEAR = "Kỳ đánh giá phải nằm trong năm {year}"
 PERIOD_REVERSED = "Ngày kết thúc kỳ đánh giá phải sau ngày bắt đầu"
 FIXED_DENOMINATOR_ONLY_SITES = "Mẫu số cố định chỉ áp dụng cho chỉ tiêu tính theo số đơn vị, cơ sở"
@@ -240,6 +244,10 @@ MODEL = Lifecycle(
 MODEL_ID = Lifecycle(
     {"register": "Đăng ký mô hình"}, {"taken": "Đã dùng cho một mô hình"},
     "không có với mã này (dùng mã mô hình khác)",
+)
+INDICATOR_ID = Lifecycle(
+    {"define": "Định nghĩa chỉ tiêu"}, {"taken": "Đã dùng cho một chỉ tiêu"},
+    "định nghĩa lại chỉ tiêu đã có theo mã của nó (hoặc dùng mã chỉ tiêu khác)",
 )
 CONTEST_ENTRY = Lifecycle(
     {"submit": "Nộp bài dự thi", "give_award": "Trao giải"},

@@ -238,3 +238,29 @@ def test_codes_registered_before_their_claim_are_claimed_whatever_their_case(
         claims = {(r.kind, r.value, r.aggregate_id) for r in conn.execute(
             select(unique_keys_table).where(unique_keys_table.c.kind == kind))}
     assert claims == {(kind, "PRB-S1", "PRB-S1"), (kind, "OTHER-1", "OTHER-1")}
+
+
+def test_indicator_ids_defined_before_their_claim_are_claimed_whatever_their_case(
+    engine: Engine,
+) -> None:
+    """An indicator id is claimed upper-cased, once for every year (indicators 0011): a store
+    holding CT5 (2023, 2024) and ct5 gets one claim, the first defined spelling's; a status
+    announcement (aggregate type "indicator" too) claims nothing."""
+    upgrade(engine, "indicators", "0010")
+    event = _kernel_rows()[events_table][0]
+    stored = [("IndicatorDefined", "CT5-2023", "CT5"), ("IndicatorDefined", "ct5-2023", "ct5"),
+              ("IndicatorDefined", "CT5-2024", "CT5"),
+              ("IndicatorStatusChanged", "I9-2023@31", "I9")]
+    with engine.begin() as conn:
+        for number, (event_type, aggregate_id, indicator_id) in enumerate(stored):
+            conn.execute(insert(events_table), {
+                **event, "event_id": f"5f0c1f9e-6f0e-4c55-9a4e-1d2b3c4d5e8{number}",
+                "event_type": event_type, "aggregate_type": "indicator",
+                "aggregate_id": aggregate_id,
+                "payload": f'{{"indicator_id":"{indicator_id}","year":2023}}',
+            })
+    upgrade(engine, "indicators")
+    with engine.connect() as conn:
+        claims = {(r.kind, r.value, r.aggregate_id) for r in conn.execute(
+            select(unique_keys_table).where(unique_keys_table.c.kind == "indicator_id"))}
+    assert claims == {("indicator_id", "CT5", "CT5")}

@@ -58,6 +58,8 @@ from shared.validation import not_in_future
 WRITE = "indicators:write"
 #: Kind of the unique key that keeps a model id one model whatever its case (G10).
 MODEL_ID_KEY = "model_id"
+#: The claim of an indicator id (`claim_indicator_id`), upper-cased, held by its spelling.
+INDICATOR_ID_KEY = "indicator_id"
 
 #: The contest promoting "Dân vận khéo" models was launched by the 2023 plan (II.2.3).
 FIRST_CONTEST_YEAR = 2023
@@ -241,8 +243,27 @@ def define_indicator(uow: UnitOfWork, command: DefineIndicator) -> list[EventEnv
     indicator = uow.load(
         Indicator, definition.key, expected_version=command.expected_version
     )
+    new = not indicator.exists
     indicator.define(definition, today_vn())
+    if new:
+        # The definitions above are read before the claim: two spellings of a new id defined
+        # at once ("I5" and "i5") both find none, and the claim, an insert, lets one through.
+        # A redefinition claims nothing: an id two spellings of which a store held before the
+        # claim existed (migration 0011) is redefined under its own spelling, as before.
+        claim_indicator_id(uow, known)
     return uow.save(indicator)
+
+
+def claim_indicator_id(uow: UnitOfWork, indicator_id: str) -> None:
+    """Claim an indicator id whatever its case, for every year (as `known_indicator_id` reads
+    it), as a site code or a model id is (G10): a second spelling is 409 INDICATOR_EXISTS
+    naming the id that took it."""
+    uow.claim_code(INDICATOR_ID_KEY, indicator_id, lambda holder: ActionRefused(
+        "INDICATOR_EXISTS", messages.INDICATOR_ID, action="define",
+        subject=messages.INDICATOR_ID_SUBJECT.format(indicator_id=indicator_id),
+        state="taken", allowed=[],
+        note=messages.INDICATOR_ID_TAKEN.format(holder=holder), existing_indicator_id=holder,
+    ))
 
 
 def _definition(command: DefineIndicator, jurisdiction: str) -> Definition:

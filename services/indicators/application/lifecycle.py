@@ -20,6 +20,7 @@ from services.indicators.application.announce import (
     Statuses,
     evaluate_definition,
 )
+from services.indicators.application.handlers import claim_indicator_id
 from services.indicators.application.planreminders import remind_district_reports
 from services.indicators.domain.definitions import Definition, plan_2023_definitions
 from services.indicators.domain.model import Indicator
@@ -55,6 +56,7 @@ def _define_once(uow: UnitOfWork, definition: Definition) -> int:
     if indicator.exists:
         return 0
     indicator.define(definition, definition.period_start)
+    claim_indicator_id(uow, definition.indicator_id)
     uow.save(indicator)
     return 1
 
