@@ -141,6 +141,41 @@ def test_a_model_registered_in_the_wrong_commune_counts_for_the_right_one(
     assert _i1_communes(client, on="2023-06-30") == {}
 
 
+def test_a_models_recognition_follows_the_correction_of_its_commune(
+    client: TestClient,
+) -> None:
+    """A recognition recorded while the model stood in the wrong commune belongs to the
+    right one once the registration is corrected (as reporting counts it): the register by
+    unit and I1, live and after a rebuild; as of before the correction, the old commune."""
+    registered = client.post("/api/v1/models", json={
+        "model_id": "MH-CN", "unit_code": TIEN_LANG_TOWN, "field": "new_rural",
+        "title": "Dân vận khéo trong xây dựng nông thôn mới", "started_on": "2023-02-01"})
+    assert registered.status_code == 201, registered.text
+    recognised = client.post("/api/v1/models/MH-CN/recognise", json={
+        "recognition_level": "district", "recognised_on": "2023-05-01"})
+    assert recognised.status_code == 200, recognised.text
+    wait_applied(client, PLAN_DEFINITIONS + 2)
+    before = datetime.now(UTC).isoformat()
+    corrected = client.post("/api/v1/models/MH-CN/registration/corrections",
+                            json={"unit_code": DAI_THANG, "reason": "Nhập nhầm xã"},
+                            headers={"If-Match": '"2"'})
+    assert corrected.status_code == 200, corrected.text
+    wait_applied(client, PLAN_DEFINITIONS + 3)
+
+    def register(unit: str, **params: str) -> list[tuple[str, str, str | None]]:
+        found = get_json(client, "/api/v1/models", unit=unit, **params)["items"]
+        return [(m["model_id"], m["unit_code"], m["recognised_on"]) for m in found]
+
+    right = [("MH-CN", DAI_THANG, "2023-05-01")]
+    for _ in range(2):  # live, then rebuilt
+        assert register(DAI_THANG) == right and register(TIEN_LANG_TOWN) == []
+        assert _i1_communes(client) == {DAI_THANG: (1, 1)}
+        assert register(TIEN_LANG_TOWN, as_of=before) == [
+            ("MH-CN", TIEN_LANG_TOWN, "2023-05-01")]
+        assert _i1_communes(client, as_of=before) == {TIEN_LANG_TOWN: (1, 1)}
+        rebuild_and_wait(client)
+
+
 def test_bad_model_corrections_are_refused_and_write_nothing(client: TestClient) -> None:
     assert client.post("/api/v1/models", json={
         "model_id": "MH-X", "unit_code": TIEN_LANG_TOWN, "field": "urban",

@@ -155,3 +155,53 @@ def test_a_model_registered_in_the_wrong_commune_counts_in_the_right_one(
             compute_fresh(conn, period, "31", at).content())
     rebuild_and_wait(reporting.client)
     assert models(as_of=now) == {DAI_THANG: 1}
+
+
+def test_a_models_recognitions_follow_the_correction_of_its_commune(
+    reporting: Reporting,
+) -> None:
+    """A recognition recorded while the model stood in the wrong commune counts, once the
+    registration is corrected, in the right one (it counted in the commune first recorded,
+    while the model itself moved): live, from the chunk figures and the facts alike, after a
+    rebuild (the whole store in one batch); as of before the correction, where it was."""
+    scenario = two_quarter_scenario()
+    registered = next(e for e in scenario.items if e.event_type == "ModelRegistered"
+                      and e.payload["model_id"] == "M1")
+    scenario.add("indicators", "model", "M1", "ModelRecognised", D(2023, 4, 1), {
+        "model_id": "M1", "recognition_level": "city", "recognised_on": "2023-04-01"},
+        TIEN_LANG_TOWN)
+    reporting.feed(scenario)
+
+    def models(**params: str) -> dict[str, dict[str, int]]:
+        view = reporting.client.get("/api/v1/reports/2023-6m/units", params=params)
+        assert view.status_code == 200, view.text
+        return {u["code"]: {name: u["figures"][name] for name in
+                            ("models_registered", "models_recognised")
+                            if u["figures"].get(name)}
+                for u in view.json()["units"] if u["code"] in (TIEN_LANG_TOWN, DAI_THANG)}
+
+    both = {"models_registered": 1, "models_recognised": 1}
+    assert models() == {TIEN_LANG_TOWN: both, DAI_THANG: {}}
+    before = utcnow().isoformat()
+    late = two_quarter_scenario()
+    late.items.clear()
+    late.versions[("indicators", "model", "M1")] = 2
+    late.add("indicators", "model", "M1", "ModelRegisteredCorrected", D(2023, 1, 15), {
+        **registered.payload, "unit_code": DAI_THANG, "corrects": str(registered.event_id),
+        "corrected_version": 1, "reason": "Nhập nhầm xã", "void": False,
+        "previous_unit_code": TIEN_LANG_TOWN, "previous_started_on": "2023-01-15"},
+        DAI_THANG, utcnow())
+    # The correction's row, and the recognition's row in the right commune.
+    reporting.published["indicators"] += 1
+    reporting.publish(late.items)
+    now = utcnow().isoformat()
+    assert models(as_of=now) == {TIEN_LANG_TOWN: {}, DAI_THANG: both}
+    assert models(as_of=before) == {TIEN_LANG_TOWN: both, DAI_THANG: {}}
+    with reporting.runtime.engine.connect() as conn:
+        at = utcnow()
+        period = load_period(conn, reporting.runtime.store, "2023-6m", at)
+        assert compute_from_chunks(reporting.state, conn, period, "31", at).content() == (
+            compute_fresh(conn, period, "31", at).content())
+    rebuild_and_wait(reporting.client)
+    assert models(as_of=now) == {TIEN_LANG_TOWN: {}, DAI_THANG: both}
+    assert models(as_of=before) == {TIEN_LANG_TOWN: both, DAI_THANG: {}}

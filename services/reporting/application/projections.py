@@ -209,6 +209,7 @@ class FactWriter:
             recorded = envelope.recorded_at.astimezone(UTC)
             event_id = str(envelope.event_id)
             seq = envelope.aggregate_version
+            replaced = None
             if corrects is not None:
                 replaced = self._supersede(conn, sql, corrects, recorded, params, written,
                                            stored_first, changes)
@@ -259,11 +260,60 @@ class FactWriter:
             if group in stock_groups:
                 touched.setdefault((group, subject), []).append(row)
             self._count_flows(changes, row, data, keys, chunk, 1)
+            if (replaced is not None and family in FOLLOWS_REGISTRATION
+                    and replaced.unit_code != unit_code):
+                self._follow_registration(
+                    conn, sql, (envelope, replaced, units, recorded), (stored, touched),
+                    (params, written, superseded), stored_first, changes)
         for (group, subject), new in touched.items():
             before = stored.get((group, subject), [])
             changes.add_subject(group, before, [r for r in (*before, *new)
                                                 if r.event_id not in superseded])
         return params, changes
+
+    def _follow_registration(
+        self, conn: Connection, sql: FactSql,
+        correction: tuple[EventEnvelope, FactRow, EventUnits, datetime],
+        facts: tuple[Stored, Stored],
+        batch: tuple[list[tuple[Any, ...]], dict[str, tuple[int, FactRow, Any]], set[str]],
+        stored_first: First, changes: ChunkChanges,
+    ) -> None:
+        """A registration corrected into another unit takes the facts that hang off it along
+        (a model's recognitions: `FOLLOWS_REGISTRATION`): each fact placed by the corrected
+        registration stops counting from the correction's recording time, and the same fact
+        placed in the right unit counts from then, under an id derived from the correction's
+        and its own (a replay writes the same rows). A report as of before the correction
+        keeps the old placement; the chunk figures move with the rows."""
+        envelope, replaced, units, recorded = correction
+        params, written, superseded = batch
+        group = group_of(replaced.family)
+        hanging = [row for rows in facts for row in rows.get((group, replaced.subject), ())
+                   if row.kind in FOLLOWS_REGISTRATION[replaced.family]
+                   and row.unit_code == replaced.unit_code and row.event_id not in superseded]
+        for old in sorted({row.event_id: row for row in hanging}.values(), key=fact_order):
+            mine = written.get(old.event_id)  # of this batch: its data is kept beside it
+            found = self._supersede(conn, sql, old.event_id, recorded, params, written,
+                                    stored_first, changes)
+            if found is None:
+                continue
+            superseded.add(old.event_id)
+            event_id = str(uuid.uuid5(_FOLLOW_NAMESPACE, f"{envelope.event_id}:{old.event_id}"))
+            data = mine[2] if mine else orjson.loads(found.data) if found.data else None
+            params.append((
+                event_id, found.family, found.kind, found.subject, found.effect, found.state,
+                found.amount, sql.date(found.due_on), sql.date(found.business_on),
+                sql.time(recorded), found.seq, units.unit_code, units.district_code,
+                units.province_code,
+                orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode() if data else None,
+                None,
+            ))
+            row = found._replace(event_id=event_id, recorded_at=recorded,
+                                 unit_code=units.unit_code, district_code=units.district_code,
+                                 province_code=units.province_code)
+            written[event_id] = (len(params) - 1, row, data)
+            if group in self.stock_groups:
+                facts[1].setdefault((group, found.subject), []).append(row)
+            self._count_flows(changes, row, data, {}, chunk_of(row.business_on), 1)
 
     @staticmethod
     def _site_place(
@@ -462,6 +512,11 @@ def facts_of(envelope: EventEnvelope) -> Restatements:
     expand = _CORRECTIONS.get(envelope.service, {}).get(envelope.event_type)
     return [(envelope, False)] if expand is None else expand(envelope)
 
+
+#: The facts that hang off a registration, by the registration's family: placed where it
+#: is, they follow a correction of its unit (`FactWriter._follow_registration`).
+FOLLOWS_REGISTRATION: dict[str, frozenset[str]] = {"model": frozenset({"ModelRecognised"})}
+_FOLLOW_NAMESPACE = uuid.UUID("6f1d2c1e-3b0a-4f57-9a55-0d8b7e2c4a91")
 
 #: The stock group of a site's own facts, and the families of facts dated at a site.
 SITE_GROUP = "site"
