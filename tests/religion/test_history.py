@@ -168,6 +168,33 @@ def test_the_tien_lang_pilot_shows_each_sites_progress(religion: TestClient) -> 
     assert (summary["sites"], summary["with_dossier"], summary["with_certificate"]) == (3, 2, 0)
 
 
+def test_the_tien_lang_pilot_of_a_past_day_picks_the_sites_placed_there_that_day(
+    religion: TestClient,
+) -> None:
+    """H8 addendum: the pilot as of a past day took the sites the register places in Tiên
+    Lãng today, so a site moved out since was missing and one moved in since counted (with
+    its commune of that day, outside the district). It takes each site by its placement on
+    that day; a day after the district ceased (01/07/2025), by the district's last day."""
+    register(religion, "TL-01")  # 01/02/2023, Tiên Lãng's town
+    register(religion, "TL-02", DAI_THANG)
+    register(religion, "HB-01", QUAN_TOAN)  # Hồng Bàng
+    for code, commune in (("TL-01", QUAN_TOAN), ("HB-01", DAI_THANG)):
+        moved = religion.patch(f"/api/v1/sites/{code}", headers={"If-Match": '"1"'}, json={
+            "commune_code": commune, "amended_on": "2023-06-01"})
+        assert moved.status_code == 200, moved.text
+
+    def pilot(**params: str) -> dict[str, str]:
+        response = religion.get("/api/v1/reports/tien-lang-pilot", params=params)
+        assert response.status_code == 200, response.text
+        assert response.json()["summary"]["sites"] == len(response.json()["sites"])
+        return {s["code"]: s["commune"]["code"] for s in response.json()["sites"]}
+
+    assert pilot(as_of="2023-03-15") == {"TL-01": "11755", "TL-02": DAI_THANG}
+    assert pilot(as_of="2023-07-01") == {"TL-02": DAI_THANG, "HB-01": DAI_THANG}
+    assert pilot(as_of="2025-08-01") == {"TL-02": DAI_THANG, "HB-01": DAI_THANG}
+    assert pilot() == {"TL-02": DAI_THANG, "HB-01": DAI_THANG}
+
+
 def test_events_are_published_with_the_v2_payload(settings_factory: Any) -> None:
     settings: Settings = settings_factory("religion")
     with TestClient(create_app(settings)) as client:

@@ -4,12 +4,13 @@ history and its state as of a past date, the compliance cases, the Tiên Lãng p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, case, func, null, or_, select
 
 from services.religion import messages
+from services.religion.adapters.projection import district_on
 from services.religion.adapters.tables import cases, certificates, sites
 from services.religion.domain.events import CORRECTION_TYPES, DOSSIER_STEP_EVENTS, registry
 from services.religion.domain.model import Certificate, LandDossier, ReligiousSite
@@ -28,7 +29,7 @@ from shared.corrections import effective
 from shared.db import row_or_not_found
 from shared.envelope import DomainEvent, EventEnvelope
 from shared.errors import NotFound
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, events_table
 from shared.paging import PageRequest
 from shared.planrules import percent_of
 
@@ -409,27 +410,55 @@ def list_cases(
 # -- the Tiên Lãng pilot -------------------------------------------------------------------------
 
 
+def _pilot_sites_on(conn: Connection, store: EventStore, day: date) -> list[dict[str, Any]]:
+    """The sites of Tiên Lãng on `day`, each as it stood then (`state_as_of`): those whose
+    commune was the district's that day (the register's rule, `district_on`). A day after
+    the district ceased (the 2025 reform) is read on its last day: the pilot's sites are
+    the ones it left. The candidates: every site with an event placed in one of the
+    district's communes of that day, and those the register places there today."""
+    catalogue = default_catalogue()
+    district = catalogue.named_on(TIEN_LANG, day)
+    placed_on = day
+    if district is not None and district.valid_to is not None and day >= district.valid_to:
+        placed_on = district.valid_to - timedelta(days=1)
+    communes = [u.code for u in catalogue.descendants(TIEN_LANG, placed_on)]
+    candidates = set(conn.execute(
+        select(events_table.c.aggregate_id).where(
+            events_table.c.aggregate_type == ReligiousSite.aggregate_type,
+            events_table.c.unit_code.in_(communes)).distinct()).scalars())
+    candidates.update(conn.execute(
+        select(sites.c.code).where(sites.c.district_code == TIEN_LANG)).scalars())
+    rows = []
+    for code in sorted(candidates):
+        try:
+            placed = state_as_of(conn, store, code, placed_on)
+            item = placed if placed_on == day else state_as_of(conn, store, code, day)
+        except NotFound:
+            continue  # not registered yet on that date
+        recorded = placed["district"]["code"] if placed["district"] else None
+        if district_on(placed["commune"]["code"], placed_on, recorded) == TIEN_LANG:
+            rows.append(item)
+    return rows
+
+
 def tien_lang_pilot(
     conn: Connection, store: EventStore, on: date, as_of: date | None
 ) -> dict[str, Any]:
     """Per-site progress of certificate issuance in Huyện Tiên Lãng (district 315).
 
     Without `as_of` the current read model is used; with it, each site is replayed to that
-    business date (the report to the Standing Board for a past period)."""
-    codes = conn.execute(
-        select(sites.c.code).where(sites.c.district_code == TIEN_LANG).order_by(sites.c.code)
-    ).scalars().all()
+    business date (the report to the Standing Board for a past period), and the sites are
+    those placed in the district then (`_pilot_sites_on`), not those the register places
+    there today: a site that moved out since is in it, one that moved in since is not."""
     day = as_of or on
     rows: list[dict[str, Any]] = []
-    for code in codes:
-        if as_of is None:
-            item = site_item(_site_row(conn, code), on)
-        else:
-            try:
-                item = state_as_of(conn, store, code, as_of)
-            except NotFound:
-                continue  # not registered yet on that date
-        rows.append(item)
+    if as_of is None:
+        codes = conn.execute(
+            select(sites.c.code).where(sites.c.district_code == TIEN_LANG).order_by(sites.c.code)
+        ).scalars().all()
+        rows = [site_item(_site_row(conn, code), on) for code in codes]
+    else:
+        rows = _pilot_sites_on(conn, store, as_of)
     rows = [r for r in rows if r["status"] == "active"]
     by_state: dict[str, int] = {}
     by_commune: dict[str, dict[str, Any]] = {}
