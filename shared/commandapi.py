@@ -38,6 +38,7 @@ from shared.errors import IdempotencyKeyInProgress, InvalidInput
 from shared.idempotency import IdempotentRequest, KeyRaced, StoredResponse
 from shared.jsonanswer import JSONAnswer
 from shared.logs import get_logger
+from shared.requestguard import refuse_undeclared_query
 from shared.runtime import ServiceRuntime, runtime_of
 
 log = get_logger("danvan.commands")
@@ -288,6 +289,9 @@ async def command(request: Request) -> Command:
     # command route is included without the service guard (shared/web.py), which did it
     # first, so a request without valid credentials is refused 401 whatever else is wrong.
     principal = await authenticate_request(request)
+    # A query parameter the route does not take (a misspelt `dry_run`) refuses the command
+    # before anything is written, rather than running it as if the option were not sent.
+    refuse_undeclared_query(request)
     if_match, key = command_headers(request)
     return Command(
         runtime_of(request),

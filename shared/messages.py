@@ -25,6 +25,15 @@ DATABASE_UNAVAILABLE: Final = (
 )
 INTERNAL_ERROR: Final = "Lỗi hệ thống, vui lòng thử lại hoặc báo quản trị viên"
 CONTROL_CHARACTERS_IN_PARAMETER: Final = "Tham số chứa ký tự điều khiển không hợp lệ"
+#: A query parameter the route does not take (shared/requestguard.py): {unknown} and
+#: {accepted} are the names, each in «»; a misspelt filter must not pass for a filtered list.
+UNKNOWN_QUERY_PARAMETER: Final = (
+    "Địa chỉ này không nhận tham số {unknown} (có thể gõ sai tên), nên yêu cầu không được thực "
+    "hiện để kết quả không bị hiểu nhầm là đã lọc theo tham số đó. Các tham số địa chỉ này "
+    "nhận: {accepted}."
+)
+NO_QUERY_PARAMETERS: Final = "không có tham số nào"
+DID_YOU_MEAN: Final = " Có phải ý bạn là {name}?"
 UNSAFE_AUTH_CONFIGURATION: Final = "Cấu hình xác thực không an toàn: {problems}"
 #: /readyz: a dependency that does not answer.
 CHECK_FAILED: Final = "lỗi: {error}"

@@ -1,23 +1,39 @@
-"""One rule for every query and path parameter of every service: no control characters.
+"""Two rules for every query and path parameter of every service: no control characters,
+and no query parameter the route does not take.
 
 A NUL byte in a filter (`/api/v1/audit?actor=a%00`) reached PostgreSQL, which refuses it in
 text, and came back as a 500. No parameter of this system (codes, ids, names, dates, free
 search text) has a use for a control character, so they are refused here, once, before any
 route sees them: a 422 in the project's error format naming the parameter. Bodies are
 checked by their own types (shared.validation.clean_text).
+
+A query parameter a route does not declare was silently ignored (finding H16):
+`GET /api/v1/sites?distrct=315` answered the whole city's register, which the official read as
+the district's. `refuse_undeclared_query` answers 422 UNKNOWN_QUERY_PARAMETER naming it and the
+parameters the route takes. It needs the route matched, so it runs inside the dependencies
+every route of the services already has, after the caller is authenticated: the service
+guard (`ServiceScopes`), a command's own dependency (`shared.commandapi.command`) and a
+route's scope (`RequiredScope`); the kernel's public routes take it as a dependency
+(`declared_query_only`, shared/web.py). The documentation pages and their assets, the health, readiness and metrics
+probes and static files are left out: a probe or a page of Swagger UI's OAuth2 flow may be
+called with parameters of its own.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi.responses import JSONResponse
+from fastapi.dependencies.models import Dependant
+from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.requests import Request
 from starlette.types import Scope
 
 from shared import messages
-from shared.errors import error_body
+from shared.errors import InvalidInput, error_body
 from shared.validation import VALIDATION_ERROR
 
 CODE = "control_characters"
@@ -54,3 +70,94 @@ def control_character_refusal(scope: Scope) -> JSONResponse | None:
     if not refused:
         return None
     return JSONResponse(error_body(*VALIDATION_ERROR, refused), status_code=422)
+
+
+#: The code of a request naming a query parameter its route does not take.
+UNKNOWN_QUERY_PARAMETER = "UNKNOWN_QUERY_PARAMETER"
+
+# What link-sharing apps and ad or campaign tools append to a page's address (Zalo's
+# `zarsrc`, Facebook's `fbclid`, Google's `gclid`, the `utm_` campaign tags): on an HTML page
+# they are ignored, not refused, so a dashboard link shared in a group chat still opens. The
+# API refuses them like any other name.
+_LINK_TAGS = frozenset({"fbclid", "gclid", "zarsrc"})
+_LINK_TAG_PREFIX = "utm_"
+
+
+class QueryNames:
+    """The query parameters a route declares: every name it accepts (deprecated ones too),
+    and the current ones, in the order declared, that a refusal lists."""
+
+    def __init__(self, route: Any) -> None:
+        fields = list(_query_fields(route.dependant))
+        current = [f.alias for f in fields if not getattr(f.field_info, "deprecated", None)]
+        self.current = list(dict.fromkeys(current))
+        # The deprecated names last: a guess at a misspelt name prefers a current one.
+        self.ordered = list(dict.fromkeys([*self.current, *(f.alias for f in fields)]))
+        self.accepted = frozenset(self.ordered)
+        response_class = getattr(route.response_class, "value", route.response_class)
+        self.page = isinstance(response_class, type) and issubclass(response_class, HTMLResponse)
+
+    def unknown(self, names: Iterator[str] | list[str]) -> list[str]:
+        return list(dict.fromkeys(
+            n for n in names
+            if n not in self.accepted
+            and not (self.page and (n in _LINK_TAGS or n.startswith(_LINK_TAG_PREFIX)))
+        ))
+
+
+def _query_fields(dependant: Dependant) -> Iterator[Any]:
+    yield from dependant.query_params
+    for sub in dependant.dependencies:
+        yield from _query_fields(sub)
+
+
+# The names are read off the route once, on its first request with a query string, and kept
+# on the route itself (routes live as long as their app; a table keyed by id() could be
+# handed a dead app's route's names).
+_NAMES_ATTRIBUTE = "danvan_query_names"
+
+
+def query_names(route: Any) -> QueryNames:
+    names = getattr(route, _NAMES_ATTRIBUTE, None)
+    if not isinstance(names, QueryNames):
+        names = QueryNames(route)
+        setattr(route, _NAMES_ATTRIBUTE, names)
+    return names
+
+
+def refuse_undeclared_query(request: Request) -> None:
+    """422 UNKNOWN_QUERY_PARAMETER when the request names a query parameter its route does
+    not take; `details` carry the unknown names and the accepted ones for programs."""
+    if not request.scope.get("query_string"):
+        return  # most requests: nothing to look at
+    route = request.scope.get("route")
+    if route is None or not hasattr(route, "dependant"):
+        return
+    names = query_names(route)
+    unknown = names.unknown(list(request.query_params.keys()))
+    if not unknown:
+        return
+    raise InvalidInput(
+        UNKNOWN_QUERY_PARAMETER,
+        unknown_query_message(unknown, names.current, names.ordered),
+        unknown=unknown,
+        accepted=names.current,
+    )
+
+
+def unknown_query_message(unknown: list[str], current: list[str], accepted: list[str]) -> str:
+    """The refusal naming the unknown names and the route's current ones, and the accepted
+    name (a deprecated one too: it still works) closest to the first unknown, if any is."""
+    message = messages.UNKNOWN_QUERY_PARAMETER.format(
+        unknown=", ".join(f"«{n}»" for n in unknown),
+        accepted=", ".join(f"«{n}»" for n in current) or messages.NO_QUERY_PARAMETERS,
+    )
+    guess = difflib.get_close_matches(unknown[0], accepted, n=1, cutoff=0.6)
+    if guess:
+        message += messages.DID_YOU_MEAN.format(name=f"«{guess[0]}»")
+    return message
+
+
+async def declared_query_only(request: Request) -> None:
+    """The rule as a dependency, for the kernel's routes that have no service guard."""
+    refuse_undeclared_query(request)

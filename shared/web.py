@@ -43,7 +43,7 @@ from shared.openapi import install_document
 from shared.outage import is_infrastructure_failure
 from shared.paging import LegacyPaging
 from shared.randomids import random_uuid
-from shared.requestguard import control_character_refusal
+from shared.requestguard import control_character_refusal, declared_query_only
 from shared.runtime import ServiceRuntime
 from shared.runtime import runtime_of as runtime_of
 from shared.validation import (
@@ -56,6 +56,9 @@ from shared.validation import (
 
 log = get_logger("danvan.http")
 CITY_ADMIN = Depends(OPERATIONS)
+#: A public route's refusal of a query parameter it does not take (the others' is their
+#: scope's, shared.auth.checks.RequiredScope, or the service guard's).
+QUERY_RULE = Depends(declared_query_only)
 
 HTTP_MESSAGES = {
     # FastAPI's answer to a body it cannot decode at all (JSON that is not UTF-8, a broken
@@ -249,6 +252,10 @@ def build_app(
     for router in routers:
         _include_guarded(app, router, guard)
     app.include_router(docs_router(title))
+    # The documentation pages and the probes are left to their callers' parameters; the
+    # kernel's API routes refuse one they do not take, after their scope (RequiredScope), as
+    # the service's own routes do through their guard (shared/requestguard.py).
+    app.include_router(_probes_router(runtime))
     app.include_router(_operations_router(runtime))
     app.include_router(auth_router(settings))
     return app
@@ -501,7 +508,9 @@ def _internal_error(exc: Exception) -> JSONResponse:
     )
 
 
-def _operations_router(runtime: ServiceRuntime) -> APIRouter:
+def _probes_router(runtime: ServiceRuntime) -> APIRouter:
+    """Health, readiness, metrics and the event contract: read by monitoring and tools that
+    may add parameters of their own, which these answers never depend on."""
     router = APIRouter(tags=["vận hành"])
 
     @router.get("/healthz")
@@ -528,7 +537,8 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             status_code=200 if ready else 503,
         )
 
-    metrics_scope = RequiredScope("metrics", waived=runtime.settings.metrics_public)
+    metrics_scope = RequiredScope("metrics", waived=runtime.settings.metrics_public,
+                                  any_query=True)
 
     @router.get("/metrics", response_class=PlainTextResponse,
                 dependencies=[Depends(metrics_scope)])
@@ -537,10 +547,6 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
         (in AUTH_MODE=development the development identity holds it)."""
         runtime.metrics.nats_connected.set(1 if runtime.link.connected else 0)
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
-
-    @router.get("/api/v1/events/catalogue")
-    def event_catalogue() -> dict[str, Any]:
-        return runtime.registry.catalogue(runtime.settings.subject_root)
 
     contract: dict[str, Any] = {}
 
@@ -555,6 +561,16 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
                 version=request.app.version,
             ))
         return contract
+
+    return router
+
+
+def _operations_router(runtime: ServiceRuntime) -> APIRouter:
+    router = APIRouter(tags=["vận hành"])
+
+    @router.get("/api/v1/events/catalogue", dependencies=[QUERY_RULE])
+    def event_catalogue() -> dict[str, Any]:
+        return runtime.registry.catalogue(runtime.settings.subject_root)
 
     @router.get("/api/v1/audit", dependencies=[Depends(RequiredScope("audit:read"))])
     def audit(

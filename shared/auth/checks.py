@@ -31,6 +31,7 @@ from shared.auth.units import (
 )
 from shared.clock import format_date_vn, today_vn
 from shared.errors import Forbidden
+from shared.requestguard import refuse_undeclared_query
 
 
 def require_scope(principal: Principal, scope: str) -> None:
@@ -55,12 +56,16 @@ class RequiredScope:
     and the OpenAPI document names it on the operation (shared/openapi.py reads it off the
     route's dependencies). `waived` opens the route to anyone (METRICS_PUBLIC)."""
 
-    def __init__(self, scope: str, *, waived: bool = False, city_only: bool = False) -> None:
+    def __init__(self, scope: str, *, waived: bool = False, city_only: bool = False,
+                 any_query: bool = False) -> None:
         if scope not in SCOPES:
             raise ValueError(f"unknown scope {scope}")
         self.scope = scope
         self.waived = waived
         self.city_only = city_only
+        # A probe's route (/metrics) takes whatever its scraper adds; every other route
+        # refuses a query parameter it does not take, once the caller may use it.
+        self.any_query = any_query
 
     async def __call__(self, request: Request) -> None:
         # Async: only the authentication may block, and it goes to the thread pool itself.
@@ -71,6 +76,8 @@ class RequiredScope:
             require_city(principal, self.scope)
         else:
             require_scope(principal, self.scope)
+        if not self.any_query:
+            refuse_undeclared_query(request)
 
 
 class ServiceScopes:
@@ -90,6 +97,9 @@ class ServiceScopes:
         principal = await authenticate_request(request)
         if request.method in ("GET", "HEAD"):
             require_scope(principal, self.read)
+        # Every read of the service's routers passes here: a misspelt filter is refused
+        # after the caller's scope (finding H16), not silently dropped.
+        refuse_undeclared_query(request)
 
 
 #: The attribute naming the `ServiceScopes` of a service's command route included without it

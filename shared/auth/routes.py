@@ -26,6 +26,7 @@ from shared.auth.securitylog import security_event
 from shared.clock import VN_TZ, today_vn
 from shared.envelope import utcnow
 from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.requestguard import declared_query_only, refuse_undeclared_query
 from shared.settings import Settings
 from shared.validation import Day, Name, ShortText
 
@@ -135,7 +136,9 @@ def auth_router(settings: Settings) -> APIRouter:
     router = APIRouter(prefix="/api/v1", tags=["xác thực"])
 
     @router.get("/auth/whoami")
-    def whoami(principal: AuthenticatedPrincipal) -> dict[str, Any]:
+    def whoami(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
+        # After the authentication, as every authenticated route refuses it.
+        refuse_undeclared_query(request)
         return {
             "subject": principal.subject,
             "kind": principal.kind,
@@ -145,7 +148,7 @@ def auth_router(settings: Settings) -> APIRouter:
             "credential_id": principal.credential_id,
         }
 
-    @router.get("/auth/scopes")
+    @router.get("/auth/scopes", dependencies=[Depends(declared_query_only)])
     def scopes() -> dict[str, Any]:
         return {"scopes": [{"scope": k, "label": v} for k, v in SCOPES.items()]}
 
@@ -225,7 +228,8 @@ def auth_router(settings: Settings) -> APIRouter:
 
     if settings.auth_mode == "development" and settings.environment != "production":
 
-        @router.post("/auth/dev-token", status_code=201)
+        @router.post("/auth/dev-token", status_code=201,
+                     dependencies=[Depends(declared_query_only)])
         def dev_token(body: DevTokenRequest) -> dict[str, Any]:
             """Development only: a signed RS256 token for any identity, so the API can be
             tried as a district board or a partner without an identity provider."""

@@ -63,7 +63,7 @@ def _record(religion: TestClient) -> dict[str, str]:
 
 def _listed(religion: TestClient, path: str, key: str, headers: dict[str, str],
             **params: Any) -> set[str]:
-    response = religion.get(path, params={"limit": 100, **params}, headers=headers)
+    response = religion.get(path, params={"page_size": 100, **params}, headers=headers)
     assert response.status_code == 200, response.text
     return {item[key] for item in response.json()["items"]}
 

@@ -49,7 +49,10 @@ def _walk(reporting: Reporting, stage: str, periods: tuple[str, ...] = PERIODS,
                 if (status := reporting.client.get(url).status_code) != 200:
                     broken.append(f"{stage} {url} {status}")
             for page in PAGES:
-                url = f"{page}?period={period}&unit={unit}"
+                # The plan page has no unit to choose (a board reads its own items): a `unit`
+                # sent there is refused, not ignored (finding H16).
+                url = f"{page}?period={period}"
+                url += "" if page == "/ke-hoach" else f"&unit={unit}"
                 response = reporting.client.get(url)
                 if response.status_code != 200 or "<html" not in response.text:
                     broken.append(f"{stage} {url} {response.status_code}")

@@ -1,0 +1,128 @@
+"""Query parameters a route does not take (finding H16): over HTTP, against the four services
+with AUTH_MODE=required, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import pytest
+
+from services.religion import messages as religion_messages
+from tests.auth.conftest import (
+    TIEN_LANG,
+    TIEN_LANG_TOWN,
+    Idp,
+    Services,
+    head_body,
+    model_body,
+    site_body,
+)
+from tests.integration.helpers import event_count
+
+UNKNOWN = "UNKNOWN_QUERY_PARAMETER"
+
+#: Per service, a read with a misspelt filter and the name it meant.
+MISSPELT_READS = [
+    ("religion", f"/api/v1/sites?distrct={TIEN_LANG}", "distrct", "district"),
+    ("religion", "/api/v1/compliance-cases?stat=open", "stat", "state"),
+    ("dialogue", f"/api/v1/sessions?unit_cod={TIEN_LANG_TOWN}", "unit_cod", "unit_code"),
+    ("dialogue", "/api/v1/heads?rol=party_secretary", "rol", "role"),
+    ("indicators", f"/api/v1/models?unt={TIEN_LANG}", "unt", "unit"),
+    ("indicators", "/api/v1/indicators/2023/I3/units?levle=district", "levle", "level"),
+    ("reporting", f"/api/v1/reports/2023-6m?unti={TIEN_LANG}", "unti", "unit"),
+    ("reporting", "/api/v1/periods?yaer=2023", "yaer", "year"),
+]
+
+
+def _unknown(response: Any, name: str) -> dict[str, Any]:
+    assert response.status_code == 422, response.text
+    error: dict[str, Any] = response.json()["error"]
+    assert error["code"] == UNKNOWN
+    assert error["details"]["unknown"] == [name]
+    assert f"«{name}»" in error["message"]
+    return error
+
+
+@pytest.mark.parametrize(("service", "path", "name", "meant"), MISSPELT_READS)
+def test_a_misspelt_filter_is_refused_naming_it_and_the_routes_parameters(
+    services: Services, idp: Idp, service: str, path: str, name: str, meant: str
+) -> None:
+    response = services[service].get(path, headers=idp.headers("city_staff"))
+    error = _unknown(response, name)
+    # The parameters the route takes are named, the closest one offered.
+    accepted = error["details"]["accepted"]
+    assert accepted and all(f"«{p}»" in error["message"] for p in accepted)
+    assert f"Có phải ý bạn là «{meant}»?" in error["message"]
+
+
+@pytest.mark.parametrize("service", ["religion", "dialogue", "indicators", "reporting"])
+def test_the_kernels_routes_refuse_them_too_but_not_the_probes_and_pages(
+    services: Services, idp: Idp, service: str
+) -> None:
+    client = services[service]
+    city = idp.headers("city_staff")
+    _unknown(client.get("/api/v1/audit?actr=nguyen.van.a", headers=city), "actr")
+    _unknown(client.get("/api/v1/auth/whoami?x=1", headers=city), "x")
+    # The audit's own parameters, the paging's and the deprecated limit/offset still pass.
+    assert client.get("/api/v1/audit?actor=a&page=1&limit=5", headers=city).status_code == 200
+    # Monitoring and the documentation's pages take whatever their callers add.
+    assert client.get("/healthz?probe=lb-1").status_code == 200
+    assert client.get("/docs/oauth2-redirect?code=abc&state=xyz").status_code == 200
+    assert client.get("/docs?v=2").status_code == 200
+
+
+def test_the_refusal_comes_after_the_callers_credentials_and_scope(
+    services: Services, idp: Idp
+) -> None:
+    religion = services["religion"]
+    path = f"/api/v1/sites?distrct={TIEN_LANG}"
+    assert religion.get(path).status_code == 401
+    refused = religion.get(path, headers=idp.headers("auditor"))
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "MISSING_SCOPE"
+    assert religion.post("/api/v1/sites?dryrun=1", json=site_body("Q-0")).status_code == 401
+    # The kernel's routes alike.
+    assert religion.get("/api/v1/audit?actr=a").status_code == 401
+    assert religion.get("/api/v1/audit?actr=a",
+                        headers=idp.headers("religion_desk")).status_code == 403
+    assert religion.get("/api/v1/auth/whoami?x=1").status_code == 401
+
+
+def test_a_command_with_an_unknown_parameter_writes_nothing(services: Services, idp: Idp) -> None:
+    city = idp.headers("city_staff")
+    religion, dialogue, indicators = (services[s] for s in ("religion", "dialogue", "indicators"))
+    _unknown(religion.post("/api/v1/sites?dryrun=1", json=site_body("Q-1"), headers=city),
+             "dryrun")
+    # A misspelt `dry_run` would have imported the file for real.
+    sheet = ",".join(religion_messages.COLUMN_HEADERS.values()) + "\r\n" + ",".join(
+        ["Q-2", "Chùa Đông", "Phật giáo", TIEN_LANG_TOWN, "Khu 1", "1250.5",
+         "Đất cơ sở tôn giáo sử dụng ổn định", "05/01/2023"]) + "\r\n"
+    upload = {"file": ("co-so.csv", io.BytesIO(sheet.encode()), "text/csv")}
+    _unknown(religion.post("/api/v1/sites/import?dryrun=true", files=upload, headers=city),
+             "dryrun")
+    _unknown(dialogue.post("/api/v1/heads?unit=1", json=head_body(), headers=city), "unit")
+    _unknown(indicators.post("/api/v1/models?x=1", json=model_body(), headers=city), "x")
+    for client in (religion, dialogue, indicators):
+        assert event_count(client) == 0
+    assert religion.get("/api/v1/sites/Q-1", headers=city).status_code == 404
+    # The same requests without the stray parameter are carried out.
+    upload = {"file": ("co-so.csv", io.BytesIO(sheet.encode()), "text/csv")}
+    dry = religion.post("/api/v1/sites/import?dry_run=true", files=upload, headers=city)
+    assert dry.status_code == 200 and event_count(religion) == 0
+    assert religion.post("/api/v1/sites", json=site_body("Q-1"), headers=city).status_code == 201
+
+
+def test_dashboard_pages_refuse_a_misspelt_parameter_but_not_a_shared_links_tags(
+    services: Services, idp: Idp
+) -> None:
+    reporting = services["reporting"]
+    page = {**idp.headers("city_staff"), "Accept": "text/html"}
+    refused = reporting.get("/?peroid=2023-6m", headers=page)
+    assert refused.status_code == 422
+    assert "text/html" in refused.headers["content-type"] and UNKNOWN in refused.text
+    assert "peroid" in refused.text
+    shared = reporting.get("/?period=2023-6m&utm_source=zalo&zarsrc=30&fbclid=a1", headers=page)
+    assert shared.status_code == 200, shared.text
+    # The API is not a page: the same tags are refused there.
+    api = reporting.get("/api/v1/periods?utm_source=zalo", headers=idp.headers("city_staff"))
+    _unknown(api, "utm_source")
