@@ -96,7 +96,7 @@ def _run(client: TestClient, runtime: DialogueRuntime, units: list[str], today: 
 
     with Timer() as t:
         body = _ok(client.get("/api/v1/rule-compliance", params={
-            "date_from": "2023-01-01", "date_to": "2023-12-31", "unit_code": HAI_PHONG}))
+            "date_from": "2023-01-01", "date_to": "2023-12-31", "unit": HAI_PHONG}))
     report_time(f"rule compliance of {body['heads_in_office']} heads for 2023", t.seconds,
                 "< 2000 ms")
 

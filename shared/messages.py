@@ -111,6 +111,12 @@ FIELD_ERRORS: Final[dict[str, str]] = {
     "value_error": "Giá trị không hợp lệ",
 }
 
+#: The unit filter named twice with two codes (shared/unitfilter.py): {unit} is its one name.
+UNIT_FILTER_DISAGREES: Final = (
+    "Các tham số {names} cùng chỉ đơn vị cần lọc nhưng mang các mã khác nhau ({codes}); chỉ "
+    "cần gửi {unit}"
+)
+
 # -- concurrency and rebuilds (shared/errors.py) ------------------------------------------------
 CONCURRENCY_CONFLICT: Final = (
     "Dữ liệu đã được người khác thay đổi trong lúc bạn thao tác "

@@ -1,5 +1,5 @@
-"""Query parameters a route does not take (finding H16): over HTTP, against the four services
-with AUTH_MODE=required, on SQLite and on PostgreSQL."""
+"""Query parameters a route does not take and the one name of the unit filter (finding H16):
+over HTTP, against the four services with AUTH_MODE=required, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -10,6 +10,8 @@ import pytest
 
 from services.religion import messages as religion_messages
 from tests.auth.conftest import (
+    HONG_BANG,
+    QUAN_TOAN,
     TIEN_LANG,
     TIEN_LANG_TOWN,
     Idp,
@@ -25,7 +27,7 @@ UNKNOWN = "UNKNOWN_QUERY_PARAMETER"
 #: Per service, a read with a misspelt filter and the name it meant.
 MISSPELT_READS = [
     ("religion", f"/api/v1/sites?distrct={TIEN_LANG}", "distrct", "district"),
-    ("religion", "/api/v1/compliance-cases?stat=open", "stat", "state"),
+    ("religion", f"/api/v1/compliance-cases?unti={TIEN_LANG}", "unti", "unit"),
     ("dialogue", f"/api/v1/sessions?unit_cod={TIEN_LANG_TOWN}", "unit_cod", "unit_code"),
     ("dialogue", "/api/v1/heads?rol=party_secretary", "rol", "role"),
     ("indicators", f"/api/v1/models?unt={TIEN_LANG}", "unt", "unit"),
@@ -126,3 +128,70 @@ def test_dashboard_pages_refuse_a_misspelt_parameter_but_not_a_shared_links_tags
     # The API is not a page: the same tags are refused there.
     api = reporting.get("/api/v1/periods?utm_source=zalo", headers=idp.headers("city_staff"))
     _unknown(api, "utm_source")
+
+
+def _items(response: Any) -> list[Any]:
+    assert response.status_code == 200, response.text
+    return list(response.json()["items"])
+
+
+def codes(response: Any) -> list[str]:
+    return [site["code"] for site in _items(response)]
+
+
+def test_the_unit_filter_is_unit_in_every_service_and_the_old_names_still_work(
+    services: Services, idp: Idp
+) -> None:
+    city = idp.headers("city_staff")
+    religion, dialogue = services["religion"], services["dialogue"]
+    for code, commune in (("U-1", TIEN_LANG_TOWN), ("U-2", QUAN_TOAN)):
+        assert religion.post("/api/v1/sites", json=site_body(code, commune),
+                             headers=city).status_code == 201
+    for unit, old in ((TIEN_LANG, "district"), (TIEN_LANG_TOWN, "commune")):
+        new = codes(religion.get(f"/api/v1/sites?unit={unit}", headers=city))
+        assert new == ["U-1"]
+        assert codes(religion.get(f"/api/v1/sites?{old}={unit}", headers=city)) == new
+        assert _items(religion.get(f"/api/v1/compliance-cases?unit={unit}", headers=city)) == []
+    assert codes(religion.get(f"/api/v1/sites?unit={HONG_BANG}", headers=city)) == ["U-2"]
+    for unit in (TIEN_LANG_TOWN, QUAN_TOAN):
+        assert dialogue.post("/api/v1/heads", json=head_body(unit),
+                             headers=city).status_code == 201
+    roster = "/api/v1/heads?on=2023-01-01"
+    units = [h["unit_code"] for h in _items(dialogue.get(f"{roster}&unit={TIEN_LANG}",
+                                                         headers=city))]
+    assert units == [TIEN_LANG_TOWN]
+    former = [h["unit_code"] for h in _items(dialogue.get(f"{roster}&unit_code={TIEN_LANG}",
+                                                          headers=city))]
+    assert former == units
+    # Two names with two units: which one was meant is not guessed.
+    for client, path in (
+        (religion, f"/api/v1/sites?unit={TIEN_LANG_TOWN}&commune=11758"),
+        (religion, f"/api/v1/sites?unit={TIEN_LANG}&district={HONG_BANG}"),
+        (dialogue, f"{roster}&unit={TIEN_LANG}&unit_code={HONG_BANG}"),
+    ):
+        response = client.get(path, headers=city)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "UNIT_FILTER_DISAGREES" and "«unit»" in error["message"]
+    both = religion.get(f"/api/v1/sites?unit={TIEN_LANG}&district={TIEN_LANG}", headers=city)
+    assert codes(both) == ["U-1"]
+
+
+FORMER_NAMES = {"unit_code", "district", "commune"}
+
+
+@pytest.mark.parametrize("service", ["religion", "dialogue", "indicators", "reporting"])
+def test_the_documents_name_unit_and_mark_the_former_names_deprecated(
+    services: Services, service: str
+) -> None:
+    document = services[service].get("/openapi.json").json()
+    filters = 0
+    for path, operations in document["paths"].items():
+        for operation in operations.values():
+            query = {p["name"]: p for p in operation.get("parameters", []) if p["in"] == "query"}
+            former = FORMER_NAMES & query.keys()
+            assert all(query[name].get("deprecated") for name in former), (path, former)
+            if former:
+                assert "unit" in query and not query["unit"].get("deprecated"), path
+            filters += "unit" in query
+    assert filters > 0

@@ -12,7 +12,7 @@ from services.dialogue import messages
 from services.dialogue.adapters.spreadsheets import XLSX_MEDIA_TYPE, write_csv, write_xlsx
 from services.dialogue.adapters.tables import commitments
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, Runtime, UnitQuery
+from services.dialogue.api.deps import Id, Runtime
 from services.dialogue.application import commitments as handlers
 from services.dialogue.application import queries
 from services.dialogue.application.commands import ReopenCommitment, UpdateProgress
@@ -29,6 +29,7 @@ from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
 from shared.openapi import file_responses, upload_body
 from shared.paging import LegacyPaging
+from shared.unitfilter import UnitFilter
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -40,7 +41,7 @@ def list_commitments(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
     paging: LegacyPaging,
-    unit_code: UnitQuery = None,
+    unit_code: UnitFilter,
     status: CommitmentStatus | None = None,
     agency: Annotated[str | None, Query(max_length=500)] = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,
@@ -97,7 +98,7 @@ def progress_import(
 def progress_template(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
-    unit_code: UnitQuery = None,
+    unit_code: UnitFilter,
     agency: Annotated[str | None, Query(max_length=500)] = None,
     format: Literal["xlsx", "csv"] = "xlsx",
 ) -> Response:

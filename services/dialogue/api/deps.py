@@ -5,17 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Request
 
 from services.dialogue.application.runtime import DialogueRuntime
-from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.commands import CommandResult
 from shared.ids import RecordIdPath
 from shared.web import runtime_of
 
 Id = RecordIdPath
-#: A unit filter: the city, a district or a commune.
-UnitQuery = Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)]
 
 
 # Dependencies without I/O are `async def`: a plain `def` costs each request a round trip

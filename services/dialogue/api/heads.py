@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, Runtime, UnitQuery
+from services.dialogue.api.deps import Id, Runtime
 from services.dialogue.application import heads as handlers
 from services.dialogue.application import queries
 from services.dialogue.application.commands import (
@@ -26,6 +26,7 @@ from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
+from shared.unitfilter import UnitFilter
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -88,8 +89,8 @@ def roster(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
     paging: Paging,
+    unit_code: UnitFilter,
     on: Day | None = None,
-    unit_code: UnitQuery = None,
     role: Role | None = None,
     include_subunits: bool = True,
 ) -> dict[str, Any]:

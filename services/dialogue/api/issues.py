@@ -11,7 +11,7 @@ from services.dialogue import messages
 from services.dialogue.adapters.citizen_contacts import read_citizen_contact
 from services.dialogue.adapters.tables import issues
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, Runtime, UnitQuery
+from services.dialogue.api.deps import Id, Runtime
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
 from services.dialogue.application.common import CITIZEN_DATA
@@ -22,6 +22,7 @@ from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
 from shared.paging import LegacyPaging
+from shared.unitfilter import UnitFilter
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_ISSUES])
@@ -34,7 +35,7 @@ def list_issues(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
     paging: LegacyPaging,
-    unit_code: UnitQuery = None,
+    unit_code: UnitFilter,
     category: IssueCategory | None = None,
     handling: Handling | None = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.api import access
-from services.dialogue.api.deps import Runtime, UnitQuery
+from services.dialogue.api.deps import Runtime
 from services.dialogue.application import queries
 from services.dialogue.application import rules as handlers
 from services.dialogue.application.commands import SetRule
@@ -18,6 +18,7 @@ from services.dialogue.domain.events import Role
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.unitcheck import require_unit_ever_within
+from shared.unitfilter import UnitFilter
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -49,7 +50,7 @@ def rule_compliance(
     principal: AuthenticatedPrincipal,
     date_from: Day,
     date_to: Day,
-    unit_code: UnitQuery = None,
+    unit_code: UnitFilter,
     include_subunits: bool = True,
     head_id: Annotated[str | None, Query(max_length=36)] = None,
     role: Role | None = None,

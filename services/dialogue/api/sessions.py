@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from services.dialogue import messages
 from services.dialogue.adapters.tables import sessions
 from services.dialogue.api import access
-from services.dialogue.api.deps import Id, Runtime, UnitQuery, named
+from services.dialogue.api.deps import Id, Runtime, named
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
 from services.dialogue.application.commands import (
@@ -28,6 +28,7 @@ from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import LegacyPaging
+from shared.unitfilter import UnitFilter
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -116,7 +117,7 @@ def list_sessions(
     runtime: Runtime,
     principal: AuthenticatedPrincipal,
     paging: LegacyPaging,
-    unit_code: UnitQuery = None,
+    unit_code: UnitFilter,
     include_subunits: bool = True,
     status: Status | None = None,
     head_id: Annotated[str | None, Query(max_length=36)] = None,

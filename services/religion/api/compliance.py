@@ -12,12 +12,12 @@ from services.religion.api.routes import new_state
 from services.religion.application import handlers, queries
 from services.religion.application.commands import CaseStepCommand, OpenCase, ViolationType
 from services.religion.domain.workflow import CaseState
-from shared.adminunits.model import COMMUNE_CODE_PATTERN, DISTRICT_CODE_PATTERN
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.ids import RecordIdPath
 from shared.paging import Paging
+from shared.unitfilter import LocalUnitFilter
 from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["vụ việc vi phạm"])
@@ -53,19 +53,18 @@ def case_action(
 def list_cases(
     request: Request,
     paging: Paging,
+    unit: LocalUnitFilter,
     state: CaseState | None = None,
     violation_type: ViolationType | None = None,
-    district: Annotated[str | None, Query(pattern=DISTRICT_CODE_PATTERN)] = None,
-    commune: Annotated[str | None, Query(pattern=COMMUNE_CODE_PATTERN)] = None,
     site_code: Annotated[str | None, Query(max_length=50)] = None,
 ) -> dict[str, Any]:
-    access.commune_for(request, commune)
-    district = access.district_for(request, district)
+    access.commune_for(request, unit.commune)
+    district = access.district_for(request, unit.district)
     with runtime_of(request).engine.connect() as conn:
         return queries.list_cases(
             conn, state=state, violation_type=violation_type,
             reader_scope=access.reader_scope(request), district_code=district,
-            commune_code=commune, paging=paging,
+            commune_code=unit.commune, paging=paging,
             site_code=None if site_code is None
             else handlers.registered_site_code(conn, site_code),
         )

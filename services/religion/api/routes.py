@@ -31,11 +31,6 @@ from services.religion.domain.workflow import (
     EXPECTED_DAYS,
     DossierState,
 )
-from shared.adminunits.model import (
-    COMMUNE_CODE_PATTERN,
-    DISTRICT_CODE_PATTERN,
-    LOCAL_UNIT_CODE_PATTERN,
-)
 from shared.asof import KnownAt
 from shared.clock import today_vn
 from shared.commandapi import CHANGED, CommandDep
@@ -45,6 +40,7 @@ from shared.db import read_connection
 from shared.ids import CodePath
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
+from shared.unitfilter import LocalUnitFilter
 from shared.validation import Day
 from shared.web import runtime_of
 
@@ -62,7 +58,6 @@ SiteCode = Annotated[str, Depends(_site_code)]
 ActionName = Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")]
 EventIdPath = Annotated[str, Path(
     pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
-UnitQuery = Annotated[str | None, Query(pattern=LOCAL_UNIT_CODE_PATTERN)]
 
 
 SITE_LOCATION = "/api/v1/sites/{id}"
@@ -85,8 +80,7 @@ def register_site(command: RegisterSite, cmd: CommandDep) -> JSONResponse:
 def list_sites(
     request: Request,
     paging: Paging,
-    district: Annotated[str | None, Query(pattern=DISTRICT_CODE_PATTERN)] = None,
-    commune: Annotated[str | None, Query(pattern=COMMUNE_CODE_PATTERN)] = None,
+    unit: LocalUnitFilter,
     religion: Religion | None = None,
     dossier_state: Annotated[list[DossierState] | None, Query()] = None,
     has_certificate: bool | None = None,
@@ -98,10 +92,10 @@ def list_sites(
     """The register as it stands. `q` ignores diacritics ("tien lang" finds "Tiên Lãng");
     `overdue` compares each dossier's deadline with `as_of` (default today), the one thing
     `as_of` changes here."""
-    access.commune_for(request, commune)
+    access.commune_for(request, unit.commune)
     f = queries.SiteFilter(
         reader_scope=access.reader_scope(request),
-        district_code=access.district_for(request, district), commune_code=commune,
+        district_code=access.district_for(request, unit.district), commune_code=unit.commune,
         religion=religion,
         dossier_state=list(dossier_state) if dossier_state else None,
         has_certificate=has_certificate, overdue=overdue, status=status, q=q,
