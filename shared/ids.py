@@ -19,6 +19,8 @@ CODE_MAX = 50
 #: A record id: a UUID, or an id the server made (`VV-…`, `DT-2023-…`, `MH-…`).
 RECORD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9\-]*$"
 RECORD_ID_MAX = 50
+#: A UUID as text (an event's id in a path, a head's in a body).
+UUID_PATTERN = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
 
 CodePath = Annotated[
     str,

@@ -21,9 +21,19 @@ from pydantic_core import CoreSchema, PydanticCustomError
 from pydantic_core.core_schema import ErrorType
 
 from shared import messages
-from shared.adminunits.model import UNIT_CODE_PATTERN
+from shared.adminunits.model import (
+    COMMUNE_CODE_PATTERN,
+    DISTRICT_CODE_PATTERN,
+    LOCAL_UNIT_CODE_PATTERN,
+    NATION_OR_UNIT_CODE_PATTERN,
+    PROVINCE_CODE_PATTERN,
+    SCOPE_CODE_PATTERN,
+    UNIT_CODE_PATTERN,
+)
 from shared.clock import VN_TZ, end_of_day_vn, format_date_vn, today_vn
+from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.errors import InvalidInput
+from shared.ids import CODE_PATTERN, RECORD_ID_PATTERN, UUID_PATTERN
 
 # Tab, newline and carriage return are legitimate in free text; every other control
 # character (NUL above all, which PostgreSQL refuses) is not.
@@ -90,9 +100,11 @@ def _not_blank(value: str) -> str:
 Name = Annotated[
     str, StringConstraints(max_length=300), AfterValidator(clean_text), AfterValidator(_not_blank)
 ]
+#: A code in a body: the path's code (shared.ids.CODE_PATTERN), "/" allowed too.
+CODE_IN_BODY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$"
 Code = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$"),
+    StringConstraints(min_length=1, max_length=50, pattern=CODE_IN_BODY_PATTERN),
 ]
 UnitCode = Annotated[str, StringConstraints(pattern=UNIT_CODE_PATTERN)]
 ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(clean_text)]
@@ -253,6 +265,23 @@ Version = Annotated[StrictInt, Field(ge=0, le=MAX_VERSION)]
 VALIDATION_ERROR = ("VALIDATION_ERROR", messages.VALIDATION_ERROR)
 
 MESSAGES: dict[str, str] = messages.FIELD_ERRORS
+#: What to type instead, by error kind and, for a text refused by its pattern, by pattern.
+FORMS: dict[str, str] = messages.FIELD_FORMS
+_FORMS_OF_PATTERNS = messages.PATTERN_FORMS
+PATTERN_FORMS: dict[str, str] = {
+    UNIT_CODE_PATTERN: _FORMS_OF_PATTERNS["unit"],
+    PROVINCE_CODE_PATTERN: _FORMS_OF_PATTERNS["province"],
+    DISTRICT_CODE_PATTERN: _FORMS_OF_PATTERNS["district"],
+    COMMUNE_CODE_PATTERN: _FORMS_OF_PATTERNS["commune"],
+    LOCAL_UNIT_CODE_PATTERN: _FORMS_OF_PATTERNS["local"],
+    SCOPE_CODE_PATTERN: _FORMS_OF_PATTERNS["scope"],
+    NATION_OR_UNIT_CODE_PATTERN: _FORMS_OF_PATTERNS["nation_or_unit"],
+    CODE_PATTERN: _FORMS_OF_PATTERNS["code"],
+    CODE_IN_BODY_PATTERN: _FORMS_OF_PATTERNS["code_in_body"],
+    RECORD_ID_PATTERN: _FORMS_OF_PATTERNS["record_id"],
+    UUID_PATTERN: _FORMS_OF_PATTERNS["uuid"],
+    PERIOD_ID_PATTERN: _FORMS_OF_PATTERNS["period"],
+}
 # pydantic's own error kinds: one without a Vietnamese wording above is still pydantic's, with
 # an English `msg` ("unable to parse raw data as a unicode string" for a lone surrogate), so it
 # gets the general Vietnamese wording; only our custom errors carry their own message.
@@ -267,7 +296,8 @@ _QUOTED = re.compile(r"'([^']*)'")
 
 
 def vietnamese_errors(
-    errors: Sequence[Any], value_labels: ValueLabels | None = None
+    errors: Sequence[Any], value_labels: ValueLabels | None = None,
+    pattern_forms: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Turn pydantic's error list into [{field, code, message}] worded in Vietnamese.
 
@@ -297,6 +327,9 @@ def vietnamese_errors(
                 message = template.format(**{k: _show(v) for k, v in ctx.items()})
             except (KeyError, IndexError):
                 message = template
+        form = expected_form(kind, ctx, pattern_forms)
+        if form:
+            message = f"{message}; {form}"
         # pydantic's kinds ("missing", "string_too_long", our own "blank") become codes like
         # every other error code of the API: stable and upper case ("MISSING").
         item.update(code=kind.upper(), message=message)
@@ -304,6 +337,20 @@ def vietnamese_errors(
             item["allowed"] = allowed
         out.append(item)
     return out
+
+
+def expected_form(
+    kind: str, ctx: Mapping[str, Any], pattern_forms: Mapping[str, str] | None = None
+) -> str | None:
+    """What to type instead (finding H11): the form of a date, a time, a number, a yes/no,
+    a UUID, and of a text refused by its pattern (a unit's code, a human code, a period...,
+    and the service's own codes in `pattern_forms`). A refused choice already lists the
+    values allowed; a bound names itself."""
+    if kind == "string_pattern_mismatch":
+        pattern = str(ctx.get("pattern", ""))
+        form = PATTERN_FORMS.get(pattern) or (pattern_forms or {}).get(pattern)
+        return form or messages.OTHER_FORM
+    return FORMS.get(kind)
 
 
 def _either(options: Iterable[str]) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -195,9 +195,12 @@ def build_app(
     operation_texts: OperationTexts | None = None,
     examples: SchemaExamples | None = None,
     fields: FieldTexts | None = None,
+    pattern_forms: Mapping[str, str] | None = None,
 ) -> FastAPI:
     """`value_labels`: the Vietnamese labels of the service's choice values, per field, for
-    the 422 of a refused choice (shared.validation.vietnamese_errors). `operation_texts` and
+    the 422 of a refused choice (shared.validation.vietnamese_errors); `pattern_forms`: what
+    to type, by the pattern of the service's own codes (a plan item's number...), for the
+    422 of a text refused by its pattern, beside the kernel's. `operation_texts` and
     `examples`: the service's tables of Vietnamese summaries and descriptions and of request
     body examples (services/<service>/apitexts.py), added to the kernel's own; `fields`: the
     service's texts of fields and parameters by name, over the kernel's (a name meaning
@@ -226,6 +229,7 @@ def build_app(
     )
     app.state.runtime = runtime
     app.state.value_labels = value_labels or {}
+    app.state.pattern_forms = pattern_forms or {}
     app.state.authenticator = Authenticator(settings, runtime.engine)
     problems = app.state.authenticator.startup_problems()
     if problems:
@@ -462,8 +466,9 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         labels = getattr(request.app.state, "value_labels", None)
+        forms = getattr(request.app.state, "pattern_forms", None)
         return JSONAnswer(
-            error_body(*VALIDATION_ERROR, vietnamese_errors(exc.errors(), labels)),
+            error_body(*VALIDATION_ERROR, vietnamese_errors(exc.errors(), labels, forms)),
             status_code=422,
         )
 

@@ -16,10 +16,15 @@ from services.indicators.api.models import router as models_router
 from services.indicators.api.plan import router as plan_router
 from services.indicators.api.units import router as units_router
 from services.indicators.apitexts import EXAMPLES, FIELDS, OPERATIONS
+from services.indicators.application.commands import INDICATOR_ID_PATTERN
 from services.indicators.application.lifecycle import (
     seed_plan_definitions,
     status_sweeper,
     statuses_after_rebuild,
+)
+from services.indicators.application.plancommands import (
+    PARTY_CODE_PATTERN,
+    PLAN_ITEM_NUMBER_PATTERN,
 )
 from services.indicators.application.projections import all_projections
 from services.indicators.domain.events import registry
@@ -51,6 +56,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title=messages.APP_TITLE,
         value_labels=messages.VALUE_LABELS,
         operation_texts=OPERATIONS, examples=EXAMPLES, fields=FIELDS,
+        pattern_forms={
+            INDICATOR_ID_PATTERN: messages.INDICATOR_ID_FORM,
+            PLAN_ITEM_NUMBER_PATTERN: messages.PLAN_ITEM_NUMBER_FORM,
+            PARTY_CODE_PATTERN: messages.PARTY_CODE_FORM,
+        },
     )
     _define_plan_at_start(app, runtime)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from shared import planrules
 from shared.errors import Lifecycle
 
@@ -299,3 +301,17 @@ REPORTING_DUTY = Lifecycle(
     {"no_deadline": "Chưa đặt hạn nộp", "same": "Đã có đúng hạn nộp và danh sách gửi lên"},
 )
 DISTRICT_REPORT = Lifecycle(DISTRICT_REPORT_ACTIONS, DISTRICT_REPORT_STATES)
+
+#: What to type for the service's own codes refused by their pattern (the kernel's forms,
+#: shared/messages.py PATTERN_FORMS, cover the units, codes, ids and periods).
+INDICATOR_ID_FORM: Final = (
+    "nhập mã chỉ tiêu như kế hoạch ghi, bắt đầu bằng chữ cái (ví dụ I3 hoặc CT5)"
+)
+PLAN_ITEM_NUMBER_FORM: Final = (
+    "nhập số mục như kế hoạch ghi: II, III hoặc IV rồi một hoặc hai số mục cách nhau dấu chấm, "
+    "có thể thêm một chữ thường (ví dụ II.1.3 hoặc II.2.1.a)"
+)
+PARTY_CODE_FORM: Final = (
+    "nhập mã đơn vị phối hợp bằng chữ thường không dấu, chữ số và dấu -, ít nhất 2 ký tự "
+    "(ví dụ phong-dan-van)"
+)

@@ -8,6 +8,7 @@ from services.religion import messages
 from services.religion.adapters.tables import metadata
 from services.religion.api import calendar, compliance, imports, reports, routes
 from services.religion.apitexts import EXAMPLES, FIELDS, OPERATIONS
+from services.religion.application.commands import CERTIFICATE_NUMBER_PATTERN
 from services.religion.domain.events import registry
 from shared.heap import settle_at_start
 from shared.runtime import ServiceRuntime
@@ -27,4 +28,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="danvan: Cơ sở tôn giáo và đất đai",
         value_labels=messages.VALUE_LABELS,
         operation_texts=OPERATIONS, examples=EXAMPLES, fields=FIELDS,
+        pattern_forms={CERTIFICATE_NUMBER_PATTERN: messages.CERTIFICATE_NUMBER_FORM},
     )

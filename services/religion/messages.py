@@ -327,3 +327,10 @@ MOVE_BEFORE_RECORDED_FACT = (
     "cơ sở đã có bước ghi ngày {latest}, được tính cho xã nơi cơ sở ở khi đó. Ghi việc chuyển "
     "địa bàn từ ngày {after} trở đi, hoặc đính chính ngày của bước đó trước"
 )
+
+#: What to type for a certificate's number refused by its pattern (the kernel's forms cover
+#: the units, codes and ids).
+CERTIFICATE_NUMBER_FORM: Final = (
+    "nhập số giấy chứng nhận như in trên giấy: chữ cái (có thể có dấu tiếng Việt), chữ số và "
+    "các dấu . / - hoặc dấu cách (ví dụ CS 123456 hoặc BĐ-01/2023)"
+)

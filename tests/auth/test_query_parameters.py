@@ -1,5 +1,6 @@
-"""Query parameters a route does not take and the one name of the unit filter (finding H16):
-over HTTP, against the four services with AUTH_MODE=required, on SQLite and on PostgreSQL."""
+"""Query parameters a route does not take, the one name of the unit filter (finding H16), and
+refusals that say what to type (finding H11): over HTTP, against the four services with
+AUTH_MODE=required, on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -195,3 +196,48 @@ def test_the_documents_name_unit_and_mark_the_former_names_deprecated(
                 assert "unit" in query and not query["unit"].get("deprecated"), path
             filters += "unit" in query
     assert filters > 0
+
+
+def _details(response: Any) -> dict[str, dict[str, Any]]:
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    return {d["field"]: d for d in error["details"]}
+
+
+DAY_FORM = "nhập theo dạng YYYY-MM-DD (ví dụ 2023-06-14)"
+
+
+def test_a_refused_value_says_what_to_type(services: Services, idp: Idp) -> None:
+    city = idp.headers("city_staff")
+    religion, dialogue = services["religion"], services["dialogue"]
+    indicators, reporting = services["indicators"], services["reporting"]
+    # A date typed the Vietnamese way, or one that does not exist, in a query and a body.
+    assert DAY_FORM in _details(religion.get("/api/v1/sites?as_of=14/06/2023",
+                                             headers=city))["as_of"]["message"]
+    assert DAY_FORM in _details(dialogue.get("/api/v1/sessions?date_from=2023-02-30",
+                                             headers=city))["date_from"]["message"]
+    body = {**site_body("F-1"), "registered_on": "14/06/2023", "land_area_m2": "1250,5",
+            "code": "F 1"}
+    refused = _details(religion.post("/api/v1/sites", json=body, headers=city))
+    assert DAY_FORM in refused["registered_on"]["message"]
+    assert "ví dụ 1250.5" in refused["land_area_m2"]["message"]
+    assert "ví dụ CS-TL-01" in refused["code"]["message"]
+    # A number, a unit's code, a moment, a choice.
+    assert "ví dụ 12" in _details(reporting.get("/api/v1/periods?year=hai-nghin",
+                                                headers=city))["year"]["message"]
+    unit = _details(indicators.get("/api/v1/models?unit=1175", headers=city))["unit"]
+    assert "5 chữ số" in unit["message"] and "ví dụ 315 hoặc 11755" in unit["message"]
+    # The service's own codes say their form too.
+    item = _details(indicators.get("/api/v1/plans/2023/items/V.1", headers=city))["number"]
+    assert "ví dụ II.1.3" in item["message"]
+    indicator = _details(indicators.get("/api/v1/indicators/2023/3I", headers=city))
+    assert "ví dụ I3" in indicator["indicator_id"]["message"]
+    moment = _details(religion.get("/api/v1/audit?recorded_from=hom-qua", headers=city))
+    assert "2023-06-14T17:00:00+07:00" in moment["recorded_from"]["message"]
+    choice = _details(dialogue.get("/api/v1/heads?role=chu_tich", headers=city))["role"]
+    assert "Bí thư" in choice["message"]
+    yes_no = _details(religion.get("/api/v1/sites?overdue=co", headers=city))["overdue"]
+    assert "true" in yes_no["message"] and "false" in yes_no["message"]
+    for client in (religion, dialogue, indicators, reporting):
+        assert event_count(client) == 0

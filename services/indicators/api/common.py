@@ -6,9 +6,10 @@ from typing import Annotated
 
 from fastapi import Path
 
+from services.indicators.application.commands import INDICATOR_ID_PATTERN
 from shared.ids import CodePath
 
 IdPath = CodePath
-IndicatorPath = Annotated[str, Path(max_length=20, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")]
+IndicatorPath = Annotated[str, Path(max_length=20, pattern=INDICATOR_ID_PATTERN)]
 YearPath = Annotated[int, Path(ge=2000, le=2100)]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, StrictInt
 
@@ -18,9 +18,9 @@ from shared.planrules import Comparator
 from shared.validation import Code, Day, LongText, Name, ShortText, Version
 
 UnitCode = Annotated[str, Field(pattern=UNIT_CODE_PATTERN)]
-IndicatorId = Annotated[
-    str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")
-]
+#: An indicator's id as the plan names it (I1-I4, CT5): a letter first.
+INDICATOR_ID_PATTERN: Final = r"^[A-Za-z][A-Za-z0-9_.\-]*$"
+IndicatorId = Annotated[str, Field(min_length=1, max_length=20, pattern=INDICATOR_ID_PATTERN)]
 Year = Annotated[StrictInt, Field(ge=2000, le=2100)]
 
 

@@ -7,7 +7,7 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 
-from services.indicators.application.commands import UnitCode
+from services.indicators.application.commands import INDICATOR_ID_PATTERN, UnitCode
 from services.indicators.domain.planevents import EvidenceKind, ItemKind
 from shared.adminunits.model import DISTRICT_CODE_PATTERN
 from shared.taskrules import Recurrence
@@ -17,13 +17,14 @@ from shared.validation import Code, Day, LongText, ShortText, Version
 PLAN_ITEM_NUMBER_PATTERN: Final = r"^(II|III|IV)(\.[0-9]{1,2}){1,2}(\.[a-z])?$"
 
 #: A party of the plan: a department of the Commission, the district boards, a partner unit.
-PartyCode = Annotated[str, Field(min_length=2, max_length=40, pattern=r"^[a-z0-9][a-z0-9\-]*$")]
+PARTY_CODE_PATTERN: Final = r"^[a-z0-9][a-z0-9\-]*$"
+PartyCode = Annotated[str, Field(min_length=2, max_length=40, pattern=PARTY_CODE_PATTERN)]
 #: An item's number as the plan writes it: II.1.1, II.2.3.a, III.4, IV.3.
 ItemNumber = Annotated[
     str, Field(max_length=20, pattern=PLAN_ITEM_NUMBER_PATTERN)
 ]
 IndicatorRef = Annotated[
-    str, Field(min_length=1, max_length=20, pattern=r"^[A-Za-z][A-Za-z0-9_.\-]*$")
+    str, Field(min_length=1, max_length=20, pattern=INDICATOR_ID_PATTERN)
 ]
 
 

@@ -37,7 +37,7 @@ from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.db import read_connection
-from shared.ids import CodePath
+from shared.ids import UUID_PATTERN, CodePath
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
 from shared.unitfilter import LocalUnitFilter
@@ -56,8 +56,7 @@ def _site_code(site_code: CodePath, request: Request) -> str:
 
 SiteCode = Annotated[str, Depends(_site_code)]
 ActionName = Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")]
-EventIdPath = Annotated[str, Path(
-    pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+EventIdPath = Annotated[str, Path(pattern=UUID_PATTERN)]
 
 
 SITE_LOCATION = "/api/v1/sites/{id}"

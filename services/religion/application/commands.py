@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from shared.adminunits.model import COMMUNE_CODE_PATTERN
+from shared.ids import UUID_PATTERN
 from shared.validation import (
     Day,
     LongText,
@@ -133,8 +134,7 @@ CertificateNumber = Annotated[
     StringConstraints(min_length=1, max_length=100, pattern=CERTIFICATE_NUMBER_PATTERN),
 ]
 #: An event's id as the site's history shows it.
-EventId = Annotated[str, StringConstraints(
-    pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+EventId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 
 
 class IssueCertificate(Command):
