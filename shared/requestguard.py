@@ -14,9 +14,9 @@ parameters the route takes. It needs the route matched, so it runs inside the de
 every route of the services already has, after the caller is authenticated: the service
 guard (`ServiceScopes`), a command's own dependency (`shared.commandapi.command`) and a
 route's scope (`RequiredScope`); the kernel's public routes take it as a dependency
-(`declared_query_only`, shared/web.py). The documentation pages and their assets, the health, readiness and metrics
-probes and static files are left out: a probe or a page of Swagger UI's OAuth2 flow may be
-called with parameters of its own.
+(`declared_query_only`, shared/web.py). The documentation pages and their assets, the
+health, readiness and metrics probes and static files are left out: a probe or a page of
+Swagger UI's OAuth2 flow may be called with parameters of its own.
 """
 
 from __future__ import annotations
