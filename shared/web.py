@@ -397,6 +397,14 @@ class RequestMiddleware:
                 await refusal(scope, _no_receive, answer)
             else:
                 await self.app(scope, body.receive, answer)
+        except Exception:
+            # Past every exception handler: Starlette's ServerErrorMiddleware, outside this
+            # one, logs it (the catch-all handler, unhandled_error) and would send its 500
+            # without the headers above. The same 500 goes out here with them, unless an
+            # answer (or the 413) has begun; the error still goes up to be logged.
+            if not body.started and not body.refused:
+                await internal_error_response()(scope, _no_receive, answer)
+            raise
         finally:
             self._observed(scope, state, status, time.perf_counter() - started)
 
@@ -507,6 +515,11 @@ def _install_error_handlers(app: FastAPI) -> None:
 
 def _internal_error(exc: Exception) -> JSONResponse:
     log.exception("unhandled_error", error=str(exc), exc_info=exc)
+    return internal_error_response()
+
+
+def internal_error_response() -> JSONResponse:
+    """The 500 of an error nothing else answered: no detail of it reaches the client."""
     return JSONResponse(
         error_body("INTERNAL_ERROR", messages.INTERNAL_ERROR),
         status_code=500,

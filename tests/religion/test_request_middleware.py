@@ -156,3 +156,26 @@ def test_fastapis_opentelemetry_stays_off_even_with_a_provider_configured(
     assert religion.get("/healthz").status_code == 200
     assert religion.post("/api/v1/sites", json=site_body("MW-8")).status_code == 201
     assert instrumented == []
+
+
+def test_an_unexpected_error_is_a_500_with_the_headers_logged_once(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """An error no handler answers reaches the client as the error format's 500 with the
+    security headers and the correlation id (Starlette's own 500 went out without them), and
+    is logged once, as before."""
+    app = create_app(settings_factory("religion"))
+
+    def broken() -> None:
+        raise RuntimeError("hỏng")
+
+    app.router.add_api_route("/api/v1/hong", broken)
+    client = TestClient(app, raise_server_exceptions=False)
+    with capture_logs() as logs:
+        response = client.get("/api/v1/hong", headers=CORRELATION)
+    assert response.status_code == 500
+    assert _code(response) == "INTERNAL_ERROR"
+    assert "hỏng" not in response.text
+    _secured(response)
+    assert response.headers["X-Correlation-Id"] == "kiem-tra-7"
+    assert [line["event"] for line in logs if line["log_level"] == "error"] == ["unhandled_error"]
