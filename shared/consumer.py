@@ -760,3 +760,44 @@ class ConsumerRunner:
         self._durable_seen = False  # made again on purpose, not recovered
         with contextlib.suppress(NotFoundError):
             await js.delete_consumer(self.stream, self.durable)
+
+
+async def consumers_behind(link: NatsLink, runners: Sequence[ConsumerRunner]) -> list[str]:
+    """The durables of `runners` whose stream holds messages they have not applied yet: still
+    to deliver (`num_pending`) or delivered and not acked (`num_ack_pending`). A runner acks
+    only after the batch's effects are committed, and terminates a poison message only after
+    its dead letter is, so both at 0 means every message published so far is in the read
+    model or among the dead letters. NATS away (or a durable missing): every runner asked is
+    counted as behind, nothing shows that it is not."""
+    js = link.js
+    if js is None or not link.connected:
+        return [runner.durable for runner in runners]
+    behind: list[str] = []
+    for runner in runners:
+        try:
+            info = await js.consumer_info(runner.stream, runner.durable)
+        except Exception:  # NATS away, timed out, the durable gone: not shown caught up
+            behind.append(runner.durable)
+            continue
+        if info.num_pending or info.num_ack_pending:
+            behind.append(runner.durable)
+    return behind
+
+
+async def wait_caught_up(
+    link: NatsLink, runners: Sequence[ConsumerRunner], bound_s: float, poll_s: float = 0.05,
+) -> list[str]:
+    """Wait up to `bound_s` for `runners` to apply everything published to their streams so
+    far; returns those still behind at the end (empty: all caught up)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + bound_s
+    while True:
+        remaining = deadline - loop.time()
+        try:
+            behind = await asyncio.wait_for(consumers_behind(link, runners),
+                                            timeout=max(remaining, poll_s))
+        except TimeoutError:
+            return [runner.durable for runner in runners]
+        if not behind or loop.time() + poll_s > deadline:
+            return behind
+        await asyncio.sleep(poll_s)

@@ -87,6 +87,9 @@ class ServiceRuntime:
         self._tasks: list[asyncio.Task[None]] = []
         self._consumer_stop = asyncio.Event()
         self._consumer_tasks: list[asyncio.Task[None]] = []
+        # Started (its lifespan): it runs its NATS link and consumers. Tests of commands run
+        # the app without, their read models fed by nobody.
+        self.running = False
 
     def _runner(self, projection: Projection) -> ConsumerRunner:
         settings = self.settings
@@ -163,6 +166,7 @@ class ServiceRuntime:
         self._start_consumers()
         if self.rebuilds is not None:
             await self.rebuilds.start()
+        self.running = True
         log.info("service_started", service=self.settings.service)
 
     def _start_consumers(self) -> None:
@@ -179,6 +183,7 @@ class ServiceRuntime:
         self._consumer_tasks = []
 
     async def stop(self) -> None:
+        self.running = False
         self._stop.set()
         if self.rebuilds is not None:
             await self.rebuilds.stop()

@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     # Short, so a crashed consumer's messages come back within seconds; live work keeps its
     # messages with in_progress signals.
     consumer_ack_wait_s: float = Field(default=5.0, ge=1.0)
+    # How long a report's finalisation waits for reporting's consumers to apply every event
+    # published so far before it refuses (503 + Retry-After): the signed figures must be those
+    # of the report as of the signing's moment, not of a projection still catching up.
+    finalise_catch_up_s: float = Field(default=5.0, ge=0.0, le=300.0)
 
     # How often dialogue's scheduler looks for reminders and overdue commitments. Both are facts
     # about whole days, so a few minutes of delay is invisible to users.

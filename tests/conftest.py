@@ -184,6 +184,9 @@ def settings_factory(
             "subject_root": subject_root,
             "environment": "test",
             "relay_poll_interval_s": 0.1,
+            # A loaded test machine: a finalisation waits for its consumers rather than
+            # refusing (tests of the refusal set their own bound).
+            "finalise_catch_up_s": 30.0,
             "log_json": True,
         }
         values.update(overrides)

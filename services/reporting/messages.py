@@ -416,3 +416,7 @@ DASH_NO_DATA = (
 )
 DASH_NO_CHILDREN = "Đơn vị cấp xã: không có đơn vị trực thuộc."
 DASH_TABLE_TITLE = "Kết quả theo đơn vị trực thuộc {unit}"
+FIGURES_CATCHING_UP = (
+    "Số liệu đang được cập nhật (còn sự kiện từ các dịch vụ nguồn chưa được ghi vào số liệu "
+    "báo cáo), chưa thể chốt báo cáo; thử lại sau {seconds} giây"
+)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.reporting.api.access import may_read_report_unit, report_unit
 from services.reporting.api.scope import Scope
+from services.reporting.application.catchup import require_sources_applied
 from services.reporting.application.queries import religious_sites_summary
 from services.reporting.application.reports import (
     Finalisation,
@@ -146,6 +147,8 @@ def get_report_units(
 def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep) -> JSONResponse:
     """Chốt số liệu báo cáo: số liệu được đóng băng, mọi thay đổi sau đó được liệt kê."""
     period_id = require_period_id(period_id)
+    # Before the moment of the report is taken: what was recorded before it is applied.
+    require_sources_applied(cmd.runtime)
 
     def respond(
         outcome: tuple[Finalisation, list[EventEnvelope]],
