@@ -309,10 +309,11 @@ def _serve(
 _fact_numbers = itertools.count()
 
 # Days the six-month period (cut-off 14/06/2026) still runs on, its report counted up to the
-# day: the last day of the data, as on a real day (no fact is dated after it); and 30/04, a
-# worst case: mid-chunk (15/03-14/06), six weeks of the data on either side of it, which the
-# report adds to the chunks before or takes away from the chunk holding it (`chunk_tail.py`).
-RUNNING_DAYS = (date(2026, 6, 13), date(2026, 4, 30))
+# day: the last day of the data, as on a real day (no fact is dated after it); 30/04, the
+# worst case when a chunk ran from one cut-off to the next (15/03-14/06: six weeks of the data
+# on either side), now a chunk's end; and 17/04, a worst case of chunks of a week (15-21/04):
+# three days of the data added to the chunks before (`chunk_tail.py`).
+RUNNING_DAYS = (date(2026, 6, 13), date(2026, 4, 30), date(2026, 4, 17))
 
 
 def _serve_running(settings: Settings, day: date, commune: str) -> None:

@@ -57,7 +57,8 @@ def test_reporting_0010_marks_the_dialogue_chunk_figures_incomplete(engine: Engi
         conn.execute(insert(source_marks), [
             {"source": source, "generation": "g1", "facts": 10, "complete": True}
             for source in ("religion", "dialogue", "indicators")])
-    upgrade(engine, "reporting")
+    # To 0010 itself: 0012 (chunks of a week) marks every source incomplete.
+    upgrade(engine, "reporting", "0010")
     with engine.connect() as conn:
         found = dict(conn.execute(select(source_marks.c.source, source_marks.c.complete)).all())
     assert found == {"religion": True, "dialogue": False, "indicators": True}

@@ -22,11 +22,13 @@ from services.reporting.domain.chunks import (
     chunk_end,
     chunk_of,
     chunk_reading,
+    chunk_start,
+    chunk_year,
     has_default_window,
     previous_chunk,
 )
 from services.reporting.domain.counting import SubjectHistory, stock_figures
-from services.reporting.domain.periods import default_period
+from services.reporting.domain.periods import MONTHS, default_period
 
 pytestmark = pytest.mark.unit
 
@@ -119,16 +121,32 @@ def test_chunks_sum_to_the_stock_at_every_cutoff_whatever_the_arrival_order(fami
 
 
 def test_chunks_follow_the_decree_windows() -> None:
-    assert chunk_of(date(2022, 12, 15)) == 202303  # the first day of the 2023 reports
-    assert chunk_of(date(2023, 3, 14)) == 202303
-    assert chunk_of(date(2023, 3, 15)) == 202306
-    assert chunk_of(date(2023, 12, 14)) == 202312
-    assert chunk_end(202309) == date(2023, 9, 14)
+    assert chunk_of(date(2022, 12, 15)) == 20221221  # the first day of the 2023 reports
+    assert chunk_of(date(2023, 3, 14)) == 20230314
+    assert chunk_of(date(2023, 3, 15)) == 20230321
+    assert chunk_of(date(2023, 12, 14)) == 20231214
+    assert chunk_of(date(2023, 12, 31)) == 20231231  # I2's window opens on 1 January
+    assert chunk_of(date(2024, 1, 1)) == 20240107
+    assert chunk_of(date(2024, 2, 29)) == 20240229  # a leap day's chunk
+    assert chunk_of(date(2023, 2, 28)) == 20230228  # no chunk after the 28th in 2023
+    assert chunk_end(20230914) == date(2023, 9, 14)
+    assert chunk_year(20221221) == chunk_year(20230314) == 2023
+    assert chunk_year(20231214) == 2023 and chunk_year(20231221) == 2024
     day = date(2020, 1, 1)
-    while day < date(2024, 1, 1):  # chunks tile the calendar, each ending on a cut-off
+    while day < date(2024, 1, 1):  # chunks tile the calendar, a week at most
         following = day + timedelta(days=1)
-        if chunk_of(following) != chunk_of(day):
-            assert chunk_end(chunk_of(day)) == day
+        chunk = chunk_of(day)
+        assert chunk_start(chunk) <= day <= chunk_end(chunk)
+        assert (chunk_end(chunk) - chunk_start(chunk)).days < 7
+        if chunk_of(following) != chunk:
+            assert chunk_end(chunk) == day and chunk_start(chunk_of(following)) == following
+            assert previous_chunk(chunk_of(following)) == chunk
+            assert chunk_of(following) > chunk  # numbered in the days' order
+        if (day.month, day.day) in {(12, 15), (1, 1)} or (
+                day.day == 15 and day.month in MONTHS):
+            assert chunk_start(chunk) == day  # a window, or I2's, opens a chunk
+        if day.day == 14 and day.month in MONTHS:
+            assert chunk_end(chunk) == day  # a default cut-off closes one
         day = following
     period = default_period(2023, 9)
     assert has_default_window(period)
@@ -156,14 +174,14 @@ def test_a_running_periods_window_is_read_from_the_nearer_chunk_end() -> None:
             eve = chunk_end(before)
             assert chunk_of(eve) == before and chunk_of(eve + timedelta(days=1)) == chunk
             if day == end:
-                expected = ChunkReading((202603, chunk), None)
+                expected = ChunkReading((20251221, chunk), None)
             elif day - eve < end - day:
-                expected = ChunkReading((202603, before), (eve, day), +1)
+                expected = ChunkReading((20251221, before), (eve, day), +1)
             else:
-                expected = ChunkReading((202603, chunk), (day, end), -1)
+                expected = ChunkReading((20251221, chunk), (day, end), -1)
             assert reading == expected
             assert reading.between is None or (
-                reading.between[1] - reading.between[0]).days <= 46, "at most half a chunk"
+                reading.between[1] - reading.between[0]).days <= 3, "at most three days"
             day += timedelta(days=1)
     period = default_period(2026, 6)
     assert chunk_reading(period.with_window(date(2026, 1, 1), date(2026, 6, 14), "x")) is None

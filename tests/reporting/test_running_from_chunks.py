@@ -240,23 +240,30 @@ def _content(figures: Figures) -> dict[str, Any]:
 
 
 def _days(rng: random.Random, period: Period, draws: int) -> list[date]:
-    """Days the period runs on: its first, its cut-off, random ones, and in each of its
-    chunks days early, mid (either side of where the reading turns from the chunk before
-    plus the days since to the chunk less the days after) and late."""
+    """Days the period runs on: its first, its cut-off, random ones; every day around one
+    month's end (the 24th-28th ending a chunk, the 29th to the month's end, a short chunk,
+    and the 1st-7th of the next: the reading turns from the chunk before plus the days since
+    to the chunk less the days after in each); and in one of its chunks days early, mid
+    (either side of where the reading turns) and late. About as many days as when a chunk
+    was a quarter."""
     span = (period.cutoff_on - period.data_from).days
     days = {period.data_from, period.cutoff_on}
     days |= {period.data_from + timedelta(days=rng.randrange(span + 1)) for _ in range(draws)}
-    for chunk in sorted({chunk_of(period.data_from + timedelta(days=n))
-                         for n in range(span + 1)}):
+    firsts = [day for day in (period.data_from + timedelta(days=n) for n in range(span + 1))
+              if day.day == 1]
+    if firsts:
+        first = rng.choice(firsts)
+        days |= {first + timedelta(days=n) for n in range(-5, 7)}  # 24th/27th .. 7th
+    chunks = sorted({chunk_of(period.data_from + timedelta(days=n)) for n in range(span + 1)})
+    for chunk in rng.sample(chunks, 1):
         end = chunk_end(chunk)
         eve = chunk_end(previous_chunk(chunk))
         middle = eve + timedelta(days=(end - eve).days // 2)
         for day in (eve + timedelta(days=1), eve + timedelta(days=2),
                     middle - timedelta(days=1), middle, middle + timedelta(days=1),
                     end - timedelta(days=1)):
-            if period.data_from <= day <= period.cutoff_on:
-                days.add(day)
-    return sorted(days)
+            days.add(day)
+    return sorted(day for day in days if period.data_from <= day <= period.cutoff_on)
 
 
 def _same_both_ways(reporting: Reporting, rng: random.Random, draws: int) -> Counter[int]:

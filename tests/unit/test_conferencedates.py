@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from services.reporting.domain.chunks import chunk_end, chunk_of
+from services.reporting.domain.chunks import chunk_end, chunk_of, chunk_start
 from services.reporting.domain.periods import MONTHS, default_period
 from shared.conferencedates import (
     CONFERENCE_MONTHS,
@@ -39,8 +39,9 @@ def test_reporting_periods_and_plan_items_share_the_calendar() -> None:
     # The chunks cut where the periods do: the cut-off closes a chunk, the next day opens one.
     for period in periods:
         assert chunk_end(chunk_of(period.cutoff_on)) == period.cutoff_on
-    assert chunk_of(conference_data_from(2024)) == 202403
-    assert chunk_of(date(2023, 12, 14)) == 202312
+    assert chunk_start(chunk_of(conference_data_from(2024))) == conference_data_from(2024)
+    assert chunk_of(conference_data_from(2024)) == 20231221
+    assert chunk_of(date(2023, 12, 14)) == 20231214
 
 
 def test_a_running_period_is_counted_up_to_today() -> None:

@@ -1,12 +1,13 @@
 """The chunk figures summed per unit for the windows reports ask for, kept in this process
 and brought up to date by the rows written since they were read.
 
-A national report sums some 23,000 chunk rows of 3,300 communes for two windows (the period
-and the one before); summed in SQL that was half of a report's time, and it was all done
-again after every new fact. Every chunk row carries the stamp of the batch that last changed
-it: its source's fact count after that batch. The batches of a source commit one at a time
-in stamp order, so a copy that has read a source through stamp S is brought up to date by
-the rows stamped after S: after a new fact, a handful.
+A national report sums the chunk rows of 3,300 communes (a row per commune, source and week
+or so of the window) for two windows (the period and the one before); summed in SQL that was
+half of a report's time, and it was all done again after every new fact. Every chunk row
+carries the stamp of the batch that last changed it: its source's fact count after that
+batch. The batches of a source commit one at a time in stamp order, so a copy that has read
+a source through stamp S is brought up to date by the rows stamped after S: after a new
+fact, a handful.
 
 A copy serves a report only where it stands exactly where the report's own snapshot does
 (the same generation and fact count of the source, from `rpt_source_marks`); a report whose
@@ -25,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from services.reporting.adapters.tables import FACT_TABLES, figure_chunks, head_sessions
-from services.reporting.domain.chunks import Chunk
+from services.reporting.domain.chunks import Chunk, head_bounds
 from services.reporting.domain.counting import source_figures
 
 Key = tuple[str, ...]  # the units of a chunk row (unit, district, province), or a head id
@@ -162,9 +163,10 @@ def load_copies(
     windows: Sequence[Bounds],
 ) -> None:
     """Bring every copy up to the sources' `marks` as this connection read them, and sum it
-    over these windows (at the service's start)."""
+    over these windows (at the service's start; the heads' over I2's, `chunks.head_bounds`)."""
     for name in COPIED:
-        window_sums(conn, copies, name, marks.get(marking_source(name)), windows)
+        window_sums(conn, copies, name, marks.get(marking_source(name)),
+                    [head_bounds(b) for b in windows] if name == HEADS else windows)
 
 
 def _changed_rows(

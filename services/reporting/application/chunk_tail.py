@@ -6,21 +6,23 @@ the one before plus what the days since its end changed, by the same rules
 (`domain/counting.py`) as the report computed from the facts (`from_facts.py`), so the two
 give the same figures.
 
-What the days between changed, set-based: the database sums the flows and finds the
-subjects; Python reads only the histories of those subjects, never a fact per flow:
+What the days between changed, from one read of a source's facts dated in them
+(`fact_reads.days_facts`; the chunks are short, `domain/chunks.py`, so they are at most three
+days), shared by everything the days change of that source:
 
 - flows: the facts dated in those days, counted per kind, state and units as `from_facts`
-  counts them (`fact_reads.flow_rows`);
+  counts them;
 - stocks: every subject whose figures may differ between the two days (a fact dated in
   between, or a commitment falling due) counts as it stands at the one day instead of the
-  other, each judged on its whole history (`fact_reads.touched_histories`);
-- I2: the sessions held in those days, per head (`fact_reads.session_dates`).
+  other, each judged on its whole history (`fact_reads.subject_histories`);
+- I2: the sessions held in those days, per head and day (of the dialogue facts).
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -30,21 +32,21 @@ from services.reporting.application.chunk_figures import units_key
 from services.reporting.application.chunk_sums import HEADS, Key, SourceMark, Sums, marking_source
 from services.reporting.application.fact_reads import (
     TABLES,
-    flow_rows,
-    held_counts,
+    days_facts,
     read_marks,
-    touched_histories,
+    subject_histories,
 )
 from services.reporting.application.lru import Lru
-from services.reporting.application.report_figures import Window
 from services.reporting.domain.chunks import ChunkReading
 from services.reporting.domain.counting import (
     ATTENDANCE,
+    FLOW_FAMILIES,
     STOCK_FAMILIES,
     SubjectHistory,
     fact_sign,
     flow_amount,
     flow_figures,
+    group_families,
     source_figures,
     stock_figures,
 )
@@ -74,20 +76,25 @@ class Between:
         self.marks = marks
         self.kept = kept
 
-    def changes(self, name: str, count: Callable[[], Any]) -> Any:
+    def changes(self, name: str) -> Any:
         """What the days between changed of a source (or the heads' sessions, `HEADS`):
-        kept, or `count`ed and kept if the source's mark did not move meanwhile (a
-        connection whose reads each see the latest commits, PostgreSQL's READ COMMITTED, may
-        have counted facts projected after its mark: served once, not kept)."""
+        kept, or counted from one read of the source's facts (the dialogue's gives its heads'
+        sessions too) and kept if the source's mark did not move meanwhile (a connection
+        whose reads each see the latest commits, PostgreSQL's READ COMMITTED, may have
+        counted facts projected after its mark: served once, not kept)."""
         source = marking_source(name)
         mark = self.marks.get(source)
-        key = (name, mark, self.days, self.sign)
-        found = self.kept.get(key)
+        found = self.kept.get(self._key(name, mark))
         if found is None:
-            found = count()
+            counted = _changes(self, source)
+            found = counted[name]
             if mark is not None and read_marks(self.conn).sources.get(source) == mark:
-                self.kept.put(key, found)
+                for each, value in counted.items():
+                    self.kept.put(self._key(each, mark), value)
         return found
+
+    def _key(self, name: str, mark: SourceMark) -> tuple[Any, ...]:
+        return (name, mark, self.days, self.sign)
 
 
 def to_cutoff(between: Between, source: str, sums: Sums) -> Sums:
@@ -95,7 +102,7 @@ def to_cutoff(between: Between, source: str, sums: Sums) -> Sums:
     with what the days between changed: the figures the facts give at the cut-off."""
     if between.days is None:
         return sums
-    changes: dict[Key, list[Any]] = between.changes(source, lambda: _changes(between, source))
+    changes: dict[Key, list[Any]] = between.changes(source)
     found = dict(sums)
     for units, cell in changes.items():
         base = found.get(units)
@@ -108,9 +115,10 @@ def to_cutoff(between: Between, source: str, sums: Sums) -> Sums:
     return found
 
 
-def _changes(between: Between, source: str) -> dict[Key, list[Any]]:
+def _changes(between: Between, source: str) -> dict[str, Any]:
     """What the days between change of a source's figures, per units (`source_figures`
-    order), signed as they are added to the chunk sums."""
+    order), signed as they are added to the chunk sums; of the dialogue's, also the
+    sessions held per head and day (`HEADS`, unsigned: `held_to_cutoff`)."""
     assert between.days is not None
     after, through = between.days
     sign, conn = between.sign, between.conn
@@ -127,21 +135,51 @@ def _changes(between: Between, source: str) -> dict[Key, list[Any]]:
                 cell[index[ATTENDANCE]] = 0.0  # a float, as the chunk figures keep it
         cell[index[figure]] += sign * amount
 
-    # Flows: unrounded (attendance is rounded per unit once summed, as the chunks' sums).
-    window = Window(after + timedelta(days=1), through, between.as_of)
-    for row in flow_rows(conn, source, window):
-        for figure in flow_figures(source, row.kind, row.state):
-            amount = flow_amount(figure, int(row.n), row.total) * fact_sign(row.effect)
-            if amount:
-                add(units_key(row), figure, amount)
     table = TABLES[source]
+    rows = days_facts(conn, table, between.days, between.as_of)
+    dated = [row for row in rows if after < row.business_on <= through]
+    # Flows: counted (and their amounts summed) per kind, state, units and effect, as
+    # `fact_reads.flow_rows` counts them; unrounded (attendance is rounded per unit once
+    # summed, as the chunks' sums).
+    counted: dict[tuple[Any, ...], list[Any]] = {}
+    families = FLOW_FAMILIES[source]
+    for row in dated:
+        if row.family in families:
+            key = (row.kind, row.state, units_key(row), row.effect)
+            cell = counted.get(key)
+            if cell is None:
+                cell = counted[key] = [0, None]
+            cell[0] += 1
+            if row.amount is not None:
+                cell[1] = row.amount if cell[1] is None else cell[1] + row.amount
+    for (kind, state, units, effect), (n, total) in counted.items():
+        for figure in flow_figures(source, kind, state):
+            amount = flow_amount(figure, n, total) * fact_sign(effect)
+            if amount:
+                add(units, figure, amount)
     for group in STOCK_FAMILIES[source]:
-        for history in touched_histories(conn, table, group, (after, through),
+        members = group_families(group)
+        touched = {row.subject for row in rows if row.family in members}
+        for history in subject_histories(conn, table, group, touched, through,
                                          between.as_of):
             for (units, figure), amount in _stocks_moved(group, history, between.days).items():
                 if amount:
                     add(units, figure, amount)
-    return changes
+    found: dict[str, Any] = {source: changes}
+    if marking_source(HEADS) == source:
+        found[HEADS] = _held(dated)
+    return found
+
+
+def _held(rows: list[Any]) -> dict[str, Counter[date]]:
+    """Per head, the sessions held on each day of these facts, a retracted holding (a
+    correction's) counting minus one (as `fact_reads.held_counts`)."""
+    held: dict[str, Counter[date]] = {}
+    for row in rows:
+        if row.family == "session" and row.kind == "SessionHeld":
+            for head in json.loads(row.data or "{}").get("head_ids", []):
+                held.setdefault(head, Counter())[row.business_on] += fact_sign(row.effect)
+    return held
 
 
 def _stocks_moved(
@@ -174,20 +212,19 @@ def _stocks_moved(
 
 def held_to_cutoff(between: Between, year_start: date, held: Counter[str]) -> Counter[str]:
     """The sessions per head summed over the head chunks read, with those held in the days
-    between (I2's window runs from `year_start`, 1 January, as `fact_reads.session_dates`
-    reads them)."""
+    between from `year_start` on (I2's window runs from 1 January, as
+    `fact_reads.session_dates` reads them)."""
     if between.days is None:
         return held
     after, through = between.days
     first = max(after + timedelta(days=1), year_start)
-
-    def count() -> Counter[str]:
-        # Counted as the head chunks count them: a retracted holding (a correction's) minus.
-        return Counter({head: between.sign * days.total() for head, days in held_counts(
-            between.conn, first, through, between.as_of).items()})
-
     found = Counter(held)
     if first <= through:
-        for head, moved in between.changes(HEADS, count).items():
-            found[head] += moved
+        days: dict[str, Counter[date]] = between.changes(HEADS)
+        for head, on in days.items():
+            # Counted as the head chunks count them: a retracted holding (a correction's)
+            # minus.
+            moved = sum(n for day, n in on.items() if day >= first)
+            if moved:
+                found[head] += between.sign * moved
     return found

@@ -28,6 +28,7 @@ from services.reporting.domain.counting import (
     fact_sign,
     group_families,
 )
+from shared.driversql import in_lists
 
 TABLES: dict[str, Table] = {
     "religion": religion_facts,
@@ -67,35 +68,45 @@ def histories(
     return found
 
 
-def touched_histories(
-    conn: Connection, table: Table, group: str, days: tuple[date, date], as_of: datetime,
-) -> Iterator[list[Any]]:
-    """The facts up to the second of `days` known at "as of" of each subject of a stock group
-    whose figures may differ between the two days: it has a fact dated after the first
-    (excluded) to the second, or falls due on the first .. the day before the second (a
-    commitment overdue at the end of the one and not of the other). In the order of
-    `histories`, with their `business_on`, one list per subject. One statement: the subjects
-    are found by the database (a scan: the business date has no index, see
-    `tables._fact_table`), their facts by the subject index."""
+def days_facts(
+    conn: Connection, table: Table, days: tuple[date, date], as_of: datetime,
+) -> list[Any]:
+    """The facts known at "as of" dated after the first of `days` (excluded) to the second, or
+    falling due on the first .. the day before the second (a commitment overdue at the end of
+    the one and not of the other), with their `business_on`, `kind` and `data`: what a
+    report counted up to the one day and not the other reads of the facts (`chunk_tail.py`),
+    in one statement (a scan: the business date has no index, see `tables._fact_table`)."""
     after, through = days
-    families = group_families(group)
     c = table.c
-    touched = select(c.subject).where(
-        c.family.in_(families), known_at(table, as_of),
+    query = select(*(c[name] for name in _STOCK_COLUMNS), c.business_on).where(
+        known_at(table, as_of),
         or_(and_(c.business_on > after, c.business_on <= through),
             and_(c.due_on >= after, c.due_on < through)))
-    query = (
-        select(*(c[name] for name in _STOCK_COLUMNS), c.business_on)
-        .where(c.family.in_(families), c.subject.in_(touched), c.business_on <= through,
-               known_at(table, as_of))
-        .order_by(c.subject, c.business_on, c.seq, c.recorded_at, c.event_id)
-    )
+    return list(conn.execute(query))
+
+
+def subject_histories(
+    conn: Connection, table: Table, group: str, subjects: Collection[str], through: date,
+    as_of: datetime,
+) -> Iterator[list[Any]]:
+    """The facts up to `through` known at "as of" of these subjects of a stock group, in the
+    order of `histories`, with their `business_on`, one list per subject (found by the
+    subject index)."""
+    families = group_families(group)
+    c = table.c
     rows: list[Any] = []
-    for row in conn.execute(query):
-        if rows and rows[0].subject != row.subject:
-            yield rows
-            rows = []
-        rows.append(row)
+    for some in in_lists(sorted(subjects)):
+        query = (
+            select(*(c[name] for name in _STOCK_COLUMNS), c.business_on)
+            .where(c.family.in_(families), c.subject.in_(some), c.business_on <= through,
+                   known_at(table, as_of))
+            .order_by(c.subject, c.business_on, c.seq, c.recorded_at, c.event_id)
+        )
+        for row in conn.execute(query):
+            if rows and rows[0].subject != row.subject:
+                yield rows
+                rows = []
+            rows.append(row)
     if rows:
         yield rows
 

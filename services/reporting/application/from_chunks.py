@@ -4,8 +4,8 @@ sums of a few thousand rows whatever the number of facts, read from this process
 year's first chunk (`figures.from_chunks_possible`): a default window is whole chunks; a
 running period's, counted up to today, is read from the chunk end nearer today: the chunks
 through the one holding today less the days after today, or through the one before plus the
-days since, those days from the facts (`chunk_tail.py`). The same rules as `from_facts.py`
-(`domain/counting.py`)."""
+days since, those days (at most three) from the facts (`chunk_tail.py`). The same rules as
+`from_facts.py` (`domain/counting.py`)."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ from services.reporting.application.heads import KeptOwed, heads_of_windows
 from services.reporting.application.report_figures import Figures, Window
 from services.reporting.application.roll_up import Direct, finish_figures, year_targets
 from services.reporting.application.unittree import UnitTree, unit_tree
-from services.reporting.domain.chunks import ChunkReading, chunk_reading
+from services.reporting.domain.chunks import ChunkReading, chunk_reading, head_bounds
 from services.reporting.domain.counting import ATTENDANCE, source_figures
 from services.reporting.domain.periods import Period
 from shared.planrules import plan_year
@@ -93,9 +93,10 @@ def compute_from_chunks_many(
         held_to_cutoff(between, plan_year(period.year)[0],
                        Counter({head: int(values[0]) for (head,), values in sums.items()}))
         for period, between, sums in zip(
-            periods, betweens, window_sums(conn, copies, HEADS, dialogue, bounds), strict=True)]
+            periods, betweens, window_sums(conn, copies, HEADS, dialogue,
+                                           [head_bounds(b) for b in bounds]), strict=True)]
     for index, (period, (start, end)) in enumerate(zip(periods, i2_windows, strict=True)):
-        # The head sessions' chunks run from 1 January (`head_chunk_of`) to the cut-off: a
+        # The head sessions' chunks are read from 1 January (`head_bounds`) to the cut-off: a
         # window the year's definition starts or ends elsewhere is counted from the dates.
         if (start, end) != (plan_year(period.year)[0], period.cutoff_on):
             held[index] = Counter({head: len(days) for head, days in session_dates(

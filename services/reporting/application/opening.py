@@ -19,7 +19,7 @@ from sqlalchemy import Connection, func, select
 
 from services.reporting.adapters.tables import figure_chunks
 from services.reporting.application.fact_reads import TABLES, read_marks
-from services.reporting.domain.chunks import Chunk, chunk_of
+from services.reporting.domain.chunks import Chunk, chunk_of, chunk_year
 from services.reporting.domain.periods import (
     MONTHS,
     Period,
@@ -42,7 +42,7 @@ def opening_period(conn: Connection, today: date) -> Opening:
     if chunk is None:
         current = current_period(today)
         return Opening(current.id, has_data(conn, current.data_from, today))
-    year = chunk // 100
+    year = chunk_year(chunk)
     # Periods are cumulative from 15/12 of the year before: the year report holds every fact
     # of its year, so an earlier year opens on its year report.
     return Opening(closed.id if year == closed.year else period_id(year, 12), True)

@@ -1,55 +1,82 @@
-"""Chunks: the stretches of business dates between two default data cut-offs.
+"""Chunks: short stretches of business dates, the unit the projections keep figures in.
 
 The default windows of Decree 09/2019 (see `periods.py`) cut every year at the 14th of
 March, June, September and December, and every conference period of year Y starts on 15/12
-of Y-1. So the calendar splits into chunks — 15/12/Y-1 to 14/03/Y is chunk Y03, then Y06,
-Y09 and Y12 — and a default period is a run of whole chunks: its flow figures are the sums of
-the chunks Y03 .. Ym, its stock figures the sums of every chunk up to Ym. The projections
-keep their figures per chunk, so a report as of now reads a few thousand pre-summed rows
-instead of a million facts.
+of Y-1. A chunk is a week or so of one month that never straddles such a cut-off: the days
+1-7, 8-14, 15-21, 22-28 and 29 to the month's end (none in a February of 28 days). Every
+default window is then a run of whole chunks: its flow figures are the sums of its chunks,
+its stock figures the sums of every chunk up to its last; so is I2's window, which opens on
+1 January. The projections keep their figures per chunk, so a report as of now reads
+pre-summed rows instead of a million facts, and a report counted up to a day that ends no
+chunk (a running period's, `chunk_reading`) counts at most three days from the facts.
 """
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from services.reporting.domain.periods import MONTHS, Period, default_period
 from shared.conferencedates import CONFERENCE_CUTOFF_DAY
 
-#: A year's windows open the day after December's cut-off (shared/conferencedates.py).
-_OPENS = (12, CONFERENCE_CUTOFF_DAY + 1)
+#: The days of a month a chunk ends on, besides the month's last day: the cut-off day of the
+#: default windows is one, so a window opening the day after a cut-off opens a chunk.
+_ENDS = (7, CONFERENCE_CUTOFF_DAY, 21, 28)
+assert CONFERENCE_CUTOFF_DAY in _ENDS
 
-Chunk = int  # year * 100 + the month of its cut-off: 202603, 202606, ...
+Chunk = int  # the chunk's last day as yyyymmdd: 20260307, 20260314, ... (ordered as the days)
 
 
 def chunk_of(day: date) -> Chunk:
     """The chunk a business date falls in."""
-    if (day.month, day.day) >= _OPENS:
-        return (day.year + 1) * 100 + MONTHS[0]
-    for months in MONTHS:
-        if (day.month, day.day) <= (months, CONFERENCE_CUTOFF_DAY):
-            return day.year * 100 + months
-    raise AssertionError("every date is on or before the 14th of December or after it")
+    for end in _ENDS:
+        if day.day <= end:
+            return day.year * 10000 + day.month * 100 + end
+    return day.year * 10000 + day.month * 100 + calendar.monthrange(day.year, day.month)[1]
 
 
 def head_chunk_of(day: date) -> Chunk:
-    """The chunk a session held on `day` is counted in for I2, whose window starts on
-    1 January (shared/planrules.py), not on the 15th of December before: the days 15/12 to
-    31/12 have a chunk of their own, Y00, before Y03, which no I2 window reaches."""
-    if (day.month, day.day) >= _OPENS:
-        return (day.year + 1) * 100
+    """The chunk a session held on `day` is counted in for I2: its own chunk. I2's window
+    starts on 1 January (shared/planrules.py), which opens a chunk, so the sessions of a
+    window are its chunks' (`head_bounds`)."""
     return chunk_of(day)
 
 
 def chunk_end(chunk: Chunk) -> date:
-    """The last business date of a chunk: the default cut-off it ends on."""
-    return date(chunk // 100, chunk % 100, CONFERENCE_CUTOFF_DAY)
+    """The last business date of a chunk."""
+    return date(chunk // 10000, chunk // 100 % 100, chunk % 100)
+
+
+def chunk_start(chunk: Chunk) -> date:
+    """The first business date of a chunk: the day after the chunk end before it in its
+    month, or the 1st."""
+    end = chunk_end(chunk)
+    earlier = [day for day in _ENDS if day < end.day]
+    return end.replace(day=earlier[-1] + 1 if earlier else 1)
+
+
+def chunk_year(chunk: Chunk) -> int:
+    """The year of the conference periods whose windows hold the chunk (those of year Y open
+    on 15/12 of Y-1)."""
+    end = chunk_end(chunk)
+    return end.year + 1 if (end.month, end.day) > (MONTHS[-1], CONFERENCE_CUTOFF_DAY) else (
+        end.year)
 
 
 def period_chunks(period: Period) -> tuple[Chunk, Chunk]:
-    """The first chunk of the period's flow window and its last chunk (its cut-off)."""
-    return period.year * 100 + MONTHS[0], period.year * 100 + period.months
+    """The first chunk of the period's default flow window and its last chunk (its default
+    cut-off)."""
+    default = default_period(period.year, period.months)
+    return chunk_of(default.data_from), chunk_of(default.cutoff_on)
+
+
+def head_bounds(bounds: tuple[Chunk, Chunk]) -> tuple[Chunk, Chunk]:
+    """The head sessions' chunks of a reading's `bounds`: from the one opening on 1 January
+    of the bounds' year (I2's window, `from_chunks.py`) to the same last chunk (none when
+    the last is before it)."""
+    first, last = bounds
+    return chunk_of(date(chunk_year(first), 1, 1)), last
 
 
 def has_default_window(period: Period) -> bool:
@@ -61,9 +88,7 @@ def has_default_window(period: Period) -> bool:
 
 def previous_chunk(chunk: Chunk) -> Chunk:
     """The chunk just before: it ends the day before `chunk` starts."""
-    year, months = divmod(chunk, 100)
-    at = MONTHS.index(months)
-    return (year - 1) * 100 + MONTHS[-1] if at == 0 else year * 100 + MONTHS[at - 1]
+    return chunk_of(chunk_start(chunk) - timedelta(days=1))
 
 
 @dataclass(frozen=True)
@@ -72,8 +97,7 @@ class ChunkReading:
     the chunks `bounds` (as `period_chunks`: flows over first..last, stocks over every chunk
     up to last), and what the facts of the days `between` them and the cut-off ((after,
     through]) changed: added (`sign` +1) when the chunks end before the cut-off, taken away
-    (-1) when they end after it. A default window ends on its last chunk's end: nothing
-    between (None)."""
+    (-1) when they end after it. A window ending on a chunk's end: nothing between (None)."""
 
     bounds: tuple[Chunk, Chunk]
     between: tuple[date, date] | None
@@ -83,17 +107,17 @@ class ChunkReading:
 def chunk_reading(period: Period) -> ChunkReading | None:
     """How the chunk figures give the period's window, or None when they cannot: its window
     does not open on its year's first chunk (a moved start), or closes after its default
-    cut-off. A running period's report, counted up to today (`Period.counted_on`), is read
-    from the chunk end nearer today: the chunks through the one holding today less the days
-    after today, or the chunks through the one before plus the days from its end to today
-    (the days between are counted from the facts, a cost that grows with them: at most half
-    a chunk this way)."""
+    cut-off. A window closing on a chunk's end (a default one, or a running period's counted
+    up to such a day) is whole chunks; any other, counted up to today
+    (`Period.counted_on`), is read from the chunk end nearer today: the chunks through the
+    one holding today less the days after today, or the chunks through the one before plus
+    the days from its end to today (those days are counted from the facts: at most three)."""
     default = default_period(period.year, period.months)
     day = period.cutoff_on
     if period.data_from != default.data_from or not (
             period.data_from <= day <= default.cutoff_on):
         return None
-    first, chunk = period.year * 100 + MONTHS[0], chunk_of(day)
+    first, chunk = chunk_of(period.data_from), chunk_of(day)
     end = chunk_end(chunk)
     if end == day:
         return ChunkReading((first, chunk), None)
