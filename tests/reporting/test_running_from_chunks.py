@@ -425,3 +425,37 @@ def test_what_the_days_between_change_is_kept_per_source(reporting: Reporting) -
     reporting.feed(later)
     fast, slow = both_ways()
     assert fast == slow and reads == [], "the religion facts were not read again"
+
+
+def test_sessions_held_from_15_to_31_december_count_for_no_i2_of_the_next_year(
+    reporting: Reporting,
+) -> None:
+    """The year's windows open on 15/12, I2's on 1 January: the heads' chunks are read from
+    the chunk opening on 1 January (`chunks.head_bounds`), on every day the first period
+    runs on around the new year and at its cut-off, as the facts count them."""
+    events = Events()
+    recorded = utcnow() - timedelta(hours=1)
+    events.add("dialogue", "rule", "commune", "DialogueRuleSet", date(2025, 1, 1), {
+        "level": "commune", "min_sessions_per_year": 12, "effective_from": "2025-01-01"},
+        None, recorded)
+    events.add("dialogue", "head", "H1", "HeadTookOffice", date(2025, 1, 1), {
+        "head_id": "H1", "unit_code": "11755", "role": "party_secretary", "full_name": "",
+        "from_date": "2025-01-01"}, "11755", recorded)
+    for n, on in enumerate((date(2025, 12, 16), date(2025, 12, 20), date(2025, 12, 31),
+                            date(2026, 1, 3))):
+        events.add("dialogue", "session", f"SES{n}", "SessionHeld", on, {
+            "session_id": f"SES{n}", "unit_code": "11755", "held_on": on.isoformat(),
+            "head_ids": ["H1"]}, "11755", recorded)
+    reporting.feed(events)
+    now = utcnow()
+    with read_connection(reporting.runtime.engine) as conn:
+        period = load_period(conn, reporting.runtime.store, period_id(2026, 3), now)
+        for day in [period.data_from + timedelta(days=n) for n in range(25)] + [
+                period.cutoff_on]:
+            counted = period.counted_on(day)
+            fast = compute_from_chunks(reporting.state, conn, counted, "31", now)
+            assert _content(fast) == _content(compute_fresh(conn, counted, "31", now)), day
+    # By 14/03 the rule of twelve a year owes two: one session from 1 January is short of it
+    # (with the three of December it would not be).
+    head = fast.values["11755"]
+    assert head.get("heads_owing") == 1 and not head.get("heads_meeting_rule"), head
