@@ -419,6 +419,32 @@ class WalCheckpointer:
             conn.close()
 
 
+def truncate_wal(engine: Engine, timeout_s: float = 5.0) -> bool:
+    """Write every page of an SQLite file's WAL back into the file and cut the WAL to nothing:
+    after a commit that erased personal data. `secure_delete` overwrites the row in the page
+    the deletion writes, but the images of that page written before it stay frames of the WAL
+    file until the WAL restarts from its beginning, which a busy file may not do for long
+    (finding J19: an erased phone number still in `dialogue.db-wal` after 60 commands).
+    A TRUNCATE checkpoint waits (up to `timeout_s`) for readers of an older snapshot. True when
+    the WAL is empty (and on a server database, which has no such file); False when a reader
+    outlasted the wait, for the caller to report."""
+    if engine.dialect.name != "sqlite" or not engine.url.database:
+        return True
+    uri = f"{Path(engine.url.database).resolve().as_uri()}?mode=rw"
+    try:
+        conn = sqlite3.connect(uri, uri=True, isolation_level=None, timeout=timeout_s,
+                               check_same_thread=False)
+    except sqlite3.Error:
+        return False
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return bool(busy == 0)
+    except sqlite3.Error:
+        return False
+    finally:
+        conn.close()
+
+
 #: The type of a table's own numbering (an event's position, a row id): 64-bit on PostgreSQL,
 #: and INTEGER on SQLite, where only an INTEGER PRIMARY KEY is the rowid that numbers itself.
 BIG_ID = BigInteger().with_variant(Integer(), "sqlite")

@@ -124,6 +124,10 @@ def _scenario(
         # Nor in the file: its pages written back, no byte of it left where the deleted row
         # used to lie (finding H13: SQLite kept the bytes until the page was reused).
         assert not _in_file(on_file)
+        # Nor in its WAL: the frames written before the erasure are gone with it (J19).
+        wal = Path(f"{on_file}-wal")
+        kept_in_wal = wal.read_bytes() if wal.exists() else b""
+        assert PHONE.encode() not in kept_in_wal and NAME.encode() not in kept_in_wal
     assert ok(client.get(f"/api/v1/issues/{issue_id}"))["has_citizen_contact"] is False
     # A rebuild of the read models replays the erasure; the contact table is not a projection.
     assert citizen_contacts not in READ_MODELS

@@ -21,9 +21,13 @@ from shared.auth.securitylog import security_event
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
+from shared.db import truncate_wal
+from shared.logs import get_logger
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
 from shared.web import AuthenticatedPrincipal
+
+log = get_logger("danvan.dialogue.citizen")
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_ISSUES])
 # The handler checks it too, with the issue's unit; declared here so the document names it.
@@ -83,6 +87,10 @@ def citizen_contact(
                dependencies=[CITIZEN_DATA_SCOPE])
 def erase_contact(issue_id: Id, runtime: Runtime, cmd: CommandDep) -> JSONResponse:
     """Erase the citizen's name and contact; the issue itself stays."""
-    return cmd.record(
+    answer = cmd.record(
         handlers.erase_citizen_contact, issue_id, runtime.today(), cmd.expected_version
     )
+    # Out of the SQLite WAL too, once committed (shared.db.truncate_wal, finding J19).
+    if not truncate_wal(runtime.engine):
+        log.warning("citizen_contact_wal_not_truncated", issue_id=issue_id)
+    return answer
