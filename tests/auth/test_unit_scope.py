@@ -162,6 +162,36 @@ def test_out_of_its_district_a_board_learns_its_403_before_any_precondition(
     assert period.status_code == 403, period.json()
 
 
+def test_a_heads_correction_and_hand_over_refuse_a_board_naming_its_scope_only(
+    services: Services, idp: Idp
+) -> None:
+    """Finding J1: out of scope, a head's took-office correction and hand-over named the
+    head's unit and the date (as H4 closed for the other commands), and a date the unit did
+    not exist on was answered 422 UNKNOWN_UNIT before the 403. Each is now the record's 403,
+    naming the caller's scope only, whatever the date and whatever the If-Match."""
+    dialogue = services["dialogue"]
+    taken = dialogue.post("/api/v1/heads", json=head_body(HONG_BANG),
+                          headers=idp.headers("city_staff"))
+    assert taken.status_code == 201, taken.text
+    head = taken.json()["head_id"]
+    board = idp.headers("district_board")
+    before = event_count(dialogue)
+    # The record's own read: the refusal the commands must give alike.
+    _refused_record(dialogue.get(f"/api/v1/heads/{head}", headers=board).json(), HONG_BANG)
+    commands = [
+        ("took-office/corrections", {"from_date": "2021-01-02", "reason": "Gõ nhầm"}),
+        # A day before the unit existed: the scope speaks before the content.
+        ("took-office/corrections", {"from_date": "2019-05-01", "reason": "Gõ nhầm"}),
+        ("successor", {"full_name": "Lê Văn Tư", "from_date": "2023-01-01"}),
+    ]
+    for path, body in commands:
+        for headers in (board, {**board, "If-Match": '"1"'}):
+            refused = dialogue.post(f"/api/v1/heads/{head}/{path}", json=body, headers=headers)
+            assert refused.status_code == 403, (path, body, refused.text)
+            _refused_record(refused.json(), HONG_BANG)
+    assert event_count(dialogue) == before
+
+
 def test_a_caller_without_the_write_scope_is_refused_before_anything_is_looked_up(
     services: Services, idp: Idp
 ) -> None:

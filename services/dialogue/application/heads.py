@@ -110,10 +110,12 @@ def correct_took_office(
     authorize(uow.context, WRITE)
     not_in_future(command.from_date, today)
     post = load_post(uow, head_id)
-    unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
-    authorize(uow.context, WRITE, unit.code, command.from_date)
+    # The post's unit is the record's, not one the caller named: out of scope, the caller is
+    # told its own scope only, before anything about the date (finding J1, as H4).
+    authorize(uow.context, WRITE, post.unit_code, command.from_date, record=True)
     # A correction restates a fact another desk may have just restated: never blind (428).
     expect_version(post, required_version(expected_version))
+    jurisdiction_unit(uow, post.unit_code, command.from_date)  # the unit on the right day
     term = post.term(head_id)
     assert term is not None  # the roster row that named the post is the term's
     require_no_session_before(uow.connection, head_id, term.full_name, command.from_date)
@@ -162,9 +164,10 @@ def hand_over(
     authorize(uow.context, WRITE)
     not_in_future(command.from_date, today)
     post = load_post(uow, head_id)
-    unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
-    authorize(uow.context, WRITE, unit.code, command.from_date)
+    # As `correct_took_office`: the record's unit, refused naming the caller's scope only.
+    authorize(uow.context, WRITE, post.unit_code, command.from_date, record=True)
     expect_version(post, expected_version)
+    unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
     term = post.term(head_id)
     if term is not None:
         require_no_session_after(
