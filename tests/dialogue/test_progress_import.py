@@ -213,3 +213,26 @@ def test_the_same_update_posted_twice_is_recorded_once(
     ok(client.post(url, json={**body, "note": "Đợt 1 (bổ sung)"}))
     assert len(event_types(client, "CommitmentProgressUpdated")) == 2
     assert ok(client.get(f"/api/v1/commitments/{ids[0]}"))["version"] == 3
+
+
+def test_a_row_of_another_districts_commitment_is_told_the_importers_scope_only(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Finding J7: a Hồng Bàng board sending a row for a commitment of Tiên Lãng was told the
+    commitment's district and the row's date; the row's refusal is now the one
+    `POST /commitments/{id}/progress` gives the same board (the record's: its scope only)."""
+    clock.set(date(2023, 12, 15))
+    commitment = _three_commitments(client)[0]
+    board = {"X-Unit-Scope": "303", "X-Scopes": "dialogue:read dialogue:write"}
+    single = client.post(f"/api/v1/commitments/{commitment}/progress",
+                         json={"progress_pct": 70, "updated_on": "2023-12-01"}, headers=board)
+    assert single.status_code == 403, single.text
+    content = (f"Mã cam kết,Tiến độ (%),Ngày cập nhật,Ghi chú\n{commitment},70,01/12/2023,x\n"
+               ).encode()
+    dry = client.post(URL, params={"dry_run": "true"}, headers=board,
+                      files={"file": ("prog.csv", content, "text/csv")})
+    assert dry.status_code == 200, dry.text
+    [error] = dry.json()["errors"]
+    assert error["code"] == "UNIT_OUT_OF_SCOPE"
+    assert error["message"] == single.json()["error"]["message"]
+    assert TIEN_LANG not in error["message"] and "01/12/2023" not in error["message"]

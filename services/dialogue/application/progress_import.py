@@ -286,7 +286,9 @@ def import_progress(
                     messages.COMMITMENT_NOT_FOUND.format(id=parsed.commitment_id),
                 )
             # A row for a commitment outside the importer's units is refused like a bad row.
-            authorize(uow.context, WRITE, commitment.unit_code, parsed.updated_on)
+            # The commitment's unit is the record's: the row is told the importer's scope only,
+            # as `POST /commitments/{id}/progress` answers (finding J7, as H4).
+            authorize(uow.context, WRITE, commitment.unit_code, parsed.updated_on, record=True)
             # Already recorded (the same file again, a retried upload): skipped, writing
             # nothing, as the sites import skips a row the register already holds.
             repeated = commitment.repeats_last_update(
