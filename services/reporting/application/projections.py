@@ -56,7 +56,7 @@ from shared.consumer import Projection
 from shared.corrections import retraction_id
 from shared.driversql import in_lists
 from shared.envelope import EventEnvelope, as_business_time
-from shared.placements import placed_on
+from shared.placements import placed_on, re_placed, replacement_id
 from shared.planrules import dossier_switch
 from shared.rebuild import ReadModels, TableMap
 
@@ -196,6 +196,8 @@ class FactWriter:
         # its corrections replaced (stored or of this batch).
         written: dict[str, tuple[int, FactRow, Any]] = {}
         superseded: set[str] = set()
+        # The facts of this batch's moves re-placed, by the id of the row each stood in.
+        moved: dict[str, str] = {}
         days: dict[datetime, tuple[date, Any, int]] = {}
         keys: dict[EventUnits, Units] = {}
         stock_groups, to_date, to_time = self.stock_groups, sql.date, sql.time
@@ -211,6 +213,7 @@ class FactWriter:
             seq = envelope.aggregate_version
             replaced = None
             if corrects is not None:
+                corrects = self._standing_for(conn, corrects, moved, written, (stored, touched))
                 replaced = self._supersede(conn, sql, corrects, recorded, params, written,
                                            stored_first, changes)
                 if replaced is not None:
@@ -265,6 +268,9 @@ class FactWriter:
                 self._follow_registration(
                     conn, sql, (envelope, replaced, units, recorded), (stored, touched),
                     (params, written, superseded), stored_first, changes)
+            if family == SITE_GROUP and effect == 1 and unit_code:  # placed (moved) from `on`
+                self._replace_site_facts(conn, sql, row, params, written, superseded, moved,
+                                         (stored, touched), stored_first, changes)
         for (group, subject), new in touched.items():
             before = stored.get((group, subject), [])
             changes.add_subject(group, before, [r for r in (*before, *new)
@@ -337,12 +343,84 @@ class FactWriter:
                 return min(opened, key=fact_order).unit_code if opened else None
         else:
             site = subject
-        rows = sorted((row for written in facts for row in written.get((SITE_GROUP, site), ())
-                       # A fact a correction replaced no longer places the site.
-                       if row.family == SITE_GROUP and row.effect == 1 and row.unit_code
-                       and row.event_id not in superseded),
-                      key=fact_order)
-        return placed_on([(row.business_on, row.unit_code) for row in rows], on)
+        return placed_on(_placements(site, facts, superseded), on)
+
+    def _replace_site_facts(
+        self, conn: Connection, sql: FactSql, placed: FactRow, params: list[tuple[Any, ...]],
+        written: dict[str, tuple[int, FactRow, Any]], superseded: set[str],
+        moved: dict[str, str], facts: tuple[Stored, Stored], stored_first: First,
+        changes: ChunkChanges,
+    ) -> None:
+        """A site placed (moved) from `placed`'s day, recorded after dossier or certificate
+        facts dated on or after it (finding H2): each such fact now placed elsewhere
+        (`placements.re_placed`) is superseded at the move's recording time and restated
+        where the site was on its day, as a correction restates a fact (`_supersede`). A
+        report as of before the move still counts it in the old commune; a replay writes
+        the same rows (`placements.replacement_id`)."""
+        site = placed.subject
+        rows = [row for written_rows in facts for row in written_rows.get((SITE_GROUP, site), ())
+                if row.event_id not in superseded]
+        dated = [(row.business_on, row.unit_code, row) for row in rows
+                 if row.family in SITE_DATED_FAMILIES]
+        recorded = placed.recorded_at
+        for row, commune in re_placed(_placements(site, facts, superseded), dated,
+                                     placed.business_on):
+            mine = written.get(row.event_id)
+            text = params[mine[0]][14] if mine is not None else row.data
+            data = orjson.loads(text) if text else None
+            if self._supersede(conn, sql, row.event_id, recorded, params, written,
+                               stored_first, changes) is None:
+                continue
+            superseded.add(row.event_id)
+            event_id = str(replacement_id(placed.event_id, row.event_id))
+            moved[row.event_id] = event_id
+            units = units_of(commune, row.business_on)
+            params.append((
+                event_id, row.family, row.kind, row.subject, row.effect, row.state, row.amount,
+                sql.date(row.due_on), sql.date(row.business_on), sql.time(recorded), row.seq,
+                *units, text, None))
+            restated = FactRow(event_id, row.family, row.kind, row.subject, row.effect,
+                               row.state, row.amount, row.due_on, row.business_on, recorded,
+                               row.seq, *units, None)
+            written[event_id] = (len(params) - 1, restated, data)
+            facts[1].setdefault((SITE_GROUP, site), []).append(restated)
+            self._count_flows(changes, restated, data, {}, chunk_of(row.business_on), 1)
+
+    def _standing_for(
+        self, conn: Connection, corrects: str, moved: dict[str, str],
+        written: dict[str, tuple[int, FactRow, Any]], facts: tuple[Stored, Stored],
+    ) -> str:
+        """The row that stands for fact `corrects` now: itself, or where a move recorded
+        after it restated it (`_replace_site_facts`, in this batch or an earlier one), so a
+        correction of a re-placed fact replaces its restatement."""
+        t = self.table
+        seen: set[str] = set()
+        while corrects not in seen:
+            seen.add(corrects)
+            if corrects in moved:
+                corrects = moved[corrects]
+                continue
+            if corrects in written:
+                return corrects
+            found = conn.execute(select(t.c.family, t.c.subject, t.c.superseded_at).where(
+                t.c.event_id == corrects)).first()
+            if found is None or found.superseded_at is None or (
+                    group_of(found.family) != SITE_GROUP):
+                return corrects
+            at = found.superseded_at
+            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+            # The move that superseded it was recorded then (a correction: none was).
+            moves = [row.event_id for written_rows in facts
+                     for row in written_rows.get((SITE_GROUP, found.subject), ())
+                     if row.family == SITE_GROUP and row.recorded_at == at]
+            ids = [str(replacement_id(move, corrects)) for move in moves]
+            known = set(conn.execute(select(t.c.event_id).where(t.c.event_id.in_(ids)))
+                        .scalars()) if ids else set()
+            restated = [i for i in ids if i in known]
+            if not restated:
+                return corrects
+            corrects = restated[0]
+        return corrects
 
     def _count_flows(
         self, changes: ChunkChanges, row: FactRow, data: Any, keys: dict[EventUnits, Units],
@@ -521,6 +599,18 @@ _FOLLOW_NAMESPACE = uuid.UUID("6f1d2c1e-3b0a-4f57-9a55-0d8b7e2c4a91")
 #: The stock group of a site's own facts, and the families of facts dated at a site.
 SITE_GROUP = "site"
 SITE_DATED_FAMILIES = frozenset({"dossier", "certificate", "compliance"})
+
+
+def _placements(site: str, facts: tuple[Stored, Stored], superseded: set[str]
+                ) -> list[tuple[date, str]]:
+    """The site's placements (from which day, which commune): its registration and moves
+    among the facts written so far, in their order; a fact a correction replaced no longer
+    places the site."""
+    rows = sorted((row for written in facts for row in written.get((SITE_GROUP, site), ())
+                   if row.family == SITE_GROUP and row.effect == 1 and row.unit_code
+                   and row.event_id not in superseded),
+                  key=fact_order)
+    return [(row.business_on, str(row.unit_code)) for row in rows]
 
 
 def _case_site(values: dict[str, Any]) -> str | None:
