@@ -321,13 +321,6 @@ VALUE_LABELS: Final = {
 
 # OpenAPI: the import's answer when it wrote (200 is a dry run or a file with nothing new).
 IMPORT_WRITTEN = "Đã ghi các cơ sở mới của tệp; báo cáo nhập như câu trả lời 200"
-#: A move dated on or before a dossier step or certificate already recorded (finding H2).
-MOVE_BEFORE_RECORDED_FACT = (
-    "Không thể ghi cơ sở {code} chuyển địa bàn từ ngày {on}: hồ sơ đất đai, giấy chứng nhận của "
-    "cơ sở đã có bước ghi ngày {latest}, được tính cho xã nơi cơ sở ở khi đó. Ghi việc chuyển "
-    "địa bàn từ ngày {after} trở đi, hoặc đính chính ngày của bước đó trước"
-)
-
 #: What to type for a certificate's number refused by its pattern (the kernel's forms cover
 #: the units, codes and ids).
 CERTIFICATE_NUMBER_FORM: Final = (

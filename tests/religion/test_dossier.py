@@ -271,30 +271,3 @@ def test_a_violation_is_not_found_at_a_site_before_its_registration(
         "violation_type": "build_without_permit", "site_code": "TL-H3",
         "description": "Xây dựng không phép", "detected_on": "2023-02-01"})
     assert on_time.status_code == 201, on_time.text
-
-
-def test_a_move_is_not_dated_before_a_step_already_recorded(religion: TestClient) -> None:
-    """Finding H2: a move recorded after the certificate but dated before it left the
-    certificate counted in the old commune (placed as the register knew the site then) while
-    the site itself moved: the old commune showed a certificate and no site. Refused, naming
-    the first day a move can be recorded from; nothing written."""
-    register(religion, "TL-H2")  # 01/02/2023, in Tiên Lãng's town
-    act(religion, "TL-H2", "lodge", "2023-03-01")
-    act(religion, "TL-H2", "accept", "2023-04-01")
-    assert issue(religion, "TL-H2", "CS H2", on="2023-05-02").status_code == 201
-    before = event_count(religion)
-    for moved_on in ("2023-04-15", "2023-05-02"):
-        refused = religion.patch("/api/v1/sites/TL-H2", headers={"If-Match": '"1"'}, json={
-            "commune_code": DAI_THANG, "amended_on": moved_on})
-        assert refused.status_code == 422, refused.text
-        assert error_of(refused)["code"] == "MOVE_BEFORE_RECORDED_FACT"
-        assert "02/05/2023" in error_of(refused)["message"]
-        assert "03/05/2023" in error_of(refused)["message"]
-    assert event_count(religion) == before
-    # Other amendments of an earlier day, and the move from the day after, are accepted.
-    renamed = religion.patch("/api/v1/sites/TL-H2", headers={"If-Match": '"1"'}, json={
-        "name": "Chùa H2 (tên mới)", "amended_on": "2023-04-15"})
-    assert renamed.status_code == 200, renamed.text
-    moved = religion.patch("/api/v1/sites/TL-H2", headers={"If-Match": '"2"'}, json={
-        "commune_code": DAI_THANG, "amended_on": "2023-05-03"})
-    assert moved.status_code == 200, moved.text

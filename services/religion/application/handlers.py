@@ -6,7 +6,7 @@ transaction (the inline projection), so a list asked right after a command shows
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from uuid import uuid4
 
 from sqlalchemy import Connection
@@ -47,7 +47,7 @@ from services.religion.domain.workflow import CASE_TRANSITIONS, DOSSIER_TRANSITI
 from shared.adminunits import default_catalogue
 from shared.aggregate import Aggregate, UnitOfWork, expect_version, registered_code
 from shared.auth.checks import authorize
-from shared.clock import format_date_vn, today_vn
+from shared.clock import today_vn
 from shared.concurrency import required_version
 from shared.corrections import Correctable, Correction
 from shared.envelope import EventEnvelope
@@ -196,35 +196,16 @@ def amend_site(
             )
             # Moving a site out of one's district is writing into another district.
             authorize(uow.context, WRITE, wanted["commune_code"], command.amended_on)
+            # A move may be dated before facts already recorded (a merger entered weeks
+            # after it was decided): they then count in the new commune, as every service
+            # places a site's facts by its placement on their day (shared/placements.py).
+            # A move before the registration is refused with every write (`site_to_write`).
             district = district_code_of(wanted["commune_code"], command.amended_on)
-            if wanted["commune_code"] != site.commune_on(command.amended_on):
-                _require_no_fact_after_move(uow, code, command.amended_on)
     for required in ("name", "religion", "address"):
         if wanted.get(required, "") is None:
             del wanted[required]
     site.amend(wanted, district, command.amended_on, command.note)
     return _save(uow, site)
-
-
-def _require_no_fact_after_move(uow: UnitOfWork, code: str, moved_on: date) -> None:
-    """A move is not dated before a dossier step or certificate already recorded: each such
-    fact took the commune the site was in on its day as the register then knew it, and the
-    reports count it there; a move slipped in before it would leave the fact in the old
-    commune and its site in the new one (finding H2). The desk records the move as of the
-    day after, or corrects the fact's date first."""
-    dossier = uow.load(LandDossier, code)
-    certificate = uow.load(Certificate, code)
-    dated = [d for d in (dossier.state_since, certificate.issued_on, certificate.revoked_on)
-             if d is not None and d >= moved_on]
-    if dated:
-        latest = max(dated)
-        raise InvalidInput(
-            "MOVE_BEFORE_RECORDED_FACT",
-            messages.MOVE_BEFORE_RECORDED_FACT.format(
-                code=code, on=format_date_vn(moved_on), latest=format_date_vn(latest),
-                after=format_date_vn(latest + timedelta(days=1))),
-            latest_fact_on=latest.isoformat(),
-        )
 
 
 def close_site(uow: UnitOfWork, code: str, command: CloseSite) -> list[EventEnvelope]:

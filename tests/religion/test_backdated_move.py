@@ -1,0 +1,160 @@
+"""A site's move dated before facts already recorded (finding H2), across the services: the
+site of Xã Đại Thắng (Huyện Tiên Lãng) has its dossier lodged (02/05), accepted (10/05) and
+its certificate issued (20/05) there; the desk then records that it moved to Phường Quán Toan
+(Quận Hồng Bàng) on 01/04. The move is accepted, and from then on every service counts the
+May facts in Quán Toan / Hồng Bàng: religion's register, the indicators service's I3 and I4
+and reporting's figures (dossiers, certificates, I3, I4) agree per commune and district, on
+days before and after the move; a report as of before the move was recorded, and a replay of
+reporting's facts, count as they should. Events are never edited."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.indicators.app import create_app as indicators_app
+from shared.envelope import EventEnvelope
+from shared.settings import Settings
+from tests.integration.helpers import event_count, runtime_of
+from tests.religion.conftest import DAI_THANG, QUAN_TOAN, act, error_of, issue, site_body
+from tests.religion.test_moved_site_old_store import _envelopes, reporting_factory
+
+__all__ = ["reporting_factory"]
+
+TIEN_LANG, HONG_BANG = "315", "303"
+UNITS = (TIEN_LANG, DAI_THANG, HONG_BANG, QUAN_TOAN)
+# (I3 numerator, I3 denominator, I4 numerator, I4 denominator) per unit.
+Row = tuple[int, int, int, int]
+NONE: Row = (0, 0, 0, 0)
+WITH_BOTH: Row = (1, 1, 1, 1)
+# Recorded long after the facts: the move, then a reading "as of" between the two.
+MOVE_RECORDED = datetime(2023, 7, 20, 2, tzinfo=UTC)
+
+
+def _recorded(envelopes: list[EventEnvelope]) -> list[EventEnvelope]:
+    """The store's events as recorded on their business day, the move on 20/07: a reading
+    "as of" 10/07 knows the facts and not the move."""
+    return [replace(e, recorded_at=MOVE_RECORDED if e.event_type == "SiteAmended"
+                    else e.occurred_at + timedelta(hours=10)) for e in envelopes]
+
+
+@pytest.fixture
+def indicators(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
+    client = TestClient(indicators_app(settings_factory("indicators")),
+                        headers={"X-Actor": "can-bo-ban-dan-van"})
+    runtime_of(client).create_schema()
+    for indicator, method, target in (("I3", "sites_with_dossier", 40),
+                                      ("I4", "sites_with_certificate", 10)):
+        defined = client.post("/api/v1/indicators", json={
+            "indicator_id": indicator, "year": 2023, "name": f"{indicator} năm 2023",
+            "method": method, "target": target})
+        assert defined.status_code in (200, 201), defined.text
+    yield client
+    runtime_of(client).engine.dispose()
+
+
+def _feed(client: TestClient, envelopes: list[EventEnvelope]) -> None:
+    consumer = next(c for c in runtime_of(client).consumers
+                    if c.durable.endswith(("religion", "religion-facts")))
+    consumer._apply(envelopes)
+
+
+def _site_with_facts(religion: TestClient) -> None:
+    assert religion.post("/api/v1/sites", json=site_body(
+        "CS-H2", DAI_THANG, registered_on="2023-01-05")).status_code == 201
+    for action, on in (("lodge", "2023-05-02"), ("accept", "2023-05-10")):
+        assert act(religion, "CS-H2", action, on).status_code in (200, 201)
+    assert issue(religion, "CS-H2", "CS 777", "2023-05-20").status_code == 201
+
+
+def _move(religion: TestClient, on: str) -> Any:
+    return religion.patch("/api/v1/sites/CS-H2", headers={"If-Match": '"1"'},
+                          json={"commune_code": QUAN_TOAN, "amended_on": on})
+
+
+def _indicators(client: TestClient, on: str, **params: str) -> dict[str, Row]:
+    found: dict[str, Row] = {}
+    for unit in UNITS:
+        parts: list[int] = []
+        for indicator in ("I3", "I4"):
+            shown = client.get(f"/api/v1/indicators/2023/{indicator}",
+                               params={"unit": unit, "on": on, **params})
+            assert shown.status_code == 200, shown.text
+            parts += [shown.json()["unit"]["numerator"], shown.json()["unit"]["denominator"]]
+        found[unit] = (parts[0], parts[1], parts[2], parts[3])
+    return found
+
+
+def _reporting(client: TestClient, **params: str) -> tuple[dict[str, Row], dict[str, Row]]:
+    """The 6-month report's I3 and I4 per unit, and its dossiers lodged, certificates issued,
+    sites, sites with a dossier and with a certificate (shaped like the indicators' rows:
+    (dossiers, sites with a dossier, certificates, sites with a certificate))."""
+    response = client.get("/api/v1/reports/2023-6m/units", params=params)
+    assert response.status_code == 200, response.text
+    units = {row["code"]: row for row in response.json()["units"]}
+    indicators: dict[str, Row] = {}
+    flows: dict[str, Row] = {}
+    for unit in UNITS:
+        shown = units[unit]["indicators"]
+        indicators[unit] = (shown["I3"]["numerator"], shown["I3"]["denominator"],
+                            shown["I4"]["numerator"], shown["I4"]["denominator"])
+        figures = units[unit]["figures"]
+        flows[unit] = (figures["dossiers_lodged"], figures["sites_with_dossier"],
+                       figures["certificates_issued"], figures["sites_with_certificate"])
+    return indicators, flows
+
+
+def test_a_move_dated_before_recorded_facts_moves_them_in_every_service(
+    religion: TestClient, indicators: TestClient,
+    reporting_factory: Callable[[str], TestClient],
+) -> None:
+    _site_with_facts(religion)
+    before = event_count(religion)
+    moved = _move(religion, "2023-04-01")
+    assert moved.status_code == 200, moved.text
+    assert event_count(religion) == before + 1  # the move; nothing else is written
+
+    # Religion: the register places the site, and so its dossier and certificate, by day.
+    site = religion.get("/api/v1/sites/CS-H2").json()
+    assert site["commune"]["code"] == QUAN_TOAN
+    for on, commune in (("2023-03-31", DAI_THANG), ("2023-05-20", QUAN_TOAN)):
+        state = religion.get("/api/v1/sites/CS-H2/as-of", params={"date": on}).json()
+        assert state["commune"]["code"] == commune, on
+
+    envelopes = _recorded(_envelopes(religion))
+    _feed(indicators, envelopes)
+    live, replayed = reporting_factory("reporting-live"), reporting_factory("reporting-replay")
+    for envelope in envelopes:  # one by one: the move re-places the stored facts
+        _feed(live, [envelope])
+    _feed(replayed, envelopes)  # in one batch, as a rebuild brings them
+
+    moved_there = {TIEN_LANG: NONE, DAI_THANG: NONE, HONG_BANG: WITH_BOTH, QUAN_TOAN: WITH_BOTH}
+    assert _indicators(indicators, "2023-06-14") == moved_there
+    # Before the move, the site (no dossier yet) was Đại Thắng's.
+    assert _indicators(indicators, "2023-03-31") == {
+        TIEN_LANG: (0, 1, 0, 1), DAI_THANG: (0, 1, 0, 1), HONG_BANG: NONE, QUAN_TOAN: NONE}
+    for reporting in (live, replayed):
+        reported, flows = _reporting(reporting)
+        assert reported == moved_there
+        assert flows == moved_there  # the dossier lodged and certificate issued moved too
+        # As known on 10/07, before the move was recorded: all of it in Đại Thắng.
+        reported, flows = _reporting(reporting, as_of="2023-07-10T00:00:00+00:00")
+        was_there = {TIEN_LANG: WITH_BOTH, DAI_THANG: WITH_BOTH, HONG_BANG: NONE,
+                     QUAN_TOAN: NONE}
+        assert reported == was_there
+        assert flows == was_there
+    # The stored events are as they were written: the May facts still name Đại Thắng.
+    assert {e.unit_code for e in _envelopes(religion)
+            if e.event_type in ("LandDossierLodged", "CertificateIssued")} == {DAI_THANG}
+
+
+def test_a_move_before_the_registration_is_still_refused(religion: TestClient) -> None:
+    _site_with_facts(religion)
+    refused = _move(religion, "2023-01-04")
+    assert refused.status_code == 422, refused.text
+    assert error_of(refused)["code"] == "DATE_BEFORE_PREVIOUS_STEP"
