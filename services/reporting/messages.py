@@ -51,11 +51,15 @@ AS_OF_BEFORE_WINDOW_MOVED = (
 )
 PERIOD = Lifecycle(
     {"adjust": "Điều chỉnh thời gian lấy số liệu"},
-    {"finalised": "Đã chốt báo cáo"},
+    {"finalised": "Đã chốt báo cáo", "next_year_finalised": "Các kỳ năm sau đã chốt báo cáo"},
     "không có (số liệu đã chốt và cột kỳ trước của kỳ sau dựa trên thời gian hiện tại)",
 )
 PERIOD_SUBJECT = "kỳ báo cáo {period}"
 PERIOD_FINALISED = "đã chốt báo cáo {reports}"
+NEXT_YEAR_FINALISED = (
+    "Không thể «Điều chỉnh thời gian lấy số liệu» của kỳ báo cáo {period} vì việc này dời thời "
+    "gian lấy số liệu của các kỳ năm {year} đã chốt báo cáo ({reports})"
+)
 #: Why the next year's periods moved with a year report's cut-off (their PeriodAdjusted).
 WINDOW_FOLLOWS_YEAR = "Theo ngày chốt số liệu báo cáo năm {year} ({cutoff})"
 FROZEN_FIGURES_MISSING = "Không tìm thấy số liệu đã chốt của báo cáo {report}"

@@ -128,6 +128,10 @@ def test_a_finalised_next_year_report_holds_the_year_cut_off(reporting: Reportin
     assert error["code"] == "PERIOD_FINALISED"
     assert error["details"]["reports"] == ["2024-3m@31"]
     assert "2024-3m@31" in error["message"]
+    # 2023-12m itself is not signed: the message says what is (J14).
+    assert "các kỳ năm 2024 đã chốt báo cáo (2024-3m@31)" in error["message"]
+    assert "Đã chốt báo cáo" not in error["message"]
+    assert error["details"]["state"] == "next_year_finalised"
     assert event_count(reporting.client) == before, "nothing written"
     assert _get(reporting, "/api/v1/periods/2024-6m")["data_from"] == "2023-12-15"
     # A change that leaves the cut-off where it is moves no window of 2024: accepted.

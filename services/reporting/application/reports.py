@@ -191,7 +191,9 @@ def adjust_period(
     next_opens = data_from_after(cutoff_on)
     moved = [p for p in moved if p.period.data_from != next_opens]
     signed = [rid for p in moved for rid in finalised_reports(uow.connection, p.id)]
-    _refuse_finalised(period_id, signed)
+    if signed:
+        # This period is not signed: the next year's signed windows would move (J14).
+        raise NextYearFinalised(period_id, year + 1, signed)
     follows = messages.WINDOW_FOLLOWS_YEAR.format(year=year, cutoff=format_date_vn(cutoff_on))
     envelopes: list[EventEnvelope] = []
     for later in moved:
@@ -200,6 +202,21 @@ def adjust_period(
     period.adjust(data_from, cutoff_on, reason, today_vn())
     # This period's event last: the response (and its ETag) names the period asked for.
     return period.period, envelopes + uow.save(period)
+
+
+class NextYearFinalised(ActionRefused):
+    """PERIOD_FINALISED (409) of a year report's cut-off whose move would move the next
+    year's signed windows: the year report itself is not signed, and its message says so."""
+
+    def __init__(self, period_id: str, year: int, reports: list[str]) -> None:
+        super().__init__(
+            "PERIOD_FINALISED", messages.PERIOD, action="adjust",
+            subject=messages.PERIOD_SUBJECT.format(period=period_id),
+            state="next_year_finalised", allowed=[], period_id=period_id, reports=reports,
+        )
+        self.message = messages.NEXT_YEAR_FINALISED.format(
+            period=period_id, year=year, reports=", ".join(reports))
+        self.args = (f"{self.code}: {self.message}",)
 
 
 def _refuse_finalised(period_id: str, reports: list[str]) -> None:
