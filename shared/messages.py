@@ -154,8 +154,6 @@ PATTERN_FORMS: Final[dict[str, str]] = {
                       "(ví dụ 315)",
     "code": "nhập mã gồm chữ cái không dấu, chữ số và các dấu . _ -, bắt đầu bằng chữ hoặc số, "
             "không có dấu cách (ví dụ CS-TL-01)",
-    "code_in_body": "nhập mã gồm chữ cái không dấu, chữ số và các dấu . _ - /, bắt đầu bằng chữ "
-                    "hoặc số, không có dấu cách (ví dụ CS-TL-01)",
     "record_id": "nhập mã bản ghi do hệ thống cấp: chữ cái không dấu, chữ số và dấu - (ví dụ "
                  "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f hoặc VV-2023-001)",
     "uuid": UUID_FORM,

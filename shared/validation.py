@@ -33,7 +33,7 @@ from shared.adminunits.model import (
 from shared.clock import VN_TZ, end_of_day_vn, format_date_vn, today_vn
 from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.errors import InvalidInput
-from shared.ids import CODE_PATTERN, RECORD_ID_PATTERN, UUID_PATTERN
+from shared.ids import CODE_MAX, CODE_PATTERN, RECORD_ID_PATTERN, UUID_PATTERN
 
 # Tab, newline and carriage return are legitimate in free text; every other control
 # character (NUL above all, which PostgreSQL refuses) is not.
@@ -100,11 +100,12 @@ def _not_blank(value: str) -> str:
 Name = Annotated[
     str, StringConstraints(max_length=300), AfterValidator(clean_text), AfterValidator(_not_blank)
 ]
-#: A code in a body: the path's code (shared.ids.CODE_PATTERN), "/" allowed too.
-CODE_IN_BODY_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-/]*$"
+#: A code in a body: the path's code (shared.ids.CODE_PATTERN), since the record made is then
+#: read and acted on by that code in a path (finding J18: a «/» was taken here, and the model
+#: «P4/X1» could never be reached again).
 Code = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=50, pattern=CODE_IN_BODY_PATTERN),
+    StringConstraints(min_length=1, max_length=CODE_MAX, pattern=CODE_PATTERN),
 ]
 UnitCode = Annotated[str, StringConstraints(pattern=UNIT_CODE_PATTERN)]
 ShortText = Annotated[str, StringConstraints(max_length=500), AfterValidator(clean_text)]
@@ -277,7 +278,6 @@ PATTERN_FORMS: dict[str, str] = {
     SCOPE_CODE_PATTERN: _FORMS_OF_PATTERNS["scope"],
     NATION_OR_UNIT_CODE_PATTERN: _FORMS_OF_PATTERNS["nation_or_unit"],
     CODE_PATTERN: _FORMS_OF_PATTERNS["code"],
-    CODE_IN_BODY_PATTERN: _FORMS_OF_PATTERNS["code_in_body"],
     RECORD_ID_PATTERN: _FORMS_OF_PATTERNS["record_id"],
     UUID_PATTERN: _FORMS_OF_PATTERNS["uuid"],
     PERIOD_ID_PATTERN: _FORMS_OF_PATTERNS["period"],

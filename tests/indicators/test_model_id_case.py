@@ -89,3 +89,23 @@ def test_a_contest_entry_is_not_submitted_before_its_model_started(models: TestC
     entry = models.post("/api/v1/contests/2023/entries", json={
         "model_id": "RM-H3", "title": "Dự thi", "submitted_on": "2023-03-01"})
     assert entry.status_code == 201, entry.text
+
+
+@pytest.mark.parametrize("model_id", ["P4/X1", "P4 X1", "-P4", "P4%2FX1"])
+def test_a_model_id_no_path_can_name_is_refused(models: TestClient, model_id: str) -> None:
+    """Finding J18: the body took «P4/X1», made the model, counted it, and answered a Location
+    no route reached: it could never be read, closed, recognised or corrected. A body's code
+    is the path's code (shared.ids.CODE_PATTERN)."""
+    refused = models.post("/api/v1/models", json=_body(model_id))
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "VALIDATION_ERROR"
+    fields = [item["field"] for item in error["details"]]
+    assert fields == ["model_id"], error
+    assert event_count(models) == 0
+    # A contest entry's id and a model named in it follow the same rule.
+    entry = models.post("/api/v1/contests/2023/entries", json={
+        "entry_id": "E/1", "model_id": "PRB-M1", "title": "Bài dự thi",
+        "submitted_on": "2023-08-20"})
+    assert entry.status_code == 422, entry.text
+    assert event_count(models) == 0
