@@ -211,6 +211,10 @@ DEADLINE_OUTSIDE = (
     "Hạn nộp {deadline} phải từ ngày chốt số liệu của kỳ ({cutoff}) đến ngày {limit}"
 )
 NOT_A_DISTRICT = "Đơn vị «{code}» không phải Ban Dân vận cấp huyện của địa bàn vào ngày {on}"
+NO_DISTRICT_ON_CUTOFF = (
+    "Không có Ban Dân vận cấp huyện nào trên địa bàn vào ngày chốt số liệu {on} của kỳ "
+    "{period_id}: không có đơn vị nào phải nộp báo cáo kỳ này"
+)
 DISTRICT_NOT_OWING = "Ban Dân vận «{code}» không thuộc danh sách phải nộp báo cáo kỳ {period_id}"
 SUBMITTED_BEFORE_CUTOFF = (
     "Báo cáo kỳ {period_id} chỉ được nộp từ ngày chốt số liệu ({cutoff}) trở đi"

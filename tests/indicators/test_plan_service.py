@@ -304,6 +304,13 @@ def test_an_inspection_brought_forward_is_carried_out(client: TestClient) -> Non
     assert named["inspection_id"] == "GS-2"
 
 
+def test_deadline_refused_for_a_period_no_district_owes(client: TestClient) -> None:
+    """J8: after 01/07/2025 there is no district level; a duty would be a summary of zeros."""
+    error = refused(client, "/api/v1/reporting-duties/2025-9m/deadline",
+                    {"deadline": "2025-10-01"}, 422, "NO_DISTRICT_ON_CUTOFF")
+    assert "2025-9m" in error["message"]
+
+
 def test_district_reports_returned_late_and_reminded_once(
     client: TestClient, settings_factory: Callable[..., Settings]
 ) -> None:

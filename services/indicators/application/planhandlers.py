@@ -387,6 +387,13 @@ def set_reporting_deadline(
             ),
         )
     known = district_codes_on(cutoff, uow.jurisdiction)
+    # A duty nobody owes (no district level at the cut-off, after 01/07/2025) would read as a
+    # summary of zeros: nobody late, nobody missing.
+    if not known:
+        raise InvalidInput(
+            "NO_DISTRICT_ON_CUTOFF",
+            messages.NO_DISTRICT_ON_CUTOFF.format(on=format_date_vn(cutoff), period_id=period_id),
+        )
     codes = list(dict.fromkeys(command.district_codes or known))
     for code in codes:
         if code not in known:
