@@ -90,6 +90,12 @@ def test_a_finalised_report_asked_as_of_now_is_live_without_the_stamp(
     rows = list(openpyxl.load_workbook(io.BytesIO(xlsx.content))[SHEET_DIFFERENCES]
                 .iter_rows(values_only=True))
     assert any(row[-2:] == (COL_FROZEN, COL_AS_OF) for row in rows)
+    # Each changed figure's unit by its name beside its code, as the units tables (J11).
+    assert any(row[:2] == ("31", "Thành phố Hải Phòng") for row in rows), rows
+    docx = reporting.client.get(f"{REPORT}/report.docx", params={"as_of": now})
+    cells = [tuple(cell.text for cell in row.cells)
+             for table in Document(io.BytesIO(docx.content)).tables for row in table.rows]
+    assert any(row[1:3] == ("31", "Thành phố Hải Phòng") for row in cells)
     assert not any(COL_CURRENT in row for row in rows)
 
     # The dashboard pages.

@@ -301,6 +301,13 @@ def _unit_name(code: str, on: date) -> str:
     return code if unit is None else unit.name
 
 
+def unit_name_of(report: Report, code: str) -> str:
+    """A unit of a table of changed figures by its name at the report's cut-off, as the units
+    tables name it (finding J11: the rows showed a bare code)."""
+    node = report.tree.nodes.get(code)
+    return node.name if node is not None else _unit_name(code, report.period.cutoff_on)
+
+
 def _covers(report: Report, indicator_id: str, code: str | None) -> bool:
     """Whether the year's definition of the indicator covers `code` (`covers_unit`)."""
     target = report.targets.get(indicator_id)

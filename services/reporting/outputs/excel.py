@@ -40,6 +40,7 @@ from services.reporting.application.views import (
     section_rows,
     subtree,
     targets_note,
+    unit_name_of,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import METRICS, SECTIONS
@@ -117,9 +118,11 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
     if note is not None:
         # Listed on its own sheet too.
         _sheet(book, report, unit, messages.SHEET_RESTATED,
-               [messages.COL_CODE, messages.COL_FIGURE, messages.COL_SIGNED_PREVIOUS,
+               [messages.COL_CODE, messages.COL_UNIT, messages.COL_FIGURE,
+                messages.COL_SIGNED_PREVIOUS,
                 messages.COL_RESTATED_PREVIOUS],
-               [[d["unit_code"], figure_label(d["figure"]), _cell(d["frozen"]),
+               [[d["unit_code"], unit_name_of(report, d["unit_code"]),
+                 figure_label(d["figure"]), _cell(d["frozen"]),
                  _cell(d["current"])] for d in restated])
         _note(book[messages.SHEET_RESTATED[:31]], note)
     if not theme and report.plan is not None:
@@ -127,9 +130,10 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
     differences = differences_under(report, unit)
     if differences:
         _sheet(book, report, unit, messages.SHEET_DIFFERENCES,
-               [messages.COL_CODE, messages.COL_FIGURE, messages.COL_FROZEN,
+               [messages.COL_CODE, messages.COL_UNIT, messages.COL_FIGURE, messages.COL_FROZEN,
                 current_label(report)],
-               [[d["unit_code"], figure_label(d["figure"]), _cell(d["frozen"]),
+               [[d["unit_code"], unit_name_of(report, d["unit_code"]),
+                 figure_label(d["figure"]), _cell(d["frozen"]),
                  _cell(d["current"])] for d in differences])
     buffer = io.BytesIO()
     book.save(buffer)

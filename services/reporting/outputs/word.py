@@ -35,6 +35,7 @@ from services.reporting.application.views import (
     restatements_under,
     section_rows,
     targets_note,
+    unit_name_of,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Section
@@ -233,10 +234,12 @@ def restated_section(doc: PartyDocument, context: ReportContext) -> None:
     doc.heading(2, messages.DOC_RESTATED)
     doc.text(note, italic=True)
     doc.table(
-        (Column(messages.COL_NO, 10), Column(messages.COL_CODE, 22),
-         Column(messages.COL_FIGURE, 77, align_left=True),
+        (Column(messages.COL_NO, 10), Column(messages.COL_CODE, 18),
+         Column(messages.COL_UNIT, 40, align_left=True),
+         Column(messages.COL_FIGURE, 55, align_left=True),
          Column(messages.COL_SIGNED_PREVIOUS, 28), Column(messages.COL_RESTATED_PREVIOUS, 28)),
-        [[str(i), d["unit_code"], figure_label(d["figure"]), difference_value(d["frozen"]),
+        [[str(i), d["unit_code"], unit_name_of(context.report, d["unit_code"]),
+          figure_label(d["figure"]), difference_value(d["frozen"]),
           difference_value(d["current"])]
          for i, d in enumerate(rows[:200], start=1)],
     )
@@ -286,10 +289,12 @@ def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
     doc.heading(2, messages.DOC_DIFFERENCES)
     doc.text(finalised, italic=True)
     doc.table(
-        (Column(messages.COL_NO, 10), Column(messages.COL_CODE, 22),
-         Column(messages.COL_FIGURE, 77, align_left=True), Column(messages.COL_FROZEN, 28),
+        (Column(messages.COL_NO, 10), Column(messages.COL_CODE, 18),
+         Column(messages.COL_UNIT, 40, align_left=True),
+         Column(messages.COL_FIGURE, 55, align_left=True), Column(messages.COL_FROZEN, 28),
          Column(current_label(report), 28)),
-        [[str(i), d["unit_code"], figure_label(d["figure"]), difference_value(d["frozen"]),
+        [[str(i), d["unit_code"], unit_name_of(context.report, d["unit_code"]),
+          figure_label(d["figure"]), difference_value(d["frozen"]),
           difference_value(d["current"])]
          for i, d in enumerate(differences[:200], start=1)],
     )
