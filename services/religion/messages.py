@@ -187,7 +187,9 @@ CASE: Final = Lifecycle(CASE_ACTIONS, CASE_STATES)
 DOSSIER: Final = Lifecycle(DOSSIER_ACTIONS, DOSSIER_STATES, NO_ALLOWED_ACTIONS)
 SITE: Final = Lifecycle(
     {"register": "Đăng ký cơ sở", "amend": "Sửa thông tin cơ sở",
-     "close": "Đóng hồ sơ quản lý cơ sở", **DOSSIER_ACTIONS},
+     "close": "Đóng hồ sơ quản lý cơ sở",
+     "open_case": "Ghi nhận vụ việc vi phạm phát hiện tại cơ sở",
+     **DOSSIER_ACTIONS},
     {"open": "Đang quản lý", "closed": "Đã đóng hồ sơ quản lý"},
     "không có (cơ sở đã đóng hồ sơ quản lý)",
 )

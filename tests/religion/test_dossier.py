@@ -271,3 +271,26 @@ def test_a_violation_is_not_found_at_a_site_before_its_registration(
         "violation_type": "build_without_permit", "site_code": "TL-H3",
         "description": "Xây dựng không phép", "detected_on": "2023-02-01"})
     assert on_time.status_code == 201, on_time.text
+
+
+def test_a_violation_is_not_found_at_a_site_after_its_closure(religion: TestClient) -> None:
+    """Finding J20: H3 bounded only the start; a case detected on or after the site's closing
+    counted for a commune whose register no longer had the site. One detected before it may
+    still be recorded after the closing."""
+    register(religion, "TL-J20")  # registered 01/02/2023
+    closed = religion.post("/api/v1/sites/TL-J20/close",
+                           json={"closed_on": "2023-08-01", "reason": "Sáp nhập"})
+    assert closed.status_code == 200, closed.text
+    before = event_count(religion)
+    for on in ("2023-08-01", "2023-09-01"):
+        late = religion.post("/api/v1/compliance-cases", json={
+            "violation_type": "land_sale", "site_code": "TL-J20",
+            "description": "Chuyển nhượng đất", "detected_on": on})
+        assert late.status_code == 409, late.text
+        assert error_of(late)["code"] == "SITE_CLOSED"
+        assert "01/08/2023" in error_of(late)["message"]
+    assert event_count(religion) == before
+    earlier = religion.post("/api/v1/compliance-cases", json={
+        "violation_type": "land_sale", "site_code": "TL-J20",
+        "description": "Chuyển nhượng đất", "detected_on": "2023-07-31"})
+    assert earlier.status_code == 201, earlier.text

@@ -467,6 +467,9 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
         # A violation at a site is found once the site is in the register, as every fact of
         # it (finding H3): dated earlier, the case counted where the register had no site.
         site.require_registered_by(command.detected_on)
+        # ... and before it left it (finding J20); found on/after the closing, the case is
+        # the commune's, opened without `site_code`.
+        site.require_open_on(command.detected_on, "open_case")
         # A case belongs where the site was when the violation was found, not where it is now.
         commune_code, district_code = site.place_on(command.detected_on)
         if command.commune_code is not None and command.commune_code != commune_code:

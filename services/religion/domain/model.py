@@ -121,6 +121,13 @@ class ReligiousSite(Correctable):
                     on=format_date_vn(self.closed_on)),
             )
 
+    def require_open_on(self, on: date, action: str) -> None:
+        """`action`, dated `on`, is refused once the site is closed on or before that day: a
+        fact of a day the site was no longer in the register would count for a commune whose
+        register had no such site (finding J20)."""
+        if self.closed_on is not None and on >= self.closed_on:
+            self.require_open(action)
+
     def allowed_actions(self) -> list[str]:
         return [] if self.closed else ["amend", "close"]
 
