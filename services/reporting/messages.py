@@ -286,6 +286,14 @@ DOC_PART_ASSESSMENT = "Đánh giá chung"
 DOC_PART_TASKS_NEXT = "Nhiệm vụ trọng tâm kỳ tới"
 DOC_SECRETARY_NOTE = "(Văn phòng Ban bổ sung nội dung đánh giá.)"
 DOC_SECRETARY_NEXT = "(Văn phòng Ban bổ sung nhiệm vụ trọng tâm kỳ tới.)"
+# A district's own document (H7) is its board's: its placeholders address the board, and
+# figures the Commission froze for the city's report say whose signing they are (J23).
+DISTRICT_BOARD_NOTE = "(Ban Dân vận {committee} bổ sung nội dung đánh giá.)"
+DISTRICT_BOARD_NEXT = "(Ban Dân vận {committee} bổ sung nhiệm vụ trọng tâm kỳ tới.)"
+DOC_FINALISED_BY_CITY = (
+    "Số liệu là số liệu Ban Dân vận Thành ủy đã chốt cho báo cáo {report} ngày {on} (mã băm "
+    "{hash}), không phải số liệu do Ban Dân vận {committee} chốt."
+)
 DOC_DATA_WARNING = "Lưu ý số liệu: {text}."
 DOC_INDICATOR_SENTENCE = (
     "{name}: đạt {numerator}/{denominator} ({value}%), chỉ tiêu {target}; đánh giá: {status}."

@@ -121,3 +121,18 @@ def test_a_report_asked_as_of_before_its_finalisation_was_not_finalised_then(
     page = _text(reporting, "/", period="2023-3m", as_of=before)
     assert digest[:12] not in page and 'id="finalised"' not in page
 
+
+
+def test_a_district_document_over_the_city_signing_says_whose_signing_it_is(
+    reporting: Reporting,
+) -> None:
+    """The district board's own document (H7) shows the figures the Commission froze for the
+    city's report: it names that report, never as the board's own signing (finding J23)."""
+    digest, _ = _finalised_then_late(reporting)
+    text = _text(reporting, f"{REPORT}/report.docx", unit="303")
+    assert "Ban Dân vận Thành ủy đã chốt cho báo cáo 2023-3m@31" in text
+    assert digest[:16] in text and "do Ban Dân vận Quận ủy chốt" in text
+    assert "Số liệu đã chốt ngày" not in text
+    assert "(Ban Dân vận Quận ủy bổ sung nhiệm vụ trọng tâm kỳ tới.)" in text
+    city = _text(reporting, f"{REPORT}/report.docx")
+    assert "Số liệu đã chốt ngày" in city and "(Văn phòng Ban bổ sung" in city

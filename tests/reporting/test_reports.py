@@ -222,6 +222,9 @@ def test_word_and_excel_documents_hold_the_figures(reporting: Reporting) -> None
                       + [c.text for t in district.tables for r in t.rows for c in r.cells])
     assert "Ban Dân vận Thành ủy (để b/c)" in whole and "Thường trực Huyện ủy" in whole
     assert "Ban Dân vận Trung ương" not in whole
+    # Its parts to write are the district board's, not the Commission office's (J23).
+    assert "(Ban Dân vận Huyện ủy bổ sung nội dung đánh giá.)" in whole
+    assert "Văn phòng Ban" not in whole
 
     # The 6 months' previous column: I2 was «chưa đến hạn» at 3 months (nobody owed a
     # session), so its 3/3 = 100 is no rate to compare with (finding H10): a dash.

@@ -101,6 +101,11 @@ class Issuer:
     number: str
     place_date: str
     recipients: tuple[str, ...]
+    # What the writer of parts II and III is asked to add, and the district's committee
+    # («Huyện ủy») when the document is a district board's (None: the Commission's).
+    note: str = messages.DOC_SECRETARY_NOTE
+    next_tasks: str = messages.DOC_SECRETARY_NEXT
+    committee: str | None = None
 
 
 CITY_ISSUER = Issuer(messages.PARTY_COMMITTEE, messages.ISSUER, messages.DOC_NUMBER,
@@ -124,7 +129,10 @@ def _issuer(report: Report, unit: str) -> Issuer:
                 messages.DISTRICT_PLACE_DATE_BLANK.format(place=place),
                 tuple(line.format(committee=committee.capitalize(),
                                   kind=kind.lower())
-                      for line in messages.DISTRICT_RECIPIENT_LINES))
+                      for line in messages.DISTRICT_RECIPIENT_LINES),
+                messages.DISTRICT_BOARD_NOTE.format(committee=committee.capitalize()),
+                messages.DISTRICT_BOARD_NEXT.format(committee=committee.capitalize()),
+                committee.capitalize())
     return CITY_ISSUER
 
 
@@ -282,6 +290,12 @@ def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
         on=on, hash=report.finalisation.content_hash[:16]) if report.figures_finalised \
         else messages.DOC_LIVE.format(
             on=on, as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y"))
+    committee = _issuer(report, context.unit).committee
+    if committee is not None and report.figures_finalised:
+        # A district board's document over the Commission's signing says whose it is (J23).
+        finalised = messages.DOC_FINALISED_BY_CITY.format(
+            report=report.finalisation.report_id, on=on,
+            hash=report.finalisation.content_hash[:16], committee=committee)
     differences = differences_under(report, context.unit)
     if not differences:
         doc.text(finalised, italic=True)
@@ -367,11 +381,11 @@ def _latest(result: dict[str, Any] | None) -> str:
 # -- parts II and III: written by the office ----------------------------------------------------
 
 def assessment_section(doc: PartyDocument, context: ReportContext) -> None:
-    doc.text(messages.DOC_SECRETARY_NOTE, italic=True)
+    doc.text(_issuer(context.report, context.unit).note, italic=True)
 
 
 def next_tasks_section(doc: PartyDocument, context: ReportContext) -> None:
-    doc.text(messages.DOC_SECRETARY_NEXT, italic=True)
+    doc.text(_issuer(context.report, context.unit).next_tasks, italic=True)
 
 
 REPORT_PARTS: tuple[Part, ...] = (
