@@ -97,6 +97,10 @@ CITIZEN_CONTACT_EMPTY: Final = "Thông tin người dân phải có họ tên ho
 TERM_ENDS_BEFORE_IT_STARTS: Final = (
     "Ngày thôi giữ chức ({to_date}) trước ngày nhận chức ({from_date})"
 )
+TERM_OUTLASTS_UNIT: Final = (
+    "Ngày thôi giữ chức ({to_date}) sau ngày cuối cùng đơn vị {unit} còn tồn tại ({last_day}); "
+    "nhiệm kỳ không thể kéo dài quá thời gian tồn tại của đơn vị"
+)
 HEAD_POST_SUBJECT: Final = "chức danh {role} của đơn vị {unit}"
 HEAD_POST_HOLDER: Final = "{name}, từ {from_date} đến {to_date}"
 HEAD_SUBJECT: Final = "nhiệm kỳ của {name}"

@@ -204,3 +204,27 @@ def test_a_leaving_before_a_session_the_head_held_is_refused(client: TestClient)
     handed = ok(client.post(f"/api/v1/heads/{chair}/successor",
                             json={"full_name": "Lê Văn Bảy", "from_date": "2023-03-02"}), 201)
     assert [e["event_type"] for e in handed["events"]] == ["HeadLeftOffice", "HeadTookOffice"]
+
+
+def test_a_term_is_not_recorded_longer_than_its_unit(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Finding J24: a past term given ending after its unit ceased was stored as typed, so the
+    head's record and the unit's terms showed days the unit never had; so was a leaving."""
+    clock.set(date(2025, 12, 31))
+    before = len(event_types(client))
+    past = client.post("/api/v1/heads", json={
+        "unit_code": TIEN_LANG, "role": "people_committee_chair", "full_name": "Quá hạn",
+        "from_date": "2024-01-01", "to_date": "2025-08-01"})
+    assert past.status_code == 422, past.text
+    error = past.json()["error"]
+    assert error["code"] == "TERM_OUTLASTS_UNIT"
+    assert "30/06/2025" in error["message"]
+    assert len(event_types(client)) == before
+    head = take_office(client, TIEN_LANG, "people_committee_chair", "Đúng hạn", "2024-01-01",
+                       to_date="2025-06-30")
+    assert ok(client.get(f"/api/v1/heads/{head}"))["to_date"] == "2025-06-30"
+    open_term = take_office(client, TIEN_LANG, "party_secretary", "Chưa ghi thôi", "2024-01-01")
+    late = client.post(f"/api/v1/heads/{open_term}/leave", json={"to_date": "2025-07-15"})
+    assert late.status_code == 422 and late.json()["error"]["code"] == "TERM_OUTLASTS_UNIT"
+    ok(client.post(f"/api/v1/heads/{open_term}/leave", json={"to_date": "2025-06-30"}))

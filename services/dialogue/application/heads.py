@@ -17,6 +17,7 @@ from services.dialogue.application.commands import (
     TakeOffice,
 )
 from services.dialogue.application.common import WRITE, jurisdiction_unit, save
+from services.dialogue.application.queries import unit_last_day
 from services.dialogue.domain.heads import HeadPost
 from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
@@ -125,6 +126,20 @@ def correct_took_office(
     return save(uow, post)
 
 
+def require_within_unit(unit_code: str, to_date: date) -> None:
+    """A term cannot outlast its unit (finding J24): one recorded ending after the unit's last
+    day would show on the head's record and the unit's terms a time the unit never had."""
+    last_day = unit_last_day(unit_code)
+    if last_day is not None and to_date > last_day:
+        raise InvalidInput(
+            "TERM_OUTLASTS_UNIT",
+            messages.TERM_OUTLASTS_UNIT.format(
+                to_date=format_date_vn(to_date), unit=unit_code,
+                last_day=format_date_vn(last_day)),
+            unit_code=unit_code, last_day=last_day.isoformat(),
+        )
+
+
 def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
     not_in_future(command.from_date, today)
@@ -132,6 +147,8 @@ def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[Event
         not_in_future(command.to_date, today)
     unit = jurisdiction_unit(uow, command.unit_code, command.from_date)
     authorize(uow.context, WRITE, unit.code, command.from_date)
+    if command.to_date is not None:
+        require_within_unit(unit.code, command.to_date)
     post = uow.load(HeadPost, HeadPost.post_id(unit.code, command.role))
     post.take_office(
         str(uuid4()), command.full_name, command.from_date, unit.level, command.to_date
@@ -149,6 +166,7 @@ def leave_office(
     post = load_post(uow, head_id)
     authorize(uow.context, WRITE, post.unit_code, command.to_date, record=True)
     expect_version(post, expected_version)
+    require_within_unit(post.unit_code, command.to_date)
     term = post.term(head_id)
     if term is not None:
         require_no_session_after(uow.connection, head_id, term.full_name, command.to_date)
