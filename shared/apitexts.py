@@ -69,6 +69,8 @@ FieldTexts = Mapping[str, tuple[str, str]]
 FIELDS: FieldTexts = {
     "acting_party": ("Đơn vị báo cáo", "Mã đơn vị (phòng, đơn vị phối hợp) báo cáo kết quả"),
     "attachments": ("Tệp kèm theo", "Tên, số hiệu các tệp kèm theo"),
+    "backdated_reason": ("Lý do ghi lùi ngày", "Chỉ Ban Dân vận Thành ủy: lý do ghi nhận báo "
+                         "cáo nộp từ ngày trước ngày ghi nhận (báo cáo giấy)"),
     "carried_out_on": ("Ngày tiến hành", "Ngày tiến hành kiểm tra, giám sát"),
     "completed": ("Đã xong", "Đã thực hiện xong kết luận"),
     "concluded_on": ("Ngày kết luận", "Ngày ban hành kết luận kiểm tra, giám sát"),

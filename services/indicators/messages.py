@@ -215,6 +215,15 @@ NO_DISTRICT_ON_CUTOFF = (
     "Không có Ban Dân vận cấp huyện nào trên địa bàn vào ngày chốt số liệu {on} của kỳ "
     "{period_id}: không có đơn vị nào phải nộp báo cáo kỳ này"
 )
+SUBMISSION_BACKDATED_CITY_ONLY = (
+    "Báo cáo do Ban Dân vận cấp huyện nộp được ghi nhận theo ngày nộp thực tế ({today}), "
+    "không ghi lùi ngày {on}; chỉ Ban Dân vận Thành ủy ghi nhận báo cáo giấy đã nộp "
+    "từ ngày trước, kèm lý do"
+)
+SUBMISSION_BACKDATED_NO_REASON = (
+    "Ghi nhận báo cáo nộp từ ngày {on} (trước ngày ghi nhận {today}) phải nêu lý do ghi lùi "
+    "ngày, ví dụ báo cáo giấy đã nhận"
+)
 DISTRICT_NOT_OWING = "Ban Dân vận «{code}» không thuộc danh sách phải nộp báo cáo kỳ {period_id}"
 SUBMITTED_BEFORE_CUTOFF = (
     "Báo cáo kỳ {period_id} chỉ được nộp từ ngày chốt số liệu ({cutoff}) trở đi"

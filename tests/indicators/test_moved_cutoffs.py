@@ -67,8 +67,8 @@ def test_filings_and_items_follow_the_moved_cutoff(
                     {**submit, "submitted_on": "2023-06-16"}, 422, "SUBMITTED_BEFORE_PERIOD",
                     board(NGO_QUYEN))
     assert "20/06/2023" in early["message"]
-    post(client, f"{DUTY}/districts/{NGO_QUYEN}/submit", {**submit, "submitted_on": "2023-06-21"},
-         headers=board(NGO_QUYEN))
+    post(client, f"{DUTY}/districts/{NGO_QUYEN}/submit",
+         {**submit, "submitted_on": "2023-06-21", "backdated_reason": "Báo cáo giấy"})
 
     # Moved again (later event wins), and a rebuild by replay gives the same answers.
     _move_6m_cutoff(upstream, date(2023, 6, 16))

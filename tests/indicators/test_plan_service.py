@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from services.indicators import loadplan
 from services.indicators.app import create_app
 from services.indicators.application.planreminders import remind_district_reports
+from shared.clock import today_vn
 from shared.envelope import utcnow
 from shared.settings import Settings
 from tests.indicators.conftest import get_json
@@ -311,6 +312,35 @@ def test_deadline_refused_for_a_period_no_district_owes(client: TestClient) -> N
     assert "2025-9m" in error["message"]
 
 
+def test_a_board_submission_is_dated_the_day_it_is_recorded(client: TestClient) -> None:
+    """J17: timeliness is judged on `submitted_on`; the board being judged does not choose it.
+    Only the Commission records an earlier day (a paper report), and says why."""
+    duty = "/api/v1/reporting-duties/2023-6m"
+    post(client, f"{duty}/deadline",
+         {"deadline": "2023-06-30", "district_codes": [NGO_QUYEN, TIEN_LANG]})
+    body = {"submitted_on": "2023-06-25", "summary": "x", "figures": {"sites": 2}}
+    error = refused(client, f"{duty}/districts/{NGO_QUYEN}/submit", body, 403,
+                    "SUBMISSION_BACKDATED_CITY_ONLY", board(NGO_QUYEN))
+    assert "25/06/2023" in error["message"]
+    refused(client, f"{duty}/districts/{NGO_QUYEN}/submit",
+            {**body, "backdated_reason": "Báo cáo giấy"}, 403,
+            "SUBMISSION_BACKDATED_CITY_ONLY", board(NGO_QUYEN))
+    refused(client, f"{duty}/districts/{TIEN_LANG}/submit", body, 422,
+            "SUBMISSION_BACKDATED_NO_REASON")
+    today = today_vn().isoformat()
+    post(client, f"{duty}/districts/{NGO_QUYEN}/submit", {**body, "submitted_on": today},
+         headers=board(NGO_QUYEN))
+    post(client, f"{duty}/districts/{TIEN_LANG}/submit",
+         {**body, "backdated_reason": "Báo cáo giấy nhận ngày 25/06/2023"})
+    rows = {d["district_code"]: d for d in get_json(client, duty)["districts"]}
+    assert rows[NGO_QUYEN]["first_submitted_on"] == today
+    assert rows[NGO_QUYEN]["status"] == "nop_muon"
+    assert rows[NGO_QUYEN]["first_submission_backdated_reason"] is None
+    assert rows[TIEN_LANG]["status"] == "nop_dung_han"
+    assert rows[TIEN_LANG]["first_submission_backdated_reason"] == \
+        "Báo cáo giấy nhận ngày 25/06/2023"
+
+
 def test_district_reports_returned_late_and_reminded_once(
     client: TestClient, settings_factory: Callable[..., Settings]
 ) -> None:
@@ -329,7 +359,9 @@ def test_district_reports_returned_late_and_reminded_once(
     assert remind_district_reports(runtime, date(2023, 6, 17)) == 2  # before, both owe
     assert remind_district_reports(runtime, date(2023, 6, 18)) == 0  # once
     figures = {"mo_hinh_dan_van_kheo": 12, "hoi_nghi_doi_thoai": 4}
-    submit = {"submitted_on": "2023-06-19", "summary": "Báo cáo 6 tháng", "figures": figures}
+    # Dated 2023 and recorded today: the Commission records the paper reports (J17).
+    submit = {"submitted_on": "2023-06-19", "summary": "Báo cáo 6 tháng", "figures": figures,
+              "backdated_reason": "Báo cáo giấy"}
     refused(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, 403, "UNIT_OUT_OF_SCOPE",
             board(TIEN_LANG))
     # Not before the data cut-off (14/06 for the 6 months; it opened on the 1st of June).
@@ -337,9 +369,8 @@ def test_district_reports_returned_late_and_reminded_once(
                     {**submit, "submitted_on": "2023-06-02"}, 422, "SUBMITTED_BEFORE_PERIOD",
                     board(NGO_QUYEN))
     assert "14/06/2023" in early["message"]
-    post(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, headers=board(NGO_QUYEN))
-    refused(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, 409, "ACTION_NOT_ALLOWED",
-            board(NGO_QUYEN))
+    post(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit)
+    refused(client, f"{duty}/districts/{NGO_QUYEN}/submit", submit, 409, "ACTION_NOT_ALLOWED")
     refused(client, f"{duty}/districts/{NGO_QUYEN}/return",
             {"returned_on": "2023-06-21", "reason": "Thiếu số liệu"}, 403, "CITY_LEVEL_ONLY",
             board(NGO_QUYEN))
@@ -350,10 +381,9 @@ def test_district_reports_returned_late_and_reminded_once(
     # On 21/06 Tiên Lãng has not submitted and Ngô Quyền's report is back with it: both owe.
     assert remind_district_reports(runtime, date(2023, 6, 21)) == 2
     post(client, f"{duty}/districts/{TIEN_LANG}/submit",
-         {**submit, "submitted_on": "2023-06-23"}, headers=board(TIEN_LANG))
+         {**submit, "submitted_on": "2023-06-23"})
     post(client, f"{duty}/districts/{NGO_QUYEN}/submit",
-         {**submit, "submitted_on": "2023-06-24", "figures": {**figures, "hoi_nghi_doi_thoai": 6}},
-         headers=board(NGO_QUYEN))
+         {**submit, "submitted_on": "2023-06-24", "figures": {**figures, "hoi_nghi_doi_thoai": 6}})
     refused(client, "/api/v1/reporting-duties/2023-5m/deadline", {"deadline": "2023-06-20"},
             422, "VALIDATION_ERROR")
     at_22 = get_json(client, duty, on="2023-06-22")

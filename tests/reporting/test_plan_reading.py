@@ -88,7 +88,7 @@ def test_city_reads_everything_a_district_board_its_own(
          {"deadline": "2023-06-20", "district_codes": [NGO_QUYEN, TIEN_LANG]}, {})
     post(indicators, f"{duty}/districts/{TIEN_LANG}/submit",
          {"summary": "Báo cáo 6 tháng", "submitted_on": "2023-06-18",
-          "figures": {"hoi_nghi_doi_thoai": 3}}, board(TIEN_LANG))
+          "backdated_reason": "Báo cáo giấy", "figures": {"hoi_nghi_doi_thoai": 3}}, {})
     wait_projected(indicators, reporting)
 
     city = plan_of(reporting, CITY)

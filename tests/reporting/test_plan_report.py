@@ -105,19 +105,20 @@ def scenario(indicators: TestClient) -> str:
          {"deadline": "2023-06-20", "district_codes": [NGO_QUYEN, TIEN_LANG]})
     post(indicators, f"{duty}/2023-9m/deadline",
          {"deadline": "2023-09-20", "district_codes": [NGO_QUYEN, TIEN_LANG]})
-    submit = {"summary": "Báo cáo kỳ", "figures": {"hoi_nghi_doi_thoai": 4}}
+    # Dated 2023, recorded today: the Commission's record of paper reports (J17).
+    submit = {"summary": "Báo cáo kỳ", "figures": {"hoi_nghi_doi_thoai": 4},
+              "backdated_reason": "Báo cáo giấy"}
     post(indicators, f"{duty}/2023-6m/districts/{NGO_QUYEN}/submit",
-         {**submit, "submitted_on": "2023-06-19"}, board(NGO_QUYEN))
+         {**submit, "submitted_on": "2023-06-19"}, {})
     post(indicators, f"{duty}/2023-6m/districts/{NGO_QUYEN}/return",
          {"returned_on": "2023-06-21", "reason": "Thiếu số liệu cấp xã"})
     returned_moment = utcnow().isoformat()
     post(indicators, f"{duty}/2023-6m/districts/{NGO_QUYEN}/submit",
-         {**submit, "submitted_on": "2023-06-24", "figures": {"hoi_nghi_doi_thoai": 6}},
-         board(NGO_QUYEN))
+         {**submit, "submitted_on": "2023-06-24", "figures": {"hoi_nghi_doi_thoai": 6}}, {})
     post(indicators, f"{duty}/2023-6m/districts/{TIEN_LANG}/submit",
-         {**submit, "submitted_on": "2023-06-23"}, board(TIEN_LANG))
+         {**submit, "submitted_on": "2023-06-23"}, {})
     post(indicators, f"{duty}/2023-9m/districts/{NGO_QUYEN}/submit",
-         {**submit, "submitted_on": "2023-09-18"}, board(NGO_QUYEN))
+         {**submit, "submitted_on": "2023-09-18"}, {})
     return returned_moment
 
 

@@ -143,7 +143,10 @@ FigureName = Annotated[str, Field(min_length=1, max_length=80)]
 
 
 class SubmitDistrictReport(_Command):
+    #: The day the report reached the Commission: the day it is recorded, unless the
+    #: Commission records a paper submission of an earlier day (with `backdated_reason`).
     submitted_on: Day
+    backdated_reason: ShortText = ""
     summary: Annotated[LongText, Field(min_length=1)]
     figures: dict[FigureName, Annotated[StrictFloat, Field(ge=0, le=1e9)]] = Field(
         default_factory=dict, max_length=100

@@ -422,6 +422,22 @@ def _duty(uow: UnitOfWork, period_id: str, district_code: str, action: str) -> R
     return duty
 
 
+def _require_submission_day(uow: UnitOfWork, command: SubmitDistrictReport) -> None:
+    """Timeliness is judged on `submitted_on`: the board being judged does not choose it.
+    A board's submission is dated the day it is recorded; an earlier day is the Commission's
+    record of a paper submission, and says why."""
+    today = today_vn()
+    if command.submitted_on >= today:
+        return
+    words = {"on": format_date_vn(command.submitted_on), "today": format_date_vn(today)}
+    if not uow.context.principal.is_city:
+        raise Forbidden("SUBMISSION_BACKDATED_CITY_ONLY",
+                        messages.SUBMISSION_BACKDATED_CITY_ONLY.format(**words))
+    if not command.backdated_reason:
+        raise InvalidInput("SUBMISSION_BACKDATED_NO_REASON",
+                           messages.SUBMISSION_BACKDATED_NO_REASON.format(**words))
+
+
 def submit_district_report(
     uow: UnitOfWork, period_id: str, district_code: str, command: SubmitDistrictReport
 ) -> list[EventEnvelope]:
@@ -440,6 +456,7 @@ def submit_district_report(
             messages.SUBMITTED_BEFORE_CUTOFF.format(period_id=period_id,
                                                     cutoff=format_date_vn(opens)),
         )
+    _require_submission_day(uow, command)
     assert duty.deadline is not None
     report = uow.load(DistrictReport, district_report_id(period_id, district_code),
                       expected_version=command.expected_version)
@@ -447,6 +464,7 @@ def submit_district_report(
         DistrictReportSubmitted(
             year=year, period_id=period_id, district_code=district_code,
             submitted_on=command.submitted_on, revision=report.revision + 1,
+            backdated_reason=command.backdated_reason,
             summary=command.summary, figures=dict(command.figures),
             attachments=list(command.attachments),
         )

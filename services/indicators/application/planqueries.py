@@ -190,6 +190,10 @@ def duty_view(
             "last_submitted_on": iso_or_none(standing.last_submitted_on),
             "returns": standing.returns,
             "last_return_reason": returns[-1].reason if returns else None,
+            # Timeliness is judged on the first submission: shown when the Commission
+            # recorded it back-dated (a paper submission), and why.
+            "first_submission_backdated_reason": (
+                submissions[0].backdated_reason or None if submissions else None),
             "revision": latest.revision if latest else 0,
             "figures": dict(latest.figures) if latest else {},
             "summary": latest.summary if latest else None,

@@ -256,6 +256,8 @@ class DistrictReportSubmitted(DomainEvent):
     submitted_on: date
     revision: int
     summary: str
+    #: Why the Commission recorded it dated before its recording day ("" when not).
+    backdated_reason: str = ""
     figures: dict[str, float] = Field(default_factory=dict)
     attachments: list[str] = Field(default_factory=list)
 
