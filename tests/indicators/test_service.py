@@ -571,3 +571,21 @@ def test_an_official_completes_a_successor_unknown_as_an_event(client: TestClien
                         headers={"X-Unit-Scope": TIEN_LANG})
     assert board.status_code == 403 and board.json()["error"]["code"] == "CITY_LEVEL_ONLY"
     assert get_json(client, f"{url}/unknown")["total"] == 42
+
+
+def test_a_model_is_recognised_in_date_order(client: TestClient) -> None:
+    """Finding J21: a higher level dated before the last recognition was accepted, so the
+    model read city-level first and district-level a month later."""
+    assert client.post("/api/v1/models", json={**MODEL, "model_id": "J21-01"}).status_code == 201
+    district = client.post("/api/v1/models/J21-01/recognise",
+                           json={"recognition_level": "district", "recognised_on": "2023-08-01"})
+    assert district.status_code == 200, district.text
+    earlier = client.post("/api/v1/models/J21-01/recognise",
+                          json={"recognition_level": "city", "recognised_on": "2023-07-01"})
+    assert earlier.status_code == 422, earlier.text
+    assert earlier.json()["error"]["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+    assert "01/08/2023" in earlier.json()["error"]["message"]
+    assert get_json(client, "/api/v1/models/J21-01")["recognition_level"] == "district"
+    later = client.post("/api/v1/models/J21-01/recognise",
+                        json={"recognition_level": "city", "recognised_on": "2023-08-01"})
+    assert later.status_code == 200, later.text

@@ -95,6 +95,10 @@ class DanVanKheoModel(Aggregate):
                     level=messages.RECOGNITION_LABELS[self.recognition_level].lower()),
             )
         self.require_started_by(event.recognised_on)
+        # Recognitions climb in date order as in level (finding J21): a higher level dated
+        # before the last recognition would read the model higher first, then lower.
+        if self.last_on is not None:
+            not_before(event.recognised_on, self.last_on)
         self.record(event, event.recognised_on, unit_code=self.unit_code)
 
     def close(self, event: ModelClosed) -> None:
