@@ -224,6 +224,9 @@ SUBMISSION_BACKDATED_NO_REASON = (
     "Ghi nhận báo cáo nộp từ ngày {on} (trước ngày ghi nhận {today}) phải nêu lý do ghi lùi "
     "ngày, ví dụ báo cáo giấy đã nhận"
 )
+EVIDENCE_NOT_FOUND = (
+    "Minh chứng «{ref}» không phải hồ sơ, hội nghị hay mô hình có thật của đơn vị {unit}"
+)
 DISTRICT_NOT_OWING = "Ban Dân vận «{code}» không thuộc danh sách phải nộp báo cáo kỳ {period_id}"
 SUBMITTED_BEFORE_CUTOFF = (
     "Báo cáo kỳ {period_id} chỉ được nộp từ ngày chốt số liệu ({cutoff}) trở đi"

@@ -305,6 +305,23 @@ def test_an_inspection_brought_forward_is_carried_out(client: TestClient) -> Non
     assert named["inspection_id"] == "GS-2"
 
 
+def test_progress_evidence_is_the_acting_units_own_record(client: TestClient) -> None:
+    """J12: a model cited must exist in the acting unit; a session is a UUID, a dossier a code."""
+    registered = client.post("/api/v1/models", json={
+        "model_id": "MH-TL", "unit_code": "11755", "field": "new_rural",
+        "title": "Dân vận khéo", "started_on": "2023-02-01"})
+    assert registered.status_code == 201, registered.text
+    post(client, "/api/v1/plans/2023/load", {})
+    url = "/api/v1/plans/2023/items/II.1.2/progress"
+    for kind, ref in (("model", "MH-TL"), ("model", "KHONG-TON-TAI"),
+                      ("dialogue_session", "khong-phai-uuid"), ("dossier", "P4/S1")):
+        error = refused(client, url, progress("2023-05-01", evidence=[{"kind": kind, "ref": ref}]),
+                        422, "EVIDENCE_NOT_FOUND", board(NGO_QUYEN))
+        assert ref in error["message"]
+    post(client, url, progress("2023-05-01", evidence=[{"kind": "model", "ref": "MH-TL"}]),
+         headers=board(TIEN_LANG))
+
+
 def test_deadline_refused_for_a_period_no_district_owes(client: TestClient) -> None:
     """J8: after 01/07/2025 there is no district level; a duty would be a summary of zeros."""
     error = refused(client, "/api/v1/reporting-duties/2025-9m/deadline",

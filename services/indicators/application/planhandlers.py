@@ -12,8 +12,9 @@ Who may do what (DOMAIN.md "Who uses it"; shared.auth):
 
 from __future__ import annotations
 
+import re
 from datetime import date
-from uuid import uuid4
+from uuid import UUID, uuid4
 
 from services.indicators import messages
 from services.indicators.adapters.cutoffs import moved_cutoffs
@@ -25,6 +26,7 @@ from services.indicators.application.plancommands import (
     AmendPlanItem,
     CarryOutInspection,
     ConcludeInspection,
+    EvidenceRef,
     FollowUpInspection,
     InspectionStep,
     NamePlanParty,
@@ -38,6 +40,7 @@ from services.indicators.application.plancommands import (
     SubmitDistrictReport,
     WithdrawPlanItem,
 )
+from services.indicators.domain.model import DanVanKheoModel
 from services.indicators.domain.plan import (
     DistrictReport,
     PlanItemWork,
@@ -68,6 +71,7 @@ from services.indicators.domain.planevents import (
 from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
+from shared.auth.units import covers
 from shared.clock import format_date_vn, today_vn
 from shared.conferencedates import (
     InvalidPeriodId,
@@ -77,6 +81,7 @@ from shared.conferencedates import (
 )
 from shared.envelope import EventEnvelope
 from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.ids import CODE_PATTERN
 from shared.taskrules import DISTRICT_BOARDS
 from shared.unitcheck import require_unit
 from shared.validation import not_in_future
@@ -222,6 +227,39 @@ def _acting(
     return party, unit_code
 
 
+def _require_evidence(
+    uow: UnitOfWork, evidence: list[EvidenceRef], unit_code: str, on: date
+) -> None:
+    """Evidence is the acting unit's own record: a model this service keeps must exist and lie
+    in the unit; a session's ref is a UUID and a dossier's a site code (their records are
+    other services')."""
+    for item in evidence:
+        ref = item.ref
+        if item.kind == "model":
+            model = uow.load(DanVanKheoModel, ref)
+            ok = model.exists and bool(model.unit_code) and covers(unit_code, model.unit_code, on)
+        elif item.kind == "dialogue_session":
+            ok = _is_uuid(ref)
+        elif item.kind == "dossier":
+            ok = re.fullmatch(CODE_PATTERN, ref) is not None
+        else:
+            continue
+        if not ok:
+            raise InvalidInput(
+                "EVIDENCE_NOT_FOUND",
+                messages.EVIDENCE_NOT_FOUND.format(ref=ref, unit=unit_code),
+                kind=item.kind, ref=ref,
+            )
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
 def record_progress(
     uow: UnitOfWork, year: int, number: str, command: RecordProgress
 ) -> list[EventEnvelope]:
@@ -232,6 +270,7 @@ def record_progress(
     item = plan.item(number)
     party, unit_code = _acting(
         uow, plan, item, command.acting_party, command.unit_code, command.reported_on)
+    _require_evidence(uow, command.evidence, unit_code, command.reported_on)
     work = uow.load(PlanItemWork, work_id(year, number))
     event = PlanItemProgressRecorded(
         year=year, number=number, reported_on=command.reported_on, acting_party=party,
