@@ -291,35 +291,51 @@ class FactWriter:
         and its own (a replay writes the same rows). A report as of before the correction
         keeps the old placement; the chunk figures move with the rows."""
         envelope, replaced, units, recorded = correction
-        params, written, superseded = batch
+        superseded = batch[2]
         group = group_of(replaced.family)
         hanging = [row for rows in facts for row in rows.get((group, replaced.subject), ())
                    if row.kind in FOLLOWS_REGISTRATION[replaced.family]
                    and row.unit_code == replaced.unit_code and row.event_id not in superseded]
         for old in sorted({row.event_id: row for row in hanging}.values(), key=fact_order):
-            mine = written.get(old.event_id)  # of this batch: its data is kept beside it
-            found = self._supersede(conn, sql, old.event_id, recorded, params, written,
-                                    stored_first, changes)
-            if found is None:
-                continue
-            superseded.add(old.event_id)
             event_id = str(uuid.uuid5(_FOLLOW_NAMESPACE, f"{envelope.event_id}:{old.event_id}"))
-            data = mine[2] if mine else orjson.loads(found.data) if found.data else None
-            params.append((
-                event_id, found.family, found.kind, found.subject, found.effect, found.state,
-                found.amount, sql.date(found.due_on), sql.date(found.business_on),
-                sql.time(recorded), found.seq, units.unit_code, units.district_code,
-                units.province_code,
-                orjson.dumps(data, option=orjson.OPT_SORT_KEYS).decode() if data else None,
-                None,
-            ))
-            row = found._replace(event_id=event_id, recorded_at=recorded,
-                                 unit_code=units.unit_code, district_code=units.district_code,
-                                 province_code=units.province_code)
-            written[event_id] = (len(params) - 1, row, data)
-            if group in self.stock_groups:
-                facts[1].setdefault((group, found.subject), []).append(row)
-            self._count_flows(changes, row, data, {}, chunk_of(row.business_on), 1)
+            self._restate(conn, sql, old.event_id, event_id, recorded, units, batch, facts,
+                          stored_first, changes)
+
+    def _restate(
+        self, conn: Connection, sql: FactSql, fact_id: str, restated_id: str,
+        recorded: datetime, units: EventUnits,
+        batch: tuple[list[tuple[Any, ...]], dict[str, tuple[int, FactRow, Any]], set[str]],
+        facts: tuple[Stored, Stored], stored_first: First, changes: ChunkChanges,
+    ) -> bool:
+        """Fact `fact_id` stops counting from `recorded` (`_supersede`), and the same fact
+        counts from then in `units`, as row `restated_id`: a fact a later event placed
+        elsewhere (a registration corrected into another unit, a site's move recorded after
+        it). A report as of before `recorded` keeps the old placement; the chunk figures move
+        with the rows. False when it is no fact here (or replaced already)."""
+        params, written, superseded = batch
+        mine = written.get(fact_id)  # of this batch: its text is in its parameters
+        old = self._supersede(conn, sql, fact_id, recorded, params, written, stored_first,
+                              changes)
+        if old is None:
+            return False
+        superseded.add(fact_id)
+        text = params[mine[0]][14] if mine is not None else old.data
+        data = mine[2] if mine is not None else orjson.loads(text) if text else None
+        unit_code, district_code, province_code = units
+        params.append((
+            restated_id, old.family, old.kind, old.subject, old.effect, old.state, old.amount,
+            sql.date(old.due_on), sql.date(old.business_on), sql.time(recorded), old.seq,
+            unit_code, district_code, province_code, text, None,
+        ))
+        row = old._replace(event_id=restated_id, recorded_at=recorded, unit_code=unit_code,
+                           district_code=district_code, province_code=province_code,
+                           data=None)
+        written[restated_id] = (len(params) - 1, row, data)
+        group = group_of(old.family)
+        if group in self.stock_groups:
+            facts[1].setdefault((group, old.subject), []).append(row)
+        self._count_flows(changes, row, data, {}, chunk_of(old.business_on), 1)
+        return True
 
     @staticmethod
     def _site_place(
@@ -365,26 +381,11 @@ class FactWriter:
         recorded = placed.recorded_at
         for row, commune in re_placed(_placements(site, facts, superseded), dated,
                                      placed.business_on):
-            mine = written.get(row.event_id)
-            text = params[mine[0]][14] if mine is not None else row.data
-            data = orjson.loads(text) if text else None
-            if self._supersede(conn, sql, row.event_id, recorded, params, written,
-                               stored_first, changes) is None:
-                continue
-            superseded.add(row.event_id)
             event_id = str(replacement_id(placed.event_id, row.event_id))
-            moved[row.event_id] = event_id
-            units = units_of(commune, row.business_on)
-            params.append((
-                event_id, row.family, row.kind, row.subject, row.effect, row.state, row.amount,
-                sql.date(row.due_on), sql.date(row.business_on), sql.time(recorded), row.seq,
-                *units, text, None))
-            restated = FactRow(event_id, row.family, row.kind, row.subject, row.effect,
-                               row.state, row.amount, row.due_on, row.business_on, recorded,
-                               row.seq, *units, None)
-            written[event_id] = (len(params) - 1, restated, data)
-            facts[1].setdefault((SITE_GROUP, site), []).append(restated)
-            self._count_flows(changes, restated, data, {}, chunk_of(row.business_on), 1)
+            if self._restate(conn, sql, row.event_id, event_id, recorded,
+                             units_of(commune, row.business_on),
+                             (params, written, superseded), facts, stored_first, changes):
+                moved[row.event_id] = event_id
 
     def _standing_for(
         self, conn: Connection, corrects: str, moved: dict[str, str],
