@@ -18,6 +18,13 @@ ROUTE_NOT_FOUND: Final = "Không tìm thấy địa chỉ yêu cầu"
 METHOD_NOT_ALLOWED: Final = "Phương thức không được hỗ trợ cho địa chỉ này"
 PAYLOAD_TOO_LARGE: Final = "Dữ liệu gửi lên quá lớn"
 UNSUPPORTED_MEDIA_TYPE: Final = "Định dạng dữ liệu không được hỗ trợ"
+#: A body of a type its route does not read (shared/requestguard.py): {given} is the request's
+#: Content-Type (or NO_CONTENT_TYPE), {accepted} the types the route reads, each in «».
+UNSUPPORTED_BODY_TYPE: Final = (
+    "Nội dung gửi lên có định dạng {given}, địa chỉ này không đọc được định dạng đó. Gửi lại "
+    "với tiêu đề Content-Type là {accepted}."
+)
+NO_CONTENT_TYPE: Final = "chưa khai báo (thiếu tiêu đề Content-Type)"
 HTTP_ERROR: Final = "Yêu cầu không hợp lệ"
 DATABASE_UNAVAILABLE: Final = (
     "Cơ sở dữ liệu tạm thời không phục vụ được, yêu cầu chưa được thực hiện; "

@@ -14,7 +14,7 @@ than 422. Here, once for the four services, the real error body becomes the comp
 - 412: writes (If-Match names a version the aggregate is no longer at, shared/concurrency.py);
 - 428: the writes that require If-Match (declared by their route: `IF_MATCH_REQUIRED`);
 - 400, 413 and 415: writes (a body that cannot be decoded, too large, or of a type they
-  do not read);
+  do not read: shared/requestguard.py `unsupported_body_refusal`, 415 UNSUPPORTED_MEDIA_TYPE);
 - 422: every operation (any parameter, even one it does not declare, is checked for
   control characters, shared/requestguard.py);
 - 503: operations that need the database or NATS (shared/web.py, `/readyz`).
@@ -141,7 +141,11 @@ DESCRIPTIONS = {
     412: "If-Match mang phiên bản cũ: bản ghi đã đổi, đọc lại để lấy ETag mới",
     428: "Thao tác này cần tiêu đề If-Match (ETag của bản ghi đã đọc)",
     413: "Dữ liệu gửi lên quá lớn",
-    415: "Định dạng dữ liệu không được hỗ trợ",
+    415: (
+        "Nội dung gửi lên không đúng định dạng thao tác này đọc (mã UNSUPPORTED_MEDIA_TYPE): "
+        "gửi JSON với Content-Type: application/json; tệp nhập (CSV, XLSX) gửi là phần `file` "
+        "của multipart/form-data"
+    ),
     422: "Dữ liệu gửi lên không hợp lệ",
     503: "Cơ sở dữ liệu hoặc NATS tạm thời không sẵn sàng; thử lại sau Retry-After giây",
 }

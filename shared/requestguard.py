@@ -27,6 +27,7 @@ from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
+from fastapi import params
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.requests import Request
@@ -161,3 +162,66 @@ def unknown_query_message(unknown: list[str], current: list[str], accepted: list
 async def declared_query_only(request: Request) -> None:
     """The rule as a dependency, for the kernel's routes that have no service guard."""
     refuse_undeclared_query(request)
+
+
+#: The code of a body of a type its route does not read (finding J10).
+UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+JSON_TYPES = ("application/json",)
+#: An upload (a route taking File parts, the imports): the file itself is a part.
+UPLOAD_TYPES = ("multipart/form-data",)
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def body_types(route: Any) -> tuple[str, ...] | None:
+    """The media types a route reads its body in (None: it takes no body). FastAPI makes one
+    body field of a route's body parameters, a File's when one is a file, a Form's when one
+    is a form field."""
+    body_field = getattr(route, "body_field", None)
+    if body_field is None:
+        return None
+    info = body_field.field_info
+    if isinstance(info, params.File):
+        return UPLOAD_TYPES
+    if isinstance(info, params.Form):
+        return FORM_TYPES
+    return JSON_TYPES
+
+
+def _reads(accepted: tuple[str, ...], content_type: str) -> bool:
+    media = content_type.split(";", 1)[0].strip().lower()
+    if accepted is JSON_TYPES:
+        # As FastAPI decodes a body as JSON: application/json and any application/…+json.
+        return media == "application/json" or (
+            media.startswith("application/") and media.endswith("+json"))
+    return media in accepted
+
+
+def unsupported_body_refusal(request: Request, body: Any) -> JSONResponse | None:
+    """The 415 of a body its route does not read (None: the refusal is the body's content).
+
+    FastAPI decodes a JSON body only when the request says it is JSON; text/plain, XML or a
+    form sent to a JSON route reached the model as bytes and came back 422 «Phải là đối tượng
+    JSON», and JSON or a bare CSV sent to an upload route 422 «file: thiếu trường» (finding
+    J10), whereas the fault is the format, as HTTP's 415 says. Asked by the 422 handler
+    (shared/web.py) once the body has failed its model, so it costs a good request nothing
+    and comes after authentication and scope (401, 403), like every check of a body. A body
+    without any Content-Type is refused too; no body and no type is the body missing (422)."""
+    accepted = body_types(request.scope.get("route"))
+    if accepted is None:
+        return None
+    content_type = request.headers.get("content-type")
+    if content_type is None:
+        sent = bool(body) if isinstance(body, bytes | str) else (
+            request.headers.get("content-length", "0") not in ("", "0"))
+        if not sent:
+            return None
+        given = messages.NO_CONTENT_TYPE
+    elif _reads(accepted, content_type):
+        return None
+    else:
+        given = f"«{content_type[:100]}»"
+    message = messages.UNSUPPORTED_BODY_TYPE.format(
+        given=given, accepted=", ".join(f"«{t}»" for t in accepted))
+    details = {"content_type": content_type[:100] if content_type else None,
+               "accepted": list(accepted)}
+    return JSONResponse(error_body(UNSUPPORTED_MEDIA_TYPE, message, details), status_code=415)

@@ -43,7 +43,11 @@ from shared.openapi import install_document
 from shared.outage import is_infrastructure_failure
 from shared.paging import LegacyPaging
 from shared.randomids import random_uuid
-from shared.requestguard import control_character_refusal, declared_query_only
+from shared.requestguard import (
+    control_character_refusal,
+    declared_query_only,
+    unsupported_body_refusal,
+)
 from shared.runtime import ServiceRuntime
 from shared.runtime import runtime_of as runtime_of
 from shared.validation import (
@@ -473,6 +477,9 @@ def _install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        unsupported = unsupported_body_refusal(request, exc.body)
+        if unsupported is not None:
+            return unsupported
         labels = getattr(request.app.state, "value_labels", None)
         forms = getattr(request.app.state, "pattern_forms", None)
         return JSONAnswer(

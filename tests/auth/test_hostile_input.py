@@ -229,3 +229,62 @@ def test_versions_and_identifiers_in_bodies_and_headers_are_bounded(
         assert response.status_code == 422, response.text
         assert response.json()["error"]["code"] == "BAD_IF_MATCH"
     assert event_count(religion) == events and event_count(dialogue) == 0
+
+
+@pytest.mark.parametrize("content_type", [
+    "text/plain", "application/xml", "application/x-www-form-urlencoded", None,
+])
+def test_a_body_of_another_format_is_refused_415(
+    services: Services, idp: Idp, content_type: str | None
+) -> None:
+    """Finding J10: a JSON route sent text, XML, a form or an undeclared body answered 422
+    «Phải là đối tượng JSON»; the format is the fault, 415, in every service, after the
+    credential (401 first), nothing written."""
+    body = json.dumps(site_body("CS-J10")).encode()
+    headers = {"Content-Type": content_type} if content_type else {}
+    religion = services["religion"]
+    assert religion.post("/api/v1/sites", content=body, headers=headers).status_code == 401
+    answer = religion.post("/api/v1/sites", content=body,
+                           headers=idp.headers("city_staff") | headers)
+    assert answer.status_code == 415, answer.text
+    error = answer.json()["error"]
+    assert error["code"] == "UNSUPPORTED_MEDIA_TYPE"
+    assert "Content-Type" in error["message"] and "«application/json»" in error["message"]
+    assert error["details"] == {"content_type": content_type, "accepted": ["application/json"]}
+    assert event_count(religion) == 0
+    dialogue = services["dialogue"].post(
+        "/api/v1/sessions", content=b"<session/>",
+        headers=idp.headers("city_staff") | headers)
+    assert dialogue.status_code == 415, dialogue.text
+
+
+def test_an_upload_sent_as_json_or_a_bare_file_is_refused_415(
+    services: Services, idp: Idp
+) -> None:
+    """The imports read a multipart form whose `file` part is the CSV/XLSX: the file sent as
+    the whole body, or JSON, is 415 naming multipart/form-data; a form without its file part
+    stays the 422 of a missing field."""
+    headers = idp.headers("city_staff")
+    for path, service in (("/api/v1/sites/import", "religion"),
+                          ("/api/v1/commitments/progress-import", "dialogue")):
+        client = services[service]
+        for content_type, body in (("text/csv", b"ma_co_so,ten\nCS-1,Chua"),
+                                   ("application/json", b"{}")):
+            answer = client.post(path, content=body,
+                                 headers=headers | {"Content-Type": content_type})
+            assert answer.status_code == 415, answer.text
+            assert answer.json()["error"]["details"]["accepted"] == ["multipart/form-data"]
+        missing = client.post(path, data={"dry_run": "true"}, files={"other": ("a", b"x")},
+                              headers=headers)
+        assert missing.status_code == 422, missing.text
+        assert _refused_field(missing) == {"file"}
+
+
+def test_json_with_its_parameters_or_a_json_suffix_is_read(
+    services: Services, idp: Idp
+) -> None:
+    body = json.dumps(site_body("CS-J10B")).encode()
+    answer = services["religion"].post(
+        "/api/v1/sites", content=body,
+        headers=idp.headers("city_staff") | {"Content-Type": "application/json; charset=utf-8"})
+    assert answer.status_code == 201, answer.text

@@ -60,12 +60,11 @@ def test_every_kind_of_answer_carries_the_headers_and_the_correlation_id(
     missing = client.get("/api/v1/khong-co", headers=CORRELATION)
     method = client.put("/api/v1/sites", json={}, headers=CORRELATION)
     assert [r.status_code for r in (created, taken, invalid, control, not_json, missing, method)] \
-        == [201, 409, 422, 422, 422, 404, 405]
+        == [201, 409, 422, 422, 415, 404, 405]
     assert _code(taken) == "SITE_EXISTS"
     assert _code(control) == "VALIDATION_ERROR"
-    # A body in another format than JSON is not read at all (FastAPI's strict content type):
-    # the command's fields are missing.
-    assert _code(not_json) == "VALIDATION_ERROR"
+    # A body in another format than JSON is not read at all: 415 (finding J10).
+    assert _code(not_json) == "UNSUPPORTED_MEDIA_TYPE"
     for response in (created, taken, invalid, control, not_json, missing, method):
         _secured(response)
         assert response.headers["X-Correlation-Id"] == "kiem-tra-7"
