@@ -143,8 +143,7 @@ EXAMPLES: SchemaExamples = {
                            "completed": True},
     "CancelInspection": {"cancelled_on": "2023-08-10", "reason": "Trùng đợt giám sát của HĐND"},
     "SetReportingDeadline": {"deadline": "2023-06-10", "note": "Báo cáo sơ kết 6 tháng"},
-    "SubmitDistrictReport": {"submitted_on": "2023-06-09",
-                             "summary": "Kết quả công tác dân vận 6 tháng đầu năm",
+    "SubmitDistrictReport": {"summary": "Kết quả công tác dân vận 6 tháng đầu năm",
                              "figures": {}, "attachments": []},
     "ReturnDistrictReport": {"returned_on": "2023-06-12", "reason": "Thiếu số liệu chỉ tiêu I2"},
 }
@@ -157,6 +156,10 @@ FIELDS: FieldTexts = {
     "active_only": ("Chỉ mô hình đang hoạt động", "true: bỏ các mô hình đã dừng"),
     "counts_only": ("Chỉ số lượng", "true: chỉ trả số lượng minh chứng, không kèm danh sách"),
     "root": ("Đơn vị gốc", "Mã đơn vị gốc của cây (mặc định: địa bàn của hệ thống)"),
+    "SubmitDistrictReport.submitted_on": (
+        "Ngày nộp", "Ngày báo cáo đến Ban Dân vận Thành ủy; bỏ trống là hôm nay (ngày Việt "
+        "Nam). Ban Dân vận quận, huyện nộp với ngày hôm nay; ngày trước đó chỉ Ban Dân vận "
+        "Thành ủy ghi khi vào sổ báo cáo giấy đã nhận, kèm lý do (backdated_reason)"),
     "NamePlanParty.code": ("Mã đơn vị tham gia", "Mã viết tắt do Ban đặt cho đơn vị chủ trì "
                            "hoặc phối hợp của Kế hoạch (chữ thường, số, gạch ngang)"),
     "EvidenceRef.kind": ("Loại minh chứng", "dialogue_session hội nghị đối thoại, dossier hồ "

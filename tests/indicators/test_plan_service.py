@@ -358,6 +358,28 @@ def test_a_board_submission_is_dated_the_day_it_is_recorded(client: TestClient) 
         "Báo cáo giấy nhận ngày 25/06/2023"
 
 
+def test_a_submission_without_its_day_is_dated_today_and_the_documented_example_is_accepted(
+    client: TestClient,
+) -> None:
+    """J17: `submitted_on` defaults to Vietnam's today (the only day a board may give), and
+    the OpenAPI example, which a board sent as documented, is accepted: it was dated
+    2023-06-09 and refused SUBMISSION_BACKDATED_CITY_ONLY."""
+    duty = "/api/v1/reporting-duties/2023-6m"
+    post(client, f"{duty}/deadline",
+         {"deadline": "2023-06-30", "district_codes": [NGO_QUYEN, TIEN_LANG]})
+    operation = client.get("/openapi.json").json()["paths"][
+        "/api/v1/reporting-duties/{period_id}/districts/{district_code}/submit"]["post"]
+    example = operation["requestBody"]["content"]["application/json"]["example"]
+    assert "submitted_on" not in example
+    post(client, f"{duty}/districts/{NGO_QUYEN}/submit", example, headers=board(NGO_QUYEN))
+    post(client, f"{duty}/districts/{TIEN_LANG}/submit", {"summary": "Báo cáo 6 tháng"},
+         headers=board(TIEN_LANG))
+    rows = {d["district_code"]: d for d in get_json(client, duty)["districts"]}
+    today = today_vn().isoformat()
+    assert rows[NGO_QUYEN]["first_submitted_on"] == today
+    assert rows[TIEN_LANG]["first_submitted_on"] == today
+
+
 def test_district_reports_returned_late_and_reminded_once(
     client: TestClient, settings_factory: Callable[..., Settings]
 ) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictFloat
 from services.indicators.application.commands import INDICATOR_ID_PATTERN, UnitCode
 from services.indicators.domain.planevents import EvidenceKind, ItemKind
 from shared.adminunits.model import DISTRICT_CODE_PATTERN
+from shared.clock import today_vn
 from shared.taskrules import Recurrence
 from shared.validation import Code, Day, LongText, ShortText, Version
 
@@ -143,9 +144,10 @@ FigureName = Annotated[str, Field(min_length=1, max_length=80)]
 
 
 class SubmitDistrictReport(_Command):
-    #: The day the report reached the Commission: the day it is recorded, unless the
-    #: Commission records a paper submission of an earlier day (with `backdated_reason`).
-    submitted_on: Day
+    #: The day the report reached the Commission: the day it is recorded (today in Vietnam
+    #: when not given, finding J17), unless the Commission records a paper submission of an
+    #: earlier day (with `backdated_reason`).
+    submitted_on: Day = Field(default_factory=today_vn)
     backdated_reason: ShortText = ""
     summary: Annotated[LongText, Field(min_length=1)]
     figures: dict[FigureName, Annotated[StrictFloat, Field(ge=0, le=1e9)]] = Field(
