@@ -176,6 +176,33 @@ def test_a_models_recognition_follows_the_correction_of_its_commune(
         rebuild_and_wait(client)
 
 
+def test_a_models_contest_entry_follows_the_correction_of_its_commune(
+    client: TestClient,
+) -> None:
+    """A contest entry submitted while the model stood in the wrong commune is listed under
+    the right one once the registration is corrected (as reporting counts it), and an entry
+    of another model stays where it was: live and after a rebuild."""
+    for model_id, unit in (("MH-DT", TIEN_LANG_TOWN), ("MH-KHAC", TIEN_LANG_TOWN)):
+        registered = client.post("/api/v1/models", json={
+            "model_id": model_id, "unit_code": unit, "field": "new_rural",
+            "title": "Dân vận khéo trong xây dựng nông thôn mới", "started_on": "2023-02-01"})
+        assert registered.status_code == 201, registered.text
+        entry = client.post("/api/v1/contests/2023/entries", json={
+            "entry_id": f"DT-{model_id}", "model_id": model_id, "title": "Bài dự thi",
+            "submitted_on": "2023-04-01"})
+        assert entry.status_code == 201, entry.text
+    corrected = client.post("/api/v1/models/MH-DT/registration/corrections",
+                            json={"unit_code": DAI_THANG, "reason": "Nhập nhầm xã"},
+                            headers={"If-Match": '"1"'})
+    assert corrected.status_code == 200, corrected.text
+    wait_applied(client, PLAN_DEFINITIONS + 5)
+    for _ in range(2):  # live, then rebuilt
+        entries = get_json(client, "/api/v1/contests/2023/entries")["items"]
+        assert {e["entry_id"]: e["unit_code"] for e in entries} == {
+            "DT-MH-DT": DAI_THANG, "DT-MH-KHAC": TIEN_LANG_TOWN}
+        rebuild_and_wait(client)
+
+
 def test_bad_model_corrections_are_refused_and_write_nothing(client: TestClient) -> None:
     assert client.post("/api/v1/models", json={
         "model_id": "MH-X", "unit_code": TIEN_LANG_TOWN, "field": "urban",

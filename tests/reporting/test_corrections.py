@@ -205,3 +205,64 @@ def test_a_models_recognitions_follow_the_correction_of_its_commune(
     rebuild_and_wait(reporting.client)
     assert models(as_of=now) == {TIEN_LANG_TOWN: {}, DAI_THANG: both}
     assert models(as_of=before) == {TIEN_LANG_TOWN: both, DAI_THANG: {}}
+
+
+def test_a_models_contest_entries_follow_the_correction_of_its_commune(
+    reporting: Reporting,
+) -> None:
+    """A contest entry submitted while the model stood in the wrong commune counts, once the
+    registration is corrected, in the right one, as the model's recognitions do (it stayed
+    in the commune of the submission): live, from the chunk figures and the facts alike,
+    after a rebuild (the whole store in one batch); as of before the correction, where it
+    was. A second correction takes it on again."""
+    scenario = two_quarter_scenario()
+    registered = next(e for e in scenario.items if e.event_type == "ModelRegistered"
+                      and e.payload["model_id"] == "M1")
+    scenario.add("indicators", "contest", "E-M1", "ContestEntrySubmitted", D(2023, 4, 1), {
+        "entry_id": "E-M1", "model_id": "M1", "contest_year": 2023, "title": "Bài dự thi",
+        "unit_code": TIEN_LANG_TOWN, "submitted_on": "2023-04-01", "author": ""},
+        TIEN_LANG_TOWN)
+    reporting.feed(scenario)
+
+    def entries(**params: str) -> dict[str, int]:
+        view = reporting.client.get("/api/v1/reports/2023-6m/units", params=params)
+        assert view.status_code == 200, view.text
+        return {u["code"]: u["figures"].get("contest_entries", 0) for u in view.json()["units"]
+                if u["code"] in (TIEN_LANG_TOWN, DAI_THANG, QUAN_TOAN)}
+
+    assert entries() == {TIEN_LANG_TOWN: 1, DAI_THANG: 0, QUAN_TOAN: 0}
+    before = utcnow().isoformat()
+
+    def correct(corrects: Any, previous: str, unit: str) -> Any:
+        late = two_quarter_scenario()
+        late.items.clear()
+        late.versions[("indicators", "model", "M1")] = corrects.aggregate_version
+        made = late.add("indicators", "model", "M1", "ModelRegisteredCorrected",
+                        D(2023, 1, 15), {
+            **registered.payload, "unit_code": unit, "corrects": str(corrects.event_id),
+            "corrected_version": corrects.aggregate_version, "reason": "Nhập nhầm xã",
+            "void": False, "previous_unit_code": previous,
+            "previous_started_on": "2023-01-15"}, unit, utcnow())
+        # The correction's row, and the entry's row in the right commune.
+        reporting.published["indicators"] += 1
+        reporting.publish(late.items)
+        return made
+
+    first = correct(registered, TIEN_LANG_TOWN, DAI_THANG)
+    now = utcnow().isoformat()
+    assert entries(as_of=now) == {TIEN_LANG_TOWN: 0, DAI_THANG: 1, QUAN_TOAN: 0}
+    assert entries(as_of=before) == {TIEN_LANG_TOWN: 1, DAI_THANG: 0, QUAN_TOAN: 0}
+    with reporting.runtime.engine.connect() as conn:
+        at = utcnow()
+        period = load_period(conn, reporting.runtime.store, "2023-6m", at)
+        assert compute_from_chunks(reporting.state, conn, period, "31", at).content() == (
+            compute_fresh(conn, period, "31", at).content())
+    rebuild_and_wait(reporting.client)
+    assert entries(as_of=now) == {TIEN_LANG_TOWN: 0, DAI_THANG: 1, QUAN_TOAN: 0}
+    assert entries(as_of=before) == {TIEN_LANG_TOWN: 1, DAI_THANG: 0, QUAN_TOAN: 0}
+    correct(first, DAI_THANG, QUAN_TOAN)
+    assert entries() == {TIEN_LANG_TOWN: 0, DAI_THANG: 0, QUAN_TOAN: 1}
+    assert entries(as_of=now) == {TIEN_LANG_TOWN: 0, DAI_THANG: 1, QUAN_TOAN: 0}
+    rebuild_and_wait(reporting.client)
+    assert entries() == {TIEN_LANG_TOWN: 0, DAI_THANG: 0, QUAN_TOAN: 1}
+    assert entries(as_of=before) == {TIEN_LANG_TOWN: 1, DAI_THANG: 0, QUAN_TOAN: 0}

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, select
 from services.indicators import messages
 from services.indicators.adapters.definitions import known_indicator_id, load_definitions
 from services.indicators.adapters.facts import load_models, utc
-from services.indicators.adapters.tables import contest_facts
+from services.indicators.adapters.tables import contest_facts, model_facts
 from services.indicators.application.compute import compute
 from services.indicators.domain.definitions import Definition, indicator_not_found, status_key
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
@@ -22,6 +22,7 @@ from shared.adminunits import NOT_CURRENT_UNIT, AdminUnit, UnitCatalogue, defaul
 from shared.auth.principal import CITY_SCOPE
 from shared.auth.units import covers_during
 from shared.clock import format_date_vn
+from shared.driversql import in_lists
 from shared.envelope import utcnow
 from shared.errors import InvalidInput, NotFound
 from shared.eventstore import events_table
@@ -380,6 +381,9 @@ def contest_view(conn: Connection, year: int) -> list[dict[str, Any]]:
         .where(contest_facts.c.contest_year == year)
         .order_by(contest_facts.c.seq)
     ).all()
+    # An entry presents its model where the model's registration in force places it: a
+    # correction of the model's commune takes its entries along (as reporting counts them).
+    placed = _registered_units(conn, [row.model_id for row in rows if row.kind == "submitted"])
     entries: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.kind == "submitted":
@@ -387,7 +391,7 @@ def contest_view(conn: Connection, year: int) -> list[dict[str, Any]]:
                 "entry_id": row.entry_id,
                 "model_id": row.model_id,
                 "title": row.title,
-                "unit_code": row.unit_code,
+                "unit_code": placed.get(row.model_id) or row.unit_code,
                 "author": row.author,
                 "submitted_on": row.on_date.isoformat(),
                 "award": None,
@@ -398,6 +402,20 @@ def contest_view(conn: Connection, year: int) -> list[dict[str, Any]]:
             entries[row.entry_id]["award_label"] = messages.AWARD_LABELS.get(row.award)
             entries[row.entry_id]["awarded_on"] = row.on_date.isoformat()
     return sorted(entries.values(), key=lambda e: (e["unit_code"], e["entry_id"]))
+
+
+def _registered_units(conn: Connection, model_ids: list[str]) -> dict[str, str]:
+    """The unit of each model's registration in force (the last one written: a correction's,
+    if corrected)."""
+    units: dict[str, str] = {}
+    for some in in_lists(sorted(set(model_ids))):
+        for model_id, unit_code in conn.execute(
+            select(model_facts.c.model_id, model_facts.c.unit_code)
+            .where(model_facts.c.model_id.in_(some), model_facts.c.kind == "registered")
+            .order_by(model_facts.c.seq)
+        ):
+            units[model_id] = unit_code
+    return units
 
 
 def labels() -> Mapping[str, Any]:

@@ -296,10 +296,35 @@ class FactWriter:
         hanging = [row for rows in facts for row in rows.get((group, replaced.subject), ())
                    if row.kind in FOLLOWS_REGISTRATION[replaced.family]
                    and row.unit_code == replaced.unit_code and row.event_id not in superseded]
+        hanging += self._naming_registration(conn, replaced, batch)
         for old in sorted({row.event_id: row for row in hanging}.values(), key=fact_order):
             event_id = str(uuid.uuid5(_FOLLOW_NAMESPACE, f"{envelope.event_id}:{old.event_id}"))
             self._restate(conn, sql, old.event_id, event_id, recorded, units, batch, facts,
                           stored_first, changes)
+
+    def _naming_registration(
+        self, conn: Connection, replaced: FactRow,
+        batch: tuple[list[tuple[Any, ...]], dict[str, tuple[int, FactRow, Any]], set[str]],
+    ) -> list[FactRow]:
+        """The facts of other subjects that name the corrected registration's subject in
+        their data and stand where it stood (a model's contest entries: `FOLLOWS_BY_NAME`),
+        stored or of this batch (a replay brings the whole store in one)."""
+        _, written, superseded = batch
+        found: list[FactRow] = []
+        for family, field_name in FOLLOWS_BY_NAME.get(replaced.family, {}).items():
+            def names(data: Any, field_name: str = field_name) -> bool:
+                return isinstance(data, dict) and data.get(field_name) == replaced.subject
+            found += [row for _, row, data in written.values()
+                      if row.family == family and row.unit_code == replaced.unit_code
+                      and row.event_id not in superseded and names(data)]
+            t = self.table
+            stored = conn.execute(select(*(t.c[name] for name in FACT_COLUMNS[:-1])).where(
+                t.c.family == family, t.c.unit_code == replaced.unit_code,
+                t.c.superseded_at.is_(None), t.c.data.is_not(None)))
+            found += [row for row in map(_stored_row, stored)
+                      if row.event_id not in written and row.event_id not in superseded
+                      and row.data is not None and names(orjson.loads(row.data))]
+        return found
 
     def _restate(
         self, conn: Connection, sql: FactSql, fact_id: str, restated_id: str,
@@ -595,6 +620,10 @@ def facts_of(envelope: EventEnvelope) -> Restatements:
 #: The facts that hang off a registration, by the registration's family: placed where it
 #: is, they follow a correction of its unit (`FactWriter._follow_registration`).
 FOLLOWS_REGISTRATION: dict[str, frozenset[str]] = {"model": frozenset({"ModelRecognised"})}
+#: The facts of other subjects that follow a registration too, by the registration's family:
+#: their family and the field of their data naming its subject (a contest entry presents a
+#: model, and counts where the model is: `FactWriter._naming_registration`).
+FOLLOWS_BY_NAME: dict[str, dict[str, str]] = {"model": {"contest": "model_id"}}
 _FOLLOW_NAMESPACE = uuid.UUID("6f1d2c1e-3b0a-4f57-9a55-0d8b7e2c4a91")
 
 #: The stock group of a site's own facts, and the families of facts dated at a site.
@@ -836,6 +865,11 @@ def _model_registered(p: dict[str, Any]) -> dict[str, Any]:
             "data": {"title": p.get("title"), "recognition_level": p.get("recognition_level")}}
 
 
+def _contest_entry(p: dict[str, Any]) -> dict[str, Any]:
+    # The model it presents: the entry follows a correction of the model's commune.
+    return {"data": {"model_id": p.get("model_id")}}
+
+
 def _model_recognised(p: dict[str, Any]) -> dict[str, Any]:
     return {"state": p.get("recognition_level")}
 
@@ -872,7 +906,7 @@ _INDICATORS_RULES: dict[str, FactRule] = {
                                          _as_kind("ModelRegistered")),
     "ModelRecognised": FactRule("model", "model_id", _model_recognised),
     "ModelClosed": FactRule("model", "model_id", _const(effect=0)),
-    "ContestEntrySubmitted": FactRule("contest", "entry_id", _const()),
+    "ContestEntrySubmitted": FactRule("contest", "entry_id", _contest_entry),
     "IndicatorDefined": FactRule("indicator", "indicator_id", _indicator_defined),
     "ReportedFigureRecorded": FactRule("reported", "indicator_id", _reported_figure),
     "IndicatorStatusChanged": FactRule("status", "indicator_id", _status_changed),
