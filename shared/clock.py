@@ -12,6 +12,12 @@ def today_vn() -> date:
     return datetime.now(VN_TZ).date()
 
 
+def day_vn(moment: datetime) -> date:
+    """The Vietnamese calendar day of an instant: before 07:00 there, UTC still reads the day
+    before, so a cut-off or "today" judged on the UTC date is a day late for seven hours."""
+    return moment.astimezone(VN_TZ).date()
+
+
 def end_of_day_vn(day: date) -> datetime:
     """The last instant of `day` in Vietnam: what was recorded "by" that day, all of it."""
     return datetime.combine(day, time.max, VN_TZ)

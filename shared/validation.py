@@ -30,7 +30,7 @@ from shared.adminunits.model import (
     SCOPE_CODE_PATTERN,
     UNIT_CODE_PATTERN,
 )
-from shared.clock import VN_TZ, end_of_day_vn, format_date_vn, today_vn
+from shared.clock import VN_TZ, day_vn, end_of_day_vn, format_date_vn, today_vn
 from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.errors import InvalidInput
 from shared.ids import CODE_MAX, CODE_PATTERN, RECORD_ID_PATTERN, UUID_PATTERN
@@ -207,7 +207,7 @@ def read_as_of(value: str, now: datetime) -> datetime:
         # Today's date is the end of today, still to come: the official meant "up to now",
         # which is the parameter left out; a refusal that only said "in the future" read as
         # if the system took today for tomorrow.
-        today = len(value) == 10 and date.fromisoformat(value) == now.astimezone(VN_TZ).date()
+        today = len(value) == 10 and date.fromisoformat(value) == day_vn(now)
         message = messages.AS_OF_TODAY if today else messages.AS_OF_IN_FUTURE
         raise InvalidInput(AS_OF_IN_FUTURE, message.format(value=shown))
     return parsed

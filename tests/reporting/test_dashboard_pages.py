@@ -126,3 +126,18 @@ def test_the_json_api_answers_json_even_to_a_browser(reporting: Reporting) -> No
 )
 def test_html_is_given_only_to_who_prefers_it(accept: str, html: bool) -> None:
     assert prefers_html(accept) is html
+
+
+@pytest.mark.parametrize("hour", ["06:00", "08:00"])
+def test_the_progress_chart_judges_a_cut_off_on_vietnams_date(
+    reporting: Reporting, hour: str
+) -> None:
+    """Finding K1: before 07:00 in Vietnam the UTC date is still the day before, and the
+    chart left out a period whose cut-off day it already was (14/03 for the 3-month report),
+    while the same page said its figures ran to that day."""
+    reporting.feed(two_quarter_scenario())
+    page = reporting.client.get("/", params={
+        "period": "2023-6m", "unit": TIEN_LANG, "as_of": f"2023-03-14T{hour}:00+07:00"})
+    assert page.status_code == 200, page.text
+    chart = page.text.split('id="chart-I4"', 1)[1].split("</figure>", 1)[0]
+    assert 'data-period="2023-3m"' in chart, chart

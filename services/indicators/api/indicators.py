@@ -36,7 +36,7 @@ from shared.adminunits import LEVELS, UnknownUnitError
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
 from shared.auth.checks import may_read_unit, readable_unit, require_city, require_record
-from shared.clock import VN_TZ, format_date_vn, today_vn
+from shared.clock import day_vn, format_date_vn, today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import with_expected_version
@@ -59,7 +59,7 @@ def _moment(definition: Definition, on: date | None, as_of: datetime | None) -> 
         # A status on a day to come is a verdict on what has not happened ("chưa đạt" for a
         # year not yet over): refused, as an `as_of` to come is.
         not_in_future(on, today_vn())
-    day = as_of.astimezone(VN_TZ).date() if as_of is not None else today_vn()
+    day = day_vn(as_of) if as_of is not None else today_vn()
     return Moment(on=on or definition.evaluation_date(day), as_of=as_of or utcnow())
 
 

@@ -26,7 +26,7 @@ from services.indicators.domain.events import registry
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
 from services.indicators.domain.model import IndicatorStatus
 from shared.aggregate import CommandContext, UnitOfWork
-from shared.clock import VN_TZ, today_vn
+from shared.clock import day_vn, today_vn
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
 from shared.planrules import Status
@@ -162,4 +162,4 @@ def affected(figures: IndicatorFigures, hints: Iterable[str]) -> set[str]:
 
 
 def business_date(envelope: EventEnvelope) -> date:
-    return envelope.occurred_at.astimezone(VN_TZ).date()
+    return day_vn(envelope.occurred_at)

@@ -25,6 +25,7 @@ from services.reporting.domain.periods import MONTHS, period_id
 from services.reporting.outputs.dashboard import ProgressPoint, render_dashboard
 from shared.adminunits import default_catalogue
 from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN
+from shared.clock import day_vn
 from shared.db import read_connection
 from shared.runtime import ServiceRuntime
 from shared.web import principal_of, runtime_of
@@ -96,7 +97,7 @@ def _progress(runtime: ServiceRuntime, report: Report, unit: str) -> list[Progre
             if pid == report.period.id:
                 points.append(ProgressPoint(period, report.unit(unit)["indicators"]))
                 continue
-            if period.cutoff_on > report.as_of.date():
+            if period.cutoff_on > day_vn(report.as_of):
                 points.append(ProgressPoint(period, None))
                 continue
             # A signed period is shown as signed, as the tile's previous column is (J2): a

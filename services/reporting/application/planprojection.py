@@ -8,7 +8,7 @@ import orjson
 from sqlalchemy import Connection, Table, insert
 
 from services.reporting.adapters.tables import plan_events
-from shared.clock import VN_TZ
+from shared.clock import day_vn
 from shared.consumer import Handler, Projection
 from shared.envelope import EventEnvelope
 from shared.rebuild import TableMap
@@ -34,7 +34,7 @@ def _writer(table: Table) -> Handler:
             "aggregate_id": envelope.aggregate_id,
             "aggregate_version": envelope.aggregate_version,
             "year": int(payload.get("year") or envelope.occurred_at.year),
-            "business_on": envelope.occurred_at.astimezone(VN_TZ).date(),
+            "business_on": day_vn(envelope.occurred_at),
             "recorded_at": envelope.recorded_at,
             "payload": orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode(),
         })

@@ -15,7 +15,7 @@ from services.reporting.domain.periods import Period
 from services.reporting.domain.plan import PlanRow, fold, items_section, submissions_section
 from shared.adminunits import default_catalogue
 from shared.auth.units import covers
-from shared.clock import VN_TZ
+from shared.clock import day_vn
 from shared.conferencedates import NO_MOVES, MovedCutoffs
 
 
@@ -61,5 +61,5 @@ def plan_part(
         "items": items_section(plan, period.data_from, period.cutoff_on, in_scope, whole,
                                district_items_only=reader is not None, moved=moved),
         "district_reports": submissions_section(
-            plan, period.id, as_of.astimezone(VN_TZ).date(), in_scope, district_name),
+            plan, period.id, day_vn(as_of), in_scope, district_name),
     }

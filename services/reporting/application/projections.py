@@ -51,7 +51,7 @@ from services.reporting.domain.counting import (
     group_families,
     group_of,
 )
-from shared.clock import VN_TZ
+from shared.clock import day_vn
 from shared.consumer import Projection
 from shared.corrections import retraction_id
 from shared.driversql import in_lists
@@ -66,7 +66,7 @@ Extract = Callable[[dict[str, Any]], dict[str, Any]]
 
 def business_date(envelope: EventEnvelope) -> date:
     """The business date in Vietnam (a date stored as midnight UTC stays that date)."""
-    return envelope.occurred_at.astimezone(VN_TZ).date()
+    return day_vn(envelope.occurred_at)
 
 
 @dataclass(frozen=True)
@@ -205,7 +205,7 @@ class FactWriter:
             occurred = envelope.occurred_at
             day = days.get(occurred)
             if day is None:
-                on = occurred.astimezone(VN_TZ).date()
+                on = day_vn(occurred)
                 day = days[occurred] = (on, to_date(on), chunk_of(on))
             on, stored_on, chunk = day
             recorded = envelope.recorded_at.astimezone(UTC)

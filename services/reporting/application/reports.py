@@ -38,7 +38,7 @@ from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
-from shared.clock import VN_TZ, format_date_vn, today_vn
+from shared.clock import VN_TZ, day_vn, format_date_vn, today_vn
 from shared.concurrency import required_version
 from shared.conferencedates import MovedCutoffs, canonical_period_id, data_from_after
 from shared.conferencedates import period_id as id_of_period
@@ -688,7 +688,7 @@ def report_day(as_of: datetime | None, today: date) -> date:
     """The day a report is of: `today` (the business clock) for a report as of now; the day
     in Vietnam of an explicit "as of" (no later than today), so that a report asked again
     later as of that moment gives the figures it gave then."""
-    return today if as_of is None else min(as_of.astimezone(VN_TZ).date(), today)
+    return today if as_of is None else min(day_vn(as_of), today)
 
 
 def require_begun(period: Period, day: date) -> date:

@@ -8,7 +8,7 @@ from services.reporting import messages
 from services.reporting.domain.events import PeriodAdjusted, ReportFinalised
 from services.reporting.domain.periods import Period, default_period, parse_period_id
 from shared.aggregate import Aggregate
-from shared.clock import VN_TZ, format_date_vn
+from shared.clock import day_vn, format_date_vn
 from shared.conferencedates import first_signing_day
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
@@ -60,7 +60,7 @@ class FinalisedReport(Aggregate):
         # events dated up to the cut-off can still be recorded and the signed report would
         # miss them. The cut-off is the window's as it stands (`_require_window_of_today`).
         first_day = first_signing_day(event.cutoff_on)
-        if event.as_of.astimezone(VN_TZ).date() < first_day:
+        if day_vn(event.as_of) < first_day:
             raise InvalidInput(
                 "CUTOFF_NOT_PASSED",
                 messages.CUTOFF_NOT_PASSED.format(

@@ -40,7 +40,7 @@ from services.reporting.application.views import (
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Section
 from services.reporting.outputs.partydoc import Column, PartyDocument, Signature
-from shared.clock import VN_TZ, format_date_vn, today_vn
+from shared.clock import VN_TZ, day_vn, format_date_vn, today_vn
 from shared.planrules import REGISTER_DIFFERS_FROM_BASE, base_note
 
 
@@ -285,7 +285,7 @@ def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
     report = context.report
     if report.finalisation is None:
         return
-    on = format_date_vn(report.finalisation.finalised_at.astimezone(VN_TZ).date())
+    on = format_date_vn(day_vn(report.finalisation.finalised_at))
     finalised = messages.DOC_FINALISED.format(
         on=on, hash=report.finalisation.content_hash[:16]) if report.figures_finalised \
         else messages.DOC_LIVE.format(
