@@ -13,9 +13,11 @@ OPERATIONS: OperationTexts = {
     "search_units": ("Tìm đơn vị theo tên", "Không phân biệt dấu (\"Tien Lang\" ra \"Tiên "
                      "Lãng\"), có hiệu lực vào ngày `on`."),
     "successor_unknown": ("Đơn vị sáp nhập chưa rõ kế thừa", "Các đơn vị đã sáp nhập mà dữ liệu "
-                          "gốc không cho biết đơn vị kế thừa: còn chờ bổ sung và đã bổ sung."),
+                          "gốc không cho biết đơn vị kế thừa: còn chờ bổ sung và đã bổ sung. "
+                          "Việc bổ sung chưa làm thay đổi số liệu nào."),
     "record_succession": ("Bổ sung đơn vị kế thừa", "Ghi đơn vị kế thừa của một đơn vị đã sáp "
-                          "nhập, kèm căn cứ pháp lý (cấp thành phố)."),
+                          "nhập, kèm căn cứ pháp lý (cấp thành phố). Chỉ lưu để tra cứu: số "
+                          "liệu của đơn vị đã sáp nhập chưa được tính cho đơn vị kế thừa."),
     "get_unit": ("Xem một đơn vị", "Đơn vị vào ngày `on`, với các cấp trên và đơn vị trực "
                  "thuộc."),
     "unit_history": ("Lịch sử một mã đơn vị", "Các phiên bản của mã và các lần sáp nhập, chia "

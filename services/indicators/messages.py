@@ -134,6 +134,14 @@ DATE_OUTSIDE_PERIOD = "{date} {on} không nằm trong kỳ đánh giá ({start} 
 REPORTED_DATE = "Ngày báo cáo"
 EVALUATION_DATE = "Ngày đánh giá"
 UNIT_NOT_IN_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu vào ngày {on}"
+#: What recording a successor does, said beside the worklist of merged units (finding J15):
+#: the record is kept, no figure follows it yet.
+SUCCESSION_EFFECT = (
+    "Đơn vị kế thừa đã bổ sung được lưu (mỗi lần bổ sung là một sự kiện) và hiện trong danh "
+    "sách đã bổ sung; việc bổ sung chưa làm thay đổi số liệu nào: số liệu ghi cho đơn vị đã "
+    "sáp nhập vẫn được tính ở đơn vị cấp trên của nó, trong dòng «{not_current}», ở cả chỉ "
+    "tiêu và báo cáo, và không được quy đổi sang đơn vị kế thừa đã bổ sung"
+)
 SUCCESSION_SUBJECT = "đơn vị kế thừa của đơn vị «{code}»"
 SUCCESSION_NOTE = "«{successor}»"
 SUCCESSOR_ALREADY_KNOWN = (

@@ -573,6 +573,40 @@ def test_an_official_completes_a_successor_unknown_as_an_event(client: TestClien
     assert get_json(client, f"{url}/unknown")["total"] == 42
 
 
+def test_the_worklist_of_merged_units_says_what_recording_a_successor_changes(
+    client: TestClient,
+) -> None:
+    """Finding J15: the worklist called a merged commune done once its successor was
+    recorded, as if the figures then followed it; they do not (the catalogue's successions
+    place the facts, and a recorded successor is no part of them). The note says so, and the
+    figures agree with it: a 2023 model of 11788 Xã Bạch Đằng carried to the units of
+    February 2025 stays in the line of what is not carried, 11791 gains nothing."""
+    model = client.post("/api/v1/models", json={
+        **MODEL, "model_id": "J15-01", "unit_code": "11788", "field": "new_rural",
+        "started_on": "2023-03-01"})
+    assert model.status_code == 201, model.text
+    wait_applied(client, 5)
+
+    def carried() -> tuple[list[str], int, dict[str, int]]:
+        view = get_json(client, "/api/v1/indicators/2023/I1/restated", to="2025-02-01")
+        return ([c for c in view["not_carried"]["communes"] if c == "11788"],
+                view["not_carried"]["numerator"],
+                {u["unit_code"]: u["numerator"] for u in view["units"]
+                 if u["unit_code"] == "11791"})
+
+    before = carried()
+    assert before == (["11788"], 1, {"11791": 0})
+    recorded = client.post("/api/v1/units/successions", json={
+        "predecessor_code": "11788", "successor_code": "11791",
+        "legal_basis": "Nghị quyết 1232/NQ-UBTVQH15"})
+    assert recorded.status_code == 201, recorded.text
+    worklist = get_json(client, "/api/v1/units/successions/unknown")
+    assert [r["predecessor_code"] for r in worklist["recorded"]] == ["11788"]
+    assert "chưa làm thay đổi số liệu nào" in worklist["note"]
+    assert "«Chưa gắn với đơn vị hành chính hiện hành»" in worklist["note"]
+    assert carried() == before
+
+
 def test_a_model_is_recognised_in_date_order(client: TestClient) -> None:
     """Finding J21: a higher level dated before the last recognition was accepted, so the
     model read city-level first and district-level a month later."""

@@ -13,6 +13,7 @@ from services.indicators.application import handlers
 from services.indicators.application.commands import RecordUnitSuccession
 from services.indicators.application.queries import recorded_successions
 from shared.adminunits import (
+    NOT_CURRENT_UNIT,
     AdminUnit,
     UnitSuccession,
     UnknownUnitError,
@@ -130,7 +131,8 @@ def search_units(
 @router.get("/successions/unknown")
 def successor_unknown(request: Request, province: ProvinceQuery | None = None) -> dict[str, Any]:
     """Các đơn vị đã bị sáp nhập mà dữ liệu gốc không cho biết đơn vị kế thừa: `items` còn chờ
-    cán bộ bổ sung, `recorded` đã được bổ sung (mỗi lần bổ sung là một sự kiện)."""
+    cán bộ bổ sung, `recorded` đã được bổ sung (mỗi lần bổ sung là một sự kiện); `note` nói
+    việc bổ sung làm gì: chưa thay đổi số liệu nào."""
     within = _province(request, province)
     units = default_catalogue().successor_unknown(within)
     runtime = runtime_of(request)
@@ -141,6 +143,7 @@ def successor_unknown(request: Request, province: ProvinceQuery | None = None) -
         "total": len(units) - len(recorded),
         "items": [unit_dict(u) for u in units if u.code not in recorded],
         "recorded": [recorded[u.code] for u in units if u.code in recorded],
+        "note": messages.SUCCESSION_EFFECT.format(not_current=NOT_CURRENT_UNIT),
     }
 
 

@@ -172,9 +172,9 @@ class IndicatorFigures:
     total: UnitFigure
     evidence: list[EvidenceItem]
     #: Per unit, the part of its own counts (numerator, denominator) from facts naming no
-    #: unit of the tree (the kernel's `names_no_unit`: a commune merged away, its successor
-    #: unrecorded): the `NOT_CURRENT_UNIT` line under its children's rows; the rest of its
-    #: own counts were recorded for the unit itself (`OWN_UNIT_RECORDS`).
+    #: unit of the tree (the kernel's `names_no_unit`: a commune merged away, no successor
+    #: in the catalogue's data): the `NOT_CURRENT_UNIT` line under its children's rows; the
+    #: rest of its own counts were recorded for the unit itself (`OWN_UNIT_RECORDS`).
     strays: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     @property
