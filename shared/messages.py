@@ -41,6 +41,18 @@ UNKNOWN_QUERY_PARAMETER: Final = (
 )
 NO_QUERY_PARAMETERS: Final = "không có tham số nào"
 DID_YOU_MEAN: Final = " Có phải ý bạn là {name}?"
+#: A number typed as text in an import that is no number (shared/vnformat.py).
+NUMBER_UNREADABLE: Final = (
+    "«{value}» không phải là số (ví dụ đúng: 1250,5 hoặc 1.250,5; số nguyên: 1250)"
+)
+#: A number typed as text that reads two ways (finding J22): {decimal} and {thousands} are the
+#: two values, as Vietnamese writes them.
+NUMBER_AMBIGUOUS: Final = (
+    "«{value}» đọc được hai cách: {decimal} nếu dấu là dấu thập phân (cách viết Việt Nam), "
+    "hoặc {thousands} nếu dấu ngăn cách hàng nghìn (bảng tính xuất theo tiếng Anh); hệ thống "
+    "không đoán. Ghi lại số không có dấu ngăn cách hàng nghìn (ví dụ 1234 hoặc 1234,5), ghi "
+    "đủ cả hai dấu (1.234,5), hoặc để ô ở kiểu số"
+)
 UNSAFE_AUTH_CONFIGURATION: Final = "Cấu hình xác thực không an toàn: {problems}"
 #: /readyz: a dependency that does not answer.
 CHECK_FAILED: Final = "lỗi: {error}"

@@ -109,7 +109,6 @@ IMPORT_BAD_CSV = "tệp CSV bị hỏng hoặc có ô dài quá mức (trên 131
 ROW_DUPLICATE_CODE = (
     "Mã cơ sở trùng với dòng {row} của cùng tệp (mã không phân biệt chữ hoa, chữ thường)"
 )
-ROW_BAD_NUMBER = "«{value}» không phải là số (ví dụ đúng: 1250,5)"
 ROW_BAD_DATE = "«{value}» không phải là ngày (dd/mm/yyyy hoặc yyyy-mm-dd)"
 ROW_UNKNOWN_RELIGION = "Tôn giáo «{value}» không có trong danh mục; cho phép: {allowed}"
 ROW_BAD_COMMUNE = "Mã xã phải gồm 5 chữ số (ví dụ 11755), nhận được «{value}»"

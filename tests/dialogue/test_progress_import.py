@@ -236,3 +236,21 @@ def test_a_row_of_another_districts_commitment_is_told_the_importers_scope_only(
     assert error["code"] == "UNIT_OUT_OF_SCOPE"
     assert error["message"] == single.json()["error"]["message"]
     assert TIEN_LANG not in error["message"] and "01/12/2023" not in error["message"]
+
+
+def test_a_percent_that_reads_two_ways_is_refused(client: TestClient, clock: FakeToday) -> None:
+    """Finding J22, one rule for every import: «1.000» % was read 1 %; it is 1 or 1000, so it
+    is refused AMBIGUOUS_NUMBER in its row (and 50,0 is 50)."""
+    clock.set(date(2023, 6, 15))
+    ids = _three_commitments(client)
+    content = "\n".join([
+        "Mã cam kết;Tiến độ (%);Ngày cập nhật;Ghi chú",
+        f"{ids[0]};1.000;01/06/2023;",
+        f"{ids[1]};50,0;01/06/2023;",
+        "",
+    ]).encode("utf-8")
+    dry = ok(_upload(client, "tien-do.csv", content, dry_run="true"))
+    (error,) = dry["errors"]
+    assert (error["row"], error["code"]) == (2, "AMBIGUOUS_NUMBER")
+    assert "1.000" in error["message"]
+    assert dry["accepted_rows"] == 1

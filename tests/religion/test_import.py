@@ -242,10 +242,43 @@ def test_unusable_files_are_refused_with_a_reason(
 @pytest.mark.parametrize(
     ("text", "value"),
     [("1.250,5", 1250.5), ("1250,5", 1250.5), ("1,250.5", 1250.5), ("1250.5", 1250.5),
-     ("1.250", 1250.0), ("12.5", 12.5), (" 980 ", 980.0), ("", None), (42, 42.0)],
+     ("1.234.567", 1234567.0), ("1,234,567", 1234567.0), ("0,500", 0.5), ("12,50", 12.5),
+     ("12.5", 12.5), (" 980 ", 980.0), ("1 250,5", 1250.5), ("", None), (42, 42.0)],
 )
 def test_numbers_as_desks_type_them(text: str | int, value: float | None) -> None:
     assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["1,234", "1.250", "12,500", "-1.250"])
+def test_a_number_that_reads_two_ways_is_refused_not_guessed(text: str) -> None:
+    """Finding J22: «1,234» is 1,234 in Vietnamese and 1234 in an English-locale export; it
+    was read 1,234 m² silently (and «1.250» 1250). Refused, naming both readings."""
+    with pytest.raises(ValueError) as refused:
+        parse_number(text)
+    assert getattr(refused.value, "code", None) == "AMBIGUOUS_NUMBER"
+
+
+@pytest.mark.parametrize("text", ["abc", "1,2,3", "1e3", "nan", "1.234,5.6"])
+def test_a_text_that_is_no_number_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_number(text)
+
+
+def test_an_ambiguous_area_is_refused_in_its_row_with_both_readings(religion: TestClient) -> None:
+    """J22 end to end: the row with «1,234» m² is an error of its row and column, its message
+    naming 1,234 and 1.234; the row with 1.234,0 beside it is read 1234."""
+    content = _csv("TL-01;Chùa Đông Khê;Phật giáo;11755;1,234;01/02/2023;\n",
+                   "TL-02;Chùa Tây;Phật giáo;11755;1.234,0;01/02/2023;\n")
+    dry = _upload(religion, "ds.csv", content, dry_run="true").json()
+    (error,) = dry["errors"]
+    assert (error["row"], error["column"], error["code"]) == (
+        2, "Diện tích đất (m²)", "AMBIGUOUS_NUMBER")
+    assert "1,234" in error["message"] and "1.234" in error["message"]
+    assert dry["would_create"] == 1
+    assert _upload(religion, "ds.csv", content).status_code == 422
+    assert event_count(religion) == 0
+    assert _upload(religion, "ds.csv", content, only_valid="true").status_code == 201
+    assert religion.get("/api/v1/sites/TL-02").json()["land_area_m2"] == 1234.0
 
 
 def test_dates_as_desks_type_them() -> None:

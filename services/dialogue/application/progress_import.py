@@ -19,6 +19,7 @@ from services.dialogue.adapters.spreadsheets import Cell, UnreadableTable, read_
 from services.dialogue.application.commitments import follow_up
 from services.dialogue.application.common import WRITE, save
 from services.dialogue.domain.commitments import Commitment
+from shared import vnformat
 from shared.adminunits import fold
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize
@@ -56,7 +57,7 @@ INFORMATIONAL = {
         "STT",
     )
 }
-_PERCENT = re.compile(r"^\s*(\d+(?:[.,]0*)?)\s*%?\s*$")
+_PERCENT = re.compile(r"^\s*([\d.,]+)\s*%?\s*$")
 _DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
 
 
@@ -136,7 +137,14 @@ def _percent(value: Cell) -> int | None:
         match = _PERCENT.match(value)
         if not match:
             return None
-        number = float(match.group(1).replace(",", "."))
+        # The kernel's one reading of a number typed as text (finding J22): «1.000» was read
+        # 1 %; a text that reads two ways goes up as AmbiguousNumber, the row's error.
+        try:
+            number = vnformat.parse_number(match.group(1))
+        except vnformat.AmbiguousNumber:
+            raise
+        except vnformat.NumberUnreadable:
+            return None
     else:
         return None
     if not number.is_integer() or not 0 <= number <= 100:
@@ -190,10 +198,16 @@ def _parse(
     elif len(commitment_id) > 36:
         fail("commitment_id", "TOO_LONG", messages.IMPORT_TOO_LONG.format(max_length=36))
     raw_progress = cell("progress_pct")
-    progress = None if _blank(raw_progress) else _percent(raw_progress)
+    progress: int | None = None
     if _blank(raw_progress):
         fail("progress_pct", "REQUIRED", messages.IMPORT_REQUIRED)
-    elif progress is None:
+    else:
+        try:
+            progress = _percent(raw_progress)
+        except vnformat.AmbiguousNumber as exc:
+            fail("progress_pct", exc.code, exc.message)
+            raw_progress = None  # judged: not also BAD_PERCENT
+    if progress is None and not _blank(raw_progress):
         fail("progress_pct", "BAD_PERCENT", messages.IMPORT_BAD_PERCENT.format(value=raw_progress))
     raw_date = cell("updated_on")
     updated_on = today if _blank(raw_date) else _date(raw_date)

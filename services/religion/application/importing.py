@@ -31,6 +31,7 @@ from services.religion.application.handlers import (
     site_code_taken,
 )
 from services.religion.domain.model import ReligiousSite
+from shared import vnformat
 from shared.adminunits import UnitCatalogue, default_catalogue, fold
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.auth.checks import authorize
@@ -55,7 +56,6 @@ CHUNK = 1_000
 MAX_REPORTED = 1_000  # row messages returned in one response; counts are always complete
 _RELIGIONS = {fold(r): r for r in RELIGIONS}
 _DATE_VN = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
-_GROUPED_DOTS = re.compile(r"^\d{1,3}(\.\d{3})+$")
 COMPARED = ("name", "religion", "commune_code", "address", "land_area_m2", "land_use_origin")
 
 
@@ -146,26 +146,20 @@ def _free_text(value: Cell) -> str | None:
 
 
 def parse_number(value: Cell) -> float | None:
-    """Numbers as desks type them: 1250.5, 1.250,5 (Vietnamese), 1,250.5, 1250,5, 1.250."""
+    """A number cell as it is; a number typed as text by the kernel's one rule
+    (shared.vnformat.parse_number: 1250,5, 1.250,5, 1,250.5, 1250.5; «1,234» or «1.250», a
+    decimal or a thousand-odd number, refused AMBIGUOUS_NUMBER naming both, finding J22)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, int | float):
         return float(value)
-    text = str(value).strip().replace(" ", "").replace("\u00a0", "")
-    if not text:
+    text = str(value)
+    if not text.strip():
         return None
-    if "," in text and "." in text:
-        decimal = "," if text.rfind(",") > text.rfind(".") else "."
-        thousands = "." if decimal == "," else ","
-        text = text.replace(thousands, "").replace(decimal, ".")
-    elif "," in text:
-        text = text.replace(",", ".")
-    elif _GROUPED_DOTS.match(text):
-        text = text.replace(".", "")  # "1.250" is one thousand two hundred fifty in Vietnam
     try:
-        return float(text)
-    except ValueError as exc:
-        raise _BadCell(messages.ROW_BAD_NUMBER.format(value=value)) from exc
+        return vnformat.parse_number(text)
+    except vnformat.NumberUnreadable as exc:
+        raise _BadCell(exc.message, exc.code) from exc
 
 
 def parse_date(value: Cell) -> date | None:
