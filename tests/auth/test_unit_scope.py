@@ -4,11 +4,15 @@ with 403 naming the unit, and nothing is stored."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
+from uuid import uuid4
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import column, create_engine, func, insert, select, table
 
 from shared.auth.units import covers, covers_during, reach, scope_clause, tree_codes
+from shared.clock import today_vn
 from tests.auth.conftest import (
     DAI_THANG,
     HONG_BANG,
@@ -468,3 +472,72 @@ def test_a_scopes_reach_is_shared_and_no_caller_changes_it() -> None:
     assert reach("312") != given
     assert covers_during("312", "11587", date(2023, 4, 10), date(2023, 4, 10)) is before
     assert covers_during("312", "11755", date(2026, 1, 5), None) is False
+
+
+def test_a_date_to_come_is_judged_after_the_scope_the_record_and_the_unit(
+    services: Services, idp: Idp
+) -> None:
+    """The order of the refusals (docs/api-conventions.md): a command dated in the future
+    answered 422 DATE_IN_FUTURE before 404 (a record that does not exist) and before the
+    record's 403 (another district's), in the dialogue's sessions, heads and commitments, the
+    models and the religion register. The date is the body's content: it speaks last."""
+    future = (today_vn() + timedelta(days=10)).isoformat()
+    city, board = idp.headers("city_staff"), idp.headers("district_board")
+    dialogue, indicators, religion = (
+        services["dialogue"], services["indicators"], services["religion"])
+
+    def created(client: TestClient, path: str, body: dict[str, Any], key: str) -> str:
+        answer = client.post(path, json=body, headers=city)
+        assert answer.status_code == 201, answer.text
+        return str(answer.json()[key])
+
+    head = created(dialogue, "/api/v1/heads", head_body(HONG_BANG), "head_id")
+    session = {"unit_code": HONG_BANG, "head_ids": [head], "planned_on": "2023-05-02",
+               "topic": "Giải phóng mặt bằng", "place": "Hội trường"}
+    planned = created(dialogue, "/api/v1/sessions", session, "session_id")
+    held = created(dialogue, "/api/v1/sessions", session, "session_id")
+    assert dialogue.post(f"/api/v1/sessions/{held}/hold", json={"held_on": "2023-05-02"},
+                         headers=city).status_code == 200
+    commitment = created(dialogue, f"/api/v1/sessions/{held}/commitments", {
+        "text": "Nạo vét kênh", "responsible_agency": "UBND phường", "due_on": "2023-06-30"},
+        "commitment_id")
+    model = created(indicators, "/api/v1/models", model_body(QUAN_TOAN), "aggregate_id")
+    created(religion, "/api/v1/sites", site_body("CS-HB-9", QUAN_TOAN), "aggregate_id")
+    absent = str(uuid4())
+    commands: list[tuple[TestClient, str, str, dict[str, Any]]] = [
+        (dialogue, f"/api/v1/sessions/{planned}/hold", absent, {"held_on": future}),
+        (dialogue, f"/api/v1/sessions/{planned}/cancel", absent,
+         {"reason": "Hoãn", "cancelled_on": future}),
+        (dialogue, f"/api/v1/sessions/{planned}/reschedule", absent,
+         {"planned_on": "2023-06-01", "decided_on": future}),
+        (dialogue, f"/api/v1/sessions/{held}/report", absent,
+         {"attendance": 10, "summary": "Đã đối thoại", "filed_on": future}),
+        (dialogue, f"/api/v1/heads/{head}/leave", absent, {"to_date": future}),
+        (dialogue, f"/api/v1/heads/{head}/successor", absent,
+         {"full_name": "Lê Văn Tư", "from_date": future}),
+        (dialogue, f"/api/v1/commitments/{commitment}/progress", absent,
+         {"progress_pct": 50, "updated_on": future}),
+        (dialogue, f"/api/v1/commitments/{commitment}/reopen", absent,
+         {"reason": "Chưa xong", "reopened_on": future}),
+        (indicators, f"/api/v1/models/{model}/recognise", "MH-KHONG-CO",
+         {"recognition_level": "district", "recognised_on": future}),
+        (indicators, f"/api/v1/models/{model}/close", "MH-KHONG-CO",
+         {"closed_on": future, "reason": "Dừng"}),
+        (religion, "/api/v1/sites/CS-HB-9/dossier/start-preparation", "CS-KHONG-CO",
+         {"acted_on": future}),
+    ]
+    for client, path, missing_id, body in commands:
+        record_id = next(part for part in path.split("/")
+                         if part in (planned, held, head, commitment, model, "CS-HB-9"))
+        missing = client.post(path.replace(record_id, missing_id), json=body, headers=city)
+        assert missing.status_code == 404, (path, missing.text)
+        outside = client.post(path, json=body, headers=board)
+        assert outside.status_code == 403, (path, outside.text)
+        _refused_record(outside.json(), HONG_BANG if client is dialogue else QUAN_TOAN)
+        dated = client.post(path, json=body, headers=city)
+        assert (dated.status_code, dated.json()["error"]["code"]) == (422, "DATE_IN_FUTURE"), \
+            (path, dated.text)
+    # A district's period report: the district is in the path, its 403 comes first.
+    submit = indicators.post(f"/api/v1/reporting-duties/2023-6m/districts/{HONG_BANG}/submit",
+                             json={"summary": "Báo cáo", "submitted_on": future}, headers=board)
+    assert submit.status_code == 403, submit.text

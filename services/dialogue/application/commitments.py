@@ -31,8 +31,9 @@ def update_progress(
     today: date,
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
-    on = not_in_future(command.updated_on or today, today)
+    on = command.updated_on or today
     commitment = load_commitment(uow, commitment_id, expected_version, on)
+    not_in_future(on, today)  # after 403, 404, 412: docs/api-conventions.md
     if commitment.repeats_last_update(command.progress_pct, on, command.note):
         return []  # the latest update sent again (a retry): nothing written, the answer says so
     # An update dated after the due date finds the commitment already overdue, even if the
@@ -59,8 +60,9 @@ def reopen(
     today: date,
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
-    on = not_in_future(command.reopened_on or today, today)
+    on = command.reopened_on or today
     commitment = load_commitment(uow, commitment_id, expected_version, on)
+    not_in_future(on, today)
     commitment.detect_overdue(on)
     commitment.reopen(command.reason, on, command.new_due_on, command.progress_pct)
     follow_up(commitment, today)

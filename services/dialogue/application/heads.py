@@ -109,13 +109,13 @@ def correct_took_office(
     then, the caller's units on it, no other holder of the post then), and the sessions the
     head held stay inside the term (serialised with a hold on the post: `load_post`)."""
     authorize(uow.context, WRITE)
-    not_in_future(command.from_date, today)
     post = load_post(uow, head_id)
     # The post's unit is the record's, not one the caller named: out of scope, the caller is
     # told its own scope only, before anything about the date (finding J1, as H4).
     authorize(uow.context, WRITE, post.unit_code, command.from_date, record=True)
     # A correction restates a fact another desk may have just restated: never blind (428).
     expect_version(post, required_version(expected_version))
+    not_in_future(command.from_date, today)
     jurisdiction_unit(uow, post.unit_code, command.from_date)  # the unit on the right day
     term = post.term(head_id)
     assert term is not None  # the roster row that named the post is the term's
@@ -142,11 +142,11 @@ def require_within_unit(unit_code: str, to_date: date) -> None:
 
 def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
+    unit = jurisdiction_unit(uow, command.unit_code, command.from_date)
+    authorize(uow.context, WRITE, unit.code, command.from_date)
     not_in_future(command.from_date, today)
     if command.to_date is not None:
         not_in_future(command.to_date, today)
-    unit = jurisdiction_unit(uow, command.unit_code, command.from_date)
-    authorize(uow.context, WRITE, unit.code, command.from_date)
     if command.to_date is not None:
         require_within_unit(unit.code, command.to_date)
     post = uow.load(HeadPost, HeadPost.post_id(unit.code, command.role))
@@ -162,10 +162,10 @@ def leave_office(
 ) -> list[EventEnvelope]:
     """`expected_version` (If-Match) names the version of the term's post."""
     authorize(uow.context, WRITE)
-    not_in_future(command.to_date, today)
     post = load_post(uow, head_id)
     authorize(uow.context, WRITE, post.unit_code, command.to_date, record=True)
     expect_version(post, expected_version)
+    not_in_future(command.to_date, today)
     require_within_unit(post.unit_code, command.to_date)
     term = post.term(head_id)
     if term is not None:
@@ -180,11 +180,11 @@ def hand_over(
 ) -> list[EventEnvelope]:
     """`expected_version` (If-Match) names the version of the term's post."""
     authorize(uow.context, WRITE)
-    not_in_future(command.from_date, today)
     post = load_post(uow, head_id)
     # As `correct_took_office`: the record's unit, refused naming the caller's scope only.
     authorize(uow.context, WRITE, post.unit_code, command.from_date, record=True)
     expect_version(post, expected_version)
+    not_in_future(command.from_date, today)
     unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
     term = post.term(head_id)
     if term is not None:

@@ -110,8 +110,9 @@ def reschedule(
     uow: UnitOfWork, session_id: str, command: RescheduleSession, today: date,
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
-    decided_on = not_in_future(command.decided_on or today, today)
+    decided_on = command.decided_on or today
     session = load_session(uow, session_id, expected_version, decided_on)
+    not_in_future(decided_on, today)  # after 403, 404, 412: docs/api-conventions.md
     session.reschedule(command.planned_on, command.reason, decided_on)
     # The new day must be one the session could have been planned for: its unit exists then
     # and its heads hold office (as `plan` checks); after the status check, which names the
@@ -125,8 +126,9 @@ def cancel(
     uow: UnitOfWork, session_id: str, command: CancelSession, today: date,
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
-    on = not_in_future(command.cancelled_on or today, today)
+    on = command.cancelled_on or today
     session = load_session(uow, session_id, expected_version, on)
+    not_in_future(on, today)
     session.cancel(command.reason, on)
     return save(uow, session)
 
@@ -135,8 +137,8 @@ def hold(
     uow: UnitOfWork, session_id: str, command: HoldSession, today: date,
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
-    not_in_future(command.held_on, today)
     session = load_session(uow, session_id, expected_version, command.held_on)
+    not_in_future(command.held_on, today)
     head_ids = list(command.head_ids or session.head_ids)
     jurisdiction_unit(uow, session.unit_code, command.held_on)
     require_heads(uow, head_ids, session.unit_code, command.held_on)
@@ -156,13 +158,13 @@ def correct_held(
     happened must not count) nor moved to another day (they would stay on the old one). Its
     heads may still be corrected. Serialised on the session with `raise_issue` and
     `make_commitment`, so none is recorded beside a correction that un-holds it."""
-    if command.held_on is not None:
-        not_in_future(command.held_on, today)
     uow.serialise_on(DialogueSession, session_id)
     session = load_session(uow, session_id, on=command.held_on or today)
     # Once the caller may correct it (403 first): a correction restates a fact another desk
     # may have just restated, never blind (428).
     expect_version(session, required_version(expected_version))
+    if command.held_on is not None:
+        not_in_future(command.held_on, today)
     recorded_on = session.require_held("correct_held")
     held_on = None if command.void else command.held_on or recorded_on
     if held_on != session.held_on:
@@ -202,8 +204,9 @@ def file_report(
     uow: UnitOfWork, session_id: str, command: FileReport, today: date,
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
-    filed_on = not_in_future(command.filed_on or today, today)
+    filed_on = command.filed_on or today
     session = load_session(uow, session_id, expected_version, filed_on)
+    not_in_future(filed_on, today)
     session.file_report(
         command.attendance, list(command.organisations), command.summary, filed_on
     )

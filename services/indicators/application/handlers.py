@@ -89,9 +89,9 @@ def _model(
 
 def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
-    not_in_future(command.started_on)
     unit = require_unit(command.unit_code, command.started_on, within=uow.jurisdiction)
     authorize(uow.context, WRITE, unit.code, command.started_on)
+    not_in_future(command.started_on)  # after 403: docs/api-conventions.md
     model_id = command.model_id or f"MH-{uuid4().hex[:12].upper()}"
     status = "recognised" if command.recognition_level != "none" else command.status
     model = uow.load(DanVanKheoModel, model_id)
@@ -146,8 +146,8 @@ def model_start(uow: UnitOfWork, model_id: str) -> date | None:
 def recognise_model(
     uow: UnitOfWork, model_id: str, command: RecogniseModel
 ) -> list[EventEnvelope]:
-    not_in_future(command.recognised_on)
     model = _model(uow, model_id, command.expected_version, command.recognised_on)
+    not_in_future(command.recognised_on)  # after 403, 404, 412: docs/api-conventions.md
     model.recognise(
         ModelRecognised(
             model_id=model_id,
@@ -160,8 +160,8 @@ def recognise_model(
 
 
 def close_model(uow: UnitOfWork, model_id: str, command: CloseModel) -> list[EventEnvelope]:
-    not_in_future(command.closed_on)
     model = _model(uow, model_id, command.expected_version, command.closed_on)
+    not_in_future(command.closed_on)
     model.close(ModelClosed(model_id=model_id, closed_on=command.closed_on, reason=command.reason))
     return uow.save(model)
 
@@ -178,10 +178,10 @@ def submit_contest_entry(
     uow: UnitOfWork, year: int, command: SubmitContestEntry
 ) -> list[EventEnvelope]:
     _contest_year(year)
-    not_in_future(command.submitted_on)
     # The model as the register spells its id ("mh-1" is MH-1): one entry per model a year.
     model_id = registered_model_id(uow.connection, command.model_id)
     model = _model(uow, model_id, on=command.submitted_on)
+    not_in_future(command.submitted_on)
     # An entry presents a model that exists by then (finding H3): not before its start.
     model.require_started_by(command.submitted_on)
     entry_id = command.entry_id or f"DT-{year}-{uuid4().hex[:10].upper()}"
@@ -214,10 +214,10 @@ def award_contest_entry(
     # Awards are decided by the city's contest board, not by the unit that entered.
     require_city(uow.context, WRITE)
     _contest_year(year)
-    not_in_future(command.awarded_on)
     entry = uow.load(ContestEntry, entry_id)
     if not entry.exists:
         raise NotFound("ENTRY_NOT_FOUND", messages.ENTRY_NOT_FOUND.format(entry_id=entry_id))
+    not_in_future(command.awarded_on)
     model = uow.load(DanVanKheoModel, entry.model_id)
     entry.give_award(
         ContestEntryAwarded(
@@ -326,6 +326,10 @@ def record_reported_figure(
             subject=messages.INDICATOR_SUBJECT.format(indicator_id=indicator_id),
             state="computed", allowed=[],
         )
+    on = command.reported_on
+    require_unit(command.unit_code, on, within=uow.jurisdiction)
+    authorize(uow.context, WRITE, command.unit_code, on)
+    # The body's content after the caller's unit (403 first: docs/api-conventions.md).
     if command.numerator > command.denominator:
         raise InvalidInput(
             "NUMERATOR_ABOVE_DENOMINATOR",
@@ -333,11 +337,8 @@ def record_reported_figure(
                 numerator=command.numerator, denominator=command.denominator
             ),
         )
-    on = command.reported_on
     not_in_future(on)
     definition.require_in_period(on, messages.REPORTED_DATE)
-    require_unit(command.unit_code, on, within=uow.jurisdiction)
-    authorize(uow.context, WRITE, command.unit_code, on)
     if command.unit_code not in scope_tree(definition.scope, on).units:
         raise InvalidInput(
             "REPORTED_OUTSIDE_SCOPE",

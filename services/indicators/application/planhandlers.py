@@ -124,6 +124,7 @@ def record_plan_document(
     uow: UnitOfWork, year: int, command: RecordPlanDocument
 ) -> list[EventEnvelope]:
     require_city(uow.context, WRITE)
+    plan = _plan(uow, year)  # 404 before the body's dates: docs/api-conventions.md
     not_in_future(command.issued_on)
     if not year - 1 <= command.issued_on.year <= year:
         raise InvalidInput(
@@ -131,7 +132,6 @@ def record_plan_document(
             messages.DATE_OUTSIDE_PLAN_YEAR.format(
                 on=format_date_vn(command.issued_on), year=year),
         )
-    plan = _plan(uow, year)
     plan.record_document(
         PlanDocumentRecorded(
             year=year, document_number=command.document_number, issued_on=command.issued_on
@@ -264,12 +264,13 @@ def record_progress(
     uow: UnitOfWork, year: int, number: str, command: RecordProgress
 ) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)  # before the plan is looked up, as every command
-    not_in_future(command.reported_on)
-    _in_year(command.reported_on, year)
     plan = _plan(uow, year)
     item = plan.item(number)
     party, unit_code = _acting(
         uow, plan, item, command.acting_party, command.unit_code, command.reported_on)
+    # The body's dates after 404 and the acting unit's 403 (docs/api-conventions.md).
+    not_in_future(command.reported_on)
+    _in_year(command.reported_on, year)
     _require_evidence(uow, command.evidence, unit_code, command.reported_on)
     work = uow.load(PlanItemWork, work_id(year, number))
     event = PlanItemProgressRecorded(
@@ -289,10 +290,10 @@ def reopen_item(
 ) -> list[EventEnvelope]:
     """The Commission reopens an item marked done: it takes progress again."""
     require_city(uow.context, WRITE)
-    not_in_future(command.reopened_on)
-    _in_year(command.reopened_on, year)
     plan = _plan(uow, year)
     plan.item(number)
+    not_in_future(command.reopened_on)
+    _in_year(command.reopened_on, year)
     work = uow.load(PlanItemWork, work_id(year, number))
     work.reopen(PlanItemReopened(year=year, number=number, reopened_on=command.reopened_on,
                                  reason=command.reason))
@@ -362,13 +363,14 @@ def act_on_inspection(
         action, on = "cancel", command.cancelled_on
         event = InspectionCancelled(year=year, number=number, inspection_id=inspection_id,
                                     cancelled_on=on, reason=command.reason)
+    _, unit_code = _acting(uow, plan, item, None, None, on)
+    work = uow.load(PlanItemWork, work_id(year, number),
+                    expected_version=command.expected_version)
+    # The body's dates after 404, the acting unit's 403 and 412 (docs/api-conventions.md).
     not_in_future(on)
     # Follow-up of a conclusion may run into the next year; the other steps are the year's.
     if action != "follow_up":
         _in_year(on, year)
-    _, unit_code = _acting(uow, plan, item, None, None, on)
-    work = uow.load(PlanItemWork, work_id(year, number),
-                    expected_version=command.expected_version)
     work.act_on_inspection(action, event, on, unit_code)
     return uow.save(work)
 
@@ -481,11 +483,11 @@ def submit_district_report(
     uow: UnitOfWork, period_id: str, district_code: str, command: SubmitDistrictReport
 ) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
-    not_in_future(command.submitted_on)
     year, _ = parse_period(period_id)
     # The district is in the path: a board out of it learns nothing of the duty (403 first).
     authorize(uow.context, WRITE, district_code, command.submitted_on)
     duty = _duty(uow, period_id, district_code, "submit")
+    not_in_future(command.submitted_on)
     # A period's report gives its figures at the data cut-off (the one in force, as the
     # deadline is set from): it cannot be filed before that day.
     opens = period_cutoff(uow, period_id)
@@ -516,9 +518,9 @@ def return_district_report(
 ) -> list[EventEnvelope]:
     # Returning a report for correction is the Commission's act, not the district's.
     require_city(uow.context, WRITE)
-    not_in_future(command.returned_on)
     year, _ = parse_period(period_id)
     _duty(uow, period_id, district_code, "return")
+    not_in_future(command.returned_on)
     report = uow.load(DistrictReport, district_report_id(period_id, district_code),
                       expected_version=command.expected_version)
     report.return_for_correction(

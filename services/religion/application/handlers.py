@@ -113,13 +113,12 @@ def site_to_write(
     uow: UnitOfWork, code: str, on: date, expected_version: int | None = None, *,
     version_required: bool = False,
 ) -> ReligiousSite:
-    """The site a write dated `on` acts upon. In this order: the writer may write at all, the
-    date is not in the future, the site exists, the writer's scope covers the site's commune
+    """The site a write dated `on` acts upon. In this order (docs/api-conventions.md): the
+    writer may write at all, the site exists, the writer's scope covers the site's commune
     on that date, the version (If-Match: 428 when `version_required` and none came, 412 when
-    stale), so a writer out of scope learns its 403, not the version; and `on` is not before
-    the site's registration."""
+    stale), so a writer out of scope learns its 403, not the version; then the date: not in
+    the future, not before the site's registration."""
     authorize(uow.context, WRITE)
-    not_in_future(on)
     # Every write of the site's records checks the site (open, registered by then) and a
     # closing checks its dossier's steps: one at a time per site, so a closing and a step sent
     # together cannot each pass on the other's old state.
@@ -129,6 +128,7 @@ def site_to_write(
     authorize(uow.context, WRITE, site.commune_on(on), on, record=True)
     expect_version(site, required_version(expected_version) if version_required
                    else expected_version)
+    not_in_future(on)
     site.require_registered_by(on)
     return site
 
@@ -154,9 +154,9 @@ def registered_event(command: RegisterSite, on: date) -> SiteRegistered:
 def register_site(uow: UnitOfWork, command: RegisterSite) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
     on = command.registered_on or today_vn()
-    not_in_future(on)
     require_unit(command.commune_code, on, level="commune", within=uow.jurisdiction)
     authorize(uow.context, WRITE, command.commune_code, on)
+    not_in_future(on)  # after 403: docs/api-conventions.md
     site = uow.load(ReligiousSite, command.code)
     site.register(registered_event(command, on), on)
     # One site whatever the case of its code: "prb-s1" is refused beside PRB-S1 (G10).
@@ -349,7 +349,6 @@ def correct_registration(
     one of that day); nothing of the site may then come before its registration."""
     authorize(uow.context, WRITE)
     on = command.registered_on
-    not_in_future(on)
     uow.serialise_on(ReligiousSite, code)
     site = load_site(uow, code)
     version, registered = site.registration()
@@ -359,6 +358,7 @@ def correct_registration(
     authorize(uow.context, WRITE, registered.commune_code, on, record=True)
     # A correction restates a fact another desk may have just restated: never blind (428).
     expect_version(site, required_version(command.expected_version))
+    not_in_future(on)
     require_unit(registered.commune_code, on, level="commune", within=uow.jurisdiction)
     dossier = uow.load(LandDossier, code)
     certificate = uow.load(Certificate, code)
@@ -390,10 +390,10 @@ def correct_dossier_step(
                            messages.CORRECT_CERTIFICATE_STEP.format(code=code))
     recorded_on = step_date(fact)
     on = command.acted_on or recorded_on
-    not_in_future(on)
     authorize(uow.context, WRITE, site.commune_on(recorded_on), recorded_on, record=True)
     authorize(uow.context, WRITE, site.commune_on(on), on, record=True)
     expect_version(dossier, command.expected_version)
+    not_in_future(on)
     dossier.correct_step(
         version, event_id.lower(), on=command.acted_on, note=command.note,
         document_refs=None if command.document_refs is None else list(command.document_refs),
@@ -458,7 +458,6 @@ def correct_certificate(
 
 def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
     authorize(uow.context, WRITE)
-    not_in_future(command.detected_on)
     site_code = command.site_code
     if site_code is not None:
         # The case names the site as the register spells it (codes do not distinguish case).
@@ -489,6 +488,7 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
         raise InvalidInput("CASE_NEEDS_PLACE", messages.CASE_NEEDS_PLACE)
     authorize(uow.context, WRITE, commune_code, command.detected_on,
               record=site_code is not None)
+    not_in_future(command.detected_on)  # after 403: docs/api-conventions.md
     case_id = f"VV-{uuid4().hex[:12].upper()}"
     case = uow.load(ComplianceCase, case_id)
     case.open(
@@ -527,12 +527,12 @@ def case_action(
     if action not in CASE_TRANSITIONS:
         raise _unknown_action(action, list(CASE_TRANSITIONS), messages.UNKNOWN_CASE_ACTION,
                               messages.CASE_ACTIONS)
-    not_in_future(command.acted_on)
     case = uow.load(ComplianceCase, case_id)
     if not case.exists:
         raise NotFound("CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
     _place_case(uow, case)
     authorize(uow.context, WRITE, case.commune_code, command.acted_on, record=True)
     expect_version(case, command.expected_version)
+    not_in_future(command.acted_on)  # after 403, 404, 412: docs/api-conventions.md
     case.act(action, command.acted_on, command.note, command.referred_to)
     return _save(uow, case)
