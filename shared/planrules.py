@@ -38,6 +38,11 @@ Everything a service needs to turn its facts into a figure and a status is state
 * **Reported indicators** (`reported_roll_up`): an indicator of method "reported" (I5...)
   is a figure typed by units: a unit's is its latest report known at d, else the sum of the
   units under it; judged by `status_of` like the plan's.
+* **Beside the previous conference** (`rate_basis_changes`): a rate is shown beside the
+  previous period's as that period reported it, on its own definition; the two are the same
+  measure only on the same base (fixed or counted), I1 fields, period of the year, method and
+  scope (`RateBasis`). Otherwise, typically across a year boundary, the gap is no rise or
+  fall, and the outputs say so (finding J9).
 * **Rounding** (`percent`): a percentage is shown with 2 decimals, rounded half up (31.795 →
   31.80, never the banker's 31.79), from the exact fraction. Nothing else rounds a figure.
 * **Comparators** (`Comparator`): "ge" (at least) and "le" (at most); `comparator_of` reads
@@ -439,6 +444,80 @@ def reported_roll_up(
         if kids:
             figures[code] = (sum(n for n, _ in kids), sum(d for _, d in kids))
     return figures
+
+
+# -- a rate beside the previous conference's (finding J9) ----------------------------------
+
+#: What makes an indicator's rate at the previous conference measure another thing than this
+#: one's (`rate_basis_changes`): another fixed base, or the count where there was a base (or
+#: the reverse); other qualifying fields of models (I1); another period of the year (I2's
+#: window, the day a stock figure is taken); reported figures where there were counted ones
+#: (or the reverse); another scope of units.
+BASIS_BASE: Final = "base"
+BASIS_FIELDS: Final = "fields"
+BASIS_PERIOD: Final = "period"
+BASIS_METHOD: Final = "method"
+BASIS_SCOPE: Final = "scope"
+BASIS_CHANGES: tuple[str, ...] = (BASIS_BASE, BASIS_FIELDS, BASIS_PERIOD, BASIS_METHOD,
+                                  BASIS_SCOPE)
+
+#: A day of an indicator's period as its definition places it in its year: (years after the
+#: indicator's year, month, day), so 1 January of 2023's definition and of 2024's are one day.
+YearDay = tuple[int, int, int]
+
+
+@dataclass(frozen=True)
+class RateDefinition:
+    """The parts of a year's definition of an indicator a rate is measured by: `fields` the
+    models' fields I1 counts (`i1_fields`; empty for another indicator); `period` its first
+    and last day in its year (`year_days`); `method` None (counted from events) or
+    "reported"; `scope` its units (empty: the plan's)."""
+
+    fields: frozenset[str]
+    period: tuple[YearDay, YearDay]
+    method: str | None = None
+    scope: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RateBasis:
+    """What one unit's rate of an indicator is measured by: `base` the fixed denominator it
+    was measured against (None: a counted denominator, the register's sites, the catalogue's
+    communes, the heads in office), and the `definition` it was counted (or reported) by;
+    None when not known (a report signed before its previous period's definitions were
+    frozen with it): then only the base is compared."""
+
+    base: int | None
+    definition: RateDefinition | None = None
+
+
+def year_days(year: int, start: date, end: date) -> tuple[YearDay, YearDay]:
+    """A definition's period (`defined_period`) as days of its year (`YearDay`)."""
+    return ((start.year - year, start.month, start.day), (end.year - year, end.month, end.day))
+
+
+def rate_basis_changes(before: RateBasis, now: RateBasis) -> tuple[str, ...]:
+    """Why a rate measured on `before` (the previous conference's, as it was counted and
+    reported) and one on `now` (this report's) are not the same measure, in `BASIS_CHANGES`'
+    order; empty when they are. The previous column shows the previous rate as it was
+    reported, on its own definition (a signed report is not counted again by another year's
+    rules); where the measure changed (typically across a year boundary: the 3-month report
+    beside the year before's report, a year whose base, fields, period, method or scope
+    differ), the difference between the two rates is no rise or fall, and every output says
+    so beside it. A change of target alone leaves the rate comparable (each status was
+    judged against its own year's target)."""
+    changes: list[str] = []
+    if before.base != now.base:
+        changes.append(BASIS_BASE)
+    was, is_ = before.definition, now.definition
+    if was is not None and is_ is not None:
+        for name, differs in ((BASIS_FIELDS, was.fields != is_.fields),
+                              (BASIS_PERIOD, was.period != is_.period),
+                              (BASIS_METHOD, was.method != is_.method),
+                              (BASIS_SCOPE, was.scope != is_.scope)):
+            if differs:
+                changes.append(name)
+    return tuple(changes)
 
 
 # -- commitments at a cut-off (the report's stock figures) ---------------------------------

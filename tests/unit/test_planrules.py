@@ -8,6 +8,11 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from shared.planrules import (
+    BASIS_BASE,
+    BASIS_FIELDS,
+    BASIS_METHOD,
+    BASIS_PERIOD,
+    BASIS_SCOPE,
     CHUA_DAT,
     CHUA_DEN_HAN,
     CO_NGUY_CO,
@@ -20,6 +25,8 @@ from shared.planrules import (
     REGISTER_DIFFERS_FROM_BASE,
     STATUS_LABELS,
     STATUSES,
+    RateBasis,
+    RateDefinition,
     base_note,
     base_warnings,
     commitment_standing,
@@ -41,6 +48,7 @@ from shared.planrules import (
     plan_base,
     plan_targets_apply,
     plan_year,
+    rate_basis_changes,
     ratio,
     reported_roll_up,
     site_counts_i3,
@@ -48,6 +56,7 @@ from shared.planrules import (
     status_of,
     term_last_day,
     warning_text,
+    year_days,
 )
 
 START, END = plan_year(2023)
@@ -340,3 +349,32 @@ def test_a_stock_figure_is_never_taken_past_its_period() -> None:
     assert figure_day(start, end, date(2023, 6, 14)) == date(2023, 6, 14)
     assert figure_day(start, end, date(2023, 9, 14)) == end
     assert figure_day(start, end, date(2023, 3, 14)) is None  # not begun: no figure
+
+
+def _plan_definition(year: int, fields: frozenset[str] = frozenset()) -> RateDefinition:
+    return RateDefinition(fields, year_days(year, *defined_period(year, None, None)))
+
+
+def test_a_previous_rate_is_the_same_measure_only_on_the_same_base_and_definition() -> None:
+    """Finding J9: 2023's I3 on the plan's 239 sites beside 2024's on the register's count is
+    no rise or fall; the plan year of 2023 and of 2024 (leap) is the same period; a new
+    target alone changes no measure; a part unknown (a report signed before the previous
+    period's definitions were frozen with it) is not compared."""
+    y2023, y2024 = _plan_definition(2023), _plan_definition(2024)
+    assert y2023 == y2024  # 1 January - 31 December, whatever the year's length
+    assert rate_basis_changes(RateBasis(239, y2023), RateBasis(239, y2024)) == ()
+    assert rate_basis_changes(RateBasis(None, y2023), RateBasis(None, y2024)) == ()
+    assert rate_basis_changes(RateBasis(239, y2023), RateBasis(None, y2024)) == (BASIS_BASE,)
+    assert rate_basis_changes(RateBasis(239, y2023), RateBasis(250, y2024)) == (BASIS_BASE,)
+    wider = _plan_definition(2024, I1_FIELDS | {"digital_transformation"})
+    assert rate_basis_changes(RateBasis(None, _plan_definition(2023, I1_FIELDS)),
+                              RateBasis(None, wider)) == (BASIS_FIELDS,)
+    spring = RateDefinition(frozenset(), year_days(2024, date(2024, 4, 1), date(2024, 12, 31)))
+    reported = RateDefinition(frozenset(), y2024.period, "reported", ("315",))
+    assert rate_basis_changes(RateBasis(None, y2023), RateBasis(None, spring)) == (
+        BASIS_PERIOD,)
+    assert rate_basis_changes(RateBasis(239, y2023), RateBasis(None, reported)) == (
+        BASIS_BASE, BASIS_METHOD, BASIS_SCOPE)
+    # Unknown definitions: only the bases are compared.
+    assert rate_basis_changes(RateBasis(239), RateBasis(239, spring)) == ()
+    assert rate_basis_changes(RateBasis(239, y2023), RateBasis(None)) == (BASIS_BASE,)
