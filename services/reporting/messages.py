@@ -319,6 +319,46 @@ PREVIOUS_RECOMPUTED = (
     "Số liệu kỳ trước đã được điều chỉnh sau khi chốt: cột kỳ trước của báo cáo này là số liệu "
     "tính lại khi chốt, khác báo cáo kỳ trước đã chốt (mã băm {hash}…): {figures}."
 )
+# A previous rate that is not the same measure as this period's (finding J9): the previous
+# column keeps the rate as it was counted and reported, on its own year's definition, and
+# says what differs (views.not_comparable_note) and that the gap is no rise or fall.
+PREVIOUS_NOT_COMPARABLE = (
+    "Cột kỳ trước ghi tỷ lệ của {previous} như đã tính và báo cáo theo chỉ tiêu năm {year}. "
+    "Các chỉ tiêu sau có cách tính khác kỳ này nên tỷ lệ hai kỳ không so sánh trực tiếp được, "
+    "chênh lệch giữa hai cột không phản ánh kết quả tăng hay giảm: {items}."
+)
+NOT_COMPARABLE_ITEM = "{indicator} ({reasons})"
+BASIS_CHANGE_TEXTS = {
+    "base": "mẫu số kỳ trước {before}, kỳ này {now}",
+    "fields": "kỳ trước tính mô hình thuộc lĩnh vực {before}; kỳ này thuộc lĩnh vực {now}",
+    "period": "kỳ trước tính theo thời gian {before}, kỳ này {now}",
+    "method": "kỳ trước {before}, kỳ này {now}",
+    "scope": "phạm vi áp dụng kỳ trước là {before}, kỳ này là {now}",
+}
+BASE_FIXED = "là số cố định {base} theo chỉ tiêu năm {year}"
+BASE_COUNTED = "là số thực tế ({count})"
+MODEL_FIELD_NAMES = {
+    "new_rural": "xây dựng nông thôn mới",
+    "exemplary_rural": "nông thôn mới kiểu mẫu",
+    "urban": "chỉnh trang, hiện đại hóa đô thị",
+    "digital_transformation": "chuyển đổi số",
+    "other": "các lĩnh vực khác",
+}
+PERIOD_SPAN = "từ ngày {start} đến ngày {end}"
+METHOD_NAMES = {False: "tính từ dữ liệu của hệ thống", True: "theo số liệu đơn vị báo cáo"}
+SCOPE_OF_PLAN = "toàn thành phố theo Kế hoạch"
+# The previous period of a 3-month report is the year before's report: its flows were counted
+# over the whole year before, this period's from the start of its year (finding J9).
+PREVIOUS_OTHER_YEAR_FLOWS = (
+    "Kỳ trước là {previous}, số liệu phát sinh tính từ ngày {data_from} đến ngày {cutoff_on}; "
+    "số liệu phát sinh của kỳ này tính lũy kế từ ngày {now_from} (ngày đầu số liệu năm {year}). "
+    "Hai khoảng thời gian khác nhau nên các số liệu phát sinh trong kỳ không tính tăng, giảm "
+    "so với kỳ trước; số liệu hiện có tại ngày chốt vẫn so sánh được."
+)
+#: A previous rate not comparable (`PREVIOUS_NOT_COMPARABLE`): its mark in the Word table, and
+#: the dashboard tile's line.
+DOC_NOT_COMPARABLE_MARK = "(a)"
+DASH_PREVIOUS_NOT_COMPARABLE = "Kỳ trước: {value}% (cách tính khác, không so sánh trực tiếp)"
 RESTATED_ITEM = "{unit} – {figure}: đã chốt {frozen}, nay {current}"
 RESTATED_MORE = "và {count} số liệu khác"
 DOC_RESTATED = "Số liệu kỳ trước điều chỉnh sau khi chốt"

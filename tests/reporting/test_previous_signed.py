@@ -97,7 +97,11 @@ def test_the_previous_column_is_the_signed_report_marked_restated(
     # The two reports agree on the 3 months: the 6-month report's previous column is what
     # the 3-month report was signed with (sites_with_certificate 0), not the 1 counted now.
     assert _previous(q2) == figure_values(q1)
-    assert {i["id"]: i["previous"] for i in q2["indicators"]} == _indicators(q1)
+    assert {i["id"]: {k: i["previous"][k] for k in ("numerator", "denominator", "value",
+                                                    "status")}
+            for i in q2["indicators"]} == _indicators(q1)
+    # The same year's definitions: each rate is the same measure (finding J9).
+    assert all(i["previous"]["comparable"] for i in q2["indicators"])
     assert q1["previous_finalised"] is None, "2022-12m was never finalised"
     assert q2["previous_finalised"] == {"report_id": "2023-3m@31", "content_hash": signed,
                                         "shown": "signed"}

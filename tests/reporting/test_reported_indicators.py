@@ -141,11 +141,13 @@ def test_a_reported_indicator_has_the_previous_period_and_a_dashboard_tile(
     reporting.feed(_scenario())
     six = _i5(reporting, "2023-6m")
     assert six["previous"] == {"numerator": 7, "denominator": 14, "value": 50.0,
-                               "status": "chua_dat"}
+                               "status": "chua_dat", "target": 60.0, "comparable": True,
+                               "basis_changes": []}
     assert _i5(reporting, "2023-6m", unit=TIEN_LANG)["previous"]["value"] == 50.0
     # The 3-month report's previous period is 2022's year report: no I5 then.
     assert _i5(reporting, "2023-3m")["previous"] == {
-        "numerator": 0, "denominator": 0, "value": None, "status": None}
+        "numerator": 0, "denominator": 0, "value": None, "status": None, "target": None,
+        "comparable": True, "basis_changes": []}
     response = reporting.client.get("/api/v1/reports/2023-6m/report.docx")
     document = Document(io.BytesIO(response.content))
     [word] = [[cell.text for cell in row.cells] for table in document.tables

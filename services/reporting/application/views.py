@@ -8,13 +8,24 @@ from typing import Any
 
 from services.reporting import messages
 from services.reporting.application.reports import SHOWN_RECOMPUTED, Report
-from services.reporting.domain.indicators import CORE_INDICATORS, judge
-from services.reporting.domain.metrics import SECTIONS, Metric, Section, metrics_of
+from services.reporting.domain.indicators import CORE_INDICATORS, IndicatorTarget, judge
+from services.reporting.domain.metrics import MODEL_FIELDS, SECTIONS, Metric, Section, metrics_of
 from services.reporting.domain.periods import Period
 from shared.adminunits import NOT_CURRENT_UNIT, OWN_UNIT_RECORDS, default_catalogue
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
-from shared.planrules import CHUA_DEN_HAN, percent_of, reported_roll_up, warning_text
+from shared.planrules import (
+    BASIS_BASE,
+    BASIS_FIELDS,
+    BASIS_METHOD,
+    BASIS_PERIOD,
+    CHUA_DEN_HAN,
+    RateBasis,
+    percent_of,
+    rate_basis_changes,
+    reported_roll_up,
+    warning_text,
+)
 from shared.vnformat import format_number_vn
 
 # Thematic reports of plan II.4.2: views of the same figures.
@@ -194,6 +205,8 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
                 "value": percent_of(*was),
                 "status": None if was_target is None else judge(
                     *was, was_target, before.period.year, before.period.cutoff_on),
+                "target": was_target.target if was_target and was_target.defined else None,
+                **_comparison(report, indicator_id, None, None),
             }
         rows.append({
             "id": indicator_id,
@@ -216,6 +229,118 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
             "reported_status": report.reported_status.get((code, indicator_id)),
         })
     return rows
+
+
+def _fixed_base(figure: dict[str, Any]) -> int | None:
+    """The fixed base a unit's figure was measured against (`register` beside it: the
+    plan's 239 sites, a definition's base); None when its denominator was counted."""
+    return int(figure["denominator"]) if figure.get("register") is not None else None
+
+
+def _comparison(
+    report: Report, indicator_id: str, base_before: int | None, base_now: int | None
+) -> dict[str, Any]:
+    """Whether an indicator's previous rate is the same measure as this one's (finding J9):
+    `comparable`, and `basis_changes` (`planrules.rate_basis_changes`) between the previous
+    period's definition, as it was counted or signed (`Report.previous_reported`: unknown for
+    a report signed before it was frozen, then only the bases are compared), and this one's."""
+    before = report.previous_reported.targets if report.previous_reported else {}
+    was, now = before.get(indicator_id), report.targets.get(indicator_id)
+    changes = rate_basis_changes(
+        RateBasis(base_before, was.rate_definition(report.previous_period.year)
+                  if was and now else None),
+        RateBasis(base_now, now.rate_definition(report.period.year) if was and now else None))
+    return {"comparable": not changes, "basis_changes": list(changes)}
+
+
+def _base_text(figure: dict[str, Any], year: int) -> str:
+    base = _fixed_base(figure)
+    if base is None:
+        return messages.BASE_COUNTED.format(count=format_number(figure["denominator"]))
+    return messages.BASE_FIXED.format(base=format_number(base), year=year)
+
+
+def _definitions(report: Report, previous: bool) -> tuple[dict[str, IndicatorTarget], int]:
+    """The definitions the previous period's rates (`previous`) or this one's were measured
+    by, and their year (`_comparison`: the previous ones are known when a change of them is
+    reported)."""
+    if previous and report.previous_reported is not None:
+        return report.previous_reported.targets, report.previous_period.year
+    return report.targets, report.period.year
+
+
+def _definition_text(report: Report, indicator_id: str, change: str, previous: bool) -> str:
+    """What the previous period's definition (`previous`) or this one's says of a part that
+    changed (`planrules.BASIS_CHANGES`, the base aside: it is a unit's)."""
+    targets, year = _definitions(report, previous)
+    target = targets[indicator_id]
+    if change == BASIS_FIELDS:
+        return ", ".join(f"«{messages.MODEL_FIELD_NAMES[f]}»" for f in MODEL_FIELDS
+                         if f in target.fields())
+    if change == BASIS_PERIOD:
+        start, end = target.period(year)
+        return messages.PERIOD_SPAN.format(start=format_date_vn(start), end=format_date_vn(end))
+    if change == BASIS_METHOD:
+        return messages.METHOD_NAMES[target.reported]
+    return ", ".join(_unit_name(unit, report.period.cutoff_on) for unit in target.scope) \
+        or messages.SCOPE_OF_PLAN
+
+
+def _not_comparable_item(report: Report, row: dict[str, Any], code: str) -> str:
+    """One indicator of `not_comparable_note`: what differs between the two periods' rates."""
+    previous = row["previous"]
+    indicator_id = row["id"]
+    reasons = []
+    for change in previous["basis_changes"]:
+        if change == BASIS_BASE:
+            before = report.previous_unit(code)
+            was = before["indicators"][indicator_id] if before else previous
+            now = report.unit(code)["indicators"][indicator_id]
+            texts = (_base_text(was, report.previous_period.year),
+                     _base_text(now, report.period.year))
+        else:
+            texts = (_definition_text(report, indicator_id, change, True),
+                     _definition_text(report, indicator_id, change, False))
+        reasons.append(messages.BASIS_CHANGE_TEXTS[change].format(before=texts[0],
+                                                                  now=texts[1]))
+    return messages.NOT_COMPARABLE_ITEM.format(
+        indicator=f"{indicator_id} {row['short_name']}", reasons="; ".join(reasons))
+
+
+def not_comparable_note(report: Report, rows: Sequence[dict[str, Any]], code: str) -> str | None:
+    """The one sentence every output (JSON, dashboard, Word, PDF, Excel) shows under the
+    indicators whose previous rate is not the same measure as this period's (`_comparison`):
+    the previous rate is shown as it was counted and reported, on its own year's definition,
+    and the reader is told what differs and that the gap between them is no rise or fall
+    (finding J9). None when every rate of `rows` is comparable."""
+    items = [_not_comparable_item(report, row, code) for row in rows
+             if row["previous"] is not None and not row["previous"]["comparable"]]
+    if not items:
+        return None
+    return messages.PREVIOUS_NOT_COMPARABLE.format(
+        previous=period_name(report.previous_period), year=report.previous_period.year,
+        items="; ".join(items))
+
+
+def flows_comparable(report: Report) -> bool:
+    """Whether a flow figure (counted over the period's data window) may be set against the
+    previous period's: within a year, each period's window runs from the year's one data
+    start, so the difference is what the months between added; the previous period of a
+    3-month report is the year before's report, whose window is the whole year before: the
+    difference is no rise or fall (finding J9). Stock figures (at the cut-off) always may."""
+    return report.previous_period.year == report.period.year
+
+
+def flows_note(report: Report) -> str | None:
+    """The sentence under the figures' tables when `flows_comparable` is False: why their
+    flows have no change beside them."""
+    if flows_comparable(report):
+        return None
+    previous = report.previous_period
+    return messages.PREVIOUS_OTHER_YEAR_FLOWS.format(
+        previous=period_name(previous), data_from=format_date_vn(previous.data_from),
+        cutoff_on=format_date_vn(previous.cutoff_on),
+        now_from=format_date_vn(report.period.data_from), year=report.period.year)
 
 
 def previous_value(row: dict[str, Any]) -> float | None:
@@ -289,6 +414,8 @@ def indicator_rows(
                 "denominator": before["denominator"],
                 "value": before["value"],
                 "status": before["status"],
+                "target": before.get("target"),
+                **_comparison(report, indicator_id, _fixed_base(before), _fixed_base(figure)),
             },
             "reported_status": report.reported_status.get((code, indicator_id)),
         })
@@ -341,22 +468,29 @@ def section_rows(
         {
             "key": section,
             "title": messages.SECTION_TITLES[section],
-            "figures": [_figure_row(metric, unit, before) for metric in metrics_of(section)],
+            "figures": [_figure_row(metric, unit, before, flows_comparable(report))
+                        for metric in metrics_of(section)],
         }
         for section in sections
     ]
 
 
-def _figure_row(metric: Metric, unit: dict[str, int], before: dict[str, int]) -> dict[str, Any]:
+def _figure_row(
+    metric: Metric, unit: dict[str, int], before: dict[str, int], flows: bool
+) -> dict[str, Any]:
+    """A figure beside the previous period's: `flows` False (`flows_comparable`), a flow's
+    previous value is shown, as reported, without a change (`comparable` False)."""
     value = unit.get(metric.key, 0)
     previous = before.get(metric.key)
+    comparable = flows or metric.kind != "flow"
     return {
         "key": metric.key,
         "label": messages.METRIC_LABELS[metric.key],
         "kind": metric.kind,
         "value": value,
         "previous": previous,
-        "change": None if previous is None else value - previous,
+        "comparable": comparable,
+        "change": None if previous is None or not comparable else value - previous,
     }
 
 
@@ -460,6 +594,8 @@ def report_view(
     indicators, sections = require_theme(theme) if theme else (CORE_INDICATORS, SECTIONS)
     node = report.tree.nodes[code]
     restated = restatements_under(report, code)
+    rows = indicator_rows(report, code, indicators)
+    reported = [] if theme else reported_indicator_rows(report, code)
     return {
         "report_id": report.report_id,
         "theme": theme,
@@ -473,6 +609,10 @@ def report_view(
         "previous_restated": bool(restated),
         "previous_restatements": restated,
         "previous_note": restated_note(report, restated),
+        # The previous rates that are not the same measure as this period's, and the flows
+        # counted over another year's window (finding J9): shown as reported, said so.
+        "previous_not_comparable_note": not_comparable_note(report, [*rows, *reported], code),
+        "previous_flows_note": flows_note(report),
         "scope": {"code": report.scope, "name": report.tree.root.name},
         "as_of": report.as_of.isoformat(),
         # A period still running: figures taken at `figures_on` (today), not at the cut-off.
@@ -488,14 +628,14 @@ def report_view(
             "path": [{"code": n.code, "name": n.name, "level": n.level}
                      for n in report.tree.path(code)],
         },
-        "indicators": indicator_rows(report, code, indicators),
+        "indicators": rows,
         "sections": section_rows(report, code, sections),
         "children": children_rows(report, code, indicators),
         "children_own": own_row(report, code),
         "children_unattributed": unattributed_row(report, code),
         "other_indicators": [] if theme else other_indicators_under(report, code),
         # The reported indicators over the unit shown, with their totals and statuses.
-        "reported_indicators": [] if theme else reported_indicator_rows(report, code),
+        "reported_indicators": reported,
         # Kết quả thực hiện nhiệm vụ and the district boards' reports: the reader's (the
         # whole for the city, a district board's own: build_report's `reader`), whatever
         # unit is shown (a plan is not split by the unit shown).

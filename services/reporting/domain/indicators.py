@@ -26,6 +26,7 @@ from shared.planrules import (
     CORE_INDICATORS,
     PLAN_RELIGIOUS_SITES,
     Comparator,
+    RateDefinition,
     Status,
     defined_period,
     i1_fields,
@@ -33,6 +34,7 @@ from shared.planrules import (
     not_yet_owed,
     ratio,
     status_of,
+    year_days,
 )
 from shared.planrules import PLAN_TARGETS as KERNEL_TARGETS
 from shared.planrules import comparator_of as kernel_comparator
@@ -118,6 +120,18 @@ class IndicatorTarget:
     def fields(self) -> frozenset[str]:
         """The fields whose models count toward I1 (`planrules.i1_fields`)."""
         return i1_fields(self.qualifying_fields)
+
+    def rate_definition(self, year: int) -> RateDefinition:
+        """What of the definition of `year` its rate is measured by, to compare it with
+        another year's (`planrules.rate_basis_changes`): I1's fields, the period as days of
+        its year, counted or reported (an indicator the indicators service names by its
+        computing method is counted, as the plan's), the scope."""
+        return RateDefinition(
+            self.fields() if self.indicator_id == "I1" else frozenset(),
+            year_days(year, *self.period(year)),
+            "reported" if self.reported else None,
+            tuple(sorted(self.scope)),
+        )
 
 
 def _day(value: str | None) -> date | None:

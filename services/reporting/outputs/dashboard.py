@@ -17,9 +17,11 @@ from services.reporting.application.views import (
     THEMES,
     children_rows,
     differences_under,
+    flows_note,
     format_number,
     indicator_rows,
     lines_under,
+    not_comparable_note,
     period_name,
     previous_value,
     reported_indicator_rows,
@@ -58,6 +60,10 @@ def render_dashboard(
     api = f"/api/v1/themes/{theme}/{report.period.id}" if theme else \
         f"/api/v1/reports/{report.period.id}"
     query = urlencode({"scope": report.scope, "unit": unit})
+    # The plan's indicators, then those units report (I5...; not on a theme's page, as the
+    # JSON, Word and Excel of a theme leave them out too).
+    rows = [*indicator_rows(report, unit, indicators),
+            *([] if theme else reported_indicator_rows(report, unit))]
     heading = messages.THEME_TITLES[theme] if theme else messages.DASH_TITLE
     node = report.tree.nodes[unit]
     return render_page(
@@ -73,17 +79,13 @@ def render_dashboard(
         no_data_html=_no_data(report) if not has_data else "",
         targets_html=_targets(report, indicators),
         finalised_html=finalised_note(report, len(differences_under(report, unit))),
-        restated_html=_restated(report, unit),
+        restated_html=_restated(report, unit) + _not_comparable(report, unit, rows),
         docx_href=escape(f"{api}/report.docx?{query}"),
         pdf_href=escape(f"{api}/report.pdf?{query}"),
         xlsx_href=escape(f"{api}/tables.xlsx?{query}"),
         json_href=escape(f"{api}?{query}"),
         breadcrumb=_breadcrumb(report, unit, base),
-        # The plan's indicators, then those units report (I5...; not on a theme's page,
-        # as the JSON, Word and Excel of a theme leave them out too).
-        tiles="".join(_tile(row) for row in [
-            *indicator_rows(report, unit, indicators),
-            *([] if theme else reported_indicator_rows(report, unit))]),
+        tiles="".join(_tile(row) for row in rows),
         year=report.period.year,
         charts="".join(_chart(report, key, progress) for key in indicators),
         table_title=escape(messages.DASH_TABLE_TITLE.format(unit=node.name)),
@@ -136,6 +138,15 @@ def _restated(report: Report, unit: str) -> str:
         f'<p class="finalised changed" id="previous-restated">{escape(note)}</p>'
 
 
+def _not_comparable(report: Report, unit: str, rows: list[dict[str, Any]]) -> str:
+    """The notes of the previous column's rates (of the tiles' `rows`) and flows that are not
+    comparable with this period's (finding J9), as every output shows them."""
+    notes = ((not_comparable_note(report, rows, unit), "previous-not-comparable"),
+             (flows_note(report), "previous-flows"))
+    return "".join(f'<p class="previous-note" id="{key}">{escape(text)}</p>'
+                   for text, key in notes if text is not None)
+
+
 def _breadcrumb(report: Report, unit: str, base: str) -> str:
     parts = []
     path = report.tree.path(unit)
@@ -149,8 +160,10 @@ def _breadcrumb(report: Report, unit: str, base: str) -> str:
 
 def _tile(row: dict[str, Any]) -> str:
     previous = previous_value(row)
-    before = (messages.DASH_PREVIOUS.format(value=format_number(previous))
-              if previous is not None else "")
+    # A previous rate of another measure (finding J9) says so on the tile itself.
+    line = (messages.DASH_PREVIOUS if row["previous"] is None or row["previous"]["comparable"]
+            else messages.DASH_PREVIOUS_NOT_COMPARABLE)
+    before = line.format(value=format_number(previous)) if previous is not None else ""
     value = row["value"]
     return (
         f'<div class="tile status-{row["status"] or "none"}" id="tile-{row["id"]}" '

@@ -28,8 +28,10 @@ from services.reporting.application.views import (
     difference_value,
     differences_under,
     figure_label,
+    flows_note,
     indicator_rows,
     lines_under,
+    not_comparable_note,
     other_indicators_under,
     period_name,
     previous_value,
@@ -81,12 +83,15 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
            [[r["id"], r["name"], r["target_text"], r["numerator"], r["denominator"],
              r["value"], r["status_label"], previous_value(r)]
             for r in rows], text_columns=(3, 7))
+    flows = flows_note(report)
     for section in section_rows(report, unit, sections):
         _sheet(book, report, unit, messages.SHEET_SECTION[section["key"]],
                [messages.COL_NO, messages.COL_FIGURE, messages.COL_PERIOD,
                 messages.COL_PREVIOUS, messages.COL_CHANGE],
                [[i, f["label"], f["value"], f["previous"], f["change"]]
                 for i, f in enumerate(section["figures"], start=1)])
+        if flows is not None:  # across a year boundary, flows have no change (J9)
+            _note(book[messages.SHEET_SECTION[section["key"]][:31]], flows)
     nodes = [report.tree.nodes[code] for code in subtree(report, unit)]
     _sheet(book, report, unit, messages.SHEET_UNITS,
            [messages.COL_CODE, messages.COL_UNIT, messages.COL_LEVEL,
@@ -112,7 +117,8 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
     note = restated_note(report, restated)
     # On the first sheet: why its statuses are empty (no target of the year), and the
     # restated previous column it shows.
-    first = [text for text in (targets_note(report, indicators), note) if text is not None]
+    first = [text for text in (targets_note(report, indicators), note,
+                               not_comparable_note(report, rows, unit)) if text is not None]
     if first:
         _note(book[messages.SHEET_INDICATORS[:31]], " ".join(first))
     if note is not None:

@@ -24,9 +24,11 @@ from services.reporting.application.views import (
     difference_value,
     differences_under,
     figure_label,
+    flows_note,
     format_number,
     indicator_rows,
     lines_under,
+    not_comparable_note,
     period_name,
     previous_value,
     provisional_note,
@@ -161,7 +163,8 @@ def targets_section(doc: PartyDocument, context: ReportContext) -> None:
     """The plan's indicators (II.1): one sentence each, their data warnings, one table, and
     the plan's base explained where a fixed base is the denominator."""
     doc.heading(2, messages.DOC_PART_TARGETS)
-    _indicators_table(doc, indicator_rows(context.report, context.unit, context.indicators))
+    _indicators_table(doc, context, indicator_rows(context.report, context.unit,
+                                                   context.indicators))
 
 
 def other_targets_section(doc: PartyDocument, context: ReportContext) -> None:
@@ -170,12 +173,15 @@ def other_targets_section(doc: PartyDocument, context: ReportContext) -> None:
     rows = [] if context.theme else reported_indicator_rows(context.report, context.unit)
     if rows:
         doc.heading(2, messages.DOC_PART_OTHER_TARGETS)
-        _indicators_table(doc, rows)
+        _indicators_table(doc, context, rows)
 
 
-def _indicators_table(doc: PartyDocument, rows: list[dict[str, Any]]) -> None:
-    """One sentence per indicator, its data warnings, one table, and the fixed bases'
-    notes under it (`views.indicator_rows`' rows)."""
+def _indicators_table(
+    doc: PartyDocument, context: ReportContext, rows: list[dict[str, Any]]
+) -> None:
+    """One sentence per indicator, its data warnings, one table, the fixed bases' notes
+    under it (`views.indicator_rows`' rows), and the previous rates of another measure than
+    this period's marked and explained (finding J9)."""
     notes: list[str] = []  # the fixed bases' notes, marked (*), (**)... in the table
     marks: dict[str, str] = {}
     for row in rows:
@@ -202,13 +208,24 @@ def _indicators_table(doc: PartyDocument, rows: list[dict[str, Any]]) -> None:
          Column(messages.COL_STATUS, 27)),
         [[str(i), row["short_name"], row["target_text"], _result(row, marks.get(row["id"])),
           format_number(row["value"]),
-          messages.VALUE_MISSING if previous_value(row) is None
-          else format_number(previous_value(row)),
-          row["status_label"]]
+          _previous_rate(row), row["status_label"]]
          for i, row in enumerate(rows, start=1)],
         note=" ".join(f"({'*' * n}) {text}." for n, text in enumerate(notes, start=1))
         or None,
     )
+    not_comparable = not_comparable_note(context.report, rows, context.unit)
+    if not_comparable is not None:
+        doc.text(f"{messages.DOC_NOT_COMPARABLE_MARK} {not_comparable}", italic=True)
+
+
+def _previous_rate(row: dict[str, Any]) -> str:
+    """The previous column's rate, marked when it is not the same measure as this one's."""
+    previous = previous_value(row)
+    if previous is None:
+        return messages.VALUE_MISSING
+    if row["previous"]["comparable"]:
+        return format_number(previous)
+    return f"{format_number(previous)} {messages.DOC_NOT_COMPARABLE_MARK}"
 
 
 def _result(row: dict[str, Any], mark: str | None) -> str:
@@ -219,6 +236,9 @@ def _result(row: dict[str, Any], mark: str | None) -> str:
 def tasks_section(doc: PartyDocument, context: ReportContext) -> None:
     """The plan's specific tasks (II.2): one numbered sub-section and one table each."""
     doc.heading(2, messages.DOC_PART_TASKS)
+    flows = flows_note(context.report)
+    if flows is not None:  # across a year boundary: flows have no change (finding J9)
+        doc.text(flows, italic=True)
     in_plan_order = sorted(context.sections, key=TASKS_IN_PLAN_ORDER.index)
     for section in section_rows(context.report, context.unit, in_plan_order):
         doc.heading(3, messages.DOC_TASK_TITLES[section["key"]])
