@@ -39,6 +39,7 @@ from shared.adminunits import UnknownUnitError, default_catalogue, fold
 from shared.driversql import RowInsert
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
+from shared.placements import re_placed
 from shared.projection import InlineProjection
 
 
@@ -153,6 +154,30 @@ def _site_amended(conn: Connection, e: SiteAmended, env: EventEnvelope) -> None:
         )
     row["search_text"] = search_text(row)
     conn.execute(update(sites).where(sites.c.code == e.code).values(row))
+    if "commune_code" in e.changes:
+        _re_place_cases(conn, e.code, e.amended_on, env.position)
+
+
+def _re_place_cases(conn: Connection, code: str, since: date, position: int | None) -> None:
+    """A move recorded after cases of the site found on or after its day (finding H2): each
+    such case belongs where the site was when it was found, as a case opened after the move
+    is placed (`_case_opened`), by the kernel's `placements.re_placed` over the site's
+    placements up to and including the move (a replay reads the same, so a rebuild gives the
+    same row). Events are not edited: the opening still names the commune it was recorded
+    with."""
+    found = conn.execute(select(cases.c.case_id, cases.c.detected_on, cases.c.commune_code)
+                         .where(cases.c.site_code == code, cases.c.detected_on >= since)).all()
+    if not found:
+        return
+    site = _site_before(conn, code, None if position is None else position + 1)
+    if site is None:
+        return
+    placements = [(on, commune) for on, commune, _ in site.placements]
+    facts = [(row.detected_on, row.commune_code, row) for row in found]
+    for row, commune in re_placed(placements, facts, since):
+        _, district = site.place_on(row.detected_on)
+        conn.execute(update(cases).where(cases.c.case_id == row.case_id).values(
+            commune_code=commune, district_code=district_on(commune, row.detected_on, district)))
 
 
 def _site_closed(conn: Connection, e: SiteClosed, env: EventEnvelope) -> None:
@@ -262,12 +287,16 @@ def site_place_on(
     """Where the site was on `on` (`ReligiousSite.place_on`, the kernel's
     `placements.placed_on`), by its events stored before position `before` (all: None), so
     that a live projection and a rebuild read the same placements. None: no such site."""
+    site = _site_before(conn, code, before)
+    return None if site is None else site.place_on(on)
+
+
+def _site_before(conn: Connection, code: str, before: int | None) -> ReligiousSite | None:
+    """The site by its events stored before position `before` (all: None)."""
     stored = EventStore(registry.service, "").load(conn, ReligiousSite.aggregate_type, code)
     events = [registry.decode(x) for x in stored
               if before is None or x.position is None or x.position < before]
-    if not events:
-        return None
-    return ReligiousSite.rehydrate(code, events).place_on(on)
+    return ReligiousSite.rehydrate(code, events) if events else None
 
 
 def _case_opened(conn: Connection, e: ComplianceCaseOpened, env: EventEnvelope) -> None:

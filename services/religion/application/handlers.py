@@ -509,13 +509,13 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
 
 def _place_case(uow: UnitOfWork, case: ComplianceCase) -> None:
     """A case of a site belongs where the site was when the violation was found, by the
-    site's events written before the case's opening, as the register of cases and the
-    reports place it (`site_place_on`): a case opened before G21 (0405e26) named the site's
-    commune of the day it was recorded, so the other board could act on it and not its own."""
+    site's events as the register of cases and the reports place it (`site_place_on`): a
+    case opened before G21 (0405e26) named the site's commune of the day it was recorded, so
+    the other board could act on it and not its own; a move recorded after the case but
+    dated on or before its finding (finding H2) takes it to the new commune."""
     if case.site_code is None or case.detected_on is None:
         return
-    opened = uow.store.load(uow.connection, ComplianceCase.aggregate_type, case.id)[0]
-    placed = site_place_on(uow.connection, case.site_code, case.detected_on, opened.position)
+    placed = site_place_on(uow.connection, case.site_code, case.detected_on, None)
     if placed is not None:
         case.place(placed[0])
 

@@ -393,24 +393,62 @@ class FactWriter:
         changes: ChunkChanges,
     ) -> None:
         """A site placed (moved) from `placed`'s day, recorded after dossier or certificate
-        facts dated on or after it (finding H2): each such fact now placed elsewhere
-        (`placements.re_placed`) is superseded at the move's recording time and restated
-        where the site was on its day, as a correction restates a fact (`_supersede`). A
-        report as of before the move still counts it in the old commune; a replay writes
-        the same rows (`placements.replacement_id`)."""
+        facts or compliance cases dated on or after it (finding H2): each such fact now
+        placed elsewhere (`placements.re_placed`; a case by the day it was found, its later
+        steps with it) is superseded at the move's recording time and restated where the
+        site was on its day, as a correction restates a fact (`_supersede`). A report as of
+        before the move still counts it in the old commune; a replay writes the same rows
+        (`placements.replacement_id`)."""
         site = placed.subject
         rows = [row for written_rows in facts for row in written_rows.get((SITE_GROUP, site), ())
                 if row.event_id not in superseded]
         dated = [(row.business_on, row.unit_code, row) for row in rows
                  if row.family in SITE_DATED_FAMILIES]
+        placements = _placements(site, facts, superseded)
+        found = re_placed(placements, dated, placed.business_on)
+        if len(placements) > 1:  # a registration alone re-places nothing
+            for opening, commune in re_placed(placements, self._site_cases(
+                    conn, site, placed.business_on, facts, written, superseded),
+                    placed.business_on):
+                found += [(row, commune) for written_rows in facts
+                          for row in written_rows.get((CASE_FAMILY, opening.subject), ())
+                          if row.event_id not in superseded and row.unit_code != commune]
         recorded = placed.recorded_at
-        for row, commune in re_placed(_placements(site, facts, superseded), dated,
-                                     placed.business_on):
+        for row, commune in found:
             event_id = str(replacement_id(placed.event_id, row.event_id))
             if self._restate(conn, sql, row.event_id, event_id, recorded,
                              units_of(commune, row.business_on),
                              (params, written, superseded), facts, stored_first, changes):
                 moved[row.event_id] = event_id
+
+    def _site_cases(
+        self, conn: Connection, site: str, since: date, facts: tuple[Stored, Stored],
+        written: dict[str, tuple[int, FactRow, Any]], superseded: set[str],
+    ) -> list[tuple[date, str | None, FactRow]]:
+        """The openings of the compliance cases found at `site` on or after `since` that
+        stand (their day, unit, row), of this batch or stored. A stored case's facts join
+        the batch's stored facts (`facts[0]`), so that its stock figures move with them."""
+        stored, touched = facts
+        openings = [row for (family, _), rows in touched.items() if family == CASE_FAMILY
+                    for row in rows if row.kind == CASE_OPENED and row.event_id in written
+                    and _case_site({"data": written[row.event_id][2]}) == site]
+        t = self.table
+        code = orjson.dumps(site).decode()
+        for ch in ("\\", "%", "_"):
+            code = code.replace(ch, "\\" + ch)
+        query = select(t.c.subject, t.c.data).where(
+            t.c.family == CASE_FAMILY, t.c.kind == CASE_OPENED, t.c.business_on >= since,
+            t.c.superseded_at.is_(None), t.c.data.like(f'%"site_code":{code}%', escape="\\"))
+        cases = {subject for subject, data in conn.execute(query)
+                 if _case_site({"data": orjson.loads(data)}) == site}
+        new = [case for case in cases if (CASE_FAMILY, case) not in stored]
+        for case, rows in stored_facts(conn, self.table, (CASE_FAMILY,), new).items():
+            stored[(CASE_FAMILY, case)] = rows
+        openings += [row for case in cases for row in stored.get((CASE_FAMILY, case), ())
+                     if row.kind == CASE_OPENED]
+        return [(row.business_on, row.unit_code, row) for row in
+                {row.event_id: row for row in openings}.values()
+                if row.event_id not in superseded and row.business_on >= since]
 
     def _standing_for(
         self, conn: Connection, corrects: str, moved: dict[str, str],
@@ -629,6 +667,8 @@ _FOLLOW_NAMESPACE = uuid.UUID("6f1d2c1e-3b0a-4f57-9a55-0d8b7e2c4a91")
 #: The stock group of a site's own facts, and the families of facts dated at a site.
 SITE_GROUP = "site"
 SITE_DATED_FAMILIES = frozenset({"dossier", "certificate", "compliance"})
+#: A compliance case's family and its opening, which names the site (`_case_site`).
+CASE_FAMILY, CASE_OPENED = "compliance", "ComplianceCaseOpened"
 
 
 def _placements(site: str, facts: tuple[Stored, Stored], superseded: set[str]
