@@ -267,7 +267,7 @@ class FactWriter:
                     and replaced.unit_code != unit_code):
                 self._follow_registration(
                     conn, sql, (envelope, replaced, units, recorded), (stored, touched),
-                    (params, written, superseded), stored_first, changes)
+                    (params, written, superseded), moved, stored_first, changes)
             if family == SITE_GROUP and effect == 1 and unit_code:  # placed (moved) from `on`
                 self._replace_site_facts(conn, sql, row, params, written, superseded, moved,
                                          (stored, touched), stored_first, changes)
@@ -282,14 +282,15 @@ class FactWriter:
         correction: tuple[EventEnvelope, FactRow, EventUnits, datetime],
         facts: tuple[Stored, Stored],
         batch: tuple[list[tuple[Any, ...]], dict[str, tuple[int, FactRow, Any]], set[str]],
-        stored_first: First, changes: ChunkChanges,
+        moved: dict[str, str], stored_first: First, changes: ChunkChanges,
     ) -> None:
         """A registration corrected into another unit takes the facts that hang off it along
         (a model's recognitions: `FOLLOWS_REGISTRATION`): each fact placed by the corrected
         registration stops counting from the correction's recording time, and the same fact
         placed in the right unit counts from then, under an id derived from the correction's
-        and its own (a replay writes the same rows). A report as of before the correction
-        keeps the old placement; the chunk figures move with the rows."""
+        and its own (`_follow_id`: a replay writes the same rows). A report as of before the
+        correction keeps the old placement; the chunk figures move with the rows; a later
+        correction of such a fact replaces its restatement (`moved`, `_standing_for`)."""
         envelope, replaced, units, recorded = correction
         superseded = batch[2]
         group = group_of(replaced.family)
@@ -298,9 +299,10 @@ class FactWriter:
                    and row.unit_code == replaced.unit_code and row.event_id not in superseded]
         hanging += self._naming_registration(conn, replaced, batch)
         for old in sorted({row.event_id: row for row in hanging}.values(), key=fact_order):
-            event_id = str(uuid.uuid5(_FOLLOW_NAMESPACE, f"{envelope.event_id}:{old.event_id}"))
-            self._restate(conn, sql, old.event_id, event_id, recorded, units, batch, facts,
-                          stored_first, changes)
+            event_id = _follow_id(envelope.event_id, old.event_id)
+            if self._restate(conn, sql, old.event_id, event_id, recorded, units, batch, facts,
+                             stored_first, changes):
+                moved[old.event_id] = event_id
 
     def _naming_registration(
         self, conn: Connection, replaced: FactRow,
@@ -455,7 +457,8 @@ class FactWriter:
         written: dict[str, tuple[int, FactRow, Any]], facts: tuple[Stored, Stored],
     ) -> str:
         """The row that stands for fact `corrects` now: itself, or where a move recorded
-        after it restated it (`_replace_site_facts`, in this batch or an earlier one), so a
+        after it (`_replace_site_facts`) or a correction of its registration
+        (`_follow_registration`) restated it, in this batch or an earlier one, so a
         correction of a re-placed fact replaces its restatement."""
         t = self.table
         seen: set[str] = set()
@@ -468,16 +471,23 @@ class FactWriter:
                 return corrects
             found = conn.execute(select(t.c.family, t.c.subject, t.c.superseded_at).where(
                 t.c.event_id == corrects)).first()
+            group = None if found is None else group_of(found.family)
             if found is None or found.superseded_at is None or (
-                    group_of(found.family) != SITE_GROUP):
+                    group != SITE_GROUP and group not in FOLLOWS_REGISTRATION):
                 return corrects
-            at = found.superseded_at
-            at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-            # The move that superseded it was recorded then (a correction: none was).
-            moves = [row.event_id for written_rows in facts
-                     for row in written_rows.get((SITE_GROUP, found.subject), ())
-                     if row.family == SITE_GROUP and row.recorded_at == at]
-            ids = [str(replacement_id(move, corrects)) for move in moves]
+            at = _utc(found.superseded_at)
+            # What superseded it was recorded then: a move of its site, a correction of its
+            # registration (itself superseded since, maybe), or a correction of it (which
+            # restates nothing under these ids).
+            placings = {row.event_id for written_rows in facts
+                        for row in written_rows.get((group, found.subject), ())
+                        if row.family == group and row.recorded_at == at}
+            placings.update(event_id for event_id, recorded in conn.execute(
+                select(t.c.event_id, t.c.recorded_at).where(
+                    t.c.family == group, t.c.subject == found.subject))
+                if _utc(recorded) == at)
+            ids = sorted({*(str(replacement_id(placing, corrects)) for placing in placings),
+                          *(_follow_id(placing, corrects) for placing in placings)})
             known = set(conn.execute(select(t.c.event_id).where(t.c.event_id.in_(ids)))
                         .scalars()) if ids else set()
             restated = [i for i in ids if i in known]
@@ -663,6 +673,17 @@ FOLLOWS_REGISTRATION: dict[str, frozenset[str]] = {"model": frozenset({"ModelRec
 #: model, and counts where the model is: `FactWriter._naming_registration`).
 FOLLOWS_BY_NAME: dict[str, dict[str, str]] = {"model": {"contest": "model_id"}}
 _FOLLOW_NAMESPACE = uuid.UUID("6f1d2c1e-3b0a-4f57-9a55-0d8b7e2c4a91")
+
+
+def _follow_id(correction_id: object, fact_id: object) -> str:
+    """The id of the row that restates fact `fact_id` where the registration correction
+    `correction_id` puts it (`FactWriter._follow_registration`)."""
+    return str(uuid.uuid5(_FOLLOW_NAMESPACE, f"{correction_id}:{fact_id}"))
+
+
+def _utc(moment: datetime) -> datetime:
+    """A stored time in UTC (SQLite gives it back naive)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 #: The stock group of a site's own facts, and the families of facts dated at a site.
 SITE_GROUP = "site"
