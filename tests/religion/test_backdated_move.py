@@ -217,3 +217,17 @@ def test_a_move_before_the_registration_is_still_refused(religion: TestClient) -
     refused = _move(religion, "2023-01-04")
     assert refused.status_code == 422, refused.text
     assert error_of(refused)["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+
+
+def test_a_registration_correction_does_not_move_the_site(religion: TestClient) -> None:
+    """A registration is corrected in its date only (H2 remainder): the commune is the
+    move's to change, so no correction re-places the site's facts behind a move's back.
+    A correction naming a commune is refused and writes nothing."""
+    _site_with_facts(religion)
+    before = event_count(religion)
+    refused = religion.post("/api/v1/sites/CS-H2/registration/corrections", json={
+        "registered_on": "2023-01-04", "commune_code": QUAN_TOAN, "reason": "Nhập nhầm xã"},
+        headers={"If-Match": '"1"'})
+    assert refused.status_code == 422, refused.text
+    assert event_count(religion) == before
+    assert religion.get("/api/v1/sites/CS-H2").json()["commune"]["code"] == DAI_THANG
