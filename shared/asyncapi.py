@@ -15,8 +15,10 @@ import copy
 from typing import Any
 from urllib.parse import urlsplit
 
+from shared import messages as kernel_messages
 from shared.envelope import EventRegistry
 from shared.relay import CORRELATION_HEADER, EVENT_TYPE_HEADER
+from shared.watermark import ask_subject, watermark_stream_name, watermark_subject
 
 ASYNCAPI_VERSION = "3.0.0"
 _PYDANTIC_DEFS = "#/$defs/"
@@ -149,6 +151,7 @@ def asyncapi_document(
             "channel": {"$ref": f"#/channels/{name}"},
             "messages": [{"$ref": f"#/channels/{name}/messages/{name}"}],
         }
+    _watermark_channels(registry.service, subject_root, channels, operations, messages)
     return {
         "asyncapi": ASYNCAPI_VERSION,
         "id": f"urn:danvan:{registry.service}:events",
@@ -169,3 +172,51 @@ def asyncapi_document(
         "operations": operations,
         "components": {"messages": messages, "schemas": schemas},
     }
+
+
+#: The relay's watermark and a finalisation's ask (shared/watermark.py), in every service's
+#: document: each relay writes the one and answers the other (finding J13).
+WATERMARK_CHANNELS = ("RelayWatermark", "WatermarkAsk")
+_INTEGER = {"type": "integer", "minimum": 0}
+WATERMARK_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["service", "from_sequence", "pending", "published_sequence",
+                 "published_position", "written_at"],
+    "properties": {
+        "service": {"type": "string", "description": "Dịch vụ của relay"},
+        "from_sequence": _INTEGER | {
+            "description": "Số thứ tự cuối của luồng watermark relay đọc trước lượt đọc outbox"},
+        "pending": _INTEGER | {
+            "description": "Sự kiện còn trong outbox sau lượt đó (0: đã gửi hết)"},
+        "published_sequence": _INTEGER | {
+            "description": "Số thứ tự cuối của luồng sự kiện mà relay biết (0: chưa biết)"},
+        "published_position": _INTEGER | {
+            "description": "Vị trí cao nhất trong kho sự kiện đã được JetStream nhận"},
+        "written_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+
+def _watermark_channels(
+    service: str, subject_root: str, channels: dict[str, Any], operations: dict[str, Any],
+    messages: dict[str, Any],
+) -> None:
+    stream = watermark_stream_name(subject_root)
+    texts = {
+        "RelayWatermark": (
+            watermark_subject(subject_root, service), "send",
+            kernel_messages.WATERMARK_CHANNEL_SUMMARY.format(stream=stream), WATERMARK_SCHEMA),
+        "WatermarkAsk": (
+            ask_subject(subject_root), "receive",
+            kernel_messages.WATERMARK_ASK_SUMMARY.format(stream=stream),
+            {"type": "string", "maxLength": 0}),
+    }
+    for name, (address, action, summary, payload) in texts.items():
+        messages[name] = {"name": name, "title": name, "summary": summary,
+                          "contentType": "application/json", "payload": payload}
+        channels[name] = {"address": address, "title": name, "description": summary,
+                          "messages": {name: {"$ref": f"#/components/messages/{name}"}}}
+        operations[f"{action}{name}"] = {
+            "action": action, "title": name, "channel": {"$ref": f"#/channels/{name}"},
+            "messages": [{"$ref": f"#/channels/{name}/messages/{name}"}],
+        }

@@ -332,3 +332,12 @@ FORMULA_WITHOUT_VALUE: Final = (
 FORMULA_TRIGGER_NAMES: Final[dict[str, str]] = {
     "\t": "dấu tab", "\r": "ký tự xuống dòng (CR)",
 }
+
+# The relay watermarks' channels in the AsyncAPI documents (shared/asyncapi.py, J13).
+WATERMARK_CHANNEL_SUMMARY = (
+    "Watermark của relay: đã gửi hết sự kiện ghi trước một thời điểm (luồng {stream}, giữ một "
+    "thông điệp mỗi subject)"
+)
+WATERMARK_ASK_SUMMARY = (
+    "Yêu cầu watermark khi chốt báo cáo: relay trả lời ngay bằng một watermark (luồng {stream})"
+)

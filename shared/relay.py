@@ -25,8 +25,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from nats.js import JetStreamContext
 from nats.js.api import Header, StreamConfig
@@ -42,10 +43,13 @@ from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
 from shared.republish import restore_stream
 from shared.streams import ensure_stream, stream_exists
+from shared.watermark import Watermark, WatermarkConfig, ask_subject, last_sequence, now_text
+from shared.watermark import write as write_watermark
 
 log = get_logger("danvan.relay")
 
 CORRELATION_HEADER = "X-Correlation-Id"
+_T = TypeVar("_T")
 EVENT_TYPE_HEADER = "X-Event-Type"
 
 
@@ -156,6 +160,7 @@ class OutboxRelay:
         metrics: ServiceMetrics | None = None,
         connections: ConnectionSource | None = None,
         stream: StreamConfig | None = None,
+        watermarks: WatermarkConfig | None = None,
     ) -> None:
         self._engine = engine
         # Reads and marks through the units of work's kept connections (SQLite): a pool
@@ -215,6 +220,16 @@ class OutboxRelay:
         # Since when (time.monotonic) publishing has failed without a success between:
         # /readyz says not ready once that lasts (`failing_for`). None: not failing.
         self.failing_since: float | None = None
+        # The relay's watermarks (shared/watermark.py; None: written by none): on a
+        # finalisation's ask (`_asked`, set by the subscription on `_ask_client`) and every
+        # `interval_s` when idle, after a round that began by reading the watermark stream.
+        self._watermarks = watermarks
+        self._asked = False
+        self._ask_client: Any = None
+        self._watermark_at = 0.0
+        self._from_sequence = 0
+        self._published_position = 0
+        self._watermark_failing = False
 
     def notify(self) -> None:
         """Called from any thread after a commit: publish within `gather_s` rather than at the
@@ -261,7 +276,10 @@ class OutboxRelay:
                 self._resume.clear()
                 try:
                     if self._link.js is not None and await self._is_leader():
+                        since = await self._watermark_step(self._watermark_due())
                         await self._publish_round()
+                        if since is not None:
+                            await self._watermark_step(self._write_watermark(since, pending=0))
                 except Exception as exc:
                     attempts += 1
                     # What was acknowledged before the failure is marked (or, the database
@@ -271,6 +289,9 @@ class OutboxRelay:
                     # A database that restarted took the advisory lock with the session:
                     # lead again only once the lock is ours again.
                     await asyncio.to_thread(self._keep_leadership_if_alive)
+                    # Reachable but not publishing: its watermark says what is left.
+                    with contextlib.suppress(Exception):
+                        await self._write_failing_watermark()
                     if failing_since is None:  # one line when the trouble starts
                         failing_since = self._loop.time()
                         self.failing_since = time.monotonic()
@@ -299,6 +320,64 @@ class OutboxRelay:
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(self._mark_acked)
             await asyncio.to_thread(self._release_leadership)
+
+    async def _watermark_step(self, step: Coroutine[Any, Any, _T]) -> _T | None:
+        """A watermark's read or write: its trouble (the stream refused, a permission
+        missing) never holds back the events, it only leaves the watermark unwritten (a
+        finalisation then names the service). One warning per run of failures."""
+        try:
+            result = await step
+        except Exception as exc:
+            if not self._watermark_failing:
+                self._watermark_failing = True
+                log.warning("relay_watermark_failed", error=str(exc)[:500])
+            return None
+        self._watermark_failing = False
+        return result
+
+    async def _watermark_due(self) -> int | None:
+        """When a watermark is due (asked, or the idle beat), the watermark stream's last
+        sequence, read before the round's outbox read; else None. Subscribes to the asks on
+        each new connection (nats-py keeps a subscription across reconnections)."""
+        config, js, client = self._watermarks, self._link.js, self._link.client
+        if config is None or js is None or not self._link.connected:
+            return None
+        if client is not None and client is not self._ask_client:
+            await client.subscribe(ask_subject(config.subject_root), cb=self._on_ask)
+            self._ask_client = client
+        if not self._asked and time.monotonic() - self._watermark_at < config.interval_s:
+            return None
+        self._asked = False  # an ask from here on is answered by the next round
+        try:
+            self._from_sequence = await last_sequence(js, config.subject_root)
+        except NotFoundError:
+            await ensure_stream(js, config.stream)
+            self._from_sequence = await last_sequence(js, config.subject_root)
+        return self._from_sequence
+
+    async def _on_ask(self, _message: Any) -> None:
+        self._asked = True
+        self._wake.set()
+
+    async def _write_watermark(self, since: int, pending: int) -> None:
+        config, js = self._watermarks, self._link.js
+        if config is None or js is None:
+            return
+        watermark = Watermark(
+            service=self._service, from_sequence=since, pending=pending,
+            published_sequence=self._last_sequence or 0,
+            published_position=self._published_position, written_at=now_text(),
+        )
+        await write_watermark(js, config.subject_root, watermark, self._publish_timeout_s)
+        self._watermark_at = time.monotonic()
+
+    async def _write_failing_watermark(self) -> None:
+        """After a failed round, NATS still reachable (JetStream refusing or slow, the
+        database away): a watermark with what the outbox still holds, never 0."""
+        if self._watermarks is None or not self._link.connected:
+            return
+        pending = await asyncio.to_thread(self.pending_count)
+        await self._write_watermark(self._from_sequence, pending=max(pending, 1))
 
     async def _publish_round(self) -> None:
         """One round of the running relay: the stream compared first when due, then what is
@@ -432,6 +511,7 @@ class OutboxRelay:
                 if not self._acked:
                     self._acked_since = time.monotonic()
                 self._acked.extend(acked)
+                self._published_position = max(self._published_position, *acked)
                 if not defer_marks or self._marks_due():
                     await asyncio.to_thread(self._mark_acked)
                 total += len(acked)

@@ -28,6 +28,7 @@ from shared.rebuild import ReadModelRebuilds, ReadModels, rebuild_metadata
 from shared.relay import OutboxRelay
 from shared.settings import Settings
 from shared.streams import ensure_stream, stream_config
+from shared.watermark import WatermarkConfig
 
 log = get_logger("danvan.runtime")
 
@@ -73,6 +74,7 @@ class ServiceRuntime:
             metrics=self.metrics,
             connections=self.connections,
             stream=self._stream_config(),
+            watermarks=self._watermark_config(),
         )
         self.link.when_up(self.relay.link_up)
         # Consumers of projections rebuilt by reset and replay; read models rebuilt beside the
@@ -152,8 +154,19 @@ class ServiceRuntime:
             self.settings.stream_duplicate_window_s,
         )
 
+    def _watermark_config(self) -> WatermarkConfig:
+        return WatermarkConfig(self.settings.subject_root,
+                               self.settings.relay_watermark_interval_s,
+                               self.settings.stream_replicas)
+
     async def _on_connect(self, js: JetStreamContext) -> None:
         await ensure_stream(js, self._stream_config())
+        # The watermarks' stream: a refusal (a NATS user without its permission) must not
+        # keep the service from its own stream; its relay then writes no watermark.
+        try:
+            await ensure_stream(js, self._watermark_config().stream)
+        except Exception as exc:
+            log.warning("watermark_stream_unavailable", error=str(exc)[:500])
 
     async def start(self) -> None:
         self.create_schema()

@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     # gone and not made again, JetStream refusing): commands would be answered 201 and their
     # events reach no one. Longer than a publish retry's backoff, so one never flips it.
     relay_unready_after_s: float = Field(default=60.0, gt=0)
+    # How often an idle relay writes its watermark (shared/watermark.py): what it has published
+    # and that nothing is left in its outbox. A finalisation's ask is answered at once; this
+    # beat answers one the relay missed (it was reconnecting) and shows operators it is alive.
+    relay_watermark_interval_s: float = Field(default=2.0, gt=0, le=60)
 
     consumer_batch_size: int = Field(default=256, ge=1, le=10_000)
     # Failures of one event on working infrastructure before it is dead-lettered; failures
@@ -72,6 +76,10 @@ class Settings(BaseSettings):
     # published so far before it refuses (503 + Retry-After): the signed figures must be those
     # of the report as of the signing's moment, not of a projection still catching up.
     finalise_catch_up_s: float = Field(default=5.0, ge=0.0, le=300.0)
+    # And, within the same bound, for every source service's relay to show (its watermark,
+    # written after the finalisation began) that nothing committed before is left in its
+    # outbox. Off only where no source relay runs (tests feeding reporting's streams by hand).
+    finalise_source_watermarks: bool = True
 
     # How often dialogue's scheduler looks for reminders and overdue commitments. Both are facts
     # about whole days, so a few minutes of delay is invisible to users.

@@ -187,6 +187,9 @@ def settings_factory(
             # A loaded test machine: a finalisation waits for its consumers rather than
             # refusing (tests of the refusal set their own bound).
             "finalise_catch_up_s": 30.0,
+            # Most tests feed reporting's streams by hand, no source relay runs to answer a
+            # finalisation's ask (tests with the sources running turn it on).
+            "finalise_source_watermarks": False,
             "log_json": True,
         }
         values.update(overrides)

@@ -472,3 +472,16 @@ FIGURES_CATCHING_UP = (
     "Số liệu đang được cập nhật (còn sự kiện từ các dịch vụ nguồn chưa được ghi vào số liệu "
     "báo cáo), chưa thể chốt báo cáo; thử lại sau {seconds} giây"
 )
+#: A source service whose relay has not shown, since the finalisation began, that nothing of it
+#: is left unpublished (finding J13): named with its service code, which operators look up.
+SOURCE_SERVICE_LABELS = {
+    "religion": "Tôn giáo (religion)",
+    "dialogue": "Đối thoại (dialogue)",
+    "indicators": "Chỉ tiêu, mô hình (indicators)",
+    "reporting": "Báo cáo (reporting)",
+}
+FIGURES_SOURCES_UNCONFIRMED = (
+    "Chưa thể chốt báo cáo: dịch vụ {services} chưa xác nhận đã gửi hết các sự kiện đã ghi "
+    "(dịch vụ dừng, mất kết nối NATS hoặc đang gửi chậm), chốt lúc này số liệu có thể thiếu; "
+    "thử lại sau {seconds} giây"
+)

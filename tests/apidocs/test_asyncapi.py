@@ -20,9 +20,10 @@ from services.dialogue.domain.events import registry as dialogue_events
 from services.indicators.domain.events import registry as indicators_events
 from services.religion.domain.events import registry as religion_events
 from services.reporting.domain.events import registry as reporting_events
-from shared.asyncapi import asyncapi_document
+from shared.asyncapi import WATERMARK_CHANNELS, asyncapi_document
 from shared.envelope import EventEnvelope, EventRegistry
 from shared.relay import headers_for
+from shared.watermark import Watermark, ask_subject, watermark_subject
 from tests.auth.conftest import Idp, Services, site_body
 
 SCHEMA = Path(__file__).parents[1] / "fixtures" / "asyncapi" / "asyncapi-3.0.0.schema.json"
@@ -81,7 +82,14 @@ def test_one_channel_per_event_type_at_its_subject_with_its_version(service: str
                   if getattr(c, "aggregate_type", None) is None]
     assert undeclared == [], "each event class declares its aggregate_type (its subject)"
     document = _document(service)
-    assert set(document["channels"]) == set(registry.types)
+    assert set(document["channels"]) == set(registry.types) | set(WATERMARK_CHANNELS)
+    # The relay's watermark and the finalisation's ask, at their subjects (J13).
+    assert document["channels"]["RelayWatermark"]["address"] == watermark_subject(
+        "danvan", service)
+    assert document["channels"]["WatermarkAsk"]["address"] == ask_subject("danvan")
+    written = Watermark(service, 7, 0, 12, 30, "2026-01-01T00:00:00+00:00")
+    watermark = document["components"]["messages"]["RelayWatermark"]["payload"]
+    jsonschema.validate(json.loads(written.to_json()), watermark)
     for name, cls in registry.types.items():
         channel = document["channels"][name]
         assert channel["address"] == f"danvan.{service}.{cls.aggregate_type}.{name}"

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from deploy.nats_config import compose_nodes, render
+from services.dialogue.app import create_app as dialogue_app
 from services.indicators.adapters.cutoffs import moved_cutoffs
 from services.indicators.app import create_app as indicators_app
 from services.religion.app import create_app as religion_app
@@ -192,3 +194,32 @@ def test_the_indicators_service_reads_reportings_moved_cutoffs(
                     return moved_cutoffs(conn).get("2023-6m") == date(2023, 6, 20)
 
             wait_until(moved_known, timeout=30)
+
+
+def test_the_deployed_users_write_and_read_the_relay_watermarks(
+    secured_nats: str, settings_factory: Callable[..., Settings]
+) -> None:
+    """Each relay writes its own watermark and hears a finalisation's ask; reporting asks and
+    reads them (finding J13): a report is signed with every service as its deployed user. A
+    service may not write another's watermark, nor ask in reporting's place."""
+    apps = {"religion": religion_app, "dialogue": dialogue_app,
+            "indicators": indicators_app, "reporting": reporting_app}
+    with ExitStack() as stack:
+        clients = {
+            service: stack.enter_context(TestClient(app(settings_factory(
+                service, nats_url=secured_nats, subject_root="danvan",
+                nats_user=f"svc-{service}", nats_password=_password(service),
+                finalise_source_watermarks=True))))
+            for service, app in apps.items()
+        }
+        assert clients["religion"].post("/api/v1/sites",
+                                        json=site_body("CS-W1")).status_code == 201
+        finalised = clients["reporting"].post("/api/v1/reports/2023-3m/finalise",
+                                              json={"scope": "31"})
+        assert finalised.status_code == 201, finalised.text
+    forged = asyncio.run(_violations(secured_nats, "svc-religion", _password("religion"),
+                                     "danvan.watermark.relay.dialogue", None))
+    assert forged
+    ask = asyncio.run(_violations(secured_nats, "svc-religion", _password("religion"),
+                                  "danvan.watermark.ask", None))
+    assert ask

@@ -1,13 +1,20 @@
 """A finalisation signs the figures as of its moment only once reporting has applied every
-event its sources have published so far (finding J13).
+event its sources had committed by then (finding J13).
 
 A command answered 201 a few milliseconds before the signing has its event still on its way
 (outbox, relay, JetStream, reporting's consumers): frozen then, the signed report would differ
-from the report "as of" its own as_of. Events still in a source's outbox (its relay behind or
-NATS away from it) are not visible here: deploy/OPERATIONS.md says so.
+from the report "as of" its own as_of. Two checks, within FINALISE_CATCH_UP_S together:
+
+1. every source service's relay shows, by a watermark written after the finalisation began,
+   that nothing it had committed by then is left in its outbox (shared/watermark.py); a relay
+   that does not (its service down, cut off from NATS, or publishing slowly) is named;
+2. then reporting's consumers have applied everything in their streams (asked after the
+   watermarks were read, so that includes what they cover).
 """
 
 from __future__ import annotations
+
+import asyncio
 
 import anyio.from_thread
 
@@ -15,6 +22,7 @@ from services.reporting import messages
 from shared.consumer import wait_caught_up
 from shared.errors import DomainError
 from shared.runtime import ServiceRuntime
+from shared.watermark import wait_watermarks
 from shared.web import RETRY_AFTER_S
 
 
@@ -30,14 +38,53 @@ class FiguresCatchingUp(DomainError):
         )
 
 
+class SourcesUnconfirmed(DomainError):
+    """503: a source's relay has not shown that its events committed before the signing are
+    published; named, with what its last watermark said (None: none read)."""
+
+    status_code = 503
+
+    def __init__(self, sources: dict[str, dict[str, int] | None]) -> None:
+        names = ", ".join(messages.SOURCE_SERVICE_LABELS.get(name, name) for name in sources)
+        super().__init__(
+            "FIGURES_CATCHING_UP",
+            messages.FIGURES_SOURCES_UNCONFIRMED.format(services=names, seconds=RETRY_AFTER_S),
+            retry_after_s=RETRY_AFTER_S, sources=sorted(sources), watermarks=sources,
+        )
+
+
+def source_services(runtime: ServiceRuntime) -> list[str]:
+    """The services whose streams reporting's live read models consume."""
+    return sorted({runner.projection.source_service for runner in runtime.consumers})
+
+
+async def _confirm(runtime: ServiceRuntime) -> tuple[dict[str, dict[str, int] | None], list[str]]:
+    settings = runtime.settings
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + settings.finalise_catch_up_s
+    if settings.finalise_source_watermarks:
+        unconfirmed = await wait_watermarks(runtime.link, settings.subject_root,
+                                            source_services(runtime),
+                                            settings.finalise_catch_up_s)
+        if unconfirmed:
+            return {service: None if found is None else {
+                "pending": found.pending, "from_sequence": found.from_sequence,
+                "published_sequence": found.published_sequence,
+            } for service, found in unconfirmed.items()}, []
+    behind = await wait_caught_up(runtime.link, runtime.consumers,
+                                  max(deadline - loop.time(), 0.0))
+    return {}, behind
+
+
 def require_sources_applied(runtime: ServiceRuntime) -> None:
-    """From a request's worker thread: wait (up to FINALISE_CATCH_UP_S) until the live read
-    models' consumers have applied all that was published to their streams, else refuse.
-    A runtime not started (tests of commands alone) has no consumers running: nothing to wait
-    for, its read models are fed by the test."""
+    """From a request's worker thread: wait (up to FINALISE_CATCH_UP_S) until every source
+    shows its events committed so far published and the live read models' consumers have
+    applied them, else refuse. A runtime not started (tests of commands alone) has no
+    consumers running: nothing to wait for, its read models are fed by the test."""
     if not runtime.running:
         return
-    behind = anyio.from_thread.run(
-        wait_caught_up, runtime.link, runtime.consumers, runtime.settings.finalise_catch_up_s)
+    unconfirmed, behind = anyio.from_thread.run(_confirm, runtime)
+    if unconfirmed:
+        raise SourcesUnconfirmed(unconfirmed)
     if behind:
         raise FiguresCatchingUp(behind)
