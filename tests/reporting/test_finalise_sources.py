@@ -113,11 +113,16 @@ def _signed_with_the_late_sites(system: System, sites_before: int) -> None:
 
 
 def test_a_source_cut_off_from_nats_with_events_in_its_outbox_is_named_and_waited_for(
-    system: System,
+    system: System, idp: Idp,
 ) -> None:
     sites_before = figure_values(system.report())["sites"]
     system.link.cut()
     system.record_late_sites()  # answered 201: in religion's outbox, not in JetStream
+
+    # A district board out of its scope is refused for that, whatever the sources' state.
+    board = idp.headers("district_board", scope="reporting:read reports:finalise")
+    outside = system.finalise(board)
+    assert outside.status_code == 403, outside.text
 
     _refused_naming_religion(system)
 

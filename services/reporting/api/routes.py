@@ -22,6 +22,7 @@ from services.reporting.application.reports import (
     load_period,
     period_version,
     plan_reader,
+    require_may_finalise,
     require_period_id,
 )
 from services.reporting.application.state import state_of
@@ -147,6 +148,9 @@ def get_report_units(
 def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep) -> JSONResponse:
     """Chốt số liệu báo cáo: số liệu được đóng băng, mọi thay đổi sau đó được liệt kê."""
     period_id = require_period_id(period_id)
+    # Who may sign which scope first: a board out of scope is refused its 403 whatever the
+    # sources' state (J13).
+    require_may_finalise(cmd.context, period_id, command.scope, cmd.runtime.settings.jurisdiction)
     # Before the moment of the report is taken: what was recorded before it is applied.
     require_sources_applied(cmd.runtime)
 

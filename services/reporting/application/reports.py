@@ -35,7 +35,7 @@ from services.reporting.domain.periods import (
     year_opens,
 )
 from shared.adminunits import default_catalogue
-from shared.aggregate import UnitOfWork
+from shared.aggregate import CommandContext, UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
 from shared.clock import VN_TZ, day_vn, format_date_vn, today_vn
@@ -766,16 +766,25 @@ def _require_window_of_today(known: Period, current: Period, as_of: datetime) ->
         )
 
 
+def require_may_finalise(
+    context: CommandContext, period_id: str, scope: str | None, jurisdiction: str,
+) -> tuple[str, str]:
+    """Who may finalise which scope, checked before anything else (before the wait for the
+    sources, J13): the period's id and the scope, the jurisdiction when none is given."""
+    authorize(context, "reports:finalise")
+    period_id = require_period_id(period_id)
+    scope = scope or jurisdiction
+    require_scope_within(scope, jurisdiction)
+    # Finalising freezes the figures of the whole scope: the caller's unit scope must hold it.
+    authorize(context, "reports:finalise", scope, today_vn())
+    return period_id, scope
+
+
 def finalise_report(
     uow: UnitOfWork, state: ReportingState, period_id: str, scope: str | None,
     as_of_param: str | None,
 ) -> tuple[Finalisation, list[EventEnvelope]]:
-    authorize(uow.context, "reports:finalise")
-    period_id = require_period_id(period_id)
-    scope = scope or uow.jurisdiction
-    require_scope_within(scope, uow.jurisdiction)
-    # Finalising freezes the figures of the whole scope: the caller's unit scope must hold it.
-    authorize(uow.context, "reports:finalise", scope, today_vn())
+    period_id, scope = require_may_finalise(uow.context, period_id, scope, uow.jurisdiction)
     # The period declared before its window is read (and before the report's moment is
     # taken), so that a move of the window at the same moment either comes first and is
     # counted, or comes after and finds this report (PERIOD_FINALISED): `adjust_period`.
