@@ -230,8 +230,10 @@ FIELDS: FieldTexts = {
     "version": ("Phiên bản", "Phiên bản của bản ghi sau thao tác (gửi lại trong If-Match)"),
     "unit": ("Đơn vị", "Mã đơn vị hành chính cần xem, kể cả các đơn vị trực thuộc (để "
              "trống: địa bàn của người hỏi)"),
-    "recorded_from": ("Ghi nhận từ", "Chỉ các sự kiện ghi nhận từ thời điểm này (ISO 8601)"),
-    "recorded_to": ("Ghi nhận đến", "Chỉ các sự kiện ghi nhận đến thời điểm này (ISO 8601)"),
+    "recorded_from": ("Ghi nhận từ", "Chỉ các sự kiện ghi nhận từ thời điểm này (ISO 8601; "
+                      "không ghi múi giờ là giờ Việt Nam; chỉ ghi ngày là từ 00:00 ngày đó)"),
+    "recorded_to": ("Ghi nhận đến", "Chỉ các sự kiện ghi nhận đến hết thời điểm này (ISO 8601; "
+                    "không ghi múi giờ là giờ Việt Nam; chỉ ghi ngày là đến hết ngày đó)"),
     "generation": ("Thế hệ bảng đọc", "Số thế hệ bảng đọc (để trống: lần dựng lại gần nhất)"),
     "prefix": ("Tiền tố khoá", "Tiền tố nhận diện khoá API, như trong danh sách khoá "
                "(không phải bí mật của khoá)"),

@@ -10,12 +10,14 @@ import weakref
 import zlib
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import (
     BigInteger,
     Connection,
+    DateTime,
     Engine,
     Integer,
     MetaData,
@@ -25,13 +27,34 @@ from sqlalchemy import (
     event,
     text,
 )
-from sqlalchemy.engine import RootTransaction, make_url
+from sqlalchemy.engine import Dialect, RootTransaction, make_url
 from sqlalchemy.engine.base import OptionEngine
+from sqlalchemy.types import TypeDecorator
 
 from shared.errors import NotFound
 
 if TYPE_CHECKING:
     from shared.settings import Settings
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """An instant stored in UTC and read back aware, on every database. SQLite keeps a
+    datetime's wall-clock text and drops its zone, so an instant in Vietnam time (an API key's
+    expiry at midnight there) was stored 7 hours late and read back as UTC; and it answers
+    naive datetimes, which the API then printed without an offset."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None or value.tzinfo is None:
+            return value  # naive means UTC here, as everything stored is
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def normalise_url(url: str) -> str:

@@ -35,7 +35,6 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import (
     Column,
     Connection,
-    DateTime,
     Engine,
     Integer,
     MetaData,
@@ -62,7 +61,7 @@ from shared.consumer import (
     Projection,
     processed_events_table,
 )
-from shared.db import one_at_a_time, read_connection
+from shared.db import UtcDateTime, one_at_a_time, read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import NoRebuildInProgress, RebuildInProgress, RebuildNotFound
 from shared.logs import get_logger
@@ -92,8 +91,8 @@ generations_table = Table(
     Column("generation", Integer, primary_key=True, autoincrement=False),
     Column("state", String(12), nullable=False),
     Column("requested_by", String(200), nullable=False),
-    Column("started_at", DateTime(timezone=True), nullable=False),
-    Column("switched_at", DateTime(timezone=True)),
+    Column("started_at", UtcDateTime(), nullable=False),
+    Column("switched_at", UtcDateTime()),
     # At the switch: per consumer, the events applied and the stream position reached (JSON).
     Column("progress", Text),
 )

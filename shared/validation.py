@@ -248,13 +248,33 @@ Day = Annotated[
     AfterValidator(_day_in_range),
     _DocumentedRange(),
 ]
-#: Every point in time the API takes: ISO 8601 (a bare date is its midnight), same range.
+def _in_utc(value: datetime) -> datetime:
+    # A time without a zone is Vietnamese time, as in `read_as_of`; compared in UTC, since
+    # SQLite compares the wall-clock text of what it is given (K8: +07:00 was 7 hours off).
+    return (value if value.tzinfo else value.replace(tzinfo=VN_TZ)).astimezone(UTC)
+
+
+def _day_to_its_end(value: Any) -> Any:
+    # "Up to 06/12" means all of that day in Vietnam, not its first instant.
+    if isinstance(value, str) and _ISO_DAY.fullmatch(value):
+        try:
+            return end_of_day_vn(date.fromisoformat(value))
+        except ValueError:
+            return value  # left to the format check's refusal
+    return value
+
+
+#: Every point in time the API takes: ISO 8601, same range; a time without a zone (a bare
+#: date: its first instant) is Vietnamese time; answered in UTC.
 Instant = Annotated[
     datetime,
     _iso_text(_ISO_INSTANT, "datetime_format", messages.INSTANT_FORMAT),
     AfterValidator(_instant_in_range),
+    AfterValidator(_in_utc),
     _DocumentedRange(),
 ]
+#: The end of a span of time, included: as `Instant`, but a bare date is the end of that day.
+InstantUpTo = Annotated[Instant, BeforeValidator(_day_to_its_end)]
 
 #: The highest aggregate version a request may name (the event store's column is an integer;
 #: a larger number only ever meant a probe, and reached PostgreSQL as an out-of-range value).

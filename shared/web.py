@@ -54,6 +54,7 @@ from shared.validation import (
     MAX_VERSION,
     VALIDATION_ERROR,
     Instant,
+    InstantUpTo,
     ValueLabels,
     vietnamese_errors,
 )
@@ -605,7 +606,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
         department: Annotated[str | None, Query(max_length=200)] = None,
         unit: Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)] = None,
         recorded_from: Instant | None = None,
-        recorded_to: Instant | None = None,
+        recorded_to: InstantUpTo | None = None,
         event_type: Annotated[str | None, Query(max_length=100)] = None,
         aggregate_id: Annotated[str | None, Query(max_length=100)] = None,
     ) -> dict[str, Any]:

@@ -47,7 +47,7 @@ def audit_events(
     if query.recorded_from:
         conditions.append(e.recorded_at >= query.recorded_from)
     if query.recorded_to:
-        conditions.append(e.recorded_at < query.recorded_to)
+        conditions.append(e.recorded_at <= query.recorded_to)
     unit = query.unit
     if unit is not None and not principal.is_city:
         require_unit(principal, unit, today_vn())

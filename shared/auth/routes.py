@@ -8,7 +8,7 @@ of the creator's and its unit scope lies inside the creator's.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
@@ -76,7 +76,9 @@ def expiry_of(on: date | None) -> datetime | None:
         raise InvalidInput(
             "EXPIRY_IN_PAST", messages.EXPIRY_IN_PAST, expires_on=on.isoformat()
         )
-    return datetime.combine(on + timedelta(days=1), datetime.min.time(), tzinfo=VN_TZ)
+    # Answered and compared in UTC, as every stored instant is.
+    midnight_vn = datetime.combine(on + timedelta(days=1), datetime.min.time(), tzinfo=VN_TZ)
+    return midnight_vn.astimezone(UTC)
 
 
 def _log_created(principal: Principal, key: apikeys.ApiKey, **details: Any) -> None:

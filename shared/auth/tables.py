@@ -9,9 +9,9 @@ another service.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, String, Table, Text
+from sqlalchemy import Column, Index, String, Table, Text
 
-from shared.db import BIG_ID
+from shared.db import BIG_ID, UtcDateTime
 from shared.eventstore import kernel_metadata
 
 api_keys_table = Table(
@@ -27,11 +27,11 @@ api_keys_table = Table(
     Column("scopes", Text, nullable=False),
     Column("unit_scope", String(10), nullable=False),
     Column("note", String(500)),
-    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("created_at", UtcDateTime(), nullable=False),
     Column("created_by", String(200), nullable=False),
-    Column("expires_at", DateTime(timezone=True)),
-    Column("last_used_at", DateTime(timezone=True)),
-    Column("revoked_at", DateTime(timezone=True)),
+    Column("expires_at", UtcDateTime()),
+    Column("last_used_at", UtcDateTime()),
+    Column("revoked_at", UtcDateTime()),
     Column("revoked_by", String(200)),
     Column("replaced_by", String(16)),
 )
@@ -40,7 +40,7 @@ api_key_audit_table = Table(
     "api_key_audit",
     kernel_metadata,
     Column("id", BIG_ID, primary_key=True, autoincrement=True),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("recorded_at", UtcDateTime(), nullable=False),
     Column("action", String(30), nullable=False),
     Column("prefix", String(16), nullable=False),
     Column("actor", String(200), nullable=False),

@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 import nats
@@ -150,6 +151,9 @@ def rebuild_and_wait(client: Any, timeout: float = 60.0) -> dict[str, Any]:
         return bool(found["state"] == "live")
 
     wait_until(switched, timeout=timeout)
+    # Its moments carry their offset on every database (finding K4: SQLite's were naive).
+    for moment in (found["started_at"], found["switched_at"]):
+        assert datetime.fromisoformat(moment).utcoffset() is not None, found
     return found
 
 
