@@ -143,7 +143,8 @@ def rebuild_and_wait(client: Any, timeout: float = 60.0) -> dict[str, Any]:
     started = client.post(REBUILD)
     assert started.status_code == 202, started.text
     generation = started.json()["generation"]
-    assert started.json()["state"] == "building"
+    # A small store can be replayed and switched before the answer is read (seen under load).
+    assert started.json()["state"] in ("building", "live"), started.text
     found: dict[str, Any] = {}
 
     def switched() -> bool:
