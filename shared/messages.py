@@ -264,6 +264,9 @@ SCOPE_OUTSIDE_JURISDICTION: Final = (
 )
 
 # -- settings a service refuses to start with (shared/settings.py, shared/auth/jwt.py) ---------
+API_KEY_DEFAULT_OVER_MAX: Final = (
+    "API_KEY_DEFAULT_DAYS ({default}) không được lớn hơn API_KEY_MAX_DAYS ({longest})"
+)
 DEVELOPMENT_AUTH_WITH_PRODUCTION: Final = (
     "ENVIRONMENT=production không được dùng AUTH_MODE=development "
     "(tin tiêu đề X-Actor không xác thực)"
@@ -290,6 +293,20 @@ DEVELOPMENT_KEY_IN_PRODUCTION: Final = (
     "production chỉ tin khoá của hệ thống định danh của cơ quan"
 )
 EXPIRY_IN_PAST: Final = "Ngày hết hạn phải từ hôm nay trở đi"
+#: A key asked to live past the longest lifetime (API_KEY_MAX_DAYS, finding J16).
+API_KEY_LIFETIME_TOO_LONG: Final = (
+    "Khoá API dùng được tối đa {days} ngày: ngày hết hạn {on} quá ngày muộn nhất {latest}. "
+    "Chọn ngày hết hạn sớm hơn; khi gần hết hạn, xoay vòng khoá để có khoá mới"
+)
+#: A key that authenticated but whose lifetime is over (its secret matched: the holder is told).
+API_KEY_EXPIRED: Final = (
+    "Khoá API đã hết hạn; đề nghị quản trị viên dịch vụ xoay vòng hoặc cấp khoá mới"
+)
+#: A key of this service asked with scopes another service checks (finding J16).
+SCOPE_OF_ANOTHER_SERVICE: Final = (
+    "Khoá API của dịch vụ {service} chỉ mang quyền của dịch vụ này: {scopes} là quyền của "
+    "dịch vụ khác, hãy cấp khoá ở dịch vụ đó. Quyền cấp được ở đây: {allowed}"
+)
 UNKNOWN_SCOPE: Final = "Quyền không tồn tại: {unknown}"
 ESCALATION: Final = "Không thể cấp quyền mà bạn không có: {scopes}"
 API_KEY_NOT_FOUND: Final = "Không có khoá API «{prefix}»"

@@ -115,6 +115,11 @@ class Settings(BaseSettings):
     jwt_department_claim: str = "department"
     dev_token_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
     api_key_rotation_grace_hours: float = Field(default=72.0, ge=0, le=24 * 90)
+    # An API key's lifetime (finding J16): a key created without an expiry date expires after
+    # API_KEY_DEFAULT_DAYS, none may be given one more than API_KEY_MAX_DAYS ahead, and a key
+    # stored before this rule without an expiry expires API_KEY_MAX_DAYS after its creation.
+    api_key_default_days: int = Field(default=90, ge=1, le=3650)
+    api_key_max_days: int = Field(default=365, ge=1, le=3650)
     # /metrics names routes, volumes and failures: in AUTH_MODE=required it asks, like the
     # API, for a credential, one holding the "metrics" scope (Prometheus sends an API key,
     # deploy/OPERATIONS.md). True opens it to anyone who reaches the port: only where the
@@ -137,6 +142,13 @@ class Settings(BaseSettings):
             mode = "development" if environment in ("development", "test") else "required"
             data = {**data, "auth_mode": mode}
         return data
+
+    @model_validator(mode="after")
+    def _key_default_within_max(self) -> Settings:
+        if self.api_key_default_days > self.api_key_max_days:
+            raise ValueError(messages.API_KEY_DEFAULT_OVER_MAX.format(
+                default=self.api_key_default_days, longest=self.api_key_max_days))
+        return self
 
     @model_validator(mode="after")
     def _no_development_auth_in_production(self) -> Settings:

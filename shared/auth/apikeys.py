@@ -63,14 +63,23 @@ class ApiKey:
     revoked_by: str | None
     replaced_by: str | None
 
-    def status(self, now: datetime) -> str:
+    def expiry(self, longest: timedelta | None = None) -> datetime | None:
+        """When the key stops working. A key stored without an expiry (before finding J16
+        bounded every key's lifetime) expires `longest` (API_KEY_MAX_DAYS) after its creation:
+        never an open-ended credential (deploy/OPERATIONS.md, «Khoá API»)."""
+        if self.expires_at is not None or longest is None:
+            return self.expires_at
+        return self.created_at + longest
+
+    def status(self, now: datetime, longest: timedelta | None = None) -> str:
         if self.revoked_at is not None:
             return "revoked"
-        if self.expires_at is not None and self.expires_at <= now:
+        expiry = self.expiry(longest)
+        if expiry is not None and expiry <= now:
             return "expired"
         return "active"
 
-    def as_dict(self, now: datetime) -> dict[str, Any]:
+    def as_dict(self, now: datetime, longest: timedelta | None = None) -> dict[str, Any]:
         def iso(value: datetime | None) -> str | None:
             return value.isoformat() if value else None
 
@@ -81,10 +90,10 @@ class ApiKey:
             "scopes": sorted(self.scopes),
             "unit_scope": self.unit_scope,
             "note": self.note,
-            "status": self.status(now),
+            "status": self.status(now, longest),
             "created_at": iso(self.created_at),
             "created_by": self.created_by,
-            "expires_at": iso(self.expires_at),
+            "expires_at": iso(self.expiry(longest)),
             "last_used_at": iso(self.last_used_at),
             "revoked_at": iso(self.revoked_at),
             "revoked_by": self.revoked_by,
@@ -245,12 +254,14 @@ def revoke_key(
 
 
 def rotate_key(
-    conn: Connection, prefix: str, actor: str, grace: timedelta, now: datetime | None = None
+    conn: Connection, prefix: str, actor: str, grace: timedelta, now: datetime | None = None,
+    longest: timedelta | None = None,
 ) -> tuple[ApiKey, str] | None:
-    """A new key with the old one's rights; the old one expires after `grace`."""
+    """A new key with the old one's rights and expiry (a key stored without one: `longest`
+    after its creation, ApiKey.expiry); the old one expires after `grace`."""
     now = now or utcnow()
     old = get_key(conn, prefix)
-    if old is None or old.status(now) != "active":
+    if old is None or old.status(now, longest) != "active":
         return None
     new, plaintext = create_key(
         conn,
@@ -259,14 +270,15 @@ def rotate_key(
         created_by=actor,
         unit_scope=old.unit_scope,
         department=old.department,
-        expires_at=old.expires_at,
+        expires_at=old.expiry(longest),
         note=old.note,
         now=now,
         action="rotated_in",
     )
     old_expiry = now + grace
-    if old.expires_at is not None and old.expires_at < old_expiry:
-        old_expiry = old.expires_at
+    stops = old.expiry(longest)
+    if stops is not None and stops < old_expiry:
+        old_expiry = stops
     conn.execute(
         update(api_keys_table)
         .where(api_keys_table.c.prefix == prefix)
@@ -284,8 +296,11 @@ def rotate_key(
     return new, plaintext
 
 
-def authenticate_key(conn: Connection, token: str, now: datetime | None = None) -> ApiKey:
-    """The key a presented token names, if it is valid now; raises KeyRefused otherwise."""
+def authenticate_key(
+    conn: Connection, token: str, now: datetime | None = None, longest: timedelta | None = None
+) -> ApiKey:
+    """The key a presented token names, if it is valid now; raises KeyRefused otherwise.
+    `longest`: the lifetime of a key stored without an expiry (ApiKey.expiry)."""
     now = now or utcnow()
     prefix, secret = split_key(token)
     row = conn.execute(select(api_keys_table).where(api_keys_table.c.prefix == prefix)).first()
@@ -297,7 +312,7 @@ def authenticate_key(conn: Connection, token: str, now: datetime | None = None) 
     key = _row_to_key(row)
     if not matches:
         raise KeyRefused("mismatch", prefix, key.owner)
-    status = key.status(now)
+    status = key.status(now, longest)
     if status != "active":
         raise KeyRefused(status, prefix, key.owner)
     if key.last_used_at is None or now - key.last_used_at >= LAST_USE_RESOLUTION:

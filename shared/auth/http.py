@@ -12,6 +12,7 @@ what became of them. The precise reason is in the security log only.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,8 @@ from shared.settings import Settings
 
 REFUSED_CODE = "AUTHENTICATION_REQUIRED"
 REFUSED_MESSAGE = messages.AUTHENTICATION_REQUIRED
+#: The 401 of an API key past its expiry (its secret right): the holder must rotate it.
+KEY_EXPIRED_CODE = "API_KEY_EXPIRED"
 
 
 def refused() -> Unauthorized:
@@ -42,6 +45,7 @@ class Authenticator:
     def __init__(self, settings: Settings, engine: Engine) -> None:
         self.settings = settings
         self.engine = engine
+        self.longest_key_life = timedelta(days=settings.api_key_max_days)
         extra = [dev_trusted_key(settings)] if settings.auth_mode == "development" else []
         self.jwt = JwtVerifier(settings, extra)
 
@@ -89,7 +93,7 @@ class Authenticator:
     def _api_key(self, token: str) -> Principal:
         try:
             with self.engine.begin() as conn:
-                key = authenticate_key(conn, token)
+                key = authenticate_key(conn, token, longest=self.longest_key_life)
         except KeyRefused as exc:
             who = f"key:{exc.owner}" if exc.owner else None
             if exc.reason == "revoked":
@@ -98,6 +102,9 @@ class Authenticator:
                 security_event(
                     "authn_login_fail", who, "api_key", reason=exc.reason, credential=exc.prefix
                 )
+            if exc.reason == "expired":
+                # Its secret matched: the holder, not a stranger, learns why (finding J16).
+                raise Unauthorized(KEY_EXPIRED_CODE, messages.API_KEY_EXPIRED) from None
             raise refused() from None
         return key.principal()
 

@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 
 from shared.auth import apikeys
 from shared.auth.principal import CITY_SCOPE, SCOPES
-from shared.auth.routes import expiry_of
+from shared.auth.routes import expiry_of, own_service_scopes
 from shared.db import engine_for
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
@@ -83,11 +83,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace, settings: Settings, actor: str, conn: Connection) -> int:
     now = utcnow()
+    longest = timedelta(days=settings.api_key_max_days)
     if args.command == "create":
+        own_service_scopes(settings.service, apikeys.check_scopes(args.scopes))
         key, plaintext = apikeys.create_key(
             conn, owner=args.owner, scopes=args.scopes, created_by=actor,
             unit_scope=args.unit_scope, department=args.department,
-            expires_at=expiry_of(args.expires_on), note=args.note,
+            expires_at=expiry_of(args.expires_on, settings), note=args.note,
         )
         print(f"Khoá API (chỉ hiện một lần, hãy lưu ngay): {plaintext}")
         print(f"Mã nhận diện: {key.prefix}; quyền: {' '.join(sorted(key.scopes))}; "
@@ -96,12 +98,15 @@ def _run(args: argparse.Namespace, settings: Settings, actor: str, conn: Connect
     if args.command == "list":
         keys = apikeys.list_keys(conn)
         if args.json:
-            print(json.dumps([k.as_dict(now) for k in keys], ensure_ascii=False, indent=2))
+            print(json.dumps([k.as_dict(now, longest) for k in keys], ensure_ascii=False,
+                             indent=2))
             return 0
         for k in keys:
             used = k.last_used_at.isoformat() if k.last_used_at else "chưa dùng"
-            expires = k.expires_at.isoformat() if k.expires_at else "không hạn"
-            print(f"{k.prefix}  {k.status(now):8}  {k.owner}  [{' '.join(sorted(k.scopes))}]  "
+            expiry = k.expiry(longest)
+            expires = expiry.isoformat() if expiry else "không hạn"
+            status = k.status(now, longest)
+            print(f"{k.prefix}  {status:8}  {k.owner}  [{' '.join(sorted(k.scopes))}]  "
                   f"phạm vi {k.unit_scope}  hết hạn {expires}  dùng lần cuối {used}")
         return 0
     if args.command == "revoke":
@@ -113,7 +118,8 @@ def _run(args: argparse.Namespace, settings: Settings, actor: str, conn: Connect
         return 0
     hours = settings.api_key_rotation_grace_hours if args.grace_hours is None \
         else args.grace_hours
-    rotated = apikeys.rotate_key(conn, args.prefix, actor, timedelta(hours=hours))
+    rotated = apikeys.rotate_key(conn, args.prefix, actor, timedelta(hours=hours),
+                                 longest=longest)
     if rotated is None:
         print(f"Khoá «{args.prefix}» không tồn tại, đã thu hồi hoặc hết hạn", file=sys.stderr)
         return 1

@@ -34,6 +34,20 @@ SCOPES: dict[str, str] = {
     "metrics": "Đọc số đo vận hành /metrics (cho Prometheus)",
 }
 ALL_SCOPES = frozenset(SCOPES)
+#: Scopes every service checks itself (its reads for the leadership, its audit, its keys and
+#: dead letters, its /metrics); the others belong to the service named before their colon
+#: ("reports:finalise" to reporting).
+SHARED_SCOPES = frozenset({"read", "audit:read", "admin", "metrics"})
+_SERVICE_OF_SCOPE = {"reports:finalise": "reporting"}
+
+
+def scopes_of_service(service: str) -> frozenset[str]:
+    """The scopes a credential of `service` can use: an API key lives in one service's
+    database and opens that service only, so it carries these and no other (finding J16)."""
+    return SHARED_SCOPES | {
+        scope for scope in SCOPES
+        if _SERVICE_OF_SCOPE.get(scope, scope.split(":", 1)[0]) == service
+    }
 #: The whole province, whatever the date: "31" covers everything the Commission sees.
 CITY_SCOPE = HAI_PHONG
 

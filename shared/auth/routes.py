@@ -21,9 +21,9 @@ from shared.auth import apikeys
 from shared.auth.checks import RequiredScope, may_read_unit, require_unit
 from shared.auth.devissuer import issue_dev_token
 from shared.auth.http import AuthenticatedPrincipal
-from shared.auth.principal import CITY_SCOPE, SCOPES, Principal
+from shared.auth.principal import CITY_SCOPE, SCOPES, Principal, scopes_of_service
 from shared.auth.securitylog import security_event
-from shared.clock import VN_TZ, today_vn
+from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.envelope import utcnow
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.requestguard import declared_query_only, refuse_undeclared_query
@@ -68,17 +68,44 @@ class DevTokenRequest(BaseModel):
     ttl_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
 
 
-def expiry_of(on: date | None) -> datetime | None:
-    """A key given an expiry date works through that day (Vietnam time) and no longer."""
+def expiry_of(on: date | None, settings: Settings) -> datetime:
+    """A key given an expiry date works through that day (Vietnam time) and no longer. Every
+    key has one (finding J16): API_KEY_DEFAULT_DAYS from today when none is given, at most
+    API_KEY_MAX_DAYS from today (422 API_KEY_LIFETIME_TOO_LONG naming the latest day)."""
+    today = today_vn()
     if on is None:
-        return None
-    if on < today_vn():
+        on = today + timedelta(days=settings.api_key_default_days)
+    if on < today:
         raise InvalidInput(
             "EXPIRY_IN_PAST", messages.EXPIRY_IN_PAST, expires_on=on.isoformat()
+        )
+    latest = today + timedelta(days=settings.api_key_max_days)
+    if on > latest:
+        raise InvalidInput(
+            "API_KEY_LIFETIME_TOO_LONG",
+            messages.API_KEY_LIFETIME_TOO_LONG.format(
+                days=settings.api_key_max_days, on=format_date_vn(on),
+                latest=format_date_vn(latest)),
+            expires_on=on.isoformat(), latest=latest.isoformat(),
         )
     # Answered and compared in UTC, as every stored instant is.
     midnight_vn = datetime.combine(on + timedelta(days=1), datetime.min.time(), tzinfo=VN_TZ)
     return midnight_vn.astimezone(UTC)
+
+
+def own_service_scopes(service: str, scopes: frozenset[str]) -> None:
+    """A key opens the service whose database holds it, and no other (finding J16): a scope
+    another service checks would be a key of this service that looks like one of that
+    service's. 422 SCOPE_OF_ANOTHER_SERVICE naming them and what this service can issue."""
+    allowed = scopes_of_service(service)
+    foreign = sorted(scopes - allowed)
+    if foreign:
+        raise InvalidInput(
+            "SCOPE_OF_ANOTHER_SERVICE",
+            messages.SCOPE_OF_ANOTHER_SERVICE.format(
+                service=service, scopes=", ".join(foreign), allowed=", ".join(sorted(allowed))),
+            foreign=foreign, allowed=sorted(allowed),
+        )
 
 
 def _log_created(principal: Principal, key: apikeys.ApiKey, **details: Any) -> None:
@@ -154,12 +181,14 @@ def auth_router(settings: Settings) -> APIRouter:
     def scopes() -> dict[str, Any]:
         return {"scopes": [{"scope": k, "label": v} for k, v in SCOPES.items()]}
 
+    longest = timedelta(days=settings.api_key_max_days)
+
     @router.get("/admin/api-keys", dependencies=[ADMIN])
     def list_keys(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
         now = utcnow()
         with _engine(request).connect() as conn:
             keys = _visible_keys(conn, principal)
-        return {"items": [k.as_dict(now) for k in keys]}
+        return {"items": [k.as_dict(now, longest) for k in keys]}
 
     @router.get("/admin/api-keys/audit", dependencies=[Depends(RequiredScope("audit:read"))])
     def key_audit(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:
@@ -175,6 +204,8 @@ def auth_router(settings: Settings) -> APIRouter:
     ) -> dict[str, Any]:
         wanted = checked_scopes(body.scopes)
         no_escalation(principal, wanted, body.unit_scope)
+        own_service_scopes(settings.service, wanted)
+        expires_at = expiry_of(body.expires_on, settings)
         with _engine(request).begin() as conn:
             key, plaintext = apikeys.create_key(
                 conn,
@@ -183,12 +214,12 @@ def auth_router(settings: Settings) -> APIRouter:
                 created_by=principal.actor,
                 unit_scope=body.unit_scope,
                 department=body.department,
-                expires_at=expiry_of(body.expires_on),
+                expires_at=expires_at,
                 note=body.note,
             )
         _log_created(principal, key, scopes=sorted(key.scopes), unit_scope=key.unit_scope)
         # The only time the secret leaves the service: the caller must store it now.
-        return key.as_dict(utcnow()) | {"api_key": plaintext}
+        return key.as_dict(utcnow(), longest) | {"api_key": plaintext}
 
     @router.post("/admin/api-keys/{prefix}/revoke", dependencies=[ADMIN])
     def revoke_key(
@@ -202,7 +233,7 @@ def auth_router(settings: Settings) -> APIRouter:
         security_event(
             "authn_token_revoked", principal.actor, prefix, level="info", owner=key.owner
         )
-        return key.as_dict(utcnow())
+        return key.as_dict(utcnow(), longest)
 
     @router.post("/admin/api-keys/{prefix}/rotate", status_code=201, dependencies=[ADMIN])
     def rotate_key(
@@ -214,7 +245,8 @@ def auth_router(settings: Settings) -> APIRouter:
         with _engine(request).begin() as conn:
             current = _own_key(conn, principal, prefix)
             no_escalation(principal, current.scopes, current.unit_scope)
-            rotated = apikeys.rotate_key(conn, prefix, principal.actor, timedelta(hours=hours))
+            rotated = apikeys.rotate_key(conn, prefix, principal.actor, timedelta(hours=hours),
+                                         longest=longest)
         if rotated is None:
             raise InvalidInput(
                 "API_KEY_NOT_ACTIVE",
@@ -222,7 +254,7 @@ def auth_router(settings: Settings) -> APIRouter:
             )
         key, plaintext = rotated
         _log_created(principal, key, replaces=prefix)
-        return key.as_dict(utcnow()) | {
+        return key.as_dict(utcnow(), longest) | {
             "api_key": plaintext,
             "replaces": prefix,
             "grace_hours": hours,

@@ -3,7 +3,7 @@ API keys with their whole life (create, use, rotate, revoke, expire), the comman
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import jwt
@@ -13,8 +13,17 @@ from sqlalchemy import select
 from shared.auth import apikeys
 from shared.auth.keys import main as keys_main
 from shared.auth.tables import api_key_audit_table, api_keys_table
+from shared.clock import VN_TZ, today_vn
 from shared.envelope import utcnow
-from tests.auth.conftest import QUAN_TOAN, TIEN_LANG, Idp, Services, new_rsa_key, site_body
+from tests.auth.conftest import (
+    QUAN_TOAN,
+    TIEN_LANG,
+    Idp,
+    Role,
+    Services,
+    new_rsa_key,
+    site_body,
+)
 from tests.integration.helpers import event_count, runtime_of
 
 SITES = "/api/v1/sites"
@@ -152,7 +161,94 @@ def test_an_expired_api_key_is_refused(services: Services) -> None:
         )
     response = religion.get(SITES, headers={"X-API-Key": key})
     assert response.status_code == 401
-    assert _error(response)["code"] == "AUTHENTICATION_REQUIRED"
+    # Its secret matched: the holder learns it expired (finding J16); a wrong secret of the
+    # same key is still the one 401 a stranger gets.
+    assert _error(response)["code"] == "API_KEY_EXPIRED"
+    assert "hết hạn" in _error(response)["message"]
+    assert response.headers["WWW-Authenticate"]
+    stranger = religion.get(SITES, headers={"X-API-Key": key[:-4] + "xxxx"})
+    assert _error(stranger)["code"] == "AUTHENTICATION_REQUIRED"
+
+
+def test_every_key_has_a_bounded_lifetime(services: Services, idp: Idp) -> None:
+    """Finding J16: a key created without an expiry lived for ever. It now expires
+    API_KEY_DEFAULT_DAYS (90) after today, and none may be given more than API_KEY_MAX_DAYS
+    (365): 422 API_KEY_LIFETIME_TOO_LONG naming the latest day, nothing stored."""
+    today = today_vn()
+    created = _create_key(services, idp)
+    expires = datetime.fromisoformat(created["expires_at"]).astimezone(VN_TZ)
+    assert expires.date() == today + timedelta(days=91)  # through the 90th day, then no more
+    religion = services["religion"]
+    too_long = religion.post("/api/v1/admin/api-keys", headers=idp.headers("key_admin"), json={
+        "owner": "Công an thành phố", "scopes": ["religion:read"],
+        "expires_on": (today + timedelta(days=366)).isoformat()})
+    assert too_long.status_code == 422, too_long.text
+    error = _error(too_long)
+    assert error["code"] == "API_KEY_LIFETIME_TOO_LONG"
+    assert error["details"]["latest"] == (today + timedelta(days=365)).isoformat()
+    assert "365 ngày" in error["message"]
+    longest = _create_key(services, idp, expires_on=(today + timedelta(days=365)).isoformat())
+    assert longest["status"] == "active"
+    with runtime_of(religion).engine.connect() as conn:
+        assert len(conn.execute(select(api_keys_table)).all()) == 2
+
+
+def test_a_key_stored_without_an_expiry_expires_its_longest_lifetime_after_creation(
+    services: Services, idp: Idp
+) -> None:
+    """Keys stored before the rule (expires_at NULL) are not credentials for ever: each
+    expires API_KEY_MAX_DAYS after its creation (deploy/OPERATIONS.md), is listed so, and a
+    rotation's successor inherits that day."""
+    religion = services["religion"]
+    now = utcnow()
+    with runtime_of(religion).engine.begin() as conn:
+        old, old_key = apikeys.create_key(
+            conn, owner="Công an thành phố", scopes=["religion:read"], created_by="test",
+            now=now - timedelta(days=366))
+        recent, recent_key = apikeys.create_key(
+            conn, owner="Sở Nội vụ", scopes=["religion:read"], created_by="test",
+            now=now - timedelta(days=10))
+    assert old.expires_at is None and recent.expires_at is None
+    refused = religion.get(SITES, headers={"X-API-Key": old_key})
+    assert (refused.status_code, _error(refused)["code"]) == (401, "API_KEY_EXPIRED")
+    assert religion.get(SITES, headers={"X-API-Key": recent_key}).status_code == 200
+    listed = {k["prefix"]: k for k in religion.get(
+        "/api/v1/admin/api-keys", headers=idp.headers("key_admin")).json()["items"]}
+    assert listed[old.prefix]["status"] == "expired"
+    assert datetime.fromisoformat(listed[recent.prefix]["expires_at"]) == \
+        recent.created_at + timedelta(days=365)
+    rotated = religion.post(f"/api/v1/admin/api-keys/{recent.prefix}/rotate",
+                            json={"grace_hours": 0}, headers=idp.headers("key_admin"))
+    assert rotated.status_code == 201, rotated.text
+    assert datetime.fromisoformat(rotated.json()["expires_at"]) == \
+        recent.created_at + timedelta(days=365)
+
+
+def test_a_service_issues_keys_for_its_own_scopes_only(services: Services, idp: Idp) -> None:
+    """Finding J16: religion issued a key carrying dialogue:write and reports:finalise, scopes
+    its own database's key could never open (the key lives in religion's database) but that
+    read as another service's credential. 422 SCOPE_OF_ANOTHER_SERVICE, nothing stored; the
+    scopes every service checks itself (read, audit:read, admin, metrics) may be given."""
+    admin = Role("quan.tri.2", ("admin", "religion:read", "religion:write", "dialogue:write",
+                                "reports:finalise", "metrics", "read"), "31", "Văn phòng")
+    religion = services["religion"]
+    for foreign in (["religion:read", "dialogue:write"], ["reports:finalise"]):
+        refused = religion.post("/api/v1/admin/api-keys", headers=idp.headers(admin), json={
+            "owner": "Công an thành phố", "scopes": foreign})
+        assert refused.status_code == 422, refused.text
+        error = _error(refused)
+        assert error["code"] == "SCOPE_OF_ANOTHER_SERVICE"
+        assert error["details"]["foreign"] == [s for s in foreign if s != "religion:read"]
+        assert "religion:write" in error["details"]["allowed"]
+    with runtime_of(religion).engine.connect() as conn:
+        assert conn.execute(select(api_keys_table)).all() == []
+    own = religion.post("/api/v1/admin/api-keys", headers=idp.headers(admin), json={
+        "owner": "Prometheus", "scopes": ["metrics", "read", "religion:write"]})
+    assert own.status_code == 201, own.text
+    reporting = services["reporting"].post(
+        "/api/v1/admin/api-keys", headers=idp.headers(admin),
+        json={"owner": "Văn phòng", "scopes": ["reports:finalise"]})
+    assert reporting.status_code == 201, reporting.text
 
 
 def test_rotation_keeps_the_old_key_for_the_grace_period_only(
