@@ -47,6 +47,7 @@ from .model import (
     level_of_code,
     names_no_unit,
 )
+from .placing import placed_in, version_near
 
 __all__ = [
     "HAI_PHONG",
@@ -72,4 +73,6 @@ __all__ = [
     "parse_eras",
     "parse_successions",
     "parse_units",
+    "placed_in",
+    "version_near",
 ]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from shared.adminunits import AdminUnit, UnitCatalogue, UnknownUnitError
+from shared.adminunits import AdminUnit, UnitCatalogue, placed_in, version_near
 
 _RANK = {"province": 0, "district": 1, "commune": 2}
 
@@ -79,38 +79,14 @@ class ScopeTree:
 
     def place(self, code: str, known_on: date) -> str | None:
         """The unit of this tree a fact about unit `code` (as it was on `known_on`) counts at;
-        None when it lies outside the scope or the code is unknown."""
+        None when it lies outside the scope or the code is unknown (the kernel's rule,
+        `shared.adminunits.placed_in`, which reporting's unit tree follows too)."""
         if code in self.units:
             return code
         key = (code, known_on)
         if key not in self._placed:
-            self._placed[key] = self._carry(code, known_on)
+            self._placed[key] = placed_in(self.catalogue, self.parent, self.on, code, known_on)
         return self._placed[key]
-
-    def _carry(self, code: str, known_on: date) -> str | None:
-        version = _version(self.catalogue, code, known_on)
-        if version is None:
-            return None
-        try:
-            restated = self.catalogue.restate(code, self.on, on=version.valid_from)
-        except UnknownUnitError:
-            restated = []
-        inside = [c for c in restated if c in self.units]
-        if inside:
-            return self._common_ancestor(inside)
-        if version.parent_code is not None:
-            # No successor inside the tree (a commune merged away, successor unknown): it
-            # counts where its own parent does (its district while the district exists, else
-            # the province), as reporting keeps it under its parent, so a district's figure
-            # still holds its communes' sites and the drill-down adds up to the total.
-            return self.place(version.parent_code, version.valid_from)
-        return None
-
-    def _common_ancestor(self, codes: list[str]) -> str:
-        chains = [self.chain(c) for c in codes]
-        shared = set(chains[0]).intersection(*map(set, chains[1:]))
-        # Several roots share no ancestor: the first root holds it (never happens for one scope).
-        return next((c for c in chains[0] if c in shared), chains[0][-1])
 
 
 def placement_date(catalogue: UnitCatalogue, code: str, known_on: date) -> date:
@@ -118,16 +94,5 @@ def placement_date(catalogue: UnitCatalogue, code: str, known_on: date) -> date:
     same way in any tree: `place` reads `known_on` only through the catalogue's version of the
     code then (its start, where the version is valid again), so facts may be counted together
     by (code, placement date) instead of by the day of each fact."""
-    version = _version(catalogue, code, known_on)
+    version = version_near(catalogue, code, known_on)
     return known_on if version is None else version.valid_from
-
-
-def _version(catalogue: UnitCatalogue, code: str, known_on: date) -> AdminUnit | None:
-    return catalogue.get(code, known_on) or _nearest_version(catalogue.history(code), known_on)
-
-
-def _nearest_version(versions: list[AdminUnit], on: date) -> AdminUnit | None:
-    if not versions:
-        return None
-    before = [v for v in versions if v.valid_from <= on]
-    return before[-1] if before else versions[0]

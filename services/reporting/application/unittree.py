@@ -3,7 +3,9 @@
 A 2023 report of Hai Phong has city → district → commune (15 districts, 217 communes with
 their 2023 names); a report after the 2025 reform has city → commune; the national scope
 ("VN") adds the provinces on top. Events are attributed to the most specific unit of the
-tree they name.
+tree they name, by the kernel's placement rule (`shared.adminunits.placed_in`, the indicators
+service's too): a code that is no unit of the tree (a commune merged before the cut-off)
+counts for the unit the catalogue's successions carry it to, else on the unit above.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from services.reporting import messages
-from shared.adminunits import AdminUnit, default_catalogue, names_no_unit
+from shared.adminunits import AdminUnit, default_catalogue, names_no_unit, placed_in
 
 NATION = "VN"
 
@@ -32,6 +34,9 @@ class UnitTree:
     scope: str
     on: date
     nodes: dict[str, UnitNode]  # root first, then depth-first in code order
+    #: Each node's parent, and the codes placed so far (`place`): kept, never compared.
+    _parents: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
+    _placed: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def root(self) -> UnitNode:
@@ -40,28 +45,47 @@ class UnitTree:
     def place(
         self, unit_code: str | None, district_code: str | None, province_code: str | None
     ) -> str | None:
-        """The node a fact counts under; None when it lies outside the scope."""
+        """The node a fact counts under; None when it lies outside the scope. The most specific
+        code it names that the kernel's rule places in the tree (`carried`): a commune merged
+        before the cut-off counts for its successor, as in the indicators service."""
         if unit_code is None and district_code is None and province_code is None:
             return self.scope  # an event about no unit counts for the whole scope
-        for code in (unit_code, district_code):
-            if code is not None and code in self.nodes:
-                return code
+        for code in (unit_code, district_code, province_code):
+            if code is not None and (node := self.carried(code)) is not None:
+                return node
         if province_code is not None:
-            if province_code in self.nodes:
-                return province_code
             return None
         return self.scope if self.scope == NATION else None
+
+    def carried(self, code: str) -> str | None:
+        """The node of the tree a fact about `code` counts at (`shared.adminunits.placed_in`);
+        the fact's day is not read (a chunk row has none): the code's version is its last
+        begun by the cut-off, the one the indicators service reads for a fact of Hai Phong
+        on any day before the cut-off (`scope.placement_date` gives the same placing)."""
+        if code in self.nodes:
+            return code
+        if code not in self._placed:
+            if not self._parents:
+                self._parents.update((c, n.parent) for c, n in self.nodes.items())
+            self._placed[code] = placed_in(default_catalogue(), self._parents, self.on, code,
+                                           self.on)
+        return self._placed[code]
 
     def unattributed(
         self, unit_code: str | None, district_code: str | None, province_code: str | None
     ) -> bool:
-        """Whether a fact names a unit that is none of the tree's (a code merged away before
-        the cut-off: facts are not carried to successors): `place` then counts it on the unit
-        above, which its children's rows do not add up to (the line of
-        `shared.adminunits.NOT_CURRENT_UNIT`). A fact `place` counts on the unit it names, or
-        on the scope for naming none, is the unit's own (`roll_up.own_records`); the province
-        counts too, or a national report would call a merged province's facts the nation's."""
-        return names_no_unit(unit_code or district_code or province_code, self.nodes)
+        """Whether a fact names a unit that is none of the tree's and `place` counts it on a
+        unit above (a code merged away before the cut-off with no successor in the tree):
+        that unit's children's rows do not add up to it (the line of
+        `shared.adminunits.NOT_CURRENT_UNIT`). One carried to a successor commune is in that
+        commune's row, as the indicators service's drill-down has it. A fact `place` counts
+        on the unit it names, or on the scope for naming none, is the unit's own
+        (`roll_up.own_records`); the province counts too, or a national report would call a
+        merged province's facts the nation's."""
+        if not names_no_unit(unit_code or district_code or province_code, self.nodes):
+            return False
+        node = self.place(unit_code, district_code, province_code)
+        return node is not None and bool(self.nodes[node].children)
 
     def path(self, code: str) -> list[UnitNode]:
         chain: list[UnitNode] = []
