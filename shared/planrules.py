@@ -343,13 +343,38 @@ def i1_fields(defined: Collection[str]) -> frozenset[str]:
     return frozenset(defined) or I1_FIELDS
 
 
+def model_running_on(started_on: date | None, closed_on: date | None, on: date) -> bool:
+    """Whether a "Dân vận khéo" model runs on `on`: started by that day and not closed by it
+    (its closing day is its first day out). The one rule of a model's life: I1 counts a model
+    by it, and a fact that presents the model on a day (a contest entry, a plan item's
+    evidence) needs it (findings K12, K13)."""
+    return started_on is not None and started_on <= on and (closed_on is None or closed_on > on)
+
+
 def model_counts_i1(
     field: str, started_on: date, closed_on: date | None, on: date,
     fields: Collection[str] = I1_FIELDS,
 ) -> bool:
     """Whether a model makes its commune count toward I1 at `on` (`fields`: the qualifying
     fields, `i1_fields` of the definition)."""
-    return field in fields and started_on <= on and (closed_on is None or closed_on > on)
+    return field in fields and model_running_on(started_on, closed_on, on)
+
+
+# -- the contest of "Dân vận khéo" models -----------------------------------------------------
+
+#: The contest promoting "Dân vận khéo" models was launched by the 2023 plan (II.2.3:
+#: «Cuộc thi Tuyên truyền mô hình "Dân vận khéo" ... năm 2023»).
+FIRST_CONTEST_YEAR: Final = 2023
+
+
+def entry_in_contest_year(contest_year: int, submitted_on: date) -> bool:
+    """Whether an entry submitted on `submitted_on` belongs to the contest of `contest_year`:
+    the contest of a year is that year's, as the plan's («năm 2023»), so its entries are
+    submitted within the plan year (`plan_year`: 1 January to 31 December). An entry is
+    counted on its submission day, hence in a period of its own contest's year; one stored
+    dated outside it (before finding K12) counts in no period."""
+    first, last = plan_year(contest_year)
+    return first <= submitted_on <= last
 
 
 # -- counting: I2 ---------------------------------------------------------------------------

@@ -39,8 +39,11 @@ OPERATIONS: OperationTexts = {
                     "theo đơn vị (kể cả cấp dưới), lĩnh vực, cấp công nhận."),
     "get_model": ("Xem một mô hình", "Đọc thẳng từ kho sự kiện: luôn là trạng thái mới nhất."),
     "submit_entry": ("Nộp bài dự thi", "Bài dự thi tuyên truyền mô hình \"Dân vận khéo\" của "
-                     "năm `year`."),
-    "award_entry": ("Trao giải bài dự thi", "Ghi nhận giải thưởng của bài dự thi."),
+                     "năm `year`: ngày nộp trong năm đó (422 ENTRY_OUTSIDE_CONTEST_YEAR), khi mô "
+                     "hình đang triển khai (422 DATE_BEFORE_START trước ngày bắt đầu, 409 "
+                     "MODEL_CLOSED từ ngày dừng)."),
+    "award_entry": ("Trao giải bài dự thi", "Ghi nhận giải thưởng của bài dự thi, không sớm hơn "
+                    "ngày nộp bài (422 DATE_BEFORE_PREVIOUS_STEP)."),
     "list_entries": ("Danh sách bài dự thi", "Các bài dự thi của năm `year`, với giải thưởng."),
     "indicator_labels": ("Nhãn tiếng Việt", "Nhãn của trạng thái thực hiện, lĩnh vực, cấp công "
                          "nhận, giải thưởng."),

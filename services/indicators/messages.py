@@ -104,6 +104,18 @@ CORRECTION_CHANGES_NOTHING = (
 START_AFTER_LATER_FACT = (
     "Ngày bắt đầu triển khai ({start}) sau ngày mô hình đã được công nhận hoặc dừng ({on})"
 )
+START_AFTER_ENTRY = (
+    "Ngày bắt đầu triển khai ({start}) sau ngày nộp bài dự thi {entry_id} của mô hình ({on})"
+)
+CLOSED_BEFORE_ENTRY = (
+    "Ngày dừng mô hình ({on}) phải sau ngày nộp bài dự thi {entry_id} của mô hình "
+    "({submitted}): bài dự thi giới thiệu mô hình đang triển khai vào ngày nộp"
+)
+MODEL_CLOSED_SINCE = "mô hình đã dừng từ ngày {on}"
+ENTRY_OUTSIDE_CONTEST_YEAR = (
+    "Ngày nộp bài dự thi ({on}) phải trong năm {year} của cuộc thi (từ 01/01/{year} đến "
+    "31/12/{year})"
+)
 ENTRY_SUBJECT = "bài dự thi năm {year} của mô hình {model_id}"
 ENTRY_NOT_FOUND = "Không tìm thấy bài dự thi mã {entry_id}"
 CONTEST_YEAR_MISMATCH = "Bài dự thi {entry_id} thuộc cuộc thi năm {year}"
@@ -262,7 +274,8 @@ ITEM_KIND_LABELS = {
 # -- lifecycles: the states and actions the 409 refusals name (shared.errors.ActionRefused) ---
 MODEL = Lifecycle(
     {"register": "Đăng ký mô hình", "recognise": "Công nhận mô hình", "close": "Dừng mô hình",
-     "correct_registration": "Đính chính đăng ký mô hình"},
+     "correct_registration": "Đính chính đăng ký mô hình",
+     "submit_entry": "Nộp bài dự thi giới thiệu mô hình"},
     MODEL_STATUS_LABELS,
     "không có (mô hình đã dừng)",
 )

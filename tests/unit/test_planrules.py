@@ -35,11 +35,13 @@ from shared.planrules import (
     defined_period,
     dossier_switch,
     elapsed_share,
+    entry_in_contest_year,
     figure_day,
     head_meets_rule,
     i1_fields,
     i2_window,
     model_counts_i1,
+    model_running_on,
     office_in_window,
     owed_sessions,
     pace,
@@ -241,6 +243,25 @@ def test_i1_models_count_by_field_start_and_closure() -> None:
     assert not model_counts_i1("urban", D(2023, 6, 15), None, on)  # not started
     assert not model_counts_i1("digital_transformation", D(2023, 2, 1), None, on)
     assert not model_counts_i1("other", D(2023, 2, 1), None, on)
+
+
+def test_a_model_runs_from_its_start_to_the_day_before_its_closing() -> None:
+    """K12, K13: one rule of a model's life, the one I1 counts by."""
+    on = D(2023, 6, 14)
+    assert model_running_on(D(2023, 6, 14), None, on)
+    assert model_running_on(D(2023, 2, 1), D(2023, 6, 15), on)
+    assert not model_running_on(D(2023, 6, 15), None, on)
+    assert not model_running_on(D(2023, 2, 1), D(2023, 6, 14), on)
+    assert not model_running_on(None, None, on)
+
+
+def test_a_contests_entries_are_of_its_year() -> None:
+    """K12: the contest of 2023 («năm 2023») takes entries from 01/01 to 31/12/2023."""
+    assert entry_in_contest_year(2023, D(2023, 1, 1))
+    assert entry_in_contest_year(2023, D(2023, 12, 31))
+    assert not entry_in_contest_year(2025, D(2023, 7, 1))
+    assert not entry_in_contest_year(2023, D(2024, 1, 1))
+    assert not entry_in_contest_year(2024, D(2023, 12, 31))
 
 
 def test_i2_a_head_is_owed_for_the_days_in_office_in_the_window() -> None:

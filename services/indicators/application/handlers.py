@@ -45,12 +45,12 @@ from services.indicators.domain.model import (
 from shared.adminunits import default_catalogue
 from shared.aggregate import UnitOfWork, expect_version, registered_code
 from shared.auth.checks import authorize, require_city
-from shared.clock import today_vn
+from shared.clock import format_date_vn, today_vn
 from shared.concurrency import required_version
 from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
-from shared.planrules import defined_period
+from shared.planrules import FIRST_CONTEST_YEAR, defined_period, entry_in_contest_year
 from shared.unitcheck import require_unit
 from shared.validation import not_in_future
 
@@ -58,11 +58,10 @@ from shared.validation import not_in_future
 WRITE = "indicators:write"
 #: Kind of the unique key that keeps a model id one model whatever its case (G10).
 MODEL_ID_KEY = "model_id"
+#: Kind of the unique key "year:model id" that keeps a model to one entry a contest year.
+CONTEST_ENTRY_KEY = "contest_entry"
 #: The claim of an indicator id (`claim_indicator_id`), upper-cased, held by its spelling.
 INDICATOR_ID_KEY = "indicator_id"
-
-#: The contest promoting "Dân vận khéo" models was launched by the 2023 plan (II.2.3).
-FIRST_CONTEST_YEAR = 2023
 
 
 def registered_model_id(conn: Connection, model_id: str) -> str:
@@ -134,8 +133,20 @@ def correct_model_registration(
     authorize(uow.context, WRITE, unit.code, started_on)
     version, _ = model.registration
     corrects = event_id_at(uow.connection, DanVanKheoModel.aggregate_type, model_id, version)
-    model.correct_registration(unit.code, started_on, command.reason, corrects)
+    model.correct_registration(unit.code, started_on, command.reason, corrects,
+                               contest_entries(uow, model_id))
     return uow.save(model)
+
+
+def contest_entries(uow: UnitOfWork, model_id: str) -> list[ContestEntry]:
+    """The contest entries presenting a model (one a year at most, `submit_contest_entry`'s
+    claim): a correction or closing of the model keeps each on a day it runs (finding K12)."""
+    found = []
+    for year in range(FIRST_CONTEST_YEAR, today_vn().year + 1):
+        holder = uow.unique_holder(CONTEST_ENTRY_KEY, f"{year}:{model_id}")
+        if holder is not None:
+            found.append(uow.load(ContestEntry, holder))
+    return found
 
 
 def model_start(uow: UnitOfWork, model_id: str) -> date | None:
@@ -162,7 +173,8 @@ def recognise_model(
 def close_model(uow: UnitOfWork, model_id: str, command: CloseModel) -> list[EventEnvelope]:
     model = _model(uow, model_id, command.expected_version, command.closed_on)
     not_in_future(command.closed_on)
-    model.close(ModelClosed(model_id=model_id, closed_on=command.closed_on, reason=command.reason))
+    model.close(ModelClosed(model_id=model_id, closed_on=command.closed_on, reason=command.reason),
+                contest_entries(uow, model_id))
     return uow.save(model)
 
 
@@ -182,16 +194,26 @@ def submit_contest_entry(
     model_id = registered_model_id(uow.connection, command.model_id)
     model = _model(uow, model_id, on=command.submitted_on)
     not_in_future(command.submitted_on)
-    # An entry presents a model that exists by then (finding H3): not before its start.
-    model.require_started_by(command.submitted_on)
+    # The contest of a year takes that year's entries (finding K12): dated in another year,
+    # an entry counted in that year's reports, as an entry of a contest it is not.
+    if not entry_in_contest_year(year, command.submitted_on):
+        raise InvalidInput(
+            "ENTRY_OUTSIDE_CONTEST_YEAR",
+            messages.ENTRY_OUTSIDE_CONTEST_YEAR.format(
+                on=format_date_vn(command.submitted_on), year=year),
+            contest_year=year,
+        )
+    # An entry presents a model running on its day: not before its start (finding H3), nor
+    # once it is closed (K12), as a closed model is not recognised either.
+    model.require_running_on(command.submitted_on, "submit_entry")
     entry_id = command.entry_id or f"DT-{year}-{uuid4().hex[:10].upper()}"
     key = f"{year}:{model_id}"
     # The model's entry of the year, if any, tells its state (awarded or not).
-    holder = uow.unique_holder("contest_entry", key)
+    holder = uow.unique_holder(CONTEST_ENTRY_KEY, key)
     existing = uow.load(ContestEntry, holder) if holder else ContestEntry(entry_id)
     if not existing.exists:
         existing.contest_year, existing.model_id = year, model_id
-    uow.claim_unique("contest_entry", key, entry_id, existing.refused("ENTRY_EXISTS", "submit"))
+    uow.claim_unique(CONTEST_ENTRY_KEY, key, entry_id, existing.refused("ENTRY_EXISTS", "submit"))
     entry = uow.load(ContestEntry, entry_id)
     entry.submit(
         ContestEntrySubmitted(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from services.indicators import messages
@@ -24,7 +25,7 @@ from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
-from shared.planrules import Status, percent
+from shared.planrules import Status, model_running_on, percent
 
 RECOGNITION_RANK = {"none": 0, "commune": 1, "district": 2, "city": 3, "central": 4}
 
@@ -50,10 +51,12 @@ class DanVanKheoModel(Aggregate):
         self.later_on: date | None = None
 
     def correct_registration(
-        self, unit_code: str, started_on: date, reason: str, corrects: str
+        self, unit_code: str, started_on: date, reason: str, corrects: str,
+        entries: Sequence[ContestEntry] = (),
     ) -> None:
         """Đính chính: the model was registered in `unit_code` from `started_on`. The start
-        stays on or before every later fact of the model."""
+        stays on or before every later fact of the model, its contest `entries` too (another
+        aggregate: an entry needs its model running on its day, finding K12)."""
         assert self.registration is not None
         version, registered = self.registration
         if (unit_code, started_on) == (registered.unit_code, registered.started_on):
@@ -64,6 +67,15 @@ class DanVanKheoModel(Aggregate):
                 messages.START_AFTER_LATER_FACT.format(
                     start=format_date_vn(started_on), on=format_date_vn(self.later_on)),
             )
+        for entry in entries:
+            if entry.submitted_on is not None and entry.submitted_on < started_on:
+                raise InvalidInput(
+                    "START_AFTER_LATER_FACT",
+                    messages.START_AFTER_ENTRY.format(
+                        start=format_date_vn(started_on), entry_id=entry.id,
+                        on=format_date_vn(entry.submitted_on)),
+                    entry_id=entry.id,
+                )
         self.record(
             ModelRegisteredCorrected(
                 corrects=corrects, corrected_version=version, reason=reason,
@@ -101,11 +113,22 @@ class DanVanKheoModel(Aggregate):
             not_before(event.recognised_on, self.last_on)
         self.record(event, event.recognised_on, unit_code=self.unit_code)
 
-    def close(self, event: ModelClosed) -> None:
+    def close(self, event: ModelClosed, entries: Sequence[ContestEntry] = ()) -> None:
+        """Dừng: on or after the model's last fact, and after the day of each of its contest
+        `entries` (an entry needs its model running on its day, finding K12)."""
         self._require_open("close")
         self.require_started_by(event.closed_on)
         if self.last_on is not None:
             not_before(event.closed_on, self.last_on)
+        for entry in entries:
+            if entry.submitted_on is not None and event.closed_on <= entry.submitted_on:
+                raise InvalidInput(
+                    "CLOSED_BEFORE_ENTRY",
+                    messages.CLOSED_BEFORE_ENTRY.format(
+                        on=format_date_vn(event.closed_on), entry_id=entry.id,
+                        submitted=format_date_vn(entry.submitted_on)),
+                    entry_id=entry.id,
+                )
         self.record(event, event.closed_on, unit_code=self.unit_code)
 
     def allowed_actions(self) -> list[str]:
@@ -125,6 +148,19 @@ class DanVanKheoModel(Aggregate):
     def _require_open(self, action: str) -> None:
         if self.status == "closed":
             raise self._refused("MODEL_CLOSED", action)
+
+    def require_running_on(self, on: date, action: str) -> None:
+        """`action`, a fact dated `on` that presents the model (a contest entry), needs the
+        model running that day (`shared.planrules.model_running_on`): not before its start
+        (422 DATE_BEFORE_START, finding H3), nor on or after its closing (409 MODEL_CLOSED,
+        finding K12; a day before the closing may still be recorded after it)."""
+        self.require_started_by(on)
+        if not model_running_on(self.started_on, self.closed_on, on):
+            assert self.closed_on is not None
+            raise self._refused(
+                "MODEL_CLOSED", action,
+                note=messages.MODEL_CLOSED_SINCE.format(on=format_date_vn(self.closed_on)),
+            )
 
     def require_started_by(self, on: date) -> None:
         if self.started_on is not None and on < self.started_on:
@@ -168,6 +204,7 @@ class ContestEntry(Aggregate):
         super().__init__(aggregate_id)
         self.contest_year = 0
         self.model_id = ""
+        self.submitted_on: date | None = None
         self.award: str | None = None
 
     def refused(self, code: str, action: str) -> ActionRefused:
@@ -194,11 +231,16 @@ class ContestEntry(Aggregate):
             )
         if self.award is not None:
             raise self.refused("ENTRY_ALREADY_AWARDED", "give_award")
+        # An award follows the entry it crowns (finding K12, as J21's recognitions): dated
+        # before the submission, it counted before the entry existed.
+        if self.submitted_on is not None:
+            not_before(event.awarded_on, self.submitted_on)
         self.record(event, event.awarded_on, unit_code=unit_code)
 
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, ContestEntrySubmitted):
             self.contest_year, self.model_id = event.contest_year, event.model_id
+            self.submitted_on = event.submitted_on
         elif isinstance(event, ContestEntryAwarded):
             self.award = event.award
 

@@ -43,6 +43,7 @@ from services.reporting.application.chunk_figures import (
 from services.reporting.application.planprojection import plan_projection
 from services.reporting.domain.chunks import chunk_of, head_chunk_of
 from services.reporting.domain.counting import (
+    OUTSIDE_CONTEST_YEAR,
     RETRACTED,
     STOCK_FAMILIES,
     fact_sign,
@@ -57,7 +58,7 @@ from shared.corrections import retraction_id
 from shared.driversql import in_lists
 from shared.envelope import EventEnvelope, as_business_time
 from shared.placements import placed_on, re_placed, replacement_id
-from shared.planrules import dossier_switch
+from shared.planrules import dossier_switch, entry_in_contest_year
 from shared.rebuild import ReadModels, TableMap
 
 # What a handler extracts from one event; everything else of the row comes from the envelope.
@@ -927,8 +928,14 @@ def _model_registered(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _contest_entry(p: dict[str, Any]) -> dict[str, Any]:
-    # The model it presents: the entry follows a correction of the model's commune.
-    return {"data": {"model_id": p.get("model_id")}}
+    # The model it presents: the entry follows a correction of the model's commune. An entry
+    # counts on its day within its contest's year (the kernel's rule, finding K12); one
+    # stored dated in another year counts in no period (`OUTSIDE_CONTEST_YEAR`).
+    submitted_on, year = p.get("submitted_on"), p.get("contest_year")
+    outside = (isinstance(submitted_on, str) and isinstance(year, int)
+               and not entry_in_contest_year(year, date.fromisoformat(submitted_on)))
+    return {"state": OUTSIDE_CONTEST_YEAR if outside else None,
+            "data": {"model_id": p.get("model_id")}}
 
 
 def _model_recognised(p: dict[str, Any]) -> dict[str, Any]:

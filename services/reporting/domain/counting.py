@@ -115,12 +115,19 @@ def source_figures(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 # Heads (I2) are judged by the direct-dialogue rule of shared/dialoguerule.py: domain/heads.py.
 
 
+#: The state of a contest entry's fact dated outside its contest's year (one stored before
+#: finding K12 refused it: `shared.planrules.entry_in_contest_year`): it counts in no period,
+#: neither in the year of its day, whose contest it is not, nor in its contest's year, on a
+#: day it does not have.
+OUTSIDE_CONTEST_YEAR = "outside_contest_year"
+
+
 def flow_figures(source: str, kind: str, state: str | None) -> tuple[str, ...]:
     """The flow figures one fact of this kind and state counts for: one each, except
     `ATTENDANCE`, which adds the fact's amount (`flow_amount`). The one flow rule of both
     ways to a report (the fact tables' sums and the projections' chunk figures)."""
     metric = FLOW_KINDS.get((source, kind))
-    if metric is None:
+    if metric is None or state == OUTSIDE_CONTEST_YEAR:
         return ()
     if metric == "issues_raised" and state in ISSUE_HANDLING:
         return (metric, ISSUE_HANDLING[state])
