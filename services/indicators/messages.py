@@ -116,6 +116,10 @@ ENTRY_OUTSIDE_CONTEST_YEAR = (
     "Ngày nộp bài dự thi ({on}) phải trong năm {year} của cuộc thi (từ 01/01/{year} đến "
     "31/12/{year})"
 )
+EVIDENCE_MODEL_NOT_RUNNING = (
+    "Minh chứng «{ref}»: mô hình không triển khai vào ngày {on} (bắt đầu từ {start}{closed})"
+)
+EVIDENCE_MODEL_CLOSED = ", dừng từ {on}"
 ENTRY_SUBJECT = "bài dự thi năm {year} của mô hình {model_id}"
 ENTRY_NOT_FOUND = "Không tìm thấy bài dự thi mã {entry_id}"
 CONTEST_YEAR_MISMATCH = "Bài dự thi {entry_id} thuộc cuộc thi năm {year}"

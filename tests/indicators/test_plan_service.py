@@ -322,6 +322,28 @@ def test_progress_evidence_is_the_acting_units_own_record(client: TestClient) ->
          headers=board(TIEN_LANG))
 
 
+def test_progress_evidence_is_a_model_running_on_the_reported_day(client: TestClient) -> None:
+    """K13: a model cited must run on the reported day, by the kernel's rule of a model's life
+    (shared.planrules.model_running_on): not before its start, not on or after its closing."""
+    for model_id, started in (("MH-SAU", "2023-06-14"), ("MH-DUNG", "2023-02-01")):
+        post(client, "/api/v1/models", {
+            "model_id": model_id, "unit_code": "11755", "field": "new_rural",
+            "title": "Dân vận khéo", "started_on": started})
+    post(client, "/api/v1/models/MH-DUNG/close",
+         {"closed_on": "2023-06-14", "reason": "Đã hoàn thành"}, 200)
+    post(client, "/api/v1/plans/2023/load", {})
+    url = "/api/v1/plans/2023/items/IV.3/progress"
+    for ref, on, said in (("MH-SAU", "2023-06-01", "bắt đầu từ 14/06/2023"),
+                          ("MH-DUNG", "2023-07-01", "dừng từ 14/06/2023"),
+                          ("MH-DUNG", "2023-06-14", "dừng từ 14/06/2023")):
+        error = refused(client, url, progress(on, evidence=[{"kind": "model", "ref": ref}]),
+                        422, "EVIDENCE_NOT_FOUND", board(TIEN_LANG))
+        assert ref in error["message"] and said in error["message"], error
+    for ref, on in (("MH-SAU", "2023-06-14"), ("MH-DUNG", "2023-06-13")):
+        post(client, url, progress(on, evidence=[{"kind": "model", "ref": ref}]),
+             headers=board(TIEN_LANG))
+
+
 def test_deadline_refused_for_a_period_no_district_owes(client: TestClient) -> None:
     """J8: after 01/07/2025 there is no district level; a duty would be a summary of zeros."""
     error = refused(client, "/api/v1/reporting-duties/2025-9m/deadline",

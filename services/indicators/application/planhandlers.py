@@ -82,6 +82,7 @@ from shared.conferencedates import (
 from shared.envelope import EventEnvelope
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.ids import CODE_PATTERN
+from shared.planrules import model_running_on
 from shared.taskrules import DISTRICT_BOARDS
 from shared.unitcheck import require_unit
 from shared.validation import not_in_future
@@ -230,14 +231,26 @@ def _acting(
 def _require_evidence(
     uow: UnitOfWork, evidence: list[EvidenceRef], unit_code: str, on: date
 ) -> None:
-    """Evidence is the acting unit's own record: a model this service keeps must exist and lie
-    in the unit; a session's ref is a UUID and a dossier's a site code (their records are
-    other services')."""
+    """Evidence is the acting unit's own record: a model this service keeps must exist, lie
+    in the unit and run on the reported day (`shared.planrules.model_running_on`, finding
+    K13: not before its start, not once closed); a session's ref is a UUID and a dossier's a
+    site code (their records are other services')."""
     for item in evidence:
         ref = item.ref
         if item.kind == "model":
             model = uow.load(DanVanKheoModel, ref)
             ok = model.exists and bool(model.unit_code) and covers(unit_code, model.unit_code, on)
+            if ok and not model_running_on(model.started_on, model.closed_on, on):
+                assert model.started_on is not None
+                closed = "" if model.closed_on is None else messages.EVIDENCE_MODEL_CLOSED.format(
+                    on=format_date_vn(model.closed_on))
+                raise InvalidInput(
+                    "EVIDENCE_NOT_FOUND",
+                    messages.EVIDENCE_MODEL_NOT_RUNNING.format(
+                        ref=ref, on=format_date_vn(on),
+                        start=format_date_vn(model.started_on), closed=closed),
+                    kind=item.kind, ref=ref,
+                )
         elif item.kind == "dialogue_session":
             ok = _is_uuid(ref)
         elif item.kind == "dossier":
