@@ -623,3 +623,49 @@ def test_a_model_is_recognised_in_date_order(client: TestClient) -> None:
     later = client.post("/api/v1/models/J21-01/recognise",
                         json={"recognition_level": "city", "recognised_on": "2023-08-01"})
     assert later.status_code == 200, later.text
+
+
+def test_a_recognition_of_a_day_the_model_ran_is_accepted_after_its_closing(
+    client: TestClient,
+) -> None:
+    """Finding J21, second half: a recognition dated before the model's closing but entered
+    after it was refused MODEL_CLOSED, by the order of entry. It is a true fact of a day the
+    model ran: accepted, the model stays closed, and the register counts it from its day.
+    Dated after the closing it is still refused; before the last recognition, still 422."""
+    assert client.post("/api/v1/models", json={**MODEL, "model_id": "J21-02"}).status_code == 201
+    url = "/api/v1/models/J21-02"
+    assert client.post(f"{url}/recognise", json={
+        "recognition_level": "district", "recognised_on": "2023-05-01"}).status_code == 200
+    assert client.post(f"{url}/close", json={
+        "closed_on": "2023-08-01", "reason": "Dừng"}).status_code == 200
+    after = client.post(f"{url}/recognise",
+                        json={"recognition_level": "city", "recognised_on": "2023-08-02"})
+    assert (after.status_code, after.json()["error"]["code"]) == (409, "MODEL_CLOSED")
+    early = client.post(f"{url}/recognise",
+                        json={"recognition_level": "city", "recognised_on": "2023-04-01"})
+    assert (early.status_code, early.json()["error"]["code"]) == (
+        422, "DATE_BEFORE_PREVIOUS_STEP"), early.text
+    late = client.post(f"{url}/recognise",
+                       json={"recognition_level": "city", "recognised_on": "2023-07-01"})
+    assert late.status_code == 200, late.text
+    model = get_json(client, url)
+    assert (model["recognition_level"], model["status"]) == ("city", "closed")
+
+    def listed(on: str) -> dict[str, Any]:
+        items = get_json(client, "/api/v1/models", on=on)["items"]
+        found: list[dict[str, Any]] = [m for m in items if m["model_id"] == "J21-02"]
+        assert found, (on, items)
+        return found[0]
+
+    # The register is the projection's: wait until the late recognition reached it.
+    wait_until(lambda: any(
+        m["model_id"] == "J21-02" and m["recognition_level"] == "city"
+        for m in get_json(client, "/api/v1/models", on="2023-07-15")["items"]), timeout=30)
+    assert (listed("2023-06-15")["recognition_level"], listed("2023-06-15")["status"]) == (
+        "district", "recognised")
+    assert (listed("2023-07-15")["recognition_level"], listed("2023-07-15")["status"]) == (
+        "city", "recognised")
+    assert listed("2023-08-15")["status"] == "closed"
+    # Closed again after the late recognition? The model's last fact is still its closing.
+    again = client.post(f"{url}/close", json={"closed_on": "2023-09-01", "reason": "x"})
+    assert (again.status_code, again.json()["error"]["code"]) == (409, "MODEL_CLOSED")

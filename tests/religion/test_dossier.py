@@ -294,3 +294,31 @@ def test_a_violation_is_not_found_at_a_site_after_its_closure(religion: TestClie
         "violation_type": "land_sale", "site_code": "TL-J20",
         "description": "Chuyển nhượng đất", "detected_on": "2023-07-31"})
     assert earlier.status_code == 201, earlier.text
+
+
+def test_a_step_of_a_day_the_site_was_open_is_accepted_after_its_closing(
+    religion: TestClient,
+) -> None:
+    """Finding J20, second half: a dossier step or a certificate dated before the site's
+    closing but entered after it was refused SITE_CLOSED, by the order of entry; it is a true
+    fact of a day the site was in the register, and is accepted (on the closing day too, as
+    the closing may share the day of the last step). One dated after the closing is not."""
+    register(religion, "CL-J20")  # registered 01/02/2023
+    assert act(religion, "CL-J20", "lodge", "2023-03-15").status_code == 201
+    closed = religion.post("/api/v1/sites/CL-J20/close",
+                           json={"closed_on": "2023-08-01", "reason": "Giải thể"})
+    assert closed.status_code == 200, closed.text
+    before = event_count(religion)
+    late = act(religion, "CL-J20", "accept", "2023-08-02")
+    assert (late.status_code, error_of(late)["code"]) == (409, "SITE_CLOSED"), late.text
+    assert "01/08/2023" in error_of(late)["message"]
+    after = issue(religion, "CL-J20", "CS J20-1", on="2023-08-02")
+    assert (after.status_code, error_of(after)["code"]) == (409, "SITE_CLOSED"), after.text
+    assert event_count(religion) == before
+    accepted = act(religion, "CL-J20", "accept", "2023-07-20")
+    assert accepted.status_code == 200, accepted.text
+    issued = issue(religion, "CL-J20", "CS J20-1", on="2023-08-01")
+    assert issued.status_code == 201, issued.text
+    site = religion.get("/api/v1/sites/CL-J20").json()
+    assert site["closed_on"] == "2023-08-01"
+    assert site["dossier"]["state"] == "certificate_issued", site["dossier"]

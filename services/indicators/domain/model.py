@@ -42,6 +42,8 @@ class DanVanKheoModel(Aggregate):
         self.title = ""
         self.started_on: date | None = None
         self.closed_on: date | None = None
+        #: The day of the latest recognition (None: never recognised).
+        self.recognised_on: date | None = None
         self.recognition_level = "none"
         self.status = "building"
         self.last_on: date | None = None
@@ -95,7 +97,11 @@ class DanVanKheoModel(Aggregate):
         self.record(event, event.started_on, unit_code=event.unit_code)
 
     def recognise(self, event: ModelRecognised) -> None:
-        self._require_open("recognise")
+        # A recognition of a day the model was running is a true fact even when entered after
+        # the closing (finding J21, second half): refused only when dated after the closing
+        # (the closing may share the day of the last recognition, `close`).
+        if self.closed_on is None or event.recognised_on > self.closed_on:
+            self._require_open("recognise")
         if event.recognition_level == "none":
             raise InvalidInput(
                 "RECOGNITION_LEVEL_REQUIRED", messages.MODEL_RECOGNITION_LEVEL_NONE
@@ -108,9 +114,12 @@ class DanVanKheoModel(Aggregate):
             )
         self.require_started_by(event.recognised_on)
         # Recognitions climb in date order as in level (finding J21): a higher level dated
-        # before the last recognition would read the model higher first, then lower.
-        if self.last_on is not None:
-            not_before(event.recognised_on, self.last_on)
+        # before the last recognition would read the model higher first, then lower. Of a
+        # closed model, the last fact before the closing is its last recognition or its start.
+        previous = self.last_on if self.closed_on is None else (
+            self.recognised_on or self.started_on)
+        if previous is not None:
+            not_before(event.recognised_on, previous)
         self.record(event, event.recognised_on, unit_code=self.unit_code)
 
     def close(self, event: ModelClosed, entries: Sequence[ContestEntry] = ()) -> None:
@@ -188,8 +197,13 @@ class DanVanKheoModel(Aggregate):
             status = "building" if event.status == "closed" else event.status
             self.recognition_level, self.status = event.recognition_level, status
         elif isinstance(event, ModelRecognised):
-            self.recognition_level, self.status = event.recognition_level, "recognised"
-            self.last_on = self.later_on = event.recognised_on
+            self.recognition_level = event.recognition_level
+            self.recognised_on = event.recognised_on
+            if self.closed_on is None:
+                self.status = "recognised"
+                self.last_on = self.later_on = event.recognised_on
+            # Entered after the closing, dated before it: the model stays closed, and its
+            # last fact is still the closing.
         elif isinstance(event, ModelClosed):
             self.status, self.closed_on = "closed", event.closed_on
             self.last_on = self.later_on = event.closed_on

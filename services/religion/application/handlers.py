@@ -230,7 +230,7 @@ def dossier_action(
         raise InvalidInput("USE_CERTIFICATE_ENDPOINT",
                            messages.USE_CERTIFICATE_ENDPOINT.format(code=code))
     site = site_to_write(uow, code, command.acted_on)
-    site.require_open(action)
+    site.require_open_through(command.acted_on, action)
     dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
     dossier.act(
         action,
@@ -250,7 +250,7 @@ def issue_certificate(
 ) -> list[EventEnvelope]:
     site = site_to_write(uow, code, command.issued_on)
     number = normalise_certificate_number(command.certificate_number)
-    site.require_open("issue_certificate")
+    site.require_open_through(command.issued_on, "issue_certificate")
     dossier = uow.load(LandDossier, code)
     dossier.act(
         "issue_certificate",

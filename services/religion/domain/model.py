@@ -128,6 +128,14 @@ class ReligiousSite(Correctable):
         if self.closed_on is not None and on >= self.closed_on:
             self.require_open(action)
 
+    def require_open_through(self, on: date, action: str) -> None:
+        """A dossier step or a certificate dated `on` is refused only when dated after the
+        closing (finding J20, second half): one of a day the site was open is a true fact
+        entered late, and the closing itself may share the day of the last step (`close`), so
+        whether such a step is accepted does not depend on which was entered first."""
+        if self.closed_on is not None and on > self.closed_on:
+            self.require_open(action)
+
     def allowed_actions(self) -> list[str]:
         return [] if self.closed else ["amend", "close"]
 
