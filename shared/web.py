@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.telemetry import TelemetryConfig
+from fastapi.utils import get_value_or_default
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -279,20 +280,27 @@ def _include_guarded(app: FastAPI, router: APIRouter, guard: ServiceScopes) -> N
     Resolving the guard too cost each command a dependency FastAPI resolves on the event
     loop (2.6 % of the loop's samples at 16 clients, bench/http.py). Such a route carries
     the guard as `SERVICE_GUARD` for its documentation (shared/openapi.py, scope and 401).
-    The routes are included in runs of their order (FastAPI matches included routers in
-    turn), the guarded ones with the guard as their dependency."""
+    The routes keep their order (a request is matched against them in turn): a run of
+    guarded routes is included as a router with the guard as its dependency; the commands
+    are the app's own routes, as `@app.post` makes them. An included router is matched twice
+    per request (to choose it, then inside it), each time through FastAPI's included-route
+    bookkeeping: a command behind two included routers paid four such lookups, now none of
+    its own (callgrind, bench/http.py)."""
     runs: list[tuple[bool, list[BaseRoute]]] = []
     for route in router.routes:
         needs_guard = not is_guarded_command(route)
-        if not needs_guard:
-            # An attribute name, not a text: read through its module (the module's own
-            # upper-case names are its users' texts, tests/unit/test_messages_vietnamese.py).
-            setattr(route, checks.SERVICE_GUARD, guard)
         if runs and runs[-1][0] == needs_guard:
             runs[-1][1].append(route)
         else:
             runs.append((needs_guard, [route]))
     for needs_guard, routes in runs:
+        if not needs_guard:
+            for route in routes:
+                assert isinstance(route, APIRoute)  # is_guarded_command says so
+                # An attribute name, not a text: read through its module (the module's own
+                # upper-case names are its users' texts, test_messages_vietnamese.py).
+                setattr(_add_as_app_route(app, router, route), checks.SERVICE_GUARD, guard)
+            continue
         # The routes already carry the router's prefix, tags, responses and dependencies
         # (APIRouter applies them as a route is added); what an include reads off the router
         # itself is copied.
@@ -303,7 +311,43 @@ def _include_guarded(app: FastAPI, router: APIRouter, guard: ServiceScopes) -> N
             max_body_size=router.max_body_size,
         )
         part.routes.extend(routes)
-        app.include_router(part, dependencies=[Depends(guard)] if needs_guard else None)
+        app.include_router(part, dependencies=[Depends(guard)])
+
+
+def _add_as_app_route(app: FastAPI, router: APIRouter, route: APIRoute) -> APIRoute:
+    """`route` made again as the app's own (`app.router.add_api_route`), with what an include
+    without dependencies would give it (FastAPI's _EffectiveRouteContext.from_api_route):
+    the same path, dependencies, responses and texts, the operation id and response class
+    of the router, else of the app. The same OpenAPI document (tests/apidocs)."""
+    app.router.add_api_route(
+        route.path, route.endpoint,
+        response_model=route.response_model, status_code=route.status_code,
+        tags=route.tags, dependencies=route.dependencies, summary=route.summary,
+        description=route.description, response_description=route.response_description,
+        responses=route.responses, deprecated=route.deprecated, methods=route.methods,
+        operation_id=route.operation_id,
+        response_model_include=route.response_model_include,
+        response_model_exclude=route.response_model_exclude,
+        response_model_by_alias=route.response_model_by_alias,
+        response_model_exclude_unset=route.response_model_exclude_unset,
+        response_model_exclude_defaults=route.response_model_exclude_defaults,
+        response_model_exclude_none=route.response_model_exclude_none,
+        include_in_schema=route.include_in_schema,
+        response_class=get_value_or_default(
+            route.response_class, router.default_response_class,
+            app.router.default_response_class),
+        name=route.name, callbacks=route.callbacks, openapi_extra=route.openapi_extra,
+        generate_unique_id_function=get_value_or_default(
+            route.generate_unique_id_function, router.generate_unique_id_function,
+            app.router.generate_unique_id_function),
+        strict_content_type=get_value_or_default(
+            route.strict_content_type, router.strict_content_type,
+            app.router.strict_content_type),
+        max_body_size=route.max_body_size,
+    )
+    made = app.router.routes[-1]
+    assert isinstance(made, APIRoute)
+    return made
 
 
 def is_guarded_command(route: BaseRoute) -> bool:
