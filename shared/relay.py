@@ -25,17 +25,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from nats.js import JetStreamContext
 from nats.js.api import Header, StreamConfig
 from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
-from sqlalchemy import Connection, Engine, func, select, text, update
+from sqlalchemy import Connection, Dialect, Engine, func, select, text
 
 from shared.aggregate import ConnectionSource
 from shared.db import advisory_key
+from shared.driversql import IN_LIST_SIZE, bind_processor, in_lists, placeholder
 from shared.envelope import HEAD_FIELDS, STORED_FIELDS, fields_of_type, utcnow, wire_json
 from shared.eventstore import aware_utc, outbox_table
 from shared.logs import get_logger
@@ -89,12 +90,45 @@ def headers_for(event_id: str, event_type: str, correlation_id: str | None) -> d
 
 # The stored fields of a pending event (`STORED_FIELDS`, the position first), its subject.
 _PENDING_COLUMNS = ("position", *(name for name in STORED_FIELDS if name != "position"))
+# The position and the limit are parameters, not text: one statement the driver prepares
+# once per connection (sqlite3's statement cache; psycopg's prepared statements), where a
+# text of each round's numbers was parsed and planned again every round.
 _PENDING_SQL = (
     "SELECT " + ", ".join(f"e.{name}" for name in _PENDING_COLUMNS) + ", o.subject"
     " FROM outbox o JOIN events e ON e.position = o.position"
-    " WHERE o.published_at IS NULL AND o.position > {after}"
-    " ORDER BY o.position LIMIT {limit}"
+    " WHERE o.published_at IS NULL AND o.position > {mark}"
+    " ORDER BY o.position LIMIT {mark}"
 )
+
+
+class _MarkSql:
+    """The relay's statements on the driver's cursor, written once per dialect: the pending
+    rows' read, and their mark as published with the value SQLAlchemy would store."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.mark = placeholder(dialect)
+        self.pending = _PENDING_SQL.format(mark=self.mark)
+        self.published_at = bind_processor(outbox_table.c.published_at, dialect)
+        self._updates: dict[int, str] = {}
+
+    def update(self, count: int) -> str:
+        """`UPDATE ... IN (...)` for `count` positions: counts are padded to a power of two
+        (the last position repeated), so few texts reach the statement cache."""
+        text = self._updates.get(count)
+        if text is None:
+            marks = ", ".join([self.mark] * count)
+            text = self._updates[count] = (
+                f"UPDATE {outbox_table.name} SET published_at = {self.mark}"
+                f" WHERE position IN ({marks})")
+        return text
+
+
+def _padded(positions: Sequence[int]) -> list[int]:
+    size = 1
+    while size < len(positions):
+        size *= 2
+    size = min(size, IN_LIST_SIZE)
+    return [*positions, *[positions[-1]] * (size - len(positions))]
 _TIMES = fields_of_type("datetime")
 
 
@@ -166,6 +200,7 @@ class OutboxRelay:
         # Reads and marks through the units of work's kept connections (SQLite): a pool
         # checkout and its reset-on-return cost as much as the statement, twice per batch.
         self._connections = connections or ConnectionSource(engine)
+        self._sql = _MarkSql(engine.dialect)
         self._link = link
         self._service = service
         self._batch_size = batch_size
@@ -592,9 +627,8 @@ class OutboxRelay:
         try:
             cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
             try:
-                cursor.execute(_PENDING_SQL.format(
-                    after=int(after_position), limit=int(self._batch_size + len(skip))
-                ))
+                cursor.execute(self._sql.pending,
+                               (int(after_position), int(self._batch_size + len(skip))))
                 rows = [row for row in cursor.fetchall() if row[0] not in skip]
                 return [_item(tuple(row), self._service) for row in rows[: self._batch_size]]
             finally:
@@ -603,12 +637,16 @@ class OutboxRelay:
             self._connections.release(conn)
 
     def _mark_published(self, positions: list[int]) -> None:
+        sql = self._sql
+        published_at = sql.published_at(utcnow())
         with self._connections.transaction() as conn:
-            conn.execute(
-                update(outbox_table)
-                .where(outbox_table.c.position.in_(positions))
-                .values(published_at=utcnow())
-            )
+            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            try:
+                for chunk in in_lists(positions):
+                    padded = _padded(chunk)
+                    cursor.execute(sql.update(len(padded)), (published_at, *padded))
+            finally:
+                cursor.close()
 
     async def _is_leader(self) -> bool:
         """On PostgreSQL several replicas share one outbox; one advisory lock picks the relay."""
