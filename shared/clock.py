@@ -6,6 +6,9 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+#: The first day the API takes (shared.validation) and the first day of the unit catalogue
+#: (shared.adminunits): the plan's records start in the 1990s at the earliest.
+FIRST_DAY = date(1990, 1, 1)
 
 
 def today_vn() -> date:

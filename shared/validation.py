@@ -30,7 +30,7 @@ from shared.adminunits.model import (
     SCOPE_CODE_PATTERN,
     UNIT_CODE_PATTERN,
 )
-from shared.clock import VN_TZ, day_vn, end_of_day_vn, format_date_vn, today_vn
+from shared.clock import FIRST_DAY, VN_TZ, day_vn, end_of_day_vn, format_date_vn, today_vn
 from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.errors import InvalidInput
 from shared.ids import CODE_MAX, CODE_PATTERN, RECORD_ID_PATTERN, UUID_PATTERN
@@ -116,7 +116,7 @@ RequiredLongText = Annotated[LongText, AfterValidator(_not_blank)]
 
 # Dates: the plan's records start in the 1990s at the earliest and nothing is planned past this
 # century; a date outside is a typo or a probe, and year 1 overflows a conversion to UTC.
-FIRST_DAY = date(1990, 1, 1)
+# FIRST_DAY (shared.clock) is also the unit catalogue's first day.
 LAST_DAY = date(2100, 12, 31)
 # ASCII digits only: `\d` alone also takes other scripts' digits ("２０２３").
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)

@@ -4,7 +4,9 @@ Three eras of the whole country are shipped, generated from the PyPI package
 ``vietnam-provinces`` by ``tools/build_adminunits.py`` (the version of each is in
 ``UnitCatalogue.sources``):
 
-* 2020-01-01 … 2024-12-31: province → district → commune as in 2023 (0.5.0 data),
+* 1990-01-01 … 2024-12-31: province → district → commune as in 2023 (0.5.0 data, which
+  starts on 2020-01-01; its codes are taken as they were back to the API's first day,
+  see ``reach_back``),
 * 2025-01-01 … 2025-06-30: the same after the commune rearrangements (0.6.0 data),
 * from 2025-07-01: province → commune (2025.10.1 data; Hai Phong merged with Hai Duong),
 

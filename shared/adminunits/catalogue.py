@@ -20,6 +20,8 @@ from typing import Any, Final
 
 from unidecode import unidecode
 
+from shared.clock import FIRST_DAY
+
 from .model import (
     AdminUnit,
     Level,
@@ -399,6 +401,8 @@ class EraSource:
     valid_to: date | None
     source: str
     source_data_version: str
+    #: The first day the data itself describes, where the era reaches back further (K15).
+    source_valid_from: date | None = None
 
 
 def parse_units(document: dict[str, Any]) -> list[AdminUnit]:
@@ -468,6 +472,8 @@ def era_source(document: dict[str, Any]) -> EraSource:
         valid_to=date.fromisoformat(to) if to else None,
         source=document["source"],
         source_data_version=document["source_data_version"],
+        source_valid_from=(date.fromisoformat(document["source_valid_from"])
+                           if document.get("source_valid_from") else None),
     )
 
 
@@ -499,10 +505,29 @@ def read_data_file(name: str) -> dict[str, Any]:
     return document
 
 
+def reach_back(eras: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The eras with the first one valid from the API's first day (K15).
+
+    The data starts with the structure of 2023, dated from 01/01/2020; what the structure was
+    before is not in our data. A site registered in 2005 or a head who took office in 2016 is
+    a fact of the record all the same, so a unit code of the first era is taken as it was on
+    01/01/2020 back to FIRST_DAY (01/01/1990) — what the catalogue cannot know is not said to
+    have not existed. Dates from 01/01/2020 on are untouched. The data files keep their own
+    dates (``EraSource.source_valid_from``: the day the data itself starts).
+    """
+    if not eras:
+        return []
+    first = dict(eras[0])
+    if date.fromisoformat(first["valid_from"]) > FIRST_DAY:
+        first["source_valid_from"] = first["valid_from"]
+        first["valid_from"] = FIRST_DAY.isoformat()
+    return [first, *eras[1:]]
+
+
 def load_catalogue(
     unit_files: Sequence[str] = UNIT_FILES, succession_files: Sequence[str] = SUCCESSION_FILES
 ) -> UnitCatalogue:
-    eras = [read_data_file(name) for name in unit_files]
+    eras = reach_back([read_data_file(name) for name in unit_files])
     documents = [read_data_file(name) for name in succession_files]
     return UnitCatalogue(
         parse_eras(eras),

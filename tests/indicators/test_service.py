@@ -479,7 +479,7 @@ def test_the_unit_catalogue_as_of_a_date(client: TestClient) -> None:
 
     history = get_json(client, f"/api/v1/units/{TIEN_LANG_TOWN}/history")
     assert [(v["name"], v["valid_from"], v["valid_to"]) for v in history["versions"]] == [
-        ("Thị trấn Tiên Lãng", "2020-01-01", "2025-07-01"),
+        ("Thị trấn Tiên Lãng", "1990-01-01", "2025-07-01"),
         ("Xã Tiên Lãng", "2025-07-01", None),
     ]
     [succession] = history["successors"]

@@ -376,12 +376,6 @@ BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, int, str]] = [
      "AS_OF_IN_FUTURE"),
     ("as of garbage", "GET", "/api/v1/reports/2023-3m?as_of=hôm-qua", None, 422,
      "INVALID_AS_OF"),
-    # The unit catalogue starts on 01/01/2020: 2020-3m's previous period (cut-off 14/12/2019)
-    # has no units; the city is no less a province for that.
-    ("previous period before the units", "GET", "/api/v1/reports/2020-3m", None, 422,
-     "BEFORE_UNIT_CATALOGUE"),
-    ("period before the units", "GET", "/api/v1/reports/2015-6m", None, 422,
-     "BEFORE_UNIT_CATALOGUE"),
     ("scope not a province", "GET", "/api/v1/reports/2023-3m?scope=99", None, 422,
      "UNKNOWN_SCOPE"),
     ("unit outside the scope", "GET", "/api/v1/reports/2023-3m?unit=01001", None, 422,
@@ -424,6 +418,16 @@ def test_bad_requests_get_a_4xx_and_write_nothing(reporting: Reporting) -> None:
         assert not error["message"].isascii(), (case, "a Vietnamese message")
     with reporting.runtime.engine.connect() as conn:
         assert reporting.runtime.store.read_all(conn) == []
+
+
+def test_a_report_before_2020_has_the_units_of_the_first_era(reporting: Reporting) -> None:
+    """K15: the catalogue's first era reaches back to 01/01/1990, so 2020-3m (its previous
+    period cut off on 14/12/2019) and 2015-6m are reports of the city like any other (they
+    were refused BEFORE_UNIT_CATALOGUE)."""
+    for period in ("2020-3m", "2015-6m"):
+        units = _get(reporting, f"/api/v1/reports/{period}/units")["units"]
+        assert TIEN_LANG in {u["code"] for u in units}
+        assert _get(reporting, f"/api/v1/reports/{period}")["period"]["id"] == period
 
 
 def test_a_report_is_signed_no_earlier_than_the_day_after_its_cut_off(

@@ -22,6 +22,7 @@ from shared.adminunits import (
     load_catalogue,
 )
 from shared.adminunits.catalogue import read_data_file
+from shared.clock import FIRST_DAY
 
 ROOT = Path(__file__).resolve().parents[2]
 HAI_DUONG_2023 = "30"
@@ -110,7 +111,7 @@ def test_national_counts(cat: UnitCatalogue) -> None:
 
 def test_each_era_records_its_package_version(cat: UnitCatalogue) -> None:
     assert [(s.era, s.valid_from, s.valid_to, s.source) for s in cat.sources] == [
-        ("2023", date(2020, 1, 1), REARRANGEMENT, "vietnam-provinces==0.5.0"),
+        ("2023", FIRST_DAY, REARRANGEMENT, "vietnam-provinces==0.5.0"),
         ("2025-01", REARRANGEMENT, REFORM, "vietnam-provinces==0.6.0"),
         ("2025", REFORM, None, "vietnam-provinces==2025.10.1"),
     ]
@@ -217,6 +218,27 @@ def test_code_not_valid_on_the_date_raises(cat: UnitCatalogue) -> None:
         cat.district_of(TIEN_LANG_DISTRICT, IN_2023)
 
 
+def test_the_first_era_reaches_back_to_the_apis_first_day(cat: UnitCatalogue) -> None:
+    """K15: the data starts on 01/01/2020, but Huyện Vĩnh Bảo (316) and its communes existed
+    in 2016 and 2005; a code of the first era is taken as it was back to 01/01/1990 (the
+    API's first day), and the data file keeps its own first day."""
+    first = cat.sources[0]
+    assert (first.valid_from, first.source_valid_from) == (FIRST_DAY, date(2020, 1, 1))
+    assert read_data_file("units-2023.json")["valid_from"] == "2020-01-01"
+    assert cat.require("316", date(2016, 5, 1), "district").name == "Huyện Vĩnh Bảo"
+    assert cat.require("11863", date(2005, 1, 5), "commune").parent_code == "316"
+    assert cat.get("316", FIRST_DAY) is not None
+    assert cat.get("316", FIRST_DAY - timedelta(days=1)) is None
+    # Before 2020 the structure is the first era's, the same as on 01/01/2020.
+    for on in (FIRST_DAY, date(2005, 1, 5), date(2019, 12, 31)):
+        assert cat.units(on, province_code=HAI_PHONG) == cat.units(
+            date(2020, 1, 1), province_code=HAI_PHONG)
+        assert cat.tree(HAI_PHONG, on) == cat.tree(HAI_PHONG, date(2020, 1, 1))
+    assert cat.restate("11863", date(2025, 8, 1), on=date(2005, 1, 5)) == cat.restate(
+        "11863", date(2025, 8, 1), on=date(2023, 1, 1))
+    assert cat.validate() == []
+
+
 # -- history, successions, restatement ---------------------------------------------------------
 
 
@@ -224,7 +246,7 @@ def test_history_of_a_code_spanning_the_eras(cat: UnitCatalogue) -> None:
     # Unchanged by the rearrangement: one version from 2020 to the reform.
     old, new = cat.history(TIEN_LANG_TOWN)
     assert (old.name, old.kind, old.parent_code) == ("Thị trấn Tiên Lãng", "thị trấn", "315")
-    assert (old.valid_from, old.valid_to) == (date(2020, 1, 1), REFORM)
+    assert (old.valid_from, old.valid_to) == (FIRST_DAY, REFORM)
     assert (new.name, new.kind, new.parent_code) == ("Xã Tiên Lãng", "xã", HAI_PHONG)
     assert (new.valid_from, new.valid_to) == (REFORM, None)
     assert cat.get(TIEN_LANG_TOWN, IN_2023) == old
@@ -234,7 +256,7 @@ def test_history_of_a_code_spanning_the_eras(cat: UnitCatalogue) -> None:
     assert cat.history("00000") == []
     # A district renamed by the rearrangement: same code, a new version.
     assert [(u.name, u.valid_from, u.valid_to) for u in cat.history("311")] == [
-        ("Huyện Thuỷ Nguyên", date(2020, 1, 1), REARRANGEMENT),
+        ("Huyện Thuỷ Nguyên", FIRST_DAY, REARRANGEMENT),
         ("Thành phố Thuỷ Nguyên", REARRANGEMENT, REFORM),
     ]
 
@@ -244,7 +266,7 @@ def test_a_merged_communes_history(cat: UnitCatalogue) -> None:
     # Phường Lạc Viên, took its name: the successor is derived from the data.
     [gia_vien] = cat.history("11347")
     assert (gia_vien.name, gia_vien.parent_code) == ("Phường Gia Viên", "304")
-    assert (gia_vien.valid_from, gia_vien.valid_to) == (date(2020, 1, 1), REARRANGEMENT)
+    assert (gia_vien.valid_from, gia_vien.valid_to) == (FIRST_DAY, REARRANGEMENT)
     [succession] = cat.successors("11347")
     assert (succession.successor_code, succession.effective, succession.kind) == (
         "11341",
