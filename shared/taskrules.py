@@ -42,11 +42,12 @@ Pure: no I/O, no clock.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any, Final, Literal
 
+from shared.clock import iso_or_none
 from shared.conferencedates import CONFERENCE_MONTHS, NO_MOVES, MovedCutoffs, cutoff_in_force
 
 Recurrence = Literal["deadline", "monthly", "quarterly", "by_conference"]
@@ -225,6 +226,42 @@ def submission_tally(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "missing_overdue": counts["qua_han_chua_nop"],
         "status_counts": counts,
         "districts": rows,
+    }
+
+
+def duty_row(
+    district_code: str,
+    district_name: str,
+    standing: SubmissionStanding,
+    submissions: Sequence[Mapping[str, Any]],
+    returns: Sequence[Mapping[str, Any]],
+    reminders: Iterable[str],
+    version: int,
+) -> dict[str, Any]:
+    """One district board's row of the duty summary, the same in both services (the
+    indicators' `GET /reporting-duties/{period_id}` and a report's `district_reports`).
+    `submissions` and `returns` are the DistrictReportSubmitted / DistrictReportReturned
+    payloads known at the standing's day, in recorded order; `version` the report's
+    aggregate version as known. Timeliness is judged on the first submission: when the
+    Commission recorded it back-dated (a paper report), `first_submission_backdated_reason`
+    says why (None otherwise, and for events written before the reason existed)."""
+    latest = submissions[-1] if submissions else None
+    return {
+        "district_code": district_code,
+        "district_name": district_name,
+        "status": standing.status,
+        "status_label": standing.label,
+        "first_submitted_on": iso_or_none(standing.first_submitted_on),
+        "last_submitted_on": iso_or_none(standing.last_submitted_on),
+        "returns": standing.returns,
+        "last_return_reason": returns[-1]["reason"] if returns else None,
+        "first_submission_backdated_reason": (
+            submissions[0].get("backdated_reason") or None if submissions else None),
+        "revision": latest["revision"] if latest else 0,
+        "figures": dict(latest["figures"]) if latest else {},
+        "summary": latest["summary"] if latest else None,
+        "reminders": sorted(set(reminders)),
+        "version": version,
     }
 
 

@@ -282,6 +282,14 @@ COL_LATEST_RESULT = "Kết quả mới nhất trong kỳ"
 COL_SUBMITTED_ON = "Ngày nộp"
 COL_RETURNS = "Số lần trả lại"
 COL_RETURN_REASON = "Lý do trả lại gần nhất"
+COL_BACKDATED_REASON = "Lý do ghi nhận lùi ngày nộp"
+# A district's first submission recorded by the Commission dated before its recording day
+# (a paper report, J17): its on time / late is judged on that day, so the report says why.
+DOC_BACKDATED_MARK = "(*)"
+DOC_BACKDATED_NOTE = (
+    "(*) {district}: báo cáo nộp lần đầu ngày {submitted_on} được Ban ghi nhận lùi ngày "
+    "(sau ngày nộp); lý do: {reason}"
+)
 DOC_PART_ASSESSMENT = "Đánh giá chung"
 DOC_PART_TASKS_NEXT = "Nhiệm vụ trọng tâm kỳ tới"
 DOC_SECRETARY_NOTE = "(Văn phòng Ban bổ sung nội dung đánh giá.)"

@@ -7,17 +7,20 @@ SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from typing import Any
 
 import pytest
 from docx import Document
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from services.indicators.app import create_app as indicators_app
-from services.reporting.adapters.tables import plan_events
+from services.reporting import messages
+from services.reporting.adapters.tables import frozen_reports, plan_events
 from services.reporting.application.planprojection import PLAN_EVENT_TYPES
 from shared.envelope import utcnow
 from shared.eventstore import events_table
@@ -212,3 +215,87 @@ def test_plan_in_the_6_and_9_month_reports(
     live = report(reporting, "2023-9m", as_of=now)["plan"]
     rebuild_and_wait(reporting.client)
     assert report(reporting, "2023-9m", as_of=now)["plan"] == live
+
+
+def _rows_by_code(sheet: Any) -> dict[str, list[Any]]:
+    """The district sheet's data rows by district code (header row found by its first cell)."""
+    rows = [list(r) for r in sheet.iter_rows()]
+    header = next(i for i, r in enumerate(rows) if r[0].value == messages.COL_CODE)
+    return {str(r[0].value): r for r in rows[header + 1:] if r[0].value}
+
+
+def test_a_back_dated_submission_reads_the_same_in_the_report_its_word_and_excel(
+    indicators: TestClient, reporting: Reporting
+) -> None:
+    """Finding K5: the reporting service's district row is the indicators service's row (one
+    builder, shared.taskrules.duty_row), so the reason of a paper report the Commission
+    recorded back-dated (J17) is in the report's JSON, its Word (a note) and its Excel (a
+    column); «Ngày nộp» in Excel is a date shown dd/mm/yyyy. A report signed before the
+    reason was part of the row renders without it."""
+    post(indicators, "/api/v1/plans/2023/load", {})
+    duty = "/api/v1/reporting-duties/2023-9m"
+    reason = "Báo cáo giấy nhận ngày 19/09/2023 (văn thư vào sổ)"
+    post(indicators, f"{duty}/deadline",
+         {"deadline": "2023-09-20", "district_codes": [NGO_QUYEN, TIEN_LANG]})
+    post(indicators, f"{duty}/districts/{TIEN_LANG}/submit",
+         {"summary": "Kết quả 9 tháng", "submitted_on": "2023-09-19",
+          "backdated_reason": reason, "figures": {}, "attachments": []})
+    post(indicators, f"{duty}/districts/{NGO_QUYEN}/submit",
+         {"summary": "Báo cáo 9 tháng", "figures": {"hoi_nghi_doi_thoai": 2}},
+         board(NGO_QUYEN))
+    wait_projected(indicators, reporting)
+
+    response = reporting.client.get("/api/v1/reports/2023-9m")
+    assert response.status_code == 200, response.text
+    summary = response.json()["plan"]["district_reports"]
+    answered = indicators.get(duty, params={"on": summary["judged_on"]})
+    assert answered.status_code == 200, answered.text
+    # Row for row, field for field: the same as the indicators service's.
+    assert summary["districts"] == answered.json()["districts"]
+    rows = {d["district_code"]: d for d in summary["districts"]}
+    assert rows[TIEN_LANG]["first_submission_backdated_reason"] == reason
+    assert rows[TIEN_LANG]["status"] == "nop_dung_han"
+    assert rows[NGO_QUYEN]["first_submission_backdated_reason"] is None
+    assert rows[TIEN_LANG]["summary"] == "Kết quả 9 tháng"
+
+    docx = reporting.client.get("/api/v1/reports/2023-9m/report.docx")
+    assert docx.status_code == 200
+    document = Document(io.BytesIO(docx.content))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert reason in text and "19/09/2023" in text
+    cells = [c.text for t in document.tables for r in t.rows for c in r.cells]
+    assert f"Đã nộp đúng hạn {messages.DOC_BACKDATED_MARK}" in cells
+
+    xlsx = reporting.client.get("/api/v1/reports/2023-9m/tables.xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content))[messages.SHEET_DISTRICT_REPORTS]
+    by_code = _rows_by_code(sheet)
+    submitted_on = by_code[TIEN_LANG][3]
+    assert isinstance(submitted_on.value, datetime) and submitted_on.value.date() == \
+        date(2023, 9, 19)
+    assert submitted_on.number_format == "dd/mm/yyyy"
+    assert by_code[TIEN_LANG][6].value == reason and by_code[NGO_QUYEN][6].value is None
+
+    # Signed, then its frozen content as a report signed before the reason existed holds it:
+    # Word and Excel render it as frozen, without the reason.
+    signed = reporting.client.post("/api/v1/reports/2023-9m/finalise", json={})
+    assert signed.status_code in (200, 201), signed.text
+    old_fields = ("first_submission_backdated_reason", "summary", "reminders", "version")
+    with reporting.runtime.engine.begin() as conn:
+        for report_id, context in conn.execute(
+                select(frozen_reports.c.report_id, frozen_reports.c.context)).all():
+            frozen = json.loads(context)
+            assert reason in context
+            for row in frozen["plan"]["district_reports"]["districts"]:
+                for name in old_fields:
+                    row.pop(name, None)
+            conn.execute(update(frozen_reports).where(
+                frozen_reports.c.report_id == report_id).values(context=json.dumps(frozen)))
+    docx = reporting.client.get("/api/v1/reports/2023-9m/report.docx")
+    assert docx.status_code == 200
+    text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
+    assert reason not in text
+    xlsx = reporting.client.get("/api/v1/reports/2023-9m/tables.xlsx")
+    assert xlsx.status_code == 200
+    sheet = load_workbook(io.BytesIO(xlsx.content))[messages.SHEET_DISTRICT_REPORTS]
+    assert _rows_by_code(sheet)[TIEN_LANG][6].value is None

@@ -29,7 +29,6 @@ from services.indicators.domain.planevents import (
 )
 from shared.adminunits import default_catalogue
 from shared.aggregate import Aggregate
-from shared.clock import iso_or_none
 from shared.conferencedates import NO_MOVES, MovedCutoffs
 from shared.envelope import EventRegistry
 from shared.errors import NotFound
@@ -37,6 +36,7 @@ from shared.eventstore import EventStore
 from shared.taskrules import (
     ITEM_STATUS_ORDER,
     RECURRENCE_LABELS,
+    duty_row,
     duty_summary,
     item_standing,
 )
@@ -179,27 +179,12 @@ def duty_view(
                        and e.submitted_on <= on]
         returns = [e for e in events if isinstance(e, DistrictReportReturned)
                    and e.returned_on <= on]
-        latest = submissions[-1] if submissions else None
         unit = default_catalogue().named_on(code, on)
-        rows.append({
-            "district_code": code,
-            "district_name": unit.name if unit else code,
-            "status": standing.status,
-            "status_label": standing.label,
-            "first_submitted_on": iso_or_none(standing.first_submitted_on),
-            "last_submitted_on": iso_or_none(standing.last_submitted_on),
-            "returns": standing.returns,
-            "last_return_reason": returns[-1].reason if returns else None,
-            # Timeliness is judged on the first submission: shown when the Commission
-            # recorded it back-dated (a paper submission), and why.
-            "first_submission_backdated_reason": (
-                submissions[0].backdated_reason or None if submissions else None),
-            "revision": latest.revision if latest else 0,
-            "figures": dict(latest.figures) if latest else {},
-            "summary": latest.summary if latest else None,
-            "reminders": sorted(report.reminded),
-            "version": report.version,
-        })
+        rows.append(duty_row(
+            code, unit.name if unit else code, standing,
+            [e.model_dump(mode="json") for e in submissions],
+            [e.model_dump(mode="json") for e in returns],
+            report.reminded, report.version))
     summary = duty_summary(period_id, duty.deadline, on, rows)
     # Deprecated: this answer's name of `judged_on` before the two services shared one shape.
     summary["on"] = summary["judged_on"]

@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from shared.clock import iso_or_none
 from shared.conferencedates import NO_MOVES, MovedCutoffs
 from shared.taskrules import (
     ITEM_STATUS_LABELS,
     ITEM_STATUS_ORDER,
-    SUBMISSION_STATUS_LABELS,
     Progress,
     Schedule,
     SubmissionFact,
+    duty_row,
     duty_summary,
     item_standing,
     names_district_boards,
@@ -61,6 +60,9 @@ class _DistrictReport:
     acts: list[SubmissionFact] = field(default_factory=list)
     submissions: list[dict[str, Any]] = field(default_factory=list)
     returns: list[dict[str, Any]] = field(default_factory=list)
+    reminders: set[str] = field(default_factory=set)
+    #: The report's aggregate version as known (its last event's).
+    version: int = 0
 
 
 @dataclass
@@ -113,16 +115,19 @@ def fold(rows: Iterable[PlanRow], year: int) -> FoldedPlan | None:
             _inspection(work.setdefault(p["number"], _Item({})), kind, p)
         elif kind == "ReportingDeadlineSet":
             plan.deadlines[p["period_id"]] = (_day(p["deadline"]), list(p["district_codes"]))
-        elif kind == "DistrictReportSubmitted":
+        elif kind in ("DistrictReportSubmitted", "DistrictReportReturned",
+                      "DistrictReportReminderDue"):
             report = plan.reports.setdefault((p["period_id"], p["district_code"]),
                                              _DistrictReport())
-            report.acts.append(SubmissionFact("submitted", _day(p["submitted_on"])))
-            report.submissions.append(p)
-        elif kind == "DistrictReportReturned":
-            report = plan.reports.setdefault((p["period_id"], p["district_code"]),
-                                             _DistrictReport())
-            report.acts.append(SubmissionFact("returned", _day(p["returned_on"])))
-            report.returns.append(p)
+            report.version = max(report.version, row.aggregate_version)
+            if kind == "DistrictReportSubmitted":
+                report.acts.append(SubmissionFact("submitted", _day(p["submitted_on"])))
+                report.submissions.append(p)
+            elif kind == "DistrictReportReturned":
+                report.acts.append(SubmissionFact("returned", _day(p["returned_on"])))
+                report.returns.append(p)
+            else:
+                report.reminders.add(p["kind"])
     if not issued:
         return None
     for number, item in plan.items.items():
@@ -263,17 +268,6 @@ def submissions_section(
         standing = submission_standing(deadline, acts, on)
         submitted = [s for s in report.submissions if _day(s["submitted_on"]) <= on]
         returned = [r for r in report.returns if _day(r["returned_on"]) <= on]
-        latest = submitted[-1] if submitted else None
-        rows.append({
-            "district_code": code,
-            "district_name": district_name(code),
-            "status": standing.status,
-            "status_label": SUBMISSION_STATUS_LABELS[standing.status],
-            "first_submitted_on": iso_or_none(standing.first_submitted_on),
-            "last_submitted_on": iso_or_none(standing.last_submitted_on),
-            "returns": standing.returns,
-            "last_return_reason": returned[-1]["reason"] if returned else None,
-            "revision": latest["revision"] if latest else 0,
-            "figures": dict(latest["figures"]) if latest else {},
-        })
+        rows.append(duty_row(code, district_name(code), standing, submitted, returned,
+                             report.reminders, report.version))
     return duty_summary(period_id, deadline, on, rows)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from openpyxl import Workbook
@@ -56,6 +57,7 @@ TITLE_ROW, WINDOW_ROW, NOTE_ROW, HEADER_ROW = 1, 2, 3, 4
 # language; Excel shows the separators of the reader's Windows, Vietnamese in the Commission.
 INTEGER_FORMAT = "[$-42A]#,##0"
 DECIMAL_FORMAT = "[$-42A]#,##0.00"
+DATE_FORMAT = "dd/mm/yyyy"
 # Column widths in characters: the code column narrow, the label wide, figures in between.
 CODE_WIDTH, LABEL_WIDTH, TEXT_WIDTH, FIGURE_WIDTH = 8, 42, 16, 11
 HEADER_LINE_PT = 15
@@ -158,16 +160,25 @@ def _plan_sheets(book: Workbook, report: Report, unit: str, plan: dict[str, Any]
             messages.COL_ITEM_STATUS, messages.COL_LATEST_RESULT, messages.COL_SUBMITTED_ON],
            [[i["number"], i["text"], i["responsible_name"], i["status_label"],
              i["latest_result"]["result"] if i["latest_result"] else None,
-             i["latest_result"]["reported_on"] if i["latest_result"] else None]
+             _day(i["latest_result"]["reported_on"]) if i["latest_result"] else None]
             for i in plan["items"]["items"]], text_columns=(3, 4, 5, 6))
     duty = plan["district_reports"]
     if duty is not None:
+        # The reason of a back-dated first submission (J17): absent from a report signed
+        # before it was part of the row, whose frozen content is shown as it was.
         _sheet(book, report, unit, messages.SHEET_DISTRICT_REPORTS,
                [messages.COL_CODE, messages.COL_UNIT, messages.COL_ITEM_STATUS,
-                messages.COL_SUBMITTED_ON, messages.COL_RETURNS, messages.COL_RETURN_REASON],
+                messages.COL_SUBMITTED_ON, messages.COL_RETURNS, messages.COL_RETURN_REASON,
+                messages.COL_BACKDATED_REASON],
                [[d["district_code"], d["district_name"], d["status_label"],
-                 d["last_submitted_on"], d["returns"], d["last_return_reason"]]
-                for d in duty["districts"]], text_columns=(3, 4, 6))
+                 _day(d["last_submitted_on"]), d["returns"], d["last_return_reason"],
+                 d.get("first_submission_backdated_reason")]
+                for d in duty["districts"]], text_columns=(3, 4, 6, 7))
+
+
+def _day(value: str | None) -> date | None:
+    """A day of the report's JSON as a spreadsheet date (shown dd/mm/yyyy, sorts as a date)."""
+    return date.fromisoformat(value[:10]) if value else None
 
 
 def _with_lines(report: Report, code: str, keys: Sequence[str]) -> list[list[Any]]:
@@ -232,7 +243,10 @@ def _sheet(book: Workbook, report: Report, unit: str, title: str, header: Sequen
             cell.font, cell.border = _PLAIN, _GRID
             if isinstance(value, bool):
                 continue
-            if isinstance(value, int):
+            if isinstance(value, date):
+                cell.number_format = DATE_FORMAT
+                cell.alignment = Alignment(vertical="top", horizontal="center")
+            elif isinstance(value, int):
                 cell.number_format = INTEGER_FORMAT
             elif isinstance(value, float):
                 cell.number_format = DECIMAL_FORMAT
