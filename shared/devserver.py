@@ -1,8 +1,12 @@
 """`make run`: nats-server with JetStream and the four services on SQLite, on this machine.
 
 Stops everything on Ctrl-C or SIGTERM, the services first and NATS last, so a service's
-shutdown (its consumers' last acks, its NATS connection closed) finds NATS still there; if
-one service dies, the others are stopped too.
+shutdown (its consumers' last acks, its NATS connection closed) finds NATS still there. A
+service that dies once the stack is up (a crash, a `kill -9`) is started again after a
+back-off (1, 2, 4... seconds, at most 30), the others and NATS running on; after
+`GIVE_UP_AFTER` deaths within `CRASH_WINDOW_S` it is left stopped and the log says how to
+start it by hand (finding K2). A service that dies while the stack starts stops everything:
+that is a configuration to fix, not a crash to retry.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import deque
 from pathlib import Path
 from types import FrameType
 
@@ -25,6 +30,34 @@ SERVICES = ("indicators", "religion", "dialogue", "reporting")
 # Ctrl-C and SIGTERM to the end of a stop: services get most of it, NATS the rest.
 STOP_SERVICES_S = 3.5
 STOP_NATS_S = 1.0
+
+# A dead service's restarts: the first after BACKOFF_FIRST_S, each next one twice as late (at
+# most BACKOFF_MAX_S); GIVE_UP_AFTER deaths within CRASH_WINDOW_S leave it stopped.
+BACKOFF_FIRST_S = 1.0
+BACKOFF_MAX_S = 30.0
+GIVE_UP_AFTER = 5
+CRASH_WINDOW_S = 120.0
+
+
+class RestartPolicy:
+    """When to start a dead service again, from the times (monotonic seconds) it died."""
+
+    def __init__(self, give_up_after: int = GIVE_UP_AFTER, window_s: float = CRASH_WINDOW_S,
+                 first_s: float = BACKOFF_FIRST_S, max_s: float = BACKOFF_MAX_S) -> None:
+        self.give_up_after, self.window_s = give_up_after, window_s
+        self.first_s, self.max_s = first_s, max_s
+        self.deaths: deque[float] = deque()
+
+    def died(self, at: float) -> float | None:
+        """The delay before the next start, or None: it died too often lately, give up."""
+        self.deaths.append(at)
+        while self.deaths and self.deaths[0] < at - self.window_s:
+            self.deaths.popleft()
+        recent = len(self.deaths)
+        if recent >= self.give_up_after:
+            return None
+        delay: float = self.first_s * 2.0 ** (recent - 1)
+        return min(self.max_s, delay)
 
 
 def _port(service: str) -> int:
@@ -83,6 +116,31 @@ def _stop_services(children: dict[str, subprocess.Popen[bytes]]) -> None:
             child.wait()
 
 
+def _start(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        uvicorn_command(
+            f"services.{service}.app:create_app",
+            os.environ.get("HOST", "127.0.0.1"),
+            _port(service),
+        ),
+        env=env,
+        # preexec_fn is safe here: this process runs no threads.
+        preexec_fn=_as_our_child,
+    )
+
+
+def _by_hand(service: str, env: dict[str, str]) -> str:
+    """The shell line that starts `service` as this process does."""
+    command = uvicorn_command(f"services.{service}.app:create_app",
+                              os.environ.get("HOST", "127.0.0.1"), _port(service))
+    return (f"NATS_URL={env['NATS_URL']} DATA_DIR={env['DATA_DIR']} "
+            + " ".join(command))
+
+
+def _say(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def main() -> int:
     parent = os.getppid()
     data_dir = Path(os.environ.get("DATA_DIR", "var")).resolve()
@@ -105,16 +163,7 @@ def main() -> int:
             nats_url = nats.url
         env = {**os.environ, "NATS_URL": nats_url, "DATA_DIR": str(data_dir)}
         for service in SERVICES:
-            children[service] = subprocess.Popen(
-                uvicorn_command(
-                    f"services.{service}.app:create_app",
-                    os.environ.get("HOST", "127.0.0.1"),
-                    _port(service),
-                ),
-                env=env,
-                # preexec_fn is safe here: this process runs no threads.
-                preexec_fn=_as_our_child,
-            )
+            children[service] = _start(service, env)
         # A give-up time, not a target: four services start in seconds, slower on a busy machine.
         deadline = time.monotonic() + 120
         waiting = set(SERVICES)
@@ -136,16 +185,36 @@ def main() -> int:
         for service in SERVICES:
             print(f"  {service:<16} http://127.0.0.1:{_port(service)}/docs")
         print(f"  Bảng điều khiển  http://127.0.0.1:{_port('reporting')}/\n", flush=True)
+        policies = {service: RestartPolicy() for service in SERVICES}
+        restart_at: dict[str, float] = {}
+        given_up: set[str] = set()
         while True:
             if os.getppid() != parent:
                 # Whoever started us (make, a shell) is gone: SIGTERM to `make` is not passed
                 # on to its recipe, so notice it here rather than leave orphans behind.
                 print("Tiến trình cha đã dừng; dừng các dịch vụ", file=sys.stderr)
                 return 0
+            now = time.monotonic()
             for service, child in children.items():
-                if child.poll() is not None:
-                    print(f"Dịch vụ {service} đã dừng (mã {child.returncode})", file=sys.stderr)
-                    return 1
+                if service in given_up or service in restart_at or child.poll() is None:
+                    continue
+                delay = policies[service].died(now)
+                if delay is None:
+                    given_up.add(service)
+                    _say(f"Dịch vụ {service} đã dừng (mã {child.returncode}) {GIVE_UP_AFTER} "
+                         f"lần trong {CRASH_WINDOW_S:.0f} giây: không tự khởi động lại nữa; các "
+                         "dịch vụ khác và NATS vẫn chạy. Xem lỗi ở trên, sửa rồi khởi động lại "
+                         f"bằng tay: {_by_hand(service, env)} (hoặc dừng và chạy lại make run)")
+                    continue
+                restart_at[service] = now + delay
+                _say(f"Dịch vụ {service} đã dừng (mã {child.returncode}); tự khởi động lại "
+                     f"sau {delay:.0f} giây, các dịch vụ khác vẫn chạy")
+            for service, when in list(restart_at.items()):
+                if now >= when:
+                    del restart_at[service]
+                    children[service] = _start(service, env)
+                    _say(f"Đã khởi động lại dịch vụ {service} "
+                         f"(http://127.0.0.1:{_port(service)}/healthz)")
             time.sleep(0.5)
     except _Stop:
         return 0

@@ -229,3 +229,57 @@ def test_services_stop_when_the_parent_that_started_them_dies(tmp_path: Path) ->
     finally:
         if _group_alive(parent.pid):
             os.killpg(parent.pid, signal.SIGKILL)
+
+
+def _service_pid(devserver_pid: int, service: str) -> int:
+    """The uvicorn process of `service` started by the devserver (its direct child)."""
+    for pid, (state, parent, _) in _processes().items():
+        if parent != devserver_pid or state == "Z":
+            continue
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if f"services.{service}.app:create_app".encode() in command:
+            return pid
+    raise AssertionError(f"no process of {service} under {devserver_pid}")
+
+
+def test_a_service_killed_is_started_again_and_the_others_keep_running(
+    devserver: Any, tmp_path: Path
+) -> None:
+    """Finding K2: `kill -9` of one service under `make run` stopped the whole stack, NATS
+    included. Now the others and NATS keep answering, the log says so in Vietnamese, and the
+    killed service comes back (after a back-off) and takes commands again."""
+    process, ports = devserver
+    _wait_for_banner(process, tmp_path / "stderr.log")
+    for service in SERVICES:
+        ready_url = f"http://127.0.0.1:{ports[service]}/readyz"
+        wait_until(lambda url=ready_url: _get(url)[0] == 200, timeout=30)  # type: ignore[misc]
+    killed = _service_pid(process.pid, "religion")
+    os.kill(killed, signal.SIGKILL)
+    wait_until(lambda: "Dịch vụ religion đã dừng (mã -9); tự khởi động lại" in
+               (tmp_path / "stderr.log").read_text(errors="replace"), timeout=20)
+    assert process.poll() is None, "the devserver stopped"
+    for service in ("indicators", "dialogue", "reporting"):
+        assert _get(f"http://127.0.0.1:{ports[service]}/readyz")[0] == 200, service
+
+    def religion_back() -> bool:
+        try:
+            return _get(f"http://127.0.0.1:{ports['religion']}/readyz")[0] == 200
+        except OSError:
+            return False
+
+    wait_until(religion_back, timeout=60)
+    assert _service_pid(process.pid, "religion") != killed
+    assert "Đã khởi động lại dịch vụ religion" in \
+        (tmp_path / "stderr.log").read_text(errors="replace")
+    religion = f"http://127.0.0.1:{ports['religion']}/api/v1"
+    site = {"code": "DEMO-3", "name": "Chùa Hàng", "religion": "Phật giáo",
+            "commune_code": "11755", "registered_on": "2023-01-05"}
+    assert _post(f"{religion}/sites", site)[0] == 201
+    # Still the same NATS: reporting hears the restarted service's events.
+    summary_url = f"http://127.0.0.1:{ports['reporting']}/api/v1/religion/sites-summary"
+    wait_until(lambda: _get(summary_url)[1].get("sites") == 1, timeout=30)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
