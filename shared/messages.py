@@ -296,11 +296,13 @@ EXPIRY_IN_PAST: Final = "Ngày hết hạn phải từ hôm nay trở đi"
 #: A key asked to live past the longest lifetime (API_KEY_MAX_DAYS, finding J16).
 API_KEY_LIFETIME_TOO_LONG: Final = (
     "Khoá API dùng được tối đa {days} ngày: ngày hết hạn {on} quá ngày muộn nhất {latest}. "
-    "Chọn ngày hết hạn sớm hơn; khi gần hết hạn, xoay vòng khoá để có khoá mới"
+    "Chọn ngày hết hạn sớm hơn; khi gần hết hạn, cấp khoá mới (khoá mới do xoay vòng giữ "
+    "ngày hết hạn của khoá cũ)"
 )
 #: A key that authenticated but whose lifetime is over (its secret matched: the holder is told).
 API_KEY_EXPIRED: Final = (
-    "Khoá API đã hết hạn; đề nghị quản trị viên dịch vụ xoay vòng hoặc cấp khoá mới"
+    "Khoá API đã hết hạn; đề nghị quản trị viên dịch vụ cấp khoá mới (khoá đã hết hạn không "
+    "xoay vòng được)"
 )
 #: A key of this service asked with scopes another service checks (finding J16).
 SCOPE_OF_ANOTHER_SERVICE: Final = (

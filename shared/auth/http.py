@@ -32,7 +32,8 @@ from shared.settings import Settings
 
 REFUSED_CODE = "AUTHENTICATION_REQUIRED"
 REFUSED_MESSAGE = messages.AUTHENTICATION_REQUIRED
-#: The 401 of an API key past its expiry (its secret right): the holder must rotate it.
+#: The 401 of an API key past its expiry (its secret right): the holder needs a new key (an
+#: expired key is not rotated: `apikeys.rotate_key`).
 KEY_EXPIRED_CODE = "API_KEY_EXPIRED"
 
 

@@ -152,7 +152,7 @@ def test_an_api_key_lives_revoked_and_refused(services: Services, idp: Idp) -> N
     assert actions == ["created", "revoked"]
 
 
-def test_an_expired_api_key_is_refused(services: Services) -> None:
+def test_an_expired_api_key_is_refused(services: Services, idp: Idp) -> None:
     religion = services["religion"]
     with runtime_of(religion).engine.begin() as conn:
         _, key = apikeys.create_key(
@@ -166,6 +166,13 @@ def test_an_expired_api_key_is_refused(services: Services) -> None:
     assert _error(response)["code"] == "API_KEY_EXPIRED"
     assert "hết hạn" in _error(response)["message"]
     assert response.headers["WWW-Authenticate"]
+    # What it tells the holder to ask for is what the API does: an expired key is not rotated
+    # (422 API_KEY_NOT_ACTIVE), a new key is issued; the message said «xoay vòng hoặc cấp».
+    prefix = key.split("_")[1]
+    rotate = religion.post(f"/api/v1/admin/api-keys/{prefix}/rotate", json={"grace_hours": 0},
+                           headers=idp.headers("key_admin"))
+    assert (rotate.status_code, _error(rotate)["code"]) == (422, "API_KEY_NOT_ACTIVE")
+    assert "không xoay vòng được" in _error(response)["message"]
     stranger = religion.get(SITES, headers={"X-API-Key": key[:-4] + "xxxx"})
     assert _error(stranger)["code"] == "AUTHENTICATION_REQUIRED"
 
@@ -187,6 +194,9 @@ def test_every_key_has_a_bounded_lifetime(services: Services, idp: Idp) -> None:
     assert error["code"] == "API_KEY_LIFETIME_TOO_LONG"
     assert error["details"]["latest"] == (today + timedelta(days=365)).isoformat()
     assert "365 ngày" in error["message"]
+    # Its advice for a longer use is a new key: a rotation's key keeps the old one's expiry
+    # (test_a_key_stored_without_an_expiry_...), so «xoay vòng khoá để có khoá mới» gave none.
+    assert "giữ ngày hết hạn của khoá cũ" in error["message"]
     longest = _create_key(services, idp, expires_on=(today + timedelta(days=365)).isoformat())
     assert longest["status"] == "active"
     with runtime_of(religion).engine.connect() as conn:
