@@ -81,6 +81,11 @@ BUILDING, LIVE, RETIRED, ABANDONED = "building", "live", "retired", "abandoned"
 REFUSED = "refused"
 REFUSED_CODE = "REBUILD_FEWER_EVENTS"
 
+# An index marked `info={AFTER_LOAD: True}` is left off a generation's tables while they are
+# built and made at its switch (`ShadowTables.put_in_place`): one a bulk load of events at
+# random places would pay for on every insert, while the live tables keep it.
+AFTER_LOAD = "danvan_index_after_load"
+
 rebuild_metadata = MetaData()
 
 # One row per generation of the service's read models that was ever live or built. At most one
@@ -168,7 +173,7 @@ def current_generations(conn: Connection, lock: bool = False) -> tuple[int, int 
 class ShadowTables:
     """The tables of a generation while it is built: clones of the live tables under other
     names, with their own index names (index names are per schema on PostgreSQL, per database
-    on SQLite)."""
+    on SQLite), without the indexes made after the load (`AFTER_LOAD`)."""
 
     def __init__(self, tables: Sequence[Table], generation: int) -> None:
         self.generation = generation
@@ -180,8 +185,12 @@ class ShadowTables:
             # Named indexes keep their name in a clone; those named after their table
             # (`index=True`) are named after the clone already.
             named = {index.name for index in table.indexes}
-            for index in clone.indexes:
-                if index.name in named:
+            # (A clone's indexes do not keep their `info`: known by the live ones' names.)
+            after_load = {index.name for index in table.indexes if index.info.get(AFTER_LOAD)}
+            for index in list(clone.indexes):
+                if index.name in after_load:
+                    clone.indexes.discard(index)
+                elif index.name in named:
                     index.name = quoted_name(f"{index.name}{self.suffix}", None)
             self.by_live[table.name] = clone
 
@@ -196,16 +205,22 @@ class ShadowTables:
         self.metadata.create_all(conn)
 
     def put_in_place(self, conn: Connection, live: Table) -> None:
-        """Drop the live table and give its name, and its indexes' names, to the clone."""
+        """Drop the live table and give its name, and its indexes' names, to the clone; the
+        indexes made after the load are made now (the switched-in tables have every index
+        the migrations build)."""
         clone = self.of(live)
         quote = conn.dialect.identifier_preparer.quote
         conn.execute(DropTable(live, if_exists=True))
         conn.execute(text(f"ALTER TABLE {quote(clone.name)} RENAME TO {quote(live.name)}"))
         if conn.dialect.name == "postgresql":
             self._rename_postgresql(conn, clone.name, live.name)
+            for index in live.indexes:
+                if index.info.get(AFTER_LOAD):
+                    index.create(conn)
             return
         # SQLite renames the indexes of keys with their table but has no ALTER INDEX:
-        # the named ones are made again under the live table's names.
+        # the named ones are made again under the live table's names (with those made after
+        # the load).
         for index in clone.indexes:
             conn.execute(text(f"DROP INDEX {quote(str(index.name))}"))
         for index in live.indexes:

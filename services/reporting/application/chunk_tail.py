@@ -135,50 +135,58 @@ def _changes(between: Between, source: str) -> dict[str, Any]:
                 cell[index[ATTENDANCE]] = 0.0  # a float, as the chunk figures keep it
         cell[index[figure]] += sign * amount
 
-    table = TABLES[source]
-    rows = days_facts(conn, table, between.days, between.as_of)
-    dated = [row for row in rows if after < row.business_on <= through]
-    # Flows: counted (and their amounts summed) per kind, state, units and effect, as
-    # `fact_reads.flow_rows` counts them; unrounded (attendance is rounded per unit once
-    # summed, as the chunks' sums).
+    # One pass over the facts of those days (`fact_reads.DAYS_COLUMNS`): the flows dated in
+    # them counted (and their amounts summed) per kind, state, units and effect, as
+    # `fact_reads.flow_rows` counts them, unrounded (attendance is rounded per unit once
+    # summed, as the chunks' sums); the stock subjects they touch (dated in them or falling
+    # due); of the dialogue, the sessions held in them.
+    flow_families = FLOW_FAMILIES[source]
+    stock_groups = {family: group for group in STOCK_FAMILIES[source]
+                    for family in group_families(group)}
+    touched: dict[str, set[str]] = {group: set() for group in STOCK_FAMILIES[source]}
     counted: dict[tuple[Any, ...], list[Any]] = {}
-    families = FLOW_FAMILIES[source]
-    for row in dated:
-        if row.family in families:
-            key = (row.kind, row.state, units_key(row), row.effect)
+    sessions: list[tuple[Any, ...]] = []
+    for (subject, family, kind, effect, state, amount, unit, district, province, data,
+         on) in days_facts(conn, TABLES[source], between.days, between.as_of):
+        group = stock_groups.get(family)
+        if group is not None:
+            touched[group].add(subject)
+        if not after < on <= through:
+            continue  # read as falling due only
+        if family in flow_families:
+            key = (kind, state, (unit or "", district or "", province or ""), effect)
             cell = counted.get(key)
             if cell is None:
                 cell = counted[key] = [0, None]
             cell[0] += 1
-            if row.amount is not None:
-                cell[1] = row.amount if cell[1] is None else cell[1] + row.amount
+            if amount is not None:
+                cell[1] = amount if cell[1] is None else cell[1] + amount
+        if family == "session" and kind == "SessionHeld":
+            sessions.append((data, on, effect))
     for (kind, state, units, effect), (n, total) in counted.items():
         for figure in flow_figures(source, kind, state):
             amount = flow_amount(figure, n, total) * fact_sign(effect)
             if amount:
                 add(units, figure, amount)
-    for group in STOCK_FAMILIES[source]:
-        members = group_families(group)
-        touched = {row.subject for row in rows if row.family in members}
-        for history in subject_histories(conn, table, group, touched, through,
+    for group, subjects in touched.items():
+        for history in subject_histories(conn, TABLES[source], group, subjects, through,
                                          between.as_of):
             for (units, figure), amount in _stocks_moved(group, history, between.days).items():
                 if amount:
                     add(units, figure, amount)
     found: dict[str, Any] = {source: changes}
     if marking_source(HEADS) == source:
-        found[HEADS] = _held(dated)
+        found[HEADS] = _held(sessions)
     return found
 
 
-def _held(rows: list[Any]) -> dict[str, Counter[date]]:
-    """Per head, the sessions held on each day of these facts, a retracted holding (a
-    correction's) counting minus one (as `fact_reads.held_counts`)."""
+def _held(sessions: list[tuple[Any, ...]]) -> dict[str, Counter[date]]:
+    """Per head, the sessions held on each day of these holdings (data, day, effect), a
+    retracted holding (a correction's) counting minus one (as `fact_reads.held_counts`)."""
     held: dict[str, Counter[date]] = {}
-    for row in rows:
-        if row.family == "session" and row.kind == "SessionHeld":
-            for head in json.loads(row.data or "{}").get("head_ids", []):
-                held.setdefault(head, Counter())[row.business_on] += fact_sign(row.effect)
+    for data, on, effect in sessions:
+        for head in json.loads(data or "{}").get("head_ids", []):
+            held.setdefault(head, Counter())[on] += fact_sign(effect)
     return held
 
 
