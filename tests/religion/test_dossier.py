@@ -253,6 +253,27 @@ def test_a_certificate_number_with_vietnamese_letters_is_taken(religion: TestCli
     assert "BĐ 123456/Ư-Ô" in str(religion.get("/api/v1/sites/TL-VN").json()["certificate"])
 
 
+def test_a_certificate_numbered_with_a_slash_is_read_where_its_location_says(
+    religion: TestClient,
+) -> None:
+    """K9: «BĐ-01/2023» (the validator's own example) was issued and counted, but its Location
+    and GET /certificates/{number} answered 404: the route took no «/»."""
+    register(religion, "TL-K9")
+    act(religion, "TL-K9", "lodge", "2023-03-01")
+    act(religion, "TL-K9", "accept", "2023-04-01")
+    issued = issue(religion, "TL-K9", "BĐ-01/2023")
+    assert issued.status_code == 201, issued.text
+    location = issued.headers["Location"]
+    assert location == "/api/v1/certificates/B%C4%90-01/2023"
+    for url in (location, "/api/v1/certificates/B%C4%90-01%2F2023",
+                "/api/v1/certificates/bđ-01/2023"):
+        read = religion.get(url)
+        assert read.status_code == 200, (url, read.text)
+        assert (read.json()["number"], read.json()["site_code"]) == ("BĐ-01/2023", "TL-K9")
+    unknown = religion.get("/api/v1/certificates/BĐ-01/2024")
+    assert (unknown.status_code, error_of(unknown)["code"]) == (404, "CERTIFICATE_NOT_FOUND")
+
+
 def test_a_violation_is_not_found_at_a_site_before_its_registration(
     religion: TestClient,
 ) -> None:

@@ -193,7 +193,9 @@ def revoke_certificate(
     return cmd.record(handlers.revoke_certificate, site_code, command)
 
 
-@router.get("/certificates/{number}")
+# `:path`: a Vietnamese certificate number often holds «/» («BĐ-01/2023», «CS 01234/QĐ-UBND»),
+# read here whether the client sends it as «/» or «%2F» (K9); the 201's Location names it.
+@router.get("/certificates/{number:path}")
 def certificate(
     number: Annotated[str, Path(max_length=100)], request: Request
 ) -> dict[str, Any]:
