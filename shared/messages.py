@@ -112,6 +112,7 @@ FIELD_ERRORS: Final[dict[str, str]] = {
     "greater_than_equal": "Phải lớn hơn hoặc bằng {ge}",
     "less_than": "Phải nhỏ hơn {lt}",
     "less_than_equal": "Phải nhỏ hơn hoặc bằng {le}",
+    "finite_number": "Phải là một số hữu hạn (không nhận NaN hay vô cực)",
     "date_type": "Phải là ngày",
     "date_parsing": "Ngày không hợp lệ",
     "date_from_datetime_parsing": "Ngày không hợp lệ",

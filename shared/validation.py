@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
@@ -34,6 +35,7 @@ from shared.clock import FIRST_DAY, VN_TZ, day_vn, end_of_day_vn, format_date_vn
 from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.errors import InvalidInput
 from shared.ids import CODE_MAX, CODE_PATTERN, RECORD_ID_PATTERN, UUID_PATTERN
+from shared.vnformat import format_number_vn
 
 # Tab, newline and carriage return are legitimate in free text; every other control
 # character (NUL above all, which PostgreSQL refuses) is not.
@@ -330,6 +332,11 @@ def vietnamese_errors(
     for error in errors:
         kind = str(error.get("type", "value_error"))
         ctx = error.get("ctx") or {}
+        value = error.get("input")
+        if isinstance(value, float) and not math.isfinite(value):
+            # NaN (the body parser takes the literal) or 1e400 (infinity) is not "too big"
+            # against a bound: it is no number (K10).
+            kind, ctx = "finite_number", {}
         template = MESSAGES.get(kind)
         location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
         item: dict[str, Any] = {"field": ".".join(location) or None}
@@ -379,5 +386,8 @@ def _either(options: Iterable[str]) -> str:
 
 
 def _show(value: Any) -> str:
+    # A bound is a number as Vietnamese writes it («100.000.000», «0,5»), not «100000000.0» (K10).
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number_vn(value)
     # pydantic lists choices as "'a', 'b' or 'c'": drop the quotes, say "hoặc".
     return str(value).replace("'", "").replace(" or ", f" {messages.OR} ")

@@ -3,6 +3,7 @@ search and pagination; bad input refused with nothing written."""
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Any
 
@@ -177,3 +178,22 @@ def test_duplicates_unknown_sites_and_bad_queries(religion: TestClient) -> None:
         assert response.status_code == 422, params
         assert error_of(response)["code"] == "VALIDATION_ERROR"
     assert event_count(religion) == 1
+
+
+def test_an_area_refusal_prints_its_bound_and_nan_is_no_number(religion: TestClient) -> None:
+    """K10: «Phải lớn hơn 0.0» for -5, and NaN (a literal the body parser takes) refused as
+    «Phải nhỏ hơn hoặc bằng 100000000.0»."""
+    def sent(area: str) -> Any:
+        body = json.dumps(site_body("K10-1")).replace('"land_area_m2": 1250.5',
+                                                       f'"land_area_m2": {area}')
+        return religion.post("/api/v1/sites", content=body,
+                             headers={"content-type": "application/json"})
+
+    negative = sent("-5")
+    assert negative.status_code == 422
+    assert "Phải lớn hơn 0" in negative.text and "0.0" not in negative.text
+    for area in ("NaN", "1e400"):
+        refused = sent(area)
+        assert refused.status_code == 422, refused.text
+        assert "FINITE_NUMBER" in refused.text and "100000000.0" not in refused.text
+    assert religion.get("/api/v1/sites/K10-1").status_code == 404

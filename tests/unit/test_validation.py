@@ -4,7 +4,7 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from shared.clock import today_vn
 from shared.errors import InvalidInput
@@ -157,9 +157,9 @@ def test_a_pydantic_kind_without_a_wording_gets_the_general_vietnamese_one() -> 
 
     with pytest.raises(ValidationError) as info:
         Exact.model_validate_json('{"amount": {"a": 1}}')
-    errors = [dict(e, type="finite_number") for e in info.value.errors()]
+    errors = [dict(e, type="complex_type") for e in info.value.errors()]
     (error,) = vietnamese_errors(errors)
-    assert error["code"] == "FINITE_NUMBER"
+    assert error["code"] == "COMPLEX_TYPE"
     assert error["message"] == "Giá trị không hợp lệ"
 
 
@@ -181,3 +181,25 @@ def test_a_text_of_invisible_characters_only_is_blank(blank: str) -> None:
     with pytest.raises(ValidationError) as info:
         Form(name=blank)
     assert vietnamese_errors(info.value.errors())[0]["code"] == "BLANK"
+
+
+def test_a_bound_in_a_refusal_is_a_vietnamese_number_and_nan_is_no_number() -> None:
+    """K10: bounds printed «0.0» and «100000000.0»; NaN and 1e400 (infinity) were refused as
+    «too big» against the upper bound."""
+
+    class Area(BaseModel):
+        area: float = Field(gt=0, le=100_000_000)
+
+    def refusal(value: float) -> tuple[str, str]:
+        try:
+            Area(area=value)
+        except ValidationError as exc:
+            [item] = vietnamese_errors(exc.errors())
+            return item["code"], item["message"]
+        raise AssertionError(value)
+
+    assert refusal(-5) == ("GREATER_THAN", "Phải lớn hơn 0")
+    assert refusal(1e9) == ("LESS_THAN_EQUAL", "Phải nhỏ hơn hoặc bằng 100.000.000")
+    for value in (float("nan"), float("inf"), float("-inf")):
+        assert refusal(value) == (
+            "FINITE_NUMBER", "Phải là một số hữu hạn (không nhận NaN hay vô cực)")
