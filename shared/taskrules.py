@@ -265,15 +265,26 @@ def duty_row(
     }
 
 
+def deadline_in_force(deadline: date, cutoff: date) -> date:
+    """The deadline a district board's period report is judged against: the one the
+    Commission set (`deadline`), but never before the period's data cut-off as it stands
+    (`cutoff`, shared.conferencedates.cutoff_in_force): nothing can be filed before it."""
+    return max(deadline, cutoff)
+
+
 def duty_summary(
-    period_id: str, deadline: date, judged_on: date, rows: list[dict[str, Any]]
+    period_id: str, deadline: date, judged_on: date, rows: list[dict[str, Any]],
+    deadline_set: date | None = None,
 ) -> dict[str, Any]:
     """The summary of the district boards' period reports, one shape for both services: the
     indicators service's `GET /reporting-duties/{period_id}` and a report's plan section.
-    The day the standings are judged at is `judged_on` in both (docs/api-conventions.md)."""
+    The day the standings are judged at is `judged_on` in both (docs/api-conventions.md).
+    `deadline`: the one in force (`deadline_in_force`); `deadline_set`: the one the
+    Commission set, when it differs (a cut-off moved past it)."""
     return {
         "period_id": period_id,
         "deadline": deadline.isoformat(),
+        "deadline_set": (deadline_set or deadline).isoformat(),
         "judged_on": judged_on.isoformat(),
         **submission_tally(rows),
     }

@@ -78,6 +78,11 @@ WINDOW_ERRORS = {
         "sau không chốt trước kỳ trước), để số liệu lũy kế không giảm giữa hai kỳ"
     ),
 }
+CUTOFF_AFTER_DEADLINE = (
+    "Kỳ {period} đã có hạn nộp báo cáo của Ban Dân vận các quận, huyện là ngày {deadline}, "
+    "trước ngày chốt số liệu mới {cutoff}: báo cáo chỉ nộp được từ ngày chốt, nên không đơn "
+    "vị nào nộp đúng hạn được. Đặt lại hạn nộp (từ ngày {cutoff}) trước khi dời ngày chốt"
+)
 
 # -- periods --------------------------------------------------------------------------------
 PERIOD_NAMES = {

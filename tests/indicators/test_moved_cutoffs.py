@@ -80,3 +80,24 @@ def test_filings_and_items_follow_the_moved_cutoff(
     moved_earlier = get_json(client, ITEM, on="2023-06-18")
     assert (moved_earlier["status"], moved_earlier["status_due_on"]) == ("overdue", "2023-06-16")
     assert _status(client, "2023-06-18", as_of=before) == "overdue"
+
+
+def test_a_cutoff_moved_past_the_deadline_judges_against_the_cutoff(
+    client: TestClient, upstream: Upstream
+) -> None:
+    """Finding K11: the deadline set (20/06) before the cut-off was moved past it (30/06)
+    made every district late by construction: nothing can be filed before 30/06. The duty is
+    judged against the deadline in force, the cut-off; the deadline set is still shown."""
+    post(client, "/api/v1/plans/2023/load", {})
+    post(client, f"{ITEM}/progress", progress("2023-03-10"), headers=TON_GIAO)
+    post(client, f"{DUTY}/deadline", {"deadline": "2023-06-20", "district_codes": [NGO_QUYEN]})
+    _move_6m_cutoff(upstream, date(2023, 6, 30))
+    wait_until(lambda: get_json(client, ITEM, on="2023-06-25")["status_due_on"]
+               == "2023-06-30", timeout=30)
+    post(client, f"{DUTY}/districts/{NGO_QUYEN}/submit",
+         {"summary": "Báo cáo 6 tháng", "figures": {}, "submitted_on": "2023-06-30",
+          "backdated_reason": "Báo cáo giấy"})
+    duty = get_json(client, DUTY, on="2023-07-05")
+    assert (duty["deadline"], duty["deadline_set"]) == ("2023-06-30", "2023-06-20")
+    assert (duty["on_time"], duty["late"]) == (1, 0)
+    assert duty["districts"][0]["status"] == "nop_dung_han"

@@ -70,3 +70,28 @@ def test_items_agree_at_a_moved_cutoff(
     assert compared["2023-9m"]["II.1.3"] == "in_progress"
     # II.1.1, owed by conference with nothing reported, is overdue from the first cut-off.
     assert compared["2023-6m"]["II.1.1"] == "overdue"
+
+
+def test_a_cutoff_is_not_moved_past_the_reporting_deadline(
+    indicators: TestClient, reporting: Reporting  # noqa: F811 (fixture)
+) -> None:
+    """Finding K11: the deadline of the district boards' reports (20/06) is set from the
+    cut-off; moving the cut-off past it (25/06) left every district late by construction.
+    Refused, naming the deadline, nothing written; a move up to the deadline is accepted."""
+    post(indicators, "/api/v1/plans/2023/load", {})
+    post(indicators, "/api/v1/reporting-duties/2023-6m/deadline",
+         {"deadline": "2023-06-20", "district_codes": ["303"]})
+    wait_projected(indicators, reporting)
+    read = reporting.client.get("/api/v1/periods/2023-6m")
+    moved = reporting.client.put(
+        "/api/v1/periods/2023-6m", headers={"if-match": read.headers["ETag"]},
+        json={"data_from": "2022-12-15", "cutoff_on": "2023-06-25",
+              "reason": "Hội nghị sơ kết lùi lịch"})
+    assert moved.status_code == 422, moved.text
+    error = moved.json()["error"]
+    assert error["code"] == "CUTOFF_AFTER_DEADLINE"
+    assert "20/06/2023" in error["message"] and "25/06/2023" in error["message"]
+    again = reporting.client.get("/api/v1/periods/2023-6m")
+    assert (again.json()["cutoff_on"], again.headers["ETag"]) == (
+        "2023-06-14", read.headers["ETag"])
+    _move(reporting, "2023-6m", "2023-06-20")

@@ -29,13 +29,14 @@ from services.indicators.domain.planevents import (
 )
 from shared.adminunits import default_catalogue
 from shared.aggregate import Aggregate
-from shared.conferencedates import NO_MOVES, MovedCutoffs
+from shared.conferencedates import NO_MOVES, MovedCutoffs, cutoff_in_force
 from shared.envelope import EventRegistry
 from shared.errors import NotFound
 from shared.eventstore import EventStore
 from shared.taskrules import (
     ITEM_STATUS_ORDER,
     RECURRENCE_LABELS,
+    deadline_in_force,
     duty_row,
     duty_summary,
     item_standing,
@@ -161,10 +162,13 @@ def duty_view(
     """The duty's standing at `on` over the districts the caller may read (`readable`): the
     tallies count those rows only, as a report's plan section does, so a district board never
     learns how the others stand."""
-    parse_period(period_id)
+    year, months = parse_period(period_id)
     duty = reader.load(ReportingDuty, period_id)
     if duty.deadline is None:
         raise NotFound("DEADLINE_NOT_SET", messages.DEADLINE_NOT_SET.format(period_id=period_id))
+    # Judged against the deadline in force: never before the cut-off as it stands (K11).
+    deadline = deadline_in_force(duty.deadline,
+                                 cutoff_in_force(year, months, reader.moved_cutoffs()))
     rows: list[dict[str, Any]] = []
     for code in duty.district_codes:
         if not readable(code):
@@ -174,7 +178,7 @@ def duty_view(
                                       reader.as_of)
         events = [reader.registry.decode(e) for e in envelopes]
         report = DistrictReport.rehydrate(report_id, events)
-        standing = report.standing(duty.deadline, on)
+        standing = report.standing(deadline, on)
         submissions = [e for e in events if isinstance(e, DistrictReportSubmitted)
                        and e.submitted_on <= on]
         returns = [e for e in events if isinstance(e, DistrictReportReturned)
@@ -185,7 +189,7 @@ def duty_view(
             [e.model_dump(mode="json") for e in submissions],
             [e.model_dump(mode="json") for e in returns],
             report.reminded, report.version))
-    summary = duty_summary(period_id, duty.deadline, on, rows)
+    summary = duty_summary(period_id, deadline, on, rows, duty.deadline)
     # Deprecated: this answer's name of `judged_on` before the two services shared one shape.
     summary["on"] = summary["judged_on"]
     return summary

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 from datetime import date
 
+from services.indicators.application.planhandlers import period_cutoff
 from services.indicators.domain.plan import DistrictReport, ReportingDuty, district_report_id
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.conferencedates import CONFERENCE_MONTHS
 from shared.errors import ConcurrencyError
 from shared.logs import get_logger
 from shared.runtime import ServiceRuntime
-from shared.taskrules import REMIND_BEFORE_DAYS
+from shared.taskrules import REMIND_BEFORE_DAYS, deadline_in_force
 
 log = get_logger("danvan.indicators.reminders")
 SYSTEM_ACTOR = "system:indicators"
@@ -47,15 +48,17 @@ def remind_district_reports(runtime: ServiceRuntime, today: date) -> int:
     for period_id in periods_to_watch(today):
         with runtime.uow(context) as uow:
             duty = uow.load(ReportingDuty, period_id)
-        if duty.deadline is None or today.toordinal() < (
-                duty.deadline.toordinal() - REMIND_BEFORE_DAYS):
+            # The deadline in force: never before the cut-off as it stands (K11).
+            deadline = (None if duty.deadline is None
+                        else deadline_in_force(duty.deadline, period_cutoff(uow, period_id)))
+        if deadline is None or today.toordinal() < deadline.toordinal() - REMIND_BEFORE_DAYS:
             continue
         year = int(period_id[:4])
         for code in duty.district_codes:
             try:
                 # Counted once committed: a loser counts nothing.
                 recorded += runtime.execute(
-                    context, _remind, period_id, code, year, duty.deadline, today
+                    context, _remind, period_id, code, year, deadline, today
                 )
             except ConcurrencyError:
                 continue

@@ -3,7 +3,7 @@ report's "as of" and folded by `domain/plan.py`."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import orjson
@@ -28,6 +28,18 @@ def plan_rows(conn: Connection, year: int, as_of: datetime) -> list[PlanRow]:
     ).all()
     return [PlanRow(r.event_type, r.aggregate_type, r.aggregate_id, r.aggregate_version,
                     orjson.loads(r.payload)) for r in found]
+
+
+def deadline_set(conn: Connection, period_id: str) -> date | None:
+    """The district boards' reporting deadline of the period as the Commission last set it
+    (in the indicators service, as consumed here); None when none was set."""
+    t = plan_events
+    found = conn.execute(
+        select(t.c.payload).where(t.c.event_type == "ReportingDeadlineSet",
+                                  t.c.aggregate_id == period_id)
+        .order_by(t.c.aggregate_version.desc()).limit(1)
+    ).scalar()
+    return None if found is None else date.fromisoformat(orjson.loads(found)["deadline"])
 
 
 def plan_part(
@@ -61,5 +73,5 @@ def plan_part(
         "items": items_section(plan, period.data_from, period.cutoff_on, in_scope, whole,
                                district_items_only=reader is not None, moved=moved),
         "district_reports": submissions_section(
-            plan, period.id, day_vn(as_of), in_scope, district_name),
+            plan, period.id, day_vn(as_of), in_scope, district_name, period.cutoff_on),
     }

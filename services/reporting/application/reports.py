@@ -16,7 +16,7 @@ from services.reporting.adapters.tables import frozen_figures, frozen_reports
 from services.reporting.application.canonical import canonical_json, content_hash
 from services.reporting.application.differences import differences
 from services.reporting.application.figures import Figures, compute, compute_many
-from services.reporting.application.planreport import plan_part
+from services.reporting.application.planreport import deadline_set, plan_part
 from services.reporting.application.state import ReportingState, state_of, today_of
 from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
 from services.reporting.domain.events import ReportFinalised, registry
@@ -184,6 +184,20 @@ def adjust_period(
                 earliest=format_date_vn(earliest), latest=format_date_vn(latest)),
             expected_data_from=opens.isoformat(),
             earliest_cutoff=earliest.isoformat(), latest_cutoff=latest.isoformat(),
+        )
+    # The district boards' deadline is set from the cut-off (indicators: DEADLINE_OUTSIDE):
+    # a cut-off moved past it would leave every district late by construction, nothing
+    # being filed before the cut-off (finding K11). The deadline is moved first. (A move
+    # and a deadline crossing between the services are judged against the cut-off:
+    # shared.taskrules.deadline_in_force.)
+    deadline = deadline_set(uow.connection, period_id)
+    if deadline is not None and deadline < cutoff_on:
+        raise InvalidInput(
+            "CUTOFF_AFTER_DEADLINE",
+            messages.CUTOFF_AFTER_DEADLINE.format(
+                period=period_id, deadline=format_date_vn(deadline),
+                cutoff=format_date_vn(cutoff_on)),
+            deadline=deadline.isoformat(),
         )
     # The next year's periods open the day after this cut-off: each one not opening there yet
     # is moved in the same transaction, unless a report of it was signed (its window with it).

@@ -25,6 +25,7 @@ from shared.taskrules import (
     Progress,
     Schedule,
     SubmissionFact,
+    deadline_in_force,
     duty_row,
     duty_summary,
     item_standing,
@@ -252,13 +253,15 @@ def items_section(
 
 def submissions_section(
     plan: FoldedPlan, period_id: str, on: date, in_scope: Callable[[str], bool],
-    district_name: Callable[[str], str],
+    district_name: Callable[[str], str], cutoff: date,
 ) -> dict[str, Any] | None:
-    """The district boards' period reports at `on`; None when no deadline was set."""
+    """The district boards' period reports at `on`, judged against the deadline in force
+    (never before the period's `cutoff` as it stands); None when no deadline was set."""
     duty = plan.deadlines.get(period_id)
     if duty is None:
         return None
-    deadline, codes = duty
+    deadline_set, codes = duty
+    deadline = deadline_in_force(deadline_set, cutoff)
     rows: list[dict[str, Any]] = []
     for code in codes:
         if not in_scope(code):
@@ -270,4 +273,4 @@ def submissions_section(
         returned = [r for r in report.returns if _day(r["returned_on"]) <= on]
         rows.append(duty_row(code, district_name(code), standing, submitted, returned,
                              report.reminders, report.version))
-    return duty_summary(period_id, deadline, on, rows)
+    return duty_summary(period_id, deadline, on, rows, deadline_set)
