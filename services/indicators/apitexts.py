@@ -50,7 +50,9 @@ OPERATIONS: OperationTexts = {
     "list_indicators": ("Các chỉ tiêu của năm", "Chỉ tiêu với kết quả chung và tình trạng thực "
                         "hiện (đạt, có nguy cơ, chưa đạt, chưa đến hạn)."),
     "define_indicator": ("Định nghĩa chỉ tiêu", "Định nghĩa (hoặc định nghĩa lại) một chỉ tiêu "
-                         "của năm: tên, phép so sánh, mục tiêu (cấp thành phố)."),
+                         "của năm: tên, phép so sánh, mục tiêu (cấp thành phố). Định nghĩa lại "
+                         "chỉ tiêu đã có cần If-Match (428 nếu thiếu); trường không gửi giữ "
+                         "giá trị cũ (gửi null để bỏ mẫu số cố định)."),
     "indicator_figures": ("Kết quả một chỉ tiêu", "Kết quả của một đơn vị (mặc định toàn phạm "
                           "vi) và các đơn vị trực thuộc."),
     "indicator_units": ("Bảng tổng hợp theo đơn vị", "Kết quả của mọi đơn vị một cấp trong "

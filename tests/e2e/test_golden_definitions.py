@@ -36,7 +36,7 @@ from tests.e2e.test_golden_indicators import (
     _indicator_rows,
     _scenario,
 )
-from tests.indicators.conftest import Upstream
+from tests.indicators.conftest import Upstream, define_indicator
 from tests.indicators.scenario import (
     HAI_PHONG,
     HONG_BANG,
@@ -103,7 +103,7 @@ def _as_word(row: Row) -> tuple[str, str, str]:
 def _define(services: Services) -> str:
     """Record both definitions; the moment after, once reporting has read them."""
     for body in DEFINED.values():
-        response = services.indicators.post("/api/v1/indicators", json=body)
+        response = define_indicator(services.indicators, body)
         assert response.status_code in (200, 201), response.text
 
     def read() -> bool:
@@ -171,7 +171,7 @@ def test_a_reported_indicators_total_and_status_are_the_indicators_services(
     status the indicators service gives on the cut-off: Tiên Lãng's own 18/20 (not its
     commune's 1/2), Hồng Bàng 9/12, the city 27/32 = 84.38 % against ≥ 90 % (chưa đạt, above
     the pace at 14/06); the report of 01/07 counts from the 9-month report on."""
-    defined = services.indicators.post("/api/v1/indicators", json={
+    defined = define_indicator(services.indicators, {
         "indicator_id": "CT5", "year": 2023, "name": "Cơ quan được đánh giá tốt công tác dân vận",
         "target": 90, "numerator": "Số cơ quan xếp loại tốt", "denominator": "Số cơ quan"})
     assert defined.status_code == 201, defined.text

@@ -114,3 +114,11 @@ def apply(runtime: ServiceRuntime, envelopes: Sequence[EventEnvelope]) -> None:
     for envelope in envelopes:
         with runtime.engine.begin() as conn:
             by_source[envelope.service].apply(conn, [envelope])
+
+
+def define_indicator(client: TestClient, body: dict[str, Any]) -> Any:
+    """POST /indicators: a definition, or a redefinition naming the version it read (K16:
+    If-Match required when the year has the id)."""
+    read = client.get(f"/api/v1/indicators/{body['year']}/{body['indicator_id']}")
+    headers = {"If-Match": read.headers["ETag"]} if read.status_code == 200 else {}
+    return client.post("/api/v1/indicators", json=body, headers=headers)

@@ -71,9 +71,9 @@ def test_two_spellings_of_a_new_id_defined_at_once_make_one_indicator(
         lambda: indicators.post("/api/v1/indicators", json={**CT, "indicator_id": "race5"}),
     ])
     statuses = sorted(a.status_code for a in answers)
-    # Taking turns, the second reads the first and defines it again (200); at the same
-    # moment, the second is refused by the claim (409).
-    assert statuses in ([200, 201], [201, 409]), [a.text for a in answers]
+    # Taking turns, the second reads the first and would define it again blind: 428 (K16);
+    # at the same moment, the second is refused by the claim (409).
+    assert statuses in ([201, 428], [201, 409]), [a.text for a in answers]
     if statuses == [201, 409]:
         refused = next(a for a in answers if a.status_code == 409)
         assert refused.json()["error"]["code"] == "INDICATOR_EXISTS"

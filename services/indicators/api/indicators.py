@@ -8,7 +8,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from services.indicators import messages
 from services.indicators.adapters.facts import load_reported
@@ -32,6 +32,7 @@ from services.indicators.application.queries import (
 )
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.figures import IndicatorFigures
+from services.indicators.domain.model import Indicator
 from shared.adminunits import LEVELS, UnknownUnitError
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
@@ -39,9 +40,11 @@ from shared.auth.checks import may_read_unit, readable_unit, require_city, requi
 from shared.clock import day_vn, format_date_vn, today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse
-from shared.concurrency import with_expected_version
+from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
+from shared.eventstore import events_table
+from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Offset
 from shared.validation import Day, not_in_future
 from shared.web import principal_of, runtime_of
@@ -92,9 +95,10 @@ def list_indicators(
     return {"year": year, "status_rule": messages.STATUS_RULE, "items": items}
 
 
-@router.post("", status_code=201, response_model=CommandResponse, responses=CHANGED)
+@router.post("", status_code=201, response_model=CommandResponse,
+             responses={**CHANGED, **IF_MATCH_REQUIRED})
 def define_indicator(command: DefineIndicator, cmd: CommandDep) -> JSONResponse:
-    """Định nghĩa (201) hoặc định nghĩa lại (200; If-Match: phiên bản đã đọc) một chỉ tiêu."""
+    """Định nghĩa (201) hoặc định nghĩa lại (200; cần If-Match: phiên bản đã đọc) một chỉ tiêu."""
     command = with_expected_version(command, cmd.if_match)
     return cmd.record(
         handlers.define_indicator, command,
@@ -106,14 +110,24 @@ def define_indicator(command: DefineIndicator, cmd: CommandDep) -> JSONResponse:
 def indicator_figures(
     year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
     on: Day | None = None, as_of: AsOf = None,
-) -> dict[str, Any]:
-    """Kết quả của một đơn vị (mặc định: toàn phạm vi) và các đơn vị trực thuộc."""
+) -> TaggedResponse:
+    """Kết quả của một đơn vị (mặc định: toàn phạm vi) và các đơn vị trực thuộc. ETag:
+    phiên bản của chỉ tiêu (If-Match khi định nghĩa lại)."""
     with runtime_of(request).engine.connect() as conn:
         definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
         # The unit as of the figure's day, as the table of units lists it (F20).
         unit = readable_unit(principal_of(request), unit, moment.on)
-        return figures_view(_figures(conn, definition, moment), unit, moment)
+        view = figures_view(_figures(conn, definition, moment), unit, moment)
+        # The version a redefinition names in If-Match (K16), as known at `as_of`.
+        version = conn.execute(
+            select(func.max(events_table.c.aggregate_version)).where(
+                events_table.c.aggregate_type == Indicator.aggregate_type,
+                events_table.c.aggregate_id == definition.key,
+                events_table.c.recorded_at <= (as_of or utcnow()))
+        ).scalar()
+    view["version"] = version
+    return tagged(view, version)
 
 
 @router.get("/{year}/{indicator_id}/units")

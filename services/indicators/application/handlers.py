@@ -261,6 +261,12 @@ def define_indicator(uow: UnitOfWork, command: DefineIndicator) -> list[EventEnv
     known = known_indicator_id(load_definitions(uow.connection), command.indicator_id,
                                command.year)
     command = command.model_copy(update={"indicator_id": known})
+    current = uow.load(Indicator, definition_key(known, command.year)).definition
+    if current is not None:
+        # A redefinition replaces what the Commission (or another desk) may have changed:
+        # never blind (428 without If-Match, 412 stale), as every correction (K16).
+        required_version(command.expected_version)
+        command = keep_omitted(command, current)
     definition = _definition(command, uow.jurisdiction)
     indicator = uow.load(
         Indicator, definition.key, expected_version=command.expected_version
@@ -274,6 +280,16 @@ def define_indicator(uow: UnitOfWork, command: DefineIndicator) -> list[EventEnv
         # claim existed (migration 0011) is redefined under its own spelling, as before.
         claim_indicator_id(uow, known)
     return uow.save(indicator)
+
+
+def keep_omitted(command: DefineIndicator, current: Definition) -> DefineIndicator:
+    """A redefinition replaces the fields it gives; a field it leaves out keeps its value
+    (finding K16). The plan's base (`denominator_fixed`, 239 sites for I3) is a number of
+    the definition: leaving it out of a redefinition that changes the name or the target
+    must not silently turn every unsigned report's denominator into the register count. It
+    is dropped only when given as null."""
+    omitted = set(DefineIndicator.model_fields) - command.model_fields_set - {"expected_version"}
+    return command.model_copy(update=current.to_event().model_dump(include=omitted))
 
 
 def claim_indicator_id(uow: UnitOfWork, indicator_id: str) -> None:
