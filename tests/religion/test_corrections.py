@@ -294,3 +294,32 @@ def test_a_correction_without_if_match_is_refused_428_after_the_scope(
         assert religion.post(url, json=body, headers=tag).status_code == 200, url
         again = religion.post(url, json=other, headers=tag)
         assert again.status_code == 412, again.text
+
+
+def test_a_registration_or_a_closing_does_not_cross_a_compliance_case(
+    religion: TestClient,
+) -> None:
+    """Finding K17: a case cannot be opened at a site before its registration (H3) nor after
+    its closing (J20); a registration corrected to after the case, or a closing dated before
+    it, broke the same order from the other side. Refused, nothing written."""
+    register(religion, "TL-K17")  # registered_on 2023-02-01
+    opened = religion.post("/api/v1/compliance-cases", json={
+        "violation_type": "land_encroachment", "site_code": "TL-K17",
+        "description": "Lấn chiếm đất", "detected_on": "2023-03-01"})
+    assert opened.status_code == 201, opened.text
+    before = event_count(religion)
+    late = religion.post("/api/v1/sites/TL-K17/registration/corrections",
+                         json={"registered_on": "2023-03-02", "reason": REASON},
+                         headers=_if_match(religion, "TL-K17", "version"))
+    assert late.status_code == 422, late.text
+    assert error_of(late)["code"] == "DATE_AFTER_NEXT_STEP"
+    assert "01/03/2023" in error_of(late)["message"]
+    early = religion.post("/api/v1/sites/TL-K17/close",
+                          json={"closed_on": "2023-02-15", "reason": "Giải thể"})
+    assert early.status_code == 422, early.text
+    assert error_of(early)["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+    assert "01/03/2023" in error_of(early)["message"]
+    assert event_count(religion) == before
+    closed = religion.post("/api/v1/sites/TL-K17/close",
+                           json={"closed_on": "2023-03-01", "reason": "Giải thể"})
+    assert closed.status_code == 200, closed.text

@@ -9,10 +9,11 @@ from __future__ import annotations
 from datetime import date
 from uuid import uuid4
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select
 
 from services.religion import messages
 from services.religion.adapters.projection import project, site_place_on
+from services.religion.adapters.tables import cases
 from services.religion.application.commands import (
     AmendSite,
     CaseStepCommand,
@@ -211,7 +212,11 @@ def amend_site(
 def close_site(uow: UnitOfWork, code: str, command: CloseSite) -> list[EventEnvelope]:
     site = site_to_write(uow, code, command.closed_on, command.expected_version)
     dossier = uow.load(LandDossier, code)
-    site.close(command.reason, command.closed_on, last_dossier_step=dossier.state_since)
+    # Nor before a compliance case found at the site: a case cannot be opened on a closed
+    # site (J20), so the closing cannot go back before one either (K17).
+    last = max((d for d in (dossier.state_since, _case_dates(uow.connection, site.id)[1])
+                if d is not None), default=None)
+    site.close(command.reason, command.closed_on, last_dossier_step=last)
     return _save(uow, site)
 
 
@@ -365,6 +370,9 @@ def correct_registration(
     dates = [step_date(f) for _, f in dossier.facts if isinstance(f, DossierStep)]
     dates += [d for _, f in certificate.facts for d in (getattr(f, "issued_on", None),
                                                          getattr(f, "revoked_on", None)) if d]
+    # Nor may a compliance case found at the site (H3: none before its registration; K17).
+    first_case = _case_dates(uow.connection, site.id)[0]
+    dates += [first_case] if first_case is not None else []
     site.correct_registration(version, _event_id(uow, site, version), on,
                               district_code_of(registered.commune_code, on), command.reason,
                               min(dates, default=None))
@@ -451,6 +459,16 @@ def correct_certificate(
             certificate_number=number,
         )
     return _save(uow, certificate, dossier)
+
+
+def _case_dates(conn: Connection, site_code: str) -> tuple[date | None, date | None]:
+    """The first and last detection days of the compliance cases found at a site (the read
+    model, written with each case in its transaction)."""
+    first, last = conn.execute(
+        select(func.min(cases.c.detected_on), func.max(cases.c.detected_on))
+        .where(cases.c.site_code == site_code)
+    ).one()
+    return first, last
 
 
 # -- compliance cases ----------------------------------------------------------------------------
