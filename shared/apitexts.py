@@ -274,7 +274,8 @@ KERNEL_EXAMPLES: SchemaExamples = {
         "scopes": ["religion:read"],
         "unit_scope": "31",
         "department": "Sở Tài nguyên và Môi trường",
-        "expires_on": "2099-12-31",
+        # No expires_on: the default lifetime (a fixed day would in time be past, or beyond
+        # API_KEY_MAX_DAYS from today, and refused: finding K6).
         "note": "Đồng bộ danh sách cơ sở tôn giáo có hồ sơ đất đai",
     },
     "RevokeKey": {"reason": "Hệ thống đối tác ngừng kết nối"},

@@ -106,7 +106,7 @@ OPERATIONS: OperationTexts = {
 
 #: A realistic example of each request body, by schema name (shared/apitexts.py).
 EXAMPLES: SchemaExamples = {
-    "RecordUnitSuccession": {"predecessor_code": "11758", "successor_code": "11755",
+    "RecordUnitSuccession": {"predecessor_code": "11308", "successor_code": "11305",
                              "legal_basis": "Nghị quyết 1234/NQ-UBTVQH15"},
     "RegisterModel": {"unit_code": "11755", "field": "new_rural",
                       "title": "Dân vận khéo xây dựng nông thôn mới", "started_on": "2023-02-01",
@@ -122,7 +122,8 @@ EXAMPLES: SchemaExamples = {
     "AwardContestEntry": {"award": "second", "awarded_on": "2023-10-15"},
     "DefineIndicator": {"indicator_id": "I1", "year": 2023,
                         "name": "Tỷ lệ xã có mô hình Dân vận khéo", "method": "model_coverage",
-                        "comparator": "ge", "target": 100, "plan_ref": "Mục II.1"},
+                        "comparator": "ge", "target": 100, "plan_ref": "Mục II.1",
+                        "qualifying_fields": ["new_rural", "exemplary_rural", "urban"]},
     "RecordReportedFigure": {"unit_code": "315", "numerator": 18, "denominator": 21,
                              "reported_on": "2023-06-15", "note": "",
                              "source_document": "Báo cáo 45/BC-BDVHU"},
@@ -130,10 +131,11 @@ EXAMPLES: SchemaExamples = {
     "NamePlanParty": {"code": "phong-dan-van", "name": "Phòng Dân vận, Ban Dân vận Thành ủy"},
     "AddPlanItem": {"number": "II.9", "kind": "task",
                     "text": "Tuyên truyền Quy chế dân chủ ở cơ sở",
-                    "responsible": "phong-dan-van", "coordinating": [], "recurrence": "deadline",
-                    "due_on": "2023-09-30", "indicators": [], "reason": "Bổ sung theo chỉ đạo"},
+                    "responsible": "phong-dan-van-chinh-quyen", "coordinating": [],
+                    "recurrence": "deadline", "due_on": "2023-09-30", "indicators": [],
+                    "reason": "Bổ sung theo chỉ đạo"},
     "AmendPlanItem": {"kind": "task", "text": "Tuyên truyền Quy chế dân chủ ở cơ sở",
-                      "responsible": "phong-dan-van", "coordinating": [],
+                      "responsible": "phong-dan-van-chinh-quyen", "coordinating": [],
                       "recurrence": "deadline", "due_on": "2023-10-31", "indicators": [],
                       "reason": "Lùi thời hạn theo Thường trực"},
     "ReopenPlanItem": {"reopened_on": "2023-07-01", "reason": "Kết quả chưa đạt yêu cầu"},
@@ -149,10 +151,16 @@ EXAMPLES: SchemaExamples = {
     "FollowUpInspection": {"followed_up_on": "2023-10-01", "text": "Đã nhân rộng ở 5 xã",
                            "completed": True},
     "CancelInspection": {"cancelled_on": "2023-08-10", "reason": "Trùng đợt giám sát của HĐND"},
-    "SetReportingDeadline": {"deadline": "2023-06-10", "note": "Báo cáo sơ kết 6 tháng"},
+    "SetReportingDeadline": {"deadline": "2023-06-20", "note": "Báo cáo sơ kết 6 tháng"},
     "SubmitDistrictReport": {"summary": "Kết quả công tác dân vận 6 tháng đầu năm",
                              "figures": {}, "attachments": []},
-    "ReturnDistrictReport": {"returned_on": "2023-06-12", "reason": "Thiếu số liệu chỉ tiêu I2"},
+    "ReturnDistrictReport": {"reason": "Thiếu số liệu chỉ tiêu I2"},
+    # The kernel's key example grants religion:read, a scope this service cannot grant
+    # (SCOPE_OF_ANOTHER_SERVICE): here one of its own.
+    "NewKey": {"owner": "Văn phòng Sở Nội vụ thành phố Hải Phòng",
+               "scopes": ["indicators:read"], "unit_scope": "31",
+               "department": "Sở Nội vụ",
+               "note": "Đọc kết quả chỉ tiêu và mô hình \"Dân vận khéo\" của thành phố"},
 }
 
 
@@ -167,6 +175,9 @@ FIELDS: FieldTexts = {
         "Ngày nộp", "Ngày báo cáo đến Ban Dân vận Thành ủy; bỏ trống là hôm nay (ngày Việt "
         "Nam). Ban Dân vận quận, huyện nộp với ngày hôm nay; ngày trước đó chỉ Ban Dân vận "
         "Thành ủy ghi khi vào sổ báo cáo giấy đã nhận, kèm lý do (backdated_reason)"),
+    "ReturnDistrictReport.returned_on": (
+        "Ngày trả lại", "Ngày Ban Dân vận Thành ủy trả lại báo cáo để chỉnh sửa; bỏ trống là "
+        "hôm nay (ngày Việt Nam). Không trước lần nộp gần nhất, không ở tương lai"),
     "NamePlanParty.code": ("Mã đơn vị tham gia", "Mã viết tắt do Ban đặt cho đơn vị chủ trì "
                            "hoặc phối hợp của Kế hoạch (chữ thường, số, gạch ngang)"),
     "EvidenceRef.kind": ("Loại minh chứng", "dialogue_session hội nghị đối thoại, dossier hồ "

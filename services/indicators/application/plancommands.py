@@ -164,6 +164,8 @@ InspectionStep = CarryOutInspection | ConcludeInspection | FollowUpInspection | 
 
 
 class ReturnDistrictReport(_Command):
-    returned_on: Day
+    #: The day the Commission returns the report: the day it is recorded (today in Vietnam)
+    #: when not given, as a submission's (finding K6: the documented example works).
+    returned_on: Day = Field(default_factory=today_vn)
     reason: Annotated[LongText, Field(min_length=1)]
     expected_version: Version | None = None
