@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from fastapi.params import Depends as DependsParam
 from sqlalchemy import ColumnElement
 from starlette.requests import Request
 
@@ -78,6 +79,14 @@ class RequiredScope:
             require_scope(principal, self.scope)
         if not self.any_query:
             refuse_undeclared_query(request)
+
+
+def city_level(scope: str) -> DependsParam:
+    """The route dependency of a command only the city level may issue (`require_city`,
+    the one rule, also called by its handler): decided by the credential alone, it runs
+    before FastAPI reads the body, so a district board's malformed body gets its 403
+    CITY_LEVEL_ONLY, not the 422 of the body's fields (docs/api-conventions.md, finding K14)."""
+    return DependsParam(RequiredScope(scope, city_only=True))
 
 
 class ServiceScopes:
@@ -257,6 +266,7 @@ __all__ = [
     "RequiredScope",
     "ServiceScopes",
     "authorize",
+    "city_level",
     "commune_filter",
     "may_read_record",
     "may_read_unit",

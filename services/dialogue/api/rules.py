@@ -15,6 +15,7 @@ from services.dialogue.application import rules as handlers
 from services.dialogue.application.commands import SetRule
 from services.dialogue.application.compliance import evaluate_period
 from services.dialogue.domain.events import Role
+from shared.auth.checks import city_level
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.unitcheck import require_unit_ever_within
@@ -23,6 +24,8 @@ from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_RULES])
+#: Commands of the city level only: refused to a district board before the body is read.
+CITY_LEVEL = [city_level("dialogue:write")]
 
 
 @router.get("/dialogue-rules")
@@ -32,7 +35,8 @@ def list_rules(runtime: Runtime) -> dict[str, Any]:
         return {"items": queries.list_rules(conn)}
 
 
-@router.post("/dialogue-rules", status_code=201, response_model=CommandResponse)
+@router.post("/dialogue-rules", dependencies=CITY_LEVEL,
+             status_code=201, response_model=CommandResponse)
 def set_rule(command: SetRule, cmd: CommandDep) -> JSONResponse:
     """A new version (an amendment) from its effective date; the same level and date again
     corrects that version. 201: a version of the rule is recorded (or stands, `unchanged`)."""

@@ -36,7 +36,13 @@ from services.indicators.domain.model import Indicator
 from shared.adminunits import LEVELS, UnknownUnitError
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
-from shared.auth.checks import may_read_unit, readable_unit, require_city, require_record
+from shared.auth.checks import (
+    city_level,
+    may_read_unit,
+    readable_unit,
+    require_city,
+    require_record,
+)
 from shared.clock import day_vn, format_date_vn, today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse
@@ -50,6 +56,8 @@ from shared.validation import Day, not_in_future
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
+#: Commands of the city level only: refused to a district board before the body is read.
+CITY_LEVEL = [city_level("indicators:write")]
 UnitQuery = Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)]
 
 
@@ -95,7 +103,7 @@ def list_indicators(
     return {"year": year, "status_rule": messages.STATUS_RULE, "items": items}
 
 
-@router.post("", status_code=201, response_model=CommandResponse,
+@router.post("", dependencies=CITY_LEVEL, status_code=201, response_model=CommandResponse,
              responses={**CHANGED, **IF_MATCH_REQUIRED})
 def define_indicator(command: DefineIndicator, cmd: CommandDep) -> JSONResponse:
     """Định nghĩa (201) hoặc định nghĩa lại (200; cần If-Match: phiên bản đã đọc) một chỉ tiêu."""

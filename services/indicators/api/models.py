@@ -22,7 +22,7 @@ from services.indicators.application.queries import contest_view, models_view
 from services.indicators.domain.model import DanVanKheoModel
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
-from shared.auth.checks import may_read_unit, require_listable, require_record
+from shared.auth.checks import city_level, may_read_unit, require_listable, require_record
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
@@ -36,6 +36,8 @@ from shared.validation import Day
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_MODELS])
+#: Commands of the city level only: refused to a district board before the body is read.
+CITY_LEVEL = [city_level("indicators:write")]
 
 
 def _model_id(model_id: IdPath, request: Request) -> str:
@@ -147,7 +149,8 @@ def submit_entry(year: YearPath, command: SubmitContestEntry, cmd: CommandDep) -
     )
 
 
-@router.post("/contests/{year}/entries/{entry_id}/award", response_model=CommandResponse)
+@router.post("/contests/{year}/entries/{entry_id}/award", dependencies=CITY_LEVEL,
+             response_model=CommandResponse)
 def award_entry(
     year: YearPath, entry_id: IdPath, command: AwardContestEntry, cmd: CommandDep
 ) -> JSONResponse:

@@ -41,7 +41,7 @@ from services.indicators.application.planqueries import (
 from services.indicators.application.planreminders import remind_district_reports
 from shared.adminunits.model import DISTRICT_CODE_PATTERN
 from shared.asof import AsOf
-from shared.auth.checks import OPERATIONS, may_read_unit
+from shared.auth.checks import OPERATIONS, city_level, may_read_unit
 from shared.clock import today_vn
 from shared.commandapi import Command, CommandDep
 from shared.commands import CommandResponse
@@ -52,6 +52,8 @@ from shared.validation import Day
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=[messages.TAG_PLAN])
+#: Commands of the city level only: refused to a district board before the body is read.
+CITY_LEVEL = [city_level("indicators:write")]
 NumberPath = Annotated[
     str, Path(max_length=20, pattern=PLAN_ITEM_NUMBER_PATTERN)
 ]
@@ -86,7 +88,8 @@ def _reader(request: Request, as_of: datetime | None) -> tuple[Any, PlanReader]:
 # -- the plan ---------------------------------------------------------------------------------
 
 
-@router.post("/plans/{year}/load", status_code=201,
+@router.post("/plans/{year}/load", dependencies=CITY_LEVEL,
+             status_code=201,
              response_model=CommandResponse)
 def load_plan(year: YearPath, cmd: CommandDep) -> JSONResponse:
     """Nạp kế hoạch công tác của năm từ dữ liệu trong hệ thống (một lần)."""
@@ -106,7 +109,8 @@ def get_plan(
     return tagged(view, view["version"])
 
 
-@router.post("/plans/{year}/document", status_code=201,
+@router.post("/plans/{year}/document", dependencies=CITY_LEVEL,
+             status_code=201,
              response_model=CommandResponse)
 def record_document(
     year: YearPath, command: RecordPlanDocument, cmd: CommandDep
@@ -115,7 +119,8 @@ def record_document(
     return _run(cmd, f"/api/v1/plans/{year}", planhandlers.record_plan_document, year, command)
 
 
-@router.post("/plans/{year}/parties", status_code=201,
+@router.post("/plans/{year}/parties", dependencies=CITY_LEVEL,
+             status_code=201,
              response_model=CommandResponse)
 def name_party(
     year: YearPath, command: NamePlanParty, cmd: CommandDep
@@ -124,7 +129,8 @@ def name_party(
     return _run(cmd, f"/api/v1/plans/{year}", planhandlers.name_party, year, command)
 
 
-@router.post("/plans/{year}/items", status_code=201,
+@router.post("/plans/{year}/items", dependencies=CITY_LEVEL,
+             status_code=201,
              response_model=CommandResponse)
 def add_item(
     year: YearPath, command: AddPlanItem, cmd: CommandDep
@@ -148,7 +154,8 @@ def get_item(
     return tagged(detail, detail["version"])
 
 
-@router.post("/plans/{year}/items/{number}/amend", status_code=201,
+@router.post("/plans/{year}/items/{number}/amend", dependencies=CITY_LEVEL,
+             status_code=201,
              response_model=CommandResponse)
 def amend_item(
     year: YearPath, number: NumberPath, command: AmendPlanItem, cmd: CommandDep,
@@ -160,7 +167,8 @@ def amend_item(
                 planhandlers.amend_item, year, number, command)
 
 
-@router.post("/plans/{year}/items/{number}/withdraw", status_code=201,
+@router.post("/plans/{year}/items/{number}/withdraw", dependencies=CITY_LEVEL,
+             status_code=201,
              response_model=CommandResponse)
 def withdraw_item(
     year: YearPath, number: NumberPath, command: WithdrawPlanItem, cmd: CommandDep,
@@ -171,7 +179,8 @@ def withdraw_item(
                 planhandlers.withdraw_item, year, number, command)
 
 
-@router.post("/plans/{year}/items/{number}/reopen", status_code=201,
+@router.post("/plans/{year}/items/{number}/reopen", dependencies=CITY_LEVEL,
+             status_code=201,
              response_model=CommandResponse)
 def reopen_item(
     year: YearPath, number: NumberPath, command: ReopenPlanItem, cmd: CommandDep,
@@ -261,7 +270,8 @@ def cancel(
 # -- the district boards' period reports (IV.3) ----------------------------------------------
 
 
-@router.post("/reporting-duties/{period_id}/deadline", status_code=201,
+@router.post("/reporting-duties/{period_id}/deadline", dependencies=CITY_LEVEL,
+             status_code=201,
              response_model=CommandResponse)
 def set_deadline(
     period_id: PeriodPath, command: SetReportingDeadline, cmd: CommandDep
@@ -300,6 +310,7 @@ def submit_report(
 
 
 @router.post("/reporting-duties/{period_id}/districts/{district_code}/return",
+             dependencies=CITY_LEVEL,
              status_code=201, response_model=CommandResponse)
 def return_report(
     period_id: PeriodPath, district_code: DistrictPath, command: ReturnDistrictReport,

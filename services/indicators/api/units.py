@@ -20,6 +20,7 @@ from shared.adminunits import (
     default_catalogue,
 )
 from shared.adminunits.model import SCOPE_CODE_PATTERN, UNIT_CODE_PATTERN
+from shared.auth.checks import city_level
 from shared.clock import format_date_vn, today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
@@ -31,6 +32,8 @@ from shared.validation import Day
 from shared.web import runtime_of
 
 router = APIRouter(prefix="/api/v1/units", tags=[messages.TAG_UNITS])
+#: Commands of the city level only: refused to a district board before the body is read.
+CITY_LEVEL = [city_level("indicators:write")]
 
 UnitCodePath = Annotated[str, Path(pattern=UNIT_CODE_PATTERN)]
 UnitCodeQuery = Annotated[str, Query(pattern=UNIT_CODE_PATTERN)]
@@ -147,7 +150,8 @@ def successor_unknown(request: Request, province: ProvinceQuery | None = None) -
     }
 
 
-@router.post("/successions", status_code=201, response_model=CommandResponse)
+@router.post("/successions", dependencies=CITY_LEVEL,
+             status_code=201, response_model=CommandResponse)
 def record_succession(command: RecordUnitSuccession, cmd: CommandDep) -> JSONResponse:
     """Bổ sung đơn vị kế thừa của một đơn vị đã sáp nhập (cấp thành phố)."""
     return cmd.record(

@@ -36,7 +36,7 @@ from services.reporting.application.views import (
 from services.reporting.domain.periods import MONTHS, Period, period_id
 from services.reporting.outputs.documents import FORMATS, DocumentFormat
 from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN, SCOPE_CODE_PATTERN
-from shared.auth.checks import RequiredScope, may_read_record
+from shared.auth.checks import RequiredScope, city_level, may_read_record
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
@@ -49,6 +49,8 @@ from shared.validation import Day, ShortText
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
+#: Commands of the city level only: refused to a district board before the body is read.
+CITY_LEVEL = [city_level("reporting:write")]
 
 PeriodId = Annotated[str, Path(max_length=10, description="Kỳ báo cáo, ví dụ 2023-3m")]
 UnitParam = Annotated[str | None, Query(pattern=NATION_OR_UNIT_CODE_PATTERN)]
@@ -98,7 +100,8 @@ def get_period(period_id: PeriodId, request: Request) -> TaggedResponse:
     return tagged({**period_view(period), "version": version}, version)
 
 
-@router.put("/periods/{period_id}", response_model=CommandResponse, responses=IF_MATCH_REQUIRED)
+@router.put("/periods/{period_id}", dependencies=CITY_LEVEL,
+             response_model=CommandResponse, responses=IF_MATCH_REQUIRED)
 def put_period(period_id: PeriodId, command: AdjustPeriod, cmd: CommandDep) -> JSONResponse:
     """Điều chỉnh thời gian lấy số liệu của một kỳ (mặc định theo Nghị định 09/2019/NĐ-CP).
     Thay cả cửa sổ số liệu: cần If-Match (ETag của kỳ; 428 nếu thiếu)."""
