@@ -351,11 +351,19 @@ def _add_as_app_route(app: FastAPI, router: APIRouter, route: APIRoute) -> APIRo
 
 
 def is_guarded_command(route: BaseRoute) -> bool:
-    """A command route whose own dependency authenticates before anything else runs."""
+    """A command route whose own dependencies authenticate before anything else runs: the
+    command's, after only scope checks declared on the route (a city-level command's
+    `checks.city_level`, K14), which authenticate first themselves."""
     if not isinstance(route, APIRoute) or not route.dependant.dependencies:
         return False
-    reads = {"GET", "HEAD"} & set(route.methods or ())
-    return not reads and route.dependant.dependencies[0].call is command
+    if {"GET", "HEAD"} & set(route.methods or ()):
+        return False
+    for dependency in route.dependant.dependencies:
+        if dependency.call is command:
+            return True
+        if not isinstance(dependency.call, checks.RequiredScope):
+            return False
+    return False
 
 
 def _operation_id(route: APIRoute) -> str:
