@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -19,6 +19,12 @@ def day_vn(moment: datetime) -> date:
     """The Vietnamese calendar day of an instant: before 07:00 there, UTC still reads the day
     before, so a cut-off or "today" judged on the UTC date is a day late for seven hours."""
     return moment.astimezone(VN_TZ).date()
+
+
+def in_utc(moment: datetime) -> datetime:
+    """An instant in UTC; a naive one is taken as UTC already, as every stored time is (SQLite
+    gives them back without their zone)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def end_of_day_vn(day: date) -> datetime:

@@ -31,6 +31,7 @@ from sqlalchemy.engine import Dialect, RootTransaction, make_url
 from sqlalchemy.engine.base import OptionEngine
 from sqlalchemy.types import TypeDecorator
 
+from shared.clock import in_utc
 from shared.errors import NotFound
 
 if TYPE_CHECKING:
@@ -54,7 +55,7 @@ class UtcDateTime(TypeDecorator[datetime]):
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return in_utc(value)
 
 
 def normalise_url(url: str) -> str:

@@ -12,8 +12,8 @@ from datetime import datetime
 
 from sqlalchemy import Connection, Table, select
 
-from services.indicators.adapters.facts import utc
 from services.indicators.adapters.tables import period_cutoff_facts
+from shared.clock import in_utc
 from shared.conferencedates import MovedCutoffs
 
 
@@ -24,5 +24,5 @@ def moved_cutoffs(
     latest move recorded by then, in stream order."""
     query = select(table.c.period_id, table.c.cutoff_on).order_by(table.c.seq)
     if as_of is not None:
-        query = query.where(table.c.recorded_at <= utc(as_of))
+        query = query.where(table.c.recorded_at <= in_utc(as_of))
     return {period: cutoff for period, cutoff in conn.execute(query)}

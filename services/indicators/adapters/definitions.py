@@ -14,9 +14,9 @@ from uuid import UUID
 
 from sqlalchemy import Connection, select
 
-from services.indicators.adapters.facts import utc
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.events import IndicatorDefined, registry
+from shared.clock import in_utc
 from shared.envelope import EventEnvelope
 from shared.eventstore import events_table
 from shared.ids import code_key
@@ -89,12 +89,12 @@ def _known_at(conn: Connection, as_of: datetime) -> Definitions:
     )
     found: Definitions = {}
     first: Definitions = {}
-    moment = utc(as_of)
+    moment = in_utc(as_of)
     for version, payload, recorded_at in conn.execute(query):
         definition = Definition.from_event(_decode(version, json.loads(payload)))
         key = (definition.indicator_id, definition.year)
         first.setdefault(key, definition)
-        if utc(recorded_at) <= moment:
+        if in_utc(recorded_at) <= moment:
             found[key] = definition
     for key, definition in first.items():
         if key not in found and key[0] in PLAN_TARGETS and plan_targets_apply(key[1]):

@@ -36,13 +36,7 @@ from services.indicators.domain.facts import (
     fold_sites,
 )
 from shared.adminunits import default_catalogue
-
-
-def utc(value: datetime) -> datetime:
-    """In UTC, as stored: SQLite keeps the UTC wall time without its zone, so every time
-    written or compared must be UTC first."""
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return aware.astimezone(UTC)
+from shared.clock import in_utc
 
 
 def _known(
@@ -52,12 +46,12 @@ def _known(
     named columns are read: at national scale, parsing unused timestamps costs seconds."""
     query = (
         select(*(table.c[name] for name in columns))
-        .where(table.c.on_date <= on, table.c.recorded_at <= utc(as_of))
+        .where(table.c.on_date <= on, table.c.recorded_at <= in_utc(as_of))
         .order_by(table.c.on_date, table.c.seq)
     )
     if "superseded_at" in table.c:  # a corrected fact, as known before its correction
         query = query.where(or_(table.c.superseded_at.is_(None),
-                                table.c.superseded_at > utc(as_of)))
+                                table.c.superseded_at > in_utc(as_of)))
     return query
 
 
@@ -116,7 +110,7 @@ def load_rules(conn: Connection, as_of: datetime) -> list[RuleFact]:
     """Rules in recording order; their own `effective_from` says when each applies."""
     query = (
         select(rule_facts)
-        .where(rule_facts.c.recorded_at <= utc(as_of))
+        .where(rule_facts.c.recorded_at <= in_utc(as_of))
         .order_by(rule_facts.c.recorded_at, rule_facts.c.seq)
     )
     return [

@@ -37,7 +37,6 @@ from typing import Any
 from sqlalchemy import Connection, Table, insert, select, update
 
 from services.indicators.adapters import tables as facts
-from services.indicators.adapters.facts import utc
 from services.indicators.application.announce import business_date
 from services.indicators.application.live import (
     BatchEvaluation,
@@ -49,6 +48,7 @@ from services.indicators.application.live import (
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.facts import SiteFact, SiteStepFact, Switch
 from services.indicators.domain.sitetally import SiteHistory
+from shared.clock import in_utc
 from shared.consumer import Projection
 from shared.corrections import retraction_id
 from shared.driversql import RowInsert
@@ -102,7 +102,7 @@ def _write(conn: Connection, table: Table, envelope: EventEnvelope, on: date, **
         {
             "event_id": str(envelope.event_id),
             "on_date": on,
-            "recorded_at": utc(envelope.recorded_at),
+            "recorded_at": in_utc(envelope.recorded_at),
             **row,
         },
     )
@@ -177,7 +177,7 @@ def religion_projection(
 
         def row(table: Table, on: date, **values: Any) -> None:
             rows[table.name].append({"event_id": event_id, "on_date": on,
-                                     "recorded_at": utc(envelope.recorded_at), **values})
+                                     "recorded_at": in_utc(envelope.recorded_at), **values})
 
         before = history.commune()  # read before the fact is added
         if kind in CORRECTIONS:
@@ -187,7 +187,7 @@ def religion_projection(
                      "certificate": t.certificate}[CORRECTIONS[kind][0]]
             if not history.take_out(str(p["corrects"])):
                 return []  # a step this service does not count (accepted, a certificate's)
-            superseded.append((table, str(p["corrects"]), utc(envelope.recorded_at)))
+            superseded.append((table, str(p["corrects"]), in_utc(envelope.recorded_at)))
             if p.get("void"):
                 return [before or ""]
             kind, on = CORRECTIONS[kind][1](p)

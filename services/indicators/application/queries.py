@@ -12,7 +12,7 @@ from sqlalchemy import Connection, select
 
 from services.indicators import messages
 from services.indicators.adapters.definitions import known_indicator_id, load_definitions
-from services.indicators.adapters.facts import load_models, utc
+from services.indicators.adapters.facts import load_models
 from services.indicators.adapters.tables import contest_facts, model_facts
 from services.indicators.application.compute import compute
 from services.indicators.domain.definitions import Definition, indicator_not_found, status_key
@@ -21,7 +21,7 @@ from services.indicators.domain.model import UnitSuccessionRecord
 from shared.adminunits import NOT_CURRENT_UNIT, AdminUnit, UnitCatalogue, default_catalogue
 from shared.auth.principal import CITY_SCOPE
 from shared.auth.units import covers_during
-from shared.clock import format_date_vn
+from shared.clock import format_date_vn, in_utc
 from shared.driversql import in_lists
 from shared.envelope import utcnow
 from shared.errors import InvalidInput, NotFound
@@ -311,7 +311,7 @@ def status_history(conn: Connection, indicator_id: str, year: int, unit_code: st
             {
                 **data,
                 "status_label": messages.STATUS_LABELS[data["status"]],
-                "recorded_at": utc(recorded_at).isoformat(),
+                "recorded_at": in_utc(recorded_at).isoformat(),
                 "caused_by_event": causation,
             }
         )

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, select
 
 from services.reporting.domain.chunks import Chunk, chunk_end, chunk_of
 from services.reporting.domain.counting import CHUNK_FIGURES, SubjectHistory, stock_figures
+from shared.clock import in_utc
 from shared.driversql import in_lists
 
 Units = tuple[str, str, str]  # unit, district, province codes; '' where there is none
@@ -155,10 +156,8 @@ def stored_facts(
                                        c.superseded_at.is_(None))
         for values in conn.execute(query):
             row = FactRow._make(values)
-            recorded = row.recorded_at
-            recorded = recorded.replace(tzinfo=UTC) if recorded.tzinfo is None else (
-                recorded.astimezone(UTC))
-            found.setdefault(row.subject, []).append(row._replace(recorded_at=recorded))
+            found.setdefault(row.subject, []).append(
+                row._replace(recorded_at=in_utc(row.recorded_at)))
     for rows in found.values():
         rows.sort(key=fact_order)
     return found

@@ -8,7 +8,7 @@ import json
 from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, Row, Table, and_, func, literal, or_, select
@@ -28,6 +28,7 @@ from services.reporting.domain.counting import (
     fact_sign,
     group_families,
 )
+from shared.clock import in_utc
 from shared.driversql import in_lists
 
 TABLES: dict[str, Table] = {
@@ -209,10 +210,6 @@ def read_marks(conn: Connection) -> Marks:
         sources[source] = (row.generation, int(row.facts))
         complete = complete and bool(row.complete)
         if row.latest_recorded_at is not None:
-            seen = _utc(row.latest_recorded_at)
+            seen = in_utc(row.latest_recorded_at)
             latest = seen if latest is None else max(latest, seen)
     return Marks(tuple(key), complete, latest, sources)
-
-
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)

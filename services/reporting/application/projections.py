@@ -52,7 +52,7 @@ from services.reporting.domain.counting import (
     group_families,
     group_of,
 )
-from shared.clock import day_vn
+from shared.clock import day_vn, in_utc
 from shared.consumer import Projection
 from shared.corrections import retraction_id
 from shared.driversql import in_lists
@@ -476,7 +476,7 @@ class FactWriter:
             if found is None or found.superseded_at is None or (
                     group != SITE_GROUP and group not in FOLLOWS_REGISTRATION):
                 return corrects
-            at = _utc(found.superseded_at)
+            at = in_utc(found.superseded_at)
             # What superseded it was recorded then: a move of its site, a correction of its
             # registration (itself superseded since, maybe), or a correction of it (which
             # restates nothing under these ids).
@@ -486,7 +486,7 @@ class FactWriter:
             placings.update(event_id for event_id, recorded in conn.execute(
                 select(t.c.event_id, t.c.recorded_at).where(
                     t.c.family == group, t.c.subject == found.subject))
-                if _utc(recorded) == at)
+                if in_utc(recorded) == at)
             ids = sorted({*(str(replacement_id(placing, corrects)) for placing in placings),
                           *(_follow_id(placing, corrects) for placing in placings)})
             known = set(conn.execute(select(t.c.event_id).where(t.c.event_id.in_(ids)))
@@ -680,11 +680,6 @@ def _follow_id(correction_id: object, fact_id: object) -> str:
     """The id of the row that restates fact `fact_id` where the registration correction
     `correction_id` puts it (`FactWriter._follow_registration`)."""
     return str(uuid.uuid5(_FOLLOW_NAMESPACE, f"{correction_id}:{fact_id}"))
-
-
-def _utc(moment: datetime) -> datetime:
-    """A stored time in UTC (SQLite gives it back naive)."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 #: The stock group of a site's own facts, and the families of facts dated at a site.
 SITE_GROUP = "site"
