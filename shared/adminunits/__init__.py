@@ -11,7 +11,9 @@ Three eras of the whole country are shipped, generated from the PyPI package
 * from 2025-07-01: province → commune (2025.10.1 data; Hai Phong merged with Hai Duong),
 
 plus the predecessor → successor records that can be derived from them and the merged codes
-whose successor the data does not show (``successor_unknown``).
+whose successor the data does not show (``successor_unknown``). Successors officials record
+for those complete the catalogue as known at a moment (``known_at``, ``catalogue_with``:
+``recorded.py``); the data files are never edited.
 Lookups are always as of a date::
 
     from datetime import date
@@ -50,6 +52,7 @@ from .model import (
     names_no_unit,
 )
 from .placing import placed_in, version_near
+from .recorded import RECORDED_BASIS, RecordedSuccession, catalogue_with, known_at
 
 __all__ = [
     "HAI_PHONG",
@@ -58,17 +61,21 @@ __all__ = [
     "NOT_CURRENT_UNIT",
     "OWN_UNIT_RECORDS",
     "REARRANGEMENT_2025",
+    "RECORDED_BASIS",
     "REFORM_2025",
     "AdminUnit",
     "EraSource",
     "Kind",
     "Level",
+    "RecordedSuccession",
     "SuccessionKind",
     "UnitCatalogue",
     "UnitSuccession",
     "UnknownUnitError",
+    "catalogue_with",
     "default_catalogue",
     "fold",
+    "known_at",
     "level_of_code",
     "load_catalogue",
     "names_no_unit",

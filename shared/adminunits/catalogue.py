@@ -6,6 +6,7 @@ old unit to the units of another date (:meth:`UnitCatalogue.restate`) is a deriv
 
 from __future__ import annotations
 
+import copy
 import functools
 import itertools
 import json
@@ -86,6 +87,14 @@ class UnitCatalogue:
         self._communes_by_province: dict[str, list[AdminUnit]] = {
             k: sorted(v, key=lambda u: u.code) for k, v in communes_by_province.items()
         }
+        self._set_successions(successions)
+        self._search_index: list[tuple[str, str, AdminUnit]] | None = None
+        self._successor_unknown: tuple[tuple[str, date], ...] = tuple(
+            sorted(successor_unknown, key=lambda m: (m[1], len(m[0]), m[0]))
+        )
+        self._sources: tuple[EraSource, ...] = tuple(sources)
+
+    def _set_successions(self, successions: Iterable[UnitSuccession]) -> None:
         self._successions: tuple[UnitSuccession, ...] = tuple(
             sorted(successions, key=lambda s: (s.effective, s.predecessor_code, s.successor_code))
         )
@@ -96,11 +105,6 @@ class UnitCatalogue:
             succ_to[s.successor_code].append(s)
         self._succ_from: dict[str, list[UnitSuccession]] = dict(succ_from)
         self._succ_to: dict[str, list[UnitSuccession]] = dict(succ_to)
-        self._search_index: list[tuple[str, str, AdminUnit]] | None = None
-        self._successor_unknown: tuple[tuple[str, date], ...] = tuple(
-            sorted(successor_unknown, key=lambda m: (m[1], len(m[0]), m[0]))
-        )
-        self._sources: tuple[EraSource, ...] = tuple(sources)
 
     # -- basic lookups -----------------------------------------------------------------------
 
@@ -244,6 +248,18 @@ class UnitCatalogue:
     def sources(self) -> tuple[EraSource, ...]:
         """Each era's data: valid from/to and the package version it was generated from."""
         return self._sources
+
+    def with_successions(self, extra: Iterable[UnitSuccession]) -> UnitCatalogue:
+        """This catalogue with more successions (those officials recorded,
+        `shared.adminunits.recorded`): the same units, shared, not copied; a predecessor they
+        complete leaves the `successor_unknown` list. A new object: this one is unchanged."""
+        added = tuple(extra)
+        completed = {(s.predecessor_code, s.effective) for s in added}
+        other = copy.copy(self)
+        other._set_successions((*self._successions, *added))
+        other._successor_unknown = tuple(m for m in self._successor_unknown
+                                         if m not in completed)
+        return other
 
     def successor_unknown(self, province_code: str | None = None) -> list[AdminUnit]:
         """The last version of each unit whose code disappeared with no successor the data

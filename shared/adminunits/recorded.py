@@ -1,0 +1,77 @@
+"""Successors recorded by officials (`UnitSuccessionRecorded`, J15): THE rule by which both
+services' placements follow them.
+
+The catalogue's data does not show the successor of some merged units (`successor_unknown`:
+43 of Hai Phong's 50 communes merged on 01/01/2025). A city-level official records one on the
+indicators service; the event is kept in both services (the indicators' event store,
+reporting's `rpt_unit_successions`) and the data files are never edited. A figure "as of" a
+moment places facts by the catalogue completed with the successions recorded by then
+(`known_at`, `catalogue_with`): a report as of a time before the recording keeps the old
+placement (the district's line «Chưa gắn với đơn vị hành chính hiện hành»), one after it
+counts the merged commune's facts at its successor, and a replay gives the same, as the
+recording time is the event's own.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .catalogue import UnitCatalogue, default_catalogue
+from .model import UnitSuccession
+
+#: The `basis` of a succession an official recorded (the data's own have theirs, e.g.
+#: ``code_persisted``).
+RECORDED_BASIS = "recorded"
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedSuccession:
+    """One `UnitSuccessionRecorded`: the predecessor ceased the day before `effective`, its
+    successor valid from it; `recorded_at`: when the official recorded it."""
+
+    predecessor_code: str
+    successor_code: str
+    effective: date
+    recorded_at: datetime
+
+    @property
+    def succession(self) -> UnitSuccession:
+        return UnitSuccession(self.predecessor_code, self.successor_code, self.effective,
+                              "merge", RECORDED_BASIS)
+
+
+def known_at(
+    recorded: Iterable[RecordedSuccession], as_of: datetime,
+    catalogue: UnitCatalogue | None = None,
+) -> tuple[UnitSuccession, ...]:
+    """The successions that complete the catalogue as known at `as_of`, by predecessor.
+
+    Only those the catalogue can take: a predecessor on its `successor_unknown` list, ceased
+    the day before `effective`, and a successor of the same level valid on that day (what the
+    indicators service's command requires; a stream holding anything else is not followed).
+    One per predecessor: the first recorded (the command refuses a second)."""
+    base = catalogue or default_catalogue()
+    unknown = {u.code: u for u in base.successor_unknown()}
+    chosen: dict[str, UnitSuccession] = {}
+    for r in sorted(recorded, key=lambda r: (r.recorded_at, r.predecessor_code)):
+        if r.recorded_at > as_of or r.predecessor_code in chosen:
+            continue
+        predecessor = unknown.get(r.predecessor_code)
+        successor = base.get(r.successor_code, r.effective)
+        if (predecessor is None or predecessor.valid_to != r.effective or successor is None
+                or successor.level != predecessor.level):
+            continue
+        chosen[r.predecessor_code] = r.succession
+    return tuple(chosen[code] for code in sorted(chosen))
+
+
+@functools.lru_cache(maxsize=16)
+def catalogue_with(recorded: tuple[UnitSuccession, ...]) -> UnitCatalogue:
+    """The default catalogue completed with these recorded successions (`known_at`); the
+    catalogue itself when there are none. Kept: a handful of sets is ever asked for."""
+    if not recorded:
+        return default_catalogue()
+    return default_catalogue().with_successions(recorded)

@@ -1,0 +1,81 @@
+"""Successors recorded by officials complete the catalogue as known at a moment (J15): the
+kernel's one rule (`shared.adminunits.recorded`) both services place facts by.
+
+11788 Xã Bạch Đằng (Huyện Tiên Lãng 315) ceased on 01/01/2025 and the data does not say into
+what; 11791 (Xã Quang Phục until then) became Xã Tân Minh that day, then Xã Tiên Minh on
+01/07/2025. Recorded at `AT`, the successor carries Bạch Đằng's facts from the merger on,
+and on through the reform; before `AT` nothing moves."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from shared.adminunits import (
+    RECORDED_BASIS,
+    RecordedSuccession,
+    catalogue_with,
+    default_catalogue,
+    known_at,
+    placed_in,
+)
+
+BACH_DANG, TAN_MINH, TOAN_THANG, TIEN_LANG = "11788", "11791", "11794", "315"
+MERGER = date(2025, 1, 1)
+AT = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
+RECORDED = RecordedSuccession(BACH_DANG, TAN_MINH, MERGER, AT)
+
+
+def _parents(on: date) -> dict[str, str | None]:
+    cat = default_catalogue()
+    parents: dict[str, str | None] = {"31": None}
+    for unit in cat.children("31", on):
+        parents[unit.code] = "31"
+        for commune in cat.children(unit.code, on) if unit.level == "district" else ():
+            parents[commune.code] = unit.code
+    return parents
+
+
+def test_a_recorded_successor_carries_the_merged_commune_as_known_at_its_recording() -> None:
+    before, after = known_at([RECORDED], AT - timedelta(seconds=1)), known_at([RECORDED], AT)
+    assert before == ()
+    [succession] = after
+    assert (succession.predecessor_code, succession.successor_code, succession.effective,
+            succession.basis) == (BACH_DANG, TAN_MINH, MERGER, RECORDED_BASIS)
+    assert catalogue_with(before) is default_catalogue()
+    completed = catalogue_with(after)
+    assert catalogue_with(after) is completed  # kept: trees keyed on it are shared
+    # Restated: from nothing to the successor, in both eras after the merger.
+    assert default_catalogue().restate(BACH_DANG, date(2025, 2, 1), on=date(2024, 6, 1)) == []
+    assert completed.restate(BACH_DANG, date(2025, 2, 1), on=date(2024, 6, 1)) == [TAN_MINH]
+    assert completed.restate(BACH_DANG, date(2025, 8, 1), on=date(2024, 6, 1)) == [TAN_MINH]
+    # Placed: on the district's line before, at the successor commune once recorded; a 2024
+    # tree holds Bạch Đằng itself either way.
+    for on in (date(2025, 6, 14), date(2025, 9, 14)):
+        parents = _parents(on)
+        old = placed_in(default_catalogue(), parents, on, BACH_DANG, date(2024, 6, 1))
+        assert old == (TIEN_LANG if on < date(2025, 7, 1) else "31")
+        assert placed_in(completed, parents, on, BACH_DANG, date(2024, 6, 1)) == TAN_MINH
+    assert placed_in(completed, _parents(date(2024, 6, 14)), date(2024, 6, 14), BACH_DANG,
+                     date(2024, 6, 1)) == BACH_DANG
+    # The worklist no longer holds it; the default catalogue is untouched.
+    assert BACH_DANG not in {u.code for u in completed.successor_unknown("31")}
+    assert BACH_DANG in {u.code for u in default_catalogue().successor_unknown("31")}
+    assert default_catalogue().successors(BACH_DANG) == []
+
+
+def test_only_successions_the_catalogue_can_take_are_followed_the_first_one_each() -> None:
+    later = AT + timedelta(days=1)
+    wrong = [
+        # A second successor for the same predecessor: the first recorded stays.
+        RecordedSuccession(BACH_DANG, "11797", MERGER, later),
+        # A predecessor whose successor the data shows (11347 -> 11341).
+        RecordedSuccession("11347", "11344", MERGER, AT),
+        # A successor not valid on the day (Bạch Đằng ceased on it).
+        RecordedSuccession(TOAN_THANG, BACH_DANG, MERGER, AT),
+        # A district for a commune.
+        RecordedSuccession(TOAN_THANG, TIEN_LANG, MERGER, AT),
+        # Not the day the predecessor ceased.
+        RecordedSuccession(TOAN_THANG, TAN_MINH, date(2025, 7, 1), AT),
+    ]
+    assert [(s.predecessor_code, s.successor_code)
+            for s in known_at([*wrong, RECORDED], later)] == [(BACH_DANG, TAN_MINH)]
