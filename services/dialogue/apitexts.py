@@ -110,6 +110,12 @@ EXAMPLES: SchemaExamples = {
                          "reopened_on": "2023-07-10", "new_due_on": "2023-08-15"},
     "SetRule": {"level": "commune", "min_sessions_per_year": 2, "effective_from": "2024-01-01",
                 "legal_basis": "Quyết định 1738-QĐ/TU (sửa đổi)", "note": ""},
+    # The kernel's key example grants religion:read, a scope this service cannot grant
+    # (SCOPE_OF_ANOTHER_SERVICE): here one of its own.
+    "NewKey": {"owner": "Ủy ban Mặt trận Tổ quốc Việt Nam thành phố Hải Phòng",
+               "scopes": ["dialogue:read"], "unit_scope": "31",
+               "department": "Ban Thường trực Ủy ban MTTQ thành phố",
+               "note": "Theo dõi hội nghị đối thoại và việc thực hiện cam kết"},
 }
 
 

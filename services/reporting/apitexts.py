@@ -40,6 +40,11 @@ EXAMPLES: SchemaExamples = {
     "AdjustPeriod": {"data_from": "2022-12-15", "cutoff_on": "2023-03-14",
                      "reason": "Giao ban quý I lùi một ngày"},
     "FinaliseReport": {"scope": "31", "as_of": "2023-03-16"},
+    # The kernel's key example grants religion:read, a scope this service cannot grant
+    # (SCOPE_OF_ANOTHER_SERVICE): here one of its own.
+    "NewKey": {"owner": "Văn phòng Thành ủy Hải Phòng", "scopes": ["reporting:read"],
+               "unit_scope": "31", "department": "Văn phòng Thành ủy",
+               "note": "Tải báo cáo giao ban công tác dân vận các kỳ"},
 }
 
 

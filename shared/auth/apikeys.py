@@ -255,10 +255,11 @@ def revoke_key(
 
 def rotate_key(
     conn: Connection, prefix: str, actor: str, grace: timedelta, now: datetime | None = None,
-    longest: timedelta | None = None,
+    longest: timedelta | None = None, scopes: frozenset[str] | None = None,
 ) -> tuple[ApiKey, str] | None:
     """A new key with the old one's rights and expiry (a key stored without one: `longest`
-    after its creation, ApiKey.expiry); the old one expires after `grace`."""
+    after its creation, ApiKey.expiry); the old one expires after `grace`. `scopes`: the new
+    key's, when not all the old one's (routes.rotation_scopes drops another service's)."""
     now = now or utcnow()
     old = get_key(conn, prefix)
     if old is None or old.status(now, longest) != "active":
@@ -266,7 +267,7 @@ def rotate_key(
     new, plaintext = create_key(
         conn,
         owner=old.owner,
-        scopes=old.scopes,
+        scopes=old.scopes if scopes is None else scopes,
         created_by=actor,
         unit_scope=old.unit_scope,
         department=old.department,

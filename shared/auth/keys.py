@@ -24,7 +24,7 @@ from sqlalchemy import Connection
 
 from shared.auth import apikeys
 from shared.auth.principal import CITY_SCOPE, SCOPES
-from shared.auth.routes import expiry_of, own_service_scopes
+from shared.auth.routes import expiry_of, own_service_scopes, rotation_scopes
 from shared.db import engine_for
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
@@ -118,14 +118,19 @@ def _run(args: argparse.Namespace, settings: Settings, actor: str, conn: Connect
         return 0
     hours = settings.api_key_rotation_grace_hours if args.grace_hours is None \
         else args.grace_hours
+    old = apikeys.get_key(conn, args.prefix)
+    kept = None if old is None else rotation_scopes(settings.service, old.scopes)
     rotated = apikeys.rotate_key(conn, args.prefix, actor, timedelta(hours=hours),
-                                 longest=longest)
-    if rotated is None:
+                                 longest=longest, scopes=kept)
+    if rotated is None or old is None:
         print(f"Khoá «{args.prefix}» không tồn tại, đã thu hồi hoặc hết hạn", file=sys.stderr)
         return 1
     key, plaintext = rotated
     print(f"Khoá API mới (chỉ hiện một lần, hãy lưu ngay): {plaintext}")
     print(f"Mã nhận diện: {key.prefix}; khoá cũ {args.prefix} hết hạn sau {hours:g} giờ")
+    dropped = sorted(old.scopes - key.scopes)
+    if dropped:
+        print(f"Khoá mới không mang quyền của dịch vụ khác: {' '.join(dropped)}")
     return 0
 
 

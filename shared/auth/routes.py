@@ -108,6 +108,19 @@ def own_service_scopes(service: str, scopes: frozenset[str]) -> None:
         )
 
 
+def rotation_scopes(service: str, scopes: frozenset[str]) -> frozenset[str]:
+    """The scopes a rotation's key carries: the old key's own-service scopes. A key issued
+    before a service gave keys for its own scopes only (finding J16) may carry another
+    service's; the successor is a key issued now, so it keeps what this service can issue and
+    drops the rest (the answer lists them), as an official reissuing the key would. A key with
+    nothing of this service's left is not rotated: 422 SCOPE_OF_ANOTHER_SERVICE, as creating
+    it would be."""
+    kept = scopes & scopes_of_service(service)
+    if not kept:
+        own_service_scopes(service, scopes)
+    return kept
+
+
 def _log_created(principal: Principal, key: apikeys.ApiKey, **details: Any) -> None:
     """The security log's record of a new key: created, or a rotation's successor."""
     security_event(
@@ -244,20 +257,23 @@ def auth_router(settings: Settings) -> APIRouter:
         )
         with _engine(request).begin() as conn:
             current = _own_key(conn, principal, prefix)
-            no_escalation(principal, current.scopes, current.unit_scope)
+            kept = rotation_scopes(settings.service, current.scopes)
+            no_escalation(principal, kept, current.unit_scope)
             rotated = apikeys.rotate_key(conn, prefix, principal.actor, timedelta(hours=hours),
-                                         longest=longest)
+                                         longest=longest, scopes=kept)
         if rotated is None:
             raise InvalidInput(
                 "API_KEY_NOT_ACTIVE",
                 messages.API_KEY_NOT_ACTIVE.format(prefix=prefix),
             )
         key, plaintext = rotated
-        _log_created(principal, key, replaces=prefix)
+        dropped = sorted(current.scopes - key.scopes)
+        _log_created(principal, key, replaces=prefix, dropped_scopes=dropped)
         return key.as_dict(utcnow(), longest) | {
             "api_key": plaintext,
             "replaces": prefix,
             "grace_hours": hours,
+            "dropped_scopes": dropped,
         }
 
     if settings.auth_mode == "development" and settings.environment != "production":

@@ -261,6 +261,58 @@ def test_a_service_issues_keys_for_its_own_scopes_only(services: Services, idp: 
     assert reporting.status_code == 201, reporting.text
 
 
+def test_rotation_keeps_the_old_keys_own_scopes_only(
+    services: Services, idp: Idp, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A key issued before J16 may carry another service's scopes; its rotation issues a key
+    now, so it keeps this service's scopes and drops the others (listed in the answer and the
+    audit), by the API and the command-line tool; a key with none of this service's left is
+    refused as creating it would be, nothing written. Without: the successor kept
+    dialogue:write and reports:finalise."""
+    religion = services["religion"]
+    admin = Role("quan.tri.2", ("admin", "read", "religion:read", "dialogue:write",
+                                "reports:finalise"),
+                 "31", "Văn phòng")
+    with runtime_of(religion).engine.begin() as conn:
+        mixed, _ = apikeys.create_key(
+            conn, owner="Công an thành phố", created_by="trước J16",
+            scopes=["religion:read", "dialogue:write", "reports:finalise", "read"])
+        foreign, _ = apikeys.create_key(conn, owner="Sở Nội vụ", created_by="trước J16",
+                                        scopes=["dialogue:write"])
+        cli, _ = apikeys.create_key(conn, owner="Sở Tư pháp", created_by="trước J16",
+                                    scopes=["religion:read", "dialogue:write"])
+    rotated = religion.post(f"/api/v1/admin/api-keys/{mixed.prefix}/rotate",
+                            json={"grace_hours": 0}, headers=idp.headers(admin))
+    assert rotated.status_code == 201, rotated.text
+    assert rotated.json()["scopes"] == ["read", "religion:read"]
+    assert rotated.json()["dropped_scopes"] == ["dialogue:write", "reports:finalise"]
+    successor = rotated.json()["api_key"]
+    whoami = religion.get("/api/v1/auth/whoami", headers={"X-API-Key": successor})
+    assert whoami.json()["scopes"] == ["read", "religion:read"]
+    with runtime_of(religion).engine.connect() as conn:
+        audit = conn.execute(select(api_key_audit_table).where(
+            api_key_audit_table.c.prefix == rotated.json()["prefix"])).one()
+        before = conn.execute(select(api_key_audit_table)).all()
+    assert audit.action == "rotated_in" and "dialogue:write" not in str(audit.details)
+    refused = religion.post(f"/api/v1/admin/api-keys/{foreign.prefix}/rotate",
+                            json={"grace_hours": 0}, headers=idp.headers(admin))
+    assert refused.status_code == 422, refused.text
+    assert _error(refused)["code"] == "SCOPE_OF_ANOTHER_SERVICE"
+    assert _error(refused)["details"]["foreign"] == ["dialogue:write"]
+    with runtime_of(religion).engine.connect() as conn:
+        assert conn.execute(select(api_key_audit_table)).all() == before
+        assert apikeys.get_key(conn, foreign.prefix) == foreign
+    monkeypatch.setenv("RELIGION_DATABASE_URL", runtime_of(religion).settings.database_url)
+    assert keys_main(["rotate", "--service", "religion", "--prefix", cli.prefix,
+                      "--grace-hours", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "dialogue:write" in out
+    new_key = next(w for w in out.split() if w.startswith("dv_"))
+    whoami = religion.get("/api/v1/auth/whoami", headers={"X-API-Key": new_key})
+    assert whoami.json()["scopes"] == ["religion:read"]
+
+
 def test_rotation_keeps_the_old_key_for_the_grace_period_only(
     services: Services, idp: Idp
 ) -> None:

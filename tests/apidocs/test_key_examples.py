@@ -1,0 +1,49 @@
+"""Every service's documented API-key examples are ones it accepts (K6 for indicators, extended
+to the four services): the kernel's NewKey example grants religion:read, which dialogue and
+reporting refuse since a service issues keys for its own scopes only (J16, 422
+SCOPE_OF_ANOTHER_SERVICE). In a fresh store of each service, the documented create, rotate and
+revoke examples are sent unchanged (but for the prefix the service gave) and answered 2xx.
+Indicators' other command examples: tests/indicators/test_documented_examples.py. SQLite and
+PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from shared.settings import Settings
+
+SERVICES = ("religion", "dialogue", "indicators", "reporting")
+KEYS = "/api/v1/admin/api-keys"
+
+
+def _example(document: dict[str, Any], method: str, path: str) -> dict[str, Any]:
+    body = document["paths"][path][method]["requestBody"]["content"]["application/json"]
+    example: dict[str, Any] = body["example"]
+    return example
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_services_api_key_examples_are_accepted(
+    service: str, settings_factory: Callable[..., Settings]
+) -> None:
+    create_app: Callable[[Settings], FastAPI] = importlib.import_module(
+        f"services.{service}.app").create_app
+    with TestClient(create_app(settings_factory(service))) as client:
+        document = client.get("/openapi.json").json()
+        created = client.post(KEYS, json=_example(document, "post", KEYS))
+        assert created.status_code == 201, created.text
+        prefix = created.json()["prefix"]
+        rotate = f"{KEYS}/{{prefix}}/rotate"
+        rotated = client.post(rotate.format(prefix=prefix),
+                              json=_example(document, "post", rotate))
+        assert rotated.status_code == 201, rotated.text
+        revoke = f"{KEYS}/{{prefix}}/revoke"
+        revoked = client.post(revoke.format(prefix=rotated.json()["prefix"]),
+                              json=_example(document, "post", revoke))
+        assert revoked.status_code == 200, revoked.text
