@@ -324,6 +324,10 @@ VALUE_LABELS: Final = {
 IMPORT_WRITTEN = "Đã ghi các cơ sở mới của tệp; báo cáo nhập như câu trả lời 200"
 #: What to type for a certificate's number refused by its pattern (the kernel's forms cover
 #: the units, codes and ids).
+CERTIFICATE_NUMBER_SEGMENTS: Final = (
+    "Số giấy chứng nhận không được bắt đầu hay kết thúc bằng dấu /, có hai dấu / liền nhau "
+    "hoặc có phần «.», «..» giữa hai dấu / (ví dụ BĐ-01/2023 được, BĐ-01/../2023 không)"
+)
 CERTIFICATE_NUMBER_FORM: Final = (
     "nhập số giấy chứng nhận như in trên giấy: chữ cái (có thể có dấu tiếng Việt), chữ số và "
     "các dấu . / - hoặc dấu cách (ví dụ CS 123456 hoặc BĐ-01/2023)"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi.testclient import TestClient
 
 from tests.integration.helpers import event_count
@@ -274,6 +276,35 @@ def test_a_certificate_numbered_with_a_slash_is_read_where_its_location_says(
     assert (unknown.status_code, error_of(unknown)["code"]) == (404, "CERTIFICATE_NOT_FOUND")
 
 
+def test_a_certificate_number_that_a_client_would_tidy_into_another_path_is_refused(
+    religion: TestClient,
+) -> None:
+    """A number is read at /certificates/{number} with its «/» (K9): «X/../Y» is sent by a
+    client or a proxy as /certificates/Y, «X//Y» often as X/Y, so such a number could be
+    issued and read as another certificate. 422 CERTIFICATE_NUMBER_SEGMENTS, in Vietnamese,
+    nothing written; «BĐ-01/2023» and a «.» inside a part are numbers as before."""
+    register(religion, "TL-SEG")
+    act(religion, "TL-SEG", "lodge", "2023-03-01")
+    act(religion, "TL-SEG", "accept", "2023-04-01")
+    before = event_count(religion)
+    for number in ("BĐ-01/../2023", "../BĐ-01", "BĐ-01/..", "BĐ-01/./2023", "BĐ-01//2023",
+                   "/BĐ-01", "BĐ-01/", "BĐ-01/ .. /2023"):
+        refused = issue(religion, "TL-SEG", number)
+        assert refused.status_code == 422, (number, refused.text)
+        [problem] = error_of(refused)["details"]
+        assert problem["code"] == "CERTIFICATE_NUMBER_SEGMENTS", (number, problem)
+        assert "hai dấu / liền nhau" in problem["message"]
+    assert event_count(religion) == before
+    for month, number in ((5, "BĐ-01/2023"), (6, "CS 01.2/QĐ-UBND")):
+        issued = issue(religion, "TL-SEG", number, on=f"2023-0{month}-02")
+        assert issued.status_code == 201, issued.text
+        assert religion.get(issued.headers["Location"]).json()["number"] == number
+        revoked = religion.post("/api/v1/sites/TL-SEG/certificate/revoke", json={
+            "certificate_number": number, "revoked_on": f"2023-0{month}-20",
+            "reason": "Cấp lại"})
+        assert revoked.status_code == 200, revoked.text
+
+
 def test_a_violation_is_not_found_at_a_site_before_its_registration(
     religion: TestClient,
 ) -> None:
@@ -343,3 +374,34 @@ def test_a_step_of_a_day_the_site_was_open_is_accepted_after_its_closing(
     site = religion.get("/api/v1/sites/CL-J20").json()
     assert site["closed_on"] == "2023-08-01"
     assert site["dossier"]["state"] == "certificate_issued", site["dossier"]
+
+
+def test_a_revocation_follows_the_closing_rule_of_the_other_steps(
+    religion: TestClient,
+) -> None:
+    """A certificate's revocation was accepted whatever the site's closing: one dated after
+    the closing day counted a revocation at a commune whose register no longer had the site.
+    It follows the rule of every dossier step and certificate (J20/J21): dated after the
+    closing, 409 SITE_CLOSED naming the day, nothing written; of a day the site was open
+    (the closing day too), accepted though entered after the closing."""
+    register(religion, "CL-REV")  # registered 01/02/2023
+    act(religion, "CL-REV", "lodge", "2023-03-15")
+    act(religion, "CL-REV", "accept", "2023-04-01")
+    assert issue(religion, "CL-REV", "CS REV-1", on="2023-05-02").status_code == 201
+    closed = religion.post("/api/v1/sites/CL-REV/close",
+                           json={"closed_on": "2023-08-01", "reason": "Giải thể"})
+    assert closed.status_code == 200, closed.text
+
+    def revoke(on: str) -> Any:
+        return religion.post("/api/v1/sites/CL-REV/certificate/revoke", json={
+            "certificate_number": "CS REV-1", "revoked_on": on, "reason": "Thu hồi đất"})
+
+    before = event_count(religion)
+    late = revoke("2023-08-02")
+    assert (late.status_code, error_of(late)["code"]) == (409, "SITE_CLOSED"), late.text
+    assert "01/08/2023" in error_of(late)["message"]
+    assert event_count(religion) == before
+    on_the_day = revoke("2023-08-01")
+    assert on_the_day.status_code == 200, on_the_day.text
+    assert religion.get("/api/v1/sites/CL-REV").json()["dossier"]["state"] == \
+        "certificate_revoked"

@@ -15,7 +15,9 @@ from pydantic import (
     StrictFloat,
     StringConstraints,
 )
+from pydantic_core import PydanticCustomError
 
+from services.religion import messages
 from shared.adminunits.model import COMMUNE_CODE_PATTERN
 from shared.ids import UUID_PATTERN
 from shared.validation import (
@@ -128,10 +130,22 @@ def _compatibility_folded(value: Any) -> Any:
     return unicodedata.normalize("NFKC", value) if isinstance(value, str) else value
 
 
+def path_safe_number(value: str) -> str:
+    """A number is read at /certificates/{number} with its «/» as they are (K9), so a part
+    between two «/» that is empty, «.» or «..» would be a different path once a client or a
+    proxy tidies it («X/../Y» is sent as «Y», «X//Y» often as «X/Y»): the number could be
+    issued and never read, or read as another certificate. No printed number has one."""
+    if any(part.strip() in ("", ".", "..") for part in value.split("/")):
+        raise PydanticCustomError("certificate_number_segments",
+                                  messages.CERTIFICATE_NUMBER_SEGMENTS)
+    return value
+
+
 CertificateNumber = Annotated[
     str,
     BeforeValidator(_compatibility_folded),
     StringConstraints(min_length=1, max_length=100, pattern=CERTIFICATE_NUMBER_PATTERN),
+    AfterValidator(path_safe_number),
 ]
 #: An event's id as the site's history shows it.
 EventId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]

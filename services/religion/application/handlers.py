@@ -299,6 +299,9 @@ def revoke_certificate(
 ) -> list[EventEnvelope]:
     site = site_to_write(uow, code, command.revoked_on)
     number = normalise_certificate_number(command.certificate_number)
+    # As an issue or a dossier step (J20/J21): a revocation of a day the site was still in
+    # the register is a true fact entered late; one dated after its closing is refused.
+    site.require_open_through(command.revoked_on, "revoke_certificate")
     certificate = uow.load(Certificate, code)
     certificate.revoke(number, command.revoked_on, command.reason,
                        site.commune_on(command.revoked_on))
