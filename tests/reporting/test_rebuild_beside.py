@@ -99,7 +99,7 @@ def test_a_rebuild_serves_the_old_figures_until_it_switches_then_the_replayed_on
         assert progress["state"] == "building" and progress["live_generation"] == 1
         assert {c["consumer"] for c in progress["consumers"]} == {
             "reporting-religion-g2", "reporting-dialogue-g2", "reporting-indicators-g2",
-            "reporting-plan-g2"}
+            "reporting-plan-g2", "reporting-successions-g2"}
 
         # A second rebuild, on either replica, is refused while this one runs.
         for asked in (client, replica):

@@ -204,3 +204,18 @@ plan_events = Table(
     Column("payload", Text, nullable=False),
 )
 Index("ix_rpt_plan_events_year", plan_events.c.year)
+
+# The successors officials recorded for merged units (the indicators service's
+# `UnitSuccessionRecorded`, J15), one row each: a handful, read whole by every report, which
+# places facts by the catalogue completed with those recorded by its "as of"
+# (`shared.adminunits.recorded`).
+unit_successions = Table(
+    "rpt_unit_successions",
+    metadata,
+    Column("event_id", String(36), primary_key=True),
+    Column("predecessor_code", String(10), nullable=False),
+    Column("successor_code", String(10), nullable=False),
+    Column("effective", Date, nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+    Column("legal_basis", Text, nullable=False),
+)

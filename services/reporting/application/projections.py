@@ -30,6 +30,7 @@ from services.reporting.adapters.tables import (
     plan_events,
     religion_facts,
     source_marks,
+    unit_successions,
 )
 from services.reporting.adapters.units import NO_UNITS, EventUnits, units_of
 from services.reporting.application.chunk_figures import (
@@ -41,6 +42,7 @@ from services.reporting.application.chunk_figures import (
     units_key,
 )
 from services.reporting.application.planprojection import plan_projection
+from services.reporting.application.successions import successions_projection
 from services.reporting.domain.chunks import chunk_of, head_chunk_of
 from services.reporting.domain.counting import (
     OUTSIDE_CONTEST_YEAR,
@@ -987,12 +989,13 @@ _FACT_SOURCES: tuple[tuple[str, Table, dict[str, FactRule]], ...] = (
 def all_projections(
     tables: TableMap = _same, live: bool = True, on_reset: Callable[[], object] | None = None
 ) -> list[Projection]:
-    """The three fact projections and the plan's, writing into `tables`' versions of the
-    read models; `on_reset` is called when a fact projection is dropped."""
+    """The three fact projections, the plan's and the recorded successions', writing into
+    `tables`' versions of the read models; `on_reset` is called when a fact
+    projection is dropped."""
     del live  # the facts are written alike while built beside the live ones
     facts = [_projection(source, table, rules, tables, on_reset)
              for source, table, rules in _FACT_SOURCES]
-    return [*facts, plan_projection(tables)]
+    return [*facts, plan_projection(tables), successions_projection(tables)]
 
 
 def read_models(forget_figures: Callable[[], object]) -> ReadModels:
@@ -1001,6 +1004,6 @@ def read_models(forget_figures: Callable[[], object]) -> ReadModels:
     figures of finalised reports are no read model: they stay."""
     return ReadModels(
         tables=(religion_facts, dialogue_facts, indicators_facts, figure_chunks,
-                head_sessions, source_marks, plan_events),
+                head_sessions, source_marks, plan_events, unit_successions),
         projections=lambda tables, live: all_projections(tables, live, forget_figures),
     )
