@@ -14,10 +14,12 @@ OPERATIONS: OperationTexts = {
                      "Lãng\"), có hiệu lực vào ngày `on`."),
     "successor_unknown": ("Đơn vị sáp nhập chưa rõ kế thừa", "Các đơn vị đã sáp nhập mà dữ liệu "
                           "gốc không cho biết đơn vị kế thừa: còn chờ bổ sung và đã bổ sung. "
-                          "Việc bổ sung chưa làm thay đổi số liệu nào."),
+                          "Từ lúc bổ sung, số liệu của đơn vị đã sáp nhập được tính cho đơn vị "
+                          "kế thừa."),
     "record_succession": ("Bổ sung đơn vị kế thừa", "Ghi đơn vị kế thừa của một đơn vị đã sáp "
-                          "nhập, kèm căn cứ pháp lý (cấp thành phố). Chỉ lưu để tra cứu: số "
-                          "liệu của đơn vị đã sáp nhập chưa được tính cho đơn vị kế thừa."),
+                          "nhập, kèm căn cứ pháp lý (cấp thành phố). Từ lúc ghi, số liệu "
+                          "của đơn vị đã sáp nhập được tính cho đơn vị kế thừa từ ngày sáp nhập, "
+                          "ở cả chỉ tiêu và báo cáo."),
     "get_unit": ("Xem một đơn vị", "Đơn vị vào ngày `on`, với các cấp trên và đơn vị trực "
                  "thuộc."),
     "unit_history": ("Lịch sử một mã đơn vị", "Các phiên bản của mã và các lần sáp nhập, chia "

@@ -151,12 +151,14 @@ REPORTED_DATE = "Ngày báo cáo"
 EVALUATION_DATE = "Ngày đánh giá"
 UNIT_NOT_IN_SCOPE = "Đơn vị «{code}» không thuộc phạm vi của chỉ tiêu vào ngày {on}"
 #: What recording a successor does, said beside the worklist of merged units (finding J15):
-#: the record is kept, no figure follows it yet.
+#: the record is kept, and the figures of both services follow it from its recording on.
 SUCCESSION_EFFECT = (
     "Đơn vị kế thừa đã bổ sung được lưu (mỗi lần bổ sung là một sự kiện) và hiện trong danh "
-    "sách đã bổ sung; việc bổ sung chưa làm thay đổi số liệu nào: số liệu ghi cho đơn vị đã "
-    "sáp nhập vẫn được tính ở đơn vị cấp trên của nó, trong dòng «{not_current}», ở cả chỉ "
-    "tiêu và báo cáo, và không được quy đổi sang đơn vị kế thừa đã bổ sung"
+    "sách đã bổ sung. Từ lúc bổ sung, số liệu ghi cho đơn vị đã sáp nhập được tính cho đơn vị "
+    "kế thừa từ ngày sáp nhập, ở cả chỉ tiêu và báo cáo, thay vì trong dòng «{not_current}» "
+    "của đơn vị cấp trên; số liệu xem theo thời điểm trước lúc bổ sung (as_of) vẫn như cũ, và "
+    "báo cáo đã chốt giữ số liệu đã chốt, phần chuyển sang đơn vị kế thừa hiện trong số liệu "
+    "thay đổi sau khi chốt"
 )
 SUCCESSION_SUBJECT = "đơn vị kế thừa của đơn vị «{code}»"
 SUCCESSION_NOTE = "«{successor}»"

@@ -41,7 +41,8 @@ NOT_CURRENT_UNIT: Final = "Chưa gắn với đơn vị hành chính hiện hàn
 def names_no_unit(named: str | None, units: Container[str]) -> bool:
     """The rule of the `NOT_CURRENT_UNIT` line: whether a fact names a code that is none of
     the figures' units (merged or dissolved before their day, and not carried to a
-    successor; one an official recorded, `UnitSuccessionRecorded`, is not followed yet).
+    successor: the data's, or one an official recorded by the figures' "as of",
+    `shared.adminunits.recorded`).
     Such a fact counts on a unit above it, which its children's rows then do not add up to;
     the line under that unit carries it (reporting's unit table, the indicators' drill-down)."""
     return named is not None and named not in units

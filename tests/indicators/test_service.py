@@ -576,19 +576,20 @@ def test_an_official_completes_a_successor_unknown_as_an_event(client: TestClien
 def test_the_worklist_of_merged_units_says_what_recording_a_successor_changes(
     client: TestClient,
 ) -> None:
-    """Finding J15: the worklist called a merged commune done once its successor was
-    recorded, as if the figures then followed it; they do not (the catalogue's successions
-    place the facts, and a recorded successor is no part of them). The note says so, and the
-    figures agree with it: a 2023 model of 11788 Xã Bạch Đằng carried to the units of
-    February 2025 stays in the line of what is not carried, 11791 gains nothing."""
+    """Finding J15: a recorded successor moves the figures, and the worklist's note says so:
+    a 2023 model of 11788 Xã Bạch Đằng carried to the units of February 2025 is in the line
+    of what is not carried until 11791 is recorded as its successor, then 11791's (the
+    restated view follows the catalogue as known at the figures' "as of"); as of a time
+    before the recording, as before."""
     model = client.post("/api/v1/models", json={
         **MODEL, "model_id": "J15-01", "unit_code": "11788", "field": "new_rural",
         "started_on": "2023-03-01"})
     assert model.status_code == 201, model.text
     wait_applied(client, 5)
 
-    def carried() -> tuple[list[str], int, dict[str, int]]:
-        view = get_json(client, "/api/v1/indicators/2023/I1/restated", to="2025-02-01")
+    def carried(**as_of: str) -> tuple[list[str], int, dict[str, int]]:
+        view = get_json(client, "/api/v1/indicators/2023/I1/restated", to="2025-02-01",
+                        **as_of)
         return ([c for c in view["not_carried"]["communes"] if c == "11788"],
                 view["not_carried"]["numerator"],
                 {u["unit_code"]: u["numerator"] for u in view["units"]
@@ -596,15 +597,17 @@ def test_the_worklist_of_merged_units_says_what_recording_a_successor_changes(
 
     before = carried()
     assert before == (["11788"], 1, {"11791": 0})
+    earlier = datetime.now(UTC).isoformat()
     recorded = client.post("/api/v1/units/successions", json={
         "predecessor_code": "11788", "successor_code": "11791",
         "legal_basis": "Nghị quyết 1232/NQ-UBTVQH15"})
     assert recorded.status_code == 201, recorded.text
     worklist = get_json(client, "/api/v1/units/successions/unknown")
     assert [r["predecessor_code"] for r in worklist["recorded"]] == ["11788"]
-    assert "chưa làm thay đổi số liệu nào" in worklist["note"]
+    assert "được tính cho đơn vị kế thừa từ ngày sáp nhập" in worklist["note"]
     assert "«Chưa gắn với đơn vị hành chính hiện hành»" in worklist["note"]
-    assert carried() == before
+    assert carried() == ([], 0, {"11791": 1})
+    assert carried(as_of=earlier) == before
 
 
 def test_a_model_is_recognised_in_date_order(client: TestClient) -> None:

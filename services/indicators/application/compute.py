@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from services.indicators.adapters.facts import (
     load_heads,
@@ -18,6 +19,7 @@ from services.indicators.adapters.facts import (
     load_sites,
 )
 from services.indicators.domain.definitions import Definition
+from services.indicators.domain.events import UnitSuccessionRecorded
 from services.indicators.domain.figures import (
     IndicatorFigures,
     compute_dialogue_heads,
@@ -25,15 +27,40 @@ from services.indicators.domain.figures import (
     compute_reported,
     compute_sites,
 )
+from services.indicators.domain.model import UnitSuccessionRecord
 from services.indicators.domain.scope import ScopeTree
-from shared.adminunits import default_catalogue
+from shared.adminunits import RecordedSuccession, UnitSuccession, catalogue_with, known_at
+from shared.clock import in_utc
+from shared.eventstore import events_table
 from shared.planrules import i2_window
 
 
 @functools.lru_cache(maxsize=64)
-def scope_tree(roots: tuple[str, ...], on: date) -> ScopeTree:
-    """The catalogue never changes while the process runs, so trees are shared."""
-    return ScopeTree.build(default_catalogue(), roots, on)
+def scope_tree(
+    roots: tuple[str, ...], on: date, recorded: tuple[UnitSuccession, ...] = ()
+) -> ScopeTree:
+    """The tree placing facts by the catalogue completed with `recorded` (the successions
+    officials recorded, as known at a moment: `known_successions`). The data never changes
+    while the process runs and a recording makes another key, so trees are shared: one kept
+    before a recording is never used for figures after it."""
+    return ScopeTree.build(catalogue_with(recorded), roots, on)
+
+
+def known_successions(conn: Connection, as_of: datetime) -> tuple[UnitSuccession, ...]:
+    """The successions officials recorded (`UnitSuccessionRecorded`, J15) that figures as of
+    `as_of` place facts by: the kernel's rule (`shared.adminunits.known_at`), as reporting's
+    reports follow it. A handful of events, read from the store."""
+    e = events_table
+    rows = conn.execute(select(e.c.payload, e.c.recorded_at).where(
+        e.c.aggregate_type == UnitSuccessionRecord.aggregate_type,
+        e.c.event_type == UnitSuccessionRecorded.event_type))
+    recorded = []
+    for payload, recorded_at in rows:
+        event = json.loads(payload)
+        recorded.append(RecordedSuccession(
+            event["predecessor_code"], event["successor_code"],
+            date.fromisoformat(event["effective"]), in_utc(recorded_at)))
+    return known_at(recorded, as_of)
 
 
 #: Facts already loaded in this transaction, by (kind, on, as_of): I3 and I4 read the same
@@ -58,7 +85,9 @@ def compute(
     as_of: datetime,
     cache: FactCache | None = None,
 ) -> IndicatorFigures:
-    tree = scope_tree(definition.scope, on)
+    recorded = _cached(cache, "successions", date.min, as_of,
+                       lambda: known_successions(conn, as_of))
+    tree = scope_tree(definition.scope, on, recorded)
     method = definition.method
     if method == "model_coverage":
         models = _cached(cache, "models", on, as_of, lambda: load_models(conn, on, as_of))

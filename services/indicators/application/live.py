@@ -38,7 +38,11 @@ from services.indicators.application.announce import (
     evaluate_definition,
     joined_uow,
 )
-from services.indicators.application.compute import FactCache, scope_tree
+from services.indicators.application.compute import (
+    FactCache,
+    known_successions,
+    scope_tree,
+)
 from services.indicators.domain.definitions import Definition
 from services.indicators.domain.model import IndicatorStatus
 from services.indicators.domain.sitetally import (
@@ -217,7 +221,7 @@ def counts_on(
         for history in t.histories(conn, late).values():
             add_tally(groups, site_tally(history.state(), catalogue), -1)
             add_tally(groups, site_tally(history.state(on), catalogue), 1)
-    return TreeCounts(scope_tree(scope, on), groups)
+    return TreeCounts(scope_tree(scope, on, known_successions(conn, EVERYTHING)), groups)
 
 
 TreeKey = tuple[tuple[str, ...], date]  # (scope, evaluation date)
@@ -302,6 +306,7 @@ class SiteChanges:
         # Per definition key: its tree's key, its counts and their status of a unit.
         self._trees: dict[str, tuple[TreeKey, TreeCounts, Callable[[str], Status | None]]] = {}
         reusable, statuses = kept.take(self.stamp) if kept is not None else ({}, None)
+        recorded = known_successions(conn, EVERYTHING)
         if batch is not None and statuses is not None and (
                 statuses.position == last_position(conn)):
             batch.adopt(statuses)
@@ -313,6 +318,10 @@ class SiteChanges:
                     key = (definition.scope, definition.evaluation_date(batch.today))
                     if key not in self.counts:
                         found = reusable.get(key)
+                        if found is not None and found.tree is not scope_tree(*key, recorded):
+                            # Kept before a succession was recorded (or its tree let go):
+                            # its placing is not the one of now.
+                            found = None
                         self.counts[key] = (found if found is not None
                                             else counts_on(conn, tables, *key))
             self._preload(batch, evaluated.values(), envelopes)

@@ -230,8 +230,8 @@ def restated_view(figures: IndicatorFigures, to: date) -> dict[str, Any]:
                 to=format_date_vn(to), on=format_date_vn(figures.on)
             ),
         )
-    catalogue = default_catalogue()
     tree = figures.tree
+    catalogue = tree.catalogue  # completed with the successions recorded (`compute`)
     grouped: dict[str, dict[str, Any]] = {}
     unmapped: dict[str, Any] = {"numerator": 0, "denominator": 0, "communes": []}
     for code in tree.communes:

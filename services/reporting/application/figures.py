@@ -2,7 +2,8 @@
 scope, as of a time). Every optimisation sits behind this one seam:
 
 1. the figures of the same facts are the same figures: kept in `state.figures`, keyed by the
-   period's window, the scope and the marks the projections left (`fact_reads.read_marks`);
+   period's window, the scope, the marks the projections left (`fact_reads.read_marks`) and
+   the successions officials recorded that the report places facts by (`successions.known`);
 2. otherwise, when "as of" sees every fact and the period's window opens on its year's first
    chunk (a default window, or a running period's counted up to today), they are summed from
    the chunk figures (`from_chunks.py`, over this process's copies: `chunk_sums.py`; the days
@@ -29,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from services.reporting.application import successions
 from services.reporting.application.fact_reads import Marks, read_marks
 from services.reporting.application.from_chunks import compute_from_chunks_many
 from services.reporting.application.from_facts import compute_fresh
@@ -70,7 +72,10 @@ def compute_many(
     marks = read_marks(conn)
     # Every "as of" from the latest recorded fact on sees the same facts.
     seen: Any = "all" if marks.sees_everything(as_of) else as_of
-    keys = [(p.data_from, p.cutoff_on, p.year, p.months, scope, marks.key, seen)
+    # The successions officials recorded place facts too (J15): the same facts are other
+    # figures once one is recorded, and as of a time before it they are the old ones.
+    recorded = successions.known(conn, as_of)
+    keys = [(p.data_from, p.cutoff_on, p.year, p.months, scope, marks.key, seen, recorded)
             for p in periods]
     found: dict[int, Figures] = {}
     for index, key in enumerate(keys):

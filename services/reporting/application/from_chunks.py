@@ -15,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection
 
+from services.reporting.application import successions
 from services.reporting.application.chunk_sums import (
     HEADS,
     ChunkCopies,
@@ -51,7 +52,8 @@ def compute_from_chunks_many(
     readings = [_reading(p) for p in periods]
     bounds = [reading.bounds for reading in readings]
     betweens = [Between(conn, reading, as_of, marks.sources, tails) for reading in readings]
-    trees = [unit_tree(scope, p.cutoff_on) for p in periods]
+    recorded = successions.known(conn, as_of)
+    trees = [unit_tree(scope, p.cutoff_on, recorded) for p in periods]
     directs: list[Direct] = [defaultdict(Counter) for _ in periods]
     # What of `directs` names no unit of the tree (`UnitTree.unattributed`), per node.
     strays: list[Direct] = [defaultdict(Counter) for _ in periods]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from services.reporting.application import successions
 from services.reporting.application.fact_reads import (
     TABLES,
     flow_rows,
@@ -32,7 +33,7 @@ from services.reporting.domain.periods import Period
 def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime) -> Figures:
     """The figures computed from the facts, bypassing the cache and the chunk figures."""
     window = Window(period.data_from, period.cutoff_on, as_of)
-    tree = unit_tree(scope, period.cutoff_on)
+    tree = unit_tree(scope, period.cutoff_on, successions.known(conn, as_of))
     direct: Direct = defaultdict(Counter)
     strays: Direct = defaultdict(Counter)  # what of `direct` names no unit of the tree
 

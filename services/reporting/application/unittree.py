@@ -5,17 +5,26 @@ their 2023 names); a report after the 2025 reform has city → commune; the nati
 ("VN") adds the provinces on top. Events are attributed to the most specific unit of the
 tree they name, by the kernel's placement rule (`shared.adminunits.placed_in`, the indicators
 service's too): a code that is no unit of the tree (a commune merged before the cut-off)
-counts for the unit the catalogue's successions carry it to, else on the unit above.
+counts for the unit the catalogue's successions carry it to, else on the unit above. The
+catalogue is completed with the successors officials recorded by the report's "as of"
+(`recorded`, `shared.adminunits.recorded`: J15), as the indicators service's is.
 """
 
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from services.reporting import messages
-from shared.adminunits import AdminUnit, default_catalogue, names_no_unit, placed_in
+from shared.adminunits import (
+    AdminUnit,
+    UnitSuccession,
+    catalogue_with,
+    default_catalogue,
+    names_no_unit,
+    placed_in,
+)
 
 NATION = "VN"
 
@@ -34,6 +43,9 @@ class UnitTree:
     scope: str
     on: date
     nodes: dict[str, UnitNode]  # root first, then depth-first in code order
+    #: The successions officials recorded that `place` follows (`successions.known`); the
+    #: nodes do not depend on them.
+    recorded: tuple[UnitSuccession, ...] = field(default=(), compare=False)
     #: Each node's parent, and the codes placed so far (`place`): kept, never compared.
     _parents: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
     _placed: dict[str, str | None] = field(default_factory=dict, compare=False, repr=False)
@@ -67,8 +79,8 @@ class UnitTree:
         if code not in self._placed:
             if not self._parents:
                 self._parents.update((c, n.parent) for c, n in self.nodes.items())
-            self._placed[code] = placed_in(default_catalogue(), self._parents, self.on, code,
-                                           self.on)
+            self._placed[code] = placed_in(catalogue_with(self.recorded), self._parents,
+                                           self.on, code, self.on)
         return self._placed[code]
 
     def unattributed(
@@ -103,8 +115,21 @@ class UnknownScope(LookupError):
     pass
 
 
+def unit_tree(scope: str, on: date, recorded: tuple[UnitSuccession, ...] = ()) -> UnitTree:
+    """The tree of `scope` on `on`, placing facts by the catalogue completed with `recorded`
+    (kept: its placings are kept with it)."""
+    if not recorded:
+        return _unit_tree(scope, on)
+    return _placing_with(scope, on, recorded)
+
+
 @functools.lru_cache(maxsize=32)
-def unit_tree(scope: str, on: date) -> UnitTree:
+def _placing_with(scope: str, on: date, recorded: tuple[UnitSuccession, ...]) -> UnitTree:
+    return replace(_unit_tree(scope, on), recorded=recorded, _placed={})
+
+
+@functools.lru_cache(maxsize=32)
+def _unit_tree(scope: str, on: date) -> UnitTree:
     catalogue = default_catalogue()
     nodes: dict[str, UnitNode] = {}
 
