@@ -343,12 +343,26 @@ def i1_fields(defined: Collection[str]) -> frozenset[str]:
     return frozenset(defined) or I1_FIELDS
 
 
+def closed_by(closed_on: date | None, on: date) -> bool:
+    """Whether a subject closed on `closed_on` (a "Dân vận khéo" model, a religious site) is
+    out on `on`. The closing day is the first day out: a model or site closed «ngày 30/06»
+    (the day the decision to stop takes effect, «dừng từ ngày 30/06») did not run on 30/06.
+    Every figure is the state at the end of a day (`elapsed_share`), and on 30/06 it ends
+    closed, so I1, I3 and I4 leave it out of a report cut off on 30/06; a fact dated 30/06
+    that presents it (a recognition, a contest entry, a plan item's evidence, a dossier step,
+    a certificate) would present it on a day it does not count, so no such fact is dated on
+    or after the closing day, and the closing comes after the day of its last such fact."""
+    return closed_on is not None and closed_on <= on
+
+
 def model_running_on(started_on: date | None, closed_on: date | None, on: date) -> bool:
     """Whether a "Dân vận khéo" model runs on `on`: started by that day and not closed by it
-    (its closing day is its first day out). The one rule of a model's life: I1 counts a model
-    by it, and a fact that presents the model on a day (a contest entry, a plan item's
-    evidence) needs it (findings K12, K13)."""
-    return started_on is not None and started_on <= on and (closed_on is None or closed_on > on)
+    (`closed_by`: its closing day is its first day out). The one rule of a model's life: I1
+    counts a model by it; a fact that presents the model on a day (its recognition, a contest
+    entry, a plan item's evidence) is accepted (findings K12, K13) and counted in a report
+    (reporting's fact projection) only on a day it runs. A model whose registration was voided
+    (`started_on` None: it never was) runs on no day."""
+    return started_on is not None and started_on <= on and not closed_by(closed_on, on)
 
 
 def model_counts_i1(

@@ -29,14 +29,17 @@ OPERATIONS: OperationTexts = {
     "register_model": ("Đăng ký mô hình \"Dân vận khéo\"", "Mô hình của một đơn vị: lĩnh vực, "
                        "tên, ngày bắt đầu."),
     "recognise_model": ("Công nhận mô hình", "Ghi nhận quyết định công nhận mô hình ở một "
-                        "cấp."),
+                        "cấp, vào ngày mô hình đang triển khai (409 MODEL_CLOSED từ ngày dừng)."),
     "correct_model_registration": (
         "Đính chính đăng ký mô hình", "Mô hình đã đăng ký nhầm xã, phường hoặc nhầm ngày bắt "
         "đầu: ghi sự kiện mới `ModelRegisteredCorrected` nêu sự kiện bị đính chính, giá trị cũ, "
         "giá trị đúng và lý do; I1 (trong dịch vụ chỉ tiêu) tính như đã ghi đúng. Ngày bắt đầu "
         "không sau ngày công nhận hoặc dừng mô hình. Cần If-Match (ETag của mô hình): 428 nếu "
         "thiếu, 412 nếu đã có người sửa mô hình sau lần đọc."),
-    "close_model": ("Dừng mô hình", "Ghi nhận mô hình dừng triển khai (kèm ngày và lý do)."),
+    "close_model": ("Dừng mô hình", "Ghi nhận mô hình dừng triển khai (kèm ngày và lý do). "
+                    "Ngày dừng là ngày đầu tiên mô hình không còn triển khai: phải sau ngày "
+                    "công nhận cuối cùng (422 CLOSED_BEFORE_RECOGNITION) và ngày nộp bài dự "
+                    "thi (422 CLOSED_BEFORE_ENTRY)."),
     "list_models": ("Sổ theo dõi mô hình", "Các mô hình \"Dân vận khéo\" vào ngày `on`, lọc "
                     "theo đơn vị (kể cả cấp dưới), lĩnh vực, cấp công nhận."),
     "get_model": ("Xem một mô hình", "Đọc thẳng từ kho sự kiện: luôn là trạng thái mới nhất."),

@@ -111,6 +111,10 @@ CLOSED_BEFORE_ENTRY = (
     "Ngày dừng mô hình ({on}) phải sau ngày nộp bài dự thi {entry_id} của mô hình "
     "({submitted}): bài dự thi giới thiệu mô hình đang triển khai vào ngày nộp"
 )
+CLOSED_BEFORE_RECOGNITION = (
+    "Ngày dừng mô hình ({on}) phải sau ngày công nhận mô hình ({recognised}): ngày dừng là "
+    "ngày đầu tiên mô hình không còn triển khai"
+)
 MODEL_CLOSED_SINCE = "mô hình đã dừng từ ngày {on}"
 ENTRY_OUTSIDE_CONTEST_YEAR = (
     "Ngày nộp bài dự thi ({on}) phải trong năm {year} của cuộc thi (từ 01/01/{year} đến "

@@ -23,6 +23,10 @@ ROW_CODE_OUT_OF_SCOPE = (
 DATE_BEFORE_PREVIOUS = (
     "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
 )
+CLOSED_BEFORE_STEP = (
+    "Ngày đóng cơ sở ({on}) phải sau ngày {previous} của bước cuối cùng của hồ sơ, giấy chứng "
+    "nhận hoặc vụ việc tại cơ sở: ngày đóng là ngày đầu tiên cơ sở không còn trong sổ theo dõi"
+)
 DATE_BEFORE_REGISTRATION = (
     "Ngày {on} sớm hơn ngày cơ sở {code} được đăng ký ({registered}); mọi bước của cơ sở tính "
     "từ ngày đăng ký trở đi"

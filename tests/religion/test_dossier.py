@@ -240,7 +240,7 @@ def test_a_site_is_not_closed_before_a_step_of_its_dossier(religion: TestClient)
     assert error_of(early)["details"]["previous"] == "2023-09-14"
     assert event_count(religion) == before
     closed = religion.post("/api/v1/sites/CL-01/close",
-                           json={"closed_on": "2023-09-14", "reason": "Giải thể"})
+                           json={"closed_on": "2023-09-15", "reason": "Giải thể"})
     assert closed.status_code == 200, closed.text
 
 
@@ -353,23 +353,25 @@ def test_a_step_of_a_day_the_site_was_open_is_accepted_after_its_closing(
 ) -> None:
     """Finding J20, second half: a dossier step or a certificate dated before the site's
     closing but entered after it was refused SITE_CLOSED, by the order of entry; it is a true
-    fact of a day the site was in the register, and is accepted (on the closing day too, as
-    the closing may share the day of the last step). One dated after the closing is not."""
+    fact of a day the site was in the register, and is accepted. One dated on the closing day
+    (the site's first day out, shared.planrules.closed_by, as a model's and as a compliance
+    case's) or after it is not, and a closing is not dated on the day of the last step."""
     register(religion, "CL-J20")  # registered 01/02/2023
     assert act(religion, "CL-J20", "lodge", "2023-03-15").status_code == 201
     closed = religion.post("/api/v1/sites/CL-J20/close",
                            json={"closed_on": "2023-08-01", "reason": "Giải thể"})
     assert closed.status_code == 200, closed.text
     before = event_count(religion)
-    late = act(religion, "CL-J20", "accept", "2023-08-02")
-    assert (late.status_code, error_of(late)["code"]) == (409, "SITE_CLOSED"), late.text
-    assert "01/08/2023" in error_of(late)["message"]
-    after = issue(religion, "CL-J20", "CS J20-1", on="2023-08-02")
-    assert (after.status_code, error_of(after)["code"]) == (409, "SITE_CLOSED"), after.text
+    for on in ("2023-08-02", "2023-08-01"):
+        late = act(religion, "CL-J20", "accept", on)
+        assert (late.status_code, error_of(late)["code"]) == (409, "SITE_CLOSED"), late.text
+        assert "01/08/2023" in error_of(late)["message"]
+        after = issue(religion, "CL-J20", "CS J20-1", on=on)
+        assert (after.status_code, error_of(after)["code"]) == (409, "SITE_CLOSED"), after.text
     assert event_count(religion) == before
     accepted = act(religion, "CL-J20", "accept", "2023-07-20")
     assert accepted.status_code == 200, accepted.text
-    issued = issue(religion, "CL-J20", "CS J20-1", on="2023-08-01")
+    issued = issue(religion, "CL-J20", "CS J20-1", on="2023-07-31")
     assert issued.status_code == 201, issued.text
     site = religion.get("/api/v1/sites/CL-J20").json()
     assert site["closed_on"] == "2023-08-01"
@@ -382,8 +384,9 @@ def test_a_revocation_follows_the_closing_rule_of_the_other_steps(
     """A certificate's revocation was accepted whatever the site's closing: one dated after
     the closing day counted a revocation at a commune whose register no longer had the site.
     It follows the rule of every dossier step and certificate (J20/J21): dated after the
-    closing, 409 SITE_CLOSED naming the day, nothing written; of a day the site was open
-    (the closing day too), accepted though entered after the closing."""
+    closing day (the site's first day out, shared.planrules.closed_by), 409 SITE_CLOSED
+    naming the day, nothing written; of a day the site was open, accepted though entered
+    after the closing."""
     register(religion, "CL-REV")  # registered 01/02/2023
     act(religion, "CL-REV", "lodge", "2023-03-15")
     act(religion, "CL-REV", "accept", "2023-04-01")
@@ -397,11 +400,38 @@ def test_a_revocation_follows_the_closing_rule_of_the_other_steps(
             "certificate_number": "CS REV-1", "revoked_on": on, "reason": "Thu hồi đất"})
 
     before = event_count(religion)
-    late = revoke("2023-08-02")
-    assert (late.status_code, error_of(late)["code"]) == (409, "SITE_CLOSED"), late.text
-    assert "01/08/2023" in error_of(late)["message"]
+    for on in ("2023-08-02", "2023-08-01"):
+        late = revoke(on)
+        assert (late.status_code, error_of(late)["code"]) == (409, "SITE_CLOSED"), late.text
+        assert "01/08/2023" in error_of(late)["message"]
     assert event_count(religion) == before
-    on_the_day = revoke("2023-08-01")
-    assert on_the_day.status_code == 200, on_the_day.text
+    the_day_before = revoke("2023-07-31")
+    assert the_day_before.status_code == 200, the_day_before.text
     assert religion.get("/api/v1/sites/CL-REV").json()["dossier"]["state"] == \
         "certificate_revoked"
+
+
+def test_a_site_is_not_closed_on_the_day_of_its_last_step_or_case(religion: TestClient) -> None:
+    """The closing day is the site's first day out (shared.planrules.closed_by): a closing
+    dated on the day of the dossier's last step, or of a compliance case found at the site,
+    was accepted, though a step or a case of that day was refused on the closed site. Refused
+    422 CLOSED_BEFORE_STEP, nothing written; the day after is accepted."""
+    register(religion, "CL-NGAY")  # registered 01/02/2023
+    assert act(religion, "CL-NGAY", "lodge", "2023-03-15").status_code == 201
+    register(religion, "CL-VV")
+    case = religion.post("/api/v1/compliance-cases", json={
+        "violation_type": "land_sale", "site_code": "CL-VV",
+        "description": "Chuyển nhượng đất", "detected_on": "2023-04-10"})
+    assert case.status_code == 201, case.text
+    before = event_count(religion)
+    for code, on in (("CL-NGAY", "2023-03-15"), ("CL-VV", "2023-04-10")):
+        same_day = religion.post(f"/api/v1/sites/{code}/close",
+                                 json={"closed_on": on, "reason": "Giải thể"})
+        assert (same_day.status_code, error_of(same_day)["code"]) == (
+            422, "CLOSED_BEFORE_STEP"), same_day.text
+        assert f"{on[8:]}/{on[5:7]}/{on[:4]}" in error_of(same_day)["message"]
+    assert event_count(religion) == before
+    for code, on in (("CL-NGAY", "2023-03-16"), ("CL-VV", "2023-04-11")):
+        closed = religion.post(f"/api/v1/sites/{code}/close",
+                               json={"closed_on": on, "reason": "Giải thể"})
+        assert closed.status_code == 200, closed.text

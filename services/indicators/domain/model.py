@@ -25,7 +25,7 @@ from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
-from shared.planrules import Status, model_running_on, percent
+from shared.planrules import Status, closed_by, model_running_on, percent
 
 RECOGNITION_RANK = {"none": 0, "commune": 1, "district": 2, "city": 3, "central": 4}
 
@@ -98,10 +98,11 @@ class DanVanKheoModel(Aggregate):
 
     def recognise(self, event: ModelRecognised) -> None:
         # A recognition of a day the model was running is a true fact even when entered after
-        # the closing (finding J21, second half): refused only when dated after the closing
-        # (the closing may share the day of the last recognition, `close`).
-        if self.closed_on is None or event.recognised_on > self.closed_on:
-            self._require_open("recognise")
+        # the closing (finding J21, second half): refused only when dated on or after the
+        # closing day, the model's first day out (`shared.planrules.closed_by`, as a contest
+        # entry's: one reading of the closing day).
+        if closed_by(self.closed_on, event.recognised_on):
+            raise self._closed_since("recognise")
         if event.recognition_level == "none":
             raise InvalidInput(
                 "RECOGNITION_LEVEL_REQUIRED", messages.MODEL_RECOGNITION_LEVEL_NONE
@@ -129,6 +130,17 @@ class DanVanKheoModel(Aggregate):
         self.require_started_by(event.closed_on)
         if self.last_on is not None:
             not_before(event.closed_on, self.last_on)
+        # The closing day is the model's first day out (`shared.planrules.closed_by`): closed
+        # on the day of its last recognition, it would have been recognised on a day it did
+        # not run (as an entry, below).
+        if self.recognised_on is not None and closed_by(event.closed_on, self.recognised_on):
+            raise InvalidInput(
+                "CLOSED_BEFORE_RECOGNITION",
+                messages.CLOSED_BEFORE_RECOGNITION.format(
+                    on=format_date_vn(event.closed_on),
+                    recognised=format_date_vn(self.recognised_on)),
+                recognised_on=self.recognised_on.isoformat(),
+            )
         for entry in entries:
             if entry.submitted_on is not None and event.closed_on <= entry.submitted_on:
                 raise InvalidInput(
@@ -165,11 +177,15 @@ class DanVanKheoModel(Aggregate):
         finding K12; a day before the closing may still be recorded after it)."""
         self.require_started_by(on)
         if not model_running_on(self.started_on, self.closed_on, on):
-            assert self.closed_on is not None
-            raise self._refused(
-                "MODEL_CLOSED", action,
-                note=messages.MODEL_CLOSED_SINCE.format(on=format_date_vn(self.closed_on)),
-            )
+            raise self._closed_since(action)
+
+    def _closed_since(self, action: str) -> ActionRefused:
+        """409 MODEL_CLOSED for a fact dated on or after the closing day, naming that day."""
+        assert self.closed_on is not None
+        return self._refused(
+            "MODEL_CLOSED", action,
+            note=messages.MODEL_CLOSED_SINCE.format(on=format_date_vn(self.closed_on)),
+        )
 
     def require_started_by(self, on: date) -> None:
         if self.started_on is not None and on < self.started_on:

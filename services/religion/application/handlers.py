@@ -235,7 +235,7 @@ def dossier_action(
         raise InvalidInput("USE_CERTIFICATE_ENDPOINT",
                            messages.USE_CERTIFICATE_ENDPOINT.format(code=code))
     site = site_to_write(uow, code, command.acted_on)
-    site.require_open_through(command.acted_on, action)
+    site.require_open_on(command.acted_on, action)
     dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
     dossier.act(
         action,
@@ -255,7 +255,7 @@ def issue_certificate(
 ) -> list[EventEnvelope]:
     site = site_to_write(uow, code, command.issued_on)
     number = normalise_certificate_number(command.certificate_number)
-    site.require_open_through(command.issued_on, "issue_certificate")
+    site.require_open_on(command.issued_on, "issue_certificate")
     dossier = uow.load(LandDossier, code)
     dossier.act(
         "issue_certificate",
@@ -300,8 +300,9 @@ def revoke_certificate(
     site = site_to_write(uow, code, command.revoked_on)
     number = normalise_certificate_number(command.certificate_number)
     # As an issue or a dossier step (J20/J21): a revocation of a day the site was still in
-    # the register is a true fact entered late; one dated after its closing is refused.
-    site.require_open_through(command.revoked_on, "revoke_certificate")
+    # the register is a true fact entered late; one dated on or after its closing day (the
+    # first day out, shared.planrules.closed_by) is refused.
+    site.require_open_on(command.revoked_on, "revoke_certificate")
     certificate = uow.load(Certificate, code)
     certificate.revoke(number, command.revoked_on, command.reason,
                        site.commune_on(command.revoked_on))

@@ -44,6 +44,7 @@ from shared.corrections import Correctable
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.placements import placed_on
+from shared.planrules import closed_by
 
 #: Site particulars a desk may amend, in the order they are shown.
 AMENDABLE_FIELDS = (
@@ -122,18 +123,15 @@ class ReligiousSite(Correctable):
             )
 
     def require_open_on(self, on: date, action: str) -> None:
-        """`action`, dated `on`, is refused once the site is closed on or before that day: a
-        fact of a day the site was no longer in the register would count for a commune whose
-        register had no such site (finding J20)."""
-        if self.closed_on is not None and on >= self.closed_on:
-            self.require_open(action)
-
-    def require_open_through(self, on: date, action: str) -> None:
-        """A dossier step or a certificate dated `on` is refused only when dated after the
-        closing (finding J20, second half): one of a day the site was open is a true fact
-        entered late, and the closing itself may share the day of the last step (`close`), so
-        whether such a step is accepted does not depend on which was entered first."""
-        if self.closed_on is not None and on > self.closed_on:
+        """`action`, dated `on` (a compliance case, a dossier step, a certificate), is refused
+        once the site is closed on or before that day (`shared.planrules.closed_by`: the
+        closing day is the first day out, as a model's): a fact of a day the site was no
+        longer in the register would count for a commune whose register had no such site
+        (finding J20). One of a day the site was open is a true fact entered late, accepted
+        after the closing (J20, second half); the closing comes after the day of the last
+        such fact (`close`), so whether one is accepted does not depend on which was entered
+        first."""
+        if closed_by(self.closed_on, on):
             self.require_open(action)
 
     def allowed_actions(self) -> list[str]:
@@ -224,6 +222,16 @@ class ReligiousSite(Correctable):
         self.require_open("close")
         _not_before(on, self.last_on)
         _not_before(on, last_dossier_step)
+        # The closing day is the site's first day out (`shared.planrules.closed_by`): closed
+        # on the day of its last step, case or certificate, the site would have that fact on
+        # a day it was not in the register (one the site no longer accepts, `require_open_on`).
+        if last_dossier_step is not None and closed_by(on, last_dossier_step):
+            raise InvalidInput(
+                "CLOSED_BEFORE_STEP",
+                messages.CLOSED_BEFORE_STEP.format(on=format_date_vn(on),
+                                                   previous=format_date_vn(last_dossier_step)),
+                previous=last_dossier_step.isoformat(),
+            )
         self.record(SiteClosed(code=self.id, reason=reason, closed_on=on), on,
                     unit_code=self.commune_code)
 
