@@ -14,10 +14,6 @@ INVALID_PERIOD = (
     "(ví dụ 2023-3m)"
 )
 UNKNOWN_SCOPE = "Phạm vi báo cáo «{value}» không phải mã tỉnh/thành phố (hoặc VN) vào ngày {on}"
-BEFORE_UNIT_CATALOGUE = (
-    "Không có số liệu đơn vị hành chính cho ngày {on}: danh mục đơn vị bắt đầu từ ngày {first}, "
-    "nên không lập được báo cáo (hoặc kỳ trước của báo cáo) trước ngày đó"
-)
 UNKNOWN_UNIT_IN_SCOPE = "Đơn vị «{value}» không thuộc phạm vi báo cáo vào ngày {on}"
 UNIT_CEASED_BEFORE_CUTOFF = (
     "{name} ({code}) không còn là đơn vị hành chính từ ngày {ended}, trước ngày chốt số liệu "

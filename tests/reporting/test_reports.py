@@ -430,6 +430,26 @@ def test_a_report_before_2020_has_the_units_of_the_first_era(reporting: Reportin
         assert _get(reporting, f"/api/v1/reports/{period}")["period"]["id"] == period
 
 
+def test_the_earliest_report_the_api_can_ask_for_has_the_first_eras_units(
+    reporting: Reporting,
+) -> None:
+    """BEFORE_UNIT_CATALOGUE (a report read before the catalogue's first era) was removed as
+    unreachable: the era reaches back to 01/01/1990 (K15), the API's first day, and no day a
+    report reads is earlier. 2015-6m, whose previous period is the first (2015-3m), is a
+    report of the city's units, also with 2015-3m's cut-off moved as far back as the API lets;
+    such a move is refused by the period's own rule, not by the catalogue."""
+    read = reporting.client.get("/api/v1/periods/2015-3m")
+    moved = reporting.client.put(
+        "/api/v1/periods/2015-3m", headers={"if-match": read.headers["ETag"]},
+        json={"data_from": "1990-01-01", "cutoff_on": "1990-01-02", "reason": "Thử ngày đầu"})
+    assert moved.status_code == 422, moved.text
+    assert moved.json()["error"]["code"] != "BEFORE_UNIT_CATALOGUE"
+    units = _get(reporting, "/api/v1/reports/2015-6m/units")["units"]
+    assert TIEN_LANG in {u["code"] for u in units}
+    report = _get(reporting, "/api/v1/reports/2015-6m")
+    assert report["previous_period"]["id"] == "2015-3m", report["previous_period"]
+
+
 def test_a_report_is_signed_no_earlier_than_the_day_after_its_cut_off(
     reporting: Reporting,
 ) -> None:

@@ -34,7 +34,6 @@ from services.reporting.domain.periods import (
     window_problem,
     year_opens,
 )
-from shared.adminunits import default_catalogue
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.auth.checks import authorize, require_city
 from shared.auth.principal import Principal
@@ -72,16 +71,9 @@ def require_tree(scope: str, on: date) -> UnitTree:
     try:
         return unit_tree(scope, on)
     except (UnknownScope, LookupError) as exc:
-        # Before the catalogue's first era no unit exists at all: say so, rather than that
-        # the city is not a province (2020-3m's previous period ends on 14/12/2019).
-        first = min(era.valid_from for era in default_catalogue().sources)
-        if on < first:
-            raise InvalidInput(
-                "BEFORE_UNIT_CATALOGUE",
-                messages.BEFORE_UNIT_CATALOGUE.format(on=format_date_vn(on),
-                                                      first=format_date_vn(first)),
-                on=on.isoformat(), first=first.isoformat(),
-            ) from exc
+        # No day a report reads is before the catalogue's first era: it reaches back to the
+        # API's first day (shared.clock.FIRST_DAY, K15), and every period, its previous one
+        # and any cut-off a period is moved to lie after it.
         raise InvalidInput(
             "UNKNOWN_SCOPE",
             messages.UNKNOWN_SCOPE.format(value=scope[:20], on=on.strftime("%d/%m/%Y")),
