@@ -53,6 +53,9 @@ def known_at(
     the day before `effective`, and a successor of the same level valid on that day (what the
     indicators service's command requires; a stream holding anything else is not followed).
     One per predecessor: the first recorded (the command refuses a second)."""
+    recorded = list(recorded)
+    if not recorded:
+        return ()  # every report asks; most stores have none
     base = catalogue or default_catalogue()
     unknown = {u.code: u for u in base.successor_unknown()}
     chosen: dict[str, UnitSuccession] = {}
