@@ -291,6 +291,7 @@ DOC_BACKDATED_NOTE = (
     "(*) {district}: báo cáo nộp lần đầu ngày {submitted_on} được Ban ghi nhận lùi ngày "
     "(sau ngày nộp); lý do: {reason}"
 )
+PLAN_BACKDATED = "Nộp lần đầu ngày {on}, ghi nhận lùi ngày: {reason}"
 DOC_PART_ASSESSMENT = "Đánh giá chung"
 DOC_PART_TASKS_NEXT = "Nhiệm vụ trọng tâm kỳ tới"
 DOC_SECRETARY_NOTE = "(Văn phòng Ban bổ sung nội dung đánh giá.)"

@@ -224,14 +224,21 @@ def _rows_by_code(sheet: Any) -> dict[str, list[Any]]:
     return {str(r[0].value): r for r in rows[header + 1:] if r[0].value}
 
 
+def _html_row(page: str, row_id: str) -> str:
+    """The HTML of the table row with that id."""
+    start = page.index(f'<tr id="{row_id}"')
+    return page[start:page.index("</tr>", start)]
+
+
 def test_a_back_dated_submission_reads_the_same_in_the_report_its_word_and_excel(
     indicators: TestClient, reporting: Reporting
 ) -> None:
     """Finding K5: the reporting service's district row is the indicators service's row (one
     builder, shared.taskrules.duty_row), so the reason of a paper report the Commission
     recorded back-dated (J17) is in the report's JSON, its Word (a note) and its Excel (a
-    column); «Ngày nộp» in Excel is a date shown dd/mm/yyyy. A report signed before the
-    reason was part of the row renders without it."""
+    column) and on the dashboard's plan page /ke-hoach (a column, with the day it was filed);
+    «Ngày nộp» in Excel is a date shown dd/mm/yyyy. A report signed before the reason was
+    part of the row renders without it."""
     post(indicators, "/api/v1/plans/2023/load", {})
     duty = "/api/v1/reporting-duties/2023-9m"
     reason = "Báo cáo giấy nhận ngày 19/09/2023 (văn thư vào sổ)"
@@ -276,6 +283,14 @@ def test_a_back_dated_submission_reads_the_same_in_the_report_its_word_and_excel
     assert submitted_on.number_format == "dd/mm/yyyy"
     assert by_code[TIEN_LANG][6].value == reason and by_code[NGO_QUYEN][6].value is None
 
+    # The dashboard's plan page, from the same row: the reason, with the day it was filed.
+    page = reporting.client.get("/ke-hoach", params={"period": "2023-9m"})
+    assert page.status_code == 200, page.text
+    tien_lang = _html_row(page.text, f"district-{TIEN_LANG}")
+    assert messages.COL_BACKDATED_REASON in page.text
+    assert reason in tien_lang and "19/09/2023" in tien_lang
+    assert "ghi nhận lùi ngày" not in _html_row(page.text, f"district-{NGO_QUYEN}")
+
     # Signed, then its frozen content as a report signed before the reason existed holds it:
     # Word and Excel render it as frozen, without the reason.
     signed = reporting.client.post("/api/v1/reports/2023-9m/finalise", json={})
@@ -295,6 +310,8 @@ def test_a_back_dated_submission_reads_the_same_in_the_report_its_word_and_excel
     assert docx.status_code == 200
     text = "\n".join(p.text for p in Document(io.BytesIO(docx.content)).paragraphs)
     assert reason not in text
+    page = reporting.client.get("/ke-hoach", params={"period": "2023-9m"})
+    assert page.status_code == 200 and reason not in page.text
     xlsx = reporting.client.get("/api/v1/reports/2023-9m/tables.xlsx")
     assert xlsx.status_code == 200
     sheet = load_workbook(io.BytesIO(xlsx.content))[messages.SHEET_DISTRICT_REPORTS]

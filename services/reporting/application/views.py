@@ -40,6 +40,14 @@ def period_name(period: Period) -> str:
     return messages.PERIOD_NAMES[period.months].format(year=period.year)
 
 
+def backdated_reason(row: dict[str, Any]) -> str | None:
+    """Why a district's first submission was recorded back-dated (its row of
+    `shared.taskrules.duty_row`, K5), as every output shows it; None when it was not, and for
+    a report signed before the reason was part of the row (its frozen content)."""
+    reason = row.get("first_submission_backdated_reason")
+    return str(reason) if reason and row.get("first_submitted_on") else None
+
+
 def period_view(period: Period) -> dict[str, Any]:
     return {**period.as_dict(), "name": period_name(period)}
 

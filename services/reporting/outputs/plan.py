@@ -9,7 +9,7 @@ from typing import Any
 
 from services.reporting import messages
 from services.reporting.application.reports import Report
-from services.reporting.application.views import period_name
+from services.reporting.application.views import backdated_reason, period_name
 from services.reporting.domain.periods import Period
 from services.reporting.outputs.page import (
     data_window,
@@ -75,6 +75,15 @@ def _items(part: dict[str, Any]) -> str:
     )
 
 
+def _backdated(row: dict[str, Any]) -> str:
+    """The reason a back-dated first submission was recorded so, with its day (K5): as the
+    conference report, its Word/PDF and Excel show it, from the same row."""
+    reason = backdated_reason(row)
+    if reason is None:
+        return ""
+    return messages.PLAN_BACKDATED.format(on=_day(row["first_submitted_on"]), reason=reason)
+
+
 def _districts(part: dict[str, Any] | None) -> str:
     title = f"<h2>{escape(messages.DOC_PART_DISTRICT_REPORTS)}</h2>"
     if part is None:
@@ -88,7 +97,8 @@ def _districts(part: dict[str, Any] | None) -> str:
         f'<tr id="district-{escape(d["district_code"])}"><td>{escape(d["district_name"])}</td>'
         f'<td class="status status-{escape(d["status"])}">{escape(d["status_label"])}</td>'
         f'<td>{escape(_day(d["last_submitted_on"]))}</td><td>{d["returns"]}</td>'
-        f'<td>{escape(d["last_return_reason"] or "")}</td></tr>'
+        f'<td>{escape(d["last_return_reason"] or "")}</td>'
+        f'<td class="backdated">{escape(_backdated(d))}</td></tr>'
         for d in part["districts"])
     return (
         f'<section id="district-reports">{title}'
@@ -96,6 +106,7 @@ def _districts(part: dict[str, Any] | None) -> str:
         f'<table class="plan"><thead><tr><th>{escape(messages.COL_UNIT)}</th>'
         f"<th>{escape(messages.COL_ITEM_STATUS)}</th>"
         f"<th>{escape(messages.COL_SUBMITTED_ON)}</th><th>{escape(messages.COL_RETURNS)}</th>"
-        f"<th>{escape(messages.COL_RETURN_REASON)}</th></tr></thead>"
+        f"<th>{escape(messages.COL_RETURN_REASON)}</th>"
+        f"<th>{escape(messages.COL_BACKDATED_REASON)}</th></tr></thead>"
         f"<tbody>{rows}</tbody></table></section>"
     )

@@ -19,6 +19,7 @@ from services.reporting import messages
 from services.reporting.application.reports import Report
 from services.reporting.application.views import (
     THEMES,
+    backdated_reason,
     children_rows,
     current_label,
     difference_value,
@@ -379,7 +380,7 @@ def district_reports_section(doc: PartyDocument, context: ReportContext) -> None
          Column(messages.COL_RETURNS, 20), Column(messages.COL_RETURN_REASON, 45,
                                                   align_left=True)),
         [[str(i), row["district_name"],
-          f"{row['status_label']} {messages.DOC_BACKDATED_MARK}" if _backdated(row)
+          f"{row['status_label']} {messages.DOC_BACKDATED_MARK}" if backdated_reason(row)
           else row["status_label"],
           format_date_vn(date.fromisoformat(row["last_submitted_on"]))
           if row["last_submitted_on"] else messages.VALUE_MISSING,
@@ -387,19 +388,12 @@ def district_reports_section(doc: PartyDocument, context: ReportContext) -> None
          for i, row in enumerate(part["districts"], start=1)],
     )
     for row in part["districts"]:
-        reason = _backdated(row)
+        reason = backdated_reason(row)
         if reason:
             doc.text(messages.DOC_BACKDATED_NOTE.format(
                 district=row["district_name"], reason=reason,
                 submitted_on=format_date_vn(date.fromisoformat(row["first_submitted_on"]))),
                 italic=True)
-
-
-def _backdated(row: dict[str, Any]) -> str | None:
-    """Why the district's first submission was recorded back-dated; None when it was not,
-    and for a report signed before the reason was part of the row (its frozen content)."""
-    reason = row.get("first_submission_backdated_reason")
-    return str(reason) if reason and row.get("first_submitted_on") else None
 
 
 def _shorten(text: str, words: int = 30) -> str:
