@@ -541,3 +541,59 @@ def test_a_date_to_come_is_judged_after_the_scope_the_record_and_the_unit(
     submit = indicators.post(f"/api/v1/reporting-duties/2023-6m/districts/{HONG_BANG}/submit",
                              json={"summary": "Báo cáo", "submitted_on": future}, headers=board)
     assert submit.status_code == 403, submit.text
+
+
+def test_the_callers_scope_and_unit_speak_before_the_records_dates_and_state(
+    services: Services, idp: Idp
+) -> None:
+    """The order of the refusals (docs/api-conventions.md, K14 addendum): a board opening a
+    case at another district's site learned the site's dates (422 before its registration,
+    409 SITE_CLOSED after its closing) before its 403; a reported figure of a computed
+    indicator was 409 INDICATOR_COMPUTED before the unit's 403; a contest entry without the
+    write scope was 404 CONTEST_YEAR_UNKNOWN before its 403. Each is now refused 403 first,
+    nothing written, and the city still gets the record's own refusal."""
+    city, board = idp.headers("city_staff"), idp.headers("district_board")
+    religion, indicators = services["religion"], services["indicators"]
+    assert religion.post("/api/v1/sites", json=site_body("CS-HB-14", QUAN_TOAN),
+                         headers=city).status_code == 201  # registered 01/03/2023
+    closed = religion.post("/api/v1/sites/CS-HB-14/close", headers=city,
+                           json={"closed_on": "2023-08-01", "reason": "Sáp nhập"})
+    assert closed.status_code == 200, closed.text
+    before = event_count(religion)
+    for detected_on, code in (("2023-01-15", "DATE_BEFORE_PREVIOUS_STEP"),
+                              ("2023-09-01", "SITE_CLOSED")):
+        case = {"violation_type": "land_sale", "site_code": "CS-HB-14",
+                "description": "Chuyển nhượng đất", "detected_on": detected_on}
+        outside = religion.post("/api/v1/compliance-cases", json=case, headers=board)
+        assert outside.status_code == 403, (detected_on, outside.text)
+        _refused_record(outside.json(), QUAN_TOAN)
+        own = religion.post("/api/v1/compliance-cases", json=case, headers=city)
+        assert own.json()["error"]["code"] == code, (detected_on, own.text)
+    assert event_count(religion) == before
+
+    defined = indicators.post("/api/v1/indicators", headers=city, json={
+        "indicator_id": "I1", "year": 2023, "name": "Tỷ lệ xã có mô hình Dân vận khéo",
+        "method": "model_coverage", "comparator": "ge", "target": 100,
+        "qualifying_fields": ["new_rural", "exemplary_rural", "urban"]})
+    assert defined.status_code in (200, 201), defined.text
+    figure = {"unit_code": QUAN_TOAN, "numerator": 1, "denominator": 2,
+              "reported_on": "2023-05-01"}
+    before = event_count(indicators)
+    outside = indicators.post("/api/v1/indicators/2023/I1/reported-figures", json=figure,
+                              headers=board)
+    assert outside.status_code == 403, outside.text
+    assert outside.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
+    computed = indicators.post("/api/v1/indicators/2023/I1/reported-figures", json=figure,
+                               headers=city)
+    assert computed.json()["error"]["code"] == "INDICATOR_COMPUTED", computed.text
+
+    entry = {"model_id": "MH-KHONG-CO", "title": "Dân vận khéo ở khu dân cư",
+             "submitted_on": "2023-05-01", "author": "Ban Dân vận"}
+    for year in ("2099", "2023"):
+        unscoped = indicators.post(f"/api/v1/contests/{year}/entries", json=entry,
+                                   headers=idp.headers("religion_desk"))
+        assert unscoped.status_code == 403, (year, unscoped.text)
+        assert unscoped.json()["error"]["code"] == "MISSING_SCOPE"
+    unknown = indicators.post("/api/v1/contests/2099/entries", json=entry, headers=city)
+    assert unknown.json()["error"]["code"] == "CONTEST_YEAR_UNKNOWN", unknown.text
+    assert event_count(indicators) == before

@@ -189,6 +189,9 @@ def _contest_year(year: int) -> None:
 def submit_contest_entry(
     uow: UnitOfWork, year: int, command: SubmitContestEntry
 ) -> list[EventEnvelope]:
+    # The scope before the path's contest (docs/api-conventions.md: 403, then 404): a caller
+    # without it learns nothing of which years have a contest.
+    authorize(uow.context, WRITE)
     _contest_year(year)
     # The model as the register spells its id ("mh-1" is MH-1): one entry per model a year.
     model_id = registered_model_id(uow.connection, command.model_id)
@@ -358,16 +361,17 @@ def record_reported_figure(
     definition = indicator.definition
     assert definition is not None
     indicator_id = definition.indicator_id  # as the indicator is known ("i5" names I5)
+    on = command.reported_on
+    require_unit(command.unit_code, on, within=uow.jurisdiction)
+    authorize(uow.context, WRITE, command.unit_code, on)
+    # The state and the body's content after the caller's unit (403 first, then 409 and
+    # 422: docs/api-conventions.md).
     if definition.computed:
         raise ActionRefused(
             "INDICATOR_COMPUTED", messages.INDICATOR, action="record_reported_figure",
             subject=messages.INDICATOR_SUBJECT.format(indicator_id=indicator_id),
             state="computed", allowed=[],
         )
-    on = command.reported_on
-    require_unit(command.unit_code, on, within=uow.jurisdiction)
-    authorize(uow.context, WRITE, command.unit_code, on)
-    # The body's content after the caller's unit (403 first: docs/api-conventions.md).
     if command.numerator > command.denominator:
         raise InvalidInput(
             "NUMERATOR_ABOVE_DENOMINATOR",

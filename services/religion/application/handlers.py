@@ -485,14 +485,18 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
         # The case names the site as the register spells it (codes do not distinguish case).
         site_code = registered_site_code(uow.connection, site_code)
         site = load_site(uow, site_code)
+        # A case belongs where the site was when the violation was found, not where it is now;
+        # who may open it is who had that commune then, decided before the site's dates are
+        # judged (docs/api-conventions.md: 404, then the record's unit, then the body).
+        commune_code, district_code = site.place_on(command.detected_on)
+        authorize(uow.context, WRITE, commune_code, command.detected_on, record=True)
+        not_in_future(command.detected_on)
         # A violation at a site is found once the site is in the register, as every fact of
         # it (finding H3): dated earlier, the case counted where the register had no site.
         site.require_registered_by(command.detected_on)
         # ... and before it left it (finding J20); found on/after the closing, the case is
         # the commune's, opened without `site_code`.
         site.require_open_on(command.detected_on, "open_case")
-        # A case belongs where the site was when the violation was found, not where it is now.
-        commune_code, district_code = site.place_on(command.detected_on)
         if command.commune_code is not None and command.commune_code != commune_code:
             raise InvalidInput(
                 "CASE_COMMUNE_MISMATCH",
@@ -508,9 +512,9 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
         district_code = district_code_of(commune_code, command.detected_on)
     else:
         raise InvalidInput("CASE_NEEDS_PLACE", messages.CASE_NEEDS_PLACE)
-    authorize(uow.context, WRITE, commune_code, command.detected_on,
-              record=site_code is not None)
-    not_in_future(command.detected_on)  # after 403: docs/api-conventions.md
+    if site_code is None:
+        authorize(uow.context, WRITE, commune_code, command.detected_on)
+        not_in_future(command.detected_on)  # after 403: docs/api-conventions.md
     case_id = f"VV-{uuid4().hex[:12].upper()}"
     case = uow.load(ComplianceCase, case_id)
     case.open(
