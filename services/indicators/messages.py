@@ -257,6 +257,36 @@ SUBMISSION_BACKDATED_NO_REASON = (
 EVIDENCE_NOT_FOUND = (
     "Minh chứng «{ref}» không phải hồ sơ, hội nghị hay mô hình có thật của đơn vị {unit}"
 )
+# L3: a session or dossier cited is checked against the facts this service received from the
+# dialogue and religion services. One not received yet may be one just recorded there (the
+# events arrive a few seconds later): the refusal says so, and the official sends it again.
+EVIDENCE_NOT_YET_KNOWN = (
+    "Minh chứng «{ref}»: chưa có {what} mã này trong số liệu dịch vụ Chỉ tiêu đã nhận từ "
+    "dịch vụ {source} (mã không có, hoặc vừa ghi nhận và chưa chuyển tới: nếu vừa ghi nhận, "
+    "xin gửi lại sau ít phút)"
+)
+EVIDENCE_SESSION_WHAT = "hội nghị đối thoại đã tổ chức"
+EVIDENCE_SESSION_SOURCE = "Đối thoại"
+EVIDENCE_SITE_WHAT = "cơ sở tôn giáo"
+EVIDENCE_SITE_SOURCE = "Tôn giáo"
+EVIDENCE_SESSION_CANCELLED = "Minh chứng «{ref}»: hội nghị đối thoại đã bị hủy"
+EVIDENCE_SESSION_NOT_HELD = "Minh chứng «{ref}»: hội nghị đối thoại không được tổ chức"
+EVIDENCE_SESSION_LATER = (
+    "Minh chứng «{ref}»: hội nghị đối thoại tổ chức ngày {held}, sau ngày báo cáo {on}"
+)
+EVIDENCE_SESSION_OTHER_UNIT = (
+    "Minh chứng «{ref}»: hội nghị đối thoại của đơn vị {other}, không thuộc đơn vị {unit}"
+)
+EVIDENCE_SITE_NOT_YET = (
+    "Minh chứng «{ref}»: cơ sở tôn giáo chưa có trong sổ vào ngày báo cáo {on}"
+)
+EVIDENCE_SITE_OTHER_UNIT = (
+    "Minh chứng «{ref}»: cơ sở tôn giáo thuộc đơn vị {other} vào ngày {on}, không thuộc "
+    "đơn vị {unit}"
+)
+EVIDENCE_NO_DOSSIER = (
+    "Minh chứng «{ref}»: cơ sở tôn giáo chưa có hồ sơ đất đai đang nộp đến ngày báo cáo {on}"
+)
 DISTRICT_NOT_OWING = "Ban Dân vận «{code}» không thuộc danh sách phải nộp báo cáo kỳ {period_id}"
 SUBMITTED_BEFORE_CUTOFF = (
     "Báo cáo kỳ {period_id} chỉ được nộp từ ngày chốt số liệu ({cutoff}) trở đi"

@@ -7,18 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from typing import Any
+from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from services.indicators import loadplan
+from services.indicators.adapters.tables import dossier_facts, session_facts, site_facts
 from services.indicators.app import create_app
 from services.indicators.application.planreminders import remind_district_reports
 from shared.clock import today_vn
-from shared.envelope import utcnow
+from shared.envelope import EventEnvelope, utcnow
 from shared.settings import Settings
-from tests.indicators.conftest import get_json
-from tests.integration.helpers import runtime_of
+from tests.indicators.conftest import Upstream, get_json
+from tests.integration.helpers import runtime_of, wait_until
 
 TIEN_LANG, NGO_QUYEN = "315", "303"
 TON_GIAO = {"X-Department": "phong-ton-giao-dan-toc"}
@@ -71,7 +74,22 @@ def test_plan_loaded_once_with_statuses_detected(client: TestClient) -> None:
     assert items_by_number(view)["II.1.1"]["status_label"] == "Quá hạn"
 
 
-def test_progress_by_the_parties_an_item_names(client: TestClient) -> None:
+def received(client: TestClient, upstream: Upstream, *envelopes: EventEnvelope) -> None:
+    """The dialogue and religion services' events published and turned into facts here."""
+    upstream.publish(*envelopes)
+    ids = [str(e.event_id) for e in envelopes]
+
+    def all_in() -> bool:
+        with runtime_of(client).engine.connect() as conn:
+            return sum(conn.execute(select(func.count()).select_from(table).where(
+                table.c.event_id.in_(ids))).scalar_one()
+                for table in (site_facts, dossier_facts, session_facts)) == len(ids)
+    wait_until(all_in, timeout=30)
+
+
+def test_progress_by_the_parties_an_item_names(client: TestClient, upstream: Upstream) -> None:
+    received(client, upstream, upstream.site("CS-315-001", "11755", date(2023, 1, 10)),
+             upstream.dossier("CS-315-001", "LandDossierLodged", date(2023, 3, 1)))
     post(client, "/api/v1/plans/2023/load", {})
     url = "/api/v1/plans/2023/items/II.1.3/progress"
     evidence = [{"kind": "dossier", "ref": "CS-315-001"}, {"kind": "file", "ref": "bc-q1.pdf"}]
@@ -306,7 +324,8 @@ def test_an_inspection_brought_forward_is_carried_out(client: TestClient) -> Non
 
 
 def test_progress_evidence_is_the_acting_units_own_record(client: TestClient) -> None:
-    """J12: a model cited must exist in the acting unit; a session is a UUID, a dossier a code."""
+    """J12: a model cited must exist in the acting unit; a session is a UUID, a dossier a code
+    (and each a record of the unit: the next test)."""
     registered = client.post("/api/v1/models", json={
         "model_id": "MH-TL", "unit_code": "11755", "field": "new_rural",
         "title": "Dân vận khéo", "started_on": "2023-02-01"})
@@ -320,6 +339,59 @@ def test_progress_evidence_is_the_acting_units_own_record(client: TestClient) ->
         assert ref in error["message"]
     post(client, url, progress("2023-05-01", evidence=[{"kind": "model", "ref": "MH-TL"}]),
          headers=board(TIEN_LANG))
+
+
+def test_progress_evidence_is_a_session_or_dossier_of_the_unit(
+    client: TestClient, upstream: Upstream
+) -> None:
+    """L3: a session cited must be one held (not cancelled) on or before the reported day in
+    the acting unit, a dossier one of a site of the unit lodged by then, from the facts the
+    service received; one not received yet is refused as not yet known (it may come seconds
+    after it was recorded) and accepted once it is."""
+    held, later, cancelled, fresh = (str(uuid4()) for _ in range(4))
+    received(client, upstream,
+             upstream.session(held, "11755", ["H1"], date(2023, 6, 10)),
+             upstream.session(later, "11755", ["H1"], date(2023, 6, 20)),
+             upstream.session(cancelled, "11755", ["H1"], date(2023, 6, 1)),
+             upstream.session_cancelled(cancelled, date(2023, 6, 2)),
+             *(upstream.site(code, "11755", date(2023, 1, 10)) for code in ("L-A", "L-B", "L-C")),
+             upstream.site("L-D", "11755", date(2023, 7, 1)),
+             upstream.dossier("L-A", "LandDossierLodged", date(2023, 6, 1)),
+             upstream.dossier("L-C", "LandDossierLodged", date(2023, 6, 1)),
+             upstream.dossier("L-C", "DossierWithdrawn", date(2023, 6, 5)))
+    post(client, "/api/v1/plans/2023/load", {})
+    url = "/api/v1/plans/2023/items/II.1.2/progress"
+
+    def cite(kind: str, ref: str, district: str = TIEN_LANG) -> dict[str, Any]:
+        return refused(client, url, progress("2023-06-16", evidence=[{"kind": kind, "ref": ref}]),
+                       422, "EVIDENCE_NOT_FOUND", board(district))
+
+    for kind, ref, district, reason, said in (
+        ("dialogue_session", str(uuid4()), TIEN_LANG, "not_yet_known", "xin gửi lại sau"),
+        ("dialogue_session", later, TIEN_LANG, "held_later", "tổ chức ngày 20/06/2023"),
+        ("dialogue_session", cancelled, TIEN_LANG, "cancelled", "đã bị hủy"),
+        ("dialogue_session", held, NGO_QUYEN, "other_unit", "của đơn vị 11755"),
+        ("dossier", "L-X", TIEN_LANG, "not_yet_known", "cơ sở tôn giáo"),
+        ("dossier", "L-B", TIEN_LANG, "no_dossier", "chưa có hồ sơ đất đai"),
+        ("dossier", "L-C", TIEN_LANG, "no_dossier", "đến ngày báo cáo 16/06/2023"),
+        ("dossier", "L-D", TIEN_LANG, "not_registered", "chưa có trong sổ"),
+        ("dossier", "L-A", NGO_QUYEN, "other_unit", "thuộc đơn vị 11755"),
+    ):
+        error = cite(kind, ref, district)
+        assert error["details"]["reason"] == reason, (ref, error)
+        assert ref in error["message"] and said in error["message"], error
+    evidence = [{"kind": "dialogue_session", "ref": held.upper()},
+                {"kind": "dossier", "ref": "L-A"}]
+    post(client, url, progress("2023-06-16", evidence=evidence), headers=board(TIEN_LANG))
+    # Held a moment ago, not yet received here: refused as not yet known, accepted once it is.
+    assert cite("dialogue_session", fresh)["details"]["reason"] == "not_yet_known"
+    received(client, upstream, upstream.session(fresh, "11755", ["H1"], date(2023, 6, 15)))
+    post(client, url, progress("2023-06-16", "Thêm một hội nghị",
+                               evidence=[{"kind": "dialogue_session", "ref": fresh}]),
+         headers=board(TIEN_LANG))
+    item = get_json(client, "/api/v1/plans/2023/items/II.1.2", on="2023-06-16")
+    assert [e["ref"] for p in item["progress"] for e in p["evidence"]] == [
+        held.upper(), "L-A", fresh]
 
 
 def test_progress_evidence_is_a_model_running_on_the_reported_day(client: TestClient) -> None:

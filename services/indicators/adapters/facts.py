@@ -106,6 +106,42 @@ def load_sessions(
     )
 
 
+def session_history(conn: Connection, session_ids: tuple[str, ...]) -> list[SessionFact] | None:
+    """Every fact received of one session (under any of its spellings), whatever its date;
+    None when none was: the dialogue service never published it, or not yet to us."""
+    query = (
+        select(session_facts.c.session_id, session_facts.c.kind, session_facts.c.on_date,
+               session_facts.c.unit_code, session_facts.c.head_ids)
+        .where(session_facts.c.session_id.in_(session_ids))
+        .order_by(session_facts.c.on_date, session_facts.c.seq)
+    )
+    facts = [
+        SessionFact(session_id, kind, day, unit, tuple(json.loads(heads)))
+        for session_id, kind, day, unit, heads in conn.execute(query)
+    ]
+    return facts or None
+
+
+def load_site(conn: Connection, site_code: str, on: date, as_of: datetime) -> SiteState | None:
+    """One site on `on`, as `load_sites` folds it, reading only that site's facts."""
+    def of_site(table: Table, *columns: str) -> Select[Any]:
+        return _known(table, on, as_of, *columns).where(table.c.site_code == site_code)
+
+    sites = [SiteFact(code, kind, day, commune, name) for code, kind, day, commune, name in
+             conn.execute(of_site(site_facts, "site_code", "kind", "on_date", "commune_code",
+                                  "name"))]
+    dossier = [SiteStepFact(code, switch, day, event_type) for code, switch, day, event_type in
+               conn.execute(of_site(dossier_facts, "site_code", "switch", "on_date",
+                                    "event_type"))]
+    return fold_sites(sites, dossier, ()).get(site_code)
+
+
+def site_known(conn: Connection, site_code: str) -> bool:
+    """Whether the religion service's registration of the site has reached us, of any date."""
+    query = select(site_facts.c.seq).where(site_facts.c.site_code == site_code).limit(1)
+    return conn.execute(query).first() is not None
+
+
 def load_rules(conn: Connection, as_of: datetime) -> list[RuleFact]:
     """Rules in recording order; their own `effective_from` says when each applies."""
     query = (

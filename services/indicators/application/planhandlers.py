@@ -18,7 +18,9 @@ from uuid import UUID, uuid4
 
 from services.indicators import messages
 from services.indicators.adapters.cutoffs import moved_cutoffs
+from services.indicators.adapters.facts import load_site, session_history, site_known
 from services.indicators.adapters.plandata import plan_issued
+from services.indicators.application.announce import EVERYTHING
 from services.indicators.application.commands import UnitCode
 from services.indicators.application.handlers import WRITE
 from services.indicators.application.plancommands import (
@@ -40,6 +42,7 @@ from services.indicators.application.plancommands import (
     SubmitDistrictReport,
     WithdrawPlanItem,
 )
+from services.indicators.domain.facts import fold_sessions
 from services.indicators.domain.model import DanVanKheoModel
 from services.indicators.domain.plan import (
     DistrictReport,
@@ -231,10 +234,11 @@ def _acting(
 def _require_evidence(
     uow: UnitOfWork, evidence: list[EvidenceRef], unit_code: str, on: date
 ) -> None:
-    """Evidence is the acting unit's own record: a model this service keeps must exist, lie
-    in the unit and run on the reported day (`shared.planrules.model_running_on`, finding
-    K13: not before its start, not once closed); a session's ref is a UUID and a dossier's a
-    site code (their records are other services')."""
+    """Evidence is the acting unit's own record, checked against what this service keeps: a
+    model must exist, lie in the unit and run on the reported day
+    (`shared.planrules.model_running_on`, finding K13: not before its start, not once
+    closed); a session (L3) must be held, not cancelled, on or before the reported day, in
+    the unit; a dossier (L3) is a site's of the unit with a dossier lodged by that day."""
     for item in evidence:
         ref = item.ref
         if item.kind == "model":
@@ -253,8 +257,12 @@ def _require_evidence(
                 )
         elif item.kind == "dialogue_session":
             ok = _is_uuid(ref)
+            if ok:
+                _require_session(uow, ref, unit_code, on)
         elif item.kind == "dossier":
             ok = re.fullmatch(CODE_PATTERN, ref) is not None
+            if ok:
+                _require_dossier(uow, ref, unit_code, on)
         else:
             continue
         if not ok:
@@ -263,6 +271,57 @@ def _require_evidence(
                 messages.EVIDENCE_NOT_FOUND.format(ref=ref, unit=unit_code),
                 kind=item.kind, ref=ref,
             )
+
+
+def _evidence_refused(kind: str, ref: str, reason: str, message: str) -> InvalidInput:
+    return InvalidInput("EVIDENCE_NOT_FOUND", message, kind=kind, ref=ref, reason=reason)
+
+
+def _require_session(uow: UnitOfWork, ref: str, unit_code: str, on: date) -> None:
+    """The session as the dialogue service's events told us. One we have not heard of may have
+    been held a moment ago (its events arrive seconds later): refused, saying it is not yet
+    known here, rather than accepted unchecked into a report's evidence."""
+    kind = "dialogue_session"
+    facts = session_history(uow.connection, tuple({ref, str(UUID(ref))}))
+    if facts is None:
+        raise _evidence_refused(kind, ref, "not_yet_known", messages.EVIDENCE_NOT_YET_KNOWN.format(
+            ref=ref, what=messages.EVIDENCE_SESSION_WHAT,
+            source=messages.EVIDENCE_SESSION_SOURCE))
+    if any(fact.kind == "cancelled" for fact in facts):
+        raise _evidence_refused(kind, ref, "cancelled",
+                                messages.EVIDENCE_SESSION_CANCELLED.format(ref=ref))
+    held = fold_sessions(facts)
+    if not held:  # its holding withdrawn by a correction
+        raise _evidence_refused(kind, ref, "not_held",
+                                messages.EVIDENCE_SESSION_NOT_HELD.format(ref=ref))
+    by_then = [session for session in held if session.held_on <= on]
+    if not by_then:
+        raise _evidence_refused(kind, ref, "held_later", messages.EVIDENCE_SESSION_LATER.format(
+            ref=ref, held=format_date_vn(held[0].held_on), on=format_date_vn(on)))
+    if not any(covers(unit_code, s.unit_code, s.held_on) for s in by_then):
+        raise _evidence_refused(kind, ref, "other_unit",
+                                messages.EVIDENCE_SESSION_OTHER_UNIT.format(
+                                    ref=ref, other=by_then[-1].unit_code, unit=unit_code))
+
+
+def _require_dossier(uow: UnitOfWork, ref: str, unit_code: str, on: date) -> None:
+    """The site as the religion service's events told us, on the reported day: in the unit,
+    its dossier lodged (not withdrawn nor rejected since). Not heard of: as a session."""
+    kind = "dossier"
+    if not site_known(uow.connection, ref):
+        raise _evidence_refused(kind, ref, "not_yet_known", messages.EVIDENCE_NOT_YET_KNOWN.format(
+            ref=ref, what=messages.EVIDENCE_SITE_WHAT, source=messages.EVIDENCE_SITE_SOURCE))
+    site = load_site(uow.connection, ref, on, EVERYTHING)
+    day = format_date_vn(on)
+    if site is None:
+        raise _evidence_refused(kind, ref, "not_registered",
+                                messages.EVIDENCE_SITE_NOT_YET.format(ref=ref, on=day))
+    if not covers(unit_code, site.commune_code, on):
+        raise _evidence_refused(kind, ref, "other_unit", messages.EVIDENCE_SITE_OTHER_UNIT.format(
+            ref=ref, other=site.commune_code, on=day, unit=unit_code))
+    if not site.has_dossier:
+        raise _evidence_refused(kind, ref, "no_dossier",
+                                messages.EVIDENCE_NO_DOSSIER.format(ref=ref, on=day))
 
 
 def _is_uuid(text: str) -> bool:
