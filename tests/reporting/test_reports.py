@@ -450,6 +450,27 @@ def test_the_earliest_report_the_api_can_ask_for_has_the_first_eras_units(
     assert report["previous_period"]["id"] == "2015-3m", report["previous_period"]
 
 
+def test_the_first_years_3_month_report_is_answered_with_its_previous_period(
+    reporting: Reporting,
+) -> None:
+    """2015-3m, the first period the API takes, was a 500: its previous period 2014-12m is of
+    a year no period id may name (InvalidPeriodId escaped). Its previous column is that year
+    report's default window (cut off on 14/12/2014, as 2015 opens after it), in the JSON, the
+    units, the Word and Excel and the dashboard; it can be signed."""
+    report = _get(reporting, "/api/v1/reports/2015-3m")
+    assert report["previous_period"]["id"] == "2014-12m", report["previous_period"]
+    assert report["previous_period"]["cutoff_on"] == "2014-12-14"
+    assert report["period"]["data_from"] == "2014-12-15"
+    assert _get(reporting, "/api/v1/reports/2015-3m/units")["units"]
+    for url in ("/api/v1/reports/2015-3m/report.docx", "/api/v1/reports/2015-3m/tables.xlsx",
+                "/?period=2015-3m", "/ke-hoach?period=2015-3m"):
+        response = reporting.client.get(url)
+        assert response.status_code == 200, (url, response.text[:300])
+    signed = reporting.client.post("/api/v1/reports/2015-3m/finalise",
+                                   json={"scope": "31", "as_of": "2015-03-16"})
+    assert signed.status_code in (200, 201), signed.text
+
+
 def test_a_report_is_signed_no_earlier_than_the_day_after_its_cut_off(
     reporting: Reporting,
 ) -> None:

@@ -26,6 +26,7 @@ from services.reporting.domain.periods import (
     MONTHS,
     InvalidPeriodId,
     Period,
+    default_period,
     following_year_ids,
     parse_period_id,
     previous_period_id,
@@ -102,6 +103,19 @@ def load_period(
     reason = period.reason if period.adjusted else messages.WINDOW_FOLLOWS_YEAR.format(
         year=period.year - 1, cutoff=format_date_vn(opens - timedelta(days=1)))
     return period.with_window(opens, period.cutoff_on, reason)
+
+
+def load_previous_period(
+    conn: Connection, store: EventStore, period_id: str, as_of: datetime | None = None
+) -> Period:
+    """The period before `period_id` (its report's previous column), as `load_period` reads
+    it. The first year's 3-month report follows a year the system has no period of (2014's
+    cannot be asked for, moved or signed): that year report's default window, as the first
+    year opens after it (`year_opens`)."""
+    year, months = parse_period_id(period_id)
+    if months == MONTHS[0] and previous_year_report_id(year) is None:
+        return default_period(year - 1, MONTHS[-1])
+    return load_period(conn, store, previous_period_id(period_id), as_of)
 
 
 def _recorded_period(
@@ -644,7 +658,7 @@ def build_report(
             day = require_begun(period, report_day(explicit, today_of(runtime)))
             counted = period.counted_on(day)
         tree = require_tree(scope, counted.cutoff_on)
-        previous = load_period(conn, store, previous_period_id(period_id), figures_as_of)
+        previous = load_previous_period(conn, store, period_id, figures_as_of)
         require_tree(scope, previous.cutoff_on)
         if frozen is not None and frozen_as_of is not None:
             report = Report(
@@ -803,7 +817,7 @@ def finalise_report(
     period = load_period(conn, uow.store, period_id, as_of)
     _require_window_of_today(period, load_period(conn, uow.store, period_id), as_of)
     tree = require_tree(scope, period.cutoff_on)
-    previous = load_period(conn, uow.store, previous_period_id(period_id), as_of)
+    previous = load_previous_period(conn, uow.store, period_id, as_of)
     require_tree(scope, previous.cutoff_on)
     figures = compute(state, conn, period, scope, as_of)
     content = figures.content()
