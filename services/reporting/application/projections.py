@@ -642,6 +642,23 @@ def _session_held_corrected(envelope: EventEnvelope) -> Restatements:
     return found
 
 
+def _session_rescheduled(envelope: EventEnvelope) -> Restatements:
+    """A session moved to another day (finding L1): its planning restated on the new day, as
+    a correction of the planned date. The planning on `previous_planned_on` is retracted
+    (dated and placed as it counted) and the session counts as planned on `planned_on`, from
+    the reschedule's recording on: a report as of before it, and a finalised one, keep the
+    old day. The event's own business date (the day it was decided) counts for nothing."""
+    p = envelope.payload
+    session, unit = p.get("session_id"), envelope.unit_code
+    return [
+        (_as_fact(envelope, "SessionPlanned", p["previous_planned_on"],
+                  retraction_id(envelope.event_id), session_id=session, unit_code=unit,
+                  planned_on=p["previous_planned_on"]), True),
+        (_as_fact(envelope, "SessionPlanned", p["planned_on"], envelope.event_id,
+                  session_id=session, unit_code=unit, planned_on=p["planned_on"]), False),
+    ]
+
+
 def _took_office_corrected(envelope: EventEnvelope) -> Restatements:
     p = envelope.payload
     took = {"head_id": p.get("head_id"), "unit_code": p.get("unit_code"), "role": p.get("role"),
@@ -658,7 +675,8 @@ def _took_office_corrected(envelope: EventEnvelope) -> Restatements:
 # Per source service, its correction events and the facts each amounts to.
 _CORRECTIONS: dict[str, dict[str, Callable[[EventEnvelope], Restatements]]] = {
     "dialogue": {"SessionHeldCorrected": _session_held_corrected,
-                 "HeadTookOfficeCorrected": _took_office_corrected},
+                 "HeadTookOfficeCorrected": _took_office_corrected,
+                 "SessionRescheduled": _session_rescheduled},
 }
 
 
