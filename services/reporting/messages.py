@@ -149,7 +149,10 @@ METRIC_LABELS = {
     "cases_resolved": "Vụ việc giải quyết xong trong kỳ",
     "cases_referred": "Vụ việc chuyển cơ quan chức năng trong kỳ",
     "cases_pending": "Vụ việc đang xử lý",
-    "heads_in_office": "Người đứng đầu đương nhiệm",
+    # Every head in office at some time in I2's window, one who has left included (finding
+    # L4): worded as the indicators service words I2's denominator, and saying so.
+    "heads_in_office": ("Người đứng đầu cấp ủy, chính quyền đương nhiệm trong kỳ "
+                        "(kể cả người đã thôi giữ chức)"),
     "heads_meeting_rule": "Người đứng đầu đã đối thoại đủ theo quy định",
     "heads_owing": "Người đứng đầu đã đến hạn phải đối thoại",
     "sessions_planned": "Hội nghị đối thoại lên kế hoạch trong kỳ",
