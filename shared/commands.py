@@ -18,8 +18,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.envelope import EventEnvelope
+from shared.errors import CommandsCrossed
+from shared.logs import get_logger
+from shared.outage import is_deadlock
 
+log = get_logger("danvan.commands")
 P = ParamSpec("P")
+#: How many times a command deadlocked by another is run before the caller is told (`run`).
+DEADLOCK_TRIES = 3
 T = TypeVar("T")
 
 
@@ -48,14 +54,28 @@ def run(
     clock: datetime | None = None,
 ) -> T:
     """The general form: `commit(result)` False rolls back (a dry run); `before_commit` writes
-    what must commit with the events (an idempotency key's response)."""
-    with source.uow(context, clock) as uow:
-        result = work(uow)
-        if commit(result):
-            if before_commit is not None:
-                before_commit(uow, result)
-            uow.commit()
-    return result
+    what must commit with the events (an idempotency key's response).
+
+    A transaction PostgreSQL aborted to break a deadlock (two commands holding the same
+    aggregates in opposite orders, `UnitOfWork.hold`) wrote nothing: the work runs again
+    from the start, in a new transaction that reads what the other committed. After
+    `DEADLOCK_TRIES` the caller is told to send it again (409 COMMANDS_CROSSED), not a 500."""
+    for tries in range(1, DEADLOCK_TRIES + 1):
+        try:
+            with source.uow(context, clock) as uow:
+                result = work(uow)
+                if commit(result):
+                    if before_commit is not None:
+                        before_commit(uow, result)
+                    uow.commit()
+            return result
+        except Exception as exc:
+            if not is_deadlock(exc):
+                raise
+            log.warning("command_deadlock", tries=tries, error=str(exc)[:300])
+            if tries == DEADLOCK_TRIES:
+                raise CommandsCrossed(retry_after_s=1) from exc
+    raise AssertionError("unreachable")  # the last try returned or raised
 
 
 # -- the answer to a command ----------------------------------------------------------------------

@@ -131,6 +131,16 @@ class IdempotencyKeyInProgress(Conflict):
         )
 
 
+class CommandsCrossed(Conflict):
+    """The command waited for records another command held while that one waited for records
+    this one held (PostgreSQL aborts one of the two), again at each of its tries: nothing
+    was written, the same request may be sent again (a 409 with Retry-After)."""
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("COMMANDS_CROSSED", messages.COMMANDS_CROSSED,
+                         retry_after_s=retry_after_s)
+
+
 class PreconditionFailed(DomainError):
     """The version the caller last saw (If-Match, or the deprecated `expected_version` field)
     is no longer the aggregate's: the command was not run (RFC 9110 §13.1.1)."""

@@ -247,6 +247,10 @@ IDEMPOTENCY_KEY_REUSED: Final = (
     "Khoá Idempotency-Key này đã được dùng cho một yêu cầu khác (nội dung hoặc địa chỉ khác). "
     "Mỗi thao tác mới cần một khoá mới; gửi lại đúng yêu cầu cũ thì dùng lại khoá cũ."
 )
+COMMANDS_CROSSED: Final = (
+    "Yêu cầu trùng lúc với một yêu cầu khác trên cùng các bản ghi nên chưa được thực hiện, "
+    "chưa có gì được ghi; vui lòng gửi lại sau ít giây"
+)
 IDEMPOTENCY_KEY_IN_PROGRESS: Final = (
     "Một yêu cầu khác với cùng Idempotency-Key đang được xử lý; vui lòng thử lại sau ít giây"
 )

@@ -81,3 +81,22 @@ def is_infrastructure_failure(exc: BaseException) -> bool:
             return True
         current = current.__cause__
     return False
+
+
+#: PostgreSQL's SQLSTATE of a transaction it aborted to break a deadlock.
+DEADLOCK_DETECTED = "40P01"
+
+
+def is_deadlock(exc: BaseException) -> bool:
+    """True when `exc` (or what it wraps: SQLAlchemy's `orig`, a `raise ... from`) is
+    PostgreSQL aborting this transaction to break a deadlock: nothing of it was written, and
+    the same work run again succeeds (shared.commands.run)."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if getattr(current, "sqlstate", None) == DEADLOCK_DETECTED:
+            return True
+        orig = getattr(current, "orig", None)
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+    return False
