@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 # Registers the API key tables on the kernel metadata, beside the event store's.
 import shared.auth.tables  # noqa: F401
 from shared.auth.principal import SYSTEM, Principal
-from shared.db import one_at_a_time_each, read_connection, writers_queue
+from shared.db import aggregate_lock_key, read_connection, writers_queue
 from shared.driversql import placeholder
 from shared.envelope import (
     DomainEvent,
@@ -242,6 +242,15 @@ def registered_code(conn: Connection, kind: str, code: str, aggregate_type: str)
 class UnitOfWork:
     """One database transaction: load aggregates, save their new events, commit or roll back.
 
+    What a command decides rests on aggregates that are still as it read them when it
+    commits, those it writes and those it only checks (a contest entry checks its model is
+    running, a closing of the model checks its entries): every aggregate `load`ed is held
+    until the transaction ends (`hold`), so a command on it elsewhere waits, and reads it
+    afterwards with this one's events. The version guard of `save` alone covers only the
+    aggregates written: two commands each writing its own and checking the other's would
+    both pass on the other's old state (write skew). docs/reliability.md, "Decisions on the
+    current state".
+
     Given a `connection` already in a transaction (a consumer's batch: what it consumed and
     what it decided commit together), the unit of work JOINS it: that transaction, its commit
     and the hand-over of `appended` (to the relay and the metrics) belong to its owner, so
@@ -265,6 +274,11 @@ class UnitOfWork:
         self._engine = engine
         self._joined = connection
         self._loaded: set[int] = set()
+        # PostgreSQL: the aggregates' advisory lock keys this transaction holds (`hold`).
+        # SQLite needs none: a writing transaction holds the file's write lock from its BEGIN
+        # IMMEDIATE (shared.db._WriterTurns), across processes too.
+        self._locks = engine.dialect.name == "postgresql"
+        self._held: set[int] = set()
         if connection is not None:  # usable without `with`: the transaction is the owner's
             self.connection = connection
         # The deployment's province (Settings.jurisdiction), for the handlers' unit checks.
@@ -301,6 +315,7 @@ class UnitOfWork:
                 raise
         self.connection = connection
         self._loaded = set()
+        self._held = set()
         return self
 
     def __exit__(
@@ -328,9 +343,13 @@ class UnitOfWork:
         expected_version: int | None = None,
         recorded_until: datetime | None = None,
     ) -> A:
-        """Rebuild an aggregate. `expected_version` is the version the caller last saw
-        (HTTP If-Match): a command based on a stale read is refused (412), before it decides."""
+        """Rebuild an aggregate, held until the transaction ends (`hold`, taken before the
+        read). `expected_version` is the version the caller last saw (HTTP If-Match): a
+        command based on a stale read is refused (412), before it decides. One read as it was
+        `recorded_until` is history, not a state to decide on: not held."""
         if recorded_until is None:
+            if self._locks:
+                self.hold(cls.aggregate_type, aggregate_id)
             rows = self.store.load_payloads(self.connection, cls.aggregate_type, aggregate_id)
             events = [self.registry.decode_payload(t, v, p) for t, v, p in rows]
         else:
@@ -345,29 +364,46 @@ class UnitOfWork:
             raise PreconditionFailed(aggregate_id, expected_version, aggregate.version)
         return aggregate
 
+    def hold(self, aggregate_type: str, *aggregate_ids: str) -> None:
+        """Until this transaction ends, any other transaction holding one of these aggregates
+        waits for it, and what this one reads after the call includes what that one
+        committed. Called by `load`, before its read: under PostgreSQL's READ COMMITTED each
+        statement reads what was committed when it starts, so the read after the lock sees
+        the commit of the transaction that held it before.
+
+        PostgreSQL: a transaction advisory lock per aggregate (`shared.db.aggregate_lock_key`),
+        so replicas are held too; one round trip per aggregate, the first time in the
+        transaction. SQLite: nothing to do, see `__init__`.
+
+        Two commands may hold the same aggregates in opposite orders (an award loads the entry
+        then its model, a closing the model then its entries): PostgreSQL finds the deadlock
+        within a second and aborts one, which `shared.commands.run` runs again from the start.
+        """
+        if not self._locks:
+            return
+        keys = sorted({aggregate_lock_key(aggregate_type, i) for i in aggregate_ids}
+                      - self._held)
+        if not keys:
+            return
+        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            for key in keys:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+        finally:
+            cursor.close()
+        self._held.update(keys)
+
     def serialise_on(self, cls: type[Aggregate], *aggregate_ids: str) -> None:
-        """Declare the aggregates a command's checks rest on, BEFORE it reads them: until this
-        transaction ends, any other transaction declaring one of them waits here, and what this
-        one reads after the call includes what that one committed.
-
-        For a rule that spans records, where each of two commands writes its own aggregate and
-        checks the other's: a head's leaving (the post) checks the sessions the head held, a
-        session's hold checks the head's term. Both declare the aggregate the rule is about (the
-        post). The version guard of `save` cannot see such a pair: neither writes the other's
-        aggregate, and a version read and compared at commit would be compared by both before
-        either commits (under PostgreSQL's READ COMMITTED each sees the other's old state,
-        write skew). Declare every aggregate once, in one call (the locks are taken in one
-        order, so two overlapping sets never wait on each other in a circle).
-
-        PostgreSQL: transaction advisory locks, so replicas are serialised too. SQLite: nothing
-        to do, a writing transaction holds the database's write lock from its BEGIN IMMEDIATE
-        (shared.db._WriterTurns), so its reads already see every commit before its own."""
-        one_at_a_time_each(self.connection, [f"{cls.aggregate_type}:{aggregate_id}"
-                                             for aggregate_id in aggregate_ids])
+        """`hold` aggregates a command's checks rest on and reads otherwise than by `load`
+        (through a read model: the posts of a session's heads), BEFORE it reads them."""
+        self.hold(cls.aggregate_type, *aggregate_ids)
 
     def load_many(self, cls: type[A], aggregate_ids: Sequence[str]) -> dict[str, A]:
         """Rebuild many aggregates of one type with a few queries (an evaluation that looks at
-        thousands of units' statuses at once), as `load` would one by one."""
+        thousands of units' statuses at once), as `load` would one by one, but not held: an
+        advisory lock each would take thousands of entries of PostgreSQL's shared lock table
+        (64 per connection by default) for a national sweep. What such a caller decides is
+        on the aggregates it writes, which the version guard of `save` and `stage` keeps."""
         found = self.store.load_payloads_many(self.connection, cls.aggregate_type, aggregate_ids)
         aggregates: dict[str, A] = {}
         for aggregate_id, rows in found.items():

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import hashlib
 import sqlite3
 import threading
 import weakref
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -79,30 +80,14 @@ def one_at_a_time(conn: Connection, name: str) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": advisory_key(name)})
 
 
-#: The first key of the advisory locks on aggregates (`one_at_a_time_each`): a key space of
-#: their own, apart from the single keys of `one_at_a_time`, the relay and the migrations. An
-#: aggregate's key colliding with the relay's, a session lock held for the relay's whole life,
-#: would hold that aggregate's commands as long.
-AGGREGATE_LOCKS = 0x64616E76  # "danv"
-
-
-def one_at_a_time_each(conn: Connection, names: Iterable[str]) -> None:
-    """`one_at_a_time` for several names at once, in the one order every transaction takes
-    them (by key), so that two transactions asking for overlapping sets never wait for each
-    other in a circle. Call it once per transaction, before the reads it protects: a reader
-    that took the lock after reading would decide on what it read before another's commit.
-    Two names sharing a key (a 32-bit hash) only wait for each other when both are asked."""
-    if conn.dialect.name != "postgresql":
-        return  # SQLite: the transaction holds the writers' turn from its BEGIN IMMEDIATE
-    keys = sorted({_int4(advisory_key(name)) for name in names})
-    for key in keys:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:space, :key)"),
-                     {"space": AGGREGATE_LOCKS, "key": key})
-
-
-def _int4(unsigned: int) -> int:
-    """A 32-bit hash as the signed int4 that pg_advisory_xact_lock(int4, int4) takes."""
-    return unsigned - (1 << 32) if unsigned >= 1 << 31 else unsigned
+def aggregate_lock_key(aggregate_type: str, aggregate_id: str) -> int:
+    """The PostgreSQL advisory lock key of an aggregate (shared.aggregate.UnitOfWork.load):
+    64 bits of a stable hash of (type, id), the same in every replica and every release.
+    Always negative, so never one of `advisory_key`'s (0 to 2**32, the relay's session lock
+    among them: an aggregate sharing the relay's key would wait for the relay's whole life).
+    Two aggregates sharing a key (about 1 in 2**63 a pair) only make each other wait."""
+    digest = hashlib.blake2b(f"{aggregate_type}\0{aggregate_id}".encode(), digest_size=8)
+    return -1 - (int.from_bytes(digest.digest(), "big") >> 1)
 
 
 def engine_for(settings: Settings) -> Engine:
@@ -173,6 +158,13 @@ def writers_queue(engine: Engine) -> contextlib.AbstractContextManager[None]:
     nothing to wait for on a server database). See _WriterTurns.queued."""
     turns = _TURNS.get(engine)
     return turns.queued() if turns is not None else contextlib.nullcontext()
+
+
+def writers_waiting(engine: Engine) -> int:
+    """How many units of work of this process wait for their turn to write (SQLite; 0 on a
+    server database): for tests and diagnostics."""
+    turns = _TURNS.get(engine)
+    return 0 if turns is None else turns.waiting()
 
 
 class FairTurn:
@@ -298,6 +290,10 @@ class _WriterTurns:
         finally:
             self._queue_thread = None
             self._queue.release()
+
+    def waiting(self) -> int:
+        """Writers waiting, before a connection (`queued`) or at BEGIN."""
+        return self._queue.waiting() + self._lock.waiting()
 
     def _begin(self, conn: Connection) -> None:
         driver = conn.connection.driver_connection

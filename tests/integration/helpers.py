@@ -9,14 +9,17 @@ from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal, TypeVar
+from unittest.mock import patch
 
 import nats
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from nats.aio.msg import Msg
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 
+from shared.aggregate import UnitOfWork
+from shared.db import writers_waiting
 from shared.envelope import EventEnvelope
 from shared.eventstore import events_table
 from shared.natsserver import free_port
@@ -24,6 +27,7 @@ from shared.runtime import ServiceRuntime
 from shared.streams import ensure_stream, stream_config
 
 T = TypeVar("T")
+U = TypeVar("U")
 
 
 def at_once(calls: Sequence[Callable[[], T]], timeout: float = 120.0) -> list[T]:
@@ -43,6 +47,69 @@ def at_once(calls: Sequence[Callable[[], T]], timeout: float = 120.0) -> list[T]
         thread.join(timeout=timeout)
     assert len(results) == len(calls), "a call did not come back"
     return [results[index] for index in range(len(calls))]
+
+
+def held_while(
+    engine: Engine,
+    first: Callable[[], T],
+    second: Callable[[], U],
+    *,
+    at: Literal["commit", "load"] = "commit",
+    when: Callable[..., bool] = lambda *_: True,
+    timeout: float = 60.0,
+) -> tuple[T, U]:
+    """A race with a known order: `first` runs until its unit of work reaches `at` (`commit`:
+    its checks done and its events written in its transaction; `load`: about to load an
+    aggregate) with `when(uow, *args)` true, and waits there; `second` then runs until it has
+    answered or waits for `first` (a lock of PostgreSQL, the writers' turn of SQLite); then
+    `first` goes on. Their results, in that order. Units of work joining a consumer's
+    transaction are never held."""
+    reached, go = threading.Event(), threading.Event()
+    original = getattr(UnitOfWork, at)
+
+    def holding(uow: UnitOfWork, *args: Any, **kwargs: Any) -> Any:
+        if (not reached.is_set() and getattr(uow, "_joined", None) is None
+                and when(uow, *args)):
+            reached.set()
+            assert go.wait(timeout), "the held command was never let go"
+        return original(uow, *args, **kwargs)
+
+    results: dict[str, Any] = {}
+
+    def run(name: str, call: Callable[[], Any]) -> None:
+        try:
+            results[name] = call()
+        except BaseException as exc:  # handed to the test below
+            results[name] = exc
+
+    with patch.object(UnitOfWork, at, holding):
+        one = threading.Thread(target=run, args=("first", first))
+        one.start()
+        wait_until(lambda: reached.is_set() or not one.is_alive(), timeout)
+        assert reached.is_set(), f"the first command was not held: {results.get('first')!r}"
+        two = threading.Thread(target=run, args=("second", second))
+        two.start()
+        wait_until(lambda: not two.is_alive() or _waits(engine), timeout)
+        go.set()
+        one.join(timeout)
+        two.join(timeout)
+    for name in ("first", "second"):
+        assert name in results, f"the {name} command did not come back"
+        if isinstance(results[name], BaseException):
+            raise results[name]
+    return results["first"], results["second"]
+
+
+def _waits(engine: Engine) -> bool:
+    """Some transaction waits for another: for a lock (PostgreSQL), for the turn to write
+    (SQLite)."""
+    if engine.dialect.name != "postgresql":
+        return writers_waiting(engine) > 0
+    with engine.connect() as conn:
+        # Of this test's database only: the server may be shared.
+        return bool(conn.execute(text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'")).scalar_one())
 
 
 async def eventually(

@@ -541,6 +541,8 @@ def _place_case(uow: UnitOfWork, case: ComplianceCase) -> None:
     dated on or before its finding (finding H2) takes it to the new commune."""
     if case.site_code is None or case.detected_on is None:
         return
+    # A move of the site committing meanwhile is read here, not decided past.
+    uow.serialise_on(ReligiousSite, case.site_code)
     placed = site_place_on(uow.connection, case.site_code, case.detected_on, None)
     if placed is not None:
         case.place(placed[0])
