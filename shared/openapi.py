@@ -25,7 +25,8 @@ and the headers its answers carry (`document_headers`):
   names it one) and of a read of one aggregate (a route returning
   `shared.concurrency.TaggedResponse`);
 - `Location` on a command's 201, `Idempotent-Replayed` on a command's success (a replay);
-- `Retry-After` on a command's 409 (IDEMPOTENCY_KEY_IN_PROGRESS) and on every 503.
+- `Retry-After` on a command's 409 (IDEMPOTENCY_KEY_IN_PROGRESS, COMMANDS_CROSSED) and on
+  every 503.
 """
 
 from __future__ import annotations
