@@ -5,10 +5,13 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from typing import Any
+from unittest.mock import patch
 
 from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
+from sqlalchemy import text as sql_text
 
+from shared.aggregate import UnitOfWork
 from tests.dialogue.conftest import (
     TIEN_LANG,
     FakeToday,
@@ -254,3 +257,31 @@ def test_a_percent_that_reads_two_ways_is_refused(client: TestClient, clock: Fak
     assert (error["row"], error["code"]) == (2, "AMBIGUOUS_NUMBER")
     assert "1.000" in error["message"]
     assert dry["accepted_rows"] == 1
+
+
+def test_an_import_holds_no_lock_per_commitment(client: TestClient, clock: FakeToday) -> None:
+    """A command holds every aggregate it loads until it commits (shared.aggregate.UnitOfWork):
+    on PostgreSQL an advisory lock each. An import's rows, up to 5,000, would take as many of
+    the server's shared lock table (64 per connection by default) in one transaction, two
+    imports at once more than there are. Each row decides on its own commitment, written under
+    the version guard: none is held. Counted in the import's transaction, before its commit."""
+    clock.set(date(2023, 6, 15))
+    ids = _three_commitments(client)
+    held: list[int] = []
+    commit = UnitOfWork.commit
+
+    def counting(uow: UnitOfWork) -> None:
+        if uow.connection.dialect.name == "postgresql":
+            held.append(uow.connection.execute(sql_text(
+                "SELECT count(*) FROM pg_locks"
+                " WHERE locktype = 'advisory' AND pid = pg_backend_pid()")).scalar_one())
+        else:
+            held.append(0)  # SQLite holds the file's write lock, nothing per aggregate
+        commit(uow)
+
+    content = "\n".join(["Mã cam kết;Tiến độ (%);Ngày cập nhật;Ghi chú",
+                         *(f"{i};40;01/06/2023;" for i in ids), ""]).encode("utf-8-sig")
+    with patch.object(UnitOfWork, "commit", counting):
+        done = ok(_upload(client, "tien-do.csv", content))
+    assert done["accepted_rows"] == 3, done
+    assert held == [0]

@@ -291,7 +291,10 @@ def import_progress(
         seen[key] = number
         commitment = loaded.get(parsed.commitment_id)
         if commitment is None:
-            commitment = uow.load(Commitment, parsed.commitment_id)
+            # Not held as `load` holds (up to 5,000 advisory locks in one transaction, most
+            # of PostgreSQL's shared lock table): a row decides on its commitment alone,
+            # which it writes under the version guard (`UnitOfWork.load_many`).
+            commitment = uow.load_many(Commitment, [parsed.commitment_id])[parsed.commitment_id]
             loaded[parsed.commitment_id] = commitment
         try:
             if not commitment.exists:
