@@ -170,13 +170,16 @@ def test_commit_appends_what_was_staged_and_a_clash_names_the_moved_aggregate(
 
 
 def test_concurrent_appends_of_one_version_let_exactly_one_win(engine: Engine) -> None:
+    """Read by `load_many`, which does not hold what it reads (a sweep of thousands), the
+    writers all read version 0 and the unique version guard lets one append. (`load` holds the
+    aggregate, so there the second writer waits and reads the first's event.)"""
     barrier = threading.Barrier(4)
     outcomes: list[str] = []
     lock = threading.Lock()
 
     def writer(by: int) -> None:
         with _uow(engine) as uow:
-            counter = uow.load(Counter, "shared")
+            counter = uow.load_many(Counter, ["shared"])["shared"]
             counter.add(by)
             barrier.wait()
             try:
