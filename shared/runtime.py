@@ -92,6 +92,9 @@ class ServiceRuntime:
         # Started (its lifespan): it runs its NATS link and consumers. Tests of commands run
         # the app without, their read models fed by nobody.
         self.running = False
+        # The loop the service runs on, once started: how code running in a command's thread
+        # (not an AnyIO worker, shared/commandthreads.py) reaches it.
+        self.loop: asyncio.AbstractEventLoop | None = None
 
     def _runner(self, projection: Projection) -> ConsumerRunner:
         settings = self.settings
@@ -169,6 +172,7 @@ class ServiceRuntime:
             log.warning("watermark_stream_unavailable", error=str(exc)[:500])
 
     async def start(self) -> None:
+        self.loop = asyncio.get_running_loop()
         self.create_schema()
         self._stop = asyncio.Event()
         self._tasks = [

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sqlite3
 import time
 from collections.abc import AsyncIterator, Mapping, Sequence
@@ -35,6 +36,7 @@ from shared.auth.http import authenticated_principal as authenticated_principal
 from shared.auth.principal import Principal
 from shared.auth.routes import auth_router
 from shared.commandapi import COMMAND_HEADERS, command
+from shared.commandthreads import CommandThreads, in_command_threads
 from shared.consumer import dead_letters_table
 from shared.db import ping
 from shared.errors import DomainError, NoRebuildInProgress, error_body
@@ -213,6 +215,8 @@ def build_app(
     something else in this service)."""
     settings = runtime.settings
     configure_logging(settings.log_level, settings.log_json)
+    # The threads the commands run in (shared/commandthreads.py).
+    threads = CommandThreads()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -220,6 +224,7 @@ def build_app(
         try:
             yield
         finally:
+            threads.close()
             await runtime.stop()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN: the kernel serves both
@@ -260,7 +265,7 @@ def build_app(
     # commands and reads people send are the service's, not the docs, operations and keys
     # (no path of one set matches a path of the other: tests/apidocs/test_route_order.py).
     for router in routers:
-        _include_guarded(app, router, guard)
+        _include_guarded(app, router, guard, threads)
     app.include_router(docs_router(title))
     # The documentation pages and the probes are left to their callers' parameters; the
     # kernel's API routes refuse one they do not take, after their scope (RequiredScope), as
@@ -271,7 +276,9 @@ def build_app(
     return app
 
 
-def _include_guarded(app: FastAPI, router: APIRouter, guard: ServiceScopes) -> None:
+def _include_guarded(
+    app: FastAPI, router: APIRouter, guard: ServiceScopes, threads: CommandThreads
+) -> None:
     """Include a service's router behind its guard, but for its commands: a command route
     whose first dependency is the command's (shared.commandapi.command) and which answers no
     GET or HEAD gets from the guard only an authentication, which the command's dependency
@@ -285,7 +292,8 @@ def _include_guarded(app: FastAPI, router: APIRouter, guard: ServiceScopes) -> N
     are the app's own routes, as `@app.post` makes them. An included router is matched twice
     per request (to choose it, then inside it), each time through FastAPI's included-route
     bookkeeping: a command behind two included routers paid four such lookups, now none of
-    its own (callgrind, bench/http.py)."""
+    its own (callgrind, bench/http.py). A command's own function (a plain `def`) runs in
+    `threads`, not through AnyIO's thread pool (shared/commandthreads.py)."""
     runs: list[tuple[bool, list[BaseRoute]]] = []
     for route in router.routes:
         needs_guard = not is_guarded_command(route)
@@ -299,7 +307,8 @@ def _include_guarded(app: FastAPI, router: APIRouter, guard: ServiceScopes) -> N
                 assert isinstance(route, APIRoute)  # is_guarded_command says so
                 # An attribute name, not a text: read through its module (the module's own
                 # upper-case names are its users' texts, test_messages_vietnamese.py).
-                setattr(_add_as_app_route(app, router, route), checks.SERVICE_GUARD, guard)
+                made = _add_as_app_route(app, router, route, threads)
+                setattr(made, checks.SERVICE_GUARD, guard)
             continue
         # The routes already carry the router's prefix, tags, responses and dependencies
         # (APIRouter applies them as a route is added); what an include reads off the router
@@ -314,13 +323,19 @@ def _include_guarded(app: FastAPI, router: APIRouter, guard: ServiceScopes) -> N
         app.include_router(part, dependencies=[Depends(guard)])
 
 
-def _add_as_app_route(app: FastAPI, router: APIRouter, route: APIRoute) -> APIRoute:
+def _add_as_app_route(
+    app: FastAPI, router: APIRouter, route: APIRoute, threads: CommandThreads
+) -> APIRoute:
     """`route` made again as the app's own (`app.router.add_api_route`), with what an include
     without dependencies would give it (FastAPI's _EffectiveRouteContext.from_api_route):
     the same path, dependencies, responses and texts, the operation id and response class
-    of the router, else of the app. The same OpenAPI document (tests/apidocs)."""
+    of the router, else of the app. The same OpenAPI document (tests/apidocs). A plain
+    `def` function is run in `threads` (shared/commandthreads.py)."""
+    endpoint = route.endpoint
+    if not inspect.iscoroutinefunction(endpoint):
+        endpoint = in_command_threads(endpoint, threads)
     app.router.add_api_route(
-        route.path, route.endpoint,
+        route.path, endpoint,
         response_model=route.response_model, status_code=route.status_code,
         tags=route.tags, dependencies=route.dependencies, summary=route.summary,
         description=route.description, response_description=route.response_description,

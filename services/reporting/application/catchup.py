@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import asyncio
 
-import anyio.from_thread
-
 from services.reporting import messages
 from shared.consumer import wait_caught_up
 from shared.errors import DomainError
@@ -81,9 +79,12 @@ def require_sources_applied(runtime: ServiceRuntime) -> None:
     shows its events committed so far published and the live read models' consumers have
     applied them, else refuse. A runtime not started (tests of commands alone) has no
     consumers running: nothing to wait for, its read models are fed by the test."""
-    if not runtime.running:
+    loop = runtime.loop
+    if not runtime.running or loop is None:
         return
-    unconfirmed, behind = anyio.from_thread.run(_confirm, runtime)
+    # A command's thread is not an AnyIO worker (shared/commandthreads.py): the runtime's
+    # loop is reached directly.
+    unconfirmed, behind = asyncio.run_coroutine_threadsafe(_confirm(runtime), loop).result()
     if unconfirmed:
         raise SourcesUnconfirmed(unconfirmed)
     if behind:
