@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -9,6 +10,8 @@ from pydantic import BaseModel, Field, ValidationError
 from shared.clock import today_vn
 from shared.errors import InvalidInput
 from shared.validation import (
+    _CONTROL,
+    _NONCHARACTER,
     DATE_IN_FUTURE,
     Name,
     ShortText,
@@ -47,6 +50,19 @@ def test_noncharacters_are_refused_in_vietnamese(bad: str) -> None:
     errors = vietnamese_errors(info.value.errors())
     assert errors[0]["code"] == "NONCHARACTERS"
     assert "Word, Excel" in errors[0]["message"]
+
+
+def test_the_refused_characters_are_unicodes_code_point_for_code_point() -> None:
+    """clean_text searches two regular expressions (issue 20: it read each character's
+    category in Python): they hold exactly the control characters but tab, newline and
+    carriage return, and exactly the noncharacters and surrogates, over all of Unicode."""
+    for point in range(0x110000):
+        ch = chr(point)
+        control = unicodedata.category(ch) == "Cc" and ch not in "\t\n\r"
+        noncharacter = (0xFDD0 <= point <= 0xFDEF or point & 0xFFFE == 0xFFFE
+                        or 0xD800 <= point <= 0xDFFF)
+        assert bool(_CONTROL.search(f"a{ch}b")) is control, hex(point)
+        assert bool(_NONCHARACTER.search(f"a{ch}b")) is noncharacter, hex(point)
 
 
 @pytest.mark.parametrize("bad", ["Chùa\u202eabc", "a\u202ab", "\u2066Chùa\u2069", "x\u2067"])
