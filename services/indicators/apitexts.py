@@ -49,7 +49,11 @@ OPERATIONS: OperationTexts = {
                      "MODEL_CLOSED từ ngày dừng)."),
     "award_entry": ("Trao giải bài dự thi", "Ghi nhận giải thưởng của bài dự thi, không sớm hơn "
                     "ngày nộp bài (422 DATE_BEFORE_PREVIOUS_STEP)."),
-    "list_entries": ("Danh sách bài dự thi", "Các bài dự thi của năm `year`, với giải thưởng."),
+    "list_entries": ("Danh sách bài dự thi", "Các bài dự thi của năm `year`, với giải thưởng. "
+                     "Mỗi bài cho biết báo cáo có tính không (`counted`) và lý do không tính "
+                     "(`not_counted_reason`): ngày nộp ngoài năm của cuộc thi, hoặc vào ngày "
+                     "mô hình không triển khai (trước ngày bắt đầu, từ ngày dừng, đăng ký mô "
+                     "hình đã bị hủy)."),
     "indicator_labels": ("Nhãn tiếng Việt", "Nhãn của trạng thái thực hiện, lĩnh vực, cấp công "
                          "nhận, giải thưởng."),
     "list_indicators": ("Các chỉ tiêu của năm", "Chỉ tiêu với kết quả chung và tình trạng thực "

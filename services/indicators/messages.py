@@ -35,6 +35,7 @@ MODEL_STATUS_LABELS = {
     "building": "Đang xây dựng",
     "recognised": "Đã được công nhận",
     "closed": "Đã dừng",
+    "voided": "Đăng ký đã bị hủy",
 }
 AWARD_LABELS = {
     "first": "Giải Nhất",
@@ -115,6 +116,7 @@ CLOSED_BEFORE_RECOGNITION = (
     "Ngày dừng mô hình ({on}) phải sau ngày công nhận mô hình ({recognised}): ngày dừng là "
     "ngày đầu tiên mô hình không còn triển khai"
 )
+MODEL_VOIDED_NOTE = "đăng ký của mô hình đã bị hủy bằng đính chính: mô hình không tồn tại"
 MODEL_CLOSED_SINCE = "mô hình đã dừng từ ngày {on}"
 ENTRY_OUTSIDE_CONTEST_YEAR = (
     "Ngày nộp bài dự thi ({on}) phải trong năm {year} của cuộc thi (từ 01/01/{year} đến "
@@ -124,6 +126,18 @@ EVIDENCE_MODEL_NOT_RUNNING = (
     "Minh chứng «{ref}»: mô hình không triển khai vào ngày {on} (bắt đầu từ {start}{closed})"
 )
 EVIDENCE_MODEL_CLOSED = ", dừng từ {on}"
+ENTRY_NOT_COUNTED_OUTSIDE_YEAR = (
+    "Không được tính vào báo cáo: ngày nộp ngoài năm {year} của cuộc thi"
+)
+ENTRY_NOT_COUNTED_CLOSED = (
+    "Không được tính vào báo cáo: mô hình đã dừng từ ngày {on}, trước hoặc đúng ngày nộp"
+)
+ENTRY_NOT_COUNTED_BEFORE_START = (
+    "Không được tính vào báo cáo: ngày nộp trước ngày bắt đầu của mô hình ({start})"
+)
+ENTRY_NOT_COUNTED_VOIDED = (
+    "Không được tính vào báo cáo: đăng ký của mô hình đã bị hủy bằng đính chính"
+)
 ENTRY_SUBJECT = "bài dự thi năm {year} của mô hình {model_id}"
 ENTRY_NOT_FOUND = "Không tìm thấy bài dự thi mã {entry_id}"
 CONTEST_YEAR_MISMATCH = "Bài dự thi {entry_id} thuộc cuộc thi năm {year}"

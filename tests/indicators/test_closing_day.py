@@ -7,12 +7,16 @@ A refusal writes nothing. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
+from uuid import uuid4
 
 from fastapi.testclient import TestClient
 
+from shared.envelope import utcnow
 from tests.indicators.conftest import get_json
 from tests.indicators.scenario import TIEN_LANG_TOWN
+from tests.integration.helpers import runtime_of
 
 
 def _post(client: TestClient, url: str, body: dict[str, Any], status: int,
@@ -57,3 +61,41 @@ def test_the_closing_day_is_the_first_day_out_for_a_recognition_as_for_an_entry(
     _post(client, "/api/v1/contests/2023/entries", {
         "entry_id": "DT-NGAY-DUNG", "model_id": "MH-NGAY-DUNG", "title": "Bài dự thi",
         "submitted_on": "2023-07-31"}, 201)
+
+
+def test_nothing_more_is_recorded_of_a_model_whose_registration_was_voided(
+    client: TestClient,
+) -> None:
+    """A void correction of a model's registration (the kernel's Correction allows `void`)
+    was applied by the aggregate as a restatement: the model kept running, recognised, closed
+    or entered as if registered, and a correction of it answered 500. Now nothing more is
+    recorded of it: 409 MODEL_VOIDED, nothing written."""
+    _post(client, "/api/v1/models", {
+        "model_id": "MH-HUY", "unit_code": TIEN_LANG_TOWN, "field": "new_rural",
+        "title": "Dân vận khéo", "started_on": "2023-02-01"}, 201)
+    runtime = runtime_of(client)
+    with runtime.engine.begin() as conn:
+        (registered,) = runtime.store.load(conn, "model", "MH-HUY")
+        runtime.store.append(conn, [replace(
+            registered, event_id=uuid4(), event_type="ModelRegisteredCorrected",
+            aggregate_version=2, recorded_at=utcnow(), payload={
+                **registered.payload, "corrects": str(registered.event_id),
+                "corrected_version": 1, "reason": "Đăng ký nhầm", "void": True,
+                "previous_unit_code": TIEN_LANG_TOWN, "previous_started_on": "2023-02-01"})],
+            1)
+    url = "/api/v1/models/MH-HUY"
+    for path, body, headers in (
+        (f"{url}/recognise", {"recognition_level": "commune", "recognised_on": "2023-05-02"},
+         {}),
+        (f"{url}/close", {"closed_on": "2023-08-01", "reason": "Dừng"}, {}),
+        ("/api/v1/contests/2023/entries", {"model_id": "MH-HUY", "title": "Bài dự thi",
+                                           "submitted_on": "2023-07-31"}, {}),
+        (f"{url}/registration/corrections", {"started_on": "2023-03-01", "reason": "x"},
+         {"If-Match": '"2"'}),
+    ):
+        response = client.post(path, json=body, headers=headers)
+        assert (response.status_code, response.json()["error"]["code"]) == (
+            409, "MODEL_VOIDED"), (path, response.text)
+        assert "đã bị hủy" in response.json()["error"]["message"]
+    assert [h["event_type"] for h in get_json(client, url)["history"]] == [
+        "ModelRegistered", "ModelRegisteredCorrected"]

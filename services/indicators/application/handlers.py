@@ -126,6 +126,7 @@ def correct_model_registration(
     # Once the caller may correct it (403 first): a correction restates a fact another desk
     # may have just restated, never blind (428).
     expect_version(model, required_version(command.expected_version))
+    model.require_registered("correct_registration")  # a voided one has nothing to correct
     assert model.registration is not None and model.started_on is not None
     started_on = not_in_future(command.started_on or model.started_on)
     unit = require_unit(command.unit_code or model.unit_code, started_on,

@@ -420,8 +420,12 @@ def own_projection(store: EventStore, tables: TableMap = _same, live: bool = Tru
                   "recognition_level": p["recognition_level"], "status": p["status"]}
         _write(conn, model_facts, retraction, date.fromisoformat(p["previous_started_on"]),
                kind="retracted", unit_code=p["previous_unit_code"], **common)
-        _write(conn, model_facts, envelope, date.fromisoformat(p["started_on"]),
-               kind="registered", unit_code=p["unit_code"], **common)
+        # A void correction: the model never was; nothing takes its registration's place, so
+        # it, its recognitions and its entries count nowhere from then (`fold_models`,
+        # `queries.contest_view`), as reporting's projection supersedes them.
+        if not p.get("void"):
+            _write(conn, model_facts, envelope, date.fromisoformat(p["started_on"]),
+                   kind="registered", unit_code=p["unit_code"], **common)
         later(envelope, models, lambda: [p["previous_unit_code"], p["unit_code"]])
 
     def model_changed(kind: str, date_field: str) -> LaterHandler:

@@ -16,6 +16,7 @@ from services.indicators.adapters.facts import load_models
 from services.indicators.adapters.tables import contest_facts, model_facts
 from services.indicators.application.compute import compute
 from services.indicators.domain.definitions import Definition, indicator_not_found, status_key
+from services.indicators.domain.facts import ModelFact, ModelState, fold_models
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
 from services.indicators.domain.model import UnitSuccessionRecord
 from shared.adminunits import NOT_CURRENT_UNIT, AdminUnit, UnitCatalogue, default_catalogue
@@ -26,7 +27,15 @@ from shared.driversql import in_lists
 from shared.envelope import utcnow
 from shared.errors import InvalidInput, NotFound
 from shared.eventstore import events_table
-from shared.planrules import pace, percent, ratio, status_of, warning_text
+from shared.planrules import (
+    entry_in_contest_year,
+    model_running_on,
+    pace,
+    percent,
+    ratio,
+    status_of,
+    warning_text,
+)
 
 
 @dataclass(frozen=True)
@@ -383,10 +392,14 @@ def contest_view(conn: Connection, year: int) -> list[dict[str, Any]]:
     ).all()
     # An entry presents its model where the model's registration in force places it: a
     # correction of the model's commune takes its entries along (as reporting counts them).
-    placed = _registered_units(conn, [row.model_id for row in rows if row.kind == "submitted"])
+    presented = [row.model_id for row in rows if row.kind == "submitted"]
+    placed = _registered_units(conn, presented)
+    lives, known = _model_lives(conn, presented)
     entries: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.kind == "submitted":
+            reason = _not_counted(year, row.on_date, row.model_id in known,
+                                  lives.get(row.model_id))
             entries[row.entry_id] = {
                 "entry_id": row.entry_id,
                 "model_id": row.model_id,
@@ -396,12 +409,51 @@ def contest_view(conn: Connection, year: int) -> list[dict[str, Any]]:
                 "submitted_on": row.on_date.isoformat(),
                 "award": None,
                 "award_label": None,
+                # Whether the reports count it (reporting's figure `contest_entries`), and
+                # why not: an official sees the entries the figures leave out.
+                "counted": reason is None,
+                "not_counted_reason": reason,
             }
         elif row.entry_id in entries:
             entries[row.entry_id]["award"] = row.award
             entries[row.entry_id]["award_label"] = messages.AWARD_LABELS.get(row.award)
             entries[row.entry_id]["awarded_on"] = row.on_date.isoformat()
     return sorted(entries.values(), key=lambda e: (e["unit_code"], e["entry_id"]))
+
+
+def _model_lives(conn: Connection, model_ids: list[str]) -> tuple[dict[str, ModelState], set[str]]:
+    """The models' lives as recorded to date (`fold_models`: a voided one has none), and the
+    models with any fact here (one unknown here is not judged, as reporting does not)."""
+    facts: list[ModelFact] = []
+    for some in in_lists(sorted(set(model_ids))):
+        facts += [ModelFact(*row) for row in conn.execute(
+            select(model_facts.c.model_id, model_facts.c.kind, model_facts.c.on_date,
+                   model_facts.c.unit_code, model_facts.c.field, model_facts.c.title,
+                   model_facts.c.recognition_level)
+            .where(model_facts.c.model_id.in_(some)))]
+    facts.sort(key=lambda fact: fact.on)  # stable: within a day, as stored
+    return fold_models(facts), {fact.model_id for fact in facts}
+
+
+def _not_counted(year: int, submitted_on: date, known: bool, life: ModelState | None
+                 ) -> str | None:
+    """Why the reports count an entry in no period (None: they count it on its day), by the
+    kernel's rules as reporting's projection applies them: dated outside its contest's year
+    (`entry_in_contest_year`), or on a day its model did not run (`model_running_on`: before
+    its start, on or after its closing day, or a model whose registration was voided)."""
+    if not entry_in_contest_year(year, submitted_on):
+        return messages.ENTRY_NOT_COUNTED_OUTSIDE_YEAR.format(year=year)
+    if not known:
+        return None
+    if life is None:
+        return messages.ENTRY_NOT_COUNTED_VOIDED
+    if model_running_on(life.started_on, life.closed_on, submitted_on):
+        return None
+    if submitted_on < life.started_on:
+        return messages.ENTRY_NOT_COUNTED_BEFORE_START.format(
+            start=format_date_vn(life.started_on))
+    assert life.closed_on is not None
+    return messages.ENTRY_NOT_COUNTED_CLOSED.format(on=format_date_vn(life.closed_on))
 
 
 def _registered_units(conn: Connection, model_ids: list[str]) -> dict[str, str]:

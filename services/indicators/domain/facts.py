@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
-from shared.planrules import term_last_day
+from shared.planrules import model_running_on, term_last_day
 
 SiteFactKind = Literal["registered", "amended", "closed"]
 Switch = Literal["on", "off", "none"]
@@ -228,6 +228,11 @@ class ModelState:
 
 
 def fold_models(facts: Iterable[ModelFact]) -> dict[str, ModelState]:
+    facts = list(facts)
+    # A recognition raises the model's level only when dated on a day the model runs (the
+    # kernel's `model_running_on`: not on or after its closing day), as reporting counts it;
+    # one stored before that was refused (J21) stays in the history and counts for nothing.
+    closings = {fact.model_id: fact.on for fact in facts if fact.kind == "closed"}
     states: dict[str, ModelState] = {}
     for fact in facts:
         state = states.get(fact.model_id)
@@ -243,7 +248,8 @@ def fold_models(facts: Iterable[ModelFact]) -> dict[str, ModelState]:
             if (state.started_on, state.unit_code) == (fact.on, fact.unit_code):
                 del states[fact.model_id]
         elif state is not None and fact.kind == "recognised":
-            state.recognition_level, state.recognised_on = fact.recognition_level, fact.on
+            if model_running_on(state.started_on, closings.get(fact.model_id), fact.on):
+                state.recognition_level, state.recognised_on = fact.recognition_level, fact.on
         elif state is not None and fact.kind == "closed":
             state.closed_on = fact.on
     return states

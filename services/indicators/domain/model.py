@@ -28,6 +28,8 @@ from shared.errors import ActionRefused, InvalidInput
 from shared.planrules import Status, closed_by, model_running_on, percent
 
 RECOGNITION_RANK = {"none": 0, "commune": 1, "district": 2, "city": 3, "central": 4}
+#: The state of a model whose registration a void correction took out: it never was.
+VOIDED = "voided"
 
 
 class DanVanKheoModel(Aggregate):
@@ -59,6 +61,7 @@ class DanVanKheoModel(Aggregate):
         """Đính chính: the model was registered in `unit_code` from `started_on`. The start
         stays on or before every later fact of the model, its contest `entries` too (another
         aggregate: an entry needs its model running on its day, finding K12)."""
+        self.require_registered("correct_registration")
         assert self.registration is not None
         version, registered = self.registration
         if (unit_code, started_on) == (registered.unit_code, registered.started_on):
@@ -101,6 +104,7 @@ class DanVanKheoModel(Aggregate):
         # the closing (finding J21, second half): refused only when dated on or after the
         # closing day, the model's first day out (`shared.planrules.closed_by`, as a contest
         # entry's: one reading of the closing day).
+        self.require_registered("recognise")
         if closed_by(self.closed_on, event.recognised_on):
             raise self._closed_since("recognise")
         if event.recognition_level == "none":
@@ -154,7 +158,7 @@ class DanVanKheoModel(Aggregate):
 
     def allowed_actions(self) -> list[str]:
         """An open model is recognised (at a higher level than it has) or closed."""
-        if self.status == "closed":
+        if self.status in ("closed", VOIDED):
             return []
         higher = RECOGNITION_RANK[self.recognition_level] < max(RECOGNITION_RANK.values())
         return ["recognise", "close"] if higher else ["close"]
@@ -167,6 +171,8 @@ class DanVanKheoModel(Aggregate):
         )
 
     def _require_open(self, action: str) -> None:
+        if self.status == VOIDED:
+            raise self._refused("MODEL_VOIDED", action, note=messages.MODEL_VOIDED_NOTE)
         if self.status == "closed":
             raise self._refused("MODEL_CLOSED", action)
 
@@ -175,9 +181,15 @@ class DanVanKheoModel(Aggregate):
         model running that day (`shared.planrules.model_running_on`): not before its start
         (422 DATE_BEFORE_START, finding H3), nor on or after its closing (409 MODEL_CLOSED,
         finding K12; a day before the closing may still be recorded after it)."""
+        self.require_registered(action)
         self.require_started_by(on)
         if not model_running_on(self.started_on, self.closed_on, on):
             raise self._closed_since(action)
+
+    def require_registered(self, action: str) -> None:
+        """Nothing is recorded of a model whose registration was voided (409 MODEL_VOIDED)."""
+        if self.status == VOIDED:
+            raise self._refused("MODEL_VOIDED", action, note=messages.MODEL_VOIDED_NOTE)
 
     def _closed_since(self, action: str) -> ActionRefused:
         """409 MODEL_CLOSED for a fact dated on or after the closing day, naming that day."""
@@ -197,7 +209,12 @@ class DanVanKheoModel(Aggregate):
             )
 
     def apply(self, event: DomainEvent) -> None:
-        if isinstance(event, ModelRegisteredCorrected):
+        if isinstance(event, ModelRegisteredCorrected) and event.void:
+            # The registration never happened (shared/corrections.py): nothing more is
+            # recorded of the model (`_require_registered`), and the figures count it on no
+            # day. Its unit and start stay, as who may read its history.
+            self.registration, self.status = None, VOIDED
+        elif isinstance(event, ModelRegisteredCorrected):
             fact = event.corrected_fact()
             assert isinstance(fact, ModelRegistered)
             self.registration = (self.version + 1, fact)

@@ -45,6 +45,7 @@ from services.reporting.application.planprojection import plan_projection
 from services.reporting.application.successions import successions_projection
 from services.reporting.domain.chunks import chunk_of, head_chunk_of
 from services.reporting.domain.counting import (
+    MODEL_NOT_RUNNING,
     OUTSIDE_CONTEST_YEAR,
     RETRACTED,
     STOCK_FAMILIES,
@@ -60,7 +61,7 @@ from shared.corrections import retraction_id
 from shared.driversql import in_lists
 from shared.envelope import EventEnvelope, as_business_time
 from shared.placements import placed_on, re_placed, replacement_id
-from shared.planrules import dossier_switch, entry_in_contest_year
+from shared.planrules import dossier_switch, entry_in_contest_year, model_running_on
 from shared.rebuild import ReadModels, TableMap
 
 # What a handler extracts from one event; everything else of the row comes from the envelope.
@@ -116,6 +117,8 @@ class FactWriter:
         self.rules = rules
         # The stock groups of this source: a subject's facts of a group are one history.
         self.stock_groups = frozenset(STOCK_FAMILIES.get(source, ()))
+        # The models of a batch with a fact stored (`_known_models`), read as it starts.
+        self._known: set[str] = set()
 
     def write_batch(self, conn: Connection, envelopes: list[EventEnvelope]) -> None:
         extracted = [self._extract(fact, retracts) for e in envelopes
@@ -131,6 +134,11 @@ class FactWriter:
             if group == SITE_GROUP:  # the sites a case is placed by (`_site_place`)
                 subjects += [site for site in (_case_site(item[3]) for item in extracted)
                              if site]
+            if group == MODEL_GROUP:  # the models the entries present (`_model_life`)
+                subjects += [model for model in (_entry_model(item[3].get("data"))
+                                                 for item in extracted if item[1] == ENTRY_FAMILY)
+                             if model]
+                self._known = self._known_models(conn, subjects)
             families = group_families(group)
             for subject, found in stored_facts(conn, self.table, families, subjects).items():
                 stored[(group, subject)] = found
@@ -194,6 +202,7 @@ class FactWriter:
         touched: Stored = {}
         # Of the subjects whose events name no unit: read from the table in one go.
         stored_first = self._stored_firsts(conn, extracted)
+        known = set(self._known)  # the models with a fact so far (`_model_life`)
         batch_first: BatchFirst = {}  # of this batch's facts written so far
         # This batch's rows by event id (index in `params`, the row, its data), and the facts
         # its corrections replaced (stored or of this batch).
@@ -246,6 +255,12 @@ class FactWriter:
                 amount = _number(amount)
             if due_on is not None:
                 due_on = _date(due_on)
+            if family == MODEL_GROUP:
+                known.add(subject)
+            presented = _presented_model(family, kind, subject, data)
+            if presented is not None:  # counted only on a day its model runs
+                state = _running_state(state, data, on, _model_life(
+                    presented, known, (stored, touched), superseded))
             unit_code, district_code, province_code = units
             # A void correction's row records it and never counts: superseded as it is made.
             params.append((
@@ -255,6 +270,12 @@ class FactWriter:
                 to_time(recorded) if void else None,
             ))
             if void:
+                if replaced is not None and replaced.family == MODEL_GROUP:
+                    # The model never was: its recognitions and entries stop counting.
+                    self._model_life_changed(conn, sql, (envelope, replaced.subject, recorded),
+                                             known, (stored, touched),
+                                             (params, written, superseded), moved,
+                                             stored_first, changes)
                 continue
             row = FactRow(event_id, family, kind, subject, effect, state, amount, due_on, on,
                           recorded, seq, unit_code, district_code, province_code, None)
@@ -271,6 +292,11 @@ class FactWriter:
                 self._follow_registration(
                     conn, sql, (envelope, replaced, units, recorded), (stored, touched),
                     (params, written, superseded), moved, stored_first, changes)
+            if family == MODEL_GROUP and (kind == MODEL_CLOSED or replaced is not None):
+                # A closing or a corrected start: the model's life moved (`_model_life`).
+                self._model_life_changed(conn, sql, (envelope, subject, recorded), known,
+                                         (stored, touched), (params, written, superseded),
+                                         moved, stored_first, changes)
             if family == SITE_GROUP and effect == 1 and unit_code:  # placed (moved) from `on`
                 self._replace_site_facts(conn, sql, row, params, written, superseded, moved,
                                          (stored, touched), stored_first, changes)
@@ -331,17 +357,83 @@ class FactWriter:
                       and row.data is not None and names(orjson.loads(row.data))]
         return found
 
+    def _known_models(self, conn: Connection, models: list[str]) -> set[str]:
+        """The models with a fact stored, whether it still stands or not (a model whose
+        registration was voided is known, and runs on no day; one reporting has heard
+        nothing of is not judged)."""
+        t = self.table
+        found: set[str] = set()
+        for some in in_lists(sorted(set(models))):
+            found.update(conn.execute(select(t.c.subject).distinct().where(
+                t.c.family == MODEL_GROUP, t.c.subject.in_(some))).scalars())
+        return found
+
+    def _model_life_changed(
+        self, conn: Connection, sql: FactSql, change: tuple[EventEnvelope, str, datetime],
+        known: set[str], facts: tuple[Stored, Stored],
+        batch: tuple[list[tuple[Any, ...]], dict[str, tuple[int, FactRow, Any]], set[str]],
+        moved: dict[str, str], stored_first: First, changes: ChunkChanges,
+    ) -> None:
+        """A model's life changed (closed, its start corrected, its registration voided): each
+        of its recognitions and contest entries whose day left (or re-entered) the days the
+        model runs (`shared.planrules.model_running_on`) stops counting from the change's
+        recording time and is restated with the state it now has (`_running_state`), under
+        an id derived from the change's and its own (`_life_id`: a replay writes the same
+        rows). Facts recorded while the model ran stay facts: a report as of before the
+        change counts them as it did; a signed report keeps its figures and lists the change
+        after signing, as for a correction."""
+        envelope, model, recorded = change
+        _, written, superseded = batch
+        life = _model_life(model, known, facts, superseded)
+        hanging = [row for rows in facts for row in rows.get((MODEL_GROUP, model), ())
+                   if row.kind == MODEL_RECOGNISED and row.event_id not in superseded]
+        hanging += self._entries_presenting(conn, model, written, superseded)
+        for old in sorted({row.event_id: row for row in hanging}.values(), key=fact_order):
+            mine = written.get(old.event_id)
+            data = mine[2] if mine is not None else orjson.loads(old.data) if old.data else None
+            wanted = _running_state(old.state, data, old.business_on, life)
+            if wanted == old.state:
+                continue
+            event_id = _life_id(envelope.event_id, old.event_id)
+            units = EventUnits(old.unit_code, old.district_code, old.province_code)
+            if self._restate(conn, sql, old.event_id, event_id, recorded, units, batch, facts,
+                             stored_first, changes, state=(wanted,)):
+                moved[old.event_id] = event_id
+
+    def _entries_presenting(
+        self, conn: Connection, model: str, written: dict[str, tuple[int, FactRow, Any]],
+        superseded: set[str],
+    ) -> list[FactRow]:
+        """The contest entries that present `model` and stand, of this batch or stored."""
+        found = [row for _, row, data in written.values()
+                 if row.family == ENTRY_FAMILY and row.event_id not in superseded
+                 and _entry_model(data) == model]
+        t = self.table
+        code = orjson.dumps(model).decode()
+        for ch in ("\\", "%", "_"):
+            code = code.replace(ch, "\\" + ch)
+        stored = conn.execute(select(*(t.c[name] for name in FACT_COLUMNS[:-1])).where(
+            t.c.family == ENTRY_FAMILY, t.c.superseded_at.is_(None),
+            t.c.data.like(f'%"model_id":{code}%', escape="\\")))
+        found += [row for row in map(_stored_row, stored)
+                  if row.event_id not in written and row.event_id not in superseded
+                  and row.data is not None and _entry_model(orjson.loads(row.data)) == model]
+        return found
+
     def _restate(
         self, conn: Connection, sql: FactSql, fact_id: str, restated_id: str,
         recorded: datetime, units: EventUnits,
         batch: tuple[list[tuple[Any, ...]], dict[str, tuple[int, FactRow, Any]], set[str]],
         facts: tuple[Stored, Stored], stored_first: First, changes: ChunkChanges,
+        state: tuple[str | None] | None = None,
     ) -> bool:
         """Fact `fact_id` stops counting from `recorded` (`_supersede`), and the same fact
         counts from then in `units`, as row `restated_id`: a fact a later event placed
         elsewhere (a registration corrected into another unit, a site's move recorded after
-        it). A report as of before `recorded` keeps the old placement; the chunk figures move
-        with the rows. False when it is no fact here (or replaced already)."""
+        it), or (`state`, given as a 1-tuple) with another state (a model's recognition or
+        entry whose day left or re-entered its model's life). A report as of before
+        `recorded` keeps the old row; the chunk figures move with the rows. False when it is
+        no fact here (or replaced already)."""
         params, written, superseded = batch
         mine = written.get(fact_id)  # of this batch: its text is in its parameters
         old = self._supersede(conn, sql, fact_id, recorded, params, written, stored_first,
@@ -352,14 +444,15 @@ class FactWriter:
         text = params[mine[0]][14] if mine is not None else old.data
         data = mine[2] if mine is not None else orjson.loads(text) if text else None
         unit_code, district_code, province_code = units
+        new_state = old.state if state is None else state[0]
         params.append((
-            restated_id, old.family, old.kind, old.subject, old.effect, old.state, old.amount,
+            restated_id, old.family, old.kind, old.subject, old.effect, new_state, old.amount,
             sql.date(old.due_on), sql.date(old.business_on), sql.time(recorded), old.seq,
             unit_code, district_code, province_code, text, None,
         ))
         row = old._replace(event_id=restated_id, recorded_at=recorded, unit_code=unit_code,
                            district_code=district_code, province_code=province_code,
-                           data=None)
+                           data=None, state=new_state)
         written[restated_id] = (len(params) - 1, row, data)
         group = group_of(old.family)
         if group in self.stock_groups:
@@ -701,6 +794,64 @@ def _follow_id(correction_id: object, fact_id: object) -> str:
     `correction_id` puts it (`FactWriter._follow_registration`)."""
     return str(uuid.uuid5(_FOLLOW_NAMESPACE, f"{correction_id}:{fact_id}"))
 
+#: A model's stock group, the kinds of its facts that bound its life or present it on a day,
+#: and the family of the contest entries that present it.
+MODEL_GROUP, MODEL_CLOSED, MODEL_RECOGNISED = "model", "ModelClosed", "ModelRecognised"
+ENTRY_FAMILY, ENTRY_SUBMITTED = "contest", "ContestEntrySubmitted"
+_LIFE_NAMESPACE = uuid.UUID("0b5e3f7a-9c21-4d6e-8a43-5f2d1c7e9b60")
+#: A model's life as the facts written so far give it: whether any fact of it is known, its
+#: start (its registration in force; None once voided) and its closing day.
+ModelLife = tuple[bool, date | None, date | None]
+
+
+def _life_id(change_id: object, fact_id: object) -> str:
+    """The id of the row that restates fact `fact_id` with the state a change of its model's
+    life gives it (`FactWriter._model_life_changed`)."""
+    return str(uuid.uuid5(_LIFE_NAMESPACE, f"{change_id}:{fact_id}"))
+
+
+def _entry_model(data: Any) -> str | None:
+    """The model a contest entry presents (its data names it)."""
+    model = data.get("model_id") if isinstance(data, dict) else None
+    return str(model) if model else None
+
+
+def _presented_model(family: str, kind: str, subject: str, data: Any) -> str | None:
+    """The model a fact presents on its day (a recognition, a contest entry), if any."""
+    if family == MODEL_GROUP and kind == MODEL_RECOGNISED:
+        return subject
+    if family == ENTRY_FAMILY and kind == ENTRY_SUBMITTED:
+        return _entry_model(data)
+    return None
+
+
+def _model_life(model: str, known: set[str], facts: tuple[Stored, Stored],
+                superseded: set[str]) -> ModelLife:
+    rows = [row for written in facts for row in written.get((MODEL_GROUP, model), ())
+            if row.event_id not in superseded]
+    started = min((row.business_on for row in rows if row.kind == "ModelRegistered"),
+                  default=None)
+    closed = min((row.business_on for row in rows if row.kind == MODEL_CLOSED), default=None)
+    return model in known, started, closed
+
+
+def _running_state(state: str | None, data: Any, on: date, life: ModelLife) -> str | None:
+    """The state of a recognition or an entry dated `on` by its model's life: not counted
+    (`MODEL_NOT_RUNNING`) on a day the model does not run (the kernel's `model_running_on`);
+    counted again, with its own state (a recognition's level, kept in its data), when its day
+    re-enters the life. An entry outside its contest's year counts in no period anyway; a
+    model reporting knows nothing of is not judged."""
+    known, started, closed = life
+    if state == OUTSIDE_CONTEST_YEAR or not known:
+        return state
+    if not model_running_on(started, closed, on):
+        return MODEL_NOT_RUNNING
+    if state != MODEL_NOT_RUNNING:
+        return state
+    level = data.get("recognition_level") if isinstance(data, dict) else None
+    return str(level) if level else None
+
+
 #: The stock group of a site's own facts, and the families of facts dated at a site.
 SITE_GROUP = "site"
 SITE_DATED_FAMILIES = frozenset({"dossier", "certificate", "compliance"})
@@ -954,7 +1105,10 @@ def _contest_entry(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _model_recognised(p: dict[str, Any]) -> dict[str, Any]:
-    return {"state": p.get("recognition_level")}
+    # The level in the data too: the state says MODEL_NOT_RUNNING while the recognition's day
+    # is out of its model's life, and gives the level back if the day re-enters it.
+    level = p.get("recognition_level")
+    return {"state": level, "data": {"recognition_level": level}}
 
 
 def _indicator_defined(p: dict[str, Any]) -> dict[str, Any]:

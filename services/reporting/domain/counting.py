@@ -120,6 +120,15 @@ def source_figures(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 #: neither in the year of its day, whose contest it is not, nor in its contest's year, on a
 #: day it does not have.
 OUTSIDE_CONTEST_YEAR = "outside_contest_year"
+#: The state of a model's recognition or contest entry dated on a day its model does not run
+#: (`shared.planrules.model_running_on`: before its start, on or after its closing day, or a
+#: model whose registration was voided): it counts in no period. The indicators service
+#: refuses such a fact; one stored before it did (or whose model was closed or voided by an
+#: event recorded later) stops counting from the event that took its day out of the
+#: model's life (`FactWriter._model_life_changed`), as a correction's retraction does.
+MODEL_NOT_RUNNING = "model_not_running"
+#: The states of a fact that counts for no flow figure.
+NOT_COUNTED_STATES = frozenset({OUTSIDE_CONTEST_YEAR, MODEL_NOT_RUNNING})
 
 
 def flow_figures(source: str, kind: str, state: str | None) -> tuple[str, ...]:
@@ -127,7 +136,7 @@ def flow_figures(source: str, kind: str, state: str | None) -> tuple[str, ...]:
     `ATTENDANCE`, which adds the fact's amount (`flow_amount`). The one flow rule of both
     ways to a report (the fact tables' sums and the projections' chunk figures)."""
     metric = FLOW_KINDS.get((source, kind))
-    if metric is None or state == OUTSIDE_CONTEST_YEAR:
+    if metric is None or state in NOT_COUNTED_STATES:
         return ()
     if metric == "issues_raised" and state in ISSUE_HANDLING:
         return (metric, ISSUE_HANDLING[state])
