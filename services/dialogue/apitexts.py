@@ -16,8 +16,20 @@ OPERATIONS: OperationTexts = {
                             "chính, ngày cũ, ngày đúng và lý do; I2 và báo cáo tính như đã ghi "
                             "đúng. Ngày đúng không sau hội nghị người đó đã chủ trì, không sau "
                             "ngày thôi giữ chức, không trùng nhiệm kỳ người khác của chức danh. "
+                            "Người kế nhiệm ghi nhận bằng bàn giao: ngày bàn giao được đính "
+                            "chính, người tiền nhiệm thôi giữ chức vào ngày hôm trước ngày đúng "
+                            "(thêm sự kiện `HeadLeftOfficeCorrected`). "
                             "Cần If-Match (ETag của `/heads/{id}`): 428 nếu thiếu, 412 nếu đã "
                             "có người sửa sau lần đọc."),
+    "correct_left_office": ("Đính chính ngày thôi giữ chức", "Ngày thôi giữ chức (`to_date`) "
+                            "đã ghi sai: ghi sự kiện mới `HeadLeftOfficeCorrected` nêu sự kiện "
+                            "bị đính chính, ngày cũ, ngày đúng và lý do; I2 và báo cáo tính như "
+                            "đã ghi đúng. Ngày đúng không trước hội nghị người đó đã chủ trì "
+                            "(SESSION_HELD_AFTER_LEAVING), không trước ngày nhận chức, không "
+                            "trùng nhiệm kỳ người khác của chức danh (ngày bàn giao cho người "
+                            "kế nhiệm: đính chính ngày nhận chức của người kế nhiệm). Cần "
+                            "If-Match (ETag của `/heads/{id}`): 428 nếu thiếu, 412 nếu đã có "
+                            "người sửa sau lần đọc."),
     "roster": ("Danh sách người đứng đầu", "Ai giữ từng chức danh đứng đầu vào một ngày (mặc "
                "định hôm nay), trong phạm vi đơn vị của người hỏi."),
     "get_head": ("Xem một người đứng đầu", "Nhiệm kỳ, đơn vị, chức danh."),
@@ -86,6 +98,8 @@ EXAMPLES: SchemaExamples = {
     "LeaveOffice": {"to_date": "2023-06-30", "reason": "Nghỉ hưu"},
     "CorrectTookOffice": {"from_date": "2021-01-25",
                           "reason": "Quyết định phân công ghi ngày 25/01/2021; nhập nhầm"},
+    "CorrectLeftOffice": {"to_date": "2023-05-31",
+                          "reason": "Quyết định nghỉ hưu từ 01/06/2023; nhập nhầm"},
     "HandOver": {"full_name": "Trần Văn Nam", "from_date": "2023-07-01"},
     "PlanSession": {"unit_code": "11755", "head_ids": ["0b6f4f5e-3c1a-4d2b-9a8e-7f1c2d3e4a5b"],
                     "planned_on": "2023-04-20", "topic": "Giải phóng mặt bằng đường ven sông",
@@ -133,6 +147,9 @@ FIELDS: FieldTexts = {
                                 "nhầm là đã tổ chức"),
     "CorrectSessionHeld.reason": ("Lý do đính chính", "Vì sao thông tin đã ghi là sai (bắt buộc)"),
     "CorrectTookOffice.reason": ("Lý do đính chính", "Vì sao ngày đã ghi là sai (bắt buộc)"),
+    "CorrectLeftOffice.reason": ("Lý do đính chính", "Vì sao ngày đã ghi là sai (bắt buộc)"),
+    "CorrectLeftOffice.to_date": ("Ngày thôi giữ chức đúng", "Ngày cuối cùng người đứng đầu "
+                                  "thực sự giữ chức"),
     "CorrectTookOffice.from_date": ("Ngày nhận chức đúng", "Ngày người đứng đầu thực sự nhận "
                                     "chức"),
 }

@@ -61,7 +61,8 @@ COMMITMENT: Final = Lifecycle(
 HEAD: Final = Lifecycle(
     {"take_office": "Ghi nhận người đứng đầu nhận chức", "leave": "Ghi nhận thôi giữ chức",
      "hand_over": "Ghi nhận người kế nhiệm",
-     "correct_from_date": "Đính chính ngày nhận chức"},
+     "correct_from_date": "Đính chính ngày nhận chức",
+     "correct_to_date": "Đính chính ngày thôi giữ chức"},
     {"occupied": "Đang có người giữ chức", "left": "Đã thôi giữ chức"},
 )
 # The labels of the choice values the API takes, per field (a refused choice names them).

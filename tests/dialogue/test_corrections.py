@@ -253,10 +253,10 @@ def test_bad_from_date_corrections_are_refused_and_write_nothing(client: TestCli
     assert "10/02/2023" in _refused(
         _post(client, url, json={"from_date": "2023-02-11", "reason": CORRECTED}), 422,
         "SESSION_HELD_BEFORE_OFFICE")
-    # The predecessor held the post until 09/01/2023.
+    # The hand-over's day moves the predecessor's leaving (L2), but not before their start.
     assert "Nguyễn Văn An" in _refused(
-        _post(client, url, json={"from_date": "2022-12-01", "reason": CORRECTED}), 409,
-        "HEAD_POST_OCCUPIED")
+        _post(client, url, json={"from_date": "2020-10-01", "reason": CORRECTED}), 422,
+        "SUCCESSOR_BEFORE_INCUMBENT")
     _refused(_post(client, url, json={"from_date": "2023-01-10", "reason": CORRECTED}), 422,
              "CORRECTION_CHANGES_NOTHING")
     # A past term cannot start after its last day.
@@ -301,3 +301,113 @@ def test_a_correction_without_if_match_is_refused_428_after_the_scope(
         tag = {"If-Match": client.get(url.rsplit("/", 2)[0]).headers["ETag"]}
         ok(client.post(url, json=body, headers=tag))
         _refused(client.post(url, json=other, headers=tag), 412, "PRECONDITION_FAILED")
+
+
+# --- a hand-over's day, a leaving's day (finding L2) ----------------------------------------
+
+
+def _terms(client: TestClient) -> list[tuple[str, str, str | None]]:
+    body = ok(client.get(f"/api/v1/units/{TIEN_LANG_TOWN}/heads"))
+    return [(t["full_name"], t["from_date"], t["to_date"]) for t in body["items"]
+            if t["role"] == "people_committee_chair"]
+
+
+def test_a_hand_over_on_the_wrong_day_is_corrected_both_ways_and_the_post_stays_held(
+    client: TestClient,
+) -> None:
+    """Finding L2: the successor's first day recorded by a hand-over is the hand-over's day;
+    corrected, the predecessor's leaving moves with it to the eve (earlier: it was refused
+    HEAD_POST_OCCUPIED; later: the post was left empty between), and I2's rule follows."""
+    first = take_office(client, TIEN_LANG_TOWN, "people_committee_chair", "Vũ Văn Sáu",
+                        "2021-01-01")
+    second = ok(client.post(f"/api/v1/heads/{first}/successor", json={
+        "full_name": "Hoàng Thị Bảy", "from_date": "2023-07-01"}), 201)["head_id"]
+    url = f"/api/v1/heads/{second}/took-office/corrections"
+    corrected = ok(_post(client, url, json={"from_date": "2023-06-01",
+                                            "reason": "QĐ ngày 01/06/2023"}))
+    assert [e["event_type"] for e in corrected["events"]] == [
+        "HeadLeftOfficeCorrected", "HeadTookOfficeCorrected"]
+    assert _terms(client) == [("Vũ Văn Sáu", "2021-01-01", "2023-05-31"),
+                              ("Hoàng Thị Bảy", "2023-06-01", None)]
+    assert _compliance(client, first, "2023-01-01", "2023-12-31")["in_office_to"] == (
+        "2023-05-31")
+    assert _compliance(client, second, "2023-01-01", "2023-12-31")["in_office_from"] == (
+        "2023-06-01")
+    ok(_post(client, url, json={"from_date": "2023-07-10", "reason": CORRECTED}))
+    assert _terms(client) == [("Vũ Văn Sáu", "2021-01-01", "2023-07-09"),
+                              ("Hoàng Thị Bảy", "2023-07-10", None)]
+    history = ok(client.get(f"/api/v1/heads/{first}"))["history"]
+    assert [(h["event_type"], h.get("to_date")) for h in history[1:]] == [
+        ("HeadLeftOffice", "2023-06-30"), ("HeadLeftOfficeCorrected", "2023-05-31"),
+        ("HeadLeftOfficeCorrected", "2023-07-09")]
+    assert history[-1]["previous_to_date"] == "2023-05-31"
+    before = event_types(client)
+    # Not on or before the predecessor's first day.
+    _refused(_post(client, url, json={"from_date": "2021-01-01", "reason": CORRECTED}), 422,
+             "SUCCESSOR_BEFORE_INCUMBENT")
+    # A session the predecessor held on 05/07 keeps them in office through it.
+    held_session(client, TIEN_LANG_TOWN, [first], "2023-07-05")
+    before = event_types(client)
+    assert "05/07/2023" in _refused(
+        _post(client, url, json={"from_date": "2023-07-01", "reason": CORRECTED}), 422,
+        "SESSION_HELD_AFTER_LEAVING")
+    assert event_types(client) == before
+    live = _dump(client)
+    runtime = runtime_of(client)
+    with runtime.engine.begin() as conn:
+        rebuild(conn, runtime.store)
+    assert _dump(client) == live
+
+
+def test_a_leaving_on_the_wrong_day_is_corrected_by_a_new_event(client: TestClient) -> None:
+    """Finding L2: a leaving is restated by `HeadLeftOfficeCorrected`, refused only by a
+    session held after the new last day or another holder's days; a 409 names the
+    correction that frees the days instead of «không có»."""
+    first = take_office(client, TIEN_LANG_TOWN, "people_committee_chair", "Vũ Văn Sáu",
+                        "2021-01-01")
+    ok(client.post(f"/api/v1/heads/{first}/leave", json={"to_date": "2023-06-30"},
+                   headers={"If-Match": client.get(f"/api/v1/heads/{first}").headers["ETag"]}))
+    second = take_office(client, TIEN_LANG_TOWN, "people_committee_chair", "Hoàng Thị Bảy",
+                         "2023-08-01")
+    held_session(client, TIEN_LANG_TOWN, [first], "2023-06-20")
+    url = f"/api/v1/heads/{first}/left-office/corrections"
+    before = event_types(client)
+    again = _refused(client.post(f"/api/v1/heads/{first}/leave", json={"to_date": "2023-07-10"},
+                                 headers={"If-Match": client.get(
+                                     f"/api/v1/heads/{first}").headers["ETag"]}),
+                     409, "HEAD_ALREADY_LEFT")
+    assert "«Đính chính ngày thôi giữ chức»" in again and "không có" not in again
+    assert "20/06/2023" in _refused(
+        _post(client, url, json={"to_date": "2023-06-19", "reason": CORRECTED}), 422,
+        "SESSION_HELD_AFTER_LEAVING")
+    occupied = _refused(_post(client, url, json={"to_date": "2023-08-01", "reason": CORRECTED}),
+                        409, "HEAD_POST_OCCUPIED")
+    assert "Hoàng Thị Bảy" in occupied and "«Đính chính ngày nhận chức»" in occupied
+    # The later holder's start corrected earlier meets the leaving: it names that correction.
+    earlier = _refused(_post(client, f"/api/v1/heads/{second}/took-office/corrections",
+                             json={"from_date": "2023-06-30", "reason": CORRECTED}),
+                       409, "HEAD_POST_OCCUPIED")
+    assert "«Đính chính ngày thôi giữ chức»" in earlier and "không có" not in earlier
+    _refused(_post(client, url, json={"to_date": "2023-06-30", "reason": CORRECTED}), 422,
+             "CORRECTION_CHANGES_NOTHING")
+    _refused(_post(client, url, json={"to_date": "2024-01-05", "reason": CORRECTED}), 422,
+             "DATE_IN_FUTURE")
+    _refused(_post(client, url, json={"to_date": "2023-07-10"}), 422, "VALIDATION_ERROR")
+    _refused(client.post(url, json={"to_date": "2023-07-10", "reason": CORRECTED}), 428,
+             "PRECONDITION_REQUIRED")
+    _refused(_post(client, f"/api/v1/heads/{second}/left-office/corrections",
+                   json={"to_date": "2023-09-10", "reason": CORRECTED}), 409, "HEAD_NOT_LEFT")
+    assert event_types(client) == before
+    corrected = ok(_post(client, url, json={"to_date": "2023-07-31", "reason": CORRECTED}))
+    assert [e["event_type"] for e in corrected["events"]] == ["HeadLeftOfficeCorrected"]
+    assert _terms(client) == [("Vũ Văn Sáu", "2021-01-01", "2023-07-31"),
+                              ("Hoàng Thị Bảy", "2023-08-01", None)]
+    assert _compliance(client, first, "2023-01-01", "2023-12-31")["in_office_to"] == (
+        "2023-07-31")
+    ok(_post(client, url, json={"to_date": "2023-06-20", "reason": CORRECTED}))
+    assert _terms(client)[0] == ("Vũ Văn Sáu", "2021-01-01", "2023-06-20")
+    live = _dump(client)
+    runtime = runtime_of(client)
+    with runtime.engine.begin() as conn:
+        rebuild(conn, runtime.store)
+    assert _dump(client) == live

@@ -133,6 +133,17 @@ class Events:
             "level": "commune", "previous_from_date": previous.isoformat(),
         }, from_date, unit, recorded_at)
 
+    def left_office_corrected(
+        self, head_id: str, unit: str, previous: date, to_date: date, recorded_at: datetime,
+    ) -> EventEnvelope:
+        """A `HeadLeftOfficeCorrected`: the head's last day in office was `to_date`."""
+        return self.event("dialogue", "head", head_id, "HeadLeftOfficeCorrected", {
+            "head_id": head_id, "unit_code": unit, "role": "party_secretary",
+            "corrects": str(uuid4()), "corrected_version": 2, "reason": "Nhập nhầm ngày",
+            "void": False, "to_date": to_date.isoformat(), "leave_reason": "",
+            "successor_head_id": None, "previous_to_date": previous.isoformat(),
+        }, to_date, unit, recorded_at)
+
     def rule(self, level: str, per_year: int, effective: date) -> EventEnvelope:
         return self.event("dialogue", "rule", level, "DialogueRuleSet", {
             "level": level, "min_sessions_per_year": per_year,

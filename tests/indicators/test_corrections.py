@@ -13,6 +13,7 @@ from tests.indicators.conftest import Upstream, get_json, wait_applied
 from tests.indicators.scenario import (
     DAI_THANG,
     HAI_PHONG,
+    QUAN_TOAN,
     TIEN_LANG,
     TIEN_LANG_TOWN,
     dialogue_2023,
@@ -89,6 +90,31 @@ def test_a_corrected_from_date_counts_the_head_from_the_right_day(
     assert _i2(client, as_of="2024-02-01T00:00:00+07:00") == (5, 7)
     rebuild_and_wait(client)
     assert _i2(client) == (6, 8)
+
+
+def test_a_hand_over_corrected_to_a_later_day_counts_the_predecessor_until_it(
+    client: TestClient, upstream: Upstream
+) -> None:
+    """Finding L2: H4 handed Quán Toan over to H5 on 01/09/2023, not 01/04: H4's leaving
+    restated (`HeadLeftOfficeCorrected`) with H5's first day. H4 then owes the commune's
+    rule for 243 days (181 at one a year, 62 at two: 0.84 -> 1) and held none: 4/6; H5
+    (122 days at two: 1) held P4 and still meets it."""
+    dialogue = dialogue_2023(upstream)
+    upstream.publish(*dialogue)
+    wait_applied(client, PLAN_DEFINITIONS + len(dialogue))
+    assert _i2(client) == (5, 6)
+    corrections = [
+        upstream.left_office_corrected("H4", QUAN_TOAN, date(2023, 3, 31), date(2023, 8, 31),
+                                       CORRECTED_AT),
+        upstream.took_office_corrected("H5", QUAN_TOAN, date(2023, 4, 1), date(2023, 9, 1),
+                                       CORRECTED_AT),
+    ]
+    upstream.publish(*corrections)
+    wait_applied(client, PLAN_DEFINITIONS + len(dialogue) + len(corrections))
+    assert _i2(client) == (4, 6)
+    assert _i2(client, as_of="2024-02-01T00:00:00+07:00") == (5, 6)
+    rebuild_and_wait(client)
+    assert _i2(client) == (4, 6)
 
 
 # --- a model registered in the wrong commune or with the wrong start ------------------------

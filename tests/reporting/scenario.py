@@ -116,6 +116,22 @@ class Events:
             "full_name": "Người đứng đầu", "from_date": from_date.isoformat(),
             "level": "commune", "previous_from_date": previous.isoformat()}, unit, recorded)
 
+    def left_office(self, head_id: str, unit: str, role: str, on: date) -> None:
+        self.add("dialogue", "head", head_id, "HeadLeftOffice", on, {
+            "head_id": head_id, "unit_code": unit, "role": role, "to_date": on.isoformat(),
+            "reason": "Nghỉ hưu"}, unit)
+
+    def left_office_corrected(
+        self, head_id: str, unit: str, role: str, previous: date, to_date: date,
+        recorded: datetime,
+    ) -> EventEnvelope:
+        """A `HeadLeftOfficeCorrected` recorded at `recorded`."""
+        return self.add("dialogue", "head", head_id, "HeadLeftOfficeCorrected", to_date, {
+            "head_id": head_id, "unit_code": unit, "role": role, "corrects": str(uuid4()),
+            "corrected_version": 2, "reason": "Nhập nhầm ngày", "void": False,
+            "to_date": to_date.isoformat(), "leave_reason": "Nghỉ hưu",
+            "successor_head_id": None, "previous_to_date": previous.isoformat()}, unit, recorded)
+
     def commitment(self, cid: str, session: str, unit: str, on: date, due: date) -> None:
         self.add("dialogue", "commitment", cid, "CommitmentMade", on, {
             "commitment_id": cid, "session_id": session, "unit_code": unit,

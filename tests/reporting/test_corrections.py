@@ -122,6 +122,44 @@ def test_a_corrected_from_date_puts_the_head_in_office_on_the_right_days(
     assert _i2(_figures(reporting, "2023-6m", as_of=now)) == (3, 2, 2)
 
 
+def test_a_corrected_leaving_keeps_the_head_in_office_to_the_right_day(
+    reporting: Reporting,
+) -> None:
+    """Finding L2: a `HeadLeftOfficeCorrected` counts as if the right leaving had been
+    recorded, from the facts and the chunks and after a rebuild; a report as of before it
+    and a signed one keep their figures, the signed one listing the change."""
+    scenario = two_quarter_scenario()
+    # H3 (Quán Toan) recorded as leaving on 31/12/2022: not in office in 2023.
+    scenario.left_office("H3", QUAN_TOAN, "party_secretary", D(2022, 12, 31))
+    reporting.feed(scenario)
+    assert _i2(_figures(reporting, "2023-6m")) == (3, 2, 2)
+    finalised = reporting.client.post("/api/v1/reports/2023-6m/finalise", json={"scope": "31"})
+    assert finalised.status_code == 201, finalised.text
+    before = utcnow().isoformat()
+    # H3 left on 30/06/2023: in office through the 6-month cut-off, owing nothing yet.
+    late = two_quarter_scenario()
+    late.items.clear()
+    late.left_office_corrected("H3", QUAN_TOAN, "party_secretary", D(2022, 12, 31),
+                               D(2023, 6, 30), utcnow())
+    reporting.publish(late.items)
+    now = utcnow().isoformat()
+    assert _i2(_figures(reporting, "2023-6m", as_of=now)) == (3, 3, 3)
+    assert _i2(_figures(reporting, "2023-6m", as_of=before)) == (3, 2, 2)
+    signed = reporting.client.get("/api/v1/reports/2023-6m").json()
+    assert signed["content_hash"] == finalised.json()["content_hash"]
+    assert _i2(figure_values(signed)) == (3, 2, 2)
+    assert {(d["unit_code"], d["figure"], d["frozen"], d["current"])
+            for d in signed["differences"] if d["unit_code"] == QUAN_TOAN} >= {
+        (QUAN_TOAN, "heads_in_office", 0, 1)}
+    with reporting.runtime.engine.connect() as conn:
+        at = utcnow()
+        period = load_period(conn, reporting.runtime.store, "2023-6m", at)
+        assert compute_from_chunks(reporting.state, conn, period, "31", at).content() == (
+            compute_fresh(conn, period, "31", at).content())
+    rebuild_and_wait(reporting.client)
+    assert _i2(_figures(reporting, "2023-6m", as_of=now)) == (3, 3, 3)
+
+
 def test_a_model_registered_in_the_wrong_commune_counts_in_the_right_one(
     reporting: Reporting,
 ) -> None:

@@ -31,6 +31,7 @@ from services.dialogue.domain.events import (
     CommitmentReopened,
     DialogueRuleSet,
     HeadLeftOffice,
+    HeadLeftOfficeCorrected,
     HeadTookOffice,
     HeadTookOfficeCorrected,
     IssueRaised,
@@ -82,6 +83,13 @@ def _took_office_corrected(
     conn: Connection, e: HeadTookOfficeCorrected, env: EventEnvelope
 ) -> None:
     conn.execute(update(heads).where(heads.c.head_id == e.head_id).values(from_date=e.from_date))
+    _post_version(conn, env)
+
+
+def _left_office_corrected(
+    conn: Connection, e: HeadLeftOfficeCorrected, env: EventEnvelope
+) -> None:
+    conn.execute(update(heads).where(heads.c.head_id == e.head_id).values(to_date=e.to_date))
     _post_version(conn, env)
 
 
@@ -279,6 +287,7 @@ PROJECTION = InlineProjection(registry, READ_MODELS, {
     HeadTookOffice: _head_took_office,
     HeadTookOfficeCorrected: _took_office_corrected,
     HeadLeftOffice: _head_left_office,
+    HeadLeftOfficeCorrected: _left_office_corrected,
     SessionPlanned: _session_planned,
     SessionRescheduled: _session_rescheduled,
     SessionCancelled: _session_cancelled,

@@ -14,6 +14,7 @@ from services.dialogue.api.deps import Id, Runtime
 from services.dialogue.application import heads as handlers
 from services.dialogue.application import queries
 from services.dialogue.application.commands import (
+    CorrectLeftOffice,
     CorrectTookOffice,
     HandOver,
     LeaveOffice,
@@ -68,6 +69,20 @@ def correct_took_office(
     428 nếu thiếu)."""
     return cmd.record(
         handlers.correct_took_office, head_id, command, runtime.today(), cmd.expected_version,
+        extra=lambda _: {"head_id": head_id},
+    )
+
+
+@router.post("/heads/{head_id}/left-office/corrections", response_model=CommandResponse,
+             responses=IF_MATCH_REQUIRED)
+def correct_left_office(
+    head_id: Id, command: CorrectLeftOffice, runtime: Runtime, cmd: CommandDep
+) -> JSONResponse:
+    """Đính chính ngày thôi giữ chức đã ghi sai: ghi sự kiện mới `HeadLeftOfficeCorrected` kèm
+    lý do; sự kiện cũ vẫn còn trong lịch sử. Cần If-Match (ETag của chức danh, `/heads/{id}`;
+    428 nếu thiếu)."""
+    return cmd.record(
+        handlers.correct_left_office, head_id, command, runtime.today(), cmd.expected_version,
         extra=lambda _: {"head_id": head_id},
     )
 

@@ -61,6 +61,13 @@ class CorrectTookOffice(Command):
     reason: RequiredShortText
 
 
+class CorrectLeftOffice(Command):
+    """Đính chính the last day of a head in office (mistyped when recorded, L2)."""
+
+    to_date: Day
+    reason: RequiredShortText
+
+
 class HandOver(Command):
     """The successor takes over; the incumbent's last day is the eve of `from_date`."""
 

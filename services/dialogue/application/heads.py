@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
@@ -11,6 +12,7 @@ from sqlalchemy import ColumnElement, Connection, select
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads, session_heads, sessions
 from services.dialogue.application.commands import (
+    CorrectLeftOffice,
     CorrectTookOffice,
     HandOver,
     LeaveOffice,
@@ -107,7 +109,9 @@ def correct_took_office(
     """Đính chính a mistyped `from_date` (G18): a new event naming the taking of office it
     corrects. The right day is checked as a taking of office is (not in the future, the unit
     then, the caller's units on it, no other holder of the post then), and the sessions the
-    head held stay inside the term (serialised with a hold on the post: `load_post`)."""
+    head held stay inside the term (serialised with a hold on the post: `load_post`). A
+    successor's first day recorded by a hand-over moves the predecessor's leaving with it
+    (`HeadPost.correct_from_date`), checked as a leaving is (`_check_leaving`)."""
     authorize(uow.context, WRITE)
     post = load_post(uow, head_id)
     # The post's unit is the record's, not one the caller named: out of scope, the caller is
@@ -120,10 +124,45 @@ def correct_took_office(
     term = post.term(head_id)
     assert term is not None  # the roster row that named the post is the term's
     require_no_session_before(uow.connection, head_id, term.full_name, command.from_date)
-    version, _ = post.took[head_id]
-    corrects = event_id_at(uow.connection, HeadPost.aggregate_type, post.id, version)
-    post.correct_from_date(head_id, command.from_date, command.reason, corrects)
+    predecessor = post.handed_over_by(head_id)
+    if predecessor is not None:
+        _check_leaving(uow, post.unit_code, predecessor.head_id, predecessor.full_name,
+                       command.from_date - timedelta(days=1))
+    post.correct_from_date(head_id, command.from_date, command.reason, _event_ids(uow, post))
     return save(uow, post)
+
+
+def correct_left_office(
+    uow: UnitOfWork, head_id: str, command: CorrectLeftOffice, today: date,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    """Đính chính a mistyped `to_date` (L2): a new event restating the leaving it corrects
+    (`HeadLeftOfficeCorrected`). The right day is checked as a leaving is (not in the future,
+    within the unit's life, the caller's units on it, no session the head held after it)
+    and the post's rules (no other holder then)."""
+    authorize(uow.context, WRITE)
+    post = load_post(uow, head_id)
+    authorize(uow.context, WRITE, post.unit_code, command.to_date, record=True)
+    expect_version(post, required_version(expected_version))
+    not_in_future(command.to_date, today)
+    term = post.term(head_id)
+    assert term is not None  # the roster row that named the post is the term's
+    _check_leaving(uow, post.unit_code, head_id, term.full_name, command.to_date)
+    post.correct_to_date(head_id, command.to_date, command.reason, _event_ids(uow, post))
+    return save(uow, post)
+
+
+def _check_leaving(
+    uow: UnitOfWork, unit_code: str, head_id: str, full_name: str, to_date: date
+) -> None:
+    """What a leaving on `to_date` must keep, whether recorded or corrected."""
+    require_within_unit(unit_code, to_date)
+    require_no_session_after(uow.connection, head_id, full_name, to_date)
+
+
+def _event_ids(uow: UnitOfWork, post: HeadPost) -> Callable[[int], str]:
+    """The event id of a version of the post's stream (what a correction names)."""
+    return lambda version: event_id_at(uow.connection, HeadPost.aggregate_type, post.id, version)
 
 
 def require_within_unit(unit_code: str, to_date: date) -> None:

@@ -81,6 +81,32 @@ class HeadLeftOffice(DomainEvent):
     successor_head_id: str | None = None
 
 
+@registry.register
+class HeadLeftOfficeCorrected(Correction):
+    """A `HeadLeftOffice` recorded with the wrong `to_date` (shared/corrections.py): the whole
+    fact as it should have been (`leave_reason`: the leaving's own reason, `reason` being the
+    correction's), and `previous_to_date`, the last day it replaces. Recorded alone or with
+    the successor's `HeadTookOfficeCorrected` when a hand-over's day is corrected (the
+    hand-over recorded the leaving on the eve of the successor's first day). Business date:
+    the right `to_date`."""
+
+    event_type = "HeadLeftOfficeCorrected"
+    aggregate_type = "head"
+    head_id: str
+    unit_code: str
+    role: Role
+    to_date: date
+    leave_reason: str = ""
+    successor_head_id: str | None = None
+    previous_to_date: date
+
+    def corrected_fact(self) -> DomainEvent:
+        return HeadLeftOffice(
+            head_id=self.head_id, unit_code=self.unit_code, role=self.role,
+            to_date=self.to_date, reason=self.leave_reason,
+            successor_head_id=self.successor_head_id)
+
+
 # --- sessions (hội nghị đối thoại trực tiếp) ---------------------------------------------
 
 

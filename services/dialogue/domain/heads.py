@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from services.dialogue import messages
 from services.dialogue.domain.events import (
     HeadLeftOffice,
+    HeadLeftOfficeCorrected,
     HeadTookOffice,
     HeadTookOfficeCorrected,
     Level,
@@ -60,6 +62,8 @@ class HeadPost(Aggregate):
         self.terms: dict[str, Term] = {}
         #: Per head: the taking of office in force and its version (what a correction names).
         self.took: dict[str, tuple[int, HeadTookOffice]] = {}
+        #: Per head that left: the leaving in force and its version (what a correction names).
+        self.left: dict[str, tuple[int, HeadLeftOffice]] = {}
 
     @staticmethod
     def _require_in_office(term: Term, action: str) -> None:
@@ -67,7 +71,8 @@ class HeadPost(Aggregate):
             raise ActionRefused(
                 "HEAD_ALREADY_LEFT", messages.HEAD, action=action,
                 subject=messages.HEAD_SUBJECT.format(name=term.full_name), state="left",
-                allowed=[], note=messages.HEAD_LEFT_ON.format(
+                # A leaving recorded on the wrong day is put right by its correction.
+                allowed=["correct_to_date"], note=messages.HEAD_LEFT_ON.format(
                     to_date=format_date_vn(term.to_date)),
                 head_id=term.head_id,
             )
@@ -116,19 +121,17 @@ class HeadPost(Aggregate):
             self.leave(head_id, to_date)
 
     def _refuse_overlap(
-        self, from_date: date, to_date: date | None, action: str, but: str | None = None
+        self, from_date: date, to_date: date | None, action: str, but: Sequence[str] = ()
     ) -> None:
-        """Two holders of the post never overlap (`but`: the term being corrected)."""
+        """Two holders of the post never overlap (`but`: the terms being corrected)."""
         for other in self.terms.values():
-            if other.head_id != but and other.overlaps(from_date, to_date):
+            if other.head_id not in but and other.overlaps(from_date, to_date):
                 raise ActionRefused(
                     "HEAD_POST_OCCUPIED", messages.HEAD, action=action,
                     subject=messages.HEAD_POST_SUBJECT.format(
                         role=messages.ROLE[self.role], unit=self.unit_code),
                     state="occupied",
-                    # The holder in office leaves or hands over first; a past term overlapped
-                    # leaves nothing to do but choose other dates.
-                    allowed=["leave", "hand_over"] if other.to_date is None else [],
+                    allowed=self._ways_out(other, from_date),
                     note=messages.HEAD_POST_HOLDER.format(
                         name=other.full_name,
                         from_date=format_date_vn(other.from_date),
@@ -138,11 +141,35 @@ class HeadPost(Aggregate):
                     head_id=other.head_id,
                 )
 
+    @staticmethod
+    def _ways_out(other: Term, from_date: date) -> list[str]:
+        """What frees the days `other` holds: a later holder's start corrected; an earlier
+        holder in office leaves or hands over; a past term's leaving corrected (L2: a
+        hand-over recorded on the wrong day is not a dead end)."""
+        if other.from_date > from_date:
+            return ["correct_from_date"]
+        return ["leave", "hand_over"] if other.to_date is None else ["correct_to_date"]
+
+    def handed_over_by(self, head_id: str) -> Term | None:
+        """The predecessor whose leaving the hand-over to `head_id` recorded, while it is
+        still the eve of `head_id`'s first day: the two dates are one hand-over's day."""
+        predecessor = self.took[head_id][1].predecessor_head_id
+        if predecessor is None or predecessor not in self.left:
+            return None
+        left = self.left[predecessor][1]
+        first_day = self.terms[head_id].from_date
+        if left.successor_head_id != head_id or left.to_date != first_day - timedelta(days=1):
+            return None
+        return self.terms[predecessor]
+
     def correct_from_date(
-        self, head_id: str, from_date: date, reason: str, corrects: str
+        self, head_id: str, from_date: date, reason: str, event_id: Callable[[int], str]
     ) -> None:
         """Đính chính: `head_id` took office on `from_date`, not on the day recorded. The term
-        keeps the post's rules: it starts no later than it ends and overlaps no other term."""
+        keeps the post's rules: it starts no later than it ends and overlaps no other term.
+        A successor's first day recorded by a hand-over is the hand-over's day: the
+        predecessor's leaving moves with it to the eve (L2), corrected first, so the post
+        has a holder every day it had one. `event_id`: the id of the event of a version."""
         term = self.terms[head_id]
         version, took = self.took[head_id]
         if from_date == term.from_date:
@@ -154,16 +181,72 @@ class HeadPost(Aggregate):
                     from_date=format_date_vn(from_date), to_date=format_date_vn(term.to_date)
                 ),
             )
-        self._refuse_overlap(from_date, term.to_date, "correct_from_date", but=head_id)
+        predecessor = self.handed_over_by(head_id)
+        moved = [head_id]
+        if predecessor is not None:
+            eve = from_date - timedelta(days=1)
+            if from_date <= predecessor.from_date:
+                raise InvalidInput(
+                    "SUCCESSOR_BEFORE_INCUMBENT",
+                    messages.SUCCESSOR_BEFORE_INCUMBENT.format(
+                        name=predecessor.full_name,
+                        from_date=format_date_vn(predecessor.from_date)),
+                )
+            moved.append(predecessor.head_id)
+            self._refuse_overlap(predecessor.from_date, eve, "correct_from_date", but=moved)
+        self._refuse_overlap(from_date, term.to_date, "correct_from_date", but=moved)
+        if predecessor is not None:
+            self._record_to_date(predecessor.head_id, eve, reason, event_id)
         self.record(
             HeadTookOfficeCorrected(
-                corrects=corrects, corrected_version=version, reason=reason,
+                corrects=event_id(version), corrected_version=version, reason=reason,
                 head_id=head_id, unit_code=self.unit_code, role=self.role,
                 full_name=took.full_name, from_date=from_date, level=took.level,
                 predecessor_head_id=took.predecessor_head_id,
                 previous_from_date=term.from_date,
             ),
             from_date,
+            unit_code=self.unit_code,
+        )
+
+    def correct_to_date(
+        self, head_id: str, to_date: date, reason: str, event_id: Callable[[int], str]
+    ) -> None:
+        """Đính chính: `head_id`'s last day in office was `to_date`, not the day recorded
+        (a new event restating the leaving, L2). The term keeps the post's rules: it ends
+        no earlier than it starts and overlaps no other term (a successor's first day is
+        corrected by its own correction, which moves this leaving with it)."""
+        term = self.terms[head_id]
+        if head_id not in self.left:
+            raise ActionRefused(
+                "HEAD_NOT_LEFT", messages.HEAD, action="correct_to_date",
+                subject=messages.HEAD_SUBJECT.format(name=term.full_name), state="occupied",
+                allowed=["leave", "hand_over"], head_id=head_id,
+            )
+        if to_date == term.to_date:
+            raise InvalidInput("CORRECTION_CHANGES_NOTHING", messages.CORRECTION_CHANGES_NOTHING)
+        if to_date < term.from_date:
+            raise InvalidInput(
+                "TERM_ENDS_BEFORE_IT_STARTS",
+                messages.TERM_ENDS_BEFORE_IT_STARTS.format(
+                    from_date=format_date_vn(term.from_date), to_date=format_date_vn(to_date)
+                ),
+            )
+        self._refuse_overlap(term.from_date, to_date, "correct_to_date", but=[head_id])
+        self._record_to_date(head_id, to_date, reason, event_id)
+
+    def _record_to_date(
+        self, head_id: str, to_date: date, reason: str, event_id: Callable[[int], str]
+    ) -> None:
+        version, left = self.left[head_id]
+        self.record(
+            HeadLeftOfficeCorrected(
+                corrects=event_id(version), corrected_version=version, reason=reason,
+                head_id=head_id, unit_code=self.unit_code, role=self.role, to_date=to_date,
+                leave_reason=left.reason, successor_head_id=left.successor_head_id,
+                previous_to_date=left.to_date,
+            ),
+            to_date,
             unit_code=self.unit_code,
         )
 
@@ -231,3 +314,9 @@ class HeadPost(Aggregate):
             self.took[event.head_id] = (self.version + 1, fact)
         elif isinstance(event, HeadLeftOffice):
             self.terms[event.head_id].to_date = event.to_date
+            self.left[event.head_id] = (self.version + 1, event)
+        elif isinstance(event, HeadLeftOfficeCorrected):
+            self.terms[event.head_id].to_date = event.to_date
+            left = event.corrected_fact()
+            assert isinstance(left, HeadLeftOffice)
+            self.left[event.head_id] = (self.version + 1, left)

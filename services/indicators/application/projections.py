@@ -304,6 +304,19 @@ def dialogue_projection(
                    full_name=p.get("full_name") or "")
         later(envelope, fed, lambda: [p["unit_code"]])
 
+    def head_left_office_corrected(
+        conn: Connection, envelope: EventEnvelope, later: Later
+    ) -> None:
+        # The leaving of the wrong day retracted, the right one restated (L2, as above).
+        p = envelope.payload
+        retraction = replace(envelope, event_id=retraction_id(envelope.event_id))
+        for fact, kind, on in ((retraction, "left_retracted", "previous_to_date"),
+                               (envelope, "left_office", "to_date")):
+            _write(conn, head_facts, fact, date.fromisoformat(p[on]), head_id=p["head_id"],
+                   kind=kind, unit_code=p["unit_code"], role=p.get("role") or "",
+                   full_name="")
+        later(envelope, fed, lambda: [p["unit_code"]])
+
     def head_left_office(conn: Connection, envelope: EventEnvelope, later: Later) -> None:
         p = envelope.payload
         _write(conn, head_facts, envelope, _payload_date(envelope, "to_date"),
@@ -373,6 +386,7 @@ def dialogue_projection(
             "HeadTookOffice": head_took_office,
             "HeadTookOfficeCorrected": head_took_office_corrected,
             "HeadLeftOffice": head_left_office,
+            "HeadLeftOfficeCorrected": head_left_office_corrected,
             "SessionHeld": session_held,
             "SessionHeldCorrected": session_held_corrected,
             "SessionCancelled": session_cancelled,

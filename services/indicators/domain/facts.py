@@ -17,8 +17,9 @@ from shared.planrules import model_running_on, term_last_day
 
 SiteFactKind = Literal["registered", "amended", "closed"]
 Switch = Literal["on", "off", "none"]
-# "retracted": the taking of office of that day withdrawn by a correction.
-HeadFactKind = Literal["took_office", "left_office", "retracted"]
+# "retracted": the taking of office of that day withdrawn by a correction; "left_retracted":
+# the leaving of that day withdrawn by a correction (L2).
+HeadFactKind = Literal["took_office", "left_office", "retracted", "left_retracted"]
 # "retracted": the holding of that day withdrawn by a correction (shared/corrections.py).
 SessionFactKind = Literal["held", "cancelled", "retracted"]
 # "retracted": the registration of that day and unit withdrawn by a correction.
@@ -142,6 +143,11 @@ def fold_heads(
             # the right one is a "took_office" of its own day.
             if mine and mine[-1].to is None and mine[-1].start == fact.on:
                 mine.pop()
+        elif fact.kind == "left_retracted":
+            # A corrected leaving: the term is open again until the restated leaving, a
+            # "left_office" of its own day.
+            if mine and mine[-1].to == fact.on:
+                mine[-1].to = None
         elif mine and mine[-1].to is None:
             mine[-1].to = fact.on
     for mine in terms.values():

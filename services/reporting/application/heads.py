@@ -24,7 +24,7 @@ from services.reporting.domain.heads import (
 )
 from shared.adminunits import default_catalogue
 
-_COLUMNS = ("subject", "effect", "amount", "business_on", "unit_code", "district_code",
+_COLUMNS = ("subject", "kind", "effect", "amount", "business_on", "unit_code", "district_code",
             "province_code")
 
 

@@ -765,11 +765,26 @@ def _took_office_corrected(envelope: EventEnvelope) -> Restatements:
     ]
 
 
+def _left_office_corrected(envelope: EventEnvelope) -> Restatements:
+    # The leaving of the wrong day retracted (a RETRACTED row of kind HeadLeftOffice, which
+    # `domain.heads.terms_of` reads as the term reopened), the right one restated (L2).
+    p = envelope.payload
+    left = {"head_id": p.get("head_id"), "unit_code": p.get("unit_code"), "role": p.get("role")}
+    return [
+        (_as_fact(envelope, "HeadLeftOffice", p["previous_to_date"],
+                  retraction_id(envelope.event_id), **left,
+                  to_date=p["previous_to_date"]), True),
+        (_as_fact(envelope, "HeadLeftOffice", p["to_date"], envelope.event_id, **left,
+                  to_date=p["to_date"]), False),
+    ]
+
+
 # Per source service, its correction events and the facts each amounts to.
 _CORRECTIONS: dict[str, dict[str, Callable[[EventEnvelope], Restatements]]] = {
     "dialogue": {"SessionHeldCorrected": _session_held_corrected,
                  "HeadTookOfficeCorrected": _took_office_corrected,
-                 "SessionRescheduled": _session_rescheduled},
+                 "SessionRescheduled": _session_rescheduled,
+                 "HeadLeftOfficeCorrected": _left_office_corrected},
 }
 
 

@@ -31,7 +31,9 @@ from services.reporting.domain.counting import RETRACTED
 from shared.dialoguerule import held_in_windows, required_sessions
 from shared.planrules import head_meets_rule, office_in_window, term_last_day
 
-Fact = Any  # a fact row with `effect`, `business_on`, `unit_code`, `subject`, `amount`
+Fact = Any  # a fact row with `kind`, `effect`, `business_on`, `unit_code`, `subject`, `amount`
+#: The kind of a head's leaving fact (its retraction: a corrected leaving, L2).
+LEFT_OFFICE = "HeadLeftOffice"
 LEVEL_BY_LENGTH = {2: "province", 3: "district", 5: "commune"}
 
 
@@ -63,28 +65,30 @@ def terms_of(
     "took office" while in office adds nothing) and its last day (None: still in office).
     A term cannot outlast its unit (`unit_last_day`, the catalogue's: a district abolished on
     1 July 2025 ends its heads' terms on 30 June), as the dialogue service counts it."""
+    # Each term as its facts state it: the fact that started it and its leaving's day.
+    found: list[tuple[Fact, date | None]] = []
+    for row in facts:
+        open_term = bool(found) and found[-1][1] is None
+        if row.effect == 1 and not open_term:
+            found.append((row, None))
+        elif row.effect == 0 and open_term:
+            found[-1] = (found[-1][0], row.business_on)
+        elif row.effect == RETRACTED and found and row.kind == LEFT_OFFICE:
+            # The leaving of that day was corrected (L2): the term is open again until the
+            # restated leaving, a fact of its own on its right day.
+            if found[-1][1] == row.business_on:
+                found[-1] = (found[-1][0], None)
+        elif row.effect == RETRACTED and open_term and (
+                found[-1][0].business_on == row.business_on):
+            # The taking of office of that day was corrected (shared/corrections.py): the
+            # restated one is a fact of its own, on its right day.
+            found.pop()
     terms: list[tuple[Fact, date | None]] = []
-    took: Fact | None = None
-
-    def add(start: Fact, left_on: date | None) -> None:
+    for start, left_on in found:
         last = term_last_day(left_on, unit_last_day(start.unit_code) if start.unit_code
                              else None)
         if last is None or last >= start.business_on:
             terms.append((start, last))
-
-    for row in facts:
-        if row.effect == 1 and took is None:
-            took = row
-        elif row.effect == 0 and took is not None:
-            add(took, row.business_on)
-            took = None
-        elif row.effect == RETRACTED and took is not None and (
-                took.business_on == row.business_on):
-            # The taking of office of that day was corrected (shared/corrections.py): the
-            # restated one is a fact of its own, on its right day.
-            took = None
-    if took is not None:
-        add(took, None)
     return terms
 
 
