@@ -63,6 +63,22 @@ def test_the_closing_day_is_the_first_day_out_for_a_recognition_as_for_an_entry(
         "submitted_on": "2023-07-31"}, 201)
 
 
+def void_registration(client: TestClient, model_id: str) -> None:
+    """Store a void correction of the model's registration (no command records one: the
+    kernel's Correction allows it, an import or a later command may bring one)."""
+    runtime = runtime_of(client)
+    with runtime.engine.begin() as conn:
+        (registered,) = runtime.store.load(conn, "model", model_id)
+        runtime.store.append(conn, [replace(
+            registered, event_id=uuid4(), event_type="ModelRegisteredCorrected",
+            aggregate_version=2, recorded_at=utcnow(), payload={
+                **registered.payload, "corrects": str(registered.event_id),
+                "corrected_version": 1, "reason": "Đăng ký nhầm", "void": True,
+                "previous_unit_code": registered.payload["unit_code"],
+                "previous_started_on": registered.payload["started_on"]})],
+            1)
+
+
 def test_nothing_more_is_recorded_of_a_model_whose_registration_was_voided(
     client: TestClient,
 ) -> None:
@@ -73,16 +89,7 @@ def test_nothing_more_is_recorded_of_a_model_whose_registration_was_voided(
     _post(client, "/api/v1/models", {
         "model_id": "MH-HUY", "unit_code": TIEN_LANG_TOWN, "field": "new_rural",
         "title": "Dân vận khéo", "started_on": "2023-02-01"}, 201)
-    runtime = runtime_of(client)
-    with runtime.engine.begin() as conn:
-        (registered,) = runtime.store.load(conn, "model", "MH-HUY")
-        runtime.store.append(conn, [replace(
-            registered, event_id=uuid4(), event_type="ModelRegisteredCorrected",
-            aggregate_version=2, recorded_at=utcnow(), payload={
-                **registered.payload, "corrects": str(registered.event_id),
-                "corrected_version": 1, "reason": "Đăng ký nhầm", "void": True,
-                "previous_unit_code": TIEN_LANG_TOWN, "previous_started_on": "2023-02-01"})],
-            1)
+    void_registration(client, "MH-HUY")
     url = "/api/v1/models/MH-HUY"
     for path, body, headers in (
         (f"{url}/recognise", {"recognition_level": "commune", "recognised_on": "2023-05-02"},

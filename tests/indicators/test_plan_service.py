@@ -21,6 +21,7 @@ from shared.clock import today_vn
 from shared.envelope import EventEnvelope, utcnow
 from shared.settings import Settings
 from tests.indicators.conftest import Upstream, get_json
+from tests.indicators.test_closing_day import void_registration
 from tests.integration.helpers import runtime_of, wait_until
 
 TIEN_LANG, NGO_QUYEN = "315", "303"
@@ -414,6 +415,12 @@ def test_progress_evidence_is_a_model_running_on_the_reported_day(client: TestCl
     for ref, on in (("MH-SAU", "2023-06-14"), ("MH-DUNG", "2023-06-13")):
         post(client, url, progress(on, evidence=[{"kind": "model", "ref": ref}]),
              headers=board(TIEN_LANG))
+    # A model whose registration was voided never was: cited on a day it was registered for,
+    # refused as a model that does not exist (brief lifecycle).
+    void_registration(client, "MH-SAU")
+    error = refused(client, url, progress("2023-06-20", evidence=[
+        {"kind": "model", "ref": "MH-SAU"}]), 422, "EVIDENCE_NOT_FOUND", board(TIEN_LANG))
+    assert "MH-SAU" in error["message"], error
 
 
 def test_deadline_refused_for_a_period_no_district_owes(client: TestClient) -> None:

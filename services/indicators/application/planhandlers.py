@@ -43,7 +43,7 @@ from services.indicators.application.plancommands import (
     WithdrawPlanItem,
 )
 from services.indicators.domain.facts import fold_sessions
-from services.indicators.domain.model import DanVanKheoModel
+from services.indicators.domain.model import VOIDED, DanVanKheoModel
 from services.indicators.domain.plan import (
     DistrictReport,
     PlanItemWork,
@@ -243,7 +243,9 @@ def _require_evidence(
         ref = item.ref
         if item.kind == "model":
             model = uow.load(DanVanKheoModel, ref)
-            ok = model.exists and bool(model.unit_code) and covers(unit_code, model.unit_code, on)
+            # A model whose registration was voided never was (`VOIDED`): as one never made.
+            ok = (model.exists and model.status != VOIDED and bool(model.unit_code)
+                  and covers(unit_code, model.unit_code, on))
             if ok and not model_running_on(model.started_on, model.closed_on, on):
                 assert model.started_on is not None
                 closed = "" if model.closed_on is None else messages.EVIDENCE_MODEL_CLOSED.format(
