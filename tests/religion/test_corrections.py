@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from tests.integration.helpers import event_count
@@ -325,3 +326,64 @@ def test_a_registration_or_a_closing_does_not_cross_a_compliance_case(
     closed = religion.post("/api/v1/sites/TL-K17/close",
                            json={"closed_on": "2023-03-02", "reason": "Giải thể"})
     assert closed.status_code == 200, closed.text
+
+
+def test_a_step_or_certificate_is_not_corrected_onto_its_sites_closing_day(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The closing day is the site's first day out (shared.planrules.closed_by, f8f42bf): a
+    step or certificate recorded on it is 409 SITE_CLOSED, but one corrected onto it was
+    accepted (check_steps refused only a day after the closing), so a certificate counted on a
+    day its site was out of the register. Refused alike, nothing written; the day before is
+    accepted. A step stored on a closing day by the rule before f8f42bf (recorded here with
+    that rule) still replays, its note is still corrected, and another step still moves."""
+    register(religion, "CL-DS")
+    assert act(religion, "CL-DS", "lodge", "2023-03-01").status_code == 201
+    assert act(religion, "CL-DS", "accept", "2023-04-01").status_code == 200
+    _certified(religion, "CL-DC", "CS 400001")  # lodged 01/03, accepted 01/04, issued 02/05
+    for code in ("CL-DS", "CL-DC"):
+        closed = religion.post(f"/api/v1/sites/{code}/close",
+                               json={"closed_on": "2023-08-01", "reason": "Giải thể"})
+        assert closed.status_code == 200, closed.text
+    accepted = _event_id(religion, "CL-DS", "DossierAccepted")
+    step_url = f"/api/v1/sites/CL-DS/dossier/steps/{accepted}/corrections"
+    before = event_count(religion)
+    moved_step = religion.post(step_url, json={"acted_on": "2023-08-01", "reason": REASON})
+    assert (moved_step.status_code, error_of(moved_step)["code"]) == (409, "SITE_CLOSED"), \
+        moved_step.text
+    assert "01/08/2023" in error_of(moved_step)["message"]
+    moved_certificate = religion.post(
+        "/api/v1/sites/CL-DC/certificate/corrections",
+        json={"issued_on": "2023-08-01", "reason": REASON}, headers=_if_match(religion, "CL-DC"))
+    assert (moved_certificate.status_code, error_of(moved_certificate)["code"]) == (
+        409, "SITE_CLOSED"), moved_certificate.text
+    assert event_count(religion) == before
+    step_before = religion.post(step_url, json={"acted_on": "2023-07-31", "reason": REASON})
+    assert step_before.status_code == 200, step_before.text
+    the_day_before = religion.post(
+        "/api/v1/sites/CL-DC/certificate/corrections",
+        json={"issued_on": "2023-07-31", "reason": REASON}, headers=_if_match(religion, "CL-DC"))
+    assert the_day_before.status_code == 200, the_day_before.text
+
+    # A store written before f8f42bf: the site closed on the day of its last step.
+    register(religion, "CL-OLD")
+    assert act(religion, "CL-OLD", "lodge", "2023-03-01").status_code == 201
+    assert act(religion, "CL-OLD", "accept", "2023-04-01").status_code == 200
+    with monkeypatch.context() as old_rule:
+        old_rule.setattr("services.religion.domain.model.closed_by",
+                         lambda closed_on, on: closed_on is not None and closed_on < on)
+        closed = religion.post("/api/v1/sites/CL-OLD/close",
+                               json={"closed_on": "2023-04-01", "reason": "Giải thể"})
+        assert closed.status_code == 200, closed.text
+    _rebuilt_equal(religion, "CL-OLD")
+    last = _event_id(religion, "CL-OLD", "DossierAccepted")
+    noted = religion.post(f"/api/v1/sites/CL-OLD/dossier/steps/{last}/corrections",
+                          json={"note": "Theo biên bản thẩm định", "reason": REASON})
+    assert noted.status_code == 200, noted.text
+    lodged = _event_id(religion, "CL-OLD", "LandDossierLodged")
+    earlier = religion.post(f"/api/v1/sites/CL-OLD/dossier/steps/{lodged}/corrections",
+                            json={"acted_on": "2023-03-05", "reason": REASON})
+    assert earlier.status_code == 200, earlier.text
+    steps = _detail(religion, "CL-OLD")["dossier"]["steps"]
+    assert [s["on"] for s in steps] == ["2023-03-05", "2023-04-01"]
+    _rebuilt_equal(religion, "CL-OLD", "CL-DS", "CL-DC")

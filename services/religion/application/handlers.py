@@ -43,6 +43,7 @@ from services.religion.domain.model import (
     LandDossier,
     ReligiousSite,
     fact_not_found,
+    step_action,
 )
 from services.religion.domain.workflow import CASE_TRANSITIONS, DOSSIER_TRANSITIONS
 from shared.adminunits import default_catalogue
@@ -406,6 +407,11 @@ def correct_dossier_step(
     authorize(uow.context, WRITE, site.commune_on(on), on, record=True)
     expect_version(dossier, command.expected_version)
     not_in_future(on)
+    if on != recorded_on:
+        # A step restated on another day is a step of that day: refused on or after the
+        # closing day as recording it would be (`dossier_action`, shared.planrules.closed_by),
+        # not only after it (`check_steps`, which keeps a step stored on that day valid).
+        site.require_open_on(on, step_action(fact))
     dossier.correct_step(
         version, event_id.lower(), on=command.acted_on, note=command.note,
         document_refs=None if command.document_refs is None else list(command.document_refs),
@@ -442,6 +448,10 @@ def correct_certificate(
     dossier = uow.load(LandDossier, code)
     current = certificate.correctable_issue(version)
     assert version is not None  # a correctable issue has one
+    if on != current.issued_on:
+        # Issued on another day: refused on or after the closing day, as an issue of that day
+        # (`issue_certificate`, shared.planrules.closed_by).
+        site.require_open_on(on, "issue_certificate")
     number = (normalise_certificate_number(command.certificate_number)
               if command.certificate_number is not None else current.certificate_number)
     certificate.correct_issue(

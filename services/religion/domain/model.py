@@ -273,12 +273,20 @@ def _site_fact_date(event: DomainEvent) -> date | None:
 _STEP_TRANSITIONS: dict[str, Transition] = {t.event_type: t for t in DOSSIER_TRANSITIONS.values()}
 
 
+def step_action(step: DossierStep) -> str:
+    """The dossier action that records `step` (`lodge` for `LandDossierLodged`, …)."""
+    return _STEP_TRANSITIONS[step.event_type].action
+
+
 def check_steps(
     steps: list[DomainEvent], registered_on: date | None, closed_on: date | None
 ) -> None:
     """The dossier's steps, as corrected, must still be a walk of the workflow from «chưa
     bắt đầu», dated in order, not before the site's registration nor after its closing: the
-    rules every step was recorded under."""
+    rules every step was recorded under. Not after: a step stored on the closing day (recorded
+    before the closing day was read as the first day out, f8f42bf) stays a step of the walk;
+    a step corrected ONTO another day is refused on or after the closing day by the caller
+    (`ReligiousSite.require_open_on`, as recording one of that day)."""
     state, previous = "not_started", registered_on
     for step in steps:
         if not isinstance(step, DossierStep):
