@@ -22,7 +22,10 @@ OPERATIONS: OperationTexts = {
     "amend_site": ("Sửa thông tin cơ sở", "Sửa hoặc bổ sung thông tin (tên, địa chỉ, diện "
                    "tích, đơn vị...); chỉ các trường gửi lên được thay đổi."),
     "close_site": ("Đóng cơ sở khỏi sổ theo dõi", "Cơ sở ra khỏi sổ (sáp nhập, giải thể, đăng "
-                   "ký nhầm...); lịch sử giữ nguyên."),
+                   "ký nhầm...); lịch sử giữ nguyên. Ngày đóng là ngày đầu tiên cơ sở không "
+                   "còn trong sổ: phải sau ngày của bước hồ sơ, giấy chứng nhận, vụ việc cuối "
+                   "cùng (422 CLOSED_BEFORE_STEP nếu trùng ngày); từ ngày đóng, bước hồ sơ, "
+                   "cấp, thu hồi giấy và vụ việc bị từ chối (409 SITE_CLOSED)."),
     "site_history": ("Lịch sử cơ sở", "Mọi sự kiện của cơ sở, hồ sơ, giấy chứng nhận và vụ "
                      "việc: ai, khi nào, làm gì."),
     "site_as_of": ("Cơ sở vào một ngày trong quá khứ", "Trạng thái của cơ sở vào ngày nghiệp vụ "
