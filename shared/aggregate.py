@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 # Registers the API key tables on the kernel metadata, beside the event store's.
 import shared.auth.tables  # noqa: F401
 from shared.auth.principal import SYSTEM, Principal
-from shared.db import aggregate_lock_key, read_connection, writers_queue
+from shared.db import WriterTurns, aggregate_lock_key, read_connection, writer_turns
 from shared.driversql import placeholder
 from shared.envelope import (
     DomainEvent,
@@ -276,7 +276,7 @@ class UnitOfWork:
         self._loaded: set[int] = set()
         # PostgreSQL: the aggregates' advisory lock keys this transaction holds (`hold`).
         # SQLite needs none: a writing transaction holds the file's write lock from its BEGIN
-        # IMMEDIATE (shared.db._WriterTurns), across processes too.
+        # IMMEDIATE (shared.db.WriterTurns), across processes too.
         self._locks = engine.dialect.name == "postgresql"
         self._held: set[int] = set()
         if connection is not None:  # usable without `with`: the transaction is the owner's
@@ -291,32 +291,57 @@ class UnitOfWork:
         self._clock = clock
         self.appended: list[EventEnvelope] = []
         self._staged: list[EventEnvelope] = []
+        self._open = False  # the unit's own transaction, begun and not yet ended
+        self._turns: WriterTurns | None = None  # SQLite's writers, when not joined
+        self._queued = False  # this unit holds the writers' queue (WriterTurns.enter_queue)
 
     def __enter__(self) -> Self:
         if self._joined is not None:
             connection = self._joined
         else:
-            # On SQLite the writers' turn is waited for before a connection is taken.
-            self._queued = writers_queue(self._engine)
-            self._queued.__enter__()
+            # On SQLite the writers' turn is waited for before a connection is taken, and the
+            # transaction is begun and ended on the driver (WriterTurns.begin_on_driver).
+            turns = self._turns = writer_turns(self._engine)
+            self._queued = turns is not None and turns.enter_queue()
             try:
                 connection = self._connections.acquire()
             except BaseException:
-                self._queued.__exit__(None, None, None)
+                self._leave_queue()
                 raise
             try:
-                self._transaction = connection.begin()
+                if turns is None:
+                    self._transaction = connection.begin()
+                else:
+                    turns.begin_on_driver(connection)
+                self._open = True
             except BaseException:
                 # No __exit__ follows a failed __enter__: give the connection back here.
                 try:
                     self._connections.release(connection)
                 finally:
-                    self._queued.__exit__(None, None, None)
+                    self._leave_queue()
                 raise
         self.connection = connection
         self._loaded = set()
         self._held = set()
         return self
+
+    def _leave_queue(self) -> None:
+        if self._queued:
+            self._queued = False
+            assert self._turns is not None
+            self._turns.leave_queue()
+
+    def _end(self, commit: bool) -> None:
+        """Commit or roll back the unit's own transaction (not a joined one)."""
+        self._open = False
+        if self._turns is None:
+            if commit:
+                self._transaction.commit()
+            elif self._transaction.is_active:
+                self._transaction.rollback()
+        else:
+            self._turns.end_on_driver(self.connection, commit)
 
     def __exit__(
         self,
@@ -327,13 +352,13 @@ class UnitOfWork:
         if self._joined is not None:
             return  # the owner of the transaction rolls it back or commits it
         try:
-            if self._transaction.is_active:
-                self._transaction.rollback()
+            if self._open:
+                self._end(commit=False)
         finally:
             try:
                 self._connections.release(self.connection)
             finally:
-                self._queued.__exit__(None, None, None)
+                self._leave_queue()
 
     def load(
         self,
@@ -593,6 +618,6 @@ class UnitOfWork:
             self.flush()
         if self._joined is not None:
             return
-        self._transaction.commit()
+        self._end(commit=True)
         if self._on_commit and self.appended:
             self._on_commit(list(self.appended))

@@ -120,7 +120,7 @@ def create_db_engine(
         checkpointer = None
         if parsed.database and parsed.database != ":memory:" and not parsed.query:
             checkpointer = WalCheckpointer(parsed.database, synchronous)
-        _WriterTurns(engine, timeout_s=busy_timeout_s, checkpointer=checkpointer)
+        WriterTurns(engine, timeout_s=busy_timeout_s, checkpointer=checkpointer)
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
@@ -153,9 +153,14 @@ def read_connection(engine: Engine) -> Connection:
     return engine.connect().execution_options(**{READ_ONLY: True})
 
 
+def writer_turns(engine: Engine) -> WriterTurns | None:
+    """The writers' turns of an SQLite engine (None: a server database)."""
+    return _TURNS.get(engine)
+
+
 def writers_queue(engine: Engine) -> contextlib.AbstractContextManager[None]:
     """Where a unit of work waits for its turn to write before it takes a connection (SQLite;
-    nothing to wait for on a server database). See _WriterTurns.queued."""
+    nothing to wait for on a server database). See WriterTurns.queued."""
     turns = _TURNS.get(engine)
     return turns.queued() if turns is not None else contextlib.nullcontext()
 
@@ -216,7 +221,7 @@ class FairTurn:
             return len(self._waiting)
 
 
-class _WriterTurns:
+class WriterTurns:
     """The writers of one SQLite database in this process, one at a time.
 
     Every other transaction begins IMMEDIATE: it takes the database's write lock at BEGIN,
@@ -278,18 +283,59 @@ class _WriterTurns:
         more CPU in the writers' threads (bench/http.py). They are served in arrival order
         (FairTurn). A thread already writing (or queued) passes: waiting would wait for
         itself (see _begin)."""
-        me = threading.get_ident()
-        if me in (self._queue_thread, self._holder_thread):
-            yield
-            return
-        if not self._queue.acquire(timeout=self._timeout_s):
-            raise sqlite3.OperationalError("database is locked (writers of this process)")
-        self._queue_thread = me
+        queued = self.enter_queue()
         try:
             yield
         finally:
-            self._queue_thread = None
-            self._queue.release()
+            if queued:
+                self.leave_queue()
+
+    def enter_queue(self) -> bool:
+        """`queued` in two calls, for the unit of work (a generator's context manager costs
+        more than the rest of the wait): True when this thread took the queue's turn, to be
+        given back by `leave_queue`; False when it passed (it already writes or is queued)."""
+        me = threading.get_ident()
+        if me == self._queue_thread or me == self._holder_thread:
+            return False
+        if not self._queue.acquire(timeout=self._timeout_s):
+            raise sqlite3.OperationalError("database is locked (writers of this process)")
+        self._queue_thread = me
+        return True
+
+    def leave_queue(self) -> None:
+        self._queue_thread = None
+        self._queue.release()
+
+    def begin_on_driver(self, conn: Connection) -> None:
+        """Begin `conn`'s transaction as SQLAlchemy's begin would (the writers' turn, then
+        BEGIN IMMEDIATE; a nested or read-only one as `_begin` says), but straight on the
+        driver, without SQLAlchemy's transaction objects: a unit of work's begin and commit
+        through them cost more than its event's insert (UnitOfWork on SQLite). A statement
+        the unit then runs through SQLAlchemy makes it begin the transaction it thinks it
+        has not: `_begin` sees the driver's open transaction and joins it. End it with
+        `end_on_driver`."""
+        self._begin(conn)
+
+    @staticmethod
+    def end_on_driver(conn: Connection, commit: bool) -> None:
+        """Commit or roll back a transaction `begin_on_driver` began, through the dialect's
+        own do_commit/do_rollback (so the writers' turn is handed on and the checkpointer
+        counts the commit, as after SQLAlchemy's) and with a driver's error raised as
+        SQLAlchemy raises it. When SQLAlchemy joined it (`_begin`), SQLAlchemy ends it."""
+        if conn.in_transaction():
+            if commit:
+                conn.commit()
+            else:
+                conn.rollback()
+            return
+        dialect = conn.dialect
+        try:
+            if commit:
+                dialect.do_commit(conn.connection)
+            else:
+                dialect.do_rollback(conn.connection)
+        except BaseException as exc:
+            conn._handle_dbapi_exception(exc, None, None, None, None)
 
     def waiting(self) -> int:
         """Writers waiting, before a connection (`queued`) or at BEGIN."""
@@ -298,6 +344,10 @@ class _WriterTurns:
     def _begin(self, conn: Connection) -> None:
         driver = conn.connection.driver_connection
         assert driver is not None
+        if driver.in_transaction:
+            # Begun on the driver by `begin_on_driver`: SQLAlchemy, about to run a statement
+            # of that unit of work, joins the transaction (its turn is already held).
+            return
         if conn.get_execution_options().get(READ_ONLY):
             driver.execute("BEGIN")
             return
@@ -350,7 +400,7 @@ def _counted(commit: Callable[[Any], None], committed: Callable[[], None]) -> Ca
     return commit_and_count
 
 
-_TURNS: weakref.WeakKeyDictionary[Engine, _WriterTurns] = weakref.WeakKeyDictionary()
+_TURNS: weakref.WeakKeyDictionary[Engine, WriterTurns] = weakref.WeakKeyDictionary()
 
 
 def checkpointer_of(engine: Engine) -> WalCheckpointer | None:

@@ -3,15 +3,16 @@ errors between BEGIN and commit, a failed BEGIN or a unit of work opened inside 
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Connection, Engine, event, func, select
+from sqlalchemy import Connection, Engine, event, func, insert, select
 
-from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
-from shared.db import checked_out, create_db_engine, create_schema
+from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork, unique_keys_table
+from shared.db import checked_out, create_db_engine, create_schema, writer_turns
 from shared.eventstore import EventStore, events_table, kernel_metadata
 from tests.integration.counter import Counter, registry
 
@@ -82,18 +83,26 @@ def test_many_short_lived_threads_leave_only_the_kept_connections_out(
 
 
 def test_a_failed_begin_gives_the_connection_back(
-    engine: Engine, source: ConnectionSource
+    engine: Engine, source: ConnectionSource, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def refuse(_: Connection) -> None:
         raise RuntimeError("no turn")
 
-    event.listen(engine, "begin", refuse)
+    turns = writer_turns(engine)
+    if turns is not None:  # SQLite: a unit of work begins on the driver, in the writers' turn
+        monkeypatch.setattr(turns, "begin_on_driver", refuse)
+    else:
+        event.listen(engine, "begin", refuse)
     try:
         with pytest.raises(RuntimeError), _uow(engine, source):
             pass
     finally:
-        event.remove(engine, "begin", refuse)
+        if turns is None:
+            event.remove(engine, "begin", refuse)
+        monkeypatch.undo()
     assert checked_out(engine) == source.idle
+    if turns is not None:
+        assert turns._queue_thread is None  # the queue's turn was given back too
     _command(engine, source, "later")
     assert _events(engine) == 1
 
@@ -173,3 +182,58 @@ def test_concurrent_units_of_work_on_sqlite_take_turns_on_one_kept_connection(
     assert _events(sqlite_engine) == 8 * 15
     assert len(used) == 1, f"{len(used)} connections for writers that take turns"
     source.close_all()
+
+
+def test_a_unit_of_work_on_sqlite_begins_and_commits_on_the_driver(
+    sqlite_engine: Engine,
+) -> None:
+    # SQLAlchemy's transaction objects cost a command more than its event's insert (bench
+    # peer): on SQLite the unit's BEGIN IMMEDIATE and COMMIT go to the driver, in the writers'
+    # turn, and SQLAlchemy never begins nor commits a transaction of its own.
+    source = ConnectionSource(sqlite_engine)
+    seen: list[str] = []
+    for name in ("begin", "commit", "rollback"):
+        event.listen(sqlite_engine, name, lambda _conn, name=name: seen.append(name))
+    turns = writer_turns(sqlite_engine)
+    assert turns is not None
+    with _uow(sqlite_engine, source) as uow:
+        assert uow.connection.connection.driver_connection.in_transaction  # type: ignore[union-attr]
+        assert not uow.connection.in_transaction()
+        assert turns._holder_thread == threading.get_ident()
+        counter = uow.load(Counter, "driver")
+        counter.add(1)
+        uow.save(counter)
+        uow.commit()
+        assert turns._holder_thread is None  # handed on at the commit
+    with pytest.raises(ValueError):
+        _command(sqlite_engine, source, "refused", fail=True)
+    assert seen == []
+    assert _events(sqlite_engine) == 1
+    assert turns._holder_thread is None and turns._queue_thread is None
+    source.close_all()
+
+
+@pytest.mark.parametrize("commit", [True, False])
+def test_a_core_statement_in_a_unit_of_work_is_in_its_transaction(
+    engine: Engine, source: ConnectionSource, commit: bool
+) -> None:
+    # A handler's SQLAlchemy statement (a claim's import, a read model row) joins the unit's
+    # transaction, begun on the driver on SQLite: both commit, or neither.
+    with contextlib.suppress(ValueError), _uow(engine, source) as uow:
+        uow.connection.execute(
+            insert(unique_keys_table).values(kind="k", value="v", aggregate_id="joined"))
+        with uow.connection.begin_nested():  # a savepoint inside it works too
+            uow.connection.execute(
+                insert(unique_keys_table).values(kind="k", value="w", aggregate_id="joined"))
+        counter = uow.load(Counter, "joined")
+        counter.add(1)
+        uow.save(counter)
+        if not commit:
+            raise ValueError("refused after its statements")
+        uow.commit()
+    with engine.connect() as conn:
+        keys = conn.execute(select(func.count()).select_from(unique_keys_table)).scalar_one()
+    assert (keys, _events(engine)) == ((2, 1) if commit else (0, 0))
+    assert checked_out(engine) == source.idle
+    _command(engine, source, "after")  # the writers' turn was handed on
+    assert _events(engine) == (2 if commit else 1)
