@@ -139,3 +139,30 @@ def test_a_database_in_memory_has_no_checkpointer() -> None:
         assert checkpointer_of(engine) is None
     finally:
         engine.dispose()
+
+
+def test_the_thread_checkpoints_on_one_connection_and_closes_it_when_it_ends(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A connection opened per checkpoint read the file's schema again each time.
+    checkpointer = checkpointer_of(engine)
+    assert checkpointer is not None
+    opened: list[sqlite3.Connection] = []
+    connect = sqlite3.connect
+
+    def counted(*args: object, **kwargs: object) -> sqlite3.Connection:
+        conn: sqlite3.Connection = connect(*args, **kwargs)  # type: ignore[call-overload]
+        opened.append(conn)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", counted)
+    monkeypatch.setattr(WalCheckpointer, "IDLE_S", 1.0)
+    for times in (1, 2, 3):
+        checkpointer.wake()
+        _wait_until(check=lambda times=times: checkpointer.checkpoints == times)
+    assert len(opened) == 1
+    thread = checkpointer._thread
+    assert thread is not None
+    thread.join(timeout=WAIT_S)  # idle: it ends, and closes its connection
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")
