@@ -7,10 +7,13 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, DateTime
+from sqlalchemy import Column, DateTime, create_engine
 from sqlalchemy.dialects import sqlite
 
 from shared.driversql import bind_processor
+from shared.envelope import PendingEvent, new_envelope
+from shared.eventstore import _EVENT_COLUMNS, _DriverSql
+from tests.integration.counter import Counted
 
 DIALECT = sqlite.dialect()
 COLUMN: Column[Any] = Column("at", DateTime(timezone=True))
@@ -37,3 +40,25 @@ def test_a_time_bound_on_the_driver_is_the_text_sqlalchemy_stores(
 def test_what_sqlalchemy_refuses_is_refused() -> None:
     with pytest.raises(TypeError):
         bind_processor(COLUMN, DIALECT)("2023-03-01")
+
+
+def _occurred_text(sql: Any, occurred_at: datetime) -> Any:
+    envelope = new_envelope(
+        service="test", aggregate_type="counter", aggregate_id="c", aggregate_version=1,
+        pending=PendingEvent(Counted(by=1), occurred_at), actor="a", department=None,
+        correlation_id=None, causation_id=None, recorded_at=datetime.now(UTC))
+    return sql.params(envelope)[_EVENT_COLUMNS.index("occurred_at")]
+
+
+def test_an_events_business_time_is_formatted_once_and_stored_as_sqlalchemy_stores_it() -> None:
+    # The same business days come again and again: the text of one is kept (an isoformat
+    # was a tenth of an append's Python), but only for UTC values, since an equal instant of
+    # another zone has another wall-clock text.
+    sql = _DriverSql(create_engine("sqlite://").dialect)  # with its driver
+    day = datetime(2023, 3, 1, tzinfo=UTC)
+    first = _occurred_text(sql, day)
+    assert first == SQLALCHEMY(day)  # type: ignore[misc]
+    assert _occurred_text(sql, datetime(2023, 3, 1, tzinfo=UTC)) is first
+    same_instant = datetime(2023, 3, 1, 7, tzinfo=timezone(timedelta(hours=7)))
+    assert same_instant == day
+    assert _occurred_text(sql, same_instant) == SQLALCHEMY(same_instant) != first  # type: ignore[misc]
