@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 import shared.auth.tables  # noqa: F401
 from shared.auth.principal import SYSTEM, Principal
 from shared.db import WriterTurns, aggregate_lock_key, read_connection, writer_turns
-from shared.driversql import placeholder
+from shared.driversql import driver_of, placeholder
 from shared.envelope import (
     DomainEvent,
     EventEnvelope,
@@ -111,6 +111,8 @@ class ConnectionSource:
     def __init__(self, engine: Engine, keep: int = 4) -> None:
         self._engine = engine
         self._keep = keep if engine.dialect.name == "sqlite" else 0
+        #: The engine's writers' turns (SQLite), looked up once rather than per unit of work.
+        self.turns = writer_turns(engine)
         self._lock = threading.Lock()
         self._idle: list[Connection] = []
         self._closed = False
@@ -165,7 +167,7 @@ def _reusable(conn: Connection) -> bool:
     bookkeeping failed after it reached SQLite leaves only the driver knowing)."""
     if conn.closed or conn.invalidated or conn.in_transaction():
         return False
-    return not getattr(conn.connection.driver_connection, "in_transaction", False)
+    return not getattr(driver_of(conn), "in_transaction", False)
 
 
 # Uniqueness that spans aggregates (a site code, a certificate number) is claimed in the same
@@ -213,7 +215,7 @@ def unique_holder(conn: Connection, kind: str, value: str) -> str | None:
     """The aggregate holding `value` of `kind` (`UnitOfWork.claim_unique`), if any: on the
     driver's cursor, as a claim reads it (`_ClaimSql`)."""
     sql = _claim_sql(conn)
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    cursor = driver_of(conn).cursor()
     try:
         cursor.execute(sql.holder, (kind, value))
         row = cursor.fetchone()
@@ -301,7 +303,7 @@ class UnitOfWork:
         else:
             # On SQLite the writers' turn is waited for before a connection is taken, and the
             # transaction is begun and ended on the driver (WriterTurns.begin_on_driver).
-            turns = self._turns = writer_turns(self._engine)
+            turns = self._turns = self._connections.turns
             self._queued = turns is not None and turns.enter_queue()
             try:
                 connection = self._connections.acquire()
@@ -410,7 +412,7 @@ class UnitOfWork:
                       - self._held)
         if not keys:
             return
-        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver_of(self.connection).cursor()
         try:
             for key in keys:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
@@ -552,7 +554,7 @@ class UnitOfWork:
         to survive the unique violation (SQLAlchemy's select, savepoint and insert were most
         of a site registration's work in the turn)."""
         sql = _claim_sql(self.connection)
-        cursor = self.connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver_of(self.connection).cursor()
         try:
             cursor.execute(sql.holder, (kind, value))
             row = cursor.fetchone()

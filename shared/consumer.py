@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 
 from shared.db import BIG_ID, one_at_a_time
-from shared.driversql import RowsInsert, bind_processor, in_lists, placeholder
+from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import kernel_metadata
 from shared.logs import get_logger
@@ -667,7 +667,7 @@ class ConsumerRunner:
         ids = [str(e.event_id) for e in envelopes]
         with self._engine.begin() as conn:
             processed = _ProcessedSql.for_dialect(conn.dialect)
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor = driver_of(conn).cursor()
             try:
                 seen: set[str] = set()
                 for some in in_lists(ids):

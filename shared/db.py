@@ -33,6 +33,7 @@ from sqlalchemy.engine.base import OptionEngine
 from sqlalchemy.types import TypeDecorator
 
 from shared.clock import in_utc
+from shared.driversql import driver_of
 from shared.errors import NotFound
 
 if TYPE_CHECKING:
@@ -342,7 +343,7 @@ class WriterTurns:
         return self._queue.waiting() + self._lock.waiting()
 
     def _begin(self, conn: Connection) -> None:
-        driver = conn.connection.driver_connection
+        driver = driver_of(conn)
         assert driver is not None
         if driver.in_transaction:
             # Begun on the driver by `begin_on_driver`: SQLAlchemy, about to run a statement
@@ -387,7 +388,7 @@ class WriterTurns:
             try:
                 method(connection)
             finally:
-                self._release(getattr(connection, "driver_connection", connection))
+                self._release(getattr(connection, "dbapi_connection", connection))
 
         return ended
 

@@ -17,6 +17,14 @@ from sqlalchemy import Column, Connection, Dialect, Table
 from sqlalchemy.dialects.sqlite import DATETIME as SQLITE_DATETIME
 
 
+def driver_of(conn: Connection) -> Any:
+    """The driver's own connection under `conn` (sqlite3's, psycopg's), for the statements of
+    the hot paths. The pool's `dbapi_connection` is a plain attribute, where its
+    `driver_connection` (the same object for every synchronous driver) is a property of a
+    property: called several times per command, the chain cost more than its cursor."""
+    return conn.connection.dbapi_connection
+
+
 def placeholder(dialect: Dialect) -> str:
     """The driver's parameter mark: `?` for sqlite3, `%s` for psycopg."""
     return "?" if dialect.paramstyle in ("qmark", "numeric") else "%s"
@@ -177,7 +185,7 @@ class RowInsert:
     def run(self, conn: Connection, row: dict[str, Any]) -> None:
         sql, converters, _ = self._compiled(conn.dialect)
         values = self._values(converters, row)
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver_of(conn).cursor()
         try:
             cursor.execute(sql, values)
         finally:
@@ -189,7 +197,7 @@ class RowInsert:
             return
         _, converters, many = self._compiled(conn.dialect)
         values = [self._values(converters, row) for row in rows]
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        cursor = driver_of(conn).cursor()
         try:
             many.run(cursor, values)
         finally:

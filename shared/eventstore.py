@@ -32,7 +32,7 @@ from sqlalchemy import (
 )
 
 from shared.db import BIG_ID
-from shared.driversql import RowsInsert, bind_processor, in_lists, placeholder
+from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import STORED_FIELDS, EventEnvelope, fields_of_type
 from shared.errors import ConcurrencyError
 
@@ -202,7 +202,7 @@ class EventStore:
         sql = self._sql.get(conn.dialect.name)
         if sql is None:
             sql = self._sql[conn.dialect.name] = _DriverSql(conn.dialect)
-        return sql, conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        return sql, driver_of(conn).cursor()
 
     def current_version(self, conn: Connection, aggregate_type: str, aggregate_id: str) -> int:
         version = conn.execute(

@@ -36,7 +36,7 @@ from sqlalchemy import Connection, Dialect, Engine, func, select, text
 
 from shared.aggregate import ConnectionSource
 from shared.db import advisory_key
-from shared.driversql import IN_LIST_SIZE, bind_processor, in_lists, placeholder
+from shared.driversql import IN_LIST_SIZE, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import HEAD_FIELDS, STORED_FIELDS, fields_of_type, utcnow, wire_json
 from shared.eventstore import aware_utc, outbox_table
 from shared.logs import get_logger
@@ -625,7 +625,7 @@ class OutboxRelay:
     ) -> list[OutboxItem]:
         conn = self._connections.acquire()
         try:
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor = driver_of(conn).cursor()
             try:
                 cursor.execute(self._sql.pending,
                                (int(after_position), int(self._batch_size + len(skip))))
@@ -640,7 +640,7 @@ class OutboxRelay:
         sql = self._sql
         published_at = sql.published_at(utcnow())
         with self._connections.transaction() as conn:
-            cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cursor = driver_of(conn).cursor()
             try:
                 for chunk in in_lists(positions):
                     padded = _padded(chunk)

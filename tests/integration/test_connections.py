@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Connection, Engine, event, func, insert, select
+from sqlalchemy.pool.base import _ConnectionFairy
 
 from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork, unique_keys_table
 from shared.db import checked_out, create_db_engine, create_schema, writer_turns
@@ -237,3 +238,21 @@ def test_a_core_statement_in_a_unit_of_work_is_in_its_transaction(
     assert checked_out(engine) == source.idle
     _command(engine, source, "after")  # the writers' turn was handed on
     assert _events(engine) == (2 if commit else 1)
+
+
+def test_a_command_reaches_its_driver_without_the_pools_driver_connection_property(
+    engine: Engine, source: ConnectionSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # shared.driversql.driver_of: the pool's `driver_connection`, a property of a property
+    # read five times per command, cost more than the cursor it led to.
+    _command(engine, source, "warm")  # the pool's first checkout is not the hot path
+
+    def refused(_: object) -> None:
+        raise AssertionError("driver_connection read on the command path")
+
+    monkeypatch.setattr(_ConnectionFairy, "driver_connection", property(refused))
+    _command(engine, source, "hot")
+    with pytest.raises(ValueError):
+        _command(engine, source, "refused", fail=True)
+    monkeypatch.undo()
+    assert _events(engine) == 2
