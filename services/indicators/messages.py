@@ -298,6 +298,9 @@ EVIDENCE_SITE_OTHER_UNIT = (
     "Minh chứng «{ref}»: cơ sở tôn giáo thuộc đơn vị {other} vào ngày {on}, không thuộc "
     "đơn vị {unit}"
 )
+EVIDENCE_SITE_CLOSED = (
+    "Minh chứng «{ref}»: cơ sở tôn giáo đã đóng hồ sơ quản lý vào hoặc trước ngày báo cáo {on}"
+)
 EVIDENCE_NO_DOSSIER = (
     "Minh chứng «{ref}»: cơ sở tôn giáo chưa có hồ sơ đất đai đang nộp đến ngày báo cáo {on}"
 )

@@ -359,7 +359,14 @@ def test_progress_evidence_is_a_session_or_dossier_of_the_unit(
              upstream.site("L-D", "11755", date(2023, 7, 1)),
              upstream.dossier("L-A", "LandDossierLodged", date(2023, 6, 1)),
              upstream.dossier("L-C", "LandDossierLodged", date(2023, 6, 1)),
-             upstream.dossier("L-C", "DossierWithdrawn", date(2023, 6, 5)))
+             upstream.dossier("L-C", "DossierWithdrawn", date(2023, 6, 5)),
+             # Closed on the reported day (its first day out) and before it: out of the
+             # register, as a closed model (review of L3 with the closing-day rule).
+             *(upstream.site(code, "11755", date(2023, 1, 10)) for code in ("L-E", "L-F")),
+             *(upstream.dossier(code, "LandDossierLodged", date(2023, 6, 1))
+               for code in ("L-E", "L-F")),
+             upstream.site_closed("L-E", date(2023, 6, 16)),
+             upstream.site_closed("L-F", date(2023, 6, 10)))
     post(client, "/api/v1/plans/2023/load", {})
     url = "/api/v1/plans/2023/items/II.1.2/progress"
 
@@ -377,6 +384,8 @@ def test_progress_evidence_is_a_session_or_dossier_of_the_unit(
         ("dossier", "L-C", TIEN_LANG, "no_dossier", "đến ngày báo cáo 16/06/2023"),
         ("dossier", "L-D", TIEN_LANG, "not_registered", "chưa có trong sổ"),
         ("dossier", "L-A", NGO_QUYEN, "other_unit", "thuộc đơn vị 11755"),
+        ("dossier", "L-E", TIEN_LANG, "closed", "đã đóng hồ sơ quản lý"),
+        ("dossier", "L-F", TIEN_LANG, "closed", "ngày báo cáo 16/06/2023"),
     ):
         error = cite(kind, ref, district)
         assert error["details"]["reason"] == reason, (ref, error)

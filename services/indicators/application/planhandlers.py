@@ -238,7 +238,8 @@ def _require_evidence(
     model must exist, lie in the unit and run on the reported day
     (`shared.planrules.model_running_on`, finding K13: not before its start, not once
     closed); a session (L3) must be held, not cancelled, on or before the reported day, in
-    the unit; a dossier (L3) is a site's of the unit with a dossier lodged by that day."""
+    the unit; a dossier (L3) is a site's of the unit, not closed, with a dossier lodged by
+    that day."""
     for item in evidence:
         ref = item.ref
         if item.kind == "model":
@@ -308,7 +309,8 @@ def _require_session(uow: UnitOfWork, ref: str, unit_code: str, on: date) -> Non
 
 def _require_dossier(uow: UnitOfWork, ref: str, unit_code: str, on: date) -> None:
     """The site as the religion service's events told us, on the reported day: in the unit,
-    its dossier lodged (not withdrawn nor rejected since). Not heard of: as a session."""
+    still in the register, its dossier lodged (not withdrawn nor rejected since). Not heard
+    of: as a session."""
     kind = "dossier"
     if not site_known(uow.connection, ref):
         raise _evidence_refused(kind, ref, "not_yet_known", messages.EVIDENCE_NOT_YET_KNOWN.format(
@@ -321,6 +323,11 @@ def _require_dossier(uow: UnitOfWork, ref: str, unit_code: str, on: date) -> Non
     if not covers(unit_code, site.commune_code, on):
         raise _evidence_refused(kind, ref, "other_unit", messages.EVIDENCE_SITE_OTHER_UNIT.format(
             ref=ref, other=site.commune_code, on=day, unit=unit_code))
+    if site.closed:
+        # Closed on or before the reported day (its closing day is its first day out,
+        # shared.planrules.closed_by): out of the register, as a closed model is (K13).
+        raise _evidence_refused(kind, ref, "closed",
+                                messages.EVIDENCE_SITE_CLOSED.format(ref=ref, on=day))
     if not site.has_dossier:
         raise _evidence_refused(kind, ref, "no_dossier",
                                 messages.EVIDENCE_NO_DOSSIER.format(ref=ref, on=day))
