@@ -15,8 +15,17 @@ _DIGITS = re.compile(r"^\d+$")
 _SIGN = re.compile(r"^[+-]")
 
 
-def format_number_vn(value: float | int, decimals: int = 2) -> str:
-    """A whole number without decimals (10.011), any other with `decimals` of them (45,50)."""
+#: The decimals a number keeps when shown as it was typed (`decimals=None`): a float's binary
+#: noise (0,555 × 100 = 55,50000000000001) lies beyond them.
+TYPED_DECIMALS = 9
+
+
+def format_number_vn(value: float | int, decimals: int | None = 2) -> str:
+    """A whole number without decimals (10.011), any other with `decimals` of them (45,50);
+    `decimals=None`: as many as it was typed with (55,5: a cell echoed back to its author)."""
+    if decimals is None:
+        value = round(float(value), TYPED_DECIMALS)
+        decimals = len(f"{value:.{TYPED_DECIMALS}f}".rstrip("0").partition(".")[2])
     if isinstance(value, int) or float(value).is_integer():
         return f"{int(value):,}".replace(",", ".")
     text = f"{value:,.{decimals}f}"

@@ -96,6 +96,37 @@ def test_csv_with_bad_rows_is_refused_whole_and_explained_row_by_row(
     assert _progress(client, ids)[0] == (40, "in_progress")
 
 
+def test_a_bad_percent_cell_is_echoed_as_the_sheet_shows_it(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Finding L5: a percent cell was echoed as the raw Python value («55.50000000000001»,
+    «True»); it is now the value the desk sees, in Vietnamese notation. And 55 % typed in a
+    percent cell (stored 0.55, × 100 = 55.00000000000001) is 55, not a refusal."""
+    clock.set(date(2023, 7, 10))
+    ids = _three_commitments(client)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Mã cam kết", "Tiến độ (%)", "Ngày cập nhật", "Ghi chú"])
+    for value, percent in ((0.555, True), (55.5, False), (True, False), (0.55, True),
+                           (12.25, False)):
+        sheet.append([ids[0] if value == 0.55 else ids[1], value, datetime(2023, 7, 1), "x"])
+        if percent:
+            sheet.cell(row=sheet.max_row, column=2).number_format = "0%"
+    buffer = io.BytesIO()
+    book.save(buffer)
+    body = ok(_upload(client, "tien-do.xlsx", buffer.getvalue(), dry_run="true",
+                      mode="valid_rows"))
+    refused = {e["row"]: e["message"] for e in body["errors"] if e["code"] == "BAD_PERCENT"}
+    assert refused == {
+        2: "Tiến độ phải là số nguyên từ 0 đến 100 (nhận «55,5 %»)",
+        3: "Tiến độ phải là số nguyên từ 0 đến 100 (nhận «55,5»)",
+        4: "Tiến độ phải là số nguyên từ 0 đến 100 (nhận «TRUE»)",
+        6: "Tiến độ phải là số nguyên từ 0 đến 100 (nhận «12,25»)",
+    }
+    assert [(r["row"], r["progress_pct"]) for r in body["results"]] == [(5, 55)]
+
+
 def test_excel_upload_dates_percent_cells_and_overdue_status(
     client: TestClient, clock: FakeToday
 ) -> None:

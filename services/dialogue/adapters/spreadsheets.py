@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 
 from shared.csvupload import UnreadableText, csv_dialect, csv_text
 from shared.safecells import csv_bytes, put_row
+from shared.vnformat import TYPED_DECIMALS
 from shared.xlsxguard import UnreadableWorkbook, xlsx_rows
 
 XLSX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -84,13 +85,18 @@ def _read_xlsx(content: bytes, filename: str, max_rows: int) -> Table:
     return Table(header, rows)
 
 
+class PercentCell(float):
+    """The number of a percent-formatted cell, as the percentage the sheet shows: 45 % is
+    stored as 0.45 and read 45 (not 45.00000000000001: 0.55 × 100 is no whole number)."""
+
+
 def _cell_value(cell: Any) -> Cell:
     value = getattr(cell, "value", None)
-    # 45 % typed in a percent-formatted cell is stored as 0.45.
-    if isinstance(value, int | float) and "%" in str(getattr(cell, "number_format", "")):
-        return value * 100
     if isinstance(value, bool):
-        return str(value)
+        # As the sheet shows it (L5: echoed back «True»).
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, int | float) and "%" in str(getattr(cell, "number_format", "")):
+        return PercentCell(round(value * 100, TYPED_DECIMALS))
     if isinstance(value, str | int | float | date | datetime) or value is None:
         return value
     return str(value)

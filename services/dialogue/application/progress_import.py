@@ -15,7 +15,12 @@ from typing import Any, Literal
 from pydantic_core import PydanticCustomError
 
 from services.dialogue import messages
-from services.dialogue.adapters.spreadsheets import Cell, UnreadableTable, read_table
+from services.dialogue.adapters.spreadsheets import (
+    Cell,
+    PercentCell,
+    UnreadableTable,
+    read_table,
+)
 from services.dialogue.application.commitments import follow_up
 from services.dialogue.application.common import WRITE, save
 from services.dialogue.domain.commitments import Commitment
@@ -152,6 +157,15 @@ def _percent(value: Cell) -> int | None:
     return int(number)
 
 
+def _as_shown(value: Cell) -> str:
+    """A cell echoed in a refusal as its author sees it in the sheet (L5): a number in
+    Vietnamese notation with the decimals it has («55,5»), a percent cell with its sign."""
+    if isinstance(value, int | float):
+        shown = vnformat.format_number_vn(value, decimals=None)
+        return f"{shown} %" if isinstance(value, PercentCell) else shown
+    return str(value)
+
+
 def _date(value: Cell) -> date | None:
     if isinstance(value, datetime):
         return value.date()
@@ -208,7 +222,8 @@ def _parse(
             fail("progress_pct", exc.code, exc.message)
             raw_progress = None  # judged: not also BAD_PERCENT
     if progress is None and not _blank(raw_progress):
-        fail("progress_pct", "BAD_PERCENT", messages.IMPORT_BAD_PERCENT.format(value=raw_progress))
+        fail("progress_pct", "BAD_PERCENT",
+             messages.IMPORT_BAD_PERCENT.format(value=_as_shown(raw_progress)))
     raw_date = cell("updated_on")
     updated_on = today if _blank(raw_date) else _date(raw_date)
     if updated_on is None:
