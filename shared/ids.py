@@ -9,9 +9,11 @@ commitments, heads' terms, compliance cases) gets a UUID or a server-made id.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Path
+from pydantic import AfterValidator
 
 #: A human code: letters, digits, ".", "_", "-"; starts with a letter or a digit.
 CODE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]*$"
@@ -38,10 +40,29 @@ def code_key(code: str) -> str:
     return code.upper()
 
 
+_UUID = re.compile(UUID_PATTERN)
+
+
+def uuid_key(value: str) -> str:
+    """A UUID in its one spelling, lower case: the spelling `str(UUID)` gives a UUID a body
+    carries (a client may choose a record's UUID, in upper case too) and the store keeps."""
+    return value.lower()
+
+
+def record_id_key(record_id: str) -> str:
+    """The one spelling of a record id, whatever case it is typed in (L7): a UUID lower case
+    (`uuid_key`), an id the server made upper case as it makes them (`VV-165156475DF0`). A
+    path holding the id in another case named the same record but found none (404)."""
+    return uuid_key(record_id) if _UUID.match(record_id) else record_id.upper()
+
+
 RecordIdPath = Annotated[
     str,
     Path(
         min_length=1, max_length=RECORD_ID_MAX, pattern=RECORD_ID_PATTERN,
         description="Mã bản ghi do hệ thống cấp (UUID hoặc mã dạng VV-…)",
     ),
+    AfterValidator(record_id_key),
 ]
+#: A UUID in a path (an event's id), read in any case.
+UuidPath = Annotated[str, Path(pattern=UUID_PATTERN), AfterValidator(uuid_key)]

@@ -37,7 +37,7 @@ from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.db import read_connection
-from shared.ids import UUID_PATTERN, CodePath
+from shared.ids import CodePath, UuidPath
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
 from shared.unitfilter import LocalUnitFilter
@@ -56,7 +56,7 @@ def _site_code(site_code: CodePath, request: Request) -> str:
 
 SiteCode = Annotated[str, Depends(_site_code)]
 ActionName = Annotated[str, Path(max_length=50, pattern=r"^[a-z_\-]+$")]
-EventIdPath = Annotated[str, Path(pattern=UUID_PATTERN)]
+EventIdPath = UuidPath
 
 
 SITE_LOCATION = "/api/v1/sites/{id}"

@@ -19,7 +19,7 @@ from pydantic_core import PydanticCustomError
 
 from services.religion import messages
 from shared.adminunits.model import COMMUNE_CODE_PATTERN
-from shared.ids import UUID_PATTERN
+from shared.ids import UUID_PATTERN, uuid_key
 from shared.validation import (
     Day,
     LongText,
@@ -148,7 +148,7 @@ CertificateNumber = Annotated[
     AfterValidator(path_safe_number),
 ]
 #: An event's id as the site's history shows it.
-EventId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+EventId = Annotated[str, StringConstraints(pattern=UUID_PATTERN), AfterValidator(uuid_key)]
 
 
 class IssueCertificate(Command):
