@@ -174,7 +174,7 @@ SUCCESSION_EFFECT = (
     "Đơn vị kế thừa đã bổ sung được lưu (mỗi lần bổ sung là một sự kiện) và hiện trong danh "
     "sách đã bổ sung. Từ lúc bổ sung, số liệu ghi cho đơn vị đã sáp nhập được tính cho đơn vị "
     "kế thừa từ ngày sáp nhập, ở cả chỉ tiêu và báo cáo, thay vì trong dòng «{not_current}» "
-    "của đơn vị cấp trên; số liệu xem theo thời điểm trước lúc bổ sung (as_of) vẫn như cũ, và "
+    "của đơn vị cấp trên; số liệu xem theo một thời điểm trước lúc bổ sung vẫn như cũ, và "
     "báo cáo đã chốt giữ số liệu đã chốt, phần chuyển sang đơn vị kế thừa hiện trong số liệu "
     "thay đổi sau khi chốt"
 )

@@ -45,5 +45,11 @@ def test_a_model_is_not_closed_before_its_last_recorded_step() -> None:
     assert refused.value.code == "DATE_BEFORE_PREVIOUS_STEP"
     assert "01/05/2023" in refused.value.message
     assert model.pending == [] and model.status == "recognised"
-    model.close(ModelClosed(model_id="MH-1", closed_on=date(2023, 5, 1), reason="x"))
+    # The closing day is the model's first day out (shared.planrules.closed_by): not the day
+    # of its last recognition, the day after it is the earliest.
+    with pytest.raises(InvalidInput) as refused:
+        model.close(ModelClosed(model_id="MH-1", closed_on=date(2023, 5, 1), reason="x"))
+    assert refused.value.code == "CLOSED_BEFORE_RECOGNITION"
+    assert model.pending == [] and model.status == "recognised"
+    model.close(ModelClosed(model_id="MH-1", closed_on=date(2023, 5, 2), reason="x"))
     assert model.status == "closed"

@@ -132,8 +132,10 @@ def _commitment(status: str) -> Commitment:
 
 
 def _model(status: str, level: str) -> DanVanKheoModel:
+    # A closed model has its closing day, before D: a recognition dated D is then refused.
+    closed_on = date(2023, 1, 1) if status == "closed" else None
     return _exists(DanVanKheoModel("MH-1"), status=status, recognition_level=level,
-                   started_on=date(2022, 1, 1), unit_code="11755")
+                   started_on=date(2022, 1, 1), unit_code="11755", closed_on=closed_on)
 
 
 def _entry(award: str | None) -> ContestEntry:
