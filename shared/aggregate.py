@@ -31,6 +31,7 @@ from shared.envelope import (
 from shared.errors import ConcurrencyError, Conflict, PreconditionFailed
 from shared.eventstore import EventStore, events_table, kernel_metadata
 from shared.ids import code_key
+from shared.inflight import in_flight_of
 
 
 @dataclass(frozen=True)
@@ -305,9 +306,13 @@ class UnitOfWork:
             # transaction is begun and ended on the driver (WriterTurns.begin_on_driver).
             turns = self._turns = self._connections.turns
             self._queued = turns is not None and turns.enter_queue()
+            # Before any event is stamped, ended once committed or rolled back: a relay's
+            # watermark waits for it (shared/inflight.py, finding L6).
+            self._ticket = in_flight_of(self._engine).begin()
             try:
                 connection = self._connections.acquire()
             except BaseException:
+                in_flight_of(self._engine).end(self._ticket)
                 self._leave_queue()
                 raise
             try:
@@ -321,6 +326,7 @@ class UnitOfWork:
                 try:
                     self._connections.release(connection)
                 finally:
+                    in_flight_of(self._engine).end(self._ticket)
                     self._leave_queue()
                 raise
         self.connection = connection
@@ -357,6 +363,7 @@ class UnitOfWork:
             if self._open:
                 self._end(commit=False)
         finally:
+            in_flight_of(self._engine).end(self._ticket)
             try:
                 self._connections.release(self.connection)
             finally:

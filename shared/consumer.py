@@ -46,6 +46,7 @@ from shared.db import BIG_ID, one_at_a_time
 from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import kernel_metadata
+from shared.inflight import in_flight_of
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
@@ -665,7 +666,9 @@ class ConsumerRunner:
 
     def _apply(self, envelopes: list[EventEnvelope]) -> None:
         ids = [str(e.event_id) for e in envelopes]
-        with self._engine.begin() as conn:
+        # What a projection appends is stamped in this transaction: a watermark waits for it
+        # as for a command's (shared/inflight.py).
+        with in_flight_of(self._engine).transaction(), self._engine.begin() as conn:
             processed = _ProcessedSql.for_dialect(conn.dialect)
             cursor = driver_of(conn).cursor()
             try:

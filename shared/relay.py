@@ -39,6 +39,7 @@ from shared.db import advisory_key
 from shared.driversql import IN_LIST_SIZE, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import HEAD_FIELDS, STORED_FIELDS, fields_of_type, utcnow, wire_json
 from shared.eventstore import aware_utc, outbox_table
+from shared.inflight import in_flight_of
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
@@ -260,6 +261,7 @@ class OutboxRelay:
         # `interval_s` when idle, after a round that began by reading the watermark stream.
         self._watermarks = watermarks
         self._asked = False
+        self._answering_ask = False
         self._ask_client: Any = None
         self._watermark_at = 0.0
         self._from_sequence = 0
@@ -312,9 +314,15 @@ class OutboxRelay:
                 try:
                     if self._link.js is not None and await self._is_leader():
                         since = await self._watermark_step(self._watermark_due())
+                        # The transactions begun by the time the watermark stream was read
+                        # (so after any ask it shows): see _settled.
+                        begun = in_flight_of(self._engine).issued()
                         await self._publish_round()
-                        if since is not None:
+                        if since is not None and await self._settled(begun):
+                            await self._publish_round()  # what they committed meanwhile
                             await self._watermark_step(self._write_watermark(since, pending=0))
+                        elif since is not None:  # tried: the next beat in its interval
+                            self._watermark_at = time.monotonic()
                 except Exception as exc:
                     attempts += 1
                     # What was acknowledged before the failure is marked (or, the database
@@ -382,13 +390,24 @@ class OutboxRelay:
             self._ask_client = client
         if not self._asked and time.monotonic() - self._watermark_at < config.interval_s:
             return None
-        self._asked = False  # an ask from here on is answered by the next round
+        self._answering_ask, self._asked = self._asked, False  # a later ask: the next round
         try:
             self._from_sequence = await last_sequence(js, config.subject_root)
         except NotFoundError:
             await ensure_stream(js, config.stream)
             self._from_sequence = await last_sequence(js, config.subject_root)
         return self._from_sequence
+
+    async def _settled(self, begun: int) -> bool:
+        """Whether the write transactions begun (`begun`: their last ticket) by the time the
+        watermark stream's sequence was read, and so before any ask it shows, have ended: then
+        every event stamped before the ask is committed, and published by the round that
+        follows (finding L6, shared/inflight.py). Answering an ask, waited for up to
+        `publish_timeout_s` (the events already committed went out first); on the idle beat
+        not waited for. Still open: no watermark this round, and a finalisation that asked
+        names the service (503)."""
+        bound = self._publish_timeout_s if self._answering_ask else 0.0
+        return await in_flight_of(self._engine).settled(begun, bound)
 
     async def _on_ask(self, _message: Any) -> None:
         self._asked = True

@@ -9,8 +9,9 @@ succeeds, and its figures are the report as of its own as_of, the late events in
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,12 @@ from fastapi.testclient import TestClient
 from services.dialogue.app import create_app as dialogue_app
 from services.indicators.app import create_app as indicators_app
 from services.religion.app import create_app as religion_app
+from services.reporting.api import routes
 from services.reporting.app import create_app as reporting_app
+from services.reporting.application import catchup
+from shared.aggregate import UnitOfWork
+from shared.envelope import utcnow
+from shared.inflight import in_flight_of
 from shared.natsserver import NatsServer
 from shared.relay import RelayPublishError
 from shared.settings import Settings
@@ -66,9 +72,27 @@ class System:
 def system(
     auth_settings: Callable[..., Settings], own_nats_server: NatsServer, idp: Idp,
 ) -> Iterator[System]:
+    with _running(auth_settings, own_nats_server, idp, beat_s=0.5) as running:
+        yield running
+
+
+@pytest.fixture
+def quiet_system(
+    auth_settings: Callable[..., Settings], own_nats_server: NatsServer, idp: Idp,
+) -> Iterator[System]:
+    """Relays that write a watermark only when asked (their idle beat a minute away)."""
+    with _running(auth_settings, own_nats_server, idp, beat_s=60.0) as running:
+        yield running
+
+
+@contextmanager
+def _running(
+    auth_settings: Callable[..., Settings], own_nats_server: NatsServer, idp: Idp,
+    beat_s: float,
+) -> Iterator[System]:
     link = WanLink(own_nats_server.port).start()
     common: dict[str, object] = {"nats_url": own_nats_server.url,
-                                 "relay_watermark_interval_s": 0.5}
+                                 "relay_watermark_interval_s": beat_s}
     with ExitStack() as stack:
         stack.callback(link.close)
         religion_running = ExitStack()  # closed early by the test of a source down
@@ -156,3 +180,115 @@ def test_a_source_whose_relay_cannot_publish_is_named_with_what_it_holds(
 def test_a_source_down_entirely_is_named(system: System) -> None:
     system.religion_running.close()  # religion stops: no relay answers
     _refused_naming_religion(system)
+
+
+class HeldCommits:
+    """Religion's commands registering the named sites: each holds its transaction open, its
+    event stamped, until released."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, *codes: str) -> None:
+        self.stamped = {code: threading.Event() for code in codes}
+        self.release = {code: threading.Event() for code in codes}
+        commit = UnitOfWork.commit
+
+        def held_commit(uow: UnitOfWork) -> None:
+            for code in codes:
+                if any(e.aggregate_id == code for e in uow.appended):
+                    self.stamped[code].set()
+                    assert self.release[code].wait(30)
+            commit(uow)
+
+        monkeypatch.setattr(UnitOfWork, "commit", held_commit)
+
+
+def _register(system: System, code: str, answers: dict[str, Any]) -> threading.Thread:
+    def register() -> None:
+        body = {**site_body(code, QUAN_TOAN), "registered_on": "2023-02-01"}
+        answers[code] = system.religion.post("/api/v1/sites", json=body, headers=system.city)
+
+    thread = threading.Thread(target=register)
+    thread.start()
+    return thread
+
+
+def _finalising(system: System, answers: dict[str, Any]) -> threading.Thread:
+    def finalise() -> None:
+        answers["finalised"] = system.finalise()
+
+    thread = threading.Thread(target=finalise)
+    thread.start()
+    return thread
+
+
+def _signed_as_of_its_as_of(
+    system: System, answers: dict[str, Any], applied: int, sites: int,
+) -> None:
+    """All answered; once the sites are applied (`applied` counted now), the signed figures
+    are the report read as of the signed as_of, with `sites` sites."""
+    finalised = answers.pop("finalised")
+    assert finalised.status_code == 201, finalised.text
+    for code, answer in answers.items():
+        assert answer.status_code == 201, (code, answer.text)
+    now = utcnow().isoformat()
+    wait_until(lambda: figure_values(system.report(as_of=now))["sites"] == applied, timeout=30)
+    signed = system.report()
+    assert signed["figures_finalised"] is True
+    assert figure_values(signed) == figure_values(
+        system.report(as_of=finalised.json()["as_of"]))
+    assert figure_values(signed)["sites"] == sites
+
+
+def test_a_command_stamped_before_the_ask_and_committed_after_it_is_signed_with_it(
+    quiet_system: System, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """L6 (J13's remainder): an event's recorded_at is taken before its transaction commits.
+    A site registered, its event stamped, its transaction held open while the finalisation
+    asks the relays: the religion relay answers only once that transaction has ended, so the
+    signed figures have the site, as the report read as of the signed as_of does. (Before:
+    the relay answered at once and the report was signed without the site.)"""
+    system = quiet_system
+    sites_before = figure_values(system.report())["sites"]
+    held = HeldCommits(monkeypatch, "HELD-1")
+    answers: dict[str, Any] = {}
+    registering = _register(system, "HELD-1", answers)
+    assert held.stamped["HELD-1"].wait(30)
+    finalising = _finalising(system, answers)
+    # Released once the religion relay waits for it (answering the ask), or, without that
+    # wait, once the report is signed.
+    in_flight = in_flight_of(runtime_of(system.religion).engine)
+    wait_until(lambda: in_flight.waiting > 0 or not finalising.is_alive(), timeout=30)
+    held.release["HELD-1"].set()
+    registering.join(30)
+    finalising.join(30)
+    _signed_as_of_its_as_of(system, answers, sites_before + 1, sites_before + 1)
+
+
+def test_a_command_stamped_after_the_ask_is_not_in_the_signed_as_of(
+    quiet_system: System, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """L6: what the relays' answers cover is what was stamped before the ask, so the report's
+    as_of is the ask's moment. A site stamped after the ask, before the freeze, committed
+    after the signing: in neither the signed figures nor the report read as of the signed
+    as_of. (Before: the as_of was the freeze's moment, after the site's stamp: signed
+    without it, read as of the same as_of afterwards with it.)"""
+    system = quiet_system
+    sites_before = figure_values(system.report())["sites"]
+    held = HeldCommits(monkeypatch, "HELD-2")
+    confirmed = threading.Event()
+    confirm = catchup.require_sources_applied
+
+    def confirmed_then_held_2_stamped(runtime: Any) -> Any:
+        asked_at = confirm(runtime)
+        confirmed.set()
+        assert held.stamped["HELD-2"].wait(30)  # stamped after the ask, before the freeze
+        return asked_at
+
+    monkeypatch.setattr(routes, "require_sources_applied", confirmed_then_held_2_stamped)
+    answers: dict[str, Any] = {}
+    finalising = _finalising(system, answers)
+    assert confirmed.wait(30)
+    registering = _register(system, "HELD-2", answers)
+    finalising.join(30)
+    held.release["HELD-2"].set()
+    registering.join(30)
+    _signed_as_of_its_as_of(system, answers, sites_before + 1, sites_before)

@@ -155,7 +155,8 @@ def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep)
     # sources' state (J13).
     require_may_finalise(cmd.context, period_id, command.scope, cmd.runtime.settings.jurisdiction)
     # Before the moment of the report is taken: what was recorded before it is applied.
-    require_sources_applied(cmd.runtime)
+    # The report's as_of is at the latest the moment the sources were asked (L6).
+    asked_at = require_sources_applied(cmd.runtime)
 
     def respond(
         outcome: tuple[Finalisation, list[EventEnvelope]],
@@ -166,7 +167,8 @@ def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep)
 
     state = state_of(cmd.runtime)
     return cmd.perform(
-        lambda uow: finalise_report(uow, state, period_id, command.scope, command.as_of),
+        lambda uow: finalise_report(uow, state, period_id, command.scope, command.as_of,
+                                    asked_at),
         respond,
     )
 

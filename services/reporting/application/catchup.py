@@ -15,9 +15,11 @@ from the report "as of" its own as_of. Two checks, within FINALISE_CATCH_UP_S to
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime
 
 from services.reporting import messages
 from shared.consumer import wait_caught_up
+from shared.envelope import utcnow
 from shared.errors import DomainError
 from shared.runtime import ServiceRuntime
 from shared.watermark import wait_watermarks
@@ -74,14 +76,20 @@ async def _confirm(runtime: ServiceRuntime) -> tuple[dict[str, dict[str, int] | 
     return {}, behind
 
 
-def require_sources_applied(runtime: ServiceRuntime) -> None:
+def require_sources_applied(runtime: ServiceRuntime) -> datetime:
     """From a request's worker thread: wait (up to FINALISE_CATCH_UP_S) until every source
     shows its events committed so far published and the live read models' consumers have
-    applied them, else refuse. A runtime not started (tests of commands alone) has no
-    consumers running: nothing to wait for, its read models are fed by the test."""
+    applied them, else refuse. Returns the moment taken before the ask: the latest `as_of`
+    the waiting covers (finding L6). Each source's relay answers only once its transactions
+    begun before it read the ask have ended (shared/inflight.py), so every event stamped up to
+    that moment is applied; one stamped after it may not be, and a later as_of would count
+    it when read afterwards but not when frozen. A runtime not started (tests of commands
+    alone) has no consumers running: nothing to wait for, its read models are fed by the
+    test."""
+    asked_at = utcnow()
     loop = runtime.loop
     if not runtime.running or loop is None:
-        return
+        return asked_at
     # A command's thread is not an AnyIO worker (shared/commandthreads.py): the runtime's
     # loop is reached directly.
     unconfirmed, behind = asyncio.run_coroutine_threadsafe(_confirm(runtime), loop).result()
@@ -89,3 +97,4 @@ def require_sources_applied(runtime: ServiceRuntime) -> None:
         raise SourcesUnconfirmed(unconfirmed)
     if behind:
         raise FiguresCatchingUp(behind)
+    return asked_at

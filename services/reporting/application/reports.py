@@ -802,15 +802,18 @@ def require_may_finalise(
 
 def finalise_report(
     uow: UnitOfWork, state: ReportingState, period_id: str, scope: str | None,
-    as_of_param: str | None,
+    as_of_param: str | None, asked_at: datetime | None = None,
 ) -> tuple[Finalisation, list[EventEnvelope]]:
+    """`asked_at`: when the sources were asked to show their events applied (catchup.py); the
+    report's as_of is then, and one given is refused after it, as after now: an event stamped
+    later may not be applied yet (finding L6)."""
     period_id, scope = require_may_finalise(uow.context, period_id, scope, uow.jurisdiction)
     # The period declared before its window is read (and before the report's moment is
     # taken), so that a move of the window at the same moment either comes first and is
     # counted, or comes after and finds this report (PERIOD_FINALISED): `adjust_period`.
     uow.serialise_on(ReportingPeriod, period_id)
     now = utcnow()
-    as_of = parse_as_of(as_of_param, now)
+    as_of = parse_as_of(as_of_param, min(asked_at or now, now))
     rid = report_id(period_id, scope)
     report = uow.load(FinalisedReport, rid)
     conn = uow.connection
