@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -43,6 +44,7 @@ from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, etag, tagged
 from shared.db import read_connection
 from shared.envelope import EventEnvelope
+from shared.errors import InvalidInput
 from shared.openapi import IF_MATCH_REQUIRED, file_responses
 from shared.paging import Paging
 from shared.validation import Day, ShortText
@@ -146,6 +148,11 @@ def get_report_units(
         units_document(report, lambda code: may_read_report_unit(principal, code, report)))
 
 
+# Asks of the sources one finalisation makes at most, when the period's window moves between
+# its ask and its report (post_finalise).
+_FINALISE_ASKS = 3
+
+
 @router.post("/reports/{period_id}/finalise", status_code=201, response_model=CommandResponse,
              dependencies=[Depends(RequiredScope("reports:finalise"))])
 def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep) -> JSONResponse:
@@ -154,9 +161,6 @@ def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep)
     # Who may sign which scope first: a board out of scope is refused its 403 whatever the
     # sources' state (J13).
     require_may_finalise(cmd.context, period_id, command.scope, cmd.runtime.settings.jurisdiction)
-    # Before the moment of the report is taken: what was recorded before it is applied.
-    # The report's as_of is at the latest the moment the sources were asked (L6).
-    asked_at = require_sources_applied(cmd.runtime)
 
     def respond(
         outcome: tuple[Finalisation, list[EventEnvelope]],
@@ -166,11 +170,26 @@ def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep)
         return 201, body, {"Location": f"/api/v1/reports/{period_id}"}
 
     state = state_of(cmd.runtime)
-    return cmd.perform(
-        lambda uow: finalise_report(uow, state, period_id, command.scope, command.as_of,
-                                    asked_at),
-        respond,
-    )
+    for attempt in range(1, _FINALISE_ASKS + 1):
+        # Before the moment of the report is taken: what was recorded before it is applied.
+        # The report's as_of is at the latest the moment the sources were asked (L6).
+        asked_at = require_sources_applied(cmd.runtime)
+        try:
+            return cmd.perform(
+                partial(finalise_report, state=state, period_id=period_id,
+                        scope=command.scope, as_of_param=command.as_of, asked_at=asked_at),
+                respond,
+            )
+        except InvalidInput as refused:
+            # The period's window was moved after the ask and before this finalisation held
+            # the period: the moment of the ask is then before the move, and a report of that
+            # moment would freeze the old window (AS_OF_BEFORE_WINDOW_MOVED). The move is
+            # committed, so a new ask is after it, as a finalisation sent after the move would
+            # be. A moment the caller chose is the caller's: refused as it is.
+            if (command.as_of is not None or refused.code != "AS_OF_BEFORE_WINDOW_MOVED"
+                    or attempt == _FINALISE_ASKS):
+                raise
+    raise AssertionError("unreachable: the last attempt returns or raises")
 
 
 @router.get("/themes/{theme}/{period_id}")
