@@ -146,7 +146,7 @@ class DanVanKheoModel(Aggregate):
                 recognised_on=self.recognised_on.isoformat(),
             )
         for entry in entries:
-            if entry.submitted_on is not None and event.closed_on <= entry.submitted_on:
+            if entry.submitted_on is not None and closed_by(event.closed_on, entry.submitted_on):
                 raise InvalidInput(
                     "CLOSED_BEFORE_ENTRY",
                     messages.CLOSED_BEFORE_ENTRY.format(
