@@ -324,6 +324,29 @@ def test_an_inspection_brought_forward_is_carried_out(client: TestClient) -> Non
     assert named["inspection_id"] == "GS-2"
 
 
+def test_an_inspections_id_reads_in_any_case(client: TestClient) -> None:
+    """An inspection's id names it whatever its case in a path, as a model id or a site code
+    does: the id the server made (KT-2023-…) typed lower case, one a client chose typed in
+    another case; a second spelling of one is the same inspection (INSPECTION_EXISTS). The
+    steps are recorded under the id as planned."""
+    post(client, "/api/v1/plans/2023/load", {})
+    base = "/api/v1/plans/2023/items/III.3/inspections"
+    made = post(client, base, {"planned_on": "2023-04-03", "subject": "Giám sát Tiên Lãng",
+                               "subject_units": [TIEN_LANG]}, headers=MAT_TRAN)["inspection_id"]
+    assert made != made.lower()
+    post(client, f"{base}/{made.lower()}/carry-out", {"carried_out_on": "2023-05-08"},
+         headers=MAT_TRAN)
+    post(client, base, {"inspection_id": "gs-tl.2", "planned_on": "2023-04-03",
+                        "subject": "Giám sát"}, headers=MAT_TRAN)
+    post(client, f"{base}/GS-TL.2/cancel", {"cancelled_on": "2023-04-05", "reason": "Trùng lịch"},
+         headers=MAT_TRAN)
+    refused(client, base, {"inspection_id": "GS-TL.2", "planned_on": "2023-04-03",
+                           "subject": "Giám sát"}, 409, "INSPECTION_EXISTS", MAT_TRAN)
+    item = get_json(client, "/api/v1/plans/2023/items/III.3", on="2023-05-09")
+    assert {i["inspection_id"]: i["state"] for i in item["inspections"]} == {
+        made: "carried_out", "gs-tl.2": "cancelled"}
+
+
 def test_progress_evidence_is_the_acting_units_own_record(client: TestClient) -> None:
     """J12: a model cited must exist in the acting unit; a session is a UUID, a dossier a code
     (and each a record of the unit: the next test)."""

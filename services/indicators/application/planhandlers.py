@@ -447,6 +447,9 @@ def act_on_inspection(
     _, unit_code = _acting(uow, plan, item, None, None, on)
     work = uow.load(PlanItemWork, work_id(year, number),
                     expected_version=command.expected_version)
+    # The step names the inspection as it was planned, whatever case the path typed it in.
+    event = event.model_copy(
+        update={"inspection_id": work.inspection(inspection_id).inspection_id})
     # The body's dates after 404, the acting unit's 403 and 412 (docs/api-conventions.md).
     not_in_future(on)
     # Follow-up of a conclusion may run into the next year; the other steps are the year's.

@@ -38,6 +38,7 @@ from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput, NotFound
+from shared.ids import code_key
 from shared.taskrules import (
     Progress,
     ReminderKind,
@@ -307,19 +308,31 @@ class PlanItemWork(Aggregate):
         self.record(event, event.reported_on, unit_code=event.unit_code)
 
     def plan_inspection(self, event: InspectionPlanned, unit_code: str) -> None:
-        if event.inspection_id in self.inspections:
-            raise _inspection_refused("INSPECTION_EXISTS", "plan_inspection",
-                                      self.inspections[event.inspection_id])
+        existing = self._spelled(event.inspection_id)
+        if existing is not None:
+            raise _inspection_refused("INSPECTION_EXISTS", "plan_inspection", existing)
         self.record(event, event.planned_on, unit_code=unit_code)
 
     def inspection(self, inspection_id: str) -> Inspection:
-        found = self.inspections.get(inspection_id)
+        found = self._spelled(inspection_id)
         if found is None:
             raise NotFound(
                 "INSPECTION_NOT_FOUND",
                 messages.INSPECTION_NOT_FOUND.format(inspection_id=inspection_id),
             )
         return found
+
+    def _spelled(self, inspection_id: str) -> Inspection | None:
+        """The inspection an id names whatever its case, as a model id or a site code does
+        (docs/api-conventions.md, "Ids"): the server makes KT-2023-… upper case and a client
+        may type it lower case in a path. The id as stored first: an item planned before the
+        fold may hold two spellings, each its own inspection."""
+        found = self.inspections.get(inspection_id)
+        if found is not None:
+            return found
+        key = code_key(inspection_id)
+        spelled = [i for known, i in self.inspections.items() if code_key(known) == key]
+        return spelled[0] if len(spelled) == 1 else None
 
     def act_on_inspection(
         self,
