@@ -58,6 +58,43 @@ class RotateKey(BaseModel):
     grace_hours: float | None = Field(default=None, ge=0, le=24 * 90)
 
 
+class RotatedKey(BaseModel):
+    """The answer to a rotation: the successor key as the list shows it, its secret (this
+    once), the key it replaces and what it did not keep. Typed so that partners find
+    `dropped_scopes` in /openapi.json; the fields named as elsewhere take their texts from
+    shared/apitexts.py FIELDS, those of this answer only are described here."""
+
+    prefix: str
+    owner: str
+    department: str | None
+    scopes: list[str]
+    unit_scope: str
+    note: str | None
+    status: str = Field(title="Trạng thái khoá", description="active: đang dùng được; "
+                        "revoked: đã thu hồi; expired: đã hết hạn")
+    created_at: str | None = Field(title="Thời điểm cấp", description="Thời điểm cấp khoá "
+                                   "(ISO 8601, UTC)")
+    created_by: str | None = Field(title="Người cấp", description="Người hoặc khoá đã cấp")
+    expires_at: str | None = Field(title="Hết hạn lúc", description="Thời điểm khoá hết "
+                                   "hiệu lực (ISO 8601, UTC)")
+    last_used_at: str | None = Field(title="Dùng lần cuối", description="Thời điểm khoá "
+                                     "được dùng lần cuối (ISO 8601, UTC)")
+    revoked_at: str | None = Field(title="Thu hồi lúc", description="Thời điểm khoá bị thu "
+                                   "hồi (ISO 8601, UTC)")
+    revoked_by: str | None = Field(title="Người thu hồi", description="Người đã thu hồi khoá")
+    replaced_by: str | None = Field(title="Khoá thay thế", description="Tiền tố của khoá "
+                                    "xoay vòng thay khoá này")
+    api_key: str = Field(title="Khoá API", description="Bí mật của khoá mới: chỉ trả về một "
+                         "lần này, đối tác phải lưu ngay")
+    replaces: str = Field(title="Thay khoá", description="Tiền tố của khoá cũ mà khoá mới "
+                          "thay; khoá cũ còn dùng được trong grace_hours giờ")
+    grace_hours: float
+    dropped_scopes: list[str] = Field(
+        title="Quyền bỏ đi", description="Các quyền của khoá cũ mà khoá mới không mang: "
+        "quyền của dịch vụ khác, do khoá cấp trước khi mỗi dịch vụ chỉ cấp quyền của mình "
+        "(thường để trống)")
+
+
 class DevTokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -248,7 +285,8 @@ def auth_router(settings: Settings) -> APIRouter:
         )
         return key.as_dict(utcnow(), longest)
 
-    @router.post("/admin/api-keys/{prefix}/rotate", status_code=201, dependencies=[ADMIN])
+    @router.post("/admin/api-keys/{prefix}/rotate", status_code=201, dependencies=[ADMIN],
+                 response_model=RotatedKey)
     def rotate_key(
         prefix: Prefix, body: RotateKey, request: Request, principal: AuthenticatedPrincipal
     ) -> dict[str, Any]:
