@@ -10,7 +10,7 @@ import threading
 import weakref
 import zlib
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -159,13 +159,6 @@ def writer_turns(engine: Engine) -> WriterTurns | None:
     return _TURNS.get(engine)
 
 
-def writers_queue(engine: Engine) -> contextlib.AbstractContextManager[None]:
-    """Where a unit of work waits for its turn to write before it takes a connection (SQLite;
-    nothing to wait for on a server database). See WriterTurns.queued."""
-    turns = _TURNS.get(engine)
-    return turns.queued() if turns is not None else contextlib.nullcontext()
-
-
 def writers_waiting(engine: Engine) -> int:
     """How many units of work of this process wait for their turn to write (SQLite; 0 on a
     server database): for tests and diagnostics."""
@@ -273,8 +266,7 @@ class WriterTurns:
         engine._connection_cls = WriterTurnConnection
         engine._option_cls = WriterTurnOptionEngine
 
-    @contextlib.contextmanager
-    def queued(self) -> Iterator[None]:
+    def enter_queue(self) -> bool:
         """Units of work wait here, one at a time, BEFORE they take a connection, rather than
         at BEGIN with a connection each: they would write one at a time anyway, and so they
         all write through the same kept connection (shared.aggregate.ConnectionSource), whose
@@ -283,18 +275,10 @@ class WriterTurns:
         tables' pages again, and most went through the pool's checkout and reset: a third
         more CPU in the writers' threads (bench/http.py). They are served in arrival order
         (FairTurn). A thread already writing (or queued) passes: waiting would wait for
-        itself (see _begin)."""
-        queued = self.enter_queue()
-        try:
-            yield
-        finally:
-            if queued:
-                self.leave_queue()
-
-    def enter_queue(self) -> bool:
-        """`queued` in two calls, for the unit of work (a generator's context manager costs
-        more than the rest of the wait): True when this thread took the queue's turn, to be
-        given back by `leave_queue`; False when it passed (it already writes or is queued)."""
+        itself (see _begin). Two calls rather than a context manager, for the unit of work
+        (a generator's context manager costs more than the rest of the wait): True when this
+        thread took the queue's turn, to be given back by `leave_queue`; False when it passed.
+        """
         me = threading.get_ident()
         if me == self._queue_thread or me == self._holder_thread:
             return False

@@ -6,13 +6,14 @@ import contextlib
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import OperationalError
 
-from shared.db import _TURNS, FairTurn, create_db_engine, read_connection, writers_queue
+from shared.db import _TURNS, FairTurn, create_db_engine, read_connection
 from shared.driversql import RowsInsert
 from shared.outage import is_infrastructure_failure
 
@@ -24,6 +25,19 @@ def engine(tmp_path: Path) -> Engine:
         conn.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER)"))
         conn.execute(text("INSERT INTO counter VALUES (1, 0)"))
     return engine
+
+
+@contextlib.contextmanager
+def writers_queue(engine: Engine) -> Iterator[None]:
+    """The units of work's wait for the writers' turn, as shared.aggregate.UnitOfWork takes
+    and gives it back (WriterTurns.enter_queue, leave_queue), around a block of the test."""
+    turns = _TURNS[engine]
+    queued = turns.enter_queue()
+    try:
+        yield
+    finally:
+        if queued:
+            turns.leave_queue()
 
 
 def _count(engine: Engine) -> int:
