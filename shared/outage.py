@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Iterator
 
 from nats import errors as nats_errors
 from sqlalchemy import exc as sa_exc
@@ -69,18 +70,24 @@ def _is_psycopg_operational(exc: BaseException) -> bool:
     return isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError)
 
 
-def is_infrastructure_failure(exc: BaseException) -> bool:
-    """True when `exc`, or an exception it was raised from (`raise ... from`), says the
-    infrastructure failed. The implicit context is not followed: a handler that fails while
-    handling some connection error has failed on its own account."""
+def _causes(exc: BaseException, *, through_orig: bool = False) -> Iterator[BaseException]:
+    """`exc` and the exceptions it was raised from (`raise ... from`), each once (a cycle of
+    causes ends). With `through_orig`, an exception wrapping a driver's (SQLAlchemy's `orig`)
+    leads to it rather than to its cause. The implicit context is not followed: a handler
+    that fails while handling some error has failed on its own account."""
     seen: set[int] = set()
     current: BaseException | None = exc
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if _one_is_infrastructure(current):
-            return True
-        current = current.__cause__
-    return False
+        yield current
+        orig = getattr(current, "orig", None) if through_orig else None
+        current = orig if isinstance(orig, BaseException) else current.__cause__
+
+
+def is_infrastructure_failure(exc: BaseException) -> bool:
+    """True when `exc`, or an exception it was raised from (`raise ... from`), says the
+    infrastructure failed."""
+    return any(_one_is_infrastructure(each) for each in _causes(exc))
 
 
 #: PostgreSQL's SQLSTATE of a transaction it aborted to break a deadlock.
@@ -91,12 +98,5 @@ def is_deadlock(exc: BaseException) -> bool:
     """True when `exc` (or what it wraps: SQLAlchemy's `orig`, a `raise ... from`) is
     PostgreSQL aborting this transaction to break a deadlock: nothing of it was written, and
     the same work run again succeeds (shared.commands.run)."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if getattr(current, "sqlstate", None) == DEADLOCK_DETECTED:
-            return True
-        orig = getattr(current, "orig", None)
-        current = orig if isinstance(orig, BaseException) else current.__cause__
-    return False
+    return any(getattr(each, "sqlstate", None) == DEADLOCK_DETECTED
+               for each in _causes(exc, through_orig=True))
