@@ -377,10 +377,12 @@ class WriterTurns:
         return ended
 
 
-def _counted(commit: Callable[[Any], None], committed: Callable[[], None]) -> Callable[[Any], None]:
+def _counted(
+    commit: Callable[[Any], None], committed: Callable[[Any], None]
+) -> Callable[[Any], None]:
     def commit_and_count(connection: Any) -> None:
         commit(connection)
-        committed()
+        committed(getattr(connection, "dbapi_connection", connection))
 
     return commit_and_count
 
@@ -414,6 +416,12 @@ class WalCheckpointer:
     """
 
     EVERY_COMMITS = 100
+    # Or sooner, once the commits since the last wake-up changed this many rows: a consumer's
+    # catch-up batch or an import writes thousands in one commit (a batch of 2,048 religion
+    # events about 3,000 pages of WAL), and counted as one commit each, they reached the
+    # backstop below first: every other batch copied the WAL and fsynced both files in its
+    # own commit (a fifth of the batch's time), while the thread slept.
+    EVERY_ROWS = 1000
     BACKSTOP_PAGES = 4000
     IDLE_S = 2.0
 
@@ -424,6 +432,10 @@ class WalCheckpointer:
         self._uri = f"{Path(path).resolve().as_uri()}?mode=rw"
         self._synchronous = synchronous
         self._commits = 0
+        self._rows = 0
+        # Each writer connection's sqlite3 total_changes at its last commit, by id(): the rows
+        # a commit changed are the difference (a connection's count starts at 0 when opened).
+        self._changes: dict[int, int] = {}
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -432,12 +444,20 @@ class WalCheckpointer:
         # The checkpoint thread's own connection (`_run`).
         self._local = threading.local()
 
-    def committed(self) -> None:
-        """Called after each commit of the engine's writers (in their turn: no lock needed
-        for the count, an approximate one would do anyway)."""
+    def committed(self, driver: Any = None) -> None:
+        """Called after each commit of the engine's writers, with the driver's connection (in
+        their turn: no lock needed for the counts, approximate ones would do anyway)."""
         self._commits += 1
-        if self._commits >= self.EVERY_COMMITS:
+        total = getattr(driver, "total_changes", None)
+        if isinstance(total, int):
+            key = id(driver)
+            previous = self._changes.get(key, 0)
+            # Lower: another connection at the address of a closed one, counting from 0.
+            self._rows += total - previous if total >= previous else total
+            self._changes[key] = total
+        if self._commits >= self.EVERY_COMMITS or self._rows >= self.EVERY_ROWS:
             self._commits = 0
+            self._rows = 0
             self.wake()
 
     def wake(self) -> None:

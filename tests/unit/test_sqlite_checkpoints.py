@@ -95,6 +95,36 @@ def test_the_checkpoint_runs_in_another_thread_after_enough_commits(
     assert checkpointer.checkpoints == 1
 
 
+def test_one_commit_of_many_rows_wakes_the_thread(
+    engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A consumer's catch-up batch: thousands of rows in one commit. Counted as one commit, it
+    # left the WAL to SQLite's backstop, a checkpoint with its fsyncs inside a later commit.
+    checkpointer = checkpointer_of(engine)
+    assert checkpointer is not None
+    real = checkpointer.checkpoint
+    ran_in: list[int] = []
+    done = threading.Event()
+
+    def checkpoint() -> None:
+        real()
+        ran_in.append(threading.get_ident())
+        done.set()
+
+    monkeypatch.setattr(checkpointer, "checkpoint", checkpoint)
+    before = _database_file(tmp_path)
+    small = [{"body": b"x" * 10}] * (WalCheckpointer.EVERY_ROWS - 1)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO blobs (body) VALUES (:body)"), small)
+    assert not ran_in  # one row short, and two commits of a hundred
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO blobs (body) VALUES (:body)"), [{"body": b"y" * ROW}])
+    _wait_until(done)
+    assert ran_in[0] != threading.get_ident()
+    assert _database_file(tmp_path) > before + ROW
+    assert checkpointer.checkpoints == 1
+
+
 def test_the_thread_ends_when_idle_and_starts_again_when_woken(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
