@@ -5,7 +5,8 @@ plan loaded, a model registered before it is recognised, a report submitted befo
 returned), each command route's example body is sent unchanged, except a field naming a
 record the service numbered itself (a model's id), and must be answered 2xx. Every command
 route with a JSON example is sent, so a new route or an edited example cannot drift. SQLite
-and PostgreSQL."""
+and PostgreSQL. The other services' examples: tests/<service>/test_documented_examples.py,
+on tests/apidocs/commandexamples.py."""
 
 from __future__ import annotations
 
@@ -18,25 +19,13 @@ from fastapi.testclient import TestClient
 
 from services.indicators.app import create_app
 from shared.settings import Settings
-
-COMMANDS = ("post", "put", "patch", "delete")
+from tests.apidocs.commandexamples import NOT_SENT, command_examples
 
 
 @pytest.fixture
 def client(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
     with TestClient(create_app(settings_factory("indicators"))) as test_client:
         yield test_client
-
-
-def _examples(document: dict[str, Any]) -> dict[tuple[str, str], dict[str, Any]]:
-    """(METHOD, path template) -> the documented JSON example of every command route."""
-    found = {}
-    for path, item in document["paths"].items():
-        for method, operation in item.items():
-            media = operation.get("requestBody", {}).get("content", {}).get("application/json")
-            if method in COMMANDS and media is not None and "example" in media:
-                found[(method.upper(), path)] = media["example"]
-    return found
 
 
 #: The command routes in the order their prerequisites need: the path's values beyond
@@ -96,7 +85,7 @@ PREREQUISITES: dict[str, tuple[str, dict[str, Any]]] = {
 
 def test_every_documented_command_example_is_accepted(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
-    examples = _examples(document)
+    examples = command_examples(document)
     values = dict(VALUES)
     sent: set[tuple[str, str]] = set()
     refused: list[str] = []
@@ -128,8 +117,7 @@ def test_every_documented_command_example_is_accepted(client: TestClient) -> Non
             continue
         _remember(values, template, response)
     assert not refused, "documented examples refused:\n" + "\n".join(refused)
-    # The kernel's dev-token route answers only where AUTH_MODE allows it (its own tests).
-    unsent = set(examples) - sent - {("POST", "/api/v1/auth/dev-token")}
+    unsent = set(examples) - sent - NOT_SENT
     assert not unsent, f"command examples never sent: {sorted(unsent)}"
 
 
