@@ -610,6 +610,38 @@ def test_the_worklist_of_merged_units_says_what_recording_a_successor_changes(
     assert carried(as_of=earlier) == before
 
 
+def test_the_unit_routes_know_a_recorded_successor_as_the_figures_do(
+    client: TestClient,
+) -> None:
+    """Finding M10: after 11788 -> 11791 is recorded, «Quy đổi địa bàn» and «Lịch sử một mã
+    đơn vị» follow the catalogue as known now, as the figures place 11788's facts at 11791;
+    as of a moment before the recording, as before it."""
+    def restated(**params: str) -> list[str]:
+        view = get_json(client, "/api/v1/units/11788/restate", **params)
+        return [u["code"] for u in view["items"]]
+
+    def linked(code: str, side: str, **as_of: str) -> list[tuple[str, str]]:
+        history = get_json(client, f"/api/v1/units/{code}/history", **as_of)
+        return [(s["predecessor_code"], s["successor_code"]) for s in history[side]]
+
+    assert restated(to="2025-03-01") == []
+    assert linked("11788", "successors") == []
+    earlier = datetime.now(UTC).isoformat()
+    recorded = client.post("/api/v1/units/successions", json={
+        "predecessor_code": "11788", "successor_code": "11791",
+        "legal_basis": "Nghị quyết 1232/NQ-UBTVQH15"})
+    assert recorded.status_code == 201, recorded.text
+    assert restated(to="2025-03-01") == ["11791"]
+    assert "11791" in restated(to="2026-01-01", on="2024-06-01")
+    [succession] = get_json(client, "/api/v1/units/11788/history")["successors"]
+    assert (succession["successor_code"], succession["successor_name"], succession["basis"]) == (
+        "11791", "Xã Tân Minh", "recorded")
+    assert ("11788", "11791") in linked("11791", "predecessors")
+    assert restated(to="2025-03-01", as_of=earlier) == []
+    assert linked("11788", "successors", as_of=earlier) == []
+    assert ("11788", "11791") not in linked("11791", "predecessors", as_of=earlier)
+
+
 def test_a_model_is_recognised_in_date_order(client: TestClient) -> None:
     """Finding J21: a higher level dated before the last recognition was accepted, so the
     model read city-level first and district-level a month later."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -11,20 +11,25 @@ from fastapi.responses import JSONResponse
 from services.indicators import messages
 from services.indicators.application import handlers
 from services.indicators.application.commands import RecordUnitSuccession
+from services.indicators.application.compute import known_successions
 from services.indicators.application.queries import recorded_successions
 from shared.adminunits import (
     NOT_CURRENT_UNIT,
     AdminUnit,
+    UnitCatalogue,
     UnitSuccession,
     UnknownUnitError,
+    catalogue_with,
     default_catalogue,
 )
 from shared.adminunits.model import SCOPE_CODE_PATTERN, UNIT_CODE_PATTERN
+from shared.asof import AsOf
 from shared.auth.checks import city_level
 from shared.clock import format_date_vn, today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.db import read_connection
+from shared.envelope import utcnow
 from shared.errors import NotFound
 from shared.paging import Paging
 from shared.unitcheck import NATION
@@ -45,8 +50,10 @@ def unit_dict(unit: AdminUnit) -> dict[str, Any]:
     return {**unit.as_dict(), "level_label": messages.LEVEL_LABELS[unit.level]}
 
 
-def succession_dict(succession: UnitSuccession) -> dict[str, Any]:
-    catalogue = default_catalogue()
+def succession_dict(
+    succession: UnitSuccession, catalogue: UnitCatalogue | None = None
+) -> dict[str, Any]:
+    catalogue = catalogue or default_catalogue()
     before = catalogue.history(succession.predecessor_code)
     after = catalogue.history(succession.successor_code)
     return {
@@ -74,6 +81,16 @@ def _require(code: str, on: date) -> AdminUnit:
         raise NotFound(
             "UNIT_NOT_FOUND", messages.UNIT_NOT_FOUND.format(code=code), unit_code=code
         ) from exc
+
+
+def _known_catalogue(request: Request, as_of: datetime | None) -> UnitCatalogue:
+    """The catalogue as known at `as_of` (now when not given): completed with the successors
+    officials had recorded by then, by the rule the figures place facts by
+    (`compute.known_successions`, the kernel's `known_at`), so this route and the figures
+    name the same successor, and follow a later correction of one alike (finding M10)."""
+    with read_connection(runtime_of(request).engine) as conn:
+        recorded = known_successions(conn, as_of or utcnow())
+    return catalogue_with(recorded)
 
 
 def _province(request: Request, province: str | None) -> str | None:
@@ -175,24 +192,29 @@ def get_unit(code: UnitCodePath, on: Day | None = None) -> dict[str, Any]:
 
 
 @router.get("/{code}/history")
-def unit_history(code: UnitCodePath) -> dict[str, Any]:
-    """Các phiên bản của mã đơn vị và các lần sáp nhập, chia tách (đơn vị tiền thân → kế thừa)."""
-    catalogue = default_catalogue()
+def unit_history(request: Request, code: UnitCodePath, as_of: AsOf = None) -> dict[str, Any]:
+    """Các phiên bản của mã đơn vị và các lần sáp nhập, chia tách (đơn vị tiền thân → kế thừa),
+    gồm cả đơn vị kế thừa do cán bộ bổ sung đến thời điểm `as_of` (mặc định: bây giờ)."""
+    catalogue = _known_catalogue(request, as_of)
     versions = catalogue.history(code)
     if not versions:
         raise NotFound("UNIT_NOT_FOUND", messages.UNIT_NOT_FOUND.format(code=code), unit_code=code)
     return {
         "code": code,
         "versions": [unit_dict(v) for v in versions],
-        "successors": [succession_dict(s) for s in catalogue.successors(code)],
-        "predecessors": [succession_dict(s) for s in catalogue.predecessors(code)],
+        "successors": [succession_dict(s, catalogue) for s in catalogue.successors(code)],
+        "predecessors": [succession_dict(s, catalogue) for s in catalogue.predecessors(code)],
     }
 
 
 @router.get("/{code}/restate")
-def restate_unit(code: UnitCodePath, to: Day, on: Day | None = None) -> dict[str, Any]:
-    """Các đơn vị có hiệu lực vào ngày `to` nắm giữ (một phần) địa bàn của đơn vị `code`."""
-    catalogue = default_catalogue()
+def restate_unit(
+    request: Request, code: UnitCodePath, to: Day, on: Day | None = None, as_of: AsOf = None
+) -> dict[str, Any]:
+    """Các đơn vị có hiệu lực vào ngày `to` nắm giữ (một phần) địa bàn của đơn vị `code`, theo
+    các lần sáp nhập trong dữ liệu và các đơn vị kế thừa do cán bộ bổ sung đến thời điểm
+    `as_of` (mặc định: bây giờ), như số liệu các chỉ tiêu."""
+    catalogue = _known_catalogue(request, as_of)
     if on is not None:
         _require(code, on)
     elif not catalogue.history(code):
