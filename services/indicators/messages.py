@@ -279,6 +279,10 @@ EVIDENCE_NOT_YET_KNOWN = (
     "dịch vụ {source} (mã không có, hoặc vừa ghi nhận và chưa chuyển tới: nếu vừa ghi nhận, "
     "xin gửi lại sau ít phút)"
 )
+EVIDENCE_DUPLICATED = (
+    "Minh chứng thứ {number} «{ref}» trùng với minh chứng thứ {first} «{first_ref}» (mã không "
+    "phân biệt chữ hoa, chữ thường): mỗi hồ sơ, hội nghị, mô hình chỉ kê một lần"
+)
 EVIDENCE_SESSION_WHAT = "hội nghị đối thoại đã tổ chức"
 EVIDENCE_SESSION_SOURCE = "Đối thoại"
 EVIDENCE_SITE_WHAT = "cơ sở tôn giáo"

@@ -427,6 +427,54 @@ def test_progress_evidence_is_a_session_or_dossier_of_the_unit(
         held.upper(), "L-A", fresh]
 
 
+def test_progress_evidence_reads_a_code_in_any_case_and_is_cited_once(
+    client: TestClient, upstream: Upstream
+) -> None:
+    """M8: a dossier cited by its site code in lower case («ev-01» for EV-01) is the site's, as
+    religion reads it, not a site «not yet known, send again in a few minutes»; so is a model
+    id. The same record listed twice in one progress, in one spelling or two, is refused
+    (422 EVIDENCE_DUPLICATED, in Vietnamese), nothing written."""
+    session = str(uuid4())
+    received(client, upstream, upstream.site("EV-01", "11755", date(2023, 3, 1)),
+             upstream.dossier("EV-01", "LandDossierLodged", date(2023, 3, 1)),
+             upstream.session(session, "11755", ["H1"], date(2023, 6, 10)))
+    post(client, "/api/v1/models", {"model_id": "MH-EV", "unit_code": "11755",
+                                    "field": "new_rural", "title": "Dân vận khéo",
+                                    "started_on": "2023-02-01"})
+    post(client, "/api/v1/plans/2023/load", {})
+    url = "/api/v1/plans/2023/items/II.1.2/progress"
+    item_url = "/api/v1/plans/2023/items/II.1.2"
+
+    def cited() -> list[list[str]]:
+        item = get_json(client, item_url, on="2023-10-31")
+        return [[e["ref"] for e in p["evidence"]] for p in item["progress"]]
+
+    for twice in (
+        [{"kind": "dossier", "ref": "EV-01"}, {"kind": "dossier", "ref": "ev-01"}],
+        [{"kind": "dossier", "ref": "ev-01"}, {"kind": "dossier", "ref": "ev-01"}],
+        [{"kind": "model", "ref": "MH-EV"}, {"kind": "dossier", "ref": "EV-01"},
+         {"kind": "model", "ref": "mh-ev"}],
+        [{"kind": "dialogue_session", "ref": session},
+         {"kind": "dialogue_session", "ref": session.upper()}],
+        [{"kind": "document", "ref": "Báo cáo 12"}, {"kind": "document", "ref": "Báo cáo 12"}],
+    ):
+        error = refused(client, url, progress("2023-10-31", evidence=twice), 422,
+                        "EVIDENCE_DUPLICATED", board(TIEN_LANG))
+        assert twice[-1]["ref"] in error["message"], error
+        assert error["details"]["position"] == len(twice), error
+    assert cited() == []
+    # A dossier and a model in a case other than the register's, and records of one code in
+    # two kinds (a site and a model may share a code): accepted, kept as typed.
+    evidence = [{"kind": "dossier", "ref": "ev-01"}, {"kind": "model", "ref": "mh-ev"},
+                {"kind": "document", "ref": "MH-EV"}]
+    post(client, url, progress("2023-10-31", evidence=evidence), headers=board(TIEN_LANG))
+    assert cited() == [["ev-01", "mh-ev", "MH-EV"]]
+    # Another unit's site is still refused, in any case.
+    error = refused(client, url, progress("2023-10-31", "Khác", evidence=[
+        {"kind": "dossier", "ref": "Ev-01"}]), 422, "EVIDENCE_NOT_FOUND", board(NGO_QUYEN))
+    assert error["details"]["reason"] == "other_unit", error
+
+
 def test_progress_evidence_is_a_model_running_on_the_reported_day(client: TestClient) -> None:
     """K13: a model cited must run on the reported day, by the kernel's rule of a model's life
     (shared.planrules.model_running_on): not before its start, not on or after its closing."""

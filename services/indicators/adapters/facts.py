@@ -6,7 +6,7 @@ import json
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Select, Table, or_, select
+from sqlalchemy import Connection, Select, Table, func, or_, select
 
 from services.indicators.adapters.tables import (
     certificate_facts,
@@ -37,6 +37,7 @@ from services.indicators.domain.facts import (
 )
 from shared.adminunits import default_catalogue
 from shared.clock import in_utc
+from shared.ids import code_key
 
 
 def _known(
@@ -136,10 +137,20 @@ def load_site(conn: Connection, site_code: str, on: date, as_of: datetime) -> Si
     return fold_sites(sites, dossier, ()).get(site_code)
 
 
-def site_known(conn: Connection, site_code: str) -> bool:
-    """Whether the religion service's registration of the site has reached us, of any date."""
-    query = select(site_facts.c.seq).where(site_facts.c.site_code == site_code).limit(1)
-    return conn.execute(query).first() is not None
+def site_spelling(conn: Connection, site_code: str) -> str | None:
+    """The site's code as the religion service's facts spell it, typed in any case ("ev-01"
+    names EV-01: a site code is a human code, `shared.ids.code_key`, read so by religion too);
+    None while none of its facts has reached us, of any date. The spelling typed is looked up
+    first (the index); a store holding one code in two spellings (registered before religion
+    claimed codes case-blind) names, for another spelling, the first received."""
+    exact = select(site_facts.c.site_code).where(site_facts.c.site_code == site_code).limit(1)
+    if conn.execute(exact).first() is not None:
+        return site_code
+    folded = (select(site_facts.c.site_code)
+              .where(func.upper(site_facts.c.site_code) == code_key(site_code))
+              .order_by(site_facts.c.seq).limit(1))
+    found = conn.execute(folded).scalar()
+    return None if found is None else str(found)
 
 
 def load_rules(conn: Connection, as_of: datetime) -> list[RuleFact]:

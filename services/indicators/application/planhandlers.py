@@ -18,11 +18,11 @@ from uuid import UUID, uuid4
 
 from services.indicators import messages
 from services.indicators.adapters.cutoffs import moved_cutoffs
-from services.indicators.adapters.facts import load_site, session_history, site_known
+from services.indicators.adapters.facts import load_site, session_history, site_spelling
 from services.indicators.adapters.plandata import plan_issued
 from services.indicators.application.announce import EVERYTHING
 from services.indicators.application.commands import UnitCode
-from services.indicators.application.handlers import WRITE
+from services.indicators.application.handlers import WRITE, registered_model_id
 from services.indicators.application.plancommands import (
     AddPlanItem,
     AmendPlanItem,
@@ -84,7 +84,7 @@ from shared.conferencedates import (
 )
 from shared.envelope import EventEnvelope
 from shared.errors import Forbidden, InvalidInput, NotFound
-from shared.ids import CODE_PATTERN
+from shared.ids import CODE_PATTERN, code_key
 from shared.planrules import model_running_on
 from shared.taskrules import DISTRICT_BOARDS
 from shared.unitcheck import require_unit
@@ -239,11 +239,13 @@ def _require_evidence(
     (`shared.planrules.model_running_on`, finding K13: not before its start, not once
     closed); a session (L3) must be held, not cancelled, on or before the reported day, in
     the unit; a dossier (L3) is a site's of the unit, not closed, with a dossier lodged by
-    that day."""
+    that day. A model id or a site code reads in any case, as the services that make them
+    read it (`shared.ids.code_key`, M8). Each record is cited once (`_require_cited_once`)."""
+    _require_cited_once(evidence)
     for item in evidence:
         ref = item.ref
         if item.kind == "model":
-            model = uow.load(DanVanKheoModel, ref)
+            model = uow.load(DanVanKheoModel, registered_model_id(uow.connection, ref))
             # A model whose registration was voided never was (`VOIDED`): as one never made.
             ok = (model.exists and model.status != VOIDED and bool(model.unit_code)
                   and covers(unit_code, model.unit_code, on))
@@ -273,6 +275,33 @@ def _require_evidence(
                 "EVIDENCE_NOT_FOUND",
                 messages.EVIDENCE_NOT_FOUND.format(ref=ref, unit=unit_code),
                 kind=item.kind, ref=ref,
+            )
+
+
+def _evidence_key(item: EvidenceRef) -> tuple[str, str]:
+    """The one reading of a cited record: a model id and a site code in any case
+    (`code_key`), a session's UUID in any of its spellings; a file or a document as typed."""
+    if item.kind in ("model", "dossier"):
+        return item.kind, code_key(item.ref)
+    if item.kind == "dialogue_session" and _is_uuid(item.ref):
+        return item.kind, str(UUID(item.ref))
+    return item.kind, item.ref
+
+
+def _require_cited_once(evidence: list[EvidenceRef]) -> None:
+    """The same record listed twice in one progress (in one spelling or two) is refused, not
+    kept twice: the item's history and a signed report's plan section would show it as two
+    pieces of evidence (M8)."""
+    first: dict[tuple[str, str], int] = {}
+    for number, item in enumerate(evidence, start=1):
+        earlier = first.setdefault(_evidence_key(item), number)
+        if earlier != number:
+            raise InvalidInput(
+                "EVIDENCE_DUPLICATED",
+                messages.EVIDENCE_DUPLICATED.format(
+                    ref=item.ref, number=number, first_ref=evidence[earlier - 1].ref,
+                    first=earlier),
+                kind=item.kind, ref=item.ref, position=number, first_position=earlier,
             )
 
 
@@ -312,10 +341,11 @@ def _require_dossier(uow: UnitOfWork, ref: str, unit_code: str, on: date) -> Non
     still in the register, its dossier lodged (not withdrawn nor rejected since). Not heard
     of: as a session."""
     kind = "dossier"
-    if not site_known(uow.connection, ref):
+    code = site_spelling(uow.connection, ref)
+    if code is None:
         raise _evidence_refused(kind, ref, "not_yet_known", messages.EVIDENCE_NOT_YET_KNOWN.format(
             ref=ref, what=messages.EVIDENCE_SITE_WHAT, source=messages.EVIDENCE_SITE_SOURCE))
-    site = load_site(uow.connection, ref, on, EVERYTHING)
+    site = load_site(uow.connection, code, on, EVERYTHING)
     day = format_date_vn(on)
     if site is None:
         raise _evidence_refused(kind, ref, "not_registered",
