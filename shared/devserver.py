@@ -5,8 +5,10 @@ shutdown (its consumers' last acks, its NATS connection closed) finds NATS still
 service that dies once the stack is up (a crash, a `kill -9`) is started again after a
 back-off (1, 2, 4... seconds, at most 30), the others and NATS running on; after
 `GIVE_UP_AFTER` deaths within `CRASH_WINDOW_S` it is left stopped and the log says how to
-start it by hand (finding K2). A service that dies while the stack starts stops everything:
-that is a configuration to fix, not a crash to retry.
+start it by hand (finding K2). The NATS server this process started is watched the same way
+(finding M9): started again with its command line, so its port and JetStream store. A
+service that dies while the stack starts stops everything: that is a configuration to fix,
+not a crash to retry.
 """
 
 from __future__ import annotations
@@ -141,6 +143,61 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
+class NatsWatch:
+    """The devserver's own NATS, started again when it dies (finding M9: killed, it stayed
+    defunct, nothing was said, and the outboxes filled until someone started it by hand).
+
+    It is started with the same command line, so the same port and JetStream store: the
+    streams, and every consumer's position in them, are kept, and the services, which
+    reconnect by themselves, send what their outboxes kept meanwhile. Back-off and give-up
+    as for a service (`RestartPolicy`)."""
+
+    def __init__(self, server: NatsServer, policy: RestartPolicy | None = None) -> None:
+        self.server = server
+        self.policy = policy or RestartPolicy()
+        self.restart_at: float | None = None
+        self.given_up = False
+
+    def _exit_code(self) -> int | None:
+        process = self.server.process
+        return None if process is None else process.poll()
+
+    def check(self, now: float) -> None:
+        """Notice a death (and reap the process) or start it again once its delay is over."""
+        if self.given_up:
+            return
+        if self.restart_at is None:
+            code = self._exit_code()
+            if code is not None:
+                self._died(now, f"mã {code}")
+            return
+        if now < self.restart_at:
+            return
+        self.restart_at = None
+        try:
+            self.server.start()
+        except (OSError, TimeoutError) as exc:  # its port taken, its binary gone...
+            self._died(time.monotonic(), f"không khởi động lại được: {exc}")
+            return
+        _say(f"Đã khởi động lại NATS ({self.server.url}); các dịch vụ tự kết nối lại và gửi "
+             "các sự kiện còn chờ")
+
+    def _died(self, now: float, how: str) -> None:
+        delay = self.policy.died(now)
+        if delay is None:
+            self.given_up = True
+            _say(f"NATS đã dừng ({how}) {GIVE_UP_AFTER} lần trong {CRASH_WINDOW_S:.0f} giây: "
+                 "không tự khởi động lại nữa; các dịch vụ vẫn nhận lệnh nhưng sự kiện chờ "
+                 "trong hộp thư đi, báo cáo không cập nhật. Xem lỗi trong "
+                 f"{self.server.log_file}, sửa rồi khởi động lại bằng tay: "
+                 f"{' '.join(self.server.command())} (hoặc dừng và chạy lại make run)")
+            return
+        self.restart_at = now + delay
+        _say(f"NATS đã dừng ({how}); tự khởi động lại sau {delay:.0f} giây, cùng cổng và dữ "
+             f"liệu JetStream ({self.server.store_dir}); các dịch vụ vẫn chạy, sự kiện chờ "
+             "trong hộp thư đi đến khi NATS chạy lại")
+
+
 def main() -> int:
     parent = os.getppid()
     data_dir = Path(os.environ.get("DATA_DIR", "var")).resolve()
@@ -186,6 +243,7 @@ def main() -> int:
             print(f"  {service:<16} http://127.0.0.1:{_port(service)}/docs")
         print(f"  Bảng điều khiển  http://127.0.0.1:{_port('reporting')}/\n", flush=True)
         policies = {service: RestartPolicy() for service in SERVICES}
+        nats_watch = NatsWatch(nats) if nats is not None else None
         restart_at: dict[str, float] = {}
         given_up: set[str] = set()
         while True:
@@ -195,6 +253,8 @@ def main() -> int:
                 print("Tiến trình cha đã dừng; dừng các dịch vụ", file=sys.stderr)
                 return 0
             now = time.monotonic()
+            if nats_watch is not None:
+                nats_watch.check(now)
             for service, child in children.items():
                 if service in given_up or service in restart_at or child.poll() is None:
                     continue

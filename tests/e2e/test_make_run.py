@@ -231,18 +231,26 @@ def test_services_stop_when_the_parent_that_started_them_dies(tmp_path: Path) ->
             os.killpg(parent.pid, signal.SIGKILL)
 
 
-def _service_pid(devserver_pid: int, service: str) -> int:
-    """The uvicorn process of `service` started by the devserver (its direct child)."""
+def _child_pid(devserver_pid: int, marker: bytes) -> int | None:
+    """The live direct child of the devserver whose command line has `marker`."""
     for pid, (state, parent, _) in _processes().items():
         if parent != devserver_pid or state == "Z":
             continue
         try:
-            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
         except OSError:
             continue
-        if f"services.{service}.app:create_app".encode() in command:
+        if marker in command:
             return pid
-    raise AssertionError(f"no process of {service} under {devserver_pid}")
+    return None
+
+
+def _service_pid(devserver_pid: int, service: str) -> int:
+    """The uvicorn process of `service` started by the devserver (its direct child)."""
+    pid = _child_pid(devserver_pid, f"services.{service}.app:create_app".encode())
+    if pid is None:
+        raise AssertionError(f"no process of {service} under {devserver_pid}")
+    return pid
 
 
 def test_a_service_killed_is_started_again_and_the_others_keep_running(
@@ -281,5 +289,46 @@ def test_a_service_killed_is_started_again_and_the_others_keep_running(
     # Still the same NATS: reporting hears the restarted service's events.
     summary_url = f"http://127.0.0.1:{ports['reporting']}/api/v1/religion/sites-summary"
     wait_until(lambda: _get(summary_url)[1].get("sites") == 1, timeout=30)
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=30) == 0
+
+
+def test_nats_killed_is_started_again_with_its_store_and_events_flow(
+    devserver: Any, tmp_path: Path
+) -> None:
+    """Finding M9: `kill -9` of the devserver's NATS left it defunct, nothing said, commands
+    piling up in the outboxes. Now the log says so in Vietnamese, NATS comes back on its port
+    with its JetStream store (a site recorded before counts once, not again), and a site
+    recorded while it was down and one after reach reporting."""
+    process, ports = devserver
+    log = tmp_path / "stderr.log"
+    _wait_for_banner(process, log)
+    for service in SERVICES:
+        ready_url = f"http://127.0.0.1:{ports[service]}/readyz"
+        wait_until(lambda url=ready_url: _get(url)[0] == 200, timeout=30)  # type: ignore[misc]
+    religion = f"http://127.0.0.1:{ports['religion']}/api/v1"
+    summary_url = f"http://127.0.0.1:{ports['reporting']}/api/v1/religion/sites-summary"
+
+    def site(code: str) -> None:
+        body = {"code": code, "name": "Chùa Hàng", "religion": "Phật giáo",
+                "commune_code": "11755", "registered_on": "2023-01-05"}
+        assert _post(f"{religion}/sites", body)[0] == 201
+
+    site("NATS-1")
+    wait_until(lambda: _get(summary_url)[1].get("sites") == 1, timeout=30)
+    killed = _child_pid(process.pid, b"nats-server")
+    assert killed is not None
+    os.kill(killed, signal.SIGKILL)
+    site("NATS-2")  # taken by religion, kept in its outbox while NATS is down
+    wait_until(lambda: "NATS đã dừng (mã -9); tự khởi động lại" in
+               log.read_text(errors="replace"), timeout=20)
+    wait_until(lambda: "Đã khởi động lại NATS" in log.read_text(errors="replace"), timeout=30)
+    assert process.poll() is None, "the devserver stopped"
+    again = _child_pid(process.pid, b"nats-server")
+    assert again is not None and again != killed
+    left = _processes().get(killed)
+    assert left is None or left[1] != process.pid, "the killed NATS was not reaped"
+    site("NATS-3")
+    wait_until(lambda: _get(summary_url)[1].get("sites") == 3, timeout=60)
     process.send_signal(signal.SIGTERM)
     assert process.wait(timeout=30) == 0

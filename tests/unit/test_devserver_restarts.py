@@ -4,7 +4,14 @@ forgotten. The times are given, nothing waits."""
 
 from __future__ import annotations
 
-from shared.devserver import RestartPolicy
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shared.devserver import NatsWatch, RestartPolicy
+from shared.natsserver import NatsServer
 
 
 def test_back_off_doubles_then_gives_up_after_repeated_deaths() -> None:
@@ -19,3 +26,37 @@ def test_deaths_long_ago_are_forgotten_and_the_delay_is_capped() -> None:
     assert delays[-1] == 30.0  # 64 s capped
     # Two hours later: the earlier deaths are outside the window, a fresh start.
     assert policy.died(7200.0) == 1.0
+
+
+class _DyingNats(NatsServer):
+    """A NATS that dies as soon as it starts (exit code 3), its port never listened on."""
+
+    def start(self, timeout: float = 15.0) -> NatsServer:
+        self.process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+        self.process.wait()
+        return self
+
+
+def test_a_dead_nats_is_started_again_then_given_up_with_its_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Finding M9: the devserver's NATS is watched as a service is: its death said, started
+    again after the back-off, left stopped after repeated deaths with the line to start it by
+    hand (its port and JetStream store)."""
+    server = _DyingNats(14999, tmp_path / "nats", log_file=tmp_path / "nats.log").start()
+    watch = NatsWatch(server, RestartPolicy(give_up_after=2))
+    watch.check(0.0)
+    assert watch.restart_at == 1.0
+    said = capsys.readouterr().err
+    assert "NATS đã dừng (mã 3); tự khởi động lại sau 1 giây" in said
+    assert str(tmp_path / "nats") in said
+    watch.check(0.5)  # not yet
+    assert watch.restart_at == 1.0
+    watch.check(1.0)
+    assert "Đã khởi động lại NATS (nats://127.0.0.1:14999)" in capsys.readouterr().err
+    watch.check(2.0)
+    said = capsys.readouterr().err
+    assert watch.given_up and "không tự khởi động lại nữa" in said
+    assert "--store_dir " + str(tmp_path / "nats") in said and "--port 14999" in said
+    watch.check(3.0)
+    assert capsys.readouterr().err == ""
