@@ -29,6 +29,10 @@ Three eras, one package version each (the version is recorded in every file's he
   2025.x package carries no legacy/predecessor information (its data files hold only
   code, name, codename, division type and phone code), so only what can be derived from
   the two structures is generated; see the ``bases`` and ``coverage`` sections of the file.
+  Every commune (or province) code that disappears that day with no successor derived is
+  listed under ``successor_unknown``, as for 2025-01 (finding M2). Districts are not: the
+  reform abolished the level, so no district has a successor of its level; a district's
+  figures are restated through its communes.
 """
 
 from __future__ import annotations
@@ -238,7 +242,7 @@ def transform(first: SourcePackage, middle: SourcePackage, last: SourcePackage) 
     ]
     removed = [code for code in first_units if code not in middle_units]
     merges, unknown = _rearrangement(first_units, middle_units)
-    successions, coverage = _successions(middle_units, last_units)
+    successions, coverage, reform_unknown = _successions(middle_units, last_units)
     return {
         "units-2023.json": _dump(
             {
@@ -312,12 +316,14 @@ def transform(first: SourcePackage, middle: SourcePackage, last: SourcePackage) 
                 "missing": (
                     f"{PACKAGE}=={last.version} has no predecessor information. Commune-level "
                     "successions are known only where a 2025 unit kept an earlier code "
-                    "(one predecessor per new unit); the other merged communes have no record. "
-                    "Districts have no records of their own: restating a district goes through "
+                    "(one predecessor per new unit); the other merged communes are listed "
+                    "under successor_unknown. Districts have no records of their own and are "
+                    "not listed: the level was abolished, restating a district goes through "
                     "its communes."
                 ),
                 "bases": BASES,
                 "coverage": coverage,
+                "successor_unknown": reform_unknown,
                 "columns": SUCCESSION_COLUMNS,
             },
             "successions",
@@ -450,7 +456,7 @@ def _split_name(name: str) -> tuple[str, str] | None:
 
 def _successions(
     old: dict[str, _Unit], new: dict[str, _Unit]
-) -> tuple[list[list[str]], dict[str, Any]]:
+) -> tuple[list[list[str]], dict[str, Any], list[str]]:
     def level(u: _Unit) -> int:
         return len(u.code)
 
@@ -517,7 +523,16 @@ def _successions(
         "communes_2025_with_predecessor": len(with_predecessor),
         "communes_2025_without_predecessor": sorted(set(new_communes) - with_predecessor),
     }
-    return rows, coverage
+    # What disappeared with no successor derived awaits one an official records; districts
+    # are left out, as the level itself was abolished (no successor of their level exists).
+    with_successor = {r[0] for r in rows}
+    unknown = [
+        code
+        for code, u in old.items()
+        if level(u) != 3 and code not in new and code not in with_successor
+    ]
+    unknown.sort(key=lambda c: (len(c), c))
+    return rows, coverage, unknown
 
 
 def _fold(text: str) -> str:

@@ -180,9 +180,18 @@ SUCCESSION_EFFECT = (
 )
 SUCCESSION_SUBJECT = "đơn vị kế thừa của đơn vị «{code}»"
 SUCCESSION_NOTE = "«{successor}»"
+#: Why a unit takes no recorded successor (finding M2: each refusal says the truth).
 SUCCESSOR_ALREADY_KNOWN = (
-    "Đơn vị «{code}» không nằm trong danh sách đơn vị đã sáp nhập chưa rõ đơn vị kế thừa "
-    "của địa bàn"
+    "Đơn vị «{name}» ({code}) đã có đơn vị kế thừa trong danh mục: {successors}; không cần "
+    "bổ sung"
+)
+PREDECESSOR_STILL_CURRENT = (
+    "Đơn vị «{name}» ({code}) vẫn còn trong danh mục đơn vị hành chính hiện hành (chưa bị sáp "
+    "nhập hay giải thể), nên không có đơn vị kế thừa để bổ sung"
+)
+DISTRICT_LEVEL_ABOLISHED = (
+    "«{name}» ({code}) thôi tồn tại từ ngày {on} do bỏ cấp huyện, nên không có đơn vị cùng cấp "
+    "kế thừa; số liệu của đơn vị này được tính qua các xã, phường, thị trấn của nó"
 )
 SUCCESSOR_LEVEL_MISMATCH = (
     "Đơn vị kế thừa «{successor}» phải cùng cấp với đơn vị bị sáp nhập «{code}»"

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from importlib import resources
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from unidecode import unidecode
 
@@ -45,6 +45,11 @@ DATA_PACKAGE: Final = "shared.adminunits.data"
 UNIT_FILES: Final[tuple[str, ...]] = ("units-2023.json", "units-2025-01.json", "units-2025.json")
 SUCCESSION_FILES: Final[tuple[str, ...]] = ("successions-2025-01.json", "successions-2025.json")
 _UNIT_COLUMNS: Final = ["code", "name", "short_name", "kind", "parent_code", "province_code"]
+
+#: `UnitCatalogue.successor_wanted`: whether a successor may be recorded for a code, or why not.
+SuccessorWanted = Literal[
+    "awaiting", "no_such_unit", "current", "successor_known", "level_abolished"
+]
 
 _ONE_DAY: Final = timedelta(days=1)
 _LEVEL_RANK: Final[dict[Level, int]] = {"province": 0, "district": 1, "commune": 2}
@@ -270,6 +275,27 @@ class UnitCatalogue:
             if last is not None and (province_code is None or last.province_code == province_code):
                 found.append(last)
         return found
+
+    def successor_wanted(self, code: str) -> SuccessorWanted:
+        """Whether a successor may be recorded for ``code``, and if not, why (finding M2: a
+        refusal says the truth): ``awaiting`` (on the `successor_unknown` list), ``no_such_unit``
+        (the catalogue never held the code), ``current`` (the code is still in use),
+        ``successor_known`` (the data, or a recorded succession, shows where it went),
+        ``level_abolished`` (a district of the 2025 reform: no unit of its level succeeds it;
+        its figures are restated through its communes)."""
+        versions = self._versions.get(code)
+        if not versions:
+            return "no_such_unit"
+        last = versions[-1]
+        if last.valid_to is None:
+            return "current"
+        if (code, last.valid_to) in self._successor_unknown:
+            return "awaiting"
+        if last.level == "district" and last.valid_to == REFORM_2025 and not self._succ_from.get(
+            code
+        ):
+            return "level_abolished"
+        return "successor_known"
 
     def restate(self, code: str, to: date, *, on: date | None = None) -> list[str]:
         """Codes of the units valid on ``to`` that hold (part of) what ``code`` held.

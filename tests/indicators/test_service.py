@@ -510,7 +510,8 @@ def test_the_unit_catalogue_as_of_a_date(client: TestClient) -> None:
         ("11341", "Phường Gia Viên")]
     # 11788 Xã Bạch Đằng (Tiên Lãng) was merged too; the data does not say into what.
     unknown = get_json(client, "/api/v1/units/successions/unknown")
-    assert unknown["province"] == HAI_PHONG and unknown["total"] == 43
+    # 43 merged on 1/1/2025, 118 on 1/7/2025 (finding M2).
+    assert unknown["province"] == HAI_PHONG and unknown["total"] == 43 + 118
     by_code = {u["code"]: u for u in unknown["items"]}
     assert by_code["11788"]["name"] == "Xã Bạch Đằng"
     assert by_code["11788"]["valid_to"] == "2025-01-01"
@@ -540,7 +541,7 @@ def test_only_the_city_level_reads_the_restated_view(client: TestClient) -> None
 def test_an_official_completes_a_successor_unknown_as_an_event(client: TestClient) -> None:
     url = "/api/v1/units/successions"
     before = get_json(client, f"{url}/unknown")
-    assert before["total"] == 43 and before["recorded"] == []
+    assert before["total"] == 43 + 118 and before["recorded"] == []
     # 11788 Xã Bạch Đằng (Tiên Lãng) ceased on 1/1/2025; 11791, until then Xã Quang Phục,
     # became Xã Tân Minh that day.
     body = {"predecessor_code": "11788", "successor_code": "11791",
@@ -548,7 +549,7 @@ def test_an_official_completes_a_successor_unknown_as_an_event(client: TestClien
     recorded = client.post(url, json=body, headers={"X-Actor": "vp-ban-dan-van"})
     assert recorded.status_code == 201, recorded.text
     after = get_json(client, f"{url}/unknown")
-    assert after["total"] == 42 and "11788" not in {u["code"] for u in after["items"]}
+    assert after["total"] == 42 + 118 and "11788" not in {u["code"] for u in after["items"]}
     [done] = after["recorded"]
     assert (done["predecessor_code"], done["predecessor_name"]) == ("11788", "Xã Bạch Đằng")
     assert (done["successor_code"], done["successor_name"]) == ("11791", "Xã Tân Minh")
@@ -570,7 +571,48 @@ def test_an_official_completes_a_successor_unknown_as_an_event(client: TestClien
     board = client.post(url, json={**body, "predecessor_code": "11794"},
                         headers={"X-Unit-Scope": TIEN_LANG})
     assert board.status_code == 403 and board.json()["error"]["code"] == "CITY_LEVEL_ONLY"
-    assert get_json(client, f"{url}/unknown")["total"] == 42
+    assert get_json(client, f"{url}/unknown")["total"] == 42 + 118
+
+
+def test_the_reforms_merged_communes_await_a_successor_and_a_refusal_says_why(
+    client: TestClient,
+) -> None:
+    """Finding M2: 11758 Xã Đại Thắng (Tiên Lãng) ceased on 01/07/2025 and the data shows no
+    successor; it was on no worklist and its recording was refused SUCCESSOR_ALREADY_KNOWN,
+    which was false (as it was for a unit still in use or a code that never existed). It is
+    on the worklist and takes a successor; the districts the reform abolished are not; each
+    refusal names its own reason."""
+    url = "/api/v1/units/successions"
+    worklist = get_json(client, f"{url}/unknown")
+    listed = {u["code"]: u for u in worklist["items"]}
+    assert listed["11758"]["name"] == "Xã Đại Thắng"
+    assert listed["11758"]["valid_to"] == "2025-07-01"
+    assert "11764" in listed and TIEN_LANG not in listed  # Xã Tự Cường; Huyện Tiên Lãng
+    assert not [u for u in worklist["items"] if len(u["code"]) == 3]
+    body = {"predecessor_code": "11758", "successor_code": "11761",
+            "legal_basis": "Nghị quyết 1669/NQ-UBTVQH15"}
+    for case, wrong, code, said in [
+        ("successor derived from the data", {**body, "predecessor_code": "11347"},
+         "SUCCESSOR_ALREADY_KNOWN", "«Phường Gia Viên» (11341)"),
+        ("a unit still in use", {**body, "predecessor_code": "11755"},
+         "PREDECESSOR_STILL_CURRENT", "vẫn còn trong danh mục"),
+        ("no such code", {**body, "predecessor_code": "99999"}, "UNKNOWN_UNIT", "«99999»"),
+        ("a district the reform abolished", {**body, "predecessor_code": TIEN_LANG,
+                                             "successor_code": "11761"},
+         "DISTRICT_LEVEL_ABOLISHED", "bỏ cấp huyện"),
+        ("a Hải Dương commune", {**body, "predecessor_code": "10522"},
+         "OUTSIDE_JURISDICTION", "10522"),
+    ]:
+        response = client.post(url, json=wrong)
+        error = response.json()["error"]
+        assert (response.status_code, error["code"]) == (422, code), case
+        assert said in error["message"], (case, error["message"])
+    recorded = client.post(url, json=body, headers={"X-Actor": "vp-ban-dan-van"})
+    assert recorded.status_code == 201, recorded.text
+    [done] = get_json(client, f"{url}/unknown")["recorded"]
+    assert (done["predecessor_code"], done["successor_code"], done["effective"]) == (
+        "11758", "11761", "2025-07-01")
+    assert done["successor_name"] == "Xã Quyết Thắng"
 
 
 def test_the_worklist_of_merged_units_says_what_recording_a_successor_changes(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from uuid import uuid4
 
 from sqlalchemy import Connection
@@ -42,7 +42,7 @@ from services.indicators.domain.model import (
     Indicator,
     UnitSuccessionRecord,
 )
-from shared.adminunits import default_catalogue
+from shared.adminunits import AdminUnit, default_catalogue
 from shared.aggregate import UnitOfWork, expect_version, registered_code
 from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
@@ -51,7 +51,7 @@ from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.planrules import FIRST_CONTEST_YEAR, defined_period, entry_in_contest_year
-from shared.unitcheck import require_unit
+from shared.unitcheck import require_unit, require_within
 from shared.validation import not_in_future
 
 #: Scope of every command of this service.
@@ -406,6 +406,45 @@ def record_reported_figure(
 # -- administrative units ----------------------------------------------------------------------
 
 
+def _awaiting_successor(code: str, jurisdiction: str) -> tuple[AdminUnit, date]:
+    """The last version of ``code``, a unit of the jurisdiction awaiting a successor (on the
+    catalogue's `successor_unknown` list), and the day it ceased; else a 422 that says why not
+    (finding M2)."""
+    catalogue = default_catalogue()
+    wanted = catalogue.successor_wanted(code)
+    if wanted == "no_such_unit":
+        raise InvalidInput("UNKNOWN_UNIT", messages.UNIT_NOT_FOUND.format(code=code),
+                           unit_code=code, field="predecessor_code")
+    [*_, last] = catalogue.history(code)
+    ceased = last.valid_to
+    if wanted == "current" or ceased is None:
+        raise InvalidInput(
+            "PREDECESSOR_STILL_CURRENT",
+            messages.PREDECESSOR_STILL_CURRENT.format(name=last.name, code=code),
+            unit_code=code,
+        )
+    if wanted == "level_abolished":
+        raise InvalidInput(
+            "DISTRICT_LEVEL_ABOLISHED",
+            messages.DISTRICT_LEVEL_ABOLISHED.format(
+                name=last.name, code=code, on=format_date_vn(ceased)),
+            unit_code=code,
+        )
+    if wanted == "successor_known":
+        successors = [s.successor_code for s in catalogue.successors(code)]
+        named = ", ".join(
+            f"«{u.name}» ({u.code})" for c in successors
+            if (u := catalogue.named_on(c, ceased)) is not None
+        )
+        raise InvalidInput(
+            "SUCCESSOR_ALREADY_KNOWN",
+            messages.SUCCESSOR_ALREADY_KNOWN.format(name=last.name, code=code, successors=named),
+            unit_code=code, successor_codes=successors,
+        )
+    require_within(last, ceased - timedelta(days=1), jurisdiction)
+    return last, ceased
+
+
 def record_unit_succession(
     uow: UnitOfWork, command: RecordUnitSuccession
 ) -> list[EventEnvelope]:
@@ -414,13 +453,7 @@ def record_unit_succession(
     valid on the day the predecessor ceased, inside the jurisdiction."""
     require_city(uow.context, WRITE)
     code = command.predecessor_code
-    merged = {u.code: u for u in default_catalogue().successor_unknown(uow.jurisdiction)}
-    predecessor = merged.get(code)
-    if predecessor is None or predecessor.valid_to is None:
-        raise InvalidInput(
-            "SUCCESSOR_ALREADY_KNOWN", messages.SUCCESSOR_ALREADY_KNOWN.format(code=code)
-        )
-    effective = predecessor.valid_to
+    predecessor, effective = _awaiting_successor(code, uow.jurisdiction)
     successor = require_unit(command.successor_code, effective, within=uow.jurisdiction)
     if successor.level != predecessor.level:
         raise InvalidInput(
