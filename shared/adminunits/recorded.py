@@ -2,8 +2,9 @@
 services' placements follow them.
 
 The catalogue's data does not show the successor of some merged units (`successor_unknown`:
-43 of Hai Phong's 50 communes merged on 01/01/2025). A city-level official records one on the
-indicators service; the event is kept in both services (the indicators' event store,
+43 of Hai Phong's 50 codes gone on 01/01/2025, its 118 communes gone on 01/07/2025; M2). A
+city-level official records one on the indicators service; the event is kept in both
+services (the indicators' event store,
 reporting's `rpt_unit_successions`) and the data files are never edited. A figure "as of" a
 moment places facts by the catalogue completed with the successions recorded by then
 (`known_at`, `catalogue_with`): a report as of a time before the recording keeps the old
