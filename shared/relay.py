@@ -191,7 +191,13 @@ class PublishAcks:
         token = str(self._count)
         future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
         self._waiting[token] = future
-        await self.client.publish(subject, body, reply=self._prefix + token, headers=headers)
+        try:
+            await self.client.publish(subject, body, reply=self._prefix + token, headers=headers)
+        except BaseException:
+            # Not sent (closed, its reconnect buffer full): the caller never holds the
+            # future, so nothing would forget it; once per round of a long outage.
+            del self._waiting[token]
+            raise
         return future
 
     def forget_unanswered(self) -> None:

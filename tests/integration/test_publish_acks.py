@@ -9,6 +9,7 @@ import uuid
 
 import nats
 import pytest
+from nats.errors import ConnectionClosedError
 from nats.js.api import Header, StreamConfig
 from nats.js.errors import APIError, NoStreamResponseError
 
@@ -45,3 +46,18 @@ async def test_each_publish_gets_its_own_answer(nats_server: NatsServer) -> None
         await js.delete_stream(root.upper())
     finally:
         await client.close()
+
+
+async def test_a_publish_that_raises_leaves_no_future_waiting(nats_server: NatsServer) -> None:
+    """A publish refused by the client itself (closed, or its reconnect buffer full during an
+    outage) raises to the relay, which never holds its future: none is left waiting for an
+    answer that cannot come, round after round of a long outage."""
+    client = await nats.connect(nats_server.url)
+    acks = PublishAcks(client)
+    first = await acks.publish("acks-closed.a", b"x", {"Nats-Msg-Id": "id-0"})
+    await client.close()
+    with pytest.raises(ConnectionClosedError):
+        await acks.publish("acks-closed.a", b"x", {"Nats-Msg-Id": "id-1"})
+    first.cancel()
+    acks.forget_unanswered()
+    assert not acks._waiting
