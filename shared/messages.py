@@ -79,6 +79,10 @@ DATE_RANGE: Final = "từ {first} đến {last}"
 DATE_FORMAT: Final = "Ngày không đúng dạng"
 #: A business date (done on, recognised on, reported on...) after today (shared/validation.py).
 DATE_IN_FUTURE: Final = "Ngày {on} ở tương lai (hôm nay là {today})"
+#: A step of a record dated before the step it follows (shared/steporder.py).
+DATE_BEFORE_PREVIOUS_STEP: Final = (
+    "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
+)
 INSTANT_FORMAT: Final = "Thời điểm không đúng dạng"
 #: "As known at" (`as_of`, `known_at`) of a read (shared/validation.read_as_of): {range} is
 #: DATE_RANGE's text.

@@ -129,6 +129,15 @@ HEADS_DUPLICATED: Final = "Danh sách người đứng đầu có mã bị lặp
 SESSION_SUBJECT: Final = "hội nghị đối thoại mã {id}"
 SAME_DATE: Final = "Hội nghị đã được dự kiến tổ chức đúng ngày {on}"
 REPORT_BEFORE_SESSION: Final = "Ngày báo cáo trước ngày tổ chức hội nghị ({held_on})"
+# What a decision about a session (a reschedule, a cancellation) follows (finding M7).
+DECIDED_BEFORE_RESCHEDULE: Final = (
+    "Ngày quyết định {on} sớm hơn ngày quyết định dời lịch lần trước của hội nghị ({previous}); "
+    "các bước của hội nghị phải theo thứ tự thời gian"
+)
+DECIDED_BEFORE_HEADS: Final = (
+    "Ngày quyết định {on} sớm hơn ngày nhận chức ({previous}) của người đứng đầu chủ trì hội "
+    "nghị: trước ngày đó hội nghị chưa thể được lên kế hoạch"
+)
 # Corrections (đính chính) of a session recorded as held.
 CORRECTION_CHANGES_NOTHING: Final = (
     "Nội dung đính chính trùng với thông tin đã ghi nhận; không có gì để đính chính"

@@ -237,9 +237,6 @@ PLAN_ITEM_NOT_INSPECTION = "Nhiệm vụ {number} không thuộc mục III (ki�
 PARTY_REQUIRED = (
     "Cần nêu đơn vị thực hiện vì tài khoản không gắn với phòng nào của Ban"
 )
-DATE_BEFORE_PREVIOUS_STEP = (
-    "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
-)
 NO_ALLOWED_ACTIONS = "không có (đã kết thúc)"
 INSPECTION_NOT_FOUND = "Không tìm thấy cuộc kiểm tra, giám sát mã {inspection_id}"
 INSPECTION_ACTIONS = {

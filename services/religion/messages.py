@@ -20,9 +20,6 @@ ROW_CODE_OUT_OF_SCOPE = (
     "Mã cơ sở {code} đã có trong sổ, thuộc đơn vị ngoài phạm vi được giao ({scope}); "
     "không đối chiếu, không ghi"
 )
-DATE_BEFORE_PREVIOUS = (
-    "Ngày {on} sớm hơn ngày của bước trước ({previous}); các bước phải theo thứ tự thời gian"
-)
 CLOSED_BEFORE_STEP = (
     "Ngày đóng cơ sở ({on}) phải sau ngày {previous} của bước cuối cùng của hồ sơ, giấy chứng "
     "nhận hoặc vụ việc tại cơ sở: ngày đóng là ngày đầu tiên cơ sở không còn trong sổ theo dõi"

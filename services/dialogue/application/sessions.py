@@ -29,17 +29,23 @@ from services.dialogue.application.common import (
     to_write,
 )
 from services.dialogue.domain.commitments import Commitment
-from services.dialogue.domain.events import CommitmentMade, IssueRaised, SessionPlanned
+from services.dialogue.domain.events import (
+    CommitmentMade,
+    IssueRaised,
+    SessionPlanned,
+    SessionRescheduled,
+)
 from services.dialogue.domain.heads import HeadPost
 from services.dialogue.domain.issues import RaisedIssue
-from services.dialogue.domain.sessions import DialogueSession
+from services.dialogue.domain.sessions import DialogueSession, Preceding
 from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
-from shared.clock import format_date_vn
+from shared.clock import format_date_vn, in_utc
 from shared.concurrency import required_version
 from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import ActionRefused, InvalidInput, NotFound
+from shared.eventstore import events_table
 from shared.validation import not_in_future
 
 
@@ -113,7 +119,7 @@ def reschedule(
     decided_on = command.decided_on or today
     session = load_session(uow, session_id, expected_version, decided_on)
     not_in_future(decided_on, today)  # after 403, 404, 412: docs/api-conventions.md
-    session.reschedule(command.planned_on, command.reason, decided_on)
+    session.reschedule(command.planned_on, command.reason, decided_on, _preceding(uow, session))
     # The new day must be one the session could have been planned for: its unit exists then
     # and its heads hold office (as `plan` checks); after the status check, which names the
     # more useful refusal for a session that cannot move at all.
@@ -129,8 +135,27 @@ def cancel(
     on = command.cancelled_on or today
     session = load_session(uow, session_id, expected_version, on)
     not_in_future(on, today)
-    session.cancel(command.reason, on)
+    session.cancel(command.reason, on, _preceding(uow, session))
     return save(uow, session)
+
+
+def _preceding(uow: UnitOfWork, session: DialogueSession) -> Preceding | None:
+    """What a decision about `session` follows (`Preceding`), the later of: the business day
+    of its last reschedule, read from its own stream (a stored `SessionRescheduled` carries
+    that day in its envelope only), and the earliest first day in office of its heads."""
+    t = events_table.c
+    rescheduled = uow.connection.execute(
+        select(func.max(t.occurred_at)).where(
+            t.aggregate_type == DialogueSession.aggregate_type, t.aggregate_id == session.id,
+            t.event_type == SessionRescheduled.event_type)
+    ).scalar_one()
+    took_office = uow.connection.execute(
+        select(func.min(heads.c.from_date)).where(heads.c.head_id.in_(session.head_ids))
+    ).scalar_one()
+    steps = [Preceding(took_office, messages.DECIDED_BEFORE_HEADS)] if took_office else []
+    if rescheduled is not None:
+        steps.append(Preceding(in_utc(rescheduled).date(), messages.DECIDED_BEFORE_RESCHEDULE))
+    return max(steps, key=lambda step: step.on, default=None)
 
 
 def hold(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
@@ -20,6 +21,7 @@ from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
+from shared.steporder import not_before
 
 SessionStatus = Literal["planned", "cancelled", "held", "closed"]
 
@@ -35,6 +37,18 @@ ALLOWED_ACTIONS: dict[SessionStatus, tuple[str, ...]] = {
 # Days after the session was held at which a missing report is reminded (the regulation
 # expects the report within days; 3 is a nudge, 7 an escalation).
 REMINDER_DAYS: tuple[ReminderDay, ...] = (3, 7)
+
+
+@dataclass(frozen=True)
+class Preceding:
+    """What a decision about a session (a reschedule, a cancellation) follows: its last
+    reschedule's decision, else its plan. The plan records no day it was decided, only the
+    day it is planned for (a session is often called off before that day); the earliest it
+    can have been decided is the first day in office of a head it names (finding M7).
+    `refusal`: the words of the refusal, with {on} and {previous}."""
+
+    on: date
+    refusal: str
 
 
 class DialogueSession(Aggregate):
@@ -81,9 +95,19 @@ class DialogueSession(Aggregate):
             raise self._refused("SESSION_EXISTS", "plan")
         self.record(event, event.planned_on, unit_code=event.unit_code)
 
-    def reschedule(self, planned_on: date, reason: str, on: date) -> None:
+    def _decided_after(self, on: date, follows: Preceding | None) -> None:
+        """A decision dated `on` comes no earlier than what it `follows` (the kernel's order
+        of steps): dated earlier, it would count in a period before the session existed."""
+        if follows is not None and on < follows.on:
+            not_before(on, follows.on, follows.refusal.format(
+                on=format_date_vn(on), previous=format_date_vn(follows.on)))
+
+    def reschedule(
+        self, planned_on: date, reason: str, on: date, follows: Preceding | None = None
+    ) -> None:
         self._refuse_unless_allowed("reschedule")
         assert self.planned_on is not None
+        self._decided_after(on, follows)
         if planned_on == self.planned_on:
             raise InvalidInput(
                 "SAME_DATE", messages.SAME_DATE.format(on=format_date_vn(planned_on))
@@ -99,8 +123,9 @@ class DialogueSession(Aggregate):
             unit_code=self.unit_code,
         )
 
-    def cancel(self, reason: str, on: date) -> None:
+    def cancel(self, reason: str, on: date, follows: Preceding | None = None) -> None:
         self._refuse_unless_allowed("cancel")
+        self._decided_after(on, follows)
         self.record(
             SessionCancelled(session_id=self.id, reason=reason, cancelled_on=on),
             on,

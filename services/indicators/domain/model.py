@@ -20,12 +20,12 @@ from services.indicators.domain.events import (
     UnitSuccessionRecorded,
 )
 from services.indicators.domain.figures import UnitFigure
-from services.indicators.domain.steps import not_before
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
 from shared.planrules import Status, closed_by, model_running_on, percent
+from shared.steporder import not_before
 
 RECOGNITION_RANK = {"none": 0, "commune": 1, "district": 2, "city": 3, "central": 4}
 #: The state of a model whose registration a void correction took out: it never was.

@@ -33,12 +33,12 @@ from services.indicators.domain.planevents import (
     PlanPartyNamed,
     ReportingDeadlineSet,
 )
-from services.indicators.domain.steps import not_before
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.ids import code_key
+from shared.steporder import not_before
 from shared.taskrules import (
     Progress,
     ReminderKind,

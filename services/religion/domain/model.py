@@ -45,6 +45,7 @@ from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.placements import placed_on
 from shared.planrules import closed_by
+from shared.steporder import not_before
 
 #: Site particulars a desk may amend, in the order they are shown.
 AMENDABLE_FIELDS = (
@@ -55,17 +56,6 @@ AMENDABLE_FIELDS = (
     "land_area_m2",
     "land_use_origin",
 )
-
-
-def _not_before(on: date, previous: date | None) -> None:
-    if previous is not None and on < previous:
-        raise InvalidInput(
-            "DATE_BEFORE_PREVIOUS_STEP",
-            messages.DATE_BEFORE_PREVIOUS.format(
-                on=format_date_vn(on), previous=format_date_vn(previous)
-            ),
-            previous=previous.isoformat(),
-        )
 
 
 def _not_after(on: date, following: date | None) -> None:
@@ -153,13 +143,9 @@ class ReligiousSite(Correctable):
         count in a period in which the site was not (the report's flow figures) while its
         stock figures leave it out. The same code as a step dated before the previous one."""
         if self.registered_on is not None and on < self.registered_on:
-            raise InvalidInput(
-                "DATE_BEFORE_PREVIOUS_STEP",
-                messages.DATE_BEFORE_REGISTRATION.format(
-                    on=format_date_vn(on), code=self.id,
-                    registered=format_date_vn(self.registered_on)),
-                previous=self.registered_on.isoformat(),
-            )
+            not_before(on, self.registered_on, messages.DATE_BEFORE_REGISTRATION.format(
+                on=format_date_vn(on), code=self.id,
+                registered=format_date_vn(self.registered_on)))
 
     def registration(self) -> tuple[int, SiteRegistered]:
         """The registration as it counts (the original or its last correction), with its
@@ -201,7 +187,7 @@ class ReligiousSite(Correctable):
     ) -> None:
         """Record the fields of `wanted` that differ from the current particulars."""
         self.require_open("amend")
-        _not_before(on, self.last_on)
+        not_before(on, self.last_on)
         changes = {k: v for k, v in wanted.items() if getattr(self, k) != v}
         if not changes:
             raise InvalidInput("NO_CHANGES", messages.NO_CHANGES.format(code=self.id))
@@ -220,8 +206,8 @@ class ReligiousSite(Correctable):
         """Closed before a step of its dossier or certificate, the site would have a
         certificate issued or revoked in a period after it left the register."""
         self.require_open("close")
-        _not_before(on, self.last_on)
-        _not_before(on, last_dossier_step)
+        not_before(on, self.last_on)
+        not_before(on, last_dossier_step)
         # The closing day is the site's first day out (`shared.planrules.closed_by`): closed
         # on the day of its last step, case or certificate, the site would have that fact on
         # a day it was not in the register (one the site no longer accepts, `require_open_on`).
@@ -301,7 +287,7 @@ def check_steps(
                 action=transition.action, state=state,
             )
         on = step_date(step)
-        _not_before(on, previous)
+        not_before(on, previous)
         _not_after(on, closed_on)
         state, previous = step.state, on
 
@@ -349,7 +335,7 @@ class LandDossier(Correctable):
                 "NOTE_REQUIRED",
                 messages.NOTE_REQUIRED.format(action=messages.DOSSIER_ACTIONS[action]),
             )
-        _not_before(on, self.state_since)
+        not_before(on, self.state_since)
         fields: dict[str, Any] = {
             "site_code": self.id,
             "state": transition.target,
@@ -447,7 +433,7 @@ class Certificate(Correctable):
                     code=self.id, current=self.number, number=number
                 ),
             )
-        _not_before(on, self.issued_on)
+        not_before(on, self.issued_on)
         self.record(
             CertificateRevoked(site_code=self.id, certificate_number=number, revoked_on=on,
                                reason=reason),
@@ -542,7 +528,7 @@ class ComplianceCase(Aggregate):
             raise InvalidInput(
                 "NOTE_REQUIRED", messages.NOTE_REQUIRED.format(action=messages.CASE_ACTIONS[action])
             )
-        _not_before(on, self.state_since)
+        not_before(on, self.state_since)
         event: CaseStep
         if action == "refer":
             if not referred_to:

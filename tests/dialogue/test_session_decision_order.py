@@ -1,0 +1,111 @@
+"""A decision about a session (a reschedule, a cancellation) is dated no earlier than what it
+follows: its last reschedule, else the first day in office of its heads (finding M7)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from services.dialogue.adapters.tables import READ_MODELS
+from services.dialogue.application.common import SEEDER, save
+from services.dialogue.application.sessions import load_session
+from tests.dialogue.conftest import (
+    TIEN_LANG_TOWN,
+    FakeToday,
+    event_types,
+    ok,
+    runtime_of,
+    take_office,
+)
+
+
+def _plan(client: TestClient, head: str, planned_on: str) -> str:
+    session_id: str = ok(client.post("/api/v1/sessions", json={
+        "unit_code": TIEN_LANG_TOWN, "head_ids": [head], "planned_on": planned_on,
+        "topic": "Hủy sớm"}), 201)["session_id"]
+    return session_id
+
+
+def _refused(response: Any, previous: str) -> str:
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "DATE_BEFORE_PREVIOUS_STEP"
+    assert error["details"]["previous"] == previous
+    message: str = error["message"]
+    return message
+
+
+def _dump(client: TestClient) -> dict[str, list[tuple[Any, ...]]]:
+    with runtime_of(client).engine.connect() as conn:
+        return {t.name: sorted(tuple(r) for r in conn.execute(select(t))) for t in READ_MODELS}
+
+
+def test_a_cancellation_before_its_heads_took_office_is_refused(
+    client: TestClient, clock: FakeToday
+) -> None:
+    clock.set(date(2026, 3, 1))
+    head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
+                       "2020-01-01")
+    session_id = _plan(client, head, "2026-05-01")
+    written = len(event_types(client))
+    early = client.post(f"/api/v1/sessions/{session_id}/cancel",
+                        json={"reason": "Hủy", "cancelled_on": "2015-02-01"})
+    message = _refused(early, "2020-01-01")
+    assert "01/02/2015" in message and "01/01/2020" in message and "nhận chức" in message
+    moved = client.post(f"/api/v1/sessions/{session_id}/reschedule", json={
+        "planned_on": "2026-05-10", "reason": "Trùng lịch", "decided_on": "2019-12-31"})
+    _refused(moved, "2020-01-01")
+    # Nothing written: the session is still planned for its day.
+    assert len(event_types(client)) == written
+    assert ok(client.get(f"/api/v1/sessions/{session_id}"))["status"] == "planned"
+    # On the head's first day it can be called off (before the day it was planned for).
+    ok(client.post(f"/api/v1/sessions/{session_id}/cancel",
+                   json={"reason": "Hủy", "cancelled_on": "2020-01-01"}))
+
+
+def test_a_decision_before_the_last_reschedule_is_refused(
+    client: TestClient, clock: FakeToday
+) -> None:
+    clock.set(date(2026, 3, 1))
+    head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
+                       "2020-01-01")
+    session_id = _plan(client, head, "2026-05-01")
+    url = f"/api/v1/sessions/{session_id}"
+    ok(client.post(f"{url}/reschedule", json={
+        "planned_on": "2026-04-02", "reason": "Trùng lịch", "decided_on": "2026-02-10"}))
+    backwards = client.post(f"{url}/reschedule", json={
+        "planned_on": "2026-04-20", "reason": "x", "decided_on": "2026-02-09"})
+    message = _refused(backwards, "2026-02-10")
+    assert "dời lịch" in message and "09/02/2026" in message and "10/02/2026" in message
+    _refused(client.post(f"{url}/cancel", json={"reason": "Hủy", "cancelled_on": "2024-03-01"}),
+             "2026-02-10")
+    assert event_types(client, "SessionCancelled") == []
+    # The same day as the last decision, or later, follows it.
+    ok(client.post(f"{url}/reschedule", json={
+        "planned_on": "2026-04-20", "reason": "x", "decided_on": "2026-02-10"}))
+    ok(client.post(f"{url}/cancel", json={"reason": "Hủy", "cancelled_on": "2026-02-11"}))
+
+
+def test_a_stored_cancellation_dated_earlier_still_replays(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """One recorded before the rule (as the aggregate took it then) stays, and the read models
+    rebuilt from the events are the same rows."""
+    clock.set(date(2026, 3, 1))
+    head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
+                       "2020-01-01")
+    session_id = _plan(client, head, "2026-05-01")
+    runtime = runtime_of(client)
+    with runtime.uow(SEEDER) as uow:
+        session = load_session(uow, session_id)
+        session.cancel("Hủy", date(2015, 2, 1))  # no bound: as it was stored before M7
+        save(uow, session)
+        uow.commit()
+    detail = ok(client.get(f"/api/v1/sessions/{session_id}"))
+    assert detail["status"] == "cancelled"
+    before = _dump(client)
+    ok(client.post("/api/v1/admin/rebuild-read-models"))
+    assert _dump(client) == before
