@@ -411,3 +411,20 @@ def test_a_leaving_on_the_wrong_day_is_corrected_by_a_new_event(client: TestClie
     with runtime.engine.begin() as conn:
         rebuild(conn, runtime.store)
     assert _dump(client) == live
+
+
+def test_a_leaving_correction_of_a_head_in_office_is_409_whatever_the_day(
+    client: TestClient,
+) -> None:
+    """Finding M1: the state (no leaving to correct) is answered before the body's day, as
+    docs/api-conventions.md orders the refusals: a day before a session the head held, after
+    the unit's last day or in the future is still 409 HEAD_NOT_LEFT, not the 422 of the day."""
+    head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Trần Văn Hai", "2020-01-01")
+    held_session(client, TIEN_LANG_TOWN, [head], "2023-03-14")
+    url = f"/api/v1/heads/{head}/left-office/corrections"
+    before = event_types(client)
+    for to_date in ("2022-12-25", "2025-08-01", "2024-01-05", "2023-06-01"):
+        message = _refused(_post(client, url, json={"to_date": to_date, "reason": CORRECTED}),
+                           409, "HEAD_NOT_LEFT")
+        assert "Trần Văn Hai" in message, message
+    assert event_types(client) == before

@@ -144,6 +144,7 @@ def correct_left_office(
     post = load_post(uow, head_id)
     authorize(uow.context, WRITE, post.unit_code, command.to_date, record=True)
     expect_version(post, required_version(expected_version))
+    post.require_left(head_id)  # the state (409) before the day's content (422)
     not_in_future(command.to_date, today)
     term = post.term(head_id)
     assert term is not None  # the roster row that named the post is the term's

@@ -209,6 +209,18 @@ class HeadPost(Aggregate):
             unit_code=self.unit_code,
         )
 
+    def require_left(self, head_id: str) -> None:
+        """A leaving is corrected only where one was recorded: 409 HEAD_NOT_LEFT, the state,
+        before anything about the day the body carries (docs/api-conventions.md, "The order
+        of the refusals": a caller must not be told to move a leaving that does not exist,
+        finding M1)."""
+        if head_id not in self.left:
+            raise ActionRefused(
+                "HEAD_NOT_LEFT", messages.HEAD, action="correct_to_date",
+                subject=messages.HEAD_SUBJECT.format(name=self.terms[head_id].full_name),
+                state="occupied", allowed=["leave", "hand_over"], head_id=head_id,
+            )
+
     def correct_to_date(
         self, head_id: str, to_date: date, reason: str, event_id: Callable[[int], str]
     ) -> None:
@@ -217,12 +229,7 @@ class HeadPost(Aggregate):
         no earlier than it starts and overlaps no other term (a successor's first day is
         corrected by its own correction, which moves this leaving with it)."""
         term = self.terms[head_id]
-        if head_id not in self.left:
-            raise ActionRefused(
-                "HEAD_NOT_LEFT", messages.HEAD, action="correct_to_date",
-                subject=messages.HEAD_SUBJECT.format(name=term.full_name), state="occupied",
-                allowed=["leave", "hand_over"], head_id=head_id,
-            )
+        self.require_left(head_id)
         if to_date == term.to_date:
             raise InvalidInput("CORRECTION_CHANGES_NOTHING", messages.CORRECTION_CHANGES_NOTHING)
         if to_date < term.from_date:
