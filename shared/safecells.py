@@ -27,7 +27,8 @@ from openpyxl.cell.cell import Cell as XlsxCell
 from shared import messages
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)*|[.,]\d+)([eE][+-]?\d+)?")
+# ASCII digits: a spreadsheet reads no other script's «-٣٠» as a number (finding M3).
+_PLAIN_NUMBER = re.compile(r"[+-]?([0-9]+([.,][0-9]*)*|[.,][0-9]+)([eE][+-]?[0-9]+)?")
 _TRIGGER_NAMES = messages.FORMULA_TRIGGER_NAMES
 
 FORMULA_TEXT_CODE = "FORMULA_TEXT"

@@ -9,9 +9,11 @@ import re
 from shared import messages
 
 #: Groups of three digits after a first group of one to three not starting with 0 (a "0,500"
-#: or "0.500" is no thousands grouping in either way of writing).
-_GROUPED = {sep: re.compile(rf"^[1-9]\d{{0,2}}(\{sep}\d{{3}})+$") for sep in ".,"}
-_DIGITS = re.compile(r"^\d+$")
+#: or "0.500" is no thousands grouping in either way of writing). ASCII digits only: `\d`
+#: also takes every other script's (Arabic-Indic «٣٠», full-width «１２３»), which `float()`
+#: then reads, while the JSON API refuses them; no Vietnamese desk types them (finding M3).
+_GROUPED = {sep: re.compile(rf"^[1-9][0-9]{{0,2}}(\{sep}[0-9]{{3}})+$") for sep in ".,"}
+_DIGITS = re.compile(r"^[0-9]+$")
 _SIGN = re.compile(r"^[+-]")
 
 

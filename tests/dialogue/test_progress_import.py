@@ -316,3 +316,26 @@ def test_an_import_holds_no_lock_per_commitment(client: TestClient, clock: FakeT
         done = ok(_upload(client, "tien-do.csv", content))
     assert done["accepted_rows"] == 3, done
     assert held == [0]
+
+
+def test_a_percent_or_date_in_another_scripts_digits_is_refused_as_typed(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Finding M3: «٣٠» and «４０» were read as 30 and 40 %, «٠١/٠٤/٢٠٢٥» as a date, while
+    the JSON route refuses them; they are BAD_PERCENT and BAD_DATE, echoed as typed."""
+    clock.set(date(2023, 6, 15))
+    ids = _three_commitments(client)
+    content = "\n".join([
+        "Mã cam kết;Tiến độ (%);Ngày cập nhật;Ghi chú",
+        f"{ids[0]};٣٠;01/06/2023;",
+        f"{ids[1]};４０ %;01/06/2023;",
+        f"{ids[2]};30;٠١/٠٦/٢٠٢٣;",
+        "",
+    ]).encode("utf-8")
+    dry = ok(_upload(client, "tien-do.csv", content, dry_run="true", mode="valid_rows"))
+    errors = {(e["row"], e["code"]): e["message"] for e in dry["errors"]}
+    assert set(errors) == {(2, "BAD_PERCENT"), (3, "BAD_PERCENT"), (4, "BAD_DATE")}
+    assert "«٣٠»" in errors[(2, "BAD_PERCENT")] and "«４０ %»" in errors[(3, "BAD_PERCENT")]
+    assert "٠١/٠٦/٢٠٢٣" in errors[(4, "BAD_DATE")]
+    assert dry["accepted_rows"] == 0
+

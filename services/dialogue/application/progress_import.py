@@ -62,8 +62,10 @@ INFORMATIONAL = {
         "STT",
     )
 }
-_PERCENT = re.compile(r"^\s*([\d.,]+)\s*%?\s*$")
-_DMY = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})\s*$")
+# ASCII digits only, as the kernel's number reading (shared/vnformat.py): `\d` and `int()`
+# take any script's digits, which the JSON route refuses (finding M3).
+_PERCENT = re.compile(r"^\s*([0-9.,]+)\s*%?\s*$")
+_DMY = re.compile(r"^\s*([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4})\s*$")
 
 
 @dataclass

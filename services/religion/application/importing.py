@@ -55,7 +55,8 @@ MAX_ROWS = 100_000
 CHUNK = 1_000
 MAX_REPORTED = 1_000  # row messages returned in one response; counts are always complete
 _RELIGIONS = {fold(r): r for r in RELIGIONS}
-_DATE_VN = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
+# ASCII digits only (`\d` takes any script's, which `int()` reads; finding M3).
+_DATE_VN = re.compile(r"^([0-9]{1,2})[/.\-]([0-9]{1,2})[/.\-]([0-9]{4})$")
 COMPARED = ("name", "religion", "commune_code", "address", "land_area_m2", "land_use_origin")
 
 
@@ -186,9 +187,12 @@ def parse_commune(value: Cell) -> str | None:
     text = _text(value)
     if text is None:
         return None
-    if text.isdigit() and len(text) < 5:
+    # ASCII digits: str.isdigit() takes any script's (finding M3), and a code padded here
+    # would not be echoed as typed.
+    digits = text.isascii() and text.isdigit()
+    if digits and len(text) < 5:
         text = text.zfill(5)  # a spreadsheet ate the leading zeros
-    if not (text.isdigit() and len(text) == 5):
+    if not (digits and len(text) == 5):
         raise _BadCell(messages.ROW_BAD_COMMUNE.format(value=text))
     return text
 
