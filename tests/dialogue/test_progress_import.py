@@ -339,3 +339,24 @@ def test_a_percent_or_date_in_another_scripts_digits_is_refused_as_typed(
     assert "٠١/٠٦/٢٠٢٣" in errors[(4, "BAD_DATE")]
     assert dry["accepted_rows"] == 0
 
+
+def test_a_commitment_id_in_upper_case_names_the_commitment(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Finding M4: the import reads a commitment's id as every route does
+    (`shared.ids.record_id_key`): in upper case it is the same commitment, and twice in two
+    cases with the same date it is the same row twice."""
+    clock.set(date(2023, 6, 15))
+    ids = _three_commitments(client)
+    content = "\n".join([
+        "Mã cam kết;Tiến độ (%);Ngày cập nhật;Ghi chú",
+        f"{ids[0].upper()};30;01/06/2023;a",
+        f" {ids[1].upper()} ;40;01/06/2023;b",
+        f"{ids[1]};45;01/06/2023;c",
+        "",
+    ]).encode("utf-8")
+    dry = ok(_upload(client, "tien-do.csv", content, dry_run="true", mode="valid_rows"))
+    assert [(r["row"], r["commitment_id"]) for r in dry["results"]] == [(2, ids[0]), (3, ids[1])]
+    assert [(e["row"], e["code"]) for e in dry["errors"]] == [(4, "DUPLICATE_ROW")]
+    ok(_upload(client, "tien-do.csv", content, mode="valid_rows"))
+    assert _progress(client, ids[:2]) == [(30, "in_progress"), (40, "in_progress")]

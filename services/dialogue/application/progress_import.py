@@ -29,6 +29,7 @@ from shared.adminunits import fold
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import authorize
 from shared.errors import DomainError, InvalidInput
+from shared.ids import record_id_key
 from shared.safecells import (
     FORMULA_TEXT_CODE,
     FORMULA_WITHOUT_VALUE_CODE,
@@ -83,10 +84,13 @@ class RowError:
 @dataclass
 class ParsedRow:
     row: int
+    #: The id's one spelling (`shared.ids.record_id_key`), as every route reads it: a UUID
+    #: typed in upper case names the same commitment (finding M4). `typed_id`: as the cell.
     commitment_id: str
     progress_pct: int
     updated_on: date
     note: str
+    typed_id: str
 
 
 @dataclass
@@ -246,7 +250,8 @@ def _parse(
         fail("note", FORMULA_TEXT_CODE, refusal)
     if errors or progress is None or updated_on is None:
         return None, errors
-    return ParsedRow(number, commitment_id, progress, updated_on, note), []
+    return ParsedRow(number, record_id_key(commitment_id), progress, updated_on, note,
+                     commitment_id), []
 
 
 # Which column a refusal of the aggregate points at.
@@ -317,7 +322,7 @@ def import_progress(
             if not commitment.exists:
                 raise InvalidInput(
                     "COMMITMENT_NOT_FOUND",
-                    messages.COMMITMENT_NOT_FOUND.format(id=parsed.commitment_id),
+                    messages.COMMITMENT_NOT_FOUND.format(id=parsed.typed_id),
                 )
             # A row for a commitment outside the importer's units is refused like a bad row.
             # The commitment's unit is the record's: the row is told the importer's scope only,
