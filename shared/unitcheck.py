@@ -67,6 +67,19 @@ def require_unit_ever_within(code: str, on: date, jurisdiction: str) -> None:
     require_within(shown, on, jurisdiction)
 
 
+def require_unit_of_jurisdiction(code: str, on: date, jurisdiction: str) -> None:
+    """A unit code that names, on some day, a unit of the jurisdiction (an API key's unit
+    scope: a district abolished in 2025 still scopes its records of before). A code the
+    catalogue never held is 422 UNKNOWN_UNIT (named on `on`), one never in the jurisdiction
+    422 OUTSIDE_JURISDICTION, as every unit the API takes (finding M5)."""
+    if not default_catalogue().history(code):
+        raise InvalidInput(
+            "UNKNOWN_UNIT", UNKNOWN_UNIT.format(where="", code=code, on=format_date_vn(on)),
+            unit_code=code, on=on.isoformat(),
+        )
+    require_unit_ever_within(code, on, jurisdiction)
+
+
 def require_scope_within(scope: str, jurisdiction: str) -> None:
     """A report scope (a province code or "VN") other than the jurisdiction is refused. A
     code that never existed is left to the caller's own check (an unknown scope)."""

@@ -25,12 +25,14 @@ from sqlalchemy import Connection
 from shared.auth import apikeys
 from shared.auth.principal import CITY_SCOPE, SCOPES
 from shared.auth.routes import expiry_of, own_service_scopes, rotation_scopes
+from shared.clock import today_vn
 from shared.db import engine_for
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import kernel_metadata
 from shared.migrations import apply_migrations
 from shared.settings import DEFAULT_PORTS, Settings
+from shared.unitcheck import require_unit_of_jurisdiction
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -86,6 +88,8 @@ def _run(args: argparse.Namespace, settings: Settings, actor: str, conn: Connect
     longest = timedelta(days=settings.api_key_max_days)
     if args.command == "create":
         own_service_scopes(settings.service, apikeys.check_scopes(args.scopes))
+        # The rule of the API's create (finding M5): a unit of the jurisdiction.
+        require_unit_of_jurisdiction(args.unit_scope, today_vn(), settings.jurisdiction)
         key, plaintext = apikeys.create_key(
             conn, owner=args.owner, scopes=args.scopes, created_by=actor,
             unit_scope=args.unit_scope, department=args.department,
@@ -120,6 +124,8 @@ def _run(args: argparse.Namespace, settings: Settings, actor: str, conn: Connect
         else args.grace_hours
     old = apikeys.get_key(conn, args.prefix)
     kept = None if old is None else rotation_scopes(settings.service, old.scopes)
+    if old is not None:
+        require_unit_of_jurisdiction(old.unit_scope, today_vn(), settings.jurisdiction)
     rotated = apikeys.rotate_key(conn, args.prefix, actor, timedelta(hours=hours),
                                  longest=longest, scopes=kept)
     if rotated is None or old is None:

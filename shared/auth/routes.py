@@ -28,6 +28,7 @@ from shared.envelope import utcnow
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.requestguard import declared_query_only, refuse_undeclared_query
 from shared.settings import Settings
+from shared.unitcheck import require_unit_of_jurisdiction
 from shared.validation import Day, Name, ShortText
 
 Prefix = Annotated[str, Path(pattern=r"^[0-9a-f]{8}$")]
@@ -255,6 +256,8 @@ def auth_router(settings: Settings) -> APIRouter:
         wanted = checked_scopes(body.scopes)
         no_escalation(principal, wanted, body.unit_scope)
         own_service_scopes(settings.service, wanted)
+        # A typo (315 -> 351, 00001) would hand a partner a key that answers nothing.
+        require_unit_of_jurisdiction(body.unit_scope, today_vn(), settings.jurisdiction)
         expires_at = expiry_of(body.expires_on, settings)
         with _engine(request).begin() as conn:
             key, plaintext = apikeys.create_key(
@@ -297,6 +300,8 @@ def auth_router(settings: Settings) -> APIRouter:
             current = _own_key(conn, principal, prefix)
             kept = rotation_scopes(settings.service, current.scopes)
             no_escalation(principal, kept, current.unit_scope)
+            # A key issued before the check with no unit of the jurisdiction is not renewed.
+            require_unit_of_jurisdiction(current.unit_scope, today_vn(), settings.jurisdiction)
             rotated = apikeys.rotate_key(conn, prefix, principal.actor, timedelta(hours=hours),
                                          longest=longest, scopes=kept)
         if rotated is None:

@@ -373,6 +373,13 @@ def test_the_command_line_tool_manages_keys(
     new_prefix = new_key.split("_")[1]
     assert keys_main(["revoke", "--service", "religion", "--prefix", new_prefix]) == 0
     assert religion.get(SITES, headers={"X-API-Key": new_key}).status_code == 401
+    # The tool follows the API's rule for the unit scope (finding M5): nothing stored.
+    capsys.readouterr()
+    assert keys_main(["create", "--service", "religion", "--owner", "Đối tác",
+                      "--scopes", "religion:read", "--unit-scope", "00001"]) == 2
+    assert "00001" in capsys.readouterr().err
+    with runtime_of(religion).engine.connect() as conn:
+        assert len(conn.execute(select(api_keys_table)).all()) == 2
     assert keys_main(["create", "--service", "religion", "--owner", "X",
                       "--scopes", "bogus:scope"]) == 2
     with runtime_of(religion).engine.connect() as conn:
@@ -380,3 +387,33 @@ def test_the_command_line_tool_manages_keys(
             select(api_key_audit_table).order_by(api_key_audit_table.c.id))]
     assert audit[0] == ("created", "cli:quan.tri")
     assert [a for a, _ in audit] == ["created", "rotated_in", "rotated_out", "revoked"]
+
+
+def test_a_key_for_no_unit_of_the_jurisdiction_is_neither_issued_nor_rotated(
+    services: Services, idp: Idp
+) -> None:
+    """Finding M5: a key was issued for «00001» (a Hà Nội ward) or «999» (no unit), useless
+    and silent. The unit scope follows the rule of every unit the API takes: 422
+    OUTSIDE_JURISDICTION naming the unit, 422 UNKNOWN_UNIT for a code that never existed,
+    nothing stored; a district abolished in 2025 (315) still scopes its records."""
+    religion = services["religion"]
+    for unit_scope, code in (("00001", "OUTSIDE_JURISDICTION"), ("351", "OUTSIDE_JURISDICTION"),
+                             ("999", "UNKNOWN_UNIT"), ("11999", "UNKNOWN_UNIT")):
+        refused = religion.post("/api/v1/admin/api-keys", headers=idp.headers("key_admin"),
+                                json={"owner": "Đối tác", "scopes": ["religion:read"],
+                                      "unit_scope": unit_scope})
+        assert refused.status_code == 422, refused.text
+        error = _error(refused)
+        assert error["code"] == code and unit_scope in error["message"], error
+    with runtime_of(religion).engine.connect() as conn:
+        assert conn.execute(select(api_keys_table)).all() == []
+    assert _create_key(services, idp, unit_scope=TIEN_LANG)["unit_scope"] == TIEN_LANG
+    # One stored before the check is not renewed.
+    with runtime_of(religion).engine.begin() as conn:
+        stray, _ = apikeys.create_key(conn, owner="Đối tác", scopes=["religion:read"],
+                                      created_by="test", unit_scope="999")
+    rotated = religion.post(f"/api/v1/admin/api-keys/{stray.prefix}/rotate",
+                            json={"grace_hours": 0}, headers=idp.headers("key_admin"))
+    assert (rotated.status_code, _error(rotated)["code"]) == (422, "UNKNOWN_UNIT")
+    with runtime_of(religion).engine.connect() as conn:
+        assert len(conn.execute(select(api_keys_table)).all()) == 2
