@@ -11,6 +11,11 @@ moment places facts by the catalogue completed with the successions recorded by 
 placement (the district's line «Chưa gắn với đơn vị hành chính hiện hành»), one after it
 counts the merged commune's facts at its successor, and a replay gives the same, as the
 recording time is the event's own.
+
+A successor recorded wrongly is corrected (`UnitSuccessionCorrected`): a new event, the old one
+kept. As of a moment, the latest recorded by then of a predecessor wins, so figures as of a time
+between the recording and its correction keep the first successor, and after it the corrected
+one; both services read the correction as one more `RecordedSuccession`.
 """
 
 from __future__ import annotations
@@ -30,8 +35,9 @@ RECORDED_BASIS = "recorded"
 
 @dataclass(frozen=True, slots=True)
 class RecordedSuccession:
-    """One `UnitSuccessionRecorded`: the predecessor ceased the day before `effective`, its
-    successor valid from it; `recorded_at`: when the official recorded it."""
+    """One `UnitSuccessionRecorded` or `UnitSuccessionCorrected`: the predecessor ceased the day
+    before `effective`, its successor valid from it; `recorded_at`: when the official recorded
+    it (a correction: when it was corrected)."""
 
     predecessor_code: str
     successor_code: str
@@ -53,7 +59,9 @@ def known_at(
     Only those the catalogue can take: a predecessor on its `successor_unknown` list, ceased
     the day before `effective`, and a successor of the same level valid on that day (what the
     indicators service's command requires; a stream holding anything else is not followed).
-    One per predecessor: the first recorded (the command refuses a second)."""
+    One per predecessor: the latest recorded by `as_of` (the command refuses a second
+    recording, so a later one is a correction of it, `UnitSuccessionCorrected`). A correction
+    is stamped after the recording it corrects: it loads the recording committed before."""
     recorded = list(recorded)
     if not recorded:
         return ()  # every report asks; most stores have none
@@ -61,7 +69,7 @@ def known_at(
     unknown = {u.code: u for u in base.successor_unknown()}
     chosen: dict[str, UnitSuccession] = {}
     for r in sorted(recorded, key=lambda r: (r.recorded_at, r.predecessor_code)):
-        if r.recorded_at > as_of or r.predecessor_code in chosen:
+        if r.recorded_at > as_of:
             continue
         predecessor = unknown.get(r.predecessor_code)
         successor = base.get(r.successor_code, r.effective)

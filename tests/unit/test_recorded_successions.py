@@ -20,6 +20,7 @@ from shared.adminunits import (
 )
 
 BACH_DANG, TAN_MINH, TOAN_THANG, TIEN_LANG = "11788", "11791", "11794", "315"
+TIEN_CUONG = "11761"  # Xã Tiên Cường of Tiên Lãng, its code kept on 01/07/2025
 MERGER = date(2025, 1, 1)
 AT = datetime(2026, 3, 2, 3, 0, tzinfo=UTC)
 RECORDED = RecordedSuccession(BACH_DANG, TAN_MINH, MERGER, AT)
@@ -63,11 +64,12 @@ def test_a_recorded_successor_carries_the_merged_commune_as_known_at_its_recordi
     assert default_catalogue().successors(BACH_DANG) == []
 
 
-def test_only_successions_the_catalogue_can_take_are_followed_the_first_one_each() -> None:
+def test_only_successions_the_catalogue_can_take_are_followed_the_latest_one_each() -> None:
     later = AT + timedelta(days=1)
     wrong = [
-        # A second successor for the same predecessor: the first recorded stays.
-        RecordedSuccession(BACH_DANG, "11797", MERGER, later),
+        # A successor recorded after another one for the same predecessor but one the
+        # catalogue cannot take (ceased on the day): the valid one before it stays.
+        RecordedSuccession(BACH_DANG, BACH_DANG, MERGER, later),
         # A predecessor whose successor the data shows (11347 -> 11341).
         RecordedSuccession("11347", "11344", MERGER, AT),
         # A successor not valid on the day (Bạch Đằng ceased on it).
@@ -79,3 +81,25 @@ def test_only_successions_the_catalogue_can_take_are_followed_the_first_one_each
     ]
     assert [(s.predecessor_code, s.successor_code)
             for s in known_at([*wrong, RECORDED], later)] == [(BACH_DANG, TAN_MINH)]
+
+
+def test_a_corrected_successor_wins_from_its_correction_on() -> None:
+    """A successor recorded wrongly (11791) is corrected to 11761 Xã Tiên Cường at `FIXED`
+    (`UnitSuccessionCorrected`): as of before the recording, nothing; between the recording and
+    the correction, the first successor; from the correction on, the corrected one, placed at
+    Tiên Cường in both eras after the merger. A second correction wins from its own moment."""
+    fixed = AT + timedelta(days=3)
+    corrected = RecordedSuccession(BACH_DANG, TIEN_CUONG, MERGER, fixed)
+    back = RecordedSuccession(BACH_DANG, TAN_MINH, MERGER, fixed + timedelta(days=1))
+    stream = [corrected, RECORDED, back]  # read in any order: the recording time decides
+
+    def successor(as_of: datetime) -> list[str]:
+        return [s.successor_code for s in known_at(stream, as_of)]
+
+    assert successor(AT - timedelta(seconds=1)) == []
+    assert successor(AT) == successor(fixed - timedelta(microseconds=1)) == [TAN_MINH]
+    assert successor(fixed) == [TIEN_CUONG]
+    assert successor(fixed + timedelta(days=1)) == [TAN_MINH]
+    completed = catalogue_with(known_at(stream, fixed))
+    for on in (date(2025, 6, 14), date(2025, 9, 14)):
+        assert placed_in(completed, _parents(on), on, BACH_DANG, date(2024, 6, 1)) == TIEN_CUONG
