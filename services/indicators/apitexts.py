@@ -20,6 +20,19 @@ OPERATIONS: OperationTexts = {
                           "nhập, kèm căn cứ pháp lý (cấp thành phố). Từ lúc ghi, số liệu "
                           "của đơn vị đã sáp nhập được tính cho đơn vị kế thừa từ ngày sáp nhập, "
                           "ở cả chỉ tiêu và báo cáo."),
+    "get_succession": ("Xem đơn vị kế thừa đã ghi nhận", "Đơn vị kế thừa đang có hiệu lực của "
+                       "một đơn vị đã sáp nhập và các lần ghi, đính chính (mỗi lần một sự "
+                       "kiện). ETag: phiên bản, dùng làm If-Match khi đính chính."),
+    "correct_succession": (
+        "Đính chính đơn vị kế thừa", "Đơn vị kế thừa đã ghi nhầm: ghi sự kiện mới "
+        "`UnitSuccessionCorrected` nêu đơn vị kế thừa cũ, đơn vị đúng và lý do (cấp thành phố); "
+        "sự kiện cũ vẫn còn trong lịch sử. Đơn vị đúng được kiểm tra như khi ghi: cùng cấp, có "
+        "hiệu lực vào ngày sáp nhập, trong địa bàn, khác đơn vị đang ghi (422 "
+        "CORRECTION_CHANGES_NOTHING). Từ lúc đính chính, số liệu của đơn vị đã sáp nhập được "
+        "tính cho đơn vị đúng, ở cả chỉ tiêu và báo cáo; số liệu xem theo thời điểm trước đó và "
+        "báo cáo đã chốt giữ như cũ (báo cáo đã chốt nêu phần thay đổi). Cần If-Match (ETag "
+        "của `/units/successions/{code}`): 428 nếu thiếu, 412 nếu đã có người ghi sau lần đọc; "
+        "404 SUCCESSION_NOT_RECORDED nếu chưa ghi đơn vị kế thừa nào."),
     "get_unit": ("Xem một đơn vị", "Đơn vị vào ngày `on`, với các cấp trên và đơn vị trực "
                  "thuộc."),
     "unit_history": ("Lịch sử một mã đơn vị", "Các phiên bản của mã và các lần sáp nhập, chia "
@@ -117,6 +130,8 @@ OPERATIONS: OperationTexts = {
 EXAMPLES: SchemaExamples = {
     "RecordUnitSuccession": {"predecessor_code": "11308", "successor_code": "11305",
                              "legal_basis": "Nghị quyết 1234/NQ-UBTVQH15"},
+    "CorrectUnitSuccession": {"successor_code": "11302",
+                              "reason": "Ghi nhầm phường kế thừa khi đối chiếu nghị quyết"},
     "RegisterModel": {"unit_code": "11755", "field": "new_rural",
                       "title": "Dân vận khéo xây dựng nông thôn mới", "started_on": "2023-02-01",
                       "description": "Vận động hiến đất làm đường liên thôn",

@@ -196,6 +196,14 @@ DISTRICT_LEVEL_ABOLISHED = (
 SUCCESSOR_LEVEL_MISMATCH = (
     "Đơn vị kế thừa «{successor}» phải cùng cấp với đơn vị bị sáp nhập «{code}»"
 )
+SUCCESSION_NOT_RECORDED = (
+    "Chưa ghi nhận đơn vị kế thừa nào cho đơn vị «{code}»: không có gì để đính chính (bổ sung "
+    "đơn vị kế thừa trước)"
+)
+SUCCESSOR_UNCHANGED = (
+    "Đơn vị kế thừa «{successor}» đã được ghi nhận cho đơn vị «{code}»; không có gì để đính "
+    "chính"
+)
 UNIT_NOT_FOUND = "Không tìm thấy đơn vị hành chính mã «{code}»"
 UNIT_NOT_VALID_ON = "Đơn vị hành chính mã «{code}» không tồn tại vào ngày {on}"
 RESTATE_TO_BEFORE_PERIOD = "Ngày quy đổi {to} phải sau ngày đánh giá {on}"
@@ -361,9 +369,10 @@ CONTEST_ENTRY = Lifecycle(
     "không có (mỗi mô hình một bài dự thi mỗi năm, trao giải một lần)",
 )
 SUCCESSION = Lifecycle(
-    {"record_successor": "Ghi nhận đơn vị kế thừa"},
+    {"record_successor": "Ghi nhận đơn vị kế thừa",
+     "correct_successor": "Đính chính đơn vị kế thừa"},
     {"recorded": "Đã ghi nhận"},
-    "không có (đơn vị kế thừa chỉ ghi nhận một lần)",
+    "không có (đơn vị kế thừa chỉ ghi nhận một lần; ghi sai thì đính chính)",
 )
 INDICATOR = Lifecycle(
     {"record_reported_figure": "Nhập số liệu báo cáo"},

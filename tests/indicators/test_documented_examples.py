@@ -34,6 +34,8 @@ def client(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
 #: record's id).
 STEPS: tuple[tuple[str, str, dict[str, str], dict[str, str]], ...] = (
     ("POST", "/api/v1/units/successions", {}, {}),
+    # The succession the example above recorded (11308), corrected.
+    ("POST", "/api/v1/units/successions/{code}/corrections", {"code": "11308"}, {}),
     ("POST", "/api/v1/models", {}, {}),
     ("POST", "/api/v1/models/{model_id}/recognise", {}, {}),
     ("POST", "/api/v1/contests/{year}/entries", {}, {"model_id": "model_id"}),
@@ -123,9 +125,10 @@ def test_every_documented_command_example_is_accepted(client: TestClient) -> Non
 
 def _if_match(client: TestClient, path: str, body: dict[str, Any]) -> dict[str, str]:
     """The ETag of the record a command overwrites (428 without: documented): a correction's
-    record, an indicator already defined (the plan's I1-I4 are)."""
-    if path.endswith("/registration/corrections"):
-        record = path.rsplit("/registration/corrections", 1)[0]
+    record (`/models/{id}`, `/units/successions/{code}`), an indicator already defined (the
+    plan's I1-I4 are)."""
+    if path.endswith("/corrections"):  # a model's registration, a unit's succession
+        record = path.removesuffix("/corrections").removesuffix("/registration")
     elif path == "/api/v1/indicators":
         record = f"/api/v1/indicators/{body['year']}/{body['indicator_id']}"
     else:

@@ -10,9 +10,13 @@ from fastapi.responses import JSONResponse
 
 from services.indicators import messages
 from services.indicators.application import handlers
-from services.indicators.application.commands import RecordUnitSuccession
+from services.indicators.application.commands import (
+    CorrectUnitSuccession,
+    RecordUnitSuccession,
+)
 from services.indicators.application.compute import known_successions
 from services.indicators.application.queries import recorded_successions
+from services.indicators.domain.model import UnitSuccessionRecord
 from shared.adminunits import (
     NOT_CURRENT_UNIT,
     AdminUnit,
@@ -28,9 +32,11 @@ from shared.auth.checks import city_level
 from shared.clock import format_date_vn, today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
+from shared.concurrency import TaggedResponse, tagged
 from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.errors import NotFound
+from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
 from shared.unitcheck import NATION
 from shared.validation import Day
@@ -175,6 +181,38 @@ def record_succession(command: RecordUnitSuccession, cmd: CommandDep) -> JSONRes
         handlers.record_unit_succession, command, always_creates=True,
         location=lambda r: f"/api/v1/units/{r.events[0].aggregate_id}",
     )
+
+
+@router.get("/successions/{code}")
+def get_succession(code: UnitCodePath, request: Request) -> TaggedResponse:
+    """Đơn vị kế thừa đã ghi nhận cho một đơn vị đã sáp nhập: bản ghi đang có hiệu lực và các
+    lần ghi, đính chính (mỗi lần một sự kiện); ETag: phiên bản (If-Match của lần đính chính)."""
+    runtime = runtime_of(request)
+    with read_connection(runtime.engine) as conn:
+        envelopes = runtime.store.load(conn, UnitSuccessionRecord.aggregate_type, code)
+    if not envelopes:
+        raise NotFound("SUCCESSION_NOT_RECORDED",
+                       messages.SUCCESSION_NOT_RECORDED.format(code=code), predecessor_code=code)
+    record = UnitSuccessionRecord.rehydrate(code, [runtime.registry.decode(e) for e in envelopes])
+    assert record.recorded is not None
+    return tagged({
+        **record.recorded[1].model_dump(mode="json"),
+        "version": record.version,
+        "history": [{"event_type": e.event_type, "version": e.aggregate_version,
+                     "recorded_at": e.recorded_at.isoformat(), "actor": e.actor, **e.payload}
+                    for e in envelopes],
+    }, record.version)
+
+
+@router.post("/successions/{code}/corrections", dependencies=CITY_LEVEL,
+             response_model=CommandResponse, responses=IF_MATCH_REQUIRED)
+def correct_succession(
+    code: UnitCodePath, command: CorrectUnitSuccession, cmd: CommandDep
+) -> JSONResponse:
+    """Đính chính đơn vị kế thừa đã ghi nhận sai (cấp thành phố): ghi sự kiện mới
+    `UnitSuccessionCorrected` kèm lý do; sự kiện cũ vẫn còn trong lịch sử. Cần If-Match (ETag
+    của `/units/successions/{code}`; 428 nếu thiếu, 412 nếu đã có người ghi sau lần đọc)."""
+    return cmd.record(handlers.correct_unit_succession, code, command, cmd.expected_version)
 
 
 @router.get("/{code}")

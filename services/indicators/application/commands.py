@@ -15,7 +15,15 @@ from services.indicators.domain.events import (
 )
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.planrules import Comparator
-from shared.validation import Code, Day, LongText, Name, ShortText, Version
+from shared.validation import (
+    Code,
+    Day,
+    LongText,
+    Name,
+    RequiredShortText,
+    ShortText,
+    Version,
+)
 
 UnitCode = Annotated[str, Field(pattern=UNIT_CODE_PATTERN)]
 #: An indicator's id as the plan names it (I1-I4, CT5): a letter first.
@@ -111,4 +119,15 @@ class RecordUnitSuccession(_Command):
     successor_code: UnitCode
     legal_basis: ShortText = Field(
         min_length=1, description="Nghị quyết sắp xếp, ví dụ 1232/NQ-UBTVQH15"
+    )
+
+
+class CorrectUnitSuccession(_Command):
+    """Đính chính đơn vị kế thừa đã ghi nhận sai: đơn vị kế thừa đúng, lý do, và căn cứ pháp lý
+    nếu khác căn cứ đã ghi."""
+
+    successor_code: UnitCode
+    reason: LongText = Field(min_length=1)
+    legal_basis: RequiredShortText | None = Field(
+        default=None, description="Để trống: giữ căn cứ đã ghi"
     )

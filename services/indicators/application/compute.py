@@ -19,7 +19,7 @@ from services.indicators.adapters.facts import (
     load_sites,
 )
 from services.indicators.domain.definitions import Definition
-from services.indicators.domain.events import UnitSuccessionRecorded
+from services.indicators.domain.events import SUCCESSION_EVENT_TYPES
 from services.indicators.domain.figures import (
     IndicatorFigures,
     compute_dialogue_heads,
@@ -47,13 +47,14 @@ def scope_tree(
 
 
 def known_successions(conn: Connection, as_of: datetime) -> tuple[UnitSuccession, ...]:
-    """The successions officials recorded (`UnitSuccessionRecorded`, J15) that figures as of
-    `as_of` place facts by: the kernel's rule (`shared.adminunits.known_at`), as reporting's
-    reports follow it. A handful of events, read from the store."""
+    """The successions officials recorded (`UnitSuccessionRecorded`, J15, and their
+    corrections, `UnitSuccessionCorrected`) that figures as of `as_of` place facts by: the
+    kernel's rule (`shared.adminunits.known_at`), as reporting's reports follow it. A handful
+    of events, read from the store."""
     e = events_table
     rows = conn.execute(select(e.c.payload, e.c.recorded_at).where(
         e.c.aggregate_type == UnitSuccessionRecord.aggregate_type,
-        e.c.event_type == UnitSuccessionRecorded.event_type))
+        e.c.event_type.in_(SUCCESSION_EVENT_TYPES)))
     recorded = []
     for payload, recorded_at in rows:
         event = json.loads(payload)

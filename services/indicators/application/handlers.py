@@ -13,6 +13,7 @@ from services.indicators.application.commands import (
     AwardContestEntry,
     CloseModel,
     CorrectModelRegistration,
+    CorrectUnitSuccession,
     DefineIndicator,
     RecogniseModel,
     RecordReportedFigure,
@@ -454,12 +455,7 @@ def record_unit_succession(
     require_city(uow.context, WRITE)
     code = command.predecessor_code
     predecessor, effective = _awaiting_successor(code, uow.jurisdiction)
-    successor = require_unit(command.successor_code, effective, within=uow.jurisdiction)
-    if successor.level != predecessor.level:
-        raise InvalidInput(
-            "SUCCESSOR_LEVEL_MISMATCH",
-            messages.SUCCESSOR_LEVEL_MISMATCH.format(code=code, successor=successor.code),
-        )
+    successor = _successor(uow, predecessor, command.successor_code, effective)
     record = uow.load(UnitSuccessionRecord, code)
     record.record_successor(
         UnitSuccessionRecorded(
@@ -472,3 +468,41 @@ def record_unit_succession(
         )
     )
     return uow.save(record)
+
+
+def correct_unit_succession(
+    uow: UnitOfWork, code: str, command: CorrectUnitSuccession,
+    expected_version: int | None = None,
+) -> list[EventEnvelope]:
+    """Đính chính a recorded successor (city level only): a new event naming the recording it
+    corrects (`UnitSuccessionCorrected`). The right successor is checked as a recording's is
+    (same level, valid on the day the predecessor ceased, inside the jurisdiction), and must
+    differ from the one in force. Never blind: If-Match required (428), stale 412."""
+    require_city(uow.context, WRITE)
+    record = uow.load(UnitSuccessionRecord, code)
+    if record.recorded is None:
+        raise NotFound(
+            "SUCCESSION_NOT_RECORDED", messages.SUCCESSION_NOT_RECORDED.format(code=code),
+            predecessor_code=code,
+        )
+    expect_version(record, required_version(expected_version))
+    predecessor, _ = _awaiting_successor(code, uow.jurisdiction)
+    version, recorded = record.recorded
+    successor = _successor(uow, predecessor, command.successor_code, recorded.effective)
+    corrects = event_id_at(uow.connection, UnitSuccessionRecord.aggregate_type, code, version)
+    record.correct_successor(successor.code, successor.name, command.reason,
+                             command.legal_basis, corrects)
+    return uow.save(record)
+
+
+def _successor(uow: UnitOfWork, predecessor: AdminUnit, code: str, effective: date) -> AdminUnit:
+    """The successor a recording or a correction names: a unit of the jurisdiction valid on
+    the day the predecessor ceased (`require_unit`), of the predecessor's level."""
+    successor = require_unit(code, effective, within=uow.jurisdiction)
+    if successor.level != predecessor.level:
+        raise InvalidInput(
+            "SUCCESSOR_LEVEL_MISMATCH",
+            messages.SUCCESSOR_LEVEL_MISMATCH.format(code=predecessor.code,
+                                                     successor=successor.code),
+        )
+    return successor

@@ -482,17 +482,20 @@ def labels() -> Mapping[str, Any]:
 
 def recorded_successions(conn: Connection, codes: list[str]) -> dict[str, dict[str, Any]]:
     """The successors officials recorded (UnitSuccessionRecorded) for these merged codes, read
-    from the event store: a few rows, one per completed code, each written by hand."""
+    from the event store: a few rows, one per completed code, each written by hand. A
+    corrected one (UnitSuccessionCorrected) shows its correction, the one in force, with its
+    `version` (the If-Match of a next correction)."""
     wanted = set(codes)
     rows = conn.execute(
-        select(events_table.c.aggregate_id, events_table.c.payload, events_table.c.actor,
-               events_table.c.recorded_at)
+        select(events_table.c.aggregate_id, events_table.c.aggregate_version,
+               events_table.c.payload, events_table.c.actor, events_table.c.recorded_at)
         .where(events_table.c.aggregate_type == UnitSuccessionRecord.aggregate_type)
         .order_by(events_table.c.position)
     ).all()
     return {
         row.aggregate_id: {**json.loads(row.payload), "actor": row.actor,
-                           "recorded_at": row.recorded_at.isoformat()}
+                           "recorded_at": row.recorded_at.isoformat(),
+                           "version": row.aggregate_version}
         for row in rows
         if row.aggregate_id in wanted
     }

@@ -209,5 +209,34 @@ class UnitSuccessionRecorded(DomainEvent):
     legal_basis: str
 
 
+@registry.register
+class UnitSuccessionCorrected(Correction):
+    """A `UnitSuccessionRecorded` (or an earlier correction of it) that named the wrong
+    successor (shared/corrections.py): the whole recording as it should have been, and the
+    successor it replaces. Both services place the merged unit's facts at the corrected
+    successor from this event's recording on (`shared.adminunits.recorded.known_at`); figures
+    as of a time before it keep the successor recorded then."""
+
+    event_type = "UnitSuccessionCorrected"
+    aggregate_type = "unit_succession"
+    predecessor_code: str
+    predecessor_name: str
+    successor_code: str
+    successor_name: str
+    effective: date
+    legal_basis: str
+    previous_successor_code: str
+
+    def corrected_fact(self) -> DomainEvent:
+        return UnitSuccessionRecorded(
+            predecessor_code=self.predecessor_code, predecessor_name=self.predecessor_name,
+            successor_code=self.successor_code, successor_name=self.successor_name,
+            effective=self.effective, legal_basis=self.legal_basis)
+
+
+#: The events that say which successor an official recorded: the latest by a moment counts.
+SUCCESSION_EVENT_TYPES = (UnitSuccessionRecorded.event_type, UnitSuccessionCorrected.event_type)
+
+
 # The plan's events register in this same registry; imported last, as they use it.
 from services.indicators.domain import planevents as _planevents  # noqa: E402, F401

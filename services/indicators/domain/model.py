@@ -17,6 +17,7 @@ from services.indicators.domain.events import (
     ModelRegistered,
     ModelRegisteredCorrected,
     ReportedFigureRecorded,
+    UnitSuccessionCorrected,
     UnitSuccessionRecorded,
 )
 from services.indicators.domain.figures import UnitFigure
@@ -294,26 +295,60 @@ class ContestEntry(Aggregate):
 
 class UnitSuccessionRecord(Aggregate):
     """The successor an official recorded for a merged unit whose successor the data did not
-    show; id: the merged unit's code. Recorded once: a correction would be a new event type."""
+    show; id: the merged unit's code. Recorded once (409 SUCCESSION_ALREADY_RECORDED); a wrong
+    successor is put right by a correction (`UnitSuccessionCorrected`), the recording kept."""
 
     aggregate_type = "unit_succession"
 
     def __init__(self, aggregate_id: str) -> None:
         super().__init__(aggregate_id)
         self.successor_code = ""
+        #: The recording in force (the original or its last correction) and its version:
+        #: what a correction names and restates.
+        self.recorded: tuple[int, UnitSuccessionRecorded] | None = None
 
     def record_successor(self, event: UnitSuccessionRecorded) -> None:
         if self.exists:
             raise ActionRefused(
                 "SUCCESSION_ALREADY_RECORDED", messages.SUCCESSION, action="record_successor",
                 subject=messages.SUCCESSION_SUBJECT.format(code=self.id), state="recorded",
-                allowed=[], note=messages.SUCCESSION_NOTE.format(successor=self.successor_code),
+                allowed=["correct_successor"],
+                note=messages.SUCCESSION_NOTE.format(successor=self.successor_code),
             )
         self.record(event, event.effective, unit_code=event.successor_code)
 
+    def correct_successor(
+        self, successor_code: str, successor_name: str, reason: str, legal_basis: str | None,
+        corrects: str,
+    ) -> None:
+        """Đính chính: the merged unit's successor is `successor_code` (checked by the handler
+        as a recording's is); the legal basis recorded unless another is given."""
+        assert self.recorded is not None  # the handler answers 404 for a unit not recorded
+        version, recorded = self.recorded
+        if successor_code == recorded.successor_code:
+            raise InvalidInput(
+                "CORRECTION_CHANGES_NOTHING", messages.SUCCESSOR_UNCHANGED.format(
+                    code=self.id, successor=successor_code),
+                successor_code=successor_code,
+            )
+        self.record(
+            UnitSuccessionCorrected(
+                corrects=corrects, corrected_version=version, reason=reason,
+                **{**recorded.model_dump(), "successor_code": successor_code,
+                   "successor_name": successor_name,
+                   "legal_basis": legal_basis or recorded.legal_basis},
+                previous_successor_code=recorded.successor_code,
+            ),
+            recorded.effective,
+            unit_code=successor_code,
+        )
+
     def apply(self, event: DomainEvent) -> None:
+        if isinstance(event, UnitSuccessionCorrected):
+            event = event.corrected_fact()
         if isinstance(event, UnitSuccessionRecorded):
             self.successor_code = event.successor_code
+            self.recorded = (self.version + 1, event)  # counted after apply
 
 
 class Indicator(Aggregate):

@@ -206,9 +206,9 @@ plan_events = Table(
 Index("ix_rpt_plan_events_year", plan_events.c.year)
 
 # The successors officials recorded for merged units (the indicators service's
-# `UnitSuccessionRecorded`, J15), one row each: a handful, read whole by every report, which
-# places facts by the catalogue completed with those recorded by its "as of"
-# (`shared.adminunits.recorded`).
+# `UnitSuccessionRecorded`, J15, and `UnitSuccessionCorrected`), one row each: a handful, read
+# whole by every report, which places facts by the catalogue completed with the latest of each
+# predecessor recorded by its "as of" (`shared.adminunits.recorded`).
 unit_successions = Table(
     "rpt_unit_successions",
     metadata,

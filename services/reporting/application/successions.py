@@ -1,6 +1,8 @@
 """The successors officials recorded for merged units (J15): the indicators service's
-`UnitSuccessionRecorded`, one row each of `rpt_unit_successions`, written in the transaction
-that records the event as processed and rebuilt by replay with the other read models.
+`UnitSuccessionRecorded` and its corrections `UnitSuccessionCorrected`, one row each of
+`rpt_unit_successions` (a correction's row names the corrected successor at its own recording
+time; the recording's row stays), written in the transaction that records the event as
+processed and rebuilt by replay with the other read models.
 
 A report places facts by the catalogue completed with the successions recorded by its "as of"
 (the kernel's rule, `shared.adminunits.recorded`, the indicators service's too): `known`
@@ -19,7 +21,8 @@ from shared.consumer import Handler, Projection
 from shared.envelope import EventEnvelope
 from shared.rebuild import TableMap
 
-EVENT_TYPE = "UnitSuccessionRecorded"
+#: A recording and its correction carry the same fields; the kernel's rule takes the latest.
+EVENT_TYPES = ("UnitSuccessionRecorded", "UnitSuccessionCorrected")
 
 
 def _writer(table: Table) -> Handler:
@@ -40,11 +43,11 @@ def _writer(table: Table) -> Handler:
 def successions_projection(tables: TableMap) -> Projection:
     table = tables(unit_successions)
     return Projection(name="successions", source_service="indicators",
-                      handlers={EVENT_TYPE: _writer(table)}, tables=[table])
+                      handlers={t: _writer(table) for t in EVENT_TYPES}, tables=[table])
 
 
 def recorded(conn: Connection) -> list[RecordedSuccession]:
-    """Every succession recorded, with its recording time."""
+    """Every succession recorded or corrected, with its recording time."""
     t = unit_successions
     return [RecordedSuccession(row.predecessor_code, row.successor_code, row.effective,
                                in_utc(row.recorded_at))
