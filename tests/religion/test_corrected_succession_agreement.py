@@ -21,6 +21,7 @@ from services.reporting.application.figures import compute_fresh, compute_from_c
 from services.reporting.application.reports import load_period
 from services.reporting.application.state import state_of
 from shared.envelope import EventEnvelope
+from tests.indicators.conftest import status_events_in
 from tests.integration.helpers import runtime_of
 from tests.religion.test_backdated_move import _feed
 from tests.religion.test_merged_commune_agreement import (
@@ -144,3 +145,30 @@ def test_a_corrected_successor_moves_the_figures_in_both_services_as_known_at_it
                 0 if period_id == "2024-6m" else 1), period_id
             assert slow.indicators[TAN_MINH]["I3"].numerator == 0, period_id
 
+
+def _announced(indicators: TestClient, unit: str) -> dict[str, str]:
+    """The causes of the status announcements of `unit`, by status key (I3-2025@11791)."""
+    return {event["key"]: event["cause"] for event in status_events_in(runtime_of(indicators))
+            if event["unit_code"] == unit}
+
+
+def test_the_statuses_the_recording_and_the_correction_move_are_announced_at_once(
+    religion: TestClient, indicators: TestClient,
+) -> None:
+    """The indicators service announced no status of the successor when a successor was
+    recorded: its figures moved, its status was announced only at the next hourly sweep, and
+    never for an ended period (2025). Now the recording, then the correction, announce the
+    statuses they move: I3 and I4 of 2025 and 2026 at 11791 Tân Minh, then at 11761 Tiên
+    Cường; 2024 counts Bạch Đằng itself and moves nowhere."""
+    _site(religion)
+    _feed(indicators, _envelopes(religion))
+    assert _announced(indicators, TAN_MINH) == _announced(indicators, TIEN_CUONG) == {}
+    moved = {f"{indicator}-{year}@{{unit}}" for indicator in ("I3", "I4")
+             for year in (2025, 2026)}
+
+    _record(indicators)
+    assert _announced(indicators, TAN_MINH) == {
+        key.format(unit=TAN_MINH): "UnitSuccessionRecorded" for key in moved}
+    _correct(indicators)
+    assert _announced(indicators, TIEN_CUONG) == {
+        key.format(unit=TIEN_CUONG): "UnitSuccessionCorrected" for key in moved}
