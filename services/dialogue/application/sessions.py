@@ -118,6 +118,7 @@ def reschedule(
 ) -> list[EventEnvelope]:
     decided_on = command.decided_on or today
     session = load_session(uow, session_id, expected_version, decided_on)
+    session.require_allowed("reschedule")  # the state (409) before the day's content (422)
     not_in_future(decided_on, today)  # after 403, 404, 412: docs/api-conventions.md
     session.reschedule(command.planned_on, command.reason, decided_on, _preceding(uow, session))
     # The new day must be one the session could have been planned for: its unit exists then
@@ -134,6 +135,7 @@ def cancel(
 ) -> list[EventEnvelope]:
     on = command.cancelled_on or today
     session = load_session(uow, session_id, expected_version, on)
+    session.require_allowed("cancel")  # the state (409) before the day's content (422)
     not_in_future(on, today)
     session.cancel(command.reason, on, _preceding(uow, session))
     return save(uow, session)
@@ -163,6 +165,7 @@ def hold(
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
     session = load_session(uow, session_id, expected_version, command.held_on)
+    session.require_allowed("hold")  # the state (409) before the day's content (422)
     not_in_future(command.held_on, today)
     head_ids = list(command.head_ids or session.head_ids)
     jurisdiction_unit(uow, session.unit_code, command.held_on)
@@ -188,9 +191,9 @@ def correct_held(
     # Once the caller may correct it (403 first): a correction restates a fact another desk
     # may have just restated, never blind (428).
     expect_version(session, required_version(expected_version))
+    recorded_on = session.require_held("correct_held")  # the state (409) before the day (422)
     if command.held_on is not None:
         not_in_future(command.held_on, today)
-    recorded_on = session.require_held("correct_held")
     held_on = None if command.void else command.held_on or recorded_on
     if held_on != session.held_on:
         _refuse_if_records(uow, session, held_on)
@@ -231,6 +234,7 @@ def file_report(
 ) -> list[EventEnvelope]:
     filed_on = command.filed_on or today
     session = load_session(uow, session_id, expected_version, filed_on)
+    session.require_allowed("file_report")  # the state (409) before the day's content (422)
     not_in_future(filed_on, today)
     session.file_report(
         command.attendance, list(command.organisations), command.summary, filed_on

@@ -86,7 +86,14 @@ class DialogueSession(Aggregate):
             allowed=self.allowed_actions(), status=self.status,
         )
 
-    def _refuse_unless_allowed(self, action: str) -> None:
+    def require_allowed(self, action: str) -> None:
+        """The session's status allows `action`, else 409: the state, which its handler asks
+        before anything about the day the body carries (docs/api-conventions.md, "The order
+        of the refusals": a caller must not be told to move the day of an action the session
+        refuses whatever the day). A closed session refuses a second report as
+        REPORT_ALREADY_FILED, the code its callers know."""
+        if action == "file_report" and self.status == "closed":
+            raise self._refused("REPORT_ALREADY_FILED", action)
         if action not in ALLOWED_ACTIONS[self.status]:
             raise self._refused("SESSION_STATE", action)
 
@@ -105,7 +112,7 @@ class DialogueSession(Aggregate):
     def reschedule(
         self, planned_on: date, reason: str, on: date, follows: Preceding | None = None
     ) -> None:
-        self._refuse_unless_allowed("reschedule")
+        self.require_allowed("reschedule")
         assert self.planned_on is not None
         self._decided_after(on, follows)
         if planned_on == self.planned_on:
@@ -124,7 +131,7 @@ class DialogueSession(Aggregate):
         )
 
     def cancel(self, reason: str, on: date, follows: Preceding | None = None) -> None:
-        self._refuse_unless_allowed("cancel")
+        self.require_allowed("cancel")
         self._decided_after(on, follows)
         self.record(
             SessionCancelled(session_id=self.id, reason=reason, cancelled_on=on),
@@ -133,7 +140,7 @@ class DialogueSession(Aggregate):
         )
 
     def hold(self, held_on: date, head_ids: list[str]) -> None:
-        self._refuse_unless_allowed("hold")
+        self.require_allowed("hold")
         self.record(
             SessionHeld(
                 session_id=self.id, unit_code=self.unit_code, head_ids=head_ids, held_on=held_on
@@ -149,7 +156,7 @@ class DialogueSession(Aggregate):
         """Đính chính: the session was held on `held_on` by `head_ids` instead of what was
         recorded, or (`held_on` None) it did not take place and is planned again. A session
         with its report filed took place: only its day or heads are corrected."""
-        self._refuse_unless_allowed("correct_held")
+        self.require_allowed("correct_held")
         assert self.held_on is not None
         if held_on is None and self.status == "closed":
             raise self._refused("REPORT_ALREADY_FILED", "correct_held")
@@ -176,9 +183,7 @@ class DialogueSession(Aggregate):
     def file_report(
         self, attendance: int, organisations: list[str], summary: str, filed_on: date
     ) -> None:
-        if self.status == "closed":
-            raise self._refused("REPORT_ALREADY_FILED", "file_report")
-        self._refuse_unless_allowed("file_report")
+        self.require_allowed("file_report")
         assert self.held_on is not None
         if filed_on < self.held_on:
             raise InvalidInput(
