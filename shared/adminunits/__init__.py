@@ -51,7 +51,7 @@ from .model import (
     level_of_code,
     names_no_unit,
 )
-from .placing import placed_in, version_near
+from .placing import codes_placed_in, placed_in, version_near
 from .recorded import RECORDED_BASIS, RecordedSuccession, catalogue_with, known_at
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "UnitSuccession",
     "UnknownUnitError",
     "catalogue_with",
+    "codes_placed_in",
     "default_catalogue",
     "fold",
     "known_at",

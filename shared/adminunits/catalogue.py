@@ -228,6 +228,14 @@ class UnitCatalogue:
         links to other codes are in :meth:`successors` and :meth:`predecessors`."""
         return list(self._versions.get(code, ()))
 
+    def codes_of_province(self, province_code: str) -> frozenset[str]:
+        """Every code one of whose versions lies in the province (itself, its districts and
+        communes of every era): where a placement on the province's tree looks for what it
+        holds."""
+        return frozenset({province_code}
+                         | {u.code for u in self._communes_by_province.get(province_code, ())}
+                         | {u.code for u in self._children.get(province_code, ())})
+
     def last_day(self, code: str) -> date | None:
         """The last day ``code`` existed (a district abolished on 1 July 2025 ends on 30 June);
         None while it still exists or if it never did. What a unit holds (a head's term)

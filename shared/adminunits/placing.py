@@ -13,8 +13,10 @@ A derived view: no fact is changed.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 
 from .catalogue import UnitCatalogue
 from .model import AdminUnit, UnknownUnitError
@@ -74,3 +76,59 @@ def _common_ancestor(parents: Mapping[str, str | None], codes: list[str]) -> str
     shared = set(chains[0]).intersection(*map(set, chains[1:]))
     # Several roots share no ancestor: the first root holds it (never happens for one scope).
     return next((c for c in chains[0] if c in shared), chains[0][-1])
+
+
+# --- A list's unit filter: the codes placed in a unit ---------------------------------------
+#
+# A list for a unit on a day shows the records a figure of that day counts at the unit: those
+# of the units it succeeded (a merged commune's at its successor), as `placed_in` places them.
+# A store keeps the code each record was recorded for, so a list asks for the codes placed in
+# the unit (`codes_placed_in`) and filters with IN rather than placing every row.
+
+
+def codes_placed_in(
+    catalogue: UnitCatalogue, unit: str, on: date, *, below: bool = False
+) -> frozenset[str]:
+    """The codes whose records count at `unit` on `on` by `placed_in` (facts known on `on`, as
+    a report's cut-off places them), `unit` itself always among them; with `below`, those
+    counting at a unit under it too. A unit that had ceased by `on` is read on its last day
+    (a district after the 2025 reform: its communes then); one not yet created, or unknown,
+    holds its own code only."""
+    last = catalogue.last_day(unit)
+    day = on if last is None else min(on, last)
+    version = catalogue.get(unit, day)
+    if version is None:
+        return frozenset({unit})
+    placed = _placements(catalogue, version.province_code, day)
+    inside = {unit}
+    if below:
+        inside |= {u.code for u in catalogue.descendants(unit, day)}
+        inside |= {u.code for u in catalogue.children(unit, day)}
+    return frozenset({unit} | {code for code, at in placed.items() if at in inside})
+
+
+@functools.lru_cache(maxsize=64)
+def _placements(catalogue: UnitCatalogue, province: str, on: date) -> Mapping[str, str]:
+    """Where each code ever of the province, or of a province merged into it, counts on the
+    province's tree of `on` (codes placed outside it left out). Kept per day: a few hundred
+    placements, shared read-only by every list of that day."""
+    parents: dict[str, str | None] = {province: None}
+    stack = [province]
+    while stack:
+        code = stack.pop()
+        for child in catalogue.children(code, on):
+            parents[child.code] = code
+            stack.append(child.code)
+    provinces, pending = {province}, [province]
+    while pending:
+        for s in catalogue.predecessors(pending.pop()):
+            if s.predecessor_code not in provinces:
+                provinces.add(s.predecessor_code)
+                pending.append(s.predecessor_code)
+    found: dict[str, str] = {}
+    for p in sorted(provinces):
+        for code in catalogue.codes_of_province(p):
+            at = placed_in(catalogue, parents, on, code, on)
+            if at is not None:
+                found[code] = at
+    return MappingProxyType(found)
