@@ -110,7 +110,9 @@ EXAMPLES: SchemaExamples = {
 #: on. The list is the register as it stands; it said «the data of that moment», and an
 #: official asking for the register of a past conference got today's under that date (H8).
 LIST_AS_OF = (
-    "Ngày dùng để xét hồ sơ quá hạn (overdue, overdue_days); mặc định hôm nay. Danh sách luôn "
+    "Ngày dùng để xét hồ sơ quá hạn (overdue, overdue_days) và để xếp cơ sở vào xã của "
+    "`unit`: danh sách một xã tại ngày này gồm cả cơ sở của các xã đã sáp nhập vào xã đó "
+    "(như báo cáo tính tại ngày chốt); mặc định hôm nay. Danh sách luôn "
     "là sổ hiện hành (cơ sở, xã, tình trạng hồ sơ hôm nay), không phải sổ tại ngày này: sổ "
     "của một cơ sở tại một ngày xem ở /sites/{code}/as-of, số liệu tại ngày chốt của một kỳ "
     "xem ở dịch vụ báo cáo (/api/v1/reports/{kỳ})"

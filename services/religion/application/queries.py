@@ -4,7 +4,7 @@ history and its state as of a past date, the compliance cases, the Tiên Lãng p
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, case, func, null, or_, select
@@ -21,7 +21,7 @@ from services.religion.domain.workflow import (
     due_on,
     overdue_days,
 )
-from shared.adminunits import default_catalogue, fold
+from shared.adminunits import NOT_CURRENT_UNIT, codes_placed_in, default_catalogue, fold
 from shared.auth.principal import CITY_SCOPE
 from shared.auth.units import scope_clause
 from shared.clock import format_date_vn, iso_or_none
@@ -71,6 +71,11 @@ class SiteFilter:
     overdue: bool | None = None
     status: str = "active"
     q: str | None = None
+
+
+def placed_codes(unit: str, on: date) -> list[str]:
+    """The commune codes whose records count at `unit` on `on` (`codes_placed_in`)."""
+    return sorted(codes_placed_in(default_catalogue(), unit, on))
 
 
 def _dossier_view(state: str, since: date | None, on: date) -> dict[str, Any]:
@@ -130,7 +135,9 @@ def site_item(row: Any, on: date) -> dict[str, Any]:
 def _filtered(query: Select[Any], f: SiteFilter, on: date) -> Select[Any]:
     query = query.where(*within(SITE_LIFE, f.reader_scope, f.district_code))
     if f.commune_code:
-        query = query.where(sites.c.commune_code == f.commune_code)
+        # The sites a figure of `on` counts at the commune: those of the communes it succeeded
+        # too (the kernel's placement, as reporting's row of that commune).
+        query = query.where(sites.c.commune_code.in_(placed_codes(f.commune_code, on)))
     if f.religion:
         query = query.where(sites.c.religion == f.religion)
     if f.dossier_state:
@@ -410,6 +417,22 @@ def list_cases(
 # -- the Tiên Lãng pilot -------------------------------------------------------------------------
 
 
+def _pilot_day(day: date) -> date:
+    """The day the pilot's tree is read on: `day`, or the district's last day after it
+    ceased (the 2025 reform)."""
+    last = default_catalogue().last_day(TIEN_LANG)
+    return day if last is None else min(day, last)
+
+
+def _pilot_communes(on: date) -> dict[str, str]:
+    """For each commune code a site may be recorded at, the commune of the district on `on`
+    whose row counts it (the kernel's placement, as reporting's rows); a code absent counts
+    on the district's line «Chưa gắn với đơn vị hành chính hiện hành»."""
+    catalogue = default_catalogue()
+    return {code: commune.code for commune in catalogue.descendants(TIEN_LANG, on)
+            for code in codes_placed_in(catalogue, commune.code, on)}
+
+
 def _pilot_sites_on(conn: Connection, store: EventStore, day: date) -> list[dict[str, Any]]:
     """The sites of Tiên Lãng on `day`, each as it stood then (`state_as_of`): those whose
     commune was the district's that day (the register's rule, `district_on`). A day after
@@ -417,10 +440,7 @@ def _pilot_sites_on(conn: Connection, store: EventStore, day: date) -> list[dict
     the ones it left. The candidates: every site with an event placed in one of the
     district's communes of that day, and those the register places there today."""
     catalogue = default_catalogue()
-    district = catalogue.named_on(TIEN_LANG, day)
-    placed_on = day
-    if district is not None and district.valid_to is not None and day >= district.valid_to:
-        placed_on = district.valid_to - timedelta(days=1)
+    placed_on = _pilot_day(day)
     communes = [u.code for u in catalogue.descendants(TIEN_LANG, placed_on)]
     candidates = set(conn.execute(
         select(events_table.c.aggregate_id).where(
@@ -460,13 +480,22 @@ def tien_lang_pilot(
     else:
         rows = _pilot_sites_on(conn, store, as_of)
     rows = [r for r in rows if r["status"] == "active"]
+    # One era in the whole document: the district's tree of the day read, each site counted
+    # at the commune of that tree holding its own (a merged commune's at its successor) and
+    # every unit named as of that day.
+    placed_day = _pilot_day(day)
+    counted_at = _pilot_communes(placed_day)
     by_state: dict[str, int] = {}
     by_commune: dict[str, dict[str, Any]] = {}
     for r in rows:
         state = r["dossier"]["state"]
         by_state[state] = by_state.get(state, 0) + 1
-        commune = by_commune.setdefault(r["commune"]["code"], {
-            "commune_code": r["commune"]["code"], "commune_name": r["commune"]["name"],
+        r["commune"] = {"code": r["commune"]["code"],
+                        "name": _unit_name(r["commune"]["code"], placed_day, None)}
+        at = counted_at.get(r["commune"]["code"])
+        commune = by_commune.setdefault(at or "", {
+            "commune_code": at,
+            "commune_name": _unit_name(at, placed_day, None) if at else NOT_CURRENT_UNIT,
             "sites": 0, "with_dossier": 0, "with_certificate": 0,
         })
         commune["sites"] += 1
@@ -475,7 +504,7 @@ def tien_lang_pilot(
     total = len(rows)
     with_dossier = sum(1 for r in rows if r["dossier"]["has_dossier"])
     with_certificate = sum(1 for r in rows if r["certificate"] is not None)
-    district = default_catalogue().get(TIEN_LANG, min(day, date(2025, 6, 30)))
+    district = default_catalogue().get(TIEN_LANG, placed_day)
     return {
         "title": messages.PILOT_TITLE,
         "recipient": messages.PILOT_RECIPIENT,
@@ -493,13 +522,15 @@ def tien_lang_pilot(
                 for s, n in sorted(by_state.items())
             ],
         },
-        "by_commune": sorted(by_commune.values(), key=lambda c: c["commune_code"]),
+        # The district's line (no commune of that day) last.
+        "by_commune": [by_commune[code] for code in sorted(by_commune, key=lambda c: (not c, c))],
         "sites": [
             {
                 "code": r["code"],
                 "name": r["name"],
                 "religion": r["religion"],
                 "commune": r["commune"],
+                "counted_at": counted_at.get(r["commune"]["code"]),
                 "dossier_state": r["dossier"]["state"],
                 "dossier_state_label": r["dossier"]["state_label"],
                 "state_since": r["dossier"]["since"],
