@@ -135,7 +135,8 @@ def evaluate_period(
     )
     if unit_code:
         query = query.where(
-            heads.c.unit_code.in_(units_in_scope(unit_code, include_subunits, [start, end]))
+            heads.c.unit_code.in_(units_in_scope(unit_code, include_subunits, [start, end],
+                                              placed_on=end))
         )
     if head_id:
         query = query.where(heads.c.head_id == head_id)

@@ -22,8 +22,8 @@ from services.dialogue.adapters.tables import (
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.heads import HeadPost
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
-from shared.adminunits import default_catalogue
-from shared.clock import iso_or_none
+from shared.adminunits import codes_placed_in, default_catalogue
+from shared.clock import iso_or_none, today_vn
 from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope
 from shared.errors import InvalidInput
@@ -52,11 +52,15 @@ COMMITMENT_LIFE: tuple[ColumnElement[Any], ...] = (
 
 
 def units_in_scope(
-    code: str, include_subunits: bool, dates: Iterable[date] | None = None
+    code: str, include_subunits: bool, dates: Iterable[date] | None = None,
+    placed_on: date | None = None,
 ) -> set[str]:
     """The unit and, if asked, every unit under it (districts and communes) on any of
     `dates` (default: every version of the unit). Units are versioned: a district abolished
-    in 2025 still covers the communes it had, and a period must see both structures."""
+    in 2025 still covers the communes it had, and a period must see both structures. With
+    `placed_on`, also the units whose records a figure of that day counts at the unit (or
+    under it): a merged commune's at its successor (the kernel's `codes_placed_in`, the
+    placement reporting's rows follow)."""
     catalogue = default_catalogue()
     versions = catalogue.history(code)
     if not versions:
@@ -64,6 +68,8 @@ def units_in_scope(
             "UNKNOWN_UNIT", messages.UNKNOWN_UNIT_FILTER.format(code=code), unit_code=code
         )
     scope = {code}
+    if placed_on is not None:
+        scope |= codes_placed_in(catalogue, code, placed_on, below=include_subunits)
     if not include_subunits:
         return scope
     if dates is None:
@@ -98,12 +104,15 @@ def _narrowed(
     unit_column: ColumnElement[Any],
     unit_code: str | None,
     include_subunits: bool,
+    placed_on: date,
     *equal: tuple[ColumnElement[Any], Any],
 ) -> Select[Any]:
-    """`query` narrowed to a unit (and, if asked, the units under it) and to the rows whose
-    column equals each value given; a filter left empty (None, "") narrows nothing."""
+    """`query` narrowed to a unit (and, if asked, the units under it, and those whose records
+    count at it on `placed_on`) and to the rows whose column equals each value given; a
+    filter left empty (None, "") narrows nothing."""
     if unit_code:
-        query = query.where(unit_column.in_(units_in_scope(unit_code, include_subunits)))
+        query = query.where(unit_column.in_(
+            sorted(units_in_scope(unit_code, include_subunits, placed_on=placed_on))))
     return query.where(*(column == value for column, value in equal if value))
 
 
@@ -256,9 +265,10 @@ def sessions_query(
     date_from: date | None,
     date_to: date | None,
 ) -> Select[Any]:
+    # Placed as a figure whose window ends on `date_to` places them (reporting's cut-off).
     query = _narrowed(
         select(sessions), sessions.c.unit_code, unit_code, include_subunits,
-        (sessions.c.status, status),
+        date_to or today_vn(), (sessions.c.status, status),
     )
     if head_id:
         query = query.where(
@@ -338,7 +348,7 @@ def issues_query(
     session_id: str | None,
 ) -> Select[Any]:
     return _narrowed(
-        select(issues), issues.c.unit_code, unit_code, True,
+        select(issues), issues.c.unit_code, unit_code, True, today_vn(),
         (issues.c.category, category),
         (issues.c.handling, handling),
         (issues.c.session_id, session_id),
@@ -388,7 +398,7 @@ def commitments_query(
     due_before: date | None,
 ) -> Select[Any]:
     query = _narrowed(
-        select(commitments), commitments.c.unit_code, unit_code, True,
+        select(commitments), commitments.c.unit_code, unit_code, True, today_vn(),
         (commitments.c.status, status),
         (commitments.c.responsible_agency, agency),
         (commitments.c.session_id, session_id),

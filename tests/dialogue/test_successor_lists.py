@@ -1,0 +1,64 @@
+"""The dialogue lists' unit filter follows the catalogue's successions, as reporting's rows do
+(finding M6): a session held on 20/12/2024 in 11347 Phường Gia Viên, which the catalogue
+carries to 11341 from 01/01/2025, counts in reporting's 2025-3m row of 11341 (sessions_held
+1), while `GET /sessions?unit=11341` over the same window listed none. A list for a unit over
+a window ending on a day now shows the records a figure of that day counts at the unit; its
+commitments likewise (listed as of today). SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date
+
+import pytest
+from fastapi.testclient import TestClient
+
+from services.dialogue.app import create_app
+from shared.settings import Settings
+from tests.dialogue.conftest import FakeToday, held_session, ok, runtime_of, take_office
+from tests.religion.test_moved_site_old_store import reporting_factory
+
+__all__ = ["reporting_factory"]
+
+GIA_VIEN, GIA_VIEN_2025 = "11347", "11341"
+
+
+@pytest.fixture
+def dialogue(dialogue_settings: Settings, clock: FakeToday) -> Iterator[TestClient]:
+    """The app without its lifespan (no relay, no NATS): schema created."""
+    client = TestClient(create_app(dialogue_settings, today=clock, scan_interval_s=3600))
+    runtime_of(client).create_schema()
+    yield client
+    runtime_of(client).engine.dispose()
+
+
+def test_a_successors_sessions_are_those_reporting_counts_at_it(
+    dialogue: TestClient, clock: FakeToday, reporting_factory: Callable[[str], TestClient],
+) -> None:
+    clock.set(date(2025, 3, 20))
+    head = take_office(dialogue, GIA_VIEN, "people_committee_chair", "Lê Văn Tâm", "2021-06-01")
+    session = held_session(dialogue, GIA_VIEN, [head], "2024-12-20")
+    ok(dialogue.post(f"/api/v1/sessions/{session}/commitments", json={
+        "text": "Chi trả bồi thường", "due_on": "2025-06-30",
+        "responsible_agency": "Ban bồi thường GPMB"}), 201)
+    reporting = reporting_factory("reporting")
+    runtime = runtime_of(dialogue)
+    with runtime.engine.connect() as conn:
+        envelopes = list(runtime.store.iter_all(conn))
+    consumer = next(c for c in reporting.app.state.runtime.consumers  # type: ignore[attr-defined]
+                    if c.projection.source_service == "dialogue")
+    consumer._apply(envelopes)
+
+    for period, expected in (("2025-3m", [session]), ("2024-12m", [])):
+        window = ok(reporting.get(f"/api/v1/periods/{period}"))
+        rows = ok(reporting.get(f"/api/v1/reports/{period}/units"))["units"]
+        held = next(r["figures"]["sessions_held"] for r in rows if r["code"] == GIA_VIEN_2025)
+        listed = ok(dialogue.get("/api/v1/sessions", params={
+            "unit": GIA_VIEN_2025, "date_from": window["data_from"],
+            "date_to": window["cutoff_on"]}))
+        assert [s["session_id"] for s in listed["items"]] == expected, period
+        assert listed["total"] == held, period
+    # The merged ward itself still lists its own session.
+    assert ok(dialogue.get("/api/v1/sessions", params={"unit": GIA_VIEN}))["total"] == 1
+    # Its commitment, listed as of today (a day of 2025), is the successor's too.
+    assert ok(dialogue.get("/api/v1/commitments", params={"unit": GIA_VIEN_2025}))["total"] == 1
