@@ -40,6 +40,7 @@ from sqlalchemy import (
 
 from services.reporting.domain.counting import ATTENDANCE, CHUNK_FIGURES
 from shared.rebuild import AFTER_LOAD
+from shared.unitsuccessions import successions_table
 
 metadata = MetaData()
 SOURCES = ("religion", "dialogue", "indicators")
@@ -208,14 +209,6 @@ Index("ix_rpt_plan_events_year", plan_events.c.year)
 # The successors officials recorded for merged units (the indicators service's
 # `UnitSuccessionRecorded`, J15, and `UnitSuccessionCorrected`), one row each: a handful, read
 # whole by every report, which places facts by the catalogue completed with the latest of each
-# predecessor recorded by its "as of" (`shared.adminunits.recorded`).
-unit_successions = Table(
-    "rpt_unit_successions",
-    metadata,
-    Column("event_id", String(36), primary_key=True),
-    Column("predecessor_code", String(10), nullable=False),
-    Column("successor_code", String(10), nullable=False),
-    Column("effective", Date, nullable=False),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Column("legal_basis", Text, nullable=False),
-)
+# predecessor recorded by its "as of" (`shared.adminunits.recorded`). The kernel's table
+# (`shared.unitsuccessions`: religion's and dialogue's lists keep the same table).
+unit_successions = successions_table("rpt_unit_successions", metadata)
