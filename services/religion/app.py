@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from services.religion import messages
-from services.religion.adapters.tables import metadata
+from services.religion.adapters.tables import metadata, unit_successions
 from services.religion.api import calendar, compliance, imports, reports, routes
 from services.religion.apitexts import EXAMPLES, FIELDS, OPERATIONS
 from services.religion.application.commands import CERTIFICATE_NUMBER_PATTERN
@@ -13,13 +13,15 @@ from services.religion.domain.events import registry
 from shared.heap import settle_at_start
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from shared.unitsuccessions import successions_projection
 from shared.web import build_app
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.for_service("religion")
     runtime = ServiceRuntime(
-        settings, registry, metadata=[metadata], background=[settle_at_start]
+        settings, registry, metadata=[metadata], background=[settle_at_start],
+        projections=[successions_projection(unit_successions)],
     )
     # The import route comes first: "/sites/import" must not be read as a site code.
     return build_app(

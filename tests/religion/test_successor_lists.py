@@ -6,7 +6,8 @@ counted them, and the pilot mixed three eras in one table (11788 «Xã Bạch Đ
 
 Hand-counted: GV-01 in 11347 Phường Gia Viên (Huyện Ngô Quyền 304), which the catalogue
 carries to 11341 from 01/01/2025; BD-01, BD-02 in 11788 Xã Bạch Đằng (Tiên Lãng 315), merged
-on 01/01/2025 with no successor in the catalogue's data; TL-01 in 11755 Thị trấn Tiên Lãng.
+on 01/01/2025 with no successor in the catalogue's data (until an official records 11791 Xã
+Tân Minh, the last test); TL-01 in 11755 Thị trấn Tiên Lãng.
 A list of 11341 on a day of 2025 or later shows GV-01, as reporting's row of 11341 counts it;
 on a day of 2024, not (11341 was Phường Lạc Viên, another ward). SQLite and PostgreSQL."""
 
@@ -19,11 +20,14 @@ from fastapi.testclient import TestClient
 
 from tests.religion.conftest import TIEN_LANG_TOWN, site_body
 from tests.religion.test_backdated_move import _feed
+from tests.religion.test_merged_commune_agreement import indicators
 from tests.religion.test_moved_site_old_store import _envelopes, reporting_factory
+from tests.religion.test_recorded_succession_agreement import _feed_successions, _record
 
-__all__ = ["reporting_factory"]
+__all__ = ["indicators", "reporting_factory"]
 
 GIA_VIEN, GIA_VIEN_2025, BACH_DANG, TIEN_LANG = "11347", "11341", "11788", "315"
+TAN_MINH = "11791"  # Xã Tân Minh from 01/01/2025: the successor recorded for Bạch Đằng
 
 
 def _sites(religion: TestClient) -> None:
@@ -90,3 +94,32 @@ def test_the_pilot_names_each_commune_once_as_of_its_day(
         assert {(s["code"], s["commune"]["name"], s["counted_at"]) for s in pilot["sites"]} == {
             ("TL-01", "Thị trấn Tiên Lãng", TIEN_LANG_TOWN),
             ("BD-01", "Xã Bạch Đằng", None), ("BD-02", "Xã Bạch Đằng", None)}, params
+
+
+def test_a_recorded_successors_list_and_pilot_agree_with_reporting(
+    religion: TestClient, indicators: TestClient,
+    reporting_factory: Callable[[str], TestClient],
+) -> None:
+    """The examiner's scenario: BD-01, BD-02 in 11788 Xã Bạch Đằng, whose successor 11791
+    Xã Tân Minh a city official records (`UnitSuccessionRecorded`): religion keeps it as
+    reporting does (consumer `religion-successions`), so its list of 11791 and the pilot's
+    row of 11791 show the sites reporting's 2025-3m row of 11791 counts."""
+    _sites(religion)
+    reporting = reporting_factory("reporting")
+    _feed(reporting, _envelopes(religion))
+    assert _listed(religion, TAN_MINH, as_of="2025-03-14") == []
+    succession = _record(indicators)
+    for client in (reporting, religion):
+        _feed_successions(client, [succession])
+    assert _rows(reporting, "2025-3m")[TAN_MINH] == 2
+    for as_of in ("2025-03-14", None):
+        params = {"as_of": as_of} if as_of else {}
+        assert _listed(religion, TAN_MINH, **params) == ["BD-01", "BD-02"], as_of
+    # On a day of 2024 Bạch Đằng is its own commune.
+    assert _listed(religion, TAN_MINH, as_of="2024-06-14") == []
+    assert _listed(religion, BACH_DANG, as_of="2024-06-14") == ["BD-01", "BD-02"]
+    pilot = religion.get("/api/v1/reports/tien-lang-pilot").json()
+    assert [(c["commune_code"], c["commune_name"], c["sites"])
+            for c in pilot["by_commune"]] == [
+        (TIEN_LANG_TOWN, "Thị trấn Tiên Lãng", 1), (TAN_MINH, "Xã Tân Minh", 2)]
+    assert _rows(reporting, "2025-6m")[TAN_MINH] == 2

@@ -19,6 +19,8 @@ from sqlalchemy import (
     Text,
 )
 
+from shared.unitsuccessions import successions_table
+
 metadata = MetaData()
 
 sites = Table(
@@ -93,3 +95,9 @@ cases = Table(
 )
 
 READ_MODELS = (sites, certificates, cases)
+
+# The successors officials recorded for merged communes (the indicators service's
+# `UnitSuccessionRecorded`, J15), by which a commune's list and the pilot place sites as
+# reports do (finding M6). Fed by the consumer `religion-successions`, not by this service's
+# events: not a read model its rebuild empties.
+unit_successions = successions_table("rel_unit_successions", metadata)

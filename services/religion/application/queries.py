@@ -11,7 +11,7 @@ from sqlalchemy import ColumnElement, Connection, Select, case, func, null, or_,
 
 from services.religion import messages
 from services.religion.adapters.projection import district_on
-from services.religion.adapters.tables import cases, certificates, sites
+from services.religion.adapters.tables import cases, certificates, sites, unit_successions
 from services.religion.domain.events import CORRECTION_TYPES, DOSSIER_STEP_EVENTS, registry
 from services.religion.domain.model import Certificate, LandDossier, ReligiousSite
 from services.religion.domain.workflow import (
@@ -21,17 +21,24 @@ from services.religion.domain.workflow import (
     due_on,
     overdue_days,
 )
-from shared.adminunits import NOT_CURRENT_UNIT, codes_placed_in, default_catalogue, fold
+from shared.adminunits import (
+    NOT_CURRENT_UNIT,
+    UnitCatalogue,
+    codes_placed_in,
+    default_catalogue,
+    fold,
+)
 from shared.auth.principal import CITY_SCOPE
 from shared.auth.units import scope_clause
 from shared.clock import format_date_vn, iso_or_none
 from shared.corrections import effective
 from shared.db import row_or_not_found
-from shared.envelope import DomainEvent, EventEnvelope
+from shared.envelope import DomainEvent, EventEnvelope, utcnow
 from shared.errors import NotFound
 from shared.eventstore import EventStore, events_table
 from shared.paging import PageRequest
 from shared.planrules import percent_of
+from shared.unitsuccessions import catalogue_known
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng, three-level era (until 2025-07-01)
 SITE_AGGREGATES = (ReligiousSite, LandDossier, Certificate)
@@ -73,9 +80,14 @@ class SiteFilter:
     q: str | None = None
 
 
-def placed_codes(unit: str, on: date) -> list[str]:
-    """The commune codes whose records count at `unit` on `on` (`codes_placed_in`)."""
-    return sorted(codes_placed_in(default_catalogue(), unit, on))
+def placed_codes(conn: Connection, unit: str, on: date) -> list[str]:
+    """The commune codes whose records count at `unit` on `on` (`codes_placed_in`), by the
+    catalogue completed with the successors officials have recorded so far (J15)."""
+    return sorted(codes_placed_in(_catalogue_now(conn), unit, on))
+
+
+def _catalogue_now(conn: Connection) -> UnitCatalogue:
+    return catalogue_known(conn, unit_successions, utcnow())
 
 
 def _dossier_view(state: str, since: date | None, on: date) -> dict[str, Any]:
@@ -132,12 +144,14 @@ def site_item(row: Any, on: date) -> dict[str, Any]:
     }
 
 
-def _filtered(query: Select[Any], f: SiteFilter, on: date) -> Select[Any]:
+def _filtered(
+    query: Select[Any], f: SiteFilter, on: date, communes: list[str] | None
+) -> Select[Any]:
     query = query.where(*within(SITE_LIFE, f.reader_scope, f.district_code))
     if f.commune_code:
         # The sites a figure of `on` counts at the commune: those of the communes it succeeded
         # too (the kernel's placement, as reporting's row of that commune).
-        query = query.where(sites.c.commune_code.in_(placed_codes(f.commune_code, on)))
+        query = query.where(sites.c.commune_code.in_(communes or [f.commune_code]))
     if f.religion:
         query = query.where(sites.c.religion == f.religion)
     if f.dossier_state:
@@ -161,7 +175,9 @@ def _filtered(query: Select[Any], f: SiteFilter, on: date) -> Select[Any]:
 
 
 def list_sites(conn: Connection, f: SiteFilter, on: date, paging: PageRequest) -> dict[str, Any]:
-    total = conn.execute(_filtered(select(func.count()).select_from(sites), f, on)).scalar_one()
+    communes = placed_codes(conn, f.commune_code, on) if f.commune_code else None
+    total = conn.execute(
+        _filtered(select(func.count()).select_from(sites), f, on, communes)).scalar_one()
     order: list[Any] = [sites.c.code]
     phrase = fold(f.q) if f.q else ""
     if phrase:
@@ -169,7 +185,7 @@ def list_sites(conn: Connection, f: SiteFilter, on: date, paging: PageRequest) -
         # hold them apart ("Cao Đài Hùng Thắng").
         order.insert(0, case((sites.c.search_text.contains(f" {phrase} "), 0), else_=1))
     rows = conn.execute(
-        _filtered(select(sites), f, on)
+        _filtered(select(sites), f, on, communes)
         .order_by(*order)
         .limit(paging.limit)
         .offset(paging.offset)
@@ -424,11 +440,10 @@ def _pilot_day(day: date) -> date:
     return day if last is None else min(day, last)
 
 
-def _pilot_communes(on: date) -> dict[str, str]:
+def _pilot_communes(catalogue: UnitCatalogue, on: date) -> dict[str, str]:
     """For each commune code a site may be recorded at, the commune of the district on `on`
     whose row counts it (the kernel's placement, as reporting's rows); a code absent counts
     on the district's line «Chưa gắn với đơn vị hành chính hiện hành»."""
-    catalogue = default_catalogue()
     return {code: commune.code for commune in catalogue.descendants(TIEN_LANG, on)
             for code in codes_placed_in(catalogue, commune.code, on)}
 
@@ -484,7 +499,7 @@ def tien_lang_pilot(
     # at the commune of that tree holding its own (a merged commune's at its successor) and
     # every unit named as of that day.
     placed_day = _pilot_day(day)
-    counted_at = _pilot_communes(placed_day)
+    counted_at = _pilot_communes(_catalogue_now(conn), placed_day)
     by_state: dict[str, int] = {}
     by_commune: dict[str, dict[str, Any]] = {}
     for r in rows:
