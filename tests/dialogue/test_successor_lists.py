@@ -3,7 +3,8 @@
 carries to 11341 from 01/01/2025, counts in reporting's 2025-3m row of 11341 (sessions_held
 1), while `GET /sessions?unit=11341` over the same window listed none. A list for a unit over
 a window ending on a day now shows the records a figure of that day counts at the unit; its
-commitments likewise (listed as of today). SQLite and PostgreSQL."""
+commitments likewise (listed as of today). A successor an official records (J15) is followed
+as reporting follows it. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -16,11 +17,14 @@ from fastapi.testclient import TestClient
 from services.dialogue.app import create_app
 from shared.settings import Settings
 from tests.dialogue.conftest import FakeToday, held_session, ok, runtime_of, take_office
+from tests.religion.test_merged_commune_agreement import indicators
 from tests.religion.test_moved_site_old_store import reporting_factory
+from tests.religion.test_recorded_succession_agreement import _feed_successions, _record
 
-__all__ = ["reporting_factory"]
+__all__ = ["indicators", "reporting_factory"]
 
 GIA_VIEN, GIA_VIEN_2025 = "11347", "11341"
+BACH_DANG, TAN_MINH = "11788", "11791"  # a successor recorded by an official (J15)
 
 
 @pytest.fixture
@@ -30,6 +34,15 @@ def dialogue(dialogue_settings: Settings, clock: FakeToday) -> Iterator[TestClie
     runtime_of(client).create_schema()
     yield client
     runtime_of(client).engine.dispose()
+
+
+def _feed_dialogue(dialogue: TestClient, reporting: TestClient) -> None:
+    runtime = runtime_of(dialogue)
+    with runtime.engine.connect() as conn:
+        envelopes = list(runtime.store.iter_all(conn))
+    consumer = next(c for c in reporting.app.state.runtime.consumers  # type: ignore[attr-defined]
+                    if c.projection.source_service == "dialogue")
+    consumer._apply(envelopes)
 
 
 def test_a_successors_sessions_are_those_reporting_counts_at_it(
@@ -42,12 +55,7 @@ def test_a_successors_sessions_are_those_reporting_counts_at_it(
         "text": "Chi trả bồi thường", "due_on": "2025-06-30",
         "responsible_agency": "Ban bồi thường GPMB"}), 201)
     reporting = reporting_factory("reporting")
-    runtime = runtime_of(dialogue)
-    with runtime.engine.connect() as conn:
-        envelopes = list(runtime.store.iter_all(conn))
-    consumer = next(c for c in reporting.app.state.runtime.consumers  # type: ignore[attr-defined]
-                    if c.projection.source_service == "dialogue")
-    consumer._apply(envelopes)
+    _feed_dialogue(dialogue, reporting)
 
     for period, expected in (("2025-3m", [session]), ("2024-12m", [])):
         window = ok(reporting.get(f"/api/v1/periods/{period}"))
@@ -62,3 +70,31 @@ def test_a_successors_sessions_are_those_reporting_counts_at_it(
     assert ok(dialogue.get("/api/v1/sessions", params={"unit": GIA_VIEN}))["total"] == 1
     # Its commitment, listed as of today (a day of 2025), is the successor's too.
     assert ok(dialogue.get("/api/v1/commitments", params={"unit": GIA_VIEN_2025}))["total"] == 1
+
+
+def test_a_recorded_successors_sessions_are_those_reporting_counts_at_it(
+    dialogue: TestClient, clock: FakeToday, indicators: TestClient,
+    reporting_factory: Callable[[str], TestClient],
+) -> None:
+    """The examiner's scenario: a session held on 20/12/2024 in 11788 Xã Bạch Đằng, whose
+    successor 11791 Xã Tân Minh a city official records (`UnitSuccessionRecorded`): dialogue
+    keeps it as reporting does (consumer `dialogue-successions`), so its list of 11791 over
+    2025-3m's window shows the session reporting's row of 11791 counts."""
+    clock.set(date(2025, 3, 20))
+    head = take_office(dialogue, BACH_DANG, "people_committee_chair", "Lê Văn Tâm",
+                       "2021-06-01")
+    session = held_session(dialogue, BACH_DANG, [head], "2024-12-20")
+    reporting = reporting_factory("reporting")
+    _feed_dialogue(dialogue, reporting)
+    window = ok(reporting.get("/api/v1/periods/2025-3m"))
+    params = {"unit": TAN_MINH, "date_from": window["data_from"],
+              "date_to": window["cutoff_on"]}
+    assert ok(dialogue.get("/api/v1/sessions", params=params))["total"] == 0
+    succession = _record(indicators)
+    for client in (reporting, dialogue):
+        _feed_successions(client, [succession])
+    rows = ok(reporting.get("/api/v1/reports/2025-3m/units"))["units"]
+    held = next(r["figures"]["sessions_held"] for r in rows if r["code"] == TAN_MINH)
+    listed = ok(dialogue.get("/api/v1/sessions", params=params))
+    assert [s["session_id"] for s in listed["items"]] == [session]
+    assert listed["total"] == held == 1

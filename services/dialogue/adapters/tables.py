@@ -23,6 +23,8 @@ from sqlalchemy import (
     Text,
 )
 
+from shared.unitsuccessions import successions_table
+
 metadata = MetaData()
 
 heads = Table(
@@ -130,6 +132,12 @@ rules = Table(
 )
 
 READ_MODELS: tuple[Table, ...] = (heads, sessions, session_heads, issues, commitments, rules)
+
+# The successors officials recorded for merged communes (the indicators service's
+# `UnitSuccessionRecorded`, J15), by which a list for a unit places records as reports do
+# (finding M6). Fed by the consumer `dialogue-successions`, not by this service's events: not
+# a read model its rebuild empties.
+unit_successions = successions_table("dlg_unit_successions", metadata)
 
 citizen_contacts = Table(
     "citizen_contacts",

@@ -47,11 +47,11 @@ def list_commitments(
     session_id: Annotated[str | None, Query(max_length=36)] = None,
     due_before: Day | None = None,
 ) -> dict[str, Any]:
-    query = queries.commitments_query(
-        unit_code=access.list_filter(principal, unit_code), status=status, agency=agency,
-        session_id=session_id, due_before=due_before,
-    ).where(*access.within(principal, queries.COMMITMENT_LIFE))
     with runtime.engine.connect() as conn:
+        query = queries.commitments_query(
+            unit_code=access.list_filter(principal, unit_code), status=status, agency=agency,
+            session_id=session_id, due_before=due_before, placing=queries.catalogue_now(conn),
+        ).where(*access.within(principal, queries.COMMITMENT_LIFE))
         found = queries.list_commitments(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
 
@@ -103,11 +103,12 @@ def progress_template(
     format: Literal["xlsx", "csv"] = "xlsx",
 ) -> Response:
     """A sheet of the commitments not yet done, ready to fill in and upload back."""
-    query = queries.commitments_query(
-        unit_code=access.list_filter(principal, unit_code), status=None, agency=agency,
-        session_id=None, due_before=None,
-    ).where(commitments.c.status != "done", *access.within(principal, queries.COMMITMENT_LIFE))
     with runtime.engine.connect() as conn:
+        query = queries.commitments_query(
+            unit_code=access.list_filter(principal, unit_code), status=None, agency=agency,
+            session_id=None, due_before=None, placing=queries.catalogue_now(conn),
+        ).where(commitments.c.status != "done",
+                *access.within(principal, queries.COMMITMENT_LIFE))
         items = queries.all_commitments(conn, query, MAX_ROWS)
     header = [
         messages.COLUMN_COMMITMENT_ID,

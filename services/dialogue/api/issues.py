@@ -44,11 +44,11 @@ def list_issues(
     handling: Handling | None = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,
 ) -> dict[str, Any]:
-    query = queries.issues_query(
-        unit_code=access.list_filter(principal, unit_code), category=category,
-        handling=handling, session_id=session_id,
-    ).where(*access.within(principal, queries.ISSUE_LIFE))
     with runtime.engine.connect() as conn:
+        query = queries.issues_query(
+            unit_code=access.list_filter(principal, unit_code), category=category,
+            handling=handling, session_id=session_id, placing=queries.catalogue_now(conn),
+        ).where(*access.within(principal, queries.ISSUE_LIFE))
         found = queries.list_issues(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
 

@@ -125,11 +125,12 @@ def list_sessions(
     date_to: Day | None = None,
 ) -> dict[str, Any]:
     """Sessions by unit, status, head and date (the holding date, else the planned one)."""
-    query = queries.sessions_query(
-        unit_code=access.list_filter(principal, unit_code), include_subunits=include_subunits,
-        status=status, head_id=head_id, date_from=date_from, date_to=date_to,
-    ).where(*access.within(principal, queries.SESSION_LIFE))
     with runtime.engine.connect() as conn:
+        query = queries.sessions_query(
+            unit_code=access.list_filter(principal, unit_code),
+            include_subunits=include_subunits, status=status, head_id=head_id,
+            date_from=date_from, date_to=date_to, placing=queries.catalogue_now(conn),
+        ).where(*access.within(principal, queries.SESSION_LIFE))
         found = queries.list_sessions(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
 

@@ -14,6 +14,7 @@ from services.dialogue import messages
 from services.dialogue.adapters.tables import heads, rules, session_heads, sessions
 from services.dialogue.application.queries import (
     LEVEL_RANK,
+    catalogue_now,
     head_dict,
     unit_last_day,
     unit_name,
@@ -136,7 +137,7 @@ def evaluate_period(
     if unit_code:
         query = query.where(
             heads.c.unit_code.in_(units_in_scope(unit_code, include_subunits, [start, end],
-                                              placed_on=end))
+                                              placed_on=end, placing=catalogue_now(conn)))
         )
     if head_id:
         query = query.where(heads.c.head_id == head_id)

@@ -18,16 +18,18 @@ from services.dialogue.adapters.tables import (
     rules,
     session_heads,
     sessions,
+    unit_successions,
 )
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.heads import HeadPost
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
-from shared.adminunits import codes_placed_in, default_catalogue
+from shared.adminunits import UnitCatalogue, codes_placed_in, default_catalogue
 from shared.clock import iso_or_none, today_vn
 from shared.db import row_or_not_found
-from shared.envelope import EventEnvelope
+from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import EventStore
+from shared.unitsuccessions import catalogue_known
 
 MAX_PAGE = 1000
 # Lists read top-down: the city, then districts, then communes.
@@ -53,14 +55,15 @@ COMMITMENT_LIFE: tuple[ColumnElement[Any], ...] = (
 
 def units_in_scope(
     code: str, include_subunits: bool, dates: Iterable[date] | None = None,
-    placed_on: date | None = None,
+    placed_on: date | None = None, placing: UnitCatalogue | None = None,
 ) -> set[str]:
     """The unit and, if asked, every unit under it (districts and communes) on any of
     `dates` (default: every version of the unit). Units are versioned: a district abolished
     in 2025 still covers the communes it had, and a period must see both structures. With
     `placed_on`, also the units whose records a figure of that day counts at the unit (or
     under it): a merged commune's at its successor (the kernel's `codes_placed_in`, the
-    placement reporting's rows follow)."""
+    placement reporting's rows follow), by `placing` (`catalogue_now`: with the successors
+    officials recorded)."""
     catalogue = default_catalogue()
     versions = catalogue.history(code)
     if not versions:
@@ -69,7 +72,7 @@ def units_in_scope(
         )
     scope = {code}
     if placed_on is not None:
-        scope |= codes_placed_in(catalogue, code, placed_on, below=include_subunits)
+        scope |= codes_placed_in(placing or catalogue, code, placed_on, below=include_subunits)
     if not include_subunits:
         return scope
     if dates is None:
@@ -82,6 +85,12 @@ def units_in_scope(
         scope |= {u.code for u in catalogue.children(code, on)}
         scope |= {u.code for u in catalogue.descendants(code, on)}
     return scope
+
+
+def catalogue_now(conn: Connection) -> UnitCatalogue:
+    """The catalogue completed with the successors officials have recorded so far (J15,
+    `dlg_unit_successions`): what a list for a unit places records by."""
+    return catalogue_known(conn, unit_successions, utcnow())
 
 
 def unit_last_day(code: str) -> date | None:
@@ -105,6 +114,7 @@ def _narrowed(
     unit_code: str | None,
     include_subunits: bool,
     placed_on: date,
+    placing: UnitCatalogue | None,
     *equal: tuple[ColumnElement[Any], Any],
 ) -> Select[Any]:
     """`query` narrowed to a unit (and, if asked, the units under it, and those whose records
@@ -112,7 +122,8 @@ def _narrowed(
     filter left empty (None, "") narrows nothing."""
     if unit_code:
         query = query.where(unit_column.in_(
-            sorted(units_in_scope(unit_code, include_subunits, placed_on=placed_on))))
+            sorted(units_in_scope(unit_code, include_subunits, placed_on=placed_on,
+                                  placing=placing))))
     return query.where(*(column == value for column, value in equal if value))
 
 
@@ -264,11 +275,12 @@ def sessions_query(
     head_id: str | None,
     date_from: date | None,
     date_to: date | None,
+    placing: UnitCatalogue | None = None,
 ) -> Select[Any]:
     # Placed as a figure whose window ends on `date_to` places them (reporting's cut-off).
     query = _narrowed(
         select(sessions), sessions.c.unit_code, unit_code, include_subunits,
-        date_to or today_vn(), (sessions.c.status, status),
+        date_to or today_vn(), placing, (sessions.c.status, status),
     )
     if head_id:
         query = query.where(
@@ -346,9 +358,10 @@ def issues_query(
     category: str | None,
     handling: str | None,
     session_id: str | None,
+    placing: UnitCatalogue | None = None,
 ) -> Select[Any]:
     return _narrowed(
-        select(issues), issues.c.unit_code, unit_code, True, today_vn(),
+        select(issues), issues.c.unit_code, unit_code, True, today_vn(), placing,
         (issues.c.category, category),
         (issues.c.handling, handling),
         (issues.c.session_id, session_id),
@@ -396,9 +409,10 @@ def commitments_query(
     agency: str | None,
     session_id: str | None,
     due_before: date | None,
+    placing: UnitCatalogue | None = None,
 ) -> Select[Any]:
     query = _narrowed(
-        select(commitments), commitments.c.unit_code, unit_code, True, today_vn(),
+        select(commitments), commitments.c.unit_code, unit_code, True, today_vn(), placing,
         (commitments.c.status, status),
         (commitments.c.responsible_agency, agency),
         (commitments.c.session_id, session_id),

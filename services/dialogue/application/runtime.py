@@ -8,12 +8,13 @@ from datetime import date
 
 from sqlalchemy import Engine
 
-from services.dialogue.adapters.tables import metadata
+from services.dialogue.adapters.tables import metadata, unit_successions
 from services.dialogue.application.rules import seed_default_rules
 from services.dialogue.domain.events import registry
 from shared.clock import today_vn
 from shared.runtime import BackgroundTask, ServiceRuntime
 from shared.settings import Settings
+from shared.unitsuccessions import successions_projection
 
 Clock = Callable[[], date]
 
@@ -31,7 +32,8 @@ class DialogueRuntime(ServiceRuntime):
         engine: Engine | None = None,
     ) -> None:
         super().__init__(
-            settings, registry, metadata=[metadata], background=background, engine=engine
+            settings, registry, metadata=[metadata], background=background, engine=engine,
+            projections=[successions_projection(unit_successions)],
         )
         self.today = today
         self.scan_interval_s = (
