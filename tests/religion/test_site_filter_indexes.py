@@ -52,8 +52,11 @@ def test_each_filter_of_the_register_searches_an_index_on_its_column(
             event.listen(conn, "before_cursor_execute", seen)
             list_sites(conn, site_filter, ON, PageRequest())
             event.remove(conn, "before_cursor_execute", seen)
-            assert len(statements) == 2  # the count and the page
-            for statement, parameters in statements:
+            # The count and the page (a commune's list reads the recorded successions first,
+            # a handful of rows: its codes, finding M6).
+            reads = [(st, p) for st, p in statements if "FROM rel_sites" in st]
+            assert len(reads) == 2
+            for statement, parameters in reads:
                 plan = " ".join(
                     row[3] for row in conn.exec_driver_sql(
                         f"EXPLAIN QUERY PLAN {statement}", parameters)
