@@ -21,12 +21,13 @@ one; both services read the correction as one more `RecordedSuccession`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
+from types import MappingProxyType
 
 from .catalogue import UnitCatalogue, default_catalogue
-from .model import UnitSuccession
+from .model import AdminUnit, UnitSuccession
 
 #: The `basis` of a succession an official recorded (the data's own have theirs, e.g.
 #: ``code_persisted``).
@@ -66,7 +67,7 @@ def known_at(
     if not recorded:
         return ()  # every report asks; most stores have none
     base = catalogue or default_catalogue()
-    unknown = {u.code: u for u in base.successor_unknown()}
+    unknown = _awaiting_successor(base)
     chosen: dict[str, UnitSuccession] = {}
     for r in sorted(recorded, key=lambda r: (r.recorded_at, r.predecessor_code)):
         if r.recorded_at > as_of:
@@ -78,6 +79,14 @@ def known_at(
             continue
         chosen[r.predecessor_code] = r.succession
     return tuple(chosen[code] for code in sorted(chosen))
+
+
+@functools.lru_cache(maxsize=4)
+def _awaiting_successor(catalogue: UnitCatalogue) -> Mapping[str, AdminUnit]:
+    """The catalogue's `successor_unknown` units by code, made once per catalogue (which never
+    changes): since the communes gone on 01/07/2025 are on it (finding M2) it holds 7,222
+    units, about 3 ms to walk, and every report, figure and list asks `known_at`."""
+    return MappingProxyType({u.code: u for u in catalogue.successor_unknown()})
 
 
 @functools.lru_cache(maxsize=16)
