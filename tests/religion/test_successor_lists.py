@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 
 from tests.religion.conftest import TIEN_LANG_TOWN, site_body
 from tests.religion.test_backdated_move import _feed
+from tests.religion.test_corrected_succession_agreement import TIEN_CUONG, _correct
 from tests.religion.test_merged_commune_agreement import indicators
 from tests.religion.test_moved_site_old_store import _envelopes, reporting_factory
 from tests.religion.test_recorded_succession_agreement import _feed_successions, _record
@@ -123,3 +124,15 @@ def test_a_recorded_successors_list_and_pilot_agree_with_reporting(
             for c in pilot["by_commune"]] == [
         (TIEN_LANG_TOWN, "Thị trấn Tiên Lãng", 1), (TAN_MINH, "Xã Tân Minh", 2)]
     assert _rows(reporting, "2025-6m")[TAN_MINH] == 2
+    # The successor corrected to 11761 Xã Tiên Cường (`UnitSuccessionCorrected`): the list
+    # and the pilot follow the correction, as reporting's rows do.
+    correction = _correct(indicators)
+    for client in (reporting, religion):
+        _feed_successions(client, [correction])
+    assert _listed(religion, TAN_MINH, as_of="2025-03-14") == []
+    assert _listed(religion, TIEN_CUONG, as_of="2025-03-14") == ["BD-01", "BD-02"]
+    assert (_rows(reporting, "2025-3m")[TAN_MINH], _rows(reporting, "2025-3m")[TIEN_CUONG]) == (
+        0, 2)
+    pilot = religion.get("/api/v1/reports/tien-lang-pilot").json()
+    assert [(c["commune_code"], c["sites"]) for c in pilot["by_commune"]] == [
+        (TIEN_LANG_TOWN, 1), (TIEN_CUONG, 2)]
