@@ -33,9 +33,12 @@ def update_progress(
 ) -> list[EventEnvelope]:
     on = command.updated_on or today
     commitment = load_commitment(uow, commitment_id, expected_version, on)
-    not_in_future(on, today)  # after 403, 404, 412: docs/api-conventions.md
+    # The latest update sent again (a retry, its day already accepted): nothing written, the
+    # answer says so, even when that update completed the commitment.
     if commitment.repeats_last_update(command.progress_pct, on, command.note):
-        return []  # the latest update sent again (a retry): nothing written, the answer says so
+        return []
+    commitment.require_allowed("update_progress", on)  # the state (409) before the day (422)
+    not_in_future(on, today)  # after 403, 404, 412: docs/api-conventions.md
     # An update dated after the due date finds the commitment already overdue, even if the
     # scheduler has not passed yet: the status in the event must be the true one at its date.
     # Judged at the update's date, not today: a completion dated before the due date but
@@ -62,6 +65,7 @@ def reopen(
 ) -> list[EventEnvelope]:
     on = command.reopened_on or today
     commitment = load_commitment(uow, commitment_id, expected_version, on)
+    commitment.require_allowed("reopen", on)  # the state (409) before the day's content (422)
     not_in_future(on, today)
     commitment.detect_overdue(on)
     commitment.reopen(command.reason, on, command.new_due_on, command.progress_pct)

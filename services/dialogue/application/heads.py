@@ -205,6 +205,7 @@ def leave_office(
     post = load_post(uow, head_id)
     authorize(uow.context, WRITE, post.unit_code, command.to_date, record=True)
     expect_version(post, expected_version)
+    post.require_in_office(head_id, "leave")  # the state (409) before the day's content (422)
     not_in_future(command.to_date, today)
     require_within_unit(post.unit_code, command.to_date)
     term = post.term(head_id)
@@ -224,6 +225,7 @@ def hand_over(
     # As `correct_took_office`: the record's unit, refused naming the caller's scope only.
     authorize(uow.context, WRITE, post.unit_code, command.from_date, record=True)
     expect_version(post, expected_version)
+    post.require_in_office(head_id, "hand_over")  # the state (409) before the day (422)
     not_in_future(command.from_date, today)
     unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
     term = post.term(head_id)

@@ -47,6 +47,18 @@ class Commitment(Aggregate):
         return {"done": ["reopen"], "overdue": ["update_progress", "reopen"]}.get(
             self.status, ["update_progress"])
 
+    def require_allowed(self, action: str, on: date | None = None) -> None:
+        """The commitment's status allows `action`, else 409 (COMMITMENT_DONE for a progress
+        update, CANNOT_REOPEN for a reopening): the state, which its handler asks before
+        anything about the day the body carries (docs/api-conventions.md, "The order of the
+        refusals"). With `on`, the status it has at that day: overdue once its due date has
+        passed, as the handler's `detect_overdue(on)` records before acting."""
+        status = "overdue" if on is not None and self.overdue_on(on) else self.status
+        if status == "done" and action == "update_progress":
+            raise self._refused("COMMITMENT_DONE", action)
+        if status not in ("done", "overdue") and action == "reopen":
+            raise self._refused("CANNOT_REOPEN", action)
+
     def _refused(self, code: str, action: str) -> ActionRefused:
         return ActionRefused(
             code, messages.COMMITMENT, action=action,
@@ -78,8 +90,7 @@ class Commitment(Aggregate):
         return self.last_update == (progress_pct, on, note)
 
     def update_progress(self, progress_pct: int, on: date, note: str = "") -> None:
-        if self.status == "done":
-            raise self._refused("COMMITMENT_DONE", "update_progress")
+        self.require_allowed("update_progress")
         if on < self.last_update_on:
             raise InvalidInput(
                 "UPDATE_BEFORE_LAST",
@@ -137,8 +148,7 @@ class Commitment(Aggregate):
         self, reason: str, on: date, new_due_on: date | None, progress_pct: int | None
     ) -> None:
         """Reopen a completed commitment (the result did not hold) or extend an overdue one."""
-        if self.status not in ("done", "overdue"):
-            raise self._refused("CANNOT_REOPEN", "reopen")
+        self.require_allowed("reopen")
         if self.status == "overdue" and new_due_on is None:
             raise InvalidInput("NEW_DUE_DATE_REQUIRED", messages.NEW_DUE_DATE_REQUIRED)
         if on < self.last_update_on:

@@ -65,8 +65,11 @@ class HeadPost(Aggregate):
         #: Per head that left: the leaving in force and its version (what a correction names).
         self.left: dict[str, tuple[int, HeadLeftOffice]] = {}
 
-    @staticmethod
-    def _require_in_office(term: Term, action: str) -> None:
+    def require_in_office(self, head_id: str, action: str) -> None:
+        """`head_id` is still in office, else 409 HEAD_ALREADY_LEFT: the state, which the
+        leave and hand_over handlers ask before anything about the day the body carries
+        (docs/api-conventions.md, "The order of the refusals")."""
+        term = self.terms[head_id]
         if term.to_date is not None:
             raise ActionRefused(
                 "HEAD_ALREADY_LEFT", messages.HEAD, action=action,
@@ -265,7 +268,7 @@ class HeadPost(Aggregate):
         successor_head_id: str | None = None,
     ) -> None:
         term = self.terms[head_id]
-        self._require_in_office(term, "leave")
+        self.require_in_office(head_id, "leave")
         if to_date < term.from_date:
             raise InvalidInput(
                 "TERM_ENDS_BEFORE_IT_STARTS",
@@ -291,7 +294,7 @@ class HeadPost(Aggregate):
     ) -> None:
         """The incumbent's last day is the eve of the successor's first day."""
         incumbent = self.terms[incumbent_id]
-        self._require_in_office(incumbent, "hand_over")
+        self.require_in_office(incumbent_id, "hand_over")
         if from_date <= incumbent.from_date:
             raise InvalidInput(
                 "SUCCESSOR_BEFORE_INCUMBENT",
