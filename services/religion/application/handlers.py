@@ -571,6 +571,7 @@ def case_action(
     _place_case(uow, case)
     authorize(uow.context, WRITE, case.commune_code, command.acted_on, record=True)
     expect_version(case, command.expected_version)
+    case.require_allowed(action)  # the state (409) before the day's content (422)
     not_in_future(command.acted_on)  # after 403, 404, 412: docs/api-conventions.md
     case.act(action, command.acted_on, command.note, command.referred_to)
     return _save(uow, case)

@@ -516,7 +516,10 @@ class ComplianceCase(Aggregate):
     def open(self, event: ComplianceCaseOpened) -> None:
         self.record(event, event.detected_on, unit_code=event.commune_code)
 
-    def act(self, action: str, on: date, note: str, referred_to: str = "") -> None:
+    def require_allowed(self, action: str) -> Transition:
+        """The case's state allows `action`, else 409 ACTION_NOT_ALLOWED: the state, which
+        its handler asks before anything about the day the body carries
+        (docs/api-conventions.md, "The order of the refusals")."""
         transition = CASE_TRANSITIONS[action]
         if self.state not in transition.sources:
             raise ActionRefused(
@@ -524,6 +527,10 @@ class ComplianceCase(Aggregate):
                 subject=messages.CASE_SUBJECT.format(case_id=self.id), state=self.state,
                 allowed=allowed_case_actions(self.state), case_id=self.id,
             )
+        return transition
+
+    def act(self, action: str, on: date, note: str, referred_to: str = "") -> None:
+        transition = self.require_allowed(action)
         if transition.note_required and not note:
             raise InvalidInput(
                 "NOTE_REQUIRED", messages.NOTE_REQUIRED.format(action=messages.CASE_ACTIONS[action])
