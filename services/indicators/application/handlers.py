@@ -160,6 +160,8 @@ def recognise_model(
     uow: UnitOfWork, model_id: str, command: RecogniseModel
 ) -> list[EventEnvelope]:
     model = _model(uow, model_id, command.expected_version, command.recognised_on)
+    # The state (409) before the day's content (422)
+    model.require_recognisable(command.recognised_on, command.recognition_level)
     not_in_future(command.recognised_on)  # after 403, 404, 412: docs/api-conventions.md
     model.recognise(
         ModelRecognised(
@@ -174,6 +176,7 @@ def recognise_model(
 
 def close_model(uow: UnitOfWork, model_id: str, command: CloseModel) -> list[EventEnvelope]:
     model = _model(uow, model_id, command.expected_version, command.closed_on)
+    model.require_open("close")  # the state (409) before the day's content (422)
     not_in_future(command.closed_on)
     model.close(ModelClosed(model_id=model_id, closed_on=command.closed_on, reason=command.reason),
                 contest_entries(uow, model_id))
@@ -244,6 +247,7 @@ def award_contest_entry(
     entry = uow.load(ContestEntry, entry_id)
     if not entry.exists:
         raise NotFound("ENTRY_NOT_FOUND", messages.ENTRY_NOT_FOUND.format(entry_id=entry_id))
+    entry.require_awardable()  # the state (409) before the day's content (422)
     not_in_future(command.awarded_on)
     model = uow.load(DanVanKheoModel, entry.model_id)
     entry.give_award(

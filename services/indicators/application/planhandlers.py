@@ -403,9 +403,10 @@ def reopen_item(
     require_city(uow.context, WRITE)
     plan = _plan(uow, year)
     plan.item(number)
+    work = uow.load(PlanItemWork, work_id(year, number))
+    work.require_done(year, number)  # the state (409) before the day's content (422)
     not_in_future(command.reopened_on)
     _in_year(command.reopened_on, year)
-    work = uow.load(PlanItemWork, work_id(year, number))
     work.reopen(PlanItemReopened(year=year, number=number, reopened_on=command.reopened_on,
                                  reason=command.reason))
     return uow.save(work)
@@ -480,7 +481,9 @@ def act_on_inspection(
     # The step names the inspection as it was planned, whatever case the path typed it in.
     event = event.model_copy(
         update={"inspection_id": work.inspection(inspection_id).inspection_id})
-    # The body's dates after 404, the acting unit's 403 and 412 (docs/api-conventions.md).
+    # The body's dates after 404, the acting unit's 403, 412 and the inspection's state (409,
+    # docs/api-conventions.md).
+    work.require_inspection_allows(action, inspection_id)
     not_in_future(on)
     # Follow-up of a conclusion may run into the next year; the other steps are the year's.
     if action != "follow_up":
@@ -601,6 +604,9 @@ def submit_district_report(
     # The district is in the path: a board out of it learns nothing of the duty (403 first).
     authorize(uow.context, WRITE, district_code, command.submitted_on)
     duty = _duty(uow, period_id, district_code, "submit")
+    report = uow.load(DistrictReport, district_report_id(period_id, district_code),
+                      expected_version=command.expected_version)
+    report.require_submittable()  # the state (409) before the day's content (422)
     not_in_future(command.submitted_on)
     # A period's report gives its figures at the data cut-off (the one in force, as the
     # deadline is set from): it cannot be filed before that day.
@@ -613,8 +619,6 @@ def submit_district_report(
         )
     _require_submission_day(uow, command)
     assert duty.deadline is not None
-    report = uow.load(DistrictReport, district_report_id(period_id, district_code),
-                      expected_version=command.expected_version)
     report.submit(
         DistrictReportSubmitted(
             year=year, period_id=period_id, district_code=district_code,
@@ -634,9 +638,10 @@ def return_district_report(
     require_city(uow.context, WRITE)
     year, _ = parse_period(period_id)
     _duty(uow, period_id, district_code, "return")
-    not_in_future(command.returned_on)
     report = uow.load(DistrictReport, district_report_id(period_id, district_code),
                       expected_version=command.expected_version)
+    report.require_returnable()  # the state (409) before the day's content (422)
+    not_in_future(command.returned_on)
     report.return_for_correction(
         DistrictReportReturned(
             year=year, period_id=period_id, district_code=district_code,

@@ -16,6 +16,7 @@ from services.indicators.domain.events import (
     ModelRecognised,
     ModelRegistered,
     ModelRegisteredCorrected,
+    RecognitionLevel,
     ReportedFigureRecorded,
     UnitSuccessionCorrected,
     UnitSuccessionRecorded,
@@ -105,18 +106,10 @@ class DanVanKheoModel(Aggregate):
         # the closing (finding J21, second half): refused only when dated on or after the
         # closing day, the model's first day out (`shared.planrules.closed_by`, as a contest
         # entry's: one reading of the closing day).
-        self.require_registered("recognise")
-        if closed_by(self.closed_on, event.recognised_on):
-            raise self._closed_since("recognise")
+        self.require_recognisable(event.recognised_on, event.recognition_level)
         if event.recognition_level == "none":
             raise InvalidInput(
                 "RECOGNITION_LEVEL_REQUIRED", messages.MODEL_RECOGNITION_LEVEL_NONE
-            )
-        if RECOGNITION_RANK[event.recognition_level] <= RECOGNITION_RANK[self.recognition_level]:
-            raise self._refused(
-                "MODEL_ALREADY_AT_LEVEL", "recognise",
-                note=messages.MODEL_AT_LEVEL.format(
-                    level=messages.RECOGNITION_LABELS[self.recognition_level].lower()),
             )
         self.require_started_by(event.recognised_on)
         # Recognitions climb in date order as in level (finding J21): a higher level dated
@@ -128,10 +121,26 @@ class DanVanKheoModel(Aggregate):
             not_before(event.recognised_on, previous)
         self.record(event, event.recognised_on, unit_code=self.unit_code)
 
+    def require_recognisable(self, on: date, level: RecognitionLevel) -> None:
+        """The model's state allows a recognition at `level` dated `on`, else 409 (voided,
+        closed by that day, already at that level or higher): the state, which its handler
+        asks before anything about the day alone (docs/api-conventions.md, "The order of the
+        refusals"). A level "none" is the body's own fault, left to `recognise`'s 422."""
+        self.require_registered("recognise")
+        if closed_by(self.closed_on, on):
+            raise self._closed_since("recognise")
+        if level != "none" and RECOGNITION_RANK[level] <= RECOGNITION_RANK[
+                self.recognition_level]:
+            raise self._refused(
+                "MODEL_ALREADY_AT_LEVEL", "recognise",
+                note=messages.MODEL_AT_LEVEL.format(
+                    level=messages.RECOGNITION_LABELS[self.recognition_level].lower()),
+            )
+
     def close(self, event: ModelClosed, entries: Sequence[ContestEntry] = ()) -> None:
         """Dừng: on or after the model's last fact, and after the day of each of its contest
         `entries` (an entry needs its model running on its day, finding K12)."""
-        self._require_open("close")
+        self.require_open("close")
         self.require_started_by(event.closed_on)
         if self.last_on is not None:
             not_before(event.closed_on, self.last_on)
@@ -171,7 +180,9 @@ class DanVanKheoModel(Aggregate):
             allowed=self.allowed_actions(), note=note,
         )
 
-    def _require_open(self, action: str) -> None:
+    def require_open(self, action: str) -> None:
+        """Neither voided nor closed, else 409: the state, which the closing's handler asks
+        before anything about the day the body carries (docs/api-conventions.md)."""
         if self.status == VOIDED:
             raise self._refused("MODEL_VOIDED", action, note=messages.MODEL_VOIDED_NOTE)
         if self.status == "closed":
@@ -271,14 +282,20 @@ class ContestEntry(Aggregate):
             raise self.refused("ENTRY_EXISTS", "submit")
         self.record(event, on, unit_code=event.unit_code or None)
 
+    def require_awardable(self) -> None:
+        """An entry is awarded once, else 409 ENTRY_ALREADY_AWARDED: the state, which its
+        handler asks before anything about the day the body carries (docs/api-conventions.md,
+        "The order of the refusals")."""
+        if self.award is not None:
+            raise self.refused("ENTRY_ALREADY_AWARDED", "give_award")
+
     def give_award(self, event: ContestEntryAwarded, unit_code: str | None) -> None:
+        self.require_awardable()
         if event.contest_year != self.contest_year:
             raise InvalidInput(
                 "CONTEST_YEAR_MISMATCH",
                 messages.CONTEST_YEAR_MISMATCH.format(entry_id=self.id, year=self.contest_year),
             )
-        if self.award is not None:
-            raise self.refused("ENTRY_ALREADY_AWARDED", "give_award")
         # An award follows the entry it crowns (finding K12, as J21's recognitions): dated
         # before the submission, it counted before the entry existed.
         if self.submitted_on is not None:

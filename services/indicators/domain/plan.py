@@ -261,20 +261,26 @@ class PlanItemWork(Aggregate):
         return ([Progress(p.reported_on, p.done) for p in self.progress] + self.inspection_facts
                 + [Progress(r.reopened_on, reopened=True) for r in self.reopenings])
 
-    def reopen(self, event: PlanItemReopened) -> None:
-        """Mở lại: only an item marked done; not before the day it was done."""
+    def require_done(self, year: int, number: str) -> date:
+        """Item `number` of `year` is marked done, else 409 PLAN_ITEM_NOT_DONE: the state,
+        which the reopening's handler asks before anything about the day the body carries
+        (docs/api-conventions.md, "The order of the refusals"). The day it was done."""
         if self.done_on is None:
             raise ActionRefused(
                 "PLAN_ITEM_NOT_DONE", messages.PLAN_ITEM, action="reopen",
-                subject=messages.PLAN_ITEM_SUBJECT.format(number=event.number,
-                                                          year=event.year),
+                subject=messages.PLAN_ITEM_SUBJECT.format(number=number, year=year),
                 state="not_done", allowed=["record_progress"],
             )
-        if event.reopened_on < self.done_on:
+        return self.done_on
+
+    def reopen(self, event: PlanItemReopened) -> None:
+        """Mở lại: only an item marked done; not before the day it was done."""
+        done_on = self.require_done(event.year, event.number)
+        if event.reopened_on < done_on:
             raise InvalidInput(
                 "REOPENED_BEFORE_DONE",
                 messages.REOPENED_BEFORE_DONE.format(
-                    on=format_date_vn(event.reopened_on), done_on=format_date_vn(self.done_on)),
+                    on=format_date_vn(event.reopened_on), done_on=format_date_vn(done_on)),
             )
         self.record(event, event.reopened_on)
 
@@ -334,6 +340,18 @@ class PlanItemWork(Aggregate):
         spelled = [i for known, i in self.inspections.items() if code_key(known) == key]
         return spelled[0] if len(spelled) == 1 else None
 
+    def require_inspection_allows(self, action: str, inspection_id: str) -> Inspection:
+        """The inspection's state allows `action`, else 409 ACTION_NOT_ALLOWED: the state,
+        which the step's handler asks before anything about the day the body carries
+        (docs/api-conventions.md, "The order of the refusals")."""
+        inspection = self.inspection(inspection_id)
+        sources, _ = INSPECTION_TRANSITIONS[action]
+        if inspection.state not in sources or (
+            action == "follow_up" and inspection.follow_ups_completed
+        ):
+            raise _inspection_refused("ACTION_NOT_ALLOWED", action, inspection)
+        return inspection
+
     def act_on_inspection(
         self,
         action: str,
@@ -342,12 +360,7 @@ class PlanItemWork(Aggregate):
         on: date,
         unit_code: str,
     ) -> None:
-        inspection = self.inspection(event.inspection_id)
-        sources, _ = INSPECTION_TRANSITIONS[action]
-        if inspection.state not in sources or (
-            action == "follow_up" and inspection.follow_ups_completed
-        ):
-            raise _inspection_refused("ACTION_NOT_ALLOWED", action, inspection)
+        inspection = self.require_inspection_allows(action, event.inspection_id)
         # A planned date is an intention, not a step that happened: an inspection brought
         # forward (carried out, or cancelled, before it) is normal, and the handler bounds its
         # date by the plan year and today (H18). The steps that follow a real one keep order.
@@ -467,16 +480,28 @@ class DistrictReport(Aggregate):
     def standing(self, deadline: date, on: date) -> SubmissionStanding:
         return submission_standing(deadline, self.acts, on)
 
-    def submit(self, event: DistrictReportSubmitted) -> None:
+    def require_submittable(self) -> None:
+        """A report is submitted only while owed (never submitted, or returned), else 409:
+        the state, which the submission's handler asks before anything about the day the
+        body carries (docs/api-conventions.md, "The order of the refusals")."""
         if not self.owed:
             self._refuse("submit")
+
+    def submit(self, event: DistrictReportSubmitted) -> None:
+        self.require_submittable()
         if self.acts:
             not_before(event.submitted_on, self.acts[-1].on)
         self.record(event, event.submitted_on, unit_code=event.district_code)
 
-    def return_for_correction(self, event: DistrictReportReturned) -> None:
+    def require_returnable(self) -> None:
+        """A report is returned only once submitted and not already returned, else 409: the
+        state, which the return's handler asks before anything about the day the body
+        carries (docs/api-conventions.md, "The order of the refusals")."""
         if self.owed:
             self._refuse("return")
+
+    def return_for_correction(self, event: DistrictReportReturned) -> None:
+        self.require_returnable()
         not_before(event.returned_on, self.acts[-1].on)
         self.record(event, event.returned_on, unit_code=event.district_code)
 
