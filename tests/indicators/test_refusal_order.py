@@ -112,3 +112,13 @@ def test_submitting_a_report_already_submitted_on_a_future_day_is_409(
     _ok(client, url, submit)
     _refused_409(client, url, {**submit, "submitted_on": _future()}, "ACTION_NOT_ALLOWED",
                  "DistrictReportSubmitted")
+
+
+def test_progress_on_a_done_plan_item_on_a_future_day_is_409(client: TestClient) -> None:
+    _ok(client, "/api/v1/plans/2023/load", {})
+    url = "/api/v1/plans/2023/items/II.1.3/progress"
+    ton_giao = {"X-Department": "phong-ton-giao-dan-toc"}
+    _ok(client, url, {"reported_on": "2023-06-01", "result": "Hoàn thành", "done": True},
+        ton_giao)
+    _refused_409(client, url, {"reported_on": _future(), "result": "Lần hai"},
+                 "PLAN_ITEM_DONE", "PlanItemProgressRecorded", ton_giao)

@@ -379,10 +379,6 @@ def record_progress(
     item = plan.item(number)
     party, unit_code = _acting(
         uow, plan, item, command.acting_party, command.unit_code, command.reported_on)
-    # The body's dates after 404 and the acting unit's 403 (docs/api-conventions.md).
-    not_in_future(command.reported_on)
-    _in_year(command.reported_on, year)
-    _require_evidence(uow, command.evidence, unit_code, command.reported_on)
     work = uow.load(PlanItemWork, work_id(year, number))
     event = PlanItemProgressRecorded(
         year=year, number=number, reported_on=command.reported_on, acting_party=party,
@@ -390,8 +386,16 @@ def record_progress(
         evidence=[Evidence(kind=e.kind, ref=e.ref) for e in command.evidence],
         done=command.done,
     )
+    # The latest report sent again (its day and evidence accepted then): nothing written,
+    # the answer says so, even when that report marked the item done.
     if work.repeats_latest_progress(event):
-        return []  # already recorded: nothing written, the answer says so
+        return []
+    # The state (409), then the body's dates, after 404 and the acting unit's 403
+    # (docs/api-conventions.md).
+    work.require_not_done(year, number)
+    not_in_future(command.reported_on)
+    _in_year(command.reported_on, year)
+    _require_evidence(uow, command.evidence, unit_code, command.reported_on)
     work.record_progress(event)
     return uow.save(work)
 

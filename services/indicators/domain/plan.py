@@ -293,7 +293,20 @@ class PlanItemWork(Aggregate):
                       None)
         return latest is not None and latest.model_dump() == event.model_dump()
 
+    def require_not_done(self, year: int, number: str) -> None:
+        """Item `number` of `year` takes progress until marked done, else 409 PLAN_ITEM_DONE:
+        the state, which the progress handler asks before anything about the day the body
+        carries (docs/api-conventions.md, "The order of the refusals")."""
+        if self.done_on is not None:
+            raise ActionRefused(
+                "PLAN_ITEM_DONE", messages.PLAN_ITEM, action="record_progress",
+                subject=messages.PLAN_ITEM_SUBJECT.format(number=number, year=year),
+                state="done", allowed=["reopen"],
+                note=messages.PLAN_ITEM_DONE_ON.format(on=format_date_vn(self.done_on)),
+            )
+
     def record_progress(self, event: PlanItemProgressRecorded) -> None:
+        self.require_not_done(event.year, event.number)
         last_reopened = self.reopenings[-1].reopened_on if self.reopenings else None
         if event.done and last_reopened is not None and event.reported_on <= last_reopened:
             # The rule reads a close and a reopening of one day as reopened (taskrules.done_at).
@@ -302,14 +315,6 @@ class PlanItemWork(Aggregate):
                 messages.DONE_NOT_AFTER_REOPENING.format(
                     on=format_date_vn(event.reported_on),
                     reopened_on=format_date_vn(last_reopened)),
-            )
-        if self.done_on is not None:
-            raise ActionRefused(
-                "PLAN_ITEM_DONE", messages.PLAN_ITEM, action="record_progress",
-                subject=messages.PLAN_ITEM_SUBJECT.format(number=event.number,
-                                                          year=event.year),
-                state="done", allowed=["reopen"],
-                note=messages.PLAN_ITEM_DONE_ON.format(on=format_date_vn(self.done_on)),
             )
         self.record(event, event.reported_on, unit_code=event.unit_code)
 
