@@ -100,10 +100,18 @@ class NatsServer:
 
     def start(self, timeout: float = 15.0) -> NatsServer:
         self.store_dir.mkdir(parents=True, exist_ok=True)
-        out = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
-        self.process = subprocess.Popen(
-            self.command(), stdout=out, stderr=out, **self.popen_options
-        )
+        if self.log_file is None:
+            self.process = subprocess.Popen(
+                self.command(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                **self.popen_options,
+            )
+        else:
+            # The child gets its own copy of the descriptor; ours is closed as soon as it is
+            # handed over, so no start (make run's watch restarts NATS) leaves a handle open.
+            with open(self.log_file, "ab") as out:
+                self.process = subprocess.Popen(
+                    self.command(), stdout=out, stderr=out, **self.popen_options
+                )
         try:
             wait_for_port(self.port, timeout)
         except TimeoutError:
