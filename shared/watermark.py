@@ -14,8 +14,13 @@ one message kept per subject):
   sequence the relay knew then as `published_sequence`).
 - `<root>.watermark.ask`: a finalisation's ask. Stored first, its sequence orders it against
   the relays' reads; delivered to the relays (a core subscription), each starts a round at
-  once and answers with a watermark. An idle relay writes one every
-  `RELAY_WATERMARK_INTERVAL_S` too, which answers an ask it missed.
+  once and answers with a watermark. A core message reaches only the relays subscribed at
+  that moment: one whose service has just started (it subscribes in its first round once
+  connected), or is reconnecting, never hears it; one that read the stream's sequence before
+  the ask was stored (the ask is delivered and stored concurrently) answered too early, and
+  its ask is spent. So the finalisation asks again every `ASK_AGAIN_S` while it waits (each
+  answered by a round that began after it, so after the first), and an idle relay writes
+  one every `RELAY_WATERMARK_INTERVAL_S` too.
 
 A watermark with `from_sequence` at or after the ask's sequence and `pending` 0 is thus
 written after the finalisation began, by a relay that had, by then, published every event of
@@ -31,6 +36,7 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
 import orjson
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.api import DiscardPolicy, RetentionPolicy, StorageType, StreamConfig
 from nats.js.errors import NotFoundError
@@ -42,6 +48,11 @@ from shared.settings import stream_name_for
 # The stream's own token under the subject root: not a service's name, so no service stream
 # (`<root>.<service>.>`) takes its subjects.
 WATERMARK = "watermark"
+
+
+# How often a waiting finalisation asks the relays again (see the module's docstring): a lost
+# ask costs it this long, not its whole bound (a 503 while every source was healthy).
+ASK_AGAIN_S = 0.5
 
 
 def watermark_stream_name(subject_root: str) -> str:
@@ -146,8 +157,8 @@ async def _from_a_department(js: JetStreamContext, subject_root: str, service: s
 
 
 async def _unconfirmed(
-    js: JetStreamContext, subject_root: str, services: Sequence[str], bound_s: float,
-    poll_s: float,
+    client: Client, js: JetStreamContext, subject_root: str, services: Sequence[str],
+    bound_s: float, poll_s: float, ask_again_s: float,
 ) -> dict[str, Watermark | None]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + bound_s
@@ -155,7 +166,10 @@ async def _unconfirmed(
                if not await _from_a_department(js, subject_root, service)}
     if not waiting:
         return {}
+    # The first ask's sequence is the one a watermark must reach: a round that began after a
+    # later ask began after this one too.
     asked = int((await js.publish(ask_subject(subject_root), b"")).seq)
+    ask_again_at = loop.time() + ask_again_s
     last: dict[str, Watermark | None] = {}
     while True:
         for service in sorted(waiting):
@@ -164,23 +178,29 @@ async def _unconfirmed(
                 waiting.discard(service)
         if not waiting or loop.time() + poll_s > deadline:
             return {service: last.get(service) for service in sorted(waiting)}
+        if loop.time() >= ask_again_at:
+            # Only a wake-up for the relays that missed the last ask (its order is the first
+            # one's): a core publish, no acknowledgement waited for.
+            await client.publish(ask_subject(subject_root), b"")
+            ask_again_at = loop.time() + ask_again_s
         await asyncio.sleep(poll_s)
 
 
 async def wait_watermarks(
     link: NatsLink, subject_root: str, services: Sequence[str], bound_s: float,
-    poll_s: float = 0.02,
+    poll_s: float = 0.02, ask_again_s: float = ASK_AGAIN_S,
 ) -> dict[str, Watermark | None]:
-    """Ask the relays of `services` for a watermark and wait up to `bound_s` for each to show
-    that every event of its service committed before the ask is in its stream. Returns those
-    that have not, with their last watermark (None: none, or NATS did not answer); empty: all
-    confirmed. NATS away: none is confirmed."""
-    js = link.js
-    if js is None or not link.connected:
+    """Ask the relays of `services` for a watermark (again every `ask_again_s` while some
+    have not answered) and wait up to `bound_s` for each to show that every event of its
+    service committed before the first ask is in its stream. Returns those that have not,
+    with their last watermark (None: none, or NATS did not answer); empty: all confirmed.
+    NATS away: none is confirmed."""
+    js, client = link.js, link.client
+    if js is None or client is None or not link.connected:
         return dict.fromkeys(services)
     try:
         return await asyncio.wait_for(
-            _unconfirmed(js, subject_root, services, bound_s, poll_s),
+            _unconfirmed(client, js, subject_root, services, bound_s, poll_s, ask_again_s),
             timeout=max(bound_s, poll_s) + 1.0)
     except Exception:  # NATS away or slow, the stream gone: nothing shows them confirmed
         return dict.fromkeys(services)
