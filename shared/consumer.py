@@ -262,9 +262,16 @@ class PullRequests:
         """Messages already delivered for the next batch (their ack wait is running)."""
         return list(self._buffer)
 
-    async def fetch(self, n: int, expires_s: float) -> list[Msg]:
+    def wake(self) -> None:
+        """A waiting `fetch` returns now with what is there (the consumer is stopping)."""
+        self._arrived.set()
+
+    async def fetch(
+        self, n: int, expires_s: float, stop: asyncio.Event | None = None
+    ) -> list[Msg]:
         """The messages there (at most `n`), as soon as there are any; [] when a request
-        ended with none. The next request goes out before the batch is returned.
+        ended with none, or at once when `stop` is set (its setter calls `wake`).
+        The next request goes out before the batch is returned.
         ConsumerGone when the server said the durable does not exist: asking again would
         only be answered so again, at once (what was delivered before comes back from the
         durable made again)."""
@@ -273,6 +280,9 @@ class PullRequests:
             await self._request(n, expires_s)
         if not self._buffer:
             self._arrived.clear()
+            if stop is not None and stop.is_set():
+                # Set while the request went out: its wake was cleared above.
+                return []
             try:
                 await asyncio.wait_for(self._arrived.wait(), timeout=expires_s + 1.0)
             except TimeoutError:
@@ -307,11 +317,19 @@ _FIRST_PAUSE_S = 0.25
 _T = TypeVar("_T")
 
 
+async def _wake_on(stop: asyncio.Event, puller: PullRequests) -> None:
+    await stop.wait()
+    puller.wake()
+
+
 class _Stopping(Exception):
     """The consumer stopped while it held messages through an outage: nothing is settled."""
 
 
 class ConsumerRunner:
+    #: How long a pull request waits on the server for messages before it expires empty.
+    fetch_expires_s = 1.0
+
     def __init__(
         self,
         engine: Engine,
@@ -449,12 +467,19 @@ class ConsumerRunner:
         puller = PullRequests(client, self.stream, self.durable)
         await puller.open()
         self._puller = puller
+        # A stop ends the wait for messages at once: waiting out the pull request's expiry
+        # held every service's shutdown up to a second per consumer.
+        waker = asyncio.create_task(_wake_on(stop, puller))
         try:
             while not stop.is_set():
-                messages = await puller.fetch(self._batch_size, expires_s=1.0)
+                messages = await puller.fetch(
+                    self._batch_size, expires_s=self.fetch_expires_s, stop=stop)
                 if messages:
                     await self.process(messages)
         finally:
+            waker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await waker
             self._puller = None
             await self._acks_sent()
             await puller.close()

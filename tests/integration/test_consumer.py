@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -446,3 +447,23 @@ async def test_a_failed_batch_tried_one_by_one_keeps_the_rest_alive_and_settles_
     assert [list(held) for held in kept[2:]] == [[msg] for msg in messages]
     assert [msg.signals for msg in messages] == [
         ["nak"] if kind == "Broken" else ["ack"] for kind in kinds]
+
+
+async def test_a_stopping_consumer_does_not_wait_out_its_pull_request(
+    runtime: ServiceRuntime, publisher: Publisher
+) -> None:
+    # Every service's shutdown (and so every test's) waited for each idle consumer's open
+    # pull request to expire. With an expiry far beyond the stop's own bound (10 s, then the
+    # task is cancelled), a stop that looks at its event only between requests ends with the
+    # consumer cancelled instead of finished.
+    consumer = runtime.consumers[0]
+    consumer.fetch_expires_s = 120.0
+    await publisher.publish(_envelope("Counted", "a", 1, 1))
+    await runtime.start()
+    tasks = list(runtime._consumer_tasks)
+    try:
+        await eventually(lambda: consumer.applied == 1)
+        await asyncio.sleep(0.5)  # back to waiting on its next pull request
+    finally:
+        await runtime.stop()
+    assert [task.cancelled() for task in tasks] == [False]
