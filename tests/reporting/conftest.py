@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,20 @@ from shared.settings import Settings
 from tests.dialogue.conftest import FakeToday
 from tests.integration.helpers import ensure_streams, publish, wait_until
 from tests.reporting.scenario import Events
+
+
+@contextmanager
+def finalise_bound(runtime: ServiceRuntime, seconds: float) -> Iterator[None]:
+    """Reporting's finalisations wait only `seconds` (FINALISE_CATCH_UP_S) meanwhile: for a
+    finalisation a test expects refused (a source cut off, the consumers held back), whose
+    refusal takes the whole bound. Every other one keeps the fixtures' long bound: on a
+    loaded CI machine a finalisation that is to be signed must not race a short one."""
+    settings = runtime.settings
+    runtime.settings = settings.model_copy(update={"finalise_catch_up_s": seconds})
+    try:
+        yield
+    finally:
+        runtime.settings = settings
 
 
 @dataclass

@@ -30,10 +30,11 @@ from shared.inflight import in_flight_of
 from shared.natsserver import NatsServer
 from shared.relay import RelayPublishError
 from shared.settings import Settings
+from shared.watermark import wait_watermarks
 from tests.auth.conftest import QUAN_TOAN, Idp, auth_settings, idp, idp_key, site_body
 from tests.deploy.wanlink import WanLink
 from tests.integration.helpers import runtime_of, wait_until
-from tests.reporting.conftest import figure_values
+from tests.reporting.conftest import figure_values, finalise_bound
 
 # The identity provider's fixtures: the services run with AUTH_MODE=required (a district
 # board's token is refused on its scope).
@@ -41,6 +42,13 @@ __all__ = ["auth_settings", "idp", "idp_key"]
 
 REPORT = "/api/v1/reports/2023-3m"
 LATE = ("LATE-1", "LATE-2", "LATE-3")
+# How long a finalisation waits for the sources where the test expects it refused (one cut
+# off): the refusal takes all of it. A finalisation expected to be signed keeps the fixtures'
+# 30 s (tests/conftest.py): a loaded CI machine must not make it a 503.
+REFUSED_WITHIN_S = 3.0
+# Waits for the system to get somewhere it will get to (not what a test checks): long enough
+# for a loaded 2-core CI machine.
+PATIENCE_S = 60.0
 
 
 @dataclass
@@ -105,16 +113,29 @@ def _running(
                 ("religion", religion_app, {"nats_url": f"nats://127.0.0.1:{link.port}"}),
                 ("dialogue", dialogue_app, {}),
                 ("indicators", indicators_app, {}),
-                ("reporting", reporting_app,
-                 {"finalise_source_watermarks": True, "finalise_catch_up_s": 3.0}),
+                ("reporting", reporting_app, {"finalise_source_watermarks": True}),
             )
         }
+        _every_source_answering(clients["reporting"])
         city = idp.headers("city_staff")
         yield System(clients["religion"], clients["reporting"], link, city, religion_running)
 
 
+def _every_source_answering(reporting: TestClient) -> None:
+    """Wait until reporting is connected and every source's relay answers an ask, as an
+    operator finds the system before finalising: the services have just started, their relays
+    may not be connected or subscribed yet."""
+    runtime = runtime_of(reporting)
+    wait_until(lambda: runtime.link.connected, timeout=PATIENCE_S)
+    unconfirmed = reporting.portal.call(  # type: ignore[union-attr]
+        wait_watermarks, runtime.link, runtime.settings.subject_root,
+        catchup.source_services(runtime), PATIENCE_S)
+    assert unconfirmed == {}, unconfirmed
+
+
 def _refused_naming_religion(system: System) -> dict[str, Any]:
-    refused = system.finalise()
+    with finalise_bound(runtime_of(system.reporting), REFUSED_WITHIN_S):
+        refused = system.finalise()
     assert refused.status_code == 503, refused.text
     assert refused.headers["Retry-After"] == "5"
     error: dict[str, Any] = refused.json()["error"]
@@ -152,7 +173,7 @@ def test_a_source_cut_off_from_nats_with_events_in_its_outbox_is_named_and_waite
 
     system.link.heal()  # the relay reconnects, publishes its outbox and answers the ask
     relay = runtime_of(system.religion).relay
-    wait_until(lambda: relay.failing_for() == 0)
+    wait_until(lambda: relay.failing_for() == 0, timeout=PATIENCE_S)
     _signed_with_the_late_sites(system, sites_before)
 
 
@@ -167,13 +188,13 @@ def test_a_source_whose_relay_cannot_publish_is_named_with_what_it_holds(
 
     monkeypatch.setattr(relay, "publish_pending", refused)
     system.record_late_sites()
-    wait_until(lambda: relay.failing_for() > 0)
+    wait_until(lambda: relay.failing_for() > 0, timeout=PATIENCE_S)
     error = _refused_naming_religion(system)
     # Reachable, its relay said what is left in its outbox.
     assert error["details"]["watermarks"]["religion"]["pending"] == len(LATE)
 
     monkeypatch.undo()
-    wait_until(lambda: relay.failing_for() == 0)
+    wait_until(lambda: relay.failing_for() == 0, timeout=PATIENCE_S)
     _signed_with_the_late_sites(system, sites_before)
 
 
@@ -195,7 +216,7 @@ class HeldCommits:
             for code in codes:
                 if any(e.aggregate_id == code for e in uow.appended):
                     self.stamped[code].set()
-                    assert self.release[code].wait(30)
+                    assert self.release[code].wait(PATIENCE_S)
             commit(uow)
 
         monkeypatch.setattr(UnitOfWork, "commit", held_commit)
@@ -230,7 +251,8 @@ def _signed_as_of_its_as_of(
     for code, answer in answers.items():
         assert answer.status_code == 201, (code, answer.text)
     now = utcnow().isoformat()
-    wait_until(lambda: figure_values(system.report(as_of=now))["sites"] == applied, timeout=30)
+    wait_until(lambda: figure_values(system.report(as_of=now))["sites"] == applied,
+               timeout=PATIENCE_S)
     signed = system.report()
     assert signed["figures_finalised"] is True
     assert figure_values(signed) == figure_values(
@@ -251,15 +273,15 @@ def test_a_command_stamped_before_the_ask_and_committed_after_it_is_signed_with_
     held = HeldCommits(monkeypatch, "HELD-1")
     answers: dict[str, Any] = {}
     registering = _register(system, "HELD-1", answers)
-    assert held.stamped["HELD-1"].wait(30)
+    assert held.stamped["HELD-1"].wait(PATIENCE_S)
     finalising = _finalising(system, answers)
     # Released once the religion relay waits for it (answering the ask), or, without that
     # wait, once the report is signed.
     in_flight = in_flight_of(runtime_of(system.religion).engine)
-    wait_until(lambda: in_flight.waiting > 0 or not finalising.is_alive(), timeout=30)
+    wait_until(lambda: in_flight.waiting > 0 or not finalising.is_alive(), timeout=PATIENCE_S)
     held.release["HELD-1"].set()
-    registering.join(30)
-    finalising.join(30)
+    registering.join(PATIENCE_S)
+    finalising.join(PATIENCE_S)
     _signed_as_of_its_as_of(system, answers, sites_before + 1, sites_before + 1)
 
 
@@ -280,15 +302,15 @@ def test_a_command_stamped_after_the_ask_is_not_in_the_signed_as_of(
     def confirmed_then_held_2_stamped(runtime: Any) -> Any:
         asked_at = confirm(runtime)
         confirmed.set()
-        assert held.stamped["HELD-2"].wait(30)  # stamped after the ask, before the freeze
+        assert held.stamped["HELD-2"].wait(PATIENCE_S)  # stamped after the ask, before the freeze
         return asked_at
 
     monkeypatch.setattr(routes, "require_sources_applied", confirmed_then_held_2_stamped)
     answers: dict[str, Any] = {}
     finalising = _finalising(system, answers)
-    assert confirmed.wait(30)
+    assert confirmed.wait(PATIENCE_S)
     registering = _register(system, "HELD-2", answers)
-    finalising.join(30)
+    finalising.join(PATIENCE_S)
     held.release["HELD-2"].set()
-    registering.join(30)
+    registering.join(PATIENCE_S)
     _signed_as_of_its_as_of(system, answers, sites_before + 1, sites_before)
