@@ -155,7 +155,7 @@ def test_many_clients_with_idle_gaps_leave_no_connection_out_and_the_service_ans
             def fewer(than: int = busiest) -> bool:
                 return _threads(religion) < than
 
-            wait_until(fewer, timeout=5)
+            wait_until(fewer, timeout=30)  # the threads' exit, not how fast it is
     # Every valid command was accepted, every invalid one refused with its 4xx; no 5xx.
     assert {status for (kind, status) in statuses if kind == "valid"} == {201}
     assert {status for (kind, status) in statuses if kind == "invalid"} == {422}

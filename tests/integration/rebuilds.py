@@ -97,7 +97,9 @@ def lose(url: str, root: str, envelopes: Sequence[EventEnvelope], durable: str) 
                                  headers={"Nats-Msg-Id": str(envelope.event_id)})
             sub = await js.pull_subscribe_bind(durable=durable,
                                                stream=stream_name_for(root, source))
-            taken = await sub.fetch(len(envelopes), timeout=5)
+            # Stored already: it returns once they are all taken (a loaded CI machine can
+            # be slow to hand them over).
+            taken = await sub.fetch(len(envelopes), timeout=30)
             assert len(taken) == len(envelopes)
             for msg in taken:
                 await msg.ack_sync()

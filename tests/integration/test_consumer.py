@@ -70,8 +70,14 @@ def _lost_connection(conn: Connection, event: EventEnvelope) -> None:
     _count_up(conn, event)
 
 
+# The ack wait of the slow batch's test, and each of its events' work (longer). Not shorter:
+# the runner's in_progress beat (a third of the ack wait) must come in time on a loaded CI
+# machine, where a 1 s wait left a stalled loop a third of a second to spare.
+SLOW_ACK_WAIT_S = 2.0
+
+
 def _slow(conn: Connection, event: EventEnvelope) -> None:
-    time.sleep(1.2)  # longer than the ack wait of the test below
+    time.sleep(SLOW_ACK_WAIT_S * 1.2)
     _count_up(conn, event)
 
 
@@ -327,9 +333,10 @@ async def test_a_dead_letter_that_cannot_be_written_leaves_the_event_pending(
 async def test_a_slow_batch_keeps_its_messages_with_in_progress_signals(
     settings_factory: Callable[..., Settings], publisher: Publisher
 ) -> None:
-    # Two events a batch, 1.2 s each: a batch takes 2.4 s against an ack wait of 1 s, and
-    # the next batch waits as long, already delivered.
-    settings = settings_factory("reporting", consumer_ack_wait_s=1.0, consumer_batch_size=2)
+    # Two events a batch, 1.2 ack waits each: a batch takes 2.4 ack waits, and the next
+    # batch waits as long, already delivered.
+    settings = settings_factory("reporting", consumer_ack_wait_s=SLOW_ACK_WAIT_S,
+                                consumer_batch_size=2)
     runtime = ServiceRuntime(
         settings, EventRegistry("reporting"), metadata=[metadata], projections=[_projection()]
     )
@@ -338,13 +345,13 @@ async def test_a_slow_batch_keeps_its_messages_with_in_progress_signals(
     consumer = runtime.consumers[0]
     await runtime.start()
     try:
-        await eventually(lambda: consumer.applied == 4, timeout=30)
+        await eventually(lambda: consumer.applied == 4, timeout=60)
         js = runtime.link.js
         assert js is not None
         info = await js.consumer_info(consumer.stream, consumer.durable)
     finally:
         await runtime.stop()
-    assert info.config.ack_wait == 1.0
+    assert info.config.ack_wait == SLOW_ACK_WAIT_S
     assert info.num_redelivered == 0, "no message was redelivered while it was worked on"
     assert _tally(runtime) == [("s", 1), ("s", 2), ("s", 3), ("s", 4)]
 
