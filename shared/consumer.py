@@ -53,7 +53,7 @@ from shared.natsconn import NatsLink
 from shared.outage import is_infrastructure_failure
 from shared.relay import CORRELATION_HEADER
 from shared.settings import stream_name_for
-from shared.streams import stream_exists
+from shared.streams import event_filters, stream_exists
 
 log = get_logger("danvan.consumer")
 
@@ -350,10 +350,8 @@ class ConsumerRunner:
         self.projection = projection
         self.durable = f"{service}-{projection.name}"
         self.stream = stream_name_for(subject_root, projection.source_service)
-        self._subjects = [
-            f"{subject_root}.{projection.source_service}.*.{event_type}"
-            for event_type in projection.event_types
-        ]
+        self._subjects = event_filters(subject_root, projection.source_service,
+                                       projection.event_types)
         self._batch_size = batch_size
         self._poison_attempts = max(poison_attempts, 1)
         self._ack_wait_s = ack_wait_s

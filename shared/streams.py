@@ -15,10 +15,15 @@ from nats.js.api import (
     StorageType,
     StreamConfig,
     StreamSource,
+    SubjectTransform,
 )
 from nats.js.errors import NotFoundError
 
 from shared.settings import stream_name_for
+
+#: The Commission's JetStream domain (deploy/nats/node.conf.template): a department's server,
+#: a leaf node in a domain of its own, reaches central's JetStream API as $JS.central.API.
+CENTRAL_DOMAIN = "central"
 
 
 def stream_config(
@@ -57,6 +62,41 @@ def department_sourced_config(
         description=f"danvan events of the {service} service, sourced from the site {site}",
         subjects=None,
         sources=[StreamSource(name=name, external=ExternalStream(api=f"$JS.{site}.API"))],
+    )
+
+
+def event_filters(subject_root: str, service: str, event_types: Sequence[str]) -> list[str]:
+    """The subjects of a service's events of `event_types`, whatever their aggregate
+    (`EventEnvelope.subject`): what a consumer, or a copy of the stream, takes of it."""
+    return [f"{subject_root}.{service}.*.{event_type}" for event_type in event_types]
+
+
+def central_copy_config(
+    subject_root: str, service: str, event_types: Sequence[str],
+    duplicate_window_s: float = 3600.0,
+) -> StreamConfig:
+    """A department's copy of a central service's stream, in the department's own JetStream
+    domain (deploy/OPERATIONS.md §11): same name, so the department's consumers read it as
+    they would read the service's stream at the Commission; one replica (one server on the
+    site); no subjects of its own; filled by sourcing central's stream across the leaf link,
+    only the events of `event_types` (a filter per type, no subject changed): what the
+    department's consumers read of it, not every event of the service over the WAN.
+
+    Read locally, it keeps answering while the WAN is down; JetStream's source consumer
+    remembers the last central sequence it copied and resumes there when the link heals:
+    nothing lost, nothing copied twice."""
+    name = stream_name_for(subject_root, service)
+    filters = event_filters(subject_root, service, event_types)
+    return replace(
+        stream_config(subject_root, service, 1, duplicate_window_s),
+        description=f"danvan events of the {service} service, sourced from central:"
+                    f" {', '.join(event_types)}",
+        subjects=None,
+        sources=[StreamSource(
+            name=name, external=ExternalStream(api=f"$JS.{CENTRAL_DOMAIN}.API"),
+            # An empty destination filters without transforming (nats-server 2.10+).
+            subject_transforms=[SubjectTransform(src=f, dest="") for f in filters],
+        )],
     )
 
 

@@ -223,7 +223,7 @@ def test_department_site_compose_is_valid_and_its_example_names_every_variable()
 
 def test_department_site_runs_its_service_on_its_own_leaf_node() -> None:
     site = load_compose(DEPARTMENT_FILE)["services"]
-    assert set(site) == {"postgres", "nats", "service"}
+    assert set(site) == {"postgres", "nats", "central-copies", "service"}
     for internal in ("postgres", "nats"):
         assert "ports" not in site[internal]
     nats_node = site["nats"]
@@ -241,3 +241,17 @@ def test_department_site_runs_its_service_on_its_own_leaf_node() -> None:
     assert env["STREAM_REPLICAS"] == "1" and env["DEPARTMENT_SITE"] == "phong-ton-giao"
     assert env["DATABASE_URL"] == f"postgresql://religion:{'y' * 24}@postgres:5432/religion"
     assert env["NATS_URL"] == "nats://nats:4222"
+    # Before the service starts, the site's NATS gets the copies of the central streams it
+    # reads, made with the site's operators' account (review R1).
+    assert site["service"]["depends_on"]["central-copies"] == {
+        "condition": "service_completed_successfully"}
+    copies = site["central-copies"]
+    values = {"SERVICE": "religion", "DEPARTMENT_SITE": "phong-ton-giao",
+              "NATS_USER": "danvan", "NATS_PASSWORD": "z" * 24}
+    assert interpolate(copies["command"], values) == [
+        "python", "-m", "deploy.department", "--at-site",
+        "--service", "religion", "--site", "phong-ton-giao"]
+    copies_env = interpolate(environment_of(copies), values)
+    assert copies_env["NATS_URL"] == "nats://nats:4222"
+    assert copies_env["NATS_USER"] == "danvan"
+    assert interpolate(copies["image"], values) == interpolate(site["service"]["image"], values)
