@@ -14,12 +14,18 @@ from services.indicators import messages
 from services.indicators.adapters.definitions import known_indicator_id, load_definitions
 from services.indicators.adapters.facts import load_models
 from services.indicators.adapters.tables import contest_facts, model_facts
-from services.indicators.application.compute import compute
+from services.indicators.application.compute import compute, known_successions
 from services.indicators.domain.definitions import Definition, indicator_not_found, status_key
 from services.indicators.domain.facts import ModelFact, ModelState, fold_models
 from services.indicators.domain.figures import IndicatorFigures, UnitFigure
 from services.indicators.domain.model import UnitSuccessionRecord
-from shared.adminunits import NOT_CURRENT_UNIT, AdminUnit, UnitCatalogue, default_catalogue
+from shared.adminunits import (
+    NOT_CURRENT_UNIT,
+    AdminUnit,
+    catalogue_with,
+    codes_placed_in,
+    default_catalogue,
+)
 from shared.auth.principal import CITY_SCOPE
 from shared.auth.units import covers_during
 from shared.clock import format_date_vn, in_utc
@@ -336,11 +342,18 @@ def models_view(
     active_only: bool,
     reader_scope: str = CITY_SCOPE,
 ) -> list[dict[str, Any]]:
-    """The register on `on` as known at `as_of`, narrowed to a unit (and those under it) if
-    asked, and to the models of the reader's scope: those whose unit was the scope's on some
-    day of the model's life (shared.auth.units.covers_during), the life the model's own page
-    is read by (its start and, if it closed, its closing: as recorded to date, whatever `on`)."""
+    """The register on `on` as known at `as_of`, narrowed to a unit if asked: the models a
+    figure of `on` as of `as_of` counts at the unit or under it (I1's drill-down, reporting's
+    rows): those of the units it succeeded too, a merged commune's at its successor, by the
+    kernel's placement (`codes_placed_in`) over the catalogue completed with the successions
+    recorded by `as_of`, as `compute` places them (finding N1: filtered by the model's own
+    code, a model of a merged commune left every list, the city's included). And narrowed
+    to the models of the reader's scope: those whose unit was the scope's on some day of the
+    model's life (shared.auth.units.covers_during), the life the model's own page is read by
+    (its start and, if it closed, its closing: as recorded to date, whatever `on`)."""
     catalogue = default_catalogue()
+    placed = None if unit_code is None else codes_placed_in(
+        catalogue_with(known_successions(conn, as_of)), unit_code, on, below=True)
     lives = {} if reader_scope == CITY_SCOPE else load_models(conn, date.max, utcnow())
     out = []
     for model in sorted(load_models(conn, on, as_of).values(), key=lambda m: m.model_id):
@@ -351,7 +364,7 @@ def models_view(
             continue
         if active_only and not model.active:
             continue
-        if unit_code is not None and not _under(catalogue, model.unit_code, unit_code, on):
+        if placed is not None and model.unit_code not in placed:
             continue
         unit = catalogue.get(model.unit_code, model.started_on)
         status = "closed" if not model.active else (
@@ -375,13 +388,6 @@ def models_view(
             }
         )
     return out
-
-
-def _under(catalogue: UnitCatalogue, code: str, ancestor: str, on: date) -> bool:
-    if code == ancestor:
-        return True
-    unit = catalogue.get(code, on)
-    return unit is not None and ancestor in {a.code for a in catalogue.ancestors(code, on)}
 
 
 def contest_view(conn: Connection, year: int) -> list[dict[str, Any]]:
