@@ -68,11 +68,6 @@ from shared.rebuild import ReadModels, TableMap
 Extract = Callable[[dict[str, Any]], dict[str, Any]]
 
 
-def business_date(envelope: EventEnvelope) -> date:
-    """The business date in Vietnam (a date stored as midnight UTC stays that date)."""
-    return day_vn(envelope.occurred_at)
-
-
 @dataclass(frozen=True)
 class FactRule:
     """How one event type becomes a fact row. A correction (`<Fact>Corrected`,
