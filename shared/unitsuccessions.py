@@ -25,7 +25,7 @@ from shared.adminunits import (
 )
 from shared.clock import in_utc
 from shared.consumer import Handler, Projection
-from shared.envelope import EventEnvelope
+from shared.envelope import EventEnvelope, utcnow
 
 #: The indicators service's events; its stream is the projection's source. A recording and
 #: its correction carry the same fields; the kernel's rule takes the latest.
@@ -85,3 +85,9 @@ def known(conn: Connection, table: Table, as_of: datetime) -> tuple[UnitSuccessi
 def catalogue_known(conn: Connection, table: Table, as_of: datetime) -> UnitCatalogue:
     """The catalogue completed with the successions recorded by `as_of`."""
     return catalogue_with(known(conn, table, as_of))
+
+
+def catalogue_now(conn: Connection, table: Table) -> UnitCatalogue:
+    """The catalogue completed with the successors officials have recorded so far: what a
+    service's list for a unit places records by now (religion's and dialogue's lists)."""
+    return catalogue_known(conn, table, utcnow())

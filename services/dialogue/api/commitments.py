@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 
 from services.dialogue import messages
 from services.dialogue.adapters.spreadsheets import XLSX_MEDIA_TYPE, write_csv, write_xlsx
-from services.dialogue.adapters.tables import commitments
+from services.dialogue.adapters.tables import commitments, unit_successions
 from services.dialogue.api import access
 from services.dialogue.api.deps import Id, Runtime
 from services.dialogue.application import commitments as handlers
@@ -30,6 +30,7 @@ from shared.concurrency import TaggedResponse, tagged
 from shared.openapi import file_responses, upload_body
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
+from shared.unitsuccessions import catalogue_now
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -50,7 +51,8 @@ def list_commitments(
     with runtime.engine.connect() as conn:
         query = queries.commitments_query(
             unit_code=access.list_filter(principal, unit_code), status=status, agency=agency,
-            session_id=session_id, due_before=due_before, placing=queries.catalogue_now(conn),
+            session_id=session_id, due_before=due_before,
+            placing=catalogue_now(conn, unit_successions),
         ).where(*access.within(principal, queries.COMMITMENT_LIFE))
         found = queries.list_commitments(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
@@ -106,7 +108,7 @@ def progress_template(
     with runtime.engine.connect() as conn:
         query = queries.commitments_query(
             unit_code=access.list_filter(principal, unit_code), status=None, agency=agency,
-            session_id=None, due_before=None, placing=queries.catalogue_now(conn),
+            session_id=None, due_before=None, placing=catalogue_now(conn, unit_successions),
         ).where(commitments.c.status != "done",
                 *access.within(principal, queries.COMMITMENT_LIFE))
         items = queries.all_commitments(conn, query, MAX_ROWS)

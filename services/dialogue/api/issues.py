@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.adapters.citizen_contacts import read_citizen_contact
-from services.dialogue.adapters.tables import issues
+from services.dialogue.adapters.tables import issues, unit_successions
 from services.dialogue.api import access
 from services.dialogue.api.deps import Id, Runtime
 from services.dialogue.application import queries
@@ -25,6 +25,7 @@ from shared.db import truncate_wal
 from shared.logs import get_logger
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
+from shared.unitsuccessions import catalogue_now
 from shared.web import AuthenticatedPrincipal
 
 log = get_logger("danvan.dialogue.citizen")
@@ -47,7 +48,7 @@ def list_issues(
     with runtime.engine.connect() as conn:
         query = queries.issues_query(
             unit_code=access.list_filter(principal, unit_code), category=category,
-            handling=handling, session_id=session_id, placing=queries.catalogue_now(conn),
+            handling=handling, session_id=session_id, placing=catalogue_now(conn, unit_successions),
         ).where(*access.within(principal, queries.ISSUE_LIFE))
         found = queries.list_issues(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
-from services.dialogue.adapters.tables import sessions
+from services.dialogue.adapters.tables import sessions, unit_successions
 from services.dialogue.api import access
 from services.dialogue.api.deps import Id, Runtime, named
 from services.dialogue.application import queries
@@ -29,6 +29,7 @@ from shared.concurrency import TaggedResponse, tagged
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
+from shared.unitsuccessions import catalogue_now
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -129,7 +130,7 @@ def list_sessions(
         query = queries.sessions_query(
             unit_code=access.list_filter(principal, unit_code),
             include_subunits=include_subunits, status=status, head_id=head_id,
-            date_from=date_from, date_to=date_to, placing=queries.catalogue_now(conn),
+            date_from=date_from, date_to=date_to, placing=catalogue_now(conn, unit_successions),
         ).where(*access.within(principal, queries.SESSION_LIFE))
         found = queries.list_sessions(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])

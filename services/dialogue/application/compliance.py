@@ -11,10 +11,15 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, or_, select
 
 from services.dialogue import messages
-from services.dialogue.adapters.tables import heads, rules, session_heads, sessions
+from services.dialogue.adapters.tables import (
+    heads,
+    rules,
+    session_heads,
+    sessions,
+    unit_successions,
+)
 from services.dialogue.application.queries import (
     LEVEL_RANK,
-    catalogue_now,
     head_dict,
     unit_last_day,
     unit_name,
@@ -25,6 +30,7 @@ from services.dialogue.domain.rules import RuleVersion
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
 from shared.planrules import percent_of, term_last_day
+from shared.unitsuccessions import catalogue_now
 
 MAX_PERIOD_YEARS = 10
 
@@ -136,8 +142,9 @@ def evaluate_period(
     )
     if unit_code:
         query = query.where(
-            heads.c.unit_code.in_(units_in_scope(unit_code, include_subunits, [start, end],
-                                              placed_on=end, placing=catalogue_now(conn)))
+            heads.c.unit_code.in_(units_in_scope(
+                unit_code, include_subunits, [start, end], placed_on=end,
+                placing=catalogue_now(conn, unit_successions)))
         )
     if head_id:
         query = query.where(heads.c.head_id == head_id)

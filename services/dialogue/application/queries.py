@@ -18,7 +18,6 @@ from services.dialogue.adapters.tables import (
     rules,
     session_heads,
     sessions,
-    unit_successions,
 )
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.heads import HeadPost
@@ -26,10 +25,9 @@ from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.adminunits import UnitCatalogue, codes_placed_in, default_catalogue
 from shared.clock import iso_or_none, today_vn
 from shared.db import row_or_not_found
-from shared.envelope import EventEnvelope, utcnow
+from shared.envelope import EventEnvelope
 from shared.errors import InvalidInput
 from shared.eventstore import EventStore
-from shared.unitsuccessions import catalogue_known
 
 MAX_PAGE = 1000
 # Lists read top-down: the city, then districts, then communes.
@@ -85,12 +83,6 @@ def units_in_scope(
         scope |= {u.code for u in catalogue.children(code, on)}
         scope |= {u.code for u in catalogue.descendants(code, on)}
     return scope
-
-
-def catalogue_now(conn: Connection) -> UnitCatalogue:
-    """The catalogue completed with the successors officials have recorded so far (J15,
-    `dlg_unit_successions`): what a list for a unit places records by."""
-    return catalogue_known(conn, unit_successions, utcnow())
 
 
 def unit_last_day(code: str) -> date | None:

@@ -33,12 +33,12 @@ from shared.auth.units import scope_clause
 from shared.clock import format_date_vn, iso_or_none
 from shared.corrections import effective
 from shared.db import row_or_not_found
-from shared.envelope import DomainEvent, EventEnvelope, utcnow
+from shared.envelope import DomainEvent, EventEnvelope
 from shared.errors import NotFound
 from shared.eventstore import EventStore, events_table
 from shared.paging import PageRequest
 from shared.planrules import percent_of
-from shared.unitsuccessions import catalogue_known
+from shared.unitsuccessions import catalogue_now
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng, three-level era (until 2025-07-01)
 SITE_AGGREGATES = (ReligiousSite, LandDossier, Certificate)
@@ -83,11 +83,7 @@ class SiteFilter:
 def placed_codes(conn: Connection, unit: str, on: date) -> list[str]:
     """The commune codes whose records count at `unit` on `on` (`codes_placed_in`), by the
     catalogue completed with the successors officials have recorded so far (J15)."""
-    return sorted(codes_placed_in(_catalogue_now(conn), unit, on))
-
-
-def _catalogue_now(conn: Connection) -> UnitCatalogue:
-    return catalogue_known(conn, unit_successions, utcnow())
+    return sorted(codes_placed_in(catalogue_now(conn, unit_successions), unit, on))
 
 
 def _dossier_view(state: str, since: date | None, on: date) -> dict[str, Any]:
@@ -499,7 +495,7 @@ def tien_lang_pilot(
     # at the commune of that tree holding its own (a merged commune's at its successor) and
     # every unit named as of that day.
     placed_day = _pilot_day(day)
-    counted_at = _pilot_communes(_catalogue_now(conn), placed_day)
+    counted_at = _pilot_communes(catalogue_now(conn, unit_successions), placed_day)
     by_state: dict[str, int] = {}
     by_commune: dict[str, dict[str, Any]] = {}
     for r in rows:
