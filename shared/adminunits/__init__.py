@@ -52,7 +52,14 @@ from .model import (
     names_no_unit,
 )
 from .placing import codes_placed_in, placed_in, version_near
-from .recorded import RECORDED_BASIS, RecordedSuccession, catalogue_with, known_at
+from .recorded import (
+    RECORDED_BASIS,
+    RecordedSuccession,
+    SuccessionRefusal,
+    catalogue_with,
+    known_at,
+    succession_refusal,
+)
 
 __all__ = [
     "HAI_PHONG",
@@ -69,6 +76,7 @@ __all__ = [
     "Level",
     "RecordedSuccession",
     "SuccessionKind",
+    "SuccessionRefusal",
     "UnitCatalogue",
     "UnitSuccession",
     "UnknownUnitError",
@@ -84,5 +92,6 @@ __all__ = [
     "parse_successions",
     "parse_units",
     "placed_in",
+    "succession_refusal",
     "version_near",
 ]

@@ -21,13 +21,13 @@ one; both services read the correction as one more `RecordedSuccession`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from types import MappingProxyType
+from typing import Literal
 
-from .catalogue import UnitCatalogue, default_catalogue
-from .model import AdminUnit, UnitSuccession
+from .catalogue import SuccessorWanted, UnitCatalogue, default_catalogue
+from .model import UnitSuccession
 
 #: The `basis` of a succession an official recorded (the data's own have theirs, e.g.
 #: ``code_persisted``).
@@ -51,42 +51,67 @@ class RecordedSuccession:
                               "merge", RECORDED_BASIS)
 
 
+#: Why a recorded succession is not one the catalogue takes: the predecessor's
+#: (`UnitCatalogue.successor_wanted` other than ``awaiting``), ``other_day`` (not the day it
+#: ceased), ``no_such_successor`` (no unit of that code valid on that day) or
+#: ``level_mismatch`` (a successor of another level).
+SuccessionRefusal = Literal["no_such_unit", "current", "successor_known", "level_abolished",
+                            "other_day", "no_such_successor", "level_mismatch"]
+
+
+def succession_refusal(
+    predecessor_code: str, successor_code: str, effective: date | None = None,
+    catalogue: UnitCatalogue | None = None,
+) -> SuccessionRefusal | None:
+    """Why the catalogue cannot take `successor_code` as the successor of `predecessor_code`
+    from `effective`, or None when it can: THE rule of an acceptable succession. The indicators
+    service's command refuses by it (mapping each reason to its 422), and `known_at` follows
+    only what it accepts, so a stream holding anything else is not followed.
+
+    Accepted: a predecessor awaiting a successor (on the catalogue's `successor_unknown`
+    list, its code no longer in use), ceased the day before `effective`, and a successor of
+    the same level valid on that day. `effective` None: the day the predecessor ceased (a
+    command names no day; it takes the catalogue's)."""
+    base = catalogue or default_catalogue()
+    wanted: SuccessorWanted = base.successor_wanted(predecessor_code)
+    if wanted != "awaiting":
+        return wanted
+    [*_, predecessor] = base.history(predecessor_code)
+    ceased = predecessor.valid_to
+    if ceased is None:  # never, once awaiting (it says so for the type checker)
+        return "current"
+    if effective is not None and effective != ceased:
+        return "other_day"
+    successor = base.get(successor_code, ceased)
+    if successor is None:
+        return "no_such_successor"
+    if successor.level != predecessor.level:
+        return "level_mismatch"
+    return None
+
+
 def known_at(
     recorded: Iterable[RecordedSuccession], as_of: datetime,
     catalogue: UnitCatalogue | None = None,
 ) -> tuple[UnitSuccession, ...]:
     """The successions that complete the catalogue as known at `as_of`, by predecessor.
 
-    Only those the catalogue can take: a predecessor on its `successor_unknown` list, ceased
-    the day before `effective`, and a successor of the same level valid on that day (what the
-    indicators service's command requires; a stream holding anything else is not followed).
-    One per predecessor: the latest recorded by `as_of` (the command refuses a second
-    recording, so a later one is a correction of it, `UnitSuccessionCorrected`). A correction
-    is stamped after the recording it corrects: it loads the recording committed before."""
+    Only those the catalogue can take (`succession_refusal`: what the indicators service's
+    command requires; a stream holding anything else is not followed). One per predecessor:
+    the latest recorded by `as_of` (the command refuses a second recording, so a later one is
+    a correction of it, `UnitSuccessionCorrected`). A correction is stamped after the
+    recording it corrects: it loads the recording committed before."""
     recorded = list(recorded)
     if not recorded:
         return ()  # every report asks; most stores have none
     base = catalogue or default_catalogue()
-    unknown = _awaiting_successor(base)
     chosen: dict[str, UnitSuccession] = {}
     for r in sorted(recorded, key=lambda r: (r.recorded_at, r.predecessor_code)):
-        if r.recorded_at > as_of:
-            continue
-        predecessor = unknown.get(r.predecessor_code)
-        successor = base.get(r.successor_code, r.effective)
-        if (predecessor is None or predecessor.valid_to != r.effective or successor is None
-                or successor.level != predecessor.level):
+        if r.recorded_at > as_of or succession_refusal(
+                r.predecessor_code, r.successor_code, r.effective, base) is not None:
             continue
         chosen[r.predecessor_code] = r.succession
     return tuple(chosen[code] for code in sorted(chosen))
-
-
-@functools.lru_cache(maxsize=4)
-def _awaiting_successor(catalogue: UnitCatalogue) -> Mapping[str, AdminUnit]:
-    """The catalogue's `successor_unknown` units by code, made once per catalogue (which never
-    changes): since the communes gone on 01/07/2025 are on it (finding M2) it holds 7,222
-    units, about 3 ms to walk, and every report, figure and list asks `known_at`."""
-    return MappingProxyType({u.code: u for u in catalogue.successor_unknown()})
 
 
 @functools.lru_cache(maxsize=16)

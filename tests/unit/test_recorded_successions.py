@@ -20,6 +20,7 @@ from shared.adminunits import (
     default_catalogue,
     known_at,
     placed_in,
+    succession_refusal,
 )
 
 BACH_DANG, TAN_MINH, TOAN_THANG, TIEN_LANG = "11788", "11791", "11794", "315"
@@ -84,6 +85,28 @@ def test_only_successions_the_catalogue_can_take_are_followed_the_latest_one_eac
     ]
     assert [(s.predecessor_code, s.successor_code)
             for s in known_at([*wrong, RECORDED], later)] == [(BACH_DANG, TAN_MINH)]
+
+
+@pytest.mark.parametrize(("predecessor", "successor", "effective", "refusal"), [
+    ("99999", TAN_MINH, None, "no_such_unit"),
+    (TIEN_CUONG, TAN_MINH, None, "current"),
+    ("11347", "11344", MERGER, "successor_known"),  # the data shows 11347 -> 11341
+    (TIEN_LANG, TAN_MINH, None, "level_abolished"),  # a district of the 2025 reform
+    (TOAN_THANG, TAN_MINH, date(2025, 7, 1), "other_day"),
+    (TOAN_THANG, BACH_DANG, MERGER, "no_such_successor"),  # Bạch Đằng ceased on the day
+    (TOAN_THANG, TIEN_LANG, MERGER, "level_mismatch"),
+    (BACH_DANG, TAN_MINH, MERGER, None),
+    (BACH_DANG, TAN_MINH, None, None),  # a command names no day: the one it ceased
+])
+def test_one_rule_says_why_a_succession_is_not_taken(
+    predecessor: str, successor: str, effective: date | None, refusal: str | None,
+) -> None:
+    """The indicators service's command refuses by `succession_refusal` and `known_at` follows
+    only what it accepts: one rule, so a stream never holds what the catalogue cannot take."""
+    assert succession_refusal(predecessor, successor, effective) == refusal
+    if effective is not None:
+        stream = [RecordedSuccession(predecessor, successor, effective, AT)]
+        assert bool(known_at(stream, AT)) == (refusal is None)
 
 
 def test_a_corrected_successor_wins_from_its_correction_on() -> None:

@@ -43,7 +43,7 @@ from services.indicators.domain.model import (
     Indicator,
     UnitSuccessionRecord,
 )
-from shared.adminunits import AdminUnit, default_catalogue
+from shared.adminunits import AdminUnit, default_catalogue, succession_refusal
 from shared.aggregate import UnitOfWork, expect_version, registered_code
 from shared.auth.checks import authorize, require_city
 from shared.clock import format_date_vn, today_vn
@@ -411,31 +411,33 @@ def record_reported_figure(
 # -- administrative units ----------------------------------------------------------------------
 
 
-def _awaiting_successor(code: str, jurisdiction: str) -> tuple[AdminUnit, date]:
-    """The last version of ``code``, a unit of the jurisdiction awaiting a successor (on the
-    catalogue's `successor_unknown` list), and the day it ceased; else a 422 that says why not
-    (finding M2)."""
+def _succession(code: str, successor_code: str, jurisdiction: str
+                ) -> tuple[AdminUnit, AdminUnit, date]:
+    """The predecessor's last version, the successor and the day the predecessor ceased, when
+    the kernel's rule (`succession_refusal`) accepts the succession and both units are the
+    jurisdiction's; else a 422 that says why not (finding M2). The refusals are told in the
+    order an official fixes them: the predecessor, its jurisdiction, the successor."""
     catalogue = default_catalogue()
-    wanted = catalogue.successor_wanted(code)
-    if wanted == "no_such_unit":
+    refusal = succession_refusal(code, successor_code, catalogue=catalogue)
+    if refusal == "no_such_unit":
         raise InvalidInput("UNKNOWN_UNIT", messages.UNIT_NOT_FOUND.format(code=code),
                            unit_code=code, field="predecessor_code")
     [*_, last] = catalogue.history(code)
     ceased = last.valid_to
-    if wanted == "current" or ceased is None:
+    if refusal == "current" or ceased is None:
         raise InvalidInput(
             "PREDECESSOR_STILL_CURRENT",
             messages.PREDECESSOR_STILL_CURRENT.format(name=last.name, code=code),
             unit_code=code,
         )
-    if wanted == "level_abolished":
+    if refusal == "level_abolished":
         raise InvalidInput(
             "DISTRICT_LEVEL_ABOLISHED",
             messages.DISTRICT_LEVEL_ABOLISHED.format(
                 name=last.name, code=code, on=format_date_vn(ceased)),
             unit_code=code,
         )
-    if wanted == "successor_known":
+    if refusal == "successor_known":
         successors = [s.successor_code for s in catalogue.successors(code)]
         named = ", ".join(
             f"«{u.name}» ({u.code})" for c in successors
@@ -447,7 +449,14 @@ def _awaiting_successor(code: str, jurisdiction: str) -> tuple[AdminUnit, date]:
             unit_code=code, successor_codes=successors,
         )
     require_within(last, ceased - timedelta(days=1), jurisdiction)
-    return last, ceased
+    # "no_such_successor" is require_unit's UNKNOWN_UNIT (no unit valid on the day).
+    successor = require_unit(successor_code, ceased, within=jurisdiction)
+    if refusal == "level_mismatch":
+        raise InvalidInput(
+            "SUCCESSOR_LEVEL_MISMATCH",
+            messages.SUCCESSOR_LEVEL_MISMATCH.format(code=code, successor=successor.code),
+        )
+    return last, successor, ceased
 
 
 def record_unit_succession(
@@ -458,8 +467,8 @@ def record_unit_succession(
     valid on the day the predecessor ceased, inside the jurisdiction."""
     require_city(uow.context, WRITE)
     code = command.predecessor_code
-    predecessor, effective = _awaiting_successor(code, uow.jurisdiction)
-    successor = _successor(uow, predecessor, command.successor_code, effective)
+    predecessor, successor, effective = _succession(code, command.successor_code,
+                                                    uow.jurisdiction)
     record = uow.load(UnitSuccessionRecord, code)
     record.record_successor(
         UnitSuccessionRecorded(
@@ -490,23 +499,11 @@ def correct_unit_succession(
             predecessor_code=code,
         )
     expect_version(record, required_version(expected_version))
-    predecessor, _ = _awaiting_successor(code, uow.jurisdiction)
-    version, recorded = record.recorded
-    successor = _successor(uow, predecessor, command.successor_code, recorded.effective)
+    # Checked on the day the predecessor ceased, the recording's `effective` (the recording
+    # was checked by the same rule, and `known_at` follows a succession of no other day).
+    _, successor, _ = _succession(code, command.successor_code, uow.jurisdiction)
+    version, _ = record.recorded
     corrects = event_id_at(uow.connection, UnitSuccessionRecord.aggregate_type, code, version)
     record.correct_successor(successor.code, successor.name, command.reason,
                              command.legal_basis, corrects)
     return uow.save(record)
-
-
-def _successor(uow: UnitOfWork, predecessor: AdminUnit, code: str, effective: date) -> AdminUnit:
-    """The successor a recording or a correction names: a unit of the jurisdiction valid on
-    the day the predecessor ceased (`require_unit`), of the predecessor's level."""
-    successor = require_unit(code, effective, within=uow.jurisdiction)
-    if successor.level != predecessor.level:
-        raise InvalidInput(
-            "SUCCESSOR_LEVEL_MISMATCH",
-            messages.SUCCESSOR_LEVEL_MISMATCH.format(code=predecessor.code,
-                                                     successor=successor.code),
-        )
-    return successor
