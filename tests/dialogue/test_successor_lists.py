@@ -17,9 +17,8 @@ from fastapi.testclient import TestClient
 from services.dialogue.app import create_app
 from shared.settings import Settings
 from tests.dialogue.conftest import FakeToday, held_session, ok, runtime_of, take_office
-from tests.religion.test_merged_commune_agreement import indicators
 from tests.religion.test_moved_site_old_store import reporting_factory
-from tests.religion.test_recorded_succession_agreement import _feed_successions, _record
+from tests.successions import feed_successions, indicators, record
 
 __all__ = ["indicators", "reporting_factory"]
 
@@ -90,9 +89,9 @@ def test_a_recorded_successors_sessions_are_those_reporting_counts_at_it(
     params = {"unit": TAN_MINH, "date_from": window["data_from"],
               "date_to": window["cutoff_on"]}
     assert ok(dialogue.get("/api/v1/sessions", params=params))["total"] == 0
-    succession = _record(indicators)
+    succession = record(indicators)
     for client in (reporting, dialogue):
-        _feed_successions(client, [succession])
+        feed_successions(client, [succession])
     rows = ok(reporting.get("/api/v1/reports/2025-3m/units"))["units"]
     held = next(r["figures"]["sessions_held"] for r in rows if r["code"] == TAN_MINH)
     listed = ok(dialogue.get("/api/v1/sessions", params=params))

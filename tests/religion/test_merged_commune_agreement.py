@@ -13,31 +13,29 @@ old commune; from it, as its successor; the same in the indicators service and i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 
-import pytest
 from fastapi.testclient import TestClient
 
-from services.indicators.app import create_app as indicators_app
-from services.reporting.application.figures import compute_fresh, compute_from_chunks
-from services.reporting.application.reports import load_period
-from services.reporting.application.state import state_of
-from shared.settings import Settings
-from tests.integration.helpers import runtime_of
-from tests.religion.conftest import act, issue, site_body
 from tests.religion.test_backdated_move import _feed
 from tests.religion.test_moved_site_old_store import _envelopes, reporting_factory
+from tests.successions import (
+    CITY,
+    NONE,
+    ONE,
+    TWO,
+    Row,
+    computed_alike,
+    indicator_rows,
+    indicators,
+    report_rows,
+    site_with_papers,
+)
 
-__all__ = ["reporting_factory"]
+__all__ = ["indicators", "reporting_factory"]
 
 LE_LOI, AN_DUONG_2025, AN_DUONG_DISTRICT = "11611", "11581", "312"
 NGHIA_LO, CAT_HAI_2025, CAT_HAI_DISTRICT = "11920", "11914", "317"
-CITY = "31"
-Row = tuple[int, int, int, int]  # I3 numerator, denominator, I4 numerator, denominator
-ONE: Row = (1, 1, 1, 1)
-TWO: Row = (2, 2, 2, 2)
-NONE: Row = (0, 0, 0, 0)
 
 #: (reporting's period, its cut-off, the units compared and their hand-counted rows).
 CASES: tuple[tuple[str, str, dict[str, Row]], ...] = (
@@ -55,58 +53,12 @@ CASES: tuple[tuple[str, str, dict[str, Row]], ...] = (
 )
 
 
-@pytest.fixture
-def indicators(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
-    client = TestClient(indicators_app(settings_factory("indicators")),
-                        headers={"X-Actor": "can-bo-ban-dan-van"})
-    runtime_of(client).create_schema()
-    for year in (2024, 2025, 2026):
-        for indicator, method, target in (("I3", "sites_with_dossier", 40),
-                                          ("I4", "sites_with_certificate", 10)):
-            defined = client.post("/api/v1/indicators", json={
-                "indicator_id": indicator, "year": year, "name": f"{indicator} năm {year}",
-                "method": method, "target": target})
-            assert defined.status_code in (200, 201), defined.text
-    yield client
-    runtime_of(client).engine.dispose()
-
-
-def _sites(religion: TestClient) -> None:
-    for code, commune in (("CS-LL", LE_LOI), ("CS-NL", NGHIA_LO)):
-        assert religion.post("/api/v1/sites", json=site_body(
-            code, commune, registered_on="2023-01-05")).status_code == 201
-        for action, on in (("lodge", "2023-05-02"), ("accept", "2023-05-10")):
-            assert act(religion, code, action, on).status_code in (200, 201)
-        assert issue(religion, code, f"CS {code}", "2023-05-20").status_code == 201
-
-
-def _indicators(client: TestClient, on: str, units: list[str]) -> dict[str, Row]:
-    found: dict[str, Row] = {}
-    for unit in units:
-        parts: list[int] = []
-        for indicator in ("I3", "I4"):
-            shown = client.get(f"/api/v1/indicators/{on[:4]}/{indicator}",
-                               params={"unit": unit, "on": on})
-            assert shown.status_code == 200, shown.text
-            parts += [shown.json()["unit"]["numerator"], shown.json()["unit"]["denominator"]]
-        found[unit] = (parts[0], parts[1], parts[2], parts[3])
-    return found
-
-
-def _reporting(client: TestClient, period: str, units: list[str]) -> dict[str, Row]:
-    response = client.get(f"/api/v1/reports/{period}/units")
-    assert response.status_code == 200, response.text
-    shown = {row["code"]: row["figures"] for row in response.json()["units"]}
-    return {unit: (shown[unit]["sites_with_dossier"], shown[unit]["sites"],
-                   shown[unit]["sites_with_certificate"], shown[unit]["sites"])
-            for unit in units}
-
-
 def test_a_merged_commune_counts_for_its_successor_in_both_services(
     religion: TestClient, indicators: TestClient,
     reporting_factory: Callable[[str], TestClient],
 ) -> None:
-    _sites(religion)
+    for code, commune in (("CS-LL", LE_LOI), ("CS-NL", NGHIA_LO)):
+        site_with_papers(religion, code, commune, 2023)
     envelopes = _envelopes(religion)
     _feed(indicators, envelopes)
     live, replayed = reporting_factory("reporting-live"), reporting_factory("reporting-replay")
@@ -116,17 +68,10 @@ def test_a_merged_commune_counts_for_its_successor_in_both_services(
 
     for period, cutoff, expected in CASES:
         units = list(expected)
-        assert _indicators(indicators, cutoff, units) == expected, period
+        assert indicator_rows(indicators, cutoff, units) == expected, period
         for reporting in (live, replayed):
-            assert _reporting(reporting, period, units) == expected, period
+            assert report_rows(reporting, period, units) == expected, period
             units_doc = reporting.get(f"/api/v1/reports/{period}/units").json()
             assert units_doc["unattributed"] == [], period  # nothing left above the communes
     # Both of reporting's compute paths (chunk figures and facts) give the same content.
-    runtime = runtime_of(live)
-    as_of = datetime.now(UTC)
-    with runtime.engine.connect() as conn:
-        for period_id, _, _ in CASES:
-            loaded = load_period(conn, runtime.store, period_id, as_of)
-            fast = compute_from_chunks(state_of(runtime), conn, loaded, CITY, as_of)
-            slow = compute_fresh(conn, loaded, CITY, as_of)
-            assert fast.content() == slow.content(), period_id
+    computed_alike(live, [period_id for period_id, _, _ in CASES])

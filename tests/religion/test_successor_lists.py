@@ -20,10 +20,8 @@ from fastapi.testclient import TestClient
 
 from tests.religion.conftest import TIEN_LANG_TOWN, site_body
 from tests.religion.test_backdated_move import _feed
-from tests.religion.test_corrected_succession_agreement import TIEN_CUONG, _correct
-from tests.religion.test_merged_commune_agreement import indicators
 from tests.religion.test_moved_site_old_store import _envelopes, reporting_factory
-from tests.religion.test_recorded_succession_agreement import _feed_successions, _record
+from tests.successions import TIEN_CUONG, correct, feed_successions, indicators, record
 
 __all__ = ["indicators", "reporting_factory"]
 
@@ -109,9 +107,9 @@ def test_a_recorded_successors_list_and_pilot_agree_with_reporting(
     reporting = reporting_factory("reporting")
     _feed(reporting, _envelopes(religion))
     assert _listed(religion, TAN_MINH, as_of="2025-03-14") == []
-    succession = _record(indicators)
+    succession = record(indicators)
     for client in (reporting, religion):
-        _feed_successions(client, [succession])
+        feed_successions(client, [succession])
     assert _rows(reporting, "2025-3m")[TAN_MINH] == 2
     for as_of in ("2025-03-14", None):
         params = {"as_of": as_of} if as_of else {}
@@ -126,9 +124,9 @@ def test_a_recorded_successors_list_and_pilot_agree_with_reporting(
     assert _rows(reporting, "2025-6m")[TAN_MINH] == 2
     # The successor corrected to 11761 Xã Tiên Cường (`UnitSuccessionCorrected`): the list
     # and the pilot follow the correction, as reporting's rows do.
-    correction = _correct(indicators)
+    correction = correct(indicators)
     for client in (reporting, religion):
-        _feed_successions(client, [correction])
+        feed_successions(client, [correction])
     assert _listed(religion, TAN_MINH, as_of="2025-03-14") == []
     assert _listed(religion, TIEN_CUONG, as_of="2025-03-14") == ["BD-01", "BD-02"]
     assert (_rows(reporting, "2025-3m")[TAN_MINH], _rows(reporting, "2025-3m")[TIEN_CUONG]) == (
