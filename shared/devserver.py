@@ -20,7 +20,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
@@ -143,31 +145,43 @@ def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
-class NatsWatch:
-    """The devserver's own NATS, started again when it dies (finding M9: killed, it stayed
-    defunct, nothing was said, and the outboxes filled until someone started it by hand).
+class Watch(ABC):
+    """One child of the devserver (a service, or its NATS) started again when it dies, after
+    the back-off of its `RestartPolicy`, and left stopped with the line to start it by hand
+    once it died too often (findings K2, M9): the one supervision loop of `make run`. A kind
+    of child says how it is started, whether it has exited, and what the log tells of it."""
 
-    It is started with the same command line, so the same port and JetStream store: the
-    streams, and every consumer's position in them, are kept, and the services, which
-    reconnect by themselves, send what their outboxes kept meanwhile. Back-off and give-up
-    as for a service (`RestartPolicy`)."""
-
-    def __init__(self, server: NatsServer, policy: RestartPolicy | None = None) -> None:
-        self.server = server
+    def __init__(self, policy: RestartPolicy | None = None) -> None:
         self.policy = policy or RestartPolicy()
         self.restart_at: float | None = None
         self.given_up = False
 
-    def _exit_code(self) -> int | None:
-        process = self.server.process
-        return None if process is None else process.poll()
+    @abstractmethod
+    def exit_code(self) -> int | None:
+        """The child's exit code once it has exited (reaping it), else None."""
+
+    @abstractmethod
+    def start(self) -> None:
+        """Start the child again (an OSError or TimeoutError: it could not be)."""
+
+    @abstractmethod
+    def died_line(self, how: str, delay: float) -> str:
+        """What the log says of a death (`how`) followed by a start after `delay`."""
+
+    @abstractmethod
+    def given_up_line(self, how: str) -> str:
+        """What the log says when it is left stopped: how to start it by hand."""
+
+    @abstractmethod
+    def restarted_line(self) -> str:
+        """What the log says once it is started again."""
 
     def check(self, now: float) -> None:
         """Notice a death (and reap the process) or start it again once its delay is over."""
         if self.given_up:
             return
         if self.restart_at is None:
-            code = self._exit_code()
+            code = self.exit_code()
             if code is not None:
                 self._died(now, f"mã {code}")
             return
@@ -175,27 +189,89 @@ class NatsWatch:
             return
         self.restart_at = None
         try:
-            self.server.start()
+            self.start()
         except (OSError, TimeoutError) as exc:  # its port taken, its binary gone...
             self._died(time.monotonic(), f"không khởi động lại được: {exc}")
             return
-        _say(f"Đã khởi động lại NATS ({self.server.url}); các dịch vụ tự kết nối lại và gửi "
-             "các sự kiện còn chờ")
+        _say(self.restarted_line())
 
     def _died(self, now: float, how: str) -> None:
         delay = self.policy.died(now)
         if delay is None:
             self.given_up = True
-            _say(f"NATS đã dừng ({how}) {GIVE_UP_AFTER} lần trong {CRASH_WINDOW_S:.0f} giây: "
-                 "không tự khởi động lại nữa; các dịch vụ vẫn nhận lệnh nhưng sự kiện chờ "
-                 "trong hộp thư đi, báo cáo không cập nhật. Xem lỗi trong "
-                 f"{self.server.log_file}, sửa rồi khởi động lại bằng tay: "
-                 f"{' '.join(self.server.command())} (hoặc dừng và chạy lại make run)")
+            _say(self.given_up_line(how))
             return
         self.restart_at = now + delay
-        _say(f"NATS đã dừng ({how}); tự khởi động lại sau {delay:.0f} giây, cùng cổng và dữ "
-             f"liệu JetStream ({self.server.store_dir}); các dịch vụ vẫn chạy, sự kiện chờ "
-             "trong hộp thư đi đến khi NATS chạy lại")
+        _say(self.died_line(how, delay))
+
+
+class ServiceWatch(Watch):
+    """A service of the stack: the others and NATS run on while it is down. Its process is
+    `children[service]`, which `main` stops at the end."""
+
+    def __init__(self, service: str, children: dict[str, subprocess.Popen[bytes]],
+                 env: dict[str, str], policy: RestartPolicy | None = None,
+                 spawn: Callable[[str, dict[str, str]], subprocess.Popen[bytes]] | None = None,
+                 ) -> None:
+        super().__init__(policy)
+        self.service, self.children, self.env = service, children, env
+        self.spawn = spawn or _start
+
+    def exit_code(self) -> int | None:
+        return self.children[self.service].poll()
+
+    def start(self) -> None:
+        self.children[self.service] = self.spawn(self.service, self.env)
+
+    def died_line(self, how: str, delay: float) -> str:
+        return (f"Dịch vụ {self.service} đã dừng ({how}); tự khởi động lại sau {delay:.0f} "
+                "giây, các dịch vụ khác vẫn chạy")
+
+    def given_up_line(self, how: str) -> str:
+        return (f"Dịch vụ {self.service} đã dừng ({how}) {GIVE_UP_AFTER} lần trong "
+                f"{CRASH_WINDOW_S:.0f} giây: không tự khởi động lại nữa; các dịch vụ khác và "
+                "NATS vẫn chạy. Xem lỗi ở trên, sửa rồi khởi động lại bằng tay: "
+                f"{_by_hand(self.service, self.env)} (hoặc dừng và chạy lại make run)")
+
+    def restarted_line(self) -> str:
+        return (f"Đã khởi động lại dịch vụ {self.service} "
+                f"(http://127.0.0.1:{_port(self.service)}/healthz)")
+
+
+class NatsWatch(Watch):
+    """The devserver's own NATS (finding M9: killed, it stayed defunct, nothing was said, and
+    the outboxes filled until someone started it by hand).
+
+    It is started with the same command line, so the same port and JetStream store: the
+    streams, and every consumer's position in them, are kept, and the services, which
+    reconnect by themselves, send what their outboxes kept meanwhile."""
+
+    def __init__(self, server: NatsServer, policy: RestartPolicy | None = None) -> None:
+        super().__init__(policy)
+        self.server = server
+
+    def exit_code(self) -> int | None:
+        process = self.server.process
+        return None if process is None else process.poll()
+
+    def start(self) -> None:
+        self.server.start()
+
+    def died_line(self, how: str, delay: float) -> str:
+        return (f"NATS đã dừng ({how}); tự khởi động lại sau {delay:.0f} giây, cùng cổng và "
+                f"dữ liệu JetStream ({self.server.store_dir}); các dịch vụ vẫn chạy, sự kiện "
+                "chờ trong hộp thư đi đến khi NATS chạy lại")
+
+    def given_up_line(self, how: str) -> str:
+        return (f"NATS đã dừng ({how}) {GIVE_UP_AFTER} lần trong {CRASH_WINDOW_S:.0f} giây: "
+                "không tự khởi động lại nữa; các dịch vụ vẫn nhận lệnh nhưng sự kiện chờ "
+                "trong hộp thư đi, báo cáo không cập nhật. Xem lỗi trong "
+                f"{self.server.log_file}, sửa rồi khởi động lại bằng tay: "
+                f"{' '.join(self.server.command())} (hoặc dừng và chạy lại make run)")
+
+    def restarted_line(self) -> str:
+        return (f"Đã khởi động lại NATS ({self.server.url}); các dịch vụ tự kết nối lại và "
+                "gửi các sự kiện còn chờ")
 
 
 def main() -> int:
@@ -242,10 +318,9 @@ def main() -> int:
         for service in SERVICES:
             print(f"  {service:<16} http://127.0.0.1:{_port(service)}/docs")
         print(f"  Bảng điều khiển  http://127.0.0.1:{_port('reporting')}/\n", flush=True)
-        policies = {service: RestartPolicy() for service in SERVICES}
-        nats_watch = NatsWatch(nats) if nats is not None else None
-        restart_at: dict[str, float] = {}
-        given_up: set[str] = set()
+        # NATS first: a service started again finds it (the order the stack started in).
+        watches: list[Watch] = [NatsWatch(nats)] if nats is not None else []
+        watches += [ServiceWatch(service, children, env) for service in SERVICES]
         while True:
             if os.getppid() != parent:
                 # Whoever started us (make, a shell) is gone: SIGTERM to `make` is not passed
@@ -253,28 +328,8 @@ def main() -> int:
                 print("Tiến trình cha đã dừng; dừng các dịch vụ", file=sys.stderr)
                 return 0
             now = time.monotonic()
-            if nats_watch is not None:
-                nats_watch.check(now)
-            for service, child in children.items():
-                if service in given_up or service in restart_at or child.poll() is None:
-                    continue
-                delay = policies[service].died(now)
-                if delay is None:
-                    given_up.add(service)
-                    _say(f"Dịch vụ {service} đã dừng (mã {child.returncode}) {GIVE_UP_AFTER} "
-                         f"lần trong {CRASH_WINDOW_S:.0f} giây: không tự khởi động lại nữa; các "
-                         "dịch vụ khác và NATS vẫn chạy. Xem lỗi ở trên, sửa rồi khởi động lại "
-                         f"bằng tay: {_by_hand(service, env)} (hoặc dừng và chạy lại make run)")
-                    continue
-                restart_at[service] = now + delay
-                _say(f"Dịch vụ {service} đã dừng (mã {child.returncode}); tự khởi động lại "
-                     f"sau {delay:.0f} giây, các dịch vụ khác vẫn chạy")
-            for service, when in list(restart_at.items()):
-                if now >= when:
-                    del restart_at[service]
-                    children[service] = _start(service, env)
-                    _say(f"Đã khởi động lại dịch vụ {service} "
-                         f"(http://127.0.0.1:{_port(service)}/healthz)")
+            for watch in watches:
+                watch.check(now)
             time.sleep(0.5)
     except _Stop:
         return 0

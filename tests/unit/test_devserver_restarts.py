@@ -1,6 +1,6 @@
-"""`make run`'s rule for a dead service (finding K2): started again after 1, 2, 4... seconds
-(at most 30), given up after 5 deaths within 120 seconds; deaths older than that are
-forgotten. The times are given, nothing waits."""
+"""`make run`'s rule for a dead service (finding K2) and its NATS (M9), one watcher for
+both: started again after 1, 2, 4... seconds (at most 30), given up after 5 deaths within 120
+seconds; deaths older than that are forgotten. The times are given, nothing waits."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from shared.devserver import NatsWatch, RestartPolicy
+from shared.devserver import NatsWatch, RestartPolicy, ServiceWatch
 from shared.natsserver import NatsServer
 
 
@@ -58,5 +58,39 @@ def test_a_dead_nats_is_started_again_then_given_up_with_its_command_line(
     said = capsys.readouterr().err
     assert watch.given_up and "không tự khởi động lại nữa" in said
     assert "--store_dir " + str(tmp_path / "nats") in said and "--port 14999" in said
+    watch.check(3.0)
+    assert capsys.readouterr().err == ""
+
+
+def _dying(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """A service process that exits at once (code 3)."""
+    process = subprocess.Popen([sys.executable, "-c", "raise SystemExit(3)"])
+    process.wait()
+    return process
+
+
+def test_a_dead_service_is_watched_as_nats_is(capsys: pytest.CaptureFixture[str]) -> None:
+    """The devserver's one watcher: a service's death said, started again after the back-off
+    with the others running on, left stopped after repeated deaths with the line to start it
+    by hand."""
+    env = {"NATS_URL": "nats://127.0.0.1:14999", "DATA_DIR": "/tmp/danvan"}
+    children = {"religion": _dying("religion", env)}
+    watch = ServiceWatch("religion", children, env, RestartPolicy(give_up_after=2),
+                         spawn=_dying)
+    first = children["religion"]
+    watch.check(0.0)
+    assert watch.restart_at == 1.0
+    assert ("Dịch vụ religion đã dừng (mã 3); tự khởi động lại sau 1 giây, các dịch vụ khác "
+            "vẫn chạy") in capsys.readouterr().err
+    watch.check(0.5)  # not yet
+    assert children["religion"] is first
+    watch.check(1.0)
+    assert children["religion"] is not first  # the new process, which main() stops at the end
+    assert "Đã khởi động lại dịch vụ religion (http://127.0.0.1:" in capsys.readouterr().err
+    watch.check(2.0)
+    said = capsys.readouterr().err
+    assert watch.given_up and "không tự khởi động lại nữa; các dịch vụ khác và NATS" in said
+    assert "NATS_URL=nats://127.0.0.1:14999 DATA_DIR=/tmp/danvan" in said
+    assert "services.religion.app:create_app" in said
     watch.check(3.0)
     assert capsys.readouterr().err == ""
