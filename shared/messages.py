@@ -39,6 +39,12 @@ UNKNOWN_QUERY_PARAMETER: Final = (
     "hiện để kết quả không bị hiểu nhầm là đã lọc theo tham số đó. Các tham số địa chỉ này "
     "nhận: {accepted}."
 )
+#: A single-valued query parameter given twice (shared/requestguard.py): {names}, each in «».
+QUERY_PARAMETER_REPEATED: Final = (
+    "Tham số {names} chỉ nhận một giá trị nhưng được gửi nhiều lần, nên yêu cầu không được "
+    "thực hiện để kết quả không bị hiểu nhầm là đã tính cho mọi giá trị. Hãy gửi mỗi tham số "
+    "này một lần (mỗi đơn vị một yêu cầu)."
+)
 NO_QUERY_PARAMETERS: Final = "không có tham số nào"
 DID_YOU_MEAN: Final = " Có phải ý bạn là {name}?"
 #: A number typed as text in an import that is no number (shared/vnformat.py).

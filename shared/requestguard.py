@@ -28,6 +28,10 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import params
+
+# The test FastAPI itself applies to read a query parameter as a list (every value of the
+# name) rather than as its last value: the guard below must agree with it exactly.
+from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.requests import Request
@@ -75,6 +79,8 @@ def control_character_refusal(scope: Scope) -> JSONResponse | None:
 
 #: The code of a request naming a query parameter its route does not take.
 UNKNOWN_QUERY_PARAMETER = "UNKNOWN_QUERY_PARAMETER"
+#: The code of a request giving a single-valued query parameter more than once.
+QUERY_PARAMETER_REPEATED = "QUERY_PARAMETER_REPEATED"
 
 # What link-sharing apps and ad or campaign tools append to a page's address (Zalo's
 # `zarsrc`, Facebook's `fbclid`, Google's `gclid`, the `utm_` campaign tags): on an HTML page
@@ -95,6 +101,10 @@ class QueryNames:
         # The deprecated names last: a guess at a misspelt name prefers a current one.
         self.ordered = list(dict.fromkeys([*self.current, *(f.alias for f in fields)]))
         self.accepted = frozenset(self.ordered)
+        #: The names read as a list (`?dossier_state=a&dossier_state=b`): every other name is
+        #: read by FastAPI as its last value only.
+        self.multi = frozenset(
+            f.alias for f in fields if field_annotation_is_sequence(f.field_info.annotation))
         response_class = getattr(route.response_class, "value", route.response_class)
         self.page = isinstance(response_class, type) and issubclass(response_class, HTMLResponse)
 
@@ -104,6 +114,16 @@ class QueryNames:
             if n not in self.accepted
             and not (self.page and (n in _LINK_TAGS or n.startswith(_LINK_TAG_PREFIX)))
         ))
+
+    def repeated(self, names: list[str]) -> list[str]:
+        """The single-valued names the request gives more than once, in the order sent."""
+        seen: set[str] = set()
+        twice: dict[str, None] = {}
+        for name in names:
+            if name in seen and name in self.accepted and name not in self.multi:
+                twice[name] = None
+            seen.add(name)
+        return list(twice)
 
 
 def _query_fields(dependant: Dependant) -> Iterator[Any]:
@@ -128,22 +148,36 @@ def query_names(route: Any) -> QueryNames:
 
 def refuse_undeclared_query(request: Request) -> None:
     """422 UNKNOWN_QUERY_PARAMETER when the request names a query parameter its route does
-    not take; `details` carry the unknown names and the accepted ones for programs."""
+    not take; `details` carry the unknown names and the accepted ones for programs.
+
+    422 QUERY_PARAMETER_REPEATED when it gives a single-valued one more than once (finding
+    N6): FastAPI reads the last value only, so `?unit=11824&unit=11827` answered 11827's list
+    and `?unit=315&unit=316` 316's report, which a program building `unit=` from a list of
+    units took for the sum. The names read as lists (religion's `dossier_state`) keep every
+    value; `details.repeated` names the refused ones."""
     if not request.scope.get("query_string"):
         return  # most requests: nothing to look at
     route = request.scope.get("route")
     if route is None or not hasattr(route, "dependant"):
         return
     names = query_names(route)
-    unknown = names.unknown(list(request.query_params.keys()))
-    if not unknown:
-        return
-    raise InvalidInput(
-        UNKNOWN_QUERY_PARAMETER,
-        unknown_query_message(unknown, names.current, names.ordered),
-        unknown=unknown,
-        accepted=names.current,
-    )
+    sent = [name for name, _ in request.query_params.multi_items()]
+    unknown = names.unknown(sent)
+    if unknown:
+        raise InvalidInput(
+            UNKNOWN_QUERY_PARAMETER,
+            unknown_query_message(unknown, names.current, names.ordered),
+            unknown=unknown,
+            accepted=names.current,
+        )
+    repeated = names.repeated(sent)
+    if repeated:
+        raise InvalidInput(
+            QUERY_PARAMETER_REPEATED,
+            messages.QUERY_PARAMETER_REPEATED.format(
+                names=", ".join(f"«{n}»" for n in repeated)),
+            repeated=repeated,
+        )
 
 
 def unknown_query_message(unknown: list[str], current: list[str], accepted: list[str]) -> str:

@@ -241,3 +241,85 @@ def test_a_refused_value_says_what_to_type(services: Services, idp: Idp) -> None
     assert "true" in yes_no["message"] and "false" in yes_no["message"]
     for client in (religion, dialogue, indicators, reporting):
         assert event_count(client) == 0
+
+
+REPEATED = "QUERY_PARAMETER_REPEATED"
+
+
+def _repeated(response: Any, name: str) -> None:
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == REPEATED
+    assert error["details"]["repeated"] == [name]
+    assert f"«{name}»" in error["message"]
+
+
+def test_a_single_valued_parameter_sent_twice_is_refused_not_read_as_the_last(
+    services: Services, idp: Idp
+) -> None:
+    """Finding N6: `?unit=11824&unit=11827` answered 11827's sites and `?unit=315&unit=316`
+    316's report, as if the filter had taken both."""
+    city = idp.headers("city_staff")
+    religion, reporting = services["religion"], services["reporting"]
+    for code, commune in (("R-1", TIEN_LANG_TOWN), ("R-2", QUAN_TOAN)):
+        assert religion.post("/api/v1/sites", json=site_body(code, commune),
+                             headers=city).status_code == 201
+    _repeated(religion.get(f"/api/v1/sites?unit={TIEN_LANG_TOWN}&unit={QUAN_TOAN}",
+                           headers=city), "unit")
+    # The same value twice too: one name, one value.
+    _repeated(religion.get(f"/api/v1/sites?unit={QUAN_TOAN}&unit={QUAN_TOAN}",
+                           headers=city), "unit")
+    _repeated(religion.get("/api/v1/sites?page=1&page=2", headers=city), "page")
+    _repeated(reporting.get(f"/api/v1/reports/2023-6m?unit={TIEN_LANG}&unit={HONG_BANG}",
+                            headers=city), "unit")
+    # A command's parameter alike: nothing written.
+    sheet = ",".join(religion_messages.COLUMN_HEADERS.values()) + "\r\n"
+    upload = {"file": ("co-so.csv", io.BytesIO(sheet.encode()), "text/csv")}
+    _repeated(religion.post("/api/v1/sites/import?dry_run=true&dry_run=false", files=upload,
+                            headers=city), "dry_run")
+    # The dashboard's page answers its Vietnamese page with the code.
+    page = {**city, "Accept": "text/html"}
+    refused = reporting.get("/?period=2023-6m&period=2023-9m", headers=page)
+    assert refused.status_code == 422 and "text/html" in refused.headers["content-type"]
+    assert REPEATED in refused.text
+    # A parameter documented as a list keeps every value.
+    both = religion.get("/api/v1/sites?dossier_state=not_started&dossier_state=lodged",
+                        headers=city)
+    assert sorted(codes(both)) == ["R-1", "R-2"]
+    assert codes(religion.get(f"/api/v1/sites?unit={QUAN_TOAN}", headers=city)) == ["R-2"]
+
+
+@pytest.mark.parametrize("service", ["religion", "dialogue", "indicators", "reporting"])
+def test_every_single_valued_parameter_of_every_route_refuses_a_repetition(
+    services: Services, idp: Idp, service: str
+) -> None:
+    """Walks the routes as served, so a parameter added later is held to the rule too."""
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import iter_route_contexts
+
+    from shared.auth.principal import SCOPES
+    from shared.requestguard import QueryNames
+    from tests.auth.conftest import Role
+
+    client = services[service]
+    # Every scope: the guard answers after the caller's scope (the order documented).
+    city = idp.headers(Role("quan.tri", tuple(SCOPES), "31", "Trung tâm Công nghệ thông tin"))
+    checked = 0
+    for route in iter_route_contexts(client.app.routes):  # type: ignore[attr-defined]
+        if not isinstance(getattr(route, "dependant", None), Dependant):
+            continue
+        names = QueryNames(getattr(route, "route", route))
+        single = [n for n in names.ordered if n not in names.multi]
+        if not single:
+            continue
+        # Path parameters filled with a value of the right form is not needed: the guard
+        # answers before the route reads its path.
+        path = str(route.path_format)
+        for param in route.dependant.path_params:
+            path = path.replace("{" + param.alias + "}", "X1")
+        for method in sorted((route.methods or set()) - {"HEAD"}):
+            for name in single:
+                response = client.request(method, f"{path}?{name}=1&{name}=2", headers=city)
+                _repeated(response, name)
+                checked += 1
+    assert checked > 5
