@@ -7,10 +7,14 @@ engine answers. Under CI=true a missing PostgreSQL fails the run instead of skip
 from __future__ import annotations
 
 import os
+import queue
 import shutil
+import sqlite3
 import subprocess
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 from typing import cast
 
@@ -18,7 +22,8 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from shared.db import normalise_url
+from shared.db import create_db_engine, normalise_url
+from shared.migrations import has_migrations, upgrade
 from shared.natsserver import NatsServer, free_port
 from shared.settings import Settings
 
@@ -107,11 +112,14 @@ def postgres_admin_url() -> Iterator[str]:
     pytest.skip(message)
 
 
-def _fresh_postgres_database(admin_url: str) -> tuple[str, Callable[[], None]]:
+def _fresh_postgres_database(
+    admin_url: str, template: str | None = None
+) -> tuple[str, Callable[[], None]]:
     name = f"danvan_t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    copied = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"{copied}'))
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
 
     def drop() -> None:
@@ -122,27 +130,149 @@ def _fresh_postgres_database(admin_url: str) -> tuple[str, Callable[[], None]]:
     return url, drop
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url_factory(
-    request: pytest.FixtureRequest, tmp_path: Path
-) -> Iterator[Callable[[str], str]]:
-    """Makes one empty database per name (a service owns its own database)."""
-    drops: list[Callable[[], None]] = []
-    if request.param == "postgresql":
-        admin_url = request.getfixturevalue("postgres_admin_url")
+class MigratedTemplates:
+    """Each service's schema migrated to head once per session (per xdist worker) and per
+    engine, then copied for every test that asks for that service's settings: a test used to
+    pay the whole migration chain at each service start (about a second on PostgreSQL, where
+    a copy is CREATE DATABASE ... TEMPLATE). The service's own start still runs
+    `apply_migrations`, which finds its database at head; a chain from an empty database is
+    run here and by tests/deploy/test_migrations.py."""
 
-        def make(name: str) -> str:
+    def __init__(self, directory: Path) -> None:
+        self._directory = directory
+        self._sqlite: dict[str, Path] = {}
+        self._postgres: dict[str, str] = {}
+        self._drops: list[Callable[[], None]] = []
+
+    def sqlite_copy(self, service: str, target: Path) -> None:
+        template = self._sqlite.get(service)
+        if template is None:
+            template = self._directory / f"{service}.db"
+            _migrate(f"sqlite:///{template}", service)
+            self._sqlite[service] = template
+        # SQLite's backup, not a file copy: it reads the file as a connection does.
+        with closing(sqlite3.connect(template)) as source, \
+                closing(sqlite3.connect(target)) as copy:
+            source.backup(copy)
+
+    def postgres_copy(self, admin_url: str, service: str) -> tuple[str, Callable[[], None]]:
+        template = self._postgres.get(service)
+        if template is None:
             url, drop = _fresh_postgres_database(admin_url)
-            drops.append(drop)
+            _migrate(url, service)
+            template = make_url(url).database or ""
+            self._postgres[service] = template
+            self._drops.append(drop)
+        return _fresh_postgres_database(admin_url, template=template)
+
+    def drop(self) -> None:
+        for drop in self._drops:
+            drop()
+
+
+def _migrate(url: str, service: str) -> None:
+    engine = create_db_engine(url)
+    try:
+        upgrade(engine, service)
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MigratedTemplates]:
+    templates = MigratedTemplates(tmp_path_factory.mktemp("migrated"))
+    yield templates
+    templates.drop()
+
+
+class Dropper:
+    """Drops a test's PostgreSQL databases after it, in a thread of the session: DROP
+    DATABASE waits for a checkpoint of the whole server (PostgreSQL 15), one to two seconds
+    on a busy machine, which every test on PostgreSQL waited for in its teardown. The
+    session's end waits for the last drops."""
+
+    def __init__(self) -> None:
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._failures: list[BaseException] = []
+        self._thread = threading.Thread(target=self._run, name="database-dropper", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while (drop := self._queue.get()) is not None:
+            try:
+                drop()
+            except BaseException as exc:  # reported at the session's end
+                self._failures.append(exc)
+
+    def later(self, drop: Callable[[], None]) -> None:
+        self._queue.put(drop)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+        if self._failures:
+            raise self._failures[0]
+
+
+@pytest.fixture(scope="session")
+def database_dropper() -> Iterator[Dropper]:
+    dropper = Dropper()
+    yield dropper
+    dropper.close()
+
+
+class DatabaseUrls:
+    """Makes one empty database per name (a service owns its own database); `migrated`
+    makes one at its service's head (MigratedTemplates)."""
+
+    def __init__(self, request: pytest.FixtureRequest, directory: Path) -> None:
+        self._request = request
+        self._directory = directory
+        self.kind: str = request.param
+        self._drops: list[Callable[[], None]] = []
+
+    def __call__(self, name: str) -> str:
+        if self.kind == "postgresql":
+            url, drop = _fresh_postgres_database(self._admin_url())
+            self._drops.append(drop)
             return url
-    else:
+        return f"sqlite:///{self._directory / (name + '.db')}"
 
-        def make(name: str) -> str:
-            return f"sqlite:///{tmp_path / (name + '.db')}"
+    def migrated(self, service: str) -> str:
+        templates: MigratedTemplates = self._request.getfixturevalue("migrated_templates")
+        if self.kind == "postgresql":
+            url, drop = templates.postgres_copy(self._admin_url(), service)
+            self._drops.append(drop)
+            return url
+        path = self._directory / (service + ".db")
+        # The same name in the same test is the same file, as `__call__` gives it.
+        if not path.exists():
+            templates.sqlite_copy(service, path)
+        return f"sqlite:///{path}"
 
-    yield make
-    for drop in drops:
-        drop()
+    def _admin_url(self) -> str:
+        admin_url: str = self._request.getfixturevalue("postgres_admin_url")
+        return admin_url
+
+    def drop(self) -> None:
+        if not self._drops:
+            return
+        dropper: Dropper = self._request.getfixturevalue("database_dropper")
+        for drop in self._drops:
+            dropper.later(drop)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DatabaseUrls]:
+    """Makes one empty database per name (a service owns its own database)."""
+    urls = DatabaseUrls(request, tmp_path)
+    if urls.kind == "postgresql":
+        # Asked first, so that a missing PostgreSQL skips (or fails) the test before it runs;
+        # the dropper now too, not in the teardown that hands it the drops.
+        request.getfixturevalue("postgres_admin_url")
+        request.getfixturevalue("database_dropper")
+    yield urls
+    urls.drop()
 
 
 @pytest.fixture
@@ -175,11 +305,10 @@ def subject_root() -> str:
 
 @pytest.fixture
 def settings_factory(
-    database_url_factory: Callable[[str], str], nats_server: NatsServer, subject_root: str
+    database_url_factory: DatabaseUrls, nats_server: NatsServer, subject_root: str
 ) -> Callable[..., Settings]:
     def make(service: str, **overrides: object) -> Settings:
         values: dict[str, object] = {
-            "database_url": database_url_factory(service),
             "nats_url": nats_server.url,
             "subject_root": subject_root,
             "environment": "test",
@@ -193,6 +322,10 @@ def settings_factory(
             "log_json": True,
         }
         values.update(overrides)
+        if "database_url" not in values:
+            values["database_url"] = (database_url_factory.migrated(service)
+                                      if has_migrations(service)
+                                      else database_url_factory(service))
         return Settings.for_service(service, **values)
 
     return make
