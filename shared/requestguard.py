@@ -41,7 +41,10 @@ from shared import messages
 from shared.errors import InvalidInput, error_body
 from shared.validation import VALIDATION_ERROR
 
-CODE = "control_characters"
+#: UPPER_CASE, as every code a program branches on, and the body's rule's own code
+#: (shared.validation.clean_text answers CONTROL_CHARACTERS): one rule, one code (finding N8:
+#: the query's was "control_characters", missed by a program matching the body's).
+CODE = "CONTROL_CHARACTERS"
 MESSAGE = messages.CONTROL_CHARACTERS_IN_PARAMETER
 
 

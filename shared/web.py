@@ -466,7 +466,7 @@ class RequestMiddleware:
         try:
             refusal = control_character_refusal(scope)
             if refusal is not None:
-                await refusal(scope, _no_receive, answer)
+                await _as_the_app_answers(scope, refusal)(scope, _no_receive, answer)
             else:
                 await self.app(scope, body.receive, answer)
         except Exception:
@@ -517,6 +517,22 @@ def allowed_methods(request: Request) -> set[str]:
     if "GET" in methods:
         methods.add("HEAD")
     return methods
+
+
+#: The attribute of an app's `state` holding how it answers a refusal made before its routes
+#: (the control-character guard above): a callable taking the request and the kernel's JSON
+#: answer and giving the answer to send. The dashboard's error pages set it
+#: (services/reporting/api/errorpages.py), so a browser following a link with a NUL in it
+#: reads the Vietnamese page like any bad link's (finding N8), not JSON.
+REFUSAL_PAGE = "refusal_page"
+
+
+def _as_the_app_answers(scope: Scope, refusal: Response) -> Response:
+    page = getattr(getattr(scope.get("app"), "state", None), REFUSAL_PAGE, None)
+    if page is None:
+        return refusal
+    answer: Response = page(Request(scope), refusal)
+    return answer
 
 
 class AnsweredAsGet(Response):

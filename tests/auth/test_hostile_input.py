@@ -85,6 +85,13 @@ def test_control_characters_in_any_parameter_are_refused(services: Services, idp
     # In a path, and in a parameter the operation does not even declare.
     assert _refused_field(religion.get("/api/v1/sites/CS%00-1", headers=city)) == {"path"}
     assert _refused_field(religion.get("/api/v1/sites?unused=%00", headers=city)) == {"unused"}
+    # One rule, one UPPER_CASE code: the body's (finding N8).
+    for path in ("/api/v1/sites?commune=%00", "/api/v1/sites/CS%00-1"):
+        details = religion.get(path, headers=city).json()["error"]["details"]
+        assert [d["code"] for d in details] == ["CONTROL_CHARACTERS"]
+    body = site_body("NUL-1") | {"name": "Chùa\u0000"}
+    details = religion.post("/api/v1/sites", json=body, headers=city).json()["error"]["details"]
+    assert [d["code"] for d in details] == ["CONTROL_CHARACTERS"]
     # Vietnamese text passes untouched.
     found = religion.get("/api/v1/sites?q=Chùa%20Phúc%20Lâm", headers=city)
     assert found.status_code == 200

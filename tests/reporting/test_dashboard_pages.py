@@ -76,6 +76,9 @@ BAD_LINKS = [
     ("/?period=2023-7m", 422, "INVALID_PERIOD", "2023-7m"),
     ("/?period=2023-3m&unit=99999", 422, "UNKNOWN_UNIT_IN_SCOPE", "99999"),
     ("/?unit=abc", 422, "VALIDATION_ERROR", "Đơn vị"),
+    # Refused by the kernel before any route (finding N8: it answered a browser in JSON).
+    ("/?period=2024-9m&unit=%00", 422, "VALIDATION_ERROR", "ký tự điều khiển"),
+    ("/chuyen-de/doi%01-thoai", 422, "VALIDATION_ERROR", "ký tự điều khiển"),
     ("/chuyen-de/khong-co", 422, "UNKNOWN_THEME", "khong-co"),
     ("/chuyen-de/doi-thoai/them", 404, "NOT_FOUND", "Không tìm thấy"),
     ("/bang-dieu-khien", 404, "NOT_FOUND", "Không tìm thấy"),

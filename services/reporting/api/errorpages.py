@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from services.reporting.outputs.errorpage import render_error_page
 from shared.errors import DomainError
+from shared.web import REFUSAL_PAGE
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 _HTML = ("text/html", "application/xhtml+xml")
@@ -30,20 +31,29 @@ def install_error_pages(app: FastAPI) -> None:
     """Wrap the kernel's JSON handlers (shared/web.py) of the 4xx errors."""
     for kind in (DomainError, RequestValidationError, StarletteHTTPException):
         app.add_exception_handler(kind, _negotiated(app.exception_handlers[kind]))
+    # The refusals the kernel answers before any route (a control character in the link)
+    # are negotiated alike.
+    setattr(app.state, REFUSAL_PAGE, negotiated)
 
 
 def _negotiated(json_handler: Handler) -> Handler:
     async def handler(request: Request, exc: Any) -> Response:
         answer = json_handler(request, exc)
         response = await answer if inspect.isawaitable(answer) else answer
-        if not wants_page(request) or not 400 <= response.status_code < 500:
-            return response
-        error = json.loads(bytes(response.body)).get("error", {})
-        headers = {k: v for k, v in response.headers.items() if k.lower() in _PASSED_ON}
-        return HTMLResponse(render_error_page(response.status_code, error),
-                            status_code=response.status_code, headers=headers)
+        return negotiated(request, response)
 
     return handler
+
+
+def negotiated(request: Request, response: Response) -> Response:
+    """The kernel's JSON 4xx as it is, or, for a browser on a page, the error page with the
+    same status and code."""
+    if not wants_page(request) or not 400 <= response.status_code < 500:
+        return response
+    error = json.loads(bytes(response.body)).get("error", {})
+    headers = {k: v for k, v in response.headers.items() if k.lower() in _PASSED_ON}
+    return HTMLResponse(render_error_page(response.status_code, error),
+                        status_code=response.status_code, headers=headers)
 
 
 def wants_page(request: Request) -> bool:
