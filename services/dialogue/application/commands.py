@@ -29,7 +29,8 @@ from shared.validation import (
     clean_text,
 )
 
-HeadId = Annotated[str, StringConstraints(min_length=1, max_length=36), AfterValidator(clean_text)]
+#: Not blank once trimmed: a length checked before the trimming let "   " through (N2).
+HeadId = Annotated[RequiredShortText, StringConstraints(max_length=36)]
 
 
 class Command(BaseModel):

@@ -20,6 +20,7 @@ from shared.validation import (
     Day,
     LongText,
     Name,
+    RequiredLongText,
     RequiredShortText,
     ShortText,
     Version,
@@ -54,7 +55,7 @@ class CorrectModelRegistration(_Command):
 
     unit_code: UnitCode | None = None
     started_on: Day | None = None
-    reason: LongText = Field(min_length=1)
+    reason: RequiredLongText
     expected_version: Version | None = None
 
 
@@ -67,7 +68,7 @@ class RecogniseModel(_Command):
 
 class CloseModel(_Command):
     closed_on: Day
-    reason: LongText = Field(min_length=1)
+    reason: RequiredLongText
     expected_version: Version | None = None
 
 
@@ -117,8 +118,8 @@ class RecordUnitSuccession(_Command):
 
     predecessor_code: UnitCode
     successor_code: UnitCode
-    legal_basis: ShortText = Field(
-        min_length=1, description="Nghị quyết sắp xếp, ví dụ 1232/NQ-UBTVQH15"
+    legal_basis: RequiredShortText = Field(
+        description="Nghị quyết sắp xếp, ví dụ 1232/NQ-UBTVQH15"
     )
 
 
@@ -127,7 +128,7 @@ class CorrectUnitSuccession(_Command):
     nếu khác căn cứ đã ghi."""
 
     successor_code: UnitCode
-    reason: LongText = Field(min_length=1)
+    reason: RequiredLongText
     legal_basis: RequiredShortText | None = Field(
         default=None, description="Để trống: giữ căn cứ đã ghi"
     )

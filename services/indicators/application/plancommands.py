@@ -12,7 +12,15 @@ from services.indicators.domain.planevents import EvidenceKind, ItemKind
 from shared.adminunits.model import DISTRICT_CODE_PATTERN
 from shared.clock import today_vn
 from shared.taskrules import Recurrence
-from shared.validation import Code, Day, LongText, ShortText, Version
+from shared.validation import (
+    Code,
+    Day,
+    LongText,
+    RequiredLongText,
+    RequiredShortText,
+    ShortText,
+    Version,
+)
 
 #: A plan item's number as the plan writes it: II.2.1, III.3, II.2.1.a (ASCII digits).
 PLAN_ITEM_NUMBER_PATTERN: Final = r"^(II|III|IV)(\.[0-9]{1,2}){1,2}(\.[a-z])?$"
@@ -36,25 +44,25 @@ class _Command(BaseModel):
 class RecordPlanDocument(_Command):
     """Số và ngày ban hành của kế hoạch."""
 
-    document_number: Annotated[ShortText, Field(min_length=1, max_length=60)]
+    document_number: Annotated[RequiredShortText, Field(max_length=60)]
     issued_on: Day
 
 
 class NamePlanParty(_Command):
     code: PartyCode
-    name: Annotated[ShortText, Field(min_length=1)]
+    name: RequiredShortText
 
 
 class PlanItemFields(_Command):
     kind: ItemKind = "task"
-    text: Annotated[LongText, Field(min_length=1)]
+    text: RequiredLongText
     responsible: PartyCode
     coordinating: list[PartyCode] = Field(default_factory=list, max_length=30)
     recurrence: Recurrence
     due_on: Day | None = None
     indicators: list[IndicatorRef] = Field(default_factory=list, max_length=20)
     starts_on: Day | None = None
-    reason: Annotated[ShortText, Field(min_length=1)]
+    reason: RequiredShortText
 
 
 class AddPlanItem(PlanItemFields):
@@ -66,7 +74,7 @@ class AmendPlanItem(PlanItemFields):
 
 
 class WithdrawPlanItem(_Command):
-    reason: Annotated[ShortText, Field(min_length=1)]
+    reason: RequiredShortText
     expected_version: Version | None = None
 
 
@@ -74,19 +82,19 @@ class ReopenPlanItem(_Command):
     """Mở lại một nhiệm vụ đã hoàn thành (Ban Dân vận Thành ủy)."""
 
     reopened_on: Day
-    reason: Annotated[ShortText, Field(min_length=1)]
+    reason: RequiredShortText
 
 
 class EvidenceRef(_Command):
     kind: EvidenceKind
-    ref: Annotated[ShortText, Field(min_length=1, max_length=200)]
+    ref: Annotated[RequiredShortText, Field(max_length=200)]
 
 
 class RecordProgress(_Command):
     """Kết quả thực hiện một nhiệm vụ đến một ngày."""
 
     reported_on: Day
-    result: Annotated[LongText, Field(min_length=1, max_length=4000)]
+    result: Annotated[RequiredLongText, Field(max_length=4000)]
     evidence: list[EvidenceRef] = Field(default_factory=list, max_length=50)
     done: bool = False
     #: The department acting; taken from the credential when it names one.
@@ -98,7 +106,7 @@ class RecordProgress(_Command):
 class PlanInspection(_Command):
     inspection_id: Code | None = None
     planned_on: Day
-    subject: Annotated[ShortText, Field(min_length=1)]
+    subject: RequiredShortText
     subject_units: list[UnitCode] = Field(default_factory=list, max_length=50)
     lead_party: PartyCode | None = None
 
@@ -111,22 +119,22 @@ class CarryOutInspection(_Command):
 
 class ConcludeInspection(_Command):
     concluded_on: Day
-    findings: Annotated[LongText, Field(min_length=1)]
-    recommendations: Annotated[LongText, Field(min_length=1)]
+    findings: RequiredLongText
+    recommendations: RequiredLongText
     conclusion_ref: ShortText = ""
     expected_version: Version | None = None
 
 
 class FollowUpInspection(_Command):
     followed_up_on: Day
-    text: Annotated[LongText, Field(min_length=1)]
+    text: RequiredLongText
     completed: bool = False
     expected_version: Version | None = None
 
 
 class CancelInspection(_Command):
     cancelled_on: Day
-    reason: Annotated[ShortText, Field(min_length=1)]
+    reason: RequiredShortText
     expected_version: Version | None = None
 
 
@@ -140,7 +148,7 @@ class SetReportingDeadline(_Command):
     note: ShortText = ""
 
 
-FigureName = Annotated[str, Field(min_length=1, max_length=80)]
+FigureName = Annotated[RequiredShortText, Field(max_length=80)]
 
 
 class SubmitDistrictReport(_Command):
@@ -149,11 +157,11 @@ class SubmitDistrictReport(_Command):
     #: earlier day (with `backdated_reason`).
     submitted_on: Day = Field(default_factory=today_vn)
     backdated_reason: ShortText = ""
-    summary: Annotated[LongText, Field(min_length=1)]
+    summary: RequiredLongText
     figures: dict[FigureName, Annotated[StrictFloat, Field(ge=0, le=1e9)]] = Field(
         default_factory=dict, max_length=100
     )
-    attachments: list[Annotated[ShortText, Field(min_length=1, max_length=200)]] = Field(
+    attachments: list[Annotated[RequiredShortText, Field(max_length=200)]] = Field(
         default_factory=list, max_length=20
     )
     expected_version: Version | None = None
@@ -167,5 +175,5 @@ class ReturnDistrictReport(_Command):
     #: The day the Commission returns the report: the day it is recorded (today in Vietnam)
     #: when not given, as a submission's (finding K6: the documented example works).
     returned_on: Day = Field(default_factory=today_vn)
-    reason: Annotated[LongText, Field(min_length=1)]
+    reason: RequiredLongText
     expected_version: Version | None = None

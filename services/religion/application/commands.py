@@ -25,9 +25,9 @@ from shared.validation import (
     LongText,
     Name,
     RequiredLongText,
+    RequiredShortText,
     ShortText,
     Version,
-    clean_text,
     composed,
 )
 
@@ -161,9 +161,7 @@ class IssueCertificate(Command):
 
 
 class RevokeCertificate(Command):
-    certificate_number: Annotated[
-        str, StringConstraints(min_length=1, max_length=100), AfterValidator(clean_text)
-    ]
+    certificate_number: Annotated[RequiredShortText, StringConstraints(max_length=100)]
     revoked_on: Day
     reason: Name
     document_refs: DocumentRefs = Field(default_factory=list)

@@ -47,7 +47,7 @@ from shared.envelope import EventEnvelope
 from shared.errors import InvalidInput
 from shared.openapi import IF_MATCH_REQUIRED, file_responses
 from shared.paging import Paging
-from shared.validation import Day, ShortText
+from shared.validation import Day, RequiredShortText
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
@@ -65,7 +65,7 @@ class AdjustPeriod(BaseModel):
 
     data_from: Day
     cutoff_on: Day
-    reason: ShortText = Field(min_length=1)
+    reason: RequiredShortText
 
 
 class FinaliseReport(BaseModel):
