@@ -118,8 +118,9 @@ def site_to_write(
     """The site a write dated `on` acts upon. In this order (docs/api-conventions.md): the
     writer may write at all, the site exists, the writer's scope covers the site's commune
     on that date, the version (If-Match: 428 when `version_required` and none came, 412 when
-    stale), so a writer out of scope learns its 403, not the version; then the date: not in
-    the future, not before the site's registration."""
+    stale), so a writer out of scope learns its 403, not the version. The caller then asks
+    the records' state (409), and only then the day (`day_of_write`, 422): a write the
+    state refuses is refused whatever day it carries."""
     authorize(uow.context, WRITE)
     # Every write of the site's records checks the site (open, registered by then) and a
     # closing checks its dossier's steps: one at a time per site, so a closing and a step sent
@@ -130,9 +131,14 @@ def site_to_write(
     authorize(uow.context, WRITE, site.commune_on(on), on, record=True)
     expect_version(site, required_version(expected_version) if version_required
                    else expected_version)
+    return site
+
+
+def day_of_write(site: ReligiousSite, on: date) -> None:
+    """The day of a write of the site's records, asked after the records' state: not in the
+    future, not before the site's registration (422)."""
     not_in_future(on)
     site.require_registered_by(on)
-    return site
 
 
 # -- sites ---------------------------------------------------------------------------------------
@@ -182,6 +188,8 @@ def amend_site(
     """`version_required`: over HTTP an amendment must name the version it overwrites (428)."""
     site = site_to_write(uow, code, command.amended_on, command.expected_version,
                          version_required=version_required)
+    site.require_open("amend")  # the state (409) before the day (422)
+    day_of_write(site, command.amended_on)
     wanted = {
         field: getattr(command, field)
         for field in AMENDABLE_FIELDS
@@ -212,6 +220,8 @@ def amend_site(
 
 def close_site(uow: UnitOfWork, code: str, command: CloseSite) -> list[EventEnvelope]:
     site = site_to_write(uow, code, command.closed_on, command.expected_version)
+    site.require_open("close")  # the state (409) before the day (422)
+    day_of_write(site, command.closed_on)
     dossier = uow.load(LandDossier, code)
     # Nor before a compliance case found at the site: a case cannot be opened on a closed
     # site (J20), so the closing cannot go back before one either (K17).
@@ -236,8 +246,11 @@ def dossier_action(
         raise InvalidInput("USE_CERTIFICATE_ENDPOINT",
                            messages.USE_CERTIFICATE_ENDPOINT.format(code=code))
     site = site_to_write(uow, code, command.acted_on)
-    site.require_open_on(command.acted_on, action)
     dossier = uow.load(LandDossier, code, expected_version=command.expected_version)
+    # The states (409), the site's on the step's day and the dossier's, before the day (422).
+    site.require_open_on(command.acted_on, action)
+    dossier.transition(action)
+    day_of_write(site, command.acted_on)
     dossier.act(
         action,
         command.acted_on,
@@ -256,8 +269,11 @@ def issue_certificate(
 ) -> list[EventEnvelope]:
     site = site_to_write(uow, code, command.issued_on)
     number = normalise_certificate_number(command.certificate_number)
+    # The states (409), the site's on the day and the dossier's, before the day (422).
     site.require_open_on(command.issued_on, "issue_certificate")
     dossier = uow.load(LandDossier, code)
+    dossier.transition("issue_certificate")
+    day_of_write(site, command.issued_on)
     dossier.act(
         "issue_certificate",
         command.issued_on,
@@ -305,9 +321,12 @@ def revoke_certificate(
     # first day out, shared.planrules.closed_by) is refused.
     site.require_open_on(command.revoked_on, "revoke_certificate")
     certificate = uow.load(Certificate, code)
+    certificate.require_valid("revoke_certificate")
+    dossier = uow.load(LandDossier, code)
+    dossier.transition("revoke_certificate")
+    day_of_write(site, command.revoked_on)  # after the states (409)
     certificate.revoke(number, command.revoked_on, command.reason,
                        site.commune_on(command.revoked_on))
-    dossier = uow.load(LandDossier, code)
     dossier.act(
         "revoke_certificate",
         command.revoked_on,
@@ -406,12 +425,17 @@ def correct_dossier_step(
     authorize(uow.context, WRITE, site.commune_on(recorded_on), recorded_on, record=True)
     authorize(uow.context, WRITE, site.commune_on(on), on, record=True)
     expect_version(dossier, command.expected_version)
-    not_in_future(on)
     if on != recorded_on:
         # A step restated on another day is a step of that day: refused on or after the
         # closing day as recording it would be (`dossier_action`, shared.planrules.closed_by),
         # not only after it (`check_steps`, which keeps a step stored on that day valid).
         site.require_open_on(on, step_action(fact))
+    not_in_future(on)  # after the state (409), as every write of the site's records
+    if on != recorded_on:
+        # Nor moved before the registration: refused naming it, as a step recorded on that
+        # day is (`day_of_write`), not as one before "the previous step" (`check_steps`). Only
+        # a move: a step an old store holds before its registration keeps its note and void.
+        site.require_registered_by(on)
     dossier.correct_step(
         version, event_id.lower(), on=command.acted_on, note=command.note,
         document_refs=None if command.document_refs is None else list(command.document_refs),
@@ -452,6 +476,7 @@ def correct_certificate(
         # Issued on another day: refused on or after the closing day, as an issue of that day
         # (`issue_certificate`, shared.planrules.closed_by).
         site.require_open_on(on, "issue_certificate")
+    day_of_write(site, on)  # after the states (409)
     number = (normalise_certificate_number(command.certificate_number)
               if command.certificate_number is not None else current.certificate_number)
     certificate.correct_issue(

@@ -419,13 +419,20 @@ class Certificate(Correctable):
             )
         self.record(event, event.issued_on, unit_code=unit_code)
 
-    def revoke(self, number: str, on: date, reason: str, unit_code: str) -> None:
+    def require_valid(self, action: str) -> None:
+        """A valid certificate to act on, else 409 NO_VALID_CERTIFICATE: the state, which the
+        revocation's handler asks before the day the body carries (docs/api-conventions.md,
+        "The order of the refusals")."""
         if not self.valid or self.number is None:
             raise ActionRefused(
-                "NO_VALID_CERTIFICATE", messages.CERTIFICATE, action="revoke_certificate",
+                "NO_VALID_CERTIFICATE", messages.CERTIFICATE, action=action,
                 subject=messages.CERTIFICATE_SUBJECT.format(code=self.id), state="none",
                 allowed=["issue_certificate"],
             )
+
+    def revoke(self, number: str, on: date, reason: str, unit_code: str) -> None:
+        self.require_valid("revoke_certificate")
+        assert self.number is not None  # a valid certificate has its number
         if number != self.number:
             raise InvalidInput(
                 "CERTIFICATE_NUMBER_MISMATCH",
