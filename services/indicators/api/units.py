@@ -15,7 +15,6 @@ from services.indicators.application.commands import (
     RecordUnitSuccession,
 )
 from services.indicators.application.compute import known_successions
-from services.indicators.application.lifecycle import announce_moved_statuses
 from services.indicators.application.queries import recorded_successions
 from services.indicators.domain.model import UnitSuccessionRecord
 from shared.adminunits import (
@@ -178,12 +177,10 @@ def successor_unknown(request: Request, province: ProvinceQuery | None = None) -
              status_code=201, response_model=CommandResponse)
 def record_succession(command: RecordUnitSuccession, cmd: CommandDep) -> JSONResponse:
     """Bổ sung đơn vị kế thừa của một đơn vị đã sáp nhập (cấp thành phố)."""
-    answer = cmd.record(
+    return cmd.record(
         handlers.record_unit_succession, command, always_creates=True,
         location=lambda r: f"/api/v1/units/{r.events[0].aggregate_id}",
     )
-    announce_moved_statuses(cmd.runtime, "UnitSuccessionRecorded")
-    return answer
 
 
 @router.get("/successions/{code}")
@@ -215,9 +212,7 @@ def correct_succession(
     """Đính chính đơn vị kế thừa đã ghi nhận sai (cấp thành phố): ghi sự kiện mới
     `UnitSuccessionCorrected` kèm lý do; sự kiện cũ vẫn còn trong lịch sử. Cần If-Match (ETag
     của `/units/successions/{code}`; 428 nếu thiếu, 412 nếu đã có người ghi sau lần đọc)."""
-    answer = cmd.record(handlers.correct_unit_succession, code, command, cmd.expected_version)
-    announce_moved_statuses(cmd.runtime, "UnitSuccessionCorrected")
-    return answer
+    return cmd.record(handlers.correct_unit_succession, code, command, cmd.expected_version)
 
 
 @router.get("/{code}")

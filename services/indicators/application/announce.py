@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import Connection
 
+from services.indicators.adapters.definitions import load_definitions
 from services.indicators.application.compute import FactCache, compute
 from services.indicators.domain.definitions import Definition, status_key
 from services.indicators.domain.events import registry
@@ -163,3 +164,29 @@ def affected(figures: IndicatorFigures, hints: Iterable[str]) -> set[str]:
 
 def business_date(envelope: EventEnvelope) -> date:
     return day_vn(envelope.occurred_at)
+
+
+def announce_moved_by(
+    uow: UnitOfWork, causation: EventEnvelope, today: date | None = None
+) -> list[EventEnvelope]:
+    """A successor recorded or corrected (`causation`, saved by `uow`, not committed yet): the
+    merged unit's facts count for another unit from it on, so every begun period's statuses
+    (an ended one's final status too, which no sweep looks at any more) are looked at again,
+    in the command's own transaction. The recording and the announcements it causes commit
+    together, outbox and all: no crash between a commit and an announcement can leave a
+    stale status until a rebuild (review R6). Each announcement names the event as its cause
+    and causation; the command's context is given back for what it writes after."""
+    today = today or today_vn()
+    context = uow.context
+    statuses = Statuses(uow)
+    announced: list[EventEnvelope] = []
+    try:
+        for definition in load_definitions(uow.connection).values():
+            if definition.period_start > today:
+                continue
+            announced += evaluate_definition(statuses, definition, None,
+                                             cause=causation.event_type, causation=causation,
+                                             today=today)
+    finally:
+        uow.context = context
+    return announced

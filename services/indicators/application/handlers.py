@@ -9,6 +9,7 @@ from sqlalchemy import Connection
 
 from services.indicators import messages
 from services.indicators.adapters.definitions import known_indicator_id, load_definitions
+from services.indicators.application.announce import announce_moved_by
 from services.indicators.application.commands import (
     AwardContestEntry,
     CloseModel,
@@ -480,7 +481,9 @@ def record_unit_succession(
             legal_basis=command.legal_basis,
         )
     )
-    return uow.save(record)
+    stored = uow.save(record)
+    announce_moved_by(uow, stored[-1])  # in this transaction: review R6
+    return stored
 
 
 def correct_unit_succession(
@@ -506,4 +509,6 @@ def correct_unit_succession(
     corrects = event_id_at(uow.connection, UnitSuccessionRecord.aggregate_type, code, version)
     record.correct_successor(successor.code, successor.name, command.reason,
                              command.legal_basis, corrects)
-    return uow.save(record)
+    stored = uow.save(record)
+    announce_moved_by(uow, stored[-1])  # in this transaction: review R6
+    return stored

@@ -102,18 +102,6 @@ def _announce(uow: UnitOfWork, definition: Definition, cause: str, today: date) 
     return len(evaluate_definition(Statuses(uow), definition, None, cause=cause, today=today))
 
 
-def announce_moved_statuses(runtime: ServiceRuntime, cause: str) -> int:
-    """After a successor is recorded or corrected (committed): the merged unit's facts count
-    for another unit from now, so the statuses already announced are looked at again at once,
-    every period begun (an ended one's final status moves too), not at the next sweep. The
-    command is done whatever happens here: a failure is logged, and the sweeps look again."""
-    try:
-        return sweep_statuses(runtime, ended_too=True, cause=cause)
-    except Exception as exc:  # the recording stands; its statuses follow at the next sweep
-        log.warning("statuses_after_succession_failed", cause=cause, error=str(exc))
-        return 0
-
-
 def statuses_after_rebuild(runtime: ServiceRuntime) -> int:
     """Once a rebuild is switched in: what its facts say of every period begun, announced
     where it differs from the last status (events an outage had kept from the old tables
