@@ -134,6 +134,11 @@ DECIDED_BEFORE_RESCHEDULE: Final = (
     "Ngày quyết định {on} sớm hơn ngày quyết định dời lịch lần trước của hội nghị ({previous}); "
     "các bước của hội nghị phải theo thứ tự thời gian"
 )
+# ... and what a holding follows: the session cannot have taken place before it was last moved.
+HELD_BEFORE_RESCHEDULE: Final = (
+    "Ngày tổ chức {on} sớm hơn ngày quyết định dời lịch lần trước của hội nghị ({previous}); "
+    "các bước của hội nghị phải theo thứ tự thời gian"
+)
 DECIDED_BEFORE_HEADS: Final = (
     "Ngày quyết định {on} sớm hơn ngày nhận chức ({previous}) của người đứng đầu chủ trì hội "
     "nghị: trước ngày đó hội nghị chưa thể được lên kế hoạch"

@@ -109,3 +109,31 @@ def test_a_stored_cancellation_dated_earlier_still_replays(
     before = _dump(client)
     ok(client.post("/api/v1/admin/rebuild-read-models"))
     assert _dump(client) == before
+
+
+def test_a_holding_before_the_last_reschedule_is_refused(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Review item 3a: a session moved on 10/02 cannot have taken place before that day; the
+    holding, and a correction moving it there, follow the last reschedule by the same rule as
+    a cancellation (shared.steporder.not_before), nothing written."""
+    clock.set(date(2026, 3, 1))
+    head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
+                       "2020-01-01")
+    session_id = _plan(client, head, "2026-05-01")
+    url = f"/api/v1/sessions/{session_id}"
+    ok(client.post(f"{url}/reschedule", json={
+        "planned_on": "2026-02-20", "reason": "Trùng lịch", "decided_on": "2026-02-10"}))
+    written = len(event_types(client))
+    early = client.post(f"{url}/hold", json={"held_on": "2026-02-09"})
+    message = _refused(early, "2026-02-10")
+    assert "tổ chức" in message and "09/02/2026" in message and "10/02/2026" in message
+    assert len(event_types(client)) == written
+    ok(client.post(f"{url}/hold", json={"held_on": "2026-02-10"}))
+    etag = client.get(url).headers["etag"]
+    moved = client.post(f"{url}/holding/corrections", headers={"If-Match": etag},
+                        json={"held_on": "2026-02-05", "reason": "Ghi nhầm ngày"})
+    _refused(moved, "2026-02-10")
+    assert event_types(client, "SessionHeldCorrected") == []
+    ok(client.post(f"{url}/holding/corrections", headers={"If-Match": etag},
+                   json={"held_on": "2026-02-11", "reason": "Ghi nhầm ngày"}))

@@ -143,21 +143,32 @@ def cancel(
 
 def _preceding(uow: UnitOfWork, session: DialogueSession) -> Preceding | None:
     """What a decision about `session` follows (`Preceding`), the later of: the business day
-    of its last reschedule, read from its own stream (a stored `SessionRescheduled` carries
-    that day in its envelope only), and the earliest first day in office of its heads."""
+    of its last reschedule (`_last_reschedule`) and the earliest first day in office of its
+    heads."""
+    took_office = uow.connection.execute(
+        select(func.min(heads.c.from_date)).where(heads.c.head_id.in_(session.head_ids))
+    ).scalar_one()
+    steps = [Preceding(took_office, messages.DECIDED_BEFORE_HEADS)] if took_office else []
+    rescheduled = _last_reschedule(uow, session, messages.DECIDED_BEFORE_RESCHEDULE)
+    if rescheduled is not None:
+        steps.append(rescheduled)
+    return max(steps, key=lambda step: step.on, default=None)
+
+
+def _last_reschedule(
+    uow: UnitOfWork, session: DialogueSession, refusal: str
+) -> Preceding | None:
+    """The business day of the session's last reschedule, read from its own stream (a stored
+    `SessionRescheduled` carries that day in its envelope only): what a decision about the
+    session and its holding come no earlier than. None: never rescheduled. A holding's
+    heads are checked in office on its day (`require_heads`), so only this bounds it."""
     t = events_table.c
     rescheduled = uow.connection.execute(
         select(func.max(t.occurred_at)).where(
             t.aggregate_type == DialogueSession.aggregate_type, t.aggregate_id == session.id,
             t.event_type == SessionRescheduled.event_type)
     ).scalar_one()
-    took_office = uow.connection.execute(
-        select(func.min(heads.c.from_date)).where(heads.c.head_id.in_(session.head_ids))
-    ).scalar_one()
-    steps = [Preceding(took_office, messages.DECIDED_BEFORE_HEADS)] if took_office else []
-    if rescheduled is not None:
-        steps.append(Preceding(in_utc(rescheduled).date(), messages.DECIDED_BEFORE_RESCHEDULE))
-    return max(steps, key=lambda step: step.on, default=None)
+    return None if rescheduled is None else Preceding(in_utc(rescheduled).date(), refusal)
 
 
 def hold(
@@ -170,7 +181,8 @@ def hold(
     head_ids = list(command.head_ids or session.head_ids)
     jurisdiction_unit(uow, session.unit_code, command.held_on)
     require_heads(uow, head_ids, session.unit_code, command.held_on)
-    session.hold(command.held_on, head_ids)
+    session.hold(command.held_on, head_ids,
+                 _last_reschedule(uow, session, messages.HELD_BEFORE_RESCHEDULE))
     return save(uow, session)
 
 
@@ -203,7 +215,8 @@ def correct_held(
         require_heads(uow, head_ids, session.unit_code, held_on)
     corrects = event_id_at(uow.connection, DialogueSession.aggregate_type, session.id,
                            session.held_version)
-    session.correct_held(held_on, head_ids, command.reason, corrects)
+    session.correct_held(held_on, head_ids, command.reason, corrects,
+                         _last_reschedule(uow, session, messages.HELD_BEFORE_RESCHEDULE))
     return save(uow, session)
 
 

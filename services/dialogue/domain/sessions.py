@@ -139,8 +139,11 @@ class DialogueSession(Aggregate):
             unit_code=self.unit_code,
         )
 
-    def hold(self, held_on: date, head_ids: list[str]) -> None:
+    def hold(self, held_on: date, head_ids: list[str], follows: Preceding | None = None) -> None:
+        """`follows`: the session's last reschedule, which a holding comes no earlier than
+        (the kernel's order of steps, as a cancellation's)."""
         self.require_allowed("hold")
+        self._decided_after(held_on, follows)
         self.record(
             SessionHeld(
                 session_id=self.id, unit_code=self.unit_code, head_ids=head_ids, held_on=held_on
@@ -150,14 +153,19 @@ class DialogueSession(Aggregate):
         )
 
     def correct_held(
-        self, held_on: date | None, head_ids: list[str], reason: str, corrects: str
+        self, held_on: date | None, head_ids: list[str], reason: str, corrects: str,
+        follows: Preceding | None = None,
     ) -> None:
-        """`corrects`: the event id of the holding in force (version `held_version`)."""
         """Đính chính: the session was held on `held_on` by `head_ids` instead of what was
         recorded, or (`held_on` None) it did not take place and is planned again. A session
-        with its report filed took place: only its day or heads are corrected."""
+        with its report filed took place: only its day or heads are corrected. `corrects`:
+        the event id of the holding in force (version `held_version`); `follows`: the last
+        reschedule, which a holding moved to another day comes no earlier than (as `hold`;
+        one stored before the rule keeps its day when only its heads are corrected)."""
         self.require_allowed("correct_held")
         assert self.held_on is not None
+        if held_on is not None and held_on != self.held_on:
+            self._decided_after(held_on, follows)
         if held_on is None and self.status == "closed":
             raise self._refused("REPORT_ALREADY_FILED", "correct_held")
         if held_on is not None and self.filed_on is not None and self.filed_on < held_on:
