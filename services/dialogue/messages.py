@@ -63,7 +63,8 @@ HEAD: Final = Lifecycle(
      "hand_over": "Ghi nhận người kế nhiệm",
      "correct_from_date": "Đính chính ngày nhận chức",
      "correct_to_date": "Đính chính ngày thôi giữ chức"},
-    {"occupied": "Đang có người giữ chức", "left": "Đã thôi giữ chức"},
+    {"occupied": "Đang có người giữ chức", "left": "Đã thôi giữ chức",
+     "sessions_recorded": "Đã có hội nghị đối thoại được ghi nhận"},
 )
 # The labels of the choice values the API takes, per field (a refused choice names them).
 VALUE_LABELS: Final = {
@@ -121,6 +122,17 @@ SESSION_HELD_BEFORE_OFFICE: Final = (
     "Ngày nhận chức ({from_date}) sau hội nghị đối thoại ngày {held_on} do {name} chủ trì "
     "(mã {session_id}): người đứng đầu nhận chức muộn nhất vào ngày hội nghị đã tổ chức"
 )
+# A first day in office corrected to after a session's plan or decision (review item 3b).
+SESSION_DECIDED_BEFORE_OFFICE: Final = (
+    "hội nghị đối thoại mã {session_id} đã được {what} ngày {on}, trước ngày nhận chức "
+    "{from_date}: khi đó chưa có người đứng đầu chủ trì hội nghị giữ chức; đính chính hoặc "
+    "huỷ ghi nhận hội nghị trước"
+)
+SESSION_STEP_WHAT: Final = {
+    "planned_on": "dự kiến tổ chức vào",
+    "rescheduled": "quyết định dời lịch vào",
+    "cancelled_on": "quyết định huỷ vào",
+}
 HEADS_REQUIRED: Final = "Hội nghị đối thoại phải có ít nhất một người đứng đầu chủ trì"
 HEADS_DUPLICATED: Final = "Danh sách người đứng đầu có mã bị lặp"
 

@@ -137,3 +137,56 @@ def test_a_holding_before_the_last_reschedule_is_refused(
     assert event_types(client, "SessionHeldCorrected") == []
     ok(client.post(f"{url}/holding/corrections", headers={"If-Match": etag},
                    json={"held_on": "2026-02-11", "reason": "Ghi nhầm ngày"}))
+
+
+def _correct_took_office(client: TestClient, head: str, from_date: str) -> Any:
+    version = ok(client.get(f"/api/v1/heads/{head}"))["version"]
+    return client.post(f"/api/v1/heads/{head}/took-office/corrections",
+                       headers={"If-Match": f'"{version}"'},
+                       json={"from_date": from_date, "reason": "Ghi nhầm ngày nhận chức"})
+
+
+def test_a_first_day_corrected_after_its_sessions_decisions_is_refused(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Review item 3b: a head's first day in office corrected to after a decision about a
+    session the head chairs (its reschedule, its cancellation) or after the day a session not
+    held is planned for put the session before any of its heads held office, which M7 and the
+    plan refuse when recorded. 409 SESSION_DECIDED_BEFORE_OFFICE in Vietnamese naming the
+    session and the day, nothing written; a day before them is accepted."""
+    clock.set(date(2026, 3, 1))
+    head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
+                       "2020-01-01")
+    moved = _plan(client, head, "2026-05-01")
+    ok(client.post(f"/api/v1/sessions/{moved}/reschedule", json={
+        "planned_on": "2026-05-10", "reason": "Trùng lịch", "decided_on": "2026-02-10"}))
+    called_off = _plan(client, head, "2026-06-01")
+    ok(client.post(f"/api/v1/sessions/{called_off}/cancel",
+                   json={"reason": "Bão", "cancelled_on": "2026-02-05"}))
+    written = len(event_types(client))
+    for from_date, session_id, step, on in (
+            ("2026-02-11", moved, "rescheduled", "10/02/2026"),
+            ("2026-02-06", called_off, "cancelled_on", "05/02/2026")):
+        refused = _correct_took_office(client, head, from_date)
+        assert refused.status_code == 409, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == "SESSION_DECIDED_BEFORE_OFFICE", error
+        assert (error["details"]["session_id"], error["details"]["step"]) == (session_id, step)
+        assert on in error["message"] and "nhận chức" in error["message"], error["message"]
+    assert len(event_types(client)) == written
+    ok(_correct_took_office(client, head, "2026-02-05"))
+
+
+def test_a_first_day_corrected_after_a_planned_sessions_day_is_refused(
+    client: TestClient, clock: FakeToday
+) -> None:
+    clock.set(date(2026, 3, 1))
+    head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
+                       "2020-01-01")
+    planned = _plan(client, head, "2026-02-20")  # never held
+    refused = _correct_took_office(client, head, "2026-02-21")
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["error"]["details"]["step"] == "planned_on"
+    assert "20/02/2026" in refused.json()["error"]["message"]
+    assert ok(client.get(f"/api/v1/sessions/{planned}"))["status"] == "planned"
+    ok(_correct_took_office(client, head, "2026-02-20"))

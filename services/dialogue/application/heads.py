@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, func, select
 
 from services.dialogue import messages
 from services.dialogue.adapters.tables import heads, session_heads, sessions
@@ -20,14 +20,17 @@ from services.dialogue.application.commands import (
 )
 from services.dialogue.application.common import WRITE, jurisdiction_unit, save
 from services.dialogue.application.queries import unit_last_day
+from services.dialogue.domain.events import SessionRescheduled
 from services.dialogue.domain.heads import HeadPost
+from services.dialogue.domain.sessions import DialogueSession
 from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
-from shared.clock import format_date_vn
+from shared.clock import format_date_vn, in_utc
 from shared.concurrency import required_version
 from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope
-from shared.errors import InvalidInput, NotFound
+from shared.errors import ActionRefused, InvalidInput, NotFound
+from shared.eventstore import events_table
 from shared.validation import not_in_future
 
 
@@ -102,6 +105,57 @@ def require_no_session_before(
         )
 
 
+def require_no_session_decided_before(
+    conn: Connection, head_id: str, full_name: str, first_day: date
+) -> None:
+    """A first day in office corrected to `first_day` keeps the sessions naming the head as
+    they were recorded under (409 SESSION_DECIDED_BEFORE_OFFICE, the first found): a session
+    not held is planned for a day its heads hold office (`sessions.require_heads`), and a
+    decision about a session (a reschedule, a cancellation) comes no earlier than the first
+    day in office of the earliest of its heads (M7, `sessions._preceding`), here with the
+    head's day corrected. Its holding is `require_no_session_before`'s."""
+    rows = conn.execute(
+        select(sessions.c.session_id, sessions.c.status, sessions.c.planned_on,
+               sessions.c.cancelled_on)
+        .join(session_heads, session_heads.c.session_id == sessions.c.session_id)
+        .where(session_heads.c.head_id == head_id)
+        .order_by(sessions.c.planned_on, sessions.c.session_id)
+    ).all()
+    for row in rows:
+        others = conn.execute(
+            select(func.min(heads.c.from_date))
+            .join(session_heads, session_heads.c.head_id == heads.c.head_id)
+            .where(session_heads.c.session_id == row.session_id, heads.c.head_id != head_id)
+        ).scalar_one()
+        earliest = first_day if others is None else min(first_day, others)
+        t = events_table.c
+        rescheduled = conn.execute(
+            select(func.min(t.occurred_at)).where(
+                t.aggregate_type == DialogueSession.aggregate_type,
+                t.aggregate_id == row.session_id,
+                t.event_type == SessionRescheduled.event_type)
+        ).scalar_one()
+        steps: list[tuple[str, date | None, date]] = [
+            ("rescheduled", in_utc(rescheduled).date() if rescheduled else None, earliest),
+            ("cancelled_on", row.cancelled_on, earliest),
+        ]
+        if row.status in ("planned", "cancelled"):
+            steps.append(("planned_on", row.planned_on, first_day))
+        for what, on, bound in steps:
+            if on is not None and on < bound:
+                raise ActionRefused(
+                    "SESSION_DECIDED_BEFORE_OFFICE", messages.HEAD,
+                    action="correct_from_date",
+                    subject=messages.HEAD_SUBJECT.format(name=full_name),
+                    state="sessions_recorded", allowed=[],
+                    note=messages.SESSION_DECIDED_BEFORE_OFFICE.format(
+                        session_id=row.session_id, what=messages.SESSION_STEP_WHAT[what],
+                        on=format_date_vn(on), from_date=format_date_vn(first_day)),
+                    head_id=head_id, session_id=row.session_id, step=what,
+                    on=on.isoformat(),
+                )
+
+
 def correct_took_office(
     uow: UnitOfWork, head_id: str, command: CorrectTookOffice, today: date,
     expected_version: int | None = None,
@@ -119,10 +173,13 @@ def correct_took_office(
     authorize(uow.context, WRITE, post.unit_code, command.from_date, record=True)
     # A correction restates a fact another desk may have just restated: never blind (428).
     expect_version(post, required_version(expected_version))
-    not_in_future(command.from_date, today)
-    jurisdiction_unit(uow, post.unit_code, command.from_date)  # the unit on the right day
     term = post.term(head_id)
     assert term is not None  # the roster row that named the post is the term's
+    # The sessions recorded (409) before the day's content (422).
+    require_no_session_decided_before(uow.connection, head_id, term.full_name,
+                                      command.from_date)
+    not_in_future(command.from_date, today)
+    jurisdiction_unit(uow, post.unit_code, command.from_date)  # the unit on the right day
     require_no_session_before(uow.connection, head_id, term.full_name, command.from_date)
     predecessor = post.handed_over_by(head_id)
     if predecessor is not None:
