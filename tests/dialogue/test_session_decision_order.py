@@ -190,3 +190,27 @@ def test_a_first_day_corrected_after_a_planned_sessions_day_is_refused(
     assert "20/02/2026" in refused.json()["error"]["message"]
     assert ok(client.get(f"/api/v1/sessions/{planned}"))["status"] == "planned"
     ok(_correct_took_office(client, head, "2026-02-20"))
+
+
+def test_cancelled_sessions_are_listed_by_the_day_of_their_cancellation(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Review item 3c: `GET /sessions?status=cancelled&date_from=&date_to=` read the day the
+    session had been planned for, so the cancellations of February (counted in February's
+    report, `sessions_cancelled`) were listed under May and missing from February."""
+    clock.set(date(2026, 3, 1))
+    head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
+                       "2020-01-01")
+    called_off = _plan(client, head, "2026-05-01")
+    ok(client.post(f"/api/v1/sessions/{called_off}/cancel",
+                   json={"reason": "Bão", "cancelled_on": "2026-02-05"}))
+    _plan(client, head, "2026-05-02")  # still planned: listed by its planned day
+
+    def listed(status: str, date_from: str, date_to: str) -> list[str]:
+        body = ok(client.get("/api/v1/sessions", params={
+            "status": status, "date_from": date_from, "date_to": date_to}))
+        return [item["session_id"] for item in body["items"]]
+
+    assert listed("cancelled", "2026-02-01", "2026-02-28") == [called_off]
+    assert listed("cancelled", "2026-05-01", "2026-05-31") == []
+    assert len(listed("planned", "2026-05-01", "2026-05-31")) == 1

@@ -125,7 +125,8 @@ def list_sessions(
     date_from: Day | None = None,
     date_to: Day | None = None,
 ) -> dict[str, Any]:
-    """Sessions by unit, status, head and date (the holding date, else the planned one)."""
+    """Sessions by unit, status, head and date (the holding date, the cancellation's for a
+    cancelled session, as the reports count it, else the planned one)."""
     with runtime.engine.connect() as conn:
         query = queries.sessions_query(
             unit_code=access.list_filter(principal, unit_code),

@@ -34,8 +34,11 @@ MAX_PAGE = 1000
 LEVEL_RANK = {"province": 0, "district": 1, "commune": 2}
 
 
-#: The day a session is listed by: the holding date, else the planned one.
-session_day = func.coalesce(sessions.c.held_on, sessions.c.planned_on)
+#: The day a session is listed by: the holding date, the cancellation's for a cancelled one
+#: (the day reporting counts it, `sessions_cancelled`, finding M7), else the planned one. A
+#: cancelled session listed by the day it was planned for was outside a window asking for the
+#: cancellations the report of that window counts, and inside one that counts none of them.
+session_day = func.coalesce(sessions.c.held_on, sessions.c.cancelled_on, sessions.c.planned_on)
 
 #: Whose a record is (shared.auth.units.covers_during): its unit and the first and last day
 #: of its life. A head's term lives while the head holds office; a session, and an issue
