@@ -6,10 +6,15 @@ of 2025 and 2026 move each time. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import dataclasses
+from uuid import uuid4
+
 import pytest
 from fastapi.testclient import TestClient
 
 from services.indicators.app import create_app as indicators_app
+from shared.aggregate import UnitOfWork
+from shared.envelope import EventEnvelope
 from tests.indicators.conftest import status_events_in
 from tests.integration.helpers import runtime_of
 from tests.religion.test_backdated_move import _feed
@@ -19,6 +24,7 @@ from tests.successions import (
     TAN_MINH,
     TIEN_CUONG,
     indicators,
+    record,
     site_with_papers,
 )
 
@@ -71,3 +77,35 @@ def test_a_crash_right_after_the_commit_loses_no_announcement(
                 key.format(unit=unit): (cause, recorded[cause]) for key in MOVED}, unit
     finally:
         again.engine.dispose()
+
+
+def test_a_status_a_consumer_announces_meanwhile_does_not_fail_the_recording(
+    religion: TestClient, indicators: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The recording announces in its own transaction, reading the statuses unheld
+    (`load_many`): a live consumer announcing one of them between that read and the append
+    (here: committed from another connection just before it) made the recording 409
+    CONCURRENCY_CONFLICT. That definition is read again and announced in a savepoint: the
+    recording stands, each moved status announced once, by one writer or the other."""
+    runtime = runtime_of(indicators)
+    if runtime.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite writes one transaction at a time: nothing commits meanwhile")
+    site_with_papers(religion, "CS-BD", BACH_DANG, 2023)
+    _feed(indicators, _envelopes(religion))
+    flush = UnitOfWork.flush
+    raced: list[str] = []
+
+    def racing_flush(uow: UnitOfWork) -> list[EventEnvelope]:
+        staged = uow._staged
+        if not raced and staged and staged[0].event_type == "IndicatorStatusChanged":
+            meanwhile = dataclasses.replace(staged[0], event_id=uuid4(), causation_id=None)
+            with runtime.engine.begin() as conn:
+                runtime.store.append_checked(conn, [meanwhile])
+            raced.append(meanwhile.aggregate_id)
+        return flush(uow)
+
+    monkeypatch.setattr(UnitOfWork, "flush", racing_flush)
+    record(indicators)
+    assert raced
+    keys = [e["key"] for e in status_events_in(runtime) if e["unit_code"] == TAN_MINH]
+    assert sorted(keys) == sorted(key.format(unit=TAN_MINH) for key in MOVED)

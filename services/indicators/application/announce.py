@@ -29,6 +29,7 @@ from services.indicators.domain.model import IndicatorStatus
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.clock import day_vn, today_vn
 from shared.envelope import EventEnvelope
+from shared.errors import ConcurrencyError
 from shared.eventstore import EventStore
 from shared.planrules import Status
 from shared.randomids import random_uuid
@@ -178,15 +179,36 @@ def announce_moved_by(
     and causation; the command's context is given back for what it writes after."""
     today = today or today_vn()
     context = uow.context
-    statuses = Statuses(uow)
     announced: list[EventEnvelope] = []
     try:
         for definition in load_definitions(uow.connection).values():
             if definition.period_start > today:
                 continue
-            announced += evaluate_definition(statuses, definition, None,
-                                             cause=causation.event_type, causation=causation,
-                                             today=today)
+            announced += _announce_retrying(uow, definition, causation, today)
     finally:
         uow.context = context
     return announced
+
+
+#: How often a definition's statuses are read again when a consumer announced one of them
+#: meanwhile (each time the other writer has committed, so it rarely takes a second).
+ANNOUNCE_TRIES = 3
+
+
+def _announce_retrying(
+    uow: UnitOfWork, definition: Definition, causation: EventEnvelope, today: date
+) -> list[EventEnvelope]:
+    """One definition's announcements inside a savepoint: a live consumer announcing one of
+    its statuses between our read and our append (the statuses are read unheld, `load_many`)
+    rolls back this definition only, which is read again and re-evaluated, rather than failing
+    the recording (409) for a status it does not own."""
+    for tries in range(1, ANNOUNCE_TRIES + 1):
+        try:
+            with uow.connection.begin_nested():
+                return evaluate_definition(Statuses(uow), definition, None,
+                                           cause=causation.event_type, causation=causation,
+                                           today=today)
+        except ConcurrencyError:
+            if tries == ANNOUNCE_TRIES:
+                raise
+    raise AssertionError("unreachable")  # the last try returned or raised
