@@ -51,7 +51,7 @@ from .model import (
     level_of_code,
     names_no_unit,
 )
-from .placing import codes_placed_in, placed_in, version_near
+from .placing import Stretch, codes_placed_in, placed_in, placements_by_stretch, version_near
 from .recorded import (
     RECORDED_BASIS,
     RecordedSuccession,
@@ -75,6 +75,7 @@ __all__ = [
     "Kind",
     "Level",
     "RecordedSuccession",
+    "Stretch",
     "SuccessionKind",
     "SuccessionRefusal",
     "UnitCatalogue",
@@ -92,6 +93,7 @@ __all__ = [
     "parse_successions",
     "parse_units",
     "placed_in",
+    "placements_by_stretch",
     "succession_refusal",
     "version_near",
 ]

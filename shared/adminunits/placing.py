@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from types import MappingProxyType
 
 from .catalogue import UnitCatalogue
@@ -132,3 +132,48 @@ def _placements(catalogue: UnitCatalogue, province: str, on: date) -> Mapping[st
             if at is not None:
                 found[code] = at
     return MappingProxyType(found)
+
+
+#: A stretch of days [start, end) (None: open on that side) and where each code placed on
+#: another unit counts throughout it (`placements_by_stretch`).
+Stretch = tuple[date | None, date | None, Mapping[str, str]]
+
+
+@functools.lru_cache(maxsize=64)
+def placements_by_stretch(catalogue: UnitCatalogue, province: str) -> tuple[Stretch, ...]:
+    """Where each code of the province (or of a province merged into it) that is no unit of
+    the province's tree counts (`placed_in`, facts known on the day), stretch by stretch: a
+    placement changes only where a version of one of those units begins or ends (a merger's
+    day, a succession's `effective`), so it is read once per stretch, on its first day. What a
+    record of a merged commune counts at on each day of its life: the reads of one record
+    decide by it (`shared.auth.units.covers_during`, finding N7)."""
+    provinces, pending = {province}, [province]
+    while pending:
+        for s in catalogue.predecessors(pending.pop()):
+            if s.predecessor_code not in provinces:
+                provinces.add(s.predecessor_code)
+                pending.append(s.predecessor_code)
+    turns: set[date] = set()
+    for p in provinces:
+        for code in catalogue.codes_of_province(p):
+            for version in catalogue.history(code):
+                turns.add(version.valid_from)
+                if version.valid_to is not None:
+                    turns.add(version.valid_to)
+    if not turns:
+        return ()
+    days = sorted(turns)
+    starts: list[date | None] = [None, *days]
+    ends: list[date | None] = [*days, None]
+    out: list[Stretch] = []
+    for start, end in zip(starts, ends, strict=True):
+        probe = start if start is not None else days[0] - _ONE_DAY
+        if catalogue.get(province, probe) is None:
+            continue  # no tree that day (before the catalogue's first): nothing counts on it
+        elsewhere = {code: at for code, at in _placements(catalogue, province, probe).items()
+                     if at != code}
+        out.append((start, end, MappingProxyType(elsewhere)))
+    return tuple(out)
+
+
+_ONE_DAY = timedelta(days=1)

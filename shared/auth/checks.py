@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement
 from starlette.requests import Request
 
 from shared import messages
+from shared.adminunits import UnitCatalogue
 from shared.aggregate import CommandContext
 from shared.auth.http import authenticate_request
 from shared.auth.principal import SCOPES, Principal
@@ -123,12 +124,14 @@ def require_unit(principal: Principal, unit_code: str, on: date) -> None:
 
 
 def require_record(
-    principal: Principal, unit_code: str, first: date, last: date | None
+    principal: Principal, unit_code: str, first: date, last: date | None,
+    placing: UnitCatalogue | None = None,
 ) -> None:
     """One record of `unit_code` living from `first` to `last` (None: it lives on; a dated
-    fact gives its day twice): 403 unless its unit was in the caller's scope on one of those
-    days, the rule its lists narrow by (`record_clause`)."""
-    if covers_during(principal.unit_scope, unit_code, first, last):
+    fact gives its day twice): 403 unless its unit, or with `placing` the unit it counts at
+    (`covers_during`), was in the caller's scope on one of those days, the rule its lists
+    narrow by (`record_clause`, given the same `placing`)."""
+    if covers_during(principal.unit_scope, unit_code, first, last, placing):
         return
     _refuse_record(principal, unit_code)
 
@@ -138,9 +141,10 @@ def record_clause(
     unit: ColumnElement[Any],
     first: ColumnElement[Any],
     last: ColumnElement[Any],
+    placing: UnitCatalogue | None = None,
 ) -> ColumnElement[bool] | None:
     """The condition a list puts on its rows (None for the city): `require_record` in SQL."""
-    return scope_clause(principal.unit_scope, unit, first, last)
+    return scope_clause(principal.unit_scope, unit, first, last, placing)
 
 
 def require_listable(principal: Principal, unit_code: str | None) -> None:
@@ -247,10 +251,11 @@ def readable_unit(
 
 
 def may_read_record(
-    principal: Principal, unit_code: str, first: date, last: date | None
+    principal: Principal, unit_code: str, first: date, last: date | None,
+    placing: UnitCatalogue | None = None,
 ) -> bool:
     """`require_record` as a yes or no, for a list made in Python."""
-    return covers_during(principal.unit_scope, unit_code, first, last)
+    return covers_during(principal.unit_scope, unit_code, first, last, placing)
 
 
 def may_read_unit(principal: Principal, unit_code: str | None, on: date | None = None) -> bool:

@@ -11,6 +11,7 @@ communes and nothing else (a code it never held, e.g. 11948 Đặc khu Bạch Lo
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from datetime import date, timedelta
 from functools import lru_cache
@@ -19,7 +20,13 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, and_, or_, true
 
-from shared.adminunits import UnknownUnitError, default_catalogue, level_of_code
+from shared.adminunits import (
+    UnitCatalogue,
+    UnknownUnitError,
+    default_catalogue,
+    level_of_code,
+    placements_by_stretch,
+)
 from shared.auth.principal import CITY_SCOPE
 
 
@@ -86,7 +93,10 @@ def tree_codes(unit_scope: str) -> frozenset[str] | None:
 # An Dương (312) until 31/12/2024 and in Quận Hải An (303) from 01/01/2025: its 2023 session is
 # 312's, its March 2025 session is 303's, and a site registered in 2023 and still open is
 # both boards' (each had it in its care). Lists (`scope_clause`) and reads of one record
-# (`covers_during`) decide by the same spans, computed from `covers` itself.
+# (`covers_during`) decide by the same spans, computed from `covers` itself. Given the
+# service's placing catalogue, a record is also the scope's when a list or figure of a day on
+# or after its first places it on a unit the scope covers (a merged commune's successor in
+# another district: finding N7).
 
 #: A span of days [first, end): None for an open end on either side.
 Span = tuple[date | None, date | None]
@@ -135,13 +145,77 @@ def _spans(unit_scope: str, code: str) -> tuple[Span, ...]:
     return tuple((s[0], s[1]) for s in spans)
 
 
-def covers_during(unit_scope: str, unit_code: str, first: date, last: date | None) -> bool:
+def covers_during(
+    unit_scope: str, unit_code: str, first: date, last: date | None,
+    placing: UnitCatalogue | None = None,
+) -> bool:
     """Whether the scope covers `unit_code` on some day of [first, last] (last None: the
-    record lives on). The one rule a read of one record uses; `scope_clause` lists by it."""
+    record lives on). The one rule a read of one record uses; `scope_clause` lists by it.
+
+    With `placing` (the catalogue completed with the successions recorded, the one the
+    service's lists for a unit place records by), a record is also the scope's when a figure
+    or a list of a day on or after its first places it (`shared.adminunits.placed_in`) on a
+    unit the scope covers that day: a merged commune's records are the board's of its
+    successor from the merger's day, those dated before it included, as that board's reports
+    and its lists for the successor count them (finding N7: a successor in another district
+    got figures its board could neither list nor open). The predecessor's district keeps
+    them by their own unit, for the days it had the commune."""
     if unit_scope in (CITY_SCOPE, unit_code):
         return True
     spans = _reach(unit_scope).get(unit_code, ())
-    return any(_overlaps(span, first, last) for span in spans)
+    if any(_overlaps(span, first, last) for span in spans):
+        return True
+    placed = () if placing is None else _placed_reach(unit_scope, placing).get(unit_code, ())
+    return any(_overlaps(span, first, None) for span in placed)
+
+
+@lru_cache(maxsize=256)
+def _placed_reach(
+    unit_scope: str, placing: UnitCatalogue
+) -> Mapping[str, tuple[Span, ...]]:
+    # For each code placed on another unit (`placements_by_stretch`), the days of a stretch
+    # on which the scope covers that unit (`covers`, asked on each side of the scope's last
+    # day). Kept per scope and catalogue: a recording makes a new catalogue.
+    found: dict[str, list[Span]] = {}
+    provinces = {v.province_code for v in default_catalogue().history(unit_scope)
+                 if unit_scope.isdigit()}
+    cut = _last_day(unit_scope)
+    cuts = [] if cut == date.max else [cut + timedelta(days=1)]
+    for province in sorted(p for p in provinces if p):
+        for start, end, elsewhere in placements_by_stretch(placing, province):
+            for first, after in _split(start, end, cuts):
+                probe = _first_day(first, after)
+                for code, at in elsewhere.items():
+                    if covers(unit_scope, at, probe):
+                        found.setdefault(code, []).append((first, after))
+    return MappingProxyType({code: _union(spans) for code, spans in found.items()})
+
+
+def _first_day(start: date | None, end: date | None) -> date:
+    """The day a stretch is read on: its first, or for one open to the past its last."""
+    if start is not None:
+        return start
+    assert end is not None  # a stretch open at both ends has no turn: never built
+    return end - timedelta(days=1)
+
+
+def _split(start: date | None, end: date | None, cuts: list[date]) -> list[Span]:
+    """[start, end) cut at each of `cuts` inside it."""
+    inside = [c for c in cuts if (start is None or c > start) and (end is None or c < end)]
+    bounds: list[date | None] = [start, *inside, end]
+    return list(itertools.pairwise(bounds))
+
+
+def _union(spans: list[Span]) -> tuple[Span, ...]:
+    """The spans merged where they overlap or touch."""
+    merged: list[list[date | None]] = []
+    for start, end in sorted(spans, key=lambda s: s[0] or date.min):
+        if merged and (merged[-1][1] is None or (start is not None and start <= merged[-1][1])):
+            last_end = merged[-1][1]
+            merged[-1][1] = None if last_end is None or end is None else max(last_end, end)
+        else:
+            merged.append([start, end])
+    return tuple((s[0], s[1]) for s in merged)
 
 
 def _overlaps(span: Span, first: date, last: date | None) -> bool:
@@ -154,24 +228,31 @@ def scope_clause(
     unit: ColumnElement[Any],
     first: ColumnElement[Any],
     last: ColumnElement[Any],
+    placing: UnitCatalogue | None = None,
 ) -> ColumnElement[bool] | None:
-    """The condition a list puts on its rows for `unit_scope`: `covers_during` in SQL, the
-    record's unit in `unit`, the first day of its life in `first` and the last in `last`
-    (NULL: it lives on; a dated fact gives its day twice). None for the city."""
+    """The condition a list puts on its rows for `unit_scope`: `covers_during` in SQL (with
+    the same `placing`), the record's unit in `unit`, the first day of its life in `first`
+    and the last in `last` (NULL: it lives on; a dated fact gives its day twice). None for the
+    city."""
     spans = reach(unit_scope)
     if spans is None:
         return None
-    always = [code for code, s in spans.items() if s == ((None, None),)]
+    placed = {} if placing is None else _placed_reach(unit_scope, placing)
+    always = sorted({code for code, s in spans.items() if s == ((None, None),)}
+                    | {code for code, s in placed.items() if s == ((None, None),)})
     timed = [
-        and_(unit == code, or_(*(_overlap_clause(span, first, last) for span in s)))
-        for code, s in spans.items()
-        if s != ((None, None),)
+        and_(unit == code, or_(
+            *(_overlap_clause(span, first, last) for span in spans.get(code, ())),
+            # Placed: by a list or figure of a day on or after the record's first.
+            *(true() if end is None else first < end for _, end in placed.get(code, ()))))
+        for code in sorted(set(spans) | set(placed))
+        if code not in always
     ]
     # The unit's IN list first and whole, so an index on the unit column serves the list (the
     # timed codes' spans alone are an OR no planner searches an index by).
     if not timed:
         return unit.in_(always)
-    return and_(unit.in_(sorted(spans)), or_(unit.in_(always), *timed))
+    return and_(unit.in_(sorted(set(spans) | set(placed))), or_(unit.in_(always), *timed))
 
 
 def _overlap_clause(

@@ -58,3 +58,40 @@ def test_a_merged_communes_model_is_listed_where_the_figures_count_it(
     # A day before the merger, each at its own commune.
     assert _listed(client, unit=TOAN_THANG, on="2024-12-31") == ["MH-G"]
     assert _listed(client, unit=TIEN_THANG, on="2024-12-31") == []
+
+
+def test_a_successor_boards_register_and_page_hold_the_merged_communes_model(
+    client: TestClient,
+) -> None:
+    """Finding N7: after a successor in another district is recorded (11794 → 11824 Thị trấn
+    Vĩnh Bảo, Vĩnh Bảo 316), that district's board lists and opens the model its figures
+    count at 11824; Tiên Lãng (315) keeps the model of its commune."""
+    created = client.post("/api/v1/models", json={
+        "model_id": "MH-G", "unit_code": TOAN_THANG, "field": "urban",
+        "title": "Mô hình Toàn Thắng", "started_on": "2024-06-01"})
+    assert created.status_code == 201, created.text
+    wait_until(lambda: len(get_json(client, "/api/v1/models")["items"]) == 1)
+
+    def board(scope: str) -> dict[str, str]:
+        return {"X-Unit-Scope": scope, "X-Actor": f"bdv-{scope}"}
+
+    def listed(scope: str, **params: str) -> list[str]:
+        response = client.get("/api/v1/models", params=params, headers=board(scope))
+        assert response.status_code == 200, response.text
+        return [item["model_id"] for item in response.json()["items"]]
+
+    assert client.get("/api/v1/models/MH-G", headers=board("316")).status_code == 403
+    assert listed("316") == []
+    recorded = client.post("/api/v1/units/successions", json={
+        "predecessor_code": TOAN_THANG, "successor_code": "11824",
+        "legal_basis": "xã kế thừa thuộc huyện Vĩnh Bảo"})
+    assert recorded.status_code == 201, recorded.text
+
+    assert listed("31", unit="11824", on=SPRING_2025) == ["MH-G"]
+    assert listed("316", unit="11824", on=SPRING_2025) == ["MH-G"]
+    assert listed("316") == ["MH-G"]
+    assert client.get("/api/v1/models/MH-G", headers=board("316")).status_code == 200
+    assert client.get("/api/v1/models/MH-G", headers=board(TIEN_LANG)).status_code == 200
+    assert listed(TIEN_LANG) == ["MH-G"]
+    assert client.get("/api/v1/models/MH-G", headers=board("314")).status_code == 403
+    assert listed("314") == []

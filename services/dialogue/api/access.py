@@ -1,5 +1,7 @@
 """Reads follow the unit tree, by one rule (shared.auth.checks): a record is the caller's when
-its unit was in the caller's scope on some day of the record's life (`queries.HEAD_LIFE`...).
+its unit, or the unit it counts at (a merged commune's successor, placed by the successions
+recorded: `shared.unitsuccessions.catalogue_now`), was in the caller's scope on some day of the
+record's life (`queries.HEAD_LIFE`...).
 A list narrows by it in SQL (`within`), the read of one record checks the same columns of that
 record (`require_readable`), so a district board opens every record its lists show and no
 other, a commune that changed district included."""
@@ -10,8 +12,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, select
 
+from services.dialogue.adapters.tables import unit_successions
 from shared.auth.checks import readable_unit, record_clause, require_listable, require_record
 from shared.auth.principal import Principal
+from shared.unitsuccessions import catalogue_now
 
 
 def unit_filter(
@@ -35,10 +39,15 @@ def list_filter(principal: Principal, requested: str | None) -> str | None:
 
 
 def within(
-    principal: Principal, life: tuple[ColumnElement[Any], ...]
+    principal: Principal, life: tuple[ColumnElement[Any], ...], conn: Connection
 ) -> list[ColumnElement[bool]]:
-    """The condition a list puts on its rows for the caller (none for the city)."""
-    clause = record_clause(principal, life[0], life[1], life[2])
+    """The condition a list puts on its rows for the caller (none for the city): a record of
+    the scope's units, or of a unit it succeeded (placed as a list for a unit places it,
+    `shared.unitsuccessions.catalogue_now`), on a day of the record's life (finding N7)."""
+    if principal.is_city:
+        return []
+    placing = catalogue_now(conn, unit_successions)
+    clause = record_clause(principal, life[0], life[1], life[2], placing)
     return [] if clause is None else [clause]
 
 
@@ -53,4 +62,5 @@ def require_readable(
         return
     found = conn.execute(select(*life).where(record)).one_or_none()
     if found is not None:
-        require_record(principal, found[0], found[1], found[2])
+        placing = catalogue_now(conn, unit_successions)
+        require_record(principal, found[0], found[1], found[2], placing)

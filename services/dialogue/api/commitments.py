@@ -53,7 +53,7 @@ def list_commitments(
             unit_code=access.list_filter(principal, unit_code), status=status, agency=agency,
             session_id=session_id, due_before=due_before,
             placing=catalogue_now(conn, unit_successions),
-        ).where(*access.within(principal, queries.COMMITMENT_LIFE))
+        ).where(*access.within(principal, queries.COMMITMENT_LIFE, conn))
         found = queries.list_commitments(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
 
@@ -110,7 +110,7 @@ def progress_template(
             unit_code=access.list_filter(principal, unit_code), status=None, agency=agency,
             session_id=None, due_before=None, placing=catalogue_now(conn, unit_successions),
         ).where(commitments.c.status != "done",
-                *access.within(principal, queries.COMMITMENT_LIFE))
+                *access.within(principal, queries.COMMITMENT_LIFE, conn))
         items = queries.all_commitments(conn, query, MAX_ROWS)
     header = [
         messages.COLUMN_COMMITMENT_ID,

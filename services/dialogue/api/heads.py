@@ -115,7 +115,7 @@ def roster(
     unit_code = access.list_filter(principal, unit_code)
     with runtime.engine.connect() as conn:
         items = queries.roster(conn, day, unit_code, role, include_subunits,
-                               *access.within(principal, queries.HEAD_LIFE))
+                               *access.within(principal, queries.HEAD_LIFE, conn))
     return paging.of(items, on=day.isoformat())
 
 
@@ -137,5 +137,5 @@ def terms_of_unit(
     access.list_filter(principal, unit_code)
     with runtime.engine.connect() as conn:
         items = queries.terms_of_unit(conn, unit_code,
-                                      *access.within(principal, queries.HEAD_LIFE))
+                                      *access.within(principal, queries.HEAD_LIFE, conn))
     return paging.of(items, unit_code=unit_code)

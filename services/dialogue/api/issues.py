@@ -49,7 +49,7 @@ def list_issues(
         query = queries.issues_query(
             unit_code=access.list_filter(principal, unit_code), category=category,
             handling=handling, session_id=session_id, placing=catalogue_now(conn, unit_successions),
-        ).where(*access.within(principal, queries.ISSUE_LIFE))
+        ).where(*access.within(principal, queries.ISSUE_LIFE, conn))
         found = queries.list_issues(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
 

@@ -75,5 +75,5 @@ def rule_compliance(
             include_subunits=include_subunits,
             head_id=head_id,
             role=role,
-            within=access.within(principal, queries.HEAD_LIFE),
+            within=access.within(principal, queries.HEAD_LIFE, conn),
         )

@@ -132,7 +132,7 @@ def list_sessions(
             unit_code=access.list_filter(principal, unit_code),
             include_subunits=include_subunits, status=status, head_id=head_id,
             date_from=date_from, date_to=date_to, placing=catalogue_now(conn, unit_successions),
-        ).where(*access.within(principal, queries.SESSION_LIFE))
+        ).where(*access.within(principal, queries.SESSION_LIFE, conn))
         found = queries.list_sessions(conn, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"])
 

@@ -18,7 +18,7 @@ from services.indicators.application.commands import (
     RegisterModel,
     SubmitContestEntry,
 )
-from services.indicators.application.queries import contest_view, models_view
+from services.indicators.application.queries import catalogue_now, contest_view, models_view
 from services.indicators.domain.model import DanVanKheoModel
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
@@ -109,12 +109,14 @@ def get_model(model_id: ModelId, request: Request) -> TaggedResponse:
     runtime = runtime_of(request)
     with runtime.engine.connect() as conn:
         envelopes = runtime.store.load(conn, DanVanKheoModel.aggregate_type, model_id)
+        placing = catalogue_now(conn)
     if not envelopes:
         raise NotFound("MODEL_NOT_FOUND", messages.MODEL_NOT_FOUND.format(model_id=model_id))
     model = DanVanKheoModel.rehydrate(model_id, [runtime.registry.decode(e) for e in envelopes])
     # The life the register lists it by (queries.models_view): one rule for both.
     if model.started_on is not None:
-        require_record(principal_of(request), model.unit_code, model.started_on, model.closed_on)
+        require_record(principal_of(request), model.unit_code, model.started_on, model.closed_on,
+                       placing)
     return tagged({
         "model_id": model.id,
         "version": model.version,

@@ -22,6 +22,7 @@ from services.indicators.domain.model import UnitSuccessionRecord
 from shared.adminunits import (
     NOT_CURRENT_UNIT,
     AdminUnit,
+    UnitCatalogue,
     catalogue_with,
     codes_placed_in,
     default_catalogue,
@@ -355,12 +356,17 @@ def models_view(
     placed = None if unit_code is None else codes_placed_in(
         catalogue_with(known_successions(conn, as_of)), unit_code, on, below=True)
     lives = {} if reader_scope == CITY_SCOPE else load_models(conn, date.max, utcnow())
+    # A board's models: also those its figures and lists count at a unit of its scope (a
+    # merged commune's at its successor), placed as known now, as the model's page is read
+    # (`catalogue_now`, finding N7).
+    scoping = None if reader_scope == CITY_SCOPE else catalogue_now(conn)
     out = []
     for model in sorted(load_models(conn, on, as_of).values(), key=lambda m: m.model_id):
         if field is not None and model.field != field:
             continue
         life = lives.get(model.model_id, model)
-        if not covers_during(reader_scope, life.unit_code, life.started_on, life.closed_on):
+        if not covers_during(reader_scope, life.unit_code, life.started_on, life.closed_on,
+                             scoping):
             continue
         if active_only and not model.active:
             continue
@@ -388,6 +394,12 @@ def models_view(
             }
         )
     return out
+
+
+def catalogue_now(conn: Connection) -> UnitCatalogue:
+    """The catalogue completed with the successors officials have recorded so far (J15): what
+    a board's reads of one record and its lists place records by (`covers_during`)."""
+    return catalogue_with(known_successions(conn, utcnow()))
 
 
 def contest_view(conn: Connection, year: int) -> list[dict[str, Any]]:

@@ -1,5 +1,6 @@
 """Reads follow the unit tree, by one rule (shared.auth.checks): a record is the caller's when
-its commune was in the caller's scope on some day of the record's life. A list narrows by it
+its commune, or the commune it counts at (a merged commune's successor, `catalogue_now`), was
+in the caller's scope on some day of the record's life. A list narrows by it
 in SQL (`queries.SITE_LIFE`, `queries.CASE_LIFE`), the read of one record checks the same
 columns of that record, so a district board opens every record its lists show and no other."""
 
@@ -10,9 +11,10 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy import ColumnElement, Select, select
 
-from services.religion.adapters.tables import cases, certificates, sites
+from services.religion.adapters.tables import cases, certificates, sites, unit_successions
 from services.religion.application.queries import CASE_LIFE, SITE_LIFE
 from shared.auth.checks import readable_district, require_listable, require_record
+from shared.unitsuccessions import catalogue_now
 from shared.web import principal_of, runtime_of
 
 
@@ -38,8 +40,11 @@ def _record_readable(request: Request, life_of_record: Select[Any]) -> None:
         return
     with runtime_of(request).engine.connect() as conn:
         life = conn.execute(life_of_record).one_or_none()
+        placing = catalogue_now(conn, unit_successions) if life is not None else None
     if life is not None:
-        require_record(principal, life[0], life[1], life[2])
+        # Placed as the lists place it (`queries.within`): a merged commune's record is its
+        # successor's board's too (finding N7).
+        require_record(principal, life[0], life[1], life[2], placing)
 
 
 def _life(columns: tuple[ColumnElement[Any], ...]) -> Select[Any]:

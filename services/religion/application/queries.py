@@ -59,10 +59,13 @@ CASE_LIFE: tuple[ColumnElement[Any], ...] = (
 
 
 def within(
-    life: tuple[ColumnElement[Any], ...], *scopes: str | None
+    life: tuple[ColumnElement[Any], ...], *scopes: str | None, placing: UnitCatalogue
 ) -> list[ColumnElement[bool]]:
-    """The conditions for the records of each unit scope given (none for the city)."""
-    clauses = (scope_clause(s, life[0], life[1], life[2]) for s in dict.fromkeys(scopes) if s)
+    """The conditions for the records of each unit scope given (none for the city): a record
+    of the scope's units, or of a unit it succeeded by `placing` (`catalogue_now`, what a
+    list for a unit places by), on a day of the record's life (`scope_clause`, finding N7)."""
+    clauses = (scope_clause(s, life[0], life[1], life[2], placing)
+               for s in dict.fromkeys(scopes) if s)
     return [c for c in clauses if c is not None]
 
 
@@ -78,12 +81,6 @@ class SiteFilter:
     overdue: bool | None = None
     status: str = "active"
     q: str | None = None
-
-
-def placed_codes(conn: Connection, unit: str, on: date) -> list[str]:
-    """The commune codes whose records count at `unit` on `on` (`codes_placed_in`), by the
-    catalogue completed with the successors officials have recorded so far (J15)."""
-    return sorted(codes_placed_in(catalogue_now(conn, unit_successions), unit, on))
 
 
 def _dossier_view(state: str, since: date | None, on: date) -> dict[str, Any]:
@@ -141,9 +138,10 @@ def site_item(row: Any, on: date) -> dict[str, Any]:
 
 
 def _filtered(
-    query: Select[Any], f: SiteFilter, on: date, communes: list[str] | None
+    query: Select[Any], f: SiteFilter, on: date, communes: list[str] | None,
+    placing: UnitCatalogue,
 ) -> Select[Any]:
-    query = query.where(*within(SITE_LIFE, f.reader_scope, f.district_code))
+    query = query.where(*within(SITE_LIFE, f.reader_scope, f.district_code, placing=placing))
     if f.commune_code:
         # The sites a figure of `on` counts at the commune: those of the communes it succeeded
         # too (the kernel's placement, as reporting's row of that commune).
@@ -171,9 +169,11 @@ def _filtered(
 
 
 def list_sites(conn: Connection, f: SiteFilter, on: date, paging: PageRequest) -> dict[str, Any]:
-    communes = placed_codes(conn, f.commune_code, on) if f.commune_code else None
+    placing = catalogue_now(conn, unit_successions)
+    communes = sorted(codes_placed_in(placing, f.commune_code, on)) if f.commune_code else None
     total = conn.execute(
-        _filtered(select(func.count()).select_from(sites), f, on, communes)).scalar_one()
+        _filtered(select(func.count()).select_from(sites), f, on, communes, placing)
+    ).scalar_one()
     order: list[Any] = [sites.c.code]
     phrase = fold(f.q) if f.q else ""
     if phrase:
@@ -181,7 +181,7 @@ def list_sites(conn: Connection, f: SiteFilter, on: date, paging: PageRequest) -
         # hold them apart ("Cao Đài Hùng Thắng").
         order.insert(0, case((sites.c.search_text.contains(f" {phrase} "), 0), else_=1))
     rows = conn.execute(
-        _filtered(select(sites), f, on, communes)
+        _filtered(select(sites), f, on, communes, placing)
         .order_by(*order)
         .limit(paging.limit)
         .offset(paging.offset)
@@ -411,7 +411,8 @@ def list_cases(
         )
         if value is not None
     ]
-    conditions += within(CASE_LIFE, reader_scope, district_code)
+    conditions += within(CASE_LIFE, reader_scope, district_code,
+                         placing=catalogue_now(conn, unit_successions))
     total = conn.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
     rows = conn.execute(
         select(cases).where(*conditions).order_by(cases.c.detected_on.desc(), cases.c.case_id)
