@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import sys
 import tempfile
@@ -69,8 +70,7 @@ def ensure_dev_key(settings: Settings) -> RSAPrivateKey:
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-    loaded = serialization.load_pem_private_key(path.read_bytes(), password=None)
-    assert isinstance(loaded, RSAPrivateKey)
+    loaded = _private_key(path.read_bytes())
     public = public_key_path(settings)
     public_pem = loaded.public_key().public_bytes(
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
@@ -79,6 +79,16 @@ def ensure_dev_key(settings: Settings) -> RSAPrivateKey:
         tmp_public = public.with_name(f".public-{uuid4().hex}")
         tmp_public.write_bytes(public_pem)
         tmp_public.replace(public)
+    return loaded
+
+
+@functools.lru_cache(maxsize=8)
+def _private_key(pem: bytes) -> RSAPrivateKey:
+    """The key a file holds, parsed once per content: parsing checks the RSA key, a good part
+    of a second on a loaded machine, and every service app built (every token issued) read it
+    again. Keyed by the file's bytes, so a replaced key is parsed anew."""
+    loaded = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(loaded, RSAPrivateKey)
     return loaded
 
 
