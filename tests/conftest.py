@@ -186,16 +186,25 @@ def migrated_templates(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Mig
 
 
 class Dropper:
-    """Drops a test's PostgreSQL databases after it, in a thread of the session: DROP
+    """Drops a test's PostgreSQL databases after it, in threads of the session: DROP
     DATABASE waits for a checkpoint of the whole server (PostgreSQL 15), one to two seconds
-    on a busy machine, which every test on PostgreSQL waited for in its teardown. The
-    session's end waits for the last drops."""
+    on a busy machine, which every test on PostgreSQL waited for in its teardown. Several
+    threads, because drops asked at once share a checkpoint (one thread fell behind: the
+    session's end waited 20-30 s for its backlog); a bounded queue, so that a slow server
+    holds the tests back rather than piling up databases. The session's end waits for the
+    last drops."""
+
+    THREADS = 3
+    BACKLOG = 32
 
     def __init__(self) -> None:
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue(self.BACKLOG)
         self._failures: list[BaseException] = []
-        self._thread = threading.Thread(target=self._run, name="database-dropper", daemon=True)
-        self._thread.start()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"database-dropper-{n}", daemon=True)
+            for n in range(self.THREADS)]
+        for thread in self._threads:
+            thread.start()
 
     def _run(self) -> None:
         while (drop := self._queue.get()) is not None:
@@ -208,8 +217,10 @@ class Dropper:
         self._queue.put(drop)
 
     def close(self) -> None:
-        self._queue.put(None)
-        self._thread.join()
+        for _ in self._threads:
+            self._queue.put(None)
+        for thread in self._threads:
+            thread.join()
         if self._failures:
             raise self._failures[0]
 
