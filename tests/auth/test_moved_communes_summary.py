@@ -33,3 +33,42 @@ def test_the_summary_counts_the_sites_the_register_lists(services: Services, idp
         by_commune = {r["commune_code"]: r["sites"] for r in summary.json()["by_commune"]}
         assert by_commune == dict(Counter(s["commune"]["code"] for s in listed)), district
         assert summary.json()["sites"] == len(expected)
+
+
+TOAN_THANG, VINH_BAO_TOWN, TIEN_LANG, VINH_BAO = "11794", "11824", "315", "316"
+
+
+def test_the_summary_counts_a_merged_communes_sites_where_the_register_lists_them(
+    services: Services, idp: Idp,
+) -> None:
+    """Finding N7's placement, in the summary too: 11794 Xã Toàn Thắng (Tiên Lãng 315) merged
+    on 01/01/2025 and the city records 11824 Thị trấn Vĩnh Bảo (Vĩnh Bảo 316) as its
+    successor; Vĩnh Bảo's register then lists Toàn Thắng's site, so its summary counts it."""
+    religion, reporting = services["religion"], services["reporting"]
+    indicators = services["indicators"]
+    city = idp.headers("city_staff")
+    body = {**site_body("TT-2023", TOAN_THANG), "registered_on": "2023-01-05"}
+    assert religion.post("/api/v1/sites", json=body, headers=city).status_code == 201
+    recorded = indicators.post("/api/v1/units/successions", headers=city, json={
+        "predecessor_code": TOAN_THANG, "successor_code": VINH_BAO_TOWN,
+        "legal_basis": "Nghị quyết 1232/NQ-UBTVQH15"})
+    assert recorded.status_code == 201, recorded.text
+    with runtime_of(indicators).engine.connect() as conn:
+        succession = [e for e in runtime_of(indicators).store.iter_all(conn)
+                      if e.event_type == "UnitSuccessionRecorded"]
+    with runtime_of(religion).engine.connect() as conn:
+        sites = list(runtime_of(religion).store.iter_all(conn))
+    for client in (religion, reporting):
+        next(c for c in runtime_of(client).consumers
+             if c.durable.endswith("successions"))._apply(succession)
+    next(c for c in runtime_of(reporting).consumers
+         if c.durable.endswith("religion"))._apply(sites)
+
+    for district in (TIEN_LANG, VINH_BAO):
+        board = idp.headers("district_board", unit_scope=district)
+        listed = religion.get("/api/v1/sites", headers=board).json()["items"]
+        assert {s["code"] for s in listed} == {"TT-2023"}, district
+        summary = reporting.get("/api/v1/religion/sites-summary", headers=board)
+        assert summary.status_code == 200, summary.text
+        by_commune = {r["commune_code"]: r["sites"] for r in summary.json()["by_commune"]}
+        assert by_commune == {TOAN_THANG: 1}, district

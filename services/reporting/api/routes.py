@@ -210,7 +210,7 @@ def sites_summary(request: Request) -> dict[str, Any]:
     principal = principal_of(request)
     return religious_sites_summary(
         runtime_of(request).engine,
-        lambda code, since: may_read_record(principal, code, since, None))
+        lambda code, since, placing: may_read_record(principal, code, since, None, placing))
 
 
 def _document_routes(fmt: DocumentFormat) -> None:
