@@ -11,8 +11,9 @@ so that a sheet fitted to the width stays legible.
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Sequence
-from datetime import date
+from datetime import UTC, date
 from typing import Any
 
 from openpyxl import Workbook
@@ -20,6 +21,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from services.reporting import messages
 from services.reporting.application.reports import Report
@@ -48,6 +50,7 @@ from services.reporting.application.views import (
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import METRICS, SECTIONS
 from services.reporting.outputs.partydoc import typographic
+from services.reporting.outputs.reproducible import document_moment
 from shared.clock import VN_TZ, format_date_vn
 from shared.safecells import put, put_row
 
@@ -143,8 +146,13 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
                [[d["unit_code"], unit_name_of(report, d["unit_code"]),
                  figure_label(d["figure"]), _cell(d["frozen"]),
                  _cell(d["current"])] for d in differences])
+    # The document's own moment in its properties, not the moment it is saved: openpyxl's
+    # `save` stamps `modified` with now (finding N3); its writer alone keeps what is set.
+    moment = document_moment(report).astimezone(UTC).replace(tzinfo=None)
+    book.properties.created = book.properties.modified = moment
     buffer = io.BytesIO()
-    book.save(buffer)
+    ExcelWriter(book, zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED,
+                                      allowZip64=True)).save()
     return buffer.getvalue()
 
 

@@ -43,7 +43,8 @@ from services.reporting.application.views import (
 from services.reporting.domain.indicators import CORE_INDICATORS
 from services.reporting.domain.metrics import SECTIONS, Section
 from services.reporting.outputs.partydoc import Column, PartyDocument, Signature
-from shared.clock import VN_TZ, day_vn, format_date_vn, today_vn
+from services.reporting.outputs.reproducible import made_on
+from shared.clock import VN_TZ, day_vn, format_date_vn
 from shared.planrules import REGISTER_DIFFERS_FROM_BASE, base_note
 
 
@@ -154,7 +155,7 @@ def _data_line(context: ReportContext) -> str:
         cutoff_on=format_date_vn(report.period.cutoff_on),
         as_of=report.as_of.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y"),
         scope=report.tree.nodes[context.unit].name,
-        made_on=format_date_vn(today_vn()),
+        made_on=format_date_vn(made_on(report)),
     )
 
 
