@@ -146,6 +146,12 @@ DECIDED_BEFORE_RESCHEDULE: Final = (
     "Ngày quyết định {on} sớm hơn ngày quyết định dời lịch lần trước của hội nghị ({previous}); "
     "các bước của hội nghị phải theo thứ tự thời gian"
 )
+# ... and the day a reschedule moves a session to: not one already past when it was decided.
+PLANNED_BEFORE_DECISION: Final = (
+    "Ngày dời đến {on} sớm hơn ngày quyết định dời lịch ({previous}): không thể dời hội nghị "
+    "sang một ngày đã qua; nếu quyết định được đưa ra sớm hơn, hãy ghi ngày quyết định "
+    "(decided_on)"
+)
 # ... and what a holding follows: the session cannot have taken place before it was last moved.
 HELD_BEFORE_RESCHEDULE: Final = (
     "Ngày tổ chức {on} sớm hơn ngày quyết định dời lịch lần trước của hội nghị ({previous}); "

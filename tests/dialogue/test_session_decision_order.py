@@ -214,3 +214,33 @@ def test_cancelled_sessions_are_listed_by_the_day_of_their_cancellation(
     assert listed("cancelled", "2026-02-01", "2026-02-28") == [called_off]
     assert listed("cancelled", "2026-05-01", "2026-05-31") == []
     assert len(listed("planned", "2026-05-01", "2026-05-31")) == 1
+
+
+def test_a_reschedule_to_a_day_before_its_decision_is_refused(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Finding N9: a session planned for 10/05/2024 was moved, by a decision of 01/05/2024, to
+    01/04/2024, a day already past; reporting then counted it planned in a period whose
+    cut-off came before the decision. The day moved to comes no earlier than the decision
+    (shared.steporder.not_before), 422 DATE_BEFORE_PREVIOUS_STEP, nothing written."""
+    clock.set(date(2024, 6, 1))
+    head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
+                       "2024-01-10")
+    session_id = _plan(client, head, "2024-05-10")
+    url = f"/api/v1/sessions/{session_id}"
+    written = len(event_types(client))
+    before = _dump(client)
+    backwards = client.post(f"{url}/reschedule", json={
+        "planned_on": "2024-04-01", "reason": "Dời", "decided_on": "2024-05-01"})
+    message = _refused(backwards, "2024-05-01")
+    assert "01/04/2024" in message and "01/05/2024" in message and "dời" in message
+    # Without a decision day, the decision is today's: a day before it is refused too.
+    _refused(client.post(f"{url}/reschedule", json={"planned_on": "2024-05-31",
+                                                     "reason": "Dời"}), "2024-06-01")
+    assert len(event_types(client)) == written and _dump(client) == before
+    assert ok(client.get(url))["planned_on"] == "2024-05-10"
+    # Moved to the decision's own day, or later: accepted.
+    ok(client.post(f"{url}/reschedule", json={
+        "planned_on": "2024-05-01", "reason": "Dời", "decided_on": "2024-05-01"}))
+    ok(client.post(f"{url}/reschedule", json={
+        "planned_on": "2024-06-20", "reason": "Dời", "decided_on": "2024-05-02"}))

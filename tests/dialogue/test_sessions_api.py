@@ -309,16 +309,22 @@ def test_a_reschedule_is_checked_as_a_plan_is(client: TestClient) -> None:
     """Moving a session to a day its head is not in office, or past its unit's last day, is
     refused as planning it on that day would be, and writes nothing."""
     secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    chair = take_office(client, TIEN_LANG, "people_committee_chair", "Trần Văn Bình",
+                        "2023-02-01")
     planned = ok(client.post("/api/v1/sessions", json={
-        "unit_code": TIEN_LANG, "head_ids": [secretary], "planned_on": "2023-03-10",
+        "unit_code": TIEN_LANG, "head_ids": [secretary, chair], "planned_on": "2023-03-10",
         "topic": "Đất đai"}), 201)
     session_id = planned["session_id"]
     baseline = len(event_types(client))
-    for planned_on, code in (("2020-06-01", "HEAD_NOT_IN_OFFICE"),
-                             ("2025-07-15", "UNKNOWN_UNIT")):
+    # A day before a head's office, after the decision (a day before the decision is one
+    # already past: DATE_BEFORE_PREVIOUS_STEP, finding N9); past the unit's last day.
+    for planned_on, decided_on, code in (
+            ("2023-01-20", "2023-01-15", "HEAD_NOT_IN_OFFICE"),
+            ("2020-06-01", "2023-03-01", "DATE_BEFORE_PREVIOUS_STEP"),
+            ("2025-07-15", "2023-03-01", "UNKNOWN_UNIT")):
         moved = client.post(f"/api/v1/sessions/{session_id}/reschedule",
                             json={"planned_on": planned_on, "reason": "Trùng lịch",
-                                  "decided_on": "2023-03-01"})
+                                  "decided_on": decided_on})
         assert moved.status_code == 422, (planned_on, moved.text)
         assert moved.json()["error"]["code"] == code
         assert not moved.json()["error"]["message"].isascii()

@@ -115,6 +115,11 @@ class DialogueSession(Aggregate):
         self.require_allowed("reschedule")
         assert self.planned_on is not None
         self._decided_after(on, follows)
+        # The day it is moved to comes no earlier than the decision moving it (the kernel's
+        # order of steps; finding N9): moved to a day already past, a decision taken after a
+        # period's cut-off would put a session planned inside that period.
+        not_before(planned_on, on, messages.PLANNED_BEFORE_DECISION.format(
+            on=format_date_vn(planned_on), previous=format_date_vn(on)))
         if planned_on == self.planned_on:
             raise InvalidInput(
                 "SAME_DATE", messages.SAME_DATE.format(on=format_date_vn(planned_on))
