@@ -71,31 +71,63 @@ class SiteState:
 def fold_sites(
     sites: Iterable[SiteFact], dossier: Iterable[SiteStepFact], certificate: Iterable[SiteStepFact]
 ) -> dict[str, SiteState]:
-    """Sites in the register on the date, with their dossier and certificate state."""
+    """Sites in the register on the date, with their dossier and certificate state.
+
+    Each list is folded on its own, fact by fact (`site_step`, `dossier_step`,
+    `certificate_step`), and a site's dossier and certificate count only once its facts have
+    registered it: a site's live history (`sitetally.SiteHistory`) folds each new fact with
+    the same steps from where its last fold stood."""
     states: dict[str, SiteState] = {}
     for fact in sites:
-        state = states.get(fact.site_code)
-        if fact.kind == "registered" and state is None and fact.commune_code:
-            states[fact.site_code] = SiteState(
-                fact.site_code, fact.name or fact.site_code, fact.commune_code, fact.on
-            )
-        elif state is not None and fact.kind == "amended":
-            if fact.commune_code and fact.commune_code != state.commune_code:
-                state.commune_code, state.placed_on = fact.commune_code, fact.on
-            state.name = fact.name or state.name
-        elif state is not None and fact.kind == "closed":
-            state.closed = True
+        state = site_step(states.get(fact.site_code), fact)
+        if state is not None:
+            states[fact.site_code] = state
     for step in dossier:
         state = states.get(step.site_code)
-        if state is not None and step.switch != "none":
-            state.dossier_on = step.on if step.switch == "on" else None
+        if state is not None:
+            state.dossier_on = dossier_step(state.dossier_on, step)
     for step in certificate:
         state = states.get(step.site_code)
-        if state is not None and step.switch == "on":
-            state.certificate, state.certificate_on = step.ref, step.on
-        elif state is not None and step.switch == "off" and step.ref in ("", state.certificate):
-            state.certificate, state.certificate_on = None, None
+        if state is not None:
+            state.certificate, state.certificate_on = certificate_step(
+                (state.certificate, state.certificate_on), step)
     return states
+
+
+def site_step(state: SiteState | None, fact: SiteFact) -> SiteState | None:
+    """The site after one of its facts (None: not registered yet). The state given is
+    changed in place: an amendment moves it, a closing closes it."""
+    if state is None:
+        if fact.kind == "registered" and fact.commune_code:
+            return SiteState(fact.site_code, fact.name or fact.site_code, fact.commune_code,
+                             fact.on)
+    elif fact.kind == "amended":
+        if fact.commune_code and fact.commune_code != state.commune_code:
+            state.commune_code, state.placed_on = fact.commune_code, fact.on
+        state.name = fact.name or state.name
+    elif fact.kind == "closed":
+        state.closed = True
+    return state
+
+
+def dossier_step(dossier_on: date | None, step: SiteStepFact) -> date | None:
+    """The day the dossier in force was lodged after one step of it (None: none in force)."""
+    if step.switch == "none":
+        return dossier_on
+    return step.on if step.switch == "on" else None
+
+
+Certificate = tuple[str | None, date | None]  # (number, issued on); (None, None): none
+
+
+def certificate_step(certificate: Certificate, step: SiteStepFact) -> Certificate:
+    """The certificate in force after one step: an issue replaces it, a revocation ends it
+    when it names that certificate (or none)."""
+    if step.switch == "on":
+        return step.ref, step.on
+    if step.switch == "off" and step.ref in ("", certificate[0]):
+        return None, None
+    return certificate
 
 
 @dataclass(frozen=True)

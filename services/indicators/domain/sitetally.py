@@ -14,12 +14,21 @@ code they share, and tests/indicators/test_live_evaluation.py checks it on rando
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, TypeVar
 
 from services.indicators.domain.definitions import Definition
-from services.indicators.domain.facts import SiteFact, SiteState, SiteStepFact, fold_sites
+from services.indicators.domain.facts import (
+    Certificate,
+    SiteFact,
+    SiteState,
+    SiteStepFact,
+    certificate_step,
+    dossier_step,
+    fold_sites,
+    site_step,
+)
 from services.indicators.domain.figures import (
     Counts,
     UnitFigure,
@@ -64,8 +73,26 @@ def site_tally(site: SiteState | None, catalogue: UnitCatalogue) -> SiteTally | 
 
 
 @dataclass
+class _Fold:
+    """Where the fold of a site's facts, list by list, stands after the last of each."""
+
+    site: SiteState | None = None
+    dossier_on: date | None = None
+    certificate: Certificate = (None, None)
+    #: The site's part as the fold stands, once asked (None: not asked since it moved).
+    tally: tuple[UnitCatalogue, SiteTally | None] | None = None
+
+
+@dataclass
 class SiteHistory:
-    """The facts of one site, in the order the fact tables give them."""
+    """The facts of one site, in the order the fact tables give them.
+
+    Its state with every fact known is kept folded: a fact added after every other of its
+    list (the usual live event: today's, or the batch's next) is folded into it with the
+    steps of `fold_sites`, from where the last fold stood, instead of sorting and folding the
+    whole history again at every event (a catch-up's batch folded each site once per event).
+    A fact added out of order, or taken out by a correction, has it folded again from the
+    start; tests/indicators/test_site_history.py checks both give a full re-fold's result."""
 
     site_code: str
     sites: list[tuple[Ordered, SiteFact]] = field(default_factory=list)
@@ -73,12 +100,34 @@ class SiteHistory:
     certificate: list[tuple[Ordered, SiteStepFact]] = field(default_factory=list)
     #: Where each fact stands, by the event id that states it (a correction names it so).
     placed: dict[str, tuple[str, Ordered]] = field(default_factory=dict)
+    #: The fold of every fact (None: to be folded from the start when next asked).
+    _fold: _Fold | None = field(default=None, repr=False, compare=False)
+    #: The last order of each list, and the latest business date of all.
+    _last: dict[str, Ordered] = field(default_factory=dict, repr=False, compare=False)
+    _latest: date | None = field(default=None, repr=False, compare=False)
 
     def add(self, kind: str, event_id: str, order: Ordered,
             fact: SiteFact | SiteStepFact) -> None:
         """A fact into the list `kind` ("sites", "dossier", "certificate")."""
         getattr(self, kind).append((order, fact))
         self.placed[event_id] = (kind, order)
+        if self._latest is None or order[0] > self._latest:
+            self._latest = order[0]
+        last = self._last.get(kind)
+        if last is not None and order < last:
+            self._fold = None  # before a fact already folded: folded again from the start
+            return
+        self._last[kind] = order
+        fold = self._fold
+        if fold is None:
+            return
+        if kind == "sites":
+            fold.site = site_step(fold.site, fact)  # type: ignore[arg-type]
+        elif kind == "dossier":
+            fold.dossier_on = dossier_step(fold.dossier_on, fact)  # type: ignore[arg-type]
+        else:
+            fold.certificate = certificate_step(fold.certificate, fact)  # type: ignore[arg-type]
+        fold.tally = None
 
     def take_out(self, event_id: str) -> bool:
         """The fact stated by `event_id` out of the history (a correction takes its place);
@@ -89,11 +138,22 @@ class SiteHistory:
         kind, order = located
         facts: list[Any] = getattr(self, kind)
         facts[:] = [(o, f) for o, f in facts if o != order]
+        self._fold = None
+        self._last = {name: max(o for o, _ in mine)
+                      for name, mine in (("sites", self.sites), ("dossier", self.dossier),
+                                         ("certificate", self.certificate)) if mine}
+        self._latest = max((o[0] for o in self._last.values()), default=None)
         return True
 
     def state(self, on: date | None = None) -> SiteState | None:
         """The site on business date `on` (None: with every fact known), folded as the full
         evaluation folds every site (`fold_sites`)."""
+        if on is None:
+            fold = self._folded()
+            if fold.site is None:
+                return None
+            return replace(fold.site, dossier_on=fold.dossier_on,
+                           certificate=fold.certificate[0], certificate_on=fold.certificate[1])
         states = fold_sites(_known(self.sites, on), _known(self.dossier, on),
                             _known(self.certificate, on))
         return states.get(self.site_code)
@@ -102,19 +162,41 @@ class SiteHistory:
                 ) -> dict[date | None, SiteTally | None]:
         """The site's part with every fact (None) and on each of `dates`; folded once for
         the dates no fact is after (the usual case: a live event is dated today)."""
-        latest = self.latest()
-        everything = site_tally(self.state(), catalogue)
+        latest = self._latest
+        everything = self._tally(catalogue)
         return {on: everything if on is None or latest is None or latest <= on
                 else site_tally(self.state(on), catalogue) for on in dates}
 
     def latest(self) -> date | None:
-        days = [order[0] for order, _ in (*self.sites, *self.dossier, *self.certificate)]
-        return max(days) if days else None
+        return self._latest
 
     def commune(self) -> str | None:
         """The commune its latest fact naming one gives (whatever the site's state)."""
         named = [(order, fact.commune_code) for order, fact in self.sites if fact.commune_code]
         return max(named, key=lambda item: item[0])[1] if named else None
+
+    def _folded(self) -> _Fold:
+        fold = self._fold
+        if fold is None:
+            fold = self._fold = _Fold()
+            for _, fact in sorted(self.sites, key=_order):
+                fold.site = site_step(fold.site, fact)
+            for _, step in sorted(self.dossier, key=_order):
+                fold.dossier_on = dossier_step(fold.dossier_on, step)
+            for _, step in sorted(self.certificate, key=_order):
+                fold.certificate = certificate_step(fold.certificate, step)
+        return fold
+
+    def _tally(self, catalogue: UnitCatalogue) -> SiteTally | None:
+        """`site_tally` of the site with every fact, kept until a fact moves it."""
+        fold = self._folded()
+        if fold.tally is None or fold.tally[0] is not catalogue:
+            fold.tally = (catalogue, site_tally(self.state(), catalogue))
+        return fold.tally[1]
+
+
+def _order(item: tuple[Ordered, Any]) -> Ordered:
+    return item[0]
 
 
 F = TypeVar("F", SiteFact, SiteStepFact)
