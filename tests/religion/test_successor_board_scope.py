@@ -60,3 +60,36 @@ def test_a_successor_boards_lists_and_reads_hold_the_merged_communes_site(
     # A third district has it neither way.
     assert _opens(religion, KIEN_THUY) == 403
     assert _listed(religion, KIEN_THUY) == []
+
+
+def _cases(religion: TestClient, district: str, **params: str) -> list[str]:
+    response = religion.get("/api/v1/compliance-cases", params=params, headers=_board(district))
+    assert response.status_code == 200, response.text
+    return sorted(c["case_id"] for c in response.json()["items"])
+
+
+def test_the_case_register_of_a_successor_lists_the_merged_communes_cases(
+    religion: TestClient, indicators: TestClient,
+) -> None:
+    """The compliance cases' list for a commune places as the sites' list for it does (the
+    kernel's placement, `codes_placed_in`, as reporting's row of the commune counts the case's
+    `cases_pending`): after 11824 is recorded as 11794's successor, `?unit=11824` lists the
+    case of Toàn Thắng's site, as `GET /sites?unit=11824` lists the site."""
+    assert religion.post("/api/v1/sites", json=site_body(
+        "TL-G", TOAN_THANG, registered_on="2023-01-05")).status_code == 201
+    opened = religion.post("/api/v1/compliance-cases", json={
+        "violation_type": "build_without_permit", "description": "Xây dựng không phép",
+        "detected_on": "2024-06-01", "site_code": "TL-G"})
+    assert opened.status_code == 201, opened.text
+    case = opened.json()["aggregate_id"]
+    assert _cases(religion, "31", unit=VINH_BAO_TOWN) == []
+
+    feed_successions(religion, [record(indicators, TOAN_THANG, VINH_BAO_TOWN,
+                                       "xã kế thừa thuộc huyện Vĩnh Bảo")])
+
+    assert _listed(religion, "31", unit=VINH_BAO_TOWN) == ["TL-G"]
+    for reader in ("31", VINH_BAO):
+        assert _cases(religion, reader, unit=VINH_BAO_TOWN) == [case], reader
+        assert _cases(religion, reader, commune=VINH_BAO_TOWN) == [case], reader
+    # Its own commune keeps it.
+    assert _cases(religion, "31", unit=TOAN_THANG) == [case]

@@ -30,7 +30,7 @@ from shared.adminunits import (
 )
 from shared.auth.principal import CITY_SCOPE
 from shared.auth.units import scope_clause
-from shared.clock import format_date_vn, iso_or_none
+from shared.clock import format_date_vn, iso_or_none, today_vn
 from shared.corrections import effective
 from shared.db import row_or_not_found
 from shared.envelope import DomainEvent, EventEnvelope
@@ -406,13 +406,18 @@ def list_cases(
         for column, value in (
             (cases.c.state, state),
             (cases.c.violation_type, violation_type),
-            (cases.c.commune_code, commune_code),
             (cases.c.site_code, site_code),
         )
         if value is not None
     ]
-    conditions += within(CASE_LIFE, reader_scope, district_code,
-                         placing=catalogue_now(conn, unit_successions))
+    placing = catalogue_now(conn, unit_successions)
+    if commune_code is not None:
+        # The cases a figure of today counts at the commune: those of the communes it
+        # succeeded too (the kernel's placement, as the sites' list for it, `_filtered`, and
+        # reporting's row of the commune, `cases_pending`: review R5).
+        conditions.append(cases.c.commune_code.in_(
+            sorted(codes_placed_in(placing, commune_code, today_vn()))))
+    conditions += within(CASE_LIFE, reader_scope, district_code, placing=placing)
     total = conn.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
     rows = conn.execute(
         select(cases).where(*conditions).order_by(cases.c.detected_on.desc(), cases.c.case_id)
