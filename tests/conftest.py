@@ -21,6 +21,7 @@ from typing import cast
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from shared.db import create_db_engine, normalise_url
 from shared.migrations import has_migrations, upgrade
@@ -116,7 +117,9 @@ def _fresh_postgres_database(
     admin_url: str, template: str | None = None
 ) -> tuple[str, Callable[[], None]]:
     name = f"danvan_t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # No pool: a pooled connection would stay open until the drop, and drops wait in the
+    # Dropper's queue (a backlog of idle connections met the server's max_connections).
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     copied = f' TEMPLATE "{template}"' if template else ""
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"{copied}'))
