@@ -121,9 +121,10 @@ def first_signing_day(cutoff_on: date) -> date:
     """The first day a conference report may be signed (finalised) on: the day after its
     cut-off as it stands. Until the cut-off day has ended in Vietnam, events dated up to it
     can still be typed in, so a report signed with figures known by then (an `as_of` on or
-    before the cut-off day, or before any data was recorded) would freeze a part of the
-    period, as little as nothing, as its whole (finding H6). The signing moment must be in
-    this day or later."""
+    before the cut-off day) would freeze a part of the period, as little as nothing, as its
+    whole (finding H6). The signing moment must be in this day or later. The day alone does
+    not say what was recorded by then (facts typed in years later): the reporting service
+    judges a past signing moment by what its facts knew then (finding N13, its README)."""
     return cutoff_on + timedelta(days=1)
 
 

@@ -17,7 +17,9 @@ OPERATIONS: OperationTexts = {
                          "phạm vi báo cáo."),
     "post_finalise": ("Chốt số liệu báo cáo", "Số liệu của kỳ được đóng băng; mọi thay đổi sau "
                       "đó được liệt kê khi xem báo cáo. Thời điểm số liệu (as_of, mặc định "
-                      "hiện tại) phải từ ngày sau ngày chốt số liệu của kỳ trở đi."),
+                      "hiện tại) phải từ ngày sau ngày chốt số liệu của kỳ trở đi, khi đã có "
+                      "dữ liệu của kỳ được nhập; thời điểm đã qua mà số liệu khác số liệu hiện "
+                      "nay chỉ được chốt kèm acknowledge_later_facts: true."),
     "get_report_docx": ("Tải báo cáo Word", "Báo cáo kỳ dạng .docx theo mẫu của Ban."),
     "get_report_pdf": ("Tải báo cáo PDF", "Báo cáo kỳ dạng .pdf."),
     "get_theme_pdf": ("Tải báo cáo chuyên đề PDF", "Báo cáo chuyên đề dạng .pdf."),
@@ -39,7 +41,9 @@ OPERATIONS: OperationTexts = {
 EXAMPLES: SchemaExamples = {
     "AdjustPeriod": {"data_from": "2022-12-15", "cutoff_on": "2023-03-14",
                      "reason": "Giao ban quý I lùi một ngày"},
-    "FinaliseReport": {"scope": "31", "as_of": "2023-03-16"},
+    # No `as_of`: signed as of now. A past one is the exception (a report as known at the
+    # conference), refused unless its later differences are acknowledged (README).
+    "FinaliseReport": {"scope": "31"},
     # The kernel's key example grants religion:read, a scope this service cannot grant
     # (SCOPE_OF_ANOTHER_SERVICE): here one of its own.
     "NewKey": {"owner": "Văn phòng Thành ủy Hải Phòng", "scopes": ["reporting:read"],
@@ -50,6 +54,9 @@ EXAMPLES: SchemaExamples = {
 
 #: Names that mean something else in this service than in the kernel's table.
 FIELDS: FieldTexts = {
+    "acknowledge_later_facts": ("Chấp nhận số liệu nhập sau", "true: chốt theo thời điểm số "
+                                "liệu đã qua dù dữ liệu nhập sau đó làm số liệu khác số liệu "
+                                "hiện nay (các khác biệt được liệt kê khi xem báo cáo)"),
     "period": ("Kỳ giao ban", "Mã kỳ cần xem: năm-số tháng, ví dụ 2024-6m (mặc định: kỳ gần "
                "nhất có số liệu)"),
     "theme": ("Chuyên đề", "dan-van-kheo: Dân vận khéo; doi-thoai: đối thoại của người đứng "

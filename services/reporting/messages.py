@@ -26,7 +26,8 @@ REPORT_HASH = "mã băm {hash}…"
 # The states and actions the 409 refusals name (shared.errors.ActionRefused).
 REPORT = Lifecycle(
     {"finalise": "Chốt báo cáo"},
-    {"finalised": "Đã chốt"},
+    {"finalised": "Đã chốt",
+     "later_facts": "Có dữ liệu nhập sau thời điểm số liệu đã chọn làm thay đổi số liệu"},
     "không có (số liệu đã chốt không thể chốt lại; báo cáo đã chốt vẫn xem và tải được)",
 )
 PERIOD_NOT_STARTED = (
@@ -44,6 +45,19 @@ AS_OF_BEFORE_WINDOW_MOVED = (
     "đến ngày {cutoff}. Báo cáo chốt phải theo thời gian hiện hành của kỳ (để không ngày nào "
     "bị bỏ sót giữa hai năm): chọn thời điểm số liệu sau lần điều chỉnh đó, hoặc bỏ trống để "
     "lấy thời điểm hiện tại"
+)
+AS_OF_BEFORE_FIRST_FACTS = (
+    "Không thể chốt báo cáo kỳ {period} theo số liệu đến {as_of}: khi đó chưa có dữ liệu nào "
+    "thuộc thời gian lấy số liệu của kỳ (từ ngày {data_from} đến ngày {cutoff}) được nhập, nay "
+    "đã có; báo cáo chốt sẽ toàn số 0 và không sửa được. Dữ liệu đầu tiên của kỳ được nhập lúc "
+    "{first}: chọn thời điểm số liệu từ đó trở đi, hoặc bỏ trống để lấy thời điểm hiện tại"
+)
+LATER_FACTS_NOT_ACKNOWLEDGED = (
+    "Báo cáo kỳ {period} chốt theo số liệu đến {as_of} sẽ có {count} số liệu khác với số liệu "
+    "hiện nay: có dữ liệu được nhập hoặc điều chỉnh sau thời điểm đó. Số liệu đã chốt không "
+    "thay đổi được, các khác biệt được liệt kê khi xem báo cáo. Nếu vẫn chốt theo thời điểm "
+    "đó, gửi lại kèm xác nhận «Chấp nhận số liệu nhập sau»; thời điểm số liệu từ {first} trở "
+    "đi đã có đủ các dữ liệu đó; bỏ trống để lấy thời điểm hiện tại"
 )
 PERIOD = Lifecycle(
     {"adjust": "Điều chỉnh thời gian lấy số liệu"},

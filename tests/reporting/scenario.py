@@ -59,17 +59,18 @@ class Events:
         return sum(1 for e in self.items if e.service == service)
 
     # religion ---------------------------------------------------------------------------
-    def site(self, code: str, commune: str, on: date) -> None:
+    def site(self, code: str, commune: str, on: date, recorded: datetime | None = None) -> None:
         self.add("religion", "site", code, "SiteRegistered", on, {
             "code": code, "name": f"Chùa {code}", "religion": "Phật giáo",
             "commune_code": commune, "district_code": None, "address": "Thôn Đông",
             "land_area_m2": 1200.0, "land_use_origin": "Tự tạo lập",
-        }, commune)
+        }, commune, recorded)
 
-    def dossier(self, event_type: str, site: str, commune: str, on: date, state: str) -> None:
+    def dossier(self, event_type: str, site: str, commune: str, on: date, state: str,
+                recorded: datetime | None = None) -> None:
         self.add("religion", "dossier", site, event_type, on, {
             "site_code": site, "state": state, "note": "", "document_refs": [],
-        }, commune)
+        }, commune, recorded)
 
     def certificate(self, site: str, commune: str, on: date, number: str,
                     recorded: datetime | None = None) -> None:

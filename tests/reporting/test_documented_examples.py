@@ -1,8 +1,8 @@
 """Every documented example of a reporting command is one the service accepts (K6, extended
 from indicators: tests/apidocs/commandexamples.py). With the sources' facts of two quarters
 fed, each command route's example body is sent unchanged to the period it is written for
-(the first quarter of 2023: its window moved a day, then its report finalised as of the day
-after the moved cut-off), and must be answered 2xx. SQLite and PostgreSQL."""
+(the first quarter of 2023: its window moved a day, then its report finalised as of now, as
+the example leaves `as_of` out), and must be answered 2xx. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 

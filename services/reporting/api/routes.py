@@ -73,6 +73,9 @@ class FinaliseReport(BaseModel):
 
     scope: str | None = Field(default=None, pattern=SCOPE_CODE_PATTERN)  # default: jurisdiction
     as_of: str | None = Field(default=None, max_length=40)
+    # A past `as_of` whose report differs from the report of now is signed only when the
+    # caller says it knows (409 LATER_FACTS_NOT_ACKNOWLEDGED otherwise, finding N13).
+    acknowledge_later_facts: bool = False
 
 
 @router.get("/periods")
@@ -177,7 +180,8 @@ def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep)
         try:
             return cmd.perform(
                 partial(finalise_report, state=state, period_id=period_id,
-                        scope=command.scope, as_of_param=command.as_of, asked_at=asked_at),
+                        scope=command.scope, as_of_param=command.as_of, asked_at=asked_at,
+                        acknowledge_later_facts=command.acknowledge_later_facts),
                 respond,
             )
         except InvalidInput as refused:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, and_, func, literal, or_, select
+from sqlalchemy import Connection, Row, Table, and_, case, func, literal, or_, select
 
 from services.reporting.adapters.tables import (
     dialogue_facts,
@@ -36,6 +36,10 @@ TABLES: dict[str, Table] = {
     "dialogue": dialogue_facts,
     "indicators": indicators_facts,
 }
+
+#: The year's indicator definitions (`roll_up.year_targets`): a report reads them whatever
+#: their business date, a definition being the whole year's.
+TARGETS_FAMILY = "indicator"
 
 _STOCK_COLUMNS = ("subject", "family", "kind", "effect", "state", "amount", "due_on",
                   "unit_code", "district_code", "province_code", "data")
@@ -177,6 +181,64 @@ def session_dates(
         if found:
             held[head] = found
     return held
+
+
+@dataclass(frozen=True)
+class WindowUnits:
+    """The facts of a source dated in a window that name the same units: when the first of
+    them was recorded, and how many are known at two moments (`known_at`)."""
+
+    unit_code: str | None
+    district_code: str | None
+    province_code: str | None
+    first_recorded: datetime
+    known_then: int
+    known_now: int
+
+
+def window_units(
+    conn: Connection, data_from: date, cutoff_on: date, then: datetime, now: datetime,
+) -> list[WindowUnits]:
+    """Per source and units, the facts dated `data_from`..`cutoff_on`: what a signing as of
+    `then` would know of a period's own facts against what is known `now` (the caller places
+    the units on its report's tree). One statement per source, through the business date's
+    index."""
+    found: list[WindowUnits] = []
+    for table in TABLES.values():
+        c = table.c
+        query = (
+            select(c.unit_code, c.district_code, c.province_code,
+                   func.min(c.recorded_at),
+                   func.sum(case((known_at(table, then), 1), else_=0)),
+                   func.sum(case((known_at(table, now), 1), else_=0)))
+            .where(c.business_on >= data_from, c.business_on <= cutoff_on,
+                   c.recorded_at <= now)
+            .group_by(c.unit_code, c.district_code, c.province_code)
+        )
+        found += [WindowUnits(unit, district, province, in_utc(first), int(then_n or 0),
+                              int(now_n or 0))
+                  for unit, district, province, first, then_n, now_n in conn.execute(query)]
+    return found
+
+
+def latest_change(
+    conn: Connection, cutoff_on: date, after: datetime, through: datetime,
+) -> datetime | None:
+    """The latest moment in (`after`, `through`] a fact a report cut off on `cutoff_on` reads
+    was recorded or replaced by a correction (`known_at`'s two times): as of it and later, the
+    report sees what it sees at `through`. The facts dated up to the cut-off, and the year's
+    indicator definitions of any date (`TARGETS_FAMILY`). None when nothing changed."""
+    latest: datetime | None = None
+    for table in TABLES.values():
+        c = table.c
+        read = or_(c.business_on <= cutoff_on, c.family == TARGETS_FAMILY)
+        for moment in (c.recorded_at, c.superseded_at):
+            found = conn.execute(select(func.max(moment)).where(
+                read, moment > after, moment <= through)).scalar()
+            if found is not None:
+                seen = in_utc(found)
+                latest = seen if latest is None else max(latest, seen)
+    return latest
 
 
 @dataclass(frozen=True)

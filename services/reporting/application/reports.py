@@ -13,8 +13,10 @@ from sqlalchemy import Connection, insert, select
 
 from services.reporting import messages
 from services.reporting.adapters.tables import frozen_figures, frozen_reports
+from services.reporting.application import successions
 from services.reporting.application.canonical import canonical_json, content_hash
 from services.reporting.application.differences import differences
+from services.reporting.application.fact_reads import latest_change, window_units
 from services.reporting.application.figures import Figures, compute, compute_many
 from services.reporting.application.planreport import deadline_set, plan_part
 from services.reporting.application.state import ReportingState, state_of, today_of
@@ -800,20 +802,117 @@ def require_may_finalise(
     return period_id, scope
 
 
+def _moment_vn(moment: datetime) -> datetime:
+    """`moment` in Vietnam's time, to the whole second up: an `as_of` given as shown sees what
+    was recorded at `moment` (a refusal names a moment the caller may send back)."""
+    rounded = moment.replace(microsecond=0)
+    if rounded < moment:
+        rounded += timedelta(seconds=1)
+    return rounded.astimezone(VN_TZ)
+
+
+def _shown(moment: datetime) -> str:
+    return moment.strftime("%H:%M:%S ngày %d/%m/%Y")
+
+
+def _require_facts_known(
+    conn: Connection, period: Period, scope: str, as_of: datetime, now: datetime,
+) -> None:
+    """AS_OF_BEFORE_FIRST_FACTS (422): as known at `as_of`, no source had recorded any fact of
+    the scope dated in the period's window, and now one has. The signed report would be one
+    of zeros, for good (finding N13: a past period signed as of its conference day while its
+    data were typed in years later, as they are when the system replaces spreadsheets). The
+    cut-off rule (`first_signing_day`) cannot see this: it judges the day, not what was known
+    by then. "Known" is the reports' own: `known_at` of the fact tables, placed on the
+    report's tree by the successions known at each moment, as the figures are."""
+    rows = window_units(conn, period.data_from, period.cutoff_on, as_of, now)
+    if not rows:
+        return
+    then = unit_tree(scope, period.cutoff_on, successions.known(conn, as_of))
+    if any(row.known_then and then.place(row.unit_code, row.district_code,
+                                          row.province_code) is not None for row in rows):
+        return
+    current = unit_tree(scope, period.cutoff_on, successions.known(conn, now))
+    placed = [row.first_recorded for row in rows
+              if row.known_now and current.place(row.unit_code, row.district_code,
+                                                 row.province_code) is not None]
+    if not placed:
+        return  # nothing of the period now either: its zeros are its figures
+    first = _moment_vn(min(placed))
+    raise InvalidInput(
+        "AS_OF_BEFORE_FIRST_FACTS",
+        messages.AS_OF_BEFORE_FIRST_FACTS.format(
+            period=period.id, as_of=_shown(as_of.astimezone(VN_TZ)),
+            data_from=format_date_vn(period.data_from), cutoff=format_date_vn(period.cutoff_on),
+            first=_shown(first)),
+        as_of=as_of.isoformat(), first_as_of=first.isoformat(),
+        data_from=period.data_from.isoformat(), cutoff_on=period.cutoff_on.isoformat(),
+    )
+
+
+def _require_later_facts_acknowledged(
+    state: ReportingState, conn: Connection, period: Period, scope: str, figures: Figures,
+    now: datetime,
+) -> None:
+    """LATER_FACTS_NOT_ACKNOWLEDGED (409): the report as of a past `as_of` differs from the
+    report of now: facts recorded since (typed in late, corrected, a successor recorded)
+    would stand in its `differences` from the moment it is signed. Signing as of the
+    conference what was known then is the Commission's right, the later facts listed beside
+    it; but the caller says so (`acknowledge_later_facts`), else a past `as_of` copied from an
+    example or typed by mistake freezes figures nobody meant to sign (finding N13). The
+    difference is the one the signed report would show (`differences`, as `build_report`)."""
+    current = compute(state, conn, period, scope, now)
+    changed = differences(figures.content(), current.content())
+    if not changed:
+        return
+    # From the latest recording since `as_of` of what the report reads (its facts, and the
+    # successions it places them by), it sees what it sees now.
+    moments = [moment for moment in (
+        latest_change(conn, period.cutoff_on, figures.as_of, now),
+        *(r.recorded_at for r in successions.recorded(conn)
+          if figures.as_of < r.recorded_at <= now)) if moment is not None]
+    raise LaterFactsNotAcknowledged(period.id, figures.as_of, len(changed),
+                                    _moment_vn(max(moments, default=now)))
+
+
+class LaterFactsNotAcknowledged(ActionRefused):
+    """LATER_FACTS_NOT_ACKNOWLEDGED (409) of a signing as of a past moment whose figures facts
+    recorded since would change: the report may still be signed (`allowed`: finalise), with
+    the acknowledgement or as of `sees_all`; the message says so, with the count."""
+
+    def __init__(self, period_id: str, as_of: datetime, count: int,
+                 sees_all: datetime) -> None:
+        super().__init__(
+            "LATER_FACTS_NOT_ACKNOWLEDGED", messages.REPORT, action="finalise",
+            subject=messages.REPORT_SUBJECT.format(period=period_id), state="later_facts",
+            allowed=["finalise"], as_of=as_of.isoformat(), figures_differing=count,
+            first_as_of=sees_all.isoformat(), acknowledge_field="acknowledge_later_facts",
+        )
+        self.message = messages.LATER_FACTS_NOT_ACKNOWLEDGED.format(
+            period=period_id, as_of=_shown(as_of.astimezone(VN_TZ)), count=count,
+            first=_shown(sees_all))
+        self.args = (f"{self.code}: {self.message}",)
+
+
 def finalise_report(
     uow: UnitOfWork, state: ReportingState, period_id: str, scope: str | None,
     as_of_param: str | None, asked_at: datetime | None = None,
+    acknowledge_later_facts: bool = False,
 ) -> tuple[Finalisation, list[EventEnvelope]]:
     """`asked_at`: when the sources were asked to show their events applied (catchup.py); the
     report's as_of is then, and one given is refused after it, as after now: an event stamped
-    later may not be applied yet (finding L6)."""
+    later may not be applied yet (finding L6). A given as_of is refused when nothing of the
+    period was known by then (`_require_facts_known`), and, unless
+    `acknowledge_later_facts`, when facts recorded since would change its figures
+    (`_require_later_facts_acknowledged`)."""
     period_id, scope = require_may_finalise(uow.context, period_id, scope, uow.jurisdiction)
     # The period declared before its window is read (and before the report's moment is
     # taken), so that a move of the window at the same moment either comes first and is
     # counted, or comes after and finds this report (PERIOD_FINALISED): `adjust_period`.
     uow.serialise_on(ReportingPeriod, period_id)
     now = utcnow()
-    as_of = parse_as_of(as_of_param, min(asked_at or now, now))
+    asked = min(asked_at or now, now)
+    as_of = parse_as_of(as_of_param, asked)
     rid = report_id(period_id, scope)
     report = uow.load(FinalisedReport, rid)
     conn = uow.connection
@@ -839,6 +938,13 @@ def finalise_report(
         today_vn(),
         unit_code=None if scope == NATION else scope,
     )
+    if as_of_param:
+        # After the report's own refusals (signed already, its cut-off day not ended): only a
+        # moment the caller chose can be before what the sources have recorded. Without one,
+        # the report is of the ask's moment, which sees every fact applied (J13).
+        _require_facts_known(conn, period, scope, as_of, asked)
+        if not acknowledge_later_facts:
+            _require_later_facts_acknowledged(state, conn, period, scope, figures, asked)
     previous_figures = compute(state, conn, previous, scope, as_of)
     # The previous column as the report shows it (`previous_column`): frozen as shown.
     _, previous_signed = previous_column(state, conn, uow.store, previous.id, scope, as_of,

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from services.reporting.adapters.tables import indicators_facts
-from services.reporting.application.fact_reads import histories
+from services.reporting.application.fact_reads import TARGETS_FAMILY, histories
 from services.reporting.application.report_figures import Figures, IndicatorFigure, Window
 from services.reporting.application.unittree import UnitTree
 from services.reporting.domain.indicators import (
@@ -212,7 +212,7 @@ def year_targets(conn: Connection, window: Window, year: int) -> dict[str, Indic
         target, defined=False, denominator_fixed=plan_base(indicator_id, year))
         for indicator_id, target in PLAN_TARGETS.items()}
     known = replace(window, cutoff_on=date.max)  # any business date, recorded by "as of"
-    for subject, history in histories(conn, indicators_facts, "indicator", known).items():
+    for subject, history in histories(conn, indicators_facts, TARGETS_FAMILY, known).items():
         indicator_id, _, for_year = subject.partition(":")
         if for_year != str(year) or history.last.amount is None:
             continue

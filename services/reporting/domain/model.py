@@ -56,9 +56,10 @@ class FinalisedReport(Aggregate):
                 content_hash=self.finalised.content_hash,
             )
         # Frozen figures must be the period's whole figures: until its cut-off day has ended in
-        # Vietnam (a future period, or an `as_of` inside or before that day, before any data),
-        # events dated up to the cut-off can still be recorded and the signed report would
-        # miss them. The cut-off is the window's as it stands (`_require_window_of_today`).
+        # Vietnam (a future period, or an `as_of` inside or before that day), events dated up
+        # to the cut-off can still be recorded and the signed report would miss them. The
+        # cut-off is the window's as it stands (`_require_window_of_today`). What was recorded
+        # by a later `as_of` is the use case's to judge (reports._require_facts_known).
         first_day = first_signing_day(event.cutoff_on)
         if day_vn(event.as_of) < first_day:
             raise InvalidInput(
