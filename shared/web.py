@@ -5,7 +5,7 @@ from __future__ import annotations
 import inspect
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
@@ -519,16 +519,23 @@ def allowed_methods(request: Request) -> set[str]:
     return methods
 
 
-#: The attribute of an app's `state` holding how it answers a refusal made before its routes
-#: (the control-character guard above): a callable taking the request and the kernel's JSON
-#: answer and giving the answer to send. The dashboard's error pages set it
-#: (services/reporting/api/errorpages.py), so a browser following a link with a NUL in it
-#: reads the Vietnamese page like any bad link's (finding N8), not JSON.
-REFUSAL_PAGE = "refusal_page"
+RefusalPage = Callable[[Request, Response], Response]
+
+# The attribute of an app's `state` holding how it answers a refusal made before its routes
+# (the control-character guard above). Private: an identifier, not a catalogue text.
+_REFUSAL_PAGE = "refusal_page"
+
+
+def answer_early_refusals_with(app: FastAPI, page: RefusalPage) -> None:
+    """Have the refusals the kernel makes before any route (a control character in the link)
+    answered by `page`, given the request and the kernel's JSON answer. The dashboard's error
+    pages use it (services/reporting/api/errorpages.py), so a browser following a link with a
+    NUL in it reads the Vietnamese page like any bad link's (finding N8), not JSON."""
+    setattr(app.state, _REFUSAL_PAGE, page)
 
 
 def _as_the_app_answers(scope: Scope, refusal: Response) -> Response:
-    page = getattr(getattr(scope.get("app"), "state", None), REFUSAL_PAGE, None)
+    page = getattr(getattr(scope.get("app"), "state", None), _REFUSAL_PAGE, None)
     if page is None:
         return refusal
     answer: Response = page(Request(scope), refusal)

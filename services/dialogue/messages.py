@@ -149,8 +149,7 @@ DECIDED_BEFORE_RESCHEDULE: Final = (
 # ... and the day a reschedule moves a session to: not one already past when it was decided.
 PLANNED_BEFORE_DECISION: Final = (
     "Ngày dời đến {on} sớm hơn ngày quyết định dời lịch ({previous}): không thể dời hội nghị "
-    "sang một ngày đã qua; nếu quyết định được đưa ra sớm hơn, hãy ghi ngày quyết định "
-    "(decided_on)"
+    "sang một ngày đã qua; nếu quyết định được đưa ra sớm hơn, hãy ghi đúng ngày quyết định"
 )
 # ... and what a holding follows: the session cannot have taken place before it was last moved.
 HELD_BEFORE_RESCHEDULE: Final = (

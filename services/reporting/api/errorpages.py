@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from services.reporting.outputs.errorpage import render_error_page
 from shared.errors import DomainError
-from shared.web import REFUSAL_PAGE
+from shared.web import answer_early_refusals_with
 
 Handler = Callable[[Request, Any], Response | Awaitable[Response]]
 _HTML = ("text/html", "application/xhtml+xml")
@@ -33,7 +33,7 @@ def install_error_pages(app: FastAPI) -> None:
         app.add_exception_handler(kind, _negotiated(app.exception_handlers[kind]))
     # The refusals the kernel answers before any route (a control character in the link)
     # are negotiated alike.
-    setattr(app.state, REFUSAL_PAGE, negotiated)
+    answer_early_refusals_with(app, negotiated)
 
 
 def _negotiated(json_handler: Handler) -> Handler:
