@@ -428,3 +428,8 @@ PARTY_CODE_FORM: Final = (
     "nhập mã đơn vị phối hợp bằng chữ thường không dấu, chữ số và dấu -, ít nhất 2 ký tự "
     "(ví dụ phong-dan-van)"
 )
+#: Two names of a district report's figures that are one once trimmed and composed (review R7).
+FIGURE_NAME_REPEATED: Final = (
+    "Tên số liệu «{name}» được gửi hai lần (khác nhau chỉ ở dấu cách đầu/cuối hoặc cách gõ "
+    "dấu), nên không biết giữ giá trị nào; hãy gửi mỗi số liệu một lần"
+)

@@ -640,3 +640,25 @@ def test_the_plan_loads_from_the_command_line(
     assert loadplan.main(["2023"]) == 1
     assert "PLAN_EXISTS" in capsys.readouterr().out
     assert loadplan.main(["hai-nghin"]) == 2
+
+
+def test_two_figure_names_that_read_alike_are_refused_not_merged(client: TestClient) -> None:
+    """Review R7: a figure's name is read trimmed and composed (N2's kernel text type), so
+    «Số hộ» and «Số hộ » (or «Số hộ» typed decomposed) became one key and pydantic kept the
+    last value: a board's figure was dropped without a word. Refused, naming the name,
+    nothing written."""
+    duty = "/api/v1/reporting-duties/2023-6m"
+    post(client, f"{duty}/deadline", {"deadline": "2023-06-30", "district_codes": [TIEN_LANG]})
+    submit = f"{duty}/districts/{TIEN_LANG}/submit"
+    body = {"summary": "Báo cáo 6 tháng", "submitted_on": today_vn().isoformat(),
+            "figures": {"Số hộ": 12, "Số hộ ": 15}}
+    error = refused(client, submit, body, 422, "VALIDATION_ERROR", board(TIEN_LANG))
+    [detail] = error["details"]
+    assert detail["code"] == "FIGURE_NAME_REPEATED", detail
+    assert "Số hộ" in detail["message"], detail
+    decomposed = {"Số hộ": 12, "So\u0302\u0301 hộ": 15}
+    refused(client, submit, {**body, "figures": decomposed}, 422, "VALIDATION_ERROR",
+            board(TIEN_LANG))
+    assert get_json(client, duty)["districts"][0]["first_submitted_on"] is None
+    post(client, submit, {**body, "figures": {"Số hộ": 12, "Số người": 15}},
+         headers=board(TIEN_LANG))

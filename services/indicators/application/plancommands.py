@@ -3,10 +3,12 @@ reports; validated at the edge (pydantic)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Final
+from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat
+from pydantic import BaseModel, ConfigDict, Field, StrictFloat, field_validator
+from pydantic_core import PydanticCustomError
 
+from services.indicators import messages
 from services.indicators.application.commands import INDICATOR_ID_PATTERN, UnitCode
 from services.indicators.domain.planevents import EvidenceKind, ItemKind
 from shared.adminunits.model import DISTRICT_CODE_PATTERN
@@ -20,6 +22,7 @@ from shared.validation import (
     RequiredShortText,
     ShortText,
     Version,
+    clean_text,
 )
 
 #: A plan item's number as the plan writes it: II.2.1, III.3, II.2.1.a (ASCII digits).
@@ -165,6 +168,22 @@ class SubmitDistrictReport(_Command):
         default_factory=list, max_length=20
     )
     expected_version: Version | None = None
+
+    @field_validator("figures", mode="before")
+    @classmethod
+    def _names_once(cls, figures: Any) -> Any:
+        """Names that read alike once cleaned (`FigureName` trims and composes them) would
+        become one key, pydantic keeping the last value: a figure dropped without a word."""
+        if isinstance(figures, dict):
+            seen: set[str] = set()
+            for name in figures:
+                cleaned = clean_text(name) if isinstance(name, str) else name
+                if cleaned in seen:
+                    raise PydanticCustomError(
+                        "figure_name_repeated", messages.FIGURE_NAME_REPEATED,
+                        {"name": cleaned})
+                seen.add(cleaned)
+        return figures
 
 
 #: The commands of an inspection's course after it is planned.
