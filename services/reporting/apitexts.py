@@ -29,7 +29,9 @@ OPERATIONS: OperationTexts = {
     "get_theme_docx": ("Tải báo cáo chuyên đề Word", "Báo cáo chuyên đề dạng .docx."),
     "get_theme_xlsx": ("Tải bảng chuyên đề Excel", "Các bảng số liệu chuyên đề dạng .xlsx."),
     "sites_summary": ("Tổng hợp cơ sở tôn giáo", "Số cơ sở tôn giáo và số đã có hồ sơ đăng ký "
-                      "đất đai, theo xã và cộng lại, trong phạm vi người hỏi."),
+                      "đất đai hôm nay, theo xã như báo cáo hôm nay (xã đã sáp nhập tính ở xã "
+                      "kế thừa; chưa rõ xã kế thừa: dòng «Chưa gắn với đơn vị hành chính hiện "
+                      "hành») và cộng lại, trong phạm vi người hỏi."),
     "dashboard": ("Bảng điều khiển", "Trang HTML: chỉ tiêu I1-I4, tiến độ qua các kỳ, kết quả "
                   "theo đơn vị."),
     "plan_page": ("Trang theo dõi kế hoạch công tác", "Trang HTML: các nhiệm vụ của kế hoạch "

@@ -5,8 +5,6 @@ today, so An Dương's board counted none of the 2023 sites its register lists."
 
 from __future__ import annotations
 
-from collections import Counter
-
 from tests.auth.conftest import Idp, Services, site_body
 from tests.integration.helpers import runtime_of
 
@@ -31,7 +29,9 @@ def test_the_summary_counts_the_sites_the_register_lists(services: Services, idp
         summary = reporting.get("/api/v1/religion/sites-summary", headers=board)
         assert summary.status_code == 200, summary.text
         by_commune = {r["commune_code"]: r["sites"] for r in summary.json()["by_commune"]}
-        assert by_commune == dict(Counter(s["commune"]["code"] for s in listed)), district
+        # Đại Bản ceased on 01/07/2025, its successor unknown: today's report, and so the
+        # summary, counts its sites on the line «Chưa gắn…» (no code; finding N10).
+        assert by_commune == {None: len(listed)}, district
         assert summary.json()["sites"] == len(expected)
 
 
@@ -71,4 +71,5 @@ def test_the_summary_counts_a_merged_communes_sites_where_the_register_lists_the
         summary = reporting.get("/api/v1/religion/sites-summary", headers=board)
         assert summary.status_code == 200, summary.text
         by_commune = {r["commune_code"]: r["sites"] for r in summary.json()["by_commune"]}
-        assert by_commune == {TOAN_THANG: 1}, district
+        # On the row of today's report that counts it: the successor's (finding N10).
+        assert by_commune == {VINH_BAO_TOWN: 1}, district

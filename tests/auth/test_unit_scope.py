@@ -302,8 +302,9 @@ def test_the_sites_summary_follows_the_tree(services: Services, idp: Idp) -> Non
     assert whole["sites"] == 3
     board = reporting.get("/api/v1/religion/sites-summary",
                           headers=idp.headers("district_board")).json()
-    assert [row["commune_code"] for row in board["by_commune"]] == sorted(
-        [TIEN_LANG_TOWN, DAI_THANG])
+    # Placed as today's report places them (finding N10): Đại Thắng ceased on 01/07/2025,
+    # its successor unknown, so its site is on the line «Chưa gắn…» (no code), last.
+    assert [row["commune_code"] for row in board["by_commune"]] == [TIEN_LANG_TOWN, None]
     assert board["sites"] == 2
 
 

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from services.religion.app import create_app as create_religion
 from services.reporting.app import create_app as create_reporting
+from shared.adminunits import NOT_CURRENT_UNIT
 from shared.eventstore import events_table
 from shared.settings import Settings
 from tests.integration.helpers import wait_until
@@ -69,9 +70,11 @@ def test_site_and_dossier_reach_the_reporting_figures(
     by_commune = {row["commune_code"]: row for row in summary["by_commune"]}
     assert by_commune[TIEN_LANG_TOWN]["sites"] == 2
     assert by_commune[TIEN_LANG_TOWN]["sites_with_dossier"] == 1
-    assert by_commune[HONG_BANG] == {
-        "commune_code": HONG_BANG,
-        "commune_name": by_commune[HONG_BANG]["commune_name"],
+    # Quán Toan ceased on 01/07/2025, its successor unknown to the catalogue: today's report,
+    # and so the summary, counts its site on the line «Chưa gắn…» (finding N10).
+    assert by_commune[None] == {
+        "commune_code": None,
+        "commune_name": NOT_CURRENT_UNIT,
         "sites": 1,
         "sites_with_dossier": 0,
     }

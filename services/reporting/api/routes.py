@@ -26,7 +26,7 @@ from services.reporting.application.reports import (
     require_may_finalise,
     require_period_id,
 )
-from services.reporting.application.state import state_of
+from services.reporting.application.state import state_of, today_of
 from services.reporting.application.views import (
     period_view,
     report_view,
@@ -212,8 +212,10 @@ def sites_summary(request: Request) -> dict[str, Any]:
     """Số cơ sở tôn giáo và số cơ sở đã có hồ sơ đăng ký đất đai, theo xã và cộng lại, trong
     phạm vi đơn vị của người hỏi."""
     principal = principal_of(request)
+    runtime = runtime_of(request)
+    # Placed on the jurisdiction's tree of the service's day, as its report of today is.
     return religious_sites_summary(
-        runtime_of(request).engine,
+        runtime.engine, runtime.settings.jurisdiction, today_of(runtime),
         lambda code, since, placing: may_read_record(principal, code, since, None, placing))
 
 
