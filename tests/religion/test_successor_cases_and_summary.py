@@ -124,3 +124,23 @@ def test_the_summary_has_the_rows_of_todays_report(
     summary, names = _summary(reporting)
     assert summary == _report_sites(report)
     assert names == {TIEN_LANG_TOWN: "Xã Tiên Lãng"}
+
+
+def test_the_case_list_of_a_commune_has_the_cases_its_row_counts(
+    religion: TestClient, indicators: TestClient,
+    reporting_factory: Callable[[str], TestClient],
+) -> None:
+    """N11: the list of 11755 holds the cases today's report counts pending at 11755."""
+    _records(religion)
+    reporting = reporting_factory("reporting")
+    _feed(reporting, _envelopes(religion))
+    assert _pending(_report(reporting), TIEN_LANG_TOWN) == 1
+    assert _cases(religion, TIEN_LANG_TOWN) == [f"{TIEN_LANG_TOWN}:2026-03-03"]
+
+    _recording(indicators, reporting, religion)
+    assert _pending(_report(reporting), TIEN_LANG_TOWN) == 3
+    assert _cases(religion, TIEN_LANG_TOWN) == [
+        f"{TIEN_LANG_TOWN}:2026-03-03", f"{GIANG_BIEN}:2024-05-01", f"{GIANG_BIEN}:2026-03-02"]
+    # The merged commune itself, read on its last day: its own cases only.
+    assert _cases(religion, GIANG_BIEN) == [f"{GIANG_BIEN}:2024-05-01",
+                                            f"{GIANG_BIEN}:2026-03-02"]
