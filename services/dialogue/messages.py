@@ -124,7 +124,7 @@ SESSION_HELD_BEFORE_OFFICE: Final = (
 )
 # A first day in office corrected to after a session's plan or decision (review item 3b).
 SESSION_DECIDED_BEFORE_OFFICE: Final = (
-    "hội nghị đối thoại mã {session_id} đã được {what} ngày {on}, trước ngày nhận chức "
+    "Hội nghị đối thoại mã {session_id} đã được {what} ngày {on}, trước ngày nhận chức "
     "{from_date}: khi đó chưa có người đứng đầu chủ trì hội nghị giữ chức; đính chính hoặc "
     "huỷ ghi nhận hội nghị trước"
 )

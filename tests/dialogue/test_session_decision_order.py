@@ -152,7 +152,7 @@ def test_a_first_day_corrected_after_its_sessions_decisions_is_refused(
     """Review item 3b: a head's first day in office corrected to after a decision about a
     session the head chairs (its reschedule, its cancellation) or after the day a session not
     held is planned for put the session before any of its heads held office, which M7 and the
-    plan refuse when recorded. 409 SESSION_DECIDED_BEFORE_OFFICE in Vietnamese naming the
+    plan refuse when recorded. 422 SESSION_DECIDED_BEFORE_OFFICE in Vietnamese naming the
     session and the day, nothing written; a day before them is accepted."""
     clock.set(date(2026, 3, 1))
     head = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
@@ -168,7 +168,7 @@ def test_a_first_day_corrected_after_its_sessions_decisions_is_refused(
             ("2026-02-11", moved, "rescheduled", "10/02/2026"),
             ("2026-02-06", called_off, "cancelled_on", "05/02/2026")):
         refused = _correct_took_office(client, head, from_date)
-        assert refused.status_code == 409, refused.text
+        assert refused.status_code == 422, refused.text
         error = refused.json()["error"]
         assert error["code"] == "SESSION_DECIDED_BEFORE_OFFICE", error
         assert (error["details"]["session_id"], error["details"]["step"]) == (session_id, step)
@@ -185,11 +185,41 @@ def test_a_first_day_corrected_after_a_planned_sessions_day_is_refused(
                        "2020-01-01")
     planned = _plan(client, head, "2026-02-20")  # never held
     refused = _correct_took_office(client, head, "2026-02-21")
-    assert refused.status_code == 409, refused.text
+    assert refused.status_code == 422, refused.text
     assert refused.json()["error"]["details"]["step"] == "planned_on"
     assert "20/02/2026" in refused.json()["error"]["message"]
     assert ok(client.get(f"/api/v1/sessions/{planned}"))["status"] == "planned"
     ok(_correct_took_office(client, head, "2026-02-20"))
+
+
+def test_a_first_day_corrected_past_a_held_or_a_decided_session_is_refused_alike(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Review R3: a first day corrected past a session the head held answered 422 after the
+    day's own checks, past a session planned or decided 409 before them. Both are the day
+    against the sessions recorded: one status, one place in the order, so a day in the
+    future is DATE_IN_FUTURE whichever sessions the head has."""
+    clock.set(date(2026, 3, 1))
+    held_by = take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Hai",
+                          "2020-01-01")
+    held = _plan(client, held_by, "2026-02-10")
+    ok(client.post(f"/api/v1/sessions/{held}/hold", json={"held_on": "2026-02-10"}))
+    planning = take_office(client, TIEN_LANG_TOWN, "people_committee_chair",
+                           "Trần Thị Ba", "2020-01-01")
+    _plan(client, planning, "2026-02-20")
+    written = len(event_types(client))
+    answers = {}
+    for head, from_date in ((held_by, "2026-02-11"), (planning, "2026-02-21"),
+                            (held_by, "2026-03-02"), (planning, "2026-03-02")):
+        refused = _correct_took_office(client, head, from_date)
+        answers[(head, from_date)] = (refused.status_code, refused.json()["error"]["code"])
+    assert answers == {
+        (held_by, "2026-02-11"): (422, "SESSION_HELD_BEFORE_OFFICE"),
+        (planning, "2026-02-21"): (422, "SESSION_DECIDED_BEFORE_OFFICE"),
+        (held_by, "2026-03-02"): (422, "DATE_IN_FUTURE"),
+        (planning, "2026-03-02"): (422, "DATE_IN_FUTURE"),
+    }
+    assert len(event_types(client)) == written
 
 
 def test_cancelled_sessions_are_listed_by_the_day_of_their_cancellation(

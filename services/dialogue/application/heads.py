@@ -29,7 +29,7 @@ from shared.clock import format_date_vn, in_utc
 from shared.concurrency import required_version
 from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope
-from shared.errors import ActionRefused, InvalidInput, NotFound
+from shared.errors import InvalidInput, NotFound
 from shared.eventstore import events_table
 from shared.validation import not_in_future
 
@@ -109,11 +109,13 @@ def require_no_session_decided_before(
     conn: Connection, head_id: str, full_name: str, first_day: date
 ) -> None:
     """A first day in office corrected to `first_day` keeps the sessions naming the head as
-    they were recorded under (409 SESSION_DECIDED_BEFORE_OFFICE, the first found): a session
+    they were recorded under (422 SESSION_DECIDED_BEFORE_OFFICE, the first found): a session
     not held is planned for a day its heads hold office (`sessions.require_heads`), and a
     decision about a session (a reschedule, a cancellation) comes no earlier than the first
     day in office of the earliest of its heads (M7, `sessions._preceding`), here with the
-    head's day corrected. Its holding is `require_no_session_before`'s."""
+    head's day corrected. Its holding is `require_no_session_before`'s; both are the day's
+    content against the sessions recorded, so one status and one place in the order (review
+    R3: a held session answered 422 after the day's checks, the others 409 before them)."""
     rows = conn.execute(
         select(sessions.c.session_id, sessions.c.status, sessions.c.planned_on,
                sessions.c.cancelled_on)
@@ -143,12 +145,9 @@ def require_no_session_decided_before(
             steps.append(("planned_on", row.planned_on, first_day))
         for what, on, bound in steps:
             if on is not None and on < bound:
-                raise ActionRefused(
-                    "SESSION_DECIDED_BEFORE_OFFICE", messages.HEAD,
-                    action="correct_from_date",
-                    subject=messages.HEAD_SUBJECT.format(name=full_name),
-                    state="sessions_recorded", allowed=[],
-                    note=messages.SESSION_DECIDED_BEFORE_OFFICE.format(
+                raise InvalidInput(
+                    "SESSION_DECIDED_BEFORE_OFFICE",
+                    messages.SESSION_DECIDED_BEFORE_OFFICE.format(
                         session_id=row.session_id, what=messages.SESSION_STEP_WHAT[what],
                         on=format_date_vn(on), from_date=format_date_vn(first_day)),
                     head_id=head_id, session_id=row.session_id, step=what,
@@ -175,12 +174,11 @@ def correct_took_office(
     expect_version(post, required_version(expected_version))
     term = post.term(head_id)
     assert term is not None  # the roster row that named the post is the term's
-    # The sessions recorded (409) before the day's content (422).
-    require_no_session_decided_before(uow.connection, head_id, term.full_name,
-                                      command.from_date)
     not_in_future(command.from_date, today)
     jurisdiction_unit(uow, post.unit_code, command.from_date)  # the unit on the right day
     require_no_session_before(uow.connection, head_id, term.full_name, command.from_date)
+    require_no_session_decided_before(uow.connection, head_id, term.full_name,
+                                      command.from_date)
     predecessor = post.handed_over_by(head_id)
     if predecessor is not None:
         _check_leaving(uow, post.unit_code, predecessor.head_id, predecessor.full_name,
