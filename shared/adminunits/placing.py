@@ -108,6 +108,18 @@ def codes_placed_in(
 
 
 @functools.lru_cache(maxsize=64)
+def _provinces_merged_into(catalogue: UnitCatalogue, province: str) -> set[str]:
+    """The province and every province merged into it, at any depth: the codes ever of these
+    are the ones that may count on the province's tree."""
+    provinces, pending = {province}, [province]
+    while pending:
+        for s in catalogue.predecessors(pending.pop()):
+            if s.predecessor_code not in provinces:
+                provinces.add(s.predecessor_code)
+                pending.append(s.predecessor_code)
+    return provinces
+
+
 def _placements(catalogue: UnitCatalogue, province: str, on: date) -> Mapping[str, str]:
     """Where each code ever of the province, or of a province merged into it, counts on the
     province's tree of `on` (codes placed outside it left out). Kept per day: a few hundred
@@ -119,14 +131,8 @@ def _placements(catalogue: UnitCatalogue, province: str, on: date) -> Mapping[st
         for child in catalogue.children(code, on):
             parents[child.code] = code
             stack.append(child.code)
-    provinces, pending = {province}, [province]
-    while pending:
-        for s in catalogue.predecessors(pending.pop()):
-            if s.predecessor_code not in provinces:
-                provinces.add(s.predecessor_code)
-                pending.append(s.predecessor_code)
     found: dict[str, str] = {}
-    for p in sorted(provinces):
+    for p in sorted(_provinces_merged_into(catalogue, province)):
         for code in catalogue.codes_of_province(p):
             at = placed_in(catalogue, parents, on, code, on)
             if at is not None:
@@ -147,14 +153,8 @@ def placements_by_stretch(catalogue: UnitCatalogue, province: str) -> tuple[Stre
     day, a succession's `effective`), so it is read once per stretch, on its first day. What a
     record of a merged commune counts at on each day of its life: the reads of one record
     decide by it (`shared.auth.units.covers_during`, finding N7)."""
-    provinces, pending = {province}, [province]
-    while pending:
-        for s in catalogue.predecessors(pending.pop()):
-            if s.predecessor_code not in provinces:
-                provinces.add(s.predecessor_code)
-                pending.append(s.predecessor_code)
     turns: set[date] = set()
-    for p in provinces:
+    for p in _provinces_merged_into(catalogue, province):
         for code in catalogue.codes_of_province(p):
             for version in catalogue.history(code):
                 turns.add(version.valid_from)
