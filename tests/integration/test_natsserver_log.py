@@ -27,6 +27,7 @@ def _open_on(path: Path) -> int:
 def test_a_started_and_stopped_nats_leaves_its_log_file_closed(tmp_path: Path) -> None:
     log = tmp_path / "nats.log"
     server = NatsServer(free_port(), tmp_path / "nats", log_file=log)
+    gc.collect()  # what earlier tests of this worker left to the collector warns before, not here
     with warnings.catch_warnings(record=True) as caught:
         # An unclosed file says so only as a ResourceWarning when it is collected.
         warnings.simplefilter("always", ResourceWarning)
@@ -40,5 +41,8 @@ def test_a_started_and_stopped_nats_leaves_its_log_file_closed(tmp_path: Path) -
         server.kill()
         gc.collect()
     assert _open_on(log) == 0
-    assert [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)] == []
+    # Only this log file's: another object the collector meets meanwhile (a database
+    # connection a fixture left) is not the server's to answer for.
+    assert [str(w.message) for w in caught
+            if issubclass(w.category, ResourceWarning) and str(log) in str(w.message)] == []
     assert log.stat().st_size > 0  # the server did write its log there
