@@ -21,28 +21,25 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import nats
 import pytest
-from cryptography.hazmat.primitives import serialization
 from nats.js import JetStreamContext
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from deploy.nats_config import department_node, write_department_config
 from shared.consumer import processed_events_table
-from shared.natsserver import NatsServer, free_port
-from tests.auth.conftest import AUDIENCE, ISSUER, Idp, new_rsa_key, site_body
-from tests.deploy.cluster import LEAF_PASSWORD, NATS_PASSWORD, NATS_USER, LoopbackCluster
+from shared.natsserver import free_port
+from tests.auth.conftest import Idp, site_body
+from tests.deploy.cluster import NATS_PASSWORD, NATS_USER, LoopbackCluster
 from tests.deploy.compose import ROOT
+from tests.deploy.desk import SITE, identity_provider, service_env, start_desk
 from tests.deploy.processes import ServiceProcess
-from tests.deploy.wanlink import WanLink
 from tests.integration.helpers import eventually
 
-SITE = "phong-ton-giao"
 STREAM = "DANVAN_RELIGION"
 CUT_SECONDS = 60.0
 BEFORE_CUT_SECONDS = 8.0
@@ -83,19 +80,6 @@ def two_postgres_databases(postgres_admin_url: str) -> Iterator[tuple[str, str]]
             for name in names:
                 conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-
-
-def _service_env(service: str, nats_url: str, database_url: str, **extra: str) -> dict[str, str]:
-    return {
-        f"{service.upper()}_DATABASE_URL": database_url,
-        "NATS_URL": nats_url,
-        "NATS_USER": f"svc-{service}",
-        "NATS_PASSWORD": f"{service}-{NATS_PASSWORD}",
-        "SUBJECT_ROOT": "danvan",  # the subjects the deployed permissions name
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-        **extra,
-    }
 
 
 async def _stream_size(js: JetStreamContext) -> int:
@@ -174,39 +158,22 @@ async def test_a_department_keeps_working_through_a_60_second_wan_cut_and_centra
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     desk_db, central_db = two_postgres_databases
-    key = new_rsa_key()
-    public_key = tmp_path / "idp-public.pem"
-    public_key.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    idp = Idp(key, public_key, [])
     # /metrics is read below as the test's probe of what each process applied: open it, as an
     # operator does where the network keeps the port private (METRICS_PUBLIC).
-    auth = {"AUTH_MODE": "required", "JWT_PUBLIC_KEYS": str(public_key),
-            "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE, "METRICS_PUBLIC": "true"}
+    idp, auth = identity_provider(tmp_path, METRICS_PUBLIC="true")
 
-    # The WAN: the desk's leaf connection reaches central's nats-1 only through it.
-    wan = WanLink(nats_cluster.node("nats-1").leaf_port).start()
-    monkeypatch.setenv("DEPARTMENT_SITE", SITE)
-    monkeypatch.setenv("NATS_CENTRAL_LEAF_URL",
-                       f"nats-leaf://leaf:{LEAF_PASSWORD}@127.0.0.1:{wan.port}")
-    node = replace(department_node(), client_port=free_port(), monitor_port=free_port(),
-                   listen_host="127.0.0.1", store_dir=str(tmp_path / "desk-store"),
-                   max_file_store="1GB")
-    config = write_department_config(node, tmp_path / "desk-nats.conf")
-    desk_nats = NatsServer(node.client_port, Path(node.store_dir), name=SITE, config_file=config,
-                           log_file=tmp_path / "desk-nats.log").start()
-    desk_url = f"nats://127.0.0.1:{node.client_port}"
+    desk = start_desk(nats_cluster, tmp_path, monkeypatch)
 
-    religion = ServiceProcess("religion", free_port(), _service_env(
-        "religion", desk_url, desk_db, **auth), tmp_path / "desk-religion.log")
+    religion = ServiceProcess("religion", free_port(), service_env(
+        "religion", desk.url, desk_db, **auth), tmp_path / "desk-religion.log")
     desk_reporting_db = f"sqlite:///{tmp_path / 'desk-reporting.db'}"
-    desk_reporting = ServiceProcess("reporting", free_port(), _service_env(
-        "reporting", desk_url, desk_reporting_db, **auth), tmp_path / "desk-reporting.log")
-    central_reporting = ServiceProcess("reporting", free_port(), _service_env(
+    desk_reporting = ServiceProcess("reporting", free_port(), service_env(
+        "reporting", desk.url, desk_reporting_db, **auth), tmp_path / "desk-reporting.log")
+    central_reporting = ServiceProcess("reporting", free_port(), service_env(
         "reporting", ",".join(nats_cluster.urls), central_db, STREAM_REPLICAS="3", **auth),
         tmp_path / "central-reporting.log")
     operator = f"nats://{NATS_USER}:{NATS_PASSWORD}@127.0.0.1"
-    desk_client = await nats.connect(f"{operator}:{node.client_port}")
+    desk_client = await nats.connect(f"{operator}:{desk.nats.port}")
     central_client = await nats.connect(
         [u.replace("nats://", f"nats://{NATS_USER}:{NATS_PASSWORD}@") for u in nats_cluster.urls])
     desk_js, central_js = desk_client.jetstream(), central_client.jetstream()
@@ -228,7 +195,7 @@ async def test_a_department_keeps_working_through_a_60_second_wan_cut_and_centra
         await eventually(lambda: _same_size(desk_js, central_js), timeout=30)
         assert await _stream_size(desk_js) > 0, "commands became events before the cut"
 
-        wan.cut()
+        desk.wan.cut()
         cut_at = time.monotonic()
         await asyncio.sleep(2)  # what was in flight when the link died has landed
         central_during_cut = await _stream_size(central_js)
@@ -240,7 +207,7 @@ async def test_a_department_keeps_working_through_a_60_second_wan_cut_and_centra
         await eventually(lambda: _applied(desk_reporting) >= desk_size_before_heal, timeout=30)
         desk_projected_before_heal = _applied(desk_reporting)
         sent_during_cut = load.sent
-        wan.heal()
+        desk.wan.heal()
         await asyncio.sleep(5)  # a few commands more while central catches up
         stop_load.set()
         await sender
@@ -267,8 +234,7 @@ async def test_a_department_keeps_working_through_a_60_second_wan_cut_and_centra
             service.stop()
         await desk_client.close()
         await central_client.close()
-        desk_nats.kill()
-        wan.close()
+        desk.close()
 
     # The desk kept working while cut off.
     assert load.failures == [], load.failures[:3]
@@ -289,7 +255,7 @@ async def test_a_department_keeps_working_through_a_60_second_wan_cut_and_centra
     (durable,) = [c for c in central_processed if ids[0] in central_processed[c]]
     assert sorted(central_processed[durable]) == sorted(ids)
     assert central_applied == total
-    assert wan.connections >= 2, "the leaf connection came back by itself after the cut"
+    assert desk.wan.connections >= 2, "the leaf connection came back by itself after the cut"
 
 
 async def _stream_exists(js: JetStreamContext) -> bool:

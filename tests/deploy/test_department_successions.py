@@ -26,42 +26,25 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 import httpx
 import nats
 import pytest
-from cryptography.hazmat.primitives import serialization
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
-from deploy.nats_config import department_node, write_department_config
-from shared.natsserver import NatsServer, free_port
-from tests.auth.conftest import AUDIENCE, ISSUER, Idp, new_rsa_key, site_body
-from tests.deploy.cluster import LEAF_PASSWORD, NATS_PASSWORD, NATS_USER, LoopbackCluster
+from shared.natsserver import free_port
+from tests.auth.conftest import site_body
+from tests.deploy.cluster import NATS_PASSWORD, NATS_USER, LoopbackCluster
 from tests.deploy.compose import ROOT
+from tests.deploy.desk import SITE, identity_provider, service_env, start_desk
 from tests.deploy.processes import ServiceProcess
-from tests.deploy.wanlink import WanLink
 from tests.integration.helpers import eventually
 
-SITE = "phong-ton-giao"
 COPY = "DANVAN_INDICATORS"
 BACH_DANG, TAN_MINH, TIEN_CUONG = "11788", "11791", "11761"
 SUCCESSIONS = "/api/v1/units/successions"
-
-
-def _service_env(service: str, nats_url: str, database_url: str, **extra: str) -> dict[str, str]:
-    return {
-        f"{service.upper()}_DATABASE_URL": database_url,
-        "NATS_URL": nats_url,
-        "NATS_USER": f"svc-{service}",
-        "NATS_PASSWORD": f"{service}-{NATS_PASSWORD}",
-        "SUBJECT_ROOT": "danvan",  # the subjects the deployed permissions name
-        "ENVIRONMENT": "test",
-        "LOG_LEVEL": "WARNING",
-        **extra,
-    }
 
 
 def _copy_central_streams(desk_url: str) -> str:
@@ -96,40 +79,24 @@ async def test_a_departments_religion_list_follows_a_succession_recorded_central
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    key = new_rsa_key()
-    public_key = tmp_path / "idp-public.pem"
-    public_key.write_bytes(key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
-    idp = Idp(key, public_key, [])
-    auth = {"AUTH_MODE": "required", "JWT_PUBLIC_KEYS": str(public_key),
-            "JWT_ISSUER": ISSUER, "JWT_AUDIENCE": AUDIENCE}
+    idp, auth = identity_provider(tmp_path)
 
-    wan = WanLink(nats_cluster.node("nats-1").leaf_port).start()
-    monkeypatch.setenv("DEPARTMENT_SITE", SITE)
-    monkeypatch.setenv("NATS_CENTRAL_LEAF_URL",
-                       f"nats-leaf://leaf:{LEAF_PASSWORD}@127.0.0.1:{wan.port}")
-    node = replace(department_node(), client_port=free_port(), monitor_port=free_port(),
-                   listen_host="127.0.0.1", store_dir=str(tmp_path / "desk-store"),
-                   max_file_store="1GB")
-    config = write_department_config(node, tmp_path / "desk-nats.conf")
-    desk_nats = NatsServer(node.client_port, Path(node.store_dir), name=SITE, config_file=config,
-                           log_file=tmp_path / "desk-nats.log").start()
-    desk_url = f"nats://127.0.0.1:{node.client_port}"
+    desk = start_desk(nats_cluster, tmp_path, monkeypatch)
 
-    indicators = ServiceProcess("indicators", free_port(), _service_env(
+    indicators = ServiceProcess("indicators", free_port(), service_env(
         "indicators", ",".join(nats_cluster.urls), database_url_factory("indicators"),
         STREAM_REPLICAS="3", **auth), tmp_path / "central-indicators.log")
-    religion = ServiceProcess("religion", free_port(), _service_env(
-        "religion", desk_url, database_url_factory("religion"), **auth),
+    religion = ServiceProcess("religion", free_port(), service_env(
+        "religion", desk.url, database_url_factory("religion"), **auth),
         tmp_path / "desk-religion.log")
     desk_client = await nats.connect(f"nats://{NATS_USER}:{NATS_PASSWORD}@127.0.0.1:"
-                                     f"{node.client_port}")
+                                     f"{desk.nats.port}")
     desk_js = desk_client.jetstream()
     city = idp.headers("city_staff")
-    desk = idp.headers("religion_desk")
+    desk_staff = idp.headers("religion_desk")
     try:
         # As the department's stack starts: the copy first, then the service.
-        assert COPY in _copy_central_streams(desk_url)
+        assert COPY in _copy_central_streams(desk.url)
         for service in (indicators, religion):
             service.start()
         for service in (indicators, religion):
@@ -141,12 +108,12 @@ async def test_a_departments_religion_list_follows_a_succession_recorded_central
                               timeout=10) as desk_api,
         ):
             async def register(code: str) -> None:
-                response = await desk_api.post("/api/v1/sites", headers=desk,
+                response = await desk_api.post("/api/v1/sites", headers=desk_staff,
                                                json=site_body(code, BACH_DANG))
                 assert response.status_code == 201, response.text
 
             async def listed(unit: str) -> list[str]:
-                response = await desk_api.get("/api/v1/sites", headers=desk,
+                response = await desk_api.get("/api/v1/sites", headers=desk_staff,
                                               params={"unit": unit, "as_of": "2025-03-14"})
                 assert response.status_code == 200, response.text
                 return sorted(site["code"] for site in response.json()["items"])
@@ -166,7 +133,7 @@ async def test_a_departments_religion_list_follows_a_succession_recorded_central
             await eventually(lambda: lists({TAN_MINH: ["BD-01", "BD-02"]}), timeout=60)
 
             # The WAN is cut; the city corrects the successor, the desk keeps working.
-            wan.cut()
+            desk.wan.cut()
             etag = (await central_api.get(f"{SUCCESSIONS}/{BACH_DANG}",
                                           headers=city)).headers["etag"]
             corrected = await central_api.post(
@@ -180,7 +147,7 @@ async def test_a_departments_religion_list_follows_a_succession_recorded_central
 
             # Healed: the copy resumes where it stopped, and the list follows the correction.
             # JetStream retries a stalled source on its own schedule (§11: ~40 s).
-            wan.heal()
+            desk.wan.heal()
             await eventually(lambda: lists({TIEN_CUONG: ["BD-01", "BD-02", "BD-03"],
                                             TAN_MINH: []}), timeout=240)
             # Only the succession events cross: nothing lost, nothing twice.
@@ -192,5 +159,4 @@ async def test_a_departments_religion_list_follows_a_succession_recorded_central
         for service in (indicators, religion):
             service.stop()
         await desk_client.close()
-        desk_nats.kill()
-        wan.close()
+        desk.close()
