@@ -8,30 +8,19 @@ day on or after it places it at is; 315 keeps it. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
-import pytest
 from fastapi.testclient import TestClient
 
-from services.dialogue.app import create_app
-from shared.settings import Settings
-from tests.dialogue.conftest import FakeToday, held_session, ok, runtime_of, take_office
+from tests.dialogue.conftest import FakeToday, held_session, ok, take_office
+from tests.dialogue.test_successor_lists import dialogue
 from tests.successions import feed_successions, indicators, record
 
-__all__ = ["indicators"]
+# The dialogue app without its lifespan (test_successor_lists.py) and the indicators service.
+__all__ = ["dialogue", "indicators"]
 
 TOAN_THANG, VINH_BAO_TOWN, TIEN_LANG, VINH_BAO, KIEN_THUY = "11794", "11824", "315", "316", "314"
 WINDOW = {"date_from": "2024-12-15", "date_to": "2025-03-14"}
-
-
-@pytest.fixture
-def dialogue(dialogue_settings: Settings, clock: FakeToday) -> Iterator[TestClient]:
-    """The app without its lifespan (no relay, no NATS): schema created."""
-    client = TestClient(create_app(dialogue_settings, today=clock, scan_interval_s=3600))
-    runtime_of(client).create_schema()
-    yield client
-    runtime_of(client).engine.dispose()
 
 
 def _board(scope: str) -> dict[str, str]:
