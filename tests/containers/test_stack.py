@@ -19,6 +19,7 @@ import httpx
 from docker.models.images import Image
 from testcontainers.core.container import DockerContainer
 
+from shared.adminunits import NOT_CURRENT_UNIT
 from tests.auth.conftest import Idp, head_body, model_body, site_body
 from tests.containers.stack import ComposeStack
 from tests.deploy.compose import SERVICES, environment_of, interpolate, load_compose
@@ -144,7 +145,10 @@ def test_religion_to_reporting_slice(stack: ComposeStack, idp: Idp) -> None:
     assert summary["sites"] == 3
     by_commune = {row["commune_code"]: row for row in summary["by_commune"]}
     assert by_commune[TIEN_LANG_TOWN]["sites"] == 2
-    assert by_commune[QUAN_TOAN]["sites"] == 1
+    # Quán Toan ceased on 01/07/2025 with no successor in the catalogue: today's report, and
+    # so the summary, counts its site on the line «Chưa gắn…» (finding N10).
+    assert by_commune[None]["commune_name"] == NOT_CURRENT_UNIT
+    assert by_commune[None]["sites"] == 1
 
 
 def test_one_command_per_service(stack: ComposeStack, idp: Idp) -> None:
