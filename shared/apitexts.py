@@ -52,8 +52,9 @@ KERNEL: OperationTexts = {
     "rotate_key": ("Xoay vòng khoá API", "Cấp khoá mới cùng quyền; khoá cũ còn dùng được trong "
                    "`grace_hours` giờ để đối tác kịp đổi."),
     "dev_token": ("Cấp mã truy cập thử (chỉ môi trường phát triển)", "Mã JWT ký RS256 cho bất "
-                  "kỳ danh tính nào để thử API như một huyện hay một đối tác; không có trong "
-                  "production."),
+                  "kỳ danh tính nào để thử API như một huyện hay một đối tác; phạm vi đơn vị phải "
+                  "là một đơn vị của địa bàn như khoá API (422 UNKNOWN_UNIT, "
+                  "OUTSIDE_JURISDICTION); không có trong production."),
 }
 
 FieldTexts = Mapping[str, tuple[str, str]]

@@ -29,8 +29,11 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
 from shared.auth.jwt import TrustedKey
+from shared.clock import today_vn
 from shared.envelope import utcnow
+from shared.errors import InvalidInput
 from shared.settings import Settings
+from shared.unitcheck import require_unit_of_jurisdiction
 
 DEV_ISSUER = "danvan-dev"
 DEV_KID = "danvan-dev-1"
@@ -115,6 +118,10 @@ def issue_dev_token(
     department: str | None = None,
     ttl: timedelta | None = None,
 ) -> tuple[str, int]:
+    """A signed token for this identity. Its unit scope follows an API key's rule: a token
+    for «999» or a Hà Nội ward opened nothing and said nothing (422 UNKNOWN_UNIT or
+    OUTSIDE_JURISDICTION, as the route and the console both ask here)."""
+    require_unit_of_jurisdiction(unit_scope, today_vn(), settings.jurisdiction)
     key = ensure_dev_key(settings)
     now = utcnow()
     lifetime = ttl or timedelta(seconds=settings.dev_token_ttl_s)
@@ -151,14 +158,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     if settings.environment == "production":
         print("Không cấp mã phát triển trong môi trường production", file=sys.stderr)
         return 2
-    token, _ = issue_dev_token(
-        settings,
-        subject=args.subject,
-        scopes=args.scopes.replace(",", " ").split(),
-        unit_scope=args.unit_scope,
-        department=args.department,
-        ttl=timedelta(minutes=args.ttl_minutes),
-    )
+    try:
+        token, _ = issue_dev_token(
+            settings,
+            subject=args.subject,
+            scopes=args.scopes.replace(",", " ").split(),
+            unit_scope=args.unit_scope,
+            department=args.department,
+            ttl=timedelta(minutes=args.ttl_minutes),
+        )
+    except InvalidInput as exc:
+        print(f"Lỗi: {exc.message}", file=sys.stderr)
+        return 2
     print(token)
     return 0
 

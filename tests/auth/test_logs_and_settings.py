@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
 from services.religion.app import create_app as religion_app
+from shared.auth.devissuer import main as devissuer_main
 from shared.auth.devissuer import public_key_path
 from shared.settings import Settings
 from tests.auth.conftest import QUAN_TOAN, TIEN_LANG, Idp, site_body
@@ -141,6 +142,35 @@ def test_development_mode_trusts_the_development_headers_and_issuer(
     assert who.json()["subject"] == "can.bo.xa" and who.json()["kind"] == "user"
     assert event_count(religion) == 1
     runtime_of(religion).engine.dispose()
+
+
+def test_the_development_issuer_gives_no_token_for_a_unit_outside_the_jurisdiction(
+    settings_factory: Callable[..., Settings], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A development token for «999» (no unit) or «00001» (a Hà Nội ward) was signed and
+    opened nothing. Its unit scope follows an API key's rule (finding M5), in the route and
+    the console alike: 422 UNKNOWN_UNIT / OUTSIDE_JURISDICTION with the key's message."""
+    religion = TestClient(religion_app(settings_factory("religion", data_dir=tmp_path)))
+    for unit_scope, code in (("999", "UNKNOWN_UNIT"), ("11999", "UNKNOWN_UNIT"),
+                             ("00001", "OUTSIDE_JURISDICTION")):
+        refused = religion.post("/api/v1/auth/dev-token", json={
+            "subject": "can.bo", "scopes": ["religion:read"], "unit_scope": unit_scope})
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["error"]
+        assert error["code"] == code and unit_scope in error["message"], error
+        assert "access_token" not in refused.text
+    for unit_scope in ("31", TIEN_LANG, "11755"):  # the city, a district of before 2025, a commune
+        issued = religion.post("/api/v1/auth/dev-token", json={
+            "subject": "can.bo", "scopes": ["religion:read"], "unit_scope": unit_scope})
+        assert issued.status_code == 201, issued.text
+    runtime_of(religion).engine.dispose()
+    monkeypatch.setenv("DATA_DIR", str(tmp_path / "cli"))
+    assert devissuer_main(["--subject", "a", "--scopes", "religion:read",
+                           "--unit-scope", "999"]) == 2
+    assert "«999» không tồn tại" in capsys.readouterr().err
+    assert devissuer_main(["--subject", "a", "--scopes", "religion:read",
+                           "--unit-scope", "315"]) == 0
 
 
 def test_the_development_issuer_is_absent_when_authentication_is_required(
