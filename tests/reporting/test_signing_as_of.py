@@ -8,13 +8,16 @@ signing as of now, are signed as before. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
 from services.reporting.adapters.tables import unit_successions
+from services.reporting.domain.events import ReportFinalised, registry
 from shared.envelope import utcnow
+from shared.eventstore import events_table
 from tests.integration.helpers import event_count, publish, wait_until
 from tests.reporting.conftest import Reporting
 from tests.reporting.scenario import QUAN_TOAN, TIEN_LANG_TOWN, Events, two_quarter_scenario
@@ -70,14 +73,17 @@ def test_a_past_as_of_before_any_fact_of_the_period_was_recorded_is_refused(
         error = _refused(reporting, {"scope": "31", "as_of": CONFERENCE,
                                      "acknowledge_later_facts": acknowledged},
                          422, "AS_OF_BEFORE_FIRST_FACTS")
-        assert error["details"]["first_as_of"] == "2025-03-04T09:30:16+07:00", error
+        # The details in the API's one form of a moment (UTC), the message in Vietnam's time.
+        assert error["details"]["first_as_of"] == "2025-03-04T02:30:16+00:00", error
+        assert error["details"]["as_of"] == "2023-06-20T03:00:00+00:00", error
         assert "09:30:16 ngày 04/03/2025" in error["message"], error["message"]
         assert "15/12/2022" in error["message"] and "14/06/2023" in error["message"]
     assert reporting.client.get(REPORT).json()["finalised"] is None
     # As of that moment the site is known, the lodging typed in a minute later is not.
     refused = _refused(reporting, {"scope": "31", "as_of": error["details"]["first_as_of"]},
                        409, "LATER_FACTS_NOT_ACKNOWLEDGED")
-    assert refused["details"]["first_as_of"] == "2025-03-04T09:31:16+07:00", refused
+    assert refused["details"]["first_as_of"] == "2025-03-04T02:31:16+00:00", refused
+    assert refused["details"]["as_of"] == "2025-03-04T02:30:16+00:00", refused
 
 
 def test_a_past_as_of_whose_figures_later_facts_change_needs_their_acknowledgement(
@@ -90,7 +96,9 @@ def test_a_past_as_of_whose_figures_later_facts_change_needs_their_acknowledgeme
     error = _refused(reporting, {"scope": "31", "as_of": CONFERENCE},
                      409, "LATER_FACTS_NOT_ACKNOWLEDGED")
     details = error["details"]
-    assert details["first_as_of"] == "2025-03-04T09:30:16+07:00", details
+    # Both moments in the form the API answers `as_of` in (the 201 below): UTC.
+    assert details["first_as_of"] == "2025-03-04T02:30:16+00:00", details
+    assert details["as_of"] == "2023-06-20T03:00:00+00:00", details
     assert details["acknowledge_field"] == "acknowledge_later_facts"
     count = details["figures_differing"]
     assert count > 0 and f" {count} số liệu" in error["message"], error["message"]
@@ -99,9 +107,13 @@ def test_a_past_as_of_whose_figures_later_facts_change_needs_their_acknowledgeme
         "scope": "31", "as_of": CONFERENCE, "acknowledge_later_facts": True})
     assert signed.status_code == 201, signed.text
     assert signed.json()["as_of"] == "2023-06-20T03:00:00+00:00"
+    assert signed.json()["later_facts_acknowledged"] is True
     report = reporting.client.get(REPORT).json()
     assert report["figures_finalised"] is True
     assert len(report["differences"]) == count, report["differences"]
+    # The acknowledgement is the event's, for good: read back from the store.
+    assert report["finalised"]["later_facts_acknowledged"] is True, report["finalised"]
+    assert _finalised_payloads(reporting)[-1]["later_facts_acknowledged"] is True
 
 
 def test_the_first_as_of_a_refusal_names_is_signed_without_acknowledgement(
@@ -115,7 +127,9 @@ def test_the_first_as_of_a_refusal_names_is_signed_without_acknowledgement(
     signed = reporting.client.post(FINALISE, json={
         "scope": "31", "as_of": error["details"]["first_as_of"]})
     assert signed.status_code == 201, signed.text
-    assert reporting.client.get(REPORT).json()["differences"] == []
+    report = reporting.client.get(REPORT).json()
+    assert report["differences"] == []
+    assert report["finalised"]["later_facts_acknowledged"] is False
 
 
 def test_a_past_as_of_that_sees_what_now_sees_is_signed_without_acknowledgement(
@@ -124,10 +138,14 @@ def test_a_past_as_of_that_sees_what_now_sees_is_signed_without_acknowledgement(
     """The legitimate use: the period's facts typed in as they happened, signed as of the
     conference; nothing recorded since changes a figure."""
     reporting.feed(two_quarter_scenario())
-    signed = reporting.client.post(FINALISE, json={"scope": "31", "as_of": CONFERENCE})
+    # An acknowledgement sent with nothing to acknowledge is not recorded as one.
+    signed = reporting.client.post(FINALISE, json={"scope": "31", "as_of": CONFERENCE,
+                                                   "acknowledge_later_facts": True})
     assert signed.status_code == 201, signed.text
     report = reporting.client.get(REPORT).json()
     assert report["figures_finalised"] is True and report["differences"] == []
+    assert report["finalised"]["later_facts_acknowledged"] is False
+    assert _finalised_payloads(reporting)[-1]["later_facts_acknowledged"] is False
 
 
 def test_signing_as_of_now_is_unaffected(reporting: Reporting) -> None:
@@ -168,7 +186,7 @@ def test_a_successor_recorded_since_a_past_as_of_needs_its_acknowledgement(
                                                "as_of": "2025-06-20T10:00:00+07:00"})
     assert refused.status_code == 409, refused.text
     details = refused.json()["error"]["details"]
-    assert details["first_as_of"] == "2025-08-01T10:00:01+07:00", details
+    assert details["first_as_of"] == "2025-08-01T03:00:01+00:00", details
     signed = reporting.client.post(url, json={"scope": "31", "as_of": details["first_as_of"]})
     assert signed.status_code == 201, signed.text
     assert reporting.client.get("/api/v1/reports/2025-6m").json()["differences"] == []
@@ -178,3 +196,21 @@ def _recorded_successions(reporting: Reporting) -> int:
     with reporting.runtime.engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(unit_successions))
                    .scalar_one())
+
+
+def test_a_report_finalised_before_the_acknowledgement_was_recorded_reads_none() -> None:
+    """`later_facts_acknowledged` was added to ReportFinalised without a new version: an event
+    stored before it (no such field) replays as a signing without acknowledgement."""
+    old = {"report_id": "2023-6m@31", "period_id": "2023-6m", "scope": "31",
+           "as_of": "2023-06-20T03:00:00+00:00", "data_from": "2022-12-15",
+           "cutoff_on": "2023-06-14", "content_hash": "0" * 64, "figure_count": 3}
+    event = registry.decode_payload("ReportFinalised", 1, old)
+    assert isinstance(event, ReportFinalised) and event.later_facts_acknowledged is False
+
+
+def _finalised_payloads(reporting: Reporting) -> list[dict[str, Any]]:
+    """The stored ReportFinalised payloads, in order."""
+    with reporting.runtime.engine.connect() as conn:
+        rows = conn.execute(select(events_table.c.payload).where(
+            events_table.c.event_type == "ReportFinalised").order_by(events_table.c.position))
+        return [json.loads(payload) for payload in rows.scalars()]

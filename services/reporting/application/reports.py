@@ -276,6 +276,8 @@ class Finalisation:
     as_of: datetime
     finalised_at: datetime
     actor: str
+    #: Signed as of a past `as_of` over facts recorded since, acknowledged (finding N13).
+    later_facts_acknowledged: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -284,6 +286,7 @@ class Finalisation:
             "as_of": self.as_of.isoformat(),
             "finalised_at": self.finalised_at.isoformat(),
             "actor": self.actor,
+            "later_facts_acknowledged": self.later_facts_acknowledged,
         }
 
 
@@ -428,7 +431,8 @@ def _finalisation(
         event = registry.decode(envelope)
         if isinstance(event, ReportFinalised):
             return Finalisation(rid, event.content_hash, event.as_of.astimezone(UTC),
-                                envelope.recorded_at, envelope.actor), event
+                                envelope.recorded_at, envelope.actor,
+                                event.later_facts_acknowledged), event
     return None
 
 
@@ -815,6 +819,12 @@ def _shown(moment: datetime) -> str:
     return moment.strftime("%H:%M:%S ngày %d/%m/%Y")
 
 
+def _instant(moment: datetime) -> str:
+    """A moment in a refusal's details as the API answers every `as_of` (ISO 8601, UTC): the
+    message speaks Vietnam's time to a person, the details one form to a program."""
+    return moment.astimezone(UTC).isoformat()
+
+
 def _require_facts_known(
     conn: Connection, period: Period, scope: str, as_of: datetime, now: datetime,
 ) -> None:
@@ -845,34 +855,35 @@ def _require_facts_known(
             period=period.id, as_of=_shown(as_of.astimezone(VN_TZ)),
             data_from=format_date_vn(period.data_from), cutoff=format_date_vn(period.cutoff_on),
             first=_shown(first)),
-        as_of=as_of.isoformat(), first_as_of=first.isoformat(),
+        as_of=_instant(as_of), first_as_of=_instant(first),
         data_from=period.data_from.isoformat(), cutoff_on=period.cutoff_on.isoformat(),
     )
 
 
-def _require_later_facts_acknowledged(
+def _later_facts(
     state: ReportingState, conn: Connection, period: Period, scope: str, figures: Figures,
     now: datetime,
-) -> None:
-    """LATER_FACTS_NOT_ACKNOWLEDGED (409): the report as of a past `as_of` differs from the
-    report of now: facts recorded since (typed in late, corrected, a successor recorded)
-    would stand in its `differences` from the moment it is signed. Signing as of the
-    conference what was known then is the Commission's right, the later facts listed beside
-    it; but the caller says so (`acknowledge_later_facts`), else a past `as_of` copied from an
-    example or typed by mistake freezes figures nobody meant to sign (finding N13). The
-    difference is the one the signed report would show (`differences`, as `build_report`)."""
+) -> LaterFactsNotAcknowledged | None:
+    """The LATER_FACTS_NOT_ACKNOWLEDGED (409) a signing as of a past `as_of` meets when its
+    report differs from the report of now (None: nothing differs): facts recorded since
+    (typed in late, corrected, a successor recorded) would stand in its `differences` from
+    the moment it is signed. Signing as of the conference what was known then is the
+    Commission's right, the later facts listed beside it; but the caller says so
+    (`acknowledge_later_facts`), else a past `as_of` copied from an example or typed by
+    mistake freezes figures nobody meant to sign (finding N13). The difference is the one
+    the signed report would show (`differences`, as `build_report`)."""
     current = compute(state, conn, period, scope, now)
     changed = differences(figures.content(), current.content())
     if not changed:
-        return
+        return None
     # From the latest recording since `as_of` of what the report reads (its facts, and the
     # successions it places them by), it sees what it sees now.
     moments = [moment for moment in (
         latest_change(conn, period.cutoff_on, figures.as_of, now),
         *(r.recorded_at for r in successions.recorded(conn)
           if figures.as_of < r.recorded_at <= now)) if moment is not None]
-    raise LaterFactsNotAcknowledged(period.id, figures.as_of, len(changed),
-                                    _moment_vn(max(moments, default=now)))
+    return LaterFactsNotAcknowledged(period.id, figures.as_of, len(changed),
+                                     _moment_vn(max(moments, default=now)))
 
 
 class LaterFactsNotAcknowledged(ActionRefused):
@@ -885,8 +896,8 @@ class LaterFactsNotAcknowledged(ActionRefused):
         super().__init__(
             "LATER_FACTS_NOT_ACKNOWLEDGED", messages.REPORT, action="finalise",
             subject=messages.REPORT_SUBJECT.format(period=period_id), state="later_facts",
-            allowed=["finalise"], as_of=as_of.isoformat(), figures_differing=count,
-            first_as_of=sees_all.isoformat(), acknowledge_field="acknowledge_later_facts",
+            allowed=["finalise"], as_of=_instant(as_of), figures_differing=count,
+            first_as_of=_instant(sees_all), acknowledge_field="acknowledge_later_facts",
         )
         self.message = messages.LATER_FACTS_NOT_ACKNOWLEDGED.format(
             period=period_id, as_of=_shown(as_of.astimezone(VN_TZ)), count=count,
@@ -904,7 +915,7 @@ def finalise_report(
     later may not be applied yet (finding L6). A given as_of is refused when nothing of the
     period was known by then (`_require_facts_known`), and, unless
     `acknowledge_later_facts`, when facts recorded since would change its figures
-    (`_require_later_facts_acknowledged`)."""
+    (`_later_facts`); acknowledged, the event records it (`later_facts_acknowledged`)."""
     period_id, scope = require_may_finalise(uow.context, period_id, scope, uow.jurisdiction)
     # The period declared before its window is read (and before the report's moment is
     # taken), so that a move of the window at the same moment either comes first and is
@@ -924,27 +935,29 @@ def finalise_report(
     figures = compute(state, conn, period, scope, as_of)
     content = figures.content()
     digest = figures.content_hash()
-    report.finalise(
-        ReportFinalised(
-            report_id=rid,
-            period_id=period_id,
-            scope=scope,
-            as_of=as_of,
-            data_from=period.data_from,
-            cutoff_on=period.cutoff_on,
-            content_hash=digest,
-            figure_count=sum(len(u["figures"]) for u in content["units"].values()),
-        ),
-        today_vn(),
-        unit_code=None if scope == NATION else scope,
+    event = ReportFinalised(
+        report_id=rid,
+        period_id=period_id,
+        scope=scope,
+        as_of=as_of,
+        data_from=period.data_from,
+        cutoff_on=period.cutoff_on,
+        content_hash=digest,
+        figure_count=sum(len(u["figures"]) for u in content["units"].values()),
     )
+    report.require_finalisable(event)
     if as_of_param:
         # After the report's own refusals (signed already, its cut-off day not ended): only a
         # moment the caller chose can be before what the sources have recorded. Without one,
         # the report is of the ask's moment, which sees every fact applied (J13).
         _require_facts_known(conn, period, scope, as_of, asked)
-        if not acknowledge_later_facts:
-            _require_later_facts_acknowledged(state, conn, period, scope, figures, asked)
+        later = _later_facts(state, conn, period, scope, figures, asked)
+        if later is not None and not acknowledge_later_facts:
+            raise later
+        # The event says the signer knew (an acknowledgement sent with nothing to
+        # acknowledge is no signing over later facts, and is not recorded as one).
+        event = event.model_copy(update={"later_facts_acknowledged": later is not None})
+    report.finalise(event, today_vn(), unit_code=None if scope == NATION else scope)
     previous_figures = compute(state, conn, previous, scope, as_of)
     # The previous column as the report shows it (`previous_column`): frozen as shown.
     _, previous_signed = previous_column(state, conn, uow.store, previous.id, scope, as_of,
@@ -954,4 +967,5 @@ def finalise_report(
     _freeze(conn, rid, figures, previous_figures, now, plan, previous_signed,
             previous_reported(state, conn, previous_figures, previous_signed))
     envelopes = uow.save(report)
-    return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor), envelopes
+    return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor,
+                        event.later_facts_acknowledged), envelopes

@@ -39,3 +39,8 @@ class ReportFinalised(DomainEvent):
     cutoff_on: date
     content_hash: str
     figure_count: int
+    # Added after v1 without a new version (docs/events.md: fields may be added): a report
+    # finalised before it reads False, nobody having acknowledged anything (finding N13).
+    # True: signed as of a past `as_of` whose figures facts recorded by the signing changed,
+    # the signer acknowledging them (`acknowledge_later_facts`, else 409).
+    later_facts_acknowledged: bool = False

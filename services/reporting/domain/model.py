@@ -47,6 +47,12 @@ class FinalisedReport(Aggregate):
         self.finalised: ReportFinalised | None = None
 
     def finalise(self, event: ReportFinalised, on: date, unit_code: str | None) -> None:
+        self.require_finalisable(event)
+        self.record(event, on, unit_code=unit_code)
+
+    def require_finalisable(self, event: ReportFinalised) -> None:
+        """The report's own refusals of `event`, asked before the use case's (which judge
+        what was recorded by its `as_of`, and decide what the event says of it)."""
         if self.finalised is not None:
             raise ActionRefused(
                 "REPORT_ALREADY_FINALISED", messages.REPORT, action="finalise",
@@ -70,7 +76,6 @@ class FinalisedReport(Aggregate):
                 cutoff_on=event.cutoff_on.isoformat(), first_day=first_day.isoformat(),
                 as_of=event.as_of.isoformat(),
             )
-        self.record(event, on, unit_code=unit_code)
 
     def apply(self, event: DomainEvent) -> None:
         if isinstance(event, ReportFinalised):
