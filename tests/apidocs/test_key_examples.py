@@ -63,3 +63,20 @@ def test_every_services_api_key_examples_are_accepted(
         revoked = client.post(revoke.format(prefix=rotated.json()["prefix"]),
                               json=_example(document, "post", revoke))
         assert revoked.status_code == 200, revoked.text
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_every_services_development_token_example_is_accepted(
+    service: str, settings_factory: Callable[..., Settings]
+) -> None:
+    """The development issuer's example (the kernel's, shown by every service in development)
+    is the one example of scopes the command examples leave out (tests/apidocs/
+    commandexamples.py NOT_SENT): sent unchanged, it gets its token, its unit scope being one
+    of the jurisdiction (the issuer checks it as an API key's)."""
+    create_app: Callable[[Settings], FastAPI] = importlib.import_module(
+        f"services.{service}.app").create_app
+    with TestClient(create_app(settings_factory(service))) as client:
+        document = client.get("/openapi.json").json()
+        path = "/api/v1/auth/dev-token"
+        issued = client.post(path, json=_example(document, "post", path))
+        assert issued.status_code == 201, issued.text
