@@ -393,6 +393,12 @@ SHEET_RESTATED = "Kỳ trước điều chỉnh"
 COL_SIGNED_PREVIOUS = "Kỳ trước đã chốt"
 COL_RESTATED_PREVIOUS = "Kỳ trước tính lại"
 DOC_FINALISED = "Số liệu đã chốt ngày {on}, mã băm {hash}."
+# A report signed as of a past moment over facts recorded since, the signer acknowledging
+# them (ReportFinalised.later_facts_acknowledged, finding N13): the document says so.
+DOC_LATER_FACTS_ACKNOWLEDGED = (
+    "Báo cáo chốt theo số liệu đã ghi nhận đến {as_of}; khi chốt đã biết có số liệu được ghi "
+    "nhận sau thời điểm đó."
+)
 DOC_DIFFERENCES = "Số liệu thay đổi sau khi chốt báo cáo"
 # In place of the stamp when a finalised report is asked as of a time: never the hash of
 # figures the document does not carry.
@@ -469,6 +475,9 @@ DASH_PREVIOUS = "Kỳ trước: {value}%"
 DASH_TARGET = "chỉ tiêu"
 DASH_FINALISED = "Báo cáo đã chốt lúc {when} (mã băm {hash}…)"
 DASH_CHANGED = "; {count} số liệu đã thay đổi sau khi chốt"
+DASH_LATER_FACTS_ACKNOWLEDGED = (
+    "; chốt theo số liệu đã ghi nhận đến {as_of}, khi đã biết có số liệu được ghi nhận sau đó"
+)
 DASH_LIVE = "Số liệu tính theo thời điểm {as_of}, không phải số liệu đã chốt lúc {when}"
 DASH_LIVE_CHANGED = "; {count} số liệu khác với số liệu đã chốt"
 ERROR_PAGE_TITLES = {

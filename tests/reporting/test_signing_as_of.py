@@ -8,10 +8,12 @@ signing as of now, are signed as before. SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 from datetime import UTC, date, datetime
 from typing import Any
 
+from docx import Document
 from sqlalchemy import func, select
 
 from services.reporting.adapters.tables import unit_successions
@@ -114,6 +116,11 @@ def test_a_past_as_of_whose_figures_later_facts_change_needs_their_acknowledgeme
     # The acknowledgement is the event's, for good: read back from the store.
     assert report["finalised"]["later_facts_acknowledged"] is True, report["finalised"]
     assert _finalised_payloads(reporting)[-1]["later_facts_acknowledged"] is True
+    # And every output that shows the signing says so, with the moment signed as of.
+    said = "đã ghi nhận đến 10:00"
+    page = reporting.client.get("/", params={"period": "2023-6m"}).text
+    assert f"{said} 20/06/2023, khi đã biết có số liệu được ghi nhận sau đó" in page, page
+    assert f"{said} ngày 20/06/2023; khi chốt đã biết" in _docx_text(reporting, REPORT)
 
 
 def test_the_first_as_of_a_refusal_names_is_signed_without_acknowledgement(
@@ -130,6 +137,7 @@ def test_the_first_as_of_a_refusal_names_is_signed_without_acknowledgement(
     report = reporting.client.get(REPORT).json()
     assert report["differences"] == []
     assert report["finalised"]["later_facts_acknowledged"] is False
+    assert "khi chốt đã biết" not in _docx_text(reporting, REPORT)
 
 
 def test_a_past_as_of_that_sees_what_now_sees_is_signed_without_acknowledgement(
@@ -214,3 +222,10 @@ def _finalised_payloads(reporting: Reporting) -> list[dict[str, Any]]:
         rows = conn.execute(select(events_table.c.payload).where(
             events_table.c.event_type == "ReportFinalised").order_by(events_table.c.position))
         return [json.loads(payload) for payload in rows.scalars()]
+
+
+def _docx_text(reporting: Reporting, report: str) -> str:
+    """The paragraphs of a report's Word document."""
+    response = reporting.client.get(f"{report}/report.docx")
+    assert response.status_code == 200, response.text
+    return "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)

@@ -83,6 +83,9 @@ def finalised_note(report: Report, changed: int = 0) -> str:
             text += messages.DASH_LIVE_CHANGED.format(count=changed)
         return f'<p class="finalised live changed" id="finalised">{escape(text)}</p>'
     text = messages.DASH_FINALISED.format(when=when, hash=report.finalisation.content_hash[:12])
+    if report.finalisation.later_facts_acknowledged:
+        text += messages.DASH_LATER_FACTS_ACKNOWLEDGED.format(
+            as_of=report.finalisation.as_of.astimezone(VN_TZ).strftime("%H:%M %d/%m/%Y"))
     if changed:
         text += messages.DASH_CHANGED.format(count=changed)
         return f'<p class="finalised changed" id="finalised">{escape(text)}</p>'

@@ -318,6 +318,9 @@ def finalisation_section(doc: PartyDocument, context: ReportContext) -> None:
         finalised = messages.DOC_FINALISED_BY_CITY.format(
             report=report.finalisation.report_id, on=on,
             hash=report.finalisation.content_hash[:16], committee=committee)
+    if report.figures_finalised and report.finalisation.later_facts_acknowledged:
+        finalised += " " + messages.DOC_LATER_FACTS_ACKNOWLEDGED.format(
+            as_of=report.finalisation.as_of.astimezone(VN_TZ).strftime("%H:%M ngày %d/%m/%Y"))
     differences = differences_under(report, context.unit)
     if not differences:
         doc.text(finalised, italic=True)
