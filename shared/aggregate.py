@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from types import TracebackType
-from typing import ClassVar, Self, TypeVar
+from typing import TYPE_CHECKING, ClassVar, Self, TypeVar
 from uuid import uuid4
 
 from sqlalchemy import Column, Connection, Dialect, Engine, String, Table, insert, select
@@ -32,6 +32,9 @@ from shared.errors import ConcurrencyError, Conflict, PreconditionFailed
 from shared.eventstore import EventStore, events_table, kernel_metadata
 from shared.ids import code_key
 from shared.inflight import in_flight_of
+
+if TYPE_CHECKING:
+    from shared.adminunits import UnitCatalogue
 
 
 @dataclass(frozen=True)
@@ -273,8 +276,13 @@ class UnitOfWork:
         connections: ConnectionSource | None = None,
         jurisdiction: str = "31",
         connection: Connection | None = None,
+        placing: Callable[[Connection], UnitCatalogue] | None = None,
     ) -> None:
         self._engine = engine
+        # The service's placing catalogue as its lists read it (the successors recorded so
+        # far), for the write rule's merged communes (`shared.auth.units.covers_write`).
+        self._placing = placing
+        self._placed: UnitCatalogue | None = None
         self._joined = connection
         self._loaded: set[int] = set()
         # PostgreSQL: the aggregates' advisory lock keys this transaction holds (`hold`).
@@ -297,6 +305,14 @@ class UnitOfWork:
         self._open = False  # the unit's own transaction, begun and not yet ended
         self._turns: WriterTurns | None = None  # SQLite's writers, when not joined
         self._queued = False  # this unit holds the writers' queue (WriterTurns.enter_queue)
+
+    def placing(self) -> UnitCatalogue | None:
+        """The service's placing catalogue, read in this transaction; None for a service that
+        places by none (its writes follow the units' own days only). Read once: an import
+        checks it for each of its rows."""
+        if self._placed is None and self._placing is not None:
+            self._placed = self._placing(self.connection)
+        return self._placed
 
     def __enter__(self) -> Self:
         if self._joined is not None:

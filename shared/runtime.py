@@ -10,9 +10,10 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from nats.js import JetStreamContext
 from nats.js.api import StreamConfig
-from sqlalchemy import Engine, MetaData
+from sqlalchemy import Connection, Engine, MetaData
 from starlette.requests import Request
 
+from shared.adminunits import UnitCatalogue
 from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
 from shared.commands import execute
 from shared.consumer import ConsumerRunner, Projection
@@ -49,8 +50,11 @@ class ServiceRuntime:
         background: Sequence[BackgroundTask] = (),
         engine: Engine | None = None,
         read_models: ReadModels | None = None,
+        placing: Callable[[Connection], UnitCatalogue] | None = None,
     ) -> None:
         self.settings = settings
+        # What its commands' unit checks place a merged commune's records by (UnitOfWork).
+        self.placing = placing
         self.registry = registry
         self.engine = engine or engine_for(settings)
         self.metadata = [kernel_metadata, *metadata]
@@ -132,6 +136,7 @@ class ServiceRuntime:
             clock=(lambda: clock) if clock else utcnow,
             connections=self.connections,
             jurisdiction=self.settings.jurisdiction,
+            placing=self.placing,
         )
 
     def execute(

@@ -27,6 +27,7 @@ from services.indicators.application.plancommands import (
     PLAN_ITEM_NUMBER_PATTERN,
 )
 from services.indicators.application.projections import all_projections
+from services.indicators.application.queries import catalogue_now
 from services.indicators.domain.events import registry
 from shared.eventstore import EventStore
 from shared.rebuild import ReadModels
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         read_models=ReadModels(FACT_TABLES, partial(all_projections, store),
                                after_switch=statuses_after_rebuild),
         background=[status_sweeper],
+        placing=catalogue_now,
     )
     app = build_app(
         runtime,

@@ -13,7 +13,7 @@ from services.religion.domain.events import registry
 from shared.heap import settle_at_start
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from shared.unitsuccessions import successions_projection
+from shared.unitsuccessions import catalogue_now, successions_projection
 from shared.web import build_app
 
 
@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     runtime = ServiceRuntime(
         settings, registry, metadata=[metadata], background=[settle_at_start],
         projections=[successions_projection(unit_successions)],
+        placing=lambda conn: catalogue_now(conn, unit_successions),
     )
     # The import route comes first: "/sites/import" must not be read as a site code.
     return build_app(

@@ -1,11 +1,14 @@
 """Authorisation, decided where the command is handled: a scope and a unit in scope.
 
-Handlers call `authorize(context, "religion:write", unit_code, on)` with the unit the command
-touches and its business date. Reads of records follow one rule (`shared.auth.units.
-covers_during`): a record is the caller's when its unit was in the caller's scope on some day
-of the record's life; a list narrows its rows by `record_clause`, a read of one record checks
-`require_record`, so a list and the record's own page never disagree. A refusal is a 403 in
-the error format naming what was missing, and an `authz_fail` security log line.
+Handlers call `authorize(uow, "religion:write", unit_code, on)` with the unit the command
+touches and its business date. Writes follow one rule (`shared.auth.units.covers_write`): a
+board writes a record of a unit it covered on the record's date, or of a merged commune the
+service's placing catalogue places today on a unit it covers today (review R4). Reads of
+records follow one rule (`shared.auth.units.covers_during`): a record is the caller's when its
+unit was in the caller's scope on some day of the record's life; a list narrows its rows by
+`record_clause`, a read of one record checks `require_record`, so a list and the record's own
+page never disagree. A refusal is a 403 in the error format naming what was missing, and an
+`authz_fail` security log line.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from starlette.requests import Request
 
 from shared import messages
 from shared.adminunits import UnitCatalogue
-from shared.aggregate import CommandContext
+from shared.aggregate import CommandContext, UnitOfWork
 from shared.auth.http import authenticate_request
 from shared.auth.principal import SCOPES, Principal
 from shared.auth.securitylog import security_event
@@ -27,6 +30,7 @@ from shared.auth.units import (
     commune_filter,
     covers,
     covers_during,
+    covers_write,
     district_filter,
     reach,
     scope_clause,
@@ -186,23 +190,46 @@ def _refuse(principal: Principal, unit: str, reason: str, message: str, **detail
 
 
 def authorize(
-    context: CommandContext | Principal,
+    context: UnitOfWork | CommandContext | Principal,
     scope: str,
     unit_code: str | None = None,
     on: date | None = None,
     *,
     record: bool = False,
 ) -> None:
-    """The command's scope, and when it touches a unit, that unit on its business date.
+    """The command's scope, and when it touches a unit, that unit for a write dated `on`
+    (default today): `may_write`, the one rule of every write. Given the command's unit of
+    work, a merged commune's records are also the writes of the board that has the commune's
+    successor today (review R4).
     `record`: the unit is an existing record's, not one the caller named (`_refuse_record`)."""
-    principal = context.principal if isinstance(context, CommandContext) else context
+    principal = _principal(context)
     require_scope(principal, scope)
     if unit_code is None:
         return
-    if not record:
-        require_unit(principal, unit_code, on or today_vn())
-    elif not covers(principal.unit_scope, unit_code, on or today_vn()):
+    if may_write(context, unit_code, on):
+        return
+    if record:
         _refuse_record(principal, unit_code)
+    else:
+        _refuse_unit(principal, unit_code, on or today_vn())
+
+
+def may_write(
+    context: UnitOfWork | CommandContext | Principal, unit_code: str, on: date | None = None
+) -> bool:
+    """`authorize`'s unit check as a yes or no (an import's rows): the caller's scope may write
+    today (Vietnam time) a record of `unit_code` dated `on` (default today)
+    (`shared.auth.units.covers_write`), placing a merged commune's records by the service's
+    catalogue when `context` is the command's unit of work."""
+    day = today_vn()
+    placing = context.placing if isinstance(context, UnitOfWork) else None
+    return covers_write(_principal(context).unit_scope, unit_code, on or day, day, placing)
+
+
+def _principal(context: UnitOfWork | CommandContext | Principal) -> Principal:
+    if isinstance(context, UnitOfWork):
+        return context.context.principal
+    return context.principal if isinstance(context, CommandContext) else context
 
 
 def require_city(context: CommandContext | Principal, scope: str) -> None:
@@ -275,6 +302,7 @@ __all__ = [
     "commune_filter",
     "may_read_record",
     "may_read_unit",
+    "may_write",
     "readable_district",
     "readable_unit",
     "record_clause",

@@ -12,7 +12,7 @@ communes and nothing else (a code it never held, e.g. 11948 Đặc khu Bạch Lo
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
@@ -167,6 +167,33 @@ def covers_during(
         return True
     placed = () if placing is None else _placed_reach(unit_scope, placing).get(unit_code, ())
     return any(_overlaps(span, first, None) for span in placed)
+
+
+# --- Writing a record: the scope that has its unit on the day of the write --------------------
+#
+# A write is today's work (Vietnam time) of the board that has the record's unit today
+# (review R4). A board writes a record, dated `on`, of a unit it covered on `on` (`covers`:
+# the predecessor's old district keeps the days it had the commune), or of a unit that the
+# service's placing catalogue places today on a unit the board covers today: after a merger
+# the successor's board writes the merged commune's records, those dated before the merger
+# included, as it reads and counts them (`covers_during`, `_placed_reach`: the same spans).
+
+
+def covers_write(
+    unit_scope: str, unit_code: str, on: date, today: date,
+    placing: Callable[[], UnitCatalogue | None] | None = None,
+) -> bool:
+    """Whether `unit_scope` may write a record of `unit_code` dated `on` on `today`. The one
+    rule of every write that names or touches a unit (`shared.auth.checks.authorize`).
+    `placing` gives the service's placing catalogue (the one its lists and reads place by),
+    asked for only when the unit's own days do not decide: it is read from the database."""
+    if covers(unit_scope, unit_code, on):
+        return True
+    catalogue = None if placing is None else placing()
+    if catalogue is None:
+        return False
+    placed = _placed_reach(unit_scope, catalogue).get(unit_code, ())
+    return any(_overlaps(span, today, today) for span in placed)
 
 
 @lru_cache(maxsize=256)

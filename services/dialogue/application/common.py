@@ -51,11 +51,11 @@ def to_write(
     (docs/api-conventions.md): the caller lacks `scope` (403), the aggregate does not exist
     (`not_found`), its unit is outside the caller's on `on` (the command's date; default
     today) (403), the version If-Match names is not its own (412)."""
-    authorize(uow.context, scope)
+    authorize(uow, scope)
     aggregate = uow.load(cls, aggregate_id)
     if not aggregate.exists:
         raise not_found
-    authorize(uow.context, scope, aggregate.unit_code, on, record=True)
+    authorize(uow, scope, aggregate.unit_code, on, record=True)
     expect_version(aggregate, expected_version)
     return aggregate
 

@@ -165,11 +165,11 @@ def correct_took_office(
     head held stay inside the term (serialised with a hold on the post: `load_post`). A
     successor's first day recorded by a hand-over moves the predecessor's leaving with it
     (`HeadPost.correct_from_date`), checked as a leaving is (`_check_leaving`)."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     post = load_post(uow, head_id)
     # The post's unit is the record's, not one the caller named: out of scope, the caller is
     # told its own scope only, before anything about the date (finding J1, as H4).
-    authorize(uow.context, WRITE, post.unit_code, command.from_date, record=True)
+    authorize(uow, WRITE, post.unit_code, command.from_date, record=True)
     # A correction restates a fact another desk may have just restated: never blind (428).
     expect_version(post, required_version(expected_version))
     term = post.term(head_id)
@@ -195,9 +195,9 @@ def correct_left_office(
     (`HeadLeftOfficeCorrected`). The right day is checked as a leaving is (not in the future,
     within the unit's life, the caller's units on it, no session the head held after it)
     and the post's rules (no other holder then)."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     post = load_post(uow, head_id)
-    authorize(uow.context, WRITE, post.unit_code, command.to_date, record=True)
+    authorize(uow, WRITE, post.unit_code, command.to_date, record=True)
     expect_version(post, required_version(expected_version))
     post.require_left(head_id)  # the state (409) before the day's content (422)
     not_in_future(command.to_date, today)
@@ -236,9 +236,9 @@ def require_within_unit(unit_code: str, to_date: date) -> None:
 
 
 def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     unit = jurisdiction_unit(uow, command.unit_code, command.from_date)
-    authorize(uow.context, WRITE, unit.code, command.from_date)
+    authorize(uow, WRITE, unit.code, command.from_date)
     not_in_future(command.from_date, today)
     if command.to_date is not None:
         not_in_future(command.to_date, today)
@@ -256,9 +256,9 @@ def leave_office(
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
     """`expected_version` (If-Match) names the version of the term's post."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     post = load_post(uow, head_id)
-    authorize(uow.context, WRITE, post.unit_code, command.to_date, record=True)
+    authorize(uow, WRITE, post.unit_code, command.to_date, record=True)
     expect_version(post, expected_version)
     post.require_in_office(head_id, "leave")  # the state (409) before the day's content (422)
     not_in_future(command.to_date, today)
@@ -275,10 +275,10 @@ def hand_over(
     expected_version: int | None = None,
 ) -> list[EventEnvelope]:
     """`expected_version` (If-Match) names the version of the term's post."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     post = load_post(uow, head_id)
     # As `correct_took_office`: the record's unit, refused naming the caller's scope only.
-    authorize(uow.context, WRITE, post.unit_code, command.from_date, record=True)
+    authorize(uow, WRITE, post.unit_code, command.from_date, record=True)
     expect_version(post, expected_version)
     post.require_in_office(head_id, "hand_over")  # the state (409) before the day (422)
     not_in_future(command.from_date, today)

@@ -271,7 +271,7 @@ def import_progress(
     dry_run: bool,
     mode: Mode = "all_or_nothing",
 ) -> ImportReport:
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     try:
         table = read_table(content, filename, MAX_ROWS)
     except UnreadableTable as exc:
@@ -327,7 +327,7 @@ def import_progress(
             # A row for a commitment outside the importer's units is refused like a bad row.
             # The commitment's unit is the record's: the row is told the importer's scope only,
             # as `POST /commitments/{id}/progress` answers (finding J7, as H4).
-            authorize(uow.context, WRITE, commitment.unit_code, parsed.updated_on, record=True)
+            authorize(uow, WRITE, commitment.unit_code, parsed.updated_on, record=True)
             # Already recorded (the same file again, a retried upload): skipped, writing
             # nothing, as the sites import skips a row the register already holds.
             repeated = commitment.repeats_last_update(

@@ -14,7 +14,7 @@ from services.dialogue.domain.events import registry
 from shared.clock import today_vn
 from shared.runtime import BackgroundTask, ServiceRuntime
 from shared.settings import Settings
-from shared.unitsuccessions import successions_projection
+from shared.unitsuccessions import catalogue_now, successions_projection
 
 Clock = Callable[[], date]
 
@@ -34,6 +34,7 @@ class DialogueRuntime(ServiceRuntime):
         super().__init__(
             settings, registry, metadata=[metadata], background=background, engine=engine,
             projections=[successions_projection(unit_successions)],
+            placing=lambda conn: catalogue_now(conn, unit_successions),
         )
         self.today = today
         self.scan_interval_s = (

@@ -93,9 +93,9 @@ def load_session(
 
 
 def plan(uow: UnitOfWork, command: PlanSession) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     unit = jurisdiction_unit(uow, command.unit_code, command.planned_on)
-    authorize(uow.context, WRITE, unit.code, command.planned_on)
+    authorize(uow, WRITE, unit.code, command.planned_on)
     require_heads(uow, command.head_ids, unit.code, command.planned_on)
     session = uow.load(DialogueSession, new_id(command.session_id))
     session.plan(

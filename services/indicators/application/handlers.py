@@ -75,11 +75,11 @@ def _model(
     uow: UnitOfWork, model_id: str, expected_version: int | None = None, on: date | None = None
 ) -> DanVanKheoModel:
     """The model a command acts on, if the caller may write for its unit on `on`."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     model = uow.load(DanVanKheoModel, model_id)
     if not model.exists:
         raise NotFound("MODEL_NOT_FOUND", messages.MODEL_NOT_FOUND.format(model_id=model_id))
-    authorize(uow.context, WRITE, model.unit_code or None, on, record=True)
+    authorize(uow, WRITE, model.unit_code or None, on, record=True)
     if expected_version is not None:
         return uow.load(DanVanKheoModel, model_id, expected_version=expected_version)
     return model
@@ -89,9 +89,9 @@ def _model(
 
 
 def register_model(uow: UnitOfWork, command: RegisterModel) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     unit = require_unit(command.unit_code, command.started_on, within=uow.jurisdiction)
-    authorize(uow.context, WRITE, unit.code, command.started_on)
+    authorize(uow, WRITE, unit.code, command.started_on)
     not_in_future(command.started_on)  # after 403: docs/api-conventions.md
     model_id = command.model_id or f"MH-{uuid4().hex[:12].upper()}"
     status = "recognised" if command.recognition_level != "none" else command.status
@@ -133,7 +133,7 @@ def correct_model_registration(
     started_on = not_in_future(command.started_on or model.started_on)
     unit = require_unit(command.unit_code or model.unit_code, started_on,
                         within=uow.jurisdiction)
-    authorize(uow.context, WRITE, unit.code, started_on)
+    authorize(uow, WRITE, unit.code, started_on)
     version, _ = model.registration
     corrects = event_id_at(uow.connection, DanVanKheoModel.aggregate_type, model_id, version)
     model.correct_registration(unit.code, started_on, command.reason, corrects,
@@ -197,7 +197,7 @@ def submit_contest_entry(
 ) -> list[EventEnvelope]:
     # The scope before the path's contest (docs/api-conventions.md: 403, then 404): a caller
     # without it learns nothing of which years have a contest.
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     _contest_year(year)
     # The model as the register spells its id ("mh-1" is MH-1): one entry per model a year.
     model_id = registered_model_id(uow.connection, command.model_id)
@@ -363,14 +363,14 @@ def load_indicator(uow: UnitOfWork, indicator_id: str, year: int) -> Indicator:
 def record_reported_figure(
     uow: UnitOfWork, indicator_id: str, year: int, command: RecordReportedFigure
 ) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     indicator = load_indicator(uow, indicator_id, year)
     definition = indicator.definition
     assert definition is not None
     indicator_id = definition.indicator_id  # as the indicator is known ("i5" names I5)
     on = command.reported_on
     require_unit(command.unit_code, on, within=uow.jurisdiction)
-    authorize(uow.context, WRITE, command.unit_code, on)
+    authorize(uow, WRITE, command.unit_code, on)
     # The state and the body's content after the caller's unit (403 first, then 409 and
     # 422: docs/api-conventions.md).
     if definition.computed:

@@ -200,7 +200,7 @@ def _acting(
     unit_code: UnitCode | None, on: date,
 ) -> tuple[str, str]:
     """The party acting on the item and the unit whose work it is, if the caller may."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     principal = uow.context.principal
     if not principal.is_city:
         party = DISTRICT_BOARDS
@@ -227,7 +227,7 @@ def _acting(
             party=party,
         )
     unit_code = require_unit(unit, on, within=uow.jurisdiction).code
-    authorize(uow.context, WRITE, unit_code, on)
+    authorize(uow, WRITE, unit_code, on)
     return party, unit_code
 
 
@@ -374,7 +374,7 @@ def _is_uuid(text: str) -> bool:
 def record_progress(
     uow: UnitOfWork, year: int, number: str, command: RecordProgress
 ) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)  # before the plan is looked up, as every command
+    authorize(uow, WRITE)  # before the plan is looked up, as every command
     plan = _plan(uow, year)
     item = plan.item(number)
     party, unit_code = _acting(
@@ -429,7 +429,7 @@ def _inspection_item(uow: UnitOfWork, year: int, number: str) -> tuple[WorkPlan,
 def plan_inspection(
     uow: UnitOfWork, year: int, number: str, command: PlanInspection
 ) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)  # before the plan is looked up, as every command
+    authorize(uow, WRITE)  # before the plan is looked up, as every command
     _in_year(command.planned_on, year)
     plan, item = _inspection_item(uow, year, number)
     party, unit_code = _acting(uow, plan, item, command.lead_party, None, command.planned_on)
@@ -454,7 +454,7 @@ def act_on_inspection(
     uow: UnitOfWork, year: int, number: str, inspection_id: str,
     command: InspectionStep,
 ) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)  # before the plan is looked up, as every command
+    authorize(uow, WRITE)  # before the plan is looked up, as every command
     plan, item = _inspection_item(uow, year, number)
     event: InspectionCarriedOut | InspectionConcluded | InspectionFollowUpRecorded | \
         InspectionCancelled
@@ -603,10 +603,10 @@ def _require_submission_day(uow: UnitOfWork, command: SubmitDistrictReport) -> N
 def submit_district_report(
     uow: UnitOfWork, period_id: str, district_code: str, command: SubmitDistrictReport
 ) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     year, _ = parse_period(period_id)
     # The district is in the path: a board out of it learns nothing of the duty (403 first).
-    authorize(uow.context, WRITE, district_code, command.submitted_on)
+    authorize(uow, WRITE, district_code, command.submitted_on)
     duty = _duty(uow, period_id, district_code, "submit")
     report = uow.load(DistrictReport, district_report_id(period_id, district_code),
                       expected_version=command.expected_version)

@@ -121,14 +121,14 @@ def site_to_write(
     stale), so a writer out of scope learns its 403, not the version. The caller then asks
     the records' state (409), and only then the day (`day_of_write`, 422): a write the
     state refuses is refused whatever day it carries."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     # Every write of the site's records checks the site (open, registered by then) and a
     # closing checks its dossier's steps: one at a time per site, so a closing and a step sent
     # together cannot each pass on the other's old state.
     uow.serialise_on(ReligiousSite, code)
     site = load_site(uow, code)
     # Who may record a fact of that day is who had the site's commune that day.
-    authorize(uow.context, WRITE, site.commune_on(on), on, record=True)
+    authorize(uow, WRITE, site.commune_on(on), on, record=True)
     expect_version(site, required_version(expected_version) if version_required
                    else expected_version)
     return site
@@ -160,10 +160,10 @@ def registered_event(command: RegisterSite, on: date) -> SiteRegistered:
 
 
 def register_site(uow: UnitOfWork, command: RegisterSite) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     on = command.registered_on or today_vn()
     require_unit(command.commune_code, on, level="commune", within=uow.jurisdiction)
-    authorize(uow.context, WRITE, command.commune_code, on)
+    authorize(uow, WRITE, command.commune_code, on)
     not_in_future(on)  # after 403: docs/api-conventions.md
     site = uow.load(ReligiousSite, command.code)
     site.register(registered_event(command, on), on)
@@ -205,7 +205,7 @@ def amend_site(
                 within=uow.jurisdiction,
             )
             # Moving a site out of one's district is writing into another district.
-            authorize(uow.context, WRITE, wanted["commune_code"], command.amended_on)
+            authorize(uow, WRITE, wanted["commune_code"], command.amended_on)
             # A move may be dated before facts already recorded (a merger entered weeks
             # after it was decided): they then count in the new commune, as every service
             # places a site's facts by its placement on their day (shared/placements.py).
@@ -237,7 +237,7 @@ def close_site(uow: UnitOfWork, code: str, command: CloseSite) -> list[EventEnve
 def dossier_action(
     uow: UnitOfWork, code: str, action: str, command: DossierStepCommand
 ) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)  # before anything is looked up, as every command
+    authorize(uow, WRITE)  # before anything is looked up, as every command
     if action not in DOSSIER_TRANSITIONS:
         known = [a for a in DOSSIER_TRANSITIONS if a not in CERTIFICATE_ACTIONS]
         raise _unknown_action(action, known, messages.UNKNOWN_DOSSIER_ACTION,
@@ -376,15 +376,15 @@ def correct_registration(
     """The site was registered on another day than recorded. Who corrects must hold the
     site's commune on both days; the commune must exist on the new one (its district is the
     one of that day); nothing of the site may then come before its registration."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     on = command.registered_on
     uow.serialise_on(ReligiousSite, code)
     site = load_site(uow, code)
     version, registered = site.registration()
     if registered.registered_on is not None:
-        authorize(uow.context, WRITE, site.commune_on(registered.registered_on),
+        authorize(uow, WRITE, site.commune_on(registered.registered_on),
                   registered.registered_on, record=True)
-    authorize(uow.context, WRITE, registered.commune_code, on, record=True)
+    authorize(uow, WRITE, registered.commune_code, on, record=True)
     # A correction restates a fact another desk may have just restated: never blind (428).
     expect_version(site, required_version(command.expected_version))
     not_in_future(on)
@@ -409,7 +409,7 @@ def correct_dossier_step(
     """A step recorded with a wrong date, note or papers, or by mistake (`void`). Who corrects
     must hold the site's commune on the step's recorded day and on the corrected one. The
     steps of a certificate are corrected with it (`correct_certificate`)."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     uow.serialise_on(ReligiousSite, code)
     site = load_site(uow, code)
     dossier = uow.load(LandDossier, code)
@@ -422,8 +422,8 @@ def correct_dossier_step(
                            messages.CORRECT_CERTIFICATE_STEP.format(code=code))
     recorded_on = step_date(fact)
     on = command.acted_on or recorded_on
-    authorize(uow.context, WRITE, site.commune_on(recorded_on), recorded_on, record=True)
-    authorize(uow.context, WRITE, site.commune_on(on), on, record=True)
+    authorize(uow, WRITE, site.commune_on(recorded_on), recorded_on, record=True)
+    authorize(uow, WRITE, site.commune_on(on), on, record=True)
     expect_version(dossier, command.expected_version)
     if on != recorded_on:
         # A step restated on another day is a step of that day: refused on or after the
@@ -452,7 +452,7 @@ def correct_certificate(
     dossier step (certificate issued) is corrected with it when the date or the number
     changes, so the dossier's dates keep their order (checked as every step's). A new number
     is claimed as at an issue; the mistyped one is given back (it was never issued)."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     uow.serialise_on(ReligiousSite, code)
     certificate = uow.load(Certificate, code)
     version = (certificate.issue_version() if command.corrects is None
@@ -462,7 +462,7 @@ def correct_certificate(
                                else today_vn())
     site = site_to_write(uow, code, on)
     if isinstance(current, CertificateIssued):
-        authorize(uow.context, WRITE, site.commune_on(current.issued_on), current.issued_on,
+        authorize(uow, WRITE, site.commune_on(current.issued_on), current.issued_on,
                   record=True)
     # Only a caller who may correct it learns the version (403, then 428 or 412): a
     # correction restates a fact another desk may have just restated, never blind. The
@@ -514,7 +514,7 @@ def _case_dates(conn: Connection, site_code: str) -> tuple[date | None, date | N
 
 
 def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     site_code = command.site_code
     if site_code is not None:
         # The case names the site as the register spells it (codes do not distinguish case).
@@ -524,7 +524,7 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
         # who may open it is who had that commune then, decided before the site's dates are
         # judged (docs/api-conventions.md: 404, then the record's unit, then the body).
         commune_code, district_code = site.place_on(command.detected_on)
-        authorize(uow.context, WRITE, commune_code, command.detected_on, record=True)
+        authorize(uow, WRITE, commune_code, command.detected_on, record=True)
         not_in_future(command.detected_on)
         # A violation at a site is found once the site is in the register, as every fact of
         # it (finding H3): dated earlier, the case counted where the register had no site.
@@ -548,7 +548,7 @@ def open_case(uow: UnitOfWork, command: OpenCase) -> list[EventEnvelope]:
     else:
         raise InvalidInput("CASE_NEEDS_PLACE", messages.CASE_NEEDS_PLACE)
     if site_code is None:
-        authorize(uow.context, WRITE, commune_code, command.detected_on)
+        authorize(uow, WRITE, commune_code, command.detected_on)
         not_in_future(command.detected_on)  # after 403: docs/api-conventions.md
     case_id = f"VV-{uuid4().hex[:12].upper()}"
     case = uow.load(ComplianceCase, case_id)
@@ -586,7 +586,7 @@ def _place_case(uow: UnitOfWork, case: ComplianceCase) -> None:
 def case_action(
     uow: UnitOfWork, case_id: str, action: str, command: CaseStepCommand
 ) -> list[EventEnvelope]:
-    authorize(uow.context, WRITE)  # before anything is looked up, as every command
+    authorize(uow, WRITE)  # before anything is looked up, as every command
     if action not in CASE_TRANSITIONS:
         raise _unknown_action(action, list(CASE_TRANSITIONS), messages.UNKNOWN_CASE_ACTION,
                               messages.CASE_ACTIONS)
@@ -594,7 +594,7 @@ def case_action(
     if not case.exists:
         raise NotFound("CASE_NOT_FOUND", messages.CASE_NOT_FOUND.format(case_id=case_id))
     _place_case(uow, case)
-    authorize(uow.context, WRITE, case.commune_code, command.acted_on, record=True)
+    authorize(uow, WRITE, case.commune_code, command.acted_on, record=True)
     expect_version(case, command.expected_version)
     case.require_allowed(action)  # the state (409) before the day's content (422)
     not_in_future(command.acted_on)  # after 403, 404, 412: docs/api-conventions.md

@@ -34,9 +34,8 @@ from services.religion.domain.model import ReligiousSite
 from shared import vnformat
 from shared.adminunits import UnitCatalogue, default_catalogue, fold
 from shared.aggregate import CommandContext, UnitOfWork
-from shared.auth.checks import authorize
+from shared.auth.checks import authorize, may_write
 from shared.auth.securitylog import security_event
-from shared.auth.units import covers
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_envelope, utcnow
 from shared.errors import InvalidInput
@@ -399,7 +398,7 @@ def import_checked(
     only_valid: bool,
 ) -> ImportReport:
     """The part of an import that reads and writes the register, in the write turn."""
-    authorize(uow.context, WRITE)
+    authorize(uow, WRITE)
     sheet = checked.sheet
     report = ImportReport(checked.filename, sheet.format, sheet.header_row, dry_run, only_valid,
                           rows=len(sheet.rows))
@@ -484,7 +483,7 @@ def _others_sites(
 
     def outside(item: ValidRow) -> tuple[str, str, str] | None:
         commune = existing.get(item.command.code, {}).get("commune_code")
-        if commune is None or covers(principal.unit_scope, commune, today):
+        if commune is None or may_write(uow, commune, today):
             return None
         return "code", "UNIT_OUT_OF_SCOPE", messages.ROW_CODE_OUT_OF_SCOPE.format(
             code=item.command.code, scope=principal.unit_scope)
@@ -523,7 +522,7 @@ def _within_unit_scope(
     principal = uow.context.principal
 
     def outside(item: ValidRow) -> tuple[str, str, str] | None:
-        if covers(principal.unit_scope, item.command.commune_code, item.on):
+        if may_write(uow, item.command.commune_code, item.on):
             return None
         return "commune_code", "UNIT_OUT_OF_SCOPE", messages.ROW_OUT_OF_SCOPE.format(
             code=item.command.commune_code, scope=principal.unit_scope)
