@@ -60,6 +60,7 @@ from .recorded import (
     known_at,
     succession_refusal,
 )
+from .stretches import DayStretch, stretches
 
 __all__ = [
     "HAI_PHONG",
@@ -71,6 +72,7 @@ __all__ = [
     "RECORDED_BASIS",
     "REFORM_2025",
     "AdminUnit",
+    "DayStretch",
     "EraSource",
     "Kind",
     "Level",
@@ -94,6 +96,7 @@ __all__ = [
     "parse_units",
     "placed_in",
     "placements_by_stretch",
+    "stretches",
     "succession_refusal",
     "version_near",
 ]

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date
 from types import MappingProxyType
 
 from .catalogue import UnitCatalogue
 from .model import AdminUnit, UnknownUnitError
+from .stretches import stretches
 
 
 def placed_in(
@@ -160,14 +161,8 @@ def placements_by_stretch(catalogue: UnitCatalogue, province: str) -> tuple[Stre
                 turns.add(version.valid_from)
                 if version.valid_to is not None:
                     turns.add(version.valid_to)
-    if not turns:
-        return ()
-    days = sorted(turns)
-    starts: list[date | None] = [None, *days]
-    ends: list[date | None] = [*days, None]
     out: list[Stretch] = []
-    for start, end in zip(starts, ends, strict=True):
-        probe = start if start is not None else days[0] - _ONE_DAY
+    for start, end, probe in stretches(turns):
         if catalogue.get(province, probe) is None:
             continue  # no tree that day (before the catalogue's first): nothing counts on it
         elsewhere = {code: at for code, at in _placements(catalogue, province, probe).items()
@@ -175,5 +170,3 @@ def placements_by_stretch(catalogue: UnitCatalogue, province: str) -> tuple[Stre
         out.append((start, end, MappingProxyType(elsewhere)))
     return tuple(out)
 
-
-_ONE_DAY = timedelta(days=1)

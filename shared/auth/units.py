@@ -11,7 +11,6 @@ communes and nothing else (a code it never held, e.g. 11948 Đặc khu Bạch Lo
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from functools import lru_cache
@@ -26,6 +25,7 @@ from shared.adminunits import (
     default_catalogue,
     level_of_code,
     placements_by_stretch,
+    stretches,
 )
 from shared.auth.principal import CITY_SCOPE
 
@@ -130,12 +130,8 @@ def _spans(unit_scope: str, code: str) -> tuple[Span, ...]:
     last = _last_day(unit_scope)
     if last != date.max:
         turns.add(last + timedelta(days=1))
-    days = sorted(turns)
-    starts: list[date | None] = [None, *days]
-    ends: list[date | None] = [*days, None]
     spans: list[list[date | None]] = []
-    for start, end in zip(starts, ends, strict=True):
-        probe = start if start is not None else days[0] - timedelta(days=1)
+    for start, end, probe in stretches(turns):
         if not covers(unit_scope, code, probe):
             continue
         if spans and spans[-1][1] == start:
@@ -210,27 +206,11 @@ def _placed_reach(
     cuts = [] if cut == date.max else [cut + timedelta(days=1)]
     for province in sorted(p for p in provinces if p):
         for start, end, elsewhere in placements_by_stretch(placing, province):
-            for first, after in _split(start, end, cuts):
-                probe = _first_day(first, after)
+            for first, after, probe in stretches(cuts, start, end):
                 for code, at in elsewhere.items():
                     if covers(unit_scope, at, probe):
                         found.setdefault(code, []).append((first, after))
     return MappingProxyType({code: _union(spans) for code, spans in found.items()})
-
-
-def _first_day(start: date | None, end: date | None) -> date:
-    """The day a stretch is read on: its first, or for one open to the past its last."""
-    if start is not None:
-        return start
-    assert end is not None  # a stretch open at both ends has no turn: never built
-    return end - timedelta(days=1)
-
-
-def _split(start: date | None, end: date | None, cuts: list[date]) -> list[Span]:
-    """[start, end) cut at each of `cuts` inside it."""
-    inside = [c for c in cuts if (start is None or c > start) and (end is None or c < end)]
-    bounds: list[date | None] = [start, *inside, end]
-    return list(itertools.pairwise(bounds))
 
 
 def _union(spans: list[Span]) -> tuple[Span, ...]:

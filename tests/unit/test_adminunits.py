@@ -20,6 +20,7 @@ from shared.adminunits import (
     UnknownUnitError,
     default_catalogue,
     load_catalogue,
+    stretches,
 )
 from shared.adminunits.catalogue import read_data_file
 from shared.clock import FIRST_DAY
@@ -470,3 +471,15 @@ def test_data_files_stay_small() -> None:
     sizes = {p.name: p.stat().st_size for p in data_dir.glob("*.json")}
     assert len(sizes) == 5
     assert sum(sizes.values()) < 1_300_000, sizes
+
+
+def test_stretches_between_turn_days_are_read_on_their_first_day() -> None:
+    """The one walk of the placements and the scope spans, by hand: turns 01/01/2025 and
+    01/07/2025 (given twice, unsorted) make three stretches, the first read on its last day;
+    a span given is cut at the turns strictly inside it only."""
+    jan, jul = date(2025, 1, 1), date(2025, 7, 1)
+    assert stretches([jul, jan, jul]) == (
+        (None, jan, date(2024, 12, 31)), (jan, jul, jan), (jul, None, jul))
+    assert stretches([jan, jul], None, jul) == ((None, jan, date(2024, 12, 31)), (jan, jul, jan))
+    assert stretches([jan], jan, None) == ((jan, None, jan),)
+    assert stretches([]) == ()
