@@ -18,13 +18,16 @@ instead: see docs/architecture.md for which to use.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, delete
+from sqlalchemy import Connection, Table, create_engine, delete, insert, select
+from sqlalchemy.pool import StaticPool
 
 from shared.envelope import DomainEvent, EventEnvelope, EventRegistry, UnknownEventTypeError
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, events_table
 
 Apply = Callable[[Connection, Any, EventEnvelope], None]
 
@@ -83,6 +86,48 @@ class InlineProjection:
                 batch = []
         self.project(conn, batch)
         return count + len(batch)
+
+    @contextmanager
+    def known_at(self, conn: Connection, moment: datetime) -> Iterator[Connection]:
+        """The read models as they stood at `moment` (what a list said then): the events
+        recorded up to it (`recorded_at`, the rule of `EventStore.load(recorded_until=)`)
+        replayed through the same handlers, as a rebuild does, into a private in-memory
+        SQLite database whose connection is yielded, the same tables under the same names, so
+        a service's list reads it with its own query, filters and paging. The read models
+        keep no recorded-at stamps; the store does, and a replay gives the rows the live
+        projection gave (the convention above). The service's tables are neither written nor
+        locked; the price is a replay of the store up to `moment` on every such read, for a
+        check of a signed figure rather than for the desk's everyday list."""
+        engine = create_engine("sqlite://", poolclass=StaticPool)
+        try:
+            with engine.begin() as memory:
+                for table in (events_table, *self.tables):
+                    table.create(memory)
+                _copy_events(conn, memory, moment)
+                self.rebuild(memory, EventStore(self.registry.service, ""))
+                yield memory
+        finally:
+            engine.dispose()
+
+
+def _copy_events(source: Connection, target: Connection, moment: datetime) -> None:
+    """The events recorded up to `moment`, in the order of the store, with their positions
+    (handlers that read the store back, such as a correction's, see what they saw live)."""
+    after = 0
+    while True:
+        rows = [dict(r._mapping) for r in source.execute(
+            select(events_table).where(events_table.c.recorded_at <= moment,
+                                       events_table.c.position > after)
+            .order_by(events_table.c.position).limit(_REPLAY_BATCH))]
+        if not rows:
+            return
+        for row in rows:
+            # SQLite keeps a wall time without its zone: UTC, as the store writes it.
+            for name in ("occurred_at", "recorded_at"):
+                if row[name].tzinfo is not None:
+                    row[name] = row[name].astimezone(UTC).replace(tzinfo=None)
+        target.execute(insert(events_table), rows)
+        after = rows[-1]["position"]
 
 
 def _names(classes: Iterable[type[DomainEvent]]) -> list[str]:

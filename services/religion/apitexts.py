@@ -16,7 +16,12 @@ OPERATIONS: OperationTexts = {
                       "mã do cơ quan đặt (ví dụ TL-001), xã/phường và diện tích đất sử dụng."),
     "list_sites": ("Tra cứu sổ cơ sở tôn giáo", "Lọc theo huyện, xã, tôn giáo, trạng thái hồ "
                    "sơ đất đai, giấy chứng nhận, quá hạn; `q` tìm không phân biệt dấu (\"tien "
-                   "lang\" ra \"Tiên Lãng\"); `overdue` so hạn của từng hồ sơ với `as_of`."),
+                   "lang\" ra \"Tiên Lãng\"); `overdue` so hạn của từng hồ sơ với `as_of`. "
+                   "Với `known_at` (cùng quy tắc với `as_of` của dịch vụ báo cáo, chép được "
+                   "nguyên giá trị `as_of` của báo cáo đã ký): sổ đúng như đã ghi nhận đến thời "
+                   "điểm đó, cơ sở ghi sau chưa có, đính chính ghi sau chưa tính, hạn hồ sơ xét "
+                   "theo ngày của thời điểm đó nếu không có `as_of`; thiếu `known_at` là sổ "
+                   "hiện hành."),
     "site_detail": ("Xem một cơ sở tôn giáo", "Thông tin, hồ sơ đất đai, giấy chứng nhận và vụ "
                     "việc của cơ sở."),
     "amend_site": ("Sửa thông tin cơ sở", "Sửa hoặc bổ sung thông tin (tên, địa chỉ, diện "
@@ -60,7 +65,9 @@ OPERATIONS: OperationTexts = {
                   "tôn giáo (hoặc ở một xã khi chưa gắn với cơ sở nào)."),
     "case_action": ("Một bước xử lý vụ việc", "`start-review` bắt đầu xem xét, `resolve` giải "
                     "quyết xong hoặc `refer` chuyển cơ quan khác (kèm `referred_to`)."),
-    "list_cases": ("Danh sách vụ việc", "Lọc theo huyện, xã, trạng thái, loại vi phạm."),
+    "list_cases": ("Danh sách vụ việc", "Lọc theo huyện, xã, trạng thái, loại vi phạm. Với "
+                   "`known_at` (cùng quy tắc với `as_of` của dịch vụ báo cáo): các vụ việc đúng "
+                   "như đã ghi nhận đến thời điểm đó, xếp vào xã theo ngày của thời điểm đó."),
     "get_case": ("Xem một vụ việc", "Vụ việc với các bước đã xử lý."),
     "festivals": ("Lịch lễ hội tôn giáo", "Các ngày lễ lớn của các tôn giáo trong khoảng ngày "
                   "hỏi (ngày âm lịch đã quy đổi)."),
@@ -107,13 +114,14 @@ EXAMPLES: SchemaExamples = {
 
 
 #: The register list's `as_of` (GET /sites): only the day the dossiers' deadlines are judged
-#: on. The list is the register as it stands; it said «the data of that moment», and an
-#: official asking for the register of a past conference got today's under that date (H8).
+#: on. It said «the data of that moment», and an official asking for the register of a past
+#: conference got today's under that date (H8); the register as known at a moment is
+#: `known_at`, the kernel's parameter (shared/asof.py).
 LIST_AS_OF = (
     "Ngày dùng để xét hồ sơ quá hạn (overdue, overdue_days) và để xếp cơ sở vào xã của "
     "`unit`: danh sách một xã tại ngày này gồm cả cơ sở của các xã đã sáp nhập vào xã đó "
-    "(như báo cáo tính tại ngày chốt); mặc định hôm nay. Danh sách luôn "
-    "là sổ hiện hành (cơ sở, xã, tình trạng hồ sơ hôm nay), không phải sổ tại ngày này: sổ "
+    "(như báo cáo tính tại ngày chốt); mặc định ngày của `known_at`, không có thì hôm nay. "
+    "Ngày này không đổi nội dung sổ: sổ như đã ghi nhận đến một thời điểm là `known_at`, sổ "
     "của một cơ sở tại một ngày xem ở /sites/{code}/as-of, số liệu tại ngày chốt của một kỳ "
     "xem ở dịch vụ báo cáo (/api/v1/reports/{kỳ})"
 )

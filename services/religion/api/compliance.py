@@ -12,6 +12,7 @@ from services.religion.api.routes import new_state
 from services.religion.application import handlers, queries
 from services.religion.application.commands import CaseStepCommand, OpenCase, ViolationType
 from services.religion.domain.workflow import CaseState
+from shared.asof import KnownAt
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
@@ -57,7 +58,10 @@ def list_cases(
     state: CaseState | None = None,
     violation_type: ViolationType | None = None,
     site_code: Annotated[str | None, Query(max_length=50)] = None,
+    known_at: KnownAt = None,
 ) -> dict[str, Any]:
+    """The cases as they stand, or with `known_at` as they stood at that moment (the name
+    of the kernel's moment in this service, as on /sites)."""
     access.commune_for(request, unit.commune)
     district = access.district_for(request, unit.district)
     with runtime_of(request).engine.connect() as conn:
@@ -66,7 +70,7 @@ def list_cases(
             reader_scope=access.reader_scope(request), district_code=district,
             commune_code=unit.commune, paging=paging,
             site_code=None if site_code is None
-            else handlers.registered_site_code(conn, site_code),
+            else handlers.registered_site_code(conn, site_code), known_at=known_at,
         )
 
 

@@ -32,7 +32,7 @@ from services.religion.domain.workflow import (
     DossierState,
 )
 from shared.asof import KnownAt
-from shared.clock import today_vn
+from shared.clock import day_vn, today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
@@ -87,10 +87,13 @@ def list_sites(
     status: Literal["active", "closed", "all"] = "active",
     q: Annotated[str | None, Query(max_length=200)] = None,
     as_of: Annotated[Day | None, Query(description=apitexts.LIST_AS_OF)] = None,
+    known_at: KnownAt = None,
 ) -> dict[str, Any]:
-    """The register as it stands. `q` ignores diacritics ("tien lang" finds "Tiên Lãng");
-    `overdue` compares each dossier's deadline with `as_of` (default today), the one thing
-    `as_of` changes here."""
+    """The register as it stands, or with `known_at` as it stood at that moment (what a report
+    signed then counted). `q` ignores diacritics ("tien lang" finds "Tiên Lãng"); `overdue`
+    compares each dossier's deadline with `as_of`, by default the day of `known_at`, else
+    today. `as_of` keeps its meaning of a day (H8): the kernel's moment goes by `known_at`,
+    its other name, as on /sites/{code}/as-of."""
     access.commune_for(request, unit.commune)
     f = queries.SiteFilter(
         reader_scope=access.reader_scope(request),
@@ -99,8 +102,9 @@ def list_sites(
         dossier_state=list(dossier_state) if dossier_state else None,
         has_certificate=has_certificate, overdue=overdue, status=status, q=q,
     )
+    day = as_of or (today_vn() if known_at is None else day_vn(known_at))
     with runtime_of(request).engine.connect() as conn:
-        return queries.list_sites(conn, f, as_of or today_vn(), paging)
+        return queries.list_sites(conn, f, day, paging, known_at)
 
 
 @router.get("/sites/{site_code}")

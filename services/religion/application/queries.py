@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, Select, case, func, null, or_, select
 
 from services.religion import messages
-from services.religion.adapters.projection import district_on
+from services.religion.adapters.projection import PROJECTION, district_on
 from services.religion.adapters.tables import cases, certificates, sites, unit_successions
 from services.religion.domain.events import CORRECTION_TYPES, DOSSIER_STEP_EVENTS, registry
 from services.religion.domain.model import Certificate, LandDossier, ReligiousSite
@@ -30,7 +30,7 @@ from shared.adminunits import (
 )
 from shared.auth.principal import CITY_SCOPE
 from shared.auth.units import scope_clause
-from shared.clock import format_date_vn, iso_or_none, today_vn
+from shared.clock import day_vn, format_date_vn, iso_or_none, today_vn
 from shared.corrections import effective
 from shared.db import row_or_not_found
 from shared.envelope import DomainEvent, EventEnvelope
@@ -38,7 +38,7 @@ from shared.errors import NotFound
 from shared.eventstore import EventStore, events_table
 from shared.paging import PageRequest
 from shared.planrules import percent_of
-from shared.unitsuccessions import catalogue_now
+from shared.unitsuccessions import catalogue_known, catalogue_now
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng, three-level era (until 2025-07-01)
 SITE_AGGREGATES = (ReligiousSite, LandDossier, Certificate)
@@ -168,8 +168,22 @@ def _filtered(
     return query
 
 
-def list_sites(conn: Connection, f: SiteFilter, on: date, paging: PageRequest) -> dict[str, Any]:
-    placing = catalogue_now(conn, unit_successions)
+def list_sites(
+    conn: Connection, f: SiteFilter, on: date, paging: PageRequest,
+    known_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The register as it stands, or with `known_at` as it stood then (`_known_at`)."""
+    if known_at is not None:
+        placing = catalogue_known(conn, unit_successions, known_at)
+        with PROJECTION.known_at(conn, known_at) as then:
+            return _list_sites(then, f, on, paging, placing) | {
+                "known_at": known_at.isoformat()}
+    return _list_sites(conn, f, on, paging, catalogue_now(conn, unit_successions))
+
+
+def _list_sites(
+    conn: Connection, f: SiteFilter, on: date, paging: PageRequest, placing: UnitCatalogue
+) -> dict[str, Any]:
     communes = sorted(codes_placed_in(placing, f.commune_code, on)) if f.commune_code else None
     total = conn.execute(
         _filtered(select(func.count()).select_from(sites), f, on, communes, placing)
@@ -400,6 +414,34 @@ def list_cases(
     commune_code: str | None,
     site_code: str | None,
     paging: PageRequest,
+    known_at: datetime | None = None,
+) -> dict[str, Any]:
+    """The cases as they stand, or with `known_at` as they stood then, placed in a commune
+    by the successions recorded by then on that moment's day (as the sites' list)."""
+    args: dict[str, Any] = {"state": state, "violation_type": violation_type,
+                            "reader_scope": reader_scope, "district_code": district_code,
+                            "commune_code": commune_code, "site_code": site_code,
+                            "paging": paging}
+    if known_at is not None:
+        placing = catalogue_known(conn, unit_successions, known_at)
+        with PROJECTION.known_at(conn, known_at) as then:
+            return _list_cases(then, **args, on=day_vn(known_at), placing=placing) | {
+                "known_at": known_at.isoformat()}
+    return _list_cases(conn, **args, on=today_vn(), placing=catalogue_now(conn, unit_successions))
+
+
+def _list_cases(
+    conn: Connection,
+    *,
+    state: str | None,
+    violation_type: str | None,
+    reader_scope: str,
+    district_code: str | None,
+    commune_code: str | None,
+    site_code: str | None,
+    paging: PageRequest,
+    on: date,
+    placing: UnitCatalogue,
 ) -> dict[str, Any]:
     conditions = [
         column == value
@@ -410,13 +452,12 @@ def list_cases(
         )
         if value is not None
     ]
-    placing = catalogue_now(conn, unit_successions)
     if commune_code is not None:
-        # The cases a figure of today counts at the commune: those of the communes it
+        # The cases a figure of the day counts at the commune: those of the communes it
         # succeeded too (the kernel's placement, as the sites' list for it, `_filtered`, and
         # reporting's row of the commune, `cases_pending`: review R5).
         conditions.append(cases.c.commune_code.in_(
-            sorted(codes_placed_in(placing, commune_code, today_vn()))))
+            sorted(codes_placed_in(placing, commune_code, on))))
     conditions += within(CASE_LIFE, reader_scope, district_code, placing=placing)
     total = conn.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
     rows = conn.execute(

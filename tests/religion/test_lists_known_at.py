@@ -1,0 +1,198 @@
+"""Religion's lists "as known at" a past moment (`known_at`, the kernel's `as_of` under the
+name this service gives it, as on /sites/{code}/as-of; the list's own `as_of` is the day its
+deadlines are judged on, H8): the register and the cases as they stood with the events
+recorded up to that moment, so an official can check a signed figure against the records
+behind it. A record created or corrected after the moment is absent or old in the list as of
+it, present and new without it; a bad or future moment is the kernel's 422; the sites a report
+signed as of a moment counts are the list's as of that moment. SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from shared.clock import today_vn
+from shared.envelope import EventEnvelope, utcnow
+from tests.integration.helpers import publish, wait_until
+from tests.reporting.conftest import Reporting, clock, figure_values, reporting
+from tests.religion.conftest import DAI_THANG, TIEN_LANG_TOWN, act, error_of, issue, register
+from tests.religion.test_corrections import REASON, _certified, _event_id, _if_match
+from tests.religion.test_moved_site_old_store import _envelopes
+
+__all__ = ["clock", "reporting"]
+
+SITES, CASES = "/api/v1/sites", "/api/v1/compliance-cases"
+
+
+def _list(client: TestClient, url: str, **params: Any) -> dict[str, Any]:
+    response = client.get(url, params=params)
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def _by_code(client: TestClient, **params: Any) -> dict[str, dict[str, Any]]:
+    return {item["code"]: item for item in _list(client, SITES, **params)["items"]}
+
+
+def _moment() -> str:
+    """Now, as an official copies a moment: between two commands, to the microsecond."""
+    return utcnow().isoformat()
+
+
+def test_the_register_as_known_at_a_moment(religion: TestClient) -> None:
+    """Before the moment: TL-1 (lodged) and TL-2 certified. After it: TL-3 registered, TL-1
+    accepted and renamed, TL-2's certificate corrected. As of the moment the list has the
+    first two as they stood, filters and paging included; without `known_at`, today's."""
+    register(religion, "TL-1", name="Chùa Cũ")
+    assert act(religion, "TL-1", "lodge", "2023-03-01").status_code == 201
+    _certified(religion, "TL-2", "CS 200001")
+    then = _moment()
+
+    register(religion, "TL-3", DAI_THANG)
+    assert act(religion, "TL-1", "accept", "2023-04-01").status_code == 200
+    renamed = religion.patch(f"{SITES}/TL-1", json={"name": "Chùa Mới", "amended_on": "2023-05-01"},
+                             headers=_if_match(religion, "TL-1", "version"))
+    assert renamed.status_code == 200, renamed.text
+    corrected = religion.post(f"{SITES}/TL-2/certificate/corrections", json={
+        "corrects": _event_id(religion, "TL-2", "CertificateIssued"),
+        "certificate_number": "CS 200009", "reason": REASON},
+        headers=_if_match(religion, "TL-2"))
+    assert corrected.status_code == 200, corrected.text
+
+    known = _by_code(religion, known_at=then)
+    assert sorted(known) == ["TL-1", "TL-2"]
+    assert known["TL-1"]["name"] == "Chùa Cũ"
+    assert known["TL-1"]["dossier"]["state"] == "lodged"
+    assert known["TL-2"]["certificate"]["number"] == "CS 200001"
+    body = _list(religion, SITES, known_at=then, page_size=1)
+    assert (body["total"], body["pages"], body["known_at"]) == (
+        2, 2, datetime.fromisoformat(then).isoformat())
+    assert [i["code"] for i in body["items"]] == ["TL-1"]
+    assert sorted(_by_code(religion, known_at=then, q="chua cu")) == ["TL-1"]
+    assert _by_code(religion, known_at=then, q="chua moi") == {}
+    assert sorted(_by_code(religion, known_at=then, dossier_state="lodged")) == ["TL-1"]
+    assert _by_code(religion, dossier_state="lodged") == {}
+    assert _by_code(religion, known_at=then, unit=DAI_THANG) == {}
+
+    now = _by_code(religion)
+    assert sorted(now) == ["TL-1", "TL-2", "TL-3"]
+    assert now["TL-1"]["name"] == "Chùa Mới"
+    assert now["TL-1"]["dossier"]["state"] == "accepted"
+    assert now["TL-2"]["certificate"]["number"] == "CS 200009"
+    assert "known_at" not in _list(religion, SITES)
+    # The moment read no row of the service's own tables: the live list is as it was.
+    assert sorted(_by_code(religion, unit=DAI_THANG)) == ["TL-3"]
+
+
+def test_as_of_still_names_the_day_deadlines_are_judged_on(religion: TestClient) -> None:
+    """With `known_at`, the list's `as_of` keeps its meaning (H8): the day the dossiers'
+    deadlines are judged on, by default the moment's own day."""
+    register(religion, "TL-D")
+    assert act(religion, "TL-D", "lodge", "2023-03-01").status_code == 201
+    then = _moment()
+    [item] = _list(religion, SITES, known_at=then)["items"]
+    assert _list(religion, SITES, known_at=then)["as_of"] == today_vn().isoformat()
+    assert item["dossier"]["overdue"] is True
+    [early] = _list(religion, SITES, known_at=then, as_of="2023-03-02")["items"]
+    assert early["dossier"]["overdue"] is False
+
+
+def _open_case(religion: TestClient, site: str, detected_on: str) -> str:
+    opened = religion.post(CASES, json={
+        "violation_type": "land_encroachment", "description": "Lấn chiếm đất",
+        "detected_on": detected_on, "site_code": site})
+    assert opened.status_code == 201, opened.text
+    case_id: str = opened.json()["case_id"]
+    return case_id
+
+
+def test_the_cases_as_known_at_a_moment(religion: TestClient) -> None:
+    """A case opened before the moment and reviewed after it is open as of the moment; a case
+    opened after it is absent."""
+    register(religion, "TL-V")
+    first = _open_case(religion, "TL-V", "2023-04-10")
+    then = _moment()
+    version = religion.get(f"{CASES}/{first}").headers["ETag"]
+    reviewed = religion.post(f"{CASES}/{first}/start-review", json={"acted_on": "2023-04-15"},
+                             headers={"If-Match": version})
+    assert reviewed.status_code == 200, reviewed.text
+    second = _open_case(religion, "TL-V", "2023-05-10")
+
+    known = _list(religion, CASES, known_at=then)
+    assert [(c["case_id"], c["state"]) for c in known["items"]] == [(first, "open")]
+    assert (known["total"], known["by_violation_type"]) == (1, {"land_encroachment": 1})
+    assert _list(religion, CASES, known_at=then, state="under_review")["items"] == []
+    now = _list(religion, CASES)
+    assert [(c["case_id"], c["state"]) for c in now["items"]] == [
+        (second, "open"), (first, "under_review")]
+    assert [c["case_id"] for c in _list(religion, CASES, known_at=then,
+                                         unit=TIEN_LANG_TOWN)["items"]] == [first]
+
+
+BAD = [
+    ("14/06/2023", "INVALID_AS_OF"),
+    ("2023-02-30", "INVALID_AS_OF"),
+    ("1989-12-31", "INVALID_AS_OF"),
+    ("2099-01-01T00:00:00+07:00", "AS_OF_IN_FUTURE"),
+]
+
+
+@pytest.mark.parametrize("url", [SITES, CASES])
+@pytest.mark.parametrize(("value", "code"), BAD, ids=[v for v, _ in BAD])
+def test_a_bad_or_future_moment_is_the_kernels_422(
+    religion: TestClient, url: str, value: str, code: str
+) -> None:
+    refused = religion.get(url, params={"known_at": value})
+    assert refused.status_code == 422, refused.text
+    assert error_of(refused)["code"] == code
+    assert not error_of(refused)["message"].isascii(), "a Vietnamese message"
+
+
+def test_todays_date_is_refused_as_the_kernel_words_it(religion: TestClient) -> None:
+    for url in (SITES, CASES):
+        refused = religion.get(url, params={"known_at": today_vn().isoformat()})
+        assert refused.status_code == 422, refused.text
+        assert error_of(refused)["code"] == "AS_OF_IN_FUTURE"
+        assert "hết ngày hôm nay" in error_of(refused)["message"]
+
+
+def _published(reporting: Reporting, envelopes: list[EventEnvelope]) -> None:
+    """The service's own events onto its stream, each consumer of reporting's waited for
+    until it applied those of the types it takes (a certificate's dossier step is none's)."""
+    asyncio.run(publish(reporting.nats_url, reporting.root, envelopes))
+    for consumer in reporting.runtime.consumers:
+        if consumer.projection.source_service == "religion":
+            taken = sum(e.event_type in consumer.projection.event_types for e in envelopes)
+            wait_until(lambda c=consumer, n=taken: c.applied >= n)  # type: ignore[misc]
+
+
+def test_a_report_signed_at_a_moment_counts_the_list_as_of_it(
+    religion: TestClient, reporting: Reporting,
+) -> None:
+    """The 6-month report of 2023 signed as of a moment (the later facts acknowledged): its
+    sites and sites with a certificate are the totals of the register's list as known then,
+    not of today's."""
+    _certified(religion, "TL-R1", "CS 300001")
+    register(religion, "TL-R2")
+    then = _moment()
+    register(religion, "TL-R3")
+    _certified(religion, "TL-R4", "CS 300004")
+    assert issue(religion, "TL-R2", "CS 300002").status_code == 409, "no accepted dossier"
+    _published(reporting, _envelopes(religion))
+
+    signed = reporting.client.post("/api/v1/reports/2023-6m/finalise", json={
+        "scope": "31", "as_of": then, "acknowledge_later_facts": True})
+    assert signed.status_code == 201, signed.text
+    as_of = signed.json()["as_of"]
+    figures = figure_values(reporting.client.get("/api/v1/reports/2023-6m").json())
+
+    assert figures["sites"] == _list(religion, SITES, known_at=as_of)["total"] == 2
+    assert figures["sites_with_certificate"] == _list(
+        religion, SITES, known_at=as_of, has_certificate="true")["total"] == 1
+    assert _list(religion, SITES)["total"] == 4
+    assert _list(religion, SITES, has_certificate="true")["total"] == 2
