@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI, Query
 from pydantic import BaseModel
 
-from shared.apitexts import FIELDS
+from shared.apitexts import AS_OF_DESCRIPTION, FIELDS
 from shared.openapi import document_fields
 from shared.settings import Settings
 
@@ -110,7 +110,8 @@ def test_the_check_finds_what_the_tables_do_not_cover() -> None:
 def test_the_register_lists_as_of_says_it_only_judges_deadlines(tmp_path: Path) -> None:
     """Finding H8: GET /sites?as_of= answers today's register (only `overdue` is judged at the
     date) but was described as «the data of that moment»: an official took it for the register
-    of a past conference."""
+    of a past conference. The register as known at a moment is `known_at`, the kernel's
+    parameter, which the description names."""
     module = importlib.import_module("services.religion.app")
     app: FastAPI = module.create_app(Settings.for_service(
         "religion", database_url=f"sqlite:///{tmp_path}/religion.db", environment="test",
@@ -118,7 +119,10 @@ def test_the_register_lists_as_of_says_it_only_judges_deadlines(tmp_path: Path) 
     try:
         parameters = app.openapi()["paths"]["/api/v1/sites"]["get"]["parameters"]
         as_of = next(p for p in parameters if p["name"] == "as_of")
-        assert "quá hạn" in as_of["description"] and "sổ hiện hành" in as_of["description"]
+        assert "quá hạn" in as_of["description"] and "`known_at`" in as_of["description"]
+        assert "không đổi nội dung sổ" in as_of["description"]
         assert "/sites/{code}/as-of" in as_of["description"]
+        known_at = next(p for p in parameters if p["name"] == "known_at")
+        assert known_at["description"] == AS_OF_DESCRIPTION
     finally:
         app.state.runtime.engine.dispose()
