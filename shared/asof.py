@@ -42,3 +42,8 @@ def _known_at(
 AsOf = Annotated[datetime | None, Depends(_as_of)]
 #: `?known_at=`: the same rule under the name the site history uses.
 KnownAt = Annotated[datetime | None, Depends(_known_at)]
+
+
+def as_of_field(moment: datetime | None) -> dict[str, str]:
+    """The moment a list was read as of, beside its envelope (`as_of`); nothing for now."""
+    return {} if moment is None else {"as_of": moment.isoformat()}

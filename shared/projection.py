@@ -110,6 +110,17 @@ class InlineProjection:
             engine.dispose()
 
 
+    @contextmanager
+    def reading(self, conn: Connection, moment: datetime | None) -> Iterator[Connection]:
+        """The read models now (`conn` itself) or, with a moment, as they stood then
+        (`known_at`): what a list with the kernel's `as_of` reads."""
+        if moment is None:
+            yield conn
+            return
+        with self.known_at(conn, moment) as then:
+            yield then
+
+
 def _copy_events(source: Connection, target: Connection, moment: datetime) -> None:
     """The events recorded up to `moment`, in the order of the store, with their positions
     (handlers that read the store back, such as a correction's, see what they saw live)."""

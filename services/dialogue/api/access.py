@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Connection, select
 
 from services.dialogue.adapters.tables import unit_successions
+from shared.adminunits import UnitCatalogue
 from shared.auth.checks import readable_unit, record_clause, require_listable, require_record
 from shared.auth.principal import Principal
 from shared.unitsuccessions import catalogue_now
@@ -39,14 +40,17 @@ def list_filter(principal: Principal, requested: str | None) -> str | None:
 
 
 def within(
-    principal: Principal, life: tuple[ColumnElement[Any], ...], conn: Connection
+    principal: Principal, life: tuple[ColumnElement[Any], ...], conn: Connection,
+    placing: UnitCatalogue | None = None,
 ) -> list[ColumnElement[bool]]:
     """The condition a list puts on its rows for the caller (none for the city): a record of
     the scope's units, or of a unit it succeeded (placed as a list for a unit places it,
-    `shared.unitsuccessions.catalogue_now`), on a day of the record's life (finding N7)."""
+    `shared.unitsuccessions.catalogue_now`, or `placing`: a list as known at a moment places
+    by the successors recorded by then), on a day of the record's life (finding N7)."""
     if principal.is_city:
         return []
-    placing = catalogue_now(conn, unit_successions)
+    if placing is None:
+        placing = catalogue_now(conn, unit_successions)
     clause = record_clause(principal, life[0], life[1], life[2], placing)
     return [] if clause is None else [clause]
 

@@ -23,6 +23,7 @@ from services.dialogue.application.progress_import import (
     import_progress,
 )
 from services.dialogue.domain.events import CommitmentStatus
+from shared.asof import AsOf, as_of_field
 from shared.clock import format_date_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
@@ -47,15 +48,19 @@ def list_commitments(
     agency: Annotated[str | None, Query(max_length=500)] = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,
     due_before: Day | None = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    with runtime.engine.connect() as conn:
+    """The commitments, or with `as_of` as they stood at that moment (their status as
+    recorded by then: an overdue the scheduler recorded later is not yet)."""
+    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+        placing = queries.placing_as_of(conn, as_of)
         query = queries.commitments_query(
             unit_code=access.list_filter(principal, unit_code), status=status, agency=agency,
-            session_id=session_id, due_before=due_before,
-            placing=catalogue_now(conn, unit_successions),
-        ).where(*access.within(principal, queries.COMMITMENT_LIFE, conn))
-        found = queries.list_commitments(conn, query, paging.limit, paging.offset)
-    return paging.envelope(found["items"], found["total"])
+            session_id=session_id, due_before=due_before, placing=placing,
+            placed_on=queries.day_of(as_of),
+        ).where(*access.within(principal, queries.COMMITMENT_LIFE, conn, placing))
+        found = queries.list_commitments(then, query, paging.limit, paging.offset)
+    return paging.envelope(found["items"], found["total"], **as_of_field(as_of))
 
 
 @router.post("/commitments/progress-import", openapi_extra=upload_body(

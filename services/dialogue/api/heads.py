@@ -22,6 +22,7 @@ from services.dialogue.application.commands import (
 )
 from services.dialogue.domain.events import Role
 from shared.adminunits.model import UNIT_CODE_PATTERN
+from shared.asof import AsOf, as_of_field
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged
@@ -108,15 +109,18 @@ def roster(
     on: Day | None = None,
     role: Role | None = None,
     include_subunits: bool = True,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    """The roster as of a date (default: today): who held each head post that day, a page
-    of it (`on`: the date, beside the envelope)."""
-    day = on or runtime.today()
+    """The roster as of a date (default: today, or the day of `as_of`): who held each head
+    post that day, a page of it (`on`: the date, beside the envelope); with `as_of`, as the
+    terms stood at that moment (a term or a departure recorded later is not in it)."""
+    day = on or (runtime.today() if as_of is None else queries.day_of(as_of))
     unit_code = access.list_filter(principal, unit_code)
-    with runtime.engine.connect() as conn:
-        items = queries.roster(conn, day, unit_code, role, include_subunits,
-                               *access.within(principal, queries.HEAD_LIFE, conn))
-    return paging.of(items, on=day.isoformat())
+    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+        within = access.within(principal, queries.HEAD_LIFE, conn,
+                               queries.placing_as_of(conn, as_of))
+        items = queries.roster(then, day, unit_code, role, include_subunits, *within)
+    return paging.of(items, on=day.isoformat(), **as_of_field(as_of))
 
 
 @router.get("/heads/{head_id}")
@@ -131,11 +135,13 @@ def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -
 @router.get("/units/{unit_code}/heads")
 def terms_of_unit(
     unit_code: Annotated[str, Path(pattern=UNIT_CODE_PATTERN)], runtime: Runtime,
-    principal: AuthenticatedPrincipal, paging: Paging,
+    principal: AuthenticatedPrincipal, paging: Paging, as_of: AsOf = None,
 ) -> dict[str, Any]:
-    """Every term of both head posts of a unit, oldest first, a page of them."""
+    """Every term of both head posts of a unit, oldest first, a page of them; with `as_of`,
+    the terms as recorded by that moment."""
     access.list_filter(principal, unit_code)
-    with runtime.engine.connect() as conn:
-        items = queries.terms_of_unit(conn, unit_code,
-                                      *access.within(principal, queries.HEAD_LIFE, conn))
-    return paging.of(items, unit_code=unit_code)
+    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+        within = access.within(principal, queries.HEAD_LIFE, conn,
+                               queries.placing_as_of(conn, as_of))
+        items = queries.terms_of_unit(then, unit_code, *within)
+    return paging.of(items, unit_code=unit_code, **as_of_field(as_of))

@@ -9,13 +9,14 @@ from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
 from services.dialogue.adapters.citizen_contacts import read_citizen_contact
-from services.dialogue.adapters.tables import issues, unit_successions
+from services.dialogue.adapters.tables import issues
 from services.dialogue.api import access
 from services.dialogue.api.deps import Id, Runtime
 from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
 from services.dialogue.application.common import CITIZEN_DATA
 from services.dialogue.domain.events import Handling, IssueCategory
+from shared.asof import AsOf, as_of_field
 from shared.auth.checks import RequiredScope
 from shared.auth.securitylog import security_event
 from shared.commandapi import CommandDep
@@ -25,7 +26,6 @@ from shared.db import truncate_wal
 from shared.logs import get_logger
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
-from shared.unitsuccessions import catalogue_now
 from shared.web import AuthenticatedPrincipal
 
 log = get_logger("danvan.dialogue.citizen")
@@ -44,14 +44,18 @@ def list_issues(
     category: IssueCategory | None = None,
     handling: Handling | None = None,
     session_id: Annotated[str | None, Query(max_length=36)] = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
-    with runtime.engine.connect() as conn:
+    """The issues raised, or with `as_of` as they stood at that moment."""
+    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+        placing = queries.placing_as_of(conn, as_of)
         query = queries.issues_query(
             unit_code=access.list_filter(principal, unit_code), category=category,
-            handling=handling, session_id=session_id, placing=catalogue_now(conn, unit_successions),
-        ).where(*access.within(principal, queries.ISSUE_LIFE, conn))
-        found = queries.list_issues(conn, query, paging.limit, paging.offset)
-    return paging.envelope(found["items"], found["total"])
+            handling=handling, session_id=session_id, placing=placing,
+            placed_on=queries.day_of(as_of),
+        ).where(*access.within(principal, queries.ISSUE_LIFE, conn, placing))
+        found = queries.list_issues(then, query, paging.limit, paging.offset)
+    return paging.envelope(found["items"], found["total"], **as_of_field(as_of))
 
 
 @router.get("/issues/{issue_id}")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 
 from services.dialogue import messages
-from services.dialogue.adapters.tables import sessions, unit_successions
+from services.dialogue.adapters.tables import sessions
 from services.dialogue.api import access
 from services.dialogue.api.deps import Id, Runtime, named
 from services.dialogue.application import queries
@@ -23,13 +23,13 @@ from services.dialogue.application.commands import (
     RaiseIssue,
     RescheduleSession,
 )
+from shared.asof import AsOf, as_of_field
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
-from shared.unitsuccessions import catalogue_now
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
@@ -124,17 +124,21 @@ def list_sessions(
     head_id: Annotated[str | None, Query(max_length=36)] = None,
     date_from: Day | None = None,
     date_to: Day | None = None,
+    as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Sessions by unit, status, head and date (the holding date, the cancellation's for a
-    cancelled session, as the reports count it, else the planned one)."""
-    with runtime.engine.connect() as conn:
+    cancelled session, as the reports count it, else the planned one); with `as_of`, as they
+    stood at that moment (`queries.read_as_of`)."""
+    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+        placing = queries.placing_as_of(conn, as_of)
         query = queries.sessions_query(
             unit_code=access.list_filter(principal, unit_code),
             include_subunits=include_subunits, status=status, head_id=head_id,
-            date_from=date_from, date_to=date_to, placing=catalogue_now(conn, unit_successions),
-        ).where(*access.within(principal, queries.SESSION_LIFE, conn))
-        found = queries.list_sessions(conn, query, paging.limit, paging.offset)
-    return paging.envelope(found["items"], found["total"])
+            date_from=date_from, date_to=date_to, placing=placing,
+            placed_on=queries.day_of(as_of),
+        ).where(*access.within(principal, queries.SESSION_LIFE, conn, placing))
+        found = queries.list_sessions(then, query, paging.limit, paging.offset)
+    return paging.envelope(found["items"], found["total"], **as_of_field(as_of))
 
 
 @router.get("/sessions/{session_id}")

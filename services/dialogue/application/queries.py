@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Sequence
-from datetime import date, timedelta
+from contextlib import AbstractContextManager
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, Select, func, or_, select
 
 from services.dialogue import messages
+from services.dialogue.adapters.projection import PROJECTION
 from services.dialogue.adapters.tables import (
     commitments,
     heads,
@@ -18,16 +20,18 @@ from services.dialogue.adapters.tables import (
     rules,
     session_heads,
     sessions,
+    unit_successions,
 )
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.heads import HeadPost
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.adminunits import UnitCatalogue, codes_placed_in, default_catalogue
-from shared.clock import iso_or_none, today_vn
+from shared.clock import day_vn, iso_or_none, today_vn
 from shared.db import row_or_not_found
-from shared.envelope import EventEnvelope
+from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import EventStore
+from shared.unitsuccessions import catalogue_known
 
 MAX_PAGE = 1000
 # Lists read top-down: the city, then districts, then communes.
@@ -134,6 +138,22 @@ def _listed(
     total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
     page = query.order_by(*order).limit(max(1, min(limit, MAX_PAGE))).offset(max(offset, 0))
     return {"total": int(total), "items": [as_dict(r) for r in conn.execute(page)]}
+
+
+def read_as_of(conn: Connection, as_of: datetime | None) -> AbstractContextManager[Connection]:
+    """The read models a list reads: now (`conn`), or with the kernel's `as_of` as they
+    stood at that moment (`InlineProjection.known_at`: what a report signed then counted)."""
+    return PROJECTION.reading(conn, as_of)
+
+
+def placing_as_of(conn: Connection, as_of: datetime | None) -> UnitCatalogue:
+    """What a list places records by: the successors recorded by `as_of` (now: None)."""
+    return catalogue_known(conn, unit_successions, as_of or utcnow())
+
+
+def day_of(as_of: datetime | None) -> date:
+    """The day a list places its records on: the moment's in Vietnam, else today."""
+    return today_vn() if as_of is None else day_vn(as_of)
 
 
 # --- heads ---------------------------------------------------------------------------------
@@ -271,11 +291,13 @@ def sessions_query(
     date_from: date | None,
     date_to: date | None,
     placing: UnitCatalogue | None = None,
+    placed_on: date | None = None,
 ) -> Select[Any]:
-    # Placed as a figure whose window ends on `date_to` places them (reporting's cut-off).
+    # Placed as a figure whose window ends on `date_to` places them (reporting's cut-off),
+    # else on `placed_on` (a list as known at a moment: its day), else today.
     query = _narrowed(
         select(sessions), sessions.c.unit_code, unit_code, include_subunits,
-        date_to or today_vn(), placing, (sessions.c.status, status),
+        date_to or placed_on or today_vn(), placing, (sessions.c.status, status),
     )
     if head_id:
         query = query.where(
@@ -354,9 +376,10 @@ def issues_query(
     handling: str | None,
     session_id: str | None,
     placing: UnitCatalogue | None = None,
+    placed_on: date | None = None,
 ) -> Select[Any]:
     return _narrowed(
-        select(issues), issues.c.unit_code, unit_code, True, today_vn(), placing,
+        select(issues), issues.c.unit_code, unit_code, True, placed_on or today_vn(), placing,
         (issues.c.category, category),
         (issues.c.handling, handling),
         (issues.c.session_id, session_id),
@@ -405,9 +428,11 @@ def commitments_query(
     session_id: str | None,
     due_before: date | None,
     placing: UnitCatalogue | None = None,
+    placed_on: date | None = None,
 ) -> Select[Any]:
     query = _narrowed(
-        select(commitments), commitments.c.unit_code, unit_code, True, today_vn(), placing,
+        select(commitments), commitments.c.unit_code, unit_code, True, placed_on or today_vn(),
+        placing,
         (commitments.c.status, status),
         (commitments.c.responsible_agency, agency),
         (commitments.c.session_id, session_id),
