@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
 
+
+def _as_of(what: str, extra: str = "") -> str:
+    """What a list's `as_of` does (shared/asof.py), worded once for every list here."""
+    return (" Với `as_of` (cùng quy tắc với `as_of` của dịch vụ báo cáo, chép được nguyên giá "
+            f"trị `as_of` của báo cáo đã ký): {what} đúng như đã ghi nhận đến thời điểm đó, "
+            f"bản ghi hoặc thay đổi ghi sau chưa có{extra}.")
+
+
 OPERATIONS: OperationTexts = {
     "take_office": ("Người đứng đầu nhận nhiệm vụ", "Bí thư cấp ủy hoặc Chủ tịch UBND của một "
                     "đơn vị bắt đầu nhiệm kỳ từ `from_date`."),
@@ -31,10 +39,12 @@ OPERATIONS: OperationTexts = {
                             "If-Match (ETag của `/heads/{id}`): 428 nếu thiếu, 412 nếu đã có "
                             "người sửa sau lần đọc."),
     "roster": ("Danh sách người đứng đầu", "Ai giữ từng chức danh đứng đầu vào một ngày (mặc "
-               "định hôm nay), trong phạm vi đơn vị của người hỏi."),
+               "định hôm nay, hoặc ngày của `as_of`), trong phạm vi đơn vị của người hỏi."
+               + _as_of("các nhiệm kỳ")),
     "get_head": ("Xem một người đứng đầu", "Nhiệm kỳ, đơn vị, chức danh."),
     "terms_of_unit": ("Các nhiệm kỳ của một đơn vị", "Mọi nhiệm kỳ của hai chức danh đứng đầu "
-                      "của đơn vị, cũ nhất trước."),
+                      "của đơn vị, cũ nhất trước."
+                      + _as_of("các nhiệm kỳ")),
     "plan": ("Lên kế hoạch hội nghị đối thoại", "Hội nghị đối thoại trực tiếp giữa người đứng "
              "đầu và Nhân dân: đơn vị, người chủ trì, ngày dự kiến, chủ đề, địa điểm."),
     "reschedule": ("Dời ngày hội nghị", "Đổi ngày dự kiến (kèm lý do)."),
@@ -56,10 +66,12 @@ OPERATIONS: OperationTexts = {
     "make_commitment": ("Ghi cam kết, giao nhiệm vụ", "Cơ quan chịu trách nhiệm, hạn hoàn "
                         "thành, nội dung cam kết tại hội nghị."),
     "list_sessions": ("Danh sách hội nghị", "Lọc theo đơn vị, trạng thái, người chủ trì và "
-                      "ngày (ngày tổ chức, nếu chưa tổ chức thì ngày dự kiến)."),
+                      "ngày (ngày tổ chức, nếu chưa tổ chức thì ngày dự kiến)."
+                      + _as_of("các hội nghị", " (hội nghị tổ chức sau đó vẫn là dự kiến)")),
     "get_session": ("Xem một hội nghị", "Hội nghị với ý kiến và cam kết của nó."),
     "list_issues": ("Danh sách ý kiến, kiến nghị", "Lọc theo đơn vị, lĩnh vực, cách xử lý, "
-                    "hội nghị (không kèm thông tin cá nhân của người dân)."),
+                    "hội nghị (không kèm thông tin cá nhân của người dân)."
+                    + _as_of("các ý kiến")),
     "get_issue": ("Xem một ý kiến", "Ý kiến, kiến nghị (không kèm thông tin cá nhân)."),
     "citizen_contact": ("Xem họ tên, liên hệ của người dân", "Chức năng duy nhất trả về dữ liệu "
                         "cá nhân của người nêu ý kiến: cần quyền riêng `dialogue:citizen_data` "
@@ -67,7 +79,8 @@ OPERATIONS: OperationTexts = {
     "erase_contact": ("Xoá họ tên, liên hệ của người dân", "Xoá dữ liệu cá nhân theo yêu cầu; "
                       "ý kiến vẫn giữ."),
     "list_commitments": ("Danh sách cam kết", "Lọc theo đơn vị, trạng thái, cơ quan, hạn; cam "
-                         "kết quá hạn được đánh dấu."),
+                         "kết quá hạn được đánh dấu."
+                         + _as_of("các cam kết", " (tiến độ, trạng thái của thời điểm đó)")),
     "progress_import": ("Nhập tiến độ cam kết từ tệp", "Tiến độ của nhiều cam kết từ tệp CSV "
                         "hoặc .xlsx (cột «Mã cam kết», «Tiến độ (%)», tuỳ chọn «Ngày cập "
                         "nhật», «Ghi chú»). Chạy thử kiểm tra mà không ghi."),
