@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from shared.clock import today_vn
 from shared.envelope import EventEnvelope, utcnow
 from tests.integration.helpers import publish, wait_until
-from tests.reporting.conftest import Reporting, clock, figure_values, reporting
 from tests.religion.conftest import DAI_THANG, TIEN_LANG_TOWN, act, error_of, issue, register
 from tests.religion.test_corrections import REASON, _certified, _event_id, _if_match
 from tests.religion.test_moved_site_old_store import _envelopes
+from tests.reporting.conftest import Reporting, clock, figure_values, reporting
 
 __all__ = ["clock", "reporting"]
 
