@@ -32,6 +32,12 @@ class ServiceMetrics:
             "Published events the service's stream had lost, marked to be published again",
             registry=self.registry,
         )
+        self.foreign_messages = Counter(
+            "danvan_stream_foreign_messages",
+            "Messages in the service's stream that are none of its own events (published by"
+            " someone else), skipped by the relay's check of the stream",
+            registry=self.registry,
+        )
         self.outbox_pending = Gauge(
             "danvan_outbox_pending",
             "Events committed but not yet acknowledged by JetStream",

@@ -46,7 +46,7 @@ from shared.inflight import in_flight_of
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
-from shared.republish import restore_stream
+from shared.republish import StoreOwnership, restore_stream
 from shared.streams import ensure_stream, stream_exists
 from shared.watermark import Watermark, WatermarkConfig, ask_subject, last_sequence, now_text
 from shared.watermark import write as write_watermark
@@ -317,6 +317,9 @@ class OutboxRelay:
         # reconnection (`check_stream`) while this is set; None: not compared.
         self._stream = stream
         self._check_due = stream is not None
+        # Tells the stream's own events from foreign messages at each check, reporting each
+        # foreign one once for the relay's life (made at the first check).
+        self._ownership: StoreOwnership | None = None
         # The stream's last sequence as this relay left it (its check, then its acks): the
         # first event of each round must land right after it, or the stream changed under
         # the relay (see the module's docstring). None: not known, nothing expected.
@@ -690,7 +693,10 @@ class OutboxRelay:
         await asyncio.to_thread(self._mark_acked)
         if not await stream_exists(js, config.name):
             await ensure_stream(js, config)
-        found = await restore_stream(js, self._engine, config.name)
+        if self._ownership is None:
+            self._ownership = StoreOwnership(self._engine, self._service, config.name,
+                                             self._metrics)
+        found = await restore_stream(js, self._engine, config.name, self._ownership)
         self._check_due = False
         self._last_sequence = found.holding.last_sequence
         if found.missing:

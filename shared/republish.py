@@ -30,6 +30,7 @@ import asyncio
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import nats
 from nats.aio.client import Client
@@ -37,9 +38,20 @@ from nats.js import JetStreamContext
 from sqlalchemy import Engine, func, inspect, select, update
 
 from shared.db import engine_for, read_connection
-from shared.eventstore import outbox_table
+from shared.driversql import in_lists
+from shared.eventstore import events_table, outbox_table
+from shared.logs import get_logger
+from shared.metrics import ServiceMetrics
 from shared.settings import DEFAULT_PORTS, Settings
-from shared.streams import StreamHolding, held_positions, stream_holding
+from shared.streams import (
+    Ownership,
+    StreamHolding,
+    StreamMessage,
+    held_positions,
+    stream_holding,
+)
+
+log = get_logger("danvan.republish")
 
 MESSAGES = {
     "position": "Vị trí bắt đầu phải là số nguyên dương (từ 1)",
@@ -117,7 +129,9 @@ def stream_behind(holding: StreamHolding, published: Published) -> bool:
         return True
     if holding.limited:
         return False
-    return holding.messages < published.count or (
+    # The foreign messages seen at its ends hold no event (one between its events is
+    # counted as one: the ends, read each time, are where a lost tail or head shows).
+    return holding.messages - holding.foreign < published.count or (
         holding.first_position is None or holding.first_position > published.first)
 
 
@@ -132,20 +146,93 @@ class StreamRestore:
     missing: list[int]
 
 
+# The body fields a stream message must share with the stored event of its id to be it.
+_MATCHED = ("position", "event_type", "aggregate_type", "aggregate_id", "aggregate_version")
+
+
+class StoreOwnership:
+    """Which messages of a service's stream are its own published events, by its event
+    store (`shared.streams.Ownership`): a message whose `Nats-Msg-Id` and body `event_id`
+    name a stored event, of this service, whose position, type, aggregate and version its
+    body repeats. Anything else (bytes that are no JSON object, another service's envelope,
+    an id the store does not hold, a body that disagrees with the stored event: a partner
+    or a hand publishing on the service's subjects, finding O6) is foreign: skipped by the
+    stream's check and restore, never taken for a position, logged once per message (its
+    stream sequence and id) and counted in `danvan_stream_foreign_messages_total`."""
+
+    def __init__(self, engine: Engine, service: str, stream: str,
+                 metrics: ServiceMetrics | None = None) -> None:
+        self._engine = engine
+        self._service = service
+        self._stream = stream
+        self._metrics = metrics
+        # The foreign messages already reported: a stream is checked again at every start,
+        # reconnection and change, and one stray message is one warning, not one per check.
+        self._reported: set[tuple[int, str | None]] = set()
+
+    async def __call__(self, messages: Sequence[StreamMessage]) -> list[int | None]:
+        return await asyncio.to_thread(self.positions, messages)
+
+    def positions(self, messages: Sequence[StreamMessage]) -> list[int | None]:
+        ids = sorted({m.msg_id for m in messages if m.msg_id is not None})
+        stored: dict[str, dict[str, Any]] = {}
+        c = events_table.c
+        if ids:
+            with read_connection(self._engine) as conn:
+                for chunk in in_lists(ids):
+                    for row in conn.execute(select(c.event_id, *(c[f] for f in _MATCHED))
+                                            .where(c.event_id.in_(chunk))).mappings():
+                        stored[row["event_id"]] = dict(row)
+        found: list[int | None] = []
+        for message in messages:
+            reason = self._foreign(message, stored)
+            if reason is None:
+                found.append(int(stored[str(message.msg_id)]["position"]))
+                continue
+            found.append(None)
+            self._report(message, reason)
+        return found
+
+    def _foreign(self, message: StreamMessage, stored: dict[str, dict[str, Any]]) -> str | None:
+        """Why a message is not one of the service's events (None: it is one)."""
+        body = message.body
+        if body is None:
+            return "undecodable"
+        if body.get("service") != self._service:
+            return "other_service"
+        event = stored.get(message.msg_id or "")
+        if event is None or body.get("event_id") != message.msg_id:
+            return "unknown_event"
+        if any(body.get(field) != event[field] for field in _MATCHED):
+            return "disagrees_with_store"
+        return None
+
+    def _report(self, message: StreamMessage, reason: str) -> None:
+        key = (message.sequence, message.msg_id)
+        if key in self._reported:
+            return
+        self._reported.add(key)
+        log.warning("stream_foreign_message", stream=self._stream, sequence=message.sequence,
+                    msg_id=message.msg_id, reason=reason)
+        if self._metrics:
+            self._metrics.foreign_messages.inc()
+
+
 async def restore_stream(
-    js: JetStreamContext, engine: Engine, stream: str, *, dry_run: bool = False,
-    to_position: int | None = None,
+    js: JetStreamContext, engine: Engine, stream: str, own: Ownership, *,
+    dry_run: bool = False, to_position: int | None = None,
 ) -> StreamRestore:
     """Compare a service's stream with its outbox and mark every published event the stream
     no longer holds as unpublished (not with `dry_run`): the relay publishes them again in
     position order, with their ids (`Nats-Msg-Id`), so the duplicate window and the
     consumers' processed events keep any effect single. The one rule of the relay's check
-    and of `--after-stream`."""
-    holding = await stream_holding(js, stream)
+    and of `--after-stream`; `own` tells the service's events from foreign messages
+    (`StoreOwnership`)."""
+    holding = await stream_holding(js, stream, own)
     published = await asyncio.to_thread(published_in_store, engine)
     missing: list[int] = []
     if stream_behind(holding, published):
-        held = await held_positions(js, stream) if holding.messages else set()
+        held = await held_positions(js, stream, own) if holding.messages else set()
         floor = (holding.first_position or 0) if holding.limited else 0
         positions = await asyncio.to_thread(_published_positions, engine, floor, to_position)
         missing = [p for p in positions if p not in held]
@@ -186,8 +273,10 @@ async def _restore(
     settings: Settings, engine: Engine, dry_run: bool, to_position: int | None
 ) -> StreamRestore:
     client = await _connect(settings)
+    stream = settings.stream_name
     try:
-        return await restore_stream(client.jetstream(), engine, settings.stream_name,
+        return await restore_stream(client.jetstream(), engine, stream,
+                                    StoreOwnership(engine, settings.service, stream),
                                     dry_run=dry_run, to_position=to_position)
     finally:
         await client.close()

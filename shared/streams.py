@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -120,11 +120,13 @@ async def stream_exists(js: JetStreamContext, name: str) -> bool:
 
 @dataclass(frozen=True)
 class StreamHolding:
-    """What a service's stream holds, read cheaply (its info and two messages): how many
-    messages, the event-store positions of its first and last ones (the relay publishes each
-    event's position in its body), and whether its configuration lets it drop old messages
-    (age, count or size limits: then fewer messages than published is no loss); and its last
-    stream sequence, which the relay expects of its next publish (shared/relay.py)."""
+    """What a service's stream holds, read cheaply (its info and a few messages): how many
+    messages, the event-store positions of its first and last events (the relay publishes
+    each event's position in its body), and whether its configuration lets it drop old
+    messages (age, count or size limits: then fewer messages than published is no loss); its
+    last stream sequence, which the relay expects of its next publish (shared/relay.py); and
+    how many of the messages read at its ends were not the service's own events (`foreign`:
+    published by someone else, finding O6), which count in `messages` but hold no event."""
 
     exists: bool
     messages: int = 0
@@ -132,14 +134,54 @@ class StreamHolding:
     last_position: int | None = None
     limited: bool = False
     last_sequence: int = 0
+    foreign: int = 0
 
 
-def _position(data: bytes | None) -> int | None:
-    position = orjson.loads(data or b"{}").get("position")
-    return int(position) if position is not None else None
+@dataclass(frozen=True)
+class StreamMessage:
+    """A message of a stream as the checks read it: its stream sequence, its `Nats-Msg-Id`,
+    and its body decoded (None: not a JSON object)."""
+
+    sequence: int
+    msg_id: str | None
+    body: dict[str, Any] | None
 
 
-async def stream_holding(js: JetStreamContext, name: str) -> StreamHolding:
+#: Which messages are the service's own published events: each one's event-store position,
+#: None for a message that is not one of them. Anyone allowed to publish on the service's
+#: subjects can put any bytes in its stream, so a position is never taken from a body alone
+#: when the store can be asked (shared/republish.py `StoreOwnership`).
+Ownership = Callable[[Sequence[StreamMessage]], Awaitable[list[int | None]]]
+
+# How many messages at each end of a stream are read looking for an event of the service's
+# own, past foreign ones; beyond that its ends are unknown and the whole stream is read.
+ENDS_READ = 50
+
+
+def stream_message(sequence: int, headers: dict[str, str] | None, data: bytes | None
+                   ) -> StreamMessage:
+    try:
+        body = orjson.loads(data or b"")
+    except orjson.JSONDecodeError:
+        body = None
+    return StreamMessage(sequence, (headers or {}).get("Nats-Msg-Id"),
+                         body if isinstance(body, dict) else None)
+
+
+async def body_positions(messages: Sequence[StreamMessage]) -> list[int | None]:
+    """The `position` each body states: the ownership of a reader without the service's
+    store (another service, an operator's look), which cannot tell a forged one."""
+    return [_body_position(message) for message in messages]
+
+
+def _body_position(message: StreamMessage) -> int | None:
+    position = (message.body or {}).get("position")
+    return position if isinstance(position, int) and not isinstance(position, bool) else None
+
+
+async def stream_holding(
+    js: JetStreamContext, name: str, own: Ownership = body_positions
+) -> StreamHolding:
     try:
         info = await js.stream_info(name)
     except NotFoundError:
@@ -150,15 +192,45 @@ async def stream_holding(js: JetStreamContext, name: str) -> StreamHolding:
     state = info.state
     if not state.messages:
         return StreamHolding(exists=True, limited=limited, last_sequence=state.last_seq or 0)
-    first = await js.get_msg(name, seq=state.first_seq)
-    last = await js.get_msg(name, seq=state.last_seq)
-    return StreamHolding(True, state.messages, _position(first.data), _position(last.data),
-                         limited, state.last_seq or 0)
+    first_seq, last_seq = state.first_seq or 0, state.last_seq or 0
+    first, skipped_first = await _own_at_end(js, name, own, range(first_seq, last_seq + 1))
+    last: tuple[int, int] | None = None
+    skipped_last = 0
+    if first is not None:
+        last, skipped_last = await _own_at_end(js, name, own, range(last_seq, first[0], -1))
+        if last is None and last_seq - first[0] <= ENDS_READ:
+            last = first  # every message after the first event is foreign
+    return StreamHolding(True, state.messages, first[1] if first else None,
+                         last[1] if last else None, limited, last_seq,
+                         skipped_first + skipped_last)
 
 
-async def held_positions(js: JetStreamContext, name: str) -> set[int]:
-    """The event-store positions of every message a stream holds (one read of the whole
-    stream, by an ordered consumer of its own: no durable is touched)."""
+async def _own_at_end(
+    js: JetStreamContext, name: str, own: Ownership, sequences: range
+) -> tuple[tuple[int, int] | None, int]:
+    """The first of the service's own events among `sequences` (its sequence and position),
+    read one by one from that end for at most `ENDS_READ` messages; and how many foreign
+    messages were passed on the way."""
+    foreign = 0
+    for sequence in sequences[:ENDS_READ]:
+        try:
+            raw = await js.get_msg(name, seq=sequence)
+        except NotFoundError:
+            continue  # a sequence no message holds any more (a limited stream)
+        message = stream_message(sequence, raw.headers, raw.data)
+        position = (await own([message]))[0]
+        if position is not None:
+            return (sequence, position), foreign
+        foreign += 1
+    return None, foreign
+
+
+async def held_positions(
+    js: JetStreamContext, name: str, own: Ownership = body_positions, chunk: int = 500
+) -> set[int]:
+    """The event-store positions of every event of the service's own a stream holds (one
+    read of the whole stream, by an ordered consumer of its own: no durable is touched);
+    what `own` does not recognise is left out."""
     info = await js.stream_info(name)
     total = info.state.messages
     held: set[int] = set()
@@ -168,10 +240,13 @@ async def held_positions(js: JetStreamContext, name: str) -> set[int]:
     sub = await js.subscribe(subjects[0] if len(subjects) == 1 else ">", stream=name,
                              ordered_consumer=True)
     try:
-        for _ in range(total):
-            position = _position((await sub.next_msg(timeout=10)).data)
-            if position is not None:
-                held.add(position)
+        read: list[StreamMessage] = []
+        for index in range(total):
+            msg = await sub.next_msg(timeout=10)
+            read.append(stream_message(msg.metadata.sequence.stream, msg.headers, msg.data))
+            if len(read) >= chunk or index == total - 1:
+                held.update(p for p in await own(read) if p is not None)
+                read = []
     finally:
         await sub.unsubscribe()
     return held
