@@ -173,14 +173,23 @@ class Projection:
         return appended
 
 
+class ForeignEnvelope(ValueError):
+    """An envelope of another service in a service's stream: someone else published on its
+    subjects (finding O6). Never applied as the source service's event: a dead letter."""
+
+
 def _decode(
-    messages: list[Msg],
+    messages: list[Msg], source_service: str,
 ) -> tuple[list[tuple[Msg, EventEnvelope]], list[tuple[Msg, Exception]]]:
     decoded: list[tuple[Msg, EventEnvelope]] = []
     undecodable: list[tuple[Msg, Exception]] = []
     for msg in messages:
         try:
-            decoded.append((msg, EventEnvelope.from_json(msg.data)))
+            envelope = EventEnvelope.from_json(msg.data)
+            if envelope.service != source_service:
+                raise ForeignEnvelope(
+                    f"an event of {envelope.service!r} in the stream of {source_service!r}")
+            decoded.append((msg, envelope))
         except Exception as exc:
             undecodable.append((msg, exc))
     return decoded, undecodable
@@ -505,7 +514,7 @@ class ConsumerRunner:
 
     async def _one_by_one(self, messages: list[Msg]) -> None:
         """A batch failed on working infrastructure: find the event(s) at fault."""
-        decoded, undecodable = _decode(messages)
+        decoded, undecodable = _decode(messages, self.projection.source_service)
         for msg, exc in undecodable:
             await self._dead_letter(msg, None, exc)
         # Those waiting their turn are kept alive too: one event paused by an outage would
@@ -637,7 +646,7 @@ class ConsumerRunner:
     def _decode_and_apply(
         self, messages: list[Msg]
     ) -> tuple[list[tuple[Msg, EventEnvelope]], list[tuple[Msg, Exception]]]:
-        decoded, undecodable = _decode(messages)
+        decoded, undecodable = _decode(messages, self.projection.source_service)
         if decoded:
             self._apply([envelope for _, envelope in decoded])
         return decoded, undecodable

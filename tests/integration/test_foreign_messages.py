@@ -24,7 +24,7 @@ from shared.republish import StoreOwnership
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import stream_message
-from tests.integration.helpers import eventually, read_stream
+from tests.integration.helpers import eventually, read_stream, remake_stream
 from tests.integration.notebook import unpublished, write_spread
 from tests.integration.test_stream_loss import _book_sums, _restored, _sums_of, _sums_service
 
@@ -34,14 +34,17 @@ from tests.integration.test_stream_loss import _book_sums, _restored, _sums_of, 
 # out in production, docs/reliability.md).
 _FOREIGN: dict[str, tuple[Callable[[dict[str, object]], tuple[str, bytes]], int]] = {
     "undecodable": (lambda _body: ("x-1", b"\xff\xfegarbage"), 0),
-    "other_service": (lambda body: _forged(body, service="dialogue"), 0),
+    "not_an_object": (lambda _body: ("x-2", b'[{"position": 1}]'), 0),
+    "other_service": (lambda body: _forged(body, service="dialogue", payload={"n": 1000}), 0),
     "unknown_event": (lambda body: _forged(body, payload={"n": 1000}), 1000),
     # A copy of the first event with another position: the consumer applied it already.
     "wrong_position": (lambda body: (str(uuid.uuid4()),
                                      orjson.dumps({**body, "position": 999})), 0),
 }
-_DEAD = {"undecodable": 1, "other_service": 1, "unknown_event": 0, "wrong_position": 0}
-_REASON = {"undecodable": "undecodable", "other_service": "other_service",
+_DEAD = {"undecodable": 1, "not_an_object": 1, "other_service": 1, "unknown_event": 0,
+         "wrong_position": 0}
+_REASON = {"undecodable": "undecodable", "not_an_object": "undecodable",
+           "other_service": "other_service",
            "unknown_event": "unknown_event", "wrong_position": "unknown_event"}
 
 
@@ -132,6 +135,32 @@ async def test_a_foreign_message_last_in_the_stream_is_passed_by_the_start_up_ch
         assert _restored(runtime) == 0
         assert _foreign_seen(runtime) == 1
     assert len(await read_stream(nats_server.url, stream)) == 5
+
+
+async def test_a_foreign_message_claiming_a_later_position_hides_no_loss(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    """The stream restored from an older backup while the service was down (it lacks the
+    last event published), then a copy of an event with a later position published on it:
+    taken for the service's last event, it hid the loss (the stream seemed to end after the
+    store's last published event, with as many messages as were published)."""
+    settings = settings_factory("religion")
+    stream = settings.stream_name
+    async with _sums_service(settings) as runtime:
+        write_spread(runtime, range(3), books=1)
+        await eventually(lambda: unpublished(runtime) == 0)
+        original = await read_stream(nats_server.url, stream)
+    await remake_stream(nats_server.url, stream, original[:2])
+    msg_id = str(uuid.uuid4())
+    await _publish_raw(nats_server.url, original[0].subject,
+                       orjson.dumps({**orjson.loads(original[0].data), "position": 999}), msg_id)
+    async with _sums_service(settings) as runtime:
+        await eventually(lambda: _restored(runtime) == 1, timeout=30)
+        await eventually(lambda: unpublished(runtime) == 0, timeout=30)
+    held = await read_stream(nats_server.url, stream)
+    assert [m.headers["Nats-Msg-Id"] for m in held if m.headers] == [
+        *(m.headers["Nats-Msg-Id"] for m in original[:2] if m.headers), msg_id,
+        original[2].headers["Nats-Msg-Id"] if original[2].headers else ""]
 
 
 async def test_the_store_tells_its_events_from_copies_that_disagree_with_it(
