@@ -130,6 +130,20 @@ def test_a_service_publishes_its_own_events_and_nothing_else(
         asyncio.run(_violations(secured_nats, "svc-religion", "wrong-password", None, None))
 
 
+def test_only_a_services_own_user_may_publish_on_its_subjects(secured_nats: str) -> None:
+    """The deployed half of finding O6: a message the relay did not write gets into a
+    service's stream only through its own user (or the operators' account): no other
+    service's user may publish on its subjects, so a misconfigured partner cannot wedge it."""
+    async def refused() -> dict[tuple[str, str], bool]:
+        return {(user, owner): bool(await _violations(
+                    secured_nats, f"svc-{user}", _password(user),
+                    f"danvan.{owner}.site.Probe", None))
+                for user in SERVICES for owner in SERVICES}
+
+    assert asyncio.run(refused()) == {
+        (user, owner): user != owner for user in SERVICES for owner in SERVICES}
+
+
 def test_each_service_may_check_its_stream_against_its_store(
     secured_nats: str, settings_factory: Callable[..., Settings]
 ) -> None:
