@@ -222,6 +222,27 @@ REBUILD_FEWER_EVENTS: Final = (
     "(deploy/OPERATIONS.md mục 6.3) rồi dựng lại."
 )
 
+# -- events a consumer refuses (shared/contract.py): the dead letter's reason ------------------
+#: Published by a newer version of its service than this consumer knows (a rolling upgrade that
+#: did not upgrade the consumers first): docs/events.md says what to do.
+EVENT_SCHEMA_TOO_NEW: Final = (
+    "Sự kiện {event_type} có phiên bản lược đồ {version}, mới hơn phiên bản {known} mà dịch vụ "
+    "này biết: chưa áp dụng vào số liệu. Nâng cấp dịch vụ này rồi dựng lại bảng số liệu để áp "
+    "dụng sự kiện."
+)
+#: A payload its publisher's event class would refuse (a field missing or of the wrong type,
+#: an impossible date).
+EVENT_PAYLOAD_INVALID: Final = (
+    "Nội dung sự kiện {event_type} (phiên bản lược đồ {version}) không đúng hợp đồng sự kiện "
+    "của dịch vụ {service}: không áp dụng vào số liệu."
+)
+#: The other dead letters (shared/consumer.py): bytes that are no event envelope, and an event
+#: the consumer's own handling failed on, attempt after attempt.
+DEAD_LETTER_UNDECODABLE: Final = "Thông điệp không đọc được thành sự kiện: không áp dụng."
+DEAD_LETTER_HANDLER_FAILED: Final = (
+    "Xử lý sự kiện lỗi sau nhiều lần thử: chưa áp dụng vào số liệu; xem lỗi kỹ thuật kèm theo."
+)
+
 # -- an action the current state refuses (shared/errors.py, ActionRefused): every 409 -------
 ACTION_REFUSED: Final = (
     "Không thể «{action}» khi {subject} đang ở trạng thái «{state}»{note}. "

@@ -1,0 +1,283 @@
+"""The event contract a consumer checks another service's events against before applying them.
+
+A consumer may not import the publishing service's event classes (no service imports another,
+and a service's container image holds only its own code), so each publishing service's
+registry is written out as its catalogue, `shared/contracts/<service>.json` (the document
+`GET /api/v1/events/catalogue` answers; `python -m tools.contracts` writes them, a test keeps
+them equal to the registries). The consumer runner (`shared/consumer.py`) checks every
+envelope against it, live and in a rebuild alike, so both apply the same events:
+
+- a `schema_version` newer than the contract knows is refused (`EVENT_SCHEMA_TOO_NEW`): the
+  consumer would read a renamed or removed field as missing. docs/events.md says what an
+  operator does in a rolling upgrade (upgrade the consumers first);
+- a payload whose fields are not of the types the publisher's event class declares (a null
+  name, a number given as text, an impossible date such as 2023-02-30, a list of the wrong
+  things) is refused (`EVENT_PAYLOAD_INVALID`).
+
+What is checked is each field the payload carries, against the type and date format its JSON
+Schema states, nested fields included, for every version up to the contract's (an older
+version's payload, before its upcaster, which stays in the publisher's code, keeps the types
+of the fields it has). Not checked yet: a required field missing, a field the class does not
+have, a value outside a Literal's choices. The publishers always send them right; the test
+suites' hand-made envelopes do not (docs/events.md). A rule the class states in Python code
+only (a date's order) is the publisher's command's, not the contract's; so is the unit's
+jurisdiction: another province's unit is refused by every publisher's
+command (shared/unitcheck.py), is counted in none of the jurisdiction's figures, and the
+benchmarks feed the consumers national data.
+
+The schema is compiled once into plain functions: a consumer catching up applies thousands of
+events a second and a general JSON Schema validator costs some 300 µs an event.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from shared import messages
+from shared.envelope import EventEnvelope
+
+CONTRACTS_DIR = Path(__file__).parent / "contracts"
+
+TOO_NEW = "EVENT_SCHEMA_TOO_NEW"
+INVALID = "EVENT_PAYLOAD_INVALID"
+CODES = (TOO_NEW, INVALID)
+
+# A check returns None when the value fits, else where and why it does not (English, for the
+# operator reading the dead letter beside the Vietnamese sentence).
+Check = Callable[[Any], str | None]
+
+_ANNOTATIONS = frozenset({"title", "description", "default", "examples"})
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+class ContractViolation(ValueError):
+    """An envelope its publisher's contract refuses: dead-lettered, never applied. Its text
+    (the dead letter's `error`) is «CODE: Vietnamese reason» and, on a line of its own, what
+    in the payload is wrong (`shared.consumer.dead_letter_reason` reads it back)."""
+
+    def __init__(self, code: str, message: str, detail: str) -> None:
+        self.code = code
+        self.message = message
+        super().__init__(f"{code}: {message}\n{detail}")
+
+
+@dataclass(frozen=True)
+class _EventTerms:
+    version: int
+    check: Check
+
+
+@dataclass(frozen=True)
+class EventContract:
+    """The event types one service publishes, their schema versions and payload checks."""
+
+    service: str
+    events: dict[str, _EventTerms]
+
+    @classmethod
+    def of(cls, service: str) -> EventContract | None:
+        """The contract of `service`, or None when no contract is published for it (a test's
+        made-up stream)."""
+        path = CONTRACTS_DIR / f"{service}.json"
+        if not path.exists():
+            return None
+        return cls.from_catalogue(orjson.loads(path.read_bytes()))
+
+    @classmethod
+    def from_catalogue(cls, catalogue: dict[str, Any]) -> EventContract:
+        events = {}
+        for name, entry in catalogue["events"].items():
+            schema = entry["payload"]
+            events[name] = _EventTerms(version=int(entry["schema_version"]),
+                                       check=_compile(schema, schema.get("$defs", {})))
+        return cls(service=str(catalogue["service"]), events=events)
+
+    def check(self, envelope: EventEnvelope) -> None:
+        """Raise ContractViolation for an envelope that must not be applied. A type the
+        contract does not list is left to the projection (which handles only listed types:
+        tests/unit/test_contracts.py)."""
+        terms = self.events.get(envelope.event_type)
+        if terms is None:
+            return
+        version = envelope.schema_version
+        if version > terms.version:
+            raise ContractViolation(
+                TOO_NEW,
+                messages.EVENT_SCHEMA_TOO_NEW.format(
+                    event_type=envelope.event_type, version=version, known=terms.version),
+                f"schema_version {version} > {terms.version}",
+            )
+        problem = "schema_version below 1" if version < 1 else terms.check(envelope.payload)
+        if problem is not None:
+            raise ContractViolation(
+                INVALID,
+                messages.EVENT_PAYLOAD_INVALID.format(
+                    event_type=envelope.event_type, version=version, service=self.service),
+                problem,
+            )
+
+
+def _compile(schema: dict[str, Any], defs: dict[str, Any]) -> Check:
+    """One function checking a value against the types and formats of `schema` (the subset
+    pydantic writes for event payloads; a keyword outside it is refused here, at start, so
+    nothing is skipped unseen)."""
+    keywords = set(schema) - _ANNOTATIONS - {"$defs"}
+    if "$ref" in schema:
+        return _compile(defs[schema["$ref"].removeprefix("#/$defs/")], defs)
+    if "anyOf" in schema:
+        plain = [set(option) - _ANNOTATIONS == {"type"} for option in schema["anyOf"]]
+        if all(plain):  # `str | None`: one isinstance
+            return _type([option["type"] for option in schema["anyOf"]])
+        return _any_of([_compile(option, defs) for option in schema["anyOf"]])
+    checks: list[Check] = []
+    if "type" in schema:
+        checks.append(_type(schema["type"]))
+    if "format" in schema:
+        checks.append(_format(schema["format"]))
+    if "items" in schema:
+        checks.append(_items(_compile(schema["items"], defs)))
+    if "properties" in schema or isinstance(schema.get("additionalProperties"), dict):
+        checks.append(_object(schema, defs))
+    # Stated, not checked yet (the module's docstring says why).
+    unknown = keywords - {"type", "format", "items", "properties", "additionalProperties",
+                          "required", "enum", "const"}
+    if unknown:
+        raise ValueError(f"contract keywords not checked: {sorted(unknown)}")
+    return _all_of(checks)
+
+
+def _all_of(checks: list[Check]) -> Check:
+    if not checks:
+        return _anything
+    if len(checks) == 1:
+        return checks[0]
+
+    def check(value: Any) -> str | None:
+        for one in checks:
+            problem = one(value)
+            if problem is not None:
+                return problem
+        return None
+
+    return check
+
+
+def _any_of(options: list[Check]) -> Check:
+    def check(value: Any) -> str | None:
+        problems = []
+        for option in options:
+            problem = option(value)
+            if problem is None:
+                return None
+            problems.append(problem)
+        return " or ".join(problems)
+
+    return check
+
+
+# JSON's types as Python reads them; bool is an int to Python, not to JSON Schema (nor to a
+# strict reader of a count).
+_CLASSES: dict[str, tuple[type, ...]] = {
+    "string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,),
+    "null": (type(None),), "array": (list,), "object": (dict,),
+}
+
+
+def _type(declared: str | list[str]) -> Check:
+    names = [declared] if isinstance(declared, str) else list(declared)
+    classes = tuple(cls for name in names for cls in _CLASSES[name])
+    refuse_bool = "boolean" not in names
+
+    def check(value: Any) -> str | None:
+        if isinstance(value, classes) and not (refuse_bool and isinstance(value, bool)):
+            return None
+        return f"{_shown(value)} is not {'/'.join(names)}"
+
+    return check
+
+
+def _format(name: str) -> Check:
+    if name == "date":
+        def check(value: Any) -> str | None:
+            if not isinstance(value, str):
+                return None  # the type's to say
+            try:
+                if _DATE.match(value):
+                    date.fromisoformat(value)
+                    return None
+            except ValueError:
+                pass
+            return f"{_shown(value)} is no date"
+
+        return check
+    if name == "date-time":
+        def check_time(value: Any) -> str | None:
+            if not isinstance(value, str):
+                return None
+            try:
+                datetime.fromisoformat(value)
+            except ValueError:
+                return f"{_shown(value)} is no date-time"
+            return None
+
+        return check_time
+    raise ValueError(f"contract format not checked: {name}")
+
+
+def _anything(value: Any) -> str | None:
+    return None
+
+
+def _items(item: Check) -> Check:
+    def check(value: Any) -> str | None:
+        if not isinstance(value, list):
+            return None
+        for index, one in enumerate(value):
+            problem = item(one)
+            if problem is not None:
+                return f"[{index}]: {problem}"
+        return None
+
+    return check
+
+
+def _object(schema: dict[str, Any], defs: dict[str, Any]) -> Check:
+    properties = {name: _compile(sub, defs)
+                  for name, sub in schema.get("properties", {}).items()}
+    extra = schema.get("additionalProperties")
+    others = _compile(extra, defs) if isinstance(extra, dict) else None
+
+    def check(value: Any) -> str | None:
+        if not isinstance(value, dict):
+            return None  # the type's to say
+        for name, one in value.items():
+            field_check = properties.get(name, others)
+            if field_check is None:
+                continue
+            problem = field_check(one)
+            if problem is not None:
+                return f"{name}: {problem}"
+        return None
+
+    return check
+
+
+def _shown(value: Any) -> str:
+    text = orjson.dumps(value).decode() if _jsonable(value) else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _jsonable(value: Any) -> bool:
+    try:
+        orjson.dumps(value)
+    except TypeError:
+        return False
+    return True
+
