@@ -27,8 +27,11 @@ KERNEL: OperationTexts = {
     "audit": ("Nhật ký kiểm toán", "Ai đã làm gì, khi nào: các sự kiện của dịch vụ lọc theo "
               "người thực hiện, cơ quan, đơn vị (kể cả đơn vị trực thuộc), thời điểm ghi nhận. "
               "Kiểm toán viên cấp huyện chỉ thấy địa bàn của mình."),
-    "dead_letters": ("Thư chết", "Các sự kiện mà consumer của dịch vụ xử lý lỗi nhiều lần và "
-                     "đã bỏ qua, mới nhất trước."),
+    "dead_letters": ("Thư chết", "Các sự kiện mà consumer của dịch vụ không áp dụng vào số "
+                     "liệu, mới nhất trước: xử lý lỗi nhiều lần, không đọc được, hoặc không đúng "
+                     "hợp đồng sự kiện của dịch vụ phát (phiên bản lược đồ mới hơn, nội dung sai "
+                     "kiểu hay ngày không có thật). Mỗi mục có mã ổn định (`code`) và lý do "
+                     "(`reason`)."),
     "rebuild": ("Dựng lại bảng đọc", "Dựng một thế hệ mới của các bảng đọc bên cạnh bảng đang "
                 "dùng bằng cách phát lại sự kiện, rồi chuyển sang khi đã theo kịp. 409 khi đang "
                 "có một lần dựng lại."),

@@ -42,6 +42,9 @@ from sqlalchemy import (
     text,
 )
 
+from shared import messages as kernel_messages
+from shared.contract import CODES as CONTRACT_CODES
+from shared.contract import ContractViolation, EventContract
 from shared.db import BIG_ID, one_at_a_time
 from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
@@ -85,6 +88,23 @@ dead_letters_table = Table(
     Column("data", Text, nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+
+
+UNDECODABLE = "EVENT_UNDECODABLE"
+HANDLER_FAILED = "EVENT_HANDLER_FAILED"
+
+
+def dead_letter_reason(event_id: str | None, error: str) -> tuple[str, str]:
+    """The stable code and the Vietnamese reason of a dead letter, from its row (the admin
+    list shows both beside the technical `error`)."""
+    # A refusal's error reads «shared.contract.ContractViolation: CODE: reason\ndetail».
+    parts = error.partition("\n")[0].split(": ", 2)
+    for at, code in enumerate(parts[:2]):
+        if code in CONTRACT_CODES:
+            return code, ": ".join(parts[at + 1:])
+    if event_id is None:
+        return UNDECODABLE, kernel_messages.DEAD_LETTER_UNDECODABLE
+    return HANDLER_FAILED, kernel_messages.DEAD_LETTER_HANDLER_FAILED
 
 
 class _ProcessedSql:
@@ -178,21 +198,36 @@ class ForeignEnvelope(ValueError):
     subjects (finding O6). Never applied as the source service's event: a dead letter."""
 
 
+# A message that will never be applied, with its envelope when it has one, and why.
+Refused = tuple[Msg, EventEnvelope | None, Exception]
+
+
 def _decode(
-    messages: list[Msg], source_service: str,
-) -> tuple[list[tuple[Msg, EventEnvelope]], list[tuple[Msg, Exception]]]:
+    messages: list[Msg], source_service: str, contract: EventContract | None
+) -> tuple[list[tuple[Msg, EventEnvelope]], list[Refused]]:
+    """The envelopes to apply, and the messages refused: undecodable bytes, an envelope of
+    another service (O6), or one its publisher's contract refuses (shared/contract.py, O7).
+    None gets better by waiting, so all go straight to the dead letters, live and in a
+    rebuild alike."""
     decoded: list[tuple[Msg, EventEnvelope]] = []
-    undecodable: list[tuple[Msg, Exception]] = []
+    refused: list[Refused] = []
     for msg in messages:
         try:
             envelope = EventEnvelope.from_json(msg.data)
             if envelope.service != source_service:
                 raise ForeignEnvelope(
                     f"an event of {envelope.service!r} in the stream of {source_service!r}")
-            decoded.append((msg, envelope))
         except Exception as exc:
-            undecodable.append((msg, exc))
-    return decoded, undecodable
+            refused.append((msg, None, exc))
+            continue
+        if contract is not None:
+            try:
+                contract.check(envelope)
+            except ContractViolation as exc:
+                refused.append((msg, envelope, exc))
+                continue
+        decoded.append((msg, envelope))
+    return decoded, refused
 
 
 class ConsumerGone(Exception):
@@ -361,6 +396,9 @@ class ConsumerRunner:
         self.stream = stream_name_for(subject_root, projection.source_service)
         self._subjects = event_filters(subject_root, projection.source_service,
                                        projection.event_types)
+        # What the source service publishes, to check each envelope against before applying
+        # it (None for a stream no contract is published for: a test's).
+        self._contract = EventContract.of(projection.source_service)
         self._batch_size = batch_size
         self._poison_attempts = max(poison_attempts, 1)
         self._ack_wait_s = ack_wait_s
@@ -494,7 +532,7 @@ class ConsumerRunner:
     async def process(self, messages: list[Msg]) -> None:
         try:
             # Decoding happens in the worker thread with the database work.
-            decoded, undecodable = await self._through_outages(
+            decoded, refused = await self._through_outages(
                 messages, lambda: self._decode_and_apply(messages))
         except _Stopping:
             return  # nothing acked, JetStream redelivers after ack_wait
@@ -502,9 +540,8 @@ class ConsumerRunner:
             await self._one_by_one(messages)
             return
         self._infrastructure_works()
-        for msg, exc in undecodable:
-            # Undecodable bytes will never get better: straight to the dead letters.
-            await self._dead_letter(msg, None, exc)
+        for msg, envelope, exc in refused:
+            await self._dead_letter(msg, envelope, exc)
         # The batch is committed: its acks go out while the next batch is applied, instead
         # of the worker waiting for a thousand acks after every batch (a rebuild gained
         # 2-3 %). The previous batch's acks have had this whole batch to go.
@@ -514,9 +551,9 @@ class ConsumerRunner:
 
     async def _one_by_one(self, messages: list[Msg]) -> None:
         """A batch failed on working infrastructure: find the event(s) at fault."""
-        decoded, undecodable = _decode(messages, self.projection.source_service)
-        for msg, exc in undecodable:
-            await self._dead_letter(msg, None, exc)
+        decoded, refused = _decode(messages, self.projection.source_service, self._contract)
+        for msg, envelope, exc in refused:
+            await self._dead_letter(msg, envelope, exc)
         # Those waiting their turn are kept alive too: one event paused by an outage would
         # otherwise leave the rest of the batch without a signal as long, and redelivered.
         # In the order they are tried: each leaves the front as its turn comes, in constant
@@ -645,11 +682,11 @@ class ConsumerRunner:
 
     def _decode_and_apply(
         self, messages: list[Msg]
-    ) -> tuple[list[tuple[Msg, EventEnvelope]], list[tuple[Msg, Exception]]]:
-        decoded, undecodable = _decode(messages, self.projection.source_service)
+    ) -> tuple[list[tuple[Msg, EventEnvelope]], list[Refused]]:
+        decoded, refused = _decode(messages, self.projection.source_service, self._contract)
         if decoded:
             self._apply([envelope for _, envelope in decoded])
-        return decoded, undecodable
+        return decoded, refused
 
     async def _process_one(self, msg: Msg, envelope: EventEnvelope) -> None:
         event_id = str(envelope.event_id)

@@ -37,7 +37,7 @@ from shared.auth.principal import Principal
 from shared.auth.routes import auth_router
 from shared.commandapi import COMMAND_HEADERS, command
 from shared.commandthreads import CommandThreads, in_command_threads
-from shared.consumer import dead_letters_table
+from shared.consumer import dead_letter_reason, dead_letters_table
 from shared.db import ping
 from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.jsonanswer import JSONAnswer
@@ -729,7 +729,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
                 .mappings()
                 .all()
             )
-        return paging.envelope([_jsonable(dict(r)) for r in rows], int(total or 0))
+        return paging.envelope([_dead_letter_item(dict(r)) for r in rows], int(total or 0))
 
     @router.post("/api/v1/admin/rebuild-projections", status_code=202, dependencies=[CITY_ADMIN])
     async def rebuild(principal: AuthenticatedPrincipal) -> dict[str, Any]:
@@ -755,6 +755,11 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
         return await runtime.rebuilds.status(generation)
 
     return router
+
+
+def _dead_letter_item(row: dict[str, Any]) -> dict[str, Any]:
+    row["code"], row["reason"] = dead_letter_reason(row["event_id"], row["error"])
+    return _jsonable(row)
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:

@@ -77,7 +77,7 @@ def _more_events(base: Events) -> tuple[list[Any], list[Any]]:
     e.add("dialogue", "commitment", "K3", "CommitmentProgressUpdated", d(2023, 9, 1), {
         "commitment_id": "K3", "progress_pct": 30, "status": "in_progress"})
     e.add("dialogue", "session", "SES5", "SessionReportFiled", d(2023, 9, 2), {
-        "session_id": "SES5", "attendance": 33.5, "organisations": [], "summary": ""},
+        "session_id": "SES5", "attendance": 34, "organisations": [], "summary": ""},
         TIEN_LANG_TOWN)
     e.add("indicators", "model", "M2", "ModelClosed", d(2023, 11, 1), {
         "model_id": "M2", "closed_on": "2023-11-01", "reason": "Hết hiệu quả"}, QUAN_TOAN)
@@ -164,7 +164,7 @@ def test_reports_from_chunks_equal_reports_from_facts(reporting: Reporting) -> N
     # a closed site counts for nothing (shared/planrules.py).
     assert figures["dossiers_requisitioned"] == 0
     assert figures["commitments_overdue"] == 2  # K2, and K3 due 01/10
-    assert figures["attendance"] == 154  # 120 + 33.5, rounded
+    assert figures["attendance"] == 154  # 120 + 34
     assert figures["sites_with_certificate"] == 2
     sep = reporting.client.get("/api/v1/reports/2023-9m").json()
     assert figure_values(sep)["commitments_in_progress"] == 1  # K3 before its due date

@@ -1,0 +1,116 @@
+"""The event contracts consumers check other services' events against (shared/contract.py)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+from uuid import uuid4
+
+import pytest
+
+from services.indicators.application.projections import all_projections as indicators_projections
+from services.religion.domain.events import LandDossierLodged, SiteRegistered
+from services.reporting.application.projections import all_projections as reporting_projections
+from shared.consumer import Projection, dead_letter_reason
+from shared.contract import CONTRACTS_DIR, INVALID, TOO_NEW, ContractViolation, EventContract
+from shared.envelope import EventEnvelope
+from shared.eventstore import EventStore
+from tools.contracts import SERVICES, contract_text, main
+
+REGISTERED = SiteRegistered(
+    code="TL-001", name="Chùa Đông", religion="Phật giáo", commune_code="11755",
+    district_code="303", address="Thôn Đông", land_area_m2=1200.5, land_use_origin=None,
+    registered_on=date(2023, 1, 5),
+)
+
+
+def _envelope(payload: dict[str, Any], event_type: str = "SiteRegistered",
+              version: int = 1, unit_code: str | None = "11755") -> EventEnvelope:
+    now = datetime(2023, 3, 1, tzinfo=UTC)
+    return EventEnvelope(
+        event_id=uuid4(), event_type=event_type, schema_version=version, service="religion",
+        aggregate_type="site", aggregate_id="TL-001", aggregate_version=1, occurred_at=now,
+        recorded_at=now, actor="tester", payload=payload, unit_code=unit_code,
+    )
+
+
+@pytest.fixture(scope="module")
+def religion() -> EventContract:
+    contract = EventContract.of("religion")
+    assert contract is not None
+    return contract
+
+
+def _refusal(contract: EventContract, envelope: EventEnvelope) -> ContractViolation:
+    with pytest.raises(ContractViolation) as refused:
+        contract.check(envelope)
+    return refused.value
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_each_contract_file_is_its_registrys_catalogue(service: str) -> None:
+    path = CONTRACTS_DIR / f"{service}.json"
+    assert path.read_bytes() == contract_text(service), (
+        f"{path.name} differs from services/{service}/domain/events.py: "
+        "run `python -m tools.contracts`")
+    assert main(["--check"]) == 0
+
+
+def test_every_consumed_event_type_is_in_its_publishers_contract() -> None:
+    projections: list[Projection] = [
+        *reporting_projections(), *indicators_projections(EventStore("indicators", "danvan"))]
+    for projection in projections:
+        contract = EventContract.of(projection.source_service)
+        assert contract is not None, projection.source_service
+        assert set(projection.event_types) <= set(contract.events), projection.name
+
+
+def test_a_publishers_own_payload_passes(religion: EventContract) -> None:
+    religion.check(_envelope(REGISTERED.model_dump(mode="json")))
+    # A unit of another province is the publisher's command's to refuse, not the contract's.
+    religion.check(_envelope({**REGISTERED.model_dump(mode="json"), "commune_code": "00001"},
+                             unit_code="00001"))
+    lodged = LandDossierLodged(site_code="TL-001", state="lodged", note="", document_refs=["1"],
+                               lodged_on=date(2023, 2, 1))
+    religion.check(_envelope(lodged.model_dump(mode="json"), "LandDossierLodged", version=2))
+
+
+def test_an_older_version_is_held_to_the_types_of_the_fields_it_has_only(
+    religion: EventContract,
+) -> None:
+    v1 = {"site_code": "TL-001", "note": "", "document_refs": [], "lodged_on": "2023-02-01"}
+    religion.check(_envelope(v1, "LandDossierLodged", version=1))  # no `state` before v2
+    nested = _refusal(religion, _envelope({**v1, "document_refs": ["1", 2]},
+                                          "LandDossierLodged", version=1))
+    assert "document_refs: [1]: 2 is not string" in str(nested)
+    refused = _refusal(religion, _envelope({**v1, "lodged_on": "2023-02-30"},
+                                           "LandDossierLodged", version=1))
+    assert refused.code == INVALID
+
+
+@pytest.mark.parametrize(("change", "code", "detail"), [
+    ({"schema_version": 99}, TOO_NEW, "schema_version 99 > 1"),
+    ({"payload": {"name": None}}, INVALID, "name: null is not string"),
+    ({"payload": {"registered_on": "2023-02-30"}}, INVALID, '"2023-02-30" is no date'),
+    ({"payload": {"land_area_m2": "1200"}}, INVALID, "land_area_m2"),
+    ({"payload": {"land_area_m2": True}}, INVALID, "land_area_m2"),
+    ({"payload": {"district_code": 303}}, INVALID, "district_code: 303 is not string/null"),
+    ({"schema_version": 0}, INVALID, "schema_version below 1"),
+])
+def test_what_the_publisher_would_refuse_is_refused_with_a_code_and_a_reason(
+    religion: EventContract, change: dict[str, Any], code: str, detail: str,
+) -> None:
+    payload = {**REGISTERED.model_dump(mode="json"), **change.pop("payload", {})}
+    envelope = replace(_envelope(payload), **change)
+    refused = _refusal(religion, envelope)
+    assert (refused.code, detail in str(refused)) == (code, True), str(refused)
+    # What the admin list of dead letters shows: the code and the Vietnamese reason.
+    assert dead_letter_reason(str(envelope.event_id), str(refused)) == (code, refused.message)
+    assert "SiteRegistered" in refused.message
+
+
+def test_the_other_dead_letters_get_a_code_and_a_reason_too() -> None:
+    assert dead_letter_reason(None, "JSONDecodeError: unexpected character")[0] == (
+        "EVENT_UNDECODABLE")
+    assert dead_letter_reason("x", "RuntimeError: boom")[0] == "EVENT_HANDLER_FAILED"
