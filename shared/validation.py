@@ -356,8 +356,9 @@ def vietnamese_errors(
         elif allowed and all(value in labels for value in allowed):
             message = template.format(expected=_either(f"«{labels[v]}»" for v in allowed))
         else:
+            year = bool(location) and location[-1] in YEAR_FIELDS
             try:
-                message = template.format(**{k: _show(v) for k, v in ctx.items()})
+                message = template.format(**{k: _show(v, year) for k, v in ctx.items()})
             except (KeyError, IndexError):
                 message = template
         form = expected_form(kind, ctx, pattern_forms)
@@ -391,7 +392,14 @@ def _either(options: Iterable[str]) -> str:
     return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} {messages.OR} {items[-1]}"
 
 
-def _show(value: Any) -> str:
+#: The fields that hold a calendar year: their bounds are shown as a year is written, «2015»,
+#: never grouped like an amount («2.015», finding O9). Every year field of the API is so named.
+YEAR_FIELDS: frozenset[str] = frozenset({"year"})
+
+
+def _show(value: Any, year: bool = False) -> str:
+    if year and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
     # A bound is a number as Vietnamese writes it («100.000.000», «0,5»), not «100000000.0» (K10).
     if isinstance(value, int | float) and not isinstance(value, bool):
         return format_number_vn(value)
