@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
+from shared import messages
+
 VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 #: The first day the API takes (shared.validation) and the first day of the unit catalogue
 #: (shared.adminunits): the plan's records start in the 1990s at the earliest.
@@ -35,6 +37,14 @@ def end_of_day_vn(day: date) -> datetime:
 def format_date_vn(value: date) -> str:
     """dd/mm/yyyy, as Vietnamese documents write dates."""
     return value.strftime("%d/%m/%Y")
+
+
+def format_moment_vn(moment: datetime) -> str:
+    """An instant as a Vietnamese reads it, in Vietnam's time: «07:00 ngày 01/01/2030», with
+    the seconds when it has any («19:05:30 ngày 06/12/2026»). A naive one is UTC (in_utc)."""
+    local = in_utc(moment).astimezone(VN_TZ)
+    clock = "%H:%M" if local.second == 0 and local.microsecond == 0 else "%H:%M:%S"
+    return messages.MOMENT.format(time=local.strftime(clock), day=format_date_vn(local.date()))
 
 
 def iso_or_none(value: date | None) -> str | None:

@@ -96,9 +96,14 @@ INVALID_AS_OF: Final = (
     "Thời điểm số liệu «{value}» không hợp lệ; dùng dạng ISO, ví dụ 2023-03-20T17:00:00+07:00, "
     "{range}"
 )
-AS_OF_IN_FUTURE: Final = "Thời điểm số liệu {value} ở tương lai"
+#: An instant in Vietnam's time (shared.clock.format_moment_vn): {time} HH:MM[:SS], {day}
+#: dd/mm/yyyy.
+MOMENT: Final = "{time} ngày {day}"
+#: {moment} and {now} in Vietnam's time (shared.clock.format_moment_vn), as DATE_IN_FUTURE's.
+AS_OF_IN_FUTURE: Final = "Thời điểm số liệu {moment} ở tương lai (bây giờ là {now})"
+#: A bare date that is today: {on} dd/mm/yyyy.
 AS_OF_TODAY: Final = (
-    "Thời điểm số liệu {value} là hết ngày hôm nay, chưa đến; để lấy số liệu đến hiện tại hãy "
+    "Thời điểm số liệu là hết ngày {on}, hôm nay, chưa đến; để lấy số liệu đến hiện tại hãy "
     "bỏ trống thời điểm số liệu, hoặc chọn một thời điểm đã qua"
 )
 #: pydantic's error kinds, worded in Vietnamese ({...} are pydantic's own context values).

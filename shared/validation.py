@@ -6,7 +6,7 @@ import math
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any, get_args
 
 from pydantic import (
@@ -31,7 +31,15 @@ from shared.adminunits.model import (
     SCOPE_CODE_PATTERN,
     UNIT_CODE_PATTERN,
 )
-from shared.clock import FIRST_DAY, VN_TZ, day_vn, end_of_day_vn, format_date_vn, today_vn
+from shared.clock import (
+    FIRST_DAY,
+    VN_TZ,
+    day_vn,
+    end_of_day_vn,
+    format_date_vn,
+    format_moment_vn,
+    today_vn,
+)
 from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.errors import InvalidInput
 from shared.ids import CODE_MAX, CODE_PATTERN, RECORD_ID_PATTERN, UUID_PATTERN
@@ -184,6 +192,7 @@ _NANOSECONDS = re.compile(r"(?<=:\d{2})(\.\d{6})\d+", re.ASCII)
 # A "+" typed into a link's query arrives as a space ("…T17:00:00 07:00"): it meant the offset.
 _LOST_PLUS = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:?\d{2})$", re.ASCII)
 INVALID_AS_OF = "INVALID_AS_OF"
+_ONE_DAY = timedelta(days=1)
 AS_OF_IN_FUTURE = "AS_OF_IN_FUTURE"
 
 
@@ -206,18 +215,27 @@ def read_as_of(value: str, now: datetime) -> datetime:
             parsed = datetime.fromisoformat(value)
     except ValueError as exc:
         raise invalid from exc
-    if not in_date_range(parsed.date()):
+    # The written date first, a day either side: year 1 or 9999 with an offset overflows the
+    # conversion below, and no offset moves a moment by a day.
+    if not FIRST_DAY - _ONE_DAY <= parsed.date() <= LAST_DAY + _ONE_DAY:
         raise invalid
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=VN_TZ)
     parsed = parsed.astimezone(UTC)
+    # The range is of Vietnam's days: «1990-01-01T00:00:00+14:00» is 31/12/1989 here (O4).
+    if not in_date_range(day_vn(parsed)):
+        raise invalid
     if parsed > now:
         # Today's date is the end of today, still to come: the official meant "up to now",
         # which is the parameter left out; a refusal that only said "in the future" read as
         # if the system took today for tomorrow.
-        today = len(value) == 10 and date.fromisoformat(value) == day_vn(now)
-        message = messages.AS_OF_TODAY if today else messages.AS_OF_IN_FUTURE
-        raise InvalidInput(AS_OF_IN_FUTURE, message.format(value=shown))
+        if len(value) == 10 and date.fromisoformat(value) == day_vn(now):
+            message = messages.AS_OF_TODAY.format(on=format_date_vn(day_vn(now)))
+        else:
+            # Shown as every other date refusal is: in Vietnam's time, with what now is (O4).
+            message = messages.AS_OF_IN_FUTURE.format(
+                moment=format_moment_vn(parsed), now=format_moment_vn(now.replace(microsecond=0)))
+        raise InvalidInput(AS_OF_IN_FUTURE, message)
     return parsed
 
 

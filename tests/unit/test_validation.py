@@ -157,6 +157,37 @@ def test_an_as_of_in_the_future_is_refused() -> None:
         assert ("bỏ trống" in refused.value.message) is today, refused.value.message
 
 
+def test_an_as_of_in_the_future_is_shown_in_vietnam_time_with_now() -> None:
+    """Finding O4: the refusal echoed the ISO text («2030-01-01T00:00:00Z»); every other date
+    refusal shows dd/mm/yyyy in Vietnam's time and says what today is."""
+    with pytest.raises(InvalidInput) as refused:
+        read_as_of("2030-01-01T00:00:00Z", NOW)
+    assert refused.value.message == (
+        "Thời điểm số liệu 07:00 ngày 01/01/2030 ở tương lai (bây giờ là 19:00 ngày 04/12/2026)")
+    with pytest.raises(InvalidInput) as refused:
+        read_as_of("2026-12-04T19:00:30+07:00", NOW + timedelta(seconds=10, microseconds=5))
+    assert refused.value.message == (
+        "Thời điểm số liệu 19:00:30 ngày 04/12/2026 ở tương lai (bây giờ là 19:00:10 ngày "
+        "04/12/2026)")
+    with pytest.raises(InvalidInput) as refused:
+        read_as_of("2026-12-04", NOW)
+    assert refused.value.message.startswith("Thời điểm số liệu là hết ngày 04/12/2026, hôm nay")
+
+
+@pytest.mark.parametrize("written", [
+    "1990-01-01T00:00:00+14:00", "1989-12-31T16:59:59Z", "1989-12-31T23:59:59",
+])
+def test_the_range_of_as_of_is_of_vietnams_days_after_conversion(written: str) -> None:
+    """Finding O4: the range was checked on the written date before conversion, so
+    1990-01-01T00:00:00+14:00, 31/12/1989 in Vietnam, was taken."""
+    with pytest.raises(InvalidInput) as refused:
+        read_as_of(written, NOW)
+    assert refused.value.code == "INVALID_AS_OF"
+    first = datetime(1989, 12, 31, 17, tzinfo=UTC)  # 00:00 on 01/01/1990 in Vietnam
+    assert read_as_of("1989-12-31T17:00:00Z", NOW) == first
+    assert read_as_of("1990-01-01T07:00:00+14:00", NOW) == first
+
+
 def test_a_lone_surrogate_is_refused_in_vietnamese() -> None:
     # A JSON body may carry "\ud800" (json.loads, as FastAPI reads a body, keeps it), which is
     # no Unicode character: pydantic's English message must not reach a person.
