@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Final
 
+from shared import messages
 from shared.ids import code_key
 
 #: The conferences of II.3.2, by the number of months each covers.
@@ -50,6 +51,29 @@ class InvalidPeriodId(ValueError):
     pass
 
 
+#: The code of a period id of the right form naming a year outside FIRST_YEAR..LAST_YEAR.
+PERIOD_YEAR_OUT_OF_RANGE: Final = "PERIOD_YEAR_OUT_OF_RANGE"
+
+
+class PeriodYearOutOfRange(InvalidPeriodId):
+    """«2010-3m»: written as a period is, of a year the system keeps no period of. Refused
+    with its own code and the years it takes (finding O8: the refusal of a malformed id told
+    a desk asking for 2014 to use the form it had used)."""
+
+    def __init__(self, value: str, year: int) -> None:
+        super().__init__(value)
+        self.value, self.year = value, year
+
+    @property
+    def message(self) -> str:
+        # A year is written plain (2015), never grouped like an amount (finding O9).
+        return messages.PERIOD_YEAR_OUT_OF_RANGE.format(
+            value=self.value[:40], year=self.year, first=FIRST_YEAR, last=LAST_YEAR)
+
+    def details(self) -> dict[str, object]:
+        return {"period_id": self.value[:40], "first_year": FIRST_YEAR, "last_year": LAST_YEAR}
+
+
 def period_id(year: int, months: int) -> str:
     return f"{year}-{months}m"
 
@@ -62,7 +86,7 @@ def parse_period_id(value: str) -> tuple[int, int]:
         raise InvalidPeriodId(value)
     year, months = int(match.group(1)), int(match.group(2))
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise InvalidPeriodId(value)
+        raise PeriodYearOutOfRange(value, year)
     return year, months
 
 

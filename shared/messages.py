@@ -106,6 +106,12 @@ AS_OF_TODAY: Final = (
     "Thời điểm số liệu là hết ngày {on}, hôm nay, chưa đến; để lấy số liệu đến hiện tại hãy "
     "bỏ trống thời điểm số liệu, hoặc chọn một thời điểm đã qua"
 )
+#: A conference period id of a year the system keeps no period of (shared/conferencedates.py):
+#: {value} the id, {year} its year, {first} and {last} the years taken.
+PERIOD_YEAR_OUT_OF_RANGE: Final = (
+    "Kỳ báo cáo «{value}» thuộc năm {year}; hệ thống chỉ có kỳ báo cáo của các năm từ {first} "
+    "đến {last}"
+)
 #: pydantic's error kinds, worded in Vietnamese ({...} are pydantic's own context values).
 FIELD_ERRORS: Final[dict[str, str]] = {
     "missing": "Thiếu trường bắt buộc",

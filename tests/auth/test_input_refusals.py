@@ -32,3 +32,24 @@ def test_the_bounds_of_a_year_are_not_grouped_like_an_amount(
                     "year")["message"] == "Phải nhỏ hơn hoặc bằng 2099"
     assert _refusal(indicators.get("/api/v1/indicators/1999/I3", headers=city),
                     "year")["message"] == "Phải lớn hơn hoặc bằng 2000"
+
+
+def test_a_period_of_a_year_without_periods_is_refused_naming_the_years(
+    services: Services, idp: Idp
+) -> None:
+    """Finding O8: «2010-3m» was refused INVALID_PERIOD «use the form YEAR-3m», the form it
+    had; the rule broken is the years, 2015 to 2100, in reporting and indicators alike."""
+    city = idp.headers("city_staff")
+    for service, path in (("reporting", "/api/v1/reports/2010-3m"),
+                          ("reporting", "/api/v1/periods/2101-12M"),
+                          ("indicators", "/api/v1/reporting-duties/2014-12m")):
+        answer = services[service].get(path, headers=city)
+        assert answer.status_code == 422, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "PERIOD_YEAR_OUT_OF_RANGE", path
+        assert "từ 2015 đến 2100" in error["message"], error["message"]
+        assert error["details"]["first_year"] == 2015
+        assert error["details"]["last_year"] == 2100
+    # A malformed id keeps its own code.
+    malformed = services["reporting"].get("/api/v1/reports/2023-4m", headers=city)
+    assert malformed.json()["error"]["code"] == "INVALID_PERIOD"

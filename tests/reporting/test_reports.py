@@ -371,7 +371,8 @@ def test_a_period_window_is_editable_without_moving_older_reports(
 
 BAD_REQUESTS: list[tuple[str, str, str, dict[str, Any] | None, int, str]] = [
     ("unknown period", "GET", "/api/v1/reports/2023-4m", None, 422, "INVALID_PERIOD"),
-    ("year out of range", "GET", "/api/v1/reports/1999-3m", None, 422, "INVALID_PERIOD"),
+    ("year out of range", "GET", "/api/v1/reports/1999-3m", None, 422,
+     "PERIOD_YEAR_OUT_OF_RANGE"),
     ("as of in the future", "GET", "/api/v1/reports/2023-3m?as_of=2099-01-01", None, 422,
      "AS_OF_IN_FUTURE"),
     ("as of garbage", "GET", "/api/v1/reports/2023-3m?as_of=hôm-qua", None, 422,
