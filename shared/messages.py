@@ -32,6 +32,13 @@ DATABASE_UNAVAILABLE: Final = (
 )
 INTERNAL_ERROR: Final = "Lỗi hệ thống, vui lòng thử lại hoặc báo quản trị viên"
 CONTROL_CHARACTERS_IN_PARAMETER: Final = "Tham số chứa ký tự điều khiển không hợp lệ"
+BIDI_CONTROLS_IN_PARAMETER: Final = (
+    "Tham số chứa ký tự điều khiển chiều viết (đảo ngược thứ tự hiển thị), không được chấp nhận"
+)
+INVISIBLE_CHARACTERS_IN_PARAMETER: Final = (
+    "Tham số chứa ký tự không hiển thị (như dấu cách độ rộng 0, thường dính theo khi sao chép "
+    "từ trang web hoặc Word), không được chấp nhận; hãy gõ lại tham số"
+)
 #: A query parameter the route does not take (shared/requestguard.py): {unknown} and
 #: {accepted} are the names, each in «»; a misspelt filter must not pass for a filtered list.
 UNKNOWN_QUERY_PARAMETER: Final = (

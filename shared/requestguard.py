@@ -39,7 +39,7 @@ from starlette.types import Scope
 
 from shared import messages
 from shared.errors import InvalidInput, error_body
-from shared.validation import VALIDATION_ERROR
+from shared.validation import BIDI_CONTROL_CHARACTERS, INVISIBLE_CHARACTERS, VALIDATION_ERROR
 
 #: UPPER_CASE, as every code a program branches on, and the body's rule's own code
 #: (shared.validation.clean_text answers CONTROL_CHARACTERS): one rule, one code (finding N8:
@@ -48,26 +48,56 @@ CODE = "CONTROL_CHARACTERS"
 MESSAGE = messages.CONTROL_CHARACTERS_IN_PARAMETER
 
 
+#: The body's codes too (shared.validation.clean_text): a bidi control in a parameter was
+#: echoed into the 404's message shown to people, reversing what followed it (finding O2).
+BIDI_CODE = "BIDI_CONTROLS"
+#: Characters that print as nothing (shared.validation.INVISIBLE_CHARACTERS): taken out of a
+#: body's text, refused in a parameter, which is matched as typed and echoed as sent.
+INVISIBLE_CODE = "INVISIBLE_CHARACTERS"
+
 # Unicode's category Cc is exactly C0, DEL and C1 (tests/unit/test_requestguard.py checks it
 # against unicodedata): one search per text instead of a category lookup per character.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+# Every character refused in a parameter, in one search: a request holding none (nearly all)
+# pays one search per text, as before the bidi and invisible sets were added.
+_REFUSED = re.compile(f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROL_CHARACTERS}{INVISIBLE_CHARACTERS}]")
+_BIDI = frozenset(BIDI_CONTROL_CHARACTERS)
 
 
 def has_control_character(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
+def _refusal(text: str) -> dict[str, str] | None:
+    """The code and message of a parameter's text, None when it holds no refused character."""
+    if _REFUSED.search(text) is None:
+        return None
+    if has_control_character(text):
+        return {"code": CODE, "message": MESSAGE}
+    if not _BIDI.isdisjoint(text):
+        return {"code": BIDI_CODE, "message": messages.BIDI_CONTROLS_IN_PARAMETER}
+    return {"code": INVISIBLE_CODE, "message": messages.INVISIBLE_CHARACTERS_IN_PARAMETER}
+
+
+def _escaped(name: str) -> str:
+    # The refused characters of a parameter's name written as escapes: shown as sent, they
+    # would do in the answer what they are refused for.
+    return _REFUSED.sub(lambda found: f"\\u{ord(found.group()):04x}", name)
+
+
 def refused_parameters(scope: Scope) -> list[dict[str, Any]]:
-    """The parameters of a request that carry a control character, as error details."""
+    """The parameters of a request that carry a control character, a bidi control or an
+    invisible character, as error details."""
     refused = []
-    if has_control_character(scope.get("path", "")):
-        refused.append({"field": "path", "code": CODE, "message": MESSAGE})
+    in_path = _refusal(scope.get("path", ""))
+    if in_path is not None:
+        refused.append({"field": "path", **in_path})
     # Decoded as Starlette decodes it for the routes, so what is checked is what they get.
     query = scope.get("query_string", b"").decode("latin-1")
     for name, value in parse_qsl(query, keep_blank_values=True) if query else ():
-        if has_control_character(name) or has_control_character(value):
-            field = name if not has_control_character(name) else repr(name)[1:-1]
-            refused.append({"field": field, "code": CODE, "message": MESSAGE})
+        found = _refusal(name) or _refusal(value)
+        if found is not None:
+            refused.append({"field": _escaped(name), **found})
     return refused
 
 

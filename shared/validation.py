@@ -68,7 +68,8 @@ _NONCHARACTER = re.compile(
 # "Chùa\u202e..." prints reversed in the unit's Word, Excel and dashboard, a record's name
 # spoofed in a signed document. Vietnamese text has no use for them (the marks U+200E/U+200F,
 # which reorder nothing after them, are left to scripts that need them).
-_BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+BIDI_CONTROL_CHARACTERS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_BIDI_CONTROLS = frozenset(BIDI_CONTROL_CHARACTERS)
 
 
 # Characters that print as nothing: zero-width space, word joiner, invisible operators, a BOM
@@ -77,8 +78,9 @@ _BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u20
 # every report, and one inside a word hid the site from search (finding H9). The official
 # cannot see them to delete them, so they are taken out, not refused; what is left empty is
 # then refused as blank.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u034f\u115f\u1160\u180e\u200b\u2060\u2061\u2062"
-                                    "\u2063\u2064\u3164\ufeff\uffa0"))
+INVISIBLE_CHARACTERS = ("\u00ad\u034f\u115f\u1160\u180e\u200b\u2060\u2061\u2062\u2063\u2064"
+                        "\u3164\ufeff\uffa0")
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARACTERS))
 # The zero-width (non-)joiners shape the letters of Arabic, Persian and Indic scripts, and are
 # kept there; beside a Latin (Vietnamese) letter, a space or at an end they only hide.
 _LATIN_JOINERS = re.compile(

@@ -53,3 +53,33 @@ def test_a_period_of_a_year_without_periods_is_refused_naming_the_years(
     # A malformed id keeps its own code.
     malformed = services["reporting"].get("/api/v1/reports/2023-4m", headers=city)
     assert malformed.json()["error"]["code"] == "INVALID_PERIOD"
+
+
+def test_bidi_controls_and_invisible_characters_in_a_parameter_are_refused(
+    services: Services, idp: Idp
+) -> None:
+    """Finding O2: `/certificates/%E2%80%AE` answered 404 «Không tìm thấy giấy chứng nhận số
+    «\u202e»», the override echoed into a message shown to people; a body refuses it
+    (BIDI_CONTROLS), a path and a query now do too, in every service, and a zero-width
+    character, which a body's text loses, is refused in a parameter, matched as sent."""
+    city = idp.headers("city_staff")
+    for service, path, field, code in (
+        ("religion", "/api/v1/certificates/%E2%80%AE", "path", "BIDI_CONTROLS"),
+        ("religion", "/api/v1/sites?q=Ch%C3%B9a%E2%80%AEabc", "q", "BIDI_CONTROLS"),
+        ("dialogue", "/api/v1/commitments?agency=%E2%81%A6x", "agency", "BIDI_CONTROLS"),
+        ("indicators", "/api/v1/models/M%E2%80%8B1", "path", "INVISIBLE_CHARACTERS"),
+        ("reporting", "/api/v1/reports/2023-3m?unit=%EF%BB%BF315", "unit",
+         "INVISIBLE_CHARACTERS"),
+        ("religion", "/api/v1/sites?x%E2%80%AE=1", "x\\u202e", "BIDI_CONTROLS"),
+    ):
+        answer = services[service].get(path, headers=city)
+        assert answer.status_code == 422, (path, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == "VALIDATION_ERROR"
+        assert error["details"] == [{"field": field, "code": code, "message": error["details"][0][
+            "message"]}], path
+        assert "\u202e" not in answer.text and "\u2066" not in answer.text, path
+        assert not error["details"][0]["message"].isascii()
+    # Vietnamese and other scripts pass untouched, in a path and a query.
+    assert services["religion"].get("/api/v1/sites?q=Ch%C3%B9a%20%D8%B4%D9%84", headers=city
+                                    ).status_code == 200
