@@ -32,6 +32,11 @@ DATABASE_UNAVAILABLE: Final = (
 )
 INTERNAL_ERROR: Final = "Lỗi hệ thống, vui lòng thử lại hoặc báo quản trị viên"
 CONTROL_CHARACTERS_IN_PARAMETER: Final = "Tham số chứa ký tự điều khiển không hợp lệ"
+#: A key given twice in one object of a JSON body (shared/jsonbody.py): {key} is the key.
+DUPLICATE_KEY: Final = (
+    "Trường «{key}» được gửi nhiều lần trong cùng một đối tượng JSON, không rõ giá trị nào là "
+    "đúng nên yêu cầu không được thực hiện. Hãy gửi mỗi trường một lần."
+)
 BIDI_CONTROLS_IN_PARAMETER: Final = (
     "Tham số chứa ký tự điều khiển chiều viết (đảo ngược thứ tự hiển thị), không được chấp nhận"
 )

@@ -41,6 +41,7 @@ from shared.consumer import dead_letter_reason, dead_letters_table
 from shared.db import ping
 from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.jsonanswer import JSONAnswer
+from shared.jsonbody import JSONBodyRoute
 from shared.logs import configure_logging, error_line, get_logger
 from shared.openapi import install_document
 from shared.outage import is_infrastructure_failure
@@ -336,6 +337,8 @@ def _add_as_app_route(
         endpoint = in_command_threads(endpoint, threads)
     app.router.add_api_route(
         route.path, endpoint,
+        # Its own class: how it reads its body (shared.jsonbody.JSONBodyRoute).
+        route_class_override=type(route),
         response_model=route.response_model, status_code=route.status_code,
         tags=route.tags, dependencies=route.dependencies, summary=route.summary,
         description=route.description, response_description=route.response_description,
@@ -627,7 +630,7 @@ def internal_error_response() -> JSONResponse:
 def _probes_router(runtime: ServiceRuntime) -> APIRouter:
     """Health, readiness, metrics and the event contract: read by monitoring and tools that
     may add parameters of their own, which these answers never depend on."""
-    router = APIRouter(tags=["vận hành"])
+    router = APIRouter(route_class=JSONBodyRoute, tags=["vận hành"])
 
     @router.get("/healthz")
     def healthz() -> dict[str, str]:
@@ -682,7 +685,7 @@ def _probes_router(runtime: ServiceRuntime) -> APIRouter:
 
 
 def _operations_router(runtime: ServiceRuntime) -> APIRouter:
-    router = APIRouter(tags=["vận hành"])
+    router = APIRouter(route_class=JSONBodyRoute, tags=["vận hành"])
 
     @router.get("/api/v1/events/catalogue", dependencies=[QUERY_RULE])
     def event_catalogue() -> dict[str, Any]:

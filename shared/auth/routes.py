@@ -26,6 +26,7 @@ from shared.auth.securitylog import security_event
 from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.envelope import utcnow
 from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.jsonbody import JSONBodyRoute
 from shared.requestguard import declared_query_only, refuse_undeclared_query
 from shared.settings import Settings
 from shared.unitcheck import require_unit_of_jurisdiction
@@ -213,7 +214,7 @@ def no_escalation(principal: Principal, scopes: frozenset[str], unit_scope: str)
 
 
 def auth_router(settings: Settings) -> APIRouter:
-    router = APIRouter(prefix="/api/v1", tags=["xác thực"])
+    router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["xác thực"])
 
     @router.get("/auth/whoami")
     def whoami(request: Request, principal: AuthenticatedPrincipal) -> dict[str, Any]:

@@ -1,11 +1,19 @@
 """Input refused the same way by the four services, over HTTP with AUTH_MODE=required, on
-SQLite and on PostgreSQL (examiner's round O): the bounds of a year are written as a year."""
+SQLite and on PostgreSQL (examiner's round O): a key given twice in a JSON body, bidi and
+invisible characters in a parameter, a period of a year without periods, the bounds of a
+year."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from tests.auth.conftest import Idp, Services
+from fastapi.routing import APIRoute
+
+from shared.jsonbody import JSONBodyRoute
+from shared.requestguard import JSON_TYPES, body_types
+from tests.auth.conftest import Idp, Services, head_body, model_body, site_body
+from tests.integration.helpers import event_count
 
 
 def _refusal(response: Any, field: str) -> dict[str, Any]:
@@ -83,3 +91,68 @@ def test_bidi_controls_and_invisible_characters_in_a_parameter_are_refused(
     # Vietnamese and other scripts pass untouched, in a path and a query.
     assert services["religion"].get("/api/v1/sites?q=Ch%C3%B9a%20%D8%B4%D9%84", headers=city
                                     ).status_code == 200
+
+
+def _twice(body: dict[str, Any], key: str, first: Any) -> str:
+    """`body` as JSON text with `key` given first as `first`, then as in `body`."""
+    rest = json.dumps(body, ensure_ascii=False)[1:]
+    return f"{{{json.dumps(key)}: {json.dumps(first, ensure_ascii=False)}, {rest}"
+
+
+def test_a_key_given_twice_in_a_json_body_is_refused_naming_it_in_every_service(
+    services: Services, idp: Idp
+) -> None:
+    """Finding O1: `{"code": "TL-016", "code": "TL-017", ...}` registered TL-017, the last
+    value silently winning; a query parameter given twice was already refused."""
+    city = idp.headers("city_staff")
+    sent = {**city, "content-type": "application/json"}
+    for service, path, body, key, first in (
+        ("religion", "/api/v1/sites", site_body("TL-017"), "code", "TL-016"),
+        ("dialogue", "/api/v1/heads", head_body(), "from_date", "2020-01-15"),
+        ("indicators", "/api/v1/models", model_body(), "started_on", "2023-01-01"),
+        ("reporting", "/api/v1/reports/2023-6m/finalise", {"scope": "31"}, "scope", "31"),
+        # The kernel's own routes too (refused before the route's scope, as malformed JSON).
+        ("religion", "/api/v1/admin/api-keys", {"owner": "x", "scopes": ["religion:read"]},
+         "owner", "y"),
+    ):
+        client = services[service]
+        before = event_count(client)
+        answer = client.post(path, content=_twice(body, key, first).encode(), headers=sent)
+        assert answer.status_code == 422, (path, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == "VALIDATION_ERROR"
+        (detail,) = error["details"]
+        assert detail["field"] == key and detail["code"] == "DUPLICATE_KEY", path
+        assert f"«{key}»" in detail["message"] and not detail["message"].isascii()
+        assert event_count(client) == before, path
+    # In a nested object too; the same body without the repetition is taken.
+    religion = services["religion"]
+    nested = '{"a": [{"b": 1, "b": 2}]}'
+    assert (religion.post("/api/v1/sites", content=nested, headers=sent).json()["error"]
+            ["details"][0]["code"]) == "DUPLICATE_KEY"
+    assert religion.post("/api/v1/sites", json=site_body("TL-017"), headers=city
+                         ).status_code == 201
+
+
+def _routes(routes: list[Any]) -> list[APIRoute]:
+    found: list[APIRoute] = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        inner = getattr(route, "original_router", None)
+        if inner is not None:
+            found += _routes(inner.routes)
+    return found
+
+
+def test_every_route_reading_a_json_body_reads_it_refusing_a_repeated_key(
+    services: Services,
+) -> None:
+    """Routers made without `route_class=JSONBodyRoute` (shared/jsonbody.py) would read their
+    bodies with FastAPI's json.loads again, the last of two keys winning."""
+    for service in ("religion", "dialogue", "indicators", "reporting"):
+        routes = [r for r in _routes(services[service].app.routes)
+                  if body_types(r) is JSON_TYPES]
+        assert routes, service
+        plain = [r.path for r in routes if not isinstance(r, JSONBodyRoute)]
+        assert not plain, service

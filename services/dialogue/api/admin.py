@@ -11,9 +11,10 @@ from services.dialogue.adapters.projection import rebuild
 from services.dialogue.api.deps import Runtime
 from services.dialogue.application.scheduler import scan
 from shared.auth.checks import OPERATIONS
+from shared.jsonbody import JSONBodyRoute
 
-router = APIRouter(prefix="/api/v1/admin", tags=[messages.TAG_OPERATIONS],
-                   dependencies=[Depends(OPERATIONS)])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1/admin",
+                   tags=[messages.TAG_OPERATIONS], dependencies=[Depends(OPERATIONS)])
 
 
 @router.post("/rebuild-read-models")

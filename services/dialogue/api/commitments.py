@@ -28,6 +28,7 @@ from shared.clock import format_date_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
+from shared.jsonbody import JSONBodyRoute
 from shared.openapi import file_responses, upload_body
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
@@ -35,7 +36,7 @@ from shared.unitsuccessions import catalogue_now
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
-router = APIRouter(prefix="/api/v1", tags=[messages.TAG_COMMITMENTS])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=[messages.TAG_COMMITMENTS])
 
 
 @router.get("/commitments")

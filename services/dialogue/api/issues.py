@@ -23,6 +23,7 @@ from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
 from shared.db import truncate_wal
+from shared.jsonbody import JSONBodyRoute
 from shared.logs import get_logger
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
@@ -30,7 +31,7 @@ from shared.web import AuthenticatedPrincipal
 
 log = get_logger("danvan.dialogue.citizen")
 
-router = APIRouter(prefix="/api/v1", tags=[messages.TAG_ISSUES])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=[messages.TAG_ISSUES])
 # The handler checks it too, with the issue's unit; declared here so the document names it.
 CITIZEN_DATA_SCOPE = Depends(RequiredScope(CITIZEN_DATA))
 

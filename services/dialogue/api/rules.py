@@ -18,12 +18,13 @@ from services.dialogue.domain.events import Role
 from shared.auth.checks import city_level
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
+from shared.jsonbody import JSONBodyRoute
 from shared.unitcheck import require_unit_ever_within
 from shared.unitfilter import UnitFilter
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
-router = APIRouter(prefix="/api/v1", tags=[messages.TAG_RULES])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=[messages.TAG_RULES])
 #: Commands of the city level only: refused to a district board before the body is read.
 CITY_LEVEL = [city_level("dialogue:write")]
 

@@ -27,13 +27,14 @@ from shared.asof import AsOf, as_of_field
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
+from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
 from shared.validation import Day
 from shared.web import AuthenticatedPrincipal
 
-router = APIRouter(prefix="/api/v1", tags=[messages.TAG_SESSIONS])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=[messages.TAG_SESSIONS])
 Status = Literal["planned", "cancelled", "held", "closed"]
 
 

@@ -50,12 +50,14 @@ from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import events_table
+from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Offset
 from shared.validation import Day, not_in_future
 from shared.web import principal_of, runtime_of
 
-router = APIRouter(prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
+router = APIRouter(
+    route_class=JSONBodyRoute, prefix="/api/v1/indicators", tags=[messages.TAG_INDICATORS])
 #: Commands of the city level only: refused to a district board before the body is read.
 CITY_LEVEL = [city_level("indicators:write")]
 UnitQuery = Annotated[str | None, Query(pattern=UNIT_CODE_PATTERN)]

@@ -30,12 +30,13 @@ from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.errors import NotFound
+from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
 from shared.validation import Day
 from shared.web import principal_of, runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=[messages.TAG_MODELS])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=[messages.TAG_MODELS])
 #: Commands of the city level only: refused to a district board before the body is read.
 CITY_LEVEL = [city_level("indicators:write")]
 

@@ -48,10 +48,11 @@ from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.conferencedates import PERIOD_ID_PATTERN
 from shared.envelope import EventEnvelope, utcnow
+from shared.jsonbody import JSONBodyRoute
 from shared.validation import Day
 from shared.web import principal_of, runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=[messages.TAG_PLAN])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=[messages.TAG_PLAN])
 #: Commands of the city level only: refused to a district board before the body is read.
 CITY_LEVEL = [city_level("indicators:write")]
 NumberPath = Annotated[

@@ -36,13 +36,14 @@ from shared.concurrency import TaggedResponse, tagged
 from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.errors import NotFound
+from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
 from shared.unitcheck import NATION
 from shared.validation import Day
 from shared.web import runtime_of
 
-router = APIRouter(prefix="/api/v1/units", tags=[messages.TAG_UNITS])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1/units", tags=[messages.TAG_UNITS])
 #: Commands of the city level only: refused to a district board before the body is read.
 CITY_LEVEL = [city_level("indicators:write")]
 

@@ -12,9 +12,10 @@ from services.religion.adapters import ical
 from services.religion.domain.festivals import FIRST_YEAR, LAST_YEAR, observances
 from shared.clock import today_vn
 from shared.envelope import utcnow
+from shared.jsonbody import JSONBodyRoute
 from shared.openapi import file_responses
 
-router = APIRouter(prefix="/api/v1", tags=["lịch lễ tôn giáo"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["lịch lễ tôn giáo"])
 Year = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 

@@ -17,11 +17,12 @@ from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.ids import RecordIdPath
+from shared.jsonbody import JSONBodyRoute
 from shared.paging import Paging
 from shared.unitfilter import LocalUnitFilter
 from shared.web import runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["vụ việc vi phạm"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["vụ việc vi phạm"])
 CaseId = RecordIdPath
 
 

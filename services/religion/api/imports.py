@@ -11,10 +11,11 @@ from starlette.concurrency import run_in_threadpool
 from services.religion import messages
 from services.religion.application.importing import ImportReport, check_file, import_checked
 from shared.commandapi import CommandDep
+from shared.jsonbody import JSONBodyRoute
 from shared.openapi import file_responses, upload_body
 from shared.safecells import csv_bytes
 
-router = APIRouter(prefix="/api/v1", tags=["nhập dữ liệu"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["nhập dữ liệu"])
 SITES_UPLOAD = upload_body(
     "Tệp `file`: bảng tính .csv (UTF-8) hoặc .xlsx, dòng đầu là tên cột như tệp mẫu "
     "GET /api/v1/sites/import/template.csv, mỗi dòng sau là một cơ sở; ngày viết "

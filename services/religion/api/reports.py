@@ -11,10 +11,11 @@ from services.religion.api import access
 from services.religion.application import queries
 from shared.auth.checks import OPERATIONS
 from shared.clock import today_vn
+from shared.jsonbody import JSONBodyRoute
 from shared.validation import Day
 from shared.web import runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["báo cáo"])
 
 
 @router.get("/reports/tien-lang-pilot")

@@ -38,13 +38,14 @@ from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
 from shared.db import read_connection
 from shared.ids import CodePath, UuidPath
+from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
 from shared.unitfilter import LocalUnitFilter
 from shared.validation import Day
 from shared.web import runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["cơ sở tôn giáo"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["cơ sở tôn giáo"])
 
 
 def _site_code(site_code: CodePath, request: Request) -> str:

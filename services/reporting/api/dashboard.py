@@ -27,10 +27,11 @@ from shared.adminunits import default_catalogue
 from shared.adminunits.model import NATION_OR_UNIT_CODE_PATTERN
 from shared.clock import day_vn
 from shared.db import read_connection
+from shared.jsonbody import JSONBodyRoute
 from shared.runtime import ServiceRuntime
 from shared.web import principal_of, runtime_of
 
-router = APIRouter(tags=["bảng điều khiển"])
+router = APIRouter(route_class=JSONBodyRoute, tags=["bảng điều khiển"])
 
 PeriodParam = Annotated[str | None, Query(max_length=10)]
 UnitParam = Annotated[str | None, Query(pattern=NATION_OR_UNIT_CODE_PATTERN)]

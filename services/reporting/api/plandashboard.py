@@ -13,9 +13,10 @@ from services.reporting.application.reports import build_report, plan_reader
 from services.reporting.application.state import today_of
 from services.reporting.domain.periods import latest_closed_period
 from services.reporting.outputs.plan import render_plan_page
+from shared.jsonbody import JSONBodyRoute
 from shared.web import principal_of, runtime_of
 
-router = APIRouter(tags=["bảng điều khiển"])
+router = APIRouter(route_class=JSONBodyRoute, tags=["bảng điều khiển"])
 
 
 @router.get("/ke-hoach", response_class=HTMLResponse)

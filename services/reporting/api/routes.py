@@ -45,12 +45,13 @@ from shared.concurrency import TaggedResponse, etag, tagged
 from shared.db import read_connection
 from shared.envelope import EventEnvelope
 from shared.errors import InvalidInput
+from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED, file_responses
 from shared.paging import Paging
 from shared.validation import Day, RequiredShortText
 from shared.web import principal_of, runtime_of
 
-router = APIRouter(prefix="/api/v1", tags=["báo cáo"])
+router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["báo cáo"])
 #: Commands of the city level only: refused to a district board before the body is read.
 CITY_LEVEL = [city_level("reporting:write")]
 
