@@ -151,8 +151,8 @@ def test_every_route_reading_a_json_body_reads_it_refusing_a_repeated_key(
     """Routers made without `route_class=JSONBodyRoute` (shared/jsonbody.py) would read their
     bodies with FastAPI's json.loads again, the last of two keys winning."""
     for service in ("religion", "dialogue", "indicators", "reporting"):
-        routes = [r for r in _routes(services[service].app.routes)
-                  if body_types(r) is JSON_TYPES]
+        app: Any = services[service].app
+        routes = [r for r in _routes(app.routes) if body_types(r) is JSON_TYPES]
         assert routes, service
         plain = [r.path for r in routes if not isinstance(r, JSONBodyRoute)]
         assert not plain, service
