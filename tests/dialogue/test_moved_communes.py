@@ -1,6 +1,6 @@
 """A commune that changed district: a district board's lists and its reads of one head,
 session, issue or commitment say the same thing (F20). Xã Đại Bản (11587) was in Huyện An
-Dương (312) until 31/12/2024 and in Quận Hải An (303) from 01/01/2025; Phường An Hồng (11602)
+Dương (312) until 31/12/2024 and in Quận Hồng Bàng (303) from 01/01/2025; Phường An Hồng (11602)
 too, and kept its code after 01/07/2025 (Phường Hồng An). A record is the board's whose unit
 was the board's on some day of the record's life."""
 

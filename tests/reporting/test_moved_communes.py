@@ -1,6 +1,6 @@
 """A commune that changed district: a district board's unit table of a report and the
 report seen from one of its units say the same thing (F20). Xã Đại Bản (11587) was in Huyện
-An Dương (312) until 31/12/2024 and in Quận Hải An (303) from 01/01/2025: An Dương's 2023
+An Dương (312) until 31/12/2024 and in Quận Hồng Bàng (303) from 01/01/2025: An Dương's 2023
 report holds it and opens on it, its mid-2025 report neither; Hải An's the other way round.
 A report's units are read as of its cut-off."""
 

@@ -21,7 +21,7 @@ from tests.reporting.conftest import Reporting
 from tests.reporting.lines import get_json, shown_everywhere
 from tests.reporting.scenario import Events, two_quarter_scenario
 
-DAI_BAN = "11587"  # Xã Đại Bản, in Quận Hải An from 01/01/2025
+DAI_BAN = "11587"  # Xã Đại Bản, in Quận Hồng Bàng from 01/01/2025
 NO_TARGET = "Chưa có chỉ tiêu năm 2025"
 
 
