@@ -367,7 +367,9 @@ def vietnamese_errors(
         location = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
         item: dict[str, Any] = {"field": ".".join(location) or None}
         allowed = _QUOTED.findall(str(ctx.get("expected", ""))) if kind in _CHOICES else []
-        labels = (value_labels or {}).get(location[-1] if location else "", {})
+        # A choice inside a list (`qualifying_fields.0`) is labelled by the list's field name.
+        named = [p for p in location if not p.isdigit()]
+        labels = (value_labels or {}).get(named[-1] if named else "", {})
         if template is None and kind in _PYDANTIC_KINDS:
             message = MESSAGES["value_error"]
         elif template is None:

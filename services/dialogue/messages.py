@@ -66,6 +66,12 @@ HEAD: Final = Lifecycle(
     {"occupied": "Đang có người giữ chức", "left": "Đã thôi giữ chức",
      "sessions_recorded": "Đã có hội nghị đối thoại được ghi nhận"},
 )
+# The progress import's ways of writing a file with bad rows, and the template's formats.
+IMPORT_MODES: Final = {
+    "all_or_nothing": "Có dòng lỗi thì không ghi dòng nào",
+    "valid_rows": "Ghi các dòng hợp lệ và báo các dòng lỗi",
+}
+FILE_FORMATS: Final = {"xlsx": "Bảng tính Excel (.xlsx)", "csv": "Tệp CSV (.csv)"}
 # The labels of the choice values the API takes, per field (a refused choice names them).
 VALUE_LABELS: Final = {
     "role": ROLE,
@@ -74,6 +80,8 @@ VALUE_LABELS: Final = {
     "handling": HANDLING,
     # Sessions and commitments are filtered by `status`; their values do not overlap.
     "status": {**SESSION_STATUS, **COMMITMENT_STATUS},
+    "mode": IMPORT_MODES,
+    "format": FILE_FORMATS,
 }
 DEFAULT_CO_ORGANISER: Final = "Ủy ban Mặt trận Tổ quốc Việt Nam cùng cấp"
 REASON_SUCCESSION: Final = "Bàn giao cho người kế nhiệm"

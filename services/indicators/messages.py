@@ -6,6 +6,7 @@ from typing import Final
 
 from shared import planrules
 from shared.errors import Lifecycle
+from shared.taskrules import RECURRENCE_LABELS
 
 APP_TITLE = "danvan: Chỉ tiêu công tác dân vận"
 TAG_UNITS = "đơn vị hành chính"
@@ -389,6 +390,10 @@ VALUE_LABELS = {
     "method": METHOD_LABELS,
     "level": LEVEL_LABELS,
     "comparator": COMPARATOR_LABELS,
+    "qualifying_fields": FIELD_LABELS,
+    # A plan item's kind and a piece of evidence's kind: their values do not overlap.
+    "kind": {**ITEM_KIND_LABELS, **EVIDENCE_LABELS},
+    "recurrence": RECURRENCE_LABELS,
 }
 
 PLAN = Lifecycle(

@@ -319,6 +319,8 @@ ON_TIME = "Trong hạn"
 VALUE_LABELS: Final = {
     "violation_type": VIOLATION_TYPES,
     "status": {**SITE_STATUS, "all": "Tất cả"},
+    "dossier_state": DOSSIER_STATES,
+    "state": CASE_STATES,
 }
 
 # OpenAPI: the import's answer when it wrote (200 is a dry run or a file with nothing new).
