@@ -129,6 +129,16 @@ def data_from_after(year_cutoff: date) -> date:
     return year_cutoff + timedelta(days=1)
 
 
+def year_data_window(year: int, moved: MovedCutoffs = NO_MOVES) -> tuple[date, date]:
+    """The data window of `year`'s conferences: from the day after the previous year's
+    12-month cut-off in force to the year's own 12-month cut-off in force (by default
+    15/12 of the year before to 14/12). Consecutive years' windows tile the time line, so a
+    flow of the year (I2's sessions, `planrules.i2_window`) counted in it counts in exactly
+    one year."""
+    return (data_from_after(cutoff_in_force(year - 1, CONFERENCE_MONTHS[-1], moved)),
+            cutoff_in_force(year, CONFERENCE_MONTHS[-1], moved))
+
+
 def has_begun(data_from: date, today: date) -> bool:
     """Whether a conference period has begun on `today`: its data window is open (a period
     whose window opens later has no figure yet, and its report is refused)."""

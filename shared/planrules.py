@@ -12,8 +12,10 @@ Everything a service needs to turn its facts into a figure and a status is state
     The denominator is every commune of the scope valid on d, taken from the unit catalogue
     (`shared/adminunits`), never a typed number.
   - I2 (`i2_window`, `head_meets_rule`): a head counts in the denominator when in office at
-    some time in the window (the first day of the indicator's period, the plan's 1 January,
-    to d, not past the period's last day), at the unit of their last term in it; in the
+    some time in the window (the year's data window of the conference reports, from the day
+    after the previous year's 12-month cut-off in force (15/12 of the year before) to d, not
+    past the year's 12-month cut-off in force (14/12) nor outside the indicator's period),
+    at the unit of their last term in it; in the
     numerator when the sessions they held in the window reach what the direct-dialogue rule
     owes for their days in office there (`shared/dialoguerule.py`).
     When no head of the scope owes a session yet, the figure is "chưa đến hạn" (not yet due).
@@ -393,12 +395,22 @@ def entry_in_contest_year(contest_year: int, submitted_on: date) -> bool:
 
 # -- counting: I2 ---------------------------------------------------------------------------
 
-def i2_window(period_start: date, period_end: date, on: date) -> tuple[date, date]:
-    """The days I2 looks at on `on`: from the first day of the indicator's period (the
-    plan's: 1 January, `defined_period`) to `on`, never past the period's last day (a head's
-    sessions after it belong to no figure of the period). A window whose last day precedes
-    its first (`on` before the period) holds no day."""
-    return period_start, min(on, period_end)
+def i2_window(
+    period_start: date, period_end: date, on: date, data_window: tuple[date, date]
+) -> tuple[date, date]:
+    """The days I2 looks at on `on`: the year's data window (`data_window`: the day after
+    the previous year's 12-month cut-off in force to the year's own,
+    `conferencedates.year_data_window`, 15/12 of the year before to 14/12 by default) up to
+    `on`, as every flow figure of the conference reports. A session held on 20/12/2022 is
+    judged by 2023's I2, the year whose reports count it as held; every held session counts
+    in exactly one year's I2 (finding O14). The indicator's period (`defined_period`) bounds
+    it where the Commission defined it otherwise than the plan year: a period starting
+    after 1 January opens the window on its first day, one ending before the year's cut-off
+    closes it on its last (a head's sessions after it belong to no figure of the period). A
+    window whose last day precedes its first (`on` before the window) holds no day."""
+    data_from, year_cutoff = data_window
+    first = data_from if period_start <= date(year_cutoff.year, 1, 1) else period_start
+    return first, min(on, period_end, year_cutoff)
 
 
 def term_last_day(left_on: date | None, unit_last_day: date | None) -> date | None:

@@ -6,9 +6,10 @@ counted by hand below (DOMAIN.md, "The four indicators"; the rulebook is shared/
 
 Edge cases in the scenario: a closed site with a dossier (S5), a revoked certificate (S3), a
 withdrawn dossier (S2), a dossier typed in late (S7), a model in a non-qualifying field (M2), a
-model closed mid-year (M3), a head who leaves mid-year (H2), a session before 1 January that
-I2 does not count (P7), a rule raised on 1 July, a commitment due after a cut-off (K1), and a
-first quarter in which nobody owes a session yet (I2 "chưa đến hạn").
+model closed mid-year (M3), a head who leaves mid-year (H2), a session of 20/12/2022 that
+2023's I2 counts (P7: in the year's data window, finding O14), a rule raised on 1 July, a
+commitment due after a cut-off (K1), and a first quarter in which nobody owes a session yet
+(I2 "chưa đến hạn").
 """
 
 from __future__ import annotations
@@ -77,20 +78,24 @@ Row = tuple[int, int, float, str | None]  # numerator, denominator, value %, sta
 #   M1 TL town exemplary rural 01/02; M2 Đại Thắng digital transformation (never counts);
 #   M3 Quán Toan urban 01/03, closed 01/08; M4 Hùng Vương new rural 01/10.
 #   City: 2 (TL town, Quán Toan), 2, 1, 2; Tiên Lãng 1 throughout; Hồng Bàng 1, 1, 0, 1.
-# I2 (heads in office some time from 1 January to d; owed by shared/dialoguerule.py: 1 a year
-#   for communes until 30/06 then 2, districts 2, the city 1):
+# I2 (heads in office some time in the year's data window, 15/12/2022 to d (finding O14);
+#   owed by shared/dialoguerule.py: 1 a year for communes until 30/06 then 2, districts 2,
+#   the city 1):
 #   H1 TL town, H2 Đại Thắng (left 31/05), H3 Tiên Lãng district, H4 Quán Toan, H6 city.
-#   Sessions: P7 H3 20/12/2022 (before the window: never counted), P1 H1 10/03, P3 H3 05/05,
-#   P2 H2 10/05, P4 H4 01/08, P6 H1 10/09, P5 H6 20/10.
-#   14/03: H3 owes 2 x 73/365 = 0.40 -> 0, everyone 0: 5/5, chưa đến hạn (Hồng Bàng too).
-#   14/06: H3 owes 2 x 165/365 = 0.90 -> 1, held P3: 5/5 đạt; the others owe 0 (H2: 151
-#          days, 0.41 -> 0): Tiên Lãng 3/3 đạt, Hồng Bàng 1/1 chưa đến hạn.
-#   14/09: communes 181/365 + 2 x 76/365 = 0.91 -> 1: H1 held P1 P6, H4 held P4; H2 still 0;
-#          H3 2 x 257/365 = 1.41 -> 1 held 1; H6 257/365 = 0.70 -> 1 held 0: 4/5 = 80 %, at
-#          or above the pace 70.41 % -> chưa đạt. Tiên Lãng 3/3, Hồng Bàng 1/1.
-#   14/12: communes 181/365 + 2 x 167/365 = 1.41 -> 1 (H1, H4 meet); H3 2 x 348/365 = 1.91 ->
-#          2, held only P3 (P7 is 2022's): no; H6 0.95 -> 1, held P5: 4/5 = 80 % behind
-#          95.34 % -> có nguy cơ. Tiên Lãng 2/3 = 66.67 % -> có nguy cơ.
+#   Sessions: P7 H3 20/12/2022 (in 2023's window: the 2023 reports count it held, and I2
+#   judges it), P1 H1 10/03, P3 H3 05/05, P2 H2 10/05, P4 H4 01/08, P6 H1 10/09, P5 H6 20/10.
+#   14/03 (90 days): H3 owes 2 x 90/365 = 0.49 -> 0, everyone 0: 5/5, chưa đến hạn (Hồng
+#          Bàng too).
+#   14/06 (182 days): H3 owes 2 x 182/365 = 0.997 -> 1, held P7 P3: 5/5 đạt; the others owe 0
+#          (182/365 = 0.499; H2: 168 days, 0.46 -> 0): Tiên Lãng 3/3 đạt, Hồng Bàng 1/1
+#          chưa đến hạn.
+#   14/09 (274 days): communes 198/365 + 2 x 76/365 = 0.96 -> 1: H1 held P1 P6, H4 held P4;
+#          H2 still 0; H3 2 x 274/365 = 1.50 -> 2 held 2 (P7 P3); H6 274/365 = 0.75 -> 1
+#          held 0: 4/5 = 80 %, at or above the pace 70.41 % -> chưa đạt. Tiên Lãng 3/3,
+#          Hồng Bàng 1/1.
+#   14/12 (365 days): communes 198/365 + 2 x 167/365 = 1.46 -> 1 (H1, H4 meet); H3 2 x
+#          365/365 = 2, held P7 and P3: yes; H6 365/365 = 1, held P5: 5/5 đạt. Tiên Lãng
+#          3/3 đạt.
 EXPECTED: dict[str, dict[str, dict[str, Row]]] = {
     "3m": {
         HAI_PHONG: {"I1": (2, 217, 0.92, "co_nguy_co"), "I2": (5, 5, 100.0, "chua_den_han"),
@@ -117,9 +122,9 @@ EXPECTED: dict[str, dict[str, dict[str, Row]]] = {
                     "I4": (1, 2, 50.0, "dat")},
     },
     "12m": {
-        HAI_PHONG: {"I1": (2, 217, 0.92, "co_nguy_co"), "I2": (4, 5, 80.0, "co_nguy_co"),
+        HAI_PHONG: {"I1": (2, 217, 0.92, "co_nguy_co"), "I2": (5, 5, 100.0, "dat"),
                     "I3": (4, 239, 1.67, "co_nguy_co"), "I4": (1, 239, 0.42, "co_nguy_co")},
-        TIEN_LANG: {"I1": (1, 21, 4.76, "co_nguy_co"), "I2": (2, 3, 66.67, "co_nguy_co"),
+        TIEN_LANG: {"I1": (1, 21, 4.76, "co_nguy_co"), "I2": (3, 3, 100.0, "dat"),
                     "I3": (3, 4, 75.0, "dat"), "I4": (0, 4, 0.0, "co_nguy_co")},
         HONG_BANG: {"I2": (1, 1, 100.0, "dat"), "I3": (1, 2, 50.0, "dat"),
                     "I4": (1, 2, 50.0, "dat")},
@@ -363,7 +368,8 @@ def test_a_session_held_after_a_leaving_recorded_late_counts_nowhere(
     before it refused such a leaving). The session was not held on a day in office: I2 does
     not count it (shared/dialoguerule.held_in_windows), in indicators and in reporting (the
     chunk figures and the facts), as the dialogue service's rule compliance does not: the
-    head owes 2 x 121/365 = 0.66 -> 1 and held 0 on their days in office."""
+    head owes 2 x 138/365 = 0.76 -> 1 (15/12/2022 to 01/05/2023) and held 0 on their days
+    in office."""
     ev = upstream
     late = datetime(2023, 6, 20, 3, tzinfo=UTC)
     extra = [ev.head("H8", VINH_BAO, D(2020, 1, 1)),

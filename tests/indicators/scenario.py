@@ -207,7 +207,8 @@ def religion_2023(ev: Events) -> list[EventEnvelope]:
 
 
 def dialogue_2023(ev: Events) -> list[EventEnvelope]:
-    """Seven heads; on 31/12/2023 I2 is 5/6 (all but H2 met the rule)."""
+    """Seven heads; on 31/12/2023 I2 is 5/6 (all but H6 met the rule over 2023's window,
+    15/12/2022 -> 14/12/2023: P7 of 20/12/2022 is 2023's, P6 of 20/12/2023 2024's)."""
     d = date
     return [
         # The versions in force since Quyết định 1738-QĐ/TU (27/01/2015): once a year at every

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
+from shared.envelope import utcnow
 from tests.indicators.conftest import Upstream, get_json, wait_applied
 from tests.indicators.scenario import (
     DAI_THANG,
@@ -45,18 +46,19 @@ def test_a_corrected_holding_counts_for_i2_as_if_recorded_right(
     wait_applied(client, PLAN_DEFINITIONS + len(dialogue))
     assert _i2(client) == (5, 6)
     # P3 (H3, 05/05/2023) never took place; P1 (H1 and H2, 10/03/2023) was held on
-    # 28/12/2022, so H1 has only P2 in 2023 where the commune's rule owes two.
+    # 10/12/2022, before 2023's window (15/12/2022 -> 14/12/2023), so H2 has none where the
+    # commune's rule owes one (H1 still has P7 and P2).
     corrections = [
         upstream.session_corrected("P3", TIEN_LANG, (date(2023, 5, 5), ["H3"]), None,
                                    CORRECTED_AT),
         upstream.session_corrected("P1", TIEN_LANG_TOWN, (date(2023, 3, 10), ["H1", "H2"]),
-                                   (date(2022, 12, 28), ["H1", "H2"]), CORRECTED_AT),
+                                   (date(2022, 12, 10), ["H1", "H2"]), CORRECTED_AT),
     ]
     upstream.publish(*corrections)
     wait_applied(client, PLAN_DEFINITIONS + len(dialogue) + len(corrections))
     assert _i2(client) == (3, 6)
     sessions = _sessions(client)
-    assert (sessions["H1"], sessions["H3"]) == (["P2"], [])
+    assert (sessions["H1"], sessions["H2"], sessions["H3"]) == (["P7", "P2"], [], [])
     # As known before the corrections were recorded.
     assert _i2(client, as_of="2024-02-01T00:00:00+07:00") == (5, 6)
 
@@ -69,17 +71,17 @@ def test_a_corrected_from_date_counts_the_head_from_the_right_day(
     client: TestClient, upstream: Upstream
 ) -> None:
     dialogue = dialogue_2023(upstream)
-    # H9, Đại Thắng's chair from 01/01/2023 with no session: owes the commune's
-    # (181 days at one a year, 184 at two: 1.5 -> 2) and does not meet the rule.
+    # H9, Đại Thắng's chair from 01/01/2023 with no session: owes the commune's over 2023's
+    # window (181 days at one a year, 167 at two to 14/12: 1.41 -> 1) and does not meet it.
     dialogue.append(upstream.head("H9", DAI_THANG, date(2023, 1, 1),
                                   role="people_committee_chair"))
     upstream.publish(*dialogue)
     wait_applied(client, PLAN_DEFINITIONS + len(dialogue))
     assert _i2(client) == (5, 7)
-    # H9 took office on 20/12/2023 (owes 12 x 2 / 365 -> 0: meets); H7 on 01/06/2023, not
-    # 01/02/2024 (30 days at one, 184 at two: 1.09 -> 1, none held: does not).
+    # H9 took office on 10/12/2023 (owes 5 x 2 / 365 -> 0: meets); H7 on 01/06/2023, not
+    # 01/02/2024 (30 days at one, 167 at two: 364/365 -> 1, none held: does not).
     corrections = [
-        upstream.took_office_corrected("H9", DAI_THANG, date(2023, 1, 1), date(2023, 12, 20),
+        upstream.took_office_corrected("H9", DAI_THANG, date(2023, 1, 1), date(2023, 12, 10),
                                        CORRECTED_AT),
         upstream.took_office_corrected("H7", DAI_THANG, date(2024, 2, 1), date(2023, 6, 1),
                                        CORRECTED_AT),
@@ -140,7 +142,7 @@ def test_a_model_registered_in_the_wrong_commune_counts_for_the_right_one(
     assert registered.status_code == 201, registered.text
     wait_applied(client, PLAN_DEFINITIONS + 1)
     assert _i1_communes(client) == {TIEN_LANG_TOWN: (1, 1)}
-    before = datetime.now(UTC).isoformat()
+    before = utcnow().isoformat()
     url = "/api/v1/models/MH-SAI/registration/corrections"
     corrected = client.post(url, json={"unit_code": DAI_THANG, "reason": "Nhập nhầm xã"},
                             headers={"If-Match": '"1"'})
@@ -181,7 +183,7 @@ def test_a_models_recognition_follows_the_correction_of_its_commune(
         "recognition_level": "district", "recognised_on": "2023-05-01"})
     assert recognised.status_code == 200, recognised.text
     wait_applied(client, PLAN_DEFINITIONS + 2)
-    before = datetime.now(UTC).isoformat()
+    before = utcnow().isoformat()
     corrected = client.post("/api/v1/models/MH-CN/registration/corrections",
                             json={"unit_code": DAI_THANG, "reason": "Nhập nhầm xã"},
                             headers={"If-Match": '"2"'})
@@ -327,3 +329,32 @@ def test_a_model_correction_without_if_match_is_refused_428_after_the_scope(
     _refused(client.post(url, json={**body, "started_on": "2023-01-12"}, headers=tag), 412,
              "PRECONDITION_FAILED")
     assert get_json(client, "/api/v1/models/MH-428")["started_on"] == "2023-01-11"
+
+
+def test_a_moved_year_cutoff_moves_i2s_window(client: TestClient, upstream: Upstream) -> None:
+    """Finding O14: I2 of 2023 looks at the year's data window, from the day after 2022's
+    12-month cut-off in force to 2023's: P7 of 20/12/2022 is 2023's by the default calendar
+    (15/12/2022 -> 14/12/2023); once the Commission moves 2022's year report to 25/12/2022
+    (reporting's `PeriodAdjusted`, consumed), it is 2022's and H1 holds only P1 and P2 in
+    2023's window. P6 of 20/12/2023 joins 2023's when 2023's is moved to 21/12/2023, and
+    H6 meets the rule. As known at a time, and the same after a rebuild."""
+    dialogue = dialogue_2023(upstream)
+    upstream.publish(*dialogue)
+    wait_applied(client, PLAN_DEFINITIONS + len(dialogue))
+    assert _sessions(client)["H1"] == ["P7", "P1", "P2"] and _i2(client) == (5, 6)
+    before = utcnow().isoformat()
+    moves = [upstream.event("reporting", "period", period, "PeriodAdjusted", {
+        "period_id": period, "data_from": data_from, "cutoff_on": cutoff.isoformat(),
+        "reason": "Hội nghị tổng kết lùi lịch"}, cutoff, recorded_at=utcnow())
+        for period, data_from, cutoff in (("2022-12m", "2021-12-15", date(2022, 12, 25)),
+                                          ("2023-12m", "2022-12-26", date(2023, 12, 21)))]
+    upstream.publish(*moves)
+    wait_applied(client, PLAN_DEFINITIONS + len(dialogue) + len(moves))
+    sessions = _sessions(client)
+    assert sessions["H1"] == ["P1", "P2"] and sessions["H6"] == ["P6"]
+    # Over 26/12/2022 -> 21/12/2023 a commune head owes (187 + 2 x 174)/365 = 1.47 -> 1:
+    # H1 and H2 held it; H6 361/365 -> 1, held P6: all six meet.
+    assert _i2(client) == (6, 6)
+    assert _i2(client, as_of=before) == (5, 6)
+    rebuild_and_wait(client)
+    assert _sessions(client) == sessions and _i2(client) == (6, 6)

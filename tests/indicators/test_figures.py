@@ -104,42 +104,46 @@ def test_i2_from_dialogue_events(runtime: ServiceRuntime) -> None:
     apply(runtime, dialogue_2023(Events()))
 
     i2 = figures(runtime, "I2")
-    # Each head's requirement by the rule of shared/dialoguerule.py over 2023 (365 days):
-    # once a year everywhere since 27/01/2015, communes twice from 01/07/2023.
+    # Each head's requirement by the rule of shared/dialoguerule.py over I2's window of 2023,
+    # the year's data window 15/12/2022 -> 14/12/2023 (365 days; finding O14): once a year
+    # everywhere since 27/01/2015, communes twice from 01/07/2023.
     assert pairs(i2, TIEN_LANG_TOWN, TIEN_LANG, QUAN_TOAN, HONG_BANG, HAI_PHONG) == {
-        TIEN_LANG_TOWN: (1, 2),  # H1 held 2 (needed 2), H2 only 1 of 2
-        TIEN_LANG: (2, 3),  # + H3, the district's own head, held 1 of 1
-        QUAN_TOAN: (2, 2),  # H4 owed nothing for his 90 days; H5 held 1 of 1 (P5 cancelled)
+        TIEN_LANG_TOWN: (2, 2),  # H1 held 3 (needed 1), H2 1 of 1
+        TIEN_LANG: (3, 3),  # + H3, the district's own head, held 1 of 1
+        QUAN_TOAN: (2, 2),  # H4 owed nothing for his 107 days; H5 held 1 of 1 (P5 cancelled)
         HONG_BANG: (2, 2),
-        HAI_PHONG: (5, 6),  # + H6, the city's head, 1 of 1; H7 took office only in 2024
-    }
+        HAI_PHONG: (5, 6),  # + H6, the city's head, 0 of 1 (P6 is 2024's); H7 took office
+    }                       # only in 2024
     assert i2.figures[TIEN_LANG].own_numerator == 1 and i2.figures[TIEN_LANG].own_denominator == 1
     heads = {i.key: i.detail for i in i2.evidence}
-    # 1 a year until 30/06 then 2 a year: 1 x 181/365 + 2 x 184/365 = 549/365 = 1.50 -> 2.
-    assert heads["H1"]["required_sessions"] == 2 and heads["H1"]["sessions_held"] == 2
-    assert heads["H2"]["required_sessions"] == 2 and heads["H2"]["sessions_held"] == 1
-    assert heads["H4"]["required_sessions"] == 0  # 1/1-31/3, 90 days: 90/365 = 0.25 -> 0
-    # 1/4-30/6 at 1 a year, 1/7-31/12 at 2: (91 + 2 x 184)/365 = 459/365 = 1.26 -> 1.
+    # 1 a year until 30/06 then 2 a year: (17 + 181 + 2 x 167)/365 = 532/365 = 1.46 -> 1.
+    assert heads["H1"]["required_sessions"] == 1 and heads["H1"]["sessions_held"] == 3
+    assert heads["H2"]["required_sessions"] == 1 and heads["H2"]["sessions_held"] == 1
+    assert heads["H4"]["required_sessions"] == 0  # 15/12-31/3, 107 days: 0.29 -> 0
+    # 1/4-30/6 at 1 a year, 1/7-14/12 at 2: (91 + 2 x 167)/365 = 425/365 = 1.16 -> 1.
     assert heads["H5"]["required_sessions"] == 1
     assert heads["H5"]["sessions_held"] == 1
     assert heads["H3"]["required_sessions"] == 1  # district, all year at 1: 365/365 = 1
     assert heads["H6"]["required_sessions"] == 1  # province, the same
-    assert [s["session_id"] for s in heads["H1"]["sessions"]] == ["P1", "P2"]  # not 2022's P7
+    assert heads["H6"]["sessions_held"] == 0  # P6 of 20/12/2023 is judged by 2024's I2
+    # P7 of 20/12/2022 is in 2023's data window: the 2023 reports count it held, and judge it.
+    assert [s["session_id"] for s in heads["H1"]["sessions"]] == ["P7", "P1", "P2"]
     assert "H7" not in heads
     assert i2.figures[HAI_PHONG].status == "chua_dat"  # 83.3 % of 100 %, the year is over
 
-    # On 30/06 each head owes what the rule asks for their days in office from 1 January to
+    # On 30/06 each head owes what the rule asks for their days in office in the window up to
     # that day (DOMAIN.md, I2), not the whole year's: at 1 a year everywhere until then,
-    # 181/365 = 0.50 -> 0 for the heads in office since January (H1, H2, H3, H6), 90 days
-    # (H4) and 91 days (H5) 0 too. Nobody owes a session yet: chưa đến hạn, not "đạt".
+    # 198/365 = 0.54 -> 1 for the heads in office since before 15/12/2022 (H1, H2, H3, H6),
+    # 107 days (H4) and 91 days (H5) 0. All but H6 have held one: 5 of 6, at or above the
+    # pace of 100 % x 181/365 (the share of the plan year from 1 January): not yet met.
     june = figures(runtime, "I2", on=date(2023, 6, 30))
-    assert pairs(june, HAI_PHONG) == {HAI_PHONG: (6, 6)}
-    assert june.figures[HAI_PHONG].status == "chua_den_han"
-    # On 14/09 (257 days): a commune head in office all along owes 1 x 181/365 + 2 x 76/365
-    # = 333/365 = 0.91 -> 1, the district and city heads 257/365 = 0.70 -> 1; H4 still 0,
-    # H5 1 x 91/365 + 2 x 76/365 = 243/365 = 0.67 -> 1. Held by then: H1 2 (P1, P2), H2 1,
-    # H3 1, H4 0, H5 0 (P4 is in October), H6 0: 4 of 6 = 66.67 % against a pace of
-    # 100 % x 257/365 = 70.41 %: at risk.
+    assert pairs(june, HAI_PHONG) == {HAI_PHONG: (5, 6)}
+    assert june.figures[HAI_PHONG].status == "chua_dat"
+    # On 14/09 (274 days of the window): a commune head in office all along owes
+    # 1 x 198/365 + 2 x 76/365 = 350/365 = 0.96 -> 1, the district and city heads
+    # 274/365 = 0.75 -> 1; H4 still 0, H5 1 x 91/365 + 2 x 76/365 = 243/365 = 0.67 -> 1.
+    # Held by then: H1 3 (P7, P1, P2), H2 1, H3 1, H4 0, H5 0 (P4 is in October), H6 0:
+    # 4 of 6 = 66.67 % against a pace of 100 % x 257/365 = 70.41 %: at risk.
     september = figures(runtime, "I2", on=date(2023, 9, 14))
     owed = {i.key: i.detail["required_sessions"] for i in september.evidence}
     assert owed == {"H1": 1, "H2": 1, "H3": 1, "H4": 0, "H5": 1, "H6": 1}
@@ -242,7 +246,8 @@ def test_a_2025_merge_leaves_the_2023_figures_and_the_restated_view_sums(
     assert (view["sum"]["numerator"], view["sum"]["denominator"]) == own_total == (4, 6)
 
     i2 = restated_view(before["I2"], date(2025, 8, 1))
-    assert (i2["above_commune"]["numerator"], i2["above_commune"]["denominator"]) == (2, 2)
+    # H3 (district) met the rule, H6 (city) did not over 2023's window.
+    assert (i2["above_commune"]["numerator"], i2["above_commune"]["denominator"]) == (1, 2)
     assert (i2["sum"]["numerator"], i2["sum"]["denominator"]) == (5, 6)
 
 

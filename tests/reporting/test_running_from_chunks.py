@@ -431,12 +431,12 @@ def test_what_the_days_between_change_is_kept_per_source(reporting: Reporting) -
     assert fast == slow and reads == [], "the religion facts were not read again"
 
 
-def test_sessions_held_from_15_to_31_december_count_for_no_i2_of_the_next_year(
+def test_sessions_held_from_15_to_31_december_count_for_the_next_years_i2(
     reporting: Reporting,
 ) -> None:
-    """The year's windows open on 15/12, I2's on 1 January: the heads' chunks are read from
-    the chunk opening on 1 January (`chunks.head_bounds`), on every day the first period
-    runs on around the new year and at its cut-off, as the facts count them."""
+    """The year's windows open on 15/12, and I2's with them (finding O14): the heads' chunks
+    are read over the flows' chunks, on every day the first period runs on around the new
+    year and at its cut-off, as the facts count them."""
     events = Events()
     recorded = utcnow() - timedelta(hours=1)
     events.add("dialogue", "rule", "commune", "DialogueRuleSet", date(2025, 1, 1), {
@@ -459,7 +459,61 @@ def test_sessions_held_from_15_to_31_december_count_for_no_i2_of_the_next_year(
             counted = period.counted_on(day)
             fast = compute_from_chunks(reporting.state, conn, counted, "31", now)
             assert _content(fast) == _content(compute_fresh(conn, counted, "31", now)), day
-    # By 14/03 the rule of twelve a year owes two: one session from 1 January is short of it
-    # (with the three of December it would not be).
+    # By 14/03 the rule of twelve a year owes about three over I2's window (the year's data
+    # window, 15/12 → 14/03): the three sessions of December and the one of January meet it
+    # (finding O14: counted from 1 January, the one of January fell short).
     head = fast.values["11755"]
-    assert head.get("heads_owing") == 1 and not head.get("heads_meeting_rule"), head
+    assert head.get("heads_owing") == 1 and head.get("heads_meeting_rule") == 1, head
+
+
+def _two_heads_around_2023(recorded: Any) -> Events:
+    """Commune heads under a rule of two sessions a year: H1 (11755) held on 20/12/2022 and
+    01/06/2023, H2 (11737) on 10/01/2023 and 15/12/2023."""
+    events = Events()
+    events.add("dialogue", "rule", "commune", "DialogueRuleSet", date(2020, 1, 1), {
+        "level": "commune", "min_sessions_per_year": 2, "effective_from": "2020-01-01"},
+        None, recorded)
+    sessions = {"H1": ("11755", (date(2022, 12, 20), date(2023, 6, 1))),
+                "H2": ("11737", (date(2023, 1, 10), date(2023, 12, 15)))}
+    for head, (unit, days) in sessions.items():
+        events.add("dialogue", "head", head, "HeadTookOffice", date(2020, 1, 1), {
+            "head_id": head, "unit_code": unit, "role": "party_secretary", "full_name": "",
+            "from_date": "2020-01-01"}, unit, recorded)
+        for on in days:
+            session = f"{head}-{on.isoformat()}"
+            events.add("dialogue", "session", session, "SessionHeld", on, {
+                "session_id": session, "unit_code": unit, "held_on": on.isoformat(),
+                "head_ids": [head]}, unit, recorded)
+    return events
+
+
+def test_a_session_counts_in_the_i2_of_the_year_whose_reports_count_it_held(
+    reporting: Reporting,
+) -> None:
+    """Finding O14: a session held on 20/12/2022 is held in 2023-12m's window (15/12/2022 →
+    14/12/2023) and judged by its I2 too; one of 15/12/2023 by 2024's (held there, one of
+    the two the rule owes), not 2023's. From the
+    chunks, from the facts, and after a rebuild of the read model, alike."""
+    reporting.feed(_two_heads_around_2023(utcnow() - timedelta(hours=1)))
+    now = utcnow()
+
+    def year_report(period: str) -> dict[str, dict[str, int]]:
+        with read_connection(reporting.runtime.engine) as conn:
+            found = load_period(conn, reporting.runtime.store, period, now)
+            fast = compute(reporting.state, conn, found, "31", now)
+            assert _content(fast) == _content(compute_fresh(conn, found, "31", now)), period
+        return {unit: {key: int(fast.values[unit].get(key) or 0) for key in (
+            "sessions_held", "heads_owing", "heads_meeting_rule")} for unit in (
+            "11755", "11737")}
+
+    expected = {
+        "2022-12m": {"11755": {"sessions_held": 0, "heads_owing": 1, "heads_meeting_rule": 0},
+                     "11737": {"sessions_held": 0, "heads_owing": 1, "heads_meeting_rule": 0}},
+        "2023-12m": {"11755": {"sessions_held": 2, "heads_owing": 1, "heads_meeting_rule": 1},
+                     "11737": {"sessions_held": 1, "heads_owing": 1, "heads_meeting_rule": 0}},
+        "2024-12m": {"11755": {"sessions_held": 0, "heads_owing": 1, "heads_meeting_rule": 0},
+                     "11737": {"sessions_held": 1, "heads_owing": 1, "heads_meeting_rule": 0}},
+    }
+    assert {period: year_report(period) for period in expected} == expected
+    rebuild_and_wait(reporting.client)
+    assert {period: year_report(period) for period in expected} == expected

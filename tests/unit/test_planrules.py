@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
 
+from shared.conferencedates import year_data_window
 from shared.planrules import (
     BASIS_BASE,
     BASIS_FIELDS,
@@ -302,16 +303,45 @@ def test_a_definition_sets_i1s_fields_and_i2s_window_else_the_plans() -> None:
     assert defined_period(2023, None, None) == (START, END)
     april, end = defined_period(2023, D(2023, 4, 1), None)
     assert (april, end) == (D(2023, 4, 1), END)
-    assert i2_window(START, END, D(2023, 6, 14)) == (START, D(2023, 6, 14))
-    assert i2_window(april, end, D(2023, 9, 14)) == (april, D(2023, 9, 14))
+    data = year_data_window(2023)
+    assert i2_window(START, END, D(2023, 6, 14), data) == (D(2022, 12, 15), D(2023, 6, 14))
+    assert i2_window(april, end, D(2023, 9, 14), data) == (april, D(2023, 9, 14))
     # Never past the period's last day; a cut-off before its first day: a window of no day,
     # in which nobody was in office.
-    assert i2_window(START, D(2023, 6, 30), D(2023, 9, 14)) == (START, D(2023, 6, 30))
-    empty = i2_window(april, end, D(2023, 3, 14))
+    assert i2_window(START, D(2023, 6, 30), D(2023, 9, 14), data) == (
+        D(2022, 12, 15), D(2023, 6, 30))
+    empty = i2_window(april, end, D(2023, 3, 14), data)
     assert office_in_window([(D(2020, 5, 1), None)], *empty) == []
     # The pace over April..December: 40 % × 167/275 on 14/09.
     assert pace(Fraction(2, 5), april, end, D(2023, 9, 14)) == Fraction(2, 5) * Fraction(
         167, 275)
+
+
+def test_i2s_window_is_the_years_data_window_so_each_held_session_counts_in_one_year() -> None:
+    """Finding O14: I2 of a year judges the sessions its conference reports count as held,
+    from the day after the previous year's 12-month cut-off in force to the year's own (by
+    default 15/12 of the year before to 14/12). A session of 20/12/2022 is 2023's, one of
+    15/12/2023 is 2024's; a moved 12-month cut-off moves both years' windows."""
+    assert year_data_window(2023) == (D(2022, 12, 15), D(2023, 12, 14))
+    window_2023 = i2_window(START, END, D(2023, 12, 31), year_data_window(2023))
+    assert window_2023 == (D(2022, 12, 15), D(2023, 12, 14))
+    window_2022 = i2_window(D(2022, 1, 1), D(2022, 12, 31), D(2022, 12, 31),
+                            year_data_window(2022))
+    window_2024 = i2_window(D(2024, 1, 1), D(2024, 12, 31), D(2024, 3, 14),
+                            year_data_window(2024))
+    for day, owner in ((D(2022, 12, 20), window_2023), (D(2023, 12, 14), window_2023),
+                       (D(2023, 12, 15), window_2024), (D(2022, 12, 14), window_2022)):
+        years = [w for w in (window_2022, window_2023, window_2024) if w[0] <= day <= w[1]]
+        assert years == [owner], day
+    # Early in the year the window is the days since 15/12 of the year before.
+    assert i2_window(START, END, D(2023, 1, 5), year_data_window(2023)) == (
+        D(2022, 12, 15), D(2023, 1, 5))
+    # The Commission moved 2022's year report to 20/12 and 2023's to 10/12.
+    moved = {"2022-12m": D(2022, 12, 20), "2023-12m": D(2023, 12, 10)}
+    assert i2_window(START, END, D(2023, 12, 31), year_data_window(2023, moved)) == (
+        D(2022, 12, 21), D(2023, 12, 10))
+    assert i2_window(D(2022, 1, 1), D(2022, 12, 31), D(2022, 12, 31),
+                     year_data_window(2022, moved)) == (D(2021, 12, 15), D(2022, 12, 20))
 
 
 def test_a_reported_indicator_is_a_units_latest_report_else_the_sum_under_it() -> None:

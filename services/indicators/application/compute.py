@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from services.indicators.adapters.cutoffs import moved_cutoffs
 from services.indicators.adapters.facts import (
     load_heads,
     load_models,
@@ -31,6 +32,7 @@ from services.indicators.domain.model import UnitSuccessionRecord
 from services.indicators.domain.scope import ScopeTree
 from shared.adminunits import RecordedSuccession, UnitSuccession, catalogue_with, known_at
 from shared.clock import in_utc
+from shared.conferencedates import year_data_window
 from shared.eventstore import events_table
 from shared.planrules import i2_window
 
@@ -94,10 +96,17 @@ def compute(
         models = _cached(cache, "models", on, as_of, lambda: load_models(conn, on, as_of))
         return compute_model_coverage(definition, tree, models.values())
     if method == "dialogue_heads":
-        start, end = i2_window(definition.period_start, definition.period_end, on)
+        # The year's data window as the conference reports count it, by the 12-month
+        # cut-offs in force (the moves consumed from reporting's stream): both services
+        # judge the same sessions (finding O14).
+        moved = _cached(cache, "cutoffs", date.min, as_of,
+                        lambda: moved_cutoffs(conn, as_of))
+        start, end = i2_window(definition.period_start, definition.period_end, on,
+                               year_data_window(definition.year, moved))
         return compute_dialogue_heads(
             definition,
             tree,
+            (start, end),
             _cached(cache, "heads", on, as_of, lambda: load_heads(conn, on, as_of)),
             _cached(cache, f"sessions {start}", end, as_of,
                     lambda: load_sessions(conn, start, end, as_of)),

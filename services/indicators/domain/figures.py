@@ -56,7 +56,6 @@ from shared.planrules import (
     base_warnings,
     count_status,
     i1_fields,
-    i2_window,
     model_counts_i1,
     office_in_window,
     owed_sessions,
@@ -224,11 +223,14 @@ def compute_model_coverage(
 def compute_dialogue_heads(
     definition: Definition,
     tree: ScopeTree,
+    window: tuple[date, date],
     terms: Mapping[str, Sequence[HeadTerm]],
     sessions: Iterable[HeldSession],
     rules: Sequence[RuleFact],
 ) -> IndicatorFigures:
-    start, on = i2_window(definition.period_start, definition.period_end, tree.on)
+    """I2 over `window`, the days `planrules.i2_window` gives at `tree.on` (the year's data
+    window by the 12-month cut-offs in force, bounded by the definition's period)."""
+    start, on = window
     held: dict[str, list[HeldSession]] = {}
     for session in sessions:
         if start <= session.held_on <= on:

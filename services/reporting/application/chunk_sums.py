@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, case, func, select
 
 from services.reporting.adapters.tables import FACT_TABLES, figure_chunks, head_sessions
-from services.reporting.domain.chunks import Chunk, head_bounds
+from services.reporting.domain.chunks import Chunk
 from services.reporting.domain.counting import source_figures
 
 Key = tuple[str, ...]  # the units of a chunk row (unit, district, province), or a head id
@@ -163,10 +163,10 @@ def load_copies(
     windows: Sequence[Bounds],
 ) -> None:
     """Bring every copy up to the sources' `marks` as this connection read them, and sum it
-    over these windows (at the service's start; the heads' over I2's, `chunks.head_bounds`)."""
+    over these windows (at the service's start; the heads' too: I2's window is the flows',
+    `planrules.i2_window`)."""
     for name in COPIED:
-        window_sums(conn, copies, name, marks.get(marking_source(name)),
-                    [head_bounds(b) for b in windows] if name == HEADS else windows)
+        window_sums(conn, copies, name, marks.get(marking_source(name)), windows)
 
 
 def _changed_rows(

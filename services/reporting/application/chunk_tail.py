@@ -218,14 +218,14 @@ def _stocks_moved(
     return found
 
 
-def held_to_cutoff(between: Between, year_start: date, held: Counter[str]) -> Counter[str]:
+def held_to_cutoff(between: Between, data_from: date, held: Counter[str]) -> Counter[str]:
     """The sessions per head summed over the head chunks read, with those held in the days
-    between from `year_start` on (I2's window runs from 1 January, as
-    `fact_reads.session_dates` reads them)."""
+    between from `data_from` on (I2's window is the report's data window,
+    `planrules.i2_window`, as `fact_reads.session_dates` reads them)."""
     if between.days is None:
         return held
     after, through = between.days
-    first = max(after + timedelta(days=1), year_start)
+    first = max(after + timedelta(days=1), data_from)
     found = Counter(held)
     if first <= through:
         days: dict[str, Counter[date]] = between.changes(HEADS)

@@ -33,10 +33,9 @@ from services.reporting.application.heads import KeptOwed, heads_of_windows
 from services.reporting.application.report_figures import Figures, Window
 from services.reporting.application.roll_up import Direct, finish_figures, year_targets
 from services.reporting.application.unittree import UnitTree, unit_tree
-from services.reporting.domain.chunks import ChunkReading, chunk_reading, head_bounds
+from services.reporting.domain.chunks import ChunkReading, chunk_reading
 from services.reporting.domain.counting import ATTENDANCE, source_figures
 from services.reporting.domain.periods import Period
-from shared.planrules import plan_year
 
 
 def compute_from_chunks_many(
@@ -88,19 +87,19 @@ def compute_from_chunks_many(
     targets = [year_targets(conn, Window(p.data_from, p.cutoff_on, as_of), p.year)
                for p in periods]
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
-    # window from the first day of the year's definition to the cut-off.
-    i2_windows = [t["I2"].i2_window(p.year, p.cutoff_on) for p, t in zip(
+    # window: the report's data window, bounded by the year's definition.
+    i2_windows = [t["I2"].i2_window(p.year, p.data_from, p.cutoff_on) for p, t in zip(
         periods, targets, strict=True)]
     held: list[Counter[str]] = [
-        held_to_cutoff(between, plan_year(period.year)[0],
+        held_to_cutoff(between, period.data_from,
                        Counter({head: int(values[0]) for (head,), values in sums.items()}))
         for period, between, sums in zip(
-            periods, betweens, window_sums(conn, copies, HEADS, dialogue,
-                                           [head_bounds(b) for b in bounds]), strict=True)]
+            periods, betweens, window_sums(conn, copies, HEADS, dialogue, bounds),
+            strict=True)]
     for index, (period, (start, end)) in enumerate(zip(periods, i2_windows, strict=True)):
-        # The head sessions' chunks are read from 1 January (`head_bounds`) to the cut-off: a
+        # The head sessions' chunks are read over the flows' chunks (the data window): a
         # window the year's definition starts or ends elsewhere is counted from the dates.
-        if (start, end) != (plan_year(period.year)[0], period.cutoff_on):
+        if (start, end) != (period.data_from, period.cutoff_on):
             held[index] = Counter({head: len(days) for head, days in session_dates(
                 conn, start, end, as_of).items()})
     judged = heads_of_windows(conn, i2_windows, as_of, held, owed,

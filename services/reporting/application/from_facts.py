@@ -55,10 +55,9 @@ def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime)
                 for row, metric in stock_figures(family, history, window.cutoff_on):
                     add(row, metric)
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
-    # window: from the first day of the year's definition (1 January by the plan's) to the
-    # cut-off.
+    # window: the report's data window (the flows'), bounded by the year's definition.
     targets = year_targets(conn, window, period.year)
-    start, end = targets["I2"].i2_window(period.year, window.cutoff_on)
+    start, end = targets["I2"].i2_window(period.year, window.data_from, window.cutoff_on)
     held = session_dates(conn, start, end, window.as_of)
     for row, metric in heads(conn, start, end, window.as_of, held):
         add(row, metric)

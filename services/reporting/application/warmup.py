@@ -50,12 +50,13 @@ def warm_up_now(runtime: ServiceRuntime) -> None:
                     list(dict.fromkeys(reading.bounds for reading in readings)))
         dialogue = marks.get("dialogue")
         if dialogue is not None:
-            # I2's windows, as the reports ask them (`from_chunks.py`: by the year's
-            # definition).
+            # I2's windows, as the reports ask them (`from_chunks.py`: the data window, by
+            # the year's definition).
             now = utcnow()
             kept_owed(conn, state.owed, [
                 year_targets(conn, Window(p.data_from, p.cutoff_on, now), p.year)[
-                    "I2"].i2_window(p.year, p.cutoff_on) for p in counted], now, dialogue[0])
+                    "I2"].i2_window(p.year, p.data_from, p.cutoff_on) for p in counted],
+                now, dialogue[0])
     settle_heap()
 
 

@@ -5,8 +5,8 @@ March, June, September and December, and every conference period of year Y start
 of Y-1. A chunk is a week or so of one month that never straddles such a cut-off: the days
 1-7, 8-14, 15-21, 22-28 and 29 to the month's end (none in a February of 28 days). Every
 default window is then a run of whole chunks: its flow figures are the sums of its chunks,
-its stock figures the sums of every chunk up to its last; so is I2's window, which opens on
-1 January. The projections keep their figures per chunk, so a report as of now reads
+its stock figures the sums of every chunk up to its last; so is I2's window, which is the
+data window. The projections keep their figures per chunk, so a report as of now reads
 pre-summed rows instead of a million facts, and a report counted up to a day that ends no
 chunk (a running period's, `chunk_reading`) counts at most three days from the facts.
 """
@@ -37,9 +37,9 @@ def chunk_of(day: date) -> Chunk:
 
 
 def head_chunk_of(day: date) -> Chunk:
-    """The chunk a session held on `day` is counted in for I2: its own chunk. I2's window
-    starts on 1 January (shared/planrules.py), which opens a chunk, so the sessions of a
-    window are its chunks' (`head_bounds`)."""
+    """The chunk a session held on `day` is counted in for I2: its own chunk. I2's window is
+    the report's data window (shared/planrules.py `i2_window`), whole chunks as the flows'
+    are, so the sessions of a window are its chunks'."""
     return chunk_of(day)
 
 
@@ -69,14 +69,6 @@ def period_chunks(period: Period) -> tuple[Chunk, Chunk]:
     cut-off)."""
     default = default_period(period.year, period.months)
     return chunk_of(default.data_from), chunk_of(default.cutoff_on)
-
-
-def head_bounds(bounds: tuple[Chunk, Chunk]) -> tuple[Chunk, Chunk]:
-    """The head sessions' chunks of a reading's `bounds`: from the one opening on 1 January
-    of the bounds' year (I2's window, `from_chunks.py`) to the same last chunk (none when
-    the last is before it)."""
-    first, last = bounds
-    return chunk_of(date(chunk_year(first), 1, 1)), last
 
 
 def has_default_window(period: Period) -> bool:

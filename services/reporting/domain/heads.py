@@ -1,17 +1,19 @@
 """Indicator I2 in a report: heads in office in I2's window, and those who met the rule.
 
-I2's window runs from the first day of the year's definition (1 January by the plan's) to
-the report's cut-off (`shared/planrules.i2_window`). A head counts in `heads_in_office` when
-in office at some time in that window (a head who left mid-year still counts), at the units
-of their last `HeadTookOffice`/`HeadLeftOffice` fact up to the cut-off that put them in
-office. They count in `heads_meeting_rule` when the sessions they held in the window, on
-days they were in office (`shared/dialoguerule.held_in_windows`), are at least what the
-direct-dialogue rule asks of them there: `shared/dialoguerule.py`, the rule the dialogue and
-indicators services apply too, over the parts of the window the head was in office (their
-terms: a head who left and came back has two), with the `DialogueRuleSet` versions of their
-level; and in `heads_owing` when that is at least one session (no head owing: I2 is "chưa
-đến hạn"). No version in force owes nothing; the dialogue service records its versions as
-events from its first start.
+I2's window is the report's data window, from the day after the previous year's 12-month
+cut-off as it stands (15/12 of the year before by default) to the report's cut-off, bounded
+by the year's definition (`shared/planrules.i2_window`): the report judges the sessions it
+counts as held, and each held session counts in one year's I2 (finding O14). A head counts
+in `heads_in_office` when in office at some time in that window (a head who left mid-year
+still counts), at the units of their last `HeadTookOffice`/`HeadLeftOffice` fact up to the
+cut-off that put them in office. They count in `heads_meeting_rule` when the sessions they
+held in the window, on days they were in office (`shared/dialoguerule.held_in_windows`), are
+at least what the direct-dialogue rule asks of them there: `shared/dialoguerule.py`, the
+rule the dialogue and indicators services apply too, over the parts of the window the head
+was in office (their terms: a head who left and came back has two), with the
+`DialogueRuleSet` versions of their level; and in `heads_owing` when that is at least one
+session (no head owing: I2 is "chưa đến hạn"). No version in force owes nothing; the
+dialogue service records its versions as events from its first start.
 
 The facts say what the rule needs: a head fact's business date is `from_date` (took office)
 or `to_date` (left office, the last day in office); a rule fact's subject is the level, its

@@ -94,10 +94,13 @@ class IndicatorTarget:
         """The days the indicator of `year` is counted and judged over."""
         return defined_period(year, _day(self.period_start), _day(self.period_end))
 
-    def i2_window(self, year: int, cutoff: date) -> tuple[date, date]:
+    def i2_window(self, year: int, data_from: date, cutoff: date) -> tuple[date, date]:
         """The days I2 looks at on a report's cut-off (`planrules.i2_window` over the
-        definition's period)."""
-        return i2_window(*self.period(year), cutoff)
+        definition's period): the report's data window, from `data_from` (the day after the
+        previous year's 12-month cut-off as it stands) to `cutoff`, which never passes the
+        year's 12-month cut-off as it stands (`periods.window_problem` keeps a year's
+        cut-offs in order), so the report judges the sessions it counts as held."""
+        return i2_window(*self.period(year), cutoff, (data_from, cutoff))
 
     def covers_unit(self, code: str, on: date) -> bool:
         """Whether the definition gives `code` a figure on `on`: every unit without a scope
