@@ -129,8 +129,9 @@ def test_a_corrected_leaving_keeps_the_head_in_office_to_the_right_day(
     recorded, from the facts and the chunks and after a rebuild; a report as of before it
     and a signed one keep their figures, the signed one listing the change."""
     scenario = two_quarter_scenario()
-    # H3 (Quán Toan) recorded as leaving on 31/12/2022: not in office in 2023.
-    scenario.left_office("H3", QUAN_TOAN, "party_secretary", D(2022, 12, 31))
+    # H3 (Quán Toan) recorded as leaving on 14/12/2022: not in office in 2023's window
+    # (15/12/2022 -> cut-off).
+    scenario.left_office("H3", QUAN_TOAN, "party_secretary", D(2022, 12, 14))
     reporting.feed(scenario)
     assert _i2(_figures(reporting, "2023-6m")) == (3, 2, 2)
     finalised = reporting.client.post("/api/v1/reports/2023-6m/finalise", json={"scope": "31"})
@@ -139,7 +140,7 @@ def test_a_corrected_leaving_keeps_the_head_in_office_to_the_right_day(
     # H3 left on 30/06/2023: in office through the 6-month cut-off, owing nothing yet.
     late = two_quarter_scenario()
     late.items.clear()
-    late.left_office_corrected("H3", QUAN_TOAN, "party_secretary", D(2022, 12, 31),
+    late.left_office_corrected("H3", QUAN_TOAN, "party_secretary", D(2022, 12, 14),
                                D(2023, 6, 30), utcnow())
     reporting.publish(late.items)
     now = utcnow().isoformat()
