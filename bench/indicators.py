@@ -14,7 +14,11 @@ start from those the last left in memory) beside what one event cost the old way
 recomputed in full),
 and the catch-up after an outage: religion records 10,000 events while NATS is stopped, NATS
 starts again, its relay publishes them and the indicators consumer applies and evaluates them,
-beside a raw nats-py consumer of the same 10,000 messages. Religion runs in a process of its
+beside a raw nats-py consumer of the same 10,000 messages. The indicators service is a running
+one, live before the outage: a live event was applied and evaluated before NATS stopped, so the
+catch-up does not pay the process's first batch (the stored counts read and rolled up the
+national tree, the definitions and statuses loaded); what that live event cost the freshly
+started process is printed beside it, for information. Religion runs in a process of its
 own, as deployed (`make run`, the container stack): its relay's publishing is not the
 indicators process's work, and sharing one interpreter with it made the consumer wait for it.
 
@@ -196,7 +200,9 @@ OUTAGE_EVENTS = 10_000
 def _outage(settings: Settings, store: EventStore, communes: list[str]) -> None:
     """Religion records 10,000 events while NATS is stopped; NATS starts again: how fast the
     indicators service catches up (relay, consumer, facts, live evaluation), beside a raw
-    nats-py consumer of the same messages."""
+    nats-py consumer of the same messages. The indicators service was live before the outage
+    (one live event applied and evaluated, its cost printed): the issue's scenario is a
+    running service, not one started for the catch-up."""
     with private_nats() as server, temp_dir() as tmp:
         religion_settings = Settings.for_service(
             "religion", database_url=f"sqlite:///{tmp / 'religion.db'}",
@@ -207,11 +213,14 @@ def _outage(settings: Settings, store: EventStore, communes: list[str]) -> None:
             settings.model_copy(update={"nats_url": server.url}), registry,
             metadata=[metadata, write_metadata], projections=all_projections(store))
         events = _fresh_religion(random.Random(2), communes, OUTAGE_EVENTS, "OUT", ON)
+        warm = _fresh_religion(random.Random(3), communes, 2, "WARM", ON)[:1]
         _quiet(indicators)
         with _religion_service(religion_settings):
-            first, last, started, cpu = asyncio.run(
-                _outage_run(server, religion, indicators, events))
+            (warm_wall, warm_cpu), (first, last, started, cpu) = asyncio.run(
+                _outage_run(server, religion, indicators, warm, events))
         religion.engine.dispose()
+        report_time("the live event before the outage, recorded to applied", warm_wall)
+        report_time("  its CPU (the fresh process's first batch: counts read)", warm_cpu)
         report_time("after NATS is back, until the first batch is applied", first - started)
         catch_up = report("catch-up after an outage: relay, consumer, I3/I4 live",
                           len(events), last - started)
@@ -221,7 +230,8 @@ def _outage(settings: Settings, store: EventStore, communes: list[str]) -> None:
             server.url, stream_name_for(religion.settings.subject_root, "religion"), len(events)))
         report("baseline: raw nats-py pull consume of the same events", len(events), raw)
         print(f"  catch-up {catch_up:,.0f}/s = {catch_up * raw / len(events):.1%} of the raw "
-              "consume rate (target >= 5,000 events/s)", flush=True)
+              "consume rate (target >= 5,000 events/s; the service live before the outage)",
+              flush=True)
 
 
 @contextlib.contextmanager
@@ -259,17 +269,31 @@ def _serve_religion(settings: Settings, ready: EventType, stop: EventType) -> No
 
 async def _outage_run(
     server: NatsServer, religion: ServiceRuntime, indicators: ServiceRuntime,
-    events: list[EventEnvelope],
-) -> tuple[float, float, float, float]:
-    """(first batch applied, last applied, NATS started, the process's CPU seconds from then
-    to the last)."""
+    warm: list[EventEnvelope], events: list[EventEnvelope],
+) -> tuple[tuple[float, float], tuple[float, float, float, float]]:
+    """((the live `warm` events recorded to applied, the process's CPU seconds meanwhile),
+    (first batch of `events` applied, last applied, NATS started, the process's CPU seconds
+    from then to the last))."""
     await indicators.start()
     consumer = next(c for c in indicators.consumers
                     if c.projection.source_service == "religion")
-    try:
+
+    async def drained() -> None:
         while indicators.link.js is None or await durable_drained(
                 indicators.link.js, consumer.stream, consumer.durable) is not True:
             await asyncio.sleep(0.05)
+
+    try:
+        await drained()
+        # A running service, live before the outage: its first batch (the stored counts read
+        # and rolled up, the definitions and statuses loaded) is behind it.
+        before = consumer.applied
+        warm_started, warm_cpu = time.perf_counter(), time.process_time()
+        await asyncio.to_thread(_record, religion, warm)
+        while consumer.applied < before + len(warm):
+            await asyncio.sleep(0.005)
+        warmed = (time.perf_counter() - warm_started, time.process_time() - warm_cpu)
+        await drained()  # acked: nothing of it comes back after the outage
         server.stop()
         await asyncio.to_thread(_record, religion, events)
         before = consumer.applied
@@ -280,7 +304,7 @@ async def _outage_run(
             await asyncio.sleep(0.01)
             if not first and consumer.applied > before:
                 first = time.perf_counter()
-        return first, time.perf_counter(), started, time.process_time() - cpu
+        return warmed, (first, time.perf_counter(), started, time.process_time() - cpu)
     finally:
         await indicators.stop()
 
