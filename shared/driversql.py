@@ -196,7 +196,22 @@ class RowInsert:
         if not rows:
             return
         _, converters, many = self._compiled(conn.dialect)
-        values = [self._values(converters, row) for row in rows]
+        names = self._names
+        # Rows of one batch share values (the time stamp every row of a batch carries): one
+        # met again as the very object the last row had is converted once. By identity, not
+        # equality: equal datetimes of two offsets are stored as two different texts.
+        last: list[list[Any]] = [[None, None] for _ in converters]
+        values: list[list[Any]] = []
+        for row in rows:
+            row_values = [row[name] for name in names]  # a column left out is a KeyError
+            for (index, convert), seen in zip(converters, last, strict=True):
+                value = row_values[index]
+                if value is None:
+                    continue
+                if value is not seen[0]:
+                    seen[0], seen[1] = value, convert(value)
+                row_values[index] = seen[1]
+            values.append(row_values)
         cursor = driver_of(conn).cursor()
         try:
             many.run(cursor, values)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -17,6 +17,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    TypeDecorator,
     insert,
     select,
 )
@@ -42,6 +43,28 @@ arrivals = Table(
     Column("seq", Integer, primary_key=True, autoincrement=True),
     Column("code", String(20), nullable=False),
     Column("on", Date, nullable=False),
+)
+
+
+
+
+class Stamped(TypeDecorator[datetime]):
+    """A time stored as its ISO text, offset included, counting its conversions."""
+
+    impl = String(40)
+    cache_ok = True
+    converted = 0
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> str | None:
+        Stamped.converted += 1
+        return None if value is None else value.isoformat()
+
+
+stamps = Table(
+    "stamps",
+    metadata,
+    Column("seq", Integer, primary_key=True, autoincrement=True),
+    Column("at", Stamped(), nullable=False),
 )
 
 
@@ -94,3 +117,24 @@ def test_many_rows_in_few_statements_keep_their_order_and_read_back_as_sqlalchem
         stored = [(r.code, r.on) for r in conn.execute(select(arrivals).order_by(arrivals.c.seq))]
     assert stored[:700] == [(row["code"], row["on"]) for row in rows]
     assert [(code.lower(), on) for code, on in stored[700:]] == stored[:700]
+
+
+def test_a_value_a_batchs_rows_share_is_converted_once_and_equal_times_keep_their_offsets(
+    engine: Engine,
+) -> None:
+    # A batch's rows carry one time stamp (the consumers' processed and evaluated records).
+    shared = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
+    Stamped.converted = 0
+    with engine.begin() as conn:
+        RowInsert(stamps, ["at"]).run_many(conn, [{"at": shared} for _ in range(600)])
+    assert Stamped.converted == 1
+    # Equal instants of two offsets are two texts: reused by identity, never by equality.
+    hanoi = shared.astimezone(timezone(timedelta(hours=7)))
+    assert hanoi == shared
+    times = [shared, hanoi, hanoi, datetime(2026, 12, 6, 10, 0, tzinfo=UTC)]
+    with engine.begin() as conn:
+        conn.execute(stamps.delete())
+        RowInsert(stamps, ["at"]).run_many(conn, [{"at": at} for at in times])
+    with engine.connect() as conn:
+        stored = list(conn.execute(select(stamps.c.at).order_by(stamps.c.seq)).scalars())
+    assert stored == [at.isoformat() for at in times]  # the stored texts, as written
