@@ -734,7 +734,7 @@ class ConsumerRunner:
             log.warning("consumer_ack_failed", consumer=self.durable, error=str(exc))
 
     def _apply(self, envelopes: list[EventEnvelope]) -> None:
-        ids = [str(e.event_id) for e in envelopes]
+        ids = [e.event_key for e in envelopes]
         # What a projection appends is stamped in this transaction: a watermark waits for it
         # as for a command's (shared/inflight.py).
         with in_flight_of(self._engine).transaction(), self._engine.begin() as conn:

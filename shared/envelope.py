@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, date, datetime
+from functools import cached_property
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID
 
@@ -61,6 +62,13 @@ class EventEnvelope:
     correlation_id: str | None = None
     causation_id: str | None = None
     position: int | None = None
+
+    @cached_property
+    def event_key(self) -> str:
+        """`str(event_id)`, made once per envelope: a consumed event's id is the key of its
+        processed record, its evaluated record and its facts, asked for several times.
+        (Kept in the instance's dict, not a field: `replace` makes a new envelope without it.)"""
+        return str(self.event_id)
 
     def subject(self, root: str) -> str:
         return f"{root}.{self.service}.{self.aggregate_type}.{self.event_type}"

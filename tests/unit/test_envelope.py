@@ -89,6 +89,15 @@ def test_decoded_envelope_is_complete_and_frozen() -> None:
         again.actor = "someone else"  # type: ignore[misc]
 
 
+def test_an_envelopes_event_key_is_its_id_as_text_and_a_replaced_id_has_its_own() -> None:
+    envelope = _envelope("SiteRegistered", 1, {})
+    assert envelope.event_key == str(envelope.event_id)
+    other = replace(envelope, event_id=uuid4())
+    assert other.event_key == str(other.event_id) != envelope.event_key
+    again = EventEnvelope.from_json(envelope.to_json())
+    assert again.event_key == envelope.event_key and again == envelope
+
+
 @pytest.mark.parametrize("name", ENVELOPE_FIELDS)
 def test_a_message_missing_any_field_is_undecodable(name: str) -> None:
     """The head writes every field (None included): one missing is a broken message, never

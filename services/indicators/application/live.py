@@ -113,7 +113,7 @@ class BatchEvaluation:
         if mine is not None and mine[0] is envelope:
             return mine[1]
         found: list[Definition] = []
-        if str(envelope.event_id) in self.fresh:
+        if envelope.event_key in self.fresh:
             happened = business_date(envelope)
             key = (happened, fed)
             known = self._fed.get(key)
@@ -162,7 +162,7 @@ def _not_yet_evaluated(conn: Connection, envelopes: Sequence[EventEnvelope]) -> 
 
     Asked of every consumed batch, on the driver's cursor: SQLAlchemy's expanding IN list
     processed each of a catch-up batch's 2,048 ids in Python before the query ran."""
-    ids = {str(e.event_id): e.service for e in envelopes}
+    ids = {e.event_key: e.service for e in envelopes}
     mark = placeholder(conn.dialect)
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:

@@ -100,7 +100,7 @@ def _write(conn: Connection, table: Table, envelope: EventEnvelope, on: date, **
     conn.execute(
         insert(table),
         {
-            "event_id": str(envelope.event_id),
+            "event_id": envelope.event_key,
             "on_date": on,
             "recorded_at": in_utc(envelope.recorded_at),
             **row,
@@ -173,7 +173,7 @@ def religion_projection(
         """The event's fact, into the rows to write and the site's history; returns the units
         it can move."""
         p, kind, code = envelope.payload, envelope.event_type, history.site_code
-        event_id = str(envelope.event_id)
+        event_id = envelope.event_key
 
         def row(table: Table, on: date, **values: Any) -> None:
             rows[table.name].append({"event_id": event_id, "on_date": on,
