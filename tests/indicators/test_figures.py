@@ -8,16 +8,24 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from types import SimpleNamespace
+from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from services.indicators.adapters.definitions import load_definitions
 from services.indicators.application.compute import compute, scope_tree
 from services.indicators.application.lifecycle import sweep_statuses
 from services.indicators.application.queries import restated_view
+from services.indicators.domain import figures as figures_module
 from services.indicators.domain.definitions import plan_2023_definitions
 from services.indicators.domain.facts import HeadTerm, RuleFact
-from services.indicators.domain.figures import IndicatorFigures, required_sessions
+from services.indicators.domain.figures import (
+    IndicatorFigures,
+    required_sessions,
+    unit_statuses,
+)
 from services.indicators.domain.model import Indicator
 from shared.aggregate import CommandContext
 from shared.eventstore import events_table
@@ -328,3 +336,27 @@ def test_a_heads_term_ends_with_its_unit(runtime: ServiceRuntime) -> None:
         assert year_2025["HD"]["required_sessions"] == 1
         assert year_2025["HD"]["sessions_held"] == 1
         assert set(heads_in(2026, date(2026, 6, 14))) == {"HC"}
+
+
+def test_a_units_status_is_judged_once_per_counts_and_anew_when_they_move(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The live evaluation asks the status of every unit each event moves: counts met before
+    are not judged again, counts that moved are."""
+    definition = next(d for d in plan_2023_definitions() if d.method == "sites_with_dossier")
+    judged: list[tuple[int, int]] = []
+    original = figures_module._status
+
+    def counting(rule: Any, numerator: int, denominator: int, on: date, due: bool) -> Any:
+        judged.append((numerator, denominator))
+        return original(rule, numerator, denominator, on, due)
+
+    monkeypatch.setattr(figures_module, "_status", counting)
+    tree = SimpleNamespace(on=date(2023, 6, 30), roots=("31",))
+    sums = {"31": [9, 20, 0], "11755": [1, 4, 0], "11758": [1, 4, 0]}
+    status = unit_statuses(definition, tree, sums)  # type: ignore[arg-type]
+    assert status("11755") == status("11758") == original(
+        figures_module._rule(definition), 1, 4, tree.on, True)
+    sums["11755"][0] = 3  # a dossier lodged twice there since
+    assert status("11755") == original(figures_module._rule(definition), 3, 4, tree.on, True)
+    assert judged == [(1, 4), (3, 4)]

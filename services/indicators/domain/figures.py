@@ -394,12 +394,22 @@ def unit_statuses(definition: Definition, tree: ScopeTree, sums: Counts
     fixed = definition.denominator_fixed
     fixed_root = tree.roots[0] if fixed is not None and len(tree.roots) == 1 else None
     heads = definition.method == "dialogue_heads"
+    # The rule and the date are this closure's own: its statuses are kept by the counts
+    # alone, without hashing the rule's dates again for each of the units every event moves.
+    known: dict[tuple[int, int, bool], Status | None] = {}
 
     def status(code: str) -> Status | None:
         n, d, heads_owing = sums[code]
         if code == fixed_root and fixed is not None:
-            return _status(rule, n, fixed, on, True)
-        return _status(rule, n, d, on, not heads or heads_owing > 0)
+            d, due = fixed, True
+        else:
+            due = not heads or heads_owing > 0
+        key = (n, d, due)
+        try:
+            return known[key]
+        except KeyError:
+            found = known[key] = _status(rule, n, d, on, due)
+            return found
 
     return status
 
