@@ -214,3 +214,18 @@ def test_events_are_published_with_the_v2_payload(settings_factory: Any) -> None
             lodged["payload"]["lodged_on"]) == (2, "lodged", "2023-03-01")
     registered = json.loads(messages[0].data)["payload"]
     assert (registered["district_code"], registered["commune_code"]) == ("315", "11755")
+
+
+def test_the_state_as_of_names_a_ceased_commune_and_district_as_the_current_view_does(
+    religion: TestClient,
+) -> None:
+    # Xã Đại Thắng (11758, Huyện Tiên Lãng) ceased on 01/07/2025 (finding O13): a day after
+    # that named them null, a blank in every record view, while today's view names them.
+    register(religion, "TL-O13", commune=DAI_THANG, registered_on="2023-01-05")
+    today = religion.get("/api/v1/sites/TL-O13").json()
+    assert today["commune"]["name"] == "Xã Đại Thắng"
+    for on in ("2023-06-01", "2025-07-01", "2026-01-01", "2100-12-31"):
+        state = _as_of(religion, "TL-O13", on)
+        assert state.status_code == 200, state.text
+        assert state.json()["commune"] == today["commune"], on
+        assert state.json()["district"] == today["district"], on

@@ -343,17 +343,17 @@ def state_as_of(
     site = ReligiousSite.rehydrate(code, loaded["site"])
     dossier = LandDossier.rehydrate(code, loaded["dossier"])
     cert = Certificate.rehydrate(code, loaded["certificate"])
-    catalogue = default_catalogue()
-    commune = catalogue.get(site.commune_code, on)
-    district = catalogue.get(site.district_code, on) if site.district_code else None
     return {
         "code": code,
         "as_of": on.isoformat(),
         "known_at": known_at.isoformat() if known_at else None,
         "name": site.name,
         "religion": site.religion,
-        "commune": {"code": site.commune_code, "name": commune.name if commune else None},
-        "district": {"code": site.district_code, "name": district.name if district else None}
+        # Named as the current view names them (`_unit_name`): a commune that had ceased by
+        # `on` keeps its last name, not none (finding O13).
+        "commune": {"code": site.commune_code, "name": _unit_name(site.commune_code, on, None)},
+        "district": {"code": site.district_code,
+                     "name": _unit_name(site.district_code, on, None)}
         if site.district_code else None,
         "address": site.address,
         "land_area_m2": site.land_area_m2,
