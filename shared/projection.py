@@ -96,8 +96,10 @@ class InlineProjection:
         a service's list reads it with its own query, filters and paging. The read models
         keep no recorded-at stamps; the store does, and a replay gives the rows the live
         projection gave (the convention above). The service's tables are neither written nor
-        locked; the price is a replay of the store up to `moment` on every such read, for a
-        check of a signed figure rather than for the desk's everyday list."""
+        locked, provided `conn` is a `shared.db.read_connection`: on SQLite another connection
+        of the service's engine holds the writers' turn, and every command waits, for the
+        whole replay. The price is a replay of the store up to `moment` on every such read,
+        for a check of a signed figure rather than for the desk's everyday list."""
         engine = create_engine("sqlite://", poolclass=StaticPool)
         try:
             with engine.begin() as memory:

@@ -8,12 +8,14 @@ as of a moment counts are the list's as of that moment. SQLite and PostgreSQL.""
 from __future__ import annotations
 
 import asyncio
+import threading
 from datetime import datetime
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from services.dialogue.adapters.projection import PROJECTION
 from shared.clock import today_vn
 from shared.envelope import EventEnvelope, utcnow
 from tests.dialogue.conftest import TIEN_LANG, held_session, ok, runtime_of, take_office
@@ -178,3 +180,38 @@ def test_a_report_signed_at_a_moment_counts_the_list_as_of_it(
     assert figures["sessions_held"] == ok(client.get(
         "/api/v1/sessions", params={"as_of": as_of, **window}))["total"] == 1
     assert ok(client.get("/api/v1/sessions", params=window))["total"] == 3
+
+
+def test_commands_are_answered_while_a_list_as_known_at_a_moment_is_replayed(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Each list as known at a moment replays the store up to it: it reads, so on SQLite it
+    holds no writers' turn meanwhile, and a command is answered at once rather than after the
+    replay, or with 503 DATABASE_UNAVAILABLE once it waited the busy timeout (review)."""
+    secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    then = _moment()
+    replayed = PROJECTION._by_name["HeadTookOffice"]
+    assert replayed is not None
+    for n, url in enumerate(LISTS):
+        entered, release = threading.Event(), threading.Event()
+
+        def held(conn: Any, event: Any, envelope: EventEnvelope,
+                 entered: threading.Event = entered, release: threading.Event = release) -> None:
+            entered.set()
+            release.wait(60)
+            replayed(conn, event, envelope)
+
+        monkeypatch.setitem(PROJECTION._by_name, "HeadTookOffice", held)
+        answers: list[Any] = []
+        worker = threading.Thread(
+            target=lambda url=url, answers=answers: answers.append(
+                client.get(url, params={"as_of": then})))
+        worker.start()
+        try:
+            assert entered.wait(60)
+            monkeypatch.setitem(PROJECTION._by_name, "HeadTookOffice", replayed)
+            _planned(client, secretary, f"2023-0{n + 1}-15")
+        finally:
+            release.set()
+            worker.join(60)
+        assert [answer.status_code for answer in answers] == [200], url

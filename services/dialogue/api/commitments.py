@@ -28,6 +28,7 @@ from shared.clock import format_date_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
+from shared.db import read_connection
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import file_responses, upload_body
 from shared.paging import LegacyPaging
@@ -53,7 +54,7 @@ def list_commitments(
 ) -> dict[str, Any]:
     """The commitments, or with `as_of` as they stood at that moment (their status as
     recorded by then: an overdue the scheduler recorded later is not yet)."""
-    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+    with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
         placing = queries.placing_as_of(conn, as_of)
         query = queries.commitments_query(
             unit_code=access.list_filter(principal, unit_code), status=status, agency=agency,

@@ -26,6 +26,7 @@ from shared.asof import AsOf, as_of_field
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged
+from shared.db import read_connection
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
@@ -117,7 +118,7 @@ def roster(
     terms stood at that moment (a term or a departure recorded later is not in it)."""
     day = on or (runtime.today() if as_of is None else queries.day_of(as_of))
     unit_code = access.list_filter(principal, unit_code)
-    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+    with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
         within = access.within(principal, queries.HEAD_LIFE, conn,
                                queries.placing_as_of(conn, as_of))
         items = queries.roster(then, day, unit_code, role, include_subunits, *within)
@@ -141,7 +142,7 @@ def terms_of_unit(
     """Every term of both head posts of a unit, oldest first, a page of them; with `as_of`,
     the terms as recorded by that moment."""
     access.list_filter(principal, unit_code)
-    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+    with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
         within = access.within(principal, queries.HEAD_LIFE, conn,
                                queries.placing_as_of(conn, as_of))
         items = queries.terms_of_unit(then, unit_code, *within)

@@ -22,7 +22,7 @@ from shared.auth.securitylog import security_event
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
-from shared.db import truncate_wal
+from shared.db import read_connection, truncate_wal
 from shared.jsonbody import JSONBodyRoute
 from shared.logs import get_logger
 from shared.paging import LegacyPaging
@@ -48,7 +48,7 @@ def list_issues(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The issues raised, or with `as_of` as they stood at that moment."""
-    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+    with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
         placing = queries.placing_as_of(conn, as_of)
         query = queries.issues_query(
             unit_code=access.list_filter(principal, unit_code), category=category,

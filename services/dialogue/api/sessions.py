@@ -27,6 +27,7 @@ from shared.asof import AsOf, as_of_field
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
+from shared.db import read_connection
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import LegacyPaging
@@ -130,7 +131,7 @@ def list_sessions(
     """Sessions by unit, status, head and date (the holding date, the cancellation's for a
     cancelled session, as the reports count it, else the planned one); with `as_of`, as they
     stood at that moment (`queries.read_as_of`)."""
-    with runtime.engine.connect() as conn, queries.read_as_of(conn, as_of) as then:
+    with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
         placing = queries.placing_as_of(conn, as_of)
         query = queries.sessions_query(
             unit_code=access.list_filter(principal, unit_code),

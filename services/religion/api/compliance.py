@@ -16,6 +16,7 @@ from shared.asof import KnownAt
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
+from shared.db import read_connection
 from shared.ids import RecordIdPath
 from shared.jsonbody import JSONBodyRoute
 from shared.paging import Paging
@@ -65,7 +66,7 @@ def list_cases(
     of the kernel's moment in this service, as on /sites)."""
     access.commune_for(request, unit.commune)
     district = access.district_for(request, unit.district)
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         return queries.list_cases(
             conn, state=state, violation_type=violation_type,
             reader_scope=access.reader_scope(request), district_code=district,

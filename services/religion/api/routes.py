@@ -104,7 +104,7 @@ def list_sites(
         has_certificate=has_certificate, overdue=overdue, status=status, q=q,
     )
     day = as_of or (today_vn() if known_at is None else day_vn(known_at))
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         return queries.list_sites(conn, f, day, paging, known_at)
 
 
