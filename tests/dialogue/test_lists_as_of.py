@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.dialogue.adapters.projection import PROJECTION
-from shared.clock import today_vn
+from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope, utcnow
 from tests.dialogue.conftest import TIEN_LANG, held_session, ok, runtime_of, take_office
 from tests.integration.helpers import publish, wait_until
@@ -142,7 +142,8 @@ def test_todays_date_is_refused_as_the_kernel_words_it(client: TestClient) -> No
         refused = client.get(url, params={"as_of": today_vn().isoformat()})
         assert refused.status_code == 422, refused.text
         assert refused.json()["error"]["code"] == "AS_OF_IN_FUTURE"
-        assert "hết ngày hôm nay" in refused.json()["error"]["message"]
+        words = f"hết ngày {format_date_vn(today_vn())}, hôm nay, chưa đến"  # O4's wording
+        assert words in refused.json()["error"]["message"]
 
 
 def _published(reporting: Reporting, envelopes: list[EventEnvelope]) -> None:

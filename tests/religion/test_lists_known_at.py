@@ -17,7 +17,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.religion.adapters.projection import PROJECTION
-from shared.clock import today_vn
+from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope, utcnow
 from tests.integration.helpers import publish, wait_until
 from tests.religion.conftest import (
@@ -168,7 +168,8 @@ def test_todays_date_is_refused_as_the_kernel_words_it(religion: TestClient) -> 
         refused = religion.get(url, params={"known_at": today_vn().isoformat()})
         assert refused.status_code == 422, refused.text
         assert error_of(refused)["code"] == "AS_OF_IN_FUTURE"
-        assert "hết ngày hôm nay" in error_of(refused)["message"]
+        words = f"hết ngày {format_date_vn(today_vn())}, hôm nay, chưa đến"  # O4's wording
+        assert words in error_of(refused)["message"]
 
 
 def _published(reporting: Reporting, envelopes: list[EventEnvelope]) -> None:
