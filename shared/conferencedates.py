@@ -47,8 +47,26 @@ _PERIOD_KEY = re.compile(r"^([0-9]{4})-(3|6|9|12)M$")
 FIRST_YEAR, LAST_YEAR = 2015, 2100
 
 
+#: The code of a period id that names no period (not of the form 2023-6m), in every service
+#: (indicators answered PERIOD_ID_INVALID and reporting INVALID_PERIOD before, finding O13).
+INVALID_PERIOD: Final = "INVALID_PERIOD"
+
+
 class InvalidPeriodId(ValueError):
-    pass
+    """A period id that names no period: one code and one wording in every service."""
+
+    code: str = INVALID_PERIOD
+
+    def __init__(self, value: str) -> None:
+        super().__init__(value)
+        self.value = value
+
+    @property
+    def message(self) -> str:
+        return messages.INVALID_PERIOD.format(value=self.value[:40])
+
+    def details(self) -> dict[str, object]:
+        return {"period_id": self.value[:40]}
 
 
 #: The code of a period id of the right form naming a year outside FIRST_YEAR..LAST_YEAR.
@@ -60,9 +78,11 @@ class PeriodYearOutOfRange(InvalidPeriodId):
     with its own code and the years it takes (finding O8: the refusal of a malformed id told
     a desk asking for 2014 to use the form it had used)."""
 
+    code = PERIOD_YEAR_OUT_OF_RANGE
+
     def __init__(self, value: str, year: int) -> None:
         super().__init__(value)
-        self.value, self.year = value, year
+        self.year = year
 
     @property
     def message(self) -> str:

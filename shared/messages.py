@@ -120,6 +120,10 @@ AS_OF_TODAY: Final = (
 )
 #: A conference period id of a year the system keeps no period of (shared/conferencedates.py):
 #: {value} the id, {year} its year, {first} and {last} the years taken.
+INVALID_PERIOD: Final = (
+    "Mã kỳ báo cáo «{value}» không hợp lệ; dùng dạng NĂM-3m, NĂM-6m, NĂM-9m hoặc NĂM-12m "
+    "(ví dụ 2023-3m)"
+)
 PERIOD_YEAR_OUT_OF_RANGE: Final = (
     "Kỳ báo cáo «{value}» thuộc năm {year}; hệ thống chỉ có kỳ báo cáo của các năm từ {first} "
     "đến {last}"

@@ -262,7 +262,6 @@ INSPECTION_STATES = {
     "cancelled": "Đã hủy",
 }
 INSPECTION_SUBJECT = "cuộc kiểm tra, giám sát {inspection_id}"
-PERIOD_ID_INVALID = "Mã kỳ báo cáo «{period_id}» không hợp lệ (dạng 2023-6m: 3, 6, 9 hoặc 12 tháng)"
 DEADLINE_NOT_SET = "Ban chưa đặt hạn nộp báo cáo kỳ {period_id}"
 DUTY_SUBJECT = "nghĩa vụ báo cáo kỳ {period_id}"
 DUTY_DEADLINE = "hạn nộp {deadline}"

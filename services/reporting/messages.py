@@ -9,10 +9,6 @@ SERVICE_TITLE = "danvan: Báo cáo giao ban, sơ kết, tổng kết"
 NATION_NAME = "Toàn quốc"
 
 # -- errors ---------------------------------------------------------------------------------
-INVALID_PERIOD = (
-    "Mã kỳ báo cáo «{value}» không hợp lệ; dùng dạng NĂM-3m, NĂM-6m, NĂM-9m hoặc NĂM-12m "
-    "(ví dụ 2023-3m)"
-)
 UNKNOWN_SCOPE = "Phạm vi báo cáo «{value}» không phải mã tỉnh/thành phố (hoặc VN) vào ngày {on}"
 UNKNOWN_UNIT_IN_SCOPE = "Đơn vị «{value}» không thuộc phạm vi báo cáo vào ngày {on}"
 UNIT_CEASED_BEFORE_CUTOFF = (

@@ -77,9 +77,7 @@ from shared.auth.checks import authorize, require_city
 from shared.auth.units import covers
 from shared.clock import format_date_vn, today_vn
 from shared.conferencedates import (
-    PERIOD_YEAR_OUT_OF_RANGE,
     InvalidPeriodId,
-    PeriodYearOutOfRange,
     canonical_period_id,
     cutoff_in_force,
     parse_period_id,
@@ -506,11 +504,9 @@ def parse_period(period_id: str) -> tuple[int, int]:
     reads it); 422 when not one."""
     try:
         return parse_period_id(period_id)
-    except PeriodYearOutOfRange as exc:
-        raise InvalidInput(PERIOD_YEAR_OUT_OF_RANGE, exc.message, **exc.details()) from None
-    except InvalidPeriodId:
-        raise InvalidInput("PERIOD_ID_INVALID",
-                           messages.PERIOD_ID_INVALID.format(period_id=period_id)) from None
+    except InvalidPeriodId as exc:
+        # The kernel's code and wording, as reporting answers it (finding O13).
+        raise InvalidInput(exc.code, exc.message, **exc.details()) from None
 
 
 def canonical_period(period_id: str) -> str:
@@ -518,11 +514,9 @@ def canonical_period(period_id: str) -> str:
     names 2023-6m: `conferencedates.canonical_period_id`); 422 when not one."""
     try:
         return canonical_period_id(period_id)
-    except PeriodYearOutOfRange as exc:
-        raise InvalidInput(PERIOD_YEAR_OUT_OF_RANGE, exc.message, **exc.details()) from None
-    except InvalidPeriodId:
-        raise InvalidInput("PERIOD_ID_INVALID",
-                           messages.PERIOD_ID_INVALID.format(period_id=period_id)) from None
+    except InvalidPeriodId as exc:
+        # The kernel's code and wording, as reporting answers it (finding O13).
+        raise InvalidInput(exc.code, exc.message, **exc.details()) from None
 
 
 def period_cutoff(uow: UnitOfWork, period_id: str) -> date:

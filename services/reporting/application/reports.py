@@ -43,9 +43,7 @@ from shared.auth.principal import Principal
 from shared.clock import VN_TZ, day_vn, format_date_vn, today_vn
 from shared.concurrency import required_version
 from shared.conferencedates import (
-    PERIOD_YEAR_OUT_OF_RANGE,
     MovedCutoffs,
-    PeriodYearOutOfRange,
     canonical_period_id,
     data_from_after,
 )
@@ -65,12 +63,9 @@ def require_period_id(value: str) -> str:
     names 2023-6m, its period's aggregate and its reports' key); 400 when it names none."""
     try:
         return canonical_period_id(value)
-    except PeriodYearOutOfRange as exc:
-        raise InvalidInput(PERIOD_YEAR_OUT_OF_RANGE, exc.message, **exc.details()) from exc
     except InvalidPeriodId as exc:
-        raise InvalidInput(
-            "INVALID_PERIOD", messages.INVALID_PERIOD.format(value=value[:40]), period_id=value
-        ) from exc
+        # The kernel's code and wording, as indicators answers it (finding O13).
+        raise InvalidInput(exc.code, exc.message, **exc.details()) from exc
 
 
 def parse_as_of(value: str | None, now: datetime) -> datetime:
