@@ -20,7 +20,10 @@ from jwt import PyJWKClient
 
 from shared import messages
 from shared.auth.principal import Principal, parse_scopes
+from shared.clock import today_vn
+from shared.errors import InvalidInput
 from shared.settings import Settings
+from shared.unitcheck import require_unit_of_jurisdiction
 
 ALGORITHMS = ["RS256"]
 
@@ -136,18 +139,29 @@ class JwtVerifier:
         if not subject:
             raise TokenRefused("subject")
         # No unit claim is a refusal, not the city: a token must say where its holder works.
+        # A claim that is no unit code of the jurisdiction (a list, "31 ", "VN", another
+        # province's code) is refused the same way, by the rule of an API key's unit scope:
+        # taken as it came it made a principal whose every request failed or found nothing.
         unit = claims.get(s.jwt_unit_claim)
-        if not unit:
+        if not isinstance(unit, str) or not _unit_of_jurisdiction(unit, s.jurisdiction):
             raise TokenRefused("unit_claim", subject)
         department = claims.get(s.jwt_department_claim)
         return Principal(
             subject=subject[:200],
             kind="user",
             scopes=parse_scopes(claims.get(s.jwt_scope_claim)),
-            unit_scope=str(unit),
+            unit_scope=unit,
             department=str(department)[:200] if department else None,
             credential_id=str(claims["jti"])[:100] if claims.get("jti") else None,
         )
+
+
+def _unit_of_jurisdiction(code: str, jurisdiction: str) -> bool:
+    try:
+        require_unit_of_jurisdiction(code, today_vn(), jurisdiction)
+    except InvalidInput:
+        return False
+    return True
 
 
 def _unverified_subject(token: str) -> str | None:

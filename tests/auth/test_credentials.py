@@ -3,6 +3,7 @@ API keys with their whole life (create, use, rotate, revoke, expire), the comman
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -417,3 +418,32 @@ def test_a_key_for_no_unit_of_the_jurisdiction_is_neither_issued_nor_rotated(
     assert (rotated.status_code, _error(rotated)["code"]) == (422, "UNKNOWN_UNIT")
     with runtime_of(religion).engine.connect() as conn:
         assert len(conn.execute(select(api_keys_table)).all()) == 2
+
+
+def _refusal_reasons(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    logs = capsys.readouterr()
+    return [json.loads(line)["reason"] for line in (logs.out + logs.err).splitlines()
+            if line.startswith("{") and "authn_login_fail" in line]
+
+
+@pytest.mark.parametrize(
+    "unit_scope",
+    [["315", "316"], "31 ", "0031", "VN", "00001", "01", "315\u0000", "999", 315, ""],
+)
+def test_a_unit_claim_that_is_no_unit_of_the_jurisdiction_is_refused(
+    services: Services, idp: Idp, capsys: pytest.CaptureFixture[str], unit_scope: Any
+) -> None:
+    # Finding O11: each made a principal whose every command failed with a Python repr in a
+    # Vietnamese 403, and whose every list was answered empty. The API key's rule refuses it.
+    religion = services["religion"]
+    capsys.readouterr()
+    headers = idp.headers("district_board", unit_scope=unit_scope)
+    created = religion.post(SITES, json=site_body("CS-U"), headers=headers)
+    listed = religion.get(SITES, headers=headers)
+    assert created.status_code == listed.status_code == 401, created.json()
+    assert _error(created)["code"] == "AUTHENTICATION_REQUIRED"
+    assert event_count(religion) == 0
+    assert _refusal_reasons(capsys) == ["unit_claim", "unit_claim"]
+    # A unit of the jurisdiction on some day still opens: a district abolished in 2025.
+    assert religion.get(SITES, headers=idp.headers("district_board")).status_code == 200
+
