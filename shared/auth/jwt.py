@@ -17,15 +17,20 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from jwt import PyJWKClient
+from pydantic_core import PydanticCustomError
 
 from shared import messages
 from shared.auth.principal import Principal, parse_scopes
 from shared.clock import today_vn
 from shared.errors import InvalidInput
+from shared.requestguard import has_control_character
 from shared.settings import Settings
 from shared.unitcheck import require_unit_of_jurisdiction
+from shared.validation import clean_text
 
 ALGORITHMS = ["RS256"]
+#: The longest subject or department taken: an event records its actor in 200 characters.
+CLAIM_MAX = 200
 
 
 class TokenRefused(Exception):
@@ -135,8 +140,13 @@ class JwtVerifier:
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         s = self.settings
-        subject = str(claims.get(s.jwt_subject_claim) or "")
-        if not subject:
+        subject = claims.get(s.jwt_subject_claim)
+        # The subject becomes every event's actor and the audit trail's «who»: it follows the
+        # body's text rules (no control or bidi character) and is refused, not cut, when too
+        # long (finding O11: a newline and U+202E were recorded as an actor, 5,000 characters
+        # cut to 200, so two identities could record as one). An identifier is taken exactly
+        # as signed or not at all: "nguyen.van.a\u200b" cleaned would record as someone else.
+        if not isinstance(subject, str) or _clean_claim(subject) != subject:
             raise TokenRefused("subject")
         # No unit claim is a refusal, not the city: a token must say where its holder works.
         # A claim that is no unit code of the jurisdiction (a list, "31 ", "VN", another
@@ -145,15 +155,35 @@ class JwtVerifier:
         unit = claims.get(s.jwt_unit_claim)
         if not isinstance(unit, str) or not _unit_of_jurisdiction(unit, s.jurisdiction):
             raise TokenRefused("unit_claim", subject)
-        department = claims.get(s.jwt_department_claim)
+        # The department is recorded beside the actor in every audit row: the same rules,
+        # but it is a name, so it is kept in its cleaned (composed, trimmed) form.
+        department: str | None = None
+        # An empty one (a provider's unset attribute) is no department, as before.
+        if (named := claims.get(s.jwt_department_claim)) not in (None, ""):
+            department = _clean_claim(named) if isinstance(named, str) else None
+            if department is None:
+                raise TokenRefused("department", subject)
         return Principal(
-            subject=subject[:200],
+            subject=subject,
             kind="user",
             scopes=parse_scopes(claims.get(s.jwt_scope_claim)),
             unit_scope=unit,
-            department=str(department)[:200] if department else None,
+            department=department,
             credential_id=str(claims["jti"])[:100] if claims.get("jti") else None,
         )
+
+
+def _clean_claim(value: str) -> str | None:
+    """A text claim by the body's rules (shared.validation.clean_text) and, being one line,
+    without the tab or line break free text may hold (a query parameter's rule): None if
+    it breaks them, is blank or is longer than an actor is recorded."""
+    if has_control_character(value):
+        return None
+    try:
+        cleaned = clean_text(value)
+    except PydanticCustomError:
+        return None
+    return cleaned if cleaned and len(cleaned) <= CLAIM_MAX else None
 
 
 def _unit_of_jurisdiction(code: str, jurisdiction: str) -> bool:

@@ -4,6 +4,7 @@ API keys with their whole life (create, use, rotate, revoke, expire), the comman
 from __future__ import annotations
 
 import json
+import unicodedata
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -447,3 +448,38 @@ def test_a_unit_claim_that_is_no_unit_of_the_jurisdiction_is_refused(
     # A unit of the jurisdiction on some day still opens: a district abolished in 2025.
     assert religion.get(SITES, headers=idp.headers("district_board")).status_code == 200
 
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"sub": "a\nb\u202exxxxxxxxxx"}, {"sub": "nguyen.van.a\u0000"}, {"sub": "x" * 5000},
+     {"sub": "x\u2066y"}, {"sub": " nguyen.van.a"}, {"sub": "nguyen\u200b.van.a"},
+     {"sub": "nguyen\tvan"}, {"department": "Ban\u202e Dân vận"},
+     {"department": "Ban Dân vận\r\n"}, {"department": "B" * 201}, {"department": ["x"]}],
+)
+def test_a_subject_or_department_that_a_body_would_refuse_is_refused(
+    services: Services, idp: Idp, capsys: pytest.CaptureFixture[str], claims: dict[str, Any]
+) -> None:
+    # Finding O11: a newline and a right-to-left override were recorded as a site's actor,
+    # and 5,000 characters were cut to 200 (two identities recording as one).
+    religion = services["religion"]
+    capsys.readouterr()
+    response = religion.post(SITES, json=site_body("CS-S"),
+                             headers=idp.headers("district_board", **claims))
+    assert response.status_code == 401, response.json()
+    assert event_count(religion) == 0
+    assert _refusal_reasons(capsys) == ["subject" if "sub" in claims else "department"]
+
+
+def test_a_subject_of_200_characters_and_a_department_in_decomposed_form_are_taken(
+    services: Services, idp: Idp
+) -> None:
+    religion = services["religion"]
+    decomposed = unicodedata.normalize("NFD", "Ban Dân vận Huyện ủy Tiên Lãng")
+    response = religion.post(SITES, json=site_body("CS-S"), headers=idp.headers(
+        "district_board", sub="x" * 200, department=decomposed, unit_scope="315"))
+    assert response.status_code == 201, response.json()
+    who = religion.get("/api/v1/auth/whoami", headers=idp.headers(
+        "district_board", sub="x" * 200, department=decomposed, unit_scope="315")).json()
+    assert who["department"] == unicodedata.normalize("NFC", decomposed)
+    empty = religion.get(SITES, headers=idp.headers("district_board", department=""))
+    assert empty.status_code == 200
