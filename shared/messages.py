@@ -330,6 +330,12 @@ SCOPE_OUTSIDE_JURISDICTION: Final = (
 API_KEY_DEFAULT_OVER_MAX: Final = (
     "API_KEY_DEFAULT_DAYS ({default}) không được lớn hơn API_KEY_MAX_DAYS ({longest})"
 )
+DEV_TOKEN_TTL_OVER_MAX: Final = (
+    "DEV_TOKEN_TTL_S ({ttl}) không được lớn hơn JWT_MAX_LIFETIME_S ({longest})"
+)
+DEV_TOKEN_LIFETIME_TOO_LONG: Final = (
+    "Mã truy cập dùng được tối đa {minutes} phút (JWT_MAX_LIFETIME_S): {wanted} phút là quá dài"
+)
 DEVELOPMENT_AUTH_WITH_PRODUCTION: Final = (
     "ENVIRONMENT=production không được dùng AUTH_MODE=development "
     "(tin tiêu đề X-Actor không xác thực)"

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     jwt_scope_claim: str = "scope"
     jwt_unit_claim: str = "unit_scope"
     jwt_department_claim: str = "department"
+    # The longest a bearer token may live (exp - iat): a token signed for years is an identity
+    # provider's misconfiguration, refused rather than trusted until then (finding O11).
+    jwt_max_lifetime_s: int = Field(default=24 * 3600, ge=60, le=30 * 24 * 3600)
     dev_token_ttl_s: int = Field(default=8 * 3600, ge=60, le=7 * 24 * 3600)
     api_key_rotation_grace_hours: float = Field(default=72.0, ge=0, le=24 * 90)
     # An API key's lifetime (finding J16): a key created without an expiry date expires after
@@ -148,6 +151,13 @@ class Settings(BaseSettings):
         if self.api_key_default_days > self.api_key_max_days:
             raise ValueError(messages.API_KEY_DEFAULT_OVER_MAX.format(
                 default=self.api_key_default_days, longest=self.api_key_max_days))
+        return self
+
+    @model_validator(mode="after")
+    def _dev_tokens_within_max_lifetime(self) -> Settings:
+        if self.dev_token_ttl_s > self.jwt_max_lifetime_s:
+            raise ValueError(messages.DEV_TOKEN_TTL_OVER_MAX.format(
+                ttl=self.dev_token_ttl_s, longest=self.jwt_max_lifetime_s))
         return self
 
     @model_validator(mode="after")

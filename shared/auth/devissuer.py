@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 
+from shared import messages
 from shared.auth.jwt import TrustedKey
 from shared.clock import today_vn
 from shared.envelope import utcnow
@@ -125,6 +126,15 @@ def issue_dev_token(
     key = ensure_dev_key(settings)
     now = utcnow()
     lifetime = ttl or timedelta(seconds=settings.dev_token_ttl_s)
+    # The services refuse a token living longer than JWT_MAX_LIFETIME_S: none is signed.
+    if lifetime.total_seconds() > settings.jwt_max_lifetime_s:
+        raise InvalidInput(
+            "TOKEN_LIFETIME_TOO_LONG",
+            messages.DEV_TOKEN_LIFETIME_TOO_LONG.format(
+                minutes=settings.jwt_max_lifetime_s // 60,
+                wanted=int(lifetime.total_seconds()) // 60),
+            longest_minutes=settings.jwt_max_lifetime_s // 60,
+        )
     claims = {
         "iss": DEV_ISSUER,
         "sub": subject,

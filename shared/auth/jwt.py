@@ -22,6 +22,7 @@ from pydantic_core import PydanticCustomError
 from shared import messages
 from shared.auth.principal import Principal, parse_scopes
 from shared.clock import today_vn
+from shared.envelope import utcnow
 from shared.errors import InvalidInput
 from shared.requestguard import has_control_character
 from shared.settings import Settings
@@ -135,8 +136,20 @@ class JwtVerifier:
                 continue
             except jwt.PyJWTError as exc:
                 raise TokenRefused("invalid") from exc
-            return self._principal(claims)
+            return self._principal(self._within_lifetime(claims))
         raise TokenRefused(reason)
+
+    def _within_lifetime(self, claims: dict[str, Any]) -> dict[str, Any]:
+        """A token living longer than JWT_MAX_LIFETIME_S (from iat, or from now without one)
+        is refused: `exp` in year 33658 was accepted, an identity provider's misconfiguration
+        (or a stolen signing key's token) trusted for ever (finding O11)."""
+        issued = claims.get("iat")
+        start = issued if isinstance(issued, int | float) else utcnow().timestamp()
+        if claims["exp"] - start > self.settings.jwt_max_lifetime_s:
+            subject = claims.get(self.settings.jwt_subject_claim)
+            named = isinstance(subject, str) and _clean_claim(subject) == subject
+            raise TokenRefused("lifetime", subject if named else None)
+        return claims
 
     def _principal(self, claims: dict[str, Any]) -> Principal:
         s = self.settings

@@ -483,3 +483,20 @@ def test_a_subject_of_200_characters_and_a_department_in_decomposed_form_are_tak
     assert who["department"] == unicodedata.normalize("NFC", decomposed)
     empty = religion.get(SITES, headers=idp.headers("district_board", department=""))
     assert empty.status_code == 200
+
+
+def test_a_token_living_longer_than_the_configured_maximum_is_refused(
+    services: Services, idp: Idp, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Finding O11: `exp` in year 33658 was accepted. JWT_MAX_LIFETIME_S (24 h) bounds exp - iat.
+    religion = services["religion"]
+    assert religion.get(SITES, headers=idp.headers(
+        "city_staff", expires_in=timedelta(hours=23, minutes=58))).status_code == 200
+    capsys.readouterr()
+    now = int(datetime.now(VN_TZ).timestamp())
+    for claims in ({"expires_in": timedelta(hours=24)},
+                   {"exp": 1_000_000_000_000, "iat": now - 60},
+                   {"exp": now + 3600, "iat": now - 3600 * 24}):
+        response = religion.get(SITES, headers=idp.headers("city_staff", **claims))
+        assert response.status_code == 401, (claims, response.json())
+    assert _refusal_reasons(capsys) == ["lifetime"] * 3

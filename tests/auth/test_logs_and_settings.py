@@ -179,3 +179,24 @@ def test_the_development_issuer_is_absent_when_authentication_is_required(
     religion = TestClient(religion_app(auth_settings("religion")))
     assert religion.post("/api/v1/auth/dev-token", json={}).status_code == 404
     runtime_of(religion).engine.dispose()
+
+
+def test_no_development_token_outlives_the_longest_token_the_services_take(
+    settings_factory: Callable[..., Settings], tmp_path: Path
+) -> None:
+    # A token the services would refuse (JWT_MAX_LIFETIME_S) is not signed at all.
+    with pytest.raises(ValidationError, match="JWT_MAX_LIFETIME_S"):
+        Settings(dev_token_ttl_s=2 * 24 * 3600)
+    religion = TestClient(religion_app(settings_factory(
+        "religion", data_dir=tmp_path, jwt_max_lifetime_s=3600, dev_token_ttl_s=1800)))
+    refused = religion.post("/api/v1/auth/dev-token", json={
+        "scopes": ["religion:read"], "unit_scope": "31", "ttl_minutes": 61})
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "TOKEN_LIFETIME_TOO_LONG"
+    issued = religion.post("/api/v1/auth/dev-token", json={
+        "scopes": ["religion:read"], "unit_scope": "31", "ttl_minutes": 60})
+    assert issued.status_code == 201, issued.text
+    token = issued.json()["access_token"]
+    assert religion.get("/api/v1/sites",
+                        headers={"Authorization": f"Bearer {token}"}).status_code == 200
+    runtime_of(religion).engine.dispose()
