@@ -16,12 +16,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, func, insert, select, update
 
 from shared.auth.principal import CITY_SCOPE, SCOPES, Principal, parse_scopes
 from shared.auth.tables import api_key_audit_table, api_keys_table
 from shared.envelope import utcnow
 from shared.eventstore import aware_utc
+from shared.paging import PageRequest
 
 KEY_PREFIX = "dv"
 #: last_used_at is written at most this often per key: a partner pushing thousands of
@@ -325,17 +326,24 @@ def authenticate_key(
 
 def key_audit(
     conn: Connection,
-    limit: int = 200,
-    prefix: str | None = None,
+    paging: PageRequest,
     prefixes: Collection[str] | None = None,
-) -> list[dict[str, Any]]:
-    """The newest audit rows, of one key (`prefix`) or of some keys (`prefixes`) if given."""
-    query = select(api_key_audit_table).order_by(api_key_audit_table.c.id.desc()).limit(limit)
-    if prefix:
-        query = query.where(api_key_audit_table.c.prefix == prefix)
-    if prefixes is not None:
-        query = query.where(api_key_audit_table.c.prefix.in_(list(prefixes)))
-    return [
+) -> dict[str, Any]:
+    """A page of the audit rows, newest first, of some keys (`prefixes`) if given. The table
+    is append-only and grows with every create, rotate and revoke: read a page at a time
+    (finding O10; it was cut at its 200 newest rows, the older ones out of reach)."""
+    conditions = [] if prefixes is None else [
+        api_key_audit_table.c.prefix.in_(list(prefixes))
+    ]
+    total = conn.execute(
+        select(func.count()).select_from(api_key_audit_table).where(*conditions)
+    ).scalar_one()
+    rows = conn.execute(
+        select(api_key_audit_table).where(*conditions)
+        .order_by(api_key_audit_table.c.id.desc())
+        .limit(paging.limit).offset(paging.offset)
+    ).all()
+    return paging.envelope([
         {
             "recorded_at": aware_utc(r.recorded_at).isoformat(),
             "action": r.action,
@@ -343,5 +351,5 @@ def key_audit(
             "actor": r.actor,
             "details": json.loads(r.details),
         }
-        for r in conn.execute(query).all()
-    ]
+        for r in rows
+    ], total)

@@ -295,3 +295,31 @@ def test_json_with_its_parameters_or_a_json_suffix_is_read(
         "/api/v1/sites", content=body,
         headers=idp.headers("city_staff") | {"Content-Type": "application/json; charset=utf-8"})
     assert answer.status_code == 201, answer.text
+
+
+def test_the_api_keys_and_their_audit_are_paged_like_every_list(
+    services: Services, idp: Idp
+) -> None:
+    # Finding O10: the audit (append-only, every create/rotate/revoke for ever) and the keys
+    # were answered whole (cut at 200 rows), `?page=1` refused as an unknown parameter.
+    religion = services["religion"]
+    with runtime_of(religion).engine.begin() as conn:
+        prefixes = [
+            apikeys.create_key(conn, owner=f"Đối tác {n}", scopes=["religion:read"],
+                               created_by="test")[0].prefix
+            for n in range(5)
+        ]
+    admin = idp.headers("key_admin")
+    for path in ("/api/v1/admin/api-keys/audit", "/api/v1/admin/api-keys"):
+        whole = religion.get(path, headers=admin)
+        assert whole.status_code == 200, whole.text
+        assert whole.json()["total"] == 5 and whole.json()["page_size"] == 50
+        second = religion.get(f"{path}?page=2&page_size=2", headers=admin).json()
+        assert (second["page"], second["pages"], second["total"]) == (2, 3, 5)
+        assert [i["prefix"] for i in second["items"]] == [i["prefix"] for i in
+                                                          whole.json()["items"][2:4]]
+        assert _refused_field(religion.get(f"{path}?page=0", headers=admin)) == {"page"}
+        assert _refused_field(religion.get(f"{path}?page_size=501", headers=admin)) == {
+            "page_size"}
+    audit = religion.get("/api/v1/admin/api-keys/audit", headers=admin).json()["items"]
+    assert [i["prefix"] for i in audit] == prefixes[::-1]
