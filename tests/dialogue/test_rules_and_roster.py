@@ -162,6 +162,15 @@ def test_city_scope_counts_district_and_commune_heads_and_the_2025_reform(
     body = ok(client.get("/api/v1/rule-compliance", params={
         "date_from": "2023-01-01", "date_to": "2023-12-31", "unit_code": HAI_PHONG}))
     assert body["heads_in_office"] == 3
+    # Paged like every list (finding O10); the counts beside a page are of every head.
+    second = ok(client.get("/api/v1/rule-compliance", params={
+        "date_from": "2023-01-01", "date_to": "2023-12-31", "unit_code": HAI_PHONG,
+        "page": 2, "page_size": 2}))
+    assert (second["total"], second["pages"], second["heads_in_office"]) == (3, 2, 3)
+    assert second["items"] == body["items"][2:] and body["page_size"] == 50
+    bad = client.get("/api/v1/rule-compliance", params={
+        "date_from": "2023-01-01", "date_to": "2023-12-31", "page": 0})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "page"
     # The district level ended on 1 July 2025: its heads leave the roster and owe nothing
     # after 30 June, even if nobody recorded their leaving.
     clock.set(date(2025, 12, 31))

@@ -123,6 +123,13 @@ def test_the_plan_indicators_from_consumed_events(
     history = get_json(client, "/api/v1/indicators/2023/I3/status-history", unit=TIEN_LANG)
     assert [h["status"] for h in history["items"]][-1] == "dat"
     assert history["items"][0]["previous_status"] is None
+    # Paged like every list (finding O10).
+    second = get_json(client, "/api/v1/indicators/2023/I3/status-history", unit=TIEN_LANG,
+                      page=2, page_size=1)
+    assert second["total"] == history["total"] >= 2 and second["unit_code"] == TIEN_LANG
+    assert second["items"] == history["items"][1:2]
+    bad = client.get("/api/v1/indicators/2023/I3/status-history", params={"page_size": 0})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "page_size"
 
 
 def test_a_rebuild_replays_to_the_same_figures_and_announces_nothing(
@@ -290,6 +297,12 @@ def test_reported_figures_for_an_indicator_not_computed_from_events(client: Test
     assert {(i["unit_code"], i["reported_by"]) for i in listed} == {
         (TIEN_LANG, "bdv-tien-lang"), (HONG_BANG, "bdv-hong-bang")}
     assert all(i["recorded_at"] for i in listed)
+    # Paged like every list (finding O10): the second page of one row is the second row.
+    second = get_json(client, "/api/v1/indicators/2023/CT5/reported-figures", page=2,
+                      page_size=1)
+    assert (second["total"], second["pages"], second["items"]) == (2, 2, listed[1:])
+    bad = client.get("/api/v1/indicators/2023/CT5/reported-figures", params={"page": 0})
+    assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "page"
     wait_until(lambda: any(e["key"] == "CT5-2023@315" and e["status"] == "dat"
                            for e in status_events(client)))
 

@@ -19,6 +19,7 @@ from shared.auth.checks import city_level
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.jsonbody import JSONBodyRoute
+from shared.paging import Paging
 from shared.unitcheck import require_unit_ever_within
 from shared.unitfilter import UnitFilter
 from shared.validation import Day
@@ -56,6 +57,7 @@ def rule_compliance(
     date_from: Day,
     date_to: Day,
     unit_code: UnitFilter,
+    paging: Paging,
     include_subunits: bool = True,
     head_id: Annotated[str | None, Query(max_length=36)] = None,
     role: Role | None = None,
@@ -68,7 +70,7 @@ def rule_compliance(
         # heads owe nothing): refused as every other service refuses it.
         require_unit_ever_within(unit_code, date_to, runtime.settings.jurisdiction)
     with runtime.engine.connect() as conn:
-        return evaluate_period(
+        judged = evaluate_period(
             conn,
             date_from,
             date_to,
@@ -78,3 +80,7 @@ def rule_compliance(
             role=role,
             within=access.within(principal, queries.HEAD_LIFE, conn),
         )
+    # One row per head in office, hundreds for the city: paged like every list (finding O10);
+    # the counts and the ratio beside the page are of every head.
+    items = judged.pop("items")
+    return paging.of(items, **judged)

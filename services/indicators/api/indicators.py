@@ -52,7 +52,7 @@ from shared.errors import InvalidInput
 from shared.eventstore import events_table
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
-from shared.paging import Offset
+from shared.paging import Offset, Paging
 from shared.validation import Day, not_in_future
 from shared.web import principal_of, runtime_of
 
@@ -206,7 +206,8 @@ def indicator_restated(
 
 @router.get("/{year}/{indicator_id}/status-history")
 def indicator_status_history(
-    year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
+    year: YearPath, indicator_id: IndicatorPath, request: Request, paging: Paging,
+    unit: UnitQuery = None,
 ) -> dict[str, Any]:
     """Các lần thay đổi tình trạng thực hiện chỉ tiêu của một đơn vị."""
     principal = principal_of(request)
@@ -217,8 +218,8 @@ def indicator_status_history(
             require_record(principal, unit, definition.period_start, definition.period_end)
         code = unit or (definition.scope[0] if principal.is_city else principal.unit_scope)
         items = status_history(conn, definition.indicator_id, year, code)
-    return {"indicator_id": definition.indicator_id, "year": year, "unit_code": code,
-            "items": items}
+    # One row per change of status, all year: paged like every list (finding O10).
+    return paging.of(items, indicator_id=definition.indicator_id, year=year, unit_code=code)
 
 
 @router.post(
@@ -237,7 +238,7 @@ def record_reported_figure(
 
 @router.get("/{year}/{indicator_id}/reported-figures")
 def list_reported_figures(
-    year: YearPath, indicator_id: IndicatorPath, request: Request,
+    year: YearPath, indicator_id: IndicatorPath, request: Request, paging: Paging,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Mọi số liệu đã báo cáo, ai báo cáo và ghi nhận lúc nào (kể cả số liệu đã được thay thế)."""
@@ -247,10 +248,9 @@ def list_reported_figures(
             conn, definition.indicator_id, year, definition.period_end,
             as_of or utcnow(),
         )
-    return {
-        "indicator_id": definition.indicator_id,
-        "year": year,
-        "items": [
+    # Every figure ever reported, the replaced ones too: paged like every list (finding O10).
+    return paging.of(
+        [
             {
                 "unit_code": f.unit_code,
                 "numerator": f.numerator,
@@ -265,4 +265,6 @@ def list_reported_figures(
             for f in facts
             if may_read_unit(principal_of(request), f.unit_code, f.reported_on)
         ],
-    }
+        indicator_id=definition.indicator_id,
+        year=year,
+    )
