@@ -20,7 +20,7 @@ from jwt import PyJWKClient
 from pydantic_core import PydanticCustomError
 
 from shared import messages
-from shared.auth.principal import Principal, parse_scopes
+from shared.auth.principal import CITY_SCOPE, Principal, parse_scopes
 from shared.clock import today_vn
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
@@ -200,6 +200,10 @@ def _clean_claim(value: str) -> str | None:
 
 
 def _unit_of_jurisdiction(code: str, jurisdiction: str) -> bool:
+    # CITY_SCOPE is the principal's "everything this deployment sees" (Principal.is_city),
+    # whatever the jurisdiction: a city-level token of another province's deployment says it.
+    if code == CITY_SCOPE:
+        return True
     try:
         require_unit_of_jurisdiction(code, today_vn(), jurisdiction)
     except InvalidInput:
