@@ -446,8 +446,9 @@ def expected(facts: list[Fact], as_of: datetime, year: int, data_from: date, d: 
     planned = [known.planned_on(s) for s in sessions]
     running = [m for m in known.models_running(d) if _in(m.unit, scope)]
     with_model = {m.unit for m in running if m.payload["field"] in QUALIFYING}
-    # I2 judges the sessions of the report's data window (finding O14).
-    heads = [h for h in known.heads(data_from, d) if _in(h[1], scope)]
+    # I2 judges the sessions of the year's data window up to d, never past the year's
+    # 12-month cut-off (finding O14; no cut-off is moved here).
+    heads = [h for h in known.heads(data_from, min(d, D(year, 12, 14))) if _in(h[1], scope)]
     figures = {
         "sites": count(known.sites(d)),
         "sites_with_dossier": count(known.with_dossier(d)),
