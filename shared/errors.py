@@ -141,6 +141,18 @@ class CommandsCrossed(Conflict):
                          retry_after_s=retry_after_s)
 
 
+class AsOfBusy(DomainError):
+    """A list "as known at" a moment asked while another one is being replayed in the process
+    (`shared.projection.InlineProjection.known_at`): a replay costs seconds of CPU and tens of
+    MB, so they run one at a time and the others are sent back at once (503 with Retry-After)
+    rather than piling up on the threads and database connections the desks' requests need."""
+
+    status_code = 503
+
+    def __init__(self, retry_after_s: int) -> None:
+        super().__init__("AS_OF_BUSY", messages.AS_OF_BUSY, retry_after_s=retry_after_s)
+
+
 class PreconditionFailed(DomainError):
     """The version the caller last saw (If-Match, or the deprecated `expected_version` field)
     is no longer the aggregate's: the command was not run (RFC 9110 §13.1.1)."""

@@ -309,6 +309,11 @@ COMMANDS_CROSSED: Final = (
     "Yêu cầu trùng lúc với một yêu cầu khác trên cùng các bản ghi nên chưa được thực hiện, "
     "chưa có gì được ghi; vui lòng gửi lại sau ít giây"
 )
+#: A list "as known at" a moment asked while another such replay runs in the process
+#: (shared/projection.py, 503 AS_OF_BUSY with Retry-After).
+AS_OF_BUSY: Final = (
+    "Hệ thống đang dựng lại danh sách theo thời điểm khác, thử lại sau ít giây"
+)
 IDEMPOTENCY_KEY_IN_PROGRESS: Final = (
     "Một yêu cầu khác với cùng Idempotency-Key đang được xử lý; vui lòng thử lại sau ít giây"
 )

@@ -18,6 +18,7 @@ instead: see docs/architecture.md for which to use.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,11 +28,17 @@ from sqlalchemy import Connection, Table, create_engine, delete, insert, select
 from sqlalchemy.pool import StaticPool
 
 from shared.envelope import DomainEvent, EventEnvelope, EventRegistry, UnknownEventTypeError
+from shared.errors import AsOfBusy
 from shared.eventstore import EventStore, events_table
 
 Apply = Callable[[Connection, Any, EventEnvelope], None]
 
 _REPLAY_BATCH = 1000
+
+#: One replay "as known at" a moment per process (`InlineProjection.known_at`).
+_AS_OF_TURN = threading.Lock()
+#: What a refused replay tells the caller to wait: about one replay at a city's size.
+AS_OF_RETRY_AFTER_S = 10
 
 
 class InlineProjection:
@@ -99,17 +106,33 @@ class InlineProjection:
         locked, provided `conn` is a `shared.db.read_connection`: on SQLite another connection
         of the service's engine holds the writers' turn, and every command waits, for the
         whole replay. The price is a replay of the store up to `moment` on every such read,
-        for a check of a signed figure rather than for the desk's everyday list."""
-        engine = create_engine("sqlite://", poolclass=StaticPool)
+        for a check of a signed figure rather than for the desk's everyday list.
+
+        Such a replay costs seconds of CPU and tens of MB at a city's size, so the process
+        runs one at a time (`_AS_OF_TURN`): another is refused at once with `AsOfBusy` (503 +
+        Retry-After) rather than queued on the threads and database connections the desks'
+        requests need. A caller checks its access before entering, so a refusal costs none.
+
+        On PostgreSQL the copy's pages and whatever the caller reads on `conn` (the unit
+        successions of the moment) come from ONE snapshot: `known_at` opens `conn`'s
+        transaction in REPEATABLE READ, so an import committing meanwhile is seen whole or
+        not at all. It must therefore be entered before anything is read on `conn`."""
+        if not _AS_OF_TURN.acquire(blocking=False):
+            raise AsOfBusy(retry_after_s=AS_OF_RETRY_AFTER_S)
         try:
-            with engine.begin() as memory:
-                for table in (events_table, *self.tables):
-                    table.create(memory)
-                _copy_events(conn, memory, moment)
-                self.rebuild(memory, EventStore(self.registry.service, ""))
-                yield memory
+            _one_snapshot(conn)
+            engine = create_engine("sqlite://", poolclass=StaticPool)
+            try:
+                with engine.begin() as memory:
+                    for table in (events_table, *self.tables):
+                        table.create(memory)
+                    _copy_events(conn, memory, moment)
+                    self.rebuild(memory, EventStore(self.registry.service, ""))
+                    yield memory
+            finally:
+                engine.dispose()
         finally:
-            engine.dispose()
+            _AS_OF_TURN.release()
 
 
     @contextmanager
@@ -121,6 +144,18 @@ class InlineProjection:
             return
         with self.known_at(conn, moment) as then:
             yield then
+
+
+def _one_snapshot(conn: Connection) -> None:
+    """Make `conn`'s coming transaction read one snapshot throughout (PostgreSQL: READ
+    COMMITTED takes a new one per statement, so the copy's pages would each see a different
+    store). SQLite's read transaction is one WAL snapshot already."""
+    if conn.dialect.name != "postgresql":
+        return
+    if conn.in_transaction():
+        # Too late to choose the level: something read before the replay, at another snapshot.
+        raise RuntimeError("known_at must be entered before anything is read on its connection")
+    conn.execution_options(isolation_level="REPEATABLE READ")
 
 
 def _copy_events(source: Connection, target: Connection, moment: datetime) -> None:

@@ -216,3 +216,71 @@ def test_commands_are_answered_while_a_list_as_known_at_a_moment_is_replayed(
             release.set()
             worker.join(60)
         assert [answer.status_code for answer in answers] == [200], url
+
+
+def test_a_second_list_as_known_at_a_moment_waits_its_turn_with_503(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A replay costs seconds of CPU and tens of MB at a city's size: the process runs one at
+    a time, and a list as of a moment asked meanwhile is sent back at once with 503
+    AS_OF_BUSY and Retry-After rather than piled on the threads and connections (review
+    RV2). The list of now is answered meanwhile; the held replay answers once done."""
+    take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    then = _moment()
+    replayed = PROJECTION._by_name["HeadTookOffice"]
+    assert replayed is not None
+    entered, release = threading.Event(), threading.Event()
+
+    def held(conn: Any, event: Any, envelope: EventEnvelope) -> None:
+        entered.set()
+        release.wait(60)
+        replayed(conn, event, envelope)
+
+    monkeypatch.setitem(PROJECTION._by_name, "HeadTookOffice", held)
+    answers: list[Any] = []
+    worker = threading.Thread(
+        target=lambda: answers.append(client.get("/api/v1/heads", params={"as_of": then})))
+    worker.start()
+    try:
+        assert entered.wait(60)
+        for url in LISTS:
+            busy = client.get(url, params={"as_of": then})
+            assert busy.status_code == 503, (url, busy.text)
+            assert busy.json()["error"]["code"] == "AS_OF_BUSY"
+            assert "thử lại sau ít giây" in busy.json()["error"]["message"]
+            assert int(busy.headers["Retry-After"]) > 0
+            assert client.get(url).status_code == 200, url
+    finally:
+        release.set()
+        worker.join(60)
+    assert [answer.status_code for answer in answers] == [200]
+    monkeypatch.setitem(PROJECTION._by_name, "HeadTookOffice", replayed)
+    assert client.get("/api/v1/heads", params={"as_of": then}).status_code == 200
+
+
+def test_a_caller_refused_a_unit_costs_no_replay(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The 403 of a unit the caller's scope never held comes before the replay of the store,
+    so a refused request costs none (review RV2: sessions, issues and commitments replayed
+    first)."""
+    take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    then = _moment()
+    replays: list[datetime] = []
+    known_at = PROJECTION.known_at
+
+    def counted(conn: Any, moment: datetime) -> Any:
+        replays.append(moment)
+        return known_at(conn, moment)
+
+    monkeypatch.setattr(PROJECTION, "known_at", counted)
+    board = {"X-Unit-Scope": "312", "X-Scopes": "dialogue:read"}  # Huyện An Dương
+    for url in ("/api/v1/heads", "/api/v1/sessions", "/api/v1/issues", "/api/v1/commitments"):
+        refused = client.get(url, params={"as_of": then, "unit_code": "11296"}, headers=board)
+        assert refused.status_code == 403, (url, refused.text)
+        assert refused.json()["error"]["code"] == "UNIT_OUT_OF_SCOPE"
+    refused = client.get("/api/v1/units/11296/heads", params={"as_of": then}, headers=board)
+    assert refused.status_code == 403
+    assert replays == []
+    assert ok(client.get("/api/v1/sessions", params={"as_of": then}))["total"] == 0
+    assert len(replays) == 1

@@ -15,11 +15,14 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete, insert, select
 
 from services.religion.adapters.projection import PROJECTION
+from shared import projection
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope, utcnow
-from tests.integration.helpers import publish, wait_until
+from shared.eventstore import events_table
+from tests.integration.helpers import publish, runtime_of, wait_until
 from tests.religion.conftest import (
     DAI_THANG,
     TIEN_LANG_TOWN,
@@ -242,3 +245,71 @@ def test_a_command_is_answered_while_a_list_as_known_at_a_moment_is_replayed(
         worker.join(60)
     assert [sorted(answer) for answer in answers] == [["TL-B"]]
     assert sorted(_by_code(religion)) == ["TL-B", "TL-C"]
+
+
+def test_a_list_as_known_at_a_moment_reads_one_snapshot_of_the_store(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The replay copies the store page by page: on PostgreSQL's READ COMMITTED each page was
+    a new snapshot, so a transaction recorded before the moment that committed during the
+    copy (an import of thousands of sites) was seen in part (review RV3). Here TL-C's events
+    are held back and committed by another connection once the first page is copied: the
+    list, read in one snapshot from its start, is the store as it was then (TL-B alone)."""
+    register(religion, "TL-B")
+    register(religion, "TL-C")
+    then = _moment()
+    engine = runtime_of(religion).engine
+    later = events_table.c.aggregate_id == "TL-C"
+    with engine.begin() as conn:
+        held_back = [dict(r._mapping) for r in conn.execute(select(events_table).where(later))]
+        conn.execute(delete(events_table).where(later))
+    assert held_back
+    real_insert = insert
+    copied: list[Any] = []
+
+    def committed_meanwhile(table: Any) -> Any:
+        if table is events_table and not copied:
+            with engine.begin() as other:
+                other.execute(real_insert(events_table), held_back)
+        copied.append(table)
+        return real_insert(table)
+
+    monkeypatch.setattr(projection, "_REPLAY_BATCH", 1)
+    monkeypatch.setattr(projection, "insert", committed_meanwhile)
+    assert sorted(_by_code(religion, known_at=then)) == ["TL-B"]
+    assert copied  # TL-C was committed between two pages of the copy
+    monkeypatch.setattr(projection, "insert", real_insert)
+    assert sorted(_by_code(religion, known_at=then)) == ["TL-B", "TL-C"]
+
+
+def test_a_second_list_as_known_at_a_moment_waits_its_turn_with_503(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """One replay at a time per process (review RV2): the register and the cases as known at
+    a moment asked while one is replayed are 503 AS_OF_BUSY with Retry-After."""
+    register(religion, "TL-B")
+    then = _moment()
+    entered, release = threading.Event(), threading.Event()
+    replayed = PROJECTION._by_name["SiteRegistered"]
+    assert replayed is not None
+
+    def held(conn: Any, event: Any, envelope: EventEnvelope) -> None:
+        entered.set()
+        release.wait(60)
+        replayed(conn, event, envelope)
+
+    monkeypatch.setitem(PROJECTION._by_name, "SiteRegistered", held)
+    answers: list[dict[str, Any]] = []
+    worker = threading.Thread(target=lambda: answers.append(_by_code(religion, known_at=then)))
+    worker.start()
+    try:
+        assert entered.wait(60)
+        for url in (SITES, CASES):
+            busy = religion.get(url, params={"known_at": then})
+            assert busy.status_code == 503, (url, busy.text)
+            assert error_of(busy)["code"] == "AS_OF_BUSY"
+            assert int(busy.headers["Retry-After"]) > 0
+    finally:
+        release.set()
+        worker.join(60)
+    assert [sorted(answer) for answer in answers] == [["TL-B"]]

@@ -54,10 +54,12 @@ def list_commitments(
 ) -> dict[str, Any]:
     """The commitments, or with `as_of` as they stood at that moment (their status as
     recorded by then: an overdue the scheduler recorded later is not yet)."""
+    # The 403 before the replay: a refused caller costs no replay (review RV2).
+    unit_code = access.list_filter(principal, unit_code)
     with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
         placing = queries.placing_as_of(conn, as_of)
         query = queries.commitments_query(
-            unit_code=access.list_filter(principal, unit_code), status=status, agency=agency,
+            unit_code=unit_code, status=status, agency=agency,
             session_id=session_id, due_before=due_before, placing=placing,
             placed_on=queries.day_of(as_of),
         ).where(*access.within(principal, queries.COMMITMENT_LIFE, conn, placing))

@@ -48,10 +48,12 @@ def list_issues(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """The issues raised, or with `as_of` as they stood at that moment."""
+    # The 403 before the replay: a refused caller costs no replay (review RV2).
+    unit_code = access.list_filter(principal, unit_code)
     with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
         placing = queries.placing_as_of(conn, as_of)
         query = queries.issues_query(
-            unit_code=access.list_filter(principal, unit_code), category=category,
+            unit_code=unit_code, category=category,
             handling=handling, session_id=session_id, placing=placing,
             placed_on=queries.day_of(as_of),
         ).where(*access.within(principal, queries.ISSUE_LIFE, conn, placing))

@@ -131,10 +131,12 @@ def list_sessions(
     """Sessions by unit, status, head and date (the holding date, the cancellation's for a
     cancelled session, as the reports count it, else the planned one); with `as_of`, as they
     stood at that moment (`queries.read_as_of`)."""
+    # The 403 before the replay: a refused caller costs no replay (review RV2).
+    unit_code = access.list_filter(principal, unit_code)
     with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
         placing = queries.placing_as_of(conn, as_of)
         query = queries.sessions_query(
-            unit_code=access.list_filter(principal, unit_code),
+            unit_code=unit_code,
             include_subunits=include_subunits, status=status, head_id=head_id,
             date_from=date_from, date_to=date_to, placing=placing,
             placed_on=queries.day_of(as_of),

@@ -66,13 +66,17 @@ def list_cases(
     of the kernel's moment in this service, as on /sites)."""
     access.commune_for(request, unit.commune)
     district = access.district_for(request, unit.district)
-    with read_connection(runtime_of(request).engine) as conn:
+    engine = runtime_of(request).engine
+    if site_code is not None:
+        # Spelled on a connection of its own: a list as known at a moment reads its one
+        # snapshot from the start of its connection's transaction (`known_at`).
+        with read_connection(engine) as conn:
+            site_code = handlers.registered_site_code(conn, site_code)
+    with read_connection(engine) as conn:
         return queries.list_cases(
             conn, state=state, violation_type=violation_type,
             reader_scope=access.reader_scope(request), district_code=district,
-            commune_code=unit.commune, paging=paging,
-            site_code=None if site_code is None
-            else handlers.registered_site_code(conn, site_code), known_at=known_at,
+            commune_code=unit.commune, paging=paging, site_code=site_code, known_at=known_at,
         )
 
 

@@ -174,8 +174,9 @@ def list_sites(
 ) -> dict[str, Any]:
     """The register as it stands, or with `known_at` as it stood then (`_known_at`)."""
     if known_at is not None:
-        placing = catalogue_known(conn, unit_successions, known_at)
+        # Entered first: the successions are read in the replay's snapshot (`known_at`).
         with PROJECTION.known_at(conn, known_at) as then:
+            placing = catalogue_known(conn, unit_successions, known_at)
             return _list_sites(then, f, on, paging, placing) | {
                 "known_at": known_at.isoformat()}
     return _list_sites(conn, f, on, paging, catalogue_now(conn, unit_successions))
@@ -423,8 +424,9 @@ def list_cases(
                             "commune_code": commune_code, "site_code": site_code,
                             "paging": paging}
     if known_at is not None:
-        placing = catalogue_known(conn, unit_successions, known_at)
+        # Entered first: the successions are read in the replay's snapshot (`known_at`).
         with PROJECTION.known_at(conn, known_at) as then:
+            placing = catalogue_known(conn, unit_successions, known_at)
             return _list_cases(then, **args, on=day_vn(known_at), placing=placing) | {
                 "known_at": known_at.isoformat()}
     return _list_cases(conn, **args, on=today_vn(), placing=catalogue_now(conn, unit_successions))
