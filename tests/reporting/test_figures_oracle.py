@@ -428,9 +428,11 @@ Row = tuple[int, int, float | None, str | None]
 
 
 def expected(facts: list[Fact], as_of: datetime, year: int, data_from: date, d: date,
-             scope: str) -> tuple[dict[str, int], dict[str, Row]]:
+             scope: str, year_cutoff: date | None = None,
+             ) -> tuple[dict[str, int], dict[str, Row]]:
     """The oracle's figures and I1-I4 (numerator, denominator, value, status) of a unit for
-    a report of `year` over the window `data_from`..`d` (its cut-off)."""
+    a report of `year` over the window `data_from`..`d` (its cut-off); `year_cutoff`: the
+    year's 12-month cut-off in force (the default 14/12 unless the year report's is moved)."""
     known = Oracle([f for f in facts if f.recorded <= as_of])
     # The plan's targets apply to its year only, and judge nothing before it begins.
     judged = year == 2023 and d >= D(2023, 1, 1)
@@ -447,8 +449,9 @@ def expected(facts: list[Fact], as_of: datetime, year: int, data_from: date, d: 
     running = [m for m in known.models_running(d) if _in(m.unit, scope)]
     with_model = {m.unit for m in running if m.payload["field"] in QUALIFYING}
     # I2 judges the sessions of the year's data window up to d, never past the year's
-    # 12-month cut-off (finding O14; no cut-off is moved here).
-    heads = [h for h in known.heads(data_from, min(d, D(year, 12, 14))) if _in(h[1], scope)]
+    # 12-month cut-off in force (finding O14): the year report's own when it is moved.
+    year_end = year_cutoff or D(year, 12, 14)
+    heads = [h for h in known.heads(data_from, min(d, year_end)) if _in(h[1], scope)]
     figures = {
         "sites": count(known.sites(d)),
         "sites_with_dossier": count(known.with_dossier(d)),
@@ -578,8 +581,9 @@ def check(fed: Fed, facts: list[Fact], data: st.DataObject) -> None:
                     period = replace(period, cutoff_on=cutoff)
                 shown = reporting_compute(state, conn, period, CITY, as_of)
                 for scope in SCOPES:
+                    moved = period.cutoff_on if name.endswith("-12m") else None
                     figures, rows = expected(facts, as_of, period.year, period.data_from,
-                                             period.cutoff_on, scope)
+                                             period.cutoff_on, scope, moved)
                     got = {key: shown.values[scope][key] for key in figures}
                     assert got == figures, (name, scope, as_of)
                     indicators = {i: (f.numerator, f.denominator, f.value, f.status)
