@@ -79,8 +79,8 @@ def test_the_outbox_is_read_and_marked_with_the_same_statements_every_round(
     # Three positions and four: one text (lists padded to a power of two).
     assert len(marks) == 2 and len(set(marks)) == 1, marks
     with engine.connect() as conn:
-        marked = dict(conn.execute(
-            select(outbox_table.c.position, outbox_table.c.published_at)).tuples().all())
+        marked = {position: published for position, published in conn.execute(
+            select(outbox_table.c.position, outbox_table.c.published_at))}
     positions = [i.position for i in first]
     assert [marked[p] is not None for p in positions] == [True] * 7 + [False]
     # The stored value is the one SQLAlchemy writes for the same moment.
