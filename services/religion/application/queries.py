@@ -3,6 +3,7 @@ history and its state as of a past date, the compliance cases, the Tiên Lãng p
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -172,14 +173,24 @@ def list_sites(
     conn: Connection, f: SiteFilter, on: date, paging: PageRequest,
     known_at: datetime | None = None,
 ) -> dict[str, Any]:
-    """The register as it stands, or with `known_at` as it stood then (`_known_at`)."""
-    if known_at is not None:
-        # Entered first: the successions are read in the replay's snapshot (`known_at`).
-        with PROJECTION.known_at(conn, known_at) as then:
-            placing = catalogue_known(conn, unit_successions, known_at)
-            return _list_sites(then, f, on, paging, placing) | {
-                "known_at": known_at.isoformat()}
-    return _list_sites(conn, f, on, paging, catalogue_now(conn, unit_successions))
+    """The register as it stands, or with `known_at` as it stood then (`_now_or_known`)."""
+    return _now_or_known(conn, known_at,
+                         lambda then, placing: _list_sites(then, f, on, paging, placing))
+
+
+def _now_or_known(
+    conn: Connection, known_at: datetime | None,
+    read: Callable[[Connection, UnitCatalogue], dict[str, Any]],
+) -> dict[str, Any]:
+    """What `read` lists from the read models now, placed by the successions recorded; or,
+    with `known_at`, from the read models as they stood then (`InlineProjection.known_at`),
+    placed by the successions recorded by then, the answer naming the moment."""
+    if known_at is None:
+        return read(conn, catalogue_now(conn, unit_successions))
+    # Entered first: the successions are read in the replay's snapshot (`known_at`).
+    with PROJECTION.known_at(conn, known_at) as then:
+        placing = catalogue_known(conn, unit_successions, known_at)
+        return read(then, placing) | {"known_at": known_at.isoformat()}
 
 
 def _list_sites(
@@ -423,13 +434,9 @@ def list_cases(
                             "reader_scope": reader_scope, "district_code": district_code,
                             "commune_code": commune_code, "site_code": site_code,
                             "paging": paging}
-    if known_at is not None:
-        # Entered first: the successions are read in the replay's snapshot (`known_at`).
-        with PROJECTION.known_at(conn, known_at) as then:
-            placing = catalogue_known(conn, unit_successions, known_at)
-            return _list_cases(then, **args, on=day_vn(known_at), placing=placing) | {
-                "known_at": known_at.isoformat()}
-    return _list_cases(conn, **args, on=today_vn(), placing=catalogue_now(conn, unit_successions))
+    on = today_vn() if known_at is None else day_vn(known_at)
+    return _now_or_known(conn, known_at,
+                         lambda then, placing: _list_cases(then, **args, on=on, placing=placing))
 
 
 def _list_cases(
