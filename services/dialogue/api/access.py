@@ -8,14 +8,20 @@ other, a commune that changed district included."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, select
 
 from services.dialogue.adapters.tables import unit_successions
+from services.dialogue.application import queries
 from shared.adminunits import UnitCatalogue
+from shared.asof import as_of_field
 from shared.auth.checks import readable_unit, record_clause, require_listable, require_record
 from shared.auth.principal import Principal
+from shared.db import read_connection
+from shared.paging import PageRequest
 from shared.unitsuccessions import catalogue_now
 
 
@@ -68,3 +74,22 @@ def require_readable(
     if found is not None:
         placing = catalogue_now(conn, unit_successions)
         require_record(principal, found[0], found[1], found[2], placing)
+
+
+def listed(
+    engine: Engine, principal: Principal, life: tuple[ColumnElement[Any], ...],
+    as_of: datetime | None, paging: PageRequest,
+    query_for: Callable[[UnitCatalogue, date], Select[Any]],
+    page_of: Callable[[Connection, Select[Any], int, int], dict[str, Any]],
+) -> dict[str, Any]:
+    """A page of a list of records (sessions, issues, commitments) the caller may read, now or
+    with `as_of` as the read models stood then (`queries.read_as_of`): `query_for` builds its
+    query for the placing catalogue and the day the list places records on, `page_of` reads
+    the page. The caller checks the unit asked (`list_filter`) before: a refused request
+    costs no replay (review RV2)."""
+    with read_connection(engine) as conn, queries.read_as_of(conn, as_of) as then:
+        placing = queries.placing_as_of(conn, as_of)
+        query = query_for(placing, queries.day_of(as_of)).where(
+            *within(principal, life, conn, placing))
+        found = page_of(then, query, paging.limit, paging.offset)
+    return paging.envelope(found["items"], found["total"], **as_of_field(as_of))

@@ -23,12 +23,11 @@ from services.dialogue.application.progress_import import (
     import_progress,
 )
 from services.dialogue.domain.events import CommitmentStatus
-from shared.asof import AsOf, as_of_field
+from shared.asof import AsOf
 from shared.clock import format_date_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
-from shared.db import read_connection
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import file_responses, upload_body
 from shared.paging import LegacyPaging
@@ -56,15 +55,12 @@ def list_commitments(
     recorded by then: an overdue the scheduler recorded later is not yet)."""
     # The 403 before the replay: a refused caller costs no replay (review RV2).
     unit_code = access.list_filter(principal, unit_code)
-    with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
-        placing = queries.placing_as_of(conn, as_of)
-        query = queries.commitments_query(
-            unit_code=unit_code, status=status, agency=agency,
-            session_id=session_id, due_before=due_before, placing=placing,
-            placed_on=queries.day_of(as_of),
-        ).where(*access.within(principal, queries.COMMITMENT_LIFE, conn, placing))
-        found = queries.list_commitments(then, query, paging.limit, paging.offset)
-    return paging.envelope(found["items"], found["total"], **as_of_field(as_of))
+    return access.listed(
+        runtime.engine, principal, queries.COMMITMENT_LIFE, as_of, paging,
+        lambda placing, day: queries.commitments_query(
+            unit_code=unit_code, status=status, agency=agency, session_id=session_id,
+            due_before=due_before, placing=placing, placed_on=day),
+        queries.list_commitments)
 
 
 @router.post("/commitments/progress-import", openapi_extra=upload_body(

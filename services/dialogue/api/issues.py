@@ -16,13 +16,13 @@ from services.dialogue.application import queries
 from services.dialogue.application import sessions as handlers
 from services.dialogue.application.common import CITIZEN_DATA
 from services.dialogue.domain.events import Handling, IssueCategory
-from shared.asof import AsOf, as_of_field
+from shared.asof import AsOf
 from shared.auth.checks import RequiredScope
 from shared.auth.securitylog import security_event
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
-from shared.db import read_connection, truncate_wal
+from shared.db import truncate_wal
 from shared.jsonbody import JSONBodyRoute
 from shared.logs import get_logger
 from shared.paging import LegacyPaging
@@ -50,15 +50,12 @@ def list_issues(
     """The issues raised, or with `as_of` as they stood at that moment."""
     # The 403 before the replay: a refused caller costs no replay (review RV2).
     unit_code = access.list_filter(principal, unit_code)
-    with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
-        placing = queries.placing_as_of(conn, as_of)
-        query = queries.issues_query(
-            unit_code=unit_code, category=category,
-            handling=handling, session_id=session_id, placing=placing,
-            placed_on=queries.day_of(as_of),
-        ).where(*access.within(principal, queries.ISSUE_LIFE, conn, placing))
-        found = queries.list_issues(then, query, paging.limit, paging.offset)
-    return paging.envelope(found["items"], found["total"], **as_of_field(as_of))
+    return access.listed(
+        runtime.engine, principal, queries.ISSUE_LIFE, as_of, paging,
+        lambda placing, day: queries.issues_query(
+            unit_code=unit_code, category=category, handling=handling,
+            session_id=session_id, placing=placing, placed_on=day),
+        queries.list_issues)
 
 
 @router.get("/issues/{issue_id}")

@@ -23,11 +23,10 @@ from services.dialogue.application.commands import (
     RaiseIssue,
     RescheduleSession,
 )
-from shared.asof import AsOf, as_of_field
+from shared.asof import AsOf
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
-from shared.db import read_connection
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import LegacyPaging
@@ -133,16 +132,13 @@ def list_sessions(
     stood at that moment (`queries.read_as_of`)."""
     # The 403 before the replay: a refused caller costs no replay (review RV2).
     unit_code = access.list_filter(principal, unit_code)
-    with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
-        placing = queries.placing_as_of(conn, as_of)
-        query = queries.sessions_query(
-            unit_code=unit_code,
-            include_subunits=include_subunits, status=status, head_id=head_id,
-            date_from=date_from, date_to=date_to, placing=placing,
-            placed_on=queries.day_of(as_of),
-        ).where(*access.within(principal, queries.SESSION_LIFE, conn, placing))
-        found = queries.list_sessions(then, query, paging.limit, paging.offset)
-    return paging.envelope(found["items"], found["total"], **as_of_field(as_of))
+    return access.listed(
+        runtime.engine, principal, queries.SESSION_LIFE, as_of, paging,
+        lambda placing, day: queries.sessions_query(
+            unit_code=unit_code, include_subunits=include_subunits, status=status,
+            head_id=head_id, date_from=date_from, date_to=date_to, placing=placing,
+            placed_on=day),
+        queries.list_sessions)
 
 
 @router.get("/sessions/{session_id}")
