@@ -255,3 +255,18 @@ def test_department_site_runs_its_service_on_its_own_leaf_node() -> None:
     assert copies_env["NATS_URL"] == "nats://nats:4222"
     assert copies_env["NATS_USER"] == "danvan"
     assert interpolate(copies["image"], values) == interpolate(site["service"]["image"], values)
+
+
+@pytest.mark.parametrize("site", ["", "department"])
+def test_every_variable_an_env_example_sets_reaches_the_services(site: str) -> None:
+    # An operator who sets a variable of the example (JWT_MAX_LIFETIME_S, say) must change
+    # what the services do: a name the compose file never interpolates would be silently
+    # ignored, the service keeping its built-in default.
+    folder = ROOT / "deploy" / site if site else ROOT / "deploy"
+    compose = (ROOT / "docker-compose.yml" if not site else folder / "docker-compose.yml")
+    used = set(re.findall(r"\$\{(\w+)", compose.read_text()))
+    example = (folder / "env.example").read_text()
+    named = {line.split("=", 1)[0] for line in example.splitlines()
+             if line and not line.startswith("#")}
+    assert named - used == set()
+    assert "JWT_MAX_LIFETIME_S" in named
