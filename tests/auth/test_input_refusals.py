@@ -58,9 +58,16 @@ def test_a_period_of_a_year_without_periods_is_refused_naming_the_years(
         assert "từ 2015 đến 2100" in error["message"], error["message"]
         assert error["details"]["first_year"] == 2015
         assert error["details"]["last_year"] == 2100
-    # A malformed id keeps its own code.
-    malformed = services["reporting"].get("/api/v1/reports/2023-4m", headers=city)
-    assert malformed.json()["error"]["code"] == "INVALID_PERIOD"
+    # A malformed id keeps its own code, and the same answer from both services: indicators'
+    # path pattern refused it VALIDATION_ERROR before its handler could say INVALID_PERIOD.
+    refusals = []
+    for service, path in (("reporting", "/api/v1/reports/2023-4m"),
+                          ("indicators", "/api/v1/reporting-duties/2023-4m")):
+        malformed = services[service].get(path, headers=city)
+        assert malformed.status_code == 422, malformed.text
+        refusals.append(malformed.json()["error"])
+    assert refusals[0]["code"] == "INVALID_PERIOD"
+    assert refusals[1] == refusals[0]
 
 
 def test_bidi_controls_and_invisible_characters_in_a_parameter_are_refused(

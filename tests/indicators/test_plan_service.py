@@ -605,7 +605,7 @@ def test_district_reports_returned_late_and_reminded_once(
     post(client, f"{duty}/districts/{NGO_QUYEN}/submit",
          {**submit, "submitted_on": "2023-06-24", "figures": {**figures, "hoi_nghi_doi_thoai": 6}})
     refused(client, "/api/v1/reporting-duties/2023-5m/deadline", {"deadline": "2023-06-20"},
-            422, "VALIDATION_ERROR")
+            422, "INVALID_PERIOD")
     at_22 = get_json(client, duty, on="2023-06-22")
     assert {d["district_code"]: d["status"] for d in at_22["districts"]} == {
         NGO_QUYEN: "tra_lai", TIEN_LANG: "qua_han_chua_nop"}

@@ -1,7 +1,6 @@
 """A period id that names no period is refused with one code and one wording by every service
 (finding O13's note: indicators said PERIOD_ID_INVALID, reporting INVALID_PERIOD, each in its
-own words). Over HTTP indicators' paths refuse a malformed id by their pattern first; its
-handlers, which scheduled and imported commands reach too, refuse as reporting does."""
+own words). Over HTTP too: tests/auth/test_input_refusals.py."""
 
 from __future__ import annotations
 
