@@ -5,7 +5,10 @@ comes after the commit, so a redelivered event finds its record and is skipped. 
 keeps failing on working infrastructure goes to the dead-letter table, is logged as an error
 and terminated, and the consumer moves on. An outage (database or NATS away) is not the
 event's fault: the consumer holds its messages, waits for the database, and applies them
-then, spending none of their attempts. docs/reliability.md gives the reasons and the limits.
+then, spending none of their attempts. An event of a schema version newer than the consumer
+knows (its publisher upgraded first) is no fault either: the consumer stops at it, applying
+nothing after it, until it is upgraded (`SchemaHold`). docs/reliability.md gives the reasons
+and the limits.
 """
 
 from __future__ import annotations
@@ -39,12 +42,13 @@ from sqlalchemy import (
     Text,
     delete,
     insert,
+    select,
     text,
 )
 
 from shared import messages as kernel_messages
 from shared.contract import CODES as CONTRACT_CODES
-from shared.contract import ContractViolation, EventContract
+from shared.contract import TOO_NEW, ContractViolation, EventContract, SchemaTooNew
 from shared.db import BIG_ID, one_at_a_time
 from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
@@ -202,32 +206,81 @@ class ForeignEnvelope(ValueError):
 Refused = tuple[Msg, EventEnvelope | None, Exception]
 
 
+@dataclass(frozen=True)
+class SchemaHold:
+    """Where a consumer stopped: the first event of a schema version newer than its contract
+    knows (a publisher upgraded before its consumers). Not a dead letter: the event and every
+    one after it stay unacked until the consumer is upgraded (`ConsumerRunner`)."""
+
+    consumer: str
+    stream: str
+    event_id: str
+    event_type: str
+    version: int
+    known: int
+    subject: str
+    stream_sequence: int | None
+    reason: str  # Vietnamese, EVENT_SCHEMA_TOO_NEW's
+
+    def message(self) -> str:
+        """What /readyz and a rebuild's status say of it (Vietnamese)."""
+        return kernel_messages.CONSUMER_HELD.format(
+            consumer=self.consumer, event_id=self.event_id, reason=self.reason)
+
+    def shown(self) -> dict[str, Any]:
+        return {"code": TOO_NEW, "message": self.message(), "event_id": self.event_id,
+                "event_type": self.event_type, "schema_version": self.version,
+                "known_schema_version": self.known, "stream_sequence": self.stream_sequence}
+
+
+@dataclass
+class _Decoded:
+    """A batch decoded: the envelopes to apply, the messages refused, and, when an event of a
+    newer schema version came, that event (`too_new`) and the messages from it on (`held`)."""
+
+    applicable: list[tuple[Msg, EventEnvelope]]
+    refused: list[Refused]
+    held: list[Msg] = field(default_factory=list)
+    too_new: tuple[Msg, EventEnvelope, SchemaTooNew] | None = None
+
+
 def _decode(
-    messages: list[Msg], source_service: str, contract: EventContract | None
-) -> tuple[list[tuple[Msg, EventEnvelope]], list[Refused]]:
+    messages: list[Msg], source_service: str, contract: EventContract | None,
+    applied: Callable[[EventEnvelope], bool] = lambda envelope: False,
+) -> _Decoded:
     """The envelopes to apply, and the messages refused: undecodable bytes, an envelope of
     another service (O6), or one its publisher's contract refuses (shared/contract.py, O7).
     None gets better by waiting, so all go straight to the dead letters, live and in a
-    rebuild alike."""
-    decoded: list[tuple[Msg, EventEnvelope]] = []
-    refused: list[Refused] = []
-    for msg in messages:
+    rebuild alike.
+
+    But an event of a schema version newer than the contract knows is the sign of a rolling
+    upgrade done publisher-first, and waiting for the consumer's upgrade makes it right: the
+    batch stops there (projections apply in stream order, so nothing after it either), and
+    it and the rest are held. One some replica that knows its version has `applied` already
+    (the same durable re-read from the start) is passed on as processed."""
+    found = _Decoded([], [])
+    for at, msg in enumerate(messages):
         try:
             envelope = EventEnvelope.from_json(msg.data)
             if envelope.service != source_service:
                 raise ForeignEnvelope(
                     f"an event of {envelope.service!r} in the stream of {source_service!r}")
         except Exception as exc:
-            refused.append((msg, None, exc))
+            found.refused.append((msg, None, exc))
             continue
         if contract is not None:
             try:
                 contract.check(envelope)
+            except SchemaTooNew as exc:
+                if not applied(envelope):
+                    found.too_new = (msg, envelope, exc)
+                    found.held = messages[at:]
+                    return found
             except ContractViolation as exc:
-                refused.append((msg, envelope, exc))
+                found.refused.append((msg, envelope, exc))
                 continue
-        decoded.append((msg, envelope))
-    return decoded, refused
+        found.applicable.append((msg, envelope))
+    return found
 
 
 class ConsumerGone(Exception):
@@ -310,6 +363,19 @@ class PullRequests:
         """A waiting `fetch` returns now with what is there (the consumer is stopping)."""
         self._arrived.set()
 
+    async def last_of(self, bound_s: float) -> list[Msg]:
+        """Asking no more: the messages delivered and not taken yet, with those the requests
+        still open bring until they are answered or expire (`bound_s` at most). Once they are
+        in, nothing more comes to this subscription."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + bound_s
+        while self._credit > 0 and (left := deadline - loop.time()) > 0:
+            self._arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._arrived.wait(), timeout=left)
+        taken, self._buffer = self._buffer, []
+        return taken
+
     async def fetch(
         self, n: int, expires_s: float, stop: asyncio.Event | None = None
     ) -> list[Msg]:
@@ -357,6 +423,18 @@ class PullRequests:
 UNLIMITED_DELIVERIES = -1
 _FAILURES_KEPT = 10_000
 _FIRST_PAUSE_S = 0.25
+# A consumer held at an event of a newer schema version looks this often whether a replica
+# that knows the version (upgraded first) has applied it meanwhile.
+HELD_LOOK_S = 5.0
+_REPORTED_KEPT = 1_000
+
+
+def _stream_sequence(msg: Msg) -> int:
+    try:
+        return int(msg.metadata.sequence.stream)
+    except Exception:  # no JetStream reply subject: kept where it was
+        return 0
+
 
 _T = TypeVar("_T")
 
@@ -413,6 +491,12 @@ class ConsumerRunner:
         self._metrics = metrics
         self.applied = 0
         self.paused = False
+        # Where the consumer stopped at an event of a newer schema version, until it is
+        # applied (`_hold`); the messages it holds meanwhile, to let go in order; the events
+        # already reported in the log, each once (not at every meeting).
+        self.held: SchemaHold | None = None
+        self._holding: list[Msg] = []
+        self._reported: dict[str, None] = {}
         self._paused_since: float | None = None
         self._pause_delay = _FIRST_PAUSE_S
         self._unavailable = False
@@ -521,6 +605,9 @@ class ConsumerRunner:
                     self._batch_size, expires_s=self.fetch_expires_s, stop=stop)
                 if messages:
                     await self.process(messages)
+                if self._holding:
+                    await self._let_go(puller)
+                    break
         finally:
             waker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
@@ -528,11 +615,13 @@ class ConsumerRunner:
             self._puller = None
             await self._acks_sent()
             await puller.close()
+        if self.held is not None:
+            await self._held_until_applied(stop)
 
     async def process(self, messages: list[Msg]) -> None:
         try:
             # Decoding happens in the worker thread with the database work.
-            decoded, refused = await self._through_outages(
+            found = await self._through_outages(
                 messages, lambda: self._decode_and_apply(messages))
         except _Stopping:
             return  # nothing acked, JetStream redelivers after ack_wait
@@ -540,19 +629,21 @@ class ConsumerRunner:
             await self._one_by_one(messages)
             return
         self._infrastructure_works()
-        for msg, envelope, exc in refused:
+        for msg, envelope, exc in found.refused:
             await self._dead_letter(msg, envelope, exc)
         # The batch is committed: its acks go out while the next batch is applied, instead
         # of the worker waiting for a thousand acks after every batch (a rebuild gained
         # 2-3 %). The previous batch's acks have had this whole batch to go.
         await self._acks_sent()
         self._acks = asyncio.create_task(  # noqa: RUF006 (kept in self._acks until awaited)
-            self._ack([msg for msg, _ in decoded]))
+            self._ack([msg for msg, _ in found.applicable]))
+        self._hold(found)
 
     async def _one_by_one(self, messages: list[Msg]) -> None:
         """A batch failed on working infrastructure: find the event(s) at fault."""
-        decoded, refused = _decode(messages, self.projection.source_service, self._contract)
-        for msg, envelope, exc in refused:
+        found = await asyncio.to_thread(self._decoded, messages)
+        decoded = found.applicable
+        for msg, envelope, exc in found.refused:
             await self._dead_letter(msg, envelope, exc)
         # Those waiting their turn are kept alive too: one event paused by an outage would
         # otherwise leave the rest of the batch without a signal as long, and redelivered.
@@ -565,6 +656,97 @@ class ConsumerRunner:
                 if self._stop.is_set():
                     return  # the rest is redelivered after ack_wait and applied then
                 await self._process_one(msg, envelope)
+        self._hold(found)
+
+    def _hold(self, found: _Decoded) -> None:
+        """An event of a newer schema version stopped the batch: the consumer holds it and
+        every message after it (`_let_go` gives them back to JetStream in order) and is
+        paused, loudly, until it is upgraded (or a replica that is applies the event)."""
+        if found.too_new is None:
+            return
+        msg, envelope, exc = found.too_new
+        self._holding = list(found.held)
+        hold = SchemaHold(
+            consumer=self.durable, stream=self.stream, event_id=envelope.event_key,
+            event_type=envelope.event_type, version=exc.version, known=exc.known,
+            subject=msg.subject, stream_sequence=_stream_sequence(msg) or None,
+            reason=exc.message)
+        self.held = hold
+        self._set_paused(True)
+        if self._metrics:
+            self._metrics.schema_too_new.labels(
+                self.durable, self.stream, hold.event_type, str(hold.version)).set(1)
+        if hold.event_id in self._reported:
+            return
+        self._reported[hold.event_id] = None
+        if len(self._reported) > _REPORTED_KEPT:
+            del self._reported[next(iter(self._reported))]
+        log.error(
+            "consumer_schema_too_new",
+            consumer=self.durable,
+            stream=self.stream,
+            event_id=hold.event_id,
+            event_type=hold.event_type,
+            schema_version=hold.version,
+            known_schema_version=hold.known,
+            subject=hold.subject,
+            stream_sequence=hold.stream_sequence,
+            correlation_id=(msg.headers or {}).get(CORRELATION_HEADER),
+            reason=hold.reason,
+        )
+
+    async def _let_go(self, puller: PullRequests) -> None:
+        """Give the held messages back to JetStream in stream order: NAKed without a delay,
+        they are redelivered before any new message, in the order they were NAKed, to
+        whoever asks next (this consumer upgraded, a replica that knows the version): the
+        held event first and the rest after it. First the requests still open are let run
+        out, their messages held too: NAKed while one is open, a message would come straight
+        back to it."""
+        held = self._holding
+        async with self._kept_alive(held):
+            held.extend(await puller.last_of(self.fetch_expires_s + 1.0))
+        self._holding = []
+        for msg in sorted(held, key=_stream_sequence):
+            await self._settle(msg.nak)
+
+    async def _held_until_applied(self, stop: asyncio.Event) -> None:
+        """Paused at a held event, asking nothing: until the consumer stops (to be started
+        upgraded), or a replica that knows the event's version has applied it (then this one
+        goes on from there: the event is skipped as processed)."""
+        hold = self.held
+        assert hold is not None
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=HELD_LOOK_S)
+            if stop.is_set():
+                return
+            if await asyncio.to_thread(self._was_applied, hold.event_id):
+                break
+        self.held = None
+        self._set_paused(False)
+        if self._metrics:
+            with contextlib.suppress(KeyError):
+                self._metrics.schema_too_new.remove(
+                    self.durable, self.stream, hold.event_type, str(hold.version))
+        log.info("consumer_resumed", consumer=self.durable, reason="applied_elsewhere",
+                 event_id=hold.event_id)
+
+    def _was_applied(self, event_id: str) -> bool:
+        """Whether this consumer's event was applied (by any replica). False when the database
+        does not say: held, never skipped, on a doubt."""
+        try:
+            with self._engine.connect() as conn:
+                found = conn.execute(
+                    select(processed_events_table.c.event_id).where(
+                        processed_events_table.c.consumer == self.durable,
+                        processed_events_table.c.event_id == event_id)).first()
+        except Exception:
+            return False
+        return found is not None
+
+    def _decoded(self, messages: list[Msg]) -> _Decoded:
+        return _decode(messages, self.projection.source_service, self._contract,
+                       lambda envelope: self._was_applied(envelope.event_key))
 
     async def _through_outages(self, messages: list[Msg], work: Callable[[], _T]) -> _T:
         """`work` (in a thread) until it is done, tried again after each outage's pause:
@@ -680,13 +862,11 @@ class ConsumerRunner:
         except Exception as exc:
             log.warning("consumer_ack_failed", consumer=self.durable, error=str(exc))
 
-    def _decode_and_apply(
-        self, messages: list[Msg]
-    ) -> tuple[list[tuple[Msg, EventEnvelope]], list[Refused]]:
-        decoded, refused = _decode(messages, self.projection.source_service, self._contract)
-        if decoded:
-            self._apply([envelope for _, envelope in decoded])
-        return decoded, refused
+    def _decode_and_apply(self, messages: list[Msg]) -> _Decoded:
+        found = self._decoded(messages)
+        if found.applicable:
+            self._apply([envelope for _, envelope in found.applicable])
+        return found
 
     async def _process_one(self, msg: Msg, envelope: EventEnvelope) -> None:
         event_id = str(envelope.event_id)

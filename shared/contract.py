@@ -7,9 +7,10 @@ registry is written out as its catalogue, `shared/contracts/<service>.json` (the
 them equal to the registries). The consumer runner (`shared/consumer.py`) checks every
 envelope against it, live and in a rebuild alike, so both apply the same events:
 
-- a `schema_version` newer than the contract knows is refused (`EVENT_SCHEMA_TOO_NEW`): the
-  consumer would read a renamed or removed field as missing. docs/events.md says what an
-  operator does in a rolling upgrade (upgrade the consumers first);
+- a `schema_version` newer than the contract knows is not applied (`EVENT_SCHEMA_TOO_NEW`,
+  `SchemaTooNew`): the consumer would read a renamed or removed field as missing. It is no
+  defect of the event but a publisher upgraded before its consumers, so the runner does not
+  dead-letter it: it stops there, unacked, until it is upgraded (docs/events.md);
 - a payload whose fields are not of the types the publisher's event class declares (a null
   name, a number given as text, an impossible date such as 2023-02-30, a list of the wrong
   things) is refused (`EVENT_PAYLOAD_INVALID`).
@@ -58,7 +59,8 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 
 
 class ContractViolation(ValueError):
-    """An envelope its publisher's contract refuses: dead-lettered, never applied. Its text
+    """An envelope its publisher's contract refuses: dead-lettered, never applied (but for
+    `SchemaTooNew`, held until the consumer is upgraded). Its text
     (the dead letter's `error`) is «CODE: Vietnamese reason» and, on a line of its own, what
     in the payload is wrong (`shared.consumer.dead_letter_reason` reads it back)."""
 
@@ -66,6 +68,22 @@ class ContractViolation(ValueError):
         self.code = code
         self.message = message
         super().__init__(f"{code}: {message}\n{detail}")
+
+
+class SchemaTooNew(ContractViolation):
+    """An envelope of a schema version newer than the contract knows: not applied yet, and not
+    a dead letter either (waiting for the consumer's upgrade makes it right)."""
+
+    def __init__(self, event_type: str, version: int, known: int) -> None:
+        self.event_type = event_type
+        self.version = version
+        self.known = known
+        super().__init__(
+            TOO_NEW,
+            messages.EVENT_SCHEMA_TOO_NEW.format(
+                event_type=event_type, version=version, known=known),
+            f"schema_version {version} > {known}",
+        )
 
 
 @dataclass(frozen=True)
@@ -108,12 +126,7 @@ class EventContract:
             return
         version = envelope.schema_version
         if version > terms.version:
-            raise ContractViolation(
-                TOO_NEW,
-                messages.EVENT_SCHEMA_TOO_NEW.format(
-                    event_type=envelope.event_type, version=version, known=terms.version),
-                f"schema_version {version} > {terms.version}",
-            )
+            raise SchemaTooNew(envelope.event_type, version, terms.version)
         problem = "schema_version below 1" if version < 1 else terms.check(envelope.payload)
         if problem is not None:
             raise ContractViolation(

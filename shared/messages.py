@@ -77,6 +77,9 @@ CHECK_FAILED: Final = "lỗi: {error}"
 NOT_CONNECTED: Final = "chưa kết nối"
 #: /readyz: the relay has failed to publish the outbox for longer than RELAY_UNREADY_AFTER_S.
 RELAY_STUCK: Final = "không gửi được sự kiện lên NATS đã {seconds} giây"
+#: /readyz, a rebuild's status: a consumer stopped at an event of a newer schema version
+#: (shared/consumer.py, SchemaHold); {reason} is EVENT_SCHEMA_TOO_NEW.
+CONSUMER_HELD: Final = "{consumer} tạm dừng ở sự kiện {event_id}: {reason}"
 
 # -- request bodies and parameters (shared/validation.py) ---------------------------------------
 VALIDATION_ERROR: Final = "Dữ liệu gửi lên không hợp lệ"
@@ -251,11 +254,12 @@ REBUILD_FEWER_EVENTS: Final = (
 
 # -- events a consumer refuses (shared/contract.py): the dead letter's reason ------------------
 #: Published by a newer version of its service than this consumer knows (a rolling upgrade that
-#: did not upgrade the consumers first): docs/events.md says what to do.
+#: did not upgrade the consumers first): the consumer stops at it, unacked, until it is
+#: upgraded (shared/consumer.py; docs/events.md says what to do).
 EVENT_SCHEMA_TOO_NEW: Final = (
     "Sự kiện {event_type} có phiên bản lược đồ {version}, mới hơn phiên bản {known} mà dịch vụ "
-    "này biết: chưa áp dụng vào số liệu. Nâng cấp dịch vụ này rồi dựng lại bảng số liệu để áp "
-    "dụng sự kiện."
+    "này biết: dịch vụ tạm dừng nhận sự kiện từ sự kiện này, không bỏ qua sự kiện nào. Nâng cấp "
+    "dịch vụ này để áp dụng sự kiện và các sự kiện sau nó."
 )
 #: A payload its publisher's event class would refuse (a field missing or of the wrong type,
 #: an impossible date).

@@ -64,8 +64,17 @@ class ServiceMetrics:
         )
         self.consumer_paused = Gauge(
             "danvan_consumer_paused",
-            "1 while a consumer waits out an outage of its database, holding its messages",
+            "1 while a consumer holds its messages: waiting out an outage of its database, or"
+            " stopped at an event of a newer schema version (danvan_consumer_schema_too_new)",
             ["consumer"],
+            registry=self.registry,
+        )
+        self.schema_too_new = Gauge(
+            "danvan_consumer_schema_too_new",
+            "1 while a consumer is stopped at an event of a schema version newer than its"
+            " contract knows (its publisher upgraded first): nothing after it is applied until"
+            " the consumer is upgraded",
+            ["consumer", "stream", "event_type", "schema_version"],
             registry=self.registry,
         )
         self.nats_connected = Gauge(

@@ -16,6 +16,11 @@ committed before the switch (its rows move with their table) or begins after it 
 under the new names. Replicas share the durables and this table: any one of them may switch,
 the others follow at their next look (`WATCH_INTERVAL_S`).
 
+A generation whose consumer meets an event of a schema version newer than the service knows
+(its publisher upgraded first) stops there with it (shared/consumer.py): it never catches up,
+so it is never switched in short; its status says where it is held (`held`, code
+EVENT_SCHEMA_TOO_NEW), and it goes on when the service is started upgraded.
+
 Events are never deleted, so a generation that caught up with its streams yet applied fewer
 events from a source than the live generation had is looking at a stream that lost data (its
 NATS store wiped, the stream recreated or restored from an older backup): it is refused, not
@@ -682,6 +687,10 @@ class ReadModelRebuilds:
         for runner in running.runners:
             item: dict[str, Any] = {"consumer": runner.durable, "stream": runner.stream,
                                     "events_applied": applied.get(runner.durable, 0)}
+            if runner.held is not None:
+                # Stopped at an event of a newer schema version: the generation cannot catch
+                # up, so is not switched in short; it goes on once the service is upgraded.
+                item["held"] = runner.held.shown()
             if js is not None:
                 with contextlib.suppress(Exception):
                     info = await js.consumer_info(runner.stream, runner.durable)
@@ -732,6 +741,9 @@ class ReadModelRebuilds:
         }
         if row["state"] == REFUSED:
             found["refusal"] = refusal(number, consumers)
+        held = [c["held"] for c in consumers if c.get("held")]
+        if row["state"] == BUILDING and held:
+            found["held"] = held
         return found
 
     def _row(self, generation: int | None) -> Any:

@@ -651,6 +651,13 @@ def _probes_router(runtime: ServiceRuntime) -> APIRouter:
             else messages.RELAY_STUCK.format(seconds=int(stuck))
         )
         ready = all(value == "ok" for value in checks.values())
+        # A consumer stopped at an event of a newer schema version (its publisher upgraded
+        # first): the read models it feeds go no further until it is upgraded. Shown, not
+        # unready: every replica of the old version stops there, and a balancer would take
+        # the whole service away for stale figures (a finalisation refuses them already,
+        # FIGURES_CATCHING_UP).
+        held = [c.held.message() for c in runtime.consumers if c.held is not None]
+        checks["consumers"] = "; ".join(held) if held else "ok"
         return JSONResponse(
             {"status": "ready" if ready else "not_ready", "checks": checks},
             status_code=200 if ready else 503,

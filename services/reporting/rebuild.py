@@ -8,7 +8,9 @@ this year and last year (Hai Phong), all as of one fixed time taken before the r
 Replicas of the service may run meanwhile; `POST /api/v1/admin/rebuild-projections` on a
 running service does the same without the comparison. Exit status 1 when a figure differs,
 2 when the rebuild was refused (a source stream holds fewer events than the live tables had
-applied: `shared/rebuild.py`), the live tables then left as they were.
+applied: `shared/rebuild.py`), the live tables then left as they were, 3 when the rebuild
+stopped at an event of a schema version newer than this version of the service knows (its
+publisher was upgraded first: upgrade this service, the rebuild then goes on).
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ async def switched(runtime: ServiceRuntime, generation: int, poll_s: float = 0.5
     shown = 0.0
     while True:
         state = await runtime.rebuilds.status(generation)
-        if state["state"] != "building":
+        if state["state"] != "building" or state.get("held"):
             return
         now = time.monotonic()
         if now - shown >= 5.0:
@@ -88,6 +90,12 @@ async def rebuild(years: Sequence[int] = ()) -> int:
         await switched(runtime, int(started["generation"]))
         assert runtime.rebuilds is not None
         ended = await runtime.rebuilds.status(int(started["generation"]))
+        if ended.get("held"):
+            # Held at an event of a newer schema version: not switched in short, goes on
+            # (built beside the live tables) once the service is upgraded.
+            for held in ended["held"]:
+                print(f"  {held['code']}: {held['message']}")
+            return 3
         if ended["state"] != "live":
             # Refused (a source stream holds fewer events than the live tables had applied)
             # or given up: the live tables stay as they were.

@@ -111,7 +111,7 @@ def _ready(stack: ComposeStack, service: str) -> bool:
         checks = json.loads(stack.get(service, "/readyz"))["checks"]
     except OSError:
         return False
-    return bool(checks == {"database": "ok", "nats": "ok", "relay": "ok"})
+    return bool(checks == {"database": "ok", "nats": "ok", "relay": "ok", "consumers": "ok"})
 
 
 READS = {

@@ -1,21 +1,27 @@
-"""Finding O7: an envelope on religion's subject that its publisher would never send (a newer
-schema version, a null name, an impossible date) is not counted by the consumers (reporting,
-indicators), live or after a rebuild: it ends in their dead letters with a stable code and a
-Vietnamese reason, and the consumer moves on. One naming a unit of another province is no
-contract's business (shared/contract.py): it is stored, and counted in none of Hai Phong's
-figures."""
+"""Finding O7: an envelope on religion's subject that its publisher would never send (a null
+name, an impossible date) is not counted by the consumers (reporting, indicators), live or
+after a rebuild: it ends in their dead letters with a stable code and a Vietnamese reason, and
+the consumer moves on. One naming a unit of another province is no contract's business
+(shared/contract.py): it is stored, and counted in none of Hai Phong's figures.
+
+Review RV6: one of a newer schema version than the consumers know is no defect but a
+publisher upgraded first: the consumers stop at it (nothing after it applied), /readyz says
+so, a rebuild stops there too instead of switching in short, and once the consumers are
+started with a contract that knows the version, it and the rest are applied, each once."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.indicators.adapters.tables import site_facts
 from services.indicators.app import create_app as create_indicators
@@ -26,7 +32,13 @@ from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from tests.integration.helpers import publish, rebuild_and_wait, wait_until
+from tests.integration.helpers import (
+    REBUILD,
+    publish,
+    rebuild_and_wait,
+    upgraded_contracts,
+    wait_until,
+)
 from tests.reporting.conftest import figure_values
 
 TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng, Hải Phòng
@@ -77,7 +89,8 @@ def _dead_letters(client: TestClient) -> dict[str, tuple[str, str]]:
 
 
 def _hostile(registered: EventEnvelope) -> dict[str, EventEnvelope]:
-    """The four envelopes of the finding, each a copy of TL-001's registration."""
+    """The envelopes of the finding the contract refuses for good, each a copy of TL-001's
+    registration (its newer schema version is held instead: the test after)."""
     def copy(code: str | None, **payload: Any) -> dict[str, Any]:
         changed = {**registered.payload, **payload}
         if code is not None:
@@ -85,7 +98,6 @@ def _hostile(registered: EventEnvelope) -> dict[str, EventEnvelope]:
         return {"event_id": uuid4(), "aggregate_id": changed["code"], "payload": changed}
 
     return {
-        "EVENT_SCHEMA_TOO_NEW": replace(registered, schema_version=99, **copy(None)),
         "EVENT_PAYLOAD_INVALID": replace(registered, **copy("POISON-3", name=None)),
         "EVENT_PAYLOAD_INVALID (date)": replace(
             registered, **copy("POISON-2", registered_on="2023-02-30")),
@@ -138,3 +150,110 @@ def test_envelopes_the_publisher_would_refuse_end_in_dead_letters_not_in_the_fig
     assert not hostile_ids & _fact_ids(reporting, religion_facts)
     assert _sites(reporting) == 1
     assert _report_sites(reporting) == 1
+
+
+@contextmanager
+def _consumers(
+    reporting: Settings, indicators: Settings
+) -> Iterator[tuple[TestClient, TestClient]]:
+    with TestClient(create_reporting(reporting)) as p, \
+            TestClient(create_indicators(indicators)) as i:
+        yield p, i
+
+
+def _times_applied(client: TestClient, table: Any, event_id: str) -> int:
+    with _runtime(client).engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(table)
+                                .where(table.c.event_id == event_id)).scalar_one())
+
+
+def _held(client: TestClient) -> str:
+    response = client.get("/readyz")
+    # Shown, not unready: the service serves, its figures stop there.
+    assert response.status_code == 200, response.text
+    held: str = response.json()["checks"]["consumers"]
+    return held
+
+
+@pytest.fixture
+def religion(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
+    """Religion running throughout (its relay publishes what it registers), the consumers
+    started and stopped by the test."""
+    with TestClient(create_religion(settings_factory("religion"))) as client:
+        yield client
+
+
+def test_an_event_of_a_newer_schema_version_holds_the_consumers_until_they_are_upgraded(
+    religion: TestClient, settings_factory: Callable[..., Settings],
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    reporting_settings = settings_factory("reporting")
+    indicators_settings = settings_factory("indicators")
+    site = {"code": "TL-001", "name": "Chùa Đông", "religion": "Phật giáo",
+            "commune_code": TIEN_LANG_TOWN, "address": "Thôn Đông", "land_area_m2": 1250.5,
+            "registered_on": "2023-01-05"}
+    response = religion.post("/api/v1/sites", json=site)
+    assert response.status_code == 201, response.text
+    runtime = _runtime(religion)
+    with runtime.engine.connect() as conn:
+        (registered,) = list(EventStore("religion", runtime.settings.subject_root)
+                             .iter_all(conn))
+    registered = replace(registered, service="religion")
+
+    def copy(code: str, version: int) -> EventEnvelope:
+        return replace(registered, event_id=uuid4(), aggregate_id=code, schema_version=version,
+                       payload={**registered.payload, "code": code})
+
+    # Religion upgraded first: its registration at schema version 2, then one at 1 after it.
+    newer, after = copy("TL-002", 2), copy("TL-003", 1)
+    ids = {str(newer.event_id), str(after.event_id)}
+    tables = {"reporting": religion_facts, "indicators": site_facts}
+    with _consumers(reporting_settings, indicators_settings) as (reporting, indicators):
+        consumers = {"reporting": reporting, "indicators": indicators}
+        wait_until(lambda: _sites(reporting) == 1, timeout=30)
+        wait_until(lambda: str(registered.event_id) in _fact_ids(indicators, site_facts),
+                   timeout=30)
+        asyncio.run(publish(runtime.settings.nats_url, runtime.settings.subject_root,
+                            [newer, after]))
+        for name, client in consumers.items():
+            wait_until(lambda c=client: _held(c) != "ok", timeout=30)  # type: ignore[misc]
+            held = _held(client)
+            assert str(newer.event_id) in held and "phiên bản lược đồ 2" in held, held
+            assert not ids & _fact_ids(client, tables[name]), f"{name} applied past it"
+            assert not _dead_letters(client), "not a dead letter"
+            assert 'schema_version="2"' in _runtime(client).metrics.render().decode()
+        assert _sites(reporting) == 1
+
+        # A rebuild meets it too: it stops there, says why, and is not switched in short.
+        started = reporting.post(REBUILD)
+        assert started.status_code == 202, started.text
+        generation = started.json()["generation"]
+        status: dict[str, Any] = {}
+
+        def rebuild_held() -> bool:
+            status.update(reporting.get(REBUILD, params={"generation": generation}).json())
+            return bool(status.get("held"))
+
+        wait_until(rebuild_held, timeout=30)
+        assert status["state"] == "building"
+        assert [(h["code"], h["event_id"]) for h in status["held"]] == [
+            ("EVENT_SCHEMA_TOO_NEW", str(newer.event_id))]
+        assert not status["held"][0]["message"].isascii()
+        assert _sites(reporting) == 1
+
+    # The consumers upgraded: a contract that knows version 2.
+    upgraded_contracts(monkeypatch, tmp_path / "contracts", "religion", "SiteRegistered", 2)
+    with _consumers(reporting_settings, indicators_settings) as (reporting, indicators):
+        consumers = {"reporting": reporting, "indicators": indicators}
+        for name, client in consumers.items():
+            wait_until(lambda c=client, t=tables[name]: ids <= _fact_ids(c, t),  # type: ignore[misc]
+                       timeout=30)
+        # The rebuild went on from where it stopped and was switched in whole.
+        wait_until(lambda: reporting.get(REBUILD, params={"generation": generation})
+                   .json()["state"] == "live", timeout=60)
+        assert _sites(reporting) == 3
+        for name, client in consumers.items():
+            assert _held(client) == "ok"
+            assert not _dead_letters(client)
+            for event_id in (str(registered.event_id), *ids):
+                assert _times_applied(client, tables[name], event_id) == 1, (name, event_id)

@@ -148,7 +148,7 @@ def test_operations_endpoints(clients: tuple[TestClient, TestClient]) -> None:
         assert client.get("/healthz").json()["status"] == "ok"
         wait_until(lambda c=client: c.get("/readyz").status_code == 200)  # type: ignore[misc]
         assert client.get("/readyz").json()["checks"] == {
-            "database": "ok", "nats": "ok", "relay": "ok"}
+            "database": "ok", "nats": "ok", "relay": "ok", "consumers": "ok"}
     religion.post("/api/v1/sites", json=_site("M-1", TIEN_LANG_TOWN))
     metrics = religion.get("/metrics").text
     assert "danvan_events_appended_total 1.0" in metrics

@@ -8,16 +8,20 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 from unittest.mock import patch
 
 import nats
+import orjson
+import pytest
 import uvicorn
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from nats.aio.msg import Msg
 from sqlalchemy import Engine, func, select, text
 
+from shared import contract
 from shared.aggregate import UnitOfWork
 from shared.db import writers_waiting
 from shared.envelope import EventEnvelope
@@ -28,6 +32,21 @@ from shared.streams import ensure_stream, stream_config
 
 T = TypeVar("T")
 U = TypeVar("U")
+
+
+def upgraded_contracts(
+    monkeypatch: pytest.MonkeyPatch, directory: Path, service: str, event_type: str, version: int
+) -> None:
+    """Consumers made from now on check `service`'s events against a contract that knows
+    `event_type` up to `version`: as the image of a consumer upgraded to a publisher's new
+    schema version carries it (shared/contracts/<service>.json)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for path in contract.CONTRACTS_DIR.glob("*.json"):
+        catalogue = orjson.loads(path.read_bytes())
+        if path.stem == service:
+            catalogue["events"][event_type]["schema_version"] = version
+        (directory / path.name).write_bytes(orjson.dumps(catalogue))
+    monkeypatch.setattr(contract, "CONTRACTS_DIR", directory)
 
 
 def at_once(calls: Sequence[Callable[[], T]], timeout: float = 120.0) -> list[T]:

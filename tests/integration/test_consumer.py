@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
@@ -27,13 +29,18 @@ from sqlalchemy import (
 from sqlalchemy.exc import OperationalError
 from structlog.testing import capture_logs
 
-from shared.consumer import Projection, dead_letters_table, processed_events_table
+from shared.consumer import (
+    Projection,
+    consumers_behind,
+    dead_letters_table,
+    processed_events_table,
+)
 from shared.envelope import EventEnvelope, EventRegistry
 from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import durable_drained, ensure_stream, stream_config
-from tests.integration.helpers import eventually
+from tests.integration.helpers import eventually, upgraded_contracts
 from tests.integration.rebuilds import counts_unmade
 
 metadata = MetaData()
@@ -86,7 +93,9 @@ def _projection() -> Projection:
         name="tally",
         source_service="religion",
         handlers={"Counted": _count_up, "Broken": _explode, "Flaky": _lost_connection,
-                  "Slow": _slow},
+                  "Slow": _slow,
+                  # Of religion's contract: checked against it (schema versions).
+                  "SiteRegistered": _count_up},
         tables=[tally],
     )
 
@@ -474,3 +483,104 @@ async def test_a_stopping_consumer_does_not_wait_out_its_pull_request(
     finally:
         await runtime.stop()
     assert [task.cancelled() for task in tasks] == [False]
+
+
+def _applied_in_order(runtime: ServiceRuntime) -> list[int]:
+    """The tally's values in the order they were written."""
+    with runtime.engine.connect() as conn:
+        return list(conn.execute(select(tally.c.value).order_by(tally.c.id)).scalars())
+
+
+async def test_an_event_of_a_newer_schema_version_holds_the_consumer_until_it_is_upgraded(
+    settings_factory: Callable[..., Settings], publisher: Publisher,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """Review RV6: a publisher upgraded before its consumers sends a schema version the
+    consumer does not know. Not a dead letter: the consumer stops at it, applies nothing after
+    it, says so once, and once started with a contract that knows the version applies it and
+    the rest, in stream order, each once."""
+    settings = settings_factory("reporting", consumer_poison_attempts=3)
+
+    def started() -> ServiceRuntime:
+        return ServiceRuntime(settings, EventRegistry("reporting"), metadata=[metadata],
+                              projections=[_projection()])
+
+    newer = replace(_envelope("SiteRegistered", "n", 1, 2), schema_version=2)
+    for event in (_envelope("Counted", "a", 1, 1), newer, _envelope("Counted", "a", 2, 3)):
+        await publisher.publish(event)
+    old = started()
+    consumer = old.consumers[0]
+    with capture_logs() as logs:
+        await old.start()
+        try:
+            await eventually(lambda: consumer.held is not None, timeout=30)
+            await publisher.publish(_envelope("Counted", "a", 3, 4))
+            # Given back to JetStream, the consumer asks for nothing more: what came after
+            # the held event, in its batch or later, is not applied.
+            await eventually(lambda: not consumer._holding)
+            assert _applied_in_order(old) == [1]
+            assert consumer.paused
+            metrics = old.metrics.render().decode()
+            assert "danvan_consumer_schema_too_new{" in metrics
+            assert 'event_type="SiteRegistered",schema_version="2"' in metrics
+            assert f'danvan_consumer_paused{{consumer="{consumer.durable}"}} 1.0' in metrics
+            # Behind, for whoever asks (a finalisation refuses figures that stop there).
+            assert await consumers_behind(old.link, old.consumers) == [consumer.durable]
+        finally:
+            await old.stop()
+    assert consumer.held is not None and consumer.held.event_id == str(newer.event_id)
+    assert "phiên bản lược đồ 2" in consumer.held.message()
+    assert _rows(old, dead_letters_table) == 0, "not a dead letter"
+    reported = [e for e in logs if e["event"] == "consumer_schema_too_new"]
+    assert len(reported) == 1 and reported[0]["log_level"] == "error"
+
+    upgraded_contracts(monkeypatch, tmp_path / "contracts", "religion", "SiteRegistered", 2)
+    new = started()
+    await new.start()
+    try:
+        await eventually(lambda: len(_applied_in_order(new)) == 4, timeout=30)
+        assert new.consumers[0].held is None
+    finally:
+        await new.stop()
+    assert _applied_in_order(new) == [1, 2, 3, 4], "the held event first, then the rest"
+    assert _rows(new, processed_events_table) == 4
+    assert _rows(new, dead_letters_table) == 0
+
+
+async def test_a_held_replica_goes_on_once_an_upgraded_replica_applied_the_event(
+    settings_factory: Callable[..., Settings], publisher: Publisher,
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+) -> None:
+    """A rolling upgrade of the consumer's replicas: the old one holds the event, the
+    upgraded one (sharing its durable and database) is delivered it first and applies it and
+    the rest; the old one sees it applied and goes on, doubling nothing."""
+    settings = settings_factory("reporting", consumer_poison_attempts=3)
+
+    def started() -> ServiceRuntime:
+        return ServiceRuntime(settings, EventRegistry("reporting"), metadata=[metadata],
+                              projections=[_projection()])
+
+    newer = replace(_envelope("SiteRegistered", "n", 1, 2), schema_version=2)
+    for event in (_envelope("Counted", "a", 1, 1), newer, _envelope("Counted", "a", 2, 3)):
+        await publisher.publish(event)
+    old = started()
+    await old.start()
+    try:
+        held = old.consumers[0]
+        await eventually(lambda: held.held is not None and not held._holding, timeout=30)
+        upgraded_contracts(monkeypatch, tmp_path / "contracts", "religion", "SiteRegistered", 2)
+        new = started()
+        await new.start()
+        try:
+            await eventually(lambda: len(_applied_in_order(new)) == 3, timeout=30)
+            await eventually(lambda: held.held is None, timeout=30)
+            assert not held.paused
+            assert "danvan_consumer_schema_too_new{" not in old.metrics.render().decode()
+            await publisher.publish(_envelope("Counted", "a", 3, 4))
+            await eventually(lambda: len(_applied_in_order(new)) == 4, timeout=30)
+        finally:
+            await new.stop()
+    finally:
+        await old.stop()
+    assert _applied_in_order(new) == [1, 2, 3, 4]
+    assert _rows(new, processed_events_table) == 4

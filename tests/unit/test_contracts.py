@@ -12,8 +12,15 @@ import pytest
 from services.indicators.application.projections import all_projections as indicators_projections
 from services.religion.domain.events import LandDossierLodged, SiteRegistered
 from services.reporting.application.projections import all_projections as reporting_projections
-from shared.consumer import Projection, dead_letter_reason
-from shared.contract import CONTRACTS_DIR, INVALID, TOO_NEW, ContractViolation, EventContract
+from shared.consumer import Projection, _decode, dead_letter_reason
+from shared.contract import (
+    CONTRACTS_DIR,
+    INVALID,
+    TOO_NEW,
+    ContractViolation,
+    EventContract,
+    SchemaTooNew,
+)
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
 from tools.contracts import SERVICES, contract_text, main
@@ -114,3 +121,38 @@ def test_the_other_dead_letters_get_a_code_and_a_reason_too() -> None:
     assert dead_letter_reason(None, "JSONDecodeError: unexpected character")[0] == (
         "EVENT_UNDECODABLE")
     assert dead_letter_reason("x", "RuntimeError: boom")[0] == "EVENT_HANDLER_FAILED"
+
+
+class _Message:
+    """What `_decode` reads of a NATS message."""
+
+    def __init__(self, envelope: EventEnvelope) -> None:
+        self.data = envelope.to_json()
+
+
+def test_a_newer_schema_version_is_held_with_what_comes_after_it_not_refused(
+    religion: EventContract,
+) -> None:
+    """Review RV6: a publisher upgraded before its consumers. The batch is applied up to the
+    event (a refusal before it still goes to the dead letters); it and every message after
+    it, valid or not, are held for the consumer's upgrade, none of them refused."""
+    good = REGISTERED.model_dump(mode="json")
+    envelopes = [_envelope(good), _envelope({**good, "name": None}), _envelope(good, version=2),
+                 _envelope(good), _envelope({**good, "name": None})]
+    messages: list[Any] = [_Message(e) for e in envelopes]
+    found = _decode(messages, "religion", religion)
+    assert [envelope for _, envelope in found.applicable] == envelopes[:1]
+    assert [msg for msg, _, _ in found.refused] == messages[1:2]
+    assert found.held == messages[2:]
+    assert found.too_new is not None
+    msg, envelope, refusal = found.too_new
+    assert (msg, envelope) == (messages[2], envelopes[2])
+    assert isinstance(refusal, SchemaTooNew)
+    assert (refusal.code, refusal.version, refusal.known) == (TOO_NEW, 2, 1)
+    assert "không bỏ qua sự kiện nào" in refusal.message
+
+    # One a replica that knows the version applied already is passed on as processed.
+    applied = _decode(messages, "religion", religion,
+                      lambda e: e.event_id == envelopes[2].event_id)
+    assert applied.too_new is None and not applied.held
+    assert [e for _, e in applied.applicable] == [envelopes[0], envelopes[2], envelopes[3]]
