@@ -349,24 +349,36 @@ class EventStore:
         return [_row_to_envelope(row, self.service) for row in conn.execute(query)]
 
     def read_all(
-        self, conn: Connection, after_position: int = 0, limit: int = 1000
+        self, conn: Connection, after_position: int = 0, limit: int = 1000,
+        recorded_until: datetime | None = None,
     ) -> list[EventEnvelope]:
+        """The next `limit` events after `after_position`, in the store's order (those
+        recorded up to `recorded_until` only, when given: the rule of `load`)."""
         query = (
             select(events_table)
             .where(events_table.c.position > after_position)
             .order_by(events_table.c.position)
             .limit(limit)
         )
+        if recorded_until is not None:
+            query = query.where(events_table.c.recorded_at <= recorded_until)
         return [_row_to_envelope(row, self.service) for row in conn.execute(query)]
 
-    def iter_all(self, conn: Connection, after_position: int = 0) -> Iterator[EventEnvelope]:
+    def iter_all(
+        self, conn: Connection, after_position: int = 0, recorded_until: datetime | None = None,
+        batch_size: int = 1000,
+    ) -> Iterator[EventEnvelope]:
+        """Every event after `after_position` (recorded up to `recorded_until`), read page by
+        page by position: no more than one page is held at a time (a store of a city's size
+        does not fit beside what its caller builds; review RV4)."""
         position = after_position
         while True:
-            batch = self.read_all(conn, position, 1000)
+            batch = self.read_all(conn, position, batch_size, recorded_until)
             if not batch:
                 return
-            yield from batch
             position = batch[-1].position or position
+            yield from batch
+            del batch  # not held while the next page is read
 
     @staticmethod
     def _row(envelope: EventEnvelope) -> dict[str, Any]:

@@ -21,15 +21,17 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, create_engine, delete, insert, select
+from sqlalchemy import Connection, Table, create_engine, delete
 from sqlalchemy.pool import StaticPool
 
+from shared.clock import in_utc
 from shared.envelope import DomainEvent, EventEnvelope, EventRegistry, UnknownEventTypeError
 from shared.errors import AsOfBusy
-from shared.eventstore import EventStore, events_table
+from shared.eventstore import EventStore
 
 Apply = Callable[[Connection, Any, EventEnvelope], None]
 
@@ -37,6 +39,9 @@ _REPLAY_BATCH = 1000
 
 #: One replay "as known at" a moment per process (`InlineProjection.known_at`).
 _AS_OF_TURN = threading.Lock()
+#: Where a replay as known at a moment reads the store, in its private database's
+#: `Connection.info`: the store's connection and the moment (`stored_events`).
+_REPLAYED_STORE = "danvan_replayed_store"
 #: What a refused replay tells the caller to wait: about one replay at a city's size.
 AS_OF_RETRY_AFTER_S = 10
 
@@ -108,15 +113,23 @@ class InlineProjection:
         whole replay. The price is a replay of the store up to `moment` on every such read,
         for a check of a signed figure rather than for the desk's everyday list.
 
+        The events are streamed from the store page by page (`_REPLAY_BATCH`, by position),
+        not copied: the private database holds the read models only, and the process one
+        page of events besides (review RV4: a copy of a city's store beside its read models
+        doubled the replay's memory). A handler that reads the store back (a correction's, a
+        placement's) reads it through `stored_events`, which answers from `conn` up to the
+        moment, what a copy would have held.
+
         Such a replay costs seconds of CPU and tens of MB at a city's size, so the process
         runs one at a time (`_AS_OF_TURN`): another is refused at once with `AsOfBusy` (503 +
         Retry-After) rather than queued on the threads and database connections the desks'
         requests need. A caller checks its access before entering, so a refusal costs none.
 
-        On PostgreSQL the copy's pages and whatever the caller reads on `conn` (the unit
-        successions of the moment) come from ONE snapshot: `known_at` opens `conn`'s
-        transaction in REPEATABLE READ, so an import committing meanwhile is seen whole or
-        not at all. It must therefore be entered before anything is read on `conn`."""
+        On PostgreSQL the pages of events, the handlers' reads of the store and whatever the
+        caller reads on `conn` (the unit successions of the moment) come from ONE snapshot:
+        `known_at` opens `conn`'s transaction in REPEATABLE READ, so an import committing
+        meanwhile is seen whole or not at all. It must therefore be entered before anything is
+        read on `conn`."""
         if not _AS_OF_TURN.acquire(blocking=False):
             raise AsOfBusy(retry_after_s=AS_OF_RETRY_AFTER_S)
         try:
@@ -124,16 +137,17 @@ class InlineProjection:
             engine = create_engine("sqlite://", poolclass=StaticPool)
             try:
                 with engine.begin() as memory:
-                    for table in (events_table, *self.tables):
+                    for table in self.tables:
                         table.create(memory)
-                    _copy_events(conn, memory, moment)
-                    self.rebuild(memory, EventStore(self.registry.service, ""))
+                    memory.info[_REPLAYED_STORE] = (conn, moment)
+                    store = EventStore(self.registry.service, "")
+                    self.project(memory, map(_in_utc, store.iter_all(
+                        conn, recorded_until=moment, batch_size=_REPLAY_BATCH)))
                     yield memory
             finally:
                 engine.dispose()
         finally:
             _AS_OF_TURN.release()
-
 
     @contextmanager
     def reading(self, conn: Connection, moment: datetime | None) -> Iterator[Connection]:
@@ -148,8 +162,8 @@ class InlineProjection:
 
 def _one_snapshot(conn: Connection) -> None:
     """Make `conn`'s coming transaction read one snapshot throughout (PostgreSQL: READ
-    COMMITTED takes a new one per statement, so the copy's pages would each see a different
-    store). SQLite's read transaction is one WAL snapshot already."""
+    COMMITTED takes a new one per statement, so the pages of events would each see a
+    different store). SQLite's read transaction is one WAL snapshot already."""
     if conn.dialect.name != "postgresql":
         return
     if conn.in_transaction():
@@ -158,24 +172,30 @@ def _one_snapshot(conn: Connection) -> None:
     conn.execution_options(isolation_level="REPEATABLE READ")
 
 
-def _copy_events(source: Connection, target: Connection, moment: datetime) -> None:
-    """The events recorded up to `moment`, in the order of the store, with their positions
-    (handlers that read the store back, such as a correction's, see what they saw live)."""
-    after = 0
-    while True:
-        rows = [dict(r._mapping) for r in source.execute(
-            select(events_table).where(events_table.c.recorded_at <= moment,
-                                       events_table.c.position > after)
-            .order_by(events_table.c.position).limit(_REPLAY_BATCH))]
-        if not rows:
-            return
-        for row in rows:
-            # SQLite keeps a wall time without its zone: UTC, as the store writes it.
-            for name in ("occurred_at", "recorded_at"):
-                if row[name].tzinfo is not None:
-                    row[name] = row[name].astimezone(UTC).replace(tzinfo=None)
-        target.execute(insert(events_table), rows)
-        after = rows[-1]["position"]
+def stored_events(
+    conn: Connection, service: str, aggregate_type: str, aggregate_id: str
+) -> list[EventEnvelope]:
+    """An aggregate's stored events as a handler reads them back (`EventStore.load`): from
+    `conn`'s own store, live and in a rebuild; in a replay as known at a moment, where `conn`
+    is the private database, which holds no events (`InlineProjection.known_at`), from the
+    store being replayed, those recorded up to the moment: the events a copy of the store
+    replayed would have held, so a handler reads the same as when the row was made live."""
+    store = EventStore(service, "")
+    replayed: tuple[Connection, datetime] | None = conn.info.get(_REPLAYED_STORE)
+    if replayed is None:
+        return store.load(conn, aggregate_type, aggregate_id)
+    source, moment = replayed
+    return store.load(source, aggregate_type, aggregate_id, recorded_until=moment)
+
+
+def _in_utc(envelope: EventEnvelope) -> EventEnvelope:
+    """The envelope with its times in UTC, as the live projection's are: PostgreSQL gives them
+    in the session's zone, and SQLite (the private database) keeps a time's wall clock and
+    drops its zone."""
+    if not envelope.occurred_at.utcoffset() and not envelope.recorded_at.utcoffset():
+        return envelope
+    return replace(envelope, occurred_at=in_utc(envelope.occurred_at),
+                   recorded_at=in_utc(envelope.recorded_at))
 
 
 def _names(classes: Iterable[type[DomainEvent]]) -> list[str]:

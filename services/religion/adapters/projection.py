@@ -38,9 +38,8 @@ from services.religion.domain.workflow import due_on
 from shared.adminunits import UnknownUnitError, default_catalogue, fold
 from shared.driversql import RowInsert
 from shared.envelope import EventEnvelope
-from shared.eventstore import EventStore
 from shared.placements import re_placed
-from shared.projection import InlineProjection
+from shared.projection import InlineProjection, stored_events
 
 
 @functools.lru_cache(maxsize=16_384)
@@ -257,7 +256,7 @@ def _step_corrected(conn: Connection, e: DossierStepCorrected, env: EventEnvelop
     """A corrected step may be any of the dossier's, or taken out: the dossier's columns come
     from its steps as they count up to this event, read back from the store (a replay reads
     the same events, so a rebuild gives the same row)."""
-    stored = EventStore(registry.service, "").load(conn, LandDossier.aggregate_type, e.site_code)
+    stored = stored_events(conn, registry.service, LandDossier.aggregate_type, e.site_code)
     steps = [registry.decode(x) for x in stored if x.aggregate_version <= env.aggregate_version]
     dossier = LandDossier.rehydrate(e.site_code, steps)
     conn.execute(update(sites).where(sites.c.code == e.site_code).values(
@@ -293,7 +292,7 @@ def site_place_on(
 
 def _site_before(conn: Connection, code: str, before: int | None) -> ReligiousSite | None:
     """The site by its events stored before position `before` (all: None)."""
-    stored = EventStore(registry.service, "").load(conn, ReligiousSite.aggregate_type, code)
+    stored = stored_events(conn, registry.service, ReligiousSite.aggregate_type, code)
     events = [registry.decode(x) for x in stored
               if before is None or x.position is None or x.position < before]
     return ReligiousSite.rehydrate(code, events) if events else None
