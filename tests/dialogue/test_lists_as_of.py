@@ -284,3 +284,31 @@ def test_a_caller_refused_a_unit_costs_no_replay(
     assert replays == []
     assert ok(client.get("/api/v1/sessions", params={"as_of": then}))["total"] == 0
     assert len(replays) == 1
+
+
+def test_the_lists_as_of_now_are_the_live_lists_in_order(client: TestClient) -> None:
+    """Every list as of a moment after the last event is the live list, element by element
+    (review RV5): rows of one day are ordered by their id, in byte order on both databases
+    (`shared.textorder`), as the replay in SQLite orders them. Sessions held and planned on
+    one day, their issues and commitments due on one day: ties the id decides. (Dialogue's
+    ids are UUIDs, written lower case: hex digits compare alike in every collation, so unlike
+    religion's codes these orders did not differ yet; the test keeps them equal.)"""
+    secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
+    take_office(client, TIEN_LANG, "people_committee_chair", "Trần Thị Bình", "2021-01-01")
+    sessions = [held_session(client, TIEN_LANG, [secretary], "2023-03-15") for _ in range(3)]
+    sessions += [_planned(client, secretary, "2023-03-15") for _ in range(2)]
+    for session_id in sessions[:3]:
+        _issue(client, session_id)
+        _commitment(client, session_id, "Kiểm tra cơ sở chăn nuôi")
+    now = _moment()
+    for url in LISTS:
+        # The roster of a day (by default today's, the moment's for a list as of it).
+        params = {"page_size": 4, **({"on": "2023-12-31"} if url == LISTS[0] else {})}
+        live = ok(client.get(url, params=params))
+        known = ok(client.get(url, params={**params, "as_of": now}))
+        assert known.pop("as_of") == datetime.fromisoformat(now).isoformat()
+        assert known == live, url
+    for url, key in (("/api/v1/sessions", "session_id"), ("/api/v1/issues", "issue_id"),
+                     ("/api/v1/commitments", "commitment_id")):
+        ids = [item[key] for item in _items(client, url, as_of=now)]
+        assert len(ids) > 1 and ids == sorted(ids), url  # one day: by id

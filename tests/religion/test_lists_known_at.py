@@ -316,6 +316,76 @@ def test_a_second_list_as_known_at_a_moment_waits_its_turn_with_503(
     assert [sorted(answer) for answer in answers] == [["TL-B"]]
 
 
+#: Codes whose byte order (SQLite's BINARY, PostgreSQL's "C") and a linguistic order (case and
+#: punctuation weighed last: "a-2" < "A1" < "chua_4" < "Chua.3") disagree.
+MIXED_CODES = ["dinh-01", "DINH-02", "Chua.3", "chua_4", "Z-5", "A1", "a-2", "CS_TL", "CSA"]
+#: How a database created in Vietnamese compares text (ICU's, shipped with PostgreSQL).
+VIETNAMESE = '"vi-VN-x-icu"'
+
+
+def _compared_in_vietnamese(religion: TestClient) -> None:
+    """On PostgreSQL, the register's code and a case's id compared as in a database created in
+    Vietnamese (or English: en_US.UTF-8 orders these codes as vi-VN does). The test database
+    is C.UTF-8 (`pg_database.datcollate`; PostgreSQL 15 has no `lc_collate` setting to SHOW
+    any more), byte order already, where the live and the replayed orders cannot differ: the
+    columns are given the collation such a database gives every column instead."""
+    engine = runtime_of(religion).engine
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.begin() as conn:
+        for table, column in (("rel_sites", "code"), ("rel_compliance_cases", "case_id")):
+            conn.execute(text(f"ALTER TABLE {table} ALTER COLUMN {column}"
+                              f" TYPE varchar(50) COLLATE {VIETNAMESE}"))
+        linguistic = conn.execute(text(
+            f"SELECT code FROM unnest(CAST(:codes AS text[])) AS code"
+            f" ORDER BY code COLLATE {VIETNAMESE}"), {"codes": MIXED_CODES}).scalars().all()
+    # Meaningful only where the orders disagree: they do under vi-VN, not under C.UTF-8.
+    assert linguistic != sorted(MIXED_CODES), linguistic
+
+
+def _pages(client: TestClient, url: str, **params: Any) -> list[list[dict[str, Any]]]:
+    """Every page of a list, four rows a page, as a desk pages through it."""
+    first = _list(client, url, page_size=4, **params)
+    return [first["items"]] + [_list(client, url, page_size=4, page=n, **params)["items"]
+                               for n in range(2, first["pages"] + 1)]
+
+
+def test_the_lists_as_known_at_now_are_the_live_lists_in_order(religion: TestClient) -> None:
+    """A list as known at a moment after the last event is the live list, element by element
+    and page by page (review RV5): the live rows are read in the database's collation and the
+    replayed ones in SQLite's, so on a PostgreSQL created in Vietnamese or English the
+    register of mixed-case codes came back in another order as of now, and a page held other
+    sites. Both order a code by its one spelling, in byte order: "a-2", "A1", "Chua.3".
+    A dossier step voided and a case opened at a site are replayed by handlers that read the
+    store back (review RV4: the replay keeps no copy of the store)."""
+    _compared_in_vietnamese(religion)
+    for code in MIXED_CODES:
+        register(religion, code)
+    assert act(religion, "Chua.3", "lodge", "2023-03-01").status_code == 201
+    assert act(religion, "Chua.3", "requisition", "2023-03-10", note="Thiếu bản đồ").status_code \
+        == 200
+    voided = religion.post(
+        f"{SITES}/Chua.3/dossier/steps/"
+        f"{_event_id(religion, 'Chua.3', 'DossierRequisitioned')}/corrections",
+        json={"void": True, "reason": REASON})
+    assert voided.status_code == 200, voided.text
+    for code in ("dinh-01", "a-2", "Z-5", "CSA", "DINH-02"):
+        _open_case(religion, code, "2023-04-10")
+    now = _moment()
+
+    live = _pages(religion, SITES)
+    assert _pages(religion, SITES, known_at=now) == live
+    assert [i["code"] for page in live for i in page] == sorted(
+        MIXED_CODES, key=lambda code: (code.upper(), code))
+    # Whole-phrase matches first, then by code: the same order as of now.
+    assert _pages(religion, SITES, known_at=now, q="chua phuc lam") == _pages(
+        religion, SITES, q="chua phuc lam")
+    assert _by_code(religion, known_at=now)["Chua.3"]["dossier"]["state"] == "lodged"
+    cases = _pages(religion, CASES)
+    assert sum(len(page) for page in cases) == 5
+    assert _pages(religion, CASES, known_at=now) == cases
+
+
 def test_a_list_as_known_at_a_moment_holds_no_copy_of_the_store(
     religion: TestClient, monkeypatch: pytest.MonkeyPatch,
 ) -> None:

@@ -31,6 +31,7 @@ from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import EventStore
+from shared.textorder import byte_order
 from shared.unitsuccessions import catalogue_known
 
 MAX_PAGE = 1000
@@ -212,7 +213,7 @@ def terms_of_unit(
     query = (
         select(heads)
         .where(heads.c.unit_code == unit_code, *within)
-        .order_by(heads.c.role, heads.c.from_date)
+        .order_by(byte_order(heads.c.role), heads.c.from_date)
     )
     return [head_dict(row) for row in conn.execute(query)]
 
@@ -313,7 +314,7 @@ def sessions_query(
 
 
 def list_sessions(conn: Connection, query: Select[Any], limit: int, offset: int) -> dict[str, Any]:
-    order = (session_day.desc(), sessions.c.session_id)
+    order = (session_day.desc(), byte_order(sessions.c.session_id))
     return _listed(conn, query, order, session_dict, limit, offset)
 
 
@@ -387,7 +388,7 @@ def issues_query(
 
 
 def list_issues(conn: Connection, query: Select[Any], limit: int, offset: int) -> dict[str, Any]:
-    order = (issues.c.raised_on.desc(), issues.c.issue_id)
+    order = (issues.c.raised_on.desc(), byte_order(issues.c.issue_id))
     return _listed(conn, query, order, issue_dict, limit, offset)
 
 
@@ -445,14 +446,15 @@ def commitments_query(
 def list_commitments(
     conn: Connection, query: Select[Any], limit: int, offset: int
 ) -> dict[str, Any]:
-    order = (commitments.c.due_on, commitments.c.commitment_id)
+    order = (commitments.c.due_on, byte_order(commitments.c.commitment_id))
     return _listed(conn, query, order, commitment_dict, limit, offset)
 
 
 def all_commitments(conn: Connection, query: Select[Any], max_rows: int) -> list[dict[str, Any]]:
     """Unpaged, for sheets: at most `max_rows`, the most urgent first."""
     rows = conn.execute(
-        query.order_by(commitments.c.due_on, commitments.c.commitment_id).limit(max_rows)
+        query.order_by(commitments.c.due_on, byte_order(commitments.c.commitment_id))
+        .limit(max_rows)
     )
     return [commitment_dict(r) for r in rows]
 

@@ -39,6 +39,7 @@ from shared.errors import NotFound
 from shared.eventstore import EventStore, events_table
 from shared.paging import PageRequest
 from shared.planrules import percent_of
+from shared.textorder import byte_order, code_order
 from shared.unitsuccessions import catalogue_known, catalogue_now
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng, three-level era (until 2025-07-01)
@@ -200,7 +201,8 @@ def _list_sites(
     total = conn.execute(
         _filtered(select(func.count()).select_from(sites), f, on, communes, placing)
     ).scalar_one()
-    order: list[Any] = [sites.c.code]
+    # By code in one order on every database, now and as known at a moment (RV5).
+    order: list[Any] = [*code_order(sites.c.code)]
     phrase = fold(f.q) if f.q else ""
     if phrase:
         # Rows holding the words as one phrase ("dai thang" = Đại Thắng) before rows that
@@ -470,7 +472,8 @@ def _list_cases(
     conditions += within(CASE_LIFE, reader_scope, district_code, placing=placing)
     total = conn.execute(select(func.count()).select_from(cases).where(*conditions)).scalar_one()
     rows = conn.execute(
-        select(cases).where(*conditions).order_by(cases.c.detected_on.desc(), cases.c.case_id)
+        select(cases).where(*conditions).order_by(cases.c.detected_on.desc(),
+                                                   byte_order(cases.c.case_id))
         .limit(paging.limit).offset(paging.offset)
     ).all()
     by_type = conn.execute(
