@@ -138,8 +138,11 @@ RequiredLongText = Annotated[LongText, AfterValidator(_not_blank)]
 LAST_DAY = date(2100, 12, 31)
 # ASCII digits only: `\d` alone also takes other scripts' digits ("２０２３").
 _ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+# RFC 3339 §5.6 lets the `T` and `Z` be written in lower case ("2024-06-30t10:00:00z"):
+# taken too (finding O16), and read upper case (`_rfc3339_letters`), as Python 3.11 wants them.
 _ISO_INSTANT = re.compile(
-    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?", re.ASCII
+    r"\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?([Zz]|[+-]\d{2}:?\d{2})?)?",
+    re.ASCII,
 )
 DATE_RANGE_TEXT = messages.DATE_RANGE.format(first=f"{FIRST_DAY:%d/%m/%Y}",
                                              last=f"{LAST_DAY:%d/%m/%Y}")
@@ -192,8 +195,14 @@ def is_iso_instant(text: str) -> bool:
 # number. Python keeps six: the rest (below a microsecond) is dropped, not refused.
 _NANOSECONDS = re.compile(r"(?<=:\d{2})(\.\d{6})\d+", re.ASCII)
 # A "+" typed into a link's query arrives as a space ("…T17:00:00 07:00"): it meant the offset.
-_LOST_PLUS = re.compile(r"^(.+[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:?\d{2})$", re.ASCII)
+_LOST_PLUS = re.compile(r"^(.+[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?) (\d{2}:?\d{2})$", re.ASCII)
 INVALID_AS_OF = "INVALID_AS_OF"
+
+
+def _rfc3339_letters(text: str) -> str:
+    """An instant already matched by `_ISO_INSTANT`, its `t` and `z` upper case: the only
+    letters it can hold, which `datetime.fromisoformat` (Python 3.11) takes upper case only."""
+    return text.replace("t", "T").replace("z", "Z")
 _ONE_DAY = timedelta(days=1)
 AS_OF_IN_FUTURE = "AS_OF_IN_FUTURE"
 
@@ -210,6 +219,7 @@ def read_as_of(value: str, now: datetime) -> datetime:
     value = _LOST_PLUS.sub(r"\1+\2", _NANOSECONDS.sub(r"\1", value))
     if not is_iso_instant(value):
         raise invalid
+    value = _rfc3339_letters(value)
     try:
         if len(value) == 10:
             parsed = end_of_day_vn(date.fromisoformat(value))

@@ -13,6 +13,7 @@ from shared.validation import (
     _CONTROL,
     _NONCHARACTER,
     DATE_IN_FUTURE,
+    Instant,
     Name,
     ShortText,
     future_date_refusal,
@@ -186,6 +187,44 @@ def test_the_range_of_as_of_is_of_vietnams_days_after_conversion(written: str) -
     first = datetime(1989, 12, 31, 17, tzinfo=UTC)  # 00:00 on 01/01/1990 in Vietnam
     assert read_as_of("1989-12-31T17:00:00Z", NOW) == first
     assert read_as_of("1990-01-01T07:00:00+14:00", NOW) == first
+
+
+@pytest.mark.parametrize("written", [
+    "2023-06-30T10:00:00z", "2023-06-30t10:00:00Z", "2023-06-30t10:00:00z",
+    "2023-06-30t17:00:00+07:00", "2023-06-30t17:00:00 07:00", "2023-06-30t10:00:00.123456789z",
+])
+def test_as_of_takes_rfc_3339s_lower_case_t_and_z(written: str) -> None:
+    """Finding O16: RFC 3339 §5.6 allows «t» and «z» in lower case; `as_of` refused them
+    (INVALID_AS_OF) while the same moment upper case was taken."""
+    assert read_as_of(written, NOW).replace(microsecond=0) == datetime(2023, 6, 30, 10,
+                                                                       tzinfo=UTC)
+
+
+@pytest.mark.parametrize("written", ["2026-12-05t00:00:00z", "2030-01-01T00:00:00z"])
+def test_a_lower_case_as_of_in_the_future_is_still_refused(written: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_as_of(written, NOW)
+    assert refused.value.code == "AS_OF_IN_FUTURE"
+
+
+@pytest.mark.parametrize("written", ["1989-12-31t16:59:59z", "2023-06-30x10:00:00z",
+                                     "2023-06-30T10:00:00zz", "2023-06-30T10:00:00y"])
+def test_a_lower_case_as_of_out_of_range_or_malformed_is_still_refused(written: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_as_of(written, NOW)
+    assert refused.value.code == "INVALID_AS_OF"
+
+
+class _Span(BaseModel):
+    at: Instant
+
+
+@pytest.mark.parametrize("written", ["2023-06-30T10:00:00z", "2023-06-30t10:00:00z",
+                                     "2023-06-30t17:00:00+07:00"])
+def test_an_instant_parameter_takes_lower_case_t_and_z(written: str) -> None:
+    """The kernel's `Instant` (the audit's `recorded_from`/`recorded_to`) follows the same
+    rule as `as_of` (finding O16)."""
+    assert _Span(at=written).at == datetime(2023, 6, 30, 10, tzinfo=UTC)
 
 
 def test_a_lone_surrogate_is_refused_in_vietnamese() -> None:
