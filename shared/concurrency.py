@@ -23,15 +23,16 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from shared import messages
-from shared.errors import InvalidInput, PreconditionRequired
+from shared.errors import InvalidInput, PreconditionRequired, WeakVersion
 from shared.validation import MAX_VERSION
 
 BAD_IF_MATCH = ("BAD_IF_MATCH", messages.BAD_IF_MATCH)
 VERSION_DISAGREES = ("VERSION_DISAGREES", messages.VERSION_DISAGREES)
 
-# A strong entity tag whose opaque part is the version; a weak one (W/"3") is read the same,
-# since clients and proxies add the W/ on their own and the version still names one state.
-_TAG = re.compile(r'^(?:W/)?"([0-9]{1,10})"$')
+# An entity tag whose opaque part is the version. A weak one (W/"3") is well formed but never
+# matches: If-Match compares strongly (RFC 9110 §13.1.1), so it is read as a WeakVersion,
+# which the version check refuses 412 (finding O16: it was read as "3", and the write ran).
+_TAG = re.compile(r'^(W/)?"([0-9]{1,10})"$')
 _BARE = re.compile(r"^[0-9]{1,10}$")
 
 
@@ -50,10 +51,10 @@ def parse_if_match(value: str | None) -> int | None:
     match = _TAG.fullmatch(text) or _BARE.fullmatch(text)
     if match is None:
         raise InvalidInput(*BAD_IF_MATCH)
-    version = int(match.group(1) if match.re is _TAG else match.group(0))
+    version = int(match.group(2) if match.re is _TAG else match.group(0))
     if version > MAX_VERSION:
         raise InvalidInput(*BAD_IF_MATCH)
-    return version
+    return WeakVersion(version, text) if match.re is _TAG and match.group(1) else version
 
 
 @dataclass(frozen=True)

@@ -153,18 +153,50 @@ class AsOfBusy(DomainError):
         super().__init__("AS_OF_BUSY", messages.AS_OF_BUSY, retry_after_s=retry_after_s)
 
 
+class WeakVersion(int):
+    """The version a weak If-Match tag names (`W/"3"`, shared.concurrency.parse_if_match).
+    If-Match compares strongly (RFC 9110 §13.1.1, §8.8.3.2): a weak tag matches no state, so
+    this version equals none, its own included (finding O16: `W/"3"` was read as `"3"` and the
+    write ran). It travels as the expected version so that its 412 comes where a stale
+    version's does, after the 403, 404 and 428 (the order of a command's refusals)."""
+
+    tag: str
+
+    def __new__(cls, version: int, tag: str) -> WeakVersion:
+        made = super().__new__(cls, version)
+        made.tag = tag
+        return made
+
+    def __getnewargs__(self) -> tuple[int, str]:  # type: ignore[override]
+        # A copy (copy.deepcopy, pickle) is made again with its tag.
+        return int(self), self.tag
+
+    def __eq__(self, other: object) -> bool:
+        return False
+
+    def __ne__(self, other: object) -> bool:
+        return True
+
+    __hash__ = int.__hash__
+
+
 class PreconditionFailed(DomainError):
     """The version the caller last saw (If-Match, or the deprecated `expected_version` field)
-    is no longer the aggregate's: the command was not run (RFC 9110 §13.1.1)."""
+    is no longer the aggregate's, or it came as a weak tag, which matches nothing: the command
+    was not run (RFC 9110 §13.1.1)."""
 
     status_code = 412
 
     def __init__(self, aggregate_id: str, expected: int, current: int) -> None:
+        if isinstance(expected, WeakVersion):
+            message = messages.WEAK_IF_MATCH.format(tag=expected.tag[:40], current=current)
+        else:
+            message = messages.PRECONDITION_FAILED.format(expected=expected, current=current)
         super().__init__(
             "PRECONDITION_FAILED",
-            messages.PRECONDITION_FAILED.format(expected=expected, current=current),
+            message,
             aggregate_id=aggregate_id,
-            expected_version=expected,
+            expected_version=int(expected),
             current_version=current,
         )
         self.aggregate_id = aggregate_id

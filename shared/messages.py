@@ -295,6 +295,11 @@ BAD_IF_MATCH: Final = (
     'Tiêu đề If-Match phải là ETag của bản ghi, dạng "<số phiên bản>" (ví dụ "3"); * (phiên '
     "bản nào cũng được) chỉ dùng cho thao tác không bắt buộc If-Match"
 )
+WEAK_IF_MATCH: Final = (
+    "If-Match mang ETag yếu ({tag}), mà ETag yếu không bao giờ khớp (If-Match so sánh chặt, "
+    'RFC 9110): không có gì được ghi. Hãy gửi ETag đúng như khi đọc bản ghi, dạng "{current}" '
+    "(không có W/)"
+)
 VERSION_DISAGREES: Final = (
     "If-Match và phiên bản mong đợi trong nội dung (cách gửi cũ, sẽ bỏ) mang hai phiên bản "
     "khác nhau; chỉ cần gửi If-Match"

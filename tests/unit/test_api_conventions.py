@@ -9,20 +9,41 @@ from uuid import uuid4
 import pytest
 from pydantic import BaseModel
 
+from shared.aggregate import Aggregate, expect_version
 from shared.commands import CommandResult
 from shared.concurrency import IfMatch, parse_if_match, with_expected_version
 from shared.envelope import EventEnvelope
-from shared.errors import InvalidInput, PreconditionRequired
+from shared.errors import InvalidInput, PreconditionFailed, PreconditionRequired
 from shared.idempotency import fingerprint
 from shared.paging import PageRequest
 
 
 @pytest.mark.parametrize(
     ("header", "version"),
-    [(None, None), ("*", None), ('"3"', 3), ('W/"3"', 3), ("3", 3), (' "0" ', 0)],
+    [(None, None), ("*", None), ('"3"', 3), ("3", 3), (' "0" ', 0)],
 )
 def test_if_match_names_a_version(header: str | None, version: int | None) -> None:
     assert parse_if_match(header) == version
+
+
+class _Record(Aggregate):
+    aggregate_type = "record"
+
+
+def test_a_weak_if_match_matches_no_version_not_even_its_own() -> None:
+    """Finding O16: If-Match compares strongly (RFC 9110 §13.1.1); `W/"3"` was read as
+    `"3"` and the write ran. It is still read (well formed, not a 422), but as a version the
+    check refuses 412 whatever the record's version, saying why in Vietnamese."""
+    weak = parse_if_match('W/"3"')
+    assert weak is not None and weak != 3 and not weak == 3  # noqa: SIM201
+    model = _Record("MH-1")
+    model.version = 3
+    with pytest.raises(PreconditionFailed) as info:
+        expect_version(model, weak)
+    assert info.value.code == "PRECONDITION_FAILED"
+    assert 'W/"3"' in info.value.message and "ETag yếu" in info.value.message
+    assert info.value.details["expected_version"] == 3
+    assert type(info.value.details["expected_version"]) is int
 
 
 @pytest.mark.parametrize("header", ['"3', "v3", '"-1"', '"3", "4"', f'"{2**31}"', "12345678901"])
