@@ -114,6 +114,8 @@ INVALID_AS_OF: Final = (
 #: An instant in Vietnam's time (shared.clock.format_moment_vn): {time} HH:MM[:SS], {day}
 #: dd/mm/yyyy.
 MOMENT: Final = "{time} ngày {day}"
+#: A span whose start is after its end, in any service (shared.validation.require_ordered).
+PERIOD_REVERSED: Final = "Khoảng thời gian ngược: mốc đầu ({start}) sau mốc cuối ({end})"
 #: {moment} and {now} in Vietnam's time (shared.clock.format_moment_vn), as DATE_IN_FUTURE's.
 AS_OF_IN_FUTURE: Final = "Thời điểm số liệu {moment} ở tương lai (bây giờ là {now})"
 #: A bare date that is today: {on} dd/mm/yyyy.

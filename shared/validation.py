@@ -251,6 +251,30 @@ def read_as_of(value: str, now: datetime) -> datetime:
     return parsed
 
 
+#: The code of a span whose start is after its end, in every service (finding O16): the
+#: audit's recording times, a list's dates, a period judged by the rule.
+PERIOD_REVERSED = "PERIOD_REVERSED"
+
+
+def require_ordered(start: date | None, end: date | None, *fields: str) -> None:
+    """Nothing, or InvalidInput PERIOD_REVERSED when both ends of a span are given and the
+    start is after the end (either may be left open; one day or one moment is a span). Such a
+    span holds nothing: answered 200 and empty, it read as "nothing happened" (O16).
+    `fields`: the names of the two ends, given back in the details."""
+    if start is None or end is None or start <= end:
+        return
+
+    def shown(value: date) -> str:
+        # Days as a Vietnamese writes them; moments in Vietnam's time (as_of's refusals).
+        return format_moment_vn(value) if isinstance(value, datetime) else format_date_vn(value)
+
+    raise InvalidInput(
+        PERIOD_REVERSED, messages.PERIOD_REVERSED.format(start=shown(start), end=shown(end)),
+        **({"fields": list(fields)} if fields else {}),
+        start=start.isoformat(), end=end.isoformat(),
+    )
+
+
 def _day_in_range(value: date) -> date:
     if not in_date_range(value):
         raise PydanticCustomError(

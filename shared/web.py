@@ -60,6 +60,7 @@ from shared.validation import (
     Instant,
     InstantUpTo,
     ValueLabels,
+    require_ordered,
     vietnamese_errors,
 )
 
@@ -712,6 +713,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
     ) -> dict[str, Any]:
         """Who did what, when: the service's events filtered by actor, department, unit (with
         the units under it), recording time. A district-level auditor sees its tree only."""
+        require_ordered(recorded_from, recorded_to, "recorded_from", "recorded_to")
         query = AuditQuery(
             actor=actor,
             department=department,

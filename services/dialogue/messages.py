@@ -98,7 +98,6 @@ CITIZEN_CONTACT_NOT_FOUND: Final = "Ý kiến, kiến nghị mã {id} không lư
 # --- input ---------------------------------------------------------------------------------
 
 UNKNOWN_UNIT_FILTER: Final = "Mã đơn vị hành chính «{code}» không có trong danh mục"
-PERIOD_REVERSED: Final = "Ngày bắt đầu kỳ ({start}) sau ngày kết thúc ({end})"
 PERIOD_TOO_LONG: Final = "Kỳ đánh giá dài quá {years} năm"
 CITIZEN_CONTACT_EMPTY: Final = "Thông tin người dân phải có họ tên hoặc số liên hệ"
 

@@ -31,7 +31,7 @@ from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
-from shared.validation import Day
+from shared.validation import Day, require_ordered
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=[messages.TAG_SESSIONS])
@@ -132,6 +132,7 @@ def list_sessions(
     stood at that moment (`queries.read_as_of`)."""
     # The 403 before the replay: a refused caller costs no replay (review RV2).
     unit_code = access.list_filter(principal, unit_code)
+    require_ordered(date_from, date_to, "date_from", "date_to")
     return access.listed(
         runtime.engine, principal, queries.SESSION_LIFE, as_of, paging,
         lambda placing, day: queries.sessions_query(

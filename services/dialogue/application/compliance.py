@@ -31,6 +31,7 @@ from shared.clock import format_date_vn
 from shared.errors import InvalidInput
 from shared.planrules import percent_of, term_last_day
 from shared.unitsuccessions import catalogue_now
+from shared.validation import require_ordered
 
 MAX_PERIOD_YEARS = 10
 
@@ -127,11 +128,7 @@ def evaluate_period(
 ) -> dict[str, Any]:
     """Each head in office during start..end (among the terms `within` admits: the caller's,
     by the rule its list and its page of a head follow) and whether it met the rule."""
-    if start > end:
-        raise InvalidInput(
-            "PERIOD_REVERSED",
-            messages.PERIOD_REVERSED.format(start=format_date_vn(start), end=format_date_vn(end)),
-        )
+    require_ordered(start, end, "date_from", "date_to")
     if (end - start).days > 366 * MAX_PERIOD_YEARS:
         raise InvalidInput(
             "PERIOD_TOO_LONG", messages.PERIOD_TOO_LONG.format(years=MAX_PERIOD_YEARS)

@@ -1,0 +1,58 @@
+"""A span whose start is after its end is refused, one code and one wording in every service
+(finding O16: the audit answered 200 with nothing, which reads as "nothing happened")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.auth.conftest import Idp, Services
+
+SERVICES = ("religion", "dialogue", "indicators", "reporting")
+
+
+def _reversed(response: Any, fields: list[str]) -> str:
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "PERIOD_REVERSED", error
+    assert error["details"]["fields"] == fields
+    assert error["message"].startswith("Khoảng thời gian ngược"), error
+    return str(error["message"])
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_reversed_audit_range_is_refused(services: Services, idp: Idp, service: str) -> None:
+    client = services[service]
+    city = idp.headers("city_staff")
+    fields = ["recorded_from", "recorded_to"]
+    message = _reversed(client.get("/api/v1/audit", headers=city, params={
+        "recorded_from": "2024-06-30T10:00:00Z", "recorded_to": "2024-06-01"}), fields)
+    # Shown as Vietnamese reads a moment: in Vietnam's time, the bare date to its end.
+    assert "17:00 ngày 30/06/2024" in message and "23:59:59 ngày 01/06/2024" in message, message
+    # RFC 3339's lower-case t and z are the same moments, and the same check applies.
+    _reversed(client.get("/api/v1/audit", headers=city, params={
+        "recorded_from": "2024-06-30t10:00:01z", "recorded_to": "2024-06-30t10:00:00z"}), fields)
+    # One moment, or one day (its first instant to its end), is a span.
+    for start, end in (("2024-06-30t10:00:00z", "2024-06-30T17:00:00+07:00"),
+                       ("2024-06-30", "2024-06-30"), ("2024-06-30", None), (None, "2024-06-01")):
+        params = {k: v for k, v in (("recorded_from", start), ("recorded_to", end)) if v}
+        answer = client.get("/api/v1/audit", headers=city, params=params)
+        assert answer.status_code == 200, (params, answer.text)
+
+
+def test_a_reversed_date_range_on_the_session_list_is_refused(
+    services: Services, idp: Idp
+) -> None:
+    dialogue = services["dialogue"]
+    city = idp.headers("city_staff")
+    fields = ["date_from", "date_to"]
+    message = _reversed(dialogue.get("/api/v1/sessions", headers=city, params={
+        "date_from": "2024-06-30", "date_to": "2024-06-01"}), fields)
+    assert "30/06/2024" in message and "01/06/2024" in message, message
+    same = dialogue.get("/api/v1/sessions", headers=city,
+                        params={"date_from": "2024-06-30", "date_to": "2024-06-30"})
+    assert same.status_code == 200, same.text
+    # The rule's compliance said it already, with its own wording: now the one of every span.
+    _reversed(dialogue.get("/api/v1/rule-compliance", headers=city, params={
+        "date_from": "2024-06-30", "date_to": "2024-06-01"}), fields)
