@@ -229,6 +229,14 @@ def submission_tally(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def figure_value(value: float) -> int | float:
+    """A district board's figure as it is kept and given back: a whole number as an integer
+    (a count is 3, not 3.0, finding O16: JSON's 3.0 read as a measure, and a client typed
+    on integers refused it), any other as the number it is (a ratio, 87.5). The events
+    written before kept 3.0: their rows are answered alike."""
+    return int(value) if float(value).is_integer() else value
+
+
 def duty_row(
     district_code: str,
     district_name: str,
@@ -258,7 +266,8 @@ def duty_row(
         "first_submission_backdated_reason": (
             submissions[0].get("backdated_reason") or None if submissions else None),
         "revision": latest["revision"] if latest else 0,
-        "figures": dict(latest["figures"]) if latest else {},
+        "figures": {name: figure_value(value) for name, value in latest["figures"].items()}
+        if latest else {},
         "summary": latest["summary"] if latest else None,
         "reminders": sorted(set(reminders)),
         "version": version,

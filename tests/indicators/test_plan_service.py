@@ -662,3 +662,29 @@ def test_two_figure_names_that_read_alike_are_refused_not_merged(client: TestCli
     assert get_json(client, duty)["districts"][0]["first_submitted_on"] is None
     post(client, submit, {**body, "figures": {"Số hộ": 12, "Số người": 15}},
          headers=board(TIEN_LANG))
+
+
+def test_a_district_reports_counts_come_back_as_integers(client: TestClient) -> None:
+    """Finding O16: a board's figures were kept as floats, so a count of 12 came back 12.0
+    (in the command's answer and in the duty summary). A whole number is an integer now, a
+    ratio stays what it is; a body with a field the command does not have is refused, nothing
+    written."""
+    duty = "/api/v1/reporting-duties/2023-6m"
+    post(client, f"{duty}/deadline", {"deadline": "2023-06-30", "district_codes": [TIEN_LANG]})
+    submit = f"{duty}/districts/{TIEN_LANG}/submit"
+    body = {"summary": "Báo cáo 6 tháng", "submitted_on": today_vn().isoformat(),
+            "figures": {"Số hội nghị": 12, "Số xã đạt": 3.0, "Tỷ lệ xã có mô hình (%)": 87.5}}
+    error = refused(client, submit, {**body, "so_lieu_khac": 1}, 422, "VALIDATION_ERROR",
+                    board(TIEN_LANG))
+    assert [d["code"] for d in error["details"]] == ["EXTRA_FORBIDDEN"], error
+    assert get_json(client, duty)["districts"][0]["first_submitted_on"] is None
+    answer = post(client, submit, body, headers=board(TIEN_LANG))
+    expected = {"Số hội nghị": (12, int), "Số xã đạt": (3, int),
+                "Tỷ lệ xã có mô hình (%)": (87.5, float)}
+    runtime = runtime_of(client)
+    with runtime.engine.connect() as conn:
+        [event] = runtime.store.load(conn, "district_report", answer["aggregate_id"])
+    [row] = get_json(client, duty)["districts"]
+    # As kept in the event (which reporting reads too) and as answered.
+    for figures in (event.payload["figures"], row["figures"]):
+        assert {k: (v, type(v)) for k, v in figures.items()} == expected, figures

@@ -168,7 +168,7 @@ def test_plan_in_the_6_and_9_month_reports(
     rows = {d["district_code"]: d for d in districts["districts"]}
     assert (rows[NGO_QUYEN]["status"], rows[NGO_QUYEN]["returns"],
             rows[NGO_QUYEN]["revision"], rows[NGO_QUYEN]["figures"]) == (
-        "nop_dung_han", 1, 2, {"hoi_nghi_doi_thoai": 6.0})
+        "nop_dung_han", 1, 2, {"hoi_nghi_doi_thoai": 6})
     assert rows[TIEN_LANG]["status"] == "nop_muon"
     # For 9 months Ngô Quyền reported on time and Tiên Lãng not at all.
     nine_districts = nine["district_reports"]

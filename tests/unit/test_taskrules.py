@@ -11,7 +11,9 @@ from shared.taskrules import (
     ReminderKind,
     Schedule,
     SubmissionFact,
+    SubmissionStanding,
     done_at,
+    duty_row,
     item_standing,
     occurrence_dues,
     reminders_due,
@@ -167,3 +169,14 @@ def test_an_item_owed_by_conference_is_due_on_the_cutoff_in_force() -> None:
     # A deadline is a date, not a conference: no move touches it.
     deadline = Schedule("deadline", 2023, D(2023, 6, 14))
     assert occurrence_dues(deadline, moved=moved) == [D(2023, 6, 14)]
+
+
+def test_a_duty_rows_whole_figures_are_integers_even_from_events_that_kept_floats() -> None:
+    """Finding O16: events written before it hold a count as 3.0; the row (the indicators'
+    duty summary and a report's `district_reports` alike) answers 3, a ratio as it is."""
+    submitted = {"revision": 1, "summary": "x", "figures": {"Số xã": 3.0, "Tỷ lệ": 87.5}}
+    row = duty_row("315", "Huyện Tiên Lãng", SubmissionStanding("nop_muon", D(2023, 6, 23),
+                   D(2023, 6, 23), 0), [submitted], [], [], 1)
+    figures = row["figures"]
+    assert (figures, type(figures["Số xã"]), type(figures["Tỷ lệ"])) == (
+        {"Số xã": 3, "Tỷ lệ": 87.5}, int, float)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Final
 
-from pydantic import BaseModel, ConfigDict, Field, StrictFloat, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictFloat, field_validator
 from pydantic_core import PydanticCustomError
 
 from services.indicators import messages
@@ -13,7 +13,7 @@ from services.indicators.application.commands import INDICATOR_ID_PATTERN, UnitC
 from services.indicators.domain.planevents import EvidenceKind, ItemKind
 from shared.adminunits.model import DISTRICT_CODE_PATTERN
 from shared.clock import today_vn
-from shared.taskrules import Recurrence
+from shared.taskrules import Recurrence, figure_value
 from shared.validation import (
     Code,
     Day,
@@ -152,6 +152,7 @@ class SetReportingDeadline(_Command):
 
 
 FigureName = Annotated[RequiredShortText, Field(max_length=80)]
+FigureValue = Annotated[StrictFloat, Field(ge=0, le=1e9), AfterValidator(figure_value)]
 
 
 class SubmitDistrictReport(_Command):
@@ -161,7 +162,8 @@ class SubmitDistrictReport(_Command):
     submitted_on: Day = Field(default_factory=today_vn)
     backdated_reason: ShortText = ""
     summary: RequiredLongText
-    figures: dict[FigureName, Annotated[StrictFloat, Field(ge=0, le=1e9)]] = Field(
+    #: Whole numbers are kept as integers (a count is 3, not 3.0; shared.taskrules).
+    figures: dict[FigureName, FigureValue] = Field(
         default_factory=dict, max_length=100
     )
     attachments: list[Annotated[RequiredShortText, Field(max_length=200)]] = Field(

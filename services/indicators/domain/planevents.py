@@ -258,7 +258,9 @@ class DistrictReportSubmitted(DomainEvent):
     summary: str
     #: Why the Commission recorded it dated before its recording day ("" when not).
     backdated_reason: str = ""
-    figures: dict[str, float] = Field(default_factory=dict)
+    #: A whole number is an integer (a count), any other a float (shared.taskrules.figure_value);
+    #: events written before O16 hold 3.0 for a count.
+    figures: dict[str, int | float] = Field(default_factory=dict)
     attachments: list[str] = Field(default_factory=list)
 
 
