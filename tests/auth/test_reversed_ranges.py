@@ -56,3 +56,21 @@ def test_a_reversed_date_range_on_the_session_list_is_refused(
     # The rule's compliance said it already, with its own wording: now the one of every span.
     _reversed(dialogue.get("/api/v1/rule-compliance", headers=city, params={
         "date_from": "2024-06-30", "date_to": "2024-06-01"}), fields)
+
+
+AS_OF_READS = {"religion": "/api/v1/sites?known_at=", "dialogue": "/api/v1/sessions?as_of=",
+               "indicators": "/api/v1/indicators?year=2023&as_of=",
+               "reporting": "/api/v1/reports/2023-6m?as_of="}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_as_of_takes_lower_case_t_and_z_in_every_service(
+    services: Services, idp: Idp, service: str
+) -> None:
+    """RFC 3339 §5.6 allows «t» and «z» lower case: refused INVALID_AS_OF before (O16)."""
+    client = services[service]
+    city = idp.headers("city_staff")
+    read = client.get(AS_OF_READS[service] + "2024-06-30t10:00:00z", headers=city)
+    assert read.status_code == 200, read.text
+    later = client.get(AS_OF_READS[service] + "2099-06-30t10:00:00z", headers=city)
+    assert (later.status_code, later.json()["error"]["code"]) == (422, "AS_OF_IN_FUTURE")
