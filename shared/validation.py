@@ -7,7 +7,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
-from typing import Annotated, Any, get_args
+from typing import Annotated, Any, Final, get_args
 
 from pydantic import (
     AfterValidator,
@@ -117,6 +117,14 @@ def _not_blank(value: str) -> str:
 
 Name = Annotated[
     str, StringConstraints(max_length=300), AfterValidator(clean_text), AfterValidator(_not_blank)
+]
+#: The longest name of a person, key owner or department taken: an event records its actor
+#: and department in 200 characters (shared/eventstore.py), as the API keys do theirs; a
+#: longer one was stored on SQLite and refused by PostgreSQL (500, finding Q2).
+ACTOR_MAX: Final = 200
+ActorName = Annotated[
+    str, StringConstraints(max_length=ACTOR_MAX), AfterValidator(clean_text),
+    AfterValidator(_not_blank),
 ]
 #: A code in a body: the path's code (shared.ids.CODE_PATTERN), since the record made is then
 #: read and acted on by that code in a path (finding J18: a «/» was taken here, and the model

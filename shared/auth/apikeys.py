@@ -23,6 +23,7 @@ from shared.auth.tables import api_key_audit_table, api_keys_table
 from shared.envelope import utcnow
 from shared.eventstore import aware_utc
 from shared.paging import PageRequest
+from shared.validation import ACTOR_MAX
 
 KEY_PREFIX = "dv"
 #: last_used_at is written at most this often per key: a partner pushing thousands of
@@ -196,13 +197,13 @@ def create_key(
     values = {
         "prefix": prefix,
         "secret_hash": hash_secret(secret),
-        "owner": owner[:200],
-        "department": department,
+        "owner": owner[:ACTOR_MAX],
+        "department": department[:ACTOR_MAX] if department else department,
         "scopes": " ".join(sorted(wanted)),
         "unit_scope": unit_scope,
         "note": note,
         "created_at": now,
-        "created_by": created_by[:200],
+        "created_by": created_by[:ACTOR_MAX],
         "expires_at": expires_at,
     }
     conn.execute(insert(api_keys_table), values)

@@ -27,11 +27,11 @@ from shared.errors import InvalidInput
 from shared.requestguard import has_control_character
 from shared.settings import Settings
 from shared.unitcheck import require_unit_of_jurisdiction
-from shared.validation import clean_text
+from shared.validation import ACTOR_MAX, clean_text
 
 ALGORITHMS = ["RS256"]
 #: The longest subject or department taken: an event records its actor in 200 characters.
-CLAIM_MAX = 200
+CLAIM_MAX = ACTOR_MAX
 
 
 class TokenRefused(Exception):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from shared.adminunits import HAI_PHONG
+from shared.validation import ACTOR_MAX
 
 PrincipalKind = Literal["user", "api_key", "development", "system"]
 
@@ -97,11 +98,12 @@ def development_principal(
     identity with every scope, so `make run` and the existing suites work without tokens."""
     wanted = ALL_SCOPES if scopes is None else parse_scopes(scopes)
     return Principal(
-        subject=(actor or "anonymous")[:200],
+        subject=(actor or "anonymous")[:ACTOR_MAX],
         kind="development",
         scopes=wanted,
         unit_scope=(unit_scope or CITY_SCOPE).strip() or CITY_SCOPE,
-        department=department,
+        # Cut as the actor is: an event records both in ACTOR_MAX characters (finding Q2).
+        department=department[:ACTOR_MAX] if department else department,
     )
 
 

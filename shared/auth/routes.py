@@ -31,7 +31,7 @@ from shared.paging import Paging
 from shared.requestguard import declared_query_only, refuse_undeclared_query
 from shared.settings import Settings
 from shared.unitcheck import require_unit_of_jurisdiction
-from shared.validation import Day, Name, ShortText
+from shared.validation import ActorName, Day, ShortText
 
 Prefix = Annotated[str, Path(pattern=r"^[0-9a-f]{8}$")]
 ADMIN = Depends(RequiredScope("admin"))
@@ -41,10 +41,10 @@ UnitScope = Annotated[str, Field(pattern=UNIT_CODE_PATTERN)]
 class NewKey(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    owner: Name
+    owner: ActorName
     scopes: list[str] = Field(min_length=1, max_length=len(SCOPES))
     unit_scope: UnitScope = CITY_SCOPE
-    department: Name | None = None
+    department: ActorName | None = None
     expires_on: Day | None = None
     note: ShortText | None = None
 
@@ -101,10 +101,10 @@ class RotatedKey(BaseModel):
 class DevTokenRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    subject: Name = "can-bo-phat-trien"
+    subject: ActorName = "can-bo-phat-trien"
     scopes: list[str] = Field(default_factory=lambda: sorted(SCOPES), max_length=len(SCOPES))
     unit_scope: UnitScope = CITY_SCOPE
-    department: Name | None = None
+    department: ActorName | None = None
     ttl_minutes: int = Field(default=480, ge=1, le=7 * 24 * 60)
 
 

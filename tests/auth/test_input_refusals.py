@@ -6,14 +6,18 @@ year."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
 
+from services.religion.app import create_app as religion_app
 from shared.jsonbody import JSONBodyRoute
 from shared.requestguard import JSON_TYPES, body_types
+from shared.settings import Settings
 from tests.auth.conftest import Idp, Services, head_body, model_body, site_body
-from tests.integration.helpers import event_count
+from tests.integration.helpers import event_count, runtime_of
 
 
 def _refusal(response: Any, field: str) -> dict[str, Any]:
@@ -163,3 +167,40 @@ def test_every_route_reading_a_json_body_reads_it_refusing_a_repeated_key(
         assert routes, service
         plain = [r.path for r in routes if not isinstance(r, JSONBodyRoute)]
         assert not plain, service
+
+
+def test_a_key_owner_or_department_longer_than_an_event_records_is_refused(
+    services: Services, idp: Idp
+) -> None:
+    """Finding Q2: an API key whose department had 201-300 characters was stored on SQLite and
+    answered 500 on PostgreSQL (the column, like an event's actor and department, holds 200):
+    the body allowed 300."""
+    religion = services["religion"]
+    admin = idp.headers("key_admin")
+    body = {"owner": "Văn phòng Đăng ký đất đai", "scopes": ["religion:read"]}
+    for field in ("owner", "department"):
+        too_long = religion.post("/api/v1/admin/api-keys", headers=admin,
+                                 json={**body, field: "Sở " + "x" * 198})
+        detail = _refusal(too_long, field)
+        assert detail["code"] == "STRING_TOO_LONG", detail
+    longest = religion.post("/api/v1/admin/api-keys", headers=admin,
+                            json={**body, "department": "Sở " + "x" * 197})
+    assert longest.status_code == 201, longest.text
+    assert longest.json()["department"] == "Sở " + "x" * 197
+
+
+def test_a_development_department_header_longer_than_an_event_records_is_cut(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """Finding Q2: in development, an X-Department of 201+ characters made every command 500
+    on PostgreSQL (an event records the department in 200 characters); it is cut as X-Actor
+    is."""
+    client = TestClient(religion_app(settings_factory("religion")))
+    runtime_of(client).create_schema()
+    try:
+        made = client.post("/api/v1/sites", json=site_body("Q2-1"),
+                           headers={"X-Department": "d" * 250})
+        assert made.status_code == 201, made.text
+        assert event_count(client) == 1
+    finally:
+        runtime_of(client).engine.dispose()
