@@ -111,7 +111,7 @@ def test_filters_search_without_diacritics_and_pagination(religion: TestClient) 
     assert _codes(religion, q="dong khe") == ["TL-01"]
     assert _codes(religion, q="chua quan") == ["HB-01"]
     assert _codes(religion, q="ong khe") == []  # words match at word starts
-    assert _codes(religion, q="%") == _codes(religion)  # nothing to search for: no filter
+    assert _codes(religion, q="%") == []  # nothing searchable: nothing found (Q5)
     assert _codes(religion, has_certificate="true") == []
     assert _codes(religion, has_certificate="false", district="315") == ["TL-01", "TL-02"]
     assert _codes(religion, dossier_state="not_started", religion="Tin lành") == ["VB-01"]
@@ -138,6 +138,19 @@ BAD: list[tuple[str, dict[str, Any], str]] = [
     ("area as text", site_body("X-9", land_area_m2="250"), "VALIDATION_ERROR"),
     ("direction override", site_body("X-10", name="Chùa\u202elivE"), "VALIDATION_ERROR"),
 ]
+
+
+def test_a_search_with_nothing_searchable_finds_nothing(religion: TestClient) -> None:
+    """Q5: a `q` that folds to no word ("---", an emoji, bytes that are no UTF-8) answers an
+    empty page, as the units' search does, not the whole register; an empty `q=` is no search."""
+    register(religion, "TL-01", name="Chùa 🙏 Đông Khê")
+    register(religion, "TL-02", name="Giáo xứ Đại Thắng", religion="Công giáo")
+    for raw in ("---", "!!!", "%F0%9F%99%8F", "%ED%A0%80", "%C0%AF", "%20%20", "%E2%80%94"):
+        response = religion.get(f"/api/v1/sites?q={raw}")
+        assert response.status_code == 200, (raw, response.text)
+        assert (response.json()["total"], response.json()["items"]) == (0, []), raw
+    assert _codes(religion, q="") == ["TL-01", "TL-02"]
+    assert _codes(religion, q="🙏 khe") == ["TL-01"]  # the words that are there still count
 
 
 @pytest.mark.parametrize(("case", "body", "code"), BAD, ids=[c for c, _, _ in BAD])

@@ -8,7 +8,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, case, func, null, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    case,
+    false,
+    func,
+    null,
+    or_,
+    select,
+)
 
 from services.religion import messages
 from services.religion.adapters.projection import PROJECTION, district_on
@@ -164,7 +174,13 @@ def _filtered(
         # Every word must appear at a word start of the folded text ("tien lang" finds
         # "Tiên Lãng", "chua" finds "Chùa ..." but not "...chua" inside a word); the order
         # puts whole-phrase matches first.
+        # A text with nothing searchable once folded ("---", "🙏", bytes that are no UTF-8)
+        # finds nothing, as the units' search answers it: dropping the filter would answer
+        # the whole register to a desk that asked to narrow it (Q5). An empty `q=` is no
+        # search at all and filters nothing.
         words = fold(f.q).split()
+        if not words:
+            return query.where(false())
         for word in words:
             query = query.where(sites.c.search_text.contains(f" {word}"))
     return query
