@@ -63,6 +63,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 from typing import Final, Literal
 
+from shared.adminunits import HAI_PHONG
 from shared.dialoguerule import RuleVersion, required_sessions
 from shared.vnformat import format_number_vn
 
@@ -512,6 +513,11 @@ BASIS_SCOPE: Final = "scope"
 BASIS_CHANGES: tuple[str, ...] = (BASIS_BASE, BASIS_FIELDS, BASIS_PERIOD, BASIS_METHOD,
                                   BASIS_SCOPE)
 
+#: The plan's scope of an indicator: the whole city. A definition without units of its own
+#: covers it, and the indicators service reads one so (`scope_unit_codes` ["31"]): "toàn
+#: thành phố theo Kế hoạch" and ["31"] are one scope, described two ways (finding P2).
+PLAN_SCOPE: tuple[str, ...] = (HAI_PHONG,)
+
 #: A day of an indicator's period as its definition places it in its year: (years after the
 #: indicator's year, month, day), so 1 January of 2023's definition and of 2024's are one day.
 YearDay = tuple[int, int, int]
@@ -542,6 +548,12 @@ class RateBasis:
     definition: RateDefinition | None = None
 
 
+def rate_scope(units: Iterable[str]) -> tuple[str, ...]:
+    """A definition's scope as its units, to compare one year's with another's: each once,
+    in order; none (the plan's) is the city's (`PLAN_SCOPE`)."""
+    return tuple(sorted(set(units))) or PLAN_SCOPE
+
+
 def year_days(year: int, start: date, end: date) -> tuple[YearDay, YearDay]:
     """A definition's period (`defined_period`) as days of its year (`YearDay`)."""
     return ((start.year - year, start.month, start.day), (end.year - year, end.month, end.day))
@@ -556,7 +568,8 @@ def rate_basis_changes(before: RateBasis, now: RateBasis) -> tuple[str, ...]:
     beside the year before's report, a year whose base, fields, period, method or scope
     differ), the difference between the two rates is no rise or fall, and every output says
     so beside it. A change of target alone leaves the rate comparable (each status was
-    judged against its own year's target)."""
+    judged against its own year's target). Scopes are compared as units (`rate_scope`): a
+    year without a scope of its own and one scoped to the city measure the same units."""
     changes: list[str] = []
     if before.base != now.base:
         changes.append(BASIS_BASE)
@@ -565,7 +578,7 @@ def rate_basis_changes(before: RateBasis, now: RateBasis) -> tuple[str, ...]:
         for name, differs in ((BASIS_FIELDS, was.fields != is_.fields),
                               (BASIS_PERIOD, was.period != is_.period),
                               (BASIS_METHOD, was.method != is_.method),
-                              (BASIS_SCOPE, was.scope != is_.scope)):
+                              (BASIS_SCOPE, rate_scope(was.scope) != rate_scope(is_.scope))):
             if differs:
                 changes.append(name)
     return tuple(changes)

@@ -28,10 +28,11 @@ from docx import Document
 from openpyxl import load_workbook
 
 from services.reporting import messages
+from shared.adminunits import HAI_PHONG
 from shared.envelope import utcnow
 from tests.reporting.conftest import Reporting
 from tests.reporting.lines import get_json
-from tests.reporting.scenario import DAI_THANG, TIEN_LANG_TOWN, Events
+from tests.reporting.scenario import DAI_THANG, TIEN_LANG, TIEN_LANG_TOWN, Events
 
 NOT_COMPARABLE = "không so sánh trực tiếp được"
 FLOWS_NOT_COMPARED = "không tính tăng, giảm"
@@ -205,3 +206,69 @@ def test_a_signed_report_keeps_its_previous_column_and_its_marks(reporting: Repo
     assert [row["previous"] for row in again["indicators"]] == [
         row["previous"] for row in signed["indicators"]]
     assert _figures(again) == _figures(signed)
+
+
+def _defined(e: Events, indicator_id: str, year: int, scope: list[str],
+             **extra: Any) -> None:
+    """A definition as the indicators service records it: its scope's units written out
+    (`scope_unit_codes`, ["31"] for the city by default)."""
+    e.add("indicators", "indicator", f"{indicator_id}-{year}", "IndicatorDefined",
+          date(year, 1, 3), {"indicator_id": indicator_id, "year": year,
+                             "name": f"Chỉ tiêu {indicator_id}", "comparator": ">=",
+                             "target": 50, "scope_unit_codes": scope, **extra})
+
+
+def test_a_year_without_definitions_has_the_city_scope_of_one_scoped_to_the_city(
+    reporting: Reporting,
+) -> None:
+    """Finding P2: 2023's definitions scoped to the city (["31"], as the indicators service
+    writes them) and 2024 without definitions (the plan's scope, the whole city) measure the
+    same units: I1 and I2 stay comparable, and I3's and I4's base alone differs (the fixed
+    239 beside the register's count); no «phạm vi» in the note, in any output."""
+    e = Events()
+    e.site("S1", TIEN_LANG_TOWN, date(2023, 1, 10))
+    for indicator_id in ("I1", "I2"):
+        _defined(e, indicator_id, 2023, [HAI_PHONG])
+    _defined(e, "I3", 2023, [HAI_PHONG], denominator_fixed=239)
+    reporting.feed(e)
+
+    view = get_json(reporting, "/api/v1/reports/2024-3m")
+    rows = _rows(view)
+    for indicator_id in ("I1", "I2"):
+        assert rows[indicator_id]["previous"]["comparable"] is True, indicator_id
+        assert rows[indicator_id]["previous"]["basis_changes"] == [], indicator_id
+    # I3 (defined, 239) and I4 (the plan's 239) beside the register's count: the base only.
+    for indicator_id in ("I3", "I4"):
+        assert rows[indicator_id]["previous"]["basis_changes"] == ["base"], indicator_id
+    note = view["previous_not_comparable_note"]
+    assert note is not None and "I3" in note and "I4" in note
+    assert "phạm vi" not in note and "I1" not in note and "I2" not in note
+    paragraphs, table, page, cells = _texts(reporting, "2024-3m")
+    # The Word table marks I3's and I4's previous rates only.
+    assert sum(row[5].endswith("(a)") for row in table[1:]) == 2
+    assert not any("phạm vi áp dụng" in p for p in paragraphs)
+    assert "phạm vi áp dụng" not in page
+    assert not any(isinstance(c, str) and "phạm vi áp dụng" in c for c in cells)
+
+
+def test_a_definition_scoped_to_a_district_is_another_scope_than_the_city(
+    reporting: Reporting,
+) -> None:
+    """A real change of scope is still said: 2023's I2 over the city, 2024's over Tiên Lãng
+    alone; and the other way round, from the plan's scope (no units of its own) to one
+    district."""
+    e = Events()
+    _defined(e, "I2", 2023, [HAI_PHONG])
+    _defined(e, "I2", 2024, [TIEN_LANG])
+    _defined(e, "I1", 2024, [TIEN_LANG])  # 2023's I1: the plan's, no definition
+    reporting.feed(e)
+
+    view = get_json(reporting, f"/api/v1/reports/2024-3m?unit={TIEN_LANG}")
+    rows = _rows(view)
+    for indicator_id in ("I1", "I2"):
+        assert rows[indicator_id]["previous"]["comparable"] is False, indicator_id
+        assert rows[indicator_id]["previous"]["basis_changes"] == ["scope"], indicator_id
+    note = view["previous_not_comparable_note"]
+    assert "phạm vi áp dụng kỳ trước là Thành phố Hải Phòng, kỳ này là Huyện Tiên Lãng" in note
+    assert "phạm vi áp dụng kỳ trước là toàn thành phố theo Kế hoạch, kỳ này là Huyện " \
+        "Tiên Lãng" in note

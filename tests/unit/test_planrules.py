@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
 
@@ -429,3 +429,19 @@ def test_a_previous_rate_is_the_same_measure_only_on_the_same_base_and_definitio
     # Unknown definitions: only the bases are compared.
     assert rate_basis_changes(RateBasis(239), RateBasis(239, spring)) == ()
     assert rate_basis_changes(RateBasis(239, y2023), RateBasis(None)) == (BASIS_BASE,)
+
+
+def test_the_plans_scope_is_the_city_whichever_way_it_is_written() -> None:
+    """Finding P2: a year without a scope of its own (the plan's, the whole city) and one
+    scoped to the city (["31"], as the indicators service writes a definition) measure the
+    same units; a district, or the city and a district's order, is compared as units."""
+    def scoped(*units: str) -> RateBasis:
+        return RateBasis(None, replace(_plan_definition(2024), scope=units))
+
+    plan = RateBasis(None, _plan_definition(2023))
+    assert rate_basis_changes(plan, scoped("31")) == ()
+    assert rate_basis_changes(scoped("31"), plan) == ()
+    assert rate_basis_changes(scoped("315", "303"), scoped("303", "315", "303")) == ()
+    assert rate_basis_changes(plan, scoped("315")) == (BASIS_SCOPE,)
+    assert rate_basis_changes(scoped("31"), scoped("315")) == (BASIS_SCOPE,)
+    assert rate_basis_changes(scoped("315"), scoped("303", "315")) == (BASIS_SCOPE,)
