@@ -58,6 +58,20 @@ QUERY_PARAMETER_REPEATED: Final = (
     "này một lần (mỗi đơn vị một yêu cầu)."
 )
 NO_QUERY_PARAMETERS: Final = "không có tham số nào"
+#: A list asked with two names of one paging parameter that disagree (shared/paging.py):
+#: {current} the name to keep and {former} the deprecated one, each with its value sent.
+PAGING_SIZE_CONFLICT: Final = (
+    "Các tham số «{current}» = {current_value} và «{former}» = {former_value} cùng chỉ số "
+    "dòng mỗi trang nhưng mang hai giá trị khác nhau, nên yêu cầu không được thực hiện để "
+    "không trả về một trang khác trang được hỏi. Chỉ cần gửi «{current}» («{former}» là tên "
+    "cũ)."
+)
+PAGING_START_CONFLICT: Final = (
+    "Các tham số «{current}» = {current_value} và «{former}» = {former_value} cùng chỉ chỗ "
+    "bắt đầu của trang nhưng không khớp nhau: với {size} dòng mỗi trang, trang {page} bắt đầu "
+    "sau {start} dòng đầu, không phải sau {offset} dòng. Yêu cầu không được thực hiện để không "
+    "trả về một trang khác trang được hỏi. Chỉ cần gửi «{current}» («{former}» là tên cũ)."
+)
 DID_YOU_MEAN: Final = " Có phải ý bạn là {name}?"
 #: A number typed as text in an import that is no number (shared/vnformat.py).
 NUMBER_UNREADABLE: Final = (

@@ -3,6 +3,13 @@
 An unbounded `page` or `offset` reached the database as an OFFSET past PostgreSQL's bigint
 (`page=9223372036854775807` was a 500). The bounds sit far beyond any list a person or a
 partner pages through, and their product stays well inside bigint; past them is a 422.
+
+The lists that kept `limit`/`offset` beside `page`/`page_size` have two names for where a
+page starts and two for its length. Given together they must say the same thing, else 422
+PAGING_PARAMETERS_CONFLICT naming both (finding P4: `?page=2&page_size=2&offset=5` answered
+from row 5 and `?limit=3&page_size=2` two rows, one of the two read silently), as a
+repeated parameter is refused (QUERY_PARAMETER_REPEATED) so that no request is answered
+half-understood.
 """
 
 from __future__ import annotations
@@ -12,6 +19,13 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from fastapi import Depends, Query
+
+from shared import messages
+from shared.errors import InvalidInput
+
+#: The code of a list asked with two names of where its page starts (`page`, `offset`) or of
+#: its length (`page_size`, `limit`) that disagree.
+PAGING_PARAMETERS_CONFLICT = "PAGING_PARAMETERS_CONFLICT"
 
 #: The deepest row a list is read from (offset, or (page - 1) x page size).
 MAX_OFFSET = 1_000_000
@@ -67,7 +81,7 @@ def page_request(page: Page = 1, page_size: PageSize = DEFAULT_PAGE_SIZE) -> Pag
 
 
 def page_or_offset(
-    page: Page = 1,
+    page: Page | None = None,
     page_size: PageSize | None = None,
     limit: Annotated[
         int | None,
@@ -79,9 +93,28 @@ def page_or_offset(
         Query(ge=0, le=MAX_OFFSET, deprecated=True, description="Cũ: dùng page"),
     ] = None,
 ) -> PageRequest:
-    """For the lists that took `limit`/`offset` before `page`/`page_size` (dialogue)."""
+    """For the lists that took `limit`/`offset` before `page`/`page_size` (dialogue, the
+    audit, the dead letters): either name of a pair, or both when they agree (`page_size`
+    equal to `limit`; `offset` the first row of `page`, (page - 1) x the page's length);
+    422 PAGING_PARAMETERS_CONFLICT when they do not."""
+    if page_size is not None and limit is not None and page_size != limit:
+        raise _conflict(messages.PAGING_SIZE_CONFLICT, page_size=page_size, limit=limit)
     size = page_size or limit or DEFAULT_PAGE_SIZE
-    return PageRequest(page, size, offset)
+    if page is not None and offset is not None and offset != (page - 1) * size:
+        raise _conflict(messages.PAGING_START_CONFLICT, page=page, offset=offset,
+                        size=size, start=(page - 1) * size)
+    return PageRequest(page or 1, size, offset)
+
+
+def _conflict(text: str, **sent: int) -> InvalidInput:
+    """The refusal of two names of one thing (the current name, then the former one) with
+    values that disagree; `details.names` the two, and each value sent."""
+    current, former = list(sent)[:2]
+    return InvalidInput(
+        PAGING_PARAMETERS_CONFLICT,
+        text.format(current=current, current_value=sent[current], former=former,
+                    former_value=sent[former], **sent),
+        names=[current, former], **{current: sent[current], former: sent[former]})
 
 
 Paging = Annotated[PageRequest, Depends(page_request)]
