@@ -410,7 +410,10 @@ def i2_window(
     closes it on its last (a head's sessions after it belong to no figure of the period). A
     window whose last day precedes its first (`on` before the window) holds no day."""
     data_from, year_cutoff = data_window
-    first = data_from if period_start <= date(year_cutoff.year, 1, 1) else period_start
+    # The period's own year (a definition's period lies in its year): a window cut off in
+    # December of the year before (a report counted while its year's data have begun but
+    # not its plan year) opens on `data_from` all the same.
+    first = data_from if period_start <= plan_year(period_start.year)[0] else period_start
     return first, min(on, period_end, year_cutoff)
 
 

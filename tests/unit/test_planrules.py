@@ -336,6 +336,11 @@ def test_i2s_window_is_the_years_data_window_so_each_held_session_counts_in_one_
     # Early in the year the window is the days since 15/12 of the year before.
     assert i2_window(START, END, D(2023, 1, 5), year_data_window(2023)) == (
         D(2022, 12, 15), D(2023, 1, 5))
+    # So it is before the plan year begins: a 2023 report counted on 30/12/2022, as reporting
+    # gives its window (the data start to the day counted), judges those 16 days (it judged
+    # none: the window opened on 1 January, after the day).
+    assert i2_window(START, END, D(2022, 12, 30), (D(2022, 12, 15), D(2022, 12, 30))) == (
+        D(2022, 12, 15), D(2022, 12, 30))
     # The Commission moved 2022's year report to 20/12 and 2023's to 10/12.
     moved = {"2022-12m": D(2022, 12, 20), "2023-12m": D(2023, 12, 10)}
     assert i2_window(START, END, D(2023, 12, 31), year_data_window(2023, moved)) == (
