@@ -64,6 +64,7 @@ from fractions import Fraction
 from typing import Final, Literal
 
 from shared.adminunits import HAI_PHONG
+from shared.conferencedates import NO_MOVES, MovedCutoffs, year_data_window
 from shared.dialoguerule import RuleVersion, required_sessions
 from shared.vnformat import format_number_vn
 
@@ -384,14 +385,46 @@ def model_counts_i1(
 FIRST_CONTEST_YEAR: Final = 2023
 
 
-def entry_in_contest_year(contest_year: int, submitted_on: date) -> bool:
-    """Whether an entry submitted on `submitted_on` belongs to the contest of `contest_year`:
-    the contest of a year is that year's, as the plan's («năm 2023»), so its entries are
-    submitted within the plan year (`plan_year`: 1 January to 31 December). An entry is
-    counted on its submission day, hence in a period of its own contest's year; one stored
-    dated outside it (before finding K12) counts in no period."""
-    first, last = plan_year(contest_year)
+def entry_in_contest_year(
+    contest_year: int, submitted_on: date, moved: MovedCutoffs = NO_MOVES
+) -> bool:
+    """Whether an entry submitted on `submitted_on` counts for the contest of `contest_year`:
+    the contest of a year is that year's, as the plan's («năm 2023»), and its entries are the
+    conference reports' of that year, so its day lies in the year's data window in force
+    (`conferencedates.year_data_window`: from the day after the previous year's 12-month
+    cut-off in force to the year's own, 15/12 of the year before to 14/12 by default; `moved`:
+    the cut-offs the Commission moved). An entry of the 2023 contest submitted on 20/12/2023
+    came after the 2023 year report's cut-off and is no 2024 entry: it counts in no period,
+    unless the Commission moves that cut-off past its day (finding O15). The days of the
+    window move with the cut-offs, so whether an entry counts is decided when it is counted,
+    never once when it is recorded (`entry_counts_in`)."""
+    first, last = year_data_window(contest_year, moved)
     return first <= submitted_on <= last
+
+
+def entry_counts_in(contest_year: int, report_year: int) -> bool:
+    """Whether a contest entry counts in a conference report of `report_year` whose window
+    holds its day: exactly when it is an entry of that year's contest. The report's window
+    lies in its year's data window in force (a year's periods open on the year's one data
+    start, and no cut-off passes the year report's: `periods.window_problem`), and
+    consecutive years' data windows tile the time line, so the day lies in its contest's
+    data window in force (`entry_in_contest_year`) exactly when the report is of its
+    contest's year. Asked so, the rule needs neither the day nor the moved cut-offs: a
+    report counts by the window it was given, whatever was moved before or after the entry
+    arrived."""
+    return contest_year == report_year
+
+
+def entry_days(contest_year: int, moved: MovedCutoffs = NO_MOVES) -> tuple[date, date]:
+    """The days an entry of the contest of `contest_year` may be dated on when it is
+    recorded: from the day the year's data window opens as it stands (the day after the
+    previous year's 12-month cut-off in force) to 31 December of the year, the latest day
+    its own 12-month cut-off may be moved to (the year report's period ends then). Every
+    day the entry counts on now (`entry_in_contest_year`) is one of them, and so is every
+    day after the year's cut-off that the Commission may still bring in by moving it (an
+    entry of 20/12/2023 counts in 2023 once the cut-off is 25/12). A day before the window
+    counts in the year before's reports, whose contest it is not."""
+    return year_data_window(contest_year, moved)[0], plan_year(contest_year)[1]
 
 
 # -- counting: I2 ---------------------------------------------------------------------------

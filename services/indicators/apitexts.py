@@ -57,14 +57,18 @@ OPERATIONS: OperationTexts = {
                     "theo đơn vị (kể cả cấp dưới), lĩnh vực, cấp công nhận."),
     "get_model": ("Xem một mô hình", "Đọc thẳng từ kho sự kiện: luôn là trạng thái mới nhất."),
     "submit_entry": ("Nộp bài dự thi", "Bài dự thi tuyên truyền mô hình \"Dân vận khéo\" của "
-                     "năm `year`: ngày nộp trong năm đó (422 ENTRY_OUTSIDE_CONTEST_YEAR), khi mô "
-                     "hình đang triển khai (422 DATE_BEFORE_START trước ngày bắt đầu, 409 "
-                     "MODEL_CLOSED từ ngày dừng)."),
+                     "năm `year`: ngày nộp từ ngày bắt đầu số liệu năm đó (ngày sau ngày chốt số "
+                     "liệu cả năm trước, 15/12 năm trước nếu không dời) đến 31/12 (422 "
+                     "ENTRY_OUTSIDE_CONTEST_YEAR), khi mô hình đang triển khai (422 "
+                     "DATE_BEFORE_START trước ngày bắt đầu, 409 MODEL_CLOSED từ ngày dừng). "
+                     "Báo cáo chỉ tính bài nộp đến ngày chốt số liệu cả năm (14/12 nếu không "
+                     "dời)."),
     "award_entry": ("Trao giải bài dự thi", "Ghi nhận giải thưởng của bài dự thi, không sớm hơn "
                     "ngày nộp bài (422 DATE_BEFORE_PREVIOUS_STEP)."),
     "list_entries": ("Danh sách bài dự thi", "Các bài dự thi của năm `year`, với giải thưởng. "
                      "Mỗi bài cho biết báo cáo có tính không (`counted`) và lý do không tính "
-                     "(`not_counted_reason`): ngày nộp ngoài năm của cuộc thi, hoặc vào ngày "
+                     "(`not_counted_reason`): ngày nộp ngoài thời gian số liệu năm của cuộc thi "
+                     "(theo ngày chốt số liệu cả năm đang áp dụng), hoặc vào ngày "
                      "mô hình không triển khai (trước ngày bắt đầu, từ ngày dừng, đăng ký mô "
                      "hình đã bị hủy)."),
     "indicator_labels": ("Nhãn tiếng Việt", "Nhãn của trạng thái thực hiện, lĩnh vực, cấp công "

@@ -120,15 +120,16 @@ CLOSED_BEFORE_RECOGNITION = (
 MODEL_VOIDED_NOTE = "đăng ký của mô hình đã bị hủy bằng đính chính: mô hình không tồn tại"
 MODEL_CLOSED_SINCE = "mô hình đã dừng từ ngày {on}"
 ENTRY_OUTSIDE_CONTEST_YEAR = (
-    "Ngày nộp bài dự thi ({on}) phải trong năm {year} của cuộc thi (từ 01/01/{year} đến "
-    "31/12/{year})"
+    "Ngày nộp bài dự thi ({on}) phải trong năm {year} của cuộc thi: từ {first} (ngày bắt đầu "
+    "số liệu năm {year}) đến {last}"
 )
 EVIDENCE_MODEL_NOT_RUNNING = (
     "Minh chứng «{ref}»: mô hình không triển khai vào ngày {on} (bắt đầu từ {start}{closed})"
 )
 EVIDENCE_MODEL_CLOSED = ", dừng từ {on}"
 ENTRY_NOT_COUNTED_OUTSIDE_YEAR = (
-    "Không được tính vào báo cáo: ngày nộp ngoài năm {year} của cuộc thi"
+    "Không được tính vào báo cáo: ngày nộp ngoài thời gian số liệu năm {year} của cuộc thi "
+    "(từ {first} đến {last}, ngày chốt số liệu cả năm)"
 )
 ENTRY_NOT_COUNTED_CLOSED = (
     "Không được tính vào báo cáo: mô hình đã dừng từ ngày {on}, trước hoặc đúng ngày nộp"

@@ -36,6 +36,8 @@ from shared.planrules import (
     defined_period,
     dossier_switch,
     elapsed_share,
+    entry_counts_in,
+    entry_days,
     entry_in_contest_year,
     figure_day,
     head_meets_rule,
@@ -256,13 +258,50 @@ def test_a_model_runs_from_its_start_to_the_day_before_its_closing() -> None:
     assert not model_running_on(None, None, on)
 
 
-def test_a_contests_entries_are_of_its_year() -> None:
-    """K12: the contest of 2023 («năm 2023») takes entries from 01/01 to 31/12/2023."""
-    assert entry_in_contest_year(2023, D(2023, 1, 1))
-    assert entry_in_contest_year(2023, D(2023, 12, 31))
+def test_a_contests_entries_are_of_its_years_data_window() -> None:
+    """K12, O15: the contest of 2023 («năm 2023») counts the entries of 2023's data window,
+    15/12/2022 to 14/12/2023 by default: one of 20/12/2023 came after the year report's
+    cut-off and is no 2024 entry either; moving that cut-off to 25/12 brings it in."""
+    assert entry_in_contest_year(2023, D(2022, 12, 15))
+    assert entry_in_contest_year(2023, D(2023, 12, 10))
+    assert entry_in_contest_year(2023, D(2023, 12, 14))
+    assert not entry_in_contest_year(2023, D(2023, 12, 15))
+    assert not entry_in_contest_year(2023, D(2023, 12, 20))
+    assert not entry_in_contest_year(2024, D(2023, 12, 14))
+    assert entry_in_contest_year(2024, D(2023, 12, 20))
     assert not entry_in_contest_year(2025, D(2023, 7, 1))
     assert not entry_in_contest_year(2023, D(2024, 1, 1))
-    assert not entry_in_contest_year(2024, D(2023, 12, 31))
+    moved = {"2023-12m": D(2023, 12, 25)}
+    assert entry_in_contest_year(2023, D(2023, 12, 20), moved)
+    assert not entry_in_contest_year(2024, D(2023, 12, 20), moved)
+    assert entry_in_contest_year(2024, D(2023, 12, 26), moved)
+    # The days an entry may be recorded on: from the year's data start as it stands to
+    # 31 December, the latest day the year report's cut-off may be moved to.
+    assert entry_days(2023) == (D(2022, 12, 15), D(2023, 12, 31))
+    assert entry_days(2024) == (D(2023, 12, 15), D(2024, 12, 31))
+    assert entry_days(2024, moved) == (D(2023, 12, 26), D(2024, 12, 31))
+
+
+def test_an_entry_counts_in_the_reports_of_its_contests_year_whatever_the_moves() -> None:
+    """O15: asked of a report of year Y whose window holds the day (`entry_counts_in`, what
+    reporting asks), the rule says what `entry_in_contest_year` says of the day with the
+    cut-offs in force: the years' data windows tile the time line. Every day of 2022-06 to
+    2025-01, contests 2022-2025, by default and with 12-month cut-offs moved either way."""
+    for moved in ({}, {"2023-12m": D(2023, 12, 25)}, {"2023-12m": D(2023, 12, 10)},
+                  {"2022-12m": D(2022, 12, 31), "2023-12m": D(2023, 12, 1),
+                   "2024-12m": D(2024, 12, 20)}):
+        windows = {year: year_data_window(year, moved) for year in range(2021, 2027)}
+        day = D(2022, 6, 1)
+        while day < D(2025, 1, 1):
+            holding = [y for y, (first, last) in windows.items() if first <= day <= last]
+            assert len(holding) == 1, (day, moved)
+            for contest in range(2022, 2026):
+                assert entry_counts_in(contest, holding[0]) == entry_in_contest_year(
+                    contest, day, moved), (contest, day, moved)
+                first, last = entry_days(contest, moved)
+                if entry_in_contest_year(contest, day, moved):
+                    assert first <= day <= last, (contest, day, moved)
+            day += timedelta(days=1)
 
 
 def test_i2_a_head_is_owed_for_the_days_in_office_in_the_window() -> None:

@@ -8,6 +8,7 @@ from uuid import uuid4
 from sqlalchemy import Connection
 
 from services.indicators import messages
+from services.indicators.adapters.cutoffs import moved_cutoffs
 from services.indicators.adapters.definitions import known_indicator_id, load_definitions
 from services.indicators.application.announce import announce_moved_by
 from services.indicators.application.commands import (
@@ -52,7 +53,7 @@ from shared.concurrency import required_version
 from shared.corrections import event_id_at
 from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
-from shared.planrules import FIRST_CONTEST_YEAR, defined_period, entry_in_contest_year
+from shared.planrules import FIRST_CONTEST_YEAR, defined_period, entry_days
 from shared.unitcheck import require_unit, require_within
 from shared.validation import not_in_future
 
@@ -204,13 +205,19 @@ def submit_contest_entry(
     model = _model(uow, model_id, on=command.submitted_on)
     not_in_future(command.submitted_on)
     # The contest of a year takes that year's entries (finding K12): dated in another year,
-    # an entry counted in that year's reports, as an entry of a contest it is not.
-    if not entry_in_contest_year(year, command.submitted_on):
+    # an entry counted in that year's reports, as an entry of a contest it is not. Which days
+    # are the year's follows the data window (finding O15): from the day it opens, by the
+    # previous year's 12-month cut-off in force (consumed from reporting's stream, as the
+    # plan's deadlines are), to 31 December, a day after the year's own cut-off being one the
+    # Commission may still bring in by moving it (counted only then: reporting's rule).
+    first, last = entry_days(year, moved_cutoffs(uow.connection))
+    if not first <= command.submitted_on <= last:
         raise InvalidInput(
             "ENTRY_OUTSIDE_CONTEST_YEAR",
             messages.ENTRY_OUTSIDE_CONTEST_YEAR.format(
-                on=format_date_vn(command.submitted_on), year=year),
-            contest_year=year,
+                on=format_date_vn(command.submitted_on), year=year,
+                first=format_date_vn(first), last=format_date_vn(last)),
+            contest_year=year, first_day=first.isoformat(), last_day=last.isoformat(),
         )
     # An entry presents a model running on its day: not before its start (finding H3), nor
     # once it is closed (K12), as a closed model is not recognised either.

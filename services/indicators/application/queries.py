@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from services.indicators import messages
+from services.indicators.adapters.cutoffs import moved_cutoffs
 from services.indicators.adapters.definitions import known_indicator_id, load_definitions
 from services.indicators.adapters.facts import load_models
 from services.indicators.adapters.tables import contest_facts, model_facts
@@ -30,6 +31,7 @@ from shared.adminunits import (
 from shared.auth.principal import CITY_SCOPE
 from shared.auth.units import covers_during
 from shared.clock import format_date_vn, in_utc
+from shared.conferencedates import MovedCutoffs, year_data_window
 from shared.driversql import in_lists
 from shared.envelope import utcnow
 from shared.errors import InvalidInput, NotFound
@@ -413,11 +415,13 @@ def contest_view(conn: Connection, year: int) -> list[dict[str, Any]]:
     presented = [row.model_id for row in rows if row.kind == "submitted"]
     placed = _registered_units(conn, presented)
     lives, known = _model_lives(conn, presented)
+    # The year's data window by the cut-offs in force, as reporting counts (finding O15).
+    moved = moved_cutoffs(conn)
     entries: dict[str, dict[str, Any]] = {}
     for row in rows:
         if row.kind == "submitted":
             reason = _not_counted(year, row.on_date, row.model_id in known,
-                                  lives.get(row.model_id))
+                                  lives.get(row.model_id), moved)
             entries[row.entry_id] = {
                 "entry_id": row.entry_id,
                 "model_id": row.model_id,
@@ -453,14 +457,18 @@ def _model_lives(conn: Connection, model_ids: list[str]) -> tuple[dict[str, Mode
     return fold_models(facts), {fact.model_id for fact in facts}
 
 
-def _not_counted(year: int, submitted_on: date, known: bool, life: ModelState | None
-                 ) -> str | None:
+def _not_counted(year: int, submitted_on: date, known: bool, life: ModelState | None,
+                 moved: MovedCutoffs) -> str | None:
     """Why the reports count an entry in no period (None: they count it on its day), by the
-    kernel's rules as reporting's projection applies them: dated outside its contest's year
-    (`entry_in_contest_year`), or on a day its model did not run (`model_running_on`: before
-    its start, on or after its closing day, or a model whose registration was voided)."""
-    if not entry_in_contest_year(year, submitted_on):
-        return messages.ENTRY_NOT_COUNTED_OUTSIDE_YEAR.format(year=year)
+    kernel's rules as reporting counts them: dated outside its contest's year's data window
+    by the cut-offs in force (`entry_in_contest_year`: an entry of 20/12/2023 came after the
+    2023 year report's default cut-off, finding O15), or on a day its model did not run
+    (`model_running_on`: before its start, on or after its closing day, or a model whose
+    registration was voided)."""
+    if not entry_in_contest_year(year, submitted_on, moved):
+        first, last = year_data_window(year, moved)
+        return messages.ENTRY_NOT_COUNTED_OUTSIDE_YEAR.format(
+            year=year, first=format_date_vn(first), last=format_date_vn(last))
     if not known:
         return None
     if life is None:

@@ -37,7 +37,7 @@ from services.reporting.application.fact_reads import (
     subject_histories,
 )
 from services.reporting.application.lru import Lru
-from services.reporting.domain.chunks import ChunkReading
+from services.reporting.domain.chunks import ChunkReading, chunk_of, chunk_year
 from services.reporting.domain.counting import (
     ATTENDANCE,
     FLOW_FAMILIES,
@@ -163,8 +163,11 @@ def _changes(between: Between, source: str) -> dict[str, Any]:
                 cell[1] = amount if cell[1] is None else cell[1] + amount
         if family == "session" and kind == "SessionHeld":
             sessions.append((data, on, effect))
+    # The days between lie in one chunk (`chunks.chunk_reading`), counted as its facts are
+    # in the chunk figures: in the year whose default windows hold it.
+    year = chunk_year(chunk_of(through))
     for (kind, state, units, effect), (n, total) in counted.items():
-        for figure in flow_figures(source, kind, state):
+        for figure in flow_figures(source, kind, state, year):
             amount = flow_amount(figure, n, total) * fact_sign(effect)
             if amount:
                 add(units, figure, amount)

@@ -46,7 +46,8 @@ def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime)
 
     for source, table in TABLES.items():
         for row in flow_rows(conn, source, window):
-            for metric in flow_figures(source, row.kind, row.state):
+            # Of the report's year: its window lies in the year's data window in force.
+            for metric in flow_figures(source, row.kind, row.state, period.year):
                 # Attendance is rounded per group of units, as the chunk figures' per unit.
                 add(row, metric,
                     round(flow_amount(metric, int(row.n), row.total)) * fact_sign(row.effect))

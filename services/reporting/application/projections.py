@@ -43,12 +43,13 @@ from services.reporting.application.chunk_figures import (
 )
 from services.reporting.application.planprojection import plan_projection
 from services.reporting.application.successions import successions_projection
-from services.reporting.domain.chunks import chunk_of, head_chunk_of
+from services.reporting.domain.chunks import chunk_of, chunk_year, head_chunk_of
 from services.reporting.domain.counting import (
     MODEL_NOT_RUNNING,
     OUTSIDE_CONTEST_YEAR,
     RETRACTED,
     STOCK_FAMILIES,
+    contest_state,
     fact_sign,
     flow_amount,
     flow_figures,
@@ -61,7 +62,7 @@ from shared.corrections import retraction_id
 from shared.driversql import in_lists
 from shared.envelope import EventEnvelope, as_business_time
 from shared.placements import placed_on, re_placed, replacement_id
-from shared.planrules import dossier_switch, entry_in_contest_year, model_running_on
+from shared.planrules import dossier_switch, model_running_on
 from shared.rebuild import ReadModels, TableMap
 
 # What a handler extracts from one event; everything else of the row comes from the envelope.
@@ -619,7 +620,7 @@ class FactWriter:
     ) -> None:
         """What one fact adds to (`sign` 1) or, replaced by a correction, takes from (-1) the
         flow figures of its chunk and the sessions of its heads."""
-        metrics = flow_figures(self.source, row.kind, row.state)
+        metrics = flow_figures(self.source, row.kind, row.state, chunk_year(chunk))
         if not metrics:
             return
         units = EventUnits(row.unit_code, row.district_code, row.province_code)
@@ -874,9 +875,10 @@ def _model_life(model: str, known: set[str], facts: tuple[Stored, Stored],
 def _running_state(state: str | None, data: Any, on: date, life: ModelLife) -> str | None:
     """The state of a recognition or an entry dated `on` by its model's life: not counted
     (`MODEL_NOT_RUNNING`) on a day the model does not run (the kernel's `model_running_on`);
-    counted again, with its own state (a recognition's level, kept in its data), when its day
-    re-enters the life. An entry outside its contest's year counts in no period anyway; a
-    model reporting knows nothing of is not judged."""
+    counted again, with its own state (a recognition's level, an entry's contest year, kept
+    in its data), when its day re-enters the life. An entry stored before finding O15 dated
+    outside its contest's plan year counts in no period anyway; a model reporting knows
+    nothing of is not judged."""
     known, started, closed = life
     if state == OUTSIDE_CONTEST_YEAR or not known:
         return state
@@ -884,8 +886,10 @@ def _running_state(state: str | None, data: Any, on: date, life: ModelLife) -> s
         return MODEL_NOT_RUNNING
     if state != MODEL_NOT_RUNNING:
         return state
-    level = data.get("recognition_level") if isinstance(data, dict) else None
-    return str(level) if level else None
+    # A recognition's level, an entry's contest year (`_contest_entry`).
+    kept = (data.get("recognition_level") or data.get("contest_year")
+            if isinstance(data, dict) else None)
+    return str(kept) if kept else None
 
 
 #: The stock group of a site's own facts, and the families of facts dated at a site.
@@ -1130,14 +1134,14 @@ def _model_registered(p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _contest_entry(p: dict[str, Any]) -> dict[str, Any]:
-    # The model it presents: the entry follows a correction of the model's commune. An entry
-    # counts on its day within its contest's year (the kernel's rule, finding K12); one
-    # stored dated in another year counts in no period (`OUTSIDE_CONTEST_YEAR`).
-    submitted_on, year = p.get("submitted_on"), p.get("contest_year")
-    outside = (isinstance(submitted_on, str) and isinstance(year, int)
-               and not entry_in_contest_year(year, date.fromisoformat(submitted_on)))
-    return {"state": OUTSIDE_CONTEST_YEAR if outside else None,
-            "data": {"model_id": p.get("model_id")}}
+    # The model it presents: the entry follows a correction of the model's commune. Its state
+    # is its contest's year: it counts only in that year's reports, on a day the year's data
+    # window in force holds (the kernel's rule, finding O15), which a report judges when it
+    # counts (`counting.flow_figures`): the window moves with the cut-offs, before or after
+    # the entry arrived. The year in the data too: the state says MODEL_NOT_RUNNING while the
+    # entry's day is out of its model's life, and gives the year back if the day re-enters it.
+    year = contest_state(p.get("contest_year"))
+    return {"state": year, "data": {"model_id": p.get("model_id"), "contest_year": year}}
 
 
 def _model_recognised(p: dict[str, Any]) -> dict[str, Any]:

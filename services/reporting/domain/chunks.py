@@ -25,6 +25,9 @@ from shared.conferencedates import CONFERENCE_CUTOFF_DAY
 _ENDS = (7, CONFERENCE_CUTOFF_DAY, 21, 28)
 assert CONFERENCE_CUTOFF_DAY in _ENDS
 
+#: The default year-report cut-off as the month and day of a chunk's number (1214).
+_YEAR_CUTOFF = MONTHS[-1] * 100 + CONFERENCE_CUTOFF_DAY
+
 Chunk = int  # the chunk's last day as yyyymmdd: 20260307, 20260314, ... (ordered as the days)
 
 
@@ -59,9 +62,9 @@ def chunk_start(chunk: Chunk) -> date:
 def chunk_year(chunk: Chunk) -> int:
     """The year of the conference periods whose windows hold the chunk (those of year Y open
     on 15/12 of Y-1)."""
-    end = chunk_end(chunk)
-    return end.year + 1 if (end.month, end.day) > (MONTHS[-1], CONFERENCE_CUTOFF_DAY) else (
-        end.year)
+    # On the number (yyyymmdd) alone: the projections ask it of every flow fact they count
+    # (`counting.flow_figures`).
+    return chunk // 10000 + (chunk % 10000 > _YEAR_CUTOFF)
 
 
 def period_chunks(period: Period) -> tuple[Chunk, Chunk]:

@@ -23,9 +23,18 @@ from datetime import date
 from typing import Any
 
 from services.reporting.domain.metrics import MODEL_FIELDS
-from shared.planrules import commitment_standing, site_counts_i3, site_counts_i4
+from shared.planrules import (
+    commitment_standing,
+    entry_counts_in,
+    site_counts_i3,
+    site_counts_i4,
+)
 
 Fact = Any  # a fact row, see the module docstring
+
+#: The flow figure of contest entries: counted in the reports of their contest's year only
+#: (`flow_figures`).
+CONTEST_ENTRIES = "contest_entries"
 
 # Flow figures: (fact table, event type) → figure. A count, or the sum of `amount` for
 # the attendance of filed session reports.
@@ -46,7 +55,7 @@ FLOW_KINDS: dict[tuple[str, str], str] = {
     ("dialogue", "CommitmentMade"): "commitments_made",
     ("indicators", "ModelRegistered"): "models_registered",
     ("indicators", "ModelRecognised"): "models_recognised",
-    ("indicators", "ContestEntrySubmitted"): "contest_entries",
+    ("indicators", "ContestEntrySubmitted"): CONTEST_ENTRIES,
 }
 FLOW_FAMILIES = {
     "religion": ("dossier", "certificate", "compliance"),
@@ -115,10 +124,9 @@ def source_figures(source: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 # Heads (I2) are judged by the direct-dialogue rule of shared/dialoguerule.py: domain/heads.py.
 
 
-#: The state of a contest entry's fact dated outside its contest's year (one stored before
-#: finding K12 refused it: `shared.planrules.entry_in_contest_year`): it counts in no period,
-#: neither in the year of its day, whose contest it is not, nor in its contest's year, on a
-#: day it does not have.
+#: The state of a contest entry's fact stored before finding O15 dated outside its contest's
+#: plan year (stored before finding K12 refused it): it counts in no period. Written no more:
+#: an entry's state is its contest's year (`contest_state`), judged when it is counted.
 OUTSIDE_CONTEST_YEAR = "outside_contest_year"
 #: The state of a model's recognition or contest entry dated on a day its model does not run
 #: (`shared.planrules.model_running_on`: before its start, on or after its closing day, or a
@@ -131,13 +139,36 @@ MODEL_NOT_RUNNING = "model_not_running"
 NOT_COUNTED_STATES = frozenset({OUTSIDE_CONTEST_YEAR, MODEL_NOT_RUNNING})
 
 
-def flow_figures(source: str, kind: str, state: str | None) -> tuple[str, ...]:
-    """The flow figures one fact of this kind and state counts for: one each, except
-    `ATTENDANCE`, which adds the fact's amount (`flow_amount`). The one flow rule of both
-    ways to a report (the fact tables' sums and the projections' chunk figures)."""
+def contest_state(contest_year: object) -> str | None:
+    """The state a contest entry's fact is stored with: its contest's year ("2023"), which
+    decides the reports it counts in (`flow_figures`). Not whether it counts: that depends
+    on the year's data window in force, which the Commission may move before or after the
+    entry arrives (finding O15), so it is judged when a report counts it."""
+    return str(contest_year) if isinstance(contest_year, int) else None
+
+
+def _contest_year(state: str | None) -> int | None:
+    return int(state) if state is not None and state.isdigit() else None
+
+
+def flow_figures(
+    source: str, kind: str, state: str | None, year: int
+) -> tuple[str, ...]:
+    """The flow figures one fact of this kind and state counts for in a report of `year`
+    whose window holds the fact's day (a chunk's: the year whose default windows hold it,
+    `chunks.chunk_year`): one each, except `ATTENDANCE`, which adds the fact's amount
+    (`flow_amount`). A contest entry counts only in a report of its contest's year (the
+    kernel's `entry_counts_in`, finding O15); one stored before its state named its year
+    counts as it did, in the report of its day, until reporting is rebuilt. The one flow
+    rule of both ways to a report (the fact tables' sums and the projections' chunk
+    figures)."""
     metric = FLOW_KINDS.get((source, kind))
     if metric is None or state in NOT_COUNTED_STATES:
         return ()
+    if metric == CONTEST_ENTRIES:
+        contest_year = _contest_year(state)
+        if contest_year is not None and not entry_counts_in(contest_year, year):
+            return ()
     if metric == "issues_raised" and state in ISSUE_HANDLING:
         return (metric, ISSUE_HANDLING[state])
     if metric == "sessions_reported":
