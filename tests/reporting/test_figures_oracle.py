@@ -1,8 +1,9 @@
 """The figures of ANY history, not of a hand-counted one: a property-based test.
 
 Hypothesis generates small, valid histories of Hai Phong's religious sites, heads, dialogue
-sessions and "Dân vận khéo" models in two districts (Tiên Lãng, Hồng Bàng), dated across the
-period cut-offs, 31/12 → 01/01, 29/02/2024 and the windows' first and last days, some typed
+sessions and "Dân vận khéo" models with their contest entries in two districts (Tiên Lãng,
+Hồng Bàng), dated across the period cut-offs, 31/12 → 01/01, 29/02/2024 and the windows'
+first and last days, some typed
 in long after their business date. Each history goes, event by event as the consumers apply
 them (no NATS), into the reporting service's projections and the indicators service's; the
 figures they give (reporting: `figures.compute` for 2023's four periods and 2024-3m,
@@ -221,6 +222,18 @@ def model_story(draw: st.DrawFn, model: str) -> list[Fact]:
         "title": f"Mô hình {model}", "started_on": started.isoformat(),
         "recognition_level": "none", "status": "building"})]
     if draw(st.booleans()):
+        # An entry in a contest, typed in after the registration and before any closing
+        # (which may take its day out of the model's life): of any day, of either side of a
+        # year's cut-off, and of a contest of another year than its day's.
+        submitted = draw(days)
+        contest = draw(st.sampled_from([2022, 2023, 2024]))
+        facts.append(Fact("indicators", "contest", f"E-{model}", "ContestEntrySubmitted",
+                          submitted, commune, {
+                              "entry_id": f"E-{model}", "model_id": model,
+                              "contest_year": contest, "title": "Bài dự thi",
+                              "unit_code": commune, "submitted_on": submitted.isoformat(),
+                              "author": "Hội LHPN"}))
+    if draw(st.booleans()):
         closed = draw(_after(started + timedelta(days=1)))
         facts.append(Fact("indicators", "model", model, "ModelClosed", closed, commune, {
             "model_id": model, "closed_on": closed.isoformat(), "reason": "Hết kinh phí"}))
@@ -352,6 +365,14 @@ class Oracle:
         return out
 
     # models
+    def entries(self, year: int, data_from: date, d: date) -> list[Fact]:
+        """The contest entries a report of `year` over `data_from`..`d` counts: those of the
+        year's own contest submitted in the window, on a day their model ran (registered by
+        then, not closed by then)."""
+        return [f for f in self.facts if f.kind == "ContestEntrySubmitted"
+                and f.payload["contest_year"] == year and data_from <= f.on <= d
+                and any(m.key == f.payload["model_id"] for m in self.models_running(f.on))]
+
     def models_running(self, on: date) -> list[Fact]:
         out = []
         for f in self.facts:
@@ -466,6 +487,10 @@ def expected(facts: list[Fact], as_of: datetime, year: int, data_from: date, d: 
         "heads_owing": sum(1 for h in heads if h[2]),
         "heads_meeting_rule": sum(1 for h in heads if h[3]),
         "models_active": len(running),
+        # An entry counts in its contest's year only (finding O15): one of the 2023 contest
+        # submitted on 20/12/2023 is in 2024's window and no 2024 entry.
+        "contest_entries": sum(1 for f in known.entries(year, data_from, d)
+                               if _in(f.unit, scope)),
         "communes_with_model": len(with_model),
     }
     base = PLAN_BASE if scope == CITY and year == 2023 else figures["sites"]
