@@ -28,7 +28,7 @@ from shared.envelope import (
     new_envelope,
     utcnow,
 )
-from shared.errors import ConcurrencyError, Conflict, PreconditionFailed
+from shared.errors import ClaimCrossed, ConcurrencyError, Conflict, PreconditionFailed
 from shared.eventstore import EventStore, events_table, kernel_metadata
 from shared.ids import code_key
 from shared.inflight import in_flight_of
@@ -614,7 +614,8 @@ class UnitOfWork:
         self, kind: str, codes: Sequence[str], conflict: Callable[[str, str], Conflict]
     ) -> None:
         """`claim_code` for many codes not yet registered (an import's new rows), in a few
-        statements: `conflict(code, holder)` for the first code another aggregate holds."""
+        statements: `conflict(code, holder)` for the first code another aggregate holds;
+        `ClaimCrossed` (run again) when one was claimed after the read."""
         for code, holder in self.code_holders(kind, codes).items():
             raise conflict(code, holder)
         rows = [{"kind": kind, "value": code_key(c), "aggregate_id": c} for c in codes]
@@ -623,10 +624,11 @@ class UnitOfWork:
                 for chunk in _chunks(rows, 500):
                     self.connection.execute(insert(unique_keys_table), chunk)
         except IntegrityError as exc:
-            # Another writer claimed one of them since the check: name it if it shows.
-            for code, holder in self.code_holders(kind, codes).items():
-                raise conflict(code, holder) from exc
-            raise conflict(codes[0], codes[0]) from exc
+            # Another writer claimed one of them since the check and committed (PostgreSQL;
+            # on SQLite the writers take turns): whatever it registered was not there when
+            # this command read the register, so the command runs again and reads it (Q1), as
+            # if sent after the other, instead of refusing a code nobody held when it began.
+            raise ClaimCrossed() from exc
 
     def release_unique(self, kind: str, value: str, aggregate_id: str) -> None:
         """Give back `value` of `kind` that `aggregate_id` held: a value recorded by mistake

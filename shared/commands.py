@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.envelope import EventEnvelope
-from shared.errors import CommandsCrossed
+from shared.errors import ClaimCrossed, CommandsCrossed
 from shared.logs import get_logger
 from shared.outage import is_deadlock
 
@@ -59,7 +59,9 @@ def run(
     A transaction PostgreSQL aborted to break a deadlock (two commands holding the same
     aggregates in opposite orders, `UnitOfWork.hold`) wrote nothing: the work runs again
     from the start, in a new transaction that reads what the other committed. After
-    `DEADLOCK_TRIES` the caller is told to send it again (409 COMMANDS_CROSSED), not a 500."""
+    `DEADLOCK_TRIES` the caller is told to send it again (409 COMMANDS_CROSSED), not a 500.
+    So is one whose claim of codes another transaction committed first (`ClaimCrossed`): the
+    run again reads them as the other wrote them."""
     for tries in range(1, DEADLOCK_TRIES + 1):
         try:
             with source.uow(context, clock) as uow:
@@ -70,9 +72,11 @@ def run(
                     uow.commit()
             return result
         except Exception as exc:
-            if not is_deadlock(exc):
+            crossed = isinstance(exc, ClaimCrossed)
+            if not (crossed or is_deadlock(exc)):
                 raise
-            log.warning("command_deadlock", tries=tries, error=str(exc)[:300])
+            log.warning("command_crossed" if crossed else "command_deadlock", tries=tries,
+                        error=str(exc.__cause__ if crossed else exc)[:300])
             if tries == DEADLOCK_TRIES:
                 raise CommandsCrossed(retry_after_s=1) from exc
     raise AssertionError("unreachable")  # the last try returned or raised

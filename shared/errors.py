@@ -141,6 +141,17 @@ class CommandsCrossed(Conflict):
                          retry_after_s=retry_after_s)
 
 
+class ClaimCrossed(CommandsCrossed):
+    """Codes this transaction found free were claimed meanwhile by a transaction that
+    committed after its read (two imports of overlapping files at once, on PostgreSQL): the
+    command is run again from the start (`shared.commands.run`), reading what the other wrote,
+    so it ends as if sent after it (those rows "existing"); never SITE_EXISTS for a code nobody
+    held when the request began. Out of tries, it is the 409 COMMANDS_CROSSED it extends."""
+
+    def __init__(self) -> None:
+        super().__init__(retry_after_s=1)
+
+
 class AsOfBusy(DomainError):
     """A list "as known at" a moment asked while another one is being replayed in the process
     (`shared.projection.InlineProjection.known_at`): a replay costs seconds of CPU and tens of

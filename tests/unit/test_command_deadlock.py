@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.commands import DEADLOCK_TRIES, run
-from shared.errors import CommandsCrossed
+from shared.errors import ClaimCrossed, CommandsCrossed
 from shared.outage import is_deadlock
 
 
@@ -81,3 +81,28 @@ def test_a_deadlock_is_told_however_it_is_wrapped() -> None:
     assert is_deadlock(OperationalError("SELECT pg_advisory_xact_lock(%s)", {}, deadlock))
     assert not is_deadlock(psycopg.errors.SerializationFailure("could not serialize"))
     assert not is_deadlock(psycopg.OperationalError("server closed"))
+
+
+def test_a_claim_crossed_by_another_commit_runs_again_then_is_commands_crossed() -> None:
+    """Q1: codes a concurrent transaction claimed and committed after this one's read
+    (`UnitOfWork.claim_codes`): run again, reading them; out of tries the documented 409
+    COMMANDS_CROSSED with Retry-After, never a refusal naming the code as taken."""
+    source = _Source(deadlocks=0)
+
+    def work(uow: UnitOfWork) -> str:
+        if source.tries < DEADLOCK_TRIES:
+            raise ClaimCrossed() from psycopg.errors.UniqueViolation("dup")
+        return "done"
+
+    assert run(source, CommandContext(actor="t"), work) == "done"
+    assert source.tries == DEADLOCK_TRIES
+
+    always = _Source(deadlocks=0)
+
+    def crossed(uow: UnitOfWork) -> str:
+        raise ClaimCrossed()
+
+    with pytest.raises(CommandsCrossed) as raised:
+        run(always, CommandContext(actor="t"), crossed)
+    assert always.tries == DEADLOCK_TRIES
+    assert (raised.value.code, raised.value.details) == ("COMMANDS_CROSSED", {"retry_after_s": 1})
