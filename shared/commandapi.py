@@ -66,6 +66,8 @@ COMMAND_HEADERS: tuple[tuple[str, int, str], ...] = (
     ("Idempotency-Key", IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_TEXT),
 )
 
+_COMMAND_HEADER_NAMES = tuple(name.lower().encode("latin-1") for name, _, _ in COMMAND_HEADERS)
+
 
 async def idempotent_request(
     request: Request, principal: Principal, key: str | None
@@ -261,8 +263,13 @@ def command_headers(request: Request) -> tuple[str | None, str | None]:
     """If-Match and Idempotency-Key as FastAPI would hand `Header` parameters over: the first
     value of each, or None; one longer than its bound is a 422 naming `header.<name>`, the
     error FastAPI gives (the body is then not checked: the client learns of it next)."""
-    headers = request.headers
-    values = [headers.get(name) for name, _, _ in COMMAND_HEADERS]
+    found: dict[bytes, str] = {}
+    # One pass over the request's headers (ASGI names them in lower case), the first value
+    # of each as `request.headers.get` gives it; looked up by name, each was a walk of them.
+    for name, value in request.scope["headers"]:
+        if name in _COMMAND_HEADER_NAMES and name not in found:
+            found[name] = value.decode("latin-1")
+    values = [found.get(name) for name in _COMMAND_HEADER_NAMES]
     errors = [
         {
             "type": "string_too_long",

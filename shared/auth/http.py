@@ -65,8 +65,9 @@ class Authenticator:
         return problems
 
     def authenticate(self, request: Request) -> Principal:
-        header = request.headers.get("authorization")
-        api_key = request.headers.get("x-api-key")
+        given = credential_headers(request)
+        header = given.get("authorization")
+        api_key = given.get("x-api-key")
         if header is not None:
             scheme, _, token = header.strip().partition(" ")
             token = token.strip()
@@ -77,9 +78,9 @@ class Authenticator:
         if api_key is not None:
             return self._api_key(api_key.strip())
         if self.settings.auth_mode == "development":
-            h = request.headers
             return development_principal(
-                h.get("x-actor"), h.get("x-department"), h.get("x-scopes"), h.get("x-unit-scope")
+                given.get("x-actor"), given.get("x-department"), given.get("x-scopes"),
+                given.get("x-unit-scope"),
             )
         security_event("authn_login_fail", None, reason="no_credentials", path=request.url.path)
         raise refused()
@@ -110,13 +111,49 @@ class Authenticator:
         return key.principal()
 
 
+#: The headers a request's credentials are read from, by their name as ASGI gives it (lower
+#: case): `credential_headers`.
+_CREDENTIAL_HEADERS = {
+    name.encode("latin-1"): name
+    for name in ("authorization", "x-api-key", "x-actor", "x-department", "x-scopes",
+                 "x-unit-scope")
+}
+# Where a request's credential headers are kept once read (its `state`).
+_CREDENTIALS_KEY = "credential_headers"
+
+
+def credential_headers(request: Request) -> dict[str, str]:
+    """The credential headers of the request, each as `request.headers.get` gives it (its
+    first value, Latin-1), read in one pass over the request's headers and kept for it.
+    Looked up one by one, each name was a walk of every header, lower-casing and encoding the
+    name: eight walks per command (the blocking check, then the authentication)."""
+    state = request.scope.setdefault("state", {})
+    given: dict[str, str] | None = state.get(_CREDENTIALS_KEY)
+    if given is None:
+        given = {}
+        for name, value in request.scope["headers"]:
+            key = _CREDENTIAL_HEADERS.get(name)
+            if key is not None and key not in given:
+                given[key] = value.decode("latin-1")
+        state[_CREDENTIALS_KEY] = given
+    return given
+
+
+def _known_principal(request: Request) -> Principal | None:
+    """The principal already proved for this request. Read from the dict `request.state`
+    keeps its attributes in (the request's scope): `getattr(request.state, ..., None)` made
+    and caught an AttributeError, with its message, on every request's first look."""
+    state = request.scope.get("state")
+    return None if state is None else state.get("principal")
+
+
 def authenticated_principal(request: Request) -> Principal:
     """Who is asking, proved by credentials; once per request (cached on the request).
 
     Blocking (an API key is checked against the database): call it from a worker thread or a
     plain `def` route. On the event loop, FastAPI uses `authenticate_request` below.
     """
-    cached: Principal | None = getattr(request.state, "principal", None)
+    cached = _known_principal(request)
     if cached is not None:
         return cached
     authenticator: Authenticator = request.app.state.authenticator
@@ -131,7 +168,7 @@ async def authenticate_request(request: Request) -> Principal:
     fetched from an identity provider's JWKS address. A token checked against the keys in
     hand, or the development headers, is checked on the event loop: a thread-pool round trip
     costs more than verifying a token (bench/http.py)."""
-    cached: Principal | None = getattr(request.state, "principal", None)
+    cached = _known_principal(request)
     if cached is not None:
         return cached
     if _may_block(request):
@@ -140,9 +177,10 @@ async def authenticate_request(request: Request) -> Principal:
 
 
 def _may_block(request: Request) -> bool:
-    if request.headers.get("x-api-key") is not None:
+    given = credential_headers(request)
+    if given.get("x-api-key") is not None:
         return True
-    header = request.headers.get("authorization")
+    header = given.get("authorization")
     if header is None:
         return False
     _, _, token = header.strip().partition(" ")
