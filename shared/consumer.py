@@ -48,7 +48,13 @@ from sqlalchemy import (
 
 from shared import messages as kernel_messages
 from shared.contract import CODES as CONTRACT_CODES
-from shared.contract import TOO_NEW, ContractViolation, EventContract, SchemaTooNew
+from shared.contract import (
+    TOO_NEW,
+    ContractViolation,
+    EventContract,
+    SchemaTooNew,
+    check_recorded,
+)
 from shared.db import BIG_ID, one_at_a_time
 from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
@@ -249,9 +255,9 @@ def _decode(
     applied: Callable[[EventEnvelope], bool] = lambda envelope: False,
 ) -> _Decoded:
     """The envelopes to apply, and the messages refused: undecodable bytes, an envelope of
-    another service (O6), or one its publisher's contract refuses (shared/contract.py, O7).
-    None gets better by waiting, so all go straight to the dead letters, live and in a
-    rebuild alike.
+    another service (O6), or one its publisher's contract refuses (shared/contract.py, O7),
+    recorded after its message was published included (P1). None gets better by waiting, so
+    all go straight to the dead letters, live and in a rebuild alike.
 
     But an event of a schema version newer than the contract knows is the sign of a rolling
     upgrade done publisher-first, and waiting for the consumer's upgrade makes it right: the
@@ -271,6 +277,7 @@ def _decode(
         if contract is not None:
             try:
                 contract.check(envelope)
+                check_recorded(envelope, msg.metadata.timestamp)
             except SchemaTooNew as exc:
                 if not applied(envelope):
                     found.too_new = (msg, envelope, exc)

@@ -11,20 +11,27 @@ envelope against it, live and in a rebuild alike, so both apply the same events:
   `SchemaTooNew`): the consumer would read a renamed or removed field as missing. It is no
   defect of the event but a publisher upgraded before its consumers, so the runner does not
   dead-letter it: it stops there, unacked, until it is upgraded (docs/events.md);
-- a payload whose fields are not of the types the publisher's event class declares (a null
-  name, a number given as text, an impossible date such as 2023-02-30, a list of the wrong
-  things) is refused (`EVENT_PAYLOAD_INVALID`).
+- a payload the publisher's event class would refuse (a null name, a number given as text,
+  an impossible date such as 2023-02-30, a list of the wrong things, a required field
+  missing, a field the class does not have, a value outside a Literal's choices) is refused
+  (`EVENT_PAYLOAD_INVALID`);
+- an envelope no publisher stored is refused: a version or position beyond what a store
+  holds (`EVENT_ENVELOPE_INVALID`), recorded after it was published
+  (`EVENT_RECORDED_AFTER_PUBLISHED`). Every consumer checks before any handler runs, so an
+  envelope is applied by every consumer or by none (finding P1).
 
-What is checked is each field the payload carries, against the type and date format its JSON
-Schema states, nested fields included, for every version up to the contract's (an older
-version's payload, before its upcaster, which stays in the publisher's code, keeps the types
-of the fields it has). Not checked yet: a required field missing, a field the class does not
-have, a value outside a Literal's choices. The publishers always send them right; the test
-suites' hand-made envelopes do not (docs/events.md). A rule the class states in Python code
-only (a date's order) is the publisher's command's, not the contract's; so is the unit's
-jurisdiction: another province's unit is refused by every publisher's
+What is checked is each field the payload carries, against the type, date format and choices
+(a Literal's, an Enum's) its JSON Schema states, nested fields included; that every required
+field is there and no field the class does not have (each event class forbids extras, so its
+publisher would refuse them); for every version up to the contract's: an older version's
+payload, before its upcaster (which stays in the publisher's code), keeps the types of the
+fields it has and lacks those a later version added (`DomainEvent.added_in`). The envelope's
+`aggregate_version` and `position` must be what a store holds (1..2^63-1), and its
+`recorded_at` no later than its message's publication (`check_recorded`). A rule the class
+states in Python code only (a date's order) is the publisher's command's, not the contract's;
+so is the unit's jurisdiction: another province's unit is refused by every publisher's
 command (shared/unitcheck.py), is counted in none of the jurisdiction's figures, and the
-benchmarks feed the consumers national data.
+benchmarks feed the consumers national data. docs/events.md says what no check can see.
 
 The schema is compiled once into plain functions: a consumer catching up applies thousands of
 events a second and a general JSON Schema validator costs some 300 µs an event.
@@ -35,20 +42,32 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from shared import messages
+from shared.clock import in_utc
 from shared.envelope import EventEnvelope
 
 CONTRACTS_DIR = Path(__file__).parent / "contracts"
 
 TOO_NEW = "EVENT_SCHEMA_TOO_NEW"
 INVALID = "EVENT_PAYLOAD_INVALID"
-CODES = (TOO_NEW, INVALID)
+ENVELOPE_INVALID = "EVENT_ENVELOPE_INVALID"
+RECORDED_LATER = "EVENT_RECORDED_AFTER_PUBLISHED"
+CODES = (TOO_NEW, INVALID, ENVELOPE_INVALID, RECORDED_LATER)
+
+#: What the stores hold of a version or a position (a BIGINT; SQLite's INTEGER alike): an
+#: envelope claiming more was never stored by its publisher (2**70 crashed a consumer's
+#: insert, finding P1).
+ENVELOPE_INTEGERS = ("aggregate_version", "position")
+LARGEST_STORED = 2**63 - 1
+#: How much later than the message's own JetStream timestamp an envelope's `recorded_at` may
+#: be: the relay publishes after the commit, so only the two clocks' skew separates them.
+CLOCK_SKEW = timedelta(seconds=5)
 
 # A check returns None when the value fits, else where and why it does not (English, for the
 # operator reading the dead letter beside the Vietnamese sentence).
@@ -89,7 +108,9 @@ class SchemaTooNew(ContractViolation):
 @dataclass(frozen=True)
 class _EventTerms:
     version: int
-    check: Check
+    #: The payload check of each schema version, 1 to `version` (index 0 unused): a field a
+    #: later version added (`added_in`) is not required of an older payload.
+    checks: tuple[Check, ...]
 
 
 @dataclass(frozen=True)
@@ -113,21 +134,40 @@ class EventContract:
         events = {}
         for name, entry in catalogue["events"].items():
             schema = entry["payload"]
-            events[name] = _EventTerms(version=int(entry["schema_version"]),
-                                       check=_compile(schema, schema.get("$defs", {})))
+            version = int(entry["schema_version"])
+            added_in: dict[str, int] = entry.get("added_in", {})
+            defs = schema.get("$defs", {})
+            latest = _compile(schema, defs)
+            checks: list[Check] = [_anything]
+            for older in range(1, version):
+                missing = {field for field, since in added_in.items() if since > older}
+                checks.append(_compile({**schema, "required": [
+                    field for field in schema.get("required", []) if field not in missing]},
+                    defs) if missing else latest)
+            events[name] = _EventTerms(version=version, checks=(*checks, latest))
         return cls(service=str(catalogue["service"]), events=events)
 
     def check(self, envelope: EventEnvelope) -> None:
         """Raise ContractViolation for an envelope that must not be applied. A type the
         contract does not list is left to the projection (which handles only listed types:
         tests/unit/test_contracts.py)."""
+        for name in ENVELOPE_INTEGERS:
+            number = getattr(envelope, name)
+            if number is not None and not 1 <= number <= LARGEST_STORED:
+                raise ContractViolation(
+                    ENVELOPE_INVALID,
+                    messages.EVENT_ENVELOPE_INVALID.format(
+                        event_type=envelope.event_type, service=self.service),
+                    f"{name} {number} outside 1..{LARGEST_STORED}",
+                )
         terms = self.events.get(envelope.event_type)
         if terms is None:
             return
         version = envelope.schema_version
         if version > terms.version:
             raise SchemaTooNew(envelope.event_type, version, terms.version)
-        problem = "schema_version below 1" if version < 1 else terms.check(envelope.payload)
+        problem = ("schema_version below 1" if version < 1
+                   else terms.checks[version](envelope.payload))
         if problem is not None:
             raise ContractViolation(
                 INVALID,
@@ -135,6 +175,22 @@ class EventContract:
                     event_type=envelope.event_type, version=version, service=self.service),
                 problem,
             )
+
+
+def check_recorded(envelope: EventEnvelope, published_at: datetime) -> None:
+    """Raise ContractViolation for an envelope recorded later than its message was published
+    (`published_at`, the JetStream message's own timestamp, set by the server): the relay
+    publishes what is committed, so no real event is, beyond the clocks' skew. One recorded
+    earlier than it really was cannot be told from a relay catching up after an outage, and
+    is applied (docs/events.md)."""
+    # A naive time is UTC, as every stored one (shared.clock.in_utc).
+    if in_utc(envelope.recorded_at) > published_at + CLOCK_SKEW:
+        raise ContractViolation(
+            RECORDED_LATER,
+            messages.EVENT_RECORDED_AFTER_PUBLISHED.format(event_type=envelope.event_type),
+            f"recorded_at {envelope.recorded_at.isoformat()} > published "
+            f"{published_at.isoformat()} + {CLOCK_SKEW.total_seconds():g} s",
+        )
 
 
 def _compile(schema: dict[str, Any], defs: dict[str, Any]) -> Check:
@@ -152,13 +208,14 @@ def _compile(schema: dict[str, Any], defs: dict[str, Any]) -> Check:
     checks: list[Check] = []
     if "type" in schema:
         checks.append(_type(schema["type"]))
+    if "enum" in schema or "const" in schema:
+        checks.append(_choices(schema["enum"] if "enum" in schema else [schema["const"]]))
     if "format" in schema:
         checks.append(_format(schema["format"]))
     if "items" in schema:
         checks.append(_items(_compile(schema["items"], defs)))
-    if "properties" in schema or isinstance(schema.get("additionalProperties"), dict):
+    if "properties" in schema or "required" in schema or "additionalProperties" in schema:
         checks.append(_object(schema, defs))
-    # Stated, not checked yet (the module's docstring says why).
     unknown = keywords - {"type", "format", "items", "properties", "additionalProperties",
                           "required", "enum", "const"}
     if unknown:
@@ -261,18 +318,42 @@ def _items(item: Check) -> Check:
     return check
 
 
+def _choices(choices: list[Any]) -> Check:
+    """A Literal's or an Enum's values: equal and of the same JSON type (True is no 1)."""
+    allowed = {(type(choice), choice) for choice in choices}
+
+    def check(value: Any) -> str | None:
+        try:
+            if (type(value), value) in allowed:
+                return None
+        except TypeError:  # a list or an object: no choice of a Literal
+            pass
+        return f"{_shown(value)} is none of {_shown(choices)}"
+
+    return check
+
+
 def _object(schema: dict[str, Any], defs: dict[str, Any]) -> Check:
     properties = {name: _compile(sub, defs)
                   for name, sub in schema.get("properties", {}).items()}
-    extra = schema.get("additionalProperties")
-    others = _compile(extra, defs) if isinstance(extra, dict) else None
+    required = tuple(schema.get("required", ()))
+    extra = schema.get("additionalProperties", True)
+    # A field the class does not have: refused where the class forbids it (extra="forbid",
+    # every DomainEvent), as its publisher would; checked against its schema where stated.
+    others: Check | None = _compile(extra, defs) if isinstance(extra, dict) else None
+    closed = extra is False
 
     def check(value: Any) -> str | None:
         if not isinstance(value, dict):
             return None  # the type's to say
+        for name in required:
+            if name not in value:
+                return f"{name}: missing"
         for name, one in value.items():
             field_check = properties.get(name, others)
             if field_check is None:
+                if closed:
+                    return f"{name}: no such field"
                 continue
             problem = field_check(one)
             if problem is not None:

@@ -29,6 +29,10 @@ class DomainEvent(BaseModel):
     event_type: ClassVar[str]
     aggregate_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
+    #: The required fields a later schema version added, and that version: an older payload,
+    #: stored before its upcaster, lacks them (the contract requires them from that version
+    #: on, shared/contract.py).
+    added_in: ClassVar[dict[str, int]] = {}
 
 
 def utcnow() -> datetime:
@@ -218,6 +222,7 @@ class EventRegistry:
                     "schema_version": cls.schema_version,
                     "aggregate_type": getattr(cls, "aggregate_type", None),
                     "payload": cls.model_json_schema(),
+                    **({"added_in": dict(cls.added_in)} if cls.added_in else {}),
                 }
                 for name, cls in sorted(self.types.items())
             },

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 from shared.envelope import EventEnvelope, as_business_time
+from tests.published import as_published
 
 
 @dataclass
@@ -38,7 +39,8 @@ class Events:
             # Typed in the evening of the day it happened unless said otherwise.
             recorded_at=recorded_at or as_business_time(on) + timedelta(hours=12),
             actor=f"{service}-desk",
-            payload=payload, unit_code=unit_code, correlation_id=uuid4().hex,
+            payload=as_published(service, event_type, 1, payload, on), unit_code=unit_code,
+            correlation_id=uuid4().hex,
         )
         self.published.append(envelope)
         return envelope

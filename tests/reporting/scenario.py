@@ -15,6 +15,7 @@ from uuid import uuid4
 
 from shared.clock import VN_TZ
 from shared.envelope import EventEnvelope
+from tests.published import as_published
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng
 TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng
@@ -49,7 +50,8 @@ class Events:
             aggregate_type=aggregate, aggregate_id=aggregate_id,
             aggregate_version=self.versions[key],
             occurred_at=datetime(on.year, on.month, on.day, tzinfo=UTC),
-            recorded_at=recorded or recorded_after(on), actor="tester", payload=payload,
+            recorded_at=recorded or recorded_after(on), actor="tester",
+            payload=as_published(service, event_type, 1, payload, on),
             unit_code=unit,
         )
         self.items.append(envelope)
@@ -145,7 +147,7 @@ class Events:
         self.add("indicators", "model", model_id, "ModelRegistered", on, {
             "model_id": model_id, "unit_code": unit, "field": field_name,
             "title": f"Mô hình {model_id}", "started_on": on.isoformat(),
-            "recognition_level": "district", "status": "active",
+            "recognition_level": "district", "status": "building",
         }, unit)
 
 
@@ -188,7 +190,7 @@ def two_quarter_scenario() -> Events:
     for issue, handling in (("IS1", "answered_on_spot"), ("IS2", "assigned")):
         e.add("dialogue", "issue", issue, "IssueRaised", d(2023, 2, 20), {
             "issue_id": issue, "session_id": "SES1", "unit_code": TIEN_LANG_TOWN,
-            "category": "đất đai", "text": "Kiến nghị", "handling": handling,
+            "category": "land_and_site_clearance", "text": "Kiến nghị", "handling": handling,
             "assigned_agency": "UBND huyện"}, TIEN_LANG_TOWN)
     e.commitment("K1", "SES1", TIEN_LANG_TOWN, d(2023, 2, 20), d(2023, 4, 30))
     e.commitment("K2", "SES1", TIEN_LANG_TOWN, d(2023, 2, 20), d(2023, 3, 10))
@@ -203,6 +205,6 @@ def two_quarter_scenario() -> Events:
     # The indicators service set I3's denominator to the sites of this scenario.
     e.add("indicators", "indicator", "I3-2023", "IndicatorDefined", d(2023, 1, 3), {
         "indicator_id": "I3", "year": 2023, "name": "Cơ sở tôn giáo có hồ sơ đăng ký đất đai",
-        "comparator": ">=", "target": 40, "denominator_fixed": 4})
+        "comparator": "ge", "target": 40, "denominator_fixed": 4})
     return e
 

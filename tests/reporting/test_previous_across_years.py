@@ -40,7 +40,7 @@ FLOWS_NOT_COMPARED = "không tính tăng, giảm"
 
 def _i3(year: int, base: int, target: int) -> dict[str, Any]:
     return {"indicator_id": "I3", "year": year, "name": "Cơ sở tôn giáo có hồ sơ đăng ký đất đai",
-            "comparator": ">=", "target": target, "denominator_fixed": base}
+            "comparator": "ge", "target": target, "denominator_fixed": base}
 
 
 def across_years() -> Events:
@@ -58,7 +58,7 @@ def across_years() -> Events:
           _i3(2024, 8, 60))
     e.add("indicators", "indicator", "I1-2024", "IndicatorDefined", date(2024, 1, 3), {
         "indicator_id": "I1", "year": 2024, "name": "Mô hình “Dân vận khéo”",
-        "comparator": ">=", "target": 100, "qualifying_fields": [
+        "comparator": "ge", "target": 100, "qualifying_fields": [
             "new_rural", "exemplary_rural", "urban", "digital_transformation"]})
     return e
 

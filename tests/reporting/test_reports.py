@@ -622,7 +622,7 @@ def test_a_years_definition_recorded_after_a_cut_off_decides_that_periods_target
     redefined = events.add("indicators", "indicator", "I3-2023", "IndicatorDefined",
                            date(2023, 9, 1), {
         "indicator_id": "I3", "year": 2023, "name": "Cơ sở tôn giáo có hồ sơ đăng ký đất đai",
-        "comparator": ">=", "target": 60, "denominator_fixed": 5}, recorded=utcnow())
+        "comparator": "ge", "target": 60, "denominator_fixed": 5}, recorded=utcnow())
     defined_at = utcnow().isoformat()
     reporting.publish([redefined])
     wait_until(lambda: next(i for i in _get(reporting, "/api/v1/reports/2023-3m")["indicators"]

@@ -200,7 +200,7 @@ class Facts:
         for n in range(rng.randrange(3)):
             issue = f"{session}-I{n}"
             self.add("dialogue", "issue", issue, "IssueRaised", on, {
-                "issue_id": issue, "session_id": session, "unit_code": unit, "category": "",
+                "issue_id": issue, "session_id": session, "unit_code": unit, "category": "other",
                 "text": "", "handling": rng.choice(["answered_on_spot", "assigned"])}, unit)
 
     def commitment(self, cid: str) -> None:
@@ -225,11 +225,11 @@ class Facts:
         self.add("indicators", "model", model, "ModelRegistered", on, {
             "model_id": model, "unit_code": unit, "field": rng.choice(fields), "title": "",
             "started_on": on.isoformat(), "recognition_level": "district",
-            "status": "active"}, unit)
+            "status": "building"}, unit)
         for kind in self.steps(["ModelRecognised", "ModelClosed", "ModelRegistered"]):
             on = self.day(on, 150)
             payload = {"model_id": model, "recognition_level": "city", "unit_code": unit,
-                       "field": rng.choice(fields), "title": "", "status": "active"}
+                       "field": rng.choice(fields), "title": "", "status": "building"}
             self.add("indicators", "model", model, kind, on, payload, unit)
         if rng.random() < 0.5:
             entry = f"E-{model}"
@@ -343,7 +343,7 @@ def test_a_day_counts_facts_dated_on_it_and_not_after(reporting: Reporting) -> N
     recorded = utcnow() - timedelta(hours=1)
     for n, on in enumerate((date(2026, 10, 1), date(2026, 11, 20), date(2026, 11, 21))):
         events.add("dialogue", "issue", f"I{n}", "IssueRaised", on, {
-            "issue_id": f"I{n}", "session_id": "S", "unit_code": "11755", "category": "",
+            "issue_id": f"I{n}", "session_id": "S", "unit_code": "11755", "category": "other",
             "text": "", "handling": "assigned"}, "11755", recorded)
     reporting.feed(events)
     with read_connection(reporting.runtime.engine) as conn:
@@ -394,7 +394,7 @@ def test_what_the_days_between_change_is_kept_per_source(reporting: Reporting) -
     for n, on in enumerate((date(2026, 10, 1), date(2026, 11, 25), date(2026, 12, 2))):
         events.site(f"S{n}", "11755", on)
         events.add("dialogue", "issue", f"I{n}", "IssueRaised", on, {
-            "issue_id": f"I{n}", "session_id": "S", "unit_code": "11755", "category": "",
+            "issue_id": f"I{n}", "session_id": "S", "unit_code": "11755", "category": "other",
             "text": "", "handling": "assigned"}, "11755", recorded)
     reporting.feed(events)
     engine = reporting.runtime.engine
@@ -424,7 +424,7 @@ def test_what_the_days_between_change_is_kept_per_source(reporting: Reporting) -
     reads.clear()
     later = Events()
     later.add("dialogue", "issue", "I9", "IssueRaised", date(2026, 11, 30), {
-        "issue_id": "I9", "session_id": "S", "unit_code": "11755", "category": "",
+        "issue_id": "I9", "session_id": "S", "unit_code": "11755", "category": "other",
         "text": "", "handling": "assigned"}, "11755", recorded)
     reporting.feed(later)
     fast, slow = both_ways()

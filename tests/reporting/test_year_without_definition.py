@@ -69,7 +69,7 @@ def test_a_year_without_definitions_shows_figures_without_target_or_status(
     definition = defined.add("indicators", "indicator", "I3-2025", "IndicatorDefined",
                              date(2025, 1, 3), {
         "indicator_id": "I3", "year": 2025, "name": "Cơ sở tôn giáo có hồ sơ đăng ký đất đai",
-        "comparator": ">=", "target": 40}, recorded=utcnow())
+        "comparator": "ge", "target": 40}, recorded=utcnow())
     reporting.publish([definition])
     wait_until(lambda: _indicators(get_json(reporting, "/api/v1/reports/2025-6m"))["I3"][
         "target"] == 40)
@@ -106,7 +106,7 @@ def test_a_finalised_report_without_targets_keeps_them_empty_and_lists_a_later_s
     later = Events()
     later.add("indicators", "indicator", "I3-2025", "IndicatorDefined", date(2025, 1, 3), {
         "indicator_id": "I3", "year": 2025, "name": "Cơ sở tôn giáo có hồ sơ đăng ký đất đai",
-        "comparator": ">=", "target": 40}, recorded=utcnow())
+        "comparator": "ge", "target": 40}, recorded=utcnow())
     reporting.publish(later.items)
 
     def differences() -> dict[tuple[str, str], tuple[Any, Any]]:

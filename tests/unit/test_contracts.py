@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
@@ -12,14 +13,18 @@ import pytest
 from services.indicators.application.projections import all_projections as indicators_projections
 from services.religion.domain.events import LandDossierLodged, SiteRegistered
 from services.reporting.application.projections import all_projections as reporting_projections
+from services.reporting.domain.events import ReportFinalised
 from shared.consumer import Projection, _decode, dead_letter_reason
 from shared.contract import (
     CONTRACTS_DIR,
+    ENVELOPE_INVALID,
     INVALID,
+    RECORDED_LATER,
     TOO_NEW,
     ContractViolation,
     EventContract,
     SchemaTooNew,
+    check_recorded,
 )
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
@@ -104,11 +109,22 @@ def test_an_older_version_is_held_to_the_types_of_the_fields_it_has_only(
     ({"payload": {"land_area_m2": True}}, INVALID, "land_area_m2"),
     ({"payload": {"district_code": 303}}, INVALID, "district_code: 303 is not string/null"),
     ({"schema_version": 0}, INVALID, "schema_version below 1"),
+    # Finding P1: what the contract let through and the consumers then treated apart.
+    ({"payload": {"commune_code": None}, "drop": "commune_code"}, INVALID,
+     "commune_code: missing"),
+    ({"payload": {"district_code": None}, "drop": "district_code"}, INVALID,
+     "district_code: missing"),
+    ({"payload": {"nickname": "Chùa"}}, INVALID, "nickname: no such field"),
+    ({"aggregate_version": 2**70}, ENVELOPE_INVALID, f"aggregate_version {2**70} outside"),
+    ({"aggregate_version": 2**63}, ENVELOPE_INVALID, "aggregate_version"),
+    ({"aggregate_version": 0}, ENVELOPE_INVALID, "aggregate_version 0 outside"),
+    ({"position": 2**63}, ENVELOPE_INVALID, "position"),
 ])
 def test_what_the_publisher_would_refuse_is_refused_with_a_code_and_a_reason(
     religion: EventContract, change: dict[str, Any], code: str, detail: str,
 ) -> None:
     payload = {**REGISTERED.model_dump(mode="json"), **change.pop("payload", {})}
+    payload.pop(change.pop("drop", ""), None)
     envelope = replace(_envelope(payload), **change)
     refused = _refusal(religion, envelope)
     assert (refused.code, detail in str(refused)) == (code, True), str(refused)
@@ -128,6 +144,8 @@ class _Message:
 
     def __init__(self, envelope: EventEnvelope) -> None:
         self.data = envelope.to_json()
+        # Published as it was recorded (shared.contract.check_recorded).
+        self.metadata = SimpleNamespace(timestamp=envelope.recorded_at)
 
 
 def test_a_newer_schema_version_is_held_with_what_comes_after_it_not_refused(
@@ -156,3 +174,74 @@ def test_a_newer_schema_version_is_held_with_what_comes_after_it_not_refused(
                       lambda e: e.event_id == envelopes[2].event_id)
     assert applied.too_new is None and not applied.held
     assert [e for _, e in applied.applicable] == [envelopes[0], envelopes[2], envelopes[3]]
+
+
+def _lodged(**change: Any) -> dict[str, Any]:
+    lodged = LandDossierLodged(site_code="TL-001", state="lodged", note="",
+                               document_refs=["1"], lodged_on=date(2023, 2, 1))
+    return {**lodged.model_dump(mode="json"), **change}
+
+
+@pytest.mark.parametrize(("payload", "version", "detail"), [
+    (_lodged(state="bogus"), 2, 'state: "bogus" is none of ["not_started",'),
+    (_lodged(state=None), 2, "state: null is not string"),
+    (_lodged(state=["lodged"]), 2, "state: "),
+    ({k: v for k, v in _lodged().items() if k != "state"}, 2, "state: missing"),
+    # v1 had no `state`: one it carries is held to v2's choices.
+    ({**_lodged(state="bogus")}, 1, 'state: "bogus" is none of'),
+    ({k: v for k, v in _lodged().items() if k != "lodged_on"}, 1, "lodged_on: missing"),
+])
+def test_a_literal_outside_its_choices_or_a_required_field_missing_is_refused(
+    religion: EventContract, payload: dict[str, Any], version: int, detail: str,
+) -> None:
+    refused = _refusal(religion, _envelope(payload, "LandDossierLodged", version=version))
+    assert (refused.code, detail in str(refused)) == (INVALID, True), str(refused)
+
+
+def test_a_field_added_later_with_a_default_is_not_required_of_old_events(
+    religion: EventContract,
+) -> None:
+    without_date = REGISTERED.model_dump(mode="json")
+    del without_date["registered_on"]  # added after v1 with a default (None)
+    religion.check(_envelope(without_date))
+    reporting = EventContract.of("reporting")
+    assert reporting is not None
+    finalised = {name: value for name, value in _finalised().items()
+                 if name != "later_facts_acknowledged"}
+    reporting.check(replace(_envelope(finalised, "ReportFinalised"), service="reporting"))
+
+
+def _finalised() -> dict[str, Any]:
+    """A ReportFinalised as its publisher writes it."""
+    return ReportFinalised(
+        report_id="2023-12m:31", period_id="2023-12m", scope="31",
+        as_of=datetime(2023, 12, 20, tzinfo=UTC), data_from=date(2023, 1, 1),
+        cutoff_on=date(2023, 12, 14), content_hash="0" * 64, figure_count=12,
+    ).model_dump(mode="json")
+
+
+def test_the_choices_are_of_their_json_type() -> None:
+    contract = EventContract.from_catalogue({"service": "x", "events": {"E": {
+        "schema_version": 1, "payload": {"type": "object", "properties": {
+            "n": {"enum": [1, 2]}, "k": {"const": "on"}}}}}})
+    contract.check(replace(_envelope({"n": 1, "k": "on"}, "E"), service="x"))
+    for wrong in ({"n": True}, {"n": 1.5}, {"k": "off"}, {"n": [1]}):
+        refused = _refusal(contract, replace(_envelope(wrong, "E"), service="x"))
+        assert refused.code == INVALID, wrong
+
+
+def test_an_envelope_recorded_after_its_message_was_published_is_refused() -> None:
+    envelope = _envelope(REGISTERED.model_dump(mode="json"))
+    published = envelope.recorded_at
+    check_recorded(envelope, published)
+    check_recorded(envelope, published - timedelta(seconds=5))  # the clocks' skew
+    check_recorded(envelope, published + timedelta(days=400))  # a relay catching up
+    with pytest.raises(ContractViolation) as refused:
+        check_recorded(envelope, published - timedelta(seconds=6))
+    assert refused.value.code == RECORDED_LATER
+    assert dead_letter_reason(str(envelope.event_id), str(refused.value)) == (
+        RECORDED_LATER, refused.value.message)
+    assert not refused.value.message.isascii()
+    naive = replace(envelope, recorded_at=envelope.recorded_at.replace(tzinfo=None))
+    with pytest.raises(ContractViolation):
+        check_recorded(naive, published - timedelta(seconds=6))

@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from services.religion.domain.workflow import CaseState, DossierState
 from shared.corrections import Correction
 from shared.envelope import DomainEvent, EventRegistry
 
@@ -98,7 +99,7 @@ class DossierStep(DomainEvent):
 
     aggregate_type = "dossier"
     site_code: str
-    state: str
+    state: DossierState
     note: str
     document_refs: list[str]
 
@@ -122,6 +123,7 @@ class LandDossierLodged(DossierStep):
 
     event_type = "LandDossierLodged"
     schema_version = 2
+    added_in = {"state": 2}  # noqa: RUF012 (a ClassVar of DomainEvent)
     lodged_on: date
 
 
@@ -236,7 +238,7 @@ class ComplianceCaseOpened(DomainEvent):
     district_code: str | None
     violation_type: str
     description: str
-    state: str
+    state: CaseState
     detected_on: date
     reference: str = ""
 
@@ -244,7 +246,7 @@ class ComplianceCaseOpened(DomainEvent):
 class CaseStep(DomainEvent):
     aggregate_type = "compliance"
     case_id: str
-    state: str
+    state: CaseState
     acted_on: date
     note: str
 
@@ -292,7 +294,7 @@ class DossierStepCorrected(Correction):
     aggregate_type = "dossier"
     site_code: str
     corrected_type: str
-    state: str
+    state: DossierState
     acted_on: date
     note: str
     document_refs: list[str]
