@@ -12,23 +12,26 @@ started with a contract that knows the version, it and the rest are applied, eac
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
+import nats
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from services.indicators.adapters.tables import site_facts
+from services.indicators.adapters.tables import dossier_facts, site_facts
 from services.indicators.app import create_app as create_indicators
 from services.religion.app import create_app as create_religion
 from services.reporting.adapters.tables import religion_facts
 from services.reporting.app import create_app as create_reporting
-from shared.envelope import EventEnvelope
+from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import EventStore
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
@@ -257,3 +260,83 @@ def test_an_event_of_a_newer_schema_version_holds_the_consumers_until_they_are_u
             assert not _dead_letters(client)
             for event_id in (str(registered.event_id), *ids):
                 assert _times_applied(client, tables[name], event_id) == 1, (name, event_id)
+
+
+async def _publish_body(url: str, subject: str, body: bytes, msg_id: str) -> None:
+    client = await nats.connect(url)
+    try:
+        await client.jetstream().publish(subject, body, headers={"Nats-Msg-Id": msg_id})
+    finally:
+        await client.close()
+
+
+def _stored(religion: TestClient) -> list[EventEnvelope]:
+    runtime = _runtime(religion)
+    with runtime.engine.connect() as conn:
+        return [replace(e, service="religion") for e in
+                EventStore("religion", runtime.settings.subject_root).iter_all(conn)]
+
+
+def test_every_consumer_refuses_the_examiners_envelopes_alike_and_counts_the_same_after(
+    clients: Clients,
+) -> None:
+    """Finding P1: envelopes claiming religion, fresh ids, that the contract let through:
+    reporting counted A (no commune, placed by the envelope's unit) and H (a lodging in state
+    «bogus»), indicators dead-lettered A after five KeyErrors; 2^70 crashed reporting's
+    insert; a `recorded_at` ahead of its publication was taken as sent. Now both consumers
+    dead-letter each, before any handler, with a code and a Vietnamese reason, and a real site
+    registered after them is counted by both."""
+    religion, reporting, indicators = clients
+    site = {"code": "TL-001", "name": "Chùa Đông", "religion": "Phật giáo",
+            "commune_code": TIEN_LANG_TOWN, "address": "Thôn Đông", "land_area_m2": 1250.5,
+            "registered_on": "2023-01-05"}
+    assert religion.post("/api/v1/sites", json=site).status_code == 201
+    lodged = religion.post("/api/v1/sites/TL-001/dossier/lodge",
+                           json={"lodged_on": "2023-02-01"})
+    assert lodged.status_code == 201, lodged.text
+    registered, lodging = _stored(religion)
+    wait_until(lambda: str(lodging.event_id) in _fact_ids(indicators, dossier_facts), timeout=30)
+    wait_until(lambda: str(lodging.event_id) in _fact_ids(reporting, religion_facts), timeout=30)
+
+    def forged(of: EventEnvelope, code: str | None, **payload: Any) -> EventEnvelope:
+        changed = {**of.payload, **payload}
+        if code is not None:
+            changed["code"] = code
+        return replace(of, event_id=uuid4(), aggregate_id=changed.get("code", of.aggregate_id),
+                       payload=changed)
+
+    without_commune = forged(registered, "F-A")
+    del without_commune.payload["commune_code"], without_commune.payload["district_code"]
+    hostile = {
+        str(without_commune.event_id): "EVENT_PAYLOAD_INVALID",
+        str((bogus := forged(lodging, None, state="bogus")).event_id): "EVENT_PAYLOAD_INVALID",
+        str((huge := forged(registered, "F-X")).event_id): "EVENT_ENVELOPE_INVALID",
+        str((ahead := replace(forged(registered, "F-R"),
+                              recorded_at=utcnow() + timedelta(hours=1))).event_id):
+            "EVENT_RECORDED_AFTER_PUBLISHED",
+    }
+    runtime = _runtime(religion)
+    asyncio.run(publish(runtime.settings.nats_url, runtime.settings.subject_root,
+                        [without_commune, bogus, ahead]))
+    # 2^70 as a hand `nats pub` writes it (the envelope's own encoder stops at 64 bits).
+    body = json.loads(huge.to_json())
+    body["aggregate_version"] = 2**70
+    asyncio.run(_publish_body(runtime.settings.nats_url, huge.subject(
+        runtime.settings.subject_root), json.dumps(body).encode(), str(huge.event_id)))
+    # A real site, published by religion's relay after them.
+    assert religion.post("/api/v1/sites", json={**site, "code": "TL-002"}).status_code == 201
+    after = str(_stored(religion)[-1].event_id)
+
+    for consumer in (reporting, indicators):
+        wait_until(lambda c=consumer: set(_dead_letters(c)) >= set(hostile),  # type: ignore[misc]
+                   timeout=30)
+        letters = _dead_letters(consumer)
+        assert {i: letters[i][0] for i in hostile} == hostile
+        assert all(letters[i][1] and not letters[i][1].isascii() for i in hostile)
+    wait_until(lambda: after in _fact_ids(reporting, religion_facts), timeout=30)
+    wait_until(lambda: after in _fact_ids(indicators, site_facts), timeout=30)
+    real = {str(registered.event_id), str(lodging.event_id), after}
+    assert _fact_ids(reporting, religion_facts) == real
+    assert _fact_ids(indicators, site_facts) | _fact_ids(indicators, dossier_facts) == real
+    summary = reporting.get("/api/v1/religion/sites-summary").json()
+    assert (summary["sites"], summary["sites_with_dossier"]) == (2, 1)
