@@ -60,6 +60,7 @@ from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, stream_name_for
 from shared.streams import durable_drained
+from tools.published import as_published
 
 SITES = 30_000
 SESSIONS = 100_000
@@ -361,7 +362,8 @@ def _envelope(
     return EventEnvelope(
         event_id=uuid4(), event_type=event_type, schema_version=1, service=service,
         aggregate_type=aggregate, aggregate_id=key, aggregate_version=1, occurred_at=occurred,
-        recorded_at=occurred + timedelta(hours=10), actor="bench", payload=payload,
+        recorded_at=occurred + timedelta(hours=10), actor="bench",
+        payload=as_published(service, event_type, 1, dict(payload), on),
     )
 
 

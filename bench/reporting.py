@@ -56,6 +56,7 @@ from shared.planrules import PLAN_TARGETS
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, stream_name_for
 from shared.streams import durable_drained, ensure_stream, stream_config
+from tools.published import as_published
 
 ROOT = "bench"
 SOURCES = ("religion", "dialogue", "indicators")
@@ -63,6 +64,12 @@ START = date(2025, 12, 15)  # the data window of the 2026 six-month report
 DAYS = 181
 FIELDS = ("new_rural", "exemplary_rural", "urban", "digital_transformation", "other")
 RNG_SEED = 20230101
+
+
+#: The state each dossier step sets (services/religion/domain/workflow.py's transitions).
+_STATE_SET = {"LandDossierLodged": "lodged", "DossierRequisitioned": "requisitioned",
+              "DossierResubmitted": "lodged", "DossierAccepted": "accepted",
+              "DossierRejected": "rejected"}
 
 
 def _envelope_json(
@@ -77,7 +84,9 @@ def _envelope_json(
         "aggregate_version": version, "occurred_at": occurred.isoformat(),
         "recorded_at": recorded.isoformat(), "actor": "bench", "department": None,
         "unit_code": unit, "correlation_id": None, "causation_id": None, "position": None,
-        "payload": payload,
+        # Whole, as the publisher sends it: the consumers refuse a payload short of its
+        # contract (shared/contract.py).
+        "payload": as_published(service, event_type, 1, payload, on),
     }, ensure_ascii=False, separators=(",", ":")).encode()
 
 
@@ -112,7 +121,7 @@ def national_events(total: int) -> Iterator[tuple[str, str, bytes]]:
                 steps += ["DossierAccepted"] if i % 7 else ["DossierRejected"]
                 for version, step in enumerate(steps, start=1):
                     yield event("religion", "dossier", site, version, step, day(),
-                                {"site_code": site, "state": step}, commune)
+                                {"site_code": site, "state": _STATE_SET[step]}, commune)
             if i % 3 == 1:
                 yield event("religion", "certificate", site, 1, "CertificateIssued", day(), {
                     "site_code": site, "certificate_number": f"CS{i}", "issued_on": "2026-01-01",
@@ -138,11 +147,11 @@ def national_events(total: int) -> Iterator[tuple[str, str, bytes]]:
             commune = rng.choice(communes)
             yield event("indicators", "model", f"M{i}", 1, "ModelRegistered", day(), {
                 "model_id": f"M{i}", "unit_code": commune, "field": FIELDS[i % 5],
-                "title": f"Mô hình {i}", "started_on": "2026-01-01", "recognition_level": "x",
-                "status": "active"}, commune)
+                "title": f"Mô hình {i}", "started_on": "2026-01-01", "recognition_level": "none",
+                "status": "building"}, commune)
             if i % 4 == 0:
                 yield event("indicators", "model", f"M{i}", 2, "ModelRecognised", day(), {
-                    "model_id": f"M{i}", "recognition_level": "province",
+                    "model_id": f"M{i}", "recognition_level": "city",
                     "recognised_on": "2026-03-01"}, commune)
             if i % 10 == 0:
                 yield event("indicators", "contest", f"E{i}", 1, "ContestEntrySubmitted", day(),
@@ -187,7 +196,7 @@ def national_events(total: int) -> Iterator[tuple[str, str, bytes]]:
             commune = rng.choice(communes)
             yield event("dialogue", "issue", f"IS{i}", 1, "IssueRaised", day(), {
                 "issue_id": f"IS{i}", "session_id": f"SES{i % sessions}", "unit_code": commune,
-                "category": "đất đai", "text": "", "handling": (
+                "category": "land_and_site_clearance", "text": "", "handling": (
                     "answered_on_spot" if i % 3 else "assigned"),
                 "assigned_agency": ""}, commune)
             emitted += 1
@@ -276,7 +285,7 @@ def _new_fact(runtime: ServiceRuntime, number: int, commune: str) -> None:
     envelope = EventEnvelope.from_json(_envelope_json(
         "dialogue", "issue", f"NEW{number}", 1, "IssueRaised", START + timedelta(days=100), {
             "issue_id": f"NEW{number}", "session_id": "SES0", "unit_code": commune,
-            "category": "đất đai", "text": "", "handling": "assigned", "assigned_agency": ""},
+            "category": "land_and_site_clearance", "text": "", "handling": "assigned", "assigned_agency": ""},
         commune, 10**9 + number))
     with runtime.engine.begin() as conn:
         projection.batch_handler(conn, [envelope])

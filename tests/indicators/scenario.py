@@ -9,7 +9,7 @@ from typing import Any
 from uuid import uuid4
 
 from shared.envelope import EventEnvelope, as_business_time
-from tests.published import as_published
+from tools.published import as_published
 
 
 @dataclass

@@ -35,16 +35,20 @@ U = TypeVar("U")
 
 
 def upgraded_contracts(
-    monkeypatch: pytest.MonkeyPatch, directory: Path, service: str, event_type: str, version: int
+    monkeypatch: pytest.MonkeyPatch, directory: Path, service: str, event_type: str, version: int,
+    payload: dict[str, Any] | None = None,
 ) -> None:
     """Consumers made from now on check `service`'s events against a contract that knows
     `event_type` up to `version`: as the image of a consumer upgraded to a publisher's new
-    schema version carries it (shared/contracts/<service>.json)."""
+    schema version carries it (shared/contracts/<service>.json), with the new version's
+    `payload` schema when the test makes one up (else the current one's)."""
     directory.mkdir(parents=True, exist_ok=True)
     for path in contract.CONTRACTS_DIR.glob("*.json"):
         catalogue = orjson.loads(path.read_bytes())
         if path.stem == service:
             catalogue["events"][event_type]["schema_version"] = version
+            if payload is not None:
+                catalogue["events"][event_type]["payload"] = payload
         (directory / path.name).write_bytes(orjson.dumps(catalogue))
     monkeypatch.setattr(contract, "CONTRACTS_DIR", directory)
 

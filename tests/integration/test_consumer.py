@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
@@ -98,6 +99,11 @@ def _projection() -> Projection:
                   "SiteRegistered": _count_up},
         tables=[tally],
     )
+
+
+#: The payload of this file's events, as a contract states it (`upgraded_contracts`).
+_TALLIED = {"type": "object", "properties": {"value": {"type": "integer"}},
+            "required": ["value"], "additionalProperties": False}
 
 
 def _envelope(event_type: str, aggregate_id: str, version: int, value: int) -> EventEnvelope:
@@ -370,6 +376,8 @@ class _HeldMessage:
 
     def __init__(self, envelope: EventEnvelope) -> None:
         self.data = envelope.to_json()
+        # Published as it was recorded (shared.contract.check_recorded).
+        self.metadata = SimpleNamespace(timestamp=envelope.recorded_at, sequence=None)
         self.signals: list[str] = []
 
     async def in_progress(self) -> None:
@@ -534,7 +542,8 @@ async def test_an_event_of_a_newer_schema_version_holds_the_consumer_until_it_is
     reported = [e for e in logs if e["event"] == "consumer_schema_too_new"]
     assert len(reported) == 1 and reported[0]["log_level"] == "error"
 
-    upgraded_contracts(monkeypatch, tmp_path / "contracts", "religion", "SiteRegistered", 2)
+    upgraded_contracts(monkeypatch, tmp_path / "contracts", "religion", "SiteRegistered", 2,
+                       _TALLIED)
     new = started()
     await new.start()
     try:
@@ -568,7 +577,8 @@ async def test_a_held_replica_goes_on_once_an_upgraded_replica_applied_the_event
     try:
         held = old.consumers[0]
         await eventually(lambda: held.held is not None and not held._holding, timeout=30)
-        upgraded_contracts(monkeypatch, tmp_path / "contracts", "religion", "SiteRegistered", 2)
+        upgraded_contracts(monkeypatch, tmp_path / "contracts", "religion", "SiteRegistered", 2,
+                       _TALLIED)
         new = started()
         await new.start()
         try:

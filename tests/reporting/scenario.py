@@ -15,7 +15,7 @@ from uuid import uuid4
 
 from shared.clock import VN_TZ
 from shared.envelope import EventEnvelope
-from tests.published import as_published
+from tools.published import as_published
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng
 TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng
