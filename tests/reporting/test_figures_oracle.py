@@ -39,6 +39,7 @@ from shared.envelope import EventEnvelope, as_business_time
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from tests.indicators.conftest import planned_runtime
+from tools.published import as_published
 
 D = date
 CITY, TIEN_LANG, HONG_BANG = "31", "315", "303"
@@ -303,7 +304,8 @@ def envelopes(facts: list[Fact]) -> list[EventEnvelope]:
             event_id=uuid4(), event_type=fact.kind, schema_version=1, service=fact.service,
             aggregate_type=fact.aggregate, aggregate_id=fact.key,
             aggregate_version=versions[aggregate], occurred_at=as_business_time(fact.on),
-            recorded_at=fact.recorded, actor=f"{fact.service}-desk", payload=fact.payload,
+            recorded_at=fact.recorded, actor=f"{fact.service}-desk",
+            payload=as_published(fact.service, fact.kind, 1, fact.payload, fact.on),
             unit_code=fact.unit, correlation_id=uuid4().hex))
     return out
 
