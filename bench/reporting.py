@@ -285,7 +285,8 @@ def _new_fact(runtime: ServiceRuntime, number: int, commune: str) -> None:
     envelope = EventEnvelope.from_json(_envelope_json(
         "dialogue", "issue", f"NEW{number}", 1, "IssueRaised", START + timedelta(days=100), {
             "issue_id": f"NEW{number}", "session_id": "SES0", "unit_code": commune,
-            "category": "land_and_site_clearance", "text": "", "handling": "assigned", "assigned_agency": ""},
+            "category": "land_and_site_clearance", "text": "", "handling": "assigned",
+            "assigned_agency": ""},
         commune, 10**9 + number))
     with runtime.engine.begin() as conn:
         projection.batch_handler(conn, [envelope])
