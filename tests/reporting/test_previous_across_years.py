@@ -214,7 +214,7 @@ def _defined(e: Events, indicator_id: str, year: int, scope: list[str],
     (`scope_unit_codes`, ["31"] for the city by default)."""
     e.add("indicators", "indicator", f"{indicator_id}-{year}", "IndicatorDefined",
           date(year, 1, 3), {"indicator_id": indicator_id, "year": year,
-                             "name": f"Chỉ tiêu {indicator_id}", "comparator": ">=",
+                             "name": f"Chỉ tiêu {indicator_id}", "comparator": "ge",
                              "target": 50, "scope_unit_codes": scope, **extra})
 
 
