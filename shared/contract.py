@@ -7,14 +7,15 @@ registry is written out as its catalogue, `shared/contracts/<service>.json` (the
 them equal to the registries). The consumer runner (`shared/consumer.py`) checks every
 envelope against it, live and in a rebuild alike, so both apply the same events:
 
-- a `schema_version` newer than the contract knows is not applied (`EVENT_SCHEMA_TOO_NEW`,
-  `SchemaTooNew`): the consumer would read a renamed or removed field as missing. It is no
+- a `schema_version` newer than the contract knows, or a field the contract's class does not
+  have, is not applied (`EVENT_SCHEMA_TOO_NEW`, `SchemaTooNew`): the consumer would read a
+  renamed or removed field as missing, or drop an added one. It is no
   defect of the event but a publisher upgraded before its consumers, so the runner does not
   dead-letter it: it stops there, unacked, until it is upgraded (docs/events.md);
 - a payload the publisher's event class would refuse (a null name, a number given as text,
   an impossible date such as 2023-02-30, a list of the wrong things, a required field
-  missing, a field the class does not have, a value outside a Literal's choices) is refused
-  (`EVENT_PAYLOAD_INVALID`);
+  missing, a nested field its class does not have, a value outside a Literal's choices) is
+  refused (`EVENT_PAYLOAD_INVALID`);
 - an envelope no publisher stored is refused: a version or position beyond what a store
   holds (`EVENT_ENVELOPE_INVALID`), recorded after it was published
   (`EVENT_RECORDED_AFTER_PUBLISHED`). Every consumer checks before any handler runs, so an
@@ -90,19 +91,26 @@ class ContractViolation(ValueError):
 
 
 class SchemaTooNew(ContractViolation):
-    """An envelope of a schema version newer than the contract knows: not applied yet, and not
-    a dead letter either (waiting for the consumer's upgrade makes it right)."""
+    """An envelope of a schema version newer than the contract knows, or of a known version
+    with a field the contract's event class does not have (`fields`): not applied yet, and
+    not a dead letter either (waiting for the consumer's upgrade makes it right)."""
 
-    def __init__(self, event_type: str, version: int, known: int) -> None:
+    def __init__(
+        self, event_type: str, version: int, known: int, fields: tuple[str, ...] = ()
+    ) -> None:
         self.event_type = event_type
         self.version = version
         self.known = known
-        super().__init__(
-            TOO_NEW,
-            messages.EVENT_SCHEMA_TOO_NEW.format(
-                event_type=event_type, version=version, known=known),
-            f"schema_version {version} > {known}",
-        )
+        self.fields = fields
+        if fields:
+            message = messages.EVENT_FIELDS_TOO_NEW.format(
+                event_type=event_type, fields=", ".join(fields))
+            detail = f"fields {list(fields)} not in schema_version {version} of the contract"
+        else:
+            message = messages.EVENT_SCHEMA_TOO_NEW.format(
+                event_type=event_type, version=version, known=known)
+            detail = f"schema_version {version} > {known}"
+        super().__init__(TOO_NEW, message, detail)
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,11 @@ class _EventTerms:
     #: The payload check of each schema version, 1 to `version` (index 0 unused): a field a
     #: later version added (`added_in`) is not required of an older payload.
     checks: tuple[Check, ...]
+    #: The payload's fields the event class has (None: it takes any). A publisher's class
+    #: forbids others, so a payload with another is a class newer than the contract, even at
+    #: the same schema version (an optional field added without a new version): held, as a
+    #: newer version is, not dead-lettered and lost.
+    fields: frozenset[str] | None
 
 
 @dataclass(frozen=True)
@@ -144,7 +157,9 @@ class EventContract:
                 checks.append(_compile({**schema, "required": [
                     field for field in schema.get("required", []) if field not in missing]},
                     defs) if missing else latest)
-            events[name] = _EventTerms(version=version, checks=(*checks, latest))
+            closed = schema.get("additionalProperties", True) is False
+            fields = frozenset(schema.get("properties", {})) if closed else None
+            events[name] = _EventTerms(version=version, checks=(*checks, latest), fields=fields)
         return cls(service=str(catalogue["service"]), events=events)
 
     def check(self, envelope: EventEnvelope) -> None:
@@ -166,6 +181,11 @@ class EventContract:
         version = envelope.schema_version
         if version > terms.version:
             raise SchemaTooNew(envelope.event_type, version, terms.version)
+        payload = envelope.payload
+        if terms.fields is not None and isinstance(payload, dict):
+            newer = tuple(sorted(name for name in payload if name not in terms.fields))
+            if newer:
+                raise SchemaTooNew(envelope.event_type, version, terms.version, newer)
         problem = ("schema_version below 1" if version < 1
                    else terms.checks[version](envelope.payload))
         if problem is not None:

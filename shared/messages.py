@@ -272,6 +272,11 @@ REBUILD_FEWER_EVENTS: Final = (
 #: Published by a newer version of its service than this consumer knows (a rolling upgrade that
 #: did not upgrade the consumers first): the consumer stops at it, unacked, until it is
 #: upgraded (shared/consumer.py; docs/events.md says what to do).
+EVENT_FIELDS_TOO_NEW: Final = (
+    "Sự kiện {event_type} có trường {fields} mà dịch vụ này chưa biết (bên phát đã được nâng cấp "
+    "trước): dịch vụ tạm dừng nhận sự kiện từ sự kiện này, không bỏ qua sự kiện nào. Nâng cấp "
+    "dịch vụ này để áp dụng sự kiện và các sự kiện sau nó."
+)
 EVENT_SCHEMA_TOO_NEW: Final = (
     "Sự kiện {event_type} có phiên bản lược đồ {version}, mới hơn phiên bản {known} mà dịch vụ "
     "này biết: dịch vụ tạm dừng nhận sự kiện từ sự kiện này, không bỏ qua sự kiện nào. Nâng cấp "

@@ -114,7 +114,8 @@ def test_an_older_version_is_held_to_the_types_of_the_fields_it_has_only(
      "commune_code: missing"),
     ({"payload": {"district_code": None}, "drop": "district_code"}, INVALID,
      "district_code: missing"),
-    ({"payload": {"nickname": "Chùa"}}, INVALID, "nickname: no such field"),
+    # A field the class does not have is a class newer than the contract: held (below).
+    ({"payload": {"nickname": "Chùa"}}, TOO_NEW, "fields ['nickname'] not in schema_version 1"),
     ({"aggregate_version": 2**70}, ENVELOPE_INVALID, f"aggregate_version {2**70} outside"),
     ({"aggregate_version": 2**63}, ENVELOPE_INVALID, "aggregate_version"),
     ({"aggregate_version": 0}, ENVELOPE_INVALID, "aggregate_version 0 outside"),
@@ -245,3 +246,24 @@ def test_an_envelope_recorded_after_its_message_was_published_is_refused() -> No
     naive = replace(envelope, recorded_at=envelope.recorded_at.replace(tzinfo=None))
     with pytest.raises(ContractViolation):
         check_recorded(naive, published - timedelta(seconds=6))
+
+
+def test_a_field_the_contract_lacks_at_a_known_version_is_held_not_refused(
+    religion: EventContract,
+) -> None:
+    """A publisher that added an optional field without a new schema version (as
+    ReportFinalised's `later_facts_acknowledged` was) is a class newer than the consumer's
+    contract: dead-lettered, its events would be lost to the figures for good; they are held
+    for the consumer's upgrade as a newer version is (RV6). A nested field the class lacks
+    stays a refusal: no version of a publisher writes one."""
+    good = REGISTERED.model_dump(mode="json")
+    newer = _envelope({**good, "note": "x", "area_unit": "m2"})
+    with pytest.raises(SchemaTooNew) as held:
+        religion.check(newer)
+    assert (held.value.code, held.value.fields) == (TOO_NEW, ("area_unit", "note"))
+    assert (held.value.version, held.value.known) == (1, 1)
+    assert "area_unit, note" in held.value.message
+    assert "không bỏ qua sự kiện nào" in held.value.message
+    messages: list[Any] = [_Message(newer), _Message(_envelope(good))]
+    found = _decode(messages, "religion", religion)
+    assert found.too_new is not None and len(found.held) == 2 and not found.refused
