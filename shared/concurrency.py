@@ -73,11 +73,15 @@ class IfMatch:
         `required`: 428 when neither names one."""
         if body_version is None:
             return self.required() if required else self.version
-        if self.version is not None and self.version != body_version:
+        if self.version is None:
+            return body_version
+        # By number: a weak tag (WeakVersion, equal to nothing) naming the body's version
+        # agrees with it, and is what goes on, to be refused 412 as weak (review RV-P5).
+        if int(self.version) != body_version:
             raise InvalidInput(
-                *VERSION_DISAGREES, if_match=self.version, expected_version=body_version
+                *VERSION_DISAGREES, if_match=int(self.version), expected_version=body_version
             )
-        return body_version
+        return self.version
 
 
 #: The If-Match header a command reads (shared/commandapi.py COMMAND_HEADERS).

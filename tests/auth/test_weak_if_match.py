@@ -91,3 +91,28 @@ def test_a_weak_if_match_out_of_scope_is_the_403_first(services: Services, idp: 
                              headers={**board, "If-Match": 'W/"1"'})
     assert refused.status_code == 403, refused.text
     assert refused.json()["error"]["code"] != "PRECONDITION_FAILED"
+
+
+def test_a_weak_if_match_with_the_same_version_in_the_body_is_the_412(
+    services: Services, idp: Idp
+) -> None:
+    """Review RV-P5: `W/"1"` with the deprecated body `expected_version: 1` answered 422
+    VERSION_DISAGREES «hai phiên bản khác nhau», 1 and 1: they name the same version; the
+    tag being weak is what refuses it."""
+    religion = services["religion"]
+    city = idp.headers("city_staff")
+    assert religion.post("/api/v1/sites", json=site_body("CS-W3"), headers=city).status_code == 201
+    before = event_count(religion)
+    weak = religion.post("/api/v1/sites/CS-W3/close",
+                         json={"closed_on": "2023-05-01", "reason": "Giải thể",
+                               "expected_version": 1},
+                         headers={**city, "If-Match": 'W/"1"'})
+    assert weak.status_code == 412, weak.text
+    assert weak.json()["error"]["code"] == "PRECONDITION_FAILED"
+    assert event_count(religion) == before
+    # Two versions that really differ still disagree.
+    other = religion.post("/api/v1/sites/CS-W3/close",
+                          json={"closed_on": "2023-05-01", "reason": "Giải thể",
+                                "expected_version": 2},
+                          headers={**city, "If-Match": 'W/"1"'})
+    assert (other.status_code, other.json()["error"]["code"]) == (422, "VERSION_DISAGREES")
