@@ -18,7 +18,8 @@ import contextlib
 import traceback
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 import orjson
@@ -47,13 +48,14 @@ from sqlalchemy import (
 )
 
 from shared import messages as kernel_messages
+from shared.clock import in_utc
 from shared.contract import CODES as CONTRACT_CODES
 from shared.contract import (
     TOO_NEW,
     ContractViolation,
     EventContract,
     SchemaTooNew,
-    check_recorded,
+    recorded_as_published,
 )
 from shared.db import BIG_ID, one_at_a_time
 from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
@@ -248,6 +250,8 @@ class _Decoded:
     refused: list[Refused]
     held: list[Msg] = field(default_factory=list)
     too_new: tuple[Msg, EventEnvelope, SchemaTooNew] | None = None
+    #: Envelopes applied as recorded at their publication, with the time they claimed.
+    clamped: list[tuple[Msg, EventEnvelope, datetime]] = field(default_factory=list)
 
 
 def _decode(
@@ -256,8 +260,9 @@ def _decode(
 ) -> _Decoded:
     """The envelopes to apply, and the messages refused: undecodable bytes, an envelope of
     another service (O6), or one its publisher's contract refuses (shared/contract.py, O7),
-    recorded after its message was published included (P1). None gets better by waiting, so
-    all go straight to the dead letters, live and in a rebuild alike.
+    None gets better by waiting, so all go straight to the dead letters, live and in a
+    rebuild alike. One recorded after its message was published is applied as recorded at
+    its publication (`clamped`, review RV-P2).
 
     But an event of a schema version newer than the contract knows is the sign of a rolling
     upgrade done publisher-first, and waiting for the consumer's upgrade makes it right: the
@@ -277,7 +282,6 @@ def _decode(
         if contract is not None:
             try:
                 contract.check(envelope)
-                check_recorded(envelope, msg.metadata.timestamp)
             except SchemaTooNew as exc:
                 if not applied(envelope):
                     found.too_new = (msg, envelope, exc)
@@ -286,6 +290,11 @@ def _decode(
             except ContractViolation as exc:
                 found.refused.append((msg, envelope, exc))
                 continue
+            published = recorded_as_published(envelope, msg.metadata.timestamp)
+            if published is not None:
+                # A new envelope: `replace` leaves the cached `event_key` behind, rightly.
+                found.clamped.append((msg, envelope, published))
+                envelope = replace(envelope, recorded_at=published)
         found.applicable.append((msg, envelope))
     return found
 
@@ -752,8 +761,24 @@ class ConsumerRunner:
         return found is not None
 
     def _decoded(self, messages: list[Msg]) -> _Decoded:
-        return _decode(messages, self.projection.source_service, self._contract,
-                       lambda envelope: self._was_applied(envelope.event_key))
+        found = _decode(messages, self.projection.source_service, self._contract,
+                        lambda envelope: self._was_applied(envelope.event_key))
+        for msg, envelope, published in found.clamped:
+            # The operator's sign of a clock skew between a publisher and NATS (or a forgery).
+            log.warning(
+                "event_recorded_after_published",
+                consumer=self.durable,
+                stream=self.stream,
+                event_id=envelope.event_key,
+                event_type=envelope.event_type,
+                recorded_at=envelope.recorded_at.isoformat(),
+                published_at=published.isoformat(),
+                skew_s=round((in_utc(envelope.recorded_at) - published).total_seconds(), 3),
+                stream_sequence=_stream_sequence(msg) or None,
+            )
+            if self._metrics:
+                self._metrics.recorded_clamped.labels(self.durable).inc()
+        return found
 
     async def _through_outages(self, messages: list[Msg], work: Callable[[], _T]) -> _T:
         """`work` (in a thread) until it is done, tried again after each outage's pause:

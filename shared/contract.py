@@ -17,9 +17,11 @@ envelope against it, live and in a rebuild alike, so both apply the same events:
   missing, a nested field its class does not have, a value outside a Literal's choices) is
   refused (`EVENT_PAYLOAD_INVALID`);
 - an envelope no publisher stored is refused: a version or position beyond what a store
-  holds (`EVENT_ENVELOPE_INVALID`), recorded after it was published
-  (`EVENT_RECORDED_AFTER_PUBLISHED`). Every consumer checks before any handler runs, so an
-  envelope is applied by every consumer or by none (finding P1).
+  holds (`EVENT_ENVELOPE_INVALID`). Every consumer checks before any handler runs, so an
+  envelope is applied by every consumer or by none (finding P1);
+- an envelope recorded later than its message was published (beyond the clocks' skew) is
+  applied as recorded at its publication (`recorded_as_published`), with a warning: a
+  service's clock ahead of the NATS server's, or a forged future time (review RV-P2).
 
 What is checked is each field the payload carries, against the type, date format and choices
 (a Literal's, an Enum's) its JSON Schema states, nested fields included; that every required
@@ -27,12 +29,13 @@ field is there and no field the class does not have (each event class forbids ex
 publisher would refuse them); for every version up to the contract's: an older version's
 payload, before its upcaster (which stays in the publisher's code), keeps the types of the
 fields it has and lacks those a later version added (`DomainEvent.added_in`). The envelope's
-`aggregate_version` and `position` must be what a store holds (1..2^63-1), and its
-`recorded_at` no later than its message's publication (`check_recorded`). A rule the class
-states in Python code only (a date's order) is the publisher's command's, not the contract's;
-so is the unit's jurisdiction: another province's unit is refused by every publisher's
-command (shared/unitcheck.py), is counted in none of the jurisdiction's figures, and the
-benchmarks feed the consumers national data. docs/events.md says what no check can see.
+`aggregate_version` and `position` must be what a store holds (1..2^63-1); its
+`recorded_at` is taken as no later than its message's publication (`recorded_as_published`).
+A rule the class states in Python code only (a date's order) is the publisher's command's,
+not the contract's; so is the unit's jurisdiction: another province's unit is refused by
+every publisher's command (shared/unitcheck.py), is counted in none of the jurisdiction's
+figures, and the benchmarks feed the consumers national data. docs/events.md says what no
+check can see.
 
 The schema is compiled once into plain functions: a consumer catching up applies thousands of
 events a second and a general JSON Schema validator costs some 300 µs an event.
@@ -58,6 +61,8 @@ CONTRACTS_DIR = Path(__file__).parent / "contracts"
 TOO_NEW = "EVENT_SCHEMA_TOO_NEW"
 INVALID = "EVENT_PAYLOAD_INVALID"
 ENVELOPE_INVALID = "EVENT_ENVELOPE_INVALID"
+#: No longer given (such an envelope is applied, `recorded_as_published`): kept so the dead
+#: letters it left before still show their code and reason.
 RECORDED_LATER = "EVENT_RECORDED_AFTER_PUBLISHED"
 CODES = (TOO_NEW, INVALID, ENVELOPE_INVALID, RECORDED_LATER)
 
@@ -67,7 +72,8 @@ CODES = (TOO_NEW, INVALID, ENVELOPE_INVALID, RECORDED_LATER)
 ENVELOPE_INTEGERS = ("aggregate_version", "position")
 LARGEST_STORED = 2**63 - 1
 #: How much later than the message's own JetStream timestamp an envelope's `recorded_at` may
-#: be: the relay publishes after the commit, so only the two clocks' skew separates them.
+#: be and stand: the relay publishes after the commit, so only the two clocks' skew
+#: separates them.
 CLOCK_SKEW = timedelta(seconds=5)
 
 # A check returns None when the value fits, else where and why it does not (English, for the
@@ -197,20 +203,21 @@ class EventContract:
             )
 
 
-def check_recorded(envelope: EventEnvelope, published_at: datetime) -> None:
-    """Raise ContractViolation for an envelope recorded later than its message was published
-    (`published_at`, the JetStream message's own timestamp, set by the server): the relay
-    publishes what is committed, so no real event is, beyond the clocks' skew. One recorded
-    earlier than it really was cannot be told from a relay catching up after an outage, and
-    is applied (docs/events.md)."""
+def recorded_as_published(envelope: EventEnvelope, published_at: datetime) -> datetime | None:
+    """The time to take as `envelope`'s `recorded_at` when it claims to have been recorded
+    later than its message was published (`published_at`, the JetStream message's own
+    timestamp, set by the server) beyond the clocks' skew: its publication, the latest
+    moment the consumer can vouch it was known at. None when its own `recorded_at` stands.
+
+    Such an envelope is applied, not refused (review RV-P2): refused, a service host whose
+    clock runs ahead of the NATS server's lost every event it published, live and in every
+    rebuild (both times are fixed); taken at its publication, a forged future `recorded_at`
+    still hides no fact until then (finding P1). One recorded earlier than it really was
+    cannot be told from a relay catching up after an outage, and stands (docs/events.md)."""
     # A naive time is UTC, as every stored one (shared.clock.in_utc).
     if in_utc(envelope.recorded_at) > published_at + CLOCK_SKEW:
-        raise ContractViolation(
-            RECORDED_LATER,
-            messages.EVENT_RECORDED_AFTER_PUBLISHED.format(event_type=envelope.event_type),
-            f"recorded_at {envelope.recorded_at.isoformat()} > published "
-            f"{published_at.isoformat()} + {CLOCK_SKEW.total_seconds():g} s",
-        )
+        return published_at
+    return None
 
 
 def _compile(schema: dict[str, Any], defs: dict[str, Any]) -> Check:

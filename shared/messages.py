@@ -294,11 +294,6 @@ EVENT_ENVELOPE_INVALID: Final = (
     "(position) ngoài khoảng kho sự kiện lưu được (1 đến 2^63-1): không do dịch vụ phát ghi ra, "
     "không áp dụng vào số liệu."
 )
-#: An envelope recorded after its message was published (shared/contract.check_recorded).
-EVENT_RECORDED_AFTER_PUBLISHED: Final = (
-    "Sự kiện {event_type} ghi thời điểm lưu muộn hơn lúc nó được phát lên luồng sự kiện: không "
-    "sự kiện thật nào như vậy (dịch vụ phát chỉ phát sự kiện đã lưu), không áp dụng vào số liệu."
-)
 #: The other dead letters (shared/consumer.py): bytes that are no event envelope, and an event
 #: the consumer's own handling failed on, attempt after attempt.
 DEAD_LETTER_UNDECODABLE: Final = "Thông điệp không đọc được thành sự kiện: không áp dụng."

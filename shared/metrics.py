@@ -62,6 +62,14 @@ class ServiceMetrics:
             ["consumer"],
             registry=self.registry,
         )
+        self.recorded_clamped = Counter(
+            "danvan_consumer_recorded_clamped",
+            "Events whose recorded_at was later than their message's publication on the NATS"
+            " server (beyond 5 s of skew), applied as recorded at their publication: a"
+            " publishing host's clock ahead of the NATS server's, or a forged time",
+            ["consumer"],
+            registry=self.registry,
+        )
         self.consumer_paused = Gauge(
             "danvan_consumer_paused",
             "1 while a consumer holds its messages: waiting out an outage of its database, or"

@@ -25,12 +25,14 @@ import nats
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from structlog.testing import capture_logs
 
 from services.indicators.adapters.tables import dossier_facts, site_facts
 from services.indicators.app import create_app as create_indicators
 from services.religion.app import create_app as create_religion
 from services.reporting.adapters.tables import religion_facts
 from services.reporting.app import create_app as create_reporting
+from shared.clock import in_utc
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import EventStore
 from shared.runtime import ServiceRuntime
@@ -71,9 +73,10 @@ def _sites(reporting: TestClient) -> int:
     return sites
 
 
-def _report_sites(reporting: TestClient) -> int:
+def _report_sites(reporting: TestClient, as_of: str | None = None) -> int:
     """The sites of the 2023 nine-month report of Hai Phong, where the finding counted 12."""
-    response = reporting.get("/api/v1/reports/2023-9m")
+    response = reporting.get("/api/v1/reports/2023-9m",
+                             params={} if as_of is None else {"as_of": as_of})
     assert response.status_code == 200, response.text
     sites: int = figure_values(response.json())["sites"]
     return sites
@@ -285,7 +288,12 @@ def test_every_consumer_refuses_the_examiners_envelopes_alike_and_counts_the_sam
     «bogus»), indicators dead-lettered A after five KeyErrors; 2^70 crashed reporting's
     insert; a `recorded_at` ahead of its publication was taken as sent. Now both consumers
     dead-letter each, before any handler, with a code and a Vietnamese reason, and a real site
-    registered after them is counted by both."""
+    registered after them is counted by both.
+
+    Review RV-P2: the one recorded an hour after its publication (as a publisher whose clock
+    runs ahead of the NATS server's writes them) was dead-lettered too, for good. Now both
+    apply it as recorded at its publication, with a warning and a metric: a report "as
+    known at" a moment between its publication and its claimed time counts it."""
     religion, reporting, indicators = clients
     site = {"code": "TL-001", "name": "Chùa Đông", "religion": "Phật giáo",
             "commune_code": TIEN_LANG_TOWN, "address": "Thôn Đông", "land_area_m2": 1250.5,
@@ -311,32 +319,54 @@ def test_every_consumer_refuses_the_examiners_envelopes_alike_and_counts_the_sam
         str(without_commune.event_id): "EVENT_PAYLOAD_INVALID",
         str((bogus := forged(lodging, None, state="bogus")).event_id): "EVENT_PAYLOAD_INVALID",
         str((huge := forged(registered, "F-X")).event_id): "EVENT_ENVELOPE_INVALID",
-        str((ahead := replace(forged(registered, "F-R"),
-                              recorded_at=utcnow() + timedelta(hours=1))).event_id):
-            "EVENT_RECORDED_AFTER_PUBLISHED",
     }
+    claimed = utcnow() + timedelta(hours=1)
+    ahead = replace(forged(registered, "F-R"), recorded_at=claimed)
     runtime = _runtime(religion)
-    asyncio.run(publish(runtime.settings.nats_url, runtime.settings.subject_root,
-                        [without_commune, bogus, ahead]))
-    # 2^70 as a hand `nats pub` writes it (the envelope's own encoder stops at 64 bits).
-    body = json.loads(huge.to_json())
-    body["aggregate_version"] = 2**70
-    asyncio.run(_publish_body(runtime.settings.nats_url, huge.subject(
-        runtime.settings.subject_root), json.dumps(body).encode(), str(huge.event_id)))
-    # A real site, published by religion's relay after them.
-    assert religion.post("/api/v1/sites", json={**site, "code": "TL-002"}).status_code == 201
-    after = str(_stored(religion)[-1].event_id)
+    before = utcnow()
+    with capture_logs() as logged:
+        asyncio.run(publish(runtime.settings.nats_url, runtime.settings.subject_root,
+                            [without_commune, bogus, ahead]))
+        # 2^70 as a hand `nats pub` writes it (the envelope's own encoder stops at 64 bits).
+        body = json.loads(huge.to_json())
+        body["aggregate_version"] = 2**70
+        asyncio.run(_publish_body(runtime.settings.nats_url, huge.subject(
+            runtime.settings.subject_root), json.dumps(body).encode(), str(huge.event_id)))
+        # A real site, published by religion's relay after them.
+        assert religion.post("/api/v1/sites", json={**site, "code": "TL-002"}).status_code == 201
+        after = str(_stored(religion)[-1].event_id)
 
-    for consumer in (reporting, indicators):
-        wait_until(lambda c=consumer: set(_dead_letters(c)) >= set(hostile),  # type: ignore[misc]
-                   timeout=30)
-        letters = _dead_letters(consumer)
-        assert {i: letters[i][0] for i in hostile} == hostile
-        assert all(letters[i][1] and not letters[i][1].isascii() for i in hostile)
-    wait_until(lambda: after in _fact_ids(reporting, religion_facts), timeout=30)
-    wait_until(lambda: after in _fact_ids(indicators, site_facts), timeout=30)
-    real = {str(registered.event_id), str(lodging.event_id), after}
+        for consumer in (reporting, indicators):
+            wait_until(lambda c=consumer: set(_dead_letters(c)) >= set(hostile),  # type: ignore[misc]
+                       timeout=30)
+            letters = _dead_letters(consumer)
+            assert {i: letters[i][0] for i in hostile} == hostile
+            assert all(letters[i][1] and not letters[i][1].isascii() for i in hostile)
+        wait_until(lambda: after in _fact_ids(reporting, religion_facts), timeout=30)
+        wait_until(lambda: after in _fact_ids(indicators, site_facts), timeout=30)
+    real = {str(registered.event_id), str(lodging.event_id), after, str(ahead.event_id)}
     assert _fact_ids(reporting, religion_facts) == real
     assert _fact_ids(indicators, site_facts) | _fact_ids(indicators, dossier_facts) == real
     summary = reporting.get("/api/v1/religion/sites-summary").json()
-    assert (summary["sites"], summary["sites_with_dossier"]) == (2, 1)
+    assert (summary["sites"], summary["sites_with_dossier"]) == (3, 1)
+
+    # Applied as recorded at its publication, not an hour later: a report as known now, an
+    # hour before the time it claims, counts it.
+    now = utcnow()
+    for consumer, table in ((reporting, religion_facts), (indicators, site_facts)):
+        with _runtime(consumer).engine.connect() as conn:
+            taken = conn.execute(select(table.c.recorded_at).where(
+                table.c.event_id == str(ahead.event_id))).scalar_one()
+        assert before - timedelta(seconds=5) <= in_utc(taken) <= now, consumer
+        assert str(ahead.event_id) not in _dead_letters(consumer)
+    assert _report_sites(reporting, as_of=now.isoformat()) == 3
+    warned = [e for e in logged if e["event"] == "event_recorded_after_published"]
+    warners = {e["consumer"] for e in warned}
+    for consumer in (reporting, indicators):  # each warns, once per consumer it applied it in
+        assert warners & {c.durable for c in _runtime(consumer).consumers}, warners
+    assert len(warned) == len(warners)
+    assert all(e["event_id"] == str(ahead.event_id) and e["skew_s"] > 3500 for e in warned)
+    for consumer in (reporting, indicators):
+        clamped = [line for line in consumer.get("/metrics").text.splitlines()
+                   if line.startswith("danvan_consumer_recorded_clamped_total{")]
+        assert sum(float(line.rsplit(" ", 1)[1]) for line in clamped) == 1.0, clamped

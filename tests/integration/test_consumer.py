@@ -376,7 +376,7 @@ class _HeldMessage:
 
     def __init__(self, envelope: EventEnvelope) -> None:
         self.data = envelope.to_json()
-        # Published as it was recorded (shared.contract.check_recorded).
+        # Published as it was recorded (shared.contract.recorded_as_published).
         self.metadata = SimpleNamespace(timestamp=envelope.recorded_at, sequence=None)
         self.signals: list[str] = []
 

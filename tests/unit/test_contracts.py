@@ -14,17 +14,17 @@ from services.indicators.application.projections import all_projections as indic
 from services.religion.domain.events import LandDossierLodged, SiteRegistered
 from services.reporting.application.projections import all_projections as reporting_projections
 from services.reporting.domain.events import ReportFinalised
+from shared.clock import in_utc
 from shared.consumer import Projection, _decode, dead_letter_reason
 from shared.contract import (
     CONTRACTS_DIR,
     ENVELOPE_INVALID,
     INVALID,
-    RECORDED_LATER,
     TOO_NEW,
     ContractViolation,
     EventContract,
     SchemaTooNew,
-    check_recorded,
+    recorded_as_published,
 )
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
@@ -145,7 +145,7 @@ class _Message:
 
     def __init__(self, envelope: EventEnvelope) -> None:
         self.data = envelope.to_json()
-        # Published as it was recorded (shared.contract.check_recorded).
+        # Published as it was recorded (shared.contract.recorded_as_published).
         self.metadata = SimpleNamespace(timestamp=envelope.recorded_at)
 
 
@@ -231,21 +231,36 @@ def test_the_choices_are_of_their_json_type() -> None:
         assert refused.code == INVALID, wrong
 
 
-def test_an_envelope_recorded_after_its_message_was_published_is_refused() -> None:
-    envelope = _envelope(REGISTERED.model_dump(mode="json"))
-    published = envelope.recorded_at
-    check_recorded(envelope, published)
-    check_recorded(envelope, published - timedelta(seconds=5))  # the clocks' skew
-    check_recorded(envelope, published + timedelta(days=400))  # a relay catching up
-    with pytest.raises(ContractViolation) as refused:
-        check_recorded(envelope, published - timedelta(seconds=6))
-    assert refused.value.code == RECORDED_LATER
-    assert dead_letter_reason(str(envelope.event_id), str(refused.value)) == (
-        RECORDED_LATER, refused.value.message)
-    assert not refused.value.message.isascii()
+def test_an_envelope_recorded_after_its_message_was_published_is_applied_as_published(
+    religion: EventContract,
+) -> None:
+    """Review RV-P2: refused (P1), an envelope recorded later than its message's publication
+    was lost for good when a publisher's clock ran ahead of the NATS server's (the two times
+    are fixed, a rebuild refuses it again). Now it is applied, as recorded at its publication:
+    a forged future time hides no fact until then, a skewed clock loses nothing."""
+    good = REGISTERED.model_dump(mode="json")
+    envelope = _envelope(good)
+    published = in_utc(envelope.recorded_at)
+    assert recorded_as_published(envelope, published) is None
+    assert recorded_as_published(envelope, published - timedelta(seconds=5)) is None  # skew
+    # A relay catching up publishes long after: the recorded time stands.
+    assert recorded_as_published(envelope, published + timedelta(days=400)) is None
+    early = published - timedelta(seconds=6)
+    assert recorded_as_published(envelope, early) == early
     naive = replace(envelope, recorded_at=envelope.recorded_at.replace(tzinfo=None))
-    with pytest.raises(ContractViolation):
-        check_recorded(naive, published - timedelta(seconds=6))
+    assert recorded_as_published(naive, early) == early
+
+    ahead: Any = _Message(envelope)
+    ahead.metadata = SimpleNamespace(timestamp=early)
+    on_time = _envelope(good)
+    messages: list[Any] = [ahead, _Message(on_time)]
+    found = _decode(messages, "religion", religion)
+    assert not found.refused and found.too_new is None
+    applied = [e for _, e in found.applicable]
+    assert applied == [replace(envelope, recorded_at=early), on_time]
+    assert applied[0].event_key == str(envelope.event_id)
+    assert [(msg, e.event_id, claimed) for msg, e, claimed in found.clamped] == [
+        (ahead, envelope.event_id, early)]
 
 
 def test_a_field_the_contract_lacks_at_a_known_version_is_held_not_refused(
