@@ -504,6 +504,12 @@ FIGURES_CATCHING_UP = (
     "Số liệu đang được cập nhật (còn sự kiện từ các dịch vụ nguồn chưa được ghi vào số liệu "
     "báo cáo), chưa thể chốt báo cáo; thử lại sau {seconds} giây"
 )
+#: A consumer stopped at an event of a newer schema version (review RV-P3): `held` is each
+#: hold's own message (shared/consumer.py `SchemaHold.message`), naming consumer and event.
+FIGURES_HELD_SCHEMA_TOO_NEW = (
+    "Chưa thể chốt báo cáo: {held} Số liệu báo cáo dừng ở đó cho tới khi dịch vụ báo cáo "
+    "(reporting) được nâng cấp; chốt lại sau khi nâng cấp"
+)
 #: A source service whose relay has not shown, since the finalisation began, that nothing of it
 #: is left unpublished (finding J13): named with its service code, which operators look up.
 SOURCE_SERVICE_LABELS = {

@@ -14,6 +14,8 @@ from fastapi.testclient import TestClient
 
 from services.reporting.adapters.tables import FACT_TABLES
 from services.reporting.app import create_app
+from services.reporting.application import catchup
+from shared.consumer import SchemaHold
 from shared.natsserver import NatsServer
 from shared.settings import Settings
 from tests.dialogue.conftest import FakeToday
@@ -112,3 +114,44 @@ def test_a_finalisation_is_refused_while_nats_is_away(
     impatient.feed(two_quarter_scenario())
     own_nats_server.kill()
     _refused(impatient)
+
+
+def test_a_finalisation_is_refused_at_once_while_a_consumer_is_held_at_a_newer_event(
+    reporting: Reporting, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A consumer held at an event of a newer schema version stays behind until an upgrade:
+    the finalisation says so at once, naming consumer and event, instead of waiting and
+    answering "catching up" (review RV-P3)."""
+    reporting.feed(two_quarter_scenario())
+    asked: list[str] = []
+
+    async def no_watermarks(*_: object) -> dict[str, object]:
+        asked.append("watermarks")
+        return {}
+
+    async def none_behind(*_: object) -> list[str]:
+        asked.append("consumers")
+        return []
+
+    monkeypatch.setattr(catchup, "wait_watermarks", no_watermarks)
+    monkeypatch.setattr(catchup, "wait_caught_up", none_behind)
+    runner = reporting.runtime.consumers[0]
+    runner.held = SchemaHold(
+        consumer=runner.durable, stream=runner.stream, event_id="evt-newer",
+        event_type="SiteRegistered", version=2, known=1, subject="x.religion.site",
+        stream_sequence=42, reason="Sự kiện có phiên bản lược đồ 2, mới hơn phiên bản 1.")
+    try:
+        refused = reporting.client.post(f"{REPORT}/finalise", json={"scope": "31"})
+    finally:
+        runner.held = None
+    assert refused.status_code == 503, refused.text
+    assert refused.headers["Retry-After"] == str(catchup.HELD_RETRY_AFTER_S)
+    error = refused.json()["error"]
+    assert error["code"] == "FIGURES_HELD_SCHEMA_TOO_NEW"
+    assert runner.durable in error["message"] and "evt-newer" in error["message"]
+    assert "nâng cấp" in error["message"]
+    assert error["details"]["consumers"] == [runner.durable]
+    assert [(h["consumer"], h["event_id"]) for h in error["details"]["held"]] == [
+        (runner.durable, "evt-newer")]
+    assert asked == []  # nothing waited for: no watermark, no consumer_info asked
+    assert reporting.client.get(REPORT).json()["figures_finalised"] is False

@@ -18,7 +18,7 @@ import asyncio
 from datetime import datetime
 
 from services.reporting import messages
-from shared.consumer import wait_caught_up
+from shared.consumer import SchemaHold, wait_caught_up
 from shared.envelope import utcnow
 from shared.errors import DomainError
 from shared.runtime import ServiceRuntime
@@ -50,6 +50,29 @@ class SourcesUnconfirmed(DomainError):
             "FIGURES_CATCHING_UP",
             messages.FIGURES_SOURCES_UNCONFIRMED.format(services=names, seconds=RETRY_AFTER_S),
             retry_after_s=RETRY_AFTER_S, sources=sorted(sources), watermarks=sources,
+        )
+
+
+# A hold lasts until reporting is upgraded (a deployment), not seconds: retrying every 5 s, as
+# for events still on their way, would only load the service (review RV-P3).
+HELD_RETRY_AFTER_S = 60
+
+
+class FiguresHeld(DomainError):
+    """503: a consumer stopped at an event of a newer schema version (shared/consumer.py
+    `SchemaHold`): its read models go no further until reporting is upgraded, so no wait can
+    make the figures complete. Refused at once, naming the consumer and the event."""
+
+    status_code = 503
+
+    def __init__(self, holds: list[SchemaHold]) -> None:
+        super().__init__(
+            "FIGURES_HELD_SCHEMA_TOO_NEW",
+            messages.FIGURES_HELD_SCHEMA_TOO_NEW.format(
+                held=" ".join(hold.message() for hold in holds)),
+            retry_after_s=HELD_RETRY_AFTER_S,
+            consumers=[hold.consumer for hold in holds],
+            held=[{"consumer": hold.consumer, **hold.shown()} for hold in holds],
         )
 
 
@@ -90,6 +113,12 @@ def require_sources_applied(runtime: ServiceRuntime) -> datetime:
     loop = runtime.loop
     if not runtime.running or loop is None:
         return asked_at
+    # A held consumer stays behind until an upgrade: waiting FINALISE_CATCH_UP_S and answering
+    # "catching up" would block a command thread for nothing and point operators at the
+    # relays instead of the schema hold (review RV-P3).
+    holds = [runner.held for runner in runtime.consumers if runner.held is not None]
+    if holds:
+        raise FiguresHeld(holds)
     # A command's thread is not an AnyIO worker (shared/commandthreads.py): the runtime's
     # loop is reached directly.
     unconfirmed, behind = asyncio.run_coroutine_threadsafe(_confirm(runtime), loop).result()
