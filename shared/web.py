@@ -656,7 +656,7 @@ def _probes_router(runtime: ServiceRuntime) -> APIRouter:
         # first): the read models it feeds go no further until it is upgraded. Shown, not
         # unready: every replica of the old version stops there, and a balancer would take
         # the whole service away for stale figures (a finalisation refuses them already,
-        # FIGURES_CATCHING_UP).
+        # FIGURES_HELD_SCHEMA_TOO_NEW).
         held = [c.held.message() for c in runtime.consumers if c.held is not None]
         checks["consumers"] = "; ".join(held) if held else "ok"
         return JSONResponse(
