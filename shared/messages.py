@@ -290,9 +290,9 @@ EVENT_PAYLOAD_INVALID: Final = (
 )
 #: An envelope's version or position no store holds (2**70).
 EVENT_ENVELOPE_INVALID: Final = (
-    "Sự kiện {event_type} của dịch vụ {service} có số phiên bản (aggregate_version) hoặc vị trí "
-    "(position) ngoài khoảng kho sự kiện lưu được (1 đến 2^63-1): không do dịch vụ phát ghi ra, "
-    "không áp dụng vào số liệu."
+    "Sự kiện {event_type} của dịch vụ {service} có số phiên bản hoặc vị trí trong luồng ngoài "
+    "khoảng kho sự kiện lưu được (1 đến 2^63-1): không do dịch vụ phát ghi ra, không áp dụng vào "
+    "số liệu."
 )
 #: The other dead letters (shared/consumer.py): bytes that are no event envelope, and an event
 #: the consumer's own handling failed on, attempt after attempt.
