@@ -493,6 +493,23 @@ async def test_a_stopping_consumer_does_not_wait_out_its_pull_request(
     assert [task.cancelled() for task in tasks] == [False]
 
 
+async def _a_newer_event_between_two(
+    settings_factory: Callable[..., Settings], publisher: Publisher,
+) -> tuple[Callable[[], ServiceRuntime], EventEnvelope]:
+    """A tallied event, one of schema version 2 the contract does not know, another tallied
+    one, published; and how to make a consumer's runtime of them (each call a new replica)."""
+    settings = settings_factory("reporting", consumer_poison_attempts=3)
+
+    def started() -> ServiceRuntime:
+        return ServiceRuntime(settings, EventRegistry("reporting"), metadata=[metadata],
+                              projections=[_projection()])
+
+    newer = replace(_envelope("SiteRegistered", "n", 1, 2), schema_version=2)
+    for event in (_envelope("Counted", "a", 1, 1), newer, _envelope("Counted", "a", 2, 3)):
+        await publisher.publish(event)
+    return started, newer
+
+
 def _applied_in_order(runtime: ServiceRuntime) -> list[int]:
     """The tally's values in the order they were written."""
     with runtime.engine.connect() as conn:
@@ -507,15 +524,7 @@ async def test_an_event_of_a_newer_schema_version_holds_the_consumer_until_it_is
     consumer does not know. Not a dead letter: the consumer stops at it, applies nothing after
     it, says so once, and once started with a contract that knows the version applies it and
     the rest, in stream order, each once."""
-    settings = settings_factory("reporting", consumer_poison_attempts=3)
-
-    def started() -> ServiceRuntime:
-        return ServiceRuntime(settings, EventRegistry("reporting"), metadata=[metadata],
-                              projections=[_projection()])
-
-    newer = replace(_envelope("SiteRegistered", "n", 1, 2), schema_version=2)
-    for event in (_envelope("Counted", "a", 1, 1), newer, _envelope("Counted", "a", 2, 3)):
-        await publisher.publish(event)
+    started, newer = await _a_newer_event_between_two(settings_factory, publisher)
     old = started()
     consumer = old.consumers[0]
     with capture_logs() as logs:
@@ -563,15 +572,7 @@ async def test_a_held_replica_goes_on_once_an_upgraded_replica_applied_the_event
     """A rolling upgrade of the consumer's replicas: the old one holds the event, the
     upgraded one (sharing its durable and database) is delivered it first and applies it and
     the rest; the old one sees it applied and goes on, doubling nothing."""
-    settings = settings_factory("reporting", consumer_poison_attempts=3)
-
-    def started() -> ServiceRuntime:
-        return ServiceRuntime(settings, EventRegistry("reporting"), metadata=[metadata],
-                              projections=[_projection()])
-
-    newer = replace(_envelope("SiteRegistered", "n", 1, 2), schema_version=2)
-    for event in (_envelope("Counted", "a", 1, 1), newer, _envelope("Counted", "a", 2, 3)):
-        await publisher.publish(event)
+    started, _ = await _a_newer_event_between_two(settings_factory, publisher)
     old = started()
     await old.start()
     try:
