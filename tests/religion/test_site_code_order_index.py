@@ -6,16 +6,15 @@ of `list_sites`, on the schema the migrations build, names the index."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
 
 from services.religion.adapters.tables import metadata
-from services.religion.application.queries import SiteFilter, list_sites
+from services.religion.application.queries import SiteFilter
 from services.religion.domain.events import registry
-from shared.paging import PageRequest
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from tests.religion.sitereads import site_reads
 
 ON = date(2026, 12, 6)
 INDEX = "ix_rel_sites_code_order"
@@ -25,18 +24,11 @@ def test_a_page_of_the_register_is_read_in_order_from_an_index(database_url: str
     settings = Settings.for_service("religion", database_url=database_url, environment="test")
     runtime = ServiceRuntime(settings, registry, metadata=[metadata])
     runtime.create_schema()
-    statements: list[tuple[str, Any]] = []
-
-    def seen(_: Any, __: Any, statement: str, parameters: Any, *___: Any) -> None:
-        statements.append((statement, parameters))
-
     try:
         with runtime.engine.connect() as conn:
-            event.listen(conn, "before_cursor_execute", seen)
-            list_sites(conn, SiteFilter(), ON, PageRequest())
-            event.remove(conn, "before_cursor_execute", seen)
-            page = [(st, p) for st, p in statements if "FROM rel_sites" in st and "LIMIT" in st]
-            assert len(page) == 1, statements
+            reads = site_reads(conn, SiteFilter(), ON)
+            page = [(st, p) for st, p in reads if "LIMIT" in st]
+            assert len(page) == 1, reads
             statement, parameters = page[0]
             if conn.dialect.name != "postgresql":
                 # SQLite orders `code` by its bytes already and sorts a filtered page anyway.

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import event
 
 from services.religion.adapters.tables import metadata
-from services.religion.application.queries import SiteFilter, list_sites
+from services.religion.application.queries import SiteFilter
 from services.religion.domain.events import registry
-from shared.paging import PageRequest
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
+from tests.religion.sitereads import site_reads
 
 ON = date(2026, 12, 5)
 #: Each filter, and the column its index must be searched by (beside the status).
@@ -42,19 +40,11 @@ def test_each_filter_of_the_register_searches_an_index_on_its_column(
     runtime = ServiceRuntime(settings, registry, metadata=[metadata])
     runtime.create_schema()
     site_filter, searched = FILTERS[name]
-    statements: list[tuple[str, Any]] = []
-
-    def seen(_: Any, __: Any, statement: str, parameters: Any, *___: Any) -> None:
-        statements.append((statement, parameters))
-
     try:
         with runtime.engine.connect() as conn:
-            event.listen(conn, "before_cursor_execute", seen)
-            list_sites(conn, site_filter, ON, PageRequest())
-            event.remove(conn, "before_cursor_execute", seen)
             # The count and the page (a commune's list reads the recorded successions first,
             # a handful of rows: its codes, finding M6).
-            reads = [(st, p) for st, p in statements if "FROM rel_sites" in st]
+            reads = site_reads(conn, site_filter, ON)
             assert len(reads) == 2
             for statement, parameters in reads:
                 plan = " ".join(
