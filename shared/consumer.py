@@ -57,7 +57,7 @@ from shared.contract import (
     SchemaTooNew,
     recorded_as_published,
 )
-from shared.db import BIG_ID, one_at_a_time
+from shared.db import BIG_ID, one_at_a_time, read_connection
 from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import kernel_metadata
@@ -749,9 +749,11 @@ class ConsumerRunner:
 
     def _was_applied(self, event_id: str) -> bool:
         """Whether this consumer's event was applied (by any replica). False when the database
-        does not say: held, never skipped, on a doubt."""
+        does not say: held, never skipped, on a doubt. A read: on SQLite it takes no
+        writers' turn (`read_connection`), which a plain connection's BEGIN IMMEDIATE would,
+        every few seconds while held."""
         try:
-            with self._engine.connect() as conn:
+            with read_connection(self._engine) as conn:
                 found = conn.execute(
                     select(processed_events_table.c.event_id).where(
                         processed_events_table.c.consumer == self.durable,
