@@ -19,17 +19,24 @@ of the whole year before has no «tăng, giảm» beside this year's first month
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 from datetime import date
+from html import escape
 from typing import Any
 
+import pytest
 from docx import Document
 from openpyxl import load_workbook
 
 from services.reporting import messages
+from services.reporting.application import comparability, reports
+from services.reporting.outputs import pdf
 from shared.adminunits import HAI_PHONG
 from shared.envelope import utcnow
+from shared.planrules import BASIS_METHOD, rate_basis_changes
+from tests.integration.helpers import rebuild_and_wait
 from tests.reporting.conftest import Reporting
 from tests.reporting.lines import get_json
 from tests.reporting.scenario import DAI_THANG, TIEN_LANG, TIEN_LANG_TOWN, Events
@@ -272,3 +279,66 @@ def test_a_definition_scoped_to_a_district_is_another_scope_than_the_city(
     assert "phạm vi áp dụng kỳ trước là Thành phố Hải Phòng, kỳ này là Huyện Tiên Lãng" in note
     assert "phạm vi áp dụng kỳ trước là toàn thành phố theo Kế hoạch, kỳ này là Huyện " \
         "Tiên Lãng" in note
+
+
+def _signed_texts(reporting: Reporting, period: str, scope: str) -> dict[str, Any]:
+    """Everything a report says of its previous rates: the JSON rows' marks and its note, the
+    dashboard's tiles and note, and the documents' bytes (a signed report's are the same on
+    every download, finding N3: so is every word in them)."""
+    query = f"?scope={scope}"
+    view = get_json(reporting, f"/api/v1/reports/{period}{query}")
+    page = reporting.client.get("/", params={"period": period, "scope": scope})
+    assert page.status_code == 200, page.text
+    said: dict[str, Any] = {
+        "note": view["previous_not_comparable_note"],
+        "rows": [(row["id"], row["previous"]) for row in
+                 (*view["indicators"], *view["reported_indicators"])],
+        "tiles": re.findall(r'class="tile-previous">([^<]*)<', page.text),
+        "page_note": re.findall(r'id="previous-not-comparable">([^<]*)<', page.text),
+    }
+    for file in ("report.docx", "tables.xlsx", "report.pdf"):
+        if file.endswith(".pdf") and pdf.engine() is None:
+            continue  # no LibreOffice here: the PDF route answers 503 (its own tests)
+        response = reporting.client.get(f"/api/v1/reports/{period}/{file}{query}")
+        assert response.status_code == 200, (file, response.text)
+        said[file] = hashlib.sha256(response.content).hexdigest()
+    return said
+
+
+def test_a_signed_reports_note_is_not_changed_by_a_later_fix_of_the_rule(
+    reporting: Reporting, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Review RV-P7: whether a previous rate is the same measure is the kernel's rule, and a
+    rule gets fixed (P2 changed the «phạm vi» of 2024's and 2025's signed reports). A signed
+    report says what it said when it was signed, in every output and after a rebuild; a
+    running report says what the rule says now. A report finalised before the answers were
+    recorded with it (its event without `rate_comparisons`) is read by the rule as it stands,
+    as it always was (the fallback: no event is edited to freeze it afterwards)."""
+    reporting.feed(across_years())
+    _finalise(reporting, "2024-3m")
+    # The next report, finalised as before the answers were recorded with it.
+    with monkeypatch.context() as before_rv_p7:
+        before_rv_p7.setattr(reports, "_recorded", lambda compared: None)
+        _finalise(reporting, "2024-6m")
+    signed = _signed_texts(reporting, "2024-3m", HAI_PHONG)
+    assert signed["note"] is not None and NOT_COMPARABLE in signed["note"]
+    assert signed["page_note"] == [escape(signed["note"], quote=True)]
+    for period in ("2024-6m", "2024-9m"):  # signed without the answers, running
+        assert get_json(reporting, f"/api/v1/reports/{period}")[
+            "previous_not_comparable_note"] is None
+
+    # The rule is fixed: its every answer turns (a comparable rate is now of another method,
+    # one that was not comparable now is).
+    monkeypatch.setattr(
+        comparability, "rate_basis_changes",
+        lambda before, now: () if rate_basis_changes(before, now) else (BASIS_METHOD,))
+    assert _signed_texts(reporting, "2024-3m", HAI_PHONG) == signed
+    for period in ("2024-6m", "2024-9m"):  # the rule as it stands, as they always were
+        changed = get_json(reporting, f"/api/v1/reports/{period}")
+        assert NOT_COMPARABLE in changed["previous_not_comparable_note"], period
+    paragraphs, *_ = _texts(reporting, "2024-9m")
+    assert any(p.startswith("(a) ") and NOT_COMPARABLE in p for p in paragraphs)
+
+    # The read models replayed: the answers are the event's, not a read model's.
+    rebuild_and_wait(reporting.client)
+    assert _signed_texts(reporting, "2024-3m", HAI_PHONG) == signed

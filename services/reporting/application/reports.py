@@ -15,13 +15,14 @@ from services.reporting import messages
 from services.reporting.adapters.tables import frozen_figures, frozen_reports
 from services.reporting.application import successions
 from services.reporting.application.canonical import canonical_json, content_hash
+from services.reporting.application.comparability import Comparisons, rate_comparisons
 from services.reporting.application.differences import differences
 from services.reporting.application.fact_reads import latest_change, window_units
 from services.reporting.application.figures import Figures, compute, compute_many
 from services.reporting.application.planreport import deadline_set, plan_part
 from services.reporting.application.state import ReportingState, state_of, today_of
 from services.reporting.application.unittree import NATION, UnitTree, UnknownScope, unit_tree
-from services.reporting.domain.events import ReportFinalised, registry
+from services.reporting.domain.events import RateComparison, ReportFinalised, registry
 from services.reporting.domain.indicators import IndicatorTarget
 from services.reporting.domain.model import FinalisedReport, ReportingPeriod, report_id
 from services.reporting.domain.periods import (
@@ -383,6 +384,11 @@ class Report:
     #: rows and targets, from the same report as the I1-I4 column (the signed one when
     #: `previous_signed`); None for a report frozen before the column existed.
     previous_reported: PreviousReported | None = None
+    #: Whether each previous rate is the same measure as this one's, as the report was signed
+    #: (`ReportFinalised.rate_comparisons`, review RV-P7), when `figures_finalised`; None
+    #: otherwise (a running report, a live view as of a time, a report signed before they
+    #: were recorded): then asked of the rule as it stands (`views._comparison`).
+    rate_comparisons: Comparisons | None = None
 
     @property
     def figures_on(self) -> date:
@@ -701,6 +707,7 @@ def build_report(
             report.finalisation = found[0]
             report.figures_finalised = frozen_as_of is not None
             if frozen_as_of is not None:
+                report.rate_comparisons = _signed_comparisons(found[1])
                 if frozen is None:  # finalised before its context was frozen with it
                     report.content = _frozen_content(state, conn, rid, found[0].content_hash)
                 report.digest = found[0].content_hash
@@ -711,6 +718,23 @@ def build_report(
                 report.scope_differences = differences(
                     _frozen_content(state, conn, rid, found[0].content_hash), report.content)
     return report
+
+
+def _recorded(compared: Comparisons) -> tuple[RateComparison, ...] | None:
+    """The answers of the rule of comparable rates as a finalisation's event records them."""
+    return tuple(RateComparison(indicator_id=indicator_id, base_before=before, base_now=now,
+                                basis_changes=changes)
+                 for (indicator_id, before, now), changes in compared.items())
+
+
+def _signed_comparisons(event: ReportFinalised) -> Comparisons | None:
+    """The answers of the rule of comparable rates a report was signed with; None for one
+    finalised before they were recorded (review RV-P7: its note stays the rule's as it
+    stands, what it showed until then; no event can be edited to freeze it afterwards)."""
+    if event.rate_comparisons is None:
+        return None
+    return {(c.indicator_id, c.base_before, c.base_now): tuple(c.basis_changes)
+            for c in event.rate_comparisons}
 
 
 def report_day(as_of: datetime | None, today: date) -> date:
@@ -960,15 +984,22 @@ def finalise_report(
         # The event says the signer knew (an acknowledgement sent with nothing to
         # acknowledge is no signing over later facts, and is not recorded as one).
         event = event.model_copy(update={"later_facts_acknowledged": later is not None})
-    report.finalise(event, today_vn(), unit_code=None if scope == NATION else scope)
     previous_figures = compute(state, conn, previous, scope, as_of)
     # The previous column as the report shows it (`previous_column`): frozen as shown.
-    _, previous_signed = previous_column(state, conn, uow.store, previous.id, scope, as_of,
-                                         previous_figures.content())
+    previous_content, previous_signed = previous_column(
+        state, conn, uow.store, previous.id, scope, as_of, previous_figures.content())
+    reported = previous_reported(state, conn, previous_figures, previous_signed)
+    # Which previous rates are the same measure as this period's, as signed (RV-P7): from
+    # what is frozen with the report, the same the signed report's rows are made of.
+    compared = rate_comparisons(
+        content, previous_content, figures.targets, period.year,
+        reported.targets if reported else None, previous.year, figures.other_indicators,
+        reported is not None)
+    event = event.model_copy(update={"rate_comparisons": _recorded(compared)})
+    report.finalise(event, today_vn(), unit_code=None if scope == NATION else scope)
     plan = plan_part(conn, period, tree, as_of,
                      moved=moved_cutoffs(conn, uow.store, period.year, as_of))
-    _freeze(conn, rid, figures, previous_figures, now, plan, previous_signed,
-            previous_reported(state, conn, previous_figures, previous_signed))
+    _freeze(conn, rid, figures, previous_figures, now, plan, previous_signed, reported)
     envelopes = uow.save(report)
     return Finalisation(rid, digest, as_of, envelopes[-1].recorded_at, uow.context.actor,
                         event.later_facts_acknowledged), envelopes

@@ -7,6 +7,11 @@ from datetime import date, timedelta
 from typing import Any
 
 from services.reporting import messages
+from services.reporting.application.comparability import (
+    basis_changes,
+    fixed_base,
+    signed_changes,
+)
 from services.reporting.application.reports import SHOWN_RECOMPUTED, Report
 from services.reporting.domain.indicators import CORE_INDICATORS, IndicatorTarget, judge
 from services.reporting.domain.metrics import MODEL_FIELDS, SECTIONS, Metric, Section, metrics_of
@@ -20,9 +25,7 @@ from shared.planrules import (
     BASIS_METHOD,
     BASIS_PERIOD,
     CHUA_DEN_HAN,
-    RateBasis,
     percent_of,
-    rate_basis_changes,
     reported_roll_up,
     warning_text,
 )
@@ -239,30 +242,26 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
     return rows
 
 
-def _fixed_base(figure: dict[str, Any]) -> int | None:
-    """The fixed base a unit's figure was measured against (`register` beside it: the
-    plan's 239 sites, a definition's base); None when its denominator was counted."""
-    return int(figure["denominator"]) if figure.get("register") is not None else None
-
-
 def _comparison(
     report: Report, indicator_id: str, base_before: int | None, base_now: int | None
 ) -> dict[str, Any]:
     """Whether an indicator's previous rate is the same measure as this one's (finding J9):
     `comparable`, and `basis_changes` (`planrules.rate_basis_changes`) between the previous
     period's definition, as it was counted or signed (`Report.previous_reported`: unknown for
-    a report signed before it was frozen, then only the bases are compared), and this one's."""
-    before = report.previous_reported.targets if report.previous_reported else {}
-    was, now = before.get(indicator_id), report.targets.get(indicator_id)
-    changes = rate_basis_changes(
-        RateBasis(base_before, was.rate_definition(report.previous_period.year)
-                  if was and now else None),
-        RateBasis(base_now, now.rate_definition(report.period.year) if was and now else None))
+    a report signed before it was frozen, then only the bases are compared), and this one's.
+    A signed report's are those it was signed with (`Report.rate_comparisons`, review RV-P7):
+    a later fix of the rule changes no signed report's words."""
+    changes = signed_changes(report.rate_comparisons, indicator_id, base_before, base_now)
+    if changes is None:
+        changes = basis_changes(
+            report.targets, report.period.year,
+            report.previous_reported.targets if report.previous_reported else None,
+            report.previous_period.year, indicator_id, base_before, base_now)
     return {"comparable": not changes, "basis_changes": list(changes)}
 
 
 def _base_text(figure: dict[str, Any], year: int) -> str:
-    base = _fixed_base(figure)
+    base = fixed_base(figure)
     if base is None:
         return messages.BASE_COUNTED.format(count=format_number(figure["denominator"]))
     return messages.BASE_FIXED.format(base=format_number(base), year=year)
@@ -423,7 +422,7 @@ def indicator_rows(
                 "value": before["value"],
                 "status": before["status"],
                 "target": before.get("target"),
-                **_comparison(report, indicator_id, _fixed_base(before), _fixed_base(figure)),
+                **_comparison(report, indicator_id, fixed_base(before), fixed_base(figure)),
             },
             "reported_status": report.reported_status.get((code, indicator_id)),
         })
