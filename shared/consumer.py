@@ -570,24 +570,49 @@ class ConsumerRunner:
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
         delay = 0.2
-        while not stop.is_set():
-            try:
-                await self._consume(stop)
-            except asyncio.CancelledError:
-                raise
-            except ConsumerGone:
-                # Made again at the next round (consumer_recreated), once its stream is
-                # there again: until then, the backoff below.
-                delay = 0.2
-            except Exception as exc:
-                if not self._unavailable:  # one line when the trouble starts
-                    log.warning("consumer_retry", consumer=self.durable, error=str(exc)[:500])
-                    self._unavailable = True
+        try:
+            while not stop.is_set():
+                try:
+                    await self._consume(stop)
+                except asyncio.CancelledError:
+                    raise
+                except ConsumerGone:
+                    # Made again at the next round (consumer_recreated), once its stream is
+                    # there again: until then, the backoff below.
                     delay = 0.2
-                else:
-                    delay = min(delay * 2, 5.0)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
+                except Exception as exc:
+                    if not self._unavailable:  # one line when the trouble starts
+                        log.warning("consumer_retry", consumer=self.durable,
+                                    error=str(exc)[:500])
+                        self._unavailable = True
+                        delay = 0.2
+                    else:
+                        delay = min(delay * 2, 5.0)
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=delay)
+        finally:
+            self._stopped()
+
+    def _stopped(self) -> None:
+        """The runner stopped (or was cancelled): its alert gauges go with it (review RV-P9).
+        A rebuild's runners stop when it is given up or switched while the process goes on:
+        held at a newer schema version (or paused by an outage), they left
+        `danvan_consumer_schema_too_new` and `danvan_consumer_paused` at 1 for a durable
+        nothing runs any more, an alert firing until the process restarted. Their labels are
+        removed. `held` stays: where it stopped, for whoever asks; started again, the runner
+        meets the event again and says so again."""
+        if self._paused_since is not None:
+            self._paused_since = None
+            self._pause_delay = _FIRST_PAUSE_S
+        self.paused = False
+        if self._metrics is None:
+            return
+        with contextlib.suppress(KeyError):
+            self._metrics.consumer_paused.remove(self.durable)
+        if self.held is not None:
+            with contextlib.suppress(KeyError):
+                self._metrics.schema_too_new.remove(
+                    self.durable, self.stream, self.held.event_type, str(self.held.version))
 
     async def _consume(self, stop: asyncio.Event) -> None:
         await self._link.ready.wait()

@@ -73,7 +73,8 @@ class ServiceMetrics:
         self.consumer_paused = Gauge(
             "danvan_consumer_paused",
             "1 while a consumer holds its messages: waiting out an outage of its database, or"
-            " stopped at an event of a newer schema version (danvan_consumer_schema_too_new)",
+            " stopped at an event of a newer schema version (danvan_consumer_schema_too_new);"
+            " a consumer that stops (a rebuild's, given up or switched) has no value",
             ["consumer"],
             registry=self.registry,
         )

@@ -595,3 +595,32 @@ async def test_a_held_replica_goes_on_once_an_upgraded_replica_applied_the_event
         await old.stop()
     assert _applied_in_order(new) == [1, 2, 3, 4]
     assert _rows(new, processed_events_table) == 4
+
+
+async def test_a_held_consumer_that_stops_takes_its_alert_gauges_down(
+    settings_factory: Callable[..., Settings], publisher: Publisher,
+) -> None:
+    """Review RV-P9: a rebuild's runners stop when it is given up or switched, the process
+    going on. One stopped while held at a newer schema version left
+    danvan_consumer_schema_too_new and danvan_consumer_paused at 1 (an alert firing for a
+    durable nothing runs) until the process restarted. Stopped, its labels are gone; it
+    still says where it stopped."""
+    started, newer = await _a_newer_event_between_two(settings_factory, publisher)
+    runtime = started()
+    consumer = runtime.consumers[0]
+    await runtime.start()
+    try:
+        await eventually(lambda: consumer.held is not None and not consumer._holding,
+                         timeout=30)
+        metrics = runtime.metrics.render().decode()
+        assert [line.rsplit(" ", 1)[1] for line in metrics.splitlines()
+                if line.startswith("danvan_consumer_schema_too_new{")] == ["1.0"]
+        assert f'danvan_consumer_paused{{consumer="{consumer.durable}"}} 1.0' in metrics
+    finally:
+        await runtime.stop()
+    metrics = runtime.metrics.render().decode()
+    assert "danvan_consumer_schema_too_new{" not in metrics
+    assert f'danvan_consumer_paused{{consumer="{consumer.durable}"}}' not in metrics
+    assert not consumer.paused
+    assert consumer.held is not None and consumer.held.event_id == str(newer.event_id)
+
