@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 import traceback
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -445,6 +446,36 @@ HELD_LOOK_S = 5.0
 _REPORTED_KEPT = 1_000
 
 
+class _ClampsReported:
+    """The events this process has reported applied as recorded at their publication
+    (`event_recorded_after_published`), each once per consuming service: a redelivery finds
+    the event applied and says nothing, but a rebuild applies it again into its new tables,
+    under another durable, and the warning and `danvan_consumer_recorded_clamped_total`
+    counted one skewed clock's event again each time. Kept by the process, not by a runner,
+    since a rebuild's runners are new ones; by service too, as the tests run several in one
+    process; the latest `kept` (a forgotten one is only reported again). A lock: the runners
+    apply in worker threads."""
+
+    def __init__(self, kept: int = 10_000) -> None:
+        self._seen: dict[tuple[str, str], None] = {}
+        self._kept = kept
+        self._lock = threading.Lock()
+
+    def first(self, service: str, event_id: str) -> bool:
+        """True the first time `service` asks of `event_id` in this process (then kept)."""
+        key = (service, event_id)
+        with self._lock:
+            if key in self._seen:
+                return False
+            self._seen[key] = None
+            if len(self._seen) > self._kept:
+                del self._seen[next(iter(self._seen))]
+            return True
+
+
+_CLAMPS_REPORTED = _ClampsReported()
+
+
 def _stream_sequence(msg: Msg) -> int:
     try:
         return int(msg.metadata.sequence.stream)
@@ -483,6 +514,7 @@ class ConsumerRunner:
         on_appended: Callable[[list[EventEnvelope]], None] | None = None,
     ) -> None:
         self._engine = engine
+        self._service = service
         self._on_appended = on_appended
         self._link = link
         self.projection = projection
@@ -513,6 +545,9 @@ class ConsumerRunner:
         self.held: SchemaHold | None = None
         self._holding: list[Msg] = []
         self._reported: dict[str, None] = {}
+        # The envelopes of the batch decoded last that are applied as recorded at their
+        # publication, by event id: reported once applied (`_report_clamped`).
+        self._clamped: dict[str, tuple[Msg, EventEnvelope, datetime]] = {}
         self._paused_since: float | None = None
         self._pause_delay = _FIRST_PAUSE_S
         self._unavailable = False
@@ -790,13 +825,29 @@ class ConsumerRunner:
     def _decoded(self, messages: list[Msg]) -> _Decoded:
         found = _decode(messages, self.projection.source_service, self._contract,
                         lambda envelope: self._was_applied(envelope.event_key))
-        for msg, envelope, published in found.clamped:
-            # The operator's sign of a clock skew between a publisher and NATS (or a forgery).
+        # Reported when applied (`_report_clamped`), not here: a redelivery of an event
+        # applied already, every ack wait while a batch is retried, is decoded again.
+        self._clamped = {envelope.event_key: (msg, envelope, published)
+                         for msg, envelope, published in found.clamped}
+        return found
+
+    def _report_clamped(self, applied: Sequence[str]) -> None:
+        """The operator's sign of a clock skew between a publisher and NATS (or a forgery):
+        a warning and `danvan_consumer_recorded_clamped_total`, for each event of `applied`
+        (just committed, for the first time by this consumer) that was applied as recorded
+        at its publication, once per process (`_ClampsReported`). Not when it is found
+        applied already (a redelivery, a replica's), which the warning and the count would
+        otherwise repeat for one event, nor in every rebuild of the same process."""
+        for event_id in applied:
+            clamped = self._clamped.pop(event_id, None)
+            if clamped is None or not _CLAMPS_REPORTED.first(self._service, event_id):
+                continue
+            msg, envelope, published = clamped
             log.warning(
                 "event_recorded_after_published",
                 consumer=self.durable,
                 stream=self.stream,
-                event_id=envelope.event_key,
+                event_id=event_id,
                 event_type=envelope.event_type,
                 recorded_at=envelope.recorded_at.isoformat(),
                 published_at=published.isoformat(),
@@ -805,7 +856,6 @@ class ConsumerRunner:
             )
             if self._metrics:
                 self._metrics.recorded_clamped.labels(self.durable).inc()
-        return found
 
     async def _through_outages(self, messages: list[Msg], work: Callable[[], _T]) -> _T:
         """`work` (in a thread) until it is done, tried again after each outage's pause:
@@ -1002,6 +1052,8 @@ class ConsumerRunner:
         self.applied += len(fresh)
         if self._metrics and fresh:
             self._metrics.events_projected.labels(self.durable).inc(len(fresh))
+        if self._clamped and fresh:
+            self._report_clamped(fresh)
         if appended and self._on_appended is not None:
             self._on_appended(appended)
 

@@ -66,7 +66,8 @@ class ServiceMetrics:
             "danvan_consumer_recorded_clamped",
             "Events whose recorded_at was later than their message's publication on the NATS"
             " server (beyond 5 s of skew), applied as recorded at their publication: a"
-            " publishing host's clock ahead of the NATS server's, or a forged time",
+            " publishing host's clock ahead of the NATS server's, or a forged time. Each"
+            " event once per process, when first applied (not at a redelivery or a rebuild)",
             ["consumer"],
             registry=self.registry,
         )

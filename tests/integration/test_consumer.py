@@ -6,7 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -624,3 +624,39 @@ async def test_a_held_consumer_that_stops_takes_its_alert_gauges_down(
     assert not consumer.paused
     assert consumer.held is not None and consumer.held.event_id == str(newer.event_id)
 
+
+def _clamped_count(runtime: ServiceRuntime) -> float:
+    return sum(float(line.rsplit(" ", 1)[1])
+               for line in runtime.metrics.render().decode().splitlines()
+               if line.startswith("danvan_consumer_recorded_clamped_total{"))
+
+
+async def test_an_event_recorded_after_its_publication_is_reported_once(
+    runtime: ServiceRuntime, publisher: Publisher
+) -> None:
+    """An event recorded an hour after its publication (a publisher's clock ahead) is applied
+    as recorded at its publication, with a warning and a count: once, not again when it is
+    delivered again and found applied, nor when the process replays it into a rebuild."""
+    ahead = replace(_envelope("Counted", "a", 1, 7),
+                    recorded_at=datetime.now(UTC) + timedelta(hours=1))
+    await publisher.publish(ahead)
+    # The same event again under another message id: JetStream delivers it a second time.
+    await publisher.publish(ahead, msg_id=f"{ahead.event_id}-again")
+    await publisher.publish(_envelope("Counted", "a", 2, 8))
+    consumer = runtime.consumers[0]
+    with capture_logs() as logs:
+        await runtime.start()
+        try:
+            await eventually(lambda: _rows(runtime, processed_events_table) == 2)
+            await eventually(lambda: consumer.applied == 2)
+            await publisher.publish(ahead, msg_id=f"{ahead.event_id}-later")
+            await publisher.publish(_envelope("Counted", "a", 3, 9))
+            await eventually(lambda: consumer.applied == 3)
+            await runtime.rebuild_projections()
+            await eventually(lambda: _rows(runtime, processed_events_table) == 3)
+            assert _tally(runtime) == [("a", 7), ("a", 8), ("a", 9)]
+        finally:
+            await runtime.stop()
+    warned = [e for e in logs if e["event"] == "event_recorded_after_published"]
+    assert [e["event_id"] for e in warned] == [str(ahead.event_id)]
+    assert _clamped_count(runtime) == 1.0
