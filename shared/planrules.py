@@ -634,6 +634,13 @@ def overdue_since(due_on: date, last_event_on: date) -> date:
     return max(due_on + timedelta(days=1), last_event_on)
 
 
+def last_overdue_due_on(on: date) -> date:
+    """The latest due date a commitment not done is overdue with at the end of day `on`:
+    the day before (on its due date itself it is still on time). What a list filters by
+    in SQL, so the lists and `commitment_standing` draw the line at the same day."""
+    return on - timedelta(days=1)
+
+
 def commitment_standing(done: bool, due_on: date | None, on: date) -> CommitmentStanding:
     """A commitment at the end of day `on`: done when completed by then; overdue when not
     and its due date has passed (the day after the due date, as the dialogue service
@@ -641,6 +648,6 @@ def commitment_standing(done: bool, due_on: date | None, on: date) -> Commitment
     "overdue" recorded later."""
     if done:
         return "done"
-    if due_on is not None and due_on < on:
+    if due_on is not None and due_on <= last_overdue_due_on(on):
         return "overdue"
     return "in_progress"

@@ -18,7 +18,14 @@ from fastapi.testclient import TestClient
 from services.dialogue.adapters.projection import PROJECTION
 from shared.clock import format_date_vn, today_vn
 from shared.envelope import EventEnvelope, utcnow
-from tests.dialogue.conftest import TIEN_LANG, held_session, ok, runtime_of, take_office
+from tests.dialogue.conftest import (
+    TIEN_LANG,
+    FakeToday,
+    held_session,
+    ok,
+    runtime_of,
+    take_office,
+)
 from tests.integration.helpers import publish, wait_until
 from tests.reporting.conftest import Reporting, figure_values, reporting
 
@@ -286,13 +293,18 @@ def test_a_caller_refused_a_unit_costs_no_replay(
     assert len(replays) == 1
 
 
-def test_the_lists_as_of_now_are_the_live_lists_in_order(client: TestClient) -> None:
+def test_the_lists_as_of_now_are_the_live_lists_in_order(
+    client: TestClient, clock: FakeToday
+) -> None:
     """Every list as of a moment after the last event is the live list, element by element
     (review RV5): rows of one day are ordered by their id, in byte order on both databases
     (`shared.textorder`), as the replay in SQLite orders them. Sessions held and planned on
     one day, their issues and commitments due on one day: ties the id decides. (Dialogue's
     ids are UUIDs, written lower case: hex digits compare alike in every collation, so unlike
     religion's codes these orders did not differ yet; the test keeps them equal.)"""
+    # A moment's day is the real clock's: live lists judge a commitment's standing on the
+    # business clock's, the same day outside tests.
+    clock.set(today_vn())
     secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
     take_office(client, TIEN_LANG, "people_committee_chair", "Trần Thị Bình", "2021-01-01")
     sessions = [held_session(client, TIEN_LANG, [secretary], "2023-03-15") for _ in range(3)]

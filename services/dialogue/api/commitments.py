@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -51,16 +52,19 @@ def list_commitments(
     due_before: Day | None = None,
     as_of: AsOf = None,
 ) -> dict[str, Any]:
-    """The commitments, or with `as_of` as they stood at that moment (their status as
-    recorded by then: an overdue the scheduler recorded later is not yet)."""
+    """The commitments, or with `as_of` as they stood at that moment; each with its status at
+    the end of that day (today without `as_of`): overdue once its due date has passed, as
+    reports count it, whether or not the scheduler has recorded the overdue yet."""
     # The 403 before the replay: a refused caller costs no replay (review RV2).
     unit_code = access.list_filter(principal, unit_code)
+    # The business clock's day (tests move it), as the scheduler judges by.
+    day = runtime.today() if as_of is None else queries.day_of(as_of)
     return access.listed(
         runtime.engine, principal, queries.COMMITMENT_LIFE, as_of, paging,
-        lambda placing, day: queries.commitments_query(
+        lambda placing, placed_on: queries.commitments_query(
             unit_code=unit_code, status=status, agency=agency, session_id=session_id,
-            due_before=due_before, placing=placing, placed_on=day),
-        queries.list_commitments)
+            due_before=due_before, placing=placing, placed_on=placed_on, day=day),
+        functools.partial(queries.list_commitments, day=day))
 
 
 @router.post("/commitments/progress-import", openapi_extra=upload_body(
@@ -116,7 +120,7 @@ def progress_template(
             session_id=None, due_before=None, placing=catalogue_now(conn, unit_successions),
         ).where(commitments.c.status != "done",
                 *access.within(principal, queries.COMMITMENT_LIFE, conn))
-        items = queries.all_commitments(conn, query, MAX_ROWS)
+        items = queries.all_commitments(conn, query, MAX_ROWS, runtime.today())
     header = [
         messages.COLUMN_COMMITMENT_ID,
         messages.COLUMN_TEXT,
@@ -161,7 +165,7 @@ def get_commitment(
     with runtime.engine.connect() as conn:
         access.require_readable(principal, conn, queries.COMMITMENT_LIFE,
                                 commitments.c.commitment_id == commitment_id)
-        commitment = queries.get_commitment(conn, runtime.store, commitment_id)
+        commitment = queries.get_commitment(conn, runtime.store, commitment_id, runtime.today())
     return tagged(commitment, commitment["version"])
 
 

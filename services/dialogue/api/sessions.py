@@ -150,5 +150,5 @@ def get_session(
     with runtime.engine.connect() as conn:
         access.require_readable(principal, conn, queries.SESSION_LIFE,
                                 sessions.c.session_id == session_id)
-        session = queries.get_session(conn, runtime.store, session_id)
+        session = queries.get_session(conn, runtime.store, session_id, runtime.today())
     return tagged(session, session["version"])

@@ -23,6 +23,7 @@ from services.dialogue.adapters.tables import (
     unit_successions,
 )
 from services.dialogue.domain.commitments import Commitment
+from services.dialogue.domain.events import CommitmentStatus
 from services.dialogue.domain.heads import HeadPost
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.adminunits import UnitCatalogue, codes_placed_in, default_catalogue
@@ -31,6 +32,7 @@ from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import EventStore
+from shared.planrules import commitment_standing, last_overdue_due_on, overdue_since
 from shared.textorder import byte_order
 from shared.unitsuccessions import catalogue_known
 
@@ -318,7 +320,11 @@ def list_sessions(conn: Connection, query: Select[Any], limit: int, offset: int)
     return _listed(conn, query, order, session_dict, limit, offset)
 
 
-def get_session(conn: Connection, store: EventStore, session_id: str) -> dict[str, Any]:
+def get_session(
+    conn: Connection, store: EventStore, session_id: str, today: date
+) -> dict[str, Any]:
+    """The session with its heads, issues and commitments (as they stand at the end of
+    `today`) and its history."""
     row = row_or_not_found(conn, select(sessions).where(sessions.c.session_id == session_id),
                            "SESSION_NOT_FOUND", messages.SESSION_NOT_FOUND.format(id=session_id))
     body = session_dict(row)
@@ -339,7 +345,7 @@ def get_session(conn: Connection, store: EventStore, session_id: str) -> dict[st
         )
     ]
     body["commitments"] = [
-        commitment_dict(c)
+        commitment_dict(c, today)
         for c in conn.execute(
             select(commitments)
             .where(commitments.c.session_id == session_id)
@@ -401,7 +407,35 @@ def get_issue(conn: Connection, issue_id: str) -> dict[str, Any]:
 # --- commitments ---------------------------------------------------------------------------
 
 
-def commitment_dict(row: Any) -> dict[str, Any]:
+#: A commitment not done: one the day can make overdue before the scheduler records it.
+UNDONE: tuple[CommitmentStatus, ...] = ("open", "in_progress")
+
+
+def overdue_unrecorded(day: date) -> ColumnElement[bool]:
+    """Commitments overdue at the end of `day` (`planrules.commitment_standing`) whose
+    overdue the scheduler has not recorded yet: made with a due date already past, or past
+    due since the last scan (every `DIALOGUE_SCAN_INTERVAL_S`) or while it was down."""
+    return (commitments.c.status.in_(UNDONE)
+            & (commitments.c.due_on <= last_overdue_due_on(day)))
+
+
+def _status_on(status: CommitmentStatus, day: date) -> ColumnElement[bool]:
+    """Rows whose status at the end of `day` is `status` (`commitment_dict`'s)."""
+    if status == "overdue":
+        return or_(commitments.c.status == "overdue", overdue_unrecorded(day))
+    if status in UNDONE:
+        return (commitments.c.status == status) & ~overdue_unrecorded(day)
+    return commitments.c.status == status
+
+
+def commitment_dict(row: Any, day: date) -> dict[str, Any]:
+    """A commitment as it stands at the end of `day`: overdue once its due date has passed,
+    as reporting counts it (`planrules.commitment_standing`), even before the scheduler
+    records the overdue (finding R1: the service said "Chưa thực hiện" where the report
+    counted "quá hạn", until the next scan)."""
+    status, since = row.status, row.overdue_since
+    if status in UNDONE and commitment_standing(False, row.due_on, day) == "overdue":
+        status, since = "overdue", overdue_since(row.due_on, row.last_update_on)
     return {
         "commitment_id": row.commitment_id,
         "session_id": row.session_id,
@@ -412,11 +446,11 @@ def commitment_dict(row: Any) -> dict[str, Any]:
         "made_on": iso_or_none(row.made_on),
         "due_on": iso_or_none(row.due_on),
         "progress_pct": row.progress_pct,
-        "status": row.status,
-        "status_label": messages.COMMITMENT_STATUS[row.status],
+        "status": status,
+        "status_label": messages.COMMITMENT_STATUS[status],
         "last_update_on": iso_or_none(row.last_update_on),
         "completed_on": iso_or_none(row.completed_on),
-        "overdue_since": iso_or_none(row.overdue_since),
+        "overdue_since": iso_or_none(since),
         "version": row.version,
     }
 
@@ -424,47 +458,59 @@ def commitment_dict(row: Any) -> dict[str, Any]:
 def commitments_query(
     *,
     unit_code: str | None,
-    status: str | None,
+    status: CommitmentStatus | None,
     agency: str | None,
     session_id: str | None,
     due_before: date | None,
     placing: UnitCatalogue | None = None,
     placed_on: date | None = None,
+    day: date | None = None,
 ) -> Select[Any]:
+    """Commitments narrowed by the filters given: the unit as placed on `placed_on` (default
+    today) and the status at the end of `day` (default `placed_on`; `commitment_dict`)."""
+    placed_on = placed_on or today_vn()
+    day = day or placed_on
     query = _narrowed(
-        select(commitments), commitments.c.unit_code, unit_code, True, placed_on or today_vn(),
-        placing,
-        (commitments.c.status, status),
+        select(commitments), commitments.c.unit_code, unit_code, True, placed_on, placing,
         (commitments.c.responsible_agency, agency),
         (commitments.c.session_id, session_id),
     )
+    if status:
+        query = query.where(_status_on(status, day))
     if due_before:
         query = query.where(commitments.c.due_on <= due_before)
     return query
 
 
 def list_commitments(
-    conn: Connection, query: Select[Any], limit: int, offset: int
+    conn: Connection, query: Select[Any], limit: int, offset: int, *, day: date
 ) -> dict[str, Any]:
+    """A page of commitments as they stand at the end of `day` (`commitment_dict`)."""
     order = (commitments.c.due_on, byte_order(commitments.c.commitment_id))
-    return _listed(conn, query, order, commitment_dict, limit, offset)
+    return _listed(conn, query, order, lambda row: commitment_dict(row, day), limit, offset)
 
 
-def all_commitments(conn: Connection, query: Select[Any], max_rows: int) -> list[dict[str, Any]]:
-    """Unpaged, for sheets: at most `max_rows`, the most urgent first."""
+def all_commitments(
+    conn: Connection, query: Select[Any], max_rows: int, day: date
+) -> list[dict[str, Any]]:
+    """Unpaged, for sheets: at most `max_rows`, the most urgent first, as they stand at the
+    end of `day`."""
     rows = conn.execute(
         query.order_by(commitments.c.due_on, byte_order(commitments.c.commitment_id))
         .limit(max_rows)
     )
-    return [commitment_dict(r) for r in rows]
+    return [commitment_dict(r, day) for r in rows]
 
 
-def get_commitment(conn: Connection, store: EventStore, commitment_id: str) -> dict[str, Any]:
+def get_commitment(
+    conn: Connection, store: EventStore, commitment_id: str, today: date
+) -> dict[str, Any]:
+    """The commitment as it stands at the end of `today`, with its history."""
     row = row_or_not_found(
         conn, select(commitments).where(commitments.c.commitment_id == commitment_id),
         "COMMITMENT_NOT_FOUND", messages.COMMITMENT_NOT_FOUND.format(id=commitment_id),
     )
-    body = commitment_dict(row)
+    body = commitment_dict(row, today)
     # The follow-up history is the commitment's own stream: nothing else to keep in sync.
     body["history"] = [
         {

@@ -18,6 +18,7 @@ from sqlalchemy import Select, and_, or_, select
 
 from services.dialogue.adapters.tables import commitments, reminded_on, sessions
 from services.dialogue.application.common import SCHEDULER, save
+from services.dialogue.application.queries import overdue_unrecorded
 from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
@@ -64,10 +65,7 @@ def commitments_past_due(runtime: ServiceRuntime, today: date) -> list[str]:
     return _ids(
         runtime,
         select(commitments.c.commitment_id)
-        .where(
-            commitments.c.status.in_(("open", "in_progress")),
-            commitments.c.due_on < today,
-        )
+        .where(overdue_unrecorded(today))
         .order_by(commitments.c.due_on, commitments.c.commitment_id),
     )
 
