@@ -1,20 +1,20 @@
-"""Container entry point of a service: refuse unsafe settings, pick a NATS seed, exec uvicorn.
+"""Container entry point of a service: refuse unsafe settings, exec uvicorn.
 
 The image bakes in `SERVICE` (build arg) and `ENVIRONMENT=production`. Outside development a
 service refuses to start on the development defaults: an SQLite file, the local
 development nats-server, a NATS without credentials, a known or placeholder password, or
 single-replica streams in production (except on a department's own single-server site).
 Migrations are applied by the service itself on start
-(ServiceRuntime), so a container never serves an old schema.
+(ServiceRuntime), so a container never serves an old schema. NATS_URL reaches the service as
+given: the whole list of cluster nodes, every one of which the service keeps trying until one
+answers (shared/natsconn.py), whichever were down when the container started.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import sys
 from collections.abc import Mapping, Sequence
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from sqlalchemy.engine import make_url
@@ -97,27 +97,6 @@ def configuration_problems(settings: Settings, environ: Mapping[str, str]) -> li
     return problems
 
 
-def reachable(url: str, timeout: float = 1.0) -> bool:
-    parts = urlsplit(url if "://" in url else f"nats://{url}")
-    try:
-        with socket.create_connection((parts.hostname or "", parts.port or 4222), timeout):
-            return True
-    except OSError:
-        return False
-
-
-def nats_seed(nats_url: str, probe: float = 1.0) -> str:
-    """One server to dial first from a comma-separated list: the first that answers.
-
-    The kernel's NatsLink hands NATS_URL to nats-py as one URL, which cannot hold a list;
-    the client learns the other cluster members from the seed, so one live seed is enough.
-    """
-    servers = [s.strip() for s in nats_url.split(",") if s.strip()]
-    if len(servers) <= 1:
-        return nats_url
-    return next((s for s in servers if reachable(s, probe)), servers[0])
-
-
 def uvicorn_command(service: str, host: str, port: int) -> list[str]:
     return [
         "uvicorn",
@@ -155,7 +134,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return EXIT_CONFIG
-    environ["NATS_URL"] = nats_seed(settings.nats_url)
     command = uvicorn_command(service, environ.get("HOST", "0.0.0.0"), settings.port)
     if argv is not None and "--dry-run" in argv:
         print(" ".join(command))

@@ -88,6 +88,15 @@ def _hoisted(schema: dict[str, Any], shared: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
+def _servers(nats_url: str) -> dict[str, Any]:
+    """The NATS servers of a NATS_URL, one URL or a cluster's comma-separated list: `nats`
+    for the first, `nats-2`, `nats-3`, ... for the others."""
+    urls = [url.strip() for url in nats_url.split(",") if url.strip()]
+    return {
+        "nats" if n == 1 else f"nats-{n}": _server(url) for n, url in enumerate(urls, start=1)
+    }
+
+
 def _server(nats_url: str) -> dict[str, Any]:
     # Host and port only: a URL's user and password never go into a document.
     parts = urlsplit(nats_url)
@@ -166,7 +175,7 @@ def asyncapi_document(
                 "Ý nghĩa từng trường: docs/events.md."
             ),
         },
-        "servers": {"nats": _server(nats_url)},
+        "servers": _servers(nats_url),
         "defaultContentType": "application/json",
         "channels": channels,
         "operations": operations,

@@ -53,7 +53,9 @@ class NatsLink:
             self._closing = False
             try:
                 client = await nats.connect(
-                    # A cluster is given as a comma-separated list; nats-py wants a list.
+                    # A cluster is given as a comma-separated list; nats-py wants a list,
+                    # and tries every node of it (in a random order) until one answers,
+                    # at this first connection as at each reconnection.
                     [url.strip() for url in self._settings.nats_url.split(",") if url.strip()],
                     name=f"danvan-{self._settings.service}",
                     user=self._settings.nats_user,

@@ -75,6 +75,20 @@ def test_the_document_is_valid_asyncapi_3(service: str) -> None:
     assert list(_validator().iter_errors(document))
 
 
+
+def test_a_cluster_of_nats_nodes_is_one_server_each_without_credentials() -> None:
+    # Production's NATS_URL is the cluster's list, handed to the service as given (S1).
+    document = asyncapi_document(
+        religion_events, subject_root="danvan", stream="DANVAN_RELIGION",
+        nats_url="nats://svc:pw-7f3kq@nats-1:4222, nats://svc:pw-7f3kq@nats-2:4222,"
+                 "nats://svc:pw-7f3kq@nats-3:4222",
+        title="religion", version="0.1.0",
+    )
+    assert {name: server["host"] for name, server in document["servers"].items()} == {
+        "nats": "nats-1:4222", "nats-2": "nats-2:4222", "nats-3": "nats-3:4222"}
+    assert "pw-7f3kq" not in json.dumps(document)
+    assert list(_validator().iter_errors(document)) == []
+
 @pytest.mark.parametrize("service", sorted(REGISTRIES))
 def test_one_channel_per_event_type_at_its_subject_with_its_version(service: str) -> None:
     registry = REGISTRIES[service]
