@@ -397,6 +397,20 @@ class OutboxRelay:
             while not stop.is_set():
                 # Only a reconnection from this attempt on cuts the backoff after it short.
                 self._resume.clear()
+                if self._link.js is None:
+                    # Never connected since the start (nats-py keeps the link's JetStream
+                    # across reconnections, whose failures a round's publish reports). Not
+                    # publishing counts as failing to publish: /readyz says so after
+                    # RELAY_UNREADY_AFTER_S, the bound a just-started service gets too, its
+                    # first connection usually coming within milliseconds. No round reads
+                    # the outbox, so it is counted here for the gauge. Not logged: the link
+                    # says why it cannot connect.
+                    if self.failing_since is None:
+                        self.failing_since = time.monotonic()
+                    await self._count_outbox()
+                    # The first connection ends the wait (link_up); a commit does not.
+                    await self._sleep(stop, self._poll_interval_s, wake_on_commit=False)
+                    continue
                 try:
                     if self._link.js is not None and await self._is_leader():
                         since = await self._watermark_step(self._watermark_due())
@@ -418,13 +432,17 @@ class OutboxRelay:
                     # A database that restarted took the advisory lock with the session:
                     # lead again only once the lock is ours again.
                     await asyncio.to_thread(self._keep_leadership_if_alive)
+                    # The round may have failed before its read of the outbox: the gauge
+                    # and the watermark say what is left.
+                    pending = await self._count_outbox()
                     # Reachable but not publishing: its watermark says what is left.
                     with contextlib.suppress(Exception):
-                        await self._write_failing_watermark()
+                        await self._write_failing_watermark(pending)
                     if failing_since is None:  # one line when the trouble starts
                         failing_since = self._loop.time()
-                        self.failing_since = time.monotonic()
                         log.warning("relay_unavailable", error=str(exc)[:500])
+                    if self.failing_since is None:  # else failing since it could not connect
+                        self.failing_since = time.monotonic()
                     # Commits do not cut this wait short: while NATS is away every commit
                     # would otherwise start another attempt (a retry storm at full load),
                     # and the backoff would never grow.
@@ -438,7 +456,7 @@ class OutboxRelay:
                         unavailable_s=round(self._loop.time() - failing_since, 1),
                     )
                     failing_since, attempts, delay = None, 0, first_delay
-                    self.failing_since = None
+                self.failing_since = None
                 # Acknowledged events still unmarked: back when their mark is due.
                 await self._sleep(
                     stop, self.mark_delay_s if self._acked else self._poll_interval_s
@@ -511,13 +529,25 @@ class OutboxRelay:
         await write_watermark(js, config.subject_root, watermark, self._publish_timeout_s)
         self._watermark_at = time.monotonic()
 
-    async def _write_failing_watermark(self) -> None:
+    async def _write_failing_watermark(self, pending: int | None) -> None:
         """After a failed round, NATS still reachable (JetStream refusing or slow, the
-        database away): a watermark with what the outbox still holds, never 0."""
-        if self._watermarks is None or not self._link.connected:
+        database away): a watermark with what the outbox still holds (`pending`), never 0.
+        None when the database could not say: no watermark then."""
+        if self._watermarks is None or not self._link.connected or pending is None:
             return
-        pending = await asyncio.to_thread(self.pending_count)
         await self._write_watermark(self._from_sequence, pending=max(pending, 1))
+
+    async def _count_outbox(self) -> int | None:
+        """The outbox's unpublished rows, shown by `danvan_outbox_pending` (a round sets it
+        from its own read); None when the database cannot say (the gauge left as it was).
+        One count on the outbox's partial index, once per poll or backoff."""
+        try:
+            pending = await asyncio.to_thread(self.pending_count)
+        except Exception:
+            return None
+        if self._metrics:
+            self._metrics.outbox_pending.set(pending)
+        return pending
 
     async def _publish_round(self) -> None:
         """One round of the running relay: the stream compared first when due, then what is

@@ -6,15 +6,17 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from fastapi.testclient import TestClient
 from structlog.testing import capture_logs
 
 from shared.envelope import EventEnvelope
 from shared.eventstore import outbox_table
-from shared.natsserver import NatsServer
+from shared.natsserver import NatsServer, free_port
 from shared.relay import OutboxItem
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
-from tests.integration.helpers import eventually, read_stream
+from shared.web import build_app
+from tests.integration.helpers import eventually, read_stream, wait_until
 from tests.integration.notebook import registry, unpublished, write
 
 
@@ -238,6 +240,40 @@ async def test_the_relay_publishes_as_soon_as_nats_is_first_reached(
     finally:
         await runtime.stop()
     assert [EventEnvelope.from_json(m.data).aggregate_version for m in messages] == [1, 2]
+
+
+def test_a_service_started_with_its_cluster_down_counts_its_outbox_and_turns_unready_in_time(
+    settings_factory: Callable[..., Settings], own_nats_server: NatsServer
+) -> None:
+    # S2: never connected since its start, the relay read no outbox (the gauge said 0) and
+    # counted as not failing (/readyz said relay ok for ever). S1: the whole list of nodes
+    # is tried, so the node that comes back first, not only the first named, is reached.
+    own_nats_server.kill()
+    cluster = f"nats://127.0.0.1:{free_port()},{own_nats_server.url}"  # the first stays down
+    bound = 5.0
+    runtime = ServiceRuntime(settings_factory("religion", nats_url=cluster,
+                                              relay_unready_after_s=bound), registry)
+
+    def gauge() -> float | None:
+        return runtime.metrics.registry.get_sample_value("danvan_outbox_pending")
+
+    with TestClient(build_app(runtime, [], title="notebooks")) as client:
+        # Just started: not connected, but the relay's bound applies from its start.
+        checks = client.get("/readyz").json()["checks"]
+        assert checks["nats"] != "ok" and checks["relay"] == "ok", checks
+        write(runtime, "early", range(3))
+        wait_until(lambda: gauge() == 3, timeout=30)
+        wait_until(lambda: client.get("/readyz").json()["checks"]["relay"] != "ok",
+                   timeout=bound + 30)
+        answer = client.get("/readyz")
+        assert answer.status_code == 503
+        assert answer.json()["checks"]["relay"].startswith("không gửi được sự kiện lên NATS đã ")
+        assert runtime.link.js is None and unpublished(runtime) == 3
+
+        own_nats_server.start()  # the second node of the list
+        wait_until(lambda: unpublished(runtime) == 0, timeout=40)
+        wait_until(lambda: client.get("/readyz").status_code == 200, timeout=30)
+        wait_until(lambda: gauge() == 0, timeout=30)
 
 
 async def test_acknowledged_events_are_marked_together_and_never_sent_twice(
