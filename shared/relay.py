@@ -471,16 +471,16 @@ class OutboxRelay:
     async def _watermark_step(self, step: Coroutine[Any, Any, _T]) -> _T | None:
         """A watermark's read or write: its trouble (the stream refused, a permission
         missing) never holds back the events, it only leaves the watermark unwritten (a
-        finalisation then names the service). One warning per run of failures."""
+        finalisation then names the service). One warning per run of failures: the run ends
+        with a watermark written (`_write_watermark`), not with a step that returns, which
+        may have tried nothing (the beat not due) or only read (its write then failing)."""
         try:
-            result = await step
+            return await step
         except Exception as exc:
             if not self._watermark_failing:
                 self._watermark_failing = True
                 log.warning("relay_watermark_failed", error=str(exc)[:500])
             return None
-        self._watermark_failing = False
-        return result
 
     async def _watermark_due(self) -> int | None:
         """When a watermark is due (asked, or the idle beat), the watermark stream's last
@@ -528,6 +528,7 @@ class OutboxRelay:
         )
         await write_watermark(js, config.subject_root, watermark, self._publish_timeout_s)
         self._watermark_at = time.monotonic()
+        self._watermark_failing = False
 
     async def _write_failing_watermark(self, pending: int | None) -> None:
         """After a failed round, NATS still reachable (JetStream refusing or slow, the
