@@ -408,8 +408,9 @@ class OutboxRelay:
                     if self.failing_since is None:
                         self.failing_since = time.monotonic()
                     await self._count_outbox()
-                    # The first connection ends the wait (link_up); a commit does not.
-                    await self._sleep(stop, self._poll_interval_s, wake_on_commit=False)
+                    # A poll, not a backoff: nothing was tried. The first connection (link_up)
+                    # or the stop ends it; a commit does not.
+                    await self._wait(self._resume, self._poll_interval_s)
                     continue
                 try:
                     if self._link.js is not None and await self._is_leader():
