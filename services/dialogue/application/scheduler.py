@@ -24,7 +24,8 @@ from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.aggregate import UnitOfWork
 from shared.errors import ConcurrencyError
-from shared.logs import get_logger
+from shared.logs import error_line, get_logger
+from shared.outage import is_infrastructure_failure
 from shared.runtime import ServiceRuntime
 
 log = get_logger("danvan.dialogue.scheduler")
@@ -110,14 +111,32 @@ def scan(runtime: ServiceRuntime, today: date) -> ScanResult:
     return result
 
 
+#: After a pass lost to an outage (database restarting, connection dropped), the next try
+#: comes this soon, doubling up to the cap (never later than the scan interval): the outage is
+#: usually seconds long, and waiting the whole interval would delay reminders by as much.
+OUTAGE_RETRY_FIRST_S = 1.0
+OUTAGE_RETRY_MAX_S = 30.0
+
+
 async def run_scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
-    """Scan at start (so a restart catches up at once), then every `scan_interval_s`."""
+    """Scan at start (so a restart catches up at once), then every `scan_interval_s`; a pass
+    lost to an outage is retried sooner, and only a pass that ran through counts as done."""
     assert isinstance(runtime, DialogueRuntime)
+    retry_in = OUTAGE_RETRY_FIRST_S
     while not stop.is_set():
+        wait = runtime.scan_interval_s
         try:
             await asyncio.to_thread(scan, runtime, runtime.today())
         except Exception as exc:  # the loop must outlive a bad pass (database restarting...)
-            log.exception("dialogue_scan_failed", error=type(exc).__name__)
-        runtime.scans_completed += 1
+            if is_infrastructure_failure(exc):
+                # The outage is the news, not the stack (the web layer logs it the same way).
+                wait = min(retry_in, runtime.scan_interval_s)
+                log.warning("dialogue_scan_unavailable", error=error_line(exc), retry_in_s=wait)
+                retry_in = min(retry_in * 2, OUTAGE_RETRY_MAX_S)
+            else:  # a fault of the work itself: its traceback, and no faster retry
+                log.exception("dialogue_scan_failed", error=type(exc).__name__)
+        else:
+            runtime.scans_completed += 1
+            retry_in = OUTAGE_RETRY_FIRST_S
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=runtime.scan_interval_s)
+            await asyncio.wait_for(stop.wait(), timeout=wait)
