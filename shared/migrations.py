@@ -117,8 +117,13 @@ def _create_missing(engine: Engine, metadata: Sequence[MetaData]) -> None:
             md.create_all(conn)
 
 
-def schema_drift(connection: Connection, metadata: Sequence[MetaData]) -> list[Any]:
-    """What the database lacks or has beyond `metadata` (Alembic autogenerate's comparison)."""
+def schema_drift(
+    connection: Connection, metadata: Sequence[MetaData], *, every_table: bool = True
+) -> list[Any]:
+    """What the database lacks or has beyond `metadata` (Alembic autogenerate's comparison).
+    `every_table=False` when `metadata` is only part of the database's tables (a tool that
+    knows the kernel's alone): a table it does not name is not reported as one to remove,
+    while its own tables are still compared whole."""
     context = MigrationContext.configure(
         connection,
         opts={"compare_type": True, "render_as_batch": connection.dialect.name == "sqlite"},
@@ -130,7 +135,10 @@ def schema_drift(connection: Connection, metadata: Sequence[MetaData]) -> list[A
     diffs = compare_metadata(context, merged)
     ignored = {version_table(s) for s in known_services()}
     # The tables of a rebuild under way (`shared/rebuild.py`) live only until its switch.
-    ignored |= {n for n in sa.inspect(connection).get_table_names() if SHADOW.search(n)}
+    present = sa.inspect(connection).get_table_names()
+    ignored |= {n for n in present if SHADOW.search(n)}
+    if not every_table:
+        ignored |= set(present) - set(merged.tables)
     unread = {n for t in merged.tables.values() for n in t.info.get(UNREFLECTED_INDEXES, ())}
     return [d for d in diffs if not _about_table(d, ignored) and not _about_index(d, unread)]
 
@@ -159,8 +167,13 @@ def known_services() -> list[str]:
     return sorted(p.parent.parent.name for p in SERVICES_DIR.glob("*/migrations/env.py"))
 
 
-def apply_migrations(engine: Engine, settings: Settings, metadata: Sequence[MetaData]) -> None:
-    """What a service process does to its schema on start (see the module docstring)."""
+def apply_migrations(
+    engine: Engine, settings: Settings, metadata: Sequence[MetaData], *, every_table: bool = True
+) -> None:
+    """What a service process does to its schema on start (see the module docstring).
+    `every_table=False` for a tool that knows only some of the service's tables (the keys
+    tool, the kernel's): production's drift check then leaves the others to the service's
+    own start instead of reporting each as a table to remove (schema_drift)."""
     service = settings.service
     if has_migrations(service):
         if settings.environment != "production":
@@ -170,7 +183,7 @@ def apply_migrations(engine: Engine, settings: Settings, metadata: Sequence[Meta
         _create_missing(engine, metadata)
         return
     with engine.connect() as conn:
-        drift = schema_drift(conn, metadata)
+        drift = schema_drift(conn, metadata, every_table=every_table)
     if drift:
         log.error("schema_drift", service=service, differences=[str(d)[:300] for d in drift])
 

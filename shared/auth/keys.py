@@ -73,7 +73,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     actor = f"cli:{args.actor or getpass.getuser()}"
     engine = engine_for(settings)
     try:
-        apply_migrations(engine, settings, [kernel_metadata])
+        # The tool knows the kernel's tables only: the service's own are its start's to check.
+        apply_migrations(engine, settings, [kernel_metadata], every_table=False)
         with engine.begin() as conn:
             return _run(args, settings, actor, conn)
     except (InvalidInput, apikeys.UnknownScopeError) as exc:

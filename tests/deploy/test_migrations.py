@@ -15,9 +15,22 @@ from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, insert, inspect, select
+from sqlalchemy import (
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    inspect,
+    select,
+    text,
+)
+from structlog.testing import capture_logs
 
 from shared.aggregate import unique_keys_table
+from shared.auth.keys import main as keys_main
 from shared.consumer import dead_letters_table, processed_events_table
 from shared.db import create_db_engine
 from shared.eventstore import events_table, outbox_table
@@ -172,6 +185,31 @@ def test_only_production_refuses_tables_without_a_revision(
         names = set(inspect(conn).get_table_names())
         assert version_table("religion") in names
     assert ("rel_not_migrated_yet" in names) is created
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_the_keys_tool_reports_a_drift_of_its_tables_only(
+    engine: Engine, database_url: str, service: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Examiner S5: `python -m shared.auth.keys` in production knows the kernel's tables only,
+    and logged an error-level schema_drift naming every table of the service as one to remove.
+    The service's tables are its start's to check; a drift of the kernel's is still reported."""
+    upgrade(engine, service)
+    monkeypatch.setenv("ENVIRONMENT", "production")
+    monkeypatch.setenv(f"{service.upper()}_DATABASE_URL", database_url)
+    with capture_logs() as logs:
+        assert keys_main(["list", "--service", service]) == 0
+    assert [line for line in logs if line["event"] == "schema_drift"] == []
+
+    with engine.begin() as conn:  # a real drift of a table the tool owns
+        conn.execute(text("ALTER TABLE api_keys ADD COLUMN stray INTEGER"))
+    with capture_logs() as logs:
+        assert keys_main(["list", "--service", service]) == 0
+    drift = [line for line in logs if line["event"] == "schema_drift"]
+    assert len(drift) == 1 and drift[0]["log_level"] == "error", drift
+    assert len(drift[0]["differences"]) == 1, drift
+    assert "remove_column" in drift[0]["differences"][0]
+    assert "stray" in drift[0]["differences"][0]
 
 
 def test_a_downgrade_never_drops_the_event_store(engine: Engine) -> None:
