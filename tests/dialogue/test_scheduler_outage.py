@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import date
-from typing import Any
 
 import pytest
 from structlog.testing import capture_logs
@@ -64,7 +63,7 @@ def test_an_outage_is_a_warning_and_the_pass_is_retried_within_seconds(
     assert len(begun) >= 2, "the failed pass is tried again in seconds, not after 3600 s"
     assert runtime.scans_completed == 0, "no pass ran through"
     assert begun[:2] == [0, 0]
-    failures: list[dict[str, Any]] = [
+    failures = [
         line for line in logs if line["event"].startswith("dialogue_scan")
     ]
     assert failures and all(line["log_level"] == "warning" for line in failures), failures
