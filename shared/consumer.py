@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import threading
+import time
 import traceback
 from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -334,6 +335,10 @@ class PullRequests:
         self._subscription: Subscription | None = None
         # The server said the durable is not there (see `_received`).
         self._gone = False
+        # When JetStream last answered a request of this subscription (a message, or the
+        # status of a request that expired or found nothing), by the monotonic clock: what
+        # tells a consumer that reads its stream from one that cannot (ConsumerRunner).
+        self.answered_at: float | None = None
 
     async def open(self) -> None:
         self._subscription = await self._client.subscribe(self._inbox, cb=self._received)
@@ -353,6 +358,8 @@ class PullRequests:
             # lost its store; 409 Consumer Deleted: it went while the request waited.
             headers = msg.headers or {}
             status = headers.get(Header.STATUS)
+            if status in ("404", "408"):  # nothing (more) to deliver: an answer all the same
+                self.answered_at = time.monotonic()
             if status == "503" or (
                 status == "409" and headers.get(Header.DESCRIPTION) == "Consumer Deleted"
             ):
@@ -362,6 +369,7 @@ class PullRequests:
         else:
             self._buffer.append(msg)
             self._credit = max(0, self._credit - 1)
+            self.answered_at = time.monotonic()
         self._arrived.set()
 
     def reconnected(self) -> None:
@@ -556,7 +564,32 @@ class ConsumerRunner:
         self._puller: PullRequests | None = None
         # This process saw its durable on the server: one it has to make again was lost.
         self._durable_seen = False
+        # While it runs, when JetStream last answered one of its fetches (its start, before
+        # the first): `fetch_age`. None while it does not run.
+        self._answered_at: float | None = None
+        # JetStream's count of the stream's messages still to deliver to the durable after
+        # the last one it delivered (that message's metadata: no request of its own); None
+        # before the first delivery.
+        self.pending: int | None = None
         link.when_up(self._link_up)
+
+    def fetch_age(self) -> float:
+        """Seconds since JetStream last answered a fetch of this consumer, with messages or
+        without (an idle consumer's request expires empty every `fetch_expires_s`); 0 while
+        it does not run. It grows while the consumer cannot read its stream (JetStream
+        without quorum, stream or durable gone) even though the NATS link is up, and while a
+        batch is applied or the consumer is paused (`paused`, `held` say so)."""
+        at = self._answered_at
+        return 0.0 if at is None else max(0.0, time.monotonic() - at)
+
+    def _heard(self, puller: PullRequests, messages: list[Msg]) -> None:
+        """After a fetch: when JetStream answered last, and its pending count."""
+        answered = puller.answered_at
+        if answered is not None and self._answered_at is not None:
+            self._answered_at = max(self._answered_at, answered)
+        if messages:
+            with contextlib.suppress(Exception):  # not a JetStream message: left as it was
+                self.pending = int(messages[-1].metadata.num_pending)
 
     def _link_up(self) -> None:
         """NATS is (back) up: the pull requests still owed went with the old connection."""
@@ -605,6 +638,9 @@ class ConsumerRunner:
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
         delay = 0.2
+        # A consumer that never reads its stream from its start is as stuck as one that
+        # stopped reading: counted from here.
+        self._answered_at = time.monotonic()
         try:
             while not stop.is_set():
                 try:
@@ -626,6 +662,7 @@ class ConsumerRunner:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=delay)
         finally:
+            self._answered_at = None  # not running: no wait to show (`fetch_age`)
             self._stopped()
 
     def _stopped(self) -> None:
@@ -679,6 +716,7 @@ class ConsumerRunner:
             while not stop.is_set():
                 messages = await puller.fetch(
                     self._batch_size, expires_s=self.fetch_expires_s, stop=stop)
+                self._heard(puller, messages)
                 if messages:
                     await self.process(messages)
                 if self._holding:

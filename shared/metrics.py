@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 
@@ -87,6 +91,26 @@ class ServiceMetrics:
             ["consumer", "stream", "event_type", "schema_version"],
             registry=self.registry,
         )
+        self.consumer_fetch_age = Gauge(
+            "danvan_consumer_fetch_age_seconds",
+            "Seconds since JetStream last answered the consumer's fetch, with events or"
+            " without (an idle consumer is answered about every second): growing, the consumer"
+            " cannot read its stream although NATS may be connected (JetStream without quorum,"
+            " stream or durable gone). It grows too while a batch is applied or the consumer"
+            " is paused (danvan_consumer_paused). Live read models' consumers only",
+            ["consumer"],
+            registry=self.registry,
+        )
+        self.consumer_pending = Gauge(
+            "danvan_consumer_pending",
+            "Events of its stream JetStream had still to deliver to the consumer when it last"
+            " delivered one (num_pending of that message): 0 once caught up; as old as that"
+            " delivery, so read it with danvan_consumer_fetch_age_seconds",
+            ["consumer"],
+            registry=self.registry,
+        )
+        self._consumers_shown: set[str] = set()
+        self._consumers_lock = threading.Lock()
         self.nats_connected = Gauge(
             "danvan_nats_connected", "1 when the NATS connection is up", registry=self.registry
         )
@@ -104,6 +128,23 @@ class ServiceMetrics:
             "danvan_service_info", "Service identity", ["service"], registry=self.registry
         )
         self.info.labels(**labels).set(1)
+
+    def consumers_seen(self, consumers: Iterable[tuple[str, float, int | None]]) -> None:
+        """At a scrape, each live consumer's (durable, fetch age, pending): read then, so the
+        age keeps growing while the consumer is stuck. A consumer no longer live (a rebuild's
+        previous generation) leaves the gauges."""
+        with self._consumers_lock:
+            shown: set[str] = set()
+            for durable, age, pending in consumers:
+                shown.add(durable)
+                self.consumer_fetch_age.labels(durable).set(age)
+                if pending is not None:
+                    self.consumer_pending.labels(durable).set(pending)
+            for gone in self._consumers_shown - shown:
+                for gauge in (self.consumer_fetch_age, self.consumer_pending):
+                    with contextlib.suppress(KeyError):
+                        gauge.remove(gone)
+            self._consumers_shown = shown
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

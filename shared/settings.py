@@ -60,6 +60,9 @@ class Settings(BaseSettings):
     # gone and not made again, JetStream refusing): commands would be answered 201 and their
     # events reach no one. Longer than a publish retry's backoff, so one never flips it.
     relay_unready_after_s: float = Field(default=60.0, gt=0)
+    # /readyz names a consumer JetStream has not answered for this long (it cannot read its
+    # stream): shown in checks.consumers, the service stays ready (docs/reliability.md).
+    consumer_stalled_after_s: float = Field(default=60.0, gt=0)
     # How often an idle relay writes its watermark (shared/watermark.py): what it has published
     # and that nothing is left in its outbox. A finalisation's ask is answered at once; this
     # beat answers one the relay missed (it was reconnecting) and shows operators it is alive.

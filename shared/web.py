@@ -657,8 +657,21 @@ def _probes_router(runtime: ServiceRuntime) -> APIRouter:
         # unready: every replica of the old version stops there, and a balancer would take
         # the whole service away for stale figures (a finalisation refuses them already,
         # FIGURES_HELD_SCHEMA_TOO_NEW).
-        held = [c.held.message() for c in runtime.consumers if c.held is not None]
-        checks["consumers"] = "; ".join(held) if held else "ok"
+        # A consumer JetStream has not answered for CONSUMER_STALLED_AFTER_S (quorum lost,
+        # stream or durable gone, while the link itself may be up): named too, for the same
+        # reason not unready. Every replica shares the durable and the read models, so taking
+        # this one away serves no fresher figure; reads and commands still work, and the
+        # relay's own check turns 503 when events cannot be published. One paused for its
+        # database is left to the database check.
+        after = runtime.settings.consumer_stalled_after_s
+        troubles = []
+        for consumer in runtime.consumers:
+            if consumer.held is not None:
+                troubles.append(consumer.held.message())
+            elif not consumer.paused and (age := consumer.fetch_age()) >= after:
+                troubles.append(messages.CONSUMER_STALLED.format(
+                    consumer=consumer.durable, seconds=int(age)))
+        checks["consumers"] = "; ".join(troubles) if troubles else "ok"
         return JSONResponse(
             {"status": "ready" if ready else "not_ready", "checks": checks},
             status_code=200 if ready else 503,
@@ -673,6 +686,8 @@ def _probes_router(runtime: ServiceRuntime) -> APIRouter:
         """Prometheus text format. Needs the "metrics" scope unless METRICS_PUBLIC is set
         (in AUTH_MODE=development the development identity holds it)."""
         runtime.metrics.nats_connected.set(1 if runtime.link.connected else 0)
+        runtime.metrics.consumers_seen(
+            (c.durable, c.fetch_age(), c.pending) for c in runtime.consumers)
         return Response(runtime.metrics.render(), media_type="text/plain; version=0.0.4")
 
     contract: dict[str, Any] = {}
