@@ -56,7 +56,7 @@ def compute_from_chunks_many(
     directs: list[Direct] = [defaultdict(Counter) for _ in periods]
     # What of `directs` names no unit of the tree (`UnitTree.unattributed`), per node.
     strays: list[Direct] = [defaultdict(Counter) for _ in periods]
-    places = [_placer(tree) for tree in trees]
+    places = [_placer(tree, blank=True) for tree in trees]
     for source in TABLES:
         flows, stocks = source_figures(source)
         names = flows + stocks
@@ -107,11 +107,13 @@ def compute_from_chunks_many(
     found = []
     for period, tree, direct, stray, head_rows, known in zip(
             periods, trees, directs, strays, judged, targets, strict=True):
+        place = _placer(tree, blank=False)
         for row, metric in head_rows:
-            code = tree.place(row.unit_code, row.district_code, row.province_code)
+            # Thousands of heads name a few thousand units: each placed once.
+            code, unattributed = place(row.unit_code, row.district_code, row.province_code)
             if code is not None:
                 direct[code][metric] += 1
-                if tree.unattributed(row.unit_code, row.district_code, row.province_code):
+                if unattributed:
                     stray[code][metric] += 1
         window = Window(period.data_from, period.cutoff_on, as_of)
         found.append(finish_figures(conn, period, scope, window, tree, direct, stray, known))
@@ -125,17 +127,23 @@ def _reading(period: Period) -> ChunkReading:
     return reading
 
 
-def _placer(tree: UnitTree) -> Callable[[str, str, str], tuple[str | None, bool]]:
-    """`tree.place` of the chunk rows' units ('' for none), and whether they name no unit of
-    the tree (`tree.unattributed`), each triple placed once."""
-    placed: dict[tuple[str, str, str], tuple[str | None, bool]] = {}
+Codes = tuple[str | None, str | None, str | None]
 
-    def place(unit: str, district: str, province: str) -> tuple[str | None, bool]:
+
+def _placer(tree: UnitTree, *, blank: bool) -> Callable[[str | None, str | None, str | None],
+                                                        tuple[str | None, bool]]:
+    """`tree.place` of units, and whether they name no unit of the tree
+    (`tree.unattributed`), each triple placed once: the chunk rows' (`blank`: '' names no
+    unit, their key's columns are not null) and the heads' (None for none)."""
+    placed: dict[Codes, tuple[str | None, bool]] = {}
+
+    def place(unit: str | None, district: str | None, province: str | None
+              ) -> tuple[str | None, bool]:
         key = (unit, district, province)
-        if key not in placed:
-            placed[key] = (tree.place(unit or None, district or None, province or None),
-                           tree.unattributed(unit or None, district or None,
-                                             province or None))
-        return placed[key]
+        found = placed.get(key)
+        if found is None:
+            codes = (unit or None, district or None, province or None) if blank else key
+            found = placed[key] = (tree.place(*codes), tree.unattributed(*codes))
+        return found
 
     return place
