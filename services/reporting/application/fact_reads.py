@@ -80,21 +80,22 @@ DAYS_COLUMNS = ("subject", "family", "kind", "effect", "state", "amount", "unit_
 
 def days_facts(
     conn: Connection, table: Table, days: tuple[date, date], as_of: datetime,
-) -> list[tuple[Any, ...]]:
+) -> Sequence[tuple[Any, ...]]:
     """The facts known at "as of" dated after the first of `days` (excluded) to the second, or
     falling due on the first .. the day before the second (a commitment overdue at the end of
     the one and not of the other), as tuples of `DAYS_COLUMNS`: what a report counted up to
     the one day and not the other reads of the facts (`chunk_tail.py`), in one statement,
     through the indexes on the business date and on the due date (`tables._fact_table`; an
-    OR of the two ranges, read as two index searches, not a scan). Plain tuples: the caller
-    walks some thousands of them per day, a row's attributes cost it more than the read."""
+    OR of the two ranges, read as two index searches, not a scan). Rows fetched at once and
+    unpacked as tuples: the caller walks some thousands of them per day, a row's attributes
+    (or a row fetched one by one) cost it more than the read."""
     after, through = days
     c = table.c
     query = select(*(c[name] for name in DAYS_COLUMNS)).where(
         known_at(table, as_of),
         or_(and_(c.business_on > after, c.business_on <= through),
             and_(c.due_on >= after, c.due_on < through)))
-    return [tuple(row) for row in conn.execute(query)]
+    return conn.execute(query).tuples().all()
 
 
 def subject_histories(
