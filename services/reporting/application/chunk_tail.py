@@ -21,6 +21,7 @@ days), shared by everything the days change of that source:
 from __future__ import annotations
 
 import json
+import operator
 from collections import Counter
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
@@ -106,8 +107,7 @@ def to_cutoff(between: Between, source: str, sums: Sums) -> Sums:
     found = dict(sums)
     for units, cell in changes.items():
         base = found.get(units)
-        values = tuple(cell) if base is None else tuple(
-            a + b for a, b in zip(base, cell, strict=True))
+        values = tuple(cell) if base is None else tuple(map(operator.add, base, cell))
         if any(values):
             found[units] = values
         else:

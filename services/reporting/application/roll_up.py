@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import json
-import operator
 from collections import Counter
 from dataclasses import dataclass, replace
 from datetime import date
@@ -56,12 +55,24 @@ class UnitRatios:
 
     @classmethod
     def of(cls, code: str, tree: UnitTree, unit: dict[str, int]) -> UnitRatios:
-        return cls(
+        return cls(*cls.key(code, tree, unit))
+
+    @staticmethod
+    def key(code: str, tree: UnitTree, unit: dict[str, int]
+            ) -> tuple[bool, bool, tuple[tuple[str, int, int], ...]]:
+        """The fields of `of`, as a plain tuple: a report looks up thousands of units' keys
+        among a few hundred, and a tuple hashes without a dataclass's method calls."""
+        return (
             code == tree.scope and code == HAI_PHONG,
             unit["heads_owing"] > 0,
-            tuple((indicator_id, unit[MEASURED_BY[indicator_id][0]],
-                   unit[MEASURED_BY[indicator_id][1]]) for indicator_id in CORE_INDICATORS),
+            tuple([(indicator_id, unit[numerator], unit[denominator])
+                   for indicator_id, numerator, denominator in _MEASURED]),
         )
+
+
+#: Each core indicator with the names of its numerator and denominator, in the plan's order.
+_MEASURED = tuple((indicator_id, *MEASURED_BY[indicator_id][:2])
+                  for indicator_id in CORE_INDICATORS)
 
 
 def finish_figures(
@@ -86,13 +97,14 @@ def finish_figures(
     values = roll_up(tree, direct)
     # Units with the same numbers share their indicators (thousands of communes, a few
     # hundred different numbers): made once, never changed.
-    made: dict[UnitRatios, dict[str, IndicatorFigure]] = {}
+    made: dict[tuple[Any, ...], dict[str, IndicatorFigure]] = {}
     indicators: dict[str, dict[str, IndicatorFigure]] = {}
     for code in tree.nodes:
-        key = UnitRatios.of(code, tree, values[code])
+        key = UnitRatios.key(code, tree, values[code])
         found = made.get(key)
         if found is None:
-            found = made[key] = _indicators(key, targets, period.year, period.cutoff_on)
+            found = made[key] = _indicators(UnitRatios(*key), targets, period.year,
+                                            period.cutoff_on)
         indicators[code] = found
     figures = Figures(period, scope, window.as_of, tree, values, indicators, targets,
                       unattributed=unattributed(tree, strays), own=own_lines)
@@ -162,8 +174,11 @@ def roll_up(tree: UnitTree, direct: Direct) -> dict[str, dict[str, int]]:
     for node in tree.post_order():
         own = direct.get(node.code)
         values = list(map(own.get, METRIC_KEYS, zeros)) if own else zeros
-        for child in node.children:
-            values = list(map(operator.add, values, totals[child]))
+        if node.children:
+            # Figure by figure over every child at once (a province has a hundred communes):
+            # counts (attendance is rounded per unit before), so the sums are exact.
+            values = list(map(sum, zip(values, *(totals[child] for child in node.children),
+                                       strict=True)))
         totals[node.code] = values
     return {code: dict(zip(METRIC_KEYS, totals[code], strict=True)) for code in tree.nodes}
 
