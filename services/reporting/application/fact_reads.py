@@ -9,7 +9,7 @@ from collections import Counter
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, Row, Table, and_, case, func, literal, or_, select
 
@@ -95,7 +95,9 @@ def days_facts(
         known_at(table, as_of),
         or_(and_(c.business_on > after, c.business_on <= through),
             and_(c.due_on >= after, c.due_on < through)))
-    return conn.execute(query).tuples().all()
+    # Rows unpack as tuples (`Result.tuples()`, which says so to the type checker, is
+    # deprecated in SQLAlchemy 2.1).
+    return cast("Sequence[tuple[Any, ...]]", conn.execute(query).all())
 
 
 def subject_histories(
