@@ -117,6 +117,9 @@ class ConnectionSource:
         self._keep = keep if engine.dialect.name == "sqlite" else 0
         #: The engine's writers' turns (SQLite), looked up once rather than per unit of work.
         self.turns = writer_turns(engine)
+        #: The engine's tracker of write transactions (shared/inflight.py), the same: its
+        #: look-up takes a lock of the process and a weak dictionary's, twice a command.
+        self.in_flight = in_flight_of(engine)
         self._lock = threading.Lock()
         self._idle: list[Connection] = []
         self._closed = False
@@ -324,11 +327,12 @@ class UnitOfWork:
             self._queued = turns is not None and turns.enter_queue()
             # Before any event is stamped, ended once committed or rolled back: a relay's
             # watermark waits for it (shared/inflight.py, finding L6).
-            self._ticket = in_flight_of(self._engine).begin()
+            in_flight = self._in_flight = self._connections.in_flight
+            self._ticket = in_flight.begin()
             try:
                 connection = self._connections.acquire()
             except BaseException:
-                in_flight_of(self._engine).end(self._ticket)
+                in_flight.end(self._ticket)
                 self._leave_queue()
                 raise
             try:
@@ -342,7 +346,7 @@ class UnitOfWork:
                 try:
                     self._connections.release(connection)
                 finally:
-                    in_flight_of(self._engine).end(self._ticket)
+                    in_flight.end(self._ticket)
                     self._leave_queue()
                 raise
         self.connection = connection
@@ -379,7 +383,7 @@ class UnitOfWork:
             if self._open:
                 self._end(commit=False)
         finally:
-            in_flight_of(self._engine).end(self._ticket)
+            self._in_flight.end(self._ticket)
             try:
                 self._connections.release(self.connection)
             finally:
