@@ -266,7 +266,10 @@ def new_envelope(
         occurred_at=pending.occurred_at,
         recorded_at=recorded_at,
         actor=actor,
-        payload=event.model_dump(mode="json"),
+        # What model_dump(mode="json") returns, from the serializer it calls: its Python
+        # frame of fifteen defaulted arguments cost more than the payload's serialising
+        # (~5,700 instructions an event, callgrind, bench peer). No event overrides it.
+        payload=event.__pydantic_serializer__.to_python(event, mode="json"),
         unit_code=pending.unit_code,
         department=department,
         correlation_id=correlation_id,
