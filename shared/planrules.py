@@ -625,13 +625,19 @@ def rate_basis_changes(before: RateBasis, now: RateBasis) -> tuple[str, ...]:
 CommitmentStanding = Literal["done", "overdue", "in_progress"]
 
 
+def first_overdue_on(due_on: date) -> date:
+    """The first day a commitment not done is overdue at: the day after its due date (the
+    inverse of `last_overdue_due_on`)."""
+    return due_on + timedelta(days=1)
+
+
 def overdue_since(due_on: date, last_event_on: date) -> date:
     """The day a commitment not done becomes overdue: the day after its due date or, when
     its last event is later (a commitment completed after its due date and reopened without
     a new one), that event's day: it was done until its reopening, and an overdue never
     precedes the event it follows (docs/events.md orders a commitment's events by business
     date)."""
-    return max(due_on + timedelta(days=1), last_event_on)
+    return max(first_overdue_on(due_on), last_event_on)
 
 
 def last_overdue_due_on(on: date) -> date:

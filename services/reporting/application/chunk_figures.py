@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Table, select
@@ -23,6 +23,7 @@ from services.reporting.domain.chunks import Chunk, chunk_end, chunk_of
 from services.reporting.domain.counting import CHUNK_FIGURES, SubjectHistory, stock_figures
 from shared.clock import in_utc
 from shared.driversql import in_lists
+from shared.planrules import first_overdue_on
 
 Units = tuple[str, str, str]  # unit, district, province codes; '' where there is none
 ChunkKey = tuple[Chunk, Units]
@@ -110,7 +111,7 @@ def subject_chunks(family: str, rows: Sequence[FactRow]) -> Counter[tuple[Chunk,
     ordered = sorted(rows, key=fact_order)
     points = {chunk_of(row.business_on) for row in ordered}
     if family == "commitment":
-        points |= {chunk_of(row.due_on + timedelta(days=1)) for row in ordered
+        points |= {chunk_of(first_overdue_on(row.due_on)) for row in ordered
                    if row.due_on is not None and row.due_on < date.max}
     changes: Counter[tuple[Chunk, Units, str]] = Counter()
     before: Counter[tuple[Units, str]] = Counter()

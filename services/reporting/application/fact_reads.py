@@ -30,6 +30,7 @@ from services.reporting.domain.counting import (
 )
 from shared.clock import in_utc
 from shared.driversql import in_lists
+from shared.planrules import last_overdue_due_on
 
 TABLES: dict[str, Table] = {
     "religion": religion_facts,
@@ -94,7 +95,7 @@ def days_facts(
     query = select(*(c[name] for name in DAYS_COLUMNS)).where(
         known_at(table, as_of),
         or_(and_(c.business_on > after, c.business_on <= through),
-            and_(c.due_on >= after, c.due_on < through)))
+            and_(c.due_on > last_overdue_due_on(after), c.due_on <= last_overdue_due_on(through))))
     # Rows unpack as tuples (`Result.tuples()`, which says so to the type checker, is
     # deprecated in SQLAlchemy 2.1).
     return cast("Sequence[tuple[Any, ...]]", conn.execute(query).all())
