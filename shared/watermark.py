@@ -32,6 +32,7 @@ the watermark was read: that includes every event the watermark covers).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 
@@ -194,7 +195,15 @@ async def wait_watermarks(
     have not answered) and wait up to `bound_s` for each to show that every event of its
     service committed before the first ask is in its stream. Returns those that have not,
     with their last watermark (None: none, or NATS did not answer); empty: all confirmed.
-    NATS away: none is confirmed."""
+    NATS away: none is confirmed. A service just started waits for its first connection
+    within `bound_s` (it usually comes within milliseconds of the start): refused at once, a
+    finalisation asked in between named every source as unconfirmed."""
+    if not link.ready.is_set():
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(link.ready.wait(), timeout=bound_s)
+        bound_s = max(bound_s - (loop.time() - started), 0.0)
     js, client = link.js, link.client
     if js is None or client is None or not link.connected:
         return dict.fromkeys(services)
