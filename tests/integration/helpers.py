@@ -179,6 +179,15 @@ async def read_stream(url: str, stream: str, subjects: str = ">") -> list[Msg]:
         await client.close()
 
 
+async def delete_stream(url: str, stream: str) -> None:
+    """`nats stream rm`: NATS itself stays up, the services stay connected."""
+    client = await nats.connect(url)
+    try:
+        await client.jetstream().delete_stream(stream)
+    finally:
+        await client.close()
+
+
 async def remake_stream(url: str, stream: str, keep: Iterable[Msg]) -> None:
     """The stream deleted and made again with its own configuration, holding only the
     messages `keep` (a stream restored from an older backup, or made again after a loss and

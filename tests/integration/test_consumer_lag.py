@@ -10,7 +10,6 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import uuid4
 
-import nats
 from fastapi.testclient import TestClient
 from sqlalchemy import Column, Connection, Integer, MetaData, String, Table, insert
 
@@ -20,7 +19,7 @@ from shared.natsserver import NatsServer
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, stream_name_for
 from shared.web import build_app
-from tests.integration.helpers import ensure_streams, publish, wait_until
+from tests.integration.helpers import delete_stream, ensure_streams, publish, wait_until
 
 metadata = MetaData()
 lagged = Table(
@@ -65,14 +64,6 @@ def _scraped(client: TestClient, name: str, durable: str) -> float | None:
     return runtime.metrics.registry.get_sample_value(name, {"consumer": durable})
 
 
-async def _delete_stream(url: str, stream: str) -> None:
-    client = await nats.connect(url)
-    try:
-        await client.jetstream().delete_stream(stream)
-    finally:
-        await client.close()
-
-
 def test_a_consumer_that_cannot_read_its_stream_is_named_with_its_wait(
     settings_factory: Callable[..., Settings], nats_server: NatsServer, subject_root: str
 ) -> None:
@@ -91,7 +82,7 @@ def test_a_consumer_that_cannot_read_its_stream_is_named_with_its_wait(
         assert _scraped(client, "danvan_consumer_pending", consumer.durable) == 0
 
         # The stream gone under it, NATS itself up and connected: it cannot read.
-        asyncio.run(_delete_stream(nats_server.url, stream_name_for(subject_root, "religion")))
+        asyncio.run(delete_stream(nats_server.url, stream_name_for(subject_root, "religion")))
         wait_until(lambda: client.get("/readyz").json()["checks"]["consumers"] != "ok")
         response = client.get("/readyz")
         # Shown, not unready: the service still answers reads and commands, its relay works.

@@ -23,7 +23,13 @@ from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.streams import durable_drained
 from shared.web import build_app
-from tests.integration.helpers import eventually, read_stream, remake_stream, wait_until
+from tests.integration.helpers import (
+    delete_stream,
+    eventually,
+    read_stream,
+    remake_stream,
+    wait_until,
+)
 from tests.integration.notebook import registry, stored_event_ids, unpublished, write_spread
 
 
@@ -218,15 +224,6 @@ async def _sums_service(
         await runtime.stop()
 
 
-async def _delete_stream(url: str, stream: str) -> None:
-    """`nats stream rm`: NATS itself stays up, the service stays connected."""
-    client = await nats.connect(url)
-    try:
-        await client.jetstream().delete_stream(stream)
-    finally:
-        await client.close()
-
-
 async def test_a_stream_deleted_under_a_running_service_is_made_again_and_filled(
     settings_factory: Callable[..., Settings], nats_server: NatsServer
 ) -> None:
@@ -239,7 +236,7 @@ async def test_a_stream_deleted_under_a_running_service_is_made_again_and_filled
         await eventually(lambda: unpublished(runtime) == 0)
 
         with capture_logs() as logs:
-            await _delete_stream(nats_server.url, stream)
+            await delete_stream(nats_server.url, stream)
             # Commands go on being answered; their events, and the eight the stream lost,
             # reach the consumer without restarting anything.
             write_spread(runtime, range(8, 12), books=2)
@@ -344,7 +341,7 @@ async def test_an_idle_service_whose_stream_was_deleted_makes_it_again_without_a
         write_spread(runtime, range(6), books=2)
         await eventually(lambda: _sums_of(runtime) == _book_sums(range(6), 2))
         await eventually(lambda: unpublished(runtime) == 0)
-        await _delete_stream(nats_server.url, stream)
+        await delete_stream(nats_server.url, stream)
         # No command comes: the relay's look at its stream finds it gone and fills it.
         await eventually(lambda: _restored(runtime) == 6, timeout=30)
         await eventually(lambda: unpublished(runtime) == 0)
