@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -97,3 +98,45 @@ def test_a_recorded_successors_sessions_are_those_reporting_counts_at_it(
     listed = ok(dialogue.get("/api/v1/sessions", params=params))
     assert [s["session_id"] for s in listed["items"]] == [session]
     assert listed["total"] == held == 1
+
+
+def _csv_ids(response: Any) -> list[str]:
+    """The commitment ids of a progress sheet in CSV (its first column, header left out)."""
+    assert response.status_code == 200, response.text
+    lines = response.content.decode("utf-8-sig").splitlines()
+    return [line.split(",")[0] for line in lines[1:]]
+
+
+def test_a_commitment_list_places_and_judges_on_the_business_day(
+    dialogue: TestClient, clock: FakeToday
+) -> None:
+    """Review L2: the commitment list judged a commitment's status at the business clock's
+    day (`runtime.today`, which tests move) but placed its unit on the real clock's: with the
+    business day before Gia Viên's merger into 11341 (01/01/2025), 11341's list and progress
+    sheet held a commitment of 11347 the day's figures count at 11347 only. One day now, the
+    business clock's, places and judges; the session list places on it too."""
+    clock.set(date(2024, 12, 20))
+    head = take_office(dialogue, GIA_VIEN, "people_committee_chair", "Lê Văn Tâm", "2021-06-01")
+    session = held_session(dialogue, GIA_VIEN, [head], "2024-12-20")
+    commitment = ok(dialogue.post(f"/api/v1/sessions/{session}/commitments", json={
+        "text": "Chi trả bồi thường", "due_on": "2024-12-25",
+        "responsible_agency": "Ban bồi thường GPMB"}), 201)["commitment_id"]
+    template = "/api/v1/commitments/progress-import/template"
+
+    def listed(what: str, unit: str) -> list[str]:
+        items = ok(dialogue.get(f"/api/v1/{what}s", params={"unit": unit}))["items"]
+        return [item[f"{what}_id"] for item in items]
+
+    assert listed("commitment", GIA_VIEN) == [commitment]
+    assert listed("commitment", GIA_VIEN_2025) == []
+    assert _csv_ids(dialogue.get(template, params={"unit": GIA_VIEN_2025, "format": "csv"})) == []
+    assert listed("session", GIA_VIEN_2025) == []
+
+    # The business day after the merger: the successor's, and overdue since 26/12/2024.
+    clock.set(date(2025, 3, 20))
+    items = ok(dialogue.get("/api/v1/commitments", params={"unit": GIA_VIEN_2025}))["items"]
+    assert [(i["commitment_id"], i["status"], i["overdue_since"]) for i in items] == [
+        (commitment, "overdue", "2024-12-26")]
+    assert _csv_ids(dialogue.get(template, params={"unit": GIA_VIEN_2025, "format": "csv"})) == [
+        commitment]
+    assert listed("session", GIA_VIEN_2025) == [session]

@@ -78,18 +78,18 @@ def require_readable(
 
 def listed(
     engine: Engine, principal: Principal, life: tuple[ColumnElement[Any], ...],
-    as_of: datetime | None, paging: PageRequest,
+    as_of: datetime | None, day: date, paging: PageRequest,
     query_for: Callable[[UnitCatalogue, date], Select[Any]],
     page_of: Callable[[Connection, Select[Any], int, int], dict[str, Any]],
 ) -> dict[str, Any]:
     """A page of a list of records (sessions, issues, commitments) the caller may read, now or
     with `as_of` as the read models stood then (`queries.read_as_of`): `query_for` builds its
-    query for the placing catalogue and the day the list places records on, `page_of` reads
-    the page. The caller checks the unit asked (`list_filter`) before: a refused request
-    costs no replay (review RV2)."""
+    query for the placing catalogue and `day`, the one day the list places records on and
+    judges them at (`queries.day_of`), `page_of` reads the page. The caller checks the unit
+    asked (`list_filter`) before: a refused request costs no replay (review RV2)."""
     with read_connection(engine) as conn, queries.read_as_of(conn, as_of) as then:
         placing = queries.placing_as_of(conn, as_of)
-        query = query_for(placing, queries.day_of(as_of)).where(
+        query = query_for(placing, day).where(
             *within(principal, life, conn, placing))
         found = page_of(then, query, paging.limit, paging.offset)
     return paging.envelope(found["items"], found["total"], **as_of_field(as_of))

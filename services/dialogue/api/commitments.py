@@ -58,12 +58,12 @@ def list_commitments(
     # The 403 before the replay: a refused caller costs no replay (review RV2).
     unit_code = access.list_filter(principal, unit_code)
     # The business clock's day (tests move it), as the scheduler judges by.
-    day = runtime.today() if as_of is None else queries.day_of(as_of)
+    day = queries.day_of(as_of, runtime.today())
     return access.listed(
-        runtime.engine, principal, queries.COMMITMENT_LIFE, as_of, paging,
+        runtime.engine, principal, queries.COMMITMENT_LIFE, as_of, day, paging,
         lambda placing, placed_on: queries.commitments_query(
             unit_code=unit_code, status=status, agency=agency, session_id=session_id,
-            due_before=due_before, placing=placing, placed_on=placed_on, day=day),
+            due_before=due_before, placing=placing, day=placed_on),
         functools.partial(queries.list_commitments, day=day))
 
 
@@ -114,13 +114,16 @@ def progress_template(
     format: Literal["xlsx", "csv"] = "xlsx",
 ) -> Response:
     """A sheet of the commitments not yet done, ready to fill in and upload back."""
+    # One day, the business clock's, places them and states their status (as the list).
+    today = runtime.today()
     with runtime.engine.connect() as conn:
         query = queries.commitments_query(
             unit_code=access.list_filter(principal, unit_code), status=None, agency=agency,
-            session_id=None, due_before=None, placing=catalogue_now(conn, unit_successions),
+            session_id=None, due_before=None, day=today,
+            placing=catalogue_now(conn, unit_successions),
         ).where(commitments.c.status != "done",
                 *access.within(principal, queries.COMMITMENT_LIFE, conn))
-        items = queries.all_commitments(conn, query, MAX_ROWS, runtime.today())
+        items = queries.all_commitments(conn, query, MAX_ROWS, today)
     header = [
         messages.COLUMN_COMMITMENT_ID,
         messages.COLUMN_TEXT,

@@ -116,7 +116,7 @@ def roster(
     """The roster as of a date (default: today, or the day of `as_of`): who held each head
     post that day, a page of it (`on`: the date, beside the envelope); with `as_of`, as the
     terms stood at that moment (a term or a departure recorded later is not in it)."""
-    day = on or (runtime.today() if as_of is None else queries.day_of(as_of))
+    day = on or queries.day_of(as_of, runtime.today())
     unit_code = access.list_filter(principal, unit_code)
     with read_connection(runtime.engine) as conn, queries.read_as_of(conn, as_of) as then:
         within = access.within(principal, queries.HEAD_LIFE, conn,

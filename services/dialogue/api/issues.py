@@ -51,7 +51,8 @@ def list_issues(
     # The 403 before the replay: a refused caller costs no replay (review RV2).
     unit_code = access.list_filter(principal, unit_code)
     return access.listed(
-        runtime.engine, principal, queries.ISSUE_LIFE, as_of, paging,
+        runtime.engine, principal, queries.ISSUE_LIFE, as_of,
+        queries.day_of(as_of, runtime.today()), paging,
         lambda placing, day: queries.issues_query(
             unit_code=unit_code, category=category, handling=handling,
             session_id=session_id, placing=placing, placed_on=day),

@@ -134,7 +134,8 @@ def list_sessions(
     unit_code = access.list_filter(principal, unit_code)
     require_ordered(date_from, date_to, "date_from", "date_to")
     return access.listed(
-        runtime.engine, principal, queries.SESSION_LIFE, as_of, paging,
+        runtime.engine, principal, queries.SESSION_LIFE, as_of,
+        queries.day_of(as_of, runtime.today()), paging,
         lambda placing, day: queries.sessions_query(
             unit_code=unit_code, include_subunits=include_subunits, status=status,
             head_id=head_id, date_from=date_from, date_to=date_to, placing=placing,

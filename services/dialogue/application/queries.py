@@ -27,7 +27,7 @@ from services.dialogue.domain.events import CommitmentStatus
 from services.dialogue.domain.heads import HeadPost
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.adminunits import UnitCatalogue, codes_placed_in, default_catalogue
-from shared.clock import day_vn, iso_or_none, today_vn
+from shared.clock import day_vn, iso_or_none
 from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput
@@ -154,9 +154,11 @@ def placing_as_of(conn: Connection, as_of: datetime | None) -> UnitCatalogue:
     return catalogue_known(conn, unit_successions, as_of or utcnow())
 
 
-def day_of(as_of: datetime | None) -> date:
-    """The day a list places its records on: the moment's in Vietnam, else today."""
-    return today_vn() if as_of is None else day_vn(as_of)
+def day_of(as_of: datetime | None, today: date) -> date:
+    """The one day a list places its records on and judges them at: the moment's in Vietnam,
+    else `today`, the business clock's (`DialogueRuntime.today`, as the commands and the
+    scheduler judge by; review L2: a list placed by the real clock's day and judged by it)."""
+    return today if as_of is None else day_vn(as_of)
 
 
 # --- heads ---------------------------------------------------------------------------------
@@ -293,14 +295,14 @@ def sessions_query(
     head_id: str | None,
     date_from: date | None,
     date_to: date | None,
+    placed_on: date,
     placing: UnitCatalogue | None = None,
-    placed_on: date | None = None,
 ) -> Select[Any]:
     # Placed as a figure whose window ends on `date_to` places them (reporting's cut-off),
-    # else on `placed_on` (a list as known at a moment: its day), else today.
+    # else on the list's day (`day_of`).
     query = _narrowed(
         select(sessions), sessions.c.unit_code, unit_code, include_subunits,
-        date_to or placed_on or today_vn(), placing, (sessions.c.status, status),
+        date_to or placed_on, placing, (sessions.c.status, status),
     )
     if head_id:
         query = query.where(
@@ -382,11 +384,11 @@ def issues_query(
     category: str | None,
     handling: str | None,
     session_id: str | None,
+    placed_on: date,
     placing: UnitCatalogue | None = None,
-    placed_on: date | None = None,
 ) -> Select[Any]:
     return _narrowed(
-        select(issues), issues.c.unit_code, unit_code, True, placed_on or today_vn(), placing,
+        select(issues), issues.c.unit_code, unit_code, True, placed_on, placing,
         (issues.c.category, category),
         (issues.c.handling, handling),
         (issues.c.session_id, session_id),
@@ -462,16 +464,13 @@ def commitments_query(
     agency: str | None,
     session_id: str | None,
     due_before: date | None,
+    day: date,
     placing: UnitCatalogue | None = None,
-    placed_on: date | None = None,
-    day: date | None = None,
 ) -> Select[Any]:
-    """Commitments narrowed by the filters given: the unit as placed on `placed_on` (default
-    today) and the status at the end of `day` (default `placed_on`; `commitment_dict`)."""
-    placed_on = placed_on or today_vn()
-    day = day or placed_on
+    """Commitments narrowed by the filters given, on one day (`day_of`): the unit as placed
+    on `day` and the status at the end of it (`commitment_dict`)."""
     query = _narrowed(
-        select(commitments), commitments.c.unit_code, unit_code, True, placed_on, placing,
+        select(commitments), commitments.c.unit_code, unit_code, True, day, placing,
         (commitments.c.responsible_agency, agency),
         (commitments.c.session_id, session_id),
     )
