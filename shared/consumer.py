@@ -323,8 +323,12 @@ class PullRequests:
     applied (within the consumer's max ack pending).
     """
 
-    def __init__(self, client: Client, stream: str, durable: str) -> None:
+    def __init__(
+        self, client: Client, stream: str, durable: str,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._client = client
+        self._clock = clock
         self._durable = durable
         self._subject = f"$JS.API.CONSUMER.MSG.NEXT.{stream}.{durable}"
         self._inbox = client.new_inbox()
@@ -336,7 +340,7 @@ class PullRequests:
         # The server said the durable is not there (see `_received`).
         self._gone = False
         # When JetStream last answered a request of this subscription (a message, or the
-        # status of a request that expired or found nothing), by the monotonic clock: what
+        # status of a request that expired or found nothing), by `clock` (monotonic): what
         # tells a consumer that reads its stream from one that cannot (ConsumerRunner).
         self.answered_at: float | None = None
 
@@ -359,7 +363,7 @@ class PullRequests:
             headers = msg.headers or {}
             status = headers.get(Header.STATUS)
             if status in ("404", "408"):  # nothing (more) to deliver: an answer all the same
-                self.answered_at = time.monotonic()
+                self.answered_at = self._clock()
             if status == "503" or (
                 status == "409" and headers.get(Header.DESCRIPTION) == "Consumer Deleted"
             ):
@@ -369,7 +373,7 @@ class PullRequests:
         else:
             self._buffer.append(msg)
             self._credit = max(0, self._credit - 1)
-            self.answered_at = time.monotonic()
+            self.answered_at = self._clock()
         self._arrived.set()
 
     def reconnected(self) -> None:
@@ -520,8 +524,11 @@ class ConsumerRunner:
         ack_wait_s: float = 5.0,
         metrics: ServiceMetrics | None = None,
         on_appended: Callable[[list[EventEnvelope]], None] | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._engine = engine
+        # What `fetch_age` counts by (tests give their own).
+        self._clock = clock
         self._service = service
         self._on_appended = on_appended
         self._link = link
@@ -564,9 +571,11 @@ class ConsumerRunner:
         self._puller: PullRequests | None = None
         # This process saw its durable on the server: one it has to make again was lost.
         self._durable_seen = False
-        # While it runs, when JetStream last answered one of its fetches (its start, before
-        # the first): `fetch_age`. None while it does not run.
-        self._answered_at: float | None = None
+        # While it runs, when it last made progress: JetStream answered one of its fetches,
+        # or it was done with a batch (its start, before either): `fetch_age`. None while it
+        # does not run. `_in_hand` while it holds a batch (`process`).
+        self._progress_at: float | None = None
+        self._in_hand = False
         # JetStream's count of the stream's messages still to deliver to the durable after
         # the last one it delivered (that message's metadata: no request of its own); None
         # before the first delivery.
@@ -574,19 +583,29 @@ class ConsumerRunner:
         link.when_up(self._link_up)
 
     def fetch_age(self) -> float:
-        """Seconds since JetStream last answered a fetch of this consumer, with messages or
-        without (an idle consumer's request expires empty every `fetch_expires_s`); 0 while
-        it does not run. It grows while the consumer cannot read its stream (JetStream
-        without quorum, stream or durable gone) even though the NATS link is up, and while a
-        batch is applied or the consumer is paused (`paused`, `held` say so)."""
-        at = self._answered_at
-        return 0.0 if at is None else max(0.0, time.monotonic() - at)
+        """Seconds since the consumer last made progress: JetStream answered one of its
+        fetches, with messages or without (an idle consumer's request expires empty every
+        `fetch_expires_s`), or it was done with a batch. 0 while it holds a batch (applying
+        it, or paused with it through a database outage: `paused` says so) and while it does
+        not run. It grows while the consumer cannot read its stream (JetStream without
+        quorum, stream or durable gone) even though the NATS link is up, and while it is
+        held at a newer schema version (`held` says so). Counted from the last fetch only,
+        it grew through a long batch, and /readyz named a busy consumer stalled after
+        CONSUMER_STALLED_AFTER_S (S3 follow-up)."""
+        at = self._progress_at
+        if at is None or self._in_hand:
+            return 0.0
+        return max(0.0, self._clock() - at)
+
+    def _progressed(self) -> None:
+        if self._progress_at is not None:  # not after the runner stopped
+            self._progress_at = self._clock()
 
     def _heard(self, puller: PullRequests, messages: list[Msg]) -> None:
         """After a fetch: when JetStream answered last, and its pending count."""
         answered = puller.answered_at
-        if answered is not None and self._answered_at is not None:
-            self._answered_at = max(self._answered_at, answered)
+        if answered is not None and self._progress_at is not None:
+            self._progress_at = max(self._progress_at, answered)
         if messages:
             with contextlib.suppress(Exception):  # not a JetStream message: left as it was
                 self.pending = int(messages[-1].metadata.num_pending)
@@ -640,7 +659,7 @@ class ConsumerRunner:
         delay = 0.2
         # A consumer that never reads its stream from its start is as stuck as one that
         # stopped reading: counted from here.
-        self._answered_at = time.monotonic()
+        self._progress_at = self._clock()
         try:
             while not stop.is_set():
                 try:
@@ -662,7 +681,7 @@ class ConsumerRunner:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=delay)
         finally:
-            self._answered_at = None  # not running: no wait to show (`fetch_age`)
+            self._progress_at = None  # not running: no wait to show (`fetch_age`)
             self._stopped()
 
     def _stopped(self) -> None:
@@ -706,7 +725,7 @@ class ConsumerRunner:
             self._unavailable = False
         client = self._link.client
         assert client is not None
-        puller = PullRequests(client, self.stream, self.durable)
+        puller = PullRequests(client, self.stream, self.durable, self._clock)
         await puller.open()
         self._puller = puller
         # A stop ends the wait for messages at once: waiting out the pull request's expiry
@@ -733,6 +752,17 @@ class ConsumerRunner:
             await self._held_until_applied(stop)
 
     async def process(self, messages: list[Msg]) -> None:
+        """Apply a batch fetched (its events, dead letters, or a hold at a newer schema
+        version). Holding it is progress, not a stall (`fetch_age`), however long it takes;
+        done with it, the consumer made progress then."""
+        self._in_hand = True
+        try:
+            await self._process_batch(messages)
+        finally:
+            self._in_hand = False
+            self._progressed()
+
+    async def _process_batch(self, messages: list[Msg]) -> None:
         try:
             # Decoding happens in the worker thread with the database work.
             found = await self._through_outages(

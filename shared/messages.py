@@ -94,7 +94,8 @@ RELAY_STUCK: Final = "không gửi được sự kiện lên NATS đã {seconds}
 #: /readyz, a rebuild's status: a consumer stopped at an event of a newer schema version
 #: (shared/consumer.py, SchemaHold); {reason} is EVENT_SCHEMA_TOO_NEW.
 CONSUMER_HELD: Final = "{consumer} tạm dừng ở sự kiện {event_id}: {reason}"
-#: /readyz: JetStream has not answered a consumer's fetch for CONSUMER_STALLED_AFTER_S or more.
+#: /readyz: a consumer has had no answer from JetStream, and no batch in hand, for
+#: CONSUMER_STALLED_AFTER_S or more (ConsumerRunner.fetch_age).
 CONSUMER_STALLED: Final = "{consumer} không lấy được sự kiện từ NATS đã {seconds} giây"
 
 # -- request bodies and parameters (shared/validation.py) ---------------------------------------

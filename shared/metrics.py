@@ -93,11 +93,12 @@ class ServiceMetrics:
         )
         self.consumer_fetch_age = Gauge(
             "danvan_consumer_fetch_age_seconds",
-            "Seconds since JetStream last answered the consumer's fetch, with events or"
-            " without (an idle consumer is answered about every second): growing, the consumer"
-            " cannot read its stream although NATS may be connected (JetStream without quorum,"
-            " stream or durable gone). It grows too while a batch is applied or the consumer"
-            " is paused (danvan_consumer_paused). Live read models' consumers only",
+            "Seconds since the consumer last made progress: JetStream answered its fetch,"
+            " with events or without (an idle consumer is answered about every second), or it"
+            " was done with a batch; 0 while it holds one (applying it, or paused with it:"
+            " danvan_consumer_paused). Growing, the consumer cannot read its stream although"
+            " NATS may be connected (JetStream without quorum, stream or durable gone), or it"
+            " is held at a newer schema version. Live read models' consumers only",
             ["consumer"],
             registry=self.registry,
         )

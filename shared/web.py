@@ -657,12 +657,12 @@ def _probes_router(runtime: ServiceRuntime) -> APIRouter:
         # unready: every replica of the old version stops there, and a balancer would take
         # the whole service away for stale figures (a finalisation refuses them already,
         # FIGURES_HELD_SCHEMA_TOO_NEW).
-        # A consumer JetStream has not answered for CONSUMER_STALLED_AFTER_S (quorum lost,
-        # stream or durable gone, while the link itself may be up): named too, for the same
-        # reason not unready. Every replica shares the durable and the read models, so taking
-        # this one away serves no fresher figure; reads and commands still work, and the
-        # relay's own check turns 503 when events cannot be published. One paused for its
-        # database is left to the database check.
+        # A consumer JetStream has not answered for CONSUMER_STALLED_AFTER_S, holding no batch
+        # (quorum lost, stream or durable gone, while the link itself may be up; `fetch_age`):
+        # named too, for the same reason not unready. Every replica shares the durable and the
+        # read models, so taking this one away serves no fresher figure; reads and commands
+        # still work, and the relay's own check turns 503 when events cannot be published. One
+        # paused for its database is left to the database check.
         after = runtime.settings.consumer_stalled_after_s
         troubles = []
         for consumer in runtime.consumers:
