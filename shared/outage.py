@@ -90,6 +90,14 @@ def is_infrastructure_failure(exc: BaseException) -> bool:
     return any(_one_is_infrastructure(each) for each in _causes(exc))
 
 
+#: After work lost to an outage, the next try comes this soon, the wait doubling up to the cap:
+#: an outage is usually seconds long, so waiting a whole interval delays the work as much, and
+#: trying at every turn of a loop only fails again (the dialogue scheduler's passes, the relay's
+#: watermark).
+OUTAGE_RETRY_FIRST_S = 1.0
+OUTAGE_RETRY_MAX_S = 30.0
+
+
 #: PostgreSQL's SQLSTATE of a transaction it aborted to break a deadlock.
 DEADLOCK_DETECTED = "40P01"
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -46,6 +46,7 @@ from shared.inflight import in_flight_of
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
+from shared.outage import OUTAGE_RETRY_FIRST_S, OUTAGE_RETRY_MAX_S
 from shared.republish import StoreOwnership, restore_stream
 from shared.streams import ensure_stream, stream_exists
 from shared.watermark import Watermark, WatermarkConfig, ask_subject, last_sequence, now_text
@@ -269,8 +270,11 @@ class OutboxRelay:
         connections: ConnectionSource | None = None,
         stream: StreamConfig | None = None,
         watermarks: WatermarkConfig | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._engine = engine
+        # The relay's timings' clock (monotonic seconds; tests give their own).
+        self._clock = clock
         # Reads and marks through the units of work's kept connections (SQLite): a pool
         # checkout and its reset-on-return cost as much as the statement, twice per batch.
         self._connections = connections or ConnectionSource(engine)
@@ -328,8 +332,8 @@ class OutboxRelay:
         # from an older backup, while no command came, it is compared and filled then
         # rather than at the next publish, so the consumers and a rebuild find it whole.
         self.probe_interval_s = 30.0
-        self._probed_at = time.monotonic()
-        # Since when (time.monotonic) publishing has failed without a success between:
+        self._probed_at = self._clock()
+        # Since when (`_clock`) publishing has failed without a success between:
         # /readyz says not ready once that lasts (`failing_for`). None: not failing.
         self.failing_since: float | None = None
         # The relay's watermarks (shared/watermark.py; None: written by none): on a
@@ -343,6 +347,11 @@ class OutboxRelay:
         self._from_sequence = 0
         self._published_position = 0
         self._watermark_failing = False
+        # After a watermark's read or write failed, none is tried before `_watermark_retry_at`
+        # (`_clock`), the wait doubling from OUTAGE_RETRY_FIRST_S to OUTAGE_RETRY_MAX_S; a
+        # watermark written, or the link (back) up, ends it (see `_watermark_due`).
+        self._watermark_retry_at = 0.0
+        self._watermark_retry_s = OUTAGE_RETRY_FIRST_S
         # Publishes and their acknowledgements, on the link's client (made again for a new
         # client: the first connection, or a service that connected again from scratch).
         self._acks: PublishAcks | None = None
@@ -377,13 +386,14 @@ class OutboxRelay:
         now, not after the backoff or the poll timer."""
         self._check_due = self._stream is not None
         self._last_sequence = None
+        self._watermark_backoff_ended()
         self._resume.set()
         self._wake.set()
 
     def failing_for(self) -> float:
         """Seconds the relay has been failing to publish (0: it is not)."""
         since = self.failing_since
-        return 0.0 if since is None else time.monotonic() - since
+        return 0.0 if since is None else self._clock() - since
 
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
@@ -406,7 +416,7 @@ class OutboxRelay:
                     # the outbox, so it is counted here for the gauge. Not logged: the link
                     # says why it cannot connect.
                     if self.failing_since is None:
-                        self.failing_since = time.monotonic()
+                        self.failing_since = self._clock()
                     await self._count_outbox()
                     # A poll, not a backoff: nothing was tried. The first connection (link_up)
                     # or the stop ends it; a commit does not.
@@ -423,7 +433,7 @@ class OutboxRelay:
                             await self._publish_round()  # what they committed meanwhile
                             await self._watermark_step(self._write_watermark(since, pending=0))
                         elif since is not None:  # tried: the next beat in its interval
-                            self._watermark_at = time.monotonic()
+                            self._watermark_at = self._clock()
                 except Exception as exc:
                     attempts += 1
                     # What was acknowledged before the failure is marked (or, the database
@@ -443,7 +453,7 @@ class OutboxRelay:
                         failing_since = self._loop.time()
                         log.warning("relay_unavailable", error=str(exc)[:500])
                     if self.failing_since is None:  # else failing since it could not connect
-                        self.failing_since = time.monotonic()
+                        self.failing_since = self._clock()
                     # Commits do not cut this wait short: while NATS is away every commit
                     # would otherwise start another attempt (a retry storm at full load),
                     # and the backoff would never grow.
@@ -481,19 +491,33 @@ class OutboxRelay:
             if not self._watermark_failing:
                 self._watermark_failing = True
                 log.warning("relay_watermark_failed", error=str(exc)[:500])
+            self._watermark_retry_at = self._clock() + self._watermark_retry_s
+            self._watermark_retry_s = min(self._watermark_retry_s * 2, OUTAGE_RETRY_MAX_S)
             return None
+
+    def _watermark_backoff_ended(self) -> None:
+        self._watermark_retry_at = 0.0
+        self._watermark_retry_s = OUTAGE_RETRY_FIRST_S
 
     async def _watermark_due(self) -> int | None:
         """When a watermark is due (asked, or the idle beat), the watermark stream's last
         sequence, read before the round's outbox read; else None. Subscribes to the asks on
-        each new connection (nats-py keeps a subscription across reconnections)."""
+        each new connection (nats-py keeps a subscription across reconnections).
+
+        After a failed read or write the beat waits out its backoff (`_watermark_step`): tried
+        at every poll, twice a second, a JetStream outage cost a refused request each time.
+        The first try after JetStream is back comes within the wait then running, at once
+        after the link comes back up (`link_up`) or a finalisation asks (its bound is short,
+        and its asks come every ASK_AGAIN_S at most)."""
         config, js, client = self._watermarks, self._link.js, self._link.client
         if config is None or js is None or not self._link.connected:
             return None
         if client is not None and client is not self._ask_client:
             await client.subscribe(ask_subject(config.subject_root), cb=self._on_ask)
             self._ask_client = client
-        if not self._asked and time.monotonic() - self._watermark_at < config.interval_s:
+        now = self._clock()
+        if not self._asked and (now - self._watermark_at < config.interval_s
+                                or now < self._watermark_retry_at):
             return None
         self._answering_ask, self._asked = self._asked, False  # a later ask: the next round
         try:
@@ -528,8 +552,9 @@ class OutboxRelay:
             published_position=self._published_position, written_at=now_text(),
         )
         await write_watermark(js, config.subject_root, watermark, self._publish_timeout_s)
-        self._watermark_at = time.monotonic()
+        self._watermark_at = self._clock()
         self._watermark_failing = False
+        self._watermark_backoff_ended()
 
     async def _write_failing_watermark(self, pending: int | None) -> None:
         """After a failed round, NATS still reachable (JetStream refusing or slow, the
@@ -555,8 +580,8 @@ class OutboxRelay:
         """One round of the running relay: the stream compared first when due, then what is
         pending published. A stream found changed while publishing is compared at once and
         the round goes on; changed again, the round fails and the next one compares it."""
-        if not self._check_due and time.monotonic() - self._probed_at >= self.probe_interval_s:
-            self._probed_at = time.monotonic()
+        if not self._check_due and self._clock() - self._probed_at >= self.probe_interval_s:
+            self._probed_at = self._clock()
             self._check_due = await self._stream_moved()
         if self._check_due:
             await self.check_stream()
@@ -681,7 +706,7 @@ class OutboxRelay:
                 self._last_sequence = max(self._last_sequence, sequence)
             if acked:
                 if not self._acked:
-                    self._acked_since = time.monotonic()
+                    self._acked_since = self._clock()
                 self._acked.extend(acked)
                 self._published_position = max(self._published_position, *acked)
                 if not defer_marks or self._marks_due():
@@ -750,7 +775,7 @@ class OutboxRelay:
     def _marks_due(self) -> bool:
         return (
             len(self._acked) >= self._batch_size
-            or time.monotonic() - self._acked_since >= self.mark_delay_s
+            or self._clock() - self._acked_since >= self.mark_delay_s
         )
 
     def _mark_acked(self) -> None:

@@ -25,7 +25,7 @@ from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.aggregate import UnitOfWork
 from shared.errors import ConcurrencyError
 from shared.logs import error_line, get_logger
-from shared.outage import is_infrastructure_failure
+from shared.outage import OUTAGE_RETRY_FIRST_S, OUTAGE_RETRY_MAX_S, is_infrastructure_failure
 from shared.runtime import ServiceRuntime
 
 log = get_logger("danvan.dialogue.scheduler")
@@ -111,16 +111,11 @@ def scan(runtime: ServiceRuntime, today: date) -> ScanResult:
     return result
 
 
-#: After a pass lost to an outage (database restarting, connection dropped), the next try
-#: comes this soon, doubling up to the cap (never later than the scan interval): the outage is
-#: usually seconds long, and waiting the whole interval would delay reminders by as much.
-OUTAGE_RETRY_FIRST_S = 1.0
-OUTAGE_RETRY_MAX_S = 30.0
-
-
 async def run_scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     """Scan at start (so a restart catches up at once), then every `scan_interval_s`; a pass
-    lost to an outage is retried sooner, and only a pass that ran through counts as done."""
+    lost to an outage (database restarting, connection dropped) is retried sooner
+    (`OUTAGE_RETRY_FIRST_S` doubling to `OUTAGE_RETRY_MAX_S`, never later than the interval),
+    and only a pass that ran through counts as done."""
     assert isinstance(runtime, DialogueRuntime)
     retry_in = OUTAGE_RETRY_FIRST_S
     while not stop.is_set():
