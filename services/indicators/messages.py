@@ -151,7 +151,6 @@ INDICATOR_ID_TAKEN = (
     "trùng với chỉ tiêu đã có mã {holder}; mã không phân biệt chữ hoa, chữ thường"
 )
 PERIOD_OUTSIDE_YEAR = "Kỳ đánh giá phải nằm trong năm {year}"
-PERIOD_REVERSED = "Ngày kết thúc kỳ đánh giá phải sau ngày bắt đầu"
 FIXED_DENOMINATOR_ONLY_SITES = "Mẫu số cố định chỉ áp dụng cho chỉ tiêu tính theo số đơn vị, cơ sở"
 FIELDS_ONLY_FOR_MODELS = (
     "Lĩnh vực mô hình chỉ áp dụng cho chỉ tiêu tính từ mô hình \"Dân vận khéo\""

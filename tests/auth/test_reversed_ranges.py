@@ -58,6 +58,29 @@ def test_a_reversed_date_range_on_the_session_list_is_refused(
         "date_from": "2024-06-30", "date_to": "2024-06-01"}), fields)
 
 
+def test_a_reversed_evaluation_period_is_refused_in_the_same_words(
+    services: Services, idp: Idp
+) -> None:
+    """Review RV-P6: indicators refused an indicator's evaluation period ending before it
+    began with a wording of its own for the same code («Ngày kết thúc kỳ đánh giá phải sau
+    ngày bắt đầu», no fields), and a one-day period as reversed too."""
+    indicators = services["indicators"]
+    city = idp.headers("city_staff")
+    body = {"indicator_id": "X1", "year": 2023, "name": "Tỷ lệ thử", "target": 50}
+    message = _reversed(indicators.post("/api/v1/indicators", headers=city, json={
+        **body, "period_start": "2023-06-30", "period_end": "2023-06-01"}),
+        ["period_start", "period_end"])
+    assert "30/06/2023" in message and "01/06/2023" in message, message
+    # One day is a span here too: defined, and judged on that day.
+    one_day = indicators.post("/api/v1/indicators", headers=city, json={
+        **body, "period_start": "2023-06-30", "period_end": "2023-06-30"})
+    assert one_day.status_code == 201, one_day.text
+    read = indicators.get("/api/v1/indicators/2023/X1", headers=city)
+    assert read.status_code == 200, read.text
+    defined = read.json()["indicator"]
+    assert (defined["period_start"], defined["period_end"]) == ("2023-06-30", "2023-06-30")
+
+
 AS_OF_READS = {"religion": "/api/v1/sites?known_at=", "dialogue": "/api/v1/sessions?as_of=",
                "indicators": "/api/v1/indicators?year=2023&as_of=",
                "reporting": "/api/v1/reports/2023-6m?as_of="}

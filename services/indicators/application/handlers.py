@@ -55,7 +55,7 @@ from shared.envelope import EventEnvelope
 from shared.errors import ActionRefused, InvalidInput, NotFound
 from shared.planrules import FIRST_CONTEST_YEAR, defined_period, entry_days
 from shared.unitcheck import require_unit, require_within
-from shared.validation import not_in_future
+from shared.validation import not_in_future, require_ordered
 
 #: Scope of every command of this service.
 WRITE = "indicators:write"
@@ -327,8 +327,8 @@ def _definition(command: DefineIndicator, jurisdiction: str) -> Definition:
         raise InvalidInput(
             "PERIOD_OUTSIDE_YEAR", messages.PERIOD_OUTSIDE_YEAR.format(year=command.year)
         )
-    if end <= start:
-        raise InvalidInput("PERIOD_REVERSED", messages.PERIOD_REVERSED)
+    # The span rule of every service, its code and wording (RV-P6): one day is a period.
+    require_ordered(start, end, "period_start", "period_end")
     if command.qualifying_fields and command.method != "model_coverage":
         raise InvalidInput("FIELDS_ONLY_FOR_MODELS", messages.FIELDS_ONLY_FOR_MODELS)
     if command.method == "model_coverage" and not command.qualifying_fields:
