@@ -6,6 +6,7 @@ answer: 64 -> 17 µs with its headers, measured beside the bench on the same mac
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import orjson
@@ -19,4 +20,11 @@ class JSONAnswer(JSONResponse):
         except TypeError:
             # What orjson refuses and the standard library writes (keys that are not text, an
             # integer past 64 bits): written as Starlette writes every JSON answer.
-            return super().render(content)
+            try:
+                return super().render(content)
+            except UnicodeEncodeError:
+                # A lone surrogate, which no UTF-8 can carry (the refusals show user text
+                # through shared.validation.echoed, so none should come here): written as its
+                # escape rather than turning a refusal into a 500 (finding H M3).
+                return json.dumps(content, ensure_ascii=True, allow_nan=False,
+                                  separators=(",", ":")).encode("ascii")

@@ -16,6 +16,7 @@ handler is given a `JSONBodyRequest`, whose `json()` FastAPI calls to read the b
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -25,9 +26,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from shared import messages
+from shared.validation import echoed
 
 #: The detail's code of a key given twice in one object of a body.
 DUPLICATE_KEY = "DUPLICATE_KEY"
+#: The error kind of a lone surrogate in any text of a body (`"\\ud800"`): the body text
+#: rule's own (shared.validation.clean_text), so one code, NONCHARACTERS, whichever field.
+NONCHARACTERS = "noncharacters"
 
 
 class DuplicateKey(json.JSONDecodeError):
@@ -53,16 +58,55 @@ def _one_value_per_key(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return made
 
 
+class LoneSurrogate(json.JSONDecodeError):
+    """A text of the body holding half of a surrogate pair (`"\\ud800"`, or its bytes): no
+    UTF-8 can carry it, so it is no text. Left in, it reached a refusal that echoed it and
+    the answer itself failed to encode: a 500 in every service (finding H M3). `where` is
+    the path of the first such text in the body."""
+
+    def __init__(self, where: tuple[str | int, ...], document: str) -> None:
+        super().__init__("lone surrogate", document, 0)
+        self.where = where
+
+
 # Made once: json.loads given a hook makes a decoder per call, which cost more than the hook.
 _DECODER = json.JSONDecoder(object_pairs_hook=_one_value_per_key)
+# What a body holding a surrogate shows: its escape, or (bytes read with "surrogatepass") the
+# character. One search of the text; only a body with one (an emoji's pair, or a lone half)
+# has its values walked.
+_SURROGATE = re.compile(r"\\u[dD][89abcdefABCDEF]|[\ud800-\udfff]")
 
 
 def parse_json_body(body: bytes | str) -> Any:
     """A request body's JSON, as FastAPI reads it (`json.loads`: bytes in UTF-8, -16 or -32),
-    but for DuplicateKey."""
+    but for DuplicateKey and LoneSurrogate."""
     if isinstance(body, bytes):
         body = body.decode(json.detect_encoding(body), "surrogatepass")
-    return _DECODER.decode(body)
+    parsed = _DECODER.decode(body)
+    if _SURROGATE.search(body) is not None:
+        where = _lone_surrogate(parsed)
+        if where is not None:
+            raise LoneSurrogate(where, "")
+    return parsed
+
+
+def _lone_surrogate(value: Any, where: tuple[str | int, ...] = ()) -> tuple[str | int, ...] | None:
+    """The path of the first text (a key or a value) in `value` holding a lone surrogate."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return where
+        return None
+    items: Any = (value.items() if isinstance(value, dict)
+                  else enumerate(value) if isinstance(value, list) else ())
+    for key, item in items:
+        if isinstance(key, str) and _lone_surrogate(key) is not None:
+            return (*where, key)
+        found = _lone_surrogate(item, (*where, key))
+        if found is not None:
+            return found
+    return None
 
 
 class JSONBodyRequest(Request):
@@ -70,6 +114,7 @@ class JSONBodyRequest(Request):
     it found given twice, if any."""
 
     duplicate_key: str | None = None
+    lone_surrogate: tuple[str | int, ...] | None = None
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
@@ -78,7 +123,19 @@ class JSONBodyRequest(Request):
             except DuplicateKey as exc:
                 self.duplicate_key = exc.key
                 raise
+            except LoneSurrogate as exc:
+                self.lone_surrogate = exc.where
+                raise
         return self._json
+
+
+def lone_surrogate_error(where: tuple[str | int, ...]) -> RequestValidationError:
+    """422 VALIDATION_ERROR, the detail's code NONCHARACTERS at the text's field (its path
+    shown through `echoed`: a key may hold the surrogate itself)."""
+    return RequestValidationError([{
+        "type": NONCHARACTERS, "loc": ("body", *(echoed(str(p))[:100] for p in where)),
+        "input": "", "msg": messages.NONCHARACTERS,
+    }])
 
 
 def duplicate_key_error(key: str) -> RequestValidationError:
@@ -103,6 +160,8 @@ class JSONBodyRoute(APIRoute):
             except RequestValidationError:
                 if own.duplicate_key is not None:
                     raise duplicate_key_error(own.duplicate_key) from None
+                if own.lone_surrogate is not None:
+                    raise lone_surrogate_error(own.lone_surrogate) from None
                 raise
 
         return handler

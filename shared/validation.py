@@ -101,6 +101,24 @@ def clean_text(value: str) -> str:
     return value
 
 
+# What a refusal may not echo as sent: control characters, bidi controls (they reorder the
+# message around them, finding H L1), characters that print as nothing, noncharacters and lone
+# surrogates (no UTF-8 can carry one: the answer itself failed, a 500, finding H M3).
+_UNSHOWABLE = re.compile(
+    f"[\x00-\x1f\x7f-\x9f{BIDI_CONTROL_CHARACTERS}{INVISIBLE_CHARACTERS}"
+    + _NONCHARACTER.pattern[1:]
+)
+
+
+def echoed(text: str) -> str:
+    """`text` as a refusal may show it: every character that would act on the message or
+    could not be sent (see `_UNSHOWABLE`) written as its escape `\\uXXXX`, the rest as sent.
+    The one way user text (a file's name, a parameter, a scope) goes into a message."""
+    if _UNSHOWABLE.search(text) is None:
+        return text
+    return _UNSHOWABLE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 def composed(value: Any) -> Any:
     """A text read in its composed form (NFC) before it is compared with a list of choices:
     "Phật giáo" typed on macOS or copied from a PDF arrives decomposed (NFD), and a `Literal`

@@ -31,7 +31,7 @@ from shared.paging import Paging
 from shared.requestguard import declared_query_only, refuse_undeclared_query
 from shared.settings import Settings
 from shared.unitcheck import require_unit_of_jurisdiction
-from shared.validation import ActorName, Day, ShortText
+from shared.validation import ActorName, Day, ShortText, echoed
 
 Prefix = Annotated[str, Path(pattern=r"^[0-9a-f]{8}$")]
 ADMIN = Depends(RequiredScope("admin"))
@@ -192,10 +192,13 @@ def checked_scopes(scopes: list[str]) -> frozenset[str]:
     try:
         return apikeys.check_scopes(scopes)
     except apikeys.UnknownScopeError as exc:
+        # Shown as sent but for what would act on the message or cannot be sent (a bidi
+        # control, a lone surrogate: finding H M3's 500, L1).
+        unknown = [echoed(scope) for scope in exc.unknown]
         raise InvalidInput(
             "UNKNOWN_SCOPE",
-            messages.UNKNOWN_SCOPE.format(unknown=exc),
-            unknown=exc.unknown,
+            messages.UNKNOWN_SCOPE.format(unknown=", ".join(unknown)),
+            unknown=unknown,
             known=sorted(SCOPES),
         ) from None
 
