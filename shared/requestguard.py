@@ -39,7 +39,12 @@ from starlette.types import Scope
 
 from shared import messages
 from shared.errors import InvalidInput, error_body
-from shared.validation import BIDI_CONTROL_CHARACTERS, INVISIBLE_CHARACTERS, VALIDATION_ERROR
+from shared.validation import (
+    BIDI_CONTROL_CHARACTERS,
+    INVISIBLE_CHARACTERS,
+    VALIDATION_ERROR,
+    echoed,
+)
 
 #: UPPER_CASE, as every code a program branches on, and the body's rule's own code
 #: (shared.validation.clean_text answers CONTROL_CHARACTERS): one rule, one code (finding N8:
@@ -82,7 +87,7 @@ def _refusal(text: str) -> dict[str, str] | None:
 def _escaped(name: str) -> str:
     # The refused characters of a parameter's name written as escapes: shown as sent, they
     # would do in the answer what they are refused for.
-    return _REFUSED.sub(lambda found: f"\\u{ord(found.group()):04x}", name)
+    return echoed(name)
 
 
 def refused_parameters(scope: Scope) -> list[dict[str, Any]]:

@@ -239,7 +239,7 @@ def read_as_of(value: str, now: datetime) -> datetime:
     figures everywhere: a bare date is the END of that day in Vietnam (everything typed in
     that day), a time without a zone is Vietnamese time, and a moment after `now` is refused
     (its answer would still change, so no signed figure may rest on it)."""
-    shown = value[:40]
+    shown = echoed(value[:40])
     invalid = InvalidInput(INVALID_AS_OF, messages.INVALID_AS_OF.format(
         value=shown, range=DATE_RANGE_TEXT))
     value = _LOST_PLUS.sub(r"\1+\2", _NANOSECONDS.sub(r"\1", value))

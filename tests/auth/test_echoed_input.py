@@ -6,12 +6,14 @@ and its answer could not be encoded), and a bidi control in a scope, a file's na
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from shared.errors import InvalidInput
 from shared.jsonanswer import JSONAnswer
-from shared.validation import echoed
+from shared.validation import echoed, read_as_of
 from tests.auth.conftest import Idp, Services
 from tests.integration.helpers import event_count
 
@@ -67,6 +69,31 @@ def test_a_bidi_control_in_a_scope_is_shown_escaped(services: Services, idp: Idp
     assert BIDI not in refused.text
     assert "religion:read\\u202edaer" in error["message"]
     assert error["details"]["unknown"] == ["religion:read\\u202edaer"]
+
+
+def test_a_bidi_control_in_an_uploaded_file_name_is_shown_escaped(
+    services: Services, idp: Idp
+) -> None:
+    religion = services["religion"]
+    writer = idp.headers("city_staff")
+    for name in (f"x{BIDI}gpj.csv", f"x{BIDI}gpj.txt", f"x{BIDI}gpj.xlsx"):
+        refused = religion.post("/api/v1/sites/import", headers=writer,
+                                files={"file": (name, b"\xff\xfe\x00\x00not a sheet")})
+        assert refused.status_code == 422, refused.text
+        assert BIDI not in refused.text
+        assert "x\\u202egpj" in refused.json()["error"]["message"]
+    dialogue = services["dialogue"]
+    refused = dialogue.post("/api/v1/commitments/progress-import", headers=writer,
+                            files={"file": (f"x{BIDI}gpj.xlsx", b"PK\x03\x04broken")})
+    assert refused.status_code == 422, refused.text
+    assert BIDI not in refused.text
+
+
+def test_an_as_of_is_shown_escaped() -> None:
+    with pytest.raises(InvalidInput) as refused:
+        read_as_of(f"2023{BIDI}-01", datetime(2024, 1, 1, tzinfo=UTC))
+    assert BIDI not in refused.value.message
+    assert "2023\\u202e-01" in refused.value.message
 
 
 def test_echoed_escapes_only_what_acts_on_a_message_or_cannot_be_sent() -> None:

@@ -34,7 +34,7 @@ from shared.openapi import file_responses, upload_body
 from shared.paging import LegacyPaging
 from shared.unitfilter import UnitFilter
 from shared.unitsuccessions import catalogue_now
-from shared.validation import Day
+from shared.validation import Day, echoed
 from shared.web import AuthenticatedPrincipal
 
 router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=[messages.TAG_COMMITMENTS])
@@ -94,7 +94,8 @@ def progress_import(
 
     return cmd.perform(
         lambda uow: import_progress(
-            uow, content, file.filename or "", today, dry_run=dry_run, mode=mode
+            # The name as a refusal may show it (a bidi control reversed it).
+            uow, content, echoed(file.filename or ""), today, dry_run=dry_run, mode=mode
         ),
         respond,
         commit=lambda _: not dry_run,

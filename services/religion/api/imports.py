@@ -14,6 +14,7 @@ from shared.commandapi import CommandDep
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import file_responses, upload_body
 from shared.safecells import csv_bytes
+from shared.validation import echoed
 
 router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["nhập dữ liệu"])
 SITES_UPLOAD = upload_body(
@@ -40,7 +41,9 @@ async def import_sites_file(
     content = await file.read()
     # Read and validated before the write turn, which then holds only the register's part.
     checked = await run_in_threadpool(
-        check_file, cmd.context, cmd.runtime.settings.jurisdiction, file.filename or "", content
+        check_file, cmd.context, cmd.runtime.settings.jurisdiction,
+        # The name as the refusals and the report may show it (a bidi control reversed it).
+        echoed(file.filename or ""), content,
     )
 
     def respond(report: ImportReport) -> tuple[int, Any, dict[str, str]]:
