@@ -16,8 +16,6 @@ row and column so the desk can fix it, where a silently altered value would not.
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
@@ -83,15 +81,50 @@ def formula_refusal(text: str) -> str | None:
     return FORMULA_TEXT_MESSAGE.format(value=shown, first=first)
 
 
+# Where a spreadsheet program may start a new cell inside a CSV text: the separators a desk's
+# Excel uses (the comma; the semicolon, a Vietnamese locale's list separator; the tab) and a
+# line break. A file read with another separator than it was written with ignores its quotes
+# (they are no longer at the start of a cell), so «Sửa đường;=cmd|' /C calc'!A0», quoted
+# in a comma file, is two cells in a semicolon Excel and the second one runs (examiner H, M4).
+_CELL_BREAK = re.compile("([,;\t\r\n])")
+
+
+def csv_neutralised(value: V) -> V | str:
+    """The value as a CSV cell may hold it: `neutralised`, and so is every part of a text that
+    a spreadsheet could read as a cell of its own (after a separator or a line break)."""
+    safe = neutralised(value)
+    if not isinstance(safe, str) or _CELL_BREAK.search(safe) is None:
+        return safe
+    parts = _CELL_BREAK.split(safe)
+    # parts: text, separator, text, separator, ... (the first part is already neutralised)
+    return "".join(
+        "'" + part if index % 2 == 0 and index > 0 and formula_like(part) else part
+        for index, part in enumerate(parts)
+    )
+
+
+#: What makes a CSV field quoted: a separator of any locale (`_CELL_BREAK`), the quote itself,
+#: or spaces at either end (which a spreadsheet would trim).
+_NEEDS_QUOTES = re.compile('[,;\t\r\n"]|^\\s|\\s$')
+
+
+def _csv_field(value: Any) -> str:
+    if value is None:
+        return ""
+    text = str(csv_neutralised(value))
+    if _NEEDS_QUOTES.search(text) is None:
+        return text
+    return '"' + text.replace('"', '""') + '"'
+
+
 def csv_bytes(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     """A CSV as Excel opens it (UTF-8 with BOM, so Vietnamese diacritics stay intact), every
-    text cell neutralised. None is an empty cell."""
-    buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([neutralised(title) for title in header])
-    for row in rows:
-        writer.writerow(["" if v is None else neutralised(v) for v in row])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    text cell neutralised (`csv_neutralised`) and quoted when it holds a comma, a semicolon, a
+    tab, a line break or a quote, whichever separator the reader's Excel uses (Python's csv
+    module quotes the comma only). None is an empty cell."""
+    lines = [",".join(_csv_field(title) for title in header)]
+    lines.extend(",".join(_csv_field(value) for value in row) for row in rows)
+    return ("\ufeff" + "".join(line + "\r\n" for line in lines)).encode("utf-8")
 
 
 # What XML 1.0, the format inside .docx and .xlsx, cannot hold at all: control characters other

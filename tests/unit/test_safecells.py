@@ -42,9 +42,46 @@ def test_csv_quotes_formula_text_and_keeps_numbers() -> None:
     body = csv_bytes(["Nội dung", "Số"], [[text, -5] for text in HOSTILE] + [["-5", 1.5]])
     assert body.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
-    assert [row[0] for row in rows[1:-1]] == ["'" + text for text in HOSTILE]
+    # The tab's formula too: a tab-separated reading makes it a cell of its own.
+    assert [row[0] for row in rows[1:-1]] == [
+        "'\t'=1+2" if text == "\t=1+2" else "'" + text for text in HOSTILE]
     assert all(row[1] == "-5" for row in rows[1:-1])
     assert rows[-1] == ["-5", "1.5"]
+
+
+# A commitment text a commune clerk could plant (examiner H, M4): in a comma CSV, a Vietnamese
+# Excel (list separator «;») splits it at the semicolon and runs the second part.
+SPLIT_HOSTILE = [
+    "Sửa đường;=cmd|' /C calc'!A0",
+    "Sửa đường,=HYPERLINK(\"http://evil.example\",\"Bấm\")",
+    "Sửa đường\t=1+1",
+    "Sửa đường\r\n@SUM(1+1)",
+    "Sửa đường; +1+2",
+]
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_no_cell_of_a_csv_runs_whatever_separator_excel_reads_it_with(separator: str) -> None:
+    body = csv_bytes(["Mã", "Nội dung", "Số"],
+                     [[f"CK-{n}", text, -5] for n, text in enumerate(SPLIT_HOSTILE)]).decode()
+    # Read as a spreadsheet program does with its own separator: quotes count only at the
+    # start of a cell, so in a file written with another separator they are plain characters.
+    for line in body.lstrip("\ufeff").splitlines():
+        for cell in line.split(separator):
+            shown = cell[1:] if cell.startswith('"') else cell
+            assert not formula_like(shown), (separator, cell)
+    assert "Sửa đường;'=cmd|' /C calc'!A0" in body
+
+
+def test_csv_quotes_every_separator_and_keeps_plain_text_whole() -> None:
+    texts = ["Sửa đường; lát gạch", "Thôn 3, xã Tiên Thanh", "a\tb", 'Nói "có"', " lề",
+             "Chùa Đông Khê", "Tiến độ 5,-2"]
+    body = csv_bytes(["Nội dung"], [[text] for text in texts])
+    lines = body.decode("utf-8-sig").split("\r\n")
+    assert lines[1:-1] == ['"Sửa đường; lát gạch"', '"Thôn 3, xã Tiên Thanh"', '"a\tb"',
+                           '"Nói ""có"""', '" lề"', "Chùa Đông Khê", '"Tiến độ 5,-2"']
+    rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    assert [row[0] for row in rows[1:]] == texts
 
 
 def test_xlsx_cells_are_strings_never_formulas_and_numbers_stay_numbers() -> None:
