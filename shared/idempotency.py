@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -94,13 +95,28 @@ def fingerprint(method: str, path: str, query: str, body: bytes) -> str:
 
 
 def canonical_body(body: bytes) -> bytes:
+    """The JSON body as the command reads it: its texts (keys too) in their composed form,
+    NFC, as the body's validation takes them (shared.validation.clean_text, composed), so the
+    same request typed on macOS or pasted from a PDF (NFD) is the same request, not
+    IDEMPOTENCY_KEY_REUSED (examiner H, L5); keys sorted, no spacing."""
     if not body:
         return b""
     try:
         value = json.loads(body)
     except (ValueError, UnicodeDecodeError):
         return body
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    return json.dumps(_composed(value), sort_keys=True, separators=(",", ":"),
+                      ensure_ascii=False).encode("utf-8", "surrogatepass")
+
+
+def _composed(value: Any) -> Any:
+    if isinstance(value, str):
+        return unicodedata.normalize("NFC", value)
+    if isinstance(value, dict):
+        return {unicodedata.normalize("NFC", key): _composed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_composed(item) for item in value]
+    return value
 
 
 def _canonical_query(query: str) -> str:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import threading
+import unicodedata
 from datetime import timedelta
 from typing import Any
 
@@ -65,6 +66,30 @@ def test_a_retry_with_the_same_key_replays_the_first_answer_and_writes_nothing(
     elsewhere = religion.post("/api/v1/sites/TL-01/close", headers=key,
                               json={"closed_on": "2023-04-01", "reason": "Sáp nhập"})
     assert elsewhere.status_code == 422
+    assert event_count(religion) == written
+
+
+def test_a_retry_with_its_text_in_another_normal_form_is_the_same_request(
+    religion: TestClient,
+) -> None:
+    """Examiner H's L5: the same command typed on macOS or pasted from a PDF (NFD) was
+    IDEMPOTENCY_KEY_REUSED, though the command reads its texts composed (NFC) and would do
+    the same thing; a text that differs once composed is still another request."""
+    key = {"Idempotency-Key": "nfd-retry-1"}
+    body = {**site_body("TL-03"), "name": "Chùa Phúc Lâm Đại Thắng"}
+    first = religion.post("/api/v1/sites", json=body, headers=key)
+    assert first.status_code == 201, first.text
+    written = event_count(religion)
+    decomposed = {k: unicodedata.normalize("NFD", v) if isinstance(v, str) else v
+                  for k, v in body.items()}
+    assert decomposed["name"] != body["name"]
+    again = religion.post("/api/v1/sites", json=decomposed, headers=key)
+    assert again.status_code == 201, again.text
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert again.json() == first.json()
+    other = religion.post("/api/v1/sites", json={**body, "name": "Chùa Phúc Lâm Đại Thẳng"},
+                          headers=key)
+    assert error_of(other)["code"] == "IDEMPOTENCY_KEY_REUSED"
     assert event_count(religion) == written
 
 
