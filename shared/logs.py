@@ -44,6 +44,13 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
     if not any(isinstance(handler, _PoolLines) for handler in pool.handlers):
         pool.addHandler(_PoolLines())
         pool.propagate = False
+    # The server's own lines (uvicorn configures its loggers before it calls the app's
+    # factory, which comes here): its «Exception in ASGI application» printed the traceback of
+    # every 500 as bare text lines among the JSON ones (examiner H, L4). Each record is now one
+    # line of this renderer, its traceback inside it (format_exc_info above).
+    server = logging.getLogger("uvicorn")
+    server.handlers = [_ServerLines()]
+    server.propagate = False
 
 
 class _PoolLines(logging.Handler):
@@ -59,6 +66,19 @@ class _PoolLines(logging.Handler):
             message=record.getMessage(),
             error=error_line(error) if error else None,
         )
+
+
+class _ServerLines(logging.Handler):
+    """The standard logging's records of the server (uvicorn) as structlog lines: the level
+    and message as they are, an exception as the line's `exception`."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        logger = get_logger(record.name)
+        write = getattr(logger, record.levelname.lower(), logger.info)
+        if record.exc_info:
+            write(record.getMessage(), exc_info=record.exc_info)
+        else:
+            write(record.getMessage())
 
 
 def error_line(error: BaseException) -> str:
