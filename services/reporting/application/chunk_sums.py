@@ -56,24 +56,39 @@ class TableCopy:
         self.generation: str | None = None
         self.upto = -1  # the stamp read through
         self.rows: dict[Key, dict[Chunk, tuple[Any, ...]]] = {}
+        # Per chunk, the latest stamp of its rows: what a window's figures were last changed
+        # by (`stamp_through`).
+        self.stamps: dict[Chunk, int] = {}
         self._sums: OrderedDict[Bounds, Sums] = OrderedDict()
 
-    def load(self, generation: str, rows: Sequence[tuple[Key, Chunk, tuple[Any, ...]]],
+    def load(self, generation: str, rows: Sequence[tuple[Key, Chunk, tuple[Any, ...], int]],
              stamp: int) -> None:
-        """Rows changed after `upto`, read through `stamp` (all rows when the generation is
-        new): each replaces what the copy held of its key and chunk."""
+        """Rows changed after `upto` with their stamps, read through `stamp` (all rows when
+        the generation is new): each replaces what the copy held of its key and chunk."""
         if generation != self.generation:
             self.rows.clear()
             self._sums.clear()
+            self.stamps.clear()
             self.generation = generation
         touched = set()
-        for key, chunk, values in rows:
+        stamps = self.stamps
+        for key, chunk, values, changed in rows:
             self.rows.setdefault(key, {})[chunk] = values
             touched.add(key)
+            if changed > stamps.get(chunk, -1):
+                stamps[chunk] = changed
         for bounds, sums in self._sums.items():
             for key in touched:
                 self._put(sums, key, bounds)
         self.upto = stamp
+
+    def stamp_through(self, last: Chunk) -> int:
+        """The latest stamp of the rows of the chunks up to `last`: the figures of every
+        window ending there (flows over its chunks, stocks over every chunk up to it) are
+        sums of those rows, and a batch stamps every row it changes, so they changed only if
+        this did (-1: no row)."""
+        return max((stamp for chunk, stamp in self.stamps.items() if chunk <= last),
+                   default=-1)
 
     def sums(self, bounds: Bounds) -> Sums:
         """Every key's figures over the window (a copy: the caller reads it unlocked)."""
@@ -141,21 +156,45 @@ def window_sums(
     connection's report has read."""
     if mark is None:  # nothing projected from this source: no chunk rows either
         return [{} for _ in windows]
-    generation, facts = mark
     with copies.lock:
-        copy = copies.table(name)
-        if copy.generation == generation and copy.upto > facts:
-            fresh = None  # this snapshot is older than the copy
-        elif copy.generation == generation and copy.upto == facts:
-            fresh = copy
-        else:
-            since = copy.upto if copy.generation == generation else -1
-            rows, newest = _changed_rows(conn, name, copy.names, since)
-            copy.load(generation, rows, max(newest, facts))
-            fresh = copy if newest <= facts else None
+        fresh = _at_mark(conn, copies, name, mark)
         if fresh is not None:
             return [fresh.sums(bounds) for bounds in windows]
     return [sums_in_sql(conn, name, bounds) for bounds in windows]
+
+
+def stamp_through(
+    conn: Connection, copies: ChunkCopies, name: str, mark: SourceMark, last: Chunk,
+    *, only: bool = False,
+) -> int | None:
+    """The latest stamp of a source's chunk rows (or the heads' sessions) up to chunk `last`
+    (`only`: of that chunk alone) as they stand at `mark` (-1 when there are none), or None
+    when the copy cannot stand there (as `window_sums`: a snapshot older than the copy, or
+    later reads that see newer rows)."""
+    if mark is None:
+        return -1
+    with copies.lock:
+        fresh = _at_mark(conn, copies, name, mark)
+        if fresh is None:
+            return None
+        return fresh.stamps.get(last, -1) if only else fresh.stamp_through(last)
+
+
+def _at_mark(
+    conn: Connection, copies: ChunkCopies, name: str, mark: tuple[str, int]
+) -> TableCopy | None:
+    """The copy of `name` brought up to `mark` (under `copies.lock`), or None when it cannot
+    stand exactly there."""
+    generation, facts = mark
+    copy = copies.table(name)
+    if copy.generation == generation and copy.upto > facts:
+        return None  # this snapshot is older than the copy
+    if copy.generation == generation and copy.upto == facts:
+        return copy
+    since = copy.upto if copy.generation == generation else -1
+    rows, newest = _changed_rows(conn, name, copy.names, since)
+    copy.load(generation, rows, max(newest, facts))
+    return copy if newest <= facts else None
 
 
 def load_copies(
@@ -171,16 +210,16 @@ def load_copies(
 
 def _changed_rows(
     conn: Connection, name: str, names: Sequence[str], since: int
-) -> tuple[list[tuple[Key, Chunk, tuple[Any, ...]]], int]:
-    """The rows stamped after `since` with their figures `names` (the copy's), and the
-    newest stamp among them (`since` if none)."""
-    found: list[tuple[Key, Chunk, tuple[Any, ...]]] = []
+) -> tuple[list[tuple[Key, Chunk, tuple[Any, ...], int]], int]:
+    """The rows stamped after `since` with their figures `names` (the copy's) and stamps,
+    and the newest stamp among them (`since` if none)."""
+    found: list[tuple[Key, Chunk, tuple[Any, ...], int]] = []
     newest = since
     if name == HEADS:
         h = head_sessions.c
         query = select(h.head_id, h.chunk, h.held, h.stamp).where(h.stamp > since)
         for head, chunk, held, stamp in conn.execute(query):
-            found.append(((head,), chunk, (held,)))
+            found.append(((head,), chunk, (held,), stamp))
             newest = max(newest, stamp)
         return found, newest
     c = figure_chunks.c
@@ -188,7 +227,7 @@ def _changed_rows(
                    *(c[figure] for figure in names)).where(c.source == name, c.stamp > since)
     for row in conn.execute(query):
         values: tuple[Any, ...] = tuple(row)
-        found.append((values[:3], values[3], values[5:]))
+        found.append((values[:3], values[3], values[5:], values[4]))
         newest = max(newest, values[4])
     return found, newest
 

@@ -4,6 +4,8 @@ scope, as of a time). Every optimisation sits behind this one seam:
 1. the figures of the same facts are the same figures: kept in `state.figures`, keyed by the
    period's window, the scope, the marks the projections left (`fact_reads.read_marks`) and
    the successions officials recorded that the report places facts by (`successions.known`);
+   a window of whole chunks (the period before a running one) by the stamps of the chunk
+   rows it is summed from instead of the marks, so a later fact leaves it kept (`_facts_key`);
 2. otherwise, when "as of" sees every fact and the period's window opens on its year's first
    chunk (a default window, or a running period's counted up to today), they are summed from
    the chunk figures (`from_chunks.py`, over this process's copies: `chunk_sums.py`; the days
@@ -31,9 +33,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from services.reporting.application import successions
+from services.reporting.application.chunk_sums import HEADS, marking_source, stamp_through
 from services.reporting.application.fact_reads import Marks, read_marks
 from services.reporting.application.from_chunks import compute_from_chunks_many
 from services.reporting.application.from_facts import compute_fresh
+from services.reporting.application.heads import head_and_rule_facts
 from services.reporting.application.report_figures import Figures, IndicatorFigure
 from services.reporting.application.state import ReportingState
 from services.reporting.domain.chunks import chunk_reading
@@ -43,6 +47,10 @@ from shared.planrules import figure_day
 #: The indicators whose figure is a state at a date; I2 counts a window, which its own rule
 #: already stops at the period's end (`planrules.i2_window`).
 STOCK_INDICATORS: tuple[str, ...] = ("I1", "I3", "I4")
+
+#: The chunk rows a window of whole chunks is kept by the stamps of (`_facts_key`); the
+#: indicators' figures are kept by their mark.
+WINDOW_STAMPED = ("religion", "dialogue", HEADS)
 
 __all__ = ["Figures", "compute", "compute_fresh", "compute_from_chunks", "compute_many",
            "from_chunks_possible"]
@@ -75,8 +83,8 @@ def compute_many(
     # The successions officials recorded place facts too (J15): the same facts are other
     # figures once one is recorded, and as of a time before it they are the old ones.
     recorded = successions.known(conn, as_of)
-    keys = [(p.data_from, p.cutoff_on, p.year, p.months, scope, marks.key, seen, recorded)
-            for p in periods]
+    keys = [(p.data_from, p.cutoff_on, p.year, p.months, scope,
+             _facts_key(state, conn, marks, p, as_of), seen, recorded) for p in periods]
     found: dict[int, Figures] = {}
     for index, key in enumerate(keys):
         cached = state.figures.get(key)
@@ -93,6 +101,9 @@ def compute_many(
             computed[index] = compute_fresh(conn, periods[index], scope, as_of)
     for index, figures in computed.items():
         computed[index] = at_indicator_periods(state, conn, figures, scope, as_of)
+        if computed[index] is not figures:
+            # Figures of another day than the window's last chunk end: kept by the marks.
+            keys[index] = (*keys[index][:5], marks.key, *keys[index][6:])
     # Kept by the marks read first. A connection whose reads each see the latest commits
     # (PostgreSQL's READ COMMITTED) may have read facts projected since, in the chunk rows or
     # the days counted from the facts: such figures are served once, not kept.
@@ -100,6 +111,36 @@ def compute_many(
         for index, figures in computed.items():
             state.figures.put(keys[index], figures)
     return [found.get(i) or computed[i] for i in range(len(periods))]
+
+
+def _facts_key(
+    state: ReportingState, conn: Connection, marks: Marks, period: Period, as_of: datetime
+) -> Any:
+    """What the figures of a period are kept by, of the facts: every source's mark; for a
+    window of whole chunks the chunk figures give (the period before a running one, a
+    default window), what it is summed from instead, so that a fact of a later day (the
+    running period's) leaves it kept: the latest stamp of the religion and dialogue chunk rows
+    and the heads' sessions up to its last chunk (a batch stamps every row it changes, a
+    correction of an earlier fact its chunk's), the number of head and rule facts (what the
+    rule owes the heads, `heads.kept_owed`), and the indicators' mark (the year's
+    definitions, reported figures and statuses are read from their facts). A rebuild is a
+    new generation; a copy that cannot stand at the marks read (`chunk_sums.stamp_through`)
+    keys by the marks."""
+    if not from_chunks_possible(marks, period, as_of):
+        return marks.key
+    reading = chunk_reading(period)
+    if reading is None or reading.between is not None:
+        return marks.key
+    last = reading.bounds[1]
+    stamps: list[Any] = []
+    for name in WINDOW_STAMPED:
+        mark = marks.sources.get(marking_source(name))
+        stamp = stamp_through(conn, state.copies, name, mark, last)
+        if stamp is None:
+            return marks.key
+        stamps.append((name, mark[0] if mark else None, stamp))
+    return ("through", last, *stamps, marks.sources.get("indicators"),
+            head_and_rule_facts(conn))
 
 
 def at_indicator_periods(

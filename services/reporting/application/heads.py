@@ -126,17 +126,23 @@ def kept_windows() -> KeptOwed:
     return Lru(_WINDOWS_KEPT)
 
 
+def head_and_rule_facts(conn: Connection) -> tuple[int, int]:
+    """How many head and rule facts the dialogue projection holds: only ever added within a
+    generation, so the number says whether what the rule owes the heads changed."""
+    t = dialogue_facts
+    counts = {str(family): int(count) for family, count in conn.execute(
+        select(t.c.family, func.count()).where(t.c.family.in_(("head", "rule")))
+        .group_by(t.c.family))}
+    return counts.get("head", 0), counts.get("rule", 0)
+
+
 def kept_owed(
     conn: Connection, kept: KeptOwed, windows: Sequence[tuple[date, date]], as_of: datetime,
     generation: str,
 ) -> list[Owed]:
     """What the rule owes every head in office per window, for a report whose `as_of` sees
     every fact (`generation`: the dialogue projection's): kept for the next one."""
-    t = dialogue_facts
-    counts = {str(family): int(count) for family, count in conn.execute(
-        select(t.c.family, func.count()).where(t.c.family.in_(("head", "rule")))
-        .group_by(t.c.family))}
-    known = (generation, counts.get("head", 0), counts.get("rule", 0))
+    known = (generation, *head_and_rule_facts(conn))
     found = [kept.get((*known, *window)) for window in windows]
     if all(owed is not None for owed in found):
         return [owed for owed in found if owed is not None]
