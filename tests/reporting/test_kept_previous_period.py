@@ -12,7 +12,9 @@ from typing import Any
 
 import pytest
 
+from services.reporting.application import chunk_tail
 from services.reporting.application import figures as figures_module
+from services.reporting.application.chunk_tail import _changes as changes
 from services.reporting.application.figures import compute_fresh, compute_many
 from services.reporting.application.from_chunks import compute_from_chunks_many
 from services.reporting.application.reports import load_period, load_previous_period
@@ -38,23 +40,32 @@ def _issue(events: Events, issue: str, on: date, recorded: Any) -> None:
 class Served:
     """The running period's report and the one before as a report asks them (`compute_many`,
     kept figures and all), compared with their count from the facts; which periods were
-    summed from the chunks (not kept) is recorded."""
+    summed from the chunks (not kept) and which sources' days were counted from the facts
+    (not kept) are recorded."""
 
     def __init__(self, reporting: Reporting, monkeypatch: pytest.MonkeyPatch) -> None:
         self.reporting = reporting
         self.summed: list[date] = []
+        self.days: list[str] = []
+        self.running: dict[str, Any] = {}
 
         def spied(conn: Any, periods: Sequence[Period], *args: Any) -> Any:
             self.summed += [period.cutoff_on for period in periods]
             return compute_from_chunks_many(conn, periods, *args)
 
+        def days_spied(between: Any, source: str) -> Any:
+            self.days.append(source)
+            return changes(between, source)
+
         monkeypatch.setattr(figures_module, "compute_from_chunks_many", spied)
+        monkeypatch.setattr(chunk_tail, "_changes", days_spied)
 
     def __call__(self) -> tuple[list[date], dict[str, Any]]:
-        """Which cut-offs were summed, and the figures of the period before."""
+        """Which cut-offs were summed, and the figures of the period before (the running
+        period's: `running`)."""
         runtime = self.reporting.runtime
         now = utcnow()
-        self.summed = []
+        self.summed, self.days = [], []
         with read_connection(runtime.engine) as conn:
             counted = load_period(conn, runtime.store, PERIOD, now).counted_on(DAY)
             previous = load_previous_period(conn, runtime.store, PERIOD, now)
@@ -62,6 +73,7 @@ class Served:
             for figures, period in zip(served, (counted, previous), strict=True):
                 fresh = compute_fresh(conn, period, "31", now)
                 assert _content(figures) == _content(fresh), period.cutoff_on
+        self.running = served[0].values[UNIT]
         return self.summed, served[1].values[UNIT]
 
 
@@ -72,7 +84,8 @@ def test_the_period_before_a_running_one_is_kept_until_its_facts_change(
     items = facts.build()
     # A head in office from 11/03/2026 under a rule owing a session every three days: the
     # session of 10/03 is before their days in office, moved to 12/03 (the same chunk, 8-14
-    # March) it meets the rule at 14/03.
+    # March) it meets the rule at 14/03. Another session on 16/04, a day the running report
+    # counts from the facts.
     recorded = utcnow() - timedelta(hours=1)
     events = Events()
     events.add("dialogue", "rule", "commune", "DialogueRuleSet", date(2025, 1, 2), {
@@ -84,22 +97,36 @@ def test_the_period_before_a_running_one_is_kept_until_its_facts_change(
     events.add("dialogue", "session", "SX", "SessionHeld", date(2026, 3, 10), {
         "session_id": "SX", "unit_code": UNIT, "held_on": "2026-03-10",
         "head_ids": ["HP"]}, UNIT, recorded)
+    events.add("dialogue", "session", "SY", "SessionHeld", date(2026, 4, 16), {
+        "session_id": "SY", "unit_code": UNIT, "held_on": "2026-04-16",
+        "head_ids": ["HP"]}, UNIT, recorded)
     reporting.publish([*items, *events.items])
     served = Served(reporting, monkeypatch)
     previous_on = date(2026, 3, 14)
 
     summed, before = served()
-    assert previous_on in summed and DAY in summed
+    assert previous_on in summed and DAY in summed and "dialogue" in served.days
     summed, again = served()
     assert summed == [] and again == before  # nothing changed: both kept
 
     # A new fact of the running period (not of its days from the facts): the period before
-    # is kept, the running one summed again.
+    # is kept, the running one summed again, its days counted from the facts kept.
     later = Events()
     _issue(later, "NEW1", date(2026, 3, 25), recorded)
     reporting.feed(later)
     summed, kept = served()
-    assert summed == [DAY] and kept == before
+    assert summed == [DAY] and kept == before and served.days == []
+
+    # A session of the days moved out of them, inside their chunk (15-21/04): no chunk
+    # figure moves, the days' do.
+    held = served.running["sessions_held"]
+    moved_out = Events()
+    moved_out.held_corrected("SY", UNIT, (date(2026, 4, 16), ["HP"]),
+                             (date(2026, 4, 19), ["HP"]), utcnow() - timedelta(minutes=40))
+    reporting.feed(moved_out)
+    summed, kept = served()
+    assert summed == [DAY] and kept == before and served.days == ["dialogue"]
+    assert served.running["sessions_held"] == held - 1
 
     # A correction of a fact of the period before, which moves no chunk figure (the session
     # stays in its chunk): the head meets the rule at 14/03.

@@ -155,7 +155,10 @@ figure_chunks = Table(
     # commit one at a time in this order, so the rows changed since a reader's copy are those
     # stamped after it (application/chunk_sums.py). Not indexed: a rebuild upserts a chunk row
     # per event or so, and an index on the stamp would move an entry each time, while the
-    # rows changed since are found by scanning one source's few thousand rows.
+    # rows changed since are found by scanning one source's few thousand rows. A batch that
+    # changes a fact of a chunk (or a subject whose stocks can move in it) without moving any
+    # of its figures stamps the chunk's row of no units (created with zeros if need be): the
+    # latest stamp of a chunk's rows says whether its days' facts changed (chunk_tail.py).
     Column("stamp", BigInteger, nullable=False, server_default=text("0")),
     # On SQLite the rows live in the key's B-tree: a report reads them in key order without
     # a lookup per row, and sums each unit's rows as they come.

@@ -64,6 +64,11 @@ class ChunkChanges:
     def __init__(self) -> None:
         self.figures: dict[tuple[Chunk, Units], dict[str, float]] = {}
         self.sessions: Counter[tuple[str, Chunk]] = Counter()
+        # The chunks whose days' facts the batch changed, whatever that did to the chunk
+        # figures (a fact moved inside its chunk changes none of them): each gets a row of
+        # the batch's stamp (`rows`), which keeps what the days of a chunk change
+        # (`chunk_tail.py`) while no fact of its days moved.
+        self.touched: set[Chunk] = set()
 
     def add(self, chunk: Chunk, units: Units, figure: str, amount: float = 1) -> None:
         cell = self.figures.get((chunk, units))
@@ -74,9 +79,13 @@ class ChunkChanges:
     def add_subject(self, family: str, before: Sequence[FactRow], after: Sequence[FactRow]) -> None:
         """A subject's stock figures moved from what its facts `before` the batch gave to
         what they give `after` it."""
-        changes = subject_chunks(family, after)
+        points = change_points(family, after)
+        changes = subject_chunks(family, after, points)
+        self.touched |= points
         if before:
-            changes.subtract(subject_chunks(family, before))
+            points = change_points(family, before)
+            changes.subtract(subject_chunks(family, before, points))
+            self.touched |= points
         for (chunk, units, figure), amount in changes.items():
             if amount:
                 self.add(chunk, units, figure, amount)
@@ -98,21 +107,34 @@ class ChunkChanges:
                 continue
             grouped.setdefault(names, []).append(
                 (source, unit, district, province, chunk, *(cell[n] for n in names), stamp))
+        stamped = {row[4] for rows in grouped.values() for row in rows}
+        # A touched chunk none of whose figures moved: its row of no units, stamped only
+        # (created with zeros if need be; a report leaves rows of zeros out).
+        for chunk in sorted(self.touched - stamped):
+            grouped.setdefault((), []).append((source, "", "", "", chunk, stamp))
         return grouped
 
 
 FIGURE_ORDER = {name: index for index, name in enumerate(CHUNK_FIGURES)}
 
 
-def subject_chunks(family: str, rows: Sequence[FactRow]) -> Counter[tuple[Chunk, Units, str]]:
+def change_points(family: str, rows: Sequence[FactRow]) -> set[Chunk]:
+    """The chunks one subject's stock figures can change in: where its facts fall, or a
+    commitment falls due (`counting.stock_figures` moves on no other day)."""
+    points = {chunk_of(row.business_on) for row in rows}
+    if family == "commitment":
+        points |= {chunk_of(first_overdue_on(row.due_on)) for row in rows
+                   if row.due_on is not None and row.due_on < date.max}
+    return points
+
+
+def subject_chunks(
+    family: str, rows: Sequence[FactRow], points: set[Chunk],
+) -> Counter[tuple[Chunk, Units, str]]:
     """What one subject adds per chunk: at each chunk's cut-off, its stock figures minus
     those at the cut-off before. Only chunks where its facts fall (or a commitment falls due)
-    can change anything."""
+    can change anything: `points`, its `change_points`."""
     ordered = sorted(rows, key=fact_order)
-    points = {chunk_of(row.business_on) for row in ordered}
-    if family == "commitment":
-        points |= {chunk_of(first_overdue_on(row.due_on)) for row in ordered
-                   if row.due_on is not None and row.due_on < date.max}
     changes: Counter[tuple[Chunk, Units, str]] = Counter()
     before: Counter[tuple[Units, str]] = Counter()
     history: SubjectHistory | None = None

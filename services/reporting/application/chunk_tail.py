@@ -30,7 +30,15 @@ from typing import Any
 from sqlalchemy import Connection
 
 from services.reporting.application.chunk_figures import units_key
-from services.reporting.application.chunk_sums import HEADS, Key, SourceMark, Sums, marking_source
+from services.reporting.application.chunk_sums import (
+    HEADS,
+    ChunkCopies,
+    Key,
+    SourceMark,
+    Sums,
+    marking_source,
+    stamp_through,
+)
 from services.reporting.application.fact_reads import (
     TABLES,
     days_facts,
@@ -52,8 +60,10 @@ from services.reporting.domain.counting import (
     stock_figures,
 )
 
-# What the days between changed, per source (and the heads' sessions), kept by the source's
-# mark: the same facts, the same changes. A new fact of one source leaves the others' kept.
+# What the days between changed, per source (and the heads' sessions), kept by the stamp of
+# their chunk's rows: every batch that changes a fact of a chunk's days, or a subject whose
+# stock figures can move in them, stamps a row of the chunk (`chunk_figures.ChunkChanges`).
+# A new fact of another chunk, or of another source, leaves them kept.
 KeptTails = Lru[tuple[Any, ...], Any]
 TAILS_KEPT = 16  # a few days (today's, a test's) of three sources and the heads
 
@@ -66,16 +76,18 @@ class Between:
     """The days between one report's chunks and its cut-off (`ChunkReading.between`: (after,
     through]), added or taken away (`sign`), read with the facts known at its "as of", which
     sees every fact (`figures.from_chunks_possible`): what they change is a function of the
-    sources' marks (`marks`, as this connection read them), kept by them in `kept`."""
+    sources' facts at their marks (`marks`, as this connection read them), kept in `kept` by
+    the stamp of the days' chunk in the process's `copies` (`_since`)."""
 
     def __init__(self, conn: Connection, reading: ChunkReading, as_of: datetime,
-                 marks: Mapping[str, SourceMark], kept: KeptTails) -> None:
+                 marks: Mapping[str, SourceMark], kept: KeptTails, copies: ChunkCopies) -> None:
         self.conn = conn
         self.days = reading.between
         self.sign = reading.sign
         self.as_of = as_of
         self.marks = marks
         self.kept = kept
+        self.copies = copies
 
     def changes(self, name: str) -> Any:
         """What the days between changed of a source (or the heads' sessions, `HEADS`):
@@ -85,17 +97,29 @@ class Between:
         counted facts projected after its mark: served once, not kept)."""
         source = marking_source(name)
         mark = self.marks.get(source)
-        found = self.kept.get(self._key(name, mark))
+        since = self._since(source, mark)
+        found = self.kept.get(self._key(name, since))
         if found is None:
             counted = _changes(self, source)
             found = counted[name]
             if mark is not None and read_marks(self.conn).sources.get(source) == mark:
                 for each, value in counted.items():
-                    self.kept.put(self._key(each, mark), value)
+                    self.kept.put(self._key(each, since), value)
         return found
 
-    def _key(self, name: str, mark: SourceMark) -> tuple[Any, ...]:
-        return (name, mark, self.days, self.sign)
+    def _since(self, source: str, mark: SourceMark) -> Any:
+        """What the source's facts of the days are known by: the generation and the latest
+        stamp of the rows of their chunk, as the copy stands at the source's mark; the mark
+        itself where the copy cannot stand there (`chunk_sums.stamp_through`)."""
+        assert self.days is not None
+        chunk = chunk_of(self.days[1])
+        stamp = stamp_through(self.conn, self.copies, source, mark, chunk, only=True)
+        if mark is None or stamp is None:
+            return mark
+        return (mark[0], chunk, stamp)
+
+    def _key(self, name: str, since: Any) -> tuple[Any, ...]:
+        return (name, since, self.days, self.sign)
 
 
 def to_cutoff(between: Between, source: str, sums: Sums) -> Sums:

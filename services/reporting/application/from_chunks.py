@@ -50,7 +50,8 @@ def compute_from_chunks_many(
         return []
     readings = [_reading(p) for p in periods]
     bounds = [reading.bounds for reading in readings]
-    betweens = [Between(conn, reading, as_of, marks.sources, tails) for reading in readings]
+    betweens = [Between(conn, reading, as_of, marks.sources, tails, copies)
+                for reading in readings]
     recorded = successions.known(conn, as_of)
     trees = [unit_tree(scope, p.cutoff_on, recorded) for p in periods]
     directs: list[Direct] = [defaultdict(Counter) for _ in periods]

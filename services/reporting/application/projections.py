@@ -620,6 +620,7 @@ class FactWriter:
     ) -> None:
         """What one fact adds to (`sign` 1) or, replaced by a correction, takes from (-1) the
         flow figures of its chunk and the sessions of its heads."""
+        changes.touched.add(chunk)
         metrics = flow_figures(self.source, row.kind, row.state, chunk_year(chunk))
         if not metrics:
             return
