@@ -50,7 +50,7 @@ def _read_csv(content: bytes, max_rows: int) -> Table:
         text = csv_text(content)
     except UnreadableText as exc:
         raise UnreadableTable(exc.reason) from exc
-    reader = csv.reader(io.StringIO(text), csv_dialect(text[:4096]))
+    reader = csv.reader(io.StringIO(text), csv_dialect(text))
     header: list[str] = []
     rows: list[tuple[int, list[Cell]]] = []
     try:

@@ -84,7 +84,7 @@ def _csv_rows(filename: str, content: bytes) -> Iterable[Sequence[Cell]]:
         text = csv_text(content)
     except UnreadableText as exc:
         raise _unreadable(filename, messages.IMPORT_NOT_UTF8) from exc
-    dialect = csv_dialect("\n".join(text.splitlines()[:HEADER_SEARCH_ROWS]))
+    dialect = csv_dialect(text)
     try:
         yield from csv.reader(io.StringIO(text, newline=""), dialect)
     except csv.Error as exc:  # e.g. a cell past the csv module's 128 KiB field limit
