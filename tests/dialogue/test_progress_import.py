@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date, datetime
 from typing import Any
 from unittest.mock import patch
 
+import pytest
 from fastapi.testclient import TestClient
 from openpyxl import Workbook, load_workbook
 from sqlalchemy import text as sql_text
 
+from services.dialogue.application import progress_import
+from services.dialogue.application.progress_import import MAX_PERCENT_TEXT, _percent
 from shared.aggregate import UnitOfWork
 from tests.dialogue.conftest import (
     TIEN_LANG,
@@ -361,3 +365,76 @@ def test_a_commitment_id_in_upper_case_names_the_commitment(
     assert [(e["row"], e["code"]) for e in dry["errors"]] == [(4, "DUPLICATE_ROW")]
     ok(_upload(client, "tien-do.csv", content, mode="valid_rows"))
     assert _progress(client, ids[:2]) == [(30, "in_progress"), (40, "in_progress")]
+
+
+def test_a_progress_cell_longer_than_a_percent_is_refused_in_its_row(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Examiner H2: a progress cell of «1», 40,000 spaces and «x» held dialogue 23 s (the
+    percent's regular expression backtracked over the spaces). Such a cell is refused
+    TOO_LONG in its row, without being read or echoed; spaces around a percent are not text."""
+    clock.set(date(2023, 6, 15))
+    ids = _three_commitments(client)
+    spaces = " " * 10_000
+    content = "\n".join([
+        "Mã cam kết,Tiến độ (%),Ngày cập nhật,Ghi chú",
+        f"{ids[0]},1{spaces}x,01/06/2023,",
+        f"{ids[1]},{spaces}45 %{spaces},01/06/2023,",
+        "",
+    ]).encode("utf-8")
+    dry = ok(_upload(client, "tien-do.csv", content, dry_run="true"))
+    [error] = dry["errors"]
+    assert (error["row"], error["column"], error["code"]) == (2, "Tiến độ (%)", "TOO_LONG")
+    assert error["message"] == f"Nội dung quá dài (tối đa {MAX_PERCENT_TEXT} ký tự)"
+    assert [(r["row"], r["progress_pct"]) for r in dry["results"]] == [(3, 45)]
+    refused = _upload(client, "tien-do.csv", content)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["error"]["code"] == "IMPORT_REJECTED"
+    assert [e["code"] for e in refused.json()["error"]["details"]["errors"]] == ["TOO_LONG"]
+
+
+@pytest.mark.timeout(120)
+def test_a_percent_is_read_in_one_pass_whatever_its_spaces() -> None:
+    """The percent's reading alone, on a cell past any file's (1 MB): before, its regular
+    expression tried each split of the spaces, quadratic (20,000 spaces: 1.7 s of processor
+    time, so this one about an hour). The timeout is no speed bound: it ends the test that
+    would otherwise hang."""
+    assert _percent("1" + " " * 1_000_000 + "x") is None
+    assert _percent(" " * 1_000_000 + "45 %" + " " * 1_000_000) == 45
+    assert [_percent(t) for t in ("45", "45%", " 45 % ", "45\u00a0%", "12,5", "x45")] == [
+        45, 45, 45, 45, None, None]
+
+
+def test_commands_run_while_a_progress_file_is_read(
+    client: TestClient, clock: FakeToday, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Examiner H2: the file was read and its rows parsed inside the import's write turn, so
+    a hostile cell held every other command of the service (SQLite's writers take turns).
+    Here a progress update is sent while the file's rows are parsed, and gets its answer."""
+    clock.set(date(2023, 6, 15))
+    ids = _three_commitments(client)
+    answers: list[Any] = []
+    waited: list[bool] = []  # whether the update was still waiting after 20 s
+    parse = progress_import._parse
+
+    def parsing(*args: Any) -> Any:
+        if not waited:
+            other = threading.Thread(target=lambda: answers.append(client.post(
+                f"/api/v1/commitments/{ids[2]}/progress",
+                json={"progress_pct": 10, "updated_on": "2023-06-01"})))
+            other.start()
+            # Not a speed bound: one update answers within a second; while the import held
+            # the write turn it waited for the whole import, so it had no answer here.
+            other.join(timeout=20)
+            waited.append(other.is_alive())
+        return parse(*args)
+
+    monkeypatch.setattr(progress_import, "_parse", parsing)
+    content = "\n".join(["Mã cam kết;Tiến độ (%);Ngày cập nhật;Ghi chú",
+                         *(f"{i};40;01/06/2023;" for i in ids[:2]), ""]).encode("utf-8")
+    done = ok(_upload(client, "tien-do.csv", content))
+    assert waited == [False]
+    assert [a.status_code for a in answers] == [200]
+    assert done["accepted_rows"] == 2
+    assert _progress(client, ids) == [(40, "in_progress"), (40, "in_progress"),
+                                      (10, "in_progress")]

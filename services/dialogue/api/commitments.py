@@ -21,6 +21,7 @@ from services.dialogue.application.progress_import import (
     MAX_ROWS,
     ImportReport,
     Mode,
+    check_file,
     import_progress,
 )
 from services.dialogue.domain.events import CommitmentStatus
@@ -88,15 +89,15 @@ def progress_import(
     writes nothing; by default one bad row refuses the whole file (422, row-level errors)."""
     content = file.file.read()
     today = runtime.today()
+    # Read and parsed before the write turn, which then holds only the commitments' part;
+    # the name as a refusal may show it (a bidi control reversed it).
+    checked = check_file(cmd.context, content, echoed(file.filename or ""), today)
 
     def respond(report: ImportReport) -> tuple[int, Any, dict[str, str]]:
         return 200, report.as_dict(), {}
 
     return cmd.perform(
-        lambda uow: import_progress(
-            # The name as a refusal may show it (a bidi control reversed it).
-            uow, content, echoed(file.filename or ""), today, dry_run=dry_run, mode=mode
-        ),
+        lambda uow: import_progress(uow, checked, today, dry_run=dry_run, mode=mode),
         respond,
         commit=lambda _: not dry_run,
     )
