@@ -17,6 +17,7 @@ counts and figures, and nothing announced again. On SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import gc
 import json
 import random
 from collections.abc import Callable, Iterator, Sequence
@@ -36,6 +37,7 @@ from services.indicators.domain.definitions import status_key
 from services.indicators.domain.events import IndicatorStatusChanged
 from services.indicators.domain.model import IndicatorStatus
 from services.indicators.domain.sitetally import GroupCounts, add_tally, site_tally
+from shared import heap
 from shared.adminunits import default_catalogue
 from shared.aggregate import CommandContext
 from shared.envelope import EventEnvelope
@@ -224,6 +226,31 @@ def test_a_status_announced_elsewhere_between_two_batches_is_the_one_the_next_co
         for _ in _consume(runtime, batch, rng, sizes=(2,)):
             _check(runtime)
     assert _last_statuses(runtime)[0][key] != wrong
+
+
+def test_the_first_kept_counts_settle_the_heap_for_batches(
+    runtime: ServiceRuntime, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The live path's warm-up ends with the first counts a batch keeps for the next: the heap
+    is set aside from the collector then, and the young generation is collected less often
+    from then on (shared.heap.settle_for_batches): a catch-up's batch keeps its objects alive
+    until it commits, and at Python's default they pushed a full collection every few
+    thousand events."""
+    settled: list[bool] = []
+    thresholds: list[tuple[int, ...]] = []
+    # Recorded instead of done: the real ones would change this test process's heap for good.
+    monkeypatch.setattr(heap, "settle_heap", lambda: settled.append(True))
+    monkeypatch.setattr(gc, "set_threshold", lambda *threshold: thresholds.append(threshold))
+    ev = Events()
+    batches = [[ev.site(f"K{n}", TIEN_LANG_TOWN, date(2023, 3, 1 + n)),
+                ev.dossier(f"K{n}", "LandDossierLodged", date(2023, 4, 1 + n))]
+               for n in range(2)]
+    for batch in batches:  # the first batch ever keeps nothing (no stamp to follow)
+        for _ in _consume(runtime, batch, random.Random(5), sizes=(2,)):
+            pass
+    assert settled
+    assert thresholds
+    assert set(thresholds) == {(heap.BATCH_YOUNG_THRESHOLD,)}
 
 
 def test_the_counts_of_many_groups_are_saved_in_a_few_statements(

@@ -58,7 +58,7 @@ from shared.clock import today_vn
 from shared.driversql import RowInsert, in_lists, placeholder
 from shared.envelope import EventEnvelope, utcnow
 from shared.eventstore import EventStore, events_table
-from shared.heap import settle_heap
+from shared.heap import settle_for_batches
 from shared.planrules import Status
 
 #: Sites with a fact dated after the evaluation date whose part is worked out again on that
@@ -428,5 +428,6 @@ class SiteChanges:
                 # The process's first kept trees end the live path's warm-up (catalogue
                 # loaded, national trees rolled up): from here on, a full collection landing
                 # in a batch would walk them and every module, ~100 ms or twice a batch's
-                # own work (shared.heap).
-                settle_heap()
+                # own work; and a batch's objects are collected young less often
+                # (shared.heap).
+                settle_for_batches()
