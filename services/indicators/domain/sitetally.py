@@ -14,7 +14,7 @@ code they share, and tests/indicators/test_live_evaluation.py checks it on rando
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, TypeVar
 
@@ -150,10 +150,15 @@ class SiteHistory:
         evaluation folds every site (`fold_sites`)."""
         if on is None:
             fold = self._folded()
-            if fold.site is None:
+            site = fold.site
+            if site is None:
                 return None
-            return replace(fold.site, dossier_on=fold.dossier_on,
-                           certificate=fold.certificate[0], certificate_on=fold.certificate[1])
+            # A copy with the fold's dossier and certificate, every field given: what
+            # dataclasses.replace made, without its walk through the fields (5.7 -> 1.1 us,
+            # asked one and a half times per event of a catch-up).
+            return SiteState(site.site_code, site.name, site.commune_code, site.placed_on,
+                             site.closed, fold.dossier_on, fold.certificate[0],
+                             fold.certificate[1])
         states = fold_sites(_known(self.sites, on), _known(self.dossier, on),
                             _known(self.certificate, on))
         return states.get(self.site_code)
