@@ -19,6 +19,17 @@ before; a request cancelled while its command runs does not stop the command (a 
 cannot be stopped), which commits or rolls back as it would have.
 Code run by a command that needs the event loop reaches it through the runtime's loop
 (`ServiceRuntime.loop`), not AnyIO's worker-thread token: these are not AnyIO's workers.
+
+On SQLite a service's commands run in ONE thread of the database's own (the `commands` of
+shared.db.WriterTurns): its writers write one at a time anyway, and handing the writers'
+turn from one command's thread to the next cost each hand-over the next thread's wake-up,
+which waits for the GIL while the event loop holds it (up to the 5 ms switch interval): p99
+at 16 clients was 2.8x the bare app's (bench/http.py). The one thread goes from a command
+straight to the next queued, its turn never changing hands. A call that waited for it
+longer than the database's busy timeout is refused without running, with the error a
+writer gets after waiting that long for its turn (503 DATABASE_UNAVAILABLE). A command that
+waits for something other than its database (`waits_outside_database`) keeps to the many
+threads, so it holds up no other command meanwhile; so does every command on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -29,10 +40,12 @@ import contextvars
 import functools
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
+F = TypeVar("F", bound=Callable[..., Any])
 
 #: As many commands at once as AnyIO's default limiter let plain routes run.
 WORKERS = 40
@@ -41,46 +54,95 @@ WORKERS = 40
 IDLE_S = 10.0
 
 _Call = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", contextvars.Context,
-              Callable[[], Any]]
+              Callable[[], Any], float]
+
+#: The attribute `waits_outside_database` sets on a route's function.
+WAITS_OUTSIDE_DATABASE = "_danvan_waits_outside_database"
+
+
+def waits_outside_database(endpoint: F) -> F:
+    """Mark a command route's function that may wait, outside its transaction, for something
+    other than its database (reporting's finalisation waits up to FINALISE_CATCH_UP_S for
+    its sources): on SQLite it runs in the many threads, not the database's one, which
+    would serve no other command meanwhile (shared/web.py)."""
+    setattr(endpoint, WAITS_OUTSIDE_DATABASE, True)
+    return endpoint
 
 
 class CommandThreads:
     """One app's threads for its command routes: started as commands need them (at most
     `workers`, an app never sent a command starts none), each ending after `idle_s` without
-    one; `close` lets them all end."""
+    one; `close` lets them all end.
 
-    def __init__(self, workers: int = WORKERS, idle_s: float = IDLE_S) -> None:
+    `wait_s`: a call not begun this long after it was sent is answered `refusal()` instead
+    of run (the writer thread of an SQLite database, shared.db.WriterTurns; `clock` tells
+    the time)."""
+
+    def __init__(
+        self,
+        workers: int = WORKERS,
+        idle_s: float = IDLE_S,
+        *,
+        name: str = "command",
+        wait_s: float | None = None,
+        refusal: Callable[[], BaseException] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        if (wait_s is None) != (refusal is None):
+            raise ValueError("wait_s and refusal go together")
         self._workers = workers
         self._idle_s = idle_s
+        self._name = name
+        self._wait_s = wait_s
+        self._refusal = refusal
+        self._clock = clock
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._lock = threading.Lock()
         self._live = 0  # threads started and not ended
         self._waiting = 0  # of those, waiting for a call
         self._queued = 0  # calls put and not yet taken
+        self._stopping = 0  # ends (`close`) put and not yet taken
+
+    def queued(self) -> int:
+        """Calls sent and not yet begun (for tests and diagnostics)."""
+        with self._lock:
+            return self._queued
 
     async def run(self, call: Callable[[], T]) -> T:
         """`call()` in one of the threads, with the caller's context variables; its result,
         or its exception raised here."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
+        sent = self._clock() if self._wait_s is not None else 0.0
         with self._lock:
-            self._calls.put((loop, future, contextvars.copy_context(), call))
+            self._calls.put((loop, future, contextvars.copy_context(), call, sent))
             self._queued += 1
-            # Every call put and not taken has a thread waiting for it, else one is started.
-            start = self._queued > self._waiting and self._live < self._workers
-            if start:
-                self._live += 1
+            start = self._short()
         if start:
-            threading.Thread(target=self._work, name="command", daemon=True).start()
+            self._start()
         return await future
 
     def close(self) -> None:
         """Let every thread end once it has finished its call (a command sent after, to an
-        app started again, starts new ones)."""
+        app started again, starts new ones). Closing again before they end changes nothing."""
         with self._lock:
-            for _ in range(self._live):
+            for _ in range(self._live - self._stopping):
                 self._calls.put(None)
-                self._queued += 1
+                self._stopping += 1
+
+    def _short(self) -> bool:
+        """Under the lock: whether a thread must be started so that every call put and not
+        taken has one waiting for it. The ends put by `close` are taken first (the queue is
+        first in, first out), each by a waiting thread or the next free one, which then
+        ends."""
+        if (self._queued > self._waiting - self._stopping
+                and self._live - self._stopping < self._workers):
+            self._live += 1
+            return True
+        return False
+
+    def _start(self) -> None:
+        threading.Thread(target=self._work, name=self._name, daemon=True).start()
 
     def _work(self) -> None:
         while True:
@@ -91,18 +153,23 @@ class CommandThreads:
             except queue.Empty:
                 with self._lock:
                     self._waiting -= 1
-                    # A call put meanwhile counted on this thread: it stays to take it.
-                    if self._queued == 0:
+                    # A call (or an end) put meanwhile counted on this thread: it stays.
+                    if self._queued == 0 and self._stopping == 0:
                         self._live -= 1
                         return
                 continue
             with self._lock:
                 self._waiting -= 1
-                self._queued -= 1
                 if item is None:
+                    self._stopping -= 1
                     self._live -= 1
                     return
-            loop, future, context, call = item
+                self._queued -= 1
+            loop, future, context, call, sent = item
+            if self._wait_s is not None and self._clock() - sent > self._wait_s:
+                assert self._refusal is not None
+                _answer(loop, future, None, self._refusal())
+                continue
             try:
                 result = context.run(call)
             except BaseException as exc:

@@ -33,6 +33,7 @@ from sqlalchemy.engine.base import OptionEngine
 from sqlalchemy.types import TypeDecorator
 
 from shared.clock import in_utc
+from shared.commandthreads import CommandThreads
 from shared.driversql import driver_of
 from shared.errors import NotFound
 
@@ -237,6 +238,12 @@ class WriterTurns:
         self._timeout_s = timeout_s
         self._queue = FairTurn()
         self._queue_thread: int | None = None
+        #: The one thread the database's command routes run in (shared/commandthreads.py):
+        #: the writers' turn goes from one command to the next without changing threads. A
+        #: command it has not begun after the busy timeout is refused as a writer waiting
+        #: that long for its turn is.
+        self.commands = CommandThreads(
+            workers=1, name="command-writer", wait_s=timeout_s, refusal=_writers_locked)
         _TURNS[engine] = self
         dialect = engine.dialect
         # The pool resets and closes connections through the same dialect methods.
@@ -283,7 +290,7 @@ class WriterTurns:
         if me == self._queue_thread or me == self._holder_thread:
             return False
         if not self._queue.acquire(timeout=self._timeout_s):
-            raise sqlite3.OperationalError("database is locked (writers of this process)")
+            raise _writers_locked()
         self._queue_thread = me
         return True
 
@@ -327,8 +334,9 @@ class WriterTurns:
             conn._handle_dbapi_exception(exc, None, None, None, None)
 
     def waiting(self) -> int:
-        """Writers waiting, before a connection (`queued`) or at BEGIN."""
-        return self._queue.waiting() + self._lock.waiting()
+        """Writers waiting: commands for the command thread, units of work before a
+        connection (`enter_queue`) or at BEGIN."""
+        return self.commands.queued() + self._queue.waiting() + self._lock.waiting()
 
     def _begin(self, conn: Connection) -> None:
         driver = driver_of(conn)
@@ -350,7 +358,7 @@ class WriterTurns:
             driver.execute("BEGIN")
             return
         if not self._lock.acquire(timeout=self._timeout_s):
-            raise sqlite3.OperationalError("database is locked (writers of this process)")
+            raise _writers_locked()
         self._holder = driver
         self._holder_thread = threading.get_ident()
         try:
@@ -379,6 +387,12 @@ class WriterTurns:
                 self._release(getattr(connection, "dbapi_connection", connection))
 
         return ended
+
+
+def _writers_locked() -> sqlite3.OperationalError:
+    """A writer of this process waited the busy timeout in vain: "database is locked", read
+    as the database being unavailable (shared.outage, 503 DATABASE_UNAVAILABLE)."""
+    return sqlite3.OperationalError("database is locked (writers of this process)")
 
 
 def _counted(

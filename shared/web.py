@@ -36,9 +36,9 @@ from shared.auth.http import authenticated_principal as authenticated_principal
 from shared.auth.principal import Principal
 from shared.auth.routes import auth_router
 from shared.commandapi import COMMAND_HEADERS, command
-from shared.commandthreads import CommandThreads, in_command_threads
+from shared.commandthreads import WAITS_OUTSIDE_DATABASE, CommandThreads, in_command_threads
 from shared.consumer import dead_letter_reason, dead_letters_table
-from shared.db import ping
+from shared.db import ping, writer_turns
 from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.jsonanswer import JSONAnswer
 from shared.jsonbody import JSONBodyRoute
@@ -248,8 +248,11 @@ def build_app(
     something else in this service)."""
     settings = runtime.settings
     configure_logging(settings.log_level, settings.log_json)
-    # The threads the commands run in (shared/commandthreads.py).
+    # The threads the commands run in (shared/commandthreads.py): on SQLite the database's
+    # one, but for a command that waits for something else.
     threads = CommandThreads()
+    turns = writer_turns(runtime.engine)
+    writer = threads if turns is None else turns.commands
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -258,6 +261,7 @@ def build_app(
             yield
         finally:
             threads.close()
+            writer.close()
             await runtime.stop()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN: the kernel serves both
@@ -299,7 +303,7 @@ def build_app(
     # commands and reads people send are the service's, not the docs, operations and keys
     # (no path of one set matches a path of the other: tests/apidocs/test_route_order.py).
     for router in routers:
-        _include_guarded(app, router, guard, threads)
+        _include_guarded(app, router, guard, threads, writer)
     app.include_router(docs_router(title))
     # The documentation pages and the probes are left to their callers' parameters; the
     # kernel's API routes refuse one they do not take, after their scope (RequiredScope), as
@@ -311,7 +315,8 @@ def build_app(
 
 
 def _include_guarded(
-    app: FastAPI, router: APIRouter, guard: ServiceScopes, threads: CommandThreads
+    app: FastAPI, router: APIRouter, guard: ServiceScopes, threads: CommandThreads,
+    writer: CommandThreads,
 ) -> None:
     """Include a service's router behind its guard, but for its commands: a command route
     whose first dependency is the command's (shared.commandapi.command) and which answers no
@@ -327,7 +332,8 @@ def _include_guarded(
     per request (to choose it, then inside it), each time through FastAPI's included-route
     bookkeeping: a command behind two included routers paid four such lookups, now none of
     its own (callgrind, bench/http.py). A command's own function (a plain `def`) runs in
-    `threads`, not through AnyIO's thread pool (shared/commandthreads.py)."""
+    `writer` (on SQLite the database's one thread), or in `threads` when it waits outside
+    its database, not through AnyIO's thread pool (shared/commandthreads.py)."""
     runs: list[tuple[bool, list[BaseRoute]]] = []
     for route in router.routes:
         needs_guard = not is_guarded_command(route)
@@ -341,7 +347,8 @@ def _include_guarded(
                 assert isinstance(route, APIRoute)  # is_guarded_command says so
                 # An attribute name, not a text: read through its module (the module's own
                 # upper-case names are its users' texts, test_messages_vietnamese.py).
-                made = _add_as_app_route(app, router, route, threads)
+                waits = getattr(route.endpoint, WAITS_OUTSIDE_DATABASE, False)
+                made = _add_as_app_route(app, router, route, threads if waits else writer)
                 setattr(made, checks.SERVICE_GUARD, guard)
             continue
         # The routes already carry the router's prefix, tags, responses and dependencies

@@ -5,13 +5,19 @@ those it gave before."""
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 import structlog
 from fastapi.testclient import TestClient
 
+from services.religion.app import create_app
 from services.religion.application import handlers
+from shared.db import writers_waiting
+from shared.settings import Settings
+from tests.integration.helpers import runtime_of, wait_until
 from tests.religion.conftest import site_body
 
 
@@ -41,3 +47,130 @@ def test_a_command_runs_in_a_command_thread_with_the_requests_log_context(
     assert again.status_code == 409
     assert again.json()["error"]["code"] == "SITE_EXISTS"
     assert "x-content-type-options" in again.headers
+
+
+def _sqlite(client: TestClient) -> bool:
+    return bool(runtime_of(client).engine.dialect.name == "sqlite")
+
+
+def test_on_sqlite_the_commands_run_in_the_databases_one_thread(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite every command runs in the database's one writer thread (the writers' turn
+    never changes threads, shared.db.WriterTurns.commands); on PostgreSQL in the many."""
+    seen: list[tuple[str, int]] = []
+    register_site = handlers.register_site
+
+    def spying(uow: Any, command: Any) -> Any:
+        seen.append((threading.current_thread().name, threading.get_ident()))
+        return register_site(uow, command)
+
+    monkeypatch.setattr(handlers, "register_site", spying)
+    for n in range(3):
+        assert religion.post("/api/v1/sites", json=site_body(f"OT-{n}")).status_code == 201
+    names = {name for name, _ in seen}
+    if _sqlite(religion):
+        assert names == {"command-writer"} and len({ident for _, ident in seen}) == 1
+    else:
+        assert names == {"command"}
+
+
+class _Held:
+    """register_site held, for the site code `held`, until `release` is set."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch, held: str) -> None:
+        self.entered, self.release = threading.Event(), threading.Event()
+        self.reached: list[str] = []
+        register_site = handlers.register_site
+
+        def holding(uow: Any, command: Any) -> Any:
+            self.reached.append(command.code)
+            if command.code == held:
+                self.entered.set()
+                assert self.release.wait(60), "the held command was never let go"
+            return register_site(uow, command)
+
+        monkeypatch.setattr(handlers, "register_site", holding)
+
+
+def _in_thread(call: Any) -> tuple[threading.Thread, list[Any]]:
+    answers: list[Any] = []
+    thread = threading.Thread(target=lambda: answers.append(call()))
+    thread.start()
+    return thread, answers
+
+
+def test_a_read_answers_and_a_command_waits_while_a_command_runs(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A GET is not queued behind a command (it runs in AnyIO's threads, and the list reads
+    a snapshot without the writers' turn); on SQLite another
+    command waits for the one running (counted among the writers waiting), on PostgreSQL it
+    runs beside it. Both are written once the first goes on."""
+    assert religion.post("/api/v1/sites", json=site_body("RD-0")).status_code == 201
+    held = _Held(monkeypatch, "RD-1")
+    first, first_answer = _in_thread(
+        lambda: religion.post("/api/v1/sites", json=site_body("RD-1")))
+    second: threading.Thread | None = None
+    try:
+        assert held.entered.wait(60)
+        read = religion.get("/api/v1/sites")  # a list: read-only, beside any writer
+        assert read.status_code == 200, read.text
+        assert [site["code"] for site in read.json()["items"]] == ["RD-0"]
+        second, second_answer = _in_thread(
+            lambda: religion.post("/api/v1/sites", json=site_body("RD-2")))
+        if _sqlite(religion):
+            engine = runtime_of(religion).engine
+            wait_until(lambda: writers_waiting(engine) == 1, 60)
+            assert held.reached == ["RD-1"]  # queued, not begun
+        else:
+            second.join(60)
+            assert [a.status_code for a in second_answer] == [201]
+    finally:
+        held.release.set()
+        first.join(60)
+        if second is not None:
+            second.join(60)
+    assert [a.status_code for a in first_answer] == [201]
+    assert [a.status_code for a in second_answer] == [201]
+    assert religion.get("/api/v1/sites/RD-2").status_code == 200
+
+
+def test_on_sqlite_a_command_queued_past_the_busy_timeout_is_answered_503(
+    settings_factory: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command that waited for the writer thread longer than DATABASE_BUSY_TIMEOUT_S is
+    refused 503 DATABASE_UNAVAILABLE with Retry-After, as one waiting that long for the
+    writers' turn was, and is not run late; the next one is served."""
+    client = TestClient(create_app(settings_factory("religion", database_busy_timeout_s=0.2)),
+                        headers={"X-Actor": "can.bo.tg"})
+    if not _sqlite(client):
+        pytest.skip("SQLite's writer thread (PostgreSQL's commands run in many)")
+    runtime_of(client).create_schema()
+    engine = runtime_of(client).engine
+    held = _Held(monkeypatch, "BT-1")
+    first, first_answer = _in_thread(
+        lambda: client.post("/api/v1/sites", json=site_body("BT-1")))
+    second: threading.Thread | None = None
+    try:
+        assert held.entered.wait(60)
+        second, second_answer = _in_thread(
+            lambda: client.post("/api/v1/sites", json=site_body("BT-2")))
+        wait_until(lambda: writers_waiting(engine) == 1, 60)
+        time.sleep(0.5)  # past the busy timeout (waited, not measured)
+    finally:
+        held.release.set()
+        first.join(60)
+        if second is not None:
+            second.join(60)
+    try:
+        assert [a.status_code for a in first_answer] == [201]
+        [refused] = second_answer
+        assert refused.status_code == 503, refused.text
+        assert refused.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+        assert int(refused.headers["Retry-After"]) > 0
+        assert held.reached == ["BT-1"]  # never run
+        assert client.get("/api/v1/sites/BT-2").status_code == 404
+        assert client.post("/api/v1/sites", json=site_body("BT-2")).status_code == 201
+    finally:
+        engine.dispose()

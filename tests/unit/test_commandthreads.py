@@ -104,3 +104,75 @@ def test_a_route_function_keeps_its_signature_and_runs_in_the_threads() -> None:
         assert asyncio.run(wrapped(code="A", count=3)) == "A*3 in command"
     finally:
         threads.close()
+
+
+def test_a_call_not_begun_within_its_wait_is_refused_without_running() -> None:
+    """The writer thread of an SQLite database (shared.db.WriterTurns.commands): a command
+    queued behind others longer than the busy timeout gets the refusal, as a writer waiting
+    that long for its turn does, and is not run late."""
+    now = [100.0]
+    threads = CommandThreads(workers=1, idle_s=30, wait_s=5.0,
+                             refusal=lambda: TimeoutError("waited too long"),
+                             clock=lambda: now[0])
+    started, release = threading.Event(), threading.Event()
+    ran: list[str] = []
+
+    def first() -> str:
+        started.set()
+        release.wait(30)
+        ran.append("first")
+        return "first"
+
+    def later() -> str:
+        ran.append("later")
+        return "later"
+
+    async def main() -> None:
+        one = asyncio.ensure_future(threads.run(first))
+        await asyncio.to_thread(started.wait, 30)
+        two = asyncio.ensure_future(threads.run(later))
+        await asyncio.to_thread(wait_until, lambda: threads.queued() == 1, 5)
+        now[0] += 5.5  # the second call has waited past its 5 s
+        release.set()
+        assert await one == "first"
+        with pytest.raises(TimeoutError, match="waited too long"):
+            await two
+        assert threads.queued() == 0
+        # One sent now is within its wait: it runs.
+        assert await threads.run(later) == "later"
+
+    try:
+        asyncio.run(main())
+    finally:
+        threads.close()
+    assert ran == ["first", "later"]
+
+
+def test_a_call_sent_after_close_while_every_thread_is_busy_still_runs() -> None:
+    """An app's lifespan ends (`close`, perhaps twice: the database's one thread is closed by
+    each app over it) while its one thread is busy, and the app, started again, sends a
+    command: it is run by a thread started for it, not left queued behind the end."""
+    before = _command_threads()
+    threads = CommandThreads(workers=1, idle_s=30)
+    started, release = threading.Event(), threading.Event()
+
+    def busy() -> str:
+        started.set()
+        release.wait(30)
+        return "busy"
+
+    async def main() -> list[str]:
+        one = asyncio.ensure_future(threads.run(busy))
+        await asyncio.to_thread(started.wait, 30)
+        threads.close()
+        threads.close()
+        two = asyncio.ensure_future(threads.run(lambda: "after"))
+        await asyncio.sleep(0)
+        release.set()
+        return list(await asyncio.wait_for(asyncio.gather(one, two), 30))
+
+    try:
+        assert asyncio.run(main()) == ["busy", "after"]
+    finally:
+        threads.close()
+    wait_until(lambda: not _command_threads() - before, 5)

@@ -41,6 +41,7 @@ from shared.auth.checks import RequiredScope, city_level, may_read_record
 from shared.clock import today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse, CommandResult
+from shared.commandthreads import waits_outside_database
 from shared.concurrency import TaggedResponse, etag, tagged
 from shared.db import read_connection
 from shared.envelope import EventEnvelope
@@ -159,6 +160,7 @@ _FINALISE_ASKS = 3
 
 @router.post("/reports/{period_id}/finalise", status_code=201, response_model=CommandResponse,
              dependencies=[Depends(RequiredScope("reports:finalise"))])
+@waits_outside_database  # for its sources (require_sources_applied)
 def post_finalise(period_id: PeriodId, command: FinaliseReport, cmd: CommandDep) -> JSONResponse:
     """Chốt số liệu báo cáo: số liệu được đóng băng, mọi thay đổi sau đó được liệt kê."""
     period_id = require_period_id(period_id)
