@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import threading
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from typing import cast
+from typing import Any, cast
 from uuid import uuid4
 
 import orjson
@@ -266,3 +267,27 @@ def test_every_envelope_field_survives_the_store_and_the_relay(engine: Engine) -
     assert EventEnvelope.from_json(item.body) == stored
     assert orjson.loads(item.body) == orjson.loads(stored.to_json())
     assert list(orjson.loads(item.body)) == [*HEAD_FIELDS, "payload"]
+
+
+@pytest.mark.parametrize("empty", [
+    frozenset(combination)
+    for size in range(5)
+    for combination in itertools.combinations(
+        ("unit_code", "department", "correlation_id", "causation_id"), size)
+])
+def test_every_pattern_of_empty_optional_fields_is_stored_and_read_back(
+    engine: Engine, empty: frozenset[str]
+) -> None:
+    """On SQLite an empty optional field is NULL in the INSERT's text, not a parameter
+    (`_DriverSql.insert`): every pattern of them stores the envelope as it is."""
+    fields: dict[str, Any] = dict.fromkeys(empty)
+    envelope = replace(_every_field_set(), **fields)
+    store = EventStore("test", "danvan")
+    with engine.begin() as conn:
+        (stored,) = store.append(conn, [envelope], 0)
+    with engine.connect() as conn:
+        (loaded,) = store.load(conn, "counter", "C9")
+        nulls = conn.execute(select(*(
+            events_table.c[name].is_(None) for name in sorted(empty | {"position"})))).one()
+    assert loaded == stored == replace(envelope, position=stored.position)
+    assert list(nulls) == [name != "position" for name in sorted(empty | {"position"})]
