@@ -39,8 +39,26 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+#: Business dates whose midnight `as_business_time` keeps, at most (then it starts again).
+REMEMBERED_DAYS = 4096
+_MIDNIGHTS: dict[date, datetime] = {}
+
+
 def as_business_time(value: date | datetime) -> datetime:
-    """Business dates arrive as dates; store them as aware datetimes at midnight UTC."""
+    """Business dates arrive as dates; store them as aware datetimes at midnight UTC.
+
+    A date's midnight is made once and handed out again (datetimes are immutable): every
+    event recorded on a business date needs one, the same few days again and again, and an
+    aware datetime costs more to make than the rest of `Aggregate.record`; the one kept also
+    keeps its hash, which the store's text of it is looked up by (eventstore._remembered)."""
+    if type(value) is date:
+        midnight = _MIDNIGHTS.get(value)
+        if midnight is None:
+            if len(_MIDNIGHTS) >= REMEMBERED_DAYS:
+                _MIDNIGHTS.clear()
+            midnight = _MIDNIGHTS[value] = datetime(
+                value.year, value.month, value.day, tzinfo=UTC)
+        return midnight
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     return datetime(value.year, value.month, value.day, tzinfo=UTC)

@@ -43,3 +43,12 @@ def test_sqlite_is_given_no_none_to_bind(optional: dict[str, str]) -> None:
     # The values are those of the columns left as parameters, in their order.
     full = sql.params(envelope)
     assert values == [v for v in full if v is not None]
+
+
+def test_a_business_dates_midnight_is_made_once() -> None:
+    first = as_business_time(date(2023, 3, 1))
+    assert first == datetime(2023, 3, 1, tzinfo=UTC) and first.tzinfo is UTC
+    assert as_business_time(date(2023, 3, 1)) is first
+    moment = datetime(2023, 3, 1, 7, tzinfo=UTC)
+    assert as_business_time(moment) is moment
+    assert as_business_time(datetime(2023, 3, 1)) == first
