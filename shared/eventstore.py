@@ -228,10 +228,13 @@ class EventStore:
         self._sql: dict[str, _DriverSql] = {}
 
     def _driver(self, conn: Connection) -> tuple[_DriverSql, Any]:
+        return self._statements(conn), driver_of(conn).cursor()
+
+    def _statements(self, conn: Connection) -> _DriverSql:
         sql = self._sql.get(conn.dialect.name)
         if sql is None:
             sql = self._sql[conn.dialect.name] = _DriverSql(conn.dialect)
-        return sql, driver_of(conn).cursor()
+        return sql
 
     def current_version(self, conn: Connection, aggregate_type: str, aggregate_id: str) -> int:
         version = conn.execute(
@@ -258,12 +261,15 @@ class EventStore:
         expected_version: int,
         *,
         loaded_in_transaction: bool = False,
+        cursor: Any = None,
     ) -> list[EventEnvelope]:
         """Store events of one aggregate and their outbox rows in the caller's transaction.
 
         Raises ConcurrencyError when the aggregate is no longer at `expected_version`. When the
         caller loaded the aggregate in this same transaction the version read is skipped: the
-        unique (aggregate, version) constraint still refuses a concurrent writer.
+        unique (aggregate, version) constraint still refuses a concurrent writer. `cursor`: a
+        cursor of `conn`'s driver connection the caller keeps (a unit of work's), else one is
+        opened and closed here.
         """
         if not envelopes:
             return []
@@ -271,7 +277,10 @@ class EventStore:
         if not loaded_in_transaction:
             self.require_version(conn, first.aggregate_type, first.aggregate_id,
                                  expected_version)
-        sql, cursor = self._driver(conn)
+        sql = self._statements(conn)
+        own = cursor is None
+        if own:
+            cursor = driver_of(conn).cursor()
         stored: list[EventEnvelope] = []
         try:
             for envelope in envelopes:
@@ -285,7 +294,8 @@ class EventStore:
             # A concurrent writer committed the same version between our read and our insert.
             raise ConcurrencyError(first.aggregate_id, expected_version) from exc
         finally:
-            cursor.close()
+            if own:
+                cursor.close()
         return stored
 
     def append_checked(
@@ -319,15 +329,20 @@ class EventStore:
         return stored
 
     def load_payloads(
-        self, conn: Connection, aggregate_type: str, aggregate_id: str
+        self, conn: Connection, aggregate_type: str, aggregate_id: str, cursor: Any = None
     ) -> list[tuple[str, int, dict[str, Any]]]:
-        """(event type, schema version, payload) of an aggregate's events, for rehydration."""
-        sql, cursor = self._driver(conn)
+        """(event type, schema version, payload) of an aggregate's events, for rehydration;
+        `cursor` as `append` takes it."""
+        sql = self._statements(conn)
+        own = cursor is None
+        if own:
+            cursor = driver_of(conn).cursor()
         try:
             cursor.execute(sql.load, (aggregate_type, aggregate_id))
             return [(t, int(v), orjson.loads(p)) for t, v, p in cursor.fetchall()]
         finally:
-            cursor.close()
+            if own:
+                cursor.close()
 
     def load_payloads_many(
         self, conn: Connection, aggregate_type: str, aggregate_ids: Sequence[str]

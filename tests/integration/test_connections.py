@@ -86,7 +86,7 @@ def test_many_short_lived_threads_leave_only_the_kept_connections_out(
 def test_a_failed_begin_gives_the_connection_back(
     engine: Engine, source: ConnectionSource, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def refuse(_: Connection) -> None:
+    def refuse(_: Connection, *__: object) -> None:
         raise RuntimeError("no turn")
 
     turns = writer_turns(engine)
