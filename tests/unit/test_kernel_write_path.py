@@ -111,3 +111,19 @@ def test_a_unit_of_work_runs_its_statements_on_one_driver_cursor(
                     CommandContext(actor="a")) as uow:
         assert uow.load(Counter, "c1").version == 1
     engine.dispose()
+
+
+def test_an_event_is_decoded_by_its_validator_not_through_model_validate(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # model_validate's frame and its seven keyword arguments passed on unset cost about as
+    # much as validating a small payload; the validator gives the same event.
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("model_validate called")
+
+    monkeypatch.setattr(Counted, "model_validate", refuse)
+    event = registry.decode_payload("Counted", 1, {"by": 3})
+    monkeypatch.undo()
+    assert event == Counted.model_validate({"by": 3}) and type(event) is Counted
+    with pytest.raises(ValueError):
+        registry.decode_payload("Counted", 1, {"by": "three"})
