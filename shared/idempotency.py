@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -43,6 +42,7 @@ from sqlalchemy.exc import IntegrityError
 from shared import messages
 from shared.errors import InvalidInput
 from shared.eventstore import kernel_metadata
+from shared.validation import composed
 
 DEFAULT_RETENTION = timedelta(hours=24)
 HEADER = "Idempotency-Key"
@@ -110,13 +110,12 @@ def canonical_body(body: bytes) -> bytes:
 
 
 def _composed(value: Any) -> Any:
-    if isinstance(value, str):
-        return unicodedata.normalize("NFC", value)
+    """Every text of a parsed body, keys too, as `shared.validation.composed` reads one."""
     if isinstance(value, dict):
-        return {unicodedata.normalize("NFC", key): _composed(item) for key, item in value.items()}
+        return {composed(key): _composed(item) for key, item in value.items()}
     if isinstance(value, list):
         return [_composed(item) for item in value]
-    return value
+    return composed(value)
 
 
 def _canonical_query(query: str) -> str:
