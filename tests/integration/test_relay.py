@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Callable
 
@@ -312,3 +313,35 @@ async def test_acknowledged_events_are_marked_together_and_never_sent_twice(
     assert len(sent) == len(set(sent)) == 12, "an acknowledged row is not sent again"
     assert sorted(p for batch in marks for p in batch) == sorted(sent)
     assert len(marks) < 12, ("marked together, not one write per publish", marks)
+
+
+async def test_on_sqlite_the_marks_run_in_the_databases_writer_thread(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    """A mark is a write: on SQLite it runs in the thread the commands run in (WriterTurns
+    .commands), between two of them, not in a thread of its own taking the writers' turn
+    from them; PostgreSQL's marks run off the loop in a thread of the loop's executor."""
+    runtime = ServiceRuntime(settings_factory("religion"), registry)
+    relay = runtime.relay
+    relay.mark_delay_s = 0.0
+    threads: list[str] = []
+    real_mark = relay._mark_published
+
+    def mark(positions: list[int]) -> None:
+        threads.append(threading.current_thread().name)
+        real_mark(positions)
+
+    relay._mark_published = mark  # type: ignore[method-assign]
+    await runtime.start()
+    try:
+        for n in range(3):
+            write(runtime, "book", range(n, n + 1))
+        await eventually(lambda: unpublished(runtime) == 0)
+    finally:
+        await runtime.stop()
+    assert threads
+    loop_thread = threading.current_thread().name
+    if runtime.engine.dialect.name == "sqlite":
+        assert set(threads) == {"command-writer"}, threads
+    else:
+        assert loop_thread not in threads and "command-writer" not in threads, threads
