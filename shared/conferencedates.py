@@ -159,6 +159,15 @@ def year_data_window(year: int, moved: MovedCutoffs = NO_MOVES) -> tuple[date, d
             cutoff_in_force(year, CONFERENCE_MONTHS[-1], moved))
 
 
+def years_windowed_by(period: str) -> tuple[int, ...]:
+    """The years whose data window (`year_data_window`) a move of `period`'s cut-off
+    changes: a year report's cut-off closes its own year's window and opens the next one's
+    (so I2's sessions and heads of both years are counted over other days); the 3, 6 and
+    9-month cut-offs bound no year's window."""
+    year, months = parse_period_id(period)
+    return (year, year + 1) if months == CONFERENCE_MONTHS[-1] else ()
+
+
 def has_begun(data_from: date, today: date) -> bool:
     """Whether a conference period has begun on `today`: its data window is open (a period
     whose window opens later has no figure yet, and its report is refused)."""

@@ -7,16 +7,20 @@ PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
 
-from shared.envelope import utcnow
-from tests.indicators.conftest import Upstream, get_json
+from shared.adminunits import HAI_PHONG
+from shared.envelope import EventEnvelope, utcnow
+from shared.runtime import ServiceRuntime
+from tests.indicators.conftest import Upstream, apply, get_json, status_events_in
+from tests.indicators.scenario import Events
 from tests.indicators.test_plan_service import TON_GIAO, board, post, progress, refused
 from tests.integration.helpers import rebuild_and_wait, wait_until
 
 NGO_QUYEN = "303"
+TIEN_LANG_TOWN = "11755"
 DUTY = "/api/v1/reporting-duties/2023-6m"
 ITEM = "/api/v1/plans/2023/items/II.1.3"  # owed "by conference"
 
@@ -101,3 +105,52 @@ def test_a_cutoff_moved_past_the_deadline_judges_against_the_cutoff(
     assert (duty["deadline"], duty["deadline_set"]) == ("2023-06-30", "2023-06-20")
     assert (duty["on_time"], duty["late"]) == (1, 0)
     assert duty["districts"][0]["status"] == "nop_dung_han"
+
+
+def _moved(ev: Events, period: str, cutoff: date) -> EventEnvelope:
+    """Reporting's `PeriodAdjusted`, recorded long after the year it moves (as in life)."""
+    year = int(period[:4])
+    return ev.event("reporting", "period", period, "PeriodAdjusted", {
+        "period_id": period, "data_from": date(year - 1, 12, 15).isoformat(),
+        "cutoff_on": cutoff.isoformat(), "reason": "Hội nghị tổng kết lùi lịch",
+    }, date(2024, 2, 1), recorded_at=datetime(2024, 2, 1, 3, tzinfo=UTC))
+
+
+def _i2(runtime: ServiceRuntime, unit: str) -> list[tuple[str | None, str, str | None]]:
+    return [(e["previous_status"], e["status"], e["causation_id"])
+            for e in status_events_in(runtime) if e["key"] == f"I2-2023@{unit}"]
+
+
+def test_a_moved_year_cutoff_announces_the_i2_statuses_it_moves(
+    runtime: ServiceRuntime,
+) -> None:
+    """Finding (examiner-figures) F1: I2 counts the sessions of the year's data window, which
+    the year report's cut-off closes (O14), so moving that cut-off moves I2; the move was
+    consumed for the plan's filings only, its statuses were never announced (the status
+    history kept «chưa đạt» while every read said «đạt») until a rebuild found them, dated
+    the rebuild's. The move is announced as the cause, in both directions; a 6-month move
+    bounds no year's window and announces nothing. SQLite and PostgreSQL."""
+    ev = Events()
+    apply(runtime, [
+        ev.rule("commune", 2, date(2015, 1, 27)),
+        ev.head("H1", TIEN_LANG_TOWN, date(2020, 1, 1)),
+        ev.session("S1", TIEN_LANG_TOWN, ["H1"], date(2023, 3, 1)),
+        # After the default year cut-off (14/12/2023), before the one it is moved to.
+        ev.session("S2", TIEN_LANG_TOWN, ["H1"], date(2023, 12, 18)),
+    ])
+    # 2 sessions owed over 15/12/2022-14/12/2023, one held in it: «chưa đạt».
+    assert _i2(runtime, TIEN_LANG_TOWN)[-1][1] == "chua_dat"
+    assert _i2(runtime, HAI_PHONG)[-1][1] == "chua_dat"
+    six_months = _moved(ev, "2023-6m", date(2023, 6, 20))
+    apply(runtime, [six_months])
+    assert str(six_months.event_id) not in {e["causation_id"] for e in status_events_in(runtime)}
+
+    later = _moved(ev, "2023-12m", date(2023, 12, 20))
+    apply(runtime, [later])
+    # 15/12/2022-20/12/2023 owes 2 (2 × 371/365, rounded) and holds both sessions: «đạt».
+    assert _i2(runtime, TIEN_LANG_TOWN)[-1] == ("chua_dat", "dat", str(later.event_id))
+    assert _i2(runtime, HAI_PHONG)[-1] == ("chua_dat", "dat", str(later.event_id))
+
+    back = _moved(ev, "2023-12m", date(2023, 12, 14))
+    apply(runtime, [back])
+    assert _i2(runtime, TIEN_LANG_TOWN)[-1] == ("dat", "chua_dat", str(back.event_id))

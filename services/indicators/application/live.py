@@ -106,15 +106,19 @@ class BatchEvaluation:
         return KeptStatuses(last_position(conn), list(self._definitions),
                             self.statuses.kept())
 
-    def fed_by(self, envelope: EventEnvelope, fed: Fed) -> list[Definition]:
-        """The definitions a fresh event re-evaluates (none for a replayed one)."""
+    def fed_by(
+        self, envelope: EventEnvelope, fed: Fed, since: date | None = None
+    ) -> list[Definition]:
+        """The definitions a fresh event re-evaluates (none for a replayed one). `since`: the
+        first day whose counting the event can change, when it is not the event's business
+        date (a cut-off moved today changes the days counted in years gone by)."""
         # Asked for each event more than once (when its counts are read, when it moved them).
         mine = self._by_event.get((id(envelope), fed))
         if mine is not None and mine[0] is envelope:
             return mine[1]
         found: list[Definition] = []
         if envelope.event_key in self.fresh:
-            happened = business_date(envelope)
+            happened = since or business_date(envelope)
             key = (happened, fed)
             known = self._fed.get(key)
             if known is None:
@@ -127,10 +131,14 @@ class BatchEvaluation:
         self._by_event[(id(envelope), fed)] = (envelope, found)
         return found
 
-    def later(self, envelope: EventEnvelope, fed: Fed, unit_codes: UnitCodes) -> None:
+    def later(
+        self, envelope: EventEnvelope, fed: Fed, unit_codes: UnitCodes,
+        since: date | None = None,
+    ) -> None:
         """Evaluate the definitions `fed` at the end of the batch, for the units the facts
-        written so far say the event can move (`unit_codes()`, every unit when None)."""
-        chosen = self.fed_by(envelope, fed)
+        written so far say the event can move (`unit_codes()`, every unit when None);
+        `since` as `fed_by`'s."""
+        chosen = self.fed_by(envelope, fed, since)
         if not chosen:
             return
         hints = None if unit_codes is None else {c for c in unit_codes() if c}

@@ -7,7 +7,8 @@ Four consumers, each through the kernel's ConsumerRunner (exactly-once effect):
 * the service's own stream (models, contest entries, reported figures, definitions) feeds I1
   and the reported indicators,
 * reporting (the conference cut-offs the Commission moved, `PeriodAdjusted`) feeds the plan's
-  filings and items owed "by conference" (no indicator: nothing to evaluate).
+  filings and items owed "by conference", and I2: a year report's cut-off bounds the data
+  window I2 counts sessions over, in its year and the next (`conferencedates.year_data_window`).
 
 Each consumed batch writes its facts, then re-evaluates the definitions they feed, once for
 the batch, and announces changed statuses in the same transaction (`live`, `announce`).
@@ -32,7 +33,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Table, insert, select, update
 
@@ -49,6 +50,7 @@ from services.indicators.domain.definitions import Definition
 from services.indicators.domain.facts import SiteFact, SiteStepFact, Switch
 from services.indicators.domain.sitetally import SiteHistory
 from shared.clock import in_utc
+from shared.conferencedates import years_windowed_by
 from shared.consumer import Projection
 from shared.corrections import retraction_id
 from shared.driversql import RowInsert
@@ -56,7 +58,14 @@ from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
 from shared.rebuild import TableMap
 
-Later = Callable[[EventEnvelope, Callable[[Definition], bool], UnitCodes], None]
+
+class Later(Protocol):
+    """`live.BatchEvaluation.later`, or what a generation being built does instead."""
+
+    def __call__(self, envelope: EventEnvelope, fed: Callable[[Definition], bool],
+                 unit_codes: UnitCodes, since: date | None = None) -> None: ...
+
+
 LaterHandler = Callable[[Connection, EventEnvelope, Later], None]
 
 DOSSIER_SWITCH: dict[str, Switch] = {
@@ -114,6 +123,7 @@ def _same(table: Table) -> Table:
 
 def _not_while_building(
     envelope: EventEnvelope, fed: Callable[[Definition], bool], unit_codes: UnitCodes,
+    since: date | None = None,
 ) -> None:
     """A generation being built announces nothing: its facts are not the live ones yet."""
 
@@ -511,20 +521,31 @@ def _this(payload: dict[str, Any]) -> Callable[[Definition], bool]:
 # -- reporting -----------------------------------------------------------------------------------
 
 
-def reporting_projection(tables: TableMap = _same) -> Projection:
+def reporting_projection(
+    store: EventStore, tables: TableMap = _same, live: bool = True
+) -> Projection:
     """The moved conference cut-offs (reporting's `PeriodAdjusted`): one row per move, read
     as they stand at a time by `adapters/cutoffs.moved_cutoffs`. The payload's period id is
-    taken as reporting wrote it: reporting accepts only ids of the kernel's form."""
+    taken as reporting wrote it: reporting accepts only ids of the kernel's form.
+
+    A year report's cut-off moved re-evaluates I2 of its year and the next, whose windows
+    it bounds: a session held on 18/12 counts once the cut-off is 20/12, and the statuses it
+    moves are announced now, not found by the next rebuild. The move is recorded today but
+    changes days of those years, so they are evaluated from their first day on."""
     cutoffs = tables(facts.period_cutoff_facts)
 
-    def period_adjusted(conn: Connection, envelope: EventEnvelope) -> None:
+    def period_adjusted(conn: Connection, envelope: EventEnvelope, later: Later) -> None:
         p = envelope.payload
         _write(conn, cutoffs, envelope, business_date(envelope), period_id=p["period_id"],
                data_from=date.fromisoformat(p["data_from"]),
                cutoff_on=date.fromisoformat(p["cutoff_on"]))
+        years = years_windowed_by(p["period_id"])
+        if years:
+            later(envelope, lambda d: d.source == "dialogue" and d.year in years, None,
+                  since=date(min(years), 1, 1))
 
-    return Projection(name="reporting-periods", source_service="reporting",
-                      handlers={"PeriodAdjusted": period_adjusted}, tables=[cutoffs])
+    return _batched("reporting-periods", "reporting", store, live,
+                    {"PeriodAdjusted": period_adjusted}, [cutoffs])
 
 
 def all_projections(
@@ -533,4 +554,4 @@ def all_projections(
     """The four projections, writing into `tables`' versions of the fact tables (the live
     ones, or a rebuild's: `shared.rebuild`); announcing only when `live`."""
     return [religion_projection(store, tables, live), dialogue_projection(store, tables, live),
-            own_projection(store, tables, live), reporting_projection(tables)]
+            own_projection(store, tables, live), reporting_projection(store, tables, live)]
