@@ -318,10 +318,21 @@ class SiteChanges:
         if batch is not None and statuses is not None and (
                 statuses.position == last_position(conn)):
             batch.adopt(statuses)
+        # The first day each correction can move: the corrected fact's own day when earlier
+        # (a step moved into the next year leaves this year's figures).
+        self._since: dict[str, date | None] = {}
+        days = {e.event_key: business_date(e) for e in envelopes}
+        for envelope in envelopes:
+            corrects = envelope.payload.get("corrects")
+            if corrects:
+                day = (self.histories[site_code(envelope)].day_of(str(corrects))
+                       or days.get(str(corrects)))
+                self._since[envelope.event_key] = min(
+                    d for d in (day, days[envelope.event_key]) if d is not None)
         if batch is not None:
             evaluated: dict[str, Definition] = {}
             for envelope in envelopes:
-                for definition in batch.fed_by(envelope, fed):
+                for definition in batch.fed_by(envelope, fed, self.since(envelope)):
                     evaluated[definition.key] = definition
                     key = (definition.scope, definition.evaluation_date(batch.today))
                     if key not in self.counts:
@@ -336,6 +347,11 @@ class SiteChanges:
         self._dates: set[date | None] = {None, *(on for _, on in self.counts)}
         # Each site's part as its history stands (`before`).
         self._parts: dict[str, dict[date | None, SiteTally | None]] = {}
+
+    def since(self, envelope: EventEnvelope) -> date | None:
+        """The first day `envelope` can move (`BatchEvaluation.fed_by`): a correction's
+        earlier of its day and the corrected fact's; None: its business date."""
+        return self._since.get(envelope.event_key)
 
     def _preload(self, batch: BatchEvaluation, definitions: Iterable[Definition],
                  envelopes: Sequence[EventEnvelope]) -> None:
@@ -379,7 +395,7 @@ class SiteChanges:
         if self.batch is None:
             return
         hints = [h for h in hints if h]
-        for definition in self.batch.fed_by(envelope, self.fed):
+        for definition in self.batch.fed_by(envelope, self.fed, self.since(envelope)):
             definition_key = definition.key
             found = self._trees.get(definition_key)
             if found is None:

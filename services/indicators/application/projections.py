@@ -117,6 +117,13 @@ def _write(conn: Connection, table: Table, envelope: EventEnvelope, on: date, **
     )
 
 
+def _earliest(*days: str | None) -> date | None:
+    """The first of the days a correction names, its fact's day as recorded and as it should
+    have been: counting changes from there on, in the period the fact left too (a session
+    moved from 10/12/2023 to 10/01/2024 leaves 2023's I2 owing one more)."""
+    return min((date.fromisoformat(day[:10]) for day in days if day), default=None)
+
+
 def _same(table: Table) -> Table:
     return table
 
@@ -312,7 +319,8 @@ def dialogue_projection(
             _write(conn, head_facts, fact, date.fromisoformat(p[on]), head_id=p["head_id"],
                    kind=kind, unit_code=p["unit_code"], role=p.get("role") or "",
                    full_name=p.get("full_name") or "")
-        later(envelope, fed, lambda: [p["unit_code"]])
+        later(envelope, fed, lambda: [p["unit_code"]],
+              since=_earliest(p["previous_from_date"], p["from_date"]))
 
     def head_left_office_corrected(
         conn: Connection, envelope: EventEnvelope, later: Later
@@ -325,7 +333,8 @@ def dialogue_projection(
             _write(conn, head_facts, fact, date.fromisoformat(p[on]), head_id=p["head_id"],
                    kind=kind, unit_code=p["unit_code"], role=p.get("role") or "",
                    full_name="")
-        later(envelope, fed, lambda: [p["unit_code"]])
+        later(envelope, fed, lambda: [p["unit_code"]],
+              since=_earliest(p["previous_to_date"], p.get("to_date")))
 
     def head_left_office(conn: Connection, envelope: EventEnvelope, later: Later) -> None:
         p = envelope.payload
@@ -364,6 +373,7 @@ def dialogue_projection(
         later(
             envelope, fed,
             lambda: [unit, *_head_units(conn, head_facts, [*previous, *heads])],
+            since=_earliest(p["previous_held_on"], p.get("held_on")),
         )
 
     def session_cancelled(conn: Connection, envelope: EventEnvelope, later: Later) -> None:
@@ -450,7 +460,8 @@ def own_projection(store: EventStore, tables: TableMap = _same, live: bool = Tru
         if not p.get("void"):
             _write(conn, model_facts, envelope, date.fromisoformat(p["started_on"]),
                    kind="registered", unit_code=p["unit_code"], **common)
-        later(envelope, models, lambda: [p["previous_unit_code"], p["unit_code"]])
+        later(envelope, models, lambda: [p["previous_unit_code"], p["unit_code"]],
+              since=_earliest(p["previous_started_on"], p.get("started_on")))
 
     def model_changed(kind: str, date_field: str) -> LaterHandler:
         def handle(conn: Connection, envelope: EventEnvelope, later: Later) -> None:

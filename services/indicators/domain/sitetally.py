@@ -129,6 +129,12 @@ class SiteHistory:
             fold.certificate = certificate_step(fold.certificate, fact)  # type: ignore[arg-type]
         fold.tally = None
 
+    def day_of(self, event_id: str) -> date | None:
+        """The business date of the fact stated by `event_id`; None when the history holds
+        none."""
+        located = self.placed.get(event_id)
+        return None if located is None else located[1][0]
+
     def take_out(self, event_id: str) -> bool:
         """The fact stated by `event_id` out of the history (a correction takes its place);
         False when the history holds none (a fact this service does not keep)."""
