@@ -67,6 +67,11 @@ class NatsLink:
                     # 0.5 s, a quarter of a second on average, 0.5 s at worst).
                     reconnect_time_wait=0.1,
                     connect_timeout=2,
+                    # A node that stops answering without closing the connection (hung, cut off
+                    # from us) is left within three ping intervals, not three times nats-py's
+                    # 120 s (Settings.nats_ping_interval_s, docs/reliability.md).
+                    ping_interval=self._settings.nats_ping_interval_s,
+                    max_outstanding_pings=2,
                     error_cb=self._log_error,
                     disconnected_cb=self._log_disconnected,
                     reconnected_cb=self._log_reconnected,

@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     # in production, NORMAL on a development or test machine (docs/reliability.md).
     sqlite_synchronous: Literal["FULL", "NORMAL"] | None = None
     nats_url: str = DEFAULT_NATS_URL
+    # How often the client pings its NATS node; two pings still unanswered at the next one
+    # drop the link and nats-py moves to another node of NATS_URL. nats-py's own default,
+    # 120 s, left a service on a node that hung or was cut off (its TCP connection still open)
+    # for minutes: relay and consumers stalled 121 s of a 2-minute partition while two nodes
+    # served.
+    nats_ping_interval_s: int = Field(default=3, ge=1, le=120)
     nats_user: str | None = None
     nats_password: str | None = None
     # Subject root and stream prefix; tests give each case its own so they never share streams.

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import time
 import urllib.request
 from dataclasses import replace
@@ -67,6 +69,19 @@ class LoopbackCluster:
 
     def kill(self, name: str) -> None:
         self.servers[name].kill()
+
+    def freeze(self, name: str) -> None:
+        """The node stops answering while its connections stay open, as a hung node or one
+        cut off by the network: nothing tells its clients, only their pings can."""
+        self._signal(name, signal.SIGSTOP)
+
+    def thaw(self, name: str) -> None:
+        self._signal(name, signal.SIGCONT)
+
+    def _signal(self, name: str, signum: signal.Signals) -> None:
+        process = self.servers[name].process
+        assert process is not None, f"{name} is not running"
+        os.kill(process.pid, signum)
 
     def restart(self, name: str) -> None:
         self.servers[name].start()

@@ -105,6 +105,57 @@ async def test_replicated_stream_survives_a_node_crash_and_the_node_catches_up(
     assert all(caught_up(node.server_name) for node in nats_cluster.nodes)
 
 
+async def test_a_node_that_stops_answering_is_left_for_another(
+    nats_cluster: LoopbackCluster, tmp_path: Path, subject_root: str
+) -> None:
+    """Examiner's outage round: a node frozen (a partition; its TCP connections stay open)
+    kept the service's relay and consumers on it for the whole 2 minutes, while the other
+    two nodes served: nats-py's default pings come every 120 s. Given every node, as the
+    compose file does, the service leaves the silent node for another within a few pings."""
+    stream = Settings(service="religion", subject_root=subject_root).stream_name
+    await _create_stream(nats_cluster.urls[0], subject_root)
+    settings = Settings.for_service(
+        "religion",
+        database_url=f"sqlite:///{tmp_path / 'religion.db'}",
+        nats_url=",".join(nats_cluster.urls),
+        nats_user=NATS_USER,
+        nats_password=NATS_PASSWORD,
+        subject_root=subject_root,
+        environment="test",
+        stream_replicas=3,
+        relay_poll_interval_s=0.1,
+        relay_publish_timeout_s=2.0,
+    )
+    runtime = ServiceRuntime(settings, registry)
+    await runtime.start()
+    frozen: str | None = None
+    try:
+        write_spread(runtime, range(0, 10), books=2)
+        await eventually(lambda: unpublished(runtime) == 0)
+        client = runtime.link.client
+        assert client is not None and client.connected_url is not None
+        port = client.connected_url.port
+        frozen = next(n.server_name for n in nats_cluster.nodes if n.client_port == port)
+        nats_cluster.freeze(frozen)
+
+        write_spread(runtime, range(10, 30), books=2)
+        # Well inside the 240-360 s nats-py's defaults take to call the connection stale.
+        await eventually(lambda: unpublished(runtime) == 0, timeout=60)
+        client = runtime.link.client
+        assert client is not None and client.connected_url is not None
+        assert client.connected_url.port != port, "published through another node"
+        expected = stored_event_ids(runtime)
+    finally:
+        if frozen is not None:
+            nats_cluster.thaw(frozen)
+        await runtime.stop()
+
+    survivor = next(n.server_name for n in nats_cluster.nodes if n.server_name != frozen)
+    messages = await _read_once_answered(_with_credentials(nats_cluster.url_of(survivor)), stream)
+    assert len(expected) == 30
+    assert [m.headers["Nats-Msg-Id"] for m in messages if m.headers] == expected
+
+
 def test_a_node_without_credentials_in_its_environment_refuses_to_start(
     nats_cluster: LoopbackCluster,
 ) -> None:
