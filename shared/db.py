@@ -10,7 +10,7 @@ import threading
 import weakref
 import zlib
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -124,7 +124,35 @@ def create_db_engine(
             checkpointer = WalCheckpointer(parsed.database, synchronous)
         WriterTurns(engine, timeout_s=busy_timeout_s, checkpointer=checkpointer)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+        connect_args=postgres_connect_args(parsed.query),
+    )
+
+
+# libpq's own defaults wait without limit on a server that stops answering: a connection
+# attempt to a hung server or one whose replies are lost (no connect_timeout; examiner's outage
+# round: with the PostgreSQL frozen, every request that needed a new connection, /readyz among
+# them, hung for the whole outage holding a worker thread, and none got its 503), and a query
+# or the pool's pre-ping over a connection the network dropped silently (TCP retransmits for
+# ~15 minutes). With these such a server or path shows within ~30 s as an OperationalError,
+# which the service answers 503 DATABASE_UNAVAILABLE and the consumers pause for. A live
+# server's kernel acknowledges data and keepalives however long a query runs, so no long
+# query is cut (nor, for the same reason, is a query to a backend that hangs while its host
+# answers). A parameter given in DATABASE_URL's query wins.
+POSTGRES_CONNECT_ARGS: dict[str, int] = {
+    "connect_timeout": 5,  # seconds, per host address tried
+    "keepalives": 1,
+    "keepalives_idle": 10,  # seconds of silence on an idle connection before probing
+    "keepalives_interval": 5,
+    "keepalives_count": 3,
+    "tcp_user_timeout": 20_000,  # ms a sent byte (a query, a probe) may wait for its ack
+}
+
+
+def postgres_connect_args(given: Mapping[str, Any]) -> dict[str, int]:
+    """POSTGRES_CONNECT_ARGS but those the URL's query sets itself."""
+    return {k: v for k, v in POSTGRES_CONNECT_ARGS.items() if k not in given}
 
 
 def _sqlite_pragmas(
