@@ -191,13 +191,18 @@ def ratio(numerator: int, denominator: int) -> Fraction | None:
     return Fraction(numerator, denominator) if denominator > 0 else None
 
 
+def two_decimals(value: Fraction) -> float:
+    """An exact value shown with 2 decimals, rounded half up from the fraction itself: the one
+    rounding of every figure shown or stored (1/8 → 0.13, where `round(0.125, 2)` gives 0.12)."""
+    return math.floor(value * 100 + Fraction(1, 2)) / 100
+
+
 def percent(value: Fraction | None) -> float | None:
-    """A ratio as a percentage, 2 decimals, rounded half up from the exact fraction: the one
-    rounding of every figure shown or stored (1/8 → 12.5; 6359/20000 → 31.8 (31.795 up))."""
+    """A ratio as a percentage, 2 decimals (`two_decimals`): 1/8 → 12.5; 6359/20000 → 31.8
+    (31.795 up)."""
     if value is None:
         return None
-    hundredths = math.floor(value * 10000 + Fraction(1, 2))
-    return hundredths / 100
+    return two_decimals(value * 100)
 
 
 def percent_of(numerator: int, denominator: int) -> float | None:

@@ -60,6 +60,7 @@ from shared.planrules import (
     site_counts_i4,
     status_of,
     term_last_day,
+    two_decimals,
     warning_text,
     year_days,
 )
@@ -191,6 +192,12 @@ def test_one_rounding_two_decimals_half_up_from_the_exact_fraction() -> None:
     assert percent_of(4000, 239) == 1673.64
     assert percent_of(0, 239) == 0.0
     assert percent_of(1, 0) is None
+
+
+def test_a_value_other_than_a_percentage_takes_the_same_rounding() -> None:
+    # dialogue's rule view shows the sessions a head owes this way (required_exact)
+    assert two_decimals(Fraction(1, 8)) == 0.13  # round(0.125, 2) gives 0.12
+    assert two_decimals(Fraction(2 * 200, 365)) == 1.1
 
 
 def test_comparators_have_one_vocabulary() -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import ColumnElement, Connection, or_, select
@@ -29,7 +28,7 @@ from services.dialogue.domain.compliance import Evaluation, Piece, evaluate
 from services.dialogue.domain.rules import RuleVersion
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
-from shared.planrules import percent_of, term_last_day
+from shared.planrules import percent_of, term_last_day, two_decimals
 from shared.unitsuccessions import catalogue_now
 from shared.validation import require_ordered
 
@@ -85,10 +84,6 @@ def _rules_text(pieces: tuple[Piece, ...]) -> str:
         if text not in shown:
             shown.append(text)
     return "; ".join(shown)
-
-
-def _decimal(value: Fraction) -> float:
-    return round(float(value), 2)
 
 
 def explain(head: dict[str, Any], ev: Evaluation, reports_pending: int) -> str:
@@ -176,7 +171,7 @@ def evaluate_period(
                 "sessions_without_report": pending,
                 "session_ids": [s[0] for s in window],
                 "required": evaluation.required,
-                "required_exact": _decimal(evaluation.owed_exact),
+                "required_exact": two_decimals(evaluation.owed_exact),
                 "met": evaluation.met,
                 "missing": evaluation.missing,
                 "explanation": explain(head, evaluation, pending),
@@ -190,7 +185,7 @@ def evaluate_period(
                         if p.rule
                         else None,
                         "legal_basis": p.rule.legal_basis if p.rule else None,
-                        "required_exact": _decimal(p.owed),
+                        "required_exact": two_decimals(p.owed),
                     }
                     for p in evaluation.pieces
                 ],
