@@ -4,9 +4,10 @@ those it gave before."""
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -93,11 +94,42 @@ class _Held:
         monkeypatch.setattr(handlers, "register_site", holding)
 
 
-def _in_thread(call: Any) -> tuple[threading.Thread, list[Any]]:
-    answers: list[Any] = []
-    thread = threading.Thread(target=lambda: answers.append(call()))
-    thread.start()
-    return thread, answers
+class _Requests:
+    """Requests sent from threads of their own, each answered into the list `send` returns."""
+
+    def __init__(self) -> None:
+        self._threads: list[threading.Thread] = []
+
+    def send(self, call: Callable[[], Any]) -> list[Any]:
+        answers: list[Any] = []
+        thread = threading.Thread(target=lambda: answers.append(call()))
+        thread.start()
+        self._threads.append(thread)
+        return answers
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join(60)
+
+
+@contextlib.contextmanager
+def _while_held(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch, code: str
+) -> Iterator[tuple[_Held, _Requests, list[Any]]]:
+    """The registration of site `code` sent and held in its command (in its unit of work: on
+    SQLite it holds the writers' turn) while the block runs: the hold, the block's own
+    requests sent from threads (`_Requests.send`), and the held one's answers. Leaving the
+    block lets it go and waits for every request sent."""
+    held = _Held(monkeypatch, code)
+    requests = _Requests()
+    first_answer = requests.send(
+        lambda: client.post("/api/v1/sites", json=site_body(code)))
+    try:
+        assert held.entered.wait(60)
+        yield held, requests, first_answer
+    finally:
+        held.release.set()
+        requests.join()
 
 
 def test_a_read_answers_and_a_command_waits_while_a_command_runs(
@@ -108,29 +140,19 @@ def test_a_read_answers_and_a_command_waits_while_a_command_runs(
     command waits for the one running (counted among the writers waiting), on PostgreSQL it
     runs beside it. Both are written once the first goes on."""
     assert religion.post("/api/v1/sites", json=site_body("RD-0")).status_code == 201
-    held = _Held(monkeypatch, "RD-1")
-    first, first_answer = _in_thread(
-        lambda: religion.post("/api/v1/sites", json=site_body("RD-1")))
-    second: threading.Thread | None = None
-    try:
-        assert held.entered.wait(60)
+    with _while_held(religion, monkeypatch, "RD-1") as (held, requests, first_answer):
         read = religion.get("/api/v1/sites")  # a list: read-only, beside any writer
         assert read.status_code == 200, read.text
         assert [site["code"] for site in read.json()["items"]] == ["RD-0"]
-        second, second_answer = _in_thread(
+        second_answer = requests.send(
             lambda: religion.post("/api/v1/sites", json=site_body("RD-2")))
         if _sqlite(religion):
             engine = runtime_of(religion).engine
             wait_until(lambda: writers_waiting(engine) == 1, 60)
             assert held.reached == ["RD-1"]  # queued, not begun
         else:
-            second.join(60)
+            wait_until(lambda: bool(second_answer), 60)
             assert [a.status_code for a in second_answer] == [201]
-    finally:
-        held.release.set()
-        first.join(60)
-        if second is not None:
-            second.join(60)
     assert [a.status_code for a in first_answer] == [201]
     assert [a.status_code for a in second_answer] == [201]
     assert religion.get("/api/v1/sites/RD-2").status_code == 200
@@ -148,21 +170,11 @@ def test_on_sqlite_a_command_queued_past_the_busy_timeout_is_answered_503(
         pytest.skip("SQLite's writer thread (PostgreSQL's commands run in many)")
     runtime_of(client).create_schema()
     engine = runtime_of(client).engine
-    held = _Held(monkeypatch, "BT-1")
-    first, first_answer = _in_thread(
-        lambda: client.post("/api/v1/sites", json=site_body("BT-1")))
-    second: threading.Thread | None = None
-    try:
-        assert held.entered.wait(60)
-        second, second_answer = _in_thread(
+    with _while_held(client, monkeypatch, "BT-1") as (held, requests, first_answer):
+        second_answer = requests.send(
             lambda: client.post("/api/v1/sites", json=site_body("BT-2")))
         wait_until(lambda: writers_waiting(engine) == 1, 60)
         time.sleep(0.5)  # past the busy timeout (waited, not measured)
-    finally:
-        held.release.set()
-        first.join(60)
-        if second is not None:
-            second.join(60)
     try:
         assert [a.status_code for a in first_answer] == [201]
         [refused] = second_answer
