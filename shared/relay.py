@@ -38,7 +38,7 @@ from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
 from sqlalchemy import Connection, Dialect, Engine, func, select, text
 
 from shared.aggregate import ConnectionSource
-from shared.db import advisory_key
+from shared.db import advisory_key, read_connection
 from shared.driversql import IN_LIST_SIZE, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import HEAD_FIELDS, STORED_FIELDS, fields_of_type, utcnow, wire_json
 from shared.eventstore import aware_utc, outbox_table
@@ -868,7 +868,7 @@ class OutboxRelay:
             self._leader_conn = None
 
     def pending_count(self) -> int:
-        with self._engine.connect() as conn:
+        with read_connection(self._engine) as conn:
             return int(
                 conn.execute(
                     select(func.count()).where(outbox_table.c.published_at.is_(None))

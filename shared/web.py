@@ -38,7 +38,7 @@ from shared.auth.routes import auth_router
 from shared.commandapi import COMMAND_HEADERS, command
 from shared.commandthreads import WAITS_OUTSIDE_DATABASE, CommandThreads, in_command_threads
 from shared.consumer import dead_letter_reason, dead_letters_table
-from shared.db import ping, writer_turns
+from shared.db import ping, read_connection, writer_turns
 from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.jsonanswer import JSONAnswer
 from shared.jsonbody import JSONBodyRoute
@@ -780,13 +780,13 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
             event_type=event_type,
             aggregate_id=aggregate_id,
         )
-        with runtime.engine.connect() as conn:
+        with read_connection(runtime.engine) as conn:
             found = audit_events(conn, principal, query, paging.limit, paging.offset)
         return paging.envelope(found["items"], found["total"])
 
     @router.get("/api/v1/admin/dead-letters", dependencies=[CITY_ADMIN])
     def dead_letters(paging: LegacyPaging) -> dict[str, Any]:
-        with runtime.engine.connect() as conn:
+        with read_connection(runtime.engine) as conn:
             total = conn.execute(select(func.count()).select_from(dead_letters_table)).scalar()
             rows = (
                 conn.execute(

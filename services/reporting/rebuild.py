@@ -28,6 +28,7 @@ from services.reporting.application.reports import load_period
 from services.reporting.domain.periods import MONTHS, period_id
 from shared.adminunits import HAI_PHONG
 from shared.clock import today_vn
+from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.runtime import ServiceRuntime
 from shared.streams import durable_drained
@@ -68,7 +69,7 @@ def figure_hashes(
     runtime: ServiceRuntime, as_of: datetime, years: Sequence[int]
 ) -> dict[str, str]:
     hashes = {}
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         for y in years:
             for months in MONTHS:
                 pid = period_id(y, months)

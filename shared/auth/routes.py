@@ -24,6 +24,7 @@ from shared.auth.http import AuthenticatedPrincipal
 from shared.auth.principal import CITY_SCOPE, SCOPES, Principal, scopes_of_service
 from shared.auth.securitylog import security_event
 from shared.clock import VN_TZ, format_date_vn, today_vn
+from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.errors import Forbidden, InvalidInput, NotFound
 from shared.jsonbody import JSONBodyRoute
@@ -244,7 +245,7 @@ def auth_router(settings: Settings) -> APIRouter:
         request: Request, principal: AuthenticatedPrincipal, paging: Paging
     ) -> dict[str, Any]:
         now = utcnow()
-        with _engine(request).connect() as conn:
+        with read_connection(_engine(request)) as conn:
             keys = _visible_keys(conn, principal)
         # Read whole (kept keys are a service's partners, and filtered by unit in Python),
         # answered a page at a time like every list (finding O10).
@@ -254,7 +255,7 @@ def auth_router(settings: Settings) -> APIRouter:
     def key_audit(
         request: Request, principal: AuthenticatedPrincipal, paging: Paging
     ) -> dict[str, Any]:
-        with _engine(request).connect() as conn:
+        with read_connection(_engine(request)) as conn:
             if principal.is_city:
                 return apikeys.key_audit(conn, paging)
             prefixes = [k.prefix for k in _visible_keys(conn, principal)]

@@ -186,3 +186,34 @@ def test_on_sqlite_a_command_queued_past_the_busy_timeout_is_answered_503(
         assert client.post("/api/v1/sites", json=site_body("BT-2")).status_code == 201
     finally:
         engine.dispose()
+
+
+def test_a_read_by_key_answers_while_a_command_holds_the_writers_turn(
+    settings_factory: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A read-only route reads a snapshot (shared.db.read_connection), on SQLite without the
+    writers' turn: a site's detail, history and state as of a day, and the readiness
+    probe's database check, answer while a command holds the turn. Through a plain
+    connection each began IMMEDIATE, waited for the command and, after the busy timeout
+    (short here), was answered 503 DATABASE_UNAVAILABLE."""
+    client = TestClient(create_app(settings_factory("religion", database_busy_timeout_s=0.3)),
+                        headers={"X-Actor": "can.bo.tg"})
+    runtime_of(client).create_schema()
+    try:
+        assert client.post("/api/v1/sites", json=site_body("RK-0")).status_code == 201
+        with _while_held(client, monkeypatch, "RK-1") as (held, _, first_answer):
+            detail = client.get("/api/v1/sites/RK-0")
+            assert detail.status_code == 200, detail.text
+            assert detail.json()["code"] == "RK-0"
+            history = client.get("/api/v1/sites/RK-0/history")
+            assert history.status_code == 200, history.text
+            on_day = client.get("/api/v1/sites/RK-0/as-of", params={"date": "2030-01-01"})
+            assert on_day.status_code == 200, on_day.text
+            unknown = client.get("/api/v1/sites/RK-1")  # the held one is not written yet
+            assert unknown.status_code == 404, unknown.text
+            ready = client.get("/readyz")
+            assert ready.json()["checks"]["database"] == "ok", ready.text
+            assert held.reached == ["RK-1"] and first_answer == []  # still held
+        assert [a.status_code for a in first_answer] == [201]
+    finally:
+        runtime_of(client).engine.dispose()

@@ -30,6 +30,7 @@ from shared.clock import format_date_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
+from shared.db import read_connection
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import file_responses, upload_body
 from shared.paging import LegacyPaging
@@ -118,7 +119,7 @@ def progress_template(
     """A sheet of the commitments not yet done, ready to fill in and upload back."""
     # One day, the business clock's, places them and states their status (as the list).
     today = runtime.today()
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         query = queries.commitments_query(
             unit_code=access.list_filter(principal, unit_code), status=None, agency=agency,
             session_id=None, due_before=None, day=today,
@@ -167,7 +168,7 @@ def get_commitment(
     commitment_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal
 ) -> TaggedResponse:
     """The commitment with `ETag` = its version (If-Match of its next update)."""
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         access.require_readable(principal, conn, queries.COMMITMENT_LIFE,
                                 commitments.c.commitment_id == commitment_id)
         commitment = queries.get_commitment(conn, runtime.store, commitment_id, runtime.today())

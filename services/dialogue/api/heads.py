@@ -128,7 +128,7 @@ def roster(
 @router.get("/heads/{head_id}")
 def get_head(head_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> TaggedResponse:
     """The term with `ETag` = the version of its post (If-Match of a command on the term)."""
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         access.require_readable(principal, conn, queries.HEAD_LIFE, heads.c.head_id == head_id)
         head = queries.get_head(conn, runtime.store, head_id)
     return tagged(head, head["version"])

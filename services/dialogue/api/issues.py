@@ -22,7 +22,7 @@ from shared.auth.securitylog import security_event
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
-from shared.db import truncate_wal
+from shared.db import read_connection, truncate_wal
 from shared.jsonbody import JSONBodyRoute
 from shared.logs import get_logger
 from shared.paging import LegacyPaging
@@ -62,7 +62,7 @@ def list_issues(
 @router.get("/issues/{issue_id}")
 def get_issue(issue_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal) -> TaggedResponse:
     """The issue with `ETag` = its version (If-Match of the erasure of its citizen contact)."""
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         access.require_readable(principal, conn, queries.ISSUE_LIFE,
                                 issues.c.issue_id == issue_id)
         issue = queries.get_issue(conn, issue_id)
@@ -75,7 +75,7 @@ def citizen_contact(
 ) -> dict[str, Any]:
     """The only endpoint that returns a citizen's name and contact: it needs the dedicated
     scope `dialogue:citizen_data` and the issue's unit in the caller's tree."""
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         access.require_readable(principal, conn, queries.ISSUE_LIFE,
                                 issues.c.issue_id == issue_id)
         queries.get_issue(conn, issue_id)  # 404 for an unknown issue

@@ -18,6 +18,7 @@ from services.dialogue.domain.events import Role
 from shared.auth.checks import city_level
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
+from shared.db import read_connection
 from shared.jsonbody import JSONBodyRoute
 from shared.paging import Paging
 from shared.unitcheck import require_unit_ever_within
@@ -33,7 +34,7 @@ CITY_LEVEL = [city_level("dialogue:write")]
 @router.get("/dialogue-rules")
 def list_rules(runtime: Runtime) -> dict[str, Any]:
     """Every version of the minimum number of sessions a year, by level and effective date."""
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         return {"items": queries.list_rules(conn)}
 
 
@@ -69,7 +70,7 @@ def rule_compliance(
         # Another province's unit is not this deployment's (an empty list would say its
         # heads owe nothing): refused as every other service refuses it.
         require_unit_ever_within(unit_code, date_to, runtime.settings.jurisdiction)
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         judged = evaluate_period(
             conn,
             date_from,

@@ -27,6 +27,7 @@ from shared.asof import AsOf
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged
+from shared.db import read_connection
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import LegacyPaging
@@ -148,7 +149,7 @@ def get_session(
     session_id: Id, runtime: Runtime, principal: AuthenticatedPrincipal
 ) -> TaggedResponse:
     """The session with `ETag` = its version (If-Match of the next command on it)."""
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         access.require_readable(principal, conn, queries.SESSION_LIFE,
                                 sessions.c.session_id == session_id)
         session = queries.get_session(conn, runtime.store, session_id, runtime.today())

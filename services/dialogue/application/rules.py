@@ -9,6 +9,7 @@ from services.dialogue.application.common import SEEDER, WRITE, save
 from services.dialogue.domain.rules import DEFAULT_RULES, DialogueRule, RuleVersion
 from shared.aggregate import UnitOfWork
 from shared.auth.checks import require_city
+from shared.db import read_connection
 from shared.envelope import EventEnvelope
 from shared.errors import ConcurrencyError, PreconditionFailed
 from shared.eventstore import events_table
@@ -44,7 +45,7 @@ def seed_default_rules(runtime: ServiceRuntime) -> None:
     """Record the default rule of each level that has never had one. Several replicas may
     start at once: the aggregate version lets one of them win, the others record nothing."""
     for version in DEFAULT_RULES:
-        with runtime.engine.connect() as conn:
+        with read_connection(runtime.engine) as conn:
             seen = conn.execute(
                 select(func.count())
                 .select_from(events_table)

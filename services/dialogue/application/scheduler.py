@@ -23,6 +23,7 @@ from services.dialogue.application.runtime import DialogueRuntime
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.aggregate import UnitOfWork
+from shared.db import read_connection
 from shared.errors import ConcurrencyError
 from shared.logs import error_line, get_logger
 from shared.outage import OUTAGE_RETRY_FIRST_S, OUTAGE_RETRY_MAX_S, is_infrastructure_failure
@@ -40,7 +41,7 @@ class ScanResult:
 
 def _ids(runtime: ServiceRuntime, query: Select[Any]) -> list[str]:
     """The candidates' ids, in the query's order."""
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         return list(conn.execute(query).scalars())
 
 

@@ -47,6 +47,7 @@ from shared.clock import day_vn, format_date_vn, today_vn
 from shared.commandapi import CHANGED, CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
+from shared.db import read_connection
 from shared.envelope import utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import events_table
@@ -100,7 +101,7 @@ def list_indicators(
     """Các chỉ tiêu của năm với kết quả và tình trạng thực hiện của phạm vi được giao (cấp
     thành phố: toàn phạm vi của chỉ tiêu; cấp huyện, xã: đơn vị của mình)."""
     reader = readable_unit(principal_of(request), None)
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         items = year_overview(conn, year, as_of, lambda d: _moment(d, on, as_of), reader)
     return {"year": year, "status_rule": messages.STATUS_RULE, "items": items}
 
@@ -123,7 +124,7 @@ def indicator_figures(
 ) -> TaggedResponse:
     """Kết quả của một đơn vị (mặc định: toàn phạm vi) và các đơn vị trực thuộc. ETag:
     phiên bản của chỉ tiêu (If-Match khi định nghĩa lại)."""
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
         # The unit as of the figure's day, as the table of units lists it (F20).
@@ -147,7 +148,7 @@ def indicator_units(
     on: Day | None = None, as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Kết quả của mọi đơn vị một cấp trong phạm vi (bảng tổng hợp theo huyện, theo xã)."""
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
         figures = _figures(conn, definition, moment)
@@ -181,7 +182,7 @@ def indicator_evidence(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Các mô hình, người đứng đầu và cuộc đối thoại, cơ sở tôn giáo làm nên con số."""
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
         unit = readable_unit(principal_of(request), unit, moment.on)
@@ -197,7 +198,7 @@ def indicator_restated(
     """Kết quả của kỳ quy đổi sang các đơn vị hành chính hiện hành (chỉ để tham khảo)."""
     # A restatement spans the whole city's old and new units: the city level reads it.
     require_city(principal_of(request), "indicators:read")
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         definition = find_definition(conn, indicator_id, year, as_of)
         moment = _moment(definition, on, as_of)
         figures = _figures(conn, definition, moment)
@@ -211,7 +212,7 @@ def indicator_status_history(
 ) -> dict[str, Any]:
     """Các lần thay đổi tình trạng thực hiện chỉ tiêu của một đơn vị."""
     principal = principal_of(request)
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         definition = find_definition(conn, indicator_id, year)
         # A unit's statuses over the year: its unit was the caller's on some day of it.
         if unit is not None:
@@ -242,7 +243,7 @@ def list_reported_figures(
     as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Mọi số liệu đã báo cáo, ai báo cáo và ghi nhận lúc nào (kể cả số liệu đã được thay thế)."""
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         definition = find_definition(conn, indicator_id, year, as_of)
         facts = load_reported(
             conn, definition.indicator_id, year, definition.period_end,

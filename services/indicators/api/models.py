@@ -99,7 +99,7 @@ def list_models(
     moment = as_of or utcnow()
     principal = principal_of(request)
     require_listable(principal, unit)
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         items = models_view(conn, on, moment, unit, field, active_only, principal.unit_scope)
     return paging.of(items, on=on.isoformat())
 
@@ -108,7 +108,7 @@ def list_models(
 def get_model(model_id: ModelId, request: Request) -> TaggedResponse:
     """Một mô hình, đọc thẳng từ kho sự kiện (luôn là trạng thái mới nhất); ETag: phiên bản."""
     runtime = runtime_of(request)
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         envelopes = runtime.store.load(conn, DanVanKheoModel.aggregate_type, model_id)
         placing = catalogue_now(conn)
     if not envelopes:
@@ -164,7 +164,7 @@ def award_entry(
 @router.get("/contests/{year}/entries")
 def list_entries(year: YearPath, request: Request, paging: Paging) -> dict[str, Any]:
     """Các bài dự thi của cuộc thi năm `year`, với giải thưởng."""
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         items = contest_view(conn, year)
     principal = principal_of(request)
     items = [i for i in items if may_read_unit(principal, i.get("unit_code"))]

@@ -46,6 +46,7 @@ from shared.clock import today_vn
 from shared.commandapi import Command, CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
+from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.jsonbody import JSONBodyRoute
 from shared.validation import Day
@@ -82,7 +83,7 @@ def _inspection_step(
 
 def _reader(request: Request, as_of: datetime | None) -> tuple[Any, PlanReader]:
     runtime = runtime_of(request)
-    conn = runtime.engine.connect()
+    conn = read_connection(runtime.engine)
     moment = as_of or utcnow()
     return conn, PlanReader(conn, runtime.store, runtime.registry, moment)
 

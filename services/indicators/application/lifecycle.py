@@ -26,6 +26,7 @@ from services.indicators.domain.definitions import Definition, plan_2023_definit
 from services.indicators.domain.model import Indicator
 from shared.aggregate import CommandContext, UnitOfWork
 from shared.clock import today_vn
+from shared.db import read_connection
 from shared.errors import ConcurrencyError
 from shared.logs import get_logger
 from shared.runtime import ServiceRuntime
@@ -78,7 +79,7 @@ def sweep_statuses(
     """Evaluate every running (or just ended; with `ended_too`, every begun) period's
     figures; returns announcements made."""
     today = today or today_vn()
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         definitions = list(load_definitions(conn).values())
     announced = 0
     for definition in definitions:

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, Select, select
 from services.religion.adapters.tables import cases, certificates, sites, unit_successions
 from services.religion.application.queries import CASE_LIFE, SITE_LIFE
 from shared.auth.checks import readable_district, require_listable, require_record
+from shared.db import read_connection
 from shared.unitsuccessions import catalogue_now
 from shared.web import principal_of, runtime_of
 
@@ -38,7 +39,7 @@ def _record_readable(request: Request, life_of_record: Select[Any]) -> None:
     principal = principal_of(request)
     if principal.is_city:
         return
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         life = conn.execute(life_of_record).one_or_none()
         placing = catalogue_now(conn, unit_successions) if life is not None else None
     if life is not None:

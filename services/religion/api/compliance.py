@@ -83,6 +83,6 @@ def list_cases(
 @router.get("/compliance-cases/{case_id}")
 def get_case(case_id: CaseId, request: Request) -> TaggedResponse:
     access.case_readable(request, case_id)
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         case = queries.get_case(conn, case_id)
     return tagged(case, case["version"])

@@ -11,6 +11,7 @@ from services.religion.api import access
 from services.religion.application import queries
 from shared.auth.checks import OPERATIONS
 from shared.clock import today_vn
+from shared.db import read_connection
 from shared.jsonbody import JSONBodyRoute
 from shared.validation import Day
 from shared.web import runtime_of
@@ -23,7 +24,7 @@ def tien_lang_pilot(request: Request, as_of: Day | None = None) -> dict[str, Any
     """Per-site progress of certificate issuance in Huyện Tiên Lãng, for the Standing Board."""
     access.district_for(request, queries.TIEN_LANG)
     runtime = runtime_of(request)
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         return queries.tien_lang_pilot(conn, runtime.store, today_vn(), as_of)
 
 

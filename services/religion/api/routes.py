@@ -115,7 +115,7 @@ def site_detail(site_code: SiteCode, request: Request) -> TaggedResponse:
     `certificate_version` the certificate record's, for a correction of the certificate."""
     access.site_readable(request, site_code)
     runtime = runtime_of(request)
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         detail = queries.site_detail(conn, runtime.store, site_code, today_vn())
     return tagged(detail, detail["version"])
 
@@ -139,7 +139,7 @@ def site_history(site_code: SiteCode, request: Request) -> dict[str, Any]:
     """Every event of the site, its dossier, certificates and compliance cases: who, when, what."""
     access.site_readable(request, site_code)
     runtime = runtime_of(request)
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         return queries.history(conn, runtime.store, site_code)
 
 
@@ -153,7 +153,7 @@ def site_as_of(
     """The site's state on a past business date; `known_at` limits to what was recorded then."""
     access.site_readable(request, site_code)
     runtime = runtime_of(request)
-    with runtime.engine.connect() as conn:
+    with read_connection(runtime.engine) as conn:
         return queries.state_as_of(conn, runtime.store, site_code, on, known_at)
 
 
@@ -205,7 +205,7 @@ def certificate(
     number: Annotated[str, Path(max_length=100)], request: Request
 ) -> dict[str, Any]:
     access.certificate_readable(request, handlers.normalise_certificate_number(number))
-    with runtime_of(request).engine.connect() as conn:
+    with read_connection(runtime_of(request).engine) as conn:
         return queries.certificate_by_number(conn, handlers.normalise_certificate_number(number))
 
 
