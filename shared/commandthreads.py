@@ -20,16 +20,17 @@ cannot be stopped), which commits or rolls back as it would have.
 Code run by a command that needs the event loop reaches it through the runtime's loop
 (`ServiceRuntime.loop`), not AnyIO's worker-thread token: these are not AnyIO's workers.
 
-On SQLite a service's commands run in ONE thread of the database's own (the `commands` of
-shared.db.WriterTurns): its writers write one at a time anyway, and handing the writers'
-turn from one command's thread to the next cost each hand-over the next thread's wake-up,
-which waits for the GIL while the event loop holds it (up to the 5 ms switch interval): p99
-at 16 clients was 2.8x the bare app's (bench/http.py). The one thread goes from a command
-straight to the next queued, its turn never changing hands. A call that waited for it
-longer than the database's busy timeout is refused without running, with the error a
-writer gets after waiting that long for its turn (503 DATABASE_UNAVAILABLE). A command that
-waits for something other than its database (`waits_outside_database`) keeps to the many
-threads, so it holds up no other command meanwhile; so does every command on PostgreSQL.
+On SQLite a service's commands run in ONE thread of the database's own (`writer_thread`:
+the engine says its writers take turns, shared.db.writer_turns): they write one at a time
+anyway, and handing the writers' turn from one command's thread to the next cost each
+hand-over the next thread's wake-up, which waits for the GIL while the event loop holds it
+(up to the 5 ms switch interval): p99 at 16 clients was 2.8x the bare app's
+(bench/http.py). The one thread goes from a command straight to the next queued, its turn
+never changing hands. A call that waited for it longer than the database's busy timeout is
+refused without running, with the error a writer gets after waiting that long for its turn
+(503 DATABASE_UNAVAILABLE). A command that waits for something other than its database
+(`waits_outside_database`) keeps to the many threads, so it holds up no other command
+meanwhile; so does every command on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -41,8 +42,13 @@ import functools
 import queue
 import threading
 import time
+import weakref
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+
+from shared.db import writer_turns, writers_locked
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,8 +81,8 @@ class CommandThreads:
     one; `close` lets them all end.
 
     `wait_s`: a call not begun this long after it was sent is answered `refusal()` instead
-    of run (the writer thread of an SQLite database, shared.db.WriterTurns; `clock` tells
-    the time)."""
+    of run (the writer thread of an SQLite database, `writer_thread`; `clock` tells the
+    time)."""
 
     def __init__(
         self,
@@ -205,3 +211,27 @@ def in_command_threads(endpoint: Callable[..., Any], threads: CommandThreads) ->
         return await threads.run(functools.partial(endpoint, **arguments))
 
     return route
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, CommandThreads] = weakref.WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+def writer_thread(engine: Engine) -> CommandThreads | None:
+    """The one thread the command routes of `engine` run in when its writers take turns in
+    this process (SQLite, shared.db.writer_turns), made at the first ask and the same for
+    every app on the engine; None on a server database, whose commands run in the many.
+    The writers' turn goes from one command to the next without changing threads. A command
+    it has not begun after the busy timeout is refused as a writer waiting that long for its
+    turn is, and the commands queued for it count among the writers waiting."""
+    turns = writer_turns(engine)
+    if turns is None:
+        return None
+    with _WRITERS_LOCK:
+        threads = _WRITERS.get(engine)
+        if threads is None:
+            threads = CommandThreads(workers=1, name="command-writer", wait_s=turns.timeout_s,
+                                     refusal=writers_locked)
+            turns.also_waiting(threads.queued)
+            _WRITERS[engine] = threads
+    return threads

@@ -33,7 +33,6 @@ from sqlalchemy.engine.base import OptionEngine
 from sqlalchemy.types import TypeDecorator
 
 from shared.clock import in_utc
-from shared.commandthreads import CommandThreads
 from shared.driversql import driver_of
 from shared.errors import NotFound
 
@@ -263,15 +262,13 @@ class WriterTurns:
         self._holder: Any = None
         self._holder_thread: int | None = None
         self._nested: set[int] = set()
-        self._timeout_s = timeout_s
+        #: How long a writer waits for its turn before it is refused (`writers_locked`).
+        self.timeout_s = timeout_s
         self._queue = FairTurn()
         self._queue_thread: int | None = None
-        #: The one thread the database's command routes run in (shared/commandthreads.py):
-        #: the writers' turn goes from one command to the next without changing threads. A
-        #: command it has not begun after the busy timeout is refused as a writer waiting
-        #: that long for its turn is.
-        self.commands = CommandThreads(
-            workers=1, name="command-writer", wait_s=timeout_s, refusal=_writers_locked)
+        # Writers waiting before they reach this class, counted by whoever queues them (the
+        # commands queued for the database's one thread, shared/commandthreads.py).
+        self._waiting_elsewhere: list[Callable[[], int]] = []
         _TURNS[engine] = self
         dialect = engine.dialect
         # The pool resets and closes connections through the same dialect methods.
@@ -317,8 +314,8 @@ class WriterTurns:
         me = threading.get_ident()
         if me == self._queue_thread or me == self._holder_thread:
             return False
-        if not self._queue.acquire(timeout=self._timeout_s):
-            raise _writers_locked()
+        if not self._queue.acquire(timeout=self.timeout_s):
+            raise writers_locked()
         self._queue_thread = me
         return True
 
@@ -368,10 +365,16 @@ class WriterTurns:
         if self.checkpointer is not None:
             self.checkpointer.committed(driver)
 
+    def also_waiting(self, count: Callable[[], int]) -> None:
+        """Count among the writers waiting (`waiting`) those `count()` says wait elsewhere:
+        the commands queued for the database's one thread (shared/commandthreads.py)."""
+        self._waiting_elsewhere.append(count)
+
     def waiting(self) -> int:
-        """Writers waiting: commands for the command thread, units of work before a
-        connection (`enter_queue`) or at BEGIN."""
-        return self.commands.queued() + self._queue.waiting() + self._lock.waiting()
+        """Writers waiting: commands for the command thread (`also_waiting`), units of work
+        before a connection (`enter_queue`) or at BEGIN."""
+        elsewhere = sum(count() for count in self._waiting_elsewhere)
+        return elsewhere + self._queue.waiting() + self._lock.waiting()
 
     def _begin(self, conn: Connection, cursor: Any = None) -> None:
         """Begin `conn`'s transaction, on `cursor` if given (`begin_on_driver`)."""
@@ -394,8 +397,8 @@ class WriterTurns:
             self._nested.add(id(driver))
             execute("BEGIN")
             return
-        if not self._lock.acquire(timeout=self._timeout_s):
-            raise _writers_locked()
+        if not self._lock.acquire(timeout=self.timeout_s):
+            raise writers_locked()
         self._holder = driver
         self._holder_thread = threading.get_ident()
         try:
@@ -426,7 +429,7 @@ class WriterTurns:
         return ended
 
 
-def _writers_locked() -> sqlite3.OperationalError:
+def writers_locked() -> sqlite3.OperationalError:
     """A writer of this process waited the busy timeout in vain: "database is locked", read
     as the database being unavailable (shared.outage, 503 DATABASE_UNAVAILABLE)."""
     return sqlite3.OperationalError("database is locked (writers of this process)")

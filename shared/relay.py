@@ -38,6 +38,7 @@ from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
 from sqlalchemy import Connection, Dialect, Engine, func, select, text
 
 from shared.aggregate import ConnectionSource
+from shared.commandthreads import writer_thread
 from shared.db import advisory_key, read_connection
 from shared.driversql import IN_LIST_SIZE, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import HEAD_FIELDS, STORED_FIELDS, fields_of_type, utcnow, wire_json
@@ -774,19 +775,19 @@ class OutboxRelay:
 
     async def _mark_off_loop(self) -> None:
         """`_mark_acked` off the event loop. On SQLite it runs in the database's writer thread
-        (WriterTurns.commands), between two commands, as one more call in their queue: run
-        in a thread of its own, the mark took the writers' turn from that thread, so a
-        command arriving meanwhile waited for a thread that itself waited to be scheduled
+        (shared.commandthreads.writer_thread), between two commands, as one more call in their
+        queue: run in a thread of its own, the mark took the writers' turn from that thread, so
+        a command arriving meanwhile waited for a thread that itself waited to be scheduled
         and for the interpreter's lock, the turn held all the while (a mark took 0.5 ms at
         the median, 40-58 ms at its p99 on a loaded machine, bench/http.py), and every mark
         woke a thread of the loop's default executor and then the loop. A mark not begun
         within the busy timeout is refused as a writer's wait would be: its positions stay
         acknowledged and are marked with the next one. PostgreSQL's marks keep their thread."""
-        turns = self._connections.turns
-        if turns is None:
+        writer = writer_thread(self._engine)
+        if writer is None:
             await asyncio.to_thread(self._mark_acked)
         else:
-            await turns.commands.run(self._mark_acked)
+            await writer.run(self._mark_acked)
 
     def _marks_due(self) -> bool:
         return (

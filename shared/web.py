@@ -36,9 +36,14 @@ from shared.auth.http import authenticated_principal as authenticated_principal
 from shared.auth.principal import Principal
 from shared.auth.routes import auth_router
 from shared.commandapi import COMMAND_HEADERS, command
-from shared.commandthreads import WAITS_OUTSIDE_DATABASE, CommandThreads, in_command_threads
+from shared.commandthreads import (
+    WAITS_OUTSIDE_DATABASE,
+    CommandThreads,
+    in_command_threads,
+    writer_thread,
+)
 from shared.consumer import dead_letter_reason, dead_letters_table
-from shared.db import ping, read_connection, writer_turns
+from shared.db import ping, read_connection
 from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.jsonanswer import JSONAnswer
 from shared.jsonbody import JSONBodyRoute
@@ -251,8 +256,7 @@ def build_app(
     # The threads the commands run in (shared/commandthreads.py): on SQLite the database's
     # one, but for a command that waits for something else.
     threads = CommandThreads()
-    turns = writer_turns(runtime.engine)
-    writer = threads if turns is None else turns.commands
+    writer = writer_thread(runtime.engine) or threads
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -318,9 +318,10 @@ async def test_acknowledged_events_are_marked_together_and_never_sent_twice(
 async def test_on_sqlite_the_marks_run_in_the_databases_writer_thread(
     settings_factory: Callable[..., Settings], nats_server: NatsServer
 ) -> None:
-    """A mark is a write: on SQLite it runs in the thread the commands run in (WriterTurns
-    .commands), between two of them, not in a thread of its own taking the writers' turn
-    from them; PostgreSQL's marks run off the loop in a thread of the loop's executor."""
+    """A mark is a write: on SQLite it runs in the thread the commands run in
+    (shared.commandthreads.writer_thread), between two of them, not in a thread of its own
+    taking the writers' turn from them; PostgreSQL's marks run off the loop in a thread of
+    the loop's executor."""
     runtime = ServiceRuntime(settings_factory("religion"), registry)
     relay = runtime.relay
     relay.mark_delay_s = 0.0

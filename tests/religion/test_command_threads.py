@@ -58,7 +58,7 @@ def test_on_sqlite_the_commands_run_in_the_databases_one_thread(
     religion: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """On SQLite every command runs in the database's one writer thread (the writers' turn
-    never changes threads, shared.db.WriterTurns.commands); on PostgreSQL in the many."""
+    never changes threads, shared.commandthreads.writer_thread); on PostgreSQL in the many."""
     seen: list[tuple[str, int]] = []
     register_site = handlers.register_site
 

@@ -3,13 +3,18 @@ result or exception handed back with the caller's context, idle threads ending."
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import contextvars
+import sqlite3
 import threading
+from pathlib import Path
 
 import pytest
 
-from shared.commandthreads import CommandThreads, in_command_threads
+import shared.db as db_module
+from shared.commandthreads import CommandThreads, in_command_threads, writer_thread
+from shared.db import create_db_engine, writers_waiting
 from tests.integration.helpers import wait_until
 
 who: contextvars.ContextVar[str] = contextvars.ContextVar("who", default="nobody")
@@ -107,7 +112,7 @@ def test_a_route_function_keeps_its_signature_and_runs_in_the_threads() -> None:
 
 
 def test_a_call_not_begun_within_its_wait_is_refused_without_running() -> None:
-    """The writer thread of an SQLite database (shared.db.WriterTurns.commands): a command
+    """The writer thread of an SQLite database (shared.commandthreads.writer_thread): a command
     queued behind others longer than the busy timeout gets the refusal, as a writer waiting
     that long for its turn does, and is not run late."""
     now = [100.0]
@@ -176,3 +181,48 @@ def test_a_call_sent_after_close_while_every_thread_is_busy_still_runs() -> None
     finally:
         threads.close()
     wait_until(lambda: not _command_threads() - before, 5)
+
+
+def test_the_writer_thread_is_asked_of_the_engine(tmp_path: Path) -> None:
+    """The app asks the engine (shared.db.writer_turns) whether its commands need one thread:
+    an SQLite engine's writers take turns, so every app on it gets the same one-worker
+    threads, refusing with the writers' own "database is locked" after the busy timeout, and
+    a call queued there counts among the writers waiting; the storage layer knows nothing of
+    these threads."""
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'w.db'}", busy_timeout_s=7.0)
+    try:
+        writer = writer_thread(engine)
+        assert writer is not None and writer_thread(engine) is writer
+        assert writer._workers == 1 and writer._wait_s == 7.0
+        refusal = writer._refusal() if writer._refusal is not None else None
+        assert isinstance(refusal, sqlite3.OperationalError)
+        assert "database is locked" in str(refusal)
+        started, release = threading.Event(), threading.Event()
+
+        def hold() -> None:
+            started.set()
+            release.wait(30)
+
+        async def main() -> None:
+            one = asyncio.ensure_future(writer.run(hold))
+            await asyncio.to_thread(started.wait, 30)
+            two = asyncio.ensure_future(writer.run(lambda: None))
+            await asyncio.to_thread(wait_until, lambda: writers_waiting(engine) == 1, 5)
+            release.set()
+            await one
+            await two
+            assert writers_waiting(engine) == 0
+
+        asyncio.run(main())
+        writer.close()
+    finally:
+        engine.dispose()
+    assert "shared.commandthreads" not in ast_imports(Path(db_module.__file__ or ""))
+    assert writer_thread(create_db_engine("postgresql://u@127.0.0.1:1/none")) is None
+
+
+def ast_imports(path: Path) -> set[str]:
+    """The modules a source file imports."""
+    tree = ast.parse(path.read_text())
+    names = {n.module or "" for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    return names | {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
