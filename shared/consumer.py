@@ -67,7 +67,7 @@ from shared.inflight import in_flight_of
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
-from shared.outage import is_infrastructure_failure
+from shared.outage import RECONNECT_FIRST_S, RECONNECT_MAX_S, Backoff, is_infrastructure_failure
 from shared.relay import CORRELATION_HEADER
 from shared.settings import stream_name_for
 from shared.streams import event_filters, stream_exists
@@ -564,7 +564,8 @@ class ConsumerRunner:
         # publication, by event id: reported once applied (`_report_clamped`).
         self._clamped: dict[str, tuple[Msg, EventEnvelope, datetime]] = {}
         self._paused_since: float | None = None
-        self._pause_delay = _FIRST_PAUSE_S
+        # The waits between a pause's tries of the database (`_wait_for_database`).
+        self._pause_backoff = Backoff(_FIRST_PAUSE_S, RECONNECT_MAX_S)
         self._unavailable = False
         self._acks: asyncio.Future[None] | None = None
         self._stop = asyncio.Event()
@@ -656,7 +657,7 @@ class ConsumerRunner:
 
     async def run(self, stop: asyncio.Event) -> None:
         self._stop = stop
-        delay = 0.2
+        backoff = Backoff(RECONNECT_FIRST_S, RECONNECT_MAX_S)
         # A consumer that never reads its stream from its start is as stuck as one that
         # stopped reading: counted from here.
         self._progress_at = self._clock()
@@ -669,17 +670,15 @@ class ConsumerRunner:
                 except ConsumerGone:
                     # Made again at the next round (consumer_recreated), once its stream is
                     # there again: until then, the backoff below.
-                    delay = 0.2
+                    backoff.reset()
                 except Exception as exc:
                     if not self._unavailable:  # one line when the trouble starts
                         log.warning("consumer_retry", consumer=self.durable,
                                     error=str(exc)[:500])
                         self._unavailable = True
-                        delay = 0.2
-                    else:
-                        delay = min(delay * 2, 5.0)
+                        backoff.reset()
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=delay)
+                        await asyncio.wait_for(stop.wait(), timeout=backoff.next())
         finally:
             self._progress_at = None  # not running: no wait to show (`fetch_age`)
             self._stopped()
@@ -694,7 +693,7 @@ class ConsumerRunner:
         meets the event again and says so again."""
         if self._paused_since is not None:
             self._paused_since = None
-            self._pause_delay = _FIRST_PAUSE_S
+            self._pause_backoff.reset()
         self.paused = False
         if self._metrics is None:
             return
@@ -1001,8 +1000,7 @@ class ConsumerRunner:
                         error=str(exc)[:500])
         while not self._stop.is_set():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stop.wait(), timeout=self._pause_delay)
-            self._pause_delay = min(self._pause_delay * 2, 5.0)
+                await asyncio.wait_for(self._stop.wait(), timeout=self._pause_backoff.next())
             if await asyncio.to_thread(self._database_answers):
                 return True
         return False
@@ -1014,7 +1012,7 @@ class ConsumerRunner:
             return
         paused_s = asyncio.get_running_loop().time() - self._paused_since
         self._paused_since = None
-        self._pause_delay = _FIRST_PAUSE_S
+        self._pause_backoff.reset()
         self._set_paused(False)
         log.info("consumer_resumed", consumer=self.durable, paused_s=round(paused_s, 1))
 

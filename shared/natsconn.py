@@ -11,6 +11,7 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from shared.logs import get_logger
+from shared.outage import RECONNECT_FIRST_S, RECONNECT_MAX_S, Backoff
 from shared.settings import Settings
 
 log = get_logger("danvan.nats")
@@ -48,7 +49,7 @@ class NatsLink:
         self, stop: asyncio.Event, on_connect: Callable[[JetStreamContext], Awaitable[None]]
     ) -> None:
         """Retry the first connection with backoff; nats-py handles later reconnects itself."""
-        delay = 0.2
+        backoff = Backoff(RECONNECT_FIRST_S, RECONNECT_MAX_S)
         while not stop.is_set():
             self._closing = False
             try:
@@ -84,6 +85,7 @@ class NatsLink:
                 self._up()
                 return
             except Exception as exc:  # any failure means "not yet"; keep the service up
+                delay = backoff.next()
                 log.warning("nats_connect_failed", error=str(exc), retry_in_s=delay)
                 if self.client is not None:
                     await _close_quietly(self.client)
@@ -91,7 +93,6 @@ class NatsLink:
                     self.js = None
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), timeout=delay)
-                delay = min(delay * 2, 5.0)
 
     async def _log_error(self, exc: Exception) -> None:
         if not self._error_logged:

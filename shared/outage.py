@@ -96,6 +96,36 @@ def is_infrastructure_failure(exc: BaseException) -> bool:
 #: watermark).
 OUTAGE_RETRY_FIRST_S = 1.0
 OUTAGE_RETRY_MAX_S = 30.0
+#: A connection to NATS, a publish, a consumer's fetch lost: tried again within a fraction of
+#: a second (NATS back from a restart answers at once), the wait doubling up to a few seconds.
+RECONNECT_FIRST_S = 0.2
+RECONNECT_MAX_S = 5.0
+
+
+class Backoff:
+    """The waits between tries while something is away: `first_s`, doubling after each try up
+    to `max_s`, back to `first_s` once the work goes through (`reset`). The one rule of the
+    relay's publishes and watermarks, the consumers' retries and pauses, the NATS link's
+    first connection and the dialogue scheduler's passes, each with its own bounds."""
+
+    __slots__ = ("_next_s", "first_s", "max_s")
+
+    def __init__(
+        self, first_s: float = OUTAGE_RETRY_FIRST_S, max_s: float = OUTAGE_RETRY_MAX_S
+    ) -> None:
+        self.first_s = first_s
+        self.max_s = max_s
+        self._next_s = first_s
+
+    def next(self) -> float:
+        """The wait before the next try; the one after it is twice as long (to `max_s`)."""
+        wait = self._next_s
+        self._next_s = min(wait * 2, self.max_s)
+        return wait
+
+    def reset(self) -> None:
+        """The work went through: the next trouble starts again from `first_s`."""
+        self._next_s = self.first_s
 
 
 #: PostgreSQL's SQLSTATE of a transaction it aborted to break a deadlock.

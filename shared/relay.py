@@ -47,7 +47,7 @@ from shared.inflight import in_flight_of
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.natsconn import NatsLink
-from shared.outage import OUTAGE_RETRY_FIRST_S, OUTAGE_RETRY_MAX_S
+from shared.outage import RECONNECT_FIRST_S, RECONNECT_MAX_S, Backoff
 from shared.republish import StoreOwnership, restore_stream
 from shared.streams import ensure_stream, stream_exists
 from shared.watermark import Watermark, WatermarkConfig, ask_subject, last_sequence, now_text
@@ -287,7 +287,7 @@ class OutboxRelay:
         self._publish_timeout_s = publish_timeout_s
         self._metrics = metrics
         # Waits between attempts while NATS is away, (first, longest): doubled each failure.
-        self.backoff_s = (0.2, 5.0)
+        self.backoff_s = (RECONNECT_FIRST_S, RECONNECT_MAX_S)
         self._wake = asyncio.Event()
         # Set by the link coming (back) up and by the stop: ends a backoff wait, which
         # commits do not (see run).
@@ -352,7 +352,7 @@ class OutboxRelay:
         # (`_clock`), the wait doubling from OUTAGE_RETRY_FIRST_S to OUTAGE_RETRY_MAX_S; a
         # watermark written, or the link (back) up, ends it (see `_watermark_due`).
         self._watermark_retry_at = 0.0
-        self._watermark_retry_s = OUTAGE_RETRY_FIRST_S
+        self._watermark_backoff = Backoff()
         # Publishes and their acknowledgements, on the link's client (made again for a new
         # client: the first connection, or a service that connected again from scratch).
         self._acks: PublishAcks | None = None
@@ -399,8 +399,7 @@ class OutboxRelay:
     async def run(self, stop: asyncio.Event) -> None:
         self._loop = asyncio.get_running_loop()
         self._wake_due = False  # a wake-up asked of a previous run's loop is gone with it
-        first_delay, longest_delay = self.backoff_s
-        delay = first_delay
+        backoff = Backoff(*self.backoff_s)
         failing_since: float | None = None
         attempts = 0
         stopping = asyncio.create_task(self._wake_on(stop))
@@ -458,8 +457,7 @@ class OutboxRelay:
                     # Commits do not cut this wait short: while NATS is away every commit
                     # would otherwise start another attempt (a retry storm at full load),
                     # and the backoff would never grow.
-                    await self._sleep(stop, delay, wake_on_commit=False)
-                    delay = min(delay * 2, longest_delay)
+                    await self._sleep(stop, backoff.next(), wake_on_commit=False)
                     continue
                 if failing_since is not None:  # and one when it ends
                     log.info(
@@ -467,7 +465,8 @@ class OutboxRelay:
                         attempts=attempts,
                         unavailable_s=round(self._loop.time() - failing_since, 1),
                     )
-                    failing_since, attempts, delay = None, 0, first_delay
+                    failing_since, attempts = None, 0
+                    backoff.reset()
                 self.failing_since = None
                 # Acknowledged events still unmarked: back when their mark is due.
                 await self._sleep(
@@ -492,13 +491,12 @@ class OutboxRelay:
             if not self._watermark_failing:
                 self._watermark_failing = True
                 log.warning("relay_watermark_failed", error=str(exc)[:500])
-            self._watermark_retry_at = self._clock() + self._watermark_retry_s
-            self._watermark_retry_s = min(self._watermark_retry_s * 2, OUTAGE_RETRY_MAX_S)
+            self._watermark_retry_at = self._clock() + self._watermark_backoff.next()
             return None
 
     def _watermark_backoff_ended(self) -> None:
         self._watermark_retry_at = 0.0
-        self._watermark_retry_s = OUTAGE_RETRY_FIRST_S
+        self._watermark_backoff.reset()
 
     async def _watermark_due(self) -> int | None:
         """When a watermark is due (asked, or the idle beat), the watermark stream's last

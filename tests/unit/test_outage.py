@@ -11,7 +11,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from shared.natsserver import free_port
-from shared.outage import is_infrastructure_failure
+from shared.outage import (
+    OUTAGE_RETRY_FIRST_S,
+    OUTAGE_RETRY_MAX_S,
+    Backoff,
+    is_infrastructure_failure,
+)
 
 
 def _wrapped(orig: BaseException, kind: type[DBAPIError] = OperationalError) -> Exception:
@@ -69,3 +74,16 @@ def test_a_failure_met_while_handling_an_outage_is_the_handlers_own() -> None:
             raise KeyError("site")  # noqa: B904 (the implicit context is the point)
     except KeyError as exc:
         assert not is_infrastructure_failure(exc)
+
+
+def test_a_backoff_doubles_to_its_cap_and_starts_again_once_reset() -> None:
+    """The wait between tries while something is away (the relay, the consumers, the NATS
+    link, the dialogue scheduler): its first, doubled after each try, never past its cap;
+    back to the first once the work went through."""
+    backoff = Backoff(0.2, 1.0)
+    assert [backoff.next() for _ in range(5)] == [0.2, 0.4, 0.8, 1.0, 1.0]
+    backoff.reset()
+    assert [backoff.next() for _ in range(2)] == [0.2, 0.4]
+    default = Backoff()
+    assert (default.first_s, default.max_s) == (OUTAGE_RETRY_FIRST_S, OUTAGE_RETRY_MAX_S)
+    assert [default.next() for _ in range(7)] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]

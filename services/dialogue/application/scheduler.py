@@ -26,7 +26,7 @@ from shared.aggregate import UnitOfWork
 from shared.db import read_connection
 from shared.errors import ConcurrencyError
 from shared.logs import error_line, get_logger
-from shared.outage import OUTAGE_RETRY_FIRST_S, OUTAGE_RETRY_MAX_S, is_infrastructure_failure
+from shared.outage import Backoff, is_infrastructure_failure
 from shared.runtime import ServiceRuntime
 
 log = get_logger("danvan.dialogue.scheduler")
@@ -118,7 +118,7 @@ async def run_scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
     (`OUTAGE_RETRY_FIRST_S` doubling to `OUTAGE_RETRY_MAX_S`, never later than the interval),
     and only a pass that ran through counts as done."""
     assert isinstance(runtime, DialogueRuntime)
-    retry_in = OUTAGE_RETRY_FIRST_S
+    retry = Backoff()
     while not stop.is_set():
         wait = runtime.scan_interval_s
         try:
@@ -126,13 +126,12 @@ async def run_scheduler(runtime: ServiceRuntime, stop: asyncio.Event) -> None:
         except Exception as exc:  # the loop must outlive a bad pass (database restarting...)
             if is_infrastructure_failure(exc):
                 # The outage is the news, not the stack (the web layer logs it the same way).
-                wait = min(retry_in, runtime.scan_interval_s)
+                wait = min(retry.next(), runtime.scan_interval_s)
                 log.warning("dialogue_scan_unavailable", error=error_line(exc), retry_in_s=wait)
-                retry_in = min(retry_in * 2, OUTAGE_RETRY_MAX_S)
             else:  # a fault of the work itself: its traceback, and no faster retry
                 log.exception("dialogue_scan_failed", error=type(exc).__name__)
         else:
             runtime.scans_completed += 1
-            retry_in = OUTAGE_RETRY_FIRST_S
+            retry.reset()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=wait)
