@@ -30,6 +30,10 @@ class DomainError(Exception):
         return {"error": error}
 
 
+class BadRequest(DomainError):
+    status_code = 400
+
+
 class InvalidInput(DomainError):
     status_code = 422
 

@@ -412,6 +412,11 @@ API_KEY_LIFETIME_TOO_LONG: Final = (
     "Chọn ngày hết hạn sớm hơn; khi gần hết hạn, cấp khoá mới (khoá mới do xoay vòng giữ "
     "ngày hết hạn của khoá cũ)"
 )
+#: A request carrying both a bearer token and an API key (finding L3): neither is chosen.
+AMBIGUOUS_CREDENTIALS: Final = (
+    "Yêu cầu mang hai thông tin xác thực, cả tiêu đề Authorization lẫn khoá API (X-API-Key): "
+    "chỉ gửi một trong hai"
+)
 #: A key that authenticated but whose lifetime is over (its secret matched: the holder is told).
 API_KEY_EXPIRED: Final = (
     "Khoá API đã hết hạn; đề nghị quản trị viên dịch vụ cấp khoá mới (khoá đã hết hạn không "

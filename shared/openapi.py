@@ -7,7 +7,8 @@ than 422. Here, once for the four services, the real error body becomes the comp
 
 - 401 and 403: operations behind authentication (credentials missing or refused; a scope
   or a unit outside the caller's), read off the route's dependencies like the security
-  requirement and the scope each operation names (`route_access`);
+  requirement and the scope each operation names (`route_access`), and their 400 (a bearer
+  token and an API key sent together: AMBIGUOUS_CREDENTIALS, shared/auth/http.py);
 - 404: operations that name something in their path, writes (which name what they act on)
   and authenticated reads that look up what their query names;
 - 409: writes (a concurrent change, or an action the current state does not allow);
@@ -133,6 +134,10 @@ REPLAYED: dict[str, Any] = {
 }
 IDEMPOTENCY_KEY = "Idempotency-Key"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
+AMBIGUOUS_CREDENTIALS_TEXT = (
+    "Mang cả tiêu đề Authorization lẫn khoá API X-API-Key (mã AMBIGUOUS_CREDENTIALS): chỉ gửi "
+    "một thông tin xác thực"
+)
 DESCRIPTIONS = {
     400: "Nội dung gửi lên không đọc được theo định dạng đã khai báo",
     401: "Chưa xác thực hoặc thông tin xác thực không hợp lệ",
@@ -234,7 +239,7 @@ def refusals(path: str, method: str, operation: dict[str, Any], access: Access) 
     statuses = {422}
     guarded = access.authenticated
     if guarded:
-        statuses |= {401, 403}
+        statuses |= {400, 401, 403}
     parameters = operation.get("parameters", [])
     places = {p.get("in") for p in parameters}
     if "path" in places or method in WRITES or (guarded and "query" in places):
@@ -412,7 +417,7 @@ def document_operations(
             responses = operation.setdefault("responses", {})
             for status in refusals(str(route.path_format), method.lower(), operation, access):
                 response: dict[str, Any] = {
-                    "description": DESCRIPTIONS[status],
+                    "description": _description(status, method.lower(), access),
                     "content": {"application/json": {"schema": ERROR_REF}},
                 }
                 if status in REFUSAL_HEADERS:
@@ -446,6 +451,16 @@ def install_document(
 
 
 #: `responses=` of a write that refuses to run without If-Match (428).
+def _description(status: int, method: str, access: Access) -> str:
+    """The text of a refusal: a 400 says which of its causes the operation can meet."""
+    if status != 400:
+        return DESCRIPTIONS[status]
+    causes = [DESCRIPTIONS[400]] if method in WRITES else []
+    if access.authenticated:
+        causes.append(AMBIGUOUS_CREDENTIALS_TEXT)
+    return "; ".join(causes)
+
+
 IF_MATCH_REQUIRED: dict[int | str, dict[str, Any]] = {428: {"description": DESCRIPTIONS[428]}}
 
 

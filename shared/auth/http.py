@@ -1,6 +1,7 @@
 """From a request's credentials to a principal: bearer JWT, API key, or development headers.
 
-Credentials are read from `Authorization: Bearer <jwt | dv_ key>` or `X-API-Key: dv_...`.
+Credentials are read from `Authorization: Bearer <jwt | dv_ key>` or `X-API-Key: dv_...`,
+never both: a request carrying the two is refused 400 AMBIGUOUS_CREDENTIALS.
 In AUTH_MODE=development a request without credentials is trusted as the development
 headers describe it; in "required" it is a 401. Every failure is an OWASP-vocabulary log
 line that names who and why, never the credential.
@@ -27,7 +28,7 @@ from shared.auth.devissuer import dev_trusted_key, is_dev_public_key, key_dir
 from shared.auth.jwt import JwtVerifier, TokenRefused
 from shared.auth.principal import Principal, development_principal
 from shared.auth.securitylog import security_event
-from shared.errors import Unauthorized
+from shared.errors import BadRequest, Unauthorized
 from shared.settings import Settings
 
 REFUSED_CODE = "AUTHENTICATION_REQUIRED"
@@ -35,6 +36,8 @@ REFUSED_MESSAGE = messages.AUTHENTICATION_REQUIRED
 #: The 401 of an API key past its expiry (its secret right): the holder needs a new key (an
 #: expired key is not rotated: `apikeys.rotate_key`).
 KEY_EXPIRED_CODE = "API_KEY_EXPIRED"
+#: The 400 of a request carrying both an Authorization header and an API key (finding L3).
+AMBIGUOUS_CODE = "AMBIGUOUS_CREDENTIALS"
 
 
 def refused() -> Unauthorized:
@@ -68,6 +71,14 @@ class Authenticator:
         given = credential_headers(request)
         header = given.get("authorization")
         api_key = given.get("x-api-key")
+        if header is not None and api_key is not None:
+            # Two credentials, perhaps of two callers (a proxy adding its key to a user's
+            # token): the bearer alone used to be judged and the key silently ignored, so the
+            # request ran as someone its sender may not have meant. Neither is chosen; the
+            # caller learns why, as it cannot probe anything by it.
+            security_event("authn_login_fail", None, reason="ambiguous_credentials",
+                           path=request.url.path)
+            raise BadRequest(AMBIGUOUS_CODE, messages.AMBIGUOUS_CREDENTIALS)
         if header is not None:
             scheme, _, token = header.strip().partition(" ")
             token = token.strip()

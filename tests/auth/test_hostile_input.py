@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from services.religion.app import create_app
+from shared import messages
 from shared.auth import apikeys
 from shared.paging import MAX_OFFSET, MAX_PAGE
 from shared.settings import Settings
@@ -323,3 +324,37 @@ def test_the_api_keys_and_their_audit_are_paged_like_every_list(
             "page_size"}
     audit = religion.get("/api/v1/admin/api-keys/audit", headers=admin).json()["items"]
     assert [i["prefix"] for i in audit] == prefixes[::-1]
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_bearer_token_and_an_api_key_together_are_refused(
+    services: Services, idp: Idp, service: str
+) -> None:
+    """Two credentials in one request (finding L3): the bearer alone was judged and the key
+    ignored, so the request ran as whoever the token named. Now neither is chosen: 400
+    AMBIGUOUS_CREDENTIALS in Vietnamese, in the auth path every service shares, for a read
+    as for a command, whatever the two are (a key in both places too), nothing written."""
+    client = services[service]
+    city = idp.headers("city_staff")
+    assert client.get("/api/v1/audit", headers=city).status_code == 200  # the token alone
+    for key in ("dv_abcdefgh_" + "x" * 43, "whatever"):
+        refused = client.get("/api/v1/audit", headers={**city, "X-API-Key": key})
+        assert refused.status_code == 400, refused.text
+        assert refused.json()["error"] == {
+            "code": "AMBIGUOUS_CREDENTIALS", "message": messages.AMBIGUOUS_CREDENTIALS}
+    if service != "religion":
+        return
+    made = client.post("/api/v1/admin/api-keys", headers=idp.headers("key_admin"), json={
+        "owner": "Văn phòng Đăng ký đất đai Hải Phòng",
+        "scopes": ["religion:read", "religion:write"], "unit_scope": TIEN_LANG})
+    assert made.status_code == 201, made.text
+    key = made.json()["api_key"]
+    events = event_count(client)
+    for headers in ({**city, "X-API-Key": key},
+                    {"Authorization": f"Bearer {key}", "X-API-Key": key}):
+        command = client.post("/api/v1/sites", json=site_body("CS-AMB"), headers=headers)
+        assert command.status_code == 400, command.text
+        assert command.json()["error"]["code"] == "AMBIGUOUS_CREDENTIALS"
+    assert event_count(client) == events
+    assert client.post("/api/v1/sites", json=site_body("CS-AMB"),
+                       headers={"X-API-Key": key}).status_code == 201

@@ -64,7 +64,9 @@ def test_the_document_names_the_real_error_body_and_every_refusal(
         if path.startswith("/api/v1/") and path not in ("/api/v1/auth/scopes",
                                                         "/api/v1/events/catalogue"):
             guarded += 1
-            assert {"401", "403", "503"} <= responses.keys(), label
+            assert {"400", "401", "403", "503"} <= responses.keys(), label
+            # Two credentials at once (AMBIGUOUS_CREDENTIALS), on a read as on a write.
+            assert "AMBIGUOUS_CREDENTIALS" in responses["400"]["description"], label
         if "{" in path:
             assert "404" in responses, label
         if method in ("POST", "PUT", "PATCH", "DELETE"):
