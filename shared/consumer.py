@@ -58,6 +58,7 @@ from shared.contract import (
     EventContract,
     SchemaTooNew,
     recorded_as_published,
+    recorded_stands,
 )
 from shared.db import BIG_ID, one_at_a_time, read_connection
 from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
@@ -292,13 +293,38 @@ def _decode(
             except ContractViolation as exc:
                 found.refused.append((msg, envelope, exc))
                 continue
-            published = recorded_as_published(envelope, msg.metadata.timestamp)
-            if published is not None:
-                # A new envelope: `replace` leaves the cached `event_key` behind, rightly.
-                found.clamped.append((msg, envelope, published))
-                envelope = replace(envelope, recorded_at=published)
+            stamp = _published_ns(msg)
+            if stamp is None or not recorded_stands(envelope, stamp):
+                published = recorded_as_published(envelope, msg.metadata.timestamp)
+                if published is not None:
+                    # A new envelope: `replace` leaves the cached `event_key` behind, rightly.
+                    found.clamped.append((msg, envelope, published))
+                    envelope = replace(envelope, recorded_at=published)
         found.applicable.append((msg, envelope))
     return found
+
+
+def _published_ns(msg: Msg) -> int | None:
+    """The nanoseconds JetStream stamped `msg` with, read from its reply subject as nats-py's
+    `Msg.metadata` reads them (v1 and v2 ack subjects), without making the rest of the
+    metadata; None when it is no such subject (`metadata` then says what is wrong)."""
+    tokens = (getattr(msg, "reply", None) or "").split(".")  # a test's message may have none
+    if len(tokens) < _V1_ACK_TOKENS or tokens[0] != "$JS" or tokens[1] != "ACK":
+        return None
+    if len(tokens) == _V1_ACK_TOKENS:
+        stamp = tokens[7]
+    elif len(tokens) >= _V2_ACK_TOKENS:
+        stamp = tokens[Msg.Ack.Timestamp]
+    else:
+        return None
+    return int(stamp) if stamp.isdigit() else None
+
+
+# The tokens of JetStream's ack subjects: $JS.ACK.<stream>.<consumer>.<delivered>.<stream
+# seq>.<consumer seq>.<time>.<pending>, and from v2 on with a domain and an account hash
+# before the stream and a token after (nats-py's `Msg.Metadata` reads 11 tokens or more).
+_V1_ACK_TOKENS = 9
+_V2_ACK_TOKENS = 11
 
 
 class ConsumerGone(Exception):

@@ -5,10 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 from uuid import uuid4
 
 import pytest
+from nats.aio.client import Client
+from nats.aio.msg import Msg
 
 from services.indicators.application.projections import all_projections as indicators_projections
 from services.religion.domain.events import LandDossierLodged, SiteRegistered
@@ -25,6 +27,7 @@ from shared.contract import (
     EventContract,
     SchemaTooNew,
     recorded_as_published,
+    recorded_stands,
 )
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
@@ -261,6 +264,35 @@ def test_an_envelope_recorded_after_its_message_was_published_is_applied_as_publ
     assert applied[0].event_key == str(envelope.event_id)
     assert [(msg, e.event_id, claimed) for msg, e, claimed in found.clamped] == [
         (ahead, envelope.event_id, early)]
+
+
+def test_the_publication_read_from_the_ack_subject_decides_as_the_metadata_does(
+    religion: EventContract,
+) -> None:
+    """`_decode` reads a message's publication from its ack subject's nanoseconds
+    (`recorded_stands`) and makes nats-py's metadata only near or past the bound (issue 20):
+    on either side of the bound, to the nanosecond, on v1 and v2 ack subjects, it clamps
+    exactly the envelopes `recorded_as_published` clamps by the metadata's timestamp."""
+    good = REGISTERED.model_dump(mode="json")
+    envelope = _envelope(good)
+    recorded_ns = int(in_utc(envelope.recorded_at).timestamp()) * 10**9
+    bound_ns = recorded_ns - 5 * 10**9  # published then, recorded_at is just within the skew
+    for offset in (-10**9, -1_001, -1_000, -999, -1, 0, 1, 999, 1_000, 1_001, 10**9):
+        stamp = bound_ns + offset
+        for reply in (f"$JS.ACK.S.C.1.7.7.{stamp}.0",
+                      f"$JS.ACK.dom.acct.S.C.1.7.7.{stamp}.0.tok"):
+            msg = Msg(cast(Client, None), subject="x", reply=reply,
+                      data=envelope.to_json())
+            expected = recorded_as_published(envelope, msg.metadata.timestamp)
+            msg._metadata = None  # made afresh if `_decode` asks
+            found = _decode([msg], "religion", religion)
+            assert [claimed for _, _, claimed in found.clamped] == (
+                [expected] if expected else []), (offset, reply)
+            assert recorded_stands(envelope, stamp) <= (expected is None)
+    # Far from the bound the metadata is not made at all.
+    msg = Msg(cast(Client, None), subject="x", reply=f"$JS.ACK.S.C.1.7.7.{recorded_ns}.0",
+              data=envelope.to_json())
+    assert _decode([msg], "religion", religion).applicable and msg._metadata is None
 
 
 def test_a_field_the_contract_lacks_at_a_known_version_is_held_not_refused(
