@@ -113,15 +113,20 @@ class EventEnvelope:
         """The envelope of a message body. Every field must be there (the head always writes
         each, None included): a missing one is a KeyError, never a silent default."""
         raw = orjson.loads(data)
-        values = {name: raw[name] for name in ENVELOPE_FIELDS}
+        # A body of exactly the envelope's fields (as every publisher writes it) is taken as
+        # the values themselves: picking them one by one into a new dict cost a consumer
+        # catching up a tenth of the decoding (issue 20). Any other is picked from.
+        if type(raw) is dict and raw.keys() == _FIELD_SET:
+            values = raw
+        else:
+            values = {name: raw[name] for name in ENVELOPE_FIELDS}
         for name, decode in _FROM_WIRE:
             values[name] = decode(values[name])
         # Every consumer decodes every event it receives. The frozen dataclass's __init__
         # sets each field through object.__setattr__, half the cost of decoding; every field
-        # is given here, in the dataclass's order, so filling the instance's dict makes the
-        # very same envelope.
+        # is given here, so the values as the instance's dict make the very same envelope.
         envelope = object.__new__(cls)
-        envelope.__dict__.update(values)
+        object.__setattr__(envelope, "__dict__", values)
         return envelope
 
 
@@ -129,6 +134,7 @@ class EventEnvelope:
 #: Every field, in the dataclass's order, with its declared type.
 FIELD_TYPES: dict[str, str] = {f.name: str(f.type) for f in fields(EventEnvelope)}
 ENVELOPE_FIELDS: tuple[str, ...] = tuple(FIELD_TYPES)
+_FIELD_SET = frozenset(ENVELOPE_FIELDS)
 #: What travels beside the payload in a message body (`EventEnvelope.head`).
 HEAD_FIELDS: tuple[str, ...] = tuple(name for name in ENVELOPE_FIELDS if name != "payload")
 #: What a row of the `events` table holds: the service is the store's own.
