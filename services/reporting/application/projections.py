@@ -222,7 +222,7 @@ class FactWriter:
                 day = days[occurred] = (on, to_date(on), chunk_of(on))
             on, stored_on, chunk = day
             recorded = envelope.recorded_at.astimezone(UTC)
-            event_id = str(envelope.event_id)
+            event_id = envelope.event_key  # str(event_id), made once (EventEnvelope)
             seq = envelope.aggregate_version
             replaced = None
             if corrects is not None:
