@@ -32,13 +32,14 @@ _settled = False
 # command under callgrind, 700 -> 7,000: 3.580 -> 3.531 M accepted and 2.851 -> 2.779 M
 # refused at 16 clients, 4.448 -> 4.427 M accepted at 1.
 COMMAND_YOUNG_THRESHOLD = 7000
-# The same for a process applying consumed batches (indicators' live path): a catch-up's batch
-# keeps some twenty objects per event alive until it commits (2,048 messages, envelopes,
-# payloads, facts, site histories). At 700 their survivors reached the oldest generation
-# fast enough for a full collection every few thousand events, walking everything made since
-# the heap was settled (the national trees of counts, the statuses kept between batches):
-# 10,000 events caught up in process, 388 young, 36 middle and 4 full collections, 27 us of
-# collector per event; at 7,000, 31, 3 and 1, 14 us (issue 20).
+# The same for a process applying consumed batches (indicators' live path, reporting's
+# projections): a catch-up's batch keeps some twenty objects per event alive until it
+# commits (2,048 messages, envelopes, payloads, facts, site histories). At 700 their
+# survivors reached the oldest generation fast enough for a full collection every few
+# thousand events, walking everything made since the heap was settled (the national trees
+# of counts, the statuses kept between batches): 10,000 events caught up in process, 388
+# young, 36 middle and 4 full collections, 27 us of collector per event; at 7,000, 31, 3
+# and 1, 14 us (issue 20).
 BATCH_YOUNG_THRESHOLD = 7000
 
 
