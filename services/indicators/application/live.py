@@ -321,10 +321,14 @@ class SiteChanges:
         # The first day each correction can move: the corrected fact's own day when earlier
         # (a step moved into the next year leaves this year's figures).
         self._since: dict[str, date | None] = {}
-        days = {e.event_key: business_date(e) for e in envelopes}
+        days: dict[str, date] | None = None
         for envelope in envelopes:
             corrects = envelope.payload.get("corrects")
             if corrects:
+                if days is None:
+                    # Made once a correction is met: a catch-up's batches seldom hold one,
+                    # and each event's business day is worked out again by `fed_by`.
+                    days = {e.event_key: business_date(e) for e in envelopes}
                 day = (self.histories[site_code(envelope)].day_of(str(corrects))
                        or days.get(str(corrects)))
                 self._since[envelope.event_key] = min(
