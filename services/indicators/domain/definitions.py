@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from fractions import Fraction
+from functools import cached_property
 from typing import get_args
 
 from services.indicators import messages
@@ -65,9 +66,10 @@ class Definition:
     qualifying_fields: tuple[ModelField, ...] = ()
     plan_ref: str = ""
 
-    @property
+    @cached_property
     def key(self) -> str:
-        """Aggregate id of the definition: "I3-2023"."""
+        """Aggregate id of the definition: "I3-2023". Made once per definition (kept in the
+        instance's dict, not a field): a live batch asks it of each event it evaluates."""
         return definition_key(self.indicator_id, self.year)
 
     @property
