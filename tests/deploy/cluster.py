@@ -7,6 +7,7 @@ import os
 import signal
 import time
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,19 +20,32 @@ NATS_PASSWORD = "a-test-password-not-the-dev-one"
 LEAF_PASSWORD = "a-leaf-password-for-departments"
 
 
+def _distinct_free_ports() -> Iterator[int]:
+    """Free ports, none given twice: each is free when asked but released at once, so two
+    asks may get the same one (seen: nats-2 listening for routes on nats-1's route port,
+    "address already in use", and the cluster never healthy)."""
+    given: set[int] = set()
+    while True:
+        port = free_port()
+        if port not in given:
+            given.add(port)
+            yield port
+
+
 class LoopbackCluster:
     """The compose cluster's three nodes, each moved to its own loopback ports and store."""
 
     def __init__(self, root: Path) -> None:
+        ports = _distinct_free_ports()
         self.nodes: list[Node] = [
             replace(
                 node,
                 client_host="127.0.0.1",
-                client_port=free_port(),
+                client_port=next(ports),
                 cluster_host="127.0.0.1",
-                cluster_port=free_port(),
-                monitor_port=free_port(),
-                leaf_port=free_port(),
+                cluster_port=next(ports),
+                monitor_port=next(ports),
+                leaf_port=next(ports),
                 listen_host="127.0.0.1",
                 store_dir=str(root / node.server_name / "store"),
                 max_file_store="1GB",
