@@ -171,8 +171,13 @@ class ConnectionSource:
 
 def _reusable(conn: Connection) -> bool:
     """Open, sound and outside any transaction, SQLAlchemy's or the driver's (a BEGIN whose
-    bookkeeping failed after it reached SQLite leaves only the driver knowing)."""
-    if conn.closed or conn.invalidated or conn.in_transaction():
+    bookkeeping failed after it reached SQLite leaves only the driver knowing). SQLAlchemy's
+    is asked whether it holds one at all, not whether it is active: a COMMIT that failed
+    (SQLite's "database or disk is full", having rolled back itself) leaves it inactive until
+    a rollback, and in_transaction() False; kept, every later statement on the connection
+    raised PendingRollbackError (examiner-outage: each command a 500 after the disk filled,
+    until the service was restarted). Closed instead, the pool's reset rolls it back."""
+    if conn.closed or conn.invalidated or conn.get_transaction() is not None:
         return False
     return not getattr(driver_of(conn), "in_transaction", False)
 

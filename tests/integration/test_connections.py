@@ -7,9 +7,11 @@ import contextlib
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, event, func, insert, select
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool.base import _ConnectionFairy
 
 from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork, unique_keys_table
@@ -256,3 +258,44 @@ def test_a_command_reaches_its_driver_without_the_pools_driver_connection_proper
         _command(engine, source, "refused", fail=True)
     monkeypatch.undo()
     assert _events(engine) == 2
+
+
+def test_a_commit_refused_by_a_full_disk_leaves_the_next_commands_working(
+    engine: Engine, source: ConnectionSource, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The disk filled up under `make run` (examiner-outage): SQLite refused a COMMIT with
+    # "database or disk is full" and rolled the transaction back itself. SQLAlchemy had joined
+    # the transaction (the Idempotency-Key's look-up runs through it) and, its commit failed,
+    # kept its transaction object, inactive, until a rollback. That connection was kept for
+    # the next unit of work (in_transaction() is False for an inactive transaction), whose
+    # first statement then raised PendingRollbackError: every command of the service a 500,
+    # for good, the disk freed or not.
+    commit = engine.dialect.do_commit
+    refused: list[bool] = []
+
+    def full_disk(driver: Any) -> None:
+        if refused:
+            commit(driver)
+            return
+        refused.append(True)
+        driver.rollback()  # what SQLite does to a transaction whose COMMIT met a full disk
+        commit(driver)  # nothing left to commit: the writers' turn is handed on
+        raise engine.dialect.loaded_dbapi.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(engine.dialect, "do_commit", full_disk)
+    with pytest.raises(OperationalError, match="disk is full"), _uow(engine, source) as uow:
+        uow.connection.execute(select(func.count()).select_from(events_table))
+        counter = uow.load(Counter, "refused")
+        counter.add(1)
+        uow.save(counter)
+        uow.commit()
+    assert refused == [True]
+    assert checked_out(engine) == source.idle
+    for n in range(3):  # the kept connections are handed out last-returned-first
+        with _uow(engine, source) as uow:
+            uow.connection.execute(select(func.count()).select_from(events_table))
+            counter = uow.load(Counter, f"after-{n}")
+            counter.add(1)
+            uow.save(counter)
+            uow.commit()
+    assert _events(engine) == 3
