@@ -97,6 +97,15 @@ CONSUMER_HELD: Final = "{consumer} tạm dừng ở sự kiện {event_id}: {rea
 #: /readyz: a consumer has had no answer from JetStream, and no batch in hand, for
 #: CONSUMER_STALLED_AFTER_S or more (ConsumerRunner.fetch_age).
 CONSUMER_STALLED: Final = "{consumer} không lấy được sự kiện từ NATS đã {seconds} giây"
+#: /readyz: the database refused a write for lack of disk space {seconds} s ago (a read, the
+#: check's ping, still answers).
+DATABASE_DISK_FULL: Final = (
+    "ổ đĩa của cơ sở dữ liệu đã đầy: lệnh ghi bị từ chối {seconds} giây trước; "
+    "giải phóng dung lượng, dịch vụ tự tiếp tục"
+)
+#: /readyz: a consumer paused for its database while the database answers a read (it cannot
+#: write: a full disk).
+CONSUMER_PAUSED: Final = "{consumer} tạm dừng vì cơ sở dữ liệu không ghi được"
 
 # -- request bodies and parameters (shared/validation.py) ---------------------------------------
 VALIDATION_ERROR: Final = "Dữ liệu gửi lên không hợp lệ"

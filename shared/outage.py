@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 from nats import errors as nats_errors
 from sqlalchemy import exc as sa_exc
@@ -25,6 +26,7 @@ _SQLITE_UNAVAILABLE = (
     "unable to open database file",
     "database or disk is full",
 )
+_SQLITE_FULL = "database or disk is full"
 
 _NATS_UNAVAILABLE: tuple[type[BaseException], ...] = (
     nats_errors.ConnectionClosedError,
@@ -138,3 +140,41 @@ def is_deadlock(exc: BaseException) -> bool:
     the same work run again succeeds (shared.commands.run)."""
     return any(getattr(each, "sqlstate", None) == DEADLOCK_DETECTED
                for each in _causes(exc, through_orig=True))
+
+
+#: PostgreSQL's SQLSTATE of a write refused for lack of disk space (class 53, disk_full).
+DISK_FULL = "53100"
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """True when `exc` (or what it wraps) is the database refusing a write for lack of disk
+    space: SQLite's SQLITE_FULL, PostgreSQL's disk_full. Reads still answer then, so a ping
+    (/readyz, a consumer's outage probe) says nothing of it."""
+    for each in _causes(exc, through_orig=True):
+        if getattr(each, "sqlstate", None) == DISK_FULL:
+            return True
+        if isinstance(each, sqlite3.OperationalError) and _SQLITE_FULL in str(each).lower():
+            return True
+    return False
+
+
+class DiskFullNotice:
+    """When this process's database last refused a write for lack of disk space
+    (`is_disk_full`): /readyz's database check says so for a while after, since its ping, a
+    read, answers on a full disk. With the disk full under `make run` every command was
+    answered 503 and /readyz said the database was fine (examiner-outage)."""
+
+    __slots__ = ("_at", "_clock")
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._at: float | None = None
+
+    def note(self, exc: BaseException) -> None:
+        """Take note of `exc` if it is a write refused for lack of space."""
+        if is_disk_full(exc):
+            self._at = self._clock()
+
+    def seconds_since(self) -> float | None:
+        """Seconds since the last refusal noted; None if none was."""
+        return None if self._at is None else self._clock() - self._at

@@ -25,6 +25,7 @@ from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
 from shared.migrations import apply_migrations
 from shared.natsconn import NatsLink
+from shared.outage import DiskFullNotice
 from shared.rebuild import ReadModelRebuilds, ReadModels, rebuild_metadata
 from shared.relay import OutboxRelay
 from shared.settings import Settings
@@ -62,6 +63,8 @@ class ServiceRuntime:
             self.metadata.append(rebuild_metadata)
         self.store = EventStore(settings.service, settings.subject_root)
         self.connections = ConnectionSource(self.engine)
+        #: When the database last refused a command's write for lack of space (/readyz).
+        self.disk_full = DiskFullNotice()
         self.idempotency = IdempotencyKeys(timedelta(hours=settings.idempotency_retention_hours))
         self.metrics = ServiceMetrics(settings.service)
         # Read at each scrape: after any burst the checked-out count returns to the kept ones.

@@ -286,7 +286,7 @@ def build_app(
     problems = app.state.authenticator.startup_problems()
     if problems:
         raise RuntimeError(messages.UNSAFE_AUTH_CONFIGURATION.format(problems="; ".join(problems)))
-    _install_error_handlers(app)
+    _install_error_handlers(app, runtime)
     # One middleware for every request (RequestMiddleware below): the security headers, the
     # body limit, the correlation id, metrics and logs, the control-character guard.
     app.add_middleware(
@@ -606,7 +606,7 @@ class AnsweredAsGet(Response):
         await self.router({**scope, "method": "GET"}, receive, send)
 
 
-def _install_error_handlers(app: FastAPI) -> None:
+def _install_error_handlers(app: FastAPI, runtime: ServiceRuntime) -> None:
     @app.exception_handler(DomainError)
     async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
         headers = {"WWW-Authenticate": 'Bearer realm="danvan"'} if exc.status_code == 401 else {}
@@ -648,6 +648,7 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def database_error(request: Request, exc: Exception) -> JSONResponse:
         if not is_infrastructure_failure(exc):
             return _internal_error(exc)
+        runtime.disk_full.note(exc)
         request.state.outage = error_line(exc)
         code, message = DATABASE_UNAVAILABLE
         return JSONResponse(
@@ -674,6 +675,12 @@ def internal_error_response() -> JSONResponse:
     )
 
 
+#: How long after a write refused for lack of disk space /readyz says the database is not
+#: taking commands: refusals under a steady load keep it so; after the last one, half a minute
+#: lets whoever watches see it, and a replica taken out of a balancer comes back to be tried.
+DISK_FULL_UNREADY_S = 30.0
+
+
 def _probes_router(runtime: ServiceRuntime) -> APIRouter:
     """Health, readiness, metrics and the event contract: read by monitoring and tools that
     may add parameters of their own, which these answers never depend on."""
@@ -691,6 +698,11 @@ def _probes_router(runtime: ServiceRuntime) -> APIRouter:
             checks["database"] = "ok"
         except Exception as exc:
             checks["database"] = messages.CHECK_FAILED.format(error=type(exc).__name__)
+        # The ping is a read, which a full disk still answers: a write refused for lack of
+        # space lately says the database is not taking commands.
+        since = runtime.disk_full.seconds_since()
+        if checks["database"] == "ok" and since is not None and since < DISK_FULL_UNREADY_S:
+            checks["database"] = messages.DATABASE_DISK_FULL.format(seconds=int(since))
         checks["nats"] = "ok" if runtime.link.connected else messages.NOT_CONNECTED
         stuck = runtime.relay.failing_for()
         checks["relay"] = (
@@ -714,7 +726,12 @@ def _probes_router(runtime: ServiceRuntime) -> APIRouter:
         for consumer in runtime.consumers:
             if consumer.held is not None:
                 troubles.append(consumer.held.message())
-            elif not consumer.paused and (age := consumer.fetch_age()) >= after:
+            elif consumer.paused:
+                # Paused for its database, which answers the ping above: it cannot write
+                # (a full disk), and the database check alone would say "ok".
+                if checks["database"] == "ok":
+                    troubles.append(messages.CONSUMER_PAUSED.format(consumer=consumer.durable))
+            elif (age := consumer.fetch_age()) >= after:
                 troubles.append(messages.CONSUMER_STALLED.format(
                     consumer=consumer.durable, seconds=int(age)))
         checks["consumers"] = "; ".join(troubles) if troubles else "ok"

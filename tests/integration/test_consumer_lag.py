@@ -5,6 +5,7 @@ lag at all; only the NATS monitor port told that nothing was read."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -126,3 +127,31 @@ def test_the_events_jetstream_has_still_to_deliver_are_a_gauge(
             release.set()
         wait_until(lambda: consumer.applied == 5)
         wait_until(lambda: _scraped(client, pending, consumer.durable) == 0)
+
+
+def test_a_consumer_paused_by_a_full_disk_is_named_while_the_database_answers_reads(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer, subject_root: str
+) -> None:
+    # The disk full under `make run` (examiner-outage): a consumer's batch is refused «database
+    # or disk is full», an outage, and it pauses with its batch; /readyz's database check, a
+    # read, answers «ok», and a paused consumer was left to it: nothing said it.
+    settings = settings_factory("reporting")
+    full = threading.Event()
+    full.set()
+
+    def refused_while_full(conn: Connection, event: EventEnvelope) -> None:
+        if full.is_set():
+            raise sqlite3.OperationalError("database or disk is full")
+        _count(conn, event)
+
+    runtime = _service(settings, refused_while_full)
+    consumer = runtime.consumers[0]
+    with TestClient(build_app(runtime, [], title="lagged")) as client:
+        asyncio.run(publish(nats_server.url, subject_root, [_envelope(1)]))
+        wait_until(lambda: consumer.paused)
+        checks = client.get("/readyz").json()["checks"]
+        assert checks["database"] == "ok"  # a read answers on a full disk
+        assert checks["consumers"] == f"{consumer.durable} tạm dừng vì cơ sở dữ liệu không ghi được"
+        full.clear()  # space is back: the held batch is applied, the pause ends
+        wait_until(lambda: consumer.applied == 1, timeout=30)
+        wait_until(lambda: client.get("/readyz").json()["checks"]["consumers"] == "ok")

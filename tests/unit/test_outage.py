@@ -15,6 +15,8 @@ from shared.outage import (
     OUTAGE_RETRY_FIRST_S,
     OUTAGE_RETRY_MAX_S,
     Backoff,
+    DiskFullNotice,
+    is_disk_full,
     is_infrastructure_failure,
 )
 
@@ -87,3 +89,20 @@ def test_a_backoff_doubles_to_its_cap_and_starts_again_once_reset() -> None:
     default = Backoff()
     assert (default.first_s, default.max_s) == (OUTAGE_RETRY_FIRST_S, OUTAGE_RETRY_MAX_S)
     assert [default.next() for _ in range(7)] == [1.0, 2.0, 4.0, 8.0, 16.0, 30.0, 30.0]
+
+
+def test_a_write_refused_for_lack_of_space_is_told_from_other_outages() -> None:
+    sqlite_full = _wrapped(sqlite3.OperationalError("database or disk is full"))
+    postgres_full = _wrapped(psycopg.errors.DiskFull("could not extend file"))
+    locked = _wrapped(sqlite3.OperationalError("database is locked"))
+    assert is_disk_full(sqlite_full) and is_disk_full(postgres_full)
+    assert not is_disk_full(locked)
+    assert not is_disk_full(_wrapped(psycopg.errors.AdminShutdown("terminating")))
+    now = [100.0]
+    notice = DiskFullNotice(clock=lambda: now[0])
+    assert notice.seconds_since() is None
+    notice.note(locked)
+    assert notice.seconds_since() is None  # only a full disk is noted
+    notice.note(postgres_full)
+    now[0] = 112.5
+    assert notice.seconds_since() == 12.5
