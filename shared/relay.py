@@ -794,11 +794,19 @@ class OutboxRelay:
         )
 
     def _mark_acked(self) -> None:
-        """Mark the acknowledged rows. They leave the list first: if the mark fails, they are
-        read again as pending and published again (dropped as duplicates)."""
+        """Mark the acknowledged rows. A mark refused (the database away, its disk full) leaves
+        them acknowledged, marked with the next mark and not read as pending meanwhile: they
+        used to be read again and published again at each retry, dropped by the stream's
+        duplicate window only while it lasted (2 minutes); with SQLite's disk full and NATS
+        storing, every retry past it would have stored each of them again (examiner-outage)."""
         positions, self._acked = self._acked, []
-        if positions:
+        if not positions:
+            return
+        try:
             self._mark_published(positions)
+        except BaseException:
+            self._acked = positions + self._acked
+            raise
 
     def _fetch_pending(
         self, after_position: int, skip: frozenset[int] = frozenset()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -346,3 +347,47 @@ async def test_on_sqlite_the_marks_run_in_the_databases_writer_thread(
         assert set(threads) == {"command-writer"}, threads
     else:
         assert loop_thread not in threads and "command-writer" not in threads, threads
+
+
+async def test_events_whose_mark_is_refused_are_not_sent_again_while_it_is(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    # SQLite's disk full, NATS storing (examiner-outage): the relay's marks are refused. The
+    # acknowledged rows used to be read as pending and sent again at every retry, kept out
+    # of the stream by its duplicate window only for its 2 minutes.
+    runtime = ServiceRuntime(settings_factory("religion"), registry)
+    relay = runtime.relay
+    relay.mark_delay_s = 0.0
+    sent: list[int] = []
+    refused: list[list[int]] = []
+    full = threading.Event()
+    full.set()
+    real_fetch, real_mark = relay._fetch_pending, relay._mark_published
+
+    def fetch(after_position: int, skip: frozenset[int] = frozenset()) -> list[OutboxItem]:
+        items = real_fetch(after_position, skip)
+        sent.extend(item.position for item in items)
+        return items
+
+    def mark(positions: list[int]) -> None:
+        if full.is_set():
+            refused.append(positions)
+            raise sqlite3.OperationalError("database or disk is full")
+        real_mark(positions)
+
+    relay._fetch_pending = fetch  # type: ignore[method-assign]
+    relay._mark_published = mark  # type: ignore[method-assign]
+    await runtime.start()
+    try:
+        await eventually(lambda: runtime.link.js is not None)
+        write(runtime, "book", range(3))
+        await eventually(lambda: len(refused) >= 3, timeout=30)
+        assert sorted(sent) == sorted(set(sent)), "an acknowledged row is not sent again"
+        assert unpublished(runtime) == 3
+        full.clear()  # space is back: the next mark marks them
+        await eventually(lambda: unpublished(runtime) == 0, timeout=30)
+        messages = await read_stream(nats_server.url, runtime.settings.stream_name)
+    finally:
+        await runtime.stop()
+    assert len(messages) == 3
+    assert len(sent) == len(set(sent)) == 3
