@@ -18,7 +18,9 @@ KERNEL: OperationTexts = {
     "healthz": ("Dịch vụ còn sống", "Trả lời ngay, không kiểm tra cơ sở dữ liệu hay NATS "
                 "(cho bộ điều phối khởi động lại tiến trình treo)."),
     "readyz": ("Dịch vụ sẵn sàng phục vụ", "Kiểm tra cơ sở dữ liệu và kết nối NATS; 503 khi "
-               "một trong hai chưa sẵn sàng (bộ cân bằng tải ngừng gửi yêu cầu tới). "
+               "một trong hai chưa sẵn sàng (bộ cân bằng tải ngừng gửi yêu cầu tới); "
+               "`code` DATABASE_NOT_READY khi dịch vụ khởi động trước cơ sở dữ liệu và đang "
+               "chờ nó trả lời. "
                "`checks.consumers` nêu dịch vụ nhận nào tạm dừng ở một sự kiện có phiên bản "
                "lược đồ mới hơn nó biết (vẫn 200: dịch vụ vẫn phục vụ, số liệu dừng ở đó "
                "cho đến khi nâng cấp)."),

@@ -87,6 +87,12 @@ NUMBER_AMBIGUOUS: Final = (
 )
 UNSAFE_AUTH_CONFIGURATION: Final = "Cấu hình xác thực không an toàn: {problems}"
 #: /readyz: a dependency that does not answer.
+#: /readyz of a service started while its database did not answer: it waits for it (retrying,
+#: docs/reliability.md) before it migrates and starts consuming and publishing.
+DATABASE_NOT_READY: Final = (
+    "cơ sở dữ liệu chưa sẵn sàng: dịch vụ đang chờ cơ sở dữ liệu trả lời để cập nhật lược đồ "
+    "và bắt đầu làm việc"
+)
 CHECK_FAILED: Final = "lỗi: {error}"
 NOT_CONNECTED: Final = "chưa kết nối"
 #: /readyz: the relay has failed to publish the outbox for longer than RELAY_UNREADY_AFTER_S.

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import os
+import sys
+import time
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Concatenate, ParamSpec, TypeVar
@@ -21,11 +25,11 @@ from shared.db import checked_out, engine_for
 from shared.envelope import EventEnvelope, EventRegistry, utcnow
 from shared.eventstore import EventStore, kernel_metadata
 from shared.idempotency import IdempotencyKeys
-from shared.logs import get_logger
+from shared.logs import error_line, get_logger
 from shared.metrics import ServiceMetrics
 from shared.migrations import apply_migrations
 from shared.natsconn import NatsLink
-from shared.outage import DiskFullNotice
+from shared.outage import Backoff, DiskFullNotice, is_infrastructure_failure
 from shared.rebuild import ReadModelRebuilds, ReadModels, rebuild_metadata
 from shared.relay import OutboxRelay
 from shared.settings import Settings
@@ -102,6 +106,12 @@ class ServiceRuntime:
         # The loop the service runs on, once started: how code running in a command's thread
         # (not an AnyIO worker, shared/commandthreads.py) reaches it.
         self.loop: asyncio.AbstractEventLoop | None = None
+        # The task waiting for a database that did not answer at start (`start`).
+        self._database_wait: asyncio.Task[None] | None = None
+        # Started, but its database has not yet answered and been migrated (`start`): the
+        # probes answer, every other request is refused 503 DATABASE_UNAVAILABLE
+        # (shared.web.RequestMiddleware). A plain attribute: read for every request.
+        self.waiting_for_database = False
 
     def _runner(self, projection: Projection) -> ConsumerRunner:
         settings = self.settings
@@ -180,9 +190,83 @@ class ServiceRuntime:
             log.warning("watermark_stream_unavailable", error=str(exc)[:500])
 
     async def start(self) -> None:
+        """Migrate the database, then run the NATS link, relay, consumers and background
+        jobs. A database that does not answer (PostgreSQL down or still starting while the
+        service starts) is waited for in a task of its own, so the process stays up and
+        answers its probes (/healthz alive, /readyz 503) instead of exiting for its restart
+        policy; the same work starts once it answers (`_wait_for_database`)."""
         self.loop = asyncio.get_running_loop()
-        self.create_schema()
         self._stop = asyncio.Event()
+        try:
+            self.create_schema()
+        except Exception as exc:
+            # A migration that fails on a working database: as before, no start. An SQLite
+            # file that cannot be opened is a setting to correct, not a server to wait for
+            # (`make run` fails as before).
+            if self.engine.dialect.name == "sqlite" or not is_infrastructure_failure(exc):
+                raise
+            log.warning("database_waiting", service=self.settings.service, error=error_line(exc),
+                        bound_s=self.settings.database_start_wait_s or None)
+            self.waiting_for_database = True
+            self._database_wait = asyncio.create_task(self._wait_for_database())
+            return
+        await self._start_work()
+
+    async def _wait_for_database(self) -> None:
+        """Try the migrations again after each of Backoff's waits (1 s doubling to 30 s), one
+        log line a try, until they go through; past DATABASE_START_WAIT_S (when set) or on a
+        failure that is not the database being away, the process gives up and exits
+        (`give_up`) for its restart policy, as a start without the wait did at once."""
+        try:
+            await self._migrate_when_answering()
+        except Exception as exc:  # the work's own start failed: not left waiting forever
+            log.error("database_start_failed", error=error_line(exc), exc_info=exc)
+            self.give_up()
+
+    async def _migrate_when_answering(self) -> None:
+        backoff = Backoff()
+        bound = self.settings.database_start_wait_s
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            wait = backoff.next()
+            if bound and time.monotonic() - started + wait > bound:
+                wait = max(0.0, bound - (time.monotonic() - started))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop.wait(), timeout=wait)
+            if self._stop.is_set():
+                return
+            attempt += 1
+            try:
+                await asyncio.to_thread(self.create_schema)
+            except Exception as exc:
+                if not is_infrastructure_failure(exc):
+                    raise  # the database answers: its migrations failed (`_wait_for_database`)
+                waited = time.monotonic() - started
+                if bound and waited >= bound:
+                    log.error("database_wait_gave_up", attempt=attempt, waited_s=round(waited, 1),
+                              bound_s=bound, error=error_line(exc))
+                    self.give_up()
+                    return
+                log.warning("database_wait_retry", attempt=attempt, waited_s=round(waited, 1),
+                            error=error_line(exc))
+                continue
+            log.info("database_ready", attempt=attempt,
+                     waited_s=round(time.monotonic() - started, 1))
+            break
+        await self._start_work()
+        self.waiting_for_database = False
+
+    def give_up(self) -> None:
+        """End the process with uvicorn's code for a failed start (3), for its restart
+        policy: the database never answered within DATABASE_START_WAIT_S, or its migrations
+        failed. Nothing of the service's work was started: no event to lose."""
+        logging.shutdown()
+        sys.stdout.flush()  # the log lines (structlog prints them): os._exit flushes nothing
+        sys.stderr.flush()
+        os._exit(3)
+
+    async def _start_work(self) -> None:
         self._tasks = [
             asyncio.create_task(self.link.connect_forever(self._stop, self._on_connect)),
             asyncio.create_task(self.relay.run(self._stop)),
@@ -210,6 +294,9 @@ class ServiceRuntime:
     async def stop(self) -> None:
         self.running = False
         self._stop.set()
+        if self._database_wait is not None:
+            await _finish([self._database_wait], timeout=5.0)
+            self._database_wait = None
         if self.rebuilds is not None:
             await self.rebuilds.stop()
         await self._stop_consumers()

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     database_url: str = ""
     # SQLite: how long a writer waits for the file before its request gets 503.
     database_busy_timeout_s: float = Field(default=30.0, gt=0, le=600)
+    # A service started while its database does not answer (PostgreSQL down or still
+    # starting) stays up, answers /healthz and /readyz (503), refuses its other requests 503
+    # DATABASE_UNAVAILABLE and tries again (1 s doubling to 30 s) until the database answers,
+    # then migrates and starts its work. 0: as long as it takes; otherwise the process exits
+    # (code 3) after about this many seconds, for a supervisor that should see the failure.
+    database_start_wait_s: float = Field(default=0.0, ge=0)
     # SQLite: FULL fsyncs the WAL at every commit, so a power cut loses no answered command and
     # nothing is published that the file does not keep; NORMAL fsyncs at checkpoints only
     # (several times the commit rate; a power cut can roll back the last commits). Unset: FULL

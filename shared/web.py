@@ -48,7 +48,7 @@ from shared.errors import DomainError, NoRebuildInProgress, error_body
 from shared.jsonanswer import JSONAnswer
 from shared.jsonbody import JSONBodyRoute
 from shared.logs import configure_logging, error_line, get_logger
-from shared.openapi import install_document
+from shared.openapi import NO_DEPENDENCY, install_document
 from shared.outage import is_infrastructure_failure
 from shared.paging import LegacyPaging
 from shared.randomids import random_uuid
@@ -91,6 +91,13 @@ HTTP_MESSAGES = {
 # sent again once it is back (clients and partner systems retry on 503 + Retry-After).
 DATABASE_UNAVAILABLE = ("DATABASE_UNAVAILABLE", messages.DATABASE_UNAVAILABLE)
 RETRY_AFTER_S = 5
+# /readyz of a service started while its database did not answer, waiting for it
+# (shared.runtime.ServiceRuntime.start).
+DATABASE_NOT_READY = ("DATABASE_NOT_READY", messages.DATABASE_NOT_READY)
+#: What a service waiting for its database at start still answers: its probes and the routes
+#: that need no database; every other request is refused 503 DATABASE_UNAVAILABLE (before its
+#: migrations a table may not exist yet: a route reaching it would answer 500).
+ANSWERED_WITHOUT_DATABASE = NO_DEPENDENCY | {"/readyz"}
 
 # FastAPI's native OpenTelemetry off: the services report through their Prometheus metrics
 # and structlog lines, and export no traces, metrics or logs of OpenTelemetry (no provider
@@ -455,6 +462,7 @@ class RequestMiddleware:
         uploads: Sequence[BaseRoute] = (),
     ) -> None:
         self.app = app
+        self.runtime = runtime
         self.service = runtime.settings.service
         self.metrics = runtime.metrics
         self.max_bytes = max_bytes
@@ -514,7 +522,9 @@ class RequestMiddleware:
 
         started = time.perf_counter()
         try:
-            refusal = control_character_refusal(scope)
+            refusal: Response | None = control_character_refusal(scope)
+            if refusal is None and self.runtime.waiting_for_database:
+                refusal = _waiting_for_database(scope, state)
             if refusal is not None:
                 await _as_the_app_answers(scope, refusal)(scope, _no_receive, answer)
             else:
@@ -548,6 +558,26 @@ class RequestMiddleware:
             log.warning("database_unavailable", method=method, path=path, error=outage)
         elif status >= 400:
             log.info("http_refused", method=method, path=path, status=status)
+
+
+def _waiting_for_database(scope: Scope, state: dict[str, Any]) -> Response | None:
+    """The 503 of a request reaching a service still waiting for its database at start (None:
+    a route answered without one, ANSWERED_WITHOUT_DATABASE), logged as any request the
+    database's outage refused."""
+    if scope.get("path") in ANSWERED_WITHOUT_DATABASE:
+        return None
+    state["outage"] = "database not answered since the service started"
+    return database_unavailable()
+
+
+def database_unavailable() -> JSONResponse:
+    """503 DATABASE_UNAVAILABLE with Retry-After: nothing was written, send it again later."""
+    code, message = DATABASE_UNAVAILABLE
+    return JSONResponse(
+        error_body(code, message, {"retry_after_s": RETRY_AFTER_S}),
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_S)},
+    )
 
 
 #: The methods a 405's `Allow` may name (HEAD follows GET).
@@ -650,12 +680,7 @@ def _install_error_handlers(app: FastAPI, runtime: ServiceRuntime) -> None:
             return _internal_error(exc)
         runtime.disk_full.note(exc)
         request.state.outage = error_line(exc)
-        code, message = DATABASE_UNAVAILABLE
-        return JSONResponse(
-            error_body(code, message, {"retry_after_s": RETRY_AFTER_S}),
-            status_code=503,
-            headers={"Retry-After": str(RETRY_AFTER_S)},
-        )
+        return database_unavailable()
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
@@ -692,6 +717,14 @@ def _probes_router(runtime: ServiceRuntime) -> APIRouter:
 
     @router.get("/readyz")
     def readyz() -> JSONResponse:
+        if runtime.waiting_for_database:
+            # Not pinged: the wait's own tries say when it answers (and migrate it first).
+            return JSONResponse(
+                {"status": "not_ready", "code": DATABASE_NOT_READY[0],
+                 "message": DATABASE_NOT_READY[1],
+                 "checks": {"database": DATABASE_NOT_READY[1]}},
+                status_code=503,
+            )
         checks: dict[str, Any] = {}
         try:
             ping(runtime.engine)
