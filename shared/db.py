@@ -123,10 +123,15 @@ def create_db_engine(
             checkpointer = WalCheckpointer(parsed.database, synchronous)
         WriterTurns(engine, timeout_s=busy_timeout_s, checkpointer=checkpointer)
         return engine
-    return create_engine(
+    engine = create_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=10,
         connect_args=postgres_connect_args(parsed.query),
     )
+    # A request's calls wait for the server no longer than DATABASE_REQUEST_WAIT_S.
+    from shared.requestbound import bound_requests
+
+    bound_requests(engine)
+    return engine
 
 
 # libpq's own defaults wait without limit on a server that stops answering: a connection
@@ -138,7 +143,8 @@ def create_db_engine(
 # which the service answers 503 DATABASE_UNAVAILABLE and the consumers pause for. A live
 # server's kernel acknowledges data and keepalives however long a query runs, so no long
 # query is cut (nor, for the same reason, is a query to a backend that hangs while its host
-# answers). A parameter given in DATABASE_URL's query wins.
+# answers: shared/requestbound.py bounds a request's calls to such a backend). A parameter
+# given in DATABASE_URL's query wins.
 POSTGRES_CONNECT_ARGS: dict[str, int] = {
     "connect_timeout": 5,  # seconds, per host address tried
     "keepalives": 1,

@@ -72,6 +72,7 @@ from shared.envelope import EventEnvelope, utcnow
 from shared.errors import NoRebuildInProgress, RebuildInProgress, RebuildNotFound
 from shared.logs import get_logger
 from shared.natsconn import NatsLink
+from shared.requestbound import outside_requests
 from shared.streams import durable_drained, stream_exists
 
 if TYPE_CHECKING:
@@ -391,7 +392,10 @@ class ReadModelRebuilds:
 
     def _run(self, running: _Running) -> None:
         running.stop = asyncio.Event()
-        running.tasks = [asyncio.create_task(r.run(running.stop)) for r in running.runners]
+        # A rebuild begun by a request: its consumers' calls are not bound by the request's
+        # wait (shared/requestbound.py).
+        with outside_requests():
+            running.tasks = [asyncio.create_task(r.run(running.stop)) for r in running.runners]
 
     async def _halt(self, running: _Running | None) -> None:
         if running is None or not running.tasks:

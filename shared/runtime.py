@@ -32,6 +32,7 @@ from shared.natsconn import NatsLink
 from shared.outage import Backoff, DiskFullNotice, is_infrastructure_failure
 from shared.rebuild import ReadModelRebuilds, ReadModels, rebuild_metadata
 from shared.relay import OutboxRelay
+from shared.requestbound import outside_requests
 from shared.settings import Settings
 from shared.streams import ensure_stream, stream_config
 from shared.watermark import WatermarkConfig
@@ -280,9 +281,10 @@ class ServiceRuntime:
 
     def _start_consumers(self) -> None:
         self._consumer_stop = asyncio.Event()
-        self._consumer_tasks = [
-            asyncio.create_task(c.run(self._consumer_stop)) for c in self._plain_consumers
-        ]
+        with outside_requests():  # started again by a rebuild's request: not bound by it
+            self._consumer_tasks = [
+                asyncio.create_task(c.run(self._consumer_stop)) for c in self._plain_consumers
+            ]
 
     async def _stop_consumers(self) -> None:
         # Graceful: a batch being applied finishes and commits before its task ends, so
@@ -310,6 +312,10 @@ class ServiceRuntime:
         """Rebuild the read models from the source streams: read models by generations are
         built beside the live ones (the rebuild's state is returned; a second one while it
         runs is refused); other projections are dropped and replayed."""
+        with outside_requests():  # a rebuild's work is the service's, not the request's
+            return await self._rebuild_projections(requested_by)
+
+    async def _rebuild_projections(self, requested_by: str) -> dict[str, Any]:
         if self.rebuilds is not None:
             return await self.rebuilds.begin(requested_by)
         await self._stop_consumers()

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     # then migrates and starts its work. 0: as long as it takes; otherwise the process exits
     # (code 3) after about this many seconds, for a supervisor that should see the failure.
     database_start_wait_s: float = Field(default=0.0, ge=0)
+    # PostgreSQL: how long one database call made for an HTTP request (a statement, a commit,
+    # the pool's pre-ping) may wait for the server's answer before its connection is closed and
+    # the request answered 503 DATABASE_UNAVAILABLE, nothing committed (shared/requestbound.py):
+    # a backend stopped while its host still acknowledges TCP otherwise holds the request and
+    # its thread for ever. Per call, so a request doing many short ones is not cut; the work
+    # outside requests (migrations, consumers, relay, rebuilds) is never bounded. 0: off.
+    database_request_wait_s: float = Field(default=30.0, ge=0)
     # SQLite: FULL fsyncs the WAL at every commit, so a power cut loses no answered command and
     # nothing is published that the file does not keep; NORMAL fsyncs at checkpoints only
     # (several times the commit rate; a power cut can roll back the last commits). Unset: FULL

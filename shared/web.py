@@ -52,6 +52,7 @@ from shared.openapi import NO_DEPENDENCY, install_document
 from shared.outage import is_infrastructure_failure
 from shared.paging import LegacyPaging
 from shared.randomids import random_uuid
+from shared.requestbound import begin_request, end_request
 from shared.requestguard import (
     UPLOAD_TYPES,
     body_types,
@@ -464,6 +465,10 @@ class RequestMiddleware:
         self.app = app
         self.runtime = runtime
         self.service = runtime.settings.service
+        # The bound of each database call the request makes (shared/requestbound.py): on
+        # PostgreSQL only, SQLite has no server to stop answering.
+        self.database_wait_s = (runtime.settings.database_request_wait_s
+                                if runtime.engine.dialect.name == "postgresql" else 0.0)
         self.metrics = runtime.metrics
         self.max_bytes = max_bytes
         self.max_upload_bytes = max_upload_bytes
@@ -521,6 +526,7 @@ class RequestMiddleware:
             await send(message)
 
         started = time.perf_counter()
+        bound = begin_request(self.database_wait_s) if self.database_wait_s else None
         try:
             refusal: Response | None = control_character_refusal(scope)
             if refusal is None and self.runtime.waiting_for_database:
@@ -538,6 +544,8 @@ class RequestMiddleware:
                 await internal_error_response()(scope, _no_receive, answer)
             raise
         finally:
+            if bound is not None:
+                end_request(*bound)
             self._observed(scope, state, status, time.perf_counter() - started)
 
     def _observed(self, scope: Scope, state: dict[str, Any], status: int, seconds: float) -> None:

@@ -81,6 +81,21 @@ class ThrowawayPostgres:
         )
         return self.database_url(name)
 
+    def postmaster_pid(self) -> int:
+        """The server's first process (postmaster.pid's first line), for SIGSTOP and SIGCONT."""
+        return int((self.data / "postmaster.pid").read_text().splitlines()[0])
+
+    def backend_pids(self, database: str, where: str = "true") -> list[int]:
+        """The server processes serving connections to `database` (but this ask's own), those
+        `where` (a condition on pg_stat_activity) holds of."""
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True, connect_timeout=5) as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+                f" AND pid <> pg_backend_pid() AND ({where})", (database,)).fetchall()
+        return [row[0] for row in rows]
+
     def destroy(self) -> None:
         if self.running:
             with contextlib.suppress(subprocess.SubprocessError):

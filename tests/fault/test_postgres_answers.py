@@ -1,25 +1,38 @@
-"""A service started while its PostgreSQL does not answer (down, or still starting).
+"""A service and a PostgreSQL that does not answer: not there yet when the service starts, or
+stopped (SIGSTOP) while its host still acknowledges TCP, so no socket error ever comes.
 
-It waits for its database instead of exiting: /healthz alive, /readyz 503 DATABASE_NOT_READY,
-its commands 503 DATABASE_UNAVAILABLE, then it migrates and works once PostgreSQL answers; told
-to wait so long (DATABASE_START_WAIT_S), it exits after that with a failed start's code.
+Started first, the service waits for its database instead of exiting: /healthz alive, /readyz
+503 DATABASE_NOT_READY, its commands 503 DATABASE_UNAVAILABLE, then it migrates and works once
+PostgreSQL answers. A request whose backend stops gets 503 DATABASE_UNAVAILABLE after
+DATABASE_REQUEST_WAIT_S, its transaction never committed, and the service goes on through new
+connections (shared/requestbound.py).
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import threading
+import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from sqlalchemy import create_engine, func, select
 
-from shared.db import normalise_url
+from shared.db import aggregate_lock_key, normalise_url
 from shared.eventstore import events_table, outbox_table
 from shared.natsserver import NatsServer, free_port
 from tests.deploy.processes import ServiceProcess
 from tests.fault.postgres import ThrowawayPostgres
 from tests.fault.test_http_outage import _request, _site
 from tests.integration.helpers import wait_until
+
+#: The bound of a request's database calls in these tests (DATABASE_REQUEST_WAIT_S).
+REQUEST_WAIT_S = 3
 
 
 def _religion(
@@ -56,6 +69,17 @@ def _clean_log(religion: ServiceProcess) -> str:
     assert "Traceback" not in log
     assert '"unhandled_error"' not in log
     return log
+
+
+@contextmanager
+def _stopped(*pids: int) -> Iterator[None]:
+    for pid in pids:
+        os.kill(pid, signal.SIGSTOP)
+    try:
+        yield
+    finally:
+        for pid in pids:
+            os.kill(pid, signal.SIGCONT)
 
 
 def test_a_service_started_before_its_postgresql_waits_for_it_then_migrates_and_works(
@@ -121,3 +145,99 @@ def test_a_service_told_to_wait_so_long_for_its_postgresql_exits_after_that(
     assert log.count('"database_wait_retry"') >= 1
     assert log.count('"database_wait_gave_up"') == 1
     assert '"service_started"' not in log
+
+
+def test_a_command_whose_backend_stops_gets_503_within_the_bound_and_writes_nothing(
+    tmp_path: Path, throwaway_postgres: ThrowawayPostgres, nats_server: NatsServer
+) -> None:
+    name = f"religion_{uuid.uuid4().hex[:8]}"
+    url = throwaway_postgres.create_database(name)
+    religion = _religion(tmp_path, throwaway_postgres, nats_server, name,
+                         DATABASE_REQUEST_WAIT_S=str(REQUEST_WAIT_S))
+    try:
+        religion.wait_healthy()
+        wait_until(lambda: _request(religion.port, "/readyz")[0] == 200, timeout=60)
+        # The first command loads the unit catalogue (seconds on a busy machine).
+        assert _request(religion.port, "/api/v1/sites", _site("WARM-1"), timeout=120)[0] == 201
+
+        # The command is held at its site's lock, in its transaction; its backend is stopped
+        # there, then the lock let go: from the service's side a backend that stopped
+        # answering in the middle of a command, the host acknowledging everything.
+        answer: dict[str, Any] = {}
+
+        def send() -> None:
+            answer["got"] = _request(religion.port, "/api/v1/sites", _site("HOLD-1"), timeout=90)
+
+        sender = threading.Thread(target=send, daemon=True)
+        with psycopg.connect(url, connect_timeout=5) as holder:
+            holder.execute("SELECT pg_advisory_xact_lock(%s)",
+                           (aggregate_lock_key("site", "HOLD-1"),))
+            sender.start()
+            waiting: list[int] = []
+
+            def command_waits() -> bool:
+                waiting[:] = throwaway_postgres.backend_pids(
+                    name, "wait_event_type = 'Lock'"
+                    " AND position('pg_advisory_xact_lock' in query) > 0")
+                return len(waiting) == 1
+
+            wait_until(command_waits, timeout=30)
+            backend = waiting[0]
+            os.kill(backend, signal.SIGSTOP)
+            stopped = time.monotonic()
+            holder.rollback()
+        try:
+            sender.join(REQUEST_WAIT_S + 20)
+            # Before: no answer while the backend stays stopped (its host acknowledges).
+            assert not sender.is_alive(), "the command hung on its stopped backend"
+            status, body, headers = answer["got"]
+            assert (status, body["error"]["code"]) == (503, "DATABASE_UNAVAILABLE"), body
+            assert int(headers["Retry-After"]) > 0
+            assert time.monotonic() - stopped >= REQUEST_WAIT_S - 0.5
+            # The service goes on while that backend stays stopped: its connection was
+            # dropped from the pool, a read gets a new one.
+            status, body, _ = _request(religion.port, "/api/v1/sites/WARM-1")
+            assert status == 200, body
+        finally:
+            os.kill(backend, signal.SIGCONT)
+        # Resumed, the backend finds its client gone and ends, its transaction rolled back:
+        # nothing of the 503's command was written, and it can be sent again.
+        wait_until(lambda: backend not in throwaway_postgres.backend_pids(name), timeout=30)
+        assert _registered(url, "HOLD-1") == 0
+        assert _request(religion.port, "/api/v1/sites", _site("HOLD-1"))[0] == 201
+    finally:
+        religion.stop()
+    assert _registered(url, "HOLD-1") == 1
+    log = _clean_log(religion)
+    assert '"database_unavailable"' in log  # the 503's one warning line
+
+
+def test_requests_while_the_whole_server_is_stopped_get_503_and_the_service_recovers(
+    tmp_path: Path, throwaway_postgres: ThrowawayPostgres, nats_server: NatsServer
+) -> None:
+    name = f"religion_{uuid.uuid4().hex[:8]}"
+    throwaway_postgres.create_database(name)
+    religion = _religion(tmp_path, throwaway_postgres, nats_server, name,
+                         DATABASE_REQUEST_WAIT_S=str(REQUEST_WAIT_S))
+    try:
+        religion.wait_healthy()
+        wait_until(lambda: _request(religion.port, "/readyz")[0] == 200, timeout=60)
+        assert _request(religion.port, "/api/v1/sites", _site("WARM-2"), timeout=120)[0] == 201
+        # Every process of the server, the postmaster first: the pooled connections' pre-ping
+        # gets no answer, nor does a new connection (connect_timeout).
+        processes = [throwaway_postgres.postmaster_pid(), *throwaway_postgres.backend_pids(name)]
+        with _stopped(*processes):
+            # Before: each hung on a pooled connection for as long as the server stayed
+            # stopped (the client's 30 s here).
+            status, body, _ = _request(religion.port, "/api/v1/sites/WARM-2", timeout=30)
+            assert (status, body["error"]["code"]) == (503, "DATABASE_UNAVAILABLE"), body
+            status, body, _ = _request(religion.port, "/api/v1/sites", _site("FROZEN-1"),
+                                       timeout=30)
+            assert (status, body["error"]["code"]) == (503, "DATABASE_UNAVAILABLE"), body
+            assert _request(religion.port, "/readyz", timeout=30)[0] == 503
+        wait_until(lambda: _request(religion.port, "/readyz")[0] == 200, timeout=60)
+        assert _request(religion.port, "/api/v1/sites/WARM-2")[0] == 200
+        assert _request(religion.port, "/api/v1/sites", _site("FROZEN-2"))[0] == 201
+    finally:
+        religion.stop()
+    _clean_log(religion)

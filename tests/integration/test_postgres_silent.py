@@ -4,6 +4,7 @@ whole outage, each holding a worker thread, and none got its 503)."""
 
 from __future__ import annotations
 
+import contextvars
 import socket
 import threading
 from collections.abc import Iterator
@@ -14,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from shared.db import POSTGRES_CONNECT_ARGS, create_db_engine
+from shared.outage import is_infrastructure_failure
+from shared.requestbound import begin_request, end_request, outside_requests
 
 # Far above the 5 s connect_timeout; libpq's default waits as long as the server keeps the
 # connection open, which is for ever here.
@@ -92,5 +95,41 @@ def test_every_postgresql_connection_carries_the_bounds(postgres_admin_url: str)
             parameters = conn.connection.dbapi_connection.info.get_parameters()  # type: ignore[union-attr]
         assert parameters["connect_timeout"] == "9"
         assert parameters["tcp_user_timeout"] == "20000"
+    finally:
+        engine.dispose()
+
+
+def test_a_request_call_is_cut_at_its_bound_and_the_service_work_is_not(
+    postgres_admin_url: str,
+) -> None:
+    """A call made for a request that gets no answer within its bound (here a server busy in
+    pg_sleep, as a stopped backend is silent; tests/fault/test_postgres_answers.py stops one)
+    fails as an outage and its connection leaves the pool; the same wait outside a request
+    (a rebuild's task a request started, work after the request) runs to its end."""
+    engine = create_db_engine(postgres_admin_url)
+    try:
+        with engine.connect() as conn:
+            first = conn.execute(text("SELECT pg_backend_pid()")).scalar()
+        bound, token = begin_request(0.5)
+        try:
+            with pytest.raises(OperationalError) as raised, engine.connect() as conn:
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar() == first
+                conn.execute(text("SELECT pg_sleep(3)"))
+            assert raised.value.connection_invalidated
+            assert is_infrastructure_failure(raised.value)
+            with engine.connect() as conn:  # the pool's next connection is another
+                assert conn.execute(text("SELECT pg_backend_pid()")).scalar() != first
+            with outside_requests():
+                started_outside = contextvars.copy_context()  # what a task started here copies
+            with engine.connect() as conn:
+                assert started_outside.run(
+                    conn.execute, text("SELECT pg_sleep(1), 1")).one()[1] == 1
+            # A task started by the request copied its bound...
+            started_inside = contextvars.copy_context()
+        finally:
+            end_request(bound, token)
+        # ...which no longer holds once the request has ended.
+        with engine.connect() as conn:
+            assert started_inside.run(conn.execute, text("SELECT pg_sleep(1), 2")).one()[1] == 2
     finally:
         engine.dispose()
