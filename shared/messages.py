@@ -446,6 +446,10 @@ UNKNOWN_SCOPE: Final = "Quyền không tồn tại: {unknown}"
 ESCALATION: Final = "Không thể cấp quyền mà bạn không có: {scopes}"
 API_KEY_NOT_FOUND: Final = "Không có khoá API «{prefix}»"
 API_KEY_NOT_ACTIVE: Final = "Khoá «{prefix}» đã thu hồi hoặc hết hạn, không xoay vòng được"
+API_KEY_ALREADY_ROTATED: Final = (
+    "Khoá «{prefix}» đã được xoay vòng, thay bằng khoá «{successor}»; không tạo thêm khoá thay "
+    "thế thứ hai. Nếu cần khoá mới, hãy xoay vòng khoá «{successor}»"
+)
 #: What each security-log event means, for whoever reads the log.
 SECURITY_EVENTS: Final[dict[str, str]] = {
     "authn_login_fail": "Xác thực thất bại",

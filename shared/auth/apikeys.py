@@ -245,14 +245,27 @@ def revoke_key(
     key = get_key(conn, prefix)
     if key is None:
         return None
-    if key.revoked_at is None:
-        conn.execute(
-            update(api_keys_table)
-            .where(api_keys_table.c.prefix == prefix)
-            .values(revoked_at=now, revoked_by=actor[:200])
-        )
+    # Only the revocation that changes the row is audited: two revocations at once both read
+    # the key unrevoked (PostgreSQL's read committed), and the second UPDATE, waiting for the
+    # first's row lock, then finds nothing to revoke.
+    revoked = conn.execute(
+        update(api_keys_table)
+        .where(api_keys_table.c.prefix == prefix, api_keys_table.c.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_by=actor[:200])
+    )
+    if revoked.rowcount == 1:
         _audit(conn, "revoked", prefix, actor, now, owner=key.owner, reason=reason)
     return get_key(conn, prefix)
+
+
+class AlreadyRotated(Exception):
+    """The key has been rotated already (`successor` replaces it) or was revoked while this
+    rotation ran (`successor` None). Raised inside the rotation's transaction, so the key it
+    made goes with it."""
+
+    def __init__(self, prefix: str, successor: str | None) -> None:
+        super().__init__(prefix)
+        self.prefix, self.successor = prefix, successor
 
 
 def rotate_key(
@@ -266,6 +279,12 @@ def rotate_key(
     old = get_key(conn, prefix)
     if old is None or old.status(now, longest) != "active":
         return None
+    if old.replaced_by is not None:
+        # Rotated once already and still in its grace period: a second rotation (a retried
+        # request, an operator's double click) made a second successor with the old key's
+        # whole lifetime while `replaced_by` named only the last, a live credential nobody
+        # tracks (examiner-hostile). The successor is the key to rotate.
+        raise AlreadyRotated(prefix, old.replaced_by)
     new, plaintext = create_key(
         conn,
         owner=old.owner,
@@ -282,11 +301,18 @@ def rotate_key(
     stops = old.expiry(longest)
     if stops is not None and stops < old_expiry:
         old_expiry = stops
-    conn.execute(
+    # Conditional, so that of two rotations at once only one succeeds (both read the key
+    # unrotated; on PostgreSQL the second UPDATE waits for the first's row lock and then finds
+    # it rotated): the loser raises, and its transaction takes its new key away.
+    moved = conn.execute(
         update(api_keys_table)
-        .where(api_keys_table.c.prefix == prefix)
+        .where(api_keys_table.c.prefix == prefix, api_keys_table.c.replaced_by.is_(None),
+               api_keys_table.c.revoked_at.is_(None))
         .values(expires_at=old_expiry, replaced_by=new.prefix)
     )
+    if moved.rowcount != 1:
+        now_stored = get_key(conn, prefix)
+        raise AlreadyRotated(prefix, now_stored.replaced_by if now_stored else None)
     _audit(
         conn,
         "rotated_out",

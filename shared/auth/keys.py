@@ -24,7 +24,12 @@ from sqlalchemy import Connection
 
 from shared.auth import apikeys
 from shared.auth.principal import CITY_SCOPE, SCOPES
-from shared.auth.routes import expiry_of, own_service_scopes, rotation_scopes
+from shared.auth.routes import (
+    expiry_of,
+    own_service_scopes,
+    rotation_refused,
+    rotation_scopes,
+)
 from shared.clock import today_vn
 from shared.db import engine_for
 from shared.envelope import utcnow
@@ -80,6 +85,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (InvalidInput, apikeys.UnknownScopeError) as exc:
         print(f"Lỗi: {exc}", file=sys.stderr)
         return 2
+    except apikeys.AlreadyRotated as refused:
+        # Out of the transaction: a rotation that lost a race takes its new key with it.
+        print(f"Lỗi: {rotation_refused(refused).message}", file=sys.stderr)
+        return 1
     finally:
         engine.dispose()
 

@@ -26,7 +26,7 @@ from shared.auth.securitylog import security_event
 from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.db import read_connection
 from shared.envelope import utcnow
-from shared.errors import Forbidden, InvalidInput, NotFound
+from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
 from shared.jsonbody import JSONBodyRoute
 from shared.paging import Paging
 from shared.requestguard import declared_query_only, refuse_undeclared_query
@@ -167,6 +167,20 @@ def _log_created(principal: Principal, key: apikeys.ApiKey, **details: Any) -> N
     security_event(
         "authn_token_created", principal.actor, key.prefix, level="info", owner=key.owner,
         **details,
+    )
+
+
+def rotation_refused(refused: apikeys.AlreadyRotated) -> Conflict | InvalidInput:
+    """409 API_KEY_ALREADY_ROTATED naming the successor to rotate instead; a key revoked
+    while the rotation ran is 422 API_KEY_NOT_ACTIVE, as one revoked before."""
+    if refused.successor is None:
+        return InvalidInput(
+            "API_KEY_NOT_ACTIVE", messages.API_KEY_NOT_ACTIVE.format(prefix=refused.prefix))
+    return Conflict(
+        "API_KEY_ALREADY_ROTATED",
+        messages.API_KEY_ALREADY_ROTATED.format(prefix=refused.prefix,
+                                                successor=refused.successor),
+        successor=refused.successor,
     )
 
 
@@ -314,8 +328,11 @@ def auth_router(settings: Settings) -> APIRouter:
             no_escalation(principal, kept, current.unit_scope)
             # A key issued before the check with no unit of the jurisdiction is not renewed.
             require_unit_of_jurisdiction(current.unit_scope, today_vn(), settings.jurisdiction)
-            rotated = apikeys.rotate_key(conn, prefix, principal.actor, timedelta(hours=hours),
-                                         longest=longest, scopes=kept)
+            try:
+                rotated = apikeys.rotate_key(conn, prefix, principal.actor,
+                                             timedelta(hours=hours), longest=longest, scopes=kept)
+            except apikeys.AlreadyRotated as refused:
+                raise rotation_refused(refused) from None
         if rotated is None:
             raise InvalidInput(
                 "API_KEY_NOT_ACTIVE",

@@ -335,6 +335,76 @@ def test_rotation_keeps_the_old_key_for_the_grace_period_only(
     assert religion.get(SITES, headers={"X-API-Key": again.json()["api_key"]}).status_code == 200
 
 
+def test_a_rotated_key_is_not_rotated_a_second_time(services: Services, idp: Idp) -> None:
+    """examiner-hostile: a key still in its grace period was rotated again (a retried
+    request, a double click), each time into one more live successor with the old key's whole
+    lifetime, `replaced_by` naming only the last; 20 rotations at once made 20 keys. Now 409
+    API_KEY_ALREADY_ROTATED names the successor, nothing stored; the successor rotates."""
+    religion = services["religion"]
+    created = _create_key(services, idp)
+    path = f"/api/v1/admin/api-keys/{created['prefix']}/rotate"
+    first = religion.post(path, json={"grace_hours": 1}, headers=idp.headers("key_admin"))
+    assert first.status_code == 201, first.text
+    successor = first.json()["prefix"]
+    with runtime_of(religion).engine.connect() as conn:
+        keys_before = conn.execute(select(api_keys_table)).all()
+        audit_before = conn.execute(select(api_key_audit_table)).all()
+    again = religion.post(path, json={"grace_hours": 1}, headers=idp.headers("key_admin"))
+    assert again.status_code == 409, again.text
+    assert _error(again)["code"] == "API_KEY_ALREADY_ROTATED"
+    assert _error(again)["details"] == {"successor": successor}
+    assert successor in _error(again)["message"]
+    with runtime_of(religion).engine.connect() as conn:
+        assert conn.execute(select(api_keys_table)).all() == keys_before
+        assert conn.execute(select(api_key_audit_table)).all() == audit_before
+    onwards = religion.post(f"/api/v1/admin/api-keys/{successor}/rotate",
+                            json={"grace_hours": 1}, headers=idp.headers("key_admin"))
+    assert onwards.status_code == 201, onwards.text
+
+
+def test_of_two_rotations_or_revocations_at_once_one_writes(
+    services: Services, idp: Idp, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two rotations at once both read the key unrotated (PostgreSQL's read committed; on
+    SQLite the writers take turns): the second is given that stale read here, as the race
+    gives it, and must neither store a second successor nor audit a second rotation; the
+    same for a revocation."""
+    religion = services["religion"]
+    engine = runtime_of(religion).engine
+    created = _create_key(services, idp)
+    prefix = created["prefix"]
+    with engine.connect() as conn:
+        stale = apikeys.get_key(conn, prefix)
+    assert stale is not None
+    rotated = religion.post(f"/api/v1/admin/api-keys/{prefix}/rotate",
+                            json={"grace_hours": 1}, headers=idp.headers("key_admin"))
+    assert rotated.status_code == 201, rotated.text
+    with engine.connect() as conn:
+        keys_before = conn.execute(select(api_keys_table)).all()
+        audit_before = conn.execute(select(api_key_audit_table)).all()
+    reads = iter([stale])
+    real_get_key = apikeys.get_key
+    monkeypatch.setattr(apikeys, "get_key", lambda conn, p: next(reads, None) or real_get_key(
+        conn, p))
+    with pytest.raises(apikeys.AlreadyRotated) as refused, engine.begin() as conn:
+        apikeys.rotate_key(conn, prefix, "quan.tri", timedelta(hours=1))
+    assert refused.value.successor == rotated.json()["prefix"]
+    with engine.connect() as conn:
+        assert conn.execute(select(api_keys_table)).all() == keys_before
+        assert conn.execute(select(api_key_audit_table)).all() == audit_before
+    # Revocations: the second, reading the key unrevoked, audits nothing.
+    with engine.begin() as conn:
+        apikeys.revoke_key(conn, prefix, "quan.tri", reason="một")
+    with engine.connect() as conn:
+        audit_before = conn.execute(select(api_key_audit_table)).all()
+    reads = iter([stale])
+    with engine.begin() as conn:
+        revoked = apikeys.revoke_key(conn, prefix, "quan.tri", reason="hai")
+    assert revoked is not None and revoked.revoked_at is not None
+    with engine.connect() as conn:
+        assert conn.execute(select(api_key_audit_table)).all() == audit_before
+
+
 def test_nobody_hands_out_more_than_they_hold(services: Services, idp: Idp) -> None:
     religion = services["religion"]
     for body, code in (
