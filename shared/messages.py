@@ -37,6 +37,12 @@ DUPLICATE_KEY: Final = (
     "Trường «{key}» được gửi nhiều lần trong cùng một đối tượng JSON, không rõ giá trị nào là "
     "đúng nên yêu cầu không được thực hiện. Hãy gửi mỗi trường một lần."
 )
+#: A form field (an import's file part) sent twice in one body (shared/jsonbody.py).
+REPEATED_PART: Final = (
+    "Trường «{name}» được gửi nhiều lần trong cùng một yêu cầu (ví dụ hai tệp), không rõ giá "
+    "trị nào là đúng nên yêu cầu không được thực hiện. Hãy gửi mỗi trường một lần (mỗi lần "
+    "nhập một tệp)."
+)
 BIDI_CONTROLS_IN_PARAMETER: Final = (
     "Tham số chứa ký tự điều khiển chiều viết (đảo ngược thứ tự hiển thị), không được chấp nhận"
 )

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from services.religion import messages as religion_messages
 from services.religion.app import create_app
 from shared import messages
 from shared.auth import apikeys
@@ -286,6 +287,40 @@ def test_an_upload_sent_as_json_or_a_bare_file_is_refused_415(
                               headers=headers)
         assert missing.status_code == 422, missing.text
         assert _refused_field(missing) == {"file"}
+
+
+def test_an_upload_giving_its_file_twice_is_refused_naming_the_part(
+    services: Services, idp: Idp
+) -> None:
+    """examiner-hostile: two `file` parts to an import (a partner's client attaching two
+    sheets) had the last imported and the first dropped without a word, the answer saying
+    the import was done; refused as a JSON key given twice is (DUPLICATE_KEY), nothing
+    written, each file alone still taken."""
+    headers = idp.headers("city_staff")
+    religion = services["religion"]
+    sheet = ",".join(religion_messages.COLUMN_HEADERS.values()) + "\r\n" + ",".join(
+        ["{code}", "Chùa Đông", "Phật giáo", TIEN_LANG_TOWN, "Khu 1", "1250.5",
+         "Đất cơ sở tôn giáo sử dụng ổn định", "05/01/2023"]) + "\r\n"
+    first, second = (sheet.replace("{code}", code).encode() for code in ("RP-1", "RP-2"))
+    for path, client, parts in (
+        ("/api/v1/sites/import", religion,
+         [("file", ("a.csv", first, "text/csv")), ("file", ("b.csv", second, "text/csv"))]),
+        ("/api/v1/commitments/progress-import", services["dialogue"],
+         [("file", ("a.csv", b"x", "text/csv")), ("file", ("b.csv", b"y", "text/csv"))]),
+    ):
+        before = event_count(client)
+        answer = client.post(path, files=parts, headers=headers)
+        assert answer.status_code == 422, (path, answer.text)
+        (detail,) = answer.json()["error"]["details"]
+        assert detail["field"] == "file" and detail["code"] == "REPEATED_PART", detail
+        assert "«file»" in detail["message"] and not detail["message"].isascii()
+        assert event_count(client) == before
+    for code, content in (("RP-1", first), ("RP-2", second)):
+        alone = religion.post("/api/v1/sites/import", files={"file": ("a.csv", content,
+                                                                     "text/csv")},
+                              headers=headers)
+        assert alone.status_code == 201, alone.text
+        assert religion.get(f"/api/v1/sites/{code}", headers=headers).status_code == 200
 
 
 def test_json_with_its_parameters_or_a_json_suffix_is_read(
