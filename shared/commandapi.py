@@ -34,7 +34,7 @@ from shared.commands import CommandResponse, CommandResult, run
 from shared.concurrency import IF_MATCH_MAX_LENGTH, IfMatch, etag, parse_if_match
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
-from shared.errors import IdempotencyKeyInProgress, InvalidInput
+from shared.errors import IdempotencyKeyInProgress, InvalidInput, PreconditionFailedUnchecked
 from shared.idempotency import IdempotentRequest, KeyRaced, StoredResponse
 from shared.jsonanswer import JSONAnswer
 from shared.logs import get_logger
@@ -120,13 +120,43 @@ class Command:
     ) -> None:
         self.runtime = runtime
         self.context = context
-        self.if_match = precondition
+        self._if_match = precondition
+        self._if_match_read = False
         self.key = key
+
+    @property
+    def if_match(self) -> IfMatch:
+        """What If-Match said; a route that reads it takes the version to its handler."""
+        self._if_match_read = True
+        return self._if_match
 
     @property
     def expected_version(self) -> int | None:
         """The version If-Match names, for handlers that take it as an argument."""
         return self.if_match.version
+
+    def _checking_if_match(self, work: Callable[[UnitOfWork], T]) -> Callable[[UnitOfWork], T]:
+        def checked(uow: UnitOfWork) -> T:
+            result = work(uow)
+            self._refuse_unread_if_match()  # inside the transaction: refused, nothing kept
+            return result
+
+        return checked
+
+    def _refuse_unread_if_match(self) -> None:
+        """412 IF_MATCH_NOT_CHECKED when If-Match named a version and the route never took it
+        to its handler: a creation (no record yet, so no version can match: RFC 9110
+        §13.1.1) or an operation that compares no version (a plan's document, a contest
+        entry). Such a command ran as if the header had not been sent, the weak tag that
+        never matches included (examiner-hostile: POST /sites, /plans/{year}/document with
+        If-Match W/"1" answered 201), though «a command sent with If-Match runs only if the
+        aggregate is still at that version». Asked once the handler has run, so its 403, 404
+        and state refusals come first, as a stale version's 412 does; `*` is not a version."""
+        version = self._if_match.version
+        if version is None or self._if_match_read:
+            return
+        tag = getattr(version, "tag", f'"{int(version)}"')
+        raise PreconditionFailedUnchecked(tag)
 
     def record(
         self,
@@ -172,6 +202,7 @@ class Command:
         commit: Callable[[T], bool] = lambda _: True,
     ) -> JSONResponse:
         """The general form (an import's report, a dry run that `commit` declines)."""
+        work = self._checking_if_match(work)
         key = self.key
         if key is None:
             result = run(self.runtime, self.context, work, commit=commit)

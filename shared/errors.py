@@ -219,6 +219,19 @@ class PreconditionFailed(DomainError):
         self.current = current
 
 
+class PreconditionFailedUnchecked(DomainError):
+    """If-Match named a version an operation does not compare (a creation, an operation on
+    a record without a version): the condition cannot hold, the command was not run."""
+
+    status_code = 412
+
+    def __init__(self, tag: str) -> None:
+        shown = tag[:40]
+        super().__init__(
+            "IF_MATCH_NOT_CHECKED", messages.IF_MATCH_NOT_CHECKED.format(tag=shown), tag=shown,
+        )
+
+
 class PreconditionRequired(DomainError):
     """An operation that overwrites what others may have changed needs If-Match (RFC 6585)."""
 

@@ -351,6 +351,11 @@ WEAK_IF_MATCH: Final = (
     'RFC 9110): không có gì được ghi. Hãy gửi ETag đúng như khi đọc bản ghi, dạng "{current}" '
     "(không có W/)"
 )
+IF_MATCH_NOT_CHECKED: Final = (
+    "Thao tác này không đối chiếu phiên bản bản ghi (tạo mới, hoặc bản ghi không có phiên "
+    "bản), nên điều kiện If-Match {tag} không thể được bảo đảm: không có gì được ghi. Hãy gửi "
+    "lại không kèm If-Match"
+)
 VERSION_DISAGREES: Final = (
     "If-Match và phiên bản mong đợi trong nội dung (cách gửi cũ, sẽ bỏ) mang hai phiên bản "
     "khác nhau; chỉ cần gửi If-Match"

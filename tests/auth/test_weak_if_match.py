@@ -116,3 +116,38 @@ def test_a_weak_if_match_with_the_same_version_in_the_body_is_the_412(
                                 "expected_version": 2},
                           headers={**city, "If-Match": 'W/"1"'})
     assert (other.status_code, other.json()["error"]["code"]) == (422, "VERSION_DISAGREES")
+
+
+@pytest.mark.parametrize("tag", ['"0"', '"1"', 'W/"1"'])
+def test_an_if_match_that_a_command_does_not_compare_is_refused_412(
+    services: Services, idp: Idp, tag: str
+) -> None:
+    """examiner-hostile: a command whose route takes no version (a creation, where there is no
+    record yet to match; a plan's document, which compares none) ran as if If-Match had not
+    been sent, a weak tag's included (201). Now 412 IF_MATCH_NOT_CHECKED naming the tag,
+    nothing written, after the operation's own refusals; without If-Match, or with `*`, it
+    runs."""
+    city = idp.headers("city_staff")
+    religion, indicators = services["religion"], services["indicators"]
+    assert indicators.post("/api/v1/plans/2023/load", headers=city).status_code == 201
+    document = {"document_number": "15-KH/BDVTU", "issued_on": "2023-01-10"}
+    for client, path, body in (
+        (religion, "/api/v1/sites", site_body("CS-U1")),
+        (indicators, "/api/v1/models", model_body()),
+        (indicators, "/api/v1/plans/2023/document", document),
+    ):
+        before = event_count(client)
+        refused = client.post(path, json=body, headers=city | {"If-Match": tag})
+        assert refused.status_code == 412, (path, refused.text)
+        error = refused.json()["error"]
+        assert error["code"] == "IF_MATCH_NOT_CHECKED" and tag in error["message"], error
+        assert not error["message"].isascii() and error["details"] == {"tag": tag}
+        assert event_count(client) == before, path
+    # The operation's own refusal first: a caller out of scope learns its 403.
+    outside = religion.post("/api/v1/sites", json=site_body("CS-U2", QUAN_TOAN),
+                            headers=idp.headers("district_board") | {"If-Match": tag})
+    assert outside.status_code == 403, outside.text
+    assert religion.post("/api/v1/sites", json=site_body("CS-U1"),
+                         headers=city | {"If-Match": "*"}).status_code == 201
+    assert indicators.post("/api/v1/plans/2023/document", json=document,
+                           headers=city).status_code in (200, 201)
