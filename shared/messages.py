@@ -457,9 +457,12 @@ UNKNOWN_SCOPE: Final = "Quyền không tồn tại: {unknown}"
 ESCALATION: Final = "Không thể cấp quyền mà bạn không có: {scopes}"
 API_KEY_NOT_FOUND: Final = "Không có khoá API «{prefix}»"
 API_KEY_NOT_ACTIVE: Final = "Khoá «{prefix}» đã thu hồi hoặc hết hạn, không xoay vòng được"
-API_KEY_ALREADY_ROTATED: Final = (
-    "Khoá «{prefix}» đã được xoay vòng, thay bằng khoá «{successor}»; không tạo thêm khoá thay "
-    "thế thứ hai. Nếu cần khoá mới, hãy xoay vòng khoá «{successor}»"
+#: A key's refusals (shared.auth.routes.rotation_refused): its actions and states.
+API_KEY_ACTIONS: Final = {"rotate": "Xoay vòng khoá", "revoke": "Thu hồi khoá"}
+API_KEY_STATES: Final = {"rotated": "đã xoay vòng, đang trong thời gian chuyển tiếp"}
+API_KEY_SUBJECT: Final = "khoá API «{prefix}»"
+API_KEY_ROTATED_NOTE: Final = (
+    "đã thay bằng khoá «{successor}»; nếu cần khoá mới, hãy xoay vòng khoá «{successor}»"
 )
 #: What each security-log event means, for whoever reads the log.
 SECURITY_EVENTS: Final[dict[str, str]] = {

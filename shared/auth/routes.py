@@ -26,7 +26,7 @@ from shared.auth.securitylog import security_event
 from shared.clock import VN_TZ, format_date_vn, today_vn
 from shared.db import read_connection
 from shared.envelope import utcnow
-from shared.errors import Conflict, Forbidden, InvalidInput, NotFound
+from shared.errors import ActionRefused, Forbidden, InvalidInput, Lifecycle, NotFound
 from shared.jsonbody import JSONBodyRoute
 from shared.paging import Paging
 from shared.requestguard import declared_query_only, refuse_undeclared_query
@@ -170,16 +170,19 @@ def _log_created(principal: Principal, key: apikeys.ApiKey, **details: Any) -> N
     )
 
 
-def rotation_refused(refused: apikeys.AlreadyRotated) -> Conflict | InvalidInput:
+API_KEY_LIFECYCLE = Lifecycle(messages.API_KEY_ACTIONS, messages.API_KEY_STATES)
+
+
+def rotation_refused(refused: apikeys.AlreadyRotated) -> ActionRefused | InvalidInput:
     """409 API_KEY_ALREADY_ROTATED naming the successor to rotate instead; a key revoked
     while the rotation ran is 422 API_KEY_NOT_ACTIVE, as one revoked before."""
     if refused.successor is None:
         return InvalidInput(
             "API_KEY_NOT_ACTIVE", messages.API_KEY_NOT_ACTIVE.format(prefix=refused.prefix))
-    return Conflict(
-        "API_KEY_ALREADY_ROTATED",
-        messages.API_KEY_ALREADY_ROTATED.format(prefix=refused.prefix,
-                                                successor=refused.successor),
+    return ActionRefused(
+        "API_KEY_ALREADY_ROTATED", API_KEY_LIFECYCLE, action="rotate",
+        subject=messages.API_KEY_SUBJECT.format(prefix=refused.prefix), state="rotated",
+        allowed=["revoke"], note=messages.API_KEY_ROTATED_NOTE.format(successor=refused.successor),
         successor=refused.successor,
     )
 

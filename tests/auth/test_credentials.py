@@ -352,7 +352,8 @@ def test_a_rotated_key_is_not_rotated_a_second_time(services: Services, idp: Idp
     again = religion.post(path, json={"grace_hours": 1}, headers=idp.headers("key_admin"))
     assert again.status_code == 409, again.text
     assert _error(again)["code"] == "API_KEY_ALREADY_ROTATED"
-    assert _error(again)["details"] == {"successor": successor}
+    assert _error(again)["details"]["successor"] == successor
+    assert _error(again)["details"]["allowed_actions"] == ["revoke"]
     assert successor in _error(again)["message"]
     with runtime_of(religion).engine.connect() as conn:
         assert conn.execute(select(api_keys_table)).all() == keys_before
