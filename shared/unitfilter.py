@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Query
+from starlette.requests import Request
 
 from shared import messages
 from shared.adminunits.model import (
@@ -23,7 +24,10 @@ from shared.adminunits.model import (
     UNIT_CODE_PATTERN,
     level_of_code,
 )
+from shared.clock import today_vn
 from shared.errors import InvalidInput
+from shared.runtime import runtime_of
+from shared.unitcheck import require_unit_of_jurisdiction
 
 #: The one name of the unit filter.
 UNIT = "unit"
@@ -56,13 +60,26 @@ def one_unit(**named: str | None) -> str | None:
     return next(iter(codes), None)
 
 
+def listed_unit(request: Request, code: str | None) -> str | None:
+    """`code` itself when it names a unit of the jurisdiction on some day (a district abolished
+    in 2025 still lists its records), as every unit the API takes: a code the catalogue never
+    held is 422 UNKNOWN_UNIT, one never in the jurisdiction (a Hà Nội ward's «00001») 422
+    OUTSIDE_JURISDICTION. They were answered 200 with an empty list by religion's lists, the
+    models and the audit of every service, which read as «nothing recorded there»
+    (examiner-hostile; dialogue's lists already refused an unknown code)."""
+    if code is not None:
+        require_unit_of_jurisdiction(code, today_vn(), runtime_of(request).settings.jurisdiction)
+    return code
+
+
 async def unit_or_unit_code(
+    request: Request,
     unit: Unit = None,
     unit_code: Annotated[str | None, _former(UNIT_CODE_PATTERN)] = None,
 ) -> str | None:
     """Any unit's code (the city, a district, a commune): dialogue's lists, which took it as
     `unit_code`."""
-    return one_unit(unit=unit, unit_code=unit_code)
+    return listed_unit(request, one_unit(unit=unit, unit_code=unit_code))
 
 
 UnitFilter = Annotated[str | None, Depends(unit_or_unit_code)]
@@ -78,6 +95,7 @@ class LocalUnit:
 
 
 async def district_or_commune(
+    request: Request,
     unit: LocalUnitCode = None,
     district: Annotated[str | None, _former(DISTRICT_CODE_PATTERN)] = None,
     commune: Annotated[str | None, _former(COMMUNE_CODE_PATTERN)] = None,
@@ -85,10 +103,14 @@ async def district_or_commune(
     """A district's or a commune's code as `unit`: religion's lists, which took them as
     `district` and `commune` (both may still be sent together, as before)."""
     if unit is None:
-        return LocalUnit(district, commune)
-    if level_of_code(unit) == "district":
-        return LocalUnit(one_unit(unit=unit, district=district), commune)
-    return LocalUnit(district, one_unit(unit=unit, commune=commune))
+        chosen = LocalUnit(district, commune)
+    elif level_of_code(unit) == "district":
+        chosen = LocalUnit(one_unit(unit=unit, district=district), commune)
+    else:
+        chosen = LocalUnit(district, one_unit(unit=unit, commune=commune))
+    listed_unit(request, chosen.district)
+    listed_unit(request, chosen.commune)
+    return chosen
 
 
 LocalUnitFilter = Annotated[LocalUnit, Depends(district_or_commune)]

@@ -62,6 +62,7 @@ from shared.requestguard import (
 )
 from shared.runtime import ServiceRuntime
 from shared.runtime import runtime_of as runtime_of
+from shared.unitfilter import listed_unit
 from shared.validation import (
     MAX_VERSION,
     VALIDATION_ERROR,
@@ -820,6 +821,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
 
     @router.get("/api/v1/audit", dependencies=[Depends(RequiredScope("audit:read"))])
     def audit(
+        request: Request,
         principal: AuthenticatedPrincipal,
         paging: LegacyPaging,
         actor: Annotated[str | None, Query(max_length=200)] = None,
@@ -833,6 +835,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
         """Who did what, when: the service's events filtered by actor, department, unit (with
         the units under it), recording time. A district-level auditor sees its tree only."""
         require_ordered(recorded_from, recorded_to, "recorded_from", "recorded_to")
+        listed_unit(request, unit)
         query = AuditQuery(
             actor=actor,
             department=department,

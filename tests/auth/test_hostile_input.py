@@ -393,3 +393,32 @@ def test_a_bearer_token_and_an_api_key_together_are_refused(
     assert event_count(client) == events
     assert client.post("/api/v1/sites", json=site_body("CS-AMB"),
                        headers={"X-API-Key": key}).status_code == 201
+
+
+@pytest.mark.parametrize("code, refusal", [("99999", "UNKNOWN_UNIT"),
+                                           ("00001", "OUTSIDE_JURISDICTION")])
+def test_a_list_asked_for_no_unit_of_the_jurisdiction_is_refused(
+    services: Services, idp: Idp, code: str, refusal: str
+) -> None:
+    """examiner-hostile: `?unit=99999` (no such unit) or `?unit=00001` (a Hà Nội ward) was
+    answered 200 with an empty list by religion's lists, the models and every service's
+    audit, read as «nothing recorded there»; every unit the API takes is a unit of the
+    jurisdiction on some day (an API key's rule), so they are 422 as dialogue's lists were
+    for an unknown code. A district abolished in 2025 (315) still lists its records."""
+    city = idp.headers("city_staff")
+    asked = [("religion", "/api/v1/sites"), ("religion", "/api/v1/compliance-cases"),
+             ("dialogue", "/api/v1/sessions"), ("indicators", "/api/v1/models"),
+             *((service, "/api/v1/audit") for service in SERVICES)]
+    for service, path in asked:
+        answer = services[service].get(f"{path}?unit={code}", headers=city)
+        assert answer.status_code == 422, (service, path, answer.text)
+        error = answer.json()["error"]
+        assert error["code"] == refusal and code in error["message"], (service, path, error)
+        assert services[service].get(f"{path}?unit={TIEN_LANG}", headers=city
+                                     ).status_code == 200, (service, path)
+    # The former names of the filter too.
+    for name in ("commune", "district"):
+        wrong = "00001" if name == "commune" else "001"
+        answer = services["religion"].get(f"/api/v1/sites?{name}={wrong}", headers=city)
+        assert answer.status_code == 422 and answer.json()["error"]["code"] == (
+            "OUTSIDE_JURISDICTION"), answer.text

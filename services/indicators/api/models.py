@@ -33,6 +33,7 @@ from shared.errors import NotFound
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
+from shared.unitfilter import listed_unit
 from shared.validation import Day
 from shared.web import principal_of, runtime_of
 
@@ -99,6 +100,7 @@ def list_models(
     moment = as_of or utcnow()
     principal = principal_of(request)
     require_listable(principal, unit)
+    listed_unit(request, unit)
     with read_connection(runtime_of(request).engine) as conn:
         items = models_view(conn, on, moment, unit, field, active_only, principal.unit_scope)
     return paging.of(items, on=on.isoformat())
