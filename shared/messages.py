@@ -132,6 +132,10 @@ BIDI_CONTROLS: Final = (
     "Chuỗi chứa ký tự điều khiển chiều viết (đảo ngược thứ tự hiển thị), không được chấp nhận"
 )
 BLANK: Final = "Không được để trống"
+#: A name (of a site, a person, a key's owner...) is one line (shared.validation.Name).
+LINE_BREAKS: Final = (
+    "Tên chỉ được viết trên một dòng: không được chứa ký tự xuống dòng hoặc ký tự tab"
+)
 DATE_OUT_OF_RANGE: Final = "Ngày phải {range}"
 INSTANT_OUT_OF_RANGE: Final = "Thời điểm phải {range}"
 DATE_RANGE: Final = "từ {first} đến {last}"

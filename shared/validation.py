@@ -141,8 +141,22 @@ def _not_blank(value: str) -> str:
     return value
 
 
+_LINE_BREAK = re.compile("[\t\n\r]")
+
+
+def _one_line(value: str) -> str:
+    # Free text may hold a line break; a name is shown on one line, in a list, a table cell,
+    # a report's heading: «Chùa Đông\nĐã cấp giấy chứng nhận» was registered as a site's name
+    # and printed as two lines of the register (examiner-hostile). Refused, not joined: the
+    # desk sees what it typed. (The subject and department of a token follow the same rule.)
+    if _LINE_BREAK.search(value):
+        raise PydanticCustomError("line_breaks", messages.LINE_BREAKS)
+    return value
+
+
 Name = Annotated[
-    str, StringConstraints(max_length=300), AfterValidator(clean_text), AfterValidator(_not_blank)
+    str, StringConstraints(max_length=300), AfterValidator(clean_text), AfterValidator(_not_blank),
+    AfterValidator(_one_line),
 ]
 #: The longest name of a person, key owner or department taken: an event records its actor
 #: and department in 200 characters (shared/eventstore.py), as the API keys do theirs; a
@@ -150,7 +164,7 @@ Name = Annotated[
 ACTOR_MAX: Final = 200
 ActorName = Annotated[
     str, StringConstraints(max_length=ACTOR_MAX), AfterValidator(clean_text),
-    AfterValidator(_not_blank),
+    AfterValidator(_not_blank), AfterValidator(_one_line),
 ]
 #: A code in a body: the path's code (shared.ids.CODE_PATTERN), since the record made is then
 #: read and acted on by that code in a path (finding J18: a «/» was taken here, and the model

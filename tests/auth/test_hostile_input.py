@@ -422,3 +422,30 @@ def test_a_list_asked_for_no_unit_of_the_jurisdiction_is_refused(
         answer = services["religion"].get(f"/api/v1/sites?{name}={wrong}", headers=city)
         assert answer.status_code == 422 and answer.json()["error"]["code"] == (
             "OUTSIDE_JURISDICTION"), answer.text
+
+
+@pytest.mark.parametrize("name", ["Chùa Đông\nĐã cấp giấy chứng nhận", "Chùa\r\nĐông",
+                                  "Chùa\tĐông"])
+def test_a_name_holding_a_line_break_or_a_tab_is_refused(
+    services: Services, idp: Idp, name: str
+) -> None:
+    """examiner-hostile: a site registered as «Chùa Đông\\nĐã cấp giấy chứng nhận» was stored
+    and printed as two lines of the register; a name is one line (as a token's subject is),
+    free text (an address, a note) keeps its line breaks."""
+    city = idp.headers("city_staff")
+    religion, dialogue = services["religion"], services["dialogue"]
+    for client, path, body, field in (
+        (religion, "/api/v1/sites", site_body("NL-1") | {"name": name}, "name"),
+        (dialogue, "/api/v1/heads", {"unit_code": TIEN_LANG_TOWN, "role": "party_secretary",
+                                     "full_name": name, "from_date": "2021-01-15"}, "full_name"),
+    ):
+        before = event_count(client)
+        answer = client.post(path, json=body, headers=city)
+        assert answer.status_code == 422, answer.text
+        (detail,) = answer.json()["error"]["details"]
+        assert detail["field"] == field and detail["code"] == "LINE_BREAKS", detail
+        assert not detail["message"].isascii()
+        assert event_count(client) == before
+    kept = religion.post("/api/v1/sites", json=site_body("NL-1") | {"address": "Khu 1\nThôn 2"},
+                         headers=city)
+    assert kept.status_code == 201, kept.text
