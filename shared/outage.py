@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from nats import errors as nats_errors
 from sqlalchemy import exc as sa_exc
 
+# SQLite's SQLITE_FULL: one of the unavailable states below, and the one `is_disk_full` names.
+_SQLITE_FULL = "database or disk is full"
 # SQLite raises OperationalError for its busy/IO states and for programming errors alike
 # ("no such table"): only these messages are the file being unavailable.
 _SQLITE_UNAVAILABLE = (
@@ -24,9 +26,8 @@ _SQLITE_UNAVAILABLE = (
     "database table is locked",
     "disk i/o error",
     "unable to open database file",
-    "database or disk is full",
+    _SQLITE_FULL,
 )
-_SQLITE_FULL = "database or disk is full"
 
 _NATS_UNAVAILABLE: tuple[type[BaseException], ...] = (
     nats_errors.ConnectionClosedError,
