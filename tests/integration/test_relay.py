@@ -14,7 +14,7 @@ from structlog.testing import capture_logs
 from shared.envelope import EventEnvelope
 from shared.eventstore import outbox_table
 from shared.natsserver import NatsServer, free_port
-from shared.relay import OutboxItem
+from shared.relay import OutboxItem, OutboxRelay
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
@@ -278,26 +278,34 @@ def test_a_service_started_with_its_cluster_down_counts_its_outbox_and_turns_unr
         wait_until(lambda: gauge() == 0, timeout=30)
 
 
-async def test_acknowledged_events_are_marked_together_and_never_sent_twice(
-    settings_factory: Callable[..., Settings], nats_server: NatsServer
-) -> None:
-    runtime = ServiceRuntime(settings_factory("religion"), registry)
-    relay = runtime.relay
-    relay.mark_delay_s = 0.5
+def positions_sent(relay: OutboxRelay) -> list[int]:
+    """The outbox positions `relay` reads as pending to publish, in order, as it reads them."""
     sent: list[int] = []
-    marks: list[list[int]] = []
-    real_fetch, real_mark = relay._fetch_pending, relay._mark_published
+    real_fetch = relay._fetch_pending
 
     def fetch(after_position: int, skip: frozenset[int] = frozenset()) -> list[OutboxItem]:
         items = real_fetch(after_position, skip)
         sent.extend(item.position for item in items)
         return items
 
+    relay._fetch_pending = fetch  # type: ignore[method-assign]
+    return sent
+
+
+async def test_acknowledged_events_are_marked_together_and_never_sent_twice(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    runtime = ServiceRuntime(settings_factory("religion"), registry)
+    relay = runtime.relay
+    relay.mark_delay_s = 0.5
+    sent = positions_sent(relay)
+    marks: list[list[int]] = []
+    real_mark = relay._mark_published
+
     def mark(positions: list[int]) -> None:
         marks.append(positions)
         real_mark(positions)
 
-    relay._fetch_pending = fetch  # type: ignore[method-assign]
     relay._mark_published = mark  # type: ignore[method-assign]
     await runtime.start()
     try:
@@ -358,16 +366,11 @@ async def test_events_whose_mark_is_refused_are_not_sent_again_while_it_is(
     runtime = ServiceRuntime(settings_factory("religion"), registry)
     relay = runtime.relay
     relay.mark_delay_s = 0.0
-    sent: list[int] = []
+    sent = positions_sent(relay)
     refused: list[list[int]] = []
     full = threading.Event()
     full.set()
-    real_fetch, real_mark = relay._fetch_pending, relay._mark_published
-
-    def fetch(after_position: int, skip: frozenset[int] = frozenset()) -> list[OutboxItem]:
-        items = real_fetch(after_position, skip)
-        sent.extend(item.position for item in items)
-        return items
+    real_mark = relay._mark_published
 
     def mark(positions: list[int]) -> None:
         if full.is_set():
@@ -375,7 +378,6 @@ async def test_events_whose_mark_is_refused_are_not_sent_again_while_it_is(
             raise sqlite3.OperationalError("database or disk is full")
         real_mark(positions)
 
-    relay._fetch_pending = fetch  # type: ignore[method-assign]
     relay._mark_published = mark  # type: ignore[method-assign]
     await runtime.start()
     try:
