@@ -72,7 +72,7 @@ from shared.envelope import EventEnvelope, utcnow
 from shared.errors import NoRebuildInProgress, RebuildInProgress, RebuildNotFound
 from shared.logs import get_logger
 from shared.natsconn import NatsLink
-from shared.requestbound import outside_requests
+from shared.requestbound import service_work
 from shared.streams import durable_drained, stream_exists
 
 if TYPE_CHECKING:
@@ -392,9 +392,9 @@ class ReadModelRebuilds:
 
     def _run(self, running: _Running) -> None:
         running.stop = asyncio.Event()
-        # A rebuild begun by a request: its consumers' calls are not bound by the request's
-        # wait (shared/requestbound.py).
-        with outside_requests():
+        # Its consumers' calls are bound by the service work's wait (a stopped backend), not by
+        # the request that began a rebuild (shared/requestbound.py).
+        with service_work(self._runtime.settings.database_work_wait_s):
             running.tasks = [asyncio.create_task(r.run(running.stop)) for r in running.runners]
 
     async def _halt(self, running: _Running | None) -> None:

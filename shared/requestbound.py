@@ -20,11 +20,19 @@ rolls back. The one exception is a COMMIT already sent when the wait ran out, wh
 client cannot know, as with any connection lost at that moment: a command sent again with
 its Idempotency-Key, or refused 409, says which.
 
-The bound is per call, not per request, and only for requests: a request that runs long by
-doing many short calls (an import, a finalisation waiting for NATS) is not cut, and the
-migrations, consumers, relay, rebuilds and background jobs, which run outside any request,
-are never bounded (`outside_requests` keeps the tasks a request starts out of its bound).
-Setting: DATABASE_REQUEST_WAIT_S (docs/reliability.md).
+The bound is per call, not per request: a request that runs long by doing many short calls
+(an import, a finalisation waiting for NATS) is not cut. `outside_requests` keeps the tasks a
+request starts out of its bound.
+
+The relay and the consumers (the live ones and a rebuild's) are bounded the same way by
+their own wait, DATABASE_WORK_WAIT_S (`service_work`, set around the creation of their tasks,
+which copy it): a stopped backend held them for ever as it held requests, publishing and
+applying nothing for as long as it stayed stopped, /readyz none the wiser (examiner-outage).
+Past it their call raises the same OperationalError, an outage for both: the relay retries
+after its backoff, a consumer pauses holding its batch, each on a new connection. The
+migrations, a rebuild's own steps (its index builds, the switch) and the background jobs
+are never bounded: one long statement of theirs is not a stopped server.
+Settings: DATABASE_REQUEST_WAIT_S, DATABASE_WORK_WAIT_S (docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -39,7 +47,8 @@ from sqlalchemy import Engine, event
 
 
 class RequestBound:
-    """A request's bound, in force while the request runs (`open`)."""
+    """A bound on each database call: a request's, in force while the request runs (`open`),
+    or the service work's (`service_work`), always open."""
 
     __slots__ = ("open", "seconds")
 
@@ -77,15 +86,28 @@ def outside_requests() -> Iterator[None]:
         _BOUND.reset(token)
 
 
+@contextmanager
+def service_work(seconds: float) -> Iterator[None]:
+    """Tasks created inside (the relay, the consumers) copy a context whose database calls
+    wait at most `seconds` for PostgreSQL (0: without bound); a request's bound is not theirs
+    either."""
+    token = _BOUND.set(RequestBound(seconds) if seconds > 0 else None)
+    try:
+        yield
+    finally:
+        _BOUND.reset(token)
+
+
 def current_bound_s() -> float | None:
-    """The bound of the request this code runs for, in seconds (None: not for a request)."""
+    """The bound of the request or service work this code runs for, in seconds (None:
+    unbounded)."""
     bound = _BOUND.get()
     return bound.seconds if bound is not None and bound.open else None
 
 
 @functools.cache
 def bounded_connection_class() -> type[Any]:
-    """psycopg's Connection whose waits for the server honour the request's bound (built on
+    """psycopg's Connection whose waits for the server honour the call's bound (built on
     first use: the embedded default needs no PostgreSQL driver)."""
     import psycopg
     from psycopg import errors
@@ -112,7 +134,7 @@ def bounded_connection_class() -> type[Any]:
                 self.pgconn.finish()
                 raise psycopg.OperationalError(
                     f"PostgreSQL did not answer within {timeout:g} s "
-                    "(DATABASE_REQUEST_WAIT_S): connection closed"
+                    "(DATABASE_REQUEST_WAIT_S, DATABASE_WORK_WAIT_S): connection closed"
                 ) from exc
 
     return BoundedConnection

@@ -32,7 +32,7 @@ from shared.natsconn import NatsLink
 from shared.outage import Backoff, DiskFullNotice, is_infrastructure_failure
 from shared.rebuild import ReadModelRebuilds, ReadModels, rebuild_metadata
 from shared.relay import OutboxRelay
-from shared.requestbound import outside_requests
+from shared.requestbound import outside_requests, service_work
 from shared.settings import Settings
 from shared.streams import ensure_stream, stream_config
 from shared.watermark import WatermarkConfig
@@ -268,9 +268,11 @@ class ServiceRuntime:
         os._exit(3)
 
     async def _start_work(self) -> None:
+        with service_work(self.settings.database_work_wait_s):  # its calls are bounded
+            relay = asyncio.create_task(self.relay.run(self._stop))
         self._tasks = [
             asyncio.create_task(self.link.connect_forever(self._stop, self._on_connect)),
-            asyncio.create_task(self.relay.run(self._stop)),
+            relay,
             *(asyncio.create_task(job(self, self._stop)) for job in self.background),
         ]
         self._start_consumers()
@@ -281,7 +283,9 @@ class ServiceRuntime:
 
     def _start_consumers(self) -> None:
         self._consumer_stop = asyncio.Event()
-        with outside_requests():  # started again by a rebuild's request: not bound by it
+        # Their calls are bounded by the service work's wait, not by the request of a rebuild
+        # that starts them again.
+        with service_work(self.settings.database_work_wait_s):
             self._consumer_tasks = [
                 asyncio.create_task(c.run(self._consumer_stop)) for c in self._plain_consumers
             ]

@@ -42,9 +42,14 @@ class Settings(BaseSettings):
     # the pool's pre-ping) may wait for the server's answer before its connection is closed and
     # the request answered 503 DATABASE_UNAVAILABLE, nothing committed (shared/requestbound.py):
     # a backend stopped while its host still acknowledges TCP otherwise holds the request and
-    # its thread for ever. Per call, so a request doing many short ones is not cut; the work
-    # outside requests (migrations, consumers, relay, rebuilds) is never bounded. 0: off.
+    # its thread for ever. Per call, so a request doing many short ones is not cut. 0: off.
     database_request_wait_s: float = Field(default=30.0, ge=0)
+    # PostgreSQL: the same bound on each database call of the relay and the consumers (a
+    # rebuild's too): past it the relay retries after its backoff and a consumer pauses, each
+    # on a new connection, instead of waiting for ever on a stopped backend. Longer than a
+    # request's: a consumer's batch statement may be long on a loaded server. The migrations,
+    # a rebuild's own steps and the background jobs are never bounded. 0: off.
+    database_work_wait_s: float = Field(default=60.0, ge=0)
     # SQLite: FULL fsyncs the WAL at every commit, so a power cut loses no answered command and
     # nothing is published that the file does not keep; NORMAL fsyncs at checkpoints only
     # (several times the commit rate; a power cut can roll back the last commits). Unset: FULL

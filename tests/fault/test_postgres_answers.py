@@ -17,12 +17,14 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import psycopg
 from sqlalchemy import create_engine, func, select
 
+from shared.consumer import processed_events_table
 from shared.db import aggregate_lock_key, normalise_url
 from shared.eventstore import events_table, outbox_table
 from shared.natsserver import NatsServer, free_port
@@ -241,3 +243,88 @@ def test_requests_while_the_whole_server_is_stopped_get_503_and_the_service_reco
     finally:
         religion.stop()
     _clean_log(religion)
+
+
+def _applied_by(url: str, event_id: str) -> set[str]:
+    """The durables of a consumer's database that applied `event_id`."""
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as conn:
+            return {str(row[0]) for row in conn.execute(
+                select(processed_events_table.c.consumer).where(
+                    processed_events_table.c.event_id == event_id))}
+    finally:
+        engine.dispose()
+
+
+def _ready(port: int) -> bool:
+    return _request(port, "/readyz")[0] == 200
+
+
+def _event_of(url: str, code: str) -> str:
+    engine = create_engine(normalise_url(url))
+    try:
+        with engine.connect() as conn:
+            return str(conn.execute(select(events_table.c.event_id).where(
+                events_table.c.event_type == "SiteRegistered",
+                events_table.c.aggregate_id == code)).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_the_relay_and_the_consumers_go_on_past_their_stopped_backends(
+    tmp_path: Path, throwaway_postgres: ThrowawayPostgres, nats_server: NatsServer
+) -> None:
+    """Every backend serving religion (its relay among them) and reporting (its consumers) is
+    stopped, the postmaster left running: the relay and the consumers give each call up after
+    DATABASE_WORK_WAIT_S and go on through new connections, so an event committed meanwhile is
+    published and applied while those backends stay stopped (before: the relay waited for
+    ever on its stopped pooled connection, the consumers on theirs, until SIGCONT)."""
+    religion_db, reporting_db = (f"{service}_{uuid.uuid4().hex[:8]}"
+                                 for service in ("religion", "reporting"))
+    religion_url = throwaway_postgres.create_database(religion_db)
+    reporting_url = throwaway_postgres.create_database(reporting_db)
+    bounds = {"DATABASE_REQUEST_WAIT_S": str(REQUEST_WAIT_S),
+              "DATABASE_WORK_WAIT_S": str(REQUEST_WAIT_S), "RELAY_POLL_INTERVAL_S": "0.2"}
+    root = f"w{uuid.uuid4().hex[:8]}"
+    religion = _religion(tmp_path, throwaway_postgres, nats_server, religion_db,
+                         SUBJECT_ROOT=root, **bounds)
+    reporting = ServiceProcess("reporting", free_port(), {
+        "NATS_URL": nats_server.url, "SUBJECT_ROOT": root, "ENVIRONMENT": "test",
+        "LOG_LEVEL": "INFO", "REPORTING_DATABASE_URL": reporting_url, **bounds,
+    }, tmp_path / "reporting.log").start()
+    try:
+        religion.wait_healthy()
+        reporting.wait_healthy()
+        for port in (religion.port, reporting.port):
+            wait_until(partial(_ready, port), timeout=90)
+        assert _request(religion.port, "/api/v1/sites", _site("WARM-3"), timeout=120)[0] == 201
+        warm = _event_of(religion_url, "WARM-3")
+        wait_until(lambda: bool(_applied_by(reporting_url, warm)), timeout=60)
+        durables = _applied_by(reporting_url, warm)
+
+        unpublished = select(func.count()).select_from(outbox_table).where(
+            outbox_table.c.published_at.is_(None))
+        backends = [*throwaway_postgres.backend_pids(religion_db),
+                    *throwaway_postgres.backend_pids(reporting_db)]
+        with _stopped(*backends):
+            time.sleep(2)  # the relay's next rounds reach a stopped pooled connection
+            status, body, _ = _request(religion.port, "/api/v1/sites", _site("STOP-1"),
+                                       timeout=60)
+            assert status == 201, body
+            stopped = _event_of(religion_url, "STOP-1")
+            # Before: the relay never published it, nor reporting applied it, while its
+            # backends stayed stopped.
+            wait_until(lambda: _count(religion_url, unpublished) == 0, timeout=60)
+            wait_until(lambda: _applied_by(reporting_url, stopped) == durables, timeout=60)
+        # Resumed, the backends whose client gave up find it gone; the others serve on.
+        assert _request(religion.port, "/api/v1/sites", _site("STOP-2"))[0] == 201
+        after = _event_of(religion_url, "STOP-2")
+        wait_until(lambda: _applied_by(reporting_url, after) == durables, timeout=60)
+        wait_until(lambda: _count(religion_url, unpublished) == 0, timeout=30)
+    finally:
+        religion.stop()
+        reporting.stop()
+    assert _registered(religion_url, "STOP-1") == 1
+    for service in (religion, reporting):
+        _clean_log(service)

@@ -16,7 +16,7 @@ from sqlalchemy.exc import OperationalError
 
 from shared.db import POSTGRES_CONNECT_ARGS, create_db_engine
 from shared.outage import is_infrastructure_failure
-from shared.requestbound import begin_request, end_request, outside_requests
+from shared.requestbound import begin_request, end_request, outside_requests, service_work
 
 # Far above the 5 s connect_timeout; libpq's default waits as long as the server keeps the
 # connection open, which is for ever here.
@@ -131,5 +131,33 @@ def test_a_request_call_is_cut_at_its_bound_and_the_service_work_is_not(
         # ...which no longer holds once the request has ended.
         with engine.connect() as conn:
             assert started_inside.run(conn.execute, text("SELECT pg_sleep(1), 2")).one()[1] == 2
+    finally:
+        engine.dispose()
+
+
+def test_the_service_work_call_is_cut_at_its_own_bound(postgres_admin_url: str) -> None:
+    """The relay's and the consumers' tasks are created inside `service_work`: a call of
+    theirs that gets no answer within DATABASE_WORK_WAIT_S fails as an outage and its
+    connection leaves the pool, even inside a request's context; 0 leaves them unbounded
+    (the fault suite stops their backends: tests/fault/test_postgres_answers.py)."""
+    engine = create_db_engine(postgres_admin_url)
+    try:
+        with service_work(0.5):
+            relay_like = contextvars.copy_context()
+        bound, token = begin_request(30)
+        try:
+            with service_work(0.5):
+                started_by_request = contextvars.copy_context()
+            with service_work(0):
+                unbounded = contextvars.copy_context()
+        finally:
+            end_request(bound, token)
+        for context in (relay_like, started_by_request):
+            with pytest.raises(OperationalError) as raised, engine.connect() as conn:
+                context.run(conn.execute, text("SELECT pg_sleep(3)"))
+            assert raised.value.connection_invalidated
+            assert is_infrastructure_failure(raised.value)
+        with engine.connect() as conn:
+            assert unbounded.run(conn.execute, text("SELECT pg_sleep(1), 3")).one()[1] == 3
     finally:
         engine.dispose()
