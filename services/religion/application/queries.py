@@ -53,6 +53,8 @@ from shared.textorder import byte_order, code_order
 from shared.unitsuccessions import catalogue_known, catalogue_now
 
 TIEN_LANG = "315"  # Huyện Tiên Lãng, three-level era (until 2025-07-01)
+#: How many of the pilot's sites are replayed from one batch of loaded events.
+_PILOT_SLICE = 2000
 SITE_AGGREGATES = (ReligiousSite, LandDossier, Certificate)
 
 
@@ -357,19 +359,36 @@ def state_as_of(
 ) -> dict[str, Any]:
     """The site as it stood on business date `on`, from the events dated up to that day and,
     with `known_at`, recorded up to that moment (what the register said then)."""
-    loaded: dict[str, list[DomainEvent]] = {}
-    for cls in SITE_AGGREGATES:
-        envelopes = store.load(conn, cls.aggregate_type, code, recorded_until=known_at)
-        # The facts as corrected (known at `known_at`), each dated by the event that states
-        # it as it counts: a corrected date moves the fact across `on`.
-        facts = effective([(e, registry.decode(e)) for e in envelopes],
-                          {e.aggregate_version: e for e in envelopes})
-        loaded[cls.aggregate_type] = [fact for e, fact in facts if e.occurred_at.date() <= on]
-    if not loaded["site"]:
+    found = _state_on(code, on, known_at, {
+        cls.aggregate_type: _facts(store.load(conn, cls.aggregate_type, code,
+                                              recorded_until=known_at))
+        for cls in SITE_AGGREGATES})
+    if found is None:
         if not store.load(conn, "site", code):
             raise NotFound("SITE_NOT_FOUND", messages.SITE_NOT_FOUND.format(code=code))
         raise NotFound("NOT_REGISTERED_YET",
                        messages.AS_OF_BEFORE_REGISTRATION.format(code=code, on=format_date_vn(on)))
+    return found
+
+
+def _facts(envelopes: list[EventEnvelope]) -> list[tuple[EventEnvelope, DomainEvent]]:
+    """An aggregate's facts as corrected, each with the event that states it as it counts
+    (its date: a corrected date moves the fact across a day asked)."""
+    return effective([(e, registry.decode(e)) for e in envelopes],
+                     {e.aggregate_version: e for e in envelopes})
+
+
+def _state_on(
+    code: str, on: date, known_at: datetime | None,
+    facts: dict[str, list[tuple[EventEnvelope, DomainEvent]]],
+) -> dict[str, Any] | None:
+    """`state_as_of` from the facts of the site's three aggregates (`_facts`, those recorded
+    by `known_at`); None when the site was not registered by `on`. One rule for the site's
+    own read and the pilot's, which loads the facts of its sites in bulk."""
+    loaded = {kind: [fact for e, fact in facts.get(kind, []) if e.occurred_at.date() <= on]
+              for kind in (cls.aggregate_type for cls in SITE_AGGREGATES)}
+    if not loaded["site"]:
+        return None
     site = ReligiousSite.rehydrate(code, loaded["site"])
     dossier = LandDossier.rehydrate(code, loaded["dossier"])
     cert = Certificate.rehydrate(code, loaded["certificate"])
@@ -535,15 +554,23 @@ def _pilot_sites_on(conn: Connection, store: EventStore, day: date) -> list[dict
     candidates.update(conn.execute(
         select(sites.c.code).where(sites.c.district_code == TIEN_LANG)).scalars())
     rows = []
-    for code in sorted(candidates):
-        try:
-            placed = state_as_of(conn, store, code, placed_on)
-            item = placed if placed_on == day else state_as_of(conn, store, code, day)
-        except NotFound:
-            continue  # not registered yet on that date
-        recorded = placed["district"]["code"] if placed["district"] else None
-        if district_on(placed["commune"]["code"], placed_on, recorded) == TIEN_LANG:
-            rows.append(item)
+    # Each site replayed as `state_as_of` does, its events loaded with those of its
+    # neighbours (`load_each`): a query for each aggregate of each site took 24 s for the
+    # pilot of a city's register (examiner-hostile). A slice at a time holds the memory.
+    ordered = sorted(candidates)
+    for start in range(0, len(ordered), _PILOT_SLICE):
+        some = ordered[start:start + _PILOT_SLICE]
+        loaded = {cls.aggregate_type: store.load_each(conn, cls.aggregate_type, some)
+                  for cls in SITE_AGGREGATES}
+        for code in some:
+            facts = {kind: _facts(by_code[code]) for kind, by_code in loaded.items()}
+            placed = _state_on(code, placed_on, None, facts)
+            item = placed if placed_on == day else _state_on(code, day, None, facts)
+            if placed is None or item is None:
+                continue  # not registered yet on that date
+            recorded = placed["district"]["code"] if placed["district"] else None
+            if district_on(placed["commune"]["code"], placed_on, recorded) == TIEN_LANG:
+                rows.append(item)
     return rows
 
 
@@ -559,10 +586,8 @@ def tien_lang_pilot(
     day = as_of or on
     rows: list[dict[str, Any]] = []
     if as_of is None:
-        codes = conn.execute(
-            select(sites.c.code).where(sites.c.district_code == TIEN_LANG).order_by(sites.c.code)
-        ).scalars().all()
-        rows = [site_item(_site_row(conn, code), on) for code in codes]
+        rows = [site_item(row, on) for row in conn.execute(
+            select(sites).where(sites.c.district_code == TIEN_LANG).order_by(sites.c.code))]
     else:
         rows = _pilot_sites_on(conn, store, as_of)
     rows = [r for r in rows if r["status"] == "active"]
