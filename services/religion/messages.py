@@ -29,6 +29,9 @@ DATE_BEFORE_REGISTRATION = (
     "từ ngày đăng ký trở đi"
 )
 NO_CHANGES = "Không có thông tin nào thay đổi so với hồ sơ hiện tại của cơ sở {code}"
+AREA_PRECISION = (
+    "Diện tích ghi bằng mét vuông, làm tròn đến một chữ số thập phân (ví dụ 1250.5)"
+)
 AS_OF_BEFORE_REGISTRATION = "Cơ sở {code} chưa được đăng ký vào ngày {on}"
 
 # -- errors: corrections (đính chính) -------------------------------------------------------------

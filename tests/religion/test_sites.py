@@ -16,6 +16,7 @@ from tests.religion.conftest import (
     QUAN_TOAN,
     TIEN_LANG_TOWN,
     VINH_BAO_TOWN,
+    act,
     error_of,
     register,
     site_body,
@@ -210,3 +211,37 @@ def test_an_area_refusal_prints_its_bound_and_nan_is_no_number(religion: TestCli
         assert refused.status_code == 422, refused.text
         assert "FINITE_NUMBER" in refused.text and "100000000.0" not in refused.text
     assert religion.get("/api/v1/sites/K10-1").status_code == 404
+
+
+def test_an_area_is_from_a_tenth_of_a_square_metre_to_100_km2_in_tenths(
+    religion: TestClient,
+) -> None:
+    """examiner-hostile, Low: 1e-320 (a denormal), 0.0001 m² and 1250.123456 m² were
+    registered and certified as land areas (201). An area is read off a certificate, which
+    writes it to 0,1 m²: below 0,1 m² or finer than that is refused 422, nothing written,
+    the same rule for a site's area and a certificate's."""
+    refusals = {"1e-320": "AREA_PRECISION", "0.0001": "AREA_PRECISION",
+                "0.05": "AREA_PRECISION", "1250.123456": "AREA_PRECISION",
+                "1250.55": "AREA_PRECISION", "0": "GREATER_THAN",
+                "100000000.1": "LESS_THAN_EQUAL"}
+    for area, code in refusals.items():
+        body = json.dumps(site_body("A-1")).replace('"land_area_m2": 1250.5',
+                                                     f'"land_area_m2": {area}')
+        refused = religion.post("/api/v1/sites", content=body,
+                                headers={"content-type": "application/json"})
+        assert refused.status_code == 422, (area, refused.text)
+        [detail] = error_of(refused)["details"]
+        assert (detail["field"], detail["code"]) == ("land_area_m2", code), area
+        assert not detail["message"].isascii()
+    assert event_count(religion) == 0
+    for n, taken in enumerate((0.1, 1250.5, 3052, 100_000_000)):
+        register(religion, f"A-{n}", land_area_m2=taken)
+        assert religion.get(f"/api/v1/sites/A-{n}").json()["land_area_m2"] == taken
+    lodged = act(religion, "A-1", "lodge", "2023-03-01")
+    assert lodged.status_code == 201, lodged.text
+    assert act(religion, "A-1", "accept", "2023-04-01").status_code == 200
+    certified = religion.post("/api/v1/sites/A-1/certificate", json={
+        "certificate_number": "CS 1", "issued_on": "2023-05-02", "issuing_authority": "Sở TNMT",
+        "certified_area_m2": 1e-320})
+    assert certified.status_code == 422, certified.text
+    assert religion.get("/api/v1/sites/A-1").json()["certificate"] is None

@@ -51,7 +51,20 @@ CommuneCode = Annotated[str, StringConstraints(pattern=COMMUNE_CODE_PATTERN)]
 SiteCode = Annotated[
     str, StringConstraints(min_length=1, max_length=50, pattern=r"^[A-Za-z0-9][A-Za-z0-9._\-]*$")
 ]
-Area = Annotated[StrictFloat, Field(gt=0, le=100_000_000)]
+
+
+def _tenths_of_m2(value: float) -> float:
+    # An area is written to one decimal of a square metre (the certificate's own rule:
+    # rounded to 0,1 m²): 1250.123456 is no area read off a certificate or a survey, and
+    # was stored as sent, as 1e-320 (a denormal) was (examiner-hostile). Refused, not
+    # rounded: the desk sees what it typed.
+    if round(value, 1) != value:
+        raise PydanticCustomError("area_precision", messages.AREA_PRECISION)
+    return value
+
+
+#: A land area in m²: above 0, at most 100 km², to 0,1 m² (so at least 0,1 m²).
+Area = Annotated[StrictFloat, Field(gt=0, le=100_000_000), AfterValidator(_tenths_of_m2)]
 DocumentRefs = Annotated[list[ShortText], Field(max_length=100)]
 
 ViolationType = Literal[
