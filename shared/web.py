@@ -691,9 +691,25 @@ def _install_error_handlers(app: FastAPI, runtime: ServiceRuntime) -> None:
         request.state.outage = error_line(exc)
         return database_unavailable()
 
+    # The driver-level hot paths (shared/driversql.py: the event store's append, a unit of
+    # work's cursor) raise the driver's own errors, not SQLAlchemy's: on PostgreSQL a full disk
+    # (53100) met by a command's append was answered 500 INTERNAL_ERROR (examiner-outage).
+    for driver_error in _driver_errors():
+        app.add_exception_handler(driver_error, database_error)
+
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         return _internal_error(exc)
+
+
+def _driver_errors() -> tuple[type[Exception], ...]:
+    """The PostgreSQL driver's base error, when it is installed (the embedded default needs
+    none); sqlite3.Error is answered with SQLAlchemy's."""
+    try:
+        import psycopg
+    except ImportError:
+        return ()
+    return (psycopg.Error,)
 
 
 def _internal_error(exc: Exception) -> JSONResponse:

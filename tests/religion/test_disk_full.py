@@ -12,6 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from shared import messages
+from shared.eventstore import EventStore
 from tests.integration.helpers import runtime_of
 from tests.religion.conftest import site_body
 
@@ -62,3 +63,36 @@ def test_a_command_refused_by_a_full_disk_is_a_503_readyz_says_so_and_a_retry_st
     assert religion.post("/api/v1/sites", json=site_body("DF-2")).status_code == 201
     history = religion.get("/api/v1/sites/DF-1/history")
     assert history.status_code == 200 and len(history.json()["events"]) == 1, history.text
+
+
+def test_a_full_disk_met_by_the_event_store_driver_cursor_is_a_503_not_a_500(
+    religion: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The event store appends through the driver's own cursor (shared/driversql.py), whose
+    errors are the driver's, not SQLAlchemy's: on PostgreSQL its disk_full (53100) was answered
+    500 INTERNAL_ERROR with a traceback (examiner-outage, a 400 MB tmpfs filled under load:
+    religion 15 × 500), SQLite's already 503."""
+    engine = runtime_of(religion).engine
+    append = EventStore.append
+    full = [True]
+
+    def append_on_a_full_disk(self: EventStore, *args: Any, **kwargs: Any) -> Any:
+        if full:
+            raise _disk_full(engine.dialect.name)
+        return append(self, *args, **kwargs)
+
+    monkeypatch.setattr(EventStore, "append", append_on_a_full_disk)
+    key = {"Idempotency-Key": "disk-full-driver"}
+    refused = religion.post("/api/v1/sites", json=site_body("DF-3"), headers=key)
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["error"]["code"] == "DATABASE_UNAVAILABLE"
+    assert refused.json()["error"]["message"] == messages.DATABASE_UNAVAILABLE
+    assert religion.get("/api/v1/sites/DF-3").status_code == 404  # nothing written
+    ready = religion.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["checks"]["database"].startswith("ổ đĩa của cơ sở dữ liệu đã đầy")
+
+    full.clear()
+    stored = religion.post("/api/v1/sites", json=site_body("DF-3"), headers=key)
+    assert stored.status_code == 201, stored.text
+    assert len(religion.get("/api/v1/sites/DF-3/history").json()["events"]) == 1
