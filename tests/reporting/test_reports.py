@@ -241,6 +241,16 @@ def test_word_and_excel_documents_hold_the_figures(reporting: Reporting) -> None
     page = reporting.client.get("/", params={"period": "2023-6m"}).text
     tile = page[page.index('id="tile-I2"'):]
     assert "Kỳ trước" not in tile[:tile.index("</div></div>")]
+    # Nor do the bars of the year's conferences set it beside the 6 months' rate: no bar
+    # of 100 at 3 months, the status said instead; a judged rate keeps its bar.
+    chart = page[page.index('id="chart-I2"'):]
+    chart = chart[:chart.index("</figure>")]
+    assert 'class="bar status-chua_den_han"' not in chart
+    assert 'data-period="2023-3m" data-value=' not in chart
+    assert 'data-period="2023-3m">Chưa đến hạn</text>' in chart
+    assert 'data-period="2023-6m" data-value=' in chart
+    chart3 = page[page.index('id="chart-I3"'):]
+    assert 'data-period="2023-3m" data-value="50.0"' in chart3[:chart3.index("</figure>")]
 
     thematic = reporting.client.get("/api/v1/themes/doi-thoai/2023-3m/report.docx")
     assert thematic.status_code == 200

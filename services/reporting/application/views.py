@@ -350,16 +350,22 @@ def flows_note(report: Report) -> str | None:
         now_from=format_date_vn(report.period.data_from), year=report.period.year)
 
 
-def previous_value(row: dict[str, Any]) -> float | None:
-    """An indicator row's previous-period rate as the previous-period columns print it: none
-    when that period had no figure, or when its status was «chưa đến hạn» (no head yet owed a
-    session: I2's 3/3 is then no achievement, and a 100 beside this period's 50 read as a
-    fall; finding H10)."""
-    previous = row["previous"]
-    if previous is None or previous.get("status") == CHUA_DEN_HAN:
+def rate_beside_others(figure: dict[str, Any] | None) -> float | None:
+    """A period's rate of an indicator as it may be shown beside another period's (the
+    previous-period columns, the dashboard's bars of the year's conferences): none when that
+    period had no figure, or when its status was «chưa đến hạn» (no head yet owed a session:
+    I2's 3/3 is then no achievement, and a 100 beside a later period's 50 read as a fall;
+    finding H10)."""
+    if figure is None or figure.get("status") == CHUA_DEN_HAN:
         return None
-    value: float | None = previous["value"]
+    value: float | None = figure["value"]
     return value
+
+
+def previous_value(row: dict[str, Any]) -> float | None:
+    """An indicator row's previous-period rate as the previous-period columns print it
+    (`rate_beside_others`)."""
+    return rate_beside_others(row["previous"])
 
 
 def format_number(value: float | int | None, decimals: int = 2) -> str:

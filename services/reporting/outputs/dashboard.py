@@ -24,6 +24,7 @@ from services.reporting.application.views import (
     not_comparable_note,
     period_name,
     previous_value,
+    rate_beside_others,
     reported_indicator_rows,
     restated_note,
     restatements_under,
@@ -41,6 +42,7 @@ from services.reporting.outputs.page import (
     render_page,
 )
 from shared.clock import format_date_vn
+from shared.planrules import CHUA_DEN_HAN
 
 DRILL_FIGURES = ("sites", "sessions_held", "commitments_overdue", "models_active")
 
@@ -206,9 +208,16 @@ def _chart(report: Report, indicator_id: str, progress: list[ProgressPoint]) -> 
         shapes.append(f'<text x="{label_x:.1f}" y="{height - 8}" font-size="11" '
                       f'text-anchor="middle">{messages.DASH_SHORT_MONTHS[point.period.months]}</text>')
         figure = point.indicators.get(indicator_id) if point.indicators else None
-        if figure is None or figure["value"] is None:
+        # The bars stand side by side, so a period's rate is drawn as it may stand beside
+        # another's: I2's 100 at 3 months «chưa đến hạn» is no bar (finding H10).
+        shown = rate_beside_others(figure)
+        if figure is None or shown is None:
+            if figure is not None and figure["status"] == CHUA_DEN_HAN:
+                shapes.append(f'<text class="not-due" x="{label_x:.1f}" y="{top + plot_h - 3}" '
+                              f'font-size="9" text-anchor="middle" data-period="{point.period.id}">'
+                              f'{escape(messages.STATUS_LABELS[CHUA_DEN_HAN])}</text>')
             continue
-        value = float(figure["value"])
+        value = float(shown)
         shapes.append(
             f'<rect class="bar status-{figure["status"]}" x="{x:.1f}" y="{y(value):.1f}" '
             f'width="{slot * 0.6:.1f}" height="{top + plot_h - y(value):.1f}" '
