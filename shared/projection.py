@@ -25,13 +25,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Table, create_engine, delete
+from sqlalchemy import Connection, Engine, Table, create_engine, delete, func, select
 from sqlalchemy.pool import StaticPool
 
 from shared.clock import in_utc
 from shared.envelope import DomainEvent, EventEnvelope, EventRegistry, UnknownEventTypeError
 from shared.errors import AsOfBusy
-from shared.eventstore import EventStore
+from shared.eventstore import EventStore, events_table
 
 Apply = Callable[[Connection, Any, EventEnvelope], None]
 
@@ -74,6 +74,9 @@ class InlineProjection:
         self._by_name: dict[str, Apply | None] = {
             cls.event_type: apply for cls, apply in handlers.items()}
         self._by_name.update({cls.event_type: None for cls in ignored})
+        #: The last replay as known at a moment, kept for the next read of the same events
+        #: (`known_at`, `_replayed_key`), and the key it was made for.
+        self._last: tuple[tuple[Any, ...], Engine] | None = None
 
     def project(self, conn: Connection, envelopes: Iterable[EventEnvelope]) -> None:
         for envelope in envelopes:
@@ -110,8 +113,10 @@ class InlineProjection:
         projection gave (the convention above). The service's tables are neither written nor
         locked, provided `conn` is a `shared.db.read_connection`: on SQLite another connection
         of the service's engine holds the writers' turn, and every command waits, for the
-        whole replay. The price is a replay of the store up to `moment` on every such read,
-        for a check of a signed figure rather than for the desk's everyday list.
+        whole replay. The price is a replay of the store up to `moment`, for a check of a signed
+        figure rather than for the desk's everyday list; the last replay is kept for the
+        next read of the same events (`_replayed_key`: a list's next page as known at the
+        same moment), so a process holds one such private database besides its own.
 
         The events are streamed from the store page by page (`_REPLAY_BATCH`, by position),
         not copied: the private database holds the read models only, and the process one
@@ -134,20 +139,40 @@ class InlineProjection:
             raise AsOfBusy(retry_after_s=AS_OF_RETRY_AFTER_S)
         try:
             _one_snapshot(conn)
-            engine = create_engine("sqlite://", poolclass=StaticPool)
-            try:
-                with engine.begin() as memory:
-                    for table in self.tables:
-                        table.create(memory)
-                    memory.info[_REPLAYED_STORE] = (conn, moment)
-                    store = EventStore(self.registry.service, "")
-                    self.project(memory, map(_in_utc, store.iter_all(
-                        conn, recorded_until=moment, batch_size=_REPLAY_BATCH)))
-                    yield memory
-            finally:
-                engine.dispose()
+            key = _replayed_key(conn, moment)
+            if self._last is None or self._last[0] != key:
+                self._forget_last()
+                self._last = (key, self._replay(conn, moment))
+            with self._last[1].connect() as memory:
+                yield memory
         finally:
             _AS_OF_TURN.release()
+
+    def _replay(self, conn: Connection, moment: datetime) -> Engine:
+        """A private database holding the read models replayed up to `moment`."""
+        # Kept for the next read, which another of the service's threads may serve (one
+        # at a time: `_AS_OF_TURN`).
+        engine = create_engine("sqlite://", poolclass=StaticPool,
+                               connect_args={"check_same_thread": False})
+        try:
+            with engine.begin() as memory:
+                for table in self.tables:
+                    table.create(memory)
+                memory.info[_REPLAYED_STORE] = (conn, moment)
+                store = EventStore(self.registry.service, "")
+                self.project(memory, map(_in_utc, store.iter_all(
+                    conn, recorded_until=moment, batch_size=_REPLAY_BATCH)))
+                # The handlers' way to the store is theirs only while they replay.
+                del memory.info[_REPLAYED_STORE]
+        except BaseException:
+            engine.dispose()
+            raise
+        return engine
+
+    def _forget_last(self) -> None:
+        if self._last is not None:
+            self._last[1].dispose()
+            self._last = None
 
     @contextmanager
     def reading(self, conn: Connection, moment: datetime | None) -> Iterator[Connection]:
@@ -158,6 +183,22 @@ class InlineProjection:
             return
         with self.known_at(conn, moment) as then:
             yield then
+
+
+def _replayed_key(conn: Connection, moment: datetime) -> tuple[Any, ...]:
+    """What a replay up to `moment` holds, named by its store (the database), the moment,
+    how many events it replays and the last of them. The store only grows and its events
+    are never changed: a later event recorded up to the same moment (a transaction
+    committed late) changes the count, so an equal key is an equal replay, and a read of
+    the same moment again (the next page of a list as known then, the same link opened
+    again) reads the replay already made instead of paying a replay of the whole store
+    each time: 11 s at 100,000 sites (examiner-hostile)."""
+    recorded = events_table.c.recorded_at <= moment
+    count, last = conn.execute(
+        select(func.count(), func.max(events_table.c.position)).where(recorded)).one()
+    last_id = None if last is None else conn.execute(
+        select(events_table.c.event_id).where(events_table.c.position == last)).scalar_one()
+    return (conn.engine.url.render_as_string(hide_password=False), moment, count, last_id)
 
 
 def _one_snapshot(conn: Connection) -> None:

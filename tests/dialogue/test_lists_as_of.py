@@ -197,10 +197,12 @@ def test_commands_are_answered_while_a_list_as_known_at_a_moment_is_replayed(
     holds no writers' turn meanwhile, and a command is answered at once rather than after the
     replay, or with 503 DATABASE_UNAVAILABLE once it waited the busy timeout (review)."""
     secretary = take_office(client, TIEN_LANG, "party_secretary", "Nguyễn Văn An", "2020-10-01")
-    then = _moment()
     replayed = PROJECTION._by_name["HeadTookOffice"]
     assert replayed is not None
     for n, url in enumerate(LISTS):
+        # A moment after the last command: a replay of its own (the last one is kept for a
+        # read of the same events only).
+        then = _moment()
         entered, release = threading.Event(), threading.Event()
 
         def held(conn: Any, event: Any, envelope: EventEnvelope,
@@ -212,7 +214,7 @@ def test_commands_are_answered_while_a_list_as_known_at_a_moment_is_replayed(
         monkeypatch.setitem(PROJECTION._by_name, "HeadTookOffice", held)
         answers: list[Any] = []
         worker = threading.Thread(
-            target=lambda url=url, answers=answers: answers.append(
+            target=lambda url=url, answers=answers, then=then: answers.append(
                 client.get(url, params={"as_of": then})))
         worker.start()
         try:
