@@ -430,8 +430,8 @@ def test_the_next_page_as_known_at_the_same_moment_reads_the_replay_already_made
     """examiner-hostile, Medium: every list as known at a moment replayed the whole store,
     the next page of the same list and the same link opened again too: 11 s a page at
     100,000 sites on SQLite, for any reader. The last replay is kept for a read of the same
-    events (the same store, moment and events recorded by then); a later moment, or an
-    event recorded by the moment that committed since (the snapshot test above), replays."""
+    events (the same store and events recorded by then); a moment after another event, or
+    an event recorded by the moment that committed since (the snapshot test above), replays."""
     for n in range(5):
         register(religion, f"TL-P{n}")
     then = _moment()
@@ -448,6 +448,9 @@ def test_the_next_page_as_known_at_the_same_moment_reads_the_replay_already_made
     assert pages == [["TL-P0", "TL-P1"], ["TL-P2", "TL-P3"], ["TL-P4"]]
     assert _list(religion, CASES, known_at=then)["total"] == 0
     assert len(replays) == 1  # 4 without the fix
+    # A later moment with nothing recorded in between holds the same events.
+    assert sorted(_by_code(religion, known_at=_moment())) == [f"TL-P{n}" for n in range(5)]
+    assert len(replays) == 1
     register(religion, "TL-P5")  # recorded after the moment: the same events by then
     assert sorted(_by_code(religion, known_at=then)) == [f"TL-P{n}" for n in range(5)]
     assert len(replays) == 1
