@@ -27,10 +27,12 @@ lint: $(STAMP)
 
 # One worker per core (pytest-xdist), work stealing to even out the long cases. More workers
 # than cores starve the cases that start services and wait for them within a bound (tried: 4 on
-# 2 cores). PYTEST_WORKERS=0 runs the suite in one process (for a debugger or -s).
+# 2 cores). The tests marked `waits` (minutes on the wall clock, little on a core) run beside
+# the workers in a lane of their own (tools/testlanes.py). PYTEST_WORKERS=0 runs the suite in
+# one process (for a debugger or -s).
 PYTEST_WORKERS ?= auto
 pytest: $(STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -n $(PYTEST_WORKERS) --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/python -m tools.testlanes $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 # The deployment built and run in containers (tests/containers/, deploy/OPERATIONS.md §12):
 # an engine (the reachable one, else our own dockerd, installed if needed), base images

@@ -40,6 +40,9 @@ from tests.deploy.desk import SITE, identity_provider, service_env, start_desk
 from tests.deploy.processes import ServiceProcess
 from tests.integration.helpers import eventually
 
+# A minute of WAN cut, then central catching up: run beside the workers (tools/testlanes.py).
+pytestmark = pytest.mark.waits
+
 STREAM = "DANVAN_RELIGION"
 CUT_SECONDS = 60.0
 BEFORE_CUT_SECONDS = 8.0

@@ -42,6 +42,9 @@ from tests.deploy.desk import SITE, identity_provider, service_env, start_desk
 from tests.deploy.processes import ServiceProcess
 from tests.integration.helpers import eventually
 
+# Mostly JetStream's own retry of a stalled source: run beside the workers (tools/testlanes.py).
+pytestmark = pytest.mark.waits
+
 COPY = "DANVAN_INDICATORS"
 BACH_DANG, TAN_MINH, TIEN_CUONG = "11788", "11791", "11761"
 SUCCESSIONS = "/api/v1/units/successions"

@@ -16,6 +16,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, select
 
 from shared.db import normalise_url
@@ -25,6 +26,9 @@ from tests.deploy.processes import ServiceProcess
 from tests.fault.postgres import ThrowawayPostgres
 from tests.fault.system import Load
 from tests.integration.helpers import wait_until
+
+# Mostly PostgreSQL stopped for a while: run beside the workers (tools/testlanes.py).
+pytestmark = pytest.mark.waits
 
 OUTAGE_S = 6.0
 

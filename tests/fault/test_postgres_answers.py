@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
+import pytest
 from sqlalchemy import create_engine, func, select
 
 from shared.consumer import processed_events_table
@@ -32,6 +33,9 @@ from tests.deploy.processes import ServiceProcess
 from tests.fault.postgres import ThrowawayPostgres
 from tests.fault.test_http_outage import _request, _site
 from tests.integration.helpers import wait_until
+
+# Mostly PostgreSQL stopped for a bound: run beside the workers (tools/testlanes.py).
+pytestmark = pytest.mark.waits
 
 #: The bound of a request's database calls in these tests (DATABASE_REQUEST_WAIT_S).
 REQUEST_WAIT_S = 3
