@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import nats
+import pytest
 
 from shared.envelope import EventEnvelope
 from shared.natsserver import nats_server_binary
@@ -59,6 +60,7 @@ async def _create_stream(url: str, subject_root: str) -> None:
         await client.close()
 
 
+@pytest.mark.waits  # mostly the cluster noticing a node gone (tools/testlanes.py)
 async def test_replicated_stream_survives_a_node_crash_and_the_node_catches_up(
     nats_cluster: LoopbackCluster, tmp_path: Path, subject_root: str
 ) -> None:
@@ -105,6 +107,7 @@ async def test_replicated_stream_survives_a_node_crash_and_the_node_catches_up(
     assert all(caught_up(node.server_name) for node in nats_cluster.nodes)
 
 
+@pytest.mark.waits  # mostly the cluster noticing a node gone (tools/testlanes.py)
 async def test_a_node_that_stops_answering_is_left_for_another(
     nats_cluster: LoopbackCluster, tmp_path: Path, subject_root: str
 ) -> None:

@@ -100,6 +100,7 @@ def _log_events(process: ServiceProcess, event: str) -> int:
     return process.log_file.read_text(errors="replace").count(f'"event": "{event}"')
 
 
+@pytest.mark.waits  # 20 s of a stopped database: beside the workers (tools/testlanes.py)
 @pytest.mark.consumers("reporting", "indicators")
 async def test_consumers_database_stopped_for_20_s_mid_load(
     system: FaultSystem, reconciliations: list[Reconciliation]
