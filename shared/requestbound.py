@@ -24,14 +24,15 @@ The bound is per call, not per request: a request that runs long by doing many s
 (an import, a finalisation waiting for NATS) is not cut. `outside_requests` keeps the tasks a
 request starts out of its bound.
 
-The relay and the consumers (the live ones and a rebuild's) are bounded the same way by
-their own wait, DATABASE_WORK_WAIT_S (`service_work`, set around the creation of their tasks,
-which copy it): a stopped backend held them for ever as it held requests, publishing and
-applying nothing for as long as it stayed stopped, /readyz none the wiser (examiner-outage).
-Past it their call raises the same OperationalError, an outage for both: the relay retries
-after its backoff, a consumer pauses holding its batch, each on a new connection. The
-migrations, a rebuild's own steps (its index builds, the switch) and the background jobs
-are never bounded: one long statement of theirs is not a stopped server.
+The relay, the consumers (the live ones and a rebuild's) and the background jobs (dialogue's
+scheduler, indicators' sweeper, reporting's warm-up) are bounded the same way by their own
+wait, DATABASE_WORK_WAIT_S (`service_work`, set around the creation of their tasks, which
+copy it): a stopped backend held them for ever as it held requests, publishing, applying and
+scanning nothing for as long as it stayed stopped, /readyz none the wiser (examiner-outage).
+Past it their call raises the same OperationalError, an outage for all: the relay retries
+after its backoff, a consumer pauses holding its batch, a scan is retried, each on a new
+connection. The migrations and a rebuild's own steps (its index builds, the switch) are
+never bounded: one long statement of theirs is not a stopped server.
 Settings: DATABASE_REQUEST_WAIT_S, DATABASE_WORK_WAIT_S (docs/reliability.md).
 """
 

@@ -268,12 +268,13 @@ class ServiceRuntime:
         os._exit(3)
 
     async def _start_work(self) -> None:
-        with service_work(self.settings.database_work_wait_s):  # its calls are bounded
-            relay = asyncio.create_task(self.relay.run(self._stop))
+        # The relay's and the background jobs' database calls are bounded (a stopped backend).
+        with service_work(self.settings.database_work_wait_s):
+            work = [asyncio.create_task(self.relay.run(self._stop)),
+                    *(asyncio.create_task(job(self, self._stop)) for job in self.background)]
         self._tasks = [
             asyncio.create_task(self.link.connect_forever(self._stop, self._on_connect)),
-            relay,
-            *(asyncio.create_task(job(self, self._stop)) for job in self.background),
+            *work,
         ]
         self._start_consumers()
         if self.rebuilds is not None:

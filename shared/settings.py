@@ -44,11 +44,11 @@ class Settings(BaseSettings):
     # a backend stopped while its host still acknowledges TCP otherwise holds the request and
     # its thread for ever. Per call, so a request doing many short ones is not cut. 0: off.
     database_request_wait_s: float = Field(default=30.0, ge=0)
-    # PostgreSQL: the same bound on each database call of the relay and the consumers (a
-    # rebuild's too): past it the relay retries after its backoff and a consumer pauses, each
-    # on a new connection, instead of waiting for ever on a stopped backend. Longer than a
-    # request's: a consumer's batch statement may be long on a loaded server. The migrations,
-    # a rebuild's own steps and the background jobs are never bounded. 0: off.
+    # PostgreSQL: the same bound on each database call of the relay, the consumers (a
+    # rebuild's too) and the background jobs: past it the relay retries after its backoff, a
+    # consumer pauses, a scan is retried, each on a new connection, instead of waiting for ever
+    # on a stopped backend. Longer than a request's: a consumer's batch statement may be long
+    # on a loaded server. The migrations and a rebuild's own steps are never bounded. 0: off.
     database_work_wait_s: float = Field(default=60.0, ge=0)
     # SQLite: FULL fsyncs the WAL at every commit, so a power cut loses no answered command and
     # nothing is published that the file does not keep; NORMAL fsyncs at checkpoints only

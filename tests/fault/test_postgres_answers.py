@@ -23,13 +23,17 @@ from typing import Any
 
 import psycopg
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select
 
+from services.dialogue.app import create_app as create_dialogue
 from shared.consumer import processed_events_table
 from shared.db import aggregate_lock_key, normalise_url
 from shared.eventstore import events_table, outbox_table
 from shared.natsserver import NatsServer, free_port
+from shared.settings import Settings
 from tests.deploy.processes import ServiceProcess
+from tests.dialogue.conftest import runtime_of
 from tests.fault.postgres import ThrowawayPostgres
 from tests.fault.test_http_outage import _request, _site
 from tests.integration.helpers import wait_until
@@ -332,3 +336,26 @@ def test_the_relay_and_the_consumers_go_on_past_their_stopped_backends(
     assert _registered(religion_url, "STOP-1") == 1
     for service in (religion, reporting):
         _clean_log(service)
+
+
+def test_the_background_jobs_go_on_past_their_stopped_backends(
+    throwaway_postgres: ThrowawayPostgres, nats_server: NatsServer
+) -> None:
+    """dialogue's scheduler (a pass every 0.3 s here) whose backends are all stopped goes on
+    through new connections after DATABASE_WORK_WAIT_S, as the relay and the consumers do
+    (before: its pass waited for ever on a stopped pooled connection, no reminder nor overdue
+    mark made until SIGCONT; indicators' status sweeper the same)."""
+    name = f"dialogue_{uuid.uuid4().hex[:8]}"
+    url = throwaway_postgres.create_database(name)
+    settings = Settings.for_service(
+        "dialogue", nats_url=nats_server.url, subject_root=f"b{uuid.uuid4().hex[:8]}",
+        environment="test", database_url=url, database_request_wait_s=REQUEST_WAIT_S,
+        database_work_wait_s=REQUEST_WAIT_S)
+    with TestClient(create_dialogue(settings, scan_interval_s=0.3)) as client:
+        runtime = runtime_of(client)
+        wait_until(lambda: runtime.scans_completed >= 2, timeout=60)
+        with _stopped(*throwaway_postgres.backend_pids(name)):
+            time.sleep(1)  # a pass reaches a stopped pooled connection
+            done = runtime.scans_completed
+            wait_until(lambda: runtime.scans_completed >= done + 2,
+                       timeout=3 * REQUEST_WAIT_S + 20)
