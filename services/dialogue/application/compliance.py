@@ -33,6 +33,9 @@ from shared.unitsuccessions import catalogue_now
 from shared.validation import require_ordered
 
 MAX_PERIOD_YEARS = 10
+#: Up to how many heads the sessions are looked up by head (a unit's, a district's); more
+#: (the city's) read the period's sessions (`_sessions_by_head`).
+_HEADS_LISTED = 50
 
 
 def rule_versions(conn: Connection) -> dict[str, list[RuleVersion]]:
@@ -58,15 +61,23 @@ def _sessions_by_head(
                sessions.c.status)
         .join(sessions, sessions.c.session_id == session_heads.c.session_id)
         .where(
-            session_heads.c.head_id.in_(head_ids),
             sessions.c.status.in_(("held", "closed")),
             sessions.c.held_on >= start,
             sessions.c.held_on <= end,
         )
         .order_by(sessions.c.held_on)
     )
+    wanted = set(head_ids)
+    if len(wanted) <= _HEADS_LISTED:
+        query = query.where(session_heads.c.head_id.in_(sorted(wanted)))
+    # Else the period's sessions are read and those of other heads passed over here: SQLite
+    # read the sessions by their status and probed the primary key of the heads' link once
+    # per session and per head listed, 5.4 million probes for the city's 466 heads and 11,650
+    # sessions, 1.5 s a request to any reader of the city's rule compliance (examiner-
+    # hostile); without the list, 0.2 s.
     for row in conn.execute(query):
-        found[row.head_id].append((row.session_id, row.held_on, row.status))
+        if row.head_id in wanted:
+            found[row.head_id].append((row.session_id, row.held_on, row.status))
     return found
 
 
