@@ -245,6 +245,23 @@ class UnitCatalogue:
             return None
         return max(v.valid_to for v in versions if v.valid_to is not None) - _ONE_DAY
 
+    def last_day_of(self, code: str, on: date) -> date | None:
+        """The last day of the unit ``code`` named on ``on``: the eve of the first day after
+        ``on`` on which the catalogue records that unit merged or split (a succession of
+        another kind than ``rename``), even where its code persisted into the new unit, else
+        the code's :meth:`last_day`. What a unit held from ``on`` (a head's term) cannot
+        outlast it: on 1 July 2025 every commune and province recorded as merged (113 of Hai
+        Phong's 114 communes kept the code of one of theirs, ``code_persisted``; the city
+        itself, ``31`` merged with ``30``) became a new unit with a new People's Committee and
+        Party Committee (Nghị quyết 202/2025/QH15), its leaders appointed anew. A continuation
+        the catalogue records as ``rename`` (a province with that one predecessor, e.g. Hà
+        Nội) or with no succession at all (a commune unchanged on 1 January 2025) does not end
+        anything."""
+        ends = [s.effective - _ONE_DAY for s in self._succ_from.get(code, ())
+                if s.kind != "rename" and s.effective > on]
+        last = self.last_day(code)
+        return min([*ends, *([last] if last is not None else [])], default=None)
+
     def successors(self, code: str) -> list[UnitSuccession]:
         """Successions in which ``code`` is the predecessor."""
         return list(self._succ_from.get(code, ()))

@@ -172,9 +172,19 @@ def test_city_scope_counts_district_and_commune_heads_and_the_2025_reform(
         "date_from": "2023-01-01", "date_to": "2023-12-31", "page": 0})
     assert bad.status_code == 422 and bad.json()["error"]["details"][0]["field"] == "page"
     # The district level ended on 1 July 2025: its heads leave the roster and owe nothing
-    # after 30 June, even if nobody recorded their leaving.
+    # after 30 June, even if nobody recorded their leaving. So do the heads of the city and
+    # of Thị trấn Tiên Lãng, though their codes persisted: the catalogue records both merged
+    # that day (31 with Hải Dương, 11755 into the new Xã Tiên Lãng), new units whose
+    # leaders were appointed anew; theirs take office from 01/07/2025 (409 before the fix).
     clock.set(date(2025, 12, 31))
-    assert [u for u, _, _ in _roster(client, "2025-08-01")] == [HAI_PHONG, TIEN_LANG_TOWN]
+    assert _roster(client, "2025-08-01") == []
+    take_office(client, HAI_PHONG, "party_secretary", "Bí thư Thành ủy mới", "2025-07-01")
+    take_office(client, TIEN_LANG_TOWN, "people_committee_chair", "Chủ tịch xã mới",
+                "2025-07-01")
+    assert [(u, n) for u, _, n in _roster(client, "2025-08-01")] == [
+        (HAI_PHONG, "Bí thư Thành ủy mới"), (TIEN_LANG_TOWN, "Chủ tịch xã mới")]
+    assert [n for _, _, n in _roster(client, "2025-06-30")] == [
+        "Lê Tiến Châu", "Nguyễn Văn An", "Hoàng Thị Dung"]
     held_session(client, TIEN_LANG, [district], "2025-03-01")
     y2025 = ok(client.get("/api/v1/rule-compliance", params={
         "date_from": "2025-01-01", "date_to": "2025-12-31", "head_id": district}))

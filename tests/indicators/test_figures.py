@@ -313,13 +313,15 @@ def test_the_sweep_announces_what_the_passing_of_time_changed_once(
 
 def test_a_heads_term_ends_with_its_unit(runtime: ServiceRuntime) -> None:
     """Huyện Tiên Lãng ceased on 01/07/2025 (two levels): its head, who never left, is in
-    office until 30/06/2025 and not after, as the dialogue service and reporting count it;
-    Thị trấn Tiên Lãng's code lives on (Xã Tiên Lãng), its head too."""
+    office until 30/06/2025 and not after, as the dialogue service and reporting count it.
+    Thị trấn Tiên Lãng's code lives on in the new Xã Tiên Lãng, which the catalogue records
+    as merged that day: its old head's term ends on 30/06/2025 too, the new head counts."""
     ev = Events()
     apply(runtime, [
         ev.rule("district", 2, date(2015, 1, 27)), ev.rule("commune", 2, date(2015, 1, 27)),
         ev.head("HD", TIEN_LANG, date(2023, 1, 1)),
         ev.head("HC", TIEN_LANG_TOWN, date(2023, 1, 1)),
+        ev.head("HN", TIEN_LANG_TOWN, date(2025, 7, 1)),
         ev.session("SD", TIEN_LANG, ["HD"], date(2025, 3, 1)),
     ])
     with runtime.engine.connect() as conn:
@@ -335,7 +337,7 @@ def test_a_heads_term_ends_with_its_unit(runtime: ServiceRuntime) -> None:
         year_2025 = heads_in(2025, date(2025, 12, 14))
         assert year_2025["HD"]["required_sessions"] == 1
         assert year_2025["HD"]["sessions_held"] == 1
-        assert set(heads_in(2026, date(2026, 6, 14))) == {"HC"}
+        assert set(heads_in(2026, date(2026, 6, 14))) == {"HN"}
 
 
 def test_a_units_status_is_judged_once_per_counts_and_anew_when_they_move(

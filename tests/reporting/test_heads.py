@@ -24,7 +24,7 @@ TIEN_LANG_TOWN = "11755"  # Thị trấn Tiên Lãng
 # I2's window at the 6-month report of 2023: 01/01/2023 .. 14/06/2023 (165 days).
 START, END = D(2023, 1, 1), D(2023, 6, 14)
 # What the services pass: a term cannot outlast its unit (all units here lived through 2023).
-LAST_DAY = default_catalogue().last_day
+LAST_DAY = default_catalogue().last_day_of
 
 
 @dataclass(frozen=True)
@@ -129,29 +129,37 @@ def test_no_version_in_force_owes_nothing() -> None:
 def test_a_term_ends_with_its_unit() -> None:
     # Huyện Tiên Lãng (315) and Xã Đại Thắng (11758) ceased on 01/07/2025 (two levels): their
     # heads, who never left, are no longer in office after 30/06/2025, as the dialogue
-    # service counts them; Thị trấn Tiên Lãng's code lives on (Xã Tiên Lãng), its head too.
+    # service counts them. Thị trấn Tiên Lãng's code lives on in the new Xã Tiên Lãng, which
+    # the catalogue records as merged that day (code_persisted): a new unit, its head's term
+    # ends on 30/06/2025 too, and the new Xã Tiên Lãng's head from 01/07/2025 is in office.
     from shared.adminunits import default_catalogue
 
-    last_day = default_catalogue().last_day
-    assert last_day(TIEN_LANG) == D(2025, 6, 30) and last_day(TIEN_LANG_TOWN) is None
+    last_day = default_catalogue().last_day_of
+    assert last_day(TIEN_LANG, D(2023, 1, 1)) == D(2025, 6, 30)
+    assert last_day(TIEN_LANG_TOWN, D(2023, 1, 1)) == D(2025, 6, 30)
+    assert last_day(TIEN_LANG_TOWN, D(2025, 7, 1)) is None
     heads = {"B": [took("B", D(2023, 1, 1), TIEN_LANG)],
              "T": [took("T", D(2023, 1, 1), TIEN_LANG_TOWN)],
+             "N": [took("N", D(2025, 7, 1), TIEN_LANG_TOWN)],
              "X": [took("X", D(2023, 1, 1), "11758")]}
     assert terms_in_window(heads["B"], D(2025, 1, 1), D(2025, 9, 14), last_day) == [
+        (D(2025, 1, 1), D(2025, 6, 30))]
+    assert terms_in_window(heads["T"], D(2025, 1, 1), D(2025, 9, 14), last_day) == [
         (D(2025, 1, 1), D(2025, 6, 30))]
     twice = [Fact(level, None, D(2015, 1, 27), amount=2) for level in ("district", "commune")]
     held = {"X": [D(2025, 3, 1)]}
     # 2025's 9-month window: B and X in office 181 days, 2 x 181/365 = 0.99 -> 1 owed (X held
-    # it); counted as if in office to the cut-off, 2 x 257/365 = 1.41 -> 1 as well.
+    # it); counted as if in office to the cut-off, 2 x 257/365 = 1.41 -> 1 as well. N, in
+    # office from 01/07: 2 x 76/365 = 0.42 -> none owed yet.
     in_2025 = {row.subject for row, figure in head_figures(
         heads, rule_versions(twice), held, D(2025, 1, 1), D(2025, 9, 14), last_day)
         if figure == "heads_meeting_rule"}
-    assert in_2025 == {"X"}
+    assert in_2025 == {"X", "N"}
     # The 12-month window: 2 x 348/365 = 1.91 -> 2 owed when never cut; cut, still 1.
     year = [(row.subject, figure) for row, figure in head_figures(
         heads, rule_versions(twice), held, D(2025, 1, 1), D(2025, 12, 14), last_day)]
     assert ("X", "heads_meeting_rule") in year
-    # 2026: only the head of the unit that still exists is in office.
+    # 2026: only the head of the new Xã Tiên Lãng is in office, not the old town's.
     in_2026 = [(row.subject, figure) for row, figure in head_figures(
         heads, rule_versions(twice), {}, D(2026, 1, 1), D(2026, 6, 14), last_day)]
-    assert {subject for subject, figure in in_2026 if figure == "heads_in_office"} == {"T"}
+    assert {subject for subject, figure in in_2026 if figure == "heads_in_office"} == {"N"}

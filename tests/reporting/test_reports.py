@@ -605,8 +605,12 @@ def test_a_2023_report_lists_the_units_of_2023_by_their_2023_names(reporting: Re
 def test_heads_leave_office_with_their_unit(reporting: Reporting) -> None:
     """Huyện Tiên Lãng (H1) and Phường Quán Toan (H3) ceased on 01/07/2025; their heads, who
     never left, are not in office in 2026 (the dialogue service cuts their terms at
-    30/06/2025 too). Thị trấn Tiên Lãng's code lives on as Xã Tiên Lãng: H2 still counts."""
-    reporting.feed(two_quarter_scenario())
+    30/06/2025 too). Thị trấn Tiên Lãng's code lives on in the new Xã Tiên Lãng, which the
+    catalogue records as merged that day: H2's term ends on 30/06/2025 as well and only the
+    new commune's head H4, from 01/07/2025, counts in 2026 (H2 and H4 before the fix)."""
+    events = two_quarter_scenario()
+    events.head("H4", TIEN_LANG_TOWN, "people_committee_chair", date(2025, 7, 1))
+    reporting.feed(events)
     report = _get(reporting, "/api/v1/reports/2026-6m")
     i2 = next(i for i in report["indicators"] if i["id"] == "I2")
     assert i2["denominator"] == 1

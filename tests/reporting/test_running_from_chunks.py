@@ -442,9 +442,10 @@ def test_sessions_held_from_15_to_31_december_count_for_the_next_years_i2(
     events.add("dialogue", "rule", "commune", "DialogueRuleSet", date(2025, 1, 1), {
         "level": "commune", "min_sessions_per_year": 12, "effective_from": "2025-01-01"},
         None, recorded)
-    events.add("dialogue", "head", "H1", "HeadTookOffice", date(2025, 1, 1), {
+    # The new Xã Tiên Lãng's head (11755 persisted into it on 01/07/2025, a new commune).
+    events.add("dialogue", "head", "H1", "HeadTookOffice", date(2025, 7, 1), {
         "head_id": "H1", "unit_code": "11755", "role": "party_secretary", "full_name": "",
-        "from_date": "2025-01-01"}, "11755", recorded)
+        "from_date": "2025-07-01"}, "11755", recorded)
     for n, on in enumerate((date(2025, 12, 16), date(2025, 12, 20), date(2025, 12, 31),
                             date(2026, 1, 3))):
         events.add("dialogue", "session", f"SES{n}", "SessionHeld", on, {

@@ -20,7 +20,7 @@ from services.dialogue.adapters.tables import (
 from services.dialogue.application.queries import (
     LEVEL_RANK,
     head_dict,
-    unit_last_day,
+    office_last_day,
     unit_name,
     units_in_scope,
 )
@@ -28,7 +28,7 @@ from services.dialogue.domain.compliance import Evaluation, Piece, evaluate
 from services.dialogue.domain.rules import RuleVersion
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
-from shared.planrules import percent_of, term_last_day, two_decimals
+from shared.planrules import percent_of, two_decimals
 from shared.unitsuccessions import catalogue_now
 from shared.validation import require_ordered
 
@@ -161,7 +161,7 @@ def evaluate_period(
     held = _sessions_by_head(conn, [r.head_id for r in rows], start, end)
     items: list[dict[str, Any]] = []
     for row in rows:
-        office_to = term_last_day(row.to_date, unit_last_day(row.unit_code))
+        office_to = office_last_day(row)
         evaluation = evaluate(
             start, end, row.from_date, office_to, versions.get(row.level, []),
             [on for _, on, _ in held.get(row.head_id, [])],

@@ -21,7 +21,7 @@ from services.dialogue.application.commands import (
 from services.dialogue.application.common import WRITE, jurisdiction_unit, save
 from services.dialogue.application.queries import unit_last_day
 from services.dialogue.domain.events import SessionRescheduled
-from services.dialogue.domain.heads import HeadPost
+from services.dialogue.domain.heads import HeadPost, Term
 from services.dialogue.domain.sessions import DialogueSession
 from shared.aggregate import UnitOfWork, expect_version
 from shared.auth.checks import authorize
@@ -181,8 +181,7 @@ def correct_took_office(
                                       command.from_date)
     predecessor = post.handed_over_by(head_id)
     if predecessor is not None:
-        _check_leaving(uow, post.unit_code, predecessor.head_id, predecessor.full_name,
-                       command.from_date - timedelta(days=1))
+        _check_leaving(uow, post.unit_code, predecessor, command.from_date - timedelta(days=1))
     post.correct_from_date(head_id, command.from_date, command.reason, _event_ids(uow, post))
     return save(uow, post)
 
@@ -203,17 +202,15 @@ def correct_left_office(
     not_in_future(command.to_date, today)
     term = post.term(head_id)
     assert term is not None  # the roster row that named the post is the term's
-    _check_leaving(uow, post.unit_code, head_id, term.full_name, command.to_date)
+    _check_leaving(uow, post.unit_code, term, command.to_date)
     post.correct_to_date(head_id, command.to_date, command.reason, _event_ids(uow, post))
     return save(uow, post)
 
 
-def _check_leaving(
-    uow: UnitOfWork, unit_code: str, head_id: str, full_name: str, to_date: date
-) -> None:
+def _check_leaving(uow: UnitOfWork, unit_code: str, term: Term, to_date: date) -> None:
     """What a leaving on `to_date` must keep, whether recorded or corrected."""
-    require_within_unit(unit_code, to_date)
-    require_no_session_after(uow.connection, head_id, full_name, to_date)
+    require_within_unit(unit_code, to_date, term.from_date)
+    require_no_session_after(uow.connection, term.head_id, term.full_name, to_date)
 
 
 def _event_ids(uow: UnitOfWork, post: HeadPost) -> Callable[[int], str]:
@@ -221,10 +218,12 @@ def _event_ids(uow: UnitOfWork, post: HeadPost) -> Callable[[int], str]:
     return lambda version: event_id_at(uow.connection, HeadPost.aggregate_type, post.id, version)
 
 
-def require_within_unit(unit_code: str, to_date: date) -> None:
-    """A term cannot outlast its unit (finding J24): one recorded ending after the unit's last
-    day would show on the head's record and the unit's terms a time the unit never had."""
-    last_day = unit_last_day(unit_code)
+def require_within_unit(unit_code: str, to_date: date, from_date: date) -> None:
+    """A term begun on `from_date` cannot outlast its unit (finding J24; a commune merged on
+    1 July 2025 whose code persisted ends on 30 June all the same): one recorded ending after
+    the unit's last day would show on the head's record and the unit's terms a time the unit
+    never had."""
+    last_day = unit_last_day(unit_code, from_date)
     if last_day is not None and to_date > last_day:
         raise InvalidInput(
             "TERM_OUTLASTS_UNIT",
@@ -243,7 +242,7 @@ def take_office(uow: UnitOfWork, command: TakeOffice, today: date) -> list[Event
     if command.to_date is not None:
         not_in_future(command.to_date, today)
     if command.to_date is not None:
-        require_within_unit(unit.code, command.to_date)
+        require_within_unit(unit.code, command.to_date, command.from_date)
     post = uow.load(HeadPost, HeadPost.post_id(unit.code, command.role))
     post.take_office(
         str(uuid4()), command.full_name, command.from_date, unit.level, command.to_date
@@ -262,10 +261,9 @@ def leave_office(
     expect_version(post, expected_version)
     post.require_in_office(head_id, "leave")  # the state (409) before the day's content (422)
     not_in_future(command.to_date, today)
-    require_within_unit(post.unit_code, command.to_date)
     term = post.term(head_id)
-    if term is not None:
-        require_no_session_after(uow.connection, head_id, term.full_name, command.to_date)
+    assert term is not None  # the roster row that named the post is the term's
+    _check_leaving(uow, post.unit_code, term, command.to_date)
     post.leave(head_id, command.to_date, command.reason)
     return save(uow, post)
 
@@ -284,8 +282,9 @@ def hand_over(
     not_in_future(command.from_date, today)
     unit = jurisdiction_unit(uow, post.unit_code, command.from_date)
     term = post.term(head_id)
-    if term is not None:
-        require_no_session_after(
-            uow.connection, head_id, term.full_name, command.from_date - timedelta(days=1))
+    assert term is not None  # the roster row that named the post is the term's
+    # The incumbent's leaving, on the eve: within the unit's life (a head of a commune merged
+    # on 1 July 2025 hands over no later than that day) and after their sessions.
+    _check_leaving(uow, post.unit_code, term, command.from_date - timedelta(days=1))
     post.hand_over(head_id, str(uuid4()), command.full_name, command.from_date, unit.level)
     return save(uow, post)

@@ -32,7 +32,12 @@ from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import EventStore
-from shared.planrules import commitment_standing, last_overdue_due_on, overdue_since
+from shared.planrules import (
+    commitment_standing,
+    last_overdue_due_on,
+    overdue_since,
+    term_last_day,
+)
 from shared.textorder import byte_order
 from shared.unitsuccessions import catalogue_known
 
@@ -95,10 +100,24 @@ def units_in_scope(
     return scope
 
 
-def unit_last_day(code: str) -> date | None:
-    """The last day a unit code existed (a district abolished on 1 July 2025 ends on 30 June);
-    None while it still exists. A head's term cannot outlast the unit."""
-    return default_catalogue().last_day(code)
+def unit_last_day(code: str, on: date) -> date | None:
+    """The last day of the unit `code` named on `on` (a district abolished on 1 July 2025, or
+    a commune merged that day even where its code persisted, ends on 30 June: the kernel's
+    `UnitCatalogue.last_day_of`); None while it still exists. A head's term begun on `on`
+    cannot outlast the unit."""
+    return default_catalogue().last_day_of(code, on)
+
+
+def office_last_day(row: Any) -> date | None:
+    """A head's last day in office, a `heads` row's: the day they left or, if earlier, the
+    last day of the unit they took office in (None: in office)."""
+    return term_last_day(row.to_date, unit_last_day(row.unit_code, row.from_date))
+
+
+def in_office_on(row: Any, on: date) -> bool:
+    """Whether the head of a `heads` row was in office on `on`."""
+    last = office_last_day(row)
+    return row.from_date <= on and (last is None or on <= last)
 
 
 def unit_name(code: str, on: date) -> str:
@@ -204,7 +223,8 @@ def roster(
         query = query.where(heads.c.role == role)
     catalogue = default_catalogue()
     rows = sorted(
-        (r for r in conn.execute(query) if catalogue.get(r.unit_code, on) is not None),
+        (r for r in conn.execute(query)
+         if catalogue.get(r.unit_code, on) is not None and in_office_on(r, on)),
         key=lambda r: (LEVEL_RANK[r.level], r.unit_code, r.role),
     )
     return [head_dict(row, on) for row in rows]

@@ -28,6 +28,7 @@ from services.dialogue.application.common import (
     save,
     to_write,
 )
+from services.dialogue.application.queries import in_office_on
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.events import (
     CommitmentMade,
@@ -76,7 +77,7 @@ def require_heads(uow: UnitOfWork, head_ids: Sequence[str], unit_code: str, on: 
                 messages.HEAD_NOT_OF_UNIT.format(id=head_id, unit_code=unit_code),
                 head_id=head_id,
             )
-        if row.from_date > on or (row.to_date is not None and row.to_date < on):
+        if not in_office_on(row, on):
             raise InvalidInput(
                 "HEAD_NOT_IN_OFFICE",
                 messages.HEAD_NOT_IN_OFFICE.format(name=row.full_name, on=format_date_vn(on)),

@@ -15,30 +15,25 @@ from services.dialogue.domain.events import (
     Level,
     Role,
 )
+from shared.adminunits import default_catalogue
 from shared.aggregate import Aggregate
 from shared.clock import format_date_vn
 from shared.envelope import DomainEvent
 from shared.errors import ActionRefused, InvalidInput
+from shared.planrules import term_last_day
 
 ROLES: tuple[Role, ...] = ("party_secretary", "people_committee_chair")
 
 
 @dataclass
 class Term:
-    """One person's time in the post; `to_date` is the last day in office (inclusive)."""
+    """One person's time in the post; `to_date` is the day recorded as their last in office
+    (inclusive); the post's `last_day` also ends it with its unit."""
 
     head_id: str
     full_name: str
     from_date: date
     to_date: date | None = None
-
-    def covers(self, on: date) -> bool:
-        return self.from_date <= on and (self.to_date is None or on <= self.to_date)
-
-    def overlaps(self, start: date, end: date | None) -> bool:
-        return (end is None or self.from_date <= end) and (
-            self.to_date is None or start <= self.to_date
-        )
 
 
 class HeadPost(Aggregate):
@@ -84,8 +79,16 @@ class HeadPost(Aggregate):
     def post_id(unit_code: str, role: Role) -> str:
         return f"{unit_code}:{role}"
 
+    def last_day(self, from_date: date, to_date: date | None) -> date | None:
+        """The last day in office of a term begun on `from_date` that left on `to_date` (None:
+        never left): a term cannot outlast the unit the post was of when it began (the
+        kernel's rule: a commune merged on 1 July 2025 ends its heads' terms on 30 June even
+        where the new commune kept its code, so the new commune's head may take the post)."""
+        return term_last_day(to_date, default_catalogue().last_day_of(self.unit_code, from_date))
+
     def holder_on(self, on: date) -> Term | None:
-        return next((t for t in self.terms.values() if t.covers(on)), None)
+        return next((t for t in self.terms.values() if t.from_date <= on and (
+            (last := self.last_day(t.from_date, t.to_date)) is None or on <= last)), None)
 
     def term(self, head_id: str) -> Term | None:
         return self.terms.get(head_id)
@@ -126,9 +129,13 @@ class HeadPost(Aggregate):
     def _refuse_overlap(
         self, from_date: date, to_date: date | None, action: str, but: Sequence[str] = ()
     ) -> None:
-        """Two holders of the post never overlap (`but`: the terms being corrected)."""
+        """Two holders of the post never overlap (`but`: the terms being corrected), each
+        term as long as its unit lasts."""
+        to_date = self.last_day(from_date, to_date)
         for other in self.terms.values():
-            if other.head_id not in but and other.overlaps(from_date, to_date):
+            other_to = self.last_day(other.from_date, other.to_date)
+            if other.head_id not in but and (to_date is None or other.from_date <= to_date) and (
+                    other_to is None or from_date <= other_to):
                 raise ActionRefused(
                     "HEAD_POST_OCCUPIED", messages.HEAD, action=action,
                     subject=messages.HEAD_POST_SUBJECT.format(
@@ -138,7 +145,7 @@ class HeadPost(Aggregate):
                     note=messages.HEAD_POST_HOLDER.format(
                         name=other.full_name,
                         from_date=format_date_vn(other.from_date),
-                        to_date=format_date_vn(other.to_date) if other.to_date
+                        to_date=format_date_vn(other_to) if other_to
                         else messages.UNTIL_NOW,
                     ),
                     head_id=other.head_id,

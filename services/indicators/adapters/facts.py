@@ -90,7 +90,7 @@ def load_heads(conn: Connection, on: date, as_of: datetime) -> dict[str, list[He
             _known(head_facts, on, as_of, "head_id", "kind", "on_date", "unit_code", "role",
                    "full_name")
         )),
-        default_catalogue().last_day,
+        default_catalogue().last_day_of,
     )
 
 

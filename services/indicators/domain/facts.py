@@ -158,7 +158,7 @@ class HeadTerm:
 
 
 def fold_heads(
-    facts: Iterable[HeadFact], unit_last_day: Callable[[str], date | None]
+    facts: Iterable[HeadFact], unit_last_day: Callable[[str, date], date | None]
 ) -> dict[str, list[HeadTerm]]:
     """Terms of office per head; a head may leave and take office again. A term cannot
     outlast its unit (`unit_last_day`, the catalogue's: a district abolished on 1 July 2025
@@ -184,7 +184,7 @@ def fold_heads(
             mine[-1].to = fact.on
     for mine in terms.values():
         for term in mine:
-            term.to = term_last_day(term.to, unit_last_day(term.unit_code))
+            term.to = term_last_day(term.to, unit_last_day(term.unit_code, term.start))
         mine[:] = [term for term in mine if term.to is None or term.to >= term.start]
     return {head: ts for head, ts in terms.items() if ts}
 

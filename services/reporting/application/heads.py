@@ -54,7 +54,7 @@ def heads(
     rules = subject_facts(conn, "rule", cutoff_on, as_of)
     versions = rule_versions(row for rows in rules.values() for row in rows)
     return head_figures(subject_facts(conn, "head", cutoff_on, as_of), versions, held,
-                        data_from, cutoff_on, default_catalogue().last_day)
+                        data_from, cutoff_on, default_catalogue().last_day_of)
 
 
 def heads_of_windows(
@@ -105,7 +105,7 @@ def _owed_of_windows(
         rules = _until(all_rules, cutoff_on)
         versions = rule_versions(row for rows in rules.values() for row in rows)
         found.append(list(heads_owed(_until(all_heads, cutoff_on), versions, data_from,
-                                     cutoff_on, default_catalogue().last_day)))
+                                     cutoff_on, default_catalogue().last_day_of)))
     read = (sum(map(len, all_heads.values())), sum(map(len, all_rules.values())))
     return found, read
 

@@ -57,7 +57,7 @@ def rule_versions(rules: Iterable[Fact]) -> dict[str, list[RuleVersion]]:
     return versions
 
 
-UnitLastDay = Callable[[str], date | None]
+UnitLastDay = Callable[[str, date], date | None]
 
 
 def terms_of(
@@ -87,8 +87,8 @@ def terms_of(
             found.pop()
     terms: list[tuple[Fact, date | None]] = []
     for start, left_on in found:
-        last = term_last_day(left_on, unit_last_day(start.unit_code) if start.unit_code
-                             else None)
+        last = term_last_day(left_on, unit_last_day(start.unit_code, start.business_on)
+                             if start.unit_code else None)
         if last is None or last >= start.business_on:
             terms.append((start, last))
     return terms
