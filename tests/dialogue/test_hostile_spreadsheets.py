@@ -15,7 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
-from tests.dialogue.conftest import TIEN_LANG, FakeToday, event_types, held_session, ok, take_office
+from tests.dialogue.conftest import (
+    TIEN_LANG,
+    FakeToday,
+    held_session,
+    ok,
+    take_office,
+    written_by_commands,
+)
 from tests.xlsxfiles import (
     Formula,
     bomb_sheet,
@@ -42,14 +49,6 @@ def _commitments(client: TestClient, items: list[tuple[str, str]]) -> list[str]:
            201)["commitment_id"]
         for text, agency in items
     ]
-
-
-def _written_by_commands(client: TestClient) -> int:
-    """Events stored, less the scheduler's: its reminders and overdue marks are recorded on
-    its own time, in the middle of a test that counts what a refused import wrote (13 == 12
-    seen once, on a loaded machine)."""
-    return sum(1 for event_type in event_types(client)
-               if event_type not in ("SessionReportReminderDue", "CommitmentOverdue"))
 
 
 def _upload(client: TestClient, name: str, content: bytes, **params: Any) -> Any:
@@ -103,7 +102,7 @@ def test_an_imported_note_a_spreadsheet_would_run_is_refused_row_by_row(
         ["Mã cam kết,Tiến độ (%),Ghi chú"]
         + [f'{i},10,"{n.replace(chr(34), chr(34) * 2)}"' for i, n in zip(ids, notes, strict=True)]
     ).encode("utf-8")
-    baseline = _written_by_commands(client)
+    baseline = written_by_commands(client)
 
     refused = _upload(client, "tien-do.csv", content)
     assert refused.status_code == 422
@@ -111,7 +110,7 @@ def test_an_imported_note_a_spreadsheet_would_run_is_refused_row_by_row(
     assert [(e["row"], e["column"], e["code"]) for e in errors] == [
         (row, "Ghi chú", "FORMULA_TEXT") for row in range(2, 8)]
     assert "công thức" in errors[0]["message"]
-    assert _written_by_commands(client) == baseline
+    assert written_by_commands(client) == baseline
 
     # A note that only looks like a figure, or a lone dash, is plain data.
     plain = "Mã cam kết,Tiến độ (%),Ghi chú\r\n" + f"{ids[0]},10,-5\r\n{ids[1]},10,-\r\n"
@@ -133,7 +132,7 @@ def test_an_excel_formula_without_a_kept_result_is_refused_in_its_column(
         [ids[1], Formula("50+10"), "02/06/2023", "Đã chi"],
         [ids[2], Formula("50+10"), "02/06/2023", link],
     ))
-    baseline = _written_by_commands(client)
+    baseline = written_by_commands(client)
 
     refused = _upload(client, "tien-do.xlsx", uncomputed)
     assert refused.status_code == 422, refused.text
@@ -145,7 +144,7 @@ def test_an_excel_formula_without_a_kept_result_is_refused_in_its_column(
         (4, "Ghi chú", "FORMULA_WITHOUT_VALUE"),
     ]
     assert "=50+10" in errors[1]["message"] and "LibreOffice" in errors[1]["message"]
-    assert _written_by_commands(client) == baseline
+    assert written_by_commands(client) == baseline
 
     # Saved by Excel or LibreOffice, the file keeps each result: the progress is its value.
     computed = workbook(formula_sheet(
@@ -189,7 +188,7 @@ def test_hostile_workbooks_are_refused_in_seconds_before_parsing(
     seconds: float,
 ) -> None:
     content = build()
-    baseline = _written_by_commands(client)
+    baseline = written_by_commands(client)
     # Processor time of this process (the app runs in it), not the wall clock: the bound is on
     # the work the refusal costs, whatever else the machine is running.
     started = time.process_time()
@@ -201,7 +200,7 @@ def test_hostile_workbooks_are_refused_in_seconds_before_parsing(
     if detail:
         assert detail in error["details"]
     assert elapsed < seconds, f"{elapsed:.1f} s of processor time"
-    assert _written_by_commands(client) == baseline
+    assert written_by_commands(client) == baseline
 
 
 def test_the_same_workbook_without_the_trick_is_read(client: TestClient) -> None:

@@ -23,6 +23,7 @@ from tests.dialogue.conftest import (
     held_session,
     ok,
     take_office,
+    written_by_commands,
 )
 
 URL = "/api/v1/commitments/progress-import"
@@ -70,7 +71,7 @@ def test_csv_with_bad_rows_is_refused_whole_and_explained_row_by_row(
         "",
     ])
     content = csv_text.encode("utf-8-sig")
-    baseline = len(event_types(client))
+    baseline = written_by_commands(client)
 
     dry = ok(_upload(client, "tien-do.csv", content, dry_run="true"))
     assert (dry["dry_run"], dry["valid"], dry["applied"]) == (True, False, False)
@@ -84,7 +85,7 @@ def test_csv_with_bad_rows_is_refused_whole_and_explained_row_by_row(
     assert "31/02/2023" in errors[(5, "Ngày cập nhật")]["message"]
     assert errors[(6, "Mã cam kết")]["message"] == "Không được để trống"
     assert errors[(7, "Mã cam kết")]["message"] == "Cam kết đã có ở dòng 2 với cùng ngày cập nhật"
-    assert len(event_types(client)) == baseline, "a dry run writes nothing"
+    assert written_by_commands(client) == baseline, "a dry run writes nothing"
 
     refused = _upload(client, "tien-do.csv", content)
     assert refused.status_code == 422
@@ -92,7 +93,7 @@ def test_csv_with_bad_rows_is_refused_whole_and_explained_row_by_row(
     assert error["code"] == "IMPORT_REJECTED"
     assert error["message"].startswith("Tệp có 5 dòng lỗi; không dòng nào được cập nhật")
     assert len(error["details"]["errors"]) == 5
-    assert len(event_types(client)) == baseline, "all or nothing: nothing written"
+    assert written_by_commands(client) == baseline, "all or nothing: nothing written"
     assert _progress(client, ids) == [(0, "open"), (0, "open"), (0, "open")]
 
     partial = ok(_upload(client, "tien-do.csv", content, mode="valid_rows"))
@@ -216,13 +217,13 @@ def test_the_same_file_imported_twice_writes_its_updates_once(
     ]).encode("utf-8")
     done = ok(_upload(client, "tien-do.csv", first))
     assert (done["applied"], done["accepted_rows"], done["skipped_rows"]) == (True, 2, 0)
-    written = len(event_types(client))
+    written = written_by_commands(client)
 
     again = ok(_upload(client, "tien-do.csv", first))
     assert (again["accepted_rows"], again["skipped_rows"], again["errors"]) == (0, 2, [])
     assert [s["row"] for s in again["skipped"]] == [2, 3]
     assert again["skipped"][0]["message"].endswith("bỏ qua")
-    assert len(event_types(client)) == written
+    assert written_by_commands(client) == written
     assert event_types(client, "CommitmentProgressUpdated").count(
         "CommitmentProgressUpdated") == 2
 
