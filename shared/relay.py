@@ -337,6 +337,8 @@ class OutboxRelay:
         # Since when (`_clock`) publishing has failed without a success between:
         # /readyz says not ready once that lasts (`failing_for`). None: not failing.
         self.failing_since: float | None = None
+        # Not leading: the oldest unpublished position last seen (`_watch_leader`).
+        self._oldest_waiting: int | None = None
         # The relay's watermarks (shared/watermark.py; None: written by none): on a
         # finalisation's ask (`_asked`, set by the subscription on `_ask_client`) and every
         # `interval_s` when idle, after a round that began by reading the watermark stream.
@@ -422,8 +424,10 @@ class OutboxRelay:
                     # or the stop ends it; a commit does not.
                     await self._wait(self._resume, self._poll_interval_s)
                     continue
+                leading = False
                 try:
-                    if self._link.js is not None and await self._is_leader():
+                    leading = self._link.js is not None and await self._is_leader()
+                    if leading:
                         since = await self._watermark_step(self._watermark_due())
                         # The transactions begun by the time the watermark stream was read
                         # (so after any ask it shows): see _settled.
@@ -459,6 +463,11 @@ class OutboxRelay:
                     # and the backoff would never grow.
                     await self._sleep(stop, backoff.next(), wake_on_commit=False)
                     continue
+                if not leading:
+                    await self._watch_leader()
+                    await self._sleep(stop, self._poll_interval_s)
+                    continue
+                self._oldest_waiting = None
                 if failing_since is not None:  # and one when it ends
                     log.info(
                         "relay_recovered",
@@ -843,6 +852,31 @@ class OutboxRelay:
         if self._leader_conn is not None:
             return True
         return await asyncio.to_thread(self._try_lead)
+
+    async def _watch_leader(self) -> None:
+        """Another relay leads, or none can (PostgreSQL): the outbox's oldest unpublished event
+        that stays the same is no leader publishing, which /readyz says after
+        RELAY_UNREADY_AFTER_S as for a relay failing to publish (`failing_since`). A leader's
+        backend stopped (SIGSTOP) holds the advisory lock while its relay gave up leading:
+        no relay could lead, commands were still taken and /readyz said the relay was fine
+        (examiner). A database that cannot say leaves it as it was: its own check says why."""
+        try:
+            oldest = await asyncio.to_thread(self._oldest_pending)
+        except Exception:
+            return
+        if oldest is None or (self._oldest_waiting is not None and oldest != self._oldest_waiting):
+            self.failing_since = None  # published (or newly committed below it) meanwhile
+        self._oldest_waiting = oldest
+        if oldest is not None and self.failing_since is None:
+            self.failing_since = self._clock()
+
+    def _oldest_pending(self) -> int | None:
+        with read_connection(self._engine) as conn:
+            oldest = conn.execute(
+                select(func.min(outbox_table.c.position))
+                .where(outbox_table.c.published_at.is_(None))
+            ).scalar_one()
+        return None if oldest is None else int(oldest)
 
     def _try_lead(self) -> bool:
         key = advisory_key(f"danvan-relay-{self._service}")
