@@ -55,6 +55,10 @@ def test_the_heads_of_a_commune_whose_code_persisted_end_their_terms_on_30_june_
         on_roster = ok(d.get("/api/v1/heads", params={"on": "2026-03-01",
                                                       "unit_code": HOP_DUC}))["items"]
         assert [h["head_id"] for h in on_roster] == [new]
+        # Its own record says so too, beside the term as recorded (no leaving recorded).
+        record = ok(d.get(f"/api/v1/heads/{old}"))
+        assert (record["to_date"], record["in_office_to"]) == (None, "2025-06-30")
+        assert ok(d.get(f"/api/v1/heads/{new}"))["in_office_to"] is None
         in_2025 = _compliance(d, "2025-01-01", "2025-12-31")
         by_head = {i["head_id"]: i for i in in_2025["items"]}
         assert by_head[old]["in_office_to"] == "2025-06-30"

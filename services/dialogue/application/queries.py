@@ -196,6 +196,10 @@ def head_dict(row: Any, on: date | None = None) -> dict[str, Any]:
         "full_name": row.full_name,
         "from_date": iso_or_none(row.from_date),
         "to_date": iso_or_none(row.to_date),
+        # The last day in office as the roster, rule compliance and I2 count it: `to_date`,
+        # or the eve of the unit's end when that comes first (a unit merged on 1 July 2025
+        # ends its terms on 30/06/2025 with no leaving recorded); None: in office.
+        "in_office_to": iso_or_none(office_last_day(row)),
         "leave_reason": row.leave_reason,
         "predecessor_head_id": row.predecessor_head_id,
         "successor_head_id": row.successor_head_id,
