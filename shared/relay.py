@@ -231,6 +231,16 @@ class PublishAcks:
             future.set_exception(refused)
 
 
+def _end_session(conn: Connection) -> None:
+    """Close a lock's connection and its session with it (a session advisory lock lives as
+    long as the session: back in the pool it would stay held). A stopped backend ends, and
+    lets its lock go, once it goes on and finds its client gone."""
+    with contextlib.suppress(Exception):
+        conn.invalidate()
+    with contextlib.suppress(Exception):
+        conn.close()
+
+
 def _landed(future: asyncio.Future[Any]) -> bool:
     return future.done() and not future.cancelled() and future.exception() is None
 
@@ -293,7 +303,13 @@ class OutboxRelay:
         # commits do not (see run).
         self._resume = asyncio.Event()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._leader_conn: Connection | None = None
+        # The leader's advisory locks, each held by a connection of its own (PostgreSQL): a
+        # relay leads once it has both, and stays leader while either connection answers
+        # (`_keep_leadership_if_alive`). `_retaken_at`: its last try to take a missing one.
+        self._leader_keys = (advisory_key(f"danvan-relay-{service}"),
+                             advisory_key(f"danvan-relay-{service}-second"))
+        self._leader_conns: dict[int, Connection] = {}
+        self._retaken_at = 0.0
         # Events acknowledged by JetStream whose outbox rows are not marked yet (positions),
         # and when the first of them was. The running relay marks them together, once per
         # `mark_delay_s` or per batch: at a desk's pace every command is a batch of one, and a
@@ -444,8 +460,9 @@ class OutboxRelay:
                     # away, published again later and dropped as a duplicate).
                     with contextlib.suppress(Exception):
                         await self._mark_off_loop()
-                    # A database that restarted took the advisory lock with the session:
-                    # lead again only once the lock is ours again.
+                    # A database that restarted took the advisory locks with the sessions:
+                    # lead again only once they are ours again; a lock's connection that
+                    # does not answer is given up, the other kept (_keep_leadership_if_alive).
                     await asyncio.to_thread(self._keep_leadership_if_alive)
                     # The round may have failed before its read of the outbox: the gauge
                     # and the watermark say what is left.
@@ -846,12 +863,99 @@ class OutboxRelay:
                 cursor.close()
 
     async def _is_leader(self) -> bool:
-        """On PostgreSQL several replicas share one outbox; one advisory lock picks the relay."""
+        """On PostgreSQL several replicas share one outbox; advisory locks pick the relay
+        (`_leader_keys`). A leader missing one of its locks tries to take it again first, at
+        most once per poll."""
         if self._engine.dialect.name != "postgresql":
             return True
-        if self._leader_conn is not None:
+        if self._leader_conns:
+            if (len(self._leader_conns) < len(self._leader_keys)
+                    and self._clock() - self._retaken_at >= self._poll_interval_s):
+                await asyncio.to_thread(self._retake)
             return True
         return await asyncio.to_thread(self._try_lead)
+
+    def _lock_on_new_connection(self, key: int) -> Connection | None:
+        """A connection of its own holding the session advisory lock `key`; None: another
+        session holds it."""
+        conn = self._engine.connect()
+        try:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            conn.commit()
+        except BaseException:
+            _end_session(conn)
+            raise
+        if got:
+            return conn
+        conn.close()  # holds nothing: back to the pool
+        return None
+
+    def _try_lead(self) -> bool:
+        """Lead if both locks are had, each on a connection of its own; else hold none."""
+        conns: dict[int, Connection] = {}
+        try:
+            for key in self._leader_keys:
+                conn = self._lock_on_new_connection(key)
+                if conn is None:
+                    break
+                conns[key] = conn
+        finally:
+            if len(conns) < len(self._leader_keys):
+                for conn in conns.values():
+                    _end_session(conn)
+        if len(conns) < len(self._leader_keys):
+            return False
+        self._leader_conns = conns
+        # Another replica led until now: its checks are not this one's.
+        self._check_due = self._stream is not None
+        log.info("relay_leader", service=self._service)
+        return True
+
+    def _retake(self) -> None:
+        """Take again, each on a new connection, the locks whose connection was given up:
+        one held by this relay's own stopped backend is free once that backend ends."""
+        self._retaken_at = self._clock()
+        for key in self._leader_keys:
+            if key not in self._leader_conns:
+                with contextlib.suppress(Exception):
+                    conn = self._lock_on_new_connection(key)
+                    if conn is not None:
+                        self._leader_conns[key] = conn
+                        log.info("relay_leader_lock_retaken", service=self._service)
+
+    def _keep_leadership_if_alive(self) -> None:
+        """After a failed round: each lock's connection asked (within DATABASE_WORK_WAIT_S).
+        A database that restarted took the locks with the sessions: none answers, the relay
+        leads again only once the locks are its own again. One that does not answer is given
+        up, and the relay goes on leading while another answers: its backend, stopped
+        (SIGSTOP), holds its lock until it ends, so no other relay can have both meanwhile,
+        and the relay's own holds the other. Leading needed the one connection before, which
+        a stopped backend kept locked for any relay: none led, for as long as it stayed
+        stopped (examiner)."""
+        if not self._leader_conns:
+            return
+        alive: dict[int, Connection] = {}
+        for key, conn in self._leader_conns.items():
+            try:
+                conn.execute(text("SELECT 1"))
+                conn.commit()
+                alive[key] = conn
+            except Exception:
+                _end_session(conn)
+        if not alive:
+            self._leader_conns = {}
+            log.info("relay_leadership_lost", service=self._service)
+            return
+        if len(alive) < len(self._leader_conns):
+            log.warning("relay_leader_lock_unanswered", service=self._service,
+                        held=len(alive), of=len(self._leader_keys))
+        self._leader_conns = alive
+        self._retake()
+
+    def _release_leadership(self) -> None:
+        conns, self._leader_conns = self._leader_conns, {}
+        for conn in conns.values():
+            _end_session(conn)
 
     async def _watch_leader(self) -> None:
         """Another relay leads, or none can (PostgreSQL): the outbox's oldest unpublished event
@@ -877,36 +981,6 @@ class OutboxRelay:
                 .where(outbox_table.c.published_at.is_(None))
             ).scalar_one()
         return None if oldest is None else int(oldest)
-
-    def _try_lead(self) -> bool:
-        key = advisory_key(f"danvan-relay-{self._service}")
-        conn = self._engine.connect()
-        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
-        conn.commit()
-        if got:
-            self._leader_conn = conn
-            # Another replica led until now: its checks are not this one's.
-            self._check_due = self._stream is not None
-            log.info("relay_leader", service=self._service)
-        else:
-            conn.close()
-        return got
-
-    def _keep_leadership_if_alive(self) -> None:
-        if self._leader_conn is None:
-            return
-        try:
-            self._leader_conn.execute(text("SELECT 1"))
-            self._leader_conn.commit()
-        except Exception:
-            log.info("relay_leadership_lost", service=self._service)
-            self._release_leadership()
-
-    def _release_leadership(self) -> None:
-        if self._leader_conn is not None:
-            with contextlib.suppress(Exception):
-                self._leader_conn.close()
-            self._leader_conn = None
 
     def pending_count(self) -> int:
         with read_connection(self._engine) as conn:

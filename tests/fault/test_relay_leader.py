@@ -12,10 +12,9 @@ from collections.abc import Callable
 import pytest
 from fastapi.testclient import TestClient
 
-from shared.db import advisory_key
 from shared.envelope import EventEnvelope
 from shared.natsserver import NatsServer
-from shared.relay import OutboxItem
+from shared.relay import OutboxItem, OutboxRelay
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings
 from shared.web import build_app
@@ -32,14 +31,17 @@ WORK_WAIT_S = 2.0
 UNREADY_AFTER_S = 4.0
 
 
-def _leader_backend(postgres: ThrowawayPostgres, database: str, service: str) -> list[int]:
-    """The backend holding the relay's advisory lock (its session-level lock: one key)."""
-    key = advisory_key(f"danvan-relay-{service}")
-    # pg_locks shows a bigint key as its high (classid) and low (objid) 32 bits.
-    high, low = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
-    return postgres.backend_pids(
-        database, "pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted"
-        f" AND classid::bigint = {high} AND objid::bigint = {low} AND objsubid = 1)")
+def _lock_backends(postgres: ThrowawayPostgres, database: str, relay: OutboxRelay) -> list[int]:
+    """The backends holding the relay's advisory locks (session-level), in its keys' order."""
+    found = []
+    for key in relay._leader_keys:
+        # pg_locks shows a bigint key as its high (classid) and low (objid) 32 bits.
+        high, low = (key >> 32) & 0xFFFFFFFF, key & 0xFFFFFFFF
+        found.extend(postgres.backend_pids(
+            database, "pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory'"
+            f" AND granted AND classid::bigint = {high} AND objid::bigint = {low}"
+            " AND objsubid = 1)"))
+    return found
 
 
 def _fail_once(runtime: ServiceRuntime) -> list[bool]:
@@ -78,9 +80,11 @@ def _settings(postgres: ThrowawayPostgres, nats_server: NatsServer) -> tuple[Set
         database_request_wait_s=WORK_WAIT_S + 1), name
 
 
-def test_readyz_says_the_relay_is_not_publishing_while_its_stopped_leader_backend_holds_the_lock(
+def test_readyz_says_the_relay_is_not_publishing_while_its_stopped_backends_hold_the_locks(
     throwaway_postgres: ThrowawayPostgres, nats_server: NatsServer
 ) -> None:
+    """Both lock connections' backends stopped: the relay gives the leadership up, the stopped
+    backends keep the locks, no relay can lead until they go on. /readyz says so."""
     settings, name = _settings(throwaway_postgres, nats_server)
     runtime = ServiceRuntime(settings, registry)
     ready: Callable[[], int]
@@ -88,24 +92,81 @@ def test_readyz_says_the_relay_is_not_publishing_while_its_stopped_leader_backen
         ready = lambda: client.get("/readyz").status_code  # noqa: E731
         write(runtime, "a", range(2))
         wait_until(lambda: unpublished(runtime) == 0, timeout=60)
-        leader = _leader_backend(throwaway_postgres, name, "religion")
-        assert len(leader) == 1, leader
+        locks = _lock_backends(throwaway_postgres, name, runtime.relay)
+        assert len(locks) == 2, locks
         armed = _fail_once(runtime)
-        with _stopped(*leader):
+        with _stopped(*locks):
             armed.append(True)
             write(runtime, "a", range(2, 4))
-            # The relay's round fails, its check of the leader connection is cut after
-            # DATABASE_WORK_WAIT_S: it gives leadership up, the stopped backend keeps the lock.
-            wait_until(lambda: runtime.relay._leader_conn is None, timeout=30)
+            # The relay's round fails, its check of the lock connections is cut after
+            # DATABASE_WORK_WAIT_S: it gives leadership up, the stopped backends keep the locks.
+            wait_until(lambda: not runtime.relay._leader_conns, timeout=30)
             write(runtime, "b", range(3))
-            # Before: 200, relay "ok", for as long as the backend stayed stopped.
+            # Before: 200, relay "ok", for as long as the backends stayed stopped.
             wait_until(lambda: ready() == 503, timeout=UNREADY_AFTER_S + 20)
             checks = client.get("/readyz").json()["checks"]
             assert checks["relay"].startswith("không gửi được sự kiện lên NATS đã "), checks
             assert checks["database"] == "ok" and checks["nats"] == "ok", checks
             assert unpublished(runtime) == 5
-        # Resumed, the backend finds its client gone and ends: the lock is free again.
+        # Resumed, the backends find their client gone and end: the locks are free again.
         wait_until(lambda: unpublished(runtime) == 0, timeout=60)
         wait_until(lambda: ready() == 200, timeout=30)
         versions = _versions(nats_server.url, settings.stream_name)
     assert versions == {"a": [1, 2, 3, 4], "b": [1, 2, 3]}, versions
+
+
+def _leads(relay: OutboxRelay) -> list[bool]:
+    """Records each time `relay` becomes leader."""
+    led: list[bool] = []
+    real_try = relay._try_lead
+
+    def try_lead() -> bool:
+        got = real_try()
+        if got:
+            led.append(True)
+        return got
+
+    relay._try_lead = try_lead  # type: ignore[method-assign]
+    return led
+
+
+@pytest.mark.parametrize("stopped_lock", [0, 1])
+def test_the_relay_leads_on_past_the_stopped_backend_of_one_lock_and_no_replica_leads_beside_it(
+    throwaway_postgres: ThrowawayPostgres, nats_server: NatsServer, stopped_lock: int
+) -> None:
+    """One lock connection's backend stopped, the relay fails: it gives that connection up and
+    leads on, holding the other lock, so the events committed meanwhile are published while
+    the backend stays stopped; a replica never leads beside it (both locks needed); the lock
+    is taken again once the backend ends. Before: the relay gave up leading and no relay could
+    lead until the backend went on."""
+    settings, name = _settings(throwaway_postgres, nats_server)
+    first, second = ServiceRuntime(settings, registry), ServiceRuntime(settings, registry)
+    with (TestClient(build_app(first, [], title="notebooks")),
+          TestClient(build_app(second, [], title="notebooks"))):
+        runtimes = (first, second)
+        wait_until(lambda: any(len(r.relay._leader_conns) == 2 for r in runtimes), timeout=60)
+        leader, replica = sorted(runtimes, key=lambda r: -len(r.relay._leader_conns))
+        replica_led = _leads(replica.relay)
+        write(leader, "a", range(2))
+        wait_until(lambda: unpublished(leader) == 0, timeout=60)
+        locks = _lock_backends(throwaway_postgres, name, leader.relay)
+        assert len(locks) == 2, locks
+        armed = _fail_once(leader)
+        with _stopped(locks[stopped_lock]):
+            armed.append(True)
+            write(leader, "a", range(2, 4))
+            # Its check of the stopped connection cut after DATABASE_WORK_WAIT_S.
+            wait_until(lambda: len(leader.relay._leader_conns) < 2, timeout=30)
+            for n in range(6):
+                write(replica if n % 2 else leader, f"b{n % 3}", range(n, n + 1))
+            # Before: never published while the backend stayed stopped.
+            wait_until(lambda: unpublished(leader) == 0, timeout=30)
+            assert len(leader.relay._leader_conns) == 1
+        # Resumed, the backend ends: the lock is the leader's again.
+        wait_until(lambda: len(leader.relay._leader_conns) == 2, timeout=30)
+        write(replica, "a", range(4, 6))
+        wait_until(lambda: unpublished(leader) == 0, timeout=30)
+        assert not replica_led and not replica.relay._leader_conns
+        versions = _versions(nats_server.url, settings.stream_name)
+    assert versions == {"a": [1, 2, 3, 4, 5, 6], "b0": [1, 2], "b1": [1, 2], "b2": [1, 2]}, \
+        versions
