@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import Any, TextIO, cast
 
 import structlog
 
@@ -17,6 +17,24 @@ def _redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
         if name.lower() in _SECRET_KEYS:
             event_dict[name] = "***"
     return event_dict
+
+
+class _CurrentStderr:
+    """The standard error stream as it is at each line, not as it was when logging was
+    configured: a stream replaced meanwhile (pytest's per-test capture, closed after its test)
+    kept every later line of the process, logged by code that never configured logging
+    again, failing «I/O operation on closed file». A process's own stderr never changes,
+    so a service writes where it did."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
+# Typed as the stream it stands for: structlog's printer only writes and flushes.
+_CURRENT_STDERR = cast(TextIO, _CurrentStderr())
 
 
 def configure_logging(level: str = "INFO", json: bool = True) -> None:
@@ -37,7 +55,7 @@ def configure_logging(level: str = "INFO", json: bool = True) -> None:
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping().get(level.upper(), logging.INFO)
         ),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(_CURRENT_STDERR),
         cache_logger_on_first_use=False,
     )
     pool = logging.getLogger("sqlalchemy.pool")

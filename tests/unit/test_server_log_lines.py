@@ -4,14 +4,16 @@ broke the one-JSON-object-a-line log the collectors read."""
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import logging.config
+import sys
 
 import pytest
 from uvicorn.config import LOGGING_CONFIG
 
-from shared.logs import configure_logging
+from shared.logs import configure_logging, get_logger
 
 
 def test_an_exception_the_server_logs_is_one_json_line(capsys: pytest.CaptureFixture[str]) -> None:
@@ -36,3 +38,18 @@ def test_an_exception_the_server_logs_is_one_json_line(capsys: pytest.CaptureFix
     configure_logging("INFO", json=True)
     logging.getLogger("uvicorn.error").error("lần hai")
     assert len(capsys.readouterr().err.splitlines()) == 1
+
+
+def test_a_line_logged_after_the_stream_of_the_configuration_closed_goes_to_the_current_one(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Logging configured while stderr was a stream since closed (a test's capture, in pytest);
+    # a later line, by code that does not configure again, failed «I/O operation on closed
+    # file» (16 tests of one CI run, one worker, after a test capturing stderr made an app).
+    gone = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", gone)
+    configure_logging("INFO", json=True)
+    gone.close()
+    monkeypatch.undo()
+    get_logger("danvan.test").info("sau_khi_dong")
+    assert json.loads(capsys.readouterr().err.splitlines()[-1])["event"] == "sau_khi_dong"
