@@ -25,6 +25,7 @@ from services.dialogue.adapters.tables import (
 from services.dialogue.domain.commitments import Commitment
 from services.dialogue.domain.events import CommitmentStatus
 from services.dialogue.domain.heads import HeadPost
+from services.dialogue.domain.heads import office_last_day as term_office_last_day
 from services.dialogue.domain.sessions import REMINDER_DAYS, DialogueSession
 from shared.adminunits import UnitCatalogue, codes_placed_in, default_catalogue
 from shared.clock import day_vn, iso_or_none
@@ -32,12 +33,7 @@ from shared.db import row_or_not_found
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import InvalidInput
 from shared.eventstore import EventStore
-from shared.planrules import (
-    commitment_standing,
-    last_overdue_due_on,
-    overdue_since,
-    term_last_day,
-)
+from shared.planrules import commitment_standing, last_overdue_due_on, overdue_since
 from shared.textorder import byte_order
 from shared.unitsuccessions import catalogue_known
 
@@ -110,8 +106,8 @@ def unit_last_day(code: str, on: date) -> date | None:
 
 def office_last_day(row: Any) -> date | None:
     """A head's last day in office, a `heads` row's: the day they left or, if earlier, the
-    last day of the unit they took office in (None: in office)."""
-    return term_last_day(row.to_date, unit_last_day(row.unit_code, row.from_date))
+    last day of the unit they took office in (None: in office; the post's own rule)."""
+    return term_office_last_day(row.unit_code, row.from_date, row.to_date)
 
 
 def in_office_on(row: Any, on: date) -> bool:

@@ -25,6 +25,15 @@ from shared.planrules import term_last_day
 ROLES: tuple[Role, ...] = ("party_secretary", "people_committee_chair")
 
 
+def office_last_day(unit_code: str, from_date: date, to_date: date | None) -> date | None:
+    """The last day in office of a term begun on `from_date` in `unit_code` that left on
+    `to_date` (None: never left): a term cannot outlast the unit the post was of when it began
+    (the kernel's rule: a commune merged on 1 July 2025 ends its heads' terms on 30 June even
+    where the new commune kept its code, so the new commune's head may take the post). The
+    post's rule and the read models' (roster, rule compliance, a head's record) alike."""
+    return term_last_day(to_date, default_catalogue().last_day_of(unit_code, from_date))
+
+
 @dataclass
 class Term:
     """One person's time in the post; `to_date` is the day recorded as their last in office
@@ -80,11 +89,8 @@ class HeadPost(Aggregate):
         return f"{unit_code}:{role}"
 
     def last_day(self, from_date: date, to_date: date | None) -> date | None:
-        """The last day in office of a term begun on `from_date` that left on `to_date` (None:
-        never left): a term cannot outlast the unit the post was of when it began (the
-        kernel's rule: a commune merged on 1 July 2025 ends its heads' terms on 30 June even
-        where the new commune kept its code, so the new commune's head may take the post)."""
-        return term_last_day(to_date, default_catalogue().last_day_of(self.unit_code, from_date))
+        """The last day in office of a term of this post (`office_last_day`)."""
+        return office_last_day(self.unit_code, from_date, to_date)
 
     def holder_on(self, on: date) -> Term | None:
         return next((t for t in self.terms.values() if t.from_date <= on and (
