@@ -447,6 +447,11 @@ AMBIGUOUS_CREDENTIALS: Final = (
     "Yêu cầu mang hai thông tin xác thực, cả tiêu đề Authorization lẫn khoá API (X-API-Key): "
     "chỉ gửi một trong hai"
 )
+#: One credential header given twice, each perhaps of another caller (examiner-hostile).
+REPEATED_CREDENTIAL: Final = (
+    "Yêu cầu gửi tiêu đề {header} nhiều lần, có thể là thông tin xác thực của nhiều người: "
+    "chỉ gửi một thông tin xác thực, một lần"
+)
 #: A key that authenticated but whose lifetime is over (its secret matched: the holder is told).
 API_KEY_EXPIRED: Final = (
     "Khoá API đã hết hạn; đề nghị quản trị viên dịch vụ cấp khoá mới (khoá đã hết hạn không "

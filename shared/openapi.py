@@ -135,8 +135,8 @@ REPLAYED: dict[str, Any] = {
 IDEMPOTENCY_KEY = "Idempotency-Key"
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
 AMBIGUOUS_CREDENTIALS_TEXT = (
-    "Mang cả tiêu đề Authorization lẫn khoá API X-API-Key (mã AMBIGUOUS_CREDENTIALS): chỉ gửi "
-    "một thông tin xác thực"
+    "Mang cả tiêu đề Authorization lẫn khoá API X-API-Key, hoặc một trong hai tiêu đề ấy nhiều "
+    "lần (mã AMBIGUOUS_CREDENTIALS): chỉ gửi một thông tin xác thực, một lần"
 )
 DESCRIPTIONS = {
     400: "Nội dung gửi lên không đọc được theo định dạng đã khai báo",

@@ -71,6 +71,14 @@ class Authenticator:
         given = credential_headers(request)
         header = given.get("authorization")
         api_key = given.get("x-api-key")
+        repeated = repeated_credential(request)
+        if repeated is not None:
+            # One credential header given twice (a proxy appending its own bearer to a user's
+            # request): the first used to be judged and the other silently ignored, finding
+            # L3's case under one name. Neither is chosen, the same value twice included.
+            security_event("authn_login_fail", None, reason="repeated_credential",
+                           path=request.url.path)
+            raise BadRequest(AMBIGUOUS_CODE, messages.REPEATED_CREDENTIAL.format(header=repeated))
         if header is not None and api_key is not None:
             # Two credentials, perhaps of two callers (a proxy adding its key to a user's
             # token): the bearer alone used to be judged and the key silently ignored, so the
@@ -129,8 +137,12 @@ _CREDENTIAL_HEADERS = {
     for name in ("authorization", "x-api-key", "x-actor", "x-department", "x-scopes",
                  "x-unit-scope")
 }
-# Where a request's credential headers are kept once read (its `state`).
+# Where a request's credential headers are kept once read (its `state`), and the credential
+# header it gave more than once, if any.
 _CREDENTIALS_KEY = "credential_headers"
+_REPEATED_KEY = "repeated_credential"
+#: The credential headers a request may give once only, as a client writes their names.
+_SINGLE_CREDENTIALS = {"authorization": "Authorization", "x-api-key": "X-API-Key"}
 
 
 def credential_headers(request: Request) -> dict[str, str]:
@@ -142,12 +154,25 @@ def credential_headers(request: Request) -> dict[str, str]:
     given: dict[str, str] | None = state.get(_CREDENTIALS_KEY)
     if given is None:
         given = {}
+        repeated: str | None = None
         for name, value in request.scope["headers"]:
             key = _CREDENTIAL_HEADERS.get(name)
-            if key is not None and key not in given:
+            if key is None:
+                continue
+            if key not in given:
                 given[key] = value.decode("latin-1")
+            elif repeated is None and key in _SINGLE_CREDENTIALS:
+                repeated = _SINGLE_CREDENTIALS[key]
         state[_CREDENTIALS_KEY] = given
+        state[_REPEATED_KEY] = repeated
     return given
+
+
+def repeated_credential(request: Request) -> str | None:
+    """The credential header (Authorization, X-API-Key) the request gave more than once."""
+    credential_headers(request)
+    repeated: str | None = request.scope["state"][_REPEATED_KEY]
+    return repeated
 
 
 def _known_principal(request: Request) -> Principal | None:

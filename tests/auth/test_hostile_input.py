@@ -395,6 +395,41 @@ def test_a_bearer_token_and_an_api_key_together_are_refused(
                        headers={"X-API-Key": key}).status_code == 201
 
 
+@pytest.mark.parametrize("service", SERVICES)
+def test_a_credential_header_given_twice_is_refused(
+    services: Services, idp: Idp, service: str
+) -> None:
+    """Two Authorization headers, or two X-API-Key headers, in one request (examiner-hostile):
+    the first was judged and the second silently ignored, so the request ran as whoever the
+    first named, a proxy appending its own bearer to a user's request included (finding L3's
+    case under one header name). Neither is chosen: 400 AMBIGUOUS_CREDENTIALS naming the
+    header, the same token twice included, nothing written."""
+    client = services[service]
+    staff, reader = idp.headers("city_staff"), idp.headers("leadership")
+    for headers in (
+        [("Authorization", staff["Authorization"]), ("Authorization", reader["Authorization"])],
+        [("Authorization", reader["Authorization"]), ("Authorization", staff["Authorization"])],
+        [("Authorization", staff["Authorization"])] * 2,
+        [("X-API-Key", "dv_abcdefgh_" + "x" * 43), ("X-API-Key", "whatever")],
+    ):
+        refused = client.get("/api/v1/audit", headers=headers)
+        assert refused.status_code == 400, refused.text
+        name = headers[0][0]
+        assert refused.json()["error"] == {
+            "code": "AMBIGUOUS_CREDENTIALS",
+            "message": messages.REPEATED_CREDENTIAL.format(header=name)}
+    if service != "religion":
+        return
+    events = event_count(client)
+    command = client.post("/api/v1/sites", json=site_body("CS-TWICE"), headers=[
+        ("Authorization", staff["Authorization"]), ("Authorization", reader["Authorization"])])
+    assert command.status_code == 400, command.text
+    assert command.json()["error"]["code"] == "AMBIGUOUS_CREDENTIALS"
+    assert event_count(client) == events
+    assert client.post("/api/v1/sites", json=site_body("CS-TWICE"),
+                       headers=staff).status_code == 201
+
+
 @pytest.mark.parametrize("code, refusal", [("99999", "UNKNOWN_UNIT"),
                                            ("00001", "OUTSIDE_JURISDICTION")])
 def test_a_list_asked_for_no_unit_of_the_jurisdiction_is_refused(
