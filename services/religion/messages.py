@@ -106,6 +106,10 @@ IMPORT_NO_HEADER = (
     "Không tìm thấy dòng tiêu đề có cột «Mã cơ sở» trong {rows} dòng đầu của tệp"
 )
 IMPORT_MISSING_COLUMNS = "Tệp thiếu cột bắt buộc: {columns}"
+IMPORT_REPEATED_COLUMN = (
+    "Cột «{column}» có mặt nhiều lần trong dòng tiêu đề (dòng {row}): {found}. Không biết đọc "
+    "cột nào, nên không nhập tệp: giữ một cột rồi gửi lại"
+)
 IMPORT_TOO_MANY_ROWS = "Tệp có quá nhiều dòng (tối đa {limit} dòng một lần nhập)"
 IMPORT_NOT_UTF8 = "mã hóa ký tự không đọc được (hãy lưu tệp CSV dạng UTF-8)"
 IMPORT_BAD_XLSX = "tệp Excel bị hỏng hoặc không đúng định dạng .xlsx"

@@ -239,6 +239,36 @@ def test_unusable_files_are_refused_with_a_reason(
     assert not error_of(response)["message"].isascii()
 
 
+@pytest.mark.parametrize("header", [
+    "Mã cơ sở;Tên cơ sở;Tôn giáo;Mã xã;Ngày đăng ký;Tên cơ sở\n",
+    "Mã cơ sở;Tên cơ sở;Tôn giáo;Mã xã;Ngày đăng ký;ten co so ton giao\n",
+], ids=["same-header", "alias"])
+def test_a_column_given_twice_in_the_header_is_refused_naming_both(
+    religion: TestClient, header: str
+) -> None:
+    """Two columns of one field (examiner-hostile): the last was read and the other dropped
+    without a word, so a sheet with «Tên cơ sở» in B and again in F registered the name of F
+    (201 "written"), as a JSON key given twice did before finding O1. Refused whole, both
+    columns named by their letters, nothing written, dry run or not."""
+    content = (header + "TL-91;Chùa A;Phật giáo;11755;01/02/2023;Chùa B\n").encode()
+    events = event_count(religion)
+    for dry_run in ("true", "false"):
+        response = _upload(religion, "ds.csv", content, dry_run=dry_run)
+        assert response.status_code == 422, response.text
+        error = error_of(response)
+        assert error["code"] == "IMPORT_REPEATED_COLUMN"
+        assert "Tên cơ sở" in error["message"] and "cột B" in error["message"]
+        assert "cột F" in error["message"]
+        assert error["details"] == {"field": "name", "columns": ["B", "F"], "header_row": 1}
+    assert event_count(religion) == events
+    assert religion.get("/api/v1/sites/TL-91").status_code == 404
+    # The same sheet without the second column imports.
+    single = ("Mã cơ sở;Tên cơ sở;Tôn giáo;Mã xã;Ngày đăng ký\n"
+              "TL-91;Chùa A;Phật giáo;11755;01/02/2023\n")
+    assert _upload(religion, "ds.csv", single.encode()).status_code == 201
+    assert religion.get("/api/v1/sites/TL-91").json()["name"] == "Chùa A"
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [("1.250,5", 1250.5), ("1250,5", 1250.5), ("1,250.5", 1250.5), ("1250.5", 1250.5),

@@ -10,10 +10,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from openpyxl.utils import get_column_letter
+
 from services.religion import messages
 from shared.adminunits import fold
 from shared.csvupload import UnreadableText, csv_dialect, csv_text
 from shared.errors import InvalidInput
+from shared.validation import echoed
 from shared.xlsxguard import UnreadableWorkbook, xlsx_rows
 
 Cell = str | int | float | date | datetime | None
@@ -91,6 +94,26 @@ def _csv_rows(filename: str, content: bytes) -> Iterable[Sequence[Cell]]:
         raise _unreadable(filename, messages.IMPORT_BAD_CSV) from exc
 
 
+def _refuse_repeated_columns(found: dict[int, str], row: Sequence[Cell], number: int) -> None:
+    """Two columns of the header naming one field (a name written twice, or under an alias)
+    are refused: reading either would drop the other without a word (examiner-hostile)."""
+    indices: dict[str, list[int]] = {}
+    for index, field in found.items():
+        indices.setdefault(field, []).append(index)
+    for field, at in indices.items():
+        if len(at) > 1:
+            letters = [get_column_letter(i + 1) for i in at]
+            raise InvalidInput(
+                "IMPORT_REPEATED_COLUMN",
+                messages.IMPORT_REPEATED_COLUMN.format(
+                    column=messages.COLUMN_HEADERS[field], row=number,
+                    found=", ".join(f"«{echoed(str(row[i]).strip())}» ở cột {letter}"
+                                    for i, letter in zip(at, letters, strict=True)),
+                ),
+                field=field, columns=letters, header_row=number,
+            )
+
+
 def _locate(fmt: str, rows: Iterable[Sequence[Cell]], max_rows: int) -> Sheet:
     """Find the header row (the first with a "Mã cơ sở" column), then read the data rows."""
     columns: dict[int, str] | None = None
@@ -107,6 +130,7 @@ def _locate(fmt: str, rows: Iterable[Sequence[Cell]], max_rows: int) -> Sheet:
                 if cell is not None and fold(str(cell)) in HEADERS
             }
             if "code" in found.values():
+                _refuse_repeated_columns(found, row, number)
                 columns, header_row = found, number
                 written = {field: str(row[i]).strip() for i, field in found.items()}
             continue
