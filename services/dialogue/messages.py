@@ -231,6 +231,10 @@ IMPORT_BAD_FILE: Final = "Không đọc được tệp: chỉ nhận tệp CSV (
 IMPORT_EMPTY: Final = "Tệp không có dòng dữ liệu nào"
 IMPORT_TOO_MANY_ROWS: Final = "Tệp có quá nhiều dòng (tối đa {max_rows} dòng mỗi lần)"
 IMPORT_MISSING_COLUMN: Final = "Thiếu cột «{column}» ở dòng tiêu đề"
+IMPORT_REPEATED_COLUMN: Final = (
+    "Cột «{column}» có mặt nhiều lần ở dòng tiêu đề: {found}. Không biết đọc cột nào, nên không "
+    "nhập tệp: giữ một cột rồi gửi lại"
+)
 IMPORT_UNKNOWN_COLUMN: Final = "Cột «{column}» không được hỗ trợ; các cột hợp lệ: {allowed}"
 IMPORT_REQUIRED: Final = "Không được để trống"
 IMPORT_BAD_PERCENT: Final = "Tiến độ phải là số nguyên từ 0 đến 100 (nhận «{value}»)"

@@ -202,6 +202,31 @@ def test_unreadable_or_incomplete_files_are_refused(client: TestClient) -> None:
     assert no_file.status_code == 422 and no_file.json()["error"]["code"] == "VALIDATION_ERROR"
 
 
+def test_a_column_given_twice_in_the_header_is_refused_naming_both(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """Two progress columns (examiner-hostile): the first was read and the second listed among
+    the ignored columns of a 201 that wrote the first's figures, a desk's corrected column
+    beside the old one dropped. Refused whole like the register's import, both columns named
+    by their letters, nothing written."""
+    clock.set(date(2023, 6, 15))
+    ids = _three_commitments(client)
+    before = _progress(client, ids)
+    content = ("Mã cam kết,Tiến độ (%),Ngày cập nhật,tien do phan tram\n"
+               f"{ids[0]},10,01/06/2023,90\n").encode()
+    written = written_by_commands(client)
+    for dry_run in ("true", "false"):
+        response = _upload(client, "x.csv", content, dry_run=dry_run)
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "IMPORT_REPEATED_COLUMN", error
+        assert "«Tiến độ (%)» ở cột B" in error["message"], error["message"]
+        assert "«tien do phan tram» ở cột D" in error["message"], error["message"]
+        assert error["details"]["errors"][0]["code"] == "REPEATED_COLUMN"
+    assert written_by_commands(client) == written
+    assert _progress(client, ids) == before
+
+
 def test_the_same_file_imported_twice_writes_its_updates_once(
     client: TestClient, clock: FakeToday
 ) -> None:
