@@ -56,6 +56,7 @@ from shared.corrections import retraction_id
 from shared.driversql import RowInsert
 from shared.envelope import EventEnvelope
 from shared.eventstore import EventStore
+from shared.planrules import defined_period
 from shared.rebuild import TableMap
 
 
@@ -502,7 +503,13 @@ def own_projection(store: EventStore, tables: TableMap = _same, live: bool = Tru
         later(envelope, _this(p), lambda: [p["unit_code"]])
 
     def indicator_defined(conn: Connection, envelope: EventEnvelope, later: Later) -> None:
-        later(envelope, _this(envelope.payload), None)
+        p = envelope.payload
+        # A definition changes its figures on every day of its period, whatever day it is
+        # recorded on: one recorded after its period ended (2024's targets typed in 2026,
+        # 2023's target corrected) is evaluated from the period's first day, or it would
+        # announce nothing and its last status would stay the old definition's.
+        start = defined_period(int(p["year"]), _earliest(p.get("period_start")), None)[0]
+        later(envelope, _this(p), None, since=start)
 
     return _batched(
         "own-facts", "indicators", store, live,
