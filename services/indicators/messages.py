@@ -54,6 +54,8 @@ METHOD_LABELS = {
 }
 LEVEL_LABELS = {"province": "Cấp tỉnh", "district": "Cấp huyện", "commune": "Cấp xã"}
 UNPLACED_UNIT = "Chưa xác định được đơn vị hành chính"
+#: The total of a definition whose scope has several units at its top (no one unit is it).
+SCOPE_TOTAL = "Toàn phạm vi chỉ tiêu: {units}"
 ABOVE_COMMUNE = "Cấp huyện, cấp tỉnh (không quy đổi sang đơn vị cấp xã)"
 STATUS_RULE = (
     "Đạt: kết quả bằng hoặc vượt chỉ tiêu. Có nguy cơ không đạt: chưa đạt chỉ tiêu, kỳ đánh giá "

@@ -57,3 +57,20 @@ def test_a_definition_of_another_district_shows_a_board_no_figure(client: TestCl
     assert _totals(client)["CT7"]["unit_code"] == TIEN_LANG
     assert _totals(client, {**BOARD, "X-Unit-Scope": TIEN_LANG})["CT7"]["unit_code"] == TIEN_LANG
     assert _totals(client, BOARD)["CT7"] is None
+
+
+def test_the_total_of_a_scope_of_several_units_is_named_by_them(client: TestClient) -> None:
+    """A definition over two districts has no one unit at its top: its total (the overview's,
+    the indicator's own route without a unit) was named «Chưa xác định được đơn vị hành chính»,
+    the name of a unit the catalogue cannot place, as if the figure were of no known unit
+    (examiner-figures, Low). It names the units of its scope."""
+    defined = client.post("/api/v1/indicators", json={
+        "indicator_id": "CT8", "year": 2023, "name": "Cơ quan được đánh giá tốt công tác dân vận",
+        "target": 90, "numerator": "Số cơ quan xếp loại tốt", "denominator": "Số cơ quan",
+        "scope_unit_codes": [HONG_BANG, TIEN_LANG]})
+    assert defined.status_code == 201, defined.text
+    wait_until(lambda: "CT8" in _totals(client))
+    total = _totals(client)["CT8"]
+    assert total == _get(client, "/api/v1/indicators/2023/CT8", on=ON)["unit"]
+    assert total["unit_code"] == "*"
+    assert total["unit_name"] == "Toàn phạm vi chỉ tiêu: Quận Hồng Bàng, Huyện Tiên Lãng"

@@ -18,7 +18,7 @@ from services.indicators.adapters.tables import contest_facts, model_facts
 from services.indicators.application.compute import compute, known_successions
 from services.indicators.domain.definitions import Definition, indicator_not_found, status_key
 from services.indicators.domain.facts import ModelFact, ModelState, fold_models
-from services.indicators.domain.figures import IndicatorFigures, UnitFigure
+from services.indicators.domain.figures import TOTAL, IndicatorFigures, UnitFigure
 from services.indicators.domain.model import UnitSuccessionRecord
 from shared.adminunits import (
     NOT_CURRENT_UNIT,
@@ -98,12 +98,23 @@ def unit_json(unit: AdminUnit | None, code: str) -> dict[str, Any]:
     return {"unit_code": unit.code, "unit_name": unit.name, "level": unit.level}
 
 
+def _unit_of(figures: IndicatorFigures, code: str) -> dict[str, Any]:
+    """The unit a figure is of; the total of a scope of several units (`TOTAL`) is of them
+    all, named by them, not a unit the catalogue cannot place."""
+    tree = figures.tree
+    if code == TOTAL:
+        names = ", ".join(tree.units[root].name for root in tree.roots if root in tree.units)
+        return {"unit_code": code, "unit_name": messages.SCOPE_TOTAL.format(units=names),
+                "level": None}
+    return unit_json(tree.units.get(code), code)
+
+
 def figure_json(figures: IndicatorFigures, figure: UnitFigure) -> dict[str, Any]:
     definition = figures.definition
     expected = pace(definition.target, definition.period_start, definition.period_end,
                     figures.on)
     return {
-        **unit_json(figures.tree.units.get(figure.unit_code), figure.unit_code),
+        **_unit_of(figures, figure.unit_code),
         "numerator": figure.numerator,
         "denominator": figure.denominator,
         "value_percent": percent(figure.value),
