@@ -31,7 +31,7 @@ from shared.apitexts import IDEMPOTENCY_KEY_TEXT, IF_MATCH_TEXT
 from shared.auth.http import authenticate_request
 from shared.auth.principal import Principal
 from shared.commands import CommandResponse, CommandResult, run
-from shared.concurrency import IF_MATCH_MAX_LENGTH, IfMatch, etag, parse_if_match
+from shared.concurrency import BAD_IF_MATCH, IF_MATCH_MAX_LENGTH, IfMatch, etag, parse_if_match
 from shared.db import read_connection
 from shared.envelope import EventEnvelope, utcnow
 from shared.errors import IdempotencyKeyInProgress, InvalidInput, PreconditionFailedUnchecked
@@ -295,10 +295,14 @@ def command_headers(request: Request) -> tuple[str | None, str | None]:
     value of each, or None; one longer than its bound is a 422 naming `header.<name>`, the
     error FastAPI gives (the body is then not checked: the client learns of it next)."""
     found: dict[bytes, str] = {}
-    # One pass over the request's headers (ASGI names them in lower case), the first value
-    # of each as `request.headers.get` gives it; looked up by name, each was a walk of them.
+    # One pass over the request's headers (ASGI names them in lower case); looked up by name,
+    # each was a walk of them. Each may come once: of two lines the first used to be read and
+    # the other ignored (examiner-hostile), though two If-Match lines mean the list of their
+    # tags, refused on one line, and two keys are two retries' names for one request.
     for name, value in request.scope["headers"]:
-        if name in _COMMAND_HEADER_NAMES and name not in found:
+        if name in _COMMAND_HEADER_NAMES:
+            if name in found:
+                _refuse_repeated(name)
             found[name] = value.decode("latin-1")
     values = [found.get(name) for name in _COMMAND_HEADER_NAMES]
     errors = [
@@ -316,6 +320,14 @@ def command_headers(request: Request) -> tuple[str | None, str | None]:
         raise RequestValidationError(errors)
     if_match, key = values
     return if_match, key
+
+
+def _refuse_repeated(name: bytes) -> None:
+    for (header, _, _), known in zip(COMMAND_HEADERS, _COMMAND_HEADER_NAMES, strict=True):
+        if known == name:
+            code = BAD_IF_MATCH[0] if header == "If-Match" else BAD_KEY[0]
+            raise InvalidInput(code, messages.REPEATED_HEADER.format(header=header),
+                               header=header)
 
 
 # One dependency, not one per part (principal, context, If-Match, key): FastAPI's resolution

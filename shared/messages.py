@@ -365,6 +365,12 @@ VERSION_DISAGREES: Final = (
     "khác nhau; chỉ cần gửi If-Match"
 )
 
+#: If-Match or Idempotency-Key given on two lines (examiner-hostile).
+REPEATED_HEADER: Final = (
+    "Tiêu đề {header} được gửi nhiều lần; mỗi yêu cầu chỉ gửi tiêu đề này một lần, với một giá "
+    "trị: không có gì được ghi"
+)
+
 # -- retried commands (shared/commandapi.py, shared/idempotency.py) -----------------------------
 BAD_IDEMPOTENCY_KEY: Final = (
     "Tiêu đề Idempotency-Key phải gồm 1 đến 200 ký tự ASCII in được, không có dấu cách "

@@ -430,6 +430,38 @@ def test_a_credential_header_given_twice_is_refused(
                        headers=staff).status_code == 201
 
 
+def test_an_if_match_or_idempotency_key_given_twice_is_refused(
+    services: Services, idp: Idp
+) -> None:
+    """If-Match or Idempotency-Key on two lines (examiner-hostile): the first was read and the
+    other ignored, so `If-Match: "1"` then `"9"` ran on version 1 while the same two tags on
+    one line (what HTTP makes of two lines) are 422 BAD_IF_MATCH, and a retry whose client
+    library put its own key first ran again under another key. Refused under the header's
+    own code, naming it, nothing written."""
+    city = idp.headers("city_staff")
+    religion = services["religion"]
+    assert religion.post("/api/v1/sites", json=site_body("CS-H2"), headers=city).status_code == 201
+    events = event_count(religion)
+    amend = {"amended_on": "2024-01-02", "address": "Khu 2"}
+    for name, values, code in (
+        ("If-Match", ['"1"', '"9"'], "BAD_IF_MATCH"),
+        ("If-Match", ['"1"', '"1"'], "BAD_IF_MATCH"),
+        ("Idempotency-Key", ["k-1", "k-2"], "BAD_IDEMPOTENCY_KEY"),
+    ):
+        headers = [*city.items(), *((name, value) for value in values)]
+        response = religion.patch("/api/v1/sites/CS-H2", json=amend, headers=headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == {
+            "code": code, "message": messages.REPEATED_HEADER.format(header=name),
+            "details": {"header": name}}
+    created = religion.post("/api/v1/sites", json=site_body("CS-H3"), headers=[
+        *city.items(), ("Idempotency-Key", "k-3"), ("Idempotency-Key", "k-4")])
+    assert created.status_code == 422, created.text
+    assert event_count(religion) == events
+    assert religion.patch("/api/v1/sites/CS-H2", json=amend,
+                          headers={**city, "If-Match": '"1"'}).status_code == 200
+
+
 @pytest.mark.parametrize("code, refusal", [("99999", "UNKNOWN_UNIT"),
                                            ("00001", "OUTSIDE_JURISDICTION")])
 def test_a_list_asked_for_no_unit_of_the_jurisdiction_is_refused(
