@@ -26,6 +26,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
+from shared.natsdisk import NO_SPACE, FullDiskWatch
 from shared.natsserver import NatsServer
 from shared.settings import DEFAULT_PORTS
 
@@ -34,6 +35,8 @@ SERVICES = ("indicators", "religion", "dialogue", "reporting")
 # Ctrl-C and SIGTERM to the end of a stop: services get most of it, NATS the rest.
 STOP_SERVICES_S = 3.5
 STOP_NATS_S = 1.0
+# NATS stopped to be started again after a full disk: time to write its state out first.
+STOP_NATS_AFTER_FULL_DISK_S = 5.0
 
 # A dead service's restarts: the first after BACKOFF_FIRST_S, each next one twice as late (at
 # most BACKOFF_MAX_S); GIVE_UP_AFTER deaths within CRASH_WINDOW_S leave it stopped.
@@ -246,9 +249,27 @@ class NatsWatch(Watch):
     streams, and every consumer's position in them, are kept, and the services, which
     reconnect by themselves, send what their outboxes kept meanwhile."""
 
-    def __init__(self, server: NatsServer, policy: RestartPolicy | None = None) -> None:
+    def __init__(self, server: NatsServer, policy: RestartPolicy | None = None,
+                 disk: FullDiskWatch | None = None) -> None:
         super().__init__(policy)
         self.server = server
+        if disk is None and server.log_file is not None:
+            disk = FullDiskWatch(server.log_file, server.store_dir)
+        self.disk = disk
+
+    def check(self, now: float) -> None:
+        """As every child's, and one more death: a NATS that goes on refusing writes for a
+        full disk once the disk has room again (shared/natsdisk.py) is stopped here, then
+        started again with its store like a NATS that died."""
+        if (self.disk is not None and not self.given_up and self.restart_at is None
+                and self.exit_code() is None and self.disk.stuck(now)):
+            _say(f"NATS không ghi được kho JetStream dù ổ đĩa đã có chỗ (lỗi «{NO_SPACE}» "
+                 f"trong {self.server.log_file}); dừng NATS để khởi động lại với cùng dữ liệu")
+            self.server.stop(timeout=STOP_NATS_AFTER_FULL_DISK_S)
+            self.disk.skip_to_end()  # the stopped server's last refusals are not looked at
+            self._died(now, "kho JetStream kẹt sau khi đầy đĩa")
+            return
+        super().check(now)
 
     def exit_code(self) -> int | None:
         process = self.server.process
