@@ -37,6 +37,16 @@ DUPLICATE_KEY: Final = (
     "Trường «{key}» được gửi nhiều lần trong cùng một đối tượng JSON, không rõ giá trị nào là "
     "đúng nên yêu cầu không được thực hiện. Hãy gửi mỗi trường một lần."
 )
+#: An object of a JSON body with more members than any command takes (shared/jsonbody.py).
+TOO_MANY_KEYS: Final = (
+    "Một đối tượng JSON trong nội dung gửi lên có hơn {limit} trường, nhiều hơn mọi thao tác "
+    "nhận, nên yêu cầu không được đọc. Hãy chỉ gửi các trường của thao tác."
+)
+#: A refusal listing its first problems only (shared/validation.py refusal_details).
+TOO_MANY_ERRORS: Final = (
+    "Còn {more} lỗi khác không liệt kê ở đây (chỉ nêu {shown} lỗi đầu): sửa các lỗi trên rồi "
+    "gửi lại để xem tiếp"
+)
 #: A form field (an import's file part) sent twice in one body (shared/jsonbody.py).
 REPEATED_PART: Final = (
     "Trường «{name}» được gửi nhiều lần trong cùng một yêu cầu (ví dụ hai tệp), không rõ giá "

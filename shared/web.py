@@ -69,8 +69,8 @@ from shared.validation import (
     Instant,
     InstantUpTo,
     ValueLabels,
+    refusal_details,
     require_ordered,
-    vietnamese_errors,
 )
 
 log = get_logger("danvan.http")
@@ -663,7 +663,7 @@ def _install_error_handlers(app: FastAPI, runtime: ServiceRuntime) -> None:
         labels = getattr(request.app.state, "value_labels", None)
         forms = getattr(request.app.state, "pattern_forms", None)
         return JSONAnswer(
-            error_body(*VALIDATION_ERROR, vietnamese_errors(exc.errors(), labels, forms)),
+            error_body(*VALIDATION_ERROR, refusal_details(exc.errors(), labels, forms)),
             status_code=422,
         )
 
