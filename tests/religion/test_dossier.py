@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
+from urllib.parse import quote
 
 from fastapi.testclient import TestClient
 
@@ -274,6 +276,30 @@ def test_a_certificate_numbered_with_a_slash_is_read_where_its_location_says(
         assert (read.json()["number"], read.json()["site_code"]) == ("BĐ-01/2023", "TL-K9")
     unknown = religion.get("/api/v1/certificates/BĐ-01/2024")
     assert (unknown.status_code, error_of(unknown)["code"]) == (404, "CERTIFICATE_NOT_FOUND")
+
+
+def test_a_certificate_number_is_read_and_revoked_in_any_form_it_is_issued_in(
+    religion: TestClient,
+) -> None:
+    """Examiner-hostile: a number issued with its letters decomposed (NFD, as macOS and some
+    PDF copies send «Ố») or typed full-width is folded (NFKC) when issued, but the path of
+    GET /certificates/{number} was not: «SỐ-01/2023» typed by a partner on a Mac, or
+    «ＳỐ-01/2023», answered 404 CERTIFICATE_NOT_FOUND for a certificate that exists, and a
+    revocation naming it full-width was refused as another number. One fold of a number for
+    the issue, the path and the revocation."""
+    register(religion, "TL-NF")
+    act(religion, "TL-NF", "lodge", "2023-03-01")
+    act(religion, "TL-NF", "accept", "2023-04-01")
+    issued = issue(religion, "TL-NF", unicodedata.normalize("NFD", "SỐ-01/2023"))
+    assert issued.status_code == 201, issued.text
+    for typed in ("SỐ-01/2023", unicodedata.normalize("NFD", "SỐ-01/2023"), "ＳỐ-01/2023",
+                  unicodedata.normalize("NFD", "số-01/2023")):
+        read = religion.get(f"/api/v1/certificates/{quote(typed, safe='/')}")
+        assert read.status_code == 200, (typed, read.text)
+        assert (read.json()["number"], read.json()["site_code"]) == ("SỐ-01/2023", "TL-NF")
+    revoked = religion.post("/api/v1/sites/TL-NF/certificate/revoke", json={
+        "certificate_number": "ＳỐ-01/2023", "revoked_on": "2023-06-01", "reason": "Cấp sai"})
+    assert revoked.status_code == 200, revoked.text
 
 
 def test_a_certificate_number_that_a_client_would_tidy_into_another_path_is_refused(
