@@ -79,9 +79,10 @@ def test_roster_as_of_any_date_through_successions(client: TestClient) -> None:
     assert unknown.status_code == 404 and unknown.json()["error"]["code"] == "HEAD_NOT_FOUND"
 
 
-def _compliance(client: TestClient, date_from: str, date_to: str) -> dict[str, Any]:
+def _compliance(client: TestClient, date_from: str, date_to: str,
+                unit_code: str = TIEN_LANG) -> dict[str, Any]:
     return ok(client.get("/api/v1/rule-compliance", params={
-        "date_from": date_from, "date_to": date_to, "unit_code": TIEN_LANG}))
+        "date_from": date_from, "date_to": date_to, "unit_code": unit_code}))
 
 
 def test_rule_evaluation_across_an_amendment_in_mid_year(client: TestClient) -> None:
@@ -247,3 +248,25 @@ def test_a_term_is_not_recorded_longer_than_its_unit(
     late = client.post(f"/api/v1/heads/{open_term}/leave", json={"to_date": "2025-07-15"})
     assert late.status_code == 422 and late.json()["error"]["code"] == "TERM_OUTLASTS_UNIT"
     ok(client.post(f"/api/v1/heads/{open_term}/leave", json={"to_date": "2025-06-30"}))
+
+
+def test_a_period_in_which_no_head_owes_a_session_is_not_yet_due(client: TestClient) -> None:
+    """Nobody owing a session yet, the rule's summary said 100 % (every head «đạt» with 0
+    owed) with nothing beside it, where I2 (indicators, reporting: the same heads and the same
+    rule) is «chưa đến hạn», not judged (DOMAIN.md; examiner-figures, Low). The summary says
+    how many heads owe a session and whether the period is not yet due (the kernel's
+    planrules.not_yet_owed)."""
+    take_office(client, TIEN_LANG_TOWN, "party_secretary", "Nguyễn Văn Một", "2020-01-01")
+    # 15/12/2022 to 14/03/2023, 90 days at 2 a year: 0.49 owed, rounded to 0.
+    early = _compliance(client, "2022-12-15", "2023-03-14")
+    assert (early["heads_in_office"], early["heads_meeting_rule"], early["ratio_pct"]) == (
+        1, 1, 100.0)
+    assert (early["heads_owing"], early["not_yet_due"]) == (0, True)
+    # To 14/06/2023, 182 days: 1 owed, none held.
+    later = _compliance(client, "2022-12-15", "2023-06-14")
+    assert (later["heads_meeting_rule"], later["ratio_pct"]) == (0, 0.0)
+    assert (later["heads_owing"], later["not_yet_due"]) == (1, False)
+    # No head at all: nothing to judge, and nothing not yet due either.
+    empty = _compliance(client, "2022-12-15", "2023-03-14", unit_code=HONG_BANG)
+    assert (empty["heads_in_office"], empty["ratio_pct"]) == (0, None)
+    assert (empty["heads_owing"], empty["not_yet_due"]) == (0, False)

@@ -28,7 +28,7 @@ from services.dialogue.domain.compliance import Evaluation, Piece, evaluate
 from services.dialogue.domain.rules import RuleVersion
 from shared.clock import format_date_vn
 from shared.errors import InvalidInput
-from shared.planrules import percent_of, two_decimals
+from shared.planrules import not_yet_owed, percent_of, two_decimals
 from shared.unitsuccessions import catalogue_now
 from shared.validation import require_ordered
 
@@ -203,12 +203,17 @@ def evaluate_period(
             }
         )
     met = sum(1 for i in items if i["met"])
+    # Nobody owing a session yet, the ratio is «chưa đến hạn», not judged: I2's rule
+    # (indicators, reporting), said beside the ratio so that 100 % is not read as met.
+    owing = sum(1 for i in items if i["required"] > 0)
     return {
         "period": {"from": start.isoformat(), "to": end.isoformat()},
         "unit_code": unit_code,
         "method": messages.PRO_RATA_NOTE,
         "heads_in_office": len(items),
         "heads_meeting_rule": met,
+        "heads_owing": owing,
+        "not_yet_due": not_yet_owed(len(items), due=owing > 0),
         "ratio_pct": percent_of(met, len(items)),  # the one rounding: shared/planrules
         "items": items,
     }
