@@ -175,3 +175,39 @@ def test_a_reported_indicator_has_the_previous_period_and_a_dashboard_tile(
     finalised = reporting.client.post("/api/v1/reports/2023-6m/finalise", json={"scope": "31"})
     assert finalised.status_code == 201, finalised.text
     assert _i5(reporting, "2023-6m")["previous"]["numerator"] == 7
+
+
+def test_a_reported_figure_typed_in_after_signing_is_among_the_differences(
+    reporting: Reporting,
+) -> None:
+    """A finalised report keeps the I5 it was signed with, and lists what moved since among
+    its `differences`, as it lists I1-I4's (examiner-figures, Medium): Hồng Bàng's 10/10 typed
+    in after the signing turned the city's I5 from 7/14 «chưa đạt» to 12/14 «đạt» while the
+    signed report and the live view as of now listed no difference at all."""
+    reporting.feed(_scenario())
+    finalised = reporting.client.post("/api/v1/reports/2023-3m/finalise", json={"scope": "31"})
+    assert finalised.status_code == 201, finalised.text
+    late = Events()
+    _reported(late, HONG_BANG, date(2023, 3, 10), 10, 10, recorded=utcnow())
+    reporting.publish(late.items)
+    expected = {
+        ("31", "I5.numerator"): (7, 12), ("31", "I5.value"): (50.0, 85.71),
+        ("31", "I5.status"): ("chua_dat", "dat"),
+        (HONG_BANG, "I5.numerator"): (5, 10), (HONG_BANG, "I5.value"): (50.0, 100.0),
+        (HONG_BANG, "I5.status"): ("chua_dat", "dat"),
+    }
+
+    def i5_differences(**params: str) -> dict[tuple[str, str], tuple[Any, Any]]:
+        response = reporting.client.get("/api/v1/reports/2023-3m", params=params)
+        assert response.status_code == 200, response.text
+        return {(d["unit_code"], d["figure"]): (d["frozen"], d["current"])
+                for d in response.json()["differences"] if d["figure"].startswith("I5.")}
+
+    assert i5_differences() == expected
+    assert i5_differences(as_of=utcnow().isoformat()) == expected
+    # The Word report lists them in its table of differences.
+    response = reporting.client.get("/api/v1/reports/2023-3m/report.docx")
+    document = Document(io.BytesIO(response.content))
+    cells = [[cell.text for cell in row.cells] for table in document.tables
+             for row in table.rows]
+    assert any("I5 (tử số)" in row and "7" in row and "12" in row for row in cells), cells

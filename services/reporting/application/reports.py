@@ -16,7 +16,7 @@ from services.reporting.adapters.tables import frozen_figures, frozen_reports
 from services.reporting.application import successions
 from services.reporting.application.canonical import canonical_json, content_hash
 from services.reporting.application.comparability import Comparisons, rate_comparisons
-from services.reporting.application.differences import differences
+from services.reporting.application.differences import differences, reported_figures
 from services.reporting.application.fact_reads import latest_change, window_units
 from services.reporting.application.figures import Figures, compute, compute_many
 from services.reporting.application.planreport import deadline_set, plan_part
@@ -713,10 +713,24 @@ def build_report(
                 report.digest = found[0].content_hash
                 current_period = load_period(conn, store, period_id, as_of)
                 current = compute(state, conn, current_period, scope, as_of)
-                report.scope_differences = differences(report.content, current.content())
-            else:  # a live view as of `as_of`: what differs from the signed figures
+                # A report frozen before its context was has no reported rows to compare.
+                reported = None if frozen is None else (
+                    reported_figures(tree, frozen.other_indicators, frozen.targets,
+                                     period.year, counted.cutoff_on),
+                    reported_figures(tree, current.other_indicators, current.targets,
+                                     period.year, counted.cutoff_on))
                 report.scope_differences = differences(
-                    _frozen_content(state, conn, rid, found[0].content_hash), report.content)
+                    report.content, current.content(), reported)
+            else:  # a live view as of `as_of`: what differs from the signed figures
+                signed = _frozen_report(state, conn, rid, found[0].content_hash)
+                reported = None if signed is None else (
+                    reported_figures(tree, signed.other_indicators, signed.targets,
+                                     period.year, counted.cutoff_on),
+                    reported_figures(tree, report.scope_other_indicators, report.targets,
+                                     period.year, counted.cutoff_on))
+                report.scope_differences = differences(
+                    _frozen_content(state, conn, rid, found[0].content_hash), report.content,
+                    reported)
     return report
 
 
@@ -900,7 +914,11 @@ def _later_facts(
     mistake freezes figures nobody meant to sign (finding N13). The difference is the one
     the signed report would show (`differences`, as `build_report`)."""
     current = compute(state, conn, period, scope, now)
-    changed = differences(figures.content(), current.content())
+    changed = differences(figures.content(), current.content(), (
+        reported_figures(figures.tree, figures.other_indicators, figures.targets,
+                         period.year, period.cutoff_on),
+        reported_figures(current.tree, current.other_indicators, current.targets,
+                         period.year, period.cutoff_on)))
     if not changed:
         return None
     # From the latest recording since `as_of` of what the report reads (its facts, and the

@@ -381,6 +381,8 @@ def figure_label(figure: str) -> str:
     key, _, part = figure.partition(".")
     if key in messages.INDICATOR_SHORT:
         return f"{key} {messages.INDICATOR_SHORT[key]} ({messages.INDICATOR_PART_LABELS[part]})"
+    if part in messages.INDICATOR_PART_LABELS:  # a reported indicator's (I5...): its id
+        return f"{key} ({messages.INDICATOR_PART_LABELS[part]})"
     return messages.METRIC_LABELS.get(key, key)
 
 
