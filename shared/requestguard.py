@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import difflib
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote, urlencode
 
 from fastapi import params
 
@@ -104,6 +105,25 @@ def refused_parameters(scope: Scope) -> list[dict[str, Any]]:
         if found is not None:
             refused.append({"field": _escaped(name), **found})
     return refused
+
+
+def compose_query(scope: Scope) -> None:
+    """The query string with every name and value in its composed form (NFC), as the records'
+    texts are stored (shared.validation.clean_text): a filter typed on a Mac or pasted from a
+    PDF (NFD, «ậ» as «a» and two combining marks) matched nothing, an empty 200 read as
+    «nothing recorded» (examiner-hostile). Rewritten in the request's scope, before any route
+    reads it, only when some text is not composed; the values are those Starlette decodes."""
+    raw = scope.get("query_string", b"")
+    if not raw or (raw.isascii() and b"%" not in raw):
+        return
+    pairs = parse_qsl(raw.decode("latin-1"), keep_blank_values=True)
+    if all(unicodedata.is_normalized("NFC", n) and unicodedata.is_normalized("NFC", v)
+           for n, v in pairs):
+        return
+    scope["query_string"] = urlencode(
+        [(unicodedata.normalize("NFC", n), unicodedata.normalize("NFC", v)) for n, v in pairs],
+        quote_via=quote,
+    ).encode("ascii")
 
 
 def control_character_refusal(scope: Scope) -> JSONResponse | None:

@@ -56,6 +56,7 @@ from shared.requestbound import begin_request, end_request
 from shared.requestguard import (
     UPLOAD_TYPES,
     body_types,
+    compose_query,
     control_character_refusal,
     declared_query_only,
     unsupported_body_refusal,
@@ -529,6 +530,7 @@ class RequestMiddleware:
         started = time.perf_counter()
         bound = begin_request(self.database_wait_s) if self.database_wait_s else None
         try:
+            compose_query(scope)
             refusal: Response | None = control_character_refusal(scope)
             if refusal is None and self.runtime.waiting_for_database:
                 refusal = _waiting_for_database(scope, state)

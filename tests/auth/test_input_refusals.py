@@ -6,6 +6,7 @@ year."""
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -17,7 +18,14 @@ from shared.jsonbody import MAX_OBJECT_MEMBERS, JSONBodyRoute, parse_json_body
 from shared.requestguard import JSON_TYPES, body_types
 from shared.settings import Settings
 from shared.validation import MAX_DETAILS
-from tests.auth.conftest import Idp, Services, head_body, model_body, site_body
+from tests.auth.conftest import (
+    TIEN_LANG_TOWN,
+    Idp,
+    Services,
+    head_body,
+    model_body,
+    site_body,
+)
 from tests.integration.helpers import event_count, runtime_of
 
 
@@ -103,6 +111,42 @@ def test_bidi_controls_and_invisible_characters_in_a_parameter_are_refused(
     # Vietnamese and other scripts pass untouched, in a path and a query.
     assert services["religion"].get("/api/v1/sites?q=Ch%C3%B9a%20%D8%B4%D9%84", headers=city
                                     ).status_code == 200
+
+
+def test_a_parameter_typed_decomposed_reads_as_the_records_composed_text(
+    services: Services, idp: Idp
+) -> None:
+    """Examiner-hostile: texts are stored composed (NFC, shared.validation.clean_text), but a
+    query parameter was read as sent, so a filter typed on a Mac (NFD: «Dân vận» as «a» and
+    a combining mark) matched nothing: the audit of department «Ban Dân vận Thành ủy Hải
+    Phòng» and dialogue's commitments of an agency answered an empty 200, read as «nothing
+    recorded». Every query parameter of every service is read composed."""
+    city = idp.headers("city_staff")
+    religion, dialogue = services["religion"], services["dialogue"]
+    assert religion.post("/api/v1/sites", json=site_body("TL-NFD"), headers=city
+                         ).status_code == 201
+    department = "Ban Dân vận Thành ủy Hải Phòng"
+    for typed in (department, unicodedata.normalize("NFD", department)):
+        audit = religion.get("/api/v1/audit", params={"department": typed}, headers=city)
+        assert audit.status_code == 200, audit.text
+        assert audit.json()["total"] >= 1, typed
+    head = dialogue.post("/api/v1/heads", json=head_body(), headers=city)
+    assert head.status_code == 201, head.text
+    session = dialogue.post("/api/v1/sessions", headers=city, json={
+        "unit_code": TIEN_LANG_TOWN, "head_ids": [head.json()["head_id"]],
+        "planned_on": "2023-05-02", "topic": "Giải phóng mặt bằng", "place": "Hội trường"})
+    assert session.status_code == 201, session.text
+    session_id = session.json()["session_id"]
+    assert dialogue.post(f"/api/v1/sessions/{session_id}/hold", json={"held_on": "2023-05-02"},
+                         headers=city).status_code == 200
+    agency = "UBND thị trấn Tiên Lãng"
+    made = dialogue.post(f"/api/v1/sessions/{session_id}/commitments", headers=city, json={
+        "text": "Sửa đường trục", "responsible_agency": agency, "due_on": "2023-09-30"})
+    assert made.status_code == 201, made.text
+    for typed in (agency, unicodedata.normalize("NFD", agency)):
+        listed = dialogue.get("/api/v1/commitments", params={"agency": typed}, headers=city)
+        assert [c["commitment_id"] for c in listed.json()["items"]] == [
+            made.json()["commitment_id"]], typed
 
 
 def _twice(body: dict[str, Any], key: str, first: Any) -> str:
