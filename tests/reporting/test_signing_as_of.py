@@ -229,3 +229,42 @@ def _docx_text(reporting: Reporting, report: str) -> str:
     response = reporting.client.get(f"{report}/report.docx")
     assert response.status_code == 200, response.text
     return "\n".join(p.text for p in Document(io.BytesIO(response.content)).paragraphs)
+
+
+#: The indicators service defines the plan's I1-I4 of 2023 at its first start (dated the
+#: plan year's first day), long before the period's data are typed in; its status
+#: announcements and a regulation amended within the window are no data of the period either.
+INSTALLED = datetime(2025, 3, 1, 1, 0, tzinfo=UTC)
+
+
+def test_the_plans_definitions_and_statuses_are_no_facts_of_the_period(
+    reporting: Reporting,
+) -> None:
+    """Known at the conference: only the plan's definitions recorded at install, a status they
+    announced and a rule of the regulation effective in the window. The report as known then
+    is still one of zeros, refused 422 AS_OF_BEFORE_FIRST_FACTS, acknowledged or not
+    (examiner-figures, Medium): the check counted every fact dated in the window, so on any
+    installed system (the seed defines 2023's indicators at first start) it never refused,
+    and an acknowledged past `as_of` froze zeros."""
+    seed = Events()
+    seed.add("indicators", "indicator", "I3-2023", "IndicatorDefined", date(2023, 1, 1), {
+        "indicator_id": "I3", "year": 2023, "name": "Hồ sơ đăng ký đất đai",
+        "comparator": "ge", "target": 40, "denominator_fixed": 239,
+        "method": "sites_with_dossier"}, "31", recorded=INSTALLED)
+    seed.add("indicators", "indicator", "I3-2023@31", "IndicatorStatusChanged",
+             date(2023, 6, 14), {
+                 "indicator_id": "I3", "year": 2023, "unit_code": "31", "status": "co_nguy_co",
+                 "previous_status": None, "numerator": 0, "denominator": 239, "value": 0.0,
+                 "target": 40.0, "evaluated_on": "2023-06-14", "cause": "IndicatorDefined"},
+             "31", recorded=INSTALLED)
+    seed.add("dialogue", "rule", "commune", "DialogueRuleSet", date(2023, 3, 1), {
+        "level": "commune", "min_sessions_per_year": 4, "effective_from": "2023-03-01",
+        "legal_basis": "Quyết định sửa đổi"}, recorded=INSTALLED)
+    reporting.feed(seed)
+    _typed_in_later(reporting)
+    as_of = "2025-03-02T10:00:00+07:00"  # installed, nothing of the period typed in yet
+    for acknowledged in (False, True):
+        error = _refused(reporting, {"scope": "31", "as_of": as_of,
+                                     "acknowledge_later_facts": acknowledged},
+                         422, "AS_OF_BEFORE_FIRST_FACTS")
+        assert error["details"]["first_as_of"] == "2025-03-04T02:30:16+00:00", error

@@ -41,6 +41,10 @@ TABLES: dict[str, Table] = {
 #: The year's indicator definitions (`roll_up.year_targets`): a report reads them whatever
 #: their business date, a definition being the whole year's.
 TARGETS_FAMILY = "indicator"
+#: What a report reads beside its period's data but no unit typed in as them: the year's
+#: definitions (the indicators service records the plan's at its first start), the statuses
+#: it announces from the data, the regulation's versions. Known alone, they make no figure.
+NOT_DATA_FAMILIES: tuple[str, ...] = (TARGETS_FAMILY, "status", "rule")
 
 _STOCK_COLUMNS = ("subject", "family", "kind", "effect", "state", "amount", "due_on",
                   "unit_code", "district_code", "province_code", "data")
@@ -205,8 +209,8 @@ def window_units(
 ) -> list[WindowUnits]:
     """Per source and units, the facts dated `data_from`..`cutoff_on`: what a signing as of
     `then` would know of a period's own facts against what is known `now` (the caller places
-    the units on its report's tree). One statement per source, through the business date's
-    index."""
+    the units on its report's tree); its data, not its definitions, statuses or rules
+    (`NOT_DATA_FAMILIES`). One statement per source, through the business date's index."""
     found: list[WindowUnits] = []
     for table in TABLES.values():
         c = table.c
@@ -216,7 +220,7 @@ def window_units(
                    func.sum(case((known_at(table, then), 1), else_=0)),
                    func.sum(case((known_at(table, now), 1), else_=0)))
             .where(c.business_on >= data_from, c.business_on <= cutoff_on,
-                   c.recorded_at <= now)
+                   c.recorded_at <= now, c.family.not_in(NOT_DATA_FAMILIES))
             .group_by(c.unit_code, c.district_code, c.province_code)
         )
         found += [WindowUnits(unit, district, province, in_utc(first), int(then_n or 0),
