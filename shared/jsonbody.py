@@ -25,9 +25,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from starlette.datastructures import FormData
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from shared import messages
+from shared.errors import error_body
+from shared.requestguard import UNSUPPORTED_MEDIA_TYPE
 from shared.validation import echoed
 
 #: The detail's code of a key given twice in one object of a body.
@@ -220,6 +222,21 @@ def repeated_part_error(name: str) -> RequestValidationError:
     }])
 
 
+def encoded_body_refusal(request: Request) -> JSONResponse | None:
+    """415 for a body sent compressed (Content-Encoding other than identity), None otherwise.
+    No route reads one: its bytes went to the JSON or form parser as they were and came back
+    400 MALFORMED_BODY «not readable in the declared format», the partner left to look for a
+    fault in its JSON or its file (examiner-hostile). Refused before the body is read, like a
+    body that is not JSON."""
+    coding = request.headers.get("content-encoding", "").strip()
+    if coding.lower() in ("", "identity"):
+        return None
+    shown = echoed(coding[:50])
+    return JSONResponse(error_body(
+        UNSUPPORTED_MEDIA_TYPE, messages.ENCODED_BODY.format(coding=shown),
+        {"content_encoding": shown, "accepted": ["identity"]}), status_code=415)
+
+
 class JSONBodyRoute(APIRoute):
     """A route whose body is read by `parse_json_body` (FastAPI's documented way to change
     how a route reads its request: a route class giving its handler another Request)."""
@@ -228,6 +245,10 @@ class JSONBodyRoute(APIRoute):
         handle = super().get_route_handler()
 
         async def handler(request: Request) -> Response:
+            if self.body_field is not None:
+                refused = encoded_body_refusal(request)
+                if refused is not None:
+                    return refused
             own = JSONBodyRequest(request.scope, request.receive)
             try:
                 return await handle(own)

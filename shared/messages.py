@@ -47,6 +47,11 @@ TOO_MANY_ERRORS: Final = (
     "Còn {more} lỗi khác không liệt kê ở đây (chỉ nêu {shown} lỗi đầu): sửa các lỗi trên rồi "
     "gửi lại để xem tiếp"
 )
+#: A body sent compressed (Content-Encoding), which no route reads (shared/jsonbody.py).
+ENCODED_BODY: Final = (
+    "Nội dung gửi lên được nén (Content-Encoding: «{coding}»), mà hệ thống chỉ đọc nội dung "
+    "không nén: hãy gửi lại không nén (bỏ tiêu đề Content-Encoding)"
+)
 #: A form field (an import's file part) sent twice in one body (shared/jsonbody.py).
 REPEATED_PART: Final = (
     "Trường «{name}» được gửi nhiều lần trong cùng một yêu cầu (ví dụ hai tệp), không rõ giá "

@@ -4,6 +4,7 @@ the services with AUTH_MODE=required, on SQLite and on PostgreSQL (where each of
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections.abc import Callable
 from typing import Any
@@ -265,6 +266,38 @@ def test_a_body_of_another_format_is_refused_415(
         "/api/v1/sessions", content=b"<session/>",
         headers=idp.headers("city_staff") | headers)
     assert dialogue.status_code == 415, dialogue.text
+
+
+def test_a_compressed_body_is_refused_415_naming_its_coding(
+    services: Services, idp: Idp
+) -> None:
+    """A body sent gzip-compressed (Content-Encoding: gzip, as some partners' HTTP clients
+    send it) was answered 400 MALFORMED_BODY «not readable in the declared format», the
+    partner left to look for a fault in its JSON or its file (examiner-hostile). The services
+    read no compressed body: 415 UNSUPPORTED_MEDIA_TYPE naming the coding, for a JSON route as
+    for an import, nothing written; `identity` is no compression."""
+    city = idp.headers("city_staff")
+    religion = services["religion"]
+    body = json.dumps(site_body("CS-GZ")).encode()
+    for coding in ("gzip", "br", "GZIP, deflate"):
+        sent = gzip.compress(body)
+        answer = religion.post("/api/v1/sites", content=sent, headers={
+            **city, "Content-Type": "application/json", "Content-Encoding": coding})
+        assert answer.status_code == 415, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "UNSUPPORTED_MEDIA_TYPE" and f"«{coding}»" in error["message"]
+        assert error["details"] == {"content_encoding": coding, "accepted": ["identity"]}
+    upload = religion.post("/api/v1/sites/import", params={"dry_run": "true"},
+                           files={"file": ("ds.csv", b"x")},
+                           headers={**city, "Content-Encoding": "gzip"})
+    assert upload.status_code == 415, upload.text
+    assert event_count(religion) == 0
+    plain = religion.post("/api/v1/sites", content=body, headers={
+        **city, "Content-Type": "application/json", "Content-Encoding": "identity"})
+    assert plain.status_code == 201, plain.text
+    # A read carries no body: the header changes nothing there.
+    assert religion.get("/api/v1/sites/CS-GZ", headers={**city, "Content-Encoding": "gzip"}
+                        ).status_code == 200
 
 
 def test_an_upload_sent_as_json_or_a_bare_file_is_refused_415(
