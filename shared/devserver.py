@@ -14,6 +14,7 @@ not a crash to retry.
 from __future__ import annotations
 
 import http.client
+import json
 import os
 import signal
 import subprocess
@@ -37,6 +38,8 @@ STOP_SERVICES_S = 3.5
 STOP_NATS_S = 1.0
 # NATS stopped to be started again after a full disk: time to write its state out first.
 STOP_NATS_AFTER_FULL_DISK_S = 5.0
+# The JetStream store size the devserver's NATS is told: more than any disk it runs on.
+NATS_MAX_FILE_STORE = "1TB"
 
 # A dead service's restarts: the first after BACKOFF_FIRST_S, each next one twice as late (at
 # most BACKOFF_MAX_S); GIVE_UP_AFTER deaths within CRASH_WINDOW_S leave it stopped.
@@ -65,6 +68,22 @@ class RestartPolicy:
             return None
         delay: float = self.first_s * 2.0 ** (recent - 1)
         return min(self.max_s, delay)
+
+
+def nats_config(data_dir: Path, port: int) -> Path:
+    """The devserver's NATS configuration, written in `data_dir`: its port, its JetStream store
+    and that store's size. Left unset, nats-server sizes the store at 75 % of the disk's free
+    space when it starts, for as long as it runs: one started again while the disk was full
+    (it died, or `NatsWatch` stopped it for the disk) had «Max Storage: 0 B» and refused every
+    event («insufficient resources») once the disk had room (examiner-outage). Told more than
+    any disk here, its limit is the disk itself, whose refusals NatsWatch deals with."""
+    config = data_dir / "nats.conf"
+    config.write_text(
+        f"# Written by shared/devserver.py at each start of make run.\n"
+        f"server_name: danvan-dev\nhost: 127.0.0.1\nport: {port}\n"
+        f"jetstream {{\n  store_dir: {json.dumps(str(data_dir / 'nats'))}\n"
+        f"  max_file_store: {NATS_MAX_FILE_STORE}\n}}\n")
+    return config
 
 
 def _port(service: str) -> int:
@@ -311,6 +330,7 @@ def main() -> int:
                 nats_port,
                 data_dir / "nats",
                 name="danvan-dev",
+                config_file=nats_config(data_dir, nats_port),
                 log_file=data_dir / "nats.log",
                 popen_options={"preexec_fn": _as_our_child},
             ).start()
