@@ -39,13 +39,14 @@ FIELDS = ("code", "name", "religion", "commune_code", "address", "land_area_m2",
 RELIGIONS = ("Phật giáo", "Công giáo", "Tin lành", "Cao Đài", "Phật giáo Hòa Hảo")
 
 
-def national_rows() -> list[list[str]]:
+def national_rows(count: int = SITES, first: int = 0) -> list[list[str]]:
+    """`count` sites numbered from `first` (`bench.asof` seeds 100,000 and more)."""
     # Inside the deployment's jurisdiction (Settings.jurisdiction, Hai Phong): since one
     # deployment serves one province, rows of other provinces are refused as
     # OUTSIDE_JURISDICTION and the import would stop the whole bench.
     communes = default_catalogue().units(ON, "commune", HAI_PHONG)
     rows = []
-    for n in range(SITES):
+    for n in range(first, first + count):
         commune = communes[(n * 7) % len(communes)]
         rows.append([
             f"CSTG-{commune.code}-{n:05d}", f"Cơ sở tôn giáo số {n} ({commune.short_name})",

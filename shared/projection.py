@@ -49,7 +49,8 @@ _REPLAYED_STORE = "danvan_replayed_store"
 #: What a refused replay tells the caller to wait: about one replay at a city's size.
 AS_OF_RETRY_AFTER_S = 10
 #: Replays as known at a moment a projection keeps (`InlineProjection.known_at`), each its
-#: read models in a private in-memory database: about 60 MB each at 100,000 sites.
+#: read models in a private in-memory database: 52 to 54 MB of SQLite pages at 100,000 sites
+#: (`python -m bench asof`), so about 160 MB kept, and a fourth while a replay is made.
 KEPT_REPLAYS = 3
 
 
