@@ -79,6 +79,21 @@ class UnreadableWorkbook(ValueError):
     """The file is not a workbook openpyxl can read (broken zip, missing parts, bad XML)."""
 
 
+class SeveralSheets(ValueError):
+    """Another sheet of the workbook holds a header of the import's own, as the first does
+    (one sheet per district or per agency): reading the first alone dropped the others
+    without a word (examiner-hostile). Each import refuses the workbook, naming them."""
+
+    def __init__(self, sheet: str, others: list[str]) -> None:
+        super().__init__(f"several sheets: {sheet!r} and {others!r}")
+        self.sheet = sheet
+        self.others = others
+
+
+#: How far down another sheet is looked at for an import's header (title lines above it).
+OTHER_SHEET_HEADER_ROWS = 20
+
+
 @dataclass(frozen=True)
 class Limits:
     """What one import may cost, derived from the most data rows it takes."""
@@ -302,11 +317,16 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, filename: str,
     return sheet.found
 
 
-def xlsx_rows(content: bytes, filename: str, max_rows: int) -> Iterator[tuple[Any, ...]]:
+def xlsx_rows(
+    content: bytes, filename: str, max_rows: int,
+    is_header: Callable[[tuple[Any, ...]], bool] | None = None,
+) -> Iterator[tuple[Any, ...]]:
     """The first sheet's rows, from row 1, as tuples of openpyxl read-only cells (at most
     `MAX_COLUMNS`); empty rows included (so row numbers stay the user's) until a run of
     `BLANK_RUN_LIMIT` of them ends the sheet. The caller stops after `max_rows` data rows.
-    A formula cell that keeps no result comes as an `UncomputedFormula` cell (module doc)."""
+    A formula cell that keeps no result comes as an `UncomputedFormula` cell (module doc).
+    `is_header`: the import's own header, given a row's values; another sheet holding one
+    within its first OTHER_SHEET_HEADER_ROWS rows raises SeveralSheets before any row."""
     found = check_archive(content, filename, Limits(max_rows))
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
@@ -316,6 +336,11 @@ def xlsx_rows(content: bytes, filename: str, max_rows: int) -> Iterator[tuple[An
         if not workbook.worksheets:
             raise UnreadableWorkbook("no sheet")
         first = workbook.worksheets[0]
+        if is_header is not None:
+            others = [sheet.title for sheet in workbook.worksheets[1:]
+                      if _holds_header(sheet, is_header)]
+            if others:
+                raise SeveralSheets(first.title, others)
         uncomputed = found.get(str(getattr(first, "_worksheet_path", "")).lstrip("/"), {})
         rows = first.iter_rows(max_col=MAX_COLUMNS)
         blank_run = 0
@@ -340,6 +365,15 @@ def xlsx_rows(content: bytes, filename: str, max_rows: int) -> Iterator[tuple[An
             yield row
     finally:
         workbook.close()
+
+
+def _holds_header(sheet: Any, is_header: Callable[[tuple[Any, ...]], bool]) -> bool:
+    try:
+        rows = sheet.iter_rows(max_row=OTHER_SHEET_HEADER_ROWS, max_col=MAX_COLUMNS,
+                               values_only=True)
+        return any(is_header(row) for row in rows)
+    except Exception as exc:  # the parser failing on the file, not our fault
+        raise UnreadableWorkbook("sheet") from exc
 
 
 @dataclass(frozen=True)

@@ -231,6 +231,11 @@ IMPORT_BAD_FILE: Final = "Không đọc được tệp: chỉ nhận tệp CSV (
 IMPORT_EMPTY: Final = "Tệp không có dòng dữ liệu nào"
 IMPORT_TOO_MANY_ROWS: Final = "Tệp có quá nhiều dòng (tối đa {max_rows} dòng mỗi lần)"
 IMPORT_MISSING_COLUMN: Final = "Thiếu cột «{column}» ở dòng tiêu đề"
+IMPORT_SEVERAL_SHEETS: Final = (
+    "Tệp Excel có nhiều trang tính mang cột «Mã cam kết»: «{sheet}» (trang đầu, trang được "
+    "đọc) và {others}. Mỗi lần nhập chỉ đọc một trang, nên không nhập tệp: để mỗi trang trong "
+    "một tệp riêng (hoặc gộp vào trang đầu) rồi gửi lại"
+)
 IMPORT_REPEATED_COLUMN: Final = (
     "Cột «{column}» có mặt nhiều lần ở dòng tiêu đề: {found}. Không biết đọc cột nào, nên không "
     "nhập tệp: giữ một cột rồi gửi lại"

@@ -106,6 +106,11 @@ IMPORT_NO_HEADER = (
     "Không tìm thấy dòng tiêu đề có cột «Mã cơ sở» trong {rows} dòng đầu của tệp"
 )
 IMPORT_MISSING_COLUMNS = "Tệp thiếu cột bắt buộc: {columns}"
+IMPORT_SEVERAL_SHEETS = (
+    "Tệp Excel có nhiều trang tính mang dòng tiêu đề của danh sách cơ sở: «{sheet}» (trang "
+    "đầu, trang được đọc) và {others}. Mỗi lần nhập chỉ đọc một trang, nên không nhập tệp: "
+    "để mỗi danh sách trong một tệp riêng (hoặc gộp vào trang đầu) rồi gửi lại"
+)
 IMPORT_REPEATED_COLUMN = (
     "Cột «{column}» có mặt nhiều lần trong dòng tiêu đề (dòng {row}): {found}. Không biết đọc "
     "cột nào, nên không nhập tệp: giữ một cột rồi gửi lại"

@@ -227,6 +227,38 @@ def test_a_column_given_twice_in_the_header_is_refused_naming_both(
     assert _progress(client, ids) == before
 
 
+def test_a_workbook_with_progress_on_another_sheet_is_refused_naming_the_sheets(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """One sheet per agency (examiner-hostile): the first sheet's progress was written and
+    the other sheets' dropped without a word. Refused whole, naming the sheets, nothing
+    written; a sheet of other columns beside the data is no such sheet."""
+    clock.set(date(2023, 6, 15))
+    ids = _three_commitments(client)
+    before = _progress(client, ids)
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Ban QLDA"
+    first.append(["Mã cam kết", "Tiến độ (%)", "Ngày cập nhật"])
+    first.append([ids[0], 40, "01/06/2023"])
+    book.create_sheet("Ghi chú").append(["Cơ quan", "Điện thoại"])
+    other = book.create_sheet("UBND xã")
+    other.append(["Mã cam kết", "Tiến độ (%)", "Ngày cập nhật"])
+    other.append([ids[1], 60, "01/06/2023"])
+    out = io.BytesIO()
+    book.save(out)
+    written = written_by_commands(client)
+    response = _upload(client, "x.xlsx", out.getvalue())
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "IMPORT_SEVERAL_SHEETS", error
+    assert "«Ban QLDA»" in error["message"] and "«UBND xã»" in error["message"]
+    assert error["details"] == {"sheet": "Ban QLDA", "other_sheets": ["UBND xã"]}
+    assert written_by_commands(client) == written
+    assert _progress(client, ids) == before
+
+
 def test_the_same_file_imported_twice_writes_its_updates_once(
     client: TestClient, clock: FakeToday
 ) -> None:

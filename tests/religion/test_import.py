@@ -269,6 +269,47 @@ def test_a_column_given_twice_in_the_header_is_refused_naming_both(
     assert religion.get("/api/v1/sites/TL-91").json()["name"] == "Chùa A"
 
 
+def test_a_workbook_with_rows_on_another_sheet_is_refused_naming_the_sheets(
+    religion: TestClient,
+) -> None:
+    """A workbook of one sheet per district (examiner-hostile): the first sheet was imported
+    and every other one dropped without a word, the active one included, 201 "written". A
+    workbook where another sheet also has the register's header is refused whole, naming the
+    sheets; a sheet of notes or of commune codes beside the data is no such sheet."""
+    header = ["Mã cơ sở", "Tên cơ sở", "Tôn giáo", "Mã xã", "Ngày đăng ký"]
+    book = Workbook()
+    first = book.active
+    assert first is not None
+    first.title = "Tiên Lãng"
+    first.append(header)
+    first.append(["SH-1", "Chùa A", "Phật giáo", "11755", "05/01/2023"])
+    notes = book.create_sheet("Hướng dẫn")
+    notes.append(["Mã", "Tên", "Ghi chú"])
+    notes.append(["11755", "Thị trấn Tiên Lãng", "Mã xã"])
+    second = book.create_sheet("Vĩnh Bảo")
+    second.append(["Danh sách cơ sở tôn giáo huyện Vĩnh Bảo"])
+    second.append(header)
+    second.append(["SH-2", "Chùa B", "Phật giáo", "11755", "05/01/2023"])
+    book.active = 2
+    out = io.BytesIO()
+    book.save(out)
+    events = event_count(religion)
+    for dry_run in ("true", "false"):
+        response = _upload(religion, "ds.xlsx", out.getvalue(), dry_run=dry_run)
+        assert response.status_code == 422, response.text
+        error = error_of(response)
+        assert error["code"] == "IMPORT_SEVERAL_SHEETS", error
+        assert "«Tiên Lãng»" in error["message"] and "«Vĩnh Bảo»" in error["message"]
+        assert "Hướng dẫn" not in error["message"]
+        assert error["details"] == {"sheet": "Tiên Lãng", "other_sheets": ["Vĩnh Bảo"]}
+    assert event_count(religion) == events
+    # Without the second district's sheet, the workbook imports (its notes sheet beside it).
+    del book["Vĩnh Bảo"]
+    out = io.BytesIO()
+    book.save(out)
+    assert _upload(religion, "ds.xlsx", out.getvalue()).status_code == 201
+
+
 @pytest.mark.parametrize(
     ("text", "value"),
     [("1.250,5", 1250.5), ("1250,5", 1250.5), ("1,250.5", 1250.5), ("1250.5", 1250.5),

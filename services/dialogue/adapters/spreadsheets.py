@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -33,11 +33,16 @@ class Table:
     rows: list[tuple[int, list[Cell]]]
 
 
-def read_table(content: bytes, filename: str = "", max_rows: int = 100_000) -> Table:
+def read_table(
+    content: bytes, filename: str = "", max_rows: int = 100_000,
+    is_header: Callable[[tuple[Any, ...]], bool] | None = None,
+) -> Table:
     """Header and non-blank rows; reading stops once `max_rows` + 1 rows are in (the caller
-    refuses the file) or, in a workbook, after a long run of empty rows."""
+    refuses the file) or, in a workbook, after a long run of empty rows. `is_header`: the
+    import's header, which no other sheet of a workbook may hold (shared.xlsxguard
+    SeveralSheets, raised as it is)."""
     if content[:4] == b"PK\x03\x04" or filename.lower().endswith(".xlsx"):
-        return _read_xlsx(content, filename, max_rows)
+        return _read_xlsx(content, filename, max_rows, is_header)
     return _read_csv(content, max_rows)
 
 
@@ -66,13 +71,17 @@ def _read_csv(content: bytes, max_rows: int) -> Table:
     return Table(header, rows)
 
 
-def _read_xlsx(content: bytes, filename: str, max_rows: int) -> Table:
+def _read_xlsx(
+    content: bytes, filename: str, max_rows: int,
+    is_header: Callable[[tuple[Any, ...]], bool] | None,
+) -> Table:
     """Through the kernel's guard (`shared.xlsxguard`): a zip bomb or an XML declaration is
     refused (422) before anything is parsed, and the sheet is streamed."""
     header: list[str] = []
     rows: list[tuple[int, list[Cell]]] = []
     try:
-        for number, cells in enumerate(xlsx_rows(content, filename, max_rows), start=1):
+        for number, cells in enumerate(xlsx_rows(content, filename, max_rows, is_header),
+                                   start=1):
             values = [_cell_value(cell) for cell in cells]
             if number == 1:
                 header = ["" if v is None else str(v).strip() for v in values]

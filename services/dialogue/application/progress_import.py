@@ -38,6 +38,7 @@ from shared.safecells import (
     uncomputed_refusal,
 )
 from shared.validation import DATE_IN_FUTURE, clean_text, echoed, future_date_refusal
+from shared.xlsxguard import SeveralSheets
 
 Mode = Literal["all_or_nothing", "valid_rows"]
 MAX_ROWS = 5000
@@ -140,6 +141,12 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
         elif title and folded not in INFORMATIONAL:
             ignored.append(title)
     return positions, ignored
+
+
+def _is_header(row: tuple[Any, ...]) -> bool:
+    """A header the import would read: its required columns («Mã cam kết», «Tiến độ (%)»)."""
+    folded = {fold(str(cell)) for cell in row if cell is not None}
+    return all(not folded.isdisjoint(COLUMNS[name][1]) for name in REQUIRED)
 
 
 def _refuse_repeated_column(header: list[str], name: str, first: int, second: int) -> None:
@@ -302,9 +309,16 @@ def check_file(context: CommandContext, content: bytes, filename: str,
     write is checked first, so no one else makes the service read a file."""
     authorize(context, WRITE)
     try:
-        table = read_table(content, filename, MAX_ROWS)
+        table = read_table(content, filename, MAX_ROWS, is_header=_is_header)
     except UnreadableTable as exc:
         raise InvalidInput("IMPORT_BAD_FILE", messages.IMPORT_BAD_FILE) from exc
+    except SeveralSheets as exc:
+        raise InvalidInput(
+            "IMPORT_SEVERAL_SHEETS",
+            messages.IMPORT_SEVERAL_SHEETS.format(
+                sheet=echoed(exc.sheet), others=", ".join(f"«{echoed(o)}»" for o in exc.others)),
+            sheet=exc.sheet, other_sheets=exc.others,
+        ) from exc
     positions, ignored = _map_header(table.header)
     missing = [
         RowError(1, COLUMNS[n][0], messages.IMPORT_MISSING_COLUMN.format(column=COLUMNS[n][0]),

@@ -17,7 +17,7 @@ from shared.adminunits import fold
 from shared.csvupload import UnreadableText, csv_dialect, csv_text
 from shared.errors import InvalidInput
 from shared.validation import echoed
-from shared.xlsxguard import UnreadableWorkbook, xlsx_rows
+from shared.xlsxguard import SeveralSheets, UnreadableWorkbook, xlsx_rows
 
 Cell = str | int | float | date | datetime | None
 HEADER_SEARCH_ROWS = 20
@@ -49,6 +49,9 @@ def _header_index() -> dict[str, str]:
 
 
 HEADERS = _header_index()
+_REQUIRED = ("code", "name", "religion", "commune_code")
+REQUIRED_COLUMNS = frozenset(_REQUIRED)
+_REQUIRED_ORDER = _REQUIRED.index
 
 
 def read_sheet(filename: str, content: bytes, max_rows: int) -> Sheet:
@@ -69,10 +72,25 @@ def _xlsx_rows(filename: str, content: bytes, max_rows: int) -> Iterable[Sequenc
     """Through the kernel's guard (`shared.xlsxguard`): a zip bomb or an XML declaration is
     refused (422) before anything is parsed, and the sheet is streamed."""
     try:
-        for row in xlsx_rows(content, filename, max_rows):
+        for row in xlsx_rows(content, filename, max_rows, is_header=_is_header):
             yield tuple(_plain(getattr(cell, "value", None)) for cell in row)
+    except SeveralSheets as exc:
+        raise InvalidInput(
+            "IMPORT_SEVERAL_SHEETS",
+            messages.IMPORT_SEVERAL_SHEETS.format(
+                sheet=echoed(exc.sheet), others=", ".join(f"«{echoed(o)}»" for o in exc.others)),
+            sheet=exc.sheet, other_sheets=exc.others,
+        ) from exc
     except UnreadableWorkbook as exc:
         raise _unreadable(filename, messages.IMPORT_BAD_XLSX) from exc
+
+
+def _is_header(row: Sequence[object]) -> bool:
+    """A header the register would import from: its four required columns («Mã cơ sở», «Tên
+    cơ sở», «Tôn giáo», «Mã xã»). A sheet of commune codes («Mã», «Tên») beside the data is
+    none."""
+    fields = {HEADERS.get(fold(str(cell))) for cell in row if cell is not None}
+    return fields >= REQUIRED_COLUMNS
 
 
 def _plain(value: object) -> Cell:
@@ -145,7 +163,7 @@ def _locate(fmt: str, rows: Iterable[Sequence[Cell]], max_rows: int) -> Sheet:
     if columns is None:
         raise InvalidInput("IMPORT_NO_HEADER",
                            messages.IMPORT_NO_HEADER.format(rows=HEADER_SEARCH_ROWS))
-    missing = [messages.COLUMN_HEADERS[f] for f in ("code", "name", "religion", "commune_code")
+    missing = [messages.COLUMN_HEADERS[f] for f in sorted(REQUIRED_COLUMNS, key=_REQUIRED_ORDER)
                if f not in written]
     if missing:
         raise InvalidInput("IMPORT_MISSING_COLUMNS",
