@@ -422,7 +422,9 @@ def _total(
     roots = [figures[r] for r in tree.roots if r in figures]
     numerator = sum(f.numerator for f in roots)
     counted = sum(f.denominator for f in roots)
-    due = not roots or any(f.status != CHUA_DEN_HAN for f in roots)
+    # Owed when some root owes: a root without any head (no denominator, no status) owes
+    # nothing, and would otherwise make the others' «chưa đến hạn» a judged 100 %.
+    due = not roots or any(f.denominator > 0 and f.status != CHUA_DEN_HAN for f in roots)
     if definition.denominator_fixed is None:
         return _figure(definition, tree, TOTAL, numerator, counted, 0, 0, due=due)
     return _figure(definition, tree, TOTAL, numerator, definition.denominator_fixed, 0, 0,
