@@ -78,11 +78,20 @@ def nats_config(data_dir: Path, port: int) -> Path:
     event («insufficient resources») once the disk had room (examiner-outage). Told more than
     any disk here, its limit is the disk itself, whose refusals NatsWatch deals with."""
     config = data_dir / "nats.conf"
-    config.write_text(
-        f"# Written by shared/devserver.py at each start of make run.\n"
-        f"server_name: danvan-dev\nhost: 127.0.0.1\nport: {port}\n"
-        f"jetstream {{\n  store_dir: {json.dumps(str(data_dir / 'nats'))}\n"
-        f"  max_file_store: {NATS_MAX_FILE_STORE}\n}}\n")
+    text = (f"# Written by shared/devserver.py at each start of make run.\n"
+            f"server_name: danvan-dev\nhost: 127.0.0.1\nport: {port}\n"
+            f"jetstream {{\n  store_dir: {json.dumps(str(data_dir / 'nats'))}\n"
+            f"  max_file_store: {NATS_MAX_FILE_STORE}\n}}\n")
+    # Written only when it changes, and whole or not at all: `make run` started again on a
+    # full disk with the same ports needs no write (it started before there was a file).
+    try:
+        if config.exists() and config.read_text() == text:
+            return config
+        staged = config.with_suffix(".conf.tmp")
+        staged.write_text(text)
+        staged.replace(config)
+    except OSError as exc:
+        raise SystemExit(f"Không ghi được cấu hình NATS {config}: {exc}") from exc
     return config
 
 

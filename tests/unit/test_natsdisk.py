@@ -4,13 +4,15 @@ are given, nothing waits; tests/e2e/test_make_run_disk_full.py fills a real disk
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from shared.devserver import NatsWatch, RestartPolicy
+from shared.devserver import NatsWatch, RestartPolicy, nats_config
 from shared.natsdisk import ROOM_BYTES, SETTLE_S, FullDiskWatch
 from shared.natsserver import NatsServer
 
@@ -100,3 +102,25 @@ def test_the_devserver_starts_a_stuck_nats_again_with_its_store(
         assert capsys.readouterr().err == ""
     finally:
         server.stop(timeout=5)
+
+
+def test_the_nats_configuration_is_written_once_and_a_full_disk_at_start_is_said(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """make run tells its NATS the size of its store in DATA_DIR/nats.conf; started again on a
+    full disk with the same ports it writes nothing, and a file it cannot write is one
+    Vietnamese line and exit status 1, not a traceback."""
+    config = nats_config(tmp_path, 14997)
+    text = config.read_text()
+    assert "port: 14997" in text and "max_file_store: 1TB" in text
+    assert f'store_dir: "{tmp_path / "nats"}"' in text
+
+    def disk_full(self: Path, *_: Any, **__: Any) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    assert nats_config(tmp_path, 14997) == config  # unchanged: nothing to write
+    with pytest.raises(SystemExit) as stopped:
+        nats_config(tmp_path, 14996)
+    assert "Không ghi được cấu hình NATS" in str(stopped.value.code)
+    assert config.read_text() == text  # the old file is left whole
