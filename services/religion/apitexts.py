@@ -126,6 +126,16 @@ LIST_AS_OF = (
     "xem ở dịch vụ báo cáo (/api/v1/reports/{kỳ})"
 )
 
+#: The Tiên Lãng pilot's `as_of` (GET /reports/tien-lang-pilot): a business date, each site
+#: as it stood on that day, not the kernel's «as known at» moment, whose text it showed while
+#: a moment was refused (examiner-figures).
+PILOT_AS_OF = (
+    "Ngày xem tiến độ (YYYY-MM-DD): mỗi cơ sở đúng như tình trạng của nó vào ngày này, gồm các "
+    "cơ sở thuộc huyện Tiên Lãng vào ngày đó (cả cơ sở đã chuyển đi sau đó); mặc định hôm nay. "
+    "Là một ngày, không phải thời điểm: số liệu như đã ghi nhận đến một thời điểm xem ở dịch "
+    "vụ báo cáo (as_of) hoặc ở danh sách cơ sở (known_at)"
+)
+
 #: Names that mean something else in this service than in the kernel's table.
 FIELDS: FieldTexts = {
     "number": ("Số giấy chứng nhận", "Số phát hành của giấy chứng nhận quyền sử dụng đất"),

@@ -195,6 +195,20 @@ def test_the_tien_lang_pilot_of_a_past_day_picks_the_sites_placed_there_that_day
     assert pilot() == {"TL-02": DAI_THANG, "HB-01": DAI_THANG}
 
 
+def test_the_pilot_says_its_as_of_is_a_day_not_a_moment(religion: TestClient) -> None:
+    """The pilot's `as_of` is a business date; its documentation said «a day or an ISO 8601
+    moment», the kernel's «as known at» text, and a moment was refused (examiner-figures)."""
+    operation = religion.get("/openapi.json").json()["paths"][
+        "/api/v1/reports/tien-lang-pilot"]["get"]
+    (as_of,) = [p for p in operation["parameters"] if p["name"] == "as_of"]
+    assert "Là một ngày, không phải thời điểm" in as_of["description"]
+    assert "thời điểm ISO 8601" not in as_of["description"]
+    moment = religion.get("/api/v1/reports/tien-lang-pilot",
+                          params={"as_of": "2023-03-15T10:00:00+07:00"})
+    assert moment.status_code == 422, moment.text
+    assert moment.json()["error"]["details"][0]["code"] == "DATE_FORMAT"
+
+
 def test_events_are_published_with_the_v2_payload(settings_factory: Any) -> None:
     settings: Settings = settings_factory("religion")
     with TestClient(create_app(settings)) as client:

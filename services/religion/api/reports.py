@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
+from services.religion import apitexts
 from services.religion.adapters.projection import rebuild
 from services.religion.api import access
 from services.religion.application import queries
@@ -20,7 +21,10 @@ router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["báo cáo
 
 
 @router.get("/reports/tien-lang-pilot")
-def tien_lang_pilot(request: Request, as_of: Day | None = None) -> dict[str, Any]:
+def tien_lang_pilot(
+    request: Request,
+    as_of: Annotated[Day | None, Query(description=apitexts.PILOT_AS_OF)] = None,
+) -> dict[str, Any]:
     """Per-site progress of certificate issuance in Huyện Tiên Lãng, for the Standing Board."""
     access.district_for(request, queries.TIEN_LANG)
     runtime = runtime_of(request)
