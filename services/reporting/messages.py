@@ -439,6 +439,9 @@ PDF_ENGINE_FAILED = (
     "Chưa tạo được bản PDF (LibreOffice không phản hồi hoặc báo lỗi); hãy thử lại sau ít phút "
     "hoặc tải bản Word (.docx)"
 )
+PDF_BUSY = (
+    "Máy chủ đang tạo các bản PDF khác; hãy thử lại sau ít giây hoặc tải bản Word (.docx)"
+)
 VALUE_MISSING = "—"
 SHEET_INDICATORS = "Chỉ tiêu"
 SHEET_SECTION = {

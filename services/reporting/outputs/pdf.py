@@ -27,11 +27,48 @@ TIMEOUT_S = 180  # a cold start on a loaded two-core machine takes tens of secon
 _ONE_AT_A_TIME = threading.Lock()
 _profile: Path | None = None
 
+#: Renders that may wait for the engine beside the one running. Each waits on one of the
+#: threads every route of the service runs on: 42 PDF links opened at once left
+#: GET /api/v1/periods waiting 38.7 s (examiner-hostile). Past them a request is answered
+#: 503 PDF_BUSY at once, with Retry-After, as a list as known at a moment is (AS_OF_BUSY).
+MAX_WAITING = 3
+RETRY_AFTER_S = 10
+_queue_lock = threading.Lock()
+_in_queue = 0
+
 
 class PdfEngineUnavailable(DomainError):
     """The PDF cannot be made here now: no engine installed, or it failed or timed out."""
 
     status_code = 503
+
+
+class PdfEngineBusy(DomainError):
+    """A render asked while the engine runs one and MAX_WAITING more wait for it."""
+
+    status_code = 503
+
+    def __init__(self) -> None:
+        super().__init__("PDF_BUSY", messages.PDF_BUSY, retry_after_s=RETRY_AFTER_S)
+
+
+def renders_in_queue() -> int:
+    """Renders running or waiting for the engine in this process."""
+    return _in_queue
+
+
+def _enter_queue() -> None:
+    global _in_queue
+    with _queue_lock:
+        if _in_queue > MAX_WAITING:
+            raise PdfEngineBusy()
+        _in_queue += 1
+
+
+def _leave_queue() -> None:
+    global _in_queue
+    with _queue_lock:
+        _in_queue -= 1
 
 
 def engine() -> str | None:
@@ -44,6 +81,14 @@ def to_pdf(document: bytes, suffix: str) -> bytes:
     executable = engine()
     if executable is None:
         raise PdfEngineUnavailable("PDF_ENGINE_MISSING", messages.PDF_ENGINE_MISSING)
+    _enter_queue()
+    try:
+        return _rendered(executable, document, suffix)
+    finally:
+        _leave_queue()
+
+
+def _rendered(executable: str, document: bytes, suffix: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="danvan-pdf-") as work:
         source = Path(work) / f"document{suffix}"
         source.write_bytes(document)
