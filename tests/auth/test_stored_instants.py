@@ -73,3 +73,29 @@ def test_the_audit_reads_a_moment_the_same_whatever_its_offset(
     assert total(recorded_from=today) == 1
     assert total(recorded_to=today) == 1
     assert total(recorded_to=(today_vn() - timedelta(days=1)).isoformat()) == 0
+
+
+def test_the_audit_reads_a_moment_of_more_than_six_decimals_as_as_of_does(
+    services: Services, idp: Idp
+) -> None:
+    """Examiner-hostile: .NET's round-trip format writes seven digits of a second
+    («2023-06-30T12:00:00.0000000+07:00»), Go's and Java's up to nine. `as_of` and `known_at`
+    drop what is below a microsecond (shared.validation.read_as_of), but the audit's
+    recorded_from and recorded_to refused such a moment 422 DATETIME_FORMAT, the same
+    partner's link read in one place and refused in the other. One reading of a moment."""
+    religion = services["religion"]
+    assert religion.post("/api/v1/sites", json=site_body("CS-AU7"),
+                         headers=idp.headers("city_staff")).status_code == 201
+    auditor = idp.headers("auditor")
+    before = (datetime.now(UTC) - timedelta(minutes=5)).astimezone(VN_TZ)
+    six = before.isoformat(timespec="microseconds")
+    for written in (six, six.replace("+07:00", "1+07:00"), six.replace("+07:00", "789+07:00"),
+                    before.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f") + "123Z"):
+        for name, found in (("recorded_from", 1), ("recorded_to", 0)):
+            answer = religion.get("/api/v1/audit", headers=auditor, params={name: written})
+            assert answer.status_code == 200, (written, answer.text)
+            assert answer.json()["total"] == found, (name, written)
+    # Text after the fraction, or a dot without digits, stays refused, as as_of refuses it.
+    for written in (six + "x", before.strftime("%Y-%m-%dT%H:%M:%S.")):
+        answer = religion.get("/api/v1/audit", headers=auditor, params={"recorded_from": written})
+        assert answer.status_code == 422, (written, answer.text)
