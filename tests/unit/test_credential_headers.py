@@ -18,6 +18,7 @@ from starlette.requests import Request
 
 from shared.auth.http import Authenticator, authenticate_request, authenticated_principal
 from shared.commandapi import command_headers
+from shared.errors import InvalidInput
 from shared.settings import Settings
 
 
@@ -63,10 +64,15 @@ def test_development_credentials_are_read_in_one_pass(
 
 def test_a_command_header_is_read_in_one_pass(tmp_path: Path, no_header_lookups: None) -> None:
     request = _request(tmp_path, [
-        (b"if-match", b'"3"'), (b"idempotency-key", b"key-1"), (b"if-match", b'"4"'),
+        (b"if-match", b'"3"'), (b"idempotency-key", b"key-1"),
     ])
     assert command_headers(request) == ('"3"', "key-1")
     assert command_headers(_request(tmp_path, [])) == (None, None)
+    # Given twice, either is refused rather than read by its first line (examiner-hostile).
+    for name, code in ((b"if-match", "BAD_IF_MATCH"), (b"idempotency-key", "BAD_IDEMPOTENCY_KEY")):
+        with pytest.raises(InvalidInput) as twice:
+            command_headers(_request(tmp_path, [(name, b'"3"'), (name, b'"4"')]))
+        assert twice.value.code == code
     with pytest.raises(RequestValidationError) as refused:
         command_headers(_request(tmp_path, [(b"idempotency-key", b"k" * 201)]))
     assert [e["loc"] for e in refused.value.errors()] == [("header", "Idempotency-Key")]
