@@ -148,6 +148,19 @@ def plan_targets_apply(year: int) -> bool:
     return year == PLAN_YEAR
 
 
+#: The province whose Commission wrote the plan (Ban Dân vận Thành ủy Hải Phòng): its
+#: indicators, targets and base of 239 sites are that province's.
+PLAN_PROVINCE: Final = HAI_PHONG
+
+
+def plan_serves(province: str | None) -> bool:
+    """Whether the plan's own indicators (I1-I4 of its year, their targets, its base) are
+    those of a deployment or a report scope in `province`: Hải Phòng's alone, since another
+    province's Commission sets its own (a deployment serving Hà Nội was given them, over
+    Hải Phòng's units, and judged its own by them). None: the nation, which holds Hải Phòng."""
+    return province is None or province == PLAN_PROVINCE
+
+
 def plan_base(indicator_id: str, year: int) -> int | None:
     """The fixed base (denominator) of an indicator of `year` that no definition gives one
     to: the plan's 239 sites for I3 and I4 of the plan's year (II.1.3), none for another

@@ -11,9 +11,11 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from services.indicators.application.lifecycle import seed_plan_definitions
+from shared.planrules import NO_TARGET_LABEL
 from shared.settings import Settings
 from tests.auth.conftest import TIEN_LANG_TOWN, Idp, Services, head_body, model_body, site_body
-from tests.integration.helpers import event_count
+from tests.integration.helpers import event_count, runtime_of
 
 BA_DINH = "00004"  # Phường Ba Đình, Hà Nội, from 1 July 2025 (Phường Trúc Bạch before)
 BACH_DANG_TIEN_LANG = "11788"  # Xã Bạch Đằng (315): merged on 1 January 2025
@@ -116,3 +118,29 @@ def test_unit_search_defaults_to_hai_phong_and_the_date_asked(
     tree = units.get("/api/v1/units/tree", headers=city,
                      params={"on": "2023-06-01"}).json()["tree"]
     assert tree["code"] == "31" and len(tree["children"]) == 15
+
+
+def test_another_province_is_not_given_hai_phongs_plan(hanoi: Services, idp: Idp) -> None:
+    """The plan is the Hải Phòng Commission's (its I1-I4 of 2023, their targets and its base of
+    239 sites): a deployment serving Hà Nội neither defines them at its start nor judges its
+    units by them (examiner figures2). Before, the indicators service of a Hà Nội deployment
+    defined I1-I4 over «31» at its first start, so GET /api/v1/indicators/2023/I3 answered
+    Thành phố Hải Phòng 0/239 «Có nguy cơ không đạt» with Hải Phòng's districts, units the
+    deployment refuses everywhere else, and reporting judged Hà Nội's 0/579 communes against
+    the plan's 100 % («Có nguy cơ không đạt»)."""
+    indicators, city = hanoi["indicators"], idp.headers("city_staff")
+    assert seed_plan_definitions(runtime_of(indicators)) == 0
+    assert event_count(indicators) == 0
+    listed = indicators.get("/api/v1/indicators", headers=city, params={"year": 2023})
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["items"] == []
+    assert indicators.get("/api/v1/indicators/2023/I3", headers=city).status_code == 404
+    report = hanoi["reporting"].get("/api/v1/reports/2023-3m", headers=city)
+    assert report.status_code == 200, report.text
+    body = report.json()
+    assert body["unit"]["code"] == "01"
+    rows = {row["id"]: row for row in body["indicators"]}
+    assert rows["I1"]["denominator"] == 579  # Hà Nội's communes of 2023, counted
+    for row in rows.values():
+        assert row["status"] is None, row
+        assert row["status_label"] == NO_TARGET_LABEL.format(year=2023), row

@@ -29,6 +29,7 @@ from shared.clock import today_vn
 from shared.db import read_connection
 from shared.errors import ConcurrencyError
 from shared.logs import get_logger
+from shared.planrules import plan_serves
 from shared.runtime import ServiceRuntime
 from shared.streams import durable_drained
 
@@ -40,7 +41,11 @@ SWEEP_GRACE = timedelta(days=7)
 
 
 def seed_plan_definitions(runtime: ServiceRuntime) -> int:
-    """Define I1-I4 of the 2023 plan unless defined already. Returns how many were defined."""
+    """Define I1-I4 of the 2023 plan unless defined already. Returns how many were defined.
+    Only where the plan is the deployment's (`planrules.plan_serves`): it is Hải Phòng's, over
+    Hải Phòng's units, which a deployment serving another province refuses everywhere."""
+    if not plan_serves(runtime.settings.jurisdiction):
+        return 0
     defined = 0
     for definition in plan_2023_definitions():
         try:

@@ -85,7 +85,7 @@ def compute_from_chunks_many(
                 if unattributed:
                     stray[code].update(dict(zip(names, values, strict=True)))
     dialogue = marks.sources.get(marking_source(HEADS))
-    targets = [year_targets(conn, Window(p.data_from, p.cutoff_on, as_of), p.year)
+    targets = [year_targets(conn, Window(p.data_from, p.cutoff_on, as_of), p.year, scope)
                for p in periods]
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
     # window: the report's data window, bounded by the year's definition.

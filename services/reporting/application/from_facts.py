@@ -57,7 +57,7 @@ def compute_fresh(conn: Connection, period: Period, scope: str, as_of: datetime)
                     add(row, metric)
     # I2: the direct-dialogue rule as every service judges it (domain/heads.py), over its
     # window: the report's data window (the flows'), bounded by the year's definition.
-    targets = year_targets(conn, window, period.year)
+    targets = year_targets(conn, window, period.year, scope)
     start, end = targets["I2"].i2_window(period.year, window.data_from, window.cutoff_on)
     held = session_dates(conn, start, end, window.as_of)
     for row, metric in heads(conn, start, end, window.as_of, held):

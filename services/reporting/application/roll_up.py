@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from services.reporting.adapters.tables import indicators_facts
 from services.reporting.application.fact_reads import TARGETS_FAMILY, histories
 from services.reporting.application.report_figures import Figures, IndicatorFigure, Window
-from services.reporting.application.unittree import UnitTree
+from services.reporting.application.unittree import UnitTree, scope_province
 from services.reporting.domain.indicators import (
     CORE_INDICATORS,
     MEASURED_BY,
@@ -35,6 +35,7 @@ from shared.planrules import (
     base_warnings,
     percent_of,
     plan_base,
+    plan_serves,
     plan_targets_apply,
     reported_roll_up,
 )
@@ -217,14 +218,18 @@ def own_records(tree: UnitTree, direct: Direct, strays: Direct) -> dict[str, dic
     return found
 
 
-def year_targets(conn: Connection, window: Window, year: int) -> dict[str, IndicatorTarget]:
+def year_targets(
+    conn: Connection, window: Window, year: int, scope: str
+) -> dict[str, IndicatorTarget]:
     """The year's indicator definitions as known at the report's "as of", whatever day each was
     recorded: a definition is the year's (the indicators service applies it to the whole year),
     so one recorded after a cut-off still decides that period's targets, as it does there.
     Without one, the plan's target for the plan's year, and none for another year (counted by
-    the plan's period and fields, not judged: `IndicatorTarget.defined`)."""
-    targets = {indicator_id: target if plan_targets_apply(year) else replace(
-        target, defined=False, denominator_fixed=plan_base(indicator_id, year))
+    the plan's period and fields, not judged: `IndicatorTarget.defined`), nor for a `scope`
+    in another province than the plan's (`planrules.plan_serves`)."""
+    served = plan_serves(scope_province(scope, window.cutoff_on))
+    targets = {indicator_id: target if served and plan_targets_apply(year) else replace(
+        target, defined=False, denominator_fixed=plan_base(indicator_id, year) if served else None)
         for indicator_id, target in PLAN_TARGETS.items()}
     known = replace(window, cutoff_on=date.max)  # any business date, recorded by "as of"
     for subject, history in histories(conn, indicators_facts, TARGETS_FAMILY, known).items():

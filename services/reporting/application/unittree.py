@@ -115,6 +115,12 @@ class UnknownScope(LookupError):
     pass
 
 
+def scope_province(scope: str, on: date) -> str | None:
+    """The province a report's scope lies in on `on` (as named then); None for the nation."""
+    unit = None if scope == NATION else default_catalogue().named_on(scope, on)
+    return None if unit is None else unit.province_code
+
+
 def unit_tree(scope: str, on: date, recorded: tuple[UnitSuccession, ...] = ()) -> UnitTree:
     """The tree of `scope` on `on`, placing facts by the catalogue completed with `recorded`
     (kept: its placings are kept with it)."""

@@ -55,7 +55,8 @@ def warm_up_now(runtime: ServiceRuntime) -> None:
             # the year's definition).
             now = utcnow()
             kept_owed(conn, state.owed, [
-                year_targets(conn, Window(p.data_from, p.cutoff_on, now), p.year)[
+                year_targets(conn, Window(p.data_from, p.cutoff_on, now), p.year,
+                             runtime.settings.jurisdiction)[
                     "I2"].i2_window(p.year, p.data_from, p.cutoff_on) for p in counted],
                 now, dialogue[0])
     # The process applies consumed batches too (its projections, a rebuild's million
