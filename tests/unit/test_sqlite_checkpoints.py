@@ -3,7 +3,9 @@ the copy and the two fsyncs held up every command queued for the writers' turn).
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -196,3 +198,29 @@ def test_the_thread_checkpoints_on_one_connection_and_closes_it_when_it_ends(
     thread.join(timeout=WAIT_S)  # idle: it ends, and closes its connection
     with pytest.raises(sqlite3.ProgrammingError, match="closed"):
         opened[0].execute("SELECT 1")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="a thread's own nice value is Linux's")
+def test_the_checkpoint_runs_nicer_than_the_commands(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The checkpoint takes milliseconds of CPU nobody waits for: at a lower priority than
+    the process's other threads, a command waking beside it gets the core first."""
+    checkpointer = checkpointer_of(engine)
+    assert checkpointer is not None
+    real = checkpointer.checkpoint
+    seen: list[int] = []
+
+    def checkpoint() -> None:
+        seen.append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        real()
+
+    monkeypatch.setattr(checkpointer, "checkpoint", checkpoint)
+    process = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    if process >= 19:
+        pytest.skip("the process runs at the lowest priority already")
+    checkpointer.wake()
+    _wait_until(check=lambda: checkpointer.checkpoints == 1)
+    assert seen == [min(19, process + WalCheckpointer.NICER_BY)]
+    # Only its own thread: the caller's priority is as it was.
+    assert os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) == process
