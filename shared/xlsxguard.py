@@ -46,6 +46,7 @@ from openpyxl.utils.cell import column_index_from_string
 from shared import messages
 from shared.errors import InvalidInput
 from shared.safecells import UncomputedFormula
+from shared.validation import echoed
 from shared.vnformat import format_number_vn
 
 MAX_PARTS = 1_000
@@ -88,6 +89,17 @@ class SeveralSheets(ValueError):
         super().__init__(f"several sheets: {sheet!r} and {others!r}")
         self.sheet = sheet
         self.others = others
+
+    def refusal(self, template: str) -> InvalidInput:
+        """The import's 422 IMPORT_SEVERAL_SHEETS: `template` (the service's own words for its
+        header) given the sheet read and the others, as sent but echoed, and named in the
+        details: the one form both imports refuse such a workbook with."""
+        return InvalidInput(
+            "IMPORT_SEVERAL_SHEETS",
+            template.format(sheet=echoed(self.sheet),
+                            others=", ".join(f"«{echoed(other)}»" for other in self.others)),
+            sheet=self.sheet, other_sheets=self.others,
+        )
 
 
 #: How far down another sheet is looked at for an import's header (title lines above it).

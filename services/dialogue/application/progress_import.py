@@ -313,12 +313,7 @@ def check_file(context: CommandContext, content: bytes, filename: str,
     except UnreadableTable as exc:
         raise InvalidInput("IMPORT_BAD_FILE", messages.IMPORT_BAD_FILE) from exc
     except SeveralSheets as exc:
-        raise InvalidInput(
-            "IMPORT_SEVERAL_SHEETS",
-            messages.IMPORT_SEVERAL_SHEETS.format(
-                sheet=echoed(exc.sheet), others=", ".join(f"«{echoed(o)}»" for o in exc.others)),
-            sheet=exc.sheet, other_sheets=exc.others,
-        ) from exc
+        raise exc.refusal(messages.IMPORT_SEVERAL_SHEETS) from exc
     positions, ignored = _map_header(table.header)
     missing = [
         RowError(1, COLUMNS[n][0], messages.IMPORT_MISSING_COLUMN.format(column=COLUMNS[n][0]),

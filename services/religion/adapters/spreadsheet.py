@@ -75,12 +75,7 @@ def _xlsx_rows(filename: str, content: bytes, max_rows: int) -> Iterable[Sequenc
         for row in xlsx_rows(content, filename, max_rows, is_header=_is_header):
             yield tuple(_plain(getattr(cell, "value", None)) for cell in row)
     except SeveralSheets as exc:
-        raise InvalidInput(
-            "IMPORT_SEVERAL_SHEETS",
-            messages.IMPORT_SEVERAL_SHEETS.format(
-                sheet=echoed(exc.sheet), others=", ".join(f"«{echoed(o)}»" for o in exc.others)),
-            sheet=exc.sheet, other_sheets=exc.others,
-        ) from exc
+        raise exc.refusal(messages.IMPORT_SEVERAL_SHEETS) from exc
     except UnreadableWorkbook as exc:
         raise _unreadable(filename, messages.IMPORT_BAD_XLSX) from exc
 
