@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -704,6 +705,14 @@ def build_report(
             report.previous_reported = previous_reported(
                 state, conn, previous_figures, report.previous_signed)
         if found is not None:
+            def rolled_up(
+                other_indicators: Sequence[Mapping[str, Any]],
+                targets: Mapping[str, IndicatorTarget],
+            ) -> dict[str, Any]:
+                """The reported indicators' figures of one side of the comparison."""
+                return reported_figures(tree, other_indicators, targets, period.year,
+                                        counted.cutoff_on)
+
             report.finalisation = found[0]
             report.figures_finalised = frozen_as_of is not None
             if frozen_as_of is not None:
@@ -715,19 +724,15 @@ def build_report(
                 current = compute(state, conn, current_period, scope, as_of)
                 # A report frozen before its context was has no reported rows to compare.
                 reported = None if frozen is None else (
-                    reported_figures(tree, frozen.other_indicators, frozen.targets,
-                                     period.year, counted.cutoff_on),
-                    reported_figures(tree, current.other_indicators, current.targets,
-                                     period.year, counted.cutoff_on))
+                    rolled_up(frozen.other_indicators, frozen.targets),
+                    rolled_up(current.other_indicators, current.targets))
                 report.scope_differences = differences(
                     report.content, current.content(), reported)
             else:  # a live view as of `as_of`: what differs from the signed figures
                 signed = _frozen_report(state, conn, rid, found[0].content_hash)
                 reported = None if signed is None else (
-                    reported_figures(tree, signed.other_indicators, signed.targets,
-                                     period.year, counted.cutoff_on),
-                    reported_figures(tree, report.scope_other_indicators, report.targets,
-                                     period.year, counted.cutoff_on))
+                    rolled_up(signed.other_indicators, signed.targets),
+                    rolled_up(report.scope_other_indicators, report.targets))
                 report.scope_differences = differences(
                     _frozen_content(state, conn, rid, found[0].content_hash), report.content,
                     reported)
