@@ -4,11 +4,11 @@ Stops everything on Ctrl-C or SIGTERM, the services first and NATS last, so a se
 shutdown (its consumers' last acks, its NATS connection closed) finds NATS still there. A
 service that dies once the stack is up (a crash, a `kill -9`) is started again after a
 back-off (1, 2, 4... seconds, at most 30), the others and NATS running on; after
-`GIVE_UP_AFTER` deaths within `CRASH_WINDOW_S` it is left stopped and the log says how to
-start it by hand (finding K2). The NATS server this process started is watched the same way
-(finding M9): started again with its command line, so its port and JetStream store. A
-service that dies while the stack starts stops everything: that is a configuration to fix,
-not a crash to retry.
+`SLOW_AFTER` deaths within `CRASH_WINDOW_S` it is tried once a minute (`SLOW_RETRY_S`) until it
+runs again, and the log says so (finding K2). The NATS server this process started is watched
+the same way (finding M9): started again with its command line, so its port and JetStream
+store. A service that dies while the stack starts stops everything: that is a configuration
+to fix, not a crash to retry.
 """
 
 from __future__ import annotations
@@ -42,32 +42,46 @@ STOP_NATS_AFTER_FULL_DISK_S = 5.0
 NATS_MAX_FILE_STORE = "1TB"
 
 # A dead service's restarts: the first after BACKOFF_FIRST_S, each next one twice as late (at
-# most BACKOFF_MAX_S); GIVE_UP_AFTER deaths within CRASH_WINDOW_S leave it stopped.
+# most BACKOFF_MAX_S); after SLOW_AFTER deaths within CRASH_WINDOW_S, once every SLOW_RETRY_S.
+# Never given up: what kills a child here is mostly the machine's (a full disk, a port taken,
+# memory), and it passes; a NATS left stopped kept every event in the outboxes and every
+# report stale until someone read the log, long after the disk had room again. A minute
+# between tries keeps a child that cannot start from costing the machine anything.
 BACKOFF_FIRST_S = 1.0
 BACKOFF_MAX_S = 30.0
-GIVE_UP_AFTER = 5
+SLOW_AFTER = 5
 CRASH_WINDOW_S = 120.0
+SLOW_RETRY_S = 60.0
 
 
 class RestartPolicy:
     """When to start a dead service again, from the times (monotonic seconds) it died."""
 
-    def __init__(self, give_up_after: int = GIVE_UP_AFTER, window_s: float = CRASH_WINDOW_S,
-                 first_s: float = BACKOFF_FIRST_S, max_s: float = BACKOFF_MAX_S) -> None:
-        self.give_up_after, self.window_s = give_up_after, window_s
-        self.first_s, self.max_s = first_s, max_s
+    def __init__(self, slow_after: int = SLOW_AFTER, window_s: float = CRASH_WINDOW_S,
+                 first_s: float = BACKOFF_FIRST_S, max_s: float = BACKOFF_MAX_S,
+                 slow_s: float = SLOW_RETRY_S) -> None:
+        self.slow_after, self.window_s = slow_after, window_s
+        self.first_s, self.max_s, self.slow_s = first_s, max_s, slow_s
         self.deaths: deque[float] = deque()
+        self._delay = 0.0
+        #: It died `slow_after` times within `window_s`: started again only every `slow_s`,
+        #: until a run of it lasts `window_s` (a minute apart, its deaths alone would soon
+        #: leave the window, and it would be tried four times a minute again).
+        self.slow = False
 
-    def died(self, at: float) -> float | None:
-        """The delay before the next start, or None: it died too often lately, give up."""
+    def died(self, at: float) -> float:
+        """The delay before the next start: doubling from `first_s` (at most `max_s`), or
+        `slow_s` while `slow`."""
+        if self.deaths and at - self.deaths[-1] - self._delay > self.window_s:
+            self.slow = False  # its last run lasted a whole window
         self.deaths.append(at)
         while self.deaths and self.deaths[0] < at - self.window_s:
             self.deaths.popleft()
-        recent = len(self.deaths)
-        if recent >= self.give_up_after:
-            return None
-        delay: float = self.first_s * 2.0 ** (recent - 1)
-        return min(self.max_s, delay)
+        self.slow = self.slow or len(self.deaths) >= self.slow_after
+        delay = self.slow_s if self.slow else min(
+            self.max_s, self.first_s * 2.0 ** (len(self.deaths) - 1))
+        self._delay = delay
+        return delay
 
 
 def nats_config(data_dir: Path, port: int) -> Path:
@@ -164,28 +178,19 @@ def _start(service: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
     )
 
 
-def _by_hand(service: str, env: dict[str, str]) -> str:
-    """The shell line that starts `service` as this process does."""
-    command = uvicorn_command(f"services.{service}.app:create_app",
-                              os.environ.get("HOST", "127.0.0.1"), _port(service))
-    return (f"NATS_URL={env['NATS_URL']} DATA_DIR={env['DATA_DIR']} "
-            + " ".join(command))
-
-
 def _say(line: str) -> None:
     print(line, file=sys.stderr, flush=True)
 
 
 class Watch(ABC):
     """One child of the devserver (a service, or its NATS) started again when it dies, after
-    the back-off of its `RestartPolicy`, and left stopped with the line to start it by hand
-    once it died too often (findings K2, M9): the one supervision loop of `make run`. A kind
+    the back-off of its `RestartPolicy`, once a minute after it died too often, the log saying
+    which (findings K2, M9): the one supervision loop of `make run`. A kind
     of child says how it is started, whether it has exited, and what the log tells of it."""
 
     def __init__(self, policy: RestartPolicy | None = None) -> None:
         self.policy = policy or RestartPolicy()
         self.restart_at: float | None = None
-        self.given_up = False
 
     @abstractmethod
     def exit_code(self) -> int | None:
@@ -200,8 +205,8 @@ class Watch(ABC):
         """What the log says of a death (`how`) followed by a start after `delay`."""
 
     @abstractmethod
-    def given_up_line(self, how: str) -> str:
-        """What the log says when it is left stopped: how to start it by hand."""
+    def slow_line(self, how: str) -> str:
+        """What the log says when it died too often lately: tried only once a minute now."""
 
     @abstractmethod
     def restarted_line(self) -> str:
@@ -209,8 +214,6 @@ class Watch(ABC):
 
     def check(self, now: float) -> None:
         """Notice a death (and reap the process) or start it again once its delay is over."""
-        if self.given_up:
-            return
         if self.restart_at is None:
             code = self.exit_code()
             if code is not None:
@@ -227,13 +230,12 @@ class Watch(ABC):
         _say(self.restarted_line())
 
     def _died(self, now: float, how: str) -> None:
+        was_slow = self.policy.slow
         delay = self.policy.died(now)
-        if delay is None:
-            self.given_up = True
-            _say(self.given_up_line(how))
-            return
         self.restart_at = now + delay
-        _say(self.died_line(how, delay))
+        # Said once as it turns slow; each later try is a death line of its own, a minute apart.
+        _say(self.slow_line(how) if self.policy.slow and not was_slow
+             else self.died_line(how, delay))
 
 
 class ServiceWatch(Watch):
@@ -258,11 +260,12 @@ class ServiceWatch(Watch):
         return (f"Dịch vụ {self.service} đã dừng ({how}); tự khởi động lại sau {delay:.0f} "
                 "giây, các dịch vụ khác vẫn chạy")
 
-    def given_up_line(self, how: str) -> str:
-        return (f"Dịch vụ {self.service} đã dừng ({how}) {GIVE_UP_AFTER} lần trong "
-                f"{CRASH_WINDOW_S:.0f} giây: không tự khởi động lại nữa; các dịch vụ khác và "
-                "NATS vẫn chạy. Xem lỗi ở trên, sửa rồi khởi động lại bằng tay: "
-                f"{_by_hand(self.service, self.env)} (hoặc dừng và chạy lại make run)")
+    def slow_line(self, how: str) -> str:
+        policy = self.policy
+        return (f"Dịch vụ {self.service} đã dừng ({how}) {policy.slow_after} lần trong "
+                f"{policy.window_s:.0f} giây: từ nay tự khởi động lại mỗi {policy.slow_s:.0f} "
+                "giây đến khi chạy được; các dịch vụ khác và NATS vẫn chạy. Xem lỗi ở trên "
+                "(ổ đĩa, cổng, cấu hình) và sửa, hoặc dừng và chạy lại make run")
 
     def restarted_line(self) -> str:
         return (f"Đã khởi động lại dịch vụ {self.service} "
@@ -289,7 +292,7 @@ class NatsWatch(Watch):
         """As every child's, and one more death: a NATS that goes on refusing writes for a
         full disk once the disk has room again (shared/natsdisk.py) is stopped here, then
         started again with its store like a NATS that died."""
-        if (self.disk is not None and not self.given_up and self.restart_at is None
+        if (self.disk is not None and self.restart_at is None
                 and self.exit_code() is None and self.disk.stuck(now)):
             _say(f"NATS không ghi được kho JetStream dù ổ đĩa đã có chỗ (lỗi «{NO_SPACE}» "
                  f"trong {self.server.log_file}); dừng NATS để khởi động lại với cùng dữ liệu")
@@ -311,12 +314,13 @@ class NatsWatch(Watch):
                 f"dữ liệu JetStream ({self.server.store_dir}); các dịch vụ vẫn chạy, sự kiện "
                 "chờ trong hộp thư đi đến khi NATS chạy lại")
 
-    def given_up_line(self, how: str) -> str:
-        return (f"NATS đã dừng ({how}) {GIVE_UP_AFTER} lần trong {CRASH_WINDOW_S:.0f} giây: "
-                "không tự khởi động lại nữa; các dịch vụ vẫn nhận lệnh nhưng sự kiện chờ "
-                "trong hộp thư đi, báo cáo không cập nhật. Xem lỗi trong "
-                f"{self.server.log_file}, sửa rồi khởi động lại bằng tay: "
-                f"{' '.join(self.server.command())} (hoặc dừng và chạy lại make run)")
+    def slow_line(self, how: str) -> str:
+        policy = self.policy
+        return (f"NATS đã dừng ({how}) {policy.slow_after} lần trong {policy.window_s:.0f} "
+                f"giây: từ nay tự khởi động lại mỗi {policy.slow_s:.0f} giây đến khi chạy "
+                "được, cùng cổng và dữ liệu JetStream; các dịch vụ vẫn nhận lệnh, sự kiện chờ "
+                "trong hộp thư đi, báo cáo chưa cập nhật. Xem lỗi trong "
+                f"{self.server.log_file} (ổ đĩa, cổng) và sửa, hoặc dừng và chạy lại make run")
 
     def restarted_line(self) -> str:
         return (f"Đã khởi động lại NATS ({self.server.url}); các dịch vụ tự kết nối lại và "
