@@ -16,6 +16,7 @@ from uuid import UUID
 import orjson
 from pydantic import BaseModel, ConfigDict
 
+from shared.clock import in_utc
 from shared.randomids import random_uuid
 
 
@@ -152,10 +153,22 @@ _TO_WIRE: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     *((name, str) for name in fields_of_type("UUID")),
     *((name, datetime.isoformat) for name in fields_of_type("datetime")),
 )
+
+
+def _time_from_wire(text: str) -> datetime:
+    """An envelope's time from its text, in UTC as the store holds it (shared.clock.in_utc).
+    Relays over a PostgreSQL session in another zone published that zone's offset until the
+    store read its times in UTC («2024-12-31T16:00:00-08:00», the business date 01/01/2025),
+    and their messages stay in the streams for every replay: a consumer writing such a time
+    to SQLite, which keeps a time's wall clock and drops its zone, stored it 8 hours off."""
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo is UTC else in_utc(value)
+
+
 _FROM_WIRE: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     *((name, UUID) for name in fields_of_type("UUID")),
     *((name, int) for name in fields_of_type("int")),
-    *((name, datetime.fromisoformat) for name in fields_of_type("datetime")),
+    *((name, _time_from_wire) for name in fields_of_type("datetime")),
 )
 
 

@@ -31,6 +31,7 @@ from sqlalchemy import (
     select,
 )
 
+from shared.clock import in_utc
 from shared.db import BIG_ID
 from shared.driversql import RowsInsert, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import STORED_FIELDS, EventEnvelope, fields_of_type
@@ -91,11 +92,6 @@ def _payload_text(payload: dict[str, Any]) -> str:
     return orjson.dumps(payload).decode()
 
 
-def aware_utc(value: datetime) -> datetime:
-    # SQLite returns naive datetimes; everything is stored in UTC.
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 # What an append writes: every stored field but the position the database gives.
 _EVENT_COLUMNS = [name for name in STORED_FIELDS if name != "position"]
 _TIMES = fields_of_type("datetime")
@@ -109,7 +105,11 @@ _TO_ROW: tuple[tuple[str, Callable[[Any], Any]], ...] = (
 )
 _FROM_ROW: tuple[tuple[str, Callable[[Any], Any]], ...] = (
     *((name, UUID) for name in fields_of_type("UUID")),
-    *((name, aware_utc) for name in fields_of_type("datetime")),
+    # In UTC, as stored: SQLite answers naive datetimes, PostgreSQL aware ones in its
+    # session's time zone (the server's, the role's or DATABASE_URL's `options`), where a
+    # business date's midnight UTC is the evening of the day before west of UTC, and every
+    # `.date()` of it a day early (shared.clock.in_utc).
+    *((name, in_utc) for name in fields_of_type("datetime")),
     *((name, orjson.loads) for name in fields_of_type("dict[str, Any]")),
 )
 

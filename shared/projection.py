@@ -25,14 +25,13 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Engine, Table, create_engine, delete, func, select
 from sqlalchemy.pool import StaticPool
 
-from shared.clock import in_utc
 from shared.envelope import DomainEvent, EventEnvelope, EventRegistry, UnknownEventTypeError
 from shared.errors import AsOfBusy
 from shared.eventstore import EventStore, events_table
@@ -230,7 +229,9 @@ class InlineProjection:
                 applied = _Counted(store.iter_all(conn, after_position=after,
                                                   recorded_until=moment,
                                                   batch_size=_REPLAY_BATCH))
-                self.project(memory, map(_in_utc, applied))
+                # The store gives times in UTC (as the live projection has them), which the
+                # private SQLite database keeps as they are: it drops a time's zone.
+                self.project(memory, applied)
                 # The handlers' way to the store is theirs only while they replay.
                 del memory.info[_REPLAYED_STORE]
         except BaseException:
@@ -378,16 +379,6 @@ def stored_events(
         return store.load(conn, aggregate_type, aggregate_id)
     source, moment = replayed
     return store.load(source, aggregate_type, aggregate_id, recorded_until=moment)
-
-
-def _in_utc(envelope: EventEnvelope) -> EventEnvelope:
-    """The envelope with its times in UTC, as the live projection's are: PostgreSQL gives them
-    in the session's zone, and SQLite (the private database) keeps a time's wall clock and
-    drops its zone."""
-    if not envelope.occurred_at.utcoffset() and not envelope.recorded_at.utcoffset():
-        return envelope
-    return replace(envelope, occurred_at=in_utc(envelope.occurred_at),
-                   recorded_at=in_utc(envelope.recorded_at))
 
 
 def _names(classes: Iterable[type[DomainEvent]]) -> list[str]:

@@ -38,11 +38,12 @@ from nats.js.errors import APIError, NoStreamResponseError, NotFoundError
 from sqlalchemy import Connection, Dialect, Engine, func, select, text
 
 from shared.aggregate import ConnectionSource
+from shared.clock import in_utc
 from shared.commandthreads import writer_thread
 from shared.db import advisory_key, read_connection
 from shared.driversql import IN_LIST_SIZE, bind_processor, driver_of, in_lists, placeholder
 from shared.envelope import HEAD_FIELDS, STORED_FIELDS, fields_of_type, utcnow, wire_json
-from shared.eventstore import aware_utc, outbox_table
+from shared.eventstore import outbox_table
 from shared.inflight import in_flight_of
 from shared.logs import get_logger
 from shared.metrics import ServiceMetrics
@@ -139,10 +140,11 @@ _TIMES = fields_of_type("datetime")
 
 
 def _iso(value: Any) -> str:
-    # SQLite hands back SQLAlchemy's stored text (naive UTC), PostgreSQL an aware datetime.
+    # SQLite hands back SQLAlchemy's stored text (naive UTC), PostgreSQL an aware datetime in
+    # its session's zone: published in UTC either way, as the store holds it.
     if isinstance(value, str):
         return value.replace(" ", "T") + "+00:00"
-    return str(aware_utc(value).isoformat())
+    return str(in_utc(value).isoformat())
 
 
 def _item(row: tuple[Any, ...], service: str) -> OutboxItem:

@@ -20,8 +20,8 @@ from sqlalchemy import Connection, func, insert, select, update
 
 from shared.auth.principal import CITY_SCOPE, SCOPES, Principal, parse_scopes
 from shared.auth.tables import api_key_audit_table, api_keys_table
+from shared.clock import in_utc
 from shared.envelope import utcnow
-from shared.eventstore import aware_utc
 from shared.paging import PageRequest
 from shared.validation import ACTOR_MAX
 
@@ -138,7 +138,7 @@ def check_scopes(scopes: Iterable[str]) -> frozenset[str]:
 
 def _row_to_key(row: Any) -> ApiKey:
     def aware(value: datetime | None) -> datetime | None:
-        return aware_utc(value) if value is not None else None
+        return in_utc(value) if value is not None else None
 
     return ApiKey(
         prefix=row.prefix,
@@ -147,7 +147,7 @@ def _row_to_key(row: Any) -> ApiKey:
         scopes=parse_scopes(row.scopes),
         unit_scope=row.unit_scope,
         note=row.note,
-        created_at=aware_utc(row.created_at),
+        created_at=in_utc(row.created_at),
         created_by=row.created_by,
         expires_at=aware(row.expires_at),
         last_used_at=aware(row.last_used_at),
@@ -372,7 +372,7 @@ def key_audit(
     ).all()
     return paging.envelope([
         {
-            "recorded_at": aware_utc(r.recorded_at).isoformat(),
+            "recorded_at": in_utc(r.recorded_at).isoformat(),
             "action": r.action,
             "prefix": r.prefix,
             "actor": r.actor,

@@ -16,8 +16,8 @@ from sqlalchemy import Connection, func, select
 from shared.auth.checks import require_unit
 from shared.auth.principal import Principal
 from shared.auth.units import tree_codes
-from shared.clock import today_vn
-from shared.eventstore import aware_utc, events_table
+from shared.clock import in_utc, today_vn
+from shared.eventstore import events_table
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,8 @@ def audit_events(
                 "aggregate_type": r.aggregate_type,
                 "aggregate_id": r.aggregate_id,
                 "aggregate_version": r.aggregate_version,
-                "occurred_at": aware_utc(r.occurred_at).isoformat(),
-                "recorded_at": aware_utc(r.recorded_at).isoformat(),
+                "occurred_at": in_utc(r.occurred_at).isoformat(),
+                "recorded_at": in_utc(r.recorded_at).isoformat(),
                 "actor": r.actor,
                 "department": r.department,
                 "unit_code": r.unit_code,

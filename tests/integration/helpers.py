@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from nats.aio.msg import Msg
 from sqlalchemy import Engine, func, select, text
+from sqlalchemy.engine import make_url
 
 from shared import contract
 from shared.aggregate import UnitOfWork
@@ -284,3 +285,26 @@ def served(app: FastAPI, lifespan: Literal["auto", "on", "off"] = "auto") -> Ite
     finally:
         server.should_exit = True
         thread.join(timeout=15)
+
+
+#: West of UTC: a business date's midnight UTC is the evening before there.
+PACIFIC = "America/Los_Angeles"
+
+
+def session_in_zone(url: str, zone: str) -> str:
+    """A database URL whose PostgreSQL sessions speak `zone`, as an operator's DATABASE_URL
+    may set it (`options=-c timezone=...`; a server's or a role's `timezone` does the same);
+    an SQLite URL as it is."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        return url
+    return parsed.update_query_dict({"options": f"-c timezone={zone}"}).render_as_string(
+        hide_password=False)
+
+
+def session_zone(engine: Engine) -> str | None:
+    """The time zone of `engine`'s PostgreSQL sessions (None on SQLite, which has none)."""
+    if engine.dialect.name != "postgresql":
+        return None
+    with engine.connect() as conn:
+        return str(conn.execute(text("SHOW TimeZone")).scalar_one())

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, cast
 from uuid import uuid4
 
@@ -14,12 +14,15 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from shared.aggregate import CommandContext, UnitOfWork
-from shared.envelope import HEAD_FIELDS, STORED_FIELDS, EventEnvelope
+from shared.db import create_db_engine, create_schema
+from shared.envelope import HEAD_FIELDS, STORED_FIELDS, EventEnvelope, as_business_time
 from shared.errors import ConcurrencyError, PreconditionFailed
-from shared.eventstore import EventStore, events_table, outbox_table
+from shared.eventstore import EventStore, events_table, kernel_metadata, outbox_table
 from shared.natsconn import NatsLink
 from shared.relay import OutboxRelay
+from tests.conftest import DatabaseUrls
 from tests.integration.counter import Counter, registry
+from tests.integration.helpers import PACIFIC, session_in_zone, session_zone
 
 
 def _uow(engine: Engine) -> UnitOfWork:
@@ -291,3 +294,36 @@ def test_every_pattern_of_empty_optional_fields_is_stored_and_read_back(
             events_table.c[name].is_(None) for name in sorted(empty | {"position"})))).one()
     assert loaded == stored == replace(envelope, position=stored.position)
     assert list(nulls) == [name != "position" for name in sorted(empty | {"position"})]
+
+
+def test_times_are_read_back_in_utc_whatever_zone_the_sessions_speak(
+    database_url_factory: DatabaseUrls,
+) -> None:
+    """A PostgreSQL whose sessions are in another zone (the server's, a role's or the URL's
+    `timezone`) answers a timestamptz in that zone: west of UTC, a business date's midnight
+    UTC came back as the evening before, and every reader taking its `.date()` (a rebuilt
+    register, a site as of a day, a history) and the relay's message (published with the
+    session's offset) read the day before. The store, its pages and the relay give UTC."""
+    engine = create_db_engine(session_in_zone(database_url_factory("kernel"), PACIFIC))
+    try:
+        assert session_zone(engine) in (None, PACIFIC)
+        create_schema(engine, kernel_metadata)
+        # Registered on 01/01/2025; recorded at 06:30 that day in Vietnam.
+        envelope = replace(_every_field_set(), occurred_at=as_business_time(date(2025, 1, 1)),
+                           recorded_at=datetime(2024, 12, 31, 23, 30, tzinfo=UTC))
+        store = EventStore("test", "danvan")
+        with engine.begin() as conn:
+            store.append(conn, [envelope], 0)
+        with engine.connect() as conn:
+            read = [*store.load(conn, "counter", "C9"), *store.read_all(conn),
+                    *store.iter_all(conn)]
+        assert [(e.occurred_at.isoformat(), e.recorded_at.isoformat()) for e in read] == [
+            ("2025-01-01T00:00:00+00:00", "2024-12-31T23:30:00+00:00")] * 3
+        (item,) = OutboxRelay(engine, cast(NatsLink, None), "test")._fetch_pending(0)
+        body = orjson.loads(item.body)
+        published = [body["occurred_at"], body["recorded_at"]]
+        assert [text.endswith("+00:00") for text in published] == [True, True]
+        assert [datetime.fromisoformat(text) for text in published] == [
+            envelope.occurred_at, envelope.recorded_at]
+    finally:
+        engine.dispose()
