@@ -5,6 +5,7 @@ browser gets for a bad link while a JSON client keeps the JSON error body."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pytest
 
@@ -12,7 +13,7 @@ from services.reporting.api.errorpages import prefers_html
 from services.reporting.application.opening import current_period
 from shared.clock import today_vn
 from tests.reporting.conftest import Reporting
-from tests.reporting.scenario import TIEN_LANG, two_quarter_scenario
+from tests.reporting.scenario import TIEN_LANG, Events, two_quarter_scenario
 
 # What Chromium and Firefox send when a person opens a link.
 BROWSER = {"accept": "text/html,application/xhtml+xml,application/xml;q=0.9,"
@@ -47,9 +48,47 @@ def test_the_dashboard_opens_on_the_latest_period_with_data(reporting: Reporting
     assert 'id="no-data"' in empty.text and "chưa có số liệu" in empty.text
 
 
+def _plan_read_beside_the_data() -> Events:
+    """What the indicators and dialogue services record that no unit typed in: the plan's
+    I1 of 2023 defined at install (dated 01/01/2023), the statuses announced once the year
+    was evaluated (dated its last day, 31/12/2023: in 2024's window, which opens 15/12/2023),
+    and a version of the regulation effective in 2024."""
+    plan = Events()
+    plan.add("indicators", "indicator", "I1-2023", "IndicatorDefined", date(2023, 1, 1), {
+        "indicator_id": "I1", "year": 2023, "name": "Mô hình Dân vận khéo",
+        "comparator": "ge", "target": 100, "method": "model_coverage"}, "31")
+    for unit in ("31", TIEN_LANG):
+        plan.add("indicators", "indicator", f"I1-2023@{unit}", "IndicatorStatusChanged",
+                 date(2023, 12, 31), {
+                     "indicator_id": "I1", "year": 2023, "unit_code": unit,
+                     "status": "chua_dat", "previous_status": None, "numerator": 0,
+                     "denominator": 1, "value": 0.0, "target": 100.0,
+                     "evaluated_on": "2023-12-31", "cause": "IndicatorDefined"}, unit)
+    plan.add("dialogue", "rule", "commune", "DialogueRuleSet", date(2024, 3, 1), {
+        "level": "commune", "min_sessions_per_year": 4, "effective_from": "2024-03-01",
+        "legal_basis": "Quyết định sửa đổi"})
+    return plan
+
+
+def test_definitions_statuses_and_rules_are_no_data_to_open_on(reporting: Reporting) -> None:
+    """An installed system loaded with the 2023 register, its year evaluated: the statuses
+    dated 31/12/2023 and a rule of 2024 opened the page on an empty «năm 2024» (2024-12m)."""
+    events = two_quarter_scenario()
+    events.items += _plan_read_beside_the_data().items
+    reporting.feed(events)
+    page = reporting.client.get("/")
+    assert page.status_code == 200
+    assert _selected_period(page.text) == "2023-12m"
+    assert 'id="no-data"' not in page.text
+    # Asked for, 2024's year report holds none of the period's data: the note says so.
+    empty = reporting.client.get("/", params={"period": "2024-12m"})
+    assert 'id="no-data"' in empty.text
+
+
 def test_with_no_data_at_all_it_opens_on_the_period_under_way_with_a_note(
     reporting: Reporting,
 ) -> None:
+    reporting.feed(_plan_read_beside_the_data())  # the plan alone is no data
     page = reporting.client.get("/")
     assert page.status_code == 200
     current = current_period(today_vn())
