@@ -248,7 +248,7 @@ def history_entry(envelope: EventEnvelope, own_id: str) -> dict[str, Any]:
     return {
         "event_id": str(envelope.event_id),
         "event_type": envelope.event_type,
-        "on": envelope.occurred_at.date().isoformat(),
+        "on": day_vn(envelope.occurred_at).isoformat(),
         "recorded_at": envelope.recorded_at.isoformat(),
         "actor": envelope.actor,
         "version": envelope.aggregate_version,
@@ -534,7 +534,7 @@ def get_commitment(
     body["history"] = [
         {
             "event_type": e.event_type,
-            "on": e.occurred_at.date().isoformat(),
+            "on": day_vn(e.occurred_at).isoformat(),
             "recorded_at": e.recorded_at.isoformat(),
             "actor": e.actor,
             "version": e.aggregate_version,

@@ -23,7 +23,7 @@ from services.indicators.domain.model import DanVanKheoModel
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.asof import AsOf
 from shared.auth.checks import city_level, may_read_unit, require_listable, require_record
-from shared.clock import today_vn
+from shared.clock import day_vn, today_vn
 from shared.commandapi import CommandDep
 from shared.commands import CommandResponse
 from shared.concurrency import TaggedResponse, tagged, with_expected_version
@@ -135,7 +135,7 @@ def get_model(model_id: ModelId, request: Request) -> TaggedResponse:
         "history": [
             {
                 "event_type": e.event_type,
-                "occurred_on": e.occurred_at.date().isoformat(),
+                "occurred_on": day_vn(e.occurred_at).isoformat(),
                 "recorded_at": e.recorded_at.isoformat(),
                 "actor": e.actor,
                 "payload": e.payload,

@@ -36,6 +36,7 @@ from services.religion.domain.events import (
 from services.religion.domain.model import LandDossier, ReligiousSite
 from services.religion.domain.workflow import due_on
 from shared.adminunits import UnknownUnitError, default_catalogue, fold
+from shared.clock import day_vn
 from shared.driversql import RowInsert
 from shared.envelope import EventEnvelope
 from shared.placements import re_placed
@@ -138,7 +139,7 @@ def insert_sites(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def _site_registered(conn: Connection, e: SiteRegistered, env: EventEnvelope) -> None:
-    _insert_site.run(conn, site_row(e, env.occurred_at.date(), env.aggregate_version))
+    _insert_site.run(conn, site_row(e, day_vn(env.occurred_at), env.aggregate_version))
 
 
 def _site_amended(conn: Connection, e: SiteAmended, env: EventEnvelope) -> None:
@@ -146,7 +147,7 @@ def _site_amended(conn: Connection, e: SiteAmended, env: EventEnvelope) -> None:
     row = {**current, **e.changes, "commune_code": e.commune_code,
            "site_version": env.aggregate_version}
     if "commune_code" in e.changes:
-        on = env.occurred_at.date()
+        on = day_vn(env.occurred_at)
         row["district_code"] = district_on(e.commune_code, on, e.district_code)
         row["commune_name"], row["district_name"] = unit_names(
             e.commune_code, row["district_code"], on

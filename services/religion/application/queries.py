@@ -262,7 +262,7 @@ def _step(envelope: EventEnvelope, fact: DomainEvent) -> dict[str, Any]:
         "label": messages.EVENT_LABELS.get(fact.event_type, fact.event_type),
         "state": payload.get("state"),
         "state_label": messages.DOSSIER_STATES.get(payload.get("state", ""), None),
-        "on": envelope.occurred_at.date().isoformat(),
+        "on": day_vn(envelope.occurred_at).isoformat(),
         "actor": envelope.actor,
         "note": payload.get("note", ""),
         "document_refs": payload.get("document_refs", []),
@@ -346,7 +346,7 @@ def history(conn: Connection, store: EventStore, code: str) -> dict[str, Any]:
                 "aggregate_id": e.aggregate_id,
                 "version": e.aggregate_version,
                 "schema_version": e.schema_version,
-                "occurred_on": e.occurred_at.date().isoformat(),
+                "occurred_on": day_vn(e.occurred_at).isoformat(),
                 "recorded_at": e.recorded_at.isoformat(),
                 "actor": e.actor,
                 "department": e.department,
@@ -394,7 +394,7 @@ def _state_on(
     """`state_as_of` from the facts of the site's three aggregates (`_facts`, those recorded
     by `known_at`); None when the site was not registered by `on`. One rule for the site's
     own read and the pilot's, which loads the facts of its sites in bulk."""
-    loaded = {kind: [fact for e, fact in facts.get(kind, []) if e.occurred_at.date() <= on]
+    loaded = {kind: [fact for e, fact in facts.get(kind, []) if day_vn(e.occurred_at) <= on]
               for kind in (cls.aggregate_type for cls in SITE_AGGREGATES)}
     if not loaded["site"]:
         return None
