@@ -253,6 +253,32 @@ def registered_code(conn: Connection, kind: str, code: str, aggregate_type: str)
     return code if own is not None else holder
 
 
+class RecordingClock:
+    """When a service's events are recorded (`recorded_at`): the host's time in UTC, never
+    earlier than the last time this clock gave. A host clock stepped back (NTP correcting a
+    clock that ran ahead, a virtual machine resumed from a snapshot) stamped a command's events
+    before those of the commands before it, and every read "as known at" a moment between them
+    held the later events without the earlier: religion's register as known at such a moment
+    replayed a site's amendment without its registration and answered 500 (examiner-days).
+    Stamped at the last time given instead, the events keep the order they were written in
+    until the clock has caught up. One per service process (`ServiceRuntime.recording_clock`),
+    shared by its threads; several replicas' clocks are NTP's to keep together."""
+
+    def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
+        self._clock = clock
+        self._last: datetime | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> datetime:
+        now = self._clock()
+        with self._lock:
+            last = self._last
+            if last is not None and now < last:
+                return last
+            self._last = now
+            return now
+
+
 class UnitOfWork:
     """One database transaction: load aggregates, save their new events, commit or roll back.
 
@@ -491,6 +517,10 @@ class UnitOfWork:
         it is current). Its append then skips the version read, as after `load`; the unique
         version constraint still refuses a concurrent writer."""
         self._loaded.add(id(aggregate))
+
+    def recording_time(self) -> datetime:
+        """The `recorded_at` of events this unit appends itself (an import's, in bulk)."""
+        return self._clock()
 
     def _envelopes(self, aggregate: Aggregate) -> list[EventEnvelope]:
         """The aggregate's pending events as envelopes of its next versions, in this context."""

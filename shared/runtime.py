@@ -18,11 +18,11 @@ from sqlalchemy import Connection, Engine, MetaData
 from starlette.requests import Request
 
 from shared.adminunits import UnitCatalogue
-from shared.aggregate import CommandContext, ConnectionSource, UnitOfWork
+from shared.aggregate import CommandContext, ConnectionSource, RecordingClock, UnitOfWork
 from shared.commands import execute
 from shared.consumer import ConsumerRunner, Projection
 from shared.db import checked_out, engine_for
-from shared.envelope import EventEnvelope, EventRegistry, utcnow
+from shared.envelope import EventEnvelope, EventRegistry
 from shared.eventstore import EventStore, kernel_metadata
 from shared.idempotency import IdempotencyKeys
 from shared.logs import error_line, get_logger
@@ -68,6 +68,8 @@ class ServiceRuntime:
             self.metadata.append(rebuild_metadata)
         self.store = EventStore(settings.service, settings.subject_root)
         self.connections = ConnectionSource(self.engine)
+        #: Every command's `recorded_at`, never before the last one (a clock stepped back).
+        self.recording_clock = RecordingClock()
         #: When the database last refused a command's write for lack of space (/readyz).
         self.disk_full = DiskFullNotice()
         self.idempotency = IdempotencyKeys(timedelta(hours=settings.idempotency_retention_hours))
@@ -147,7 +149,7 @@ class ServiceRuntime:
             self.registry,
             context,
             on_commit=self._committed,
-            clock=(lambda: clock) if clock else utcnow,
+            clock=(lambda: clock) if clock else self.recording_clock,
             connections=self.connections,
             jurisdiction=self.settings.jurisdiction,
             placing=self.placing,

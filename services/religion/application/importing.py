@@ -37,7 +37,7 @@ from shared.aggregate import CommandContext, UnitOfWork
 from shared.auth.checks import authorize, may_write
 from shared.auth.securitylog import security_event
 from shared.clock import format_date_vn, today_vn
-from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_envelope, utcnow
+from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_envelope
 from shared.errors import InvalidInput
 from shared.eventstore import events_table
 from shared.ids import code_key
@@ -535,7 +535,7 @@ def _within_unit_scope(
 
 
 def _write(uow: UnitOfWork, rows: Sequence[ValidRow]) -> None:
-    recorded_at = utcnow()
+    recorded_at = uow.recording_time()
     context = uow.context
     for chunk in _chunks(rows):
         events = [(item, registered_event(item.command, item.on)) for item in chunk]

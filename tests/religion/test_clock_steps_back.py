@@ -1,0 +1,57 @@
+"""The host's clock stepped back while the service runs (NTP correcting a clock that ran
+ahead, a virtual machine resumed from a snapshot): the events of the next commands are not
+recorded before those already written. Stamped an hour earlier, a site's amendment was
+recorded before its registration, and religion's register as known at a moment between the
+two replayed the amendment without the registration: 500 INTERNAL_ERROR, and the site as
+known then had the new name and no registration."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from fastapi.testclient import TestClient
+
+from shared.aggregate import RecordingClock
+from shared.envelope import utcnow
+from tests.integration.helpers import runtime_of
+from tests.religion.conftest import register
+
+
+class SteppedClock:
+    """The host's clock, stepped back by `back`."""
+
+    def __init__(self) -> None:
+        self.offset = timedelta(0)
+
+    def __call__(self) -> datetime:
+        return utcnow() + self.offset
+
+    def back(self, by: timedelta) -> None:
+        self.offset -= by
+
+
+def test_a_clock_stepped_back_records_the_next_events_after_those_written(
+    religion: TestClient,
+) -> None:
+    host = SteppedClock()
+    runtime_of(religion).recording_clock = RecordingClock(host)
+    register(religion, "TL-01", name="Chùa Cũ")
+    registered = utcnow()
+    host.back(timedelta(hours=1))
+    amended = religion.patch("/api/v1/sites/TL-01", json={
+        "name": "Chùa Phúc Lâm", "amended_on": "2023-02-15"}, headers={"If-Match": '"1"'})
+    assert amended.status_code == 200, amended.text
+
+    history = religion.get("/api/v1/sites/TL-01/history").json()["events"]
+    recorded = [datetime.fromisoformat(e["recorded_at"]) for e in history]
+    assert [e["event_type"] for e in history] == ["SiteRegistered", "SiteAmended"]
+    assert recorded == sorted(recorded)
+    between = (registered - timedelta(minutes=30)).isoformat()
+    listed = religion.get("/api/v1/sites", params={"known_at": between})
+    assert listed.status_code == 200, listed.text
+    assert listed.json()["items"] == []
+    then = religion.get("/api/v1/sites/TL-01/as-of",
+                        params={"date": "2023-03-01", "known_at": between})
+    assert then.status_code == 404, then.text
+    now = religion.get("/api/v1/sites", params={"known_at": utcnow().isoformat()}).json()
+    assert [site["name"] for site in now["items"]] == ["Chùa Phúc Lâm"]
