@@ -13,6 +13,7 @@ import pytest
 from shared.adminunits.model import level_of_code
 from shared.conferencedates import InvalidPeriodId, parse_period_id
 from tests.auth.conftest import Idp, Services, site_body
+from tests.conftest import SQLITE_ONLY
 from tests.integration.helpers import event_count
 
 SERVICES = ("religion", "dialogue", "indicators", "reporting")
@@ -35,6 +36,7 @@ def _patterns(node: Any) -> Iterator[str]:
             yield from _patterns(value)
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("service", SERVICES)
 def test_no_pattern_of_the_api_takes_full_width_digits(services: Services, service: str) -> None:
     document = services[service].get("/openapi.json").json()

@@ -14,6 +14,7 @@ import pytest
 
 from shared.auth.principal import SCOPES
 from tests.auth.conftest import ROLES, Idp, Role, Services
+from tests.conftest import SQLITE_ONLY
 
 SERVICES = ("religion", "dialogue", "indicators", "reporting")
 UUID = "0b6f4f5e-3c1a-4d2b-9a8e-7f1c2d3e4a5b"
@@ -45,6 +46,7 @@ def _resolved(document: dict[str, Any], node: Any) -> Any:
     return node
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_body_field_is_described_and_every_json_body_has_a_valid_example(
     services: Services, service: str
@@ -152,6 +154,7 @@ def test_each_example_reaches_the_handler_which_asks_for_the_documented_scope(
     assert probed >= 2
 
 
+@SQLITE_ONLY
 def test_the_site_import_documents_its_201_when_it_writes(services: Services) -> None:
     """The import answers 201 when it registered new sites, 200 for a dry run or nothing new."""
     document = services["religion"].get("/openapi.json").json()

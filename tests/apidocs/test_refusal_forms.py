@@ -11,6 +11,7 @@ import pytest
 
 from shared.validation import PATTERN_FORMS
 from tests.auth.conftest import Services
+from tests.conftest import SQLITE_ONLY
 
 #: Patterns no person types: of answers (an ETag, an error code), and of paths a program
 #: builds from a list it read (an action's name, answered 409 with the allowed ones; an API
@@ -35,6 +36,7 @@ def _patterns(node: Any, found: set[str]) -> set[str]:
     return found
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("service", ["religion", "dialogue", "indicators", "reporting"])
 def test_every_pattern_of_a_service_has_its_form(services: Services, service: str) -> None:
     client = services[service]

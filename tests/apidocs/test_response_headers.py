@@ -16,6 +16,7 @@ from fastapi.routing import iter_route_contexts
 
 from shared.commandapi import command
 from tests.auth.conftest import Services
+from tests.conftest import SQLITE_ONLY
 
 SERVICES = ("religion", "dialogue", "indicators", "reporting")
 
@@ -43,6 +44,7 @@ def _headers(operation: dict[str, Any], status: str) -> set[str]:
     return set(operation["responses"].get(status, {}).get("headers", {}))
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_command_declares_its_etag_replay_location_and_retry(
     services: Services, service: str
@@ -66,6 +68,7 @@ def test_every_command_declares_its_etag_replay_location_and_retry(
     assert commands >= 2, service
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_reads_of_one_aggregate_declare_their_etag_and_no_other_read_does(
     services: Services, service: str
@@ -82,6 +85,7 @@ def test_the_reads_of_one_aggregate_declare_their_etag_and_no_other_read_does(
     assert tagged_reads >= 1, service
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_503_says_when_to_retry(services: Services, service: str) -> None:
     unavailable = 0

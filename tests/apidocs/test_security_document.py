@@ -11,6 +11,7 @@ import pytest
 
 from shared.auth.principal import SCOPES
 from tests.auth.conftest import Idp, Role, Services
+from tests.conftest import SQLITE_ONLY
 
 SERVICES = ("religion", "dialogue", "indicators", "reporting")
 SCHEMES = {"bearerAuth", "apiKeyAuth"}
@@ -23,6 +24,7 @@ def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, 
             yield path, method.upper(), operation
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_document_declares_both_ways_to_authenticate(
     services: Services, service: str

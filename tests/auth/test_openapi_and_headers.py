@@ -11,6 +11,7 @@ import pytest
 
 from shared.securityheaders import CONTENT_SECURITY_POLICY
 from tests.auth.conftest import Idp, Services
+from tests.conftest import SQLITE_ONLY
 
 SERVICES = ("religion", "dialogue", "indicators", "reporting")
 ERROR_REF = {"$ref": "#/components/schemas/Error"}
@@ -46,6 +47,7 @@ def _resolved(document: dict[str, Any], roots: list[Any]) -> Iterator[dict[str, 
             yield schema
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("service", SERVICES)
 def test_the_document_names_the_real_error_body_and_every_refusal(
     services: Services, service: str
@@ -77,6 +79,7 @@ def test_the_document_names_the_real_error_body_and_every_refusal(
     assert guarded >= 10
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize("service", SERVICES)
 def test_every_number_is_bounded_and_every_date_carries_its_range(
     services: Services, service: str
