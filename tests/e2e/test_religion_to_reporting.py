@@ -29,6 +29,14 @@ def clients(settings_factory: Callable[..., Settings]) -> Iterator[tuple[TestCli
         yield r, p
 
 
+@pytest.fixture
+def religion(settings_factory: Callable[..., Settings]) -> Iterator[TestClient]:
+    """The religion service alone, for the tests of its refusals: reporting's start (its
+    consumers, its warm-up, its database) was paid by each and used by none."""
+    with TestClient(create_religion(settings_factory("religion"))) as client:
+        yield client
+
+
 def _site(code: str, commune: str, **extra: Any) -> dict[str, Any]:
     return {
         "code": code,
@@ -81,9 +89,8 @@ def test_site_and_dossier_reach_the_reporting_figures(
 
 
 def test_a_second_lodge_of_the_same_dossier_is_refused(
-    clients: tuple[TestClient, TestClient],
+    religion: TestClient,
 ) -> None:
-    religion, _ = clients
     assert religion.post("/api/v1/sites", json=_site("TL-03", TIEN_LANG_TOWN)).status_code == 201
     body = {"lodged_on": "2023-03-10"}
     assert religion.post("/api/v1/sites/TL-03/dossier/lodge", json=body).status_code == 201
@@ -108,9 +115,8 @@ BAD_INPUTS: list[tuple[str, dict[str, Any], str]] = [
 
 @pytest.mark.parametrize(("case", "body", "code"), BAD_INPUTS, ids=[c for c, _, _ in BAD_INPUTS])
 def test_bad_input_gets_a_4xx_in_the_error_format_and_writes_nothing(
-    clients: tuple[TestClient, TestClient], case: str, body: dict[str, Any], code: str
+    religion: TestClient, case: str, body: dict[str, Any], code: str
 ) -> None:
-    religion, _ = clients
     response = religion.post("/api/v1/sites", json=body)
     assert 400 <= response.status_code < 500, (case, response.status_code)
     error = response.json()["error"]
@@ -122,9 +128,8 @@ def test_bad_input_gets_a_4xx_in_the_error_format_and_writes_nothing(
 
 
 def test_malformed_json_and_oversized_bodies_are_refused(
-    clients: tuple[TestClient, TestClient],
+    religion: TestClient,
 ) -> None:
-    religion, _ = clients
     broken = religion.post(
         "/api/v1/sites", content=b"{not json", headers={"content-type": "application/json"}
     )
