@@ -39,7 +39,9 @@ Everything a service needs to turn its facts into a figure and a status is state
   status (None). Statuses are decided on exact fractions, never on rounded values.
 * **Reported indicators** (`reported_roll_up`): an indicator of method "reported" (I5...)
   is a figure typed by units: a unit's is its latest report known at d, else the sum of the
-  units under it; judged by `status_of` like the plan's.
+  units under it; judged by `status_of` like the plan's. A sum says how complete it is
+  (`reported_coverage`: how many of the units directly under the unit have a figure, of how
+  many), so a city's sum of 3 of 15 districts is never read as the city's whole figure.
 * **Beside the previous conference** (`rate_basis_changes`): a rate is shown beside the
   previous period's as that period reported it, on its own definition; the two are the same
   measure only on the same base (fixed or counted), I1 fields, period of the year, method and
@@ -61,7 +63,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from fractions import Fraction
-from typing import Final, Literal
+from typing import Final, Literal, NamedTuple
 
 from shared.adminunits import HAI_PHONG
 from shared.conferencedates import NO_MOVES, MovedCutoffs, year_data_window
@@ -530,26 +532,66 @@ def site_counts_i4(site_open: bool, certificate_held: bool) -> bool:
 
 # -- reported indicators (I5...: figures typed by units) -----------------------------------
 
+class SummedFrom(NamedTuple):
+    """How complete a reported figure summed from the units under a unit is
+    (`reported_coverage`): a city's 45/60 may be the sum of 3 of its 15 districts, and a signed
+    report must not present it as the city's whole figure."""
+
+    #: The units directly under it that have a figure (their own report, or a sum of theirs):
+    #: a district summed from its communes is one of them.
+    with_figure: int
+    #: Every unit directly under it.
+    under: int
+
+    def as_json(self) -> dict[str, int]:
+        """The `summed_from` of every service's JSON (null for a unit's own report)."""
+        return {"units_with_figure": self.with_figure, "units_under": self.under}
+
+
+class ReportedFigure(NamedTuple):
+    """A unit's figure of a reported indicator (`reported_coverage`)."""
+
+    numerator: int
+    denominator: int
+    #: None when the figure is the unit's own report; else how complete its sum is.
+    summed_from: SummedFrom | None
+
+
+def reported_coverage(
+    order: Iterable[str],
+    children: Callable[[str], Iterable[str]],
+    reported: Mapping[str, tuple[int, int]],
+) -> dict[str, ReportedFigure]:
+    """The figures of an indicator whose figures units report (method "reported") rather than
+    computed from events, and how complete each one is: a unit's is its own latest report
+    known (`reported`, `summed_from` None), else the sum of the figures of the units under it
+    that have one, with how many of the units directly under it have a figure and how many
+    there are (`SummedFrom`); a unit with neither has none (absent: no figure, no status,
+    nothing to be complete). `order`: the units, each after every unit under it."""
+    figures: dict[str, ReportedFigure] = {}
+    for code in order:
+        own = reported.get(code)
+        if own is not None:
+            figures[code] = ReportedFigure(own[0], own[1], None)
+            continue
+        under = list(children(code))
+        kids = [figures[kid] for kid in under if kid in figures]
+        if kids:
+            figures[code] = ReportedFigure(sum(kid.numerator for kid in kids),
+                                           sum(kid.denominator for kid in kids),
+                                           SummedFrom(len(kids), len(under)))
+    return figures
+
+
 def reported_roll_up(
     order: Iterable[str],
     children: Callable[[str], Iterable[str]],
     reported: Mapping[str, tuple[int, int]],
 ) -> dict[str, tuple[int, int]]:
-    """The figures (numerator, denominator) of an indicator whose figures units report
-    (method "reported") rather than computed from events: a unit's is its own latest report
-    known (`reported`), else the sum of the figures of the units under it that have one; a
-    unit with neither has none (no figure, no status). `order`: the units, each after every
-    unit under it."""
-    figures: dict[str, tuple[int, int]] = {}
-    for code in order:
-        own = reported.get(code)
-        if own is not None:
-            figures[code] = own
-            continue
-        kids = [figures[kid] for kid in children(code) if kid in figures]
-        if kids:
-            figures[code] = (sum(n for n, _ in kids), sum(d for _, d in kids))
-    return figures
+    """The figures (numerator, denominator) of `reported_coverage` without how complete they
+    are: a unit's own latest report, else the sum of the units under it that have a figure."""
+    return {code: (figure.numerator, figure.denominator)
+            for code, figure in reported_coverage(order, children, reported).items()}
 
 
 # -- a rate beside the previous conference's (finding J9) ----------------------------------

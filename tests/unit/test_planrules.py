@@ -28,6 +28,8 @@ from shared.planrules import (
     STATUSES,
     RateBasis,
     RateDefinition,
+    ReportedFigure,
+    SummedFrom,
     base_note,
     base_warnings,
     commitment_standing,
@@ -55,6 +57,7 @@ from shared.planrules import (
     plan_year,
     rate_basis_changes,
     ratio,
+    reported_coverage,
     reported_roll_up,
     site_counts_i3,
     site_counts_i4,
@@ -404,6 +407,33 @@ def test_a_reported_indicator_is_a_units_latest_report_else_the_sum_under_it() -
     figures = reported_roll_up(order, lambda code: children.get(code, []), reported)
     assert figures == {"a": (3, 4), "303": (5, 10), "b": (2, 4), "c": (1, 2),
                        "315": (3, 6), "31": (8, 16)}
+
+
+def test_a_summed_reported_figure_says_how_many_units_under_it_have_one() -> None:
+    """`reported_coverage`: a unit's own report is no sum (None, even with communes that
+    report under it); a sum counts the units directly under it with a figure, a district
+    summed from its communes as one, against every unit directly under it; a unit without
+    any figure has none. City 31 > 303 (own 5/10, its commune a 3/4), 315 (from b and c of
+    its three communes), 316 (nothing), 317 (from its only commune e)."""
+    children = {"31": ["303", "315", "316", "317"], "303": ["a"], "315": ["b", "c", "x"],
+                "316": ["d"], "317": ["e"]}
+    order = ["a", "303", "b", "c", "x", "315", "d", "316", "e", "317", "31"]
+    reported = {"a": (3, 4), "303": (5, 10), "b": (2, 4), "c": (1, 2), "e": (4, 4)}
+    figures = reported_coverage(order, lambda code: children.get(code, []), reported)
+    assert figures["303"] == ReportedFigure(5, 10, None)  # own report
+    assert figures["a"] == ReportedFigure(3, 4, None)
+    assert figures["315"] == ReportedFigure(3, 6, SummedFrom(2, 3))  # partial sum
+    assert figures["317"] == ReportedFigure(4, 4, SummedFrom(1, 1))  # full sum
+    # Nested: 315 and 317, sums themselves, count as units with a figure; 316 does not.
+    assert figures["31"] == ReportedFigure(12, 20, SummedFrom(3, 4))
+    assert "316" not in figures and "d" not in figures and "x" not in figures
+    # The same walk as the figures alone.
+    assert reported_roll_up(order, lambda code: children.get(code, []), reported) == {
+        code: (figure.numerator, figure.denominator) for code, figure in figures.items()}
+    # Every unit under the city reporting: a full sum of its four.
+    everyone = {**reported, "316": (0, 3), "x": (0, 1)}
+    assert reported_coverage(order, lambda code: children.get(code, []), everyone)[
+        "31"].summed_from == SummedFrom(4, 4)
 
 
 def test_i3_dossier_states_and_closed_sites() -> None:
