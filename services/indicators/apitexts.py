@@ -80,7 +80,12 @@ OPERATIONS: OperationTexts = {
                          "chỉ tiêu đã có cần If-Match (428 nếu thiếu); trường không gửi giữ "
                          "giá trị cũ (gửi null để bỏ mẫu số cố định)."),
     "indicator_figures": ("Kết quả một chỉ tiêu", "Kết quả của một đơn vị (mặc định toàn phạm "
-                          "vi) và các đơn vị trực thuộc."),
+                          "vi) và các đơn vị trực thuộc. Chỉ tiêu theo số liệu đơn vị báo cáo: "
+                          "đơn vị không tự báo cáo có kết quả là tổng số liệu của các đơn vị "
+                          "trực thuộc, `summed_from` ghi số đơn vị trực thuộc có số liệu "
+                          "(`units_with_figure`) trên tổng số đơn vị trực thuộc "
+                          "(`units_under`); null khi là số liệu đơn vị tự báo cáo hoặc chỉ "
+                          "tiêu tính từ dữ liệu."),
     "indicator_units": ("Bảng tổng hợp theo đơn vị", "Kết quả của mọi đơn vị một cấp trong "
                         "phạm vi (theo huyện, theo xã)."),
     "indicator_evidence": ("Căn cứ của con số", "Các mô hình, người đứng đầu và hội nghị, cơ sở "

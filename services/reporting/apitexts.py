@@ -12,7 +12,11 @@ OPERATIONS: OperationTexts = {
     "put_period": ("Điều chỉnh kỳ báo cáo", "Điều chỉnh thời gian lấy số liệu của một kỳ (mặc "
                    "định theo Nghị định 09/2019/NĐ-CP). Chỉ cấp thành phố."),
     "get_report": ("Báo cáo một kỳ", "Chỉ tiêu, số liệu so với kỳ trước, các đơn vị trực "
-                   "thuộc, trong phạm vi người hỏi."),
+                   "thuộc, trong phạm vi người hỏi. Chỉ tiêu theo số liệu đơn vị báo cáo mà "
+                   "đơn vị không tự báo cáo là tổng số liệu của các đơn vị trực thuộc: "
+                   "`summed_from` ghi số đơn vị trực thuộc có số liệu (`units_with_figure`) "
+                   "trên tổng số đơn vị trực thuộc (`units_under`); null khi là số liệu đơn "
+                   "vị tự báo cáo hoặc chỉ tiêu tính từ dữ liệu."),
     "get_report_units": ("Số liệu mọi đơn vị của báo cáo", "Mọi số liệu của mọi đơn vị trong "
                          "phạm vi báo cáo."),
     "post_finalise": ("Chốt số liệu báo cáo", "Số liệu của kỳ được đóng băng; mọi thay đổi sau "

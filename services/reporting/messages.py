@@ -326,6 +326,13 @@ DOC_INDICATOR_SENTENCE = (
 DOC_INDICATOR_SENTENCE_NO_TARGET = (
     "{name}: kết quả {numerator}/{denominator} ({value}%); {status}."
 )
+# A reported figure of a unit without its own report is the sum of the units under it that
+# reported (`planrules.reported_coverage`): how many of them, so a partial sum is never read
+# as the unit's whole figure (views.summed_from_text; the Word sentence, the Excel column and
+# the dashboard tile).
+SUMMED_FROM = "tổng hợp từ số liệu của {with_figure}/{under} đơn vị trực thuộc có báo cáo"
+DOC_SUMMED_FROM = "Kết quả {text}."
+COL_SUMMED_FROM = "Mức độ đầy đủ của số liệu tổng hợp"
 DOC_UNITS_NOTE = "Tỷ lệ (%) các chỉ tiêu của từng đơn vị trực thuộc {unit}."
 DOC_OWN = (
     "{label} (số liệu ghi nhận cho chính đơn vị, không thuộc đơn vị trực thuộc nào; các dòng "

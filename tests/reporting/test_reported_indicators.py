@@ -19,18 +19,28 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from html import escape
 from typing import Any
 
 import openpyxl
 from docx import Document
 
-from services.reporting.messages import DASH_PREVIOUS, SHEET_INDICATORS, STATUS_LABELS
+from services.reporting.messages import (
+    COL_SUMMED_FROM,
+    DASH_PREVIOUS,
+    DOC_SUMMED_FROM,
+    SHEET_INDICATORS,
+    STATUS_LABELS,
+    SUMMED_FROM,
+)
+from shared.adminunits import default_catalogue
 from shared.envelope import utcnow
 from tests.reporting.conftest import Reporting
 from tests.reporting.scenario import (
     HONG_BANG,
     QUAN_TOAN,
     TIEN_LANG,
+    TIEN_LANG_COMMUNES,
     TIEN_LANG_TOWN,
     Events,
     two_quarter_scenario,
@@ -211,3 +221,151 @@ def test_a_reported_figure_typed_in_after_signing_is_among_the_differences(
     cells = [[cell.text for cell in row.cells] for table in document.tables
              for row in table.rows]
     assert any("I5 (tử số)" in row and "7" in row and "12" in row for row in cells), cells
+
+
+# -- how complete a summed figure is (examiner: a signed report presented a partial sum) ---
+
+DO_SON = "308"  # Quận Đồ Sơn: 6 communes in 2023
+CITY_DISTRICTS = 15  # the city's district-level units in 2023 (Bạch Long Vĩ has no commune)
+
+
+def _communes(district: str) -> list[str]:
+    return [unit.code for unit in default_catalogue().children(district, date(2023, 3, 14))]
+
+
+def _summed(units_with_figure: int, units_under: int) -> dict[str, int]:
+    return {"units_with_figure": units_with_figure, "units_under": units_under}
+
+
+def _summed_text(units_with_figure: int, units_under: int) -> str:
+    return SUMMED_FROM.format(with_figure=units_with_figure, under=units_under)
+
+
+def _word_paragraphs(reporting: Reporting, url: str, **params: str) -> list[str]:
+    response = reporting.client.get(url, params=params)
+    assert response.status_code == 200, response.text
+    return [p.text for p in Document(io.BytesIO(response.content)).paragraphs]
+
+
+def _excel_summed(reporting: Reporting, url: str, indicator: str, **params: str) -> Any:
+    """The workbook's indicators sheet: the cell of `indicator` under «summed from» (None
+    without the column)."""
+    response = reporting.client.get(url, params=params)
+    assert response.status_code == 200, response.text
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))[SHEET_INDICATORS]
+    header = [cell.value for cell in sheet[4]]
+    if COL_SUMMED_FROM not in header:
+        return None
+    [row] = [r for r in sheet.iter_rows(values_only=True) if r[0] == indicator]
+    return row[header.index(COL_SUMMED_FROM)]
+
+
+def test_a_summed_reported_figure_says_how_many_units_under_it_reported(
+    reporting: Reporting,
+) -> None:
+    """The city's I5 of 14/03, 7/14, is the sum of 2 of its 15 districts (Hồng Bàng's own
+    5/10, Tiên Lãng's 2/4, itself the sum of 1 of its 21 communes): the JSON, the Word
+    report, the workbook and the dashboard tile say so; Hồng Bàng's own report is no sum.
+    With every commune of Đồ Sơn reporting, Đồ Sơn is a full sum (6/6), one more district
+    of the city's (3/15)."""
+    reporting.feed(_scenario())
+    city = _i5(reporting, "2023-3m")
+    assert _figure(city) == (7, 14, 50.0, "chua_dat")
+    assert city["summed_from"] == _summed(2, CITY_DISTRICTS)
+    assert _i5(reporting, "2023-3m", unit=TIEN_LANG)["summed_from"] == _summed(
+        1, TIEN_LANG_COMMUNES)
+    assert _i5(reporting, "2023-3m", unit=HONG_BANG)["summed_from"] is None  # its own
+    assert _i5(reporting, "2023-3m", unit=QUAN_TOAN)["summed_from"] is None
+
+    text = _summed_text(2, CITY_DISTRICTS)
+    paragraphs = _word_paragraphs(reporting, "/api/v1/reports/2023-3m/report.docx")
+    assert DOC_SUMMED_FROM.format(text=text) in paragraphs, paragraphs
+    assert _excel_summed(reporting, "/api/v1/reports/2023-3m/tables.xlsx", "I5") == text
+    page = reporting.client.get("/", params={"period": "2023-3m", "unit": "31"})
+    assert page.status_code == 200
+    assert escape(text) in page.text and 'data-units-with-figure="2"' in page.text
+    # A unit's own report: nothing said, no column.
+    own = _word_paragraphs(reporting, "/api/v1/reports/2023-3m/report.docx", unit=HONG_BANG)
+    assert not any("tổng hợp từ số liệu" in p for p in own)
+    assert _excel_summed(reporting, "/api/v1/reports/2023-3m/tables.xlsx", "I5",
+                         unit=HONG_BANG) is None
+
+    full = Events()
+    for commune in _communes(DO_SON):
+        _reported(full, commune, date(2023, 3, 1), 1, 2)
+    reporting.publish(full.items)
+    communes = len(_communes(DO_SON))
+    assert communes == 6
+    do_son = _i5(reporting, "2023-3m", unit=DO_SON)
+    assert (do_son["numerator"], do_son["denominator"]) == (6, 12)
+    assert do_son["summed_from"] == _summed(communes, communes)
+    assert _excel_summed(reporting, "/api/v1/reports/2023-3m/tables.xlsx", "I5",
+                         unit=DO_SON) == _summed_text(6, 6)
+    city = _i5(reporting, "2023-3m")
+    assert (_figure(city), city["summed_from"]) == (
+        (13, 26, 50.0, "chua_dat"), _summed(3, CITY_DISTRICTS))
+
+
+def test_a_finalised_reports_summed_from_is_frozen(reporting: Reporting) -> None:
+    """Derived from the reported rows the report was signed with: a district's report typed
+    in after the signing moves the figures of now (3 of 15 districts), not the signed ones."""
+    reporting.feed(_scenario())
+    finalised = reporting.client.post("/api/v1/reports/2023-3m/finalise", json={"scope": "31"})
+    assert finalised.status_code == 201, finalised.text
+    late = Events()
+    _reported(late, DO_SON, date(2023, 3, 10), 1, 1, recorded=utcnow())
+    reporting.publish(late.items)
+    now = utcnow().isoformat()
+    assert _i5(reporting, "2023-3m", as_of=now)["summed_from"] == _summed(3, CITY_DISTRICTS)
+    assert _i5(reporting, "2023-3m")["summed_from"] == _summed(2, CITY_DISTRICTS)
+    paragraphs = _word_paragraphs(reporting, "/api/v1/reports/2023-3m/report.docx")
+    assert DOC_SUMMED_FROM.format(text=_summed_text(2, CITY_DISTRICTS)) in paragraphs
+
+
+def test_an_i4_defined_reported_says_how_many_units_under_it_reported(
+    reporting: Reporting,
+) -> None:
+    """I4 of 2023 defined "reported": the city's 4/25 of 14/03 is the sum of Tiên Lãng's 3/20
+    and Hồng Bàng's 1/5, 2 of 15 districts, in the plan's indicators' rows (JSON, the flat
+    table, Word, Excel), and kept in a finalised report's content: a report typed in after
+    the signing moves the figure of now only. A counted indicator says nothing."""
+    events = two_quarter_scenario()
+    events.add("indicators", "indicator", "I4-2023", "IndicatorDefined", date(2023, 1, 1), {
+        "indicator_id": "I4", "year": 2023, "name": "Giấy chứng nhận (số liệu báo cáo)",
+        "comparator": "ge", "target": 10, "denominator_fixed": None, "method": "reported"})
+    for unit, numerator, denominator in ((TIEN_LANG, 3, 20), (HONG_BANG, 1, 5)):
+        events.add("indicators", "reported", f"I4:2023:{unit}", "ReportedFigureRecorded",
+                   date(2023, 3, 1), {"indicator_id": "I4", "year": 2023, "unit_code": unit,
+                                      "numerator": numerator, "denominator": denominator,
+                                      "reported_on": "2023-03-01"}, unit)
+    reporting.feed(events)
+
+    def i4(**params: str) -> dict[str, Any]:
+        response = reporting.client.get("/api/v1/reports/2023-3m", params=params)
+        assert response.status_code == 200, response.text
+        rows = {row["id"]: row for row in response.json()["indicators"]}
+        assert rows["I3"]["summed_from"] is None  # counted, no sum of reports
+        return dict(rows["I4"])
+
+    city = i4()
+    assert (city["numerator"], city["denominator"]) == (4, 25)
+    assert city["summed_from"] == _summed(2, CITY_DISTRICTS)
+    assert i4(unit=TIEN_LANG)["summed_from"] is None
+    units = reporting.client.get("/api/v1/reports/2023-3m/units").json()["units"]
+    [flat] = [row for row in units if row["code"] == "31"]
+    assert flat["indicators"]["I4"]["summed_from"] == _summed(2, CITY_DISTRICTS)
+    text = _summed_text(2, CITY_DISTRICTS)
+    assert DOC_SUMMED_FROM.format(text=text) in _word_paragraphs(
+        reporting, "/api/v1/reports/2023-3m/report.docx")
+    assert _excel_summed(reporting, "/api/v1/reports/2023-3m/tables.xlsx", "I4") == text
+
+    finalised = reporting.client.post("/api/v1/reports/2023-3m/finalise", json={"scope": "31"})
+    assert finalised.status_code == 201, finalised.text
+    late = Events()
+    late.add("indicators", "reported", f"I4:2023:{DO_SON}", "ReportedFigureRecorded",
+             date(2023, 3, 10), {"indicator_id": "I4", "year": 2023, "unit_code": DO_SON,
+                                 "numerator": 1, "denominator": 1,
+                                 "reported_on": "2023-03-10"}, DO_SON, recorded=utcnow())
+    reporting.publish(late.items)
+    assert i4(as_of=utcnow().isoformat())["summed_from"] == _summed(3, CITY_DISTRICTS)
+    assert i4()["summed_from"] == _summed(2, CITY_DISTRICTS)

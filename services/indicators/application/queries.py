@@ -125,6 +125,9 @@ def figure_json(figures: IndicatorFigures, figure: UnitFigure) -> dict[str, Any]
             messages.STATUS_LABELS[figure.status] if figure.status else messages.NO_STATUS
         ),
         "register_count": figure.register,
+        # A reported indicator's sum: how many of the units directly under the unit have a
+        # figure, of how many; null for a unit's own report and every counted indicator.
+        "summed_from": None if figure.summed_from is None else figure.summed_from.as_json(),
         "warnings": [
             {"code": code, "message": warning_text(code, figure.numerator, figure.denominator,
                                                    figure.register or 0)}

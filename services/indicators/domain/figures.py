@@ -24,14 +24,15 @@ this module applies it to the indicators service's facts:
   Where the plan's base (239) replaces the root's denominator, the register's own count is
   kept beside it with the kernel's data warnings.
 * reported: a unit's figure is the last figure reported for it; a unit without one adds up
-  the figures of the units under it.
+  the figures of the units under it, and says of how many of the units directly under it
+  (`summed_from`, the kernel's `reported_coverage`).
 """
 
 from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from fractions import Fraction
 from typing import Any, Literal
@@ -52,7 +53,9 @@ from shared.dialoguerule import held_in_windows
 from shared.planrules import (
     CHUA_DEN_HAN,
     Comparator,
+    ReportedFigure,
     Status,
+    SummedFrom,
     base_warnings,
     count_status,
     i1_fields,
@@ -60,13 +63,15 @@ from shared.planrules import (
     office_in_window,
     owed_sessions,
     ratio,
-    reported_roll_up,
+    reported_coverage,
     site_counts_i3,
     site_counts_i4,
 )
 
 EvidenceKind = Literal["model", "head", "site", "reported"]
 TOTAL = "*"
+#: A unit of a reported indicator without any figure under it: 0/0, nothing summed.
+NO_REPORTED_FIGURE = ReportedFigure(0, 0, None)
 
 
 @dataclass(frozen=True)
@@ -157,6 +162,9 @@ class UnitFigure:
     #: kernel's data warnings (numerator above the base, register not the base).
     register: int | None = None
     warnings: tuple[str, ...] = ()
+    #: A reported indicator's figure of a unit without its own report: how many of the units
+    #: directly under it have a figure, of how many (`planrules.reported_coverage`).
+    summed_from: SummedFrom | None = None
 
     @property
     def value(self) -> Fraction | None:
@@ -312,17 +320,22 @@ def compute_reported(
         if node == fact.unit_code:
             latest[node] = fact
     own = {code: (fact.numerator, fact.denominator) for code, fact in latest.items()}
-    rolled = reported_roll_up(reversed(tree.ordered()),
-                              lambda code: tree.children.get(code, ()), own)
-    figures = {code: (*figure, *own.get(code, (0, 0))) for code, figure in rolled.items()}
+    rolled = reported_coverage(reversed(tree.ordered()),
+                               lambda code: tree.children.get(code, ()), own)
     evidence = [
         EvidenceItem(code, "reported", code, True, fact) for code, fact in sorted(latest.items())
     ]
-    result = {
-        code: _figure(definition, tree, code, *figures.get(code, (0, 0, 0, 0)))
-        for code in tree.units
-    }
-    return IndicatorFigures(definition, tree, result, _total(definition, tree, result), evidence)
+    result: dict[str, UnitFigure] = {}
+    for code in tree.units:
+        numerator, denominator, summed = rolled.get(code, NO_REPORTED_FIGURE)
+        result[code] = _figure(definition, tree, code, numerator, denominator,
+                               *own.get(code, (0, 0)), summed_from=summed)
+    total = _total(definition, tree, result)
+    if total.unit_code == TOTAL:
+        # The roots of a scope of several units are the units directly under its total.
+        total = replace(total, summed_from=SummedFrom(
+            sum(root in rolled for root in tree.roots), len(tree.roots)))
+    return IndicatorFigures(definition, tree, result, total, evidence)
 
 
 def _stray(strays: Counts, tree: ScopeTree, named: str, node: str, counts: int) -> None:
@@ -442,11 +455,12 @@ def _figure(
     *,
     due: bool = True,
     register: int | None = None,
+    summed_from: SummedFrom | None = None,
 ) -> UnitFigure:
     status = _status(_rule(definition), numerator, denominator, tree.on, due)
     warnings = () if register is None else base_warnings(numerator, denominator, register)
     return UnitFigure(code, numerator, denominator, own_numerator, own_denominator, status,
-                      register, warnings)
+                      register, warnings, summed_from)
 
 
 #: What a status depends on in a definition: the target percent (as numerator and

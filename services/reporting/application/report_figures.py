@@ -14,6 +14,7 @@ from services.reporting.application.canonical import canonical_json, units_json
 from services.reporting.application.unittree import UnitTree
 from services.reporting.domain.indicators import IndicatorTarget
 from services.reporting.domain.periods import Period
+from shared.planrules import SummedFrom
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,9 @@ class IndicatorFigure:
     #: sites, and the kernel's data warnings (numerator above the base, register not it).
     register: int | None = None
     warnings: tuple[str, ...] = ()
+    #: An I1-I4 the year defines "reported", of a unit without its own report: how many of
+    #: the units directly under it have a figure, of how many (`planrules.reported_coverage`).
+    summed_from: SummedFrom | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return _indicator_content(self)
@@ -57,7 +61,18 @@ def _indicator_content(figure: IndicatorFigure) -> dict[str, Any]:
         "comparator": figure.comparator,
         "register": figure.register,
         "warnings": list(figure.warnings),
+        # Only on a summed reported figure: the content (and hash) of every other report is
+        # what it was before the key existed.
+        **({} if figure.summed_from is None
+           else {"summed_from": summed_from_json(figure.summed_from)}),
     }
+
+
+def summed_from_json(summed: SummedFrom | None) -> dict[str, int] | None:
+    """How complete a summed reported figure is, as the JSON, the content and every output
+    read it: `units_with_figure` of the `units_under` directly under the unit; None for a
+    unit's own report (or no figure)."""
+    return None if summed is None else summed.as_json()
 
 
 @dataclass

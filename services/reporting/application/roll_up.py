@@ -32,12 +32,13 @@ from services.reporting.domain.periods import Period
 from shared.adminunits import HAI_PHONG
 from shared.planrules import (
     CHUA_DEN_HAN,
+    SummedFrom,
     base_warnings,
     percent_of,
     plan_base,
     plan_serves,
     plan_targets_apply,
-    reported_roll_up,
+    reported_coverage,
 )
 
 Direct = dict[str, Counter[str]]  # figures per node of the tree, before rolling up
@@ -119,9 +120,9 @@ def _as_defined(
 ) -> None:
     """I1-I4 where the year's definition departs from the plan, as the indicators service
     computes them: a definition of method "reported" takes the units' reported figures
-    (`planrules.reported_roll_up`), not the counted ones; one with a scope of its own gives
-    no figure to a unit outside it (shown counted, not judged) and measures its fixed base
-    at its scope's unit."""
+    (`planrules.reported_coverage`, with how complete a unit's sum is: `summed_from`), not
+    the counted ones; one with a scope of its own gives no figure to a unit outside it
+    (shown counted, not judged) and measures its fixed base at its scope's unit."""
     special = {indicator_id: target for indicator_id, target in figures.targets.items()
                if indicator_id in CORE_INDICATORS and (target.reported or target.scope)}
     if not special:
@@ -135,8 +136,8 @@ def _as_defined(
                 reported.setdefault(indicator_id, {})[unit] = (
                     int(history.last.amount or 0), int(denominator or 0))
     order = [node.code for node in tree.post_order()]  # every unit after those under it
-    rolled = {indicator_id: reported_roll_up(order, lambda code: tree.nodes[code].children,
-                                             units)
+    rolled = {indicator_id: reported_coverage(order, lambda code: tree.nodes[code].children,
+                                              units)
               for indicator_id, units in reported.items()}
     made: dict[tuple[int, ...], dict[str, IndicatorFigure]] = {}
     for code in tree.nodes:
@@ -146,8 +147,10 @@ def _as_defined(
             figure = row[indicator_id]
             numerator, denominator = figure.numerator, figure.denominator
             register = figure.register
+            summed = None
             if target.reported:
-                numerator, denominator = rolled.get(indicator_id, {}).get(code, (0, 0))
+                numerator, denominator, summed = rolled.get(indicator_id, {}).get(
+                    code, (0, 0, None))
                 register = None
             in_scope = target.covers_unit(code, period.cutoff_on)
             if target.denominator_fixed and not target.reported and target.scope:
@@ -161,7 +164,7 @@ def _as_defined(
             due = target.reported or figure.status != CHUA_DEN_HAN
             changed[indicator_id] = _indicator(
                 indicator_id, numerator, denominator, judged, period.year, period.cutoff_on,
-                due, register)
+                due, register, summed)
         key = (id(row), *(id(f) for f in changed.values()))
         if key not in made:
             made[key] = {**row, **changed}
@@ -281,7 +284,7 @@ def _indicators(
 @functools.lru_cache(maxsize=4096)
 def _indicator(
     indicator_id: str, numerator: int, denominator: int, target: IndicatorTarget, year: int,
-    cutoff: date, due: bool, register: int | None,
+    cutoff: date, due: bool, register: int | None, summed_from: SummedFrom | None = None,
 ) -> IndicatorFigure:
     """One indicator's figure; thousands of communes share a few (0/1, 1/1, ...), so each is
     made once (and never changed: a pure function's memo, not process state)."""
@@ -290,7 +293,7 @@ def _indicator(
         indicator_id, numerator, denominator, percent_of(numerator, denominator),
         judge(numerator, denominator, target, year, cutoff, due=due),
         target.target if target.defined else None,
-        target.comparator if target.defined else None, register, warnings)
+        target.comparator if target.defined else None, register, warnings, summed_from)
 
 
 def _reported(

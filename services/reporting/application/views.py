@@ -12,6 +12,7 @@ from services.reporting.application.comparability import (
     fixed_base,
     signed_changes,
 )
+from services.reporting.application.report_figures import summed_from_json
 from services.reporting.application.reports import SHOWN_RECOMPUTED, Report
 from services.reporting.domain.indicators import CORE_INDICATORS, IndicatorTarget, judge
 from services.reporting.domain.metrics import MODEL_FIELDS, SECTIONS, Metric, Section, metrics_of
@@ -25,8 +26,9 @@ from shared.planrules import (
     BASIS_METHOD,
     BASIS_PERIOD,
     CHUA_DEN_HAN,
+    ReportedFigure,
     percent_of,
-    reported_roll_up,
+    reported_coverage,
     warning_text,
 )
 from shared.vnformat import format_number_vn
@@ -175,8 +177,9 @@ def target_text(report: Report, indicator_id: str, code: str | None = None) -> s
 def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
     """The indicators whose figures units report (method "reported", I5...) as `code` reads
     them, in the shape of `indicator_rows`: each one's figure over `code`'s tree by the
-    kernel's rule (`planrules.reported_roll_up`: a unit's latest report, else the sum of the
-    units under it), judged at the report's day by the year's definition (no definition
+    kernel's rule (`planrules.reported_coverage`: a unit's latest report, else the sum of the
+    units under it, with how many of the units directly under it have a figure:
+    `summed_from`), judged at the report's day by the year's definition (no definition
     known, no status), and the previous period's beside it, as the I1-I4 rows have it (from
     the same previous report: `Report.previous_reported`). Made from the reported rows the
     report holds (frozen with a finalised report, so its figures never move) and its
@@ -186,12 +189,12 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
     def children(unit: str) -> list[str]:
         return report.tree.nodes[unit].children
 
-    def figures(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int]]:
+    def figures(rows: list[dict[str, Any]]) -> dict[str, ReportedFigure]:
         reported: dict[str, dict[str, tuple[int, int]]] = {}
         for row in rows:
             reported.setdefault(row["indicator_id"], {})[row["unit_code"]] = (
                 int(row["numerator"]), int(row["denominator"] or 0))
-        return {indicator_id: reported_roll_up(order, children, units).get(code, (0, 0))
+        return {indicator_id: reported_coverage(order, children, units).get(code, NO_FIGURE)
                 for indicator_id, units in reported.items()}
 
     current = figures(report.scope_other_indicators)
@@ -200,7 +203,7 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
     defined = {key for key in report.targets if key not in CORE_INDICATORS}
     rows: list[dict[str, Any]] = []
     for indicator_id in sorted(defined | current.keys()):
-        numerator, denominator = current.get(indicator_id, (0, 0))
+        numerator, denominator, summed = current.get(indicator_id, NO_FIGURE)
         target = report.targets.get(indicator_id)
         status = None if target is None else judge(
             numerator, denominator, target, report.period.year, report.figures_on)
@@ -208,7 +211,7 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
             indicator_id=indicator_id)
         previous = None
         if before is not None:
-            was = earlier.get(indicator_id, (0, 0))
+            was = earlier.get(indicator_id, NO_FIGURE)[:2]
             was_target = before.targets.get(indicator_id)
             previous = {
                 "numerator": was[0],
@@ -236,10 +239,26 @@ def reported_indicator_rows(report: Report, code: str) -> list[dict[str, Any]]:
                              if target is None else messages.NO_STATUS),
             "register": None,
             "warnings": [],
+            "summed_from": summed_from_json(summed),
             "previous": previous,
             "reported_status": report.reported_status.get((code, indicator_id)),
         })
     return rows
+
+
+#: A reported indicator no unit of the tree has a figure of: 0/0, nothing summed.
+NO_FIGURE = ReportedFigure(0, 0, None)
+
+
+def summed_from_text(row: dict[str, Any]) -> str | None:
+    """What the documents and the dashboard say of a row's summed reported figure (its
+    `summed_from`): of how many of the units directly under the unit it is the sum; None for
+    a unit's own report, a counted indicator, or a report frozen before it was kept."""
+    summed = row.get("summed_from")
+    if not summed:
+        return None
+    return messages.SUMMED_FROM.format(with_figure=format_number(summed["units_with_figure"]),
+                                       under=format_number(summed["units_under"]))
 
 
 def _comparison(
@@ -418,6 +437,8 @@ def indicator_rows(
             "status": figure["status"],
             "status_label": _status_label(report, figure, indicator_id, code),
             "register": figure.get("register"),
+            # An I1-I4 the year defines "reported", summed from the units under `code`.
+            "summed_from": figure.get("summed_from"),
             "warnings": [
                 {"code": code, "message": warning_text(code, figure["numerator"],
                                                        figure["denominator"],

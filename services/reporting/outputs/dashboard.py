@@ -29,6 +29,7 @@ from services.reporting.application.views import (
     restated_note,
     restatements_under,
     section_rows,
+    summed_from_text,
     targets_note,
 )
 from services.reporting.domain.indicators import CORE_INDICATORS
@@ -180,8 +181,19 @@ def _tile(row: dict[str, Any]) -> str:
         f'<div class="tile-status">{escape(row["status_label"])}</div>'
         + "".join(f'<div class="tile-warning" data-warning="{escape(w["code"])}">'
                   f'{escape(w["message"])}</div>' for w in row["warnings"])
+        + _summed_from(row)
         + f'<div class="tile-previous">{escape(before)}</div></div>'
     )
+
+
+def _summed_from(row: dict[str, Any]) -> str:
+    """A summed reported figure's tile says from how many of the units under it."""
+    text = summed_from_text(row)
+    if text is None:
+        return ""
+    summed = row["summed_from"]
+    return (f'<div class="tile-summed" data-units-with-figure="{summed["units_with_figure"]}" '
+            f'data-units-under="{summed["units_under"]}">{escape(text)}</div>')
 
 
 def _chart(report: Report, indicator_id: str, progress: list[ProgressPoint]) -> str:

@@ -44,6 +44,7 @@ from services.reporting.application.views import (
     restatements_under,
     section_rows,
     subtree,
+    summed_from_text,
     targets_note,
     unit_name_of,
 )
@@ -81,13 +82,17 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
     # The plan's indicators, then those units report (I5...: none in a thematic workbook).
     rows = indicator_rows(report, unit, indicators) + (
         [] if theme else reported_indicator_rows(report, unit))
+    # A figure summed from the units under it that reported says from how many, in a last
+    # column there only when some row is such a sum.
+    summed = [summed_from_text(r) for r in rows]
+    extra = [messages.COL_SUMMED_FROM] if any(summed) else []
     _sheet(book, report, unit, messages.SHEET_INDICATORS,
            [messages.COL_INDICATOR_ID, messages.COL_INDICATOR, messages.COL_TARGET,
             messages.COL_NUMERATOR, messages.COL_DENOMINATOR, messages.COL_RATE,
-            messages.COL_STATUS, f"{messages.COL_PREVIOUS} (%)"],
+            messages.COL_STATUS, f"{messages.COL_PREVIOUS} (%)", *extra],
            [[r["id"], r["name"], r["target_text"], r["numerator"], r["denominator"],
-             r["value"], r["status_label"], previous_value(r)]
-            for r in rows], text_columns=(3, 7))
+             r["value"], r["status_label"], previous_value(r), *([text] if extra else [])]
+            for r, text in zip(rows, summed, strict=True)], text_columns=(3, 7, 9))
     flows = flows_note(report)
     for section in section_rows(report, unit, sections):
         _sheet(book, report, unit, messages.SHEET_SECTION[section["key"]],

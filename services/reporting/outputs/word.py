@@ -37,6 +37,7 @@ from services.reporting.application.views import (
     restated_note,
     restatements_under,
     section_rows,
+    summed_from_text,
     targets_note,
     unit_name_of,
 )
@@ -194,6 +195,9 @@ def _indicators_table(
             denominator=format_number(row["denominator"]), value=format_number(row["value"]),
             target=row["target_text"], status=row["status_label"],
         ))
+        # A unit's figure summed from the units under it that reported: from how many.
+        if (summed := summed_from_text(row)) is not None:
+            doc.text(messages.DOC_SUMMED_FROM.format(text=summed))
         for warning in row["warnings"]:
             if warning["code"] == REGISTER_DIFFERS_FROM_BASE:
                 continue  # the base's note under the table says it, with the register's count
