@@ -505,7 +505,9 @@ SECURITY_EVENTS: Final[dict[str, str]] = {
     "sensitive_read": "Xem dữ liệu cá nhân của người dân",
 }
 
-# -- spreadsheets a user uploads (shared/xlsxguard.py, shared/safecells.py) ---------------------
+# -- spreadsheets a user uploads (shared/xlsxguard.py, shared/safecells.py, shared/sheetheader.py)
+#: One of the columns naming a field twice in an import's header (shared/sheetheader.py).
+COLUMN_AT: Final = "«{title}» ở cột {letter}"
 IMPORT_TOO_LARGE: Final = (
     "Tệp Excel «{name}» quá lớn để nhập một lần: {reason}. Hãy chia thành nhiều tệp nhỏ hơn"
 )

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from openpyxl.utils import get_column_letter
 from pydantic_core import PydanticCustomError
 
 from services.dialogue import messages
@@ -37,7 +36,8 @@ from shared.safecells import (
     formula_refusal,
     uncomputed_refusal,
 )
-from shared.validation import DATE_IN_FUTURE, clean_text, echoed, future_date_refusal
+from shared.sheetheader import repeated_column
+from shared.validation import DATE_IN_FUTURE, clean_text, future_date_refusal
 from shared.xlsxguard import SeveralSheets
 
 Mode = Literal["all_or_nothing", "valid_rows"]
@@ -130,16 +130,17 @@ class ImportReport:
 
 def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
     positions: dict[str, int] = {}
+    named: list[tuple[int, str, str]] = []
     ignored: list[str] = []
     for index, title in enumerate(header):
         folded = fold(title)
         name = next((n for n, (_, aliases) in COLUMNS.items() if folded in aliases), None)
-        if name is not None and name in positions:
-            _refuse_repeated_column(header, name, positions[name], index)
         if name is not None:
-            positions[name] = index
+            positions.setdefault(name, index)
+            named.append((index, name, title))
         elif title and folded not in INFORMATIONAL:
             ignored.append(title)
+    _refuse_repeated_column(named)
     return positions, ignored
 
 
@@ -149,14 +150,16 @@ def _is_header(row: tuple[Any, ...]) -> bool:
     return all(not folded.isdisjoint(COLUMNS[name][1]) for name in REQUIRED)
 
 
-def _refuse_repeated_column(header: list[str], name: str, first: int, second: int) -> None:
+def _refuse_repeated_column(named: list[tuple[int, str, str]]) -> None:
     """Two columns of one field (a title written twice, or under an alias): reading the first
     dropped the other's figures, merely listed among the ignored columns of an import that
     wrote (examiner-hostile). Refused whole, as the register's import refuses it."""
-    found = ", ".join(f"«{echoed(header[i])}» ở cột {get_column_letter(i + 1)}"
-                      for i in (first, second))
-    message = messages.IMPORT_REPEATED_COLUMN.format(column=COLUMNS[name][0], found=found)
-    error = RowError(1, COLUMNS[name][0], message, "REPEATED_COLUMN")
+    repeated = repeated_column(named)
+    if repeated is None:
+        return
+    title = COLUMNS[repeated.field][0]
+    message = messages.IMPORT_REPEATED_COLUMN.format(column=title, found=repeated.found)
+    error = RowError(1, title, message, "REPEATED_COLUMN")
     raise InvalidInput("IMPORT_REPEATED_COLUMN", message, errors=[error.as_dict()])
 
 

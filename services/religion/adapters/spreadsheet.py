@@ -10,13 +10,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from openpyxl.utils import get_column_letter
-
 from services.religion import messages
 from shared.adminunits import fold
 from shared.csvupload import UnreadableText, csv_dialect, csv_text
 from shared.errors import InvalidInput
-from shared.validation import echoed
+from shared.sheetheader import repeated_column
 from shared.xlsxguard import SeveralSheets, UnreadableWorkbook, xlsx_rows
 
 Cell = str | int | float | date | datetime | None
@@ -110,21 +108,15 @@ def _csv_rows(filename: str, content: bytes) -> Iterable[Sequence[Cell]]:
 def _refuse_repeated_columns(found: dict[int, str], row: Sequence[Cell], number: int) -> None:
     """Two columns of the header naming one field (a name written twice, or under an alias)
     are refused: reading either would drop the other without a word (examiner-hostile)."""
-    indices: dict[str, list[int]] = {}
-    for index, field in found.items():
-        indices.setdefault(field, []).append(index)
-    for field, at in indices.items():
-        if len(at) > 1:
-            letters = [get_column_letter(i + 1) for i in at]
-            raise InvalidInput(
-                "IMPORT_REPEATED_COLUMN",
-                messages.IMPORT_REPEATED_COLUMN.format(
-                    column=messages.COLUMN_HEADERS[field], row=number,
-                    found=", ".join(f"«{echoed(str(row[i]).strip())}» ở cột {letter}"
-                                    for i, letter in zip(at, letters, strict=True)),
-                ),
-                field=field, columns=letters, header_row=number,
-            )
+    repeated = repeated_column((i, field, str(row[i]).strip()) for i, field in found.items())
+    if repeated is not None:
+        raise InvalidInput(
+            "IMPORT_REPEATED_COLUMN",
+            messages.IMPORT_REPEATED_COLUMN.format(
+                column=messages.COLUMN_HEADERS[repeated.field], row=number,
+                found=repeated.found),
+            field=repeated.field, columns=repeated.letters, header_row=number,
+        )
 
 
 def _locate(fmt: str, rows: Iterable[Sequence[Cell]], max_rows: int) -> Sheet:
