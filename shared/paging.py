@@ -22,6 +22,7 @@ from fastapi import Depends, Query
 
 from shared import messages
 from shared.errors import InvalidInput
+from shared.validation import WholeNumber
 
 #: The code of a list asked with two names of where its page starts (`page`, `offset`) or of
 #: its length (`page_size`, `limit`) that disagree.
@@ -31,13 +32,13 @@ PAGING_PARAMETERS_CONFLICT = "PAGING_PARAMETERS_CONFLICT"
 MAX_OFFSET = 1_000_000
 MAX_PAGE = 10_000
 
-Offset = Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Bỏ qua bao nhiêu dòng đầu")]
-Page = Annotated[int, Query(ge=1, le=MAX_PAGE, description="Trang (từ 1)")]
+Offset = Annotated[WholeNumber, Query(ge=0, le=MAX_OFFSET, description="Bỏ qua bao nhiêu dòng đầu")]
+Page = Annotated[WholeNumber, Query(ge=1, le=MAX_PAGE, description="Trang (từ 1)")]
 
 MAX_PAGE_SIZE = 500
 DEFAULT_PAGE_SIZE = 50
 PageSize = Annotated[
-    int, Query(ge=1, le=MAX_PAGE_SIZE, description="Số dòng mỗi trang (1-500)")
+    WholeNumber, Query(ge=1, le=MAX_PAGE_SIZE, description="Số dòng mỗi trang (1-500)")
 ]
 
 
@@ -84,12 +85,12 @@ def page_or_offset(
     page: Page | None = None,
     page_size: PageSize | None = None,
     limit: Annotated[
-        int | None,
+        WholeNumber | None,
         # The dialogue lists' former bound, kept for the clients written against it.
         Query(ge=1, le=1000, deprecated=True, description="Cũ: dùng page_size"),
     ] = None,
     offset: Annotated[
-        int | None,
+        WholeNumber | None,
         Query(ge=0, le=MAX_OFFSET, deprecated=True, description="Cũ: dùng page"),
     ] = None,
 ) -> PageRequest:

@@ -18,7 +18,7 @@ from pydantic import (
     StringConstraints,
 )
 from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import CoreSchema, PydanticCustomError
+from pydantic_core import CoreSchema, PydanticCustomError, PydanticKnownError
 from pydantic_core.core_schema import ErrorType
 
 from shared import messages
@@ -393,6 +393,23 @@ Instant = Annotated[
 ]
 #: The end of a span of time, included: as `Instant`, but a bare date is the end of that day.
 InstantUpTo = Annotated[Instant, BeforeValidator(_day_to_its_end)]
+
+# A whole number of a query or a path: ASCII digits, perhaps after a minus (a negative one is
+# then refused by the parameter's range, which says why). pydantic reads a text as an int
+# laxly: «1_0» (Python's digit grouping) was 10, «1.0» 1, « 1 » and «+1» 1, while the refusal
+# of «abc» told the partner to type digits only (messages.INTEGER_FORM; examiner-hostile).
+_WHOLE_NUMBER = re.compile(r"-?[0-9]+")
+
+
+def _whole_number_text(value: Any) -> Any:
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value) is None:
+        raise PydanticKnownError("int_parsing")
+    return value
+
+
+#: Every whole number a query or a path parameter takes (its range given by its Query or
+#: Path): written as digits only, as its refusal says. Bodies take StrictInt (a JSON number).
+WholeNumber = Annotated[int, BeforeValidator(_whole_number_text)]
 
 #: The highest aggregate version a request may name (the event store's column is an integer;
 #: a larger number only ever meant a probe, and reached PostgreSQL as an out-of-range value).

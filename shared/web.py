@@ -70,6 +70,7 @@ from shared.validation import (
     Instant,
     InstantUpTo,
     ValueLabels,
+    WholeNumber,
     refusal_details,
     require_ordered,
 )
@@ -898,7 +899,7 @@ def _operations_router(runtime: ServiceRuntime) -> APIRouter:
 
     @router.get("/api/v1/admin/rebuild-projections", dependencies=[CITY_ADMIN])
     async def rebuild_progress(
-        generation: Annotated[int | None, Query(ge=1, le=MAX_VERSION)] = None,
+        generation: Annotated[WholeNumber | None, Query(ge=1, le=MAX_VERSION)] = None,
     ) -> dict[str, Any]:
         """The latest rebuild (or that of `generation`): state, events applied, stream
         positions, started and switched times."""

@@ -54,7 +54,7 @@ from shared.eventstore import events_table
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Offset, Paging
-from shared.validation import Day, not_in_future
+from shared.validation import Day, WholeNumber, not_in_future
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(
@@ -95,7 +95,7 @@ def indicator_labels() -> dict[str, Any]:
 
 @router.get("")
 def list_indicators(
-    request: Request, year: Annotated[int, Query(ge=2000, le=2100)],
+    request: Request, year: Annotated[WholeNumber, Query(ge=2000, le=2100)],
     on: Day | None = None, as_of: AsOf = None,
 ) -> dict[str, Any]:
     """Các chỉ tiêu của năm với kết quả và tình trạng thực hiện của phạm vi được giao (cấp
@@ -177,7 +177,7 @@ def indicator_units(
 @router.get("/{year}/{indicator_id}/evidence")
 def indicator_evidence(
     year: YearPath, indicator_id: IndicatorPath, request: Request, unit: UnitQuery = None,
-    counts_only: bool = False, limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+    counts_only: bool = False, limit: Annotated[WholeNumber, Query(ge=1, le=5000)] = 500,
     offset: Offset = 0, on: Day | None = None,
     as_of: AsOf = None,
 ) -> dict[str, Any]:

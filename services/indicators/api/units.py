@@ -40,7 +40,7 @@ from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED
 from shared.paging import Paging
 from shared.unitcheck import NATION
-from shared.validation import Day
+from shared.validation import Day, WholeNumber
 from shared.web import runtime_of
 
 router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1/units", tags=[messages.TAG_UNITS])
@@ -143,7 +143,7 @@ def search_units(
     on: Day | None = None,
     level: LevelQuery | None = None,
     province: ProvinceQuery | None = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+    limit: Annotated[WholeNumber, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
     """Tìm đơn vị theo tên, không phân biệt dấu ("Tien Lang" tìm được "Tiên Lãng"), có hiệu
     lực vào ngày `on` (mặc định hôm nay; ngày dùng được trả lại), trong địa bàn của hệ thống

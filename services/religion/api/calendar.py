@@ -14,9 +14,10 @@ from shared.clock import today_vn
 from shared.envelope import utcnow
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import file_responses
+from shared.validation import WholeNumber
 
 router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["lịch lễ tôn giáo"])
-Year = Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)]
+Year = Annotated[WholeNumber | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)]
 
 
 @router.get("/festivals")

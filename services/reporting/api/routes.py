@@ -49,7 +49,7 @@ from shared.errors import InvalidInput
 from shared.jsonbody import JSONBodyRoute
 from shared.openapi import IF_MATCH_REQUIRED, file_responses
 from shared.paging import Paging
-from shared.validation import Day, RequiredShortText
+from shared.validation import Day, RequiredShortText, WholeNumber
 from shared.web import principal_of, runtime_of
 
 router = APIRouter(route_class=JSONBodyRoute, prefix="/api/v1", tags=["báo cáo"])
@@ -83,7 +83,7 @@ class FinaliseReport(BaseModel):
 @router.get("/periods")
 def list_periods(
     request: Request, paging: Paging,
-    year: Annotated[int | None, Query(ge=2015, le=2100)] = None,
+    year: Annotated[WholeNumber | None, Query(ge=2015, le=2100)] = None,
 ) -> dict[str, Any]:
     """Các kỳ báo cáo 3, 6, 9 tháng và năm của một năm, với thời gian chốt số liệu."""
     runtime = runtime_of(request)
