@@ -1,7 +1,8 @@
 """From a request's credentials to a principal: bearer JWT, API key, or development headers.
 
 Credentials are read from `Authorization: Bearer <jwt | dv_ key>` or `X-API-Key: dv_...`,
-never both: a request carrying the two is refused 400 AMBIGUOUS_CREDENTIALS.
+never both: a request carrying the two is refused 400 AMBIGUOUS_CREDENTIALS, as is one giving
+either header twice, or a development header twice where those are read.
 In AUTH_MODE=development a request without credentials is trusted as the development
 headers describe it; in "required" it is a 401. Every failure is an OWASP-vocabulary log
 line that names who and why, never the credential.
@@ -97,6 +98,16 @@ class Authenticator:
         if api_key is not None:
             return self._api_key(api_key.strip())
         if self.settings.auth_mode == "development":
+            repeated = repeated_development_header(request)
+            if repeated is not None:
+                # A development header given twice (two X-Actor lines: a proxy or a test
+                # client adding its own): the first was read and the other ignored, so the
+                # events recorded an actor the sender may not have meant. Refused as a
+                # repeated credential is (examiner-hostile); read only here, where they count.
+                security_event("authn_login_fail", None, reason="repeated_credential",
+                               path=request.url.path)
+                raise BadRequest(AMBIGUOUS_CODE,
+                                 messages.REPEATED_CREDENTIAL.format(header=repeated))
             return development_principal(
                 given.get("x-actor"), given.get("x-department"), given.get("x-scopes"),
                 given.get("x-unit-scope"),
@@ -138,11 +149,15 @@ _CREDENTIAL_HEADERS = {
                  "x-unit-scope")
 }
 # Where a request's credential headers are kept once read (its `state`), and the credential
-# header it gave more than once, if any.
+# header it gave more than once, if any, and the development header.
 _CREDENTIALS_KEY = "credential_headers"
 _REPEATED_KEY = "repeated_credential"
+_REPEATED_DEVELOPMENT_KEY = "repeated_development_header"
 #: The credential headers a request may give once only, as a client writes their names.
 _SINGLE_CREDENTIALS = {"authorization": "Authorization", "x-api-key": "X-API-Key"}
+#: The development headers (AUTH_MODE=development), each given once only where they are read.
+_SINGLE_DEVELOPMENT = {"x-actor": "X-Actor", "x-department": "X-Department",
+                       "x-scopes": "X-Scopes", "x-unit-scope": "X-Unit-Scope"}
 
 
 def credential_headers(request: Request) -> dict[str, str]:
@@ -155,16 +170,20 @@ def credential_headers(request: Request) -> dict[str, str]:
     if given is None:
         given = {}
         repeated: str | None = None
+        development: str | None = None
         for name, value in request.scope["headers"]:
             key = _CREDENTIAL_HEADERS.get(name)
             if key is None:
                 continue
             if key not in given:
                 given[key] = value.decode("latin-1")
-            elif repeated is None and key in _SINGLE_CREDENTIALS:
-                repeated = _SINGLE_CREDENTIALS[key]
+            elif key in _SINGLE_CREDENTIALS:
+                repeated = repeated or _SINGLE_CREDENTIALS[key]
+            else:
+                development = development or _SINGLE_DEVELOPMENT[key]
         state[_CREDENTIALS_KEY] = given
         state[_REPEATED_KEY] = repeated
+        state[_REPEATED_DEVELOPMENT_KEY] = development
     return given
 
 
@@ -172,6 +191,14 @@ def repeated_credential(request: Request) -> str | None:
     """The credential header (Authorization, X-API-Key) the request gave more than once."""
     credential_headers(request)
     repeated: str | None = request.scope["state"][_REPEATED_KEY]
+    return repeated
+
+
+def repeated_development_header(request: Request) -> str | None:
+    """The development header (X-Actor, X-Department, X-Scopes, X-Unit-Scope) the request
+    gave more than once."""
+    credential_headers(request)
+    repeated: str | None = request.scope["state"][_REPEATED_DEVELOPMENT_KEY]
     return repeated
 
 

@@ -352,3 +352,36 @@ def test_every_whole_number_parameter_is_read_as_digits_only(services: Services)
                 assert [e["type"] for e in errors or []] == ["int_parsing"], (
                     service, route.path, param.alias, errors)
         assert checked, service
+
+
+def test_a_development_header_given_twice_is_refused(
+    settings_factory: Callable[..., Settings],
+) -> None:
+    """examiner-hostile: under AUTH_MODE=development two X-Actor lines (a proxy or a test
+    client adding its own) were read by the first and the other ignored, so the site's event
+    recorded an actor its sender may not have meant; two X-Unit-Scope lines ran a read in the
+    first unit. Refused as two Authorization lines are (c789dc4): 400 AMBIGUOUS_CREDENTIALS
+    naming the header, nothing written; each given once is taken as before."""
+    client = TestClient(religion_app(settings_factory("religion")))
+    runtime_of(client).create_schema()
+    try:
+        for name, values in (("X-Actor", ["nguyen.van.a", "tran.thi.b"]),
+                             ("X-Department", ["Ban Dan van", "Ban Dan van"]),
+                             ("X-Scopes", ["religion:read", "religion:write"]),
+                             ("X-Unit-Scope", ["315", "31"])):
+            sent = [(name, value) for value in values]
+            for response in (
+                client.post("/api/v1/sites", json=site_body("DEV-2"), headers=sent),
+                client.get("/api/v1/sites", headers=sent),
+            ):
+                assert response.status_code == 400, (name, response.text)
+                assert response.json()["error"] == {
+                    "code": "AMBIGUOUS_CREDENTIALS",
+                    "message": messages.REPEATED_CREDENTIAL.format(header=name)}
+        assert event_count(client) == 0
+        once = [("X-Actor", "nguyen.van.a"), ("X-Scopes", "religion:write religion:read"),
+                ("X-Unit-Scope", "315"), ("X-Department", "Ban Dan van")]
+        made = client.post("/api/v1/sites", json=site_body("DEV-2"), headers=once)
+        assert made.status_code == 201, made.text
+    finally:
+        runtime_of(client).engine.dispose()

@@ -18,7 +18,7 @@ from starlette.requests import Request
 
 from shared.auth.http import Authenticator, authenticate_request, authenticated_principal
 from shared.commandapi import command_headers
-from shared.errors import InvalidInput
+from shared.errors import BadRequest, InvalidInput
 from shared.settings import Settings
 
 
@@ -49,10 +49,10 @@ def test_development_credentials_are_read_in_one_pass(
     request = _request(tmp_path, [
         (b"host", b"127.0.0.1"), (b"x-actor", b"ng\xe1 v\xe0n"), (b"x-scopes", b"religion:write"),
         (b"x-unit-scope", b"315"), (b"x-department", b"Ban D\xe2n v\xe1n"),
-        (b"x-actor", b"second"), (b"content-type", b"application/json"),
+        (b"content-type", b"application/json"),
     ])
     principal = asyncio.run(authenticate_request(request))
-    # The first of a repeated header, decoded as Latin-1, as Headers.get gives it.
+    # Decoded as Latin-1, as Headers.get gives it.
     assert principal.subject == "ngá vàn"
     assert principal.department == "Ban Dân ván"
     assert principal.scopes == frozenset({"religion:write"})
@@ -60,6 +60,17 @@ def test_development_credentials_are_read_in_one_pass(
     # Proved once per request: the next look finds it.
     assert authenticated_principal(request) is principal
     assert asyncio.run(authenticate_request(request)) is principal
+
+
+def test_a_development_header_given_twice_is_refused_in_the_same_pass(
+    tmp_path: Path, no_header_lookups: None
+) -> None:
+    """examiner-hostile: the first of two X-Actor lines was read and the other ignored."""
+    request = _request(tmp_path, [(b"x-actor", b"first"), (b"host", b"h"), (b"x-actor", b"second")])
+    with pytest.raises(BadRequest) as twice:
+        asyncio.run(authenticate_request(request))
+    assert twice.value.code == "AMBIGUOUS_CREDENTIALS"
+    assert "X-Actor" in twice.value.message
 
 
 def test_a_command_header_is_read_in_one_pass(tmp_path: Path, no_header_lookups: None) -> None:
