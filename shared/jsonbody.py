@@ -15,10 +15,11 @@ handler is given a `JSONBodyRequest`, whose `json()` FastAPI calls to read the b
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Coroutine
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from fastapi._compat import field_annotation_is_sequence
 from fastapi.exceptions import RequestValidationError
@@ -31,6 +32,9 @@ from shared import messages
 from shared.errors import error_body
 from shared.requestguard import UNSUPPORTED_MEDIA_TYPE
 from shared.validation import echoed
+
+if TYPE_CHECKING:
+    from shared.commandthreads import CommandThreads
 
 #: The detail's code of a key given twice in one object of a body.
 DUPLICATE_KEY = "DUPLICATE_KEY"
@@ -155,6 +159,26 @@ def _single_valued_repeated(route: Any, names: list[str]) -> str | None:
     return next((n for n in twice if n not in lists), None)
 
 
+#: A body longer than this is parsed in the app's body parser thread (`BODY_PARSER`), not on
+#: the event loop. The parse takes about 0.15 s a megabyte of small objects (each goes through
+#: `_one_value_per_key`): a body of 2 MB, the limit, held every other request of the service
+#: for 0.3 s, /healthz included, and a client sending such bodies in a loop kept it so
+#: (examiner-hostile). A command's body is a few hundred bytes, parsed on the loop as before:
+#: handing it to a thread would cost it more than its parse.
+PARSED_APART_BYTES: Final = 64 * 1024
+#: Where an app keeps the one thread its large bodies are parsed in (`app.state`, made by
+#: shared.web.build_app): one, so that a burst of large bodies takes turns with the event
+#: loop for the interpreter's lock instead of crowding it out.
+BODY_PARSER: Final = "body_parser"
+
+
+def _body_parser(scope: Any) -> CommandThreads | None:
+    app = scope.get("app")
+    state = getattr(app, "state", None)
+    parser: CommandThreads | None = getattr(state, BODY_PARSER, None)
+    return parser
+
+
 class JSONBodyRequest(Request):
     """A request whose JSON body is read by `parse_json_body`; `duplicate_key` names the key
     it found given twice, if any; `repeated_part` the form field sent twice (RepeatedPart)."""
@@ -176,8 +200,13 @@ class JSONBodyRequest(Request):
 
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
+            body = await self.body()
+            parser = _body_parser(self.scope) if len(body) > PARSED_APART_BYTES else None
             try:
-                self._json = parse_json_body(await self.body())
+                if parser is None:
+                    self._json = parse_json_body(body)
+                else:
+                    self._json = await parser.run(functools.partial(parse_json_body, body))
             except DuplicateKey as exc:
                 self.duplicate_key = exc.key
                 raise

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared import apitexts, messages, securityheaders
+from shared import apitexts, jsonbody, messages, securityheaders
 from shared.adminunits.model import UNIT_CODE_PATTERN
 from shared.apidocs import docs_router
 from shared.apitexts import FieldTexts, OperationTexts, SchemaExamples
@@ -268,6 +268,8 @@ def build_app(
     # one, but for a command that waits for something else.
     threads = CommandThreads()
     writer = writer_thread(runtime.engine) or threads
+    # The one thread large JSON bodies are parsed in, off the event loop (shared/jsonbody.py).
+    body_parser = CommandThreads(workers=1, name="body-parser")
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -277,6 +279,7 @@ def build_app(
         finally:
             threads.close()
             writer.close()
+            body_parser.close()
             await runtime.stop()
 
     # FastAPI's own /docs and /redoc load their scripts from a CDN: the kernel serves both
@@ -291,6 +294,8 @@ def build_app(
         telemetry=NO_OPENTELEMETRY,
     )
     app.state.runtime = runtime
+    # An attribute name, read through its module (its upper-case names here are users' texts).
+    setattr(app.state, jsonbody.BODY_PARSER, body_parser)
     app.state.value_labels = value_labels or {}
     app.state.pattern_forms = pattern_forms or {}
     app.state.authenticator = Authenticator(settings, runtime.engine)
