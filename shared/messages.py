@@ -531,6 +531,13 @@ FORMULA_WITHOUT_VALUE: Final = (
     "trình không tính công thức tạo ra), nên không biết giá trị của ô; hãy mở tệp bằng Excel "
     "hoặc LibreOffice rồi lưu lại, hoặc dán giá trị (Dán đặc biệt → Giá trị) thay cho công thức"
 )
+#: A cell inside merged cells (shared.safecells.MergedCellValue): {cell} the cell (C5), {range}
+#: the merged range (C3:C6), {first} its first cell (C3), {value} what that one holds.
+MERGED_CELL: Final = (
+    "Ô {cell} nằm trong vùng ô gộp {range}: bảng tính hiện «{value}» cho cả vùng nhưng tệp chỉ "
+    "lưu giá trị ở ô đầu {first}, nên ô {cell} không có giá trị; hãy bỏ gộp vùng {range} rồi "
+    "điền giá trị vào từng ô"
+)
 FORMULA_TRIGGER_NAMES: Final[dict[str, str]] = {
     "\t": "dấu tab", "\r": "ký tự xuống dòng (CR)",
 }

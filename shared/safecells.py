@@ -55,6 +55,38 @@ def uncomputed_refusal(value: object) -> str | None:
     return FORMULA_WITHOUT_VALUE_MESSAGE.format(formula=shown)
 
 
+MERGED_CELL_CODE = "MERGED_CELL"
+MERGED_CELL_MESSAGE = messages.MERGED_CELL
+
+
+class MergedCellValue(str):
+    """What an imported .xlsx cell holds when it lies inside a range of merged cells whose
+    first cell holds a value (shared.xlsxguard): the spreadsheet shows that value over the
+    whole range, but the file keeps it in the first cell only, so this cell is empty. Empty
+    text, so a title row merged across the sheet stays blank; a type of its own, so each
+    import refuses it naming the range (`merged_refusal`) rather than reading the row's field
+    as left empty («Thiếu trường bắt buộc», which the official could not see in the sheet)."""
+
+    cell: str
+    range: str
+    first: str
+    shown: str
+
+    def __new__(cls, cell: str, merged: str, first: str, shown: str) -> MergedCellValue:
+        made = super().__new__(cls, "")
+        made.cell, made.range, made.first, made.shown = cell, merged, first, shown
+        return made
+
+
+def merged_refusal(value: object) -> str | None:
+    """For imports: the Vietnamese reason to refuse a cell inside a merged range, or None."""
+    if not isinstance(value, MergedCellValue):
+        return None
+    shown = value.shown if len(value.shown) <= 60 else value.shown[:57] + "…"
+    return MERGED_CELL_MESSAGE.format(cell=value.cell, range=value.range, first=value.first,
+                                      value=shown)
+
+
 def formula_like(text: str) -> bool:
     """Would a spreadsheet program treat this text as a formula? A lone "-" (the desks' "no
     figure") cannot be one, nor can a plain number."""

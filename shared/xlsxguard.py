@@ -25,6 +25,12 @@ every cell of a sheet, so it notes where a sheet has an `<f>` without a `<v>` (a
 a file without such cells), and `xlsx_rows` hands that cell over as an `UncomputedFormula`
 (`shared.safecells`), which each import refuses in its column as `FORMULA_WITHOUT_VALUE`.
 
+Merged cells: the file keeps a merged range's value in its first cell only, the others empty,
+while the spreadsheet shows it over the whole range (a commune merged down the rows of its
+sites). The expat pass notes a sheet's ranges, and `xlsx_rows` hands over each other cell of
+a range whose first cell holds a value as a `MergedCellValue` (`shared.safecells`), which each
+import refuses naming the range (`MERGED_CELL`) rather than reading an empty cell.
+
 Refusals are 422 in the one error format: `IMPORT_TOO_LARGE` for sizes, `IMPORT_UNREADABLE`
 for DTDs and entities. A file that is simply broken raises `UnreadableWorkbook`, which each
 service answers with the code it has always used for that.
@@ -35,17 +41,19 @@ from __future__ import annotations
 import contextlib
 import io
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 from xml.parsers import expat
 
 from openpyxl import load_workbook
-from openpyxl.utils.cell import column_index_from_string
+from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 
 from shared import messages
+from shared.clock import format_date_vn
 from shared.errors import InvalidInput
-from shared.safecells import UncomputedFormula
+from shared.safecells import MergedCellValue, UncomputedFormula
 from shared.validation import echoed
 from shared.vnformat import format_number_vn
 
@@ -127,6 +135,15 @@ class Limits:
 Uncomputed = dict[int, dict[int, str]]
 
 
+@dataclass(frozen=True)
+class SheetMarks:
+    """What the expat pass noted of a sheet part: its formula cells without a result, and its
+    ranges of merged cells (as written: «B3:B5»)."""
+
+    uncomputed: Uncomputed
+    merged: tuple[str, ...] = ()
+
+
 class _Refused(Exception):
     """Carries a refusal out of an expat handler."""
 
@@ -135,9 +152,10 @@ class _Refused(Exception):
         self.error = error
 
 
-def check_archive(content: bytes, filename: str, limits: Limits) -> dict[str, Uncomputed]:
+def check_archive(content: bytes, filename: str, limits: Limits) -> dict[str, SheetMarks]:
     """Refuse a zip bomb or an XML declaration before anything is parsed (steps 1 and 2).
-    Returns, for each sheet part that has any, its formula cells without a result."""
+    Returns, for each sheet part that has any, its formula cells without a result and its
+    merged ranges."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
@@ -146,11 +164,11 @@ def check_archive(content: bytes, filename: str, limits: Limits) -> dict[str, Un
         parts = archive.infolist()
         _check_sizes(parts, filename, limits)
         counter = _CellCounter(filename, limits)
-        found: dict[str, Uncomputed] = {}
+        found: dict[str, SheetMarks] = {}
         for part in parts:
-            uncomputed = _scan_part(archive, part, filename, counter)
-            if uncomputed:
-                found[part.filename] = uncomputed
+            marks = _scan_part(archive, part, filename, counter)
+            if marks.uncomputed or marks.merged:
+                found[part.filename] = marks
         return found
 
 
@@ -227,6 +245,7 @@ class _SheetFormulas:
         self.cells_after = 0
         self.formula: list[str] | None = None  # the open cell's formula text, once an <f>
         self.valued = False
+        self.merged: list[str] = []  # the ranges of merged cells, as written (B3:B5)
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         local = name.rpartition(":")[2]
@@ -263,6 +282,15 @@ class _SheetFormulas:
             self.cell_ref, self.cells_after = None, 0
         elif local == "si":  # not in a sheet Excel writes, but counted wherever it is
             self.counter.start(name, attributes)
+        elif local == "mergeCell":
+            # Counted as a cell: a sheet of a million merged ranges costs what one of a
+            # million cells would, and is refused as one.
+            self.counter.cells += 1
+            if self.counter.cells > self.counter.limit:
+                self.counter.start("c", attributes)  # raises the refusal
+            ref = attributes.get("ref")
+            if ref:
+                self.merged.append(ref)
 
     def settle(self) -> None:
         """Note the cell just read if it was a formula without a result."""
@@ -287,7 +315,7 @@ class _SheetFormulas:
 
 
 def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, filename: str,
-               counter: _CellCounter) -> Uncomputed:
+               counter: _CellCounter) -> SheetMarks:
     def declaration(*_: Any) -> None:
         raise _Refused(InvalidInput(UNREADABLE,
                                     DTD_MESSAGE.format(name=filename, part=part.filename)))
@@ -323,10 +351,10 @@ def _scan_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, filename: str,
             raise UnreadableWorkbook(part.filename) from exc
         # Not XML (an image, a printer setting) or broken XML: nothing was declared before the
         # point where expat stopped, and openpyxl refuses the part itself if it needs it.
-        return sheet.found
+        return SheetMarks(sheet.found, tuple(sheet.merged))
     except Exception as exc:  # a broken part, an encoding Python refuses (LookupError, …)
         raise UnreadableWorkbook(part.filename) from exc
-    return sheet.found
+    return SheetMarks(sheet.found, tuple(sheet.merged))
 
 
 def xlsx_rows(
@@ -353,7 +381,9 @@ def xlsx_rows(
                       if _holds_header(sheet, is_header)]
             if others:
                 raise SeveralSheets(first.title, others)
-        uncomputed = found.get(str(getattr(first, "_worksheet_path", "")).lstrip("/"), {})
+        marks = found.get(str(getattr(first, "_worksheet_path", "")).lstrip("/"))
+        uncomputed = marks.uncomputed if marks is not None else {}
+        merged = _MergedRanges(marks.merged) if marks is not None and marks.merged else None
         rows = first.iter_rows(max_col=MAX_COLUMNS)
         blank_run = 0
         number = 0
@@ -365,9 +395,11 @@ def xlsx_rows(
             except Exception as exc:  # the parser failing on the file, not our fault
                 raise UnreadableWorkbook("sheet") from exc
             number += 1  # read-only rows come one per sheet row from row 1, gaps filled
-            if marks := uncomputed.get(number):
-                row = tuple(_Formula(marks[index]) if index in marks else cell
+            if formulas := uncomputed.get(number):
+                row = tuple(_Formula(formulas[index]) if index in formulas else cell
                             for index, cell in enumerate(row, start=1))
+            if merged is not None:
+                row = merged.marked(number, row)
             if all(_blank(getattr(cell, "value", None)) for cell in row):
                 blank_run += 1
                 if blank_run >= BLANK_RUN_LIMIT:
@@ -398,6 +430,111 @@ class _Formula:
     @property
     def value(self) -> UncomputedFormula:
         return UncomputedFormula(self.formula)
+
+
+@dataclass(frozen=True)
+class _Merged:
+    """Stands for an openpyxl cell inside a merged range whose first cell holds a value."""
+
+    cell: str
+    merged: str
+    first: str
+    shown: str
+    number_format: str = "General"
+
+    @property
+    def value(self) -> MergedCellValue:
+        return MergedCellValue(self.cell, self.merged, self.first, self.shown)
+
+
+@dataclass(frozen=True)
+class _Range:
+    text: str  # as the file writes it (B3:B5)
+    first: str  # its first cell (B3)
+    first_at: tuple[int, int]  # that cell's column and row
+    shown: str  # that cell's value, as the sheet shows it
+    last_row: int
+
+
+class _MergedRanges:
+    """A sheet's merged ranges, met row by row as `xlsx_rows` reads them: a cell of a range
+    but its first, empty in the file, is handed over as a `_Merged` cell when the first cell
+    holds a value, which the spreadsheet shows over the whole range (a commune merged down
+    the rows of its sites, a name across two columns). Each import refuses such a cell naming
+    the range (shared.safecells.merged_refusal): read as it is, a required field was refused
+    as missing in a cell the official sees filled, an optional one silently dropped.
+
+    Bounded: `check_archive` counts each range as a cell; a range is looked at from its
+    first row, over the columns read (MAX_COLUMNS), each column held by one range at a time
+    (overlapping ranges, which Excel never writes, are left as they are); a row costs a look
+    at its columns only while some range covers it."""
+
+    def __init__(self, refs: Iterable[str]) -> None:
+        starts: list[tuple[int, int, int, int, str]] = []
+        for ref in refs:
+            try:
+                min_col, min_row, max_col, max_row = range_boundaries(ref)
+            except (TypeError, ValueError):
+                continue  # openpyxl reads no such range either
+            if min_col is None or min_row is None or max_col is None or max_row is None:
+                continue  # a whole row or column: no range Excel merges
+            if min_col > MAX_COLUMNS or (min_col, min_row) == (max_col, max_row):
+                continue
+            starts.append((min_row, min_col, max_row, min(max_col, MAX_COLUMNS), ref))
+        starts.sort()
+        self._starts = starts
+        self._next = 0
+        self._held: list[_Range | None] = [None] * (MAX_COLUMNS + 1)
+        self._covered_to = 0  # the last row some range read so far covers
+
+    def marked(self, number: int, row: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Row `number` with the cells of merged ranges handed over as `_Merged`."""
+        starts = self._starts
+        while self._next < len(starts) and starts[self._next][0] <= number:
+            min_row, min_col, max_row, max_col, ref = starts[self._next]
+            self._next += 1
+            if min_row == number:
+                self._begin(number, row, min_col, max_row, max_col, ref)
+        if number > self._covered_to:
+            return row
+        marked = list(row)
+        for index, cell in enumerate(row, start=1):
+            held = self._held[index] if index <= MAX_COLUMNS else None
+            if held is None or held.last_row < number or held.first_at == (index, number):
+                continue
+            if _blank(getattr(cell, "value", None)):
+                marked[index - 1] = _Merged(_ref(index, number), held.text, held.first,
+                                            held.shown)
+        return tuple(marked)
+
+    def _begin(self, number: int, row: tuple[Any, ...], min_col: int, max_row: int,
+               max_col: int, ref: str) -> None:
+        value = getattr(row[min_col - 1], "value", None) if min_col <= len(row) else None
+        if _blank(value):
+            return  # nothing shown over the range: its cells are as empty as they look
+        columns = range(min_col, max_col + 1)
+        if any((held := self._held[c]) is not None and held.last_row >= number
+               for c in columns):
+            return
+        taken = _Range(ref.upper().replace("$", ""), _ref(min_col, number), (min_col, number),
+                       _shown(value), max_row)
+        for column in columns:
+            self._held[column] = taken
+        self._covered_to = max(self._covered_to, max_row)
+
+
+def _ref(column: int, row: int) -> str:
+    return f"{get_column_letter(column)}{row}"
+
+
+def _shown(value: Any) -> str:
+    """A cell's value as the sheet shows it, echoed: a date dd/mm/yyyy, a number in the
+    Vietnamese way (55,5), a text as typed."""
+    if isinstance(value, datetime | date):
+        return format_date_vn(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return format_number_vn(value, decimals=None)
+    return echoed(str(value))
 
 
 def _blank(value: object) -> bool:

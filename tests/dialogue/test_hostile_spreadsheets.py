@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 
 from tests.dialogue.conftest import (
     TIEN_LANG,
@@ -153,6 +153,35 @@ def test_an_excel_formula_without_a_kept_result_is_refused_in_its_column(
     assert [(r["row"], r["progress_pct"]) for r in applied["results"]] == [(2, 60)]
     update = client.get(f"/api/v1/commitments/{ids[1]}").json()["history"][-1]
     assert (update["progress_pct"], update["note"]) == (60, "Đã chi")
+
+
+def test_a_cell_of_merged_cells_is_refused_naming_the_range(
+    client: TestClient, clock: FakeToday
+) -> None:
+    """examiner-hostile: one progress merged down two commitments' rows (B2:B3) shows 60 on
+    both, but the file keeps it in B2 only: row 3 was refused as left empty. Refused naming
+    the cell and the range, nothing applied."""
+    clock.set(date(2023, 6, 15))
+    ids = _commitments(client, [("Chi trả tiền bồi thường", "Ban Quản lý dự án huyện")] * 2)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Mã cam kết", "Tiến độ (%)", "Ngày cập nhật", "Ghi chú"])
+    sheet.append([ids[0], 60, "02/06/2023", "Đã chi"])
+    sheet.append([ids[1], None, "02/06/2023", None])
+    sheet.merge_cells("B2:B3")
+    sheet.merge_cells("D2:D3")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    baseline = written_by_commands(client)
+    refused = _upload(client, "tien-do.xlsx", buffer.getvalue())
+    assert refused.status_code == 422, refused.text
+    errors = refused.json()["error"]["details"]["errors"]
+    assert [(e["row"], e["column"], e["code"]) for e in errors] == [
+        (3, "Tiến độ (%)", "MERGED_CELL"), (3, "Ghi chú", "MERGED_CELL")]
+    assert all(part in errors[0]["message"] for part in ("B3", "B2:B3", "«60»")), errors[0]
+    assert "«Đã chi»" in errors[1]["message"]
+    assert written_by_commands(client) == baseline
 
 
 # -- zip bombs and XML declarations -----------------------------------------------------------

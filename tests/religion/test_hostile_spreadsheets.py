@@ -131,6 +131,53 @@ def test_an_excel_formula_without_a_kept_result_is_refused_in_its_column(
     assert (site["address"], site["land_area_m2"]) == ("Thôn Tây", 600)
 
 
+def _merged(rows: list[list[Any]], merges: list[str], title: str | None = None) -> bytes:
+    """A desk's sheet as Excel saves it: `merges` merged (their first cell keeps the value,
+    the others are empty in the file), under a title line merged across the sheet."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    if title is not None:
+        sheet.append([title])
+        sheet.merge_cells("A1:G1")
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(row)
+    for ref in merges:
+        sheet.merge_cells(ref)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def test_a_cell_of_merged_cells_is_refused_naming_the_range(religion: TestClient) -> None:
+    """examiner-hostile: a commune merged down the rows of its three sites (D3:D5, as a desk
+    lays a register out) shows 11755 on each row, but the file keeps it in D3 only: rows 4
+    and 5 were refused «Thiếu trường bắt buộc», a field the desk sees filled. Refused naming
+    the cell, the range and what it shows; nothing written."""
+    rows: list[list[Any]] = [
+        ["TL-01", "Chùa Một", "Phật giáo", "11755", "Thôn Đông", 100, ""],
+        ["TL-02", "Chùa Hai", "Phật giáo", None, "Thôn Tây", 100, ""],
+        ["TL-03", "Chùa Ba", "Phật giáo", None, "Thôn Bắc", 100, ""]]
+    content = _merged(rows, ["D3:D5"], title="DANH SÁCH CƠ SỞ TÔN GIÁO")
+    tried = _upload(religion, "ds.xlsx", content, dry_run="true")
+    refused = _upload(religion, "ds.xlsx", content)
+    assert tried.status_code == 200 and refused.status_code == 422, refused.text
+    for errors in (tried.json()["errors"], error_of(refused)["details"]["report"]["errors"]):
+        assert [(e["row"], e["field"], e["code"]) for e in errors] == [
+            (4, "commune_code", "MERGED_CELL"), (5, "commune_code", "MERGED_CELL")]
+        message = errors[0]["message"]
+        assert all(part in message for part in ("D4", "D3:D5", "«11755»", "D3")), message
+    assert event_count(religion) == 0
+    # A title merged across the sheet and an empty range (no value shown over it) change
+    # nothing: the file imports.
+    rows[1][3] = rows[2][3] = "11755"
+    rows[0][6] = rows[1][6] = rows[2][6] = None
+    done = _upload(religion, "ds.xlsx", _merged(rows, ["G3:G5"], title="DANH SÁCH"))
+    assert done.status_code == 201, done.text
+    assert done.json()["created"] == 3
+
+
 def test_the_import_template_is_a_plain_csv_header(religion: TestClient) -> None:
     body = religion.get("/api/v1/sites/import/template.csv").content
     assert body.startswith("\ufeff".encode())

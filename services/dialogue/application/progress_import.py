@@ -33,7 +33,9 @@ from shared.ids import record_id_key
 from shared.safecells import (
     FORMULA_TEXT_CODE,
     FORMULA_WITHOUT_VALUE_CODE,
+    MERGED_CELL_CODE,
     formula_refusal,
+    merged_refusal,
     uncomputed_refusal,
 )
 from shared.sheetheader import repeated_column
@@ -222,7 +224,7 @@ def _parse(
     number: int, cells: list[Cell], positions: dict[str, int], today: date
 ) -> tuple[ParsedRow | None, list[RowError]]:
     errors: list[RowError] = []
-    unknown: set[str] = set()  # columns whose cell is a formula without a result
+    unknown: set[str] = set()  # columns whose cell is a formula without a result or merged
 
     def fail(name: str, code: str, message: str) -> None:
         if name not in unknown:  # such a cell is judged once, not also as empty or malformed
@@ -236,6 +238,12 @@ def _parse(
             # An .xlsx formula the file keeps no result for (shared.xlsxguard): its value is
             # unknown, neither empty nor the formula's text.
             fail(name, FORMULA_WITHOUT_VALUE_CODE, refusal)
+            unknown.add(name)
+        refusal = merged_refusal(value)
+        if refusal is not None:
+            # A cell of merged cells, empty in the file under the value the sheet shows
+            # (shared.xlsxguard): named with its range, not reported as left empty.
+            fail(name, MERGED_CELL_CODE, refusal)
             unknown.add(name)
         return value
 

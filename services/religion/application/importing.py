@@ -44,7 +44,9 @@ from shared.ids import code_key
 from shared.safecells import (
     FORMULA_TEXT_CODE,
     FORMULA_WITHOUT_VALUE_CODE,
+    MERGED_CELL_CODE,
     formula_refusal,
+    merged_refusal,
     uncomputed_refusal,
 )
 from shared.unitcheck import require_within
@@ -267,6 +269,13 @@ def validate(sheet: Sheet, jurisdiction: str) -> tuple[list[ValidRow], list[RowE
                 # An .xlsx formula the file keeps no result for (shared.xlsxguard): its value
                 # is unknown, neither empty nor the formula's text.
                 row_errors.append(_error(sheet, row, fld, FORMULA_WITHOUT_VALUE_CODE, refusal))
+                bad.add(fld)
+                continue
+            refusal = merged_refusal(raw)
+            if refusal is not None:
+                # A cell of merged cells, empty in the file under the value the sheet shows
+                # (shared.xlsxguard): named with its range, not reported as left empty.
+                row_errors.append(_error(sheet, row, fld, MERGED_CELL_CODE, refusal))
                 bad.add(fld)
                 continue
             try:
