@@ -349,6 +349,32 @@ def document_fields(
                     media["example"] = examples[name]
 
 
+#: pydantic's names of a number's bounds, and JSON Schema's.
+_RANGE_KEYWORDS = (("ge", "minimum"), ("le", "maximum"), ("gt", "exclusiveMinimum"),
+                   ("lt", "exclusiveMaximum"))
+
+
+def standard_ranges(document: dict[str, Any]) -> None:
+    """The bounds of a number parameter under JSON Schema's names. A parameter whose type
+    validates its text first (shared.validation.WholeNumber: digits only) gets the range of
+    its Query or Path applied around that validator, and pydantic writes such a range under
+    its own argument names (`ge`, `le`), which no OpenAPI client reads: the partner's
+    generated client lost every parameter's range (page ≤ 10,000, year 2015..2100)."""
+    for item in document.get("paths", {}).values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                _rename_ranges(parameter.get("schema", {}))
+
+
+def _rename_ranges(schema: dict[str, Any]) -> None:
+    for raw, standard in _RANGE_KEYWORDS:
+        if raw in schema:
+            schema[standard] = schema.pop(raw)
+    for key in ("anyOf", "oneOf", "allOf"):
+        for member in schema.get(key, []):
+            _rename_ranges(member)
+
+
 def header_parameter(name: str, max_length: int, description: str) -> dict[str, Any]:
     """An optional header of a string no longer than `max_length`, as FastAPI documents a
     `Header(alias=name, max_length=..., description=...)` parameter of type `str | None`."""
@@ -444,6 +470,7 @@ def install_document(
             document_operations(document, app.routes, command_dependency, texts,
                                 command_headers)
             document_fields(document, examples, fields)
+            standard_ranges(document)
             app.openapi_schema = document
         return app.openapi_schema
 
