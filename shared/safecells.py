@@ -87,6 +87,20 @@ def merged_refusal(value: object) -> str | None:
                                       value=shown)
 
 
+def unheld_refusal(value: object) -> tuple[str, str] | None:
+    """For imports: (code, Vietnamese reason) to refuse a cell whose value the .xlsx file does
+    not hold (shared.xlsxguard): a formula without a result (FORMULA_WITHOUT_VALUE) or a cell
+    of merged cells under the value its range shows (MERGED_CELL); None for any other. Judged
+    once, in its column: neither empty nor malformed. One check for both imports."""
+    refusal = uncomputed_refusal(value)
+    if refusal is not None:
+        return FORMULA_WITHOUT_VALUE_CODE, refusal
+    refusal = merged_refusal(value)
+    if refusal is not None:
+        return MERGED_CELL_CODE, refusal
+    return None
+
+
 def formula_like(text: str) -> bool:
     """Would a spreadsheet program treat this text as a formula? A lone "-" (the desks' "no
     figure") cannot be one, nor can a plain number."""

@@ -30,14 +30,7 @@ from shared.aggregate import CommandContext, UnitOfWork
 from shared.auth.checks import authorize
 from shared.errors import DomainError, InvalidInput
 from shared.ids import record_id_key
-from shared.safecells import (
-    FORMULA_TEXT_CODE,
-    FORMULA_WITHOUT_VALUE_CODE,
-    MERGED_CELL_CODE,
-    formula_refusal,
-    merged_refusal,
-    uncomputed_refusal,
-)
+from shared.safecells import FORMULA_TEXT_CODE, formula_refusal, unheld_refusal
 from shared.sheetheader import repeated_column
 from shared.validation import DATE_IN_FUTURE, clean_text, future_date_refusal
 from shared.xlsxguard import SeveralSheets
@@ -233,17 +226,11 @@ def _parse(
     def cell(name: str) -> Cell:
         index = positions.get(name)
         value = cells[index] if index is not None and index < len(cells) else None
-        refusal = uncomputed_refusal(value)
-        if refusal is not None:
-            # An .xlsx formula the file keeps no result for (shared.xlsxguard): its value is
-            # unknown, neither empty nor the formula's text.
-            fail(name, FORMULA_WITHOUT_VALUE_CODE, refusal)
-            unknown.add(name)
-        refusal = merged_refusal(value)
-        if refusal is not None:
-            # A cell of merged cells, empty in the file under the value the sheet shows
-            # (shared.xlsxguard): named with its range, not reported as left empty.
-            fail(name, MERGED_CELL_CODE, refusal)
+        unheld = unheld_refusal(value)
+        if unheld is not None:
+            # A value the .xlsx file does not hold (a formula without its result, a cell of
+            # merged cells): neither empty nor the text it holds.
+            fail(name, *unheld)
             unknown.add(name)
         return value
 

@@ -41,14 +41,7 @@ from shared.envelope import EventEnvelope, PendingEvent, as_business_time, new_e
 from shared.errors import InvalidInput
 from shared.eventstore import events_table
 from shared.ids import code_key
-from shared.safecells import (
-    FORMULA_TEXT_CODE,
-    FORMULA_WITHOUT_VALUE_CODE,
-    MERGED_CELL_CODE,
-    formula_refusal,
-    merged_refusal,
-    uncomputed_refusal,
-)
+from shared.safecells import FORMULA_TEXT_CODE, formula_refusal, unheld_refusal
 from shared.unitcheck import require_within
 from shared.validation import DATE_IN_FUTURE, future_date_refusal, vietnamese_errors
 
@@ -264,18 +257,11 @@ def validate(sheet: Sheet, jurisdiction: str) -> tuple[list[ValidRow], list[RowE
         bad: set[str] = set()
         for fld, parse in PARSERS.items():
             raw = row.cells.get(fld)
-            refusal = uncomputed_refusal(raw)
-            if refusal is not None:
-                # An .xlsx formula the file keeps no result for (shared.xlsxguard): its value
-                # is unknown, neither empty nor the formula's text.
-                row_errors.append(_error(sheet, row, fld, FORMULA_WITHOUT_VALUE_CODE, refusal))
-                bad.add(fld)
-                continue
-            refusal = merged_refusal(raw)
-            if refusal is not None:
-                # A cell of merged cells, empty in the file under the value the sheet shows
-                # (shared.xlsxguard): named with its range, not reported as left empty.
-                row_errors.append(_error(sheet, row, fld, MERGED_CELL_CODE, refusal))
+            unheld = unheld_refusal(raw)
+            if unheld is not None:
+                # A value the .xlsx file does not hold (a formula without its result, a cell
+                # of merged cells): neither empty nor the text it holds.
+                row_errors.append(_error(sheet, row, fld, *unheld))
                 bad.add(fld)
                 continue
             try:
