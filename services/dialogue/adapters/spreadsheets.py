@@ -13,7 +13,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from shared.csvupload import UnreadableText, csv_dialect, csv_text
+from shared.csvupload import UnreadableText, csv_reader
 from shared.safecells import csv_bytes, put_row
 from shared.vnformat import TYPED_DECIMALS
 from shared.xlsxguard import UnreadableWorkbook, xlsx_rows
@@ -52,10 +52,9 @@ def _blank(cells: Sequence[Cell]) -> bool:
 
 def _read_csv(content: bytes, max_rows: int) -> Table:
     try:
-        text = csv_text(content)
+        reader = csv_reader(content)
     except UnreadableText as exc:
         raise UnreadableTable(exc.reason) from exc
-    reader = csv.reader(io.StringIO(text), csv_dialect(text))
     header: list[str] = []
     rows: list[tuple[int, list[Cell]]] = []
     try:

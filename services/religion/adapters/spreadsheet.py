@@ -5,14 +5,13 @@ ones the user sees in the spreadsheet program."""
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from services.religion import messages
 from shared.adminunits import fold
-from shared.csvupload import UnreadableText, csv_dialect, csv_text
+from shared.csvupload import UnreadableText, csv_reader
 from shared.errors import InvalidInput
 from shared.sheetheader import repeated_column
 from shared.xlsxguard import SeveralSheets, UnreadableWorkbook, xlsx_rows
@@ -95,12 +94,11 @@ def _plain(value: object) -> Cell:
 
 def _csv_rows(filename: str, content: bytes) -> Iterable[Sequence[Cell]]:
     try:
-        text = csv_text(content)
+        records = csv_reader(content)
     except UnreadableText as exc:
         raise _unreadable(filename, messages.IMPORT_NOT_UTF8) from exc
-    dialect = csv_dialect(text)
     try:
-        yield from csv.reader(io.StringIO(text, newline=""), dialect)
+        yield from records
     except csv.Error as exc:  # e.g. a cell past the csv module's 128 KiB field limit
         raise _unreadable(filename, messages.IMPORT_BAD_CSV) from exc
 
