@@ -54,3 +54,18 @@ def test_a_redefinition_needs_if_match_and_keeps_what_it_leaves_out(
                           headers={"If-Match": client.get(I3).headers["ETag"]})
     assert dropped.status_code == 200, dropped.text
     assert _definition(client)["denominator_fixed"] is None
+
+
+def test_a_field_or_unit_named_twice_is_defined_once(client: TestClient) -> None:
+    """A list naming a model field (or a unit) twice defines the indicator with it once, as
+    it means: the field was stored twice in the event and the definition (cosmetic leftover),
+    shown twice by every read of it."""
+    defined = client.post("/api/v1/indicators", json={
+        "indicator_id": "I9", "year": 2023, "name": "Xã có mô hình (thử)",
+        "method": "model_coverage", "comparator": "ge", "target": 50, "plan_ref": "x",
+        "scope_unit_codes": ["31", "31"],
+        "qualifying_fields": ["new_rural", "urban", "new_rural"]})
+    assert defined.status_code in (200, 201), defined.text
+    found = get_json(client, "/api/v1/indicators/2023/I9", on="2023-09-14")["indicator"]
+    assert found["qualifying_fields"] == ["new_rural", "urban"]
+    assert found["scope_unit_codes"] == ["31"]

@@ -354,7 +354,9 @@ def _definition(command: DefineIndicator, jurisdiction: str) -> Definition:
     # replay reads it, so a field added to both cannot be forgotten here.
     return Definition.from_event(IndicatorDefined.model_validate(
         command.model_dump(exclude={"expected_version"})
-        | {"scope_unit_codes": list(scope), "period_start": start, "period_end": end}
+        | {"scope_unit_codes": list(scope), "period_start": start, "period_end": end,
+           # Named twice means named (as a unit of the scope): stored once.
+           "qualifying_fields": list(dict.fromkeys(command.qualifying_fields))}
     ))
 
 
