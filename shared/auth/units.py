@@ -28,6 +28,7 @@ from shared.adminunits import (
     stretches,
 )
 from shared.auth.principal import CITY_SCOPE
+from shared.clock import today_vn
 
 
 def covers(unit_scope: str, unit_code: str, on: date) -> bool:
@@ -77,7 +78,7 @@ def tree_codes(unit_scope: str) -> frozenset[str] | None:
     catalogue = default_catalogue()
     codes = {unit_scope}
     for version in catalogue.history(unit_scope) if unit_scope.isdigit() else []:
-        last = (version.valid_to - timedelta(days=1)) if version.valid_to else date.today()
+        last = (version.valid_to - timedelta(days=1)) if version.valid_to else today_vn()
         for on in {version.valid_from, last}:
             codes.update(u.code for u in catalogue.descendants(unit_scope, on))
     return frozenset(codes)
