@@ -312,6 +312,11 @@ class OutboxRelay:
                              advisory_key(f"danvan-relay-{service}-second"))
         self._leader_conns: dict[int, Connection] = {}
         self._retaken_at = 0.0
+        # Each lock connection's backend (its pid), and how often a leader asks the server
+        # whether they still hold their locks (`_locks_still_held`), beside its rounds.
+        self._leader_pids: dict[int, int] = {}
+        self.lock_check_interval_s = 2.0
+        self._locks_checked_at = 0.0
         # Events acknowledged by JetStream whose outbox rows are not marked yet (positions),
         # and when the first of them was. The running relay marks them together, once per
         # `mark_delay_s` or per batch: at a desk's pace every command is a batch of one, and a
@@ -870,6 +875,9 @@ class OutboxRelay:
         most once per poll."""
         if self._engine.dialect.name != "postgresql":
             return True
+        if (self._leader_conns
+                and self._clock() - self._locks_checked_at >= self.lock_check_interval_s):
+            await asyncio.to_thread(self._locks_still_held)
         if self._leader_conns:
             if (len(self._leader_conns) < len(self._leader_keys)
                     and self._clock() - self._retaken_at >= self._poll_interval_s):
@@ -882,12 +890,14 @@ class OutboxRelay:
         session holds it."""
         conn = self._engine.connect()
         try:
-            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+            got, pid = conn.execute(
+                text("SELECT pg_try_advisory_lock(:k), pg_backend_pid()"), {"k": key}).one()
             conn.commit()
         except BaseException:
             _end_session(conn)
             raise
         if got:
+            self._leader_pids[key] = int(pid)
             return conn
         conn.close()  # holds nothing: back to the pool
         return None
@@ -953,6 +963,37 @@ class OutboxRelay:
                         held=len(alive), of=len(self._leader_keys))
         self._leader_conns = alive
         self._retake()
+
+    def _locks_still_held(self) -> None:
+        """Asks the server, on a connection of the pool, whether each lock's backend still
+        holds its lock, and gives up the connections whose backend no longer does: a backend
+        ended by the server (pg_terminate_backend, idle_session_timeout, a crash of that
+        backend) let its lock go, while the relay's rounds, on other connections, went on
+        succeeding, so it led on without it; with both gone a replica took both and two
+        relays led, each believing it alone did, until a round of the first failed
+        (examiner-outage). A backend stopped (SIGSTOP) still holds its lock and is kept, as
+        `_keep_leadership_if_alive` keeps it. A server that does not answer leaves them as
+        they are: the round's own failure deals with it."""
+        self._locks_checked_at = self._clock()
+        pids = {self._leader_pids.get(key, -1): key for key in self._leader_conns}
+        try:
+            with read_connection(self._engine) as conn:
+                held = conn.execute(text(
+                    "SELECT pid, (classid::bigint << 32) | objid::bigint FROM pg_locks"
+                    " WHERE locktype = 'advisory' AND granted AND objsubid = 1"
+                    " AND pid = ANY(:pids)"), {"pids": list(pids)}).all()
+        except Exception:
+            return
+        still = {(int(pid), int(key)) for pid, key in held}
+        lost = [key for pid, key in pids.items() if (pid, key) not in still]
+        for key in lost:
+            _end_session(self._leader_conns.pop(key))
+            self._leader_pids.pop(key, None)
+        if lost and not self._leader_conns:
+            log.warning("relay_leadership_lost", service=self._service, reason="locks_gone")
+        elif lost:
+            log.warning("relay_leader_lock_gone", service=self._service,
+                        held=len(self._leader_conns), of=len(self._leader_keys))
 
     def _release_leadership(self) -> None:
         conns, self._leader_conns = self._leader_conns, {}

@@ -170,3 +170,48 @@ def test_the_relay_leads_on_past_the_stopped_backend_of_one_lock_and_no_replica_
         versions = _versions(nats_server.url, settings.stream_name)
     assert versions == {"a": [1, 2, 3, 4, 5, 6], "b0": [1, 2], "b1": [1, 2], "b2": [1, 2]}, \
         versions
+
+
+def _terminate(postgres: ThrowawayPostgres, pids: list[int]) -> None:
+    """Ends these backends as the server ends a session (pg_terminate_backend, as an operator
+    or idle_session_timeout does): their session advisory locks go with them."""
+    import psycopg
+
+    with psycopg.connect(postgres.url, autocommit=True, connect_timeout=5) as conn:
+        for pid in pids:
+            conn.execute("SELECT pg_terminate_backend(%s)", (pid,))
+
+
+def test_a_leader_whose_lock_backends_were_ended_gives_way_and_one_relay_leads(
+    throwaway_postgres: ThrowawayPostgres, nats_server: NatsServer
+) -> None:
+    """The server ends both lock connections' backends of the leader while its rounds, on
+    other connections, go on succeeding: the locks are free, the replica takes them. The old
+    leader notices from the server's locks (not only after a failed round) and stops leading,
+    so one relay leads. Before: it led on, believing it held both locks, beside the replica
+    that held them, for as long as its rounds succeeded."""
+    settings, name = _settings(throwaway_postgres, nats_server)
+    first, second = ServiceRuntime(settings, registry), ServiceRuntime(settings, registry)
+    with (TestClient(build_app(first, [], title="notebooks")),
+          TestClient(build_app(second, [], title="notebooks"))):
+        runtimes = (first, second)
+        wait_until(lambda: any(len(r.relay._leader_conns) == 2 for r in runtimes), timeout=60)
+        leader, replica = sorted(runtimes, key=lambda r: -len(r.relay._leader_conns))
+        write(leader, "a", range(2))
+        wait_until(lambda: unpublished(leader) == 0, timeout=60)
+        locks = _lock_backends(throwaway_postgres, name, leader.relay)
+        assert len(locks) == 2, locks
+        _terminate(throwaway_postgres, locks)
+        # The replica takes the freed locks at its next poll; the old leader gives way within
+        # its lock check's interval (before: never, its rounds succeeding).
+        wait_until(lambda: len(replica.relay._leader_conns) == 2
+                   and not leader.relay._leader_conns, timeout=30)
+        holders = _lock_backends(throwaway_postgres, name, replica.relay)
+        assert len(holders) == 2 and not set(holders) & set(locks), (holders, locks)
+        for n in range(6):
+            write(replica if n % 2 else leader, f"b{n % 3}", range(n, n + 1))
+        write(leader, "a", range(2, 4))
+        wait_until(lambda: unpublished(leader) == 0, timeout=30)
+        assert not leader.relay._leader_conns
+        versions = _versions(nats_server.url, settings.stream_name)
+    assert versions == {"a": [1, 2, 3, 4], "b0": [1, 2], "b1": [1, 2], "b2": [1, 2]}, versions
