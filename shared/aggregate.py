@@ -262,12 +262,20 @@ class RecordingClock:
     replayed a site's amendment without its registration and answered 500 (examiner-days).
     Stamped at the last time given instead, the events keep the order they were written in
     until the clock has caught up. One per service process (`ServiceRuntime.recording_clock`),
-    shared by its threads; several replicas' clocks are NTP's to keep together."""
+    shared by its threads, and started from the store's latest event (`not_before`): a
+    process started again after its host's clock stepped back gives no earlier time than
+    those its last run wrote. Several replicas' clocks are NTP's to keep together."""
 
     def __init__(self, clock: Callable[[], datetime] = utcnow) -> None:
         self._clock = clock
         self._last: datetime | None = None
         self._lock = threading.Lock()
+
+    def not_before(self, moment: datetime) -> None:
+        """No time given from now on is earlier than `moment` (an event already recorded)."""
+        with self._lock:
+            if self._last is None or moment > self._last:
+                self._last = moment
 
     def __call__(self) -> datetime:
         now = self._clock()

@@ -245,6 +245,11 @@ class EventStore:
         ).scalar_one_or_none()
         return int(version or 0)
 
+    def last_recorded_at(self, conn: Connection) -> datetime | None:
+        """When the store's latest event was recorded (its index answers), in UTC."""
+        last = conn.execute(select(func.max(events_table.c.recorded_at))).scalar_one_or_none()
+        return None if last is None else in_utc(last)
+
     def require_version(
         self, conn: Connection, aggregate_type: str, aggregate_id: str, expected: int
     ) -> None:

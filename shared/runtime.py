@@ -141,6 +141,12 @@ class ServiceRuntime:
 
     def create_schema(self) -> None:
         apply_migrations(self.engine, self.settings, self.metadata)
+        # Before any command of this run: its events come after those already recorded, even
+        # if the host's clock was stepped back while the service was down.
+        with self.engine.connect() as conn:
+            last = self.store.last_recorded_at(conn)
+        if last is not None:
+            self.recording_clock.not_before(last)
 
     def uow(self, context: CommandContext, clock: datetime | None = None) -> UnitOfWork:
         return UnitOfWork(
