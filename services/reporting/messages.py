@@ -126,6 +126,9 @@ INDICATOR_PART_LABELS = {
     "denominator": "mẫu số",
     "value": "tỷ lệ (%)",
     "status": "đánh giá",
+    # A reported figure's `summed_from`: a district whose own report replaces the sum of its
+    # communes moves no number, but the figure is no longer the same kind of figure.
+    "summed_from": "tổng hợp từ số đơn vị trực thuộc có báo cáo",
 }
 # The statuses' names are the kernel's rulebook's (shared/planrules.py), alike everywhere.
 STATUS_LABELS = planrules.STATUS_LABELS

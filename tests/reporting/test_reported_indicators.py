@@ -369,3 +369,39 @@ def test_an_i4_defined_reported_says_how_many_units_under_it_reported(
     reporting.publish(late.items)
     assert i4(as_of=utcnow().isoformat())["summed_from"] == _summed(3, CITY_DISTRICTS)
     assert i4()["summed_from"] == _summed(2, CITY_DISTRICTS)
+
+
+def test_a_districts_own_report_equal_to_its_old_sum_is_among_the_differences(
+    reporting: Reporting,
+) -> None:
+    """Tiên Lãng's I5 signed at 14/03 was 2/4, the sum of 1 of its 21 communes; its own report
+    of 2/4 typed in after the signing moves no number, but the figure is now the district's
+    own, not a partial sum: the differences list it (examiner-figures leftover: nothing was
+    listed), in the JSON, the Word report and the workbook. The city's sum is unchanged (still
+    2 of 15 districts): nothing listed for it."""
+    reporting.feed(_scenario())
+    finalised = reporting.client.post("/api/v1/reports/2023-3m/finalise", json={"scope": "31"})
+    assert finalised.status_code == 201, finalised.text
+    late = Events()
+    _reported(late, TIEN_LANG, date(2023, 3, 10), 2, 4, recorded=utcnow())
+    reporting.publish(late.items)
+    now = utcnow().isoformat()
+    assert _i5(reporting, "2023-3m", unit=TIEN_LANG, as_of=now)["summed_from"] is None
+    expected = [{"unit_code": TIEN_LANG, "figure": "I5.summed_from",
+                 "frozen": _summed(1, TIEN_LANG_COMMUNES), "current": None}]
+    for params in ({}, {"as_of": now}):
+        response = reporting.client.get("/api/v1/reports/2023-3m", params=params)
+        assert response.status_code == 200, response.text
+        assert response.json()["differences"] == expected, params
+    label = "I5 (tổng hợp từ số đơn vị trực thuộc có báo cáo)"
+    response = reporting.client.get("/api/v1/reports/2023-3m/report.docx")
+    document = Document(io.BytesIO(response.content))
+    rows = [[cell.text for cell in row.cells] for table in document.tables
+            for row in table.rows]
+    assert [TIEN_LANG, label, f"1/{TIEN_LANG_COMMUNES}", "—"] in [
+        [row[1], *row[3:6]] for row in rows if len(row) >= 6], rows
+    book = reporting.client.get("/api/v1/reports/2023-3m/tables.xlsx")
+    workbook = openpyxl.load_workbook(io.BytesIO(book.content))
+    cells = [row for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)]
+    assert (TIEN_LANG, "Huyện Tiên Lãng", label, f"1/{TIEN_LANG_COMMUNES}", None) in cells
+

@@ -6,10 +6,11 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from services.reporting.application.report_figures import summed_from_json
 from services.reporting.application.unittree import UnitTree
 from services.reporting.domain.indicators import IndicatorTarget, judge
 from services.reporting.messages import INDICATOR_PART_LABELS
-from shared.planrules import percent_of, reported_roll_up
+from shared.planrules import percent_of, reported_coverage
 
 #: A report's reported indicators (I5...) as `reported_figures` flattens them: "unit/I5.part".
 Reported = Mapping[str, Any]
@@ -54,7 +55,8 @@ def _flatten_unit(code: str, unit: dict[str, Any] | None) -> dict[str, Any]:
         flat[f"{code}/{key}"] = value
     for indicator_id, figure in unit["indicators"].items():
         for part in INDICATOR_PART_LABELS:
-            flat[f"{code}/{indicator_id}.{part}"] = figure[part]
+            # `summed_from` is kept in a figure's content only when it is a sum.
+            flat[f"{code}/{indicator_id}.{part}"] = figure.get(part)
     return flat
 
 
@@ -69,8 +71,11 @@ def reported_figures(
 ) -> dict[str, Any]:
     """The reported indicators' figures of every unit of `tree`, as the report shows them
     (`views.reported_indicator_rows`): the kernel's roll-up of the units' latest reports
-    (`planrules.reported_roll_up`), judged at `day` by the year's definition known (none: no
-    status); flattened as the differences name them ("315/I5.numerator")."""
+    (`planrules.reported_coverage`), judged at `day` by the year's definition known (none: no
+    status), with how complete a sum is (`summed_from`, None for a unit's own report: a
+    district whose own report equals the sum of its communes it replaced changed no number,
+    yet the figure is another one); flattened as the differences name them
+    ("315/I5.numerator")."""
     reported: dict[str, dict[str, tuple[int, int]]] = {}
     for row in rows:
         reported.setdefault(str(row["indicator_id"]), {})[str(row["unit_code"])] = (
@@ -79,12 +84,13 @@ def reported_figures(
     flat: dict[str, Any] = {}
     for indicator_id, units in reported.items():
         target = targets.get(indicator_id)
-        rolled = reported_roll_up(order, lambda code: tree.nodes[code].children, units)
-        for code, (numerator, denominator) in rolled.items():
+        rolled = reported_coverage(order, lambda code: tree.nodes[code].children, units)
+        for code, (numerator, denominator, summed) in rolled.items():
             parts = {"numerator": numerator, "denominator": denominator,
                      "value": percent_of(numerator, denominator),
                      "status": None if target is None
-                     else judge(numerator, denominator, target, year, day)}
+                     else judge(numerator, denominator, target, year, day),
+                     "summed_from": summed_from_json(summed)}
             for part in INDICATOR_PART_LABELS:
                 flat[f"{code}/{indicator_id}.{part}"] = parts[part]
     return flat

@@ -405,12 +405,16 @@ def figure_label(figure: str) -> str:
     return messages.METRIC_LABELS.get(key, key)
 
 
-def difference_value(value: float | int | str | None) -> str:
+def difference_value(value: float | int | str | dict[str, int] | None) -> str:
     """A frozen or current value of a difference row: a count or rate in Vietnamese number
     format, an indicator's status (its `.status` part is a code such as "co_nguy_co") by its
-    label."""
+    label, a reported figure's sum (its `.summed_from` part) as «2/15» of the units under it
+    (none, «—»: not a sum, the unit's own report)."""
     if isinstance(value, str):
         return messages.STATUS_LABELS.get(value, value)
+    if isinstance(value, dict):
+        return (f"{format_number(value['units_with_figure'])}/"
+                f"{format_number(value['units_under'])}")
     return format_number(value)
 
 

@@ -161,9 +161,10 @@ def report_workbook(report: Report, unit: str, theme: str | None = None) -> byte
     return buffer.getvalue()
 
 
-def _cell(value: float | int | str | None) -> float | int | str | None:
-    """A difference's value: numbers stay numbers for the spreadsheet, a status its label."""
-    return difference_value(value) if isinstance(value, str) else value
+def _cell(value: float | int | str | dict[str, int] | None) -> float | int | str | None:
+    """A difference's value: numbers stay numbers for the spreadsheet, a status its label, a
+    sum's units «2/15»."""
+    return difference_value(value) if isinstance(value, (str, dict)) else value
 
 
 def _plan_sheets(book: Workbook, report: Report, unit: str, plan: dict[str, Any]) -> None:
