@@ -336,6 +336,8 @@ DOC_INDICATOR_SENTENCE_NO_TARGET = (
 SUMMED_FROM = "tổng hợp từ số liệu của {with_figure}/{under} đơn vị trực thuộc có báo cáo"
 DOC_SUMMED_FROM = "Kết quả {text}."
 COL_SUMMED_FROM = "Mức độ đầy đủ của số liệu tổng hợp"
+#: The same, short, in a cell of the dashboard's drill-down (the whole sentence its title).
+DASH_SUMMED_FROM = "tổng hợp {with_figure}/{under} đơn vị"
 DOC_UNITS_NOTE = "Tỷ lệ (%) các chỉ tiêu của từng đơn vị trực thuộc {unit}."
 DOC_OWN = (
     "{label} (số liệu ghi nhận cho chính đơn vị, không thuộc đơn vị trực thuộc nào; các dòng "

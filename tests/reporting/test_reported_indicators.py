@@ -405,3 +405,39 @@ def test_a_districts_own_report_equal_to_its_old_sum_is_among_the_differences(
     cells = [row for sheet in workbook.worksheets for row in sheet.iter_rows(values_only=True)]
     assert (TIEN_LANG, "Huyện Tiên Lãng", label, f"1/{TIEN_LANG_COMMUNES}", None) in cells
 
+
+def test_the_dashboards_drill_down_shows_the_reported_indicators_of_each_unit(
+    reporting: Reporting,
+) -> None:
+    """The drill-down table under the tiles had I1-I4 only: a reader of the city saw the city's
+    I5 tile (7/14) and no district's figure of it. Each district's row now has its I5 as it
+    reads it: Hồng Bàng's own 5/10 (no sum), Tiên Lãng's 2/4 summed from 1 of its 21 communes
+    (said so), a district with no figure empty, as the JSON's children rows have them."""
+    reporting.feed(_scenario())
+    page = reporting.client.get("/", params={"period": "2023-3m", "unit": "31"})
+    assert page.status_code == 200
+    table = page.text[page.text.index('id="drilldown"'):]
+    table = table[:table.index("</table>")]
+    assert f"<th>I5. {escape(NAME)} (%)</th>" in table
+
+    def cell(unit: str) -> str:
+        row = table[table.index(f'<tr data-unit="{unit}"'):]
+        row = row[:row.index("</tr>")]
+        return row[row.index('data-indicator="I5"'):].split("</td>")[0]
+
+    assert 'data-value="50.0"' in cell(HONG_BANG) and "data-units-with-figure" not in cell(
+        HONG_BANG)
+    tien_lang = cell(TIEN_LANG)
+    assert 'data-value="50.0"' in tien_lang
+    assert (f'data-units-with-figure="1" data-units-under="{TIEN_LANG_COMMUNES}"'
+            in tien_lang)
+    assert escape(_summed_text(1, TIEN_LANG_COMMUNES)) in tien_lang
+    assert 'data-value=""' in cell(DO_SON)  # no report under it
+
+    children = reporting.client.get("/api/v1/reports/2023-3m").json()["children"]
+    reported = {row["code"]: row["reported_indicators"] for row in children}
+    assert reported[TIEN_LANG] == [{"id": "I5", "numerator": 2, "denominator": 4,
+                                    "value": 50.0, "status": "chua_dat",
+                                    "summed_from": _summed(1, TIEN_LANG_COMMUNES)}]
+    assert reported[HONG_BANG][0]["summed_from"] is None
+    assert reported[DO_SON][0]["value"] is None

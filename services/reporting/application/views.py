@@ -558,6 +558,15 @@ def children_rows(
     return rows
 
 
+def children_reported(report: Report, code: str) -> dict[str, list[dict[str, Any]]]:
+    """The reported indicators (I5...) of each unit directly under `code`, as that unit reads
+    them (`reported_indicator_rows`: its own report or the sum of its units', with
+    `summed_from`), for the drill-down beside the I1-I4 of `children_rows`: the same
+    indicators, in the same order, for every child (the report's, not the child's tree's)."""
+    return {child: reported_indicator_rows(report, child)
+            for child in report.tree.nodes[code].children}
+
+
 def unattributed_row(report: Report, code: str) -> dict[str, Any] | None:
     """The line under `code`'s children rows of the figures counted under codes that were no
     unit on the cut-off day (merged or dissolved before it: reporting does not carry a fact
@@ -670,7 +679,8 @@ def report_view(
         },
         "indicators": rows,
         "sections": section_rows(report, code, sections),
-        "children": children_rows(report, code, indicators),
+        "children": _with_reported(children_rows(report, code, indicators),
+                                   {} if theme else children_reported(report, code)),
         "children_own": own_row(report, code),
         "children_unattributed": unattributed_row(report, code),
         "other_indicators": [] if theme else other_indicators_under(report, code),
@@ -686,6 +696,17 @@ def report_view(
         "figures_finalised": report.figures_finalised,
         "differences": differences_under(report, code),
     }
+
+
+def _with_reported(
+    rows: list[dict[str, Any]], reported: dict[str, list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """The children rows, each with its reported indicators' figures (`children_reported`;
+    none on a theme's page, which leaves the reported indicators out)."""
+    return [{**row, "reported_indicators": [
+        {key: figure[key] for key in ("id", "numerator", "denominator", "value", "status",
+                                      "summed_from")}
+        for figure in reported.get(row["code"], [])]} for row in rows]
 
 
 def units_document(report: Report, readable: Callable[[str], bool]) -> dict[str, Any]:

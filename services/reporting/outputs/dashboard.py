@@ -15,6 +15,7 @@ from services.reporting import messages
 from services.reporting.application.reports import Report
 from services.reporting.application.views import (
     THEMES,
+    children_reported,
     children_rows,
     differences_under,
     flows_note,
@@ -92,7 +93,8 @@ def render_dashboard(
         year=report.period.year,
         charts="".join(_chart(report, key, progress) for key in indicators),
         table_title=escape(messages.DASH_TABLE_TITLE.format(unit=node.name)),
-        drill_table=_drill_table(report, unit, base, indicators),
+        drill_table=_drill_table(report, unit, base, indicators,
+                                 {} if theme else children_reported(report, unit)),
         sections="".join(_section(s) for s in section_rows(report, unit, sections)),
     )
 
@@ -250,12 +252,19 @@ def _chart(report: Report, indicator_id: str, progress: list[ProgressPoint]) -> 
     )
 
 
-def _drill_table(report: Report, unit: str, base: str, indicators: tuple[str, ...]) -> str:
+def _drill_table(
+    report: Report, unit: str, base: str, indicators: tuple[str, ...],
+    reported: dict[str, list[dict[str, Any]]],
+) -> str:
+    """The units under `unit`: the plan's indicators, then those units report (I5...: each
+    child's own report or its sum, said so), as the tiles above them, then a few figures."""
     children = children_rows(report, unit, indicators)
     if not children:
         return f'<p id="no-children">{escape(messages.DASH_NO_CHILDREN)}</p>'
+    others = [(row["id"], row["short_name"]) for row in next(iter(reported.values()), [])]
     head = "".join(f"<th>{escape(k)}. {escape(messages.INDICATOR_SHORT[k])} (%)</th>"
                    for k in indicators)
+    head += "".join(f"<th>{escape(k)}. {escape(name)} (%)</th>" for k, name in others)
     head += "".join(f"<th>{escape(messages.METRIC_LABELS[k])}</th>" for k in DRILL_FIGURES)
     body = []
     for child in children:
@@ -269,17 +278,36 @@ def _drill_table(report: Report, unit: str, base: str, indicators: tuple[str, ..
                 f'data-value="{"" if figure["value"] is None else figure["value"]}">'
                 f'{format_number(figure["value"])}</td>'
             )
+        cells.extend(_reported_cell(figure) for figure in reported.get(child["code"], []))
         cells.extend(f'<td data-figure="{k}">{format_number(child["figures"][k])}</td>'
                      for k in DRILL_FIGURES)
         body.append(f'<tr data-unit="{child["code"]}" data-href="{href}">{"".join(cells)}</tr>')
     for line in lines_under(report, unit):  # what the rows above lack to add up to the unit
         cells = [f'<td class="name">{escape(line["label"])}</td>',
-                 *("<td></td>" for _ in indicators),  # a line has no indicator
+                 *("<td></td>" for _ in (*indicators, *others)),  # a line has none
                  *(f'<td data-figure="{k}">{format_number(line["figures"][k])}</td>'
                    for k in DRILL_FIGURES)]
         body.append(f'<tr class="{line["kind"]}">{"".join(cells)}</tr>')
     return (f'<table id="drilldown"><thead><tr><th>{messages.COL_UNIT}</th>{head}</tr></thead>'
             f'<tbody>{"".join(body)}</tbody></table>')
+
+
+def _reported_cell(figure: dict[str, Any]) -> str:
+    """A child's reported figure in the drill-down: its rate and status as an I1-I4 cell's,
+    and, when it is a sum of the units under the child, from how many of them (a title to
+    read and data attributes), as its tile says."""
+    value = figure["value"]
+    summed = figure["summed_from"]
+    text = summed_from_text(figure)
+    extra = "" if summed is None or text is None else (
+        f' data-units-with-figure="{summed["units_with_figure"]}" '
+        f'data-units-under="{summed["units_under"]}" title="{escape(text)}"')
+    mark = "" if summed is None else ' <span class="summed">({})</span>'.format(escape(
+        messages.DASH_SUMMED_FROM.format(with_figure=format_number(summed["units_with_figure"]),
+                                         under=format_number(summed["units_under"]))))
+    return (f'<td class="status-{figure["status"]}" data-indicator="{figure["id"]}" '
+            f'data-value="{"" if value is None else value}"{extra}>'
+            f'{format_number(value)}{mark}</td>')
 
 
 def _section(section: dict[str, Any]) -> str:
