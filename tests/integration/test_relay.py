@@ -393,3 +393,55 @@ async def test_events_whose_mark_is_refused_are_not_sent_again_while_it_is(
         await runtime.stop()
     assert len(messages) == 3
     assert len(sent) == len(set(sent)) == 3
+
+
+async def test_each_rounds_first_event_expects_the_last_sequence_through_the_relays_acks(
+    settings_factory: Callable[..., Settings], nats_server: NatsServer
+) -> None:
+    """At a desk's pace every round is one event, the first of its round: it carries
+    Nats-Expected-Last-Sequence (the stream the relay last published to) and goes out through
+    the relay's own acknowledgements (PublishAcks) as the rest do, not as a JetStream request
+    (js.publish: a future, wait_for's task and timer, the stdlib parser per event, a third of
+    the relay's time on the loop, bench/http.py). The events land once each, in order."""
+    runtime = ServiceRuntime(settings_factory("religion"), registry)
+    relay = runtime.relay
+    sent = positions_sent(relay)
+    expecting: list[str] = []
+    requests: list[str] = []
+    await runtime.start()
+    try:
+        await eventually(lambda: runtime.link.js is not None)
+        js = runtime.link.js
+        assert js is not None
+        real_request = js.publish
+        root = runtime.settings.subject_root
+
+        async def request(subject: str, *args: object, **kwargs: object) -> object:
+            if subject.startswith(f"{root}.religion."):
+                requests.append(subject)
+            return await real_request(subject, *args, **kwargs)  # type: ignore[arg-type]
+
+        js.publish = request  # type: ignore[method-assign,assignment]
+        acks = relay._publish_acks()
+        real_publish = acks.publish
+
+        async def publish(
+            subject: str, body: bytes, headers: dict[str, str]
+        ) -> asyncio.Future[object]:
+            if "Nats-Expected-Last-Sequence" in headers:
+                expecting.append(headers["Nats-Expected-Last-Sequence"])
+            return await real_publish(subject, body, headers)
+
+        acks.publish = publish  # type: ignore[method-assign]
+        for n in range(5):
+            write(runtime, "book", range(n, n + 1))
+            await eventually(lambda count=n + 1: len(sent) == count)
+        await eventually(lambda: unpublished(runtime) == 0)
+        messages = await read_stream(nats_server.url, runtime.settings.stream_name)
+    finally:
+        await runtime.stop()
+    assert requests == [], "no event sent as a JetStream request"
+    # Each round's first event expected the sequence the round before left (the first, to
+    # an empty stream, none: a stream's sequences begin at 1).
+    assert [int(s) for s in expecting] == [1, 2, 3, 4], expecting
+    assert [EventEnvelope.from_json(m.data).payload["n"] for m in messages] == list(range(5))
