@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from typing import Any, TextIO, cast
@@ -24,13 +25,24 @@ class _CurrentStderr:
     configured: a stream replaced meanwhile (pytest's per-test capture, closed after its test)
     kept every later line of the process, logged by code that never configured logging
     again, failing «I/O operation on closed file». A process's own stderr never changes,
-    so a service writes where it did."""
+    so a service writes where it did.
+
+    A line that cannot be written is lost, never raised into the code that logged it: with
+    the service's standard error a file on a full disk (`make run > run.log`, the disk its
+    SQLite files fill), the relay's «relay_unavailable» line raised «No space left on
+    device» out of its retry handler and ended the relay for the process's life, commands
+    still answered 201, their events never published and /readyz saying the relay was fine
+    (examiner-outage). A closed or broken pipe (EPIPE) is the same."""
 
     def write(self, text: str) -> int:
-        return sys.stderr.write(text)
+        try:
+            return sys.stderr.write(text)
+        except OSError:
+            return 0
 
     def flush(self) -> None:
-        sys.stderr.flush()
+        with contextlib.suppress(OSError):
+            sys.stderr.flush()
 
 
 # Typed as the stream it stands for: structlog's printer only writes and flushes.

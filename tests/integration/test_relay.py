@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
 
+import pytest
 from fastapi.testclient import TestClient
 from structlog.testing import capture_logs
 
 from shared.envelope import EventEnvelope
 from shared.eventstore import outbox_table
+from shared.logs import configure_logging
 from shared.natsserver import NatsServer, free_port
 from shared.relay import OutboxItem, OutboxRelay
 from shared.runtime import ServiceRuntime
@@ -445,3 +449,43 @@ async def test_each_rounds_first_event_expects_the_last_sequence_through_the_rel
     # an empty stream, none: a stream's sequences begin at 1).
     assert [int(s) for s in expecting] == [1, 2, 3, 4], expecting
     assert [EventEnvelope.from_json(m.data).payload["n"] for m in messages] == list(range(5))
+
+
+class _FullDisk:
+    """A standard error stream on a full disk: every line refused «No space left on device»."""
+
+    def write(self, text: str) -> int:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+
+async def test_the_relay_outlives_a_log_line_that_cannot_be_written(
+    settings_factory: Callable[..., Settings], own_nats_server: NatsServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """NATS away while the service's standard error is a file on a full disk: the relay's
+    «relay_unavailable» line cannot be written, and the relay goes on and publishes once NATS
+    is back. Before: the write's OSError left its retry handler and ended the relay for the
+    process's life (make run on a filled tmpfs: 500 events of dialogue and indicators never
+    published, /readyz saying the relay was fine)."""
+    configure_logging()  # as every service process does: lines to the standard error
+    runtime = _on_own_server(settings_factory, own_nats_server, relay_publish_timeout_s=1.0)
+    await runtime.start()
+    try:
+        write(runtime, "before", range(2))
+        await eventually(lambda: unpublished(runtime) == 0)
+        own_nats_server.kill()
+        monkeypatch.setattr(sys, "stderr", _FullDisk())
+        write(runtime, "during", range(3))
+        await eventually(lambda: runtime.relay.failing_since is not None, timeout=20)
+        await asyncio.sleep(1.0)  # its retry handler logged (and, before, raised)
+        monkeypatch.undo()
+        own_nats_server.start()
+        await eventually(lambda: unpublished(runtime) == 0, timeout=40)
+        messages = await read_stream(own_nats_server.url, runtime.settings.stream_name)
+    finally:
+        monkeypatch.undo()
+        await runtime.stop()
+    assert len(messages) == 5
