@@ -46,12 +46,14 @@ from services.reporting.api.routes import json_response
 from services.reporting.app import create_runtime
 from services.reporting.application import figures as figures_module
 from services.reporting.application.reports import build_report
-from services.reporting.application.views import units_document
+from services.reporting.application.views import require_unit, units_document
 from services.reporting.application.warmup import warm_up_now
 from services.reporting.domain.chunks import ChunkReading, chunk_reading, has_default_window
 from services.reporting.domain.periods import Period
+from services.reporting.outputs.documents import FORMATS
 from shared.adminunits import HAI_PHONG, default_catalogue
 from shared.envelope import EventEnvelope
+from shared.errors import DomainError
 from shared.planrules import PLAN_TARGETS
 from shared.runtime import ServiceRuntime
 from shared.settings import Settings, stream_name_for
@@ -318,6 +320,24 @@ def _serve(
 
 _fact_numbers = itertools.count()
 
+
+def _documents(runtime: ServiceRuntime, scope: str, label: str) -> None:
+    """The period's documents as a download of the scope's whole report renders them (its
+    report already built and cached by `_serve`): the Word and Excel files, and the PDF
+    printed from the Word file by LibreOffice where it is installed. Measured, no target:
+    a document is asked for a conference, not at every page view."""
+    built = build_report(runtime, "2026-6m", scope, None)
+    unit = require_unit(built, None)
+    for fmt in FORMATS:
+        started = time.perf_counter()
+        try:
+            body = fmt.render(built, unit, None)
+        except DomainError as exc:  # the PDF without LibreOffice (503): said, not counted
+            print(f"  {label} {fmt.file}: {exc.code}", flush=True)
+            continue
+        seconds = time.perf_counter() - started
+        report_time(f"{label} {fmt.file} ({len(body) / 1024:,.0f} KiB)", seconds)
+
 # Days the six-month period (cut-off 14/06/2026) still runs on, its report counted up to the
 # day: the last day of the data, as on a real day (no fact is dated after it); 30/04, the
 # worst case when a chunk ran from one cut-off to the next (15/03-14/06: six weeks of the data
@@ -400,6 +420,8 @@ def main() -> None:
         report_time(f"national report, {units} units, unchanged facts (median)", cached)
         first, fresh, cached, units = _serve(runtime, HAI_PHONG, commune, 5)
         report_time(f"Hai Phong report, {units} units, after a new fact (median)", fresh)
+        _documents(runtime, "VN", "national")
+        _documents(runtime, HAI_PHONG, "Hai Phong")
         runtime.engine.dispose()
         for day in RUNNING_DAYS:
             _serve_running(settings, day, commune)
