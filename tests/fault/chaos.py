@@ -356,6 +356,10 @@ def rows(url: str, query: str) -> list[tuple[Any, ...]]:
         engine.dispose()
 
 
+async def _quiet(_: Exception) -> None:
+    """NATS starting again while the count connects: the count is simply tried again."""
+
+
 async def count(stack: Stack, load: Load) -> list[str]:
     """Every violation found now (none: converged)."""
     problems: list[str] = []
@@ -394,7 +398,7 @@ async def count(stack: Stack, load: Load) -> list[str]:
         problems.append(f"dialogue dlg_sessions {len(sessions)} != planned {len(planned)}")
     # 2. Streams and durables.
     client = await nats.connect(f"nats://127.0.0.1:{stack.nats_port}", connect_timeout=2,
-                                max_reconnect_attempts=0)
+                                max_reconnect_attempts=0, error_cb=_quiet)
     try:
         js = client.jetstream()
         for service in ("religion", "dialogue", "indicators"):
