@@ -6,6 +6,7 @@ engine answers. Under CI=true a missing PostgreSQL fails the run instead of skip
 
 from __future__ import annotations
 
+import functools
 import os
 import queue
 import shutil
@@ -27,6 +28,7 @@ from shared.db import create_db_engine, normalise_url
 from shared.migrations import has_migrations, upgrade
 from shared.natsserver import NatsServer, free_port
 from shared.settings import Settings
+from tests.pgpool import PostgresPool, drop_database
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -137,7 +139,8 @@ class MigratedTemplates:
     """Each service's schema migrated to head once per session (per xdist worker) and per
     engine, then copied for every test that asks for that service's settings: a test used to
     pay the whole migration chain at each service start (about a second on PostgreSQL, where
-    a copy is CREATE DATABASE ... TEMPLATE). The service's own start still runs
+    a copy is CREATE DATABASE ... TEMPLATE, and a copy a test is done with is reset and used
+    again by the next: tests/pgpool.py). The service's own start still runs
     `apply_migrations`, which finds its database at head; a chain from an empty database is
     run here and by tests/deploy/test_migrations.py."""
 
@@ -158,7 +161,9 @@ class MigratedTemplates:
                 closing(sqlite3.connect(target)) as copy:
             source.backup(copy)
 
-    def postgres_copy(self, admin_url: str, service: str) -> tuple[str, Callable[[], None]]:
+    def postgres_template(self, admin_url: str, service: str) -> str:
+        """The name of `service`'s migrated database on PostgreSQL, made the first time: the
+        template its copies are made from (PostgresPool.take)."""
         template = self._postgres.get(service)
         if template is None:
             url, drop = _fresh_postgres_database(admin_url)
@@ -166,7 +171,7 @@ class MigratedTemplates:
             template = make_url(url).database or ""
             self._postgres[service] = template
             self._drops.append(drop)
-        return _fresh_postgres_database(admin_url, template=template)
+        return template
 
     def drop(self) -> None:
         for drop in self._drops:
@@ -235,6 +240,25 @@ def database_dropper() -> Iterator[Dropper]:
     dropper.close()
 
 
+@pytest.fixture(scope="session")
+def postgres_pool(postgres_admin_url: str, database_dropper: Dropper) -> Iterator[PostgresPool]:
+    """The worker's PostgreSQL databases that tests are done with, handed to the next test
+    once reset to their template's state (tests/pgpool.py)."""
+    def drop_later(name: str) -> None:
+        database_dropper.later(functools.partial(drop_database, postgres_admin_url, name))
+
+    pool = PostgresPool(postgres_admin_url, drop_later)
+    yield pool
+    pool.close()
+    if os.environ.get(POOL_COUNTS_FILE):
+        with open(os.environ[POOL_COUNTS_FILE], "a", encoding="utf-8") as out:
+            out.write(pool.counts.summary() + "\n")
+
+
+#: A file each worker's pool appends its counts to at its end, when set (a measurement).
+POOL_COUNTS_FILE = "DANVAN_TEST_POOL_COUNTS"
+
+
 class DatabaseUrls:
     """Makes one empty database per name (a service owns its own database); `migrated`
     makes one at its service's head (MigratedTemplates)."""
@@ -243,37 +267,39 @@ class DatabaseUrls:
         self._request = request
         self._directory = directory
         self.kind: str = request.param
-        self._drops: list[Callable[[], None]] = []
+        # (kind, name) of each PostgreSQL database this test took from the worker's pool.
+        self._taken: list[tuple[str, str]] = []
 
     def __call__(self, name: str) -> str:
         if self.kind == "postgresql":
-            url, drop = _fresh_postgres_database(self._admin_url())
-            self._drops.append(drop)
-            return url
+            return self._take("", None)
         return f"sqlite:///{self._directory / (name + '.db')}"
 
     def migrated(self, service: str) -> str:
         templates: MigratedTemplates = self._request.getfixturevalue("migrated_templates")
         if self.kind == "postgresql":
-            url, drop = templates.postgres_copy(self._admin_url(), service)
-            self._drops.append(drop)
-            return url
+            admin_url: str = self._request.getfixturevalue("postgres_admin_url")
+            return self._take(service, templates.postgres_template(admin_url, service))
         path = self._directory / (service + ".db")
         # The same name in the same test is the same file, as `__call__` gives it.
         if not path.exists():
             templates.sqlite_copy(service, path)
         return f"sqlite:///{path}"
 
-    def _admin_url(self) -> str:
-        admin_url: str = self._request.getfixturevalue("postgres_admin_url")
-        return admin_url
+    def _take(self, kind: str, template: str | None) -> str:
+        pool: PostgresPool = self._request.getfixturevalue("postgres_pool")
+        name = pool.take(kind, template)
+        self._taken.append((kind, name))
+        return pool.url(name)
 
-    def drop(self) -> None:
-        if not self._drops:
+    def release(self) -> None:
+        """Hands the test's PostgreSQL databases back to the pool, reset, or drops them."""
+        if not self._taken:
             return
-        dropper: Dropper = self._request.getfixturevalue("database_dropper")
-        for drop in self._drops:
-            dropper.later(drop)
+        pool: PostgresPool = self._request.getfixturevalue("postgres_pool")
+        for kind, name in self._taken:
+            pool.give_back(kind, name)
+        self._taken.clear()
 
 
 #: For a test whose assertions read no storage (a service's OpenAPI document as served, its
@@ -290,11 +316,11 @@ def database_url_factory(request: pytest.FixtureRequest, tmp_path: Path) -> Iter
     urls = DatabaseUrls(request, tmp_path)
     if urls.kind == "postgresql":
         # Asked first, so that a missing PostgreSQL skips (or fails) the test before it runs;
-        # the dropper now too, not in the teardown that hands it the drops.
+        # the pool (and the dropper it hands drops to) now too, not in the teardown.
         request.getfixturevalue("postgres_admin_url")
-        request.getfixturevalue("database_dropper")
+        request.getfixturevalue("postgres_pool")
     yield urls
-    urls.drop()
+    urls.release()
 
 
 @pytest.fixture
