@@ -423,7 +423,8 @@ def test_the_dashboards_drill_down_shows_the_reported_indicators_of_each_unit(
     def cell(unit: str) -> str:
         row = table[table.index(f'<tr data-unit="{unit}"'):]
         row = row[:row.index("</tr>")]
-        return row[row.index('data-indicator="I5"'):].split("</td>")[0]
+        found: str = row[row.index('data-indicator="I5"'):].split("</td>")[0]
+        return found
 
     assert 'data-value="50.0"' in cell(HONG_BANG) and "data-units-with-figure" not in cell(
         HONG_BANG)
