@@ -21,7 +21,7 @@ from shared.adminunits import UnitCatalogue
 from shared.aggregate import CommandContext, ConnectionSource, RecordingClock, UnitOfWork
 from shared.commands import execute
 from shared.consumer import ConsumerRunner, Projection
-from shared.db import checked_out, engine_for
+from shared.db import checked_out, engine_for, read_connection
 from shared.envelope import EventEnvelope, EventRegistry
 from shared.eventstore import EventStore, kernel_metadata
 from shared.idempotency import IdempotencyKeys
@@ -143,7 +143,7 @@ class ServiceRuntime:
         apply_migrations(self.engine, self.settings, self.metadata)
         # Before any command of this run: its events come after those already recorded, even
         # if the host's clock was stepped back while the service was down.
-        with self.engine.connect() as conn:
+        with read_connection(self.engine) as conn:
             last = self.store.last_recorded_at(conn)
         if last is not None:
             self.recording_clock.not_before(last)
